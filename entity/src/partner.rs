@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "partners")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub tenant_id: String,
+    pub group_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    /// `REFERRAL`, `RESELLER` or `DISTRIBUTOR`.
+    pub r#type: String,
+    /// `ACTIVE`, `SUSPENDED` or `ARCHIVED`.
+    pub status: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,19 @@
+//! Schema migrations for revshare, one module per change. A migration that has
+//! landed is never edited: a later change to the schema is a new module.
+//!
+//! Money is never stored in a decimal column (SQLite would round-trip it through
+//! floating point): amounts are `BIGINT` minor units beside an ISO 4217 code,
+//! and rule parameters are decimal strings inside JSON.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_directory;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_directory::Migration)]
+    }
+}

@@ -1,0 +1,16 @@
+//! The commission engine: pure money arithmetic, no I/O.
+//!
+//! Given terms (a [`RuleSet`]), a charge and the partner's history as plain
+//! values, it returns the fee and a breakdown of every rule that contributed.
+//! Architecture invariant: nothing in `engine` knows about SQL, GraphQL, HTTP
+//! or the clock; every input arrives as an argument, so each function is
+//! deterministic and cheap to test exhaustively.
+
+pub mod money;
+pub mod rules;
+
+pub use money::{Currency, MoneyError};
+pub use rules::{
+    BreakdownLine, Charge, EventKind, Evaluation, Rule, RuleEntry, RuleError, RuleSet, RuleType,
+    customer_month,
+};

@@ -1,0 +1,199 @@
+//! Currencies and the one rounding rule (SPEC §2): a computed amount is rounded
+//! once, at the end, to the currency's minor unit, midpoint away from zero.
+
+use rust_decimal::{Decimal, RoundingStrategy};
+use std::fmt;
+
+/// ISO 4217 codes in circulation whose minor unit is not 2 decimal places.
+const NON_TWO_DECIMAL: &[(&str, u32)] = &[
+    ("BHD", 3),
+    ("BIF", 0),
+    ("CLF", 4),
+    ("CLP", 0),
+    ("DJF", 0),
+    ("GNF", 0),
+    ("IQD", 3),
+    ("ISK", 0),
+    ("JOD", 3),
+    ("JPY", 0),
+    ("KMF", 0),
+    ("KRW", 0),
+    ("KWD", 3),
+    ("LYD", 3),
+    ("OMR", 3),
+    ("PYG", 0),
+    ("RWF", 0),
+    ("TND", 3),
+    ("UGX", 0),
+    ("UYI", 0),
+    ("UYW", 4),
+    ("VND", 0),
+    ("VUV", 0),
+    ("XAF", 0),
+    ("XOF", 0),
+    ("XPF", 0),
+];
+
+/// ISO 4217 codes in circulation with 2 decimal places.
+const TWO_DECIMAL: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF",
+    "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR",
+    "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF",
+    "IDR", "ILS", "INR", "IRR", "JMD", "KES", "KGS", "KHR", "KPW", "KYD", "KZT", "LAK", "LBP",
+    "LKR", "LRD", "LSL", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR",
+    "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "PAB", "PEN", "PGK",
+    "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
+    "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TOP",
+    "TRY", "TTD", "TWD", "TZS", "UAH", "USD", "UYU", "UZS", "VES", "WST", "XCD", "XCG", "YER",
+    "ZAR", "ZMW", "ZWG",
+];
+
+/// The largest amount revshare accepts anywhere: one trillion major units.
+/// With percentages capped at 100 every product stays far inside `Decimal`'s
+/// range and every rounded amount fits an `i64` of minor units.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoneyError {
+    UnknownCurrency,
+    TooPrecise { minor_units: u32 },
+    OutOfRange,
+}
+
+impl fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MoneyError::UnknownCurrency => f.write_str("must be an ISO 4217 currency code such as USD"),
+            MoneyError::TooPrecise { minor_units } => {
+                write!(f, "has more than {minor_units} decimal places for its currency")
+            }
+            MoneyError::OutOfRange => f.write_str("is out of range"),
+        }
+    }
+}
+
+/// An ISO 4217 currency and its minor unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Currency {
+    code: [u8; 3],
+    minor_units: u32,
+}
+
+impl Currency {
+    pub const USD: Currency = Currency { code: *b"USD", minor_units: 2 };
+
+    /// Parses an upper-case ISO 4217 code.
+    pub fn parse(code: &str) -> Result<Currency, MoneyError> {
+        let bytes: [u8; 3] = code
+            .as_bytes()
+            .try_into()
+            .map_err(|_| MoneyError::UnknownCurrency)?;
+        if let Some((_, units)) = NON_TWO_DECIMAL.iter().find(|(c, _)| *c == code) {
+            return Ok(Currency { code: bytes, minor_units: *units });
+        }
+        if TWO_DECIMAL.contains(&code) {
+            return Ok(Currency { code: bytes, minor_units: 2 });
+        }
+        Err(MoneyError::UnknownCurrency)
+    }
+
+    pub fn code(&self) -> &str {
+        // The bytes came from a validated &str of ASCII letters.
+        std::str::from_utf8(&self.code).expect("currency codes are ASCII")
+    }
+
+    /// Decimal places of the minor unit: 2 for USD, 0 for JPY, 3 for KWD.
+    pub fn minor_units(&self) -> u32 {
+        self.minor_units
+    }
+
+    /// The single rounding of SPEC §2.
+    /// The result always carries exactly the currency's scale (`20.00`).
+    pub fn round(&self, amount: Decimal) -> Decimal {
+        let mut rounded =
+            amount.round_dp_with_strategy(self.minor_units, RoundingStrategy::MidpointAwayFromZero);
+        rounded.rescale(self.minor_units);
+        rounded
+    }
+
+    /// An amount as integer minor units, for storage. Refuses an amount with
+    /// more precision than the currency has (it would have to be rounded, and
+    /// the caller must decide that) or one beyond [`MAX_AMOUNT`].
+    pub fn to_minor(&self, amount: Decimal) -> Result<i64, MoneyError> {
+        if amount.abs() > MAX_AMOUNT {
+            return Err(MoneyError::OutOfRange);
+        }
+        let normalized = amount.normalize();
+        if normalized.scale() > self.minor_units {
+            return Err(MoneyError::TooPrecise { minor_units: self.minor_units });
+        }
+        let mut scaled = normalized;
+        scaled.rescale(self.minor_units);
+        i64::try_from(scaled.mantissa()).map_err(|_| MoneyError::OutOfRange)
+    }
+
+    /// Minor units back to an amount, with exactly the currency's scale
+    /// (`1200` USD is `12.00`).
+    pub fn from_minor(&self, minor: i64) -> Decimal {
+        Decimal::new(minor, self.minor_units)
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn max_amount_is_one_trillion() {
+        assert_eq!(MAX_AMOUNT, d("1000000000000"));
+    }
+
+    #[test]
+    fn minor_units_follow_iso_4217() {
+        assert_eq!(Currency::parse("USD").unwrap().minor_units(), 2);
+        assert_eq!(Currency::parse("EUR").unwrap().minor_units(), 2);
+        assert_eq!(Currency::parse("JPY").unwrap().minor_units(), 0);
+        assert_eq!(Currency::parse("KWD").unwrap().minor_units(), 3);
+        assert_eq!(Currency::parse("usd"), Err(MoneyError::UnknownCurrency));
+        assert_eq!(Currency::parse("XXX"), Err(MoneyError::UnknownCurrency));
+        assert_eq!(Currency::parse("USDT"), Err(MoneyError::UnknownCurrency));
+    }
+
+    #[test]
+    fn rounding_is_midpoint_away_from_zero_at_the_minor_unit() {
+        let usd = Currency::USD;
+        assert_eq!(usd.round(d("74.975")).to_string(), "74.98");
+        assert_eq!(usd.round(d("-74.975")).to_string(), "-74.98");
+        assert_eq!(usd.round(d("74.974999")).to_string(), "74.97");
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(jpy.round(d("100.5")).to_string(), "101");
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(kwd.round(d("1.2345")).to_string(), "1.235");
+    }
+
+    #[test]
+    fn minor_units_round_trip_with_the_currency_scale() {
+        let usd = Currency::USD;
+        assert_eq!(usd.to_minor(d("12")), Ok(1200));
+        assert_eq!(usd.to_minor(d("12.340")), Ok(1234));
+        assert_eq!(usd.from_minor(1200).to_string(), "12.00");
+        assert_eq!(usd.from_minor(-5).to_string(), "-0.05");
+        assert_eq!(usd.to_minor(d("0.001")), Err(MoneyError::TooPrecise { minor_units: 2 }));
+        assert_eq!(usd.to_minor(d("1000000000000.01")), Err(MoneyError::OutOfRange));
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(jpy.to_minor(d("300")), Ok(300));
+        assert_eq!(jpy.from_minor(300).to_string(), "300");
+    }
+}
