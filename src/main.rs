@@ -1,1 +1,209 @@
-fn main(){}
+//! The `revshare` command: serve, migrate, schema, token, tenant create.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use revshare::auth::jwt::{self, Claims, Keys};
+use revshare::config::Config;
+use revshare::db::Db;
+use revshare::directory::tenants;
+use revshare::error::ApiError;
+use revshare::{app, demo, graphql};
+
+/// revshare: a GraphQL gateway for partner programs.
+///
+/// With no command it serves: on a fresh checkout, `revshare` creates an
+/// SQLite database under ./data/, provisions a `demo` tenant, and prints the
+/// GraphiQL URL and a development admin token.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Apply migrations and serve GraphQL (the default command).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the GraphQL schema (SDL).
+    Schema,
+    /// Mint a token with the configured key.
+    ///
+    /// Example: revshare token --tenant demo --role service --scope "partners:read" --ttl 1h
+    Token {
+        /// The tenant the token acts in.
+        #[arg(long)]
+        tenant: String,
+        /// admin, partner or service.
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// The partner a partner token acts for.
+        #[arg(long)]
+        partner: Option<String>,
+        /// Space-separated scopes of a service token, e.g. "partners:read partner_groups:write".
+        #[arg(long)]
+        scope: Option<String>,
+        /// Lifetime: 90s, 30m, 1h, 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+        /// The `sub` claim.
+        #[arg(long, default_value = "cli")]
+        subject: String,
+    },
+    /// Manage tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TenantCommand {
+    /// Create a tenant with its default group.
+    ///
+    /// Example: revshare tenant create acme --name "Acme Inc" --currency EUR --time-zone Europe/Berlin
+    Create {
+        /// Tenant id: a-z, 0-9, - and _ (it appears in tokens).
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.config).await,
+        Command::Migrate => {
+            let db = connect(&cli.config).await?;
+            app::migrate(&db).await.context("migrating")?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Schema => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+        Command::Token { tenant, role, partner, scope, ttl, subject } => {
+            let keys = Keys::from_config(&cli.config)?;
+            let ttl = jwt::parse_ttl(&ttl).map_err(anyhow::Error::msg)?;
+            if role == "partner" && partner.is_none() {
+                bail!("a partner token needs --partner ID");
+            }
+            let now = jwt::now_seconds();
+            let claims = Claims {
+                sub: subject,
+                tenant_id: tenant,
+                role,
+                partner_id: partner,
+                scope,
+                exp: now + ttl,
+                iat: Some(now),
+                nbf: None,
+                iss: None,
+                aud: None,
+            };
+            println!("{}", keys.mint(&claims)?);
+            Ok(())
+        }
+        Command::Tenant { command: TenantCommand::Create { id, name, currency, time_zone } } => {
+            let db = connect(&cli.config).await?;
+            app::migrate(&db).await.context("migrating")?;
+            let new = tenants::NewTenant { id, name, currency, time_zone };
+            let tenant = tenants::create(&db, new).await.map_err(cli_error)?;
+            println!("created tenant {} ({}, {})", tenant.id, tenant.currency, tenant.time_zone);
+            Ok(())
+        }
+    }
+}
+
+fn cli_error(err: ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}", err.message())
+}
+
+async fn connect(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url();
+    Db::connect(&url, config.database_max_connections)
+        .await
+        .with_context(|| format!("connecting to the database ({})", redact(&url)))
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let keys = Keys::from_config(config)?;
+    let db = connect(config).await?;
+    app::migrate(&db).await.context("migrating")?;
+
+    let mut dev_token = None;
+    if keys.development {
+        if demo::provision(&db).await.map_err(cli_error)? {
+            tracing::info!("provisioned the demo tenant");
+        }
+        let now = jwt::now_seconds();
+        let claims = Claims {
+            sub: "developer".into(),
+            tenant_id: demo::DEMO_TENANT.into(),
+            role: "admin".into(),
+            partner_id: None,
+            scope: None,
+            exp: now + 7 * 86_400,
+            iat: Some(now),
+            nbf: None,
+            iss: None,
+            aud: None,
+        };
+        dev_token = Some(keys.mint(&claims)?);
+    }
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let address = listener.local_addr()?;
+    println!("revshare is serving GraphQL at http://{address}/graphql (GraphiQL in a browser)");
+    if let Some(token) = &dev_token {
+        println!();
+        println!("Development mode: no JWT key is configured, so a secret was kept in");
+        println!("{}/jwt-secret. GraphiQL already sends this admin token for tenant \"demo\"", config.data_dir.display());
+        println!("(valid 7 days); other clients send it as \"Authorization: Bearer <token>\":");
+        println!();
+        println!("{token}");
+        println!();
+    }
+    let router = app::build(db, keys, dev_token.as_deref());
+    app::serve(listener, router, async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    })
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! Who is calling: JWT verification and minting ([`jwt`]), the [`Principal`]
+//! a request acts as, and its scopes (SPEC §3).
+//!
+//! Architecture invariant: authorization decisions are made from a
+//! `Principal` alone; nothing here touches the database except the tenant
+//! lookup done by the HTTP layer before a principal exists.
+
+pub mod jwt;
+
+use crate::engine::Currency;
+use crate::error::ApiError;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Service,
+    Partner,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "service" => Some(Role::Service),
+            "partner" => Some(Role::Partner),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Service => "service",
+            Role::Partner => "partner",
+        }
+    }
+}
+
+macro_rules! scopes {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        /// A permission a service token can carry.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Scope { $($variant),* }
+
+        impl Scope {
+            pub const ALL: &'static [Scope] = &[$(Scope::$variant),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Scope::$variant => $name),* }
+            }
+
+            pub fn parse(s: &str) -> Option<Scope> {
+                match s { $($name => Some(Scope::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+scopes! {
+    PartnersRead => "partners:read",
+    PartnersWrite => "partners:write",
+    PartnerGroupsRead => "partner_groups:read",
+    PartnerGroupsWrite => "partner_groups:write",
+    CampaignsRead => "campaigns:read",
+    CampaignsWrite => "campaigns:write",
+    CommissionsRead => "commissions:read",
+    CommissionsWrite => "commissions:write",
+    EventsWrite => "events:write",
+    CommissionPlansRead => "commission_plans:read",
+    CommissionPlansWrite => "commission_plans:write",
+    DealsRead => "deals:read",
+    DealsWrite => "deals:write",
+    TieredCommissionsRead => "tiered_commissions:read",
+    TieredCommissionsWrite => "tiered_commissions:write",
+}
+
+impl Scope {
+    /// The `:read` scope a `:write` scope implies, if any.
+    fn implied_read(self) -> Option<Scope> {
+        let name = self.as_str().strip_suffix(":write")?;
+        Scope::parse(&format!("{name}:read"))
+    }
+}
+
+/// The tenant a principal belongs to, as loaded when the token was accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub currency: Currency,
+    pub time_zone: String,
+}
+
+/// The caller of one request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub subject: String,
+    pub tenant: Arc<Tenant>,
+    pub role: Role,
+    /// Set exactly when `role` is `Partner`.
+    pub partner_id: Option<String>,
+    /// A service token's scopes; empty for the other roles.
+    pub scopes: Vec<Scope>,
+}
+
+impl Principal {
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant.id
+    }
+
+    /// Whether the principal holds `scope`. Admins hold every scope of their
+    /// tenant; a service token holds its listed scopes, and a `:write` scope
+    /// implies its `:read`; partner tokens hold none (their reads of their own
+    /// data are granted field by field, not by scope).
+    pub fn has(&self, scope: Scope) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Partner => false,
+            Role::Service => self
+                .scopes
+                .iter()
+                .any(|held| *held == scope || held.implied_read() == Some(scope)),
+        }
+    }
+
+    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.has(scope) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("requires the {} scope", scope.as_str())))
+        }
+    }
+
+    /// The partner a partner token acts for.
+    pub fn own_partner(&self) -> Option<&str> {
+        match self.role {
+            Role::Partner => self.partner_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The scope names this principal holds, for `viewer`.
+    pub fn scope_names(&self) -> Vec<&'static str> {
+        Scope::ALL.iter().filter(|s| self.has(**s)).map(|s| s.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(scopes: &[Scope]) -> Principal {
+        Principal {
+            subject: "svc".into(),
+            tenant: Arc::new(Tenant {
+                id: "t".into(),
+                name: "T".into(),
+                currency: Currency::USD,
+                time_zone: "UTC".into(),
+            }),
+            role: Role::Service,
+            partner_id: None,
+            scopes: scopes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn a_service_holds_exactly_its_scopes_and_write_implies_read() {
+        let p = service(&[Scope::PartnerGroupsWrite]);
+        assert!(p.has(Scope::PartnerGroupsWrite));
+        assert!(p.has(Scope::PartnerGroupsRead));
+        assert!(!p.has(Scope::PartnersRead));
+        let p = service(&[Scope::PartnerGroupsRead]);
+        assert!(!p.has(Scope::PartnerGroupsWrite));
+        assert!(p.require(Scope::PartnerGroupsWrite).is_err());
+        assert!(!service(&[Scope::EventsWrite]).has(Scope::CommissionsRead));
+    }
+
+    #[test]
+    fn every_scope_name_round_trips() {
+        for scope in Scope::ALL {
+            assert_eq!(Scope::parse(scope.as_str()), Some(*scope));
+        }
+        assert_eq!(Scope::ALL.len(), 15);
+    }
+}

@@ -1,0 +1,61 @@
+//! One typed configuration, from `serve` flags and `REVSHARE_*` environment
+//! variables (SPEC §3). Every command shares it; defaults make `revshare` run
+//! with no configuration at all, on SQLite under `./data/`.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Args, Debug, Clone)]
+pub struct Config {
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`.
+    /// Default: an SQLite file in the data directory.
+    #[arg(long, env = "REVSHARE_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Where the SQLite database and the development JWT secret live.
+    #[arg(long, env = "REVSHARE_DATA_DIR", default_value = "data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Address the server listens on.
+    #[arg(long, env = "REVSHARE_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+
+    /// HS256 shared secret for verifying (and minting) tokens.
+    #[arg(long, env = "REVSHARE_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// PEM file with the public key for RS256, ES256 or EdDSA tokens.
+    #[arg(long, env = "REVSHARE_JWT_PUBLIC_KEY", global = true, conflicts_with = "jwt_secret")]
+    pub jwt_public_key: Option<PathBuf>,
+
+    /// PEM file with the private key, used only by `revshare token` with a public key.
+    #[arg(long, env = "REVSHARE_JWT_PRIVATE_KEY", global = true)]
+    pub jwt_private_key: Option<PathBuf>,
+
+    /// Algorithm of the public key: RS256 (default), ES256 or EdDSA.
+    #[arg(long, env = "REVSHARE_JWT_ALGORITHM", global = true)]
+    pub jwt_algorithm: Option<String>,
+
+    /// Required `iss` claim, when set.
+    #[arg(long, env = "REVSHARE_JWT_ISSUER", global = true)]
+    pub jwt_issuer: Option<String>,
+
+    /// Required `aud` claim, when set.
+    #[arg(long, env = "REVSHARE_JWT_AUDIENCE", global = true)]
+    pub jwt_audience: Option<String>,
+
+    /// Largest connection pool to the database.
+    #[arg(long, env = "REVSHARE_DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    pub database_max_connections: u32,
+}
+
+impl Config {
+    /// The configured database URL, or the default SQLite file.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("revshare.db").display()),
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Partner groups (SPEC §5): each tenant has exactly one default group. The
+//! database's partial unique index holds "at most one"; this service holds
+//! "at least one" by never un-defaulting a group except by defaulting
+//! another, in the same transaction. Every group mutation first locks the
+//! tenant row (PostgreSQL; SQLite writes are serialized already), so two
+//! concurrent "make this default" updates run one after the other.
+
+use crate::db::Db;
+use crate::engine::{RuleEntry, RuleSet};
+use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::input::{self, MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS};
+use crate::paging::like_pattern;
+use entity::{partner, partner_group, tenant};
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, Select,
+};
+
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 50;
+
+pub struct NewGroup {
+    pub name: String,
+    pub description: Option<String>,
+    pub external_id: Option<String>,
+    pub tags: Vec<String>,
+    pub is_default: bool,
+    pub rules: RuleSet,
+}
+
+/// A partial update: `None` leaves a field as it is; for nullable fields
+/// `Some(None)` clears it.
+#[derive(Default)]
+pub struct GroupChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub external_id: Option<Option<String>>,
+    pub tags: Option<Vec<String>>,
+    pub is_default: Option<bool>,
+    pub rules: Option<RuleSet>,
+}
+
+pub struct DeletedGroup {
+    pub id: String,
+    pub reassigned_to: Option<String>,
+    pub reassigned_partners: u64,
+}
+
+pub fn check_name(field: &str, name: &str) -> ApiResult<String> {
+    input::required_text(field, name, MAX_NAME_CHARS)
+}
+
+pub fn check_description(field: &str, description: Option<&str>) -> ApiResult<Option<String>> {
+    input::optional_text(field, description, MAX_DESCRIPTION_CHARS)
+}
+
+pub fn check_external_id(field: &str, external_id: Option<&str>) -> ApiResult<Option<String>> {
+    input::optional_text(field, external_id, MAX_EXTERNAL_ID_CHARS)
+}
+
+/// Tags: trimmed, non-empty, without commas (the storage separator), at most
+/// [`MAX_TAGS`] distinct ones, in the order given.
+pub fn check_tags(field: &str, tags: &[String]) -> ApiResult<Vec<String>> {
+    if tags.len() > MAX_TAGS {
+        return Err(ApiError::bad_input(field, format!("must have at most {MAX_TAGS} tags")));
+    }
+    let mut clean: Vec<String> = Vec::with_capacity(tags.len());
+    for (i, tag) in tags.iter().enumerate() {
+        let tag_field = format!("{field}[{i}]");
+        let tag = input::required_text(&tag_field, tag, MAX_TAG_CHARS)?;
+        if tag.contains(',') {
+            return Err(ApiError::bad_input(tag_field, "must not contain a comma"));
+        }
+        if !clean.contains(&tag) {
+            clean.push(tag);
+        }
+    }
+    Ok(clean)
+}
+
+fn encode_tags(tags: &[String]) -> String {
+    if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) }
+}
+
+pub fn tags_of(group: &partner_group::Model) -> Vec<String> {
+    group.tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+}
+
+/// The validated rules stored on a group.
+pub fn rules_of(group: &partner_group::Model) -> ApiResult<RuleSet> {
+    let entries: Vec<RuleEntry> = serde_json::from_value(group.rules.clone())
+        .map_err(|e| ApiError::internal("stored group rules", e))?;
+    RuleSet::new(entries).map_err(|e| ApiError::internal("stored group rules", e))
+}
+
+fn rules_json(rules: &RuleSet) -> ApiResult<serde_json::Value> {
+    serde_json::to_value(rules.entries()).map_err(|e| ApiError::internal("encode rules", e))
+}
+
+/// Serializes group mutations of one tenant (a no-op on SQLite, whose writes
+/// are serialized by the connection layer).
+async fn lock_tenant(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<()> {
+    tenant::Entity::find_by_id(tenant_id.to_owned())
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tenant"))?;
+    Ok(())
+}
+
+async fn check_external_id_free(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    external_id: &str,
+    except: Option<&str>,
+) -> ApiResult<()> {
+    let mut query = partner_group::Entity::find()
+        .filter(partner_group::Column::TenantId.eq(tenant_id))
+        .filter(partner_group::Column::ExternalId.eq(external_id));
+    if let Some(id) = except {
+        query = query.filter(partner_group::Column::Id.ne(id));
+    }
+    if query.count(conn).await? > 0 {
+        return Err(ApiError::bad_input("input.externalId", "is already used by another group"));
+    }
+    Ok(())
+}
+
+fn map_unique(err: sea_orm::DbErr) -> ApiError {
+    if is_unique_violation(&err) {
+        ApiError::bad_input("input.externalId", "is already used by another group")
+    } else {
+        err.into()
+    }
+}
+
+async fn clear_default(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<()> {
+    partner_group::Entity::update_many()
+        .col_expr(partner_group::Column::IsDefault, Expr::value(false))
+        .filter(partner_group::Column::TenantId.eq(tenant_id))
+        .filter(partner_group::Column::IsDefault.eq(true))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts a group inside a caller's transaction (tenant provisioning).
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    new: NewGroup,
+) -> ApiResult<partner_group::Model> {
+    if let Some(external_id) = &new.external_id {
+        check_external_id_free(conn, tenant_id, external_id, None).await?;
+    }
+    if new.is_default {
+        clear_default(conn, tenant_id).await?;
+    }
+    let now = chrono::Utc::now();
+    let model = partner_group::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        name: Set(new.name),
+        description: Set(new.description),
+        external_id: Set(new.external_id),
+        tags: Set(encode_tags(&new.tags)),
+        is_default: Set(new.is_default),
+        rules: Set(rules_json(&new.rules)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    partner_group::Entity::insert(model)
+        .exec_with_returning(conn)
+        .await
+        .map_err(map_unique)
+}
+
+pub async fn create(db: &Db, tenant_id: &str, new: NewGroup) -> ApiResult<partner_group::Model> {
+    let txn = db.write().await?;
+    lock_tenant(&*txn, tenant_id).await?;
+    let group = insert(&*txn, tenant_id, new).await?;
+    txn.commit().await?;
+    Ok(group)
+}
+
+pub async fn update(
+    db: &Db,
+    tenant_id: &str,
+    id: &str,
+    changes: GroupChanges,
+) -> ApiResult<partner_group::Model> {
+    let txn = db.write().await?;
+    lock_tenant(&*txn, tenant_id).await?;
+    let group = find(&*txn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("partner group"))?;
+    let was_default = group.is_default;
+    let mut active = group.into_active_model();
+    if let Some(name) = changes.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = changes.description {
+        active.description = Set(description);
+    }
+    if let Some(external_id) = changes.external_id {
+        if let Some(external_id) = &external_id {
+            check_external_id_free(&*txn, tenant_id, external_id, Some(id)).await?;
+        }
+        active.external_id = Set(external_id);
+    }
+    if let Some(tags) = changes.tags {
+        active.tags = Set(encode_tags(&tags));
+    }
+    if let Some(rules) = changes.rules {
+        active.rules = Set(rules_json(&rules)?);
+    }
+    match changes.is_default {
+        Some(true) if !was_default => {
+            clear_default(&*txn, tenant_id).await?;
+            active.is_default = Set(true);
+        }
+        Some(false) if was_default => {
+            return Err(ApiError::bad_input(
+                "input.isDefault",
+                "a tenant always has one default group: make another group the default instead",
+            ));
+        }
+        _ => {}
+    }
+    active.updated_at = Set(chrono::Utc::now());
+    let updated = active.update(&*txn).await.map_err(map_unique)?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes a group, moving its partners to `reassign_to` or the default group.
+pub async fn delete(
+    db: &Db,
+    tenant_id: &str,
+    id: &str,
+    reassign_to: Option<&str>,
+) -> ApiResult<DeletedGroup> {
+    let txn = db.write().await?;
+    lock_tenant(&*txn, tenant_id).await?;
+    let group = find(&*txn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("partner group"))?;
+    if group.is_default {
+        return Err(ApiError::bad_input(
+            "id",
+            "the default group cannot be deleted: make another group the default first",
+        ));
+    }
+    let target = match reassign_to {
+        Some(target) if target == id => {
+            return Err(ApiError::bad_input("reassignTo", "must be another group than the one deleted"));
+        }
+        Some(target) => find(&*txn, tenant_id, target)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("reassignTo", "no such partner group"))?,
+        None => default_group(&*txn, tenant_id).await?,
+    };
+    let moved = partner::Entity::update_many()
+        .col_expr(partner::Column::GroupId, Expr::value(target.id.clone()))
+        .col_expr(partner::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .filter(partner::Column::GroupId.eq(id))
+        .exec(&*txn)
+        .await?
+        .rows_affected;
+    partner_group::Entity::delete_by_id(id.to_owned()).exec(&*txn).await?;
+    txn.commit().await?;
+    Ok(DeletedGroup {
+        id: id.to_owned(),
+        reassigned_to: (moved > 0).then_some(target.id),
+        reassigned_partners: moved,
+    })
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<partner_group::Model>> {
+    Ok(partner_group::Entity::find_by_id(id.to_owned())
+        .filter(partner_group::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+pub async fn default_group(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> ApiResult<partner_group::Model> {
+    partner_group::Entity::find()
+        .filter(partner_group::Column::TenantId.eq(tenant_id))
+        .filter(partner_group::Column::IsDefault.eq(true))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("default group", tenant_id))
+}
+
+/// The groups of a tenant, filtered by a name search and a tag.
+pub fn list(tenant_id: &str, search: Option<&str>, tag: Option<&str>) -> Select<partner_group::Entity> {
+    let mut select = partner_group::Entity::find().filter(partner_group::Column::TenantId.eq(tenant_id));
+    if let Some(search) = search {
+        select = select.filter(
+            Expr::expr(Func::lower(Expr::col(partner_group::Column::Name)))
+                .like(LikeExpr::new(like_pattern(search)).escape('\\')),
+        );
+    }
+    if let Some(tag) = tag {
+        let mut pattern = String::from("%,");
+        for c in tag.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push_str(",%");
+        select = select.filter(
+            Expr::expr(Func::lower(Expr::col(partner_group::Column::Tags)))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
+    }
+    select
+}

@@ -1,0 +1,271 @@
+//! Partners: create, update, read and list. A partner always belongs to a
+//! group; one created without a group is placed in the tenant's default group.
+
+use super::{categories, groups, stored};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::input::{self, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS};
+use crate::paging::like_pattern;
+use entity::partner;
+use sea_orm::sea_query::{Condition, Expr, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, Select,
+};
+
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartnerType {
+    #[default]
+    Referral,
+    Reseller,
+    Distributor,
+}
+
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartnerStatus {
+    #[default]
+    Active,
+    Suspended,
+    Archived,
+}
+
+impl PartnerType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartnerType::Referral => "REFERRAL",
+            PartnerType::Reseller => "RESELLER",
+            PartnerType::Distributor => "DISTRIBUTOR",
+        }
+    }
+
+    pub fn of(model: &partner::Model) -> ApiResult<PartnerType> {
+        stored(
+            [PartnerType::Referral, PartnerType::Reseller, PartnerType::Distributor]
+                .into_iter()
+                .find(|t| t.as_str() == model.r#type),
+            "partners.type",
+        )
+    }
+}
+
+impl PartnerStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartnerStatus::Active => "ACTIVE",
+            PartnerStatus::Suspended => "SUSPENDED",
+            PartnerStatus::Archived => "ARCHIVED",
+        }
+    }
+
+    pub fn of(model: &partner::Model) -> ApiResult<PartnerStatus> {
+        stored(
+            [PartnerStatus::Active, PartnerStatus::Suspended, PartnerStatus::Archived]
+                .into_iter()
+                .find(|s| s.as_str() == model.status),
+            "partners.status",
+        )
+    }
+}
+
+pub struct NewPartner {
+    pub name: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub partner_type: PartnerType,
+    pub status: PartnerStatus,
+    pub group_id: Option<String>,
+    pub category_ids: Vec<String>,
+}
+
+/// A partial update; `Some(None)` clears a nullable field, and a cleared
+/// `group_id` moves the partner to the default group.
+#[derive(Default)]
+pub struct PartnerChanges {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub external_id: Option<Option<String>>,
+    pub partner_type: Option<PartnerType>,
+    pub status: Option<PartnerStatus>,
+    pub group_id: Option<Option<String>>,
+    pub category_ids: Option<Vec<String>>,
+}
+
+#[derive(Default, Clone)]
+pub struct PartnerFilter {
+    pub group_id: Option<String>,
+    pub status: Option<PartnerStatus>,
+    pub partner_type: Option<PartnerType>,
+    pub search: Option<String>,
+    /// Only this partner (partner tokens see themselves alone).
+    pub only: Option<String>,
+}
+
+pub fn check_name(name: &str) -> ApiResult<String> {
+    input::required_text("input.name", name, MAX_NAME_CHARS)
+}
+
+pub fn check_email(email: Option<&str>) -> ApiResult<Option<String>> {
+    input::optional_email("input.email", email)
+}
+
+pub fn check_external_id(external_id: Option<&str>) -> ApiResult<Option<String>> {
+    input::optional_text("input.externalId", external_id, MAX_EXTERNAL_ID_CHARS)
+}
+
+fn external_id_taken() -> ApiError {
+    ApiError::bad_input("input.externalId", "is already used by another partner")
+}
+
+async fn check_external_id_free(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    external_id: &str,
+    except: Option<&str>,
+) -> ApiResult<()> {
+    let mut query = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .filter(partner::Column::ExternalId.eq(external_id));
+    if let Some(id) = except {
+        query = query.filter(partner::Column::Id.ne(id));
+    }
+    if query.count(conn).await? > 0 {
+        return Err(external_id_taken());
+    }
+    Ok(())
+}
+
+/// The group a partner goes into: the named one (which must exist) or the default.
+async fn resolve_group(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    group_id: Option<&str>,
+) -> ApiResult<String> {
+    match group_id {
+        Some(id) => Ok(groups::find(conn, tenant_id, id)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("input.groupId", "no such partner group"))?
+            .id),
+        None => Ok(groups::default_group(conn, tenant_id).await?.id),
+    }
+}
+
+fn map_unique(err: sea_orm::DbErr) -> ApiError {
+    if is_unique_violation(&err) { external_id_taken() } else { err.into() }
+}
+
+/// Inserts a partner inside a caller's transaction (also used by invitations).
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    new: NewPartner,
+) -> ApiResult<partner::Model> {
+    if let Some(external_id) = &new.external_id {
+        check_external_id_free(conn, tenant_id, external_id, None).await?;
+    }
+    let group_id = resolve_group(conn, tenant_id, new.group_id.as_deref()).await?;
+    let category_ids =
+        categories::check_ids(conn, tenant_id, "input.categoryIds", &new.category_ids).await?;
+    let now = chrono::Utc::now();
+    let model = partner::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        group_id: Set(group_id),
+        name: Set(new.name),
+        email: Set(new.email),
+        external_id: Set(new.external_id),
+        r#type: Set(new.partner_type.as_str().to_owned()),
+        status: Set(new.status.as_str().to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let partner = partner::Entity::insert(model).exec_with_returning(conn).await.map_err(map_unique)?;
+    categories::set_for_partner(conn, tenant_id, &partner.id, &category_ids).await?;
+    Ok(partner)
+}
+
+pub async fn create(db: &Db, tenant_id: &str, new: NewPartner) -> ApiResult<partner::Model> {
+    let txn = db.write().await?;
+    let partner = insert(&*txn, tenant_id, new).await?;
+    txn.commit().await?;
+    Ok(partner)
+}
+
+pub async fn update(
+    db: &Db,
+    tenant_id: &str,
+    id: &str,
+    changes: PartnerChanges,
+) -> ApiResult<partner::Model> {
+    let txn = db.write().await?;
+    let current = find(&*txn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("partner"))?;
+    let mut active = current.into_active_model();
+    if let Some(name) = changes.name {
+        active.name = Set(name);
+    }
+    if let Some(email) = changes.email {
+        active.email = Set(email);
+    }
+    if let Some(external_id) = changes.external_id {
+        if let Some(external_id) = &external_id {
+            check_external_id_free(&*txn, tenant_id, external_id, Some(id)).await?;
+        }
+        active.external_id = Set(external_id);
+    }
+    if let Some(partner_type) = changes.partner_type {
+        active.r#type = Set(partner_type.as_str().to_owned());
+    }
+    if let Some(status) = changes.status {
+        active.status = Set(status.as_str().to_owned());
+    }
+    if let Some(group_id) = changes.group_id {
+        active.group_id = Set(resolve_group(&*txn, tenant_id, group_id.as_deref()).await?);
+    }
+    if let Some(category_ids) = changes.category_ids {
+        let ids = categories::check_ids(&*txn, tenant_id, "input.categoryIds", &category_ids).await?;
+        categories::set_for_partner(&*txn, tenant_id, id, &ids).await?;
+    }
+    active.updated_at = Set(chrono::Utc::now());
+    let updated = active.update(&*txn).await.map_err(map_unique)?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<partner::Model>> {
+    Ok(partner::Entity::find_by_id(id.to_owned())
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+pub fn list(tenant_id: &str, filter: &PartnerFilter) -> Select<partner::Entity> {
+    let mut select = partner::Entity::find().filter(partner::Column::TenantId.eq(tenant_id));
+    if let Some(only) = &filter.only {
+        select = select.filter(partner::Column::Id.eq(only.as_str()));
+    }
+    if let Some(group_id) = &filter.group_id {
+        select = select.filter(partner::Column::GroupId.eq(group_id.as_str()));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(partner::Column::Status.eq(status.as_str()));
+    }
+    if let Some(partner_type) = filter.partner_type {
+        select = select.filter(partner::Column::Type.eq(partner_type.as_str()));
+    }
+    if let Some(search) = &filter.search {
+        let pattern = like_pattern(search);
+        let matches = |column: partner::Column| {
+            Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        select = select.filter(
+            Condition::any()
+                .add(matches(partner::Column::Name))
+                .add(matches(partner::Column::Email))
+                .add(matches(partner::Column::ExternalId)),
+        );
+    }
+    select
+}

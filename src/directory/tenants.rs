@@ -1,0 +1,87 @@
+//! Tenants: provisioning (with the default group) and lookup.
+
+use super::groups;
+use crate::auth::Tenant;
+use crate::db::Db;
+use crate::engine::{Currency, RuleSet};
+use crate::error::{ApiError, ApiResult};
+use entity::tenant;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+
+pub struct NewTenant {
+    pub id: String,
+    pub name: Option<String>,
+    pub currency: String,
+    pub time_zone: String,
+}
+
+/// Tenant ids are chosen by the operator and appear in tokens: short and plain.
+fn check_id(id: &str) -> ApiResult<()> {
+    let valid = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if !valid {
+        return Err(ApiError::bad_input("id", "must be 1–64 characters of a-z, 0-9, - and _"));
+    }
+    Ok(())
+}
+
+/// An IANA zone name such as `UTC` or `Europe/Berlin`, checked for shape.
+fn check_time_zone(zone: &str) -> ApiResult<()> {
+    let valid = zone == "UTC"
+        || (zone.contains('/')
+            && zone.len() <= 64
+            && zone
+                .split('/')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+".contains(&b))));
+    if !valid {
+        return Err(ApiError::bad_input("timeZone", "must be an IANA time zone such as UTC or Europe/Berlin"));
+    }
+    Ok(())
+}
+
+/// Creates a tenant and its default group (one `RECURRING` rule at 0 %).
+pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
+    check_id(&new.id)?;
+    let currency = Currency::parse(&new.currency)
+        .map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
+    check_time_zone(&new.time_zone)?;
+    let name = crate::input::optional_text("name", new.name.as_deref(), crate::input::MAX_NAME_CHARS)?
+        .unwrap_or_else(|| new.id.clone());
+
+    let txn = db.write().await?;
+    if tenant::Entity::find_by_id(new.id.clone()).one(&*txn).await?.is_some() {
+        return Err(ApiError::Conflict(format!("tenant {} already exists", new.id)));
+    }
+    let model = tenant::ActiveModel {
+        id: Set(new.id.clone()),
+        name: Set(name),
+        currency: Set(currency.code().to_owned()),
+        time_zone: Set(new.time_zone),
+        created_at: Set(chrono::Utc::now()),
+    };
+    let inserted = tenant::Entity::insert(model).exec_with_returning(&*txn).await?;
+    groups::insert(
+        &*txn,
+        &new.id,
+        groups::NewGroup {
+            name: "Default".into(),
+            description: Some("Partners without a group of their own.".into()),
+            external_id: None,
+            tags: Vec::new(),
+            is_default: true,
+            rules: RuleSet::zero(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(inserted)
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: &str) -> ApiResult<Option<Tenant>> {
+    let Some(row) = tenant::Entity::find_by_id(id.to_owned()).one(conn).await? else {
+        return Ok(None);
+    };
+    let currency = Currency::parse(&row.currency).map_err(|e| ApiError::internal("tenant currency", e))?;
+    Ok(Some(Tenant { id: row.id, name: row.name, currency, time_zone: row.time_zone }))
+}

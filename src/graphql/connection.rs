@@ -1,0 +1,58 @@
+//! Relay connections (SPEC §4) over a keyset [`Page`]: `edges`, `nodes`,
+//! `pageInfo` and a `totalCount` that is counted only when asked for.
+
+use crate::error::ApiError;
+use crate::paging::Page;
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::futures_util::future::BoxFuture;
+use async_graphql::{Context, Object, OutputType};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, Select};
+use std::sync::Arc;
+
+type CountFn = Arc<dyn Fn() -> BoxFuture<'static, Result<u64, DbErr>> + Send + Sync>;
+
+/// The connection's `totalCount`: a deferred `COUNT(*)` of the same filter.
+#[derive(Clone)]
+pub struct TotalCount(CountFn);
+
+impl TotalCount {
+    pub fn of<E>(conn: &DatabaseConnection, select: Select<E>) -> TotalCount
+    where
+        E: EntityTrait + Send + Sync,
+        E::Model: Send + Sync,
+    {
+        let conn = conn.clone();
+        TotalCount(Arc::new(move || {
+            let conn = conn.clone();
+            let select = select.clone();
+            Box::pin(async move { select.count(&conn).await })
+        }))
+    }
+
+    /// A count known without a query.
+    pub fn known(count: u64) -> TotalCount {
+        TotalCount(Arc::new(move || Box::pin(async move { Ok(count) })))
+    }
+}
+
+#[Object]
+impl TotalCount {
+    /// The number of items matching the filter, across all pages.
+    async fn total_count(&self, _ctx: &Context<'_>) -> Result<u64, ApiError> {
+        Ok((self.0)().await?)
+    }
+}
+
+pub type ListConnection<N> = Connection<String, N, TotalCount>;
+
+/// Builds a connection from a page; each row's cursor is its id.
+pub fn connection<M, N: OutputType>(
+    page: Page<M>,
+    total: TotalCount,
+    id: impl Fn(&M) -> String,
+    node: impl Fn(M) -> N,
+) -> ListConnection<N> {
+    let mut connection = Connection::with_additional_fields(page.has_previous, page.has_next, total);
+    connection.edges = page.rows.into_iter().map(|row| Edge::new(id(&row), node(row))).collect();
+    connection
+}

@@ -1,0 +1,260 @@
+//! `PartnerGroup`, its queries, mutations and rule simulations.
+
+use super::connection::{ListConnection, TotalCount, connection};
+use super::loaders::{GroupPartners, PartnerCountOf};
+use super::partners::Partner;
+use super::rules::{GroupRule, GroupRuleInput, SimulationInput, SimulationResult, group_rules, rule_set, simulate};
+use super::scalars::DateTime;
+use super::{db, loader, page_args, principal, text_change};
+use crate::auth::{Principal, Role, Scope};
+use crate::directory::groups::{self, GroupChanges, NewGroup};
+use crate::error::{ApiError, ApiResult};
+use crate::input;
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use entity::partner_group;
+
+pub struct PartnerGroup(pub partner_group::Model);
+
+/// Partner tokens see their group's id and name only; everyone else needs
+/// `partner_groups:read` for the rest.
+fn details(principal: &Principal) -> ApiResult<()> {
+    if principal.role == Role::Partner {
+        return Err(ApiError::Forbidden("partners see only their group's name".into()));
+    }
+    principal.require(Scope::PartnerGroupsRead)
+}
+
+/// A tier of partners and the rules that set their commissions.
+#[Object]
+impl PartnerGroup {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        details(principal(ctx)?)?;
+        Ok(self.0.description.as_deref())
+    }
+
+    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        details(principal(ctx)?)?;
+        Ok(self.0.external_id.as_deref())
+    }
+
+    async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        details(principal(ctx)?)?;
+        Ok(groups::tags_of(&self.0))
+    }
+
+    /// Whether partners without a group belong here; one group per tenant is.
+    async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        details(principal(ctx)?)?;
+        Ok(self.0.is_default)
+    }
+
+    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupRule>> {
+        details(principal(ctx)?)?;
+        Ok(group_rules(&groups::rules_of(&self.0)?))
+    }
+
+    /// The group's partners, oldest first (needs `partners:read` too).
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Partner>> {
+        let principal = principal(ctx)?;
+        details(principal)?;
+        principal.require(Scope::PartnersRead)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let key = GroupPartners { group_id: self.0.id.clone(), size: request.size, after: request.cursor };
+        let page = loader(ctx)?.load_one(key).await?.unwrap_or(crate::paging::Page {
+            rows: Vec::new(),
+            has_previous: false,
+            has_next: false,
+        });
+        let count = loader(ctx)?.load_one(PartnerCountOf(self.0.id.clone())).await?.unwrap_or(0);
+        Ok(connection(page, TotalCount::known(count), |p| p.id.clone(), Partner))
+    }
+
+    async fn partner_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        details(principal(ctx)?)?;
+        Ok(loader(ctx)?.load_one(PartnerCountOf(self.0.id.clone())).await?.unwrap_or(0))
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+
+    async fn updated_at(&self) -> DateTime {
+        self.0.updated_at.into()
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreatePartnerGroupInput {
+    pub name: String,
+    pub rules: Vec<GroupRuleInput>,
+    pub description: Option<String>,
+    /// Your own identifier for the group; unique per tenant.
+    pub external_id: Option<String>,
+    #[graphql(default)]
+    pub tags: Vec<String>,
+    /// Make this the tenant's default group (the previous default stops being one).
+    #[graphql(default)]
+    pub is_default: bool,
+}
+
+/// Omitted fields stay as they are; `null` clears `description` and `externalId`.
+#[derive(InputObject)]
+pub struct UpdatePartnerGroupInput {
+    pub name: Option<String>,
+    pub rules: Option<Vec<GroupRuleInput>>,
+    pub description: MaybeUndefined<String>,
+    pub external_id: MaybeUndefined<String>,
+    pub tags: Option<Vec<String>>,
+    /// `true` makes this the default group; a default group cannot be set to
+    /// `false` (make another group the default instead).
+    pub is_default: Option<bool>,
+}
+
+#[derive(SimpleObject)]
+pub struct DeletedPartnerGroup {
+    pub id: ID,
+    pub deleted: bool,
+    /// Where the group's partners went, when it had any.
+    pub reassigned_to: Option<ID>,
+    pub reassigned_partner_count: u64,
+}
+
+
+#[derive(Default)]
+pub struct GroupQuery;
+
+#[Object]
+impl GroupQuery {
+    async fn partner_group(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<PartnerGroup>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::PartnerGroupsRead)?;
+        Ok(groups::find(db(ctx)?.conn(), principal.tenant_id(), &id).await?.map(PartnerGroup))
+    }
+
+    /// The tenant's groups, oldest first; `search` matches the name, `tag` one tag exactly.
+    #[allow(clippy::too_many_arguments)]
+    async fn partner_groups(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        search: Option<String>,
+        tag: Option<String>,
+    ) -> ApiResult<ListConnection<PartnerGroup>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::PartnerGroupsRead)?;
+        let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
+        let search = input::search(search.as_deref())?;
+        let tag = input::optional_text("tag", tag.as_deref(), groups::MAX_TAG_CHARS)?;
+        let select = groups::list(principal.tenant_id(), search.as_deref(), tag.as_deref());
+        let conn = db(ctx)?.conn();
+        let page = request.fetch(conn, select.clone(), partner_group::Column::Id).await?;
+        Ok(connection(page, TotalCount::of(conn, select), |g| g.id.clone(), PartnerGroup))
+    }
+}
+
+#[derive(Default)]
+pub struct GroupMutation;
+
+#[Object]
+impl GroupMutation {
+    async fn create_partner_group(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePartnerGroupInput,
+    ) -> ApiResult<PartnerGroup> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::PartnerGroupsWrite)?;
+        let new = NewGroup {
+            name: groups::check_name("input.name", &input.name)?,
+            description: groups::check_description("input.description", input.description.as_deref())?,
+            external_id: groups::check_external_id("input.externalId", input.external_id.as_deref())?,
+            tags: groups::check_tags("input.tags", &input.tags)?,
+            is_default: input.is_default,
+            rules: rule_set("input.rules", input.rules)?,
+        };
+        Ok(PartnerGroup(groups::create(db(ctx)?, principal.tenant_id(), new).await?))
+    }
+
+    async fn update_partner_group(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdatePartnerGroupInput,
+    ) -> ApiResult<PartnerGroup> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::PartnerGroupsWrite)?;
+        let changes = GroupChanges {
+            name: input.name.map(|n| groups::check_name("input.name", &n)).transpose()?,
+            description: text_change(input.description, |d| groups::check_description("input.description", d))?,
+            external_id: text_change(input.external_id, |e| groups::check_external_id("input.externalId", e))?,
+            tags: input.tags.map(|t| groups::check_tags("input.tags", &t)).transpose()?,
+            is_default: input.is_default,
+            rules: input.rules.map(|r| rule_set("input.rules", r)).transpose()?,
+        };
+        Ok(PartnerGroup(groups::update(db(ctx)?, principal.tenant_id(), &id, changes).await?))
+    }
+
+    /// Deletes a group; its partners move to `reassignTo`, or to the default group.
+    async fn delete_partner_group(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reassign_to: Option<ID>,
+    ) -> ApiResult<DeletedPartnerGroup> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::PartnerGroupsWrite)?;
+        let deleted =
+            groups::delete(db(ctx)?, principal.tenant_id(), &id, reassign_to.as_ref().map(|id| id.as_str())).await?;
+        Ok(DeletedPartnerGroup {
+            id: ID(deleted.id),
+            deleted: true,
+            reassigned_to: deleted.reassigned_to.map(ID),
+            reassigned_partner_count: deleted.reassigned_partners,
+        })
+    }
+
+    /// Evaluates rules against a hypothetical charge, writing nothing.
+    async fn simulate_partner_group_rules(
+        &self,
+        ctx: &Context<'_>,
+        rules: Vec<GroupRuleInput>,
+        simulation: SimulationInput,
+    ) -> ApiResult<SimulationResult> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::PartnerGroupsWrite)?;
+        let rules = rule_set("rules", rules)?;
+        simulate(&rules, &simulation, principal.tenant.currency)
+    }
+
+    /// Evaluates a group's current rules against a hypothetical charge.
+    async fn simulate_partner_group(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        simulation: SimulationInput,
+    ) -> ApiResult<SimulationResult> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::PartnerGroupsWrite)?;
+        let group = groups::find(db(ctx)?.conn(), principal.tenant_id(), &id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("partner group"))?;
+        simulate(&groups::rules_of(&group)?, &simulation, principal.tenant.currency)
+    }
+}

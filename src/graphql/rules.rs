@@ -1,0 +1,449 @@
+//! The rule vocabulary in GraphQL (SPEC §5): the `@oneOf` input
+//! `GroupRuleInput`, the output interface `GroupRule` with one type per rule,
+//! and the simulation types. Conversion to the engine's [`RuleSet`] is where
+//! validation errors get their input path (`input.rules[1].percentage`).
+
+use super::scalars::Decimal;
+use crate::engine::{self, Currency, Evaluation, Rule, RuleEntry, RuleError, RuleSet};
+use crate::error::{ApiError, ApiResult};
+use async_graphql::{Enum, InputObject, Interface, OneofObject, SimpleObject};
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::engine::RuleType")]
+pub enum RuleType {
+    Recurring,
+    NewCustomerTimeTier,
+    PartnerLtvUpgrade,
+    ChargeThresholdBonus,
+    QualifiedCustomersUpgrade,
+    FirstPaidCustomerBonus,
+    FlatFee,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "crate::engine::EventKind")]
+pub enum EventKind {
+    #[default]
+    Sale,
+    Lead,
+}
+
+/// The baseline percentage; exactly one per rule set.
+#[derive(InputObject)]
+pub struct RecurringRuleInput {
+    pub percentage: Decimal,
+    /// No commission after this customer month.
+    pub max_months: Option<i32>,
+    pub description: Option<String>,
+}
+
+/// Replaces the baseline while the customer month is at most `maxMonths`.
+#[derive(InputObject)]
+pub struct NewCustomerTimeTierRuleInput {
+    pub max_months: i32,
+    pub percentage: Decimal,
+    pub description: Option<String>,
+}
+
+/// Adds points once the partner's LTV reaches `minLtvTotal`.
+#[derive(InputObject)]
+pub struct PartnerLtvUpgradeRuleInput {
+    pub min_ltv_total: Decimal,
+    pub upgrade_percentage: Decimal,
+    pub description: Option<String>,
+}
+
+/// A flat bonus, once per customer, on a charge of at least `minChargeTotal`.
+#[derive(InputObject)]
+pub struct ChargeThresholdBonusRuleInput {
+    pub min_charge_total: Decimal,
+    pub bonus: Decimal,
+    pub description: Option<String>,
+}
+
+/// Adds points once the partner has `minCustomers` paying customers.
+#[derive(InputObject)]
+pub struct QualifiedCustomersUpgradeRuleInput {
+    pub min_customers: i32,
+    pub upgrade_percentage: Decimal,
+    pub description: Option<String>,
+}
+
+/// A flat bonus on the partner's first paying customer's first charge.
+#[derive(InputObject)]
+pub struct FirstPaidCustomerBonusRuleInput {
+    pub bonus: Decimal,
+    pub description: Option<String>,
+}
+
+/// A fixed amount for every event of `eventKind`.
+#[derive(InputObject)]
+pub struct FlatFeeRuleInput {
+    pub amount: Decimal,
+    #[graphql(default)]
+    pub event_kind: EventKind,
+    pub description: Option<String>,
+}
+
+/// One rule: set exactly one field.
+#[derive(OneofObject)]
+pub enum GroupRuleInput {
+    Recurring(RecurringRuleInput),
+    NewCustomerTimeTier(NewCustomerTimeTierRuleInput),
+    PartnerLtvUpgrade(PartnerLtvUpgradeRuleInput),
+    ChargeThresholdBonus(ChargeThresholdBonusRuleInput),
+    QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRuleInput),
+    FirstPaidCustomerBonus(FirstPaidCustomerBonusRuleInput),
+    FlatFee(FlatFeeRuleInput),
+}
+
+impl GroupRuleInput {
+    fn variant(&self) -> &'static str {
+        match self {
+            GroupRuleInput::Recurring(_) => "recurring",
+            GroupRuleInput::NewCustomerTimeTier(_) => "newCustomerTimeTier",
+            GroupRuleInput::PartnerLtvUpgrade(_) => "partnerLtvUpgrade",
+            GroupRuleInput::ChargeThresholdBonus(_) => "chargeThresholdBonus",
+            GroupRuleInput::QualifiedCustomersUpgrade(_) => "qualifiedCustomersUpgrade",
+            GroupRuleInput::FirstPaidCustomerBonus(_) => "firstPaidCustomerBonus",
+            GroupRuleInput::FlatFee(_) => "flatFee",
+        }
+    }
+
+    fn into_entry(self, index: usize) -> Result<RuleEntry, RuleError> {
+        let count = |field: &'static str, value: i32| -> Result<u32, RuleError> {
+            u32::try_from(value).ok().filter(|v| *v >= 1).ok_or(RuleError {
+                index: Some(index),
+                field,
+                message: "must be at least 1".into(),
+            })
+        };
+        let (rule, description) = match self {
+            GroupRuleInput::Recurring(r) => (
+                Rule::Recurring {
+                    percentage: r.percentage.0,
+                    max_months: r.max_months.map(|m| count("maxMonths", m)).transpose()?,
+                },
+                r.description,
+            ),
+            GroupRuleInput::NewCustomerTimeTier(r) => (
+                Rule::NewCustomerTimeTier {
+                    max_months: count("maxMonths", r.max_months)?,
+                    percentage: r.percentage.0,
+                },
+                r.description,
+            ),
+            GroupRuleInput::PartnerLtvUpgrade(r) => (
+                Rule::PartnerLtvUpgrade {
+                    min_ltv_total: r.min_ltv_total.0,
+                    upgrade_percentage: r.upgrade_percentage.0,
+                },
+                r.description,
+            ),
+            GroupRuleInput::ChargeThresholdBonus(r) => (
+                Rule::ChargeThresholdBonus { min_charge_total: r.min_charge_total.0, bonus: r.bonus.0 },
+                r.description,
+            ),
+            GroupRuleInput::QualifiedCustomersUpgrade(r) => (
+                Rule::QualifiedCustomersUpgrade {
+                    min_customers: count("minCustomers", r.min_customers)?,
+                    upgrade_percentage: r.upgrade_percentage.0,
+                },
+                r.description,
+            ),
+            GroupRuleInput::FirstPaidCustomerBonus(r) => {
+                (Rule::FirstPaidCustomerBonus { bonus: r.bonus.0 }, r.description)
+            }
+            GroupRuleInput::FlatFee(r) => {
+                (Rule::FlatFee { amount: r.amount.0, event_kind: r.event_kind.into() }, r.description)
+            }
+        };
+        let description = description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
+        Ok(RuleEntry { rule, description })
+    }
+}
+
+/// Validates rules from an input; errors name `{field}[i].{variant}.{param}`.
+pub fn rule_set(field: &str, rules: Vec<GroupRuleInput>) -> ApiResult<RuleSet> {
+    let variants: Vec<&'static str> = rules.iter().map(GroupRuleInput::variant).collect();
+    let path = |err: RuleError| {
+        let mut path = field.to_owned();
+        if let Some(index) = err.index {
+            path.push_str(&format!("[{index}]"));
+            if !err.field.is_empty() {
+                path.push_str(&format!(".{}.{}", variants[index], err.field));
+            }
+        }
+        ApiError::bad_input(path, err.message)
+    };
+    let entries = rules
+        .into_iter()
+        .enumerate()
+        .map(|(index, rule)| rule.into_entry(index))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(path)?;
+    RuleSet::new(entries).map_err(path)
+}
+
+#[derive(SimpleObject)]
+pub struct RecurringRule {
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    pub description: Option<String>,
+    pub percentage: Decimal,
+    pub max_months: Option<u32>,
+}
+
+#[derive(SimpleObject)]
+pub struct NewCustomerTimeTierRule {
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    pub description: Option<String>,
+    pub max_months: u32,
+    pub percentage: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct PartnerLtvUpgradeRule {
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    pub description: Option<String>,
+    pub min_ltv_total: Decimal,
+    pub upgrade_percentage: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct ChargeThresholdBonusRule {
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    pub description: Option<String>,
+    pub min_charge_total: Decimal,
+    pub bonus: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct QualifiedCustomersUpgradeRule {
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    pub description: Option<String>,
+    pub min_customers: u32,
+    pub upgrade_percentage: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct FirstPaidCustomerBonusRule {
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    pub description: Option<String>,
+    pub bonus: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct FlatFeeRule {
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    pub description: Option<String>,
+    pub amount: Decimal,
+    pub event_kind: EventKind,
+}
+
+/// One rule of a rule set.
+#[derive(Interface)]
+#[graphql(
+    field(name = "type", method = "rule_type", ty = "&RuleType"),
+    field(name = "description", ty = "&Option<String>")
+)]
+pub enum GroupRule {
+    Recurring(RecurringRule),
+    NewCustomerTimeTier(NewCustomerTimeTierRule),
+    PartnerLtvUpgrade(PartnerLtvUpgradeRule),
+    ChargeThresholdBonus(ChargeThresholdBonusRule),
+    QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRule),
+    FirstPaidCustomerBonus(FirstPaidCustomerBonusRule),
+    FlatFee(FlatFeeRule),
+}
+
+impl From<&RuleEntry> for GroupRule {
+    fn from(entry: &RuleEntry) -> Self {
+        let description = entry.description.clone();
+        let rule_type = entry.rule.rule_type().into();
+        match entry.rule {
+            Rule::Recurring { percentage, max_months } => GroupRule::Recurring(RecurringRule {
+                rule_type,
+                description,
+                percentage: percentage.into(),
+                max_months,
+            }),
+            Rule::NewCustomerTimeTier { max_months, percentage } => {
+                GroupRule::NewCustomerTimeTier(NewCustomerTimeTierRule {
+                    rule_type,
+                    description,
+                    max_months,
+                    percentage: percentage.into(),
+                })
+            }
+            Rule::PartnerLtvUpgrade { min_ltv_total, upgrade_percentage } => {
+                GroupRule::PartnerLtvUpgrade(PartnerLtvUpgradeRule {
+                    rule_type,
+                    description,
+                    min_ltv_total: min_ltv_total.into(),
+                    upgrade_percentage: upgrade_percentage.into(),
+                })
+            }
+            Rule::ChargeThresholdBonus { min_charge_total, bonus } => {
+                GroupRule::ChargeThresholdBonus(ChargeThresholdBonusRule {
+                    rule_type,
+                    description,
+                    min_charge_total: min_charge_total.into(),
+                    bonus: bonus.into(),
+                })
+            }
+            Rule::QualifiedCustomersUpgrade { min_customers, upgrade_percentage } => {
+                GroupRule::QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRule {
+                    rule_type,
+                    description,
+                    min_customers,
+                    upgrade_percentage: upgrade_percentage.into(),
+                })
+            }
+            Rule::FirstPaidCustomerBonus { bonus } => {
+                GroupRule::FirstPaidCustomerBonus(FirstPaidCustomerBonusRule {
+                    rule_type,
+                    description,
+                    bonus: bonus.into(),
+                })
+            }
+            Rule::FlatFee { amount, event_kind } => GroupRule::FlatFee(FlatFeeRule {
+                rule_type,
+                description,
+                amount: amount.into(),
+                event_kind: event_kind.into(),
+            }),
+        }
+    }
+}
+
+pub fn group_rules(rules: &RuleSet) -> Vec<GroupRule> {
+    rules.entries().iter().map(GroupRule::from).collect()
+}
+
+/// A hypothetical charge and partner history to evaluate rules against.
+#[derive(InputObject)]
+pub struct SimulationInput {
+    /// The charge (ignored for `LEAD` events).
+    #[graphql(default)]
+    pub charge_amount: Option<Decimal>,
+    /// The customer month of the charge: 1 in the month of acquisition.
+    #[graphql(default = 1)]
+    pub customer_months: i32,
+    /// The partner's LTV before this charge.
+    pub partner_ltv: Option<Decimal>,
+    /// The partner's paying customers before this charge.
+    #[graphql(default)]
+    pub qualified_customers: i32,
+    /// This is the partner's first paying customer's first charge.
+    #[graphql(default)]
+    pub first_paid_customer_bootstrap: bool,
+    /// The customer has already earned a charge-threshold bonus.
+    #[graphql(default)]
+    pub customer_had_threshold_bonus: bool,
+    /// Defaults to the tenant's currency.
+    pub currency: Option<String>,
+    #[graphql(default)]
+    pub event_kind: EventKind,
+}
+
+impl SimulationInput {
+    pub fn charge(&self, default_currency: Currency) -> ApiResult<(engine::Charge, Currency)> {
+        let currency = match &self.currency {
+            Some(code) => Currency::parse(code)
+                .map_err(|e| ApiError::bad_input("simulation.currency", e.to_string()))?,
+            None => default_currency,
+        };
+        let amount = |field: &str, value: Option<Decimal>| -> ApiResult<rust_decimal::Decimal> {
+            let value = value.map(|d| d.0).unwrap_or_default();
+            if value.is_sign_negative() && !value.is_zero() {
+                return Err(ApiError::bad_input(field, "must not be negative"));
+            }
+            if value > engine::money::MAX_AMOUNT {
+                return Err(ApiError::bad_input(field, "must be at most 1000000000000"));
+            }
+            Ok(value)
+        };
+        let charge_amount = amount("simulation.chargeAmount", self.charge_amount)?;
+        let partner_ltv = amount("simulation.partnerLtv", self.partner_ltv)?;
+        let customer_month = u32::try_from(self.customer_months)
+            .ok()
+            .filter(|m| *m >= 1)
+            .ok_or_else(|| ApiError::bad_input("simulation.customerMonths", "must be at least 1"))?;
+        let paying_customers = u32::try_from(self.qualified_customers)
+            .map_err(|_| ApiError::bad_input("simulation.qualifiedCustomers", "must not be negative"))?;
+        Ok((
+            engine::Charge {
+                kind: self.event_kind.into(),
+                amount: charge_amount,
+                customer_month,
+                partner_ltv,
+                paying_customers,
+                first_paid_customer: self.first_paid_customer_bootstrap,
+                customer_had_threshold_bonus: self.customer_had_threshold_bonus,
+            },
+            currency,
+        ))
+    }
+}
+
+/// What one rule contributed to a fee.
+#[derive(SimpleObject)]
+pub struct RuleContribution {
+    /// Position of the rule in the rule set.
+    pub rule_index: u32,
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    pub description: Option<String>,
+    /// Percentage points applied, for percentage rules.
+    pub percentage: Option<Decimal>,
+    /// The contribution before the fee is rounded.
+    pub amount: Decimal,
+}
+
+#[derive(SimpleObject)]
+pub struct SimulationResult {
+    /// The fee, rounded once to the currency's minor unit.
+    pub final_fee: Decimal,
+    pub currency: String,
+    /// The percentage applied to the charge: the base rate plus upgrades, at most 100.
+    pub effective_percentage: Decimal,
+    /// The sum of the breakdown before rounding.
+    pub unrounded_fee: Decimal,
+    /// The recurring rule's `maxMonths` has passed: nothing is earned.
+    pub partnership_ended: bool,
+    pub breakdown: Vec<RuleContribution>,
+}
+
+pub fn contributions(rules: &RuleSet, evaluation: &Evaluation) -> Vec<RuleContribution> {
+    evaluation
+        .breakdown
+        .iter()
+        .map(|line| RuleContribution {
+            rule_index: line.rule_index as u32,
+            rule_type: line.rule_type.into(),
+            description: rules.entries()[line.rule_index].description.clone(),
+            percentage: line.percentage.map(Decimal),
+            amount: line.amount.into(),
+        })
+        .collect()
+}
+
+pub fn simulate(rules: &RuleSet, simulation: &SimulationInput, default_currency: Currency) -> ApiResult<SimulationResult> {
+    let (charge, currency) = simulation.charge(default_currency)?;
+    let evaluation = rules.evaluate(&charge, currency);
+    Ok(SimulationResult {
+        final_fee: evaluation.fee.into(),
+        currency: currency.code().to_owned(),
+        effective_percentage: evaluation.percentage.into(),
+        unrounded_fee: evaluation.unrounded_fee.into(),
+        partnership_ended: evaluation.partnership_ended,
+        breakdown: contributions(rules, &evaluation),
+    })
+}

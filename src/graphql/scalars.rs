@@ -1,0 +1,94 @@
+//! The `Decimal` and `DateTime` scalars (SPEC §2, §4).
+//!
+//! `Decimal` serializes as a string and reads a string or a JSON number. A
+//! number arrives as the shortest text that round-trips its binary value, so
+//! `299.9` is read from the text "299.9" and is exactly 299.9, never
+//! 299.899999…; async-graphql's own decimal scalar goes through `f64` arithmetic
+//! and is not used.
+
+use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
+use chrono::{SecondsFormat, Utc};
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Decimal(pub rust_decimal::Decimal);
+
+fn parse_decimal(text: &str) -> Option<rust_decimal::Decimal> {
+    let text = text.trim();
+    rust_decimal::Decimal::from_str(text)
+        .ok()
+        .or_else(|| rust_decimal::Decimal::from_scientific(text).ok())
+}
+
+#[Scalar(name = "Decimal")]
+impl ScalarType for Decimal {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        let parsed = match &value {
+            Value::String(s) => parse_decimal(s),
+            Value::Number(n) => parse_decimal(&n.to_string()),
+            _ => return Err(InputValueError::expected_type(value)),
+        };
+        parsed
+            .map(Decimal)
+            .ok_or_else(|| InputValueError::custom("expected a decimal number such as \"12.50\""))
+    }
+
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(_) | Value::Number(_))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_string())
+    }
+}
+
+impl From<rust_decimal::Decimal> for Decimal {
+    fn from(value: rust_decimal::Decimal) -> Self {
+        Decimal(value)
+    }
+}
+
+/// An instant, as RFC 3339 in UTC (`2026-11-21T12:00:00Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime(pub chrono::DateTime<Utc>);
+
+#[Scalar(name = "DateTime")]
+impl ScalarType for DateTime {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| DateTime(t.with_timezone(&Utc)))
+                .map_err(|_| InputValueError::custom("expected an RFC 3339 timestamp such as 2026-11-21T12:00:00Z")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+}
+
+impl From<chrono::DateTime<Utc>> for DateTime {
+    fn from(value: chrono::DateTime<Utc>) -> Self {
+        DateTime(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_json_number_is_read_exactly_as_written() {
+        let number = serde_json::from_str::<serde_json::Number>("299.9").unwrap();
+        let value = Value::Number(number);
+        assert_eq!(Decimal::parse(value).unwrap().0.to_string(), "299.9");
+        let value = Value::Number(serde_json::from_str("0.1").unwrap());
+        assert_eq!(Decimal::parse(value).unwrap().0.to_string(), "0.1");
+        let value = Value::Number(serde_json::from_str("1e-7").unwrap());
+        assert_eq!(Decimal::parse(value).unwrap().0.to_string(), "0.0000001");
+        assert_eq!(Decimal::parse(Value::String("12.50".into())).unwrap().0.to_string(), "12.50");
+        assert!(Decimal::parse(Value::String("12,50".into())).is_err());
+        assert!(Decimal::parse(Value::Boolean(true)).is_err());
+    }
+}

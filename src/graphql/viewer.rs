@@ -1,0 +1,67 @@
+//! `viewer`: who the token says the caller is.
+
+use super::partners::Partner;
+use super::{db, principal};
+use crate::directory::partners;
+use crate::error::ApiResult;
+use async_graphql::{Context, Enum, ID, Object};
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::auth::Role")]
+pub enum Role {
+    Admin,
+    Service,
+    Partner,
+}
+
+pub struct Viewer;
+
+/// The caller of this request.
+#[Object]
+impl Viewer {
+    async fn subject(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(principal(ctx)?.subject.clone())
+    }
+
+    async fn role(&self, ctx: &Context<'_>) -> ApiResult<Role> {
+        Ok(principal(ctx)?.role.into())
+    }
+
+    async fn tenant_id(&self, ctx: &Context<'_>) -> ApiResult<ID> {
+        Ok(ID(principal(ctx)?.tenant.id.clone()))
+    }
+
+    async fn tenant_name(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(principal(ctx)?.tenant.name.clone())
+    }
+
+    /// The tenant's currency, the default for simulations and campaigns.
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(principal(ctx)?.tenant.currency.code().to_owned())
+    }
+
+    /// Every scope the caller holds (all of them for an admin).
+    async fn scopes(&self, ctx: &Context<'_>) -> ApiResult<Vec<&'static str>> {
+        Ok(principal(ctx)?.scope_names())
+    }
+
+    /// The partner a partner token acts for.
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
+        let principal = principal(ctx)?;
+        let Some(id) = principal.own_partner() else {
+            return Ok(None);
+        };
+        Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), id).await?.map(Partner))
+    }
+}
+
+#[derive(Default)]
+pub struct ViewerQuery;
+
+#[Object]
+impl ViewerQuery {
+    async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<Viewer> {
+        principal(ctx)?;
+        Ok(Viewer)
+    }
+}

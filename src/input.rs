@@ -1,0 +1,65 @@
+//! Parsing of free-text inputs into trimmed, bounded values. Each helper names
+//! the input field in its error, so a client learns exactly what to fix.
+
+use crate::error::{ApiError, ApiResult};
+
+pub const MAX_NAME_CHARS: usize = 200;
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+pub const MAX_EXTERNAL_ID_CHARS: usize = 128;
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// A required, trimmed, non-empty text of at most `max` characters.
+pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::bad_input(field, "must not be empty"));
+    }
+    if trimmed.chars().count() > max {
+        return Err(ApiError::bad_input(field, format!("must be at most {max} characters")));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// An optional text: blank means absent.
+pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> ApiResult<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => required_text(field, text, max).map(Some),
+    }
+}
+
+/// An optional e-mail address, checked for shape only (one `@`, no spaces).
+pub fn optional_email(field: &str, value: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(email) = optional_text(field, value, 254)? else {
+        return Ok(None);
+    };
+    let valid = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if !valid {
+        return Err(ApiError::bad_input(field, "must be an e-mail address"));
+    }
+    Ok(Some(email))
+}
+
+/// An optional search string, bounded.
+pub fn search(value: Option<&str>) -> ApiResult<Option<String>> {
+    optional_text("search", value, MAX_SEARCH_CHARS)
+}
+
+/// A new ULID, the id of every row. Ids made by one process increase
+/// strictly, so lists ordered by id follow creation order.
+pub fn new_id() -> String {
+    static GENERATOR: std::sync::Mutex<ulid::Generator> =
+        std::sync::Mutex::new(ulid::Generator::new());
+    let mut generator = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    generator.generate().unwrap_or_else(|_| ulid::Ulid::new()).to_string()
+}
