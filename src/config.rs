@@ -18,15 +18,30 @@ pub struct Config {
     pub data_dir: PathBuf,
 
     /// Address the server listens on.
-    #[arg(long, env = "REVSHARE_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "REVSHARE_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub listen: SocketAddr,
 
     /// HS256 shared secret for verifying (and minting) tokens.
-    #[arg(long, env = "REVSHARE_JWT_SECRET", hide_env_values = true, global = true)]
+    #[arg(
+        long,
+        env = "REVSHARE_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
     pub jwt_secret: Option<String>,
 
     /// PEM file with the public key for RS256, ES256 or EdDSA tokens.
-    #[arg(long, env = "REVSHARE_JWT_PUBLIC_KEY", global = true, conflicts_with = "jwt_secret")]
+    #[arg(
+        long,
+        env = "REVSHARE_JWT_PUBLIC_KEY",
+        global = true,
+        conflicts_with = "jwt_secret"
+    )]
     pub jwt_public_key: Option<PathBuf>,
 
     /// PEM file with the private key, used only by `revshare token` with a public key.
@@ -46,7 +61,12 @@ pub struct Config {
     pub jwt_audience: Option<String>,
 
     /// Largest connection pool to the database.
-    #[arg(long, env = "REVSHARE_DATABASE_MAX_CONNECTIONS", default_value_t = 16, global = true)]
+    #[arg(
+        long,
+        env = "REVSHARE_DATABASE_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
     pub database_max_connections: u32,
 }
 
@@ -55,7 +75,10 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("revshare.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("revshare.db").display()
+            ),
         }
     }
 }

@@ -103,7 +103,10 @@ impl Db {
         };
         let options = if guard.is_some() {
             // SQLite has no access modes; IMMEDIATE takes the write lock up front.
-            TransactionOptions { access_mode: None, ..options }
+            TransactionOptions {
+                access_mode: None,
+                ..options
+            }
         } else {
             options
         };

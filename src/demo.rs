@@ -13,7 +13,10 @@ use rust_decimal::Decimal;
 pub const DEMO_TENANT: &str = "demo";
 
 fn rule(rule: Rule, description: &str) -> RuleEntry {
-    RuleEntry { rule, description: Some(description.to_owned()) }
+    RuleEntry {
+        rule,
+        description: Some(description.to_owned()),
+    }
 }
 
 /// Creates the demo tenant unless it exists; returns whether it was created.
@@ -43,11 +46,17 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
             is_default: false,
             rules: RuleSet::new(vec![
                 rule(
-                    Rule::NewCustomerTimeTier { max_months: 12, percentage: Decimal::new(50, 0) },
+                    Rule::NewCustomerTimeTier {
+                        max_months: 12,
+                        percentage: Decimal::new(50, 0),
+                    },
                     "Introductory 12-month high-incentive tier.",
                 ),
                 rule(
-                    Rule::Recurring { percentage: Decimal::new(15, 0), max_months: None },
+                    Rule::Recurring {
+                        percentage: Decimal::new(15, 0),
+                        max_months: None,
+                    },
                     "Standard recurring commission (post-time-tier).",
                 ),
                 rule(
@@ -73,10 +82,19 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
             is_default: false,
             rules: RuleSet::new(vec![
                 rule(
-                    Rule::NewCustomerTimeTier { max_months: 6, percentage: Decimal::new(30, 0) },
+                    Rule::NewCustomerTimeTier {
+                        max_months: 6,
+                        percentage: Decimal::new(30, 0),
+                    },
                     "30 % for a customer's first six months.",
                 ),
-                rule(Rule::Recurring { percentage: Decimal::new(12, 0), max_months: None }, "12 % after."),
+                rule(
+                    Rule::Recurring {
+                        percentage: Decimal::new(12, 0),
+                        max_months: None,
+                    },
+                    "12 % after.",
+                ),
             ])
             .expect("demo rules are valid"),
         },
@@ -86,9 +104,27 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
     let agency = categories::create(db, DEMO_TENANT, "Agency").await?;
 
     let partners = [
-        ("Northwind Digital", "hello@northwind.example", PartnerType::Reseller, Some(&managed.id), vec![agency.id.clone()]),
-        ("Contoso Growth", "team@contoso.example", PartnerType::Referral, Some(&performance.id), vec![saas.id.clone(), agency.id.clone()]),
-        ("Fabrikam Partners", "partners@fabrikam.example", PartnerType::Distributor, None, vec![saas.id.clone()]),
+        (
+            "Northwind Digital",
+            "hello@northwind.example",
+            PartnerType::Reseller,
+            Some(&managed.id),
+            vec![agency.id.clone()],
+        ),
+        (
+            "Contoso Growth",
+            "team@contoso.example",
+            PartnerType::Referral,
+            Some(&performance.id),
+            vec![saas.id.clone(), agency.id.clone()],
+        ),
+        (
+            "Fabrikam Partners",
+            "partners@fabrikam.example",
+            PartnerType::Distributor,
+            None,
+            vec![saas.id.clone()],
+        ),
     ];
     for (name, email, partner_type, group_id, category_ids) in partners {
         partners::create(

@@ -15,7 +15,10 @@ pub enum ApiError {
     Forbidden(String),
     NotFound(String),
     /// `field` is the path of the offending input, such as `input.rules[1].percentage`.
-    BadInput { field: String, message: String },
+    BadInput {
+        field: String,
+        message: String,
+    },
     Conflict(String),
     Internal,
 }
@@ -24,7 +27,10 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::BadInput { field: field.into(), message: message.into() }
+        ApiError::BadInput {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 
     pub fn not_found(what: &str) -> Self {
@@ -82,7 +88,10 @@ impl From<ApiError> for async_graphql::Error {
 /// Whether a database error is a unique-constraint violation, so a service can
 /// turn a lost race on a unique key into a user error.
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 #[cfg(test)]

@@ -42,7 +42,9 @@ impl AppState {
     /// (development only).
     pub fn new(schema: AppSchema, db: Db, keys: Keys, graphiql_token: Option<&str>) -> AppState {
         let bearer = graphiql_token.map(|t| format!("Bearer {t}"));
-        let mut source = GraphiQLSource::build().endpoint("/graphql").title("revshare");
+        let mut source = GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("revshare");
         if let Some(bearer) = &bearer {
             source = source.header("Authorization", bearer);
         }
@@ -63,7 +65,10 @@ impl AppState {
             return Ok(None);
         };
         let tenant = Arc::new(tenant);
-        self.tenants.write().expect("tenant cache lock").insert(id.to_owned(), tenant.clone());
+        self.tenants
+            .write()
+            .expect("tenant cache lock")
+            .insert(id.to_owned(), tenant.clone());
         Ok(Some(tenant))
     }
 
@@ -75,10 +80,15 @@ impl AppState {
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::Unauthenticated("expected Authorization: Bearer <jwt>".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthenticated("expected Authorization: Bearer <jwt>".into())
+            })?;
         let identity = self.keys.verify(token).map_err(ApiError::Unauthenticated)?;
         let tenant = self
             .tenant(&identity.tenant_id)
@@ -128,13 +138,21 @@ fn error_response(status: StatusCode, err: ApiError) -> Response {
     (status, Json(body)).into_response()
 }
 
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, request: GraphQLRequest) -> Response {
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
     let principal = match state.authenticate(&headers).await {
         Ok(principal) => principal,
-        Err(err @ ApiError::Unauthenticated(_)) => return error_response(StatusCode::UNAUTHORIZED, err),
+        Err(err @ ApiError::Unauthenticated(_)) => {
+            return error_response(StatusCode::UNAUTHORIZED, err);
+        }
         Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, err),
     };
-    let request = request.into_inner().data(RequestContext::new(&state.db, principal));
+    let request = request
+        .into_inner()
+        .data(RequestContext::new(&state.db, principal));
     let mut response = state.schema.execute(request).await;
     // Resolver errors carry their code already; what is left came from
     // parsing, validating or coercing the client's request.

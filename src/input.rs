@@ -15,7 +15,10 @@ pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> 
         return Err(ApiError::bad_input(field, "must not be empty"));
     }
     if trimmed.chars().count() > max {
-        return Err(ApiError::bad_input(field, format!("must be at most {max} characters")));
+        return Err(ApiError::bad_input(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -60,6 +63,11 @@ pub fn search(value: Option<&str>) -> ApiResult<Option<String>> {
 pub fn new_id() -> String {
     static GENERATOR: std::sync::Mutex<ulid::Generator> =
         std::sync::Mutex::new(ulid::Generator::new());
-    let mut generator = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    generator.generate().unwrap_or_else(|_| ulid::Ulid::new()).to_string()
+    let mut generator = GENERATOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    generator
+        .generate()
+        .unwrap_or_else(|_| ulid::Ulid::new())
+        .to_string()
 }

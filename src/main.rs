@@ -101,7 +101,14 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Command::Token { tenant, role, partner, scope, ttl, subject } => {
+        Command::Token {
+            tenant,
+            role,
+            partner,
+            scope,
+            ttl,
+            subject,
+        } => {
             let keys = Keys::from_config(&cli.config)?;
             let ttl = jwt::parse_ttl(&ttl).map_err(anyhow::Error::msg)?;
             if role == "partner" && partner.is_none() {
@@ -123,12 +130,28 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", keys.mint(&claims)?);
             Ok(())
         }
-        Command::Tenant { command: TenantCommand::Create { id, name, currency, time_zone } } => {
+        Command::Tenant {
+            command:
+                TenantCommand::Create {
+                    id,
+                    name,
+                    currency,
+                    time_zone,
+                },
+        } => {
             let db = connect(&cli.config).await?;
             app::migrate(&db).await.context("migrating")?;
-            let new = tenants::NewTenant { id, name, currency, time_zone };
+            let new = tenants::NewTenant {
+                id,
+                name,
+                currency,
+                time_zone,
+            };
             let tenant = tenants::create(&db, new).await.map_err(cli_error)?;
-            println!("created tenant {} ({}, {})", tenant.id, tenant.currency, tenant.time_zone);
+            println!(
+                "created tenant {} ({}, {})",
+                tenant.id, tenant.currency, tenant.time_zone
+            );
             Ok(())
         }
     }
@@ -193,7 +216,10 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     if let Some(token) = &dev_token {
         println!();
         println!("Development mode: no JWT key is configured, so a secret was kept in");
-        println!("{}/jwt-secret. GraphiQL already sends this admin token for tenant \"demo\"", config.data_dir.display());
+        println!(
+            "{}/jwt-secret. GraphiQL already sends this admin token for tenant \"demo\"",
+            config.data_dir.display()
+        );
         println!("(valid 7 days); other clients send it as \"Authorization: Bearer <token>\":");
         println!();
         println!("{token}");

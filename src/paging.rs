@@ -16,7 +16,10 @@ pub struct PageLimits {
 }
 
 /// Lists in general: 1–100, 50 when omitted.
-pub const DEFAULT_LIMITS: PageLimits = PageLimits { default: 50, max: 100 };
+pub const DEFAULT_LIMITS: PageLimits = PageLimits {
+    default: 50,
+    max: 100,
+};
 
 #[derive(Debug, Clone, Default)]
 pub struct PageArgs {
@@ -42,16 +45,20 @@ pub struct Page<M> {
 
 fn check_cursor(field: &str, cursor: Option<String>) -> Result<Option<String>, ApiError> {
     match cursor {
-        Some(c) if ulid::Ulid::from_string(&c).is_err() => {
-            Err(ApiError::bad_input(field, "is not a cursor returned by this list"))
-        }
+        Some(c) if ulid::Ulid::from_string(&c).is_err() => Err(ApiError::bad_input(
+            field,
+            "is not a cursor returned by this list",
+        )),
         other => Ok(other),
     }
 }
 
 fn check_size(field: &str, value: i32, limits: PageLimits) -> Result<u64, ApiError> {
     if value < 1 || value as u64 > limits.max {
-        return Err(ApiError::bad_input(field, format!("must be between 1 and {}", limits.max)));
+        return Err(ApiError::bad_input(
+            field,
+            format!("must be between 1 and {}", limits.max),
+        ));
     }
     Ok(value as u64)
 }
@@ -62,7 +69,10 @@ impl PageRequest {
             return Err(ApiError::bad_input("last", "cannot be combined with first"));
         }
         if args.after.is_some() && args.before.is_some() {
-            return Err(ApiError::bad_input("before", "cannot be combined with after"));
+            return Err(ApiError::bad_input(
+                "before",
+                "cannot be combined with after",
+            ));
         }
         if args.last.is_some() || args.before.is_some() {
             if args.after.is_some() {
@@ -72,13 +82,21 @@ impl PageRequest {
                 Some(last) => check_size("last", last, limits)?,
                 None => limits.default,
             };
-            return Ok(PageRequest { size, cursor: check_cursor("before", args.before)?, backward: true });
+            return Ok(PageRequest {
+                size,
+                cursor: check_cursor("before", args.before)?,
+                backward: true,
+            });
         }
         let size = match args.first {
             Some(first) => check_size("first", first, limits)?,
             None => limits.default,
         };
-        Ok(PageRequest { size, cursor: check_cursor("after", args.after)?, backward: false })
+        Ok(PageRequest {
+            size,
+            cursor: check_cursor("after", args.after)?,
+            backward: false,
+        })
     }
 
     /// Fetches one page of `select`, keyed by the string id column `id`.
@@ -100,15 +118,27 @@ impl PageRequest {
                 select.filter(id.gt(cursor.as_str()))
             };
         }
-        select = if self.backward { select.order_by_desc(id) } else { select.order_by_asc(id) };
+        select = if self.backward {
+            select.order_by_desc(id)
+        } else {
+            select.order_by_asc(id)
+        };
         let mut rows = select.limit(self.size + 1).all(conn).await?;
         let more = rows.len() as u64 > self.size;
         rows.truncate(self.size as usize);
         if self.backward {
             rows.reverse();
-            Ok(Page { rows, has_previous: more, has_next: self.cursor.is_some() })
+            Ok(Page {
+                rows,
+                has_previous: more,
+                has_next: self.cursor.is_some(),
+            })
         } else {
-            Ok(Page { rows, has_previous: self.cursor.is_some(), has_next: more })
+            Ok(Page {
+                rows,
+                has_previous: self.cursor.is_some(),
+                has_next: more,
+            })
         }
     }
 }
@@ -133,7 +163,15 @@ mod tests {
 
     #[test]
     fn first_is_bounded() {
-        let parse = |first| PageRequest::parse(PageArgs { first: Some(first), ..Default::default() }, DEFAULT_LIMITS);
+        let parse = |first| {
+            PageRequest::parse(
+                PageArgs {
+                    first: Some(first),
+                    ..Default::default()
+                },
+                DEFAULT_LIMITS,
+            )
+        };
         assert_eq!(parse(1).unwrap().size, 1);
         assert_eq!(parse(100).unwrap().size, 100);
         assert_eq!(
@@ -141,7 +179,12 @@ mod tests {
             ApiError::bad_input("first", "must be between 1 and 100")
         );
         assert!(parse(101).is_err());
-        assert_eq!(PageRequest::parse(PageArgs::default(), DEFAULT_LIMITS).unwrap().size, 50);
+        assert_eq!(
+            PageRequest::parse(PageArgs::default(), DEFAULT_LIMITS)
+                .unwrap()
+                .size,
+            50
+        );
     }
 
     #[test]

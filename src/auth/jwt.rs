@@ -90,19 +90,29 @@ impl Keys {
         public_pem: &[u8],
         private_pem: Option<&[u8]>,
     ) -> Result<Keys, KeyError> {
-        let invalid = |e: jsonwebtoken::errors::Error| KeyError::Invalid(format!("invalid key: {e}"));
+        let invalid =
+            |e: jsonwebtoken::errors::Error| KeyError::Invalid(format!("invalid key: {e}"));
         let (decoding, encoding) = match algorithm {
             Algorithm::RS256 => (
                 DecodingKey::from_rsa_pem(public_pem).map_err(invalid)?,
-                private_pem.map(EncodingKey::from_rsa_pem).transpose().map_err(invalid)?,
+                private_pem
+                    .map(EncodingKey::from_rsa_pem)
+                    .transpose()
+                    .map_err(invalid)?,
             ),
             Algorithm::ES256 => (
                 DecodingKey::from_ec_pem(public_pem).map_err(invalid)?,
-                private_pem.map(EncodingKey::from_ec_pem).transpose().map_err(invalid)?,
+                private_pem
+                    .map(EncodingKey::from_ec_pem)
+                    .transpose()
+                    .map_err(invalid)?,
             ),
             Algorithm::EdDSA => (
                 DecodingKey::from_ed_pem(public_pem).map_err(invalid)?,
-                private_pem.map(EncodingKey::from_ed_pem).transpose().map_err(invalid)?,
+                private_pem
+                    .map(EncodingKey::from_ed_pem)
+                    .transpose()
+                    .map_err(invalid)?,
             ),
             other => {
                 return Err(KeyError::Invalid(format!(
@@ -110,7 +120,14 @@ impl Keys {
                 )));
             }
         };
-        Ok(Keys { algorithm, decoding, encoding, issuer: None, audience: None, development: false })
+        Ok(Keys {
+            algorithm,
+            decoding,
+            encoding,
+            issuer: None,
+            audience: None,
+            development: false,
+        })
     }
 
     pub fn with_issuer(mut self, issuer: Option<String>) -> Keys {
@@ -208,7 +225,13 @@ impl Keys {
                 .collect(),
             _ => Vec::new(),
         };
-        Ok(Identity { subject: claims.sub, tenant_id: claims.tenant_id, role, partner_id, scopes })
+        Ok(Identity {
+            subject: claims.sub,
+            tenant_id: claims.tenant_id,
+            role,
+            partner_id,
+            scopes,
+        })
     }
 
     /// Mints a token with the configured key.
@@ -293,15 +316,23 @@ pub fn parse_ttl(text: &str) -> Result<u64, String> {
         Some((at, _)) => text.split_at(at),
         None => (text, "s"),
     };
-    let n: u64 = number.parse().map_err(|_| format!("invalid duration {text:?}"))?;
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("invalid duration {text:?}"))?;
     let factor = match unit {
         "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => return Err(format!("invalid duration unit in {text:?} (use s, m, h or d)")),
+        _ => {
+            return Err(format!(
+                "invalid duration unit in {text:?} (use s, m, h or d)"
+            ));
+        }
     };
-    n.checked_mul(factor).filter(|s| *s > 0).ok_or_else(|| format!("invalid duration {text:?}"))
+    n.checked_mul(factor)
+        .filter(|s| *s > 0)
+        .ok_or_else(|| format!("invalid duration {text:?}"))
 }
 
 #[cfg(test)]
@@ -327,7 +358,10 @@ mod tests {
     fn a_minted_token_verifies() {
         let keys = Keys::hs256(b"0123456789abcdef0123456789abcdef");
         let token = keys
-            .mint(&Claims { scope: Some("partners:read bogus".into()), ..claims("service") })
+            .mint(&Claims {
+                scope: Some("partners:read bogus".into()),
+                ..claims("service")
+            })
             .unwrap();
         let identity = keys.verify(&token).unwrap();
         assert_eq!(identity.role, Role::Service);
@@ -338,9 +372,15 @@ mod tests {
     fn a_partner_token_needs_a_partner_id() {
         let keys = Keys::hs256(b"0123456789abcdef0123456789abcdef");
         let token = keys.mint(&claims("partner")).unwrap();
-        assert_eq!(keys.verify(&token).unwrap_err(), "a partner token needs partner_id");
+        assert_eq!(
+            keys.verify(&token).unwrap_err(),
+            "a partner token needs partner_id"
+        );
         let token = keys.mint(&claims("root")).unwrap();
-        assert_eq!(keys.verify(&token).unwrap_err(), "token role must be admin, partner or service");
+        assert_eq!(
+            keys.verify(&token).unwrap_err(),
+            "token role must be admin, partner or service"
+        );
     }
 
     #[test]

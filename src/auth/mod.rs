@@ -128,7 +128,10 @@ impl Principal {
         if self.has(scope) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("requires the {} scope", scope.as_str())))
+            Err(ApiError::Forbidden(format!(
+                "requires the {} scope",
+                scope.as_str()
+            )))
         }
     }
 
@@ -142,7 +145,11 @@ impl Principal {
 
     /// The scope names this principal holds, for `viewer`.
     pub fn scope_names(&self) -> Vec<&'static str> {
-        Scope::ALL.iter().filter(|s| self.has(**s)).map(|s| s.as_str()).collect()
+        Scope::ALL
+            .iter()
+            .filter(|s| self.has(**s))
+            .map(|s| s.as_str())
+            .collect()
     }
 }
 

@@ -22,7 +22,10 @@ pub async fn create(db: &Db, tenant_id: &str, name: &str) -> ApiResult<category:
         .one(&*txn)
         .await?;
     if taken.is_some() {
-        return Err(ApiError::bad_input("input.name", "a category with this name exists"));
+        return Err(ApiError::bad_input(
+            "input.name",
+            "a category with this name exists",
+        ));
     }
     let model = category::ActiveModel {
         id: Set(input::new_id()),
@@ -30,13 +33,16 @@ pub async fn create(db: &Db, tenant_id: &str, name: &str) -> ApiResult<category:
         name: Set(name),
         created_at: Set(chrono::Utc::now()),
     };
-    let created = category::Entity::insert(model).exec_with_returning(&*txn).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            ApiError::bad_input("input.name", "a category with this name exists")
-        } else {
-            e.into()
-        }
-    })?;
+    let created = category::Entity::insert(model)
+        .exec_with_returning(&*txn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                ApiError::bad_input("input.name", "a category with this name exists")
+            } else {
+                e.into()
+            }
+        })?;
     txn.commit().await?;
     Ok(created)
 }
@@ -76,7 +82,10 @@ pub async fn check_ids(
     let mut unique = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {
         if !found.contains(id) {
-            return Err(ApiError::bad_input(format!("{field}[{i}]"), "no such category"));
+            return Err(ApiError::bad_input(
+                format!("{field}[{i}]"),
+                "no such category",
+            ));
         }
         if !unique.contains(id) {
             unique.push(id.clone());
@@ -104,6 +113,8 @@ pub async fn set_for_partner(
         category_id: Set(id.clone()),
         tenant_id: Set(tenant_id.to_owned()),
     });
-    partner_category::Entity::insert_many(rows).exec(conn).await?;
+    partner_category::Entity::insert_many(rows)
+        .exec(conn)
+        .await?;
     Ok(())
 }

@@ -63,7 +63,10 @@ pub fn check_external_id(field: &str, external_id: Option<&str>) -> ApiResult<Op
 /// [`MAX_TAGS`] distinct ones, in the order given.
 pub fn check_tags(field: &str, tags: &[String]) -> ApiResult<Vec<String>> {
     if tags.len() > MAX_TAGS {
-        return Err(ApiError::bad_input(field, format!("must have at most {MAX_TAGS} tags")));
+        return Err(ApiError::bad_input(
+            field,
+            format!("must have at most {MAX_TAGS} tags"),
+        ));
     }
     let mut clean: Vec<String> = Vec::with_capacity(tags.len());
     for (i, tag) in tags.iter().enumerate() {
@@ -80,11 +83,20 @@ pub fn check_tags(field: &str, tags: &[String]) -> ApiResult<Vec<String>> {
 }
 
 fn encode_tags(tags: &[String]) -> String {
-    if tags.is_empty() { String::new() } else { format!(",{},", tags.join(",")) }
+    if tags.is_empty() {
+        String::new()
+    } else {
+        format!(",{},", tags.join(","))
+    }
 }
 
 pub fn tags_of(group: &partner_group::Model) -> Vec<String> {
-    group.tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect()
+    group
+        .tags
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The validated rules stored on a group.
@@ -122,7 +134,10 @@ async fn check_external_id_free(
         query = query.filter(partner_group::Column::Id.ne(id));
     }
     if query.count(conn).await? > 0 {
-        return Err(ApiError::bad_input("input.externalId", "is already used by another group"));
+        return Err(ApiError::bad_input(
+            "input.externalId",
+            "is already used by another group",
+        ));
     }
     Ok(())
 }
@@ -192,7 +207,9 @@ pub async fn update(
 ) -> ApiResult<partner_group::Model> {
     let txn = db.write().await?;
     lock_tenant(&*txn, tenant_id).await?;
-    let group = find(&*txn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("partner group"))?;
+    let group = find(&*txn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner group"))?;
     let was_default = group.is_default;
     let mut active = group.into_active_model();
     if let Some(name) = changes.name {
@@ -241,7 +258,9 @@ pub async fn delete(
 ) -> ApiResult<DeletedGroup> {
     let txn = db.write().await?;
     lock_tenant(&*txn, tenant_id).await?;
-    let group = find(&*txn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("partner group"))?;
+    let group = find(&*txn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner group"))?;
     if group.is_default {
         return Err(ApiError::bad_input(
             "id",
@@ -250,7 +269,10 @@ pub async fn delete(
     }
     let target = match reassign_to {
         Some(target) if target == id => {
-            return Err(ApiError::bad_input("reassignTo", "must be another group than the one deleted"));
+            return Err(ApiError::bad_input(
+                "reassignTo",
+                "must be another group than the one deleted",
+            ));
         }
         Some(target) => find(&*txn, tenant_id, target)
             .await?
@@ -265,7 +287,9 @@ pub async fn delete(
         .exec(&*txn)
         .await?
         .rows_affected;
-    partner_group::Entity::delete_by_id(id.to_owned()).exec(&*txn).await?;
+    partner_group::Entity::delete_by_id(id.to_owned())
+        .exec(&*txn)
+        .await?;
     txn.commit().await?;
     Ok(DeletedGroup {
         id: id.to_owned(),
@@ -298,8 +322,13 @@ pub async fn default_group(
 }
 
 /// The groups of a tenant, filtered by a name search and a tag.
-pub fn list(tenant_id: &str, search: Option<&str>, tag: Option<&str>) -> Select<partner_group::Entity> {
-    let mut select = partner_group::Entity::find().filter(partner_group::Column::TenantId.eq(tenant_id));
+pub fn list(
+    tenant_id: &str,
+    search: Option<&str>,
+    tag: Option<&str>,
+) -> Select<partner_group::Entity> {
+    let mut select =
+        partner_group::Entity::find().filter(partner_group::Column::TenantId.eq(tenant_id));
     if let Some(search) = search {
         select = select.filter(
             Expr::expr(Func::lower(Expr::col(partner_group::Column::Name)))

@@ -40,9 +40,13 @@ impl PartnerType {
 
     pub fn of(model: &partner::Model) -> ApiResult<PartnerType> {
         stored(
-            [PartnerType::Referral, PartnerType::Reseller, PartnerType::Distributor]
-                .into_iter()
-                .find(|t| t.as_str() == model.r#type),
+            [
+                PartnerType::Referral,
+                PartnerType::Reseller,
+                PartnerType::Distributor,
+            ]
+            .into_iter()
+            .find(|t| t.as_str() == model.r#type),
             "partners.type",
         )
     }
@@ -59,9 +63,13 @@ impl PartnerStatus {
 
     pub fn of(model: &partner::Model) -> ApiResult<PartnerStatus> {
         stored(
-            [PartnerStatus::Active, PartnerStatus::Suspended, PartnerStatus::Archived]
-                .into_iter()
-                .find(|s| s.as_str() == model.status),
+            [
+                PartnerStatus::Active,
+                PartnerStatus::Suspended,
+                PartnerStatus::Archived,
+            ]
+            .into_iter()
+            .find(|s| s.as_str() == model.status),
             "partners.status",
         )
     }
@@ -150,7 +158,11 @@ async fn resolve_group(
 }
 
 fn map_unique(err: sea_orm::DbErr) -> ApiError {
-    if is_unique_violation(&err) { external_id_taken() } else { err.into() }
+    if is_unique_violation(&err) {
+        external_id_taken()
+    } else {
+        err.into()
+    }
 }
 
 /// Inserts a partner inside a caller's transaction (also used by invitations).
@@ -178,7 +190,10 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let partner = partner::Entity::insert(model).exec_with_returning(conn).await.map_err(map_unique)?;
+    let partner = partner::Entity::insert(model)
+        .exec_with_returning(conn)
+        .await
+        .map_err(map_unique)?;
     categories::set_for_partner(conn, tenant_id, &partner.id, &category_ids).await?;
     Ok(partner)
 }
@@ -197,7 +212,9 @@ pub async fn update(
     changes: PartnerChanges,
 ) -> ApiResult<partner::Model> {
     let txn = db.write().await?;
-    let current = find(&*txn, tenant_id, id).await?.ok_or_else(|| ApiError::not_found("partner"))?;
+    let current = find(&*txn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
     let mut active = current.into_active_model();
     if let Some(name) = changes.name {
         active.name = Set(name);
@@ -221,7 +238,8 @@ pub async fn update(
         active.group_id = Set(resolve_group(&*txn, tenant_id, group_id.as_deref()).await?);
     }
     if let Some(category_ids) = changes.category_ids {
-        let ids = categories::check_ids(&*txn, tenant_id, "input.categoryIds", &category_ids).await?;
+        let ids =
+            categories::check_ids(&*txn, tenant_id, "input.categoryIds", &category_ids).await?;
         categories::set_for_partner(&*txn, tenant_id, id, &ids).await?;
     }
     active.updated_at = Set(chrono::Utc::now());
@@ -258,7 +276,8 @@ pub fn list(tenant_id: &str, filter: &PartnerFilter) -> Select<partner::Entity> 
     if let Some(search) = &filter.search {
         let pattern = like_pattern(search);
         let matches = |column: partner::Column| {
-            Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+            Expr::expr(Func::lower(Expr::col(column)))
+                .like(LikeExpr::new(pattern.clone()).escape('\\'))
         };
         select = select.filter(
             Condition::any()

@@ -19,9 +19,14 @@ pub struct NewTenant {
 fn check_id(id: &str) -> ApiResult<()> {
     let valid = !id.is_empty()
         && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
     if !valid {
-        return Err(ApiError::bad_input("id", "must be 1–64 characters of a-z, 0-9, - and _"));
+        return Err(ApiError::bad_input(
+            "id",
+            "must be 1–64 characters of a-z, 0-9, - and _",
+        ));
     }
     Ok(())
 }
@@ -31,11 +36,17 @@ fn check_time_zone(zone: &str) -> ApiResult<()> {
     let valid = zone == "UTC"
         || (zone.contains('/')
             && zone.len() <= 64
-            && zone
-                .split('/')
-                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+".contains(&b))));
+            && zone.split('/').all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_-+".contains(&b))
+            }));
     if !valid {
-        return Err(ApiError::bad_input("timeZone", "must be an IANA time zone such as UTC or Europe/Berlin"));
+        return Err(ApiError::bad_input(
+            "timeZone",
+            "must be an IANA time zone such as UTC or Europe/Berlin",
+        ));
     }
     Ok(())
 }
@@ -46,12 +57,20 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
     let currency = Currency::parse(&new.currency)
         .map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
     check_time_zone(&new.time_zone)?;
-    let name = crate::input::optional_text("name", new.name.as_deref(), crate::input::MAX_NAME_CHARS)?
-        .unwrap_or_else(|| new.id.clone());
+    let name =
+        crate::input::optional_text("name", new.name.as_deref(), crate::input::MAX_NAME_CHARS)?
+            .unwrap_or_else(|| new.id.clone());
 
     let txn = db.write().await?;
-    if tenant::Entity::find_by_id(new.id.clone()).one(&*txn).await?.is_some() {
-        return Err(ApiError::Conflict(format!("tenant {} already exists", new.id)));
+    if tenant::Entity::find_by_id(new.id.clone())
+        .one(&*txn)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "tenant {} already exists",
+            new.id
+        )));
     }
     let model = tenant::ActiveModel {
         id: Set(new.id.clone()),
@@ -60,7 +79,9 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
         time_zone: Set(new.time_zone),
         created_at: Set(chrono::Utc::now()),
     };
-    let inserted = tenant::Entity::insert(model).exec_with_returning(&*txn).await?;
+    let inserted = tenant::Entity::insert(model)
+        .exec_with_returning(&*txn)
+        .await?;
     groups::insert(
         &*txn,
         &new.id,
@@ -82,6 +103,12 @@ pub async fn find(conn: &impl ConnectionTrait, id: &str) -> ApiResult<Option<Ten
     let Some(row) = tenant::Entity::find_by_id(id.to_owned()).one(conn).await? else {
         return Ok(None);
     };
-    let currency = Currency::parse(&row.currency).map_err(|e| ApiError::internal("tenant currency", e))?;
-    Ok(Some(Tenant { id: row.id, name: row.name, currency, time_zone: row.time_zone }))
+    let currency =
+        Currency::parse(&row.currency).map_err(|e| ApiError::internal("tenant currency", e))?;
+    Ok(Some(Tenant {
+        id: row.id,
+        name: row.name,
+        currency,
+        time_zone: row.time_zone,
+    }))
 }

@@ -11,6 +11,6 @@ pub mod rules;
 
 pub use money::{Currency, MoneyError};
 pub use rules::{
-    BreakdownLine, Charge, EventKind, Evaluation, Rule, RuleEntry, RuleError, RuleSet, RuleType,
+    BreakdownLine, Charge, Evaluation, EventKind, Rule, RuleEntry, RuleError, RuleSet, RuleType,
     customer_month,
 };

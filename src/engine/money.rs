@@ -64,9 +64,14 @@ pub enum MoneyError {
 impl fmt::Display for MoneyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MoneyError::UnknownCurrency => f.write_str("must be an ISO 4217 currency code such as USD"),
+            MoneyError::UnknownCurrency => {
+                f.write_str("must be an ISO 4217 currency code such as USD")
+            }
             MoneyError::TooPrecise { minor_units } => {
-                write!(f, "has more than {minor_units} decimal places for its currency")
+                write!(
+                    f,
+                    "has more than {minor_units} decimal places for its currency"
+                )
             }
             MoneyError::OutOfRange => f.write_str("is out of range"),
         }
@@ -81,7 +86,10 @@ pub struct Currency {
 }
 
 impl Currency {
-    pub const USD: Currency = Currency { code: *b"USD", minor_units: 2 };
+    pub const USD: Currency = Currency {
+        code: *b"USD",
+        minor_units: 2,
+    };
 
     /// Parses an upper-case ISO 4217 code.
     pub fn parse(code: &str) -> Result<Currency, MoneyError> {
@@ -90,10 +98,16 @@ impl Currency {
             .try_into()
             .map_err(|_| MoneyError::UnknownCurrency)?;
         if let Some((_, units)) = NON_TWO_DECIMAL.iter().find(|(c, _)| *c == code) {
-            return Ok(Currency { code: bytes, minor_units: *units });
+            return Ok(Currency {
+                code: bytes,
+                minor_units: *units,
+            });
         }
         if TWO_DECIMAL.contains(&code) {
-            return Ok(Currency { code: bytes, minor_units: 2 });
+            return Ok(Currency {
+                code: bytes,
+                minor_units: 2,
+            });
         }
         Err(MoneyError::UnknownCurrency)
     }
@@ -126,7 +140,9 @@ impl Currency {
         }
         let normalized = amount.normalize();
         if normalized.scale() > self.minor_units {
-            return Err(MoneyError::TooPrecise { minor_units: self.minor_units });
+            return Err(MoneyError::TooPrecise {
+                minor_units: self.minor_units,
+            });
         }
         let mut scaled = normalized;
         scaled.rescale(self.minor_units);
@@ -190,8 +206,14 @@ mod tests {
         assert_eq!(usd.to_minor(d("12.340")), Ok(1234));
         assert_eq!(usd.from_minor(1200).to_string(), "12.00");
         assert_eq!(usd.from_minor(-5).to_string(), "-0.05");
-        assert_eq!(usd.to_minor(d("0.001")), Err(MoneyError::TooPrecise { minor_units: 2 }));
-        assert_eq!(usd.to_minor(d("1000000000000.01")), Err(MoneyError::OutOfRange));
+        assert_eq!(
+            usd.to_minor(d("0.001")),
+            Err(MoneyError::TooPrecise { minor_units: 2 })
+        );
+        assert_eq!(
+            usd.to_minor(d("1000000000000.01")),
+            Err(MoneyError::OutOfRange)
+        );
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(jpy.to_minor(d("300")), Ok(300));
         assert_eq!(jpy.from_minor(300).to_string(), "300");

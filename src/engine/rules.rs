@@ -109,7 +109,11 @@ pub struct RuleError {
 
 impl RuleError {
     fn at(index: usize, field: &'static str, message: impl Into<String>) -> Self {
-        RuleError { index: Some(index), field, message: message.into() }
+        RuleError {
+            index: Some(index),
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -189,7 +193,11 @@ fn check_percentage(index: usize, field: &'static str, value: Decimal) -> Result
     Ok(())
 }
 
-fn check_positive_amount(index: usize, field: &'static str, value: Decimal) -> Result<(), RuleError> {
+fn check_positive_amount(
+    index: usize,
+    field: &'static str,
+    value: Decimal,
+) -> Result<(), RuleError> {
     if value <= Decimal::ZERO {
         return Err(RuleError::at(index, field, "must be greater than 0"));
     }
@@ -207,7 +215,11 @@ fn sort_steps<T: PartialOrd + Copy>(
     threshold_field: &'static str,
     value_field: Option<&'static str>,
 ) -> Result<(), RuleError> {
-    steps.sort_by(|a, b| a.threshold.partial_cmp(&b.threshold).expect("thresholds are ordered"));
+    steps.sort_by(|a, b| {
+        a.threshold
+            .partial_cmp(&b.threshold)
+            .expect("thresholds are ordered")
+    });
     for pair in steps.windows(2) {
         let (lower, higher) = (pair[0], pair[1]);
         let later = lower.index.max(higher.index);
@@ -215,7 +227,10 @@ fn sort_steps<T: PartialOrd + Copy>(
             return Err(RuleError::at(
                 later,
                 threshold_field,
-                format!("repeats the {threshold_field} of rule {}", lower.index.min(higher.index)),
+                format!(
+                    "repeats the {threshold_field} of rule {}",
+                    lower.index.min(higher.index)
+                ),
             ));
         }
         if let Some(field) = value_field
@@ -224,7 +239,10 @@ fn sort_steps<T: PartialOrd + Copy>(
             return Err(RuleError::at(
                 higher.index,
                 field,
-                format!("must not be lower than that of a smaller {threshold_field} (rule {})", lower.index),
+                format!(
+                    "must not be lower than that of a smaller {threshold_field} (rule {})",
+                    lower.index
+                ),
             ));
         }
     }
@@ -260,12 +278,17 @@ impl RuleSet {
                 ));
             }
             match entry.rule {
-                Rule::Recurring { percentage, max_months } => {
+                Rule::Recurring {
+                    percentage,
+                    max_months,
+                } => {
                     if let Some((first, _, _)) = recurring {
                         return Err(RuleError::at(
                             index,
                             "",
-                            format!("a rule set has exactly one recurring rule (rule {first} is one)"),
+                            format!(
+                                "a rule set has exactly one recurring rule (rule {first} is one)"
+                            ),
                         ));
                     }
                     check_percentage(index, "percentage", percentage)?;
@@ -274,29 +297,57 @@ impl RuleSet {
                     }
                     recurring = Some((index, percentage, max_months));
                 }
-                Rule::NewCustomerTimeTier { max_months, percentage } => {
+                Rule::NewCustomerTimeTier {
+                    max_months,
+                    percentage,
+                } => {
                     if max_months < 1 {
                         return Err(RuleError::at(index, "maxMonths", "must be at least 1"));
                     }
                     check_percentage(index, "percentage", percentage)?;
-                    time_tiers.push(Step { threshold: max_months, value: percentage, index });
+                    time_tiers.push(Step {
+                        threshold: max_months,
+                        value: percentage,
+                        index,
+                    });
                 }
-                Rule::PartnerLtvUpgrade { min_ltv_total, upgrade_percentage } => {
+                Rule::PartnerLtvUpgrade {
+                    min_ltv_total,
+                    upgrade_percentage,
+                } => {
                     check_positive_amount(index, "minLtvTotal", min_ltv_total)?;
                     check_percentage(index, "upgradePercentage", upgrade_percentage)?;
-                    ltv_upgrades.push(Step { threshold: min_ltv_total, value: upgrade_percentage, index });
+                    ltv_upgrades.push(Step {
+                        threshold: min_ltv_total,
+                        value: upgrade_percentage,
+                        index,
+                    });
                 }
-                Rule::ChargeThresholdBonus { min_charge_total, bonus } => {
+                Rule::ChargeThresholdBonus {
+                    min_charge_total,
+                    bonus,
+                } => {
                     check_positive_amount(index, "minChargeTotal", min_charge_total)?;
                     check_positive_amount(index, "bonus", bonus)?;
-                    threshold_bonuses.push(Step { threshold: min_charge_total, value: bonus, index });
+                    threshold_bonuses.push(Step {
+                        threshold: min_charge_total,
+                        value: bonus,
+                        index,
+                    });
                 }
-                Rule::QualifiedCustomersUpgrade { min_customers, upgrade_percentage } => {
+                Rule::QualifiedCustomersUpgrade {
+                    min_customers,
+                    upgrade_percentage,
+                } => {
                     if min_customers < 1 {
                         return Err(RuleError::at(index, "minCustomers", "must be at least 1"));
                     }
                     check_percentage(index, "upgradePercentage", upgrade_percentage)?;
-                    customer_upgrades.push(Step { threshold: min_customers, value: upgrade_percentage, index });
+                    customer_upgrades.push(Step {
+                        threshold: min_customers,
+                        value: upgrade_percentage,
+                        index,
+                    });
                 }
                 Rule::FirstPaidCustomerBonus { bonus } => {
                     check_positive_amount(index, "bonus", bonus)?;
@@ -304,10 +355,16 @@ impl RuleSet {
                         return Err(RuleError::at(
                             index,
                             "",
-                            format!("a rule set has at most one first-paid-customer bonus (rule {first} is one)"),
+                            format!(
+                                "a rule set has at most one first-paid-customer bonus (rule {first} is one)"
+                            ),
                         ));
                     }
-                    first_paid_bonus = Some(Step { threshold: (), value: bonus, index });
+                    first_paid_bonus = Some(Step {
+                        threshold: (),
+                        value: bonus,
+                        index,
+                    });
                 }
                 Rule::FlatFee { amount, event_kind } => {
                     check_positive_amount(index, "amount", amount)?;
@@ -325,7 +382,11 @@ impl RuleSet {
         };
         sort_steps(&mut time_tiers, "maxMonths", None)?;
         sort_steps(&mut ltv_upgrades, "minLtvTotal", Some("upgradePercentage"))?;
-        sort_steps(&mut customer_upgrades, "minCustomers", Some("upgradePercentage"))?;
+        sort_steps(
+            &mut customer_upgrades,
+            "minCustomers",
+            Some("upgradePercentage"),
+        )?;
         sort_steps(&mut threshold_bonuses, "minChargeTotal", None)?;
 
         Ok(RuleSet {
@@ -345,7 +406,10 @@ impl RuleSet {
     /// The default group's terms: one recurring rule at 0 %.
     pub fn zero() -> RuleSet {
         RuleSet::new(vec![RuleEntry {
-            rule: Rule::Recurring { percentage: Decimal::ZERO, max_months: None },
+            rule: Rule::Recurring {
+                percentage: Decimal::ZERO,
+                max_months: None,
+            },
             description: None,
         }])
         .expect("a single recurring rule is a valid rule set")
@@ -380,11 +444,19 @@ impl RuleSet {
         if charge.kind == EventKind::Sale {
             let (base_index, base_rule, base) = match tier {
                 Some(tier) => (tier.index, RuleType::NewCustomerTimeTier, tier.value),
-                None => (self.recurring, RuleType::Recurring, self.recurring_percentage),
+                None => (
+                    self.recurring,
+                    RuleType::Recurring,
+                    self.recurring_percentage,
+                ),
             };
             // 2. Upgrades: the highest threshold reached of each kind; the
             // total is capped at 100 by clipping the later contributions.
-            let ltv = self.ltv_upgrades.iter().rev().find(|s| charge.partner_ltv >= s.threshold);
+            let ltv = self
+                .ltv_upgrades
+                .iter()
+                .rev()
+                .find(|s| charge.partner_ltv >= s.threshold);
             let customers = self
                 .customer_upgrades
                 .iter()
@@ -408,8 +480,11 @@ impl RuleSet {
 
             // 3. Bonuses.
             if !charge.customer_had_threshold_bonus
-                && let Some(bonus) =
-                    self.threshold_bonuses.iter().rev().find(|s| charge.amount >= s.threshold)
+                && let Some(bonus) = self
+                    .threshold_bonuses
+                    .iter()
+                    .rev()
+                    .find(|s| charge.amount >= s.threshold)
             {
                 threshold_bonus_paid = true;
                 breakdown.push(BreakdownLine {
@@ -487,11 +562,17 @@ mod tests {
     }
 
     fn entry(rule: Rule) -> RuleEntry {
-        RuleEntry { rule, description: None }
+        RuleEntry {
+            rule,
+            description: None,
+        }
     }
 
     fn recurring(percentage: &str) -> RuleEntry {
-        entry(Rule::Recurring { percentage: d(percentage), max_months: None })
+        entry(Rule::Recurring {
+            percentage: d(percentage),
+            max_months: None,
+        })
     }
 
     fn sale(amount: &str, customer_month: u32) -> Charge {
@@ -508,7 +589,10 @@ mod tests {
 
     fn seed_000_rules() -> RuleSet {
         RuleSet::new(vec![
-            entry(Rule::NewCustomerTimeTier { max_months: 3, percentage: d("25") }),
+            entry(Rule::NewCustomerTimeTier {
+                max_months: 3,
+                percentage: d("25"),
+            }),
             recurring("10"),
         ])
         .unwrap()
@@ -516,14 +600,21 @@ mod tests {
 
     #[test]
     fn seed_000_example_gives_74_98() {
-        let charge = Charge { partner_ltv: d("4500"), paying_customers: 12, ..sale("299.9", 2) };
+        let charge = Charge {
+            partner_ltv: d("4500"),
+            paying_customers: 12,
+            ..sale("299.9", 2)
+        };
         let evaluation = seed_000_rules().evaluate(&charge, Currency::USD);
         assert_eq!(evaluation.fee.to_string(), "74.98");
         assert_eq!(evaluation.unrounded_fee.to_string(), "74.975");
         assert_eq!(evaluation.percentage.to_string(), "25");
         assert_eq!(evaluation.breakdown.len(), 1);
         assert_eq!(evaluation.breakdown[0].rule_index, 0);
-        assert_eq!(evaluation.breakdown[0].rule_type, RuleType::NewCustomerTimeTier);
+        assert_eq!(
+            evaluation.breakdown[0].rule_type,
+            RuleType::NewCustomerTimeTier
+        );
     }
 
     #[test]
@@ -537,26 +628,65 @@ mod tests {
     #[test]
     fn the_tightest_time_tier_wins() {
         let rules = RuleSet::new(vec![
-            entry(Rule::NewCustomerTimeTier { max_months: 12, percentage: d("20") }),
-            entry(Rule::NewCustomerTimeTier { max_months: 3, percentage: d("40") }),
+            entry(Rule::NewCustomerTimeTier {
+                max_months: 12,
+                percentage: d("20"),
+            }),
+            entry(Rule::NewCustomerTimeTier {
+                max_months: 3,
+                percentage: d("40"),
+            }),
             recurring("5"),
         ])
         .unwrap();
-        assert_eq!(rules.evaluate(&sale("100", 3), Currency::USD).fee.to_string(), "40.00");
-        assert_eq!(rules.evaluate(&sale("100", 4), Currency::USD).fee.to_string(), "20.00");
-        assert_eq!(rules.evaluate(&sale("100", 13), Currency::USD).fee.to_string(), "5.00");
+        assert_eq!(
+            rules
+                .evaluate(&sale("100", 3), Currency::USD)
+                .fee
+                .to_string(),
+            "40.00"
+        );
+        assert_eq!(
+            rules
+                .evaluate(&sale("100", 4), Currency::USD)
+                .fee
+                .to_string(),
+            "20.00"
+        );
+        assert_eq!(
+            rules
+                .evaluate(&sale("100", 13), Currency::USD)
+                .fee
+                .to_string(),
+            "5.00"
+        );
     }
 
     #[test]
     fn recurring_max_months_ends_the_partnership_unless_a_tier_covers_the_month() {
         let rules = RuleSet::new(vec![
-            entry(Rule::Recurring { percentage: d("10"), max_months: Some(12) }),
-            entry(Rule::NewCustomerTimeTier { max_months: 24, percentage: d("2") }),
-            entry(Rule::FlatFee { amount: d("5"), event_kind: EventKind::Sale }),
+            entry(Rule::Recurring {
+                percentage: d("10"),
+                max_months: Some(12),
+            }),
+            entry(Rule::NewCustomerTimeTier {
+                max_months: 24,
+                percentage: d("2"),
+            }),
+            entry(Rule::FlatFee {
+                amount: d("5"),
+                event_kind: EventKind::Sale,
+            }),
         ])
         .unwrap();
         // Month 13 is still covered by the 24-month tier.
-        assert_eq!(rules.evaluate(&sale("100", 13), Currency::USD).fee.to_string(), "7.00");
+        assert_eq!(
+            rules
+                .evaluate(&sale("100", 13), Currency::USD)
+                .fee
+                .to_string(),
+            "7.00"
+        );
         let after = rules.evaluate(&sale("100", 25), Currency::USD);
         assert!(after.partnership_ended);
         assert_eq!(after.fee.to_string(), "0.00");
@@ -567,36 +697,85 @@ mod tests {
             max_months: Some(12),
         })])
         .unwrap();
-        assert_eq!(plain.evaluate(&sale("100", 12), Currency::USD).fee.to_string(), "10.00");
-        assert_eq!(plain.evaluate(&sale("100", 13), Currency::USD).fee.to_string(), "0.00");
+        assert_eq!(
+            plain
+                .evaluate(&sale("100", 12), Currency::USD)
+                .fee
+                .to_string(),
+            "10.00"
+        );
+        assert_eq!(
+            plain
+                .evaluate(&sale("100", 13), Currency::USD)
+                .fee
+                .to_string(),
+            "0.00"
+        );
     }
 
     #[test]
     fn upgrades_add_the_highest_threshold_reached_and_cap_at_100() {
         let rules = RuleSet::new(vec![
             recurring("10"),
-            entry(Rule::PartnerLtvUpgrade { min_ltv_total: d("1000"), upgrade_percentage: d("2") }),
-            entry(Rule::PartnerLtvUpgrade { min_ltv_total: d("10000"), upgrade_percentage: d("5") }),
-            entry(Rule::QualifiedCustomersUpgrade { min_customers: 10, upgrade_percentage: d("3") }),
+            entry(Rule::PartnerLtvUpgrade {
+                min_ltv_total: d("1000"),
+                upgrade_percentage: d("2"),
+            }),
+            entry(Rule::PartnerLtvUpgrade {
+                min_ltv_total: d("10000"),
+                upgrade_percentage: d("5"),
+            }),
+            entry(Rule::QualifiedCustomersUpgrade {
+                min_customers: 10,
+                upgrade_percentage: d("3"),
+            }),
         ])
         .unwrap();
-        let charge = Charge { partner_ltv: d("10000"), paying_customers: 10, ..sale("200", 1) };
+        let charge = Charge {
+            partner_ltv: d("10000"),
+            paying_customers: 10,
+            ..sale("200", 1)
+        };
         let evaluation = rules.evaluate(&charge, Currency::USD);
         assert_eq!(evaluation.percentage.to_string(), "18");
         assert_eq!(evaluation.fee.to_string(), "36.00");
-        let lines: Vec<_> = evaluation.breakdown.iter().map(|l| (l.rule_index, l.amount.to_string())).collect();
-        assert_eq!(lines, vec![(0, "20".into()), (2, "10".into()), (3, "6".into())]);
+        let lines: Vec<_> = evaluation
+            .breakdown
+            .iter()
+            .map(|l| (l.rule_index, l.amount.to_string()))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![(0, "20".into()), (2, "10".into()), (3, "6".into())]
+        );
 
-        let below = Charge { partner_ltv: d("999.99"), paying_customers: 9, ..sale("200", 1) };
-        assert_eq!(rules.evaluate(&below, Currency::USD).fee.to_string(), "20.00");
+        let below = Charge {
+            partner_ltv: d("999.99"),
+            paying_customers: 9,
+            ..sale("200", 1)
+        };
+        assert_eq!(
+            rules.evaluate(&below, Currency::USD).fee.to_string(),
+            "20.00"
+        );
 
         let capped = RuleSet::new(vec![
             recurring("90"),
-            entry(Rule::PartnerLtvUpgrade { min_ltv_total: d("1"), upgrade_percentage: d("8") }),
-            entry(Rule::QualifiedCustomersUpgrade { min_customers: 1, upgrade_percentage: d("8") }),
+            entry(Rule::PartnerLtvUpgrade {
+                min_ltv_total: d("1"),
+                upgrade_percentage: d("8"),
+            }),
+            entry(Rule::QualifiedCustomersUpgrade {
+                min_customers: 1,
+                upgrade_percentage: d("8"),
+            }),
         ])
         .unwrap();
-        let charge = Charge { partner_ltv: d("5"), paying_customers: 1, ..sale("50", 1) };
+        let charge = Charge {
+            partner_ltv: d("5"),
+            paying_customers: 1,
+            ..sale("50", 1)
+        };
         let evaluation = capped.evaluate(&charge, Currency::USD);
         assert_eq!(evaluation.percentage.to_string(), "100");
         assert_eq!(evaluation.fee.to_string(), "50.00");
@@ -607,26 +786,48 @@ mod tests {
     fn bonuses_and_flat_fees_are_added_then_rounded_once() {
         let rules = RuleSet::new(vec![
             recurring("12.5"),
-            entry(Rule::ChargeThresholdBonus { min_charge_total: d("100"), bonus: d("10") }),
-            entry(Rule::ChargeThresholdBonus { min_charge_total: d("500"), bonus: d("25") }),
+            entry(Rule::ChargeThresholdBonus {
+                min_charge_total: d("100"),
+                bonus: d("10"),
+            }),
+            entry(Rule::ChargeThresholdBonus {
+                min_charge_total: d("500"),
+                bonus: d("25"),
+            }),
             entry(Rule::FirstPaidCustomerBonus { bonus: d("50") }),
-            entry(Rule::FlatFee { amount: d("1.5"), event_kind: EventKind::Sale }),
-            entry(Rule::FlatFee { amount: d("3"), event_kind: EventKind::Lead }),
+            entry(Rule::FlatFee {
+                amount: d("1.5"),
+                event_kind: EventKind::Sale,
+            }),
+            entry(Rule::FlatFee {
+                amount: d("3"),
+                event_kind: EventKind::Lead,
+            }),
         ])
         .unwrap();
-        let first = Charge { first_paid_customer: true, ..sale("600.1", 1) };
+        let first = Charge {
+            first_paid_customer: true,
+            ..sale("600.1", 1)
+        };
         let evaluation = rules.evaluate(&first, Currency::USD);
         // 600.1 × 12.5 % = 75.0125; + 25 + 50 + 1.5 = 151.5125
         assert_eq!(evaluation.unrounded_fee.to_string(), "151.5125");
         assert_eq!(evaluation.fee.to_string(), "151.51");
         assert!(evaluation.threshold_bonus_paid);
 
-        let again = Charge { customer_had_threshold_bonus: true, ..sale("600.1", 2) };
+        let again = Charge {
+            customer_had_threshold_bonus: true,
+            ..sale("600.1", 2)
+        };
         let evaluation = rules.evaluate(&again, Currency::USD);
         assert_eq!(evaluation.fee.to_string(), "76.51");
         assert!(!evaluation.threshold_bonus_paid);
 
-        let lead = Charge { kind: EventKind::Lead, first_paid_customer: true, ..sale("600.1", 1) };
+        let lead = Charge {
+            kind: EventKind::Lead,
+            first_paid_customer: true,
+            ..sale("600.1", 1)
+        };
         let evaluation = rules.evaluate(&lead, Currency::USD);
         assert_eq!(evaluation.fee.to_string(), "3.00");
         assert_eq!(evaluation.percentage, Decimal::ZERO);
@@ -638,50 +839,104 @@ mod tests {
         let jpy = Currency::parse("JPY").unwrap();
         assert_eq!(rules.evaluate(&sale("1000", 1), jpy).fee.to_string(), "333");
         let kwd = Currency::parse("KWD").unwrap();
-        assert_eq!(rules.evaluate(&sale("10.005", 1), kwd).fee.to_string(), "3.332");
+        assert_eq!(
+            rules.evaluate(&sale("10.005", 1), kwd).fee.to_string(),
+            "3.332"
+        );
     }
 
     #[test]
     fn validation_names_the_rule_and_the_field() {
         let err = |rules: Vec<RuleEntry>| RuleSet::new(rules).unwrap_err();
-        assert_eq!(err(vec![]).message, "must contain exactly one recurring rule");
+        assert_eq!(
+            err(vec![]).message,
+            "must contain exactly one recurring rule"
+        );
         assert_eq!(err(vec![recurring("10"), recurring("5")]).index, Some(1));
         let e = err(vec![recurring("100.01")]);
         assert_eq!((e.index, e.field), (Some(0), "percentage"));
         let e = err(vec![recurring("-1")]);
         assert_eq!((e.index, e.field), (Some(0), "percentage"));
-        let e = err(vec![recurring("1"), entry(Rule::NewCustomerTimeTier { max_months: 0, percentage: d("5") })]);
+        let e = err(vec![
+            recurring("1"),
+            entry(Rule::NewCustomerTimeTier {
+                max_months: 0,
+                percentage: d("5"),
+            }),
+        ]);
         assert_eq!((e.index, e.field), (Some(1), "maxMonths"));
         let e = err(vec![
-            entry(Rule::NewCustomerTimeTier { max_months: 3, percentage: d("5") }),
+            entry(Rule::NewCustomerTimeTier {
+                max_months: 3,
+                percentage: d("5"),
+            }),
             recurring("1"),
-            entry(Rule::NewCustomerTimeTier { max_months: 3, percentage: d("6") }),
+            entry(Rule::NewCustomerTimeTier {
+                max_months: 3,
+                percentage: d("6"),
+            }),
         ]);
         assert_eq!((e.index, e.field), (Some(2), "maxMonths"));
         let e = err(vec![
             recurring("1"),
-            entry(Rule::PartnerLtvUpgrade { min_ltv_total: d("100"), upgrade_percentage: d("1") }),
-            entry(Rule::PartnerLtvUpgrade { min_ltv_total: d("100.0"), upgrade_percentage: d("2") }),
+            entry(Rule::PartnerLtvUpgrade {
+                min_ltv_total: d("100"),
+                upgrade_percentage: d("1"),
+            }),
+            entry(Rule::PartnerLtvUpgrade {
+                min_ltv_total: d("100.0"),
+                upgrade_percentage: d("2"),
+            }),
         ]);
         assert_eq!((e.index, e.field), (Some(2), "minLtvTotal"));
         let e = err(vec![
             recurring("1"),
-            entry(Rule::PartnerLtvUpgrade { min_ltv_total: d("0"), upgrade_percentage: d("1") }),
+            entry(Rule::PartnerLtvUpgrade {
+                min_ltv_total: d("0"),
+                upgrade_percentage: d("1"),
+            }),
         ]);
         assert_eq!((e.index, e.field), (Some(1), "minLtvTotal"));
         let e = err(vec![
             recurring("1"),
-            entry(Rule::QualifiedCustomersUpgrade { min_customers: 5, upgrade_percentage: d("3") }),
-            entry(Rule::QualifiedCustomersUpgrade { min_customers: 10, upgrade_percentage: d("2") }),
+            entry(Rule::QualifiedCustomersUpgrade {
+                min_customers: 5,
+                upgrade_percentage: d("3"),
+            }),
+            entry(Rule::QualifiedCustomersUpgrade {
+                min_customers: 10,
+                upgrade_percentage: d("2"),
+            }),
         ]);
         assert_eq!((e.index, e.field), (Some(2), "upgradePercentage"));
-        let e = err(vec![recurring("1"), entry(Rule::QualifiedCustomersUpgrade { min_customers: 0, upgrade_percentage: d("3") })]);
+        let e = err(vec![
+            recurring("1"),
+            entry(Rule::QualifiedCustomersUpgrade {
+                min_customers: 0,
+                upgrade_percentage: d("3"),
+            }),
+        ]);
         assert_eq!((e.index, e.field), (Some(1), "minCustomers"));
-        let e = err(vec![recurring("1"), entry(Rule::ChargeThresholdBonus { min_charge_total: d("10"), bonus: d("0") })]);
+        let e = err(vec![
+            recurring("1"),
+            entry(Rule::ChargeThresholdBonus {
+                min_charge_total: d("10"),
+                bonus: d("0"),
+            }),
+        ]);
         assert_eq!((e.index, e.field), (Some(1), "bonus"));
-        let e = err(vec![recurring("1"), entry(Rule::FirstPaidCustomerBonus { bonus: d("-5") })]);
+        let e = err(vec![
+            recurring("1"),
+            entry(Rule::FirstPaidCustomerBonus { bonus: d("-5") }),
+        ]);
         assert_eq!((e.index, e.field), (Some(1), "bonus"));
-        let e = err(vec![recurring("1"), entry(Rule::FlatFee { amount: d("0"), event_kind: EventKind::Lead })]);
+        let e = err(vec![
+            recurring("1"),
+            entry(Rule::FlatFee {
+                amount: d("0"),
+                event_kind: EventKind::Lead,
+            }),
+        ]);
         assert_eq!((e.index, e.field), (Some(1), "amount"));
     }
 
@@ -781,11 +1036,16 @@ mod tests {
     }
 
     fn bonuses(rules: &RuleSet) -> Decimal {
-        rules.entries().iter().map(|e| match e.rule {
-            Rule::ChargeThresholdBonus { bonus, .. } | Rule::FirstPaidCustomerBonus { bonus } => bonus,
-            Rule::FlatFee { amount, .. } => amount,
-            _ => Decimal::ZERO,
-        }).sum()
+        rules
+            .entries()
+            .iter()
+            .map(|e| match e.rule {
+                Rule::ChargeThresholdBonus { bonus, .. }
+                | Rule::FirstPaidCustomerBonus { bonus } => bonus,
+                Rule::FlatFee { amount, .. } => amount,
+                _ => Decimal::ZERO,
+            })
+            .sum()
     }
 
     proptest! {

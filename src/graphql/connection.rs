@@ -52,7 +52,12 @@ pub fn connection<M, N: OutputType>(
     id: impl Fn(&M) -> String,
     node: impl Fn(M) -> N,
 ) -> ListConnection<N> {
-    let mut connection = Connection::with_additional_fields(page.has_previous, page.has_next, total);
-    connection.edges = page.rows.into_iter().map(|row| Edge::new(id(&row), node(row))).collect();
+    let mut connection =
+        Connection::with_additional_fields(page.has_previous, page.has_next, total);
+    connection.edges = page
+        .rows
+        .into_iter()
+        .map(|row| Edge::new(id(&row), node(row)))
+        .collect();
     connection
 }

@@ -3,14 +3,16 @@
 use super::connection::{ListConnection, TotalCount, connection};
 use super::loaders::{GroupPartners, PartnerCountOf};
 use super::partners::Partner;
-use super::rules::{GroupRule, GroupRuleInput, SimulationInput, SimulationResult, group_rules, rule_set, simulate};
+use super::rules::{
+    GroupRule, GroupRuleInput, SimulationInput, SimulationResult, group_rules, rule_set, simulate,
+};
 use super::scalars::DateTime;
-use super::{db, loader, page_args, principal, text_change};
+use super::{db, loader, page_args, principal, text_change, writer};
 use crate::auth::{Principal, Role, Scope};
 use crate::directory::groups::{self, GroupChanges, NewGroup};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use crate::paging::{DEFAULT_LIMITS, PageRequest};
+use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use entity::partner_group;
 
@@ -20,7 +22,9 @@ pub struct PartnerGroup(pub partner_group::Model);
 /// `partner_groups:read` for the rest.
 fn details(principal: &Principal) -> ApiResult<()> {
     if principal.role == Role::Partner {
-        return Err(ApiError::Forbidden("partners see only their group's name".into()));
+        return Err(ApiError::Forbidden(
+            "partners see only their group's name".into(),
+        ));
     }
     principal.require(Scope::PartnerGroupsRead)
 }
@@ -63,6 +67,7 @@ impl PartnerGroup {
     }
 
     /// The group's partners, oldest first (needs `partners:read` too).
+    #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
     async fn partners(
         &self,
         ctx: &Context<'_>,
@@ -73,19 +78,37 @@ impl PartnerGroup {
         details(principal)?;
         principal.require(Scope::PartnersRead)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let key = GroupPartners { group_id: self.0.id.clone(), size: request.size, after: request.cursor };
-        let page = loader(ctx)?.load_one(key).await?.unwrap_or(crate::paging::Page {
+        let key = GroupPartners {
+            group_id: self.0.id.clone(),
+            size: request.size,
+            after: request.cursor,
+        };
+        // Requested together, both join the batches of sibling fields.
+        let loader = loader(ctx)?;
+        let (page, count) = async_graphql::futures_util::future::try_join(
+            loader.load_one(key),
+            loader.load_one(PartnerCountOf(self.0.id.clone())),
+        )
+        .await?;
+        let page = page.unwrap_or(Page {
             rows: Vec::new(),
             has_previous: false,
             has_next: false,
         });
-        let count = loader(ctx)?.load_one(PartnerCountOf(self.0.id.clone())).await?.unwrap_or(0);
-        Ok(connection(page, TotalCount::known(count), |p| p.id.clone(), Partner))
+        Ok(connection(
+            page,
+            TotalCount::known(count.unwrap_or(0)),
+            |p| p.id.clone(),
+            Partner,
+        ))
     }
 
     async fn partner_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         details(principal(ctx)?)?;
-        Ok(loader(ctx)?.load_one(PartnerCountOf(self.0.id.clone())).await?.unwrap_or(0))
+        Ok(loader(ctx)?
+            .load_one(PartnerCountOf(self.0.id.clone()))
+            .await?
+            .unwrap_or(0))
     }
 
     async fn created_at(&self) -> DateTime {
@@ -133,7 +156,6 @@ pub struct DeletedPartnerGroup {
     pub reassigned_partner_count: u64,
 }
 
-
 #[derive(Default)]
 pub struct GroupQuery;
 
@@ -142,11 +164,14 @@ impl GroupQuery {
     async fn partner_group(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<PartnerGroup>> {
         let principal = principal(ctx)?;
         principal.require(Scope::PartnerGroupsRead)?;
-        Ok(groups::find(db(ctx)?.conn(), principal.tenant_id(), &id).await?.map(PartnerGroup))
+        Ok(groups::find(db(ctx)?.conn(), principal.tenant_id(), &id)
+            .await?
+            .map(PartnerGroup))
     }
 
     /// The tenant's groups, oldest first; `search` matches the name, `tag` one tag exactly.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::list_cost(first, last, child_complexity)")]
     async fn partner_groups(
         &self,
         ctx: &Context<'_>,
@@ -164,8 +189,15 @@ impl GroupQuery {
         let tag = input::optional_text("tag", tag.as_deref(), groups::MAX_TAG_CHARS)?;
         let select = groups::list(principal.tenant_id(), search.as_deref(), tag.as_deref());
         let conn = db(ctx)?.conn();
-        let page = request.fetch(conn, select.clone(), partner_group::Column::Id).await?;
-        Ok(connection(page, TotalCount::of(conn, select), |g| g.id.clone(), PartnerGroup))
+        let page = request
+            .fetch(conn, select.clone(), partner_group::Column::Id)
+            .await?;
+        Ok(connection(
+            page,
+            TotalCount::of(conn, select),
+            |g| g.id.clone(),
+            PartnerGroup,
+        ))
     }
 }
 
@@ -179,17 +211,24 @@ impl GroupMutation {
         ctx: &Context<'_>,
         input: CreatePartnerGroupInput,
     ) -> ApiResult<PartnerGroup> {
-        let principal = principal(ctx)?;
-        principal.require(Scope::PartnerGroupsWrite)?;
+        let principal = writer(ctx, Scope::PartnerGroupsWrite)?;
         let new = NewGroup {
             name: groups::check_name("input.name", &input.name)?,
-            description: groups::check_description("input.description", input.description.as_deref())?,
-            external_id: groups::check_external_id("input.externalId", input.external_id.as_deref())?,
+            description: groups::check_description(
+                "input.description",
+                input.description.as_deref(),
+            )?,
+            external_id: groups::check_external_id(
+                "input.externalId",
+                input.external_id.as_deref(),
+            )?,
             tags: groups::check_tags("input.tags", &input.tags)?,
             is_default: input.is_default,
             rules: rule_set("input.rules", input.rules)?,
         };
-        Ok(PartnerGroup(groups::create(db(ctx)?, principal.tenant_id(), new).await?))
+        Ok(PartnerGroup(
+            groups::create(db(ctx)?, principal.tenant_id(), new).await?,
+        ))
     }
 
     async fn update_partner_group(
@@ -198,17 +237,31 @@ impl GroupMutation {
         id: ID,
         input: UpdatePartnerGroupInput,
     ) -> ApiResult<PartnerGroup> {
-        let principal = principal(ctx)?;
-        principal.require(Scope::PartnerGroupsWrite)?;
+        let principal = writer(ctx, Scope::PartnerGroupsWrite)?;
         let changes = GroupChanges {
-            name: input.name.map(|n| groups::check_name("input.name", &n)).transpose()?,
-            description: text_change(input.description, |d| groups::check_description("input.description", d))?,
-            external_id: text_change(input.external_id, |e| groups::check_external_id("input.externalId", e))?,
-            tags: input.tags.map(|t| groups::check_tags("input.tags", &t)).transpose()?,
+            name: input
+                .name
+                .map(|n| groups::check_name("input.name", &n))
+                .transpose()?,
+            description: text_change(input.description, |d| {
+                groups::check_description("input.description", d)
+            })?,
+            external_id: text_change(input.external_id, |e| {
+                groups::check_external_id("input.externalId", e)
+            })?,
+            tags: input
+                .tags
+                .map(|t| groups::check_tags("input.tags", &t))
+                .transpose()?,
             is_default: input.is_default,
-            rules: input.rules.map(|r| rule_set("input.rules", r)).transpose()?,
+            rules: input
+                .rules
+                .map(|r| rule_set("input.rules", r))
+                .transpose()?,
         };
-        Ok(PartnerGroup(groups::update(db(ctx)?, principal.tenant_id(), &id, changes).await?))
+        Ok(PartnerGroup(
+            groups::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
+        ))
     }
 
     /// Deletes a group; its partners move to `reassignTo`, or to the default group.
@@ -218,10 +271,14 @@ impl GroupMutation {
         id: ID,
         reassign_to: Option<ID>,
     ) -> ApiResult<DeletedPartnerGroup> {
-        let principal = principal(ctx)?;
-        principal.require(Scope::PartnerGroupsWrite)?;
-        let deleted =
-            groups::delete(db(ctx)?, principal.tenant_id(), &id, reassign_to.as_ref().map(|id| id.as_str())).await?;
+        let principal = writer(ctx, Scope::PartnerGroupsWrite)?;
+        let deleted = groups::delete(
+            db(ctx)?,
+            principal.tenant_id(),
+            &id,
+            reassign_to.as_ref().map(|id| id.as_str()),
+        )
+        .await?;
         Ok(DeletedPartnerGroup {
             id: ID(deleted.id),
             deleted: true,
@@ -237,8 +294,7 @@ impl GroupMutation {
         rules: Vec<GroupRuleInput>,
         simulation: SimulationInput,
     ) -> ApiResult<SimulationResult> {
-        let principal = principal(ctx)?;
-        principal.require(Scope::PartnerGroupsWrite)?;
+        let principal = writer(ctx, Scope::PartnerGroupsWrite)?;
         let rules = rule_set("rules", rules)?;
         simulate(&rules, &simulation, principal.tenant.currency)
     }
@@ -250,11 +306,14 @@ impl GroupMutation {
         id: ID,
         simulation: SimulationInput,
     ) -> ApiResult<SimulationResult> {
-        let principal = principal(ctx)?;
-        principal.require(Scope::PartnerGroupsWrite)?;
+        let principal = writer(ctx, Scope::PartnerGroupsWrite)?;
         let group = groups::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
             .ok_or_else(|| ApiError::not_found("partner group"))?;
-        simulate(&groups::rules_of(&group)?, &simulation, principal.tenant.currency)
+        simulate(
+            &groups::rules_of(&group)?,
+            &simulation,
+            principal.tenant.currency,
+        )
     }
 }

@@ -49,7 +49,10 @@ impl Loader<GroupId> for DirectoryLoader {
             .filter(partner_group::Column::Id.is_in(keys.iter().map(|k| k.0.clone())))
             .all(&self.conn)
             .await?;
-        Ok(rows.into_iter().map(|g| (GroupId(g.id.clone()), g)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|g| (GroupId(g.id.clone()), g))
+            .collect())
     }
 }
 
@@ -63,19 +66,24 @@ impl Loader<PartnerCountOf> for DirectoryLoader {
     type Value = u64;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[PartnerCountOf]) -> Result<HashMap<PartnerCountOf, u64>, ApiError> {
+    async fn load(
+        &self,
+        keys: &[PartnerCountOf],
+    ) -> Result<HashMap<PartnerCountOf, u64>, ApiError> {
         let counts = partner::Entity::find()
             .select_only()
             .column(partner::Column::GroupId)
-            .column_as(Expr::from(Func::count(Expr::col(partner::Column::Id))), "partners")
+            .column_as(
+                Expr::from(Func::count(Expr::col(partner::Column::Id))),
+                "partners",
+            )
             .filter(partner::Column::TenantId.eq(self.tenant_id.as_str()))
             .filter(partner::Column::GroupId.is_in(keys.iter().map(|k| k.0.clone())))
             .group_by(partner::Column::GroupId)
             .into_model::<GroupCount>()
             .all(&self.conn)
             .await?;
-        let mut found: HashMap<PartnerCountOf, u64> =
-            keys.iter().map(|k| (k.clone(), 0)).collect();
+        let mut found: HashMap<PartnerCountOf, u64> = keys.iter().map(|k| (k.clone(), 0)).collect();
         for count in counts {
             found.insert(PartnerCountOf(count.group_id), count.partners.max(0) as u64);
         }
@@ -87,7 +95,10 @@ impl Loader<CategoriesOf> for DirectoryLoader {
     type Value = Vec<category::Model>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[CategoriesOf]) -> Result<HashMap<CategoriesOf, Self::Value>, ApiError> {
+    async fn load(
+        &self,
+        keys: &[CategoriesOf],
+    ) -> Result<HashMap<CategoriesOf, Self::Value>, ApiError> {
         let links = partner_category::Entity::find()
             .filter(partner_category::Column::TenantId.eq(self.tenant_id.as_str()))
             .filter(partner_category::Column::PartnerId.is_in(keys.iter().map(|k| k.0.clone())))
@@ -99,7 +110,10 @@ impl Loader<CategoriesOf> for DirectoryLoader {
             keys.iter().map(|k| (k.clone(), Vec::new())).collect();
         for (link, category) in links {
             if let Some(category) = category {
-                found.entry(CategoriesOf(link.partner_id)).or_default().push(category);
+                found
+                    .entry(CategoriesOf(link.partner_id))
+                    .or_default()
+                    .push(category);
             }
         }
         Ok(found)
@@ -112,10 +126,16 @@ impl Loader<GroupPartners> for DirectoryLoader {
 
     /// One statement per distinct page shape: `ROW_NUMBER()` over each group
     /// keeps `size + 1` partners of every group in the batch.
-    async fn load(&self, keys: &[GroupPartners]) -> Result<HashMap<GroupPartners, Self::Value>, ApiError> {
+    async fn load(
+        &self,
+        keys: &[GroupPartners],
+    ) -> Result<HashMap<GroupPartners, Self::Value>, ApiError> {
         let mut shapes: HashMap<(u64, Option<String>), Vec<String>> = HashMap::new();
         for key in keys {
-            shapes.entry((key.size, key.after.clone())).or_default().push(key.group_id.clone());
+            shapes
+                .entry((key.size, key.after.clone()))
+                .or_default()
+                .push(key.group_id.clone());
         }
         let backend = self.conn.get_database_backend();
         let mut found = HashMap::new();
@@ -132,10 +152,15 @@ impl Loader<GroupPartners> for DirectoryLoader {
                 sea_orm::DbBackend::Postgres => "$1".to_owned(),
                 _ => "?".to_owned(),
             };
-            let groups: Vec<String> =
-                group_ids.iter().map(|id| placeholder(id.clone().into(), &mut values)).collect();
+            let groups: Vec<String> = group_ids
+                .iter()
+                .map(|id| placeholder(id.clone().into(), &mut values))
+                .collect();
             let after_clause = match &after {
-                Some(after) => format!(" AND p.id > {}", placeholder(after.clone().into(), &mut values)),
+                Some(after) => format!(
+                    " AND p.id > {}",
+                    placeholder(after.clone().into(), &mut values)
+                ),
                 None => String::new(),
             };
             let limit = placeholder(((size + 1) as i64).into(), &mut values);
@@ -157,8 +182,19 @@ impl Loader<GroupPartners> for DirectoryLoader {
                 let mut rows = by_group.remove(&group_id).unwrap_or_default();
                 let has_next = rows.len() as u64 > size;
                 rows.truncate(size as usize);
-                let key = GroupPartners { group_id, size, after: after.clone() };
-                found.insert(key, Page { rows, has_previous: after.is_some(), has_next });
+                let key = GroupPartners {
+                    group_id,
+                    size,
+                    after: after.clone(),
+                };
+                found.insert(
+                    key,
+                    Page {
+                        rows,
+                        has_previous: after.is_some(),
+                        has_next,
+                    },
+                );
             }
         }
         Ok(found)

@@ -11,23 +11,29 @@ pub mod rules;
 pub mod scalars;
 pub mod viewer;
 
-use crate::auth::Principal;
+use crate::auth::{Principal, Scope};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::PageArgs;
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, EmptySubscription, MaybeUndefined, MergedObject, Schema};
 use loaders::DirectoryLoader;
 
 /// Deep enough for GraphiQL's introspection query (13 levels) and real
 /// nesting; shallow enough to refuse a query built to exhaust the server.
 pub const MAX_DEPTH: usize = 16;
-/// The introspection query costs about 1,100; a page of 100 partners with
-/// their group and categories about 600.
-pub const MAX_COMPLEXITY: usize = 5_000;
+/// A list field costs 10 plus its page size times what each item selects
+/// (see [`LIST_COST`]), so this is roughly the number of objects one query may
+/// return: a page of 100 partners with their group and categories costs 710,
+/// GraphiQL's introspection query about 150.
+pub const MAX_COMPLEXITY: usize = 10_000;
 
 #[derive(MergedObject, Default)]
-pub struct Query(viewer::ViewerQuery, groups::GroupQuery, partners::PartnerQuery);
+pub struct Query(
+    viewer::ViewerQuery,
+    groups::GroupQuery,
+    partners::PartnerQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(groups::GroupMutation, partners::PartnerMutation);
@@ -50,26 +56,50 @@ pub fn sdl() -> String {
     schema(None).sdl()
 }
 
+pub type Loader = DataLoader<DirectoryLoader, HashMapCache>;
+
 /// What a request carries: its caller (none without a token) and its loaders.
 pub struct RequestContext {
     pub principal: Option<Principal>,
-    pub loader: Option<DataLoader<DirectoryLoader>>,
+    pub loader: Option<Loader>,
 }
 
 impl RequestContext {
+    /// Loaders cache within the request (a group read by two fields is
+    /// loaded once); [`writer`] empties the cache before every mutation, so a
+    /// later mutation's fields never see rows from before an earlier one.
     pub fn new(db: &Db, principal: Option<Principal>) -> RequestContext {
         let loader = principal.as_ref().map(|p| {
-            DataLoader::new(
-                DirectoryLoader { conn: db.conn().clone(), tenant_id: p.tenant.id.clone() },
+            DataLoader::with_cache(
+                DirectoryLoader {
+                    conn: db.conn().clone(),
+                    tenant_id: p.tenant.id.clone(),
+                },
                 tokio::spawn,
+                HashMapCache::default(),
             )
         });
         RequestContext { principal, loader }
     }
 }
 
+/// The principal of a mutation, which must hold `scope`. Clears the
+/// request's loader cache: what was read before this mutation may be stale.
+pub fn writer<'a>(ctx: &Context<'a>, scope: Scope) -> ApiResult<&'a Principal> {
+    let principal = principal(ctx)?;
+    principal.require(scope)?;
+    if let Some(loader) = &request(ctx)?.loader {
+        loader.clear::<loaders::GroupId>();
+        loader.clear::<loaders::PartnerCountOf>();
+        loader.clear::<loaders::CategoriesOf>();
+        loader.clear::<loaders::GroupPartners>();
+    }
+    Ok(principal)
+}
+
 fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
-    ctx.data::<RequestContext>().map_err(|_| ApiError::internal("request context", "missing"))
+    ctx.data::<RequestContext>()
+        .map_err(|_| ApiError::internal("request context", "missing"))
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
@@ -79,7 +109,7 @@ pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
         .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))
 }
 
-pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<DirectoryLoader>> {
+pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loader> {
     request(ctx)?
         .loader
         .as_ref()
@@ -87,11 +117,22 @@ pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a DataLoader<DirectoryLoader
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a Db> {
-    ctx.data::<Db>().map_err(|_| ApiError::internal("schema data", "no database"))
+    ctx.data::<Db>()
+        .map_err(|_| ApiError::internal("schema data", "no database"))
 }
 
-pub fn page_args(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> PageArgs {
-    PageArgs { first, after, last, before }
+pub fn page_args(
+    first: Option<i32>,
+    after: Option<String>,
+    last: Option<i32>,
+    before: Option<String>,
+) -> PageArgs {
+    PageArgs {
+        first,
+        after,
+        last,
+        before,
+    }
 }
 
 /// A `MaybeUndefined` text as a change: absent, cleared, or a checked value.
@@ -104,4 +145,13 @@ pub fn text_change(
         MaybeUndefined::Null => Ok(Some(None)),
         MaybeUndefined::Value(text) => Ok(Some(check(Some(&text))?)),
     }
+}
+
+/// The complexity of a connection field: one statement's worth (10) plus the
+/// largest page it may return times the cost of each item.
+pub fn list_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .unwrap_or(crate::paging::DEFAULT_LIMITS.default as i32);
+    10 + (size.clamp(0, 500) as usize).saturating_mul(child_complexity)
 }

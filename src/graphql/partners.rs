@@ -4,10 +4,12 @@ use super::connection::{ListConnection, TotalCount, connection};
 use super::groups::PartnerGroup;
 use super::loaders::{CategoriesOf, GroupId};
 use super::scalars::DateTime;
-use super::{db, loader, page_args, principal, text_change};
+use super::{db, loader, page_args, principal, text_change, writer};
 use crate::auth::{Principal, Scope};
 use crate::directory::categories;
-use crate::directory::partners::{self, NewPartner, PartnerChanges, PartnerFilter, PartnerStatus, PartnerType};
+use crate::directory::partners::{
+    self, NewPartner, PartnerChanges, PartnerFilter, PartnerStatus, PartnerType,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
@@ -54,8 +56,14 @@ impl Partner {
     }
 
     async fn categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<Category>> {
-        let found = loader(ctx)?.load_one(CategoriesOf(self.0.id.clone())).await?;
-        Ok(found.unwrap_or_default().into_iter().map(Category).collect())
+        let found = loader(ctx)?
+            .load_one(CategoriesOf(self.0.id.clone()))
+            .await?;
+        Ok(found
+            .unwrap_or_default()
+            .into_iter()
+            .map(Category)
+            .collect())
     }
 
     async fn created_at(&self) -> DateTime {
@@ -144,12 +152,15 @@ impl PartnerQuery {
         if !can_read_partner(principal, &id)? {
             return Ok(None);
         }
-        Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), &id).await?.map(Partner))
+        Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), &id)
+            .await?
+            .map(Partner))
     }
 
     /// The tenant's partners, oldest first. `search` matches name, e-mail and
     /// external id. A partner token lists only itself.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "super::list_cost(first, last, child_complexity)")]
     async fn partners(
         &self,
         ctx: &Context<'_>,
@@ -177,11 +188,19 @@ impl PartnerQuery {
         };
         let select = partners::list(principal.tenant_id(), &filter);
         let conn = db(ctx)?.conn();
-        let page = request.fetch(conn, select.clone(), partner::Column::Id).await?;
-        Ok(connection(page, TotalCount::of(conn, select), |p| p.id.clone(), Partner))
+        let page = request
+            .fetch(conn, select.clone(), partner::Column::Id)
+            .await?;
+        Ok(connection(
+            page,
+            TotalCount::of(conn, select),
+            |p| p.id.clone(),
+            Partner,
+        ))
     }
 
     /// The tenant's categories, oldest first.
+    #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
     async fn categories(
         &self,
         ctx: &Context<'_>,
@@ -192,10 +211,20 @@ impl PartnerQuery {
         let principal = principal(ctx)?;
         principal.require(Scope::PartnersRead)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let select = categories::list(principal.tenant_id(), input::search(search.as_deref())?.as_deref());
+        let select = categories::list(
+            principal.tenant_id(),
+            input::search(search.as_deref())?.as_deref(),
+        );
         let conn = db(ctx)?.conn();
-        let page = request.fetch(conn, select.clone(), category::Column::Id).await?;
-        Ok(connection(page, TotalCount::of(conn, select), |c| c.id.clone(), Category))
+        let page = request
+            .fetch(conn, select.clone(), category::Column::Id)
+            .await?;
+        Ok(connection(
+            page,
+            TotalCount::of(conn, select),
+            |c| c.id.clone(),
+            Category,
+        ))
     }
 }
 
@@ -204,9 +233,12 @@ pub struct PartnerMutation;
 
 #[Object]
 impl PartnerMutation {
-    async fn create_partner(&self, ctx: &Context<'_>, input: CreatePartnerInput) -> ApiResult<Partner> {
-        let principal = principal(ctx)?;
-        principal.require(Scope::PartnersWrite)?;
+    async fn create_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePartnerInput,
+    ) -> ApiResult<Partner> {
+        let principal = writer(ctx, Scope::PartnersWrite)?;
         let new = NewPartner {
             name: partners::check_name(&input.name)?,
             email: partners::check_email(input.email.as_deref())?,
@@ -216,7 +248,9 @@ impl PartnerMutation {
             group_id: input.group_id.map(|id| id.0),
             category_ids: ids(input.category_ids),
         };
-        Ok(Partner(partners::create(db(ctx)?, principal.tenant_id(), new).await?))
+        Ok(Partner(
+            partners::create(db(ctx)?, principal.tenant_id(), new).await?,
+        ))
     }
 
     async fn update_partner(
@@ -225,8 +259,7 @@ impl PartnerMutation {
         id: ID,
         input: UpdatePartnerInput,
     ) -> ApiResult<Partner> {
-        let principal = principal(ctx)?;
-        principal.require(Scope::PartnersWrite)?;
+        let principal = writer(ctx, Scope::PartnersWrite)?;
         let changes = PartnerChanges {
             name: input.name.map(|n| partners::check_name(&n)).transpose()?,
             email: text_change(input.email, partners::check_email)?,
@@ -240,12 +273,19 @@ impl PartnerMutation {
             },
             category_ids: input.category_ids.map(ids),
         };
-        Ok(Partner(partners::update(db(ctx)?, principal.tenant_id(), &id, changes).await?))
+        Ok(Partner(
+            partners::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
+        ))
     }
 
-    async fn create_category(&self, ctx: &Context<'_>, input: CreateCategoryInput) -> ApiResult<Category> {
-        let principal = principal(ctx)?;
-        principal.require(Scope::PartnersWrite)?;
-        Ok(Category(categories::create(db(ctx)?, principal.tenant_id(), &input.name).await?))
+    async fn create_category(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCategoryInput,
+    ) -> ApiResult<Category> {
+        let principal = writer(ctx, Scope::PartnersWrite)?;
+        Ok(Category(
+            categories::create(db(ctx)?, principal.tenant_id(), &input.name).await?,
+        ))
     }
 }

@@ -112,11 +112,14 @@ impl GroupRuleInput {
 
     fn into_entry(self, index: usize) -> Result<RuleEntry, RuleError> {
         let count = |field: &'static str, value: i32| -> Result<u32, RuleError> {
-            u32::try_from(value).ok().filter(|v| *v >= 1).ok_or(RuleError {
-                index: Some(index),
-                field,
-                message: "must be at least 1".into(),
-            })
+            u32::try_from(value)
+                .ok()
+                .filter(|v| *v >= 1)
+                .ok_or(RuleError {
+                    index: Some(index),
+                    field,
+                    message: "must be at least 1".into(),
+                })
         };
         let (rule, description) = match self {
             GroupRuleInput::Recurring(r) => (
@@ -141,7 +144,10 @@ impl GroupRuleInput {
                 r.description,
             ),
             GroupRuleInput::ChargeThresholdBonus(r) => (
-                Rule::ChargeThresholdBonus { min_charge_total: r.min_charge_total.0, bonus: r.bonus.0 },
+                Rule::ChargeThresholdBonus {
+                    min_charge_total: r.min_charge_total.0,
+                    bonus: r.bonus.0,
+                },
                 r.description,
             ),
             GroupRuleInput::QualifiedCustomersUpgrade(r) => (
@@ -151,14 +157,21 @@ impl GroupRuleInput {
                 },
                 r.description,
             ),
-            GroupRuleInput::FirstPaidCustomerBonus(r) => {
-                (Rule::FirstPaidCustomerBonus { bonus: r.bonus.0 }, r.description)
-            }
-            GroupRuleInput::FlatFee(r) => {
-                (Rule::FlatFee { amount: r.amount.0, event_kind: r.event_kind.into() }, r.description)
-            }
+            GroupRuleInput::FirstPaidCustomerBonus(r) => (
+                Rule::FirstPaidCustomerBonus { bonus: r.bonus.0 },
+                r.description,
+            ),
+            GroupRuleInput::FlatFee(r) => (
+                Rule::FlatFee {
+                    amount: r.amount.0,
+                    event_kind: r.event_kind.into(),
+                },
+                r.description,
+            ),
         };
-        let description = description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
+        let description = description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty());
         Ok(RuleEntry { rule, description })
     }
 }
@@ -268,44 +281,51 @@ impl From<&RuleEntry> for GroupRule {
         let description = entry.description.clone();
         let rule_type = entry.rule.rule_type().into();
         match entry.rule {
-            Rule::Recurring { percentage, max_months } => GroupRule::Recurring(RecurringRule {
+            Rule::Recurring {
+                percentage,
+                max_months,
+            } => GroupRule::Recurring(RecurringRule {
                 rule_type,
                 description,
                 percentage: percentage.into(),
                 max_months,
             }),
-            Rule::NewCustomerTimeTier { max_months, percentage } => {
-                GroupRule::NewCustomerTimeTier(NewCustomerTimeTierRule {
-                    rule_type,
-                    description,
-                    max_months,
-                    percentage: percentage.into(),
-                })
-            }
-            Rule::PartnerLtvUpgrade { min_ltv_total, upgrade_percentage } => {
-                GroupRule::PartnerLtvUpgrade(PartnerLtvUpgradeRule {
-                    rule_type,
-                    description,
-                    min_ltv_total: min_ltv_total.into(),
-                    upgrade_percentage: upgrade_percentage.into(),
-                })
-            }
-            Rule::ChargeThresholdBonus { min_charge_total, bonus } => {
-                GroupRule::ChargeThresholdBonus(ChargeThresholdBonusRule {
-                    rule_type,
-                    description,
-                    min_charge_total: min_charge_total.into(),
-                    bonus: bonus.into(),
-                })
-            }
-            Rule::QualifiedCustomersUpgrade { min_customers, upgrade_percentage } => {
-                GroupRule::QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRule {
-                    rule_type,
-                    description,
-                    min_customers,
-                    upgrade_percentage: upgrade_percentage.into(),
-                })
-            }
+            Rule::NewCustomerTimeTier {
+                max_months,
+                percentage,
+            } => GroupRule::NewCustomerTimeTier(NewCustomerTimeTierRule {
+                rule_type,
+                description,
+                max_months,
+                percentage: percentage.into(),
+            }),
+            Rule::PartnerLtvUpgrade {
+                min_ltv_total,
+                upgrade_percentage,
+            } => GroupRule::PartnerLtvUpgrade(PartnerLtvUpgradeRule {
+                rule_type,
+                description,
+                min_ltv_total: min_ltv_total.into(),
+                upgrade_percentage: upgrade_percentage.into(),
+            }),
+            Rule::ChargeThresholdBonus {
+                min_charge_total,
+                bonus,
+            } => GroupRule::ChargeThresholdBonus(ChargeThresholdBonusRule {
+                rule_type,
+                description,
+                min_charge_total: min_charge_total.into(),
+                bonus: bonus.into(),
+            }),
+            Rule::QualifiedCustomersUpgrade {
+                min_customers,
+                upgrade_percentage,
+            } => GroupRule::QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRule {
+                rule_type,
+                description,
+                min_customers,
+                upgrade_percentage: upgrade_percentage.into(),
+            }),
             Rule::FirstPaidCustomerBonus { bonus } => {
                 GroupRule::FirstPaidCustomerBonus(FirstPaidCustomerBonusRule {
                     rule_type,
@@ -375,9 +395,12 @@ impl SimulationInput {
         let customer_month = u32::try_from(self.customer_months)
             .ok()
             .filter(|m| *m >= 1)
-            .ok_or_else(|| ApiError::bad_input("simulation.customerMonths", "must be at least 1"))?;
-        let paying_customers = u32::try_from(self.qualified_customers)
-            .map_err(|_| ApiError::bad_input("simulation.qualifiedCustomers", "must not be negative"))?;
+            .ok_or_else(|| {
+                ApiError::bad_input("simulation.customerMonths", "must be at least 1")
+            })?;
+        let paying_customers = u32::try_from(self.qualified_customers).map_err(|_| {
+            ApiError::bad_input("simulation.qualifiedCustomers", "must not be negative")
+        })?;
         Ok((
             engine::Charge {
                 kind: self.event_kind.into(),
@@ -435,7 +458,11 @@ pub fn contributions(rules: &RuleSet, evaluation: &Evaluation) -> Vec<RuleContri
         .collect()
 }
 
-pub fn simulate(rules: &RuleSet, simulation: &SimulationInput, default_currency: Currency) -> ApiResult<SimulationResult> {
+pub fn simulate(
+    rules: &RuleSet,
+    simulation: &SimulationInput,
+    default_currency: Currency,
+) -> ApiResult<SimulationResult> {
     let (charge, currency) = simulation.charge(default_currency)?;
     let evaluation = rules.evaluate(&charge, currency);
     Ok(SimulationResult {

@@ -58,7 +58,11 @@ impl ScalarType for DateTime {
         match &value {
             Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
                 .map(|t| DateTime(t.with_timezone(&Utc)))
-                .map_err(|_| InputValueError::custom("expected an RFC 3339 timestamp such as 2026-11-21T12:00:00Z")),
+                .map_err(|_| {
+                    InputValueError::custom(
+                        "expected an RFC 3339 timestamp such as 2026-11-21T12:00:00Z",
+                    )
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -87,7 +91,13 @@ mod tests {
         assert_eq!(Decimal::parse(value).unwrap().0.to_string(), "0.1");
         let value = Value::Number(serde_json::from_str("1e-7").unwrap());
         assert_eq!(Decimal::parse(value).unwrap().0.to_string(), "0.0000001");
-        assert_eq!(Decimal::parse(Value::String("12.50".into())).unwrap().0.to_string(), "12.50");
+        assert_eq!(
+            Decimal::parse(Value::String("12.50".into()))
+                .unwrap()
+                .0
+                .to_string(),
+            "12.50"
+        );
         assert!(Decimal::parse(Value::String("12,50".into())).is_err());
         assert!(Decimal::parse(Value::Boolean(true)).is_err());
     }

@@ -51,7 +51,9 @@ impl Viewer {
         let Some(id) = principal.own_partner() else {
             return Ok(None);
         };
-        Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), id).await?.map(Partner))
+        Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), id)
+            .await?
+            .map(Partner))
     }
 }
 

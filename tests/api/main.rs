@@ -1,1 +1,9 @@
+//! revshare's integration tests: one binary, a module per area. Every test
+//! talks to a real server over HTTP with real tokens; storage tests run on
+//! SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL too.
 
+mod auth;
+mod groups;
+mod helpers;
+mod hygiene;
+mod partners;

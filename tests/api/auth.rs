@@ -1,0 +1,360 @@
+//! Authentication and authorization (SPEC §3): every rejection, scopes,
+//! partner tokens, tenant isolation.
+
+use crate::helpers::{Backend, TENANT, TestApp, code};
+use crate::on_both_databases;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use revshare::auth::jwt::{Claims, Keys, now_seconds};
+use serde_json::{Value, json};
+
+const PARTNERS: &str = "{ partners(first: 5) { nodes { id } } }";
+const RS256_PUBLIC: &[u8] = include_bytes!("keys/rs256-public.pem");
+const RS256_PRIVATE: &[u8] = include_bytes!("keys/rs256-private.pem");
+
+/// Sends `token` and expects a 401 with `UNAUTHENTICATED` and `message`.
+async fn refused(app: &TestApp, token: &str, message: &str) {
+    let (status, body) = app.post(Some(token), PARTNERS, json!({})).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(code(&body["errors"][0]), "UNAUTHENTICATED", "{body}");
+    assert_eq!(body["errors"][0]["message"], message);
+    assert_eq!(body["data"], Value::Null);
+}
+
+fn sign(claims: &Value, algorithm: Algorithm, key: &EncodingKey) -> String {
+    jsonwebtoken::encode(&Header::new(algorithm), claims, key).unwrap()
+}
+
+fn admin_claims() -> Value {
+    json!({ "sub": "x", "tenant_id": TENANT, "role": "admin", "exp": now_seconds() + 600 })
+}
+
+on_both_databases!(
+    no_token_is_unauthenticated,
+    rejections_of_bad_hs256_tokens,
+    a_token_naming_an_unknown_tenant_is_unauthenticated,
+    a_service_without_the_write_scope_is_forbidden_on_group_mutations,
+    a_partner_token_sees_only_its_own_partner,
+    an_admin_of_another_tenant_never_sees_a_group,
+    viewer_describes_the_caller,
+);
+
+async fn no_token_is_unauthenticated(app: TestApp) {
+    let (status, body) = app.post(None, PARTNERS, json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(code(&body["errors"][0]), "UNAUTHENTICATED");
+    assert_eq!(body["errors"][0]["message"], "a bearer token is required");
+    let (status, body) = app
+        .client
+        .post(app.url("/graphql"))
+        .header("Authorization", "Basic dXNlcjpwYXNz")
+        .json(&json!({ "query": PARTNERS }))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), r))
+        .unwrap();
+    assert_eq!(status, 401);
+    let body: Value = body.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["message"],
+        "expected Authorization: Bearer <jwt>"
+    );
+}
+
+async fn rejections_of_bad_hs256_tokens(app: TestApp) {
+    // A valid token passes, so the refusals below are about the token alone.
+    app.ok(&app.admin(), PARTNERS, json!({})).await;
+
+    let wrong_key = EncodingKey::from_secret(b"another-secret-another-secret-12345");
+    refused(
+        &app,
+        &sign(&admin_claims(), Algorithm::HS256, &wrong_key),
+        "token signature is invalid",
+    )
+    .await;
+
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(admin_claims().to_string());
+    refused(&app, &format!("{header}.{payload}."), "token is malformed").await;
+
+    let expired = Claims {
+        exp: now_seconds() - 3600,
+        ..TestApp::claims(TENANT, "admin")
+    };
+    refused(&app, &app.mint(&expired), "token has expired").await;
+
+    let key = EncodingKey::from_secret(crate::helpers::SECRET);
+    let mut textual_exp = admin_claims();
+    textual_exp["exp"] = json!((now_seconds() + 600).to_string());
+    refused(
+        &app,
+        &sign(&textual_exp, Algorithm::HS256, &key),
+        "token is malformed",
+    )
+    .await;
+
+    let mut no_exp = admin_claims();
+    no_exp.as_object_mut().unwrap().remove("exp");
+    refused(
+        &app,
+        &sign(&no_exp, Algorithm::HS256, &key),
+        "token is malformed",
+    )
+    .await;
+
+    let not_yet = Claims {
+        nbf: Some(now_seconds() + 3600),
+        ..TestApp::claims(TENANT, "admin")
+    };
+    refused(&app, &app.mint(&not_yet), "token is not valid yet").await;
+
+    refused(
+        &app,
+        &app.mint(&TestApp::claims(TENANT, "superuser")),
+        "token role must be admin, partner or service",
+    )
+    .await;
+}
+
+async fn a_token_naming_an_unknown_tenant_is_unauthenticated(app: TestApp) {
+    refused(
+        &app,
+        &app.admin_of("initech"),
+        "token names an unknown tenant",
+    )
+    .await;
+}
+
+async fn a_service_without_the_write_scope_is_forbidden_on_group_mutations(app: TestApp) {
+    let mutation = r#"mutation { createPartnerGroup(input: { name: "Gold", rules: [{ recurring: { percentage: "10" } }] }) { name } }"#;
+    let reader = app.service("partner_groups:read partners:write");
+    let error = app.error(Some(&reader), mutation, json!({})).await;
+    assert_eq!(code(&error), "FORBIDDEN");
+    assert_eq!(error["message"], "requires the partner_groups:write scope");
+
+    let simulate = r#"mutation { simulatePartnerGroupRules(rules: [{ recurring: { percentage: 10 } }], simulation: { chargeAmount: 10 }) { finalFee } }"#;
+    assert_eq!(
+        code(&app.error(Some(&reader), simulate, json!({})).await),
+        "FORBIDDEN"
+    );
+
+    let writer = app.service("partner_groups:write");
+    let data = app.ok(&writer, mutation, json!({})).await;
+    assert_eq!(data["createPartnerGroup"]["name"], "Gold");
+    // Nothing was written by the forbidden attempt: Default and Gold only.
+    let data = app
+        .ok(&writer, "{ partnerGroups { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["partnerGroups"]["totalCount"], 2);
+
+    let none = app.service("");
+    assert_eq!(
+        code(
+            &app.error(Some(&none), "{ partnerGroups { totalCount } }", json!({}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+}
+
+async fn a_partner_token_sees_only_its_own_partner(app: TestApp) {
+    let mine = app
+        .create_partner(json!({ "name": "Mine", "email": "me@mine.example" }))
+        .await;
+    let theirs = app.create_partner(json!({ "name": "Theirs" })).await;
+    let token = app.partner_token(&mine);
+    let query = "query($id: ID!) { partner(id: $id) { id name email group { name } } }";
+
+    let data = app.ok(&token, query, json!({ "id": mine })).await;
+    assert_eq!(data["partner"]["name"], "Mine");
+    assert_eq!(data["partner"]["group"]["name"], "Default");
+    let data = app.ok(&token, query, json!({ "id": theirs })).await;
+    assert_eq!(data["partner"], Value::Null);
+
+    let data = app
+        .ok(
+            &token,
+            "{ partners { totalCount nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["partners"]["totalCount"], 1);
+    assert_eq!(data["partners"]["nodes"], json!([{ "id": mine }]));
+
+    // Its group's name only; the rules are not for partners.
+    let error = app
+        .error(
+            Some(&token),
+            "{ viewer { partner { group { rules { type } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&error), "FORBIDDEN");
+    let error = app
+        .error(
+            Some(&token),
+            r#"mutation { createPartner(input: { name: "Sneaky" }) { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&error), "FORBIDDEN");
+}
+
+async fn an_admin_of_another_tenant_never_sees_a_group(app: TestApp) {
+    let group = app
+        .create_group(
+            "Acme Gold",
+            json!([{ "recurring": { "percentage": "10" } }]),
+        )
+        .await;
+    let partner = app
+        .create_partner(json!({ "name": "Acme Partner", "groupId": group }))
+        .await;
+    let globex = app.admin_of(crate::helpers::OTHER_TENANT);
+
+    let data = app
+        .ok(
+            &globex,
+            "query($id: ID!) { partnerGroup(id: $id) { name } }",
+            json!({ "id": group }),
+        )
+        .await;
+    assert_eq!(data["partnerGroup"], Value::Null);
+    let data = app
+        .ok(
+            &globex,
+            "query($id: ID!) { partner(id: $id) { name } }",
+            json!({ "id": partner }),
+        )
+        .await;
+    assert_eq!(data["partner"], Value::Null);
+    let data = app
+        .ok(
+            &globex,
+            "{ partners { totalCount } partnerGroups { totalCount nodes { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["partners"]["totalCount"], 0);
+    assert_eq!(
+        data["partnerGroups"]["nodes"],
+        json!([{ "name": "Default" }])
+    );
+
+    let error = app
+        .error(
+            Some(&globex),
+            r#"mutation($id: ID!) { updatePartnerGroup(id: $id, input: { name: "Mine now" }) { name } }"#,
+            json!({ "id": group }),
+        )
+        .await;
+    assert_eq!(code(&error), "NOT_FOUND");
+    let error = app
+        .error(
+            Some(&globex),
+            "mutation($id: ID!) { deletePartnerGroup(id: $id) { deleted } }",
+            json!({ "id": group }),
+        )
+        .await;
+    assert_eq!(code(&error), "NOT_FOUND");
+    let error = app
+        .error(
+            Some(&globex),
+            r#"mutation($g: ID!) { createPartner(input: { name: "X", groupId: $g }) { id } }"#,
+            json!({ "g": group }),
+        )
+        .await;
+    assert_eq!(code(&error), "BAD_USER_INPUT");
+    let data = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { partnerGroup(id: $id) { name } }",
+            json!({ "id": group }),
+        )
+        .await;
+    assert_eq!(data["partnerGroup"]["name"], "Acme Gold");
+}
+
+async fn viewer_describes_the_caller(app: TestApp) {
+    let token = app.service("partners:read partner_groups:write");
+    let data = app
+        .ok(
+            &token,
+            "{ viewer { role tenantId currency scopes partner { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["viewer"],
+        json!({
+            "role": "SERVICE",
+            "tenantId": TENANT,
+            "currency": "USD",
+            "scopes": ["partners:read", "partner_groups:read", "partner_groups:write"],
+            "partner": null,
+        })
+    );
+}
+
+/// RS256: the configured algorithm is the only one accepted, so an HS256
+/// token "signed" with the public key (the key-confusion attack) is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rs256_refuses_an_hs256_token_signed_with_the_public_key() {
+    let keys = Keys::asymmetric(Algorithm::RS256, RS256_PUBLIC, Some(RS256_PRIVATE)).unwrap();
+    let app = TestApp::spawn_with_keys(Backend::Sqlite, keys)
+        .await
+        .unwrap();
+    app.ok(&app.admin(), PARTNERS, json!({})).await;
+
+    let confused = sign(
+        &admin_claims(),
+        Algorithm::HS256,
+        &EncodingKey::from_secret(RS256_PUBLIC),
+    );
+    refused(&app, &confused, "token algorithm is not accepted").await;
+    let hs = sign(
+        &admin_claims(),
+        Algorithm::HS256,
+        &EncodingKey::from_secret(crate::helpers::SECRET),
+    );
+    refused(&app, &hs, "token algorithm is not accepted").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_issuer_and_audience_are_required() {
+    let keys = Keys::hs256(crate::helpers::SECRET)
+        .with_issuer(Some("https://id.acme.example".into()))
+        .with_audience(Some("revshare".into()));
+    let app = TestApp::spawn_with_keys(Backend::Sqlite, keys)
+        .await
+        .unwrap();
+    // Minting fills in the configured issuer and audience.
+    app.ok(&app.admin(), PARTNERS, json!({})).await;
+
+    let key = EncodingKey::from_secret(crate::helpers::SECRET);
+    let mut claims = admin_claims();
+    claims["aud"] = json!("revshare");
+    claims["iss"] = json!("https://evil.example");
+    refused(
+        &app,
+        &sign(&claims, Algorithm::HS256, &key),
+        "token issuer is not accepted",
+    )
+    .await;
+    claims["iss"] = json!("https://id.acme.example");
+    claims["aud"] = json!("another-api");
+    refused(
+        &app,
+        &sign(&claims, Algorithm::HS256, &key),
+        "token audience is not accepted",
+    )
+    .await;
+    claims.as_object_mut().unwrap().remove("aud");
+    refused(
+        &app,
+        &sign(&claims, Algorithm::HS256, &key),
+        "token lacks a required claim",
+    )
+    .await;
+}

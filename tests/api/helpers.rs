@@ -1,0 +1,286 @@
+//! The test harness: a real revshare on a real port, over a database of its
+//! own (a temporary SQLite file, or a fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` is set), with a counter of the SQL statements it runs.
+
+use revshare::app;
+use revshare::auth::jwt::{Claims, Keys, now_seconds};
+use revshare::db::Db;
+use revshare::directory::tenants::{self, NewTenant};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::oneshot;
+
+pub const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+/// The tenant every test app has; `OTHER_TENANT` exists for isolation tests.
+pub const TENANT: &str = "acme";
+pub const OTHER_TENANT: &str = "globex";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub keys: Keys,
+    pub db: Db,
+    pub backend: Backend,
+    statements: Arc<AtomicUsize>,
+    shutdown: Option<oneshot::Sender<()>>,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+/// Runs each named `async fn(TestApp)` on SQLite, and on PostgreSQL when
+/// `TEST_DATABASE_URL` is set, as two tests `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            use $crate::helpers::{Backend, TestApp};
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$test(TestApp::spawn(Backend::Sqlite).await.expect("sqlite app")).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match TestApp::spawn(Backend::Postgres).await {
+                    Some(app) => super::$test(app).await,
+                    None => eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL"),
+                }
+            }
+        }
+    )*};
+}
+
+impl TestApp {
+    /// An app with HS256 keys, or `None` for PostgreSQL without `TEST_DATABASE_URL`.
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with_keys(backend, Keys::hs256(SECRET)).await
+    }
+
+    pub async fn spawn_with_keys(backend: Backend, keys: Keys) -> Option<TestApp> {
+        let (url, dir, postgres) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                (url, Some(dir), None)
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
+                let name = format!(
+                    "revshare_test_{}",
+                    ulid::Ulid::new().to_string().to_lowercase()
+                );
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("connect TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .expect("database URL has a path")
+                    .0;
+                (format!("{base}/{name}"), None, Some((admin_url, name)))
+            }
+        };
+        let statements = Arc::new(AtomicUsize::new(0));
+        let counter = statements.clone();
+        let db = Db::connect_with(&url, 8, move |conn| {
+            conn.set_metric_callback(move |_| {
+                counter.fetch_add(1, Ordering::SeqCst);
+            })
+        })
+        .await
+        .expect("connect test database");
+        app::migrate(&db).await.expect("migrate");
+        for id in [TENANT, OTHER_TENANT] {
+            tenants::create(
+                &db,
+                NewTenant {
+                    id: id.into(),
+                    name: None,
+                    currency: "USD".into(),
+                    time_zone: "UTC".into(),
+                },
+            )
+            .await
+            .expect("create tenant");
+        }
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let router = app::build(db.clone(), keys.clone(), None);
+        let (shutdown, stop) = oneshot::channel::<()>();
+        tokio::spawn(app::serve(listener, router, async {
+            let _ = stop.await;
+        }));
+        Some(TestApp {
+            addr,
+            client: reqwest::Client::new(),
+            keys,
+            db,
+            backend,
+            statements,
+            shutdown: Some(shutdown),
+            _dir: dir,
+            postgres,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Statements run against the database since the app started.
+    pub fn statements(&self) -> usize {
+        self.statements.load(Ordering::SeqCst)
+    }
+
+    pub fn claims(tenant: &str, role: &str) -> Claims {
+        Claims {
+            sub: format!("{role}-of-{tenant}"),
+            tenant_id: tenant.into(),
+            role: role.into(),
+            partner_id: None,
+            scope: None,
+            exp: now_seconds() + 600,
+            iat: Some(now_seconds()),
+            nbf: None,
+            iss: None,
+            aud: None,
+        }
+    }
+
+    pub fn mint(&self, claims: &Claims) -> String {
+        self.keys.mint(claims).expect("mint")
+    }
+
+    pub fn admin(&self) -> String {
+        self.mint(&Self::claims(TENANT, "admin"))
+    }
+
+    pub fn admin_of(&self, tenant: &str) -> String {
+        self.mint(&Self::claims(tenant, "admin"))
+    }
+
+    pub fn service(&self, scope: &str) -> String {
+        self.mint(&Claims {
+            scope: Some(scope.into()),
+            ..Self::claims(TENANT, "service")
+        })
+    }
+
+    pub fn partner_token(&self, partner_id: &str) -> String {
+        self.mint(&Claims {
+            partner_id: Some(partner_id.into()),
+            ..Self::claims(TENANT, "partner")
+        })
+    }
+
+    /// POSTs a GraphQL request; returns the HTTP status and the JSON body.
+    pub async fn post(&self, token: Option<&str>, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// A request expected to succeed: returns `data`, failing on any error.
+    pub async fn ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(Some(token), query, variables).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// A request expected to fail: returns its first error.
+    pub async fn error(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let (_, body) = self.post(token, query, variables).await;
+        body["errors"][0].clone()
+    }
+
+    /// Creates a partner group as the admin of [`TENANT`]; returns its id.
+    pub async fn create_group(&self, name: &str, rules: Value) -> String {
+        let data = self
+            .ok(
+                &self.admin(),
+                "mutation($input: CreatePartnerGroupInput!) { createPartnerGroup(input: $input) { id } }",
+                json!({ "input": { "name": name, "rules": rules } }),
+            )
+            .await;
+        data["createPartnerGroup"]["id"]
+            .as_str()
+            .expect("group id")
+            .to_owned()
+    }
+
+    /// Creates a partner as the admin of [`TENANT`]; returns its id.
+    pub async fn create_partner(&self, input: Value) -> String {
+        let data = self
+            .ok(
+                &self.admin(),
+                "mutation($input: CreatePartnerInput!) { createPartner(input: $input) { id } }",
+                json!({ "input": input }),
+            )
+            .await;
+        data["createPartner"]["id"]
+            .as_str()
+            .expect("partner id")
+            .to_owned()
+    }
+}
+
+/// The error code of a GraphQL error.
+pub fn code(error: &Value) -> &str {
+    error["extensions"]["code"].as_str().unwrap_or("<none>")
+}
+
+/// The input field a `BAD_USER_INPUT` error names.
+pub fn field(error: &Value) -> &str {
+    error["extensions"]["field"].as_str().unwrap_or("<none>")
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop is synchronous: clean up on a thread with its own runtime.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(async {
+                        if let Ok(admin) = Database::connect(&admin_url).await {
+                            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                            let _ = admin.execute_unprepared(&sql).await;
+                            admin.close().await.ok();
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
