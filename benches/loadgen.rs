@@ -1,0 +1,83 @@
+//! A small closed-loop HTTP load generator for revshare's GraphQL endpoint:
+//! `concurrency` workers send one request body for `seconds`, each waiting for
+//! its reply before sending again. Prints requests per second and latency
+//! percentiles. Only loopback targets make sense here; the run is bounded by
+//! its duration.
+//!
+//! cargo run --release --example loadgen -- URL TOKEN BODY_FILE [CONCURRENCY] [SECONDS]
+
+use std::time::{Duration, Instant};
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 4 {
+        eprintln!("usage: loadgen URL TOKEN BODY_FILE [CONCURRENCY] [SECONDS]");
+        std::process::exit(2);
+    }
+    let url = args[1].clone();
+    let token = args[2].clone();
+    let body = std::fs::read_to_string(&args[3]).expect("read body file");
+    let concurrency: usize = args.get(4).map_or(16, |c| c.parse().expect("concurrency"));
+    let seconds: u64 = args.get(5).map_or(10, |s| s.parse().expect("seconds"));
+
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    // Warm-up: one request, which must succeed without GraphQL errors.
+    let reply = send(&client, &url, &token, &body).await.expect("warm-up request");
+    assert!(!reply.contains("\"errors\""), "warm-up reply has errors: {reply}");
+
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let workers: Vec<_> = (0..concurrency)
+        .map(|_| {
+            let (client, url, token, body) = (client.clone(), url.clone(), token.clone(), body.clone());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut failures = 0u64;
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    match send(&client, &url, &token, &body).await {
+                        Ok(reply) if !reply.contains("\"errors\"") => latencies.push(sent.elapsed()),
+                        _ => failures += 1,
+                    }
+                }
+                (latencies, failures)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::new();
+    let mut failures = 0;
+    for worker in workers {
+        let (mut l, f) = worker.await.unwrap();
+        latencies.append(&mut l);
+        failures += f;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    latencies.sort();
+    let percentile = |p: f64| {
+        let index = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
+        latencies[index].as_secs_f64() * 1000.0
+    };
+    println!(
+        "requests={} failures={} seconds={:.1} concurrency={} rps={:.0} p50_ms={:.2} p99_ms={:.2}",
+        latencies.len(),
+        failures,
+        elapsed,
+        concurrency,
+        latencies.len() as f64 / elapsed,
+        percentile(0.50),
+        percentile(0.99),
+    );
+}
+
+async fn send(client: &reqwest::Client, url: &str, token: &str, body: &str) -> Result<String, reqwest::Error> {
+    client
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await?
+        .text()
+        .await
+}
