@@ -6,7 +6,10 @@ use revshare::engine::{Charge, Currency, EventKind, Rule, RuleEntry, RuleSet};
 use rust_decimal::Decimal;
 
 fn entry(rule: Rule) -> RuleEntry {
-    RuleEntry { rule, description: None }
+    RuleEntry {
+        rule,
+        description: None,
+    }
 }
 
 fn charge(amount: Decimal, customer_month: u32) -> Charge {
@@ -24,22 +27,57 @@ fn charge(amount: Decimal, customer_month: u32) -> Charge {
 fn evaluation(c: &mut Criterion) {
     // Seed 000's simulation: a time tier and the recurring rate.
     let seed = RuleSet::new(vec![
-        entry(Rule::NewCustomerTimeTier { max_months: 3, percentage: Decimal::new(25, 0) }),
-        entry(Rule::Recurring { percentage: Decimal::new(10, 0), max_months: None }),
+        entry(Rule::NewCustomerTimeTier {
+            max_months: 3,
+            percentage: Decimal::new(25, 0),
+        }),
+        entry(Rule::Recurring {
+            percentage: Decimal::new(10, 0),
+            max_months: None,
+        }),
     ])
     .unwrap();
     // Every rule type, several thresholds each.
     let full = RuleSet::new(vec![
-        entry(Rule::NewCustomerTimeTier { max_months: 3, percentage: Decimal::new(30, 0) }),
-        entry(Rule::NewCustomerTimeTier { max_months: 12, percentage: Decimal::new(20, 0) }),
-        entry(Rule::Recurring { percentage: Decimal::new(125, 1), max_months: Some(36) }),
-        entry(Rule::PartnerLtvUpgrade { min_ltv_total: Decimal::new(1_000, 0), upgrade_percentage: Decimal::new(1, 0) }),
-        entry(Rule::PartnerLtvUpgrade { min_ltv_total: Decimal::new(4_000, 0), upgrade_percentage: Decimal::new(3, 0) }),
-        entry(Rule::PartnerLtvUpgrade { min_ltv_total: Decimal::new(10_000, 0), upgrade_percentage: Decimal::new(5, 0) }),
-        entry(Rule::QualifiedCustomersUpgrade { min_customers: 10, upgrade_percentage: Decimal::new(2, 0) }),
-        entry(Rule::ChargeThresholdBonus { min_charge_total: Decimal::new(100, 0), bonus: Decimal::new(10, 0) }),
-        entry(Rule::FirstPaidCustomerBonus { bonus: Decimal::new(50, 0) }),
-        entry(Rule::FlatFee { amount: Decimal::new(150, 2), event_kind: EventKind::Sale }),
+        entry(Rule::NewCustomerTimeTier {
+            max_months: 3,
+            percentage: Decimal::new(30, 0),
+        }),
+        entry(Rule::NewCustomerTimeTier {
+            max_months: 12,
+            percentage: Decimal::new(20, 0),
+        }),
+        entry(Rule::Recurring {
+            percentage: Decimal::new(125, 1),
+            max_months: Some(36),
+        }),
+        entry(Rule::PartnerLtvUpgrade {
+            min_ltv_total: Decimal::new(1_000, 0),
+            upgrade_percentage: Decimal::new(1, 0),
+        }),
+        entry(Rule::PartnerLtvUpgrade {
+            min_ltv_total: Decimal::new(4_000, 0),
+            upgrade_percentage: Decimal::new(3, 0),
+        }),
+        entry(Rule::PartnerLtvUpgrade {
+            min_ltv_total: Decimal::new(10_000, 0),
+            upgrade_percentage: Decimal::new(5, 0),
+        }),
+        entry(Rule::QualifiedCustomersUpgrade {
+            min_customers: 10,
+            upgrade_percentage: Decimal::new(2, 0),
+        }),
+        entry(Rule::ChargeThresholdBonus {
+            min_charge_total: Decimal::new(100, 0),
+            bonus: Decimal::new(10, 0),
+        }),
+        entry(Rule::FirstPaidCustomerBonus {
+            bonus: Decimal::new(50, 0),
+        }),
+        entry(Rule::FlatFee {
+            amount: Decimal::new(150, 2),
+            event_kind: EventKind::Sale,
+        }),
     ])
     .unwrap();
     let usd = Currency::USD;

@@ -21,23 +21,34 @@ async fn main() {
     let concurrency: usize = args.get(4).map_or(16, |c| c.parse().expect("concurrency"));
     let seconds: u64 = args.get(5).map_or(10, |s| s.parse().expect("seconds"));
 
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()
+        .unwrap();
     // Warm-up: one request, which must succeed without GraphQL errors.
-    let reply = send(&client, &url, &token, &body).await.expect("warm-up request");
-    assert!(!reply.contains("\"errors\""), "warm-up reply has errors: {reply}");
+    let reply = send(&client, &url, &token, &body)
+        .await
+        .expect("warm-up request");
+    assert!(
+        !reply.contains("\"errors\""),
+        "warm-up reply has errors: {reply}"
+    );
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|_| {
-            let (client, url, token, body) = (client.clone(), url.clone(), token.clone(), body.clone());
+            let (client, url, token, body) =
+                (client.clone(), url.clone(), token.clone(), body.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut failures = 0u64;
                 while Instant::now() < deadline {
                     let sent = Instant::now();
                     match send(&client, &url, &token, &body).await {
-                        Ok(reply) if !reply.contains("\"errors\"") => latencies.push(sent.elapsed()),
+                        Ok(reply) if !reply.contains("\"errors\"") => {
+                            latencies.push(sent.elapsed())
+                        }
                         _ => failures += 1,
                     }
                 }
@@ -70,7 +81,12 @@ async fn main() {
     );
 }
 
-async fn send(client: &reqwest::Client, url: &str, token: &str, body: &str) -> Result<String, reqwest::Error> {
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &str,
+) -> Result<String, reqwest::Error> {
     client
         .post(url)
         .bearer_auth(token)
