@@ -23,6 +23,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod campaigns;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -32,4 +33,5 @@ pub mod error;
 pub mod graphql;
 pub mod http;
 pub mod input;
+pub mod ledger;
 pub mod paging;

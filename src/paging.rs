@@ -43,6 +43,16 @@ pub struct Page<M> {
     pub has_next: bool,
 }
 
+impl<M> Page<M> {
+    pub fn empty() -> Page<M> {
+        Page {
+            rows: Vec::new(),
+            has_previous: false,
+            has_next: false,
+        }
+    }
+}
+
 fn check_cursor(field: &str, cursor: Option<String>) -> Result<Option<String>, ApiError> {
     match cursor {
         Some(c) if ulid::Ulid::from_string(&c).is_err() => Err(ApiError::bad_input(

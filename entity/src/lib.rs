@@ -2,8 +2,18 @@
 //! Money columns end in `_minor` (integer minor units of `currency`); rules are
 //! JSON with decimal strings; ids are ULID strings; every row has `tenant_id`.
 
+pub mod campaign;
 pub mod category;
+pub mod commission;
+pub mod commission_transition;
+pub mod customer;
+pub mod enrollment;
+pub mod event;
 pub mod partner;
 pub mod partner_category;
+pub mod partner_commission;
 pub mod partner_group;
+pub mod partnership_request;
+pub mod payout;
+pub mod refund;
 pub mod tenant;

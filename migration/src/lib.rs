@@ -8,12 +8,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_directory;
+mod m20261121_000002_ledger;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_directory::Migration)]
+        vec![
+            Box::new(m20261121_000001_directory::Migration),
+            Box::new(m20261121_000002_ledger::Migration),
+        ]
     }
 }

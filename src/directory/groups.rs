@@ -101,18 +101,24 @@ pub fn tags_of(group: &partner_group::Model) -> Vec<String> {
 
 /// The validated rules stored on a group.
 pub fn rules_of(group: &partner_group::Model) -> ApiResult<RuleSet> {
-    let entries: Vec<RuleEntry> = serde_json::from_value(group.rules.clone())
-        .map_err(|e| ApiError::internal("stored group rules", e))?;
-    RuleSet::new(entries).map_err(|e| ApiError::internal("stored group rules", e))
+    decode_rules(&group.rules)
 }
 
-fn rules_json(rules: &RuleSet) -> ApiResult<serde_json::Value> {
+/// Rules as stored (groups, campaigns, snapshots): they were valid when
+/// written, so a failure here is corruption, not user error.
+pub fn decode_rules(json: &serde_json::Value) -> ApiResult<RuleSet> {
+    let entries: Vec<RuleEntry> =
+        serde_json::from_value(json.clone()).map_err(|e| ApiError::internal("stored rules", e))?;
+    RuleSet::new(entries).map_err(|e| ApiError::internal("stored rules", e))
+}
+
+pub fn rules_json(rules: &RuleSet) -> ApiResult<serde_json::Value> {
     serde_json::to_value(rules.entries()).map_err(|e| ApiError::internal("encode rules", e))
 }
 
 /// Serializes group mutations of one tenant (a no-op on SQLite, whose writes
 /// are serialized by the connection layer).
-async fn lock_tenant(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<()> {
+pub(crate) async fn lock_tenant(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<()> {
     tenant::Entity::find_by_id(tenant_id.to_owned())
         .lock_exclusive()
         .one(conn)

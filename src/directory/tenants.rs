@@ -1,7 +1,8 @@
-//! Tenants: provisioning (with the default group) and lookup.
+//! Tenants: provisioning (with the default group and campaign) and lookup.
 
 use super::groups;
 use crate::auth::Tenant;
+use crate::campaigns;
 use crate::db::Db;
 use crate::engine::{Currency, RuleSet};
 use crate::error::{ApiError, ApiResult};
@@ -93,6 +94,23 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
             is_default: true,
             rules: RuleSet::zero(),
         },
+    )
+    .await?;
+    campaigns::insert(
+        &*txn,
+        &new.id,
+        campaigns::NewCampaign {
+            name: "Default campaign".into(),
+            description: Some(
+                "Every partner takes part; events without a campaign land here.".into(),
+            ),
+            currency,
+            rules: None,
+            holdback_days: None,
+            visibility: campaigns::Visibility::InviteOnly,
+            status: campaigns::CampaignStatus::Active,
+        },
+        true,
     )
     .await?;
     txn.commit().await?;

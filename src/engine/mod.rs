@@ -9,7 +9,7 @@
 pub mod money;
 pub mod rules;
 
-pub use money::{Currency, MoneyError};
+pub use money::{Currency, MoneyError, clawback_minor, share_minor};
 pub use rules::{
     BreakdownLine, Charge, Evaluation, EventKind, Rule, RuleEntry, RuleError, RuleSet, RuleType,
     customer_month,

@@ -162,10 +162,85 @@ impl fmt::Display for Currency {
     }
 }
 
+/// `whole × part / total` in minor units, rounded once (midpoint away from
+/// zero). `total` must be positive and `part` within `0..=total`.
+pub fn share_minor(whole: i64, part: i64, total: i64) -> i64 {
+    assert!(
+        total > 0 && (0..=total).contains(&part),
+        "a share is a part of a positive total"
+    );
+    let numerator = whole as i128 * part as i128;
+    let total = total as i128;
+    let (quotient, remainder) = (numerator / total, numerator % total);
+    let rounded = if 2 * remainder.abs() >= total {
+        quotient + numerator.signum()
+    } else {
+        quotient
+    };
+    rounded as i64
+}
+
+/// The clawback of a commission for one refund of its event, pro rata at the
+/// commission's rate. It is the cumulative share after the refund minus the
+/// cumulative share before it, so however a refund is split, the clawbacks
+/// sum exactly to the commission's share of the refunded total (and to the
+/// whole commission once the event is fully refunded).
+pub fn clawback_minor(
+    commission: i64,
+    event_amount: i64,
+    refunded_before: i64,
+    refund: i64,
+) -> i64 {
+    share_minor(commission, refunded_before + refund, event_amount)
+        - share_minor(commission, refunded_before, event_amount)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use std::str::FromStr;
+
+    #[test]
+    fn shares_round_half_away_from_zero() {
+        assert_eq!(share_minor(1000, 1, 3), 333);
+        assert_eq!(share_minor(1000, 2, 3), 667);
+        assert_eq!(share_minor(5, 1, 2), 3);
+        assert_eq!(share_minor(-5, 1, 2), -3);
+        assert_eq!(share_minor(7498, 29990, 29990), 7498);
+    }
+
+    #[test]
+    fn three_equal_refunds_claw_back_the_whole_commission() {
+        // 74.98 on a 299.90 charge, refunded in three parts of 99.96/99.97/99.97.
+        let parts = [
+            clawback_minor(7498, 29990, 0, 9996),
+            clawback_minor(7498, 29990, 9996, 9997),
+            clawback_minor(7498, 29990, 19993, 9997),
+        ];
+        assert_eq!(parts, [2499, 2500, 2499]);
+        assert_eq!(parts.iter().sum::<i64>(), 7498);
+    }
+
+    proptest! {
+        #[test]
+        fn pro_rata_parts_sum_exactly_to_the_whole(
+            commission in 0i64..100_000_000,
+            cuts in proptest::collection::vec(1i64..1_000_000, 1..12),
+        ) {
+            let event_amount: i64 = cuts.iter().sum();
+            let mut refunded = 0;
+            let mut clawed = 0;
+            for refund in cuts {
+                let part = clawback_minor(commission, event_amount, refunded, refund);
+                prop_assert!(part >= 0);
+                refunded += refund;
+                clawed += part;
+                prop_assert!(clawed <= commission);
+            }
+            prop_assert_eq!(clawed, commission);
+        }
+    }
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()

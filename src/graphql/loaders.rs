@@ -1,17 +1,19 @@
 //! Per-request DataLoaders (SPEC §4): every relation field resolves through
 //! one batched statement per kind of relation, whatever the number of parent
 //! rows. A loader is created for each request, bound to the caller's tenant,
-//! so a batch can never read across tenants and nothing is cached between
-//! requests.
+//! so a batch can never read across tenants.
 
 use crate::error::ApiError;
 use crate::paging::Page;
-use async_graphql::dataloader::Loader;
-use entity::{category, partner, partner_category, partner_group};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::{
+    campaign, category, commission, commission_transition, customer, enrollment, event, partner,
+    partner_category, partner_commission, partner_group, payout,
+};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Statement, Value,
+    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, Statement, Value,
 };
 use std::collections::HashMap;
 
@@ -20,8 +22,55 @@ pub struct DirectoryLoader {
     pub tenant_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct GroupId(pub String);
+pub type RequestLoader = DataLoader<DirectoryLoader, HashMapCache>;
+
+/// A loader of rows by id, one per entity: `GroupId(id)` loads a group.
+macro_rules! by_id {
+    ($($key:ident => $entity:ident),* $(,)?) => {
+        $(
+            #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+            pub struct $key(pub String);
+
+            impl Loader<$key> for DirectoryLoader {
+                type Value = $entity::Model;
+                type Error = ApiError;
+
+                async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, ApiError> {
+                    let rows = $entity::Entity::find()
+                        .filter($entity::Column::TenantId.eq(self.tenant_id.as_str()))
+                        .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0.clone())))
+                        .all(&self.conn)
+                        .await?;
+                    Ok(rows.into_iter().map(|row| ($key(row.id.clone()), row)).collect())
+                }
+            }
+        )*
+
+        /// Forgets everything the request's loaders cached.
+        pub fn clear_all(loader: &RequestLoader) {
+            $(loader.clear::<$key>();)*
+            loader.clear::<PartnerCountOf>();
+            loader.clear::<CategoriesOf>();
+            loader.clear::<GroupPartners>();
+            loader.clear::<PartnerCommissions>();
+            loader.clear::<PartnerPayouts>();
+            loader.clear::<EnrollmentsOf>();
+            loader.clear::<SnapshotsOf>();
+            loader.clear::<BalanceOf>();
+            loader.clear::<HistoryOf>();
+        }
+    };
+}
+
+by_id! {
+    GroupId => partner_group,
+    PartnerId => partner,
+    CampaignId => campaign,
+    EventId => event,
+    SnapshotId => partner_commission,
+    CommissionId => commission,
+    CustomerId => customer,
+}
 
 /// The number of partners in a group.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -31,6 +80,22 @@ pub struct PartnerCountOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CategoriesOf(pub String);
 
+/// A partner's enrollments, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EnrollmentsOf(pub String);
+
+/// A partner's snapshots, oldest first (the history; the newest is in force).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SnapshotsOf(pub String);
+
+/// A partner's commission totals by currency and status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BalanceOf(pub String);
+
+/// A commission's transitions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HistoryOf(pub String);
+
 /// One page of a group's partners.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GroupPartners {
@@ -39,20 +104,200 @@ pub struct GroupPartners {
     pub after: Option<String>,
 }
 
-impl Loader<GroupId> for DirectoryLoader {
-    type Value = partner_group::Model;
+/// One page of a partner's commissions, optionally of one status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PartnerCommissions {
+    pub partner_id: String,
+    pub status: Option<&'static str>,
+    pub size: u64,
+    pub after: Option<String>,
+}
+
+/// One page of a partner's payouts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PartnerPayouts {
+    pub partner_id: String,
+    pub size: u64,
+    pub after: Option<String>,
+}
+
+/// The first `size + 1` rows after `after` of each parent, in one statement:
+/// `ROW_NUMBER()` over each parent's rows, filtered to the page.
+#[allow(clippy::too_many_arguments)]
+async fn pages_per_parent<E>(
+    loader: &DirectoryLoader,
+    table: &str,
+    parent_column: &str,
+    parents: &[String],
+    size: u64,
+    after: Option<&str>,
+    condition: Option<(&str, Value)>,
+    parent_of: impl Fn(&E::Model) -> &str,
+) -> Result<HashMap<String, Page<E::Model>>, ApiError>
+where
+    E: EntityTrait,
+{
+    let backend = loader.conn.get_database_backend();
+    let mut values: Vec<Value> = Vec::new();
+    let mut bind = |value: Value| {
+        values.push(value);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_owned(),
+        }
+    };
+    let tenant = bind(loader.tenant_id.clone().into());
+    let parent_list: Vec<String> = parents.iter().map(|p| bind(p.clone().into())).collect();
+    let mut filters = String::new();
+    if let Some(after) = after {
+        filters.push_str(&format!(" AND t.id > {}", bind(after.to_owned().into())));
+    }
+    if let Some((column, value)) = condition {
+        filters.push_str(&format!(" AND t.{column} = {}", bind(value)));
+    }
+    let limit = bind(((size + 1) as i64).into());
+    let sql = format!(
+        "SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{parent_column} ORDER BY t.id) AS rn \
+         FROM {table} t WHERE t.tenant_id = {tenant} AND t.{parent_column} IN ({}){filters}) ranked \
+         WHERE rn <= {limit} ORDER BY {parent_column}, id",
+        parent_list.join(", ")
+    );
+    let rows = E::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+        .all(&loader.conn)
+        .await?;
+    let mut by_parent: HashMap<String, Vec<E::Model>> = HashMap::new();
+    for row in rows {
+        by_parent
+            .entry(parent_of(&row).to_owned())
+            .or_default()
+            .push(row);
+    }
+    Ok(parents
+        .iter()
+        .map(|parent| {
+            let mut rows = by_parent.remove(parent).unwrap_or_default();
+            let has_next = rows.len() as u64 > size;
+            rows.truncate(size as usize);
+            (
+                parent.clone(),
+                Page {
+                    rows,
+                    has_previous: after.is_some(),
+                    has_next,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Groups keys by their page shape, so each shape is one statement.
+fn by_shape<K: Clone, S: std::hash::Hash + Eq>(
+    keys: &[K],
+    shape: impl Fn(&K) -> (S, String),
+) -> HashMap<S, Vec<(K, String)>> {
+    let mut shapes: HashMap<S, Vec<(K, String)>> = HashMap::new();
+    for key in keys {
+        let (s, parent) = shape(key);
+        shapes.entry(s).or_default().push((key.clone(), parent));
+    }
+    shapes
+}
+
+impl Loader<GroupPartners> for DirectoryLoader {
+    type Value = Page<partner::Model>;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[GroupId]) -> Result<HashMap<GroupId, Self::Value>, ApiError> {
-        let rows = partner_group::Entity::find()
-            .filter(partner_group::Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(partner_group::Column::Id.is_in(keys.iter().map(|k| k.0.clone())))
-            .all(&self.conn)
+    async fn load(
+        &self,
+        keys: &[GroupPartners],
+    ) -> Result<HashMap<GroupPartners, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for ((size, after), keys) in
+            by_shape(keys, |k| ((k.size, k.after.clone()), k.group_id.clone()))
+        {
+            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
+            let mut pages = pages_per_parent::<partner::Entity>(
+                self,
+                "partners",
+                "group_id",
+                &parents,
+                size,
+                after.as_deref(),
+                None,
+                |p| &p.group_id,
+            )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|g| (GroupId(g.id.clone()), g))
-            .collect())
+            for (key, parent) in keys {
+                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<PartnerCommissions> for DirectoryLoader {
+    type Value = Page<commission::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[PartnerCommissions],
+    ) -> Result<HashMap<PartnerCommissions, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for ((size, after, status), keys) in by_shape(keys, |k| {
+            ((k.size, k.after.clone(), k.status), k.partner_id.clone())
+        }) {
+            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
+            let condition = status.map(|s| ("status", Value::from(s)));
+            let mut pages = pages_per_parent::<commission::Entity>(
+                self,
+                "commissions",
+                "partner_id",
+                &parents,
+                size,
+                after.as_deref(),
+                condition,
+                |c| &c.partner_id,
+            )
+            .await?;
+            for (key, parent) in keys {
+                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<PartnerPayouts> for DirectoryLoader {
+    type Value = Page<payout::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[PartnerPayouts],
+    ) -> Result<HashMap<PartnerPayouts, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for ((size, after), keys) in
+            by_shape(keys, |k| ((k.size, k.after.clone()), k.partner_id.clone()))
+        {
+            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
+            let mut pages = pages_per_parent::<payout::Entity>(
+                self,
+                "payouts",
+                "partner_id",
+                &parents,
+                size,
+                after.as_deref(),
+                None,
+                |p| &p.partner_id,
+            )
+            .await?;
+            for (key, parent) in keys {
+                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -120,82 +365,93 @@ impl Loader<CategoriesOf> for DirectoryLoader {
     }
 }
 
-impl Loader<GroupPartners> for DirectoryLoader {
-    type Value = Page<partner::Model>;
+/// The parent id a child row belongs to.
+trait ParentOf {
+    fn parent(&self) -> &str;
+}
+
+macro_rules! children_of {
+    ($key:ident, $entity:ident, $column:ident, $field:ident) => {
+        impl ParentOf for $entity::Model {
+            fn parent(&self) -> &str {
+                &self.$field
+            }
+        }
+
+        impl Loader<$key> for DirectoryLoader {
+            type Value = Vec<$entity::Model>;
+            type Error = ApiError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, ApiError> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::TenantId.eq(self.tenant_id.as_str()))
+                    .filter($entity::Column::$column.is_in(keys.iter().map(|k| k.0.clone())))
+                    .order_by_asc($entity::Column::Id)
+                    .all(&self.conn)
+                    .await?;
+                let mut found: HashMap<$key, Self::Value> =
+                    keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+                for row in rows {
+                    found
+                        .entry($key(row.parent().to_owned()))
+                        .or_default()
+                        .push(row);
+                }
+                Ok(found)
+            }
+        }
+    };
+}
+
+children_of!(EnrollmentsOf, enrollment, PartnerId, partner_id);
+children_of!(SnapshotsOf, partner_commission, PartnerId, partner_id);
+children_of!(
+    HistoryOf,
+    commission_transition,
+    CommissionId,
+    commission_id
+);
+
+/// One partner's commission total in one currency and status.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Total {
+    pub partner_id: String,
+    pub currency: String,
+    pub status: String,
+    pub amount_minor: i64,
+}
+
+impl Loader<BalanceOf> for DirectoryLoader {
+    type Value = Vec<Total>;
     type Error = ApiError;
 
-    /// One statement per distinct page shape: `ROW_NUMBER()` over each group
-    /// keeps `size + 1` partners of every group in the batch.
-    async fn load(
-        &self,
-        keys: &[GroupPartners],
-    ) -> Result<HashMap<GroupPartners, Self::Value>, ApiError> {
-        let mut shapes: HashMap<(u64, Option<String>), Vec<String>> = HashMap::new();
-        for key in keys {
-            shapes
-                .entry((key.size, key.after.clone()))
+    async fn load(&self, keys: &[BalanceOf]) -> Result<HashMap<BalanceOf, Self::Value>, ApiError> {
+        let totals = commission::Entity::find()
+            .select_only()
+            .column(commission::Column::PartnerId)
+            .column(commission::Column::Currency)
+            .column(commission::Column::Status)
+            // SUM(BIGINT) is NUMERIC on PostgreSQL: cast back to BIGINT.
+            .column_as(
+                Expr::cust("CAST(SUM(amount_minor) AS BIGINT)"),
+                "amount_minor",
+            )
+            .filter(commission::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(commission::Column::PartnerId.is_in(keys.iter().map(|k| k.0.clone())))
+            .group_by(commission::Column::PartnerId)
+            .group_by(commission::Column::Currency)
+            .group_by(commission::Column::Status)
+            .order_by_asc(commission::Column::Currency)
+            .into_model::<Total>()
+            .all(&self.conn)
+            .await?;
+        let mut found: HashMap<BalanceOf, Self::Value> =
+            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+        for total in totals {
+            found
+                .entry(BalanceOf(total.partner_id.clone()))
                 .or_default()
-                .push(key.group_id.clone());
-        }
-        let backend = self.conn.get_database_backend();
-        let mut found = HashMap::new();
-        for ((size, after), group_ids) in shapes {
-            let mut values: Vec<Value> = vec![self.tenant_id.clone().into()];
-            let placeholder = |value: Value, values: &mut Vec<Value>| {
-                values.push(value);
-                match backend {
-                    sea_orm::DbBackend::Postgres => format!("${}", values.len()),
-                    _ => "?".to_owned(),
-                }
-            };
-            let tenant = match backend {
-                sea_orm::DbBackend::Postgres => "$1".to_owned(),
-                _ => "?".to_owned(),
-            };
-            let groups: Vec<String> = group_ids
-                .iter()
-                .map(|id| placeholder(id.clone().into(), &mut values))
-                .collect();
-            let after_clause = match &after {
-                Some(after) => format!(
-                    " AND p.id > {}",
-                    placeholder(after.clone().into(), &mut values)
-                ),
-                None => String::new(),
-            };
-            let limit = placeholder(((size + 1) as i64).into(), &mut values);
-            let sql = format!(
-                "SELECT * FROM (SELECT p.*, ROW_NUMBER() OVER (PARTITION BY p.group_id ORDER BY p.id) AS rn \
-                 FROM partners p WHERE p.tenant_id = {tenant} AND p.group_id IN ({}){after_clause}) ranked \
-                 WHERE rn <= {limit} ORDER BY group_id, id",
-                groups.join(", ")
-            );
-            let rows = partner::Entity::find()
-                .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-                .all(&self.conn)
-                .await?;
-            let mut by_group: HashMap<String, Vec<partner::Model>> = HashMap::new();
-            for row in rows {
-                by_group.entry(row.group_id.clone()).or_default().push(row);
-            }
-            for group_id in group_ids {
-                let mut rows = by_group.remove(&group_id).unwrap_or_default();
-                let has_next = rows.len() as u64 > size;
-                rows.truncate(size as usize);
-                let key = GroupPartners {
-                    group_id,
-                    size,
-                    after: after.clone(),
-                };
-                found.insert(
-                    key,
-                    Page {
-                        rows,
-                        has_previous: after.is_some(),
-                        has_next,
-                    },
-                );
-            }
+                .push(total);
         }
         Ok(found)
     }

@@ -3,8 +3,10 @@
 //! service in [`crate::directory`], map the result. Every resolver returns
 //! [`ApiResult`], so no error reaches a client without a code.
 
+pub mod campaigns;
 pub mod connection;
 pub mod groups;
+pub mod ledger;
 pub mod loaders;
 pub mod partners;
 pub mod rules;
@@ -36,7 +38,12 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(groups::GroupMutation, partners::PartnerMutation);
+pub struct Mutation(
+    groups::GroupMutation,
+    partners::PartnerMutation,
+    campaigns::CampaignMutation,
+    ledger::LedgerMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
@@ -56,7 +63,7 @@ pub fn sdl() -> String {
     schema(None).sdl()
 }
 
-pub type Loader = DataLoader<DirectoryLoader, HashMapCache>;
+pub type Loader = loaders::RequestLoader;
 
 /// What a request carries: its caller (none without a token) and its loaders.
 pub struct RequestContext {
@@ -89,10 +96,7 @@ pub fn writer<'a>(ctx: &Context<'a>, scope: Scope) -> ApiResult<&'a Principal> {
     let principal = principal(ctx)?;
     principal.require(scope)?;
     if let Some(loader) = &request(ctx)?.loader {
-        loader.clear::<loaders::GroupId>();
-        loader.clear::<loaders::PartnerCountOf>();
-        loader.clear::<loaders::CategoriesOf>();
-        loader.clear::<loaders::GroupPartners>();
+        loaders::clear_all(loader);
     }
     Ok(principal)
 }

@@ -1,20 +1,28 @@
 //! `Partner` and `Category`, their queries and mutations.
 
+use super::campaigns::{Enrollment, PartnerCommission, TermsInForce};
 use super::connection::{ListConnection, TotalCount, connection};
 use super::groups::PartnerGroup;
-use super::loaders::{CategoriesOf, GroupId};
+use super::ledger::{Balance, COMMISSION_LIMITS, Commission, Payout, balances};
+use super::loaders::{
+    BalanceOf, CategoriesOf, EnrollmentsOf, GroupId, PartnerCommissions, PartnerPayouts,
+    SnapshotsOf,
+};
 use super::scalars::DateTime;
 use super::{db, loader, page_args, principal, text_change, writer};
 use crate::auth::{Principal, Scope};
+use crate::campaigns::{self, enrollment};
 use crate::directory::categories;
 use crate::directory::partners::{
     self, NewPartner, PartnerChanges, PartnerFilter, PartnerStatus, PartnerType,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use crate::paging::{DEFAULT_LIMITS, PageRequest};
+use crate::ledger::{self, CommissionFilter, CommissionStatus};
+use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use entity::{category, partner};
+use entity::{category, partner, payout};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 pub struct Partner(pub partner::Model);
 
@@ -72,6 +80,153 @@ impl Partner {
 
     async fn updated_at(&self) -> DateTime {
         self.0.updated_at.into()
+    }
+
+    /// The campaigns the partner is enrolled in, with the snapshot in force.
+    async fn enrollments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Enrollment>> {
+        own_or(principal(ctx)?, &self.0.id, Scope::CampaignsRead)?;
+        let loader = loader(ctx)?;
+        let (enrollments, snapshots) = async_graphql::futures_util::future::try_join(
+            loader.load_one(EnrollmentsOf(self.0.id.clone())),
+            loader.load_one(SnapshotsOf(self.0.id.clone())),
+        )
+        .await?;
+        let snapshots = snapshots.unwrap_or_default();
+        Ok(enrollments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|row| {
+                let snapshot = snapshots
+                    .iter()
+                    .rev()
+                    .find(|s| s.campaign_id == row.campaign_id)
+                    .cloned();
+                Enrollment { row, snapshot }
+            })
+            .collect())
+    }
+
+    /// Every snapshot of the partner's terms, oldest first; the newest of a
+    /// campaign is in force.
+    async fn commission_snapshots(
+        &self,
+        ctx: &Context<'_>,
+        campaign_id: Option<ID>,
+    ) -> ApiResult<Vec<PartnerCommission>> {
+        own_or(principal(ctx)?, &self.0.id, Scope::CampaignsRead)?;
+        let snapshots = loader(ctx)?
+            .load_one(SnapshotsOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        Ok(snapshots
+            .into_iter()
+            .filter(|s| campaign_id.as_ref().is_none_or(|c| c.0 == s.campaign_id))
+            .map(PartnerCommission)
+            .collect())
+    }
+
+    /// The rules and holdback of the partner's next event in a campaign (the
+    /// default campaign when omitted), and where each comes from.
+    async fn terms_in_force(
+        &self,
+        ctx: &Context<'_>,
+        campaign_id: Option<ID>,
+    ) -> ApiResult<Option<TermsInForce>> {
+        let principal = principal(ctx)?;
+        own_or(principal, &self.0.id, Scope::CampaignsRead)?;
+        let conn = db(ctx)?.conn();
+        let campaign = match campaign_id {
+            Some(id) => match campaigns::find(conn, principal.tenant_id(), &id).await? {
+                Some(campaign) => campaign,
+                None => return Ok(None),
+            },
+            None => campaigns::default_campaign(conn, principal.tenant_id()).await?,
+        };
+        let terms = enrollment::terms_in_force(conn, &self.0, &campaign).await?;
+        Ok(Some(TermsInForce { terms, campaign }))
+    }
+
+    /// The partner's commissions, oldest first.
+    #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
+    async fn commissions(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<CommissionStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Commission>> {
+        own_or(principal(ctx)?, &self.0.id, Scope::CommissionsRead)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
+        let key = PartnerCommissions {
+            partner_id: self.0.id.clone(),
+            status: status.map(CommissionStatus::as_str),
+            size: request.size,
+            after: request.cursor,
+        };
+        let page = loader(ctx)?
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Page::empty);
+        let total = TotalCount::of(
+            db(ctx)?.conn(),
+            ledger::list(
+                &self.0.tenant_id,
+                &CommissionFilter {
+                    status,
+                    partner_id: Some(self.0.id.clone()),
+                    ..Default::default()
+                },
+            ),
+        );
+        Ok(connection(page, total, |c| c.id.clone(), Commission))
+    }
+
+    /// Totals per currency: accrued, approved (net of clawbacks) and paid.
+    async fn balance(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
+        own_or(principal(ctx)?, &self.0.id, Scope::CommissionsRead)?;
+        balances(
+            loader(ctx)?
+                .load_one(BalanceOf(self.0.id.clone()))
+                .await?
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Payouts to the partner, oldest first.
+    #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
+    async fn payouts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Payout>> {
+        own_or(principal(ctx)?, &self.0.id, Scope::CommissionsRead)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let key = PartnerPayouts {
+            partner_id: self.0.id.clone(),
+            size: request.size,
+            after: request.cursor,
+        };
+        let page = loader(ctx)?
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Page::empty);
+        let total = TotalCount::of(
+            db(ctx)?.conn(),
+            payout::Entity::find().filter(payout::Column::PartnerId.eq(self.0.id.as_str())),
+        );
+        Ok(connection(page, total, |p| p.id.clone(), Payout))
+    }
+}
+
+/// A partner's own data is open to its own token; others need `scope`.
+fn own_or(principal: &Principal, partner_id: &str, scope: Scope) -> ApiResult<()> {
+    match principal.own_partner() {
+        Some(own) if own == partner_id => Ok(()),
+        Some(_) => Err(ApiError::Forbidden(
+            "partners see only their own data".into(),
+        )),
+        None => principal.require(scope),
     }
 }
 
@@ -131,6 +286,19 @@ pub struct CreateCategoryInput {
 
 fn ids(ids: Vec<ID>) -> Vec<String> {
     ids.into_iter().map(|id| id.0).collect()
+}
+
+/// A checked new partner from its input (also used by invitations).
+pub fn new_partner(input: CreatePartnerInput) -> ApiResult<NewPartner> {
+    Ok(NewPartner {
+        name: partners::check_name(&input.name)?,
+        email: partners::check_email(input.email.as_deref())?,
+        external_id: partners::check_external_id(input.external_id.as_deref())?,
+        partner_type: input.partner_type,
+        status: input.status,
+        group_id: input.group_id.map(|id| id.0),
+        category_ids: ids(input.category_ids),
+    })
 }
 
 /// Whether `principal` may read partner `id`: a partner token reads itself only.

@@ -1,0 +1,35 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "commissions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub tenant_id: String,
+    pub partner_id: String,
+    pub campaign_id: String,
+    pub event_id: String,
+    pub snapshot_id: Option<String>,
+    pub kind: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub status: String,
+    pub breakdown: Json,
+    pub rules_source: String,
+    pub original_id: Option<String>,
+    pub accrued_at: DateTimeUtc,
+    pub recorded_at: DateTimeUtc,
+    pub holdback_days: Option<i32>,
+    pub mature_at: Option<DateTimeUtc>,
+    pub approved_at: Option<DateTimeUtc>,
+    pub paid_at: Option<DateTimeUtc>,
+    pub reversed_at: Option<DateTimeUtc>,
+    pub reversal_reason: Option<String>,
+    pub reversal_note: Option<String>,
+    pub payout_id: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

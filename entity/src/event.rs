@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "events")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub tenant_id: String,
+    pub external_id: String,
+    pub partner_id: String,
+    pub campaign_id: String,
+    pub customer_id: Option<String>,
+    pub kind: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub occurred_at: DateTimeUtc,
+    pub revenue_minor: Option<i64>,
+    pub metadata: Option<Json>,
+    pub payload: String,
+    pub refunded_minor: i64,
+    pub recorded_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

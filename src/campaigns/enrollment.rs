@@ -1,0 +1,457 @@
+//! Enrollment and commission snapshots (SPEC §6).
+//!
+//! A partner joins a campaign through an approved partnership request or an
+//! invitation; either stamps the campaign's terms onto a snapshot row
+//! (`partner_commissions`), and amendments append rows. The newest row is in
+//! force. Terms in force resolve field by field:
+//! `rules = snapshot.rules ?? campaign.rules ?? group.rules`,
+//! `holdbackDays = snapshot.holdbackDays ?? campaign.holdbackDays`.
+
+use super::{CampaignStatus, Visibility, stored_enum};
+use crate::db::Db;
+use crate::directory::groups::{self, rules_json};
+use crate::directory::partners::{self, NewPartner};
+use crate::engine::RuleSet;
+use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::input;
+use entity::{campaign, enrollment, partner, partner_commission, partnership_request};
+use sea_orm::sea_query::{Condition, Expr, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+};
+
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestStatus {
+    Pending,
+    Approved,
+    Rejected,
+}
+
+/// How a snapshot row came to be.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotSource {
+    Approval,
+    Invite,
+    Amendment,
+}
+
+/// Where a term in force comes from.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TermsSource {
+    /// The partner's snapshot for the campaign.
+    Snapshot,
+    /// The campaign's current terms.
+    Campaign,
+    /// The partner group's current rules (live policy).
+    Group,
+    /// Nothing sets it (no holdback).
+    None,
+}
+
+stored_enum!(RequestStatus { Pending => "PENDING", Approved => "APPROVED", Rejected => "REJECTED" });
+stored_enum!(SnapshotSource { Approval => "APPROVAL", Invite => "INVITE", Amendment => "AMENDMENT" });
+stored_enum!(TermsSource { Snapshot => "SNAPSHOT", Campaign => "CAMPAIGN", Group => "GROUP", None => "NONE" });
+
+/// Terms to stamp: a `None` field falls through to the campaign (and, for
+/// rules, to the group) when terms are resolved.
+#[derive(Clone, Default)]
+pub struct SnapshotTerms {
+    pub rules: Option<RuleSet>,
+    pub holdback_days: Option<i32>,
+}
+
+pub struct Enrolled {
+    pub enrollment: enrollment::Model,
+    pub snapshot: partner_commission::Model,
+}
+
+/// The terms that apply to the next event of a partner in a campaign.
+pub struct Terms {
+    pub rules: RuleSet,
+    pub rules_source: TermsSource,
+    pub holdback_days: Option<i32>,
+    pub holdback_source: TermsSource,
+    pub snapshot: Option<partner_commission::Model>,
+}
+
+/// Campaigns a partner may see: active public ones, the default, and those it
+/// is enrolled in.
+pub fn visible_to(partner_id: &str) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(campaign::Column::Visibility.eq(Visibility::Public.as_str()))
+                .add(campaign::Column::Status.eq(CampaignStatus::Active.as_str())),
+        )
+        .add(campaign::Column::IsDefault.eq(true))
+        .add(
+            campaign::Column::Id.in_subquery(
+                Query::select()
+                    .column(enrollment::Column::CampaignId)
+                    .from(enrollment::Entity)
+                    .and_where(Expr::col(enrollment::Column::PartnerId).eq(partner_id))
+                    .to_owned(),
+            ),
+        )
+}
+
+pub async fn is_enrolled(
+    conn: &impl ConnectionTrait,
+    partner_id: &str,
+    campaign_id: &str,
+) -> ApiResult<bool> {
+    Ok(enrollment::Entity::find()
+        .filter(enrollment::Column::PartnerId.eq(partner_id))
+        .filter(enrollment::Column::CampaignId.eq(campaign_id))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// A partner asks to join a public, active campaign.
+pub async fn apply(
+    db: &Db,
+    tenant_id: &str,
+    partner_id: &str,
+    campaign_id: &str,
+) -> ApiResult<partnership_request::Model> {
+    let txn = db.write().await?;
+    let campaign = super::find(&*txn, tenant_id, campaign_id)
+        .await?
+        .filter(|c| c.visibility == Visibility::Public.as_str() && !c.is_default)
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
+    if campaign.status != CampaignStatus::Active.as_str() {
+        return Err(ApiError::Conflict(
+            "the campaign is not accepting partners".into(),
+        ));
+    }
+    if is_enrolled(&*txn, partner_id, campaign_id).await? {
+        return Err(ApiError::Conflict(
+            "already enrolled in this campaign".into(),
+        ));
+    }
+    let pending = partnership_request::Entity::find()
+        .filter(partnership_request::Column::PartnerId.eq(partner_id))
+        .filter(partnership_request::Column::CampaignId.eq(campaign_id))
+        .filter(partnership_request::Column::Status.eq(RequestStatus::Pending.as_str()))
+        .one(&*txn)
+        .await?;
+    if pending.is_some() {
+        return Err(pending_conflict());
+    }
+    let request = partnership_request::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        partner_id: Set(partner_id.to_owned()),
+        campaign_id: Set(campaign_id.to_owned()),
+        status: Set(RequestStatus::Pending.as_str().to_owned()),
+        reason: Set(None),
+        created_at: Set(chrono::Utc::now()),
+        decided_at: Set(None),
+    };
+    let request = partnership_request::Entity::insert(request)
+        .exec_with_returning(&*txn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                pending_conflict()
+            } else {
+                e.into()
+            }
+        })?;
+    txn.commit().await?;
+    Ok(request)
+}
+
+fn pending_conflict() -> ApiError {
+    ApiError::Conflict("a request to join this campaign is already pending".into())
+}
+
+/// Moves a pending request to `status`; exactly one decision wins a race.
+async fn decide(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+    status: RequestStatus,
+    reason: Option<String>,
+) -> ApiResult<partnership_request::Model> {
+    let decided = partnership_request::Entity::update_many()
+        .col_expr(
+            partnership_request::Column::Status,
+            Expr::value(status.as_str()),
+        )
+        .col_expr(partnership_request::Column::Reason, Expr::value(reason))
+        .col_expr(
+            partnership_request::Column::DecidedAt,
+            Expr::value(chrono::Utc::now()),
+        )
+        .filter(partnership_request::Column::Id.eq(id))
+        .filter(partnership_request::Column::TenantId.eq(tenant_id))
+        .filter(partnership_request::Column::Status.eq(RequestStatus::Pending.as_str()))
+        .exec(conn)
+        .await?
+        .rows_affected;
+    let request = partnership_request::Entity::find_by_id(id.to_owned())
+        .filter(partnership_request::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partnership request"))?;
+    if decided == 0 {
+        return Err(ApiError::Conflict(format!(
+            "the request is already {}",
+            request.status.to_lowercase()
+        )));
+    }
+    Ok(request)
+}
+
+pub async fn approve(db: &Db, tenant_id: &str, actor: &str, id: &str) -> ApiResult<Enrolled> {
+    let txn = db.write().await?;
+    let request = decide(&*txn, tenant_id, id, RequestStatus::Approved, None).await?;
+    let campaign = super::find(&*txn, tenant_id, &request.campaign_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("request campaign", &request.campaign_id))?;
+    let terms = campaign_terms(&campaign)?;
+    let enrolled = enroll(
+        &*txn,
+        tenant_id,
+        actor,
+        &request.partner_id,
+        &campaign,
+        terms,
+        SnapshotSource::Approval,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(enrolled)
+}
+
+pub async fn reject(
+    db: &Db,
+    tenant_id: &str,
+    id: &str,
+    reason: String,
+) -> ApiResult<partnership_request::Model> {
+    let txn = db.write().await?;
+    let request = decide(&*txn, tenant_id, id, RequestStatus::Rejected, Some(reason)).await?;
+    txn.commit().await?;
+    Ok(request)
+}
+
+/// The campaign's terms as they stand now, for stamping.
+fn campaign_terms(campaign: &campaign::Model) -> ApiResult<SnapshotTerms> {
+    Ok(SnapshotTerms {
+        rules: super::rules_of(campaign)?,
+        holdback_days: campaign.holdback_days,
+    })
+}
+
+async fn enroll(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    actor: &str,
+    partner_id: &str,
+    campaign: &campaign::Model,
+    terms: SnapshotTerms,
+    source: SnapshotSource,
+) -> ApiResult<Enrolled> {
+    let enrollment = enrollment::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        partner_id: Set(partner_id.to_owned()),
+        campaign_id: Set(campaign.id.clone()),
+        source: Set(source.as_str().to_owned()),
+        created_at: Set(chrono::Utc::now()),
+    };
+    let enrollment = enrollment::Entity::insert(enrollment)
+        .exec_with_returning(conn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                ApiError::Conflict("the partner is already enrolled in this campaign".into())
+            } else {
+                e.into()
+            }
+        })?;
+    let snapshot = stamp(
+        conn,
+        tenant_id,
+        actor,
+        partner_id,
+        &campaign.id,
+        terms,
+        source,
+        None,
+    )
+    .await?;
+    Ok(Enrolled {
+        enrollment,
+        snapshot,
+    })
+}
+
+/// Appends a snapshot row.
+#[allow(clippy::too_many_arguments)]
+async fn stamp(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    actor: &str,
+    partner_id: &str,
+    campaign_id: &str,
+    terms: SnapshotTerms,
+    source: SnapshotSource,
+    note: Option<String>,
+) -> ApiResult<partner_commission::Model> {
+    let row = partner_commission::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        partner_id: Set(partner_id.to_owned()),
+        campaign_id: Set(campaign_id.to_owned()),
+        rules: Set(terms.rules.as_ref().map(rules_json).transpose()?),
+        holdback_days: Set(terms.holdback_days),
+        source: Set(source.as_str().to_owned()),
+        note: Set(note),
+        created_by: Set(actor.to_owned()),
+        created_at: Set(chrono::Utc::now()),
+    };
+    Ok(partner_commission::Entity::insert(row)
+        .exec_with_returning(conn)
+        .await?)
+}
+
+pub struct Invitation {
+    pub partner: NewPartner,
+    pub campaign_id: Option<String>,
+    /// Explicit terms; without them the campaign's are stamped.
+    pub snapshot: Option<SnapshotTerms>,
+}
+
+/// Creates a partner, its enrollment and its snapshot in one transaction.
+pub async fn invite(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    invitation: Invitation,
+) -> ApiResult<Enrolled> {
+    let txn = db.write().await?;
+    let campaign = match &invitation.campaign_id {
+        Some(id) => super::find(&*txn, tenant_id, id)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("input.campaignId", "no such campaign"))?,
+        None => super::default_campaign(&*txn, tenant_id).await?,
+    };
+    if campaign.status == CampaignStatus::Archived.as_str() {
+        return Err(ApiError::bad_input(
+            "input.campaignId",
+            "the campaign is archived",
+        ));
+    }
+    let partner = partners::insert(&*txn, tenant_id, invitation.partner).await?;
+    let terms = match invitation.snapshot {
+        Some(terms) => terms,
+        None => campaign_terms(&campaign)?,
+    };
+    let enrolled = enroll(
+        &*txn,
+        tenant_id,
+        actor,
+        &partner.id,
+        &campaign,
+        terms,
+        SnapshotSource::Invite,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(enrolled)
+}
+
+/// Appends an `AMENDMENT` snapshot for an enrolled partner (or any partner,
+/// in the default campaign).
+pub async fn amend(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    partner_id: &str,
+    campaign_id: &str,
+    terms: SnapshotTerms,
+    note: String,
+) -> ApiResult<partner_commission::Model> {
+    let txn = db.write().await?;
+    partners::find(&*txn, tenant_id, partner_id)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("input.partnerId", "no such partner"))?;
+    let campaign = super::find(&*txn, tenant_id, campaign_id)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("input.campaignId", "no such campaign"))?;
+    if !campaign.is_default && !is_enrolled(&*txn, partner_id, campaign_id).await? {
+        return Err(ApiError::bad_input(
+            "input.campaignId",
+            "the partner is not enrolled in this campaign",
+        ));
+    }
+    let snapshot = stamp(
+        &*txn,
+        tenant_id,
+        actor,
+        partner_id,
+        campaign_id,
+        terms,
+        SnapshotSource::Amendment,
+        Some(note),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(snapshot)
+}
+
+/// The newest snapshot of a partner in a campaign.
+pub async fn current_snapshot(
+    conn: &impl ConnectionTrait,
+    partner_id: &str,
+    campaign_id: &str,
+) -> ApiResult<Option<partner_commission::Model>> {
+    Ok(partner_commission::Entity::find()
+        .filter(partner_commission::Column::PartnerId.eq(partner_id))
+        .filter(partner_commission::Column::CampaignId.eq(campaign_id))
+        .order_by_desc(partner_commission::Column::Id)
+        .one(conn)
+        .await?)
+}
+
+/// The terms in force for the next event of `partner` in `campaign`.
+pub async fn terms_in_force(
+    conn: &impl ConnectionTrait,
+    partner: &partner::Model,
+    campaign: &campaign::Model,
+) -> ApiResult<Terms> {
+    let snapshot = current_snapshot(conn, &partner.id, &campaign.id).await?;
+    let snapshot_rules = match snapshot.as_ref().and_then(|s| s.rules.as_ref()) {
+        Some(json) => Some(groups::decode_rules(json)?),
+        None => None,
+    };
+    let (rules, rules_source) = match (snapshot_rules, super::rules_of(campaign)?) {
+        (Some(rules), _) => (rules, TermsSource::Snapshot),
+        (None, Some(rules)) => (rules, TermsSource::Campaign),
+        (None, None) => {
+            let group = groups::find(conn, &partner.tenant_id, &partner.group_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("partner group", &partner.group_id))?;
+            (groups::rules_of(&group)?, TermsSource::Group)
+        }
+    };
+    let (holdback_days, holdback_source) = match (
+        snapshot.as_ref().and_then(|s| s.holdback_days),
+        campaign.holdback_days,
+    ) {
+        (Some(days), _) => (Some(days), TermsSource::Snapshot),
+        (None, Some(days)) => (Some(days), TermsSource::Campaign),
+        (None, None) => (None, TermsSource::None),
+    };
+    Ok(Terms {
+        rules,
+        rules_source,
+        holdback_days,
+        holdback_source,
+        snapshot,
+    })
+}

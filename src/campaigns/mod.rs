@@ -1,0 +1,247 @@
+//! Campaigns (SPEC §6): the offers partners promote, each with a currency,
+//! optional rules in the group vocabulary, an optional holdback and a
+//! visibility. Each tenant has one default campaign, which every partner takes
+//! part in without enrolling; other campaigns need an enrollment.
+
+pub mod enrollment;
+
+use crate::db::Db;
+use crate::directory::groups::{self, rules_json};
+use crate::engine::{Currency, RuleSet};
+use crate::error::{ApiError, ApiResult};
+use crate::input::{self, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
+use crate::paging::like_pattern;
+use entity::campaign;
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
+    IntoActiveModel, QueryFilter, Select,
+};
+
+/// Longest holdback accepted: ten years.
+pub const MAX_HOLDBACK_DAYS: i32 = 3650;
+
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CampaignStatus {
+    /// Events accrue commissions.
+    #[default]
+    Active,
+    /// Events are refused; the campaign can be resumed.
+    Paused,
+    /// Closed for good: events and applications are refused.
+    Archived,
+}
+
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Visibility {
+    /// Partners see it and may apply.
+    Public,
+    /// Partners join only by invitation.
+    #[default]
+    InviteOnly,
+}
+
+macro_rules! stored_enum {
+    ($ty:ident { $($variant:ident => $text:literal),* }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $($ty::$variant => $text),* }
+            }
+
+            pub fn parse(text: &str) -> ApiResult<$ty> {
+                match text {
+                    $($text => Ok($ty::$variant),)*
+                    other => Err(ApiError::internal(concat!("stored ", stringify!($ty)), other)),
+                }
+            }
+        }
+    };
+}
+pub(crate) use stored_enum;
+
+stored_enum!(CampaignStatus { Active => "ACTIVE", Paused => "PAUSED", Archived => "ARCHIVED" });
+stored_enum!(Visibility { Public => "PUBLIC", InviteOnly => "INVITE_ONLY" });
+
+pub struct NewCampaign {
+    pub name: String,
+    pub description: Option<String>,
+    pub currency: Currency,
+    pub rules: Option<RuleSet>,
+    pub holdback_days: Option<i32>,
+    pub visibility: Visibility,
+    pub status: CampaignStatus,
+}
+
+/// A partial update; `Some(None)` clears a nullable field. The currency never
+/// changes: commissions already accrued are in it.
+#[derive(Default)]
+pub struct CampaignChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub rules: Option<Option<RuleSet>>,
+    pub holdback_days: Option<Option<i32>>,
+    pub visibility: Option<Visibility>,
+    pub status: Option<CampaignStatus>,
+}
+
+pub fn check_name(name: &str) -> ApiResult<String> {
+    input::required_text("input.name", name, MAX_NAME_CHARS)
+}
+
+pub fn check_description(description: Option<&str>) -> ApiResult<Option<String>> {
+    input::optional_text("input.description", description, MAX_DESCRIPTION_CHARS)
+}
+
+pub fn check_holdback(field: &str, days: Option<i32>) -> ApiResult<Option<i32>> {
+    match days {
+        Some(days) if !(0..=MAX_HOLDBACK_DAYS).contains(&days) => Err(ApiError::bad_input(
+            field,
+            format!("must be between 0 and {MAX_HOLDBACK_DAYS}"),
+        )),
+        other => Ok(other),
+    }
+}
+
+pub fn check_currency(field: &str, code: &str) -> ApiResult<Currency> {
+    Currency::parse(code).map_err(|e| ApiError::bad_input(field, e.to_string()))
+}
+
+fn optional_rules_json(rules: Option<&RuleSet>) -> ApiResult<Option<serde_json::Value>> {
+    rules.map(rules_json).transpose()
+}
+
+/// The rules stored on a campaign, if it has its own.
+pub fn rules_of(campaign: &campaign::Model) -> ApiResult<Option<RuleSet>> {
+    campaign
+        .rules
+        .as_ref()
+        .map(groups::decode_rules)
+        .transpose()
+}
+
+/// Inserts a campaign inside a caller's transaction.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    new: NewCampaign,
+    is_default: bool,
+) -> ApiResult<campaign::Model> {
+    let now = chrono::Utc::now();
+    let model = campaign::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        name: Set(new.name),
+        description: Set(new.description),
+        status: Set(new.status.as_str().to_owned()),
+        currency: Set(new.currency.code().to_owned()),
+        rules: Set(optional_rules_json(new.rules.as_ref())?),
+        holdback_days: Set(new.holdback_days),
+        visibility: Set(new.visibility.as_str().to_owned()),
+        is_default: Set(is_default),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    Ok(campaign::Entity::insert(model)
+        .exec_with_returning(conn)
+        .await?)
+}
+
+pub async fn create(db: &Db, tenant_id: &str, new: NewCampaign) -> ApiResult<campaign::Model> {
+    let txn = db.write().await?;
+    let created = insert(&*txn, tenant_id, new, false).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+pub async fn update(
+    db: &Db,
+    tenant_id: &str,
+    id: &str,
+    changes: CampaignChanges,
+) -> ApiResult<campaign::Model> {
+    let txn = db.write().await?;
+    let current = find(&*txn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
+    if current.is_default && changes.status.is_some_and(|s| s != CampaignStatus::Active) {
+        return Err(ApiError::bad_input(
+            "input.status",
+            "the default campaign is always active",
+        ));
+    }
+    let mut active = current.into_active_model();
+    if let Some(name) = changes.name {
+        active.name = Set(name);
+    }
+    if let Some(description) = changes.description {
+        active.description = Set(description);
+    }
+    if let Some(rules) = changes.rules {
+        active.rules = Set(optional_rules_json(rules.as_ref())?);
+    }
+    if let Some(holdback_days) = changes.holdback_days {
+        active.holdback_days = Set(holdback_days);
+    }
+    if let Some(visibility) = changes.visibility {
+        active.visibility = Set(visibility.as_str().to_owned());
+    }
+    if let Some(status) = changes.status {
+        active.status = Set(status.as_str().to_owned());
+    }
+    active.updated_at = Set(chrono::Utc::now());
+    let updated = active.update(&*txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<campaign::Model>> {
+    Ok(campaign::Entity::find_by_id(id.to_owned())
+        .filter(campaign::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+pub async fn default_campaign(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> ApiResult<campaign::Model> {
+    campaign::Entity::find()
+        .filter(campaign::Column::TenantId.eq(tenant_id))
+        .filter(campaign::Column::IsDefault.eq(true))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("default campaign", tenant_id))
+}
+
+#[derive(Default, Clone)]
+pub struct CampaignFilter {
+    pub status: Option<CampaignStatus>,
+    pub visibility: Option<Visibility>,
+    pub search: Option<String>,
+    /// A partner sees public campaigns and those it is enrolled in.
+    pub visible_to_partner: Option<String>,
+}
+
+pub fn list(tenant_id: &str, filter: &CampaignFilter) -> Select<campaign::Entity> {
+    let mut select = campaign::Entity::find().filter(campaign::Column::TenantId.eq(tenant_id));
+    if let Some(status) = filter.status {
+        select = select.filter(campaign::Column::Status.eq(status.as_str()));
+    }
+    if let Some(visibility) = filter.visibility {
+        select = select.filter(campaign::Column::Visibility.eq(visibility.as_str()));
+    }
+    if let Some(search) = &filter.search {
+        select = select.filter(
+            Expr::expr(Func::lower(Expr::col(campaign::Column::Name)))
+                .like(LikeExpr::new(like_pattern(search)).escape('\\')),
+        );
+    }
+    if let Some(partner_id) = &filter.visible_to_partner {
+        select = select.filter(enrollment::visible_to(partner_id));
+    }
+    select
+}

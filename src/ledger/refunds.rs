@@ -1,0 +1,208 @@
+//! Refunds (SPEC §7): a full refund of an event reverses its `ACCRUED`
+//! commission; any other refund appends a negative `CLAWBACK` row, pro rata at
+//! the original commission's rate, linked to it. Clawbacks are approved at
+//! once and net against the partner's next payout. The customer's net
+//! charges drop by the refund, so later events see the lower LTV.
+
+use super::transitions::reverse_in;
+use super::{CommissionKind, CommissionStatus, ReversalReason};
+use crate::db::Db;
+use crate::engine::{Currency, clawback_minor};
+use crate::error::{ApiError, ApiResult};
+use crate::input;
+use chrono::Utc;
+use entity::{commission, customer, event, refund};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+pub enum EventRef {
+    Id(String),
+    ExternalId(String),
+}
+
+pub struct NewRefund {
+    pub event: EventRef,
+    /// Omitted: everything not refunded yet.
+    pub amount: Option<Decimal>,
+    pub reason: ReversalReason,
+    pub note: Option<String>,
+}
+
+pub struct Refunded {
+    pub event: event::Model,
+    pub reversed: Vec<commission::Model>,
+    pub clawbacks: Vec<commission::Model>,
+}
+
+pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> ApiResult<Refunded> {
+    let note = input::optional_text("input.note", new.note.as_deref(), 2000)?;
+    let txn = db.write().await?;
+    let found = match &new.event {
+        EventRef::Id(id) => {
+            event::Entity::find_by_id(id.clone())
+                .filter(event::Column::TenantId.eq(tenant_id))
+                .one(&*txn)
+                .await?
+        }
+        EventRef::ExternalId(external) => {
+            super::accrual::find_event(&*txn, tenant_id, external).await?
+        }
+    };
+    let event = found.ok_or_else(|| ApiError::not_found("event"))?;
+    // The partner lock orders refunds with accruals of the same partner.
+    entity::partner::Entity::find_by_id(event.partner_id.clone())
+        .lock_exclusive()
+        .one(&*txn)
+        .await?;
+    let event = event::Entity::find_by_id(event.id.clone())
+        .one(&*txn)
+        .await?
+        .unwrap_or(event);
+
+    let currency =
+        Currency::parse(&event.currency).map_err(|e| ApiError::internal("event currency", e))?;
+    let remaining = event.amount_minor - event.refunded_minor;
+    let refund_minor = match new.amount {
+        Some(amount) => {
+            let minor = currency
+                .to_minor(amount)
+                .map_err(|e| ApiError::bad_input("input.amount", e.to_string()))?;
+            if minor <= 0 {
+                return Err(ApiError::bad_input(
+                    "input.amount",
+                    "must be greater than 0",
+                ));
+            }
+            if minor > remaining {
+                return Err(ApiError::bad_input(
+                    "input.amount",
+                    format!(
+                        "must be at most the unrefunded {}",
+                        currency.from_minor(remaining)
+                    ),
+                ));
+            }
+            minor
+        }
+        None if remaining > 0 => remaining,
+        None => {
+            return Err(ApiError::Conflict(
+                "the event is already fully refunded".into(),
+            ));
+        }
+    };
+    let full_refund = event.refunded_minor == 0 && refund_minor == event.amount_minor;
+    let now = Utc::now();
+
+    let originals = commission::Entity::find()
+        .filter(commission::Column::EventId.eq(event.id.as_str()))
+        .filter(commission::Column::Kind.eq(CommissionKind::Commission.as_str()))
+        .order_by_asc(commission::Column::Id)
+        .all(&*txn)
+        .await?;
+    let mut reversed = Vec::new();
+    let mut clawbacks = Vec::new();
+    for original in originals {
+        let status = CommissionStatus::parse(&original.status)?;
+        if status == CommissionStatus::Reversed {
+            continue;
+        }
+        if full_refund && status == CommissionStatus::Accrued {
+            reversed.push(
+                reverse_in(
+                    &*txn,
+                    tenant_id,
+                    actor,
+                    &original.id,
+                    new.reason,
+                    note.clone(),
+                )
+                .await?,
+            );
+            continue;
+        }
+        let amount = clawback_minor(
+            original.amount_minor,
+            event.amount_minor,
+            event.refunded_minor,
+            refund_minor,
+        );
+        if amount == 0 {
+            continue;
+        }
+        let row = commission::ActiveModel {
+            id: Set(input::new_id()),
+            tenant_id: Set(tenant_id.to_owned()),
+            partner_id: Set(original.partner_id.clone()),
+            campaign_id: Set(original.campaign_id.clone()),
+            event_id: Set(original.event_id.clone()),
+            snapshot_id: Set(original.snapshot_id.clone()),
+            kind: Set(CommissionKind::Clawback.as_str().to_owned()),
+            amount_minor: Set(-amount),
+            currency: Set(original.currency.clone()),
+            status: Set(CommissionStatus::Approved.as_str().to_owned()),
+            breakdown: Set(serde_json::json!([])),
+            rules_source: Set(original.rules_source.clone()),
+            original_id: Set(Some(original.id.clone())),
+            accrued_at: Set(now),
+            recorded_at: Set(now),
+            holdback_days: Set(None),
+            mature_at: Set(Some(now)),
+            approved_at: Set(Some(now)),
+            paid_at: Set(None),
+            reversed_at: Set(None),
+            reversal_reason: Set(Some(new.reason.as_str().to_owned())),
+            reversal_note: Set(note.clone()),
+            payout_id: Set(None),
+        };
+        clawbacks.push(
+            commission::Entity::insert(row)
+                .exec_with_returning(&*txn)
+                .await?,
+        );
+    }
+
+    refund::Entity::insert(refund::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        event_id: Set(event.id.clone()),
+        amount_minor: Set(refund_minor),
+        currency: Set(event.currency.clone()),
+        reason: Set(new.reason.as_str().to_owned()),
+        note: Set(note),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&*txn)
+    .await?;
+    event::Entity::update_many()
+        .col_expr(
+            event::Column::RefundedMinor,
+            Expr::col(event::Column::RefundedMinor).add(refund_minor),
+        )
+        .filter(event::Column::Id.eq(event.id.as_str()))
+        .exec(&*txn)
+        .await?;
+    if let Some(customer_id) = &event.customer_id {
+        customer::Entity::update_many()
+            .col_expr(
+                customer::Column::NetMinor,
+                Expr::col(customer::Column::NetMinor).sub(refund_minor),
+            )
+            .filter(customer::Column::Id.eq(customer_id.as_str()))
+            .exec(&*txn)
+            .await?;
+    }
+    let event = event::Entity::find_by_id(event.id.clone())
+        .one(&*txn)
+        .await?
+        .unwrap_or(event);
+    txn.commit().await?;
+    Ok(Refunded {
+        event,
+        reversed,
+        clawbacks,
+    })
+}
