@@ -25,7 +25,7 @@ use loaders::DirectoryLoader;
 /// nesting; shallow enough to refuse a query built to exhaust the server.
 pub const MAX_DEPTH: usize = 16;
 /// A list field costs 10 plus its page size times what each item selects
-/// (see [`LIST_COST`]), so this is roughly the number of objects one query may
+/// (see [`list_cost`]), so this is roughly the number of objects one query may
 /// return: a page of 100 partners with their group and categories costs 710,
 /// GraphiQL's introspection query about 150.
 pub const MAX_COMPLEXITY: usize = 10_000;
@@ -35,6 +35,8 @@ pub struct Query(
     viewer::ViewerQuery,
     groups::GroupQuery,
     partners::PartnerQuery,
+    campaigns::CampaignQuery,
+    ledger::LedgerQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -65,6 +67,13 @@ pub fn sdl() -> String {
 
 pub type Loader = loaders::RequestLoader;
 
+/// How long a loader waits after its first key before it runs the batch.
+/// With 1 ms (the library default), resolving a page of 50 commissions with
+/// six relations each on a debug build outlasts the wait, another worker
+/// thread dispatches a partial batch, and the statement count grows with the
+/// page; 3 ms kept it constant in repeated runs here (see docs/BENCHMARKS.md).
+pub const LOADER_DELAY: std::time::Duration = std::time::Duration::from_millis(3);
+
 /// What a request carries: its caller (none without a token) and its loaders.
 pub struct RequestContext {
     pub principal: Option<Principal>,
@@ -85,6 +94,7 @@ impl RequestContext {
                 tokio::spawn,
                 HashMapCache::default(),
             )
+            .delay(LOADER_DELAY)
         });
         RequestContext { principal, loader }
     }

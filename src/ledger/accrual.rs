@@ -344,8 +344,9 @@ fn breakdown(rules: &RuleSet, lines: &[crate::engine::BreakdownLine]) -> Vec<Bre
             rule_index: line.rule_index as u32,
             rule_type: rule_type_name(line.rule_type).to_owned(),
             description: rules.entries()[line.rule_index].description.clone(),
-            percentage: line.percentage,
-            amount: line.amount,
+            // Normalized: the charge's scale (299.90) is not part of the result.
+            percentage: line.percentage.map(|p| p.normalize()),
+            amount: line.amount.normalize(),
         })
         .collect()
 }

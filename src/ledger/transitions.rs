@@ -140,8 +140,9 @@ pub(crate) async fn reverse_in(
 }
 
 /// Pays approved commissions: one payout per partner and currency, which also
-/// takes in that partner's approved clawbacks in that currency, so they net
-/// against it. A payout that would not be positive is refused.
+/// takes in that partner's approved clawbacks in that currency whose original
+/// commission is paid (or paid now), so they net against it. A payout that
+/// would not be positive is refused.
 pub async fn mark_paid(
     db: &Db,
     tenant_id: &str,
@@ -168,6 +169,8 @@ pub async fn mark_paid(
     let now = Utc::now();
     let mut payouts = Vec::with_capacity(groups.len());
     for ((partner_id, currency), mut rows) in groups {
+        // The partner's approved clawbacks net here when their original is
+        // paid already or paid now; the others wait for their original.
         let clawbacks = commission::Entity::find()
             .filter(commission::Column::TenantId.eq(tenant_id))
             .filter(commission::Column::PartnerId.eq(partner_id.as_str()))
@@ -177,8 +180,24 @@ pub async fn mark_paid(
             .order_by_asc(commission::Column::Id)
             .all(&*txn)
             .await?;
+        let originals: Vec<String> = clawbacks
+            .iter()
+            .filter_map(|c| c.original_id.clone())
+            .collect();
+        let paid_originals: Vec<String> = commission::Entity::find()
+            .filter(commission::Column::Id.is_in(originals))
+            .filter(commission::Column::Status.eq(CommissionStatus::Paid.as_str()))
+            .all(&*txn)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        let paying_now: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         for clawback in clawbacks {
-            if !rows.iter().any(|r| r.id == clawback.id) {
+            let nets = clawback.original_id.as_ref().is_some_and(|original| {
+                paying_now.contains(original) || paid_originals.contains(original)
+            });
+            if nets && !rows.iter().any(|r| r.id == clawback.id) {
                 rows.push(clawback);
             }
         }

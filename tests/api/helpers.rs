@@ -29,6 +29,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub keys: Keys,
     pub db: Db,
+    /// The app's database URL, for a second instance on the same database.
+    pub url: String,
     pub backend: Backend,
     statements: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -132,6 +134,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             keys,
             db,
+            url,
             backend,
             statements,
             shutdown: Some(shutdown),

@@ -3,7 +3,9 @@
 //! SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL too.
 
 mod auth;
+mod campaigns;
 mod groups;
 mod helpers;
 mod hygiene;
+mod ledger;
 mod partners;

@@ -1,0 +1,894 @@
+//! Events and the commission ledger (SPEC §7): accrual, exactly-once,
+//! lifecycle, immutability, refunds, maturity, reading.
+
+use crate::campaigns::{approved_partner, create_campaign};
+use crate::helpers::{TestApp, code, field};
+use crate::on_both_databases;
+use async_graphql::futures_util::future::join_all;
+use revshare::db::Db;
+use revshare::ledger::maturity;
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { duplicate event { id externalId amount } commissions { id amount status } } }";
+const COMMISSION_FIELDS: &str = "id kind amount currency status accruedAt holdbackDays matureAt approvedAt paidAt reversedAt reversalReason reversalNote rulesSource \
+    partner { name } campaign { name } event { externalId amount } snapshot { source } \
+    breakdown { ruleIndex type percentage amount } history { fromStatus toStatus reason actor }";
+
+async fn record(app: &TestApp, input: Value) -> Value {
+    app.ok(
+        &app.service("events:write"),
+        RECORD,
+        json!({ "input": input }),
+    )
+    .await["recordEvent"]
+        .clone()
+}
+
+async fn commission_id(app: &TestApp, input: Value) -> String {
+    record(app, input).await["commissions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn commission(app: &TestApp, id: &str) -> Value {
+    let query = format!("query($id: ID!) {{ commission(id: $id) {{ {COMMISSION_FIELDS} }} }}");
+    app.ok(&app.admin(), &query, json!({ "id": id })).await["commission"].clone()
+}
+
+/// A partner in the default campaign whose group pays `percentage` %.
+async fn partner_at(app: &TestApp, name: &str, percentage: u32) -> String {
+    let group = app
+        .create_group(
+            &format!("{name} group"),
+            json!([{ "recurring": { "percentage": percentage } }]),
+        )
+        .await;
+    app.create_partner(json!({ "name": name, "groupId": group }))
+        .await
+}
+
+fn sale_input(partner: &str, external_id: &str, amount: &str) -> Value {
+    json!({ "externalId": external_id, "partnerId": partner, "customerExternalId": format!("c-{external_id}"), "amount": amount })
+}
+
+on_both_databases!(
+    an_event_accrues_a_commission_with_its_terms_and_holdback,
+    the_engine_inputs_come_from_the_partners_stored_history,
+    event_validations_name_the_field_and_write_nothing,
+    a_batch_answers_each_item_on_its_own,
+    twenty_concurrent_deliveries_accrue_one_commission,
+    commissions_move_through_approval_to_payout,
+    only_the_allowed_transitions_happen,
+    an_approve_and_a_reverse_racing_on_one_commission_have_one_winner,
+    the_database_refuses_to_change_or_delete_a_commission,
+    refunds_reverse_or_claw_back_pro_rata,
+    the_maturity_job_approves_matured_commissions_once_across_instances,
+    the_ledger_is_read_with_filters_and_partner_scoping,
+    the_nested_ledger_read_runs_the_same_statements_for_5_and_50,
+);
+
+async fn an_event_accrues_a_commission_with_its_terms_and_holdback(app: TestApp) {
+    let campaign = create_campaign(
+        &app,
+        json!({ "name": "Launch", "holdbackDays": 30,
+                "rules": [{ "newCustomerTimeTier": { "maxMonths": 3, "percentage": 25 } }, { "recurring": { "percentage": 10 } }] }),
+    )
+    .await;
+    let partner = approved_partner(&app, "Northwind", &campaign).await;
+    let recorded = record(
+        &app,
+        json!({ "externalId": "ch_1", "partnerId": partner, "campaignId": campaign, "customerExternalId": "cus_1",
+                "amount": 299.9, "currency": "USD", "occurredAt": "2026-01-15T12:00:00Z", "metadata": { "plan": "pro" } }),
+    )
+    .await;
+    assert_eq!(recorded["duplicate"], false);
+    assert_eq!(recorded["event"]["amount"], "299.90");
+    let id = recorded["commissions"][0]["id"].as_str().unwrap();
+    assert_eq!(
+        commission(&app, id).await,
+        json!({
+            "id": id, "kind": "COMMISSION", "amount": "74.98", "currency": "USD", "status": "ACCRUED",
+            "accruedAt": "2026-01-15T12:00:00Z", "holdbackDays": 30, "matureAt": "2026-02-14T12:00:00Z",
+            "approvedAt": null, "paidAt": null, "reversedAt": null, "reversalReason": null, "reversalNote": null,
+            "rulesSource": "SNAPSHOT", "partner": { "name": "Northwind" }, "campaign": { "name": "Launch" },
+            "event": { "externalId": "ch_1", "amount": "299.90" }, "snapshot": { "source": "APPROVAL" },
+            "breakdown": [{ "ruleIndex": 0, "type": "NEW_CUSTOMER_TIME_TIER", "percentage": "25", "amount": "74.975" }],
+            "history": [],
+        })
+    );
+    // Without a holdback there is no matureAt; an event that earns nothing writes no commission.
+    let zero = app
+        .create_partner(json!({ "name": "Default group partner" }))
+        .await;
+    let recorded = record(&app, sale_input(&zero, "ch_2", "50")).await;
+    assert_eq!(recorded["commissions"], json!([]));
+    let ten = partner_at(&app, "Ten", 10).await;
+    let id = commission_id(&app, sale_input(&ten, "ch_3", "50")).await;
+    let row = commission(&app, &id).await;
+    assert_eq!(
+        (
+            row["amount"].as_str(),
+            row["holdbackDays"].clone(),
+            row["matureAt"].clone()
+        ),
+        (Some("5.00"), Value::Null, Value::Null)
+    );
+    assert_eq!(row["rulesSource"], "GROUP");
+    assert_eq!(row["snapshot"], Value::Null);
+}
+
+async fn the_engine_inputs_come_from_the_partners_stored_history(app: TestApp) {
+    let group = app
+        .create_group(
+            "Rich",
+            json!([
+                { "newCustomerTimeTier": { "maxMonths": 1, "percentage": 50 } },
+                { "recurring": { "percentage": 10 } },
+                { "partnerLtvUpgrade": { "minLtvTotal": 1000, "upgradePercentage": 5 } },
+                { "qualifiedCustomersUpgrade": { "minCustomers": 2, "upgradePercentage": 3 } },
+                { "chargeThresholdBonus": { "minChargeTotal": 500, "bonus": 20 } },
+                { "firstPaidCustomerBonus": { "bonus": 100 } },
+                { "flatFee": { "amount": 2, "eventKind": "LEAD" } },
+            ]),
+        )
+        .await;
+    let partner = app
+        .create_partner(json!({ "name": "Rich partner", "groupId": group }))
+        .await;
+    let event = |id: &str, customer: &str, amount: &str, at: &str| json!({ "externalId": id, "partnerId": partner, "customerExternalId": customer, "amount": amount, "occurredAt": at });
+    let fee = |recorded: Value| {
+        recorded["commissions"][0]["amount"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Month 1, first paying customer, over the threshold: 300 + 20 + 100.
+    assert_eq!(
+        fee(record(&app, event("e1", "A", "600", "2026-01-10T00:00:00Z")).await),
+        "420.00"
+    );
+    // Month 3 of A: 10 %; LTV 600 < 1000; one paying customer; A had its bonus.
+    assert_eq!(
+        fee(record(&app, event("e2", "A", "600", "2026-03-15T00:00:00Z")).await),
+        "60.00"
+    );
+    // B's month 1: 50 % + 5 (LTV 1200); still one paying customer before it.
+    assert_eq!(
+        fee(record(&app, event("e3", "B", "100", "2026-03-20T00:00:00Z")).await),
+        "55.00"
+    );
+    // C: 50 + 5 + 3 (two paying customers before it).
+    assert_eq!(
+        fee(record(&app, event("e4", "C", "100", "2026-03-21T00:00:00Z")).await),
+        "58.00"
+    );
+    // A's acquisition can be given explicitly: acquired in February, charged in March is month 2.
+    let mut late = event("e5", "D", "100", "2026-03-22T00:00:00Z");
+    late["customerAcquiredAt"] = json!("2026-02-22T00:00:00Z");
+    assert_eq!(fee(record(&app, late).await), "18.00");
+    // A lead earns only the lead flat fee.
+    let lead = json!({ "externalId": "l1", "partnerId": partner, "kind": "LEAD", "amount": 0 });
+    assert_eq!(fee(record(&app, lead).await), "2.00");
+}
+
+async fn event_validations_name_the_field_and_write_nothing(app: TestApp) {
+    let partner = partner_at(&app, "P", 10).await;
+    let eur = create_campaign(
+        &app,
+        json!({ "name": "Euro", "currency": "EUR", "visibility": "INVITE_ONLY" }),
+    )
+    .await;
+    let cases = [
+        (
+            json!({ "externalId": "x", "partnerId": "01J00000000000000000000000", "customerExternalId": "c", "amount": 1 }),
+            "input.partnerId",
+        ),
+        (
+            json!({ "externalId": "x", "partnerExternalId": "nobody", "customerExternalId": "c", "amount": 1 }),
+            "input.partnerExternalId",
+        ),
+        (
+            json!({ "externalId": "x", "customerExternalId": "c", "amount": 1 }),
+            "input.partnerId",
+        ),
+        (
+            json!({ "externalId": "", "partnerId": partner, "customerExternalId": "c", "amount": 1 }),
+            "input.externalId",
+        ),
+        (
+            json!({ "externalId": "x", "partnerId": partner, "customerExternalId": "c", "amount": "1.001" }),
+            "input.amount",
+        ),
+        (
+            json!({ "externalId": "x", "partnerId": partner, "customerExternalId": "c", "amount": -5 }),
+            "input.amount",
+        ),
+        (
+            json!({ "externalId": "x", "partnerId": partner, "customerExternalId": "c", "amount": 0 }),
+            "input.amount",
+        ),
+        (
+            json!({ "externalId": "x", "partnerId": partner, "amount": 5 }),
+            "input.customerExternalId",
+        ),
+        (
+            json!({ "externalId": "x", "partnerId": partner, "customerExternalId": "c", "amount": 5, "currency": "EUR" }),
+            "input.currency",
+        ),
+        (
+            json!({ "externalId": "x", "partnerId": partner, "customerExternalId": "c", "amount": 5, "campaignId": eur }),
+            "input.campaignId",
+        ),
+    ];
+    for (input, expected) in cases {
+        let error = app
+            .error(
+                Some(&app.service("events:write")),
+                RECORD,
+                json!({ "input": input }),
+            )
+            .await;
+        assert_eq!(
+            (code(&error), field(&error)),
+            ("BAD_USER_INPUT", expected),
+            "{error}"
+        );
+    }
+    let error = app
+        .error(
+            Some(&app.service("commissions:write")),
+            RECORD,
+            json!({ "input": sale_input(&partner, "x", "5") }),
+        )
+        .await;
+    assert_eq!(code(&error), "FORBIDDEN");
+    let data = app
+        .ok(&app.admin(), "{ commissions { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["commissions"]["totalCount"], 0);
+}
+
+async fn a_batch_answers_each_item_on_its_own(app: TestApp) {
+    let partner = partner_at(&app, "Batcher", 10).await;
+    let batch = json!([
+        sale_input(&partner, "b1", "10"),
+        sale_input("01J00000000000000000000000", "b2", "10"),
+        sale_input(&partner, "b3", "20"),
+        sale_input(&partner, "b1", "10"),
+        sale_input(&partner, "b1", "11"),
+    ]);
+    let data = app
+        .ok(
+            &app.service("events:write"),
+            "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId payload { duplicate commissions { amount } } error { code field } } }",
+            json!({ "input": batch }),
+        )
+        .await;
+    assert_eq!(
+        data["recordEvents"],
+        json!([
+            { "externalId": "b1", "payload": { "duplicate": false, "commissions": [{ "amount": "1.00" }] }, "error": null },
+            { "externalId": "b2", "payload": null, "error": { "code": "BAD_USER_INPUT", "field": "input[1].partnerId" } },
+            { "externalId": "b3", "payload": { "duplicate": false, "commissions": [{ "amount": "2.00" }] }, "error": null },
+            { "externalId": "b1", "payload": { "duplicate": true, "commissions": [{ "amount": "1.00" }] }, "error": null },
+            { "externalId": "b1", "payload": null, "error": { "code": "CONFLICT", "field": null } },
+        ])
+    );
+    let data = app
+        .ok(&app.admin(), "{ commissions { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["commissions"]["totalCount"], 2);
+    let too_many: Vec<Value> = (0..1001)
+        .map(|i| sale_input(&partner, &format!("m{i}"), "1"))
+        .collect();
+    let error = app
+        .error(
+            Some(&app.service("events:write")),
+            "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId } }",
+            json!({ "input": too_many }),
+        )
+        .await;
+    assert_eq!((code(&error), field(&error)), ("BAD_USER_INPUT", "input"));
+}
+
+async fn twenty_concurrent_deliveries_accrue_one_commission(app: TestApp) {
+    let partner = partner_at(&app, "Once", 10).await;
+    let token = app.service("events:write");
+    let input = json!({ "input": { "externalId": "evt_once", "partnerId": partner, "customerExternalId": "c1", "amount": "123.45",
+                                   "occurredAt": "2026-05-01T00:00:00Z" } });
+    let replies = join_all((0..20).map(|_| app.post(Some(&token), RECORD, input.clone()))).await;
+    let mut originals = 0;
+    let mut commission_ids = Vec::new();
+    for (status, body) in &replies {
+        assert_eq!(*status, 200);
+        assert!(body.get("errors").is_none(), "{body}");
+        let payload = &body["data"]["recordEvent"];
+        if payload["duplicate"] == false {
+            originals += 1;
+        }
+        commission_ids.push(payload["commissions"].clone());
+        // Every reply is the same result, apart from the duplicate flag.
+        assert_eq!(
+            payload["event"],
+            replies[0].1["data"]["recordEvent"]["event"]
+        );
+    }
+    assert_eq!(originals, 1);
+    assert!(commission_ids.iter().all(|c| *c == commission_ids[0]));
+    assert_eq!(commission_ids[0][0]["amount"], "12.35");
+
+    // The same externalId with another amount is a conflict; the ledger is unchanged.
+    let mut changed = input.clone();
+    changed["input"]["amount"] = json!("999.00");
+    let error = app.error(Some(&token), RECORD, changed).await;
+    assert_eq!(code(&error), "CONFLICT");
+    // The same payload, written differently (a number, more zeros), is a duplicate.
+    let mut same = input.clone();
+    same["input"]["amount"] = json!(123.450);
+    let data = app.ok(&token, RECORD, same).await;
+    assert_eq!(data["recordEvent"]["duplicate"], true);
+    let data = app
+        .ok(
+            &app.admin(),
+            "{ commissions { totalCount nodes { amount } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        data["commissions"],
+        json!({ "totalCount": 1, "nodes": [{ "amount": "12.35" }] })
+    );
+}
+
+async fn commissions_move_through_approval_to_payout(app: TestApp) {
+    let alice = partner_at(&app, "Alice", 10).await;
+    let bob = partner_at(&app, "Bob", 20).await;
+    let a1 = commission_id(&app, sale_input(&alice, "a1", "100")).await;
+    let a2 = commission_id(&app, sale_input(&alice, "a2", "50")).await;
+    let b1 = commission_id(&app, sale_input(&bob, "b1", "100")).await;
+    let writer = app.service("commissions:write");
+
+    let data = app
+        .ok(
+            &writer,
+            "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id status approvedAt } }",
+            json!({ "ids": [a1, a2, b1] }),
+        )
+        .await;
+    let approved = data["approveCommissions"].as_array().unwrap();
+    assert_eq!(approved.len(), 3);
+    assert!(
+        approved
+            .iter()
+            .all(|c| c["status"] == "APPROVED" && c["approvedAt"].is_string())
+    );
+
+    let pay = "mutation($input: MarkCommissionsPaidInput!) { markCommissionsPaid(input: $input) { amount currency reference commissionCount partner { name } } }";
+    let data = app
+        .ok(
+            &writer,
+            pay,
+            json!({ "input": { "ids": [a1, a2, b1], "reference": "wire-2026-05" } }),
+        )
+        .await;
+    let mut payouts = data["markCommissionsPaid"].as_array().unwrap().clone();
+    payouts.sort_by_key(|p| p["partner"]["name"].as_str().unwrap().to_owned());
+    assert_eq!(
+        payouts,
+        vec![
+            json!({ "amount": "15.00", "currency": "USD", "reference": "wire-2026-05", "commissionCount": 2, "partner": { "name": "Alice" } }),
+            json!({ "amount": "20.00", "currency": "USD", "reference": "wire-2026-05", "commissionCount": 1, "partner": { "name": "Bob" } }),
+        ]
+    );
+    let row = commission(&app, &a1).await;
+    assert_eq!(row["status"], "PAID");
+    assert!(row["paidAt"].is_string());
+    assert_eq!(
+        row["history"],
+        json!([
+            { "fromStatus": "ACCRUED", "toStatus": "APPROVED", "reason": null, "actor": "service-of-acme" },
+            { "fromStatus": "APPROVED", "toStatus": "PAID", "reason": null, "actor": "service-of-acme" },
+        ])
+    );
+    let data = app
+        .ok(&app.admin(), "query($p: ID!) { partner(id: $p) { balance { currency accrued approved paid } payouts { nodes { amount reference } } } }", json!({ "p": alice }))
+        .await;
+    assert_eq!(
+        data["partner"]["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "15.00" }])
+    );
+    assert_eq!(
+        data["partner"]["payouts"]["nodes"],
+        json!([{ "amount": "15.00", "reference": "wire-2026-05" }])
+    );
+}
+
+async fn only_the_allowed_transitions_happen(app: TestApp) {
+    let partner = partner_at(&app, "Carol", 10).await;
+    let accrued = commission_id(&app, sale_input(&partner, "c1", "100")).await;
+    let other = commission_id(&app, sale_input(&partner, "c2", "100")).await;
+    let admin = app.admin();
+    let approve = "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { status } }";
+    let reverse = "mutation($id: ID!, $r: ReversalReason!) { reverseCommission(input: { id: $id, reason: $r, note: \"Self-referral\" }) { status reversalReason reversalNote reversedAt } }";
+    let pay = "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"r\" }) { amount } }";
+
+    // ACCRUED cannot be paid.
+    assert_eq!(
+        code(
+            &app.error(Some(&admin), pay, json!({ "ids": [accrued] }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    let data = app
+        .ok(&admin, reverse, json!({ "id": accrued, "r": "FRAUD" }))
+        .await;
+    assert_eq!(data["reverseCommission"]["status"], "REVERSED");
+    assert_eq!(data["reverseCommission"]["reversalReason"], "FRAUD");
+    assert_eq!(data["reverseCommission"]["reversalNote"], "Self-referral");
+    // REVERSED is final; and a batch with one bad id changes nothing.
+    assert_eq!(
+        code(
+            &app.error(Some(&admin), approve, json!({ "ids": [accrued] }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    assert_eq!(
+        code(
+            &app.error(
+                Some(&admin),
+                reverse,
+                json!({ "id": accrued, "r": "OTHER" })
+            )
+            .await
+        ),
+        "CONFLICT"
+    );
+    assert_eq!(
+        code(
+            &app.error(Some(&admin), approve, json!({ "ids": [other, accrued] }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    assert_eq!(commission(&app, &other).await["status"], "ACCRUED");
+    // APPROVED cannot be reversed or approved again.
+    app.ok(&admin, approve, json!({ "ids": [other] })).await;
+    assert_eq!(
+        code(
+            &app.error(Some(&admin), reverse, json!({ "id": other, "r": "OTHER" }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    assert_eq!(
+        code(
+            &app.error(Some(&admin), approve, json!({ "ids": [other] }))
+                .await
+        ),
+        "CONFLICT"
+    );
+    assert_eq!(
+        code(
+            &app.error(
+                Some(&admin),
+                approve,
+                json!({ "ids": ["01J00000000000000000000000"] })
+            )
+            .await
+        ),
+        "NOT_FOUND"
+    );
+    let error = app
+        .error(Some(&admin), approve, json!({ "ids": [other, other] }))
+        .await;
+    assert_eq!((code(&error), field(&error)), ("BAD_USER_INPUT", "ids[1]"));
+    assert_eq!(
+        code(
+            &app.error(
+                Some(&app.service("commissions:read")),
+                approve,
+                json!({ "ids": [other] })
+            )
+            .await
+        ),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        commission(&app, &accrued).await["history"],
+        json!([{ "fromStatus": "ACCRUED", "toStatus": "REVERSED", "reason": "FRAUD", "actor": "admin-of-acme" }])
+    );
+}
+
+async fn an_approve_and_a_reverse_racing_on_one_commission_have_one_winner(app: TestApp) {
+    let partner = partner_at(&app, "Racer", 10).await;
+    let admin = app.admin();
+    for round in 0..5 {
+        let id = commission_id(&app, sale_input(&partner, &format!("race-{round}"), "100")).await;
+        let approve = app.post(
+            Some(&admin),
+            "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { status } }",
+            json!({ "ids": [id] }),
+        );
+        let reverse = app.post(
+            Some(&admin),
+            "mutation($id: ID!) { reverseCommission(input: { id: $id, reason: OTHER }) { status } }",
+            json!({ "id": id }),
+        );
+        let (approved, reversed) = tokio::join!(approve, reverse);
+        let won = [
+            approved.1.get("errors").is_none(),
+            reversed.1.get("errors").is_none(),
+        ];
+        assert_eq!(
+            won.iter().filter(|w| **w).count(),
+            1,
+            "{approved:?} {reversed:?}"
+        );
+        let loser = if won[0] { &reversed.1 } else { &approved.1 };
+        assert_eq!(code(&loser["errors"][0]), "CONFLICT");
+        let row = commission(&app, &id).await;
+        assert_eq!(row["history"].as_array().unwrap().len(), 1);
+        assert_eq!(row["status"], if won[0] { "APPROVED" } else { "REVERSED" });
+    }
+}
+
+async fn the_database_refuses_to_change_or_delete_a_commission(app: TestApp) {
+    let partner = partner_at(&app, "Immutable", 10).await;
+    let id = commission_id(&app, sale_input(&partner, "i1", "100")).await;
+    app.ok(
+        &app.admin(),
+        "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id } }",
+        json!({ "ids": [id] }),
+    )
+    .await;
+    let conn = app.db.conn();
+    for sql in [
+        format!("UPDATE commissions SET amount_minor = 1 WHERE id = '{id}'"),
+        format!("UPDATE commissions SET currency = 'EUR' WHERE id = '{id}'"),
+        format!("UPDATE commissions SET partner_id = tenant_id WHERE id = '{id}'"),
+        format!("UPDATE commissions SET campaign_id = 'x' WHERE id = '{id}'"),
+        format!("UPDATE commissions SET event_id = 'x' WHERE id = '{id}'"),
+        format!("UPDATE commissions SET accrued_at = approved_at WHERE id = '{id}'"),
+        format!("DELETE FROM commissions WHERE id = '{id}'"),
+        format!(
+            "UPDATE commission_transitions SET actor = 'someone else' WHERE commission_id = '{id}'"
+        ),
+        format!("DELETE FROM commission_transitions WHERE commission_id = '{id}'"),
+    ] {
+        let err = conn.execute_unprepared(&sql).await.expect_err(&sql);
+        let text = err.to_string();
+        assert!(
+            text.contains("immutable")
+                || text.contains("never deleted")
+                || text.contains("append-only"),
+            "{sql}: {text}"
+        );
+    }
+    // Status moves are still allowed, and the row is as it was.
+    let row = commission(&app, &id).await;
+    assert_eq!(
+        (row["amount"].as_str(), row["status"].as_str()),
+        (Some("10.00"), Some("APPROVED"))
+    );
+    assert_eq!(row["history"].as_array().unwrap().len(), 1);
+}
+
+async fn refunds_reverse_or_claw_back_pro_rata(app: TestApp) {
+    let campaign = create_campaign(
+        &app,
+        json!({ "name": "Quarter", "rules": [{ "recurring": { "percentage": 25 } }] }),
+    )
+    .await;
+    let partner = approved_partner(&app, "Refunded", &campaign).await;
+    let sale = |id: &str| json!({ "externalId": id, "partnerId": partner, "campaignId": campaign, "customerExternalId": "cust", "amount": "299.90" });
+    let refund = "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { event { refundedAmount } reversed { status reversalReason } clawbacks { kind amount status original { id } } } }";
+    let events = app.service("events:write");
+
+    // A full refund of an accrued commission reverses it.
+    record(&app, sale("full")).await;
+    let data = app
+        .ok(
+            &events,
+            refund,
+            json!({ "input": { "eventExternalId": "full", "reason": "CHARGEBACK" } }),
+        )
+        .await;
+    assert_eq!(
+        data["recordRefund"],
+        json!({ "event": { "refundedAmount": "299.90" }, "reversed": [{ "status": "REVERSED", "reversalReason": "CHARGEBACK" }], "clawbacks": [] })
+    );
+    let error = app
+        .error(
+            Some(&events),
+            refund,
+            json!({ "input": { "eventExternalId": "full" } }),
+        )
+        .await;
+    assert_eq!(code(&error), "CONFLICT");
+
+    // Partial refunds of an approved commission claw back pro rata, summing exactly.
+    let original = commission_id(&app, sale("parts")).await;
+    app.ok(
+        &app.admin(),
+        "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id } }",
+        json!({ "ids": [original] }),
+    )
+    .await;
+    let mut clawed = Vec::new();
+    for amount in [json!("99.96"), json!(99.97), Value::Null] {
+        let data = app
+            .ok(
+                &events,
+                refund,
+                json!({ "input": { "eventExternalId": "parts", "amount": amount } }),
+            )
+            .await;
+        let clawback = &data["recordRefund"]["clawbacks"][0];
+        assert_eq!(
+            (clawback["kind"].as_str(), clawback["status"].as_str()),
+            (Some("CLAWBACK"), Some("APPROVED"))
+        );
+        assert_eq!(clawback["original"]["id"], original.as_str());
+        clawed.push(clawback["amount"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(clawed, vec!["-24.99", "-25.00", "-24.99"]);
+    let error = app
+        .error(
+            Some(&events),
+            refund,
+            json!({ "input": { "eventExternalId": "parts", "amount": "0.01" } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&error), field(&error)),
+        ("BAD_USER_INPUT", "input.amount")
+    );
+
+    // The balance nets the clawbacks: approved 74.98 − 74.98.
+    let balance =
+        "query($p: ID!) { partner(id: $p) { balance { currency accrued approved paid } } }";
+    let data = app.ok(&app.admin(), balance, json!({ "p": partner })).await;
+    assert_eq!(
+        data["partner"]["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "0.00" }])
+    );
+
+    // A clawback nets against the next payout.
+    let next = commission_id(&app, sale("next")).await;
+    app.ok(
+        &app.admin(),
+        "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id } }",
+        json!({ "ids": [next] }),
+    )
+    .await;
+    app.ok(
+        &events,
+        refund,
+        json!({ "input": { "eventExternalId": "next", "amount": "99.96" } }),
+    )
+    .await;
+    let data = app
+        .ok(&app.admin(), "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"p1\" }) { amount commissionCount } }", json!({ "ids": [next] }))
+        .await;
+    assert_eq!(
+        data["markCommissionsPaid"],
+        json!([{ "amount": "49.99", "commissionCount": 2 }])
+    );
+    let data = app.ok(&app.admin(), balance, json!({ "p": partner })).await;
+    assert_eq!(
+        data["partner"]["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "49.99" }])
+    );
+}
+
+async fn the_maturity_job_approves_matured_commissions_once_across_instances(app: TestApp) {
+    let campaign = create_campaign(&app, json!({ "name": "Held", "holdbackDays": 30, "rules": [{ "recurring": { "percentage": 10 } }] })).await;
+    let partner = approved_partner(&app, "Patient", &campaign).await;
+    let mut matured = Vec::new();
+    for i in 0..12 {
+        matured.push(
+            commission_id(
+                &app,
+                json!({ "externalId": format!("old-{i}"), "partnerId": partner, "campaignId": campaign, "customerExternalId": "c",
+                        "amount": "10", "occurredAt": "2026-01-01T00:00:00Z" }),
+            )
+            .await,
+        );
+    }
+    let fresh = commission_id(
+        &app,
+        json!({ "externalId": "fresh", "partnerId": partner, "campaignId": campaign, "customerExternalId": "c", "amount": "10" }),
+    )
+    .await;
+
+    // A second instance: its own connection pool to the same database.
+    let other = Db::connect(&app.url, 4).await.unwrap();
+    let now = chrono::Utc::now();
+    let (first, second) = tokio::join!(
+        maturity::approve_matured(&app.db, now),
+        maturity::approve_matured(&other, now)
+    );
+    assert_eq!(first.unwrap() + second.unwrap(), 12);
+    assert_eq!(maturity::approve_matured(&app.db, now).await.unwrap(), 0);
+    for id in &matured {
+        let row = commission(&app, id).await;
+        assert_eq!(row["status"], "APPROVED");
+        assert_eq!(
+            row["history"],
+            json!([{ "fromStatus": "ACCRUED", "toStatus": "APPROVED", "reason": null, "actor": "maturity" }])
+        );
+    }
+    assert_eq!(commission(&app, &fresh).await["status"], "ACCRUED");
+}
+
+async fn the_ledger_is_read_with_filters_and_partner_scoping(app: TestApp) {
+    let alice = partner_at(&app, "Alice", 10).await;
+    let bob = partner_at(&app, "Bob", 10).await;
+    let a1 = commission_id(&app, json!({ "externalId": "a1", "partnerId": alice, "customerExternalId": "x", "amount": "10", "occurredAt": "2026-01-01T00:00:00Z" })).await;
+    let a2 = commission_id(&app, json!({ "externalId": "a2", "partnerId": alice, "customerExternalId": "x", "amount": "20", "occurredAt": "2026-02-01T00:00:00Z" })).await;
+    let b1 = commission_id(&app, json!({ "externalId": "b1", "partnerId": bob, "customerExternalId": "y", "amount": "30", "occurredAt": "2026-03-01T00:00:00Z" })).await;
+    app.ok(
+        &app.admin(),
+        "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id } }",
+        json!({ "ids": [a2] }),
+    )
+    .await;
+
+    let list = "query($s: CommissionStatus, $p: ID, $from: DateTime, $to: DateTime, $first: Int) { commissions(status: $s, partnerId: $p, accruedFrom: $from, accruedTo: $to, first: $first) { totalCount nodes { id } } }";
+    let ids = |data: &Value| -> Vec<String> {
+        data["commissions"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let reader = app.service("commissions:read");
+    assert_eq!(
+        ids(&app.ok(&reader, list, json!({})).await),
+        vec![a1.clone(), a2.clone(), b1.clone()]
+    );
+    assert_eq!(
+        ids(&app.ok(&reader, list, json!({ "s": "APPROVED" })).await),
+        vec![a2.clone()]
+    );
+    assert_eq!(
+        ids(&app.ok(&reader, list, json!({ "p": alice })).await),
+        vec![a1.clone(), a2.clone()]
+    );
+    assert_eq!(
+        ids(&app
+            .ok(
+                &reader,
+                list,
+                json!({ "from": "2026-01-15T00:00:00Z", "to": "2026-03-01T00:00:00Z" })
+            )
+            .await),
+        vec![a2.clone()]
+    );
+    assert_eq!(
+        ids(&app.ok(&reader, list, json!({ "first": 500 })).await).len(),
+        3
+    );
+    for first in [0, 501] {
+        let error = app
+            .error(Some(&reader), list, json!({ "first": first }))
+            .await;
+        assert_eq!((code(&error), field(&error)), ("BAD_USER_INPUT", "first"));
+    }
+    assert_eq!(
+        code(
+            &app.error(Some(&app.service("partners:read")), list, json!({}))
+                .await
+        ),
+        "FORBIDDEN"
+    );
+
+    // A partner token sees only its own rows, whatever it asks for.
+    let token = app.partner_token(&alice);
+    assert_eq!(
+        ids(&app.ok(&token, list, json!({})).await),
+        vec![a1.clone(), a2.clone()]
+    );
+    assert_eq!(
+        ids(&app.ok(&token, list, json!({ "p": bob })).await),
+        Vec::<String>::new()
+    );
+    let one = "query($id: ID!) { commission(id: $id) { id } }";
+    assert_eq!(
+        app.ok(&token, one, json!({ "id": b1 })).await["commission"],
+        Value::Null
+    );
+    assert_eq!(
+        app.ok(&token, one, json!({ "id": a1 })).await["commission"]["id"],
+        a1.as_str()
+    );
+    let data = app.ok(&token, "query($p: ID!) { partner(id: $p) { commissions { totalCount } balance { approved } } }", json!({ "p": alice })).await;
+    assert_eq!(
+        data["partner"],
+        json!({ "commissions": { "totalCount": 2 }, "balance": [{ "approved": "2.00" }] })
+    );
+    let data = app
+        .ok(
+            &token,
+            "query($p: ID!) { partner(id: $p) { commissions { totalCount } } }",
+            json!({ "p": bob }),
+        )
+        .await;
+    assert_eq!(data["partner"], Value::Null);
+    // Another tenant sees none of it.
+    let globex = app.admin_of(crate::helpers::OTHER_TENANT);
+    assert_eq!(
+        app.ok(&globex, one, json!({ "id": a1 })).await["commission"],
+        Value::Null
+    );
+    assert_eq!(
+        app.ok(&globex, list, json!({})).await["commissions"]["totalCount"],
+        0
+    );
+}
+
+const NESTED_LEDGER: &str = "{ commissions(first: 100) { nodes { amount partner { name group { name } } campaign { name } event { externalId } snapshot { source } history { toStatus } } } }";
+
+async fn ledger_of(app: &TestApp, n: usize) {
+    let campaign = create_campaign(
+        app,
+        json!({ "name": "C", "rules": [{ "recurring": { "percentage": 10 } }] }),
+    )
+    .await;
+    let partners = [
+        approved_partner(app, "P1", &campaign).await,
+        approved_partner(app, "P2", &campaign).await,
+        app.create_partner(json!({ "name": "P3" })).await,
+    ];
+    let group = app
+        .create_group("Paying", json!([{ "recurring": { "percentage": 5 } }]))
+        .await;
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!, $g: ID!) { updatePartner(id: $id, input: { groupId: $g }) { id } }",
+        json!({ "id": partners[2], "g": group }),
+    )
+    .await;
+    for i in 0..n {
+        let partner = &partners[i % 3];
+        let campaign = if i % 3 == 2 {
+            Value::Null
+        } else {
+            json!(campaign)
+        };
+        record(app, json!({ "externalId": format!("n{i}"), "partnerId": partner, "campaignId": campaign, "customerExternalId": "c", "amount": "10" })).await;
+    }
+}
+
+async fn the_nested_ledger_read_runs_the_same_statements_for_5_and_50(app: TestApp) {
+    ledger_of(&app, 5).await;
+    let token = app.admin();
+    app.ok(&token, "{ viewer { tenantId } }", json!({})).await;
+    let before = app.statements();
+    let data = app.ok(&token, NESTED_LEDGER, json!({})).await;
+    let few = app.statements() - before;
+    assert_eq!(data["commissions"]["nodes"].as_array().unwrap().len(), 5);
+
+    let other = TestApp::spawn(app.backend).await.unwrap();
+    ledger_of(&other, 50).await;
+    let token = other.admin();
+    other.ok(&token, "{ viewer { tenantId } }", json!({})).await;
+    let before = other.statements();
+    let data = other.ok(&token, NESTED_LEDGER, json!({})).await;
+    let many = other.statements() - before;
+    let nodes = data["commissions"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 50);
+    assert_eq!(
+        nodes[2],
+        json!({ "amount": "0.50", "partner": { "name": "P3", "group": { "name": "Paying" } },
+                                 "campaign": { "name": "Default campaign" }, "event": { "externalId": "n2" }, "snapshot": null, "history": [] })
+    );
+    // Page, partners, groups, campaigns, events, snapshots, histories.
+    assert_eq!(few, 7);
+    assert_eq!(many, few);
+}
