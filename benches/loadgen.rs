@@ -1,8 +1,10 @@
 //! A small closed-loop HTTP load generator for revshare's GraphQL endpoint:
 //! `concurrency` workers send one request body for `seconds`, each waiting for
 //! its reply before sending again. Prints requests per second and latency
-//! percentiles. Only loopback targets make sense here; the run is bounded by
-//! its duration.
+//! percentiles. Every `{{seq}}` in the body is replaced by a value unique to
+//! the request (for idempotency keys), every `{{worker}}` by the worker's
+//! number (to spread requests over partners). Only loopback targets make sense here;
+//! the run is bounded by its duration.
 //!
 //! cargo run --release --example loadgen -- URL TOKEN BODY_FILE [CONCURRENCY] [SECONDS]
 
@@ -26,7 +28,10 @@ async fn main() {
         .build()
         .unwrap();
     // Warm-up: one request, which must succeed without GraphQL errors.
-    let reply = send(&client, &url, &token, &body)
+    let warm_up = body
+        .replace("{{seq}}", "warm-up")
+        .replace("{{worker}}", "0");
+    let reply = send(&client, &url, &token, &warm_up)
         .await
         .expect("warm-up request");
     assert!(
@@ -37,15 +42,18 @@ async fn main() {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
-        .map(|_| {
-            let (client, url, token, body) =
-                (client.clone(), url.clone(), token.clone(), body.clone());
+        .map(|worker| {
+            let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            let body = body.replace("{{worker}}", &worker.to_string());
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut failures = 0u64;
+                let mut sequence = 0u64;
                 while Instant::now() < deadline {
+                    sequence += 1;
+                    let request = body.replace("{{seq}}", &format!("{worker}-{sequence}"));
                     let sent = Instant::now();
-                    match send(&client, &url, &token, &body).await {
+                    match send(&client, &url, &token, &request).await {
                         Ok(reply) if !reply.contains("\"errors\"") => {
                             latencies.push(sent.elapsed())
                         }

@@ -60,6 +60,16 @@ pub struct Config {
     #[arg(long, env = "REVSHARE_JWT_AUDIENCE", global = true)]
     pub jwt_audience: Option<String>,
 
+    /// Seconds between runs of the job that approves matured commissions
+    /// (0 turns it off on this replica).
+    #[arg(
+        long,
+        env = "REVSHARE_MATURITY_INTERVAL",
+        default_value_t = 60,
+        global = true
+    )]
+    pub maturity_interval: u64,
+
     /// Largest connection pool to the database.
     #[arg(
         long,

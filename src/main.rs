@@ -225,6 +225,12 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         println!("{token}");
         println!();
     }
+    if config.maturity_interval > 0 {
+        revshare::ledger::maturity::spawn(
+            db.clone(),
+            std::time::Duration::from_secs(config.maturity_interval),
+        );
+    }
     let router = app::build(db, keys, dev_token.as_deref());
     app::serve(listener, router, async {
         let _ = tokio::signal::ctrl_c().await;

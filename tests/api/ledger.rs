@@ -723,6 +723,25 @@ async fn the_maturity_job_approves_matured_commissions_once_across_instances(app
         );
     }
     assert_eq!(commission(&app, &fresh).await["status"], "ACCRUED");
+
+    // The background job does the same on its interval.
+    let late = commission_id(
+        &app,
+        json!({ "externalId": "late", "partnerId": partner, "campaignId": campaign, "customerExternalId": "c",
+                "amount": "10", "occurredAt": "2026-01-02T00:00:00Z" }),
+    )
+    .await;
+    let job = maturity::spawn(app.db.clone(), std::time::Duration::from_millis(20));
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = commission(&app, &late).await["status"].clone();
+        if status == "APPROVED" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    job.abort();
+    assert_eq!(status, "APPROVED");
 }
 
 async fn the_ledger_is_read_with_filters_and_partner_scoping(app: TestApp) {

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Ledger ingestion and reads over HTTP on PostgreSQL, beside pgbench's
+# single-row INSERT on the same server, with the ratio.
+#
+#   benches/ledger.sh [CONCURRENCY] [SECONDS]
+#   BENCH_DATABASE=revshare_bench PGURL=postgres://postgres@127.0.0.1:5432 benches/ledger.sh
+#
+# Loopback only; each run is bounded by SECONDS. The bench database is
+# dropped and created anew.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+concurrency="${1:-16}"
+seconds="${2:-10}"
+pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432}"
+dbname="${BENCH_DATABASE:-revshare_bench}"
+port=18182
+work="$(mktemp -d)"
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname"
+cargo build --release --quiet --bin revshare --example loadgen
+bin=target/release/revshare
+export REVSHARE_DATABASE_URL="$pgurl/$dbname" REVSHARE_DATA_DIR="$work" REVSHARE_LISTEN="127.0.0.1:$port"
+export REVSHARE_JWT_SECRET="load-test-secret-load-test-secret-0123" RUST_LOG=warn REVSHARE_MATURITY_INTERVAL=0
+
+"$bin" tenant create bench --name "Ledger bench" >/dev/null
+"$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+token="$("$bin" token --tenant bench --role admin --ttl 1h)"
+url="http://127.0.0.1:$port/graphql"
+gql() { curl -sf "$url" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "$1"; }
+id_of() { sed -E 's/.*"id":"([^"]+)".*/\1/'; }
+
+group="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Ten\", rules: [{ newCustomerTimeTier: { maxMonths: 3, percentage: 25 } }, { recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"
+partners=()
+for i in $(seq 0 $((concurrency - 1))); do
+  partners+=("$(gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Partner $i\\\", externalId: \\\"p-$i\\\", groupId: \\\"$group\\\" }) { id } }\"}" | id_of)")
+done
+
+# pgbench: a single-row INSERT into a table like the event table's hot path.
+psql "$pgurl/$dbname" -qc "CREATE TABLE pgbench_single (id bigserial PRIMARY KEY, external_id text UNIQUE, amount_minor bigint)"
+echo "INSERT INTO pgbench_single (external_id, amount_minor) VALUES (md5(random()::text || clock_timestamp()::text), 100);" >"$work/insert.sql"
+pg_tps="$(pgbench -n -c "$concurrency" -j 2 -T "$seconds" -f "$work/insert.sql" "$pgurl/$dbname" 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p')"
+
+# One event per request; each worker sends for its own partner.
+cat >"$work/single.json" <<'JSON'
+{"query":"mutation { recordEvent(input: { externalId: \"s-{{seq}}\", partnerExternalId: \"p-{{worker}}\", customerExternalId: \"c-{{seq}}\", amount: \"49.90\" }) { commissions { amount } } }"}
+JSON
+# 1,000 events per request.
+python3 - "$work/batch.json" "${partners[@]}" <<'PY'
+import json, sys
+path, partners = sys.argv[1], sys.argv[2:]
+items = ",".join(
+    '{externalId: "b-{{seq}}-%d", partnerId: "%s", customerExternalId: "c-%d", amount: "19.90"}' % (i, partners[i % len(partners)], i % 200)
+    for i in range(1000)
+)
+query = "mutation { recordEvents(input: [%s]) { externalId error { code } } }" % items
+json.dump({"query": query}, open(path, "w"))
+PY
+cat >"$work/ledger.json" <<'JSON'
+{"query":"{ commissions(first: 100) { nodes { amount partner { name group { name } } campaign { name } } } }"}
+JSON
+
+loadgen=target/release/examples/loadgen
+echo "pgbench single-row INSERT: tps=$pg_tps (concurrency $concurrency)"
+single="$("$loadgen" "$url" "$token" "$work/single.json" "$concurrency" "$seconds")"
+echo "recordEvent (1 event/request): $single"
+batch="$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")"
+echo "recordEvents (1000 events/request): $batch"
+echo "nested ledger read (100 commissions): $("$loadgen" "$url" "$token" "$work/ledger.json" "$concurrency" "$seconds")"
+python3 - "$pg_tps" "$single" "$batch" <<'PY'
+import re, sys
+pg = float(sys.argv[1])
+rps = lambda line: float(re.search(r"rps=([0-9.]+)", line).group(1))
+single, batch = rps(sys.argv[2]), rps(sys.argv[3]) * 1000
+print(f"single events: {single:.0f}/s = {100 * single / pg:.1f} % of pgbench's {pg:.0f} inserts/s")
+print(f"batched events: {batch:.0f}/s")
+PY
