@@ -5,7 +5,7 @@ use super::loaders::{CampaignId, PartnerId, SnapshotId};
 use super::partners::{CreatePartnerInput, Partner, new_partner};
 use super::rules::{GroupRule, GroupRuleInput, group_rules, rule_set};
 use super::scalars::DateTime;
-use super::{db, loader, page_args, principal, text_change, writer};
+use super::{db, forget_reads, loader, page_args, principal, text_change, writer};
 use crate::auth::{Principal, Scope};
 use crate::campaigns::enrollment::{
     self, Enrolled, Invitation, RequestStatus, SnapshotSource, SnapshotTerms, Terms, TermsSource,
@@ -541,6 +541,7 @@ impl CampaignMutation {
         let partner_id = principal.own_partner().ok_or_else(|| {
             ApiError::Forbidden("only a partner token can apply to a campaign".into())
         })?;
+        forget_reads(ctx)?;
         let request =
             enrollment::apply(db(ctx)?, principal.tenant_id(), partner_id, &campaign_id).await?;
         Ok(PartnershipRequest(request))

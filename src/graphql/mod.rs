@@ -105,10 +105,16 @@ impl RequestContext {
 pub fn writer<'a>(ctx: &Context<'a>, scope: Scope) -> ApiResult<&'a Principal> {
     let principal = principal(ctx)?;
     principal.require(scope)?;
+    forget_reads(ctx)?;
+    Ok(principal)
+}
+
+/// Empties the request's loader cache (every mutation does, before writing).
+pub fn forget_reads(ctx: &Context<'_>) -> ApiResult<()> {
     if let Some(loader) = &request(ctx)?.loader {
         loaders::clear_all(loader);
     }
-    Ok(principal)
+    Ok(())
 }
 
 fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {

@@ -14,7 +14,6 @@ pub mod refunds;
 pub mod transitions;
 
 use crate::campaigns::stored_enum;
-use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::input;
 use entity::{commission, commission_transition};
@@ -67,13 +66,6 @@ pub struct BreakdownEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage: Option<Decimal>,
     pub amount: Decimal,
-}
-
-/// A commission's amount as a decimal of its currency.
-pub fn amount_of(row: &commission::Model) -> ApiResult<Decimal> {
-    let currency =
-        Currency::parse(&row.currency).map_err(|e| ApiError::internal("stored currency", e))?;
-    Ok(currency.from_minor(row.amount_minor))
 }
 
 /// Appends one transition to the history.
