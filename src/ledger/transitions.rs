@@ -12,7 +12,8 @@ use crate::input;
 use chrono::Utc;
 use entity::{commission, payout};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use std::collections::BTreeMap;
 
@@ -102,6 +103,17 @@ pub(crate) async fn reverse_in(
     let row = find(conn, tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("commission"))?;
+    // A partly refunded commission has clawbacks (approved at once) that a
+    // reversal would strand: refund the rest instead.
+    let clawed_back = commission::Entity::find()
+        .filter(commission::Column::OriginalId.eq(id))
+        .count(conn)
+        .await?;
+    if clawed_back > 0 {
+        return Err(ApiError::Conflict(format!(
+            "commission {id} is partly refunded: record a refund of the rest instead"
+        )));
+    }
     let now = Utc::now();
     let extra = [
         (

@@ -657,6 +657,32 @@ async fn refunds_reverse_or_claw_back_pro_rata(app: TestApp) {
         json!([{ "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "0.00" }])
     );
 
+    // A partly refunded accrued commission cannot be reversed (its clawback would be stranded).
+    let partial = commission_id(&app, sale("partial")).await;
+    app.ok(
+        &events,
+        refund,
+        json!({ "input": { "eventExternalId": "partial", "amount": "10.00" } }),
+    )
+    .await;
+    let error = app
+        .error(
+            Some(&app.admin()),
+            "mutation($id: ID!) { reverseCommission(input: { id: $id, reason: FRAUD }) { id } }",
+            json!({ "id": partial }),
+        )
+        .await;
+    assert_eq!(code(&error), "CONFLICT");
+    let data = app
+        .ok(
+            &events,
+            refund,
+            json!({ "input": { "eventExternalId": "partial" } }),
+        )
+        .await;
+    assert_eq!(data["recordRefund"]["clawbacks"][0]["amount"], "-72.48");
+    assert_eq!(data["recordRefund"]["reversed"], json!([]));
+
     // A clawback nets against the next payout.
     let next = commission_id(&app, sale("next")).await;
     app.ok(
@@ -678,10 +704,11 @@ async fn refunds_reverse_or_claw_back_pro_rata(app: TestApp) {
         data["markCommissionsPaid"],
         json!([{ "amount": "49.99", "commissionCount": 2 }])
     );
+    // "partial" is still accrued; its clawbacks wait, approved, to net against it.
     let data = app.ok(&app.admin(), balance, json!({ "p": partner })).await;
     assert_eq!(
         data["partner"]["balance"],
-        json!([{ "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "49.99" }])
+        json!([{ "currency": "USD", "accrued": "74.98", "approved": "-74.98", "paid": "49.99" }])
     );
 }
 
