@@ -1,6 +1,6 @@
 //! `Campaign`, partnership requests, enrollments, snapshots and terms in force.
 
-use super::connection::{ListConnection, TotalCount, connection};
+use super::connection::{ListConnection, list_connection};
 use super::loaders::{CampaignId, PartnerId, SnapshotId};
 use super::partners::{CreatePartnerInput, Partner, new_partner};
 use super::rules::{GroupRule, GroupRuleInput, group_rules, rule_set};
@@ -74,7 +74,7 @@ impl Campaign {
     }
 }
 
-async fn load_partner(ctx: &Context<'_>, id: &str) -> ApiResult<Partner> {
+pub(super) async fn load_partner(ctx: &Context<'_>, id: &str) -> ApiResult<Partner> {
     loader(ctx)?
         .load_one(PartnerId(id.to_owned()))
         .await?
@@ -82,7 +82,7 @@ async fn load_partner(ctx: &Context<'_>, id: &str) -> ApiResult<Partner> {
         .ok_or_else(|| ApiError::internal("partner", id))
 }
 
-async fn load_campaign(ctx: &Context<'_>, id: &str) -> ApiResult<Campaign> {
+pub(super) async fn load_campaign(ctx: &Context<'_>, id: &str) -> ApiResult<Campaign> {
     loader(ctx)?
         .load_one(CampaignId(id.to_owned()))
         .await?
@@ -401,16 +401,14 @@ impl CampaignQuery {
             visible_to_partner,
         };
         let select = campaigns::list(principal.tenant_id(), &filter);
-        let conn = db(ctx)?.conn();
-        let page = request
-            .fetch(conn, select.clone(), campaign::Column::Id)
-            .await?;
-        Ok(connection(
-            page,
-            TotalCount::of(conn, select),
-            |c| c.id.clone(),
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            campaign::Column::Id,
             Campaign,
-        ))
+        )
+        .await
     }
 
     /// Partnership requests across the tenant (a partner sees its own).
@@ -439,16 +437,14 @@ impl CampaignQuery {
             select = select.filter(partnership_request::Column::CampaignId.eq(campaign_id.0));
         }
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let conn = db(ctx)?.conn();
-        let page = request
-            .fetch(conn, select.clone(), partnership_request::Column::Id)
-            .await?;
-        Ok(connection(
-            page,
-            TotalCount::of(conn, select),
-            |r| r.id.clone(),
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            partnership_request::Column::Id,
             PartnershipRequest,
-        ))
+        )
+        .await
     }
 }
 

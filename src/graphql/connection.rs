@@ -1,12 +1,13 @@
 //! Relay connections (SPEC §4) over a keyset [`Page`]: `edges`, `nodes`,
 //! `pageInfo` and a `totalCount` that is counted only when asked for.
 
-use crate::error::ApiError;
-use crate::paging::Page;
+use crate::error::{ApiError, ApiResult};
+use crate::paging::{Page, PageRequest};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::{Context, Object, OutputType};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, Select};
+use sea_orm::sea_query::ValueType;
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, ModelTrait, PaginatorTrait, Select};
 use std::sync::Arc;
 
 type CountFn = Arc<dyn Fn() -> BoxFuture<'static, Result<u64, DbErr>> + Send + Sync>;
@@ -60,4 +61,23 @@ pub fn connection<M, N: OutputType>(
         .map(|row| Edge::new(id(&row), node(row)))
         .collect();
     connection
+}
+
+/// One keyset page of `select` (ordered by the string id column `id`) as a
+/// connection whose `totalCount` counts the same filter when asked for.
+pub async fn list_connection<E, N>(
+    conn: &DatabaseConnection,
+    request: &PageRequest,
+    select: Select<E>,
+    id: E::Column,
+    node: impl Fn(E::Model) -> N,
+) -> ApiResult<ListConnection<N>>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync,
+    N: OutputType,
+{
+    let page = request.fetch(conn, select.clone(), id).await?;
+    let cursor = |row: &E::Model| <String as ValueType>::try_from(row.get(id)).unwrap_or_default();
+    Ok(connection(page, TotalCount::of(conn, select), cursor, node))
 }

@@ -1,6 +1,6 @@
 //! `PartnerGroup`, its queries, mutations and rule simulations.
 
-use super::connection::{ListConnection, TotalCount, connection};
+use super::connection::{ListConnection, TotalCount, connection, list_connection};
 use super::loaders::{GroupPartners, PartnerCountOf};
 use super::partners::Partner;
 use super::rules::{
@@ -188,16 +188,14 @@ impl GroupQuery {
         let search = input::search(search.as_deref())?;
         let tag = input::optional_text("tag", tag.as_deref(), groups::MAX_TAG_CHARS)?;
         let select = groups::list(principal.tenant_id(), search.as_deref(), tag.as_deref());
-        let conn = db(ctx)?.conn();
-        let page = request
-            .fetch(conn, select.clone(), partner_group::Column::Id)
-            .await?;
-        Ok(connection(
-            page,
-            TotalCount::of(conn, select),
-            |g| g.id.clone(),
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            partner_group::Column::Id,
             PartnerGroup,
-        ))
+        )
+        .await
     }
 }
 

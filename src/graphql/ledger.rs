@@ -1,9 +1,9 @@
 //! `Commission`, `Event`, `Payout` and `Balance`; recording events and
 //! refunds; approving, paying and reversing commissions.
 
-use super::campaigns::{Campaign, PartnerCommission, load_snapshot};
-use super::connection::{ListConnection, TotalCount, connection};
-use super::loaders::{CampaignId, CommissionId, CustomerId, EventId, HistoryOf, PartnerId, Total};
+use super::campaigns::{Campaign, PartnerCommission, load_campaign, load_partner, load_snapshot};
+use super::connection::{ListConnection, TotalCount, connection, list_connection};
+use super::loaders::{CommissionId, CustomerId, EventId, HistoryOf, Total};
 use super::partners::Partner;
 use super::rules::{EventKind, RuleContribution, RuleType};
 use super::scalars::{DateTime, Decimal};
@@ -59,19 +59,11 @@ impl Commission {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        loader(ctx)?
-            .load_one(PartnerId(self.0.partner_id.clone()))
-            .await?
-            .map(Partner)
-            .ok_or_else(|| ApiError::internal("commission partner", &self.0.partner_id))
+        load_partner(ctx, &self.0.partner_id).await
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
-        loader(ctx)?
-            .load_one(CampaignId(self.0.campaign_id.clone()))
-            .await?
-            .map(Campaign)
-            .ok_or_else(|| ApiError::internal("commission campaign", &self.0.campaign_id))
+        load_campaign(ctx, &self.0.campaign_id).await
     }
 
     async fn event(&self, ctx: &Context<'_>) -> ApiResult<Event> {
@@ -250,19 +242,11 @@ impl Event {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        loader(ctx)?
-            .load_one(PartnerId(self.0.partner_id.clone()))
-            .await?
-            .map(Partner)
-            .ok_or_else(|| ApiError::internal("event partner", &self.0.partner_id))
+        load_partner(ctx, &self.0.partner_id).await
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
-        loader(ctx)?
-            .load_one(CampaignId(self.0.campaign_id.clone()))
-            .await?
-            .map(Campaign)
-            .ok_or_else(|| ApiError::internal("event campaign", &self.0.campaign_id))
+        load_campaign(ctx, &self.0.campaign_id).await
     }
 
     async fn customer_external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
@@ -327,11 +311,7 @@ impl Payout {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        loader(ctx)?
-            .load_one(PartnerId(self.0.partner_id.clone()))
-            .await?
-            .map(Partner)
-            .ok_or_else(|| ApiError::internal("payout partner", &self.0.partner_id))
+        load_partner(ctx, &self.0.partner_id).await
     }
 
     async fn amount(&self) -> ApiResult<Decimal> {
@@ -589,16 +569,14 @@ impl LedgerQuery {
             accrued_to: accrued_to.map(|t| t.0),
         };
         let select = ledger::list(principal.tenant_id(), &filter);
-        let conn = db(ctx)?.conn();
-        let page = request
-            .fetch(conn, select.clone(), commission::Column::Id)
-            .await?;
-        Ok(connection(
-            page,
-            TotalCount::of(conn, select),
-            |c| c.id.clone(),
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            commission::Column::Id,
             Commission,
-        ))
+        )
+        .await
     }
 }
 

@@ -1,7 +1,7 @@
 //! `Partner` and `Category`, their queries and mutations.
 
 use super::campaigns::{Enrollment, PartnerCommission, TermsInForce};
-use super::connection::{ListConnection, TotalCount, connection};
+use super::connection::{ListConnection, TotalCount, connection, list_connection};
 use super::groups::PartnerGroup;
 use super::ledger::{Balance, COMMISSION_LIMITS, Commission, Payout, balances};
 use super::loaders::{
@@ -355,16 +355,14 @@ impl PartnerQuery {
             only,
         };
         let select = partners::list(principal.tenant_id(), &filter);
-        let conn = db(ctx)?.conn();
-        let page = request
-            .fetch(conn, select.clone(), partner::Column::Id)
-            .await?;
-        Ok(connection(
-            page,
-            TotalCount::of(conn, select),
-            |p| p.id.clone(),
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            partner::Column::Id,
             Partner,
-        ))
+        )
+        .await
     }
 
     /// The tenant's categories, oldest first.
@@ -383,16 +381,14 @@ impl PartnerQuery {
             principal.tenant_id(),
             input::search(search.as_deref())?.as_deref(),
         );
-        let conn = db(ctx)?.conn();
-        let page = request
-            .fetch(conn, select.clone(), category::Column::Id)
-            .await?;
-        Ok(connection(
-            page,
-            TotalCount::of(conn, select),
-            |c| c.id.clone(),
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            category::Column::Id,
             Category,
-        ))
+        )
+        .await
     }
 }
 
