@@ -9,6 +9,7 @@ use axum::Router;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::DbErr;
 use std::future::Future;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Applies every pending migration.
@@ -17,9 +18,15 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
 }
 
 /// The HTTP application over a migrated database.
-pub fn build(db: Db, keys: Keys, graphiql_token: Option<&str>) -> Router {
+pub fn build(db: Db, keys: Keys, graphiql_token: Option<&str>, loader_delay: Duration) -> Router {
     let schema = graphql::schema(Some(db.clone()));
-    router(AppState::new(schema, db, keys, graphiql_token))
+    router(AppState::new(
+        schema,
+        db,
+        keys,
+        graphiql_token,
+        loader_delay,
+    ))
 }
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.

@@ -70,6 +70,15 @@ pub struct Config {
     )]
     pub maturity_interval: u64,
 
+    /// Milliseconds a DataLoader waits for more keys before running a batch.
+    #[arg(
+        long,
+        env = "REVSHARE_LOADER_DELAY_MS",
+        default_value_t = 3,
+        global = true
+    )]
+    pub loader_delay_ms: u64,
+
     /// Largest connection pool to the database.
     #[arg(
         long,

@@ -21,6 +21,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 
 /// Largest request body: a full `recordEvents` batch fits with room to spare.
@@ -35,12 +36,19 @@ pub struct AppState {
     /// positive cache cannot go stale; unknown ids are looked up every time.
     tenants: Arc<RwLock<HashMap<String, Arc<Tenant>>>>,
     graphiql: Arc<String>,
+    loader_delay: Duration,
 }
 
 impl AppState {
     /// `graphiql_token`, when given, is preset in GraphiQL's headers
     /// (development only).
-    pub fn new(schema: AppSchema, db: Db, keys: Keys, graphiql_token: Option<&str>) -> AppState {
+    pub fn new(
+        schema: AppSchema,
+        db: Db,
+        keys: Keys,
+        graphiql_token: Option<&str>,
+        loader_delay: Duration,
+    ) -> AppState {
         let bearer = graphiql_token.map(|t| format!("Bearer {t}"));
         let mut source = GraphiQLSource::build()
             .endpoint("/graphql")
@@ -54,6 +62,7 @@ impl AppState {
             keys: Arc::new(keys),
             tenants: Arc::default(),
             graphiql: Arc::new(source.finish()),
+            loader_delay,
         }
     }
 
@@ -150,9 +159,11 @@ async fn graphql(
         }
         Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, err),
     };
-    let request = request
-        .into_inner()
-        .data(RequestContext::new(&state.db, principal));
+    let request = request.into_inner().data(RequestContext::new(
+        &state.db,
+        principal,
+        state.loader_delay,
+    ));
     let mut response = state.schema.execute(request).await;
     // Resolver errors carry their code already; what is left came from
     // parsing, validating or coercing the client's request.

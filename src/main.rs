@@ -231,7 +231,8 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             std::time::Duration::from_secs(config.maturity_interval),
         );
     }
-    let router = app::build(db, keys, dev_token.as_deref());
+    let loader_delay = std::time::Duration::from_millis(config.loader_delay_ms);
+    let router = app::build(db, keys, dev_token.as_deref(), loader_delay);
     app::serve(listener, router, async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");

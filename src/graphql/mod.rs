@@ -67,11 +67,13 @@ pub fn sdl() -> String {
 
 pub type Loader = loaders::RequestLoader;
 
-/// How long a loader waits after its first key before it runs the batch.
-/// With 1 ms (the library default), resolving a page of 50 commissions with
-/// six relations each on a debug build outlasts the wait, another worker
-/// thread dispatches a partial batch, and the statement count grows with the
-/// page; 3 ms kept it constant in repeated runs here (see docs/BENCHMARKS.md).
+/// The default of how long a loader waits after its first key before it runs
+/// the batch (`REVSHARE_LOADER_DELAY_MS`). Keys that arrive after it go into a
+/// second batch: with the library's 1 ms, resolving a page of 50 commissions
+/// with six relations each on a debug build outlasted the wait and split
+/// batches; 3 ms held in repeated runs, at 3 ms of latency per nested level.
+/// No delay rules out a split when the OS preempts the resolving thread, so
+/// the statement-count tests run with a long delay of their own.
 pub const LOADER_DELAY: std::time::Duration = std::time::Duration::from_millis(3);
 
 /// What a request carries: its caller (none without a token) and its loaders.
@@ -84,7 +86,11 @@ impl RequestContext {
     /// Loaders cache within the request (a group read by two fields is
     /// loaded once); [`writer`] empties the cache before every mutation, so a
     /// later mutation's fields never see rows from before an earlier one.
-    pub fn new(db: &Db, principal: Option<Principal>) -> RequestContext {
+    pub fn new(
+        db: &Db,
+        principal: Option<Principal>,
+        loader_delay: std::time::Duration,
+    ) -> RequestContext {
         let loader = principal.as_ref().map(|p| {
             DataLoader::with_cache(
                 DirectoryLoader {
@@ -94,7 +100,7 @@ impl RequestContext {
                 tokio::spawn,
                 HashMapCache::default(),
             )
-            .delay(LOADER_DELAY)
+            .delay(loader_delay)
         });
         RequestContext { principal, loader }
     }

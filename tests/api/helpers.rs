@@ -69,6 +69,25 @@ impl TestApp {
     }
 
     pub async fn spawn_with_keys(backend: Backend, keys: Keys) -> Option<TestApp> {
+        Self::spawn_with(backend, keys, revshare::graphql::LOADER_DELAY).await
+    }
+
+    /// An app whose loaders wait long enough that a batch is never split by
+    /// the OS preempting a resolver, for tests that count statements.
+    pub async fn spawn_counting(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(
+            backend,
+            Keys::hs256(SECRET),
+            std::time::Duration::from_millis(250),
+        )
+        .await
+    }
+
+    async fn spawn_with(
+        backend: Backend,
+        keys: Keys,
+        loader_delay: std::time::Duration,
+    ) -> Option<TestApp> {
         let (url, dir, postgres) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -124,7 +143,7 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
-        let router = app::build(db.clone(), keys.clone(), None);
+        let router = app::build(db.clone(), keys.clone(), None, loader_delay);
         let (shutdown, stop) = oneshot::channel::<()>();
         tokio::spawn(app::serve(listener, router, async {
             let _ = stop.await;

@@ -912,6 +912,7 @@ async fn ledger_of(app: &TestApp, n: usize) {
 }
 
 async fn the_nested_ledger_read_runs_the_same_statements_for_5_and_50(app: TestApp) {
+    let app = TestApp::spawn_counting(app.backend).await.unwrap();
     ledger_of(&app, 5).await;
     let token = app.admin();
     app.ok(&token, "{ viewer { tenantId } }", json!({})).await;
@@ -920,7 +921,7 @@ async fn the_nested_ledger_read_runs_the_same_statements_for_5_and_50(app: TestA
     let few = app.statements() - before;
     assert_eq!(data["commissions"]["nodes"].as_array().unwrap().len(), 5);
 
-    let other = TestApp::spawn(app.backend).await.unwrap();
+    let other = TestApp::spawn_counting(app.backend).await.unwrap();
     ledger_of(&other, 50).await;
     let token = other.admin();
     other.ok(&token, "{ viewer { tenantId } }", json!({})).await;

@@ -267,11 +267,12 @@ async fn statements_of(app: &TestApp, query: &str) -> (usize, Value) {
 }
 
 async fn the_nested_partners_query_runs_the_same_statements_for_5_and_50(app: TestApp) {
+    let app = TestApp::spawn_counting(app.backend).await.unwrap();
     populate(&app, 5).await;
     let (few, data) = statements_of(&app, NESTED).await;
     assert_eq!(data["partners"]["nodes"].as_array().unwrap().len(), 5);
 
-    let other = TestApp::spawn(app.backend).await.unwrap();
+    let other = TestApp::spawn_counting(app.backend).await.unwrap();
     populate(&other, 50).await;
     let (many, data) = statements_of(&other, NESTED).await;
     let nodes = data["partners"]["nodes"].as_array().unwrap();
@@ -290,6 +291,7 @@ async fn the_nested_partners_query_runs_the_same_statements_for_5_and_50(app: Te
 }
 
 async fn group_partners_and_counts_resolve_in_batches(app: TestApp) {
+    let app = TestApp::spawn_counting(app.backend).await.unwrap();
     populate(&app, 12).await;
     let query = "{ partnerGroups { nodes { name partnerCount partners(first: 2) { totalCount pageInfo { hasNextPage endCursor } nodes { name } } } } }";
     let (statements, data) = statements_of(&app, query).await;
