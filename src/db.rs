@@ -7,10 +7,13 @@
 //! ordinary transactions and services take row locks where an invariant spans
 //! rows. A write transaction rolls back when dropped without `commit`.
 
+use sea_orm::sea_query::extension::postgres::PgFunc;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, ExprTrait, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,6 +45,10 @@ impl WriteTxn {
     pub async fn commit(self) -> Result<(), DbErr> {
         self.txn.commit().await
     }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
 }
 
 impl Db {
@@ -63,7 +70,7 @@ impl Db {
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options
-            .max_connections(max_connections.max(1))
+            .max_connections(Ord::max(max_connections, 1))
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(30))
             .sqlx_logging(false);
@@ -96,19 +103,12 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
+        // No access mode: PostgreSQL would spend a round trip on
+        // `SET TRANSACTION READ WRITE`, its default anyway. On SQLite,
+        // IMMEDIATE takes the write lock up front.
         let options = TransactionOptions {
-            access_mode: Some(AccessMode::ReadWrite),
             sqlite_transaction_mode: guard.as_ref().map(|_| SqliteTransactionMode::Immediate),
             ..Default::default()
-        };
-        let options = if guard.is_some() {
-            // SQLite has no access modes; IMMEDIATE takes the write lock up front.
-            TransactionOptions {
-                access_mode: None,
-                ..options
-            }
-        } else {
-            options
         };
         let txn = self.conn.begin_with_options(options).await?;
         Ok(WriteTxn { txn, _guard: guard })
@@ -137,4 +137,25 @@ fn create_sqlite_parent_dir(url: &str) -> Result<(), DbErr> {
             .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
     }
     Ok(())
+}
+
+/// `column IN (values)` with SQL text that does not depend on how many
+/// values there are. On PostgreSQL it is `column = ANY($1)` with one array
+/// parameter, so the server parses and plans the statement once rather than
+/// once per list length (planning a fresh IN list cost more than running it);
+/// SQLite prepares in-process and gets a plain `IN` list.
+pub fn any_of<C, V>(
+    backend: DbBackend,
+    column: C,
+    values: impl IntoIterator<Item = V>,
+) -> SimpleExpr
+where
+    C: ColumnTrait,
+    V: Into<String>,
+{
+    let values: Vec<String> = values.into_iter().map(Into::into).collect();
+    match backend {
+        DbBackend::Postgres => Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(values))),
+        _ => column.is_in(values),
+    }
 }

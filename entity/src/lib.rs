@@ -13,6 +13,7 @@ pub mod partner;
 pub mod partner_category;
 pub mod partner_commission;
 pub mod partner_group;
+pub mod partner_total;
 pub mod partnership_request;
 pub mod payout;
 pub mod refund;

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_directory;
 mod m20261121_000002_ledger;
+mod m20261121_000003_partner_totals;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_directory::Migration),
             Box::new(m20261121_000002_ledger::Migration),
+            Box::new(m20261121_000003_partner_totals::Migration),
         ]
     }
 }

@@ -14,7 +14,9 @@ use crate::directory::partners::{self, NewPartner};
 use crate::engine::RuleSet;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::input;
-use entity::{campaign, enrollment, partner, partner_commission, partnership_request};
+use entity::{
+    campaign, enrollment, partner, partner_commission, partner_group, partnership_request,
+};
 use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
@@ -425,6 +427,34 @@ pub async fn terms_in_force(
     campaign: &campaign::Model,
 ) -> ApiResult<Terms> {
     let snapshot = current_snapshot(conn, &partner.id, &campaign.id).await?;
+    let group = if needs_group(snapshot.as_ref(), campaign) {
+        Some(
+            groups::find(conn, &partner.tenant_id, &partner.group_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("partner group", &partner.group_id))?,
+        )
+    } else {
+        None
+    };
+    resolve_terms(snapshot, campaign, group.as_ref())
+}
+
+/// Whether the rules fall through to the partner's group: neither the
+/// snapshot nor the campaign sets them.
+pub fn needs_group(
+    snapshot: Option<&partner_commission::Model>,
+    campaign: &campaign::Model,
+) -> bool {
+    snapshot.and_then(|s| s.rules.as_ref()).is_none() && campaign.rules.is_none()
+}
+
+/// Resolves terms field by field from what is stored. `group` is read only
+/// when [`needs_group`] says so.
+pub fn resolve_terms(
+    snapshot: Option<partner_commission::Model>,
+    campaign: &campaign::Model,
+    group: Option<&partner_group::Model>,
+) -> ApiResult<Terms> {
     let snapshot_rules = match snapshot.as_ref().and_then(|s| s.rules.as_ref()) {
         Some(json) => Some(groups::decode_rules(json)?),
         None => None,
@@ -433,10 +463,8 @@ pub async fn terms_in_force(
         (Some(rules), _) => (rules, TermsSource::Snapshot),
         (None, Some(rules)) => (rules, TermsSource::Campaign),
         (None, None) => {
-            let group = groups::find(conn, &partner.tenant_id, &partner.group_id)
-                .await?
-                .ok_or_else(|| ApiError::internal("partner group", &partner.group_id))?;
-            (groups::rules_of(&group)?, TermsSource::Group)
+            let group = group.ok_or_else(|| ApiError::internal("partner group", &campaign.id))?;
+            (groups::rules_of(group)?, TermsSource::Group)
         }
     };
     let (holdback_days, holdback_source) = match (

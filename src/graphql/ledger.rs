@@ -7,7 +7,7 @@ use super::loaders::{CommissionId, CustomerId, EventId, HistoryOf, Total};
 use super::partners::Partner;
 use super::rules::{EventKind, RuleContribution, RuleType};
 use super::scalars::{DateTime, Decimal};
-use super::{db, loader, page_args, principal, writer};
+use super::{db, ingest, loader, page_args, principal, writer};
 use crate::auth::{Principal, Scope};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
@@ -593,12 +593,14 @@ impl LedgerMutation {
         input: RecordEventInput,
     ) -> ApiResult<RecordEventPayload> {
         let principal = writer(ctx, Scope::EventsWrite)?;
-        let new = input.into_new("input")?;
-        Ok(
-            accrual::record(db(ctx)?, principal.tenant_id(), "input", new)
-                .await?
-                .into(),
-        )
+        let item = accrual::Item {
+            prefix: "input".into(),
+            event: input.into_new("input")?,
+        };
+        Ok(ingest(ctx)?
+            .record(principal.tenant_id(), item)
+            .await?
+            .into())
     }
 
     /// Records up to 1,000 events; each is answered on its own, and a bad
@@ -620,15 +622,16 @@ impl LedgerMutation {
         let mut valid = Vec::new();
         for (i, item) in input.into_iter().enumerate() {
             external_ids.push(item.external_id.clone());
-            match item.into_new(&format!("input[{i}]")) {
-                Ok(new) => {
-                    valid.push((i, new));
+            let prefix = format!("input[{i}]");
+            match item.into_new(&prefix) {
+                Ok(event) => {
+                    valid.push((i, accrual::Item { prefix, event }));
                     results.push(None);
                 }
                 Err(err) => results.push(Some(Err(err))),
             }
         }
-        let (positions, events): (Vec<usize>, Vec<NewEvent>) = valid.into_iter().unzip();
+        let (positions, events): (Vec<usize>, Vec<accrual::Item>) = valid.into_iter().unzip();
         let recorded = accrual::record_batch(db(ctx)?, principal.tenant_id(), events).await?;
         for (position, result) in positions.into_iter().zip(recorded) {
             results[position] = Some(result);

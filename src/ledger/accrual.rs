@@ -1,30 +1,43 @@
 //! Accrual: an event becomes (at most) one commission, exactly once.
 //!
-//! In one transaction: lock the partner (PostgreSQL; SQLite writes are
-//! serialized), look for the event's `externalId` — the same payload returns
-//! the original result as a duplicate, another payload is `CONFLICT` — then
-//! load the engine's inputs from the partner's stored history, evaluate the
-//! terms in force, and write the event, the commission and the customer's new
-//! totals. Because every delivery of one partner's events takes the same lock
-//! first, concurrent deliveries of one event see each other: one writes, the
-//! others find it.
+//! Set-based. A batch (one `recordEvents` call, or the `recordEvent` calls
+//! that arrived together, see [`super::ingest`]) is accrued in one
+//! transaction with a fixed number of statements, whatever its size:
+//!
+//! 1. lock the batch's partners (PostgreSQL `FOR UPDATE`, in id order, so two
+//!    batches never wait on each other in a cycle; SQLite serializes writers);
+//! 2. read what the items refer to: events with their `externalId`s (a
+//!    redelivery with the same payload returns the original result, another
+//!    payload is `CONFLICT`), campaigns, enrollments, snapshots, groups,
+//!    customers, and each partner's totals;
+//! 3. evaluate the items in order in memory, carrying each partner's and
+//!    customer's history from item to item;
+//! 4. write customers, events and commissions with multi-row statements.
+//!
+//! Because every delivery of a partner's events takes that partner's lock
+//! before it looks for the `externalId`, concurrent deliveries of one event
+//! see each other: one writes, the others find it.
 
 use super::{BreakdownEntry, CommissionKind, CommissionStatus};
 use crate::campaigns::enrollment::{self, Terms};
 use crate::campaigns::{self, CampaignStatus};
-use crate::db::Db;
+use crate::db::{Db, any_of};
 use crate::directory::partners::{self, PartnerStatus};
 use crate::engine::{Charge, Currency, EventKind, RuleSet, RuleType, customer_month};
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::input;
-use chrono::{DateTime, Utc};
-use entity::{campaign, commission, customer, event, partner};
-use rust_decimal::Decimal;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+use chrono::{DateTime, SubsecRound, Utc};
+use entity::{
+    campaign, commission, customer, enrollment as enrollment_row, event, partner,
+    partner_commission, partner_group, partner_total,
 };
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Condition, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Most events one `recordEvents` call takes.
 pub const MAX_BATCH: usize = 1000;
@@ -54,6 +67,7 @@ pub struct NewEvent {
     pub metadata: Option<serde_json::Value>,
 }
 
+#[derive(Clone)]
 pub struct Recorded {
     pub event: event::Model,
     pub commissions: Vec<commission::Model>,
@@ -102,35 +116,50 @@ fn minor_units(prefix: &str, field: &str, amount: Decimal, currency: Currency) -
         .map_err(|e| bad(prefix, field, e.to_string()))
 }
 
-/// Records one event in its own transaction.
-pub async fn record(db: &Db, tenant_id: &str, prefix: &str, new: NewEvent) -> ApiResult<Recorded> {
-    let txn = db.write().await?;
-    let recorded = record_in(&*txn, tenant_id, prefix, new).await?;
-    txn.commit().await?;
-    Ok(recorded)
+/// One event of a batch, with the path its errors name (`input`, `input[3]`).
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub prefix: String,
+    pub event: NewEvent,
 }
 
-/// Records a batch: each event in a savepoint of one transaction, so a bad
-/// item is rolled back alone and never blocks the others.
+/// Records a batch in one transaction. Each item is answered on its own: a
+/// bad item is rejected before anything is written and never blocks the
+/// others. Should a statement of the set-based write fail (an `externalId`
+/// taken at that moment by a delivery for another partner, say), the batch is
+/// rolled back and redone one item per savepoint, so the failure stays with
+/// its item.
 pub async fn record_batch(
     db: &Db,
     tenant_id: &str,
-    events: Vec<NewEvent>,
+    items: Vec<Item>,
 ) -> ApiResult<Vec<ApiResult<Recorded>>> {
-    if events.len() > MAX_BATCH {
+    if items.len() > MAX_BATCH {
         return Err(ApiError::bad_input(
             "input",
             format!("must have at most {MAX_BATCH} events"),
         ));
     }
     let txn = db.write().await?;
-    let mut results = Vec::with_capacity(events.len());
-    for (i, new) in events.into_iter().enumerate() {
+    match accrue(&*txn, tenant_id, &items).await {
+        Ok(results) => {
+            txn.commit().await?;
+            return Ok(results);
+        }
+        Err(err) if items.len() == 1 => {
+            txn.rollback().await?;
+            return Ok(vec![Err(err)]);
+        }
+        Err(_) => txn.rollback().await?,
+    }
+    let txn = db.write().await?;
+    let mut results = Vec::with_capacity(items.len());
+    for item in &items {
         let savepoint = txn.begin().await?;
-        match record_in(&savepoint, tenant_id, &format!("input[{i}]"), new).await {
-            Ok(recorded) => {
+        match accrue(&savepoint, tenant_id, std::slice::from_ref(item)).await {
+            Ok(mut one) => {
                 savepoint.commit().await?;
-                results.push(Ok(recorded));
+                results.push(one.pop().unwrap_or(Err(ApiError::Internal)));
             }
             Err(err) => {
                 savepoint.rollback().await?;
@@ -142,14 +171,19 @@ pub async fn record_batch(
     Ok(results)
 }
 
-async fn record_in(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    prefix: &str,
-    new: NewEvent,
-) -> ApiResult<Recorded> {
+/// An item that passed the checks needing no database.
+struct Checked<'a> {
+    prefix: &'a str,
+    new: &'a NewEvent,
+    external_id: String,
+    customer_external_id: Option<String>,
+    payload: String,
+}
+
+fn check(item: &Item) -> ApiResult<Checked<'_>> {
+    let prefix = item.prefix.as_str();
+    let new = &item.event;
     let external_id = input::required_text(&format!("{prefix}.externalId"), &new.external_id, 128)?;
-    let payload = new.payload();
     let customer_external_id = input::optional_text(
         &format!("{prefix}.customerExternalId"),
         new.customer_external_id.as_deref(),
@@ -164,26 +198,440 @@ async fn record_in(
             format!("must be at most {MAX_METADATA_BYTES} bytes of JSON"),
         ));
     }
+    Ok(Checked {
+        prefix,
+        new,
+        external_id,
+        customer_external_id,
+        payload: new.payload(),
+    })
+}
 
-    let partner = find_partner(conn, tenant_id, prefix, &new.partner).await?;
-    // Serializes accrual per partner: the history read below stays true
-    // until commit, and redeliveries of one event queue behind each other.
-    partner::Entity::find_by_id(partner.id.clone())
-        .lock_exclusive()
-        .one(conn)
-        .await?;
+/// What a batch reads before it evaluates anything, in a fixed number of
+/// statements whatever the batch's size.
+#[derive(Default)]
+struct Loaded {
+    partners: HashMap<String, partner::Model>,
+    partner_by_external_id: HashMap<String, String>,
+    /// Events recorded before, by `externalId`, with their commissions.
+    existing: HashMap<String, (event::Model, Vec<commission::Model>)>,
+    campaigns: HashMap<String, campaign::Model>,
+    default_campaign: Option<campaign::Model>,
+    enrolled: HashSet<(String, String)>,
+    /// The newest snapshot row of each (partner, campaign).
+    snapshots: HashMap<(String, String), partner_commission::Model>,
+    groups: HashMap<String, partner_group::Model>,
+}
 
-    if let Some(existing) = find_event(conn, tenant_id, &external_id).await? {
-        return duplicate(conn, existing, &payload).await;
+/// History carried from item to item while a batch is evaluated.
+#[derive(Default)]
+struct State {
+    customers: HashMap<(String, String), customer::Model>,
+    /// Customers to write (each once: one statement can't touch a row twice).
+    touched: BTreeSet<(String, String)>,
+    /// Each partner's totals by (partner id, currency), and those to write.
+    totals: HashMap<(String, String), partner_total::Model>,
+    touched_totals: BTreeSet<(String, String)>,
+    /// Items of this batch already recorded, by `externalId`: index into results.
+    recorded: HashMap<String, usize>,
+    terms: HashMap<(String, String), Terms>,
+}
+
+/// Accrues a batch inside the caller's transaction. The outer error is a
+/// failed statement (the caller rolls back); the inner ones are the items'.
+async fn accrue(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    items: &[Item],
+) -> ApiResult<Vec<ApiResult<Recorded>>> {
+    let checked: Vec<ApiResult<Checked>> = items.iter().map(check).collect();
+    let loaded = load(conn, tenant_id, &checked).await?;
+    let mut state = State {
+        totals: load_totals(conn, &loaded).await?,
+        customers: load_customers(conn, tenant_id, &loaded, &checked).await?,
+        ..State::default()
+    };
+
+    let now = Utc::now().trunc_subsecs(6);
+    let mut results: Vec<ApiResult<Recorded>> = Vec::with_capacity(items.len());
+    let mut recorded_new = Vec::new();
+    for item in checked {
+        let result = match item {
+            Ok(item) => evaluate(tenant_id, &loaded, &mut state, &results, item, now),
+            Err(err) => Err(err),
+        };
+        let result = result.map(|outcome| match outcome {
+            Outcome::Duplicate(recorded) => recorded,
+            Outcome::New(recorded) => {
+                state
+                    .recorded
+                    .insert(recorded.event.external_id.clone(), results.len());
+                recorded_new.push(results.len());
+                recorded
+            }
+        });
+        results.push(result);
     }
-    if partners::PartnerStatus::of(&partner)? != PartnerStatus::Active {
+
+    let customers: Vec<customer::ActiveModel> = state
+        .touched
+        .iter()
+        .filter_map(|key| state.customers.get(key))
+        .map(|c| c.clone().into())
+        .collect();
+    for chunk in customers.chunks(WRITE_CHUNK) {
+        customer::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(customer::Column::Id)
+                    .update_columns([
+                        customer::Column::NetMinor,
+                        customer::Column::ThresholdBonusPaid,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let totals: Vec<partner_total::ActiveModel> = state
+        .touched_totals
+        .iter()
+        .filter_map(|key| state.totals.get(key))
+        .map(|t| t.clone().into())
+        .collect();
+    for chunk in totals.chunks(WRITE_CHUNK) {
+        partner_total::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([
+                    partner_total::Column::PartnerId,
+                    partner_total::Column::Currency,
+                ])
+                .update_columns([
+                    partner_total::Column::LtvMinor,
+                    partner_total::Column::PayingCustomers,
+                ])
+                .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let new: Vec<&Recorded> = recorded_new
+        .iter()
+        .filter_map(|&i| results[i].as_ref().ok())
+        .collect();
+    for chunk in new.chunks(WRITE_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|r| event::ActiveModel::from(r.event.clone()));
+        event::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    // A delivery for another partner took this externalId first.
+                    ApiError::Conflict(
+                        "an event with this externalId was recorded with another payload".into(),
+                    )
+                } else {
+                    e.into()
+                }
+            })?;
+    }
+    let commissions: Vec<&commission::Model> =
+        new.iter().flat_map(|r| r.commissions.iter()).collect();
+    for chunk in commissions.chunks(WRITE_CHUNK) {
+        let rows = chunk
+            .iter()
+            .map(|c| commission::ActiveModel::from((*c).clone()));
+        commission::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(results)
+}
+
+/// Rows per multi-row INSERT: 500 commissions bind 11,500 values, well
+/// under both backends' limits.
+const WRITE_CHUNK: usize = 500;
+
+/// Locks the batch's partners and reads everything the items refer to.
+async fn load(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    checked: &[ApiResult<Checked<'_>>],
+) -> ApiResult<Loaded> {
+    let valid: Vec<&Checked> = checked.iter().filter_map(|c| c.as_ref().ok()).collect();
+    let mut loaded = Loaded::default();
+    let backend = conn.get_database_backend();
+    if valid.is_empty() {
+        return Ok(loaded);
+    }
+    let mut ids = BTreeSet::new();
+    let mut external_ids = BTreeSet::new();
+    for item in &valid {
+        match &item.new.partner {
+            PartnerRef::Id(id) => ids.insert(id.as_str()),
+            PartnerRef::ExternalId(id) => external_ids.insert(id.as_str()),
+        };
+    }
+    // Serializes accrual per partner: the history read below stays true until
+    // commit, and redeliveries of one event queue behind each other. Rows are
+    // locked in id order, so two batches never wait on each other in a cycle.
+    let partners = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .filter(
+            Condition::any()
+                .add(any_of(backend, partner::Column::Id, ids))
+                .add(any_of(backend, partner::Column::ExternalId, external_ids)),
+        )
+        .order_by_asc(partner::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    for partner in partners {
+        if let Some(external) = &partner.external_id {
+            loaded
+                .partner_by_external_id
+                .insert(external.clone(), partner.id.clone());
+        }
+        loaded.partners.insert(partner.id.clone(), partner);
+    }
+    if loaded.partners.is_empty() {
+        return Ok(loaded);
+    }
+
+    let external_ids: BTreeSet<&str> = valid.iter().map(|c| c.external_id.as_str()).collect();
+    let existing = event::Entity::find()
+        .filter(event::Column::TenantId.eq(tenant_id))
+        .filter(any_of(backend, event::Column::ExternalId, external_ids))
+        .all(conn)
+        .await?;
+    if !existing.is_empty() {
+        let mut earned: HashMap<String, Vec<commission::Model>> = HashMap::new();
+        for row in commission::Entity::find()
+            .filter(any_of(
+                backend,
+                commission::Column::EventId,
+                existing.iter().map(|e| e.id.as_str()),
+            ))
+            .filter(commission::Column::Kind.eq(CommissionKind::Commission.as_str()))
+            .order_by_asc(commission::Column::Id)
+            .all(conn)
+            .await?
+        {
+            earned.entry(row.event_id.clone()).or_default().push(row);
+        }
+        for event in existing {
+            let rows = earned.remove(&event.id).unwrap_or_default();
+            loaded
+                .existing
+                .insert(event.external_id.clone(), (event, rows));
+        }
+    }
+
+    let campaign_ids: BTreeSet<&str> = valid
+        .iter()
+        .filter_map(|c| c.new.campaign_id.as_deref())
+        .collect();
+    for campaign in campaign::Entity::find()
+        .filter(campaign::Column::TenantId.eq(tenant_id))
+        .filter(
+            Condition::any()
+                .add(campaign::Column::IsDefault.eq(true))
+                .add(any_of(backend, campaign::Column::Id, campaign_ids)),
+        )
+        .all(conn)
+        .await?
+    {
+        if campaign.is_default {
+            loaded.default_campaign = Some(campaign.clone());
+        }
+        loaded.campaigns.insert(campaign.id.clone(), campaign);
+    }
+
+    let partner_ids: Vec<&str> = loaded.partners.keys().map(String::as_str).collect();
+    let campaign_ids: Vec<&str> = loaded.campaigns.keys().map(String::as_str).collect();
+    // Every partner may record in the default campaign: enrollment matters
+    // only for the others.
+    if loaded.campaigns.values().any(|c| !c.is_default) {
+        for row in enrollment_row::Entity::find()
+            .filter(any_of(
+                backend,
+                enrollment_row::Column::PartnerId,
+                partner_ids.iter().copied(),
+            ))
+            .filter(any_of(
+                backend,
+                enrollment_row::Column::CampaignId,
+                campaign_ids.iter().copied(),
+            ))
+            .all(conn)
+            .await?
+        {
+            loaded.enrolled.insert((row.partner_id, row.campaign_id));
+        }
+    }
+    // Oldest first: the newest row of each pair is the one left in the map.
+    for row in partner_commission::Entity::find()
+        .filter(any_of(
+            backend,
+            partner_commission::Column::PartnerId,
+            partner_ids.iter().copied(),
+        ))
+        .filter(any_of(
+            backend,
+            partner_commission::Column::CampaignId,
+            campaign_ids.iter().copied(),
+        ))
+        .order_by_asc(partner_commission::Column::Id)
+        .all(conn)
+        .await?
+    {
+        loaded
+            .snapshots
+            .insert((row.partner_id.clone(), row.campaign_id.clone()), row);
+    }
+    let fall_through = loaded.campaigns.values().any(|c| c.rules.is_none());
+    if fall_through {
+        let group_ids: BTreeSet<&str> = loaded
+            .partners
+            .values()
+            .map(|p| p.group_id.as_str())
+            .collect();
+        for group in partner_group::Entity::find()
+            .filter(partner_group::Column::TenantId.eq(tenant_id))
+            .filter(any_of(backend, partner_group::Column::Id, group_ids))
+            .all(conn)
+            .await?
+        {
+            loaded.groups.insert(group.id.clone(), group);
+        }
+    }
+    Ok(loaded)
+}
+
+/// The totals of the batch's partners before the batch, in every currency.
+async fn load_totals(
+    conn: &impl ConnectionTrait,
+    loaded: &Loaded,
+) -> ApiResult<HashMap<(String, String), partner_total::Model>> {
+    if loaded.partners.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(partner_total::Entity::find()
+        .filter(any_of(
+            conn.get_database_backend(),
+            partner_total::Column::PartnerId,
+            loaded.partners.keys().map(String::as_str),
+        ))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| ((t.partner_id.clone(), t.currency.clone()), t))
+        .collect())
+}
+
+/// The customers the batch names, keyed by (partner id, customer externalId).
+async fn load_customers(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    loaded: &Loaded,
+    checked: &[ApiResult<Checked<'_>>],
+) -> ApiResult<HashMap<(String, String), customer::Model>> {
+    // One index probe per customer id, however many customers the partners
+    // have; a same-named customer of another partner is an extra row the map
+    // below never asks for.
+    let external_ids: BTreeSet<&str> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok()?.customer_external_id.as_deref())
+        .collect();
+    if external_ids.is_empty() || loaded.partners.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(customer::Entity::find()
+        .filter(customer::Column::TenantId.eq(tenant_id))
+        .filter(any_of(
+            conn.get_database_backend(),
+            customer::Column::ExternalId,
+            external_ids,
+        ))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| ((c.partner_id.clone(), c.external_id.clone()), c))
+        .collect())
+}
+
+enum Outcome {
+    New(Recorded),
+    Duplicate(Recorded),
+}
+
+/// Evaluates one item against the loaded rows and the history so far. State
+/// changes only once every check has passed: a rejected item leaves no trace.
+fn evaluate(
+    tenant_id: &str,
+    loaded: &Loaded,
+    state: &mut State,
+    results: &[ApiResult<Recorded>],
+    item: Checked,
+    now: DateTime<Utc>,
+) -> ApiResult<Outcome> {
+    let Checked {
+        prefix,
+        new,
+        external_id,
+        customer_external_id,
+        payload,
+    } = item;
+    let partner_id = match &new.partner {
+        PartnerRef::Id(id) => loaded.partners.contains_key(id).then_some(id),
+        PartnerRef::ExternalId(external) => loaded.partner_by_external_id.get(external),
+    };
+    let partner = partner_id
+        .and_then(|id| loaded.partners.get(id))
+        .ok_or_else(|| match &new.partner {
+            PartnerRef::Id(_) => bad(prefix, "partnerId", "no such partner"),
+            PartnerRef::ExternalId(_) => bad(prefix, "partnerExternalId", "no such partner"),
+        })?;
+
+    // Exactly once: a redelivery answers with the original result.
+    let conflict = || {
+        ApiError::Conflict("an event with this externalId was recorded with another payload".into())
+    };
+    if let Some((event, commissions)) = loaded.existing.get(&external_id) {
+        if event.payload != payload {
+            return Err(conflict());
+        }
+        return Ok(Outcome::Duplicate(Recorded {
+            event: event.clone(),
+            commissions: commissions.clone(),
+            duplicate: true,
+        }));
+    }
+    if let Some(&index) = state.recorded.get(&external_id)
+        && let Some(Ok(first)) = results.get(index)
+    {
+        if first.event.payload != payload {
+            return Err(conflict());
+        }
+        return Ok(Outcome::Duplicate(Recorded {
+            duplicate: true,
+            ..first.clone()
+        }));
+    }
+
+    if partners::PartnerStatus::of(partner)? != PartnerStatus::Active {
         return Err(bad(prefix, "partnerId", "the partner is not active"));
     }
     let campaign = match &new.campaign_id {
-        Some(id) => campaigns::find(conn, tenant_id, id)
-            .await?
+        Some(id) => loaded
+            .campaigns
+            .get(id)
             .ok_or_else(|| bad(prefix, "campaignId", "no such campaign"))?,
-        None => campaigns::default_campaign(conn, tenant_id).await?,
+        None => loaded
+            .default_campaign
+            .as_ref()
+            .ok_or_else(|| ApiError::internal("default campaign", tenant_id))?,
     };
     if campaign.status != CampaignStatus::Active.as_str() {
         return Err(bad(prefix, "campaignId", "the campaign is not active"));
@@ -209,7 +657,8 @@ async fn record_in(
     if new.kind == EventKind::Sale && customer_external_id.is_none() {
         return Err(bad(prefix, "customerExternalId", "is required for a sale"));
     }
-    if !campaign.is_default && !enrollment::is_enrolled(conn, &partner.id, &campaign.id).await? {
+    let pair = (partner.id.clone(), campaign.id.clone());
+    if !campaign.is_default && !loaded.enrolled.contains(&pair) {
         return Err(bad(
             prefix,
             "campaignId",
@@ -217,105 +666,161 @@ async fn record_in(
         ));
     }
 
-    let now = Utc::now();
-    let occurred_at = new.occurred_at.unwrap_or(now);
-    let customer = match &customer_external_id {
-        Some(external) => Some(
-            find_or_create_customer(
-                conn,
-                &partner,
-                prefix,
-                external,
-                currency,
-                new.customer_acquired_at.unwrap_or(occurred_at),
-                now,
-            )
-            .await?,
-        ),
+    // Timestamps are kept to the microsecond, as both databases store them,
+    // so this reply and any redelivery's are the same.
+    let occurred_at = new.occurred_at.unwrap_or(now).trunc_subsecs(6);
+    let customer_key = customer_external_id
+        .as_ref()
+        .map(|external| (partner.id.clone(), external.clone()));
+    let customer = match &customer_key {
+        Some(key) => match state.customers.get(key) {
+            Some(existing) if existing.currency != currency.code() => {
+                return Err(bad(
+                    prefix,
+                    "currency",
+                    format!("this customer is billed in {}", existing.currency),
+                ));
+            }
+            Some(existing) => Some(existing.clone()),
+            None => Some(customer::Model {
+                id: input::new_id(),
+                tenant_id: tenant_id.to_owned(),
+                partner_id: partner.id.clone(),
+                external_id: key.1.clone(),
+                currency: currency.code().to_owned(),
+                acquired_at: new
+                    .customer_acquired_at
+                    .map_or(occurred_at, |t| t.trunc_subsecs(6)),
+                net_minor: 0,
+                threshold_bonus_paid: false,
+                created_at: now,
+            }),
+        },
         None => None,
     };
 
-    let event = event::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        external_id: Set(external_id),
-        partner_id: Set(partner.id.clone()),
-        campaign_id: Set(campaign.id.clone()),
-        customer_id: Set(customer.as_ref().map(|c| c.id.clone())),
-        kind: Set(kind_name(new.kind).to_owned()),
-        amount_minor: Set(amount_minor),
-        currency: Set(currency.code().to_owned()),
-        occurred_at: Set(occurred_at),
-        revenue_minor: Set(revenue_minor),
-        metadata: Set(new.metadata),
-        payload: Set(payload),
-        refunded_minor: Set(0),
-        recorded_at: Set(now),
+    if !state.terms.contains_key(&pair) {
+        let snapshot = loaded.snapshots.get(&pair).cloned();
+        let group = loaded.groups.get(&partner.group_id);
+        if enrollment::needs_group(snapshot.as_ref(), campaign) && group.is_none() {
+            return Err(ApiError::internal("partner group", &partner.group_id));
+        }
+        let terms = enrollment::resolve_terms(snapshot, campaign, group)?;
+        state.terms.insert(pair.clone(), terms);
+    }
+    let terms = &state.terms[&pair];
+    let totals_key = (partner.id.clone(), currency.code().to_owned());
+    let (ltv_minor, paying) = state
+        .totals
+        .get(&totals_key)
+        .map_or((0, 0), |t| (t.ltv_minor, t.paying_customers));
+    let customer_net = customer.as_ref().map_or(0, |c| c.net_minor);
+    let charge = Charge {
+        kind: new.kind,
+        amount: currency.from_minor(amount_minor),
+        customer_month: customer
+            .as_ref()
+            .map_or(1, |c| customer_month(c.acquired_at, occurred_at)),
+        partner_ltv: currency.from_minor(Ord::max(ltv_minor, 0)),
+        paying_customers: u32::try_from(Ord::max(paying, 0)).unwrap_or(u32::MAX),
+        first_paid_customer: new.kind == EventKind::Sale
+            && paying == 0
+            && customer_net <= 0
+            && amount_minor > 0,
+        customer_had_threshold_bonus: customer.as_ref().is_some_and(|c| c.threshold_bonus_paid),
     };
-    let event = event::Entity::insert(event)
-        .exec_with_returning(conn)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                // Another delivery with this externalId (for another partner) won.
-                ApiError::Conflict(
-                    "an event with this externalId was recorded with another payload".into(),
-                )
-            } else {
-                e.into()
-            }
-        })?;
-
-    let terms = enrollment::terms_in_force(conn, &partner, &campaign).await?;
-    let charge = history(
-        conn,
-        &partner,
-        customer.as_ref(),
-        &new.kind,
-        amount_minor,
-        currency,
-        occurred_at,
-    )
-    .await?;
     let evaluation = terms.rules.evaluate(&charge, currency);
     let fee_minor = currency
         .to_minor(evaluation.fee)
         .map_err(|e| ApiError::internal("fee", e))?;
+    let breakdown = serde_json::to_value(breakdown(&terms.rules, &evaluation.breakdown))
+        .map_err(|e| ApiError::internal("breakdown", e))?;
 
-    if let Some(customer) = &customer
-        && new.kind == EventKind::Sale
-    {
-        customer::Entity::update_many()
-            .col_expr(
-                customer::Column::NetMinor,
-                Expr::col(customer::Column::NetMinor).add(amount_minor),
-            )
-            .col_expr(
-                customer::Column::ThresholdBonusPaid,
-                Expr::value(customer.threshold_bonus_paid || evaluation.threshold_bonus_paid),
-            )
-            .filter(customer::Column::Id.eq(customer.id.as_str()))
-            .exec(conn)
-            .await?;
+    // Every check has passed: carry the history forward.
+    let event = event::Model {
+        id: input::new_id(),
+        tenant_id: tenant_id.to_owned(),
+        external_id,
+        partner_id: partner.id.clone(),
+        campaign_id: campaign.id.clone(),
+        customer_id: customer.as_ref().map(|c| c.id.clone()),
+        kind: kind_name(new.kind).to_owned(),
+        amount_minor,
+        currency: currency.code().to_owned(),
+        occurred_at,
+        revenue_minor,
+        metadata: new.metadata.clone(),
+        payload,
+        refunded_minor: 0,
+        recorded_at: now,
+    };
+    if let (Some(key), Some(mut customer)) = (customer_key, customer) {
+        let totals =
+            state
+                .totals
+                .entry(totals_key.clone())
+                .or_insert_with(|| partner_total::Model {
+                    partner_id: partner.id.clone(),
+                    currency: currency.code().to_owned(),
+                    tenant_id: tenant_id.to_owned(),
+                    ltv_minor: 0,
+                    paying_customers: 0,
+                });
+        state.touched_totals.insert(totals_key);
+        if new.kind == EventKind::Sale {
+            let after = customer.net_minor + amount_minor;
+            totals.ltv_minor += amount_minor;
+            if customer.net_minor <= 0 && after > 0 {
+                totals.paying_customers += 1;
+            }
+            customer.net_minor = after;
+            customer.threshold_bonus_paid |= evaluation.threshold_bonus_paid;
+        }
+        if (!state.customers.contains_key(&key) || new.kind == EventKind::Sale)
+            && !state.touched.contains(&key)
+        {
+            state.touched.insert(key.clone());
+        }
+        state.customers.insert(key, customer);
     }
-
     let mut commissions = Vec::new();
     // An event that earns nothing leaves no commission row; the event itself
     // records that it was evaluated.
     if fee_minor != 0 {
-        let breakdown = breakdown(&terms.rules, &evaluation.breakdown);
-        commissions.push(
-            insert_commission(
-                conn, &partner, &campaign, &event, &terms, fee_minor, currency, breakdown, now,
-            )
-            .await?,
-        );
+        let accrued_at = event.occurred_at;
+        commissions.push(commission::Model {
+            id: input::new_id(),
+            tenant_id: tenant_id.to_owned(),
+            partner_id: partner.id.clone(),
+            campaign_id: campaign.id.clone(),
+            event_id: event.id.clone(),
+            snapshot_id: terms.snapshot.as_ref().map(|s| s.id.clone()),
+            kind: CommissionKind::Commission.as_str().to_owned(),
+            amount_minor: fee_minor,
+            currency: currency.code().to_owned(),
+            status: CommissionStatus::Accrued.as_str().to_owned(),
+            breakdown,
+            rules_source: terms.rules_source.as_str().to_owned(),
+            original_id: None,
+            accrued_at,
+            recorded_at: now,
+            holdback_days: terms.holdback_days,
+            mature_at: terms
+                .holdback_days
+                .map(|days| accrued_at + chrono::Duration::days(days.into())),
+            approved_at: None,
+            paid_at: None,
+            reversed_at: None,
+            reversal_reason: None,
+            reversal_note: None,
+            payout_id: None,
+        });
     }
-    Ok(Recorded {
+    Ok(Outcome::New(Recorded {
         event,
         commissions,
         duplicate: false,
-    })
+    }))
 }
 
 fn kind_name(kind: EventKind) -> &'static str {
@@ -351,28 +856,6 @@ fn breakdown(rules: &RuleSet, lines: &[crate::engine::BreakdownLine]) -> Vec<Bre
         .collect()
 }
 
-async fn find_partner(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    prefix: &str,
-    reference: &PartnerRef,
-) -> ApiResult<partner::Model> {
-    let found = match reference {
-        PartnerRef::Id(id) => partners::find(conn, tenant_id, id).await?,
-        PartnerRef::ExternalId(external) => {
-            partner::Entity::find()
-                .filter(partner::Column::TenantId.eq(tenant_id))
-                .filter(partner::Column::ExternalId.eq(external.as_str()))
-                .one(conn)
-                .await?
-        }
-    };
-    found.ok_or_else(|| match reference {
-        PartnerRef::Id(_) => bad(prefix, "partnerId", "no such partner"),
-        PartnerRef::ExternalId(_) => bad(prefix, "partnerExternalId", "no such partner"),
-    })
-}
-
 pub async fn find_event(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
@@ -382,167 +865,5 @@ pub async fn find_event(
         .filter(event::Column::TenantId.eq(tenant_id))
         .filter(event::Column::ExternalId.eq(external_id))
         .one(conn)
-        .await?)
-}
-
-/// A redelivery: the original result, or `CONFLICT` when the payload differs.
-async fn duplicate(
-    conn: &impl ConnectionTrait,
-    existing: event::Model,
-    payload: &str,
-) -> ApiResult<Recorded> {
-    if existing.payload != payload {
-        return Err(ApiError::Conflict(
-            "an event with this externalId was recorded with another payload".into(),
-        ));
-    }
-    let commissions = commission::Entity::find()
-        .filter(commission::Column::EventId.eq(existing.id.as_str()))
-        .filter(commission::Column::Kind.eq(CommissionKind::Commission.as_str()))
-        .order_by_asc(commission::Column::Id)
-        .all(conn)
-        .await?;
-    Ok(Recorded {
-        event: existing,
-        commissions,
-        duplicate: true,
-    })
-}
-
-async fn find_or_create_customer(
-    conn: &impl ConnectionTrait,
-    partner: &partner::Model,
-    prefix: &str,
-    external_id: &str,
-    currency: Currency,
-    acquired_at: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> ApiResult<customer::Model> {
-    let existing = customer::Entity::find()
-        .filter(customer::Column::TenantId.eq(partner.tenant_id.as_str()))
-        .filter(customer::Column::PartnerId.eq(partner.id.as_str()))
-        .filter(customer::Column::ExternalId.eq(external_id))
-        .one(conn)
-        .await?;
-    if let Some(customer) = existing {
-        if customer.currency != currency.code() {
-            return Err(bad(
-                prefix,
-                "currency",
-                format!("this customer is billed in {}", customer.currency),
-            ));
-        }
-        return Ok(customer);
-    }
-    let customer = customer::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(partner.tenant_id.clone()),
-        partner_id: Set(partner.id.clone()),
-        external_id: Set(external_id.to_owned()),
-        currency: Set(currency.code().to_owned()),
-        acquired_at: Set(acquired_at),
-        net_minor: Set(0),
-        threshold_bonus_paid: Set(false),
-        created_at: Set(now),
-    };
-    Ok(customer::Entity::insert(customer)
-        .exec_with_returning(conn)
-        .await?)
-}
-
-#[derive(sea_orm::FromQueryResult)]
-struct PartnerTotals {
-    ltv_minor: Option<i64>,
-    paying: Option<i64>,
-}
-
-/// The engine's inputs from the partner's history before this event, in the
-/// event's currency: LTV (net charges of all its customers), paying customers
-/// (net-positive), whether this is the first paying customer's first charge.
-async fn history(
-    conn: &impl ConnectionTrait,
-    partner: &partner::Model,
-    customer: Option<&customer::Model>,
-    kind: &EventKind,
-    amount_minor: i64,
-    currency: Currency,
-    occurred_at: DateTime<Utc>,
-) -> ApiResult<Charge> {
-    let totals = customer::Entity::find()
-        .select_only()
-        // SUM(BIGINT) is NUMERIC on PostgreSQL: cast back to BIGINT.
-        .column_as(Expr::cust("CAST(SUM(net_minor) AS BIGINT)"), "ltv_minor")
-        .column_as(
-            Expr::cust("CAST(SUM(CASE WHEN net_minor > 0 THEN 1 ELSE 0 END) AS BIGINT)"),
-            "paying",
-        )
-        .filter(customer::Column::PartnerId.eq(partner.id.as_str()))
-        .filter(customer::Column::Currency.eq(currency.code()))
-        .into_model::<PartnerTotals>()
-        .one(conn)
-        .await?;
-    let (ltv_minor, paying) = totals.map_or((0, 0), |t| {
-        (t.ltv_minor.unwrap_or(0), t.paying.unwrap_or(0))
-    });
-    let customer_net = customer.map_or(0, |c| c.net_minor);
-    Ok(Charge {
-        kind: *kind,
-        amount: currency.from_minor(amount_minor),
-        customer_month: customer.map_or(1, |c| customer_month(c.acquired_at, occurred_at)),
-        partner_ltv: currency.from_minor(Ord::max(ltv_minor, 0)),
-        paying_customers: u32::try_from(Ord::max(paying, 0)).unwrap_or(u32::MAX),
-        first_paid_customer: *kind == EventKind::Sale
-            && paying == 0
-            && customer_net <= 0
-            && amount_minor > 0,
-        customer_had_threshold_bonus: customer.is_some_and(|c| c.threshold_bonus_paid),
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_commission(
-    conn: &impl ConnectionTrait,
-    partner: &partner::Model,
-    campaign: &campaign::Model,
-    event: &event::Model,
-    terms: &Terms,
-    fee_minor: i64,
-    currency: Currency,
-    breakdown: Vec<BreakdownEntry>,
-    now: DateTime<Utc>,
-) -> ApiResult<commission::Model> {
-    let accrued_at = event.occurred_at;
-    let mature_at = terms
-        .holdback_days
-        .map(|days| accrued_at + chrono::Duration::days(days.into()));
-    let row = commission::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(partner.tenant_id.clone()),
-        partner_id: Set(partner.id.clone()),
-        campaign_id: Set(campaign.id.clone()),
-        event_id: Set(event.id.clone()),
-        snapshot_id: Set(terms.snapshot.as_ref().map(|s| s.id.clone())),
-        kind: Set(CommissionKind::Commission.as_str().to_owned()),
-        amount_minor: Set(fee_minor),
-        currency: Set(currency.code().to_owned()),
-        status: Set(CommissionStatus::Accrued.as_str().to_owned()),
-        breakdown: Set(
-            serde_json::to_value(&breakdown).map_err(|e| ApiError::internal("breakdown", e))?
-        ),
-        rules_source: Set(terms.rules_source.as_str().to_owned()),
-        original_id: Set(None),
-        accrued_at: Set(accrued_at),
-        recorded_at: Set(now),
-        holdback_days: Set(terms.holdback_days),
-        mature_at: Set(mature_at),
-        approved_at: Set(None),
-        paid_at: Set(None),
-        reversed_at: Set(None),
-        reversal_reason: Set(None),
-        reversal_note: Set(None),
-        payout_id: Set(None),
-    };
-    Ok(commission::Entity::insert(row)
-        .exec_with_returning(conn)
         .await?)
 }

@@ -11,7 +11,7 @@ use crate::engine::{Currency, clawback_minor};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
 use chrono::Utc;
-use entity::{commission, customer, event, refund};
+use entity::{commission, customer, event, partner_total, refund};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -186,12 +186,31 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
         .exec(&*txn)
         .await?;
     if let Some(customer_id) = &event.customer_id {
+        // The partner lock keeps the customer's net as read until commit.
+        let customer = customer::Entity::find_by_id(customer_id.clone())
+            .one(&*txn)
+            .await?
+            .ok_or_else(|| ApiError::internal("refunded customer", customer_id))?;
+        let after = customer.net_minor - refund_minor;
         customer::Entity::update_many()
-            .col_expr(
-                customer::Column::NetMinor,
-                Expr::col(customer::Column::NetMinor).sub(refund_minor),
-            )
+            .col_expr(customer::Column::NetMinor, Expr::value(after))
             .filter(customer::Column::Id.eq(customer_id.as_str()))
+            .exec(&*txn)
+            .await?;
+        // The partner's totals follow: its LTV drops by the refund, and a
+        // customer no longer net-positive no longer counts as paying.
+        let stopped_paying = i64::from(customer.net_minor > 0 && after <= 0);
+        partner_total::Entity::update_many()
+            .col_expr(
+                partner_total::Column::LtvMinor,
+                Expr::col(partner_total::Column::LtvMinor).sub(refund_minor),
+            )
+            .col_expr(
+                partner_total::Column::PayingCustomers,
+                Expr::col(partner_total::Column::PayingCustomers).sub(stopped_paying),
+            )
+            .filter(partner_total::Column::PartnerId.eq(customer.partner_id.as_str()))
+            .filter(partner_total::Column::Currency.eq(customer.currency.as_str()))
             .exec(&*txn)
             .await?;
     }

@@ -56,14 +56,19 @@ fn sale_input(partner: &str, external_id: &str, amount: &str) -> Value {
 on_both_databases!(
     an_event_accrues_a_commission_with_its_terms_and_holdback,
     the_engine_inputs_come_from_the_partners_stored_history,
+    a_batch_carries_history_from_item_to_item,
+    a_batch_runs_the_same_statements_for_10_events_and_for_200,
+    racing_batches_record_each_external_id_once,
     event_validations_name_the_field_and_write_nothing,
     a_batch_answers_each_item_on_its_own,
     twenty_concurrent_deliveries_accrue_one_commission,
+    concurrent_single_events_are_each_answered_for_themselves,
     commissions_move_through_approval_to_payout,
     only_the_allowed_transitions_happen,
     an_approve_and_a_reverse_racing_on_one_commission_have_one_winner,
     the_database_refuses_to_change_or_delete_a_commission,
     refunds_reverse_or_claw_back_pro_rata,
+    refunds_lower_the_history_later_events_see,
     the_maturity_job_approves_matured_commissions_once_across_instances,
     the_ledger_is_read_with_filters_and_partner_scoping,
     the_nested_ledger_read_runs_the_same_statements_for_5_and_50,
@@ -119,10 +124,12 @@ async fn an_event_accrues_a_commission_with_its_terms_and_holdback(app: TestApp)
     assert_eq!(row["snapshot"], Value::Null);
 }
 
-async fn the_engine_inputs_come_from_the_partners_stored_history(app: TestApp) {
+/// A partner whose group uses every rule type, and a sequence of its events
+/// with the fee each must earn given the ones before it.
+async fn rich_history(app: &TestApp, name: &str) -> (String, Vec<(Value, &'static str)>) {
     let group = app
         .create_group(
-            "Rich",
+            name,
             json!([
                 { "newCustomerTimeTier": { "maxMonths": 1, "percentage": 50 } },
                 { "recurring": { "percentage": 10 } },
@@ -135,42 +142,184 @@ async fn the_engine_inputs_come_from_the_partners_stored_history(app: TestApp) {
         )
         .await;
     let partner = app
-        .create_partner(json!({ "name": "Rich partner", "groupId": group }))
+        .create_partner(json!({ "name": name, "groupId": group }))
         .await;
-    let event = |id: &str, customer: &str, amount: &str, at: &str| json!({ "externalId": id, "partnerId": partner, "customerExternalId": customer, "amount": amount, "occurredAt": at });
-    let fee = |recorded: Value| {
-        recorded["commissions"][0]["amount"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    // Month 1, first paying customer, over the threshold: 300 + 20 + 100.
-    assert_eq!(
-        fee(record(&app, event("e1", "A", "600", "2026-01-10T00:00:00Z")).await),
-        "420.00"
-    );
-    // Month 3 of A: 10 %; LTV 600 < 1000; one paying customer; A had its bonus.
-    assert_eq!(
-        fee(record(&app, event("e2", "A", "600", "2026-03-15T00:00:00Z")).await),
-        "60.00"
-    );
-    // B's month 1: 50 % + 5 (LTV 1200); still one paying customer before it.
-    assert_eq!(
-        fee(record(&app, event("e3", "B", "100", "2026-03-20T00:00:00Z")).await),
-        "55.00"
-    );
-    // C: 50 + 5 + 3 (two paying customers before it).
-    assert_eq!(
-        fee(record(&app, event("e4", "C", "100", "2026-03-21T00:00:00Z")).await),
-        "58.00"
-    );
-    // A's acquisition can be given explicitly: acquired in February, charged in March is month 2.
-    let mut late = event("e5", "D", "100", "2026-03-22T00:00:00Z");
+    let event = |id: &str, customer: &str, amount: &str, at: &str| json!({ "externalId": format!("{name}-{id}"), "partnerId": partner, "customerExternalId": customer, "amount": amount, "occurredAt": at });
+    let mut late = event("e6", "D", "100", "2026-03-22T00:00:00Z");
     late["customerAcquiredAt"] = json!("2026-02-22T00:00:00Z");
-    assert_eq!(fee(record(&app, late).await), "18.00");
-    // A lead earns only the lead flat fee.
-    let lead = json!({ "externalId": "l1", "partnerId": partner, "kind": "LEAD", "amount": 0 });
-    assert_eq!(fee(record(&app, lead).await), "2.00");
+    let sequence = vec![
+        // Month 1, first paying customer, over the threshold: 300 + 20 + 100.
+        (event("e1", "A", "600", "2026-01-10T00:00:00Z"), "420.00"),
+        // Month 3 of A: 10 %; LTV 600 < 1000; one paying customer; A had its bonus.
+        (event("e2", "A", "600", "2026-03-15T00:00:00Z"), "60.00"),
+        // B's month 1: 50 % + 5 (LTV 1200); still one paying customer before it.
+        (event("e3", "B", "100", "2026-03-20T00:00:00Z"), "55.00"),
+        // C: 50 + 5 + 3 (two paying customers before it).
+        (event("e4", "C", "100", "2026-03-21T00:00:00Z"), "58.00"),
+        // C again in its month 1, over the threshold for the first time: 58 % of 500 + 20.
+        (event("e5", "C", "500", "2026-03-25T00:00:00Z"), "310.00"),
+        // Acquisition can be given explicitly: acquired in February, charged in March is month 2.
+        (late, "18.00"),
+        // A lead earns only the lead flat fee.
+        (
+            json!({ "externalId": format!("{name}-l1"), "partnerId": partner, "kind": "LEAD", "amount": 0 }),
+            "2.00",
+        ),
+    ];
+    (partner, sequence)
+}
+
+async fn the_engine_inputs_come_from_the_partners_stored_history(app: TestApp) {
+    let (_, sequence) = rich_history(&app, "One by one").await;
+    for (input, fee) in sequence {
+        let recorded = record(&app, input.clone()).await;
+        assert_eq!(recorded["commissions"][0]["amount"], fee, "{input}");
+    }
+}
+
+const RECORD_MANY: &str = "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId payload { duplicate commissions { amount } } error { code field } } }";
+
+async fn a_batch_carries_history_from_item_to_item(app: TestApp) {
+    // Two partners' sequences interleaved in one batch earn what they earn
+    // one event at a time: each item sees the items before it.
+    let (_, first) = rich_history(&app, "First").await;
+    let (_, second) = rich_history(&app, "Second").await;
+    let mut batch = Vec::new();
+    let mut expected = Vec::new();
+    for ((a, fee_a), (b, fee_b)) in first.into_iter().zip(second) {
+        for (input, fee) in [(a, fee_a), (b, fee_b)] {
+            expected.push(json!({ "externalId": input["externalId"], "payload": { "duplicate": false, "commissions": [{ "amount": fee }] }, "error": null }));
+            batch.push(input);
+        }
+    }
+    let data = app
+        .ok(
+            &app.service("events:write"),
+            RECORD_MANY,
+            json!({ "input": batch }),
+        )
+        .await;
+    assert_eq!(data["recordEvents"], Value::Array(expected));
+    // A customer billed in one currency can't be charged in another later in
+    // the same batch; the items around it are recorded.
+    let eur = create_campaign(
+        &app,
+        json!({ "name": "Euro", "currency": "EUR", "rules": [{ "recurring": { "percentage": 10 } }] }),
+    )
+    .await;
+    let partner = approved_partner(&app, "Two currencies", &eur).await;
+    let batch = json!([
+        { "externalId": "u1", "partnerId": partner, "customerExternalId": "cus", "amount": "10" },
+        { "externalId": "u2", "partnerId": partner, "customerExternalId": "cus", "amount": "10", "campaignId": eur },
+        { "externalId": "u3", "partnerId": partner, "customerExternalId": "other", "amount": "10", "campaignId": eur },
+    ]);
+    let data = app
+        .ok(
+            &app.service("events:write"),
+            RECORD_MANY,
+            json!({ "input": batch }),
+        )
+        .await;
+    assert_eq!(
+        data["recordEvents"],
+        json!([
+            { "externalId": "u1", "payload": { "duplicate": false, "commissions": [] }, "error": null },
+            { "externalId": "u2", "payload": null, "error": { "code": "BAD_USER_INPUT", "field": "input[1].currency" } },
+            { "externalId": "u3", "payload": { "duplicate": false, "commissions": [{ "amount": "1.00" }] }, "error": null },
+        ])
+    );
+}
+
+async fn a_batch_runs_the_same_statements_for_10_events_and_for_200(app: TestApp) {
+    // Set-based accrual: the statements of a batch don't grow with its size.
+    // Customers repeat within each batch, and partners are named both ways.
+    let a = partner_at(&app, "Set A", 10).await;
+    app.create_partner(json!({ "name": "Set B", "externalId": "set-b" }))
+        .await;
+    let token = app.service("events:write");
+    app.ok(&token, "{ viewer { tenantId } }", json!({})).await;
+    let batch = |n: usize, tag: &str| -> Value {
+        (0..n)
+            .map(|i| {
+                let mut item = json!({ "externalId": format!("{tag}-{i}"), "customerExternalId": format!("c-{}", i % 7), "amount": "10" });
+                if i % 2 == 0 {
+                    item["partnerId"] = json!(a);
+                } else {
+                    item["partnerExternalId"] = json!("set-b");
+                }
+                item
+            })
+            .collect()
+    };
+    let mut counts = Vec::new();
+    for (n, tag) in [(10, "ten"), (200, "many")] {
+        let before = app.statements();
+        let data = app
+            .ok(&token, RECORD_MANY, json!({ "input": batch(n, tag) }))
+            .await;
+        counts.push(app.statements() - before);
+        let items = data["recordEvents"].as_array().unwrap();
+        assert!(items.iter().all(|item| item["error"].is_null()), "{data}");
+        assert_eq!(
+            items[0]["payload"]["commissions"],
+            json!([{ "amount": "1.00" }])
+        );
+    }
+    // Read: partners, events, campaigns, snapshots, groups, totals, customers
+    // (enrollments only for campaigns other than the default). Written:
+    // customers, totals, events, commissions.
+    assert_eq!(counts, [11, 11]);
+    let data = app
+        .ok(&app.admin(), "{ commissions { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["commissions"]["totalCount"], 105);
+}
+
+async fn racing_batches_record_each_external_id_once(app: TestApp) {
+    // Two partners' batches share half their externalIds and run at once:
+    // whichever commits first owns the shared ids, the other gets CONFLICT
+    // for exactly those and still records its own.
+    let a = partner_at(&app, "Racer A", 10).await;
+    let b = partner_at(&app, "Racer B", 10).await;
+    let batch = |partner: &str, own: &str| {
+        let shared = (0..20).map(|i| sale_input(partner, &format!("shared-{i}"), "10"));
+        let own = (0..20).map(|i| sale_input(partner, &format!("{own}-{i}"), "10"));
+        Value::Array(shared.chain(own).collect())
+    };
+    let token = app.service("events:write");
+    let replies = join_all([
+        app.post(
+            Some(&token),
+            RECORD_MANY,
+            json!({ "input": batch(&a, "a") }),
+        ),
+        app.post(
+            Some(&token),
+            RECORD_MANY,
+            json!({ "input": batch(&b, "b") }),
+        ),
+    ])
+    .await;
+    fn outcome(reply: &(u16, Value)) -> Vec<&str> {
+        assert_eq!(reply.0, 200, "{}", reply.1);
+        reply.1["data"]["recordEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["error"]["code"].as_str().unwrap_or("OK"))
+            .collect()
+    }
+    let (first, second) = (outcome(&replies[0]), outcome(&replies[1]));
+    let all_ok = vec!["OK"; 40];
+    let loser: Vec<&str> = [vec!["CONFLICT"; 20], vec!["OK"; 20]].concat();
+    assert!(
+        (first == all_ok && second == loser) || (first == loser && second == all_ok),
+        "{first:?} {second:?}"
+    );
+    let data = app
+        .ok(&app.admin(), "{ commissions { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["commissions"]["totalCount"], 60);
 }
 
 async fn event_validations_name_the_field_and_write_nothing(app: TestApp) {
@@ -262,7 +411,7 @@ async fn a_batch_answers_each_item_on_its_own(app: TestApp) {
     let data = app
         .ok(
             &app.service("events:write"),
-            "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId payload { duplicate commissions { amount } } error { code field } } }",
+            RECORD_MANY,
             json!({ "input": batch }),
         )
         .await;
@@ -340,6 +489,52 @@ async fn twenty_concurrent_deliveries_accrue_one_commission(app: TestApp) {
         data["commissions"],
         json!({ "totalCount": 1, "nodes": [{ "amount": "12.35" }] })
     );
+}
+
+async fn concurrent_single_events_are_each_answered_for_themselves(app: TestApp) {
+    // Calls that arrive together are accrued together; each still gets its
+    // own result, and a bad one fails alone.
+    let mut partners = Vec::new();
+    for i in 0..4 {
+        partners.push(partner_at(&app, &format!("Crowd {i}"), 10).await);
+    }
+    let token = app.service("events:write");
+    let inputs: Vec<Value> = (0..40)
+        .map(|i| {
+            let amount = if i % 5 == 4 {
+                "-1".to_owned()
+            } else {
+                format!("{}", 10 + i)
+            };
+            json!({ "input": sale_input(&partners[i % 4], &format!("crowd-{i}"), &amount) })
+        })
+        .collect();
+    let replies = join_all(
+        inputs
+            .iter()
+            .map(|input| app.post(Some(&token), RECORD, input.clone())),
+    )
+    .await;
+    for (i, (status, body)) in replies.iter().enumerate() {
+        assert_eq!(*status, 200);
+        if i % 5 == 4 {
+            assert_eq!(
+                (code(&body["errors"][0]), field(&body["errors"][0])),
+                ("BAD_USER_INPUT", "input.amount"),
+                "{body}"
+            );
+        } else {
+            let payload = &body["data"]["recordEvent"];
+            assert_eq!(payload["event"]["externalId"], format!("crowd-{i}"));
+            assert_eq!(payload["event"]["amount"], format!("{}.00", 10 + i));
+            let fee = format!("{}.{}0", (10 + i) / 10, (10 + i) % 10);
+            assert_eq!(payload["commissions"][0]["amount"], fee, "{body}");
+        }
+    }
+    let data = app
+        .ok(&app.admin(), "{ commissions { totalCount } }", json!({}))
+        .await;
+    assert_eq!(data["commissions"]["totalCount"], 32);
 }
 
 async fn commissions_move_through_approval_to_payout(app: TestApp) {
@@ -575,6 +770,53 @@ async fn the_database_refuses_to_change_or_delete_a_commission(app: TestApp) {
         (Some("10.00"), Some("APPROVED"))
     );
     assert_eq!(row["history"].as_array().unwrap().len(), 1);
+}
+
+async fn refunds_lower_the_history_later_events_see(app: TestApp) {
+    // LTV and paying customers net refunds: a customer refunded in full no
+    // longer counts as paying; one refunded in part still does.
+    let group = app
+        .create_group(
+            "Netted",
+            json!([
+                { "recurring": { "percentage": 10 } },
+                { "partnerLtvUpgrade": { "minLtvTotal": 150, "upgradePercentage": 3 } },
+                { "qualifiedCustomersUpgrade": { "minCustomers": 3, "upgradePercentage": 5 } },
+            ]),
+        )
+        .await;
+    let partner = app
+        .create_partner(json!({ "name": "Netted", "groupId": group }))
+        .await;
+    let fee = |id: &'static str| {
+        let app = &app;
+        let input = json!({ "externalId": id, "partnerId": partner, "customerExternalId": format!("c-{id}"), "amount": "100" });
+        async move { record(app, input).await["commissions"][0]["amount"].clone() }
+    };
+    let refund = |id: &'static str, amount: &'static str| {
+        let app = &app;
+        async move {
+            app.ok(
+                &app.service("events:write"),
+                "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { event { refundedAmount } } }",
+                json!({ "input": { "eventExternalId": id, "amount": amount } }),
+            )
+            .await;
+        }
+    };
+    assert_eq!(fee("e1").await, "10.00");
+    assert_eq!(fee("e2").await, "10.00");
+    // LTV 200 before it: + 3.
+    assert_eq!(fee("e3").await, "13.00");
+    // Three paying customers before it: + 5.
+    assert_eq!(fee("e4").await, "18.00");
+    refund("e1", "100").await;
+    refund("e2", "100").await;
+    // Two paying customers are left (LTV 200): no + 5.
+    assert_eq!(fee("e5").await, "13.00");
+    refund("e3", "60").await;
+    // The customer of e3 still pays 40: three paying, LTV 240.
+    assert_eq!(fee("e6").await, "18.00");
 }
 
 async fn refunds_reverse_or_claw_back_pro_rata(app: TestApp) {
