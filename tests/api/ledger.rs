@@ -5,9 +5,10 @@ use crate::campaigns::{approved_partner, create_campaign};
 use crate::helpers::{TestApp, code, field};
 use crate::on_both_databases;
 use async_graphql::futures_util::future::join_all;
+use migration::{Migrator, MigratorTrait};
 use revshare::db::Db;
 use revshare::ledger::maturity;
-use sea_orm::ConnectionTrait;
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { duplicate event { id externalId amount } commissions { id amount status } } }";
@@ -69,6 +70,7 @@ on_both_databases!(
     the_database_refuses_to_change_or_delete_a_commission,
     refunds_reverse_or_claw_back_pro_rata,
     refunds_lower_the_history_later_events_see,
+    partner_totals_are_the_sums_of_their_customers,
     the_maturity_job_approves_matured_commissions_once_across_instances,
     the_ledger_is_read_with_filters_and_partner_scoping,
     the_nested_ledger_read_runs_the_same_statements_for_5_and_50,
@@ -817,6 +819,69 @@ async fn refunds_lower_the_history_later_events_see(app: TestApp) {
     refund("e3", "60").await;
     // The customer of e3 still pays 40: three paying, LTV 240.
     assert_eq!(fee("e6").await, "18.00");
+}
+
+/// Each partner's stored totals, and the same figures summed from its customers.
+async fn totals_and_sums(db: &Db) -> (Vec<Value>, Vec<Value>) {
+    let rows = |sql: &'static str| async move {
+        db.conn()
+            .query_all_raw(Statement::from_string(db.backend(), sql))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| {
+                json!([
+                    row.try_get::<String>("", "partner_id").unwrap(),
+                    row.try_get::<String>("", "currency").unwrap(),
+                    row.try_get::<i64>("", "ltv").unwrap(),
+                    row.try_get::<i64>("", "paying").unwrap(),
+                ])
+            })
+            .collect::<Vec<_>>()
+    };
+    (
+        rows("SELECT partner_id, currency, ltv_minor AS ltv, paying_customers AS paying FROM partner_totals ORDER BY partner_id, currency").await,
+        rows("SELECT partner_id, currency, CAST(SUM(net_minor) AS BIGINT) AS ltv, \
+              CAST(SUM(CASE WHEN net_minor > 0 THEN 1 ELSE 0 END) AS BIGINT) AS paying \
+              FROM customers GROUP BY partner_id, currency ORDER BY partner_id, currency").await,
+    )
+}
+
+async fn partner_totals_are_the_sums_of_their_customers(app: TestApp) {
+    // Kept by accrual (single events and batches) and refunds alike, and
+    // rebuilt by the migration that introduced them from customers alone.
+    let a = partner_at(&app, "Totals A", 10).await;
+    let b = partner_at(&app, "Totals B", 10).await;
+    for (i, amount) in ["10", "20", "30"].iter().enumerate() {
+        record(&app, json!({ "externalId": format!("t{i}"), "partnerId": a, "customerExternalId": format!("c{i}"), "amount": amount })).await;
+    }
+    let batch: Vec<Value> = (0..6)
+        .map(|i| json!({ "externalId": format!("tb{i}"), "partnerId": if i % 2 == 0 { &a } else { &b }, "customerExternalId": format!("c{}", i % 3), "amount": "5" }))
+        .collect();
+    app.ok(
+        &app.service("events:write"),
+        RECORD_MANY,
+        json!({ "input": batch }),
+    )
+    .await;
+    // A part of one of A's customers, and all of one of B's.
+    for (event, amount) in [("t0", "5"), ("tb1", "5")] {
+        app.ok(
+            &app.service("events:write"),
+            "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { event { id } } }",
+            json!({ "input": { "eventExternalId": event, "amount": amount } }),
+        )
+        .await;
+    }
+    let (totals, sums) = totals_and_sums(&app.db).await;
+    let mut expected = vec![json!([a, "USD", 7000, 3]), json!([b, "USD", 1000, 2])];
+    expected.sort_by_key(|row| row[0].as_str().unwrap().to_owned());
+    assert_eq!(totals, expected);
+    assert_eq!(sums, totals);
+
+    Migrator::down(app.db.conn(), Some(1)).await.unwrap();
+    Migrator::up(app.db.conn(), None).await.unwrap();
+    assert_eq!(totals_and_sums(&app.db).await.0, expected);
 }
 
 async fn refunds_reverse_or_claw_back_pro_rata(app: TestApp) {
