@@ -7,13 +7,10 @@
 //! ordinary transactions and services take row locks where an invariant spans
 //! rows. A write transaction rolls back when dropped without `commit`.
 
-use sea_orm::sea_query::extension::postgres::PgFunc;
-use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, ExprTrait, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,7 +67,7 @@ impl Db {
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options
-            .max_connections(Ord::max(max_connections, 1))
+            .max_connections(max_connections.max(1))
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(30))
             .sqlx_logging(false);
@@ -137,25 +134,4 @@ fn create_sqlite_parent_dir(url: &str) -> Result<(), DbErr> {
             .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
     }
     Ok(())
-}
-
-/// `column IN (values)` with SQL text that does not depend on how many
-/// values there are. On PostgreSQL it is `column = ANY($1)` with one array
-/// parameter, so the server parses and plans the statement once rather than
-/// once per list length (planning a fresh IN list cost more than running it);
-/// SQLite prepares in-process and gets a plain `IN` list.
-pub fn any_of<C, V>(
-    backend: DbBackend,
-    column: C,
-    values: impl IntoIterator<Item = V>,
-) -> SimpleExpr
-where
-    C: ColumnTrait,
-    V: Into<String>,
-{
-    let values: Vec<String> = values.into_iter().map(Into::into).collect();
-    match backend {
-        DbBackend::Postgres => Expr::col(column.as_column_ref()).eq(PgFunc::any(Expr::val(values))),
-        _ => column.is_in(values),
-    }
 }

@@ -21,7 +21,7 @@
 use super::{BreakdownEntry, CommissionKind, CommissionStatus};
 use crate::campaigns::enrollment::{self, Terms};
 use crate::campaigns::{self, CampaignStatus};
-use crate::db::{Db, any_of};
+use crate::db::Db;
 use crate::directory::partners::{self, PartnerStatus};
 use crate::engine::{Charge, Currency, EventKind, RuleSet, RuleType, customer_month};
 use crate::error::{ApiError, ApiResult, is_unique_violation};
@@ -361,7 +361,6 @@ async fn load(
 ) -> ApiResult<Loaded> {
     let valid: Vec<&Checked> = checked.iter().filter_map(|c| c.as_ref().ok()).collect();
     let mut loaded = Loaded::default();
-    let backend = conn.get_database_backend();
     if valid.is_empty() {
         return Ok(loaded);
     }
@@ -380,8 +379,8 @@ async fn load(
         .filter(partner::Column::TenantId.eq(tenant_id))
         .filter(
             Condition::any()
-                .add(any_of(backend, partner::Column::Id, ids))
-                .add(any_of(backend, partner::Column::ExternalId, external_ids)),
+                .add(partner::Column::Id.is_in(ids))
+                .add(partner::Column::ExternalId.is_in(external_ids)),
         )
         .order_by_asc(partner::Column::Id)
         .lock_exclusive()
@@ -402,17 +401,13 @@ async fn load(
     let external_ids: BTreeSet<&str> = valid.iter().map(|c| c.external_id.as_str()).collect();
     let existing = event::Entity::find()
         .filter(event::Column::TenantId.eq(tenant_id))
-        .filter(any_of(backend, event::Column::ExternalId, external_ids))
+        .filter(event::Column::ExternalId.is_in(external_ids))
         .all(conn)
         .await?;
     if !existing.is_empty() {
         let mut earned: HashMap<String, Vec<commission::Model>> = HashMap::new();
         for row in commission::Entity::find()
-            .filter(any_of(
-                backend,
-                commission::Column::EventId,
-                existing.iter().map(|e| e.id.as_str()),
-            ))
+            .filter(commission::Column::EventId.is_in(existing.iter().map(|e| e.id.as_str())))
             .filter(commission::Column::Kind.eq(CommissionKind::Commission.as_str()))
             .order_by_asc(commission::Column::Id)
             .all(conn)
@@ -437,7 +432,7 @@ async fn load(
         .filter(
             Condition::any()
                 .add(campaign::Column::IsDefault.eq(true))
-                .add(any_of(backend, campaign::Column::Id, campaign_ids)),
+                .add(campaign::Column::Id.is_in(campaign_ids)),
         )
         .all(conn)
         .await?
@@ -454,16 +449,8 @@ async fn load(
     // only for the others.
     if loaded.campaigns.values().any(|c| !c.is_default) {
         for row in enrollment_row::Entity::find()
-            .filter(any_of(
-                backend,
-                enrollment_row::Column::PartnerId,
-                partner_ids.iter().copied(),
-            ))
-            .filter(any_of(
-                backend,
-                enrollment_row::Column::CampaignId,
-                campaign_ids.iter().copied(),
-            ))
+            .filter(enrollment_row::Column::PartnerId.is_in(partner_ids.iter().copied()))
+            .filter(enrollment_row::Column::CampaignId.is_in(campaign_ids.iter().copied()))
             .all(conn)
             .await?
         {
@@ -472,16 +459,8 @@ async fn load(
     }
     // Oldest first: the newest row of each pair is the one left in the map.
     for row in partner_commission::Entity::find()
-        .filter(any_of(
-            backend,
-            partner_commission::Column::PartnerId,
-            partner_ids.iter().copied(),
-        ))
-        .filter(any_of(
-            backend,
-            partner_commission::Column::CampaignId,
-            campaign_ids.iter().copied(),
-        ))
+        .filter(partner_commission::Column::PartnerId.is_in(partner_ids.iter().copied()))
+        .filter(partner_commission::Column::CampaignId.is_in(campaign_ids.iter().copied()))
         .order_by_asc(partner_commission::Column::Id)
         .all(conn)
         .await?
@@ -499,7 +478,7 @@ async fn load(
             .collect();
         for group in partner_group::Entity::find()
             .filter(partner_group::Column::TenantId.eq(tenant_id))
-            .filter(any_of(backend, partner_group::Column::Id, group_ids))
+            .filter(partner_group::Column::Id.is_in(group_ids))
             .all(conn)
             .await?
         {
@@ -518,11 +497,7 @@ async fn load_totals(
         return Ok(HashMap::new());
     }
     Ok(partner_total::Entity::find()
-        .filter(any_of(
-            conn.get_database_backend(),
-            partner_total::Column::PartnerId,
-            loaded.partners.keys().map(String::as_str),
-        ))
+        .filter(partner_total::Column::PartnerId.is_in(loaded.partners.keys().map(String::as_str)))
         .all(conn)
         .await?
         .into_iter()
@@ -549,11 +524,7 @@ async fn load_customers(
     }
     Ok(customer::Entity::find()
         .filter(customer::Column::TenantId.eq(tenant_id))
-        .filter(any_of(
-            conn.get_database_backend(),
-            customer::Column::ExternalId,
-            external_ids,
-        ))
+        .filter(customer::Column::ExternalId.is_in(external_ids))
         .all(conn)
         .await?
         .into_iter()
