@@ -188,6 +188,15 @@ async fn the_engine_inputs_come_from_the_partners_stored_history(app: TestApp) {
 
 const RECORD_MANY: &str = "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId payload { duplicate commissions { amount } } error { code field } } }";
 
+async fn record_many(app: &TestApp, batch: Value) -> Value {
+    app.ok(
+        &app.service("events:write"),
+        RECORD_MANY,
+        json!({ "input": batch }),
+    )
+    .await
+}
+
 async fn a_batch_carries_history_from_item_to_item(app: TestApp) {
     // Two partners' sequences interleaved in one batch earn what they earn
     // one event at a time: each item sees the items before it.
@@ -201,13 +210,7 @@ async fn a_batch_carries_history_from_item_to_item(app: TestApp) {
             batch.push(input);
         }
     }
-    let data = app
-        .ok(
-            &app.service("events:write"),
-            RECORD_MANY,
-            json!({ "input": batch }),
-        )
-        .await;
+    let data = record_many(&app, Value::Array(batch)).await;
     assert_eq!(data["recordEvents"], Value::Array(expected));
     // A customer billed in one currency can't be charged in another later in
     // the same batch; the items around it are recorded.
@@ -222,13 +225,7 @@ async fn a_batch_carries_history_from_item_to_item(app: TestApp) {
         { "externalId": "u2", "partnerId": partner, "customerExternalId": "cus", "amount": "10", "campaignId": eur },
         { "externalId": "u3", "partnerId": partner, "customerExternalId": "other", "amount": "10", "campaignId": eur },
     ]);
-    let data = app
-        .ok(
-            &app.service("events:write"),
-            RECORD_MANY,
-            json!({ "input": batch }),
-        )
-        .await;
+    let data = record_many(&app, batch).await;
     assert_eq!(
         data["recordEvents"],
         json!([
@@ -408,13 +405,7 @@ async fn a_batch_answers_each_item_on_its_own(app: TestApp) {
         sale_input(&partner, "b1", "10"),
         sale_input(&partner, "b1", "11"),
     ]);
-    let data = app
-        .ok(
-            &app.service("events:write"),
-            RECORD_MANY,
-            json!({ "input": batch }),
-        )
-        .await;
+    let data = record_many(&app, batch).await;
     assert_eq!(
         data["recordEvents"],
         json!([
@@ -850,12 +841,7 @@ async fn partner_totals_are_the_sums_of_their_customers(app: TestApp) {
     let batch: Vec<Value> = (0..6)
         .map(|i| json!({ "externalId": format!("tb{i}"), "partnerId": if i % 2 == 0 { &a } else { &b }, "customerExternalId": format!("c{}", i % 3), "amount": "5" }))
         .collect();
-    app.ok(
-        &app.service("events:write"),
-        RECORD_MANY,
-        json!({ "input": batch }),
-    )
-    .await;
+    record_many(&app, Value::Array(batch)).await;
     // A part of one of A's customers, and all of one of B's.
     for (event, amount) in [("t0", "5"), ("tb1", "5")] {
         app.ok(
