@@ -5,7 +5,8 @@
 //! backfill sums the customers recorded before this migration.
 //!
 //! Also an index to find a batch's customers by their `externalId`s in one
-//! probe each, however many customers their partners have.
+//! probe each, however many customers their partners have; the index by
+//! (partner, currency) served only the sum the totals replace, and goes.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -28,7 +29,9 @@ enum Partners {
 enum Customers {
     Table,
     TenantId,
+    PartnerId,
     ExternalId,
+    Currency,
 }
 
 #[derive(DeriveIden)]
@@ -91,10 +94,28 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("ix_customers_partner")
+                    .table(Customers::Table)
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_customers_partner")
+                    .table(Customers::Table)
+                    .col(Customers::PartnerId)
+                    .col(Customers::Currency)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_index(
                 Index::drop()

@@ -463,7 +463,9 @@ pub fn resolve_terms(
         (Some(rules), _) => (rules, TermsSource::Snapshot),
         (None, Some(rules)) => (rules, TermsSource::Campaign),
         (None, None) => {
-            let group = group.ok_or_else(|| ApiError::internal("partner group", &campaign.id))?;
+            let group = group.ok_or_else(|| {
+                ApiError::internal("partner group for terms of campaign", &campaign.id)
+            })?;
             (groups::rules_of(group)?, TermsSource::Group)
         }
     };

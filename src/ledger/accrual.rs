@@ -469,21 +469,20 @@ async fn load(
             .snapshots
             .insert((row.partner_id.clone(), row.campaign_id.clone()), row);
     }
-    let fall_through = loaded.campaigns.values().any(|c| c.rules.is_none());
-    if fall_through {
-        let group_ids: BTreeSet<&str> = loaded
-            .partners
-            .values()
-            .map(|p| p.group_id.as_str())
-            .collect();
-        for group in partner_group::Entity::find()
-            .filter(partner_group::Column::TenantId.eq(tenant_id))
-            .filter(partner_group::Column::Id.is_in(group_ids))
-            .all(conn)
-            .await?
-        {
-            loaded.groups.insert(group.id.clone(), group);
-        }
+    // Always read: the default campaign has no rules of its own, so its
+    // terms fall through to the group unless a snapshot sets them.
+    let group_ids: BTreeSet<&str> = loaded
+        .partners
+        .values()
+        .map(|p| p.group_id.as_str())
+        .collect();
+    for group in partner_group::Entity::find()
+        .filter(partner_group::Column::TenantId.eq(tenant_id))
+        .filter(partner_group::Column::Id.is_in(group_ids))
+        .all(conn)
+        .await?
+    {
+        loaded.groups.insert(group.id.clone(), group);
     }
     Ok(loaded)
 }
@@ -673,9 +672,6 @@ fn evaluate(
     if !state.terms.contains_key(&pair) {
         let snapshot = loaded.snapshots.get(&pair).cloned();
         let group = loaded.groups.get(&partner.group_id);
-        if enrollment::needs_group(snapshot.as_ref(), campaign) && group.is_none() {
-            return Err(ApiError::internal("partner group", &partner.group_id));
-        }
         let terms = enrollment::resolve_terms(snapshot, campaign, group)?;
         state.terms.insert(pair.clone(), terms);
     }
@@ -747,9 +743,7 @@ fn evaluate(
             customer.net_minor = after;
             customer.threshold_bonus_paid |= evaluation.threshold_bonus_paid;
         }
-        if (!state.customers.contains_key(&key) || new.kind == EventKind::Sale)
-            && !state.touched.contains(&key)
-        {
+        if !state.customers.contains_key(&key) || new.kind == EventKind::Sale {
             state.touched.insert(key.clone());
         }
         state.customers.insert(key, customer);
