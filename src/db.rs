@@ -70,6 +70,10 @@ impl Db {
             .max_connections(max_connections.max(1))
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(30))
+            // A connection is pinged before use only after it sat idle (when a
+            // server, proxy or firewall may have dropped it); pinging at every
+            // checkout cost a round trip per query and per transaction.
+            .test_before_acquire_if_idle_for(Duration::from_secs(10))
             .sqlx_logging(false);
         if sqlite {
             options.map_sqlx_sqlite_opts(|opts| {
