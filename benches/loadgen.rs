@@ -2,7 +2,8 @@
 //! `concurrency` workers send one request body for `seconds`, each waiting for
 //! its reply before sending again. Prints requests per second and latency
 //! percentiles. Every `{{seq}}` in the body is replaced by a value unique to
-//! the request (for idempotency keys), every `{{worker}}` by the worker's
+//! the request and to the run (for idempotency keys: a second run against the
+//! same database must not measure redeliveries), every `{{worker}}` by the worker's
 //! number (to spread requests over partners). Only loopback targets make sense here;
 //! the run is bounded by its duration.
 //!
@@ -27,9 +28,13 @@ async fn main() {
         .pool_max_idle_per_host(concurrency)
         .build()
         .unwrap();
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis();
     // Warm-up: one request, which must succeed without GraphQL errors.
     let warm_up = body
-        .replace("{{seq}}", "warm-up")
+        .replace("{{seq}}", &format!("{run}-warm-up"))
         .replace("{{worker}}", "0");
     let reply = send(&client, &url, &token, &warm_up)
         .await
@@ -51,7 +56,7 @@ async fn main() {
                 let mut sequence = 0u64;
                 while Instant::now() < deadline {
                     sequence += 1;
-                    let request = body.replace("{{seq}}", &format!("{worker}-{sequence}"));
+                    let request = body.replace("{{seq}}", &format!("{run}-{worker}-{sequence}"));
                     let sent = Instant::now();
                     match send(&client, &url, &token, &request).await {
                         Ok(reply) if !reply.contains("\"errors\"") => {
