@@ -67,9 +67,10 @@ pub fn schema(db: Option<Db>) -> AppSchema {
     builder.finish()
 }
 
-/// Workers accruing queued `recordEvent` calls on PostgreSQL: while one
-/// waits on the database, the other builds its batch. Measured with 16
-/// concurrent callers (docs/BENCHMARKS.md): 2 beat 1 and 4.
+/// Workers accruing queued `recordEvent` calls on PostgreSQL, each for its
+/// own share of the partners, so their transactions run side by side (one
+/// per core here). Measured with 16 concurrent callers (docs/BENCHMARKS.md):
+/// 2 beat 1, 3 and 4.
 const INGEST_WORKERS: usize = 2;
 
 /// The SDL that `revshare schema` prints and `schema.graphql` holds.

@@ -1,15 +1,19 @@
 //! Group accrual of single events (`recordEvent`).
 //!
 //! Calls that arrive while others are being written are accrued together.
-//! Each call queues its event and waits for its own answer; a few workers
-//! each take whatever is queued (up to [`MAX_BATCH`]), accrue it as one batch
-//! with [`accrual::record_batch`] (one transaction, a fixed number of
-//! statements) and answer every caller. There is no timer: a worker never
-//! waits for more events, it takes what is there (waiting up to 1 ms for a
-//! batch as large as the last one was measured and made no difference). Under
-//! light load a batch is one event; under load batches grow with the queue,
-//! and the database sees a handful of statements per batch instead of a dozen
-//! per event.
+//! Each call queues its event and waits for its own answer. Each worker owns
+//! a queue, and an event goes to the queue its partner reference hashes to,
+//! so two workers' batches lock different partners and run side by side
+//! instead of waiting on each other's row locks (with one shared queue, the
+//! second worker mostly took a one-event batch and then waited for the
+//! first's partner locks). A worker takes whatever its queue holds (up to
+//! [`MAX_BATCH`]), accrues it as one batch with [`accrual::record_batch`]
+//! (one transaction, a fixed number of statements) and answers every caller.
+//! There is no timer: a worker never waits for more events, it takes what is
+//! there (waiting up to 1 ms for a batch as large as the last one was
+//! measured and made no difference). Under light load a batch is one event;
+//! under load batches grow with the queue, and the database sees a handful of
+//! statements per batch instead of a dozen per event.
 //!
 //! Each caller still gets its own result. A bad event is rejected alone,
 //! before anything is written; should a batch's write fail, `record_batch`
@@ -17,11 +21,11 @@
 //! caller that goes away does not cancel its event: it is recorded, and a
 //! redelivery gets the original result.
 
-use super::accrual::{self, Item, MAX_BATCH, Recorded};
+use super::accrual::{self, Item, MAX_BATCH, PartnerRef, Recorded};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use std::sync::Arc;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 struct Job {
     tenant_id: String,
@@ -29,23 +33,25 @@ struct Job {
     reply: oneshot::Sender<ApiResult<Recorded>>,
 }
 
-/// The queue in front of the workers; cheap to clone.
+/// The queues in front of the workers, one per worker; cheap to clone.
 #[derive(Clone)]
 pub struct Ingest {
-    queue: mpsc::Sender<Job>,
+    queues: Arc<[mpsc::Sender<Job>]>,
 }
 
 impl Ingest {
     /// Starts `workers` workers on the current Tokio runtime. They stop when
     /// the last `Ingest` is dropped.
     pub fn start(db: Db, workers: usize) -> Ingest {
-        // Bounded: when the database falls behind, callers wait here.
-        let (queue, jobs) = mpsc::channel(4 * MAX_BATCH);
-        let jobs = Arc::new(Mutex::new(jobs));
-        for _ in 0..workers.max(1) {
-            tokio::spawn(work(db.clone(), jobs.clone()));
-        }
-        Ingest { queue }
+        let queues = (0..workers.max(1))
+            .map(|_| {
+                // Bounded: when the database falls behind, callers wait here.
+                let (queue, jobs) = mpsc::channel(MAX_BATCH);
+                tokio::spawn(work(db.clone(), jobs));
+                queue
+            })
+            .collect();
+        Ingest { queues }
     }
 
     /// Records one event with whatever else is queued, and answers for it alone.
@@ -56,7 +62,7 @@ impl Ingest {
             item,
             reply,
         };
-        self.queue
+        self.queues[self.worker_for(tenant_id, &job.item)]
             .send(job)
             .await
             .map_err(|_| ApiError::internal("ingest", "the workers have stopped"))?;
@@ -64,25 +70,30 @@ impl Ingest {
             .await
             .map_err(|_| ApiError::internal("ingest", "a worker dropped an event"))?
     }
+
+    /// The worker for an event: always the same one for the same partner
+    /// reference, so two workers' batches lock different partners and run
+    /// side by side instead of queueing on each other's row locks. (A partner
+    /// named by id in one call and by externalId in another may land on both;
+    /// its lock still orders them.)
+    fn worker_for(&self, tenant_id: &str, item: &Item) -> usize {
+        worker_for(tenant_id, &item.event.partner, self.queues.len())
+    }
 }
 
-async fn work(db: Db, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
+async fn work(db: Db, mut jobs: mpsc::Receiver<Job>) {
     loop {
-        let batch = {
-            // One worker at a time takes from the queue, and takes all of it.
-            let mut jobs = jobs.lock().await;
-            let Some(first) = jobs.recv().await else {
-                return;
-            };
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match jobs.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            batch
+        // Everything queued, up to a batch.
+        let Some(first) = jobs.recv().await else {
+            return;
         };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
         let started = std::time::Instant::now();
         let size = batch.len();
         for (tenant_id, jobs) in by_tenant(batch) {
@@ -110,6 +121,20 @@ async fn work(db: Db, jobs: Arc<Mutex<mpsc::Receiver<Job>>>) {
     }
 }
 
+/// The worker of a partner reference among `workers`. FNV-1a over the tenant
+/// and the reference: stable and cheap, and the spread only needs to be even.
+fn worker_for(tenant_id: &str, partner: &PartnerRef, workers: usize) -> usize {
+    let key = match partner {
+        PartnerRef::Id(id) => id,
+        PartnerRef::ExternalId(id) => id,
+    };
+    let bytes = tenant_id.bytes().chain([0]).chain(key.bytes());
+    let hash = bytes.fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (hash % workers.max(1) as u64) as usize
+}
+
 /// Jobs grouped by tenant, in order of arrival within each tenant.
 fn by_tenant(batch: Vec<Job>) -> Vec<(String, Vec<Job>)> {
     let mut groups: Vec<(String, Vec<Job>)> = Vec::new();
@@ -123,4 +148,23 @@ fn by_tenant(batch: Vec<Job>) -> Vec<(String, Vec<Job>)> {
         }
     }
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partner_always_has_the_same_worker_and_partners_spread() {
+        let mut per_worker = [0usize; 2];
+        for i in 0..1000 {
+            let partner = PartnerRef::ExternalId(format!("p-{i}"));
+            let worker = worker_for("acme", &partner, 2);
+            assert_eq!(worker, worker_for("acme", &partner, 2));
+            per_worker[worker] += 1;
+        }
+        assert!(per_worker.iter().all(|&n| n > 400), "{per_worker:?}");
+        let id = PartnerRef::Id("01J0000000000000000000000".into());
+        assert_eq!(worker_for("acme", &id, 1), 0);
+    }
 }
