@@ -7,15 +7,29 @@ use crate::graphql;
 use crate::http::{AppState, router};
 use axum::Router;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::DbErr;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use std::future::Future;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
-/// Applies every pending migration.
+/// Applies every pending migration, all in one transaction: a failure
+/// leaves the schema as it was, and replicas started together migrate one
+/// after the other (the second finds nothing pending). PostgreSQL orders them
+/// with a transaction-scoped advisory lock; SQLite's IMMEDIATE write
+/// transaction holds the database's write lock across processes.
 pub async fn migrate(db: &Db) -> Result<(), DbErr> {
-    Migrator::up(db.conn(), None).await
+    let txn = db.write().await?;
+    if db.backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            .await?;
+    }
+    Migrator::up(&*txn, None).await?;
+    txn.commit().await
 }
+
+/// The advisory lock key of migrations: "revshare" in ASCII, so that other
+/// applications sharing the server are unlikely to pick it.
+const MIGRATION_LOCK: i64 = 0x7265_7673_6861_7265;
 
 /// The HTTP application over a migrated database.
 pub fn build(db: Db, keys: Keys, graphiql_token: Option<&str>, loader_delay: Duration) -> Router {

@@ -3,6 +3,8 @@
 
 use crate::helpers::{Backend, TestApp, code, field};
 use crate::on_both_databases;
+use migration::{Migrator, MigratorTrait};
+use revshare::db::Db;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
@@ -13,6 +15,7 @@ on_both_databases!(
     paging_backwards_with_before_visits_every_row_once,
     out_of_range_page_sizes_are_bad_user_input,
     readyz_reports_the_database,
+    replicas_starting_together_migrate_once,
 );
 
 async fn a_database_failure_reaches_the_client_as_internal_without_its_text(app: TestApp) {
@@ -287,4 +290,38 @@ fn schema_graphql_is_what_revshare_schema_prints() {
         checked_in == generated,
         "schema.graphql is stale: run `cargo run -- schema > schema.graphql`"
     );
+}
+
+/// Replicas started together on an empty database: each runs the migrations
+/// at start, one after the other, and every migration is applied once.
+async fn replicas_starting_together_migrate_once(app: TestApp) {
+    Migrator::down(app.db.conn(), None).await.unwrap();
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(Db::connect(&app.url, 4).await.unwrap());
+    }
+    let results =
+        async_graphql::futures_util::future::join_all(replicas.iter().map(revshare::app::migrate))
+            .await;
+    for result in results {
+        result.expect("each replica migrates");
+    }
+    let count = |table: &str| {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let db = app.db.clone();
+        async move {
+            let row = db
+                .conn()
+                .query_one_raw(sea_orm::Statement::from_string(db.backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    assert_eq!(
+        count("seaql_migrations").await,
+        Migrator::migrations().len() as i64
+    );
+    assert_eq!(count("partner_totals").await, 0);
 }
