@@ -79,6 +79,7 @@ on_both_databases!(
     refunds_lower_the_history_later_events_see,
     partner_totals_are_the_sums_of_their_customers,
     the_maturity_job_approves_matured_commissions_once_across_instances,
+    two_revshare_processes_approve_each_matured_commission_once,
     the_ledger_is_read_with_filters_and_partner_scoping,
     the_nested_ledger_read_runs_the_same_statements_for_5_and_50,
 );
@@ -1054,6 +1055,101 @@ async fn the_maturity_job_approves_matured_commissions_once_across_instances(app
     }
     job.abort();
     assert_eq!(status, "APPROVED");
+}
+
+/// A `revshare serve` process, killed when dropped (also when a test fails).
+struct Process(std::process::Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn two_revshare_processes_approve_each_matured_commission_once(app: TestApp) {
+    let campaign = create_campaign(&app, json!({ "name": "Held", "holdbackDays": 30, "rules": [{ "recurring": { "percentage": 10 } }] })).await;
+    let partner = approved_partner(&app, "Patient", &campaign).await;
+    let mut matured = Vec::new();
+    for i in 0..12 {
+        matured.push(
+            commission_id(
+                &app,
+                json!({ "externalId": format!("old-{i}"), "partnerId": partner, "campaignId": campaign, "customerExternalId": "c",
+                        "amount": "10", "occurredAt": "2026-01-01T00:00:00Z" }),
+            )
+            .await,
+        );
+    }
+    let fresh = commission_id(
+        &app,
+        json!({ "externalId": "fresh", "partnerId": partner, "campaignId": campaign, "customerExternalId": "c", "amount": "10" }),
+    )
+    .await;
+
+    // Two processes of the real binary on the app's database, started
+    // together: their first maturity rounds run at the same moment.
+    let dir = tempfile::tempdir().unwrap();
+    let start = |name: &str| {
+        let log = std::fs::File::create(dir.path().join(format!("{name}.log"))).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_revshare"))
+            .arg("serve")
+            .env("REVSHARE_DATABASE_URL", &app.url)
+            .env("REVSHARE_LISTEN", "127.0.0.1:0")
+            .env("REVSHARE_DATA_DIR", dir.path().join(name))
+            .env(
+                "REVSHARE_JWT_SECRET",
+                "two-processes-secret-two-processes-secret",
+            )
+            .env("REVSHARE_MATURITY_INTERVAL", "1")
+            .env("RUST_LOG", "revshare=info")
+            .env("NO_COLOR", "1")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        Process(child)
+    };
+    let processes = [start("first"), start("second")];
+
+    let mut approved = 0;
+    for _ in 0..150 {
+        approved = 0;
+        for id in &matured {
+            if commission(&app, id).await["status"] == "APPROVED" {
+                approved += 1;
+            }
+        }
+        if approved == matured.len() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // A further round of each, which must find nothing left to approve.
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    drop(processes);
+    assert_eq!(approved, matured.len());
+    for id in &matured {
+        assert_eq!(
+            commission(&app, id).await["history"],
+            json!([{ "fromStatus": "ACCRUED", "toStatus": "APPROVED", "reason": null, "actor": "maturity" }])
+        );
+    }
+    assert_eq!(commission(&app, &fresh).await["status"], "ACCRUED");
+    // What the two processes say they approved adds up to the 12, once each.
+    let mut logged = 0;
+    for name in ["first", "second"] {
+        let log = std::fs::read_to_string(dir.path().join(format!("{name}.log"))).unwrap();
+        assert!(!log.contains("ERROR"), "{name}: {log}");
+        for line in log
+            .lines()
+            .filter(|l| l.contains("approved matured commissions"))
+        {
+            let count = line.split("approved=").nth(1).unwrap();
+            logged += count.trim().parse::<usize>().unwrap();
+        }
+    }
+    assert_eq!(logged, matured.len());
 }
 
 async fn the_ledger_is_read_with_filters_and_partner_scoping(app: TestApp) {
