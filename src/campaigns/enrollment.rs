@@ -14,12 +14,10 @@ use crate::directory::partners::{self, NewPartner};
 use crate::engine::RuleSet;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::input;
-use entity::{
-    campaign, enrollment, partner, partner_commission, partner_group, partnership_request,
-};
+use entity::{campaign, enrollment, partner_commission, partner_group, partnership_request};
 use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
 };
 
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -404,39 +402,6 @@ pub async fn amend(
     .await?;
     txn.commit().await?;
     Ok(snapshot)
-}
-
-/// The newest snapshot of a partner in a campaign.
-pub async fn current_snapshot(
-    conn: &impl ConnectionTrait,
-    partner_id: &str,
-    campaign_id: &str,
-) -> ApiResult<Option<partner_commission::Model>> {
-    Ok(partner_commission::Entity::find()
-        .filter(partner_commission::Column::PartnerId.eq(partner_id))
-        .filter(partner_commission::Column::CampaignId.eq(campaign_id))
-        .order_by_desc(partner_commission::Column::Id)
-        .one(conn)
-        .await?)
-}
-
-/// The terms in force for the next event of `partner` in `campaign`.
-pub async fn terms_in_force(
-    conn: &impl ConnectionTrait,
-    partner: &partner::Model,
-    campaign: &campaign::Model,
-) -> ApiResult<Terms> {
-    let snapshot = current_snapshot(conn, &partner.id, &campaign.id).await?;
-    let group = if needs_group(snapshot.as_ref(), campaign) {
-        Some(
-            groups::find(conn, &partner.tenant_id, &partner.group_id)
-                .await?
-                .ok_or_else(|| ApiError::internal("partner group", &partner.group_id))?,
-        )
-    } else {
-        None
-    };
-    resolve_terms(snapshot, campaign, group.as_ref())
 }
 
 /// Whether the rules fall through to the partner's group: neither the

@@ -58,6 +58,7 @@ macro_rules! by_id {
             loader.clear::<SnapshotsOf>();
             loader.clear::<BalanceOf>();
             loader.clear::<HistoryOf>();
+            loader.clear::<DefaultCampaign>();
         }
     };
 }
@@ -70,6 +71,24 @@ by_id! {
     SnapshotId => partner_commission,
     CommissionId => commission,
     CustomerId => customer,
+}
+
+/// The tenant's default campaign (one statement per request, however many
+/// partners ask for their terms in it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DefaultCampaign;
+
+impl Loader<DefaultCampaign> for DirectoryLoader {
+    type Value = campaign::Model;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        _: &[DefaultCampaign],
+    ) -> Result<HashMap<DefaultCampaign, Self::Value>, ApiError> {
+        let campaign = crate::campaigns::default_campaign(&self.conn, &self.tenant_id).await?;
+        Ok(HashMap::from([(DefaultCampaign, campaign)]))
+    }
 }
 
 /// The number of partners in a group.

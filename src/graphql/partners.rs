@@ -5,13 +5,13 @@ use super::connection::{ListConnection, TotalCount, connection, list_connection}
 use super::groups::PartnerGroup;
 use super::ledger::{Balance, COMMISSION_LIMITS, Commission, Payout, balances};
 use super::loaders::{
-    BalanceOf, CategoriesOf, EnrollmentsOf, GroupId, PartnerCommissions, PartnerPayouts,
-    SnapshotsOf,
+    BalanceOf, CampaignId, CategoriesOf, DefaultCampaign, EnrollmentsOf, GroupId,
+    PartnerCommissions, PartnerPayouts, SnapshotsOf,
 };
 use super::scalars::DateTime;
 use super::{db, loader, page_args, principal, text_change, writer};
 use crate::auth::{Principal, Scope};
-use crate::campaigns::{self, enrollment};
+use crate::campaigns::enrollment;
 use crate::directory::categories;
 use crate::directory::partners::{
     self, NewPartner, PartnerChanges, PartnerFilter, PartnerStatus, PartnerType,
@@ -134,15 +134,33 @@ impl Partner {
     ) -> ApiResult<Option<TermsInForce>> {
         let principal = principal(ctx)?;
         own_or(principal, &self.0.id, Scope::CampaignsRead)?;
-        let conn = db(ctx)?.conn();
+        // Through the loaders: a page of partners asking for their terms is
+        // three statements (campaign, snapshots, groups), not three per partner.
+        let loader = loader(ctx)?;
         let campaign = match campaign_id {
-            Some(id) => match campaigns::find(conn, principal.tenant_id(), &id).await? {
+            Some(id) => match loader.load_one(CampaignId(id.0)).await? {
                 Some(campaign) => campaign,
                 None => return Ok(None),
             },
-            None => campaigns::default_campaign(conn, principal.tenant_id()).await?,
+            None => loader
+                .load_one(DefaultCampaign)
+                .await?
+                .ok_or_else(|| ApiError::internal("default campaign", principal.tenant_id()))?,
         };
-        let terms = enrollment::terms_in_force(conn, &self.0, &campaign).await?;
+        // The newest snapshot row of this campaign (rows come oldest first).
+        let snapshot = loader
+            .load_one(SnapshotsOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .rfind(|s| s.campaign_id == campaign.id);
+        let group = if enrollment::needs_group(snapshot.as_ref(), &campaign) {
+            let group = loader.load_one(GroupId(self.0.group_id.clone())).await?;
+            Some(group.ok_or_else(|| ApiError::internal("partner group", &self.0.group_id))?)
+        } else {
+            None
+        };
+        let terms = enrollment::resolve_terms(snapshot, &campaign, group.as_ref())?;
         Ok(Some(TermsInForce { terms, campaign }))
     }
 

@@ -16,7 +16,13 @@ pub async fn create_campaign(app: &TestApp, input: Value) -> String {
 /// A partner enrolled through apply + approve; returns its id.
 pub async fn approved_partner(app: &TestApp, name: &str, campaign: &str) -> String {
     let partner = app.create_partner(json!({ "name": name })).await;
-    let token = app.partner_token(&partner);
+    enroll(app, &partner, campaign).await;
+    partner
+}
+
+/// Enrolls `partner` in `campaign` through apply + approve.
+pub async fn enroll(app: &TestApp, partner: &str, campaign: &str) {
+    let token = app.partner_token(partner);
     let data = app
         .ok(
             &token,
@@ -31,7 +37,6 @@ pub async fn approved_partner(app: &TestApp, name: &str, campaign: &str) -> Stri
         json!({ "id": request }),
     )
     .await;
-    partner
 }
 
 /// Records a sale of `amount` for `partner`; returns the first commission's amount.

@@ -1,6 +1,7 @@
 //! Partners and categories, their filters, and the DataLoaders behind
 //! `Partner.group`, `Partner.categories` and `PartnerGroup.partners`.
 
+use crate::campaigns::{create_campaign, enroll};
 use crate::helpers::{TestApp, code, field};
 use crate::on_both_databases;
 use async_graphql::futures_util::future::join_all;
@@ -16,6 +17,7 @@ on_both_databases!(
     partners_are_filtered_by_group_status_type_and_search,
     categories_are_created_listed_and_attached,
     the_nested_partners_query_runs_the_same_statements_for_5_and_50,
+    terms_in_force_for_a_page_of_partners_runs_the_same_statements_for_5_and_50,
     group_partners_and_counts_resolve_in_batches,
     concurrent_mutations_all_succeed,
 );
@@ -222,6 +224,52 @@ async fn categories_are_created_listed_and_attached(app: TestApp) {
     .await;
     let data = app.ok(&app.admin(), query, json!({ "id": id })).await;
     assert_eq!(data["partner"]["categories"], json!([{ "name": "SaaS" }]));
+}
+
+async fn terms_in_force_for_a_page_of_partners_runs_the_same_statements_for_5_and_50(app: TestApp) {
+    let mut counts = Vec::new();
+    for n in [5, 50] {
+        let app = TestApp::spawn_counting(app.backend).await.unwrap();
+        populate(&app, n).await;
+        let campaign = create_campaign(&app, json!({ "name": "Held", "holdbackDays": 7, "rules": [{ "recurring": { "percentage": 9 } }] })).await;
+        let data = app
+            .ok(
+                &app.admin(),
+                "{ partners(first: 50) { nodes { id } } }",
+                json!({}),
+            )
+            .await;
+        // Every other partner joins, and so holds a snapshot of the terms.
+        for node in data["partners"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .step_by(2)
+        {
+            enroll(&app, node["id"].as_str().unwrap(), &campaign).await;
+        }
+        let query = format!(
+            "{{ partners(first: 50) {{ nodes {{ name default: termsInForce {{ rulesSource rules {{ type }} }} held: termsInForce(campaignId: \"{campaign}\") {{ rulesSource holdbackDays holdbackSource }} }} }} }}"
+        );
+        let (statements, data) = statements_of(&app, &query).await;
+        let nodes = data["partners"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), n);
+        assert_eq!(
+            nodes[1]["default"],
+            json!({ "rulesSource": "GROUP", "rules": [{ "type": "RECURRING" }, { "type": "FLAT_FEE" }] })
+        );
+        assert_eq!(
+            nodes[0]["held"],
+            json!({ "rulesSource": "SNAPSHOT", "holdbackDays": 7, "holdbackSource": "SNAPSHOT" })
+        );
+        assert_eq!(
+            nodes[1]["held"],
+            json!({ "rulesSource": "CAMPAIGN", "holdbackDays": 7, "holdbackSource": "CAMPAIGN" })
+        );
+        counts.push(statements);
+    }
+    // The page, the default campaign, the campaign, the snapshots, the groups.
+    assert_eq!(counts, [5, 5]);
 }
 
 /// Creates `n` partners spread over three groups, each with two categories.
