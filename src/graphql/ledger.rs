@@ -632,7 +632,9 @@ impl LedgerMutation {
             }
         }
         let (positions, events): (Vec<usize>, Vec<accrual::Item>) = valid.into_iter().unzip();
-        let recorded = accrual::record_batch(db(ctx)?, principal.tenant_id(), events).await?;
+        let db = db(ctx)?;
+        let parts = super::write_parallelism(db);
+        let recorded = accrual::record_split(db, principal.tenant_id(), events, parts).await?;
         for (position, result) in positions.into_iter().zip(recorded) {
             results[position] = Some(result);
         }

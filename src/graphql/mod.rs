@@ -55,23 +55,26 @@ pub fn schema(db: Option<Db>) -> AppSchema {
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY);
     if let Some(db) = db {
-        let workers = match db.backend() {
-            // One writer at a time: more workers would only queue on the lock.
-            sea_orm::DbBackend::Sqlite => 1,
-            _ => INGEST_WORKERS,
-        };
         builder = builder
-            .data(crate::ledger::ingest::Ingest::start(db.clone(), workers))
+            .data(crate::ledger::ingest::Ingest::start(
+                db.clone(),
+                write_parallelism(&db),
+            ))
             .data(db);
     }
     builder.finish()
 }
 
-/// Workers accruing queued `recordEvent` calls on PostgreSQL, each for its
-/// own share of the partners, so their transactions run side by side (one
-/// per core here). Measured with 16 concurrent callers (docs/BENCHMARKS.md):
-/// 2 beat 1, 3 and 4.
-const INGEST_WORKERS: usize = 2;
+/// Accrual transactions run side by side, each for its own partners: the
+/// workers behind `recordEvent`, and the parts of a `recordEvents` batch.
+/// SQLite has one writer, so 1; on PostgreSQL one per core here, as measured
+/// (docs/BENCHMARKS.md): 2 beat 1, 3 and 4 workers, and 1, 4 and 8 parts.
+pub(crate) fn write_parallelism(db: &Db) -> usize {
+    match db.backend() {
+        sea_orm::DbBackend::Sqlite => 1,
+        _ => 2,
+    }
+}
 
 /// The SDL that `revshare schema` prints and `schema.graphql` holds.
 pub fn sdl() -> String {
