@@ -4,6 +4,7 @@
 #
 #   benches/ledger.sh [CONCURRENCY] [SECONDS]
 #   BENCH_DATABASE=revshare_bench PGURL=postgres://postgres@127.0.0.1:5432 benches/ledger.sh
+#   REVSHARE_BIN=/path/to/other/revshare benches/ledger.sh   # A/B against another build
 #
 # Loopback only; each run is bounded by SECONDS. The bench database is
 # dropped and created anew.
@@ -19,7 +20,7 @@ trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname"
 cargo build --release --quiet --bin revshare --example loadgen
-bin=target/release/revshare
+bin="${REVSHARE_BIN:-target/release/revshare}"
 export REVSHARE_DATABASE_URL="$pgurl/$dbname" REVSHARE_DATA_DIR="$work" REVSHARE_LISTEN="127.0.0.1:$port"
 export REVSHARE_JWT_SECRET="load-test-secret-load-test-secret-0123" RUST_LOG=warn REVSHARE_MATURITY_INTERVAL=0
 
