@@ -1082,14 +1082,17 @@ async fn refunds_reverse_or_claw_back_pro_rata(app: TestApp) {
     );
 }
 
-async fn the_maturity_job_approves_matured_commissions_once_across_instances(app: TestApp) {
-    let campaign = create_campaign(&app, json!({ "name": "Held", "holdbackDays": 30, "rules": [{ "recurring": { "percentage": 10 } }] })).await;
-    let partner = approved_partner(&app, "Patient", &campaign).await;
+/// A partner in a campaign with a 30-day holdback: 12 commissions accrued
+/// long ago (matured) and one accrued now. Returns (campaign, partner,
+/// matured ids, fresh id).
+async fn held_commissions(app: &TestApp) -> (String, String, Vec<String>, String) {
+    let campaign = create_campaign(app, json!({ "name": "Held", "holdbackDays": 30, "rules": [{ "recurring": { "percentage": 10 } }] })).await;
+    let partner = approved_partner(app, "Patient", &campaign).await;
     let mut matured = Vec::new();
     for i in 0..12 {
         matured.push(
             commission_id(
-                &app,
+                app,
                 json!({ "externalId": format!("old-{i}"), "partnerId": partner, "campaignId": campaign, "customerExternalId": "c",
                         "amount": "10", "occurredAt": "2026-01-01T00:00:00Z" }),
             )
@@ -1097,10 +1100,15 @@ async fn the_maturity_job_approves_matured_commissions_once_across_instances(app
         );
     }
     let fresh = commission_id(
-        &app,
+        app,
         json!({ "externalId": "fresh", "partnerId": partner, "campaignId": campaign, "customerExternalId": "c", "amount": "10" }),
     )
     .await;
+    (campaign, partner, matured, fresh)
+}
+
+async fn the_maturity_job_approves_matured_commissions_once_across_instances(app: TestApp) {
+    let (campaign, partner, matured, fresh) = held_commissions(&app).await;
 
     // A second instance: its own connection pool to the same database.
     let other = Db::connect(&app.url, 4).await.unwrap();
@@ -1152,24 +1160,7 @@ impl Drop for Process {
 }
 
 async fn two_revshare_processes_approve_each_matured_commission_once(app: TestApp) {
-    let campaign = create_campaign(&app, json!({ "name": "Held", "holdbackDays": 30, "rules": [{ "recurring": { "percentage": 10 } }] })).await;
-    let partner = approved_partner(&app, "Patient", &campaign).await;
-    let mut matured = Vec::new();
-    for i in 0..12 {
-        matured.push(
-            commission_id(
-                &app,
-                json!({ "externalId": format!("old-{i}"), "partnerId": partner, "campaignId": campaign, "customerExternalId": "c",
-                        "amount": "10", "occurredAt": "2026-01-01T00:00:00Z" }),
-            )
-            .await,
-        );
-    }
-    let fresh = commission_id(
-        &app,
-        json!({ "externalId": "fresh", "partnerId": partner, "campaignId": campaign, "customerExternalId": "c", "amount": "10" }),
-    )
-    .await;
+    let (_, _, matured, fresh) = held_commissions(&app).await;
 
     // Two processes of the real binary on the app's database, started
     // together: their first maturity rounds run at the same moment.
