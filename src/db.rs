@@ -121,6 +121,15 @@ impl Db {
     }
 }
 
+/// The current time as both databases keep it: to the microsecond
+/// (PostgreSQL's precision; SQLite would keep nanoseconds as text). Every
+/// stored timestamp comes from here, so a reply and any later read of the
+/// same row agree on both backends.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
 fn create_sqlite_parent_dir(url: &str) -> Result<(), DbErr> {
     let path = url
         .trim_start_matches("sqlite://")

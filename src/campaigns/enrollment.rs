@@ -146,7 +146,7 @@ pub async fn apply(
         campaign_id: Set(campaign_id.to_owned()),
         status: Set(RequestStatus::Pending.as_str().to_owned()),
         reason: Set(None),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(crate::db::now()),
         decided_at: Set(None),
     };
     let request = partnership_request::Entity::insert(request)
@@ -183,7 +183,7 @@ async fn decide(
         .col_expr(partnership_request::Column::Reason, Expr::value(reason))
         .col_expr(
             partnership_request::Column::DecidedAt,
-            Expr::value(chrono::Utc::now()),
+            Expr::value(crate::db::now()),
         )
         .filter(partnership_request::Column::Id.eq(id))
         .filter(partnership_request::Column::TenantId.eq(tenant_id))
@@ -261,7 +261,7 @@ async fn enroll(
         partner_id: Set(partner_id.to_owned()),
         campaign_id: Set(campaign.id.clone()),
         source: Set(source.as_str().to_owned()),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(crate::db::now()),
     };
     let enrollment = enrollment::Entity::insert(enrollment)
         .exec_with_returning(conn)
@@ -312,7 +312,7 @@ async fn stamp(
         source: Set(source.as_str().to_owned()),
         note: Set(note),
         created_by: Set(actor.to_owned()),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(crate::db::now()),
     };
     Ok(partner_commission::Entity::insert(row)
         .exec_with_returning(conn)

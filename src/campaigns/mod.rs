@@ -126,7 +126,7 @@ pub async fn insert(
     new: NewCampaign,
     is_default: bool,
 ) -> ApiResult<campaign::Model> {
-    let now = chrono::Utc::now();
+    let now = crate::db::now();
     let model = campaign::ActiveModel {
         id: Set(input::new_id()),
         tenant_id: Set(tenant_id.to_owned()),
@@ -188,7 +188,7 @@ pub async fn update(
     if let Some(status) = changes.status {
         active.status = Set(status.as_str().to_owned());
     }
-    active.updated_at = Set(chrono::Utc::now());
+    active.updated_at = Set(crate::db::now());
     let updated = active.update(&*txn).await?;
     txn.commit().await?;
     Ok(updated)

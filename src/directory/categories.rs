@@ -31,7 +31,7 @@ pub async fn create(db: &Db, tenant_id: &str, name: &str) -> ApiResult<category:
         id: Set(input::new_id()),
         tenant_id: Set(tenant_id.to_owned()),
         name: Set(name),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(crate::db::now()),
     };
     let created = category::Entity::insert(model)
         .exec_with_returning(&*txn)

@@ -178,7 +178,7 @@ pub async fn insert(
     if new.is_default {
         clear_default(conn, tenant_id).await?;
     }
-    let now = chrono::Utc::now();
+    let now = crate::db::now();
     let model = partner_group::ActiveModel {
         id: Set(input::new_id()),
         tenant_id: Set(tenant_id.to_owned()),
@@ -249,7 +249,7 @@ pub async fn update(
         }
         _ => {}
     }
-    active.updated_at = Set(chrono::Utc::now());
+    active.updated_at = Set(crate::db::now());
     let updated = active.update(&*txn).await.map_err(map_unique)?;
     txn.commit().await?;
     Ok(updated)
@@ -287,7 +287,7 @@ pub async fn delete(
     };
     let moved = partner::Entity::update_many()
         .col_expr(partner::Column::GroupId, Expr::value(target.id.clone()))
-        .col_expr(partner::Column::UpdatedAt, Expr::value(chrono::Utc::now()))
+        .col_expr(partner::Column::UpdatedAt, Expr::value(crate::db::now()))
         .filter(partner::Column::TenantId.eq(tenant_id))
         .filter(partner::Column::GroupId.eq(id))
         .exec(&*txn)

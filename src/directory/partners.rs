@@ -177,7 +177,7 @@ pub async fn insert(
     let group_id = resolve_group(conn, tenant_id, new.group_id.as_deref()).await?;
     let category_ids =
         categories::check_ids(conn, tenant_id, "input.categoryIds", &new.category_ids).await?;
-    let now = chrono::Utc::now();
+    let now = crate::db::now();
     let model = partner::ActiveModel {
         id: Set(input::new_id()),
         tenant_id: Set(tenant_id.to_owned()),
@@ -242,7 +242,7 @@ pub async fn update(
             categories::check_ids(&*txn, tenant_id, "input.categoryIds", &category_ids).await?;
         categories::set_for_partner(&*txn, tenant_id, id, &ids).await?;
     }
-    active.updated_at = Set(chrono::Utc::now());
+    active.updated_at = Set(crate::db::now());
     let updated = active.update(&*txn).await.map_err(map_unique)?;
     txn.commit().await?;
     Ok(updated)

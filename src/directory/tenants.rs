@@ -78,7 +78,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
         name: Set(name),
         currency: Set(currency.code().to_owned()),
         time_zone: Set(new.time_zone),
-        created_at: Set(chrono::Utc::now()),
+        created_at: Set(crate::db::now()),
     };
     let inserted = tenant::Entity::insert(model)
         .exec_with_returning(&*txn)

@@ -406,7 +406,7 @@ async fn accrue(
         ..State::default()
     };
 
-    let now = Utc::now().trunc_subsecs(6);
+    let now = crate::db::now();
     let mut results: Vec<ApiResult<Recorded>> = Vec::with_capacity(items.len());
     let mut recorded_new = Vec::new();
     for item in checked {

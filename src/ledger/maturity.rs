@@ -66,7 +66,7 @@ pub fn spawn(db: Db, interval: Duration) -> tokio::task::JoinHandle<()> {
         loop {
             ticker.tick().await;
             loop {
-                match approve_matured(&db, Utc::now()).await {
+                match approve_matured(&db, crate::db::now()).await {
                     Ok(n) if n == BATCH => continue,
                     Ok(n) => {
                         if n > 0 {

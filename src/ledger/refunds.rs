@@ -10,7 +10,6 @@ use crate::db::Db;
 use crate::engine::{Currency, clawback_minor};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use chrono::Utc;
 use entity::{commission, customer, event, partner_total, refund};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -95,7 +94,7 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
         }
     };
     let full_refund = event.refunded_minor == 0 && refund_minor == event.amount_minor;
-    let now = Utc::now();
+    let now = crate::db::now();
 
     let originals = commission::Entity::find()
         .filter(commission::Column::EventId.eq(event.id.as_str()))

@@ -9,7 +9,6 @@ use super::{
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use chrono::Utc;
 use entity::{commission, payout};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -35,7 +34,7 @@ async fn transition_all(
     to: CommissionStatus,
     actor: &str,
 ) -> ApiResult<Vec<commission::Model>> {
-    let now = Utc::now();
+    let now = crate::db::now();
     let mut moved = Vec::with_capacity(ids.len());
     for id in ids {
         let row = find(conn, tenant_id, id)
@@ -114,7 +113,7 @@ pub(crate) async fn reverse_in(
             "commission {id} is partly refunded: record a refund of the rest instead"
         )));
     }
-    let now = Utc::now();
+    let now = crate::db::now();
     let extra = [
         (
             commission::Column::ReversalReason,
@@ -178,7 +177,7 @@ pub async fn mark_paid(
             .or_default()
             .push(row);
     }
-    let now = Utc::now();
+    let now = crate::db::now();
     let mut payouts = Vec::with_capacity(groups.len());
     for ((partner_id, currency), mut rows) in groups {
         // The partner's approved clawbacks net here when their original is

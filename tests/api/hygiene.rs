@@ -16,6 +16,7 @@ on_both_databases!(
     out_of_range_page_sizes_are_bad_user_input,
     readyz_reports_the_database,
     replicas_starting_together_migrate_once,
+    a_timestamp_in_a_reply_is_what_a_later_read_returns,
 );
 
 async fn a_database_failure_reaches_the_client_as_internal_without_its_text(app: TestApp) {
@@ -324,4 +325,42 @@ async fn replicas_starting_together_migrate_once(app: TestApp) {
         Migrator::migrations().len() as i64
     );
     assert_eq!(count("partner_totals").await, 0);
+}
+
+/// Timestamps are kept to the microsecond on both backends (PostgreSQL's
+/// precision), so what a mutation answers is what a later read returns.
+async fn a_timestamp_in_a_reply_is_what_a_later_read_returns(app: TestApp) {
+    let admin = app.admin();
+    let created = app
+        .ok(
+            &admin,
+            "mutation { createPartner(input: { name: \"Clock\" }) { id createdAt } }",
+            json!({}),
+        )
+        .await;
+    let partner = &created["createPartner"];
+    let read = app
+        .ok(
+            &admin,
+            "query($id: ID!) { partner(id: $id) { createdAt } }",
+            json!({ "id": partner["id"] }),
+        )
+        .await;
+    assert_eq!(read["partner"]["createdAt"], partner["createdAt"]);
+
+    let recorded = app
+        .ok(
+            &app.service("events:write"),
+            "mutation($p: ID!) { recordEvent(input: { externalId: \"tick\", partnerId: $p, kind: LEAD, amount: 0 }) { event { recordedAt } } }",
+            json!({ "p": partner["id"] }),
+        )
+        .await;
+    let stamp = recorded["recordEvent"]["event"]["recordedAt"]
+        .as_str()
+        .unwrap();
+    let fraction = stamp.rsplit('.').next().unwrap().trim_end_matches('Z');
+    assert!(fraction.len() <= 6, "{stamp}");
+    let created_at = partner["createdAt"].as_str().unwrap();
+    let fraction = created_at.rsplit('.').next().unwrap().trim_end_matches('Z');
+    assert!(fraction.len() <= 6, "{created_at}");
 }
