@@ -20,6 +20,9 @@ use tokio::net::TcpListener;
 pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     let txn = db.write().await?;
     if db.backend() == DbBackend::Postgres {
+        // A migration may rewrite a large table: no statement timeout here.
+        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+            .await?;
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
             .await?;
     }

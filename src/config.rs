@@ -87,9 +87,48 @@ pub struct Config {
         global = true
     )]
     pub database_max_connections: u32,
+
+    /// Milliseconds a request waits for a database connection (on SQLite,
+    /// for the writer lock) before it answers UNAVAILABLE.
+    #[arg(
+        long,
+        env = "REVSHARE_DATABASE_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3000,
+        global = true
+    )]
+    pub database_acquire_timeout_ms: u64,
+
+    /// Milliseconds a PostgreSQL statement may run before it is cancelled
+    /// and the request answers UNAVAILABLE (migrations are exempt).
+    #[arg(
+        long,
+        env = "REVSHARE_DATABASE_STATEMENT_TIMEOUT_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub database_statement_timeout_ms: u64,
+
+    /// Seconds of clock difference allowed when checking a token's `exp`
+    /// and `nbf`.
+    #[arg(
+        long,
+        env = "REVSHARE_JWT_LEEWAY_SECONDS",
+        default_value_t = 0,
+        global = true
+    )]
+    pub jwt_leeway_seconds: u64,
 }
 
 impl Config {
+    /// How this process reaches its database.
+    pub fn db_settings(&self) -> crate::db::DbSettings {
+        crate::db::DbSettings {
+            max_connections: self.database_max_connections,
+            acquire_timeout: std::time::Duration::from_millis(self.database_acquire_timeout_ms),
+            statement_timeout: std::time::Duration::from_millis(self.database_statement_timeout_ms),
+        }
+    }
+
     /// The configured database URL, or the default SQLite file.
     pub fn database_url(&self) -> String {
         match &self.database_url {

@@ -6,24 +6,127 @@
 //! "database is locked"; readers are never blocked. On PostgreSQL, writes are
 //! ordinary transactions and services take row locks where an invariant spans
 //! rows. A write transaction rolls back when dropped without `commit`.
+//!
+//! Failing fast (see [`DbSettings`]): waiting for a connection (or, on
+//! SQLite, for the writer lock) is bounded by the acquire timeout and every
+//! PostgreSQL statement by a statement timeout, so with the database gone a
+//! request answers `UNAVAILABLE` within seconds instead of hanging for the
+//! pool's 30 s default. Errors are sorted by [`classify`]: unreachable (retry
+//! later), contention (a serialization failure or deadlock, retried by
+//! [`Db::retrying`]) or a bug. When the database has been seen unreachable,
+//! every pooled connection that sat idle since then is pinged before it is
+//! handed out, so the first requests after the database returns do not land
+//! on connections it dropped — without pinging at every checkout, which cost
+//! a round trip per query when measured.
 
+use crate::error::{ApiError, ApiResult};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
 };
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// How long an SQLite connection waits on another process's write lock.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How a request reaches the database.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    pub max_connections: u32,
+    /// Longest wait for a pooled connection (or SQLite's writer lock).
+    pub acquire_timeout: Duration,
+    /// Longest a PostgreSQL statement may run (migrations are exempt).
+    pub statement_timeout: Duration,
+}
+
+impl Default for DbSettings {
+    fn default() -> Self {
+        DbSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(3),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Db {
     conn: DatabaseConnection,
     write_lock: Option<Arc<Mutex<()>>>,
+    acquire_timeout: Duration,
 }
+
+/// What a database error means for the request that met it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The database is unreachable, shutting down, or did not answer in time.
+    Unavailable,
+    /// A serialization failure or deadlock: the transaction may be retried.
+    Contention,
+    /// Anything else: a bug or corruption.
+    Other,
+}
+
+/// Sorts a database error (SQLSTATE classes 08 and 57 are connection and
+/// operator trouble; 40001 and 40P01 are lost races; SQLite's 5 is a write
+/// lock held past the busy timeout).
+pub fn classify(err: &DbErr) -> Failure {
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::ConnectionAcquire(_) => return Failure::Unavailable,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e.as_ref(),
+        DbErr::Conn(_) => return Failure::Unavailable,
+        _ => return Failure::Other,
+    };
+    match sqlx {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => Failure::Unavailable,
+        Sqlx::Database(db) => match db.code().as_deref() {
+            Some("40001" | "40P01") => Failure::Contention,
+            Some(code) if code.starts_with("08") || code.starts_with("57") => Failure::Unavailable,
+            Some("53300" | "5" | "6" | "517") => Failure::Unavailable,
+            _ => Failure::Other,
+        },
+        _ => Failure::Other,
+    }
+}
+
+/// When this process last saw the database unreachable, in milliseconds
+/// since [`EPOCH`] plus one (0: never).
+static LAST_FAILURE_MS: AtomicU64 = AtomicU64::new(0);
+static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
+
+/// Records that the database was unreachable just now.
+pub fn note_connection_failure() {
+    let now = EPOCH.elapsed().as_millis() as u64 + 1;
+    LAST_FAILURE_MS.fetch_max(now, Ordering::Relaxed);
+}
+
+/// Whether a pooled connection idle for `idle_for` may predate the last
+/// failure (and so may have been dropped by the server or a proxy).
+fn idle_since_failure(idle_for: Duration) -> bool {
+    let failure = LAST_FAILURE_MS.load(Ordering::Relaxed);
+    if failure == 0 {
+        return false;
+    }
+    let now = EPOCH.elapsed().as_millis() as u64 + 1;
+    now.saturating_sub(idle_for.as_millis() as u64) <= failure
+}
+
+/// Attempts of a transaction that keeps losing races before it answers
+/// `CONFLICT`.
+pub const MAX_ATTEMPTS: u32 = 5;
 
 pub struct WriteTxn {
     // Dropped first: the transaction ends before the lock is released.
@@ -49,7 +152,8 @@ impl WriteTxn {
 }
 
 impl Db {
-    /// Connects, creating the SQLite file (and its directory) if needed.
+    /// Connects with the default timeouts, creating the SQLite file (and its
+    /// directory) if needed.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
         Self::connect_with(url, max_connections, |_| {}).await
     }
@@ -61,20 +165,44 @@ impl Db {
         max_connections: u32,
         adjust: impl FnOnce(&mut DatabaseConnection),
     ) -> Result<Db, DbErr> {
+        let settings = DbSettings {
+            max_connections,
+            ..DbSettings::default()
+        };
+        Self::open(url, &settings, adjust).await
+    }
+
+    /// Connects with explicit settings.
+    pub async fn open(
+        url: &str,
+        settings: &DbSettings,
+        adjust: impl FnOnce(&mut DatabaseConnection),
+    ) -> Result<Db, DbErr> {
         let sqlite = url.starts_with("sqlite:");
         if sqlite {
             create_sqlite_parent_dir(url)?;
         }
         let mut options = ConnectOptions::new(url.to_owned());
         options
-            .max_connections(max_connections.max(1))
+            .max_connections(settings.max_connections.max(1))
             .min_connections(0)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(settings.acquire_timeout)
             // A connection is pinged before use only after it sat idle (when a
-            // server, proxy or firewall may have dropped it); pinging at every
-            // checkout cost a round trip per query and per transaction.
+            // server, proxy or firewall may have dropped it) or since the
+            // database was last seen unreachable; pinging at every checkout
+            // cost a round trip per query and per transaction.
             .test_before_acquire_if_idle_for(Duration::from_secs(10))
+            .statement_timeout(settings.statement_timeout)
             .sqlx_logging(false);
+        options.map_sqlx_postgres_before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if idle_since_failure(meta.idle_for) {
+                    use sea_orm::sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        });
         if sqlite {
             options.map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
@@ -87,7 +215,11 @@ impl Db {
         let mut conn = Database::connect(options).await?;
         adjust(&mut conn);
         let write_lock = sqlite.then(|| Arc::new(Mutex::new(())));
-        Ok(Db { conn, write_lock })
+        Ok(Db {
+            conn,
+            write_lock,
+            acquire_timeout: settings.acquire_timeout,
+        })
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -101,7 +233,11 @@ impl Db {
     /// Begins the one transaction of a mutation.
     pub async fn write(&self) -> Result<WriteTxn, DbErr> {
         let guard = match &self.write_lock {
-            Some(lock) => Some(lock.clone().lock_owned().await),
+            Some(lock) => Some(
+                tokio::time::timeout(self.acquire_timeout, lock.clone().lock_owned())
+                    .await
+                    .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?,
+            ),
             None => None,
         };
         // No access mode: PostgreSQL would spend a round trip on
@@ -115,9 +251,37 @@ impl Db {
         Ok(WriteTxn { txn, _guard: guard })
     }
 
-    /// Whether the database answers a trivial query.
-    pub async fn ping(&self) -> bool {
-        self.conn.execute_unprepared("SELECT 1").await.is_ok()
+    /// Whether the database answers a trivial query within `within`.
+    pub async fn ping(&self, within: Duration) -> bool {
+        let answered = tokio::time::timeout(within, self.conn.execute_unprepared("SELECT 1")).await;
+        let ok = matches!(answered, Ok(Ok(_)));
+        if !ok {
+            note_connection_failure();
+        }
+        ok
+    }
+
+    /// Runs `attempt` (typically one transaction) again when it loses a race
+    /// ([`ApiError::Contention`]: a serialization failure or deadlock), up to
+    /// [`MAX_ATTEMPTS`] times with a short growing pause; then its error
+    /// reaches the client as `CONFLICT`. Any other outcome is returned as is.
+    pub async fn retrying<T, F, Fut>(&self, mut attempt: F) -> ApiResult<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = ApiResult<T>>,
+    {
+        let mut tries = 1;
+        loop {
+            match attempt().await {
+                Err(ApiError::Contention) if tries < MAX_ATTEMPTS => {
+                    tracing::debug!(tries, "transaction lost a race; retrying");
+                    let jitter = u64::from(EPOCH.elapsed().subsec_micros() % 5);
+                    tokio::time::sleep(Duration::from_millis(u64::from(tries) * 5 + jitter)).await;
+                    tries += 1;
+                }
+                other => return other,
+            }
+        }
     }
 }
 

@@ -20,6 +20,12 @@ pub enum ApiError {
         message: String,
     },
     Conflict(String),
+    /// The database cannot be reached or did not answer in time: retry.
+    Unavailable,
+    /// A serialization failure or deadlock: the transaction lost a race and
+    /// may be retried ([`crate::db::Db::retrying`] does, a bounded number of
+    /// times). One that escapes a retry loop reaches the client as `CONFLICT`.
+    Contention,
     Internal,
 }
 
@@ -49,7 +55,8 @@ impl ApiError {
             ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::BadInput { .. } => "BAD_USER_INPUT",
-            ApiError::Conflict(_) => "CONFLICT",
+            ApiError::Conflict(_) | ApiError::Contention => "CONFLICT",
+            ApiError::Unavailable => "UNAVAILABLE",
             ApiError::Internal => "INTERNAL",
         }
     }
@@ -61,6 +68,10 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::Conflict(m) => m.clone(),
             ApiError::BadInput { field, message } => format!("{field}: {message}"),
+            ApiError::Unavailable => "the database is unavailable; retry shortly".into(),
+            ApiError::Contention => {
+                "a concurrent change got in the way; the request may be retried".into()
+            }
             ApiError::Internal => "internal error".into(),
         }
     }
@@ -68,7 +79,15 @@ impl ApiError {
 
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        ApiError::internal("database", err)
+        match crate::db::classify(&err) {
+            crate::db::Failure::Unavailable => {
+                crate::db::note_connection_failure();
+                tracing::warn!(error = ?err, "database unavailable");
+                ApiError::Unavailable
+            }
+            crate::db::Failure::Contention => ApiError::Contention,
+            crate::db::Failure::Other => ApiError::internal("database", err),
+        }
     }
 }
 

@@ -5,17 +5,28 @@
 //! with 401 and an `UNAUTHENTICATED` error; a request without a token runs
 //! anonymously, which lets GraphiQL load the schema, and every resolver then
 //! answers `UNAUTHENTICATED`. Request bodies are limited to [`MAX_BODY_BYTES`].
+//!
+//! The body is read here, not by a framework extractor, so that a malformed
+//! one is answered like every other error: a GraphQL-shaped JSON body with
+//! `extensions.code` (`BAD_USER_INPUT`), never a text naming the server's
+//! types. One operation per request: a JSON array (a batch) is refused, so a
+//! request's limits are one operation's. Before anything runs, the parsed
+//! document passes [`crate::graphql::limits`]. Every other HTTP error (an
+//! unknown path, a wrong method, a body over the limit) gets the same JSON
+//! shape from [`json_errors`]. A request that met an unreachable database
+//! answers 503 with `Retry-After`, its errors coded `UNAVAILABLE`.
 
 use crate::auth::jwt::Keys;
 use crate::auth::{Principal, Tenant};
 use crate::db::Db;
 use crate::directory::tenants;
 use crate::error::ApiError;
-use crate::graphql::{AppSchema, RequestContext};
+use crate::graphql::{AppSchema, RequestContext, limits};
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLResponse;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -26,6 +37,10 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 /// Largest request body: a full `recordEvents` batch fits with room to spare.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// How long `/readyz` waits for the database before answering 503.
+pub const READY_TIMEOUT: Duration = Duration::from_millis(800);
+/// What a 503 tells a client to wait before retrying, in seconds.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -119,7 +134,9 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphiql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(json_errors))
         .with_state(state)
 }
 
@@ -132,34 +149,131 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    if state.db.ping().await {
+    if state.db.ping(READY_TIMEOUT).await {
         "ready".into_response()
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        error_body(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "database unreachable",
+        )
     }
 }
 
-fn error_response(status: StatusCode, err: ApiError) -> Response {
-    let body = serde_json::json!({
-        "data": null,
-        "errors": [{ "message": err.message(), "extensions": { "code": err.code() } }],
-    });
-    (status, Json(body)).into_response()
+async fn not_found() -> Response {
+    error_body(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "no such path: use /graphql",
+    )
 }
 
-async fn graphql(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
+/// A GraphQL-shaped error body with one error.
+fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": message, "extensions": { "code": code } }],
+    });
+    let mut response = (status, Json(body)).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    }
+    response
+}
+
+fn error_response(status: StatusCode, err: ApiError) -> Response {
+    error_body(status, err.code(), &err.message())
+}
+
+/// Gives an error response that is not JSON already (from the router, the
+/// body limit or a method mismatch) the GraphQL error shape.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if status.is_success() || is_json || status.is_redirection() {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "BAD_USER_INPUT",
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "BAD_USER_INPUT",
+            "use POST for GraphQL requests (GET serves GraphiQL)".to_owned(),
+        ),
+        StatusCode::NOT_FOUND => ("NOT_FOUND", "no such path: use /graphql".to_owned()),
+        StatusCode::SERVICE_UNAVAILABLE => ("UNAVAILABLE", "unavailable; retry shortly".to_owned()),
+        status if status.is_client_error() => ("BAD_USER_INPUT", "bad request".to_owned()),
+        _ => ("INTERNAL", "internal error".to_owned()),
+    };
+    error_body(status, code, &message)
+}
+
+/// Reads one GraphQL request from a JSON body; the error says what to fix.
+fn parse_request(body: &[u8]) -> Result<async_graphql::Request, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON ({e})"))?;
+    let mut object = match value {
+        serde_json::Value::Object(object) => object,
+        serde_json::Value::Array(_) => {
+            return Err(
+                "batched requests are not supported: send one operation per request".into(),
+            );
+        }
+        _ => return Err("the body must be a JSON object with a query".into()),
+    };
+    let query = match object.remove("query") {
+        Some(serde_json::Value::String(query)) => query,
+        Some(_) => return Err("query must be a string".into()),
+        None => return Err("the body has no query".into()),
+    };
+    let mut request = async_graphql::Request::new(query);
+    match object.remove("variables") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(variables @ serde_json::Value::Object(_)) => {
+            request = request.variables(async_graphql::Variables::from_json(variables));
+        }
+        Some(_) => return Err("variables must be a JSON object".into()),
+    }
+    match object.remove("operationName") {
+        None | Some(serde_json::Value::Null) => {}
+        Some(serde_json::Value::String(name)) => request = request.operation_name(name),
+        Some(_) => return Err("operationName must be a string".into()),
+    }
+    Ok(request)
+}
+
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut request = match parse_request(&body) {
+        Ok(request) => request,
+        Err(message) => return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
+    };
     let principal = match state.authenticate(&headers).await {
         Ok(principal) => principal,
         Err(err @ ApiError::Unauthenticated(_)) => {
             return error_response(StatusCode::UNAUTHORIZED, err);
         }
+        Err(err @ ApiError::Unavailable) => {
+            return error_response(StatusCode::SERVICE_UNAVAILABLE, err);
+        }
         Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, err),
     };
-    let request = request.into_inner().data(RequestContext::new(
+    // Parsed once here and handed to the executor; a request that does not
+    // parse goes on to be answered with the parser's error.
+    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+        if let Err(violation) = limits::check(&document, &request.variables) {
+            return limit_response(violation);
+        }
+        request.set_parsed_query(document);
+    }
+    let request = request.data(RequestContext::new(
         &state.db,
         principal,
         state.loader_delay,
@@ -167,11 +281,37 @@ async fn graphql(
     let mut response = state.schema.execute(request).await;
     // Resolver errors carry their code already; what is left came from
     // parsing, validating or coercing the client's request.
+    let mut unavailable = false;
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
-        if extensions.get("code").is_none() {
-            extensions.set("code", "BAD_USER_INPUT");
+        match extensions.get("code") {
+            None => extensions.set("code", "BAD_USER_INPUT"),
+            Some(async_graphql::Value::String(code)) if code == "UNAVAILABLE" => unavailable = true,
+            Some(_) => {}
         }
     }
-    GraphQLResponse::from(response).into_response()
+    let mut response = GraphQLResponse::from(response).into_response();
+    if unavailable {
+        *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    }
+    response
+}
+
+fn limit_response(violation: limits::Violation) -> Response {
+    let mut extensions = serde_json::json!({ "code": "BAD_USER_INPUT" });
+    let message = match &violation.field {
+        Some(field) => {
+            extensions["field"] = serde_json::json!(field);
+            format!("{field}: {}", violation.message)
+        }
+        None => violation.message,
+    };
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": message, "extensions": extensions }],
+    });
+    (StatusCode::OK, Json(body)).into_response()
 }

@@ -7,6 +7,10 @@ pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_EXTERNAL_ID_CHARS: usize = 128;
 pub const MAX_SEARCH_CHARS: usize = 200;
+/// Notes kept with a status change, an amendment or a rejection.
+pub const MAX_NOTE_CHARS: usize = 2000;
+/// A payment's reference in the system that sent it.
+pub const MAX_REFERENCE_CHARS: usize = 200;
 
 /// A required, trimmed, non-empty text of at most `max` characters.
 pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> {

@@ -163,7 +163,7 @@ fn cli_error(err: ApiError) -> anyhow::Error {
 
 async fn connect(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url();
-    Db::connect(&url, config.database_max_connections)
+    Db::open(&url, &config.db_settings(), |_| {})
         .await
         .with_context(|| format!("connecting to the database ({})", redact(&url)))
 }
@@ -184,6 +184,17 @@ fn redact(url: &str) -> String {
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
     let keys = Keys::from_config(config)?;
+    // Development mode mints an admin token and hands it to whoever opens
+    // GraphiQL: only where no one else can reach it.
+    if keys.development && !config.listen.ip().is_loopback() {
+        bail!(
+            "REVSHARE_LISTEN is {}, which other machines can reach, and no JWT key is \
+             configured: set REVSHARE_JWT_SECRET (at least 32 bytes) or \
+             REVSHARE_JWT_PUBLIC_KEY, or listen on a loopback address such as 127.0.0.1:8080 \
+             for development",
+            config.listen
+        );
+    }
     let db = connect(config).await?;
     app::migrate(&db).await.context("migrating")?;
 

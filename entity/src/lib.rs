@@ -10,6 +10,7 @@ pub mod customer;
 pub mod enrollment;
 pub mod event;
 pub mod partner;
+pub mod partner_balance;
 pub mod partner_category;
 pub mod partner_commission;
 pub mod partner_group;

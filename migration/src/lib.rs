@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_directory;
 mod m20261121_000002_ledger;
 mod m20261121_000003_partner_totals;
+mod m20261121_000004_partner_balances;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_directory::Migration),
             Box::new(m20261121_000002_ledger::Migration),
             Box::new(m20261121_000003_partner_totals::Migration),
+            Box::new(m20261121_000004_partner_balances::Migration),
         ]
     }
 }

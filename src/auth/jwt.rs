@@ -9,9 +9,6 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// Leeway for `exp` and `nbf`, for clocks that disagree a little.
-const LEEWAY_SECONDS: u64 = 30;
-
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
     pub sub: String,
@@ -68,6 +65,9 @@ pub struct Keys {
     encoding: Option<EncodingKey>,
     issuer: Option<String>,
     audience: Option<String>,
+    /// Seconds of clock difference allowed on `exp` and `nbf`
+    /// (`REVSHARE_JWT_LEEWAY_SECONDS`, 0 by default).
+    leeway_seconds: u64,
     /// The secret was generated for development (no key configured).
     pub development: bool,
 }
@@ -80,6 +80,7 @@ impl Keys {
             encoding: Some(EncodingKey::from_secret(secret)),
             issuer: None,
             audience: None,
+            leeway_seconds: 0,
             development: false,
         }
     }
@@ -126,6 +127,7 @@ impl Keys {
             encoding,
             issuer: None,
             audience: None,
+            leeway_seconds: 0,
             development: false,
         })
     }
@@ -137,6 +139,11 @@ impl Keys {
 
     pub fn with_audience(mut self, audience: Option<String>) -> Keys {
         self.audience = audience;
+        self
+    }
+
+    pub fn with_leeway(mut self, seconds: u64) -> Keys {
+        self.leeway_seconds = seconds;
         self
     }
 
@@ -171,7 +178,8 @@ impl Keys {
         };
         Ok(keys
             .with_issuer(config.jwt_issuer.clone())
-            .with_audience(config.jwt_audience.clone()))
+            .with_audience(config.jwt_audience.clone())
+            .with_leeway(config.jwt_leeway_seconds))
     }
 
     /// Verifies a token and checks the shape of its claims. The error text is
@@ -179,7 +187,7 @@ impl Keys {
     pub fn verify(&self, token: &str) -> Result<Identity, String> {
         let mut validation = Validation::new(self.algorithm);
         validation.algorithms = vec![self.algorithm];
-        validation.leeway = LEEWAY_SECONDS;
+        validation.leeway = self.leeway_seconds;
         validation.validate_nbf = true;
         let mut required = vec!["exp", "sub"];
         match &self.issuer {
@@ -203,6 +211,16 @@ impl Keys {
             .claims;
         let role = Role::parse(&claims.role)
             .ok_or_else(|| "token role must be admin, partner or service".to_owned())?;
+        // Claims end up in queries and in the ledger's history (`sub`):
+        // PostgreSQL refuses NUL there, so such a token is refused here.
+        let texts = [
+            Some(&claims.sub),
+            Some(&claims.tenant_id),
+            claims.partner_id.as_ref(),
+        ];
+        if texts.into_iter().flatten().any(|t| t.contains('\0')) {
+            return Err("token claims must not contain NUL characters".into());
+        }
         if claims.tenant_id.is_empty() {
             return Err("token has no tenant_id".into());
         }

@@ -5,7 +5,7 @@ use super::loaders::{CampaignId, PartnerId, SnapshotId};
 use super::partners::{CreatePartnerInput, Partner, new_partner};
 use super::rules::{GroupRule, GroupRuleInput, group_rules, rule_set};
 use super::scalars::DateTime;
-use super::{db, forget_reads, loader, page_args, principal, text_change, writer};
+use super::{Owner, db, forget_reads, guard, loader, page_args, principal, text_change, writer};
 use crate::auth::{Principal, Scope};
 use crate::campaigns::enrollment::{
     self, Enrolled, Invitation, RequestStatus, SnapshotSource, SnapshotTerms, Terms, TermsSource,
@@ -23,6 +23,18 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 pub struct Campaign(pub campaign::Model);
 
+/// A campaign's name is a label, shown beside the commissions it earned;
+/// the rest needs `campaigns:read`. Partner tokens reach only campaigns open
+/// to them (public, the default, their own).
+const CAMPAIGN_LABEL: &[Scope] = &[Scope::CampaignsRead, Scope::CommissionsRead];
+const CAMPAIGN_DETAILS: &[Scope] = &[Scope::CampaignsRead];
+
+impl Campaign {
+    fn details(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, CAMPAIGN_DETAILS, Owner::AnyPartner)
+    }
+}
+
 /// An offer partners promote, with its commission terms.
 #[Object]
 impl Campaign {
@@ -30,47 +42,57 @@ impl Campaign {
         ID(self.0.id.clone())
     }
 
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, CAMPAIGN_LABEL, Owner::AnyPartner)?;
+        Ok(&self.0.name)
     }
 
-    async fn description(&self) -> Option<&str> {
-        self.0.description.as_deref()
+    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.details(ctx)?;
+        Ok(self.0.description.as_deref())
     }
 
-    async fn status(&self) -> ApiResult<CampaignStatus> {
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<CampaignStatus> {
+        self.details(ctx)?;
         CampaignStatus::parse(&self.0.status)
     }
 
-    async fn currency(&self) -> &str {
-        &self.0.currency
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.details(ctx)?;
+        Ok(&self.0.currency)
     }
 
     /// The campaign's own rules; null when partners fall through to their group's.
-    async fn rules(&self) -> ApiResult<Option<Vec<GroupRule>>> {
+    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<GroupRule>>> {
+        self.details(ctx)?;
         Ok(campaigns::rules_of(&self.0)?.as_ref().map(group_rules))
     }
 
     /// Days a commission waits before it matures and is approved automatically.
-    async fn holdback_days(&self) -> Option<i32> {
-        self.0.holdback_days
+    async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.details(ctx)?;
+        Ok(self.0.holdback_days)
     }
 
-    async fn visibility(&self) -> ApiResult<Visibility> {
+    async fn visibility(&self, ctx: &Context<'_>) -> ApiResult<Visibility> {
+        self.details(ctx)?;
         Visibility::parse(&self.0.visibility)
     }
 
     /// Every partner takes part in the default campaign without enrolling.
-    async fn is_default(&self) -> bool {
-        self.0.is_default
+    async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.details(ctx)?;
+        Ok(self.0.is_default)
     }
 
-    async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.details(ctx)?;
+        Ok(self.0.created_at.into())
     }
 
-    async fn updated_at(&self) -> DateTime {
-        self.0.updated_at.into()
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.details(ctx)?;
+        Ok(self.0.updated_at.into())
     }
 }
 
@@ -103,6 +125,12 @@ pub(super) async fn load_snapshot(
     }
 }
 
+/// Enrollment data (requests, enrollments) is the campaign manager's and
+/// the partner's own.
+fn enrollment_data(ctx: &Context<'_>, partner_id: &str) -> ApiResult<()> {
+    guard(ctx, &[Scope::CampaignsRead], Owner::Partner(partner_id))
+}
+
 pub struct PartnershipRequest(pub partnership_request::Model);
 
 /// A partner's request to join a public campaign.
@@ -113,28 +141,34 @@ impl PartnershipRequest {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        enrollment_data(ctx, &self.0.partner_id)?;
         load_partner(ctx, &self.0.partner_id).await
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        enrollment_data(ctx, &self.0.partner_id)?;
         load_campaign(ctx, &self.0.campaign_id).await
     }
 
-    async fn status(&self) -> ApiResult<RequestStatus> {
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<RequestStatus> {
+        enrollment_data(ctx, &self.0.partner_id)?;
         RequestStatus::parse(&self.0.status)
     }
 
     /// Why the request was rejected.
-    async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+    async fn reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        enrollment_data(ctx, &self.0.partner_id)?;
+        Ok(self.0.reason.as_deref())
     }
 
-    async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        enrollment_data(ctx, &self.0.partner_id)?;
+        Ok(self.0.created_at.into())
     }
 
-    async fn decided_at(&self) -> Option<DateTime> {
-        self.0.decided_at.map(DateTime)
+    async fn decided_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        enrollment_data(ctx, &self.0.partner_id)?;
+        Ok(self.0.decided_at.map(DateTime))
     }
 }
 
@@ -161,28 +195,45 @@ impl Enrollment {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        enrollment_data(ctx, &self.row.partner_id)?;
         load_partner(ctx, &self.row.partner_id).await
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        enrollment_data(ctx, &self.row.partner_id)?;
         load_campaign(ctx, &self.row.campaign_id).await
     }
 
-    async fn snapshot(&self) -> Option<PartnerCommission> {
-        self.snapshot.clone().map(PartnerCommission)
+    async fn snapshot(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerCommission>> {
+        enrollment_data(ctx, &self.row.partner_id)?;
+        Ok(self.snapshot.clone().map(PartnerCommission))
     }
 
     /// `APPROVAL` or `INVITE`.
-    async fn source(&self) -> ApiResult<SnapshotSource> {
+    async fn source(&self, ctx: &Context<'_>) -> ApiResult<SnapshotSource> {
+        enrollment_data(ctx, &self.row.partner_id)?;
         SnapshotSource::parse(&self.row.source)
     }
 
-    async fn created_at(&self) -> DateTime {
-        self.row.created_at.into()
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        enrollment_data(ctx, &self.row.partner_id)?;
+        Ok(self.row.created_at.into())
     }
 }
 
 pub struct PartnerCommission(pub partner_commission::Model);
+
+impl PartnerCommission {
+    /// The terms a commission was computed with are part of the ledger's
+    /// audit trail too.
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(
+            ctx,
+            &[Scope::CampaignsRead, Scope::CommissionsRead],
+            Owner::Partner(&self.0.partner_id),
+        )
+    }
+}
 
 /// A snapshot of the terms a partner has in a campaign. Null fields fall
 /// through to the campaign (and, for rules, to the group).
@@ -193,14 +244,17 @@ impl PartnerCommission {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
         load_partner(ctx, &self.0.partner_id).await
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        self.readable(ctx)?;
         load_campaign(ctx, &self.0.campaign_id).await
     }
 
-    async fn rules(&self) -> ApiResult<Option<Vec<GroupRule>>> {
+    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<GroupRule>>> {
+        self.readable(ctx)?;
         Ok(self
             .0
             .rules
@@ -211,26 +265,31 @@ impl PartnerCommission {
             .map(group_rules))
     }
 
-    async fn holdback_days(&self) -> Option<i32> {
-        self.0.holdback_days
+    async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.readable(ctx)?;
+        Ok(self.0.holdback_days)
     }
 
-    async fn source(&self) -> ApiResult<SnapshotSource> {
+    async fn source(&self, ctx: &Context<'_>) -> ApiResult<SnapshotSource> {
+        self.readable(ctx)?;
         SnapshotSource::parse(&self.0.source)
     }
 
     /// Why an amendment was made.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
+    async fn note(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.note.as_deref())
     }
 
     /// The `sub` of the token that stamped it.
-    async fn created_by(&self) -> &str {
-        &self.0.created_by
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.created_by)
     }
 
-    async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.created_at.into())
     }
 }
 

@@ -7,7 +7,7 @@ use super::rules::{
     GroupRule, GroupRuleInput, SimulationInput, SimulationResult, group_rules, rule_set, simulate,
 };
 use super::scalars::DateTime;
-use super::{db, loader, page_args, principal, text_change, writer};
+use super::{Owner, db, guard, loader, page_args, principal, text_change, writer};
 use crate::auth::{Principal, Role, Scope};
 use crate::directory::groups::{self, GroupChanges, NewGroup};
 use crate::error::{ApiError, ApiResult};
@@ -36,8 +36,14 @@ impl PartnerGroup {
         ID(self.0.id.clone())
     }
 
-    async fn name(&self) -> &str {
-        &self.0.name
+    /// A label: shown with `partners:read` too, and to a partner for its own group.
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(
+            ctx,
+            &[Scope::PartnerGroupsRead, Scope::PartnersRead],
+            Owner::AnyPartner,
+        )?;
+        Ok(&self.0.name)
     }
 
     async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
@@ -111,12 +117,14 @@ impl PartnerGroup {
             .unwrap_or(0))
     }
 
-    async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        details(principal(ctx)?)?;
+        Ok(self.0.created_at.into())
     }
 
-    async fn updated_at(&self) -> DateTime {
-        self.0.updated_at.into()
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        details(principal(ctx)?)?;
+        Ok(self.0.updated_at.into())
     }
 }
 

@@ -3,11 +3,11 @@
 
 use super::campaigns::{Campaign, PartnerCommission, load_campaign, load_partner, load_snapshot};
 use super::connection::{ListConnection, TotalCount, connection, list_connection};
-use super::loaders::{CommissionId, CustomerId, EventId, HistoryOf, Total};
+use super::loaders::{CommissionId, CustomerId, EventId, HistoryOf};
 use super::partners::Partner;
 use super::rules::{EventKind, RuleContribution, RuleType};
 use super::scalars::{DateTime, Decimal};
-use super::{db, ingest, loader, page_args, principal, writer};
+use super::{Owner, db, guard, ingest, loader, page_args, principal, writer};
 use crate::auth::{Principal, Scope};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
@@ -19,7 +19,7 @@ use crate::ledger::{
 };
 use crate::paging::{PageLimits, PageRequest};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
-use entity::{commission, commission_transition, event, payout};
+use entity::{commission, commission_transition, event, partner_balance, payout};
 
 /// `commissions` pages: 1–500, 100 when omitted (seed 002).
 pub const COMMISSION_LIMITS: PageLimits = PageLimits {
@@ -35,6 +35,17 @@ fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {
 
 pub struct Commission(pub commission::Model);
 
+/// Ledger rows are read with `commissions:read`, by their partner, and by
+/// the `events:write` caller whose events (and refunds) produced them: a
+/// recorded event answers with what it earned.
+const LEDGER_ROW: &[Scope] = &[Scope::CommissionsRead, Scope::EventsWrite];
+
+impl Commission {
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, LEDGER_ROW, Owner::Partner(&self.0.partner_id))
+    }
+}
+
 /// A ledger row: a partner earned (or, for a clawback, gave back) an amount on an event.
 #[Object]
 impl Commission {
@@ -42,31 +53,38 @@ impl Commission {
         ID(self.0.id.clone())
     }
 
-    async fn kind(&self) -> ApiResult<CommissionKind> {
+    async fn kind(&self, ctx: &Context<'_>) -> ApiResult<CommissionKind> {
+        self.readable(ctx)?;
         CommissionKind::parse(&self.0.kind)
     }
 
-    async fn amount(&self) -> ApiResult<Decimal> {
+    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
         money(self.0.amount_minor, &self.0.currency)
     }
 
-    async fn currency(&self) -> &str {
-        &self.0.currency
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.currency)
     }
 
-    async fn status(&self) -> ApiResult<CommissionStatus> {
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<CommissionStatus> {
+        self.readable(ctx)?;
         CommissionStatus::parse(&self.0.status)
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
         load_partner(ctx, &self.0.partner_id).await
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        self.readable(ctx)?;
         load_campaign(ctx, &self.0.campaign_id).await
     }
 
     async fn event(&self, ctx: &Context<'_>) -> ApiResult<Event> {
+        self.readable(ctx)?;
         loader(ctx)?
             .load_one(EventId(self.0.event_id.clone()))
             .await?
@@ -76,11 +94,13 @@ impl Commission {
 
     /// The snapshot in force when it accrued (null when none existed).
     async fn snapshot(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerCommission>> {
+        self.readable(ctx)?;
         load_snapshot(ctx, self.0.snapshot_id.as_ref()).await
     }
 
     /// The rules that contributed, unrounded; `amount` is their sum rounded once.
-    async fn breakdown(&self) -> ApiResult<Vec<RuleContribution>> {
+    async fn breakdown(&self, ctx: &Context<'_>) -> ApiResult<Vec<RuleContribution>> {
+        self.readable(ctx)?;
         let entries: Vec<BreakdownEntry> = serde_json::from_value(self.0.breakdown.clone())
             .map_err(|e| ApiError::internal("breakdown", e))?;
         entries
@@ -98,43 +118,52 @@ impl Commission {
     }
 
     /// Where the rules came from: `SNAPSHOT`, `CAMPAIGN` or `GROUP`.
-    async fn rules_source(&self) -> &str {
-        &self.0.rules_source
+    async fn rules_source(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.rules_source)
     }
 
     /// When it was earned: the event's `occurredAt` (a clawback's refund time).
-    async fn accrued_at(&self) -> DateTime {
-        self.0.accrued_at.into()
+    async fn accrued_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.accrued_at.into())
     }
 
     /// When the row was written.
-    async fn recorded_at(&self) -> DateTime {
-        self.0.recorded_at.into()
+    async fn recorded_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.recorded_at.into())
     }
 
-    async fn holdback_days(&self) -> Option<i32> {
-        self.0.holdback_days
+    async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.readable(ctx)?;
+        Ok(self.0.holdback_days)
     }
 
     /// `accruedAt + holdbackDays`: when the maturity job approves it.
-    async fn mature_at(&self) -> Option<DateTime> {
-        self.0.mature_at.map(DateTime)
+    async fn mature_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.mature_at.map(DateTime))
     }
 
-    async fn approved_at(&self) -> Option<DateTime> {
-        self.0.approved_at.map(DateTime)
+    async fn approved_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.approved_at.map(DateTime))
     }
 
-    async fn paid_at(&self) -> Option<DateTime> {
-        self.0.paid_at.map(DateTime)
+    async fn paid_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.paid_at.map(DateTime))
     }
 
-    async fn reversed_at(&self) -> Option<DateTime> {
-        self.0.reversed_at.map(DateTime)
+    async fn reversed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.reversed_at.map(DateTime))
     }
 
     /// Why it was reversed (or, for a clawback, why the event was refunded).
-    async fn reversal_reason(&self) -> ApiResult<Option<ReversalReason>> {
+    async fn reversal_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<ReversalReason>> {
+        self.readable(ctx)?;
         self.0
             .reversal_reason
             .as_deref()
@@ -142,12 +171,14 @@ impl Commission {
             .transpose()
     }
 
-    async fn reversal_note(&self) -> Option<&str> {
-        self.0.reversal_note.as_deref()
+    async fn reversal_note(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.reversal_note.as_deref())
     }
 
     /// For a clawback: the commission it takes back from.
     async fn original(&self, ctx: &Context<'_>) -> ApiResult<Option<Commission>> {
+        self.readable(ctx)?;
         match &self.0.original_id {
             Some(id) => Ok(loader(ctx)?
                 .load_one(CommissionId(id.clone()))
@@ -157,12 +188,19 @@ impl Commission {
         }
     }
 
-    async fn payout_id(&self) -> Option<ID> {
-        self.0.payout_id.clone().map(ID)
+    async fn payout_id(&self, ctx: &Context<'_>) -> ApiResult<Option<ID>> {
+        self.readable(ctx)?;
+        Ok(self.0.payout_id.clone().map(ID))
     }
 
-    /// Every status change, oldest first.
+    /// Every status change, oldest first (the ledger's managers and the
+    /// partner; not the event sender).
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<CommissionTransition>> {
+        guard(
+            ctx,
+            &[Scope::CommissionsRead],
+            Owner::Partner(&self.0.partner_id),
+        )?;
         let rows = loader(ctx)?
             .load_one(HistoryOf(self.0.id.clone()))
             .await?
@@ -229,6 +267,12 @@ impl CommissionTransition {
 
 pub struct Event(pub event::Model);
 
+impl Event {
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, LEDGER_ROW, Owner::Partner(&self.0.partner_id))
+    }
+}
+
 /// A conversion or charge, as recorded.
 #[Object]
 impl Event {
@@ -237,19 +281,23 @@ impl Event {
     }
 
     /// The sender's idempotency key.
-    async fn external_id(&self) -> &str {
-        &self.0.external_id
+    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.external_id)
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
         load_partner(ctx, &self.0.partner_id).await
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        self.readable(ctx)?;
         load_campaign(ctx, &self.0.campaign_id).await
     }
 
     async fn customer_external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        self.readable(ctx)?;
         match &self.0.customer_id {
             Some(id) => Ok(loader(ctx)?
                 .load_one(CustomerId(id.clone()))
@@ -259,7 +307,8 @@ impl Event {
         }
     }
 
-    async fn kind(&self) -> ApiResult<EventKind> {
+    async fn kind(&self, ctx: &Context<'_>) -> ApiResult<EventKind> {
+        self.readable(ctx)?;
         match self.0.kind.as_str() {
             "SALE" => Ok(EventKind::Sale),
             "LEAD" => Ok(EventKind::Lead),
@@ -267,15 +316,18 @@ impl Event {
         }
     }
 
-    async fn amount(&self) -> ApiResult<Decimal> {
+    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
         money(self.0.amount_minor, &self.0.currency)
     }
 
-    async fn currency(&self) -> &str {
-        &self.0.currency
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.currency)
     }
 
-    async fn revenue(&self) -> ApiResult<Option<Decimal>> {
+    async fn revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
+        self.readable(ctx)?;
         self.0
             .revenue_minor
             .map(|r| money(r, &self.0.currency))
@@ -283,24 +335,38 @@ impl Event {
     }
 
     /// The part of the amount refunded so far.
-    async fn refunded_amount(&self) -> ApiResult<Decimal> {
+    async fn refunded_amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
         money(self.0.refunded_minor, &self.0.currency)
     }
 
-    async fn metadata(&self) -> Option<Json<serde_json::Value>> {
-        self.0.metadata.clone().map(Json)
+    async fn metadata(&self, ctx: &Context<'_>) -> ApiResult<Option<Json<serde_json::Value>>> {
+        self.readable(ctx)?;
+        Ok(self.0.metadata.clone().map(Json))
     }
 
-    async fn occurred_at(&self) -> DateTime {
-        self.0.occurred_at.into()
+    async fn occurred_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.occurred_at.into())
     }
 
-    async fn recorded_at(&self) -> DateTime {
-        self.0.recorded_at.into()
+    async fn recorded_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.recorded_at.into())
     }
 }
 
 pub struct Payout(pub payout::Model);
+
+impl Payout {
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(
+            ctx,
+            &[Scope::CommissionsRead],
+            Owner::Partner(&self.0.partner_id),
+        )
+    }
+}
 
 /// Money sent to a partner in one currency, for the commissions it settled
 /// (clawbacks included, netted).
@@ -311,32 +377,39 @@ impl Payout {
     }
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
         load_partner(ctx, &self.0.partner_id).await
     }
 
-    async fn amount(&self) -> ApiResult<Decimal> {
+    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
         money(self.0.amount_minor, &self.0.currency)
     }
 
-    async fn currency(&self) -> &str {
-        &self.0.currency
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.currency)
     }
 
     /// The payment's reference in the system that sent it.
-    async fn reference(&self) -> &str {
-        &self.0.reference
+    async fn reference(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.reference)
     }
 
-    async fn commission_count(&self) -> i32 {
-        self.0.commission_count
+    async fn commission_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        self.readable(ctx)?;
+        Ok(self.0.commission_count)
     }
 
-    async fn created_by(&self) -> &str {
-        &self.0.created_by
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.created_by)
     }
 
-    async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.created_at.into())
     }
 }
 
@@ -350,7 +423,7 @@ pub struct Balance {
     pub paid: Decimal,
 }
 
-pub fn balances(totals: Vec<Total>) -> ApiResult<Vec<Balance>> {
+pub fn balances(totals: Vec<partner_balance::Model>) -> ApiResult<Vec<Balance>> {
     let mut balances: Vec<Balance> = Vec::new();
     for total in totals {
         let currency = Currency::parse(&total.currency)
@@ -740,7 +813,11 @@ impl LedgerMutation {
         input: ReverseCommissionInput,
     ) -> ApiResult<Commission> {
         let principal = writer(ctx, Scope::CommissionsWrite)?;
-        let note = crate::input::optional_text("input.note", input.note.as_deref(), 2000)?;
+        let note = crate::input::optional_text(
+            "input.note",
+            input.note.as_deref(),
+            crate::input::MAX_NOTE_CHARS,
+        )?;
         let reversed = transitions::reverse(
             db(ctx)?,
             principal.tenant_id(),

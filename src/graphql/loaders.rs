@@ -8,7 +8,7 @@ use crate::paging::Page;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     campaign, category, commission, commission_transition, customer, enrollment, event, partner,
-    partner_category, partner_commission, partner_group, payout,
+    partner_balance, partner_category, partner_commission, partner_group, payout,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -107,7 +107,7 @@ pub struct EnrollmentsOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SnapshotsOf(pub String);
 
-/// A partner's commission totals by currency and status.
+/// A partner's commission totals (sum and count) by currency and status.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BalanceOf(pub String);
 
@@ -141,7 +141,11 @@ pub struct PartnerPayouts {
 }
 
 /// The first `size + 1` rows after `after` of each parent, in one statement:
-/// `ROW_NUMBER()` over each parent's rows, filtered to the page.
+/// a `UNION ALL` of one `… ORDER BY id LIMIT n` per parent, each walking
+/// the (parent, id) index from the cursor. Its cost is the page, whatever the
+/// parent's history: a window function over each parent's rows (the way
+/// this was first written) sorted every row of a partner with 200,000
+/// commissions to return 20.
 #[allow(clippy::too_many_arguments)]
 async fn pages_per_parent<E>(
     loader: &DirectoryLoader,
@@ -155,6 +159,7 @@ async fn pages_per_parent<E>(
 ) -> Result<HashMap<String, Page<E::Model>>, ApiError>
 where
     E: EntityTrait,
+    E::Model: HasId,
 {
     let backend = loader.conn.get_database_backend();
     let mut values: Vec<Value> = Vec::new();
@@ -165,24 +170,31 @@ where
             _ => "?".to_owned(),
         }
     };
-    let tenant = bind(loader.tenant_id.clone().into());
-    let parent_list: Vec<String> = parents.iter().map(|p| bind(p.clone().into())).collect();
-    let mut filters = String::new();
-    if let Some(after) = after {
-        filters.push_str(&format!(" AND t.id > {}", bind(after.to_owned().into())));
+    let mut parts = Vec::with_capacity(parents.len());
+    for (i, parent) in parents.iter().enumerate() {
+        let mut sql = format!(
+            "SELECT * FROM (SELECT t.* FROM {table} t WHERE t.tenant_id = {} AND t.{parent_column} = {}",
+            bind(loader.tenant_id.clone().into()),
+            bind(parent.clone().into()),
+        );
+        if let Some(after) = after {
+            sql.push_str(&format!(" AND t.id > {}", bind(after.to_owned().into())));
+        }
+        if let Some((column, value)) = &condition {
+            sql.push_str(&format!(" AND t.{column} = {}", bind(value.clone())));
+        }
+        sql.push_str(&format!(
+            " ORDER BY t.id LIMIT {}) p{i}",
+            bind(((size + 1) as i64).into())
+        ));
+        parts.push(sql);
     }
-    if let Some((column, value)) = condition {
-        filters.push_str(&format!(" AND t.{column} = {}", bind(value)));
-    }
-    let limit = bind(((size + 1) as i64).into());
-    let sql = format!(
-        "SELECT * FROM (SELECT t.*, ROW_NUMBER() OVER (PARTITION BY t.{parent_column} ORDER BY t.id) AS rn \
-         FROM {table} t WHERE t.tenant_id = {tenant} AND t.{parent_column} IN ({}){filters}) ranked \
-         WHERE rn <= {limit} ORDER BY {parent_column}, id",
-        parent_list.join(", ")
-    );
     let rows = E::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+        .from_raw_sql(Statement::from_sql_and_values(
+            backend,
+            parts.join(" UNION ALL "),
+            values,
+        ))
         .all(&loader.conn)
         .await?;
     let mut by_parent: HashMap<String, Vec<E::Model>> = HashMap::new();
@@ -196,6 +208,8 @@ where
         .iter()
         .map(|parent| {
             let mut rows = by_parent.remove(parent).unwrap_or_default();
+            // A union keeps no order of its own.
+            rows.sort_by(|a, b| a.id().cmp(b.id()));
             let has_next = rows.len() as u64 > size;
             rows.truncate(size as usize);
             (
@@ -209,6 +223,23 @@ where
         })
         .collect())
 }
+
+/// Rows keyed by a string id.
+pub trait HasId {
+    fn id(&self) -> &str;
+}
+
+macro_rules! has_id {
+    ($($entity:ident),*) => {$(
+        impl HasId for $entity::Model {
+            fn id(&self) -> &str {
+                &self.id
+            }
+        }
+    )*};
+}
+
+has_id!(partner, commission, payout);
 
 /// Groups keys by their page shape, so each shape is one statement.
 fn by_shape<K: Clone, S: std::hash::Hash + Eq>(
@@ -431,37 +462,18 @@ children_of!(
     commission_id
 );
 
-/// One partner's commission total in one currency and status.
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct Total {
-    pub partner_id: String,
-    pub currency: String,
-    pub status: String,
-    pub amount_minor: i64,
-}
-
 impl Loader<BalanceOf> for DirectoryLoader {
-    type Value = Vec<Total>;
+    type Value = Vec<partner_balance::Model>;
     type Error = ApiError;
 
+    /// From the totals the ledger keeps (one row per currency and status),
+    /// not a sum over the partner's history.
     async fn load(&self, keys: &[BalanceOf]) -> Result<HashMap<BalanceOf, Self::Value>, ApiError> {
-        let totals = commission::Entity::find()
-            .select_only()
-            .column(commission::Column::PartnerId)
-            .column(commission::Column::Currency)
-            .column(commission::Column::Status)
-            // SUM(BIGINT) is NUMERIC on PostgreSQL: cast back to BIGINT.
-            .column_as(
-                Expr::cust("CAST(SUM(amount_minor) AS BIGINT)"),
-                "amount_minor",
-            )
-            .filter(commission::Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(commission::Column::PartnerId.is_in(keys.iter().map(|k| k.0.clone())))
-            .group_by(commission::Column::PartnerId)
-            .group_by(commission::Column::Currency)
-            .group_by(commission::Column::Status)
-            .order_by_asc(commission::Column::Currency)
-            .into_model::<Total>()
+        let totals = partner_balance::Entity::find()
+            .filter(partner_balance::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(partner_balance::Column::PartnerId.is_in(keys.iter().map(|k| k.0.clone())))
+            .order_by_asc(partner_balance::Column::Currency)
+            .order_by_asc(partner_balance::Column::Status)
             .all(&self.conn)
             .await?;
         let mut found: HashMap<BalanceOf, Self::Value> =

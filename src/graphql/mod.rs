@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod connection;
 pub mod groups;
 pub mod ledger;
+pub mod limits;
 pub mod loaders;
 pub mod partners;
 pub mod rules;
@@ -149,6 +150,42 @@ pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
         .principal
         .as_ref()
         .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))
+}
+
+/// Besides the holders of a field's scopes, who may read it.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    /// The partner the data belongs to: its own token may read it.
+    Partner(&'a str),
+    /// Any partner token: the object is reachable only where that partner
+    /// may see it (a campaign open to it, its own group).
+    AnyPartner,
+}
+
+/// Field-level authorization: the caller holds one of `scopes`, or is the
+/// partner `owner` allows. Every object field that exposes data calls this
+/// (or a wrapper of it) with the scopes guarding that data, so what a token
+/// may read does not depend on the path that reached the object.
+pub fn guard(ctx: &Context<'_>, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
+    let principal = principal(ctx)?;
+    match (principal.own_partner(), owner) {
+        (Some(own), Owner::Partner(of)) if own == of => Ok(()),
+        (Some(_), Owner::AnyPartner) => Ok(()),
+        (Some(_), Owner::Partner(_)) => Err(ApiError::Forbidden(
+            "partners see only their own data".into(),
+        )),
+        (None, _) if scopes.iter().any(|scope| principal.has(*scope)) => Ok(()),
+        (None, _) => Err(ApiError::Forbidden(match scopes {
+            [one] => format!("requires the {} scope", one.as_str()),
+            many => format!(
+                "requires one of the scopes {}",
+                many.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })),
+    }
 }
 
 pub fn loader<'a>(ctx: &Context<'a>) -> ApiResult<&'a Loader> {

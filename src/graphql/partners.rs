@@ -9,7 +9,7 @@ use super::loaders::{
     PartnerCommissions, PartnerPayouts, SnapshotsOf,
 };
 use super::scalars::DateTime;
-use super::{db, loader, page_args, principal, text_change, writer};
+use super::{Owner, db, guard, loader, page_args, principal, text_change, writer};
 use crate::auth::{Principal, Scope};
 use crate::campaigns::enrollment;
 use crate::directory::categories;
@@ -18,13 +18,29 @@ use crate::directory::partners::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use crate::ledger::{self, CommissionFilter, CommissionStatus};
+use crate::ledger::CommissionStatus;
 use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::{category, partner, payout};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 pub struct Partner(pub partner::Model);
+
+/// A partner's name is a label, shown wherever data that refers to the
+/// partner is (its commissions, its campaigns); the rest of its record needs
+/// `partners:read`. Its own token reads all of it.
+const PARTNER_LABEL: &[Scope] = &[
+    Scope::PartnersRead,
+    Scope::CommissionsRead,
+    Scope::CampaignsRead,
+];
+const PARTNER_DETAILS: &[Scope] = &[Scope::PartnersRead];
+
+impl Partner {
+    fn details(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, PARTNER_DETAILS, Owner::Partner(&self.0.id))
+    }
+}
 
 /// A partner of the tenant's program: a referrer, reseller or distributor.
 #[Object]
@@ -33,29 +49,35 @@ impl Partner {
         ID(self.0.id.clone())
     }
 
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, PARTNER_LABEL, Owner::Partner(&self.0.id))?;
+        Ok(&self.0.name)
     }
 
-    async fn email(&self) -> Option<&str> {
-        self.0.email.as_deref()
+    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.details(ctx)?;
+        Ok(self.0.email.as_deref())
     }
 
-    async fn external_id(&self) -> Option<&str> {
-        self.0.external_id.as_deref()
+    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.details(ctx)?;
+        Ok(self.0.external_id.as_deref())
     }
 
     #[graphql(name = "type")]
-    async fn partner_type(&self) -> ApiResult<PartnerType> {
+    async fn partner_type(&self, ctx: &Context<'_>) -> ApiResult<PartnerType> {
+        self.details(ctx)?;
         PartnerType::of(&self.0)
     }
 
-    async fn status(&self) -> ApiResult<PartnerStatus> {
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<PartnerStatus> {
+        self.details(ctx)?;
         PartnerStatus::of(&self.0)
     }
 
     /// The partner's group (the default group unless another was chosen).
     async fn group(&self, ctx: &Context<'_>) -> ApiResult<PartnerGroup> {
+        self.details(ctx)?;
         loader(ctx)?
             .load_one(GroupId(self.0.group_id.clone()))
             .await?
@@ -64,6 +86,7 @@ impl Partner {
     }
 
     async fn categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<Category>> {
+        self.details(ctx)?;
         let found = loader(ctx)?
             .load_one(CategoriesOf(self.0.id.clone()))
             .await?;
@@ -74,17 +97,19 @@ impl Partner {
             .collect())
     }
 
-    async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.details(ctx)?;
+        Ok(self.0.created_at.into())
     }
 
-    async fn updated_at(&self) -> DateTime {
-        self.0.updated_at.into()
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.details(ctx)?;
+        Ok(self.0.updated_at.into())
     }
 
     /// The campaigns the partner is enrolled in, with the snapshot in force.
     async fn enrollments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Enrollment>> {
-        own_or(principal(ctx)?, &self.0.id, Scope::CampaignsRead)?;
+        guard(ctx, &[Scope::CampaignsRead], Owner::Partner(&self.0.id))?;
         let loader = loader(ctx)?;
         let (enrollments, snapshots) = async_graphql::futures_util::future::try_join(
             loader.load_one(EnrollmentsOf(self.0.id.clone())),
@@ -113,7 +138,7 @@ impl Partner {
         ctx: &Context<'_>,
         campaign_id: Option<ID>,
     ) -> ApiResult<Vec<PartnerCommission>> {
-        own_or(principal(ctx)?, &self.0.id, Scope::CampaignsRead)?;
+        guard(ctx, &[Scope::CampaignsRead], Owner::Partner(&self.0.id))?;
         let snapshots = loader(ctx)?
             .load_one(SnapshotsOf(self.0.id.clone()))
             .await?
@@ -133,7 +158,7 @@ impl Partner {
         campaign_id: Option<ID>,
     ) -> ApiResult<Option<TermsInForce>> {
         let principal = principal(ctx)?;
-        own_or(principal, &self.0.id, Scope::CampaignsRead)?;
+        guard(ctx, &[Scope::CampaignsRead], Owner::Partner(&self.0.id))?;
         // Through the loaders: a page of partners asking for their terms is
         // three statements (campaign, snapshots, groups), not three per partner.
         let loader = loader(ctx)?;
@@ -164,7 +189,9 @@ impl Partner {
         Ok(Some(TermsInForce { terms, campaign }))
     }
 
-    /// The partner's commissions, oldest first.
+    /// The partner's commissions, oldest first. A page costs the same
+    /// whatever the partner's history, and so does `totalCount` (from the
+    /// totals the ledger keeps).
     #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
     async fn commissions(
         &self,
@@ -173,7 +200,7 @@ impl Partner {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<ListConnection<Commission>> {
-        own_or(principal(ctx)?, &self.0.id, Scope::CommissionsRead)?;
+        guard(ctx, &[Scope::CommissionsRead], Owner::Partner(&self.0.id))?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
         let key = PartnerCommissions {
             partner_id: self.0.id.clone(),
@@ -181,27 +208,33 @@ impl Partner {
             size: request.size,
             after: request.cursor,
         };
-        let page = loader(ctx)?
-            .load_one(key)
-            .await?
-            .unwrap_or_else(Page::empty);
-        let total = TotalCount::of(
-            db(ctx)?.conn(),
-            ledger::list(
-                &self.0.tenant_id,
-                &CommissionFilter {
-                    status,
-                    partner_id: Some(self.0.id.clone()),
-                    ..Default::default()
-                },
-            ),
-        );
-        Ok(connection(page, total, |c| c.id.clone(), Commission))
+        let loader = loader(ctx)?;
+        let counted = ctx.look_ahead().field("totalCount").exists();
+        let (page, totals) =
+            async_graphql::futures_util::future::try_join(loader.load_one(key), async {
+                match counted {
+                    true => loader.load_one(BalanceOf(self.0.id.clone())).await,
+                    false => Ok(None),
+                }
+            })
+            .await?;
+        let count: i64 = totals
+            .unwrap_or_default()
+            .iter()
+            .filter(|t| status.is_none_or(|s| t.status == s.as_str()))
+            .map(|t| t.commission_count)
+            .sum();
+        Ok(connection(
+            page.unwrap_or_else(Page::empty),
+            TotalCount::known(count.max(0) as u64),
+            |c| c.id.clone(),
+            Commission,
+        ))
     }
 
     /// Totals per currency: accrued, approved (net of clawbacks) and paid.
     async fn balance(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
-        own_or(principal(ctx)?, &self.0.id, Scope::CommissionsRead)?;
+        guard(ctx, &[Scope::CommissionsRead], Owner::Partner(&self.0.id))?;
         balances(
             loader(ctx)?
                 .load_one(BalanceOf(self.0.id.clone()))
@@ -218,7 +251,7 @@ impl Partner {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<ListConnection<Payout>> {
-        own_or(principal(ctx)?, &self.0.id, Scope::CommissionsRead)?;
+        guard(ctx, &[Scope::CommissionsRead], Owner::Partner(&self.0.id))?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let key = PartnerPayouts {
             partner_id: self.0.id.clone(),
@@ -237,17 +270,6 @@ impl Partner {
     }
 }
 
-/// A partner's own data is open to its own token; others need `scope`.
-fn own_or(principal: &Principal, partner_id: &str, scope: Scope) -> ApiResult<()> {
-    match principal.own_partner() {
-        Some(own) if own == partner_id => Ok(()),
-        Some(_) => Err(ApiError::Forbidden(
-            "partners see only their own data".into(),
-        )),
-        None => principal.require(scope),
-    }
-}
-
 pub struct Category(pub category::Model);
 
 /// A label a tenant gives partners (an industry, a region, …).
@@ -257,12 +279,14 @@ impl Category {
         ID(self.0.id.clone())
     }
 
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, PARTNER_DETAILS, Owner::AnyPartner)?;
+        Ok(&self.0.name)
     }
 
-    async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        guard(ctx, PARTNER_DETAILS, Owner::AnyPartner)?;
+        Ok(self.0.created_at.into())
     }
 }
 

@@ -4,7 +4,10 @@
 //! number arrives as the shortest text that round-trips its binary value, so
 //! `299.9` is read from the text "299.9" and is exactly 299.9, never
 //! 299.899999…; async-graphql's own decimal scalar goes through `f64` arithmetic
-//! and is not used.
+//! and is not used. A string follows one strict grammar, `-?digits(.digits)?`:
+//! no exponent, sign `+`, spaces, separators or bare points (`"1e2"`,
+//! `" 10 "`, `"+10"`, `"10."` are refused), so a money string means one
+//! thing to every client.
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{SecondsFormat, Utc};
@@ -13,8 +16,23 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Decimal(pub rust_decimal::Decimal);
 
-fn parse_decimal(text: &str) -> Option<rust_decimal::Decimal> {
-    let text = text.trim();
+/// A decimal string in the one grammar `-?[0-9]+(\.[0-9]+)?`.
+fn parse_decimal_string(text: &str) -> Option<rust_decimal::Decimal> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) || !fraction.is_none_or(all_digits) {
+        return None;
+    }
+    rust_decimal::Decimal::from_str(text).ok()
+}
+
+/// A JSON number, from the shortest text of its value (which may use an
+/// exponent: `1e-7`).
+fn parse_number(text: &str) -> Option<rust_decimal::Decimal> {
     rust_decimal::Decimal::from_str(text)
         .ok()
         .or_else(|| rust_decimal::Decimal::from_scientific(text).ok())
@@ -24,13 +42,13 @@ fn parse_decimal(text: &str) -> Option<rust_decimal::Decimal> {
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
         let parsed = match &value {
-            Value::String(s) => parse_decimal(s),
-            Value::Number(n) => parse_decimal(&n.to_string()),
+            Value::String(s) => parse_decimal_string(s),
+            Value::Number(n) => parse_number(&n.to_string()),
             _ => return Err(InputValueError::expected_type(value)),
         };
-        parsed
-            .map(Decimal)
-            .ok_or_else(|| InputValueError::custom("expected a decimal number such as \"12.50\""))
+        parsed.map(Decimal).ok_or_else(|| {
+            InputValueError::custom("expected a decimal number such as \"12.50\" or \"-3\"")
+        })
     }
 
     fn is_valid(value: &Value) -> bool {
@@ -100,5 +118,19 @@ mod tests {
         );
         assert!(Decimal::parse(Value::String("12,50".into())).is_err());
         assert!(Decimal::parse(Value::Boolean(true)).is_err());
+    }
+
+    #[test]
+    fn a_decimal_string_has_one_grammar() {
+        let parse =
+            |text: &str| Decimal::parse(Value::String(text.into())).map(|d| d.0.to_string());
+        assert_eq!(parse("10").unwrap(), "10");
+        assert_eq!(parse("-0.50").unwrap(), "-0.50");
+        assert_eq!(parse("007.1").unwrap(), "7.1");
+        for refused in [
+            "1e2", " 10 ", "+10", "10.", ".5", "", "-", "1_000", "0x10", "1.2.3", "NaN",
+        ] {
+            assert!(parse(refused).is_err(), "{refused:?} was accepted");
+        }
     }
 }

@@ -140,21 +140,33 @@ pub async fn record_batch(
             format!("must have at most {MAX_BATCH} events"),
         ));
     }
-    let txn = db.write().await?;
-    match accrue(&*txn, tenant_id, &items).await {
-        Ok(results) => {
-            txn.commit().await?;
-            return Ok(results);
-        }
-        Err(err) if items.len() == 1 => {
-            txn.rollback().await?;
-            return Ok(vec![Err(err)]);
-        }
-        Err(_) => txn.rollback().await?,
+    // A batch that loses a race (two batches inserting the same externalIds
+    // in opposite orders wait on each other in the unique index) is run
+    // again as a whole; any other failure falls back to one item at a time.
+    let items = &items;
+    let whole = db
+        .retrying(|| async move {
+            let txn = db.write().await?;
+            match accrue(&*txn, tenant_id, items).await {
+                Ok(results) => {
+                    txn.commit().await?;
+                    Ok(Some(results))
+                }
+                Err(ApiError::Contention) => Err(ApiError::Contention),
+                Err(err) if items.len() == 1 => Ok(Some(vec![Err(err)])),
+                Err(_) => Ok(None),
+            }
+        })
+        .await;
+    match whole {
+        Ok(Some(results)) => return Ok(results),
+        Err(err) if items.len() == 1 => return Ok(vec![Err(err)]),
+        Err(err @ ApiError::Unavailable) => return Err(err),
+        Ok(None) | Err(_) => {}
     }
     let txn = db.write().await?;
     let mut results = Vec::with_capacity(items.len());
-    for item in &items {
+    for item in items {
         let savepoint = txn.begin().await?;
         match accrue(&savepoint, tenant_id, std::slice::from_ref(item)).await {
             Ok(mut one) => {
@@ -492,6 +504,7 @@ async fn accrue(
     }
     let commissions: Vec<&commission::Model> =
         new.iter().flat_map(|r| r.commissions.iter()).collect();
+    let mut deltas = super::posting::Deltas::default();
     for chunk in commissions.chunks(WRITE_CHUNK) {
         let rows = chunk
             .iter()
@@ -500,6 +513,10 @@ async fn accrue(
             .exec_without_returning(conn)
             .await?;
     }
+    for row in &commissions {
+        deltas.add(row, CommissionStatus::Accrued);
+    }
+    super::posting::add_to_balances(conn, deltas).await?;
     Ok(results)
 }
 

@@ -1,15 +1,19 @@
 //! The maturity job: approves `ACCRUED` commissions whose `matureAt` has
 //! passed, every `REVSHARE_MATURITY_INTERVAL` seconds.
 //!
-//! Safe with any number of replicas: each approval is the conditional update
-//! `… WHERE status = 'ACCRUED'`, so when two processes pick the same row, one
-//! moves it (and writes its one history entry) and the other moves nothing.
+//! Safe with any number of replicas: a round locks the rows it takes
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two processes take disjoint
+//! rows and neither waits for the other; each row then moves once, with its
+//! one history entry, through [`super::posting::apply_move`]. SQLite's one
+//! writer serializes the rounds.
 
-use super::{CommissionStatus, move_status, record_transition};
+use super::CommissionStatus;
+use super::posting::{self, Move};
 use crate::db::Db;
 use crate::error::ApiResult;
 use chrono::{DateTime, Utc};
 use entity::commission;
+use sea_orm::sea_query::{LockBehavior, LockType};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::time::Duration;
 
@@ -20,42 +24,30 @@ pub const ACTOR: &str = "maturity";
 
 /// Approves up to [`BATCH`] matured commissions; returns how many this call moved.
 pub async fn approve_matured(db: &Db, now: DateTime<Utc>) -> ApiResult<u64> {
-    let txn = db.write().await?;
-    let due = commission::Entity::find()
-        .filter(commission::Column::Status.eq(CommissionStatus::Accrued.as_str()))
-        .filter(commission::Column::MatureAt.lte(now))
-        .order_by_asc(commission::Column::MatureAt)
-        .limit(BATCH)
-        .all(&*txn)
-        .await?;
-    let mut approved = 0;
-    for row in due {
-        if move_status(
-            &*txn,
-            &row.id,
-            CommissionStatus::Accrued,
-            CommissionStatus::Approved,
-            now,
-            &[],
-        )
-        .await?
-        {
-            record_transition(
-                &*txn,
-                &row,
-                CommissionStatus::Accrued,
-                CommissionStatus::Approved,
-                None,
-                None,
-                ACTOR,
-                now,
-            )
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let due = commission::Entity::find()
+            .filter(commission::Column::Status.eq(CommissionStatus::Accrued.as_str()))
+            .filter(commission::Column::MatureAt.lte(now))
+            .order_by_asc(commission::Column::MatureAt)
+            .limit(BATCH)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .all(&*txn)
             .await?;
-            approved += 1;
-        }
-    }
-    txn.commit().await?;
-    Ok(approved)
+        let mv = Move {
+            from: CommissionStatus::Accrued,
+            to: CommissionStatus::Approved,
+            actor: ACTOR,
+            at: now,
+            reason: None,
+            note: None,
+            payout_id: None,
+        };
+        let approved = posting::apply_move(&*txn, due, &mv).await?.len() as u64;
+        txn.commit().await?;
+        Ok(approved)
+    })
+    .await
 }
 
 /// Runs [`approve_matured`] every `interval` until the process ends.

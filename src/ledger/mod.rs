@@ -4,23 +4,22 @@
 //! A commission row is immutable in amount, currency, partner, campaign, event
 //! and accrual time (database triggers refuse otherwise) and is never deleted.
 //! Its status moves `ACCRUED → APPROVED → PAID` or `ACCRUED → REVERSED`, each
-//! move a conditional update (`… WHERE status = 'ACCRUED'`), so under any
+//! move made on locked rows by [`posting::apply_move`], so under any
 //! concurrency exactly one mover wins, and each move appends one row to the
 //! transition history. Past commissions are never recomputed.
 
 pub mod accrual;
 pub mod ingest;
 pub mod maturity;
+pub mod posting;
 pub mod refunds;
 pub mod transitions;
 
 use crate::campaigns::stored_enum;
 use crate::error::{ApiError, ApiResult};
-use crate::input;
-use entity::{commission, commission_transition};
+use entity::commission;
 use rust_decimal::Decimal;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use serde::{Deserialize, Serialize};
 
 /// Most ids one ledger mutation accepts.
@@ -67,64 +66,6 @@ pub struct BreakdownEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage: Option<Decimal>,
     pub amount: Decimal,
-}
-
-/// Appends one transition to the history.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn record_transition(
-    conn: &impl ConnectionTrait,
-    row: &commission::Model,
-    from: CommissionStatus,
-    to: CommissionStatus,
-    reason: Option<ReversalReason>,
-    note: Option<String>,
-    actor: &str,
-    at: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<()> {
-    let transition = commission_transition::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(row.tenant_id.clone()),
-        commission_id: Set(row.id.clone()),
-        from_status: Set(Some(from.as_str().to_owned())),
-        to_status: Set(to.as_str().to_owned()),
-        reason: Set(reason.map(|r| r.as_str().to_owned())),
-        note: Set(note),
-        actor: Set(actor.to_owned()),
-        at: Set(at),
-    };
-    commission_transition::Entity::insert(transition)
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
-}
-
-/// Moves one commission from `from` to `to` if, and only if, it is still in
-/// `from`; returns whether this call made the move.
-pub(crate) async fn move_status(
-    conn: &impl ConnectionTrait,
-    id: &str,
-    from: CommissionStatus,
-    to: CommissionStatus,
-    at: chrono::DateTime<chrono::Utc>,
-    extra: &[(commission::Column, sea_orm::Value)],
-) -> ApiResult<bool> {
-    let stamp = match to {
-        CommissionStatus::Approved => Some(commission::Column::ApprovedAt),
-        CommissionStatus::Paid => Some(commission::Column::PaidAt),
-        CommissionStatus::Reversed => Some(commission::Column::ReversedAt),
-        CommissionStatus::Accrued => None,
-    };
-    let mut update = commission::Entity::update_many()
-        .col_expr(commission::Column::Status, Expr::value(to.as_str()))
-        .filter(commission::Column::Id.eq(id))
-        .filter(commission::Column::Status.eq(from.as_str()));
-    if let Some(column) = stamp {
-        update = update.col_expr(column, Expr::value(at));
-    }
-    for (column, value) in extra {
-        update = update.col_expr(*column, Expr::value(value.clone()));
-    }
-    Ok(update.exec(conn).await?.rows_affected == 1)
 }
 
 #[derive(Default, Clone)]

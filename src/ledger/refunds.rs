@@ -3,8 +3,14 @@
 //! the original commission's rate, linked to it. Clawbacks are approved at
 //! once and net against the partner's next payout. The customer's net
 //! charges drop by the refund, so later events see the lower LTV.
+//!
+//! A refund locks the event's partner, then the event's commissions (see
+//! [`super::posting`]) and decides on the locked rows: a reversal or an
+//! approval racing it waits, or is waited for, and each answers what it
+//! would have answered in sequence.
 
-use super::transitions::reverse_in;
+use super::posting::{self, Deltas};
+use super::transitions::reverse_locked;
 use super::{CommissionKind, CommissionStatus, ReversalReason};
 use crate::db::Db;
 use crate::engine::{Currency, clawback_minor};
@@ -14,7 +20,8 @@ use entity::{commission, customer, event, partner_total, refund};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 pub enum EventRef {
@@ -37,27 +44,41 @@ pub struct Refunded {
 }
 
 pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> ApiResult<Refunded> {
-    let note = input::optional_text("input.note", new.note.as_deref(), 2000)?;
-    let txn = db.write().await?;
+    let note = input::optional_text("input.note", new.note.as_deref(), input::MAX_NOTE_CHARS)?;
+    let (new, note) = (&new, &note);
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let refunded = refund(&*txn, tenant_id, actor, new, note.clone()).await?;
+        txn.commit().await?;
+        Ok(refunded)
+    })
+    .await
+}
+
+async fn refund(
+    txn: &impl ConnectionTrait,
+    tenant_id: &str,
+    actor: &str,
+    new: &NewRefund,
+    note: Option<String>,
+) -> ApiResult<Refunded> {
     let found = match &new.event {
         EventRef::Id(id) => {
             event::Entity::find_by_id(id.clone())
                 .filter(event::Column::TenantId.eq(tenant_id))
-                .one(&*txn)
+                .one(txn)
                 .await?
         }
         EventRef::ExternalId(external) => {
-            super::accrual::find_event(&*txn, tenant_id, external).await?
+            super::accrual::find_event(txn, tenant_id, external).await?
         }
     };
     let event = found.ok_or_else(|| ApiError::not_found("event"))?;
-    // The partner lock orders refunds with accruals of the same partner.
-    entity::partner::Entity::find_by_id(event.partner_id.clone())
-        .lock_exclusive()
-        .one(&*txn)
-        .await?;
+    // The partner lock orders refunds with accruals and payouts of the same
+    // partner.
+    super::transitions::lock_partners(txn, [event.partner_id.clone()]).await?;
     let event = event::Entity::find_by_id(event.id.clone())
-        .one(&*txn)
+        .one(txn)
         .await?
         .unwrap_or(event);
 
@@ -96,31 +117,25 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
     let full_refund = event.refunded_minor == 0 && refund_minor == event.amount_minor;
     let now = crate::db::now();
 
+    // Locked, in id order: a reversal or approval of these rows waits for
+    // this refund (or this refund for it), and what is read is current.
     let originals = commission::Entity::find()
         .filter(commission::Column::EventId.eq(event.id.as_str()))
         .filter(commission::Column::Kind.eq(CommissionKind::Commission.as_str()))
         .order_by_asc(commission::Column::Id)
-        .all(&*txn)
+        .lock_exclusive()
+        .all(txn)
         .await?;
     let mut reversed = Vec::new();
     let mut clawbacks = Vec::new();
+    let mut deltas = Deltas::default();
     for original in originals {
         let status = CommissionStatus::parse(&original.status)?;
         if status == CommissionStatus::Reversed {
             continue;
         }
         if full_refund && status == CommissionStatus::Accrued {
-            reversed.push(
-                reverse_in(
-                    &*txn,
-                    tenant_id,
-                    actor,
-                    &original.id,
-                    new.reason,
-                    note.clone(),
-                )
-                .await?,
-            );
+            reversed.push(reverse_locked(txn, original, actor, new.reason, note.clone()).await?);
             continue;
         }
         let amount = clawback_minor(
@@ -157,12 +172,13 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
             reversal_note: Set(note.clone()),
             payout_id: Set(None),
         };
-        clawbacks.push(
-            commission::Entity::insert(row)
-                .exec_with_returning(&*txn)
-                .await?,
-        );
+        let clawback = commission::Entity::insert(row)
+            .exec_with_returning(txn)
+            .await?;
+        deltas.add(&clawback, CommissionStatus::Approved);
+        clawbacks.push(clawback);
     }
+    posting::add_to_balances(txn, deltas).await?;
 
     refund::Entity::insert(refund::ActiveModel {
         id: Set(input::new_id()),
@@ -174,7 +190,7 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
         note: Set(note),
         created_at: Set(now),
     })
-    .exec_without_returning(&*txn)
+    .exec_without_returning(txn)
     .await?;
     event::Entity::update_many()
         .col_expr(
@@ -182,19 +198,19 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
             Expr::col(event::Column::RefundedMinor).add(refund_minor),
         )
         .filter(event::Column::Id.eq(event.id.as_str()))
-        .exec(&*txn)
+        .exec(txn)
         .await?;
     if let Some(customer_id) = &event.customer_id {
         // The partner lock keeps the customer's net as read until commit.
         let customer = customer::Entity::find_by_id(customer_id.clone())
-            .one(&*txn)
+            .one(txn)
             .await?
             .ok_or_else(|| ApiError::internal("refunded customer", customer_id))?;
         let after = customer.net_minor - refund_minor;
         customer::Entity::update_many()
             .col_expr(customer::Column::NetMinor, Expr::value(after))
             .filter(customer::Column::Id.eq(customer_id.as_str()))
-            .exec(&*txn)
+            .exec(txn)
             .await?;
         // The partner's totals follow: its LTV drops by the refund, and a
         // customer no longer net-positive no longer counts as paying.
@@ -210,14 +226,13 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
             )
             .filter(partner_total::Column::PartnerId.eq(customer.partner_id.as_str()))
             .filter(partner_total::Column::Currency.eq(customer.currency.as_str()))
-            .exec(&*txn)
+            .exec(txn)
             .await?;
     }
     let event = event::Entity::find_by_id(event.id.clone())
-        .one(&*txn)
+        .one(txn)
         .await?
         .unwrap_or(event);
-    txn.commit().await?;
     Ok(Refunded {
         event,
         reversed,

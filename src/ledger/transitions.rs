@@ -1,58 +1,36 @@
 //! Approving, paying and reversing commissions. Each mutation is one
 //! transaction and all-or-nothing: one commission that cannot make the move
-//! (`CONFLICT`) or does not exist (`NOT_FOUND`) fails the whole call.
+//! (`CONFLICT`) or does not exist (`NOT_FOUND`) fails the whole call. Rows
+//! are locked in id order before anything is checked (see
+//! [`super::posting`]), so concurrent calls over the same commissions, in
+//! any order, run one after the other and answer as they would in sequence;
+//! a transaction that still loses a race is retried, then `CONFLICT`.
 
-use super::{
-    CommissionKind, CommissionStatus, ReversalReason, check_ids, find, move_status,
-    record_transition,
-};
+use super::posting::{self, Move, conflict};
+use super::{CommissionKind, CommissionStatus, ReversalReason, check_ids};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use entity::{commission, payout};
+use entity::{commission, partner, payout};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-fn conflict(row: &commission::Model, to: CommissionStatus) -> ApiError {
-    ApiError::Conflict(format!(
-        "commission {} is {} and cannot become {}",
-        row.id,
-        row.status,
-        to.as_str()
-    ))
-}
-
-/// Moves each commission `from → to` or fails the transaction.
-async fn transition_all(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
+/// The locked rows of `ids`, in request order, each in `from`: else the
+/// first id that is missing (`NOT_FOUND`) or elsewhere (`CONFLICT`).
+fn all_in(
     ids: &[String],
+    rows: Vec<commission::Model>,
     from: CommissionStatus,
     to: CommissionStatus,
-    actor: &str,
 ) -> ApiResult<Vec<commission::Model>> {
-    let now = crate::db::now();
-    let mut moved = Vec::with_capacity(ids.len());
-    for id in ids {
-        let row = find(conn, tenant_id, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("commission"))?;
-        if !move_status(conn, id, from, to, now, &[]).await? {
-            // Re-read: a concurrent mover may have changed it since `find`.
-            let current = find(conn, tenant_id, id).await?.unwrap_or(row);
-            return Err(conflict(&current, to));
-        }
-        record_transition(conn, &row, from, to, None, None, actor, now).await?;
-        moved.push(
-            find(conn, tenant_id, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("commission"))?,
-        );
+    let rows = posting::in_request_order(ids, rows)?;
+    if let Some(row) = rows.iter().find(|r| r.status != from.as_str()) {
+        return Err(conflict(row, to));
     }
-    Ok(moved)
+    Ok(rows)
 }
 
 pub async fn approve(
@@ -62,18 +40,29 @@ pub async fn approve(
     ids: &[String],
 ) -> ApiResult<Vec<commission::Model>> {
     check_ids("ids", ids)?;
-    let txn = db.write().await?;
-    let approved = transition_all(
-        &*txn,
-        tenant_id,
-        ids,
-        CommissionStatus::Accrued,
-        CommissionStatus::Approved,
-        actor,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(approved)
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let locked = posting::lock(&*txn, tenant_id, ids).await?;
+        let rows = all_in(
+            ids,
+            locked,
+            CommissionStatus::Accrued,
+            CommissionStatus::Approved,
+        )?;
+        let mv = Move {
+            from: CommissionStatus::Accrued,
+            to: CommissionStatus::Approved,
+            actor,
+            at: crate::db::now(),
+            reason: None,
+            note: None,
+            payout_id: None,
+        };
+        let approved = posting::apply_move(&*txn, rows, &mv).await?;
+        txn.commit().await?;
+        Ok(approved)
+    })
+    .await
 }
 
 pub async fn reverse(
@@ -84,70 +73,72 @@ pub async fn reverse(
     reason: ReversalReason,
     note: Option<String>,
 ) -> ApiResult<commission::Model> {
-    let txn = db.write().await?;
-    let row = reverse_in(&*txn, tenant_id, actor, id, reason, note).await?;
-    txn.commit().await?;
-    Ok(row)
+    let ids = &[id.to_owned()];
+    let note = &note;
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let locked = posting::lock(&*txn, tenant_id, ids).await?;
+        let row = posting::in_request_order(ids, locked)?
+            .pop()
+            .ok_or(ApiError::Internal)?;
+        let reversed = reverse_locked(&*txn, row, actor, reason, note.clone()).await?;
+        txn.commit().await?;
+        Ok(reversed)
+    })
+    .await
 }
 
-/// `ACCRUED → REVERSED` inside a caller's transaction (refunds use it too).
-pub(crate) async fn reverse_in(
+/// `ACCRUED → REVERSED` of a row the caller has locked (refunds use it too).
+pub(crate) async fn reverse_locked(
     conn: &impl ConnectionTrait,
-    tenant_id: &str,
+    row: commission::Model,
     actor: &str,
-    id: &str,
     reason: ReversalReason,
     note: Option<String>,
 ) -> ApiResult<commission::Model> {
-    let row = find(conn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("commission"))?;
     // A partly refunded commission has clawbacks (approved at once) that a
-    // reversal would strand: refund the rest instead.
+    // reversal would strand: refund the rest instead. Clawbacks are written
+    // under this row's lock, so the count is current.
     let clawed_back = commission::Entity::find()
-        .filter(commission::Column::OriginalId.eq(id))
+        .filter(commission::Column::OriginalId.eq(row.id.as_str()))
         .count(conn)
         .await?;
     if clawed_back > 0 {
         return Err(ApiError::Conflict(format!(
-            "commission {id} is partly refunded: record a refund of the rest instead"
+            "commission {} is partly refunded: record a refund of the rest instead",
+            row.id
         )));
     }
-    let now = crate::db::now();
-    let extra = [
-        (
-            commission::Column::ReversalReason,
-            Some(reason.as_str().to_owned()).into(),
-        ),
-        (commission::Column::ReversalNote, note.clone().into()),
-    ];
-    if !move_status(
-        conn,
-        id,
-        CommissionStatus::Accrued,
-        CommissionStatus::Reversed,
-        now,
-        &extra,
-    )
-    .await?
-    {
-        let current = find(conn, tenant_id, id).await?.unwrap_or(row);
-        return Err(conflict(&current, CommissionStatus::Reversed));
-    }
-    record_transition(
-        conn,
-        &row,
-        CommissionStatus::Accrued,
-        CommissionStatus::Reversed,
-        Some(reason),
-        note,
+    let mv = Move {
+        from: CommissionStatus::Accrued,
+        to: CommissionStatus::Reversed,
         actor,
-        now,
-    )
-    .await?;
-    find(conn, tenant_id, id)
+        at: crate::db::now(),
+        reason: Some(reason),
+        note,
+        payout_id: None,
+    };
+    posting::apply_move(conn, vec![row], &mv)
         .await?
-        .ok_or_else(|| ApiError::not_found("commission"))
+        .pop()
+        .ok_or(ApiError::Internal)
+}
+
+/// Locks partners in id order: what serializes payouts of a partner with
+/// each other, with its refunds (whose clawbacks net into payouts) and with
+/// its accruals.
+pub(crate) async fn lock_partners(
+    conn: &impl ConnectionTrait,
+    partner_ids: impl IntoIterator<Item = String>,
+) -> ApiResult<()> {
+    let ids: BTreeSet<String> = partner_ids.into_iter().collect();
+    partner::Entity::find()
+        .filter(partner::Column::Id.is_in(ids))
+        .order_by_asc(partner::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    Ok(())
 }
 
 /// Pays approved commissions: one payout per partner and currency, which also
@@ -162,16 +153,44 @@ pub async fn mark_paid(
     reference: &str,
 ) -> ApiResult<Vec<payout::Model>> {
     check_ids("input.ids", ids)?;
-    let reference = input::required_text("input.reference", reference, 200)?;
-    let txn = db.write().await?;
+    let reference =
+        &input::required_text("input.reference", reference, input::MAX_REFERENCE_CHARS)?;
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let payouts = pay(&*txn, tenant_id, actor, ids, reference).await?;
+        txn.commit().await?;
+        Ok(payouts)
+    })
+    .await
+}
+
+async fn pay(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    actor: &str,
+    ids: &[String],
+    reference: &str,
+) -> ApiResult<Vec<payout::Model>> {
+    // A commission's partner never changes: read unlocked to learn which
+    // partners to lock, then lock the partners and the rows.
+    let partners = commission::Entity::find()
+        .select_only()
+        .column(commission::Column::PartnerId)
+        .filter(commission::Column::TenantId.eq(tenant_id))
+        .filter(commission::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .into_tuple::<String>()
+        .all(conn)
+        .await?;
+    lock_partners(conn, partners).await?;
+    let locked = posting::lock(conn, tenant_id, ids).await?;
+    let rows = all_in(
+        ids,
+        locked,
+        CommissionStatus::Approved,
+        CommissionStatus::Paid,
+    )?;
     let mut groups: BTreeMap<(String, String), Vec<commission::Model>> = BTreeMap::new();
-    for id in ids {
-        let row = find(&*txn, tenant_id, id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("commission"))?;
-        if row.status != CommissionStatus::Approved.as_str() {
-            return Err(conflict(&row, CommissionStatus::Paid));
-        }
+    for row in rows {
         groups
             .entry((row.partner_id.clone(), row.currency.clone()))
             .or_default()
@@ -181,7 +200,8 @@ pub async fn mark_paid(
     let mut payouts = Vec::with_capacity(groups.len());
     for ((partner_id, currency), mut rows) in groups {
         // The partner's approved clawbacks net here when their original is
-        // paid already or paid now; the others wait for their original.
+        // paid already or paid now; the others wait for their original. The
+        // partner lock keeps this set as read until commit.
         let clawbacks = commission::Entity::find()
             .filter(commission::Column::TenantId.eq(tenant_id))
             .filter(commission::Column::PartnerId.eq(partner_id.as_str()))
@@ -189,7 +209,7 @@ pub async fn mark_paid(
             .filter(commission::Column::Kind.eq(CommissionKind::Clawback.as_str()))
             .filter(commission::Column::Status.eq(CommissionStatus::Approved.as_str()))
             .order_by_asc(commission::Column::Id)
-            .all(&*txn)
+            .all(conn)
             .await?;
         let originals: Vec<String> = clawbacks
             .iter()
@@ -198,7 +218,7 @@ pub async fn mark_paid(
         let paid_originals: Vec<String> = commission::Entity::find()
             .filter(commission::Column::Id.is_in(originals))
             .filter(commission::Column::Status.eq(CommissionStatus::Paid.as_str()))
-            .all(&*txn)
+            .all(conn)
             .await?
             .into_iter()
             .map(|c| c.id)
@@ -224,42 +244,25 @@ pub async fn mark_paid(
             partner_id: Set(partner_id),
             currency: Set(currency),
             amount_minor: Set(amount_minor),
-            reference: Set(reference.clone()),
+            reference: Set(reference.to_owned()),
             commission_count: Set(rows.len() as i32),
             created_by: Set(actor.to_owned()),
             created_at: Set(now),
         };
         let payout = payout::Entity::insert(payout)
-            .exec_with_returning(&*txn)
+            .exec_with_returning(conn)
             .await?;
-        for row in &rows {
-            let extra = [(commission::Column::PayoutId, Some(payout.id.clone()).into())];
-            if !move_status(
-                &*txn,
-                &row.id,
-                CommissionStatus::Approved,
-                CommissionStatus::Paid,
-                now,
-                &extra,
-            )
-            .await?
-            {
-                return Err(conflict(row, CommissionStatus::Paid));
-            }
-            record_transition(
-                &*txn,
-                row,
-                CommissionStatus::Approved,
-                CommissionStatus::Paid,
-                None,
-                None,
-                actor,
-                now,
-            )
-            .await?;
-        }
+        let mv = Move {
+            from: CommissionStatus::Approved,
+            to: CommissionStatus::Paid,
+            actor,
+            at: now,
+            reason: None,
+            note: None,
+            payout_id: Some(payout.id.clone()),
+        };
+        posting::apply_move(conn, rows, &mv).await?;
         payouts.push(payout);
     }
-    txn.commit().await?;
     Ok(payouts)
 }

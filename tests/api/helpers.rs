@@ -4,7 +4,7 @@
 
 use revshare::app;
 use revshare::auth::jwt::{Claims, Keys, now_seconds};
-use revshare::db::Db;
+use revshare::db::{Db, DbSettings};
 use revshare::directory::tenants::{self, NewTenant};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
@@ -88,6 +88,28 @@ impl TestApp {
         keys: Keys,
         loader_delay: std::time::Duration,
     ) -> Option<TestApp> {
+        Self::spawn_connecting(
+            backend,
+            keys,
+            loader_delay,
+            |url| url.to_owned(),
+            DbSettings {
+                max_connections: 8,
+                ..DbSettings::default()
+            },
+        )
+        .await
+    }
+
+    /// An app whose server reaches its database at `route(url)` (through a
+    /// proxy, say) with `settings`; the harness itself uses `url`.
+    pub async fn spawn_connecting(
+        backend: Backend,
+        keys: Keys,
+        loader_delay: std::time::Duration,
+        route: impl Fn(&str) -> String,
+        settings: DbSettings,
+    ) -> Option<TestApp> {
         let (url, dir, postgres) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -117,7 +139,7 @@ impl TestApp {
         };
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
-        let db = Db::connect_with(&url, 8, move |conn| {
+        let db = Db::open(&route(&url), &settings, move |conn| {
             conn.set_metric_callback(move |_| {
                 counter.fetch_add(1, Ordering::SeqCst);
             })

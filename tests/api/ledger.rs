@@ -11,12 +11,12 @@ use revshare::ledger::maturity;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { duplicate event { id externalId amount } commissions { id amount status } } }";
+pub(crate) const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { duplicate event { id externalId amount } commissions { id amount status } } }";
 const COMMISSION_FIELDS: &str = "id kind amount currency status accruedAt holdbackDays matureAt approvedAt paidAt reversedAt reversalReason reversalNote rulesSource \
     partner { name } campaign { name } event { externalId amount } snapshot { source } \
     breakdown { ruleIndex type percentage amount } history { fromStatus toStatus reason actor }";
 
-async fn record(app: &TestApp, input: Value) -> Value {
+pub(crate) async fn record(app: &TestApp, input: Value) -> Value {
     app.ok(
         &app.service("events:write"),
         RECORD,
@@ -26,27 +26,27 @@ async fn record(app: &TestApp, input: Value) -> Value {
         .clone()
 }
 
-async fn commission_id(app: &TestApp, input: Value) -> String {
+pub(crate) async fn commission_id(app: &TestApp, input: Value) -> String {
     record(app, input).await["commissions"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned()
 }
 
-async fn commission_count(app: &TestApp) -> u64 {
+pub(crate) async fn commission_count(app: &TestApp) -> u64 {
     app.ok(&app.admin(), "{ commissions { totalCount } }", json!({}))
         .await["commissions"]["totalCount"]
         .as_u64()
         .unwrap()
 }
 
-async fn commission(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn commission(app: &TestApp, id: &str) -> Value {
     let query = format!("query($id: ID!) {{ commission(id: $id) {{ {COMMISSION_FIELDS} }} }}");
     app.ok(&app.admin(), &query, json!({ "id": id })).await["commission"].clone()
 }
 
 /// A partner in the default campaign whose group pays `percentage` %.
-async fn partner_at(app: &TestApp, name: &str, percentage: u32) -> String {
+pub(crate) async fn partner_at(app: &TestApp, name: &str, percentage: u32) -> String {
     let group = app
         .create_group(
             &format!("{name} group"),
@@ -57,7 +57,7 @@ async fn partner_at(app: &TestApp, name: &str, percentage: u32) -> String {
         .await
 }
 
-fn sale_input(partner: &str, external_id: &str, amount: &str) -> Value {
+pub(crate) fn sale_input(partner: &str, external_id: &str, amount: &str) -> Value {
     json!({ "externalId": external_id, "partnerId": partner, "customerExternalId": format!("c-{external_id}"), "amount": amount })
 }
 
@@ -351,13 +351,14 @@ async fn a_batch_runs_the_same_statements_for_10_events_and_for_200(app: TestApp
     }
     // Read: partners, events, campaigns, snapshots, groups, totals, customers
     // (enrollments only for campaigns other than the default). Written:
-    // customers, totals, events, commissions. On PostgreSQL the two partners'
-    // items are two transactions side by side, after one read that resolves
-    // the partner named by externalId; Set B (default group, no rules) earns
-    // nothing, so its transaction writes no commissions.
+    // customers, totals, events, commissions, and the partners' balances.
+    // On PostgreSQL the two partners' items are two transactions side by
+    // side, after one read that resolves the partner named by externalId;
+    // Set B (default group, no rules) earns nothing, so its transaction
+    // writes no commissions and no balances.
     let expected = match app.backend {
-        Backend::Sqlite => 11,
-        Backend::Postgres => 1 + 11 + 10,
+        Backend::Sqlite => 12,
+        Backend::Postgres => 1 + 12 + 10,
     };
     assert_eq!(counts, [expected, expected]);
     assert_eq!(commission_count(&app).await, 105);

@@ -5,6 +5,7 @@
 mod auth;
 mod campaigns;
 mod groups;
+mod hardening;
 mod helpers;
 mod hygiene;
 mod ledger;

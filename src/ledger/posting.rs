@@ -1,0 +1,292 @@
+//! How the ledger's rows change: status moves and the balances they keep.
+//!
+//! **One mover per commission.** A mutation that moves commissions first
+//! locks them with [`lock`] (`SELECT … FOR UPDATE`, in id order, so two
+//! mutations naming the same rows in different orders queue instead of
+//! deadlocking), checks what it needs against the locked rows, and then
+//! moves them with [`apply_move`]: one conditional `UPDATE` for the set, one
+//! multi-row insert of history, one upsert of balances — three statements
+//! whatever the number of rows. A refund and a reversal (or an approval) of
+//! the same commission therefore run one after the other, and each sees what
+//! the other did: the answer is the one they would give in sequence.
+//!
+//! **Lock order.** Partners, then commissions (by id), then balances (by
+//! partner, currency, status). Accrual and refunds lock a partner first;
+//! approvals and reversals start at the commissions; every transaction
+//! touches balances last. No transaction waits for a lock earlier in the
+//! order while holding a later one, so none can deadlock with another;
+//! should the database still report one, [`crate::db::Db::retrying`] runs
+//! the transaction again.
+//!
+//! **Balances.** `partner_balances` holds each partner's sum and count of
+//! commissions per currency and status. Every insert of a ledger row and
+//! every move adds its deltas here ([`add_to_balances`]), in the same
+//! transaction, so a partner's balance is read by key, whatever its history.
+
+use super::{CommissionStatus, ReversalReason};
+use crate::error::{ApiError, ApiResult};
+use crate::input;
+use chrono::{DateTime, Utc};
+use entity::{commission, commission_transition, partner_balance};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use std::collections::BTreeMap;
+
+/// Rows per multi-row statement: well under both backends' bind limits.
+const CHUNK: usize = 500;
+
+/// Locks the named commissions of a tenant in id order and returns them in
+/// that order; ids that name no commission are simply absent.
+pub(crate) async fn lock(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    ids: &[String],
+) -> ApiResult<Vec<commission::Model>> {
+    Ok(commission::Entity::find()
+        .filter(commission::Column::TenantId.eq(tenant_id))
+        .filter(commission::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .order_by_asc(commission::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?)
+}
+
+/// The locked rows in the order `ids` names them: `NOT_FOUND` for the
+/// first id without a row.
+pub(crate) fn in_request_order(
+    ids: &[String],
+    rows: Vec<commission::Model>,
+) -> ApiResult<Vec<commission::Model>> {
+    let mut by_id: BTreeMap<String, commission::Model> =
+        rows.into_iter().map(|row| (row.id.clone(), row)).collect();
+    ids.iter()
+        .map(|id| {
+            by_id
+                .remove(id)
+                .ok_or_else(|| ApiError::not_found("commission"))
+        })
+        .collect()
+}
+
+/// A status change and what it records.
+pub(crate) struct Move<'a> {
+    pub from: CommissionStatus,
+    pub to: CommissionStatus,
+    /// The `sub` of the token, or the job's name.
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+    pub reason: Option<ReversalReason>,
+    pub note: Option<String>,
+    /// For `PAID`: the payout that settles the rows.
+    pub payout_id: Option<String>,
+}
+
+pub(crate) fn conflict(row: &commission::Model, to: CommissionStatus) -> ApiError {
+    ApiError::Conflict(format!(
+        "commission {} is {} and cannot become {}",
+        row.id,
+        row.status,
+        to.as_str()
+    ))
+}
+
+/// Moves locked rows from `mv.from` to `mv.to`, all or nothing: a row in
+/// another status is `CONFLICT` and nothing moves. Returns the rows as they
+/// now are, in the order given.
+pub(crate) async fn apply_move(
+    conn: &impl ConnectionTrait,
+    rows: Vec<commission::Model>,
+    mv: &Move<'_>,
+) -> ApiResult<Vec<commission::Model>> {
+    if let Some(row) = rows.iter().find(|r| r.status != mv.from.as_str()) {
+        return Err(conflict(row, mv.to));
+    }
+    if rows.is_empty() {
+        return Ok(rows);
+    }
+    for chunk in rows.chunks(CHUNK) {
+        let mut update = commission::Entity::update_many()
+            .col_expr(commission::Column::Status, Expr::value(mv.to.as_str()))
+            .filter(commission::Column::Id.is_in(chunk.iter().map(|r| r.id.as_str())))
+            .filter(commission::Column::Status.eq(mv.from.as_str()));
+        let stamp = match mv.to {
+            CommissionStatus::Approved => Some(commission::Column::ApprovedAt),
+            CommissionStatus::Paid => Some(commission::Column::PaidAt),
+            CommissionStatus::Reversed => Some(commission::Column::ReversedAt),
+            CommissionStatus::Accrued => None,
+        };
+        if let Some(column) = stamp {
+            update = update.col_expr(column, Expr::value(mv.at));
+        }
+        if mv.to == CommissionStatus::Reversed {
+            update = update
+                .col_expr(
+                    commission::Column::ReversalReason,
+                    Expr::value(mv.reason.map(|r| r.as_str())),
+                )
+                .col_expr(
+                    commission::Column::ReversalNote,
+                    Expr::value(mv.note.clone()),
+                );
+        }
+        if let Some(payout_id) = &mv.payout_id {
+            update = update.col_expr(commission::Column::PayoutId, Expr::value(payout_id));
+        }
+        // The rows are locked: all of them match, or the lock was not taken.
+        let moved = update.exec(conn).await?.rows_affected;
+        if moved != chunk.len() as u64 {
+            return Err(ApiError::internal(
+                "status move",
+                format!("moved {moved} of {} locked rows", chunk.len()),
+            ));
+        }
+    }
+    let history: Vec<commission_transition::ActiveModel> = rows
+        .iter()
+        .map(|row| commission_transition::ActiveModel {
+            id: Set(input::new_id()),
+            tenant_id: Set(row.tenant_id.clone()),
+            commission_id: Set(row.id.clone()),
+            from_status: Set(Some(mv.from.as_str().to_owned())),
+            to_status: Set(mv.to.as_str().to_owned()),
+            reason: Set(mv.reason.map(|r| r.as_str().to_owned())),
+            note: Set(mv.note.clone()),
+            actor: Set(mv.actor.to_owned()),
+            at: Set(mv.at),
+        })
+        .collect();
+    for chunk in history.chunks(CHUNK) {
+        commission_transition::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let mut deltas = Deltas::default();
+    for row in &rows {
+        deltas.remove(row, mv.from);
+        deltas.add(row, mv.to);
+    }
+    add_to_balances(conn, deltas).await?;
+    Ok(rows
+        .into_iter()
+        .map(|mut row| {
+            row.status = mv.to.as_str().to_owned();
+            match mv.to {
+                CommissionStatus::Approved => row.approved_at = Some(mv.at),
+                CommissionStatus::Paid => row.paid_at = Some(mv.at),
+                CommissionStatus::Reversed => {
+                    row.reversed_at = Some(mv.at);
+                    row.reversal_reason = mv.reason.map(|r| r.as_str().to_owned());
+                    row.reversal_note = mv.note.clone();
+                }
+                CommissionStatus::Accrued => {}
+            }
+            if mv.payout_id.is_some() {
+                row.payout_id = mv.payout_id.clone();
+            }
+            row
+        })
+        .collect())
+}
+
+/// Changes to partners' balances, by (partner, currency, status), kept in
+/// that order so that balance rows are always locked in one order.
+#[derive(Default)]
+pub(crate) struct Deltas {
+    by_key: BTreeMap<(String, String, &'static str), Delta>,
+}
+
+#[derive(Default)]
+struct Delta {
+    tenant_id: String,
+    amount_minor: i64,
+    count: i64,
+}
+
+impl Deltas {
+    /// A row enters `status` (it was inserted, or moved there).
+    pub(crate) fn add(&mut self, row: &commission::Model, status: CommissionStatus) {
+        self.change(row, status, row.amount_minor, 1);
+    }
+
+    /// A row leaves `status`.
+    fn remove(&mut self, row: &commission::Model, status: CommissionStatus) {
+        self.change(row, status, -row.amount_minor, -1);
+    }
+
+    fn change(
+        &mut self,
+        row: &commission::Model,
+        status: CommissionStatus,
+        amount: i64,
+        count: i64,
+    ) {
+        let key = (
+            row.partner_id.clone(),
+            row.currency.clone(),
+            status.as_str(),
+        );
+        let delta = self.by_key.entry(key).or_default();
+        delta.tenant_id.clone_from(&row.tenant_id);
+        delta.amount_minor += amount;
+        delta.count += count;
+    }
+}
+
+/// Adds deltas to `partner_balances`: one upsert per chunk, rows in key order.
+pub(crate) async fn add_to_balances(conn: &impl ConnectionTrait, deltas: Deltas) -> ApiResult<()> {
+    let rows: Vec<partner_balance::ActiveModel> = deltas
+        .by_key
+        .into_iter()
+        .filter(|(_, d)| d.amount_minor != 0 || d.count != 0)
+        .map(
+            |((partner_id, currency, status), d)| partner_balance::ActiveModel {
+                partner_id: Set(partner_id),
+                currency: Set(currency),
+                status: Set(status.to_owned()),
+                tenant_id: Set(d.tenant_id),
+                amount_minor: Set(d.amount_minor),
+                commission_count: Set(d.count),
+            },
+        )
+        .collect();
+    let excluded = Alias::new("excluded");
+    for chunk in rows.chunks(CHUNK) {
+        partner_balance::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([
+                    partner_balance::Column::PartnerId,
+                    partner_balance::Column::Currency,
+                    partner_balance::Column::Status,
+                ])
+                .value(
+                    partner_balance::Column::AmountMinor,
+                    Expr::col((
+                        partner_balance::Entity,
+                        partner_balance::Column::AmountMinor,
+                    ))
+                    .add(Expr::col((
+                        excluded.clone(),
+                        partner_balance::Column::AmountMinor,
+                    ))),
+                )
+                .value(
+                    partner_balance::Column::CommissionCount,
+                    Expr::col((
+                        partner_balance::Entity,
+                        partner_balance::Column::CommissionCount,
+                    ))
+                    .add(Expr::col((
+                        excluded.clone(),
+                        partner_balance::Column::CommissionCount,
+                    ))),
+                )
+                .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
