@@ -19,7 +19,10 @@ work="$(mktemp -d)"
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname"
-cargo build --release --quiet --bin revshare --example loadgen
+# Prebuilt binaries may be given (REVSHARE_BIN, LOADGEN_BIN); else this tree's.
+if [ -z "${REVSHARE_BIN:-}" ] || [ -z "${LOADGEN_BIN:-}" ]; then
+  cargo build --release --quiet --bin revshare --example loadgen
+fi
 bin="${REVSHARE_BIN:-target/release/revshare}"
 export REVSHARE_DATABASE_URL="$pgurl/$dbname" REVSHARE_DATA_DIR="$work" REVSHARE_LISTEN="127.0.0.1:$port"
 export REVSHARE_JWT_SECRET="load-test-secret-load-test-secret-0123" RUST_LOG=warn REVSHARE_MATURITY_INTERVAL=0
@@ -63,7 +66,7 @@ cat >"$work/ledger.json" <<'JSON'
 {"query":"{ commissions(first: 100) { nodes { amount partner { name group { name } } campaign { name } } } }"}
 JSON
 
-loadgen=target/release/examples/loadgen
+loadgen="${LOADGEN_BIN:-target/release/examples/loadgen}"
 # Warm-up: a few thousand events, then ANALYZE, so the planner works from
 # statistics as autovacuum keeps them on a live database rather than from
 # the empty tables of a database made a second ago.

@@ -5,9 +5,11 @@
 //! the request and to the run (for idempotency keys: a second run against the
 //! same database must not measure redeliveries), every `{{worker}}` by the worker's
 //! number (to spread requests over partners). Only loopback targets make sense here;
-//! the run is bounded by its duration.
+//! the run is bounded by its duration. BODY_FILE may be a comma-separated list
+//! of files: each worker then sends them in turn, starting at its own number,
+//! so the load is an even mix.
 //!
-//! cargo run --release --example loadgen -- URL TOKEN BODY_FILE [CONCURRENCY] [SECONDS]
+//! cargo run --release --example loadgen -- URL TOKEN BODY_FILE[,BODY_FILE…] [CONCURRENCY] [SECONDS]
 
 use std::time::{Duration, Instant};
 
@@ -20,7 +22,10 @@ async fn main() {
     }
     let url = args[1].clone();
     let token = args[2].clone();
-    let body = std::fs::read_to_string(&args[3]).expect("read body file");
+    let bodies: Vec<String> = args[3]
+        .split(',')
+        .map(|path| std::fs::read_to_string(path).expect("read body file"))
+        .collect();
     let concurrency: usize = args.get(4).map_or(16, |c| c.parse().expect("concurrency"));
     let seconds: u64 = args.get(5).map_or(10, |s| s.parse().expect("seconds"));
 
@@ -32,30 +37,36 @@ async fn main() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock after 1970")
         .as_millis();
-    // Warm-up: one request, which must succeed without GraphQL errors.
-    let warm_up = body
-        .replace("{{seq}}", &format!("{run}-warm-up"))
-        .replace("{{worker}}", "0");
-    let reply = send(&client, &url, &token, &warm_up)
-        .await
-        .expect("warm-up request");
-    assert!(
-        !reply.contains("\"errors\""),
-        "warm-up reply has errors: {reply}"
-    );
+    // Warm-up: one request of each body, which must succeed without GraphQL errors.
+    for (i, body) in bodies.iter().enumerate() {
+        let warm_up = body
+            .replace("{{seq}}", &format!("{run}-warm-up-{i}"))
+            .replace("{{worker}}", "0");
+        let reply = send(&client, &url, &token, &warm_up)
+            .await
+            .expect("warm-up request");
+        assert!(
+            !reply.contains("\"errors\""),
+            "warm-up reply has errors: {reply}"
+        );
+    }
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
         .map(|worker| {
             let (client, url, token) = (client.clone(), url.clone(), token.clone());
-            let body = body.replace("{{worker}}", &worker.to_string());
+            let bodies: Vec<String> = bodies
+                .iter()
+                .map(|body| body.replace("{{worker}}", &worker.to_string()))
+                .collect();
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut failures = 0u64;
                 let mut sequence = 0u64;
                 while Instant::now() < deadline {
                     sequence += 1;
+                    let body = &bodies[(worker + sequence as usize) % bodies.len()];
                     let request = body.replace("{{seq}}", &format!("{run}-{worker}-{sequence}"));
                     let sent = Instant::now();
                     match send(&client, &url, &token, &request).await {
