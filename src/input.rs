@@ -3,10 +3,17 @@
 
 use crate::error::{ApiError, ApiResult};
 
+/// A name: a partner's, a group's, a campaign's.
 pub const MAX_NAME_CHARS: usize = 200;
+/// A longer free text: a group's or a campaign's description.
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+/// An identifier of the client's own: `externalId`s of partners, groups,
+/// events and customers.
 pub const MAX_EXTERNAL_ID_CHARS: usize = 128;
+/// A `search` argument.
 pub const MAX_SEARCH_CHARS: usize = 200;
+/// An e-mail address (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
 /// Notes kept with a status change, an amendment or a rejection.
 pub const MAX_NOTE_CHARS: usize = 2000;
 /// A payment's reference in the system that sent it.
@@ -37,7 +44,7 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> ApiResult<
 
 /// An optional e-mail address, checked for shape only (one `@`, no spaces).
 pub fn optional_email(field: &str, value: Option<&str>) -> ApiResult<Option<String>> {
-    let Some(email) = optional_text(field, value, 254)? else {
+    let Some(email) = optional_text(field, value, MAX_EMAIL_CHARS)? else {
         return Ok(None);
     };
     let valid = match email.split_once('@') {

@@ -21,6 +21,13 @@ pub const DEFAULT_LIMITS: PageLimits = PageLimits {
     max: 100,
 };
 
+/// `commissions` pages: 1–500, 100 when omitted (seed 002). The largest
+/// page of any list.
+pub const COMMISSION_LIMITS: PageLimits = PageLimits {
+    default: 100,
+    max: 500,
+};
+
 #[derive(Debug, Clone, Default)]
 pub struct PageArgs {
     pub first: Option<i32>,

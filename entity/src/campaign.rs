@@ -1,3 +1,4 @@
+use crate::enums::{CampaignStatus, Visibility};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,11 +9,11 @@ pub struct Model {
     pub tenant_id: String,
     pub name: String,
     pub description: Option<String>,
-    pub status: String,
+    pub status: CampaignStatus,
     pub currency: String,
     pub rules: Option<Json>,
     pub holdback_days: Option<i32>,
-    pub visibility: String,
+    pub visibility: Visibility,
     pub is_default: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

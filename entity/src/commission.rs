@@ -1,3 +1,4 @@
+use crate::enums::{CommissionKind, CommissionStatus, ReversalReason, TermsSource};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,12 +11,12 @@ pub struct Model {
     pub campaign_id: String,
     pub event_id: String,
     pub snapshot_id: Option<String>,
-    pub kind: String,
+    pub kind: CommissionKind,
     pub amount_minor: i64,
     pub currency: String,
-    pub status: String,
+    pub status: CommissionStatus,
     pub breakdown: Json,
-    pub rules_source: String,
+    pub rules_source: TermsSource,
     pub original_id: Option<String>,
     pub accrued_at: DateTimeUtc,
     pub recorded_at: DateTimeUtc,
@@ -24,7 +25,7 @@ pub struct Model {
     pub approved_at: Option<DateTimeUtc>,
     pub paid_at: Option<DateTimeUtc>,
     pub reversed_at: Option<DateTimeUtc>,
-    pub reversal_reason: Option<String>,
+    pub reversal_reason: Option<ReversalReason>,
     pub reversal_note: Option<String>,
     pub payout_id: Option<String>,
 }

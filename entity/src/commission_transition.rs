@@ -1,3 +1,4 @@
+use crate::enums::{CommissionStatus, ReversalReason};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -7,9 +8,9 @@ pub struct Model {
     pub id: String,
     pub tenant_id: String,
     pub commission_id: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
-    pub reason: Option<String>,
+    pub from_status: Option<CommissionStatus>,
+    pub to_status: CommissionStatus,
+    pub reason: Option<ReversalReason>,
     pub note: Option<String>,
     pub actor: String,
     pub at: DateTimeUtc,

@@ -1,3 +1,4 @@
+use crate::enums::SnapshotSource;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -8,7 +9,7 @@ pub struct Model {
     pub tenant_id: String,
     pub partner_id: String,
     pub campaign_id: String,
-    pub source: String,
+    pub source: SnapshotSource,
     pub created_at: DateTimeUtc,
 }
 

@@ -1,3 +1,4 @@
+use crate::enums::EventKind;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,7 +11,7 @@ pub struct Model {
     pub partner_id: String,
     pub campaign_id: String,
     pub customer_id: Option<String>,
-    pub kind: String,
+    pub kind: EventKind,
     pub amount_minor: i64,
     pub currency: String,
     pub occurred_at: DateTimeUtc,

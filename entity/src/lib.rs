@@ -1,6 +1,7 @@
 //! SeaORM entities, one module per table. Rows only: no behaviour lives here.
 //! Money columns end in `_minor` (integer minor units of `currency`); rules are
 //! JSON with decimal strings; ids are ULID strings; every row has `tenant_id`.
+//! Enumerated columns are typed with [`enums`], stored as their text.
 
 pub mod campaign;
 pub mod category;
@@ -8,6 +9,7 @@ pub mod commission;
 pub mod commission_transition;
 pub mod customer;
 pub mod enrollment;
+pub mod enums;
 pub mod event;
 pub mod partner;
 pub mod partner_balance;

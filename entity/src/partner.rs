@@ -1,3 +1,4 @@
+use crate::enums::{PartnerStatus, PartnerType};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,10 +11,8 @@ pub struct Model {
     pub name: String,
     pub email: Option<String>,
     pub external_id: Option<String>,
-    /// `REFERRAL`, `RESELLER` or `DISTRIBUTOR`.
-    pub r#type: String,
-    /// `ACTIVE`, `SUSPENDED` or `ARCHIVED`.
-    pub status: String,
+    pub r#type: PartnerType,
+    pub status: PartnerStatus,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -1,3 +1,4 @@
+use crate::enums::CommissionStatus;
 use sea_orm::entity::prelude::*;
 
 /// A partner's commissions of one currency and status: their sum and count.
@@ -9,7 +10,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub currency: String,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub status: String,
+    pub status: CommissionStatus,
     pub tenant_id: String,
     pub amount_minor: i64,
     pub commission_count: i64,

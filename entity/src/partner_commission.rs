@@ -1,3 +1,4 @@
+use crate::enums::SnapshotSource;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -10,7 +11,7 @@ pub struct Model {
     pub campaign_id: String,
     pub rules: Option<Json>,
     pub holdback_days: Option<i32>,
-    pub source: String,
+    pub source: SnapshotSource,
     pub note: Option<String>,
     pub created_by: String,
     pub created_at: DateTimeUtc,

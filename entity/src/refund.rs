@@ -1,3 +1,4 @@
+use crate::enums::ReversalReason;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,7 +10,7 @@ pub struct Model {
     pub event_id: String,
     pub amount_minor: i64,
     pub currency: String,
-    pub reason: String,
+    pub reason: ReversalReason,
     pub note: Option<String>,
     pub created_at: DateTimeUtc,
 }

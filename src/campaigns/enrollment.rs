@@ -7,7 +7,7 @@
 //! `rules = snapshot.rules ?? campaign.rules ?? group.rules`,
 //! `holdbackDays = snapshot.holdbackDays ?? campaign.holdbackDays`.
 
-use super::{CampaignStatus, Visibility, stored_enum};
+use super::{CampaignStatus, Visibility};
 use crate::db::Db;
 use crate::directory::groups::{self, rules_json};
 use crate::directory::partners::{self, NewPartner};
@@ -20,37 +20,7 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
 };
 
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestStatus {
-    Pending,
-    Approved,
-    Rejected,
-}
-
-/// How a snapshot row came to be.
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SnapshotSource {
-    Approval,
-    Invite,
-    Amendment,
-}
-
-/// Where a term in force comes from.
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TermsSource {
-    /// The partner's snapshot for the campaign.
-    Snapshot,
-    /// The campaign's current terms.
-    Campaign,
-    /// The partner group's current rules (live policy).
-    Group,
-    /// Nothing sets it (no holdback).
-    None,
-}
-
-stored_enum!(RequestStatus { Pending => "PENDING", Approved => "APPROVED", Rejected => "REJECTED" });
-stored_enum!(SnapshotSource { Approval => "APPROVAL", Invite => "INVITE", Amendment => "AMENDMENT" });
-stored_enum!(TermsSource { Snapshot => "SNAPSHOT", Campaign => "CAMPAIGN", Group => "GROUP", None => "NONE" });
+pub use entity::enums::{RequestStatus, SnapshotSource, TermsSource};
 
 /// Terms to stamp: a `None` field falls through to the campaign (and, for
 /// rules, to the group) when terms are resolved.
@@ -80,8 +50,8 @@ pub fn visible_to(partner_id: &str) -> Condition {
     Condition::any()
         .add(
             Condition::all()
-                .add(campaign::Column::Visibility.eq(Visibility::Public.as_str()))
-                .add(campaign::Column::Status.eq(CampaignStatus::Active.as_str())),
+                .add(campaign::Column::Visibility.eq(Visibility::Public))
+                .add(campaign::Column::Status.eq(CampaignStatus::Active)),
         )
         .add(campaign::Column::IsDefault.eq(true))
         .add(
@@ -118,9 +88,9 @@ pub async fn apply(
     let txn = db.write().await?;
     let campaign = super::find(&*txn, tenant_id, campaign_id)
         .await?
-        .filter(|c| c.visibility == Visibility::Public.as_str() && !c.is_default)
+        .filter(|c| c.visibility == Visibility::Public && !c.is_default)
         .ok_or_else(|| ApiError::not_found("campaign"))?;
-    if campaign.status != CampaignStatus::Active.as_str() {
+    if campaign.status != CampaignStatus::Active {
         return Err(ApiError::Conflict(
             "the campaign is not accepting partners".into(),
         ));
@@ -133,7 +103,7 @@ pub async fn apply(
     let pending = partnership_request::Entity::find()
         .filter(partnership_request::Column::PartnerId.eq(partner_id))
         .filter(partnership_request::Column::CampaignId.eq(campaign_id))
-        .filter(partnership_request::Column::Status.eq(RequestStatus::Pending.as_str()))
+        .filter(partnership_request::Column::Status.eq(RequestStatus::Pending))
         .one(&*txn)
         .await?;
     if pending.is_some() {
@@ -144,7 +114,7 @@ pub async fn apply(
         tenant_id: Set(tenant_id.to_owned()),
         partner_id: Set(partner_id.to_owned()),
         campaign_id: Set(campaign_id.to_owned()),
-        status: Set(RequestStatus::Pending.as_str().to_owned()),
+        status: Set(RequestStatus::Pending),
         reason: Set(None),
         created_at: Set(crate::db::now()),
         decided_at: Set(None),
@@ -176,10 +146,7 @@ async fn decide(
     reason: Option<String>,
 ) -> ApiResult<partnership_request::Model> {
     let decided = partnership_request::Entity::update_many()
-        .col_expr(
-            partnership_request::Column::Status,
-            Expr::value(status.as_str()),
-        )
+        .col_expr(partnership_request::Column::Status, Expr::value(status))
         .col_expr(partnership_request::Column::Reason, Expr::value(reason))
         .col_expr(
             partnership_request::Column::DecidedAt,
@@ -187,7 +154,7 @@ async fn decide(
         )
         .filter(partnership_request::Column::Id.eq(id))
         .filter(partnership_request::Column::TenantId.eq(tenant_id))
-        .filter(partnership_request::Column::Status.eq(RequestStatus::Pending.as_str()))
+        .filter(partnership_request::Column::Status.eq(RequestStatus::Pending))
         .exec(conn)
         .await?
         .rows_affected;
@@ -199,7 +166,7 @@ async fn decide(
     if decided == 0 {
         return Err(ApiError::Conflict(format!(
             "the request is already {}",
-            request.status.to_lowercase()
+            request.status.as_str().to_lowercase()
         )));
     }
     Ok(request)
@@ -260,7 +227,7 @@ async fn enroll(
         tenant_id: Set(tenant_id.to_owned()),
         partner_id: Set(partner_id.to_owned()),
         campaign_id: Set(campaign.id.clone()),
-        source: Set(source.as_str().to_owned()),
+        source: Set(source),
         created_at: Set(crate::db::now()),
     };
     let enrollment = enrollment::Entity::insert(enrollment)
@@ -309,7 +276,7 @@ async fn stamp(
         campaign_id: Set(campaign_id.to_owned()),
         rules: Set(terms.rules.as_ref().map(rules_json).transpose()?),
         holdback_days: Set(terms.holdback_days),
-        source: Set(source.as_str().to_owned()),
+        source: Set(source),
         note: Set(note),
         created_by: Set(actor.to_owned()),
         created_at: Set(crate::db::now()),
@@ -340,7 +307,7 @@ pub async fn invite(
             .ok_or_else(|| ApiError::bad_input("input.campaignId", "no such campaign"))?,
         None => super::default_campaign(&*txn, tenant_id).await?,
     };
-    if campaign.status == CampaignStatus::Archived.as_str() {
+    if campaign.status == CampaignStatus::Archived {
         return Err(ApiError::bad_input(
             "input.campaignId",
             "the campaign is archived",

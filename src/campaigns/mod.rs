@@ -21,46 +21,7 @@ use sea_orm::{
 /// Longest holdback accepted: ten years.
 pub const MAX_HOLDBACK_DAYS: i32 = 3650;
 
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CampaignStatus {
-    /// Events accrue commissions.
-    #[default]
-    Active,
-    /// Events are refused; the campaign can be resumed.
-    Paused,
-    /// Closed for good: events and applications are refused.
-    Archived,
-}
-
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Visibility {
-    /// Partners see it and may apply.
-    Public,
-    /// Partners join only by invitation.
-    #[default]
-    InviteOnly,
-}
-
-macro_rules! stored_enum {
-    ($ty:ident { $($variant:ident => $text:literal),* }) => {
-        impl $ty {
-            pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $text),* }
-            }
-
-            pub fn parse(text: &str) -> ApiResult<$ty> {
-                match text {
-                    $($text => Ok($ty::$variant),)*
-                    other => Err(ApiError::internal(concat!("stored ", stringify!($ty)), other)),
-                }
-            }
-        }
-    };
-}
-pub(crate) use stored_enum;
-
-stored_enum!(CampaignStatus { Active => "ACTIVE", Paused => "PAUSED", Archived => "ARCHIVED" });
-stored_enum!(Visibility { Public => "PUBLIC", InviteOnly => "INVITE_ONLY" });
+pub use entity::enums::{CampaignStatus, Visibility};
 
 pub struct NewCampaign {
     pub name: String,
@@ -132,11 +93,11 @@ pub async fn insert(
         tenant_id: Set(tenant_id.to_owned()),
         name: Set(new.name),
         description: Set(new.description),
-        status: Set(new.status.as_str().to_owned()),
+        status: Set(new.status),
         currency: Set(new.currency.code().to_owned()),
         rules: Set(optional_rules_json(new.rules.as_ref())?),
         holdback_days: Set(new.holdback_days),
-        visibility: Set(new.visibility.as_str().to_owned()),
+        visibility: Set(new.visibility),
         is_default: Set(is_default),
         created_at: Set(now),
         updated_at: Set(now),
@@ -183,10 +144,10 @@ pub async fn update(
         active.holdback_days = Set(holdback_days);
     }
     if let Some(visibility) = changes.visibility {
-        active.visibility = Set(visibility.as_str().to_owned());
+        active.visibility = Set(visibility);
     }
     if let Some(status) = changes.status {
-        active.status = Set(status.as_str().to_owned());
+        active.status = Set(status);
     }
     active.updated_at = Set(crate::db::now());
     let updated = active.update(&*txn).await?;
@@ -229,10 +190,10 @@ pub struct CampaignFilter {
 pub fn list(tenant_id: &str, filter: &CampaignFilter) -> Select<campaign::Entity> {
     let mut select = campaign::Entity::find().filter(campaign::Column::TenantId.eq(tenant_id));
     if let Some(status) = filter.status {
-        select = select.filter(campaign::Column::Status.eq(status.as_str()));
+        select = select.filter(campaign::Column::Status.eq(status));
     }
     if let Some(visibility) = filter.visibility {
-        select = select.filter(campaign::Column::Visibility.eq(visibility.as_str()));
+        select = select.filter(campaign::Column::Visibility.eq(visibility));
     }
     if let Some(search) = &filter.search {
         select = select.filter(

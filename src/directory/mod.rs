@@ -8,10 +8,3 @@ pub mod categories;
 pub mod groups;
 pub mod partners;
 pub mod tenants;
-
-use crate::error::ApiError;
-
-/// Parses a stored enum value; a value the code does not know is corruption.
-fn stored<T>(value: Option<T>, column: &str) -> Result<T, ApiError> {
-    value.ok_or_else(|| ApiError::internal("stored value", column))
-}

@@ -1,7 +1,7 @@
 //! Partners: create, update, read and list. A partner always belongs to a
 //! group; one created without a group is placed in the tenant's default group.
 
-use super::{categories, groups, stored};
+use super::{categories, groups};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS};
@@ -13,67 +13,7 @@ use sea_orm::{
     IntoActiveModel, PaginatorTrait, QueryFilter, Select,
 };
 
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PartnerType {
-    #[default]
-    Referral,
-    Reseller,
-    Distributor,
-}
-
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum PartnerStatus {
-    #[default]
-    Active,
-    Suspended,
-    Archived,
-}
-
-impl PartnerType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartnerType::Referral => "REFERRAL",
-            PartnerType::Reseller => "RESELLER",
-            PartnerType::Distributor => "DISTRIBUTOR",
-        }
-    }
-
-    pub fn of(model: &partner::Model) -> ApiResult<PartnerType> {
-        stored(
-            [
-                PartnerType::Referral,
-                PartnerType::Reseller,
-                PartnerType::Distributor,
-            ]
-            .into_iter()
-            .find(|t| t.as_str() == model.r#type),
-            "partners.type",
-        )
-    }
-}
-
-impl PartnerStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartnerStatus::Active => "ACTIVE",
-            PartnerStatus::Suspended => "SUSPENDED",
-            PartnerStatus::Archived => "ARCHIVED",
-        }
-    }
-
-    pub fn of(model: &partner::Model) -> ApiResult<PartnerStatus> {
-        stored(
-            [
-                PartnerStatus::Active,
-                PartnerStatus::Suspended,
-                PartnerStatus::Archived,
-            ]
-            .into_iter()
-            .find(|s| s.as_str() == model.status),
-            "partners.status",
-        )
-    }
-}
+pub use entity::enums::{PartnerStatus, PartnerType};
 
 pub struct NewPartner {
     pub name: String,
@@ -185,8 +125,8 @@ pub async fn insert(
         name: Set(new.name),
         email: Set(new.email),
         external_id: Set(new.external_id),
-        r#type: Set(new.partner_type.as_str().to_owned()),
-        status: Set(new.status.as_str().to_owned()),
+        r#type: Set(new.partner_type),
+        status: Set(new.status),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -229,10 +169,10 @@ pub async fn update(
         active.external_id = Set(external_id);
     }
     if let Some(partner_type) = changes.partner_type {
-        active.r#type = Set(partner_type.as_str().to_owned());
+        active.r#type = Set(partner_type);
     }
     if let Some(status) = changes.status {
-        active.status = Set(status.as_str().to_owned());
+        active.status = Set(status);
     }
     if let Some(group_id) = changes.group_id {
         active.group_id = Set(resolve_group(&*txn, tenant_id, group_id.as_deref()).await?);
@@ -268,10 +208,10 @@ pub fn list(tenant_id: &str, filter: &PartnerFilter) -> Select<partner::Entity> 
         select = select.filter(partner::Column::GroupId.eq(group_id.as_str()));
     }
     if let Some(status) = filter.status {
-        select = select.filter(partner::Column::Status.eq(status.as_str()));
+        select = select.filter(partner::Column::Status.eq(status));
     }
     if let Some(partner_type) = filter.partner_type {
-        select = select.filter(partner::Column::Type.eq(partner_type.as_str()));
+        select = select.filter(partner::Column::Type.eq(partner_type));
     }
     if let Some(search) = &filter.search {
         let pattern = like_pattern(search);

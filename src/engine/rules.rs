@@ -28,7 +28,10 @@ pub enum EventKind {
     Lead,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The kind of a rule; its serde form (`NEW_CUSTOMER_TIME_TIER`) is the one
+/// commission breakdowns store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum RuleType {
     Recurring,
     NewCustomerTimeTier,

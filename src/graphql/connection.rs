@@ -81,3 +81,13 @@ where
     let cursor = |row: &E::Model| <String as ValueType>::try_from(row.get(id)).unwrap_or_default();
     Ok(connection(page, TotalCount::of(conn, select), cursor, node))
 }
+
+/// The complexity of a list field: one statement's worth (10) plus the
+/// largest page it may return times the cost of each item.
+pub fn list_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
+    let size = first
+        .or(last)
+        .unwrap_or(crate::paging::DEFAULT_LIMITS.default as i32);
+    10 + (size.clamp(0, crate::paging::COMMISSION_LIMITS.max as i32) as usize)
+        .saturating_mul(child_complexity)
+}

@@ -1,9 +1,11 @@
 //! Per-request DataLoaders (SPEC §4): every relation field resolves through
 //! one batched statement per kind of relation, whatever the number of parent
-//! rows. A loader is created for each request, bound to the caller's tenant,
-//! so a batch can never read across tenants.
+//! rows. A loader is created for each request ([`new_loader`]), bound to the
+//! caller's tenant, so a batch can never read across tenants; the `load_*`
+//! helpers are the relations object fields share.
 
-use crate::error::ApiError;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
 use crate::paging::Page;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
@@ -16,6 +18,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Statement, Value,
 };
 use std::collections::HashMap;
+use std::time::Duration;
 
 pub struct DirectoryLoader {
     pub conn: DatabaseConnection,
@@ -23,6 +26,46 @@ pub struct DirectoryLoader {
 }
 
 pub type RequestLoader = DataLoader<DirectoryLoader, HashMapCache>;
+
+/// Fresh loaders for a request of `tenant_id`, caching within the request.
+pub fn new_loader(db: &Db, tenant_id: &str, delay: Duration) -> RequestLoader {
+    DataLoader::with_cache(
+        DirectoryLoader {
+            conn: db.conn().clone(),
+            tenant_id: tenant_id.to_owned(),
+        },
+        tokio::spawn,
+        HashMapCache::default(),
+    )
+    .delay(delay)
+}
+
+/// A partner a row refers to (it exists: the row's foreign key says so).
+pub async fn load_partner(loader: &RequestLoader, id: &str) -> ApiResult<partner::Model> {
+    loader
+        .load_one(PartnerId(id.to_owned()))
+        .await?
+        .ok_or_else(|| ApiError::internal("partner", id))
+}
+
+/// A campaign a row refers to.
+pub async fn load_campaign(loader: &RequestLoader, id: &str) -> ApiResult<campaign::Model> {
+    loader
+        .load_one(CampaignId(id.to_owned()))
+        .await?
+        .ok_or_else(|| ApiError::internal("campaign", id))
+}
+
+/// A snapshot a row may refer to.
+pub async fn load_snapshot(
+    loader: &RequestLoader,
+    id: Option<&String>,
+) -> ApiResult<Option<partner_commission::Model>> {
+    match id {
+        Some(id) => loader.load_one(SnapshotId(id.clone())).await,
+        None => Ok(None),
+    }
+}
 
 /// A loader of rows by id, one per entity: `GroupId(id)` loads a group.
 macro_rules! by_id {
@@ -46,20 +89,6 @@ macro_rules! by_id {
             }
         )*
 
-        /// Forgets everything the request's loaders cached.
-        pub fn clear_all(loader: &RequestLoader) {
-            $(loader.clear::<$key>();)*
-            loader.clear::<PartnerCountOf>();
-            loader.clear::<CategoriesOf>();
-            loader.clear::<GroupPartners>();
-            loader.clear::<PartnerCommissions>();
-            loader.clear::<PartnerPayouts>();
-            loader.clear::<EnrollmentsOf>();
-            loader.clear::<SnapshotsOf>();
-            loader.clear::<BalanceOf>();
-            loader.clear::<HistoryOf>();
-            loader.clear::<DefaultCampaign>();
-        }
     };
 }
 
@@ -127,7 +156,7 @@ pub struct GroupPartners {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PartnerCommissions {
     pub partner_id: String,
-    pub status: Option<&'static str>,
+    pub status: Option<entity::enums::CommissionStatus>,
     pub size: u64,
     pub after: Option<String>,
 }
@@ -299,7 +328,7 @@ impl Loader<PartnerCommissions> for DirectoryLoader {
             ((k.size, k.after.clone(), k.status), k.partner_id.clone())
         }) {
             let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
-            let condition = status.map(|s| ("status", Value::from(s)));
+            let condition = status.map(|s| ("status", Value::from(s.as_str())));
             let mut pages = pages_per_parent::<commission::Entity>(
                 self,
                 "commissions",

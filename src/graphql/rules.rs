@@ -3,30 +3,11 @@
 //! and the simulation types. Conversion to the engine's [`RuleSet`] is where
 //! validation errors get their input path (`input.rules[1].percentage`).
 
+use super::enums::{EventKind, RuleType};
 use super::scalars::Decimal;
 use crate::engine::{self, Currency, Evaluation, Rule, RuleEntry, RuleError, RuleSet};
 use crate::error::{ApiError, ApiResult};
-use async_graphql::{Enum, InputObject, Interface, OneofObject, SimpleObject};
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::engine::RuleType")]
-pub enum RuleType {
-    Recurring,
-    NewCustomerTimeTier,
-    PartnerLtvUpgrade,
-    ChargeThresholdBonus,
-    QualifiedCustomersUpgrade,
-    FirstPaidCustomerBonus,
-    FlatFee,
-}
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[graphql(remote = "crate::engine::EventKind")]
-pub enum EventKind {
-    #[default]
-    Sale,
-    Lead,
-}
+use async_graphql::{InputObject, Interface, OneofObject, SimpleObject};
 
 /// The baseline percentage; exactly one per rule set.
 #[derive(InputObject)]

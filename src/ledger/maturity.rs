@@ -27,7 +27,7 @@ pub async fn approve_matured(db: &Db, now: DateTime<Utc>) -> ApiResult<u64> {
     db.retrying(|| async move {
         let txn = db.write().await?;
         let due = commission::Entity::find()
-            .filter(commission::Column::Status.eq(CommissionStatus::Accrued.as_str()))
+            .filter(commission::Column::Status.eq(CommissionStatus::Accrued))
             .filter(commission::Column::MatureAt.lte(now))
             .order_by_asc(commission::Column::MatureAt)
             .limit(BATCH)

@@ -9,63 +9,37 @@
 //! transition history. Past commissions are never recomputed.
 
 pub mod accrual;
+pub mod breakdown;
 pub mod ingest;
 pub mod maturity;
 pub mod posting;
 pub mod refunds;
 pub mod transitions;
 
-use crate::campaigns::stored_enum;
 use crate::error::{ApiError, ApiResult};
-use entity::commission;
-use rust_decimal::Decimal;
+pub use entity::enums::{CommissionKind, CommissionStatus, EventKind, ReversalReason, TermsSource};
+use entity::{commission, payout};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
-use serde::{Deserialize, Serialize};
 
 /// Most ids one ledger mutation accepts.
 pub const MAX_IDS: usize = 500;
 
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommissionStatus {
-    Accrued,
-    Approved,
-    Paid,
-    Reversed,
+/// Accrual transactions run side by side, each for its own partners: the
+/// workers behind `recordEvent`, and the parts of a `recordEvents` batch.
+/// SQLite has one writer, so 1; on PostgreSQL one per core here, as measured
+/// (docs/BENCHMARKS.md): 2 beat 1, 3 and 4 workers, and 1, 4 and 8 parts.
+pub fn write_parallelism(db: &crate::db::Db) -> usize {
+    match db.backend() {
+        sea_orm::DbBackend::Sqlite => 1,
+        _ => 2,
+    }
 }
 
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommissionKind {
-    /// Earned on an event.
-    Commission,
-    /// A negative row taking back part of a commission after a refund.
-    Clawback,
-    /// A correction appended to the ledger (never an edit).
-    Adjustment,
-}
-
-#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReversalReason {
-    Refund,
-    Chargeback,
-    Fraud,
-    Other,
-}
-
-stored_enum!(CommissionStatus { Accrued => "ACCRUED", Approved => "APPROVED", Paid => "PAID", Reversed => "REVERSED" });
-stored_enum!(CommissionKind { Commission => "COMMISSION", Clawback => "CLAWBACK", Adjustment => "ADJUSTMENT" });
-stored_enum!(ReversalReason { Refund => "REFUND", Chargeback => "CHARGEBACK", Fraud => "FRAUD", Other => "OTHER" });
-
-/// One line of a commission's stored breakdown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BreakdownEntry {
-    pub rule_index: u32,
-    /// `RECURRING`, `FLAT_FEE`, … (the GraphQL `RuleType` names).
-    pub rule_type: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub percentage: Option<Decimal>,
-    pub amount: Decimal,
+/// A partner's payouts.
+pub fn payouts_of(tenant_id: &str, partner_id: &str) -> Select<payout::Entity> {
+    payout::Entity::find()
+        .filter(payout::Column::TenantId.eq(tenant_id))
+        .filter(payout::Column::PartnerId.eq(partner_id))
 }
 
 #[derive(Default, Clone)]
@@ -81,7 +55,7 @@ pub struct CommissionFilter {
 pub fn list(tenant_id: &str, filter: &CommissionFilter) -> Select<commission::Entity> {
     let mut select = commission::Entity::find().filter(commission::Column::TenantId.eq(tenant_id));
     if let Some(status) = filter.status {
-        select = select.filter(commission::Column::Status.eq(status.as_str()));
+        select = select.filter(commission::Column::Status.eq(status));
     }
     if let Some(partner_id) = &filter.partner_id {
         select = select.filter(commission::Column::PartnerId.eq(partner_id.as_str()));

@@ -1,4 +1,13 @@
-//! How the ledger's rows change: status moves and the balances they keep.
+//! How the ledger's rows are written and changed: new rows, status moves,
+//! and the balances they keep. Every commission row — accrued on an event,
+//! clawed back by a refund, appended as an adjustment, earned on a deal — is
+//! built here from a typed [`NewCommission`] and written by [`Posting`];
+//! no other module spells out a commission row.
+//!
+//! **New rows.** A producer adds its rows to a [`Posting`] (which answers
+//! with each row as it will be stored, ids and timestamps set) and writes
+//! them at once: one multi-row insert per 500 rows and one balance upsert,
+//! whatever the number of rows.
 //!
 //! **One mover per commission.** A mutation that moves commissions first
 //! locks them with [`lock`] (`SELECT … FOR UPDATE`, in id order, so two
@@ -23,7 +32,8 @@
 //! every move adds its deltas here ([`add_to_balances`]), in the same
 //! transaction, so a partner's balance is read by key, whatever its history.
 
-use super::{CommissionStatus, ReversalReason};
+use super::breakdown::{self, BreakdownLine};
+use super::{CommissionKind, CommissionStatus, ReversalReason, TermsSource};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
 use chrono::{DateTime, Utc};
@@ -35,8 +45,115 @@ use sea_orm::{
 };
 use std::collections::BTreeMap;
 
-/// Rows per multi-row statement: well under both backends' bind limits.
-const CHUNK: usize = 500;
+/// Rows per multi-row statement: 500 commissions bind 11,500 values, well
+/// under both backends' limits.
+pub(crate) const WRITE_CHUNK: usize = 500;
+
+/// The terms a row was computed under.
+#[derive(Debug, Clone)]
+pub struct TermsRef {
+    /// The snapshot in force, if the partner had one.
+    pub snapshot_id: Option<String>,
+    /// Where the rules came from.
+    pub rules_source: TermsSource,
+}
+
+/// A commission row to write, as its producer knows it.
+#[derive(Debug, Clone)]
+pub struct NewCommission {
+    pub kind: CommissionKind,
+    /// `ACCRUED` for what is earned; `APPROVED` for what takes effect at
+    /// once (a clawback nets against the next payout).
+    pub status: CommissionStatus,
+    pub tenant_id: String,
+    pub partner_id: String,
+    pub campaign_id: String,
+    pub event_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub terms: TermsRef,
+    pub breakdown: Vec<BreakdownLine>,
+    /// When it was earned (the event's `occurredAt`; a refund's time).
+    pub accrued_at: DateTime<Utc>,
+    /// Days before it matures; `matureAt` follows from it.
+    pub holdback_days: Option<i32>,
+    /// The commission a clawback or an adjustment corrects.
+    pub original_id: Option<String>,
+    /// Why a clawback's event was refunded, with the refund's note.
+    pub reason: Option<ReversalReason>,
+    pub note: Option<String>,
+}
+
+/// Rows being written together, in one transaction.
+pub struct Posting {
+    at: DateTime<Utc>,
+    rows: Vec<commission::Model>,
+}
+
+impl Posting {
+    /// Rows recorded at `at`.
+    pub fn new(at: DateTime<Utc>) -> Posting {
+        Posting {
+            at,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Queues a row and answers it as it will be stored.
+    pub fn add(&mut self, new: NewCommission) -> ApiResult<commission::Model> {
+        let breakdown = breakdown::encode(&new.breakdown)
+            .map_err(|e| ApiError::internal("encode breakdown", e))?;
+        let approved_at = (new.status == CommissionStatus::Approved).then_some(self.at);
+        let mature_at = match approved_at {
+            Some(at) => Some(at),
+            None => new
+                .holdback_days
+                .map(|days| new.accrued_at + chrono::Duration::days(days.into())),
+        };
+        let row = commission::Model {
+            id: input::new_id(),
+            tenant_id: new.tenant_id,
+            partner_id: new.partner_id,
+            campaign_id: new.campaign_id,
+            event_id: new.event_id,
+            snapshot_id: new.terms.snapshot_id,
+            kind: new.kind,
+            amount_minor: new.amount_minor,
+            currency: new.currency,
+            status: new.status,
+            breakdown,
+            rules_source: new.terms.rules_source,
+            original_id: new.original_id,
+            accrued_at: new.accrued_at,
+            recorded_at: self.at,
+            holdback_days: new.holdback_days,
+            mature_at,
+            approved_at,
+            paid_at: None,
+            reversed_at: None,
+            reversal_reason: new.reason,
+            reversal_note: new.note,
+            payout_id: None,
+        };
+        self.rows.push(row.clone());
+        Ok(row)
+    }
+
+    /// Writes the queued rows and their balances.
+    pub async fn write(self, conn: &impl ConnectionTrait) -> ApiResult<()> {
+        let mut deltas = Deltas::default();
+        for row in &self.rows {
+            deltas.add(row, row.status);
+        }
+        for chunk in self.rows.chunks(WRITE_CHUNK) {
+            let rows = chunk.iter().cloned().map(commission::ActiveModel::from);
+            commission::Entity::insert_many(rows)
+                .exec_without_returning(conn)
+                .await?;
+        }
+        add_to_balances(conn, deltas).await
+    }
+}
 
 /// Locks the named commissions of a tenant in id order and returns them in
 /// that order; ids that name no commission are simply absent.
@@ -88,7 +205,7 @@ pub(crate) fn conflict(row: &commission::Model, to: CommissionStatus) -> ApiErro
     ApiError::Conflict(format!(
         "commission {} is {} and cannot become {}",
         row.id,
-        row.status,
+        row.status.as_str(),
         to.as_str()
     ))
 }
@@ -101,101 +218,123 @@ pub(crate) async fn apply_move(
     rows: Vec<commission::Model>,
     mv: &Move<'_>,
 ) -> ApiResult<Vec<commission::Model>> {
-    if let Some(row) = rows.iter().find(|r| r.status != mv.from.as_str()) {
+    if let Some(row) = rows.iter().find(|r| r.status != mv.from) {
         return Err(conflict(row, mv.to));
     }
     if rows.is_empty() {
         return Ok(rows);
     }
-    for chunk in rows.chunks(CHUNK) {
-        let mut update = commission::Entity::update_many()
-            .col_expr(commission::Column::Status, Expr::value(mv.to.as_str()))
-            .filter(commission::Column::Id.is_in(chunk.iter().map(|r| r.id.as_str())))
-            .filter(commission::Column::Status.eq(mv.from.as_str()));
-        let stamp = match mv.to {
-            CommissionStatus::Approved => Some(commission::Column::ApprovedAt),
-            CommissionStatus::Paid => Some(commission::Column::PaidAt),
-            CommissionStatus::Reversed => Some(commission::Column::ReversedAt),
-            CommissionStatus::Accrued => None,
-        };
-        if let Some(column) = stamp {
-            update = update.col_expr(column, Expr::value(mv.at));
-        }
-        if mv.to == CommissionStatus::Reversed {
-            update = update
-                .col_expr(
-                    commission::Column::ReversalReason,
-                    Expr::value(mv.reason.map(|r| r.as_str())),
-                )
-                .col_expr(
-                    commission::Column::ReversalNote,
-                    Expr::value(mv.note.clone()),
-                );
-        }
-        if let Some(payout_id) = &mv.payout_id {
-            update = update.col_expr(commission::Column::PayoutId, Expr::value(payout_id));
-        }
-        // The rows are locked: all of them match, or the lock was not taken.
-        let moved = update.exec(conn).await?.rows_affected;
-        if moved != chunk.len() as u64 {
-            return Err(ApiError::internal(
-                "status move",
-                format!("moved {moved} of {} locked rows", chunk.len()),
-            ));
-        }
+    for chunk in rows.chunks(WRITE_CHUNK) {
+        update_status(conn, chunk, mv).await?;
     }
-    let history: Vec<commission_transition::ActiveModel> = rows
-        .iter()
-        .map(|row| commission_transition::ActiveModel {
-            id: Set(input::new_id()),
-            tenant_id: Set(row.tenant_id.clone()),
-            commission_id: Set(row.id.clone()),
-            from_status: Set(Some(mv.from.as_str().to_owned())),
-            to_status: Set(mv.to.as_str().to_owned()),
-            reason: Set(mv.reason.map(|r| r.as_str().to_owned())),
-            note: Set(mv.note.clone()),
-            actor: Set(mv.actor.to_owned()),
-            at: Set(mv.at),
-        })
-        .collect();
-    for chunk in history.chunks(CHUNK) {
-        commission_transition::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(conn)
-            .await?;
-    }
+    append_history(conn, &rows, mv).await?;
     let mut deltas = Deltas::default();
     for row in &rows {
         deltas.remove(row, mv.from);
         deltas.add(row, mv.to);
     }
     add_to_balances(conn, deltas).await?;
-    Ok(rows
-        .into_iter()
-        .map(|mut row| {
-            row.status = mv.to.as_str().to_owned();
-            match mv.to {
-                CommissionStatus::Approved => row.approved_at = Some(mv.at),
-                CommissionStatus::Paid => row.paid_at = Some(mv.at),
-                CommissionStatus::Reversed => {
-                    row.reversed_at = Some(mv.at);
-                    row.reversal_reason = mv.reason.map(|r| r.as_str().to_owned());
-                    row.reversal_note = mv.note.clone();
-                }
-                CommissionStatus::Accrued => {}
-            }
-            if mv.payout_id.is_some() {
-                row.payout_id = mv.payout_id.clone();
-            }
-            row
+    Ok(rows.into_iter().map(|row| moved(row, mv)).collect())
+}
+
+/// One conditional `UPDATE` of locked rows: status, its timestamp, and what
+/// the move records on the row.
+async fn update_status(
+    conn: &impl ConnectionTrait,
+    rows: &[commission::Model],
+    mv: &Move<'_>,
+) -> ApiResult<()> {
+    let mut update = commission::Entity::update_many()
+        .col_expr(commission::Column::Status, Expr::value(mv.to))
+        .filter(commission::Column::Id.is_in(rows.iter().map(|r| r.id.as_str())))
+        .filter(commission::Column::Status.eq(mv.from));
+    if let Some(column) = stamp_of(mv.to) {
+        update = update.col_expr(column, Expr::value(mv.at));
+    }
+    if mv.to == CommissionStatus::Reversed {
+        update = update
+            .col_expr(commission::Column::ReversalReason, Expr::value(mv.reason))
+            .col_expr(
+                commission::Column::ReversalNote,
+                Expr::value(mv.note.clone()),
+            );
+    }
+    if let Some(payout_id) = &mv.payout_id {
+        update = update.col_expr(commission::Column::PayoutId, Expr::value(payout_id));
+    }
+    // The rows are locked: all of them match, or the lock was not taken.
+    let moved = update.exec(conn).await?.rows_affected;
+    if moved != rows.len() as u64 {
+        return Err(ApiError::internal(
+            "status move",
+            format!("moved {moved} of {} locked rows", rows.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// The column a move into `status` stamps.
+fn stamp_of(status: CommissionStatus) -> Option<commission::Column> {
+    match status {
+        CommissionStatus::Approved => Some(commission::Column::ApprovedAt),
+        CommissionStatus::Paid => Some(commission::Column::PaidAt),
+        CommissionStatus::Reversed => Some(commission::Column::ReversedAt),
+        CommissionStatus::Accrued => None,
+    }
+}
+
+/// One history row per moved commission.
+async fn append_history(
+    conn: &impl ConnectionTrait,
+    rows: &[commission::Model],
+    mv: &Move<'_>,
+) -> ApiResult<()> {
+    let history: Vec<commission_transition::ActiveModel> = rows
+        .iter()
+        .map(|row| commission_transition::ActiveModel {
+            id: Set(input::new_id()),
+            tenant_id: Set(row.tenant_id.clone()),
+            commission_id: Set(row.id.clone()),
+            from_status: Set(Some(mv.from)),
+            to_status: Set(mv.to),
+            reason: Set(mv.reason),
+            note: Set(mv.note.clone()),
+            actor: Set(mv.actor.to_owned()),
+            at: Set(mv.at),
         })
-        .collect())
+        .collect();
+    for chunk in history.chunks(WRITE_CHUNK) {
+        commission_transition::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A row as the move left it.
+fn moved(mut row: commission::Model, mv: &Move<'_>) -> commission::Model {
+    row.status = mv.to;
+    match mv.to {
+        CommissionStatus::Approved => row.approved_at = Some(mv.at),
+        CommissionStatus::Paid => row.paid_at = Some(mv.at),
+        CommissionStatus::Reversed => {
+            row.reversed_at = Some(mv.at);
+            row.reversal_reason = mv.reason;
+            row.reversal_note = mv.note.clone();
+        }
+        CommissionStatus::Accrued => {}
+    }
+    if mv.payout_id.is_some() {
+        row.payout_id = mv.payout_id.clone();
+    }
+    row
 }
 
 /// Changes to partners' balances, by (partner, currency, status), kept in
 /// that order so that balance rows are always locked in one order.
 #[derive(Default)]
 pub(crate) struct Deltas {
-    by_key: BTreeMap<(String, String, &'static str), Delta>,
+    by_key: BTreeMap<(String, String, CommissionStatus), Delta>,
 }
 
 #[derive(Default)]
@@ -223,11 +362,7 @@ impl Deltas {
         amount: i64,
         count: i64,
     ) {
-        let key = (
-            row.partner_id.clone(),
-            row.currency.clone(),
-            status.as_str(),
-        );
+        let key = (row.partner_id.clone(), row.currency.clone(), status);
         let delta = self.by_key.entry(key).or_default();
         delta.tenant_id.clone_from(&row.tenant_id);
         delta.amount_minor += amount;
@@ -245,7 +380,7 @@ pub(crate) async fn add_to_balances(conn: &impl ConnectionTrait, deltas: Deltas)
             |((partner_id, currency, status), d)| partner_balance::ActiveModel {
                 partner_id: Set(partner_id),
                 currency: Set(currency),
-                status: Set(status.to_owned()),
+                status: Set(status),
                 tenant_id: Set(d.tenant_id),
                 amount_minor: Set(d.amount_minor),
                 commission_count: Set(d.count),
@@ -253,7 +388,7 @@ pub(crate) async fn add_to_balances(conn: &impl ConnectionTrait, deltas: Deltas)
         )
         .collect();
     let excluded = Alias::new("excluded");
-    for chunk in rows.chunks(CHUNK) {
+    for chunk in rows.chunks(WRITE_CHUNK) {
         partner_balance::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 OnConflict::columns([

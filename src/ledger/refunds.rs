@@ -9,13 +9,14 @@
 //! approval racing it waits, or is waited for, and each answers what it
 //! would have answered in sequence.
 
-use super::posting::{self, Deltas};
-use super::transitions::reverse_locked;
+use super::posting::{NewCommission, Posting, TermsRef};
+use super::transitions::{lock_partners, reverse_locked};
 use super::{CommissionKind, CommissionStatus, ReversalReason};
 use crate::db::Db;
 use crate::engine::{Currency, clawback_minor};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
+use chrono::{DateTime, Utc};
 use entity::{commission, customer, event, partner_total, refund};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -62,7 +63,57 @@ async fn refund(
     new: &NewRefund,
     note: Option<String>,
 ) -> ApiResult<Refunded> {
-    let found = match &new.event {
+    let event = locked_event(txn, tenant_id, &new.event).await?;
+    let refund_minor = refund_minor(&event, new.amount)?;
+    let now = crate::db::now();
+    let refund = Refund {
+        event: &event,
+        refund_minor,
+        reason: new.reason,
+        note,
+        at: now,
+    };
+    let (reversed, clawbacks) = settle(txn, actor, &refund).await?;
+    refund::Entity::insert(refund::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        event_id: Set(event.id.clone()),
+        amount_minor: Set(refund_minor),
+        currency: Set(event.currency.clone()),
+        reason: Set(new.reason),
+        note: Set(refund.note.clone()),
+        created_at: Set(now),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    event::Entity::update_many()
+        .col_expr(
+            event::Column::RefundedMinor,
+            Expr::col(event::Column::RefundedMinor).add(refund_minor),
+        )
+        .filter(event::Column::Id.eq(event.id.as_str()))
+        .exec(txn)
+        .await?;
+    lower_history(txn, &event, refund_minor).await?;
+    let event = event::Entity::find_by_id(event.id.clone())
+        .one(txn)
+        .await?
+        .unwrap_or(event);
+    Ok(Refunded {
+        event,
+        reversed,
+        clawbacks,
+    })
+}
+
+/// The refunded event, read again under its partner's lock (which orders
+/// refunds with accruals and payouts of the same partner).
+async fn locked_event(
+    txn: &impl ConnectionTrait,
+    tenant_id: &str,
+    event: &EventRef,
+) -> ApiResult<event::Model> {
+    let found = match event {
         EventRef::Id(id) => {
             event::Entity::find_by_id(id.clone())
                 .filter(event::Column::TenantId.eq(tenant_id))
@@ -74,18 +125,20 @@ async fn refund(
         }
     };
     let event = found.ok_or_else(|| ApiError::not_found("event"))?;
-    // The partner lock orders refunds with accruals and payouts of the same
-    // partner.
-    super::transitions::lock_partners(txn, [event.partner_id.clone()]).await?;
-    let event = event::Entity::find_by_id(event.id.clone())
+    lock_partners(txn, [event.partner_id.clone()]).await?;
+    Ok(event::Entity::find_by_id(event.id.clone())
         .one(txn)
         .await?
-        .unwrap_or(event);
+        .unwrap_or(event))
+}
 
+/// The refund in minor units: the amount asked for (positive, at most what
+/// is not refunded yet), or all of what is left.
+fn refund_minor(event: &event::Model, amount: Option<Decimal>) -> ApiResult<i64> {
     let currency =
         Currency::parse(&event.currency).map_err(|e| ApiError::internal("event currency", e))?;
     let remaining = event.amount_minor - event.refunded_minor;
-    let refund_minor = match new.amount {
+    match amount {
         Some(amount) => {
             let minor = currency
                 .to_minor(amount)
@@ -105,137 +158,126 @@ async fn refund(
                     ),
                 ));
             }
-            minor
+            Ok(minor)
         }
-        None if remaining > 0 => remaining,
-        None => {
-            return Err(ApiError::Conflict(
-                "the event is already fully refunded".into(),
-            ));
-        }
-    };
-    let full_refund = event.refunded_minor == 0 && refund_minor == event.amount_minor;
-    let now = crate::db::now();
+        None if remaining > 0 => Ok(remaining),
+        None => Err(ApiError::Conflict(
+            "the event is already fully refunded".into(),
+        )),
+    }
+}
 
-    // Locked, in id order: a reversal or approval of these rows waits for
-    // this refund (or this refund for it), and what is read is current.
+/// One refund of one event, as settled against its commissions.
+struct Refund<'e> {
+    event: &'e event::Model,
+    refund_minor: i64,
+    reason: ReversalReason,
+    note: Option<String>,
+    at: DateTime<Utc>,
+}
+
+/// Reverses or claws back each of the event's commissions, locked in id
+/// order: a full refund in one go reverses what is still `ACCRUED`; every
+/// other case appends a clawback of the commission's pro-rata share.
+async fn settle(
+    txn: &impl ConnectionTrait,
+    actor: &str,
+    refund: &Refund<'_>,
+) -> ApiResult<(Vec<commission::Model>, Vec<commission::Model>)> {
+    let event = refund.event;
+    let full_refund = event.refunded_minor == 0 && refund.refund_minor == event.amount_minor;
     let originals = commission::Entity::find()
         .filter(commission::Column::EventId.eq(event.id.as_str()))
-        .filter(commission::Column::Kind.eq(CommissionKind::Commission.as_str()))
+        .filter(commission::Column::Kind.eq(CommissionKind::Commission))
         .order_by_asc(commission::Column::Id)
         .lock_exclusive()
         .all(txn)
         .await?;
     let mut reversed = Vec::new();
+    let mut posting = Posting::new(refund.at);
     let mut clawbacks = Vec::new();
-    let mut deltas = Deltas::default();
     for original in originals {
-        let status = CommissionStatus::parse(&original.status)?;
-        if status == CommissionStatus::Reversed {
-            continue;
-        }
-        if full_refund && status == CommissionStatus::Accrued {
-            reversed.push(reverse_locked(txn, original, actor, new.reason, note.clone()).await?);
-            continue;
+        match original.status {
+            CommissionStatus::Reversed => continue,
+            CommissionStatus::Accrued if full_refund => {
+                let note = refund.note.clone();
+                reversed.push(reverse_locked(txn, original, actor, refund.reason, note).await?);
+                continue;
+            }
+            _ => {}
         }
         let amount = clawback_minor(
             original.amount_minor,
             event.amount_minor,
             event.refunded_minor,
-            refund_minor,
+            refund.refund_minor,
         );
-        if amount == 0 {
-            continue;
+        if amount != 0 {
+            clawbacks.push(posting.add(clawback(&original, -amount, refund))?);
         }
-        let row = commission::ActiveModel {
-            id: Set(input::new_id()),
-            tenant_id: Set(tenant_id.to_owned()),
-            partner_id: Set(original.partner_id.clone()),
-            campaign_id: Set(original.campaign_id.clone()),
-            event_id: Set(original.event_id.clone()),
-            snapshot_id: Set(original.snapshot_id.clone()),
-            kind: Set(CommissionKind::Clawback.as_str().to_owned()),
-            amount_minor: Set(-amount),
-            currency: Set(original.currency.clone()),
-            status: Set(CommissionStatus::Approved.as_str().to_owned()),
-            breakdown: Set(serde_json::json!([])),
-            rules_source: Set(original.rules_source.clone()),
-            original_id: Set(Some(original.id.clone())),
-            accrued_at: Set(now),
-            recorded_at: Set(now),
-            holdback_days: Set(None),
-            mature_at: Set(Some(now)),
-            approved_at: Set(Some(now)),
-            paid_at: Set(None),
-            reversed_at: Set(None),
-            reversal_reason: Set(Some(new.reason.as_str().to_owned())),
-            reversal_note: Set(note.clone()),
-            payout_id: Set(None),
-        };
-        let clawback = commission::Entity::insert(row)
-            .exec_with_returning(txn)
-            .await?;
-        deltas.add(&clawback, CommissionStatus::Approved);
-        clawbacks.push(clawback);
     }
-    posting::add_to_balances(txn, deltas).await?;
+    posting.write(txn).await?;
+    Ok((reversed, clawbacks))
+}
 
-    refund::Entity::insert(refund::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        event_id: Set(event.id.clone()),
-        amount_minor: Set(refund_minor),
-        currency: Set(event.currency.clone()),
-        reason: Set(new.reason.as_str().to_owned()),
-        note: Set(note),
-        created_at: Set(now),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    event::Entity::update_many()
-        .col_expr(
-            event::Column::RefundedMinor,
-            Expr::col(event::Column::RefundedMinor).add(refund_minor),
-        )
-        .filter(event::Column::Id.eq(event.id.as_str()))
-        .exec(txn)
-        .await?;
-    if let Some(customer_id) = &event.customer_id {
-        // The partner lock keeps the customer's net as read until commit.
-        let customer = customer::Entity::find_by_id(customer_id.clone())
-            .one(txn)
-            .await?
-            .ok_or_else(|| ApiError::internal("refunded customer", customer_id))?;
-        let after = customer.net_minor - refund_minor;
-        customer::Entity::update_many()
-            .col_expr(customer::Column::NetMinor, Expr::value(after))
-            .filter(customer::Column::Id.eq(customer_id.as_str()))
-            .exec(txn)
-            .await?;
-        // The partner's totals follow: its LTV drops by the refund, and a
-        // customer no longer net-positive no longer counts as paying.
-        let stopped_paying = i64::from(customer.net_minor > 0 && after <= 0);
-        partner_total::Entity::update_many()
-            .col_expr(
-                partner_total::Column::LtvMinor,
-                Expr::col(partner_total::Column::LtvMinor).sub(refund_minor),
-            )
-            .col_expr(
-                partner_total::Column::PayingCustomers,
-                Expr::col(partner_total::Column::PayingCustomers).sub(stopped_paying),
-            )
-            .filter(partner_total::Column::PartnerId.eq(customer.partner_id.as_str()))
-            .filter(partner_total::Column::Currency.eq(customer.currency.as_str()))
-            .exec(txn)
-            .await?;
+/// A clawback of `amount_minor` (negative) from `original`.
+fn clawback(original: &commission::Model, amount_minor: i64, refund: &Refund) -> NewCommission {
+    NewCommission {
+        kind: CommissionKind::Clawback,
+        status: CommissionStatus::Approved,
+        tenant_id: original.tenant_id.clone(),
+        partner_id: original.partner_id.clone(),
+        campaign_id: original.campaign_id.clone(),
+        event_id: original.event_id.clone(),
+        amount_minor,
+        currency: original.currency.clone(),
+        terms: TermsRef {
+            snapshot_id: original.snapshot_id.clone(),
+            rules_source: original.rules_source,
+        },
+        breakdown: Vec::new(),
+        accrued_at: refund.at,
+        holdback_days: None,
+        original_id: Some(original.id.clone()),
+        reason: Some(refund.reason),
+        note: refund.note.clone(),
     }
-    let event = event::Entity::find_by_id(event.id.clone())
+}
+
+/// The customer's net charges drop by the refund; the partner's LTV
+/// follows, and a customer no longer net-positive no longer counts as
+/// paying. The partner lock keeps the customer's net as read until commit.
+async fn lower_history(
+    txn: &impl ConnectionTrait,
+    event: &event::Model,
+    refund_minor: i64,
+) -> ApiResult<()> {
+    let Some(customer_id) = &event.customer_id else {
+        return Ok(());
+    };
+    let customer = customer::Entity::find_by_id(customer_id.clone())
         .one(txn)
         .await?
-        .unwrap_or(event);
-    Ok(Refunded {
-        event,
-        reversed,
-        clawbacks,
-    })
+        .ok_or_else(|| ApiError::internal("refunded customer", customer_id))?;
+    let after = customer.net_minor - refund_minor;
+    customer::Entity::update_many()
+        .col_expr(customer::Column::NetMinor, Expr::value(after))
+        .filter(customer::Column::Id.eq(customer_id.as_str()))
+        .exec(txn)
+        .await?;
+    let stopped_paying = i64::from(customer.net_minor > 0 && after <= 0);
+    partner_total::Entity::update_many()
+        .col_expr(
+            partner_total::Column::LtvMinor,
+            Expr::col(partner_total::Column::LtvMinor).sub(refund_minor),
+        )
+        .col_expr(
+            partner_total::Column::PayingCustomers,
+            Expr::col(partner_total::Column::PayingCustomers).sub(stopped_paying),
+        )
+        .filter(partner_total::Column::PartnerId.eq(customer.partner_id.as_str()))
+        .filter(partner_total::Column::Currency.eq(customer.currency.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(())
 }

@@ -27,7 +27,7 @@ fn all_in(
     to: CommissionStatus,
 ) -> ApiResult<Vec<commission::Model>> {
     let rows = posting::in_request_order(ids, rows)?;
-    if let Some(row) = rows.iter().find(|r| r.status != from.as_str()) {
+    if let Some(row) = rows.iter().find(|r| r.status != from) {
         return Err(conflict(row, to));
     }
     Ok(rows)
@@ -199,38 +199,8 @@ async fn pay(
     let now = crate::db::now();
     let mut payouts = Vec::with_capacity(groups.len());
     for ((partner_id, currency), mut rows) in groups {
-        // The partner's approved clawbacks net here when their original is
-        // paid already or paid now; the others wait for their original. The
-        // partner lock keeps this set as read until commit.
-        let clawbacks = commission::Entity::find()
-            .filter(commission::Column::TenantId.eq(tenant_id))
-            .filter(commission::Column::PartnerId.eq(partner_id.as_str()))
-            .filter(commission::Column::Currency.eq(currency.as_str()))
-            .filter(commission::Column::Kind.eq(CommissionKind::Clawback.as_str()))
-            .filter(commission::Column::Status.eq(CommissionStatus::Approved.as_str()))
-            .order_by_asc(commission::Column::Id)
-            .all(conn)
-            .await?;
-        let originals: Vec<String> = clawbacks
-            .iter()
-            .filter_map(|c| c.original_id.clone())
-            .collect();
-        let paid_originals: Vec<String> = commission::Entity::find()
-            .filter(commission::Column::Id.is_in(originals))
-            .filter(commission::Column::Status.eq(CommissionStatus::Paid.as_str()))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
-        let paying_now: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        for clawback in clawbacks {
-            let nets = clawback.original_id.as_ref().is_some_and(|original| {
-                paying_now.contains(original) || paid_originals.contains(original)
-            });
-            if nets && !rows.iter().any(|r| r.id == clawback.id) {
-                rows.push(clawback);
-            }
+        for clawback in netting(conn, tenant_id, &partner_id, &currency, &rows).await? {
+            rows.push(clawback);
         }
         let amount_minor: i64 = rows.iter().map(|r| r.amount_minor).sum();
         if amount_minor <= 0 {
@@ -265,4 +235,47 @@ async fn pay(
         payouts.push(payout);
     }
     Ok(payouts)
+}
+
+/// The partner's approved clawbacks in `currency` that net into a payout of
+/// `rows`: those whose original is paid already or paid now (the others
+/// wait for their original). The partner lock keeps this set as read until
+/// commit.
+async fn netting(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+    currency: &str,
+    rows: &[commission::Model],
+) -> ApiResult<Vec<commission::Model>> {
+    let clawbacks = commission::Entity::find()
+        .filter(commission::Column::TenantId.eq(tenant_id))
+        .filter(commission::Column::PartnerId.eq(partner_id))
+        .filter(commission::Column::Currency.eq(currency))
+        .filter(commission::Column::Kind.eq(CommissionKind::Clawback))
+        .filter(commission::Column::Status.eq(CommissionStatus::Approved))
+        .order_by_asc(commission::Column::Id)
+        .all(conn)
+        .await?;
+    let originals: Vec<String> = clawbacks
+        .iter()
+        .filter_map(|c| c.original_id.clone())
+        .collect();
+    let paid_originals: Vec<String> = commission::Entity::find()
+        .filter(commission::Column::Id.is_in(originals))
+        .filter(commission::Column::Status.eq(CommissionStatus::Paid))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    Ok(clawbacks
+        .into_iter()
+        .filter(|clawback| {
+            let nets = clawback.original_id.as_ref().is_some_and(|original| {
+                rows.iter().any(|r| &r.id == original) || paid_originals.contains(original)
+            });
+            nets && !rows.iter().any(|r| r.id == clawback.id)
+        })
+        .collect())
 }

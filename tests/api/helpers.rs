@@ -293,6 +293,25 @@ impl TestApp {
     }
 }
 
+/// Rolls the schema back through the migration `name` (and every later
+/// one), then forward again: what a backfill test needs, whatever
+/// migrations were added since.
+pub async fn remigrate_from(db: &Db, name: &str) {
+    use migration::{Migrator, MigratorTrait};
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let position = names
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    Migrator::down(db.conn(), Some((names.len() - position) as u32))
+        .await
+        .unwrap();
+    Migrator::up(db.conn(), None).await.unwrap();
+}
+
 /// The error code of a GraphQL error.
 pub fn code(error: &Value) -> &str {
     error["extensions"]["code"].as_str().unwrap_or("<none>")

@@ -5,7 +5,6 @@ use crate::campaigns::{approved_partner, create_campaign};
 use crate::helpers::{Backend, TestApp, code, field};
 use crate::on_both_databases;
 use async_graphql::futures_util::future::join_all;
-use migration::{Migrator, MigratorTrait};
 use revshare::db::Db;
 use revshare::ledger::maturity;
 use sea_orm::{ConnectionTrait, Statement};
@@ -943,8 +942,7 @@ async fn partner_totals_are_the_sums_of_their_customers(app: TestApp) {
     assert_eq!(totals, expected);
     assert_eq!(sums, totals);
 
-    Migrator::down(app.db.conn(), Some(1)).await.unwrap();
-    Migrator::up(app.db.conn(), None).await.unwrap();
+    crate::helpers::remigrate_from(&app.db, "m20261121_000003_partner_totals").await;
     assert_eq!(totals_and_sums(&app.db).await.0, expected);
 }
 

@@ -2,6 +2,7 @@
 //! talks to a real server over HTTP with real tokens; storage tests run on
 //! SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL too.
 
+mod architecture;
 mod auth;
 mod campaigns;
 mod groups;
@@ -10,3 +11,4 @@ mod helpers;
 mod hygiene;
 mod ledger;
 mod partners;
+mod posting;

@@ -1,20 +1,11 @@
-//! `viewer`: who the token says the caller is.
+//! Fields of the caller.
 
-use super::partners::Partner;
-use super::{db, principal};
+use super::{Partner, Viewer};
 use crate::directory::partners;
 use crate::error::ApiResult;
-use async_graphql::{Context, Enum, ID, Object};
-
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::auth::Role")]
-pub enum Role {
-    Admin,
-    Service,
-    Partner,
-}
-
-pub struct Viewer;
+use crate::graphql::context::{db, principal};
+use crate::graphql::enums::Role;
+use async_graphql::{Context, ID, Object};
 
 /// The caller of this request.
 #[Object]
@@ -54,16 +45,5 @@ impl Viewer {
         Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), id)
             .await?
             .map(Partner))
-    }
-}
-
-#[derive(Default)]
-pub struct ViewerQuery;
-
-#[Object]
-impl ViewerQuery {
-    async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<Viewer> {
-        principal(ctx)?;
-        Ok(Viewer)
     }
 }

@@ -1,332 +1,21 @@
-//! `Campaign`, partnership requests, enrollments, snapshots and terms in force.
+//! Campaigns, partnership requests, invitations and amendments: queries
+//! and mutations.
 
-use super::connection::{ListConnection, list_connection};
-use super::loaders::{CampaignId, PartnerId, SnapshotId};
-use super::partners::{CreatePartnerInput, Partner, new_partner};
-use super::rules::{GroupRule, GroupRuleInput, group_rules, rule_set};
-use super::scalars::DateTime;
-use super::{Owner, db, forget_reads, guard, loader, page_args, principal, text_change, writer};
+use super::partners::{CreatePartnerInput, new_partner};
 use crate::auth::{Principal, Scope};
-use crate::campaigns::enrollment::{
-    self, Enrolled, Invitation, RequestStatus, SnapshotSource, SnapshotTerms, Terms, TermsSource,
-};
-use crate::campaigns::{
-    self, CampaignChanges, CampaignFilter, CampaignStatus, NewCampaign, Visibility,
-};
-use crate::directory::groups;
+use crate::campaigns::enrollment::{self, Invitation, SnapshotTerms};
+use crate::campaigns::{self, CampaignChanges, CampaignFilter, NewCampaign};
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, forget_reads, page_args, principal, text_change, writer};
+use crate::graphql::enums::{CampaignStatus, PartnerType, RequestStatus, Visibility};
+use crate::graphql::objects::{Campaign, Enrollment, PartnerCommission, PartnershipRequest};
+use crate::graphql::rules::{GroupRuleInput, rule_set};
 use crate::input;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use entity::{campaign, enrollment as enrollment_row, partner_commission, partnership_request};
+use entity::{campaign, partnership_request};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
-pub struct Campaign(pub campaign::Model);
-
-/// A campaign's name is a label, shown beside the commissions it earned;
-/// the rest needs `campaigns:read`. Partner tokens reach only campaigns open
-/// to them (public, the default, their own).
-const CAMPAIGN_LABEL: &[Scope] = &[Scope::CampaignsRead, Scope::CommissionsRead];
-const CAMPAIGN_DETAILS: &[Scope] = &[Scope::CampaignsRead];
-
-impl Campaign {
-    fn details(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, CAMPAIGN_DETAILS, Owner::AnyPartner)
-    }
-}
-
-/// An offer partners promote, with its commission terms.
-#[Object]
-impl Campaign {
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
-    }
-
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, CAMPAIGN_LABEL, Owner::AnyPartner)?;
-        Ok(&self.0.name)
-    }
-
-    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.details(ctx)?;
-        Ok(self.0.description.as_deref())
-    }
-
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<CampaignStatus> {
-        self.details(ctx)?;
-        CampaignStatus::parse(&self.0.status)
-    }
-
-    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.details(ctx)?;
-        Ok(&self.0.currency)
-    }
-
-    /// The campaign's own rules; null when partners fall through to their group's.
-    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<GroupRule>>> {
-        self.details(ctx)?;
-        Ok(campaigns::rules_of(&self.0)?.as_ref().map(group_rules))
-    }
-
-    /// Days a commission waits before it matures and is approved automatically.
-    async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
-        self.details(ctx)?;
-        Ok(self.0.holdback_days)
-    }
-
-    async fn visibility(&self, ctx: &Context<'_>) -> ApiResult<Visibility> {
-        self.details(ctx)?;
-        Visibility::parse(&self.0.visibility)
-    }
-
-    /// Every partner takes part in the default campaign without enrolling.
-    async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        self.details(ctx)?;
-        Ok(self.0.is_default)
-    }
-
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.details(ctx)?;
-        Ok(self.0.created_at.into())
-    }
-
-    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.details(ctx)?;
-        Ok(self.0.updated_at.into())
-    }
-}
-
-pub(super) async fn load_partner(ctx: &Context<'_>, id: &str) -> ApiResult<Partner> {
-    loader(ctx)?
-        .load_one(PartnerId(id.to_owned()))
-        .await?
-        .map(Partner)
-        .ok_or_else(|| ApiError::internal("partner", id))
-}
-
-pub(super) async fn load_campaign(ctx: &Context<'_>, id: &str) -> ApiResult<Campaign> {
-    loader(ctx)?
-        .load_one(CampaignId(id.to_owned()))
-        .await?
-        .map(Campaign)
-        .ok_or_else(|| ApiError::internal("campaign", id))
-}
-
-pub(super) async fn load_snapshot(
-    ctx: &Context<'_>,
-    id: Option<&String>,
-) -> ApiResult<Option<PartnerCommission>> {
-    match id {
-        Some(id) => Ok(loader(ctx)?
-            .load_one(SnapshotId(id.clone()))
-            .await?
-            .map(PartnerCommission)),
-        None => Ok(None),
-    }
-}
-
-/// Enrollment data (requests, enrollments) is the campaign manager's and
-/// the partner's own.
-fn enrollment_data(ctx: &Context<'_>, partner_id: &str) -> ApiResult<()> {
-    guard(ctx, &[Scope::CampaignsRead], Owner::Partner(partner_id))
-}
-
-pub struct PartnershipRequest(pub partnership_request::Model);
-
-/// A partner's request to join a public campaign.
-#[Object]
-impl PartnershipRequest {
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
-    }
-
-    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        enrollment_data(ctx, &self.0.partner_id)?;
-        load_partner(ctx, &self.0.partner_id).await
-    }
-
-    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
-        enrollment_data(ctx, &self.0.partner_id)?;
-        load_campaign(ctx, &self.0.campaign_id).await
-    }
-
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<RequestStatus> {
-        enrollment_data(ctx, &self.0.partner_id)?;
-        RequestStatus::parse(&self.0.status)
-    }
-
-    /// Why the request was rejected.
-    async fn reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        enrollment_data(ctx, &self.0.partner_id)?;
-        Ok(self.0.reason.as_deref())
-    }
-
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        enrollment_data(ctx, &self.0.partner_id)?;
-        Ok(self.0.created_at.into())
-    }
-
-    async fn decided_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        enrollment_data(ctx, &self.0.partner_id)?;
-        Ok(self.0.decided_at.map(DateTime))
-    }
-}
-
-/// A partner's place in a campaign, with the snapshot stamped when it joined
-/// (or, when listed later, the snapshot in force now).
-pub struct Enrollment {
-    pub row: enrollment_row::Model,
-    pub snapshot: Option<partner_commission::Model>,
-}
-
-impl From<Enrolled> for Enrollment {
-    fn from(enrolled: Enrolled) -> Self {
-        Enrollment {
-            row: enrolled.enrollment,
-            snapshot: Some(enrolled.snapshot),
-        }
-    }
-}
-
-#[Object]
-impl Enrollment {
-    async fn id(&self) -> ID {
-        ID(self.row.id.clone())
-    }
-
-    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        enrollment_data(ctx, &self.row.partner_id)?;
-        load_partner(ctx, &self.row.partner_id).await
-    }
-
-    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
-        enrollment_data(ctx, &self.row.partner_id)?;
-        load_campaign(ctx, &self.row.campaign_id).await
-    }
-
-    async fn snapshot(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerCommission>> {
-        enrollment_data(ctx, &self.row.partner_id)?;
-        Ok(self.snapshot.clone().map(PartnerCommission))
-    }
-
-    /// `APPROVAL` or `INVITE`.
-    async fn source(&self, ctx: &Context<'_>) -> ApiResult<SnapshotSource> {
-        enrollment_data(ctx, &self.row.partner_id)?;
-        SnapshotSource::parse(&self.row.source)
-    }
-
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        enrollment_data(ctx, &self.row.partner_id)?;
-        Ok(self.row.created_at.into())
-    }
-}
-
-pub struct PartnerCommission(pub partner_commission::Model);
-
-impl PartnerCommission {
-    /// The terms a commission was computed with are part of the ledger's
-    /// audit trail too.
-    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(
-            ctx,
-            &[Scope::CampaignsRead, Scope::CommissionsRead],
-            Owner::Partner(&self.0.partner_id),
-        )
-    }
-}
-
-/// A snapshot of the terms a partner has in a campaign. Null fields fall
-/// through to the campaign (and, for rules, to the group).
-#[Object]
-impl PartnerCommission {
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
-    }
-
-    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        self.readable(ctx)?;
-        load_partner(ctx, &self.0.partner_id).await
-    }
-
-    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
-        self.readable(ctx)?;
-        load_campaign(ctx, &self.0.campaign_id).await
-    }
-
-    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<GroupRule>>> {
-        self.readable(ctx)?;
-        Ok(self
-            .0
-            .rules
-            .as_ref()
-            .map(groups::decode_rules)
-            .transpose()?
-            .as_ref()
-            .map(group_rules))
-    }
-
-    async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
-        self.readable(ctx)?;
-        Ok(self.0.holdback_days)
-    }
-
-    async fn source(&self, ctx: &Context<'_>) -> ApiResult<SnapshotSource> {
-        self.readable(ctx)?;
-        SnapshotSource::parse(&self.0.source)
-    }
-
-    /// Why an amendment was made.
-    async fn note(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.note.as_deref())
-    }
-
-    /// The `sub` of the token that stamped it.
-    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.created_by)
-    }
-
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.created_at.into())
-    }
-}
-
-/// The terms that apply to a partner's next event in a campaign, and where
-/// each comes from.
-pub struct TermsInForce {
-    pub terms: Terms,
-    pub campaign: campaign::Model,
-}
-
-#[Object]
-impl TermsInForce {
-    async fn campaign(&self) -> Campaign {
-        Campaign(self.campaign.clone())
-    }
-
-    async fn rules(&self) -> Vec<GroupRule> {
-        group_rules(&self.terms.rules)
-    }
-
-    async fn rules_source(&self) -> TermsSource {
-        self.terms.rules_source
-    }
-
-    async fn holdback_days(&self) -> Option<i32> {
-        self.terms.holdback_days
-    }
-
-    async fn holdback_source(&self) -> TermsSource {
-        self.terms.holdback_source
-    }
-
-    /// The snapshot in force, if the partner has one for the campaign.
-    async fn snapshot(&self) -> Option<PartnerCommission> {
-        self.terms.snapshot.clone().map(PartnerCommission)
-    }
-}
 
 #[derive(InputObject)]
 pub struct CreateCampaignInput {
@@ -366,7 +55,7 @@ pub struct InvitePartnerInput {
     pub email: Option<String>,
     pub external_id: Option<String>,
     #[graphql(name = "type", default)]
-    pub partner_type: crate::directory::partners::PartnerType,
+    pub partner_type: PartnerType,
     pub group_id: Option<ID>,
     #[graphql(default)]
     pub category_ids: Vec<ID>,
@@ -435,7 +124,7 @@ impl CampaignQuery {
     /// The tenant's campaigns, oldest first. A partner token sees active
     /// public campaigns, the default campaign and its own.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::list_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, last, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -454,8 +143,8 @@ impl CampaignQuery {
         }
         let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
         let filter = CampaignFilter {
-            status,
-            visibility,
+            status: status.map(Into::into),
+            visibility: visibility.map(Into::into),
             search: input::search(search.as_deref())?,
             visible_to_partner,
         };
@@ -471,7 +160,7 @@ impl CampaignQuery {
     }
 
     /// Partnership requests across the tenant (a partner sees its own).
-    #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
     async fn partnership_requests(
         &self,
         ctx: &Context<'_>,
@@ -490,7 +179,9 @@ impl CampaignQuery {
             None => principal.require(Scope::CampaignsRead)?,
         }
         if let Some(status) = status {
-            select = select.filter(partnership_request::Column::Status.eq(status.as_str()));
+            select = select.filter(
+                partnership_request::Column::Status.eq(entity::enums::RequestStatus::from(status)),
+            );
         }
         if let Some(campaign_id) = campaign_id {
             select = select.filter(partnership_request::Column::CampaignId.eq(campaign_id.0));
@@ -531,8 +222,8 @@ impl CampaignMutation {
                 .map(|r| rule_set("input.rules", r))
                 .transpose()?,
             holdback_days: campaigns::check_holdback("input.holdbackDays", input.holdback_days)?,
-            visibility: input.visibility,
-            status: CampaignStatus::Active,
+            visibility: input.visibility.into(),
+            status: entity::enums::CampaignStatus::Active,
         };
         Ok(Campaign(
             campaigns::create(db(ctx)?, principal.tenant_id(), new).await?,
@@ -562,8 +253,8 @@ impl CampaignMutation {
                     Some(campaigns::check_holdback("input.holdbackDays", Some(days))?)
                 }
             },
-            visibility: input.visibility,
-            status: input.status,
+            visibility: input.visibility.map(Into::into),
+            status: input.status.map(Into::into),
         };
         Ok(Campaign(
             campaigns::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
@@ -574,7 +265,7 @@ impl CampaignMutation {
     async fn archive_campaign(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Campaign> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let changes = CampaignChanges {
-            status: Some(CampaignStatus::Archived),
+            status: Some(entity::enums::CampaignStatus::Archived),
             ..Default::default()
         };
         let archived = campaigns::update(db(ctx)?, principal.tenant_id(), &id, changes)
@@ -612,7 +303,7 @@ impl CampaignMutation {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let enrolled =
             enrollment::approve(db(ctx)?, principal.tenant_id(), &principal.subject, &id).await?;
-        Ok(enrolled.into())
+        Ok(enrollment_of(enrolled))
     }
 
     async fn reject_partnership_request(
@@ -622,7 +313,7 @@ impl CampaignMutation {
         reason: String,
     ) -> ApiResult<PartnershipRequest> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
-        let reason = input::required_text("reason", &reason, 2000)?;
+        let reason = input::required_text("reason", &reason, input::MAX_NOTE_CHARS)?;
         Ok(PartnershipRequest(
             enrollment::reject(db(ctx)?, principal.tenant_id(), &id, reason).await?,
         ))
@@ -641,7 +332,7 @@ impl CampaignMutation {
             email: input.email,
             external_id: input.external_id,
             partner_type: input.partner_type,
-            status: crate::directory::partners::PartnerStatus::Active,
+            status: crate::graphql::enums::PartnerStatus::Active,
             group_id: input.group_id,
             category_ids: input.category_ids,
         })?;
@@ -661,7 +352,7 @@ impl CampaignMutation {
             invitation,
         )
         .await?;
-        Ok(enrolled.into())
+        Ok(enrollment_of(enrolled))
     }
 
     /// Appends an `AMENDMENT` snapshot: the partner's next events use it.
@@ -672,7 +363,7 @@ impl CampaignMutation {
     ) -> ApiResult<PartnerCommission> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let terms = snapshot_terms("input", input.rules, input.holdback_days)?;
-        let note = input::required_text("input.note", &input.note, 2000)?;
+        let note = input::required_text("input.note", &input.note, input::MAX_NOTE_CHARS)?;
         let db = db(ctx)?;
         let campaign_id = match input.campaign_id {
             Some(id) => id.0,
@@ -693,5 +384,12 @@ impl CampaignMutation {
         )
         .await?;
         Ok(PartnerCommission(snapshot))
+    }
+}
+
+fn enrollment_of(enrolled: enrollment::Enrolled) -> Enrollment {
+    Enrollment {
+        row: enrolled.enrollment,
+        snapshot: Some(enrolled.snapshot),
     }
 }

@@ -1,132 +1,18 @@
-//! `PartnerGroup`, its queries, mutations and rule simulations.
+//! Partner groups: queries, mutations, rule simulations.
 
-use super::connection::{ListConnection, TotalCount, connection, list_connection};
-use super::loaders::{GroupPartners, PartnerCountOf};
-use super::partners::Partner;
-use super::rules::{
-    GroupRule, GroupRuleInput, SimulationInput, SimulationResult, group_rules, rule_set, simulate,
-};
-use super::scalars::DateTime;
-use super::{Owner, db, guard, loader, page_args, principal, text_change, writer};
-use crate::auth::{Principal, Role, Scope};
+use crate::auth::Scope;
 use crate::directory::groups::{self, GroupChanges, NewGroup};
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, page_args, principal, text_change, writer};
+use crate::graphql::objects::PartnerGroup;
+use crate::graphql::rules::{
+    GroupRuleInput, SimulationInput, SimulationResult, rule_set, simulate,
+};
 use crate::input;
-use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use entity::partner_group;
-
-pub struct PartnerGroup(pub partner_group::Model);
-
-/// Partner tokens see their group's id and name only; everyone else needs
-/// `partner_groups:read` for the rest.
-fn details(principal: &Principal) -> ApiResult<()> {
-    if principal.role == Role::Partner {
-        return Err(ApiError::Forbidden(
-            "partners see only their group's name".into(),
-        ));
-    }
-    principal.require(Scope::PartnerGroupsRead)
-}
-
-/// A tier of partners and the rules that set their commissions.
-#[Object]
-impl PartnerGroup {
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
-    }
-
-    /// A label: shown with `partners:read` too, and to a partner for its own group.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(
-            ctx,
-            &[Scope::PartnerGroupsRead, Scope::PartnersRead],
-            Owner::AnyPartner,
-        )?;
-        Ok(&self.0.name)
-    }
-
-    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        details(principal(ctx)?)?;
-        Ok(self.0.description.as_deref())
-    }
-
-    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        details(principal(ctx)?)?;
-        Ok(self.0.external_id.as_deref())
-    }
-
-    async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
-        details(principal(ctx)?)?;
-        Ok(groups::tags_of(&self.0))
-    }
-
-    /// Whether partners without a group belong here; one group per tenant is.
-    async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        details(principal(ctx)?)?;
-        Ok(self.0.is_default)
-    }
-
-    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupRule>> {
-        details(principal(ctx)?)?;
-        Ok(group_rules(&groups::rules_of(&self.0)?))
-    }
-
-    /// The group's partners, oldest first (needs `partners:read` too).
-    #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
-    async fn partners(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> ApiResult<ListConnection<Partner>> {
-        let principal = principal(ctx)?;
-        details(principal)?;
-        principal.require(Scope::PartnersRead)?;
-        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let key = GroupPartners {
-            group_id: self.0.id.clone(),
-            size: request.size,
-            after: request.cursor,
-        };
-        // Requested together, both join the batches of sibling fields.
-        let loader = loader(ctx)?;
-        let (page, count) = async_graphql::futures_util::future::try_join(
-            loader.load_one(key),
-            loader.load_one(PartnerCountOf(self.0.id.clone())),
-        )
-        .await?;
-        let page = page.unwrap_or(Page {
-            rows: Vec::new(),
-            has_previous: false,
-            has_next: false,
-        });
-        Ok(connection(
-            page,
-            TotalCount::known(count.unwrap_or(0)),
-            |p| p.id.clone(),
-            Partner,
-        ))
-    }
-
-    async fn partner_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
-        details(principal(ctx)?)?;
-        Ok(loader(ctx)?
-            .load_one(PartnerCountOf(self.0.id.clone()))
-            .await?
-            .unwrap_or(0))
-    }
-
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        details(principal(ctx)?)?;
-        Ok(self.0.created_at.into())
-    }
-
-    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        details(principal(ctx)?)?;
-        Ok(self.0.updated_at.into())
-    }
-}
 
 #[derive(InputObject)]
 pub struct CreatePartnerGroupInput {
@@ -179,7 +65,7 @@ impl GroupQuery {
 
     /// The tenant's groups, oldest first; `search` matches the name, `tag` one tag exactly.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::list_cost(first, last, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, last, child_complexity)")]
     async fn partner_groups(
         &self,
         ctx: &Context<'_>,

@@ -1,30 +1,24 @@
-//! `Partner` and `Category`, their queries and mutations.
+//! Fields of partners, their categories and groups.
 
-use super::campaigns::{Enrollment, PartnerCommission, TermsInForce};
-use super::connection::{ListConnection, TotalCount, connection, list_connection};
-use super::groups::PartnerGroup;
-use super::ledger::{Balance, COMMISSION_LIMITS, Commission, Payout, balances};
-use super::loaders::{
-    BalanceOf, CampaignId, CategoriesOf, DefaultCampaign, EnrollmentsOf, GroupId,
-    PartnerCommissions, PartnerPayouts, SnapshotsOf,
+use super::{
+    Balance, Category, Commission, Enrollment, Partner, PartnerCommission, PartnerGroup, Payout,
+    TermsInForce, balances,
 };
-use super::scalars::DateTime;
-use super::{Owner, db, guard, loader, page_args, principal, text_change, writer};
-use crate::auth::{Principal, Scope};
+use crate::auth::{Principal, Role, Scope};
 use crate::campaigns::enrollment;
-use crate::directory::categories;
-use crate::directory::partners::{
-    self, NewPartner, PartnerChanges, PartnerFilter, PartnerStatus, PartnerType,
-};
+use crate::directory::groups;
 use crate::error::{ApiError, ApiResult};
-use crate::input;
-use crate::ledger::CommissionStatus;
-use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use entity::{category, partner, payout};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
-pub struct Partner(pub partner::Model);
+use crate::graphql::connection::{ListConnection, TotalCount, connection};
+use crate::graphql::context::{Owner, guard, loader, page_args, principal};
+use crate::graphql::enums::{CommissionStatus, PartnerStatus, PartnerType};
+use crate::graphql::loaders::{
+    BalanceOf, CampaignId, CategoriesOf, DefaultCampaign, EnrollmentsOf, GroupId, GroupPartners,
+    PartnerCommissions, PartnerCountOf, PartnerPayouts, SnapshotsOf,
+};
+use crate::graphql::rules::{GroupRule, group_rules};
+use crate::graphql::scalars::DateTime;
+use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
+use async_graphql::{Context, ID, Object};
 
 /// A partner's name is a label, shown wherever data that refers to the
 /// partner is (its commissions, its campaigns); the rest of its record needs
@@ -39,6 +33,10 @@ const PARTNER_DETAILS: &[Scope] = &[Scope::PartnersRead];
 impl Partner {
     fn details(&self, ctx: &Context<'_>) -> ApiResult<()> {
         guard(ctx, PARTNER_DETAILS, Owner::Partner(&self.0.id))
+    }
+
+    fn own(&self, ctx: &Context<'_>, scope: Scope) -> ApiResult<()> {
+        guard(ctx, &[scope], Owner::Partner(&self.0.id))
     }
 }
 
@@ -67,12 +65,12 @@ impl Partner {
     #[graphql(name = "type")]
     async fn partner_type(&self, ctx: &Context<'_>) -> ApiResult<PartnerType> {
         self.details(ctx)?;
-        PartnerType::of(&self.0)
+        Ok(self.0.r#type.into())
     }
 
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<PartnerStatus> {
         self.details(ctx)?;
-        PartnerStatus::of(&self.0)
+        Ok(self.0.status.into())
     }
 
     /// The partner's group (the default group unless another was chosen).
@@ -108,8 +106,9 @@ impl Partner {
     }
 
     /// The campaigns the partner is enrolled in, with the snapshot in force.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(None, None, child_complexity)")]
     async fn enrollments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Enrollment>> {
-        guard(ctx, &[Scope::CampaignsRead], Owner::Partner(&self.0.id))?;
+        self.own(ctx, Scope::CampaignsRead)?;
         let loader = loader(ctx)?;
         let (enrollments, snapshots) = async_graphql::futures_util::future::try_join(
             loader.load_one(EnrollmentsOf(self.0.id.clone())),
@@ -133,12 +132,13 @@ impl Partner {
 
     /// Every snapshot of the partner's terms, oldest first; the newest of a
     /// campaign is in force.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(None, None, child_complexity)")]
     async fn commission_snapshots(
         &self,
         ctx: &Context<'_>,
         campaign_id: Option<ID>,
     ) -> ApiResult<Vec<PartnerCommission>> {
-        guard(ctx, &[Scope::CampaignsRead], Owner::Partner(&self.0.id))?;
+        self.own(ctx, Scope::CampaignsRead)?;
         let snapshots = loader(ctx)?
             .load_one(SnapshotsOf(self.0.id.clone()))
             .await?
@@ -157,8 +157,7 @@ impl Partner {
         ctx: &Context<'_>,
         campaign_id: Option<ID>,
     ) -> ApiResult<Option<TermsInForce>> {
-        let principal = principal(ctx)?;
-        guard(ctx, &[Scope::CampaignsRead], Owner::Partner(&self.0.id))?;
+        self.own(ctx, Scope::CampaignsRead)?;
         // Through the loaders: a page of partners asking for their terms is
         // three statements (campaign, snapshots, groups), not three per partner.
         let loader = loader(ctx)?;
@@ -170,7 +169,7 @@ impl Partner {
             None => loader
                 .load_one(DefaultCampaign)
                 .await?
-                .ok_or_else(|| ApiError::internal("default campaign", principal.tenant_id()))?,
+                .ok_or_else(|| ApiError::internal("default campaign", &self.0.tenant_id))?,
         };
         // The newest snapshot row of this campaign (rows come oldest first).
         let snapshot = loader
@@ -192,7 +191,7 @@ impl Partner {
     /// The partner's commissions, oldest first. A page costs the same
     /// whatever the partner's history, and so does `totalCount` (from the
     /// totals the ledger keeps).
-    #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
     async fn commissions(
         &self,
         ctx: &Context<'_>,
@@ -200,11 +199,12 @@ impl Partner {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<ListConnection<Commission>> {
-        guard(ctx, &[Scope::CommissionsRead], Owner::Partner(&self.0.id))?;
+        self.own(ctx, Scope::CommissionsRead)?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
+        let status: Option<entity::enums::CommissionStatus> = status.map(Into::into);
         let key = PartnerCommissions {
             partner_id: self.0.id.clone(),
-            status: status.map(CommissionStatus::as_str),
+            status,
             size: request.size,
             after: request.cursor,
         };
@@ -221,7 +221,7 @@ impl Partner {
         let count: i64 = totals
             .unwrap_or_default()
             .iter()
-            .filter(|t| status.is_none_or(|s| t.status == s.as_str()))
+            .filter(|t| status.is_none_or(|s| t.status == s))
             .map(|t| t.commission_count)
             .sum();
         Ok(connection(
@@ -234,7 +234,7 @@ impl Partner {
 
     /// Totals per currency: accrued, approved (net of clawbacks) and paid.
     async fn balance(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
-        guard(ctx, &[Scope::CommissionsRead], Owner::Partner(&self.0.id))?;
+        self.own(ctx, Scope::CommissionsRead)?;
         balances(
             loader(ctx)?
                 .load_one(BalanceOf(self.0.id.clone()))
@@ -244,14 +244,14 @@ impl Partner {
     }
 
     /// Payouts to the partner, oldest first.
-    #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
     async fn payouts(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<ListConnection<Payout>> {
-        guard(ctx, &[Scope::CommissionsRead], Owner::Partner(&self.0.id))?;
+        self.own(ctx, Scope::CommissionsRead)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let key = PartnerPayouts {
             partner_id: self.0.id.clone(),
@@ -263,14 +263,12 @@ impl Partner {
             .await?
             .unwrap_or_else(Page::empty);
         let total = TotalCount::of(
-            db(ctx)?.conn(),
-            payout::Entity::find().filter(payout::Column::PartnerId.eq(self.0.id.as_str())),
+            crate::graphql::context::db(ctx)?.conn(),
+            crate::ledger::payouts_of(&self.0.tenant_id, &self.0.id),
         );
         Ok(connection(page, total, |p| p.id.clone(), Payout))
     }
 }
-
-pub struct Category(pub category::Model);
 
 /// A label a tenant gives partners (an industry, a region, …).
 #[Object]
@@ -290,208 +288,107 @@ impl Category {
     }
 }
 
-#[derive(InputObject)]
-pub struct CreatePartnerInput {
-    pub name: String,
-    pub email: Option<String>,
-    /// Your own identifier for the partner; unique per tenant.
-    pub external_id: Option<String>,
-    #[graphql(name = "type", default)]
-    pub partner_type: PartnerType,
-    #[graphql(default)]
-    pub status: PartnerStatus,
-    /// Omitted: the tenant's default group.
-    pub group_id: Option<ID>,
-    #[graphql(default)]
-    pub category_ids: Vec<ID>,
-}
-
-/// Omitted fields stay as they are; `null` clears `email` and `externalId`,
-/// and a `null` `groupId` moves the partner to the default group.
-#[derive(InputObject)]
-pub struct UpdatePartnerInput {
-    pub name: Option<String>,
-    pub email: MaybeUndefined<String>,
-    pub external_id: MaybeUndefined<String>,
-    #[graphql(name = "type")]
-    pub partner_type: Option<PartnerType>,
-    pub status: Option<PartnerStatus>,
-    pub group_id: MaybeUndefined<ID>,
-    /// Replaces the partner's categories.
-    pub category_ids: Option<Vec<ID>>,
-}
-
-#[derive(InputObject)]
-pub struct CreateCategoryInput {
-    pub name: String,
-}
-
-fn ids(ids: Vec<ID>) -> Vec<String> {
-    ids.into_iter().map(|id| id.0).collect()
-}
-
-/// A checked new partner from its input (also used by invitations).
-pub fn new_partner(input: CreatePartnerInput) -> ApiResult<NewPartner> {
-    Ok(NewPartner {
-        name: partners::check_name(&input.name)?,
-        email: partners::check_email(input.email.as_deref())?,
-        external_id: partners::check_external_id(input.external_id.as_deref())?,
-        partner_type: input.partner_type,
-        status: input.status,
-        group_id: input.group_id.map(|id| id.0),
-        category_ids: ids(input.category_ids),
-    })
-}
-
-/// Whether `principal` may read partner `id`: a partner token reads itself only.
-fn can_read_partner(principal: &Principal, id: &str) -> ApiResult<bool> {
-    match principal.own_partner() {
-        Some(own) => Ok(own == id),
-        None => principal.require(Scope::PartnersRead).map(|_| true),
+/// Partner tokens see their group's id and name only; everyone else needs
+/// `partner_groups:read` for the rest.
+fn group_details(principal: &Principal) -> ApiResult<()> {
+    if principal.role == Role::Partner {
+        return Err(ApiError::Forbidden(
+            "partners see only their group's name".into(),
+        ));
     }
+    principal.require(Scope::PartnerGroupsRead)
 }
 
-#[derive(Default)]
-pub struct PartnerQuery;
-
+/// A tier of partners and the rules that set their commissions.
 #[Object]
-impl PartnerQuery {
-    /// A partner by id; null when there is none the caller may see.
-    async fn partner(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Partner>> {
-        let principal = principal(ctx)?;
-        if !can_read_partner(principal, &id)? {
-            return Ok(None);
-        }
-        Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), &id)
-            .await?
-            .map(Partner))
+impl PartnerGroup {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
     }
 
-    /// The tenant's partners, oldest first. `search` matches name, e-mail and
-    /// external id. A partner token lists only itself.
-    #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "super::list_cost(first, last, child_complexity)")]
+    /// A label: shown with `partners:read` too, and to a partner for its own group.
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(
+            ctx,
+            &[Scope::PartnerGroupsRead, Scope::PartnersRead],
+            Owner::AnyPartner,
+        )?;
+        Ok(&self.0.name)
+    }
+
+    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        group_details(principal(ctx)?)?;
+        Ok(self.0.description.as_deref())
+    }
+
+    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        group_details(principal(ctx)?)?;
+        Ok(self.0.external_id.as_deref())
+    }
+
+    async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        group_details(principal(ctx)?)?;
+        Ok(groups::tags_of(&self.0))
+    }
+
+    /// Whether partners without a group belong here; one group per tenant is.
+    async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        group_details(principal(ctx)?)?;
+        Ok(self.0.is_default)
+    }
+
+    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupRule>> {
+        group_details(principal(ctx)?)?;
+        Ok(group_rules(&groups::rules_of(&self.0)?))
+    }
+
+    /// The group's partners, oldest first (needs `partners:read` too).
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
     async fn partners(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        group_id: Option<ID>,
-        status: Option<PartnerStatus>,
-        #[graphql(name = "type")] partner_type: Option<PartnerType>,
-        search: Option<String>,
     ) -> ApiResult<ListConnection<Partner>> {
         let principal = principal(ctx)?;
-        let only = principal.own_partner().map(str::to_owned);
-        if only.is_none() {
-            principal.require(Scope::PartnersRead)?;
-        }
-        let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
-        let filter = PartnerFilter {
-            group_id: group_id.map(|id| id.0),
-            status,
-            partner_type,
-            search: input::search(search.as_deref())?,
-            only,
-        };
-        let select = partners::list(principal.tenant_id(), &filter);
-        list_connection(
-            db(ctx)?.conn(),
-            &request,
-            select,
-            partner::Column::Id,
-            Partner,
-        )
-        .await
-    }
-
-    /// The tenant's categories, oldest first.
-    #[graphql(complexity = "super::list_cost(first, None, child_complexity)")]
-    async fn categories(
-        &self,
-        ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        search: Option<String>,
-    ) -> ApiResult<ListConnection<Category>> {
-        let principal = principal(ctx)?;
+        group_details(principal)?;
         principal.require(Scope::PartnersRead)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let select = categories::list(
-            principal.tenant_id(),
-            input::search(search.as_deref())?.as_deref(),
-        );
-        list_connection(
-            db(ctx)?.conn(),
-            &request,
-            select,
-            category::Column::Id,
-            Category,
+        let key = GroupPartners {
+            group_id: self.0.id.clone(),
+            size: request.size,
+            after: request.cursor,
+        };
+        // Requested together, both join the batches of sibling fields.
+        let loader = loader(ctx)?;
+        let (page, count) = async_graphql::futures_util::future::try_join(
+            loader.load_one(key),
+            loader.load_one(PartnerCountOf(self.0.id.clone())),
         )
-        .await
-    }
-}
-
-#[derive(Default)]
-pub struct PartnerMutation;
-
-#[Object]
-impl PartnerMutation {
-    async fn create_partner(
-        &self,
-        ctx: &Context<'_>,
-        input: CreatePartnerInput,
-    ) -> ApiResult<Partner> {
-        let principal = writer(ctx, Scope::PartnersWrite)?;
-        let new = NewPartner {
-            name: partners::check_name(&input.name)?,
-            email: partners::check_email(input.email.as_deref())?,
-            external_id: partners::check_external_id(input.external_id.as_deref())?,
-            partner_type: input.partner_type,
-            status: input.status,
-            group_id: input.group_id.map(|id| id.0),
-            category_ids: ids(input.category_ids),
-        };
-        Ok(Partner(
-            partners::create(db(ctx)?, principal.tenant_id(), new).await?,
+        .await?;
+        Ok(connection(
+            page.unwrap_or_else(Page::empty),
+            TotalCount::known(count.unwrap_or(0)),
+            |p| p.id.clone(),
+            Partner,
         ))
     }
 
-    async fn update_partner(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        input: UpdatePartnerInput,
-    ) -> ApiResult<Partner> {
-        let principal = writer(ctx, Scope::PartnersWrite)?;
-        let changes = PartnerChanges {
-            name: input.name.map(|n| partners::check_name(&n)).transpose()?,
-            email: text_change(input.email, partners::check_email)?,
-            external_id: text_change(input.external_id, partners::check_external_id)?,
-            partner_type: input.partner_type,
-            status: input.status,
-            group_id: match input.group_id {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(id) => Some(Some(id.0)),
-            },
-            category_ids: input.category_ids.map(ids),
-        };
-        Ok(Partner(
-            partners::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
-        ))
+    async fn partner_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        group_details(principal(ctx)?)?;
+        Ok(loader(ctx)?
+            .load_one(PartnerCountOf(self.0.id.clone()))
+            .await?
+            .unwrap_or(0))
     }
 
-    async fn create_category(
-        &self,
-        ctx: &Context<'_>,
-        input: CreateCategoryInput,
-    ) -> ApiResult<Category> {
-        let principal = writer(ctx, Scope::PartnersWrite)?;
-        Ok(Category(
-            categories::create(db(ctx)?, principal.tenant_id(), &input.name).await?,
-        ))
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        group_details(principal(ctx)?)?;
+        Ok(self.0.created_at.into())
+    }
+
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        group_details(principal(ctx)?)?;
+        Ok(self.0.updated_at.into())
     }
 }

@@ -1,0 +1,123 @@
+//! Every enum the database stores, as the text it stores (`ACCRUED`,
+//! `INVITE_ONLY`): a column typed with one of these reads and writes only its
+//! values, and a value the code does not know fails the read (corruption,
+//! not data). Services compare these, never strings; GraphQL mirrors them
+//! with `#[graphql(remote = …)]`.
+
+use sea_orm::entity::prelude::*;
+
+macro_rules! stored {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+        #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+        pub enum $name {
+            $($(#[$vdoc])* #[sea_orm(string_value = $text)] $variant),*
+        }
+
+        impl $name {
+            /// The stored text.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),*
+                }
+            }
+        }
+    };
+}
+
+stored!(
+    /// Where a commission is in its life: `ACCRUED → APPROVED → PAID`, or
+    /// `ACCRUED → REVERSED`.
+    CommissionStatus { Accrued = "ACCRUED", Approved = "APPROVED", Paid = "PAID", Reversed = "REVERSED" }
+);
+
+stored!(
+    /// What a ledger row is.
+    CommissionKind {
+        /// Earned on an event.
+        Commission = "COMMISSION",
+        /// A negative row taking back part of a commission after a refund.
+        Clawback = "CLAWBACK",
+        /// A correction appended to the ledger (never an edit).
+        Adjustment = "ADJUSTMENT",
+    }
+);
+
+stored!(
+    /// Why a commission was reversed or an event refunded.
+    ReversalReason { Refund = "REFUND", Chargeback = "CHARGEBACK", Fraud = "FRAUD", Other = "OTHER" }
+);
+
+stored!(
+    /// What an event records.
+    EventKind {
+        /// A charge.
+        Sale = "SALE",
+        /// A conversion without a charge.
+        Lead = "LEAD",
+    }
+);
+
+stored!(
+    /// How a partner sells.
+    PartnerType { Referral = "REFERRAL", Reseller = "RESELLER", Distributor = "DISTRIBUTOR" }
+);
+
+stored!(
+    /// Whether a partner may record events.
+    PartnerStatus { Active = "ACTIVE", Suspended = "SUSPENDED", Archived = "ARCHIVED" }
+);
+
+stored!(
+    /// Whether a campaign accepts events and partners.
+    CampaignStatus { Active = "ACTIVE", Paused = "PAUSED", Archived = "ARCHIVED" }
+);
+
+stored!(
+    /// Who may apply to a campaign.
+    Visibility { Public = "PUBLIC", InviteOnly = "INVITE_ONLY" }
+);
+
+stored!(
+    /// Where a partnership request stands.
+    RequestStatus { Pending = "PENDING", Approved = "APPROVED", Rejected = "REJECTED" }
+);
+
+stored!(
+    /// How a snapshot row (or an enrollment) came to be.
+    SnapshotSource { Approval = "APPROVAL", Invite = "INVITE", Amendment = "AMENDMENT" }
+);
+
+stored!(
+    /// Where a term in force comes from.
+    TermsSource {
+        /// The partner's snapshot for the campaign.
+        Snapshot = "SNAPSHOT",
+        /// The campaign's current terms.
+        Campaign = "CAMPAIGN",
+        /// The partner group's current rules (live policy).
+        Group = "GROUP",
+        /// Nothing sets it (no holdback).
+        None = "NONE",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ActiveEnum, Iterable};
+
+    #[test]
+    fn as_str_is_the_stored_value() {
+        for status in CommissionStatus::iter() {
+            assert_eq!(status.to_value(), status.as_str());
+        }
+        assert_eq!(Visibility::InviteOnly.to_value(), "INVITE_ONLY");
+        assert_eq!(
+            TermsSource::try_from_value(&"GROUP".to_owned()).unwrap(),
+            TermsSource::Group
+        );
+        assert!(CommissionKind::try_from_value(&"Commission".to_owned()).is_err());
+    }
+}

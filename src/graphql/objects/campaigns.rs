@@ -1,0 +1,278 @@
+//! Fields of campaigns, partnership requests, enrollments, snapshots and
+//! terms in force.
+
+use super::{Campaign, Enrollment, Partner, PartnerCommission, PartnershipRequest, TermsInForce};
+use crate::auth::Scope;
+use crate::campaigns;
+use crate::directory::groups;
+use crate::error::ApiResult;
+use crate::graphql::context::{Owner, guard, loader};
+use crate::graphql::enums::{
+    CampaignStatus, RequestStatus, SnapshotSource, TermsSource, Visibility,
+};
+use crate::graphql::loaders::{load_campaign, load_partner};
+use crate::graphql::rules::{GroupRule, group_rules};
+use crate::graphql::scalars::DateTime;
+use async_graphql::{Context, ID, Object};
+
+/// A campaign's name is a label, shown beside the commissions it earned;
+/// the rest needs `campaigns:read`. Partner tokens reach only campaigns open
+/// to them (public, the default, their own).
+const CAMPAIGN_LABEL: &[Scope] = &[Scope::CampaignsRead, Scope::CommissionsRead];
+const CAMPAIGN_DETAILS: &[Scope] = &[Scope::CampaignsRead];
+
+impl Campaign {
+    fn details(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, CAMPAIGN_DETAILS, Owner::AnyPartner)
+    }
+}
+
+/// An offer partners promote, with its commission terms.
+#[Object]
+impl Campaign {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, CAMPAIGN_LABEL, Owner::AnyPartner)?;
+        Ok(&self.0.name)
+    }
+
+    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.details(ctx)?;
+        Ok(self.0.description.as_deref())
+    }
+
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<CampaignStatus> {
+        self.details(ctx)?;
+        Ok(self.0.status.into())
+    }
+
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.details(ctx)?;
+        Ok(&self.0.currency)
+    }
+
+    /// The campaign's own rules; null when partners fall through to their group's.
+    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<GroupRule>>> {
+        self.details(ctx)?;
+        Ok(campaigns::rules_of(&self.0)?.as_ref().map(group_rules))
+    }
+
+    /// Days a commission waits before it matures and is approved automatically.
+    async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.details(ctx)?;
+        Ok(self.0.holdback_days)
+    }
+
+    async fn visibility(&self, ctx: &Context<'_>) -> ApiResult<Visibility> {
+        self.details(ctx)?;
+        Ok(self.0.visibility.into())
+    }
+
+    /// Every partner takes part in the default campaign without enrolling.
+    async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.details(ctx)?;
+        Ok(self.0.is_default)
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.details(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.details(ctx)?;
+        Ok(self.0.updated_at.into())
+    }
+}
+
+/// Enrollment data (requests, enrollments) is the campaign manager's and
+/// the partner's own.
+fn enrollment_data(ctx: &Context<'_>, partner_id: &str) -> ApiResult<()> {
+    guard(ctx, &[Scope::CampaignsRead], Owner::Partner(partner_id))
+}
+
+/// A partner's request to join a public campaign.
+#[Object]
+impl PartnershipRequest {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        enrollment_data(ctx, &self.0.partner_id)?;
+        Ok(Partner(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        enrollment_data(ctx, &self.0.partner_id)?;
+        Ok(Campaign(
+            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
+        ))
+    }
+
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<RequestStatus> {
+        enrollment_data(ctx, &self.0.partner_id)?;
+        Ok(self.0.status.into())
+    }
+
+    /// Why the request was rejected.
+    async fn reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        enrollment_data(ctx, &self.0.partner_id)?;
+        Ok(self.0.reason.as_deref())
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        enrollment_data(ctx, &self.0.partner_id)?;
+        Ok(self.0.created_at.into())
+    }
+
+    async fn decided_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        enrollment_data(ctx, &self.0.partner_id)?;
+        Ok(self.0.decided_at.map(DateTime))
+    }
+}
+
+#[Object]
+impl Enrollment {
+    async fn id(&self) -> ID {
+        ID(self.row.id.clone())
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        enrollment_data(ctx, &self.row.partner_id)?;
+        Ok(Partner(
+            load_partner(&*loader(ctx)?, &self.row.partner_id).await?,
+        ))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        enrollment_data(ctx, &self.row.partner_id)?;
+        Ok(Campaign(
+            load_campaign(&*loader(ctx)?, &self.row.campaign_id).await?,
+        ))
+    }
+
+    async fn snapshot(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerCommission>> {
+        enrollment_data(ctx, &self.row.partner_id)?;
+        Ok(self.snapshot.clone().map(PartnerCommission))
+    }
+
+    /// `APPROVAL` or `INVITE`.
+    async fn source(&self, ctx: &Context<'_>) -> ApiResult<SnapshotSource> {
+        enrollment_data(ctx, &self.row.partner_id)?;
+        Ok(self.row.source.into())
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        enrollment_data(ctx, &self.row.partner_id)?;
+        Ok(self.row.created_at.into())
+    }
+}
+
+impl PartnerCommission {
+    /// The terms a commission was computed with are part of the ledger's
+    /// audit trail too.
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(
+            ctx,
+            &[Scope::CampaignsRead, Scope::CommissionsRead],
+            Owner::Partner(&self.0.partner_id),
+        )
+    }
+}
+
+/// A snapshot of the terms a partner has in a campaign. Null fields fall
+/// through to the campaign (and, for rules, to the group).
+#[Object]
+impl PartnerCommission {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
+        Ok(Partner(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        self.readable(ctx)?;
+        Ok(Campaign(
+            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
+        ))
+    }
+
+    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<GroupRule>>> {
+        self.readable(ctx)?;
+        Ok(self
+            .0
+            .rules
+            .as_ref()
+            .map(groups::decode_rules)
+            .transpose()?
+            .as_ref()
+            .map(group_rules))
+    }
+
+    async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.readable(ctx)?;
+        Ok(self.0.holdback_days)
+    }
+
+    async fn source(&self, ctx: &Context<'_>) -> ApiResult<SnapshotSource> {
+        self.readable(ctx)?;
+        Ok(self.0.source.into())
+    }
+
+    /// Why an amendment was made.
+    async fn note(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.note.as_deref())
+    }
+
+    /// The `sub` of the token that stamped it.
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.created_by)
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+}
+
+// Reached only through `Partner.termsInForce`, which checks its scope.
+#[Object]
+impl TermsInForce {
+    async fn campaign(&self) -> Campaign {
+        Campaign(self.campaign.clone())
+    }
+
+    async fn rules(&self) -> Vec<GroupRule> {
+        group_rules(&self.terms.rules)
+    }
+
+    async fn rules_source(&self) -> TermsSource {
+        self.terms.rules_source.into()
+    }
+
+    async fn holdback_days(&self) -> Option<i32> {
+        self.terms.holdback_days
+    }
+
+    async fn holdback_source(&self) -> TermsSource {
+        self.terms.holdback_source.into()
+    }
+
+    /// The snapshot in force, if the partner has one for the campaign.
+    async fn snapshot(&self) -> Option<PartnerCommission> {
+        self.terms.snapshot.clone().map(PartnerCommission)
+    }
+}

@@ -1,0 +1,404 @@
+//! Fields of ledger rows, their history, events and payouts.
+
+use super::{
+    Campaign, Commission, CommissionTransition, Event, Partner, PartnerCommission, Payout, money,
+};
+use crate::auth::Scope;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::{Owner, guard, loader};
+use crate::graphql::enums::{
+    BreakdownVocabulary, CommissionKind, CommissionStatus, EventKind, ReversalReason, RuleType,
+    TermsSource,
+};
+use crate::graphql::loaders::{
+    CommissionId, CustomerId, EventId, HistoryOf, load_campaign, load_partner, load_snapshot,
+};
+use crate::graphql::scalars::{DateTime, Decimal};
+use crate::ledger::breakdown::{self, BreakdownLine as Line};
+use async_graphql::{Context, ID, Json, Object, SimpleObject};
+
+/// Ledger rows are read with `commissions:read`, by their partner, and by
+/// the `events:write` caller whose events (and refunds) produced them: a
+/// recorded event answers with what it earned.
+const LEDGER_ROW: &[Scope] = &[Scope::CommissionsRead, Scope::EventsWrite];
+
+/// One line of a commission's breakdown: what contributed, in the
+/// vocabulary it came from. Fields of other vocabularies are null.
+#[derive(SimpleObject)]
+pub struct BreakdownLine {
+    pub vocabulary: BreakdownVocabulary,
+    /// The contribution before the commission is rounded.
+    pub amount: Decimal,
+    /// Group rules: the rule's position in its rule set.
+    pub rule_index: Option<u32>,
+    /// Group rules: the rule's type.
+    #[graphql(name = "type")]
+    pub rule_type: Option<RuleType>,
+    pub description: Option<String>,
+    /// Percentage points applied, for percentage rules.
+    pub percentage: Option<Decimal>,
+}
+
+impl From<Line> for BreakdownLine {
+    fn from(line: Line) -> Self {
+        let (vocabulary, amount) = match &line {
+            Line::GroupRule(l) => (BreakdownVocabulary::GroupRule, l.amount),
+            Line::PlanEntry(l) => (BreakdownVocabulary::PlanEntry, l.amount),
+            Line::TierModifier(l) => (BreakdownVocabulary::TierModifier, l.amount),
+            Line::Adjustment(l) => (BreakdownVocabulary::Adjustment, l.amount),
+        };
+        let mut out = BreakdownLine {
+            vocabulary,
+            amount: amount.into(),
+            rule_index: None,
+            rule_type: None,
+            description: None,
+            percentage: None,
+        };
+        if let Line::GroupRule(rule) = line {
+            out.rule_index = Some(rule.rule_index);
+            out.rule_type = Some(rule.rule_type.into());
+            out.description = rule.description;
+            out.percentage = rule.percentage.map(Decimal);
+        }
+        out
+    }
+}
+
+impl Commission {
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, LEDGER_ROW, Owner::Partner(&self.0.partner_id))
+    }
+}
+
+/// A ledger row: a partner earned (or, for a clawback, gave back) an amount on an event.
+#[Object]
+impl Commission {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn kind(&self, ctx: &Context<'_>) -> ApiResult<CommissionKind> {
+        self.readable(ctx)?;
+        Ok(self.0.kind.into())
+    }
+
+    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
+        money(self.0.amount_minor, &self.0.currency)
+    }
+
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.currency)
+    }
+
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<CommissionStatus> {
+        self.readable(ctx)?;
+        Ok(self.0.status.into())
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
+        Ok(Partner(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        self.readable(ctx)?;
+        Ok(Campaign(
+            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
+        ))
+    }
+
+    async fn event(&self, ctx: &Context<'_>) -> ApiResult<Event> {
+        self.readable(ctx)?;
+        loader(ctx)?
+            .load_one(EventId(self.0.event_id.clone()))
+            .await?
+            .map(Event)
+            .ok_or_else(|| ApiError::internal("commission event", &self.0.event_id))
+    }
+
+    /// The snapshot in force when it accrued (null when none existed).
+    async fn snapshot(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerCommission>> {
+        self.readable(ctx)?;
+        let snapshot = load_snapshot(&*loader(ctx)?, self.0.snapshot_id.as_ref()).await?;
+        Ok(snapshot.map(PartnerCommission))
+    }
+
+    /// What contributed, unrounded; `amount` is their sum rounded once.
+    async fn breakdown(&self, ctx: &Context<'_>) -> ApiResult<Vec<BreakdownLine>> {
+        self.readable(ctx)?;
+        let lines = breakdown::decode(&self.0.breakdown)
+            .map_err(|e| ApiError::internal("stored breakdown", e))?;
+        Ok(lines.into_iter().map(BreakdownLine::from).collect())
+    }
+
+    /// Where the rules came from: `SNAPSHOT`, `CAMPAIGN` or `GROUP`.
+    async fn rules_source(&self, ctx: &Context<'_>) -> ApiResult<TermsSource> {
+        self.readable(ctx)?;
+        Ok(self.0.rules_source.into())
+    }
+
+    /// When it was earned: the event's `occurredAt` (a clawback's refund time).
+    async fn accrued_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.accrued_at.into())
+    }
+
+    /// When the row was written.
+    async fn recorded_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.recorded_at.into())
+    }
+
+    async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.readable(ctx)?;
+        Ok(self.0.holdback_days)
+    }
+
+    /// `accruedAt + holdbackDays`: when the maturity job approves it.
+    async fn mature_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.mature_at.map(DateTime))
+    }
+
+    async fn approved_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.approved_at.map(DateTime))
+    }
+
+    async fn paid_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.paid_at.map(DateTime))
+    }
+
+    async fn reversed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.reversed_at.map(DateTime))
+    }
+
+    /// Why it was reversed (or, for a clawback, why the event was refunded).
+    async fn reversal_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<ReversalReason>> {
+        self.readable(ctx)?;
+        Ok(self.0.reversal_reason.map(Into::into))
+    }
+
+    async fn reversal_note(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.reversal_note.as_deref())
+    }
+
+    /// For a clawback or an adjustment: the commission it corrects.
+    async fn original(&self, ctx: &Context<'_>) -> ApiResult<Option<Commission>> {
+        self.readable(ctx)?;
+        match &self.0.original_id {
+            Some(id) => Ok(loader(ctx)?
+                .load_one(CommissionId(id.clone()))
+                .await?
+                .map(Commission)),
+            None => Ok(None),
+        }
+    }
+
+    async fn payout_id(&self, ctx: &Context<'_>) -> ApiResult<Option<ID>> {
+        self.readable(ctx)?;
+        Ok(self.0.payout_id.clone().map(ID))
+    }
+
+    /// Every status change, oldest first (the ledger's managers and the
+    /// partner; not the event sender).
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<CommissionTransition>> {
+        guard(
+            ctx,
+            &[Scope::CommissionsRead],
+            Owner::Partner(&self.0.partner_id),
+        )?;
+        let rows = loader(ctx)?
+            .load_one(HistoryOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(CommissionTransition).collect())
+    }
+}
+
+// Reached only through `Commission.history`, which checks its scope.
+/// One status change of a commission.
+#[Object]
+impl CommissionTransition {
+    async fn from_status(&self) -> Option<CommissionStatus> {
+        self.0.from_status.map(Into::into)
+    }
+
+    async fn to_status(&self) -> CommissionStatus {
+        self.0.to_status.into()
+    }
+
+    async fn reason(&self) -> Option<ReversalReason> {
+        self.0.reason.map(Into::into)
+    }
+
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    /// The `sub` of the token that made the change, or `maturity` for the job.
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
+    }
+}
+
+impl Event {
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, LEDGER_ROW, Owner::Partner(&self.0.partner_id))
+    }
+}
+
+/// A conversion or charge, as recorded.
+#[Object]
+impl Event {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    /// The sender's idempotency key.
+    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.external_id)
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
+        Ok(Partner(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        self.readable(ctx)?;
+        Ok(Campaign(
+            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
+        ))
+    }
+
+    async fn customer_external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        self.readable(ctx)?;
+        match &self.0.customer_id {
+            Some(id) => Ok(loader(ctx)?
+                .load_one(CustomerId(id.clone()))
+                .await?
+                .map(|c| c.external_id)),
+            None => Ok(None),
+        }
+    }
+
+    async fn kind(&self, ctx: &Context<'_>) -> ApiResult<EventKind> {
+        self.readable(ctx)?;
+        Ok(match self.0.kind {
+            entity::enums::EventKind::Sale => EventKind::Sale,
+            entity::enums::EventKind::Lead => EventKind::Lead,
+        })
+    }
+
+    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
+        money(self.0.amount_minor, &self.0.currency)
+    }
+
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.currency)
+    }
+
+    async fn revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
+        self.readable(ctx)?;
+        self.0
+            .revenue_minor
+            .map(|r| money(r, &self.0.currency))
+            .transpose()
+    }
+
+    /// The part of the amount refunded so far.
+    async fn refunded_amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
+        money(self.0.refunded_minor, &self.0.currency)
+    }
+
+    async fn metadata(&self, ctx: &Context<'_>) -> ApiResult<Option<Json<serde_json::Value>>> {
+        self.readable(ctx)?;
+        Ok(self.0.metadata.clone().map(Json))
+    }
+
+    async fn occurred_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.occurred_at.into())
+    }
+
+    async fn recorded_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.recorded_at.into())
+    }
+}
+
+impl Payout {
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(
+            ctx,
+            &[Scope::CommissionsRead],
+            Owner::Partner(&self.0.partner_id),
+        )
+    }
+}
+
+/// Money sent to a partner in one currency, for the commissions it settled
+/// (clawbacks included, netted).
+#[Object]
+impl Payout {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
+        Ok(Partner(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
+        money(self.0.amount_minor, &self.0.currency)
+    }
+
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.currency)
+    }
+
+    /// The payment's reference in the system that sent it.
+    async fn reference(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.reference)
+    }
+
+    async fn commission_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        self.readable(ctx)?;
+        Ok(self.0.commission_count)
+    }
+
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.created_by)
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+}

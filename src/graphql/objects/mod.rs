@@ -1,0 +1,112 @@
+//! The schema's object types, declared here in one place; their fields are
+//! resolved in one module per domain (`directory`, `campaigns`, `ledger`,
+//! `viewer`), which import these declarations from here and never each
+//! other. Every field that exposes data checks the scope guarding it
+//! ([`super::context::guard`]), wherever the object was reached from, and
+//! every relation resolves through the request's loaders.
+
+mod campaigns;
+mod directory;
+mod ledger;
+mod viewer;
+
+use super::scalars::Decimal;
+use crate::campaigns::enrollment::Terms;
+use crate::engine::Currency;
+use crate::error::{ApiError, ApiResult};
+use async_graphql::SimpleObject;
+use entity::enums::CommissionStatus;
+use entity::{
+    campaign, category, commission, commission_transition, enrollment, event, partner,
+    partner_balance, partner_commission, partner_group, partnership_request, payout,
+};
+
+/// A partner of the tenant's program: a referrer, reseller or distributor.
+pub struct Partner(pub partner::Model);
+
+/// A label a tenant gives partners (an industry, a region, …).
+pub struct Category(pub category::Model);
+
+/// A tier of partners and the rules that set their commissions.
+pub struct PartnerGroup(pub partner_group::Model);
+
+/// An offer partners promote, with its commission terms.
+pub struct Campaign(pub campaign::Model);
+
+/// A partner's request to join a public campaign.
+pub struct PartnershipRequest(pub partnership_request::Model);
+
+/// A partner's place in a campaign, with the snapshot stamped when it joined
+/// (or, when listed later, the snapshot in force now).
+pub struct Enrollment {
+    pub row: enrollment::Model,
+    pub snapshot: Option<partner_commission::Model>,
+}
+
+/// A snapshot of the terms a partner has in a campaign.
+pub struct PartnerCommission(pub partner_commission::Model);
+
+/// The terms that apply to a partner's next event in a campaign, and where
+/// each comes from.
+pub struct TermsInForce {
+    pub terms: Terms,
+    pub campaign: campaign::Model,
+}
+
+/// A ledger row: a partner earned (or, for a clawback, gave back) an amount
+/// on an event.
+pub struct Commission(pub commission::Model);
+
+/// One status change of a commission.
+pub struct CommissionTransition(pub commission_transition::Model);
+
+/// A conversion or charge, as recorded.
+pub struct Event(pub event::Model);
+
+/// Money sent to a partner in one currency, for the commissions it settled.
+pub struct Payout(pub payout::Model);
+
+/// The caller of this request.
+pub struct Viewer;
+
+/// A partner's commissions in one currency, by status. `approved` nets
+/// clawbacks (negative rows, approved at once).
+#[derive(SimpleObject, Debug, PartialEq)]
+pub struct Balance {
+    pub currency: String,
+    pub accrued: Decimal,
+    pub approved: Decimal,
+    pub paid: Decimal,
+}
+
+/// An amount in minor units of a stored currency.
+fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {
+    let currency =
+        Currency::parse(currency).map_err(|e| ApiError::internal("stored currency", e))?;
+    Ok(Decimal(currency.from_minor(minor)))
+}
+
+/// A partner's balances from the totals the ledger keeps, by currency.
+fn balances(totals: Vec<partner_balance::Model>) -> ApiResult<Vec<Balance>> {
+    let mut balances: Vec<Balance> = Vec::new();
+    for total in totals {
+        if balances.last().is_none_or(|b| b.currency != total.currency) {
+            let zero = money(0, &total.currency)?;
+            balances.push(Balance {
+                currency: total.currency.clone(),
+                accrued: zero,
+                approved: zero,
+                paid: zero,
+            });
+        }
+        let balance = balances.last_mut().expect("pushed above");
+        let amount = money(total.amount_minor, &total.currency)?;
+        match total.status {
+            CommissionStatus::Accrued => balance.accrued = amount,
+            CommissionStatus::Approved => balance.approved = amount,
+            CommissionStatus::Paid => balance.paid = amount,
+            CommissionStatus::Reversed => {}
+        }
+    }
+    Ok(balances)
+}

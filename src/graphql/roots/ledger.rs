@@ -1,0 +1,394 @@
+//! Recording events and refunds; approving, paying and reversing
+//! commissions; reading the ledger.
+
+use crate::auth::{Principal, Scope};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
+use crate::graphql::context::{db, ingest, page_args, principal, writer};
+use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
+use crate::graphql::objects::{Commission, Event, Payout};
+use crate::graphql::scalars::{DateTime, Decimal};
+use crate::ledger::accrual::{self, NewEvent, PartnerRef, Recorded};
+use crate::ledger::refunds::{self, EventRef, NewRefund};
+use crate::ledger::{self, CommissionFilter, transitions};
+use crate::paging::{COMMISSION_LIMITS, PageRequest};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+use entity::commission;
+
+#[derive(InputObject)]
+pub struct RecordEventInput {
+    /// Your idempotency key, unique per tenant.
+    pub external_id: String,
+    /// The partner, by id …
+    pub partner_id: Option<ID>,
+    /// … or by its `externalId`.
+    pub partner_external_id: Option<String>,
+    /// Omitted: the default campaign.
+    pub campaign_id: Option<ID>,
+    /// Required for a sale.
+    pub customer_external_id: Option<String>,
+    /// Omitted: the customer's first event.
+    pub customer_acquired_at: Option<DateTime>,
+    #[graphql(default)]
+    pub kind: EventKind,
+    pub amount: Decimal,
+    /// Omitted: the campaign's currency; given, it must be the campaign's.
+    pub currency: Option<String>,
+    /// Omitted: when it is recorded.
+    pub occurred_at: Option<DateTime>,
+    pub revenue: Option<Decimal>,
+    pub metadata: Option<Json<serde_json::Value>>,
+}
+
+impl RecordEventInput {
+    fn into_new(self, prefix: &str) -> ApiResult<NewEvent> {
+        let partner = match (self.partner_id, self.partner_external_id) {
+            (Some(id), None) => PartnerRef::Id(id.0),
+            (None, Some(external)) => PartnerRef::ExternalId(external),
+            _ => {
+                return Err(ApiError::bad_input(
+                    format!("{prefix}.partnerId"),
+                    "give exactly one of partnerId and partnerExternalId",
+                ));
+            }
+        };
+        Ok(NewEvent {
+            external_id: self.external_id,
+            partner,
+            campaign_id: self.campaign_id.map(|id| id.0),
+            customer_external_id: self.customer_external_id,
+            customer_acquired_at: self.customer_acquired_at.map(|t| t.0),
+            kind: self.kind.into(),
+            amount: self.amount.0,
+            currency: self.currency,
+            occurred_at: self.occurred_at.map(|t| t.0),
+            revenue: self.revenue.map(|r| r.0),
+            metadata: self.metadata.map(|m| m.0),
+        })
+    }
+}
+
+/// What recording an event did.
+#[derive(SimpleObject)]
+pub struct RecordEventPayload {
+    pub event: Event,
+    /// The commissions it accrued (none when it earned nothing).
+    pub commissions: Vec<Commission>,
+    /// The event had been recorded before with this payload: this is that result.
+    pub duplicate: bool,
+}
+
+impl From<Recorded> for RecordEventPayload {
+    fn from(recorded: Recorded) -> Self {
+        RecordEventPayload {
+            event: Event(recorded.event),
+            commissions: recorded.commissions.into_iter().map(Commission).collect(),
+            duplicate: recorded.duplicate,
+        }
+    }
+}
+
+/// Why one item of a batch was not recorded.
+#[derive(SimpleObject)]
+pub struct ItemError {
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+/// One item of `recordEvents`: a payload or an error.
+#[derive(SimpleObject)]
+pub struct RecordEventResult {
+    pub external_id: String,
+    pub payload: Option<RecordEventPayload>,
+    pub error: Option<ItemError>,
+}
+
+#[derive(InputObject)]
+pub struct RecordRefundInput {
+    pub event_id: Option<ID>,
+    pub event_external_id: Option<String>,
+    /// Omitted: everything not refunded yet.
+    pub amount: Option<Decimal>,
+    #[graphql(default_with = "ReversalReason::Refund")]
+    pub reason: ReversalReason,
+    pub note: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct RecordRefundPayload {
+    pub event: Event,
+    /// Commissions reversed (a full refund of an accrued commission).
+    pub reversed: Vec<Commission>,
+    /// Negative rows appended (partial refunds, or commissions already approved or paid).
+    pub clawbacks: Vec<Commission>,
+}
+
+#[derive(InputObject)]
+pub struct MarkCommissionsPaidInput {
+    pub ids: Vec<ID>,
+    /// The payment's reference, kept on each payout.
+    pub reference: String,
+}
+
+#[derive(InputObject)]
+pub struct ReverseCommissionInput {
+    pub id: ID,
+    pub reason: ReversalReason,
+    pub note: Option<String>,
+}
+
+/// Whether a principal may read a commission: its own partner, or `commissions:read`.
+fn may_read(principal: &Principal, row: &commission::Model) -> ApiResult<bool> {
+    match principal.own_partner() {
+        Some(own) => Ok(own == row.partner_id),
+        None => principal.require(Scope::CommissionsRead).map(|_| true),
+    }
+}
+
+#[derive(Default)]
+pub struct LedgerQuery;
+
+#[Object]
+impl LedgerQuery {
+    /// A commission by id; null when there is none the caller may see.
+    async fn commission(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Commission>> {
+        let principal = principal(ctx)?;
+        let Some(row) = ledger::find(db(ctx)?.conn(), principal.tenant_id(), &id).await? else {
+            return Ok(None);
+        };
+        Ok(may_read(principal, &row)?.then_some(Commission(row)))
+    }
+
+    /// The ledger, oldest first: across the tenant with `commissions:read`; a
+    /// partner token sees only its own rows. `accruedTo` is exclusive.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, last, child_complexity)")]
+    async fn commissions(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<CommissionStatus>,
+        partner_id: Option<ID>,
+        campaign_id: Option<ID>,
+        accrued_from: Option<DateTime>,
+        accrued_to: Option<DateTime>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<ListConnection<Commission>> {
+        let principal = principal(ctx)?;
+        let partner_id = match principal.own_partner() {
+            Some(own) => {
+                if partner_id.as_ref().is_some_and(|p| p.0 != own) {
+                    return Ok(connection(
+                        crate::paging::Page::empty(),
+                        TotalCount::known(0),
+                        |c: &commission::Model| c.id.clone(),
+                        Commission,
+                    ));
+                }
+                Some(own.to_owned())
+            }
+            None => {
+                principal.require(Scope::CommissionsRead)?;
+                partner_id.map(|p| p.0)
+            }
+        };
+        let request = PageRequest::parse(page_args(first, after, last, before), COMMISSION_LIMITS)?;
+        let filter = CommissionFilter {
+            status: status.map(Into::into),
+            partner_id,
+            campaign_id: campaign_id.map(|c| c.0),
+            accrued_from: accrued_from.map(|t| t.0),
+            accrued_to: accrued_to.map(|t| t.0),
+        };
+        let select = ledger::list(principal.tenant_id(), &filter);
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            commission::Column::Id,
+            Commission,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct LedgerMutation;
+
+#[Object]
+impl LedgerMutation {
+    /// Records one conversion or charge and accrues its commission, exactly
+    /// once per `externalId`.
+    async fn record_event(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordEventInput,
+    ) -> ApiResult<RecordEventPayload> {
+        let principal = writer(ctx, Scope::EventsWrite)?;
+        let item = accrual::Item {
+            prefix: "input".into(),
+            event: input.into_new("input")?,
+        };
+        Ok(ingest(ctx)?
+            .record(principal.tenant_id(), item)
+            .await?
+            .into())
+    }
+
+    /// Records up to 1,000 events; each is answered on its own, and a bad
+    /// item never blocks the others.
+    async fn record_events(
+        &self,
+        ctx: &Context<'_>,
+        input: Vec<RecordEventInput>,
+    ) -> ApiResult<Vec<RecordEventResult>> {
+        let principal = writer(ctx, Scope::EventsWrite)?;
+        if input.len() > accrual::MAX_BATCH {
+            return Err(ApiError::bad_input(
+                "input",
+                format!("must have at most {} events", accrual::MAX_BATCH),
+            ));
+        }
+        let mut external_ids = Vec::with_capacity(input.len());
+        let mut results: Vec<Option<ApiResult<Recorded>>> = Vec::with_capacity(input.len());
+        let mut valid = Vec::new();
+        for (i, item) in input.into_iter().enumerate() {
+            external_ids.push(item.external_id.clone());
+            let prefix = format!("input[{i}]");
+            match item.into_new(&prefix) {
+                Ok(event) => {
+                    valid.push((i, accrual::Item { prefix, event }));
+                    results.push(None);
+                }
+                Err(err) => results.push(Some(Err(err))),
+            }
+        }
+        let (positions, events): (Vec<usize>, Vec<accrual::Item>) = valid.into_iter().unzip();
+        let db = db(ctx)?;
+        let parts = ledger::write_parallelism(db);
+        let recorded = accrual::record_split(db, principal.tenant_id(), events, parts).await?;
+        for (position, result) in positions.into_iter().zip(recorded) {
+            results[position] = Some(result);
+        }
+        Ok(external_ids
+            .into_iter()
+            .zip(results)
+            .map(
+                |(external_id, result)| match result.expect("every item has a result") {
+                    Ok(recorded) => RecordEventResult {
+                        external_id,
+                        payload: Some(recorded.into()),
+                        error: None,
+                    },
+                    Err(err) => RecordEventResult {
+                        external_id,
+                        payload: None,
+                        error: Some(ItemError {
+                            code: err.code().to_owned(),
+                            message: err.message(),
+                            field: match &err {
+                                ApiError::BadInput { field, .. } => Some(field.clone()),
+                                _ => None,
+                            },
+                        }),
+                    },
+                },
+            )
+            .collect())
+    }
+
+    /// Records a full or partial refund of an event (see the README for its effect).
+    async fn record_refund(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordRefundInput,
+    ) -> ApiResult<RecordRefundPayload> {
+        let principal = writer(ctx, Scope::EventsWrite)?;
+        let event = match (input.event_id, input.event_external_id) {
+            (Some(id), None) => EventRef::Id(id.0),
+            (None, Some(external)) => EventRef::ExternalId(external),
+            _ => {
+                return Err(ApiError::bad_input(
+                    "input.eventId",
+                    "give exactly one of eventId and eventExternalId",
+                ));
+            }
+        };
+        let refund = NewRefund {
+            event,
+            amount: input.amount.map(|a| a.0),
+            reason: input.reason.into(),
+            note: input.note,
+        };
+        let refunded =
+            refunds::record(db(ctx)?, principal.tenant_id(), &principal.subject, refund).await?;
+        Ok(RecordRefundPayload {
+            event: Event(refunded.event),
+            reversed: refunded.reversed.into_iter().map(Commission).collect(),
+            clawbacks: refunded.clawbacks.into_iter().map(Commission).collect(),
+        })
+    }
+
+    /// `ACCRUED → APPROVED`, all or nothing.
+    async fn approve_commissions(
+        &self,
+        ctx: &Context<'_>,
+        ids: Vec<ID>,
+    ) -> ApiResult<Vec<Commission>> {
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let approved = transitions::approve(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &crate::graphql::context::ids(ids),
+        )
+        .await?;
+        Ok(approved.into_iter().map(Commission).collect())
+    }
+
+    /// `APPROVED → PAID`: one payout per partner and currency, netting that
+    /// partner's approved clawbacks.
+    async fn mark_commissions_paid(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkCommissionsPaidInput,
+    ) -> ApiResult<Vec<Payout>> {
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let payouts = transitions::mark_paid(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &crate::graphql::context::ids(input.ids),
+            &input.reference,
+        )
+        .await?;
+        Ok(payouts.into_iter().map(Payout).collect())
+    }
+
+    /// `ACCRUED → REVERSED`, with a reason.
+    async fn reverse_commission(
+        &self,
+        ctx: &Context<'_>,
+        input: ReverseCommissionInput,
+    ) -> ApiResult<Commission> {
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let note = crate::input::optional_text(
+            "input.note",
+            input.note.as_deref(),
+            crate::input::MAX_NOTE_CHARS,
+        )?;
+        let reversed = transitions::reverse(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &input.id,
+            input.reason.into(),
+            note,
+        )
+        .await?;
+        Ok(Commission(reversed))
+    }
+}

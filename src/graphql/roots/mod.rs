@@ -1,0 +1,10 @@
+//! The schema's roots: per domain, the queries and mutations with their
+//! input and payload types. Roots call services and return the object
+//! types of [`super::objects`]; they import no object module and no root
+//! imports another back.
+
+pub mod campaigns;
+pub mod groups;
+pub mod ledger;
+pub mod partners;
+pub mod viewer;

@@ -1,0 +1,216 @@
+//! Partners and categories: queries and mutations.
+
+use crate::auth::{Principal, Scope};
+use crate::directory::categories;
+use crate::directory::partners::{self, NewPartner, PartnerChanges, PartnerFilter};
+use crate::error::ApiResult;
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, ids, page_args, principal, text_change, writer};
+use crate::graphql::enums::{PartnerStatus, PartnerType};
+use crate::graphql::objects::{Category, Partner};
+use crate::input;
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+use entity::{category, partner};
+
+#[derive(InputObject)]
+pub struct CreatePartnerInput {
+    pub name: String,
+    pub email: Option<String>,
+    /// Your own identifier for the partner; unique per tenant.
+    pub external_id: Option<String>,
+    #[graphql(name = "type", default)]
+    pub partner_type: PartnerType,
+    #[graphql(default)]
+    pub status: PartnerStatus,
+    /// Omitted: the tenant's default group.
+    pub group_id: Option<ID>,
+    #[graphql(default)]
+    pub category_ids: Vec<ID>,
+}
+
+/// Omitted fields stay as they are; `null` clears `email` and `externalId`,
+/// and a `null` `groupId` moves the partner to the default group.
+#[derive(InputObject)]
+pub struct UpdatePartnerInput {
+    pub name: Option<String>,
+    pub email: MaybeUndefined<String>,
+    pub external_id: MaybeUndefined<String>,
+    #[graphql(name = "type")]
+    pub partner_type: Option<PartnerType>,
+    pub status: Option<PartnerStatus>,
+    pub group_id: MaybeUndefined<ID>,
+    /// Replaces the partner's categories.
+    pub category_ids: Option<Vec<ID>>,
+}
+
+#[derive(InputObject)]
+pub struct CreateCategoryInput {
+    pub name: String,
+}
+
+/// A checked new partner from its input (also used by invitations).
+pub fn new_partner(input: CreatePartnerInput) -> ApiResult<NewPartner> {
+    Ok(NewPartner {
+        name: partners::check_name(&input.name)?,
+        email: partners::check_email(input.email.as_deref())?,
+        external_id: partners::check_external_id(input.external_id.as_deref())?,
+        partner_type: input.partner_type.into(),
+        status: input.status.into(),
+        group_id: input.group_id.map(|id| id.0),
+        category_ids: ids(input.category_ids),
+    })
+}
+
+/// Whether `principal` may read partner `id`: a partner token reads itself only.
+fn can_read_partner(principal: &Principal, id: &str) -> ApiResult<bool> {
+    match principal.own_partner() {
+        Some(own) => Ok(own == id),
+        None => principal.require(Scope::PartnersRead).map(|_| true),
+    }
+}
+
+#[derive(Default)]
+pub struct PartnerQuery;
+
+#[Object]
+impl PartnerQuery {
+    /// A partner by id; null when there is none the caller may see.
+    async fn partner(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Partner>> {
+        let principal = principal(ctx)?;
+        if !can_read_partner(principal, &id)? {
+            return Ok(None);
+        }
+        Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), &id)
+            .await?
+            .map(Partner))
+    }
+
+    /// The tenant's partners, oldest first. `search` matches name, e-mail and
+    /// external id. A partner token lists only itself.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, last, child_complexity)")]
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        group_id: Option<ID>,
+        status: Option<PartnerStatus>,
+        #[graphql(name = "type")] partner_type: Option<PartnerType>,
+        search: Option<String>,
+    ) -> ApiResult<ListConnection<Partner>> {
+        let principal = principal(ctx)?;
+        let only = principal.own_partner().map(str::to_owned);
+        if only.is_none() {
+            principal.require(Scope::PartnersRead)?;
+        }
+        let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
+        let filter = PartnerFilter {
+            group_id: group_id.map(|id| id.0),
+            status: status.map(Into::into),
+            partner_type: partner_type.map(Into::into),
+            search: input::search(search.as_deref())?,
+            only,
+        };
+        let select = partners::list(principal.tenant_id(), &filter);
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            partner::Column::Id,
+            Partner,
+        )
+        .await
+    }
+
+    /// The tenant's categories, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn categories(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        search: Option<String>,
+    ) -> ApiResult<ListConnection<Category>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::PartnersRead)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let select = categories::list(
+            principal.tenant_id(),
+            input::search(search.as_deref())?.as_deref(),
+        );
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            category::Column::Id,
+            Category,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct PartnerMutation;
+
+#[Object]
+impl PartnerMutation {
+    async fn create_partner(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePartnerInput,
+    ) -> ApiResult<Partner> {
+        let principal = writer(ctx, Scope::PartnersWrite)?;
+        let new = NewPartner {
+            name: partners::check_name(&input.name)?,
+            email: partners::check_email(input.email.as_deref())?,
+            external_id: partners::check_external_id(input.external_id.as_deref())?,
+            partner_type: input.partner_type.into(),
+            status: input.status.into(),
+            group_id: input.group_id.map(|id| id.0),
+            category_ids: ids(input.category_ids),
+        };
+        Ok(Partner(
+            partners::create(db(ctx)?, principal.tenant_id(), new).await?,
+        ))
+    }
+
+    async fn update_partner(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdatePartnerInput,
+    ) -> ApiResult<Partner> {
+        let principal = writer(ctx, Scope::PartnersWrite)?;
+        let changes = PartnerChanges {
+            name: input.name.map(|n| partners::check_name(&n)).transpose()?,
+            email: text_change(input.email, partners::check_email)?,
+            external_id: text_change(input.external_id, partners::check_external_id)?,
+            partner_type: input.partner_type.map(Into::into),
+            status: input.status.map(Into::into),
+            group_id: match input.group_id {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(id) => Some(Some(id.0)),
+            },
+            category_ids: input.category_ids.map(ids),
+        };
+        Ok(Partner(
+            partners::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
+        ))
+    }
+
+    async fn create_category(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCategoryInput,
+    ) -> ApiResult<Category> {
+        let principal = writer(ctx, Scope::PartnersWrite)?;
+        Ok(Category(
+            categories::create(db(ctx)?, principal.tenant_id(), &input.name).await?,
+        ))
+    }
+}

@@ -1,0 +1,422 @@
+//! Evaluating a batch's items in order, in memory, each against the rows
+//! [`super::load`] read and the history the items before it left. One item
+//! goes through named steps: resolve its partner, apply the exactly-once
+//! rule, validate it, find or start its customer, resolve the terms in
+//! force, build the engine's charge, evaluate, and only then — every check
+//! passed — build its rows and carry the history forward, so a rejected item
+//! leaves no trace.
+
+use super::load::{Checked, Loaded};
+use super::{PartnerRef, Recorded, bad, minor_units, same_payload};
+use crate::campaigns::{self, enrollment, enrollment::Terms};
+use crate::engine::{self, Charge, Currency, Evaluation, RuleSet, customer_month};
+use crate::error::{ApiError, ApiResult};
+use crate::input;
+use crate::ledger::breakdown::{BreakdownLine, GroupRuleLine};
+use crate::ledger::posting::{NewCommission, Posting, TermsRef};
+use chrono::{DateTime, SubsecRound, Utc};
+use entity::enums::{CampaignStatus, CommissionKind, CommissionStatus, EventKind, PartnerStatus};
+use entity::{campaign, customer, event, partner, partner_total};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// History carried from item to item while a batch is evaluated.
+#[derive(Default)]
+pub(super) struct State {
+    pub customers: HashMap<(String, String), customer::Model>,
+    /// Customers to write (each once: one statement can't touch a row twice).
+    pub touched: BTreeSet<(String, String)>,
+    /// Each partner's totals by (partner id, currency), and those to write.
+    pub totals: HashMap<(String, String), partner_total::Model>,
+    pub touched_totals: BTreeSet<(String, String)>,
+    /// Items of this batch already recorded, by `externalId`: index into results.
+    recorded: HashMap<String, usize>,
+    terms: HashMap<(String, String), Arc<Terms>>,
+}
+
+/// A batch being evaluated: its results so far and the rows it will write.
+pub(super) struct Batch<'a> {
+    tenant_id: &'a str,
+    loaded: &'a Loaded,
+    now: DateTime<Utc>,
+    pub state: State,
+    pub results: Vec<ApiResult<Recorded>>,
+    /// Positions of the items recorded now (duplicates excluded).
+    pub recorded_new: Vec<usize>,
+    pub posting: Posting,
+}
+
+enum Outcome {
+    New(Recorded),
+    Duplicate(Recorded),
+}
+
+/// What an item is recorded with once it passed validation.
+struct Valid<'l> {
+    campaign: &'l campaign::Model,
+    currency: Currency,
+    amount_minor: i64,
+    revenue_minor: Option<i64>,
+    occurred_at: DateTime<Utc>,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(tenant_id: &'a str, loaded: &'a Loaded, now: DateTime<Utc>) -> Batch<'a> {
+        Batch {
+            tenant_id,
+            loaded,
+            now,
+            state: State::default(),
+            results: Vec::new(),
+            recorded_new: Vec::new(),
+            posting: Posting::new(now),
+        }
+    }
+
+    /// Evaluates the next item and keeps its result.
+    pub fn push(&mut self, item: ApiResult<Checked>) {
+        let result = item.and_then(|item| self.evaluate(item));
+        let result = result.map(|outcome| match outcome {
+            Outcome::Duplicate(recorded) => recorded,
+            Outcome::New(recorded) => {
+                let position = self.results.len();
+                self.state
+                    .recorded
+                    .insert(recorded.event.external_id.clone(), position);
+                self.recorded_new.push(position);
+                recorded
+            }
+        });
+        self.results.push(result);
+    }
+
+    fn evaluate(&mut self, item: Checked) -> ApiResult<Outcome> {
+        let partner = self.partner(&item)?;
+        if let Some(original) = self.duplicate(&item)? {
+            return Ok(Outcome::Duplicate(original));
+        }
+        let valid = self.validate(&item, partner)?;
+        let customer = self.customer(&item, partner, &valid)?;
+        let terms = self.terms(partner, valid.campaign)?;
+        let charge = self.charge(&item, partner, &valid, customer.as_ref());
+        let evaluation = terms.rules.evaluate(&charge, valid.currency);
+        let fee_minor = valid
+            .currency
+            .to_minor(evaluation.fee)
+            .map_err(|e| ApiError::internal("fee", e))?;
+
+        // Every check has passed: build the rows and carry the history forward.
+        let event = self.event_row(item, partner, &valid, customer.as_ref());
+        if let Some(customer) = customer {
+            self.carry(&event, customer, evaluation.threshold_bonus_paid);
+        }
+        let mut commissions = Vec::new();
+        // An event that earns nothing leaves no commission row; the event
+        // itself records that it was evaluated.
+        if fee_minor != 0 {
+            let new = NewCommission {
+                kind: CommissionKind::Commission,
+                status: CommissionStatus::Accrued,
+                tenant_id: self.tenant_id.to_owned(),
+                partner_id: partner.id.clone(),
+                campaign_id: valid.campaign.id.clone(),
+                event_id: event.id.clone(),
+                amount_minor: fee_minor,
+                currency: valid.currency.code().to_owned(),
+                terms: TermsRef {
+                    snapshot_id: terms.snapshot.as_ref().map(|s| s.id.clone()),
+                    rules_source: terms.rules_source,
+                },
+                breakdown: breakdown(&terms.rules, &evaluation),
+                accrued_at: event.occurred_at,
+                holdback_days: terms.holdback_days,
+                original_id: None,
+                reason: None,
+                note: None,
+            };
+            commissions.push(self.posting.add(new)?);
+        }
+        Ok(Outcome::New(Recorded {
+            event,
+            commissions,
+            duplicate: false,
+        }))
+    }
+
+    /// The item's partner, by id or by `externalId`.
+    fn partner(&self, item: &Checked) -> ApiResult<&'a partner::Model> {
+        let loaded = self.loaded;
+        let id = match &item.new.partner {
+            PartnerRef::Id(id) => loaded.partners.contains_key(id).then_some(id),
+            PartnerRef::ExternalId(external) => loaded.partner_by_external_id.get(external),
+        };
+        id.and_then(|id| loaded.partners.get(id))
+            .ok_or_else(|| match &item.new.partner {
+                PartnerRef::Id(_) => bad(item.prefix, "partnerId", "no such partner"),
+                PartnerRef::ExternalId(_) => {
+                    bad(item.prefix, "partnerExternalId", "no such partner")
+                }
+            })
+    }
+
+    /// Exactly once: a redelivery, recorded before or earlier in this batch,
+    /// answers with the original result; another payload is `CONFLICT`.
+    fn duplicate(&self, item: &Checked) -> ApiResult<Option<Recorded>> {
+        let conflict = || {
+            ApiError::Conflict(
+                "an event with this externalId was recorded with another payload".into(),
+            )
+        };
+        if let Some((event, commissions)) = self.loaded.existing.get(&item.external_id) {
+            if !same_payload(&event.payload, &item.payload) {
+                return Err(conflict());
+            }
+            return Ok(Some(Recorded {
+                event: event.clone(),
+                commissions: commissions.clone(),
+                duplicate: true,
+            }));
+        }
+        if let Some(&index) = self.state.recorded.get(&item.external_id)
+            && let Some(Ok(first)) = self.results.get(index)
+        {
+            if first.event.payload != item.payload {
+                return Err(conflict());
+            }
+            return Ok(Some(Recorded {
+                duplicate: true,
+                ..first.clone()
+            }));
+        }
+        Ok(None)
+    }
+
+    /// The checks that need the loaded rows: partner, campaign, currency,
+    /// amounts, enrollment.
+    fn validate(&self, item: &Checked, partner: &partner::Model) -> ApiResult<Valid<'a>> {
+        let (prefix, new) = (item.prefix, item.new);
+        if partner.status != PartnerStatus::Active {
+            return Err(bad(prefix, "partnerId", "the partner is not active"));
+        }
+        let campaign = match &new.campaign_id {
+            Some(id) => self
+                .loaded
+                .campaigns
+                .get(id)
+                .ok_or_else(|| bad(prefix, "campaignId", "no such campaign"))?,
+            None => self
+                .loaded
+                .default_campaign
+                .as_ref()
+                .ok_or_else(|| ApiError::internal("default campaign", self.tenant_id))?,
+        };
+        if campaign.status != CampaignStatus::Active {
+            return Err(bad(prefix, "campaignId", "the campaign is not active"));
+        }
+        let currency =
+            campaigns::check_currency(&format!("{prefix}.currency"), &campaign.currency)?;
+        if let Some(code) = &new.currency
+            && code != currency.code()
+        {
+            return Err(bad(
+                prefix,
+                "currency",
+                format!("must be the campaign's currency, {}", campaign.currency),
+            ));
+        }
+        let amount_minor = minor_units(prefix, "amount", new.amount, currency)?;
+        let revenue_minor = new
+            .revenue
+            .map(|r| minor_units(prefix, "revenue", r, currency))
+            .transpose()?;
+        if new.kind == engine::EventKind::Sale && amount_minor == 0 {
+            return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
+        }
+        if new.kind == engine::EventKind::Sale && item.customer_external_id.is_none() {
+            return Err(bad(prefix, "customerExternalId", "is required for a sale"));
+        }
+        let pair = (partner.id.clone(), campaign.id.clone());
+        if !campaign.is_default && !self.loaded.enrolled.contains(&pair) {
+            return Err(bad(
+                prefix,
+                "campaignId",
+                "the partner is not enrolled in this campaign",
+            ));
+        }
+        Ok(Valid {
+            campaign,
+            currency,
+            amount_minor,
+            revenue_minor,
+            // Kept to the microsecond, as both databases store timestamps, so
+            // this reply and any redelivery's are the same.
+            occurred_at: new.occurred_at.unwrap_or(self.now).trunc_subsecs(6),
+        })
+    }
+
+    /// The item's customer as the batch has it so far, or a new one.
+    fn customer(
+        &self,
+        item: &Checked,
+        partner: &partner::Model,
+        valid: &Valid,
+    ) -> ApiResult<Option<customer::Model>> {
+        let Some(external) = &item.customer_external_id else {
+            return Ok(None);
+        };
+        let key = (partner.id.clone(), external.clone());
+        match self.state.customers.get(&key) {
+            Some(existing) if existing.currency != valid.currency.code() => Err(bad(
+                item.prefix,
+                "currency",
+                format!("this customer is billed in {}", existing.currency),
+            )),
+            Some(existing) => Ok(Some(existing.clone())),
+            None => Ok(Some(customer::Model {
+                id: input::new_id(),
+                tenant_id: self.tenant_id.to_owned(),
+                partner_id: partner.id.clone(),
+                external_id: external.clone(),
+                currency: valid.currency.code().to_owned(),
+                acquired_at: item
+                    .new
+                    .customer_acquired_at
+                    .map_or(valid.occurred_at, |t| t.trunc_subsecs(6)),
+                net_minor: 0,
+                threshold_bonus_paid: false,
+                created_at: self.now,
+            })),
+        }
+    }
+
+    /// The terms in force for the partner in the campaign, resolved once
+    /// per batch.
+    fn terms(
+        &mut self,
+        partner: &partner::Model,
+        campaign: &campaign::Model,
+    ) -> ApiResult<Arc<Terms>> {
+        let pair = (partner.id.clone(), campaign.id.clone());
+        if let Some(terms) = self.state.terms.get(&pair) {
+            return Ok(terms.clone());
+        }
+        let snapshot = self.loaded.snapshots.get(&pair).cloned();
+        let group = self.loaded.groups.get(&partner.group_id);
+        let terms = Arc::new(enrollment::resolve_terms(snapshot, campaign, group)?);
+        self.state.terms.insert(pair, terms.clone());
+        Ok(terms)
+    }
+
+    /// The engine's view of the charge and the partner's history before it.
+    fn charge(
+        &self,
+        item: &Checked,
+        partner: &partner::Model,
+        valid: &Valid,
+        customer: Option<&customer::Model>,
+    ) -> Charge {
+        let currency = valid.currency;
+        let (ltv_minor, paying) = self
+            .state
+            .totals
+            .get(&(partner.id.clone(), currency.code().to_owned()))
+            .map_or((0, 0), |t| (t.ltv_minor, t.paying_customers));
+        let customer_net = customer.map_or(0, |c| c.net_minor);
+        let sale = item.new.kind == engine::EventKind::Sale;
+        Charge {
+            kind: item.new.kind,
+            amount: currency.from_minor(valid.amount_minor),
+            customer_month: customer
+                .map_or(1, |c| customer_month(c.acquired_at, valid.occurred_at)),
+            partner_ltv: currency.from_minor(Ord::max(ltv_minor, 0)),
+            paying_customers: u32::try_from(Ord::max(paying, 0)).unwrap_or(u32::MAX),
+            first_paid_customer: sale && paying == 0 && customer_net <= 0 && valid.amount_minor > 0,
+            customer_had_threshold_bonus: customer.is_some_and(|c| c.threshold_bonus_paid),
+        }
+    }
+
+    fn event_row(
+        &self,
+        item: Checked,
+        partner: &partner::Model,
+        valid: &Valid,
+        customer: Option<&customer::Model>,
+    ) -> event::Model {
+        event::Model {
+            id: input::new_id(),
+            tenant_id: self.tenant_id.to_owned(),
+            external_id: item.external_id,
+            partner_id: partner.id.clone(),
+            campaign_id: valid.campaign.id.clone(),
+            customer_id: customer.map(|c| c.id.clone()),
+            kind: stored_kind(item.new.kind),
+            amount_minor: valid.amount_minor,
+            currency: valid.currency.code().to_owned(),
+            occurred_at: valid.occurred_at,
+            revenue_minor: valid.revenue_minor,
+            metadata: item.new.metadata.clone(),
+            payload: item.payload,
+            refunded_minor: 0,
+            recorded_at: self.now,
+        }
+    }
+
+    /// Carries the customer's and the partner's history past this event: a
+    /// sale adds to the customer's net charges and the partner's LTV, and may
+    /// make the customer a paying one.
+    fn carry(&mut self, event: &event::Model, mut customer: customer::Model, bonus_paid: bool) {
+        let key = (event.partner_id.clone(), customer.external_id.clone());
+        let totals_key = (event.partner_id.clone(), event.currency.clone());
+        let totals = self
+            .state
+            .totals
+            .entry(totals_key.clone())
+            .or_insert_with(|| partner_total::Model {
+                partner_id: event.partner_id.clone(),
+                currency: event.currency.clone(),
+                tenant_id: self.tenant_id.to_owned(),
+                ltv_minor: 0,
+                paying_customers: 0,
+            });
+        self.state.touched_totals.insert(totals_key);
+        let sale = event.kind == EventKind::Sale;
+        if sale {
+            let after = customer.net_minor + event.amount_minor;
+            totals.ltv_minor += event.amount_minor;
+            if customer.net_minor <= 0 && after > 0 {
+                totals.paying_customers += 1;
+            }
+            customer.net_minor = after;
+            customer.threshold_bonus_paid |= bonus_paid;
+        }
+        if !self.state.customers.contains_key(&key) || sale {
+            self.state.touched.insert(key.clone());
+        }
+        self.state.customers.insert(key, customer);
+    }
+}
+
+fn stored_kind(kind: engine::EventKind) -> EventKind {
+    match kind {
+        engine::EventKind::Sale => EventKind::Sale,
+        engine::EventKind::Lead => EventKind::Lead,
+    }
+}
+
+/// The evaluation's lines in the ledger's breakdown vocabulary.
+fn breakdown(rules: &RuleSet, evaluation: &Evaluation) -> Vec<BreakdownLine> {
+    evaluation
+        .breakdown
+        .iter()
+        .map(|line| {
+            BreakdownLine::GroupRule(GroupRuleLine {
+                rule_index: line.rule_index as u32,
+                rule_type: line.rule_type,
+                description: rules.entries()[line.rule_index].description.clone(),
+                // Normalized: the charge's scale (299.90) is not part of the result.
+                percentage: line.percentage.map(|p| p.normalize()),
+                amount: line.amount.normalize(),
+            })
+        })
+        .collect()
+}

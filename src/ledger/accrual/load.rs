@@ -1,0 +1,293 @@
+//! What a batch reads before it evaluates anything, in a fixed number of
+//! statements whatever its size: the checks that need no database first,
+//! then one statement per table, the partners locked.
+
+use super::{Item, MAX_METADATA_BYTES, NewEvent, PartnerRef, bad};
+use crate::error::ApiResult;
+use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
+use entity::enums::CommissionKind;
+use entity::{
+    campaign, commission, customer, enrollment, event, partner, partner_commission, partner_group,
+    partner_total,
+};
+use sea_orm::sea_query::Condition;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// An item that passed the checks needing no database.
+pub(super) struct Checked<'a> {
+    pub prefix: &'a str,
+    pub new: &'a NewEvent,
+    pub external_id: String,
+    pub customer_external_id: Option<String>,
+    pub payload: String,
+}
+
+pub(super) fn check(item: &Item) -> ApiResult<Checked<'_>> {
+    let prefix = item.prefix.as_str();
+    let new = &item.event;
+    let external_id = input::required_text(
+        &format!("{prefix}.externalId"),
+        &new.external_id,
+        MAX_EXTERNAL_ID_CHARS,
+    )?;
+    let customer_external_id = input::optional_text(
+        &format!("{prefix}.customerExternalId"),
+        new.customer_external_id.as_deref(),
+        MAX_EXTERNAL_ID_CHARS,
+    )?;
+    if let Some(metadata) = &new.metadata
+        && metadata.to_string().len() > MAX_METADATA_BYTES
+    {
+        return Err(bad(
+            prefix,
+            "metadata",
+            format!("must be at most {MAX_METADATA_BYTES} bytes of JSON"),
+        ));
+    }
+    Ok(Checked {
+        prefix,
+        new,
+        external_id,
+        customer_external_id,
+        payload: new.payload(),
+    })
+}
+
+/// What a batch reads before it evaluates anything.
+#[derive(Default)]
+pub(super) struct Loaded {
+    pub partners: HashMap<String, partner::Model>,
+    pub partner_by_external_id: HashMap<String, String>,
+    /// Events recorded before, by `externalId`, with their commissions.
+    pub existing: HashMap<String, (event::Model, Vec<commission::Model>)>,
+    pub campaigns: HashMap<String, campaign::Model>,
+    pub default_campaign: Option<campaign::Model>,
+    pub enrolled: HashSet<(String, String)>,
+    /// The newest snapshot row of each (partner, campaign).
+    pub snapshots: HashMap<(String, String), partner_commission::Model>,
+    pub groups: HashMap<String, partner_group::Model>,
+}
+
+/// Locks the batch's partners and reads everything the items refer to.
+pub(super) async fn load(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    checked: &[ApiResult<Checked<'_>>],
+) -> ApiResult<Loaded> {
+    let valid: Vec<&Checked> = checked.iter().filter_map(|c| c.as_ref().ok()).collect();
+    let mut loaded = Loaded::default();
+    if valid.is_empty() {
+        return Ok(loaded);
+    }
+    lock_partners(conn, tenant_id, &valid, &mut loaded).await?;
+    if loaded.partners.is_empty() {
+        return Ok(loaded);
+    }
+    existing_events(conn, tenant_id, &valid, &mut loaded).await?;
+    campaigns(conn, tenant_id, &valid, &mut loaded).await?;
+    terms_rows(conn, tenant_id, &mut loaded).await?;
+    Ok(loaded)
+}
+
+/// Serializes accrual per partner: the history read below stays true until
+/// commit, and redeliveries of one event queue behind each other. Rows are
+/// locked in id order, so two batches never wait on each other in a cycle.
+async fn lock_partners(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    valid: &[&Checked<'_>],
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
+    let mut ids = BTreeSet::new();
+    let mut external_ids = BTreeSet::new();
+    for item in valid {
+        match &item.new.partner {
+            PartnerRef::Id(id) => ids.insert(id.as_str()),
+            PartnerRef::ExternalId(id) => external_ids.insert(id.as_str()),
+        };
+    }
+    let partners = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .filter(
+            Condition::any()
+                .add(partner::Column::Id.is_in(ids))
+                .add(partner::Column::ExternalId.is_in(external_ids)),
+        )
+        .order_by_asc(partner::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    for partner in partners {
+        if let Some(external) = &partner.external_id {
+            loaded
+                .partner_by_external_id
+                .insert(external.clone(), partner.id.clone());
+        }
+        loaded.partners.insert(partner.id.clone(), partner);
+    }
+    Ok(())
+}
+
+/// Events already recorded with the batch's `externalId`s, with what they
+/// earned, for the exactly-once rule.
+async fn existing_events(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    valid: &[&Checked<'_>],
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
+    let external_ids: BTreeSet<&str> = valid.iter().map(|c| c.external_id.as_str()).collect();
+    let existing = event::Entity::find()
+        .filter(event::Column::TenantId.eq(tenant_id))
+        .filter(event::Column::ExternalId.is_in(external_ids))
+        .all(conn)
+        .await?;
+    if existing.is_empty() {
+        return Ok(());
+    }
+    let mut earned: HashMap<String, Vec<commission::Model>> = HashMap::new();
+    for row in commission::Entity::find()
+        .filter(commission::Column::EventId.is_in(existing.iter().map(|e| e.id.as_str())))
+        .filter(commission::Column::Kind.eq(CommissionKind::Commission))
+        .order_by_asc(commission::Column::Id)
+        .all(conn)
+        .await?
+    {
+        earned.entry(row.event_id.clone()).or_default().push(row);
+    }
+    for event in existing {
+        let rows = earned.remove(&event.id).unwrap_or_default();
+        loaded
+            .existing
+            .insert(event.external_id.clone(), (event, rows));
+    }
+    Ok(())
+}
+
+/// The campaigns the items name, and the tenant's default campaign.
+async fn campaigns(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    valid: &[&Checked<'_>],
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
+    let campaign_ids: BTreeSet<&str> = valid
+        .iter()
+        .filter_map(|c| c.new.campaign_id.as_deref())
+        .collect();
+    for campaign in campaign::Entity::find()
+        .filter(campaign::Column::TenantId.eq(tenant_id))
+        .filter(
+            Condition::any()
+                .add(campaign::Column::IsDefault.eq(true))
+                .add(campaign::Column::Id.is_in(campaign_ids)),
+        )
+        .all(conn)
+        .await?
+    {
+        if campaign.is_default {
+            loaded.default_campaign = Some(campaign.clone());
+        }
+        loaded.campaigns.insert(campaign.id.clone(), campaign);
+    }
+    Ok(())
+}
+
+/// Enrollments, snapshots and groups: what the terms in force resolve from.
+async fn terms_rows(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
+    let partner_ids: Vec<&str> = loaded.partners.keys().map(String::as_str).collect();
+    let campaign_ids: Vec<&str> = loaded.campaigns.keys().map(String::as_str).collect();
+    // Every partner may record in the default campaign: enrollment matters
+    // only for the others.
+    let mut enrolled = HashSet::new();
+    if loaded.campaigns.values().any(|c| !c.is_default) {
+        for row in enrollment::Entity::find()
+            .filter(enrollment::Column::PartnerId.is_in(partner_ids.iter().copied()))
+            .filter(enrollment::Column::CampaignId.is_in(campaign_ids.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            enrolled.insert((row.partner_id, row.campaign_id));
+        }
+    }
+    // Oldest first: the newest row of each pair is the one left in the map.
+    let mut snapshots = HashMap::new();
+    for row in partner_commission::Entity::find()
+        .filter(partner_commission::Column::PartnerId.is_in(partner_ids.iter().copied()))
+        .filter(partner_commission::Column::CampaignId.is_in(campaign_ids.iter().copied()))
+        .order_by_asc(partner_commission::Column::Id)
+        .all(conn)
+        .await?
+    {
+        snapshots.insert((row.partner_id.clone(), row.campaign_id.clone()), row);
+    }
+    // Always read: the default campaign has no rules of its own, so its
+    // terms fall through to the group unless a snapshot sets them.
+    let group_ids: BTreeSet<&str> = loaded
+        .partners
+        .values()
+        .map(|p| p.group_id.as_str())
+        .collect();
+    let mut groups = HashMap::new();
+    for group in partner_group::Entity::find()
+        .filter(partner_group::Column::TenantId.eq(tenant_id))
+        .filter(partner_group::Column::Id.is_in(group_ids))
+        .all(conn)
+        .await?
+    {
+        groups.insert(group.id.clone(), group);
+    }
+    loaded.enrolled = enrolled;
+    loaded.snapshots = snapshots;
+    loaded.groups = groups;
+    Ok(())
+}
+
+/// The totals of the batch's partners before the batch, in every currency.
+pub(super) async fn totals(
+    conn: &impl ConnectionTrait,
+    loaded: &Loaded,
+) -> ApiResult<HashMap<(String, String), partner_total::Model>> {
+    if loaded.partners.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(partner_total::Entity::find()
+        .filter(partner_total::Column::PartnerId.is_in(loaded.partners.keys().map(String::as_str)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| ((t.partner_id.clone(), t.currency.clone()), t))
+        .collect())
+}
+
+/// The customers the batch names, keyed by (partner id, customer externalId).
+pub(super) async fn customers(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    loaded: &Loaded,
+    checked: &[ApiResult<Checked<'_>>],
+) -> ApiResult<HashMap<(String, String), customer::Model>> {
+    // One index probe per customer id, however many customers the partners
+    // have; a same-named customer of another partner is an extra row the map
+    // below never asks for.
+    let external_ids: BTreeSet<&str> = checked
+        .iter()
+        .filter_map(|c| c.as_ref().ok()?.customer_external_id.as_deref())
+        .collect();
+    if external_ids.is_empty() || loaded.partners.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(customer::Entity::find()
+        .filter(customer::Column::TenantId.eq(tenant_id))
+        .filter(customer::Column::ExternalId.is_in(external_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| ((c.partner_id.clone(), c.external_id.clone()), c))
+        .collect())
+}

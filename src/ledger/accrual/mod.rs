@@ -1,0 +1,269 @@
+//! Accrual: an event becomes (at most) one commission, exactly once.
+//!
+//! Set-based. A batch (one `recordEvents` call, or the `recordEvent` calls
+//! that arrived together, see [`super::ingest`]) is accrued in one
+//! transaction with a fixed number of statements, whatever its size:
+//!
+//! 1. lock the batch's partners (PostgreSQL `FOR UPDATE`, in id order, so two
+//!    batches never wait on each other in a cycle; SQLite serializes writers)
+//!    and read what the items refer to: events with their `externalId`s (a
+//!    redelivery with the same payload returns the original result, another
+//!    payload is `CONFLICT`), campaigns, enrollments, snapshots, groups,
+//!    customers, and each partner's totals — [`load`];
+//! 2. evaluate the items in order in memory, carrying each partner's and
+//!    customer's history from item to item — [`evaluate`];
+//! 3. write customers, totals, events, and the commissions through the
+//!    ledger's posting layer, with multi-row statements — [`write`].
+//!
+//! A `recordEvents` call may run as several such transactions side by side
+//! ([`split`]). Because every delivery of a partner's events takes that
+//! partner's lock before it looks for the `externalId`, concurrent
+//! deliveries of one event see each other: one writes, the others find it.
+
+mod evaluate;
+mod load;
+mod split;
+mod write;
+
+pub use split::record_split;
+
+use crate::db::Db;
+use crate::engine::{Currency, EventKind};
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use entity::{commission, event};
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+
+/// Most events one `recordEvents` call takes.
+pub const MAX_BATCH: usize = 1000;
+/// Largest `metadata` accepted, as JSON text.
+pub const MAX_METADATA_BYTES: usize = 4096;
+
+#[derive(Debug, Clone)]
+pub enum PartnerRef {
+    Id(String),
+    ExternalId(String),
+}
+
+/// An event as a client sent it.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub external_id: String,
+    pub partner: PartnerRef,
+    pub campaign_id: Option<String>,
+    pub customer_external_id: Option<String>,
+    pub customer_acquired_at: Option<DateTime<Utc>>,
+    pub kind: EventKind,
+    pub amount: Decimal,
+    /// Omitted: the campaign's currency; given, it must be the campaign's.
+    pub currency: Option<String>,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub revenue: Option<Decimal>,
+    pub metadata: Option<serde_json::Value>,
+}
+
+#[derive(Clone)]
+pub struct Recorded {
+    pub event: event::Model,
+    pub commissions: Vec<commission::Model>,
+    pub duplicate: bool,
+}
+
+impl NewEvent {
+    /// The canonical text of the payload, compared on redelivery: stable
+    /// names (`"kind": "SALE"`), decimals normalized, so `12.0` and `12` are
+    /// the same payload.
+    fn payload(&self) -> String {
+        let partner = match &self.partner {
+            PartnerRef::Id(id) => serde_json::json!({ "id": id }),
+            PartnerRef::ExternalId(id) => serde_json::json!({ "externalId": id }),
+        };
+        serde_json::json!({
+            "partner": partner,
+            "campaignId": self.campaign_id,
+            "customerExternalId": self.customer_external_id,
+            "customerAcquiredAt": self.customer_acquired_at.map(|t| t.to_rfc3339()),
+            "kind": self.kind,
+            "amount": self.amount.normalize().to_string(),
+            "currency": self.currency,
+            "occurredAt": self.occurred_at.map(|t| t.to_rfc3339()),
+            "revenue": self.revenue.map(|r| r.normalize().to_string()),
+            "metadata": self.metadata,
+        })
+        .to_string()
+    }
+}
+
+/// Whether a stored payload is the same as a new one. Payloads stored before
+/// the names were made stable spelled the kind as the code's own (`"Sale"`):
+/// those are read in today's spelling, so their redeliveries are still
+/// recognised.
+fn same_payload(stored: &str, new: &str) -> bool {
+    if stored == new {
+        return true;
+    }
+    let (Ok(mut stored), Ok(new)) = (
+        serde_json::from_str::<serde_json::Value>(stored),
+        serde_json::from_str::<serde_json::Value>(new),
+    ) else {
+        return false;
+    };
+    if let Some(kind) = stored.get_mut("kind") {
+        let today = match kind.as_str() {
+            Some("Sale") => Some("SALE"),
+            Some("Lead") => Some("LEAD"),
+            _ => None,
+        };
+        if let Some(today) = today {
+            *kind = serde_json::Value::from(today);
+        }
+    }
+    stored == new
+}
+
+fn bad(prefix: &str, field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::bad_input(format!("{prefix}.{field}"), message)
+}
+
+/// Amount checks that need no database: sign, size, precision.
+fn minor_units(prefix: &str, field: &str, amount: Decimal, currency: Currency) -> ApiResult<i64> {
+    if amount.is_sign_negative() && !amount.is_zero() {
+        return Err(bad(
+            prefix,
+            field,
+            "must not be negative (record a refund instead)",
+        ));
+    }
+    currency
+        .to_minor(amount)
+        .map_err(|e| bad(prefix, field, e.to_string()))
+}
+
+/// One event of a batch, with the path its errors name (`input`, `input[3]`).
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub prefix: String,
+    pub event: NewEvent,
+}
+
+/// Records a batch in one transaction. Each item is answered on its own: a
+/// bad item is rejected before anything is written and never blocks the
+/// others. A batch that loses a race (two batches inserting the same
+/// `externalId`s in opposite orders wait on each other in the unique index)
+/// is run again as a whole; should a statement fail otherwise (an
+/// `externalId` taken at that moment by a delivery for another partner,
+/// say), the batch is redone one item per savepoint, so the failure stays
+/// with its item.
+pub async fn record_batch(
+    db: &Db,
+    tenant_id: &str,
+    items: Vec<Item>,
+) -> ApiResult<Vec<ApiResult<Recorded>>> {
+    if items.len() > MAX_BATCH {
+        return Err(ApiError::bad_input(
+            "input",
+            format!("must have at most {MAX_BATCH} events"),
+        ));
+    }
+    let items = &items;
+    let whole = db
+        .retrying(|| async move {
+            let txn = db.write().await?;
+            match accrue(&*txn, tenant_id, items).await {
+                Ok(results) => {
+                    txn.commit().await?;
+                    Ok(Some(results))
+                }
+                Err(ApiError::Contention) => Err(ApiError::Contention),
+                Err(err) if items.len() == 1 => Ok(Some(vec![Err(err)])),
+                Err(_) => Ok(None),
+            }
+        })
+        .await;
+    match whole {
+        Ok(Some(results)) => Ok(results),
+        Err(err) if items.len() == 1 => Ok(vec![Err(err)]),
+        Err(err @ ApiError::Unavailable) => Err(err),
+        Ok(None) | Err(_) => one_by_one(db, tenant_id, items).await,
+    }
+}
+
+/// Each item in a savepoint of its own, so a failed statement stays with
+/// its item.
+async fn one_by_one(
+    db: &Db,
+    tenant_id: &str,
+    items: &[Item],
+) -> ApiResult<Vec<ApiResult<Recorded>>> {
+    let txn = db.write().await?;
+    let mut results = Vec::with_capacity(items.len());
+    for item in items {
+        let savepoint = txn.begin().await?;
+        match accrue(&savepoint, tenant_id, std::slice::from_ref(item)).await {
+            Ok(mut one) => {
+                savepoint.commit().await?;
+                results.push(one.pop().unwrap_or(Err(ApiError::Internal)));
+            }
+            Err(err) => {
+                savepoint.rollback().await?;
+                results.push(Err(err));
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(results)
+}
+
+/// Accrues a batch inside the caller's transaction. The outer error is a
+/// failed statement (the caller rolls back); the inner ones are the items'.
+async fn accrue(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    items: &[Item],
+) -> ApiResult<Vec<ApiResult<Recorded>>> {
+    let checked: Vec<ApiResult<load::Checked>> = items.iter().map(load::check).collect();
+    let loaded = load::load(conn, tenant_id, &checked).await?;
+    let now = crate::db::now();
+    let mut batch = evaluate::Batch::new(tenant_id, &loaded, now);
+    batch.state.totals = load::totals(conn, &loaded).await?;
+    batch.state.customers = load::customers(conn, tenant_id, &loaded, &checked).await?;
+    for item in checked {
+        batch.push(item);
+    }
+    write::write(conn, batch).await
+}
+
+pub async fn find_event(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    external_id: &str,
+) -> ApiResult<Option<event::Model>> {
+    Ok(event::Entity::find()
+        .filter(event::Column::TenantId.eq(tenant_id))
+        .filter(event::Column::ExternalId.eq(external_id))
+        .one(conn)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_stored_with_the_old_spelling_of_the_kind_is_the_same() {
+        let new = r#"{"amount":"12.3","kind":"SALE","partner":{"id":"p"}}"#;
+        assert!(same_payload(
+            r#"{"amount":"12.3","kind":"Sale","partner":{"id":"p"}}"#,
+            new
+        ));
+        assert!(!same_payload(
+            r#"{"amount":"12.4","kind":"Sale","partner":{"id":"p"}}"#,
+            new
+        ));
+        assert!(!same_payload(
+            r#"{"amount":"12.3","kind":"Lead","partner":{"id":"p"}}"#,
+            new
+        ));
+    }
+}

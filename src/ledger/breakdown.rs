@@ -1,0 +1,172 @@
+//! A commission's breakdown: what contributed to its amount, line by line,
+//! each line saying which vocabulary it came from — a partner group's rule,
+//! a deal plan's entry, a performance tier's modifier, or an adjustment —
+//! so a row written by any producer reads back, and a reader never guesses.
+//!
+//! Stored as JSON in `commissions.breakdown`, internally tagged
+//! (`{"vocabulary": "group_rule", …}`), decimals as strings. Rows written
+//! before the tag existed are group-rule lines without it, and still read.
+
+use crate::engine::RuleType;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// One line of a breakdown. `amount` is always the line's unrounded
+/// contribution; the commission's amount is their sum, rounded once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "vocabulary", rename_all = "snake_case")]
+pub enum BreakdownLine {
+    GroupRule(GroupRuleLine),
+    PlanEntry(PlanEntryLine),
+    TierModifier(TierModifierLine),
+    Adjustment(AdjustmentLine),
+}
+
+/// A partner-group rule (SPEC §5) that contributed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupRuleLine {
+    /// Position of the rule in its rule set.
+    pub rule_index: u32,
+    pub rule_type: RuleType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Percentage points applied, for percentage rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<Decimal>,
+    pub amount: Decimal,
+}
+
+/// An entry of a deal-stage commission plan (SPEC §8) that fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanEntryLine {
+    pub plan_id: String,
+    /// Position of the entry in the plan.
+    pub entry_index: u32,
+    /// `stage` (the one-off part) or `payment` (a recurring occurrence).
+    pub trigger: String,
+    /// 1-based, for recurring occurrences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurrence: Option<u32>,
+    /// The value used, as written in the plan: `"10%"` or `"500"`.
+    pub value: String,
+    /// Where that value came from: `base`, `period_rate` or `scaling_tier`.
+    pub value_source: String,
+    /// What a percentage was taken of (the deal's or the payment's amount).
+    pub base: Decimal,
+    pub amount: Decimal,
+}
+
+/// A performance tier's modifier (SPEC §9) applied to a new commission.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierModifierLine {
+    pub tier_id: String,
+    /// `increase`, `decrease`, `flat_increase` or `flat_decrease`.
+    pub action: String,
+    pub value: Decimal,
+    pub amount: Decimal,
+}
+
+/// A correction appended for an earlier commission (a tier's retroactive
+/// modifier, say); `amount` is the difference it makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdjustmentLine {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier_id: Option<String>,
+    pub action: String,
+    pub value: Decimal,
+    pub amount: Decimal,
+}
+
+impl BreakdownLine {
+    pub fn amount(&self) -> Decimal {
+        match self {
+            BreakdownLine::GroupRule(line) => line.amount,
+            BreakdownLine::PlanEntry(line) => line.amount,
+            BreakdownLine::TierModifier(line) => line.amount,
+            BreakdownLine::Adjustment(line) => line.amount,
+        }
+    }
+}
+
+/// A stored line: tagged, or a group-rule line from before the tag.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Stored {
+    Tagged(BreakdownLine),
+    Untagged(GroupRuleLine),
+}
+
+/// The lines of a stored breakdown.
+pub fn decode(json: &serde_json::Value) -> Result<Vec<BreakdownLine>, serde_json::Error> {
+    let stored: Vec<Stored> = serde_json::from_value(json.clone())?;
+    Ok(stored
+        .into_iter()
+        .map(|line| match line {
+            Stored::Tagged(line) => line,
+            Stored::Untagged(line) => BreakdownLine::GroupRule(line),
+        })
+        .collect())
+}
+
+/// The stored form of a breakdown.
+pub fn encode(lines: &[BreakdownLine]) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::to_value(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn a_line_stored_before_the_vocabulary_tag_reads_as_a_group_rule() {
+        let stored = serde_json::json!([
+            { "rule_index": 0, "rule_type": "NEW_CUSTOMER_TIME_TIER", "percentage": "25", "amount": "74.975" },
+            { "rule_index": 3, "rule_type": "FLAT_FEE", "description": "Per lead", "amount": "2" },
+        ]);
+        let lines = decode(&stored).unwrap();
+        assert_eq!(
+            lines[0],
+            BreakdownLine::GroupRule(GroupRuleLine {
+                rule_index: 0,
+                rule_type: RuleType::NewCustomerTimeTier,
+                description: None,
+                percentage: Some(Decimal::from_str("25").unwrap()),
+                amount: Decimal::from_str("74.975").unwrap(),
+            })
+        );
+        assert_eq!(lines[1].amount(), Decimal::from(2));
+    }
+
+    #[test]
+    fn every_vocabulary_round_trips_with_its_tag() {
+        let lines = vec![
+            BreakdownLine::PlanEntry(PlanEntryLine {
+                plan_id: "p".into(),
+                entry_index: 1,
+                trigger: "payment".into(),
+                occurrence: Some(2),
+                value: "5%".into(),
+                value_source: "period_rate".into(),
+                base: Decimal::from(100),
+                amount: Decimal::from(5),
+            }),
+            BreakdownLine::TierModifier(TierModifierLine {
+                tier_id: "t".into(),
+                action: "increase".into(),
+                value: Decimal::from(10),
+                amount: Decimal::from_str("0.5").unwrap(),
+            }),
+            BreakdownLine::Adjustment(AdjustmentLine {
+                tier_id: Some("t".into()),
+                action: "flat_increase".into(),
+                value: Decimal::from(5),
+                amount: Decimal::from(5),
+            }),
+        ];
+        let json = encode(&lines).unwrap();
+        assert_eq!(json[0]["vocabulary"], "plan_entry");
+        assert_eq!(json[2]["vocabulary"], "adjustment");
+        assert_eq!(decode(&json).unwrap(), lines);
+    }
+}
