@@ -62,6 +62,31 @@ items = [
 query = "mutation($events: [RecordEventInput!]!) { recordEvents(input: $events) { externalId error { code } } }"
 json.dump({"query": query, "variables": {"events": items}}, open(path, "w"))
 PY
+# Deals: a two-stage pipeline and a plan paying 10 % when a deal is won and
+# 5 % of every payment after; one deal per partner, won before the run.
+stages="$(gql '{"query":"mutation { a: createDealStage(input: { name: \"Proposal\", position: 10 }) { id } b: createDealStage(input: { name: \"Closed won\", position: 20 }) { id } }"}')"
+proposal="$(echo "$stages" | sed -E 's/.*"a":\{"id":"([^"]+)".*/\1/')"
+won="$(echo "$stages" | sed -E 's/.*"b":\{"id":"([^"]+)".*/\1/')"
+gql "{\"query\":\"mutation { createCommissionPlan(input: { label: \\\"Bench\\\", partnerType: REFERRAL, entries: [{ paymentStageId: \\\"$won\\\", calculation: { split: { oneOff: { value: \\\"10%\\\" }, recurring: { value: \\\"5%\\\" } } } }] }) { id } }\"}" >/dev/null
+deals=()
+for i in $(seq 0 $((concurrency - 1))); do
+  deals+=("$(gql "{\"query\":\"mutation { createDeal(input: { externalId: \\\"bench-deal-$i\\\", partnerExternalId: \\\"p-$i\\\", name: \\\"Deal $i\\\", amount: \\\"1200\\\", stageId: \\\"$won\\\" }) { id } }\"}" | id_of)")
+done
+# One body per deal; loadgen's workers take them in turn, each starting at
+# its own, so at a time the workers are mostly on different deals (as the
+# recordEvent workers are on different partners).
+move_files=() pay_files=()
+for i in $(seq 0 $((concurrency - 1))); do
+  for stage in proposal won; do
+    stage_id="${!stage}"
+    echo "{\"query\":\"mutation { moveDeal(input: { dealId: \\\"${deals[$i]}\\\", stageId: \\\"$stage_id\\\", externalId: \\\"m-{{seq}}\\\" }) { commissions { amount } } }\"}" >"$work/move-$i-$stage.json"
+  done
+  move_files+=("$work/move-$i-proposal.json" "$work/move-$i-won.json")
+  echo "{\"query\":\"mutation { recordDealPayment(input: { dealId: \\\"${deals[$i]}\\\", externalId: \\\"pay-{{seq}}\\\", amount: \\\"100\\\" }) { commissions { amount } } }\"}" >"$work/pay-$i.json"
+  pay_files+=("$work/pay-$i.json")
+done
+join() { local IFS=,; echo "$*"; }
+
 cat >"$work/ledger.json" <<'JSON'
 {"query":"{ commissions(first: 100) { nodes { amount partner { name group { name } } campaign { name } } } }"}
 JSON
@@ -78,14 +103,20 @@ single="$("$loadgen" "$url" "$token" "$work/single.json" "$concurrency" "$second
 echo "recordEvent (1 event/request): $single"
 batch="$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")"
 echo "recordEvents (1000 events/request): $batch"
+moves="$("$loadgen" "$url" "$token" "$(join "${move_files[@]}")" "$concurrency" "$seconds")"
+echo "moveDeal (back and forth between two stages): $moves"
+payments="$("$loadgen" "$url" "$token" "$(join "${pay_files[@]}")" "$concurrency" "$seconds")"
+echo "recordDealPayment (each earns one commission): $payments"
 echo "nested ledger read (100 commissions): $("$loadgen" "$url" "$token" "$work/ledger.json" "$concurrency" "$seconds")"
-python3 - "$pg_tps" "$single" "$batch" <<'PY'
+python3 - "$pg_tps" "$single" "$batch" "$moves" "$payments" <<'PY'
 import re, sys
 pg = float(sys.argv[1])
 def rps(line):
     fields = dict(kv.split("=") for kv in line.split())
     return float(fields["requests"]) / float(fields["seconds"])
 single, batch = rps(sys.argv[2]), rps(sys.argv[3]) * 1000
+moves, payments = rps(sys.argv[4]), rps(sys.argv[5])
 print(f"single events: {single:.0f}/s = {100 * single / pg:.1f} % of pgbench's {pg:.0f} inserts/s")
 print(f"batched events: {batch:.0f}/s")
+print(f"deal moves: {moves:.0f}/s = {100 * moves / single:.0f} % of single events; deal payments: {payments:.0f}/s = {100 * payments / single:.0f} %")
 PY

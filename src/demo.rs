@@ -1,13 +1,21 @@
 //! The `demo` tenant that a development start-up provisions, so a newcomer's
 //! first query has something to show: three groups (seed 000's examples), a
-//! few partners and categories.
+//! few partners and categories, a sales pipeline with a custom field,
+//! contacts, one commission plan of each kind and a deal in progress.
 
 use crate::db::Db;
+use crate::deals::{deal, pipeline as dp, plans as dplans};
 use crate::directory::groups::{self, NewGroup};
 use crate::directory::partners::{self, NewPartner, PartnerStatus, PartnerType};
 use crate::directory::{categories, tenants};
+use crate::engine::plans::{
+    Calculation, Entries, Entry, OneOff, PeriodRate, PlanValue, Recurring, Scaling, ScalingTier,
+};
 use crate::engine::{Rule, RuleEntry, RuleSet};
 use crate::error::ApiResult;
+use crate::ledger::accrual::PartnerRef;
+use entity::enums::{AutoAssignRecipient, PaymentTarget};
+use entity::partner;
 use rust_decimal::Decimal;
 
 pub const DEMO_TENANT: &str = "demo";
@@ -126,8 +134,9 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
             vec![saas.id.clone()],
         ),
     ];
+    let mut created = Vec::new();
     for (name, email, partner_type, group_id, category_ids) in partners {
-        partners::create(
+        let partner = partners::create(
             db,
             DEMO_TENANT,
             NewPartner {
@@ -141,6 +150,157 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
             },
         )
         .await?;
+        created.push(partner);
     }
+    pipeline(db, &created[0]).await?;
     Ok(true)
+}
+
+fn value(text: &str) -> PlanValue {
+    PlanValue::parse(text, 6).expect("demo values are valid")
+}
+
+fn one_off(text: &str) -> OneOff {
+    OneOff {
+        value: value(text),
+        scaling: None,
+    }
+}
+
+/// Stages, a "Deal size" field, two contacts, a plan of each kind — a
+/// one-off, a recurring share, a split with period rates and scaling, a
+/// spiff — and one deal of the reseller, at "Proposal".
+async fn pipeline(db: &Db, reseller: &partner::Model) -> ApiResult<()> {
+    let mut stages = Vec::new();
+    for (name, position) in [
+        ("Lead", 10),
+        ("Qualified", 20),
+        ("Proposal", 30),
+        ("Negotiation", 40),
+        ("Closed won", 50),
+    ] {
+        stages.push(dp::create_stage(db, DEMO_TENANT, name, position).await?);
+    }
+    let (qualified, proposal, won) = (&stages[1].id, &stages[2].id, &stages[4].id);
+    let size = dp::create_field(
+        db,
+        DEMO_TENANT,
+        "Deal size",
+        &["Small".into(), "Medium".into(), "Large".into()],
+    )
+    .await?;
+    let options = dp::options(db.conn(), DEMO_TENANT).await?;
+    let large = options
+        .iter()
+        .find(|o| o.label == "Large")
+        .expect("created above");
+    let lead_creator = dp::create_contact(
+        db,
+        DEMO_TENANT,
+        dp::NewContact {
+            partner_id: Some(reseller.id.clone()),
+            name: "Ana Ortiz".into(),
+            email: Some("ana@northwind.example".into()),
+        },
+    )
+    .await?;
+    let entry = |stage: &str, calculation| Entry {
+        payment_stage_id: stage.to_owned(),
+        calculation,
+    };
+    let split = Calculation::Split {
+        one_off: OneOff {
+            value: value("10%"),
+            scaling: Some(Scaling {
+                custom_field_id: size.id.clone(),
+                tiers: vec![ScalingTier {
+                    option_id: large.id.clone(),
+                    value: value("12%"),
+                }],
+            }),
+        },
+        recurring: Recurring {
+            value: value("5%"),
+            scaling: None,
+            number_of_occurrences: Some(12),
+            period_rates: vec![PeriodRate {
+                period_number: Some(1),
+                start_occurrence: 1,
+                end_occurrence: 3,
+                value: value("8%"),
+                scaling: None,
+            }],
+        },
+    };
+    let recurring = Calculation::Recurring(Recurring {
+        value: value("3%"),
+        scaling: None,
+        number_of_occurrences: None,
+        period_rates: Vec::new(),
+    });
+    let plans = [
+        (
+            "Reseller deals",
+            PartnerType::Reseller,
+            None,
+            entry(won, split),
+        ),
+        (
+            "Referral lead fee",
+            PartnerType::Referral,
+            None,
+            entry(qualified, Calculation::OneOff(one_off("500"))),
+        ),
+        (
+            "Distributor share",
+            PartnerType::Distributor,
+            None,
+            entry(won, recurring),
+        ),
+        (
+            "Lead creator spiff",
+            PartnerType::Reseller,
+            Some(AutoAssignRecipient::LeadCreator),
+            entry(won, Calculation::OneOff(one_off("500"))),
+        ),
+    ];
+    for (label, partner_type, assign, entry) in plans {
+        let payment_target = match assign {
+            Some(_) => PaymentTarget::Individual,
+            None => PaymentTarget::Partnership,
+        };
+        dplans::create(
+            db,
+            DEMO_TENANT,
+            dplans::NewPlan {
+                label: label.into(),
+                partner_type,
+                payment_target,
+                auto_assign_recipient: assign,
+                restrictions: Default::default(),
+                entries: Entries::new(vec![entry]).expect("demo plans are valid"),
+            },
+        )
+        .await?;
+    }
+    deal::create(
+        db,
+        DEMO_TENANT,
+        "demo",
+        deal::NewDeal {
+            external_id: "DEAL-1001".into(),
+            partner: PartnerRef::Id(reseller.id.clone()),
+            campaign_id: None,
+            name: "Acme rollout".into(),
+            amount: Decimal::new(24_000, 0),
+            currency: None,
+            stage_id: proposal.clone(),
+            field_values: vec![(size.id.clone(), large.id.clone())],
+            lead_creator_id: Some(lead_creator.id),
+            owner_id: None,
+            occurred_at: None,
+        },
+    )
+    .await?;
+    Ok(())
 }

@@ -285,7 +285,12 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
     for error in &mut response.errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);
         match extensions.get("code") {
-            None => extensions.set("code", "BAD_USER_INPUT"),
+            None => {
+                extensions.set("code", "BAD_USER_INPUT");
+                if let Some(field) = coerced_field(&error.message) {
+                    extensions.set("field", field);
+                }
+            }
             Some(async_graphql::Value::String(code)) if code == "UNAVAILABLE" => unavailable = true,
             Some(_) => {}
         }
@@ -298,6 +303,26 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
     }
     response
+}
+
+/// The input path an argument-coercion error names, in the form resolver
+/// errors use: `Invalid value for argument "input.entries.0.calculation"`
+/// names `input.entries[0].calculation`.
+fn coerced_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    let (path, _) = rest.split_once('"')?;
+    let mut field = String::with_capacity(path.len());
+    for (i, part) in path.split('.').enumerate() {
+        match part.parse::<usize>() {
+            Ok(index) if i > 0 => field.push_str(&format!("[{index}]")),
+            _ if i > 0 => {
+                field.push('.');
+                field.push_str(part);
+            }
+            _ => field.push_str(part),
+        }
+    }
+    Some(field)
 }
 
 fn limit_response(violation: limits::Violation) -> Response {
@@ -314,4 +339,22 @@ fn limit_response(violation: limits::Violation) -> Response {
         "errors": [{ "message": message, "extensions": extensions }],
     });
     (StatusCode::OK, Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::coerced_field;
+
+    #[test]
+    fn a_coercion_error_names_its_input_path() {
+        assert_eq!(
+            coerced_field("Invalid value for argument \"input.entries.0.calculation\", Oneof input objects requires have exactly one field").as_deref(),
+            Some("input.entries[0].calculation")
+        );
+        assert_eq!(
+            coerced_field("Invalid value for argument \"ids\", expected type \"ID\"").as_deref(),
+            Some("ids")
+        );
+        assert_eq!(coerced_field("Unknown field \"x\""), None);
+    }
 }

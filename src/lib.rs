@@ -6,7 +6,9 @@
 //!   rule, the partner-group rule vocabulary, its validation and evaluation.
 //!   No I/O; everything it needs arrives as arguments.
 //! - [`directory`]: the services for tenants, partner groups, partners and
-//!   categories. Each mutation is one transaction; each statement is scoped by
+//!   categories.
+//! - [`deals`]: the sales pipeline, contacts, deal-stage commission plans
+//!   and deals, whose commissions enter the ledger. Each mutation is one transaction; each statement is scoped by
 //!   tenant.
 //! - [`auth`]: JWT verification and minting, the [`auth::Principal`] a request
 //!   acts as, scopes.
@@ -26,6 +28,7 @@ pub mod auth;
 pub mod campaigns;
 pub mod config;
 pub mod db;
+pub mod deals;
 pub mod demo;
 pub mod directory;
 pub mod engine;

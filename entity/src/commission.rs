@@ -28,6 +28,13 @@ pub struct Model {
     pub reversal_reason: Option<ReversalReason>,
     pub reversal_note: Option<String>,
     pub payout_id: Option<String>,
+    /// Earned on a deal: the plan and the deal.
+    pub plan_id: Option<String>,
+    /// A spiff's payee: a contact.
+    pub recipient_id: Option<String>,
+    pub deal_id: Option<String>,
+    /// A spiff whose payee is still to be named: it cannot be approved yet.
+    pub recipient_pending: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,7 @@
 //! Every enum the database stores, as the text it stores (`ACCRUED`,
-//! `INVITE_ONLY`): a column typed with one of these reads and writes only its
-//! values, and a value the code does not know fails the read (corruption,
-//! not data). Services compare these, never strings; GraphQL mirrors them
+//! `INVITE_ONLY`), in columns and in JSON alike: a column typed with one of
+//! these reads and writes only its values, and a value the code does not
+//! know fails the read (corruption, not data). Services compare these, never strings; GraphQL mirrors them
 //! with `#[graphql(remote = …)]`.
 
 use sea_orm::entity::prelude::*;
@@ -9,10 +9,13 @@ use sea_orm::entity::prelude::*;
 macro_rules! stored {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),* $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum,
+            serde::Serialize, serde::Deserialize,
+        )]
         #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
         pub enum $name {
-            $($(#[$vdoc])* #[sea_orm(string_value = $text)] $variant),*
+            $($(#[$vdoc])* #[sea_orm(string_value = $text)] #[serde(rename = $text)] $variant),*
         }
 
         impl $name {
@@ -56,6 +59,10 @@ stored!(
         Sale = "SALE",
         /// A conversion without a charge.
         Lead = "LEAD",
+        /// A deal reached a stage (created at it, or moved).
+        DealStage = "DEAL_STAGE",
+        /// A payment on a deal.
+        DealPayment = "DEAL_PAYMENT",
     }
 );
 
@@ -100,6 +107,46 @@ stored!(
         Group = "GROUP",
         /// Nothing sets it (no holdback).
         None = "NONE",
+        /// A deal's frozen commission plan.
+        Plan = "PLAN",
+    }
+);
+
+stored!(
+    /// Who a plan's commission pays.
+    PaymentTarget {
+        /// The partner organisation.
+        Partnership = "PARTNERSHIP",
+        /// A person: a spiff to a contact.
+        Individual = "INDIVIDUAL",
+    }
+);
+
+stored!(
+    /// Which contact a spiff pays.
+    AutoAssignRecipient {
+        /// The deal's lead creator.
+        LeadCreator = "LEAD_CREATOR",
+        /// The deal's owner.
+        DealOwner = "DEAL_OWNER",
+        /// Named later, with `assignCommissionRecipient`.
+        Manual = "MANUAL",
+    }
+);
+
+stored!(
+    /// Why a plan applies to a deal: the most specific restriction it met.
+    PlanMatch {
+        /// The plan names the deal's partner.
+        Partner = "PARTNER",
+        /// The plan names one of the partner's categories.
+        Category = "CATEGORY",
+        /// The plan names the partner's group.
+        Group = "GROUP",
+        /// The plan is not restricted beyond the partner's type.
+        Any = "ANY",
+        /// Chosen by an amendment of the deal's terms.
+        Amendment = "AMENDMENT",
     }
 );
 

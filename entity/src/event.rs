@@ -20,6 +20,9 @@ pub struct Model {
     pub payload: String,
     pub refunded_minor: i64,
     pub recorded_at: DateTimeUtc,
+    /// For deal events: the deal, and the stage a move went to.
+    pub deal_id: Option<String>,
+    pub stage_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,8 @@ pub struct Model {
     pub commission_count: i32,
     pub created_by: String,
     pub created_at: DateTimeUtc,
+    /// For spiffs: the contact paid.
+    pub recipient_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

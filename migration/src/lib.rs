@@ -11,6 +11,7 @@ mod m20261121_000001_directory;
 mod m20261121_000002_ledger;
 mod m20261121_000003_partner_totals;
 mod m20261121_000004_partner_balances;
+mod m20261121_000005_deals;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_ledger::Migration),
             Box::new(m20261121_000003_partner_totals::Migration),
             Box::new(m20261121_000004_partner_balances::Migration),
+            Box::new(m20261121_000005_deals::Migration),
         ]
     }
 }

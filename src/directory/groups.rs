@@ -273,6 +273,19 @@ pub async fn delete(
             "the default group cannot be deleted: make another group the default first",
         ));
     }
+    // Removing the group from a plan's restriction would widen the plan to
+    // partners it never named (an emptied list restricts nothing).
+    let restricting = entity::commission_plan_group::Entity::find()
+        .filter(entity::commission_plan_group::Column::GroupId.eq(id))
+        .all(&*txn)
+        .await?;
+    if !restricting.is_empty() {
+        let plans: Vec<&str> = restricting.iter().map(|r| r.plan_id.as_str()).collect();
+        return Err(ApiError::Conflict(format!(
+            "commission plans are restricted to this group ({}): update their groupIds first",
+            plans.join(", ")
+        )));
+    }
     let target = match reassign_to {
         Some(target) if target == id => {
             return Err(ApiError::bad_input(

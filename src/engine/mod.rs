@@ -7,6 +7,7 @@
 //! deterministic and cheap to test exhaustively.
 
 pub mod money;
+pub mod plans;
 pub mod rules;
 
 pub use money::{Currency, MoneyError, clawback_minor, share_minor};

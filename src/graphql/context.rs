@@ -117,6 +117,8 @@ pub enum Owner<'a> {
     /// Any partner token: the object is reachable only where that partner
     /// may see it (a campaign open to it, its own group).
     AnyPartner,
+    /// No partner token: only the scopes' holders.
+    NoPartner,
 }
 
 /// Field-level authorization: the caller holds one of `scopes`, or is the
@@ -128,7 +130,7 @@ pub fn guard(ctx: &Context<'_>, scopes: &[Scope], owner: Owner<'_>) -> ApiResult
     match (principal.own_partner(), owner) {
         (Some(own), Owner::Partner(of)) if own == of => Ok(()),
         (Some(_), Owner::AnyPartner) => Ok(()),
-        (Some(_), Owner::Partner(_)) => Err(ApiError::Forbidden(
+        (Some(_), Owner::Partner(_) | Owner::NoPartner) => Err(ApiError::Forbidden(
             "partners see only their own data".into(),
         )),
         (None, _) if scopes.iter().any(|scope| principal.has(*scope)) => Ok(()),

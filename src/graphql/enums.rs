@@ -103,6 +103,8 @@ pub enum TermsSource {
     Group,
     /// Nothing sets it (no holdback).
     None,
+    /// A deal's frozen commission plan.
+    Plan,
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,12 +119,46 @@ pub enum RuleType {
     FlatFee,
 }
 
+/// What an event records.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[graphql(remote = "crate::engine::EventKind")]
+#[graphql(remote = "entity::enums::EventKind")]
 pub enum EventKind {
+    /// A charge.
     #[default]
     Sale,
+    /// A conversion without a charge.
     Lead,
+    /// A deal reached a stage (created at it, or moved).
+    DealStage,
+    /// A payment on a deal.
+    DealPayment,
+}
+
+impl EventKind {
+    /// The kind as the rules engine knows it: a sale or a lead. Deal events
+    /// are recorded with `moveDeal` and `recordDealPayment`, and no group
+    /// rule names them.
+    pub fn for_rules(self, field: &str) -> crate::error::ApiResult<crate::engine::EventKind> {
+        match self {
+            EventKind::Sale => Ok(crate::engine::EventKind::Sale),
+            EventKind::Lead => Ok(crate::engine::EventKind::Lead),
+            EventKind::DealStage | EventKind::DealPayment => {
+                Err(crate::error::ApiError::bad_input(
+                    field,
+                    "must be SALE or LEAD (deal events are recorded with moveDeal and recordDealPayment)",
+                ))
+            }
+        }
+    }
+}
+
+impl From<crate::engine::EventKind> for EventKind {
+    fn from(kind: crate::engine::EventKind) -> Self {
+        match kind {
+            crate::engine::EventKind::Sale => EventKind::Sale,
+            crate::engine::EventKind::Lead => EventKind::Lead,
+        }
+    }
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,4 +180,65 @@ pub enum BreakdownVocabulary {
     TierModifier,
     /// A correction appended for an earlier commission.
     Adjustment,
+}
+
+/// Who a plan's commission pays.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "entity::enums::PaymentTarget")]
+pub enum PaymentTarget {
+    /// The partner organisation.
+    #[default]
+    Partnership,
+    /// A person: a spiff to a contact.
+    Individual,
+}
+
+/// Which contact a spiff pays.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::AutoAssignRecipient")]
+pub enum AutoAssignRecipient {
+    /// The deal's lead creator.
+    LeadCreator,
+    /// The deal's owner.
+    DealOwner,
+    /// Named later, with `assignCommissionRecipient`.
+    Manual,
+}
+
+/// Why a plan applies to a deal.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::PlanMatch")]
+pub enum PlanMatch {
+    /// The plan names the deal's partner.
+    Partner,
+    /// The plan names one of the partner's categories.
+    Category,
+    /// The plan names the partner's group.
+    Group,
+    /// The plan is not restricted beyond the partner's type.
+    Any,
+    /// Chosen by an amendment of the deal's terms.
+    Amendment,
+}
+
+/// What makes a plan entry pay.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::engine::plans::Trigger")]
+pub enum PlanTrigger {
+    /// The deal first reached the entry's stage (the one-off part).
+    Stage,
+    /// A deal payment (an occurrence of the recurring part).
+    Payment,
+}
+
+/// Where the value a plan entry used came from.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::engine::plans::ValueSource")]
+pub enum ValueSource {
+    /// The calculation's own value.
+    Base,
+    /// A period rate covering the occurrence.
+    PeriodRate,
+    /// A scaling tier of the option the deal holds.
+    ScalingTier,
 }

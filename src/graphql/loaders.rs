@@ -9,8 +9,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::paging::Page;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    campaign, category, commission, commission_transition, customer, enrollment, event, partner,
-    partner_balance, partner_category, partner_commission, partner_group, payout,
+    campaign, category, commission, commission_plan, commission_plan_category,
+    commission_plan_group, commission_plan_partner, commission_transition, contact, custom_field,
+    custom_field_option, customer, deal, deal_field_value, deal_stage, deal_term,
+    deal_term_version, enrollment, event, partner, partner_balance, partner_category,
+    partner_commission, partner_group, payout,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -100,6 +103,13 @@ by_id! {
     SnapshotId => partner_commission,
     CommissionId => commission,
     CustomerId => customer,
+    CategoryId => category,
+    DealStageId => deal_stage,
+    ContactId => contact,
+    PlanId => commission_plan,
+    CustomFieldId => custom_field,
+    OptionId => custom_field_option,
+    DealId => deal,
 }
 
 /// The tenant's default campaign (one statement per request, however many
@@ -143,6 +153,46 @@ pub struct BalanceOf(pub String);
 /// A commission's transitions, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HistoryOf(pub String);
+
+/// A custom field's options, in their order.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OptionsOf(pub String);
+
+/// The options a deal holds, by field.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DealValuesOf(pub String);
+
+/// Every version of a deal's terms, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DealTermVersionsOf(pub String);
+
+/// The plans of every version of a deal's terms.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DealTermsOf(pub String);
+
+/// A plan's restrictions: its groups, categories, partners.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlanGroupsOf(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlanCategoriesOf(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PlanPartnersOf(pub String);
+
+/// One page of a deal's commissions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DealCommissions {
+    pub deal_id: String,
+    pub size: u64,
+    pub after: Option<String>,
+}
+
+/// One page of a deal's events.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DealEvents {
+    pub deal_id: String,
+    pub size: u64,
+    pub after: Option<String>,
+}
 
 /// One page of a group's partners.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -268,7 +318,7 @@ macro_rules! has_id {
     )*};
 }
 
-has_id!(partner, commission, payout);
+has_id!(partner, commission, payout, event);
 
 /// Groups keys by their page shape, so each shape is one statement.
 fn by_shape<K: Clone, S: std::hash::Hash + Eq>(
@@ -380,6 +430,70 @@ impl Loader<PartnerPayouts> for DirectoryLoader {
     }
 }
 
+impl Loader<DealCommissions> for DirectoryLoader {
+    type Value = Page<commission::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[DealCommissions],
+    ) -> Result<HashMap<DealCommissions, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for ((size, after), keys) in
+            by_shape(keys, |k| ((k.size, k.after.clone()), k.deal_id.clone()))
+        {
+            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
+            let mut pages = pages_per_parent::<commission::Entity>(
+                self,
+                "commissions",
+                "deal_id",
+                &parents,
+                size,
+                after.as_deref(),
+                None,
+                |c| c.deal_id.as_deref().unwrap_or_default(),
+            )
+            .await?;
+            for (key, parent) in keys {
+                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<DealEvents> for DirectoryLoader {
+    type Value = Page<event::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[DealEvents],
+    ) -> Result<HashMap<DealEvents, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for ((size, after), keys) in
+            by_shape(keys, |k| ((k.size, k.after.clone()), k.deal_id.clone()))
+        {
+            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
+            let mut pages = pages_per_parent::<event::Entity>(
+                self,
+                "events",
+                "deal_id",
+                &parents,
+                size,
+                after.as_deref(),
+                None,
+                |e| e.deal_id.as_deref().unwrap_or_default(),
+            )
+            .await?;
+            for (key, parent) in keys {
+                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
+            }
+        }
+        Ok(found)
+    }
+}
+
 #[derive(FromQueryResult)]
 struct GroupCount {
     group_id: String,
@@ -451,6 +565,9 @@ trait ParentOf {
 
 macro_rules! children_of {
     ($key:ident, $entity:ident, $column:ident, $field:ident) => {
+        children_of!($key, $entity, $column, $field, Id);
+    };
+    ($key:ident, $entity:ident, $column:ident, $field:ident, $order:ident) => {
         impl ParentOf for $entity::Model {
             fn parent(&self) -> &str {
                 &self.$field
@@ -465,7 +582,7 @@ macro_rules! children_of {
                 let rows = $entity::Entity::find()
                     .filter($entity::Column::TenantId.eq(self.tenant_id.as_str()))
                     .filter($entity::Column::$column.is_in(keys.iter().map(|k| k.0.clone())))
-                    .order_by_asc($entity::Column::Id)
+                    .order_by_asc($entity::Column::$order)
                     .all(&self.conn)
                     .await?;
                 let mut found: HashMap<$key, Self::Value> =
@@ -489,6 +606,49 @@ children_of!(
     commission_transition,
     CommissionId,
     commission_id
+);
+children_of!(
+    OptionsOf,
+    custom_field_option,
+    CustomFieldId,
+    custom_field_id,
+    Position
+);
+children_of!(
+    DealValuesOf,
+    deal_field_value,
+    DealId,
+    deal_id,
+    CustomFieldId
+);
+children_of!(
+    DealTermVersionsOf,
+    deal_term_version,
+    DealId,
+    deal_id,
+    Version
+);
+children_of!(DealTermsOf, deal_term, DealId, deal_id);
+children_of!(
+    PlanGroupsOf,
+    commission_plan_group,
+    PlanId,
+    plan_id,
+    GroupId
+);
+children_of!(
+    PlanCategoriesOf,
+    commission_plan_category,
+    PlanId,
+    plan_id,
+    CategoryId
+);
+children_of!(
+    PlanPartnersOf,
+    commission_plan_partner,
+    PlanId,
+    plan_id,
+    PartnerId
 );
 
 impl Loader<BalanceOf> for DirectoryLoader {

@@ -5,6 +5,8 @@
 //! - [`objects`]: every object type, declared in one place, resolved in
 //!   one module per domain; fields check the scopes guarding their data;
 //! - [`rules`]: the rule vocabulary's inputs, outputs and simulation;
+//! - [`plans`]: the commission plans' inputs and their conversion to the
+//!   engine's validated entries;
 //! - [`context`]: the request's caller, loaders and database, and
 //!   field-level authorization;
 //! - [`loaders`], [`connection`], [`enums`], [`scalars`], [`limits`]: the
@@ -21,6 +23,7 @@ pub mod enums;
 pub mod limits;
 pub mod loaders;
 pub mod objects;
+pub mod plans;
 pub mod roots;
 pub mod rules;
 pub mod scalars;
@@ -46,6 +49,7 @@ pub struct Query(
     roots::partners::PartnerQuery,
     roots::campaigns::CampaignQuery,
     roots::ledger::LedgerQuery,
+    roots::deals::DealQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -54,6 +58,7 @@ pub struct Mutation(
     roots::partners::PartnerMutation,
     roots::campaigns::CampaignMutation,
     roots::ledger::LedgerMutation,
+    roots::deals::DealMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -145,7 +145,11 @@ impl GroupRuleInput {
             GroupRuleInput::FlatFee(r) => (
                 Rule::FlatFee {
                     amount: r.amount.0,
-                    event_kind: r.event_kind.into(),
+                    event_kind: r.event_kind.for_rules("").map_err(|_| RuleError {
+                        index: Some(index),
+                        field: "eventKind",
+                        message: "must be SALE or LEAD".into(),
+                    })?,
                 },
                 r.description,
             ),
@@ -384,7 +388,7 @@ impl SimulationInput {
         })?;
         Ok((
             engine::Charge {
-                kind: self.event_kind.into(),
+                kind: self.event_kind.for_rules("simulation.eventKind")?,
                 amount: charge_amount,
                 customer_month,
                 partner_ltv,

@@ -8,6 +8,7 @@
 //! before the tag existed are group-rule lines without it, and still read.
 
 use crate::engine::RuleType;
+use crate::engine::plans::{Trigger, ValueSource};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -40,17 +41,21 @@ pub struct GroupRuleLine {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanEntryLine {
     pub plan_id: String,
+    /// The plan's label as the deal froze it.
+    pub plan_label: String,
     /// Position of the entry in the plan.
     pub entry_index: u32,
+    /// The entry's payment stage.
+    pub stage_id: String,
     /// `stage` (the one-off part) or `payment` (a recurring occurrence).
-    pub trigger: String,
+    pub trigger: Trigger,
     /// 1-based, for recurring occurrences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub occurrence: Option<u32>,
     /// The value used, as written in the plan: `"10%"` or `"500"`.
     pub value: String,
     /// Where that value came from: `base`, `period_rate` or `scaling_tier`.
-    pub value_source: String,
+    pub value_source: ValueSource,
     /// What a percentage was taken of (the deal's or the payment's amount).
     pub base: Decimal,
     pub amount: Decimal,
@@ -143,11 +148,13 @@ mod tests {
         let lines = vec![
             BreakdownLine::PlanEntry(PlanEntryLine {
                 plan_id: "p".into(),
+                plan_label: "Resellers".into(),
                 entry_index: 1,
-                trigger: "payment".into(),
+                stage_id: "s".into(),
+                trigger: Trigger::Payment,
                 occurrence: Some(2),
                 value: "5%".into(),
-                value_source: "period_rate".into(),
+                value_source: ValueSource::PeriodRate,
                 base: Decimal::from(100),
                 amount: Decimal::from(5),
             }),
@@ -166,6 +173,8 @@ mod tests {
         ];
         let json = encode(&lines).unwrap();
         assert_eq!(json[0]["vocabulary"], "plan_entry");
+        assert_eq!(json[0]["trigger"], "payment");
+        assert_eq!(json[0]["value_source"], "period_rate");
         assert_eq!(json[2]["vocabulary"], "adjustment");
         assert_eq!(decode(&json).unwrap(), lines);
     }

@@ -29,6 +29,8 @@ pub async fn approve_matured(db: &Db, now: DateTime<Utc>) -> ApiResult<u64> {
         let due = commission::Entity::find()
             .filter(commission::Column::Status.eq(CommissionStatus::Accrued))
             .filter(commission::Column::MatureAt.lte(now))
+            // A spiff waits for its payee to be named.
+            .filter(commission::Column::RecipientPending.eq(false))
             .order_by_asc(commission::Column::MatureAt)
             .limit(BATCH)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)

@@ -18,7 +18,7 @@ pub mod transitions;
 
 use crate::error::{ApiError, ApiResult};
 pub use entity::enums::{CommissionKind, CommissionStatus, EventKind, ReversalReason, TermsSource};
-use entity::{commission, payout};
+use entity::{commission, event, payout};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 /// Most ids one ledger mutation accepts.
@@ -33,6 +33,20 @@ pub fn write_parallelism(db: &crate::db::Db) -> usize {
         sea_orm::DbBackend::Sqlite => 1,
         _ => 2,
     }
+}
+
+/// A deal's commissions.
+pub fn commissions_of_deal(tenant_id: &str, deal_id: &str) -> Select<commission::Entity> {
+    commission::Entity::find()
+        .filter(commission::Column::TenantId.eq(tenant_id))
+        .filter(commission::Column::DealId.eq(deal_id))
+}
+
+/// A deal's events.
+pub fn events_of_deal(tenant_id: &str, deal_id: &str) -> Select<event::Entity> {
+    event::Entity::find()
+        .filter(event::Column::TenantId.eq(tenant_id))
+        .filter(event::Column::DealId.eq(deal_id))
 }
 
 /// A partner's payouts.

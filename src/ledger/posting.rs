@@ -82,6 +82,30 @@ pub struct NewCommission {
     /// Why a clawback's event was refunded, with the refund's note.
     pub reason: Option<ReversalReason>,
     pub note: Option<String>,
+    /// What a deal's commission (or its clawback) came from.
+    pub deal: Option<DealRef>,
+}
+
+/// A commission earned on a deal: its plan and deal, and for a spiff the
+/// contact it pays (`None` with `recipient_pending` until one is named).
+#[derive(Debug, Clone)]
+pub struct DealRef {
+    pub deal_id: String,
+    pub plan_id: String,
+    pub recipient_id: Option<String>,
+    pub recipient_pending: bool,
+}
+
+impl DealRef {
+    /// The deal links of an existing row (a clawback copies its original's).
+    pub fn of(row: &commission::Model) -> Option<DealRef> {
+        Some(DealRef {
+            deal_id: row.deal_id.clone()?,
+            plan_id: row.plan_id.clone()?,
+            recipient_id: row.recipient_id.clone(),
+            recipient_pending: row.recipient_pending,
+        })
+    }
 }
 
 /// Rows being written together, in one transaction.
@@ -134,6 +158,10 @@ impl Posting {
             reversal_reason: new.reason,
             reversal_note: new.note,
             payout_id: None,
+            plan_id: new.deal.as_ref().map(|d| d.plan_id.clone()),
+            recipient_id: new.deal.as_ref().and_then(|d| d.recipient_id.clone()),
+            deal_id: new.deal.as_ref().map(|d| d.deal_id.clone()),
+            recipient_pending: new.deal.as_ref().is_some_and(|d| d.recipient_pending),
         };
         self.rows.push(row.clone());
         Ok(row)

@@ -9,7 +9,7 @@
 //! approval racing it waits, or is waited for, and each answers what it
 //! would have answered in sequence.
 
-use super::posting::{NewCommission, Posting, TermsRef};
+use super::posting::{DealRef, NewCommission, Posting, TermsRef};
 use super::transitions::{lock_partners, reverse_locked};
 use super::{CommissionKind, CommissionStatus, ReversalReason};
 use crate::db::Db;
@@ -17,6 +17,7 @@ use crate::engine::{Currency, clawback_minor};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
 use chrono::{DateTime, Utc};
+use entity::enums::EventKind;
 use entity::{commission, customer, event, partner_total, refund};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -111,9 +112,9 @@ async fn refund(
 async fn locked_event(
     txn: &impl ConnectionTrait,
     tenant_id: &str,
-    event: &EventRef,
+    event_ref: &EventRef,
 ) -> ApiResult<event::Model> {
-    let found = match event {
+    let found = match event_ref {
         EventRef::Id(id) => {
             event::Entity::find_by_id(id.clone())
                 .filter(event::Column::TenantId.eq(tenant_id))
@@ -125,6 +126,16 @@ async fn locked_event(
         }
     };
     let event = found.ok_or_else(|| ApiError::not_found("event"))?;
+    if event.kind == EventKind::DealStage {
+        let field = match event_ref {
+            EventRef::Id(_) => "input.eventId",
+            EventRef::ExternalId(_) => "input.eventExternalId",
+        };
+        return Err(ApiError::bad_input(
+            field,
+            "a deal's stage move received no money: refund its payments, or reverse its commissions",
+        ));
+    }
     lock_partners(txn, [event.partner_id.clone()]).await?;
     Ok(event::Entity::find_by_id(event.id.clone())
         .one(txn)
@@ -241,6 +252,7 @@ fn clawback(original: &commission::Model, amount_minor: i64, refund: &Refund) ->
         original_id: Some(original.id.clone()),
         reason: Some(refund.reason),
         note: refund.note.clone(),
+        deal: DealRef::of(original),
     }
 }
 

@@ -30,6 +30,15 @@ fn all_in(
     if let Some(row) = rows.iter().find(|r| r.status != from) {
         return Err(conflict(row, to));
     }
+    // A spiff pays a person: it is approved once that person is named.
+    if to == CommissionStatus::Approved
+        && let Some(row) = rows.iter().find(|r| r.recipient_pending)
+    {
+        return Err(ApiError::Conflict(format!(
+            "commission {} has no recipient yet: name one with assignCommissionRecipient",
+            row.id
+        )));
+    }
     Ok(rows)
 }
 
@@ -189,17 +198,16 @@ async fn pay(
         CommissionStatus::Approved,
         CommissionStatus::Paid,
     )?;
-    let mut groups: BTreeMap<(String, String), Vec<commission::Model>> = BTreeMap::new();
-    for row in rows {
-        groups
-            .entry((row.partner_id.clone(), row.currency.clone()))
-            .or_default()
-            .push(row);
-    }
+    let groups = by_payee(rows);
     let now = crate::db::now();
     let mut payouts = Vec::with_capacity(groups.len());
-    for ((partner_id, currency), mut rows) in groups {
-        for clawback in netting(conn, tenant_id, &partner_id, &currency, &rows).await? {
+    for ((partner_id, currency, recipient_id), mut rows) in groups {
+        let payee = Payee {
+            partner_id: &partner_id,
+            currency: &currency,
+            recipient_id: recipient_id.as_deref(),
+        };
+        for clawback in netting(conn, tenant_id, &payee, &rows).await? {
             rows.push(clawback);
         }
         let amount_minor: i64 = rows.iter().map(|r| r.amount_minor).sum();
@@ -218,6 +226,7 @@ async fn pay(
             commission_count: Set(rows.len() as i32),
             created_by: Set(actor.to_owned()),
             created_at: Set(now),
+            recipient_id: Set(recipient_id),
         };
         let payout = payout::Entity::insert(payout)
             .exec_with_returning(conn)
@@ -237,21 +246,48 @@ async fn pay(
     Ok(payouts)
 }
 
-/// The partner's approved clawbacks in `currency` that net into a payout of
-/// `rows`: those whose original is paid already or paid now (the others
-/// wait for their original). The partner lock keeps this set as read until
-/// commit.
+/// One payout per partner, currency and recipient: a spiff is paid to its
+/// contact, apart from what the partner organisation earns.
+fn by_payee(
+    rows: Vec<commission::Model>,
+) -> BTreeMap<(String, String, Option<String>), Vec<commission::Model>> {
+    let mut groups: BTreeMap<_, Vec<commission::Model>> = BTreeMap::new();
+    for row in rows {
+        let key = (
+            row.partner_id.clone(),
+            row.currency.clone(),
+            row.recipient_id.clone(),
+        );
+        groups.entry(key).or_default().push(row);
+    }
+    groups
+}
+
+/// Who a payout pays.
+struct Payee<'a> {
+    partner_id: &'a str,
+    currency: &'a str,
+    recipient_id: Option<&'a str>,
+}
+
+/// The payee's approved clawbacks that net into a payout of `rows`: those
+/// whose original is paid already or paid now (the others wait for their
+/// original). The partner lock keeps this set as read until commit.
 async fn netting(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
-    partner_id: &str,
-    currency: &str,
+    payee: &Payee<'_>,
     rows: &[commission::Model],
 ) -> ApiResult<Vec<commission::Model>> {
+    let recipient = match payee.recipient_id {
+        Some(id) => commission::Column::RecipientId.eq(id),
+        None => commission::Column::RecipientId.is_null(),
+    };
     let clawbacks = commission::Entity::find()
         .filter(commission::Column::TenantId.eq(tenant_id))
-        .filter(commission::Column::PartnerId.eq(partner_id))
-        .filter(commission::Column::Currency.eq(currency))
+        .filter(commission::Column::PartnerId.eq(payee.partner_id))
+        .filter(commission::Column::Currency.eq(payee.currency))
+        .filter(recipient)
         .filter(commission::Column::Kind.eq(CommissionKind::Clawback))
         .filter(commission::Column::Status.eq(CommissionStatus::Approved))
         .order_by_asc(commission::Column::Id)

@@ -430,9 +430,25 @@ const COMMISSIONS: &[&str] = &["commissions:read"];
 const PARTNERS: &[&str] = &["partners:read"];
 const CAMPAIGNS: &[&str] = &["campaigns:read"];
 const GROUPS: &[&str] = &["partner_groups:read"];
-const PARTNER_NAME: &[&str] = &["partners:read", "commissions:read", "campaigns:read"];
-const CAMPAIGN_NAME: &[&str] = &["campaigns:read", "commissions:read"];
-const GROUP_NAME: &[&str] = &["partner_groups:read", "partners:read"];
+const PARTNER_NAME: &[&str] = &[
+    "partners:read",
+    "commissions:read",
+    "campaigns:read",
+    "deals:read",
+    "commission_plans:read",
+];
+const CAMPAIGN_NAME: &[&str] = &["campaigns:read", "commissions:read", "deals:read"];
+const GROUP_NAME: &[&str] = &[
+    "partner_groups:read",
+    "partners:read",
+    "commission_plans:read",
+];
+const DEALS: &[&str] = &["deals:read"];
+const PLANS: &[&str] = &["commission_plans:read"];
+const PIPELINE: &[&str] = &["deals:read", "commission_plans:read"];
+const CONTACTS: &[&str] = &["deals:read", "partners:read", "commissions:read"];
+const PLAN_TERMS: &[&str] = &["commission_plans:read", "deals:read", "commissions:read"];
+const LEDGER_ROW: &[&str] = &["commissions:read", "events:write", "deals:read"];
 const SNAPSHOTS: &[&str] = &["campaigns:read", "commissions:read"];
 
 const PATHS: &[Path] = &[
@@ -528,6 +544,70 @@ const PATHS: &[Path] = &[
         query: "{ partnershipRequests { nodes { partner { email } } } }",
         needs: &[CAMPAIGNS, PARTNERS],
     },
+    Path {
+        query: "{ dealStages { name position } customFields { name options { label } } }",
+        needs: &[PIPELINE],
+    },
+    Path {
+        query: "{ contacts { nodes { name email createdAt } } }",
+        needs: &[DEALS],
+    },
+    Path {
+        query: "{ contacts { nodes { partner { name } } } }",
+        needs: &[DEALS, PARTNER_NAME],
+    },
+    Path {
+        query: "{ commissionPlans { nodes { label partnerType entries { paymentStage { name } calculation { split { oneOff { value } } } } } } }",
+        needs: &[PLANS],
+    },
+    Path {
+        query: "{ commissionPlans { nodes { groups { name } categories { name } partners { name } } } }",
+        needs: &[PLANS],
+    },
+    Path {
+        query: "{ commissionPlans { nodes { partners { email } } } }",
+        needs: &[PLANS, PARTNERS],
+    },
+    Path {
+        query: "{ deals { nodes { name amount stage { name } customFieldValues { option { label } } leadCreator { name } terms { plans { label reason entries { calculation { split { oneOff { value } } } } } } } } }",
+        needs: &[DEALS],
+    },
+    Path {
+        query: "{ deals { nodes { partner { name } campaign { name } } } }",
+        needs: &[DEALS],
+    },
+    Path {
+        query: "{ deals { nodes { partner { email } } } }",
+        needs: &[DEALS, PARTNERS],
+    },
+    Path {
+        query: "{ deals { nodes { campaign { rules { type } } } } }",
+        needs: &[DEALS, CAMPAIGNS],
+    },
+    Path {
+        query: "{ deals(first: 5) { nodes { commissions(first: 5) { nodes { amount plan { label } recipient { name } event { kind stage { name } } } } events(first: 5) { nodes { kind } } } } }",
+        needs: &[DEALS],
+    },
+    Path {
+        query: "{ deals(first: 5) { nodes { commissions(first: 5) { nodes { history { toStatus } } } } } }",
+        needs: &[DEALS, COMMISSIONS],
+    },
+    Path {
+        query: "{ deals { nodes { terms { plans { plan { groups { name } } } } } } }",
+        needs: &[DEALS, PLANS],
+    },
+    Path {
+        query: "{ commissions { nodes { plan { label } recipient { name } deal { id } } } }",
+        needs: &[COMMISSIONS, PLAN_TERMS, CONTACTS],
+    },
+    Path {
+        query: "{ commissions { nodes { deal { name } } } }",
+        needs: &[COMMISSIONS, DEALS],
+    },
+    Path {
+        query: "{ commissions { nodes { event { deal { id } } } } }",
+        needs: &[COMMISSIONS, LEDGER_ROW],
+    },
 ];
 
 const READ_SCOPES: &[&str] = &[
@@ -536,6 +616,8 @@ const READ_SCOPES: &[&str] = &[
     "campaigns:read",
     "commissions:read",
     "events:write",
+    "deals:read",
+    "commission_plans:read",
 ];
 
 async fn scopes_hold_on_every_nested_path(app: TestApp) {
@@ -561,6 +643,49 @@ async fn scopes_hold_on_every_nested_path(app: TestApp) {
     .await;
     app.ok(&app.admin(), APPROVE, json!({ "ids": [id] })).await;
     app.ok(&app.admin(), PAY, json!({ "ids": [id] })).await;
+    // A deal of the partner, won: a partnership commission and a spiff,
+    // and a plan restricted to a group, a category and the partner.
+    let p = crate::deals::pipeline(&app).await;
+    let won = p.stage("Closed won");
+    let category = app
+        .ok(
+            &app.admin(),
+            "mutation { createCategory(input: { name: \"Walked\" }) { id } }",
+            json!({}),
+        )
+        .await["createCategory"]["id"]
+        .clone();
+    let group = app
+        .create_group(
+            "Walked group",
+            json!([{ "recurring": { "percentage": 0 } }]),
+        )
+        .await;
+    crate::deals::create_plan(
+        &app,
+        json!({ "label": "Walked", "partnerType": "REFERRAL", "entries": [{ "paymentStageId": won,
+                "calculation": { "split": { "oneOff": { "value": "10%" }, "recurring": { "value": "1%" } } } }] }),
+    )
+    .await;
+    crate::deals::create_plan(
+        &app,
+        json!({ "label": "Restricted", "partnerType": "DISTRIBUTOR", "groupIds": [group], "categoryIds": [category],
+                "partnerIds": [partner], "entries": [crate::deals::one_off(won, "1%")] }),
+    )
+    .await;
+    crate::deals::create_plan(
+        &app,
+        json!({ "label": "Walked spiff", "partnerType": "REFERRAL", "paymentTarget": "INDIVIDUAL",
+                "autoAssignRecipient": "LEAD_CREATOR", "entries": [crate::deals::one_off(won, "5")] }),
+    )
+    .await;
+    let lead = crate::deals::create_contact(&app, Some(&partner), "Walking lead").await;
+    crate::deals::create_deal(
+        &app,
+        json!({ "externalId": "walked-deal", "partnerId": partner, "name": "Walked deal", "amount": "100", "stageId": won,
+                "leadCreatorId": lead, "customFieldValues": [{ "customFieldId": p.size, "optionId": p.large }] }),
+    )
+    .await;
 
     for scope in READ_SCOPES {
         let token = app.service(scope);

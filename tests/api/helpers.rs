@@ -306,10 +306,14 @@ pub async fn remigrate_from(db: &Db, name: &str) {
         .iter()
         .position(|n| n == name)
         .unwrap_or_else(|| panic!("no migration {name}"));
-    Migrator::down(db.conn(), Some((names.len() - position) as u32))
+    // In one transaction, as the server migrates: on SQLite the pool's
+    // other connections would otherwise run some of the statements.
+    let txn = db.write().await.unwrap();
+    Migrator::down(&*txn, Some((names.len() - position) as u32))
         .await
         .unwrap();
-    Migrator::up(db.conn(), None).await.unwrap();
+    Migrator::up(&*txn, None).await.unwrap();
+    txn.commit().await.unwrap();
 }
 
 /// The error code of a GraphQL error.

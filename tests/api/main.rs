@@ -5,6 +5,8 @@
 mod architecture;
 mod auth;
 mod campaigns;
+mod deal_ledger;
+mod deals;
 mod groups;
 mod hardening;
 mod helpers;

@@ -66,6 +66,7 @@ async fn the_posting_layer_writes_each_kind_of_row(app: TestApp) {
         original_id: original_id.map(str::to_owned),
         reason: (kind == CommissionKind::Clawback).then_some(ReversalReason::Refund),
         note: None,
+        deal: None,
     };
     let rule_line = BreakdownLine::GroupRule(GroupRuleLine {
         rule_index: 0,

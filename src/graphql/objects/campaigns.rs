@@ -18,7 +18,11 @@ use async_graphql::{Context, ID, Object};
 /// A campaign's name is a label, shown beside the commissions it earned;
 /// the rest needs `campaigns:read`. Partner tokens reach only campaigns open
 /// to them (public, the default, their own).
-const CAMPAIGN_LABEL: &[Scope] = &[Scope::CampaignsRead, Scope::CommissionsRead];
+const CAMPAIGN_LABEL: &[Scope] = &[
+    Scope::CampaignsRead,
+    Scope::CommissionsRead,
+    Scope::DealsRead,
+];
 const CAMPAIGN_DETAILS: &[Scope] = &[Scope::CampaignsRead];
 
 impl Campaign {

@@ -21,13 +21,24 @@ use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object};
 
 /// A partner's name is a label, shown wherever data that refers to the
-/// partner is (its commissions, its campaigns); the rest of its record needs
-/// `partners:read`. Its own token reads all of it.
+/// partner is (its commissions, its campaigns, its deals, the plans naming
+/// it); the rest of its record needs `partners:read`. Its own token reads
+/// all of it.
 const PARTNER_LABEL: &[Scope] = &[
     Scope::PartnersRead,
     Scope::CommissionsRead,
     Scope::CampaignsRead,
+    Scope::DealsRead,
+    Scope::CommissionPlansRead,
 ];
+/// Group and category names are labels too, shown on the plans restricted
+/// to them.
+const GROUP_LABEL: &[Scope] = &[
+    Scope::PartnerGroupsRead,
+    Scope::PartnersRead,
+    Scope::CommissionPlansRead,
+];
+const CATEGORY_LABEL: &[Scope] = &[Scope::PartnersRead, Scope::CommissionPlansRead];
 const PARTNER_DETAILS: &[Scope] = &[Scope::PartnersRead];
 
 impl Partner {
@@ -278,7 +289,7 @@ impl Category {
     }
 
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, PARTNER_DETAILS, Owner::AnyPartner)?;
+        guard(ctx, CATEGORY_LABEL, Owner::AnyPartner)?;
         Ok(&self.0.name)
     }
 
@@ -306,13 +317,10 @@ impl PartnerGroup {
         ID(self.0.id.clone())
     }
 
-    /// A label: shown with `partners:read` too, and to a partner for its own group.
+    /// A label: shown with `partners:read` and `commission_plans:read` too,
+    /// and to a partner for its own group.
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(
-            ctx,
-            &[Scope::PartnerGroupsRead, Scope::PartnersRead],
-            Owner::AnyPartner,
-        )?;
+        guard(ctx, GROUP_LABEL, Owner::AnyPartner)?;
         Ok(&self.0.name)
     }
 

@@ -1,26 +1,29 @@
 //! Fields of ledger rows, their history, events and payouts.
 
 use super::{
-    Campaign, Commission, CommissionTransition, Event, Partner, PartnerCommission, Payout, money,
+    Campaign, Commission, CommissionPlan, CommissionTransition, Contact, Deal, DealStage, Event,
+    Partner, PartnerCommission, Payout, money,
 };
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{Owner, guard, loader};
 use crate::graphql::enums::{
-    BreakdownVocabulary, CommissionKind, CommissionStatus, EventKind, ReversalReason, RuleType,
-    TermsSource,
+    BreakdownVocabulary, CommissionKind, CommissionStatus, EventKind, PlanTrigger, ReversalReason,
+    RuleType, TermsSource, ValueSource,
 };
 use crate::graphql::loaders::{
-    CommissionId, CustomerId, EventId, HistoryOf, load_campaign, load_partner, load_snapshot,
+    CommissionId, ContactId, CustomerId, DealId, DealStageId, EventId, HistoryOf, PlanId,
+    load_campaign, load_partner, load_snapshot,
 };
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::breakdown::{self, BreakdownLine as Line};
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
 
-/// Ledger rows are read with `commissions:read`, by their partner, and by
-/// the `events:write` caller whose events (and refunds) produced them: a
-/// recorded event answers with what it earned.
-const LEDGER_ROW: &[Scope] = &[Scope::CommissionsRead, Scope::EventsWrite];
+/// Ledger rows are read with `commissions:read`, by their partner, by the
+/// `events:write` caller whose events (and refunds) produced them — a
+/// recorded event answers with what it earned — and with `deals:read`, which
+/// reaches only the rows of deals (a deal shows what it earned).
+const LEDGER_ROW: &[Scope] = &[Scope::CommissionsRead, Scope::EventsWrite, Scope::DealsRead];
 
 /// One line of a commission's breakdown: what contributed, in the
 /// vocabulary it came from. Fields of other vocabularies are null.
@@ -37,6 +40,24 @@ pub struct BreakdownLine {
     pub description: Option<String>,
     /// Percentage points applied, for percentage rules.
     pub percentage: Option<Decimal>,
+    /// Plan entries: the plan, and its label as the deal froze it.
+    pub plan_id: Option<ID>,
+    pub plan_label: Option<String>,
+    /// Plan entries: the entry's position in the plan, and its payment stage.
+    pub entry_index: Option<u32>,
+    pub stage_id: Option<ID>,
+    /// Plan entries: the stage reached (the one-off part) or a payment
+    /// (an occurrence of the recurring part).
+    pub trigger: Option<PlanTrigger>,
+    /// Plan entries: the occurrence, for payments (from 1).
+    pub occurrence: Option<u32>,
+    /// Plan entries: the value used, as written (`"10%"`, `"500"`), and
+    /// where it came from (the base value, a period rate, a scaling tier).
+    pub value: Option<String>,
+    pub value_source: Option<ValueSource>,
+    /// Plan entries: what a percentage was taken of (the deal's amount, or
+    /// the payment's).
+    pub base: Option<Decimal>,
 }
 
 impl From<Line> for BreakdownLine {
@@ -54,12 +75,35 @@ impl From<Line> for BreakdownLine {
             rule_type: None,
             description: None,
             percentage: None,
+            plan_id: None,
+            plan_label: None,
+            entry_index: None,
+            stage_id: None,
+            trigger: None,
+            occurrence: None,
+            value: None,
+            value_source: None,
+            base: None,
         };
-        if let Line::GroupRule(rule) = line {
-            out.rule_index = Some(rule.rule_index);
-            out.rule_type = Some(rule.rule_type.into());
-            out.description = rule.description;
-            out.percentage = rule.percentage.map(Decimal);
+        match line {
+            Line::GroupRule(rule) => {
+                out.rule_index = Some(rule.rule_index);
+                out.rule_type = Some(rule.rule_type.into());
+                out.description = rule.description;
+                out.percentage = rule.percentage.map(Decimal);
+            }
+            Line::PlanEntry(entry) => {
+                out.plan_id = Some(ID(entry.plan_id));
+                out.plan_label = Some(entry.plan_label);
+                out.entry_index = Some(entry.entry_index);
+                out.stage_id = Some(ID(entry.stage_id));
+                out.trigger = Some(entry.trigger.into());
+                out.occurrence = entry.occurrence;
+                out.value = Some(entry.value);
+                out.value_source = Some(entry.value_source.into());
+                out.base = Some(Decimal(entry.base));
+            }
+            Line::TierModifier(_) | Line::Adjustment(_) => {}
         }
         out
     }
@@ -208,6 +252,47 @@ impl Commission {
         Ok(self.0.payout_id.clone().map(ID))
     }
 
+    /// Earned on a deal: the plan that paid it.
+    async fn plan(&self, ctx: &Context<'_>) -> ApiResult<Option<CommissionPlan>> {
+        self.readable(ctx)?;
+        match &self.0.plan_id {
+            Some(id) => Ok(loader(ctx)?
+                .load_one(PlanId(id.clone()))
+                .await?
+                .map(CommissionPlan)),
+            None => Ok(None),
+        }
+    }
+
+    /// Earned on a deal: the deal.
+    async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
+        self.readable(ctx)?;
+        match &self.0.deal_id {
+            Some(id) => Ok(loader(ctx)?.load_one(DealId(id.clone())).await?.map(Deal)),
+            None => Ok(None),
+        }
+    }
+
+    /// A spiff's payee (null while it waits for one, and for what the
+    /// partner organisation earns).
+    async fn recipient(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
+        self.readable(ctx)?;
+        match &self.0.recipient_id {
+            Some(id) => Ok(loader(ctx)?
+                .load_one(ContactId(id.clone()))
+                .await?
+                .map(Contact)),
+            None => Ok(None),
+        }
+    }
+
+    /// A spiff whose payee is still to be named (`assignCommissionRecipient`):
+    /// it cannot be approved before.
+    async fn recipient_pending(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.readable(ctx)?;
+        Ok(self.0.recipient_pending)
+    }
+
     /// Every status change, oldest first (the ledger's managers and the
     /// partner; not the event sender).
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<CommissionTransition>> {
@@ -300,10 +385,7 @@ impl Event {
 
     async fn kind(&self, ctx: &Context<'_>) -> ApiResult<EventKind> {
         self.readable(ctx)?;
-        Ok(match self.0.kind {
-            entity::enums::EventKind::Sale => EventKind::Sale,
-            entity::enums::EventKind::Lead => EventKind::Lead,
-        })
+        Ok(self.0.kind.into())
     }
 
     async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
@@ -343,6 +425,27 @@ impl Event {
     async fn recorded_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.recorded_at.into())
+    }
+
+    /// A deal event's deal.
+    async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
+        self.readable(ctx)?;
+        match &self.0.deal_id {
+            Some(id) => Ok(loader(ctx)?.load_one(DealId(id.clone())).await?.map(Deal)),
+            None => Ok(None),
+        }
+    }
+
+    /// A `DEAL_STAGE` event's stage.
+    async fn stage(&self, ctx: &Context<'_>) -> ApiResult<Option<DealStage>> {
+        self.readable(ctx)?;
+        match &self.0.stage_id {
+            Some(id) => Ok(loader(ctx)?
+                .load_one(DealStageId(id.clone()))
+                .await?
+                .map(DealStage)),
+            None => Ok(None),
+        }
     }
 }
 
@@ -400,5 +503,17 @@ impl Payout {
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.created_at.into())
+    }
+
+    /// For spiffs: the contact paid.
+    async fn recipient(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
+        self.readable(ctx)?;
+        match &self.0.recipient_id {
+            Some(id) => Ok(loader(ctx)?
+                .load_one(ContactId(id.clone()))
+                .await?
+                .map(Contact)),
+            None => Ok(None),
+        }
     }
 }

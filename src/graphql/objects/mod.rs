@@ -6,19 +6,25 @@
 //! every relation resolves through the request's loaders.
 
 mod campaigns;
+mod deals;
 mod directory;
 mod ledger;
 mod viewer;
 
+use super::enums::{PlanTrigger, ValueSource};
 use super::scalars::Decimal;
 use crate::campaigns::enrollment::Terms;
+use crate::deals::accrue::FrozenPlan;
 use crate::engine::Currency;
+use crate::engine::plans;
 use crate::error::{ApiError, ApiResult};
 use async_graphql::SimpleObject;
 use entity::enums::CommissionStatus;
 use entity::{
-    campaign, category, commission, commission_transition, enrollment, event, partner,
-    partner_balance, partner_commission, partner_group, partnership_request, payout,
+    campaign, category, commission, commission_plan, commission_transition, contact, custom_field,
+    custom_field_option, deal, deal_field_value, deal_stage, deal_term, deal_term_version,
+    enrollment, event, partner, partner_balance, partner_commission, partner_group,
+    partnership_request, payout,
 };
 
 /// A partner of the tenant's program: a referrer, reseller or distributor.
@@ -68,6 +74,90 @@ pub struct Payout(pub payout::Model);
 
 /// The caller of this request.
 pub struct Viewer;
+
+/// A stage of the tenant's sales pipeline.
+pub struct DealStage(pub deal_stage::Model);
+
+/// A select field deals carry.
+pub struct CustomField(pub custom_field::Model);
+
+/// One option of a custom field.
+pub struct CustomFieldOption(pub custom_field_option::Model);
+
+/// A person deals name and spiffs pay: a partner's staff or the tenant's own.
+pub struct Contact(pub contact::Model);
+
+/// A deal-stage commission plan.
+pub struct CommissionPlan(pub commission_plan::Model);
+
+/// One entry of a plan (or of a deal's frozen copy of one).
+pub struct PlanEntry(pub plans::Entry);
+
+/// An entry's calculation: exactly one of its fields is set.
+pub struct PlanCalculation(pub plans::Calculation);
+
+/// A one-off or recurring part of a calculation.
+pub enum PaymentCalculation {
+    OneOff(plans::OneOff),
+    Recurring(plans::Recurring),
+}
+
+/// A scaling: the value by the option a deal holds for a field.
+pub struct Scaling(pub plans::Scaling);
+
+pub struct ScalingTier(pub plans::ScalingTier);
+
+/// A value for a range of occurrences; `index` is its place in the list.
+pub struct PeriodRate {
+    pub rate: plans::PeriodRate,
+    pub index: usize,
+}
+
+/// A deal a partner brought, moving through the pipeline.
+pub struct Deal(pub deal::Model);
+
+/// The option a deal holds for a custom field.
+pub struct DealFieldValue(pub deal_field_value::Model);
+
+/// One version of a deal's terms: the plans it froze.
+pub struct DealTerms {
+    pub version: deal_term_version::Model,
+    pub rows: Vec<deal_term::Model>,
+}
+
+/// A plan as a deal froze it, and why it applies.
+pub struct DealPlan {
+    pub row: deal_term::Model,
+    pub plan: FrozenPlan,
+}
+
+/// What a plan would pay a deal, line by line, writing nothing.
+#[derive(SimpleObject)]
+pub struct PlanSimulation {
+    pub lines: Vec<PlanSimulationLine>,
+    /// The sum of the lines.
+    pub total: Decimal,
+    pub currency: String,
+}
+
+/// One commission of a simulated schedule.
+#[derive(SimpleObject)]
+pub struct PlanSimulationLine {
+    pub trigger: PlanTrigger,
+    /// The entry's payment stage.
+    pub stage: DealStage,
+    /// The entry's position in the plan.
+    pub entry_index: u32,
+    /// The occurrence, for payments.
+    pub occurrence: Option<u32>,
+    /// The value used, as written in the plan.
+    pub value: String,
+    pub value_source: ValueSource,
+    /// What a percentage was taken of.
+    pub base: Decimal,
+    /// Rounded once.
+    pub amount: Decimal,
+}
 
 /// A partner's commissions in one currency, by status. `approved` nets
 /// clawbacks (negative rows, approved at once).

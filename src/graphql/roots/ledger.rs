@@ -58,7 +58,7 @@ impl RecordEventInput {
             campaign_id: self.campaign_id.map(|id| id.0),
             customer_external_id: self.customer_external_id,
             customer_acquired_at: self.customer_acquired_at.map(|t| t.0),
-            kind: self.kind.into(),
+            kind: self.kind.for_rules(&format!("{prefix}.kind"))?,
             amount: self.amount.0,
             currency: self.currency,
             occurred_at: self.occurred_at.map(|t| t.0),

@@ -4,6 +4,7 @@
 //! imports another back.
 
 pub mod campaigns;
+pub mod deals;
 pub mod groups;
 pub mod ledger;
 pub mod partners;

@@ -133,6 +133,7 @@ impl<'a> Batch<'a> {
                 original_id: None,
                 reason: None,
                 note: None,
+                deal: None,
             };
             commissions.push(self.posting.add(new)?);
         }
@@ -358,6 +359,8 @@ impl<'a> Batch<'a> {
             payload: item.payload,
             refunded_minor: 0,
             recorded_at: self.now,
+            deal_id: None,
+            stage_id: None,
         }
     }
 

@@ -1,0 +1,168 @@
+//! What a deal event earns: the commissions its frozen plans pay when the
+//! deal first reaches stages (the one-off parts of their entries) or
+//! receives a payment (an occurrence of the recurring parts), built as
+//! ledger rows for the posting layer. Pure: the caller loaded everything.
+
+use crate::engine::Currency;
+use crate::engine::plans::{Applied, DealOptions, Entries, Entry, Trigger as PlanTrigger, pays};
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::breakdown::{BreakdownLine, PlanEntryLine};
+use crate::ledger::posting::{DealRef, NewCommission, TermsRef};
+use chrono::{DateTime, Utc};
+use entity::enums::{
+    AutoAssignRecipient, CommissionKind, CommissionStatus, PaymentTarget, TermsSource,
+};
+use entity::{deal, event};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A plan as a deal froze it: later edits of the plan do not reach it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FrozenPlan {
+    pub plan_id: String,
+    pub label: String,
+    pub payment_target: PaymentTarget,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_assign_recipient: Option<AutoAssignRecipient>,
+    pub entries: Entries,
+}
+
+/// What happened to the deal.
+pub enum Trigger<'a> {
+    /// The deal reached these stages for the first time.
+    Stages(&'a [String]),
+    /// The deal's `count`-th payment; `reached` maps each stage reached so
+    /// far to the payments recorded before it was.
+    Payment {
+        count: i32,
+        reached: &'a HashMap<String, i32>,
+    },
+}
+
+/// Everything a deal event's commissions depend on.
+pub struct Context<'a> {
+    pub deal: &'a deal::Model,
+    pub event: &'a event::Model,
+    pub currency: Currency,
+    pub options: &'a DealOptions,
+    /// The holdback in force for the partner in the deal's campaign.
+    pub holdback_days: Option<i32>,
+    pub snapshot_id: Option<String>,
+}
+
+/// The commissions `trigger` earns under `plans`, in plan and entry order.
+pub fn commissions(
+    context: &Context,
+    plans: &[FrozenPlan],
+    trigger: &Trigger,
+) -> ApiResult<Vec<NewCommission>> {
+    let base = context.event.amount_minor;
+    let base = context.currency.from_minor(base);
+    let mut found = Vec::new();
+    for plan in plans {
+        for (i, entry) in plan.entries.entries().iter().enumerate() {
+            let fired = match trigger {
+                Trigger::Stages(stages) => stages
+                    .contains(&entry.payment_stage_id)
+                    .then(|| entry.calculation.one_off())
+                    .flatten()
+                    .map(|one_off| (one_off.value_for(context.options), None)),
+                Trigger::Payment { count, reached } => {
+                    let recurring = entry.calculation.recurring();
+                    match (recurring, reached.get(&entry.payment_stage_id)) {
+                        (Some(recurring), Some(before)) => {
+                            let occurrence = u32::try_from(count - before).unwrap_or(0);
+                            recurring
+                                .value_for(occurrence, context.options)
+                                .map(|applied| (applied, Some(occurrence)))
+                        }
+                        _ => None,
+                    }
+                }
+            };
+            if let Some((applied, occurrence)) = fired
+                && let Some(row) = row(context, plan, (i, entry), &applied, occurrence, base)?
+            {
+                found.push(row);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// One entry's commission, or none when it pays nothing.
+fn row(
+    context: &Context,
+    plan: &FrozenPlan,
+    (entry_index, entry): (usize, &Entry),
+    applied: &Applied,
+    occurrence: Option<u32>,
+    base: Decimal,
+) -> ApiResult<Option<NewCommission>> {
+    let (unrounded, paid) = pays(applied, base, context.currency);
+    let amount_minor = context
+        .currency
+        .to_minor(paid)
+        .map_err(|e| ApiError::internal("deal commission", e))?;
+    if amount_minor == 0 {
+        return Ok(None);
+    }
+    let deal = context.deal;
+    let stage_id = &entry.payment_stage_id;
+    let recipient_id = match (plan.payment_target, plan.auto_assign_recipient) {
+        (PaymentTarget::Individual, Some(AutoAssignRecipient::LeadCreator)) => {
+            deal.lead_creator_id.clone()
+        }
+        (PaymentTarget::Individual, Some(AutoAssignRecipient::DealOwner)) => deal.owner_id.clone(),
+        _ => None,
+    };
+    let line = BreakdownLine::PlanEntry(PlanEntryLine {
+        plan_id: plan.plan_id.clone(),
+        plan_label: plan.label.clone(),
+        entry_index: entry_index as u32,
+        stage_id: stage_id.to_owned(),
+        trigger: match occurrence {
+            Some(_) => PlanTrigger::Payment,
+            None => PlanTrigger::Stage,
+        },
+        occurrence,
+        value: applied.value.as_str().to_owned(),
+        value_source: applied.source,
+        base,
+        amount: unrounded.normalize(),
+    });
+    Ok(Some(NewCommission {
+        kind: CommissionKind::Commission,
+        status: CommissionStatus::Accrued,
+        tenant_id: deal.tenant_id.clone(),
+        partner_id: deal.partner_id.clone(),
+        campaign_id: deal.campaign_id.clone(),
+        event_id: context.event.id.clone(),
+        amount_minor,
+        currency: deal.currency.clone(),
+        terms: TermsRef {
+            snapshot_id: context.snapshot_id.clone(),
+            rules_source: TermsSource::Plan,
+        },
+        breakdown: vec![line],
+        accrued_at: context.event.occurred_at,
+        holdback_days: context.holdback_days,
+        original_id: None,
+        reason: None,
+        note: None,
+        deal: Some(DealRef {
+            deal_id: deal.id.clone(),
+            plan_id: plan.plan_id.clone(),
+            recipient_pending: plan.payment_target == PaymentTarget::Individual
+                && recipient_id.is_none(),
+            recipient_id,
+        }),
+    }))
+}
+
+/// The time of a deal event: given, or now; to the microsecond.
+pub fn occurred(at: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    at.map_or_else(crate::db::now, |t| t.trunc_subsecs(6))
+}

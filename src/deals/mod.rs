@@ -1,0 +1,22 @@
+//! Deal-stage commission plans (SPEC §8, seeds 001 and 003): B2B partners
+//! are paid on deals moving through a sales pipeline.
+//!
+//! - [`pipeline`]: the tenant's deal stages and custom select fields, and
+//!   contacts (a partner's staff or the tenant's own people);
+//! - [`plans`]: commission plans — entries per stage, restrictions — and
+//!   which plan applies to a partner;
+//! - [`deal`]: deals, frozen terms, stage moves and payments recorded as
+//!   events, exactly once; amending terms; naming a spiff's payee;
+//! - [`simulate`]: what a plan would pay a deal, writing nothing;
+//! - [`accrue`]: what a deal event earns, as rows for the ledger's posting
+//!   layer. Deal commissions are ordinary ledger rows: holdback, maturity,
+//!   approval, payout, refunds and reversal treat them as any other.
+//!
+//! The arithmetic (which value applies to occurrence n, for a deal's
+//! options) is the engine's ([`crate::engine::plans`]).
+
+pub mod accrue;
+pub mod deal;
+pub mod pipeline;
+pub mod plans;
+pub mod simulate;

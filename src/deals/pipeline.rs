@@ -1,0 +1,234 @@
+//! A tenant's sales pipeline — its deal stages, in order, and the custom
+//! select fields deals carry — and contacts, the people deals name.
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::input::{self, MAX_NAME_CHARS};
+use entity::{contact, custom_field, custom_field_option, deal_stage, partner};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+};
+use std::collections::HashSet;
+
+/// Highest stage position: positions order the pipeline, 0 to this.
+pub const MAX_POSITION: i32 = 10_000;
+/// Most options a custom field has.
+pub const MAX_OPTIONS: usize = 100;
+
+pub async fn create_stage(
+    db: &Db,
+    tenant_id: &str,
+    name: &str,
+    position: i32,
+) -> ApiResult<deal_stage::Model> {
+    let name = input::required_text("input.name", name, MAX_NAME_CHARS)?;
+    if !(0..=MAX_POSITION).contains(&position) {
+        return Err(ApiError::bad_input(
+            "input.position",
+            format!("must be between 0 and {MAX_POSITION}"),
+        ));
+    }
+    let txn = db.write().await?;
+    for (column, value, field) in [
+        (
+            deal_stage::Column::Name,
+            sea_orm::Value::from(name.clone()),
+            "input.name",
+        ),
+        (
+            deal_stage::Column::Position,
+            position.into(),
+            "input.position",
+        ),
+    ] {
+        let taken = deal_stage::Entity::find()
+            .filter(deal_stage::Column::TenantId.eq(tenant_id))
+            .filter(column.eq(value))
+            .one(&*txn)
+            .await?;
+        if taken.is_some() {
+            return Err(ApiError::bad_input(field, "is already another stage's"));
+        }
+    }
+    let stage = deal_stage::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        name: Set(name),
+        position: Set(position),
+        created_at: Set(crate::db::now()),
+    };
+    let stage = deal_stage::Entity::insert(stage)
+        .exec_with_returning(&*txn)
+        .await
+        .map_err(|e| match is_unique_violation(&e) {
+            true => ApiError::bad_input("input.position", "is already another stage's"),
+            false => e.into(),
+        })?;
+    txn.commit().await?;
+    Ok(stage)
+}
+
+/// The tenant's stages in pipeline order.
+pub async fn stages(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> ApiResult<Vec<deal_stage::Model>> {
+    Ok(deal_stage::Entity::find()
+        .filter(deal_stage::Column::TenantId.eq(tenant_id))
+        .order_by_asc(deal_stage::Column::Position)
+        .all(conn)
+        .await?)
+}
+
+/// A custom select field and its options, in the order given.
+pub async fn create_field(
+    db: &Db,
+    tenant_id: &str,
+    name: &str,
+    options: &[String],
+) -> ApiResult<custom_field::Model> {
+    let name = input::required_text("input.name", name, MAX_NAME_CHARS)?;
+    if options.is_empty() || options.len() > MAX_OPTIONS {
+        return Err(ApiError::bad_input(
+            "input.options",
+            format!("must have 1 to {MAX_OPTIONS} options"),
+        ));
+    }
+    let mut labels = Vec::with_capacity(options.len());
+    let mut seen = HashSet::new();
+    for (i, option) in options.iter().enumerate() {
+        let field = format!("input.options[{i}]");
+        let label = input::required_text(&field, option, MAX_NAME_CHARS)?;
+        if !seen.insert(label.to_lowercase()) {
+            return Err(ApiError::bad_input(field, "repeats another option"));
+        }
+        labels.push(label);
+    }
+    let txn = db.write().await?;
+    let taken = custom_field::Entity::find()
+        .filter(custom_field::Column::TenantId.eq(tenant_id))
+        .filter(custom_field::Column::Name.eq(name.as_str()))
+        .one(&*txn)
+        .await?;
+    if taken.is_some() {
+        return Err(ApiError::bad_input(
+            "input.name",
+            "is already another field's",
+        ));
+    }
+    let field = custom_field::Entity::insert(custom_field::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        name: Set(name),
+        created_at: Set(crate::db::now()),
+    })
+    .exec_with_returning(&*txn)
+    .await?;
+    let rows =
+        labels
+            .into_iter()
+            .enumerate()
+            .map(|(position, label)| custom_field_option::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                custom_field_id: Set(field.id.clone()),
+                label: Set(label),
+                position: Set(position as i32),
+            });
+    custom_field_option::Entity::insert_many(rows)
+        .exec_without_returning(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(field)
+}
+
+/// The tenant's custom fields, oldest first.
+pub async fn fields(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> ApiResult<Vec<custom_field::Model>> {
+    Ok(custom_field::Entity::find()
+        .filter(custom_field::Column::TenantId.eq(tenant_id))
+        .order_by_asc(custom_field::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// Every option of the tenant's fields.
+pub async fn options(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> ApiResult<Vec<custom_field_option::Model>> {
+    Ok(custom_field_option::Entity::find()
+        .filter(custom_field_option::Column::TenantId.eq(tenant_id))
+        .order_by_asc(custom_field_option::Column::Position)
+        .all(conn)
+        .await?)
+}
+
+pub struct NewContact {
+    /// The partner whose staff the contact is; `None`: the tenant's own.
+    pub partner_id: Option<String>,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+pub async fn create_contact(
+    db: &Db,
+    tenant_id: &str,
+    new: NewContact,
+) -> ApiResult<contact::Model> {
+    let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
+    let email = input::optional_email("input.email", new.email.as_deref())?;
+    let txn = db.write().await?;
+    if let Some(partner_id) = &new.partner_id {
+        partner::Entity::find_by_id(partner_id.clone())
+            .filter(partner::Column::TenantId.eq(tenant_id))
+            .one(&*txn)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("input.partnerId", "no such partner"))?;
+    }
+    let contact = contact::Entity::insert(contact::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        partner_id: Set(new.partner_id),
+        name: Set(name),
+        email: Set(email),
+        created_at: Set(crate::db::now()),
+    })
+    .exec_with_returning(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(contact)
+}
+
+/// Contacts of the tenant: all, or one partner's staff.
+pub fn contacts(tenant_id: &str, partner_id: Option<&str>) -> Select<contact::Entity> {
+    let mut select = contact::Entity::find().filter(contact::Column::TenantId.eq(tenant_id));
+    if let Some(partner_id) = partner_id {
+        select = select.filter(contact::Column::PartnerId.eq(partner_id));
+    }
+    select
+}
+
+/// A contact a deal or a spiff may name: the deal partner's staff, or the
+/// tenant's own people.
+pub async fn contact_for(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+    contact_id: &str,
+    field: &str,
+) -> ApiResult<contact::Model> {
+    contact::Entity::find_by_id(contact_id.to_owned())
+        .filter(contact::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?
+        .filter(|c| c.partner_id.as_deref().is_none_or(|p| p == partner_id))
+        .ok_or_else(|| {
+            ApiError::bad_input(
+                field,
+                "no such contact of the deal's partner or of the tenant",
+            )
+        })
+}

@@ -1,0 +1,74 @@
+//! What a plan would pay a deal, writing nothing: the deal moves through
+//! every stage of the pipeline, then receives `payments` payments of its
+//! amount (SPEC §8, `simulateCommissionPlan`).
+
+use super::deal::{check_field_values, positive_minor};
+use super::pipeline;
+use crate::campaigns;
+use crate::engine::Currency;
+use crate::engine::plans::{Entries, ScheduleLine, schedule};
+use crate::error::{ApiError, ApiResult};
+use entity::deal_stage;
+use rust_decimal::Decimal;
+use sea_orm::ConnectionTrait;
+use std::collections::HashMap;
+
+/// Most payments one simulation plays (twenty years of monthly payments).
+pub const MAX_SIMULATED_PAYMENTS: i32 = 240;
+
+/// The deal a plan is simulated on.
+pub struct SimulatedDeal {
+    pub amount: Decimal,
+    /// Omitted: the tenant's currency.
+    pub currency: Option<String>,
+    pub field_values: Vec<(String, String)>,
+}
+
+pub struct Simulation {
+    pub lines: Vec<ScheduleLine>,
+    pub total: Decimal,
+    pub currency: Currency,
+    /// The stages the lines name, by id.
+    pub stages: HashMap<String, deal_stage::Model>,
+}
+
+/// The schedule of `entries` for `deal` over the tenant's pipeline and
+/// `payments` payments. Errors name `deal.…` and `payments`.
+pub async fn simulate(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    tenant_currency: Currency,
+    entries: &Entries,
+    deal: SimulatedDeal,
+    payments: i32,
+) -> ApiResult<Simulation> {
+    if !(0..=MAX_SIMULATED_PAYMENTS).contains(&payments) {
+        return Err(ApiError::bad_input(
+            "payments",
+            format!("must be between 0 and {MAX_SIMULATED_PAYMENTS}"),
+        ));
+    }
+    let currency = match &deal.currency {
+        Some(code) => campaigns::check_currency("deal.currency", code)?,
+        None => tenant_currency,
+    };
+    positive_minor("deal.amount", deal.amount, currency)?;
+    let options = check_field_values(conn, tenant_id, &deal.field_values, "deal").await?;
+    let stages = pipeline::stages(conn, tenant_id).await?;
+    let order: Vec<String> = stages.iter().map(|s| s.id.clone()).collect();
+    let lines = schedule(
+        entries,
+        &order,
+        deal.amount,
+        currency,
+        &options,
+        payments as u32,
+    );
+    let total = lines.iter().map(|line| line.amount).sum();
+    Ok(Simulation {
+        lines,
+        total,
+        currency,
+        stages: stages.into_iter().map(|s| (s.id.clone(), s)).collect(),
+    })
+}

@@ -1,0 +1,736 @@
+//! Fields of the pipeline, contacts, commission plans and deals.
+
+use super::{
+    Campaign, Category, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption, Deal,
+    DealFieldValue, DealPlan, DealStage, DealTerms, Event, Partner, PartnerGroup,
+    PaymentCalculation, PeriodRate, PlanCalculation, PlanEntry, Scaling, ScalingTier, money,
+};
+use crate::auth::Scope;
+use crate::deals::{deal, plans};
+use crate::engine::plans as engine;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{ListConnection, TotalCount, connection};
+use crate::graphql::context::{Owner, guard, loader, page_args};
+use crate::graphql::enums::{AutoAssignRecipient, PartnerType, PaymentTarget, PlanMatch};
+use crate::graphql::loaders::DirectoryLoader;
+use crate::graphql::loaders::{
+    CategoryId, ContactId, CustomFieldId, DealCommissions, DealEvents, DealStageId,
+    DealTermVersionsOf, DealTermsOf, DealValuesOf, GroupId, OptionId, OptionsOf, PartnerId,
+    PlanCategoriesOf, PlanGroupsOf, PlanId, PlanPartnersOf, RequestLoader, load_campaign,
+    load_partner,
+};
+use crate::graphql::scalars::{DateTime, Decimal};
+use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, Object};
+
+/// The pipeline is read with `deals:read` or `commission_plans:read`, and by
+/// partners (whose deals sit in it).
+const PIPELINE: &[Scope] = &[Scope::DealsRead, Scope::CommissionPlansRead];
+/// A plan's terms show beside the deals and commissions they pay.
+const PLAN_TERMS: &[Scope] = &[
+    Scope::CommissionPlansRead,
+    Scope::DealsRead,
+    Scope::CommissionsRead,
+];
+
+async fn stage(loader: &RequestLoader, id: &str) -> ApiResult<DealStage> {
+    loader
+        .load_one(DealStageId(id.to_owned()))
+        .await?
+        .map(DealStage)
+        .ok_or_else(|| ApiError::internal("deal stage", id))
+}
+
+async fn contact(loader: &RequestLoader, id: Option<&String>) -> ApiResult<Option<Contact>> {
+    match id {
+        Some(id) => Ok(loader.load_one(ContactId(id.clone())).await?.map(Contact)),
+        None => Ok(None),
+    }
+}
+
+/// A stage of the tenant's sales pipeline.
+#[Object]
+impl DealStage {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, PIPELINE, Owner::AnyPartner)?;
+        Ok(&self.0.name)
+    }
+
+    /// Its place in the pipeline: deals move to higher positions.
+    async fn position(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        guard(ctx, PIPELINE, Owner::AnyPartner)?;
+        Ok(self.0.position)
+    }
+}
+
+/// A select field deals carry (a deal size, a region, …).
+#[Object]
+impl CustomField {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, PIPELINE, Owner::AnyPartner)?;
+        Ok(&self.0.name)
+    }
+
+    async fn options(&self, ctx: &Context<'_>) -> ApiResult<Vec<CustomFieldOption>> {
+        guard(ctx, PIPELINE, Owner::AnyPartner)?;
+        let options = loader(ctx)?
+            .load_one(OptionsOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        Ok(options.into_iter().map(CustomFieldOption).collect())
+    }
+}
+
+/// One option of a custom field.
+#[Object]
+impl CustomFieldOption {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn label(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, PIPELINE, Owner::AnyPartner)?;
+        Ok(&self.0.label)
+    }
+}
+
+impl Contact {
+    /// A partner's staff is the partner's own; the tenant's people show to
+    /// partners on the deals they own. `commissions:read` reads the contacts
+    /// spiffs pay (a payout needs its payee).
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        let owner = match &self.0.partner_id {
+            Some(partner) => Owner::Partner(partner),
+            None => Owner::AnyPartner,
+        };
+        guard(
+            ctx,
+            &[
+                Scope::DealsRead,
+                Scope::PartnersRead,
+                Scope::CommissionsRead,
+            ],
+            owner,
+        )
+    }
+}
+
+/// A person deals name and spiffs pay: a partner's staff or the tenant's own.
+#[Object]
+impl Contact {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.name)
+    }
+
+    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.email.as_deref())
+    }
+
+    /// The partner whose staff the contact is; null for the tenant's own.
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
+        self.readable(ctx)?;
+        match &self.0.partner_id {
+            Some(id) => Ok(Some(Partner(load_partner(&*loader(ctx)?, id).await?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+}
+
+/// The rows `keys` name, in their order (a row since gone is left out).
+async fn linked<K, V, N>(
+    loader: &RequestLoader,
+    keys: Vec<K>,
+    node: impl Fn(V) -> N,
+) -> ApiResult<Vec<N>>
+where
+    DirectoryLoader: Loader<K, Value = V, Error = ApiError>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    let found = loader.load_many(keys.clone()).await?;
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| found.get(&k).cloned().map(&node))
+        .collect())
+}
+
+impl CommissionPlan {
+    fn terms(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, PLAN_TERMS, Owner::AnyPartner)
+    }
+
+    fn restrictions(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, &[Scope::CommissionPlansRead], Owner::NoPartner)
+    }
+}
+
+/// A deal-stage commission plan: what a deal earns, entry by entry.
+#[Object]
+impl CommissionPlan {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn label(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.terms(ctx)?;
+        Ok(&self.0.label)
+    }
+
+    async fn partner_type(&self, ctx: &Context<'_>) -> ApiResult<PartnerType> {
+        self.terms(ctx)?;
+        Ok(self.0.partner_type.into())
+    }
+
+    async fn payment_target(&self, ctx: &Context<'_>) -> ApiResult<PaymentTarget> {
+        self.terms(ctx)?;
+        Ok(self.0.payment_target.into())
+    }
+
+    async fn auto_assign_recipient(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<AutoAssignRecipient>> {
+        self.terms(ctx)?;
+        Ok(self.0.auto_assign_recipient.map(Into::into))
+    }
+
+    /// Partners in these groups only (none: no restriction).
+    async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<PartnerGroup>> {
+        self.restrictions(ctx)?;
+        let loader = loader(ctx)?;
+        let links = loader.load_one(PlanGroupsOf(self.0.id.clone())).await?;
+        let keys = links
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| GroupId(l.group_id));
+        linked(&loader, keys.collect(), PartnerGroup).await
+    }
+
+    /// Partners in these categories only (none: no restriction).
+    async fn categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<Category>> {
+        self.restrictions(ctx)?;
+        let loader = loader(ctx)?;
+        let links = loader.load_one(PlanCategoriesOf(self.0.id.clone())).await?;
+        let keys = links
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| CategoryId(l.category_id));
+        linked(&loader, keys.collect(), Category).await
+    }
+
+    /// These partners only (none: no restriction).
+    async fn partners(&self, ctx: &Context<'_>) -> ApiResult<Vec<Partner>> {
+        self.restrictions(ctx)?;
+        let loader = loader(ctx)?;
+        let links = loader.load_one(PlanPartnersOf(self.0.id.clone())).await?;
+        let keys = links
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| PartnerId(l.partner_id));
+        linked(&loader, keys.collect(), Partner).await
+    }
+
+    async fn entries(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanEntry>> {
+        self.terms(ctx)?;
+        let entries = plans::entries_of(&self.0)?;
+        Ok(entries.entries().iter().cloned().map(PlanEntry).collect())
+    }
+
+    /// Set once the plan no longer applies to new deals.
+    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.terms(ctx)?;
+        Ok(self.0.archived_at.map(DateTime))
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.terms(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.terms(ctx)?;
+        Ok(self.0.updated_at.into())
+    }
+}
+
+// Plan entries are reached only through a plan or a deal's terms, which
+// check their scopes.
+
+/// An entry: what the plan pays when a deal reaches its stage.
+#[Object]
+impl PlanEntry {
+    async fn payment_stage(&self, ctx: &Context<'_>) -> ApiResult<DealStage> {
+        stage(&*loader(ctx)?, &self.0.payment_stage_id).await
+    }
+
+    async fn calculation(&self) -> PlanCalculation {
+        PlanCalculation(self.0.calculation.clone())
+    }
+}
+
+/// Exactly one of `oneOff`, `recurring` and `split` is set.
+#[Object]
+impl PlanCalculation {
+    async fn one_off(&self) -> Option<PaymentCalculation> {
+        match &self.0 {
+            engine::Calculation::OneOff(one_off) => {
+                Some(PaymentCalculation::OneOff(one_off.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    async fn recurring(&self) -> Option<PaymentCalculation> {
+        match &self.0 {
+            engine::Calculation::Recurring(recurring) => {
+                Some(PaymentCalculation::Recurring(recurring.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    async fn split(&self) -> Option<SplitCalculation> {
+        match &self.0 {
+            engine::Calculation::Split { one_off, recurring } => Some(SplitCalculation {
+                one_off: one_off.clone(),
+                recurring: recurring.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A one-off and a recurring part together.
+pub struct SplitCalculation {
+    one_off: engine::OneOff,
+    recurring: engine::Recurring,
+}
+
+#[Object]
+impl SplitCalculation {
+    async fn one_off(&self) -> PaymentCalculation {
+        PaymentCalculation::OneOff(self.one_off.clone())
+    }
+
+    async fn recurring(&self) -> PaymentCalculation {
+        PaymentCalculation::Recurring(self.recurring.clone())
+    }
+}
+
+/// A value, its scaling, and for a recurring part its occurrence limit and
+/// period rates.
+#[Object]
+impl PaymentCalculation {
+    /// As written: `"10%"` (of the base) or `"500"` (an amount).
+    async fn value(&self) -> &str {
+        match self {
+            PaymentCalculation::OneOff(one_off) => one_off.value.as_str(),
+            PaymentCalculation::Recurring(recurring) => recurring.value.as_str(),
+        }
+    }
+
+    async fn scaling(&self) -> Option<Scaling> {
+        match self {
+            PaymentCalculation::OneOff(one_off) => one_off.scaling.clone(),
+            PaymentCalculation::Recurring(recurring) => recurring.scaling.clone(),
+        }
+        .map(Scaling)
+    }
+
+    /// Recurring: no occurrence past this one (null: no limit).
+    async fn number_of_occurrences(&self) -> Option<u32> {
+        match self {
+            PaymentCalculation::OneOff(_) => None,
+            PaymentCalculation::Recurring(recurring) => recurring.number_of_occurrences,
+        }
+    }
+
+    /// Recurring: values for ranges of occurrences.
+    async fn period_rates(&self) -> Vec<PeriodRate> {
+        match self {
+            PaymentCalculation::OneOff(_) => Vec::new(),
+            PaymentCalculation::Recurring(recurring) => recurring
+                .period_rates
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(index, rate)| PeriodRate { rate, index })
+                .collect(),
+        }
+    }
+}
+
+#[Object]
+impl Scaling {
+    async fn custom_field(&self, ctx: &Context<'_>) -> ApiResult<CustomField> {
+        loader(ctx)?
+            .load_one(CustomFieldId(self.0.custom_field_id.clone()))
+            .await?
+            .map(CustomField)
+            .ok_or_else(|| ApiError::internal("custom field", &self.0.custom_field_id))
+    }
+
+    async fn tiers(&self) -> Vec<ScalingTier> {
+        self.0.tiers.iter().cloned().map(ScalingTier).collect()
+    }
+}
+
+#[Object]
+impl ScalingTier {
+    async fn option(&self, ctx: &Context<'_>) -> ApiResult<CustomFieldOption> {
+        loader(ctx)?
+            .load_one(OptionId(self.0.option_id.clone()))
+            .await?
+            .map(CustomFieldOption)
+            .ok_or_else(|| ApiError::internal("custom field option", &self.0.option_id))
+    }
+
+    async fn value(&self) -> &str {
+        self.0.value.as_str()
+    }
+}
+
+#[Object]
+impl PeriodRate {
+    /// As given, or the rate's place in the list, from 1.
+    async fn period_number(&self) -> u32 {
+        self.rate.period_number.unwrap_or(self.index as u32 + 1)
+    }
+
+    async fn start_occurrence(&self) -> u32 {
+        self.rate.start_occurrence
+    }
+
+    async fn end_occurrence(&self) -> u32 {
+        self.rate.end_occurrence
+    }
+
+    async fn value(&self) -> &str {
+        self.rate.value.as_str()
+    }
+
+    async fn scaling(&self) -> Option<Scaling> {
+        self.rate.scaling.clone().map(Scaling)
+    }
+}
+
+impl Deal {
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, &[Scope::DealsRead], Owner::Partner(&self.0.partner_id))
+    }
+
+    /// The versions of the deal's terms up to the one in force, oldest first.
+    async fn versions(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealTerms>> {
+        let loader = loader(ctx)?;
+        let (versions, rows) = tokio::try_join!(
+            loader.load_one(DealTermVersionsOf(self.0.id.clone())),
+            loader.load_one(DealTermsOf(self.0.id.clone())),
+        )?;
+        let rows = rows.unwrap_or_default();
+        Ok(versions
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|v| v.version <= self.0.terms_version)
+            .map(|version| DealTerms {
+                rows: rows
+                    .iter()
+                    .filter(|r| r.version == version.version)
+                    .cloned()
+                    .collect(),
+                version,
+            })
+            .collect())
+    }
+}
+
+/// A deal a partner brought, moving through the pipeline.
+#[Object]
+impl Deal {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    /// The sender's identifier for the deal (also the key of its creation event).
+    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.external_id)
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.name)
+    }
+
+    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
+        money(self.0.amount_minor, &self.0.currency)
+    }
+
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.currency)
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
+        Ok(Partner(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        self.readable(ctx)?;
+        Ok(Campaign(
+            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
+        ))
+    }
+
+    /// Where the deal is now.
+    async fn stage(&self, ctx: &Context<'_>) -> ApiResult<DealStage> {
+        self.readable(ctx)?;
+        stage(&*loader(ctx)?, &self.0.stage_id).await
+    }
+
+    async fn custom_field_values(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealFieldValue>> {
+        self.readable(ctx)?;
+        let values = loader(ctx)?
+            .load_one(DealValuesOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        Ok(values.into_iter().map(DealFieldValue).collect())
+    }
+
+    async fn lead_creator(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
+        self.readable(ctx)?;
+        contact(&*loader(ctx)?, self.0.lead_creator_id.as_ref()).await
+    }
+
+    async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
+        self.readable(ctx)?;
+        contact(&*loader(ctx)?, self.0.owner_id.as_ref()).await
+    }
+
+    /// Payments recorded so far.
+    async fn payment_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        self.readable(ctx)?;
+        Ok(self.0.payment_count)
+    }
+
+    /// The plans in force for the deal, and why each applies.
+    async fn terms(&self, ctx: &Context<'_>) -> ApiResult<DealTerms> {
+        self.readable(ctx)?;
+        self.versions(ctx)
+            .await?
+            .pop()
+            .ok_or_else(|| ApiError::internal("deal terms", &self.0.id))
+    }
+
+    /// Every version of the terms, oldest first: the one frozen at
+    /// creation, then each amendment.
+    async fn terms_history(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealTerms>> {
+        self.readable(ctx)?;
+        self.versions(ctx).await
+    }
+
+    /// What the deal earned, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn commissions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Commission>> {
+        self.readable(ctx)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
+        let key = DealCommissions {
+            deal_id: self.0.id.clone(),
+            size: request.size,
+            after: request.cursor,
+        };
+        let page = loader(ctx)?
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Page::empty);
+        let total = TotalCount::of(
+            crate::graphql::context::db(ctx)?.conn(),
+            crate::ledger::commissions_of_deal(&self.0.tenant_id, &self.0.id),
+        );
+        Ok(connection(page, total, |c| c.id.clone(), Commission))
+    }
+
+    /// Its creation, stage moves and payments, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Event>> {
+        self.readable(ctx)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let key = DealEvents {
+            deal_id: self.0.id.clone(),
+            size: request.size,
+            after: request.cursor,
+        };
+        let page = loader(ctx)?
+            .load_one(key)
+            .await?
+            .unwrap_or_else(Page::empty);
+        let total = TotalCount::of(
+            crate::graphql::context::db(ctx)?.conn(),
+            crate::ledger::events_of_deal(&self.0.tenant_id, &self.0.id),
+        );
+        Ok(connection(page, total, |e| e.id.clone(), Event))
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.updated_at.into())
+    }
+}
+
+// Reached only through `Deal.customFieldValues`, which checks its scope.
+
+/// The option a deal holds for a custom field.
+#[Object]
+impl DealFieldValue {
+    async fn custom_field(&self, ctx: &Context<'_>) -> ApiResult<CustomField> {
+        loader(ctx)?
+            .load_one(CustomFieldId(self.0.custom_field_id.clone()))
+            .await?
+            .map(CustomField)
+            .ok_or_else(|| ApiError::internal("custom field", &self.0.custom_field_id))
+    }
+
+    async fn option(&self, ctx: &Context<'_>) -> ApiResult<CustomFieldOption> {
+        loader(ctx)?
+            .load_one(OptionId(self.0.option_id.clone()))
+            .await?
+            .map(CustomFieldOption)
+            .ok_or_else(|| ApiError::internal("custom field option", &self.0.option_id))
+    }
+}
+
+// Reached only through `Deal.terms` and `Deal.termsHistory`.
+
+/// One version of a deal's terms: the plans it froze, at most one per
+/// payment target.
+#[Object]
+impl DealTerms {
+    async fn version(&self) -> i32 {
+        self.version.version
+    }
+
+    async fn plans(&self) -> ApiResult<Vec<DealPlan>> {
+        let frozen = deal::frozen_plans(&self.rows)?;
+        Ok(self
+            .rows
+            .iter()
+            .cloned()
+            .zip(frozen)
+            .map(|(row, plan)| DealPlan { row, plan })
+            .collect())
+    }
+
+    /// Why the terms were amended (null for the terms frozen at creation).
+    async fn note(&self) -> Option<&str> {
+        self.version.note.as_deref()
+    }
+
+    /// Who froze or amended them: the subject of the token used.
+    async fn created_by(&self) -> &str {
+        &self.version.created_by
+    }
+
+    /// When they were frozen or amended.
+    async fn created_at(&self) -> DateTime {
+        self.version.created_at.into()
+    }
+}
+
+/// A plan as the deal froze it (later edits of the plan do not reach it),
+/// and why it applies.
+#[Object]
+impl DealPlan {
+    /// The plan as it is now.
+    async fn plan(&self, ctx: &Context<'_>) -> ApiResult<CommissionPlan> {
+        loader(ctx)?
+            .load_one(PlanId(self.row.plan_id.clone()))
+            .await?
+            .map(CommissionPlan)
+            .ok_or_else(|| ApiError::internal("commission plan", &self.row.plan_id))
+    }
+
+    async fn label(&self) -> &str {
+        &self.plan.label
+    }
+
+    async fn payment_target(&self) -> PaymentTarget {
+        self.plan.payment_target.into()
+    }
+
+    async fn auto_assign_recipient(&self) -> Option<AutoAssignRecipient> {
+        self.plan.auto_assign_recipient.map(Into::into)
+    }
+
+    async fn matched_by(&self) -> PlanMatch {
+        self.row.matched_by.into()
+    }
+
+    /// Why this plan, in words.
+    async fn reason(&self) -> String {
+        use entity::enums::PlanMatch as M;
+        let target = match self.plan.payment_target {
+            entity::enums::PaymentTarget::Partnership => "partnership commissions",
+            entity::enums::PaymentTarget::Individual => "spiffs",
+        };
+        let why = match self.row.matched_by {
+            M::Partner => "it names the deal's partner",
+            M::Category => "it names one of the partner's categories",
+            M::Group => "it names the partner's group",
+            M::Any => "it is not restricted beyond the partner's type",
+            M::Amendment => "the deal's terms were amended to it",
+        };
+        match self.row.matched_by {
+            M::Amendment => format!("The plan for {target}: {why}."),
+            _ => format!("The most specific plan for {target} when the deal was created: {why}."),
+        }
+    }
+
+    /// The entries as frozen.
+    async fn entries(&self) -> Vec<PlanEntry> {
+        self.plan
+            .entries
+            .entries()
+            .iter()
+            .cloned()
+            .map(PlanEntry)
+            .collect()
+    }
+}

@@ -1,0 +1,595 @@
+//! The sales pipeline, contacts, commission plans and deals: queries and
+//! mutations (SPEC §8, §10).
+//!
+//! Who may do what: the pipeline (stages, fields) is read with `deals:read`
+//! or `commission_plans:read`, and by partner tokens; contacts and deals
+//! with `deals:read`, a partner token seeing its own only; plans with
+//! `commission_plans:read`. Writing the pipeline, contacts and deals needs
+//! `deals:write`; plans and their simulation `commission_plans:write`;
+//! naming a spiff's recipient `commissions:write`.
+
+use crate::auth::{Principal, Scope};
+use crate::deals::deal::{self as deals, DealFilter, NewDeal, NewPayment, StageMove};
+use crate::deals::pipeline::{self, NewContact};
+use crate::deals::plans::{self, NewPlan, PlanChanges, PlanFilter, Restrictions};
+use crate::deals::simulate::{self, SimulatedDeal};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
+use crate::graphql::context::{db, ids, page_args, principal, writer};
+use crate::graphql::enums::{PartnerType, PaymentTarget};
+use crate::graphql::objects::{
+    Commission, CommissionPlan, Contact, CustomField, Deal, DealStage, Event, PlanSimulation,
+    PlanSimulationLine,
+};
+use crate::graphql::plans::{
+    CommissionPlanInput, CustomFieldValueInput, DealSimulationInput, UpdateCommissionPlanInput,
+    entries,
+};
+use crate::graphql::scalars::{DateTime, Decimal};
+use crate::ledger::accrual::PartnerRef;
+use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use entity::{commission_plan, contact, deal};
+
+#[derive(InputObject)]
+pub struct CreateDealStageInput {
+    pub name: String,
+    /// Its place in the pipeline (0–10,000, unique): deals move to higher
+    /// positions as they progress.
+    pub position: i32,
+}
+
+#[derive(InputObject)]
+pub struct CreateCustomFieldInput {
+    pub name: String,
+    /// The option labels, in order (1–100, distinct).
+    pub options: Vec<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateContactInput {
+    /// The partner whose staff the contact is; omitted: the tenant's own.
+    pub partner_id: Option<ID>,
+    pub name: String,
+    pub email: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct CreateDealInput {
+    /// Your identifier for the deal, unique per tenant; also the key of its
+    /// creation event (so it shares the events' exactly-once rule).
+    pub external_id: String,
+    /// The partner, by id …
+    pub partner_id: Option<ID>,
+    /// … or by its `externalId`.
+    pub partner_external_id: Option<String>,
+    /// Omitted: the default campaign.
+    pub campaign_id: Option<ID>,
+    pub name: String,
+    pub amount: Decimal,
+    /// Omitted: the campaign's currency; given, it must be the campaign's.
+    pub currency: Option<String>,
+    /// The stage the deal is at now: it has reached that stage and every
+    /// earlier one.
+    pub stage_id: ID,
+    #[graphql(default)]
+    pub custom_field_values: Vec<CustomFieldValueInput>,
+    /// A contact of the deal's partner, or of the tenant.
+    pub lead_creator_id: Option<ID>,
+    pub owner_id: Option<ID>,
+    /// Omitted: when it is recorded.
+    pub occurred_at: Option<DateTime>,
+}
+
+#[derive(InputObject)]
+pub struct MoveDealInput {
+    pub deal_id: ID,
+    pub stage_id: ID,
+    /// Your idempotency key for the move, unique per tenant among events.
+    pub external_id: String,
+    pub occurred_at: Option<DateTime>,
+}
+
+#[derive(InputObject)]
+pub struct DealPaymentInput {
+    pub deal_id: ID,
+    /// Your idempotency key for the payment, unique per tenant among events.
+    pub external_id: String,
+    /// Omitted: the deal's amount.
+    pub amount: Option<Decimal>,
+    pub occurred_at: Option<DateTime>,
+}
+
+#[derive(InputObject)]
+pub struct AmendDealTermsInput {
+    pub deal_id: ID,
+    /// The plans the deal follows from now on: at most one per payment
+    /// target, for the partner's type, not archived. Empty: none.
+    pub plan_ids: Vec<ID>,
+    /// Why (kept in the terms' history).
+    pub note: String,
+}
+
+/// What a stage move or a payment did.
+#[derive(SimpleObject)]
+pub struct DealEventPayload {
+    pub event: Event,
+    pub deal: Deal,
+    /// The commissions it earned (none when it earned nothing).
+    pub commissions: Vec<Commission>,
+    /// The event had been recorded before with this payload: this is that result.
+    pub duplicate: bool,
+}
+
+impl From<deals::DealEvent> for DealEventPayload {
+    fn from(recorded: deals::DealEvent) -> Self {
+        DealEventPayload {
+            event: Event(recorded.event),
+            deal: Deal(recorded.deal),
+            commissions: recorded.commissions.into_iter().map(Commission).collect(),
+            duplicate: recorded.duplicate,
+        }
+    }
+}
+
+fn field_values(values: Vec<CustomFieldValueInput>) -> Vec<(String, String)> {
+    values
+        .into_iter()
+        .map(|v| (v.custom_field_id.0, v.option_id.0))
+        .collect()
+}
+
+/// Reading the pipeline: a partner token, or one of the pipeline's scopes.
+fn may_read_pipeline(principal: &Principal) -> ApiResult<()> {
+    if principal.own_partner().is_some() || principal.has(Scope::CommissionPlansRead) {
+        return Ok(());
+    }
+    principal.require(Scope::DealsRead)
+}
+
+/// The partner a list is limited to: a partner token's own (`None` when it
+/// asks for another's), else the filter given, after `deals:read`.
+fn partner_filter(principal: &Principal, asked: Option<ID>) -> ApiResult<Option<Option<String>>> {
+    match principal.own_partner() {
+        Some(own) if asked.as_ref().is_some_and(|p| p.0 != own) => Ok(None),
+        Some(own) => Ok(Some(Some(own.to_owned()))),
+        None => {
+            principal.require(Scope::DealsRead)?;
+            Ok(Some(asked.map(|p| p.0)))
+        }
+    }
+}
+
+fn empty<M, N: async_graphql::OutputType>(
+    node: impl Fn(M) -> N,
+    id: impl Fn(&M) -> String,
+) -> ListConnection<N> {
+    connection(Page::empty(), TotalCount::known(0), id, node)
+}
+
+#[derive(Default)]
+pub struct DealQuery;
+
+#[Object]
+impl DealQuery {
+    /// The tenant's deal stages, in pipeline order.
+    async fn deal_stages(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealStage>> {
+        let principal = principal(ctx)?;
+        may_read_pipeline(principal)?;
+        let stages = pipeline::stages(db(ctx)?.conn(), principal.tenant_id()).await?;
+        Ok(stages.into_iter().map(DealStage).collect())
+    }
+
+    /// The tenant's custom select fields, oldest first.
+    async fn custom_fields(&self, ctx: &Context<'_>) -> ApiResult<Vec<CustomField>> {
+        let principal = principal(ctx)?;
+        may_read_pipeline(principal)?;
+        let fields = pipeline::fields(db(ctx)?.conn(), principal.tenant_id()).await?;
+        Ok(fields.into_iter().map(CustomField).collect())
+    }
+
+    /// Contacts, oldest first: all of the tenant's, or one partner's staff.
+    /// A partner token lists its own staff only.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        partner_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Contact>> {
+        let principal = principal(ctx)?;
+        let Some(partner_id) = partner_filter(principal, partner_id)? else {
+            return Ok(empty(Contact, |c: &contact::Model| c.id.clone()));
+        };
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let select = pipeline::contacts(principal.tenant_id(), partner_id.as_deref());
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            contact::Column::Id,
+            Contact,
+        )
+        .await
+    }
+
+    /// A commission plan by id (archived ones too).
+    async fn commission_plan(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<Option<CommissionPlan>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::CommissionPlansRead)?;
+        Ok(plans::find(db(ctx)?.conn(), principal.tenant_id(), &id)
+            .await?
+            .map(CommissionPlan))
+    }
+
+    /// The tenant's plans, oldest first; `search` matches the label;
+    /// archived plans only with `includeArchived`.
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn commission_plans(
+        &self,
+        ctx: &Context<'_>,
+        partner_type: Option<PartnerType>,
+        payment_target: Option<PaymentTarget>,
+        search: Option<String>,
+        #[graphql(desc = "Archived plans too (default false).")] include_archived: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<CommissionPlan>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::CommissionPlansRead)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let filter = PlanFilter {
+            partner_type: partner_type.map(Into::into),
+            payment_target: payment_target.map(Into::into),
+            search: crate::input::search(search.as_deref())?,
+            include_archived: include_archived.unwrap_or(false),
+        };
+        let select = plans::list(principal.tenant_id(), &filter);
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            commission_plan::Column::Id,
+            CommissionPlan,
+        )
+        .await
+    }
+
+    /// A deal by id; null when there is none the caller may see.
+    async fn deal(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Deal>> {
+        let principal = principal(ctx)?;
+        if principal.own_partner().is_none() {
+            principal.require(Scope::DealsRead)?;
+        }
+        let found = deals::find(db(ctx)?.conn(), principal.tenant_id(), &id).await?;
+        Ok(found
+            .filter(|d| {
+                principal
+                    .own_partner()
+                    .is_none_or(|own| own == d.partner_id)
+            })
+            .map(Deal))
+    }
+
+    /// Deals, oldest first, by partner or stage; a partner token lists its own.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn deals(
+        &self,
+        ctx: &Context<'_>,
+        partner_id: Option<ID>,
+        stage_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Deal>> {
+        let principal = principal(ctx)?;
+        let Some(partner_id) = partner_filter(principal, partner_id)? else {
+            return Ok(empty(Deal, |d: &deal::Model| d.id.clone()));
+        };
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let filter = DealFilter {
+            partner_id,
+            stage_id: stage_id.map(|s| s.0),
+        };
+        let select = deals::list(principal.tenant_id(), &filter);
+        list_connection(db(ctx)?.conn(), &request, select, deal::Column::Id, Deal).await
+    }
+}
+
+fn new_plan(input: CommissionPlanInput, principal: &Principal, prefix: &str) -> ApiResult<NewPlan> {
+    Ok(NewPlan {
+        label: plans::check_label(&input.label)?,
+        partner_type: input.partner_type.into(),
+        payment_target: input.payment_target.into(),
+        auto_assign_recipient: input.auto_assign_recipient.map(Into::into),
+        restrictions: Restrictions {
+            group_ids: ids(input.group_ids),
+            category_ids: ids(input.category_ids),
+            partner_ids: ids(input.partner_ids),
+        },
+        entries: entries(input.entries, principal.tenant.currency, prefix)?,
+    })
+}
+
+#[derive(Default)]
+pub struct DealMutation;
+
+#[Object]
+impl DealMutation {
+    /// Adds a stage to the pipeline.
+    async fn create_deal_stage(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateDealStageInput,
+    ) -> ApiResult<DealStage> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let stage =
+            pipeline::create_stage(db(ctx)?, principal.tenant_id(), &input.name, input.position)
+                .await?;
+        Ok(DealStage(stage))
+    }
+
+    /// Adds a custom select field with its options.
+    async fn create_custom_field(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCustomFieldInput,
+    ) -> ApiResult<CustomField> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let field =
+            pipeline::create_field(db(ctx)?, principal.tenant_id(), &input.name, &input.options)
+                .await?;
+        Ok(CustomField(field))
+    }
+
+    /// Adds a contact: a partner's staff, or one of the tenant's own people.
+    async fn create_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateContactInput,
+    ) -> ApiResult<Contact> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let new = NewContact {
+            partner_id: input.partner_id.map(|p| p.0),
+            name: input.name,
+            email: input.email,
+        };
+        let contact = pipeline::create_contact(db(ctx)?, principal.tenant_id(), new).await?;
+        Ok(Contact(contact))
+    }
+
+    /// Creates a plan. It applies to deals created from now on.
+    async fn create_commission_plan(
+        &self,
+        ctx: &Context<'_>,
+        input: CommissionPlanInput,
+    ) -> ApiResult<CommissionPlan> {
+        let principal = writer(ctx, Scope::CommissionPlansWrite)?;
+        let new = new_plan(input, principal, "input")?;
+        let plan = plans::create(db(ctx)?, principal.tenant_id(), new).await?;
+        Ok(CommissionPlan(plan))
+    }
+
+    /// Changes a plan; deals created before keep the terms they froze.
+    async fn update_commission_plan(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCommissionPlanInput,
+    ) -> ApiResult<CommissionPlan> {
+        let principal = writer(ctx, Scope::CommissionPlansWrite)?;
+        let changes = PlanChanges {
+            label: input.label.as_deref().map(plans::check_label).transpose()?,
+            partner_type: input.partner_type.map(Into::into),
+            payment_target: input.payment_target.map(Into::into),
+            auto_assign_recipient: match input.auto_assign_recipient {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(v) => Some(Some(v.into())),
+            },
+            group_ids: input.group_ids.map(ids),
+            category_ids: input.category_ids.map(ids),
+            partner_ids: input.partner_ids.map(ids),
+            entries: input
+                .entries
+                .map(|e| entries(e, principal.tenant.currency, "input"))
+                .transpose()?,
+        };
+        let plan = plans::update(db(ctx)?, principal.tenant_id(), &id, changes).await?;
+        Ok(CommissionPlan(plan))
+    }
+
+    /// Archives a plan: no new deal gets it; deals that froze it keep it.
+    async fn archive_commission_plan(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<CommissionPlan> {
+        let principal = writer(ctx, Scope::CommissionPlansWrite)?;
+        let plan = plans::archive(db(ctx)?, principal.tenant_id(), &id).await?;
+        Ok(CommissionPlan(plan))
+    }
+
+    /// What a plan — given whole in `plan`, or a saved one by `planId` —
+    /// would pay a deal moving through every stage and then receiving
+    /// `payments` payments of its amount. Writes nothing.
+    async fn simulate_commission_plan(
+        &self,
+        ctx: &Context<'_>,
+        plan: Option<CommissionPlanInput>,
+        plan_id: Option<ID>,
+        deal: DealSimulationInput,
+        #[graphql(default = 0)] payments: i32,
+    ) -> ApiResult<PlanSimulation> {
+        let principal = writer(ctx, Scope::CommissionPlansWrite)?;
+        let db = db(ctx)?;
+        let tenant_id = principal.tenant_id();
+        let entries = match (plan, plan_id) {
+            (Some(plan), None) => {
+                let entries = entries(plan.entries, principal.tenant.currency, "plan")?;
+                plans::check_entries(db.conn(), tenant_id, &entries, "plan").await?;
+                entries
+            }
+            (None, Some(id)) => {
+                let found = plans::find(db.conn(), tenant_id, &id)
+                    .await?
+                    .ok_or_else(|| ApiError::bad_input("planId", "no such commission plan"))?;
+                plans::entries_of(&found)?
+            }
+            _ => {
+                return Err(ApiError::bad_input(
+                    "plan",
+                    "give exactly one of plan and planId",
+                ));
+            }
+        };
+        let simulated = SimulatedDeal {
+            amount: deal.amount.0,
+            currency: deal.currency,
+            field_values: field_values(deal.custom_field_values),
+        };
+        let result = simulate::simulate(
+            db.conn(),
+            tenant_id,
+            principal.tenant.currency,
+            &entries,
+            simulated,
+            payments,
+        )
+        .await?;
+        let mut lines = Vec::with_capacity(result.lines.len());
+        for line in result.lines {
+            let stage = result
+                .stages
+                .get(&line.stage_id)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("simulated stage", &line.stage_id))?;
+            lines.push(PlanSimulationLine {
+                trigger: line.trigger.into(),
+                stage: DealStage(stage),
+                entry_index: line.entry_index as u32,
+                occurrence: line.occurrence,
+                value: line.applied.value.as_str().to_owned(),
+                value_source: line.applied.source.into(),
+                base: Decimal(line.base),
+                amount: Decimal(line.amount),
+            });
+        }
+        Ok(PlanSimulation {
+            lines,
+            total: Decimal(result.total),
+            currency: result.currency.code().to_owned(),
+        })
+    }
+
+    /// Creates a deal at a stage, freezing the plans that apply to its
+    /// partner as its terms, and pays the one-offs of every stage it has
+    /// reached. Exactly once per `externalId`.
+    async fn create_deal(&self, ctx: &Context<'_>, input: CreateDealInput) -> ApiResult<Deal> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let partner = match (input.partner_id, input.partner_external_id) {
+            (Some(id), None) => PartnerRef::Id(id.0),
+            (None, Some(external)) => PartnerRef::ExternalId(external),
+            _ => {
+                return Err(ApiError::bad_input(
+                    "input.partnerId",
+                    "give exactly one of partnerId and partnerExternalId",
+                ));
+            }
+        };
+        let new = NewDeal {
+            external_id: input.external_id,
+            partner,
+            campaign_id: input.campaign_id.map(|c| c.0),
+            name: input.name,
+            amount: input.amount.0,
+            currency: input.currency,
+            stage_id: input.stage_id.0,
+            field_values: field_values(input.custom_field_values),
+            lead_creator_id: input.lead_creator_id.map(|c| c.0),
+            owner_id: input.owner_id.map(|c| c.0),
+            occurred_at: input.occurred_at.map(|t| t.0),
+        };
+        let created =
+            deals::create(db(ctx)?, principal.tenant_id(), &principal.subject, new).await?;
+        Ok(Deal(created.deal))
+    }
+
+    /// Moves a deal to a stage; entries of stages reached for the first time
+    /// pay their one-offs. Exactly once per `externalId`.
+    async fn move_deal(
+        &self,
+        ctx: &Context<'_>,
+        input: MoveDealInput,
+    ) -> ApiResult<DealEventPayload> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let new = StageMove {
+            deal_id: input.deal_id.0,
+            stage_id: input.stage_id.0,
+            external_id: input.external_id,
+            occurred_at: input.occurred_at.map(|t| t.0),
+        };
+        Ok(deals::move_to(db(ctx)?, principal.tenant_id(), new)
+            .await?
+            .into())
+    }
+
+    /// Records a payment on a deal; recurring entries whose stage the deal
+    /// has reached pay an occurrence. Exactly once per `externalId`.
+    async fn record_deal_payment(
+        &self,
+        ctx: &Context<'_>,
+        input: DealPaymentInput,
+    ) -> ApiResult<DealEventPayload> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let new = NewPayment {
+            deal_id: input.deal_id.0,
+            external_id: input.external_id,
+            amount: input.amount.map(|a| a.0),
+            occurred_at: input.occurred_at.map(|t| t.0),
+        };
+        Ok(deals::record_payment(db(ctx)?, principal.tenant_id(), new)
+            .await?
+            .into())
+    }
+
+    /// Replaces a deal's terms with the plans named, as a new version kept
+    /// in its history; what it earned already stays.
+    async fn amend_deal_terms(
+        &self,
+        ctx: &Context<'_>,
+        input: AmendDealTermsInput,
+    ) -> ApiResult<Deal> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let deal = deals::amend_terms(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &input.deal_id,
+            &ids(input.plan_ids),
+            &input.note,
+        )
+        .await?;
+        Ok(Deal(deal))
+    }
+
+    /// Names the contact a spiff waiting for one pays (once); it may then
+    /// be approved.
+    async fn assign_commission_recipient(
+        &self,
+        ctx: &Context<'_>,
+        commission_id: ID,
+        contact_id: ID,
+    ) -> ApiResult<Commission> {
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let row =
+            deals::assign_recipient(db(ctx)?, principal.tenant_id(), &commission_id, &contact_id)
+                .await?;
+        Ok(Commission(row))
+    }
+}
