@@ -1,7 +1,8 @@
 //! The `demo` tenant that a development start-up provisions, so a newcomer's
 //! first query has something to show: three groups (seed 000's examples), a
 //! few partners and categories, a sales pipeline with a custom field,
-//! contacts, one commission plan of each kind and a deal in progress.
+//! contacts, one commission plan of each kind and a deal in progress, and
+//! seed 004's SilverCommission tier.
 
 use crate::db::Db;
 use crate::deals::{deal, pipeline as dp, plans as dplans};
@@ -11,10 +12,11 @@ use crate::directory::{categories, tenants};
 use crate::engine::plans::{
     Calculation, Entries, Entry, OneOff, PeriodRate, PlanValue, Recurring, Scaling, ScalingTier,
 };
+use crate::engine::tiers::{Action, Metrics, Modifier, TierTerms};
 use crate::engine::{Rule, RuleEntry, RuleSet};
 use crate::error::ApiResult;
 use crate::ledger::accrual::PartnerRef;
-use entity::enums::{AutoAssignRecipient, PaymentTarget};
+use entity::enums::{AutoAssignRecipient, PaymentTarget, TierPeriod, TierStatus};
 use entity::partner;
 use rust_decimal::Decimal;
 
@@ -153,7 +155,56 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
         created.push(partner);
     }
     pipeline(db, &created[0]).await?;
+    silver_tier(db).await?;
     Ok(true)
+}
+
+/// Seed 004's SilverCommission, monthly, on every partner's events in the
+/// default campaign: ten sales and 121 of revenue in a month make every
+/// further sale pay 10 % more, and the month's earlier ones 5 more each.
+async fn silver_tier(db: &Db) -> ApiResult<()> {
+    let campaign = crate::campaigns::default_campaign(db.conn(), DEMO_TENANT).await?;
+    let modifier = |action, value| {
+        Some(Modifier {
+            action,
+            value: Decimal::new(value, 0),
+        })
+    };
+    let terms = TierTerms::new(TierTerms {
+        payout: modifier(Action::Increase, 10),
+        revenue: modifier(Action::Decrease, 6),
+        retroactive_payout: modifier(Action::FlatIncrease, 5),
+        retroactive_revenue: None,
+        goals: Metrics {
+            revenue: Decimal::new(121, 0),
+            conversions: 10,
+            ..Metrics::default()
+        },
+        maxima: Metrics {
+            revenue: Decimal::new(1000, 0),
+            ..Metrics::default()
+        },
+    })
+    .expect("the demo tier is valid");
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("a date");
+    crate::tiers::create(
+        db,
+        DEMO_TENANT,
+        crate::tiers::NewTier {
+            name: "SilverCommission".into(),
+            notes: Some("Monthly payement".into()),
+            status: TierStatus::Active,
+            start_date: date(2020, 1, 1),
+            end_date: date(2099, 12, 31),
+            period: TierPeriod::Monthly,
+            apply_to_all_partners: true,
+            partner_ids: Vec::new(),
+            campaign_ids: vec![campaign.id],
+            terms,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 fn value(text: &str) -> PlanValue {

@@ -17,7 +17,7 @@
 //! answers 503 with `Retry-After`, its errors coded `UNAVAILABLE`.
 
 use crate::auth::jwt::Keys;
-use crate::auth::{Principal, Tenant};
+use crate::auth::{Principal, Tenant, TenantCache};
 use crate::db::Db;
 use crate::directory::tenants;
 use crate::error::ApiError;
@@ -30,8 +30,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 
@@ -47,9 +46,7 @@ pub struct AppState {
     schema: AppSchema,
     db: Db,
     keys: Arc<Keys>,
-    /// Tenants that tokens have named, by id. Tenants are never deleted, so a
-    /// positive cache cannot go stale; unknown ids are looked up every time.
-    tenants: Arc<RwLock<HashMap<String, Arc<Tenant>>>>,
+    tenants: TenantCache,
     graphiql: Arc<String>,
     loader_delay: Duration,
 }
@@ -75,24 +72,21 @@ impl AppState {
             schema,
             db,
             keys: Arc::new(keys),
-            tenants: Arc::default(),
+            tenants: TenantCache::default(),
             graphiql: Arc::new(source.finish()),
             loader_delay,
         }
     }
 
     async fn tenant(&self, id: &str) -> Result<Option<Arc<Tenant>>, ApiError> {
-        if let Some(tenant) = self.tenants.read().expect("tenant cache lock").get(id) {
-            return Ok(Some(tenant.clone()));
+        if let Some(tenant) = self.tenants.get(id) {
+            return Ok(Some(tenant));
         }
         let Some(tenant) = tenants::find(self.db.conn(), id).await? else {
             return Ok(None);
         };
         let tenant = Arc::new(tenant);
-        self.tenants
-            .write()
-            .expect("tenant cache lock")
-            .insert(id.to_owned(), tenant.clone());
+        self.tenants.put(tenant.clone());
         Ok(Some(tenant))
     }
 
@@ -277,6 +271,7 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         &state.db,
         principal,
         state.loader_delay,
+        state.tenants.clone(),
     ));
     let mut response = state.schema.execute(request).await;
     // Resolver errors carry their code already; what is left came from

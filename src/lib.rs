@@ -38,3 +38,4 @@ pub mod http;
 pub mod input;
 pub mod ledger;
 pub mod paging;
+pub mod tiers;

@@ -35,6 +35,12 @@ pub struct Model {
     pub deal_id: Option<String>,
     /// A spiff whose payee is still to be named: it cannot be approved yet.
     pub recipient_pending: bool,
+    /// The tier that modified it, or whose retroactive modifier an
+    /// ADJUSTMENT applies.
+    pub tier_id: Option<String>,
+    /// Its event's revenue after the tier's revenue modifier (an
+    /// ADJUSTMENT: the change it makes to its original's).
+    pub revenue_minor: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

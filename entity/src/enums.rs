@@ -150,6 +150,25 @@ stored!(
     }
 );
 
+stored!(
+    /// Whether a tiered commission takes effect.
+    TierStatus { Active = "ACTIVE", Inactive = "INACTIVE" }
+);
+
+stored!(
+    /// The period a tier's progress is counted over.
+    TierPeriod {
+        Daily = "DAILY",
+        /// ISO weeks, from Monday.
+        Weekly = "WEEKLY",
+        Monthly = "MONTHLY",
+        /// From January, April, July and October 1.
+        Quarterly = "QUARTERLY",
+        /// The tier's start date to its end date.
+        Global = "GLOBAL",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,3 +34,7 @@ pub mod partnership_request;
 pub mod payout;
 pub mod refund;
 pub mod tenant;
+pub mod tier_progress;
+pub mod tiered_commission;
+pub mod tiered_commission_campaign;
+pub mod tiered_commission_partner;

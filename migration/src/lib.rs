@@ -12,6 +12,7 @@ mod m20261121_000002_ledger;
 mod m20261121_000003_partner_totals;
 mod m20261121_000004_partner_balances;
 mod m20261121_000005_deals;
+mod m20261121_000006_tiers;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_partner_totals::Migration),
             Box::new(m20261121_000004_partner_balances::Migration),
             Box::new(m20261121_000005_deals::Migration),
+            Box::new(m20261121_000006_tiers::Migration),
         ]
     }
 }

@@ -9,7 +9,9 @@ pub mod jwt;
 
 use crate::engine::Currency;
 use crate::error::ApiError;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -90,6 +92,48 @@ pub struct Tenant {
     pub name: String,
     pub currency: Currency,
     pub time_zone: String,
+}
+
+/// How long a tenant read for one request serves the next ones. A tenant's
+/// name and time zone may change (`updateTenant`): the process that changes
+/// it forgets it at once, other replicas within this time.
+pub const TENANT_CACHE_TTL: Duration = Duration::from_secs(5);
+
+/// Tenants that tokens have named, by id, each kept [`TENANT_CACHE_TTL`];
+/// unknown ids are looked up every time.
+#[derive(Clone, Default)]
+pub struct TenantCache(Arc<RwLock<HashMap<String, Cached>>>);
+
+/// A tenant and when it was read.
+type Cached = (Arc<Tenant>, Instant);
+
+impl TenantCache {
+    pub fn get(&self, id: &str) -> Option<Arc<Tenant>> {
+        let cache = self
+            .0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache
+            .get(id)
+            .filter(|(_, at)| at.elapsed() < TENANT_CACHE_TTL)
+            .map(|(tenant, _)| tenant.clone())
+    }
+
+    pub fn put(&self, tenant: Arc<Tenant>) {
+        let mut cache = self
+            .0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.insert(tenant.id.clone(), (tenant, Instant::now()));
+    }
+
+    pub fn forget(&self, id: &str) {
+        let mut cache = self
+            .0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.remove(id);
+    }
 }
 
 /// The caller of one request.

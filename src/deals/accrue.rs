@@ -158,6 +158,8 @@ fn row(
                 && recipient_id.is_none(),
             recipient_id,
         }),
+        tier_id: None,
+        revenue_minor: None,
     }))
 }
 

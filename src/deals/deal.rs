@@ -24,6 +24,7 @@ use crate::input::{self, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 use crate::ledger::accrual::PartnerRef;
 use crate::ledger::posting::{self, Posting};
 use crate::ledger::transitions::lock_partners;
+use crate::tiers::book::{Accrued, TierBook};
 use chrono::{DateTime, Utc};
 use entity::enums::{CampaignStatus, CommissionKind, EventKind, PartnerStatus, PlanMatch};
 use entity::{
@@ -719,7 +720,9 @@ fn keyed<T>(inserted: Result<T, sea_orm::DbErr>) -> ApiResult<T> {
     })
 }
 
-/// The commissions the deal's terms in force pay for `trigger`, written.
+/// The commissions the deal's terms in force pay for `trigger`, as the
+/// tenant's tiers leave them (the event counts toward the tiers whatever it
+/// earns), written with any adjustments a tier it reached appends.
 async fn post(
     conn: &impl ConnectionTrait,
     deal: &deal::Model,
@@ -733,9 +736,88 @@ async fn post(
         .order_by_asc(deal_term::Column::Id)
         .all(conn)
         .await?;
-    if terms.is_empty() {
-        return Ok(Vec::new());
+    let currency = campaigns::check_currency("currency", &deal.currency)?;
+    let earned = match terms.is_empty() {
+        true => Vec::new(),
+        false => {
+            let context = context(conn, deal, campaign, currency).await?;
+            accrue::commissions(
+                &context.borrowed(deal, event),
+                &frozen_plans(&terms)?,
+                trigger,
+            )?
+        }
+    };
+    let unrounded: Vec<Decimal> = earned
+        .iter()
+        .map(|new| new.breakdown.iter().map(|line| line.amount()).sum())
+        .collect();
+    let counted = std::iter::once((
+        deal.partner_id.as_str(),
+        campaign.id.as_str(),
+        event.occurred_at,
+    ));
+    let mut tiers = TierBook::load(conn, &deal.tenant_id, counted).await?;
+    let effect = tiers.apply(&Accrued {
+        partner_id: &deal.partner_id,
+        campaign_id: &campaign.id,
+        event_id: &event.id,
+        currency,
+        at: event.occurred_at,
+        sale: event.kind == EventKind::DealPayment,
+        amount_minor: event.amount_minor,
+        revenue_minor: None,
+        commissions: &unrounded,
+    })?;
+    let mut posting = Posting::new(event.recorded_at);
+    let mut rows = Vec::new();
+    for ((mut new, amount), line) in earned.into_iter().zip(effect.amounts).zip(effect.lines) {
+        new.amount_minor = currency
+            .to_minor(amount)
+            .map_err(|e| ApiError::internal("deal commission", e))?;
+        new.breakdown.extend(line);
+        new.tier_id = effect.tier_id.clone();
+        let row = posting.add(new)?;
+        tiers.record(&row);
+        rows.push(row);
     }
+    for adjustment in effect.adjustments {
+        posting.add(adjustment)?;
+    }
+    tiers.settle(conn, &deal.tenant_id, &mut posting).await?;
+    posting.write(conn).await?;
+    Ok(rows)
+}
+
+/// What a deal event's commissions depend on beyond the deal and event.
+struct Loaded {
+    options: DealOptions,
+    currency: Currency,
+    holdback_days: Option<i32>,
+    snapshot_id: Option<String>,
+}
+
+impl Loaded {
+    fn borrowed<'a>(&'a self, deal: &'a deal::Model, event: &'a event::Model) -> Context<'a> {
+        Context {
+            deal,
+            event,
+            currency: self.currency,
+            options: &self.options,
+            holdback_days: self.holdback_days,
+            snapshot_id: self.snapshot_id.clone(),
+        }
+    }
+}
+
+/// The deal's options and the holdback in force for its partner in its
+/// campaign (as for any event of the partner there).
+async fn context(
+    conn: &impl ConnectionTrait,
+    deal: &deal::Model,
+    campaign: &campaign::Model,
+    currency: Currency,
+) -> ApiResult<Loaded> {
     let options: DealOptions = deal_field_value::Entity::find()
         .filter(deal_field_value::Column::DealId.eq(deal.id.as_str()))
         .all(conn)
@@ -743,31 +825,21 @@ async fn post(
         .into_iter()
         .map(|v| (v.custom_field_id, v.option_id))
         .collect();
-    // The holdback resolves as for any event of the partner in the campaign.
     let snapshot = partner_commission::Entity::find()
         .filter(partner_commission::Column::PartnerId.eq(deal.partner_id.as_str()))
         .filter(partner_commission::Column::CampaignId.eq(campaign.id.as_str()))
         .order_by_desc(partner_commission::Column::Id)
         .one(conn)
         .await?;
-    let context = Context {
-        deal,
-        event,
-        currency: campaigns::check_currency("currency", &deal.currency)?,
-        options: &options,
+    Ok(Loaded {
+        options,
+        currency,
         holdback_days: snapshot
             .as_ref()
             .and_then(|s| s.holdback_days)
             .or(campaign.holdback_days),
         snapshot_id: snapshot.map(|s| s.id),
-    };
-    let mut posting = Posting::new(event.recorded_at);
-    let mut rows = Vec::new();
-    for new in accrue::commissions(&context, &frozen_plans(&terms)?, trigger)? {
-        rows.push(posting.add(new)?);
-    }
-    posting.write(conn).await?;
-    Ok(rows)
+    })
 }
 
 /// Replaces a deal's terms with `plan_ids` (each of the tenant, not

@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::engine::{Currency, RuleSet};
 use crate::error::{ApiError, ApiResult};
 use entity::tenant;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 pub struct NewTenant {
     pub id: String,
@@ -32,24 +32,17 @@ fn check_id(id: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// An IANA zone name such as `UTC` or `Europe/Berlin`, checked for shape.
-fn check_time_zone(zone: &str) -> ApiResult<()> {
-    let valid = zone == "UTC"
-        || (zone.contains('/')
-            && zone.len() <= 64
-            && zone.split('/').all(|part| {
-                !part.is_empty()
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b"_-+".contains(&b))
-            }));
-    if !valid {
-        return Err(ApiError::bad_input(
-            "timeZone",
+/// An IANA time zone name such as `UTC` or `Europe/Berlin`, known to the
+/// time-zone database revshare carries.
+fn check_time_zone(field: &str, zone: &str) -> ApiResult<String> {
+    let zone = zone.trim();
+    match zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => Ok(tz.name().to_owned()),
+        Err(_) => Err(ApiError::bad_input(
+            field,
             "must be an IANA time zone such as UTC or Europe/Berlin",
-        ));
+        )),
     }
-    Ok(())
 }
 
 /// Creates a tenant and its default group (one `RECURRING` rule at 0 %).
@@ -57,7 +50,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
     check_id(&new.id)?;
     let currency = Currency::parse(&new.currency)
         .map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
-    check_time_zone(&new.time_zone)?;
+    let time_zone = check_time_zone("timeZone", &new.time_zone)?;
     let name =
         crate::input::optional_text("name", new.name.as_deref(), crate::input::MAX_NAME_CHARS)?
             .unwrap_or_else(|| new.id.clone());
@@ -77,7 +70,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
         id: Set(new.id.clone()),
         name: Set(name),
         currency: Set(currency.code().to_owned()),
-        time_zone: Set(new.time_zone),
+        time_zone: Set(time_zone),
         created_at: Set(crate::db::now()),
     };
     let inserted = tenant::Entity::insert(model)
@@ -117,16 +110,52 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
     Ok(inserted)
 }
 
+/// Renames a tenant or changes its time zone (omitted: unchanged). Tier
+/// periods and dates are counted in the zone from the next event on.
+pub async fn update(
+    db: &Db,
+    id: &str,
+    name: Option<&str>,
+    time_zone: Option<&str>,
+) -> ApiResult<Tenant> {
+    let name = name
+        .map(|n| crate::input::required_text("input.name", n, crate::input::MAX_NAME_CHARS))
+        .transpose()?;
+    let time_zone = time_zone
+        .map(|zone| check_time_zone("input.timeZone", zone))
+        .transpose()?;
+    let txn = db.write().await?;
+    let mut row = tenant::Entity::find_by_id(id.to_owned())
+        .one(&*txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tenant"))?;
+    if let Some(name) = name {
+        row.name = name;
+    }
+    if let Some(zone) = time_zone {
+        row.time_zone = zone;
+    }
+    tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    principal_tenant(row)
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: &str) -> ApiResult<Option<Tenant>> {
     let Some(row) = tenant::Entity::find_by_id(id.to_owned()).one(conn).await? else {
         return Ok(None);
     };
+    principal_tenant(row).map(Some)
+}
+
+fn principal_tenant(row: tenant::Model) -> ApiResult<Tenant> {
     let currency =
         Currency::parse(&row.currency).map_err(|e| ApiError::internal("tenant currency", e))?;
-    Ok(Some(Tenant {
+    Ok(Tenant {
         id: row.id,
         name: row.name,
         currency,
         time_zone: row.time_zone,
-    }))
+    })
 }

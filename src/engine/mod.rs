@@ -9,6 +9,7 @@
 pub mod money;
 pub mod plans;
 pub mod rules;
+pub mod tiers;
 
 pub use money::{Currency, MoneyError, clawback_minor, share_minor};
 pub use rules::{

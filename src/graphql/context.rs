@@ -8,7 +8,7 @@
 //! before it — whatever loaders exist, with no list of them to keep.
 
 use super::loaders::{self, RequestLoader};
-use crate::auth::{Principal, Scope};
+use crate::auth::{Principal, Scope, TenantCache};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::PageArgs;
@@ -28,6 +28,8 @@ pub const LOADER_DELAY: Duration = Duration::from_millis(3);
 /// What a request carries: its caller (none without a token) and its loaders.
 pub struct RequestContext {
     pub principal: Option<Principal>,
+    /// The server's cache of tenants, which a change to the tenant clears.
+    pub tenants: TenantCache,
     loader: Option<RwLock<Arc<RequestLoader>>>,
     db: Db,
     delay: Duration,
@@ -36,12 +38,18 @@ pub struct RequestContext {
 impl RequestContext {
     /// Loaders cache within the request (a group read by two fields is
     /// loaded once), bound to the caller's tenant.
-    pub fn new(db: &Db, principal: Option<Principal>, delay: Duration) -> RequestContext {
+    pub fn new(
+        db: &Db,
+        principal: Option<Principal>,
+        delay: Duration,
+        tenants: TenantCache,
+    ) -> RequestContext {
         let loader = principal
             .as_ref()
             .map(|p| RwLock::new(Arc::new(loaders::new_loader(db, &p.tenant.id, delay))));
         RequestContext {
             principal,
+            tenants,
             loader,
             db: db.clone(),
             delay,
@@ -95,6 +103,15 @@ pub fn forget_reads(ctx: &Context<'_>) -> ApiResult<()> {
         *slot
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = fresh;
+    }
+    Ok(())
+}
+
+/// Forgets the cached tenant of the caller, after a change to it.
+pub fn forget_tenant(ctx: &Context<'_>) -> ApiResult<()> {
+    let request = request(ctx)?;
+    if let Some(principal) = &request.principal {
+        request.tenants.forget(principal.tenant_id());
     }
     Ok(())
 }

@@ -242,3 +242,42 @@ pub enum ValueSource {
     /// A scaling tier of the option the deal holds.
     ScalingTier,
 }
+
+/// Whether a tiered commission takes effect.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TierStatus")]
+pub enum TierStatus {
+    Active,
+    Inactive,
+}
+
+/// The period a tier's progress is counted over, from 00:00 in the
+/// tenant's time zone.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TierPeriod")]
+pub enum TierPeriod {
+    Daily,
+    /// ISO weeks, from Monday.
+    Weekly,
+    Monthly,
+    /// From January, April, July and October 1.
+    Quarterly,
+    /// The tier's start date to its end date.
+    Global,
+}
+
+/// What a tier's modifier does.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::engine::tiers::Action")]
+pub enum TierAction {
+    /// By `value` percent.
+    Increase,
+    /// By `value` percent, never below 0.
+    Decrease,
+    /// By `value` in the currency.
+    FlatIncrease,
+    /// By `value` in the currency, never below 0.
+    FlatDecrease,
+    /// To exactly `value` (retroactive modifiers only).
+    Exact,
+}

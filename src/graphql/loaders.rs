@@ -13,7 +13,8 @@ use entity::{
     commission_plan_group, commission_plan_partner, commission_transition, contact, custom_field,
     custom_field_option, customer, deal, deal_field_value, deal_stage, deal_term,
     deal_term_version, enrollment, event, partner, partner_balance, partner_category,
-    partner_commission, partner_group, payout,
+    partner_commission, partner_group, payout, tier_progress, tiered_commission,
+    tiered_commission_campaign, tiered_commission_partner,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -110,6 +111,54 @@ by_id! {
     CustomFieldId => custom_field,
     OptionId => custom_field_option,
     DealId => deal,
+    TierId => tiered_commission,
+}
+
+/// The tenant's active tiers, oldest first (one statement per request).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ActiveTiers;
+
+impl Loader<ActiveTiers> for DirectoryLoader {
+    type Value = Vec<tiered_commission::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, _: &[ActiveTiers]) -> Result<HashMap<ActiveTiers, Self::Value>, ApiError> {
+        let tiers = crate::tiers::list(&self.tenant_id, Some(entity::enums::TierStatus::Active))
+            .order_by_asc(tiered_commission::Column::Id)
+            .all(&self.conn)
+            .await?;
+        Ok(HashMap::from([(ActiveTiers, tiers)]))
+    }
+}
+
+/// A partner's progress rows of periods not over yet.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CurrentProgressOf(pub String);
+
+impl Loader<CurrentProgressOf> for DirectoryLoader {
+    type Value = Vec<tier_progress::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[CurrentProgressOf],
+    ) -> Result<HashMap<CurrentProgressOf, Self::Value>, ApiError> {
+        let rows = tier_progress::Entity::find()
+            .filter(tier_progress::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(tier_progress::Column::PartnerId.is_in(keys.iter().map(|k| k.0.clone())))
+            .filter(tier_progress::Column::PeriodEnd.gt(crate::db::now()))
+            .all(&self.conn)
+            .await?;
+        let mut found: HashMap<CurrentProgressOf, Self::Value> =
+            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+        for row in rows {
+            found
+                .entry(CurrentProgressOf(row.partner_id.clone()))
+                .or_default()
+                .push(row);
+        }
+        Ok(found)
+    }
 }
 
 /// The tenant's default campaign (one statement per request, however many
@@ -177,6 +226,12 @@ pub struct PlanGroupsOf(pub String);
 pub struct PlanCategoriesOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PlanPartnersOf(pub String);
+
+/// A tier's scope: its partners and its campaigns.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TierPartnersOf(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TierCampaignsOf(pub String);
 
 /// One page of a deal's commissions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -649,6 +704,20 @@ children_of!(
     PlanId,
     plan_id,
     PartnerId
+);
+children_of!(
+    TierPartnersOf,
+    tiered_commission_partner,
+    TierId,
+    tier_id,
+    PartnerId
+);
+children_of!(
+    TierCampaignsOf,
+    tiered_commission_campaign,
+    TierId,
+    tier_id,
+    CampaignId
 );
 
 impl Loader<BalanceOf> for DirectoryLoader {

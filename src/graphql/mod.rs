@@ -6,7 +6,7 @@
 //!   one module per domain; fields check the scopes guarding their data;
 //! - [`rules`]: the rule vocabulary's inputs, outputs and simulation;
 //! - [`plans`]: the commission plans' inputs and their conversion to the
-//!   engine's validated entries;
+//!   engine's validated entries; [`tiers`]: the tiered commissions' input;
 //! - [`context`]: the request's caller, loaders and database, and
 //!   field-level authorization;
 //! - [`loaders`], [`connection`], [`enums`], [`scalars`], [`limits`]: the
@@ -27,6 +27,7 @@ pub mod plans;
 pub mod roots;
 pub mod rules;
 pub mod scalars;
+pub mod tiers;
 
 pub use context::{LOADER_DELAY, RequestContext};
 
@@ -50,6 +51,7 @@ pub struct Query(
     roots::campaigns::CampaignQuery,
     roots::ledger::LedgerQuery,
     roots::deals::DealQuery,
+    roots::tiers::TierQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -59,6 +61,7 @@ pub struct Mutation(
     roots::campaigns::CampaignMutation,
     roots::ledger::LedgerMutation,
     roots::deals::DealMutation,
+    roots::tiers::TierMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -1,4 +1,4 @@
-//! The `Decimal` and `DateTime` scalars (SPEC §2, §4).
+//! The `Decimal`, `DateTime` and `Date` scalars (SPEC §2, §4).
 //!
 //! `Decimal` serializes as a string and reads a string or a JSON number. A
 //! number arrives as the shortest text that round-trips its binary value, so
@@ -96,9 +96,56 @@ impl From<chrono::DateTime<Utc>> for DateTime {
     }
 }
 
+/// A calendar date, `YYYY-MM-DD` (a tier's dates, in the tenant's time zone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date(pub chrono::NaiveDate);
+
+impl Date {
+    /// `YYYY-MM-DD`, and nothing else.
+    pub fn from_text(text: &str) -> Option<Date> {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .filter(|_| text.len() == 10)
+            .map(Date)
+    }
+}
+
+#[Scalar]
+impl ScalarType for Date {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        match &value {
+            Value::String(text) => Date::from_text(text)
+                .ok_or_else(|| InputValueError::custom("expected a date such as 2026-11-21")),
+            _ => Err(InputValueError::expected_type(value)),
+        }
+    }
+
+    fn to_value(&self) -> Value {
+        Value::String(self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_is_year_month_day() {
+        let parse = |text: &str| Date::parse(Value::String(text.into())).map(|d| d.to_value());
+        assert_eq!(
+            parse("2020-07-23").unwrap(),
+            Value::String("2020-07-23".into())
+        );
+        for refused in [
+            "2020-7-23",
+            "2020-02-30",
+            "23/07/2020",
+            "2020-07-23T00:00:00Z",
+            "",
+        ] {
+            assert!(parse(refused).is_err(), "{refused:?} was accepted");
+        }
+    }
 
     #[test]
     fn a_json_number_is_read_exactly_as_written() {

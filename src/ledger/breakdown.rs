@@ -9,6 +9,7 @@
 
 use crate::engine::RuleType;
 use crate::engine::plans::{Trigger, ValueSource};
+use crate::engine::tiers::Action;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -61,12 +62,13 @@ pub struct PlanEntryLine {
     pub amount: Decimal,
 }
 
-/// A performance tier's modifier (SPEC §9) applied to a new commission.
+/// A performance tier's modifier (SPEC §9) applied to a new commission:
+/// `amount` is the difference it made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TierModifierLine {
     pub tier_id: String,
-    /// `increase`, `decrease`, `flat_increase` or `flat_decrease`.
-    pub action: String,
+    /// `INCREASE`, `DECREASE`, `FLAT_INCREASE` or `FLAT_DECREASE`.
+    pub action: Action,
     pub value: Decimal,
     pub amount: Decimal,
 }
@@ -77,7 +79,8 @@ pub struct TierModifierLine {
 pub struct AdjustmentLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier_id: Option<String>,
-    pub action: String,
+    /// A tier's retroactive action, `EXACT` included.
+    pub action: Action,
     pub value: Decimal,
     pub amount: Decimal,
 }
@@ -160,13 +163,13 @@ mod tests {
             }),
             BreakdownLine::TierModifier(TierModifierLine {
                 tier_id: "t".into(),
-                action: "increase".into(),
+                action: Action::Increase,
                 value: Decimal::from(10),
                 amount: Decimal::from_str("0.5").unwrap(),
             }),
             BreakdownLine::Adjustment(AdjustmentLine {
                 tier_id: Some("t".into()),
-                action: "flat_increase".into(),
+                action: Action::FlatIncrease,
                 value: Decimal::from(5),
                 amount: Decimal::from(5),
             }),

@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod maturity;
 pub mod posting;
 pub mod refunds;
+pub mod tier_progress;
 pub mod transitions;
 
 use crate::error::{ApiError, ApiResult};

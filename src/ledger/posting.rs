@@ -84,6 +84,12 @@ pub struct NewCommission {
     pub note: Option<String>,
     /// What a deal's commission (or its clawback) came from.
     pub deal: Option<DealRef>,
+    /// The tier that modified it, or whose retroactive modifier an
+    /// adjustment applies.
+    pub tier_id: Option<String>,
+    /// Its event's revenue after any tier's revenue modifier (an
+    /// adjustment: the change to its original's).
+    pub revenue_minor: Option<i64>,
 }
 
 /// A commission earned on a deal: its plan and deal, and for a spiff the
@@ -162,6 +168,8 @@ impl Posting {
             recipient_id: new.deal.as_ref().and_then(|d| d.recipient_id.clone()),
             deal_id: new.deal.as_ref().map(|d| d.deal_id.clone()),
             recipient_pending: new.deal.as_ref().is_some_and(|d| d.recipient_pending),
+            tier_id: new.tier_id,
+            revenue_minor: new.revenue_minor,
         };
         self.rows.push(row.clone());
         Ok(row)

@@ -2,18 +2,21 @@
 //! commission; any other refund appends a negative `CLAWBACK` row, pro rata at
 //! the original commission's rate, linked to it. Clawbacks are approved at
 //! once and net against the partner's next payout. The customer's net
-//! charges drop by the refund, so later events see the lower LTV.
+//! charges drop by the refund, so later events see the lower LTV; a
+//! commission's tier adjustments follow it, and the partner's progress
+//! toward tiers drops ([`super::tier_progress`]).
 //!
 //! A refund locks the event's partner, then the event's commissions (see
 //! [`super::posting`]) and decides on the locked rows: a reversal or an
 //! approval racing it waits, or is waited for, and each answers what it
 //! would have answered in sequence.
 
-use super::posting::{DealRef, NewCommission, Posting, TermsRef};
+use super::posting::{Move, Posting};
+use super::tier_progress::{self, Lowering, Share, clawback};
 use super::transitions::{lock_partners, reverse_locked};
 use super::{CommissionKind, CommissionStatus, ReversalReason};
 use crate::db::Db;
-use crate::engine::{Currency, clawback_minor};
+use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::input;
 use chrono::{DateTime, Utc};
@@ -189,7 +192,9 @@ struct Refund<'e> {
 
 /// Reverses or claws back each of the event's commissions, locked in id
 /// order: a full refund in one go reverses what is still `ACCRUED`; every
-/// other case appends a clawback of the commission's pro-rata share.
+/// other case appends a clawback of the commission's pro-rata share. A
+/// commission's tier adjustments follow it, and the partner's progress
+/// toward tiers is lowered by what left and by the refunded sale amount.
 async fn settle(
     txn: &impl ConnectionTrait,
     actor: &str,
@@ -204,6 +209,25 @@ async fn settle(
         .lock_exclusive()
         .all(txn)
         .await?;
+    let share = Share::Refund {
+        event_amount: event.amount_minor,
+        refunded_before: event.refunded_minor,
+        refund: refund.refund_minor,
+    };
+    let mv = Move {
+        from: CommissionStatus::Accrued,
+        to: CommissionStatus::Reversed,
+        actor,
+        at: refund.at,
+        reason: Some(refund.reason),
+        note: refund.note.clone(),
+        payout_id: None,
+    };
+    let sale = matches!(event.kind, EventKind::Sale | EventKind::DealPayment);
+    let mut lowering = Lowering {
+        sale_amount: if sale { refund.refund_minor } else { 0 },
+        ..Lowering::default()
+    };
     let mut reversed = Vec::new();
     let mut posting = Posting::new(refund.at);
     let mut clawbacks = Vec::new();
@@ -217,43 +241,22 @@ async fn settle(
             }
             _ => {}
         }
-        let amount = clawback_minor(
-            original.amount_minor,
-            event.amount_minor,
-            event.refunded_minor,
-            refund.refund_minor,
-        );
+        let amount = share.of(original.amount_minor);
+        lowering.payout += amount;
+        lowering.revenue += share.of(original.revenue_minor.unwrap_or(0));
         if amount != 0 {
-            clawbacks.push(posting.add(clawback(&original, -amount, refund))?);
+            let new = clawback(&original, -amount, refund.at, mv.reason, mv.note.clone());
+            clawbacks.push(posting.add(new)?);
         }
+        let followed = tier_progress::follow(txn, &original, share, &mv, &mut posting).await?;
+        clawbacks.extend(followed.clawbacks);
+        lowering.payout += followed.lowering.payout;
+        lowering.revenue += followed.lowering.revenue;
     }
     posting.write(txn).await?;
+    let (partner, campaign) = (&event.partner_id, &event.campaign_id);
+    tier_progress::lower(txn, partner, campaign, event.occurred_at, lowering).await?;
     Ok((reversed, clawbacks))
-}
-
-/// A clawback of `amount_minor` (negative) from `original`.
-fn clawback(original: &commission::Model, amount_minor: i64, refund: &Refund) -> NewCommission {
-    NewCommission {
-        kind: CommissionKind::Clawback,
-        status: CommissionStatus::Approved,
-        tenant_id: original.tenant_id.clone(),
-        partner_id: original.partner_id.clone(),
-        campaign_id: original.campaign_id.clone(),
-        event_id: original.event_id.clone(),
-        amount_minor,
-        currency: original.currency.clone(),
-        terms: TermsRef {
-            snapshot_id: original.snapshot_id.clone(),
-            rules_source: original.rules_source,
-        },
-        breakdown: Vec::new(),
-        accrued_at: refund.at,
-        holdback_days: None,
-        original_id: Some(original.id.clone()),
-        reason: Some(refund.reason),
-        note: refund.note.clone(),
-        deal: DealRef::of(original),
-    }
 }
 
 /// The customer's net charges drop by the refund; the partner's LTV

@@ -6,7 +6,8 @@
 //! any order, run one after the other and answer as they would in sequence;
 //! a transaction that still loses a race is retried, then `CONFLICT`.
 
-use super::posting::{self, Move, conflict};
+use super::posting::{self, Move, Posting, conflict};
+use super::tier_progress::{self, Lowering, Share};
 use super::{CommissionKind, CommissionStatus, ReversalReason, check_ids};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -98,6 +99,8 @@ pub async fn reverse(
 }
 
 /// `ACCRUED → REVERSED` of a row the caller has locked (refunds use it too).
+/// Its tier adjustments follow it, and the partner's progress toward tiers
+/// drops by what left.
 pub(crate) async fn reverse_locked(
     conn: &impl ConnectionTrait,
     row: commission::Model,
@@ -110,6 +113,7 @@ pub(crate) async fn reverse_locked(
     // under this row's lock, so the count is current.
     let clawed_back = commission::Entity::find()
         .filter(commission::Column::OriginalId.eq(row.id.as_str()))
+        .filter(commission::Column::Kind.eq(CommissionKind::Clawback))
         .count(conn)
         .await?;
     if clawed_back > 0 {
@@ -127,10 +131,21 @@ pub(crate) async fn reverse_locked(
         note,
         payout_id: None,
     };
-    posting::apply_move(conn, vec![row], &mv)
+    let reversed = posting::apply_move(conn, vec![row], &mv)
         .await?
         .pop()
-        .ok_or(ApiError::Internal)
+        .ok_or(ApiError::Internal)?;
+    let mut posting = Posting::new(mv.at);
+    let followed = tier_progress::follow(conn, &reversed, Share::All, &mv, &mut posting).await?;
+    posting.write(conn).await?;
+    let lowering = Lowering {
+        payout: reversed.amount_minor + followed.lowering.payout,
+        revenue: reversed.revenue_minor.unwrap_or(0) + followed.lowering.revenue,
+        sale_amount: 0,
+    };
+    let (partner, campaign) = (&reversed.partner_id, &reversed.campaign_id);
+    tier_progress::lower(conn, partner, campaign, reversed.accrued_at, lowering).await?;
+    Ok(reversed)
 }
 
 /// Locks partners in id order: what serializes payouts of a partner with

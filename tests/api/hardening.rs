@@ -436,8 +436,14 @@ const PARTNER_NAME: &[&str] = &[
     "campaigns:read",
     "deals:read",
     "commission_plans:read",
+    "tiered_commissions:read",
 ];
-const CAMPAIGN_NAME: &[&str] = &["campaigns:read", "commissions:read", "deals:read"];
+const CAMPAIGN_NAME: &[&str] = &[
+    "campaigns:read",
+    "commissions:read",
+    "deals:read",
+    "tiered_commissions:read",
+];
 const GROUP_NAME: &[&str] = &[
     "partner_groups:read",
     "partners:read",
@@ -449,6 +455,8 @@ const PIPELINE: &[&str] = &["deals:read", "commission_plans:read"];
 const CONTACTS: &[&str] = &["deals:read", "partners:read", "commissions:read"];
 const PLAN_TERMS: &[&str] = &["commission_plans:read", "deals:read", "commissions:read"];
 const LEDGER_ROW: &[&str] = &["commissions:read", "events:write", "deals:read"];
+const TIERS: &[&str] = &["tiered_commissions:read"];
+const TIER_TERMS: &[&str] = &["tiered_commissions:read", "commissions:read"];
 const SNAPSHOTS: &[&str] = &["campaigns:read", "commissions:read"];
 
 const PATHS: &[Path] = &[
@@ -608,6 +616,34 @@ const PATHS: &[Path] = &[
         query: "{ commissions { nodes { event { deal { id } } } } }",
         needs: &[COMMISSIONS, LEDGER_ROW],
     },
+    Path {
+        query: "{ tieredCommissions { nodes { name status period startDate goals { conversions } revenue { action value } } } }",
+        needs: &[TIERS],
+    },
+    Path {
+        query: "{ tieredCommissions { nodes { notes applyToAllPartners campaigns { id } partners { id } } } }",
+        needs: &[TIERS],
+    },
+    Path {
+        query: "{ tieredCommissions { nodes { campaigns { name } } } }",
+        needs: &[TIERS, CAMPAIGN_NAME],
+    },
+    Path {
+        query: "{ tieredCommissions { nodes { campaigns { rules { type } } } } }",
+        needs: &[TIERS, CAMPAIGNS],
+    },
+    Path {
+        query: "{ partners { nodes { tierProgress { totals { conversions } reached tier { name } } } } }",
+        needs: &[PARTNERS, TIERS],
+    },
+    Path {
+        query: "{ commissions { nodes { revenue tier { name goals { conversions } } } } }",
+        needs: &[COMMISSIONS, TIER_TERMS],
+    },
+    Path {
+        query: "{ commissions { nodes { tier { notes } } } }",
+        needs: &[COMMISSIONS, TIERS],
+    },
 ];
 
 const READ_SCOPES: &[&str] = &[
@@ -618,6 +654,7 @@ const READ_SCOPES: &[&str] = &[
     "events:write",
     "deals:read",
     "commission_plans:read",
+    "tiered_commissions:read",
 ];
 
 async fn scopes_hold_on_every_nested_path(app: TestApp) {
@@ -630,6 +667,16 @@ async fn scopes_hold_on_every_nested_path(app: TestApp) {
     )
     .await;
     let partner = crate::campaigns::approved_partner(&app, "Walker", &campaign).await;
+    // A tier reached by the walker's first event, whose revenue modifier
+    // names it on the commission (and changes no amount).
+    app.ok(
+        &app.admin(),
+        "mutation($input: TieredCommissionInput!) { createTieredCommission(input: $input) { id } }",
+        json!({ "input": { "name": "Walked tier", "notes": "internal", "status": "ACTIVE", "startDate": "2020-01-01",
+                "endDate": "2099-12-31", "period": "GLOBAL", "applyToAllPartners": true, "campaignIds": [campaign],
+                "revenue": { "action": "DECREASE", "value": "1" }, "goals": { "events": 1 } } }),
+    )
+    .await;
     app.ok(
         &app.admin(),
         "mutation($id: ID!) { updatePartner(id: $id, input: { email: \"w@walk.example\", externalId: \"walker\" }) { id } }",

@@ -296,7 +296,11 @@ fn schema_graphql_is_what_revshare_schema_prints() {
 /// Replicas started together on an empty database: each runs the migrations
 /// at start, one after the other, and every migration is applied once.
 async fn replicas_starting_together_migrate_once(app: TestApp) {
-    Migrator::down(app.db.conn(), None).await.unwrap();
+    // In one transaction, as the server migrates: on SQLite the pool's
+    // other connections would otherwise run some of the statements.
+    let txn = app.db.write().await.unwrap();
+    Migrator::down(&*txn, None).await.unwrap();
+    txn.commit().await.unwrap();
     let mut replicas = Vec::new();
     for _ in 0..3 {
         replicas.push(Db::connect(&app.url, 4).await.unwrap());

@@ -349,15 +349,16 @@ async fn a_batch_runs_the_same_statements_for_10_events_and_for_200(app: TestApp
         );
     }
     // Read: partners, events, campaigns, snapshots, groups, totals, customers
-    // (enrollments only for campaigns other than the default). Written:
-    // customers, totals, events, commissions, and the partners' balances.
-    // On PostgreSQL the two partners' items are two transactions side by
-    // side, after one read that resolves the partner named by externalId;
-    // Set B (default group, no rules) earns nothing, so its transaction
-    // writes no commissions and no balances.
+    // (enrollments only for campaigns other than the default), the tenant's
+    // active tiers (none here). Written: customers, totals, events,
+    // commissions, and the partners' balances. On PostgreSQL the two
+    // partners' items are two transactions side by side, after one read
+    // that resolves the partner named by externalId; Set B (default group,
+    // no rules) earns nothing, so its transaction writes no commissions and
+    // no balances.
     let expected = match app.backend {
-        Backend::Sqlite => 12,
-        Backend::Postgres => 1 + 12 + 10,
+        Backend::Sqlite => 13,
+        Backend::Postgres => 1 + 13 + 11,
     };
     assert_eq!(counts, [expected, expected]);
     assert_eq!(commission_count(&app).await, 105);

@@ -14,3 +14,4 @@ mod hygiene;
 mod ledger;
 mod partners;
 mod posting;
+mod tiers;

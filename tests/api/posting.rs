@@ -67,6 +67,8 @@ async fn the_posting_layer_writes_each_kind_of_row(app: TestApp) {
         reason: (kind == CommissionKind::Clawback).then_some(ReversalReason::Refund),
         note: None,
         deal: None,
+        tier_id: None,
+        revenue_minor: None,
     };
     let rule_line = BreakdownLine::GroupRule(GroupRuleLine {
         rule_index: 0,
@@ -77,7 +79,7 @@ async fn the_posting_layer_writes_each_kind_of_row(app: TestApp) {
     });
     let adjustment_line = BreakdownLine::Adjustment(AdjustmentLine {
         tier_id: None,
-        action: "flat_increase".into(),
+        action: revshare::engine::tiers::Action::FlatIncrease,
         value: Decimal::from(5),
         amount: Decimal::from(5),
     });

@@ -22,6 +22,7 @@ const CAMPAIGN_LABEL: &[Scope] = &[
     Scope::CampaignsRead,
     Scope::CommissionsRead,
     Scope::DealsRead,
+    Scope::TieredCommissionsRead,
 ];
 const CAMPAIGN_DETAILS: &[Scope] = &[Scope::CampaignsRead];
 

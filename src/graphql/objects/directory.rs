@@ -2,7 +2,7 @@
 
 use super::{
     Balance, Category, Commission, Enrollment, Partner, PartnerCommission, PartnerGroup, Payout,
-    TermsInForce, balances,
+    TermsInForce, TierProgress, balances,
 };
 use crate::auth::{Principal, Role, Scope};
 use crate::campaigns::enrollment;
@@ -21,8 +21,8 @@ use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object};
 
 /// A partner's name is a label, shown wherever data that refers to the
-/// partner is (its commissions, its campaigns, its deals, the plans naming
-/// it); the rest of its record needs `partners:read`. Its own token reads
+/// partner is (its commissions, its campaigns, its deals, the plans and
+/// tiers naming it); the rest of its record needs `partners:read`. Its own token reads
 /// all of it.
 const PARTNER_LABEL: &[Scope] = &[
     Scope::PartnersRead,
@@ -30,6 +30,7 @@ const PARTNER_LABEL: &[Scope] = &[
     Scope::CampaignsRead,
     Scope::DealsRead,
     Scope::CommissionPlansRead,
+    Scope::TieredCommissionsRead,
 ];
 /// Group and category names are labels too, shown on the plans restricted
 /// to them.
@@ -241,6 +242,18 @@ impl Partner {
             |c| c.id.clone(),
             Commission,
         ))
+    }
+
+    /// Where the partner stands toward each active tier covering it this
+    /// period: in `campaignId`, or in each of the tier's campaigns. Tiers
+    /// not in effect today are left out.
+    async fn tier_progress(
+        &self,
+        ctx: &Context<'_>,
+        campaign_id: Option<ID>,
+    ) -> ApiResult<Vec<TierProgress>> {
+        self.own(ctx, Scope::TieredCommissionsRead)?;
+        TierProgress::of_partner(ctx, &self.0.id, campaign_id.as_ref().map(|c| c.as_str())).await
     }
 
     /// Totals per currency: accrued, approved (net of clawbacks) and paid.

@@ -2,17 +2,17 @@
 
 use super::{
     Campaign, Commission, CommissionPlan, CommissionTransition, Contact, Deal, DealStage, Event,
-    Partner, PartnerCommission, Payout, money,
+    Partner, PartnerCommission, Payout, TieredCommission, money,
 };
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{Owner, guard, loader};
 use crate::graphql::enums::{
     BreakdownVocabulary, CommissionKind, CommissionStatus, EventKind, PlanTrigger, ReversalReason,
-    RuleType, TermsSource, ValueSource,
+    RuleType, TermsSource, TierAction, ValueSource,
 };
 use crate::graphql::loaders::{
-    CommissionId, ContactId, CustomerId, DealId, DealStageId, EventId, HistoryOf, PlanId,
+    CommissionId, ContactId, CustomerId, DealId, DealStageId, EventId, HistoryOf, PlanId, TierId,
     load_campaign, load_partner, load_snapshot,
 };
 use crate::graphql::scalars::{DateTime, Decimal};
@@ -58,6 +58,10 @@ pub struct BreakdownLine {
     /// Plan entries: what a percentage was taken of (the deal's amount, or
     /// the payment's).
     pub base: Option<Decimal>,
+    /// Tier modifiers and adjustments: the tier, and its modifier's action
+    /// (its value is in `value`).
+    pub tier_id: Option<ID>,
+    pub action: Option<TierAction>,
 }
 
 impl From<Line> for BreakdownLine {
@@ -84,6 +88,8 @@ impl From<Line> for BreakdownLine {
             value: None,
             value_source: None,
             base: None,
+            tier_id: None,
+            action: None,
         };
         match line {
             Line::GroupRule(rule) => {
@@ -103,7 +109,16 @@ impl From<Line> for BreakdownLine {
                 out.value_source = Some(entry.value_source.into());
                 out.base = Some(Decimal(entry.base));
             }
-            Line::TierModifier(_) | Line::Adjustment(_) => {}
+            Line::TierModifier(tier) => {
+                out.tier_id = Some(ID(tier.tier_id));
+                out.action = Some(tier.action.into());
+                out.value = Some(tier.value.normalize().to_string());
+            }
+            Line::Adjustment(adjustment) => {
+                out.tier_id = adjustment.tier_id.map(ID);
+                out.action = Some(adjustment.action.into());
+                out.value = Some(adjustment.value.normalize().to_string());
+            }
         }
         out
     }
@@ -284,6 +299,29 @@ impl Commission {
                 .map(Contact)),
             None => Ok(None),
         }
+    }
+
+    /// The tier whose modifier changed it, or whose retroactive modifier an
+    /// ADJUSTMENT applies.
+    async fn tier(&self, ctx: &Context<'_>) -> ApiResult<Option<TieredCommission>> {
+        self.readable(ctx)?;
+        match &self.0.tier_id {
+            Some(id) => Ok(loader(ctx)?
+                .load_one(TierId(id.clone()))
+                .await?
+                .map(TieredCommission)),
+            None => Ok(None),
+        }
+    }
+
+    /// Its event's revenue after any tier's revenue modifier (an ADJUSTMENT:
+    /// the change it makes to its original's); null without revenue.
+    async fn revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
+        self.readable(ctx)?;
+        self.0
+            .revenue_minor
+            .map(|minor| money(minor, &self.0.currency))
+            .transpose()
     }
 
     /// A spiff whose payee is still to be named (`assignCommissionRecipient`):

@@ -9,9 +9,10 @@ mod campaigns;
 mod deals;
 mod directory;
 mod ledger;
+mod tiers;
 mod viewer;
 
-use super::enums::{PlanTrigger, ValueSource};
+use super::enums::{PlanTrigger, TierAction, ValueSource};
 use super::scalars::Decimal;
 use crate::campaigns::enrollment::Terms;
 use crate::deals::accrue::FrozenPlan;
@@ -24,7 +25,7 @@ use entity::{
     campaign, category, commission, commission_plan, commission_transition, contact, custom_field,
     custom_field_option, deal, deal_field_value, deal_stage, deal_term, deal_term_version,
     enrollment, event, partner, partner_balance, partner_commission, partner_group,
-    partnership_request, payout,
+    partnership_request, payout, tier_progress, tiered_commission,
 };
 
 /// A partner of the tenant's program: a referrer, reseller or distributor.
@@ -157,6 +158,40 @@ pub struct PlanSimulationLine {
     pub base: Decimal,
     /// Rounded once.
     pub amount: Decimal,
+}
+
+/// The tenant the caller belongs to.
+pub struct Tenant(pub crate::auth::Tenant);
+
+/// A performance tier: partners reaching its goals in a period earn more.
+pub struct TieredCommission(pub tiered_commission::Model);
+
+/// A tier's modifier.
+#[derive(SimpleObject)]
+pub struct TierModifier {
+    pub action: TierAction,
+    /// Percent for `INCREASE` and `DECREASE`, an amount in the campaign's
+    /// currency for the others.
+    pub value: Decimal,
+}
+
+/// The five measures of a period, as goals, maxima or totals.
+#[derive(SimpleObject)]
+pub struct TierMetrics {
+    pub payout: Decimal,
+    pub revenue: Decimal,
+    pub sale_amount: Decimal,
+    pub conversions: i64,
+    pub events: i64,
+}
+
+/// A partner's progress toward a tier in a campaign, this period.
+pub struct TierProgress {
+    pub tier: tiered_commission::Model,
+    pub terms: crate::engine::tiers::TierTerms,
+    pub campaign: campaign::Model,
+    pub period: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    pub row: Option<tier_progress::Model>,
 }
 
 /// A partner's commissions in one currency, by status. `approved` nets

@@ -1,6 +1,6 @@
 //! Fields of the caller.
 
-use super::{Partner, Viewer};
+use super::{Partner, Tenant, Viewer};
 use crate::directory::partners;
 use crate::error::ApiResult;
 use crate::graphql::context::{db, principal};
@@ -24,6 +24,11 @@ impl Viewer {
 
     async fn tenant_name(&self, ctx: &Context<'_>) -> ApiResult<String> {
         Ok(principal(ctx)?.tenant.name.clone())
+    }
+
+    /// The tenant, with its time zone.
+    async fn tenant(&self, ctx: &Context<'_>) -> ApiResult<Tenant> {
+        Ok(Tenant(principal(ctx)?.tenant.as_ref().clone()))
     }
 
     /// The tenant's currency, the default for simulations and campaigns.

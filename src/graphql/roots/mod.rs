@@ -8,4 +8,5 @@ pub mod deals;
 pub mod groups;
 pub mod ledger;
 pub mod partners;
+pub mod tiers;
 pub mod viewer;

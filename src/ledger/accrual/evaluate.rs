@@ -14,9 +14,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::input;
 use crate::ledger::breakdown::{BreakdownLine, GroupRuleLine};
 use crate::ledger::posting::{NewCommission, Posting, TermsRef};
+use crate::tiers::book::{Accrued, Effect, TierBook};
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::enums::{CampaignStatus, CommissionKind, CommissionStatus, EventKind, PartnerStatus};
-use entity::{campaign, customer, event, partner, partner_total};
+use entity::{campaign, commission, customer, event, partner, partner_total};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -44,6 +45,8 @@ pub(super) struct Batch<'a> {
     /// Positions of the items recorded now (duplicates excluded).
     pub recorded_new: Vec<usize>,
     pub posting: Posting,
+    /// The tenant's tiers and the progress the batch counts in.
+    pub tiers: TierBook,
 }
 
 enum Outcome {
@@ -70,6 +73,7 @@ impl<'a> Batch<'a> {
             results: Vec::new(),
             recorded_new: Vec::new(),
             posting: Posting::new(now),
+            tiers: TierBook::default(),
         }
     }
 
@@ -100,43 +104,32 @@ impl<'a> Batch<'a> {
         let terms = self.terms(partner, valid.campaign)?;
         let charge = self.charge(&item, partner, &valid, customer.as_ref());
         let evaluation = terms.rules.evaluate(&charge, valid.currency);
-        let fee_minor = valid
-            .currency
-            .to_minor(evaluation.fee)
-            .map_err(|e| ApiError::internal("fee", e))?;
+        let sale = item.new.kind == engine::EventKind::Sale;
 
         // Every check has passed: build the rows and carry the history forward.
         let event = self.event_row(item, partner, &valid, customer.as_ref());
         if let Some(customer) = customer {
             self.carry(&event, customer, evaluation.threshold_bonus_paid);
         }
-        let mut commissions = Vec::new();
         // An event that earns nothing leaves no commission row; the event
         // itself records that it was evaluated.
-        if fee_minor != 0 {
-            let new = NewCommission {
-                kind: CommissionKind::Commission,
-                status: CommissionStatus::Accrued,
-                tenant_id: self.tenant_id.to_owned(),
-                partner_id: partner.id.clone(),
-                campaign_id: valid.campaign.id.clone(),
-                event_id: event.id.clone(),
-                amount_minor: fee_minor,
-                currency: valid.currency.code().to_owned(),
-                terms: TermsRef {
-                    snapshot_id: terms.snapshot.as_ref().map(|s| s.id.clone()),
-                    rules_source: terms.rules_source,
-                },
-                breakdown: breakdown(&terms.rules, &evaluation),
-                accrued_at: event.occurred_at,
-                holdback_days: terms.holdback_days,
-                original_id: None,
-                reason: None,
-                note: None,
-                deal: None,
-            };
-            commissions.push(self.posting.add(new)?);
-        }
+        let earned = if evaluation.fee.is_zero() {
+            Vec::new()
+        } else {
+            vec![evaluation.unrounded_fee]
+        };
+        let effect = self.tiers.apply(&Accrued {
+            partner_id: &partner.id,
+            campaign_id: &valid.campaign.id,
+            event_id: &event.id,
+            currency: valid.currency,
+            at: event.occurred_at,
+            sale,
+            amount_minor: valid.amount_minor,
+            revenue_minor: valid.revenue_minor,
+            commissions: &earned,
+        })?;
+        let commissions = self.commissions(&event, &valid, &terms, &evaluation, effect)?;
         Ok(Outcome::New(Recorded {
             event,
             commissions,
@@ -144,14 +137,62 @@ impl<'a> Batch<'a> {
         }))
     }
 
+    /// The event's commission (if it earned one) as the tiers left it, and
+    /// the adjustments a tier it reached appends, handed to the posting
+    /// layer; answers the commission.
+    fn commissions(
+        &mut self,
+        event: &event::Model,
+        valid: &Valid,
+        terms: &Terms,
+        evaluation: &Evaluation,
+        effect: Effect,
+    ) -> ApiResult<Vec<commission::Model>> {
+        let mut commissions = Vec::new();
+        for (amount, line) in effect.amounts.iter().zip(effect.lines) {
+            let amount_minor = valid
+                .currency
+                .to_minor(*amount)
+                .map_err(|e| ApiError::internal("fee", e))?;
+            let mut breakdown = breakdown(&terms.rules, evaluation);
+            breakdown.extend(line);
+            let new = NewCommission {
+                kind: CommissionKind::Commission,
+                status: CommissionStatus::Accrued,
+                tenant_id: self.tenant_id.to_owned(),
+                partner_id: event.partner_id.clone(),
+                campaign_id: valid.campaign.id.clone(),
+                event_id: event.id.clone(),
+                amount_minor,
+                currency: valid.currency.code().to_owned(),
+                terms: TermsRef {
+                    snapshot_id: terms.snapshot.as_ref().map(|s| s.id.clone()),
+                    rules_source: terms.rules_source,
+                },
+                breakdown,
+                accrued_at: event.occurred_at,
+                holdback_days: terms.holdback_days,
+                original_id: None,
+                reason: None,
+                note: None,
+                deal: None,
+                tier_id: effect.tier_id.clone(),
+                revenue_minor: effect.revenue_minor,
+            };
+            let row = self.posting.add(new)?;
+            self.tiers.record(&row);
+            commissions.push(row);
+        }
+        for adjustment in effect.adjustments {
+            self.posting.add(adjustment)?;
+        }
+        Ok(commissions)
+    }
+
     /// The item's partner, by id or by `externalId`.
     fn partner(&self, item: &Checked) -> ApiResult<&'a partner::Model> {
-        let loaded = self.loaded;
-        let id = match &item.new.partner {
-            PartnerRef::Id(id) => loaded.partners.contains_key(id).then_some(id),
-            PartnerRef::ExternalId(external) => loaded.partner_by_external_id.get(external),
-        };
-        id.and_then(|id| loaded.partners.get(id))
+        self.loaded
+            .partner(&item.new.partner)
             .ok_or_else(|| match &item.new.partner {
                 PartnerRef::Id(_) => bad(item.prefix, "partnerId", "no such partner"),
                 PartnerRef::ExternalId(_) => {
@@ -251,7 +292,7 @@ impl<'a> Batch<'a> {
             revenue_minor,
             // Kept to the microsecond, as both databases store timestamps, so
             // this reply and any redelivery's are the same.
-            occurred_at: new.occurred_at.unwrap_or(self.now).trunc_subsecs(6),
+            occurred_at: super::load::occurred_at(new.occurred_at, self.now),
         })
     }
 

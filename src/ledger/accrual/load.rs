@@ -5,6 +5,7 @@
 use super::{Item, MAX_METADATA_BYTES, NewEvent, PartnerRef, bad};
 use crate::error::ApiResult;
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
+use chrono::{DateTime, SubsecRound, Utc};
 use entity::enums::CommissionKind;
 use entity::{
     campaign, commission, customer, enrollment, event, partner, partner_commission, partner_group,
@@ -67,6 +68,42 @@ pub(super) struct Loaded {
     /// The newest snapshot row of each (partner, campaign).
     pub snapshots: HashMap<(String, String), partner_commission::Model>,
     pub groups: HashMap<String, partner_group::Model>,
+}
+
+impl Loaded {
+    /// The partner an item names, if it exists.
+    pub fn partner(&self, reference: &PartnerRef) -> Option<&partner::Model> {
+        let id = match reference {
+            PartnerRef::Id(id) => Some(id),
+            PartnerRef::ExternalId(external) => self.partner_by_external_id.get(external),
+        };
+        id.and_then(|id| self.partners.get(id))
+    }
+
+    /// What an item counts in toward tiers, should it be recorded: its
+    /// partner, its campaign and its time (as evaluation resolves them).
+    pub fn counted<'s>(
+        &'s self,
+        item: &'s Checked,
+        now: DateTime<Utc>,
+    ) -> Option<(&'s str, &'s str, DateTime<Utc>)> {
+        let partner = self.partner(&item.new.partner)?;
+        let campaign = match &item.new.campaign_id {
+            Some(id) => id.as_str(),
+            None => self.default_campaign.as_ref()?.id.as_str(),
+        };
+        Some((
+            partner.id.as_str(),
+            campaign,
+            occurred_at(item.new.occurred_at, now),
+        ))
+    }
+}
+
+/// An event's time: given, or when it is recorded; to the microsecond, as
+/// both databases store timestamps.
+pub(super) fn occurred_at(given: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
+    given.unwrap_or(now).trunc_subsecs(6)
 }
 
 /// Locks the batch's partners and reads everything the items refer to.

@@ -11,7 +11,8 @@
 //!    payload is `CONFLICT`), campaigns, enrollments, snapshots, groups,
 //!    customers, and each partner's totals — [`load`];
 //! 2. evaluate the items in order in memory, carrying each partner's and
-//!    customer's history from item to item — [`evaluate`];
+//!    customer's history — and its progress toward the tenant's tiers,
+//!    read by key ([`crate::tiers::book`]) — from item to item — [`evaluate`];
 //! 3. write customers, totals, events, and the commissions through the
 //!    ledger's posting layer, with multi-row statements — [`write`].
 //!
@@ -30,6 +31,7 @@ pub use split::record_split;
 use crate::db::Db;
 use crate::engine::{Currency, EventKind};
 use crate::error::{ApiError, ApiResult};
+use crate::tiers::book::TierBook;
 use chrono::{DateTime, Utc};
 use entity::{commission, event};
 use rust_decimal::Decimal;
@@ -228,9 +230,15 @@ async fn accrue(
     let mut batch = evaluate::Batch::new(tenant_id, &loaded, now);
     batch.state.totals = load::totals(conn, &loaded).await?;
     batch.state.customers = load::customers(conn, tenant_id, &loaded, &checked).await?;
+    let counted = checked
+        .iter()
+        .filter_map(|item| loaded.counted(item.as_ref().ok()?, now));
+    batch.tiers = TierBook::load(conn, tenant_id, counted).await?;
     for item in checked {
         batch.push(item);
     }
+    let tiers = std::mem::take(&mut batch.tiers);
+    tiers.settle(conn, tenant_id, &mut batch.posting).await?;
     write::write(conn, batch).await
 }
 

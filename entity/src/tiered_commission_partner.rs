@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+/// A partner a tier applies to (unless it applies to all).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tiered_commission_partners")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub tier_id: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub partner_id: String,
+    pub tenant_id: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,336 @@
+//! Fields of tiered commissions, a partner's progress toward them, and the
+//! tenant.
+
+use super::{
+    Campaign, Partner, Tenant, TierMetrics, TierModifier, TierProgress, TieredCommission, money,
+};
+use crate::auth::Scope;
+use crate::engine::tiers::{Metrics, Modifier, TierTerms};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::{Owner, guard, loader, principal};
+use crate::graphql::enums::{TierPeriod, TierStatus};
+use crate::graphql::loaders::{
+    ActiveTiers, CampaignId, CurrentProgressOf, PartnerId, TierCampaignsOf, TierPartnersOf,
+    load_campaign,
+};
+use crate::graphql::scalars::{Date, DateTime, Decimal};
+use crate::tiers::{self, terms_of};
+use async_graphql::{Context, ID, Object};
+use entity::tier_progress;
+
+/// A tier's terms show to whoever reads it, and to a partner reaching it
+/// through its own progress or commissions.
+const TIER_TERMS: &[Scope] = &[Scope::TieredCommissionsRead, Scope::CommissionsRead];
+
+fn modifier(modifier: Option<Modifier>) -> Option<TierModifier> {
+    modifier.map(|m| TierModifier {
+        action: m.action.into(),
+        value: Decimal(m.value),
+    })
+}
+
+fn metrics(metrics: &Metrics) -> TierMetrics {
+    TierMetrics {
+        payout: Decimal(metrics.payout),
+        revenue: Decimal(metrics.revenue),
+        sale_amount: Decimal(metrics.sale_amount),
+        conversions: metrics.conversions,
+        events: metrics.events,
+    }
+}
+
+impl TieredCommission {
+    fn terms(&self, ctx: &Context<'_>) -> ApiResult<TierTerms> {
+        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
+        terms_of(&self.0)
+    }
+
+    fn scope(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, &[Scope::TieredCommissionsRead], Owner::NoPartner)
+    }
+}
+
+/// A performance tier (seed 004): partners reaching its goals in a period
+/// earn more on what follows, and optionally on what came before.
+#[Object]
+impl TieredCommission {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
+        Ok(&self.0.name)
+    }
+
+    /// For internal use: not shown to partners.
+    async fn notes(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.scope(ctx)?;
+        Ok(self.0.notes.as_deref())
+    }
+
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<TierStatus> {
+        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
+        Ok(self.0.status.into())
+    }
+
+    async fn start_date(&self, ctx: &Context<'_>) -> ApiResult<Date> {
+        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
+        Ok(Date(self.0.start_date))
+    }
+
+    async fn end_date(&self, ctx: &Context<'_>) -> ApiResult<Date> {
+        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
+        Ok(Date(self.0.end_date))
+    }
+
+    async fn period(&self, ctx: &Context<'_>) -> ApiResult<TierPeriod> {
+        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
+        Ok(self.0.period.into())
+    }
+
+    async fn apply_to_all_partners(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.scope(ctx)?;
+        Ok(self.0.apply_to_all_partners)
+    }
+
+    /// The partners it applies to (none when it applies to all).
+    async fn partners(&self, ctx: &Context<'_>) -> ApiResult<Vec<Partner>> {
+        self.scope(ctx)?;
+        let loader = loader(ctx)?;
+        let links = loader.load_one(TierPartnersOf(self.0.id.clone())).await?;
+        let keys: Vec<PartnerId> = links
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| PartnerId(l.partner_id))
+            .collect();
+        let found = loader.load_many(keys.clone()).await?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| found.get(&k).cloned().map(Partner))
+            .collect())
+    }
+
+    async fn campaigns(&self, ctx: &Context<'_>) -> ApiResult<Vec<Campaign>> {
+        self.scope(ctx)?;
+        let loader = loader(ctx)?;
+        let links = loader.load_one(TierCampaignsOf(self.0.id.clone())).await?;
+        let keys: Vec<CampaignId> = links
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| CampaignId(l.campaign_id))
+            .collect();
+        let found = loader.load_many(keys.clone()).await?;
+        Ok(keys
+            .into_iter()
+            .filter_map(|k| found.get(&k).cloned().map(Campaign))
+            .collect())
+    }
+
+    /// Changes each new commission while the tier is reached (null: none).
+    async fn payout(&self, ctx: &Context<'_>) -> ApiResult<Option<TierModifier>> {
+        Ok(modifier(self.terms(ctx)?.payout))
+    }
+
+    /// Changes each new event's revenue while the tier is reached.
+    async fn revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<TierModifier>> {
+        Ok(modifier(self.terms(ctx)?.revenue))
+    }
+
+    /// Adjusts the period's earlier commissions when first reached.
+    async fn retroactive_payout(&self, ctx: &Context<'_>) -> ApiResult<Option<TierModifier>> {
+        Ok(modifier(self.terms(ctx)?.retroactive_payout))
+    }
+
+    async fn retroactive_revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<TierModifier>> {
+        Ok(modifier(self.terms(ctx)?.retroactive_revenue))
+    }
+
+    /// Every measure above 0 must be met for the tier to be reached.
+    async fn goals(&self, ctx: &Context<'_>) -> ApiResult<TierMetrics> {
+        Ok(metrics(&self.terms(ctx)?.goals))
+    }
+
+    /// A measure above 0 met: the tier stops modifying in the period.
+    async fn maxima(&self, ctx: &Context<'_>) -> ApiResult<TierMetrics> {
+        Ok(metrics(&self.terms(ctx)?.maxima))
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.scope(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.scope(ctx)?;
+        Ok(self.0.updated_at.into())
+    }
+}
+
+impl TierProgress {
+    /// A partner's progress toward each active tier covering it (in one
+    /// campaign, or in each of the tier's campaigns), in the period holding
+    /// the present; tiers not in effect today are left out.
+    pub(super) async fn of_partner(
+        ctx: &Context<'_>,
+        partner_id: &str,
+        campaign_id: Option<&str>,
+    ) -> ApiResult<Vec<TierProgress>> {
+        let loader = loader(ctx)?;
+        let tiers = loader.load_one(ActiveTiers).await?.unwrap_or_default();
+        if tiers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tz = tiers::time_zone(&principal(ctx)?.tenant.time_zone)?;
+        let partners = loader
+            .load_many(tiers.iter().map(|t| TierPartnersOf(t.id.clone())))
+            .await?;
+        let campaigns = loader
+            .load_many(tiers.iter().map(|t| TierCampaignsOf(t.id.clone())))
+            .await?;
+        let rows = loader
+            .load_one(CurrentProgressOf(partner_id.to_owned()))
+            .await?
+            .unwrap_or_default();
+        let now = crate::db::now();
+        let mut found = Vec::new();
+        for tier in tiers {
+            let covers = tier.apply_to_all_partners
+                || partners
+                    .get(&TierPartnersOf(tier.id.clone()))
+                    .is_some_and(|links| links.iter().any(|l| l.partner_id == partner_id));
+            let dates = (tier.start_date, tier.end_date);
+            let period =
+                crate::engine::tiers::period_of(tiers::period(tier.period), tz, dates, now);
+            let (true, Some(period)) = (covers, period) else {
+                continue;
+            };
+            let terms = terms_of(&tier)?;
+            let links = campaigns
+                .get(&TierCampaignsOf(tier.id.clone()))
+                .cloned()
+                .unwrap_or_default();
+            for link in links {
+                if campaign_id.is_some_and(|c| c != link.campaign_id) {
+                    continue;
+                }
+                let row = rows
+                    .iter()
+                    .find(|r| {
+                        r.tier_id == tier.id
+                            && r.campaign_id == link.campaign_id
+                            && r.period_start == period.0
+                    })
+                    .cloned();
+                found.push(TierProgress {
+                    campaign: load_campaign(&loader, &link.campaign_id).await?,
+                    tier: tier.clone(),
+                    terms: terms.clone(),
+                    period,
+                    row,
+                });
+            }
+        }
+        Ok(found)
+    }
+
+    fn measured(&self) -> ApiResult<Metrics> {
+        let currency = crate::engine::Currency::parse(&self.campaign.currency)
+            .map_err(|e| ApiError::internal("campaign currency", e))?;
+        Ok(match &self.row {
+            Some(row) => Metrics {
+                payout: currency.from_minor(row.payout_minor),
+                revenue: currency.from_minor(row.revenue_minor),
+                sale_amount: currency.from_minor(row.sale_amount_minor),
+                conversions: row.conversions,
+                events: row.events,
+            },
+            None => Metrics::default(),
+        })
+    }
+}
+
+// Reached only through `Partner.tierProgress`, which checks its scope.
+
+/// Where a partner stands toward a tier in a campaign this period: what a
+/// partner portal shows as "3 more sales to Gold".
+#[Object]
+impl TierProgress {
+    async fn tier(&self) -> TieredCommission {
+        TieredCommission(self.tier.clone())
+    }
+
+    async fn campaign(&self) -> Campaign {
+        Campaign(self.campaign.clone())
+    }
+
+    async fn period_start(&self) -> DateTime {
+        self.period.0.into()
+    }
+
+    /// Exclusive.
+    async fn period_end(&self) -> DateTime {
+        self.period.1.into()
+    }
+
+    /// The period's totals so far, in the campaign's currency.
+    async fn totals(&self) -> ApiResult<TierMetrics> {
+        let currency = &self.campaign.currency;
+        let row = self.row.as_ref();
+        let amount =
+            |minor: fn(&tier_progress::Model) -> i64| money(row.map_or(0, minor), currency);
+        Ok(TierMetrics {
+            payout: amount(|r| r.payout_minor)?,
+            revenue: amount(|r| r.revenue_minor)?,
+            sale_amount: amount(|r| r.sale_amount_minor)?,
+            conversions: row.map_or(0, |r| r.conversions),
+            events: row.map_or(0, |r| r.events),
+        })
+    }
+
+    async fn goals(&self) -> TierMetrics {
+        metrics(&self.terms.goals)
+    }
+
+    async fn maxima(&self) -> TierMetrics {
+        metrics(&self.terms.maxima)
+    }
+
+    /// Every goal above 0 met (once reached, a period stays reached).
+    async fn reached(&self) -> ApiResult<bool> {
+        Ok(self.row.as_ref().is_some_and(|r| r.reached_at.is_some())
+            || self.terms.reached(&self.measured()?))
+    }
+
+    /// A maximum above 0 met: the tier modifies nothing more this period.
+    async fn capped(&self) -> ApiResult<bool> {
+        Ok(self.terms.capped(&self.measured()?))
+    }
+
+    /// When the tier was first reached this period.
+    async fn reached_at(&self) -> Option<DateTime> {
+        self.row.as_ref().and_then(|r| r.reached_at).map(DateTime)
+    }
+}
+
+/// The tenant the caller belongs to.
+#[Object]
+impl Tenant {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The tenant's currency, the default for simulations and campaigns.
+    async fn currency(&self) -> &str {
+        self.0.currency.code()
+    }
+
+    /// An IANA time zone: tier periods and dates are counted in it.
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
+}

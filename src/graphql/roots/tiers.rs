@@ -1,0 +1,121 @@
+//! Tiered commissions and the tenant's settings: queries and mutations
+//! (SPEC §9, §10). Tiers are read with `tiered_commissions:read` and
+//! written with `tiered_commissions:write`; the tenant is changed by its
+//! admins.
+
+use crate::auth::{Role, Scope};
+use crate::directory::tenants;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, forget_reads, forget_tenant, page_args, principal, writer};
+use crate::graphql::enums::TierStatus;
+use crate::graphql::objects::{Tenant, TieredCommission};
+use crate::graphql::tiers::TieredCommissionInput;
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
+use crate::tiers;
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::tiered_commission;
+
+/// Omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateTenantInput {
+    pub name: Option<String>,
+    /// An IANA time zone (`Europe/Berlin`): tier periods start at 00:00 in it.
+    pub time_zone: Option<String>,
+}
+
+#[derive(Default)]
+pub struct TierQuery;
+
+#[Object]
+impl TierQuery {
+    /// A tier by id.
+    async fn tiered_commission(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<Option<TieredCommission>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::TieredCommissionsRead)?;
+        Ok(tiers::find(db(ctx)?.conn(), principal.tenant_id(), &id)
+            .await?
+            .map(TieredCommission))
+    }
+
+    /// The tenant's tiers, oldest first.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn tiered_commissions(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<TierStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<TieredCommission>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::TieredCommissionsRead)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let select = tiers::list(principal.tenant_id(), status.map(Into::into));
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            tiered_commission::Column::Id,
+            TieredCommission,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct TierMutation;
+
+#[Object]
+impl TierMutation {
+    /// Renames the tenant or sets its time zone (admins only).
+    async fn update_tenant(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateTenantInput,
+    ) -> ApiResult<Tenant> {
+        let principal = principal(ctx)?;
+        if principal.role != Role::Admin {
+            return Err(ApiError::Forbidden(
+                "only the tenant's admins change it".into(),
+            ));
+        }
+        forget_reads(ctx)?;
+        let tenant = tenants::update(
+            db(ctx)?,
+            principal.tenant_id(),
+            input.name.as_deref(),
+            input.time_zone.as_deref(),
+        )
+        .await?;
+        forget_tenant(ctx)?;
+        Ok(Tenant(tenant))
+    }
+
+    /// Creates a tier. It takes effect on events from its start date.
+    async fn create_tiered_commission(
+        &self,
+        ctx: &Context<'_>,
+        input: TieredCommissionInput,
+    ) -> ApiResult<TieredCommission> {
+        let principal = writer(ctx, Scope::TieredCommissionsWrite)?;
+        let tier = tiers::create(db(ctx)?, principal.tenant_id(), input.into_new()?).await?;
+        Ok(TieredCommission(tier))
+    }
+
+    /// Replaces every field of a tier. Progress so far stays (a period
+    /// reached stays reached); the new terms apply from the next event.
+    async fn update_tiered_commission(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: TieredCommissionInput,
+    ) -> ApiResult<TieredCommission> {
+        let principal = writer(ctx, Scope::TieredCommissionsWrite)?;
+        let tier = tiers::update(db(ctx)?, principal.tenant_id(), &id, input.into_new()?).await?;
+        Ok(TieredCommission(tier))
+    }
+}

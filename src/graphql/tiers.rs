@@ -1,0 +1,123 @@
+//! The tiered-commission vocabulary as input (SPEC §10):
+//! `TieredCommissionInput`, turned into a checked [`NewTier`] whose terms
+//! the engine validated, each error naming its input path
+//! (`input.maxima.revenue`, `input.payout.action`).
+
+use super::enums::{TierAction, TierPeriod, TierStatus};
+use super::scalars::{Date, Decimal};
+use crate::engine::tiers::{Metrics, Modifier, TierTerms};
+use crate::error::{ApiError, ApiResult};
+use crate::tiers::NewTier;
+use async_graphql::{ID, InputObject};
+
+/// An action and its value (`value > 0`: percent for `INCREASE` and
+/// `DECREASE`, an amount in the campaign's currency for the others).
+#[derive(InputObject)]
+pub struct TierModifierInput {
+    pub action: TierAction,
+    pub value: Decimal,
+}
+
+/// Goals or maxima; an omitted measure is 0 (no goal, no maximum).
+#[derive(InputObject, Default)]
+pub struct TierMetricsInput {
+    /// The period's commission amounts.
+    pub payout: Option<Decimal>,
+    /// The period's events' revenue, after revenue modifiers.
+    pub revenue: Option<Decimal>,
+    /// The period's sale amounts.
+    pub sale_amount: Option<Decimal>,
+    /// The period's sales (and deal payments).
+    pub conversions: Option<i64>,
+    /// The period's events of every kind.
+    pub events: Option<i64>,
+}
+
+impl TierMetricsInput {
+    fn metrics(&self) -> Metrics {
+        let zero = rust_decimal::Decimal::ZERO;
+        Metrics {
+            payout: self.payout.map_or(zero, |d| d.0),
+            revenue: self.revenue.map_or(zero, |d| d.0),
+            sale_amount: self.sale_amount.map_or(zero, |d| d.0),
+            conversions: self.conversions.unwrap_or(0),
+            events: self.events.unwrap_or(0),
+        }
+    }
+}
+
+/// A whole tier: `updateTieredCommission` takes it too, and replaces every
+/// field. A modifier omitted is disabled.
+#[derive(InputObject)]
+pub struct TieredCommissionInput {
+    pub name: String,
+    /// For internal use.
+    pub notes: Option<String>,
+    pub status: TierStatus,
+    /// `YYYY-MM-DD` in the tenant's time zone; may be in the future.
+    pub start_date: String,
+    /// `YYYY-MM-DD` in the tenant's time zone, included; on or after `startDate`.
+    pub end_date: String,
+    pub period: TierPeriod,
+    /// Every partner, present and future; else `partnerIds`.
+    #[graphql(default)]
+    pub apply_to_all_partners: bool,
+    #[graphql(default)]
+    pub partner_ids: Vec<ID>,
+    /// At least one.
+    pub campaign_ids: Vec<ID>,
+    /// Changes each new commission while the tier is reached.
+    pub payout: Option<TierModifierInput>,
+    /// Changes each new event's revenue while the tier is reached.
+    pub revenue: Option<TierModifierInput>,
+    /// Adjusts the period's earlier commissions when the tier is first
+    /// reached (`EXACT` allowed).
+    pub retroactive_payout: Option<TierModifierInput>,
+    /// Adjusts the period's earlier revenue when the tier is first reached.
+    pub retroactive_revenue: Option<TierModifierInput>,
+    /// At least one above 0; all of those above 0 must be met.
+    pub goals: TierMetricsInput,
+    /// Above 0: the tier stops modifying once one is met; must exceed its goal.
+    pub maxima: Option<TierMetricsInput>,
+}
+
+fn modifier(input: &Option<TierModifierInput>) -> Option<Modifier> {
+    input.as_ref().map(|m| Modifier {
+        action: m.action.into(),
+        value: m.value.0,
+    })
+}
+
+/// A date as `YYYY-MM-DD` (read as the `Date` scalar is), named in its error.
+fn date(field: &str, text: &str) -> ApiResult<chrono::NaiveDate> {
+    Date::from_text(text)
+        .map(|d| d.0)
+        .ok_or_else(|| ApiError::bad_input(field, "must be a date such as 2026-11-21"))
+}
+
+impl TieredCommissionInput {
+    /// The checked tier; errors name `input.…`.
+    pub fn into_new(self) -> ApiResult<NewTier> {
+        let terms = TierTerms::new(TierTerms {
+            payout: modifier(&self.payout),
+            revenue: modifier(&self.revenue),
+            retroactive_payout: modifier(&self.retroactive_payout),
+            retroactive_revenue: modifier(&self.retroactive_revenue),
+            goals: self.goals.metrics(),
+            maxima: self.maxima.unwrap_or_default().metrics(),
+        })
+        .map_err(|e| ApiError::bad_input(format!("input.{}", e.field), e.message))?;
+        Ok(NewTier {
+            name: self.name,
+            notes: self.notes,
+            status: self.status.into(),
+            start_date: date("input.startDate", &self.start_date)?,
+            end_date: date("input.endDate", &self.end_date)?,
+            period: self.period.into(),
+            apply_to_all_partners: self.apply_to_all_partners,
+            partner_ids: super::context::ids(self.partner_ids),
+            campaign_ids: super::context::ids(self.campaign_ids),
+            terms,
+        })
+    }
+}

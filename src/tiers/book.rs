@@ -1,0 +1,671 @@
+//! A tier's effect at accrual (SPEC §9), for a batch of events accrued in
+//! one transaction under their partners' locks.
+//!
+//! [`TierBook::load`] reads the tenant's active tiers and the progress rows
+//! the batch's events count in, by key (tier, partner, campaign, period
+//! start) — five statements when the tenant has tiers, one when it has
+//! none. [`TierBook::apply`] then runs in memory for each event, in order:
+//! it counts the event in each in-scope tier's progress, picks among the
+//! reached and uncapped tiers the one paying most, modifies the event's
+//! commissions and revenue by it, and when a tier is first reached in a
+//! period, adjusts the batch's earlier commissions of that period at once.
+//! [`TierBook::settle`] adjusts the period's commissions from before the
+//! batch (one statement per crossing) and writes the progress rows back
+//! with one upsert. The partner's lock, which every writer of its progress
+//! holds, makes a crossing happen once; a unique index on (original, tier)
+//! of adjustments backs that up.
+
+use super::{period, terms_of, time_zone};
+use crate::engine::Currency;
+use crate::engine::tiers::{Metrics, Modifier, TierTerms, day_start, period_of};
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::breakdown::{AdjustmentLine, BreakdownLine, TierModifierLine};
+use crate::ledger::posting::{DealRef, NewCommission, Posting, TermsRef, WRITE_CHUNK};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use entity::enums::{CommissionKind, CommissionStatus, TierStatus};
+use entity::{
+    commission, tenant, tier_progress, tiered_commission, tiered_commission_campaign,
+    tiered_commission_partner,
+};
+use rust_decimal::Decimal;
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// An active tier with its scope.
+struct ScopedTier {
+    model: tiered_commission::Model,
+    terms: TierTerms,
+    /// Empty when the tier applies to all partners.
+    partners: HashSet<String>,
+    campaigns: HashSet<String>,
+}
+
+impl ScopedTier {
+    fn covers(&self, partner_id: &str, campaign_id: &str) -> bool {
+        self.campaigns.contains(campaign_id)
+            && (self.model.apply_to_all_partners || self.partners.contains(partner_id))
+    }
+
+    /// The period `at` falls in, if the tier is in effect on its date.
+    fn period(&self, tz: Tz, at: DateTime<Utc>) -> Option<Bounds> {
+        let dates = (self.model.start_date, self.model.end_date);
+        period_of(period(self.model.period), tz, dates, at)
+    }
+}
+
+/// A period as `[start, end)` instants.
+type Bounds = (DateTime<Utc>, DateTime<Utc>);
+
+/// Where a progress row lives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    pub tier_id: String,
+    pub partner_id: String,
+    pub campaign_id: String,
+    pub period_start: DateTime<Utc>,
+}
+
+/// A tier first reached by an event: the period's commissions from before
+/// the batch are adjusted when the batch settles.
+struct Crossing {
+    tier: usize,
+    key: Key,
+    event_id: String,
+    at: DateTime<Utc>,
+    /// The part of the period the tier is in effect.
+    window: Bounds,
+}
+
+/// An event being accrued, as the tiers see it.
+pub struct Accrued<'a> {
+    pub partner_id: &'a str,
+    pub campaign_id: &'a str,
+    pub event_id: &'a str,
+    pub currency: Currency,
+    pub at: DateTime<Utc>,
+    /// It counts as a conversion and its amount as sale amount.
+    pub sale: bool,
+    pub amount_minor: i64,
+    pub revenue_minor: Option<i64>,
+    /// The unrounded amounts of the commissions it earns before any tier.
+    pub commissions: &'a [Decimal],
+}
+
+/// What the tiers make of an event.
+pub struct Effect {
+    /// Each commission's amount, rounded once.
+    pub amounts: Vec<Decimal>,
+    pub revenue_minor: Option<i64>,
+    /// The tier whose modifiers applied, and each commission's line for it.
+    pub tier_id: Option<String>,
+    pub lines: Vec<Option<BreakdownLine>>,
+    /// Adjustments of the batch's earlier commissions, when the event first
+    /// reached a tier.
+    pub adjustments: Vec<NewCommission>,
+}
+
+/// The tiers of one tenant and the progress a batch counts in.
+#[derive(Default)]
+pub struct TierBook {
+    tz: Option<Tz>,
+    tiers: Vec<ScopedTier>,
+    progress: HashMap<Key, tier_progress::Model>,
+    /// Keys read from the database (present or not): only those are counted in.
+    known: HashSet<Key>,
+    touched: BTreeSet<Key>,
+    /// The batch's commissions so far, by the progress they count in.
+    accrued: HashMap<Key, Vec<commission::Model>>,
+    /// The keys of the event applied last, for [`TierBook::record`].
+    last: Vec<Key>,
+    crossings: Vec<Crossing>,
+}
+
+impl TierBook {
+    /// Reads the tenant's active tiers and the progress the `events`
+    /// (partner, campaign, time) count in.
+    pub async fn load<'e>(
+        conn: &impl ConnectionTrait,
+        tenant_id: &str,
+        events: impl Iterator<Item = (&'e str, &'e str, DateTime<Utc>)>,
+    ) -> ApiResult<TierBook> {
+        let models = tiered_commission::Entity::find()
+            .filter(tiered_commission::Column::TenantId.eq(tenant_id))
+            .filter(tiered_commission::Column::Status.eq(TierStatus::Active))
+            .order_by_asc(tiered_commission::Column::Id)
+            .all(conn)
+            .await?;
+        if models.is_empty() {
+            return Ok(TierBook::default());
+        }
+        let tenant = tenant::Entity::find_by_id(tenant_id.to_owned())
+            .one(conn)
+            .await?
+            .ok_or_else(|| ApiError::internal("tier tenant", tenant_id))?;
+        let tz = time_zone(&tenant.time_zone)?;
+        let tiers = scoped(conn, models).await?;
+        let mut keys = BTreeSet::new();
+        for (partner_id, campaign_id, at) in events {
+            for tier in tiers.iter().filter(|t| t.covers(partner_id, campaign_id)) {
+                if let Some((start, _)) = tier.period(tz, at) {
+                    keys.insert(Key {
+                        tier_id: tier.model.id.clone(),
+                        partner_id: partner_id.to_owned(),
+                        campaign_id: campaign_id.to_owned(),
+                        period_start: start,
+                    });
+                }
+            }
+        }
+        let progress = read_progress(conn, &keys).await?;
+        Ok(TierBook {
+            tz: Some(tz),
+            tiers,
+            progress,
+            known: keys.into_iter().collect(),
+            ..TierBook::default()
+        })
+    }
+
+    /// Counts an event in the progress of each tier in scope and returns
+    /// what the best reached, uncapped tier makes of it.
+    pub fn apply(&mut self, event: &Accrued) -> ApiResult<Effect> {
+        self.last.clear();
+        let in_scope = self.in_scope(event);
+        let base: Vec<Decimal> = event
+            .commissions
+            .iter()
+            .map(|c| event.currency.round(*c))
+            .collect();
+        let base_minor = minor(event.currency, base.iter().copied().sum())?;
+        let mut states = Vec::with_capacity(in_scope.len());
+        for (tier, key, bounds) in in_scope {
+            let (mut totals, was_reached) = {
+                let row = self.row(&key, event, bounds)?;
+                (metrics(row, event.currency), row.reached_at.is_some())
+            };
+            count(&mut totals, event, event.currency.from_minor(base_minor));
+            let terms = &self.tiers[tier].terms;
+            let reached = was_reached || terms.reached(&totals);
+            states.push(State {
+                tier,
+                key,
+                bounds,
+                was_reached,
+                reached,
+                capped: terms.capped(&totals),
+            });
+        }
+        let effect = self.effect(event, &states)?;
+        let paid_minor = minor(event.currency, effect.amounts.iter().copied().sum())?;
+        for state in &states {
+            let row = self
+                .progress
+                .get_mut(&state.key)
+                .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+            row.events += 1;
+            if event.sale {
+                row.conversions += 1;
+                row.sale_amount_minor += event.amount_minor;
+            }
+            row.revenue_minor += effect.revenue_minor.unwrap_or(0);
+            row.payout_minor += paid_minor;
+            row.updated_at = crate::db::now();
+            self.touched.insert(state.key.clone());
+            self.last.push(state.key.clone());
+        }
+        let mut effect = effect;
+        for state in states.iter().filter(|s| s.reached && !s.was_reached) {
+            effect.adjustments.extend(self.cross(state, event)?);
+        }
+        Ok(effect)
+    }
+
+    /// The tiers covering the event on its date, with its progress key.
+    fn in_scope(&self, event: &Accrued) -> Vec<(usize, Key, Bounds)> {
+        let Some(tz) = self.tz else {
+            return Vec::new();
+        };
+        self.tiers
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.covers(event.partner_id, event.campaign_id))
+            .filter_map(|(i, t)| {
+                let bounds = t.period(tz, event.at)?;
+                let key = Key {
+                    tier_id: t.model.id.clone(),
+                    partner_id: event.partner_id.to_owned(),
+                    campaign_id: event.campaign_id.to_owned(),
+                    period_start: bounds.0,
+                };
+                Some((i, key, bounds))
+            })
+            .collect()
+    }
+
+    /// The progress row of `key`, started at zero if it has none yet.
+    fn row(
+        &mut self,
+        key: &Key,
+        event: &Accrued,
+        (start, end): Bounds,
+    ) -> ApiResult<&tier_progress::Model> {
+        if !self.known.contains(key) {
+            // Counting into a row that was not read would overwrite it.
+            return Err(ApiError::internal("tier progress not loaded", &key.tier_id));
+        }
+        Ok(self
+            .progress
+            .entry(key.clone())
+            .or_insert_with(|| tier_progress::Model {
+                tier_id: key.tier_id.clone(),
+                partner_id: key.partner_id.clone(),
+                campaign_id: key.campaign_id.clone(),
+                period_start: start,
+                tenant_id: String::new(),
+                period_end: end,
+                currency: event.currency.code().to_owned(),
+                payout_minor: 0,
+                revenue_minor: 0,
+                sale_amount_minor: 0,
+                conversions: 0,
+                events: 0,
+                reached_at: None,
+                updated_at: crate::db::now(),
+            }))
+    }
+
+    /// The modifiers of the reached, uncapped tier paying most (the first
+    /// such tier on a tie), applied once and rounded once.
+    fn effect(&self, event: &Accrued, states: &[State]) -> ApiResult<Effect> {
+        let unrounded: Decimal = event.commissions.iter().copied().sum();
+        let winner = states
+            .iter()
+            .filter(|s| s.reached && !s.capped)
+            .map(|s| &self.tiers[s.tier])
+            .filter(|t| t.terms.payout.is_some() || t.terms.revenue.is_some())
+            .map(|t| (t, t.terms.payout.map_or(unrounded, |m| m.apply(unrounded))))
+            .fold(
+                None::<(&ScopedTier, Decimal)>,
+                |best, (t, paid)| match best {
+                    Some((_, most)) if most >= paid => best,
+                    _ => Some((t, paid)),
+                },
+            )
+            .map(|(t, _)| t);
+        let currency = event.currency;
+        let Some(tier) = winner else {
+            return Ok(Effect {
+                amounts: event
+                    .commissions
+                    .iter()
+                    .map(|c| currency.round(*c))
+                    .collect(),
+                revenue_minor: event.revenue_minor,
+                tier_id: None,
+                lines: vec![None; event.commissions.len()],
+                adjustments: Vec::new(),
+            });
+        };
+        let mut amounts = Vec::with_capacity(event.commissions.len());
+        let mut lines = Vec::with_capacity(event.commissions.len());
+        for &commission in event.commissions {
+            let paid = tier
+                .terms
+                .payout
+                .map_or(commission, |m| m.apply(commission));
+            amounts.push(currency.round(paid));
+            lines.push(tier.terms.payout.map(|m| {
+                BreakdownLine::TierModifier(TierModifierLine {
+                    tier_id: tier.model.id.clone(),
+                    action: m.action,
+                    value: m.value,
+                    amount: (paid - commission).normalize(),
+                })
+            }));
+        }
+        let revenue_minor = match (event.revenue_minor, tier.terms.revenue) {
+            (Some(revenue), Some(modifier)) => Some(changed_minor(currency, revenue, modifier)?),
+            (revenue, _) => revenue,
+        };
+        Ok(Effect {
+            amounts,
+            revenue_minor,
+            tier_id: Some(tier.model.id.clone()),
+            lines,
+            adjustments: Vec::new(),
+        })
+    }
+
+    /// The tier of `state` is reached for the first time in its period:
+    /// marks it, and adjusts the batch's earlier commissions of the period.
+    fn cross(&mut self, state: &State, event: &Accrued) -> ApiResult<Vec<NewCommission>> {
+        let row = self
+            .progress
+            .get_mut(&state.key)
+            .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+        row.reached_at = Some(event.at);
+        let tier = &self.tiers[state.tier];
+        if tier.terms.retroactive_payout.is_none() && tier.terms.retroactive_revenue.is_none() {
+            return Ok(Vec::new());
+        }
+        let tz = self
+            .tz
+            .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+        let window = (
+            Ord::max(state.bounds.0, day_start(tz, tier.model.start_date)),
+            state.bounds.1,
+        );
+        self.crossings.push(Crossing {
+            tier: state.tier,
+            key: state.key.clone(),
+            event_id: event.event_id.to_owned(),
+            at: event.at,
+            window,
+        });
+        let earlier = self.accrued.get(&state.key).cloned().unwrap_or_default();
+        let crossing = self
+            .crossings
+            .last()
+            .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+        let mut adjustments = Vec::new();
+        let (mut payout, mut revenue) = (0, 0);
+        for original in &earlier {
+            if let Some((new, paid, earned)) = adjustment(tier, original, crossing)? {
+                adjustments.push(new);
+                payout += paid;
+                revenue += earned;
+            }
+        }
+        let row = self
+            .progress
+            .get_mut(&state.key)
+            .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+        row.payout_minor += payout;
+        row.revenue_minor += revenue;
+        Ok(adjustments)
+    }
+
+    /// Remembers a commission the event applied last earned, for the
+    /// retroactive adjustments of a tier reached later in the batch.
+    pub fn record(&mut self, row: &commission::Model) {
+        for key in &self.last {
+            self.accrued
+                .entry(key.clone())
+                .or_default()
+                .push(row.clone());
+        }
+    }
+
+    /// Adjusts the commissions from before the batch of each period first
+    /// reached in it, hands the adjustments to `posting`, and writes the
+    /// progress back. Runs before the batch's own rows are written.
+    pub async fn settle(
+        mut self,
+        conn: &impl ConnectionTrait,
+        tenant_id: &str,
+        posting: &mut Posting,
+    ) -> ApiResult<Vec<commission::Model>> {
+        let mut written = Vec::new();
+        for crossing in std::mem::take(&mut self.crossings) {
+            let tier = &self.tiers[crossing.tier];
+            let (mut payout, mut revenue) = (0, 0);
+            for original in earlier_commissions(conn, &crossing).await? {
+                if let Some((new, paid, earned)) = adjustment(tier, &original, &crossing)? {
+                    written.push(posting.add(new)?);
+                    payout += paid;
+                    revenue += earned;
+                }
+            }
+            let row = self
+                .progress
+                .get_mut(&crossing.key)
+                .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+            row.payout_minor += payout;
+            row.revenue_minor += revenue;
+        }
+        let rows: Vec<tier_progress::ActiveModel> = self
+            .touched
+            .iter()
+            .filter_map(|key| self.progress.get(key))
+            .map(|row| {
+                tier_progress::Model {
+                    tenant_id: tenant_id.to_owned(),
+                    ..row.clone()
+                }
+                .into()
+            })
+            .collect();
+        for chunk in rows.chunks(WRITE_CHUNK) {
+            tier_progress::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::columns([
+                        tier_progress::Column::TierId,
+                        tier_progress::Column::PartnerId,
+                        tier_progress::Column::CampaignId,
+                        tier_progress::Column::PeriodStart,
+                    ])
+                    .update_columns([
+                        tier_progress::Column::PayoutMinor,
+                        tier_progress::Column::RevenueMinor,
+                        tier_progress::Column::SaleAmountMinor,
+                        tier_progress::Column::Conversions,
+                        tier_progress::Column::Events,
+                        tier_progress::Column::ReachedAt,
+                        tier_progress::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+                )
+                .exec_without_returning(conn)
+                .await?;
+        }
+        Ok(written)
+    }
+}
+
+/// An in-scope tier's view of the event being applied.
+struct State {
+    tier: usize,
+    key: Key,
+    bounds: Bounds,
+    was_reached: bool,
+    reached: bool,
+    capped: bool,
+}
+
+async fn scoped(
+    conn: &impl ConnectionTrait,
+    models: Vec<tiered_commission::Model>,
+) -> ApiResult<Vec<ScopedTier>> {
+    let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
+    let mut partners: HashMap<String, HashSet<String>> = HashMap::new();
+    for link in tiered_commission_partner::Entity::find()
+        .filter(tiered_commission_partner::Column::TierId.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+    {
+        partners
+            .entry(link.tier_id)
+            .or_default()
+            .insert(link.partner_id);
+    }
+    let mut campaigns: HashMap<String, HashSet<String>> = HashMap::new();
+    for link in tiered_commission_campaign::Entity::find()
+        .filter(tiered_commission_campaign::Column::TierId.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+    {
+        campaigns
+            .entry(link.tier_id)
+            .or_default()
+            .insert(link.campaign_id);
+    }
+    models
+        .into_iter()
+        .map(|model| {
+            Ok(ScopedTier {
+                terms: terms_of(&model)?,
+                partners: partners.remove(&model.id).unwrap_or_default(),
+                campaigns: campaigns.remove(&model.id).unwrap_or_default(),
+                model,
+            })
+        })
+        .collect()
+}
+
+/// The progress rows of `keys` that exist, in one statement.
+async fn read_progress(
+    conn: &impl ConnectionTrait,
+    keys: &BTreeSet<Key>,
+) -> ApiResult<HashMap<Key, tier_progress::Model>> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let set = |f: fn(&Key) -> String| keys.iter().map(f).collect::<BTreeSet<String>>();
+    let starts: BTreeSet<DateTime<Utc>> = keys.iter().map(|k| k.period_start).collect();
+    let rows = tier_progress::Entity::find()
+        .filter(tier_progress::Column::TierId.is_in(set(|k| k.tier_id.clone())))
+        .filter(tier_progress::Column::PartnerId.is_in(set(|k| k.partner_id.clone())))
+        .filter(tier_progress::Column::CampaignId.is_in(set(|k| k.campaign_id.clone())))
+        .filter(tier_progress::Column::PeriodStart.is_in(starts))
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let key = Key {
+                tier_id: row.tier_id.clone(),
+                partner_id: row.partner_id.clone(),
+                campaign_id: row.campaign_id.clone(),
+                period_start: row.period_start,
+            };
+            (key, row)
+        })
+        .collect())
+}
+
+/// A progress row's totals as amounts.
+fn metrics(row: &tier_progress::Model, currency: Currency) -> Metrics {
+    Metrics {
+        payout: currency.from_minor(row.payout_minor),
+        revenue: currency.from_minor(row.revenue_minor),
+        sale_amount: currency.from_minor(row.sale_amount_minor),
+        conversions: row.conversions,
+        events: row.events,
+    }
+}
+
+/// `totals` counting the event, its commissions at `payout`.
+fn count(totals: &mut Metrics, event: &Accrued, payout: Decimal) {
+    totals.events += 1;
+    if event.sale {
+        totals.conversions += 1;
+        totals.sale_amount += event.currency.from_minor(event.amount_minor);
+    }
+    totals.revenue += event
+        .revenue_minor
+        .map_or(Decimal::ZERO, |r| event.currency.from_minor(r));
+    totals.payout += payout;
+}
+
+fn minor(currency: Currency, amount: Decimal) -> ApiResult<i64> {
+    currency
+        .to_minor(currency.round(amount))
+        .map_err(|e| ApiError::internal("tier amount", e))
+}
+
+/// `amount_minor` as `modifier` changes it, rounded once.
+fn changed_minor(currency: Currency, amount_minor: i64, modifier: Modifier) -> ApiResult<i64> {
+    minor(currency, modifier.apply(currency.from_minor(amount_minor)))
+}
+
+/// The period's commissions in scope from before the batch that this tier
+/// has not adjusted yet (a tier whose period was changed may be reached
+/// again over commissions it adjusted before).
+async fn earlier_commissions(
+    conn: &impl ConnectionTrait,
+    crossing: &Crossing,
+) -> ApiResult<Vec<commission::Model>> {
+    let adjusted = Query::select()
+        .column(commission::Column::OriginalId)
+        .from(commission::Entity)
+        .and_where(Expr::col(commission::Column::Kind).eq(CommissionKind::Adjustment.as_str()))
+        .and_where(Expr::col(commission::Column::TierId).eq(crossing.key.tier_id.as_str()))
+        .and_where(Expr::col(commission::Column::OriginalId).is_not_null())
+        .to_owned();
+    Ok(commission::Entity::find()
+        .filter(commission::Column::PartnerId.eq(crossing.key.partner_id.as_str()))
+        .filter(commission::Column::CampaignId.eq(crossing.key.campaign_id.as_str()))
+        .filter(commission::Column::Kind.eq(CommissionKind::Commission))
+        .filter(commission::Column::Status.ne(CommissionStatus::Reversed))
+        .filter(commission::Column::AccruedAt.gte(crossing.window.0))
+        .filter(commission::Column::AccruedAt.lt(crossing.window.1))
+        .filter(commission::Column::Id.not_in_subquery(adjusted))
+        .order_by_asc(commission::Column::Id)
+        .all(conn)
+        .await?)
+}
+
+/// The adjustment a tier's retroactive modifiers make to an earlier
+/// commission, with its payout and revenue in minor units; `None` when it
+/// changes nothing.
+fn adjustment(
+    tier: &ScopedTier,
+    original: &commission::Model,
+    crossing: &Crossing,
+) -> ApiResult<Option<(NewCommission, i64, i64)>> {
+    let currency = Currency::parse(&original.currency)
+        .map_err(|e| ApiError::internal("commission currency", e))?;
+    let amount = currency.from_minor(original.amount_minor);
+    let (paid, line) = match tier.terms.retroactive_payout {
+        Some(modifier) => {
+            let delta = modifier.delta(amount);
+            (minor(currency, delta)?, Some((modifier, delta)))
+        }
+        None => (0, None),
+    };
+    let earned = match (tier.terms.retroactive_revenue, original.revenue_minor) {
+        (Some(modifier), Some(revenue)) => changed_minor(currency, revenue, modifier)? - revenue,
+        _ => 0,
+    };
+    if paid == 0 && earned == 0 {
+        return Ok(None);
+    }
+    // The line names the payout modifier, or the revenue one when only the
+    // revenue changes.
+    let (modifier, delta) = match (line, tier.terms.retroactive_revenue) {
+        (Some(line), _) => line,
+        (None, Some(revenue)) => (revenue, Decimal::ZERO),
+        (None, None) => return Ok(None),
+    };
+    let new = NewCommission {
+        kind: CommissionKind::Adjustment,
+        status: CommissionStatus::Accrued,
+        tenant_id: original.tenant_id.clone(),
+        partner_id: original.partner_id.clone(),
+        campaign_id: original.campaign_id.clone(),
+        event_id: crossing.event_id.clone(),
+        amount_minor: paid,
+        currency: original.currency.clone(),
+        terms: TermsRef {
+            snapshot_id: original.snapshot_id.clone(),
+            rules_source: original.rules_source,
+        },
+        breakdown: vec![BreakdownLine::Adjustment(AdjustmentLine {
+            tier_id: Some(tier.model.id.clone()),
+            action: modifier.action,
+            value: modifier.value,
+            amount: delta.normalize(),
+        })],
+        accrued_at: crossing.at,
+        holdback_days: original.holdback_days,
+        original_id: Some(original.id.clone()),
+        reason: None,
+        note: None,
+        deal: DealRef::of(original),
+        tier_id: Some(tier.model.id.clone()),
+        revenue_minor: (earned != 0).then_some(earned),
+    };
+    Ok(Some((new, paid, earned)))
+}

@@ -1,0 +1,283 @@
+//! Tiered performance commissions (SPEC §9, seed 004): partners who reach
+//! goals in a period earn more (or the network earns less) on what follows,
+//! and optionally on what came before.
+//!
+//! - this module: tiers — create, update (a whole replacement), read, list
+//!   — checking what only the database knows (the partners and campaigns
+//!   a tier names); the terms themselves are validated by the engine
+//!   ([`crate::engine::tiers::TierTerms`]);
+//! - [`book`]: a tier's effect at accrual — progress per partner, campaign
+//!   and period, read by key and written back once per batch, the modifier
+//!   of the best reached tier, and the retroactive adjustments of the
+//!   moment a tier is first reached, exactly once.
+//!
+//! Lowering progress on refunds and reversals is the ledger's
+//! ([`crate::ledger::tier_progress`]), beside its other kept totals.
+
+pub mod book;
+
+use crate::db::Db;
+use crate::engine::tiers::{Period, TierTerms};
+use crate::error::{ApiError, ApiResult};
+use crate::input::{self, MAX_NAME_CHARS, MAX_NOTE_CHARS};
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use entity::enums::{TierPeriod, TierStatus};
+use entity::{
+    campaign, partner, tiered_commission, tiered_commission_campaign, tiered_commission_partner,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    Select,
+};
+use std::collections::HashSet;
+
+/// Most partners or campaigns one tier names.
+pub const MAX_SCOPE_IDS: usize = 500;
+
+/// A tier as given: every field, on creation and on update alike.
+pub struct NewTier {
+    pub name: String,
+    pub notes: Option<String>,
+    pub status: TierStatus,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub period: TierPeriod,
+    pub apply_to_all_partners: bool,
+    pub partner_ids: Vec<String>,
+    pub campaign_ids: Vec<String>,
+    pub terms: TierTerms,
+}
+
+/// The engine's period of a stored one.
+pub fn period(period: TierPeriod) -> Period {
+    match period {
+        TierPeriod::Daily => Period::Daily,
+        TierPeriod::Weekly => Period::Weekly,
+        TierPeriod::Monthly => Period::Monthly,
+        TierPeriod::Quarterly => Period::Quarterly,
+        TierPeriod::Global => Period::Global,
+    }
+}
+
+/// The stored terms of a tier (valid when written).
+pub fn terms_of(tier: &tiered_commission::Model) -> ApiResult<TierTerms> {
+    serde_json::from_value(tier.terms.clone()).map_err(|e| ApiError::internal("stored tier", e))
+}
+
+/// A tenant's time zone: an IANA name, checked when it was set.
+pub fn time_zone(name: &str) -> ApiResult<Tz> {
+    name.parse::<Tz>().map_err(|_| {
+        ApiError::Conflict(format!(
+            "the tenant's time zone {name} is unknown: set one with updateTenant"
+        ))
+    })
+}
+
+pub async fn create(db: &Db, tenant_id: &str, new: NewTier) -> ApiResult<tiered_commission::Model> {
+    let txn = db.write().await?;
+    let fields = check(&*txn, tenant_id, &new).await?;
+    let now = crate::db::now();
+    let tier = tiered_commission::Entity::insert(tiered_commission::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        name: Set(fields.name),
+        notes: Set(fields.notes),
+        status: Set(new.status),
+        start_date: Set(new.start_date),
+        end_date: Set(new.end_date),
+        period: Set(new.period),
+        apply_to_all_partners: Set(new.apply_to_all_partners),
+        terms: Set(stored(&new.terms)?),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(&*txn)
+    .await?;
+    set_scope(&*txn, &tier, &new).await?;
+    txn.commit().await?;
+    Ok(tier)
+}
+
+/// Replaces a tier's fields and scope. Progress kept so far stays: a period
+/// reached stays reached, and the new terms apply from the next event.
+pub async fn update(
+    db: &Db,
+    tenant_id: &str,
+    id: &str,
+    new: NewTier,
+) -> ApiResult<tiered_commission::Model> {
+    let txn = db.write().await?;
+    let current = find(&*txn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tiered commission"))?;
+    let fields = check(&*txn, tenant_id, &new).await?;
+    let tier = tiered_commission::Model {
+        name: fields.name,
+        notes: fields.notes,
+        status: new.status,
+        start_date: new.start_date,
+        end_date: new.end_date,
+        period: new.period,
+        apply_to_all_partners: new.apply_to_all_partners,
+        terms: stored(&new.terms)?,
+        updated_at: crate::db::now(),
+        ..current
+    };
+    // Every column written, not only those a fresh active model marks changed.
+    tiered_commission::Entity::update(
+        tiered_commission::ActiveModel::from(tier.clone()).reset_all(),
+    )
+    .exec(&*txn)
+    .await?;
+    tiered_commission_partner::Entity::delete_many()
+        .filter(tiered_commission_partner::Column::TierId.eq(id))
+        .exec(&*txn)
+        .await?;
+    tiered_commission_campaign::Entity::delete_many()
+        .filter(tiered_commission_campaign::Column::TierId.eq(id))
+        .exec(&*txn)
+        .await?;
+    set_scope(&*txn, &tier, &new).await?;
+    txn.commit().await?;
+    Ok(tier)
+}
+
+fn stored(terms: &TierTerms) -> ApiResult<serde_json::Value> {
+    serde_json::to_value(terms).map_err(|e| ApiError::internal("encode tier", e))
+}
+
+struct Checked {
+    name: String,
+    notes: Option<String>,
+}
+
+/// What the engine does not check: texts, dates, scope, and that the ids
+/// are the tenant's.
+async fn check(conn: &impl ConnectionTrait, tenant_id: &str, new: &NewTier) -> ApiResult<Checked> {
+    let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
+    let notes = input::optional_text("input.notes", new.notes.as_deref(), MAX_NOTE_CHARS)?;
+    if new.end_date < new.start_date {
+        return Err(ApiError::bad_input(
+            "input.endDate",
+            "must be on or after startDate",
+        ));
+    }
+    match (new.apply_to_all_partners, new.partner_ids.is_empty()) {
+        (false, true) => {
+            return Err(ApiError::bad_input(
+                "input.partnerIds",
+                "name at least one partner, or set applyToAllPartners",
+            ));
+        }
+        (true, false) => {
+            return Err(ApiError::bad_input(
+                "input.partnerIds",
+                "must be empty when applyToAllPartners is set",
+            ));
+        }
+        _ => {}
+    }
+    if new.campaign_ids.is_empty() {
+        return Err(ApiError::bad_input(
+            "input.campaignIds",
+            "name at least one campaign",
+        ));
+    }
+    let partners: Vec<String> = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .filter(partner::Column::Id.is_in(new.partner_ids.iter().map(String::as_str)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    check_ids("input.partnerIds", &new.partner_ids, &partners)?;
+    let campaigns: Vec<String> = campaign::Entity::find()
+        .filter(campaign::Column::TenantId.eq(tenant_id))
+        .filter(campaign::Column::Id.is_in(new.campaign_ids.iter().map(String::as_str)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    check_ids("input.campaignIds", &new.campaign_ids, &campaigns)?;
+    Ok(Checked { name, notes })
+}
+
+/// Each id once, each found, at most [`MAX_SCOPE_IDS`].
+fn check_ids(field: &str, ids: &[String], found: &[String]) -> ApiResult<()> {
+    if ids.len() > MAX_SCOPE_IDS {
+        return Err(ApiError::bad_input(
+            field,
+            format!("must have at most {MAX_SCOPE_IDS} ids"),
+        ));
+    }
+    let found: HashSet<&str> = found.iter().map(String::as_str).collect();
+    let mut seen = HashSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !seen.insert(id.as_str()) {
+            return Err(ApiError::bad_input(
+                format!("{field}[{i}]"),
+                "repeats an id",
+            ));
+        }
+        if !found.contains(id.as_str()) {
+            return Err(ApiError::bad_input(
+                format!("{field}[{i}]"),
+                "no such id in this tenant",
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn set_scope(
+    conn: &impl ConnectionTrait,
+    tier: &tiered_commission::Model,
+    new: &NewTier,
+) -> ApiResult<()> {
+    let partners = new
+        .partner_ids
+        .iter()
+        .map(|id| tiered_commission_partner::ActiveModel {
+            tier_id: Set(tier.id.clone()),
+            partner_id: Set(id.clone()),
+            tenant_id: Set(tier.tenant_id.clone()),
+        });
+    tiered_commission_partner::Entity::insert_many(partners)
+        .exec_without_returning(conn)
+        .await?;
+    let campaigns = new
+        .campaign_ids
+        .iter()
+        .map(|id| tiered_commission_campaign::ActiveModel {
+            tier_id: Set(tier.id.clone()),
+            campaign_id: Set(id.clone()),
+            tenant_id: Set(tier.tenant_id.clone()),
+        });
+    tiered_commission_campaign::Entity::insert_many(campaigns)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<tiered_commission::Model>> {
+    Ok(tiered_commission::Entity::find_by_id(id.to_owned())
+        .filter(tiered_commission::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+pub fn list(tenant_id: &str, status: Option<TierStatus>) -> Select<tiered_commission::Entity> {
+    let mut select =
+        tiered_commission::Entity::find().filter(tiered_commission::Column::TenantId.eq(tenant_id));
+    if let Some(status) = status {
+        select = select.filter(tiered_commission::Column::Status.eq(status));
+    }
+    select
+}
