@@ -108,7 +108,28 @@ echo "moveDeal (back and forth between two stages): $moves"
 payments="$("$loadgen" "$url" "$token" "$(join "${pay_files[@]}")" "$concurrency" "$seconds")"
 echo "recordDealPayment (each earns one commission): $payments"
 echo "nested ledger read (100 commissions): $("$loadgen" "$url" "$token" "$work/ledger.json" "$concurrency" "$seconds")"
-python3 - "$pg_tps" "$single" "$batch" "$moves" "$payments" <<'PY'
+
+# Two tiers in scope of every event of the batches (all partners, the
+# default campaign, monthly): one reached at the first sale (+10 % on every
+# commission after), one never reached (with a retroactive modifier, so a
+# crossing would be looked for). Then both made INACTIVE and the batches
+# measured again, so the tier-free figure is the mean of one run before and
+# one after on the same, growing database.
+default_campaign="$(gql '{"query":"{ campaigns { nodes { id isDefault } } }"}' | python3 -c 'import json,sys; print(next(c["id"] for c in json.load(sys.stdin)["data"]["campaigns"]["nodes"] if c["isDefault"]))')"
+tier_ids=()
+for tier in 'name: \"Reached\", payout: { action: INCREASE, value: \"10\" }, goals: { conversions: 1 }' \
+            'name: \"Far\", payout: { action: INCREASE, value: \"20\" }, retroactivePayout: { action: FLAT_INCREASE, value: \"1\" }, goals: { conversions: 1000000000 }'; do
+  tier_ids+=("$(gql "{\"query\":\"mutation { createTieredCommission(input: { $tier, status: ACTIVE, startDate: \\\"2020-01-01\\\", endDate: \\\"2099-12-31\\\", period: MONTHLY, applyToAllPartners: true, campaignIds: [\\\"$default_campaign\\\"] }) { id } }\"}" | id_of)")
+done
+tiered="$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")"
+echo "recordEvents (1000 events/request), two tiers in scope: $tiered"
+for i in 0 1; do
+  name=$([ $i = 0 ] && echo Reached || echo Far)
+  gql "{\"query\":\"mutation { updateTieredCommission(id: \\\"${tier_ids[$i]}\\\", input: { name: \\\"$name\\\", status: INACTIVE, startDate: \\\"2020-01-01\\\", endDate: \\\"2099-12-31\\\", period: MONTHLY, applyToAllPartners: true, campaignIds: [\\\"$default_campaign\\\"], goals: { conversions: 1 } }) { id } }\"}" >/dev/null
+done
+untiered="$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")"
+echo "recordEvents (1000 events/request), tiers made inactive: $untiered"
+python3 - "$pg_tps" "$single" "$batch" "$moves" "$payments" "$tiered" "$untiered" <<'PY'
 import re, sys
 pg = float(sys.argv[1])
 def rps(line):
@@ -116,7 +137,10 @@ def rps(line):
     return float(fields["requests"]) / float(fields["seconds"])
 single, batch = rps(sys.argv[2]), rps(sys.argv[3]) * 1000
 moves, payments = rps(sys.argv[4]), rps(sys.argv[5])
+tiered, untiered = rps(sys.argv[6]) * 1000, rps(sys.argv[7]) * 1000
 print(f"single events: {single:.0f}/s = {100 * single / pg:.1f} % of pgbench's {pg:.0f} inserts/s")
 print(f"batched events: {batch:.0f}/s")
 print(f"deal moves: {moves:.0f}/s = {100 * moves / single:.0f} % of single events; deal payments: {payments:.0f}/s = {100 * payments / single:.0f} %")
+without = (batch + untiered) / 2
+print(f"batched events with two tiers: {tiered:.0f}/s = {100 * tiered / without:.0f} % of {without:.0f}/s without (mean of before and after)")
 PY

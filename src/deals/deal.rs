@@ -758,17 +758,20 @@ async fn post(
         event.occurred_at,
     ));
     let mut tiers = TierBook::load(conn, &deal.tenant_id, counted).await?;
-    let effect = tiers.apply(&Accrued {
-        partner_id: &deal.partner_id,
-        campaign_id: &campaign.id,
-        event_id: &event.id,
-        currency,
-        at: event.occurred_at,
-        sale: event.kind == EventKind::DealPayment,
-        amount_minor: event.amount_minor,
-        revenue_minor: None,
-        commissions: &unrounded,
-    })?;
+    let effect = tiers.apply(
+        &Accrued {
+            partner_id: &deal.partner_id,
+            campaign_id: &campaign.id,
+            event_id: &event.id,
+            currency,
+            at: event.occurred_at,
+            sale: event.kind == EventKind::DealPayment,
+            amount_minor: event.amount_minor,
+            revenue_minor: None,
+            commissions: &unrounded,
+        },
+        &[],
+    )?;
     let mut posting = Posting::new(event.recorded_at);
     let mut rows = Vec::new();
     for ((mut new, amount), line) in earned.into_iter().zip(effect.amounts).zip(effect.lines) {
@@ -778,7 +781,7 @@ async fn post(
         new.breakdown.extend(line);
         new.tier_id = effect.tier_id.clone();
         let row = posting.add(new)?;
-        tiers.record(&row);
+        tiers.record(posting.rows().len() - 1);
         rows.push(row);
     }
     for adjustment in effect.adjustments {

@@ -129,6 +129,11 @@ impl Posting {
         }
     }
 
+    /// The rows queued so far, in order.
+    pub fn rows(&self) -> &[commission::Model] {
+        &self.rows
+    }
+
     /// Queues a row and answers it as it will be stored.
     pub fn add(&mut self, new: NewCommission) -> ApiResult<commission::Model> {
         let breakdown = breakdown::encode(&new.breakdown)

@@ -42,7 +42,16 @@ struct ScopedTier {
     campaigns: HashSet<String>,
 }
 
+fn missing() -> ApiError {
+    ApiError::internal("tier book", "a slot it made is missing")
+}
+
 impl ScopedTier {
+    /// It adjusts earlier commissions when first reached.
+    fn retroactive(&self) -> bool {
+        self.terms.retroactive_payout.is_some() || self.terms.retroactive_revenue.is_some()
+    }
+
     fn covers(&self, partner_id: &str, campaign_id: &str) -> bool {
         self.campaigns.contains(campaign_id)
             && (self.model.apply_to_all_partners || self.partners.contains(partner_id))
@@ -58,20 +67,22 @@ impl ScopedTier {
 /// A period as `[start, end)` instants.
 type Bounds = (DateTime<Utc>, DateTime<Utc>);
 
-/// Where a progress row lives.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key {
-    pub tier_id: String,
-    pub partner_id: String,
-    pub campaign_id: String,
-    pub period_start: DateTime<Utc>,
+/// Where a progress row lives: the tier, the partner and campaign (by
+/// their place in the book, so the key is copied, not allocated), and the
+/// period's start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Slot {
+    tier: u32,
+    partner: u32,
+    campaign: u32,
+    start: DateTime<Utc>,
 }
 
 /// A tier first reached by an event: the period's commissions from before
 /// the batch are adjusted when the batch settles.
 struct Crossing {
     tier: usize,
-    key: Key,
+    slot: Slot,
     event_id: String,
     at: DateTime<Utc>,
     /// The part of the period the tier is in effect.
@@ -111,15 +122,25 @@ pub struct Effect {
 pub struct TierBook {
     tz: Option<Tz>,
     tiers: Vec<ScopedTier>,
-    progress: HashMap<Key, tier_progress::Model>,
-    /// Keys read from the database (present or not): only those are counted in.
-    known: HashSet<Key>,
-    touched: BTreeSet<Key>,
-    /// The batch's commissions so far, by the progress they count in.
-    accrued: HashMap<Key, Vec<commission::Model>>,
-    /// The keys of the event applied last, for [`TierBook::record`].
-    last: Vec<Key>,
+    /// The batch's partners and campaigns, numbered for [`Slot`]s.
+    partners: HashMap<String, u32>,
+    campaigns: HashMap<String, u32>,
+    progress: HashMap<Slot, tier_progress::Model>,
+    /// Slots read from the database (present or not): only those are counted in.
+    known: HashSet<Slot>,
+    touched: BTreeSet<Slot>,
+    /// The batch's commissions so far (their place among the posted rows),
+    /// by the progress they count in, where a tier not reached yet may
+    /// adjust them.
+    accrued: HashMap<Slot, Vec<usize>>,
+    /// The slots of the event applied last, for [`TierBook::record`].
+    last: Vec<Slot>,
     crossings: Vec<Crossing>,
+}
+
+fn number(ids: &mut HashMap<String, u32>, id: &str) -> u32 {
+    let next = ids.len() as u32;
+    *ids.entry(id.to_owned()).or_insert(next)
 }
 
 impl TierBook {
@@ -145,65 +166,77 @@ impl TierBook {
             .ok_or_else(|| ApiError::internal("tier tenant", tenant_id))?;
         let tz = time_zone(&tenant.time_zone)?;
         let tiers = scoped(conn, models).await?;
+        let mut book = TierBook {
+            tz: Some(tz),
+            ..TierBook::default()
+        };
         let mut keys = BTreeSet::new();
         for (partner_id, campaign_id, at) in events {
-            for tier in tiers.iter().filter(|t| t.covers(partner_id, campaign_id)) {
+            for (i, tier) in tiers.iter().enumerate() {
+                if !tier.covers(partner_id, campaign_id) {
+                    continue;
+                }
                 if let Some((start, _)) = tier.period(tz, at) {
-                    keys.insert(Key {
-                        tier_id: tier.model.id.clone(),
-                        partner_id: partner_id.to_owned(),
-                        campaign_id: campaign_id.to_owned(),
-                        period_start: start,
-                    });
+                    let slot = Slot {
+                        tier: i as u32,
+                        partner: number(&mut book.partners, partner_id),
+                        campaign: number(&mut book.campaigns, campaign_id),
+                        start,
+                    };
+                    keys.insert((slot, tier.model.id.as_str(), partner_id, campaign_id));
                 }
             }
         }
-        let progress = read_progress(conn, &keys).await?;
-        Ok(TierBook {
-            tz: Some(tz),
-            tiers,
-            progress,
-            known: keys.into_iter().collect(),
-            ..TierBook::default()
-        })
+        let rows = read_progress(conn, &keys).await?;
+        for (slot, tier_id, partner_id, campaign_id) in &keys {
+            book.known.insert(*slot);
+            let found = (
+                tier_id.to_string(),
+                partner_id.to_string(),
+                campaign_id.to_string(),
+                slot.start,
+            );
+            if let Some(row) = rows.get(&found) {
+                book.progress.insert(*slot, row.clone());
+            }
+        }
+        book.tiers = tiers;
+        Ok(book)
     }
 
     /// Counts an event in the progress of each tier in scope and returns
-    /// what the best reached, uncapped tier makes of it.
-    pub fn apply(&mut self, event: &Accrued) -> ApiResult<Effect> {
+    /// what the best reached, uncapped tier makes of it. `posted` are the
+    /// rows posted so far (those [`TierBook::record`] pointed at).
+    pub fn apply(&mut self, event: &Accrued, posted: &[commission::Model]) -> ApiResult<Effect> {
         self.last.clear();
-        let in_scope = self.in_scope(event);
-        let base: Vec<Decimal> = event
+        let in_scope = self.in_scope(event)?;
+        let base: Decimal = event
             .commissions
             .iter()
             .map(|c| event.currency.round(*c))
-            .collect();
-        let base_minor = minor(event.currency, base.iter().copied().sum())?;
+            .sum();
+        let base_minor = minor(event.currency, base)?;
         let mut states = Vec::with_capacity(in_scope.len());
-        for (tier, key, bounds) in in_scope {
+        for (slot, bounds) in in_scope {
             let (mut totals, was_reached) = {
-                let row = self.row(&key, event, bounds)?;
+                let row = self.row(slot, event, bounds)?;
                 (metrics(row, event.currency), row.reached_at.is_some())
             };
             count(&mut totals, event, event.currency.from_minor(base_minor));
-            let terms = &self.tiers[tier].terms;
+            let terms = &self.tiers[slot.tier as usize].terms;
             let reached = was_reached || terms.reached(&totals);
             states.push(State {
-                tier,
-                key,
+                slot,
                 bounds,
                 was_reached,
                 reached,
                 capped: terms.capped(&totals),
             });
         }
-        let effect = self.effect(event, &states)?;
+        let mut effect = self.effect(event, &states)?;
         let paid_minor = minor(event.currency, effect.amounts.iter().copied().sum())?;
         for state in &states {
-            let row = self
-                .progress
-                .get_mut(&state.key)
-                .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+            let row = self.progress.get_mut(&state.slot).ok_or_else(missing)?;
             row.events += 1;
             if event.sale {
                 row.conversions += 1;
@@ -211,57 +244,78 @@ impl TierBook {
             }
             row.revenue_minor += effect.revenue_minor.unwrap_or(0);
             row.payout_minor += paid_minor;
-            row.updated_at = crate::db::now();
-            self.touched.insert(state.key.clone());
-            self.last.push(state.key.clone());
+            self.touched.insert(state.slot);
         }
-        let mut effect = effect;
         for state in states.iter().filter(|s| s.reached && !s.was_reached) {
-            effect.adjustments.extend(self.cross(state, event)?);
+            effect.adjustments.extend(self.cross(state, event, posted)?);
         }
+        // Only a tier not reached yet and with retroactive modifiers will
+        // ever look back at this event's commissions.
+        self.last = states
+            .iter()
+            .filter(|s| !s.reached && self.tiers[s.slot.tier as usize].retroactive())
+            .map(|s| s.slot)
+            .collect();
         Ok(effect)
     }
 
-    /// The tiers covering the event on its date, with its progress key.
-    fn in_scope(&self, event: &Accrued) -> Vec<(usize, Key, Bounds)> {
+    /// The tiers covering the event on its date, with its progress slot.
+    fn in_scope(&self, event: &Accrued) -> ApiResult<Vec<(Slot, Bounds)>> {
         let Some(tz) = self.tz else {
-            return Vec::new();
+            return Ok(Vec::new());
         };
-        self.tiers
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| t.covers(event.partner_id, event.campaign_id))
-            .filter_map(|(i, t)| {
-                let bounds = t.period(tz, event.at)?;
-                let key = Key {
-                    tier_id: t.model.id.clone(),
-                    partner_id: event.partner_id.to_owned(),
-                    campaign_id: event.campaign_id.to_owned(),
-                    period_start: bounds.0,
-                };
-                Some((i, key, bounds))
-            })
-            .collect()
+        let mut found = Vec::new();
+        for (i, tier) in self.tiers.iter().enumerate() {
+            if !tier.covers(event.partner_id, event.campaign_id) {
+                continue;
+            }
+            let Some(bounds) = tier.period(tz, event.at) else {
+                continue;
+            };
+            let number = |ids: &HashMap<String, u32>, id: &str| ids.get(id).copied();
+            let slot = match (
+                number(&self.partners, event.partner_id),
+                number(&self.campaigns, event.campaign_id),
+            ) {
+                (Some(partner), Some(campaign)) => Slot {
+                    tier: i as u32,
+                    partner,
+                    campaign,
+                    start: bounds.0,
+                },
+                // Counting into a row that was not read would overwrite it.
+                _ => {
+                    return Err(ApiError::internal(
+                        "tier progress not loaded",
+                        &tier.model.id,
+                    ));
+                }
+            };
+            found.push((slot, bounds));
+        }
+        Ok(found)
     }
 
-    /// The progress row of `key`, started at zero if it has none yet.
+    /// The progress row of `slot`, started at zero if it has none yet.
     fn row(
         &mut self,
-        key: &Key,
+        slot: Slot,
         event: &Accrued,
         (start, end): Bounds,
     ) -> ApiResult<&tier_progress::Model> {
-        if !self.known.contains(key) {
+        if !self.known.contains(&slot) {
             // Counting into a row that was not read would overwrite it.
-            return Err(ApiError::internal("tier progress not loaded", &key.tier_id));
+            let tier = &self.tiers[slot.tier as usize].model.id;
+            return Err(ApiError::internal("tier progress not loaded", tier));
         }
+        let tier_id = &self.tiers[slot.tier as usize].model.id;
         Ok(self
             .progress
-            .entry(key.clone())
+            .entry(slot)
             .or_insert_with(|| tier_progress::Model {
-                tier_id: key.tier_id.clone(),
-                partner_id: key.partner_id.clone(),
-                campaign_id: key.campaign_id.clone(),
+                tier_id: tier_id.clone(),
+                partner_id: event.partner_id.to_owned(),
+                campaign_id: event.campaign_id.to_owned(),
                 period_start: start,
                 tenant_id: String::new(),
                 period_end: end,
@@ -272,7 +326,7 @@ impl TierBook {
                 conversions: 0,
                 events: 0,
                 reached_at: None,
-                updated_at: crate::db::now(),
+                updated_at: event.at,
             }))
     }
 
@@ -283,7 +337,7 @@ impl TierBook {
         let winner = states
             .iter()
             .filter(|s| s.reached && !s.capped)
-            .map(|s| &self.tiers[s.tier])
+            .map(|s| &self.tiers[s.slot.tier as usize])
             .filter(|t| t.terms.payout.is_some() || t.terms.revenue.is_some())
             .map(|t| (t, t.terms.payout.map_or(unrounded, |m| m.apply(unrounded))))
             .fold(
@@ -340,61 +394,53 @@ impl TierBook {
 
     /// The tier of `state` is reached for the first time in its period:
     /// marks it, and adjusts the batch's earlier commissions of the period.
-    fn cross(&mut self, state: &State, event: &Accrued) -> ApiResult<Vec<NewCommission>> {
-        let row = self
-            .progress
-            .get_mut(&state.key)
-            .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+    fn cross(
+        &mut self,
+        state: &State,
+        event: &Accrued,
+        posted: &[commission::Model],
+    ) -> ApiResult<Vec<NewCommission>> {
+        let row = self.progress.get_mut(&state.slot).ok_or_else(missing)?;
         row.reached_at = Some(event.at);
-        let tier = &self.tiers[state.tier];
-        if tier.terms.retroactive_payout.is_none() && tier.terms.retroactive_revenue.is_none() {
+        let index = state.slot.tier as usize;
+        let tier = &self.tiers[index];
+        if !tier.retroactive() {
             return Ok(Vec::new());
         }
-        let tz = self
-            .tz
-            .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
-        let window = (
-            Ord::max(state.bounds.0, day_start(tz, tier.model.start_date)),
-            state.bounds.1,
-        );
-        self.crossings.push(Crossing {
-            tier: state.tier,
-            key: state.key.clone(),
+        let tz = self.tz.ok_or_else(missing)?;
+        let crossing = Crossing {
+            tier: index,
+            slot: state.slot,
             event_id: event.event_id.to_owned(),
             at: event.at,
-            window,
-        });
-        let earlier = self.accrued.get(&state.key).cloned().unwrap_or_default();
-        let crossing = self
-            .crossings
-            .last()
-            .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+            window: (
+                Ord::max(state.bounds.0, day_start(tz, tier.model.start_date)),
+                state.bounds.1,
+            ),
+        };
         let mut adjustments = Vec::new();
         let (mut payout, mut revenue) = (0, 0);
-        for original in &earlier {
-            if let Some((new, paid, earned)) = adjustment(tier, original, crossing)? {
+        for &i in self.accrued.get(&state.slot).into_iter().flatten() {
+            let original = posted.get(i).ok_or_else(missing)?;
+            if let Some((new, paid, earned)) = adjustment(tier, original, &crossing)? {
                 adjustments.push(new);
                 payout += paid;
                 revenue += earned;
             }
         }
-        let row = self
-            .progress
-            .get_mut(&state.key)
-            .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+        self.crossings.push(crossing);
+        let row = self.progress.get_mut(&state.slot).ok_or_else(missing)?;
         row.payout_minor += payout;
         row.revenue_minor += revenue;
         Ok(adjustments)
     }
 
-    /// Remembers a commission the event applied last earned, for the
-    /// retroactive adjustments of a tier reached later in the batch.
-    pub fn record(&mut self, row: &commission::Model) {
-        for key in &self.last {
-            self.accrued
-                .entry(key.clone())
-                .or_default()
-                .push(row.clone());
+    /// Remembers that the event applied last earned the posted row at
+    /// `index`, for the retroactive adjustments of a tier reached later in
+    /// the batch.
+    pub fn record(&mut self, index: usize) {
+        for slot in &self.last {
+            self.accrued.entry(*slot).or_default().push(index);
         }
     }
 
@@ -411,20 +457,19 @@ impl TierBook {
         for crossing in std::mem::take(&mut self.crossings) {
             let tier = &self.tiers[crossing.tier];
             let (mut payout, mut revenue) = (0, 0);
-            for original in earlier_commissions(conn, &crossing).await? {
+            let row = self.progress.get(&crossing.slot).ok_or_else(missing)?;
+            for original in earlier_commissions(conn, row, &crossing).await? {
                 if let Some((new, paid, earned)) = adjustment(tier, &original, &crossing)? {
                     written.push(posting.add(new)?);
                     payout += paid;
                     revenue += earned;
                 }
             }
-            let row = self
-                .progress
-                .get_mut(&crossing.key)
-                .ok_or_else(|| ApiError::internal("tier book", "missing"))?;
+            let row = self.progress.get_mut(&crossing.slot).ok_or_else(missing)?;
             row.payout_minor += payout;
             row.revenue_minor += revenue;
         }
+        let now = crate::db::now();
         let rows: Vec<tier_progress::ActiveModel> = self
             .touched
             .iter()
@@ -432,6 +477,7 @@ impl TierBook {
             .map(|row| {
                 tier_progress::Model {
                     tenant_id: tenant_id.to_owned(),
+                    updated_at: now,
                     ..row.clone()
                 }
                 .into()
@@ -466,8 +512,7 @@ impl TierBook {
 
 /// An in-scope tier's view of the event being applied.
 struct State {
-    tier: usize,
-    key: Key,
+    slot: Slot,
     bounds: Bounds,
     was_reached: bool,
     reached: bool,
@@ -514,32 +559,35 @@ async fn scoped(
         .collect()
 }
 
-/// The progress rows of `keys` that exist, in one statement.
+/// The progress rows of `keys` (slot, tier, partner, campaign) that exist,
+/// in one statement, by (tier, partner, campaign, period start).
 async fn read_progress(
     conn: &impl ConnectionTrait,
-    keys: &BTreeSet<Key>,
-) -> ApiResult<HashMap<Key, tier_progress::Model>> {
+    keys: &BTreeSet<(Slot, &str, &str, &str)>,
+) -> ApiResult<HashMap<(String, String, String, DateTime<Utc>), tier_progress::Model>> {
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let set = |f: fn(&Key) -> String| keys.iter().map(f).collect::<BTreeSet<String>>();
-    let starts: BTreeSet<DateTime<Utc>> = keys.iter().map(|k| k.period_start).collect();
+    let tiers: BTreeSet<&str> = keys.iter().map(|k| k.1).collect();
+    let partners: BTreeSet<&str> = keys.iter().map(|k| k.2).collect();
+    let campaigns: BTreeSet<&str> = keys.iter().map(|k| k.3).collect();
+    let starts: BTreeSet<DateTime<Utc>> = keys.iter().map(|k| k.0.start).collect();
     let rows = tier_progress::Entity::find()
-        .filter(tier_progress::Column::TierId.is_in(set(|k| k.tier_id.clone())))
-        .filter(tier_progress::Column::PartnerId.is_in(set(|k| k.partner_id.clone())))
-        .filter(tier_progress::Column::CampaignId.is_in(set(|k| k.campaign_id.clone())))
+        .filter(tier_progress::Column::TierId.is_in(tiers))
+        .filter(tier_progress::Column::PartnerId.is_in(partners))
+        .filter(tier_progress::Column::CampaignId.is_in(campaigns))
         .filter(tier_progress::Column::PeriodStart.is_in(starts))
         .all(conn)
         .await?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let key = Key {
-                tier_id: row.tier_id.clone(),
-                partner_id: row.partner_id.clone(),
-                campaign_id: row.campaign_id.clone(),
-                period_start: row.period_start,
-            };
+            let key = (
+                row.tier_id.clone(),
+                row.partner_id.clone(),
+                row.campaign_id.clone(),
+                row.period_start,
+            );
             (key, row)
         })
         .collect())
@@ -585,18 +633,19 @@ fn changed_minor(currency: Currency, amount_minor: i64, modifier: Modifier) -> A
 /// again over commissions it adjusted before).
 async fn earlier_commissions(
     conn: &impl ConnectionTrait,
+    progress: &tier_progress::Model,
     crossing: &Crossing,
 ) -> ApiResult<Vec<commission::Model>> {
     let adjusted = Query::select()
         .column(commission::Column::OriginalId)
         .from(commission::Entity)
         .and_where(Expr::col(commission::Column::Kind).eq(CommissionKind::Adjustment.as_str()))
-        .and_where(Expr::col(commission::Column::TierId).eq(crossing.key.tier_id.as_str()))
+        .and_where(Expr::col(commission::Column::TierId).eq(progress.tier_id.as_str()))
         .and_where(Expr::col(commission::Column::OriginalId).is_not_null())
         .to_owned();
     Ok(commission::Entity::find()
-        .filter(commission::Column::PartnerId.eq(crossing.key.partner_id.as_str()))
-        .filter(commission::Column::CampaignId.eq(crossing.key.campaign_id.as_str()))
+        .filter(commission::Column::PartnerId.eq(progress.partner_id.as_str()))
+        .filter(commission::Column::CampaignId.eq(progress.campaign_id.as_str()))
         .filter(commission::Column::Kind.eq(CommissionKind::Commission))
         .filter(commission::Column::Status.ne(CommissionStatus::Reversed))
         .filter(commission::Column::AccruedAt.gte(crossing.window.0))

@@ -118,17 +118,20 @@ impl<'a> Batch<'a> {
         } else {
             vec![evaluation.unrounded_fee]
         };
-        let effect = self.tiers.apply(&Accrued {
-            partner_id: &partner.id,
-            campaign_id: &valid.campaign.id,
-            event_id: &event.id,
-            currency: valid.currency,
-            at: event.occurred_at,
-            sale,
-            amount_minor: valid.amount_minor,
-            revenue_minor: valid.revenue_minor,
-            commissions: &earned,
-        })?;
+        let effect = self.tiers.apply(
+            &Accrued {
+                partner_id: &partner.id,
+                campaign_id: &valid.campaign.id,
+                event_id: &event.id,
+                currency: valid.currency,
+                at: event.occurred_at,
+                sale,
+                amount_minor: valid.amount_minor,
+                revenue_minor: valid.revenue_minor,
+                commissions: &earned,
+            },
+            self.posting.rows(),
+        )?;
         let commissions = self.commissions(&event, &valid, &terms, &evaluation, effect)?;
         Ok(Outcome::New(Recorded {
             event,
@@ -180,7 +183,7 @@ impl<'a> Batch<'a> {
                 revenue_minor: effect.revenue_minor,
             };
             let row = self.posting.add(new)?;
-            self.tiers.record(&row);
+            self.tiers.record(self.posting.rows().len() - 1);
             commissions.push(row);
         }
         for adjustment in effect.adjustments {
