@@ -13,6 +13,7 @@ mod m20261121_000003_partner_totals;
 mod m20261121_000004_partner_balances;
 mod m20261121_000005_deals;
 mod m20261121_000006_tiers;
+mod m20261121_000007_event_keys;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_partner_balances::Migration),
             Box::new(m20261121_000005_deals::Migration),
             Box::new(m20261121_000006_tiers::Migration),
+            Box::new(m20261121_000007_event_keys::Migration),
         ]
     }
 }

@@ -2,7 +2,7 @@
 //! lifecycle, immutability, refunds, maturity, reading.
 
 use crate::campaigns::{approved_partner, create_campaign};
-use crate::helpers::{Backend, TestApp, code, field};
+use crate::helpers::{Backend, OTHER_TENANT, TestApp, code, field};
 use crate::on_both_databases;
 use async_graphql::futures_util::future::join_all;
 use revshare::db::Db;
@@ -75,6 +75,7 @@ on_both_databases!(
     only_the_allowed_transitions_happen,
     an_approve_and_a_reverse_racing_on_one_commission_have_one_winner,
     the_database_refuses_to_change_or_delete_a_commission,
+    the_database_refuses_a_commission_disagreeing_with_its_event,
     refunds_reverse_or_claw_back_pro_rata,
     refunds_lower_the_history_later_events_see,
     partner_totals_are_the_sums_of_their_customers,
@@ -841,6 +842,103 @@ async fn the_database_refuses_to_change_or_delete_a_commission(app: TestApp) {
         (Some("10.00"), Some("APPROVED"))
     );
     assert_eq!(row["history"].as_array().unwrap().len(), 1);
+}
+
+/// The composite keys: a commission whose partner, campaign or event is not
+/// its event's, and an event whose partner is of another tenant, are refused
+/// by the database itself (keys on PostgreSQL, triggers on SQLite), and so
+/// is a change to an event's keys under its commissions. The copies that
+/// agree are accepted, so the refusals are the keys' and no other
+/// constraint's.
+async fn the_database_refuses_a_commission_disagreeing_with_its_event(app: TestApp) {
+    let partner = partner_at(&app, "Keyed", 10).await;
+    let other = partner_at(&app, "Other", 10).await;
+    let recorded = record(&app, sale_input(&partner, "k1", "100")).await;
+    let (id, event) = (
+        recorded["commissions"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        recorded["event"]["id"].as_str().unwrap().to_owned(),
+    );
+    let other_event = record(&app, sale_input(&other, "k2", "100")).await["event"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let campaign = create_campaign(&app, json!({ "name": "Elsewhere" })).await;
+    let attempts = [
+        (
+            "commissions",
+            &id,
+            format!(", partner_id = '{other}'"),
+            false,
+        ),
+        (
+            "commissions",
+            &id,
+            format!(", event_id = '{other_event}'"),
+            false,
+        ),
+        (
+            "commissions",
+            &id,
+            format!(", campaign_id = '{campaign}'"),
+            false,
+        ),
+        ("commissions", &id, String::new(), true),
+        (
+            "events",
+            &event,
+            format!(", external_id = 'copied', tenant_id = '{OTHER_TENANT}'"),
+            false,
+        ),
+        (
+            "events",
+            &event,
+            ", external_id = 'copied'".to_owned(),
+            true,
+        ),
+    ];
+    for (table, row, change, accepted) in attempts {
+        let statements = [
+            format!("CREATE TEMPORARY TABLE copied AS SELECT * FROM {table} WHERE id = '{row}'"),
+            format!("UPDATE copied SET id = 'copied-row'{change}"),
+            format!("INSERT INTO {table} SELECT * FROM copied"),
+        ];
+        let txn = sea_orm::TransactionTrait::begin(app.db.conn())
+            .await
+            .unwrap();
+        let mut outcome = Ok(());
+        for sql in statements {
+            if let Err(err) = txn.execute_unprepared(&sql).await {
+                outcome = Err(err.to_string());
+                break;
+            }
+        }
+        txn.rollback().await.unwrap();
+        match outcome {
+            Ok(()) => assert!(accepted, "{table} with{change} was accepted"),
+            Err(text) => {
+                assert!(!accepted, "{table}: the agreeing copy was refused: {text}");
+                assert!(
+                    text.to_lowercase().contains("foreign key"),
+                    "{table}{change}: {text}"
+                );
+            }
+        }
+    }
+    let sql = format!("UPDATE events SET partner_id = '{other}' WHERE id = '{event}'");
+    let err = app
+        .db
+        .conn()
+        .execute_unprepared(&sql)
+        .await
+        .expect_err(&sql);
+    assert!(
+        err.to_string().to_lowercase().contains("foreign key"),
+        "{err}"
+    );
+    assert_eq!(commission_count(&app).await, 2);
 }
 
 async fn refunds_lower_the_history_later_events_see(app: TestApp) {
