@@ -9,6 +9,13 @@ use revshare::directory::tenants;
 use revshare::error::ApiError;
 use revshare::{app, demo, graphql};
 
+/// A request allocates many small objects on whichever worker thread runs
+/// it; glibc's allocator spent about a quarter of the server's time in
+/// `malloc`/`free` under concurrent reads, with its arenas' locks contended.
+/// mimalloc keeps per-thread heaps (docs/BENCHMARKS.md, "Reads").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// revshare: a GraphQL gateway for partner programs.
 ///
 /// With no command it serves: on a fresh checkout, `revshare` creates an

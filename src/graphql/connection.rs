@@ -8,6 +8,7 @@ use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::{Context, Object, OutputType};
 use sea_orm::sea_query::ValueType;
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, ModelTrait, PaginatorTrait, Select};
+use std::future::Future;
 use std::sync::Arc;
 
 type CountFn = Arc<dyn Fn() -> BoxFuture<'static, Result<u64, DbErr>> + Send + Sync>;
@@ -77,9 +78,47 @@ where
     E::Model: Send + Sync,
     N: OutputType,
 {
+    primed_connection(conn, request, select, id, node, |_| async { Ok(()) }).await
+}
+
+/// [`list_connection`], with `prime` run on the page's rows before the
+/// connection is built (it takes from them what it needs, and its future
+/// owns that): it loads, in one statement per relation, what the
+/// selection will ask of every row ([`selects`]), so that the items'
+/// fields find it in the request's loaders instead of each waiting for a
+/// batch.
+pub async fn primed_connection<E, N, F>(
+    conn: &DatabaseConnection,
+    request: &PageRequest,
+    select: Select<E>,
+    id: E::Column,
+    node: impl Fn(E::Model) -> N,
+    prime: impl FnOnce(&[E::Model]) -> F,
+) -> ApiResult<ListConnection<N>>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync,
+    N: OutputType,
+    F: Future<Output = ApiResult<()>>,
+{
     let page = request.fetch(conn, select.clone(), id).await?;
+    prime(&page.rows).await?;
     let cursor = |row: &E::Model| <String as ValueType>::try_from(row.get(id)).unwrap_or_default();
     Ok(connection(page, TotalCount::of(conn, select), cursor, node))
+}
+
+/// Whether a connection's selection asks for `path` of its items, under
+/// `nodes` or under `edges { node }`.
+pub fn selects(ctx: &Context<'_>, path: &[&str]) -> bool {
+    let look = ctx.look_ahead();
+    [look.field("nodes"), look.field("edges").field("node")]
+        .into_iter()
+        .any(|mut at| {
+            for field in path {
+                at = at.field(field);
+            }
+            at.exists()
+        })
 }
 
 /// The complexity of a list field: one statement's worth (10) plus the

@@ -3,15 +3,19 @@
 
 use crate::auth::{Principal, Scope};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
-use crate::graphql::context::{db, ingest, page_args, principal, writer};
+use crate::graphql::connection::{
+    ListConnection, TotalCount, connection, primed_connection, selects,
+};
+use crate::graphql::context::{db, ingest, loader, page_args, principal, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
+use crate::graphql::loaders::{CampaignId, GroupId, PartnerId, prime};
 use crate::graphql::objects::{Commission, Event, Payout};
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::accrual::{self, NewEvent, PartnerRef, Recorded};
 use crate::ledger::refunds::{self, EventRef, NewRefund};
 use crate::ledger::{self, CommissionFilter, transitions};
 use crate::paging::{COMMISSION_LIMITS, PageRequest};
+use async_graphql::futures_util::future::{BoxFuture, try_join};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use entity::commission;
 
@@ -204,12 +208,14 @@ impl LedgerQuery {
             accrued_to: accrued_to.map(|t| t.0),
         };
         let select = ledger::list(principal.tenant_id(), &filter);
-        list_connection(
+        let prime = prime_commission_relations(ctx)?;
+        primed_connection(
             db(ctx)?.conn(),
             &request,
             select,
             commission::Column::Id,
             Commission,
+            prime,
         )
         .await
     }
@@ -391,4 +397,45 @@ impl LedgerMutation {
         .await?;
         Ok(Commission(reversed))
     }
+}
+
+/// What a page of commissions will ask of its loaders, loaded before its
+/// items resolve: their partners (and those partners' groups) and their
+/// campaigns, each when the selection asks for it.
+fn prime_commission_relations(
+    ctx: &Context<'_>,
+) -> ApiResult<impl FnOnce(&[commission::Model]) -> BoxFuture<'static, ApiResult<()>>> {
+    let loader = loader(ctx)?;
+    let (partners, groups) = (
+        selects(ctx, &["partner"]),
+        selects(ctx, &["partner", "group"]),
+    );
+    let campaigns = selects(ctx, &["campaign"]);
+    Ok(move |rows: &[commission::Model]| {
+        let partner_ids: Vec<PartnerId> = match partners {
+            true => rows
+                .iter()
+                .map(|r| PartnerId(r.partner_id.clone()))
+                .collect(),
+            false => Vec::new(),
+        };
+        let campaign_ids: Vec<CampaignId> = match campaigns {
+            true => rows
+                .iter()
+                .map(|r| CampaignId(r.campaign_id.clone()))
+                .collect(),
+            false => Vec::new(),
+        };
+        Box::pin(async move {
+            let partners = async {
+                let found = prime(&loader, partner_ids).await?;
+                if groups {
+                    prime(&loader, found.into_values().map(|p| GroupId(p.group_id))).await?;
+                }
+                ApiResult::Ok(())
+            };
+            try_join(partners, prime(&loader, campaign_ids)).await?;
+            Ok(())
+        }) as BoxFuture<'static, ApiResult<()>>
+    })
 }

@@ -4,9 +4,10 @@ use crate::auth::{Principal, Scope};
 use crate::directory::categories;
 use crate::directory::partners::{self, NewPartner, PartnerChanges, PartnerFilter};
 use crate::error::ApiResult;
-use crate::graphql::connection::{ListConnection, list_connection};
-use crate::graphql::context::{db, ids, page_args, principal, text_change, writer};
+use crate::graphql::connection::{ListConnection, list_connection, primed_connection, selects};
+use crate::graphql::context::{db, ids, loader, page_args, principal, text_change, writer};
 use crate::graphql::enums::{PartnerStatus, PartnerType};
+use crate::graphql::loaders::{GroupId, prime};
 use crate::graphql::objects::{Category, Partner};
 use crate::input;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
@@ -116,12 +117,22 @@ impl PartnerQuery {
             only,
         };
         let select = partners::list(principal.tenant_id(), &filter);
-        list_connection(
+        // A page's groups, loaded before its items resolve when asked for.
+        let loader = loader(ctx)?;
+        let groups = selects(ctx, &["group"]);
+        primed_connection(
             db(ctx)?.conn(),
             &request,
             select,
             partner::Column::Id,
             Partner,
+            |rows: &[partner::Model]| {
+                let ids: Vec<GroupId> = match groups {
+                    true => rows.iter().map(|p| GroupId(p.group_id.clone())).collect(),
+                    false => Vec::new(),
+                };
+                async move { prime(&loader, ids).await.map(drop) }
+            },
         )
         .await
     }
