@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ledger ingestion and reads over HTTP on PostgreSQL, beside pgbench's
-# single-row INSERT on the same server, with the ratio.
+# single-row INSERT and PostgreSQL's own INSERT … SELECT of a batch's rows on
+# the same server, with the ratios; then batches with two tiers in scope.
 #
 #   benches/ledger.sh [CONCURRENCY] [SECONDS]
 #   BENCH_DATABASE=revshare_bench PGURL=postgres://postgres@127.0.0.1:5432 benches/ledger.sh
@@ -103,6 +104,28 @@ single="$("$loadgen" "$url" "$token" "$work/single.json" "$concurrency" "$second
 echo "recordEvent (1 event/request): $single"
 batch="$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")"
 echo "recordEvents (1000 events/request): $batch"
+# PostgreSQL's own INSERT … SELECT of the same rows with the same keys: each
+# pgbench transaction copies the 1,000 events and 1,000 commissions one
+# recorded batch wrote (new ids), through every constraint, index, trigger
+# and foreign key revshare's rows go through, composite keys included.
+# revshare's batch also keeps partner totals and balances, which the copy
+# leaves out: the comparison favours PostgreSQL.
+copy_columns() {
+  psql "$pgurl/$dbname" -Atc "SELECT string_agg(CASE WHEN column_name IN ($2) THEN column_name || ' || ''-'' || :n' ELSE column_name END, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = '$1' AND table_schema = 'public'"
+}
+psql "$pgurl/$dbname" -qc "CREATE TABLE copy_events AS SELECT * FROM events WHERE external_id LIKE 'b-warm-up-1-%'" \
+  -c "CREATE TABLE copy_commissions AS SELECT c.* FROM commissions c JOIN copy_events e ON e.id = c.event_id" \
+  -c "CREATE SEQUENCE copy_seq"
+cat >"$work/copy.sql" <<SQL
+SELECT nextval('copy_seq') AS n \\gset
+BEGIN;
+INSERT INTO events SELECT $(copy_columns events "'id', 'external_id'") FROM copy_events;
+INSERT INTO commissions SELECT $(copy_columns commissions "'id', 'event_id'") FROM copy_commissions;
+COMMIT;
+SQL
+copy_tps="$(pgbench -n -c 2 -j 2 -T "$seconds" -f "$work/copy.sql" "$pgurl/$dbname" 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p')"
+copied="$(psql "$pgurl/$dbname" -Atc "SELECT count(*) FROM copy_events")"
+echo "PostgreSQL INSERT … SELECT of one batch's rows ($copied events and their commissions per transaction): tps=$copy_tps (concurrency 2)"
 moves="$("$loadgen" "$url" "$token" "$(join "${move_files[@]}")" "$concurrency" "$seconds")"
 echo "moveDeal (back and forth between two stages): $moves"
 payments="$("$loadgen" "$url" "$token" "$(join "${pay_files[@]}")" "$concurrency" "$seconds")"
@@ -129,9 +152,10 @@ for i in 0 1; do
 done
 untiered="$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")"
 echo "recordEvents (1000 events/request), tiers made inactive: $untiered"
-python3 - "$pg_tps" "$single" "$batch" "$moves" "$payments" "$tiered" "$untiered" <<'PY'
+python3 - "$pg_tps" "$single" "$batch" "$moves" "$payments" "$tiered" "$untiered" "$copy_tps" "$copied" <<'PY'
 import re, sys
 pg = float(sys.argv[1])
+copy = float(sys.argv[8]) * int(sys.argv[9])
 def rps(line):
     fields = dict(kv.split("=") for kv in line.split())
     return float(fields["requests"]) / float(fields["seconds"])
@@ -139,7 +163,7 @@ single, batch = rps(sys.argv[2]), rps(sys.argv[3]) * 1000
 moves, payments = rps(sys.argv[4]), rps(sys.argv[5])
 tiered, untiered = rps(sys.argv[6]) * 1000, rps(sys.argv[7]) * 1000
 print(f"single events: {single:.0f}/s = {100 * single / pg:.1f} % of pgbench's {pg:.0f} inserts/s")
-print(f"batched events: {batch:.0f}/s")
+print(f"batched events: {batch:.0f}/s = {100 * batch / copy:.1f} % of PostgreSQL's INSERT … SELECT of the same rows, {copy:.0f} events/s")
 print(f"deal moves: {moves:.0f}/s = {100 * moves / single:.0f} % of single events; deal payments: {payments:.0f}/s = {100 * payments / single:.0f} %")
 without = (batch + untiered) / 2
 print(f"batched events with two tiers: {tiered:.0f}/s = {100 * tiered / without:.0f} % of {without:.0f}/s without (mean of before and after)")

@@ -7,7 +7,8 @@
 //! number (to spread requests over partners). Only loopback targets make sense here;
 //! the run is bounded by its duration. BODY_FILE may be a comma-separated list
 //! of files: each worker then sends them in turn, starting at its own number,
-//! so the load is an even mix.
+//! so the load is an even mix. A TOKEN of `-` sends no Authorization header
+//! (for a peer server that has no notion of revshare's tokens).
 //!
 //! cargo run --release --example loadgen -- URL TOKEN BODY_FILE[,BODY_FILE…] [CONCURRENCY] [SECONDS]
 
@@ -111,9 +112,13 @@ async fn send(
     token: &str,
     body: &str,
 ) -> Result<String, reqwest::Error> {
-    client
-        .post(url)
-        .bearer_auth(token)
+    let request = client.post(url);
+    let request = if token == "-" {
+        request
+    } else {
+        request.bearer_auth(token)
+    };
+    request
         .header("content-type", "application/json")
         .body(body.to_owned())
         .send()

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# revshare's reads beside PostGraphile's on one PostgreSQL database that
+# revshare created and filled through its own API (3 groups, 50 partners,
+# 5,000 commissions): two queries at CONCURRENCY clients and at one client,
+# the servers alternated ROUNDS times, with each ratio printed.
+#
+#   benches/peer.sh [CONCURRENCY] [SECONDS] [ROUNDS]
+#   PGURL=postgres://postgres@127.0.0.1:5432 BENCH_DATABASE=revshare_peer benches/peer.sh
+#   REVSHARE_BIN=/path/to/other/revshare LOADGEN_BIN=… benches/peer.sh   # another build
+#
+# PostGraphile 4.14.1 is installed from npm into benches/.peer (ignored by
+# git) on the first run. Loopback only; each measurement is bounded by
+# SECONDS. The bench database is dropped and created anew.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+concurrency="${1:-16}"
+seconds="${2:-10}"
+rounds="${3:-2}"
+pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432}"
+dbname="${BENCH_DATABASE:-revshare_peer}"
+port=18183
+peer_port=18184
+work="$(mktemp -d)"
+trap 'kill "${server:-0}" "${peer:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+peer_dir=benches/.peer
+postgraphile="$peer_dir/node_modules/.bin/postgraphile"
+if [ ! -x "$postgraphile" ]; then
+  npm install --prefix "$peer_dir" --no-audit --no-fund --loglevel=error postgraphile@4.14.1 >/dev/null
+fi
+
+psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname"
+if [ -z "${REVSHARE_BIN:-}" ] || [ -z "${LOADGEN_BIN:-}" ]; then
+  cargo build --release --quiet --bin revshare --example loadgen
+fi
+bin="${REVSHARE_BIN:-target/release/revshare}"
+loadgen="${LOADGEN_BIN:-target/release/examples/loadgen}"
+export REVSHARE_DATABASE_URL="$pgurl/$dbname" REVSHARE_DATA_DIR="$work" REVSHARE_LISTEN="127.0.0.1:$port"
+export REVSHARE_JWT_SECRET="load-test-secret-load-test-secret-0123" RUST_LOG=warn REVSHARE_MATURITY_INTERVAL=0
+
+"$bin" tenant create bench --name "Peer bench" >/dev/null
+"$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+token="$("$bin" token --tenant bench --role admin --ttl 1h)"
+url="http://127.0.0.1:$port/graphql"
+gql() { curl -sf "$url" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "$1"; }
+id_of() { sed -E 's/.*"id":"([^"]+)".*/\1/'; }
+
+# 3 groups, 50 partners, 5,000 events of one commission each.
+groups=()
+for g in 1 2 3; do
+  groups+=("$(gql "{\"query\":\"mutation { createPartnerGroup(input: { name: \\\"Group $g\\\", rules: [{ recurring: { percentage: $((g * 5)) } }] }) { id } }\"}" | id_of)")
+done
+for i in $(seq 0 49); do
+  gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Partner $i\\\", externalId: \\\"p-$i\\\", groupId: \\\"${groups[$((i % 3))]}\\\" }) { id } }\"}" >/dev/null
+done
+for b in 1 2 3 4 5; do
+  python3 - "$b" <<'PY' | gql @- | grep -q '"recordEvents"'
+import json, sys
+b = int(sys.argv[1])
+items = [
+    {"externalId": "e-%d-%d" % (b, i), "partnerExternalId": "p-%d" % (i % 50), "customerExternalId": "c-%d" % (i % 400), "amount": "%d.90" % (10 + i % 90)}
+    for i in range(1000)
+]
+query = "mutation($events: [RecordEventInput!]!) { recordEvents(input: $events) { externalId } }"
+print(json.dumps({"query": query, "variables": {"events": items}}))
+PY
+done
+psql "$pgurl/$dbname" -qc "ANALYZE"
+echo "database: $(psql "$pgurl/$dbname" -Atc "SELECT (SELECT count(*) FROM partner_groups) || ' groups, ' || (SELECT count(*) FROM partners) || ' partners, ' || (SELECT count(*) FROM commissions) || ' commissions'")"
+
+"$postgraphile" -c "$pgurl/$dbname" --disable-default-mutations --host 127.0.0.1 --port "$peer_port" >"$work/peer.log" 2>&1 &
+peer=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$peer_port/graphql" -H 'content-type: application/json' -d '{"query":"{ __typename }"}' >/dev/null && break; sleep 0.2; done
+peer_url="http://127.0.0.1:$peer_port/graphql"
+
+echo '{"query":"{ commissions(first: 100) { nodes { amount partner { name group { name } } campaign { name } } } }"}' >"$work/ledger.json"
+echo '{"query":"{ allCommissions(first: 100) { nodes { amountMinor partnerByPartnerId { name partnerGroupByGroupId { name } } campaignByCampaignId { name } } } }"}' >"$work/peer-ledger.json"
+echo '{"query":"{ partners(first: 50) { nodes { name group { name } } } }"}' >"$work/partners.json"
+echo '{"query":"{ allPartners(first: 50) { nodes { name partnerGroupByGroupId { name } } } }"}' >"$work/peer-partners.json"
+
+field() { sed -E "s/.* $1=([0-9.]+).*/\1/"; }
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); $seconds s per measurement"
+for round in $(seq 1 "$rounds"); do
+  for query in ledger partners; do
+    for clients in "$concurrency" 1; do
+      ours="$("$loadgen" "$url" "$token" "$work/$query.json" "$clients" "$seconds")"
+      theirs="$("$loadgen" "$peer_url" - "$work/peer-$query.json" "$clients" "$seconds")"
+      echo "round $round, $query, $clients clients: revshare $ours"
+      echo "round $round, $query, $clients clients: PostGraphile $theirs"
+      if [ "$clients" = 1 ]; then
+        echo "round $round, $query, 1 client: p50 revshare $(echo "$ours" | field p50_ms) ms, PostGraphile $(echo "$theirs" | field p50_ms) ms: $(python3 -c "print(f'{$(echo "$theirs" | field p50_ms) / $(echo "$ours" | field p50_ms):.2f}')")x as fast"
+      else
+        echo "round $round, $query, $clients clients: revshare/PostGraphile requests/s = $(python3 -c "print(f'{$(echo "$ours" | field rps) / $(echo "$theirs" | field rps):.2f}')")"
+      fi
+    done
+  done
+done
