@@ -12,7 +12,8 @@ use revshare::{app, demo, graphql};
 /// A request allocates many small objects on whichever worker thread runs
 /// it; glibc's allocator spent about a quarter of the server's time in
 /// `malloc`/`free` under concurrent reads, with its arenas' locks contended.
-/// mimalloc keeps per-thread heaps (docs/BENCHMARKS.md, "Reads").
+/// mimalloc keeps per-thread heaps (docs/BENCHMARKS.md, "Reads beside
+/// PostGraphile").
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
