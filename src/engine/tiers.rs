@@ -273,6 +273,54 @@ pub fn period_of(
     Some((day_start(tz, first), day_start(tz, next)))
 }
 
+/// A period as `[start, end)` instants.
+pub type Bounds = (DateTime<Utc>, DateTime<Utc>);
+
+/// [`period_of`] for one tier, remembering the last period it found: an
+/// instant inside that period and inside the tier's dates gets the same
+/// answer without converting to local time again. A batch's events mostly
+/// share one period, so most lookups are two comparisons.
+#[derive(Debug, Clone)]
+pub struct PeriodFinder {
+    period: Period,
+    tz: Tz,
+    dates: (NaiveDate, NaiveDate),
+    /// The instants `[from, until)` whose period is `bounds`: the last
+    /// period found, cut to the tier's dates.
+    last: Option<(DateTime<Utc>, DateTime<Utc>, Bounds)>,
+}
+
+impl PeriodFinder {
+    pub fn new(period: Period, tz: Tz, dates: (NaiveDate, NaiveDate)) -> PeriodFinder {
+        PeriodFinder {
+            period,
+            tz,
+            dates,
+            last: None,
+        }
+    }
+
+    /// What [`period_of`] answers for `at`.
+    pub fn of(&mut self, at: DateTime<Utc>) -> Option<Bounds> {
+        if let Some((from, until, bounds)) = self.last
+            && from <= at
+            && at < until
+        {
+            return Some(bounds);
+        }
+        let bounds = period_of(self.period, self.tz, self.dates, at)?;
+        // A local date is within the tier's dates exactly from the start of
+        // its first day to the start of the day after its last.
+        let (first, last) = self.dates;
+        let from = Ord::max(bounds.0, day_start(self.tz, first));
+        let until = last.succ_opt().map_or(bounds.1, |after| {
+            Ord::min(bounds.1, day_start(self.tz, after))
+        });
+        self.last = Some((from, until, bounds));
+        Some(bounds)
+    }
+}
+
 fn add_months(first: NaiveDate, months: u32) -> Option<NaiveDate> {
     first.checked_add_months(chrono::Months::new(months))
 }
@@ -571,6 +619,29 @@ mod tests {
                 _ => 2158..=2210,
             };
             prop_assert!(bounds.contains(&hours), "{hours} h");
+        }
+
+        #[test]
+        fn the_period_finder_answers_as_period_of_does(
+            tz in zone(),
+            period in prop::sample::select(vec![
+                Period::Daily, Period::Weekly, Period::Monthly, Period::Quarterly, Period::Global,
+            ]),
+            first in 0u32..3_000,
+            days in 0u32..400,
+            offset in -864_000i64..36_000_000,
+            steps in prop::collection::vec(-400_000i64..400_000, 1..60),
+        ) {
+            let first_date = NaiveDate::from_ymd_opt(2001, 1, 1).unwrap() + Duration::days(first.into());
+            let dates = (first_date, first_date + Duration::days(days.into()));
+            let mut finder = PeriodFinder::new(period, tz, dates);
+            // Near the tier's dates, in steps of up to a few days either way,
+            // so that most lookups fall in the period found before.
+            let mut at = first_date.and_time(NaiveTime::MIN).and_utc() + Duration::seconds(offset);
+            for step in steps {
+                prop_assert_eq!(finder.of(at), period_of(period, tz, dates, at), "at {}", at);
+                at += Duration::seconds(step);
+            }
         }
 
         #[test]

@@ -186,9 +186,12 @@ impl Posting {
         for row in &self.rows {
             deltas.add(row, row.status);
         }
-        for chunk in self.rows.chunks(WRITE_CHUNK) {
-            let rows = chunk.iter().cloned().map(commission::ActiveModel::from);
-            commission::Entity::insert_many(rows)
+        // The rows move into the statements: the producers hold their own
+        // copies (what `add` answered).
+        let mut rows = self.rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk = rows.by_ref().take(WRITE_CHUNK);
+            commission::Entity::insert_many(chunk.map(commission::ActiveModel::from))
                 .exec_without_returning(conn)
                 .await?;
         }

@@ -17,7 +17,7 @@
 
 use super::{period, terms_of, time_zone};
 use crate::engine::Currency;
-use crate::engine::tiers::{Metrics, Modifier, TierTerms, day_start, period_of};
+use crate::engine::tiers::{Bounds, Metrics, Modifier, PeriodFinder, TierTerms, day_start};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::breakdown::{AdjustmentLine, BreakdownLine, TierModifierLine};
 use crate::ledger::posting::{DealRef, NewCommission, Posting, TermsRef, WRITE_CHUNK};
@@ -40,6 +40,8 @@ struct ScopedTier {
     /// Empty when the tier applies to all partners.
     partners: HashSet<String>,
     campaigns: HashSet<String>,
+    /// Its period in the tenant's time zone.
+    periods: PeriodFinder,
 }
 
 fn missing() -> ApiError {
@@ -58,14 +60,10 @@ impl ScopedTier {
     }
 
     /// The period `at` falls in, if the tier is in effect on its date.
-    fn period(&self, tz: Tz, at: DateTime<Utc>) -> Option<Bounds> {
-        let dates = (self.model.start_date, self.model.end_date);
-        period_of(period(self.model.period), tz, dates, at)
+    fn period(&mut self, at: DateTime<Utc>) -> Option<Bounds> {
+        self.periods.of(at)
     }
 }
-
-/// A period as `[start, end)` instants.
-type Bounds = (DateTime<Utc>, DateTime<Utc>);
 
 /// Where a progress row lives: the tier, the partner and campaign (by
 /// their place in the book, so the key is copied, not allocated), and the
@@ -139,8 +137,12 @@ pub struct TierBook {
 }
 
 fn number(ids: &mut HashMap<String, u32>, id: &str) -> u32 {
+    if let Some(&known) = ids.get(id) {
+        return known;
+    }
     let next = ids.len() as u32;
-    *ids.entry(id.to_owned()).or_insert(next)
+    ids.insert(id.to_owned(), next);
+    next
 }
 
 impl TierBook {
@@ -165,28 +167,35 @@ impl TierBook {
             .await?
             .ok_or_else(|| ApiError::internal("tier tenant", tenant_id))?;
         let tz = time_zone(&tenant.time_zone)?;
-        let tiers = scoped(conn, models).await?;
+        let mut tiers = scoped(conn, models, tz).await?;
         let mut book = TierBook {
             tz: Some(tz),
             ..TierBook::default()
         };
         let mut keys = BTreeSet::new();
         for (partner_id, campaign_id, at) in events {
-            for (i, tier) in tiers.iter().enumerate() {
+            for (i, tier) in tiers.iter_mut().enumerate() {
                 if !tier.covers(partner_id, campaign_id) {
                     continue;
                 }
-                if let Some((start, _)) = tier.period(tz, at) {
+                if let Some((start, _)) = tier.period(at) {
                     let slot = Slot {
                         tier: i as u32,
                         partner: number(&mut book.partners, partner_id),
                         campaign: number(&mut book.campaigns, campaign_id),
                         start,
                     };
-                    keys.insert((slot, tier.model.id.as_str(), partner_id, campaign_id));
+                    keys.insert((slot, partner_id, campaign_id));
                 }
             }
         }
+        let keys: BTreeSet<_> = keys
+            .into_iter()
+            .map(|(slot, partner_id, campaign_id)| {
+                let tier_id = tiers[slot.tier as usize].model.id.as_str();
+                (slot, tier_id, partner_id, campaign_id)
+            })
+            .collect();
         let rows = read_progress(conn, &keys).await?;
         for (slot, tier_id, partner_id, campaign_id) in &keys {
             book.known.insert(*slot);
@@ -260,36 +269,37 @@ impl TierBook {
     }
 
     /// The tiers covering the event on its date, with its progress slot.
-    fn in_scope(&self, event: &Accrued) -> ApiResult<Vec<(Slot, Bounds)>> {
-        let Some(tz) = self.tz else {
-            return Ok(Vec::new());
-        };
+    fn in_scope(&mut self, event: &Accrued) -> ApiResult<Vec<(Slot, Bounds)>> {
         let mut found = Vec::new();
-        for (i, tier) in self.tiers.iter().enumerate() {
+        // The event's partner and campaign as the book numbers them, looked
+        // up once (none: no tier covers the event).
+        let mut numbers = None;
+        for (i, tier) in self.tiers.iter_mut().enumerate() {
             if !tier.covers(event.partner_id, event.campaign_id) {
                 continue;
             }
-            let Some(bounds) = tier.period(tz, event.at) else {
+            let Some(bounds) = tier.period(event.at) else {
                 continue;
             };
-            let number = |ids: &HashMap<String, u32>, id: &str| ids.get(id).copied();
-            let slot = match (
-                number(&self.partners, event.partner_id),
-                number(&self.campaigns, event.campaign_id),
-            ) {
-                (Some(partner), Some(campaign)) => Slot {
-                    tier: i as u32,
-                    partner,
-                    campaign,
-                    start: bounds.0,
-                },
-                // Counting into a row that was not read would overwrite it.
-                _ => {
-                    return Err(ApiError::internal(
-                        "tier progress not loaded",
-                        &tier.model.id,
-                    ));
+            let (partner, campaign) = match numbers {
+                Some(numbers) => numbers,
+                None => {
+                    let known = self
+                        .partners
+                        .get(event.partner_id)
+                        .zip(self.campaigns.get(event.campaign_id));
+                    // Counting into a row that was not read would overwrite it.
+                    let (&partner, &campaign) = known.ok_or_else(|| {
+                        ApiError::internal("tier progress not loaded", &tier.model.id)
+                    })?;
+                    *numbers.insert((partner, campaign))
                 }
+            };
+            let slot = Slot {
+                tier: i as u32,
+                partner,
+                campaign,
+                start: bounds.0,
             };
             found.push((slot, bounds));
         }
@@ -522,6 +532,7 @@ struct State {
 async fn scoped(
     conn: &impl ConnectionTrait,
     models: Vec<tiered_commission::Model>,
+    tz: Tz,
 ) -> ApiResult<Vec<ScopedTier>> {
     let ids: Vec<&str> = models.iter().map(|m| m.id.as_str()).collect();
     let mut partners: HashMap<String, HashSet<String>> = HashMap::new();
@@ -553,6 +564,11 @@ async fn scoped(
                 terms: terms_of(&model)?,
                 partners: partners.remove(&model.id).unwrap_or_default(),
                 campaigns: campaigns.remove(&model.id).unwrap_or_default(),
+                periods: PeriodFinder::new(
+                    period(model.period),
+                    tz,
+                    (model.start_date, model.end_date),
+                ),
                 model,
             })
         })
