@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Ledger ingestion and reads over HTTP on PostgreSQL, beside pgbench's
 # single-row INSERT and PostgreSQL's own INSERT … SELECT of a batch's rows on
-# the same server, with the ratios; then batches with two tiers in scope.
+# the same server, with the ratios; then batches with two tiers in scope,
+# alternated with the same batches with the tiers inactive.
 #
 #   benches/ledger.sh [CONCURRENCY] [SECONDS]
 #   BENCH_DATABASE=revshare_bench PGURL=postgres://postgres@127.0.0.1:5432 benches/ledger.sh
 #   REVSHARE_BIN=/path/to/other/revshare benches/ledger.sh   # A/B against another build
+#   TIER_ROUNDS=3 benches/ledger.sh                             # rounds of the tier phase
 #
 # Loopback only; each run is bounded by SECONDS. The bench database is
 # dropped and created anew.
@@ -135,24 +137,34 @@ echo "nested ledger read (100 commissions): $("$loadgen" "$url" "$token" "$work/
 # Two tiers in scope of every event of the batches (all partners, the
 # default campaign, monthly): one reached at the first sale (+10 % on every
 # commission after), one never reached (with a retroactive modifier, so a
-# crossing would be looked for). Then both made INACTIVE and the batches
-# measured again, so the tier-free figure is the mean of one run before and
-# one after on the same, growing database.
+# crossing would be looked for). The phase alternates TIER_ROUNDS times
+# between both tiers ACTIVE and both INACTIVE on the same, growing database,
+# so that the ratio compares runs next to each other.
 default_campaign="$(gql '{"query":"{ campaigns { nodes { id isDefault } } }"}' | python3 -c 'import json,sys; print(next(c["id"] for c in json.load(sys.stdin)["data"]["campaigns"]["nodes"] if c["isDefault"]))')"
+tier_terms=('name: \"Reached\", payout: { action: INCREASE, value: \"10\" }, goals: { conversions: 1 }'
+            'name: \"Far\", payout: { action: INCREASE, value: \"20\" }, retroactivePayout: { action: FLAT_INCREASE, value: \"1\" }, goals: { conversions: 1000000000 }')
+tier_input() { # terms status
+  echo "{ $1, status: $2, startDate: \\\"2020-01-01\\\", endDate: \\\"2099-12-31\\\", period: MONTHLY, applyToAllPartners: true, campaignIds: [\\\"$default_campaign\\\"] }"
+}
 tier_ids=()
-for tier in 'name: \"Reached\", payout: { action: INCREASE, value: \"10\" }, goals: { conversions: 1 }' \
-            'name: \"Far\", payout: { action: INCREASE, value: \"20\" }, retroactivePayout: { action: FLAT_INCREASE, value: \"1\" }, goals: { conversions: 1000000000 }'; do
-  tier_ids+=("$(gql "{\"query\":\"mutation { createTieredCommission(input: { $tier, status: ACTIVE, startDate: \\\"2020-01-01\\\", endDate: \\\"2099-12-31\\\", period: MONTHLY, applyToAllPartners: true, campaignIds: [\\\"$default_campaign\\\"] }) { id } }\"}" | id_of)")
+for terms in "${tier_terms[@]}"; do
+  tier_ids+=("$(gql "{\"query\":\"mutation { createTieredCommission(input: $(tier_input "$terms" INACTIVE)) { id } }\"}" | id_of)")
 done
-tiered="$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")"
-echo "recordEvents (1000 events/request), two tiers in scope: $tiered"
-for i in 0 1; do
-  name=$([ $i = 0 ] && echo Reached || echo Far)
-  gql "{\"query\":\"mutation { updateTieredCommission(id: \\\"${tier_ids[$i]}\\\", input: { name: \\\"$name\\\", status: INACTIVE, startDate: \\\"2020-01-01\\\", endDate: \\\"2099-12-31\\\", period: MONTHLY, applyToAllPartners: true, campaignIds: [\\\"$default_campaign\\\"], goals: { conversions: 1 } }) { id } }\"}" >/dev/null
+set_tiers() { # status
+  for i in 0 1; do
+    gql "{\"query\":\"mutation { updateTieredCommission(id: \\\"${tier_ids[$i]}\\\", input: $(tier_input "${tier_terms[$i]}" "$1")) { id } }\"}" | grep -q '"id"'
+  done
+}
+tiered=() untiered=()
+for round in $(seq 1 "${TIER_ROUNDS:-3}"); do
+  set_tiers ACTIVE
+  tiered+=("$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")")
+  echo "recordEvents (1000 events/request), two tiers in scope, round $round: ${tiered[-1]}"
+  set_tiers INACTIVE
+  untiered+=("$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")")
+  echo "recordEvents (1000 events/request), tiers inactive, round $round: ${untiered[-1]}"
 done
-untiered="$("$loadgen" "$url" "$token" "$work/batch.json" 2 "$seconds")"
-echo "recordEvents (1000 events/request), tiers made inactive: $untiered"
-python3 - "$pg_tps" "$single" "$batch" "$moves" "$payments" "$tiered" "$untiered" "$copy_tps" "$copied" <<'PY'
+python3 - "$pg_tps" "$single" "$batch" "$moves" "$payments" "$(join "${tiered[@]}")" "$(join "${untiered[@]}")" "$copy_tps" "$copied" <<'PY'
 import re, sys
 pg = float(sys.argv[1])
 copy = float(sys.argv[8]) * int(sys.argv[9])
@@ -161,10 +173,12 @@ def rps(line):
     return float(fields["requests"]) / float(fields["seconds"])
 single, batch = rps(sys.argv[2]), rps(sys.argv[3]) * 1000
 moves, payments = rps(sys.argv[4]), rps(sys.argv[5])
-tiered, untiered = rps(sys.argv[6]) * 1000, rps(sys.argv[7]) * 1000
+def total(lines):
+    runs = [dict(kv.split("=") for kv in line.split()) for line in lines.split(",")]
+    return 1000 * sum(float(r["requests"]) for r in runs) / sum(float(r["seconds"]) for r in runs)
+tiered, untiered = total(sys.argv[6]), total(sys.argv[7])
 print(f"single events: {single:.0f}/s = {100 * single / pg:.1f} % of pgbench's {pg:.0f} inserts/s")
 print(f"batched events: {batch:.0f}/s = {100 * batch / copy:.1f} % of PostgreSQL's INSERT … SELECT of the same rows, {copy:.0f} events/s")
 print(f"deal moves: {moves:.0f}/s = {100 * moves / single:.0f} % of single events; deal payments: {payments:.0f}/s = {100 * payments / single:.0f} %")
-without = (batch + untiered) / 2
-print(f"batched events with two tiers: {tiered:.0f}/s = {100 * tiered / without:.0f} % of {without:.0f}/s without (mean of before and after)")
+print(f"batched events with two tiers: {tiered:.0f}/s = {100 * tiered / untiered:.1f} % of {untiered:.0f}/s with them inactive (alternating rounds)")
 PY
