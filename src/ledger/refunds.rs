@@ -255,7 +255,8 @@ async fn settle(
     }
     posting.write(txn).await?;
     let (partner, campaign) = (&event.partner_id, &event.campaign_id);
-    tier_progress::lower(txn, partner, campaign, event.occurred_at, lowering).await?;
+    let when = (event.occurred_at, event.recorded_at);
+    tier_progress::lower(txn, partner, campaign, when, lowering).await?;
     Ok((reversed, clawbacks))
 }
 

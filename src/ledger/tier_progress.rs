@@ -4,15 +4,18 @@
 //! left the ledger (and by the refunded sale amount). A period reached
 //! stays reached.
 //!
-//! Progress is lowered in every progress row of the partner and campaign
-//! whose period holds the commission's accrual time, by one statement.
+//! Progress is lowered, by one statement, in the progress rows of the
+//! partner and campaign whose period holds the commission's accrual time,
+//! of the tiers that existed when its event was recorded: a tier created
+//! later never counted it, and its progress (started at zero) is not
+//! lowered by it.
 
 use super::posting::{self, Move, NewCommission, Posting};
 use crate::error::ApiResult;
 use chrono::{DateTime, Utc};
 use entity::enums::{CommissionKind, CommissionStatus, ReversalReason};
-use entity::{commission, tier_progress};
-use sea_orm::sea_query::Expr;
+use entity::{commission, tier_progress, tiered_commission};
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -31,17 +34,23 @@ impl Lowering {
     }
 }
 
-/// Lowers the partner's progress in the campaign for the periods holding `at`.
+/// Lowers the partner's progress in the campaign for the periods holding
+/// `at`, in the tiers created by `recorded_at` (when the event was counted).
 pub async fn lower(
     conn: &impl ConnectionTrait,
     partner_id: &str,
     campaign_id: &str,
-    at: DateTime<Utc>,
+    (at, recorded_at): (DateTime<Utc>, DateTime<Utc>),
     by: Lowering,
 ) -> ApiResult<()> {
     if by.is_zero() {
         return Ok(());
     }
+    let existing = Query::select()
+        .column(tiered_commission::Column::Id)
+        .from(tiered_commission::Entity)
+        .and_where(Expr::col(tiered_commission::Column::CreatedAt).lte(recorded_at))
+        .to_owned();
     let minus = |column: tier_progress::Column, amount: i64| Expr::col(column).sub(amount);
     tier_progress::Entity::update_many()
         .col_expr(
@@ -64,6 +73,7 @@ pub async fn lower(
         .filter(tier_progress::Column::CampaignId.eq(campaign_id))
         .filter(tier_progress::Column::PeriodStart.lte(at))
         .filter(tier_progress::Column::PeriodEnd.gt(at))
+        .filter(tier_progress::Column::TierId.in_subquery(existing))
         .exec(conn)
         .await?;
     Ok(())

@@ -144,7 +144,8 @@ pub(crate) async fn reverse_locked(
         sale_amount: 0,
     };
     let (partner, campaign) = (&reversed.partner_id, &reversed.campaign_id);
-    tier_progress::lower(conn, partner, campaign, reversed.accrued_at, lowering).await?;
+    let when = (reversed.accrued_at, reversed.recorded_at);
+    tier_progress::lower(conn, partner, campaign, when, lowering).await?;
     Ok(reversed)
 }
 

@@ -21,6 +21,7 @@ on_both_databases!(
     periods_follow_the_tenant_time_zone_across_a_dst_change,
     deal_events_count_toward_tiers_and_are_modified,
     refunds_and_reversals_take_adjustments_and_progress_down,
+    refunds_of_events_from_before_a_tier_leave_its_progress_alone,
     a_partner_sees_its_own_progress_only,
     exact_and_revenue_adjustments_and_inactive_or_future_tiers,
     a_batch_runs_the_same_statements_with_tiers_for_10_events_and_for_200,
@@ -866,6 +867,56 @@ async fn refunds_and_reversals_take_adjustments_and_progress_down(app: TestApp) 
         json!({ "payout": "108.50", "revenue": "111.60", "saleAmount": "850.00", "conversions": 10, "events": 10 })
     );
     assert_eq!(progress["reached"], true);
+    crate::hardening::assert_balances_agree(&app).await;
+}
+
+/// A tier created mid-period starts its progress at zero: refunding or
+/// reversing what was recorded before it lowers nothing of it.
+async fn refunds_of_events_from_before_a_tier_leave_its_progress_alone(app: TestApp) {
+    let partner = partner_at(&app, "Early", 10).await;
+    let campaign = default_campaign(&app).await;
+    record(&app, sale(&partner, 1)).await;
+    let before = record(&app, sale(&partner, 2)).await["commissions"][0]["id"].clone();
+    create_tier(&app, silver(&[&partner], &[&campaign], "GLOBAL")).await;
+    record(&app, sale(&partner, 3)).await;
+    let counted = json!({ "payout": "10.00", "revenue": "15.00", "saleAmount": "100.00", "conversions": 1, "events": 1 });
+    let totals = || async {
+        app.ok(&app.admin(), PROGRESS, json!({ "id": partner }))
+            .await["partner"]["tierProgress"][0]["totals"]
+            .clone()
+    };
+    assert_eq!(totals().await, counted);
+    let events = app.service("events:write");
+    let refund = "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { reversed { amount } } }";
+    let data = app
+        .ok(
+            &events,
+            refund,
+            json!({ "input": { "eventExternalId": "s1" } }),
+        )
+        .await;
+    assert_eq!(
+        data["recordRefund"]["reversed"],
+        json!([{ "amount": "10.00" }])
+    );
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { reverseCommission(input: { id: $id, reason: FRAUD }) { status } }",
+        json!({ "id": before }),
+    )
+    .await;
+    assert_eq!(totals().await, counted);
+    // A refund of what the tier counted still lowers it.
+    app.ok(
+        &events,
+        refund,
+        json!({ "input": { "eventExternalId": "s3", "amount": "40" } }),
+    )
+    .await;
+    assert_eq!(
+        totals().await,
+        json!({ "payout": "6.00", "revenue": "9.00", "saleAmount": "60.00", "conversions": 1, "events": 1 })
+    );
     crate::hardening::assert_balances_agree(&app).await;
 }
 
