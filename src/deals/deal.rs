@@ -757,7 +757,7 @@ async fn post(
         campaign.id.as_str(),
         event.occurred_at,
     ));
-    let mut tiers = TierBook::load(conn, &deal.tenant_id, counted).await?;
+    let mut tiers = TierBook::load(conn, &deal.tenant_id, event.recorded_at, counted).await?;
     let effect = tiers.apply(
         &Accrued {
             partner_id: &deal.partner_id,

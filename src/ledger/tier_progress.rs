@@ -6,9 +6,10 @@
 //!
 //! Progress is lowered, by one statement, in the progress rows of the
 //! partner and campaign whose period holds the commission's accrual time,
-//! of the tiers that existed when its event was recorded: a tier created
-//! later never counted it, and its progress (started at zero) is not
-//! lowered by it.
+//! of the tiers that existed when its event was recorded: a tier counts the
+//! events recorded from its creation on ([`crate::tiers::book::TierBook::load`]),
+//! so one created later never counted it, and its progress (started at
+//! zero) is not lowered by it.
 
 use super::posting::{self, Move, NewCommission, Posting};
 use crate::error::ApiResult;

@@ -147,15 +147,20 @@ fn number(ids: &mut HashMap<String, u32>, id: &str) -> u32 {
 
 impl TierBook {
     /// Reads the tenant's active tiers and the progress the `events`
-    /// (partner, campaign, time) count in.
+    /// (partner, campaign, time), recorded at `recorded_at`, count in. A
+    /// tier counts the events recorded from its creation on — the same
+    /// line refunds and reversals draw when they lower progress
+    /// ([`crate::ledger::tier_progress::lower`]).
     pub async fn load<'e>(
         conn: &impl ConnectionTrait,
         tenant_id: &str,
+        recorded_at: DateTime<Utc>,
         events: impl Iterator<Item = (&'e str, &'e str, DateTime<Utc>)>,
     ) -> ApiResult<TierBook> {
         let models = tiered_commission::Entity::find()
             .filter(tiered_commission::Column::TenantId.eq(tenant_id))
             .filter(tiered_commission::Column::Status.eq(TierStatus::Active))
+            .filter(tiered_commission::Column::CreatedAt.lte(recorded_at))
             .order_by_asc(tiered_commission::Column::Id)
             .all(conn)
             .await?;

@@ -233,7 +233,7 @@ async fn accrue(
     let counted = checked
         .iter()
         .filter_map(|item| loaded.counted(item.as_ref().ok()?, now));
-    batch.tiers = TierBook::load(conn, tenant_id, counted).await?;
+    batch.tiers = TierBook::load(conn, tenant_id, now, counted).await?;
     for item in checked {
         batch.push(item);
     }
