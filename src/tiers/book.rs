@@ -81,6 +81,10 @@ struct Slot {
 struct Crossing {
     tier: usize,
     slot: Slot,
+    /// The progress the crossing event counts in (every tier in scope of
+    /// it, the crossed one included): the adjustments, commissions of the
+    /// period, count there too.
+    counted_in: Vec<Slot>,
     event_id: String,
     at: DateTime<Utc>,
     /// The part of the period the tier is in effect.
@@ -260,8 +264,10 @@ impl TierBook {
             row.payout_minor += paid_minor;
             self.touched.insert(state.slot);
         }
+        let counted_in: Vec<Slot> = states.iter().map(|s| s.slot).collect();
         for state in states.iter().filter(|s| s.reached && !s.was_reached) {
-            effect.adjustments.extend(self.cross(state, event, posted)?);
+            let adjustments = self.cross(state, &counted_in, event, posted)?;
+            effect.adjustments.extend(adjustments);
         }
         // Only a tier not reached yet and with retroactive modifiers will
         // ever look back at this event's commissions.
@@ -412,6 +418,7 @@ impl TierBook {
     fn cross(
         &mut self,
         state: &State,
+        counted_in: &[Slot],
         event: &Accrued,
         posted: &[commission::Model],
     ) -> ApiResult<Vec<NewCommission>> {
@@ -426,6 +433,7 @@ impl TierBook {
         let crossing = Crossing {
             tier: index,
             slot: state.slot,
+            counted_in: counted_in.to_vec(),
             event_id: event.event_id.to_owned(),
             at: event.at,
             window: (
@@ -443,11 +451,20 @@ impl TierBook {
                 revenue += earned;
             }
         }
+        self.count_adjustments(&crossing.counted_in, payout, revenue)?;
         self.crossings.push(crossing);
-        let row = self.progress.get_mut(&state.slot).ok_or_else(missing)?;
-        row.payout_minor += payout;
-        row.revenue_minor += revenue;
         Ok(adjustments)
+    }
+
+    /// Adjustments of `payout` and `revenue` (minor units) appended at a
+    /// crossing count in the progress the crossing event counts in.
+    fn count_adjustments(&mut self, slots: &[Slot], payout: i64, revenue: i64) -> ApiResult<()> {
+        for slot in slots {
+            let row = self.progress.get_mut(slot).ok_or_else(missing)?;
+            row.payout_minor += payout;
+            row.revenue_minor += revenue;
+        }
+        Ok(())
     }
 
     /// Remembers that the event applied last earned the posted row at
@@ -480,9 +497,7 @@ impl TierBook {
                     revenue += earned;
                 }
             }
-            let row = self.progress.get_mut(&crossing.slot).ok_or_else(missing)?;
-            row.payout_minor += payout;
-            row.revenue_minor += revenue;
+            self.count_adjustments(&crossing.counted_in, payout, revenue)?;
         }
         let now = crate::db::now();
         let rows: Vec<tier_progress::ActiveModel> = self

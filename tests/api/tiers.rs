@@ -22,6 +22,7 @@ on_both_databases!(
     deal_events_count_toward_tiers_and_are_modified,
     refunds_and_reversals_take_adjustments_and_progress_down,
     refunds_of_events_from_before_a_tier_leave_its_progress_alone,
+    adjustments_count_in_every_tier_in_scope,
     a_partner_sees_its_own_progress_only,
     exact_and_revenue_adjustments_and_inactive_or_future_tiers,
     a_batch_runs_the_same_statements_with_tiers_for_10_events_and_for_200,
@@ -916,6 +917,72 @@ async fn refunds_of_events_from_before_a_tier_leave_its_progress_alone(app: Test
     assert_eq!(
         totals().await,
         json!({ "payout": "6.00", "revenue": "9.00", "saleAmount": "60.00", "conversions": 1, "events": 1 })
+    );
+    crate::hardening::assert_balances_agree(&app).await;
+}
+
+/// Adjustments are commissions of the period: they count in the progress
+/// of every tier in scope of the crossing event, not only the crossed
+/// one's, and leave all of it when their original is refunded.
+async fn adjustments_count_in_every_tier_in_scope(app: TestApp) {
+    let partner = partner_at(&app, "Both", 10).await;
+    let campaign = default_campaign(&app).await;
+    let mut near = silver(&[&partner], &[&campaign], "GLOBAL");
+    near["name"] = json!("Near");
+    near["goals"] = json!({ "conversions": 2 });
+    let mut far = silver(&[&partner], &[&campaign], "GLOBAL");
+    far["name"] = json!("Far");
+    far["goals"] = json!({ "conversions": 100 });
+    create_tier(&app, near).await;
+    create_tier(&app, far).await;
+    // Sale 1 pays 10; sale 2 reaches Near (11, revenue 14.10) and adjusts
+    // sale 1 by 5.
+    for n in 1..=2 {
+        record(&app, sale(&partner, n)).await;
+    }
+    let totals = || async {
+        let data = app
+            .ok(&app.admin(), PROGRESS, json!({ "id": partner }))
+            .await;
+        let mut rows: Vec<(String, Value)> = data["partner"]["tierProgress"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["tier"]["name"].as_str().unwrap().to_owned(),
+                    p["totals"].clone(),
+                )
+            })
+            .collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        rows
+    };
+    let both = |totals: Value| {
+        vec![
+            ("Far".to_owned(), totals.clone()),
+            ("Near".to_owned(), totals),
+        ]
+    };
+    assert_eq!(
+        totals().await,
+        both(
+            json!({ "payout": "26.00", "revenue": "29.10", "saleAmount": "200.00", "conversions": 2, "events": 2 })
+        )
+    );
+    // A full refund of sale 1 reverses it and its adjustment: 15 leaves
+    // both tiers' payout, its 15 of revenue and 100 of sale amount too.
+    app.ok(
+        &app.service("events:write"),
+        "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { reversed { amount } } }",
+        json!({ "input": { "eventExternalId": "s1" } }),
+    )
+    .await;
+    assert_eq!(
+        totals().await,
+        both(
+            json!({ "payout": "11.00", "revenue": "14.10", "saleAmount": "100.00", "conversions": 2, "events": 2 })
+        )
     );
     crate::hardening::assert_balances_agree(&app).await;
 }
