@@ -90,6 +90,27 @@ fn sale(partner: &str, n: usize) -> Value {
     json!({ "externalId": format!("s{n}"), "partnerId": partner, "customerExternalId": format!("c{n}"), "amount": "100", "revenue": "15" })
 }
 
+const REFUND: &str =
+    "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { reversed { amount } } }";
+
+/// The partner's progress totals, by tier name.
+async fn totals_by_tier(app: &TestApp, partner: &str) -> Vec<(String, Value)> {
+    let data = app
+        .ok(&app.admin(), PROGRESS, json!({ "id": partner }))
+        .await;
+    let mut rows: Vec<(String, Value)> = data["partner"]["tierProgress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let name = p["tier"]["name"].as_str().unwrap().to_owned();
+            (name, p["totals"].clone())
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows
+}
+
 async fn record(app: &TestApp, input: Value) -> Value {
     app.ok(
         &app.service("events:write"),
@@ -880,19 +901,16 @@ async fn refunds_of_events_from_before_a_tier_leave_its_progress_alone(app: Test
     let before = record(&app, sale(&partner, 2)).await["commissions"][0]["id"].clone();
     create_tier(&app, silver(&[&partner], &[&campaign], "GLOBAL")).await;
     record(&app, sale(&partner, 3)).await;
-    let counted = json!({ "payout": "10.00", "revenue": "15.00", "saleAmount": "100.00", "conversions": 1, "events": 1 });
-    let totals = || async {
-        app.ok(&app.admin(), PROGRESS, json!({ "id": partner }))
-            .await["partner"]["tierProgress"][0]["totals"]
-            .clone()
-    };
-    assert_eq!(totals().await, counted);
+    let silver_at = |totals: Value| vec![("SilverCommission".to_owned(), totals)];
+    let counted = silver_at(
+        json!({ "payout": "10.00", "revenue": "15.00", "saleAmount": "100.00", "conversions": 1, "events": 1 }),
+    );
+    assert_eq!(totals_by_tier(&app, &partner).await, counted);
     let events = app.service("events:write");
-    let refund = "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { reversed { amount } } }";
     let data = app
         .ok(
             &events,
-            refund,
+            REFUND,
             json!({ "input": { "eventExternalId": "s1" } }),
         )
         .await;
@@ -906,17 +924,19 @@ async fn refunds_of_events_from_before_a_tier_leave_its_progress_alone(app: Test
         json!({ "id": before }),
     )
     .await;
-    assert_eq!(totals().await, counted);
+    assert_eq!(totals_by_tier(&app, &partner).await, counted);
     // A refund of what the tier counted still lowers it.
     app.ok(
         &events,
-        refund,
+        REFUND,
         json!({ "input": { "eventExternalId": "s3", "amount": "40" } }),
     )
     .await;
     assert_eq!(
-        totals().await,
-        json!({ "payout": "6.00", "revenue": "9.00", "saleAmount": "60.00", "conversions": 1, "events": 1 })
+        totals_by_tier(&app, &partner).await,
+        silver_at(
+            json!({ "payout": "6.00", "revenue": "9.00", "saleAmount": "60.00", "conversions": 1, "events": 1 })
+        )
     );
     crate::hardening::assert_balances_agree(&app).await;
 }
@@ -940,24 +960,6 @@ async fn adjustments_count_in_every_tier_in_scope(app: TestApp) {
     for n in 1..=2 {
         record(&app, sale(&partner, n)).await;
     }
-    let totals = || async {
-        let data = app
-            .ok(&app.admin(), PROGRESS, json!({ "id": partner }))
-            .await;
-        let mut rows: Vec<(String, Value)> = data["partner"]["tierProgress"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| {
-                (
-                    p["tier"]["name"].as_str().unwrap().to_owned(),
-                    p["totals"].clone(),
-                )
-            })
-            .collect();
-        rows.sort_by(|a, b| a.0.cmp(&b.0));
-        rows
-    };
     let both = |totals: Value| {
         vec![
             ("Far".to_owned(), totals.clone()),
@@ -965,7 +967,7 @@ async fn adjustments_count_in_every_tier_in_scope(app: TestApp) {
         ]
     };
     assert_eq!(
-        totals().await,
+        totals_by_tier(&app, &partner).await,
         both(
             json!({ "payout": "26.00", "revenue": "29.10", "saleAmount": "200.00", "conversions": 2, "events": 2 })
         )
@@ -974,12 +976,12 @@ async fn adjustments_count_in_every_tier_in_scope(app: TestApp) {
     // both tiers' payout, its 15 of revenue and 100 of sale amount too.
     app.ok(
         &app.service("events:write"),
-        "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { reversed { amount } } }",
+        REFUND,
         json!({ "input": { "eventExternalId": "s1" } }),
     )
     .await;
     assert_eq!(
-        totals().await,
+        totals_by_tier(&app, &partner).await,
         both(
             json!({ "payout": "11.00", "revenue": "14.10", "saleAmount": "100.00", "conversions": 2, "events": 2 })
         )
