@@ -44,8 +44,17 @@ pub struct Terms {
     pub snapshot: Option<partner_commission::Model>,
 }
 
+/// Whether a partner may see `campaign`: it is active and public, the
+/// default, or one the partner is `enrolled` in. The rule [`visible_to`]
+/// puts in SQL, for what is already in memory.
+pub fn is_visible(campaign: &campaign::Model, enrolled: bool) -> bool {
+    campaign.is_default
+        || enrolled
+        || (campaign.visibility == Visibility::Public && campaign.status == CampaignStatus::Active)
+}
+
 /// Campaigns a partner may see: active public ones, the default, and those it
-/// is enrolled in.
+/// is enrolled in ([`is_visible`] in SQL).
 pub fn visible_to(partner_id: &str) -> Condition {
     Condition::any()
         .add(

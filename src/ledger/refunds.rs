@@ -42,9 +42,13 @@ pub struct NewRefund {
     pub note: Option<String>,
 }
 
+/// What a refund did, every row of it.
 pub struct Refunded {
     pub event: event::Model,
+    /// Each commission it reversed, followed by the tier adjustments
+    /// reversed with it.
     pub reversed: Vec<commission::Model>,
+    /// Each clawback it appended: of commissions, and of their adjustments.
     pub clawbacks: Vec<commission::Model>,
 }
 
@@ -236,7 +240,10 @@ async fn settle(
             CommissionStatus::Reversed => continue,
             CommissionStatus::Accrued if full_refund => {
                 let note = refund.note.clone();
-                reversed.push(reverse_locked(txn, original, actor, refund.reason, note).await?);
+                let reversal = reverse_locked(txn, original, actor, refund.reason, note).await?;
+                reversed.push(reversal.commission);
+                reversed.extend(reversal.adjustments);
+                clawbacks.extend(reversal.clawbacks);
                 continue;
             }
             _ => {}

@@ -91,11 +91,21 @@ pub async fn reverse(
         let row = posting::in_request_order(ids, locked)?
             .pop()
             .ok_or(ApiError::Internal)?;
-        let reversed = reverse_locked(&*txn, row, actor, reason, note.clone()).await?;
+        let reversal = reverse_locked(&*txn, row, actor, reason, note.clone()).await?;
         txn.commit().await?;
-        Ok(reversed)
+        Ok(reversal.commission)
     })
     .await
+}
+
+/// What a reversal did: the commission, reversed, and what its tier
+/// adjustments' following it did to them.
+pub(crate) struct Reversal {
+    pub commission: commission::Model,
+    /// The adjustments reversed with it.
+    pub adjustments: Vec<commission::Model>,
+    /// Clawbacks of the adjustments that could not be reversed.
+    pub clawbacks: Vec<commission::Model>,
 }
 
 /// `ACCRUED → REVERSED` of a row the caller has locked (refunds use it too).
@@ -107,7 +117,7 @@ pub(crate) async fn reverse_locked(
     actor: &str,
     reason: ReversalReason,
     note: Option<String>,
-) -> ApiResult<commission::Model> {
+) -> ApiResult<Reversal> {
     // A partly refunded commission has clawbacks (approved at once) that a
     // reversal would strand: refund the rest instead. Clawbacks are written
     // under this row's lock, so the count is current.
@@ -146,7 +156,11 @@ pub(crate) async fn reverse_locked(
     let (partner, campaign) = (&reversed.partner_id, &reversed.campaign_id);
     let when = (reversed.accrued_at, reversed.recorded_at);
     tier_progress::lower(conn, partner, campaign, when, lowering).await?;
-    Ok(reversed)
+    Ok(Reversal {
+        commission: reversed,
+        adjustments: followed.reversed,
+        clawbacks: followed.clawbacks,
+    })
 }
 
 /// Locks partners in id order: what serializes payouts of a partner with
@@ -227,6 +241,8 @@ async fn pay(
             rows.push(clawback);
         }
         let amount_minor: i64 = rows.iter().map(|r| r.amount_minor).sum();
+        // A recipient is staff or not for all its spiffs alike.
+        let staff_payee = rows.iter().any(|r| r.staff_payee);
         if amount_minor <= 0 {
             return Err(ApiError::Conflict(format!(
                 "the payout to partner {partner_id} in {currency} would not be positive after clawbacks"
@@ -243,6 +259,7 @@ async fn pay(
             created_by: Set(actor.to_owned()),
             created_at: Set(now),
             recipient_id: Set(recipient_id),
+            staff_payee: Set(staff_payee),
         };
         let payout = payout::Entity::insert(payout)
             .exec_with_returning(conn)

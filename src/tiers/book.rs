@@ -89,6 +89,9 @@ struct Crossing {
     at: DateTime<Utc>,
     /// The part of the period the tier is in effect.
     window: Bounds,
+    /// When the tier was created: it counted, and so adjusts, only what
+    /// was recorded from then on.
+    counted_from: DateTime<Utc>,
 }
 
 /// An event being accrued, as the tiers see it.
@@ -440,6 +443,7 @@ impl TierBook {
                 Ord::max(state.bounds.0, day_start(tz, tier.model.start_date)),
                 state.bounds.1,
             ),
+            counted_from: tier.model.created_at,
         };
         let mut adjustments = Vec::new();
         let (mut payout, mut revenue) = (0, 0);
@@ -665,7 +669,8 @@ fn changed_minor(currency: Currency, amount_minor: i64, modifier: Modifier) -> A
 }
 
 /// The period's commissions in scope from before the batch that this tier
-/// has not adjusted yet (a tier whose period was changed may be reached
+/// counted — those recorded since its creation, as progress counts them —
+/// and has not adjusted yet (a tier whose period was changed may be reached
 /// again over commissions it adjusted before).
 async fn earlier_commissions(
     conn: &impl ConnectionTrait,
@@ -686,6 +691,7 @@ async fn earlier_commissions(
         .filter(commission::Column::Status.ne(CommissionStatus::Reversed))
         .filter(commission::Column::AccruedAt.gte(crossing.window.0))
         .filter(commission::Column::AccruedAt.lt(crossing.window.1))
+        .filter(commission::Column::RecordedAt.gte(crossing.counted_from))
         .filter(commission::Column::Id.not_in_subquery(adjusted))
         .order_by_asc(commission::Column::Id)
         .all(conn)

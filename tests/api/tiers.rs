@@ -4,6 +4,7 @@
 //! retroactive adjustments exactly once, refunds and reversals taking them
 //! down, and what a partner sees.
 
+use crate::campaigns::create_campaign;
 use crate::helpers::{Backend, OTHER_TENANT, TestApp, code, field};
 use crate::ledger::partner_at;
 use crate::on_both_databases;
@@ -23,7 +24,10 @@ on_both_databases!(
     refunds_and_reversals_take_adjustments_and_progress_down,
     refunds_of_events_from_before_a_tier_leave_its_progress_alone,
     adjustments_count_in_every_tier_in_scope,
+    a_refund_answers_every_row_it_reversed_or_clawed_back,
+    a_tier_neither_counts_nor_adjusts_what_was_recorded_before_it,
     a_partner_sees_its_own_progress_only,
+    progress_names_no_campaign_hidden_from_the_partner,
     exact_and_revenue_adjustments_and_inactive_or_future_tiers,
     a_batch_runs_the_same_statements_with_tiers_for_10_events_and_for_200,
 );
@@ -839,7 +843,8 @@ async fn refunds_and_reversals_take_adjustments_and_progress_down(app: TestApp) 
         .await;
     assert_eq!(
         data["recordRefund"]["reversed"],
-        json!([{ "kind": "COMMISSION", "amount": "10.00", "status": "REVERSED" }])
+        json!([{ "kind": "COMMISSION", "amount": "10.00", "status": "REVERSED" },
+               { "kind": "ADJUSTMENT", "amount": "5.00", "status": "REVERSED" }])
     );
     // A half refund claws back half of each.
     let data = app
@@ -989,6 +994,89 @@ async fn adjustments_count_in_every_tier_in_scope(app: TestApp) {
     crate::hardening::assert_balances_agree(&app).await;
 }
 
+/// A full refund of a commission whose approved adjustment cannot be
+/// reversed: the answer lists the reversed commission and the adjustment's
+/// clawback, every row the refund wrote or moved.
+async fn a_refund_answers_every_row_it_reversed_or_clawed_back(app: TestApp) {
+    let partner = partner_at(&app, "Answered", 10).await;
+    let campaign = default_campaign(&app).await;
+    let mut near = silver(&[&partner], &[&campaign], "GLOBAL");
+    near["goals"] = json!({ "conversions": 2 });
+    create_tier(&app, near).await;
+    for n in 1..=2 {
+        record(&app, sale(&partner, n)).await;
+    }
+    let ids = "query($id: ID!) { partner(id: $id) { commissions(first: 10) { nodes { id kind amount } } } }";
+    let data = app.ok(&app.admin(), ids, json!({ "id": partner })).await;
+    let adjustment = data["partner"]["commissions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "ADJUSTMENT")
+        .unwrap()
+        .clone();
+    assert_eq!(adjustment["amount"], "5.00");
+    let adjustment_id = adjustment["id"].clone();
+    app.ok(
+        &app.admin(),
+        "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id } }",
+        json!({ "ids": [adjustment_id] }),
+    )
+    .await;
+    let refund = "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { reversed { kind amount status } clawbacks { kind amount original { id } } } }";
+    let data = app
+        .ok(
+            &app.service("events:write"),
+            refund,
+            json!({ "input": { "eventExternalId": "s1" } }),
+        )
+        .await;
+    assert_eq!(
+        data["recordRefund"],
+        json!({ "reversed": [{ "kind": "COMMISSION", "amount": "10.00", "status": "REVERSED" }],
+                "clawbacks": [{ "kind": "CLAWBACK", "amount": "-5.00", "original": { "id": adjustment_id } }] })
+    );
+    crate::hardening::assert_balances_agree(&app).await;
+}
+
+/// A tier created after sales of its period were recorded (its start date
+/// lies before them) counts only what is recorded from its creation on, and
+/// when reached adjusts only those: progress and adjustments agree.
+async fn a_tier_neither_counts_nor_adjusts_what_was_recorded_before_it(app: TestApp) {
+    let partner = partner_at(&app, "Backdated", 10).await;
+    let campaign = default_campaign(&app).await;
+    for n in 1..=2 {
+        record(&app, sale(&partner, n)).await;
+    }
+    let mut near = silver(&[&partner], &[&campaign], "GLOBAL");
+    near["goals"] = json!({ "conversions": 2 });
+    create_tier(&app, near).await;
+    // Sale 3 is the first the tier counts; sale 4 reaches it (11.00) and
+    // adjusts sale 3 alone by 5.
+    for n in 3..=4 {
+        record(&app, sale(&partner, n)).await;
+    }
+    let data = app
+        .ok(&app.admin(), ADJUSTMENTS, json!({ "id": partner }))
+        .await;
+    let adjusted: Vec<Value> = data["partner"]["commissions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "ADJUSTMENT")
+        .map(|r| r["amount"].clone())
+        .collect();
+    assert_eq!(adjusted, [json!("5.00")]);
+    assert_eq!(
+        totals_by_tier(&app, &partner).await,
+        vec![(
+            "SilverCommission".to_owned(),
+            json!({ "payout": "26.00", "revenue": "29.10", "saleAmount": "200.00", "conversions": 2, "events": 2 })
+        )]
+    );
+    crate::hardening::assert_balances_agree(&app).await;
+}
+
 async fn a_partner_sees_its_own_progress_only(app: TestApp) {
     let partner = partner_at(&app, "Portal", 10).await;
     let other = partner_at(&app, "Elsewhere", 10).await;
@@ -1041,6 +1129,80 @@ async fn a_partner_sees_its_own_progress_only(app: TestApp) {
         data["partner"]["tierProgress"],
         json!([{ "totals": { "conversions": 3 } }])
     );
+}
+
+/// A tier for every partner, scoped to an invite-only campaign and a public
+/// one: a partner outside the invite-only campaign, which `campaign(id)`
+/// hides from it, finds neither the tier's terms nor the campaign's name
+/// through its progress there — nor does an admin reading that partner's
+/// progress — until it is enrolled.
+async fn progress_names_no_campaign_hidden_from_the_partner(app: TestApp) {
+    let partner = partner_at(&app, "Outsider", 10).await;
+    let hidden = create_campaign(
+        &app,
+        json!({ "name": "Private offer", "visibility": "INVITE_ONLY" }),
+    )
+    .await;
+    let public = create_campaign(&app, json!({ "name": "Open offer" })).await;
+    let mut tier = silver(&[], &[&hidden, &public], "GLOBAL");
+    tier["partnerIds"] = json!([]);
+    tier["applyToAllPartners"] = json!(true);
+    tier["name"] = json!("Platinum");
+    create_tier(&app, tier).await;
+    let token = app.partner_token(&partner);
+    let portal = "{ viewer { partner { tierProgress { tier { name payout { action value } } campaign { name } } } } }";
+    let data = app.ok(&token, portal, json!({})).await;
+    assert_eq!(
+        data["viewer"]["partner"]["tierProgress"],
+        json!([{ "tier": { "name": "Platinum", "payout": { "action": "INCREASE", "value": "10" } },
+                 "campaign": { "name": "Open offer" } }])
+    );
+    let data = app
+        .ok(
+            &token,
+            "query($id: ID!) { campaign(id: $id) { name } }",
+            json!({ "id": hidden }),
+        )
+        .await;
+    assert_eq!(data["campaign"], Value::Null);
+    // Asked for that campaign by id: nothing.
+    let data = app
+        .ok(
+            &token,
+            "query($c: ID!) { viewer { partner { tierProgress(campaignId: $c) { tier { name } } } } }",
+            json!({ "c": hidden }),
+        )
+        .await;
+    assert_eq!(data["viewer"]["partner"]["tierProgress"], json!([]));
+    // An admin reading the partner's progress sees the same list.
+    let data = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { partner(id: $id) { tierProgress { campaign { name } } } }",
+            json!({ "id": partner }),
+        )
+        .await;
+    assert_eq!(
+        data["partner"]["tierProgress"],
+        json!([{ "campaign": { "name": "Open offer" } }])
+    );
+    // A partner invited into it sees the campaign and its progress there.
+    let data = app
+        .ok(
+            &app.admin(),
+            "mutation($c: ID!) { invitePartner(input: { name: \"Insider\", campaignId: $c }) { partner { id } } }",
+            json!({ "c": hidden }),
+        )
+        .await;
+    let insider = data["invitePartner"]["partner"]["id"].as_str().unwrap();
+    let data = app.ok(&app.partner_token(insider), portal, json!({})).await;
+    let names: Vec<&Value> = data["viewer"]["partner"]["tierProgress"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["campaign"]["name"])
+        .collect();
+    assert_eq!(names, [&json!("Private offer"), &json!("Open offer")]);
 }
 
 async fn a_batch_runs_the_same_statements_with_tiers_for_10_events_and_for_200(app: TestApp) {

@@ -5,13 +5,14 @@ use super::{
     Campaign, Partner, Tenant, TierMetrics, TierModifier, TierProgress, TieredCommission, money,
 };
 use crate::auth::Scope;
+use crate::campaigns::enrollment;
 use crate::engine::tiers::{Metrics, Modifier, TierTerms};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{Owner, guard, loader, principal};
 use crate::graphql::enums::{TierPeriod, TierStatus};
 use crate::graphql::loaders::{
-    ActiveTiers, CampaignId, CurrentProgressOf, PartnerId, TierCampaignsOf, TierPartnersOf,
-    load_campaign,
+    ActiveTiers, CampaignId, CurrentProgressOf, EnrollmentsOf, PartnerId, TierCampaignsOf,
+    TierPartnersOf, load_campaign,
 };
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::tiers::{self, terms_of};
@@ -170,7 +171,9 @@ impl TieredCommission {
 impl TierProgress {
     /// A partner's progress toward each active tier covering it (in one
     /// campaign, or in each of the tier's campaigns), in the period holding
-    /// the present; tiers not in effect today are left out.
+    /// the present; tiers not in effect today are left out, and so are the
+    /// tier's campaigns the partner may not see (whoever reads), so a tier
+    /// is never named through a campaign hidden from the partner.
     pub(super) async fn of_partner(
         ctx: &Context<'_>,
         partner_id: &str,
@@ -190,6 +193,10 @@ impl TierProgress {
             .await?;
         let rows = loader
             .load_one(CurrentProgressOf(partner_id.to_owned()))
+            .await?
+            .unwrap_or_default();
+        let enrolled = loader
+            .load_one(EnrollmentsOf(partner_id.to_owned()))
             .await?
             .unwrap_or_default();
         let now = crate::db::now();
@@ -214,6 +221,11 @@ impl TierProgress {
                 if campaign_id.is_some_and(|c| c != link.campaign_id) {
                     continue;
                 }
+                let campaign = load_campaign(&loader, &link.campaign_id).await?;
+                let joined = enrolled.iter().any(|e| e.campaign_id == campaign.id);
+                if !enrollment::is_visible(&campaign, joined) {
+                    continue;
+                }
                 let row = rows
                     .iter()
                     .find(|r| {
@@ -223,7 +235,7 @@ impl TierProgress {
                     })
                     .cloned();
                 found.push(TierProgress {
-                    campaign: load_campaign(&loader, &link.campaign_id).await?,
+                    campaign,
                     tier: tier.clone(),
                     terms: terms.clone(),
                     period,
