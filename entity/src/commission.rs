@@ -41,6 +41,9 @@ pub struct Model {
     /// Its event's revenue after the tier's revenue modifier (an
     /// ADJUSTMENT: the change it makes to its original's).
     pub revenue_minor: Option<i64>,
+    /// A spiff to one of the tenant's own people (a contact without a
+    /// partner): the tenant's expense, not the partner's money.
+    pub staff_payee: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ pub mod commission_plan_group;
 pub mod commission_plan_partner;
 pub mod commission_transition;
 pub mod contact;
+pub mod contact_balance;
 pub mod custom_field;
 pub mod custom_field_option;
 pub mod customer;

@@ -15,6 +15,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// For spiffs: the contact paid.
     pub recipient_id: Option<String>,
+    /// It pays one of the tenant's own people.
+    pub staff_payee: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

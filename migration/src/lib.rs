@@ -14,6 +14,7 @@ mod m20261121_000004_partner_balances;
 mod m20261121_000005_deals;
 mod m20261121_000006_tiers;
 mod m20261121_000007_event_keys;
+mod m20261122_000008_staff_payees;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_deals::Migration),
             Box::new(m20261121_000006_tiers::Migration),
             Box::new(m20261121_000007_event_keys::Migration),
+            Box::new(m20261122_000008_staff_payees::Migration),
         ]
     }
 }

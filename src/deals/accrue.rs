@@ -157,6 +157,9 @@ fn row(
             recipient_pending: plan.payment_target == PaymentTarget::Individual
                 && recipient_id.is_none(),
             recipient_id,
+            // Known to the caller, who reads the contacts
+            // ([`super::pipeline::mark_staff_payees`]).
+            staff: false,
         }),
         tier_id: None,
         revenue_minor: None,

@@ -34,8 +34,8 @@ use entity::{
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect, Select,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -737,7 +737,7 @@ async fn post(
         .all(conn)
         .await?;
     let currency = campaigns::check_currency("currency", &deal.currency)?;
-    let earned = match terms.is_empty() {
+    let mut earned = match terms.is_empty() {
         true => Vec::new(),
         false => {
             let context = context(conn, deal, campaign, currency).await?;
@@ -748,6 +748,7 @@ async fn post(
             )?
         }
     };
+    pipeline::mark_staff_payees(conn, &mut earned).await?;
     let unrounded: Vec<Decimal> = earned
         .iter()
         .map(|new| new.breakdown.iter().map(|line| line.amount()).sum())
@@ -919,7 +920,7 @@ pub async fn assign_recipient(
         let txn = db.write().await?;
         let conn = &*txn;
         let locked = posting::lock(conn, tenant_id, ids).await?;
-        let mut row = posting::in_request_order(ids, locked)?
+        let row = posting::in_request_order(ids, locked)?
             .pop()
             .ok_or(ApiError::Internal)?;
         if !row.recipient_pending {
@@ -931,23 +932,10 @@ pub async fn assign_recipient(
         let contact =
             pipeline::contact_for(conn, tenant_id, &row.partner_id, contact_id, "contactId")
                 .await?;
-        commission::Entity::update_many()
-            .col_expr(
-                commission::Column::RecipientId,
-                Expr::value(contact.id.clone()),
-            )
-            .col_expr(commission::Column::RecipientPending, Expr::value(false))
-            .filter(
-                commission::Column::Id
-                    .eq(row.id.as_str())
-                    .or(commission::Column::OriginalId.eq(row.id.as_str())),
-            )
-            .exec(conn)
-            .await?;
+        let staff = contact.partner_id.is_none();
+        let named = posting::name_recipient(conn, row, &contact.id, staff).await?;
         txn.commit().await?;
-        row.recipient_id = Some(contact.id);
-        row.recipient_pending = false;
-        Ok(row)
+        Ok(named)
     })
     .await
 }

@@ -6,7 +6,8 @@ use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::input::{self, MAX_NAME_CHARS};
 use entity::{contact, custom_field, custom_field_option, deal_stage, partner};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use std::collections::HashSet;
 
@@ -213,6 +214,37 @@ pub fn contacts(tenant_id: &str, partner_id: Option<&str>) -> Select<contact::En
 
 /// A contact a deal or a spiff may name: the deal partner's staff, or the
 /// tenant's own people.
+/// Marks the spiffs among `rows` that pay one of the tenant's own people
+/// (a contact without a partner): one statement, only when a row names a
+/// recipient.
+pub async fn mark_staff_payees(
+    conn: &impl ConnectionTrait,
+    rows: &mut [crate::ledger::posting::NewCommission],
+) -> ApiResult<()> {
+    let recipients: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.deal.as_ref()?.recipient_id.as_deref())
+        .collect();
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let staff: Vec<String> = contact::Entity::find()
+        .select_only()
+        .column(contact::Column::Id)
+        .filter(contact::Column::Id.is_in(recipients))
+        .filter(contact::Column::PartnerId.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for deal in rows.iter_mut().filter_map(|r| r.deal.as_mut()) {
+        deal.staff = deal
+            .recipient_id
+            .as_ref()
+            .is_some_and(|id| staff.contains(id));
+    }
+    Ok(())
+}
+
 pub async fn contact_for(
     conn: &impl ConnectionTrait,
     tenant_id: &str,

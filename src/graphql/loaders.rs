@@ -10,10 +10,10 @@ use crate::paging::Page;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     campaign, category, commission, commission_plan, commission_plan_category,
-    commission_plan_group, commission_plan_partner, commission_transition, contact, custom_field,
-    custom_field_option, customer, deal, deal_field_value, deal_stage, deal_term,
-    deal_term_version, enrollment, event, partner, partner_balance, partner_category,
-    partner_commission, partner_group, payout, tier_progress, tiered_commission,
+    commission_plan_group, commission_plan_partner, commission_transition, contact,
+    contact_balance, custom_field, custom_field_option, customer, deal, deal_field_value,
+    deal_stage, deal_term, deal_term_version, enrollment, event, partner, partner_balance,
+    partner_category, partner_commission, partner_group, payout, tier_progress, tiered_commission,
     tiered_commission_campaign, tiered_commission_partner,
 };
 use sea_orm::sea_query::{Expr, Func};
@@ -224,6 +224,10 @@ pub struct SnapshotsOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BalanceOf(pub String);
 
+/// A payee contact's spiff totals (sum and count) by currency and status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContactBalanceOf(pub String);
+
 /// A commission's transitions, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HistoryOf(pub String);
@@ -264,6 +268,9 @@ pub struct DealCommissions {
     pub deal_id: String,
     pub size: u64,
     pub after: Option<String>,
+    /// The partner's money only: no spiff to one of the tenant's staff (what
+    /// a partner token reads).
+    pub partners_money: bool,
 }
 
 /// One page of a deal's events.
@@ -282,7 +289,8 @@ pub struct GroupPartners {
     pub after: Option<String>,
 }
 
-/// One page of a partner's commissions, optionally of one status.
+/// One page of a partner's commissions, optionally of one status: its own
+/// and its people's, not spiffs to the tenant's staff.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PartnerCommissions {
     pub partner_id: String,
@@ -291,7 +299,7 @@ pub struct PartnerCommissions {
     pub after: Option<String>,
 }
 
-/// One page of a partner's payouts.
+/// One page of a partner's payouts (not those to the tenant's staff).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PartnerPayouts {
     pub partner_id: String,
@@ -313,7 +321,7 @@ async fn pages_per_parent<E>(
     parents: &[String],
     size: u64,
     after: Option<&str>,
-    condition: Option<(&str, Value)>,
+    conditions: &[(&str, Value)],
     parent_of: impl Fn(&E::Model) -> &str,
 ) -> Result<HashMap<String, Page<E::Model>>, ApiError>
 where
@@ -339,7 +347,7 @@ where
         if let Some(after) = after {
             sql.push_str(&format!(" AND t.id > {}", bind(after.to_owned().into())));
         }
-        if let Some((column, value)) = &condition {
+        for (column, value) in conditions {
             sql.push_str(&format!(" AND t.{column} = {}", bind(value.clone())));
         }
         sql.push_str(&format!(
@@ -433,7 +441,7 @@ impl Loader<GroupPartners> for DirectoryLoader {
                 &parents,
                 size,
                 after.as_deref(),
-                None,
+                &[],
                 |p| &p.group_id,
             )
             .await?;
@@ -458,7 +466,9 @@ impl Loader<PartnerCommissions> for DirectoryLoader {
             ((k.size, k.after.clone(), k.status), k.partner_id.clone())
         }) {
             let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
-            let condition = status.map(|s| ("status", Value::from(s.as_str())));
+            // The partner's money: never a spiff to one of the tenant's staff.
+            let mut conditions = vec![("staff_payee", Value::from(false))];
+            conditions.extend(status.map(|s| ("status", Value::from(s.as_str()))));
             let mut pages = pages_per_parent::<commission::Entity>(
                 self,
                 "commissions",
@@ -466,7 +476,7 @@ impl Loader<PartnerCommissions> for DirectoryLoader {
                 &parents,
                 size,
                 after.as_deref(),
-                condition,
+                &conditions,
                 |c| &c.partner_id,
             )
             .await?;
@@ -498,7 +508,7 @@ impl Loader<PartnerPayouts> for DirectoryLoader {
                 &parents,
                 size,
                 after.as_deref(),
-                None,
+                &[("staff_payee", Value::from(false))],
                 |p| &p.partner_id,
             )
             .await?;
@@ -519,10 +529,17 @@ impl Loader<DealCommissions> for DirectoryLoader {
         keys: &[DealCommissions],
     ) -> Result<HashMap<DealCommissions, Self::Value>, ApiError> {
         let mut found = HashMap::new();
-        for ((size, after), keys) in
-            by_shape(keys, |k| ((k.size, k.after.clone()), k.deal_id.clone()))
-        {
+        for ((size, after, partners_money), keys) in by_shape(keys, |k| {
+            (
+                (k.size, k.after.clone(), k.partners_money),
+                k.deal_id.clone(),
+            )
+        }) {
             let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
+            let conditions: Vec<(&str, Value)> = match partners_money {
+                true => vec![("staff_payee", Value::from(false))],
+                false => Vec::new(),
+            };
             let mut pages = pages_per_parent::<commission::Entity>(
                 self,
                 "commissions",
@@ -530,7 +547,7 @@ impl Loader<DealCommissions> for DirectoryLoader {
                 &parents,
                 size,
                 after.as_deref(),
-                None,
+                &conditions,
                 |c| c.deal_id.as_deref().unwrap_or_default(),
             )
             .await?;
@@ -562,7 +579,7 @@ impl Loader<DealEvents> for DirectoryLoader {
                 &parents,
                 size,
                 after.as_deref(),
-                None,
+                &[],
                 |e| e.deal_id.as_deref().unwrap_or_default(),
             )
             .await?;
@@ -745,28 +762,13 @@ children_of!(
     CampaignId
 );
 
-impl Loader<BalanceOf> for DirectoryLoader {
-    type Value = Vec<partner_balance::Model>;
-    type Error = ApiError;
-
-    /// From the totals the ledger keeps (one row per currency and status),
-    /// not a sum over the partner's history.
-    async fn load(&self, keys: &[BalanceOf]) -> Result<HashMap<BalanceOf, Self::Value>, ApiError> {
-        let totals = partner_balance::Entity::find()
-            .filter(partner_balance::Column::TenantId.eq(self.tenant_id.as_str()))
-            .filter(partner_balance::Column::PartnerId.is_in(keys.iter().map(|k| k.0.clone())))
-            .order_by_asc(partner_balance::Column::Currency)
-            .order_by_asc(partner_balance::Column::Status)
-            .all(&self.conn)
-            .await?;
-        let mut found: HashMap<BalanceOf, Self::Value> =
-            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
-        for total in totals {
-            found
-                .entry(BalanceOf(total.partner_id.clone()))
-                .or_default()
-                .push(total);
-        }
-        Ok(found)
-    }
-}
+// Balances come from the totals the ledger keeps (one row per currency and
+// status), not a sum over the history.
+children_of!(BalanceOf, partner_balance, PartnerId, partner_id, Currency);
+children_of!(
+    ContactBalanceOf,
+    contact_balance,
+    ContactId,
+    contact_id,
+    Currency
+);

@@ -37,10 +37,18 @@ pub fn write_parallelism(db: &crate::db::Db) -> usize {
 }
 
 /// A deal's commissions.
-pub fn commissions_of_deal(tenant_id: &str, deal_id: &str) -> Select<commission::Entity> {
-    commission::Entity::find()
+pub fn commissions_of_deal(
+    tenant_id: &str,
+    deal_id: &str,
+    partners_money: bool,
+) -> Select<commission::Entity> {
+    let select = commission::Entity::find()
         .filter(commission::Column::TenantId.eq(tenant_id))
-        .filter(commission::Column::DealId.eq(deal_id))
+        .filter(commission::Column::DealId.eq(deal_id));
+    match partners_money {
+        true => select.filter(commission::Column::StaffPayee.eq(false)),
+        false => select,
+    }
 }
 
 /// A deal's events.
@@ -50,11 +58,12 @@ pub fn events_of_deal(tenant_id: &str, deal_id: &str) -> Select<event::Entity> {
         .filter(event::Column::DealId.eq(deal_id))
 }
 
-/// A partner's payouts.
+/// A partner's payouts (not those to the tenant's staff for its deals).
 pub fn payouts_of(tenant_id: &str, partner_id: &str) -> Select<payout::Entity> {
     payout::Entity::find()
         .filter(payout::Column::TenantId.eq(tenant_id))
         .filter(payout::Column::PartnerId.eq(partner_id))
+        .filter(payout::Column::StaffPayee.eq(false))
 }
 
 #[derive(Default, Clone)]
@@ -64,6 +73,9 @@ pub struct CommissionFilter {
     pub campaign_id: Option<String>,
     pub accrued_from: Option<chrono::DateTime<chrono::Utc>>,
     pub accrued_to: Option<chrono::DateTime<chrono::Utc>>,
+    /// The partner's money only: no spiff to one of the tenant's staff
+    /// (what a partner token lists).
+    pub partners_money: bool,
 }
 
 /// Commissions of a tenant; `accrued_to` is exclusive.
@@ -83,6 +95,9 @@ pub fn list(tenant_id: &str, filter: &CommissionFilter) -> Select<commission::En
     }
     if let Some(to) = filter.accrued_to {
         select = select.filter(commission::Column::AccruedAt.lt(to));
+    }
+    if filter.partners_money {
+        select = select.filter(commission::Column::StaffPayee.eq(false));
     }
     select
 }

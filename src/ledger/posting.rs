@@ -19,8 +19,8 @@
 //! the same commission therefore run one after the other, and each sees what
 //! the other did: the answer is the one they would give in sequence.
 //!
-//! **Lock order.** Partners, then commissions (by id), then balances (by
-//! partner, currency, status). Accrual and refunds lock a partner first;
+//! **Lock order.** Partners, then commissions (by id), then balances
+//! (partners' by partner, currency, status; then contacts' alike). Accrual and refunds lock a partner first;
 //! approvals and reversals start at the commissions; every transaction
 //! touches balances last. No transaction waits for a lock earlier in the
 //! order while holding a later one, so none can deadlock with another;
@@ -28,16 +28,19 @@
 //! the transaction again.
 //!
 //! **Balances.** `partner_balances` holds each partner's sum and count of
-//! commissions per currency and status. Every insert of a ledger row and
-//! every move adds its deltas here ([`add_to_balances`]), in the same
-//! transaction, so a partner's balance is read by key, whatever its history.
+//! commissions per currency and status — its own commissions and its own
+//! people's spiffs, never a spiff to one of the tenant's staff — and
+//! `contact_balances` each payee contact's. Every insert of a ledger row,
+//! every move and every naming of a recipient adds its deltas there
+//! ([`add_to_balances`]), in the same transaction, so a balance is read by
+//! key, whatever its history.
 
 use super::breakdown::{self, BreakdownLine};
 use super::{CommissionKind, CommissionStatus, ReversalReason, TermsSource};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
 use chrono::{DateTime, Utc};
-use entity::{commission, commission_transition, partner_balance};
+use entity::{commission, commission_transition, contact_balance, partner_balance};
 use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
@@ -100,6 +103,8 @@ pub struct DealRef {
     pub plan_id: String,
     pub recipient_id: Option<String>,
     pub recipient_pending: bool,
+    /// The recipient is one of the tenant's own people, not the partner's.
+    pub staff: bool,
 }
 
 impl DealRef {
@@ -110,6 +115,7 @@ impl DealRef {
             plan_id: row.plan_id.clone()?,
             recipient_id: row.recipient_id.clone(),
             recipient_pending: row.recipient_pending,
+            staff: row.staff_payee,
         })
     }
 }
@@ -175,6 +181,7 @@ impl Posting {
             recipient_pending: new.deal.as_ref().is_some_and(|d| d.recipient_pending),
             tier_id: new.tier_id,
             revenue_minor: new.revenue_minor,
+            staff_payee: new.deal.as_ref().is_some_and(|d| d.staff),
         };
         self.rows.push(row.clone());
         Ok(row)
@@ -374,11 +381,19 @@ fn moved(mut row: commission::Model, mv: &Move<'_>) -> commission::Model {
     row
 }
 
-/// Changes to partners' balances, by (partner, currency, status), kept in
-/// that order so that balance rows are always locked in one order.
+/// Whose balance a row counts in.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Holder {
+    Partner(String),
+    Contact(String),
+}
+
+/// Changes to balances, by (holder, currency, status), kept in that order
+/// so that balance rows are always locked in one order: partners' before
+/// contacts'.
 #[derive(Default)]
 pub(crate) struct Deltas {
-    by_key: BTreeMap<(String, String, CommissionStatus), Delta>,
+    by_key: BTreeMap<(Holder, String, CommissionStatus), Delta>,
 }
 
 #[derive(Default)]
@@ -399,6 +414,8 @@ impl Deltas {
         self.change(row, status, -row.amount_minor, -1);
     }
 
+    /// The row counts in its partner's balance unless it pays one of the
+    /// tenant's staff, and in its recipient's when it has one.
     fn change(
         &mut self,
         row: &commission::Model,
@@ -406,66 +423,131 @@ impl Deltas {
         amount: i64,
         count: i64,
     ) {
-        let key = (row.partner_id.clone(), row.currency.clone(), status);
-        let delta = self.by_key.entry(key).or_default();
-        delta.tenant_id.clone_from(&row.tenant_id);
-        delta.amount_minor += amount;
-        delta.count += count;
+        let partner = (!row.staff_payee).then(|| Holder::Partner(row.partner_id.clone()));
+        let contact = row.recipient_id.clone().map(Holder::Contact);
+        for holder in partner.into_iter().chain(contact) {
+            let delta = self
+                .by_key
+                .entry((holder, row.currency.clone(), status))
+                .or_default();
+            delta.tenant_id.clone_from(&row.tenant_id);
+            delta.amount_minor += amount;
+            delta.count += count;
+        }
     }
 }
 
-/// Adds deltas to `partner_balances`: one upsert per chunk, rows in key order.
+/// Adds deltas to `partner_balances`, then `contact_balances`: one upsert
+/// per table and chunk, rows in key order.
 pub(crate) async fn add_to_balances(conn: &impl ConnectionTrait, deltas: Deltas) -> ApiResult<()> {
-    let rows: Vec<partner_balance::ActiveModel> = deltas
-        .by_key
-        .into_iter()
-        .filter(|(_, d)| d.amount_minor != 0 || d.count != 0)
-        .map(
-            |((partner_id, currency, status), d)| partner_balance::ActiveModel {
+    let mut partners = Vec::new();
+    let mut contacts = Vec::new();
+    for ((holder, currency, status), d) in deltas.by_key {
+        if d.amount_minor == 0 && d.count == 0 {
+            continue;
+        }
+        match holder {
+            Holder::Partner(partner_id) => partners.push(partner_balance::ActiveModel {
                 partner_id: Set(partner_id),
                 currency: Set(currency),
                 status: Set(status),
                 tenant_id: Set(d.tenant_id),
                 amount_minor: Set(d.amount_minor),
                 commission_count: Set(d.count),
-            },
-        )
-        .collect();
+            }),
+            Holder::Contact(contact_id) => contacts.push(contact_balance::ActiveModel {
+                contact_id: Set(contact_id),
+                currency: Set(currency),
+                status: Set(status),
+                tenant_id: Set(d.tenant_id),
+                amount_minor: Set(d.amount_minor),
+                commission_count: Set(d.count),
+            }),
+        }
+    }
+    use contact_balance::Column as C;
+    use partner_balance::Column as P;
+    add_totals::<partner_balance::Entity>(conn, partners, [P::PartnerId, P::Currency, P::Status])
+        .await?;
+    add_totals::<contact_balance::Entity>(conn, contacts, [C::ContactId, C::Currency, C::Status])
+        .await
+}
+
+/// Inserts balance rows, or adds their amount and count to the rows of the
+/// same key: both balance tables have this shape.
+async fn add_totals<E>(
+    conn: &impl ConnectionTrait,
+    rows: Vec<E::ActiveModel>,
+    key: [E::Column; 3],
+) -> ApiResult<()>
+where
+    E: EntityTrait,
+    E::ActiveModel: Send,
+{
     let excluded = Alias::new("excluded");
-    for chunk in rows.chunks(WRITE_CHUNK) {
-        partner_balance::Entity::insert_many(chunk.to_vec())
+    let sum = |column: &str| {
+        let column = Alias::new(column);
+        Expr::col((E::default(), column.clone())).add(Expr::col((excluded.clone(), column)))
+    };
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<E::ActiveModel> = rows.by_ref().take(WRITE_CHUNK).collect();
+        E::insert_many(chunk)
             .on_conflict(
-                OnConflict::columns([
-                    partner_balance::Column::PartnerId,
-                    partner_balance::Column::Currency,
-                    partner_balance::Column::Status,
-                ])
-                .value(
-                    partner_balance::Column::AmountMinor,
-                    Expr::col((
-                        partner_balance::Entity,
-                        partner_balance::Column::AmountMinor,
-                    ))
-                    .add(Expr::col((
-                        excluded.clone(),
-                        partner_balance::Column::AmountMinor,
-                    ))),
-                )
-                .value(
-                    partner_balance::Column::CommissionCount,
-                    Expr::col((
-                        partner_balance::Entity,
-                        partner_balance::Column::CommissionCount,
-                    ))
-                    .add(Expr::col((
-                        excluded.clone(),
-                        partner_balance::Column::CommissionCount,
-                    ))),
-                )
-                .to_owned(),
+                OnConflict::columns(key)
+                    .value(Alias::new("amount_minor"), sum("amount_minor"))
+                    .value(Alias::new("commission_count"), sum("commission_count"))
+                    .to_owned(),
             )
             .exec_without_returning(conn)
             .await?;
     }
     Ok(())
+}
+
+/// Names the contact a spiff waiting for one pays (`staff`: one of the
+/// tenant's own people), on the locked spiff and its clawbacks; their
+/// amounts move to the payee's balance (and out of the partner's, for a
+/// staff payee).
+pub(crate) async fn name_recipient(
+    conn: &impl ConnectionTrait,
+    spiff: commission::Model,
+    contact_id: &str,
+    staff: bool,
+) -> ApiResult<commission::Model> {
+    let rows = commission::Entity::find()
+        .filter(
+            commission::Column::Id
+                .eq(spiff.id.as_str())
+                .or(commission::Column::OriginalId.eq(spiff.id.as_str())),
+        )
+        .order_by_asc(commission::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?;
+    commission::Entity::update_many()
+        .col_expr(commission::Column::RecipientId, Expr::value(contact_id))
+        .col_expr(commission::Column::RecipientPending, Expr::value(false))
+        .col_expr(commission::Column::StaffPayee, Expr::value(staff))
+        .filter(commission::Column::Id.is_in(rows.iter().map(|r| r.id.as_str())))
+        .exec(conn)
+        .await?;
+    let mut deltas = Deltas::default();
+    for row in rows {
+        deltas.remove(&row, row.status);
+        let named = commission::Model {
+            recipient_id: Some(contact_id.to_owned()),
+            recipient_pending: false,
+            staff_payee: staff,
+            ..row
+        };
+        deltas.add(&named, named.status);
+    }
+    add_to_balances(conn, deltas).await?;
+    Ok(commission::Model {
+        recipient_id: Some(contact_id.to_owned()),
+        recipient_pending: false,
+        staff_payee: staff,
+        ..spiff
+    })
 }

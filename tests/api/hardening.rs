@@ -36,7 +36,11 @@ const REVERSE: &str =
 const APPROVE: &str = "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id status } }";
 const PAY: &str = "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"r\" }) { amount } }";
 
-/// Each partner's kept balances, and the same figures summed from the ledger.
+/// The kept balances — each partner's, then each payee contact's — and the
+/// same figures summed from the ledger. A partner's money is its own
+/// commissions and its own people's spiffs, not a spiff to one of the
+/// tenant's staff (a contact without a partner); a contact's is every spiff
+/// paid to it.
 async fn balances_and_sums(db: &Db) -> (Vec<Value>, Vec<Value>) {
     let rows = |sql: &'static str| async move {
         db.conn()
@@ -46,7 +50,7 @@ async fn balances_and_sums(db: &Db) -> (Vec<Value>, Vec<Value>) {
             .iter()
             .map(|row| {
                 json!([
-                    row.try_get::<String>("", "partner_id").unwrap(),
+                    row.try_get::<String>("", "payee").unwrap(),
                     row.try_get::<String>("", "currency").unwrap(),
                     row.try_get::<String>("", "status").unwrap(),
                     row.try_get::<i64>("", "amount").unwrap(),
@@ -55,20 +59,36 @@ async fn balances_and_sums(db: &Db) -> (Vec<Value>, Vec<Value>) {
             })
             .collect::<Vec<_>>()
     };
-    (
-        rows(
-            "SELECT partner_id, currency, status, amount_minor AS amount, commission_count AS n \
-              FROM partner_balances WHERE commission_count <> 0 OR amount_minor <> 0 \
-              ORDER BY partner_id, currency, status",
-        )
-        .await,
-        rows(
-            "SELECT partner_id, currency, status, CAST(SUM(amount_minor) AS BIGINT) AS amount, \
-              CAST(COUNT(*) AS BIGINT) AS n FROM commissions \
-              GROUP BY partner_id, currency, status ORDER BY partner_id, currency, status",
-        )
-        .await,
+    let mut kept = rows(
+        "SELECT partner_id AS payee, currency, status, amount_minor AS amount, commission_count AS n \
+          FROM partner_balances WHERE commission_count <> 0 OR amount_minor <> 0 \
+          ORDER BY partner_id, currency, status",
     )
+    .await;
+    kept.extend(
+        rows(
+            "SELECT contact_id AS payee, currency, status, amount_minor AS amount, commission_count AS n \
+              FROM contact_balances WHERE commission_count <> 0 OR amount_minor <> 0 \
+              ORDER BY contact_id, currency, status",
+        )
+        .await,
+    );
+    let mut summed = rows(
+        "SELECT c.partner_id AS payee, c.currency, c.status, CAST(SUM(c.amount_minor) AS BIGINT) AS amount, \
+          CAST(COUNT(*) AS BIGINT) AS n FROM commissions c LEFT JOIN contacts k ON k.id = c.recipient_id \
+          WHERE k.id IS NULL OR k.partner_id IS NOT NULL \
+          GROUP BY c.partner_id, c.currency, c.status ORDER BY c.partner_id, c.currency, c.status",
+    )
+    .await;
+    summed.extend(
+        rows(
+            "SELECT recipient_id AS payee, currency, status, CAST(SUM(amount_minor) AS BIGINT) AS amount, \
+              CAST(COUNT(*) AS BIGINT) AS n FROM commissions WHERE recipient_id IS NOT NULL \
+              GROUP BY recipient_id, currency, status ORDER BY recipient_id, currency, status",
+        )
+        .await,
+    );
+    (kept, summed)
 }
 
 pub(crate) async fn assert_balances_agree(app: &TestApp) {

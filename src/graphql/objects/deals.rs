@@ -1,23 +1,24 @@
 //! Fields of the pipeline, contacts, commission plans and deals.
 
 use super::{
-    Campaign, Category, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption, Deal,
-    DealFieldValue, DealPlan, DealStage, DealTerms, Event, Partner, PartnerGroup,
-    PaymentCalculation, PeriodRate, PlanCalculation, PlanEntry, Scaling, ScalingTier, money,
+    Balance, Campaign, Category, Commission, CommissionPlan, Contact, CustomField,
+    CustomFieldOption, Deal, DealFieldValue, DealPlan, DealStage, DealTerms, Event, Partner,
+    PartnerGroup, PaymentCalculation, PeriodRate, PlanCalculation, PlanEntry, Scaling, ScalingTier,
+    balances, money,
 };
 use crate::auth::Scope;
 use crate::deals::{deal, plans};
 use crate::engine::plans as engine;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
-use crate::graphql::context::{Owner, guard, loader, page_args};
+use crate::graphql::context::{Owner, guard, loader, page_args, principal};
 use crate::graphql::enums::{AutoAssignRecipient, PartnerType, PaymentTarget, PlanMatch};
 use crate::graphql::loaders::DirectoryLoader;
 use crate::graphql::loaders::{
-    CategoryId, ContactId, CustomFieldId, DealCommissions, DealEvents, DealStageId,
-    DealTermVersionsOf, DealTermsOf, DealValuesOf, GroupId, OptionId, OptionsOf, PartnerId,
-    PlanCategoriesOf, PlanGroupsOf, PlanId, PlanPartnersOf, RequestLoader, load_campaign,
-    load_partner,
+    CategoryId, ContactBalanceOf, ContactId, CustomFieldId, DealCommissions, DealEvents,
+    DealStageId, DealTermVersionsOf, DealTermsOf, DealValuesOf, GroupId, OptionId, OptionsOf,
+    PartnerId, PlanCategoriesOf, PlanGroupsOf, PlanId, PlanPartnersOf, RequestLoader,
+    load_campaign, load_partner,
 };
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
@@ -153,6 +154,24 @@ impl Contact {
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.created_at.into())
+    }
+
+    /// The spiffs paid to this person, per currency: with `commissions:read`,
+    /// or the partner's own token for its staff. A partner's people's
+    /// spiffs count in the partner's balance too; the tenant's own people's
+    /// are the tenant's expense and count here only.
+    async fn balance(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
+        let owner = match &self.0.partner_id {
+            Some(partner) => Owner::Partner(partner),
+            None => Owner::NoPartner,
+        };
+        guard(ctx, &[Scope::CommissionsRead], owner)?;
+        balances(
+            loader(ctx)?
+                .load_one(ContactBalanceOf(self.0.id.clone()))
+                .await?
+                .unwrap_or_default(),
+        )
     }
 }
 
@@ -562,10 +581,13 @@ impl Deal {
     ) -> ApiResult<ListConnection<Commission>> {
         self.readable(ctx)?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
+        // A partner reads its money, not the tenant's staff's spiffs.
+        let partners_money = principal(ctx)?.own_partner().is_some();
         let key = DealCommissions {
             deal_id: self.0.id.clone(),
             size: request.size,
             after: request.cursor,
+            partners_money,
         };
         let page = loader(ctx)?
             .load_one(key)
@@ -573,7 +595,7 @@ impl Deal {
             .unwrap_or_else(Page::empty);
         let total = TotalCount::of(
             crate::graphql::context::db(ctx)?.conn(),
-            crate::ledger::commissions_of_deal(&self.0.tenant_id, &self.0.id),
+            crate::ledger::commissions_of_deal(&self.0.tenant_id, &self.0.id, partners_money),
         );
         Ok(connection(page, total, |c| c.id.clone(), Commission))
     }

@@ -124,9 +124,20 @@ impl From<Line> for BreakdownLine {
     }
 }
 
+/// Who besides the scopes' holders reads a ledger row: its partner, unless
+/// it pays one of the tenant's staff (the tenant's expense, not the
+/// partner's money).
+fn owner<'a>(partner_id: &'a str, staff_payee: bool) -> Owner<'a> {
+    match staff_payee {
+        true => Owner::NoPartner,
+        false => Owner::Partner(partner_id),
+    }
+}
+
 impl Commission {
     fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, LEDGER_ROW, Owner::Partner(&self.0.partner_id))
+        let owner = owner(&self.0.partner_id, self.0.staff_payee);
+        guard(ctx, LEDGER_ROW, owner)
     }
 }
 
@@ -334,11 +345,8 @@ impl Commission {
     /// Every status change, oldest first (the ledger's managers and the
     /// partner; not the event sender).
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<CommissionTransition>> {
-        guard(
-            ctx,
-            &[Scope::CommissionsRead],
-            Owner::Partner(&self.0.partner_id),
-        )?;
+        let owner = owner(&self.0.partner_id, self.0.staff_payee);
+        guard(ctx, &[Scope::CommissionsRead], owner)?;
         let rows = loader(ctx)?
             .load_one(HistoryOf(self.0.id.clone()))
             .await?
@@ -489,11 +497,8 @@ impl Event {
 
 impl Payout {
     fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(
-            ctx,
-            &[Scope::CommissionsRead],
-            Owner::Partner(&self.0.partner_id),
-        )
+        let owner = owner(&self.0.partner_id, self.0.staff_payee);
+        guard(ctx, &[Scope::CommissionsRead], owner)
     }
 }
 

@@ -22,10 +22,10 @@ use crate::error::{ApiError, ApiResult};
 use async_graphql::SimpleObject;
 use entity::enums::CommissionStatus;
 use entity::{
-    campaign, category, commission, commission_plan, commission_transition, contact, custom_field,
-    custom_field_option, deal, deal_field_value, deal_stage, deal_term, deal_term_version,
-    enrollment, event, partner, partner_balance, partner_commission, partner_group,
-    partnership_request, payout, tier_progress, tiered_commission,
+    campaign, category, commission, commission_plan, commission_transition, contact,
+    contact_balance, custom_field, custom_field_option, deal, deal_field_value, deal_stage,
+    deal_term, deal_term_version, enrollment, event, partner, partner_balance, partner_commission,
+    partner_group, partnership_request, payout, tier_progress, tiered_commission,
 };
 
 /// A partner of the tenant's program: a referrer, reseller or distributor.
@@ -194,8 +194,9 @@ pub struct TierProgress {
     pub row: Option<tier_progress::Model>,
 }
 
-/// A partner's commissions in one currency, by status. `approved` nets
-/// clawbacks (negative rows, approved at once).
+/// Commissions in one currency, by status — a partner's, or the spiffs a
+/// contact is paid. `approved` nets clawbacks (negative rows, approved at
+/// once).
 #[derive(SimpleObject, Debug, PartialEq)]
 pub struct Balance {
     pub currency: String,
@@ -211,10 +212,37 @@ fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {
     Ok(Decimal(currency.from_minor(minor)))
 }
 
-/// A partner's balances from the totals the ledger keeps, by currency.
-fn balances(totals: Vec<partner_balance::Model>) -> ApiResult<Vec<Balance>> {
+/// A balance row the ledger keeps: a partner's or a payee contact's.
+struct Total {
+    currency: String,
+    status: CommissionStatus,
+    amount_minor: i64,
+}
+
+impl From<partner_balance::Model> for Total {
+    fn from(row: partner_balance::Model) -> Self {
+        Total {
+            currency: row.currency,
+            status: row.status,
+            amount_minor: row.amount_minor,
+        }
+    }
+}
+
+impl From<contact_balance::Model> for Total {
+    fn from(row: contact_balance::Model) -> Self {
+        Total {
+            currency: row.currency,
+            status: row.status,
+            amount_minor: row.amount_minor,
+        }
+    }
+}
+
+/// Balances from the totals the ledger keeps, in currency order.
+fn balances<T: Into<Total>>(totals: Vec<T>) -> ApiResult<Vec<Balance>> {
     let mut balances: Vec<Balance> = Vec::new();
-    for total in totals {
+    for total in totals.into_iter().map(Into::into) {
         if balances.last().is_none_or(|b| b.currency != total.currency) {
             let zero = money(0, &total.currency)?;
             balances.push(Balance {

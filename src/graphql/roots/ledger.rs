@@ -122,9 +122,11 @@ pub struct RecordRefundInput {
 #[derive(SimpleObject)]
 pub struct RecordRefundPayload {
     pub event: Event,
-    /// Commissions reversed (a full refund of an accrued commission).
+    /// Every row reversed: a commission fully refunded while accrued, then
+    /// the tier adjustments reversed with it.
     pub reversed: Vec<Commission>,
-    /// Negative rows appended (partial refunds, or commissions already approved or paid).
+    /// Every negative row appended (partial refunds, commissions already
+    /// approved or paid, and their adjustments').
     pub clawbacks: Vec<Commission>,
 }
 
@@ -145,7 +147,8 @@ pub struct ReverseCommissionInput {
 /// Whether a principal may read a commission: its own partner, or `commissions:read`.
 fn may_read(principal: &Principal, row: &commission::Model) -> ApiResult<bool> {
     match principal.own_partner() {
-        Some(own) => Ok(own == row.partner_id),
+        // A spiff to the tenant's staff is not the partner's.
+        Some(own) => Ok(own == row.partner_id && !row.staff_payee),
         None => principal.require(Scope::CommissionsRead).map(|_| true),
     }
 }
@@ -206,6 +209,7 @@ impl LedgerQuery {
             campaign_id: campaign_id.map(|c| c.0),
             accrued_from: accrued_from.map(|t| t.0),
             accrued_to: accrued_to.map(|t| t.0),
+            partners_money: principal.own_partner().is_some(),
         };
         let select = ledger::list(principal.tenant_id(), &filter);
         let prime = prime_commission_relations(ctx)?;
