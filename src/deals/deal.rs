@@ -155,6 +155,7 @@ async fn create_in(
         external_id,
         payload,
         occurred_at: accrue::occurred(new.occurred_at),
+        amount_field: "input.amount",
     };
     reach_stage(conn, deal, &stage, arrival, &campaign).await
 }
@@ -430,6 +431,9 @@ struct Arrival<'a> {
     external_id: &'a str,
     payload: &'a str,
     occurred_at: DateTime<Utc>,
+    /// The input blamed for what it earns when that is beyond the ledger's
+    /// range: the amount given, or for a move the deal it names.
+    amount_field: &'static str,
 }
 
 /// Moves a deal to a stage.
@@ -456,6 +460,7 @@ pub async fn move_to(db: &Db, tenant_id: &str, new: StageMove) -> ApiResult<Deal
             external_id,
             payload,
             occurred_at: accrue::occurred(new.occurred_at),
+            amount_field: "input.dealId",
         };
         let moved = reach_stage(conn, deal, &stage, arrival, &campaign).await?;
         txn.commit().await?;
@@ -518,7 +523,9 @@ async fn reach_stage(
         .filter(deal::Column::Id.eq(deal.id.as_str()))
         .exec(conn)
         .await?;
-    let commissions = post(conn, &deal, &event, campaign, &Trigger::Stages(&newly)).await?;
+    let trigger = Trigger::Stages(&newly);
+    let field = arrival.amount_field;
+    let commissions = post(conn, &deal, &event, campaign, &trigger, field).await?;
     Ok(DealEvent {
         event,
         deal,
@@ -555,6 +562,7 @@ pub async fn record_payment(db: &Db, tenant_id: &str, new: NewPayment) -> ApiRes
             external_id,
             payload,
             occurred_at: accrue::occurred(new.occurred_at),
+            amount_field: "input.amount",
         };
         let event = insert_event(
             conn,
@@ -584,7 +592,8 @@ pub async fn record_payment(db: &Db, tenant_id: &str, new: NewPayment) -> ApiRes
             count: deal.payment_count,
             reached: &reached,
         };
-        let commissions = post(conn, &deal, &event, &campaign, &trigger).await?;
+        let field = arrival.amount_field;
+        let commissions = post(conn, &deal, &event, &campaign, &trigger, field).await?;
         txn.commit().await?;
         Ok(DealEvent {
             event,
@@ -729,6 +738,7 @@ async fn post(
     event: &event::Model,
     campaign: &campaign::Model,
     trigger: &Trigger<'_>,
+    amount_field: &str,
 ) -> ApiResult<Vec<commission::Model>> {
     let terms = deal_term::Entity::find()
         .filter(deal_term::Column::DealId.eq(deal.id.as_str()))
@@ -770,15 +780,18 @@ async fn post(
             amount_minor: event.amount_minor,
             revenue_minor: None,
             commissions: &unrounded,
+            amount_field,
         },
         &[],
     )?;
     let mut posting = Posting::new(event.recorded_at);
     let mut rows = Vec::new();
     for ((mut new, amount), line) in earned.into_iter().zip(effect.amounts).zip(effect.lines) {
-        new.amount_minor = currency
-            .to_minor(amount)
-            .map_err(|e| ApiError::internal("deal commission", e))?;
+        new.amount_minor = posting::earned_minor(currency, amount, amount_field)?;
+        // A tier that took it down to 0 leaves no row.
+        if new.amount_minor == 0 {
+            continue;
+        }
         new.breakdown.extend(line);
         new.tier_id = effect.tier_id.clone();
         let row = posting.add(new)?;

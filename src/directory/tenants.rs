@@ -33,9 +33,8 @@ fn check_id(id: &str) -> ApiResult<()> {
 }
 
 /// An IANA time zone name such as `UTC` or `Europe/Berlin`, known to the
-/// time-zone database revshare carries.
+/// time-zone database revshare carries, exactly as written (no spaces).
 fn check_time_zone(field: &str, zone: &str) -> ApiResult<String> {
-    let zone = zone.trim();
     match zone.parse::<chrono_tz::Tz>() {
         Ok(tz) => Ok(tz.name().to_owned()),
         Err(_) => Err(ApiError::bad_input(

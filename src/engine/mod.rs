@@ -11,7 +11,7 @@ pub mod plans;
 pub mod rules;
 pub mod tiers;
 
-pub use money::{Currency, MoneyError, clawback_minor, share_minor};
+pub use money::{Currency, MoneyError, clawback_minor, decimals, parse_decimal, share_minor};
 pub use rules::{
     BreakdownLine, Charge, Evaluation, EventKind, Rule, RuleEntry, RuleError, RuleSet, RuleType,
     customer_month,

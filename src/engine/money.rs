@@ -54,6 +54,30 @@ const TWO_DECIMAL: &[&str] = &[
 /// range and every rounded amount fits an `i64` of minor units.
 pub const MAX_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
 
+/// The one grammar of decimal strings — amounts, percentages, goals, plan
+/// values — wherever a client writes one: `-?digits(.digits)?`. No
+/// exponent, `+`, white space of any kind, separators or bare points, so a
+/// money string means one thing to every client (`"1e2"`, `" 10"`, `"+10"`,
+/// `"10."`, `".5"` are refused). `None` when `text` is not in it or its
+/// value is beyond `Decimal`'s range.
+pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = match digits.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (digits, None),
+    };
+    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(whole) || !fraction.is_none_or(all_digits) {
+        return None;
+    }
+    Decimal::from_str_exact(text).ok()
+}
+
+/// Decimal places written (`"10.50"` has 2), whatever the value.
+pub fn decimals(amount: Decimal) -> u32 {
+    amount.normalize().scale()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MoneyError {
     UnknownCurrency,
@@ -244,6 +268,36 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn a_decimal_string_has_one_grammar() {
+        let parse = |text: &str| parse_decimal(text).map(|d| d.to_string());
+        assert_eq!(parse("10").as_deref(), Some("10"));
+        assert_eq!(parse("-0.50").as_deref(), Some("-0.50"));
+        assert_eq!(parse("007.1").as_deref(), Some("7.1"));
+        for refused in [
+            "1e2",
+            "1e5",
+            " 10",
+            "10 ",
+            "\t5",
+            "\u{a0}10",
+            "+10",
+            "10.",
+            ".5",
+            "",
+            "-",
+            "1_000",
+            "0x10",
+            "1.2.3",
+            "NaN",
+            "Infinity",
+            "1,5",
+            "99999999999999999999999999999999",
+        ] {
+            assert_eq!(parse(refused), None, "{refused:?} was accepted");
+        }
     }
 
     #[test]

@@ -19,7 +19,6 @@ use super::money::{Currency, MAX_AMOUNT};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
-use std::str::FromStr;
 
 /// Most entries a plan has.
 pub const MAX_ENTRIES: usize = 20;
@@ -54,20 +53,21 @@ impl PlanValue {
     /// optional `%`; at least 0, a percentage at most 100, at most
     /// `max_decimals` decimal places.
     pub fn parse(text: &str, max_decimals: u32) -> Result<PlanValue, String> {
-        let trimmed = text.trim();
-        let (number, percent) = match trimmed.strip_suffix('%') {
+        let (number, percent) = match text.strip_suffix('%') {
             Some(number) => (number, true),
-            None => (trimmed, false),
+            None => (text, false),
         };
-        let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-        let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
-        if whole.is_empty() || !digits(whole) || !digits(fraction) || number.ends_with('.') {
-            return Err("must be a percentage such as \"10%\" or an amount such as \"500\"".into());
-        }
-        if fraction.len() as u32 > max_decimals {
+        // The money grammar, without a sign: no spaces or other characters
+        // around the number.
+        let value = super::money::parse_decimal(number)
+            .filter(|_| !number.starts_with('-'))
+            .ok_or_else(|| {
+                "must be a percentage such as \"10%\" or an amount such as \"500\"".to_owned()
+            })?;
+        let written = number.split_once('.').map_or(0, |(_, f)| f.len());
+        if written as u32 > max_decimals {
             return Err(format!("must have at most {max_decimals} decimal places"));
         }
-        let value = Decimal::from_str(number).map_err(|_| "is out of range".to_owned())?;
         let kind = if percent {
             if value > HUNDRED {
                 return Err("a percentage must be at most 100%".into());
@@ -80,7 +80,7 @@ impl PlanValue {
             ValueKind::Fixed(value)
         };
         Ok(PlanValue {
-            text: trimmed.to_owned(),
+            text: text.to_owned(),
             kind,
         })
     }
@@ -516,6 +516,7 @@ pub fn schedule(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use std::str::FromStr;
 
     fn v(text: &str) -> PlanValue {
         PlanValue::parse(text, 6).unwrap()
@@ -550,7 +551,8 @@ mod tests {
         assert_eq!(v("500").kind(), ValueKind::Fixed(d("500")));
         assert_eq!(v("0").apply(d("99")), d("0"));
         for refused in [
-            "-5", "10 %", "%", "", "1e3", "abc", "100.5%", "5.", ".5", "+5",
+            "-5", "-0", "10 %", "%", "", "1e3", "abc", "100.5%", "5.", ".5", "+5", " 10", "10 ",
+            "\t5%", "\u{a0}10", "5%%",
         ] {
             assert!(PlanValue::parse(refused, 6).is_err(), "{refused:?}");
         }

@@ -23,6 +23,17 @@ use serde::{Deserialize, Serialize};
 
 const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
+/// The largest `INCREASE`, in percent: a modifier at most multiplies an
+/// amount by 11, so a commission the ledger can hold stays far inside
+/// `Decimal`'s range once modified (an increase beyond it is refused at
+/// creation rather than met as an overflow at accrual).
+pub const MAX_INCREASE_PERCENT: Decimal = Decimal::from_parts(1000, 0, 0, false, 0);
+
+/// The dates a tier may name: no calendar arithmetic near the edges of
+/// what dates can represent, and no year 0.
+pub const EARLIEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
+pub const LATEST_DATE: NaiveDate = NaiveDate::from_ymd_opt(2999, 12, 31).expect("a date");
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Period {
@@ -46,6 +57,27 @@ pub enum Action {
     FlatDecrease,
     /// To exactly `value` (retroactive modifiers only).
     Exact,
+}
+
+impl Action {
+    /// The name clients write.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Increase => "INCREASE",
+            Action::Decrease => "DECREASE",
+            Action::FlatIncrease => "FLAT_INCREASE",
+            Action::FlatDecrease => "FLAT_DECREASE",
+            Action::Exact => "EXACT",
+        }
+    }
+
+    /// Its value is an amount in the currency (else a percentage).
+    pub fn is_amount(&self) -> bool {
+        matches!(
+            self,
+            Action::FlatIncrease | Action::FlatDecrease | Action::Exact
+        )
+    }
 }
 
 /// An action and its value.
@@ -165,10 +197,18 @@ impl TierTerms {
                     "EXACT is for retroactive modifiers only",
                 ));
             }
-            if modifier.value <= Decimal::ZERO || modifier.value > MAX_AMOUNT {
+            let most = match modifier.action {
+                Action::Increase => MAX_INCREASE_PERCENT,
+                Action::Decrease => HUNDRED,
+                Action::FlatIncrease | Action::FlatDecrease | Action::Exact => MAX_AMOUNT,
+            };
+            if modifier.value <= Decimal::ZERO || modifier.value > most {
                 return Err(error(
                     format!("{name}.value"),
-                    "must be greater than 0 and at most 1000000000000",
+                    format!(
+                        "must be greater than 0 and at most {most} for {}",
+                        modifier.action.name()
+                    ),
                 ));
             }
         }
@@ -557,6 +597,70 @@ mod tests {
             })
             .is_ok()
         );
+    }
+
+    /// A poison event was a tier whose modifier took a commission beyond
+    /// the ledger: each modifier is bounded where it is set.
+    #[test]
+    fn every_modifier_is_bounded_by_its_action() {
+        let with = |action, value| TierTerms {
+            payout: Some(modifier(action, value)),
+            ..silver()
+        };
+        let error = |action, value| TierTerms::new(with(action, value)).unwrap_err();
+        for (action, most, over) in [
+            (Action::Increase, "1000", "1000.01"),
+            (Action::Decrease, "100", "100.5"),
+            (Action::FlatIncrease, "1000000000000", "1000000000000.01"),
+            (Action::FlatDecrease, "1000000000000", "1000000000001"),
+        ] {
+            assert!(
+                TierTerms::new(with(action, most)).is_ok(),
+                "{action:?} {most}"
+            );
+            assert_eq!(
+                error(action, over),
+                TierError {
+                    field: "payout.value".into(),
+                    message: format!(
+                        "must be greater than 0 and at most {most} for {}",
+                        action.name()
+                    ),
+                }
+            );
+        }
+        assert_eq!(
+            error(Action::Increase, "1000000000000").message,
+            "must be greater than 0 and at most 1000 for INCREASE"
+        );
+        let retroactive = TierTerms {
+            retroactive_payout: Some(modifier(Action::Exact, "1000000000000.01")),
+            ..silver()
+        };
+        assert_eq!(
+            TierTerms::new(retroactive).unwrap_err().field,
+            "retroactivePayout.value"
+        );
+    }
+
+    proptest! {
+        /// However a bounded modifier meets an amount the ledger holds, the
+        /// result stays within eleven times that amount: no overflow.
+        #[test]
+        fn a_bounded_modifier_keeps_amounts_in_range(
+            minor in 0i64..=100_000_000_000_000,
+            value in 1u32..=100_000,
+            action in prop::sample::select(vec![Action::Increase, Action::Decrease, Action::FlatIncrease, Action::FlatDecrease]),
+        ) {
+            let amount = Decimal::new(minor, 2);
+            let value = match action {
+                Action::Decrease => Decimal::new(i64::from(value % 10_000), 2),
+                _ => Decimal::new(i64::from(value), 2),
+            };
+            let modified = Modifier { action, value }.apply(amount);
+            prop_assert!(modified >= Decimal::ZERO);
+            prop_assert!(modified <= amount * Decimal::from(11) + MAX_AMOUNT);
+        }
     }
 
     #[test]

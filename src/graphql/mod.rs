@@ -82,7 +82,10 @@ pub fn schema(db: Option<Db>) -> AppSchema {
     builder.finish()
 }
 
-/// The SDL that `revshare schema` prints and `schema.graphql` holds.
+/// The SDL that `revshare schema` prints and `schema.graphql` holds, with
+/// `@specifiedBy` on the scalars that have a specification (code
+/// generators map `DateTime` by it).
 pub fn sdl() -> String {
-    schema(None).sdl()
+    let options = async_graphql::SDLExportOptions::new().include_specified_by();
+    schema(None).sdl_with_options(options)
 }

@@ -92,6 +92,13 @@ impl GroupRuleInput {
     }
 
     fn into_entry(self, index: usize) -> Result<RuleEntry, RuleError> {
+        let decimal = |field: &'static str, value: Decimal| -> Result<_, RuleError> {
+            value.parsed().map_err(|message| RuleError {
+                index: Some(index),
+                field,
+                message: message.into(),
+            })
+        };
         let count = |field: &'static str, value: i32| -> Result<u32, RuleError> {
             u32::try_from(value)
                 .ok()
@@ -105,7 +112,7 @@ impl GroupRuleInput {
         let (rule, description) = match self {
             GroupRuleInput::Recurring(r) => (
                 Rule::Recurring {
-                    percentage: r.percentage.0,
+                    percentage: decimal("percentage", r.percentage)?,
                     max_months: r.max_months.map(|m| count("maxMonths", m)).transpose()?,
                 },
                 r.description,
@@ -113,38 +120,40 @@ impl GroupRuleInput {
             GroupRuleInput::NewCustomerTimeTier(r) => (
                 Rule::NewCustomerTimeTier {
                     max_months: count("maxMonths", r.max_months)?,
-                    percentage: r.percentage.0,
+                    percentage: decimal("percentage", r.percentage)?,
                 },
                 r.description,
             ),
             GroupRuleInput::PartnerLtvUpgrade(r) => (
                 Rule::PartnerLtvUpgrade {
-                    min_ltv_total: r.min_ltv_total.0,
-                    upgrade_percentage: r.upgrade_percentage.0,
+                    min_ltv_total: decimal("minLtvTotal", r.min_ltv_total)?,
+                    upgrade_percentage: decimal("upgradePercentage", r.upgrade_percentage)?,
                 },
                 r.description,
             ),
             GroupRuleInput::ChargeThresholdBonus(r) => (
                 Rule::ChargeThresholdBonus {
-                    min_charge_total: r.min_charge_total.0,
-                    bonus: r.bonus.0,
+                    min_charge_total: decimal("minChargeTotal", r.min_charge_total)?,
+                    bonus: decimal("bonus", r.bonus)?,
                 },
                 r.description,
             ),
             GroupRuleInput::QualifiedCustomersUpgrade(r) => (
                 Rule::QualifiedCustomersUpgrade {
                     min_customers: count("minCustomers", r.min_customers)?,
-                    upgrade_percentage: r.upgrade_percentage.0,
+                    upgrade_percentage: decimal("upgradePercentage", r.upgrade_percentage)?,
                 },
                 r.description,
             ),
             GroupRuleInput::FirstPaidCustomerBonus(r) => (
-                Rule::FirstPaidCustomerBonus { bonus: r.bonus.0 },
+                Rule::FirstPaidCustomerBonus {
+                    bonus: decimal("bonus", r.bonus)?,
+                },
                 r.description,
             ),
             GroupRuleInput::FlatFee(r) => (
                 Rule::FlatFee {
-                    amount: r.amount.0,
+                    amount: decimal("amount", r.amount)?,
                     event_kind: r.event_kind.for_rules("").map_err(|_| RuleError {
                         index: Some(index),
                         field: "eventKind",
@@ -365,14 +374,19 @@ impl SimulationInput {
                 .map_err(|e| ApiError::bad_input("simulation.currency", e.to_string()))?,
             None => default_currency,
         };
+        // Amounts in the simulation's currency: its decimals at most, as an
+        // event's amount.
         let amount = |field: &str, value: Option<Decimal>| -> ApiResult<rust_decimal::Decimal> {
-            let value = value.map(|d| d.0).unwrap_or_default();
+            let value = value
+                .map(|d| d.value(field))
+                .transpose()?
+                .unwrap_or_default();
             if value.is_sign_negative() && !value.is_zero() {
                 return Err(ApiError::bad_input(field, "must not be negative"));
             }
-            if value > engine::money::MAX_AMOUNT {
-                return Err(ApiError::bad_input(field, "must be at most 1000000000000"));
-            }
+            currency
+                .to_minor(value)
+                .map_err(|e| ApiError::bad_input(field, e.to_string()))?;
             Ok(value)
         };
         let charge_amount = amount("simulation.chargeAmount", self.charge_amount)?;
@@ -437,7 +451,7 @@ pub fn contributions(rules: &RuleSet, evaluation: &Evaluation) -> Vec<RuleContri
             rule_index: line.rule_index as u32,
             rule_type: line.rule_type.into(),
             description: rules.entries()[line.rule_index].description.clone(),
-            percentage: line.percentage.map(Decimal),
+            percentage: line.percentage.map(Decimal::from),
             amount: line.amount.into(),
         })
         .collect()

@@ -1,54 +1,71 @@
-//! The `Decimal`, `DateTime` and `Date` scalars (SPEC §2, §4).
+//! The `Decimal`, `DateTime` and `Date` scalars (SPEC §2, §4, §11).
 //!
 //! `Decimal` serializes as a string and reads a string or a JSON number. A
 //! number arrives as the shortest text that round-trips its binary value, so
 //! `299.9` is read from the text "299.9" and is exactly 299.9, never
 //! 299.899999…; async-graphql's own decimal scalar goes through `f64` arithmetic
-//! and is not used. A string follows one strict grammar, `-?digits(.digits)?`:
-//! no exponent, sign `+`, spaces, separators or bare points (`"1e2"`,
-//! `" 10 "`, `"+10"`, `"10."` are refused), so a money string means one
-//! thing to every client.
+//! and is not used. A string follows the one money grammar
+//! ([`crate::engine::parse_decimal`]): `"1e2"`, `" 10 "`, `"+10"`, `"10."`
+//! are refused, so a money string means one thing to every client.
+//!
+//! **Malformed values reach the resolver.** `Decimal` and `DateTime` accept
+//! any string (or number) when a request is coerced, and keep what did not
+//! parse; the resolver reads the value with [`Decimal::value`] (or
+//! [`DateTime::value`]) under its input path, so the error names
+//! `input.amount`, and one malformed item of `recordEvents` is that item's
+//! error (`input[3].amount`) instead of failing the whole request. A value
+//! of the wrong JSON type (`true`, an object) is still refused before
+//! anything runs, with its path.
 
+use crate::error::{ApiError, ApiResult};
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 use chrono::{SecondsFormat, Utc};
-use std::str::FromStr;
 
+/// What a malformed input is answered with.
+type Malformed = &'static str;
+
+const DECIMAL_EXPECTED: Malformed = "expected a decimal number such as \"12.50\" or \"-3\"";
+const DATE_TIME_EXPECTED: Malformed = "expected an RFC 3339 timestamp such as 2026-11-21T12:00:00Z";
+
+/// An exact decimal; as input, possibly malformed until read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Decimal(pub rust_decimal::Decimal);
+pub struct Decimal(Result<rust_decimal::Decimal, Malformed>);
 
-/// A decimal string in the one grammar `-?[0-9]+(\.[0-9]+)?`.
-fn parse_decimal_string(text: &str) -> Option<rust_decimal::Decimal> {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    let (whole, fraction) = match digits.split_once('.') {
-        Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (digits, None),
-    };
-    let all_digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    if !all_digits(whole) || !fraction.is_none_or(all_digits) {
-        return None;
+impl Decimal {
+    /// The value the client sent, or `BAD_USER_INPUT` naming `field`.
+    pub fn value(&self, field: &str) -> ApiResult<rust_decimal::Decimal> {
+        self.parsed()
+            .map_err(|message| ApiError::bad_input(field, message))
     }
-    rust_decimal::Decimal::from_str(text).ok()
+
+    /// The value the client sent, or what was wrong with it.
+    pub fn parsed(&self) -> Result<rust_decimal::Decimal, &'static str> {
+        self.0
+    }
 }
 
 /// A JSON number, from the shortest text of its value (which may use an
 /// exponent: `1e-7`).
 fn parse_number(text: &str) -> Option<rust_decimal::Decimal> {
-    rust_decimal::Decimal::from_str(text)
+    rust_decimal::Decimal::from_str_exact(text)
         .ok()
         .or_else(|| rust_decimal::Decimal::from_scientific(text).ok())
 }
 
+// What does not parse is kept as malformed, for the resolver to name.
+/// An exact decimal number, written as a string: `-?digits(.digits)?`
+/// (`"12.50"`, `"-3"`; no exponent, sign `+` or spaces). Input also accepts
+/// a JSON number, read exactly as written (`299.9` is 299.9). Money
+/// amounts carry their currency's decimals (`"12.00"` USD, `"1200"` JPY).
 #[Scalar(name = "Decimal")]
 impl ScalarType for Decimal {
     fn parse(value: Value) -> InputValueResult<Self> {
         let parsed = match &value {
-            Value::String(s) => parse_decimal_string(s),
+            Value::String(s) => crate::engine::parse_decimal(s),
             Value::Number(n) => parse_number(&n.to_string()),
             _ => return Err(InputValueError::expected_type(value)),
         };
-        parsed.map(Decimal).ok_or_else(|| {
-            InputValueError::custom("expected a decimal number such as \"12.50\" or \"-3\"")
-        })
+        Ok(Decimal(parsed.ok_or(DECIMAL_EXPECTED)))
     }
 
     fn is_valid(value: &Value) -> bool {
@@ -56,43 +73,65 @@ impl ScalarType for Decimal {
     }
 
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_string())
+        match self.0 {
+            Ok(value) => Value::String(value.to_string()),
+            Err(_) => Value::Null,
+        }
     }
 }
 
 impl From<rust_decimal::Decimal> for Decimal {
     fn from(value: rust_decimal::Decimal) -> Self {
-        Decimal(value)
+        Decimal(Ok(value))
     }
 }
 
-/// An instant, as RFC 3339 in UTC (`2026-11-21T12:00:00Z`).
+/// An instant, as RFC 3339 in UTC (`2026-11-21T12:00:00Z`); as input,
+/// possibly malformed until read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DateTime(pub chrono::DateTime<Utc>);
+pub struct DateTime(Result<chrono::DateTime<Utc>, Malformed>);
 
-#[Scalar(name = "DateTime")]
+impl DateTime {
+    /// The instant the client sent, or `BAD_USER_INPUT` naming `field`.
+    pub fn value(&self, field: &str) -> ApiResult<chrono::DateTime<Utc>> {
+        self.0
+            .map_err(|message| ApiError::bad_input(field, message))
+    }
+}
+
+/// An instant, as an RFC 3339 timestamp (`2026-11-21T12:00:00Z`); answers
+/// are in UTC, to the microsecond at most.
+#[Scalar(
+    name = "DateTime",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339"
+)]
 impl ScalarType for DateTime {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(s) => chrono::DateTime::parse_from_rfc3339(s)
-                .map(|t| DateTime(t.with_timezone(&Utc)))
-                .map_err(|_| {
-                    InputValueError::custom(
-                        "expected an RFC 3339 timestamp such as 2026-11-21T12:00:00Z",
-                    )
-                }),
+            Value::String(s) => Ok(DateTime(
+                chrono::DateTime::parse_from_rfc3339(s)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| DATE_TIME_EXPECTED),
+            )),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
 
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(_))
+    }
+
     fn to_value(&self) -> Value {
-        Value::String(self.0.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        match self.0 {
+            Ok(at) => Value::String(at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            Err(_) => Value::Null,
+        }
     }
 }
 
 impl From<chrono::DateTime<Utc>> for DateTime {
     fn from(value: chrono::DateTime<Utc>) -> Self {
-        DateTime(value)
+        DateTime(Ok(value))
     }
 }
 
@@ -147,37 +186,54 @@ mod tests {
         }
     }
 
+    fn read(value: Value) -> Option<String> {
+        Decimal::parse(value)
+            .unwrap()
+            .value("input.amount")
+            .ok()
+            .map(|d| d.to_string())
+    }
+
     #[test]
     fn a_json_number_is_read_exactly_as_written() {
-        let number = serde_json::from_str::<serde_json::Number>("299.9").unwrap();
-        let value = Value::Number(number);
-        assert_eq!(Decimal::parse(value).unwrap().0.to_string(), "299.9");
-        let value = Value::Number(serde_json::from_str("0.1").unwrap());
-        assert_eq!(Decimal::parse(value).unwrap().0.to_string(), "0.1");
-        let value = Value::Number(serde_json::from_str("1e-7").unwrap());
-        assert_eq!(Decimal::parse(value).unwrap().0.to_string(), "0.0000001");
+        let number = |text: &str| Value::Number(serde_json::from_str(text).unwrap());
+        assert_eq!(read(number("299.9")).as_deref(), Some("299.9"));
+        assert_eq!(read(number("0.1")).as_deref(), Some("0.1"));
+        assert_eq!(read(number("1e-7")).as_deref(), Some("0.0000001"));
         assert_eq!(
-            Decimal::parse(Value::String("12.50".into()))
-                .unwrap()
-                .0
-                .to_string(),
-            "12.50"
+            read(Value::String("12.50".into())).as_deref(),
+            Some("12.50")
         );
-        assert!(Decimal::parse(Value::String("12,50".into())).is_err());
         assert!(Decimal::parse(Value::Boolean(true)).is_err());
     }
 
     #[test]
-    fn a_decimal_string_has_one_grammar() {
-        let parse =
-            |text: &str| Decimal::parse(Value::String(text.into())).map(|d| d.0.to_string());
-        assert_eq!(parse("10").unwrap(), "10");
-        assert_eq!(parse("-0.50").unwrap(), "-0.50");
-        assert_eq!(parse("007.1").unwrap(), "7.1");
+    fn a_malformed_decimal_is_answered_under_its_field() {
         for refused in [
-            "1e2", " 10 ", "+10", "10.", ".5", "", "-", "1_000", "0x10", "1.2.3", "NaN",
+            "1e5", "0x10", " 10", "10.", "+10", "NaN", "", "12,50", "1.2.3",
         ] {
-            assert!(parse(refused).is_err(), "{refused:?} was accepted");
+            let parsed =
+                Decimal::parse(Value::String(refused.into())).expect("coerced, kept malformed");
+            let error = parsed.value("input[3].amount").unwrap_err();
+            assert_eq!(
+                error,
+                ApiError::bad_input("input[3].amount", DECIMAL_EXPECTED),
+                "{refused:?}"
+            );
         }
+    }
+
+    #[test]
+    fn a_malformed_timestamp_is_answered_under_its_field() {
+        let parsed = DateTime::parse(Value::String("yesterday".into())).unwrap();
+        assert_eq!(
+            parsed.value("input.occurredAt").unwrap_err(),
+            ApiError::bad_input("input.occurredAt", DATE_TIME_EXPECTED)
+        );
+        let parsed = DateTime::parse(Value::String("2026-11-21T12:00:00+01:00".into())).unwrap();
+        assert_eq!(
+            parsed.to_value(),
+            Value::String("2026-11-21T11:00:00Z".into())
+        );
     }
 }

@@ -34,15 +34,20 @@ pub struct TierMetricsInput {
 }
 
 impl TierMetricsInput {
-    fn metrics(&self) -> Metrics {
-        let zero = rust_decimal::Decimal::ZERO;
-        Metrics {
-            payout: self.payout.map_or(zero, |d| d.0),
-            revenue: self.revenue.map_or(zero, |d| d.0),
-            sale_amount: self.sale_amount.map_or(zero, |d| d.0),
+    /// The measures, read under `input.{group}`.
+    fn metrics(&self, group: &str) -> ApiResult<Metrics> {
+        let amount = |name: &str, value: Option<Decimal>| {
+            value.map_or(Ok(rust_decimal::Decimal::ZERO), |d| {
+                d.value(&format!("input.{group}.{name}"))
+            })
+        };
+        Ok(Metrics {
+            payout: amount("payout", self.payout)?,
+            revenue: amount("revenue", self.revenue)?,
+            sale_amount: amount("saleAmount", self.sale_amount)?,
             conversions: self.conversions.unwrap_or(0),
             events: self.events.unwrap_or(0),
-        }
+        })
     }
 }
 
@@ -81,11 +86,17 @@ pub struct TieredCommissionInput {
     pub maxima: Option<TierMetricsInput>,
 }
 
-fn modifier(input: &Option<TierModifierInput>) -> Option<Modifier> {
-    input.as_ref().map(|m| Modifier {
-        action: m.action.into(),
-        value: m.value.0,
-    })
+/// A modifier, read under `input.{name}`.
+fn modifier(name: &str, input: &Option<TierModifierInput>) -> ApiResult<Option<Modifier>> {
+    input
+        .as_ref()
+        .map(|m| {
+            Ok(Modifier {
+                action: m.action.into(),
+                value: m.value.value(&format!("input.{name}.value"))?,
+            })
+        })
+        .transpose()
 }
 
 /// A date as `YYYY-MM-DD` (read as the `Date` scalar is), named in its error.
@@ -99,12 +110,12 @@ impl TieredCommissionInput {
     /// The checked tier; errors name `input.…`.
     pub fn into_new(self) -> ApiResult<NewTier> {
         let terms = TierTerms::new(TierTerms {
-            payout: modifier(&self.payout),
-            revenue: modifier(&self.revenue),
-            retroactive_payout: modifier(&self.retroactive_payout),
-            retroactive_revenue: modifier(&self.retroactive_revenue),
-            goals: self.goals.metrics(),
-            maxima: self.maxima.unwrap_or_default().metrics(),
+            payout: modifier("payout", &self.payout)?,
+            revenue: modifier("revenue", &self.revenue)?,
+            retroactive_payout: modifier("retroactivePayout", &self.retroactive_payout)?,
+            retroactive_revenue: modifier("retroactiveRevenue", &self.retroactive_revenue)?,
+            goals: self.goals.metrics("goals")?,
+            maxima: self.maxima.unwrap_or_default().metrics("maxima")?,
         })
         .map_err(|e| ApiError::bad_input(format!("input.{}", e.field), e.message))?;
         Ok(NewTier {

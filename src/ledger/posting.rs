@@ -48,6 +48,40 @@ use sea_orm::{
 };
 use std::collections::BTreeMap;
 
+/// An amount earned, rounded once, in minor units — or, when it is beyond
+/// what one ledger row holds ([`crate::engine::money::MAX_AMOUNT`]),
+/// `BAD_USER_INPUT` naming `field`, the input that made it so large. Every
+/// producer converts what it computed through here, so no event's terms can
+/// turn it into an internal error on every redelivery.
+pub fn earned_minor(
+    currency: crate::engine::Currency,
+    amount: rust_decimal::Decimal,
+    field: &str,
+) -> ApiResult<i64> {
+    currency.to_minor(currency.round(amount)).map_err(|_| {
+        ApiError::bad_input(
+            field,
+            format!(
+                "earns {} {currency}, more than one commission may be (at most {})",
+                currency.round(amount),
+                crate::engine::money::MAX_AMOUNT
+            ),
+        )
+    })
+}
+
+/// A running total kept in minor units (a partner's LTV, a tier's
+/// progress) plus `amount`, or `BAD_USER_INPUT` naming `field` when the sum
+/// would leave the range the ledger stores.
+pub fn added_minor(total: i64, amount: i64, field: &str) -> ApiResult<i64> {
+    total.checked_add(amount).ok_or_else(|| {
+        ApiError::bad_input(
+            field,
+            "takes a running total beyond the range the ledger stores",
+        )
+    })
+}
+
 /// Rows per multi-row statement: 500 commissions bind 11,500 values, well
 /// under both backends' limits.
 pub(crate) const WRITE_CHUNK: usize = 500;

@@ -20,7 +20,9 @@ use crate::engine::Currency;
 use crate::engine::tiers::{Bounds, Metrics, Modifier, PeriodFinder, TierTerms, day_start};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::breakdown::{AdjustmentLine, BreakdownLine, TierModifierLine};
-use crate::ledger::posting::{DealRef, NewCommission, Posting, TermsRef, WRITE_CHUNK};
+use crate::ledger::posting::{
+    DealRef, NewCommission, Posting, TermsRef, WRITE_CHUNK, added_minor, earned_minor,
+};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use entity::enums::{CommissionKind, CommissionStatus, TierStatus};
@@ -87,6 +89,8 @@ struct Crossing {
     counted_in: Vec<Slot>,
     event_id: String,
     at: DateTime<Utc>,
+    /// The crossing event's amount field, blamed for totals out of range.
+    amount_field: String,
     /// The part of the period the tier is in effect.
     window: Bounds,
     /// When the tier was created: it counted, and so adjusts, only what
@@ -107,6 +111,9 @@ pub struct Accrued<'a> {
     pub revenue_minor: Option<i64>,
     /// The unrounded amounts of the commissions it earns before any tier.
     pub commissions: &'a [Decimal],
+    /// The input that an amount beyond the ledger's range is blamed on
+    /// (`input[3].amount`).
+    pub amount_field: &'a str,
 }
 
 /// What the tiers make of an event.
@@ -236,7 +243,7 @@ impl TierBook {
             .iter()
             .map(|c| event.currency.round(*c))
             .sum();
-        let base_minor = minor(event.currency, base)?;
+        let base_minor = earned_minor(event.currency, base, event.amount_field)?;
         let mut states = Vec::with_capacity(in_scope.len());
         for (slot, bounds) in in_scope {
             let (mut totals, was_reached) = {
@@ -255,17 +262,28 @@ impl TierBook {
             });
         }
         let mut effect = self.effect(event, &states)?;
-        let paid_minor = minor(event.currency, effect.amounts.iter().copied().sum())?;
+        let paid = effect.amounts.iter().copied().sum();
+        let paid_minor = earned_minor(event.currency, paid, event.amount_field)?;
+        // Every new total first, then the rows: an event refused for a
+        // total out of range leaves the book as it was.
+        let field = event.amount_field;
+        let mut counted = Vec::with_capacity(states.len());
         for state in &states {
-            let row = self.progress.get_mut(&state.slot).ok_or_else(missing)?;
+            let mut row = self.progress.get(&state.slot).ok_or_else(missing)?.clone();
             row.events += 1;
             if event.sale {
                 row.conversions += 1;
-                row.sale_amount_minor += event.amount_minor;
+                row.sale_amount_minor =
+                    added_minor(row.sale_amount_minor, event.amount_minor, field)?;
             }
-            row.revenue_minor += effect.revenue_minor.unwrap_or(0);
-            row.payout_minor += paid_minor;
-            self.touched.insert(state.slot);
+            row.revenue_minor =
+                added_minor(row.revenue_minor, effect.revenue_minor.unwrap_or(0), field)?;
+            row.payout_minor = added_minor(row.payout_minor, paid_minor, field)?;
+            counted.push((state.slot, row));
+        }
+        for (slot, row) in counted {
+            self.progress.insert(slot, row);
+            self.touched.insert(slot);
         }
         let counted_in: Vec<Slot> = states.iter().map(|s| s.slot).collect();
         for state in states.iter().filter(|s| s.reached && !s.was_reached) {
@@ -404,7 +422,10 @@ impl TierBook {
             }));
         }
         let revenue_minor = match (event.revenue_minor, tier.terms.revenue) {
-            (Some(revenue), Some(modifier)) => Some(changed_minor(currency, revenue, modifier)?),
+            (Some(revenue), Some(modifier)) => {
+                let field = event.amount_field;
+                Some(changed_minor(currency, revenue, modifier, field)?)
+            }
             (revenue, _) => revenue,
         };
         Ok(Effect {
@@ -439,6 +460,7 @@ impl TierBook {
             counted_in: counted_in.to_vec(),
             event_id: event.event_id.to_owned(),
             at: event.at,
+            amount_field: event.amount_field.to_owned(),
             window: (
                 Ord::max(state.bounds.0, day_start(tz, tier.model.start_date)),
                 state.bounds.1,
@@ -447,26 +469,33 @@ impl TierBook {
         };
         let mut adjustments = Vec::new();
         let (mut payout, mut revenue) = (0, 0);
+        let field = event.amount_field;
         for &i in self.accrued.get(&state.slot).into_iter().flatten() {
             let original = posted.get(i).ok_or_else(missing)?;
             if let Some((new, paid, earned)) = adjustment(tier, original, &crossing)? {
                 adjustments.push(new);
-                payout += paid;
-                revenue += earned;
+                payout = added_minor(payout, paid, field)?;
+                revenue = added_minor(revenue, earned, field)?;
             }
         }
-        self.count_adjustments(&crossing.counted_in, payout, revenue)?;
+        self.count_adjustments(&crossing.counted_in, payout, revenue, field)?;
         self.crossings.push(crossing);
         Ok(adjustments)
     }
 
     /// Adjustments of `payout` and `revenue` (minor units) appended at a
     /// crossing count in the progress the crossing event counts in.
-    fn count_adjustments(&mut self, slots: &[Slot], payout: i64, revenue: i64) -> ApiResult<()> {
+    fn count_adjustments(
+        &mut self,
+        slots: &[Slot],
+        payout: i64,
+        revenue: i64,
+        field: &str,
+    ) -> ApiResult<()> {
         for slot in slots {
             let row = self.progress.get_mut(slot).ok_or_else(missing)?;
-            row.payout_minor += payout;
-            row.revenue_minor += revenue;
+            row.payout_minor = added_minor(row.payout_minor, payout, field)?;
+            row.revenue_minor = added_minor(row.revenue_minor, revenue, field)?;
         }
         Ok(())
     }
@@ -494,14 +523,15 @@ impl TierBook {
             let tier = &self.tiers[crossing.tier];
             let (mut payout, mut revenue) = (0, 0);
             let row = self.progress.get(&crossing.slot).ok_or_else(missing)?;
+            let field = crossing.amount_field.as_str();
             for original in earlier_commissions(conn, row, &crossing).await? {
                 if let Some((new, paid, earned)) = adjustment(tier, &original, &crossing)? {
                     written.push(posting.add(new)?);
-                    payout += paid;
-                    revenue += earned;
+                    payout = added_minor(payout, paid, field)?;
+                    revenue = added_minor(revenue, earned, field)?;
                 }
             }
-            self.count_adjustments(&crossing.counted_in, payout, revenue)?;
+            self.count_adjustments(&crossing.counted_in, payout, revenue, field)?;
         }
         let now = crate::db::now();
         let rows: Vec<tier_progress::ActiveModel> = self
@@ -657,15 +687,18 @@ fn count(totals: &mut Metrics, event: &Accrued, payout: Decimal) {
     totals.payout += payout;
 }
 
-fn minor(currency: Currency, amount: Decimal) -> ApiResult<i64> {
-    currency
-        .to_minor(currency.round(amount))
-        .map_err(|e| ApiError::internal("tier amount", e))
-}
-
 /// `amount_minor` as `modifier` changes it, rounded once.
-fn changed_minor(currency: Currency, amount_minor: i64, modifier: Modifier) -> ApiResult<i64> {
-    minor(currency, modifier.apply(currency.from_minor(amount_minor)))
+fn changed_minor(
+    currency: Currency,
+    amount_minor: i64,
+    modifier: Modifier,
+    field: &str,
+) -> ApiResult<i64> {
+    earned_minor(
+        currency,
+        modifier.apply(currency.from_minor(amount_minor)),
+        field,
+    )
 }
 
 /// The period's commissions in scope from before the batch that this tier
@@ -709,15 +742,21 @@ fn adjustment(
     let currency = Currency::parse(&original.currency)
         .map_err(|e| ApiError::internal("commission currency", e))?;
     let amount = currency.from_minor(original.amount_minor);
+    let field = crossing.amount_field.as_str();
     let (paid, line) = match tier.terms.retroactive_payout {
         Some(modifier) => {
             let delta = modifier.delta(amount);
-            (minor(currency, delta)?, Some((modifier, delta)))
+            (
+                earned_minor(currency, delta, field)?,
+                Some((modifier, delta)),
+            )
         }
         None => (0, None),
     };
     let earned = match (tier.terms.retroactive_revenue, original.revenue_minor) {
-        (Some(modifier), Some(revenue)) => changed_minor(currency, revenue, modifier)? - revenue,
+        (Some(modifier), Some(revenue)) => {
+            changed_minor(currency, revenue, modifier, field)? - revenue
+        }
         _ => 0,
     };
     if paid == 0 && earned == 0 {

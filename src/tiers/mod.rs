@@ -17,7 +17,8 @@
 pub mod book;
 
 use crate::db::Db;
-use crate::engine::tiers::{Period, TierTerms};
+use crate::engine::Currency;
+use crate::engine::tiers::{EARLIEST_DATE, LATEST_DATE, Period, TierTerms};
 use crate::error::{ApiError, ApiResult};
 use crate::input::{self, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 use chrono::NaiveDate;
@@ -157,6 +158,17 @@ struct Checked {
 async fn check(conn: &impl ConnectionTrait, tenant_id: &str, new: &NewTier) -> ApiResult<Checked> {
     let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
     let notes = input::optional_text("input.notes", new.notes.as_deref(), MAX_NOTE_CHARS)?;
+    for (field, date) in [
+        ("input.startDate", new.start_date),
+        ("input.endDate", new.end_date),
+    ] {
+        if !(EARLIEST_DATE..=LATEST_DATE).contains(&date) {
+            return Err(ApiError::bad_input(
+                field,
+                format!("must be from {EARLIEST_DATE} to {LATEST_DATE}"),
+            ));
+        }
+    }
     if new.end_date < new.start_date {
         return Err(ApiError::bad_input(
             "input.endDate",
@@ -193,16 +205,53 @@ async fn check(conn: &impl ConnectionTrait, tenant_id: &str, new: &NewTier) -> A
         .map(|p| p.id)
         .collect();
     check_ids("input.partnerIds", &new.partner_ids, &partners)?;
-    let campaigns: Vec<String> = campaign::Entity::find()
+    let campaigns = campaign::Entity::find()
         .filter(campaign::Column::TenantId.eq(tenant_id))
         .filter(campaign::Column::Id.is_in(new.campaign_ids.iter().map(String::as_str)))
         .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
-    check_ids("input.campaignIds", &new.campaign_ids, &campaigns)?;
+        .await?;
+    let ids: Vec<String> = campaigns.iter().map(|c| c.id.clone()).collect();
+    check_ids("input.campaignIds", &new.campaign_ids, &ids)?;
+    for campaign in &campaigns {
+        let currency = crate::campaigns::check_currency("input.campaignIds", &campaign.currency)?;
+        check_amounts(&new.terms, currency)?;
+    }
     Ok(Checked { name, notes })
+}
+
+/// The terms' amounts — goals and maxima of payout, revenue and sale
+/// amount, flat and exact modifiers — are amounts in each campaign's
+/// currency: at most its decimals, as an event's amount.
+fn check_amounts(terms: &TierTerms, currency: Currency) -> ApiResult<()> {
+    let mut amounts = Vec::new();
+    for (group, metrics) in [("goals", &terms.goals), ("maxima", &terms.maxima)] {
+        amounts.push((format!("input.{group}.payout"), metrics.payout));
+        amounts.push((format!("input.{group}.revenue"), metrics.revenue));
+        amounts.push((format!("input.{group}.saleAmount"), metrics.sale_amount));
+    }
+    for (name, modifier) in [
+        ("payout", &terms.payout),
+        ("revenue", &terms.revenue),
+        ("retroactivePayout", &terms.retroactive_payout),
+        ("retroactiveRevenue", &terms.retroactive_revenue),
+    ] {
+        if let Some(modifier) = modifier.filter(|m| m.action.is_amount()) {
+            amounts.push((format!("input.{name}.value"), modifier.value));
+        }
+    }
+    for (field, amount) in amounts {
+        if crate::engine::decimals(amount) > currency.minor_units() {
+            return Err(ApiError::bad_input(
+                field,
+                format!(
+                    "has more than {} decimal places for {}, a campaign's currency",
+                    currency.minor_units(),
+                    currency
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Each id once, each found, at most [`MAX_SCOPE_IDS`].

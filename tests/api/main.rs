@@ -11,6 +11,7 @@ mod groups;
 mod hardening;
 mod helpers;
 mod hygiene;
+mod inputs;
 mod ledger;
 mod partners;
 mod posting;

@@ -138,7 +138,7 @@ impl PartnershipRequest {
 
     async fn decided_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         enrollment_data(ctx, &self.0.partner_id)?;
-        Ok(self.0.decided_at.map(DateTime))
+        Ok(self.0.decided_at.map(DateTime::from))
     }
 }
 

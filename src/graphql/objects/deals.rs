@@ -278,7 +278,7 @@ impl CommissionPlan {
     /// Set once the plan no longer applies to new deals.
     async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.terms(ctx)?;
-        Ok(self.0.archived_at.map(DateTime))
+        Ok(self.0.archived_at.map(DateTime::from))
     }
 
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {

@@ -96,7 +96,7 @@ impl From<Line> for BreakdownLine {
                 out.rule_index = Some(rule.rule_index);
                 out.rule_type = Some(rule.rule_type.into());
                 out.description = rule.description;
-                out.percentage = rule.percentage.map(Decimal);
+                out.percentage = rule.percentage.map(Decimal::from);
             }
             Line::PlanEntry(entry) => {
                 out.plan_id = Some(ID(entry.plan_id));
@@ -107,7 +107,7 @@ impl From<Line> for BreakdownLine {
                 out.occurrence = entry.occurrence;
                 out.value = Some(entry.value);
                 out.value_source = Some(entry.value_source.into());
-                out.base = Some(Decimal(entry.base));
+                out.base = Some(Decimal::from(entry.base));
             }
             Line::TierModifier(tier) => {
                 out.tier_id = Some(ID(tier.tier_id));
@@ -232,22 +232,22 @@ impl Commission {
     /// `accruedAt + holdbackDays`: when the maturity job approves it.
     async fn mature_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.readable(ctx)?;
-        Ok(self.0.mature_at.map(DateTime))
+        Ok(self.0.mature_at.map(DateTime::from))
     }
 
     async fn approved_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.readable(ctx)?;
-        Ok(self.0.approved_at.map(DateTime))
+        Ok(self.0.approved_at.map(DateTime::from))
     }
 
     async fn paid_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.readable(ctx)?;
-        Ok(self.0.paid_at.map(DateTime))
+        Ok(self.0.paid_at.map(DateTime::from))
     }
 
     async fn reversed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.readable(ctx)?;
-        Ok(self.0.reversed_at.map(DateTime))
+        Ok(self.0.reversed_at.map(DateTime::from))
     }
 
     /// Why it was reversed (or, for a clawback, why the event was refunded).

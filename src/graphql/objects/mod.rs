@@ -209,7 +209,7 @@ pub struct Balance {
 fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {
     let currency =
         Currency::parse(currency).map_err(|e| ApiError::internal("stored currency", e))?;
-    Ok(Decimal(currency.from_minor(minor)))
+    Ok(Decimal::from(currency.from_minor(minor)))
 }
 
 /// A balance row the ledger keeps: a partner's or a payee contact's.

@@ -26,15 +26,15 @@ const TIER_TERMS: &[Scope] = &[Scope::TieredCommissionsRead, Scope::CommissionsR
 fn modifier(modifier: Option<Modifier>) -> Option<TierModifier> {
     modifier.map(|m| TierModifier {
         action: m.action.into(),
-        value: Decimal(m.value),
+        value: Decimal::from(m.value),
     })
 }
 
 fn metrics(metrics: &Metrics) -> TierMetrics {
     TierMetrics {
-        payout: Decimal(metrics.payout),
-        revenue: Decimal(metrics.revenue),
-        sale_amount: Decimal(metrics.sale_amount),
+        payout: Decimal::from(metrics.payout),
+        revenue: Decimal::from(metrics.revenue),
+        sale_amount: Decimal::from(metrics.sale_amount),
         conversions: metrics.conversions,
         events: metrics.events,
     }
@@ -321,7 +321,10 @@ impl TierProgress {
 
     /// When the tier was first reached this period.
     async fn reached_at(&self) -> Option<DateTime> {
-        self.row.as_ref().and_then(|r| r.reached_at).map(DateTime)
+        self.row
+            .as_ref()
+            .and_then(|r| r.reached_at)
+            .map(DateTime::from)
     }
 }
 

@@ -316,6 +316,11 @@ fn new_plan(input: CommissionPlanInput, principal: &Principal, prefix: &str) -> 
     })
 }
 
+/// A deal event's `input.occurredAt`, read.
+fn occurred_at(at: Option<DateTime>) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+    at.map(|t| t.value("input.occurredAt")).transpose()
+}
+
 #[derive(Default)]
 pub struct DealMutation;
 
@@ -449,7 +454,7 @@ impl DealMutation {
             }
         };
         let simulated = SimulatedDeal {
-            amount: deal.amount.0,
+            amount: deal.amount.value("deal.amount")?,
             currency: deal.currency,
             field_values: field_values(deal.custom_field_values),
         };
@@ -476,13 +481,13 @@ impl DealMutation {
                 occurrence: line.occurrence,
                 value: line.applied.value.as_str().to_owned(),
                 value_source: line.applied.source.into(),
-                base: Decimal(line.base),
-                amount: Decimal(line.amount),
+                base: Decimal::from(line.base),
+                amount: Decimal::from(line.amount),
             });
         }
         Ok(PlanSimulation {
             lines,
-            total: Decimal(result.total),
+            total: Decimal::from(result.total),
             currency: result.currency.code().to_owned(),
         })
     }
@@ -507,13 +512,13 @@ impl DealMutation {
             partner,
             campaign_id: input.campaign_id.map(|c| c.0),
             name: input.name,
-            amount: input.amount.0,
+            amount: input.amount.value("input.amount")?,
             currency: input.currency,
             stage_id: input.stage_id.0,
             field_values: field_values(input.custom_field_values),
             lead_creator_id: input.lead_creator_id.map(|c| c.0),
             owner_id: input.owner_id.map(|c| c.0),
-            occurred_at: input.occurred_at.map(|t| t.0),
+            occurred_at: occurred_at(input.occurred_at)?,
         };
         let created =
             deals::create(db(ctx)?, principal.tenant_id(), &principal.subject, new).await?;
@@ -532,7 +537,7 @@ impl DealMutation {
             deal_id: input.deal_id.0,
             stage_id: input.stage_id.0,
             external_id: input.external_id,
-            occurred_at: input.occurred_at.map(|t| t.0),
+            occurred_at: occurred_at(input.occurred_at)?,
         };
         Ok(deals::move_to(db(ctx)?, principal.tenant_id(), new)
             .await?
@@ -550,8 +555,8 @@ impl DealMutation {
         let new = NewPayment {
             deal_id: input.deal_id.0,
             external_id: input.external_id,
-            amount: input.amount.map(|a| a.0),
-            occurred_at: input.occurred_at.map(|t| t.0),
+            amount: input.amount.map(|a| a.value("input.amount")).transpose()?,
+            occurred_at: occurred_at(input.occurred_at)?,
         };
         Ok(deals::record_payment(db(ctx)?, principal.tenant_id(), new)
             .await?

@@ -56,17 +56,27 @@ impl RecordEventInput {
                 ));
             }
         };
+        let field = |name: &str| format!("{prefix}.{name}");
         Ok(NewEvent {
             external_id: self.external_id,
             partner,
             campaign_id: self.campaign_id.map(|id| id.0),
             customer_external_id: self.customer_external_id,
-            customer_acquired_at: self.customer_acquired_at.map(|t| t.0),
-            kind: self.kind.for_rules(&format!("{prefix}.kind"))?,
-            amount: self.amount.0,
+            customer_acquired_at: self
+                .customer_acquired_at
+                .map(|t| t.value(&field("customerAcquiredAt")))
+                .transpose()?,
+            kind: self.kind.for_rules(&field("kind"))?,
+            amount: self.amount.value(&field("amount"))?,
             currency: self.currency,
-            occurred_at: self.occurred_at.map(|t| t.0),
-            revenue: self.revenue.map(|r| r.0),
+            occurred_at: self
+                .occurred_at
+                .map(|t| t.value(&field("occurredAt")))
+                .transpose()?,
+            revenue: self
+                .revenue
+                .map(|r| r.value(&field("revenue")))
+                .transpose()?,
             metadata: self.metadata.map(|m| m.0),
         })
     }
@@ -207,8 +217,8 @@ impl LedgerQuery {
             status: status.map(Into::into),
             partner_id,
             campaign_id: campaign_id.map(|c| c.0),
-            accrued_from: accrued_from.map(|t| t.0),
-            accrued_to: accrued_to.map(|t| t.0),
+            accrued_from: accrued_from.map(|t| t.value("accruedFrom")).transpose()?,
+            accrued_to: accrued_to.map(|t| t.value("accruedTo")).transpose()?,
             partners_money: principal.own_partner().is_some(),
         };
         let select = ledger::list(principal.tenant_id(), &filter);
@@ -329,7 +339,7 @@ impl LedgerMutation {
         };
         let refund = NewRefund {
             event,
-            amount: input.amount.map(|a| a.0),
+            amount: input.amount.map(|a| a.value("input.amount")).transpose()?,
             reason: input.reason.into(),
             note: input.note,
         };

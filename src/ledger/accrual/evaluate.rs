@@ -13,7 +13,7 @@ use crate::engine::{self, Charge, Currency, Evaluation, RuleSet, customer_month}
 use crate::error::{ApiError, ApiResult};
 use crate::input;
 use crate::ledger::breakdown::{BreakdownLine, GroupRuleLine};
-use crate::ledger::posting::{NewCommission, Posting, TermsRef};
+use crate::ledger::posting::{NewCommission, Posting, TermsRef, added_minor, earned_minor};
 use crate::tiers::book::{Accrued, Effect, TierBook};
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::enums::{CampaignStatus, CommissionKind, CommissionStatus, EventKind, PartnerStatus};
@@ -47,6 +47,14 @@ pub(super) struct Batch<'a> {
     pub posting: Posting,
     /// The tenant's tiers and the progress the batch counts in.
     pub tiers: TierBook,
+}
+
+/// What an event's commission was computed from.
+struct Earned<'e> {
+    terms: &'e Terms,
+    evaluation: &'e Evaluation,
+    /// The input an amount out of range is blamed on.
+    amount_field: &'e str,
 }
 
 enum Outcome {
@@ -105,6 +113,8 @@ impl<'a> Batch<'a> {
         let charge = self.charge(&item, partner, &valid, customer.as_ref());
         let evaluation = terms.rules.evaluate(&charge, valid.currency);
         let sale = item.new.kind == engine::EventKind::Sale;
+        let amount_field = format!("{}.amount", item.prefix);
+        self.check_totals(&amount_field, partner, &valid, customer.as_ref(), sale)?;
 
         // Every check has passed: build the rows and carry the history forward.
         let event = self.event_row(item, partner, &valid, customer.as_ref());
@@ -129,10 +139,16 @@ impl<'a> Batch<'a> {
                 amount_minor: valid.amount_minor,
                 revenue_minor: valid.revenue_minor,
                 commissions: &earned,
+                amount_field: &amount_field,
             },
             self.posting.rows(),
         )?;
-        let commissions = self.commissions(&event, &valid, &terms, &evaluation, effect)?;
+        let earned = Earned {
+            terms: &terms,
+            evaluation: &evaluation,
+            amount_field: &amount_field,
+        };
+        let commissions = self.commissions(&event, &valid, earned, effect)?;
         Ok(Outcome::New(Recorded {
             event,
             commissions,
@@ -142,21 +158,26 @@ impl<'a> Batch<'a> {
 
     /// The event's commission (if it earned one) as the tiers left it, and
     /// the adjustments a tier it reached appends, handed to the posting
-    /// layer; answers the commission.
+    /// layer; answers the commission. A commission a tier took down to 0
+    /// is not written (no zero rows).
     fn commissions(
         &mut self,
         event: &event::Model,
         valid: &Valid,
-        terms: &Terms,
-        evaluation: &Evaluation,
+        earned: Earned,
         effect: Effect,
     ) -> ApiResult<Vec<commission::Model>> {
+        let Earned {
+            terms,
+            evaluation,
+            amount_field,
+        } = earned;
         let mut commissions = Vec::new();
         for (amount, line) in effect.amounts.iter().zip(effect.lines) {
-            let amount_minor = valid
-                .currency
-                .to_minor(*amount)
-                .map_err(|e| ApiError::internal("fee", e))?;
+            let amount_minor = earned_minor(valid.currency, *amount, amount_field)?;
+            if amount_minor == 0 {
+                continue;
+            }
             let mut breakdown = breakdown(&terms.rules, evaluation);
             breakdown.extend(line);
             let new = NewCommission {
@@ -190,6 +211,27 @@ impl<'a> Batch<'a> {
             self.posting.add(adjustment)?;
         }
         Ok(commissions)
+    }
+
+    /// A sale adds its amount to its customer's net charges and its
+    /// partner's LTV: both must stay within what the ledger stores.
+    fn check_totals(
+        &self,
+        amount_field: &str,
+        partner: &partner::Model,
+        valid: &Valid,
+        customer: Option<&customer::Model>,
+        sale: bool,
+    ) -> ApiResult<()> {
+        if !sale {
+            return Ok(());
+        }
+        let key = (partner.id.clone(), valid.currency.code().to_owned());
+        let ltv = self.state.totals.get(&key).map_or(0, |t| t.ltv_minor);
+        added_minor(ltv, valid.amount_minor, amount_field)?;
+        let net = customer.map_or(0, |c| c.net_minor);
+        added_minor(net, valid.amount_minor, amount_field)?;
+        Ok(())
     }
 
     /// The item's partner, by id or by `externalId`.
