@@ -19,14 +19,18 @@ use tokio::net::TcpListener;
 /// transaction holds the database's write lock across processes.
 pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     let txn = db.write().await?;
+    // A migration may rewrite a large table, and wait for another replica's:
+    // no statement timeout here, nor the client-side deadline.
+    let unbounded = txn.unbounded();
     if db.backend() == DbBackend::Postgres {
-        // A migration may rewrite a large table: no statement timeout here.
-        txn.execute_unprepared("SET LOCAL statement_timeout = 0")
+        unbounded
+            .execute_unprepared("SET LOCAL statement_timeout = 0")
             .await?;
-        txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        unbounded
+            .execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
             .await?;
     }
-    Migrator::up(&*txn, None).await?;
+    Migrator::up(unbounded, None).await?;
     txn.commit().await
 }
 

@@ -11,7 +11,11 @@
 //! SQLite, for the writer lock) is bounded by the acquire timeout and every
 //! PostgreSQL statement by a statement timeout, so with the database gone a
 //! request answers `UNAVAILABLE` within seconds instead of hanging for the
-//! pool's 30 s default. Errors are sorted by [`classify`]: unreachable (retry
+//! pool's 30 s default. The statement timeout is enforced by the server,
+//! which cannot see a statement stuck in a network that went silent
+//! (connections open, nothing forwarded): every call also gives up on its
+//! own clock ([`Timed`], [`DbSettings::deadline`]), answers `UNAVAILABLE`,
+//! and the connection it gave up on is closed rather than pooled again. Errors are sorted by [`classify`]: unreachable (retry
 //! later), contention (a serialization failure or deadlock, retried by
 //! [`Db::retrying`]) or a bug. When the database has been seen unreachable,
 //! every pooled connection that sat idle since then is pinged before it is
@@ -23,8 +27,8 @@ use crate::error::{ApiError, ApiResult};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, RuntimeErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
@@ -44,6 +48,24 @@ pub struct DbSettings {
     pub statement_timeout: Duration,
 }
 
+/// How much longer than the statement timeout a call waits on its own clock
+/// before giving up: the server's cancellation normally comes first.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
+
+/// How long a connection released within [`ABANDONED_WINDOW`] of a call
+/// given up on may take to answer a ping before it is closed.
+const RELEASE_PING: Duration = Duration::from_secs(1);
+/// How long after a call was given up on released connections are pinged.
+const ABANDONED_WINDOW: Duration = Duration::from_secs(60);
+
+impl DbSettings {
+    /// The client-side deadline of every database call: the statement
+    /// timeout and [`DEADLINE_MARGIN`].
+    pub fn deadline(&self) -> Duration {
+        self.statement_timeout + DEADLINE_MARGIN
+    }
+}
+
 impl Default for DbSettings {
     fn default() -> Self {
         DbSettings {
@@ -56,9 +78,93 @@ impl Default for DbSettings {
 
 #[derive(Clone)]
 pub struct Db {
-    conn: DatabaseConnection,
+    conn: Timed<DatabaseConnection>,
     write_lock: Option<Arc<Mutex<()>>>,
     acquire_timeout: Duration,
+}
+
+/// The pool as services and loaders use it: every call bounded.
+pub type Pool = Timed<DatabaseConnection>;
+
+/// A connection or transaction whose every call gives up on its own clock:
+/// past its deadline a call answers a connection error (`UNAVAILABLE`). The
+/// connection such a call held is then released mid-statement; a released
+/// connection is pinged (within [`ABANDONED_WINDOW`] of a call given up on,
+/// for at most [`RELEASE_PING`]) and closed when it does not answer, so a
+/// silent network costs the pool nothing it keeps.
+#[derive(Clone)]
+pub struct Timed<C> {
+    inner: C,
+    deadline: Duration,
+}
+
+impl<C> Timed<C> {
+    /// The connection without a deadline (migrations, which may run long).
+    pub fn unbounded(&self) -> &C {
+        &self.inner
+    }
+
+    async fn bounded<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, DbErr>>,
+    ) -> Result<T, DbErr> {
+        let call = std::pin::pin!(call);
+        tokio::select! {
+            answered = call => answered,
+            _ = tokio::time::sleep(self.deadline) => {
+                // Marked before the call (and the connection it holds) is
+                // dropped, so its release already sees the mark.
+                note_abandoned();
+                Err(DbErr::Conn(RuntimeErr::Internal(format!(
+                    "no answer within {} ms",
+                    self.deadline.as_millis()
+                ))))
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl<C: ConnectionTrait + Send + Sync> ConnectionTrait for Timed<C> {
+    fn get_database_backend(&self) -> DbBackend {
+        self.inner.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.bounded(self.inner.execute_raw(stmt)).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.bounded(self.inner.execute_unprepared(sql)).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.bounded(self.inner.query_one_raw(stmt)).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.bounded(self.inner.query_all_raw(stmt)).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.inner.support_returning()
+    }
+}
+
+/// When this process last gave up on a call, as [`LAST_FAILURE_MS`] counts.
+static LAST_ABANDONED_MS: AtomicU64 = AtomicU64::new(0);
+
+fn note_abandoned() {
+    note_connection_failure();
+    let now = EPOCH.elapsed().as_millis() as u64 + 1;
+    LAST_ABANDONED_MS.fetch_max(now, Ordering::Relaxed);
+}
+
+/// Whether a call was given up on within [`ABANDONED_WINDOW`].
+fn recently_abandoned() -> bool {
+    let last = LAST_ABANDONED_MS.load(Ordering::Relaxed);
+    last != 0
+        && EPOCH.elapsed().as_millis() as u64 + 1 - last <= ABANDONED_WINDOW.as_millis() as u64
 }
 
 /// What a database error means for the request that met it.
@@ -130,24 +236,65 @@ pub const MAX_ATTEMPTS: u32 = 5;
 
 pub struct WriteTxn {
     // Dropped first: the transaction ends before the lock is released.
-    txn: DatabaseTransaction,
+    txn: Timed<DatabaseTransaction>,
     _guard: Option<OwnedMutexGuard<()>>,
 }
 
 impl std::ops::Deref for WriteTxn {
-    type Target = DatabaseTransaction;
-    fn deref(&self) -> &DatabaseTransaction {
+    type Target = Timed<DatabaseTransaction>;
+    fn deref(&self) -> &Timed<DatabaseTransaction> {
         &self.txn
     }
 }
 
 impl WriteTxn {
     pub async fn commit(self) -> Result<(), DbErr> {
-        self.txn.commit().await
+        let Timed { inner, deadline } = self.txn;
+        let commit = Timed {
+            inner: (),
+            deadline,
+        };
+        commit.bounded(inner.commit()).await
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
-        self.txn.rollback().await
+        let Timed { inner, deadline } = self.txn;
+        let rollback = Timed {
+            inner: (),
+            deadline,
+        };
+        rollback.bounded(inner.rollback()).await
+    }
+
+    /// A savepoint inside the transaction, bounded like it.
+    pub async fn savepoint(&self) -> Result<Timed<DatabaseTransaction>, DbErr> {
+        let inner = self.txn.bounded(self.txn.inner.begin()).await?;
+        Ok(Timed {
+            inner,
+            deadline: self.txn.deadline,
+        })
+    }
+}
+
+impl Timed<DatabaseTransaction> {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        let Timed { inner, deadline } = self;
+        Timed {
+            inner: (),
+            deadline,
+        }
+        .bounded(inner.commit())
+        .await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        let Timed { inner, deadline } = self;
+        Timed {
+            inner: (),
+            deadline,
+        }
+        .bounded(inner.rollback())
+        .await
     }
 }
 
@@ -203,6 +350,22 @@ impl Db {
                 Ok(true)
             })
         });
+        // A connection released after a call was given up on may be stuck
+        // mid-statement in a silent network: one that does not answer a
+        // short ping is closed, never pooled (sqlx's own ping on release
+        // would wait for it forever). Otherwise nothing is added.
+        options.map_sqlx_postgres_pool_opts(|pool| {
+            pool.after_release(|conn, _| {
+                Box::pin(async move {
+                    if !recently_abandoned() {
+                        return Ok(true);
+                    }
+                    use sea_orm::sqlx::Connection;
+                    let answered = tokio::time::timeout(RELEASE_PING, conn.ping()).await;
+                    Ok(matches!(answered, Ok(Ok(()))))
+                })
+            })
+        });
         if sqlite {
             options.map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
@@ -216,13 +379,17 @@ impl Db {
         adjust(&mut conn);
         let write_lock = sqlite.then(|| Arc::new(Mutex::new(())));
         Ok(Db {
-            conn,
+            conn: Timed {
+                inner: conn,
+                deadline: settings.deadline(),
+            },
             write_lock,
             acquire_timeout: settings.acquire_timeout,
         })
     }
 
-    pub fn conn(&self) -> &DatabaseConnection {
+    /// The pool, every call of which gives up at the deadline.
+    pub fn conn(&self) -> &Timed<DatabaseConnection> {
         &self.conn
     }
 
@@ -247,8 +414,17 @@ impl Db {
             sqlite_transaction_mode: guard.as_ref().map(|_| SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        let txn = self.conn.begin_with_options(options).await?;
-        Ok(WriteTxn { txn, _guard: guard })
+        let txn = self
+            .conn
+            .bounded(self.conn.inner.begin_with_options(options))
+            .await?;
+        Ok(WriteTxn {
+            txn: Timed {
+                inner: txn,
+                deadline: self.conn.deadline,
+            },
+            _guard: guard,
+        })
     }
 
     /// Whether the database answers a trivial query within `within`.

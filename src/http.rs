@@ -4,7 +4,9 @@
 //! Authentication happens here, before GraphQL runs: a bad token is refused
 //! with 401 and an `UNAUTHENTICATED` error; a request without a token runs
 //! anonymously, which lets GraphiQL load the schema, and every resolver then
-//! answers `UNAUTHENTICATED`. Request bodies are limited to [`MAX_BODY_BYTES`].
+//! answers `UNAUTHENTICATED`. The token is checked before the body is read;
+//! request bodies are limited to [`MAX_BODY_BYTES`], and to
+//! [`MAX_ANONYMOUS_BODY_BYTES`] without a token.
 //!
 //! The body is read here, not by a framework extractor, so that a malformed
 //! one is answered like every other error: a GraphQL-shaped JSON body with
@@ -24,7 +26,7 @@ use crate::error::ApiError;
 use crate::graphql::{AppSchema, RequestContext, limits};
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::GraphQLResponse;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -36,6 +38,11 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 /// Largest request body: a full `recordEvents` batch fits with room to spare.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// Largest body of a request without a token, which may only introspect:
+/// GraphiQL's introspection query is about 2 KiB. The body is refused as
+/// soon as it passes this, before anything is parsed, so anonymous clients
+/// cannot make the server parse megabytes.
+pub const MAX_ANONYMOUS_BODY_BYTES: usize = 8 * 1024;
 /// How long `/readyz` waits for the database before answering 503.
 pub const READY_TIMEOUT: Duration = Duration::from_millis(800);
 /// What a 503 tells a client to wait before retrying, in seconds.
@@ -244,11 +251,31 @@ fn parse_request(body: &[u8]) -> Result<async_graphql::Request, String> {
     Ok(request)
 }
 
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut request = match parse_request(&body) {
-        Ok(request) => request,
-        Err(message) => return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
+/// The body, read up to `limit` bytes: a longer one is refused on its
+/// announced length, or as soon as it passes the limit.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
+    let too_large = || {
+        let message = match limit {
+            MAX_ANONYMOUS_BODY_BYTES => format!(
+                "a request without a token may carry at most {limit} bytes: send Authorization: Bearer <jwt>"
+            ),
+            _ => format!("the request body is larger than {limit} bytes"),
+        };
+        error_body(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &message)
     };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())
+}
+
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let principal = match state.authenticate(&headers).await {
         Ok(principal) => principal,
         Err(err @ ApiError::Unauthenticated(_)) => {
@@ -259,6 +286,22 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         }
         Err(err) => return error_response(StatusCode::INTERNAL_SERVER_ERROR, err),
     };
+    let limit = match principal {
+        Some(_) => MAX_BODY_BYTES,
+        None => MAX_ANONYMOUS_BODY_BYTES,
+    };
+    let body = match read_body(&headers, body, limit).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let mut request = match parse_request(&body) {
+        Ok(request) => request,
+        Err(message) => return error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
+    };
+    // The query's size in tokens is bounded before the parser sees it.
+    if let Err(violation) = limits::check_size(&request.query) {
+        return limit_response(violation);
+    }
     // Parsed once here and handed to the executor; a request that does not
     // parse goes on to be answered with the parser's error.
     if let Ok(document) = async_graphql::parser::parse_query(&request.query) {

@@ -15,6 +15,7 @@ mod m20261121_000005_deals;
 mod m20261121_000006_tiers;
 mod m20261121_000007_event_keys;
 mod m20261122_000008_staff_payees;
+mod m20261122_000009_partner_page_keys;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000006_tiers::Migration),
             Box::new(m20261121_000007_event_keys::Migration),
             Box::new(m20261122_000008_staff_payees::Migration),
+            Box::new(m20261122_000009_partner_page_keys::Migration),
         ]
     }
 }

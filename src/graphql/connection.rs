@@ -1,13 +1,14 @@
 //! Relay connections (SPEC §4) over a keyset [`Page`]: `edges`, `nodes`,
 //! `pageInfo` and a `totalCount` that is counted only when asked for.
 
+use crate::db::Pool;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::{Page, PageRequest};
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::{Context, Object, OutputType};
 use sea_orm::sea_query::ValueType;
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, ModelTrait, PaginatorTrait, Select};
+use sea_orm::{DbErr, EntityTrait, ModelTrait, PaginatorTrait, Select};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -18,7 +19,7 @@ type CountFn = Arc<dyn Fn() -> BoxFuture<'static, Result<u64, DbErr>> + Send + S
 pub struct TotalCount(CountFn);
 
 impl TotalCount {
-    pub fn of<E>(conn: &DatabaseConnection, select: Select<E>) -> TotalCount
+    pub fn of<E>(conn: &Pool, select: Select<E>) -> TotalCount
     where
         E: EntityTrait + Send + Sync,
         E::Model: Send + Sync,
@@ -67,7 +68,7 @@ pub fn connection<M, N: OutputType>(
 /// One keyset page of `select` (ordered by the string id column `id`) as a
 /// connection whose `totalCount` counts the same filter when asked for.
 pub async fn list_connection<E, N>(
-    conn: &DatabaseConnection,
+    conn: &Pool,
     request: &PageRequest,
     select: Select<E>,
     id: E::Column,
@@ -88,7 +89,7 @@ where
 /// fields find it in the request's loaders instead of each waiting for a
 /// batch.
 pub async fn primed_connection<E, N, F>(
-    conn: &DatabaseConnection,
+    conn: &Pool,
     request: &PageRequest,
     select: Select<E>,
     id: E::Column,

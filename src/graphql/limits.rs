@@ -1,5 +1,8 @@
-//! Limits checked on the parsed request before anything runs, with or
-//! without a token. async-graphql's depth and complexity limits (see
+//! Limits checked on the request before anything runs, with or without a
+//! token. Before parsing, [`check_size`] counts the query's tokens and
+//! directives (a linear scan that allocates nothing), so that no request
+//! makes the parser build a document of 100,000 aliases or 20,000
+//! directives on one field. Then, on the parsed request: async-graphql's depth and complexity limits (see
 //! [`super::MAX_DEPTH`], [`super::MAX_COMPLEXITY`]) price ordinary fields;
 //! this walk adds what they do not see:
 //!
@@ -26,6 +29,91 @@ use async_graphql::parser::types::{
 use async_graphql::{Positioned, Variables};
 use async_graphql_value::{ConstValue, Value};
 use std::collections::HashSet;
+
+/// Most lexical tokens (names, punctuation, values) a query may have: a
+/// `recordEvents` batch of 1,000 events written inline fits; 100,000
+/// aliased `__typename` do not.
+pub const MAX_TOKENS: usize = 50_000;
+/// Most directives (`@include`, `@skip`) a query may use.
+pub const MAX_DIRECTIVES: usize = 100;
+
+/// Counts the query's tokens and directives without parsing it, and refuses
+/// one past [`MAX_TOKENS`] or [`MAX_DIRECTIVES`]. Commas, white space and
+/// comments are not tokens; a string or block string is one.
+pub fn check_size(query: &str) -> Result<(), Violation> {
+    let bytes = query.as_bytes();
+    let (mut at, mut tokens, mut directives) = (0, 0usize, 0usize);
+    while at < bytes.len() {
+        let rest = &bytes[at..];
+        at += match rest[0] {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => {
+                at += 1;
+                continue;
+            }
+            b'#' => {
+                at += rest
+                    .iter()
+                    .position(|b| matches!(b, b'\n' | b'\r'))
+                    .unwrap_or(rest.len());
+                continue;
+            }
+            b'"' if rest.starts_with(b"\"\"\"") => block_string_length(rest),
+            b'"' => string_length(rest),
+            b'.' if rest.starts_with(b"...") => 3,
+            b'@' => {
+                directives += 1;
+                1
+            }
+            b'_' | b'-' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' => rest
+                .iter()
+                .position(|b| !matches!(b, b'_' | b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z'))
+                .unwrap_or(rest.len()),
+            _ => 1,
+        };
+        tokens += 1;
+        if tokens > MAX_TOKENS {
+            return Err(Violation::limit(format!(
+                "a query may have at most {MAX_TOKENS} tokens"
+            )));
+        }
+        if directives > MAX_DIRECTIVES {
+            return Err(Violation::limit(format!(
+                "a query may use at most {MAX_DIRECTIVES} directives"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The length of the string at the start of `text`, quotes included (to
+/// the end of the line when it is not closed: the parser reports that).
+fn string_length(text: &[u8]) -> usize {
+    let mut at = 1;
+    while at < text.len() {
+        match text[at] {
+            b'\\' => at += 2,
+            b'"' => return at + 1,
+            b'\n' | b'\r' => return at,
+            _ => at += 1,
+        }
+    }
+    text.len()
+}
+
+/// The length of the block string at the start of `text`, quotes included.
+fn block_string_length(text: &[u8]) -> usize {
+    let mut at = 3;
+    while at < text.len() {
+        if text[at..].starts_with(b"\\\"\"\"") {
+            at += 4;
+        } else if text[at..].starts_with(b"\"\"\"") {
+            return at + 3;
+        } else {
+            at += 1;
+        }
+    }
+    text.len()
+}
 
 /// Most `__type` lookups one request may make.
 pub const MAX_TYPE_LOOKUPS: usize = 20;
@@ -295,6 +383,35 @@ fn clean(path: &str, text: &str) -> Result<(), Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_and_directives_are_counted_before_parsing() {
+        assert_eq!(check_size("{ a: __typename }"), Ok(()));
+        let aliases: String = (0..MAX_TOKENS)
+            .map(|i| format!("a{i}: __typename "))
+            .collect();
+        assert_eq!(
+            check_size(&format!("{{ {aliases} }}")).unwrap_err().message,
+            "a query may have at most 50000 tokens"
+        );
+        let skips = " @skip(if: true)".repeat(MAX_DIRECTIVES + 1);
+        assert_eq!(
+            check_size(&format!("{{ __typename{skips} }}"))
+                .unwrap_err()
+                .message,
+            "a query may use at most 100 directives"
+        );
+        // Inside strings, comments and block strings nothing is counted.
+        let quoted = format!(
+            "{{ a(s: \"{}\", b: \"\"\"{} \\\"\"\" @x\"\"\") # {}\n }}",
+            "@".repeat(500),
+            "@".repeat(500),
+            "@ x ".repeat(500)
+        );
+        assert_eq!(check_size(&quoted), Ok(()));
+        assert_eq!(string_length(b"\"a\\\"b\" rest"), 6);
+        assert_eq!(block_string_length(b"\"\"\"a \\\"\"\" b\"\"\" rest"), 14);
+    }
 
     fn run(query: &str, variables: serde_json::Value) -> Result<(), Violation> {
         let document = async_graphql::parser::parse_query(query).unwrap();

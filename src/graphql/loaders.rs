@@ -18,14 +18,14 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Statement, Value,
 };
 use std::collections::HashMap;
 use std::time::Duration;
 
 pub struct DirectoryLoader {
-    pub conn: DatabaseConnection,
+    pub conn: crate::db::Pool,
     pub tenant_id: String,
 }
 
@@ -309,61 +309,91 @@ pub struct PartnerPayouts {
 
 /// The first `size + 1` rows after `after` of each parent, in one statement:
 /// a `UNION ALL` of one `… ORDER BY id LIMIT n` per parent, each walking
-/// the (parent, id) index from the cursor. Its cost is the page, whatever the
-/// parent's history: a window function over each parent's rows (the way
-/// this was first written) sorted every row of a partner with 200,000
-/// commissions to return 20.
-#[allow(clippy::too_many_arguments)]
+/// the (tenant, parent, [conditions,] id) index from the cursor. Its cost is
+/// the page, whatever the parent's history: a window function over each
+/// parent's rows (the way this was first written) sorted every row of a
+/// partner with 200,000 commissions to return 20; and indexes whose
+/// equality columns are exactly these make the ordered scan the plan with
+/// or without fresh statistics (migration `m20261122_000009`).
+pub struct PageQuery<'a> {
+    pub table: &'a str,
+    pub parent_column: &'a str,
+    pub tenant_id: &'a str,
+    pub parents: &'a [String],
+    pub size: u64,
+    pub after: Option<&'a str>,
+    /// Columns that must equal a value (`status`, `staff_payee`).
+    pub conditions: Vec<(&'static str, Value)>,
+}
+
+impl PageQuery<'_> {
+    pub fn statement(&self, backend: DbBackend) -> Statement {
+        let mut values: Vec<Value> = Vec::new();
+        let mut bind = |value: Value| {
+            values.push(value);
+            match backend {
+                DbBackend::Postgres => format!("${}", values.len()),
+                _ => "?".to_owned(),
+            }
+        };
+        let (table, parent_column) = (self.table, self.parent_column);
+        let mut parts = Vec::with_capacity(self.parents.len());
+        for (i, parent) in self.parents.iter().enumerate() {
+            let mut sql = format!(
+                "SELECT * FROM (SELECT t.* FROM {table} t WHERE t.tenant_id = {} AND t.{parent_column} = {}",
+                bind(self.tenant_id.to_owned().into()),
+                bind(parent.clone().into()),
+            );
+            if let Some(after) = self.after {
+                sql.push_str(&format!(" AND t.id > {}", bind(after.to_owned().into())));
+            }
+            for (column, value) in &self.conditions {
+                sql.push_str(&format!(" AND t.{column} = {}", bind(value.clone())));
+            }
+            sql.push_str(&format!(
+                " ORDER BY t.id LIMIT {}) p{i}",
+                bind(((self.size + 1) as i64).into())
+            ));
+            parts.push(sql);
+        }
+        Statement::from_sql_and_values(backend, parts.join(" UNION ALL "), values)
+    }
+}
+
+/// The page statement of partners' commissions: their own and their
+/// people's (never a spiff to the tenant's staff), optionally of a status.
+pub fn partner_commissions_page<'a>(
+    tenant_id: &'a str,
+    partners: &'a [String],
+    size: u64,
+    after: Option<&'a str>,
+    status: Option<entity::enums::CommissionStatus>,
+) -> PageQuery<'a> {
+    let mut conditions = vec![("staff_payee", Value::from(false))];
+    conditions.extend(status.map(|s| ("status", Value::from(s.as_str()))));
+    PageQuery {
+        table: "commissions",
+        parent_column: "partner_id",
+        tenant_id,
+        parents: partners,
+        size,
+        after,
+        conditions,
+    }
+}
+
 async fn pages_per_parent<E>(
     loader: &DirectoryLoader,
-    table: &str,
-    parent_column: &str,
-    parents: &[String],
-    size: u64,
-    after: Option<&str>,
-    conditions: &[(&str, Value)],
+    query: PageQuery<'_>,
     parent_of: impl Fn(&E::Model) -> &str,
 ) -> Result<HashMap<String, Page<E::Model>>, ApiError>
 where
     E: EntityTrait,
     E::Model: HasId,
 {
-    let backend = loader.conn.get_database_backend();
-    let mut values: Vec<Value> = Vec::new();
-    let mut bind = |value: Value| {
-        values.push(value);
-        match backend {
-            DbBackend::Postgres => format!("${}", values.len()),
-            _ => "?".to_owned(),
-        }
-    };
-    let mut parts = Vec::with_capacity(parents.len());
-    for (i, parent) in parents.iter().enumerate() {
-        let mut sql = format!(
-            "SELECT * FROM (SELECT t.* FROM {table} t WHERE t.tenant_id = {} AND t.{parent_column} = {}",
-            bind(loader.tenant_id.clone().into()),
-            bind(parent.clone().into()),
-        );
-        if let Some(after) = after {
-            sql.push_str(&format!(" AND t.id > {}", bind(after.to_owned().into())));
-        }
-        for (column, value) in conditions {
-            sql.push_str(&format!(" AND t.{column} = {}", bind(value.clone())));
-        }
-        sql.push_str(&format!(
-            " ORDER BY t.id LIMIT {}) p{i}",
-            bind(((size + 1) as i64).into())
-        ));
-        parts.push(sql);
-    }
-    let rows = E::find()
-        .from_raw_sql(Statement::from_sql_and_values(
-            backend,
-            parts.join(" UNION ALL "),
-            values,
-        ))
-        .all(&loader.conn)
-        .await?;
+    let (parents, size, after) = (query.parents, query.size, query.after);
+    let statement = query.statement(loader.conn.get_database_backend());
+    let rows = E::find().from_raw_sql(statement).all(&loader.conn).await?;
     let mut by_parent: HashMap<String, Vec<E::Model>> = HashMap::new();
     for row in rows {
         by_parent
@@ -436,12 +466,15 @@ impl Loader<GroupPartners> for DirectoryLoader {
             let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
             let mut pages = pages_per_parent::<partner::Entity>(
                 self,
-                "partners",
-                "group_id",
-                &parents,
-                size,
-                after.as_deref(),
-                &[],
+                PageQuery {
+                    table: "partners",
+                    parent_column: "group_id",
+                    tenant_id: &self.tenant_id,
+                    parents: &parents,
+                    size,
+                    after: after.as_deref(),
+                    conditions: Vec::new(),
+                },
                 |p| &p.group_id,
             )
             .await?;
@@ -466,20 +499,10 @@ impl Loader<PartnerCommissions> for DirectoryLoader {
             ((k.size, k.after.clone(), k.status), k.partner_id.clone())
         }) {
             let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
-            // The partner's money: never a spiff to one of the tenant's staff.
-            let mut conditions = vec![("staff_payee", Value::from(false))];
-            conditions.extend(status.map(|s| ("status", Value::from(s.as_str()))));
-            let mut pages = pages_per_parent::<commission::Entity>(
-                self,
-                "commissions",
-                "partner_id",
-                &parents,
-                size,
-                after.as_deref(),
-                &conditions,
-                |c| &c.partner_id,
-            )
-            .await?;
+            let query =
+                partner_commissions_page(&self.tenant_id, &parents, size, after.as_deref(), status);
+            let mut pages =
+                pages_per_parent::<commission::Entity>(self, query, |c| &c.partner_id).await?;
             for (key, parent) in keys {
                 found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
             }
@@ -503,12 +526,15 @@ impl Loader<PartnerPayouts> for DirectoryLoader {
             let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
             let mut pages = pages_per_parent::<payout::Entity>(
                 self,
-                "payouts",
-                "partner_id",
-                &parents,
-                size,
-                after.as_deref(),
-                &[("staff_payee", Value::from(false))],
+                PageQuery {
+                    table: "payouts",
+                    parent_column: "partner_id",
+                    tenant_id: &self.tenant_id,
+                    parents: &parents,
+                    size,
+                    after: after.as_deref(),
+                    conditions: vec![("staff_payee", Value::from(false))],
+                },
                 |p| &p.partner_id,
             )
             .await?;
@@ -542,12 +568,15 @@ impl Loader<DealCommissions> for DirectoryLoader {
             };
             let mut pages = pages_per_parent::<commission::Entity>(
                 self,
-                "commissions",
-                "deal_id",
-                &parents,
-                size,
-                after.as_deref(),
-                &conditions,
+                PageQuery {
+                    table: "commissions",
+                    parent_column: "deal_id",
+                    tenant_id: &self.tenant_id,
+                    parents: &parents,
+                    size,
+                    after: after.as_deref(),
+                    conditions,
+                },
                 |c| c.deal_id.as_deref().unwrap_or_default(),
             )
             .await?;
@@ -574,12 +603,15 @@ impl Loader<DealEvents> for DirectoryLoader {
             let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
             let mut pages = pages_per_parent::<event::Entity>(
                 self,
-                "events",
-                "deal_id",
-                &parents,
-                size,
-                after.as_deref(),
-                &[],
+                PageQuery {
+                    table: "events",
+                    parent_column: "deal_id",
+                    tenant_id: &self.tenant_id,
+                    parents: &parents,
+                    size,
+                    after: after.as_deref(),
+                    conditions: Vec::new(),
+                },
                 |e| e.deal_id.as_deref().unwrap_or_default(),
             )
             .await?;

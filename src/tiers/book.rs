@@ -524,7 +524,7 @@ impl TierBook {
             let (mut payout, mut revenue) = (0, 0);
             let row = self.progress.get(&crossing.slot).ok_or_else(missing)?;
             let field = crossing.amount_field.as_str();
-            for original in earlier_commissions(conn, row, &crossing).await? {
+            for original in earlier_commissions(conn, tenant_id, row, &crossing).await? {
                 if let Some((new, paid, earned)) = adjustment(tier, &original, &crossing)? {
                     written.push(posting.add(new)?);
                     payout = added_minor(payout, paid, field)?;
@@ -707,6 +707,7 @@ fn changed_minor(
 /// again over commissions it adjusted before).
 async fn earlier_commissions(
     conn: &impl ConnectionTrait,
+    tenant_id: &str,
     progress: &tier_progress::Model,
     crossing: &Crossing,
 ) -> ApiResult<Vec<commission::Model>> {
@@ -718,6 +719,7 @@ async fn earlier_commissions(
         .and_where(Expr::col(commission::Column::OriginalId).is_not_null())
         .to_owned();
     Ok(commission::Entity::find()
+        .filter(commission::Column::TenantId.eq(tenant_id))
         .filter(commission::Column::PartnerId.eq(progress.partner_id.as_str()))
         .filter(commission::Column::CampaignId.eq(progress.campaign_id.as_str()))
         .filter(commission::Column::Kind.eq(CommissionKind::Commission))

@@ -309,10 +309,10 @@ pub async fn remigrate_from(db: &Db, name: &str) {
     // In one transaction, as the server migrates: on SQLite the pool's
     // other connections would otherwise run some of the statements.
     let txn = db.write().await.unwrap();
-    Migrator::down(&*txn, Some((names.len() - position) as u32))
+    Migrator::down(txn.unbounded(), Some((names.len() - position) as u32))
         .await
         .unwrap();
-    Migrator::up(&*txn, None).await.unwrap();
+    Migrator::up(txn.unbounded(), None).await.unwrap();
     txn.commit().await.unwrap();
 }
 

@@ -213,7 +213,7 @@ async fn healthz_and_graphiql_are_served() {
 }
 
 /// The introspection query GraphiQL sends when it loads.
-const INTROSPECTION: &str = include_str!("introspection.graphql");
+pub(crate) const INTROSPECTION: &str = include_str!("introspection.graphql");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphiql_introspection_passes_the_depth_and_complexity_limits() {
@@ -299,7 +299,7 @@ async fn replicas_starting_together_migrate_once(app: TestApp) {
     // In one transaction, as the server migrates: on SQLite the pool's
     // other connections would otherwise run some of the statements.
     let txn = app.db.write().await.unwrap();
-    Migrator::down(&*txn, None).await.unwrap();
+    Migrator::down(txn.unbounded(), None).await.unwrap();
     txn.commit().await.unwrap();
     let mut replicas = Vec::new();
     for _ in 0..3 {

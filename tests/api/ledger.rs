@@ -905,7 +905,7 @@ async fn the_database_refuses_a_commission_disagreeing_with_its_event(app: TestA
             format!("UPDATE copied SET id = 'copied-row'{change}"),
             format!("INSERT INTO {table} SELECT * FROM copied"),
         ];
-        let txn = sea_orm::TransactionTrait::begin(app.db.conn())
+        let txn = sea_orm::TransactionTrait::begin(app.db.conn().unbounded())
             .await
             .unwrap();
         let mut outcome = Ok(());

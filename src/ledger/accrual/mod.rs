@@ -35,7 +35,7 @@ use crate::tiers::book::TierBook;
 use chrono::{DateTime, Utc};
 use entity::{commission, event};
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// Most events one `recordEvents` call takes.
 pub const MAX_BATCH: usize = 1000;
@@ -201,7 +201,7 @@ async fn one_by_one(
     let txn = db.write().await?;
     let mut results = Vec::with_capacity(items.len());
     for item in items {
-        let savepoint = txn.begin().await?;
+        let savepoint = txn.savepoint().await?;
         match accrue(&savepoint, tenant_id, std::slice::from_ref(item)).await {
             Ok(mut one) => {
                 savepoint.commit().await?;
