@@ -5,6 +5,7 @@
 #   benches/portal.sh [CONCURRENCY] [SECONDS]
 #   BIG=200000 SMALL=200 benches/portal.sh
 #   REVSHARE_BIN=/path/to/other/revshare benches/portal.sh   # A/B against another build
+#   BURST=1 BIG=20000 benches/portal.sh   # right after the burst: no ANALYZE, no autovacuum
 #
 # Loopback only; each run is bounded by SECONDS. The bench database is
 # dropped and created anew.
@@ -29,6 +30,12 @@ bin="${REVSHARE_BIN:-target/release/revshare}"
 export REVSHARE_DATABASE_URL="$pgurl/$dbname" REVSHARE_DATA_DIR="$work" REVSHARE_LISTEN="127.0.0.1:$port"
 export REVSHARE_JWT_SECRET="load-test-secret-load-test-secret-0123" RUST_LOG=warn REVSHARE_MATURITY_INTERVAL=0
 
+"$bin" migrate >/dev/null
+if [ -n "${BURST:-}" ]; then
+  # Statistics as a database has them right after a burst: none yet.
+  psql "$pgurl/$dbname" -qc "ALTER TABLE commissions SET (autovacuum_enabled = false)" \
+    -c "ALTER TABLE events SET (autovacuum_enabled = false)"
+fi
 "$bin" tenant create bench --name "Portal bench" >/dev/null
 "$bin" serve >"$work/server.log" 2>&1 &
 server=$!
@@ -61,7 +68,7 @@ PY
     sed "s/{{batch}}/$b/g" "$work/$tag.json" | gql @- >"$work/$tag.out"
     # Statistics as autovacuum would keep them on a live database: a plan
     # made for the empty tables of a new one scans every event.
-    if (( b == 2 || b % 25 == 0 )); then psql "$pgurl/$dbname" -qc "ANALYZE"; fi
+    if [ -z "${BURST:-}" ] && (( b == 2 || b % 25 == 0 )); then psql "$pgurl/$dbname" -qc "ANALYZE"; fi
     if (( b % 5 == 0 )); then
       ids="$(grep -oE '"id":"[^"]+"' "$work/$tag.out" | awk 'NR <= 500' | sed -E 's/"id":"([^"]+)"/"\1"/' | paste -sd, -)"
       gql "{\"query\":\"mutation(\$ids: [ID!]!) { approveCommissions(ids: \$ids) { id } }\",\"variables\":{\"ids\":[$ids]}}" >/dev/null
@@ -70,7 +77,7 @@ PY
 }
 load "$small_id" "$small" small
 load "$big_id" "$big" big
-psql "$pgurl/$dbname" -qc "ANALYZE"
+[ -n "${BURST:-}" ] || psql "$pgurl/$dbname" -qc "ANALYZE"
 
 cat >"$work/portal.json" <<'JSON'
 {"query":"{ viewer { partner { balance { currency accrued approved paid } commissions(first: 20) { totalCount nodes { amount status accruedAt } } } } }"}
