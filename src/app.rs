@@ -4,12 +4,11 @@
 use crate::auth::jwt::Keys;
 use crate::db::Db;
 use crate::graphql;
-use crate::http::{AppState, router};
+use crate::http::{AppState, Options, router};
 use axum::Router;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
 use std::future::Future;
-use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Applies every pending migration, all in one transaction: a failure
@@ -39,15 +38,9 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
 const MIGRATION_LOCK: i64 = 0x7265_7673_6861_7265;
 
 /// The HTTP application over a migrated database.
-pub fn build(db: Db, keys: Keys, graphiql_token: Option<&str>, loader_delay: Duration) -> Router {
+pub fn build(db: Db, keys: Keys, options: &Options) -> Router {
     let schema = graphql::schema(Some(db.clone()));
-    router(AppState::new(
-        schema,
-        db,
-        keys,
-        graphiql_token,
-        loader_delay,
-    ))
+    router(AppState::new(schema, db, keys, options), &options.cors)
 }
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.

@@ -117,6 +117,21 @@ pub struct Config {
         global = true
     )]
     pub jwt_leeway_seconds: u64,
+
+    /// Origins a browser app may call the API from: exact origins separated
+    /// by commas (`https://portal.example.com`), or `*` for any. Unset: none,
+    /// except loopback origins in development mode.
+    #[arg(long, env = "REVSHARE_CORS_ORIGINS", global = true)]
+    pub cors_origins: Option<String>,
+
+    /// Most queries the automatic-persisted-query cache keeps (per process).
+    #[arg(
+        long,
+        env = "REVSHARE_APQ_CACHE_SIZE",
+        default_value_t = crate::http::DEFAULT_APQ_CACHE_SIZE,
+        global = true
+    )]
+    pub apq_cache_size: usize,
 }
 
 impl Config {
@@ -126,6 +141,16 @@ impl Config {
             max_connections: self.database_max_connections,
             acquire_timeout: std::time::Duration::from_millis(self.database_acquire_timeout_ms),
             statement_timeout: std::time::Duration::from_millis(self.database_statement_timeout_ms),
+        }
+    }
+
+    /// Which origins may call the API: `REVSHARE_CORS_ORIGINS`, or by
+    /// default none (loopback ones in development mode).
+    pub fn cors(&self, development: bool) -> Result<crate::http::cors::Origins, String> {
+        match (&self.cors_origins, development) {
+            (Some(setting), _) => crate::http::cors::Origins::parse(setting),
+            (None, true) => Ok(crate::http::cors::Origins::Loopback),
+            (None, false) => Ok(crate::http::cors::Origins::None),
         }
     }
 

@@ -7,6 +7,7 @@ use revshare::config::Config;
 use revshare::db::Db;
 use revshare::directory::tenants;
 use revshare::error::ApiError;
+use revshare::http::Options;
 use revshare::{app, demo, graphql};
 
 /// A request allocates many small objects on whichever worker thread runs
@@ -89,12 +90,15 @@ enum TenantCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour only for a person at a terminal, never into a file.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
@@ -117,7 +121,15 @@ async fn main() -> anyhow::Result<()> {
             ttl,
             subject,
         } => {
-            let keys = Keys::from_config(&cli.config)?;
+            // Never a new development secret here: a token signed with one
+            // the server does not have would be refused by it.
+            let keys = Keys::for_minting(&cli.config)?;
+            if keys.development {
+                eprintln!(
+                    "signed with the development secret in {} (what `revshare serve` uses with no key configured)",
+                    cli.config.data_dir.join("jwt-secret").display()
+                );
+            }
             let ttl = jwt::parse_ttl(&ttl).map_err(anyhow::Error::msg)?;
             if role == "partner" && partner.is_none() {
                 bail!("a partner token needs --partner ID");
@@ -171,9 +183,52 @@ fn cli_error(err: ApiError) -> anyhow::Error {
 
 async fn connect(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url();
+    let scheme = url.split(':').next().unwrap_or_default();
+    if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {
+        bail!(
+            "REVSHARE_DATABASE_URL (--database-url) is {}: revshare supports sqlite://PATH \
+             and postgres://USER@HOST[:PORT]/DATABASE (also postgresql://), not {scheme}://",
+            redact(&url)
+        );
+    }
     Db::open(&url, &config.db_settings(), |_| {})
         .await
-        .with_context(|| format!("connecting to the database ({})", redact(&url)))
+        .map_err(|err| {
+            let place = match scheme {
+                "sqlite" => format!("open the SQLite database {}", redact(&url)),
+                _ => format!("reach the database at {}", host_of(&url)),
+            };
+            anyhow::anyhow!(
+                "cannot {place} (REVSHARE_DATABASE_URL or --database-url: {}): {}",
+                redact(&url),
+                why(&err)
+            )
+        })
+}
+
+/// `host:port` of a database URL (the default port when none is given).
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    match host.contains(':') && !host.ends_with(']') {
+        true => host.to_owned(),
+        false => format!("{host}:5432"),
+    }
+}
+
+/// What went wrong connecting, in words (a timeout means nothing answered).
+fn why(err: &sea_orm::DbErr) -> String {
+    let text = err.to_string();
+    if text.contains("timed out") {
+        "no answer in time (is it running, and reachable from here?)".into()
+    } else if text.contains("refused") {
+        "connection refused (is it running on that port?)".into()
+    } else {
+        text
+    }
 }
 
 /// A database URL without its password, for messages.
@@ -229,7 +284,13 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
-        .with_context(|| format!("binding {}", config.listen))?;
+        .map_err(|err| {
+            anyhow::anyhow!(
+                "cannot listen on {} ({err}): set REVSHARE_LISTEN or --listen to another \
+                 address, such as 127.0.0.1:8081",
+                config.listen
+            )
+        })?;
     let address = listener.local_addr()?;
     println!("revshare is serving GraphQL at http://{address}/graphql (GraphiQL in a browser)");
     if let Some(token) = &dev_token {
@@ -250,8 +311,13 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             std::time::Duration::from_secs(config.maturity_interval),
         );
     }
-    let loader_delay = std::time::Duration::from_millis(config.loader_delay_ms);
-    let router = app::build(db, keys, dev_token.as_deref(), loader_delay);
+    let options = Options {
+        cors: config.cors(keys.development).map_err(anyhow::Error::msg)?,
+        apq_cache_size: config.apq_cache_size,
+        graphiql_token: dev_token,
+        ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))
+    };
+    let router = app::build(db, keys, &options);
     app::serve(listener, router, async {
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");

@@ -150,6 +150,17 @@ impl Keys {
     /// Keys from configuration. With neither a secret nor a public key, a
     /// development secret is generated once into the data directory.
     pub fn from_config(config: &Config) -> Result<Keys, KeyError> {
+        Self::configured(config, true)
+    }
+
+    /// Keys for `revshare token`: the configured ones, or the development
+    /// secret `revshare serve` keeps — never a new one, which the server
+    /// would not have and would refuse every token of.
+    pub fn for_minting(config: &Config) -> Result<Keys, KeyError> {
+        Self::configured(config, false)
+    }
+
+    fn configured(config: &Config, create_development: bool) -> Result<Keys, KeyError> {
         let keys = if let Some(secret) = &config.jwt_secret {
             if secret.len() < 32 {
                 return Err(KeyError::Invalid(
@@ -172,7 +183,7 @@ impl Keys {
             let private_pem = config.jwt_private_key.as_deref().map(read).transpose()?;
             Keys::asymmetric(algorithm, &public_pem, private_pem.as_deref())?
         } else {
-            let mut keys = Keys::hs256(&development_secret(&config.data_dir)?);
+            let mut keys = Keys::hs256(&development_secret(&config.data_dir, create_development)?);
             keys.development = true;
             keys
         };
@@ -289,13 +300,22 @@ fn read(path: &Path) -> Result<Vec<u8>, KeyError> {
 }
 
 /// The development secret in `data_dir/jwt-secret`, created on first use.
-fn development_secret(data_dir: &Path) -> Result<Vec<u8>, KeyError> {
+fn development_secret(data_dir: &Path, create: bool) -> Result<Vec<u8>, KeyError> {
     let path = data_dir.join("jwt-secret");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let secret = existing.trim();
         if secret.len() >= 32 {
             return Ok(secret.as_bytes().to_vec());
         }
+    }
+    if !create {
+        return Err(KeyError::Read(format!(
+            "no JWT key is configured and there is no development secret at {}: run this \
+             where `revshare serve` keeps its data (or set REVSHARE_DATA_DIR / --data-dir to \
+             that directory), or give the key the server has (REVSHARE_JWT_SECRET, or \
+             REVSHARE_JWT_PUBLIC_KEY with REVSHARE_JWT_PRIVATE_KEY)",
+            path.display()
+        )));
     }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| KeyError::Invalid(format!("no randomness: {e}")))?;

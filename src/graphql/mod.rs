@@ -23,6 +23,7 @@ pub mod enums;
 pub mod limits;
 pub mod loaders;
 pub mod objects;
+pub mod order;
 pub mod plans;
 pub mod roots;
 pub mod rules;

@@ -12,11 +12,11 @@
 //! The walk visits each level of the response once: the objects of a list
 //! share one plan of their keys, computed once per selection set.
 
+use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
 use async_graphql::{Name, Value};
-use async_graphql::indexmap::IndexMap;
 
 /// Orders `data`, the answer to `operation` of `document`, in place.
 pub fn in_selection_order(

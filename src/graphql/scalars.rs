@@ -149,7 +149,12 @@ impl Date {
     }
 }
 
-#[Scalar]
+/// A calendar date, `YYYY-MM-DD` (RFC 3339's `full-date`, `2026-11-21`),
+/// with no time or zone: where a date has one, the field says which.
+#[Scalar(
+    name = "Date",
+    specified_by_url = "https://datatracker.ietf.org/doc/html/rfc3339#section-5.6"
+)]
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {

@@ -6,6 +6,7 @@ use revshare::app;
 use revshare::auth::jwt::{Claims, Keys, now_seconds};
 use revshare::db::{Db, DbSettings};
 use revshare::directory::tenants::{self, NewTenant};
+use revshare::http::Options;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -88,10 +89,20 @@ impl TestApp {
         keys: Keys,
         loader_delay: std::time::Duration,
     ) -> Option<TestApp> {
+        Self::spawn_with_options(backend, keys, Options::new(loader_delay)).await
+    }
+
+    /// An app with its HTTP surface set up by `options` (GraphiQL's token,
+    /// the origins allowed, the persisted-query cache).
+    pub async fn spawn_with_options(
+        backend: Backend,
+        keys: Keys,
+        options: Options,
+    ) -> Option<TestApp> {
         Self::spawn_connecting(
             backend,
             keys,
-            loader_delay,
+            options,
             |url| url.to_owned(),
             DbSettings {
                 max_connections: 8,
@@ -106,7 +117,7 @@ impl TestApp {
     pub async fn spawn_connecting(
         backend: Backend,
         keys: Keys,
-        loader_delay: std::time::Duration,
+        options: Options,
         route: impl Fn(&str) -> String,
         settings: DbSettings,
     ) -> Option<TestApp> {
@@ -165,7 +176,7 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
-        let router = app::build(db.clone(), keys.clone(), None, loader_delay);
+        let router = app::build(db.clone(), keys.clone(), &options);
         let (shutdown, stop) = oneshot::channel::<()>();
         tokio::spawn(app::serve(listener, router, async {
             let _ = stop.await;

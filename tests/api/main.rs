@@ -4,12 +4,14 @@
 
 mod architecture;
 mod auth;
+mod browser;
 mod campaigns;
 mod deal_ledger;
 mod deals;
 mod groups;
 mod hardening;
 mod helpers;
+mod http_surface;
 mod hygiene;
 mod inputs;
 mod ledger;

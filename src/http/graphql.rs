@@ -1,0 +1,608 @@
+//! GraphQL over HTTP (SPEC §4, §11, and the GraphQL-over-HTTP
+//! specification): `POST /graphql` with a JSON body, `GET /graphql` with
+//! the parameters in the URL (queries only: a mutation by GET is 405 with
+//! `Allow: POST`).
+//!
+//! - **Media types.** The answer is `application/graphql-response+json`
+//!   when `Accept` allows it, else `application/json` (also with no
+//!   `Accept`, or `*/*`). A request that fails before it runs — it does not
+//!   parse, does not validate, its variables do not coerce, it breaks a
+//!   limit — is HTTP 400 without a `data` entry under the first, and 200
+//!   under the second, as the specification asks. A POST must say
+//!   `Content-Type: application/json` (UTF-8): anything else is 415.
+//! - **Order.** The body is read here, not by a framework extractor, so a
+//!   malformed one is answered like every other error: a GraphQL-shaped
+//!   JSON body with `extensions.code` (`BAD_USER_INPUT`), never a text
+//!   naming the server's types. The token is checked first; then the body is
+//!   read within its limit, persisted queries are resolved
+//!   ([`super::apq`]), the query's size is counted, the document is parsed
+//!   and passes [`crate::graphql::limits`], and only then does it run.
+//!   One operation per request: a JSON array (a batch) is refused.
+//! - **Answers.** Errors from parsing, validation and coercion get
+//!   `BAD_USER_INPUT` with the input path (`input.name`, `input[3].amount`);
+//!   an `UNAVAILABLE` error makes the answer a 503 with `Retry-After`; the
+//!   keys of `data` are put in selection order ([`crate::graphql::order`]).
+
+use super::apq::Resolved;
+use super::{AppState, MAX_ANONYMOUS_BODY_BYTES, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, error_body};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::graphql::{RequestContext, limits, order};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{ServerError, Variables};
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+/// The GraphQL-over-HTTP media type.
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// How the answer is written, from the request's `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// `application/graphql-response+json`: a request error is HTTP 400.
+    GraphqlResponse,
+    /// `application/json`: a request error is HTTP 200, with `data: null`.
+    Json,
+}
+
+impl Media {
+    fn content_type(self) -> HeaderValue {
+        HeaderValue::from_static(match self {
+            Media::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Media::Json => "application/json; charset=utf-8",
+        })
+    }
+
+    /// The status of an answer that failed before it ran.
+    fn request_error_status(self) -> StatusCode {
+        match self {
+            Media::GraphqlResponse => StatusCode::BAD_REQUEST,
+            Media::Json => StatusCode::OK,
+        }
+    }
+}
+
+/// The media type the client accepts: `None` when it accepts neither.
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let accept: Vec<&str> = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if accept.is_empty() {
+        return Some(Media::Json);
+    }
+    let mut best: Option<(f32, Media)> = None;
+    for range in accept.iter().flat_map(|v| v.split(',')) {
+        let mut parts = range.split(';');
+        let kind = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let media = match kind.as_str() {
+            GRAPHQL_RESPONSE_JSON => Media::GraphqlResponse,
+            "application/json" | "application/*" | "*/*" => Media::Json,
+            _ => continue,
+        };
+        if quality <= 0.0 {
+            continue;
+        }
+        // The GraphQL media type wins a tie.
+        let better = match best {
+            None => true,
+            Some((q, m)) => {
+                quality > q || (quality == q && media == Media::GraphqlResponse && m == Media::Json)
+            }
+        };
+        if better {
+            best = Some((quality, media));
+        }
+    }
+    best.map(|(_, media)| media)
+}
+
+/// Whether a GET asks for data rather than for the GraphiQL page.
+fn wants_data(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/json") || v.contains(GRAPHQL_RESPONSE_JSON))
+}
+
+/// The parameters of a GraphQL request, from a body or a URL.
+#[derive(Default)]
+struct Params {
+    query: Option<String>,
+    variables: Option<Map<String, Value>>,
+    operation_name: Option<String>,
+    extensions: Option<Map<String, Value>>,
+}
+
+impl Params {
+    /// A JSON body: one object (a batch is refused).
+    fn from_body(body: &[u8]) -> Result<Params, String> {
+        let value: Value =
+            serde_json::from_slice(body).map_err(|e| format!("the body is not JSON ({e})"))?;
+        let object = match value {
+            Value::Object(object) => object,
+            Value::Array(_) => {
+                return Err(
+                    "batched requests are not supported: send one operation per request".into(),
+                );
+            }
+            _ => return Err("the body must be a JSON object with a query".into()),
+        };
+        let string = |name: &str, value: Option<&Value>| match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(_) => Err(format!("{name} must be a string")),
+        };
+        let map = |name: &str, value: Option<&Value>| match value {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(map.clone())),
+            Some(_) => Err(format!("{name} must be a JSON object")),
+        };
+        Ok(Params {
+            query: string("query", object.get("query"))?,
+            variables: map("variables", object.get("variables"))?,
+            operation_name: string("operationName", object.get("operationName"))?,
+            extensions: map("extensions", object.get("extensions"))?,
+        })
+    }
+
+    /// URL parameters: `variables` and `extensions` are JSON text.
+    fn from_url(query: &str) -> Result<Params, String> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+            .map_err(|_| "the URL's parameters are not URL-encoded".to_owned())?;
+        let mut params = Params::default();
+        for (name, value) in pairs {
+            let json = |value: &str| -> Result<Option<Map<String, Value>>, String> {
+                match serde_json::from_str::<Value>(value) {
+                    Ok(Value::Object(map)) => Ok(Some(map)),
+                    Ok(Value::Null) => Ok(None),
+                    _ => Err(format!("{name} must be a JSON object")),
+                }
+            };
+            match name.as_str() {
+                "query" => params.query = Some(value),
+                "operationName" => params.operation_name = Some(value),
+                "variables" => params.variables = json(&value)?,
+                "extensions" => params.extensions = json(&value)?,
+                _ => {}
+            }
+        }
+        Ok(params)
+    }
+}
+
+/// `POST /graphql`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let principal = match state.authenticate(&headers).await {
+        Ok(principal) => principal,
+        Err(refused) => return refused,
+    };
+    if let Err(message) = json_content(&headers) {
+        return error_body(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_USER_INPUT",
+            message,
+        );
+    }
+    let limit = match principal {
+        Some(_) => MAX_BODY_BYTES,
+        None => MAX_ANONYMOUS_BODY_BYTES,
+    };
+    let body = match read_body(&headers, body, limit).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    match Params::from_body(&body) {
+        Ok(params) => run(&state, principal, params, media, false).await,
+        Err(message) => error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
+    }
+}
+
+/// `GET /graphql`: a query in the URL, or (for a browser asking for a page)
+/// GraphiQL.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let raw = raw.unwrap_or_default();
+    let has_request = serde_urlencoded::from_str::<Vec<(String, String)>>(&raw)
+        .map(|pairs| {
+            pairs
+                .iter()
+                .any(|(name, _)| name == "query" || name == "extensions")
+        })
+        .unwrap_or(true);
+    if !has_request && !wants_data(&headers) {
+        return state.graphiql();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let principal = match state.authenticate(&headers).await {
+        Ok(principal) => principal,
+        Err(refused) => return refused,
+    };
+    match Params::from_url(&raw) {
+        Ok(params) => run(&state, principal, params, media, true).await,
+        Err(message) => error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
+    }
+}
+
+fn not_acceptable() -> Response {
+    error_body(
+        StatusCode::NOT_ACCEPTABLE,
+        "BAD_USER_INPUT",
+        "accept application/graphql-response+json or application/json",
+    )
+}
+
+/// A POST's body must be JSON in UTF-8: else what to send instead.
+fn json_content(headers: &HeaderMap) -> Result<(), &'static str> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Err("send Content-Type: application/json");
+    };
+    let value = value.to_str().unwrap_or_default().to_ascii_lowercase();
+    let mut parts = value.split(';').map(str::trim);
+    if parts.next() != Some("application/json") {
+        return Err("the body must be application/json");
+    }
+    for part in parts {
+        if let Some(charset) = part.strip_prefix("charset=")
+            && !matches!(charset.trim_matches('"'), "utf-8" | "utf8")
+        {
+            return Err("the body must be UTF-8");
+        }
+    }
+    Ok(())
+}
+
+/// The body, read up to `limit` bytes: a longer one is refused on its
+/// announced length, or as soon as it passes the limit.
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
+    let too_large = || {
+        let message = match limit {
+            MAX_ANONYMOUS_BODY_BYTES => format!(
+                "a request without a token may carry at most {limit} bytes: send Authorization: Bearer <jwt>"
+            ),
+            _ => format!("the request body is larger than {limit} bytes"),
+        };
+        error_body(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &message)
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if announced.is_some_and(|length| length > limit) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| too_large())
+}
+
+/// An answer that failed before anything ran: one error, no `data` under
+/// the GraphQL media type.
+fn request_error(media: Media, code: &str, message: &str, field: Option<&str>) -> Response {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    if let Some(field) = field {
+        extensions.set("field", field);
+    }
+    error.extensions = Some(extensions);
+    let response = async_graphql::Response::from_errors(vec![error]);
+    write(media, media.request_error_status(), &response, true)
+}
+
+/// Resolves, checks, parses and runs one GraphQL request.
+async fn run(
+    state: &AppState,
+    principal: Option<Principal>,
+    params: Params,
+    media: Media,
+    by_get: bool,
+) -> Response {
+    let query: String = match state
+        .apq
+        .resolve(params.query.as_deref(), params.extensions.as_ref())
+    {
+        Resolved::Plain => match params.query {
+            Some(query) => query,
+            None => {
+                return error_body(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_USER_INPUT",
+                    "the request has no query",
+                );
+            }
+        },
+        Resolved::Query(query) => query.to_string(),
+        Resolved::NotFound => {
+            // Apollo's clients read the message; others read the code. Not
+            // an HTTP error: the client sends the query next.
+            return request_error(
+                media,
+                "PERSISTED_QUERY_NOT_FOUND",
+                "PersistedQueryNotFound",
+                None,
+            )
+            .with_status(StatusCode::OK);
+        }
+        Resolved::Bad(field, message) => {
+            return request_error(
+                media,
+                "BAD_USER_INPUT",
+                &format!("{field}: {message}"),
+                Some(field),
+            );
+        }
+    };
+    // The query's size in tokens is bounded before the parser sees it.
+    if let Err(violation) = limits::check_size(&query) {
+        return limit_response(media, violation);
+    }
+    let mut request = async_graphql::Request::new(query);
+    if let Some(variables) = params.variables {
+        request = request.variables(Variables::from_json(Value::Object(variables)));
+    }
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name.clone());
+    }
+    // Parsed once here and handed to the executor (a copy is kept to order
+    // the answer); a request that does not parse goes on to be answered with
+    // the parser's error.
+    let mut document = None;
+    if let Ok(parsed) = async_graphql::parser::parse_query(&request.query) {
+        match operation_type(&parsed, params.operation_name.as_deref()) {
+            Some(OperationType::Mutation) if by_get => {
+                let mut refused = error_body(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "BAD_USER_INPUT",
+                    "a mutation is sent by POST",
+                );
+                refused
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                return refused;
+            }
+            Some(OperationType::Subscription) => {
+                return request_error(
+                    media,
+                    "BAD_USER_INPUT",
+                    "subscriptions run over WebSocket (graphql-transport-ws) on /graphql",
+                    None,
+                );
+            }
+            _ => {}
+        }
+        if let Err(violation) = limits::check(&parsed, &request.variables) {
+            return limit_response(media, violation);
+        }
+        request.set_parsed_query(parsed.clone());
+        document = Some(parsed);
+    }
+    let request = request.data(RequestContext::new(
+        &state.db,
+        principal,
+        state.loader_delay,
+        state.tenants.clone(),
+    ));
+    let mut response = state.schema.execute(request).await;
+    let unavailable = code_errors(&mut response.errors);
+    // A request error: nothing ran, so no error has a path.
+    let refused = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    if let Some(document) = &document {
+        order::in_selection_order(
+            document,
+            params.operation_name.as_deref(),
+            &mut response.data,
+        );
+    }
+    let status = match (unavailable, refused) {
+        (true, _) => StatusCode::SERVICE_UNAVAILABLE,
+        (false, true) => media.request_error_status(),
+        (false, false) => StatusCode::OK,
+    };
+    let mut answer = write(media, status, &response, refused);
+    if unavailable {
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    }
+    answer
+}
+
+/// The type of the operation a request selects, if it names one that exists.
+fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    match (&document.operations, name) {
+        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
+        (DocumentOperations::Multiple(operations), Some(name)) => {
+            operations.get(name).map(|o| o.node.ty)
+        }
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next().map(|o| o.node.ty)
+        }
+        _ => None,
+    }
+}
+
+/// Gives the errors from parsing, validating or coercing the request a code
+/// (resolver errors carry theirs); answers whether one is `UNAVAILABLE`.
+fn code_errors(errors: &mut [ServerError]) -> bool {
+    let mut unavailable = false;
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        match extensions.get("code") {
+            None => {
+                extensions.set("code", "BAD_USER_INPUT");
+                if let Some(field) = coerced_field(&error.message) {
+                    extensions.set("field", field);
+                }
+            }
+            Some(async_graphql::Value::String(code)) if code == "UNAVAILABLE" => unavailable = true,
+            Some(_) => {}
+        }
+    }
+    unavailable
+}
+
+/// Writes a GraphQL response: without its `data` entry when the request
+/// failed before running and the client speaks the GraphQL media type.
+fn write(
+    media: Media,
+    status: StatusCode,
+    response: &async_graphql::Response,
+    refused: bool,
+) -> Response {
+    #[derive(serde::Serialize)]
+    struct ErrorsOnly<'a> {
+        errors: &'a [ServerError],
+    }
+    let body = match (refused, media) {
+        (true, Media::GraphqlResponse) => serde_json::to_vec(&ErrorsOnly {
+            errors: &response.errors,
+        }),
+        _ => serde_json::to_vec(response),
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(err) => {
+            let _ = ApiError::internal("serialize response", err);
+            return error_body(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            );
+        }
+    };
+    let mut answer = (status, body).into_response();
+    answer
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    answer
+}
+
+trait WithStatus {
+    fn with_status(self, status: StatusCode) -> Self;
+}
+
+impl WithStatus for Response {
+    fn with_status(mut self, status: StatusCode) -> Self {
+        *self.status_mut() = status;
+        self
+    }
+}
+
+/// The input path a coercion error names, in the form resolver errors use:
+/// `Invalid value for argument "input.entries.0.calculation"` names
+/// `input.entries[0].calculation`, and a missing or unknown field of an
+/// input object (`"input", field "name" … is required`) is named itself,
+/// `input.name`.
+fn coerced_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    let (path, detail) = rest.split_once('"')?;
+    let mut field = String::with_capacity(path.len());
+    for (i, part) in path.split('.').enumerate() {
+        match part.parse::<usize>() {
+            Ok(index) if i > 0 => field.push_str(&format!("[{index}]")),
+            _ if i > 0 => {
+                field.push('.');
+                field.push_str(part);
+            }
+            _ => field.push_str(part),
+        }
+    }
+    let inner = detail
+        .strip_prefix(", field \"")
+        .or_else(|| detail.strip_prefix(", unknown field \""));
+    if let Some((name, _)) = inner.and_then(|rest| rest.split_once('"')) {
+        field.push('.');
+        field.push_str(name);
+    }
+    Some(field)
+}
+
+fn limit_response(media: Media, violation: limits::Violation) -> Response {
+    let message = match &violation.field {
+        Some(field) => format!("{field}: {}", violation.message),
+        None => violation.message.clone(),
+    };
+    request_error(
+        media,
+        "BAD_USER_INPUT",
+        &message,
+        violation.field.as_deref(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_coercion_error_names_its_input_path() {
+        assert_eq!(
+            coerced_field("Invalid value for argument \"input.entries.0.calculation\", Oneof input objects requires have exactly one field").as_deref(),
+            Some("input.entries[0].calculation")
+        );
+        assert_eq!(
+            coerced_field("Invalid value for argument \"ids\", expected type \"ID\"").as_deref(),
+            Some("ids")
+        );
+        assert_eq!(
+            coerced_field("Invalid value for argument \"input\", field \"name\" of type \"String!\" is required but not provided").as_deref(),
+            Some("input.name")
+        );
+        assert_eq!(
+            coerced_field("Invalid value for argument \"input.3\", unknown field \"amont\" of type \"RecordEventInput\"").as_deref(),
+            Some("input[3].amont")
+        );
+        assert_eq!(coerced_field("Unknown field \"x\""), None);
+    }
+
+    #[test]
+    fn the_graphql_media_type_when_accepted() {
+        let with = |accept: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(accept) = accept {
+                headers.insert(header::ACCEPT, HeaderValue::from_str(accept).unwrap());
+            }
+            negotiate(&headers)
+        };
+        assert_eq!(with(None), Some(Media::Json));
+        assert_eq!(with(Some("*/*")), Some(Media::Json));
+        assert_eq!(with(Some("application/json")), Some(Media::Json));
+        assert_eq!(
+            with(Some(
+                "application/graphql-response+json, application/json;q=0.9"
+            )),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            with(Some("application/json, application/graphql-response+json")),
+            Some(Media::GraphqlResponse)
+        );
+        assert_eq!(
+            with(Some(
+                "application/graphql-response+json;q=0.5, application/json"
+            )),
+            Some(Media::Json)
+        );
+        assert_eq!(with(Some("text/html")), None);
+    }
+}

@@ -1,0 +1,256 @@
+//! The HTTP surface: `/graphql` (GraphQL over HTTP by `POST` and `GET`,
+//! GraphiQL for a browser's `GET`), `/assets/…` (GraphiQL's embedded
+//! files), `/healthz` (the process is up) and `/readyz` (the database
+//! answers).
+//!
+//! - [`graphql`]: GraphQL over HTTP — media types, status codes, `GET`,
+//!   body limits, the order of the checks before a request runs;
+//! - [`apq`]: automatic persisted queries;
+//! - [`graphiql`]: the page and its assets, embedded, under a strict
+//!   `Content-Security-Policy`;
+//! - [`cors`]: which other origins may call the API.
+//!
+//! Authentication happens here, before GraphQL runs and before a body is
+//! read: a bad token is refused with 401 and an `UNAUTHENTICATED` error; a
+//! request without a token runs anonymously, with a small body, which lets
+//! GraphiQL load the schema, and every resolver then answers
+//! `UNAUTHENTICATED`. Every HTTP error (an unknown path, a wrong method, a
+//! body over the limit) has the GraphQL error shape ([`json_errors`]).
+
+pub mod apq;
+pub mod cors;
+pub mod graphiql;
+pub mod graphql;
+
+use crate::auth::jwt::Keys;
+use crate::auth::{Principal, Tenant, TenantCache};
+use crate::db::Db;
+use crate::directory::tenants;
+use crate::error::ApiError;
+use crate::graphql::AppSchema;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Largest request body: a full `recordEvents` batch fits with room to spare.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// Largest body of a request without a token, which may only introspect:
+/// GraphiQL's introspection query is about 2 KiB. The body is refused as
+/// soon as it passes this, before anything is parsed, so anonymous clients
+/// cannot make the server parse megabytes.
+pub const MAX_ANONYMOUS_BODY_BYTES: usize = 8 * 1024;
+/// How long `/readyz` waits for the database before answering 503.
+pub const READY_TIMEOUT: Duration = Duration::from_millis(800);
+/// What a 503 tells a client to wait before retrying, in seconds.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+#[derive(Clone)]
+pub struct AppState {
+    schema: AppSchema,
+    db: Db,
+    keys: Arc<Keys>,
+    tenants: TenantCache,
+    /// Preset in GraphiQL's headers (development mode only).
+    graphiql_token: Option<Arc<str>>,
+    loader_delay: Duration,
+    apq: Arc<apq::PersistedQueries>,
+}
+
+/// How the HTTP surface is set up, beyond the database and the keys.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The token GraphiQL sends (development mode, on loopback, only).
+    pub graphiql_token: Option<String>,
+    pub loader_delay: Duration,
+    pub cors: cors::Origins,
+    /// Most queries the persisted-query cache keeps.
+    pub apq_cache_size: usize,
+}
+
+impl Options {
+    /// No token, no other origin, the default cache.
+    pub fn new(loader_delay: Duration) -> Options {
+        Options {
+            graphiql_token: None,
+            loader_delay,
+            cors: cors::Origins::None,
+            apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
+        }
+    }
+}
+
+/// The default of `REVSHARE_APQ_CACHE_SIZE`.
+pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
+
+impl AppState {
+    pub fn new(schema: AppSchema, db: Db, keys: Keys, options: &Options) -> AppState {
+        AppState {
+            schema,
+            db,
+            keys: Arc::new(keys),
+            tenants: TenantCache::default(),
+            graphiql_token: options.graphiql_token.as_deref().map(Arc::from),
+            loader_delay: options.loader_delay,
+            apq: Arc::new(apq::PersistedQueries::new(options.apq_cache_size)),
+        }
+    }
+
+    fn graphiql(&self) -> Response {
+        graphiql::page(self.graphiql_token.as_deref())
+    }
+
+    async fn tenant(&self, id: &str) -> Result<Option<Arc<Tenant>>, ApiError> {
+        if let Some(tenant) = self.tenants.get(id) {
+            return Ok(Some(tenant));
+        }
+        let Some(tenant) = tenants::find(self.db.conn(), id).await? else {
+            return Ok(None);
+        };
+        let tenant = Arc::new(tenant);
+        self.tenants.put(tenant.clone());
+        Ok(Some(tenant))
+    }
+
+    /// The principal of a request: `None` without a token; a bad one is
+    /// answered here (401, or 503 when the tenant cannot be read).
+    async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
+        match self.principal(headers).await {
+            Ok(principal) => Ok(principal),
+            Err(err @ ApiError::Unauthenticated(_)) => {
+                Err(error_response(StatusCode::UNAUTHORIZED, err))
+            }
+            Err(err @ ApiError::Unavailable) => {
+                Err(error_response(StatusCode::SERVICE_UNAVAILABLE, err))
+            }
+            Err(err) => Err(error_response(StatusCode::INTERNAL_SERVER_ERROR, err)),
+        }
+    }
+
+    async fn principal(&self, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
+            return Ok(None);
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                ApiError::Unauthenticated("expected Authorization: Bearer <jwt>".into())
+            })?;
+        let identity = self.keys.verify(token).map_err(ApiError::Unauthenticated)?;
+        let tenant = self
+            .tenant(&identity.tenant_id)
+            .await?
+            .ok_or_else(|| ApiError::Unauthenticated("token names an unknown tenant".into()))?;
+        Ok(Some(Principal {
+            subject: identity.subject,
+            tenant,
+            role: identity.role,
+            partner_id: identity.partner_id,
+            scopes: identity.scopes,
+        }))
+    }
+}
+
+pub fn router(state: AppState, cors: &cors::Origins) -> Router {
+    Router::new()
+        .route("/", get(graphiql_page))
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/assets/{hash}/{name}", get(graphiql::asset))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(not_found)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::map_response(json_errors))
+        .layer(cors.layer())
+        .layer(axum::middleware::from_fn(cors::preflight_no_content))
+        .with_state(state)
+}
+
+async fn graphiql_page(State(state): State<AppState>) -> Response {
+    state.graphiql()
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if state.db.ping(READY_TIMEOUT).await {
+        "ready".into_response()
+    } else {
+        error_body(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "UNAVAILABLE",
+            "database unreachable",
+        )
+    }
+}
+
+async fn not_found() -> Response {
+    error_body(
+        StatusCode::NOT_FOUND,
+        "NOT_FOUND",
+        "no such path: use /graphql",
+    )
+}
+
+/// A GraphQL-shaped error body with one error.
+fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "data": null,
+        "errors": [{ "message": message, "extensions": { "code": code } }],
+    });
+    let mut response = (status, Json(body)).into_response();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+    }
+    response
+}
+
+fn error_response(status: StatusCode, err: ApiError) -> Response {
+    error_body(status, err.code(), &err.message())
+}
+
+/// Gives an error response that is not JSON already (from the router, the
+/// body limit or a method mismatch) the GraphQL error shape.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/graphql-response+json")
+        });
+    if status.is_success() || is_json || status.is_redirection() {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "BAD_USER_INPUT",
+            format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "BAD_USER_INPUT",
+            "use POST or GET for GraphQL requests".to_owned(),
+        ),
+        StatusCode::NOT_FOUND => ("NOT_FOUND", "no such path: use /graphql".to_owned()),
+        StatusCode::SERVICE_UNAVAILABLE => ("UNAVAILABLE", "unavailable; retry shortly".to_owned()),
+        status if status.is_client_error() => ("BAD_USER_INPUT", "bad request".to_owned()),
+        _ => ("INTERNAL", "internal error".to_owned()),
+    };
+    error_body(status, code, &message)
+}

@@ -1,0 +1,156 @@
+//! What a browser and the GraphQL tool chain see (SPEC §11), with the real
+//! tools: GraphiQL in headless Chromium with no network but loopback, a
+//! frontend page on another origin calling the API through CORS, and
+//! graphql-http's GraphQL-over-HTTP audit. They drive the Node scripts in
+//! `tests/browser/`, whose packages (and Debian's Chromium) `scripts/test`
+//! installs.
+
+use crate::helpers::{Backend, SECRET, TestApp};
+use revshare::auth::jwt::Keys;
+use revshare::http::Options;
+use revshare::http::cors::Origins;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// `tests/browser/`, with its packages installed.
+fn tools() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "tests/browser has no packages: run scripts/test, which installs them and Chromium"
+    );
+    dir
+}
+
+/// Runs `node SCRIPT ARGS` in `tests/browser/`; its last line of output,
+/// as JSON.
+async fn node(script: &str, args: &[&str]) -> Value {
+    let output = tokio::process::Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(tools())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("node runs (scripts/test installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "node {script} {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+async fn app_with(options: Options) -> TestApp {
+    TestApp::spawn_with_options(Backend::Sqlite, Keys::hs256(SECRET), options)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_runs_a_query_offline_and_loads_only_from_its_origin() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    // As development mode serves it: GraphiQL sends the printed token.
+    let token = app.admin();
+    let app = app_with(Options {
+        graphiql_token: Some(token),
+        ..Options::new(revshare::graphql::LOADER_DELAY)
+    })
+    .await;
+    let origin = format!("http://{}", app.addr);
+    let answer = node(
+        "browser.mjs",
+        &[
+            "graphiql",
+            &format!("{origin}/graphql"),
+            "{ viewer { role tenantId } }",
+            "ADMIN",
+        ],
+    )
+    .await;
+    let result: Value = serde_json::from_str(answer["result"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        result,
+        serde_json::json!({ "data": { "viewer": { "role": "ADMIN", "tenantId": "acme" } } })
+    );
+    let requests: Vec<&str> = answer["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    // The page, its stylesheet, React, ReactDOM, GraphiQL and its starter,
+    // the icon, the introspection and the query: all from revshare.
+    assert!(requests.len() >= 8, "{requests:?}");
+    for request in &requests {
+        assert!(request.starts_with(&origin), "{request} left the origin");
+    }
+    assert_eq!(answer["violations"], serde_json::json!([]));
+}
+
+/// Serves, on `listener`, a page whose script asks `api` for the viewer's
+/// role with `token` and shows the answer (or the browser's refusal) in
+/// `#result`; answers the page's URL.
+fn frontend(listener: tokio::net::TcpListener, api: &str, token: &str) -> String {
+    use axum::routing::get;
+    let script = format!(
+        "fetch('{api}/graphql', {{ method: 'POST', headers: {{ 'content-type': 'application/json', \
+         authorization: 'Bearer {token}' }}, body: JSON.stringify({{ query: '{{ viewer {{ role }} }}' }}) }})\
+         .then((r) => r.json())\
+         .then((json) => {{ document.querySelector('#result').textContent = 'answer ' + json.data.viewer.role; }})\
+         .catch((e) => {{ document.querySelector('#result').textContent = 'refused ' + e.name; }});"
+    );
+    let page = "<!doctype html><html><body><div id=\"result\"></div><script src=\"/app.js\"></script></body></html>";
+    let router = axum::Router::new()
+        .route("/", get(move || async move { axum::response::Html(page) }))
+        .route(
+            "/app.js",
+            get(move || async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/javascript")],
+                    script,
+                )
+            }),
+        );
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frontend_on_an_allowed_origin_calls_the_api_and_another_is_refused() {
+    let page = || tokio::net::TcpListener::bind("127.0.0.1:0");
+    let (allowed, denied) = (page().await.unwrap(), page().await.unwrap());
+    let origin = format!("http://{}", allowed.local_addr().unwrap());
+    let app = app_with(Options {
+        cors: Origins::List(vec![origin]),
+        ..Options::new(revshare::graphql::LOADER_DELAY)
+    })
+    .await;
+    let (api, token) = (format!("http://{}", app.addr), app.admin());
+    let answer = node("browser.mjs", &["page", &frontend(allowed, &api, &token)]).await;
+    assert_eq!(answer["result"], "answer ADMIN", "{answer}");
+    let answer = node("browser.mjs", &["page", &frontend(denied, &api, &token)]).await;
+    assert_eq!(answer["result"], "refused TypeError", "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_graphql_over_http_audit_passes_every_audit() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let results = node(
+        "audit.mjs",
+        &[&format!("http://{}/graphql", app.addr), &app.admin()],
+    )
+    .await;
+    let results = results.as_array().unwrap();
+    let failed: Vec<&Value> = results.iter().filter(|r| r["status"] != "ok").collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} audits not ok: {failed:#?}",
+        failed.len(),
+        results.len()
+    );
+    assert!(results.len() >= 61, "{} audits", results.len());
+}
