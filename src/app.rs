@@ -3,8 +3,11 @@
 
 use crate::auth::jwt::Keys;
 use crate::db::Db;
+use crate::events::notify::Notifier;
+use crate::events::retention;
 use crate::graphql;
 use crate::http::{AppState, Options, router};
+use crate::webhooks::dispatch::{self, Poke};
 use axum::Router;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr};
@@ -37,9 +40,27 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
 /// applications sharing the server are unlikely to pick it.
 const MIGRATION_LOCK: i64 = 0x7265_7673_6861_7265;
 
-/// The HTTP application over a migrated database.
+/// The HTTP application over a migrated database, with this replica's
+/// background work on the event log: its wake-ups, the webhook
+/// dispatcher, pruning.
 pub fn build(db: Db, keys: Keys, options: &Options) -> Router {
-    let schema = graphql::schema(Some(db.clone()));
+    let notifier = Notifier::start(&db);
+    let dispatcher = Poke::default();
+    if options.dispatch_webhooks {
+        dispatch::start(
+            db.clone(),
+            &notifier,
+            options.webhooks.clone(),
+            dispatcher.clone(),
+        );
+    }
+    retention::spawn(db.clone(), options.event_retention_days);
+    let schema = graphql::schema(Some(graphql::Services {
+        db: db.clone(),
+        notifier,
+        webhooks: options.webhooks.clone(),
+        dispatcher,
+    }));
     router(AppState::new(schema, db, keys, options), &options.cors)
 }
 

@@ -132,6 +132,56 @@ pub struct Config {
         global = true
     )]
     pub apq_cache_size: usize,
+
+    /// Days the domain-event log keeps an event: how far back a
+    /// subscription or a webhook replay may resume (at least 1).
+    #[arg(
+        long,
+        env = "REVSHARE_EVENT_RETENTION_DAYS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub event_retention_days: u32,
+
+    /// Milliseconds a webhook attempt may take before it counts as failed.
+    #[arg(
+        long,
+        env = "REVSHARE_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 15_000,
+        global = true
+    )]
+    pub webhook_timeout_ms: u64,
+
+    /// The pauses before each retry of a failed webhook delivery, in ms, s,
+    /// m, h or d, separated by commas.
+    #[arg(
+        long,
+        env = "REVSHARE_WEBHOOK_RETRY_SCHEDULE",
+        default_value = crate::webhooks::DEFAULT_SCHEDULE,
+        global = true
+    )]
+    pub webhook_retry_schedule: String,
+
+    /// Events in a row that could not be delivered before an endpoint is
+    /// disabled (0: never).
+    #[arg(
+        long,
+        env = "REVSHARE_WEBHOOK_DISABLE_AFTER",
+        default_value_t = 20,
+        global = true
+    )]
+    pub webhook_disable_after: u32,
+
+    /// Let webhooks go to `http` URLs and to loopback and private addresses:
+    /// for tests and development on one machine only.
+    #[arg(
+        long,
+        env = "REVSHARE_WEBHOOK_ALLOW_PRIVATE",
+        default_value_t = false,
+        global = true
+    )]
+    pub webhook_allow_private: bool,
 }
 
 impl Config {
@@ -142,6 +192,21 @@ impl Config {
             acquire_timeout: std::time::Duration::from_millis(self.database_acquire_timeout_ms),
             statement_timeout: std::time::Duration::from_millis(self.database_statement_timeout_ms),
         }
+    }
+
+    /// How webhooks are delivered, or what is wrong with the settings.
+    pub fn webhooks(&self) -> Result<crate::webhooks::Settings, String> {
+        let schedule = crate::webhooks::parse_schedule(&self.webhook_retry_schedule)
+            .map_err(|e| format!("REVSHARE_WEBHOOK_RETRY_SCHEDULE: {e}"))?;
+        if self.webhook_timeout_ms == 0 {
+            return Err("REVSHARE_WEBHOOK_TIMEOUT_MS must be above 0".into());
+        }
+        Ok(crate::webhooks::Settings {
+            timeout: std::time::Duration::from_millis(self.webhook_timeout_ms),
+            schedule,
+            disable_after: self.webhook_disable_after,
+            allow_private: self.webhook_allow_private,
+        })
     }
 
     /// Which origins may call the API: `REVSHARE_CORS_ORIGINS`, or by

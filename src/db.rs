@@ -81,6 +81,8 @@ pub struct Db {
     conn: Timed<DatabaseConnection>,
     write_lock: Option<Arc<Mutex<()>>>,
     acquire_timeout: Duration,
+    /// Bumped after each write transaction commits (see [`Db::commits`]).
+    commits: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// The pool as services and loaders use it: every call bounded.
@@ -238,6 +240,7 @@ pub struct WriteTxn {
     // Dropped first: the transaction ends before the lock is released.
     txn: Timed<DatabaseTransaction>,
     _guard: Option<OwnedMutexGuard<()>>,
+    commits: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -254,7 +257,9 @@ impl WriteTxn {
             inner: (),
             deadline,
         };
-        commit.bounded(inner.commit()).await
+        commit.bounded(inner.commit()).await?;
+        self.commits.send_modify(|n| *n = n.wrapping_add(1));
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
@@ -385,7 +390,14 @@ impl Db {
             },
             write_lock,
             acquire_timeout: settings.acquire_timeout,
+            commits: Arc::new(tokio::sync::watch::channel(0).0),
         })
+    }
+
+    /// A receiver that changes after each write transaction of this
+    /// process commits (how SQLite's readers of the event log are woken).
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.commits.subscribe()
     }
 
     /// The pool, every call of which gives up at the deadline.
@@ -424,6 +436,7 @@ impl Db {
                 deadline: self.conn.deadline,
             },
             _guard: guard,
+            commits: self.commits.clone(),
         })
     }
 

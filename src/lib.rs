@@ -10,6 +10,8 @@
 //! - [`deals`]: the sales pipeline, contacts, deal-stage commission plans
 //!   and deals, whose commissions enter the ledger. Each mutation is one transaction; each statement is scoped by
 //!   tenant.
+//! - [`events`]: the domain-event log (an outbox written with each change),
+//!   read from a cursor by subscriptions and webhooks, and its wake-ups.
 //! - [`auth`]: JWT verification and minting, the [`auth::Principal`] a request
 //!   acts as, scopes.
 //! - [`graphql`]: the schema, one module per domain type, the per-request
@@ -33,9 +35,11 @@ pub mod demo;
 pub mod directory;
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod http;
 pub mod input;
 pub mod ledger;
 pub mod paging;
 pub mod tiers;
+pub mod webhooks;

@@ -258,6 +258,7 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             config.listen
         );
     }
+    let webhooks = config.webhooks().map_err(anyhow::Error::msg)?;
     let db = connect(config).await?;
     app::migrate(&db).await.context("migrating")?;
 
@@ -305,6 +306,13 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         println!("{token}");
         println!();
     }
+    if webhooks.allow_private {
+        println!(
+            "REVSHARE_WEBHOOK_ALLOW_PRIVATE is on: webhooks may go to http URLs and to \
+             loopback and private addresses (tests and development only)"
+        );
+        tracing::warn!("webhooks may go to http URLs and to loopback and private addresses");
+    }
     if config.maturity_interval > 0 {
         revshare::ledger::maturity::spawn(
             db.clone(),
@@ -314,6 +322,8 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     let options = Options {
         cors: config.cors(keys.development).map_err(anyhow::Error::msg)?,
         apq_cache_size: config.apq_cache_size,
+        event_retention_days: config.event_retention_days,
+        webhooks,
         graphiql_token: dev_token,
         ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))
     };

@@ -169,6 +169,43 @@ stored!(
     }
 );
 
+stored!(
+    /// What happened, as a domain event says (SPEC §12).
+    DomainEventType {
+        /// A ledger row was written: a commission, clawback or adjustment.
+        CommissionCreated = "COMMISSION_CREATED",
+        /// A commission was approved, paid or reversed.
+        CommissionStatusChanged = "COMMISSION_STATUS_CHANGED",
+        PayoutCreated = "PAYOUT_CREATED",
+        /// A partner joined a campaign (approved request or invitation).
+        PartnerEnrolled = "PARTNER_ENROLLED",
+        PartnershipRequestCreated = "PARTNERSHIP_REQUEST_CREATED",
+        /// A partnership request was approved or rejected.
+        PartnershipRequestDecided = "PARTNERSHIP_REQUEST_DECIDED",
+        /// A deal reached a stage (created at it, or moved).
+        DealStageChanged = "DEAL_STAGE_CHANGED",
+        DealPaymentRecorded = "DEAL_PAYMENT_RECORDED",
+        /// A partner first reached a tier in a period.
+        TierReached = "TIER_REACHED",
+    }
+);
+
+stored!(
+    /// Whether a webhook endpoint is sent events.
+    WebhookStatus { Enabled = "ENABLED", Disabled = "DISABLED" }
+);
+
+stored!(
+    /// Where a webhook delivery is.
+    DeliveryStatus {
+        /// Not delivered yet: waiting for its next attempt.
+        Pending = "PENDING",
+        Succeeded = "SUCCEEDED",
+        /// Every attempt of the schedule failed, or the endpoint was disabled.
+        Failed = "FAILED",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

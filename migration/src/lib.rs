@@ -16,6 +16,7 @@ mod m20261121_000006_tiers;
 mod m20261121_000007_event_keys;
 mod m20261122_000008_staff_payees;
 mod m20261122_000009_partner_page_keys;
+mod m20261122_000010_domain_events;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_event_keys::Migration),
             Box::new(m20261122_000008_staff_payees::Migration),
             Box::new(m20261122_000009_partner_page_keys::Migration),
+            Box::new(m20261122_000010_domain_events::Migration),
         ]
     }
 }

@@ -38,6 +38,9 @@ pub struct Identity {
     pub role: Role,
     pub partner_id: Option<String>,
     pub scopes: Vec<Scope>,
+    /// The token's `exp`, in seconds since the epoch: a WebSocket
+    /// connection authenticated by it ends then.
+    pub expires_at: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -260,6 +263,7 @@ impl Keys {
             role,
             partner_id,
             scopes,
+            expires_at: claims.exp,
         })
     }
 

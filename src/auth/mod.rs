@@ -75,6 +75,8 @@ scopes! {
     DealsWrite => "deals:write",
     TieredCommissionsRead => "tiered_commissions:read",
     TieredCommissionsWrite => "tiered_commissions:write",
+    WebhooksRead => "webhooks:read",
+    WebhooksWrite => "webhooks:write",
 }
 
 impl Scope {
@@ -233,6 +235,6 @@ mod tests {
         for scope in Scope::ALL {
             assert_eq!(Scope::parse(scope.as_str()), Some(*scope));
         }
-        assert_eq!(Scope::ALL.len(), 15);
+        assert_eq!(Scope::ALL.len(), 17);
     }
 }

@@ -13,6 +13,7 @@ use crate::directory::groups::{self, rules_json};
 use crate::directory::partners::{self, NewPartner};
 use crate::engine::RuleSet;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::events::{self, DomainEventType, NewEvent};
 use crate::input;
 use entity::{campaign, enrollment, partner_commission, partner_group, partnership_request};
 use sea_orm::sea_query::{Condition, Expr, Query};
@@ -138,8 +139,25 @@ pub async fn apply(
                 e.into()
             }
         })?;
+    let event = request_event(&request, DomainEventType::PartnershipRequestCreated);
+    events::append(&*txn, tenant_id, request.created_at, vec![event]).await?;
     txn.commit().await?;
     Ok(request)
+}
+
+/// The event of a partnership request made or decided.
+fn request_event(request: &partnership_request::Model, kind: DomainEventType) -> NewEvent {
+    NewEvent {
+        kind,
+        occurred_at: request.decided_at.unwrap_or(request.created_at),
+        partner_id: Some(request.partner_id.clone()),
+        subject_id: request.id.clone(),
+        data: serde_json::json!({
+            "campaignId": request.campaign_id,
+            "status": request.status.as_str(),
+            "reason": request.reason,
+        }),
+    }
 }
 
 fn pending_conflict() -> ApiError {
@@ -178,6 +196,9 @@ async fn decide(
             request.status.as_str().to_lowercase()
         )));
     }
+    let event = request_event(&request, DomainEventType::PartnershipRequestDecided);
+    let at = request.decided_at.unwrap_or(request.created_at);
+    events::append(conn, tenant_id, at, vec![event]).await?;
     Ok(request)
 }
 
@@ -260,6 +281,18 @@ async fn enroll(
         None,
     )
     .await?;
+    let event = NewEvent {
+        kind: DomainEventType::PartnerEnrolled,
+        occurred_at: enrollment.created_at,
+        partner_id: Some(partner_id.to_owned()),
+        subject_id: enrollment.id.clone(),
+        data: serde_json::json!({
+            "campaignId": campaign.id,
+            "source": source.as_str(),
+            "snapshotId": snapshot.id,
+        }),
+    };
+    events::append(conn, tenant_id, enrollment.created_at, vec![event]).await?;
     Ok(Enrolled {
         enrollment,
         snapshot,

@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::engine::Currency;
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::events::{self, DomainEventType, NewEvent};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 use crate::ledger::accrual::PartnerRef;
 use crate::ledger::posting::{self, Posting};
@@ -523,6 +524,15 @@ async fn reach_stage(
         .filter(deal::Column::Id.eq(deal.id.as_str()))
         .exec(conn)
         .await?;
+    // The deal's move is heard of before what it earned.
+    let data = serde_json::json!({
+        "eventId": event.id,
+        "stageId": stage.id,
+        "stageName": stage.name,
+        "stagesReached": newly,
+    });
+    let kind = DomainEventType::DealStageChanged;
+    append_deal_event(conn, &deal, &event, kind, data).await?;
     let trigger = Trigger::Stages(&newly);
     let field = arrival.amount_field;
     let commissions = post(conn, &deal, &event, campaign, &trigger, field).await?;
@@ -532,6 +542,24 @@ async fn reach_stage(
         commissions,
         duplicate: false,
     })
+}
+
+/// The domain event of a deal event.
+async fn append_deal_event(
+    conn: &impl ConnectionTrait,
+    deal: &deal::Model,
+    event: &event::Model,
+    kind: DomainEventType,
+    data: serde_json::Value,
+) -> ApiResult<()> {
+    let new = NewEvent {
+        kind,
+        occurred_at: event.occurred_at,
+        partner_id: Some(deal.partner_id.clone()),
+        subject_id: deal.id.clone(),
+        data,
+    };
+    events::append(conn, &deal.tenant_id, event.recorded_at, vec![new]).await
 }
 
 /// Records a payment on a deal.
@@ -592,6 +620,16 @@ pub async fn record_payment(db: &Db, tenant_id: &str, new: NewPayment) -> ApiRes
             count: deal.payment_count,
             reached: &reached,
         };
+        let data = serde_json::json!({
+            "eventId": event.id,
+            "amount": campaigns::check_currency("currency", &event.currency)?
+                .from_minor(event.amount_minor)
+                .to_string(),
+            "currency": event.currency,
+            "paymentCount": deal.payment_count,
+        });
+        let kind = DomainEventType::DealPaymentRecorded;
+        append_deal_event(conn, &deal, &event, kind, data).await?;
         let field = arrival.amount_field;
         let commissions = post(conn, &deal, &event, &campaign, &trigger, field).await?;
         txn.commit().await?;

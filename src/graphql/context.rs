@@ -30,7 +30,7 @@ pub struct RequestContext {
     pub principal: Option<Principal>,
     /// The server's cache of tenants, which a change to the tenant clears.
     pub tenants: TenantCache,
-    loader: Option<RwLock<Arc<RequestLoader>>>,
+    loader: Option<Arc<RwLock<Arc<RequestLoader>>>>,
     db: Db,
     delay: Duration,
 }
@@ -44,9 +44,13 @@ impl RequestContext {
         delay: Duration,
         tenants: TenantCache,
     ) -> RequestContext {
-        let loader = principal
-            .as_ref()
-            .map(|p| RwLock::new(Arc::new(loaders::new_loader(db, &p.tenant.id, delay))));
+        let loader = principal.as_ref().map(|p| {
+            Arc::new(RwLock::new(Arc::new(loaders::new_loader(
+                db,
+                &p.tenant.id,
+                delay,
+            ))))
+        });
         RequestContext {
             principal,
             tenants,
@@ -60,6 +64,12 @@ impl RequestContext {
 fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
     ctx.data::<RequestContext>()
         .map_err(|_| ApiError::internal("request context", "missing"))
+}
+
+/// The request's context itself, for what outlives one resolver (a
+/// subscription's stream).
+pub fn request_context<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
+    request(ctx)
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
@@ -93,18 +103,48 @@ pub fn writer<'a>(ctx: &Context<'a>, scope: Scope) -> ApiResult<&'a Principal> {
 /// Replaces the request's loaders with empty ones (every mutation does,
 /// before writing).
 pub fn forget_reads(ctx: &Context<'_>) -> ApiResult<()> {
-    let request = request(ctx)?;
-    if let (Some(slot), Some(principal)) = (&request.loader, &request.principal) {
-        let fresh = Arc::new(loaders::new_loader(
-            &request.db,
-            &principal.tenant.id,
-            request.delay,
-        ));
-        *slot
+    request(ctx)?.forget_reads();
+    Ok(())
+}
+
+impl RequestContext {
+    /// Replaces the loaders with empty ones: what is read next is read
+    /// afresh (after a mutation).
+    pub fn forget_reads(&self) {
+        if let Some(forget) = self.forgetter() {
+            forget.forget();
+        }
+    }
+
+    /// What a subscription keeps to read each event afresh.
+    pub fn forgetter(&self) -> Option<Forgetter> {
+        let (slot, principal) = (self.loader.as_ref()?, self.principal.as_ref()?);
+        Some(Forgetter {
+            slot: slot.clone(),
+            db: self.db.clone(),
+            tenant_id: principal.tenant.id.clone(),
+            delay: self.delay,
+        })
+    }
+}
+
+/// Replaces a request's loaders with empty ones, from a task that outlives
+/// the resolver (a subscription's stream).
+pub struct Forgetter {
+    slot: Arc<RwLock<Arc<RequestLoader>>>,
+    db: Db,
+    tenant_id: String,
+    delay: Duration,
+}
+
+impl Forgetter {
+    pub fn forget(&self) {
+        let fresh = Arc::new(loaders::new_loader(&self.db, &self.tenant_id, self.delay));
+        *self
+            .slot
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = fresh;
     }
-    Ok(())
 }
 
 /// Forgets the cached tenant of the caller, after a change to it.

@@ -281,3 +281,42 @@ pub enum TierAction {
     /// To exactly `value` (retroactive modifiers only).
     Exact,
 }
+
+/// What a domain event says happened (SPEC §12).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::DomainEventType")]
+pub enum DomainEventType {
+    /// A ledger row was written: a commission, clawback or adjustment.
+    CommissionCreated,
+    /// A commission was approved, paid or reversed.
+    CommissionStatusChanged,
+    PayoutCreated,
+    /// A partner joined a campaign (approved request or invitation).
+    PartnerEnrolled,
+    PartnershipRequestCreated,
+    /// A partnership request was approved or rejected.
+    PartnershipRequestDecided,
+    /// A deal reached a stage (created at it, or moved).
+    DealStageChanged,
+    DealPaymentRecorded,
+    /// A partner first reached a tier in a period.
+    TierReached,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::WebhookStatus")]
+pub enum WebhookStatus {
+    Enabled,
+    /// Sent nothing: by an update, a 410 answer, or too many failures in a row.
+    Disabled,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::DeliveryStatus")]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    Succeeded,
+    /// Every attempt failed, or the endpoint was disabled.
+    Failed,
+}

@@ -137,6 +137,32 @@ by_id! {
     OptionId => custom_field_option,
     DealId => deal,
     TierId => tiered_commission,
+    PayoutId => payout,
+}
+
+/// A domain event by its place in the log (`seq`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DomainEventSeq(pub i64);
+
+impl Loader<DomainEventSeq> for DirectoryLoader {
+    type Value = entity::domain_event::Model;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[DomainEventSeq],
+    ) -> Result<HashMap<DomainEventSeq, Self::Value>, ApiError> {
+        use entity::domain_event;
+        let rows = domain_event::Entity::find()
+            .filter(domain_event::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(domain_event::Column::Seq.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (DomainEventSeq(row.seq), row))
+            .collect())
+    }
 }
 
 /// The tenant's active tiers, oldest first (one statement per request).

@@ -33,7 +33,7 @@ pub mod tiers;
 pub use context::{LOADER_DELAY, RequestContext};
 
 use crate::db::Db;
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 /// Deep enough for GraphiQL's introspection query (13 levels) and real
 /// nesting; shallow enough to refuse a query built to exhaust the server.
@@ -53,6 +53,8 @@ pub struct Query(
     roots::ledger::LedgerQuery,
     roots::deals::DealQuery,
     roots::tiers::TierQuery,
+    roots::events::EventQuery,
+    roots::webhooks::WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -63,21 +65,43 @@ pub struct Mutation(
     roots::ledger::LedgerMutation,
     roots::deals::DealMutation,
     roots::tiers::TierMutation,
+    roots::webhooks::WebhookMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(roots::events::EventSubscription);
 
-/// The schema with its limits; `db` is the only shared state.
-pub fn schema(db: Option<Db>) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
-        .limit_complexity(MAX_COMPLEXITY);
-    if let Some(db) = db {
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+/// What the schema's resolvers share beyond the request: the database, the
+/// event log's wake-ups, how webhooks are delivered.
+pub struct Services {
+    pub db: Db,
+    pub notifier: crate::events::notify::Notifier,
+    pub webhooks: crate::webhooks::Settings,
+    /// Wakes this replica's webhook dispatcher.
+    pub dispatcher: crate::webhooks::dispatch::Poke,
+}
+
+/// The schema with its limits, over `services` (none: to print it).
+pub fn schema(services: Option<Services>) -> AppSchema {
+    let mut builder = Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(MAX_DEPTH)
+    .limit_complexity(MAX_COMPLEXITY);
+    if let Some(services) = services {
+        let db = services.db;
         builder = builder
             .data(crate::ledger::ingest::Ingest::start(
                 db.clone(),
                 crate::ledger::write_parallelism(&db),
             ))
+            .data(services.notifier)
+            .data(services.webhooks)
+            .data(services.dispatcher)
             .data(db);
     }
     builder.finish()

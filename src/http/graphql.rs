@@ -31,6 +31,8 @@ use crate::graphql::{RequestContext, limits, order};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::body::{Body, Bytes};
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -210,13 +212,17 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     }
 }
 
-/// `GET /graphql`: a query in the URL, or (for a browser asking for a page)
-/// GraphiQL.
+/// `GET /graphql`: a WebSocket for subscriptions ([`super::ws`]), a query
+/// in the URL, or (for a browser asking for a page) GraphiQL.
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    if let Ok(upgrade) = upgrade {
+        return super::ws::accept(state, upgrade);
+    }
     let raw = raw.unwrap_or_default();
     let has_request = serde_urlencoded::from_str::<Vec<(String, String)>>(&raw)
         .map(|pairs| {
@@ -443,7 +449,7 @@ fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<O
 
 /// Gives the errors from parsing, validating or coercing the request a code
 /// (resolver errors carry theirs); answers whether one is `UNAVAILABLE`.
-fn code_errors(errors: &mut [ServerError]) -> bool {
+pub(super) fn code_errors(errors: &mut [ServerError]) -> bool {
     let mut unavailable = false;
     for error in errors {
         let extensions = error.extensions.get_or_insert_with(Default::default);

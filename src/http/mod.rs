@@ -21,6 +21,7 @@ pub mod apq;
 pub mod cors;
 pub mod graphiql;
 pub mod graphql;
+pub mod ws;
 
 use crate::auth::jwt::Keys;
 use crate::auth::{Principal, Tenant, TenantCache};
@@ -70,6 +71,13 @@ pub struct Options {
     pub cors: cors::Origins,
     /// Most queries the persisted-query cache keeps.
     pub apq_cache_size: usize,
+    /// Days the event log keeps an event.
+    pub event_retention_days: u32,
+    /// How webhooks are delivered.
+    pub webhooks: crate::webhooks::Settings,
+    /// Whether this replica runs a webhook dispatcher (tests run API-only
+    /// apps beside other replicas).
+    pub dispatch_webhooks: bool,
 }
 
 impl Options {
@@ -80,6 +88,9 @@ impl Options {
             loader_delay,
             cors: cors::Origins::None,
             apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
+            event_retention_days: 30,
+            webhooks: crate::webhooks::Settings::default(),
+            dispatch_webhooks: true,
         }
     }
 }
@@ -135,37 +146,45 @@ impl AppState {
         let Some(value) = headers.get(header::AUTHORIZATION) else {
             return Ok(None);
         };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::Unauthenticated("expected Authorization: Bearer <jwt>".into())
-            })?;
+        let token = value.to_str().ok().and_then(bearer).ok_or_else(|| {
+            ApiError::Unauthenticated("expected Authorization: Bearer <jwt>".into())
+        })?;
+        Ok(Some(self.principal_for(token).await?.0))
+    }
+
+    /// The principal a token names, and when the token expires (seconds
+    /// since the epoch).
+    async fn principal_for(&self, token: &str) -> Result<(Principal, u64), ApiError> {
         let identity = self.keys.verify(token).map_err(ApiError::Unauthenticated)?;
         let tenant = self
             .tenant(&identity.tenant_id)
             .await?
             .ok_or_else(|| ApiError::Unauthenticated("token names an unknown tenant".into()))?;
-        Ok(Some(Principal {
+        let principal = Principal {
             subject: identity.subject,
             tenant,
             role: identity.role,
             partner_id: identity.partner_id,
             scopes: identity.scopes,
-        }))
+        };
+        Ok((principal, identity.expires_at))
     }
+}
+
+/// The token of an `Authorization` value: `Bearer <token>`.
+pub(crate) fn bearer(value: &str) -> Option<&str> {
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim();
+    (!token.is_empty()).then_some(token)
 }
 
 pub fn router(state: AppState, cors: &cors::Origins) -> Router {
     Router::new()
         .route("/", get(graphiql_page))
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/assets/{hash}/{name}", get(graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -235,7 +254,7 @@ async fn json_errors(response: Response) -> Response {
         .is_some_and(|v| {
             v.starts_with("application/json") || v.starts_with("application/graphql-response+json")
         });
-    if status.is_success() || is_json || status.is_redirection() {
+    if status.is_success() || is_json || status.is_redirection() || status.is_informational() {
         return response;
     }
     let (code, message) = match status {

@@ -38,6 +38,7 @@
 use super::breakdown::{self, BreakdownLine};
 use super::{CommissionKind, CommissionStatus, ReversalReason, TermsSource};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{DomainEventType, NewEvent};
 use crate::input;
 use chrono::{DateTime, Utc};
 use entity::{commission, commission_transition, contact_balance, partner_balance};
@@ -158,6 +159,8 @@ impl DealRef {
 pub struct Posting {
     at: DateTime<Utc>,
     rows: Vec<commission::Model>,
+    /// Events of the tenant to append after the rows' own (a tier reached).
+    then: Vec<(String, NewEvent)>,
 }
 
 impl Posting {
@@ -166,7 +169,14 @@ impl Posting {
         Posting {
             at,
             rows: Vec::new(),
+            then: Vec::new(),
         }
+    }
+
+    /// Queues an event of `tenant_id` that follows the rows' own: a tier
+    /// reached is heard of after the commission that reached it.
+    pub fn then_announce(&mut self, tenant_id: &str, event: NewEvent) {
+        self.then.push((tenant_id.to_owned(), event));
     }
 
     /// The rows queued so far, in order.
@@ -221,11 +231,19 @@ impl Posting {
         Ok(row)
     }
 
-    /// Writes the queued rows and their balances.
+    /// Writes the queued rows, their balances, and a `COMMISSION_CREATED`
+    /// event for each.
     pub async fn write(self, conn: &impl ConnectionTrait) -> ApiResult<()> {
         let mut deltas = Deltas::default();
+        let mut events: BTreeMap<String, Vec<NewEvent>> = BTreeMap::new();
         for row in &self.rows {
             deltas.add(row, row.status);
+            events.entry(row.tenant_id.clone()).or_default().push(event(
+                row,
+                DomainEventType::CommissionCreated,
+                None,
+                self.at,
+            )?);
         }
         // The rows move into the statements: the producers hold their own
         // copies (what `add` answered).
@@ -236,7 +254,14 @@ impl Posting {
                 .exec_without_returning(conn)
                 .await?;
         }
-        add_to_balances(conn, deltas).await
+        add_to_balances(conn, deltas).await?;
+        for (tenant_id, event) in self.then {
+            events.entry(tenant_id).or_default().push(event);
+        }
+        for (tenant_id, events) in events {
+            crate::events::append(conn, &tenant_id, self.at, events).await?;
+        }
+        Ok(())
     }
 }
 
@@ -314,12 +339,53 @@ pub(crate) async fn apply_move(
     }
     append_history(conn, &rows, mv).await?;
     let mut deltas = Deltas::default();
+    let mut events: BTreeMap<String, Vec<NewEvent>> = BTreeMap::new();
     for row in &rows {
         deltas.remove(row, mv.from);
         deltas.add(row, mv.to);
+        let kind = DomainEventType::CommissionStatusChanged;
+        events
+            .entry(row.tenant_id.clone())
+            .or_default()
+            .push(event(row, kind, Some(mv), mv.at)?);
     }
     add_to_balances(conn, deltas).await?;
+    for (tenant_id, events) in events {
+        crate::events::append(conn, &tenant_id, mv.at, events).await?;
+    }
     Ok(rows.into_iter().map(|row| moved(row, mv)).collect())
+}
+
+/// The domain event of a row written (`mv`: none) or moved. A spiff to one
+/// of the tenant's staff concerns no partner: its partner does not hear of it.
+fn event(
+    row: &commission::Model,
+    kind: DomainEventType,
+    mv: Option<&Move<'_>>,
+    at: DateTime<Utc>,
+) -> ApiResult<NewEvent> {
+    let currency = crate::engine::Currency::parse(&row.currency)
+        .map_err(|e| ApiError::internal("commission currency", e))?;
+    let mut data = serde_json::json!({
+        "kind": row.kind.as_str(),
+        "amount": currency.from_minor(row.amount_minor).to_string(),
+        "currency": row.currency,
+        "status": mv.map_or(row.status, |mv| mv.to).as_str(),
+        "eventId": row.event_id,
+    });
+    if let Some(mv) = mv {
+        data["fromStatus"] = mv.from.as_str().into();
+    }
+    if let Some(original) = &row.original_id {
+        data["originalId"] = original.as_str().into();
+    }
+    Ok(NewEvent {
+        kind,
+        occurred_at: at,
+        partner_id: (!row.staff_payee).then(|| row.partner_id.clone()),
+        subject_id: row.id.clone(),
+        data,
+    })
 }
 
 /// One conditional `UPDATE` of locked rows: status, its timestamp, and what

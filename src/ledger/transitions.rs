@@ -11,6 +11,7 @@ use super::tier_progress::{self, Lowering, Share};
 use super::{CommissionKind, CommissionStatus, ReversalReason, check_ids};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::events::{DomainEventType, NewEvent};
 use crate::input;
 use entity::{commission, partner, payout};
 use sea_orm::{
@@ -264,6 +265,23 @@ async fn pay(
         let payout = payout::Entity::insert(payout)
             .exec_with_returning(conn)
             .await?;
+        let currency = crate::engine::Currency::parse(&payout.currency)
+            .map_err(|e| ApiError::internal("payout currency", e))?;
+        let event = NewEvent {
+            kind: DomainEventType::PayoutCreated,
+            occurred_at: now,
+            // A payout to one of the tenant's staff concerns no partner.
+            partner_id: (!payout.staff_payee).then(|| payout.partner_id.clone()),
+            subject_id: payout.id.clone(),
+            data: serde_json::json!({
+                "amount": currency.from_minor(payout.amount_minor).to_string(),
+                "currency": payout.currency,
+                "reference": payout.reference,
+                "commissionCount": payout.commission_count,
+                "recipientId": payout.recipient_id,
+            }),
+        };
+        crate::events::append(conn, tenant_id, now, vec![event]).await?;
         let mv = Move {
             from: CommissionStatus::Approved,
             to: CommissionStatus::Paid,

@@ -19,6 +19,7 @@ use super::{period, terms_of, time_zone};
 use crate::engine::Currency;
 use crate::engine::tiers::{Bounds, Metrics, Modifier, PeriodFinder, TierTerms, day_start};
 use crate::error::{ApiError, ApiResult};
+use crate::events::{DomainEventType, NewEvent};
 use crate::ledger::breakdown::{AdjustmentLine, BreakdownLine, TierModifierLine};
 use crate::ledger::posting::{
     DealRef, NewCommission, Posting, TermsRef, WRITE_CHUNK, added_minor, earned_minor,
@@ -148,6 +149,8 @@ pub struct TierBook {
     /// The slots of the event applied last, for [`TierBook::record`].
     last: Vec<Slot>,
     crossings: Vec<Crossing>,
+    /// A `TIER_REACHED` event for each tier first reached in the batch.
+    reached: Vec<NewEvent>,
 }
 
 fn number(ids: &mut HashMap<String, u32>, id: &str) -> u32 {
@@ -450,6 +453,19 @@ impl TierBook {
         row.reached_at = Some(event.at);
         let index = state.slot.tier as usize;
         let tier = &self.tiers[index];
+        self.reached.push(NewEvent {
+            kind: DomainEventType::TierReached,
+            occurred_at: event.at,
+            partner_id: Some(event.partner_id.to_owned()),
+            subject_id: tier.model.id.clone(),
+            data: serde_json::json!({
+                "tierName": tier.model.name,
+                "campaignId": event.campaign_id,
+                "periodStart": state.bounds.0.to_rfc3339(),
+                "periodEnd": state.bounds.1.to_rfc3339(),
+                "eventId": event.event_id,
+            }),
+        });
         if !tier.retroactive() {
             return Ok(Vec::new());
         }
@@ -532,6 +548,9 @@ impl TierBook {
                 }
             }
             self.count_adjustments(&crossing.counted_in, payout, revenue, field)?;
+        }
+        for event in std::mem::take(&mut self.reached) {
+            posting.then_announce(tenant_id, event);
         }
         let now = crate::db::now();
         let rows: Vec<tier_progress::ActiveModel> = self

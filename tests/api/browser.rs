@@ -49,16 +49,22 @@ async fn app_with(options: Options) -> TestApp {
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn graphiql_runs_a_query_offline_and_loads_only_from_its_origin() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    // As development mode serves it: GraphiQL sends the printed token.
-    let token = app.admin();
-    let app = app_with(Options {
+/// An app whose GraphiQL sends an admin token, as development mode serves
+/// it with the token it prints.
+async fn graphiql_app() -> TestApp {
+    let token = Keys::hs256(SECRET)
+        .mint(&TestApp::claims(crate::helpers::TENANT, "admin"))
+        .unwrap();
+    app_with(Options {
         graphiql_token: Some(token),
         ..Options::new(revshare::graphql::LOADER_DELAY)
     })
-    .await;
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_runs_a_query_offline_and_loads_only_from_its_origin() {
+    let app = graphiql_app().await;
     let origin = format!("http://{}", app.addr);
     let answer = node(
         "browser.mjs",
@@ -88,6 +94,74 @@ async fn graphiql_runs_a_query_offline_and_loads_only_from_its_origin() {
         assert!(request.starts_with(&origin), "{request} left the origin");
     }
     assert_eq!(answer["violations"], serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_runs_a_subscription_over_its_websocket() {
+    use tokio::io::AsyncBufReadExt;
+    let app = graphiql_app().await;
+    let partner = crate::ledger::partner_at(&app, "Alice", 10).await;
+    let origin = format!("http://{}", app.addr);
+    let mut child = tokio::process::Command::new("node")
+        .arg("browser.mjs")
+        .args([
+            "graphiql-subscribe",
+            &format!("{origin}/graphql"),
+            "subscription { domainEvents { type commission { amount } } }",
+            "COMMISSION_CREATED",
+        ])
+        .current_dir(tools())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs (scripts/test installs it)");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines
+        .next_line()
+        .await
+        .unwrap()
+        .expect("a line from the browser");
+    assert_eq!(first, r#"{"subscribed":true}"#);
+    // Sales until the page shows one (the first may beat the subscription
+    // to the server).
+    let answer = {
+        let reading = tokio::spawn(async move { lines.next_line().await });
+        let mut n = 0;
+        while !reading.is_finished() && n < 40 {
+            crate::events::commission_of(
+                &app,
+                crate::ledger::sale_input(&partner, &format!("live-{n}"), "120"),
+            )
+            .await;
+            n += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        reading
+            .await
+            .unwrap()
+            .unwrap()
+            .expect("the browser's answer")
+    };
+    assert!(child.wait().await.unwrap().success());
+    let answer: Value = serde_json::from_str(&answer).unwrap();
+    let result: Value = serde_json::from_str(answer["result"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        result,
+        serde_json::json!({ "data": { "domainEvents": { "type": "COMMISSION_CREATED", "commission": { "amount": "12.00" } } } })
+    );
+    // The token went in connection_init, as the page's Headers tab has it.
+    let sent = answer["sent"].as_array().unwrap();
+    let init: Value = serde_json::from_str(sent[0].as_str().unwrap()).unwrap();
+    assert_eq!(init["type"], "connection_init");
+    assert_eq!(init["payload"]["Authorization"], "Bearer …");
+    assert_eq!(answer["violations"], serde_json::json!([]));
+    for request in answer["requests"].as_array().unwrap() {
+        let request = request.as_str().unwrap();
+        assert!(
+            request.starts_with(&origin) || request.starts_with(&format!("ws://{}", app.addr)),
+            "{request} left the origin"
+        );
+    }
 }
 
 /// Serves, on `listener`, a page whose script asks `api` for the viewer's

@@ -63,6 +63,34 @@ macro_rules! on_both_databases {
     )*};
 }
 
+/// [`on_both_databases`] for apps set up by `options()` (a function of the
+/// test's module answering [`Options`]).
+#[macro_export]
+macro_rules! on_both_databases_with {
+    ($options:ident; $($test:ident),* $(,)?) => {$(
+        mod $test {
+            use $crate::helpers::{Backend, SECRET, TestApp};
+            use revshare::auth::jwt::Keys;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = TestApp::spawn_with_options(Backend::Sqlite, Keys::hs256(SECRET), super::$options())
+                    .await
+                    .expect("sqlite app");
+                super::$test(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match TestApp::spawn_with_options(Backend::Postgres, Keys::hs256(SECRET), super::$options()).await {
+                    Some(app) => super::$test(app).await,
+                    None => eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL"),
+                }
+            }
+        }
+    )*};
+}
+
 impl TestApp {
     /// An app with HS256 keys, or `None` for PostgreSQL without `TEST_DATABASE_URL`.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
@@ -151,7 +179,14 @@ impl TestApp {
         let statements = Arc::new(AtomicUsize::new(0));
         let counter = statements.clone();
         let db = Db::open(&route(&url), &settings, move |conn| {
-            conn.set_metric_callback(move |_| {
+            conn.set_metric_callback(move |metric| {
+                // What a request runs: not the event log's background
+                // readers (its wake-ups, the webhook dispatcher), whose
+                // timing is their own.
+                let sql = &metric.statement.sql;
+                if sql.contains("domain_events") || sql.contains("webhook_") {
+                    return;
+                }
                 counter.fetch_add(1, Ordering::SeqCst);
             })
         })
@@ -360,5 +395,82 @@ impl Drop for TestApp {
             })
             .join();
         }
+    }
+}
+
+/// A `revshare serve` process of the real binary on a database, with the
+/// harness's JWT secret: another replica beside a [`TestApp`]. Killed (as
+/// `kill -9` does) when dropped.
+pub struct Replica {
+    pub addr: SocketAddr,
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Replica {
+    /// Starts a replica on `database_url` with `env` beyond the defaults;
+    /// answers once it is ready.
+    pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Replica {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port");
+        let log = dir.path().join("replica.log");
+        let file = std::fs::File::create(&log).expect("log file");
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_revshare"));
+        command
+            .arg("serve")
+            .env("REVSHARE_DATABASE_URL", database_url)
+            .env("REVSHARE_LISTEN", addr.to_string())
+            .env("REVSHARE_DATA_DIR", dir.path())
+            .env("REVSHARE_JWT_SECRET", std::str::from_utf8(SECRET).unwrap())
+            .env("REVSHARE_MATURITY_INTERVAL", "0")
+            .env("RUST_LOG", "revshare=info")
+            .env("NO_COLOR", "1")
+            .stdout(file.try_clone().expect("log file"))
+            .stderr(file);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command.spawn().expect("start revshare serve");
+        let replica = Replica {
+            addr,
+            child,
+            log,
+            _dir: dir,
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            let ready = client
+                .get(format!("http://{addr}/readyz"))
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false);
+            if ready {
+                return replica;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the replica did not start: {}", replica.log());
+    }
+
+    /// What it has printed so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Ends it at once, with no chance to finish anything (`kill -9`).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -6,6 +6,10 @@
 //     opens GraphiQL at URL, types QUERY into the editor, runs it and waits
 //     for EXPECTED in the result pane; answers the result, every request the
 //     page made, and every Content-Security-Policy violation.
+//   node browser.mjs graphiql-subscribe URL QUERY EXPECTED
+//     the same with a subscription: once the page has sent it over its
+//     WebSocket, prints {"subscribed":true} (the caller then makes the
+//     events happen), and waits for EXPECTED in the result pane.
 //   node browser.mjs page URL
 //     opens URL and waits for #result to be filled; answers its text.
 //
@@ -23,6 +27,17 @@ const browser = await chromium.launch({
   ],
 });
 const timeout = 30_000;
+
+// Types `query` into GraphiQL's editor as a person would: the editor's text
+// replaced by it.
+async function typeQuery(page, query) {
+  const editor = '.graphiql-query-editor .CodeMirror';
+  await page.waitForSelector(editor, { timeout });
+  await page.click(editor);
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(query);
+}
 try {
   const page = await browser.newPage();
   const requests = [];
@@ -37,16 +52,41 @@ try {
     });
   });
   await page.goto(url, { waitUntil: 'load', timeout });
+  const frames = [];
+  let subscribed = false;
+  page.on('websocket', (socket) => {
+    socket.on('framesent', (frame) => {
+      const text = String(frame.payload);
+      frames.push(text);
+      if (text.includes('"type":"subscribe"') && !subscribed) {
+        subscribed = true;
+        console.log(JSON.stringify({ subscribed: true }));
+      }
+    });
+  });
   let answer;
-  if (command === 'graphiql') {
+  if (command === 'graphiql-subscribe') {
     const [query, expected] = rest;
-    const editor = '.graphiql-query-editor .CodeMirror';
-    await page.waitForSelector(editor, { timeout });
-    // Typed as a person would: the editor's text replaced by the query.
-    await page.click(editor);
-    await page.keyboard.press('Control+A');
-    await page.keyboard.press('Delete');
-    await page.keyboard.insertText(query);
+    await typeQuery(page, query);
+    // Run until the subscription has gone out over the socket.
+    for (let attempt = 1; !subscribed; attempt += 1) {
+      await page.click('.graphiql-execute-button');
+      await page.waitForTimeout(1_000);
+      if (attempt === 10 && !subscribed) throw new Error('the subscription never went out');
+    }
+    const answered = (text) => {
+      const pane = document.querySelector('.graphiql-response .CodeMirror');
+      return pane && pane.CodeMirror.getValue().includes(text);
+    };
+    await page.waitForFunction(answered, expected, { timeout });
+    const result = await page.evaluate(() =>
+      document.querySelector('.graphiql-response .CodeMirror').CodeMirror.getValue());
+    // What went over the socket, with the token blanked.
+    const sent = frames.map((f) => f.replace(/Bearer [^"]+/, 'Bearer …'));
+    answer = { result, requests, violations, sent };
+  } else if (command === 'graphiql') {
+    const [query, expected] = rest;
+    await typeQuery(page, query);
     // GraphiQL reads the operations of the editor a moment after an edit:
     // a run before that sends the earlier operation's name. Run until the
     // answer shows, as a person would press ▶ again.

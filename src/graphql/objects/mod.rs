@@ -8,9 +8,11 @@
 mod campaigns;
 mod deals;
 mod directory;
+mod events;
 mod ledger;
 mod tiers;
 mod viewer;
+mod webhooks;
 
 use super::enums::{PlanTrigger, TierAction, ValueSource};
 use super::scalars::Decimal;
@@ -24,8 +26,9 @@ use entity::enums::CommissionStatus;
 use entity::{
     campaign, category, commission, commission_plan, commission_transition, contact,
     contact_balance, custom_field, custom_field_option, deal, deal_field_value, deal_stage,
-    deal_term, deal_term_version, enrollment, event, partner, partner_balance, partner_commission,
-    partner_group, partnership_request, payout, tier_progress, tiered_commission,
+    deal_term, deal_term_version, domain_event, enrollment, event, partner, partner_balance,
+    partner_commission, partner_group, partnership_request, payout, tier_progress,
+    tiered_commission, webhook_delivery, webhook_endpoint,
 };
 
 /// A partner of the tenant's program: a referrer, reseller or distributor.
@@ -75,6 +78,16 @@ pub struct Payout(pub payout::Model);
 
 /// The caller of this request.
 pub struct Viewer;
+
+/// Something that happened in the tenant: an entry of its event log.
+pub struct DomainEvent(pub domain_event::Model);
+
+/// Where a tenant (or one of its partners) is sent its events.
+pub struct WebhookEndpoint(pub webhook_endpoint::Model);
+
+/// One event sent (or to send) to an endpoint, and how it went; with the
+/// partner whose endpoint it is, if a partner's.
+pub struct WebhookDelivery(pub webhook_delivery::Model, pub Option<String>);
 
 /// A stage of the tenant's sales pipeline.
 pub struct DealStage(pub deal_stage::Model);

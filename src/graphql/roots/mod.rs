@@ -5,8 +5,10 @@
 
 pub mod campaigns;
 pub mod deals;
+pub mod events;
 pub mod groups;
 pub mod ledger;
 pub mod partners;
 pub mod tiers;
 pub mod viewer;
+pub mod webhooks;

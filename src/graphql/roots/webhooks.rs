@@ -1,0 +1,265 @@
+//! Webhook endpoints (SPEC §12): registered, changed, deleted, their secret
+//! rotated and their events replayed by the tenant's admins and
+//! `webhooks:write` tokens (read with `webhooks:read`), and by a partner for
+//! its own events, through its own token.
+
+use crate::auth::{Principal, Scope};
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, DomainEventType as Stored, log::Cursor};
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, forget_reads, page_args, principal};
+use crate::graphql::enums::DomainEventType;
+use crate::graphql::objects::WebhookEndpoint;
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
+use crate::webhooks::dispatch::Poke;
+use crate::webhooks::{self, Changes, Manager, NewEndpoint, Settings};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use entity::webhook_endpoint;
+
+#[derive(InputObject)]
+pub struct CreateWebhookEndpointInput {
+    /// Where deliveries are POSTed: `https`, resolving to a public address.
+    pub url: String,
+    /// The types to send; empty or omitted: every type.
+    pub event_types: Option<Vec<DomainEventType>>,
+    pub description: Option<String>,
+}
+
+/// Omitted fields stay as they are.
+#[derive(InputObject)]
+pub struct UpdateWebhookEndpointInput {
+    pub url: Option<String>,
+    /// The types to send; empty: every type.
+    pub event_types: Option<Vec<DomainEventType>>,
+    /// `null` clears it.
+    pub description: MaybeUndefined<String>,
+    /// `false` disables the endpoint; `true` enables it again, sending the
+    /// events from then on (replay the ones missed meanwhile).
+    pub enabled: Option<bool>,
+}
+
+/// An endpoint and its signing secret, which is shown only here.
+#[derive(SimpleObject)]
+pub struct CreatedWebhookEndpoint {
+    pub endpoint: WebhookEndpoint,
+    /// `whsec_…`: the key deliveries are signed with (Standard Webhooks).
+    pub secret: String,
+}
+
+/// Whose endpoints the caller manages, holding `scope` if not a partner.
+fn manager(principal: &Principal, scope: Scope) -> ApiResult<Manager<'_>> {
+    match principal.own_partner() {
+        Some(partner) => Ok(Manager::Partner(partner)),
+        None => {
+            principal.require(scope)?;
+            Ok(Manager::Tenant)
+        }
+    }
+}
+
+/// An endpoint is sent only what its creator may read: a service token
+/// naming (or, with none named, taking) a type whose subject its scopes do
+/// not read is refused.
+fn readable_types(principal: &Principal, types: &[DomainEventType]) -> ApiResult<Vec<Stored>> {
+    let types: Vec<Stored> = types.iter().map(|t| (*t).into()).collect();
+    if principal.own_partner().is_some() {
+        return Ok(types);
+    }
+    let named: &[Stored] = match types.is_empty() {
+        true => &events::ALL_TYPES,
+        false => &types,
+    };
+    if let Some(kind) = named.iter().find(|k| !principal.has(events::scope_of(**k))) {
+        return Err(ApiError::Forbidden(format!(
+            "{} events need the {} scope; name the event types this token may read",
+            kind.as_str(),
+            events::scope_of(*kind).as_str()
+        )));
+    }
+    Ok(types)
+}
+
+fn settings<'a>(ctx: &Context<'a>) -> ApiResult<&'a Settings> {
+    ctx.data::<Settings>()
+        .map_err(|_| ApiError::internal("schema data", "no webhook settings"))
+}
+
+/// Wakes this replica's dispatcher: the change is acted on at once.
+fn poke(ctx: &Context<'_>) {
+    if let Ok(poke) = ctx.data::<Poke>() {
+        poke.poke();
+    }
+}
+
+#[derive(Default)]
+pub struct WebhookQuery;
+
+#[Object]
+impl WebhookQuery {
+    /// An endpoint the caller manages, by id.
+    async fn webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<Option<WebhookEndpoint>> {
+        let principal = principal(ctx)?;
+        let manager = manager(principal, Scope::WebhooksRead)?;
+        Ok(
+            webhooks::find(db(ctx)?.conn(), principal.tenant_id(), manager, &id)
+                .await?
+                .map(WebhookEndpoint),
+        )
+    }
+
+    /// The endpoints the caller manages (a partner: its own), oldest first.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn webhook_endpoints(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<WebhookEndpoint>> {
+        let principal = principal(ctx)?;
+        let manager = manager(principal, Scope::WebhooksRead)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            webhooks::list(principal.tenant_id(), manager),
+            webhook_endpoint::Column::Id,
+            WebhookEndpoint,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct WebhookMutation;
+
+#[Object]
+impl WebhookMutation {
+    /// Registers an endpoint, sent the events from now on. A partner's
+    /// endpoint receives only that partner's events. The secret is shown
+    /// only in this answer (and on rotation).
+    async fn create_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWebhookEndpointInput,
+    ) -> ApiResult<CreatedWebhookEndpoint> {
+        let principal = principal(ctx)?;
+        let manager = manager(principal, Scope::WebhooksWrite)?;
+        forget_reads(ctx)?;
+        let event_types = readable_types(principal, &input.event_types.unwrap_or_default())?;
+        let created = webhooks::create(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            manager,
+            NewEndpoint {
+                url: input.url,
+                event_types,
+                description: input.description,
+            },
+            settings(ctx)?,
+        )
+        .await?;
+        poke(ctx);
+        Ok(CreatedWebhookEndpoint {
+            endpoint: WebhookEndpoint(created.endpoint),
+            secret: created.secret,
+        })
+    }
+
+    /// Changes an endpoint.
+    async fn update_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateWebhookEndpointInput,
+    ) -> ApiResult<WebhookEndpoint> {
+        let principal = principal(ctx)?;
+        let manager = manager(principal, Scope::WebhooksWrite)?;
+        forget_reads(ctx)?;
+        let event_types = input
+            .event_types
+            .map(|types| readable_types(principal, &types))
+            .transpose()?;
+        let description = match input.description {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(text) => Some(Some(text)),
+        };
+        let changes = Changes {
+            url: input.url,
+            event_types,
+            description,
+            enabled: input.enabled,
+        };
+        let endpoint = webhooks::update(
+            db(ctx)?,
+            principal.tenant_id(),
+            manager,
+            &id,
+            changes,
+            settings(ctx)?,
+        )
+        .await?;
+        poke(ctx);
+        Ok(WebhookEndpoint(endpoint))
+    }
+
+    /// Deletes an endpoint and its delivery log; answers its id.
+    async fn delete_webhook_endpoint(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
+        let principal = principal(ctx)?;
+        let manager = manager(principal, Scope::WebhooksWrite)?;
+        forget_reads(ctx)?;
+        webhooks::delete(db(ctx)?, principal.tenant_id(), manager, &id).await?;
+        Ok(id)
+    }
+
+    /// A new secret. The previous one also signs deliveries for 24 hours
+    /// (both signatures are sent), so a receiver switches without losing
+    /// any.
+    async fn rotate_webhook_secret(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> ApiResult<CreatedWebhookEndpoint> {
+        let principal = principal(ctx)?;
+        let manager = manager(principal, Scope::WebhooksWrite)?;
+        forget_reads(ctx)?;
+        let rotated = webhooks::rotate(db(ctx)?, principal.tenant_id(), manager, &id).await?;
+        Ok(CreatedWebhookEndpoint {
+            endpoint: WebhookEndpoint(rotated.endpoint),
+            secret: rotated.secret,
+        })
+    }
+
+    /// Sends an endpoint its events after `after` (an event's id; none:
+    /// every event kept) again, at most 10,000; answers how many. The
+    /// receiver sees the same `webhook-id`s as before and can deduplicate.
+    async fn replay_webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        endpoint_id: ID,
+        after: Option<ID>,
+    ) -> ApiResult<i32> {
+        let principal = principal(ctx)?;
+        let manager = manager(principal, Scope::WebhooksWrite)?;
+        forget_reads(ctx)?;
+        let after = match &after {
+            Some(id) => Cursor::parse("after", id)?,
+            None => Cursor::START,
+        };
+        let count = webhooks::replay(
+            db(ctx)?,
+            principal.tenant_id(),
+            manager,
+            &endpoint_id,
+            after,
+        )
+        .await?;
+        poke(ctx);
+        Ok(i32::try_from(count).unwrap_or(i32::MAX))
+    }
+}

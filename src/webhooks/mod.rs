@@ -1,0 +1,436 @@
+//! Webhooks (SPEC §12, Standard Webhooks 1.0): endpoints a tenant — or one
+//! of its partners, for its own events — registers, and the deliveries of
+//! the tenant's domain events to them, at least once, signed.
+//!
+//! - this module: endpoints — create (the secret is shown once), update,
+//!   delete, rotate the secret (the previous one still signs for
+//!   [`ROTATION_GRACE`]), replay — each scoped to who may manage them;
+//! - [`dispatch`]: the background worker that turns new events into
+//!   deliveries and sends them with retries, on every replica without
+//!   sending an attempt twice;
+//! - [`sign`]: the signatures; [`ssrf`]: where a delivery may go.
+
+pub mod dispatch;
+pub mod sign;
+pub mod ssrf;
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::events::log::{self, Cursor};
+use crate::events::{Audience, DomainEventType};
+use crate::input;
+use entity::enums::{DeliveryStatus, WebhookStatus};
+use entity::{webhook_delivery, webhook_endpoint};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select,
+};
+use std::time::Duration;
+
+/// How long a rotated secret still signs deliveries, beside the new one.
+pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 3600);
+/// Most events one `replayWebhookDeliveries` sends again.
+pub const MAX_REPLAY: usize = 10_000;
+/// The longest URL an endpoint may have.
+pub const MAX_URL_CHARS: usize = 2000;
+/// Most endpoints a tenant may have.
+pub const MAX_ENDPOINTS: u64 = 100;
+
+/// How deliveries are made (`REVSHARE_WEBHOOK_*`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The longest an attempt may take.
+    pub timeout: Duration,
+    /// The pause before each retry: the first attempt is at once, then one
+    /// after each pause.
+    pub schedule: Vec<Duration>,
+    /// Events in a row whose delivery failed before an endpoint is disabled.
+    pub disable_after: u32,
+    /// Send to `http` and to private addresses (tests, development).
+    pub allow_private: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            timeout: Duration::from_secs(15),
+            schedule: parse_schedule(DEFAULT_SCHEDULE).expect("the default schedule"),
+            disable_after: 20,
+            allow_private: false,
+        }
+    }
+}
+
+/// The default retry schedule: seven retries over about 28 hours.
+pub const DEFAULT_SCHEDULE: &str = "5s,5m,30m,2h,5h,10h,10h";
+
+/// `5s,5m,30m,2h`: pauses in ms, s, m, h or d.
+pub fn parse_schedule(text: &str) -> Result<Vec<Duration>, String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|part| {
+            let split = part
+                .find(|c: char| !c.is_ascii_digit())
+                .ok_or_else(|| format!("{part}: give a unit (ms, s, m, h, d)"))?;
+            let (number, unit) = part.split_at(split);
+            let number: u64 = number
+                .parse()
+                .map_err(|_| format!("{part}: not a number of {unit}"))?;
+            Ok(match unit {
+                "ms" => Duration::from_millis(number),
+                "s" => Duration::from_secs(number),
+                "m" => Duration::from_secs(number * 60),
+                "h" => Duration::from_secs(number * 3600),
+                "d" => Duration::from_secs(number * 86_400),
+                _ => return Err(format!("{part}: the unit is one of ms, s, m, h, d")),
+            })
+        })
+        .collect()
+}
+
+/// Whose endpoints a caller manages: the tenant's (admins, service tokens
+/// with `webhooks:*`) or one partner's own.
+#[derive(Debug, Clone, Copy)]
+pub enum Manager<'a> {
+    Tenant,
+    Partner(&'a str),
+}
+
+pub struct NewEndpoint {
+    pub url: String,
+    pub event_types: Vec<DomainEventType>,
+    pub description: Option<String>,
+}
+
+/// What an update changes (`None`: unchanged).
+#[derive(Default)]
+pub struct Changes {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<DomainEventType>>,
+    pub description: Option<Option<String>>,
+    pub enabled: Option<bool>,
+}
+
+/// An endpoint and its secret, shown when created or rotated.
+pub struct WithSecret {
+    pub endpoint: webhook_endpoint::Model,
+    pub secret: String,
+}
+
+fn check_url(url: &str, settings: &Settings) -> ApiResult<String> {
+    let url = input::required_text("input.url", url, MAX_URL_CHARS)?;
+    ssrf::check_url(&url, settings.allow_private)
+        .map_err(|message| ApiError::bad_input("input.url", message))?;
+    Ok(url)
+}
+
+fn types_json(types: &[DomainEventType]) -> String {
+    let mut names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
+    names.sort();
+    names.dedup();
+    serde_json::to_string(&names).unwrap_or_else(|_| "[]".into())
+}
+
+/// An endpoint's event types (empty: all).
+pub fn types_of(endpoint: &webhook_endpoint::Model) -> Vec<DomainEventType> {
+    serde_json::from_str::<Vec<DomainEventType>>(&endpoint.event_types).unwrap_or_default()
+}
+
+/// The events an endpoint is sent: its tenant's (its partner's only, for a
+/// partner's), of its types.
+pub fn audience_of(endpoint: &webhook_endpoint::Model) -> Audience {
+    let types = types_of(endpoint);
+    Audience {
+        tenant_id: endpoint.tenant_id.clone(),
+        types: match types.is_empty() {
+            true => crate::events::ALL_TYPES.to_vec(),
+            false => types,
+        },
+        partner_id: endpoint.partner_id.clone(),
+    }
+}
+
+fn secret() -> ApiResult<String> {
+    sign::new_secret().map_err(|e| ApiError::internal("webhook secret", e))
+}
+
+/// Registers an endpoint; it is sent the events from now on.
+pub async fn create(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    manager: Manager<'_>,
+    new: NewEndpoint,
+    settings: &Settings,
+) -> ApiResult<WithSecret> {
+    let url = check_url(&new.url, settings)?;
+    let description = input::optional_text(
+        "input.description",
+        new.description.as_deref(),
+        input::MAX_DESCRIPTION_CHARS,
+    )?;
+    let txn = db.write().await?;
+    let existing =
+        webhook_endpoint::Entity::find().filter(webhook_endpoint::Column::TenantId.eq(tenant_id));
+    if sea_orm::PaginatorTrait::count(existing, &*txn).await? >= MAX_ENDPOINTS {
+        return Err(ApiError::Conflict(format!(
+            "a tenant may have at most {MAX_ENDPOINTS} webhook endpoints"
+        )));
+    }
+    let start = log::end(&*txn, tenant_id).await?;
+    let secret = secret()?;
+    let now = crate::db::now();
+    let endpoint = webhook_endpoint::Entity::insert(webhook_endpoint::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        partner_id: Set(match manager {
+            Manager::Tenant => None,
+            Manager::Partner(partner) => Some(partner.to_owned()),
+        }),
+        url: Set(url),
+        event_types: Set(types_json(&new.event_types)),
+        description: Set(description),
+        secret: Set(secret.clone()),
+        previous_secret: Set(None),
+        previous_secret_until: Set(None),
+        status: Set(WebhookStatus::Enabled),
+        disabled_reason: Set(None),
+        consecutive_failures: Set(0),
+        cursor_xid: Set(start.xid),
+        cursor_seq: Set(start.seq),
+        created_by: Set(actor.to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_with_returning(&*txn)
+    .await?;
+    txn.commit().await?;
+    Ok(WithSecret { endpoint, secret })
+}
+
+/// The endpoint `id`, if `manager` manages it.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    manager: Manager<'_>,
+    id: &str,
+) -> ApiResult<Option<webhook_endpoint::Model>> {
+    let found = webhook_endpoint::Entity::find_by_id(id.to_owned())
+        .filter(webhook_endpoint::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?;
+    Ok(found.filter(|e| match manager {
+        Manager::Tenant => true,
+        Manager::Partner(partner) => e.partner_id.as_deref() == Some(partner),
+    }))
+}
+
+/// The endpoint `id`, if `manager` manages it, locked for the caller's
+/// transaction (the dispatcher skips it meanwhile).
+async fn managed(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    manager: Manager<'_>,
+    id: &str,
+) -> ApiResult<webhook_endpoint::Model> {
+    let found = webhook_endpoint::Entity::find_by_id(id.to_owned())
+        .filter(webhook_endpoint::Column::TenantId.eq(tenant_id))
+        .lock_exclusive()
+        .one(conn)
+        .await?;
+    found
+        .filter(|e| match manager {
+            Manager::Tenant => true,
+            Manager::Partner(partner) => e.partner_id.as_deref() == Some(partner),
+        })
+        .ok_or_else(|| ApiError::not_found("webhook endpoint"))
+}
+
+/// The endpoints `manager` manages.
+pub fn list(tenant_id: &str, manager: Manager<'_>) -> Select<webhook_endpoint::Entity> {
+    let select =
+        webhook_endpoint::Entity::find().filter(webhook_endpoint::Column::TenantId.eq(tenant_id));
+    match manager {
+        Manager::Tenant => select,
+        Manager::Partner(partner) => select.filter(webhook_endpoint::Column::PartnerId.eq(partner)),
+    }
+}
+
+/// An endpoint's deliveries.
+pub fn deliveries_of(tenant_id: &str, endpoint_id: &str) -> Select<webhook_delivery::Entity> {
+    webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::TenantId.eq(tenant_id))
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
+}
+
+/// Changes an endpoint. Enabled again, it is sent the events from now on
+/// (those it missed can be replayed).
+pub async fn update(
+    db: &Db,
+    tenant_id: &str,
+    manager: Manager<'_>,
+    id: &str,
+    changes: Changes,
+    settings: &Settings,
+) -> ApiResult<webhook_endpoint::Model> {
+    let url = changes
+        .url
+        .as_deref()
+        .map(|u| check_url(u, settings))
+        .transpose()?;
+    let description = match changes.description {
+        Some(text) => Some(input::optional_text(
+            "input.description",
+            text.as_deref(),
+            input::MAX_DESCRIPTION_CHARS,
+        )?),
+        None => None,
+    };
+    let txn = db.write().await?;
+    let mut endpoint = managed(&*txn, tenant_id, manager, id).await?;
+    if let Some(url) = url {
+        endpoint.url = url;
+    }
+    if let Some(types) = changes.event_types {
+        endpoint.event_types = types_json(&types);
+    }
+    if let Some(description) = description {
+        endpoint.description = description;
+    }
+    match changes.enabled {
+        Some(true) if endpoint.status == WebhookStatus::Disabled => {
+            let start = log::end(&*txn, tenant_id).await?;
+            endpoint.status = WebhookStatus::Enabled;
+            endpoint.disabled_reason = None;
+            endpoint.consecutive_failures = 0;
+            endpoint.cursor_xid = start.xid;
+            endpoint.cursor_seq = start.seq;
+        }
+        Some(false) if endpoint.status == WebhookStatus::Enabled => {
+            let reason = "disabled by an update";
+            dispatch::disable_in(&*txn, &endpoint.id, reason).await?;
+            endpoint.status = WebhookStatus::Disabled;
+            endpoint.disabled_reason = Some(reason.into());
+        }
+        _ => {}
+    }
+    endpoint.updated_at = crate::db::now();
+    let active: webhook_endpoint::ActiveModel = endpoint.clone().into();
+    webhook_endpoint::Entity::update(sea_orm::ActiveModelTrait::reset_all(active))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(endpoint)
+}
+
+/// Deletes an endpoint and its delivery log.
+pub async fn delete(db: &Db, tenant_id: &str, manager: Manager<'_>, id: &str) -> ApiResult<()> {
+    let txn = db.write().await?;
+    let endpoint = managed(&*txn, tenant_id, manager, id).await?;
+    webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id.as_str()))
+        .exec(&*txn)
+        .await?;
+    webhook_endpoint::Entity::delete_by_id(endpoint.id)
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// A new secret for an endpoint; the previous one still signs (beside it)
+/// for [`ROTATION_GRACE`], so a receiver can switch without losing events.
+pub async fn rotate(
+    db: &Db,
+    tenant_id: &str,
+    manager: Manager<'_>,
+    id: &str,
+) -> ApiResult<WithSecret> {
+    let txn = db.write().await?;
+    let mut endpoint = managed(&*txn, tenant_id, manager, id).await?;
+    let secret = secret()?;
+    let now = crate::db::now();
+    endpoint.previous_secret = Some(std::mem::replace(&mut endpoint.secret, secret.clone()));
+    endpoint.previous_secret_until =
+        Some(now + chrono::Duration::from_std(ROTATION_GRACE).unwrap_or(chrono::Duration::zero()));
+    endpoint.updated_at = now;
+    let active: webhook_endpoint::ActiveModel = endpoint.clone().into();
+    webhook_endpoint::Entity::update(sea_orm::ActiveModelTrait::reset_all(active))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(WithSecret { endpoint, secret })
+}
+
+/// Sends an endpoint its events after `after` again (at most
+/// [`MAX_REPLAY`]); answers how many.
+pub async fn replay(
+    db: &Db,
+    tenant_id: &str,
+    manager: Manager<'_>,
+    id: &str,
+    after: Cursor,
+) -> ApiResult<u64> {
+    let txn = db.write().await?;
+    let endpoint = managed(&*txn, tenant_id, manager, id).await?;
+    if endpoint.status != WebhookStatus::Enabled {
+        return Err(ApiError::Conflict(
+            "the endpoint is disabled: enable it before replaying".into(),
+        ));
+    }
+    let audience = audience_of(&endpoint);
+    let mut cursor = after;
+    let mut count = 0u64;
+    let now = crate::db::now();
+    loop {
+        let page = log::read(&*txn, &audience, cursor, 500).await?;
+        let rows: Vec<webhook_delivery::ActiveModel> = page
+            .events
+            .iter()
+            .take(MAX_REPLAY - count as usize)
+            .map(|event| dispatch::new_delivery(&endpoint, event, now, true))
+            .collect();
+        count += rows.len() as u64;
+        if let Some(last) = page.events.last() {
+            cursor = Cursor::of(last);
+        }
+        if !rows.is_empty() {
+            webhook_delivery::Entity::insert_many(rows)
+                .exec_without_returning(&*txn)
+                .await?;
+        }
+        if !page.full || count as usize >= MAX_REPLAY {
+            break;
+        }
+    }
+    txn.commit().await?;
+    Ok(count)
+}
+
+/// A delivery's status as stored, for the delivery log.
+pub fn is_final(status: DeliveryStatus) -> bool {
+    status != DeliveryStatus::Pending
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_schedule_reads_its_units() {
+        assert_eq!(
+            parse_schedule("5s,5m, 30m,2h,100ms,1d").unwrap(),
+            vec![
+                Duration::from_secs(5),
+                Duration::from_secs(300),
+                Duration::from_secs(1800),
+                Duration::from_secs(7200),
+                Duration::from_millis(100),
+                Duration::from_secs(86_400)
+            ]
+        );
+        assert_eq!(Settings::default().schedule.len(), 7);
+        assert!(parse_schedule("5").is_err());
+        assert!(parse_schedule("5y").is_err());
+    }
+}

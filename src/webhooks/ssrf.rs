@@ -1,0 +1,284 @@
+//! Where a webhook may be sent (SPEC §12): an `https` URL whose host
+//! resolves only to public addresses — never loopback, private, link-local,
+//! carrier-grade NAT, multicast, unspecified or otherwise reserved, in IPv4
+//! or IPv6 (IPv4-mapped and NAT64 forms are judged by the IPv4 address
+//! inside). The check is made on the addresses connected to: the HTTP
+//! client resolves through [`Resolver`], which refuses a host if any of its
+//! addresses is forbidden and hands the client only the checked ones, so a
+//! name that resolves again to something else (DNS rebinding) is not
+//! followed; redirects are not followed either.
+//!
+//! `REVSHARE_WEBHOOK_ALLOW_PRIVATE=true` lifts both rules (tests, and
+//! development on one machine).
+
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+/// Why an address may not be sent to, or `None` when it may.
+pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        IpAddr::V4(v4) => forbidden_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return forbidden_v4(v4);
+            }
+            let segments = v6.segments();
+            // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits.
+            if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                let [.., a, b] = segments;
+                return forbidden_v4(Ipv4Addr::from((u32::from(a) << 16) | u32::from(b)));
+            }
+            if v6.is_unspecified() {
+                Some("unspecified")
+            } else if v6.is_loopback() {
+                Some("loopback")
+            } else if v6.is_multicast() {
+                Some("multicast")
+            } else if segments[0] & 0xfe00 == 0xfc00 {
+                Some("private (unique local)")
+            } else if segments[0] & 0xffc0 == 0xfe80 {
+                Some("link-local")
+            } else if segments[0] & 0xffc0 == 0xfec0 {
+                Some("site-local")
+            } else if segments[..2] == [0x2001, 0x0db8] {
+                Some("documentation")
+            } else if segments[..6] == [0, 0, 0, 0, 0, 0] {
+                // IPv4-compatible (::a.b.c.d), deprecated.
+                Some("reserved")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn forbidden_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, c, _] = ip.octets();
+    if ip.is_unspecified() || a == 0 {
+        Some("unspecified")
+    } else if ip.is_loopback() {
+        Some("loopback")
+    } else if ip.is_private() {
+        Some("private")
+    } else if ip.is_link_local() {
+        Some("link-local")
+    } else if a == 100 && (64..128).contains(&b) {
+        Some("carrier-grade NAT")
+    } else if ip.is_multicast() {
+        Some("multicast")
+    } else if ip.is_broadcast()
+        || a >= 240
+        || (a, b, c) == (192, 0, 0)
+        || (a, b, c) == (192, 0, 2)
+        || (a, b) == (198, 18)
+        || (a, b) == (198, 19)
+    {
+        Some("reserved")
+    } else {
+        None
+    }
+}
+
+/// Checks an endpoint URL's form: `https` (or `http` when private
+/// addresses are allowed), a host, no credentials; and, when the host is
+/// an address, that it may be sent to.
+pub fn check_url(url: &str, allow_private: bool) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| "must be an absolute URL".to_owned())?;
+    match (parsed.scheme(), allow_private) {
+        ("https", _) | ("http", true) => {}
+        _ => return Err("must be an https URL".into()),
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("must not carry credentials".into());
+    }
+    let host = parsed.host().ok_or_else(|| "must name a host".to_owned())?;
+    if !allow_private {
+        let ip = match host {
+            url::Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+            url::Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
+            // `localhost.`, `app.localhost` (RFC 6761) as well.
+            url::Host::Domain(name)
+                if {
+                    let name = name.trim_end_matches('.').to_ascii_lowercase();
+                    name == "localhost" || name.ends_with(".localhost")
+                } =>
+            {
+                return Err("must not be a loopback address".into());
+            }
+            url::Host::Domain(_) => None,
+        };
+        if let Some(reason) = ip.and_then(forbidden) {
+            return Err(format!("must not be a {reason} address"));
+        }
+    }
+    Ok(parsed)
+}
+
+/// The HTTP client's resolver: every address of a name is checked, and
+/// only checked ones are connected to.
+#[derive(Clone)]
+pub struct Resolver {
+    pub allow_private: bool,
+}
+
+impl Resolve for Resolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let addresses: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            if addresses.is_empty() {
+                return Err(format!("{host} resolves to no address").into());
+            }
+            if !allow_private
+                && let Some((address, reason)) = addresses
+                    .iter()
+                    .find_map(|a| forbidden(a.ip()).map(|reason| (a.ip(), reason)))
+            {
+                return Err(format!("{host} resolves to {address}, a {reason} address").into());
+            }
+            let checked: Addrs = Box::new(addresses.into_iter());
+            Ok(checked)
+        })
+    }
+}
+
+/// The client deliveries are sent with: the resolver above, no redirects,
+/// no proxy, `timeout` for the whole exchange.
+pub fn client(timeout: std::time::Duration, allow_private: bool) -> reqwest::Client {
+    reqwest::Client::builder()
+        .dns_resolver(Arc::new(Resolver { allow_private }))
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .timeout(timeout)
+        .user_agent(concat!("revshare-webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("an HTTP client with a resolver and rustls")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn private_and_special_addresses_are_refused_in_every_form() {
+        for refused in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fc00::1",
+            "fd12:3456::1",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::7f00:1",
+            "::127.0.0.1",
+        ] {
+            let ip: IpAddr = refused.parse().unwrap();
+            assert!(forbidden(ip).is_some(), "{refused} was allowed");
+        }
+        for allowed in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700:4700::1111",
+            "::ffff:93.184.216.34",
+        ] {
+            let ip: IpAddr = allowed.parse().unwrap();
+            assert_eq!(forbidden(ip), None, "{allowed}");
+        }
+    }
+
+    #[test]
+    fn urls_are_https_with_a_public_host() {
+        assert!(check_url("https://hooks.example.com/revshare", false).is_ok());
+        for (url, why) in [
+            ("http://hooks.example.com/", "must be an https URL"),
+            ("https://127.0.0.1/", "must not be a loopback address"),
+            (
+                "https://[::ffff:10.0.0.1]/",
+                "must not be a private address",
+            ),
+            ("https://localhost:8443/", "must not be a loopback address"),
+            (
+                "https://user:pw@hooks.example.com/",
+                "must not carry credentials",
+            ),
+            ("hooks.example.com", "must be an absolute URL"),
+        ] {
+            assert_eq!(check_url(url, false).unwrap_err(), why, "{url}");
+        }
+        assert!(check_url("http://127.0.0.1:9999/hook", true).is_ok());
+        // Other spellings of loopback.
+        for url in [
+            "https://localhost./",
+            "https://api.LOCALHOST/",
+            "https://127.1/",
+            "https://0x7f.0.0.1/",
+        ] {
+            assert_eq!(
+                check_url(url, false).unwrap_err(),
+                "must not be a loopback address",
+                "{url}"
+            );
+        }
+    }
+
+    /// The client checks the address it connects to: a name that resolves
+    /// to loopback is refused when sending, whatever was checked before.
+    #[tokio::test]
+    async fn the_client_refuses_to_connect_to_a_forbidden_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let url = format!("http://localhost:{port}/hook");
+        let refused = client(std::time::Duration::from_secs(2), false)
+            .post(&url)
+            .send()
+            .await
+            .unwrap_err();
+        let mut causes = Vec::new();
+        let mut source: Option<&dyn std::error::Error> = Some(&refused);
+        while let Some(cause) = source {
+            causes.push(cause.to_string());
+            source = cause.source();
+        }
+        assert!(
+            causes
+                .iter()
+                .any(|c| c.contains("resolves to 127.0.0.1, a loopback address")),
+            "{causes:?}"
+        );
+        // Allowed, the same request reaches the listener.
+        let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
+        let _ = client(std::time::Duration::from_millis(300), true)
+            .post(&url)
+            .send()
+            .await;
+        assert!(accepted.await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_name_resolving_to_a_private_address_is_refused() {
+        let resolver = Resolver {
+            allow_private: false,
+        };
+        let refused = resolver.resolve("localhost".parse().unwrap()).await;
+        assert!(refused.is_err());
+        let allowed = Resolver {
+            allow_private: true,
+        }
+        .resolve("localhost".parse().unwrap())
+        .await;
+        assert!(allowed.is_ok());
+    }
+}

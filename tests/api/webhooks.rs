@@ -1,0 +1,817 @@
+//! Webhooks (SPEC §12) delivered to a real loopback receiver: endpoint
+//! management and who may do it, signatures verified as a receiver does,
+//! retries, `Retry-After`, disabling, replay, rotation, the SSRF rules,
+//! several replicas sending each event once, and a replica killed with
+//! deliveries in flight.
+
+use crate::events::commission_of;
+use crate::helpers::{Backend, Replica, SECRET, TestApp, code, field};
+use crate::ledger::{partner_at, sale_input};
+use crate::on_both_databases_with;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
+use revshare::auth::jwt::Keys;
+use revshare::http::Options;
+use revshare::webhooks::{Settings, parse_schedule};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+on_both_databases_with!(
+    loopback;
+    endpoints_are_registered_read_updated_rotated_and_deleted,
+    who_manages_an_endpoint_and_what_it_is_sent,
+    a_receiver_failing_twice_gets_the_third_attempt_signed,
+    gone_and_failures_in_a_row_disable_an_endpoint,
+    a_replay_sends_the_events_again_with_their_ids,
+    a_rotated_secret_signs_beside_the_new_one,
+    pruning_keeps_what_a_delivery_still_needs,
+);
+
+crate::on_both_databases!(endpoint_urls_follow_the_ssrf_rules);
+
+/// Webhooks to loopback, retried after 100 ms three times.
+fn loopback() -> Options {
+    Options {
+        webhooks: Settings {
+            timeout: Duration::from_secs(2),
+            schedule: parse_schedule("100ms,100ms,100ms").unwrap(),
+            disable_after: 2,
+            allow_private: true,
+        },
+        ..Options::new(revshare::graphql::LOADER_DELAY)
+    }
+}
+
+/// A request the receiver was sent.
+#[derive(Debug, Clone)]
+pub(crate) struct Received {
+    pub id: String,
+    pub timestamp: String,
+    pub signature: String,
+    pub body: String,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+/// How the receiver answers: the scripted answers first, then `then`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Answer {
+    Status(u16),
+    /// A status with `Retry-After: <seconds>`.
+    RetryAfter(u16, u64),
+    /// Holds the request for this long, then answers 200.
+    Hang(Duration),
+}
+
+#[derive(Default)]
+struct Script {
+    next: VecDeque<Answer>,
+    then: Option<Answer>,
+}
+
+#[derive(Clone)]
+struct Shared {
+    received: Arc<Mutex<Vec<Received>>>,
+    script: Arc<Mutex<Script>>,
+}
+
+/// A webhook receiver on loopback.
+pub(crate) struct Receiver {
+    pub addr: SocketAddr,
+    shared: Shared,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let shared = Shared {
+            received: Arc::default(),
+            script: Arc::default(),
+        };
+        let router = axum::Router::new()
+            .route("/hook", axum::routing::post(receive))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Receiver { addr, shared }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/hook", self.addr)
+    }
+
+    /// Answers `answers` to the next requests, then `then`.
+    pub fn script(&self, answers: &[Answer], then: Answer) {
+        let mut script = self.shared.script.lock().unwrap();
+        script.next = answers.iter().copied().collect();
+        script.then = Some(then);
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.shared.received.lock().unwrap().clone()
+    }
+
+    /// The requests received, once there are at least `count` (within 30 s).
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        for _ in 0..600 {
+            let received = self.received();
+            if received.len() >= count {
+                return received;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("expected {count} requests, got {:?}", self.received());
+    }
+}
+
+async fn receive(State(shared): State<Shared>, headers: HeaderMap, body: String) -> Response {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    shared.received.lock().unwrap().push(Received {
+        id: header("webhook-id"),
+        timestamp: header("webhook-timestamp"),
+        signature: header("webhook-signature"),
+        body,
+    });
+    let answer = {
+        let mut script = shared.script.lock().unwrap();
+        let then = script.then.unwrap_or(Answer::Status(200));
+        script.next.pop_front().unwrap_or(then)
+    };
+    match answer {
+        Answer::Status(code) => StatusCode::from_u16(code).unwrap().into_response(),
+        Answer::RetryAfter(code, seconds) => (
+            StatusCode::from_u16(code).unwrap(),
+            [("retry-after", seconds.to_string())],
+        )
+            .into_response(),
+        Answer::Hang(time) => {
+            tokio::time::sleep(time).await;
+            StatusCode::OK.into_response()
+        }
+    }
+}
+
+/// Whether one of `signature`'s `v1,` signatures is `secret`'s over the
+/// request, as a receiver checks it (Standard Webhooks).
+pub(crate) fn verifies(secret: &str, received: &Received) -> bool {
+    let key = STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("a whsec_ secret"))
+        .unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.{}", received.id, received.timestamp, received.body).as_bytes());
+    let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+    received.signature.split(' ').any(|s| s == expected)
+}
+
+const CREATE: &str = "mutation($input: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $input) { \
+    secret endpoint { id url eventTypes description status disabledReason partner { name } } } }";
+const ENDPOINT: &str = "query($id: ID!) { webhookEndpoint(id: $id) { id url eventTypes description status disabledReason \
+    consecutiveFailures deliveries(first: 100) { nodes { attempts status lastResponseStatus lastError deliveredAt replay \
+    event { id type subjectId } } } } }";
+
+/// Registers an endpoint as `token`; answers its id and secret.
+pub(crate) async fn register(app: &TestApp, token: &str, input: Value) -> (String, String) {
+    let data = app.ok(token, CREATE, json!({ "input": input })).await;
+    let created = &data["createWebhookEndpoint"];
+    (
+        created["endpoint"]["id"].as_str().unwrap().to_owned(),
+        created["secret"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn endpoint(app: &TestApp, id: &str) -> Value {
+    app.ok(&app.admin(), ENDPOINT, json!({ "id": id })).await["webhookEndpoint"].clone()
+}
+
+/// The endpoint once `done` says so of it (within 30 s).
+async fn endpoint_when(app: &TestApp, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..600 {
+        let read = endpoint(app, id).await;
+        if done(&read) {
+            return read;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never came to pass: {}", endpoint(app, id).await);
+}
+
+async fn endpoints_are_registered_read_updated_rotated_and_deleted(app: TestApp) {
+    let admin = app.admin();
+    let data = app
+        .ok(
+            &admin,
+            CREATE,
+            json!({ "input": { "url": "http://127.0.0.1:9/hook", "eventTypes": ["COMMISSION_CREATED", "PAYOUT_CREATED"], "description": "Back office" } }),
+        )
+        .await;
+    let created = &data["createWebhookEndpoint"];
+    let secret = created["secret"].as_str().unwrap();
+    assert!(
+        secret.starts_with("whsec_") && secret.len() > 30,
+        "{secret}"
+    );
+    let id = created["endpoint"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        created["endpoint"],
+        json!({ "id": id, "url": "http://127.0.0.1:9/hook", "eventTypes": ["COMMISSION_CREATED", "PAYOUT_CREATED"],
+                "description": "Back office", "status": "ENABLED", "disabledReason": null, "partner": null })
+    );
+    let listed = app
+        .ok(
+            &admin,
+            "{ webhookEndpoints { nodes { id } totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["webhookEndpoints"],
+        json!({ "nodes": [{ "id": id }], "totalCount": 1 })
+    );
+
+    let update = "mutation($id: ID!, $input: UpdateWebhookEndpointInput!) { updateWebhookEndpoint(id: $id, input: $input) { \
+        url eventTypes description status disabledReason } }";
+    let data = app
+        .ok(&admin, update, json!({ "id": id, "input": { "url": "http://127.0.0.1:10/hook", "eventTypes": [], "description": null, "enabled": false } }))
+        .await;
+    assert_eq!(
+        data["updateWebhookEndpoint"],
+        json!({ "url": "http://127.0.0.1:10/hook", "eventTypes": [], "description": null, "status": "DISABLED", "disabledReason": "disabled by an update" })
+    );
+    let data = app
+        .ok(
+            &admin,
+            update,
+            json!({ "id": id, "input": { "enabled": true } }),
+        )
+        .await;
+    assert_eq!(data["updateWebhookEndpoint"]["status"], "ENABLED");
+    assert_eq!(data["updateWebhookEndpoint"]["disabledReason"], Value::Null);
+
+    let data = app
+        .ok(
+            &admin,
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret endpoint { id } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let rotated = data["rotateWebhookSecret"]["secret"].as_str().unwrap();
+    assert!(rotated.starts_with("whsec_") && rotated != secret);
+
+    // Bad input names its field and writes nothing.
+    for (input, path) in [
+        (json!({ "url": "ftp://example.com/hook" }), "input.url"),
+        (json!({ "url": "" }), "input.url"),
+        (
+            json!({ "url": format!("https://example.com/{}", "a".repeat(2000)) }),
+            "input.url",
+        ),
+        (
+            json!({ "url": "https://example.com/", "description": "d".repeat(3000) }),
+            "input.description",
+        ),
+    ] {
+        let error = app
+            .error(Some(&admin), CREATE, json!({ "input": input }))
+            .await;
+        assert_eq!(
+            (code(&error), field(&error)),
+            ("BAD_USER_INPUT", path),
+            "{error}"
+        );
+    }
+    let error = app
+        .error(
+            Some(&admin),
+            update,
+            json!({ "id": "nope", "input": { "enabled": false } }),
+        )
+        .await;
+    assert_eq!(code(&error), "NOT_FOUND");
+
+    let data = app
+        .ok(
+            &admin,
+            "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(data["deleteWebhookEndpoint"], json!(id));
+    assert_eq!(endpoint(&app, &id).await, Value::Null);
+}
+
+async fn who_manages_an_endpoint_and_what_it_is_sent(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    let bob = partner_at(&app, "Bob", 10).await;
+    // Alice's own endpoint: her events only.
+    let alices_token = app.partner_token(&alice);
+    let (alices, _) = register(
+        &app,
+        &alices_token,
+        json!({ "url": format!("{}?alice", receiver.url()) }),
+    )
+    .await;
+    // The tenant's, for tier events only.
+    let (tiers_only, _) = register(
+        &app,
+        &app.admin(),
+        json!({ "url": receiver.url(), "eventTypes": ["TIER_REACHED"] }),
+    )
+    .await;
+    // A service token reads and writes endpoints with its scopes, and
+    // registers only the types it may read.
+    let reader = app.service("webhooks:read");
+    let listed = app
+        .ok(&reader, "{ webhookEndpoints { totalCount } }", json!({}))
+        .await;
+    assert_eq!(listed["webhookEndpoints"]["totalCount"], 2);
+    let error = app
+        .error(
+            Some(&reader),
+            CREATE,
+            json!({ "input": { "url": receiver.url() } }),
+        )
+        .await;
+    assert_eq!(code(&error), "FORBIDDEN");
+    let writer = app.mint(&revshare::auth::jwt::Claims {
+        scope: Some("webhooks:write commissions:read".into()),
+        ..TestApp::claims(crate::helpers::TENANT, "service")
+    });
+    let error = app
+        .error(
+            Some(&writer),
+            CREATE,
+            json!({ "input": { "url": receiver.url() } }),
+        )
+        .await;
+    assert_eq!(
+        code(&error),
+        "FORBIDDEN",
+        "all types need every read scope: {error}"
+    );
+    register(&app, &writer, json!({ "url": format!("{}?commissions", receiver.url()), "eventTypes": ["COMMISSION_CREATED"] }))
+        .await;
+    let error = app
+        .error(
+            Some(&app.service("commissions:read")),
+            "{ webhookEndpoints { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&error), "FORBIDDEN");
+    // A partner sees and changes its own endpoints only.
+    let listed = app
+        .ok(
+            &alices_token,
+            "{ webhookEndpoints { nodes { id partner { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["webhookEndpoints"]["nodes"],
+        json!([{ "id": alices, "partner": { "name": "Alice" } }])
+    );
+    let bobs_token = app.partner_token(&bob);
+    let read = app
+        .ok(
+            &bobs_token,
+            "query($id: ID!) { webhookEndpoint(id: $id) { id } }",
+            json!({ "id": alices }),
+        )
+        .await;
+    assert_eq!(read["webhookEndpoint"], Value::Null);
+    for mutation in [
+        "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+        "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }",
+        "mutation($id: ID!) { replayWebhookDeliveries(endpointId: $id) }",
+    ] {
+        let error = app
+            .error(Some(&bobs_token), mutation, json!({ "id": alices }))
+            .await;
+        assert_eq!(code(&error), "NOT_FOUND", "{mutation}");
+    }
+    let error = app
+        .error(
+            Some(&bobs_token),
+            "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            json!({ "id": tiers_only }),
+        )
+        .await;
+    assert_eq!(code(&error), "NOT_FOUND");
+
+    let b = commission_of(&app, sale_input(&bob, "b1", "100")).await;
+    let a = commission_of(&app, sale_input(&alice, "a1", "100")).await;
+    // Alice's endpoint hears a1; the commissions endpoint hears both.
+    let received = receiver.wait_for(3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let received = {
+        let later = receiver.received();
+        assert_eq!(later.len(), received.len(), "nothing more: {later:?}");
+        later
+    };
+    let mut heard: Vec<(String, String)> = received
+        .iter()
+        .map(|r| {
+            (
+                r.json()["data"]["subjectId"].as_str().unwrap().to_owned(),
+                r.json()["data"]["partnerId"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    heard.sort();
+    let mut expected = vec![(a.clone(), alice.clone()), (a, alice.clone()), (b, bob)];
+    expected.sort();
+    assert_eq!(heard, expected);
+    let alices_deliveries = endpoint_when(&app, &alices, |e| {
+        e["deliveries"]["nodes"][0]["status"] == "SUCCEEDED"
+    })
+    .await;
+    assert_eq!(
+        alices_deliveries["deliveries"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        endpoint(&app, &tiers_only).await["deliveries"]["nodes"],
+        json!([])
+    );
+}
+
+async fn a_receiver_failing_twice_gets_the_third_attempt_signed(app: TestApp) {
+    let receiver = Receiver::start().await;
+    receiver.script(
+        &[Answer::Status(500), Answer::RetryAfter(503, 0)],
+        Answer::Status(200),
+    );
+    let (id, secret) = register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    let commission = commission_of(&app, sale_input(&alice, "s1", "250")).await;
+
+    let received = receiver.wait_for(3).await;
+    assert_eq!(received.len(), 3);
+    // The same message each time: one id, a fresh signature.
+    assert!(received.iter().all(|r| r.id == received[0].id));
+    let third = &received[2];
+    assert!(verifies(&secret, third), "{third:?}");
+    assert!(!verifies("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", third));
+    let now = chrono::Utc::now().timestamp();
+    let stamped: i64 = third.timestamp.parse().unwrap();
+    assert!((now - stamped).abs() < 60, "{stamped}");
+    let body = third.json();
+    assert_eq!(body["id"], json!(third.id));
+    assert_eq!(body["type"], "COMMISSION_CREATED");
+    assert!(body["timestamp"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(body["data"]["subjectId"], json!(commission));
+    assert_eq!(body["data"]["partnerId"], json!(alice));
+    assert_eq!(body["data"]["amount"], "25.00");
+    assert_eq!(body["data"]["currency"], "USD");
+    assert_eq!(body["data"]["status"], "ACCRUED");
+    // The webhook id is the event's id.
+    let listed = app.ok(&app.admin(), crate::events::EVENTS, json!({})).await;
+    assert_eq!(listed["domainEvents"]["nodes"][0]["id"], json!(third.id));
+
+    let read = endpoint_when(&app, &id, |e| {
+        e["deliveries"]["nodes"][0]["status"] == "SUCCEEDED"
+    })
+    .await;
+    let delivery = &read["deliveries"]["nodes"][0];
+    assert_eq!(delivery["attempts"], 3);
+    assert_eq!(delivery["lastResponseStatus"], 200);
+    assert_eq!(delivery["lastError"], Value::Null);
+    assert!(delivery["deliveredAt"].is_string());
+    assert_eq!(delivery["event"]["subjectId"], json!(commission));
+    assert_eq!(read["consecutiveFailures"], 0);
+}
+
+async fn gone_and_failures_in_a_row_disable_an_endpoint(app: TestApp) {
+    let gone = Receiver::start().await;
+    gone.script(&[], Answer::Status(410));
+    let failing = Receiver::start().await;
+    failing.script(&[], Answer::Status(500));
+    let (gone_id, _) = register(&app, &app.admin(), json!({ "url": gone.url() })).await;
+    let (failing_id, _) = register(&app, &app.admin(), json!({ "url": failing.url() })).await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    commission_of(&app, sale_input(&alice, "s1", "100")).await;
+
+    let read = endpoint_when(&app, &gone_id, |e| e["status"] == "DISABLED").await;
+    assert_eq!(read["disabledReason"], "the endpoint answered 410 Gone");
+    assert_eq!(read["deliveries"]["nodes"][0]["status"], "FAILED");
+    assert_eq!(read["deliveries"]["nodes"][0]["attempts"], 1);
+    assert_eq!(gone.received().len(), 1);
+
+    // The first event fails after 1 + 3 attempts; one failed event is not
+    // enough to disable (the limit is 2).
+    let read = endpoint_when(&app, &failing_id, |e| {
+        e["deliveries"]["nodes"][0]["status"] == "FAILED"
+    })
+    .await;
+    assert_eq!(read["status"], "ENABLED");
+    assert_eq!(read["consecutiveFailures"], 1);
+    let delivery = &read["deliveries"]["nodes"][0];
+    assert_eq!(delivery["attempts"], 4);
+    assert_eq!(delivery["lastResponseStatus"], 500);
+    assert_eq!(delivery["lastError"], "answered 500");
+    commission_of(&app, sale_input(&alice, "s2", "100")).await;
+    let read = endpoint_when(&app, &failing_id, |e| e["status"] == "DISABLED").await;
+    assert_eq!(
+        read["disabledReason"],
+        "2 events in a row could not be delivered"
+    );
+    assert_eq!(failing.received().len(), 8);
+    // Disabled: later events are not sent, and a replay is refused.
+    commission_of(&app, sale_input(&alice, "s3", "100")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(failing.received().len(), 8);
+    assert_eq!(gone.received().len(), 1);
+    let error = app
+        .error(
+            Some(&app.admin()),
+            "mutation($id: ID!) { replayWebhookDeliveries(endpointId: $id) }",
+            json!({ "id": failing_id }),
+        )
+        .await;
+    assert_eq!(code(&error), "CONFLICT");
+}
+
+async fn a_replay_sends_the_events_again_with_their_ids(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let (id, _) = register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    for n in 0..3 {
+        commission_of(&app, sale_input(&alice, &format!("s{n}"), "100")).await;
+    }
+    let first = receiver.wait_for(3).await;
+    let ids: Vec<String> = first.iter().map(|r| r.id.clone()).collect();
+    // After the first: the other two again.
+    let data = app
+        .ok(
+            &app.admin(),
+            "mutation($id: ID!, $after: ID) { replayWebhookDeliveries(endpointId: $id, after: $after) }",
+            json!({ "id": id, "after": ids[0] }),
+        )
+        .await;
+    assert_eq!(data["replayWebhookDeliveries"], 2);
+    let all = receiver.wait_for(5).await;
+    let mut again: Vec<String> = all[3..].iter().map(|r| r.id.clone()).collect();
+    again.sort();
+    let mut expected = ids[1..].to_vec();
+    expected.sort();
+    assert_eq!(again, expected);
+    let read = endpoint_when(&app, &id, |e| {
+        e["deliveries"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["status"] == "SUCCEEDED")
+    })
+    .await;
+    let replays: Vec<bool> = read["deliveries"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["replay"].as_bool().unwrap())
+        .collect();
+    assert_eq!(replays, [false, false, false, true, true]);
+    let error = app
+        .error(
+            Some(&app.admin()),
+            "mutation($id: ID!) { replayWebhookDeliveries(endpointId: $id, after: \"x\") }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!((code(&error), field(&error)), ("BAD_USER_INPUT", "after"));
+}
+
+async fn a_rotated_secret_signs_beside_the_new_one(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let (id, old) = register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
+    let data = app
+        .ok(
+            &app.admin(),
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let new = data["rotateWebhookSecret"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let alice = partner_at(&app, "Alice", 10).await;
+    commission_of(&app, sale_input(&alice, "s1", "100")).await;
+    let received = &receiver.wait_for(1).await[0];
+    assert_eq!(
+        received.signature.split(' ').count(),
+        2,
+        "{}",
+        received.signature
+    );
+    assert!(verifies(&old, received));
+    assert!(verifies(&new, received));
+}
+
+async fn pruning_keeps_what_a_delivery_still_needs(app: TestApp) {
+    let receiver = Receiver::start().await;
+    // Every attempt hangs past the timeout: the delivery stays pending.
+    receiver.script(&[], Answer::Hang(Duration::from_secs(3)));
+    let alice = partner_at(&app, "Alice", 10).await;
+    commission_of(&app, sale_input(&alice, "s1", "100")).await;
+    register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
+    commission_of(&app, sale_input(&alice, "s2", "100")).await;
+    receiver.wait_for(1).await;
+    let later = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let pruned = revshare::events::retention::prune(&app.db, later)
+        .await
+        .unwrap();
+    assert_eq!(
+        pruned, 1,
+        "the first event; the second waits for its delivery"
+    );
+    let left = crate::events::all_subjects(&app).await;
+    assert_eq!(left.len(), 1);
+}
+
+async fn endpoint_urls_follow_the_ssrf_rules(app: TestApp) {
+    for url in [
+        "http://hooks.example.com/",
+        "https://127.0.0.1/hook",
+        "https://127.1/hook",
+        "https://localhost/hook",
+        "https://localhost./hook",
+        "https://10.0.0.8/hook",
+        "https://172.20.1.1/hook",
+        "https://192.168.1.20/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://100.64.0.1/",
+        "https://0.0.0.0/",
+        "https://224.0.0.1/",
+        "https://[::1]/hook",
+        "https://[::]/hook",
+        "https://[fe80::1]/hook",
+        "https://[fd00::1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[::ffff:169.254.169.254]/hook",
+        "https://[64:ff9b::a00:1]/hook",
+        "https://user:secret@hooks.example.com/",
+    ] {
+        let error = app
+            .error(
+                Some(&app.admin()),
+                CREATE,
+                json!({ "input": { "url": url } }),
+            )
+            .await;
+        assert_eq!(
+            (code(&error), field(&error)),
+            ("BAD_USER_INPUT", "input.url"),
+            "{url}: {error}"
+        );
+    }
+    let listed = app
+        .ok(
+            &app.admin(),
+            "{ webhookEndpoints { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["webhookEndpoints"]["totalCount"], 0);
+    // A public https host is accepted (nothing is sent until an event).
+    register(
+        &app,
+        &app.admin(),
+        json!({ "url": "https://hooks.example.com/revshare" }),
+    )
+    .await;
+}
+
+/// Two `revshare serve` processes (and the test's own app) on one
+/// PostgreSQL database: 40 events reach one receiver exactly once each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_send_each_event_once() {
+    let Some(app) =
+        TestApp::spawn_with_options(Backend::Postgres, Keys::hs256(SECRET), loopback()).await
+    else {
+        eprintln!("TEST_DATABASE_URL is not set: skipped");
+        return;
+    };
+    let env = [("REVSHARE_WEBHOOK_ALLOW_PRIVATE", "true")];
+    let replicas = [
+        Replica::start(&app.url, &env).await,
+        Replica::start(&app.url, &env).await,
+    ];
+    let receiver = Receiver::start().await;
+    let (_, secret) = register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    let client = reqwest::Client::new();
+    let token = app.service("events:write");
+    // Recorded through both replicas, four batches of five and twenty singles.
+    for n in 0..20 {
+        let replica = &replicas[n % 2];
+        let body = json!({
+            "query": "mutation($input: RecordEventInput!) { recordEvent(input: $input) { commissions { id } } }",
+            "variables": { "input": sale_input(&alice, &format!("single-{n}"), "100") }
+        });
+        let response = client
+            .post(format!("http://{}/graphql", replica.addr))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    for batch in 0..4 {
+        let input: Vec<Value> = (0..5)
+            .map(|n| sale_input(&alice, &format!("batch-{batch}-{n}"), "100"))
+            .collect();
+        app.ok(
+            &token,
+            "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId } }",
+            json!({ "input": input }),
+        )
+        .await;
+    }
+    receiver.wait_for(40).await;
+    // Time for a second sending, which must not come.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = receiver.received();
+    let mut ids: Vec<&str> = received.iter().map(|r| r.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 40);
+    assert_eq!(received.len(), 40);
+    assert!(received.iter().all(|r| verifies(&secret, r)));
+    drop(replicas);
+}
+
+/// A replica killed (`kill -9`) with deliveries in flight and pending:
+/// restarted, it delivers every event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_killed_mid_delivery_delivers_everything_after_a_restart() {
+    // The test's app only writes: the replica alone delivers.
+    let options = Options {
+        dispatch_webhooks: false,
+        ..loopback()
+    };
+    let Some(app) =
+        TestApp::spawn_with_options(Backend::Postgres, Keys::hs256(SECRET), options).await
+    else {
+        eprintln!("TEST_DATABASE_URL is not set: skipped");
+        return;
+    };
+    let env = [
+        ("REVSHARE_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("REVSHARE_WEBHOOK_TIMEOUT_MS", "1000"),
+        (
+            "REVSHARE_WEBHOOK_RETRY_SCHEDULE",
+            "200ms,200ms,200ms,200ms,200ms,200ms,200ms,200ms",
+        ),
+    ];
+    let replica = Replica::start(&app.url, &env).await;
+    let receiver = Receiver::start().await;
+    // The receiver hangs: attempts are in flight when the replica dies.
+    receiver.script(&[], Answer::Hang(Duration::from_secs(60)));
+    register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    for n in 0..5 {
+        commission_of(&app, sale_input(&alice, &format!("s{n}"), "100")).await;
+    }
+    receiver.wait_for(1).await;
+    replica.kill();
+    receiver.script(&[], Answer::Status(200));
+    let before = receiver.received().len();
+    let _restarted = Replica::start(&app.url, &env).await;
+    let mut delivered: Vec<String> = Vec::new();
+    for _ in 0..600 {
+        delivered = receiver.received()[before..]
+            .iter()
+            .map(|r| r.id.clone())
+            .collect();
+        delivered.sort();
+        delivered.dedup();
+        if delivered.len() == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(delivered.len(), 5, "{:?}", receiver.received());
+}
