@@ -9,50 +9,40 @@
 //!    `PENDING` delivery for each and moves the place on. The place moves
 //!    only over final events ([`crate::events::log`]), so none is skipped,
 //!    and a delivery is written once per event and endpoint.
-//! 2. **Sending.** Due deliveries are claimed in a transaction that sets
-//!    their next attempt to a lease ([`lease`]: the timeout and a margin)
-//!    and counts the attempt (`SKIP LOCKED` again): another replica does not
-//!    see them due until the lease ends, so an attempt is sent once, and
-//!    one that a crash interrupted is sent again when its lease ends (at
-//!    least once). The answer is recorded in another transaction: a 2xx
-//!    succeeds; `410 Gone` disables the endpoint; anything else, a timeout
-//!    or a refused connection is retried after the schedule's next pause
-//!    (with ±20 % jitter) or the `Retry-After` the receiver asked for, and
-//!    fails after the last; [`Settings::disable_after`] events in a row
-//!    failed disable the endpoint.
-//!
-//! A delivery is `POST` of `{"id", "type", "timestamp", "data"}` with the
-//! Standard Webhooks headers, signed with the endpoint's secret (and its
-//! previous one, during a rotation).
+//! 2. **Claiming.** Due deliveries are claimed, a batch at a time, in a
+//!    statement that sets their next attempt to a lease ([`lease`]: the
+//!    timeout and a margin) and counts the attempt (`SKIP LOCKED` again):
+//!    another replica does not see them due until the lease ends, so an
+//!    attempt is sent once, and one that a crash interrupted is sent again
+//!    when its lease ends (at least once). Batches are sent by
+//!    [`super::send`], up to [`MAX_IN_FLIGHT`] deliveries at once, so a slow
+//!    receiver holds only its own batch.
 
-use super::{Settings, audience_of, sign, ssrf};
+use super::{Settings, audience_of, send, ssrf};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::events::log::{self, Cursor};
 use crate::events::notify::Notifier;
 use chrono::{DateTime, Utc};
 use entity::enums::{DeliveryStatus, WebhookStatus};
 use entity::{domain_event, webhook_delivery, webhook_endpoint};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
-    QueryFilter, QuerySelect, Statement, Value,
+    ActiveValue::Set, ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Statement, Value,
 };
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
 
 /// Deliveries in flight at once, per replica.
-pub const MAX_IN_FLIGHT: usize = 64;
+pub const MAX_IN_FLIGHT: usize = 256;
 /// Events turned into deliveries per endpoint and transaction.
 const FAN_OUT_PAGE: u64 = 500;
 /// The longest the dispatcher sleeps with nothing due.
 const IDLE: Duration = Duration::from_secs(30);
-/// The longest pause a `Retry-After` may ask for.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
-/// What an attempt's `last_error` keeps.
-const MAX_ERROR_CHARS: usize = 300;
 
 /// A delivery of `event` to `endpoint`, due at once.
 pub fn new_delivery(
@@ -78,23 +68,6 @@ pub fn new_delivery(
     }
 }
 
-/// The body of a delivery: the event as a receiver reads it.
-pub fn body(event: &domain_event::Model) -> String {
-    let mut data: serde_json::Value =
-        serde_json::from_str(&event.data).unwrap_or_else(|_| serde_json::json!({}));
-    if let Some(object) = data.as_object_mut() {
-        object.insert("subjectId".into(), event.subject_id.clone().into());
-        object.insert("partnerId".into(), event.partner_id.clone().into());
-    }
-    serde_json::json!({
-        "id": Cursor::of(event).id(),
-        "type": event.kind.as_str(),
-        "timestamp": event.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        "data": data,
-    })
-    .to_string()
-}
-
 /// How long a claimed attempt is kept from other replicas: its timeout
 /// and a margin.
 pub fn lease(settings: &Settings) -> Duration {
@@ -118,64 +91,94 @@ pub fn start(db: Db, notifier: &Notifier, settings: Settings, poke: Poke) {
     tokio::spawn(run(db, woken, settings, poke));
 }
 
+/// How soon a claim that found its due deliveries taken (or failed) is
+/// tried again.
+const RETRY_CLAIM: Duration = Duration::from_millis(100);
+
+/// Deliveries claimed and sent together.
+const BATCH: usize = 64;
+
 async fn run(db: Db, mut woken: tokio::sync::watch::Receiver<u64>, settings: Settings, poke: Poke) {
     let client = ssrf::client(settings.timeout, settings.allow_private);
-    let mut sending: JoinSet<()> = JoinSet::new();
+    // Batches in flight, with their sizes.
+    let mut sending: JoinSet<usize> = JoinSet::new();
+    let mut sizes: HashMap<tokio::task::Id, usize> = HashMap::new();
+    let mut in_flight = 0;
+    let mut endpoints = usize::MAX;
+    // Whether to fan out on this pass: not when only a batch ended, unless
+    // the last fan-out left events behind.
+    let mut look = true;
+    let mut behind = false;
     loop {
         woken.borrow_and_update();
         let mut soon = false;
-        let mut endpoints = 0;
-        match fan_out(&db).await {
-            Ok(FanOut {
-                endpoints: count,
-                more,
-            }) => {
-                soon |= more;
-                endpoints = count;
+        if look || behind {
+            match fan_out(&db).await {
+                Ok(fanned) => {
+                    behind = fanned.more;
+                    endpoints = fanned.endpoints;
+                }
+                Err(err) => {
+                    // Retried at the next wake-up (at the latest IDLE from now).
+                    behind = false;
+                    tracing::warn!(error = ?err, "webhook fan-out failed; retrying");
+                }
             }
-            Err(err) => tracing::warn!(error = ?err, "webhook fan-out failed; retrying"),
+            soon |= behind;
         }
         let due = next_due(&db).await.unwrap_or_else(|err| {
             tracing::warn!(error = ?err, "reading the webhook outbox failed");
             None
         });
         let now = crate::db::now();
-        let room = MAX_IN_FLIGHT - sending.len();
+        let room = (MAX_IN_FLIGHT - in_flight).min(BATCH);
+        // Due, yet nothing claimed: the rows were locked by someone else a
+        // moment (another replica's claim): look again shortly, not at IDLE.
+        let mut retry = false;
         if room > 0 && due.is_some_and(|due| due <= now) {
             match claim(&db, room, &settings).await {
+                Ok(claimed) if claimed.is_empty() => retry = true,
                 Ok(claimed) => {
                     soon |= claimed.len() == room;
-                    for delivery in claimed {
-                        let (db, client, settings) = (db.clone(), client.clone(), settings.clone());
-                        sending.spawn(async move {
-                            if let Err(err) = attempt(&db, &client, &settings, delivery).await {
-                                tracing::warn!(error = ?err, "recording a webhook attempt failed");
-                            }
-                        });
-                    }
+                    in_flight += claimed.len();
+                    let size = claimed.len();
+                    let batch =
+                        send::send_batch(db.clone(), client.clone(), settings.clone(), claimed);
+                    sizes.insert(sending.spawn(batch).id(), size);
                 }
-                Err(err) => tracing::warn!(error = ?err, "claiming webhook deliveries failed"),
+                Err(err) => {
+                    retry = true;
+                    tracing::warn!(error = ?err, "claiming webhook deliveries failed");
+                }
             }
         }
         let wait = match (soon, due) {
-            (true, _) => Duration::from_millis(20),
+            (true, _) => Duration::from_millis(10),
+            _ if retry => RETRY_CLAIM,
             (false, Some(due)) if due > now => (due - now).to_std().unwrap_or_default().min(IDLE),
-            // Due, and no room: a send ending wakes the loop.
-            (false, Some(_)) => IDLE,
-            (false, None) => IDLE,
+            // Due, and no room: a batch ending wakes the loop.
+            (false, _) => IDLE,
         };
         // With no endpoint and nothing to send, the log growing is no
         // reason to look: only a poke (or the idle timer) is.
         let idle = endpoints == 0 && due.is_none() && sending.is_empty();
+        look = false;
         tokio::select! {
             changed = woken.changed(), if !idle => {
                 if changed.is_err() {
                     return;
                 }
+                look = true;
             }
-            _ = poke.0.notified() => {}
-            Some(_) = sending.join_next(), if !sending.is_empty() => {}
-            _ = tokio::time::sleep(wait) => {}
+            _ = poke.0.notified() => look = true,
+            Some(ended) = sending.join_next_with_id(), if !sending.is_empty() => {
+                let id = match &ended {
+                    Ok((id, _)) => *id,
+                    Err(err) => err.id(),
+                };
+                in_flight -= sizes.remove(&id).unwrap_or(0);
+            }
+            _ = tokio::time::sleep(wait) => look = true,
         }
     }
 }
@@ -240,8 +243,11 @@ async fn fan_out_one(db: &Db, seen: &webhook_endpoint::Model, end: Cursor) -> Ap
             sea_orm::sea_query::LockBehavior::SkipLocked,
         );
     }
+    // Locked by someone a moment (another replica's fan-out, or a delivery
+    // recording its outcome on the endpoint), or deleted: look again soon,
+    // not at the idle timer; a deleted endpoint is not listed next time.
     let Some(endpoint) = select.one(&*txn).await? else {
-        return Ok(false);
+        return Ok(true);
     };
     // Another replica moved it meanwhile, or it was changed: look again.
     if endpoint.status != WebhookStatus::Enabled
@@ -327,375 +333,4 @@ async fn next_due(db: &Db) -> ApiResult<Option<DateTime<Utc>>> {
         .one(db.conn())
         .await?;
     Ok(due.and_then(|d| d.due))
-}
-
-/// How an attempt went.
-#[derive(Debug)]
-enum Outcome {
-    Delivered(u16),
-    /// `410 Gone`: the receiver wants no more.
-    Gone,
-    /// Another status; and the pause the receiver asked for.
-    Refused(u16, Option<Duration>),
-    /// No answer: a timeout, a refused connection, an address not allowed.
-    Unreachable(String),
-}
-
-/// Sends one claimed delivery and records how it went.
-async fn attempt(
-    db: &Db,
-    client: &reqwest::Client,
-    settings: &Settings,
-    delivery: webhook_delivery::Model,
-) -> ApiResult<()> {
-    let endpoint = webhook_endpoint::Entity::find_by_id(delivery.endpoint_id.clone())
-        .one(db.conn())
-        .await?;
-    let event = domain_event::Entity::find_by_id(delivery.event_seq)
-        .one(db.conn())
-        .await?;
-    let (Some(endpoint), Some(event)) = (endpoint, event) else {
-        return finish(
-            db,
-            &delivery,
-            DeliveryStatus::Failed,
-            None,
-            Some("the event is no longer kept".into()),
-        )
-        .await;
-    };
-    if endpoint.status != WebhookStatus::Enabled {
-        let reason = "the endpoint is disabled".to_owned();
-        return finish(db, &delivery, DeliveryStatus::Failed, None, Some(reason)).await;
-    }
-    let outcome = send(client, &endpoint, &event).await;
-    record(db, settings, &endpoint, &delivery, outcome).await
-}
-
-/// The signature header: the secret's, and the previous one's while it is
-/// still honoured.
-fn signatures(endpoint: &webhook_endpoint::Model, id: &str, timestamp: i64, body: &str) -> String {
-    let now = crate::db::now();
-    let mut signatures: Vec<String> = sign::sign(&endpoint.secret, id, timestamp, body)
-        .into_iter()
-        .collect();
-    if let (Some(previous), Some(until)) =
-        (&endpoint.previous_secret, endpoint.previous_secret_until)
-        && until > now
-    {
-        signatures.extend(sign::sign(previous, id, timestamp, body));
-    }
-    signatures.join(" ")
-}
-
-async fn send(
-    client: &reqwest::Client,
-    endpoint: &webhook_endpoint::Model,
-    event: &domain_event::Model,
-) -> Outcome {
-    let id = Cursor::of(event).id();
-    let body = body(event);
-    let timestamp = crate::db::now().timestamp();
-    let request = client
-        .post(&endpoint.url)
-        .header("content-type", "application/json")
-        .header("webhook-id", &id)
-        .header("webhook-timestamp", timestamp.to_string())
-        .header(
-            "webhook-signature",
-            signatures(endpoint, &id, timestamp, &body),
-        )
-        .body(body);
-    match request.send().await {
-        Ok(response) => {
-            let status = response.status();
-            let retry_after = response
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
-            // The answer's body is not read: only its status counts.
-            drop(response);
-            match status.as_u16() {
-                code @ 200..=299 => Outcome::Delivered(code),
-                410 => Outcome::Gone,
-                code => Outcome::Refused(code, retry_after),
-            }
-        }
-        Err(err) => Outcome::Unreachable(describe(&err)),
-    }
-}
-
-/// Why a request got no answer, in a few words (no URL, no internals).
-fn describe(err: &reqwest::Error) -> String {
-    if err.is_timeout() {
-        return "timed out".into();
-    }
-    // The resolver's refusal names the address; keep that, and only that.
-    let mut source: Option<&dyn std::error::Error> = Some(err);
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if text.contains(" resolves to ") {
-            return text;
-        }
-        source = cause.source();
-    }
-    if err.is_connect() {
-        "could not connect".into()
-    } else if err.is_redirect() {
-        "redirects are not followed".into()
-    } else {
-        "the request failed".into()
-    }
-}
-
-/// `Retry-After`: seconds, or an HTTP date.
-fn parse_retry_after(value: &str) -> Option<Duration> {
-    let value = value.trim();
-    let pause = match value.parse::<u64>() {
-        Ok(seconds) => Duration::from_secs(seconds),
-        Err(_) => {
-            let at = DateTime::parse_from_rfc2822(value)
-                .ok()?
-                .with_timezone(&Utc);
-            (at - crate::db::now()).to_std().unwrap_or_default()
-        }
-    };
-    Some(pause.min(MAX_RETRY_AFTER))
-}
-
-/// The pause before retry `attempts` (1: the first retry), ±20 %.
-fn backoff(settings: &Settings, attempts: i32) -> Option<Duration> {
-    let base = *settings.schedule.get(usize::try_from(attempts - 1).ok()?)?;
-    let mut random = [0u8; 2];
-    // 800 to 1200 thousandths of the pause.
-    let permille = match getrandom::fill(&mut random) {
-        Ok(()) => 800 + u32::from(u16::from_le_bytes(random)) % 401,
-        Err(_) => 1000,
-    };
-    Some(base * permille / 1000)
-}
-
-/// Records an attempt's outcome, and what it means for the endpoint.
-async fn record(
-    db: &Db,
-    settings: &Settings,
-    endpoint: &webhook_endpoint::Model,
-    delivery: &webhook_delivery::Model,
-    outcome: Outcome,
-) -> ApiResult<()> {
-    let (status, error, pause) = match &outcome {
-        Outcome::Delivered(code) => {
-            finish(db, delivery, DeliveryStatus::Succeeded, Some(*code), None).await?;
-            return reset_failures(db, endpoint).await;
-        }
-        Outcome::Gone => {
-            finish(
-                db,
-                delivery,
-                DeliveryStatus::Failed,
-                Some(410),
-                Some("410 Gone".into()),
-            )
-            .await?;
-            return disable(db, &endpoint.id, "the endpoint answered 410 Gone").await;
-        }
-        Outcome::Refused(code, retry_after) => (
-            Some(*code),
-            format!("answered {code}"),
-            retry_after.or_else(|| backoff(settings, delivery.attempts)),
-        ),
-        Outcome::Unreachable(why) => (None, why.clone(), backoff(settings, delivery.attempts)),
-    };
-    let exhausted = delivery.attempts as usize > settings.schedule.len();
-    match (exhausted, pause) {
-        (false, Some(pause)) => {
-            let at = crate::db::now() + chrono::Duration::from_std(pause).unwrap_or_default();
-            webhook_delivery::Entity::update_many()
-                .col_expr(
-                    webhook_delivery::Column::NextAttemptAt,
-                    Expr::value(Some(at)),
-                )
-                .col_expr(
-                    webhook_delivery::Column::LastResponseStatus,
-                    Expr::value(status.map(i32::from)),
-                )
-                .col_expr(
-                    webhook_delivery::Column::LastError,
-                    Expr::value(Some(clip(error))),
-                )
-                .filter(webhook_delivery::Column::Id.eq(delivery.id.as_str()))
-                .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-                .exec(db.conn())
-                .await?;
-            Ok(())
-        }
-        _ => {
-            finish(db, delivery, DeliveryStatus::Failed, status, Some(error)).await?;
-            count_failure(db, settings, endpoint).await
-        }
-    }
-}
-
-fn clip(text: String) -> String {
-    match text.char_indices().nth(MAX_ERROR_CHARS) {
-        Some((at, _)) => text[..at].to_owned(),
-        None => text,
-    }
-}
-
-/// A delivery's last word.
-async fn finish(
-    db: &Db,
-    delivery: &webhook_delivery::Model,
-    status: DeliveryStatus,
-    response: Option<u16>,
-    error: Option<String>,
-) -> ApiResult<()> {
-    let delivered_at = (status == DeliveryStatus::Succeeded).then(crate::db::now);
-    webhook_delivery::Entity::update_many()
-        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
-        .col_expr(
-            webhook_delivery::Column::NextAttemptAt,
-            Expr::value(None::<DateTime<Utc>>),
-        )
-        .col_expr(
-            webhook_delivery::Column::LastResponseStatus,
-            Expr::value(response.map(i32::from)),
-        )
-        .col_expr(
-            webhook_delivery::Column::LastError,
-            Expr::value(error.map(clip)),
-        )
-        .col_expr(
-            webhook_delivery::Column::DeliveredAt,
-            Expr::value(delivered_at),
-        )
-        .filter(webhook_delivery::Column::Id.eq(delivery.id.as_str()))
-        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .exec(db.conn())
-        .await?;
-    Ok(())
-}
-
-async fn reset_failures(db: &Db, endpoint: &webhook_endpoint::Model) -> ApiResult<()> {
-    webhook_endpoint::Entity::update_many()
-        .col_expr(
-            webhook_endpoint::Column::ConsecutiveFailures,
-            Expr::value(0),
-        )
-        .filter(webhook_endpoint::Column::Id.eq(endpoint.id.as_str()))
-        .filter(webhook_endpoint::Column::ConsecutiveFailures.ne(0))
-        .exec(db.conn())
-        .await?;
-    Ok(())
-}
-
-/// One more event failed for good: past the limit, the endpoint is disabled.
-async fn count_failure(
-    db: &Db,
-    settings: &Settings,
-    endpoint: &webhook_endpoint::Model,
-) -> ApiResult<()> {
-    let txn = db.write().await?;
-    let counted = webhook_endpoint::Entity::update_many()
-        .col_expr(
-            webhook_endpoint::Column::ConsecutiveFailures,
-            Expr::col(webhook_endpoint::Column::ConsecutiveFailures).add(1),
-        )
-        .filter(webhook_endpoint::Column::Id.eq(endpoint.id.as_str()))
-        .exec_with_returning(&*txn)
-        .await?;
-    txn.commit().await?;
-    let failures = counted.first().map_or(0, |e| e.consecutive_failures);
-    if settings.disable_after > 0 && failures >= settings.disable_after as i32 {
-        let reason = format!("{failures} events in a row could not be delivered");
-        disable(db, &endpoint.id, &reason).await?;
-    }
-    Ok(())
-}
-
-/// Disables an endpoint; its pending deliveries fail with the reason.
-pub async fn disable(db: &Db, endpoint_id: &str, reason: &str) -> ApiResult<()> {
-    let txn = db.write().await?;
-    disable_in(&*txn, endpoint_id, reason).await?;
-    txn.commit().await.map_err(ApiError::from)
-}
-
-/// [`disable`], in the caller's transaction.
-pub async fn disable_in(
-    conn: &impl ConnectionTrait,
-    endpoint_id: &str,
-    reason: &str,
-) -> ApiResult<()> {
-    webhook_endpoint::Entity::update_many()
-        .col_expr(
-            webhook_endpoint::Column::Status,
-            Expr::value(WebhookStatus::Disabled),
-        )
-        .col_expr(
-            webhook_endpoint::Column::DisabledReason,
-            Expr::value(Some(reason.to_owned())),
-        )
-        .col_expr(
-            webhook_endpoint::Column::UpdatedAt,
-            Expr::value(crate::db::now()),
-        )
-        .filter(webhook_endpoint::Column::Id.eq(endpoint_id))
-        .filter(webhook_endpoint::Column::Status.eq(WebhookStatus::Enabled))
-        .exec(conn)
-        .await?;
-    webhook_delivery::Entity::update_many()
-        .col_expr(
-            webhook_delivery::Column::Status,
-            Expr::value(DeliveryStatus::Failed),
-        )
-        .col_expr(
-            webhook_delivery::Column::NextAttemptAt,
-            Expr::value(None::<DateTime<Utc>>),
-        )
-        .col_expr(
-            webhook_delivery::Column::LastError,
-            Expr::value(Some(clip(format!(
-                "not sent: the endpoint was disabled ({reason})"
-            )))),
-        )
-        .filter(webhook_delivery::Column::EndpointId.eq(endpoint_id))
-        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .exec(conn)
-        .await?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after(" 0 "), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("999999999"), Some(MAX_RETRY_AFTER));
-        let later = crate::db::now() + chrono::Duration::seconds(90);
-        let pause = parse_retry_after(&later.to_rfc2822()).unwrap();
-        assert!(
-            pause > Duration::from_secs(80) && pause <= Duration::from_secs(90),
-            "{pause:?}"
-        );
-        assert_eq!(parse_retry_after("soon"), None);
-    }
-
-    #[test]
-    fn the_backoff_follows_the_schedule_within_its_jitter() {
-        let settings = Settings::default();
-        for (attempts, base) in [(1, 5), (2, 300), (7, 36_000)] {
-            let pause = backoff(&settings, attempts).unwrap().as_millis();
-            let base = base * 1000;
-            assert!(
-                pause >= base * 8 / 10 && pause <= base * 12 / 10,
-                "{attempts}: {pause}"
-            );
-        }
-        assert_eq!(backoff(&settings, 8), None, "after the last retry, none");
-    }
 }

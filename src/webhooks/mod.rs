@@ -8,9 +8,11 @@
 //! - [`dispatch`]: the background worker that turns new events into
 //!   deliveries and sends them with retries, on every replica without
 //!   sending an attempt twice;
+//! - [`send`]: sending a batch and recording how each attempt went;
 //! - [`sign`]: the signatures; [`ssrf`]: where a delivery may go.
 
 pub mod dispatch;
+pub mod send;
 pub mod sign;
 pub mod ssrf;
 
@@ -22,7 +24,8 @@ use crate::input;
 use entity::enums::{DeliveryStatus, WebhookStatus};
 use entity::{webhook_delivery, webhook_endpoint};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Select,
 };
 use std::time::Duration;
 
@@ -308,7 +311,7 @@ pub async fn update(
         }
         Some(false) if endpoint.status == WebhookStatus::Enabled => {
             let reason = "disabled by an update";
-            dispatch::disable_in(&*txn, &endpoint.id, reason).await?;
+            send::disable_in(&*txn, &endpoint.id, reason).await?;
             endpoint.status = WebhookStatus::Disabled;
             endpoint.disabled_reason = Some(reason.into());
         }
@@ -405,6 +408,15 @@ pub async fn replay(
     }
     txn.commit().await?;
     Ok(count)
+}
+
+/// Deliveries pending over every tenant (due now or waiting to be retried):
+/// the webhook backlog `/metrics` reports.
+pub async fn backlog(db: &Db) -> ApiResult<u64> {
+    Ok(webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .count(db.conn())
+        .await?)
 }
 
 /// A delivery's status as stored, for the delivery log.
