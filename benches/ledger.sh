@@ -55,16 +55,7 @@ cat >"$work/single.json" <<'JSON'
 {"query":"mutation { recordEvent(input: { externalId: \"s-{{seq}}\", partnerExternalId: \"p-{{worker}}\", customerExternalId: \"c-{{seq}}\", amount: \"49.90\" }) { commissions { amount } } }"}
 JSON
 # 1,000 events per request, as a client sends them: in a variable.
-python3 - "$work/batch.json" "${partners[@]}" <<'PY'
-import json, sys
-path, partners = sys.argv[1], sys.argv[2:]
-items = [
-    {"externalId": "b-{{seq}}-%d" % i, "partnerId": partners[i % len(partners)], "customerExternalId": "c-%d" % (i % 200), "amount": "19.90"}
-    for i in range(1000)
-]
-query = "mutation($events: [RecordEventInput!]!) { recordEvents(input: $events) { externalId error { code } } }"
-json.dump({"query": query, "variables": {"events": items}}, open(path, "w"))
-PY
+python3 benches/batch.py "$work/batch.json" "${partners[@]}"
 # Deals: a two-stage pipeline and a plan paying 10 % when a deal is won and
 # 5 % of every payment after; one deal per partner, won before the run.
 stages="$(gql '{"query":"mutation { a: createDealStage(input: { name: \"Proposal\", position: 10 }) { id } b: createDealStage(input: { name: \"Closed won\", position: 20 }) { id } }"}')"

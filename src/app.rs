@@ -7,6 +7,8 @@ use crate::events::notify::Notifier;
 use crate::events::retention;
 use crate::graphql;
 use crate::http::{AppState, Options, router};
+use crate::ledger::ingest::Ingest;
+use crate::observe::metrics::{self, Scrape};
 use crate::webhooks::dispatch::{self, Poke};
 use axum::Router;
 use migration::{Migrator, MigratorTrait};
@@ -40,11 +42,20 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
 /// applications sharing the server are unlikely to pick it.
 const MIGRATION_LOCK: i64 = 0x7265_7673_6861_7265;
 
+/// A running app's two routers.
+pub struct App {
+    /// The public surface: GraphQL, GraphiQL, probes.
+    pub api: Router,
+    /// `GET /metrics`, for its own listener (`REVSHARE_METRICS_LISTEN`).
+    pub metrics: Router,
+}
+
 /// The HTTP application over a migrated database, with this replica's
 /// background work on the event log: its wake-ups, the webhook
 /// dispatcher, pruning.
-pub fn build(db: Db, keys: Keys, options: &Options) -> Router {
+pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     let notifier = Notifier::start(&db);
+    let ingest = Ingest::start(db.clone(), crate::ledger::write_parallelism(&db));
     let dispatcher = Poke::default();
     if options.dispatch_webhooks {
         dispatch::start(
@@ -55,13 +66,22 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> Router {
         );
     }
     retention::spawn(db.clone(), options.event_retention_days);
+    let scrape = Scrape {
+        db: db.clone(),
+        notifier: notifier.clone(),
+        ingest: ingest.clone(),
+    };
     let schema = graphql::schema(Some(graphql::Services {
         db: db.clone(),
         notifier,
         webhooks: options.webhooks.clone(),
         dispatcher,
+        ingest,
     }));
-    router(AppState::new(schema, db, keys, options), &options.cors)
+    App {
+        api: router(AppState::new(schema, db, keys, options), &options.cors),
+        metrics: metrics::router(scrape),
+    }
 }
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.

@@ -182,6 +182,21 @@ pub struct Config {
         global = true
     )]
     pub webhook_allow_private: bool,
+
+    /// Where `GET /metrics` (Prometheus) is served: its own address, never
+    /// the GraphQL port. Unset: not served. `127.0.0.1:9090` is usual.
+    #[arg(long, env = "REVSHARE_METRICS_LISTEN", global = true)]
+    pub metrics_listen: Option<SocketAddr>,
+
+    /// How log lines are written to stderr: `text` or `json` (one object a
+    /// line). `RUST_LOG` chooses what is logged.
+    #[arg(
+        long,
+        env = "REVSHARE_LOG_FORMAT",
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: crate::observe::traces::LogFormat,
 }
 
 impl Config {

@@ -24,6 +24,8 @@
 //! a round trip per query when measured.
 
 use crate::error::{ApiError, ApiResult};
+use crate::observe::metrics::Metrics;
+use crate::observe::tally::Tally;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
@@ -34,6 +36,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, OwnedMutexGuard};
+use tracing::Instrument;
 
 /// How long an SQLite connection waits on another process's write lock.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -83,10 +86,15 @@ pub struct Db {
     acquire_timeout: Duration,
     /// Bumped after each write transaction commits (see [`Db::commits`]).
     commits: Arc<tokio::sync::watch::Sender<u64>>,
+    max_connections: u32,
+    /// The app's figures ([`crate::observe::metrics`]).
+    metrics: Arc<Metrics>,
 }
 
 /// The pool as services and loaders use it: every call bounded.
 pub type Pool = Timed<DatabaseConnection>;
+/// A write transaction (or a savepoint in one) as services use it.
+pub type Txn = Timed<DatabaseTransaction>;
 
 /// A connection or transaction whose every call gives up on its own clock:
 /// past its deadline a call answers a connection error (`UNAVAILABLE`). The
@@ -98,6 +106,20 @@ pub type Pool = Timed<DatabaseConnection>;
 pub struct Timed<C> {
     inner: C,
     deadline: Duration,
+    /// In a transaction: what it wrote, counted when it commits.
+    tally: Option<Arc<Tally>>,
+    /// The span statements are children of: a transaction's own, or none
+    /// for the pool (the caller's current span).
+    span: tracing::Span,
+}
+
+impl Timed<DatabaseTransaction> {
+    /// Notes commission rows of `kind` written in this transaction.
+    pub fn wrote_commissions(&self, kind: &'static str, rows: u64) {
+        if let Some(tally) = &self.tally {
+            tally.add(kind, rows);
+        }
+    }
 }
 
 impl<C> Timed<C> {
@@ -133,24 +155,61 @@ impl<C: ConnectionTrait + Send + Sync> ConnectionTrait for Timed<C> {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.bounded(self.inner.execute_raw(stmt)).await
+        let span = statement_span(&self.span, &stmt.sql);
+        self.bounded(self.inner.execute_raw(stmt))
+            .instrument(span)
+            .await
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.bounded(self.inner.execute_unprepared(sql)).await
+        let span = statement_span(&self.span, sql);
+        self.bounded(self.inner.execute_unprepared(sql))
+            .instrument(span)
+            .await
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.bounded(self.inner.query_one_raw(stmt)).await
+        let span = statement_span(&self.span, &stmt.sql);
+        self.bounded(self.inner.query_one_raw(stmt))
+            .instrument(span)
+            .await
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.bounded(self.inner.query_all_raw(stmt)).await
+        let span = statement_span(&self.span, &stmt.sql);
+        self.bounded(self.inner.query_all_raw(stmt))
+            .instrument(span)
+            .await
     }
 
     fn support_returning(&self) -> bool {
         self.inner.support_returning()
     }
+}
+
+/// A span for one statement (disabled, and free, unless traces are
+/// exported), under its transaction's when it has one: the SQL as sent,
+/// with placeholders for values (revshare's statements bind their values).
+fn statement_span(parent: &tracing::Span, sql: &str) -> tracing::Span {
+    let span = match parent.is_disabled() {
+        true => tracing::info_span!(
+            target: "revshare::db",
+            "db.query",
+            otel.kind = "client",
+            db.query.text = tracing::field::Empty,
+        ),
+        false => tracing::info_span!(
+            target: "revshare::db",
+            parent: parent,
+            "db.query",
+            otel.kind = "client",
+            db.query.text = tracing::field::Empty,
+        ),
+    };
+    if !span.is_disabled() {
+        span.record("db.query.text", sql);
+    }
+    span
 }
 
 /// When this process last gave up on a call, as [`LAST_FAILURE_MS`] counts.
@@ -241,6 +300,7 @@ pub struct WriteTxn {
     txn: Timed<DatabaseTransaction>,
     _guard: Option<OwnedMutexGuard<()>>,
     commits: Arc<tokio::sync::watch::Sender<u64>>,
+    metrics: Arc<Metrics>,
 }
 
 impl std::ops::Deref for WriteTxn {
@@ -250,23 +310,57 @@ impl std::ops::Deref for WriteTxn {
     }
 }
 
+impl<C> Timed<C> {
+    /// The same bounds and span around another connection.
+    fn with<D>(&self, inner: D, tally: Option<Arc<Tally>>) -> Timed<D> {
+        Timed {
+            inner,
+            deadline: self.deadline,
+            tally,
+            span: self.span.clone(),
+        }
+    }
+}
+
 impl WriteTxn {
     pub async fn commit(self) -> Result<(), DbErr> {
-        let Timed { inner, deadline } = self.txn;
+        let Timed {
+            inner,
+            deadline,
+            tally,
+            span,
+        } = self.txn;
         let commit = Timed {
             inner: (),
             deadline,
+            tally: None,
+            span: span.clone(),
         };
-        commit.bounded(inner.commit()).await?;
+        commit
+            .bounded(inner.commit())
+            .instrument(statement_span(&span, "COMMIT"))
+            .await?;
         self.commits.send_modify(|n| *n = n.wrapping_add(1));
+        if let Some(tally) = tally {
+            for (kind, rows) in tally.take() {
+                self.metrics.commissions_written(kind, rows);
+            }
+        }
         Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
-        let Timed { inner, deadline } = self.txn;
+        let Timed {
+            inner,
+            deadline,
+            span,
+            ..
+        } = self.txn;
         let rollback = Timed {
             inner: (),
             deadline,
+            tally: None,
+            span,
         };
         rollback.bounded(inner.rollback()).await
     }
@@ -274,29 +368,46 @@ impl WriteTxn {
     /// A savepoint inside the transaction, bounded like it.
     pub async fn savepoint(&self) -> Result<Timed<DatabaseTransaction>, DbErr> {
         let inner = self.txn.bounded(self.txn.inner.begin()).await?;
-        Ok(Timed {
-            inner,
-            deadline: self.txn.deadline,
-        })
+        let tally = self.txn.tally.as_ref().map(Tally::child);
+        Ok(self.txn.with(inner, tally))
     }
 }
 
 impl Timed<DatabaseTransaction> {
+    /// Commits a savepoint: what it wrote joins its transaction's tally.
     pub async fn commit(self) -> Result<(), DbErr> {
-        let Timed { inner, deadline } = self;
+        let Timed {
+            inner,
+            deadline,
+            tally,
+            span,
+        } = self;
         Timed {
             inner: (),
             deadline,
+            tally: None,
+            span,
         }
         .bounded(inner.commit())
-        .await
+        .await?;
+        if let Some(tally) = tally {
+            tally.release();
+        }
+        Ok(())
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
-        let Timed { inner, deadline } = self;
+        let Timed {
+            inner,
+            deadline,
+            span,
+            ..
+        } = self;
         Timed {
             inner: (),
             deadline,
+            tally: None,
+            span,
         }
         .bounded(inner.rollback())
         .await
@@ -387,10 +498,14 @@ impl Db {
             conn: Timed {
                 inner: conn,
                 deadline: settings.deadline(),
+                tally: None,
+                span: tracing::Span::none(),
             },
             write_lock,
             acquire_timeout: settings.acquire_timeout,
             commits: Arc::new(tokio::sync::watch::channel(0).0),
+            max_connections: settings.max_connections.max(1),
+            metrics: Arc::new(Metrics::new()),
         })
     }
 
@@ -407,6 +522,32 @@ impl Db {
 
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
+    }
+
+    /// The app's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The pool's connections now: idle, in use, and its limit.
+    pub fn pool_state(&self) -> (i64, i64, i64) {
+        let conn = &self.conn.inner;
+        let (size, idle) = match self.backend() {
+            DbBackend::Postgres => {
+                let pool = conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        let idle = idle as i64;
+        (
+            idle,
+            (i64::from(size) - idle).max(0),
+            i64::from(self.max_connections),
+        )
     }
 
     /// Begins the one transaction of a mutation.
@@ -426,17 +567,22 @@ impl Db {
             sqlite_transaction_mode: guard.as_ref().map(|_| SqliteTransactionMode::Immediate),
             ..Default::default()
         };
+        let span = tracing::info_span!(target: "revshare::db", "db.transaction");
         let txn = self
             .conn
             .bounded(self.conn.inner.begin_with_options(options))
+            .instrument(statement_span(&span, "BEGIN"))
             .await?;
         Ok(WriteTxn {
             txn: Timed {
                 inner: txn,
                 deadline: self.conn.deadline,
+                tally: Some(Arc::default()),
+                span,
             },
             _guard: guard,
             commits: self.commits.clone(),
+            metrics: self.metrics.clone(),
         })
     }
 
@@ -464,6 +610,7 @@ impl Db {
             match attempt().await {
                 Err(ApiError::Contention) if tries < MAX_ATTEMPTS => {
                     tracing::debug!(tries, "transaction lost a race; retrying");
+                    self.metrics.retried();
                     let jitter = u64::from(EPOCH.elapsed().subsec_micros() % 5);
                     tokio::time::sleep(Duration::from_millis(u64::from(tries) * 5 + jitter)).await;
                     tries += 1;

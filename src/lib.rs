@@ -40,6 +40,7 @@ pub mod graphql;
 pub mod http;
 pub mod input;
 pub mod ledger;
+pub mod observe;
 pub mod paging;
 pub mod tiers;
 pub mod webhooks;

@@ -90,19 +90,17 @@ enum TenantCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    use std::io::IsTerminal;
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        // Colour only for a person at a terminal, never into a file.
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
     let cli = Cli::parse();
+    if let Err(err) = revshare::observe::traces::init(cli.config.log_format) {
+        // The log works; traces do not: say so and go on.
+        tracing::error!("{err}");
+    }
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&cli.config).await,
+        Command::Serve => {
+            let served = serve(&cli.config).await;
+            revshare::observe::traces::flush();
+            served
+        }
         Command::Migrate => {
             let db = connect(&cli.config).await?;
             app::migrate(&db).await.context("migrating")?;
@@ -327,11 +325,40 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         graphiql_token: dev_token,
         ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))
     };
-    let router = app::build(db, keys, &options);
-    app::serve(listener, router, async {
-        let _ = tokio::signal::ctrl_c().await;
+    let app = app::build(db, keys, &options);
+    if let Some(address) = config.metrics_listen {
+        let metrics = tokio::net::TcpListener::bind(address)
+            .await
+            .map_err(|err| {
+                anyhow::anyhow!(
+                    "cannot serve metrics on {address} ({err}): set REVSHARE_METRICS_LISTEN \
+                     or --metrics-listen to another address"
+                )
+            })?;
+        println!("metrics at http://{}/metrics", metrics.local_addr()?);
+        tokio::spawn(app::serve(metrics, app.metrics, std::future::pending()));
+    }
+    app::serve(listener, app.api, async {
+        stop_signal().await;
         tracing::info!("shutting down");
     })
     .await?;
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what a container runtime or systemd sends): either
+/// finishes the requests in flight, then the queued spans are sent.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

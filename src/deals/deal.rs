@@ -95,7 +95,7 @@ pub async fn create(db: &Db, tenant_id: &str, actor: &str, new: NewDeal) -> ApiR
     let (new, external_id, name, payload) = (&new, &external_id, &name, &payload);
     db.retrying(|| async move {
         let txn = db.write().await?;
-        let created = create_in(&*txn, tenant_id, actor, new, external_id, name, payload).await?;
+        let created = create_in(&txn, tenant_id, actor, new, external_id, name, payload).await?;
         txn.commit().await?;
         Ok(created)
     })
@@ -126,7 +126,7 @@ fn creation_payload(new: &NewDeal) -> String {
 
 #[allow(clippy::too_many_arguments)]
 async fn create_in(
-    conn: &impl ConnectionTrait,
+    conn: &crate::db::Txn,
     tenant_id: &str,
     actor: &str,
     new: &NewDeal,
@@ -473,7 +473,7 @@ pub async fn move_to(db: &Db, tenant_id: &str, new: StageMove) -> ApiResult<Deal
 /// The deal reaches `stage` (created at it, or moved to it): records the
 /// event, the stages reached for the first time, and their one-offs.
 async fn reach_stage(
-    conn: &impl ConnectionTrait,
+    conn: &crate::db::Txn,
     mut deal: deal::Model,
     stage: &deal_stage::Model,
     arrival: Arrival<'_>,
@@ -771,7 +771,7 @@ fn keyed<T>(inserted: Result<T, sea_orm::DbErr>) -> ApiResult<T> {
 /// tenant's tiers leave them (the event counts toward the tiers whatever it
 /// earns), written with any adjustments a tier it reached appends.
 async fn post(
-    conn: &impl ConnectionTrait,
+    conn: &crate::db::Txn,
     deal: &deal::Model,
     event: &event::Model,
     campaign: &campaign::Model,

@@ -81,6 +81,8 @@ pub struct Services {
     pub webhooks: crate::webhooks::Settings,
     /// Wakes this replica's webhook dispatcher.
     pub dispatcher: crate::webhooks::dispatch::Poke,
+    /// The queues in front of the single-event ingest workers.
+    pub ingest: crate::ledger::ingest::Ingest,
 }
 
 /// The schema with its limits, over `services` (none: to print it).
@@ -95,10 +97,7 @@ pub fn schema(services: Option<Services>) -> AppSchema {
     if let Some(services) = services {
         let db = services.db;
         builder = builder
-            .data(crate::ledger::ingest::Ingest::start(
-                db.clone(),
-                crate::ledger::write_parallelism(&db),
-            ))
+            .data(services.ingest)
             .data(services.notifier)
             .data(services.webhooks)
             .data(services.dispatcher)

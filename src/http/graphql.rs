@@ -28,8 +28,10 @@ use super::{AppState, MAX_ANONYMOUS_BODY_BYTES, MAX_BODY_BYTES, RETRY_AFTER_SECO
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::graphql::{RequestContext, limits, order};
+use crate::observe::request::Slot;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
+use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -37,6 +39,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
+use std::sync::Arc;
+use tracing::Instrument;
 
 /// The GraphQL-over-HTTP media type.
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -183,7 +187,14 @@ impl Params {
 }
 
 /// `POST /graphql`.
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+pub async fn post(
+    State(state): State<AppState>,
+    slot: Option<Extension<Arc<Slot>>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let slot = slot.map(|Extension(slot)| slot).unwrap_or_default();
+    slot.graphql(None);
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -191,6 +202,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         Ok(principal) => principal,
         Err(refused) => return refused,
     };
+    slot.graphql(principal.as_ref().map(|p| p.tenant.id.as_str()));
     if let Err(message) = json_content(&headers) {
         return error_body(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -207,7 +219,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         Err(refused) => return refused,
     };
     match Params::from_body(&body) {
-        Ok(params) => run(&state, principal, params, media, false).await,
+        Ok(params) => run(&state, &slot, principal, params, media, false).await,
         Err(message) => error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
     }
 }
@@ -216,6 +228,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
 /// in the URL, or (for a browser asking for a page) GraphiQL.
 pub async fn get(
     State(state): State<AppState>,
+    slot: Option<Extension<Arc<Slot>>>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -234,6 +247,8 @@ pub async fn get(
     if !has_request && !wants_data(&headers) {
         return state.graphiql();
     }
+    let slot = slot.map(|Extension(slot)| slot).unwrap_or_default();
+    slot.graphql(None);
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
     };
@@ -241,8 +256,9 @@ pub async fn get(
         Ok(principal) => principal,
         Err(refused) => return refused,
     };
+    slot.graphql(principal.as_ref().map(|p| p.tenant.id.as_str()));
     match Params::from_url(&raw) {
-        Ok(params) => run(&state, principal, params, media, true).await,
+        Ok(params) => run(&state, &slot, principal, params, media, true).await,
         Err(message) => error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
     }
 }
@@ -310,12 +326,15 @@ fn request_error(media: Media, code: &str, message: &str, field: Option<&str>) -
     }
     error.extensions = Some(extensions);
     let response = async_graphql::Response::from_errors(vec![error]);
-    write(media, media.request_error_status(), &response, true)
+    let mut answer = write(media, media.request_error_status(), &response, true);
+    crate::observe::request::tag(&mut answer, code);
+    answer
 }
 
 /// Resolves, checks, parses and runs one GraphQL request.
 async fn run(
     state: &AppState,
+    slot: &Arc<Slot>,
     principal: Option<Principal>,
     params: Params,
     media: Media,
@@ -372,7 +391,12 @@ async fn run(
     // the parser's error.
     let mut document = None;
     if let Ok(parsed) = async_graphql::parser::parse_query(&request.query) {
-        match operation_type(&parsed, params.operation_name.as_deref()) {
+        let ty = operation_type(&parsed, params.operation_name.as_deref());
+        slot.operation(
+            ty,
+            operation_name(&parsed, params.operation_name.as_deref()),
+        );
+        match ty {
             Some(OperationType::Mutation) if by_get => {
                 let mut refused = error_body(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -406,8 +430,20 @@ async fn run(
         state.loader_delay,
         state.tenants.clone(),
     ));
-    let mut response = state.schema.execute(request).await;
+    let ty = document
+        .as_ref()
+        .and_then(|d| operation_type(d, params.operation_name.as_deref()));
+    let name = document
+        .as_ref()
+        .and_then(|d| operation_name(d, params.operation_name.as_deref()));
+    let span = crate::observe::request::operation_span(ty, name);
+    let mut response = state.schema.execute(request).instrument(span.clone()).await;
     let unavailable = code_errors(&mut response.errors);
+    let code = first_code(&response.errors);
+    if code.is_some() {
+        span.record("otel.status_code", "ERROR");
+    }
+    slot.answered(code);
     // A request error: nothing ran, so no error has a path.
     let refused = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
@@ -434,7 +470,10 @@ async fn run(
 }
 
 /// The type of the operation a request selects, if it names one that exists.
-fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+pub(super) fn operation_type(
+    document: &ExecutableDocument,
+    name: Option<&str>,
+) -> Option<OperationType> {
     match (&document.operations, name) {
         (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
         (DocumentOperations::Multiple(operations), Some(name)) => {
@@ -444,6 +483,27 @@ fn operation_type(document: &ExecutableDocument, name: Option<&str>) -> Option<O
             operations.values().next().map(|o| o.node.ty)
         }
         _ => None,
+    }
+}
+
+/// The name of the operation a request runs: the one it asks for, or the
+/// document's only operation's.
+fn operation_name<'a>(document: &'a ExecutableDocument, asked: Option<&'a str>) -> Option<&'a str> {
+    match (&document.operations, asked) {
+        (_, Some(name)) => Some(name),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.keys().next().map(|name| name.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// The code of the first error, if any.
+pub(super) fn first_code(errors: &[ServerError]) -> Option<&str> {
+    let error = errors.first()?;
+    match error.extensions.as_ref().and_then(|x| x.get("code")) {
+        Some(async_graphql::Value::String(code)) => Some(code.as_str()),
+        _ => Some("INTERNAL"),
     }
 }
 

@@ -191,6 +191,10 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.db.clone(),
+            crate::observe::request::layer,
+        ))
         .layer(cors.layer())
         .layer(axum::middleware::from_fn(cors::preflight_no_content))
         .with_state(state)
@@ -231,6 +235,7 @@ fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
         "errors": [{ "message": message, "extensions": { "code": code } }],
     });
     let mut response = (status, Json(body)).into_response();
+    crate::observe::request::tag(&mut response, code);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response
             .headers_mut()

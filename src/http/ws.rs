@@ -23,10 +23,10 @@
 //!   ([`BUFFER_BYTES`]).
 
 use super::AppState;
-use super::graphql::code_errors;
+use super::graphql::{code_errors, first_code};
 use crate::auth::Principal;
 use crate::graphql::{RequestContext, limits, order};
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -341,10 +341,22 @@ async fn run(
         state.loader_delay,
         state.tenants.clone(),
     ));
+    let ty = document
+        .as_ref()
+        .and_then(|d| super::graphql::operation_type(d, operation.operation_name.as_deref()));
+    let started = std::time::Instant::now();
     let mut answers = state.schema.execute_stream(request);
     let mut first = true;
     while let Some(mut answer) = answers.next().await {
         code_errors(&mut answer.errors);
+        // A query or mutation is one answer: counted as an HTTP request is
+        // (a subscription is counted open, in `subscriptions_active`).
+        if first && ty != Some(OperationType::Subscription) {
+            state.db.metrics().request(
+                crate::observe::request::labels(ty, first_code(&answer.errors)),
+                started.elapsed(),
+            );
+        }
         // An operation that did not validate never ran: one `error`.
         let refused = first
             && answer.data == async_graphql::Value::Null

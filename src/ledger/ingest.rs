@@ -54,6 +54,14 @@ impl Ingest {
         Ingest { queues }
     }
 
+    /// Events waiting in the queues for a worker.
+    pub fn depth(&self) -> usize {
+        self.queues
+            .iter()
+            .map(|q| q.max_capacity() - q.capacity())
+            .sum()
+    }
+
     /// Records one event with whatever else is queued, and answers for it alone.
     pub async fn record(&self, tenant_id: &str, item: Item) -> ApiResult<Recorded> {
         let (reply, answer) = oneshot::channel();

@@ -66,6 +66,7 @@ pub fn spawn(db: Db, interval: Duration) -> tokio::task::JoinHandle<()> {
                         if n > 0 {
                             tracing::info!(approved = n, "approved matured commissions");
                         }
+                        db.metrics().maturity_ran();
                         break;
                     }
                     Err(_) => break,

@@ -233,8 +233,18 @@ impl Posting {
 
     /// Writes the queued rows, their balances, and a `COMMISSION_CREATED`
     /// event for each.
-    pub async fn write(self, conn: &impl ConnectionTrait) -> ApiResult<()> {
+    pub async fn write(self, conn: &crate::db::Txn) -> ApiResult<()> {
         let mut deltas = Deltas::default();
+        let mut kinds: Vec<(&'static str, u64)> = Vec::new();
+        for row in &self.rows {
+            match kinds.iter_mut().find(|(k, _)| *k == row.kind.as_str()) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((row.kind.as_str(), 1)),
+            }
+        }
+        for (kind, rows) in kinds {
+            conn.wrote_commissions(kind, rows);
+        }
         let mut events: BTreeMap<String, Vec<NewEvent>> = BTreeMap::new();
         for row in &self.rows {
             deltas.add(row, row.status);

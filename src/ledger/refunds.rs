@@ -57,7 +57,7 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
     let (new, note) = (&new, &note);
     db.retrying(|| async move {
         let txn = db.write().await?;
-        let refunded = refund(&*txn, tenant_id, actor, new, note.clone()).await?;
+        let refunded = refund(&txn, tenant_id, actor, new, note.clone()).await?;
         txn.commit().await?;
         Ok(refunded)
     })
@@ -65,7 +65,7 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
 }
 
 async fn refund(
-    txn: &impl ConnectionTrait,
+    txn: &crate::db::Txn,
     tenant_id: &str,
     actor: &str,
     new: &NewRefund,
@@ -200,7 +200,7 @@ struct Refund<'e> {
 /// commission's tier adjustments follow it, and the partner's progress
 /// toward tiers is lowered by what left and by the refunded sale amount.
 async fn settle(
-    txn: &impl ConnectionTrait,
+    txn: &crate::db::Txn,
     actor: &str,
     refund: &Refund<'_>,
 ) -> ApiResult<(Vec<commission::Model>, Vec<commission::Model>)> {

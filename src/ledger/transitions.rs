@@ -92,7 +92,7 @@ pub async fn reverse(
         let row = posting::in_request_order(ids, locked)?
             .pop()
             .ok_or(ApiError::Internal)?;
-        let reversal = reverse_locked(&*txn, row, actor, reason, note.clone()).await?;
+        let reversal = reverse_locked(&txn, row, actor, reason, note.clone()).await?;
         txn.commit().await?;
         Ok(reversal.commission)
     })
@@ -113,7 +113,7 @@ pub(crate) struct Reversal {
 /// Its tier adjustments follow it, and the partner's progress toward tiers
 /// drops by what left.
 pub(crate) async fn reverse_locked(
-    conn: &impl ConnectionTrait,
+    conn: &crate::db::Txn,
     row: commission::Model,
     actor: &str,
     reason: ReversalReason,

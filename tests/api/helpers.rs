@@ -27,6 +27,8 @@ pub enum Backend {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where its `GET /metrics` listens.
+    pub metrics_addr: SocketAddr,
     pub client: reqwest::Client,
     pub keys: Keys,
     pub db: Db,
@@ -211,13 +213,19 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
-        let router = app::build(db.clone(), keys.clone(), &options);
+        let built = app::build(db.clone(), keys.clone(), &options);
         let (shutdown, stop) = oneshot::channel::<()>();
-        tokio::spawn(app::serve(listener, router, async {
+        tokio::spawn(app::serve(listener, built.api, async {
             let _ = stop.await;
         }));
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let metrics_addr = metrics.local_addr().expect("local addr");
+        tokio::spawn(app::serve(metrics, built.metrics, std::future::pending()));
         Some(TestApp {
             addr,
+            metrics_addr,
             client: reqwest::Client::new(),
             keys,
             db,

@@ -16,6 +16,7 @@ mod http_surface;
 mod hygiene;
 mod inputs;
 mod ledger;
+mod operations;
 mod partners;
 mod posting;
 mod subscriptions;

@@ -111,7 +111,7 @@ async fn the_posting_layer_writes_each_kind_of_row(app: TestApp) {
     .into_iter()
     .map(|new| posting.add(new).unwrap().id)
     .collect();
-    posting.write(&*txn).await.unwrap();
+    posting.write(&txn).await.unwrap();
     txn.commit().await.unwrap();
 
     let query = "query($id: ID!) { commission(id: $id) { kind status amount rulesSource accruedAt matureAt approvedAt reversalReason original { id } breakdown { vocabulary type percentage amount } } }";

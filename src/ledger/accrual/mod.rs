@@ -168,11 +168,22 @@ pub async fn record_batch(
             format!("must have at most {MAX_BATCH} events"),
         ));
     }
-    let items = &items;
+    db.metrics().accrual_batch(items.len());
+    let span =
+        tracing::info_span!(target: "revshare::ledger", "accrual.batch", events = items.len());
+    use tracing::Instrument;
+    record_in_span(db, tenant_id, &items).instrument(span).await
+}
+
+async fn record_in_span(
+    db: &Db,
+    tenant_id: &str,
+    items: &[Item],
+) -> ApiResult<Vec<ApiResult<Recorded>>> {
     let whole = db
         .retrying(|| async move {
             let txn = db.write().await?;
-            match accrue(&*txn, tenant_id, items).await {
+            match accrue(&txn, tenant_id, items).await {
                 Ok(results) => {
                     txn.commit().await?;
                     Ok(Some(results))
@@ -220,7 +231,7 @@ async fn one_by_one(
 /// Accrues a batch inside the caller's transaction. The outer error is a
 /// failed statement (the caller rolls back); the inner ones are the items'.
 async fn accrue(
-    conn: &impl ConnectionTrait,
+    conn: &crate::db::Txn,
     tenant_id: &str,
     items: &[Item],
 ) -> ApiResult<Vec<ApiResult<Recorded>>> {

@@ -7,12 +7,12 @@ use super::evaluate::Batch;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::ledger::posting::WRITE_CHUNK;
 use entity::{customer, event, partner_total};
+use sea_orm::EntityTrait;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait};
 
 /// Writes what the batch recorded and answers each item.
 pub(super) async fn write(
-    conn: &impl ConnectionTrait,
+    conn: &crate::db::Txn,
     batch: Batch<'_>,
 ) -> ApiResult<Vec<ApiResult<Recorded>>> {
     let Batch {

@@ -1,0 +1,307 @@
+//! The process's metrics (SPEC §13), in Prometheus text format on their own
+//! listener (`REVSHARE_METRICS_LISTEN`).
+//!
+//! One [`Metrics`] per running app, reached through its [`Db`]: the request
+//! path, the ledger, the ingest queues, the maturity job and the webhook
+//! dispatcher all hold that handle already, and two apps in one process (the
+//! tests') never mix their figures. Counters and histograms are atomics
+//! updated where things happen; what is a state rather than an event (the
+//! pool, the queues, the webhook backlog, the open subscriptions) is read
+//! when `/metrics` is scraped.
+//!
+//! Every label value comes from a fixed set: an operation type, an error
+//! code, a commission kind, a delivery outcome. No operation name, id or
+//! tenant ever becomes a label.
+
+use crate::db::Db;
+use crate::events::notify::Notifier;
+use crate::ledger::ingest::Ingest;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The labels of a GraphQL request's figures.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    /// `query`, `mutation`, `subscription`, or `none` (refused before its
+    /// operation was known).
+    pub operation_type: &'static str,
+    /// `ok`, or the code of the answer's first error ([`outcome_of`]).
+    pub outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabel {
+    state: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabel {
+    kind: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
+}
+
+/// Request durations, in seconds: 1 ms to 10 s.
+const DURATION_BUCKETS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+/// Events per accrual batch.
+const BATCH_BUCKETS: [f64; 11] = [
+    1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0, 1000.0,
+];
+
+fn duration_histogram() -> Histogram {
+    Histogram::new(DURATION_BUCKETS)
+}
+
+/// The codes an answer's outcome may take: anything else counts as `INTERNAL`.
+const CODES: [&str; 8] = [
+    "BAD_USER_INPUT",
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "CONFLICT",
+    "UNAVAILABLE",
+    "INTERNAL",
+    "PERSISTED_QUERY_NOT_FOUND",
+];
+
+/// The outcome label of an answer: `ok` without errors, else the code of
+/// its first error, from a fixed set.
+pub fn outcome_of(code: Option<&str>) -> &'static str {
+    match code {
+        None => "ok",
+        Some(code) => CODES
+            .iter()
+            .find(|known| **known == code)
+            .copied()
+            .unwrap_or("INTERNAL"),
+    }
+}
+
+/// Every figure of one app.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    durations: Family<RequestLabels, Histogram, fn() -> Histogram>,
+    pool: Family<StateLabel, Gauge>,
+    commissions: Family<KindLabel, Counter>,
+    ingest_depth: Gauge,
+    accrual_batches: Histogram,
+    retries: Counter,
+    maturity_last_run: Gauge,
+    webhook_deliveries: Family<OutcomeLabel, Counter>,
+    webhook_backlog: Gauge,
+    subscriptions: Gauge,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("revshare");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "graphql_requests",
+            "GraphQL requests answered, by operation type and outcome (ok or the first error's code)",
+            requests.clone(),
+        );
+        let durations = Family::new_with_constructor(duration_histogram as fn() -> Histogram);
+        registry.register_with_unit(
+            "graphql_request_duration",
+            "Time to answer a GraphQL request, by operation type and outcome",
+            Unit::Seconds,
+            durations.clone(),
+        );
+        let pool = Family::<StateLabel, Gauge>::default();
+        registry.register(
+            "db_pool_connections",
+            "Database connections: idle, in_use, and max (the pool's limit)",
+            pool.clone(),
+        );
+        let commissions = Family::<KindLabel, Counter>::default();
+        registry.register(
+            "commissions_written",
+            "Commission rows committed to the ledger, by kind",
+            commissions.clone(),
+        );
+        let ingest_depth = Gauge::default();
+        registry.register(
+            "ingest_queue_depth",
+            "Single events (recordEvent) waiting in the ingest queues for a worker",
+            ingest_depth.clone(),
+        );
+        let accrual_batches = Histogram::new(BATCH_BUCKETS);
+        registry.register(
+            "accrual_batch_events",
+            "Events per accrual batch (recordEvents, and recordEvent calls grouped by the ingest workers)",
+            accrual_batches.clone(),
+        );
+        let retries = Counter::default();
+        registry.register(
+            "db_transaction_retries",
+            "Transactions run again after a serialization failure or deadlock",
+            retries.clone(),
+        );
+        let maturity_last_run = Gauge::default();
+        registry.register_with_unit(
+            "maturity_last_run_timestamp",
+            "When the maturity job last finished a run (Unix time; 0 before the first)",
+            Unit::Seconds,
+            maturity_last_run.clone(),
+        );
+        let webhook_deliveries = Family::<OutcomeLabel, Counter>::default();
+        registry.register(
+            "webhook_deliveries",
+            "Webhook delivery attempts, by outcome: delivered, refused (another status, retried), gone (410), unreachable, not_sent",
+            webhook_deliveries.clone(),
+        );
+        let webhook_backlog = Gauge::default();
+        registry.register(
+            "webhook_backlog",
+            "Webhook deliveries pending (due now or waiting to be retried), all replicas",
+            webhook_backlog.clone(),
+        );
+        let subscriptions = Gauge::default();
+        registry.register(
+            "subscriptions_active",
+            "GraphQL subscriptions open on this replica",
+            subscriptions.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            durations,
+            pool,
+            commissions,
+            ingest_depth,
+            accrual_batches,
+            retries,
+            maturity_last_run,
+            webhook_deliveries,
+            webhook_backlog,
+            subscriptions,
+        }
+    }
+
+    /// One answered GraphQL request.
+    pub fn request(&self, labels: RequestLabels, took: Duration) {
+        self.durations
+            .get_or_create(&labels)
+            .observe(took.as_secs_f64());
+        self.requests.get_or_create(&labels).inc();
+    }
+
+    /// Committed commission rows of one kind.
+    pub fn commissions_written(&self, kind: &'static str, rows: u64) {
+        self.commissions
+            .get_or_create(&KindLabel { kind })
+            .inc_by(rows);
+    }
+
+    /// One accrual batch of `events`.
+    pub fn accrual_batch(&self, events: usize) {
+        self.accrual_batches.observe(events as f64);
+    }
+
+    /// A transaction about to run again after losing a race.
+    pub fn retried(&self) {
+        self.retries.inc();
+    }
+
+    /// The maturity job finished a run now.
+    pub fn maturity_ran(&self) {
+        self.maturity_last_run.set(chrono::Utc::now().timestamp());
+    }
+
+    /// One webhook attempt's outcome.
+    pub fn webhook_delivery(&self, outcome: &'static str) {
+        self.webhook_deliveries
+            .get_or_create(&OutcomeLabel { outcome })
+            .inc();
+    }
+}
+
+/// What `/metrics` reads when it is scraped, beyond the counters.
+#[derive(Clone)]
+pub struct Scrape {
+    pub db: Db,
+    pub notifier: Notifier,
+    pub ingest: Ingest,
+}
+
+/// How long a scrape waits for the webhook backlog's count.
+const BACKLOG_TIMEOUT: Duration = Duration::from_millis(500);
+
+impl Scrape {
+    /// The metrics in Prometheus text format, the states read now.
+    pub async fn render(&self) -> String {
+        let metrics = self.db.metrics();
+        let (idle, in_use, max) = self.db.pool_state();
+        metrics
+            .pool
+            .get_or_create(&StateLabel { state: "idle" })
+            .set(idle);
+        metrics
+            .pool
+            .get_or_create(&StateLabel { state: "in_use" })
+            .set(in_use);
+        metrics
+            .pool
+            .get_or_create(&StateLabel { state: "max" })
+            .set(max);
+        metrics.ingest_depth.set(self.ingest.depth() as i64);
+        metrics.subscriptions.set(self.notifier.readers() as i64);
+        // A database that does not answer leaves the last figure.
+        if let Ok(Ok(backlog)) =
+            tokio::time::timeout(BACKLOG_TIMEOUT, crate::webhooks::backlog(&self.db)).await
+        {
+            metrics.webhook_backlog.set(backlog as i64);
+        }
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &metrics.registry);
+        text
+    }
+}
+
+/// The metrics listener's routes: `GET /metrics`, nothing else.
+pub fn router(scrape: Scrape) -> Router {
+    Router::new()
+        .route("/metrics", get(serve))
+        .with_state(Arc::new(scrape))
+}
+
+async fn serve(State(scrape): State<Arc<Scrape>>) -> Response {
+    let mut response = scrape.render().await.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        // OpenMetrics: what the encoder writes (counters typed without `_total`).
+        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+    );
+    response
+}

@@ -1,0 +1,162 @@
+//! The process's log and trace output (SPEC §13), set up once by
+//! `revshare serve` and the other commands.
+//!
+//! - **Logs** go to stderr as text or JSON (`REVSHARE_LOG_FORMAT`), one line
+//!   per event, filtered by `RUST_LOG`; colour only when stderr is a
+//!   terminal. Spans are not printed: a request's line carries its id.
+//! - **Traces** go out over OTLP/HTTP (protobuf) when
+//!   `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`)
+//!   is set, batched on the SDK's own thread, with `service.name=revshare`
+//!   (or `OTEL_SERVICE_NAME`). Unset, no layer wants a span, so every span
+//!   site is disabled at its callsite and costs a branch.
+
+use axum::http::HeaderMap;
+use opentelemetry::propagation::Extractor;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{EnvFilter, FilterExt, Targets, filter_fn};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<LogFormat, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("REVSHARE_LOG_FORMAT is {other}: use text or json")),
+        }
+    }
+}
+
+/// Whether spans are exported: the request layer continues incoming traces
+/// only then.
+static EXPORTING: AtomicBool = AtomicBool::new(false);
+static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
+
+/// The filter when `RUST_LOG` is unset.
+const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn";
+
+/// Installs the process's subscriber: the log layer, and the trace exporter
+/// when an OTLP endpoint is configured. Answers what it could not set up
+/// (the log still works then).
+pub fn init(format: LogFormat) -> Result<(), String> {
+    use std::io::IsTerminal;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let events_only = filter_fn(|meta| meta.is_event());
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let log = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .with_filter(filter.and(events_only))
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .with_filter(filter.and(events_only))
+            .boxed(),
+    };
+    let (traces, failed) = match exporter() {
+        Ok(Some(provider)) => {
+            let tracer = provider.tracer("revshare");
+            opentelemetry::global::set_text_map_propagator(
+                opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+            );
+            let _ = PROVIDER.set(provider);
+            EXPORTING.store(true, Ordering::Relaxed);
+            // revshare's own spans, at info and above: not the libraries'.
+            let spans = Targets::new().with_target("revshare", tracing::Level::INFO);
+            let layer = tracing_opentelemetry::layer()
+                .with_tracer(tracer)
+                .with_tracked_inactivity(false)
+                .with_filter(spans.and(filter_fn(|meta| meta.is_span())));
+            (Some(layer), None)
+        }
+        Ok(None) => (None, None),
+        Err(err) => (None, Some(err)),
+    };
+    tracing_subscriber::registry()
+        .with(log)
+        .with(traces)
+        .try_init()
+        .map_err(|e| e.to_string())?;
+    match failed {
+        Some(err) => Err(err),
+        None => Ok(()),
+    }
+}
+
+/// The tracer provider, when an endpoint is configured.
+fn exporter() -> Result<Option<SdkTracerProvider>, String> {
+    let configured = [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    ]
+    .iter()
+    .any(|name| std::env::var(name).is_ok_and(|v| !v.trim().is_empty()));
+    if !configured {
+        return Ok(None);
+    }
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .build()
+        .map_err(|e| format!("cannot export traces (OTEL_EXPORTER_OTLP_ENDPOINT): {e}"))?;
+    let mut resource = opentelemetry_sdk::Resource::builder();
+    if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
+        resource = resource.with_service_name("revshare");
+    }
+    Ok(Some(
+        SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(resource.build())
+            .build(),
+    ))
+}
+
+/// Sends the spans still queued; called once, at shutdown.
+pub fn flush() {
+    if let Some(provider) = PROVIDER.get() {
+        let _ = provider.shutdown();
+    }
+}
+
+/// Makes `span` a child of the request's W3C `traceparent`, when spans are
+/// exported and the request carries one.
+pub fn continue_trace(span: &tracing::Span, headers: &HeaderMap) {
+    if !EXPORTING.load(Ordering::Relaxed) || !headers.contains_key("traceparent") {
+        return;
+    }
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let parent = opentelemetry::global::get_text_map_propagator(|propagator| {
+        propagator.extract(&Headers(headers))
+    });
+    let _ = span.set_parent(parent);
+}
+
+struct Headers<'a>(&'a HeaderMap);
+
+impl Extractor for Headers<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(|k| k.as_str()).collect()
+    }
+}
