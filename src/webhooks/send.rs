@@ -2,8 +2,9 @@
 //! [`super::dispatch`] for how they are claimed).
 //!
 //! A batch's endpoints and events are read in one statement each, its
-//! attempts made at once, and its successes recorded in one statement: a
-//! 2xx succeeds; `410 Gone` disables the endpoint; anything else, a
+//! attempts made at once, and every outcome recorded in one transaction
+//! (its successes in one statement), so a delivery's status and its
+//! endpoint's failure count never disagree: a 2xx succeeds; `410 Gone` disables the endpoint; anything else, a
 //! timeout or a refused connection is retried after the schedule's next
 //! pause (±20 %) or the `Retry-After` the receiver asked for, and fails
 //! after the last; [`Settings::disable_after`] events in a row failed
@@ -13,7 +14,7 @@
 
 use super::{Settings, sign};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::events::log::Cursor;
 use chrono::{DateTime, Utc};
 use entity::enums::{DeliveryStatus, WebhookStatus};
@@ -140,6 +141,9 @@ async fn send_all(
             succeeded_at.insert(delivery.endpoint_id.as_str());
         }
     }
+    // Every outcome of the batch in one transaction: a reader never sees a
+    // delivery failed for good while its endpoint's count lags behind.
+    let txn = db.write().await?;
     for (code, ids) in delivered {
         webhook_delivery::Entity::update_many()
             .col_expr(
@@ -164,12 +168,12 @@ async fn send_all(
             )
             .filter(webhook_delivery::Column::Id.is_in(ids))
             .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-            .exec(db.conn())
+            .exec(&*txn)
             .await?;
     }
     for endpoint in succeeded_at.iter().filter_map(|id| endpoints.get(*id)) {
         if endpoint.consecutive_failures != 0 {
-            reset_failures(db, endpoint).await?;
+            reset_failures(&*txn, endpoint).await?;
         }
     }
     for (delivery, outcome) in outcomes {
@@ -177,7 +181,7 @@ async fn send_all(
             (Outcome::Delivered(_), _) => {}
             (Outcome::NotSent(why), _) => {
                 finish(
-                    db,
+                    &*txn,
                     delivery,
                     DeliveryStatus::Failed,
                     None,
@@ -185,10 +189,13 @@ async fn send_all(
                 )
                 .await?;
             }
-            (outcome, Some(endpoint)) => record(db, settings, endpoint, delivery, outcome).await?,
+            (outcome, Some(endpoint)) => {
+                record(&*txn, settings, endpoint, delivery, outcome).await?;
+            }
             (_, None) => {}
         }
     }
+    txn.commit().await?;
     Ok(())
 }
 
@@ -298,7 +305,7 @@ fn backoff(settings: &Settings, attempts: i32) -> Option<Duration> {
 
 /// Records an attempt's outcome, and what it means for the endpoint.
 async fn record(
-    db: &Db,
+    db: &impl ConnectionTrait,
     settings: &Settings,
     endpoint: &webhook_endpoint::Model,
     delivery: &webhook_delivery::Model,
@@ -316,7 +323,7 @@ async fn record(
         Outcome::Gone => {
             let gone = Some("410 Gone".to_owned());
             finish(db, delivery, DeliveryStatus::Failed, Some(410), gone).await?;
-            return disable(db, &endpoint.id, "the endpoint answered 410 Gone").await;
+            return disable_in(db, &endpoint.id, "the endpoint answered 410 Gone").await;
         }
         Outcome::Refused(code, retry_after) => (
             Some(*code),
@@ -344,7 +351,7 @@ async fn record(
                 )
                 .filter(webhook_delivery::Column::Id.eq(delivery.id.as_str()))
                 .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-                .exec(db.conn())
+                .exec(db)
                 .await?;
             Ok(())
         }
@@ -364,7 +371,7 @@ fn clip(text: String) -> String {
 
 /// A delivery's last word.
 async fn finish(
-    db: &Db,
+    db: &impl ConnectionTrait,
     delivery: &webhook_delivery::Model,
     status: DeliveryStatus,
     response: Option<u16>,
@@ -391,12 +398,15 @@ async fn finish(
         )
         .filter(webhook_delivery::Column::Id.eq(delivery.id.as_str()))
         .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .exec(db.conn())
+        .exec(db)
         .await?;
     Ok(())
 }
 
-async fn reset_failures(db: &Db, endpoint: &webhook_endpoint::Model) -> ApiResult<()> {
+async fn reset_failures(
+    db: &impl ConnectionTrait,
+    endpoint: &webhook_endpoint::Model,
+) -> ApiResult<()> {
     webhook_endpoint::Entity::update_many()
         .col_expr(
             webhook_endpoint::Column::ConsecutiveFailures,
@@ -404,43 +414,35 @@ async fn reset_failures(db: &Db, endpoint: &webhook_endpoint::Model) -> ApiResul
         )
         .filter(webhook_endpoint::Column::Id.eq(endpoint.id.as_str()))
         .filter(webhook_endpoint::Column::ConsecutiveFailures.ne(0))
-        .exec(db.conn())
+        .exec(db)
         .await?;
     Ok(())
 }
 
 /// One more event failed for good: past the limit, the endpoint is disabled.
 async fn count_failure(
-    db: &Db,
+    db: &impl ConnectionTrait,
     settings: &Settings,
     endpoint: &webhook_endpoint::Model,
 ) -> ApiResult<()> {
-    let txn = db.write().await?;
     let counted = webhook_endpoint::Entity::update_many()
         .col_expr(
             webhook_endpoint::Column::ConsecutiveFailures,
             Expr::col(webhook_endpoint::Column::ConsecutiveFailures).add(1),
         )
         .filter(webhook_endpoint::Column::Id.eq(endpoint.id.as_str()))
-        .exec_with_returning(&*txn)
+        .exec_with_returning(db)
         .await?;
-    txn.commit().await?;
     let failures = counted.first().map_or(0, |e| e.consecutive_failures);
     if settings.disable_after > 0 && failures >= settings.disable_after as i32 {
         let reason = format!("{failures} events in a row could not be delivered");
-        disable(db, &endpoint.id, &reason).await?;
+        disable_in(db, &endpoint.id, &reason).await?;
     }
     Ok(())
 }
 
-/// Disables an endpoint; its pending deliveries fail with the reason.
-pub async fn disable(db: &Db, endpoint_id: &str, reason: &str) -> ApiResult<()> {
-    let txn = db.write().await?;
-    disable_in(&*txn, endpoint_id, reason).await?;
-    txn.commit().await.map_err(ApiError::from)
-}
-
-/// [`disable`], in the caller's transaction.
+/// Disables an endpoint, in the caller's transaction; its pending
+/// deliveries fail with the reason.
 pub async fn disable_in(
     conn: &impl ConnectionTrait,
     endpoint_id: &str,
