@@ -110,6 +110,10 @@ async fn run(db: Db, mut woken: tokio::sync::watch::Receiver<u64>, settings: Set
     let mut look = true;
     let mut behind = false;
     loop {
+        // A wake-up that came while this pass was busy (a batch ending, say)
+        // is a reason to look: marking it seen without looking would leave
+        // its events for the idle timer.
+        look |= woken.has_changed().unwrap_or(false);
         woken.borrow_and_update();
         let mut soon = false;
         if look || behind {
