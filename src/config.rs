@@ -200,6 +200,20 @@ pub struct Config {
 }
 
 impl Config {
+    /// What the token keys are made from.
+    pub fn key_settings(&self) -> crate::auth::jwt::KeySettings {
+        crate::auth::jwt::KeySettings {
+            jwt_secret: self.jwt_secret.clone(),
+            jwt_public_key: self.jwt_public_key.clone(),
+            jwt_private_key: self.jwt_private_key.clone(),
+            jwt_algorithm: self.jwt_algorithm.clone(),
+            jwt_issuer: self.jwt_issuer.clone(),
+            jwt_audience: self.jwt_audience.clone(),
+            jwt_leeway_seconds: self.jwt_leeway_seconds,
+            data_dir: self.data_dir.clone(),
+        }
+    }
+
     /// How this process reaches its database.
     pub fn db_settings(&self) -> crate::db::DbSettings {
         crate::db::DbSettings {

@@ -15,7 +15,8 @@
 //! which cannot see a statement stuck in a network that went silent
 //! (connections open, nothing forwarded): every call also gives up on its
 //! own clock ([`Timed`], [`DbSettings::deadline`]), answers `UNAVAILABLE`,
-//! and the connection it gave up on is closed rather than pooled again. Errors are sorted by [`classify`]: unreachable (retry
+//! and the connection it gave up on is closed rather than pooled again. Errors are sorted by
+//! [`crate::failure::classify`]: unreachable (retry
 //! later), contention (a serialization failure or deadlock, retried by
 //! [`Db::retrying`]) or a bug. When the database has been seen unreachable,
 //! every pooled connection that sat idle since then is pinged before it is
@@ -24,6 +25,7 @@
 //! a round trip per query when measured.
 
 use crate::error::{ApiError, ApiResult};
+use crate::failure::{self, idle_since_failure, note_connection_failure};
 use crate::observe::metrics::Metrics;
 use crate::observe::tally::Tally;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -32,9 +34,9 @@ use sea_orm::{
     DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
     SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 use tracing::Instrument;
 
@@ -217,78 +219,13 @@ static LAST_ABANDONED_MS: AtomicU64 = AtomicU64::new(0);
 
 fn note_abandoned() {
     note_connection_failure();
-    let now = EPOCH.elapsed().as_millis() as u64 + 1;
-    LAST_ABANDONED_MS.fetch_max(now, Ordering::Relaxed);
+    LAST_ABANDONED_MS.fetch_max(failure::clock_ms(), Ordering::Relaxed);
 }
 
 /// Whether a call was given up on within [`ABANDONED_WINDOW`].
 fn recently_abandoned() -> bool {
     let last = LAST_ABANDONED_MS.load(Ordering::Relaxed);
-    last != 0
-        && EPOCH.elapsed().as_millis() as u64 + 1 - last <= ABANDONED_WINDOW.as_millis() as u64
-}
-
-/// What a database error means for the request that met it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Failure {
-    /// The database is unreachable, shutting down, or did not answer in time.
-    Unavailable,
-    /// A serialization failure or deadlock: the transaction may be retried.
-    Contention,
-    /// Anything else: a bug or corruption.
-    Other,
-}
-
-/// Sorts a database error (SQLSTATE classes 08 and 57 are connection and
-/// operator trouble; 40001 and 40P01 are lost races; SQLite's 5 is a write
-/// lock held past the busy timeout).
-pub fn classify(err: &DbErr) -> Failure {
-    use sea_orm::sqlx::Error as Sqlx;
-    let sqlx = match err {
-        DbErr::ConnectionAcquire(_) => return Failure::Unavailable,
-        DbErr::Conn(RuntimeErr::SqlxError(e))
-        | DbErr::Exec(RuntimeErr::SqlxError(e))
-        | DbErr::Query(RuntimeErr::SqlxError(e)) => e.as_ref(),
-        DbErr::Conn(_) => return Failure::Unavailable,
-        _ => return Failure::Other,
-    };
-    match sqlx {
-        Sqlx::Io(_)
-        | Sqlx::Tls(_)
-        | Sqlx::Protocol(_)
-        | Sqlx::PoolTimedOut
-        | Sqlx::PoolClosed
-        | Sqlx::WorkerCrashed => Failure::Unavailable,
-        Sqlx::Database(db) => match db.code().as_deref() {
-            Some("40001" | "40P01") => Failure::Contention,
-            Some(code) if code.starts_with("08") || code.starts_with("57") => Failure::Unavailable,
-            Some("53300" | "5" | "6" | "517") => Failure::Unavailable,
-            _ => Failure::Other,
-        },
-        _ => Failure::Other,
-    }
-}
-
-/// When this process last saw the database unreachable, in milliseconds
-/// since [`EPOCH`] plus one (0: never).
-static LAST_FAILURE_MS: AtomicU64 = AtomicU64::new(0);
-static EPOCH: LazyLock<Instant> = LazyLock::new(Instant::now);
-
-/// Records that the database was unreachable just now.
-pub fn note_connection_failure() {
-    let now = EPOCH.elapsed().as_millis() as u64 + 1;
-    LAST_FAILURE_MS.fetch_max(now, Ordering::Relaxed);
-}
-
-/// Whether a pooled connection idle for `idle_for` may predate the last
-/// failure (and so may have been dropped by the server or a proxy).
-fn idle_since_failure(idle_for: Duration) -> bool {
-    let failure = LAST_FAILURE_MS.load(Ordering::Relaxed);
-    if failure == 0 {
-        return false;
-    }
-    let now = EPOCH.elapsed().as_millis() as u64 + 1;
-    now.saturating_sub(idle_for.as_millis() as u64) <= failure
+    last != 0 && failure::clock_ms() - last <= ABANDONED_WINDOW.as_millis() as u64
 }
 
 /// Attempts of a transaction that keeps losing races before it answers
@@ -611,7 +548,7 @@ impl Db {
                 Err(ApiError::Contention) if tries < MAX_ATTEMPTS => {
                     tracing::debug!(tries, "transaction lost a race; retrying");
                     self.metrics.retried();
-                    let jitter = u64::from(EPOCH.elapsed().subsec_micros() % 5);
+                    let jitter = u64::from(failure::EPOCH.elapsed().subsec_micros() % 5);
                     tokio::time::sleep(Duration::from_millis(u64::from(tries) * 5 + jitter)).await;
                     tries += 1;
                 }

@@ -6,9 +6,9 @@
 
 use crate::db::Db;
 use crate::deals::{deal, pipeline as dp, plans as dplans};
+use crate::directory::categories;
 use crate::directory::groups::{self, NewGroup};
 use crate::directory::partners::{self, NewPartner, PartnerStatus, PartnerType};
-use crate::directory::{categories, tenants};
 use crate::engine::plans::{
     Calculation, Entries, Entry, OneOff, PeriodRate, PlanValue, Recurring, Scaling, ScalingTier,
 };
@@ -16,6 +16,7 @@ use crate::engine::tiers::{Action, Metrics, Modifier, TierTerms};
 use crate::engine::{Rule, RuleEntry, RuleSet};
 use crate::error::ApiResult;
 use crate::ledger::accrual::PartnerRef;
+use crate::tenants;
 use entity::enums::{AutoAssignRecipient, PaymentTarget, TierPeriod, TierStatus};
 use entity::partner;
 use rust_decimal::Decimal;

@@ -23,7 +23,7 @@ pub enum ApiError {
     /// The database cannot be reached or did not answer in time: retry.
     Unavailable,
     /// A serialization failure or deadlock: the transaction lost a race and
-    /// may be retried ([`crate::db::Db::retrying`] does, a bounded number of
+    /// may be retried (`Db::retrying` does, a bounded number of
     /// times). One that escapes a retry loop reaches the client as `CONFLICT`.
     Contention,
     Internal,
@@ -77,16 +77,22 @@ impl ApiError {
     }
 }
 
+impl From<crate::engine::CodecError> for ApiError {
+    fn from(err: crate::engine::CodecError) -> Self {
+        ApiError::internal("stored rules", err)
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        match crate::db::classify(&err) {
-            crate::db::Failure::Unavailable => {
-                crate::db::note_connection_failure();
+        match crate::failure::classify(&err) {
+            crate::failure::Failure::Unavailable => {
+                crate::failure::note_connection_failure();
                 tracing::warn!(error = ?err, "database unavailable");
                 ApiError::Unavailable
             }
-            crate::db::Failure::Contention => ApiError::Contention,
-            crate::db::Failure::Other => ApiError::internal("database", err),
+            crate::failure::Failure::Contention => ApiError::Contention,
+            crate::failure::Failure::Other => ApiError::internal("database", err),
         }
     }
 }

@@ -5,9 +5,9 @@ use clap::{Parser, Subcommand};
 use revshare::auth::jwt::{self, Claims, Keys};
 use revshare::config::Config;
 use revshare::db::Db;
-use revshare::directory::tenants;
 use revshare::error::ApiError;
 use revshare::http::Options;
+use revshare::tenants;
 use revshare::{app, demo, graphql};
 
 /// A request allocates many small objects on whichever worker thread runs
@@ -121,7 +121,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             // Never a new development secret here: a token signed with one
             // the server does not have would be refused by it.
-            let keys = Keys::for_minting(&cli.config)?;
+            let keys = Keys::for_minting(&cli.config.key_settings())?;
             if keys.development {
                 eprintln!(
                     "signed with the development secret in {} (what `revshare serve` uses with no key configured)",
@@ -244,7 +244,7 @@ fn redact(url: &str) -> String {
 }
 
 async fn serve(config: &Config) -> anyhow::Result<()> {
-    let keys = Keys::from_config(config)?;
+    let keys = Keys::from_config(&config.key_settings())?;
     // Development mode mints an admin token and hands it to whoever opens
     // GraphiQL: only where no one else can reach it.
     if keys.development && !config.listen.ip().is_loopback() {

@@ -4,7 +4,6 @@
 //! refused before its signature is looked at.
 
 use super::{Role, Scope};
-use crate::config::Config;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -73,6 +72,20 @@ pub struct Keys {
     leeway_seconds: u64,
     /// The secret was generated for development (no key configured).
     pub development: bool,
+}
+
+/// What the keys are made from: the `REVSHARE_JWT_*` settings and the data
+/// directory (where a development secret is kept).
+#[derive(Debug, Clone, Default)]
+pub struct KeySettings {
+    pub jwt_secret: Option<String>,
+    pub jwt_public_key: Option<std::path::PathBuf>,
+    pub jwt_private_key: Option<std::path::PathBuf>,
+    pub jwt_algorithm: Option<String>,
+    pub jwt_issuer: Option<String>,
+    pub jwt_audience: Option<String>,
+    pub jwt_leeway_seconds: u64,
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Keys {
@@ -152,18 +165,18 @@ impl Keys {
 
     /// Keys from configuration. With neither a secret nor a public key, a
     /// development secret is generated once into the data directory.
-    pub fn from_config(config: &Config) -> Result<Keys, KeyError> {
+    pub fn from_config(config: &KeySettings) -> Result<Keys, KeyError> {
         Self::configured(config, true)
     }
 
     /// Keys for `revshare token`: the configured ones, or the development
     /// secret `revshare serve` keeps — never a new one, which the server
     /// would not have and would refuse every token of.
-    pub fn for_minting(config: &Config) -> Result<Keys, KeyError> {
+    pub fn for_minting(config: &KeySettings) -> Result<Keys, KeyError> {
         Self::configured(config, false)
     }
 
-    fn configured(config: &Config, create_development: bool) -> Result<Keys, KeyError> {
+    fn configured(config: &KeySettings, create_development: bool) -> Result<Keys, KeyError> {
         let keys = if let Some(secret) = &config.jwt_secret {
             if secret.len() < 32 {
                 return Err(KeyError::Invalid(

@@ -9,7 +9,7 @@
 
 use super::{CampaignStatus, Visibility};
 use crate::db::Db;
-use crate::directory::groups::{self, rules_json};
+use crate::directory::groups;
 use crate::directory::partners::{self, NewPartner};
 use crate::engine::RuleSet;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
@@ -316,7 +316,11 @@ async fn stamp(
         tenant_id: Set(tenant_id.to_owned()),
         partner_id: Set(partner_id.to_owned()),
         campaign_id: Set(campaign_id.to_owned()),
-        rules: Set(terms.rules.as_ref().map(rules_json).transpose()?),
+        rules: Set(terms
+            .rules
+            .as_ref()
+            .map(crate::engine::encode_rules)
+            .transpose()?),
         holdback_days: Set(terms.holdback_days),
         source: Set(source),
         note: Set(note),
@@ -430,7 +434,7 @@ pub fn resolve_terms(
     group: Option<&partner_group::Model>,
 ) -> ApiResult<Terms> {
     let snapshot_rules = match snapshot.as_ref().and_then(|s| s.rules.as_ref()) {
-        Some(json) => Some(groups::decode_rules(json)?),
+        Some(json) => Some(crate::engine::decode_rules(json)?),
         None => None,
     };
     let (rules, rules_source) = match (snapshot_rules, super::rules_of(campaign)?) {

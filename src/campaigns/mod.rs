@@ -6,7 +6,6 @@
 pub mod enrollment;
 
 use crate::db::Db;
-use crate::directory::groups::{self, rules_json};
 use crate::engine::{Currency, RuleSet};
 use crate::error::{ApiError, ApiResult};
 use crate::input::{self, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS};
@@ -68,16 +67,16 @@ pub fn check_currency(field: &str, code: &str) -> ApiResult<Currency> {
 }
 
 fn optional_rules_json(rules: Option<&RuleSet>) -> ApiResult<Option<serde_json::Value>> {
-    rules.map(rules_json).transpose()
+    Ok(rules.map(crate::engine::encode_rules).transpose()?)
 }
 
 /// The rules stored on a campaign, if it has its own.
 pub fn rules_of(campaign: &campaign::Model) -> ApiResult<Option<RuleSet>> {
-    campaign
+    Ok(campaign
         .rules
         .as_ref()
-        .map(groups::decode_rules)
-        .transpose()
+        .map(crate::engine::decode_rules)
+        .transpose()?)
 }
 
 /// Inserts a campaign inside a caller's transaction.

@@ -6,8 +6,8 @@
 use crate::engine::Currency;
 use crate::engine::plans::{Applied, DealOptions, Entries, Entry, Trigger as PlanTrigger, pays};
 use crate::error::{ApiError, ApiResult};
-use crate::ledger::breakdown::{BreakdownLine, PlanEntryLine};
-use crate::ledger::posting::{DealRef, NewCommission, TermsRef};
+use crate::posting::breakdown::{BreakdownLine, PlanEntryLine};
+use crate::posting::{DealRef, NewCommission, TermsRef};
 use chrono::{DateTime, Utc};
 use entity::enums::{
     AutoAssignRecipient, CommissionKind, CommissionStatus, PaymentTarget, TermsSource,

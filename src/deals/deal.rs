@@ -23,8 +23,8 @@ use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::events::{self, DomainEventType, NewEvent};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 use crate::ledger::accrual::PartnerRef;
-use crate::ledger::posting::{self, Posting};
 use crate::ledger::transitions::lock_partners;
+use crate::posting::{self, Posting};
 use crate::tiers::book::{Accrued, TierBook};
 use chrono::{DateTime, Utc};
 use entity::enums::{CampaignStatus, CommissionKind, EventKind, PartnerStatus, PlanMatch};
@@ -754,8 +754,7 @@ async fn insert_event(
         stage_id: stage_id.map(str::to_owned),
     };
     // A delivery for another partner may have taken this externalId first.
-    let insert = event::Entity::insert(event::ActiveModel::from(event.clone()));
-    keyed(insert.exec_without_returning(conn).await)?;
+    keyed(crate::ledger::accrual::insert_event(conn, &event).await)?;
     Ok(event)
 }
 

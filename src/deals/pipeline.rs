@@ -219,7 +219,7 @@ pub fn contacts(tenant_id: &str, partner_id: Option<&str>) -> Select<contact::En
 /// recipient.
 pub async fn mark_staff_payees(
     conn: &impl ConnectionTrait,
-    rows: &mut [crate::ledger::posting::NewCommission],
+    rows: &mut [crate::posting::NewCommission],
 ) -> ApiResult<()> {
     let recipients: Vec<&str> = rows
         .iter()

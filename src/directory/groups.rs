@@ -6,7 +6,7 @@
 //! concurrent "make this default" updates run one after the other.
 
 use crate::db::Db;
-use crate::engine::{RuleEntry, RuleSet};
+use crate::engine::{RuleSet, decode_rules, encode_rules};
 use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::input::{self, MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS};
 use crate::paging::like_pattern;
@@ -101,19 +101,7 @@ pub fn tags_of(group: &partner_group::Model) -> Vec<String> {
 
 /// The validated rules stored on a group.
 pub fn rules_of(group: &partner_group::Model) -> ApiResult<RuleSet> {
-    decode_rules(&group.rules)
-}
-
-/// Rules as stored (groups, campaigns, snapshots): they were valid when
-/// written, so a failure here is corruption, not user error.
-pub fn decode_rules(json: &serde_json::Value) -> ApiResult<RuleSet> {
-    let entries: Vec<RuleEntry> =
-        serde_json::from_value(json.clone()).map_err(|e| ApiError::internal("stored rules", e))?;
-    RuleSet::new(entries).map_err(|e| ApiError::internal("stored rules", e))
-}
-
-pub fn rules_json(rules: &RuleSet) -> ApiResult<serde_json::Value> {
-    serde_json::to_value(rules.entries()).map_err(|e| ApiError::internal("encode rules", e))
+    Ok(decode_rules(&group.rules)?)
 }
 
 /// Serializes group mutations of one tenant (a no-op on SQLite, whose writes
@@ -187,7 +175,7 @@ pub async fn insert(
         external_id: Set(new.external_id),
         tags: Set(encode_tags(&new.tags)),
         is_default: Set(new.is_default),
-        rules: Set(rules_json(&new.rules)?),
+        rules: Set(encode_rules(&new.rules)?),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -234,7 +222,7 @@ pub async fn update(
         active.tags = Set(encode_tags(&tags));
     }
     if let Some(rules) = changes.rules {
-        active.rules = Set(rules_json(&rules)?);
+        active.rules = Set(encode_rules(&rules)?);
     }
     match changes.is_default {
         Some(true) if !was_default => {

@@ -1,4 +1,5 @@
-//! The partner directory: tenants, partner groups, partners and categories.
+//! The partner directory: partner groups, partners and categories (tenants
+//! are set up above it, in [`crate::tenants`]).
 //!
 //! Services take the tenant id explicitly and scope every statement by it;
 //! authorization has already happened in the resolver that calls them. Each
@@ -7,4 +8,3 @@
 pub mod categories;
 pub mod groups;
 pub mod partners;
-pub mod tenants;

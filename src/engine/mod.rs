@@ -6,11 +6,13 @@
 //! or the clock; every input arrives as an argument, so each function is
 //! deterministic and cheap to test exhaustively.
 
+pub mod codec;
 pub mod money;
 pub mod plans;
 pub mod rules;
 pub mod tiers;
 
+pub use codec::{CodecError, decode_rules, encode_rules};
 pub use money::{Currency, MoneyError, clawback_minor, decimals, parse_decimal, share_minor};
 pub use rules::{
     BreakdownLine, Charge, Evaluation, EventKind, Rule, RuleEntry, RuleError, RuleSet, RuleType,

@@ -28,7 +28,7 @@ use super::{AppState, MAX_ANONYMOUS_BODY_BYTES, MAX_BODY_BYTES, RETRY_AFTER_SECO
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::graphql::{RequestContext, limits, order};
-use crate::observe::request::Slot;
+use crate::http::request_log::Slot;
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
 use axum::Extension;
@@ -327,7 +327,7 @@ fn request_error(media: Media, code: &str, message: &str, field: Option<&str>) -
     error.extensions = Some(extensions);
     let response = async_graphql::Response::from_errors(vec![error]);
     let mut answer = write(media, media.request_error_status(), &response, true);
-    crate::observe::request::tag(&mut answer, code);
+    crate::http::request_log::tag(&mut answer, code);
     answer
 }
 
@@ -436,7 +436,7 @@ async fn run(
     let name = document
         .as_ref()
         .and_then(|d| operation_name(d, params.operation_name.as_deref()));
-    let span = crate::observe::request::operation_span(ty, name);
+    let span = crate::http::request_log::operation_span(ty, name);
     let mut response = state.schema.execute(request).instrument(span.clone()).await;
     let unavailable = code_errors(&mut response.errors);
     let code = first_code(&response.errors);

@@ -21,14 +21,16 @@ pub mod apq;
 pub mod cors;
 pub mod graphiql;
 pub mod graphql;
+pub mod metrics;
+pub mod request_log;
 pub mod ws;
 
 use crate::auth::jwt::Keys;
 use crate::auth::{Principal, Tenant, TenantCache};
 use crate::db::Db;
-use crate::directory::tenants;
 use crate::error::ApiError;
 use crate::graphql::AppSchema;
+use crate::tenants;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -193,7 +195,7 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.db.clone(),
-            crate::observe::request::layer,
+            crate::http::request_log::layer,
         ))
         .layer(cors.layer())
         .layer(axum::middleware::from_fn(cors::preflight_no_content))
@@ -235,7 +237,7 @@ fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
         "errors": [{ "message": message, "extensions": { "code": code } }],
     });
     let mut response = (status, Json(body)).into_response();
-    crate::observe::request::tag(&mut response, code);
+    crate::http::request_log::tag(&mut response, code);
     if status == StatusCode::SERVICE_UNAVAILABLE {
         response
             .headers_mut()

@@ -353,7 +353,7 @@ async fn run(
         // (a subscription is counted open, in `subscriptions_active`).
         if first && ty != Some(OperationType::Subscription) {
             state.db.metrics().request(
-                crate::observe::request::labels(ty, first_code(&answer.errors)),
+                crate::http::request_log::labels(ty, first_code(&answer.errors)),
                 started.elapsed(),
             );
         }

@@ -4,13 +4,13 @@
 //! Safe with any number of replicas: a round locks the rows it takes
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two processes take disjoint
 //! rows and neither waits for the other; each row then moves once, with its
-//! one history entry, through [`super::posting::apply_move`]. SQLite's one
+//! one history entry, through [`crate::posting::apply_move`]. SQLite's one
 //! writer serializes the rounds.
 
 use super::CommissionStatus;
-use super::posting::{self, Move};
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::posting::{self, Move};
 use chrono::{DateTime, Utc};
 use entity::commission;
 use sea_orm::sea_query::{LockBehavior, LockType};

@@ -4,17 +4,14 @@
 //! A commission row is immutable in amount, currency, partner, campaign, event
 //! and accrual time (database triggers refuse otherwise) and is never deleted.
 //! Its status moves `ACCRUED → APPROVED → PAID` or `ACCRUED → REVERSED`, each
-//! move made on locked rows by [`posting::apply_move`], so under any
+//! move made on locked rows by [`crate::posting::apply_move`], so under any
 //! concurrency exactly one mover wins, and each move appends one row to the
 //! transition history. Past commissions are never recomputed.
 
 pub mod accrual;
-pub mod breakdown;
 pub mod ingest;
 pub mod maturity;
-pub mod posting;
 pub mod refunds;
-pub mod tier_progress;
 pub mod transitions;
 
 use crate::error::{ApiError, ApiResult};

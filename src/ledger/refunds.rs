@@ -11,14 +11,14 @@
 //! approval racing it waits, or is waited for, and each answers what it
 //! would have answered in sequence.
 
-use super::posting::{Move, Posting};
-use super::tier_progress::{self, Lowering, Share, clawback};
 use super::transitions::{lock_partners, reverse_locked};
 use super::{CommissionKind, CommissionStatus, ReversalReason};
 use crate::db::Db;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::input;
+use crate::posting::{Move, Posting};
+use crate::tiers::progress::{self, Lowering, Share, clawback};
 use chrono::{DateTime, Utc};
 use entity::enums::EventKind;
 use entity::{commission, customer, event, partner_total, refund};
@@ -255,7 +255,7 @@ async fn settle(
             let new = clawback(&original, -amount, refund.at, mv.reason, mv.note.clone());
             clawbacks.push(posting.add(new)?);
         }
-        let followed = tier_progress::follow(txn, &original, share, &mv, &mut posting).await?;
+        let followed = progress::follow(txn, &original, share, &mv, &mut posting).await?;
         clawbacks.extend(followed.clawbacks);
         lowering.payout += followed.lowering.payout;
         lowering.revenue += followed.lowering.revenue;
@@ -263,7 +263,7 @@ async fn settle(
     posting.write(txn).await?;
     let (partner, campaign) = (&event.partner_id, &event.campaign_id);
     let when = (event.occurred_at, event.recorded_at);
-    tier_progress::lower(txn, partner, campaign, when, lowering).await?;
+    progress::lower(txn, partner, campaign, when, lowering).await?;
     Ok((reversed, clawbacks))
 }
 

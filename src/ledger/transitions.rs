@@ -6,13 +6,13 @@
 //! any order, run one after the other and answer as they would in sequence;
 //! a transaction that still loses a race is retried, then `CONFLICT`.
 
-use super::posting::{self, Move, Posting, conflict};
-use super::tier_progress::{self, Lowering, Share};
 use super::{CommissionKind, CommissionStatus, ReversalReason, check_ids};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
 use crate::input;
+use crate::posting::{self, Move, Posting, conflict};
+use crate::tiers::progress::{self, Lowering, Share};
 use entity::{commission, partner, payout};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -147,7 +147,7 @@ pub(crate) async fn reverse_locked(
         .pop()
         .ok_or(ApiError::Internal)?;
     let mut posting = Posting::new(mv.at);
-    let followed = tier_progress::follow(conn, &reversed, Share::All, &mv, &mut posting).await?;
+    let followed = progress::follow(conn, &reversed, Share::All, &mv, &mut posting).await?;
     posting.write(conn).await?;
     let lowering = Lowering {
         payout: reversed.amount_minor + followed.lowering.payout,
@@ -156,7 +156,7 @@ pub(crate) async fn reverse_locked(
     };
     let (partner, campaign) = (&reversed.partner_id, &reversed.campaign_id);
     let when = (reversed.accrued_at, reversed.recorded_at);
-    tier_progress::lower(conn, partner, campaign, when, lowering).await?;
+    progress::lower(conn, partner, campaign, when, lowering).await?;
     Ok(Reversal {
         commission: reversed,
         adjustments: followed.reversed,

@@ -1,33 +1,24 @@
 //! The process's metrics (SPEC §13), in Prometheus text format on their own
 //! listener (`REVSHARE_METRICS_LISTEN`).
 //!
-//! One [`Metrics`] per running app, reached through its [`Db`]: the request
+//! One [`Metrics`] per running app, reached through its `Db`: the request
 //! path, the ledger, the ingest queues, the maturity job and the webhook
 //! dispatcher all hold that handle already, and two apps in one process (the
 //! tests') never mix their figures. Counters and histograms are atomics
 //! updated where things happen; what is a state rather than an event (the
 //! pool, the queues, the webhook backlog, the open subscriptions) is read
-//! when `/metrics` is scraped.
+//! when `/metrics` is scraped ([`States`]; the listener is `crate::http::metrics`).
 //!
 //! Every label value comes from a fixed set: an operation type, an error
 //! code, a commission kind, a delivery outcome. No operation name, id or
 //! tenant ever becomes a label.
 
-use crate::db::Db;
-use crate::events::notify::Notifier;
-use crate::ledger::ingest::Ingest;
-use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The labels of a GraphQL request's figures.
@@ -246,62 +237,31 @@ impl Metrics {
     }
 }
 
-/// What `/metrics` reads when it is scraped, beyond the counters.
-#[derive(Clone)]
-pub struct Scrape {
-    pub db: Db,
-    pub notifier: Notifier,
-    pub ingest: Ingest,
+/// What is a state rather than an event, read when `/metrics` is scraped.
+pub struct States {
+    /// Idle, in use and most connections of the pool.
+    pub pool: (i64, i64, i64),
+    pub ingest_depth: i64,
+    pub subscriptions: i64,
+    /// `None`: the database did not answer in time; the last figure stays.
+    pub webhook_backlog: Option<i64>,
 }
 
-/// How long a scrape waits for the webhook backlog's count.
-const BACKLOG_TIMEOUT: Duration = Duration::from_millis(500);
-
-impl Scrape {
-    /// The metrics in Prometheus text format, the states read now.
-    pub async fn render(&self) -> String {
-        let metrics = self.db.metrics();
-        let (idle, in_use, max) = self.db.pool_state();
-        metrics
-            .pool
-            .get_or_create(&StateLabel { state: "idle" })
-            .set(idle);
-        metrics
-            .pool
-            .get_or_create(&StateLabel { state: "in_use" })
-            .set(in_use);
-        metrics
-            .pool
-            .get_or_create(&StateLabel { state: "max" })
-            .set(max);
-        metrics.ingest_depth.set(self.ingest.depth() as i64);
-        metrics.subscriptions.set(self.notifier.readers() as i64);
-        // A database that does not answer leaves the last figure.
-        if let Ok(Ok(backlog)) =
-            tokio::time::timeout(BACKLOG_TIMEOUT, crate::webhooks::backlog(&self.db)).await
-        {
-            metrics.webhook_backlog.set(backlog as i64);
+impl Metrics {
+    /// The metrics in OpenMetrics text, with `states` read just now.
+    pub fn render(&self, states: States) -> String {
+        let (idle, in_use, max) = states.pool;
+        for (state, value) in [("idle", idle), ("in_use", in_use), ("max", max)] {
+            self.pool.get_or_create(&StateLabel { state }).set(value);
+        }
+        self.ingest_depth.set(states.ingest_depth);
+        self.subscriptions.set(states.subscriptions);
+        if let Some(backlog) = states.webhook_backlog {
+            self.webhook_backlog.set(backlog);
         }
         let mut text = String::new();
         // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut text, &metrics.registry);
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
     }
-}
-
-/// The metrics listener's routes: `GET /metrics`, nothing else.
-pub fn router(scrape: Scrape) -> Router {
-    Router::new()
-        .route("/metrics", get(serve))
-        .with_state(Arc::new(scrape))
-}
-
-async fn serve(State(scrape): State<Arc<Scrape>>) -> Response {
-    let mut response = scrape.render().await.into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        // OpenMetrics: what the encoder writes (counters typed without `_total`).
-        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-    );
-    response
 }

@@ -1,8 +1,10 @@
-//! Operating revshare (SPEC §13): metrics, traces and request logs.
+//! Operating revshare (SPEC §13): metrics, traces and request logs. Below
+//! the database layer (which counts into [`metrics`]), so nothing here reads
+//! a service.
 //!
-//! - [`metrics`]: the Prometheus figures and the `/metrics` listener;
-//! - [`request`]: each GraphQL request's span, metrics and log line, and the
-//!   async-graphql extension that sees its operation;
+//! - [`metrics`]: the Prometheus figures (served by `crate::http::metrics`;
+//!   each request's span, metrics and log line are
+//!   `crate::http::request_log`'s);
 //! - [`traces`]: the log output and the OTLP trace exporter;
 //! - [`tally`]: what a write transaction wrote, counted when it commits.
 //!
@@ -11,6 +13,5 @@
 //! sets that are types, so an unbounded label cannot be written by mistake.
 
 pub mod metrics;
-pub mod request;
 pub mod tally;
 pub mod traces;

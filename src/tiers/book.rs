@@ -20,8 +20,8 @@ use crate::engine::Currency;
 use crate::engine::tiers::{Bounds, Metrics, Modifier, PeriodFinder, TierTerms, day_start};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
-use crate::ledger::breakdown::{AdjustmentLine, BreakdownLine, TierModifierLine};
-use crate::ledger::posting::{
+use crate::posting::breakdown::{AdjustmentLine, BreakdownLine, TierModifierLine};
+use crate::posting::{
     DealRef, NewCommission, Posting, TermsRef, WRITE_CHUNK, added_minor, earned_minor,
 };
 use chrono::{DateTime, Utc};
@@ -167,7 +167,7 @@ impl TierBook {
     /// (partner, campaign, time), recorded at `recorded_at`, count in. A
     /// tier counts the events recorded from its creation on — the same
     /// line refunds and reversals draw when they lower progress
-    /// ([`crate::ledger::tier_progress::lower`]).
+    /// ([`crate::tiers::progress::lower`]).
     pub async fn load<'e>(
         conn: &impl ConnectionTrait,
         tenant_id: &str,

@@ -12,9 +12,10 @@
 //!   moment a tier is first reached, exactly once.
 //!
 //! Lowering progress on refunds and reversals is the ledger's
-//! ([`crate::ledger::tier_progress`]), beside its other kept totals.
+//! ([`crate::tiers::progress`]), beside its other kept totals.
 
 pub mod book;
+pub mod progress;
 
 use crate::db::Db;
 use crate::engine::Currency;

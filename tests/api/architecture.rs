@@ -210,3 +210,278 @@ fn the_cycle_check_finds_a_cycle() {
         Some("context")
     );
 }
+
+/// The service layers of `src/`, lowest first: a module may name only
+/// modules of its own layer or below (ARCHITECTURE.md, "Layers").
+const LAYERS: &[&[&str]] = &[
+    &["engine"],
+    &["failure"],
+    &["error"],
+    &["input", "paging"],
+    &["observe"],
+    &["db"],
+    &["auth"],
+    &["events"],
+    &["posting"],
+    &["directory"],
+    &["campaigns"],
+    &["tenants"],
+    &["tiers"],
+    &["ledger"],
+    &["deals"],
+    &["webhooks"],
+    &["graphql"],
+    &["http"],
+    &["config"],
+    &["app"],
+    &["demo"],
+];
+
+/// Every source file of the library, by path under `src/`, each with its
+/// code before its tests and without its comments.
+fn sources() -> BTreeMap<String, String> {
+    fn walk(dir: &Path, root: &Path, found: &mut BTreeMap<String, String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap();
+                let code: Vec<&str> = code
+                    .lines()
+                    .filter(|line| !line.trim_start().starts_with("//"))
+                    .collect();
+                let name = path.strip_prefix(root).unwrap().to_string_lossy();
+                found.insert(name.replace('\\', "/"), code.join("\n"));
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = BTreeMap::new();
+    walk(&root, &root, &mut found);
+    found
+}
+
+/// The top-level module a file under `src/` belongs to (`None`: the crate
+/// root or the binary).
+fn top_module(file: &str) -> Option<&str> {
+    let first = file.split('/').next().unwrap();
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    (!matches!(name, "lib" | "main")).then_some(name)
+}
+
+/// The top-level modules `code` names through `crate::`: paths
+/// (`crate::db::Db`) and groups (`crate::{db, error::ApiError}`).
+fn crate_references(code: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    for (at, _) in code.match_indices("crate::") {
+        let before = code[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let inner = &group[..group.find('}').unwrap_or(group.len())];
+            for item in inner.split(',') {
+                found.insert(ident(item.trim()));
+            }
+        } else {
+            found.insert(ident(rest));
+        }
+    }
+    found.retain(|name| !name.is_empty());
+    found
+}
+
+/// Where `needle` occurs in `code` as a whole path (not the tail of a
+/// longer name: `commission::` is not `partner_commission::`).
+fn names(code: &str, needle: &str) -> bool {
+    code.match_indices(needle).any(|(at, _)| {
+        !code[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
+}
+
+/// Every file of `sources` outside `allowed` (path prefixes) that writes
+/// `table` (its entity module `entity`) through SeaORM or in SQL.
+fn writers_of(
+    sources: &BTreeMap<String, String>,
+    entity: &str,
+    table: &str,
+    allowed: &[&str],
+) -> Vec<String> {
+    let mut needles: Vec<String> = ["insert", "insert_many", "update", "update_many"]
+        .iter()
+        .chain(&["delete", "delete_many", "delete_by_id"])
+        .map(|verb| format!("{entity}::Entity::{verb}("))
+        .collect();
+    needles.push(format!("{entity}::ActiveModel"));
+    for verb in ["INSERT INTO", "UPDATE", "DELETE FROM"] {
+        needles.push(format!("{verb} {table} "));
+    }
+    sources
+        .iter()
+        .filter(|(file, _)| !allowed.iter().any(|prefix| file.starts_with(prefix)))
+        .filter(|(_, code)| needles.iter().any(|needle| names(code, needle)))
+        .map(|(file, _)| file.clone())
+        .collect()
+}
+
+/// The layer of each module of `LAYERS`.
+fn layer_of() -> BTreeMap<&'static str, usize> {
+    LAYERS
+        .iter()
+        .enumerate()
+        .flat_map(|(layer, modules)| modules.iter().map(move |m| (*m, layer)))
+        .collect()
+}
+
+/// Each reference from a module to one above it, as `file → module`.
+fn upward_references(sources: &BTreeMap<String, String>) -> Vec<String> {
+    let layer = layer_of();
+    let mut upward = Vec::new();
+    for (file, code) in sources {
+        let Some(module) = top_module(file) else {
+            continue;
+        };
+        for target in crate_references(code) {
+            if let (Some(from), Some(to)) = (layer.get(module), layer.get(target.as_str()))
+                && to > from
+            {
+                upward.push(format!("{file} → {target}"));
+            }
+        }
+    }
+    upward
+}
+
+#[test]
+fn the_service_modules_form_a_stack() {
+    let sources = sources();
+    let layer = layer_of();
+    // Every module has its place in the stack.
+    let modules: BTreeSet<&str> = sources.keys().filter_map(|f| top_module(f)).collect();
+    let unplaced: Vec<&&str> = modules.iter().filter(|m| !layer.contains_key(*m)).collect();
+    assert!(unplaced.is_empty(), "modules with no layer: {unplaced:?}");
+    // The check sees the references it is about.
+    let of = |file: &str| crate_references(&sources[file]);
+    assert!(of("ledger/refunds.rs").contains("posting"));
+    assert!(of("db.rs").contains("observe"));
+    assert!(of("deals/deal.rs").contains("ledger"));
+    let upward = upward_references(&sources);
+    assert!(upward.is_empty(), "references up the stack: {upward:#?}");
+}
+
+#[test]
+fn the_engine_does_no_io() {
+    let sources = sources();
+    let io = [
+        "sea_orm",
+        "sqlx",
+        "tokio",
+        "axum",
+        "reqwest",
+        "async_graphql",
+        "entity::",
+        "std::fs",
+        "std::net",
+        "std::io",
+        "std::env",
+        "std::time",
+        "Utc::now",
+        "Local::now",
+        "SystemTime",
+        "getrandom",
+        "tracing",
+    ];
+    let mut impure = Vec::new();
+    for (file, code) in sources.iter().filter(|(f, _)| f.starts_with("engine/")) {
+        for needle in io {
+            if names(code, needle) {
+                impure.push(format!("{file}: {needle}"));
+            }
+        }
+        for target in crate_references(code) {
+            if target != "engine" {
+                impure.push(format!("{file}: crate::{target}"));
+            }
+        }
+    }
+    assert!(sources.keys().filter(|f| f.starts_with("engine/")).count() >= 5);
+    assert!(impure.is_empty(), "the engine reaches out: {impure:#?}");
+}
+
+#[test]
+fn only_the_posting_layer_writes_commissions() {
+    let sources = sources();
+    let mut writers = writers_of(&sources, "commission", "commissions", &["posting/"]);
+    writers.extend(writers_of(
+        &sources,
+        "commission_transition",
+        "commission_transitions",
+        &["posting/"],
+    ));
+    assert!(
+        writers.is_empty(),
+        "commission rows written outside posting: {writers:?}"
+    );
+    // The check sees the writes it is about.
+    let posting = writers_of(&sources, "commission", "commissions", &[]);
+    assert_eq!(posting, vec!["posting/mod.rs".to_owned()]);
+}
+
+#[test]
+fn only_the_event_path_writes_events() {
+    let sources = sources();
+    let writers = writers_of(&sources, "event", "events", &["ledger/"]);
+    assert!(
+        writers.is_empty(),
+        "events written outside the event path: {writers:?}"
+    );
+    let path = writers_of(&sources, "event", "events", &[]);
+    assert!(
+        path.contains(&"ledger/accrual/write.rs".to_owned()),
+        "{path:?}"
+    );
+}
+
+#[test]
+fn the_checks_find_what_they_look_for() {
+    let code = "use crate::{db::Db, error::ApiError};\nlet x = crate::ledger::MAX_IDS;";
+    let found: Vec<String> = crate_references(code).into_iter().collect();
+    assert_eq!(found, ["db", "error", "ledger"]);
+    assert!(!names(
+        "partner_commission::Entity::insert(",
+        "commission::Entity::insert("
+    ));
+    assert!(names(
+        " commission::Entity::insert(",
+        "commission::Entity::insert("
+    ));
+    let planted: BTreeMap<String, String> = [
+        ("db.rs".to_owned(), "use crate::ledger::x;".to_owned()),
+        (
+            "deals/x.rs".to_owned(),
+            "commission::Entity::update_many()".to_owned(),
+        ),
+        ("tiers/y.rs".to_owned(), "\"UPDATE events SET\"".to_owned()),
+    ]
+    .into();
+    assert_eq!(upward_references(&planted), ["db.rs → ledger"]);
+    assert_eq!(
+        writers_of(&planted, "commission", "commissions", &["posting/"]),
+        ["deals/x.rs"]
+    );
+    assert_eq!(
+        writers_of(&planted, "event", "events", &["ledger/"]),
+        ["tiers/y.rs"]
+    );
+}

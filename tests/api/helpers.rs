@@ -5,8 +5,8 @@
 use revshare::app;
 use revshare::auth::jwt::{Claims, Keys, now_seconds};
 use revshare::db::{Db, DbSettings};
-use revshare::directory::tenants::{self, NewTenant};
 use revshare::http::Options;
+use revshare::tenants::{self, NewTenant};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use std::net::SocketAddr;

@@ -4,7 +4,6 @@
 use super::{Campaign, Enrollment, Partner, PartnerCommission, PartnershipRequest, TermsInForce};
 use crate::auth::Scope;
 use crate::campaigns;
-use crate::directory::groups;
 use crate::error::ApiResult;
 use crate::graphql::context::{Owner, guard, loader};
 use crate::graphql::enums::{
@@ -219,7 +218,7 @@ impl PartnerCommission {
             .0
             .rules
             .as_ref()
-            .map(groups::decode_rules)
+            .map(crate::engine::decode_rules)
             .transpose()?
             .as_ref()
             .map(group_rules))

@@ -16,7 +16,7 @@ use crate::graphql::loaders::{
     load_campaign, load_partner, load_snapshot,
 };
 use crate::graphql::scalars::{DateTime, Decimal};
-use crate::ledger::breakdown::{self, BreakdownLine as Line};
+use crate::posting::breakdown::{self, BreakdownLine as Line};
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
 
 /// Ledger rows are read with `commissions:read`, by their partner, by the

@@ -4,7 +4,6 @@
 //! admins.
 
 use crate::auth::{Role, Scope};
-use crate::directory::tenants;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, forget_reads, forget_tenant, page_args, principal, writer};
@@ -12,6 +11,7 @@ use crate::graphql::enums::TierStatus;
 use crate::graphql::objects::{Tenant, TieredCommission};
 use crate::graphql::tiers::TieredCommissionInput;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
+use crate::tenants;
 use crate::tiers;
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::tiered_commission;

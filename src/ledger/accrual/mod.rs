@@ -27,6 +27,7 @@ mod split;
 mod write;
 
 pub use split::record_split;
+pub use write::insert_event;
 
 use crate::db::Db;
 use crate::engine::{Currency, EventKind};

@@ -5,10 +5,10 @@
 use super::Recorded;
 use super::evaluate::Batch;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
-use crate::ledger::posting::WRITE_CHUNK;
+use crate::posting::WRITE_CHUNK;
 use entity::{customer, event, partner_total};
-use sea_orm::EntityTrait;
 use sea_orm::sea_query::OnConflict;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
 
 /// Writes what the batch recorded and answers each item.
 pub(super) async fn write(
@@ -85,4 +85,14 @@ pub(super) async fn write(
     }
     posting.write(conn).await?;
     Ok(results)
+}
+
+/// One event a deal produced (a stage move or a payment), under its
+/// `externalId`: the unique key refuses one taken already. Every row of
+/// `events` is written here, by the ledger's event path.
+pub async fn insert_event(conn: &impl ConnectionTrait, event: &event::Model) -> Result<(), DbErr> {
+    event::Entity::insert(event::ActiveModel::from(event.clone()))
+        .exec_without_returning(conn)
+        .await
+        .map(|_| ())
 }

@@ -11,8 +11,8 @@
 //! so one created later never counted it, and its progress (started at
 //! zero) is not lowered by it.
 
-use super::posting::{self, Move, NewCommission, Posting};
 use crate::error::ApiResult;
+use crate::posting::{self, Move, NewCommission, Posting};
 use chrono::{DateTime, Utc};
 use entity::enums::{CommissionKind, CommissionStatus, ReversalReason};
 use entity::{commission, tier_progress, tiered_commission};
@@ -186,7 +186,7 @@ pub fn clawback(
         event_id: original.event_id.clone(),
         amount_minor,
         currency: original.currency.clone(),
-        terms: super::posting::TermsRef {
+        terms: crate::posting::TermsRef {
             snapshot_id: original.snapshot_id.clone(),
             rules_source: original.rules_source,
         },
@@ -196,7 +196,7 @@ pub fn clawback(
         original_id: Some(original.id.clone()),
         reason,
         note,
-        deal: super::posting::DealRef::of(original),
+        deal: crate::posting::DealRef::of(original),
         tier_id: original.tier_id.clone(),
         revenue_minor: None,
     }

@@ -1,9 +1,9 @@
 //! Tenants: provisioning (with the default group and campaign) and lookup.
 
-use super::groups;
 use crate::auth::Tenant;
 use crate::campaigns;
 use crate::db::Db;
+use crate::directory::groups;
 use crate::engine::{Currency, RuleSet};
 use crate::error::{ApiError, ApiResult};
 use entity::tenant;

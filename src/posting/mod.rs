@@ -35,12 +35,14 @@
 //! ([`add_to_balances`]), in the same transaction, so a balance is read by
 //! key, whatever its history.
 
-use super::breakdown::{self, BreakdownLine};
-use super::{CommissionKind, CommissionStatus, ReversalReason, TermsSource};
+pub mod breakdown;
+
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
 use crate::input;
+use breakdown::BreakdownLine;
 use chrono::{DateTime, Utc};
+use entity::enums::{CommissionKind, CommissionStatus, ReversalReason, TermsSource};
 use entity::{commission, commission_transition, contact_balance, partner_balance};
 use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{

@@ -17,8 +17,8 @@
 //! Operations over WebSocket have no HTTP request around them: the socket's
 //! handler records their metrics ([`labels`]).
 
-use super::metrics::{RequestLabels, outcome_of};
 use crate::db::Db;
+use crate::observe::metrics::{RequestLabels, outcome_of};
 use async_graphql::parser::types::OperationType;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue};
@@ -141,7 +141,7 @@ pub async fn layer(State(db): State<Db>, mut request: Request, next: Next) -> Re
         http.response.status_code = tracing::field::Empty,
         otel.status_code = tracing::field::Empty,
     );
-    super::traces::continue_trace(&span, request.headers());
+    crate::observe::traces::continue_trace(&span, request.headers());
     let mut response = next.run(request).instrument(span.clone()).await;
     let took = started.elapsed();
     if let Ok(value) = HeaderValue::from_str(&id) {
