@@ -6,7 +6,6 @@
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::paging::Page;
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     campaign, category, commission, commission_plan, commission_plan_category,
@@ -17,12 +16,38 @@ use entity::{
     tiered_commission_campaign, tiered_commission_partner,
 };
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect, Statement, Value,
-};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use std::time::Duration;
+
+mod pages;
+pub use pages::{
+    DealCommissions, DealEvents, GroupPartners, PageQuery, PartnerCommissions, PartnerPayouts,
+    partner_commissions_page,
+};
+
+/// The loader of each [`pages::PageKey`]: every page of one shape in one
+/// statement.
+macro_rules! page_loader {
+    ($($key:ty),*) => {$(
+        impl Loader<$key> for DirectoryLoader {
+            type Value = pages::Rows<$key>;
+            type Error = ApiError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, ApiError> {
+                pages::load_pages(&self.conn, &self.tenant_id, keys).await
+            }
+        }
+    )*};
+}
+
+page_loader!(
+    GroupPartners,
+    PartnerCommissions,
+    PartnerPayouts,
+    DealCommissions,
+    DealEvents
+);
 
 pub struct DirectoryLoader {
     pub conn: crate::db::Pool,
@@ -287,367 +312,6 @@ pub struct PlanPartnersOf(pub String);
 pub struct TierPartnersOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TierCampaignsOf(pub String);
-
-/// One page of a deal's commissions.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct DealCommissions {
-    pub deal_id: String,
-    pub size: u64,
-    pub after: Option<String>,
-    /// The partner's money only: no spiff to one of the tenant's staff (what
-    /// a partner token reads).
-    pub partners_money: bool,
-}
-
-/// One page of a deal's events.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct DealEvents {
-    pub deal_id: String,
-    pub size: u64,
-    pub after: Option<String>,
-}
-
-/// One page of a group's partners.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct GroupPartners {
-    pub group_id: String,
-    pub size: u64,
-    pub after: Option<String>,
-}
-
-/// One page of a partner's commissions, optionally of one status: its own
-/// and its people's, not spiffs to the tenant's staff.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PartnerCommissions {
-    pub partner_id: String,
-    pub status: Option<entity::enums::CommissionStatus>,
-    pub size: u64,
-    pub after: Option<String>,
-}
-
-/// One page of a partner's payouts (not those to the tenant's staff).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PartnerPayouts {
-    pub partner_id: String,
-    pub size: u64,
-    pub after: Option<String>,
-}
-
-/// The first `size + 1` rows after `after` of each parent, in one statement:
-/// a `UNION ALL` of one `… ORDER BY id LIMIT n` per parent, each walking
-/// the (tenant, parent, [conditions,] id) index from the cursor. Its cost is
-/// the page, whatever the parent's history: a window function over each
-/// parent's rows (the way this was first written) sorted every row of a
-/// partner with 200,000 commissions to return 20; and indexes whose
-/// equality columns are exactly these make the ordered scan the plan with
-/// or without fresh statistics (migration `m20261122_000009`).
-pub struct PageQuery<'a> {
-    pub table: &'a str,
-    pub parent_column: &'a str,
-    pub tenant_id: &'a str,
-    pub parents: &'a [String],
-    pub size: u64,
-    pub after: Option<&'a str>,
-    /// Columns that must equal a value (`status`, `staff_payee`).
-    pub conditions: Vec<(&'static str, Value)>,
-}
-
-impl PageQuery<'_> {
-    pub fn statement(&self, backend: DbBackend) -> Statement {
-        let mut values: Vec<Value> = Vec::new();
-        let mut bind = |value: Value| {
-            values.push(value);
-            match backend {
-                DbBackend::Postgres => format!("${}", values.len()),
-                _ => "?".to_owned(),
-            }
-        };
-        let (table, parent_column) = (self.table, self.parent_column);
-        let mut parts = Vec::with_capacity(self.parents.len());
-        for (i, parent) in self.parents.iter().enumerate() {
-            let mut sql = format!(
-                "SELECT * FROM (SELECT t.* FROM {table} t WHERE t.tenant_id = {} AND t.{parent_column} = {}",
-                bind(self.tenant_id.to_owned().into()),
-                bind(parent.clone().into()),
-            );
-            if let Some(after) = self.after {
-                sql.push_str(&format!(" AND t.id > {}", bind(after.to_owned().into())));
-            }
-            for (column, value) in &self.conditions {
-                sql.push_str(&format!(" AND t.{column} = {}", bind(value.clone())));
-            }
-            sql.push_str(&format!(
-                " ORDER BY t.id LIMIT {}) p{i}",
-                bind(((self.size + 1) as i64).into())
-            ));
-            parts.push(sql);
-        }
-        Statement::from_sql_and_values(backend, parts.join(" UNION ALL "), values)
-    }
-}
-
-/// The page statement of partners' commissions: their own and their
-/// people's (never a spiff to the tenant's staff), optionally of a status.
-pub fn partner_commissions_page<'a>(
-    tenant_id: &'a str,
-    partners: &'a [String],
-    size: u64,
-    after: Option<&'a str>,
-    status: Option<entity::enums::CommissionStatus>,
-) -> PageQuery<'a> {
-    let mut conditions = vec![("staff_payee", Value::from(false))];
-    conditions.extend(status.map(|s| ("status", Value::from(s.as_str()))));
-    PageQuery {
-        table: "commissions",
-        parent_column: "partner_id",
-        tenant_id,
-        parents: partners,
-        size,
-        after,
-        conditions,
-    }
-}
-
-async fn pages_per_parent<E>(
-    loader: &DirectoryLoader,
-    query: PageQuery<'_>,
-    parent_of: impl Fn(&E::Model) -> &str,
-) -> Result<HashMap<String, Page<E::Model>>, ApiError>
-where
-    E: EntityTrait,
-    E::Model: HasId,
-{
-    let (parents, size, after) = (query.parents, query.size, query.after);
-    let statement = query.statement(loader.conn.get_database_backend());
-    let rows = E::find().from_raw_sql(statement).all(&loader.conn).await?;
-    let mut by_parent: HashMap<String, Vec<E::Model>> = HashMap::new();
-    for row in rows {
-        by_parent
-            .entry(parent_of(&row).to_owned())
-            .or_default()
-            .push(row);
-    }
-    Ok(parents
-        .iter()
-        .map(|parent| {
-            let mut rows = by_parent.remove(parent).unwrap_or_default();
-            // A union keeps no order of its own.
-            rows.sort_by(|a, b| a.id().cmp(b.id()));
-            let has_next = rows.len() as u64 > size;
-            rows.truncate(size as usize);
-            (
-                parent.clone(),
-                Page {
-                    rows,
-                    has_previous: after.is_some(),
-                    has_next,
-                },
-            )
-        })
-        .collect())
-}
-
-/// Rows keyed by a string id.
-pub trait HasId {
-    fn id(&self) -> &str;
-}
-
-macro_rules! has_id {
-    ($($entity:ident),*) => {$(
-        impl HasId for $entity::Model {
-            fn id(&self) -> &str {
-                &self.id
-            }
-        }
-    )*};
-}
-
-has_id!(partner, commission, payout, event);
-
-/// Groups keys by their page shape, so each shape is one statement.
-fn by_shape<K: Clone, S: std::hash::Hash + Eq>(
-    keys: &[K],
-    shape: impl Fn(&K) -> (S, String),
-) -> HashMap<S, Vec<(K, String)>> {
-    let mut shapes: HashMap<S, Vec<(K, String)>> = HashMap::new();
-    for key in keys {
-        let (s, parent) = shape(key);
-        shapes.entry(s).or_default().push((key.clone(), parent));
-    }
-    shapes
-}
-
-impl Loader<GroupPartners> for DirectoryLoader {
-    type Value = Page<partner::Model>;
-    type Error = ApiError;
-
-    async fn load(
-        &self,
-        keys: &[GroupPartners],
-    ) -> Result<HashMap<GroupPartners, Self::Value>, ApiError> {
-        let mut found = HashMap::new();
-        for ((size, after), keys) in
-            by_shape(keys, |k| ((k.size, k.after.clone()), k.group_id.clone()))
-        {
-            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
-            let mut pages = pages_per_parent::<partner::Entity>(
-                self,
-                PageQuery {
-                    table: "partners",
-                    parent_column: "group_id",
-                    tenant_id: &self.tenant_id,
-                    parents: &parents,
-                    size,
-                    after: after.as_deref(),
-                    conditions: Vec::new(),
-                },
-                |p| &p.group_id,
-            )
-            .await?;
-            for (key, parent) in keys {
-                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
-            }
-        }
-        Ok(found)
-    }
-}
-
-impl Loader<PartnerCommissions> for DirectoryLoader {
-    type Value = Page<commission::Model>;
-    type Error = ApiError;
-
-    async fn load(
-        &self,
-        keys: &[PartnerCommissions],
-    ) -> Result<HashMap<PartnerCommissions, Self::Value>, ApiError> {
-        let mut found = HashMap::new();
-        for ((size, after, status), keys) in by_shape(keys, |k| {
-            ((k.size, k.after.clone(), k.status), k.partner_id.clone())
-        }) {
-            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
-            let query =
-                partner_commissions_page(&self.tenant_id, &parents, size, after.as_deref(), status);
-            let mut pages =
-                pages_per_parent::<commission::Entity>(self, query, |c| &c.partner_id).await?;
-            for (key, parent) in keys {
-                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
-            }
-        }
-        Ok(found)
-    }
-}
-
-impl Loader<PartnerPayouts> for DirectoryLoader {
-    type Value = Page<payout::Model>;
-    type Error = ApiError;
-
-    async fn load(
-        &self,
-        keys: &[PartnerPayouts],
-    ) -> Result<HashMap<PartnerPayouts, Self::Value>, ApiError> {
-        let mut found = HashMap::new();
-        for ((size, after), keys) in
-            by_shape(keys, |k| ((k.size, k.after.clone()), k.partner_id.clone()))
-        {
-            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
-            let mut pages = pages_per_parent::<payout::Entity>(
-                self,
-                PageQuery {
-                    table: "payouts",
-                    parent_column: "partner_id",
-                    tenant_id: &self.tenant_id,
-                    parents: &parents,
-                    size,
-                    after: after.as_deref(),
-                    conditions: vec![("staff_payee", Value::from(false))],
-                },
-                |p| &p.partner_id,
-            )
-            .await?;
-            for (key, parent) in keys {
-                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
-            }
-        }
-        Ok(found)
-    }
-}
-
-impl Loader<DealCommissions> for DirectoryLoader {
-    type Value = Page<commission::Model>;
-    type Error = ApiError;
-
-    async fn load(
-        &self,
-        keys: &[DealCommissions],
-    ) -> Result<HashMap<DealCommissions, Self::Value>, ApiError> {
-        let mut found = HashMap::new();
-        for ((size, after, partners_money), keys) in by_shape(keys, |k| {
-            (
-                (k.size, k.after.clone(), k.partners_money),
-                k.deal_id.clone(),
-            )
-        }) {
-            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
-            let conditions: Vec<(&str, Value)> = match partners_money {
-                true => vec![("staff_payee", Value::from(false))],
-                false => Vec::new(),
-            };
-            let mut pages = pages_per_parent::<commission::Entity>(
-                self,
-                PageQuery {
-                    table: "commissions",
-                    parent_column: "deal_id",
-                    tenant_id: &self.tenant_id,
-                    parents: &parents,
-                    size,
-                    after: after.as_deref(),
-                    conditions,
-                },
-                |c| c.deal_id.as_deref().unwrap_or_default(),
-            )
-            .await?;
-            for (key, parent) in keys {
-                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
-            }
-        }
-        Ok(found)
-    }
-}
-
-impl Loader<DealEvents> for DirectoryLoader {
-    type Value = Page<event::Model>;
-    type Error = ApiError;
-
-    async fn load(
-        &self,
-        keys: &[DealEvents],
-    ) -> Result<HashMap<DealEvents, Self::Value>, ApiError> {
-        let mut found = HashMap::new();
-        for ((size, after), keys) in
-            by_shape(keys, |k| ((k.size, k.after.clone()), k.deal_id.clone()))
-        {
-            let parents: Vec<String> = keys.iter().map(|(_, p)| p.clone()).collect();
-            let mut pages = pages_per_parent::<event::Entity>(
-                self,
-                PageQuery {
-                    table: "events",
-                    parent_column: "deal_id",
-                    tenant_id: &self.tenant_id,
-                    parents: &parents,
-                    size,
-                    after: after.as_deref(),
-                    conditions: Vec::new(),
-                },
-                |e| e.deal_id.as_deref().unwrap_or_default(),
-            )
-            .await?;
-            for (key, parent) in keys {
-                found.insert(key, pages.remove(&parent).unwrap_or_else(Page::empty));
-            }
-        }
-        Ok(found)
-    }
-}
 
 #[derive(FromQueryResult)]
 struct GroupCount {
