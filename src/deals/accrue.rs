@@ -15,7 +15,6 @@ use entity::enums::{
 use entity::{deal, event};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// A plan as a deal froze it: later edits of the plan do not reach it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,17 +27,8 @@ pub struct FrozenPlan {
     pub entries: Entries,
 }
 
-/// What happened to the deal.
-pub enum Trigger<'a> {
-    /// The deal reached these stages for the first time.
-    Stages(&'a [String]),
-    /// The deal's `count`-th payment; `reached` maps each stage reached so
-    /// far to the payments recorded before it was.
-    Payment {
-        count: i32,
-        reached: &'a HashMap<String, i32>,
-    },
-}
+/// What happened to the deal (the engine's vocabulary).
+pub use crate::engine::deals::DealTrigger as Trigger;
 
 /// Everything a deal event's commissions depend on.
 pub struct Context<'a> {
@@ -61,29 +51,10 @@ pub fn commissions(
     let base = context.currency.from_minor(base);
     let mut found = Vec::new();
     for plan in plans {
-        for (i, entry) in plan.entries.entries().iter().enumerate() {
-            let fired = match trigger {
-                Trigger::Stages(stages) => stages
-                    .contains(&entry.payment_stage_id)
-                    .then(|| entry.calculation.one_off())
-                    .flatten()
-                    .map(|one_off| (one_off.value_for(context.options), None)),
-                Trigger::Payment { count, reached } => {
-                    let recurring = entry.calculation.recurring();
-                    match (recurring, reached.get(&entry.payment_stage_id)) {
-                        (Some(recurring), Some(before)) => {
-                            let occurrence = u32::try_from(count - before).unwrap_or(0);
-                            recurring
-                                .value_for(occurrence, context.options)
-                                .map(|applied| (applied, Some(occurrence)))
-                        }
-                        _ => None,
-                    }
-                }
-            };
-            if let Some((applied, occurrence)) = fired
-                && let Some(row) = row(context, plan, (i, entry), &applied, occurrence, base)?
-            {
+        let entries = plan.entries.entries();
+        for fired in crate::engine::deals::fired(&plan.entries, *trigger, context.options) {
+            let entry = (fired.entry, &entries[fired.entry]);
+            if let Some(row) = row(context, plan, entry, &fired.applied, fired.occurrence, base)? {
                 found.push(row);
             }
         }

@@ -7,6 +7,7 @@
 //! plans apply to a partner.
 
 use crate::db::Db;
+use crate::engine::deals::{self, Candidate, Match, PartnerFacts};
 use crate::engine::plans::{Entries, Scaling};
 use crate::error::{ApiError, ApiResult};
 use crate::input::{self, MAX_NAME_CHARS};
@@ -545,45 +546,33 @@ pub async fn applicable(
         .map(|c| c.category_id)
         .collect();
     let empty = BTreeSet::new();
-    let mut best: HashMap<PaymentTarget, Applicable> = HashMap::new();
-    for plan in plans {
-        let (g, c, p) = (
-            groups.get(&plan.id).unwrap_or(&empty),
-            categories.get(&plan.id).unwrap_or(&empty),
-            partners.get(&plan.id).unwrap_or(&empty),
-        );
-        let meets = (g.is_empty() || g.contains(&partner.group_id))
-            && (c.is_empty() || !c.is_disjoint(&own_categories))
-            && (p.is_empty() || p.contains(&partner.id));
-        if !meets {
-            continue;
-        }
-        let matched_by = match (p.is_empty(), c.is_empty(), g.is_empty()) {
-            (false, _, _) => PlanMatch::Partner,
-            (true, false, _) => PlanMatch::Category,
-            (true, true, false) => PlanMatch::Group,
-            (true, true, true) => PlanMatch::Any,
-        };
-        // Plans come oldest first: a later one of the same specificity wins.
-        let replace = best
-            .get(&plan.payment_target)
-            .is_none_or(|current| specificity(matched_by) >= specificity(current.matched_by));
-        if replace {
-            best.insert(plan.payment_target, Applicable { plan, matched_by });
-        }
-    }
-    let mut found: Vec<Applicable> = best.into_values().collect();
-    found.sort_by_key(|a| a.plan.payment_target);
-    Ok(found)
-}
-
-fn specificity(matched_by: PlanMatch) -> u8 {
-    match matched_by {
-        PlanMatch::Partner | PlanMatch::Amendment => 3,
-        PlanMatch::Category => 2,
-        PlanMatch::Group => 1,
-        PlanMatch::Any => 0,
-    }
+    let candidates: Vec<Candidate<'_, PaymentTarget>> = plans
+        .iter()
+        .map(|plan| Candidate {
+            target: plan.payment_target,
+            groups: groups.get(&plan.id).unwrap_or(&empty),
+            categories: categories.get(&plan.id).unwrap_or(&empty),
+            partners: partners.get(&plan.id).unwrap_or(&empty),
+        })
+        .collect();
+    let facts = PartnerFacts {
+        id: &partner.id,
+        group_id: &partner.group_id,
+        categories: &own_categories,
+    };
+    let chosen = deals::applicable(&candidates, &facts);
+    Ok(chosen
+        .into_iter()
+        .map(|(i, matched)| Applicable {
+            plan: plans[i].clone(),
+            matched_by: match matched {
+                Match::Partner => PlanMatch::Partner,
+                Match::Category => PlanMatch::Category,
+                Match::Group => PlanMatch::Group,
+                Match::Any => PlanMatch::Any,
+            },
+        })
+        .collect())
 }
 
 fn restriction_sets(

@@ -7,6 +7,7 @@
 //! deterministic and cheap to test exhaustively.
 
 pub mod codec;
+pub mod deals;
 pub mod money;
 pub mod plans;
 pub mod rules;

@@ -365,6 +365,36 @@ fn add_months(first: NaiveDate, months: u32) -> Option<NaiveDate> {
     first.checked_add_months(chrono::Months::new(months))
 }
 
+/// A tier in scope of an event, as the choice of tier sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct Standing<'a> {
+    pub terms: &'a TierTerms,
+    /// Reached in the event's period, by it or before it.
+    pub reached: bool,
+    /// Past a maximum in the period.
+    pub capped: bool,
+}
+
+/// Which tier's modifiers apply to an event's commissions, of `unrounded`
+/// in total: of the reached, uncapped tiers that modify the payout or the
+/// revenue, the one paying most, the first of them on a tie. `None`: the
+/// commissions and revenue stay as they are.
+pub fn choose(standings: &[Standing<'_>], unrounded: Decimal) -> Option<usize> {
+    let mut best: Option<(usize, Decimal)> = None;
+    for (i, standing) in standings.iter().enumerate() {
+        let terms = standing.terms;
+        let modifies = terms.payout.is_some() || terms.revenue.is_some();
+        if !standing.reached || standing.capped || !modifies {
+            continue;
+        }
+        let paid = terms.payout.map_or(unrounded, |m| m.apply(unrounded));
+        if best.is_none_or(|(_, most)| paid > most) {
+            best = Some((i, paid));
+        }
+    }
+    best.map(|(i, _)| i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -643,7 +673,80 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_reached_uncapped_tier_paying_most_is_chosen() {
+        let with = |payout: Option<(Action, &str)>, revenue: Option<(Action, &str)>| TierTerms {
+            payout: payout.map(|(a, v)| modifier(a, v)),
+            revenue: revenue.map(|(a, v)| modifier(a, v)),
+            ..silver()
+        };
+        let (ten, five, flat) = (
+            with(Some((Action::Increase, "10")), None),
+            with(Some((Action::Increase, "5")), None),
+            with(Some((Action::FlatIncrease, "20")), None),
+        );
+        let revenue_only = with(None, Some((Action::Decrease, "6")));
+        let stand = |terms, reached, capped| Standing {
+            terms,
+            reached,
+            capped,
+        };
+        let standings = [
+            stand(&five, true, false),
+            stand(&ten, true, false),
+            stand(&flat, true, true),
+            stand(&flat, false, false),
+        ];
+        // On 100: +10 % pays 110, +5 % 105; the flat tier is capped or not reached.
+        assert_eq!(choose(&standings, d("100")), Some(1));
+        // On 500: +20 flat would pay 520 < 550, but it is capped anyway.
+        assert_eq!(choose(&standings[..1], d("500")), Some(0));
+        // A tier that modifies only revenue is chosen at its payout: unchanged.
+        assert_eq!(
+            choose(&[stand(&revenue_only, true, false)], d("100")),
+            Some(0)
+        );
+        assert_eq!(choose(&[stand(&ten, false, false)], d("100")), None);
+        assert_eq!(choose(&[], d("100")), None);
+        // A tie goes to the first.
+        assert_eq!(
+            choose(
+                &[stand(&ten, true, false), stand(&ten, true, false)],
+                d("1")
+            ),
+            Some(0)
+        );
+    }
+
     proptest! {
+        /// The chosen tier is reached, uncapped and modifies something,
+        /// and no such tier pays more, nor as much before it.
+        #[test]
+        fn no_eligible_tier_pays_more_than_the_chosen(
+            tiers in proptest::collection::vec((0u8..5, 1u32..300, any::<bool>(), any::<bool>(), any::<bool>()), 0..6),
+            cents in 0i64..1_000_000,
+        ) {
+            let actions = [Action::Increase, Action::Decrease, Action::FlatIncrease, Action::FlatDecrease, Action::Exact];
+            let terms: Vec<TierTerms> = tiers.iter().map(|&(a, v, pays, _, _)| TierTerms {
+                payout: pays.then(|| Modifier { action: actions[a as usize], value: Decimal::new(v.into(), 1) }),
+                ..silver()
+            }).collect();
+            let standings: Vec<Standing> = tiers.iter().zip(&terms).map(|(&(_, _, _, reached, capped), terms)| Standing { terms, reached, capped }).collect();
+            let unrounded = Decimal::new(cents, 2);
+            let eligible = |s: &Standing| s.reached && !s.capped && (s.terms.payout.is_some() || s.terms.revenue.is_some());
+            let paid = |s: &Standing| s.terms.payout.map_or(unrounded, |m| m.apply(unrounded));
+            match choose(&standings, unrounded) {
+                None => prop_assert!(!standings.iter().any(eligible)),
+                Some(c) => {
+                    prop_assert!(eligible(&standings[c]));
+                    for (i, s) in standings.iter().enumerate().filter(|(_, s)| eligible(s)) {
+                        prop_assert!(paid(s) <= paid(&standings[c]));
+                        if i < c { prop_assert!(paid(s) < paid(&standings[c])); }
+                    }
+                }
+            }
+        }
+
         /// However a bounded modifier meets an amount the ledger holds, the
         /// result stays within eleven times that amount: no overflow.
         #[test]

@@ -17,7 +17,9 @@
 
 use super::{period, terms_of, time_zone};
 use crate::engine::Currency;
-use crate::engine::tiers::{Bounds, Metrics, Modifier, PeriodFinder, TierTerms, day_start};
+use crate::engine::tiers::{
+    Bounds, Metrics, Modifier, PeriodFinder, Standing, TierTerms, choose, day_start,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
 use crate::posting::breakdown::{AdjustmentLine, BreakdownLine, TierModifierLine};
@@ -375,24 +377,20 @@ impl TierBook {
             }))
     }
 
-    /// The modifiers of the reached, uncapped tier paying most (the first
-    /// such tier on a tie), applied once and rounded once.
+    /// The modifiers of the tier [`choose`] picks (the reached, uncapped
+    /// tier paying most), applied once and rounded once.
     fn effect(&self, event: &Accrued, states: &[State]) -> ApiResult<Effect> {
         let unrounded: Decimal = event.commissions.iter().copied().sum();
-        let winner = states
+        let standings: Vec<Standing<'_>> = states
             .iter()
-            .filter(|s| s.reached && !s.capped)
-            .map(|s| &self.tiers[s.slot.tier as usize])
-            .filter(|t| t.terms.payout.is_some() || t.terms.revenue.is_some())
-            .map(|t| (t, t.terms.payout.map_or(unrounded, |m| m.apply(unrounded))))
-            .fold(
-                None::<(&ScopedTier, Decimal)>,
-                |best, (t, paid)| match best {
-                    Some((_, most)) if most >= paid => best,
-                    _ => Some((t, paid)),
-                },
-            )
-            .map(|(t, _)| t);
+            .map(|s| Standing {
+                terms: &self.tiers[s.slot.tier as usize].terms,
+                reached: s.reached,
+                capped: s.capped,
+            })
+            .collect();
+        let winner =
+            choose(&standings, unrounded).map(|i| &self.tiers[states[i].slot.tier as usize]);
         let currency = event.currency;
         let Some(tier) = winner else {
             return Ok(Effect {
