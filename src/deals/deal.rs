@@ -437,8 +437,15 @@ struct Arrival<'a> {
     amount_field: &'static str,
 }
 
-/// Moves a deal to a stage.
-pub async fn move_to(db: &Db, tenant_id: &str, new: StageMove) -> ApiResult<DealEvent> {
+/// A deal event checked as far as it can be without the database: its
+/// `externalId` and the payload a redelivery is compared with.
+pub struct Prepared {
+    pub external_id: String,
+    pub payload: String,
+}
+
+/// Checks a move before it is recorded.
+pub fn prepare_move(new: &StageMove) -> ApiResult<Prepared> {
     let external_id =
         input::required_text("input.externalId", &new.external_id, MAX_EXTERNAL_ID_CHARS)?;
     let payload = serde_json::json!({
@@ -447,27 +454,34 @@ pub async fn move_to(db: &Db, tenant_id: &str, new: StageMove) -> ApiResult<Deal
         "occurredAt": new.occurred_at.map(|t| t.to_rfc3339()),
     })
     .to_string();
-    let (new, external_id, payload) = (&new, &external_id, &payload);
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let deal = locked_deal(conn, tenant_id, &new.deal_id).await?;
-        if let Some(found) = recorded(conn, tenant_id, external_id, payload, &deal).await? {
-            return Ok(found);
-        }
-        let stage = stage_of(conn, tenant_id, &new.stage_id, "input.stageId").await?;
-        let campaign = active_campaign(conn, tenant_id, &deal).await?;
-        let arrival = Arrival {
-            external_id,
-            payload,
-            occurred_at: accrue::occurred(new.occurred_at),
-            amount_field: "input.dealId",
-        };
-        let moved = reach_stage(conn, deal, &stage, arrival, &campaign).await?;
-        txn.commit().await?;
-        Ok(moved)
+    Ok(Prepared {
+        external_id,
+        payload,
     })
-    .await
+}
+
+/// Moves a deal to a stage inside the caller's transaction (batches of
+/// moves and payments: [`super::batch`]).
+pub async fn move_in(
+    conn: &crate::db::Txn,
+    tenant_id: &str,
+    new: &StageMove,
+    prepared: &Prepared,
+) -> ApiResult<DealEvent> {
+    let (external_id, payload) = (prepared.external_id.as_str(), prepared.payload.as_str());
+    let deal = locked_deal(conn, tenant_id, &new.deal_id).await?;
+    if let Some(found) = recorded(conn, tenant_id, external_id, payload, &deal).await? {
+        return Ok(found);
+    }
+    let stage = stage_of(conn, tenant_id, &new.stage_id, "input.stageId").await?;
+    let campaign = active_campaign(conn, tenant_id, &deal).await?;
+    let arrival = Arrival {
+        external_id,
+        payload,
+        occurred_at: accrue::occurred(new.occurred_at),
+        amount_field: "input.dealId",
+    };
+    reach_stage(conn, deal, &stage, arrival, &campaign).await
 }
 
 /// The deal reaches `stage` (created at it, or moved to it): records the
@@ -562,8 +576,8 @@ async fn append_deal_event(
     events::append(conn, &deal.tenant_id, event.recorded_at, vec![new]).await
 }
 
-/// Records a payment on a deal.
-pub async fn record_payment(db: &Db, tenant_id: &str, new: NewPayment) -> ApiResult<DealEvent> {
+/// Checks a payment before it is recorded.
+pub fn prepare_payment(new: &NewPayment) -> ApiResult<Prepared> {
     let external_id =
         input::required_text("input.externalId", &new.external_id, MAX_EXTERNAL_ID_CHARS)?;
     let payload = serde_json::json!({
@@ -572,75 +586,82 @@ pub async fn record_payment(db: &Db, tenant_id: &str, new: NewPayment) -> ApiRes
         "occurredAt": new.occurred_at.map(|t| t.to_rfc3339()),
     })
     .to_string();
-    let (new, external_id, payload) = (&new, &external_id, &payload);
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let mut deal = locked_deal(conn, tenant_id, &new.deal_id).await?;
-        if let Some(found) = recorded(conn, tenant_id, external_id, payload, &deal).await? {
-            return Ok(found);
-        }
-        let currency = campaigns::check_currency("input.amount", &deal.currency)?;
-        let amount_minor = match new.amount {
-            Some(amount) => positive_minor("input.amount", amount, currency)?,
-            None => deal.amount_minor,
-        };
-        let campaign = active_campaign(conn, tenant_id, &deal).await?;
-        let arrival = Arrival {
-            external_id,
-            payload,
-            occurred_at: accrue::occurred(new.occurred_at),
-            amount_field: "input.amount",
-        };
-        let event = insert_event(
-            conn,
-            &deal,
-            EventKind::DealPayment,
-            None,
-            amount_minor,
-            &arrival,
-        )
-        .await?;
-        deal.payment_count += 1;
-        deal.updated_at = event.recorded_at;
-        deal::Entity::update_many()
-            .col_expr(deal::Column::PaymentCount, Expr::value(deal.payment_count))
-            .col_expr(deal::Column::UpdatedAt, Expr::value(deal.updated_at))
-            .filter(deal::Column::Id.eq(deal.id.as_str()))
-            .exec(conn)
-            .await?;
-        let reached: HashMap<String, i32> = deal_stage_reached::Entity::find()
-            .filter(deal_stage_reached::Column::DealId.eq(deal.id.as_str()))
-            .all(conn)
-            .await?
-            .into_iter()
-            .map(|r| (r.stage_id, r.payments_before))
-            .collect();
-        let trigger = Trigger::Payment {
-            count: deal.payment_count,
-            reached: &reached,
-        };
-        let data = serde_json::json!({
-            "eventId": event.id,
-            "amount": campaigns::check_currency("currency", &event.currency)?
-                .from_minor(event.amount_minor)
-                .to_string(),
-            "currency": event.currency,
-            "paymentCount": deal.payment_count,
-        });
-        let kind = DomainEventType::DealPaymentRecorded;
-        append_deal_event(conn, &deal, &event, kind, data).await?;
-        let field = arrival.amount_field;
-        let commissions = post(conn, &deal, &event, &campaign, &trigger, field).await?;
-        txn.commit().await?;
-        Ok(DealEvent {
-            event,
-            deal,
-            commissions,
-            duplicate: false,
-        })
+    Ok(Prepared {
+        external_id,
+        payload,
     })
-    .await
+}
+
+/// Records a payment on a deal inside the caller's transaction.
+pub async fn payment_in(
+    conn: &crate::db::Txn,
+    tenant_id: &str,
+    new: &NewPayment,
+    prepared: &Prepared,
+) -> ApiResult<DealEvent> {
+    let (external_id, payload) = (prepared.external_id.as_str(), prepared.payload.as_str());
+    let mut deal = locked_deal(conn, tenant_id, &new.deal_id).await?;
+    if let Some(found) = recorded(conn, tenant_id, external_id, payload, &deal).await? {
+        return Ok(found);
+    }
+    let currency = campaigns::check_currency("input.amount", &deal.currency)?;
+    let amount_minor = match new.amount {
+        Some(amount) => positive_minor("input.amount", amount, currency)?,
+        None => deal.amount_minor,
+    };
+    let campaign = active_campaign(conn, tenant_id, &deal).await?;
+    let arrival = Arrival {
+        external_id,
+        payload,
+        occurred_at: accrue::occurred(new.occurred_at),
+        amount_field: "input.amount",
+    };
+    let event = insert_event(
+        conn,
+        &deal,
+        EventKind::DealPayment,
+        None,
+        amount_minor,
+        &arrival,
+    )
+    .await?;
+    deal.payment_count += 1;
+    deal.updated_at = event.recorded_at;
+    deal::Entity::update_many()
+        .col_expr(deal::Column::PaymentCount, Expr::value(deal.payment_count))
+        .col_expr(deal::Column::UpdatedAt, Expr::value(deal.updated_at))
+        .filter(deal::Column::Id.eq(deal.id.as_str()))
+        .exec(conn)
+        .await?;
+    let reached: HashMap<String, i32> = deal_stage_reached::Entity::find()
+        .filter(deal_stage_reached::Column::DealId.eq(deal.id.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.stage_id, r.payments_before))
+        .collect();
+    let trigger = Trigger::Payment {
+        count: deal.payment_count,
+        reached: &reached,
+    };
+    let data = serde_json::json!({
+        "eventId": event.id,
+        "amount": campaigns::check_currency("currency", &event.currency)?
+            .from_minor(event.amount_minor)
+            .to_string(),
+        "currency": event.currency,
+        "paymentCount": deal.payment_count,
+    });
+    let kind = DomainEventType::DealPaymentRecorded;
+    append_deal_event(conn, &deal, &event, kind, data).await?;
+    let field = arrival.amount_field;
+    let commissions = post(conn, &deal, &event, &campaign, &trigger, field).await?;
+    Ok(DealEvent {
+        event,
+        deal,
+        commissions,
+        duplicate: false,
+    })
 }
 
 /// A deal of the tenant, after its partner's lock, itself locked.

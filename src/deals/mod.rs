@@ -7,6 +7,8 @@
 //!   which plan applies to a partner;
 //! - [`deal`]: deals, frozen terms, stage moves and payments recorded as
 //!   events, exactly once; amending terms; naming a spiff's payee;
+//! - [`batch`]: moves and payments that arrive together recorded in one
+//!   transaction (the queue in front is [`crate::ingest`]);
 //! - [`simulate`]: what a plan would pay a deal, writing nothing;
 //! - [`accrue`]: what a deal event earns, as rows for the ledger's posting
 //!   layer. Deal commissions are ordinary ledger rows: holdback, maturity,
@@ -16,6 +18,7 @@
 //! options) is the engine's ([`crate::engine::plans`]).
 
 pub mod accrue;
+pub mod batch;
 pub mod deal;
 pub mod pipeline;
 pub mod plans;

@@ -9,7 +9,6 @@
 //! transition history. Past commissions are never recomputed.
 
 pub mod accrual;
-pub mod ingest;
 pub mod maturity;
 pub mod refunds;
 pub mod transitions;

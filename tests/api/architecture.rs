@@ -229,6 +229,7 @@ const LAYERS: &[&[&str]] = &[
     &["tiers"],
     &["ledger"],
     &["deals"],
+    &["ingest"],
     &["webhooks"],
     &["graphql"],
     &["http"],

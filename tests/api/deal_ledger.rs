@@ -23,6 +23,8 @@ on_both_databases!(
     deal_validations_name_the_field_and_write_nothing,
     a_partner_sees_its_own_deals_only,
     a_page_of_deals_runs_the_same_statements_for_5_and_50,
+    deal_events_sent_together_are_answered_each_on_its_own,
+    a_batch_of_deal_events_keeps_a_bad_item_to_itself,
 );
 
 const COMMISSION: &str = "id amount status recipientPending recipient { name } plan { label } \
@@ -1227,4 +1229,137 @@ async fn a_page_of_deals_runs_the_same_statements_for_5_and_50(app: TestApp) {
     // timing, so they are left out of the count.)
     assert_eq!(few, 6);
     assert_eq!(many, few);
+}
+
+/// Six won deals of 1,000 under the pipeline plan.
+async fn won_deals(app: &TestApp, p: &Pipeline) -> Vec<String> {
+    pipeline_plan(app, p).await;
+    let mut deals = Vec::new();
+    for i in 0..6 {
+        let partner = app
+            .create_partner(json!({ "name": format!("Together {i}"), "type": "RESELLER" }))
+            .await;
+        let deal = create_deal(
+            app,
+            json!({ "externalId": format!("together-{i}"), "partnerId": partner, "name": format!("Deal {i}"),
+                    "amount": "1000", "stageId": p.stage("Lead") }),
+        )
+        .await;
+        deals.push(deal);
+    }
+    deals
+}
+
+async fn deal_events_sent_together_are_answered_each_on_its_own(app: TestApp) {
+    let p = pipeline(&app).await;
+    let deals = won_deals(&app, &p).await;
+    let token = app.admin();
+    let (moves, pays) = (move_query(), pay_query());
+    // Every deal to won at once: 100 at Qualified and 10 % of 1,000.
+    let sent = deals.iter().enumerate().map(|(i, deal)| {
+        let input = json!({ "dealId": deal, "stageId": p.stage("Closed won"), "externalId": format!("t-won-{i}") });
+        app.post(Some(&token), &moves, json!({ "input": input }))
+    });
+    for (_, body) in join_all(sent).await {
+        assert!(body.get("errors").is_none(), "{body}");
+        assert_eq!(amounts(&body["data"]["moveDeal"]), ["100.00", "100.00"]);
+    }
+    // Then a payment on each, with two bad ones among them.
+    let mut inputs: Vec<Value> = deals
+        .iter()
+        .enumerate()
+        .map(|(i, deal)| json!({ "dealId": deal, "externalId": format!("t-pay-{i}"), "amount": "500" }))
+        .collect();
+    inputs.push(json!({ "dealId": "01J00000000000000000000000", "externalId": "t-nowhere" }));
+    inputs
+        .push(json!({ "dealId": deals[0], "externalId": "t-huge", "amount": "99999999999999999" }));
+    let sent = inputs
+        .iter()
+        .map(|input| app.post(Some(&token), &pays, json!({ "input": input })));
+    let answers = join_all(sent).await;
+    for (_, body) in &answers[..6] {
+        assert!(body.get("errors").is_none(), "{body}");
+        let payload = &body["data"]["recordDealPayment"];
+        // The first payment after won: 8 % of 500.
+        assert_eq!(amounts(payload), ["40.00"]);
+        assert_eq!(payload["deal"]["paymentCount"], 1);
+        assert_eq!(payload["duplicate"], false);
+    }
+    let nowhere = &answers[6].1["errors"][0];
+    assert_eq!(
+        (code(nowhere), field(nowhere)),
+        ("BAD_USER_INPUT", "input.dealId")
+    );
+    let huge = &answers[7].1["errors"][0];
+    assert_eq!(
+        (code(huge), field(huge)),
+        ("BAD_USER_INPUT", "input.amount")
+    );
+    let read = deal_read(&app, &deals[0], "paymentCount events { totalCount }").await;
+    assert_eq!(
+        read,
+        json!({ "paymentCount": 1, "events": { "totalCount": 3 } })
+    );
+    crate::hardening::assert_balances_agree(&app).await;
+}
+
+async fn a_batch_of_deal_events_keeps_a_bad_item_to_itself(app: TestApp) {
+    use revshare::deals::batch::{DealWork, record_batch};
+    use revshare::deals::deal::{NewPayment, StageMove};
+    let p = pipeline(&app).await;
+    let deals = won_deals(&app, &p).await;
+    let won = |i: usize| {
+        DealWork::Move(StageMove {
+            deal_id: deals[i].clone(),
+            stage_id: p.stage("Closed won").to_owned(),
+            external_id: format!("b-won-{i}"),
+            occurred_at: None,
+        })
+    };
+    let payment = |deal: &str, external_id: &str| {
+        DealWork::Payment(NewPayment {
+            deal_id: deal.to_owned(),
+            external_id: external_id.to_owned(),
+            amount: None,
+            occurred_at: None,
+        })
+    };
+    // One batch, one transaction: a move, a payment after it on the same
+    // deal, a payment on a deal that is not there, and a move of another
+    // deal; the bad one fails alone, the others see each other.
+    let items = [
+        won(0),
+        payment(&deals[0], "b-pay-0"),
+        payment("01J00000000000000000000000", "b-nowhere"),
+        won(1),
+    ];
+    let results = record_batch(&app.db, crate::helpers::TENANT, &items).await;
+    let earned = |i: usize| -> Vec<String> {
+        let recorded = results[i].as_ref().unwrap();
+        recorded
+            .commissions
+            .iter()
+            .map(|c| c.amount_minor.to_string())
+            .collect()
+    };
+    assert_eq!(earned(0), ["10000", "10000"]);
+    // 8 % of the deal's 1,000.
+    assert_eq!(earned(1), ["8000"]);
+    assert!(
+        matches!(&results[2], Err(revshare::error::ApiError::BadInput { field, .. }) if field == "input.dealId"),
+        "{:?}",
+        results[2].as_ref().err()
+    );
+    assert_eq!(earned(3), ["10000", "10000"]);
+    let read = deal_read(
+        &app,
+        &deals[0],
+        "stage { name } paymentCount events { totalCount }",
+    )
+    .await;
+    assert_eq!(
+        read,
+        json!({ "stage": { "name": "Closed won" }, "paymentCount": 1, "events": { "totalCount": 3 } })
+    );
+    crate::hardening::assert_balances_agree(&app).await;
 }
