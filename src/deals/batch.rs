@@ -9,7 +9,8 @@
 //! savepoint, so the failure stays with its item and the others are
 //! recorded; a lost race reruns the batch.
 
-use super::deal::{self, DealEvent, NewPayment, Prepared, StageMove};
+use super::deal::{DealEvent, NewPayment, StageMove};
+use super::record::{self as deal, Prepared};
 use crate::db::{Db, Txn};
 use crate::error::{ApiError, ApiResult};
 use entity::deal as deal_row;

@@ -5,8 +5,10 @@
 //!   contacts (a partner's staff or the tenant's own people);
 //! - [`plans`]: commission plans — entries per stage, restrictions — and
 //!   which plan applies to a partner;
-//! - [`deal`]: deals, frozen terms, stage moves and payments recorded as
-//!   events, exactly once; amending terms; naming a spiff's payee;
+//! - [`deal`]: deals and their frozen terms; amending terms; naming a
+//!   spiff's payee;
+//! - [`record`]: stage moves and payments (and a creation's first stage)
+//!   recorded as events, exactly once;
 //! - [`batch`]: moves and payments that arrive together recorded in one
 //!   transaction (the queue in front is [`crate::ingest`]);
 //! - [`simulate`]: what a plan would pay a deal, writing nothing;
@@ -22,4 +24,5 @@ pub mod batch;
 pub mod deal;
 pub mod pipeline;
 pub mod plans;
+pub mod record;
 pub mod simulate;
