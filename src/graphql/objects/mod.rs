@@ -10,6 +10,7 @@ mod deals;
 mod directory;
 mod events;
 mod ledger;
+mod plan_fields;
 mod tiers;
 mod viewer;
 mod webhooks;
@@ -21,6 +22,7 @@ use crate::deals::accrue::FrozenPlan;
 use crate::engine::Currency;
 use crate::engine::plans;
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::loaders::{DealStageId, RequestLoader};
 use async_graphql::SimpleObject;
 use entity::enums::CommissionStatus;
 use entity::{
@@ -275,4 +277,14 @@ fn balances<T: Into<Total>>(totals: Vec<T>) -> ApiResult<Vec<Balance>> {
         }
     }
     Ok(balances)
+}
+
+/// A stage of the tenant's pipeline that a row refers to (it exists: the
+/// row's foreign key says so).
+async fn stage(loader: &RequestLoader, id: &str) -> ApiResult<DealStage> {
+    loader
+        .load_one(DealStageId(id.to_owned()))
+        .await?
+        .map(DealStage)
+        .ok_or_else(|| ApiError::internal("deal stage", id))
 }

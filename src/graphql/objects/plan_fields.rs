@@ -1,0 +1,306 @@
+//! Fields of commission plans: their restrictions, entries and
+//! calculations.
+
+use super::{
+    Category, CommissionPlan, CustomField, CustomFieldOption, DealStage, Partner, PartnerGroup,
+    PaymentCalculation, PeriodRate, PlanCalculation, PlanEntry, Scaling, ScalingTier, stage,
+};
+use crate::auth::Scope;
+use crate::deals::plans;
+use crate::engine::plans as engine;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::{Owner, guard, loader};
+use crate::graphql::enums::{AutoAssignRecipient, PartnerType, PaymentTarget};
+use crate::graphql::loaders::DirectoryLoader;
+use crate::graphql::loaders::{
+    CategoryId, CustomFieldId, GroupId, OptionId, PartnerId, PlanCategoriesOf, PlanGroupsOf,
+    PlanPartnersOf, RequestLoader,
+};
+use crate::graphql::scalars::DateTime;
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, ID, Object};
+
+/// A plan's terms show beside the deals and commissions they pay.
+const PLAN_TERMS: &[Scope] = &[
+    Scope::CommissionPlansRead,
+    Scope::DealsRead,
+    Scope::CommissionsRead,
+];
+
+/// The rows `keys` name, in their order (a row since gone is left out).
+async fn linked<K, V, N>(
+    loader: &RequestLoader,
+    keys: Vec<K>,
+    node: impl Fn(V) -> N,
+) -> ApiResult<Vec<N>>
+where
+    DirectoryLoader: Loader<K, Value = V, Error = ApiError>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    let found = loader.load_many(keys.clone()).await?;
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| found.get(&k).cloned().map(&node))
+        .collect())
+}
+
+impl CommissionPlan {
+    fn terms(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, PLAN_TERMS, Owner::AnyPartner)
+    }
+
+    fn restrictions(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, &[Scope::CommissionPlansRead], Owner::NoPartner)
+    }
+}
+
+/// A deal-stage commission plan: what a deal earns, entry by entry.
+#[Object]
+impl CommissionPlan {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn label(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.terms(ctx)?;
+        Ok(&self.0.label)
+    }
+
+    async fn partner_type(&self, ctx: &Context<'_>) -> ApiResult<PartnerType> {
+        self.terms(ctx)?;
+        Ok(self.0.partner_type.into())
+    }
+
+    async fn payment_target(&self, ctx: &Context<'_>) -> ApiResult<PaymentTarget> {
+        self.terms(ctx)?;
+        Ok(self.0.payment_target.into())
+    }
+
+    async fn auto_assign_recipient(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<AutoAssignRecipient>> {
+        self.terms(ctx)?;
+        Ok(self.0.auto_assign_recipient.map(Into::into))
+    }
+
+    /// Partners in these groups only (none: no restriction).
+    async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<PartnerGroup>> {
+        self.restrictions(ctx)?;
+        let loader = loader(ctx)?;
+        let links = loader.load_one(PlanGroupsOf(self.0.id.clone())).await?;
+        let keys = links
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| GroupId(l.group_id));
+        linked(&loader, keys.collect(), PartnerGroup).await
+    }
+
+    /// Partners in these categories only (none: no restriction).
+    async fn categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<Category>> {
+        self.restrictions(ctx)?;
+        let loader = loader(ctx)?;
+        let links = loader.load_one(PlanCategoriesOf(self.0.id.clone())).await?;
+        let keys = links
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| CategoryId(l.category_id));
+        linked(&loader, keys.collect(), Category).await
+    }
+
+    /// These partners only (none: no restriction).
+    async fn partners(&self, ctx: &Context<'_>) -> ApiResult<Vec<Partner>> {
+        self.restrictions(ctx)?;
+        let loader = loader(ctx)?;
+        let links = loader.load_one(PlanPartnersOf(self.0.id.clone())).await?;
+        let keys = links
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| PartnerId(l.partner_id));
+        linked(&loader, keys.collect(), Partner).await
+    }
+
+    async fn entries(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanEntry>> {
+        self.terms(ctx)?;
+        let entries = plans::entries_of(&self.0)?;
+        Ok(entries.entries().iter().cloned().map(PlanEntry).collect())
+    }
+
+    /// Set once the plan no longer applies to new deals.
+    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.terms(ctx)?;
+        Ok(self.0.archived_at.map(DateTime::from))
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.terms(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.terms(ctx)?;
+        Ok(self.0.updated_at.into())
+    }
+}
+
+// Plan entries are reached only through a plan or a deal's terms, which
+// check their scopes.
+
+/// An entry: what the plan pays when a deal reaches its stage.
+#[Object]
+impl PlanEntry {
+    async fn payment_stage(&self, ctx: &Context<'_>) -> ApiResult<DealStage> {
+        stage(&*loader(ctx)?, &self.0.payment_stage_id).await
+    }
+
+    async fn calculation(&self) -> PlanCalculation {
+        PlanCalculation(self.0.calculation.clone())
+    }
+}
+
+/// Exactly one of `oneOff`, `recurring` and `split` is set.
+#[Object]
+impl PlanCalculation {
+    async fn one_off(&self) -> Option<PaymentCalculation> {
+        match &self.0 {
+            engine::Calculation::OneOff(one_off) => {
+                Some(PaymentCalculation::OneOff(one_off.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    async fn recurring(&self) -> Option<PaymentCalculation> {
+        match &self.0 {
+            engine::Calculation::Recurring(recurring) => {
+                Some(PaymentCalculation::Recurring(recurring.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    async fn split(&self) -> Option<SplitCalculation> {
+        match &self.0 {
+            engine::Calculation::Split { one_off, recurring } => Some(SplitCalculation {
+                one_off: one_off.clone(),
+                recurring: recurring.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A one-off and a recurring part together.
+pub struct SplitCalculation {
+    one_off: engine::OneOff,
+    recurring: engine::Recurring,
+}
+
+#[Object]
+impl SplitCalculation {
+    async fn one_off(&self) -> PaymentCalculation {
+        PaymentCalculation::OneOff(self.one_off.clone())
+    }
+
+    async fn recurring(&self) -> PaymentCalculation {
+        PaymentCalculation::Recurring(self.recurring.clone())
+    }
+}
+
+/// A value, its scaling, and for a recurring part its occurrence limit and
+/// period rates.
+#[Object]
+impl PaymentCalculation {
+    /// As written: `"10%"` (of the base) or `"500"` (an amount).
+    async fn value(&self) -> &str {
+        match self {
+            PaymentCalculation::OneOff(one_off) => one_off.value.as_str(),
+            PaymentCalculation::Recurring(recurring) => recurring.value.as_str(),
+        }
+    }
+
+    async fn scaling(&self) -> Option<Scaling> {
+        match self {
+            PaymentCalculation::OneOff(one_off) => one_off.scaling.clone(),
+            PaymentCalculation::Recurring(recurring) => recurring.scaling.clone(),
+        }
+        .map(Scaling)
+    }
+
+    /// Recurring: no occurrence past this one (null: no limit).
+    async fn number_of_occurrences(&self) -> Option<u32> {
+        match self {
+            PaymentCalculation::OneOff(_) => None,
+            PaymentCalculation::Recurring(recurring) => recurring.number_of_occurrences,
+        }
+    }
+
+    /// Recurring: values for ranges of occurrences.
+    async fn period_rates(&self) -> Vec<PeriodRate> {
+        match self {
+            PaymentCalculation::OneOff(_) => Vec::new(),
+            PaymentCalculation::Recurring(recurring) => recurring
+                .period_rates
+                .iter()
+                .cloned()
+                .enumerate()
+                .map(|(index, rate)| PeriodRate { rate, index })
+                .collect(),
+        }
+    }
+}
+
+#[Object]
+impl Scaling {
+    async fn custom_field(&self, ctx: &Context<'_>) -> ApiResult<CustomField> {
+        loader(ctx)?
+            .load_one(CustomFieldId(self.0.custom_field_id.clone()))
+            .await?
+            .map(CustomField)
+            .ok_or_else(|| ApiError::internal("custom field", &self.0.custom_field_id))
+    }
+
+    async fn tiers(&self) -> Vec<ScalingTier> {
+        self.0.tiers.iter().cloned().map(ScalingTier).collect()
+    }
+}
+
+#[Object]
+impl ScalingTier {
+    async fn option(&self, ctx: &Context<'_>) -> ApiResult<CustomFieldOption> {
+        loader(ctx)?
+            .load_one(OptionId(self.0.option_id.clone()))
+            .await?
+            .map(CustomFieldOption)
+            .ok_or_else(|| ApiError::internal("custom field option", &self.0.option_id))
+    }
+
+    async fn value(&self) -> &str {
+        self.0.value.as_str()
+    }
+}
+
+#[Object]
+impl PeriodRate {
+    /// As given, or the rate's place in the list, from 1.
+    async fn period_number(&self) -> u32 {
+        self.rate.period_number.unwrap_or(self.index as u32 + 1)
+    }
+
+    async fn start_occurrence(&self) -> u32 {
+        self.rate.start_occurrence
+    }
+
+    async fn end_occurrence(&self) -> u32 {
+        self.rate.end_occurrence
+    }
+
+    async fn value(&self) -> &str {
+        self.rate.value.as_str()
+    }
+
+    async fn scaling(&self) -> Option<Scaling> {
+        self.rate.scaling.clone().map(Scaling)
+    }
+}
