@@ -8,6 +8,7 @@
 #   BENCH_DATABASE=revshare_bench PGURL=postgres://postgres@127.0.0.1:5432 benches/ledger.sh
 #   REVSHARE_BIN=/path/to/other/revshare benches/ledger.sh   # A/B against another build
 #   TIER_ROUNDS=3 benches/ledger.sh                             # rounds of the tier phase
+#   MOVE_DEALS=30000 benches/ledger.sh                          # deals made for the moveDeal phase
 #
 # Loopback only; each run is bounded by SECONDS. The bench database is
 # dropped and created anew.
@@ -66,19 +67,19 @@ deals=()
 for i in $(seq 0 $((concurrency - 1))); do
   deals+=("$(gql "{\"query\":\"mutation { createDeal(input: { externalId: \\\"bench-deal-$i\\\", partnerExternalId: \\\"p-$i\\\", name: \\\"Deal $i\\\", amount: \\\"1200\\\", stageId: \\\"$won\\\" }) { id } }\"}" | id_of)")
 done
-# One body per deal; loadgen's workers take them in turn, each starting at
-# its own, so at a time the workers are mostly on different deals (as the
-# recordEvent workers are on different partners).
-move_files=() pay_files=()
+# Payments: one body per deal; loadgen's workers take them in turn, each
+# starting at its own, so at a time the workers are mostly on different
+# deals (as the recordEvent workers are on different partners).
+pay_files=()
 for i in $(seq 0 $((concurrency - 1))); do
-  for stage in proposal won; do
-    stage_id="${!stage}"
-    echo "{\"query\":\"mutation { moveDeal(input: { dealId: \\\"${deals[$i]}\\\", stageId: \\\"$stage_id\\\", externalId: \\\"m-{{seq}}\\\" }) { commissions { amount } } }\"}" >"$work/move-$i-$stage.json"
-  done
-  move_files+=("$work/move-$i-proposal.json" "$work/move-$i-won.json")
   echo "{\"query\":\"mutation { recordDealPayment(input: { dealId: \\\"${deals[$i]}\\\", externalId: \\\"pay-{{seq}}\\\", amount: \\\"100\\\" }) { commissions { amount } } }\"}" >"$work/pay-$i.json"
   pay_files+=("$work/pay-$i.json")
 done
+# Moves: every request moves a deal of its own from Proposal to Closed won,
+# which earns its 10 % (MOVE_DEALS deals, more than a run moves; loadgen
+# takes the next one for each request, the partners in turn).
+python3 benches/deals.py "$url" "$token" "$proposal" "${MOVE_DEALS:-30000}" "$concurrency" "$work/move-deals.txt"
+echo "{\"query\":\"mutation { moveDeal(input: { dealId: \\\"{{pick}}\\\", stageId: \\\"$won\\\", externalId: \\\"m-{{seq}}\\\" }) { commissions { amount } } }\"}" >"$work/move.json"
 join() { local IFS=,; echo "$*"; }
 
 cat >"$work/ledger.json" <<'JSON'
@@ -119,8 +120,9 @@ SQL
 copy_tps="$(pgbench -n -c 2 -j 2 -T "$seconds" -f "$work/copy.sql" "$pgurl/$dbname" 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p')"
 copied="$(psql "$pgurl/$dbname" -Atc "SELECT count(*) FROM copy_events")"
 echo "PostgreSQL INSERT … SELECT of one batch's rows ($copied events and their commissions per transaction): tps=$copy_tps (concurrency 2)"
-moves="$("$loadgen" "$url" "$token" "$(join "${move_files[@]}")" "$concurrency" "$seconds")"
-echo "moveDeal (back and forth between two stages): $moves"
+moves="$(LOADGEN_PICK="$work/move-deals.txt" "$loadgen" "$url" "$token" "$work/move.json" "$concurrency" "$seconds")"
+echo "moveDeal (each deal to a stage it has not reached: earns one commission): $moves"
+echo "  moves that earned nothing: $(psql "$pgurl/$dbname" -Atc "SELECT count(*) FROM events e WHERE e.external_id LIKE 'm-%' AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.event_id = e.id)")"
 payments="$("$loadgen" "$url" "$token" "$(join "${pay_files[@]}")" "$concurrency" "$seconds")"
 echo "recordDealPayment (each earns one commission): $payments"
 echo "nested ledger read (100 commissions): $("$loadgen" "$url" "$token" "$work/ledger.json" "$concurrency" "$seconds")"

@@ -8,7 +8,11 @@
 //! the run is bounded by its duration. BODY_FILE may be a comma-separated list
 //! of files: each worker then sends them in turn, starting at its own number,
 //! so the load is an even mix. A TOKEN of `-` sends no Authorization header
-//! (for a peer server that has no notion of revshare's tokens).
+//! (for a peer server that has no notion of revshare's tokens). With
+//! `LOADGEN_PICK=FILE`, every `{{pick}}` is replaced by a line of FILE, the
+//! next one for each request across all workers (for requests that must
+//! each name a row of their own, such as a deal moved to a stage it has not
+//! reached); when the lines run out they start again, and the run says so.
 //!
 //! cargo run --release --example loadgen -- URL TOKEN BODY_FILE[,BODY_FILE…] [CONCURRENCY] [SECONDS]
 
@@ -28,6 +32,25 @@ async fn main() {
         .map(|path| std::fs::read_to_string(path).expect("read body file"))
         .collect();
     let concurrency: usize = args.get(4).map_or(16, |c| c.parse().expect("concurrency"));
+    let picks: std::sync::Arc<Vec<String>> = std::sync::Arc::new(match std::env::var("LOADGEN_PICK") {
+        Ok(path) => std::fs::read_to_string(path)
+            .expect("read pick file")
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        Err(_) => Vec::new(),
+    });
+    let picked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let pick = {
+        let (picks, picked) = (picks.clone(), picked.clone());
+        move |body: &str| -> String {
+            if picks.is_empty() || !body.contains("{{pick}}") {
+                return body.to_owned();
+            }
+            let n = picked.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            body.replace("{{pick}}", &picks[n % picks.len()])
+        }
+    };
     let seconds: u64 = args.get(5).map_or(10, |s| s.parse().expect("seconds"));
 
     let client = reqwest::Client::builder()
@@ -40,7 +63,7 @@ async fn main() {
         .as_millis();
     // Warm-up: one request of each body, which must succeed without GraphQL errors.
     for (i, body) in bodies.iter().enumerate() {
-        let warm_up = body
+        let warm_up = pick(body)
             .replace("{{seq}}", &format!("{run}-warm-up-{i}"))
             .replace("{{worker}}", "0");
         let reply = send(&client, &url, &token, &warm_up)
@@ -57,6 +80,7 @@ async fn main() {
     let workers: Vec<_> = (0..concurrency)
         .map(|worker| {
             let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            let pick = pick.clone();
             let bodies: Vec<String> = bodies
                 .iter()
                 .map(|body| body.replace("{{worker}}", &worker.to_string()))
@@ -68,7 +92,8 @@ async fn main() {
                 while Instant::now() < deadline {
                     sequence += 1;
                     let body = &bodies[(worker + sequence as usize) % bodies.len()];
-                    let request = body.replace("{{seq}}", &format!("{run}-{worker}-{sequence}"));
+                    let request =
+                        pick(body).replace("{{seq}}", &format!("{run}-{worker}-{sequence}"));
                     let sent = Instant::now();
                     match send(&client, &url, &token, &request).await {
                         Ok(reply) if !reply.contains("\"errors\"") => {
@@ -89,6 +114,13 @@ async fn main() {
         failures += f;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let used = picked.load(std::sync::atomic::Ordering::Relaxed);
+    if !picks.is_empty() && used > picks.len() {
+        eprintln!(
+            "loadgen: {used} requests took a {{{{pick}}}} line of {}: lines were used again",
+            picks.len()
+        );
+    }
     latencies.sort();
     let percentile = |p: f64| {
         let index = ((latencies.len() as f64 * p).ceil() as usize).clamp(1, latencies.len()) - 1;
