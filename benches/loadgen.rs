@@ -32,14 +32,15 @@ async fn main() {
         .map(|path| std::fs::read_to_string(path).expect("read body file"))
         .collect();
     let concurrency: usize = args.get(4).map_or(16, |c| c.parse().expect("concurrency"));
-    let picks: std::sync::Arc<Vec<String>> = std::sync::Arc::new(match std::env::var("LOADGEN_PICK") {
-        Ok(path) => std::fs::read_to_string(path)
-            .expect("read pick file")
-            .lines()
-            .map(str::to_owned)
-            .collect(),
-        Err(_) => Vec::new(),
-    });
+    let picks: std::sync::Arc<Vec<String>> =
+        std::sync::Arc::new(match std::env::var("LOADGEN_PICK") {
+            Ok(path) => std::fs::read_to_string(path)
+                .expect("read pick file")
+                .lines()
+                .map(str::to_owned)
+                .collect(),
+            Err(_) => Vec::new(),
+        });
     let picked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let pick = {
         let (picks, picked) = (picks.clone(), picked.clone());

@@ -69,6 +69,39 @@ pub fn search(value: Option<&str>) -> ApiResult<Option<String>> {
     optional_text("search", value, MAX_SEARCH_CHARS)
 }
 
+/// A list of ids as a mutation takes it: `min` to `max` of them, none
+/// repeated. Errors name `field`, or `field[i]` for a repeat.
+pub fn check_id_list(field: &str, ids: &[String], min: usize, max: usize) -> ApiResult<()> {
+    if ids.len() < min || ids.len() > max {
+        let message = match min {
+            0 => format!("must have at most {max} ids"),
+            _ => format!("must have {min} to {max} ids"),
+        };
+        return Err(ApiError::bad_input(field, message));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    match ids.iter().position(|id| !seen.insert(id.as_str())) {
+        Some(i) => Err(ApiError::bad_input(
+            format!("{field}[{i}]"),
+            "repeats an id",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The first of `ids` that is not `found`, as the error naming `field[i]`.
+pub fn check_found(
+    field: &str,
+    ids: &[String],
+    found: impl Fn(&str) -> bool,
+    message: &str,
+) -> ApiResult<()> {
+    match ids.iter().position(|id| !found(id)) {
+        Some(i) => Err(ApiError::bad_input(format!("{field}[{i}]"), message)),
+        None => Ok(()),
+    }
+}
+
 /// A new ULID, the id of every row. Ids made by one process increase
 /// strictly, so lists ordered by id follow creation order.
 pub fn new_id() -> String {

@@ -389,21 +389,7 @@ where
     F: FnOnce(Vec<String>) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<M>, sea_orm::DbErr>>,
 {
-    if ids.len() > MAX_RESTRICTION_IDS {
-        return Err(ApiError::bad_input(
-            field,
-            format!("must have at most {MAX_RESTRICTION_IDS} ids"),
-        ));
-    }
-    let mut seen = HashSet::new();
-    for (i, id) in ids.iter().enumerate() {
-        if !seen.insert(id.as_str()) {
-            return Err(ApiError::bad_input(
-                format!("{field}[{i}]"),
-                "repeats an id",
-            ));
-        }
-    }
+    input::check_id_list(field, ids, 0, MAX_RESTRICTION_IDS)?;
     if ids.is_empty() {
         return Ok(());
     }
@@ -412,13 +398,12 @@ where
         .iter()
         .map(|m| m.id().to_owned())
         .collect();
-    match ids.iter().position(|id| !found.contains(id)) {
-        Some(i) => Err(ApiError::bad_input(
-            format!("{field}[{i}]"),
-            "no such id in this tenant",
-        )),
-        None => Ok(()),
-    }
+    input::check_found(
+        field,
+        ids,
+        |id| found.contains(id),
+        "no such id in this tenant",
+    )
 }
 
 /// Writes the restriction lists that are `replace`d (all of them for a new

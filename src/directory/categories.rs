@@ -79,14 +79,14 @@ pub async fn check_ids(
         .into_iter()
         .map(|c| c.id)
         .collect();
-    let mut unique = Vec::with_capacity(ids.len());
-    for (i, id) in ids.iter().enumerate() {
-        if !found.contains(id) {
-            return Err(ApiError::bad_input(
-                format!("{field}[{i}]"),
-                "no such category",
-            ));
-        }
+    input::check_found(
+        field,
+        ids,
+        |id| found.iter().any(|f| f == id),
+        "no such category",
+    )?;
+    let mut unique: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
         if !unique.contains(id) {
             unique.push(id.clone());
         }

@@ -5,16 +5,17 @@
 //! tenant row (PostgreSQL; SQLite writes are serialized already), so two
 //! concurrent "make this default" updates run one after the other.
 
+use super::Keyed;
 use crate::db::Db;
 use crate::engine::{RuleSet, decode_rules, encode_rules};
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult};
 use crate::input::{self, MAX_DESCRIPTION_CHARS, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS};
 use crate::paging::like_pattern;
 use entity::{partner, partner_group, tenant};
 use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect, Select,
+    IntoActiveModel, QueryFilter, QuerySelect, Select,
 };
 
 pub const MAX_TAGS: usize = 20;
@@ -115,34 +116,13 @@ pub(crate) async fn lock_tenant(conn: &impl ConnectionTrait, tenant_id: &str) ->
     Ok(())
 }
 
-async fn check_external_id_free(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    external_id: &str,
-    except: Option<&str>,
-) -> ApiResult<()> {
-    let mut query = partner_group::Entity::find()
-        .filter(partner_group::Column::TenantId.eq(tenant_id))
-        .filter(partner_group::Column::ExternalId.eq(external_id));
-    if let Some(id) = except {
-        query = query.filter(partner_group::Column::Id.ne(id));
-    }
-    if query.count(conn).await? > 0 {
-        return Err(ApiError::bad_input(
-            "input.externalId",
-            "is already used by another group",
-        ));
-    }
-    Ok(())
-}
-
-fn map_unique(err: sea_orm::DbErr) -> ApiError {
-    if is_unique_violation(&err) {
-        ApiError::bad_input("input.externalId", "is already used by another group")
-    } else {
-        err.into()
-    }
-}
+/// A group's `externalId` key.
+const KEYED: Keyed<partner_group::Entity> = Keyed {
+    tenant_id: partner_group::Column::TenantId,
+    external_id: partner_group::Column::ExternalId,
+    id: partner_group::Column::Id,
+    what: "group",
+};
 
 async fn clear_default(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<()> {
     partner_group::Entity::update_many()
@@ -161,7 +141,7 @@ pub async fn insert(
     new: NewGroup,
 ) -> ApiResult<partner_group::Model> {
     if let Some(external_id) = &new.external_id {
-        check_external_id_free(conn, tenant_id, external_id, None).await?;
+        KEYED.check_free(conn, tenant_id, external_id, None).await?;
     }
     if new.is_default {
         clear_default(conn, tenant_id).await?;
@@ -182,7 +162,7 @@ pub async fn insert(
     partner_group::Entity::insert(model)
         .exec_with_returning(conn)
         .await
-        .map_err(map_unique)
+        .map_err(|e| KEYED.unique(e))
 }
 
 pub async fn create(db: &Db, tenant_id: &str, new: NewGroup) -> ApiResult<partner_group::Model> {
@@ -214,7 +194,9 @@ pub async fn update(
     }
     if let Some(external_id) = changes.external_id {
         if let Some(external_id) = &external_id {
-            check_external_id_free(&*txn, tenant_id, external_id, Some(id)).await?;
+            KEYED
+                .check_free(&*txn, tenant_id, external_id, Some(id))
+                .await?;
         }
         active.external_id = Set(external_id);
     }
@@ -238,7 +220,7 @@ pub async fn update(
         _ => {}
     }
     active.updated_at = Set(crate::db::now());
-    let updated = active.update(&*txn).await.map_err(map_unique)?;
+    let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;
     txn.commit().await?;
     Ok(updated)
 }

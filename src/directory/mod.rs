@@ -8,3 +8,55 @@
 pub mod categories;
 pub mod groups;
 pub mod partners;
+
+use crate::error::{ApiError, ApiResult, is_unique_violation};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+/// The columns that key a row of the directory by `externalId` in its tenant.
+pub(crate) struct Keyed<E: EntityTrait> {
+    pub tenant_id: E::Column,
+    pub external_id: E::Column,
+    pub id: E::Column,
+    /// What a row is called in the error: "group", "partner".
+    pub what: &'static str,
+}
+
+impl<E: EntityTrait> Keyed<E> {
+    /// `input.externalId` is already another row's.
+    pub(crate) fn taken(&self) -> ApiError {
+        ApiError::bad_input(
+            "input.externalId",
+            format!("is already used by another {}", self.what),
+        )
+    }
+
+    /// Refuses an `externalId` another row of the tenant has (`except`: the
+    /// row being updated).
+    pub(crate) async fn check_free(
+        &self,
+        conn: &impl ConnectionTrait,
+        tenant_id: &str,
+        external_id: &str,
+        except: Option<&str>,
+    ) -> ApiResult<()> {
+        let mut query = E::find()
+            .filter(self.tenant_id.eq(tenant_id))
+            .filter(self.external_id.eq(external_id));
+        if let Some(id) = except {
+            query = query.filter(self.id.ne(id));
+        }
+        match query.one(conn).await? {
+            None => Ok(()),
+            Some(_) => Err(self.taken()),
+        }
+    }
+
+    /// A write that met the unique key of `externalId` (a concurrent
+    /// writer took it after the check) as the client's error.
+    pub(crate) fn unique(&self, err: sea_orm::DbErr) -> ApiError {
+        match is_unique_violation(&err) {
+            true => self.taken(),
+            false => err.into(),
+        }
+    }
+}

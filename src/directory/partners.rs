@@ -1,16 +1,17 @@
 //! Partners: create, update, read and list. A partner always belongs to a
 //! group; one created without a group is placed in the tenant's default group.
 
+use super::Keyed;
 use super::{categories, groups};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS};
 use crate::paging::like_pattern;
 use entity::partner;
 use sea_orm::sea_query::{Condition, Expr, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, Select,
+    IntoActiveModel, QueryFilter, Select,
 };
 
 pub use entity::enums::{PartnerStatus, PartnerType};
@@ -60,27 +61,13 @@ pub fn check_external_id(external_id: Option<&str>) -> ApiResult<Option<String>>
     input::optional_text("input.externalId", external_id, MAX_EXTERNAL_ID_CHARS)
 }
 
-fn external_id_taken() -> ApiError {
-    ApiError::bad_input("input.externalId", "is already used by another partner")
-}
-
-async fn check_external_id_free(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    external_id: &str,
-    except: Option<&str>,
-) -> ApiResult<()> {
-    let mut query = partner::Entity::find()
-        .filter(partner::Column::TenantId.eq(tenant_id))
-        .filter(partner::Column::ExternalId.eq(external_id));
-    if let Some(id) = except {
-        query = query.filter(partner::Column::Id.ne(id));
-    }
-    if query.count(conn).await? > 0 {
-        return Err(external_id_taken());
-    }
-    Ok(())
-}
+/// A partner's `externalId` key.
+const KEYED: Keyed<partner::Entity> = Keyed {
+    tenant_id: partner::Column::TenantId,
+    external_id: partner::Column::ExternalId,
+    id: partner::Column::Id,
+    what: "partner",
+};
 
 /// The group a partner goes into: the named one (which must exist) or the default.
 async fn resolve_group(
@@ -97,14 +84,6 @@ async fn resolve_group(
     }
 }
 
-fn map_unique(err: sea_orm::DbErr) -> ApiError {
-    if is_unique_violation(&err) {
-        external_id_taken()
-    } else {
-        err.into()
-    }
-}
-
 /// Inserts a partner inside a caller's transaction (also used by invitations).
 pub async fn insert(
     conn: &impl ConnectionTrait,
@@ -112,7 +91,7 @@ pub async fn insert(
     new: NewPartner,
 ) -> ApiResult<partner::Model> {
     if let Some(external_id) = &new.external_id {
-        check_external_id_free(conn, tenant_id, external_id, None).await?;
+        KEYED.check_free(conn, tenant_id, external_id, None).await?;
     }
     let group_id = resolve_group(conn, tenant_id, new.group_id.as_deref()).await?;
     let category_ids =
@@ -133,7 +112,7 @@ pub async fn insert(
     let partner = partner::Entity::insert(model)
         .exec_with_returning(conn)
         .await
-        .map_err(map_unique)?;
+        .map_err(|e| KEYED.unique(e))?;
     categories::set_for_partner(conn, tenant_id, &partner.id, &category_ids).await?;
     Ok(partner)
 }
@@ -164,7 +143,9 @@ pub async fn update(
     }
     if let Some(external_id) = changes.external_id {
         if let Some(external_id) = &external_id {
-            check_external_id_free(&*txn, tenant_id, external_id, Some(id)).await?;
+            KEYED
+                .check_free(&*txn, tenant_id, external_id, Some(id))
+                .await?;
         }
         active.external_id = Set(external_id);
     }
@@ -183,7 +164,7 @@ pub async fn update(
         categories::set_for_partner(&*txn, tenant_id, id, &ids).await?;
     }
     active.updated_at = Set(crate::db::now());
-    let updated = active.update(&*txn).await.map_err(map_unique)?;
+    let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;
     txn.commit().await?;
     Ok(updated)
 }

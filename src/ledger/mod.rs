@@ -13,7 +13,7 @@ pub mod maturity;
 pub mod refunds;
 pub mod transitions;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 pub use entity::enums::{CommissionKind, CommissionStatus, EventKind, ReversalReason, TermsSource};
 use entity::{commission, event, payout};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
@@ -111,19 +111,5 @@ pub async fn find(
 
 /// Checks a list of ids for a ledger mutation: 1 to [`MAX_IDS`], no repeats.
 pub fn check_ids(field: &str, ids: &[String]) -> ApiResult<()> {
-    if ids.is_empty() || ids.len() > MAX_IDS {
-        return Err(ApiError::bad_input(
-            field,
-            format!("must have 1 to {MAX_IDS} ids"),
-        ));
-    }
-    for (i, id) in ids.iter().enumerate() {
-        if ids[..i].contains(id) {
-            return Err(ApiError::bad_input(
-                format!("{field}[{i}]"),
-                "repeats an id",
-            ));
-        }
-    }
-    Ok(())
+    crate::input::check_id_list(field, ids, 1, MAX_IDS)
 }

@@ -257,29 +257,14 @@ fn check_amounts(terms: &TierTerms, currency: Currency) -> ApiResult<()> {
 
 /// Each id once, each found, at most [`MAX_SCOPE_IDS`].
 fn check_ids(field: &str, ids: &[String], found: &[String]) -> ApiResult<()> {
-    if ids.len() > MAX_SCOPE_IDS {
-        return Err(ApiError::bad_input(
-            field,
-            format!("must have at most {MAX_SCOPE_IDS} ids"),
-        ));
-    }
+    crate::input::check_id_list(field, ids, 0, MAX_SCOPE_IDS)?;
     let found: HashSet<&str> = found.iter().map(String::as_str).collect();
-    let mut seen = HashSet::new();
-    for (i, id) in ids.iter().enumerate() {
-        if !seen.insert(id.as_str()) {
-            return Err(ApiError::bad_input(
-                format!("{field}[{i}]"),
-                "repeats an id",
-            ));
-        }
-        if !found.contains(id.as_str()) {
-            return Err(ApiError::bad_input(
-                format!("{field}[{i}]"),
-                "no such id in this tenant",
-            ));
-        }
-    }
-    Ok(())
+    crate::input::check_found(
+        field,
+        ids,
+        |id| found.contains(id),
+        "no such id in this tenant",
+    )
 }
 
 async fn set_scope(
