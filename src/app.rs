@@ -8,7 +8,7 @@ use crate::events::retention;
 use crate::graphql;
 use crate::http::metrics::{self, Scrape};
 use crate::http::{AppState, Options, router};
-use crate::ingest::Ingest;
+use crate::ledger::ingest::Ingest;
 use crate::webhooks::dispatch::{self, Poke};
 use axum::Router;
 use migration::{Migrator, MigratorTrait};

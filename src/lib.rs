@@ -39,7 +39,6 @@ pub mod events;
 pub mod failure;
 pub mod graphql;
 pub mod http;
-pub mod ingest;
 pub mod input;
 pub mod ledger;
 pub mod observe;

@@ -6,7 +6,7 @@
 //! partner's lock first (as accrual does), then the deal's, so concurrent
 //! deliveries of one event queue and one of them writes. This module
 //! creates deals and keeps their terms; moves and payments are
-//! [`super::record`]'s, batched by [`super::batch`].
+//! [`super::record`]'s.
 //!
 //! Reaching a stage means moving to it or past it, by position, for the
 //! first time: its entries' one-off parts fire then, once per deal, never

@@ -9,8 +9,6 @@
 //!   spiff's payee;
 //! - [`record`]: stage moves and payments (and a creation's first stage)
 //!   recorded as events, exactly once;
-//! - [`batch`]: moves and payments that arrive together recorded in one
-//!   transaction (the queue in front is [`crate::ingest`]);
 //! - [`simulate`]: what a plan would pay a deal, writing nothing;
 //! - [`accrue`]: what a deal event earns, as rows for the ledger's posting
 //!   layer. Deal commissions are ordinary ledger rows: holdback, maturity,
@@ -20,7 +18,6 @@
 //! options) is the engine's ([`crate::engine::plans`]).
 
 pub mod accrue;
-pub mod batch;
 pub mod deal;
 pub mod pipeline;
 pub mod plans;

@@ -12,6 +12,7 @@ use super::deal::{
 };
 use super::pipeline;
 use crate::campaigns;
+use crate::db::Db;
 use crate::engine::Currency;
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult, is_unique_violation};
@@ -67,8 +68,20 @@ pub fn prepare_move(new: &StageMove) -> ApiResult<Prepared> {
     })
 }
 
-/// Moves a deal to a stage inside the caller's transaction (batches of
-/// moves and payments: [`super::batch`]).
+/// Moves a deal to a stage, in a transaction of its own.
+pub async fn move_to(db: &Db, tenant_id: &str, new: StageMove) -> ApiResult<DealEvent> {
+    let prepared = prepare_move(&new)?;
+    let (new, prepared) = (&new, &prepared);
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let moved = move_in(&txn, tenant_id, new, prepared).await?;
+        txn.commit().await?;
+        Ok(moved)
+    })
+    .await
+}
+
+/// Moves a deal to a stage inside the caller's transaction.
 pub async fn move_in(
     conn: &crate::db::Txn,
     tenant_id: &str,
@@ -197,6 +210,19 @@ pub fn prepare_payment(new: &NewPayment) -> ApiResult<Prepared> {
         external_id,
         payload,
     })
+}
+
+/// Records a payment on a deal, in a transaction of its own.
+pub async fn record_payment(db: &Db, tenant_id: &str, new: NewPayment) -> ApiResult<DealEvent> {
+    let prepared = prepare_payment(&new)?;
+    let (new, prepared) = (&new, &prepared);
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let paid = payment_in(&txn, tenant_id, new, prepared).await?;
+        txn.commit().await?;
+        Ok(paid)
+    })
+    .await
 }
 
 /// Records a payment on a deal inside the caller's transaction.

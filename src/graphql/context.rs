@@ -156,8 +156,8 @@ pub fn forget_tenant(ctx: &Context<'_>) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn ingest<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::ingest::Ingest> {
-    ctx.data::<crate::ingest::Ingest>()
+pub fn ingest<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::ledger::ingest::Ingest> {
+    ctx.data::<crate::ledger::ingest::Ingest>()
         .map_err(|_| ApiError::internal("schema data", "no ingest"))
 }
 

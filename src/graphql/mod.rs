@@ -82,7 +82,7 @@ pub struct Services {
     /// Wakes this replica's webhook dispatcher.
     pub dispatcher: crate::webhooks::dispatch::Poke,
     /// The queues in front of the single-event ingest workers.
-    pub ingest: crate::ingest::Ingest,
+    pub ingest: crate::ledger::ingest::Ingest,
 }
 
 /// The schema with its limits, over `services` (none: to print it).

@@ -4,7 +4,7 @@
 
 use crate::db::Db;
 use crate::events::notify::Notifier;
-use crate::ingest::Ingest;
+use crate::ledger::ingest::Ingest;
 use crate::observe::metrics::States;
 use axum::Router;
 use axum::extract::State;

@@ -143,7 +143,7 @@ impl Metrics {
         let ingest_depth = Gauge::default();
         registry.register(
             "ingest_queue_depth",
-            "Events (recordEvent, moveDeal, recordDealPayment) waiting in the ingest queues for a worker",
+            "Single events (recordEvent) waiting in the ingest queues for a worker",
             ingest_depth.clone(),
         );
         let accrual_batches = Histogram::new(BATCH_BUCKETS);

@@ -229,7 +229,6 @@ const LAYERS: &[&[&str]] = &[
     &["tiers"],
     &["ledger"],
     &["deals"],
-    &["ingest"],
     &["webhooks"],
     &["graphql"],
     &["http"],

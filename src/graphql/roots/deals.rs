@@ -9,14 +9,14 @@
 //! naming a spiff's recipient `commissions:write`.
 
 use crate::auth::{Principal, Scope};
-use crate::deals::batch::DealWork;
 use crate::deals::deal::{self as deals, DealFilter, NewDeal, NewPayment, StageMove};
 use crate::deals::pipeline::{self, NewContact};
 use crate::deals::plans::{self, NewPlan, PlanChanges, PlanFilter, Restrictions};
+use crate::deals::record;
 use crate::deals::simulate::{self, SimulatedDeal};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
-use crate::graphql::context::{db, ids, ingest, page_args, principal, writer};
+use crate::graphql::context::{db, ids, page_args, principal, writer};
 use crate::graphql::enums::{PartnerType, PaymentTarget};
 use crate::graphql::objects::{
     Commission, CommissionPlan, Contact, CustomField, Deal, DealStage, Event, PlanSimulation,
@@ -527,9 +527,7 @@ impl DealMutation {
     }
 
     /// Moves a deal to a stage; entries of stages reached for the first time
-    /// pay their one-offs. Exactly once per `externalId`. Moves and payments
-    /// that arrive together are recorded in one transaction, each answered
-    /// on its own.
+    /// pay their one-offs. Exactly once per `externalId`.
     async fn move_deal(
         &self,
         ctx: &Context<'_>,
@@ -542,8 +540,7 @@ impl DealMutation {
             external_id: input.external_id,
             occurred_at: occurred_at(input.occurred_at)?,
         };
-        Ok(ingest(ctx)?
-            .record_deal(principal.tenant_id(), DealWork::Move(new))
+        Ok(record::move_to(db(ctx)?, principal.tenant_id(), new)
             .await?
             .into())
     }
@@ -562,8 +559,7 @@ impl DealMutation {
             amount: input.amount.map(|a| a.value("input.amount")).transpose()?,
             occurred_at: occurred_at(input.occurred_at)?,
         };
-        Ok(ingest(ctx)?
-            .record_deal(principal.tenant_id(), DealWork::Payment(new))
+        Ok(record::record_payment(db(ctx)?, principal.tenant_id(), new)
             .await?
             .into())
     }

@@ -1,6 +1,6 @@
-//! The event path's queue: single events (`recordEvent`) and deal events
-//! (`moveDeal`, `recordDealPayment`) that arrive while others are being
-//! written are recorded together.
+//! Group accrual of single events (`recordEvent`).
+//!
+//! Calls that arrive while others are being written are accrued together.
 //! Each call queues its event and waits for its own answer. Each worker owns
 //! a queue, and an event goes to the queue its partner reference hashes to,
 //! so two workers' batches lock different partners and run side by side
@@ -20,27 +20,17 @@
 //! redoes it one event per savepoint. A reply is sent only after commit. A
 //! caller that goes away does not cancel its event: it is recorded, and a
 //! redelivery gets the original result.
-//!
-//! Deal events take the same queues (a deal's always the same worker's)
-//! and are recorded by [`deals::batch::record_batch`]: one transaction for
-//! the batch's deal events, each answered on its own.
 
+use super::accrual::{self, Item, MAX_BATCH, PartnerRef, Recorded};
 use crate::db::Db;
-use crate::deals::{self, batch::DealWork, deal::DealEvent};
 use crate::error::{ApiError, ApiResult};
-use crate::ledger::accrual::{self, Item, MAX_BATCH, PartnerRef, Recorded};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 struct Job {
     tenant_id: String,
-    work: Work,
-}
-
-/// What a job asks for, and where its answer goes.
-enum Work {
-    Event(Item, oneshot::Sender<ApiResult<Recorded>>),
-    Deal(DealWork, oneshot::Sender<ApiResult<DealEvent>>),
+    item: Item,
+    reply: oneshot::Sender<ApiResult<Recorded>>,
 }
 
 /// The queues in front of the workers, one per worker; cheap to clone.
@@ -75,42 +65,27 @@ impl Ingest {
     /// Records one event with whatever else is queued, and answers for it alone.
     pub async fn record(&self, tenant_id: &str, item: Item) -> ApiResult<Recorded> {
         let (reply, answer) = oneshot::channel();
-        let worker = worker_for(tenant_id, &item.event.partner, self.queues.len());
-        self.send(worker, tenant_id, Work::Event(item, reply))
-            .await?;
+        let job = Job {
+            tenant_id: tenant_id.to_owned(),
+            item,
+            reply,
+        };
+        self.queues[self.worker_for(tenant_id, &job.item)]
+            .send(job)
+            .await
+            .map_err(|_| ApiError::internal("ingest", "the workers have stopped"))?;
         answer
             .await
             .map_err(|_| ApiError::internal("ingest", "a worker dropped an event"))?
     }
 
-    /// Records one deal event with whatever else is queued, and answers for
-    /// it alone.
-    pub async fn record_deal(&self, tenant_id: &str, work: DealWork) -> ApiResult<DealEvent> {
-        let (reply, answer) = oneshot::channel();
-        let deal = PartnerRef::Id(work.deal_id().to_owned());
-        let worker = worker_for(tenant_id, &deal, self.queues.len());
-        self.send(worker, tenant_id, Work::Deal(work, reply))
-            .await?;
-        answer
-            .await
-            .map_err(|_| ApiError::internal("ingest", "a worker dropped a deal event"))?
-    }
-
-    /// Queues a job for `worker`: always the same one for the same partner
-    /// reference (or deal), so two workers' batches lock different partners
-    /// and run side by side instead of queueing on each other's row locks.
-    /// (A partner named by id in one call and by externalId in another, or
-    /// two deals of one partner, may land on both; its lock still orders
-    /// them.)
-    async fn send(&self, worker: usize, tenant_id: &str, work: Work) -> ApiResult<()> {
-        let job = Job {
-            tenant_id: tenant_id.to_owned(),
-            work,
-        };
-        self.queues[worker]
-            .send(job)
-            .await
-            .map_err(|_| ApiError::internal("ingest", "the workers have stopped"))
+    /// The worker for an event: always the same one for the same partner
+    /// reference, so two workers' batches lock different partners and run
+    /// side by side instead of queueing on each other's row locks. (A partner
+    /// named by id in one call and by externalId in another may land on both;
+    /// its lock still orders them.)
+    fn worker_for(&self, tenant_id: &str, item: &Item) -> usize {
+        worker_for(tenant_id, &item.event.partner, self.queues.len())
     }
 }
 
@@ -130,52 +105,27 @@ async fn work(db: Db, mut jobs: mpsc::Receiver<Job>) {
         let started = std::time::Instant::now();
         let size = batch.len();
         for (tenant_id, jobs) in by_tenant(batch) {
-            let (mut events, mut deal_events) = (Vec::new(), Vec::new());
-            for job in jobs {
-                match job.work {
-                    Work::Event(item, reply) => events.push((item, reply)),
-                    Work::Deal(work, reply) => deal_events.push((work, reply)),
+            let (items, replies): (Vec<Item>, Vec<_>) =
+                jobs.into_iter().map(|job| (job.item, job.reply)).unzip();
+            match accrual::record_batch(&db, &tenant_id, items).await {
+                Ok(results) => {
+                    for (reply, result) in replies.into_iter().zip(results) {
+                        // The caller may have gone away; its event is recorded all the same.
+                        let _ = reply.send(result);
+                    }
                 }
-            }
-            if !events.is_empty() {
-                record_events(&db, &tenant_id, events).await;
-            }
-            if !deal_events.is_empty() {
-                let (works, replies): (Vec<DealWork>, Vec<_>) = deal_events.into_iter().unzip();
-                let results = deals::batch::record_batch(&db, &tenant_id, &works).await;
-                for (reply, result) in replies.into_iter().zip(results) {
-                    // The caller may have gone away; its event is recorded all the same.
-                    let _ = reply.send(result);
+                Err(err) => {
+                    for reply in replies {
+                        let _ = reply.send(Err(err.clone()));
+                    }
                 }
             }
         }
         tracing::debug!(
             size,
             elapsed_us = started.elapsed().as_micros() as u64,
-            "recorded queued events"
+            "accrued queued recordEvent calls"
         );
-    }
-}
-
-/// Accrues a tenant's queued events as one batch and answers each caller.
-async fn record_events(
-    db: &Db,
-    tenant_id: &str,
-    events: Vec<(Item, oneshot::Sender<ApiResult<Recorded>>)>,
-) {
-    let (items, replies): (Vec<Item>, Vec<_>) = events.into_iter().unzip();
-    match accrual::record_batch(db, tenant_id, items).await {
-        Ok(results) => {
-            for (reply, result) in replies.into_iter().zip(results) {
-                // The caller may have gone away; its event is recorded all the same.
-                let _ = reply.send(result);
-            }
-        }
-        Err(err) => {
-            for reply in replies {
-                let _ = reply.send(Err(err.clone()));
-            }
-        }
     }
 }
 
