@@ -4,7 +4,7 @@
 use super::{
     Balance, Campaign, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption, Deal,
     DealFieldValue, DealPlan, DealStage, DealTerms, Event, Partner, PlanEntry, balances, money,
-    stage,
+    related, stage,
 };
 use crate::auth::Scope;
 use crate::deals::deal;
@@ -14,8 +14,7 @@ use crate::graphql::context::{Owner, guard, loader, page_args, principal};
 use crate::graphql::enums::{AutoAssignRecipient, PaymentTarget, PlanMatch};
 use crate::graphql::loaders::{
     ContactBalanceOf, ContactId, CustomFieldId, DealCommissions, DealEvents, DealTermVersionsOf,
-    DealTermsOf, DealValuesOf, OptionId, OptionsOf, PlanId, RequestLoader, load_campaign,
-    load_partner,
+    DealTermsOf, DealValuesOf, OptionId, OptionsOf, PlanId, load_campaign, load_partner,
 };
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
@@ -24,13 +23,6 @@ use async_graphql::{Context, ID, Object};
 /// The pipeline is read with `deals:read` or `commission_plans:read`, and by
 /// partners (whose deals sit in it).
 const PIPELINE: &[Scope] = &[Scope::DealsRead, Scope::CommissionPlansRead];
-
-async fn contact(loader: &RequestLoader, id: Option<&String>) -> ApiResult<Option<Contact>> {
-    match id {
-        Some(id) => Ok(loader.load_one(ContactId(id.clone())).await?.map(Contact)),
-        None => Ok(None),
-    }
-}
 
 /// A stage of the tenant's sales pipeline.
 #[Object]
@@ -245,12 +237,12 @@ impl Deal {
 
     async fn lead_creator(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
         self.readable(ctx)?;
-        contact(&*loader(ctx)?, self.0.lead_creator_id.as_ref()).await
+        related(ctx, self.0.lead_creator_id.as_deref(), ContactId, Contact).await
     }
 
     async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
         self.readable(ctx)?;
-        contact(&*loader(ctx)?, self.0.owner_id.as_ref()).await
+        related(ctx, self.0.owner_id.as_deref(), ContactId, Contact).await
     }
 
     /// Payments recorded so far.

@@ -1,6 +1,6 @@
 //! Fields of domain events.
 
-use super::{Commission, Deal, DomainEvent, Partner, Payout};
+use super::{Commission, Deal, DomainEvent, Partner, Payout, related};
 use crate::error::ApiResult;
 use crate::events::{DomainEventType as Stored, log::Cursor, scope_of};
 use crate::graphql::context::{Owner, guard, loader};
@@ -75,31 +75,31 @@ impl DomainEvent {
     async fn commission(&self, ctx: &Context<'_>) -> ApiResult<Option<Commission>> {
         self.readable(ctx)?;
         let kinds = [Stored::CommissionCreated, Stored::CommissionStatusChanged];
-        match self.subject_of(&kinds) {
-            Some(id) => Ok(loader(ctx)?
-                .load_one(CommissionId(id))
-                .await?
-                .map(Commission)),
-            None => Ok(None),
-        }
+        related(
+            ctx,
+            self.subject_of(&kinds).as_deref(),
+            CommissionId,
+            Commission,
+        )
+        .await
     }
 
     /// The deal, as it is now (`DEAL_*` events).
     async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
         self.readable(ctx)?;
         let kinds = [Stored::DealStageChanged, Stored::DealPaymentRecorded];
-        match self.subject_of(&kinds) {
-            Some(id) => Ok(loader(ctx)?.load_one(DealId(id)).await?.map(Deal)),
-            None => Ok(None),
-        }
+        related(ctx, self.subject_of(&kinds).as_deref(), DealId, Deal).await
     }
 
     /// The payout (`PAYOUT_CREATED`).
     async fn payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Payout>> {
         self.readable(ctx)?;
-        match self.subject_of(&[Stored::PayoutCreated]) {
-            Some(id) => Ok(loader(ctx)?.load_one(PayoutId(id)).await?.map(Payout)),
-            None => Ok(None),
-        }
+        related(
+            ctx,
+            self.subject_of(&[Stored::PayoutCreated]).as_deref(),
+            PayoutId,
+            Payout,
+        )
+        .await
     }
 }

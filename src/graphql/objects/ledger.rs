@@ -2,7 +2,7 @@
 
 use super::{
     Campaign, Commission, CommissionPlan, CommissionTransition, Contact, Deal, DealStage, Event,
-    Partner, PartnerCommission, Payout, TieredCommission, money,
+    Partner, PartnerCommission, Payout, TieredCommission, money, related,
 };
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
@@ -264,13 +264,7 @@ impl Commission {
     /// For a clawback or an adjustment: the commission it corrects.
     async fn original(&self, ctx: &Context<'_>) -> ApiResult<Option<Commission>> {
         self.readable(ctx)?;
-        match &self.0.original_id {
-            Some(id) => Ok(loader(ctx)?
-                .load_one(CommissionId(id.clone()))
-                .await?
-                .map(Commission)),
-            None => Ok(None),
-        }
+        related(ctx, self.0.original_id.as_deref(), CommissionId, Commission).await
     }
 
     async fn payout_id(&self, ctx: &Context<'_>) -> ApiResult<Option<ID>> {
@@ -281,48 +275,27 @@ impl Commission {
     /// Earned on a deal: the plan that paid it.
     async fn plan(&self, ctx: &Context<'_>) -> ApiResult<Option<CommissionPlan>> {
         self.readable(ctx)?;
-        match &self.0.plan_id {
-            Some(id) => Ok(loader(ctx)?
-                .load_one(PlanId(id.clone()))
-                .await?
-                .map(CommissionPlan)),
-            None => Ok(None),
-        }
+        related(ctx, self.0.plan_id.as_deref(), PlanId, CommissionPlan).await
     }
 
     /// Earned on a deal: the deal.
     async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
         self.readable(ctx)?;
-        match &self.0.deal_id {
-            Some(id) => Ok(loader(ctx)?.load_one(DealId(id.clone())).await?.map(Deal)),
-            None => Ok(None),
-        }
+        related(ctx, self.0.deal_id.as_deref(), DealId, Deal).await
     }
 
     /// A spiff's payee (null while it waits for one, and for what the
     /// partner organisation earns).
     async fn recipient(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
         self.readable(ctx)?;
-        match &self.0.recipient_id {
-            Some(id) => Ok(loader(ctx)?
-                .load_one(ContactId(id.clone()))
-                .await?
-                .map(Contact)),
-            None => Ok(None),
-        }
+        related(ctx, self.0.recipient_id.as_deref(), ContactId, Contact).await
     }
 
     /// The tier whose modifier changed it, or whose retroactive modifier an
     /// ADJUSTMENT applies.
     async fn tier(&self, ctx: &Context<'_>) -> ApiResult<Option<TieredCommission>> {
         self.readable(ctx)?;
-        match &self.0.tier_id {
-            Some(id) => Ok(loader(ctx)?
-                .load_one(TierId(id.clone()))
-                .await?
-                .map(TieredCommission)),
-            None => Ok(None),
-        }
+        related(ctx, self.0.tier_id.as_deref(), TierId, TieredCommission).await
     }
 
     /// Its event's revenue after any tier's revenue modifier (an ADJUSTMENT:
@@ -420,13 +393,10 @@ impl Event {
 
     async fn customer_external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         self.readable(ctx)?;
-        match &self.0.customer_id {
-            Some(id) => Ok(loader(ctx)?
-                .load_one(CustomerId(id.clone()))
-                .await?
-                .map(|c| c.external_id)),
-            None => Ok(None),
-        }
+        related(ctx, self.0.customer_id.as_deref(), CustomerId, |c| {
+            c.external_id
+        })
+        .await
     }
 
     async fn kind(&self, ctx: &Context<'_>) -> ApiResult<EventKind> {
@@ -476,22 +446,13 @@ impl Event {
     /// A deal event's deal.
     async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
         self.readable(ctx)?;
-        match &self.0.deal_id {
-            Some(id) => Ok(loader(ctx)?.load_one(DealId(id.clone())).await?.map(Deal)),
-            None => Ok(None),
-        }
+        related(ctx, self.0.deal_id.as_deref(), DealId, Deal).await
     }
 
     /// A `DEAL_STAGE` event's stage.
     async fn stage(&self, ctx: &Context<'_>) -> ApiResult<Option<DealStage>> {
         self.readable(ctx)?;
-        match &self.0.stage_id {
-            Some(id) => Ok(loader(ctx)?
-                .load_one(DealStageId(id.clone()))
-                .await?
-                .map(DealStage)),
-            None => Ok(None),
-        }
+        related(ctx, self.0.stage_id.as_deref(), DealStageId, DealStage).await
     }
 }
 
@@ -551,12 +512,6 @@ impl Payout {
     /// For spiffs: the contact paid.
     async fn recipient(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
         self.readable(ctx)?;
-        match &self.0.recipient_id {
-            Some(id) => Ok(loader(ctx)?
-                .load_one(ContactId(id.clone()))
-                .await?
-                .map(Contact)),
-            None => Ok(None),
-        }
+        related(ctx, self.0.recipient_id.as_deref(), ContactId, Contact).await
     }
 }

@@ -22,8 +22,9 @@ use crate::deals::accrue::FrozenPlan;
 use crate::engine::Currency;
 use crate::engine::plans;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::loaders::{DealStageId, RequestLoader};
+use crate::graphql::loaders::{DealStageId, DirectoryLoader, RequestLoader};
 use async_graphql::SimpleObject;
+use async_graphql::dataloader::Loader;
 use entity::enums::CommissionStatus;
 use entity::{
     campaign, category, commission, commission_plan, commission_transition, contact,
@@ -287,4 +288,26 @@ async fn stage(loader: &RequestLoader, id: &str) -> ApiResult<DealStage> {
         .await?
         .map(DealStage)
         .ok_or_else(|| ApiError::internal("deal stage", id))
+}
+
+/// The row an optional reference names, through the request's loader:
+/// `None` when there is no reference (or its row is gone).
+async fn related<K, V, N>(
+    ctx: &async_graphql::Context<'_>,
+    id: Option<&str>,
+    key: impl FnOnce(String) -> K,
+    node: impl FnOnce(V) -> N,
+) -> ApiResult<Option<N>>
+where
+    DirectoryLoader: Loader<K, Value = V, Error = ApiError>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    V: Send + Sync + Clone + 'static,
+{
+    match id {
+        Some(id) => Ok(crate::graphql::context::loader(ctx)?
+            .load_one(key(id.to_owned()))
+            .await?
+            .map(node)),
+        None => Ok(None),
+    }
 }
