@@ -523,3 +523,21 @@ async fn amendments_append_to_the_snapshot_history(app: TestApp) {
         ("BAD_USER_INPUT", "input.campaignId")
     );
 }
+
+/// The tenant's default campaign.
+pub(crate) async fn default_campaign(app: &TestApp) -> String {
+    app.ok(
+        &app.admin(),
+        "{ campaigns { nodes { id isDefault } } }",
+        json!({}),
+    )
+    .await["campaigns"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["isDefault"] == true)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

@@ -5,6 +5,7 @@
 //! literals answered under their input path — in a batch, as that item's
 //! error alone.
 
+use crate::campaigns::default_campaign;
 use crate::helpers::{TestApp, code, field};
 use crate::ledger::{partner_at, sale_input};
 use crate::on_both_databases;
@@ -22,23 +23,6 @@ const CREATE_TIER: &str =
     "mutation($input: TieredCommissionInput!) { createTieredCommission(input: $input) { id } }";
 const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { duplicate commissions { amount } } }";
 const RECORD_MANY: &str = "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId payload { commissions { amount } } error { code field } } }";
-
-async fn default_campaign(app: &TestApp) -> String {
-    app.ok(
-        &app.admin(),
-        "{ campaigns { nodes { id isDefault } } }",
-        json!({}),
-    )
-    .await["campaigns"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["isDefault"] == true)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 /// A tier for every partner in `campaign`, reached from the first sale,
 /// with `payout` as its modifier.

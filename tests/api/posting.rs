@@ -35,16 +35,7 @@ async fn the_posting_layer_writes_each_kind_of_row(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let campaign = app
-        .ok(
-            &app.admin(),
-            "{ campaigns { nodes { id isDefault } } }",
-            json!({}),
-        )
-        .await["campaigns"]["nodes"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let campaign = crate::campaigns::default_campaign(&app).await;
 
     let accrued_at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     let row = |kind, status, amount_minor, breakdown, original_id: Option<&str>| NewCommission {

@@ -4,7 +4,7 @@
 //! retroactive adjustments exactly once, refunds and reversals taking them
 //! down, and what a partner sees.
 
-use crate::campaigns::create_campaign;
+use crate::campaigns::{create_campaign, default_campaign};
 use crate::helpers::{Backend, OTHER_TENANT, TestApp, code, field};
 use crate::ledger::partner_at;
 use crate::on_both_databases;
@@ -47,23 +47,6 @@ const ADJUSTMENTS: &str = "query($id: ID!) { partner(id: $id) { commissions(firs
 async fn create_tier(app: &TestApp, input: Value) -> String {
     app.ok(&app.admin(), CREATE, json!({ "input": input }))
         .await["createTieredCommission"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn default_campaign(app: &TestApp) -> String {
-    app.ok(
-        &app.admin(),
-        "{ campaigns { nodes { id isDefault } } }",
-        json!({}),
-    )
-    .await["campaigns"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["isDefault"] == true)
-        .unwrap()["id"]
         .as_str()
         .unwrap()
         .to_owned()
