@@ -145,31 +145,7 @@ async fn send_all(
     // delivery failed for good while its endpoint's count lags behind.
     let txn = db.write().await?;
     for (code, ids) in delivered {
-        webhook_delivery::Entity::update_many()
-            .col_expr(
-                webhook_delivery::Column::Status,
-                Expr::value(DeliveryStatus::Succeeded),
-            )
-            .col_expr(
-                webhook_delivery::Column::NextAttemptAt,
-                Expr::value(None::<DateTime<Utc>>),
-            )
-            .col_expr(
-                webhook_delivery::Column::LastResponseStatus,
-                Expr::value(Some(i32::from(code))),
-            )
-            .col_expr(
-                webhook_delivery::Column::LastError,
-                Expr::value(None::<String>),
-            )
-            .col_expr(
-                webhook_delivery::Column::DeliveredAt,
-                Expr::value(Some(crate::db::now())),
-            )
-            .filter(webhook_delivery::Column::Id.is_in(ids))
-            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-            .exec(&*txn)
-            .await?;
+        finish_all(&*txn, &ids, DeliveryStatus::Succeeded, Some(code), None).await?;
     }
     for endpoint in succeeded_at.iter().filter_map(|id| endpoints.get(*id)) {
         if endpoint.consecutive_failures != 0 {
@@ -377,6 +353,17 @@ async fn finish(
     response: Option<u16>,
     error: Option<String>,
 ) -> ApiResult<()> {
+    finish_all(db, &[delivery.id.as_str()], status, response, error).await
+}
+
+/// The same last word for the pending deliveries `ids`, in one statement.
+async fn finish_all(
+    db: &impl ConnectionTrait,
+    ids: &[&str],
+    status: DeliveryStatus,
+    response: Option<u16>,
+    error: Option<String>,
+) -> ApiResult<()> {
     let delivered_at = (status == DeliveryStatus::Succeeded).then(crate::db::now);
     webhook_delivery::Entity::update_many()
         .col_expr(webhook_delivery::Column::Status, Expr::value(status))
@@ -396,7 +383,7 @@ async fn finish(
             webhook_delivery::Column::DeliveredAt,
             Expr::value(delivered_at),
         )
-        .filter(webhook_delivery::Column::Id.eq(delivery.id.as_str()))
+        .filter(webhook_delivery::Column::Id.is_in(ids.iter().copied()))
         .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
         .exec(db)
         .await?;
