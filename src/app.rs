@@ -8,7 +8,7 @@ use crate::events::retention;
 use crate::graphql;
 use crate::http::metrics::{self, Scrape};
 use crate::http::{AppState, Options, router};
-use crate::ledger::ingest::Ingest;
+use crate::intake::Intake;
 use crate::webhooks::dispatch::{self, Poke};
 use axum::Router;
 use migration::{Migrator, MigratorTrait};
@@ -55,7 +55,7 @@ pub struct App {
 /// dispatcher, pruning.
 pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     let notifier = Notifier::start(&db);
-    let ingest = Ingest::start(db.clone(), crate::ledger::write_parallelism(&db));
+    let intake = Intake::start(db.clone(), crate::ledger::write_parallelism(&db));
     let dispatcher = Poke::default();
     if options.dispatch_webhooks {
         dispatch::start(
@@ -69,14 +69,14 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     let scrape = Scrape {
         db: db.clone(),
         notifier: notifier.clone(),
-        ingest: ingest.clone(),
+        intake: intake.clone(),
     };
     let schema = graphql::schema(Some(graphql::Services {
         db: db.clone(),
         notifier,
         webhooks: options.webhooks.clone(),
         dispatcher,
-        ingest,
+        intake,
     }));
     App {
         api: router(AppState::new(schema, db, keys, options), &options.cors),

@@ -40,6 +40,7 @@ pub mod failure;
 pub mod graphql;
 pub mod http;
 pub mod input;
+pub mod intake;
 pub mod ledger;
 pub mod observe;
 pub mod paging;

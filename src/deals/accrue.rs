@@ -8,7 +8,6 @@ use crate::engine::plans::{Applied, DealOptions, Entries, Entry, Trigger as Plan
 use crate::error::{ApiError, ApiResult};
 use crate::posting::breakdown::{BreakdownLine, PlanEntryLine};
 use crate::posting::{DealRef, NewCommission, TermsRef};
-use chrono::{DateTime, Utc};
 use entity::enums::{
     AutoAssignRecipient, CommissionKind, CommissionStatus, PaymentTarget, TermsSource,
 };
@@ -135,10 +134,4 @@ fn row(
         tier_id: None,
         revenue_minor: None,
     }))
-}
-
-/// The time of a deal event: given, or now; to the microsecond.
-pub fn occurred(at: Option<DateTime<Utc>>) -> DateTime<Utc> {
-    use chrono::SubsecRound;
-    at.map_or_else(crate::db::now, |t| t.trunc_subsecs(6))
 }

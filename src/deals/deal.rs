@@ -14,10 +14,10 @@
 //! and every earlier one. A recurring part counts the deal's payments
 //! recorded after its stage was reached.
 
-use super::accrue::{self, FrozenPlan};
+use super::accrue::FrozenPlan;
 use super::pipeline;
 use super::plans;
-use super::record::{Arrival, duplicate, keyed, locked_deal, reach_stage};
+use super::record::{self, DealItem, What, duplicate, keyed};
 use crate::campaigns::{self, enrollment};
 use crate::db::Db;
 use crate::engine::Currency;
@@ -72,6 +72,7 @@ pub struct NewPayment {
 }
 
 /// What a deal event did.
+#[derive(Clone)]
 pub struct DealEvent {
     pub event: event::Model,
     pub deal: deal::Model,
@@ -151,13 +152,21 @@ async fn create_in(
         .map(|a| Ok((freeze(&a.plan)?, a.matched_by)))
         .collect::<ApiResult<_>>()?;
     write_terms(conn, &deal, 1, &frozen, None, actor).await?;
-    let arrival = Arrival {
-        external_id,
-        payload,
-        occurred_at: accrue::occurred(new.occurred_at),
-        amount_field: "input.amount",
+    let arrival = DealItem {
+        prefix: "input".into(),
+        external_id: external_id.to_owned(),
+        payload: payload.to_owned(),
+        deal_id: deal.id,
+        occurred_at: new.occurred_at,
+        what: What::Stage {
+            stage_id: stage.id,
+            created: true,
+        },
     };
-    reach_stage(conn, deal, &stage, arrival, &campaign).await
+    let mut recorded = record::record_in(conn, tenant_id, std::slice::from_ref(&arrival)).await?;
+    recorded
+        .pop()
+        .ok_or_else(|| ApiError::internal("deal creation", "no answer"))?
 }
 
 /// A deal created before under `external_id`: the same payload answers its
@@ -546,4 +555,21 @@ pub fn list(tenant_id: &str, filter: &DealFilter) -> Select<deal::Entity> {
         select = select.filter(deal::Column::StageId.eq(stage_id.as_str()));
     }
     select
+}
+
+/// A deal of the tenant, after its partner's lock, itself locked.
+async fn locked_deal(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<deal::Model> {
+    let found = find(conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("input.dealId", "no such deal"))?;
+    crate::ledger::transitions::lock_partners(conn, [found.partner_id.clone()]).await?;
+    deal::Entity::find_by_id(found.id.clone())
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("locked deal", id))
 }

@@ -212,39 +212,29 @@ pub fn contacts(tenant_id: &str, partner_id: Option<&str>) -> Select<contact::En
     select
 }
 
-/// A contact a deal or a spiff may name: the deal partner's staff, or the
-/// tenant's own people.
-/// Marks the spiffs among `rows` that pay one of the tenant's own people
-/// (a contact without a partner): one statement, only when a row names a
-/// recipient.
-pub async fn mark_staff_payees(
+/// Which of `ids` are the tenant's own people (contacts without a
+/// partner), whom a spiff may pay: one statement, none for no ids.
+pub async fn staff_among(
     conn: &impl ConnectionTrait,
-    rows: &mut [crate::posting::NewCommission],
-) -> ApiResult<()> {
-    let recipients: Vec<&str> = rows
-        .iter()
-        .filter_map(|r| r.deal.as_ref()?.recipient_id.as_deref())
-        .collect();
-    if recipients.is_empty() {
-        return Ok(());
+    ids: HashSet<&str>,
+) -> ApiResult<HashSet<String>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
     }
-    let staff: Vec<String> = contact::Entity::find()
+    Ok(contact::Entity::find()
         .select_only()
         .column(contact::Column::Id)
-        .filter(contact::Column::Id.is_in(recipients))
+        .filter(contact::Column::Id.is_in(ids))
         .filter(contact::Column::PartnerId.is_null())
         .into_tuple()
         .all(conn)
-        .await?;
-    for deal in rows.iter_mut().filter_map(|r| r.deal.as_mut()) {
-        deal.staff = deal
-            .recipient_id
-            .as_ref()
-            .is_some_and(|id| staff.contains(id));
-    }
-    Ok(())
+        .await?
+        .into_iter()
+        .collect())
 }
 
+/// A contact a deal or a spiff may name: the deal partner's staff, or the
+/// tenant's own people.
 pub async fn contact_for(
     conn: &impl ConnectionTrait,
     tenant_id: &str,

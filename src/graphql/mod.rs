@@ -81,8 +81,8 @@ pub struct Services {
     pub webhooks: crate::webhooks::Settings,
     /// Wakes this replica's webhook dispatcher.
     pub dispatcher: crate::webhooks::dispatch::Poke,
-    /// The queues in front of the single-event ingest workers.
-    pub ingest: crate::ledger::ingest::Ingest,
+    /// The event path: the queues in front of the workers that record single events.
+    pub intake: crate::intake::Intake,
 }
 
 /// The schema with its limits, over `services` (none: to print it).
@@ -97,7 +97,7 @@ pub fn schema(services: Option<Services>) -> AppSchema {
     if let Some(services) = services {
         let db = services.db;
         builder = builder
-            .data(services.ingest)
+            .data(services.intake)
             .data(services.notifier)
             .data(services.webhooks)
             .data(services.dispatcher)

@@ -9,7 +9,7 @@
 //! transition history. Past commissions are never recomputed.
 
 pub mod accrual;
-pub mod ingest;
+pub mod batch;
 pub mod maturity;
 pub mod refunds;
 pub mod transitions;

@@ -164,21 +164,20 @@ pub(crate) async fn reverse_locked(
     })
 }
 
-/// Locks partners in id order: what serializes payouts of a partner with
-/// each other, with its refunds (whose clawbacks net into payouts) and with
-/// its accruals.
+/// Locks partners in id order, and answers them as locked: what serializes
+/// payouts of a partner with each other, with its refunds (whose clawbacks
+/// net into payouts) and with its accruals of every kind.
 pub(crate) async fn lock_partners(
     conn: &impl ConnectionTrait,
     partner_ids: impl IntoIterator<Item = String>,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<partner::Model>> {
     let ids: BTreeSet<String> = partner_ids.into_iter().collect();
-    partner::Entity::find()
+    Ok(partner::Entity::find()
         .filter(partner::Column::Id.is_in(ids))
         .order_by_asc(partner::Column::Id)
         .lock_exclusive()
         .all(conn)
-        .await?;
-    Ok(())
+        .await?)
 }
 
 /// Pays approved commissions: one payout per partner and currency, which also

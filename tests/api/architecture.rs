@@ -229,6 +229,7 @@ const LAYERS: &[&[&str]] = &[
     &["tiers"],
     &["ledger"],
     &["deals"],
+    &["intake"],
     &["webhooks"],
     &["graphql"],
     &["http"],

@@ -24,6 +24,7 @@ on_both_databases!(
     a_partner_sees_its_own_deals_only,
     a_page_of_deals_runs_the_same_statements_for_5_and_50,
     deal_events_sent_together_are_answered_each_on_its_own,
+    a_batch_of_deal_events_is_recorded_in_order_each_answered_on_its_own,
 );
 
 const COMMISSION: &str = "id amount status recipientPending recipient { name } plan { label } \
@@ -1300,4 +1301,115 @@ async fn deal_events_sent_together_are_answered_each_on_its_own(app: TestApp) {
         json!({ "paymentCount": 1, "events": { "totalCount": 3 } })
     );
     crate::hardening::assert_balances_agree(&app).await;
+}
+
+async fn a_batch_of_deal_events_is_recorded_in_order_each_answered_on_its_own(app: TestApp) {
+    let p = pipeline(&app).await;
+    let deals = won_deals(&app, &p).await;
+    let (qualified, won) = (p.stage("Qualified"), p.stage("Closed won"));
+    let to = |deal: &str, stage: &str, key: &str| json!({ "move": { "dealId": deal, "stageId": stage, "externalId": key } });
+    let paid = |deal: &str, key: &str, amount: &str| json!({ "payment": { "dealId": deal, "externalId": key, "amount": amount } });
+    let batch = json!([
+        to(&deals[0], qualified, "b-q"),
+        to(&deals[0], won, "b-won"),
+        paid(&deals[0], "b-pay", "500"),
+        paid(&deals[0], "b-pay", "500"),
+        paid(&deals[0], "b-pay", "600"),
+        paid(&deals[1], "b-cents", "1.001"),
+        to("01J00000000000000000000000", won, "b-nowhere"),
+        to(&deals[1], "01J00000000000000000000000", "b-no-stage"),
+        paid(&deals[1], "b-early", "1000"),
+        to(&deals[1], won, "b-won-1"),
+        paid(&deals[1], "b-late", "1000"),
+        { "move": { "dealId": deals[2], "stageId": won, "externalId": "b-when", "occurredAt": "yesterday" } },
+    ]);
+    let query = "mutation($input: [DealEventInput!]!) { recordDealEvents(input: $input) { \
+        externalId error { code field } \
+        payload { duplicate deal { stage { name } paymentCount } commissions { id amount } } } }";
+    let answers =
+        app.ok(&app.admin(), query, json!({ "input": batch })).await["recordDealEvents"].clone();
+    let summary = |answers: &Value| -> Vec<Value> {
+        answers
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| match a["payload"].is_null() {
+                true => json!([a["externalId"], a["error"]["code"], a["error"]["field"]]),
+                false => json!([
+                    a["externalId"],
+                    a["payload"]["duplicate"],
+                    a["payload"]["deal"]["stage"]["name"],
+                    a["payload"]["deal"]["paymentCount"],
+                    amounts(&a["payload"]),
+                ]),
+            })
+            .collect()
+    };
+    // Each event sees what the ones before it did to its deal: the move to
+    // won pays only won's one-off (Qualified was reached just before), the
+    // payment after it is occurrence 1 (8 % of 500); a payment before a deal
+    // reaches won earns nothing, and the one after is occurrence 1 too
+    // (8 % of 1,000).
+    let expected = vec![
+        json!(["b-q", false, "Qualified", 0, ["100.00"]]),
+        json!(["b-won", false, "Closed won", 0, ["100.00"]]),
+        json!(["b-pay", false, "Closed won", 1, ["40.00"]]),
+        json!(["b-pay", true, "Closed won", 1, ["40.00"]]),
+        json!(["b-pay", "CONFLICT", null]),
+        json!(["b-cents", "BAD_USER_INPUT", "input[5].payment.amount"]),
+        json!(["b-nowhere", "BAD_USER_INPUT", "input[6].move.dealId"]),
+        json!(["b-no-stage", "BAD_USER_INPUT", "input[7].move.stageId"]),
+        json!(["b-early", false, "Lead", 1, []]),
+        json!(["b-won-1", false, "Closed won", 1, ["100.00", "100.00"]]),
+        json!(["b-late", false, "Closed won", 2, ["80.00"]]),
+        json!(["b-when", "BAD_USER_INPUT", "input[11].move.occurredAt"]),
+    ];
+    assert_eq!(summary(&answers), expected);
+    // The duplicate answers the very commission the first delivery wrote.
+    assert_eq!(
+        answers[3]["payload"]["commissions"][0]["id"],
+        answers[2]["payload"]["commissions"][0]["id"]
+    );
+    let read = "stage { name } paymentCount events { totalCount } commissions { totalCount }";
+    assert_eq!(
+        deal_read(&app, &deals[0], read).await,
+        json!({ "stage": { "name": "Closed won" }, "paymentCount": 1,
+                "events": { "totalCount": 4 }, "commissions": { "totalCount": 3 } })
+    );
+    assert_eq!(
+        deal_read(&app, &deals[1], read).await,
+        json!({ "stage": { "name": "Closed won" }, "paymentCount": 2,
+                "events": { "totalCount": 4 }, "commissions": { "totalCount": 3 } })
+    );
+    // The same batch again: every event recorded is a duplicate, every
+    // error the same, and nothing more is written.
+    let again =
+        app.ok(&app.admin(), query, json!({ "input": batch })).await["recordDealEvents"].clone();
+    let redelivered: Vec<Value> = expected
+        .iter()
+        .map(|item| match item.as_array().unwrap().len() {
+            5 => {
+                let mut item = item.clone();
+                item[1] = json!(true);
+                // A duplicate answers the deal as it is now.
+                let deal = if item[0].as_str().unwrap().ends_with("-1")
+                    || ["b-early", "b-late"].contains(&item[0].as_str().unwrap())
+                {
+                    json!(["Closed won", 2])
+                } else {
+                    json!(["Closed won", 1])
+                };
+                item[2] = deal[0].clone();
+                item[3] = deal[1].clone();
+                item
+            }
+            _ => item.clone(),
+        })
+        .collect();
+    assert_eq!(summary(&again), redelivered);
+    assert_eq!(
+        deal_read(&app, &deals[1], "events { totalCount }").await,
+        json!({ "events": { "totalCount": 4 } })
+    );
+    assert_balances_agree(&app).await;
 }

@@ -9,27 +9,31 @@
 //! naming a spiff's recipient `commissions:write`.
 
 use crate::auth::{Principal, Scope};
-use crate::deals::deal::{self as deals, DealFilter, NewDeal, NewPayment, StageMove};
+use crate::deals::deal::{self as deals, DealFilter, NewDeal};
 use crate::deals::pipeline::{self, NewContact};
 use crate::deals::plans::{self, NewPlan, PlanChanges, PlanFilter, Restrictions};
 use crate::deals::record;
 use crate::deals::simulate::{self, SimulatedDeal};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
-use crate::graphql::context::{db, ids, page_args, principal, writer};
+use crate::graphql::context::{db, ids, intake, page_args, principal, writer};
 use crate::graphql::enums::{PartnerType, PaymentTarget};
 use crate::graphql::objects::{
-    Commission, CommissionPlan, Contact, CustomField, Deal, DealStage, Event, PlanSimulation,
+    Commission, CommissionPlan, Contact, CustomField, Deal, DealStage, PlanSimulation,
     PlanSimulationLine,
 };
 use crate::graphql::plans::{
     CommissionPlanInput, CustomFieldValueInput, DealSimulationInput, UpdateCommissionPlanInput,
     entries,
 };
+use crate::graphql::roots::deal_events::{
+    DealEventInput, DealEventPayload, DealEventResult, DealPaymentInput, MoveDealInput, occurred_at,
+};
+use crate::graphql::roots::ledger::ItemError;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::accrual::PartnerRef;
 use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::{commission_plan, contact, deal};
 
 #[derive(InputObject)]
@@ -83,25 +87,6 @@ pub struct CreateDealInput {
 }
 
 #[derive(InputObject)]
-pub struct MoveDealInput {
-    pub deal_id: ID,
-    pub stage_id: ID,
-    /// Your idempotency key for the move, unique per tenant among events.
-    pub external_id: String,
-    pub occurred_at: Option<DateTime>,
-}
-
-#[derive(InputObject)]
-pub struct DealPaymentInput {
-    pub deal_id: ID,
-    /// Your idempotency key for the payment, unique per tenant among events.
-    pub external_id: String,
-    /// Omitted: the deal's amount.
-    pub amount: Option<Decimal>,
-    pub occurred_at: Option<DateTime>,
-}
-
-#[derive(InputObject)]
 pub struct AmendDealTermsInput {
     pub deal_id: ID,
     /// The plans the deal follows from now on: at most one per payment
@@ -109,28 +94,6 @@ pub struct AmendDealTermsInput {
     pub plan_ids: Vec<ID>,
     /// Why (kept in the terms' history).
     pub note: String,
-}
-
-/// What a stage move or a payment did.
-#[derive(SimpleObject)]
-pub struct DealEventPayload {
-    pub event: Event,
-    pub deal: Deal,
-    /// The commissions it earned (none when it earned nothing).
-    pub commissions: Vec<Commission>,
-    /// The event had been recorded before with this payload: this is that result.
-    pub duplicate: bool,
-}
-
-impl From<deals::DealEvent> for DealEventPayload {
-    fn from(recorded: deals::DealEvent) -> Self {
-        DealEventPayload {
-            event: Event(recorded.event),
-            deal: Deal(recorded.deal),
-            commissions: recorded.commissions.into_iter().map(Commission).collect(),
-            duplicate: recorded.duplicate,
-        }
-    }
 }
 
 fn field_values(values: Vec<CustomFieldValueInput>) -> Vec<(String, String)> {
@@ -315,11 +278,6 @@ fn new_plan(input: CommissionPlanInput, principal: &Principal, prefix: &str) -> 
         },
         entries: entries(input.entries, principal.tenant.currency, prefix)?,
     })
-}
-
-/// A deal event's `input.occurredAt`, read.
-fn occurred_at(at: Option<DateTime>) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
-    at.map(|t| t.value("input.occurredAt")).transpose()
 }
 
 #[derive(Default)]
@@ -519,7 +477,7 @@ impl DealMutation {
             field_values: field_values(input.custom_field_values),
             lead_creator_id: input.lead_creator_id.map(|c| c.0),
             owner_id: input.owner_id.map(|c| c.0),
-            occurred_at: occurred_at(input.occurred_at)?,
+            occurred_at: occurred_at("input", input.occurred_at)?,
         };
         let created =
             deals::create(db(ctx)?, principal.tenant_id(), &principal.subject, new).await?;
@@ -534,13 +492,9 @@ impl DealMutation {
         input: MoveDealInput,
     ) -> ApiResult<DealEventPayload> {
         let principal = writer(ctx, Scope::DealsWrite)?;
-        let new = StageMove {
-            deal_id: input.deal_id.0,
-            stage_id: input.stage_id.0,
-            external_id: input.external_id,
-            occurred_at: occurred_at(input.occurred_at)?,
-        };
-        Ok(record::move_to(db(ctx)?, principal.tenant_id(), new)
+        let item = record::prepare_move("input", input.into_move("input")?)?;
+        Ok(intake(ctx)?
+            .record_deal(principal.tenant_id(), item)
             .await?
             .into())
     }
@@ -553,15 +507,64 @@ impl DealMutation {
         input: DealPaymentInput,
     ) -> ApiResult<DealEventPayload> {
         let principal = writer(ctx, Scope::DealsWrite)?;
-        let new = NewPayment {
-            deal_id: input.deal_id.0,
-            external_id: input.external_id,
-            amount: input.amount.map(|a| a.value("input.amount")).transpose()?,
-            occurred_at: occurred_at(input.occurred_at)?,
-        };
-        Ok(record::record_payment(db(ctx)?, principal.tenant_id(), new)
+        let item = record::prepare_payment("input", input.into_payment("input")?)?;
+        Ok(intake(ctx)?
+            .record_deal(principal.tenant_id(), item)
             .await?
             .into())
+    }
+
+    /// Records up to 1,000 deal events — moves and payments, in order, in
+    /// one transaction; each is answered on its own, and a bad item never
+    /// blocks the others.
+    async fn record_deal_events(
+        &self,
+        ctx: &Context<'_>,
+        input: Vec<DealEventInput>,
+    ) -> ApiResult<Vec<DealEventResult>> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        if input.len() > record::MAX_BATCH {
+            return Err(ApiError::bad_input(
+                "input",
+                format!("must have at most {} events", record::MAX_BATCH),
+            ));
+        }
+        let mut external_ids = Vec::with_capacity(input.len());
+        let mut results: Vec<Option<ApiResult<deals::DealEvent>>> = Vec::new();
+        let mut valid = Vec::new();
+        for (i, event) in input.into_iter().enumerate() {
+            external_ids.push(event.external_id().to_owned());
+            match event.into_item(&format!("input[{i}]")) {
+                Ok(item) => {
+                    valid.push((i, item));
+                    results.push(None);
+                }
+                Err(err) => results.push(Some(Err(err))),
+            }
+        }
+        let (positions, items): (Vec<usize>, Vec<record::DealItem>) = valid.into_iter().unzip();
+        let recorded = record::record_batch(db(ctx)?, principal.tenant_id(), items).await?;
+        for (position, result) in positions.into_iter().zip(recorded) {
+            results[position] = Some(result);
+        }
+        Ok(external_ids
+            .into_iter()
+            .zip(results)
+            .map(
+                |(external_id, result)| match result.expect("every item has a result") {
+                    Ok(recorded) => DealEventResult {
+                        external_id,
+                        payload: Some(recorded.into()),
+                        error: None,
+                    },
+                    Err(err) => DealEventResult {
+                        external_id,
+                        payload: None,
+                        error: Some(ItemError::of(&err)),
+                    },
+                },
+            )
+            .collect())
     }
 
     /// Replaces a deal's terms with the plans named, as a new version kept

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{
     ListConnection, TotalCount, connection, primed_connection, selects,
 };
-use crate::graphql::context::{db, ingest, loader, page_args, principal, writer};
+use crate::graphql::context::{db, intake, loader, page_args, principal, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
 use crate::graphql::loaders::{CampaignId, GroupId, PartnerId, prime};
 use crate::graphql::objects::{Commission, Event, Payout};
@@ -108,6 +108,19 @@ pub struct ItemError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+}
+
+impl ItemError {
+    pub fn of(err: &ApiError) -> ItemError {
+        ItemError {
+            code: err.code().to_owned(),
+            message: err.message(),
+            field: match err {
+                ApiError::BadInput { field, .. } => Some(field.clone()),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// One item of `recordEvents`: a payload or an error.
@@ -252,7 +265,7 @@ impl LedgerMutation {
             prefix: "input".into(),
             event: input.into_new("input")?,
         };
-        Ok(ingest(ctx)?
+        Ok(intake(ctx)?
             .record(principal.tenant_id(), item)
             .await?
             .into())
@@ -306,14 +319,7 @@ impl LedgerMutation {
                     Err(err) => RecordEventResult {
                         external_id,
                         payload: None,
-                        error: Some(ItemError {
-                            code: err.code().to_owned(),
-                            message: err.message(),
-                            field: match &err {
-                                ApiError::BadInput { field, .. } => Some(field.clone()),
-                                _ => None,
-                            },
-                        }),
+                        error: Some(ItemError::of(&err)),
                     },
                 },
             )

@@ -4,6 +4,7 @@
 //! imports another back.
 
 pub mod campaigns;
+pub mod deal_events;
 pub mod deals;
 pub mod events;
 pub mod groups;

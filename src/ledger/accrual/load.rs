@@ -100,9 +100,9 @@ impl Loaded {
     }
 }
 
-/// An event's time: given, or when it is recorded; to the microsecond, as
-/// both databases store timestamps.
-pub(super) fn occurred_at(given: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
+/// An event's time, of any kind: given, or when it is recorded; to the
+/// microsecond, as both databases store timestamps.
+pub fn occurred_at(given: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
     given.unwrap_or(now).trunc_subsecs(6)
 }
 
@@ -166,22 +166,40 @@ async fn lock_partners(
     Ok(())
 }
 
-/// Events already recorded with the batch's `externalId`s, with what they
-/// earned, for the exactly-once rule.
+/// Events already recorded with the batch's `externalId`s, for the
+/// exactly-once rule.
 async fn existing_events(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     valid: &[&Checked<'_>],
     loaded: &mut Loaded,
 ) -> ApiResult<()> {
-    let external_ids: BTreeSet<&str> = valid.iter().map(|c| c.external_id.as_str()).collect();
+    let external_ids = valid.iter().map(|c| c.external_id.as_str());
+    loaded.existing = recorded(conn, tenant_id, external_ids).await?;
+    Ok(())
+}
+
+/// The events of the tenant recorded under `external_ids`, each with the
+/// commissions it earned (not the adjustments that came later), by
+/// `externalId`: what the exactly-once rule of every event kind answers a
+/// redelivery with.
+pub async fn recorded<'a>(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    external_ids: impl Iterator<Item = &'a str>,
+) -> ApiResult<HashMap<String, (event::Model, Vec<commission::Model>)>> {
+    let external_ids: BTreeSet<&str> = external_ids.collect();
+    let mut found = HashMap::new();
+    if external_ids.is_empty() {
+        return Ok(found);
+    }
     let existing = event::Entity::find()
         .filter(event::Column::TenantId.eq(tenant_id))
         .filter(event::Column::ExternalId.is_in(external_ids))
         .all(conn)
         .await?;
     if existing.is_empty() {
-        return Ok(());
+        return Ok(found);
     }
     let mut earned: HashMap<String, Vec<commission::Model>> = HashMap::new();
     for row in commission::Entity::find()
@@ -195,11 +213,9 @@ async fn existing_events(
     }
     for event in existing {
         let rows = earned.remove(&event.id).unwrap_or_default();
-        loaded
-            .existing
-            .insert(event.external_id.clone(), (event, rows));
+        found.insert(event.external_id.clone(), (event, rows));
     }
-    Ok(())
+    Ok(found)
 }
 
 /// The campaigns the items name, and the tenant's default campaign.

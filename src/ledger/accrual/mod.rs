@@ -26,8 +26,9 @@ mod load;
 mod split;
 mod write;
 
+pub use load::{occurred_at, recorded};
 pub use split::record_split;
-pub use write::insert_event;
+pub use write::insert_events;
 
 use crate::db::Db;
 use crate::engine::{Currency, EventKind};
@@ -150,14 +151,9 @@ pub struct Item {
     pub event: NewEvent,
 }
 
-/// Records a batch in one transaction. Each item is answered on its own: a
-/// bad item is rejected before anything is written and never blocks the
-/// others. A batch that loses a race (two batches inserting the same
-/// `externalId`s in opposite orders wait on each other in the unique index)
-/// is run again as a whole; should a statement fail otherwise (an
-/// `externalId` taken at that moment by a delivery for another partner,
-/// say), the batch is redone one item per savepoint, so the failure stays
-/// with its item.
+/// Records a batch in one transaction ([`super::batch::run`]). Each item
+/// is answered on its own: a bad item is rejected before anything is
+/// written and never blocks the others.
 pub async fn record_batch(
     db: &Db,
     tenant_id: &str,
@@ -173,60 +169,25 @@ pub async fn record_batch(
     let span =
         tracing::info_span!(target: "revshare::ledger", "accrual.batch", events = items.len());
     use tracing::Instrument;
-    record_in_span(db, tenant_id, &items).instrument(span).await
+    let sales = Sales { tenant_id };
+    super::batch::run(db, &items, &sales).instrument(span).await
 }
 
-async fn record_in_span(
-    db: &Db,
-    tenant_id: &str,
-    items: &[Item],
-) -> ApiResult<Vec<ApiResult<Recorded>>> {
-    let whole = db
-        .retrying(|| async move {
-            let txn = db.write().await?;
-            match accrue(&txn, tenant_id, items).await {
-                Ok(results) => {
-                    txn.commit().await?;
-                    Ok(Some(results))
-                }
-                Err(ApiError::Contention) => Err(ApiError::Contention),
-                Err(err) if items.len() == 1 => Ok(Some(vec![Err(err)])),
-                Err(_) => Ok(None),
-            }
-        })
-        .await;
-    match whole {
-        Ok(Some(results)) => Ok(results),
-        Err(err) if items.len() == 1 => Ok(vec![Err(err)]),
-        Err(err @ ApiError::Unavailable) => Err(err),
-        Ok(None) | Err(_) => one_by_one(db, tenant_id, items).await,
-    }
+/// The accrual of sales and leads, as a batch producer.
+struct Sales<'t> {
+    tenant_id: &'t str,
 }
 
-/// Each item in a savepoint of its own, so a failed statement stays with
-/// its item.
-async fn one_by_one(
-    db: &Db,
-    tenant_id: &str,
-    items: &[Item],
-) -> ApiResult<Vec<ApiResult<Recorded>>> {
-    let txn = db.write().await?;
-    let mut results = Vec::with_capacity(items.len());
-    for item in items {
-        let savepoint = txn.savepoint().await?;
-        match accrue(&savepoint, tenant_id, std::slice::from_ref(item)).await {
-            Ok(mut one) => {
-                savepoint.commit().await?;
-                results.push(one.pop().unwrap_or(Err(ApiError::Internal)));
-            }
-            Err(err) => {
-                savepoint.rollback().await?;
-                results.push(Err(err));
-            }
-        }
+impl super::batch::Record for Sales<'_> {
+    type Item = Item;
+    type Answer = Recorded;
+    fn record<'a>(
+        &'a self,
+        conn: &'a crate::db::Txn,
+        items: &'a [Item],
+    ) -> impl Future<Output = super::batch::Answers<Recorded>> + Send + 'a {
+        accrue(conn, self.tenant_id, items)
     }
-    txn.commit().await?;
-    Ok(results)
 }
 
 /// Accrues a batch inside the caller's transaction. The outer error is a

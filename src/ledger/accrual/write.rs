@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::posting::WRITE_CHUNK;
 use entity::{customer, event, partner_total};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 /// Writes what the batch recorded and answers each item.
 pub(super) async fn write(
@@ -63,36 +63,36 @@ pub(super) async fn write(
             .exec_without_returning(conn)
             .await?;
     }
-    let events: Vec<event::ActiveModel> = recorded_new
+    let events: Vec<event::Model> = recorded_new
         .iter()
         .filter_map(|&i| results[i].as_ref().ok())
-        .map(|r| r.event.clone().into())
+        .map(|r| r.event.clone())
         .collect();
-    for chunk in events.chunks(WRITE_CHUNK) {
-        event::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(conn)
-            .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    // A delivery for another partner took this externalId first.
-                    ApiError::Conflict(
-                        "an event with this externalId was recorded with another payload".into(),
-                    )
-                } else {
-                    e.into()
-                }
-            })?;
-    }
+    insert_events(conn, events).await?;
     posting.write(conn).await?;
     Ok(results)
 }
 
-/// One event a deal produced (a stage move or a payment), under its
-/// `externalId`: the unique key refuses one taken already. Every row of
-/// `events` is written here, by the ledger's event path.
-pub async fn insert_event(conn: &impl ConnectionTrait, event: &event::Model) -> Result<(), DbErr> {
-    event::Entity::insert(event::ActiveModel::from(event.clone()))
-        .exec_without_returning(conn)
-        .await
-        .map(|_| ())
+/// Events of any kind, under their `externalId`s, with multi-row
+/// statements: the unique key refuses one taken already (by a delivery for
+/// another partner at that moment), as `CONFLICT`. Every row of `events` is
+/// written here, by the ledger's event path.
+pub async fn insert_events(
+    conn: &impl ConnectionTrait,
+    events: Vec<event::Model>,
+) -> ApiResult<()> {
+    let mut rows = events.into_iter().map(event::ActiveModel::from).peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<event::ActiveModel> = rows.by_ref().take(WRITE_CHUNK).collect();
+        event::Entity::insert_many(chunk)
+            .exec_without_returning(conn)
+            .await
+            .map_err(|e| match is_unique_violation(&e) {
+                true => ApiError::Conflict(
+                    "an event with this externalId was recorded with another payload".into(),
+                ),
+                false => ApiError::from(e),
+            })?;
+    }
+    Ok(())
 }

@@ -1,0 +1,439 @@
+//! Deciding a batch's deal events in order, in memory, each against the
+//! rows [`super::load`] read and the deals as the events before it left
+//! them; then writing what they recorded. An event is checked and what it
+//! earns computed before anything of it is kept, so a rejected event leaves
+//! no trace.
+
+use super::load::Loaded;
+use super::{DealItem, What};
+use crate::campaigns;
+use crate::db::Txn;
+use crate::deals::accrue::{self, Context, Trigger};
+use crate::deals::deal::{DealEvent, conflict, positive_minor};
+use crate::engine::plans::DealOptions;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, DomainEventType, NewEvent};
+use crate::input;
+use crate::ledger::accrual::{insert_events, occurred_at};
+use crate::ledger::batch::Answers;
+use crate::posting::{self, Posting, WRITE_CHUNK};
+use crate::tiers::book::{Accrued, TierBook};
+use chrono::{DateTime, Utc};
+use entity::enums::{CampaignStatus, EventKind, PartnerStatus};
+use entity::{campaign, commission, deal, deal_stage_reached, event};
+use rust_decimal::Decimal;
+use sea_orm::ActiveValue::Set;
+use sea_orm::EntityTrait;
+use sea_orm::sea_query::OnConflict;
+use std::collections::{BTreeSet, HashMap};
+
+/// A batch being decided: its answers so far and the rows it will write.
+pub(super) struct Batch {
+    loaded: Loaded,
+    now: DateTime<Utc>,
+    results: Vec<ApiResult<DealEvent>>,
+    /// Events recorded by this batch, by `externalId`: index into results.
+    recorded: HashMap<String, usize>,
+    events: Vec<event::Model>,
+    stages_reached: Vec<deal_stage_reached::ActiveModel>,
+    /// Deals to write (each once: one statement can't touch a row twice).
+    touched: BTreeSet<String>,
+    announced: Vec<NewEvent>,
+    posting: Posting,
+    tiers: TierBook,
+}
+
+/// What a new event did to its deal, before it is kept.
+struct Decided {
+    deal: deal::Model,
+    event: event::Model,
+    /// Stages reached for the first time.
+    newly: Vec<String>,
+    announced: NewEvent,
+}
+
+impl Batch {
+    pub fn new(loaded: Loaded, tiers: TierBook, now: DateTime<Utc>) -> Batch {
+        Batch {
+            loaded,
+            now,
+            results: Vec::new(),
+            recorded: HashMap::new(),
+            events: Vec::new(),
+            stages_reached: Vec::new(),
+            touched: BTreeSet::new(),
+            announced: Vec::new(),
+            posting: Posting::new(now),
+            tiers,
+        }
+    }
+
+    /// Decides the next event and keeps its answer.
+    pub fn push(&mut self, item: &DealItem) {
+        let result = self.evaluate(item);
+        if let Ok(found) = &result
+            && !found.duplicate
+        {
+            self.recorded
+                .insert(item.external_id.clone(), self.results.len());
+        }
+        self.results.push(result);
+    }
+
+    fn evaluate(&mut self, item: &DealItem) -> ApiResult<DealEvent> {
+        let current = self
+            .loaded
+            .deals
+            .get(&item.deal_id)
+            .ok_or_else(|| ApiError::bad_input(item.field("dealId"), "no such deal"))?;
+        if let Some(found) = self.duplicate(item, current)? {
+            return Ok(found);
+        }
+        let decided = self.decide(item, current.clone())?;
+        let campaign = self.active_campaign(item, &decided.deal)?;
+        let trigger_reached;
+        let trigger = match &item.what {
+            What::Stage { .. } => Trigger::Stages(&decided.newly),
+            What::Payment { .. } => {
+                trigger_reached = self.loaded.reached.get(&decided.deal.id);
+                Trigger::Payment {
+                    count: decided.deal.payment_count,
+                    reached: trigger_reached.unwrap_or(&EMPTY),
+                }
+            }
+        };
+        let earned = self.earned(&decided, &campaign, &trigger)?;
+        let commissions = self.post(item, &decided, &campaign, earned)?;
+        Ok(self.keep(decided, commissions))
+    }
+
+    /// Exactly once: a redelivery, recorded before or earlier in this
+    /// batch, answers with the original result and the deal as it is; a
+    /// key taken by another payload or deal is `CONFLICT`.
+    fn duplicate(&self, item: &DealItem, deal: &deal::Model) -> ApiResult<Option<DealEvent>> {
+        let same = |event: &event::Model| {
+            event.payload == item.payload && event.deal_id.as_deref() == Some(deal.id.as_str())
+        };
+        if let Some((event, commissions)) = self.loaded.existing.get(&item.external_id) {
+            if !same(event) {
+                return Err(conflict());
+            }
+            return Ok(Some(DealEvent {
+                event: event.clone(),
+                deal: deal.clone(),
+                commissions: commissions.clone(),
+                duplicate: true,
+            }));
+        }
+        if let Some(&index) = self.recorded.get(&item.external_id)
+            && let Some(Ok(first)) = self.results.get(index)
+        {
+            if !same(&first.event) {
+                return Err(conflict());
+            }
+            return Ok(Some(DealEvent {
+                event: first.event.clone(),
+                deal: deal.clone(),
+                commissions: first.commissions.clone(),
+                duplicate: true,
+            }));
+        }
+        Ok(None)
+    }
+
+    /// The event and the deal after it, checked.
+    fn decide(&self, item: &DealItem, mut deal: deal::Model) -> ApiResult<Decided> {
+        let occurred_at = occurred_at(item.occurred_at, self.now);
+        let mut event = event::Model {
+            id: input::new_id(),
+            tenant_id: deal.tenant_id.clone(),
+            external_id: item.external_id.clone(),
+            partner_id: deal.partner_id.clone(),
+            campaign_id: deal.campaign_id.clone(),
+            customer_id: None,
+            kind: EventKind::DealStage,
+            amount_minor: deal.amount_minor,
+            currency: deal.currency.clone(),
+            occurred_at,
+            revenue_minor: None,
+            metadata: None,
+            payload: item.payload.clone(),
+            refunded_minor: 0,
+            recorded_at: self.now,
+            deal_id: Some(deal.id.clone()),
+            stage_id: None,
+        };
+        deal.updated_at = self.now;
+        match &item.what {
+            What::Stage { stage_id, .. } => {
+                let stage = self.loaded.stage(stage_id).ok_or_else(|| {
+                    ApiError::bad_input(item.field("stageId"), "no such deal stage")
+                })?;
+                let newly: Vec<String> = self
+                    .loaded
+                    .stages
+                    .iter()
+                    .filter(|s| s.position > deal.reached_position && s.position <= stage.position)
+                    .map(|s| s.id.clone())
+                    .collect();
+                event.stage_id = Some(stage.id.clone());
+                deal.stage_id = stage.id.clone();
+                deal.reached_position = Ord::max(deal.reached_position, stage.position);
+                let data = serde_json::json!({
+                    "eventId": event.id,
+                    "stageId": stage.id,
+                    "stageName": stage.name,
+                    "stagesReached": newly,
+                });
+                let announced = announce(&deal, &event, DomainEventType::DealStageChanged, data);
+                Ok(Decided {
+                    deal,
+                    event,
+                    newly,
+                    announced,
+                })
+            }
+            What::Payment { amount } => {
+                let field = item.field("amount");
+                let currency = campaigns::check_currency(&field, &deal.currency)?;
+                if let Some(amount) = amount {
+                    event.amount_minor = positive_minor(&field, *amount, currency)?;
+                }
+                event.kind = EventKind::DealPayment;
+                deal.payment_count += 1;
+                let data = serde_json::json!({
+                    "eventId": event.id,
+                    "amount": currency.from_minor(event.amount_minor).to_string(),
+                    "currency": event.currency,
+                    "paymentCount": deal.payment_count,
+                });
+                let kind = DomainEventType::DealPaymentRecorded;
+                let announced = announce(&deal, &event, kind, data);
+                Ok(Decided {
+                    deal,
+                    event,
+                    newly: Vec::new(),
+                    announced,
+                })
+            }
+        }
+    }
+
+    /// The deal's campaign, which must still accept events, as must its
+    /// partner.
+    fn active_campaign(&self, item: &DealItem, deal: &deal::Model) -> ApiResult<campaign::Model> {
+        let field = item.field("dealId");
+        let partner = self
+            .loaded
+            .partners
+            .get(&deal.partner_id)
+            .ok_or_else(|| ApiError::internal("deal partner", &deal.partner_id))?;
+        if partner.status != PartnerStatus::Active {
+            return Err(ApiError::bad_input(
+                field,
+                "the deal's partner is not active",
+            ));
+        }
+        let campaign = self
+            .loaded
+            .campaigns
+            .get(&deal.campaign_id)
+            .ok_or_else(|| ApiError::internal("deal campaign", &deal.campaign_id))?;
+        if campaign.status != CampaignStatus::Active {
+            return Err(ApiError::bad_input(
+                field,
+                "the deal's campaign is not active",
+            ));
+        }
+        Ok(campaign.clone())
+    }
+
+    /// What the deal's plans in force pay for `trigger`, its spiffs to the
+    /// tenant's own people marked.
+    fn earned(
+        &self,
+        decided: &Decided,
+        campaign: &campaign::Model,
+        trigger: &Trigger,
+    ) -> ApiResult<Vec<posting::NewCommission>> {
+        let deal = &decided.deal;
+        let Some(plans) = self.loaded.plans.get(&deal.id) else {
+            return Ok(Vec::new());
+        };
+        let snapshot = self.loaded.snapshot(&deal.partner_id, &campaign.id);
+        let none = DealOptions::default();
+        let context = Context {
+            deal,
+            event: &decided.event,
+            currency: campaigns::check_currency("currency", &deal.currency)?,
+            options: self.loaded.options.get(&deal.id).unwrap_or(&none),
+            holdback_days: snapshot
+                .and_then(|s| s.holdback_days)
+                .or(campaign.holdback_days),
+            snapshot_id: snapshot.map(|s| s.id.clone()),
+        };
+        let mut earned = accrue::commissions(&context, plans, trigger)?;
+        for row in earned.iter_mut().filter_map(|r| r.deal.as_mut()) {
+            row.staff = row
+                .recipient_id
+                .as_ref()
+                .is_some_and(|id| self.loaded.staff.contains(id));
+        }
+        Ok(earned)
+    }
+
+    /// The commissions as the tenant's tiers leave them (the event counts
+    /// toward the tiers whatever it earns), handed to the posting layer with
+    /// any adjustments a tier it reached appends.
+    fn post(
+        &mut self,
+        item: &DealItem,
+        decided: &Decided,
+        campaign: &campaign::Model,
+        earned: Vec<posting::NewCommission>,
+    ) -> ApiResult<Vec<commission::Model>> {
+        let (deal, event) = (&decided.deal, &decided.event);
+        let currency = campaigns::check_currency("currency", &deal.currency)?;
+        let amount_field = item.amount_field();
+        let unrounded: Vec<Decimal> = earned
+            .iter()
+            .map(|new| new.breakdown.iter().map(|line| line.amount()).sum())
+            .collect();
+        let effect = self.tiers.apply(
+            &Accrued {
+                partner_id: &deal.partner_id,
+                campaign_id: &campaign.id,
+                event_id: &event.id,
+                currency,
+                at: event.occurred_at,
+                sale: event.kind == EventKind::DealPayment,
+                amount_minor: event.amount_minor,
+                revenue_minor: None,
+                commissions: &unrounded,
+                amount_field: &amount_field,
+            },
+            self.posting.rows(),
+        )?;
+        let amounts: Vec<i64> = effect
+            .amounts
+            .iter()
+            .map(|amount| posting::earned_minor(currency, *amount, &amount_field))
+            .collect::<ApiResult<_>>()?;
+        let mut rows = Vec::new();
+        for ((mut new, amount_minor), line) in earned.into_iter().zip(amounts).zip(effect.lines) {
+            // A tier that took it down to 0 leaves no row.
+            if amount_minor == 0 {
+                continue;
+            }
+            new.amount_minor = amount_minor;
+            new.breakdown.extend(line);
+            new.tier_id = effect.tier_id.clone();
+            rows.push(self.posting.add(new)?);
+            self.tiers.record(self.posting.rows().len() - 1);
+        }
+        for adjustment in effect.adjustments {
+            self.posting.add(adjustment)?;
+        }
+        Ok(rows)
+    }
+
+    /// Keeps a decided event: its rows to write, and its deal as the next
+    /// event of the batch finds it.
+    fn keep(&mut self, decided: Decided, commissions: Vec<commission::Model>) -> DealEvent {
+        let Decided {
+            deal,
+            event,
+            newly,
+            announced,
+        } = decided;
+        let reached = self.loaded.reached.entry(deal.id.clone()).or_default();
+        for stage_id in newly {
+            reached.insert(stage_id.clone(), deal.payment_count);
+            self.stages_reached.push(deal_stage_reached::ActiveModel {
+                deal_id: Set(deal.id.clone()),
+                stage_id: Set(stage_id),
+                tenant_id: Set(deal.tenant_id.clone()),
+                payments_before: Set(deal.payment_count),
+                event_id: Set(event.id.clone()),
+                reached_at: Set(event.occurred_at),
+            });
+        }
+        self.loaded.deals.insert(deal.id.clone(), deal.clone());
+        self.touched.insert(deal.id.clone());
+        self.events.push(event.clone());
+        self.announced.push(announced);
+        DealEvent {
+            event,
+            deal,
+            commissions,
+            duplicate: false,
+        }
+    }
+
+    /// Writes what the batch recorded and answers each event: the events,
+    /// the stages reached, the deals, their domain events (a move is heard
+    /// of before what it earned), then the tiers' progress and the
+    /// commissions.
+    pub async fn write(self, conn: &Txn, tenant_id: &str) -> Answers<DealEvent> {
+        let Batch {
+            mut loaded,
+            now,
+            results,
+            events,
+            stages_reached,
+            touched,
+            announced,
+            mut posting,
+            tiers,
+            ..
+        } = self;
+        insert_events(conn, events).await?;
+        for chunk in stages_reached.chunks(WRITE_CHUNK) {
+            deal_stage_reached::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(conn)
+                .await?;
+        }
+        let deals: Vec<deal::ActiveModel> = touched
+            .iter()
+            .filter_map(|id| loaded.deals.remove(id))
+            .map(deal::ActiveModel::from)
+            .collect();
+        for chunk in deals.chunks(WRITE_CHUNK) {
+            deal::Entity::insert_many(chunk.to_vec())
+                .on_conflict(
+                    OnConflict::column(deal::Column::Id)
+                        .update_columns([
+                            deal::Column::StageId,
+                            deal::Column::ReachedPosition,
+                            deal::Column::PaymentCount,
+                            deal::Column::UpdatedAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(conn)
+                .await?;
+        }
+        events::append(conn, tenant_id, now, announced).await?;
+        tiers.settle(conn, tenant_id, &mut posting).await?;
+        posting.write(conn).await?;
+        Ok(results)
+    }
+}
+
+static EMPTY: std::sync::LazyLock<HashMap<String, i32>> = std::sync::LazyLock::new(HashMap::new);
+
+/// The domain event of a deal event.
+fn announce(
+    deal: &deal::Model,
+    event: &event::Model,
+    kind: DomainEventType,
+    data: serde_json::Value,
+) -> NewEvent {
+    NewEvent {
+        kind,
+        occurred_at: event.occurred_at,
+        partner_id: Some(deal.partner_id.clone()),
+        subject_id: deal.id.clone(),
+        data,
+    }
+}

@@ -1,0 +1,207 @@
+//! Recording a deal's events: a stage reached (by creation or a move) and a
+//! payment, each under its `externalId` exactly once — the same payload
+//! again answers the first result, another payload is `CONFLICT`.
+//!
+//! Set-based, as the accrual of sales and leads is: the `moveDeal` and
+//! `recordDealPayment` calls that arrive together (and a `recordDealEvents`
+//! call) are recorded as one batch in one transaction
+//! ([`crate::ledger::batch::run`]) with a fixed number of statements,
+//! whatever its size:
+//!
+//! 1. read the batch's deals, lock their partners (in id order, the lock
+//!    every accrual of a partner takes) and then the deals, and read what
+//!    the events refer to — the events already recorded under their
+//!    `externalId`s (the ledger's exactly-once lookup,
+//!    [`crate::ledger::accrual::recorded`]), stages, campaigns, the terms in
+//!    force, field values, snapshots, stages reached, the tenant's staff —
+//!    [`load`];
+//! 2. decide each event in order, in memory, carrying each deal from event
+//!    to event: what it earns is the engine's
+//!    ([`crate::engine::deals::fired`] through [`super::accrue`]), with the
+//!    tiers' effect — [`evaluate`];
+//! 3. write the events (through the ledger's event path), stages reached,
+//!    deals, domain events, and the commissions through the posting layer,
+//!    with multi-row statements.
+//!
+//! A bad event is rejected alone and leaves no trace.
+
+mod evaluate;
+mod load;
+
+use super::deal::{DealEvent, NewPayment, StageMove, conflict};
+use crate::db::{Db, Txn};
+use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
+use crate::ledger::batch::{self, Answers};
+use chrono::{DateTime, Utc};
+use entity::enums::CommissionKind;
+use entity::{commission, deal, event};
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// Most events one batch of deal events takes.
+pub const MAX_BATCH: usize = crate::ledger::accrual::MAX_BATCH;
+
+/// A deal event, checked as far as it can be without the database.
+#[derive(Debug, Clone)]
+pub struct DealItem {
+    /// The path its errors name: `input`, `input[3]`.
+    pub prefix: String,
+    pub external_id: String,
+    /// The canonical text a redelivery is compared with.
+    pub payload: String,
+    pub deal_id: String,
+    pub occurred_at: Option<DateTime<Utc>>,
+    pub what: What,
+}
+
+#[derive(Debug, Clone)]
+pub enum What {
+    /// The deal reaches a stage: moved there, or created at it.
+    Stage { stage_id: String, created: bool },
+    /// A payment on the deal; without an amount, the deal's.
+    Payment { amount: Option<Decimal> },
+}
+
+impl DealItem {
+    fn field(&self, name: &str) -> String {
+        format!("{}.{name}", self.prefix)
+    }
+
+    /// The input blamed for what the event earns when that is beyond the
+    /// ledger's range: the amount given (or the deal's, at its creation),
+    /// or for a move the deal it names.
+    fn amount_field(&self) -> String {
+        match self.what {
+            What::Stage { created: false, .. } => self.field("dealId"),
+            _ => self.field("amount"),
+        }
+    }
+}
+
+/// Checks a move before it is recorded; errors name `{prefix}.…`.
+pub fn prepare_move(prefix: &str, new: StageMove) -> ApiResult<DealItem> {
+    let external_id = external_id(prefix, &new.external_id)?;
+    let payload = serde_json::json!({
+        "dealId": new.deal_id,
+        "stageId": new.stage_id,
+        "occurredAt": new.occurred_at.map(|t| t.to_rfc3339()),
+    })
+    .to_string();
+    Ok(DealItem {
+        prefix: prefix.to_owned(),
+        external_id,
+        payload,
+        deal_id: new.deal_id,
+        occurred_at: new.occurred_at,
+        what: What::Stage {
+            stage_id: new.stage_id,
+            created: false,
+        },
+    })
+}
+
+/// Checks a payment before it is recorded; errors name `{prefix}.…`.
+pub fn prepare_payment(prefix: &str, new: NewPayment) -> ApiResult<DealItem> {
+    let external_id = external_id(prefix, &new.external_id)?;
+    let payload = serde_json::json!({
+        "dealId": new.deal_id,
+        "amount": new.amount.map(|a| a.normalize().to_string()),
+        "occurredAt": new.occurred_at.map(|t| t.to_rfc3339()),
+    })
+    .to_string();
+    Ok(DealItem {
+        prefix: prefix.to_owned(),
+        external_id,
+        payload,
+        deal_id: new.deal_id,
+        occurred_at: new.occurred_at,
+        what: What::Payment { amount: new.amount },
+    })
+}
+
+fn external_id(prefix: &str, given: &str) -> ApiResult<String> {
+    let field = format!("{prefix}.externalId");
+    input::required_text(&field, given, MAX_EXTERNAL_ID_CHARS)
+}
+
+/// Records a batch of deal events in one transaction; each is answered on
+/// its own.
+pub async fn record_batch(db: &Db, tenant_id: &str, items: Vec<DealItem>) -> Answers<DealEvent> {
+    if items.len() > MAX_BATCH {
+        return Err(ApiError::bad_input(
+            "input",
+            format!("must have at most {MAX_BATCH} events"),
+        ));
+    }
+    db.metrics().accrual_batch(items.len());
+    let span = tracing::info_span!(target: "revshare::deals", "deals.batch", events = items.len());
+    use tracing::Instrument;
+    let deals = Deals { tenant_id };
+    batch::run(db, &items, &deals).instrument(span).await
+}
+
+/// The recording of deal events, as a batch producer.
+struct Deals<'t> {
+    tenant_id: &'t str,
+}
+
+impl batch::Record for Deals<'_> {
+    type Item = DealItem;
+    type Answer = DealEvent;
+    fn record<'a>(
+        &'a self,
+        conn: &'a Txn,
+        items: &'a [DealItem],
+    ) -> impl Future<Output = Answers<DealEvent>> + Send + 'a {
+        record_in(conn, self.tenant_id, items)
+    }
+}
+
+/// Records a batch of deal events inside the caller's transaction. The
+/// outer error is a failed statement (the caller rolls back); the inner
+/// ones are the events'.
+pub async fn record_in(conn: &Txn, tenant_id: &str, items: &[DealItem]) -> Answers<DealEvent> {
+    let now = crate::db::now();
+    let loaded = load::load(conn, tenant_id, items).await?;
+    let counted = items.iter().filter_map(|item| {
+        let deal = loaded.deals.get(&item.deal_id)?;
+        let at = crate::ledger::accrual::occurred_at(item.occurred_at, now);
+        Some((deal.partner_id.as_str(), deal.campaign_id.as_str(), at))
+    });
+    let tiers = crate::tiers::book::TierBook::load(conn, tenant_id, now, counted).await?;
+    let mut batch = evaluate::Batch::new(loaded, tiers, now);
+    for item in items {
+        batch.push(item);
+    }
+    batch.write(conn, tenant_id).await
+}
+
+/// The answer to a redelivery: the event as first recorded, with what it
+/// earned, and the deal as it is now.
+pub(super) async fn duplicate(
+    conn: &impl ConnectionTrait,
+    event: event::Model,
+    deal: deal::Model,
+) -> ApiResult<DealEvent> {
+    let commissions = commission::Entity::find()
+        .filter(commission::Column::EventId.eq(event.id.as_str()))
+        .filter(commission::Column::Kind.eq(CommissionKind::Commission))
+        .order_by_asc(commission::Column::Id)
+        .all(conn)
+        .await?;
+    Ok(DealEvent {
+        event,
+        deal,
+        commissions,
+        duplicate: true,
+    })
+}
+
+/// An insert under an `externalId`: one taken already is `CONFLICT`.
+pub(super) fn keyed<T>(inserted: Result<T, sea_orm::DbErr>) -> ApiResult<T> {
+    inserted.map_err(|e| match is_unique_violation(&e) {
+        true => conflict(),
+        false => e.into(),
+    })
+}

@@ -1,0 +1,122 @@
+//! Deal events as the API takes them — a move, a payment, or a batch of
+//! both — and what each did.
+
+use crate::deals::deal::{self as deals, NewPayment, StageMove};
+use crate::deals::record;
+use crate::error::ApiResult;
+use crate::graphql::objects::{Commission, Deal, Event};
+use crate::graphql::roots::ledger::ItemError;
+use crate::graphql::scalars::{DateTime, Decimal};
+use async_graphql::{ID, InputObject, OneofObject, SimpleObject};
+
+#[derive(InputObject)]
+pub struct MoveDealInput {
+    pub deal_id: ID,
+    pub stage_id: ID,
+    /// Your idempotency key for the move, unique per tenant among events.
+    pub external_id: String,
+    pub occurred_at: Option<DateTime>,
+}
+
+#[derive(InputObject)]
+pub struct DealPaymentInput {
+    pub deal_id: ID,
+    /// Your idempotency key for the payment, unique per tenant among events.
+    pub external_id: String,
+    /// Omitted: the deal's amount.
+    pub amount: Option<Decimal>,
+    pub occurred_at: Option<DateTime>,
+}
+
+/// One event of `recordDealEvents`: a move or a payment.
+#[derive(OneofObject)]
+pub enum DealEventInput {
+    Move(MoveDealInput),
+    Payment(DealPaymentInput),
+}
+
+impl DealEventInput {
+    pub(super) fn external_id(&self) -> &str {
+        match self {
+            DealEventInput::Move(input) => &input.external_id,
+            DealEventInput::Payment(input) => &input.external_id,
+        }
+    }
+
+    /// The event checked as far as it can be without the database; errors
+    /// name `{prefix}.move.…` or `{prefix}.payment.…`.
+    pub(super) fn into_item(self, prefix: &str) -> ApiResult<record::DealItem> {
+        match self {
+            DealEventInput::Move(input) => {
+                let prefix = format!("{prefix}.move");
+                record::prepare_move(&prefix, input.into_move(&prefix)?)
+            }
+            DealEventInput::Payment(input) => {
+                let prefix = format!("{prefix}.payment");
+                record::prepare_payment(&prefix, input.into_payment(&prefix)?)
+            }
+        }
+    }
+}
+
+impl MoveDealInput {
+    pub(super) fn into_move(self, prefix: &str) -> ApiResult<StageMove> {
+        Ok(StageMove {
+            deal_id: self.deal_id.0,
+            stage_id: self.stage_id.0,
+            external_id: self.external_id,
+            occurred_at: occurred_at(prefix, self.occurred_at)?,
+        })
+    }
+}
+
+impl DealPaymentInput {
+    pub(super) fn into_payment(self, prefix: &str) -> ApiResult<NewPayment> {
+        let amount = self.amount.map(|a| a.value(&format!("{prefix}.amount")));
+        Ok(NewPayment {
+            deal_id: self.deal_id.0,
+            external_id: self.external_id,
+            amount: amount.transpose()?,
+            occurred_at: occurred_at(prefix, self.occurred_at)?,
+        })
+    }
+}
+
+/// One item of `recordDealEvents`: a payload or an error.
+#[derive(SimpleObject)]
+pub struct DealEventResult {
+    pub external_id: String,
+    pub payload: Option<DealEventPayload>,
+    pub error: Option<ItemError>,
+}
+
+/// What a stage move or a payment did.
+#[derive(SimpleObject)]
+pub struct DealEventPayload {
+    pub event: Event,
+    pub deal: Deal,
+    /// The commissions it earned (none when it earned nothing).
+    pub commissions: Vec<Commission>,
+    /// The event had been recorded before with this payload: this is that result.
+    pub duplicate: bool,
+}
+
+impl From<deals::DealEvent> for DealEventPayload {
+    fn from(recorded: deals::DealEvent) -> Self {
+        DealEventPayload {
+            event: Event(recorded.event),
+            deal: Deal(recorded.deal),
+            commissions: recorded.commissions.into_iter().map(Commission).collect(),
+            duplicate: recorded.duplicate,
+        }
+    }
+}
+
+/// A deal event's `input.occurredAt`, read.
+pub(super) fn occurred_at(
+    prefix: &str,
+    at: Option<DateTime>,
+) -> ApiResult<Option<chrono::DateTime<chrono::Utc>>> {
+    at.map(|t| t.value(&format!("{prefix}.occurredAt")))
+        .transpose()
+}

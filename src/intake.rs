@@ -1,0 +1,270 @@
+//! The event path: every single event — a sale or lead (`recordEvent`), a
+//! deal's move (`moveDeal`) or payment (`recordDealPayment`) — is queued
+//! here and recorded with the others that arrived with it, as one batch.
+//!
+//! Calls that arrive while others are being written are recorded together.
+//! Each call queues its event and waits for its own answer. Each worker owns
+//! a queue, and an event goes to the queue its partner hashes to, so two
+//! workers' batches lock different partners and run side by side instead of
+//! waiting on each other's row locks (with one shared queue, the second
+//! worker mostly took a one-event batch and then waited for the first's
+//! partner locks). A deal event names a deal, not a partner: its deal's
+//! partner is looked up once (and remembered) to pick the queue. A worker
+//! takes whatever its queue holds (up to [`MAX_BATCH`]) and hands each
+//! tenant's events to their producer — sales and leads to the ledger's
+//! accrual ([`accrual::record_batch`]), deal events to the deals'
+//! ([`record::record_batch`]) — each a batch in one transaction with a fixed
+//! number of statements, under the same rules: the partner's lock, then
+//! exactly once per `externalId`. There is no timer: a worker never waits
+//! for more events, it takes what is there (waiting up to 1 ms for a batch
+//! as large as the last one was measured and made no difference). Under
+//! light load a batch is one event; under load batches grow with the queue,
+//! and the database sees a handful of statements per batch instead of a
+//! dozen per event.
+//!
+//! Each caller still gets its own result. A bad event is rejected alone,
+//! before anything is written; should a batch's write fail, it is redone
+//! one event per savepoint ([`crate::ledger::batch`]). A reply is sent only
+//! after commit. A caller that goes away does not cancel its event: it is
+//! recorded, and a redelivery gets the original result.
+
+use crate::db::Db;
+use crate::deals::deal::DealEvent;
+use crate::deals::record::{self, DealItem};
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::accrual::{self, Item, MAX_BATCH, PartnerRef, Recorded};
+use entity::deal;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+
+/// Deals whose partner is remembered for routing, at most; past it the
+/// memory starts over.
+const REMEMBERED_DEALS: usize = 100_000;
+
+enum Event {
+    Sale(Item, oneshot::Sender<ApiResult<Recorded>>),
+    Deal(DealItem, oneshot::Sender<ApiResult<DealEvent>>),
+}
+
+struct Job {
+    tenant_id: String,
+    event: Event,
+}
+
+/// The queues in front of the workers, one per worker; cheap to clone.
+#[derive(Clone)]
+pub struct Intake {
+    db: Db,
+    queues: Arc<[mpsc::Sender<Job>]>,
+    /// Each deal's partner, by tenant and deal id: a routing hint only (the
+    /// partner's lock orders its events whichever worker takes them).
+    partners: Arc<Mutex<HashMap<(String, String), String>>>,
+}
+
+impl Intake {
+    /// Starts `workers` workers on the current Tokio runtime. They stop when
+    /// the last `Intake` is dropped.
+    pub fn start(db: Db, workers: usize) -> Intake {
+        let queues = (0..workers.max(1))
+            .map(|_| {
+                // Bounded: when the database falls behind, callers wait here.
+                let (queue, jobs) = mpsc::channel(MAX_BATCH);
+                tokio::spawn(work(db.clone(), jobs));
+                queue
+            })
+            .collect();
+        Intake {
+            db,
+            queues,
+            partners: Arc::default(),
+        }
+    }
+
+    /// Events waiting in the queues for a worker.
+    pub fn depth(&self) -> usize {
+        self.queues
+            .iter()
+            .map(|q| q.max_capacity() - q.capacity())
+            .sum()
+    }
+
+    /// Records a sale or lead with whatever else is queued, and answers
+    /// for it alone.
+    pub async fn record(&self, tenant_id: &str, item: Item) -> ApiResult<Recorded> {
+        let key = match &item.event.partner {
+            PartnerRef::Id(id) | PartnerRef::ExternalId(id) => id.clone(),
+        };
+        let (reply, answer) = oneshot::channel();
+        self.send(tenant_id, &key, Event::Sale(item, reply)).await?;
+        answer
+            .await
+            .map_err(|_| ApiError::internal("intake", "a worker dropped an event"))?
+    }
+
+    /// Records a deal's move or payment with whatever else is queued, and
+    /// answers for it alone.
+    pub async fn record_deal(&self, tenant_id: &str, item: DealItem) -> ApiResult<DealEvent> {
+        let key = self.partner_of(tenant_id, &item.deal_id).await?;
+        let (reply, answer) = oneshot::channel();
+        self.send(tenant_id, &key, Event::Deal(item, reply)).await?;
+        answer
+            .await
+            .map_err(|_| ApiError::internal("intake", "a worker dropped an event"))?
+    }
+
+    async fn send(&self, tenant_id: &str, key: &str, event: Event) -> ApiResult<()> {
+        let job = Job {
+            tenant_id: tenant_id.to_owned(),
+            event,
+        };
+        self.queues[worker_for(tenant_id, key, self.queues.len())]
+            .send(job)
+            .await
+            .map_err(|_| ApiError::internal("intake", "the workers have stopped"))
+    }
+
+    /// The key a deal event is routed by: its deal's partner (the deal's
+    /// own id for a deal not found, which the worker then rejects).
+    async fn partner_of(&self, tenant_id: &str, deal_id: &str) -> ApiResult<String> {
+        let key = (tenant_id.to_owned(), deal_id.to_owned());
+        if let Some(partner) = self.remembered().get(&key) {
+            return Ok(partner.clone());
+        }
+        let found: Option<String> = deal::Entity::find()
+            .select_only()
+            .column(deal::Column::PartnerId)
+            .filter(deal::Column::TenantId.eq(tenant_id))
+            .filter(deal::Column::Id.eq(deal_id))
+            .into_tuple()
+            .one(self.db.conn())
+            .await?;
+        let Some(partner) = found else {
+            return Ok(deal_id.to_owned());
+        };
+        let mut remembered = self.remembered();
+        if remembered.len() >= REMEMBERED_DEALS {
+            remembered.clear();
+        }
+        remembered.insert(key, partner.clone());
+        Ok(partner)
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), String>> {
+        // A panic while holding it leaves a map of hints, still usable.
+        self.partners.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+async fn work(db: Db, mut jobs: mpsc::Receiver<Job>) {
+    loop {
+        // Everything queued, up to a batch.
+        let Some(first) = jobs.recv().await else {
+            return;
+        };
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let started = std::time::Instant::now();
+        let size = batch.len();
+        for (tenant_id, events) in by_tenant(batch) {
+            let mut sales = (Vec::new(), Vec::new());
+            let mut deals = (Vec::new(), Vec::new());
+            for event in events {
+                match event {
+                    Event::Sale(item, reply) => {
+                        sales.0.push(item);
+                        sales.1.push(reply);
+                    }
+                    Event::Deal(item, reply) => {
+                        deals.0.push(item);
+                        deals.1.push(reply);
+                    }
+                }
+            }
+            if !sales.0.is_empty() {
+                let results = accrual::record_batch(&db, &tenant_id, sales.0).await;
+                answer(sales.1, results);
+            }
+            if !deals.0.is_empty() {
+                let results = record::record_batch(&db, &tenant_id, deals.0).await;
+                answer(deals.1, results);
+            }
+        }
+        tracing::debug!(
+            size,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "recorded queued events"
+        );
+    }
+}
+
+/// Sends each caller its result (or the batch's error). A caller may have
+/// gone away; its event is recorded all the same.
+fn answer<T: Clone>(
+    replies: Vec<oneshot::Sender<ApiResult<T>>>,
+    results: ApiResult<Vec<ApiResult<T>>>,
+) {
+    match results {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+        }
+        Err(err) => {
+            for reply in replies {
+                let _ = reply.send(Err(err.clone()));
+            }
+        }
+    }
+}
+
+/// The worker of a routing key (a partner's id or `externalId`) among
+/// `workers`. FNV-1a over the tenant and the key: stable and cheap, and the
+/// spread only needs to be even. (A partner named by id in one call and by
+/// `externalId` in another may land on both; its lock still orders them.)
+fn worker_for(tenant_id: &str, key: &str, workers: usize) -> usize {
+    let bytes = tenant_id.bytes().chain([0]).chain(key.bytes());
+    let hash = bytes.fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (hash % workers.max(1) as u64) as usize
+}
+
+/// Events grouped by tenant, in order of arrival within each tenant.
+fn by_tenant(batch: Vec<Job>) -> Vec<(String, Vec<Event>)> {
+    let mut groups: Vec<(String, Vec<Event>)> = Vec::new();
+    for job in batch {
+        match groups
+            .iter_mut()
+            .find(|(tenant, _)| *tenant == job.tenant_id)
+        {
+            Some((_, events)) => events.push(job.event),
+            None => groups.push((job.tenant_id, vec![job.event])),
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partner_always_has_the_same_worker_and_partners_spread() {
+        let mut per_worker = [0usize; 2];
+        for i in 0..1000 {
+            let partner = format!("p-{i}");
+            let worker = worker_for("acme", &partner, 2);
+            assert_eq!(worker, worker_for("acme", &partner, 2));
+            per_worker[worker] += 1;
+        }
+        assert!(per_worker.iter().all(|&n| n > 400), "{per_worker:?}");
+        assert_eq!(worker_for("acme", "01J0000000000000000000000", 1), 0);
+    }
+}
