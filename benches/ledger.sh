@@ -125,6 +125,8 @@ echo "moveDeal (each deal to a stage it has not reached: earns one commission): 
 echo "  moves that earned nothing: $(psql "$pgurl/$dbname" -Atc "SELECT count(*) FROM events e WHERE e.external_id LIKE 'm-%' AND NOT EXISTS (SELECT 1 FROM commissions c WHERE c.event_id = e.id)")"
 payments="$("$loadgen" "$url" "$token" "$(join "${pay_files[@]}")" "$concurrency" "$seconds")"
 echo "recordDealPayment (each earns one commission): $payments"
+rps() { sed -nE 's/.*rps=([0-9]+).*/\1/p' <<<"$1"; }
+echo "  of recordEvent's requests/s: moveDeal $((100 * $(rps "$moves") / $(rps "$single"))) %, recordDealPayment $((100 * $(rps "$payments") / $(rps "$single"))) %"
 echo "nested ledger read (100 commissions): $("$loadgen" "$url" "$token" "$work/ledger.json" "$concurrency" "$seconds")"
 
 # Two tiers in scope of every event of the batches (all partners, the

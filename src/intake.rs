@@ -9,7 +9,8 @@
 //! waiting on each other's row locks (with one shared queue, the second
 //! worker mostly took a one-event batch and then waited for the first's
 //! partner locks). A deal event names a deal, not a partner: its deal's
-//! partner is looked up once (and remembered) to pick the queue. A worker
+//! partner is remembered when the deal is created here, or looked up on its
+//! first event, to pick the queue. A worker
 //! takes whatever its queue holds (up to [`MAX_BATCH`]) and hands each
 //! tenant's events to their producer — sales and leads to the ledger's
 //! accrual ([`accrual::record_batch`]), deal events to the deals'
@@ -143,12 +144,19 @@ impl Intake {
         let Some(partner) = found else {
             return Ok(deal_id.to_owned());
         };
+        self.remember_deal(tenant_id, deal_id, &partner);
+        Ok(partner)
+    }
+
+    /// Remembers a deal's partner (when it is created, or first routed), so
+    /// its events are routed without a lookup.
+    pub fn remember_deal(&self, tenant_id: &str, deal_id: &str, partner_id: &str) {
         let mut remembered = self.remembered();
         if remembered.len() >= REMEMBERED_DEALS {
             remembered.clear();
         }
-        remembered.insert(key, partner.clone());
-        Ok(partner)
+        let key = (tenant_id.to_owned(), deal_id.to_owned());
+        remembered.insert(key, partner_id.to_owned());
     }
 
     fn remembered(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), String>> {

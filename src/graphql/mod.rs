@@ -17,6 +17,7 @@
 //! client without a code. A test reads the `use` lines of these modules and
 //! fails on any import cycle.
 
+pub mod batch;
 pub mod connection;
 pub mod context;
 pub mod enums;

@@ -161,6 +161,9 @@ impl DealRef {
 pub struct Posting {
     at: DateTime<Utc>,
     rows: Vec<commission::Model>,
+    /// Events of a tenant to append before the rows' own (what earned
+    /// them: a deal's move or payment).
+    first: Vec<(String, NewEvent)>,
     /// Events of the tenant to append after the rows' own (a tier reached).
     then: Vec<(String, NewEvent)>,
 }
@@ -171,8 +174,16 @@ impl Posting {
         Posting {
             at,
             rows: Vec::new(),
+            first: Vec::new(),
             then: Vec::new(),
         }
+    }
+
+    /// Queues an event of `tenant_id` that precedes the rows' own: what
+    /// earned them is heard of before what it earned. It is written in the
+    /// same statement.
+    pub fn announce_first(&mut self, tenant_id: &str, event: NewEvent) {
+        self.first.push((tenant_id.to_owned(), event));
     }
 
     /// Queues an event of `tenant_id` that follows the rows' own: a tier
@@ -248,6 +259,9 @@ impl Posting {
             conn.wrote_commissions(kind, rows);
         }
         let mut events: BTreeMap<String, Vec<NewEvent>> = BTreeMap::new();
+        for (tenant_id, event) in self.first {
+            events.entry(tenant_id).or_default().push(event);
+        }
         for row in &self.rows {
             deltas.add(row, row.status);
             events.entry(row.tenant_id.clone()).or_default().push(event(

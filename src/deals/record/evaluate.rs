@@ -12,7 +12,7 @@ use crate::deals::accrue::{self, Context, Trigger};
 use crate::deals::deal::{DealEvent, conflict, positive_minor};
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, DomainEventType, NewEvent};
+use crate::events::{DomainEventType, NewEvent};
 use crate::input;
 use crate::ledger::accrual::{insert_events, occurred_at};
 use crate::ledger::batch::Answers;
@@ -38,7 +38,6 @@ pub(super) struct Batch {
     stages_reached: Vec<deal_stage_reached::ActiveModel>,
     /// Deals to write (each once: one statement can't touch a row twice).
     touched: BTreeSet<String>,
-    announced: Vec<NewEvent>,
     posting: Posting,
     tiers: TierBook,
 }
@@ -62,7 +61,6 @@ impl Batch {
             events: Vec::new(),
             stages_reached: Vec::new(),
             touched: BTreeSet::new(),
-            announced: Vec::new(),
             posting: Posting::new(now),
             tiers,
         }
@@ -361,7 +359,7 @@ impl Batch {
         self.loaded.deals.insert(deal.id.clone(), deal.clone());
         self.touched.insert(deal.id.clone());
         self.events.push(event.clone());
-        self.announced.push(announced);
+        self.posting.announce_first(&deal.tenant_id, announced);
         DealEvent {
             event,
             deal,
@@ -371,18 +369,16 @@ impl Batch {
     }
 
     /// Writes what the batch recorded and answers each event: the events,
-    /// the stages reached, the deals, their domain events (a move is heard
-    /// of before what it earned), then the tiers' progress and the
-    /// commissions.
+    /// the stages reached, the deals, the tiers' progress, and through the
+    /// posting layer the commissions and the domain events (a move is heard
+    /// of before what it earned, in the same statement).
     pub async fn write(self, conn: &Txn, tenant_id: &str) -> Answers<DealEvent> {
         let Batch {
             mut loaded,
-            now,
             results,
             events,
             stages_reached,
             touched,
-            announced,
             mut posting,
             tiers,
             ..
@@ -413,7 +409,6 @@ impl Batch {
                 .exec_without_returning(conn)
                 .await?;
         }
-        events::append(conn, tenant_id, now, announced).await?;
         tiers.settle(conn, tenant_id, &mut posting).await?;
         posting.write(conn).await?;
         Ok(results)

@@ -6,14 +6,15 @@ use crate::deals::accrue::FrozenPlan;
 use crate::deals::deal::frozen_plans;
 use crate::deals::pipeline;
 use crate::engine::plans::DealOptions;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::ledger::accrual::recorded;
-use crate::ledger::transitions::lock_partners;
 use entity::{
     campaign, commission, deal, deal_field_value, deal_stage, deal_stage_reached, deal_term, event,
     partner, partner_commission,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// The rows a batch of deal events is decided from.
@@ -61,26 +62,43 @@ pub(super) async fn load(
 ) -> ApiResult<Loaded> {
     let mut loaded = Loaded::default();
     let ids: BTreeSet<&str> = items.iter().map(|i| i.deal_id.as_str()).collect();
-    let found = deal::Entity::find()
-        .filter(deal::Column::TenantId.eq(tenant_id))
-        .filter(deal::Column::Id.is_in(ids))
+    // The deals' partners, locked in id order by one statement; then the
+    // deals, read under the lock: their stage and payments are what the
+    // events before these left.
+    let partners = partner::Entity::find()
+        .filter(
+            partner::Column::Id.in_subquery(
+                deal::Entity::find()
+                    .select_only()
+                    .column(deal::Column::PartnerId)
+                    .filter(deal::Column::TenantId.eq(tenant_id))
+                    .filter(deal::Column::Id.is_in(ids.iter().copied()))
+                    .into_query(),
+            ),
+        )
+        .order_by_asc(partner::Column::Id)
+        .lock_exclusive()
         .all(conn)
         .await?;
-    if found.is_empty() {
+    if partners.is_empty() {
         return Ok(loaded);
     }
-    let partner_ids = found.iter().map(|d| d.partner_id.clone());
-    for partner in lock_partners(conn, partner_ids).await? {
-        loaded.partners.insert(partner.id.clone(), partner);
-    }
-    // Read again under the lock: a deal's stage and payments are what the
-    // events before these left.
+    loaded.partners = partners.into_iter().map(|p| (p.id.clone(), p)).collect();
     let deals = deal::Entity::find()
-        .filter(deal::Column::Id.is_in(found.iter().map(|d| d.id.as_str())))
+        .filter(deal::Column::TenantId.eq(tenant_id))
+        .filter(deal::Column::Id.is_in(ids))
         .order_by_asc(deal::Column::Id)
         .lock_exclusive()
         .all(conn)
         .await?;
+    // A deal whose partner changed between the two statements would not be
+    // under its partner's lock: the batch runs again.
+    if deals
+        .iter()
+        .any(|d| !loaded.partners.contains_key(&d.partner_id))
+    {
+        return Err(ApiError::Contention);
+    }
     loaded.deals = deals.into_iter().map(|d| (d.id.clone(), d)).collect();
     let external_ids = items.iter().map(|i| i.external_id.as_str());
     loaded.existing = recorded(conn, tenant_id, external_ids).await?;

@@ -8,8 +8,8 @@
 //! ([`crate::ledger::batch::run`]) with a fixed number of statements,
 //! whatever its size:
 //!
-//! 1. read the batch's deals, lock their partners (in id order, the lock
-//!    every accrual of a partner takes) and then the deals, and read what
+//! 1. lock the batch's deals' partners (in id order, the lock every accrual
+//!    of a partner takes, in one statement) and then the deals, and read what
 //!    the events refer to — the events already recorded under their
 //!    `externalId`s (the ledger's exactly-once lookup,
 //!    [`crate::ledger::accrual::recorded`]), stages, campaigns, the terms in
@@ -20,8 +20,8 @@
 //!    ([`crate::engine::deals::fired`] through [`super::accrue`]), with the
 //!    tiers' effect — [`evaluate`];
 //! 3. write the events (through the ledger's event path), stages reached,
-//!    deals, domain events, and the commissions through the posting layer,
-//!    with multi-row statements.
+//!    deals, and the commissions with the domain events through the posting
+//!    layer, with multi-row statements.
 //!
 //! A bad event is rejected alone and leaves no trace.
 

@@ -4,8 +4,8 @@
 use crate::deals::deal::{self as deals, NewPayment, StageMove};
 use crate::deals::record;
 use crate::error::ApiResult;
+use crate::graphql::batch::ItemError;
 use crate::graphql::objects::{Commission, Deal, Event};
-use crate::graphql::roots::ledger::ItemError;
 use crate::graphql::scalars::{DateTime, Decimal};
 use async_graphql::{ID, InputObject, OneofObject, SimpleObject};
 

@@ -15,6 +15,7 @@ use crate::deals::plans::{self, NewPlan, PlanChanges, PlanFilter, Restrictions};
 use crate::deals::record;
 use crate::deals::simulate::{self, SimulatedDeal};
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::batch;
 use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
 use crate::graphql::context::{db, ids, intake, page_args, principal, writer};
 use crate::graphql::enums::{PartnerType, PaymentTarget};
@@ -29,7 +30,6 @@ use crate::graphql::plans::{
 use crate::graphql::roots::deal_events::{
     DealEventInput, DealEventPayload, DealEventResult, DealPaymentInput, MoveDealInput, occurred_at,
 };
-use crate::graphql::roots::ledger::ItemError;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::accrual::PartnerRef;
 use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
@@ -479,8 +479,10 @@ impl DealMutation {
             owner_id: input.owner_id.map(|c| c.0),
             occurred_at: occurred_at("input", input.occurred_at)?,
         };
-        let created =
-            deals::create(db(ctx)?, principal.tenant_id(), &principal.subject, new).await?;
+        let tenant_id = principal.tenant_id();
+        let created = deals::create(db(ctx)?, tenant_id, &principal.subject, new).await?;
+        // Its moves and payments are routed by its partner.
+        intake(ctx)?.remember_deal(tenant_id, &created.deal.id, &created.deal.partner_id);
         Ok(Deal(created.deal))
     }
 
@@ -523,48 +525,20 @@ impl DealMutation {
         input: Vec<DealEventInput>,
     ) -> ApiResult<Vec<DealEventResult>> {
         let principal = writer(ctx, Scope::DealsWrite)?;
-        if input.len() > record::MAX_BATCH {
-            return Err(ApiError::bad_input(
-                "input",
-                format!("must have at most {} events", record::MAX_BATCH),
-            ));
-        }
-        let mut external_ids = Vec::with_capacity(input.len());
-        let mut results: Vec<Option<ApiResult<deals::DealEvent>>> = Vec::new();
-        let mut valid = Vec::new();
-        for (i, event) in input.into_iter().enumerate() {
-            external_ids.push(event.external_id().to_owned());
-            match event.into_item(&format!("input[{i}]")) {
-                Ok(item) => {
-                    valid.push((i, item));
-                    results.push(None);
-                }
-                Err(err) => results.push(Some(Err(err))),
-            }
-        }
-        let (positions, items): (Vec<usize>, Vec<record::DealItem>) = valid.into_iter().unzip();
-        let recorded = record::record_batch(db(ctx)?, principal.tenant_id(), items).await?;
-        for (position, result) in positions.into_iter().zip(recorded) {
-            results[position] = Some(result);
-        }
-        Ok(external_ids
-            .into_iter()
-            .zip(results)
-            .map(
-                |(external_id, result)| match result.expect("every item has a result") {
-                    Ok(recorded) => DealEventResult {
-                        external_id,
-                        payload: Some(recorded.into()),
-                        error: None,
-                    },
-                    Err(err) => DealEventResult {
-                        external_id,
-                        payload: None,
-                        error: Some(ItemError::of(&err)),
-                    },
-                },
-            )
-            .collect())
+        let (items, events) = batch::check(
+            input,
+            record::MAX_BATCH,
+            |event| event.external_id().to_owned(),
+            |event, prefix| event.into_item(&prefix),
+        )?;
+        let recorded = record::record_batch(db(ctx)?, principal.tenant_id(), events).await?;
+        Ok(
+            items.answer(recorded, |external_id, payload, error| DealEventResult {
+                external_id,
+                payload,
+                error,
+            }),
+        )
     }
 
     /// Replaces a deal's terms with the plans named, as a new version kept

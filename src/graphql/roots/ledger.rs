@@ -3,6 +3,7 @@
 
 use crate::auth::{Principal, Scope};
 use crate::error::{ApiError, ApiResult};
+use crate::graphql::batch;
 use crate::graphql::connection::{
     ListConnection, TotalCount, connection, primed_connection, selects,
 };
@@ -102,33 +103,12 @@ impl From<Recorded> for RecordEventPayload {
     }
 }
 
-/// Why one item of a batch was not recorded.
-#[derive(SimpleObject)]
-pub struct ItemError {
-    pub code: String,
-    pub message: String,
-    pub field: Option<String>,
-}
-
-impl ItemError {
-    pub fn of(err: &ApiError) -> ItemError {
-        ItemError {
-            code: err.code().to_owned(),
-            message: err.message(),
-            field: match err {
-                ApiError::BadInput { field, .. } => Some(field.clone()),
-                _ => None,
-            },
-        }
-    }
-}
-
 /// One item of `recordEvents`: a payload or an error.
 #[derive(SimpleObject)]
 pub struct RecordEventResult {
     pub external_id: String,
     pub payload: Option<RecordEventPayload>,
-    pub error: Option<ItemError>,
+    pub error: Option<batch::ItemError>,
 }
 
 #[derive(InputObject)]
@@ -279,51 +259,25 @@ impl LedgerMutation {
         input: Vec<RecordEventInput>,
     ) -> ApiResult<Vec<RecordEventResult>> {
         let principal = writer(ctx, Scope::EventsWrite)?;
-        if input.len() > accrual::MAX_BATCH {
-            return Err(ApiError::bad_input(
-                "input",
-                format!("must have at most {} events", accrual::MAX_BATCH),
-            ));
-        }
-        let mut external_ids = Vec::with_capacity(input.len());
-        let mut results: Vec<Option<ApiResult<Recorded>>> = Vec::with_capacity(input.len());
-        let mut valid = Vec::new();
-        for (i, item) in input.into_iter().enumerate() {
-            external_ids.push(item.external_id.clone());
-            let prefix = format!("input[{i}]");
-            match item.into_new(&prefix) {
-                Ok(event) => {
-                    valid.push((i, accrual::Item { prefix, event }));
-                    results.push(None);
-                }
-                Err(err) => results.push(Some(Err(err))),
-            }
-        }
-        let (positions, events): (Vec<usize>, Vec<accrual::Item>) = valid.into_iter().unzip();
+        let (items, events) = batch::check(
+            input,
+            accrual::MAX_BATCH,
+            |item| item.external_id.clone(),
+            |item, prefix| {
+                let event = item.into_new(&prefix)?;
+                Ok(accrual::Item { prefix, event })
+            },
+        )?;
         let db = db(ctx)?;
         let parts = ledger::write_parallelism(db);
         let recorded = accrual::record_split(db, principal.tenant_id(), events, parts).await?;
-        for (position, result) in positions.into_iter().zip(recorded) {
-            results[position] = Some(result);
-        }
-        Ok(external_ids
-            .into_iter()
-            .zip(results)
-            .map(
-                |(external_id, result)| match result.expect("every item has a result") {
-                    Ok(recorded) => RecordEventResult {
-                        external_id,
-                        payload: Some(recorded.into()),
-                        error: None,
-                    },
-                    Err(err) => RecordEventResult {
-                        external_id,
-                        payload: None,
-                        error: Some(ItemError::of(&err)),
-                    },
-                },
-            )
-            .collect())
+        Ok(
+            items.answer(recorded, |external_id, payload, error| RecordEventResult {
+                external_id,
+                payload,
+                error,
+            }),
+        )
     }
 
     /// Records a full or partial refund of an event (see the README for its effect).
