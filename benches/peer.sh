@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# revshare's reads beside PostGraphile's on one PostgreSQL database that
-# revshare created and filled through its own API (3 groups, 50 partners,
-# 5,000 commissions): two queries at CONCURRENCY clients and at one client,
-# the servers alternated ROUNDS times, with each ratio printed.
+# revshare's reads beside PostGraphile 4's and PostGraphile 5's (Grafast) on
+# one PostgreSQL database that revshare created and filled through its own
+# API (3 groups, 50 partners, 5,000 commissions): two queries at CONCURRENCY
+# clients and at one client, the servers alternated ROUNDS times, with the
+# ratio to the faster peer and the one-client p50s printed.
 #
 #   benches/peer.sh [CONCURRENCY] [SECONDS] [ROUNDS]
 #   PGURL=postgres://postgres@127.0.0.1:5432 BENCH_DATABASE=revshare_peer benches/peer.sh
 #   REVSHARE_BIN=/path/to/other/revshare LOADGEN_BIN=… benches/peer.sh   # another build
 #
-# PostGraphile 4.14.1 is installed from npm into benches/.peer (ignored by
-# git) on the first run. Loopback only; each measurement is bounded by
-# SECONDS. The bench database is dropped and created anew.
+# PostGraphile 4.14.1 and 5.1.5 (with `pg`) are installed from npm into
+# benches/.peer and benches/.peer5 (ignored by git) on the first run.
+# PostGraphile 5 wants Node 22; on Node 20 it runs with
+# benches/peer/with-resolvers.cjs preloaded. Loopback only; each measurement
+# is bounded by SECONDS. The bench database is dropped and created anew.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 concurrency="${1:-16}"
@@ -20,13 +23,19 @@ pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432}"
 dbname="${BENCH_DATABASE:-revshare_peer}"
 port=18183
 peer_port=18184
+peer5_port=18185
 work="$(mktemp -d)"
-trap 'kill "${server:-0}" "${peer:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill "${server:-0}" "${peer:-0}" "${peer5:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 peer_dir=benches/.peer
 postgraphile="$peer_dir/node_modules/.bin/postgraphile"
 if [ ! -x "$postgraphile" ]; then
   npm install --prefix "$peer_dir" --no-audit --no-fund --loglevel=error postgraphile@4.14.1 >/dev/null
+fi
+peer5_dir=benches/.peer5
+postgraphile5="$peer5_dir/node_modules/.bin/postgraphile"
+if [ ! -x "$postgraphile5" ]; then
+  npm install --prefix "$peer5_dir" --no-audit --no-fund --loglevel=error postgraphile@5.1.5 pg@8 >/dev/null
 fi
 
 psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname"
@@ -70,15 +79,28 @@ done
 psql "$pgurl/$dbname" -qc "ANALYZE"
 echo "database: $(psql "$pgurl/$dbname" -Atc "SELECT (SELECT count(*) FROM partner_groups) || ' groups, ' || (SELECT count(*) FROM partners) || ' partners, ' || (SELECT count(*) FROM commissions) || ' commissions'")"
 
-"$postgraphile" -c "$pgurl/$dbname" --disable-default-mutations --host 127.0.0.1 --port "$peer_port" >"$work/peer.log" 2>&1 &
-peer=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$peer_port/graphql" -H 'content-type: application/json' -d '{"query":"{ __typename }"}' >/dev/null && break; sleep 0.2; done
-peer_url="http://127.0.0.1:$peer_port/graphql"
-
 echo '{"query":"{ commissions(first: 100) { nodes { amount partner { name group { name } } campaign { name } } } }"}' >"$work/ledger.json"
 echo '{"query":"{ allCommissions(first: 100) { nodes { amountMinor partnerByPartnerId { name partnerGroupByGroupId { name } } campaignByCampaignId { name } } } }"}' >"$work/peer-ledger.json"
 echo '{"query":"{ partners(first: 50) { nodes { name group { name } } } }"}' >"$work/partners.json"
 echo '{"query":"{ allPartners(first: 50) { nodes { name partnerGroupByGroupId { name } } } }"}' >"$work/peer-partners.json"
+
+"$postgraphile" -c "$pgurl/$dbname" --disable-default-mutations --host 127.0.0.1 --port "$peer_port" >"$work/peer.log" 2>&1 &
+peer=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$peer_port/graphql" -H 'content-type: application/json' -d '{"query":"{ __typename }"}' >/dev/null && break; sleep 0.2; done
+peer_url="http://127.0.0.1:$peer_port/graphql"
+GRAPHILE_ENV=production NODE_OPTIONS="--require $PWD/benches/peer/with-resolvers.cjs" \
+  "$postgraphile5" --preset postgraphile/presets/amber -c "$pgurl/$dbname" -s public \
+  -n 127.0.0.1 -p "$peer5_port" >"$work/peer5.log" 2>&1 &
+peer5=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$peer5_port/graphql" -H 'content-type: application/json' -d '{"query":"{ __typename }"}' >/dev/null && break; sleep 0.2; done
+peer5_url="http://127.0.0.1:$peer5_port/graphql"
+# Both peers answer the same operations (the amber preset keeps v4's names).
+for q in ledger partners; do
+  for u in "$peer_url" "$peer5_url"; do
+    curl -sf "$u" -H 'content-type: application/json' -d @"$work/peer-$q.json" | grep -q '"nodes":\[{' \
+      || { echo "the peer at $u does not answer the $q query" >&2; exit 1; }
+  done
+done
 
 field() { sed -E "s/.* $1=([0-9.]+).*/\1/"; }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); $seconds s per measurement"
@@ -86,13 +108,15 @@ for round in $(seq 1 "$rounds"); do
   for query in ledger partners; do
     for clients in "$concurrency" 1; do
       ours="$("$loadgen" "$url" "$token" "$work/$query.json" "$clients" "$seconds")"
-      theirs="$("$loadgen" "$peer_url" - "$work/peer-$query.json" "$clients" "$seconds")"
+      v4="$("$loadgen" "$peer_url" - "$work/peer-$query.json" "$clients" "$seconds")"
+      v5="$("$loadgen" "$peer5_url" - "$work/peer-$query.json" "$clients" "$seconds")"
       echo "round $round, $query, $clients clients: revshare $ours"
-      echo "round $round, $query, $clients clients: PostGraphile $theirs"
+      echo "round $round, $query, $clients clients: PostGraphile 4 $v4"
+      echo "round $round, $query, $clients clients: PostGraphile 5 $v5"
       if [ "$clients" = 1 ]; then
-        echo "round $round, $query, 1 client: p50 revshare $(echo "$ours" | field p50_ms) ms, PostGraphile $(echo "$theirs" | field p50_ms) ms: $(python3 -c "print(f'{$(echo "$theirs" | field p50_ms) / $(echo "$ours" | field p50_ms):.2f}')")x as fast"
+        echo "round $round, $query, 1 client: p50 revshare $(echo "$ours" | field p50_ms) ms, PostGraphile 4 $(echo "$v4" | field p50_ms) ms, PostGraphile 5 $(echo "$v5" | field p50_ms) ms"
       else
-        echo "round $round, $query, $clients clients: revshare/PostGraphile requests/s = $(python3 -c "print(f'{$(echo "$ours" | field rps) / $(echo "$theirs" | field rps):.2f}')")"
+        echo "round $round, $query, $clients clients: revshare / the faster PostGraphile, requests/s = $(python3 -c "print(f'{$(echo "$ours" | field rps) / max($(echo "$v4" | field rps), $(echo "$v5" | field rps)):.2f}')")"
       fi
     done
   done
