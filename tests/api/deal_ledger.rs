@@ -25,6 +25,7 @@ on_both_databases!(
     a_page_of_deals_runs_the_same_statements_for_5_and_50,
     deal_events_sent_together_are_answered_each_on_its_own,
     a_batch_of_deal_events_is_recorded_in_order_each_answered_on_its_own,
+    deal_events_that_arrive_together_are_recorded_as_one_batch,
 );
 
 const COMMISSION: &str = "id amount status recipientPending recipient { name } plan { label } \
@@ -1411,5 +1412,72 @@ async fn a_batch_of_deal_events_is_recorded_in_order_each_answered_on_its_own(ap
         deal_read(&app, &deals[1], "events { totalCount }").await,
         json!({ "events": { "totalCount": 4 } })
     );
+    assert_balances_agree(&app).await;
+}
+
+/// Moves that arrive while the event path is busy wait in its queue and are
+/// recorded together: the partner's row is held by another transaction (on
+/// SQLite, the one writer), so the worker's first batch waits on it while
+/// the other moves queue; once it is let go, those are one batch. Six moves
+/// are two batches (one, had the worker not taken the first before the
+/// others arrived), never six.
+async fn deal_events_that_arrive_together_are_recorded_as_one_batch(app: TestApp) {
+    use crate::operations::{sample, scrape, scrape_until};
+    use sea_orm::ConnectionTrait;
+    let p = pipeline(&app).await;
+    pipeline_plan(&app, &p).await;
+    let partner = app
+        .create_partner(json!({ "name": "Busy", "type": "RESELLER" }))
+        .await;
+    let mut deals = Vec::new();
+    for i in 0..6 {
+        let input = json!({ "externalId": format!("busy-{i}"), "partnerId": partner,
+                            "name": format!("Deal {i}"), "amount": "1000", "stageId": p.stage("Lead") });
+        deals.push(create_deal(&app, input).await);
+    }
+    let batches = |text: &str| -> (String, String) {
+        (
+            sample(text, "revshare_accrual_batch_events_count").unwrap_or_default(),
+            sample(text, "revshare_accrual_batch_events_sum").unwrap_or_default(),
+        )
+    };
+    assert_eq!(batches(&scrape(&app).await), ("0".into(), "0.0".into()));
+    let held = app.db.write().await.unwrap();
+    held.execute_unprepared(&format!(
+        "UPDATE partners SET name = name WHERE id = '{partner}'"
+    ))
+    .await
+    .unwrap();
+    let token = app.admin();
+    let moves = move_query();
+    let send = |i: usize| {
+        let input = json!({ "dealId": deals[i], "stageId": p.stage("Closed won"), "externalId": format!("busy-won-{i}") });
+        app.post(Some(&token), &moves, json!({ "input": input }))
+    };
+    let first = send(0);
+    let rest = async {
+        // The worker takes the first move and waits for the partner.
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let rest = join_all((1..6).map(send));
+        let release = async {
+            scrape_until(&app, |text| {
+                let depth = sample(text, "revshare_ingest_queue_depth");
+                depth.and_then(|d| d.parse::<u32>().ok()) >= Some(5)
+            })
+            .await;
+            held.rollback().await.unwrap();
+        };
+        tokio::join!(rest, release).0
+    };
+    let (first, rest) = tokio::join!(first, rest);
+    let answers: Vec<(u16, Value)> = std::iter::once(first).chain(rest).collect();
+    for (_, body) in &answers {
+        assert!(body.get("errors").is_none(), "{body}");
+        // 100 at Qualified and 10 % of 1,000 at won.
+        assert_eq!(amounts(&body["data"]["moveDeal"]), ["100.00", "100.00"]);
+    }
+    let (count, events) = batches(&scrape(&app).await);
+    assert_eq!(events, "6.0");
+    assert!(count == "2" || count == "1", "{count} batches");
     assert_balances_agree(&app).await;
 }

@@ -29,7 +29,7 @@ fn webhooks_to_loopback() -> revshare::http::Options {
 }
 
 /// `GET /metrics` of `app`.
-async fn scrape(app: &TestApp) -> String {
+pub(crate) async fn scrape(app: &TestApp) -> String {
     let response = app
         .client
         .get(format!("http://{}/metrics", app.metrics_addr))
@@ -47,14 +47,14 @@ async fn scrape(app: &TestApp) -> String {
 }
 
 /// The value of the sample `series` (name and labels as written), if any.
-fn sample(text: &str, series: &str) -> Option<String> {
+pub(crate) fn sample(text: &str, series: &str) -> Option<String> {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .map(|value| value.split(' ').next().unwrap_or_default().to_owned())
 }
 
 /// Scrapes until `done` holds (within 10 s).
-async fn scrape_until(app: &TestApp, done: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn scrape_until(app: &TestApp, done: impl Fn(&str) -> bool) -> String {
     for _ in 0..200 {
         let text = scrape(app).await;
         if done(&text) {
