@@ -10,6 +10,10 @@
 use crate::db::{Db, Txn};
 use crate::error::{ApiError, ApiResult};
 
+/// Most events one batch takes (`recordEvents`, `recordDealEvents`, and
+/// what a worker of the event path takes at once).
+pub const MAX_BATCH: usize = 1000;
+
 /// Items' answers: the outer error is a failed statement (the caller rolls
 /// back), the inner ones are the items'.
 pub type Answers<R> = ApiResult<Vec<ApiResult<R>>>;
@@ -27,6 +31,13 @@ pub trait Record: Sync {
 
 /// Runs `record` over `items` in one transaction, as the module says.
 pub async fn run<R: Record>(db: &Db, items: &[R::Item], record: &R) -> Answers<R::Answer> {
+    if items.len() > MAX_BATCH {
+        return Err(ApiError::bad_input(
+            "input",
+            format!("must have at most {MAX_BATCH} events"),
+        ));
+    }
+    db.metrics().accrual_batch(items.len());
     let whole = db
         .retrying(|| async move {
             let txn = db.write().await?;

@@ -30,7 +30,7 @@ mod load;
 
 use super::deal::{DealEvent, NewPayment, StageMove, conflict};
 use crate::db::{Db, Txn};
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiResult, is_unique_violation};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
 use crate::ledger::batch::{self, Answers};
 use chrono::{DateTime, Utc};
@@ -39,8 +39,7 @@ use entity::{commission, deal, event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-/// Most events one batch of deal events takes.
-pub const MAX_BATCH: usize = crate::ledger::accrual::MAX_BATCH;
+pub use crate::ledger::batch::MAX_BATCH;
 
 /// A deal event, checked as far as it can be without the database.
 #[derive(Debug, Clone)]
@@ -128,13 +127,6 @@ fn external_id(prefix: &str, given: &str) -> ApiResult<String> {
 /// Records a batch of deal events in one transaction; each is answered on
 /// its own.
 pub async fn record_batch(db: &Db, tenant_id: &str, items: Vec<DealItem>) -> Answers<DealEvent> {
-    if items.len() > MAX_BATCH {
-        return Err(ApiError::bad_input(
-            "input",
-            format!("must have at most {MAX_BATCH} events"),
-        ));
-    }
-    db.metrics().accrual_batch(items.len());
     let span = tracing::info_span!(target: "revshare::deals", "deals.batch", events = items.len());
     use tracing::Instrument;
     let deals = Deals { tenant_id };

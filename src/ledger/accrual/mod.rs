@@ -39,8 +39,7 @@ use entity::{commission, event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-/// Most events one `recordEvents` call takes.
-pub const MAX_BATCH: usize = 1000;
+pub use super::batch::MAX_BATCH;
 /// Largest `metadata` accepted, as JSON text.
 pub const MAX_METADATA_BYTES: usize = 4096;
 
@@ -159,13 +158,6 @@ pub async fn record_batch(
     tenant_id: &str,
     items: Vec<Item>,
 ) -> ApiResult<Vec<ApiResult<Recorded>>> {
-    if items.len() > MAX_BATCH {
-        return Err(ApiError::bad_input(
-            "input",
-            format!("must have at most {MAX_BATCH} events"),
-        ));
-    }
-    db.metrics().accrual_batch(items.len());
     let span =
         tracing::info_span!(target: "revshare::ledger", "accrual.batch", events = items.len());
     use tracing::Instrument;
