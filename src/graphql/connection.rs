@@ -103,6 +103,25 @@ where
     F: Future<Output = ApiResult<()>>,
 {
     let page = request.fetch(conn, select.clone(), id).await?;
+    page_connection(conn, page, select, id, node, prime).await
+}
+
+/// [`primed_connection`] of a page fetched already (for instance by
+/// column, [`PageRequest::fetch_columns`]).
+pub async fn page_connection<E, N, F>(
+    conn: &Pool,
+    page: Page<E::Model>,
+    select: Select<E>,
+    id: E::Column,
+    node: impl Fn(E::Model) -> N,
+    prime: impl FnOnce(&[E::Model]) -> F,
+) -> ApiResult<ListConnection<N>>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync,
+    N: OutputType,
+    F: Future<Output = ApiResult<()>>,
+{
     prime(&page.rows).await?;
     let cursor = |row: &E::Model| <String as ValueType>::try_from(row.get(id)).unwrap_or_default();
     Ok(connection(page, TotalCount::of(conn, select), cursor, node))
@@ -120,6 +139,23 @@ pub fn selects(ctx: &Context<'_>, path: &[&str]) -> bool {
             }
             at.exists()
         })
+}
+
+/// The names of the fields a connection's selection asks of its items,
+/// under `nodes` and under `edges { node }` (fragments included), once each.
+pub fn item_fields<'a>(ctx: &'a Context<'_>) -> Vec<&'a str> {
+    let look = ctx.look_ahead();
+    let mut names: Vec<&'a str> = Vec::new();
+    for at in [look.field("nodes"), look.field("edges").field("node")] {
+        for field in at.selection_fields() {
+            for item in field.selection_set() {
+                if !names.contains(&item.name()) {
+                    names.push(item.name());
+                }
+            }
+        }
+    }
+    names
 }
 
 /// The complexity of a list field: one statement's worth (10) plus the

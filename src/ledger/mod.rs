@@ -10,6 +10,7 @@
 
 pub mod accrual;
 pub mod batch;
+pub mod columns;
 pub mod maturity;
 pub mod refunds;
 pub mod transitions;

@@ -7,6 +7,7 @@ use crate::campaigns::{create_campaign, enroll};
 use crate::deals::{Pipeline, create_contact, create_deal, create_plan, id_of, one_off, pipeline};
 use crate::hardening::assert_balances_agree;
 use crate::helpers::{OTHER_TENANT, TestApp, code, field};
+use crate::ledger::assert_fields_read_alone_match_whole_rows;
 use crate::on_both_databases;
 use async_graphql::futures_util::future::join_all;
 use chrono::{TimeZone, Utc};
@@ -620,6 +621,7 @@ async fn spiffs_wait_for_their_recipient_and_are_paid_to_them(app: TestApp) {
         json!({ "amount": "500.00", "recipient": { "name": "Ana" } })
     );
     assert_balances_agree(&app).await;
+    assert_fields_read_alone_match_whole_rows(&app).await;
 }
 
 /// A spiff to one of the tenant's own people is the tenant's expense, not

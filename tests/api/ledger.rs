@@ -15,6 +15,82 @@ const COMMISSION_FIELDS: &str = "id kind amount currency status accruedAt holdba
     partner { name } campaign { name } event { externalId amount } snapshot { source } \
     breakdown { ruleIndex type percentage amount } history { fromStatus toStatus reason actor }";
 
+/// Every field of a ledger row, with a selection for those that need one.
+const EVERY_COMMISSION_FIELD: &[&str] = &[
+    "kind",
+    "amount",
+    "currency",
+    "status",
+    "partner { id }",
+    "campaign { id }",
+    "event { id }",
+    "snapshot { id }",
+    "breakdown { vocabulary amount ruleIndex type percentage planId entryIndex value tierId action }",
+    "rulesSource",
+    "accruedAt",
+    "recordedAt",
+    "holdbackDays",
+    "matureAt",
+    "approvedAt",
+    "paidAt",
+    "reversedAt",
+    "reversalReason",
+    "reversalNote",
+    "original { id }",
+    "payoutId",
+    "plan { id }",
+    "deal { id }",
+    "recipient { id }",
+    "tier { id }",
+    "revenue",
+    "recipientPending",
+    "history { fromStatus toStatus }",
+    "__typename",
+];
+
+/// The ledger list reads only the columns its selection asks for: each
+/// field, asked for alone, answers what it answers beside every other
+/// field, and what `commission(id:)` (whole rows) answers.
+pub(crate) async fn assert_fields_read_alone_match_whole_rows(app: &TestApp) {
+    let admin = app.admin();
+    let all = EVERY_COMMISSION_FIELD.join(" ");
+    let list = app
+        .ok(
+            &admin,
+            &format!("{{ commissions(first: 50) {{ nodes {{ id {all} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let rows = list["commissions"]["nodes"].as_array().unwrap().clone();
+    assert!(!rows.is_empty() && rows.len() < 50);
+    for row in &rows {
+        let one = app
+            .ok(
+                &admin,
+                &format!("query($id: ID!) {{ commission(id: $id) {{ id {all} }} }}"),
+                json!({ "id": row["id"] }),
+            )
+            .await;
+        assert_eq!(&one["commission"], row);
+    }
+    for field in EVERY_COMMISSION_FIELD {
+        let name = field.split(' ').next().unwrap();
+        let alone = app
+            .ok(
+                &admin,
+                &format!("{{ commissions(first: 50) {{ edges {{ node {{ id {field} }} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        let edges = alone["commissions"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), rows.len());
+        for (edge, row) in edges.iter().zip(&rows) {
+            assert_eq!(edge["node"]["id"], row["id"]);
+            assert_eq!(edge["node"][name], row[name], "{name} of {}", row["id"]);
+        }
+    }
+}
+
 pub(crate) async fn record(app: &TestApp, input: Value) -> Value {
     app.ok(
         &app.service("events:write"),
@@ -133,6 +209,7 @@ async fn an_event_accrues_a_commission_with_its_terms_and_holdback(app: TestApp)
     );
     assert_eq!(row["rulesSource"], "GROUP");
     assert_eq!(row["snapshot"], Value::Null);
+    assert_fields_read_alone_match_whole_rows(&app).await;
 }
 
 /// A partner whose group uses every rule type, and a sequence of its events
@@ -670,6 +747,7 @@ async fn commissions_move_through_approval_to_payout(app: TestApp) {
         data["partner"]["payouts"]["nodes"],
         json!([{ "amount": "15.00", "reference": "wire-2026-05" }])
     );
+    assert_fields_read_alone_match_whole_rows(&app).await;
 }
 
 async fn only_the_allowed_transitions_happen(app: TestApp) {
@@ -768,6 +846,7 @@ async fn only_the_allowed_transitions_happen(app: TestApp) {
         commission(&app, &accrued).await["history"],
         json!([{ "fromStatus": "ACCRUED", "toStatus": "REVERSED", "reason": "FRAUD", "actor": "admin-of-acme" }])
     );
+    assert_fields_read_alone_match_whole_rows(&app).await;
 }
 
 async fn an_approve_and_a_reverse_racing_on_one_commission_have_one_winner(app: TestApp) {
@@ -1178,6 +1257,7 @@ async fn refunds_reverse_or_claw_back_pro_rata(app: TestApp) {
         data["partner"]["balance"],
         json!([{ "currency": "USD", "accrued": "74.98", "approved": "-74.98", "paid": "49.99" }])
     );
+    assert_fields_read_alone_match_whole_rows(&app).await;
 }
 
 /// A partner in a campaign with a 30-day holdback: 12 commissions accrued

@@ -6,6 +6,7 @@
 
 use crate::campaigns::{create_campaign, default_campaign};
 use crate::helpers::{Backend, OTHER_TENANT, TestApp, code, field};
+use crate::ledger::assert_fields_read_alone_match_whole_rows;
 use crate::ledger::partner_at;
 use crate::on_both_databases;
 use async_graphql::futures_util::future::join_all;
@@ -465,6 +466,7 @@ async fn a_reached_tier_modifies_later_commissions_and_adjusts_earlier_ones(app:
                  "reached": true, "capped": false }])
     );
     crate::hardening::assert_balances_agree(&app).await;
+    assert_fields_read_alone_match_whole_rows(&app).await;
 }
 
 async fn a_batch_crossing_a_tier_midway_modifies_the_items_after_it(app: TestApp) {

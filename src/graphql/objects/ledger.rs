@@ -16,8 +16,11 @@ use crate::graphql::loaders::{
     load_campaign, load_partner, load_snapshot,
 };
 use crate::graphql::scalars::{DateTime, Decimal};
+use crate::ledger::columns;
 use crate::posting::breakdown::{self, BreakdownLine as Line};
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use entity::commission::Column;
+use sea_orm::IdenStatic;
 
 /// Ledger rows are read with `commissions:read`, by their partner, by the
 /// `events:write` caller whose events (and refunds) produced them — a
@@ -135,6 +138,57 @@ fn owner<'a>(partner_id: &'a str, staff_payee: bool) -> Owner<'a> {
 }
 
 impl Commission {
+    /// The columns a field reads besides [`columns::ALWAYS`], for lists
+    /// that read only what their selection asks for; `None` for a field not
+    /// listed here, which then reads whole rows. Keep it beside the
+    /// resolvers: a resolver that reads another column names it here.
+    pub fn columns_of(field: &str) -> Option<&'static [Column]> {
+        Some(match field {
+            "id" | "partner" | "campaign" | "__typename" => &[],
+            "kind" => &[Column::Kind],
+            "amount" => &[Column::AmountMinor, Column::Currency],
+            "currency" => &[Column::Currency],
+            "status" => &[Column::Status],
+            "event" => &[Column::EventId],
+            "snapshot" => &[Column::SnapshotId],
+            "breakdown" => &[Column::Breakdown],
+            "rulesSource" => &[Column::RulesSource],
+            "accruedAt" => &[Column::AccruedAt],
+            "recordedAt" => &[Column::RecordedAt],
+            "holdbackDays" => &[Column::HoldbackDays],
+            "matureAt" => &[Column::MatureAt],
+            "approvedAt" => &[Column::ApprovedAt],
+            "paidAt" => &[Column::PaidAt],
+            "reversedAt" => &[Column::ReversedAt],
+            "reversalReason" => &[Column::ReversalReason],
+            "reversalNote" => &[Column::ReversalNote],
+            "original" => &[Column::OriginalId],
+            "payoutId" => &[Column::PayoutId],
+            "plan" => &[Column::PlanId],
+            "deal" => &[Column::DealId],
+            "recipient" => &[Column::RecipientId],
+            "tier" => &[Column::TierId],
+            "revenue" => &[Column::RevenueMinor, Column::Currency],
+            "recipientPending" => &[Column::RecipientPending],
+            "history" => &[],
+            _ => return None,
+        })
+    }
+
+    /// The columns `fields` of commissions read ([`Commission::columns_of`]),
+    /// or `None` when one of them needs whole rows.
+    pub fn columns<'a>(fields: impl IntoIterator<Item = &'a str>) -> Option<Vec<Column>> {
+        let mut columns = columns::ALWAYS.to_vec();
+        for field in fields {
+            for column in Self::columns_of(field)? {
+                if !columns.iter().any(|c| c.as_str() == column.as_str()) {
+                    columns.push(*column);
+                }
+            }
+        }
+        Some(columns)
+    }
+
     fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
         let owner = owner(&self.0.partner_id, self.0.staff_payee);
         guard(ctx, LEDGER_ROW, owner)

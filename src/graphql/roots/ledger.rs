@@ -5,7 +5,7 @@ use crate::auth::{Principal, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
 use crate::graphql::connection::{
-    ListConnection, TotalCount, connection, primed_connection, selects,
+    ListConnection, TotalCount, connection, item_fields, page_connection, selects,
 };
 use crate::graphql::context::{db, intake, loader, page_args, principal, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
@@ -216,15 +216,19 @@ impl LedgerQuery {
         };
         let select = ledger::list(principal.tenant_id(), &filter);
         let prime = prime_commission_relations(ctx)?;
-        primed_connection(
-            db(ctx)?.conn(),
-            &request,
-            select,
-            commission::Column::Id,
-            Commission,
-            prime,
-        )
-        .await
+        let conn = db(ctx)?.conn();
+        let id = commission::Column::Id;
+        // Only the columns the selection reads, unless a field needs whole rows.
+        let page = match Commission::columns(item_fields(ctx)) {
+            Some(columns) => {
+                let decode = ledger::columns::decode;
+                request
+                    .fetch_columns(conn, select.clone(), id, &columns, decode)
+                    .await?
+            }
+            None => request.fetch(conn, select.clone(), id).await?,
+        };
+        page_connection(conn, page, select, id, Commission, prime).await
     }
 }
 
