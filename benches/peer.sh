@@ -103,13 +103,33 @@ for q in ledger partners; do
 done
 
 field() { sed -E "s/.* $1=([0-9.]+).*/\1/"; }
+# CPU time (ms) of the given processes, all threads and reaped children
+# (a PostgreSQL backend that exits counts in the postmaster), from /proc; and of
+# every PostgreSQL process (the backends loadgen's connections keep open).
+hz="$(getconf CLK_TCK)"
+cpu_ms() { local t=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(sed -E 's/.*\) //' "/proc/$p/stat" | awk '{print $12 + $13 + $14 + $15}'))); done; echo $((t * 1000 / hz)); }
+pg_cpu_ms() { cpu_ms $(pgrep -x postgres); }
+# loadgen against a server (pid $1) at $3 clients, printing loadgen's line
+# and where the machine's CPU went per request: the server, PostgreSQL,
+# loadgen itself.
+TIMEFORMAT='%3U %3S'
+measure() { # server-pid url token body clients
+  local s0 p0 s1 p1 out lg requests
+  s0="$(cpu_ms "$1")" p0="$(pg_cpu_ms)"
+  { time "$loadgen" "$2" "$3" "$4" "$5" "$seconds" >"$work/out"; } 2>"$work/time"
+  s1="$(cpu_ms "$1")" p1="$(pg_cpu_ms)"
+  out="$(cat "$work/out")"
+  lg="$(awk '{print int(($1 + $2) * 1000)}' "$work/time")"
+  requests="$(echo "$out" | sed -nE 's/^requests=([0-9]+).*/\1/p')"
+  echo "$out cpu_ms_per_request: $(python3 -c "print('server=%.3f postgres=%.3f loadgen=%.3f' % tuple(x / $requests for x in ($s1 - $s0, $p1 - $p0, $lg)))")"
+}
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); $seconds s per measurement"
 for round in $(seq 1 "$rounds"); do
   for query in ledger partners; do
     for clients in "$concurrency" 1; do
-      ours="$("$loadgen" "$url" "$token" "$work/$query.json" "$clients" "$seconds")"
-      v4="$("$loadgen" "$peer_url" - "$work/peer-$query.json" "$clients" "$seconds")"
-      v5="$("$loadgen" "$peer5_url" - "$work/peer-$query.json" "$clients" "$seconds")"
+      ours="$(measure "$server" "$url" "$token" "$work/$query.json" "$clients")"
+      v4="$(measure "$peer" "$peer_url" - "$work/peer-$query.json" "$clients")"
+      v5="$(measure "$peer5" "$peer5_url" - "$work/peer-$query.json" "$clients")"
       echo "round $round, $query, $clients clients: revshare $ours"
       echo "round $round, $query, $clients clients: PostGraphile 4 $v4"
       echo "round $round, $query, $clients clients: PostGraphile 5 $v5"
