@@ -121,13 +121,14 @@ impl Currency {
             .as_bytes()
             .try_into()
             .map_err(|_| MoneyError::UnknownCurrency)?;
-        if let Some((_, units)) = NON_TWO_DECIMAL.iter().find(|(c, _)| *c == code) {
+        // Both tables are in code order (a unit test holds them to it).
+        if let Ok(i) = NON_TWO_DECIMAL.binary_search_by(|(c, _)| (*c).cmp(code)) {
             return Ok(Currency {
                 code: bytes,
-                minor_units: *units,
+                minor_units: NON_TWO_DECIMAL[i].1,
             });
         }
-        if TWO_DECIMAL.contains(&code) {
+        if TWO_DECIMAL.binary_search(&code).is_ok() {
             return Ok(Currency {
                 code: bytes,
                 minor_units: 2,
@@ -224,6 +225,23 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::str::FromStr;
+
+    #[test]
+    fn the_currency_tables_are_in_code_order_and_every_code_parses() {
+        assert!(TWO_DECIMAL.windows(2).all(|w| w[0] < w[1]));
+        assert!(NON_TWO_DECIMAL.windows(2).all(|w| w[0].0 < w[1].0));
+        for code in TWO_DECIMAL {
+            assert_eq!(Currency::parse(code).unwrap().minor_units(), 2, "{code}");
+        }
+        for (code, units) in NON_TWO_DECIMAL {
+            assert_eq!(
+                Currency::parse(code).unwrap().minor_units(),
+                *units,
+                "{code}"
+            );
+        }
+        assert_eq!(Currency::parse("XXQ"), Err(MoneyError::UnknownCurrency));
+    }
 
     #[test]
     fn shares_round_half_away_from_zero() {

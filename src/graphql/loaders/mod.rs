@@ -18,6 +18,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 mod pages;
@@ -70,7 +71,7 @@ pub fn new_loader(db: &Db, tenant_id: &str, delay: Duration) -> RequestLoader {
 }
 
 /// A partner a row refers to (it exists: the row's foreign key says so).
-pub async fn load_partner(loader: &RequestLoader, id: &str) -> ApiResult<partner::Model> {
+pub async fn load_partner(loader: &RequestLoader, id: &str) -> ApiResult<Arc<partner::Model>> {
     loader
         .load_one(PartnerId(id.to_owned()))
         .await?
@@ -78,7 +79,7 @@ pub async fn load_partner(loader: &RequestLoader, id: &str) -> ApiResult<partner
 }
 
 /// A campaign a row refers to.
-pub async fn load_campaign(loader: &RequestLoader, id: &str) -> ApiResult<campaign::Model> {
+pub async fn load_campaign(loader: &RequestLoader, id: &str) -> ApiResult<Arc<campaign::Model>> {
     loader
         .load_one(CampaignId(id.to_owned()))
         .await?
@@ -122,14 +123,17 @@ where
 }
 
 /// A loader of rows by id, one per entity: `GroupId(id)` loads a group.
+/// `shared` rows are handed out behind an `Arc`: the rows many items of a
+/// list point at (a page of commissions names a few partners, groups and
+/// campaigns a hundred times), which the cache then need not copy for each.
 macro_rules! by_id {
-    ($($key:ident => $entity:ident),* $(,)?) => {
+    ($($key:ident => $entity:ident $(($shared:ident))?),* $(,)?) => {
         $(
             #[derive(Debug, Clone, PartialEq, Eq, Hash)]
             pub struct $key(pub String);
 
             impl Loader<$key> for DirectoryLoader {
-                type Value = $entity::Model;
+                type Value = by_id!(@value $entity $($shared)?);
                 type Error = ApiError;
 
                 async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, ApiError> {
@@ -138,18 +142,20 @@ macro_rules! by_id {
                         .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0.clone())))
                         .all(&self.conn)
                         .await?;
-                    Ok(rows.into_iter().map(|row| ($key(row.id.clone()), row)).collect())
+                    Ok(rows.into_iter().map(|row| ($key(row.id.clone()), row.into())).collect())
                 }
             }
         )*
 
     };
+    (@value $entity:ident) => { $entity::Model };
+    (@value $entity:ident shared) => { std::sync::Arc<$entity::Model> };
 }
 
 by_id! {
-    GroupId => partner_group,
-    PartnerId => partner,
-    CampaignId => campaign,
+    GroupId => partner_group (shared),
+    PartnerId => partner (shared),
+    CampaignId => campaign (shared),
     EventId => event,
     SnapshotId => partner_commission,
     CommissionId => commission,

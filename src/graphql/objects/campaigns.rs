@@ -107,14 +107,14 @@ impl PartnershipRequest {
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         enrollment_data(ctx, &self.0.partner_id)?;
-        Ok(Partner(
+        Ok(Partner::from(
             load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
         ))
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         enrollment_data(ctx, &self.0.partner_id)?;
-        Ok(Campaign(
+        Ok(Campaign::from(
             load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
         ))
     }
@@ -149,14 +149,14 @@ impl Enrollment {
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         enrollment_data(ctx, &self.row.partner_id)?;
-        Ok(Partner(
+        Ok(Partner::from(
             load_partner(&*loader(ctx)?, &self.row.partner_id).await?,
         ))
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         enrollment_data(ctx, &self.row.partner_id)?;
-        Ok(Campaign(
+        Ok(Campaign::from(
             load_campaign(&*loader(ctx)?, &self.row.campaign_id).await?,
         ))
     }
@@ -200,14 +200,14 @@ impl PartnerCommission {
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         self.readable(ctx)?;
-        Ok(Partner(
+        Ok(Partner::from(
             load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
         ))
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         self.readable(ctx)?;
-        Ok(Campaign(
+        Ok(Campaign::from(
             load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
         ))
     }
@@ -256,7 +256,7 @@ impl PartnerCommission {
 #[Object]
 impl TermsInForce {
     async fn campaign(&self) -> Campaign {
-        Campaign(self.campaign.clone())
+        Campaign::from(self.campaign.clone())
     }
 
     async fn rules(&self) -> Vec<GroupRule> {

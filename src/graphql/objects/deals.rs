@@ -120,7 +120,7 @@ impl Contact {
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
         self.readable(ctx)?;
         match &self.0.partner_id {
-            Some(id) => Ok(Some(Partner(load_partner(&*loader(ctx)?, id).await?))),
+            Some(id) => Ok(Some(Partner::from(load_partner(&*loader(ctx)?, id).await?))),
             None => Ok(None),
         }
     }
@@ -208,14 +208,14 @@ impl Deal {
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         self.readable(ctx)?;
-        Ok(Partner(
+        Ok(Partner::from(
             load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
         ))
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         self.readable(ctx)?;
-        Ok(Campaign(
+        Ok(Campaign::from(
             load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
         ))
     }

@@ -19,6 +19,7 @@ use crate::graphql::rules::{GroupRule, group_rules};
 use crate::graphql::scalars::DateTime;
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object};
+use std::sync::Arc;
 
 /// A partner's name is a label, shown wherever data that refers to the
 /// partner is (its commissions, its campaigns, its deals, the plans and
@@ -91,7 +92,7 @@ impl Partner {
         loader(ctx)?
             .load_one(GroupId(self.0.group_id.clone()))
             .await?
-            .map(PartnerGroup)
+            .map(PartnerGroup::from)
             .ok_or_else(|| ApiError::internal("partner group", &self.0.group_id))
     }
 
@@ -178,10 +179,12 @@ impl Partner {
                 Some(campaign) => campaign,
                 None => return Ok(None),
             },
-            None => loader
-                .load_one(DefaultCampaign)
-                .await?
-                .ok_or_else(|| ApiError::internal("default campaign", &self.0.tenant_id))?,
+            None => Arc::new(
+                loader
+                    .load_one(DefaultCampaign)
+                    .await?
+                    .ok_or_else(|| ApiError::internal("default campaign", &self.0.tenant_id))?,
+            ),
         };
         // The newest snapshot row of this campaign (rows come oldest first).
         let snapshot = loader
@@ -196,7 +199,7 @@ impl Partner {
         } else {
             None
         };
-        let terms = enrollment::resolve_terms(snapshot, &campaign, group.as_ref())?;
+        let terms = enrollment::resolve_terms(snapshot, &campaign, group.as_deref())?;
         Ok(Some(TermsInForce { terms, campaign }))
     }
 
@@ -391,7 +394,7 @@ impl PartnerGroup {
             page.unwrap_or_else(Page::empty),
             TotalCount::known(count.unwrap_or(0)),
             |p| p.id.clone(),
-            Partner,
+            Partner::from,
         ))
     }
 

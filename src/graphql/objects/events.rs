@@ -52,7 +52,7 @@ impl DomainEvent {
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
         self.readable(ctx)?;
         match &self.0.partner_id {
-            Some(id) => Ok(Some(Partner(load_partner(&*loader(ctx)?, id).await?))),
+            Some(id) => Ok(Some(Partner::from(load_partner(&*loader(ctx)?, id).await?))),
             None => Ok(None),
         }
     }

@@ -224,14 +224,14 @@ impl Commission {
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         self.readable(ctx)?;
-        Ok(Partner(
+        Ok(Partner::from(
             load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
         ))
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         self.readable(ctx)?;
-        Ok(Campaign(
+        Ok(Campaign::from(
             load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
         ))
     }
@@ -433,14 +433,14 @@ impl Event {
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         self.readable(ctx)?;
-        Ok(Partner(
+        Ok(Partner::from(
             load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
         ))
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         self.readable(ctx)?;
-        Ok(Campaign(
+        Ok(Campaign::from(
             load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
         ))
     }
@@ -527,7 +527,7 @@ impl Payout {
 
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         self.readable(ctx)?;
-        Ok(Partner(
+        Ok(Partner::from(
             load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
         ))
     }

@@ -33,18 +33,19 @@ use entity::{
     partner_commission, partner_group, partnership_request, payout, tier_progress,
     tiered_commission, webhook_delivery, webhook_endpoint,
 };
+use std::sync::Arc;
 
 /// A partner of the tenant's program: a referrer, reseller or distributor.
-pub struct Partner(pub partner::Model);
+pub struct Partner(pub Arc<partner::Model>);
 
 /// A label a tenant gives partners (an industry, a region, …).
 pub struct Category(pub category::Model);
 
 /// A tier of partners and the rules that set their commissions.
-pub struct PartnerGroup(pub partner_group::Model);
+pub struct PartnerGroup(pub Arc<partner_group::Model>);
 
 /// An offer partners promote, with its commission terms.
-pub struct Campaign(pub campaign::Model);
+pub struct Campaign(pub Arc<campaign::Model>);
 
 /// A partner's request to join a public campaign.
 pub struct PartnershipRequest(pub partnership_request::Model);
@@ -63,7 +64,7 @@ pub struct PartnerCommission(pub partner_commission::Model);
 /// each comes from.
 pub struct TermsInForce {
     pub terms: Terms,
-    pub campaign: campaign::Model,
+    pub campaign: Arc<campaign::Model>,
 }
 
 /// A ledger row: a partner earned (or, for a clawback, gave back) an amount
@@ -205,7 +206,7 @@ pub struct TierMetrics {
 pub struct TierProgress {
     pub tier: tiered_commission::Model,
     pub terms: crate::engine::tiers::TierTerms,
-    pub campaign: campaign::Model,
+    pub campaign: Arc<campaign::Model>,
     pub period: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
     pub row: Option<tier_progress::Model>,
 }
@@ -311,3 +312,23 @@ where
         None => Ok(None),
     }
 }
+
+/// The objects whose rows the request's loaders share ([`Arc`]), made from
+/// a row at hand or from a shared one.
+macro_rules! shared_row {
+    ($($object:ident => $entity:ident),*) => {$(
+        impl From<$entity::Model> for $object {
+            fn from(row: $entity::Model) -> Self {
+                $object(Arc::new(row))
+            }
+        }
+
+        impl From<Arc<$entity::Model>> for $object {
+            fn from(row: Arc<$entity::Model>) -> Self {
+                $object(row)
+            }
+        }
+    )*};
+}
+
+shared_row!(Partner => partner, PartnerGroup => partner_group, Campaign => campaign);

@@ -94,7 +94,7 @@ impl CommissionPlan {
             .unwrap_or_default()
             .into_iter()
             .map(|l| GroupId(l.group_id));
-        linked(&loader, keys.collect(), PartnerGroup).await
+        linked(&loader, keys.collect(), PartnerGroup::from).await
     }
 
     /// Partners in these categories only (none: no restriction).
@@ -118,7 +118,7 @@ impl CommissionPlan {
             .unwrap_or_default()
             .into_iter()
             .map(|l| PartnerId(l.partner_id));
-        linked(&loader, keys.collect(), Partner).await
+        linked(&loader, keys.collect(), Partner::from).await
     }
 
     async fn entries(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanEntry>> {

@@ -108,7 +108,7 @@ impl TieredCommission {
         let found = loader.load_many(keys.clone()).await?;
         Ok(keys
             .into_iter()
-            .filter_map(|k| found.get(&k).cloned().map(Partner))
+            .filter_map(|k| found.get(&k).cloned().map(Partner::from))
             .collect())
     }
 
@@ -124,7 +124,7 @@ impl TieredCommission {
         let found = loader.load_many(keys.clone()).await?;
         Ok(keys
             .into_iter()
-            .filter_map(|k| found.get(&k).cloned().map(Campaign))
+            .filter_map(|k| found.get(&k).cloned().map(Campaign::from))
             .collect())
     }
 
@@ -273,7 +273,7 @@ impl TierProgress {
     }
 
     async fn campaign(&self) -> Campaign {
-        Campaign(self.campaign.clone())
+        Campaign::from(self.campaign.clone())
     }
 
     async fn period_start(&self) -> DateTime {

@@ -49,6 +49,6 @@ impl Viewer {
         };
         Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), id)
             .await?
-            .map(Partner))
+            .map(Partner::from))
     }
 }

@@ -68,7 +68,7 @@ impl WebhookEndpoint {
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
         readable(ctx, &self.0.partner_id)?;
         match &self.0.partner_id {
-            Some(id) => Ok(Some(Partner(load_partner(&*loader(ctx)?, id).await?))),
+            Some(id) => Ok(Some(Partner::from(load_partner(&*loader(ctx)?, id).await?))),
             None => Ok(None),
         }
     }

@@ -118,7 +118,9 @@ impl CampaignQuery {
     /// A campaign by id; null when there is none the caller may see.
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Campaign>> {
         let principal = principal(ctx)?;
-        Ok(visible_campaign(ctx, principal, &id).await?.map(Campaign))
+        Ok(visible_campaign(ctx, principal, &id)
+            .await?
+            .map(Campaign::from))
     }
 
     /// The tenant's campaigns, oldest first. A partner token sees active
@@ -154,7 +156,7 @@ impl CampaignQuery {
             &request,
             select,
             campaign::Column::Id,
-            Campaign,
+            Campaign::from,
         )
         .await
     }
@@ -225,7 +227,7 @@ impl CampaignMutation {
             visibility: input.visibility.into(),
             status: entity::enums::CampaignStatus::Active,
         };
-        Ok(Campaign(
+        Ok(Campaign::from(
             campaigns::create(db(ctx)?, principal.tenant_id(), new).await?,
         ))
     }
@@ -256,7 +258,7 @@ impl CampaignMutation {
             visibility: input.visibility.map(Into::into),
             status: input.status.map(Into::into),
         };
-        Ok(Campaign(
+        Ok(Campaign::from(
             campaigns::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
         ))
     }
@@ -274,7 +276,7 @@ impl CampaignMutation {
                 ApiError::BadInput { message, .. } => ApiError::bad_input("id", message),
                 other => other,
             })?;
-        Ok(Campaign(archived))
+        Ok(Campaign::from(archived))
     }
 
     /// A partner asks to join a public campaign (partner tokens only).

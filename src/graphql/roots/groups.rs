@@ -60,7 +60,7 @@ impl GroupQuery {
         principal.require(Scope::PartnerGroupsRead)?;
         Ok(groups::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
-            .map(PartnerGroup))
+            .map(PartnerGroup::from))
     }
 
     /// The tenant's groups, oldest first; `search` matches the name, `tag` one tag exactly.
@@ -87,7 +87,7 @@ impl GroupQuery {
             &request,
             select,
             partner_group::Column::Id,
-            PartnerGroup,
+            PartnerGroup::from,
         )
         .await
     }
@@ -118,7 +118,7 @@ impl GroupMutation {
             is_default: input.is_default,
             rules: rule_set("input.rules", input.rules)?,
         };
-        Ok(PartnerGroup(
+        Ok(PartnerGroup::from(
             groups::create(db(ctx)?, principal.tenant_id(), new).await?,
         ))
     }
@@ -151,7 +151,7 @@ impl GroupMutation {
                 .map(|r| rule_set("input.rules", r))
                 .transpose()?,
         };
-        Ok(PartnerGroup(
+        Ok(PartnerGroup::from(
             groups::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
         ))
     }

@@ -408,7 +408,11 @@ fn prime_commission_relations(
             let partners = async {
                 let found = prime(&loader, partner_ids).await?;
                 if groups {
-                    prime(&loader, found.into_values().map(|p| GroupId(p.group_id))).await?;
+                    prime(
+                        &loader,
+                        found.into_values().map(|p| GroupId(p.group_id.clone())),
+                    )
+                    .await?;
                 }
                 ApiResult::Ok(())
             };

@@ -84,7 +84,7 @@ impl PartnerQuery {
         }
         Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
-            .map(Partner))
+            .map(Partner::from))
     }
 
     /// The tenant's partners, oldest first. `search` matches name, e-mail and
@@ -125,7 +125,7 @@ impl PartnerQuery {
             &request,
             select,
             partner::Column::Id,
-            Partner,
+            Partner::from,
             |rows: &[partner::Model]| {
                 let ids: Vec<GroupId> = match groups {
                     true => rows.iter().map(|p| GroupId(p.group_id.clone())).collect(),
@@ -184,7 +184,7 @@ impl PartnerMutation {
             group_id: input.group_id.map(|id| id.0),
             category_ids: ids(input.category_ids),
         };
-        Ok(Partner(
+        Ok(Partner::from(
             partners::create(db(ctx)?, principal.tenant_id(), new).await?,
         ))
     }
@@ -209,7 +209,7 @@ impl PartnerMutation {
             },
             category_ids: input.category_ids.map(ids),
         };
-        Ok(Partner(
+        Ok(Partner::from(
             partners::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
         ))
     }
