@@ -3,7 +3,9 @@
 # one PostgreSQL database that revshare created and filled through its own
 # API (3 groups, 50 partners, 5,000 commissions): two queries at CONCURRENCY
 # clients and at one client, the servers alternated ROUNDS times, with the
-# ratio to the faster peer and the one-client p50s printed.
+# ratio to the faster peer and the one-client p50s printed; then the floor,
+# `{ __typename }`, the same way; each measurement with the CPU time per
+# request of the server, PostgreSQL and the load generator.
 #
 #   benches/peer.sh [CONCURRENCY] [SECONDS] [ROUNDS]
 #   PGURL=postgres://postgres@127.0.0.1:5432 BENCH_DATABASE=revshare_peer benches/peer.sh
@@ -83,6 +85,10 @@ echo '{"query":"{ commissions(first: 100) { nodes { amount partner { name group 
 echo '{"query":"{ allCommissions(first: 100) { nodes { amountMinor partnerByPartnerId { name partnerGroupByGroupId { name } } campaignByCampaignId { name } } } }"}' >"$work/peer-ledger.json"
 echo '{"query":"{ partners(first: 50) { nodes { name group { name } } } }"}' >"$work/partners.json"
 echo '{"query":"{ allPartners(first: 50) { nodes { name partnerGroupByGroupId { name } } } }"}' >"$work/peer-partners.json"
+# The floor: what a server spends on a request that reads nothing (HTTP,
+# the token, parsing, validating and answering one field).
+echo '{"query":"{ __typename }"}' >"$work/floor.json"
+cp "$work/floor.json" "$work/peer-floor.json"
 
 "$postgraphile" -c "$pgurl/$dbname" --disable-default-mutations --host 127.0.0.1 --port "$peer_port" >"$work/peer.log" 2>&1 &
 peer=$!
@@ -125,7 +131,7 @@ measure() { # server-pid url token body clients
 }
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); $seconds s per measurement"
 for round in $(seq 1 "$rounds"); do
-  for query in ledger partners; do
+  for query in ledger partners floor; do
     for clients in "$concurrency" 1; do
       ours="$(measure "$server" "$url" "$token" "$work/$query.json" "$clients")"
       v4="$(measure "$peer" "$peer_url" - "$work/peer-$query.json" "$clients")"
