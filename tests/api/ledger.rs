@@ -50,14 +50,17 @@ const EVERY_COMMISSION_FIELD: &[&str] = &[
 
 /// The ledger list reads only the columns its selection asks for: each
 /// field, asked for alone, answers what it answers beside every other
-/// field, and what `commission(id:)` (whole rows) answers.
+/// field (asked for through a fragment), and what `commission(id:)`
+/// (whole rows) answers.
 pub(crate) async fn assert_fields_read_alone_match_whole_rows(app: &TestApp) {
     let admin = app.admin();
     let all = EVERY_COMMISSION_FIELD.join(" ");
     let list = app
         .ok(
             &admin,
-            &format!("{{ commissions(first: 50) {{ nodes {{ id {all} }} }} }}"),
+            &format!(
+                "{{ commissions(first: 50) {{ nodes {{ id ...Row }} }} }} fragment Row on Commission {{ {all} }}"
+            ),
             json!({}),
         )
         .await;
