@@ -54,6 +54,29 @@ const EVERY_COMMISSION_FIELD: &[&str] = &[
 /// (whole rows) answers.
 pub(crate) async fn assert_fields_read_alone_match_whole_rows(app: &TestApp) {
     let admin = app.admin();
+    // Every field of the type, so that a field added later is checked too.
+    let schema = app
+        .ok(
+            &admin,
+            "{ __type(name: \"Commission\") { fields { name } } }",
+            json!({}),
+        )
+        .await;
+    let mut fields: Vec<&str> = schema["__type"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    fields.push("__typename");
+    let mut checked: Vec<&str> = EVERY_COMMISSION_FIELD
+        .iter()
+        .map(|f| f.split(' ').next().unwrap())
+        .collect();
+    checked.push("id"); // every query below asks for it
+    fields.sort_unstable();
+    checked.sort_unstable();
+    assert_eq!(checked, fields, "every field of Commission is checked");
     let all = EVERY_COMMISSION_FIELD.join(" ");
     let list = app
         .ok(

@@ -144,7 +144,7 @@ impl Commission {
     /// resolvers: a resolver that reads another column names it here.
     pub fn columns_of(field: &str) -> Option<&'static [Column]> {
         Some(match field {
-            "id" | "partner" | "campaign" | "__typename" => &[],
+            "id" | "partner" | "campaign" | "history" | "__typename" => &[],
             "kind" => &[Column::Kind],
             "amount" => &[Column::AmountMinor, Column::Currency],
             "currency" => &[Column::Currency],
@@ -170,7 +170,6 @@ impl Commission {
             "tier" => &[Column::TierId],
             "revenue" => &[Column::RevenueMinor, Column::Currency],
             "recipientPending" => &[Column::RecipientPending],
-            "history" => &[],
             _ => return None,
         })
     }
