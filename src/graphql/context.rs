@@ -12,7 +12,7 @@ use crate::auth::{Principal, Scope, TenantCache};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::PageArgs;
-use async_graphql::{Context, MaybeUndefined};
+use async_graphql::{Context, ContextBase, MaybeUndefined};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -70,6 +70,11 @@ fn request<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
 /// subscription's stream).
 pub fn request_context<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
     request(ctx)
+}
+
+/// The caller, read from any context (a field's or a selection's).
+pub fn caller<'a, T>(ctx: &ContextBase<'a, T>) -> Option<&'a Principal> {
+    ctx.data_opt::<RequestContext>()?.principal.as_ref()
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
@@ -183,7 +188,11 @@ pub enum Owner<'a> {
 /// (or a wrapper of it) with the scopes guarding that data, so what a token
 /// may read does not depend on the path that reached the object.
 pub fn guard(ctx: &Context<'_>, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
-    let principal = principal(ctx)?;
+    allows(principal(ctx)?, scopes, owner)
+}
+
+/// [`guard`]'s rule for a caller already in hand.
+pub fn allows(principal: &Principal, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
     match (principal.own_partner(), owner) {
         (Some(own), Owner::Partner(of)) if own == of => Ok(()),
         (Some(_), Owner::AnyPartner) => Ok(()),

@@ -9,6 +9,8 @@
 //!   engine's validated entries; [`tiers`]: the tiered commissions' input;
 //! - [`context`]: the request's caller, loaders and database, and
 //!   field-level authorization;
+//! - [`ready`]: list items whose plain fields are answered in place, not
+//!   as a future each;
 //! - [`loaders`], [`connection`], [`enums`], [`scalars`], [`limits`]: the
 //!   per-request DataLoaders, Relay connections, enum mirrors, scalars, and
 //!   the limits checked before a request runs.
@@ -26,6 +28,7 @@ pub mod loaders;
 pub mod objects;
 pub mod order;
 pub mod plans;
+pub mod ready;
 pub mod roots;
 pub mod rules;
 pub mod scalars;
@@ -86,7 +89,9 @@ pub struct Services {
     pub intake: crate::intake::Intake,
 }
 
-/// The schema with its limits, over `services` (none: to print it).
+/// The schema with its limits, over `services` (none: to print it). No
+/// extension is registered: one wrapping each field's resolution would not
+/// see the fields [`ready`] answers in place.
 pub fn schema(services: Option<Services>) -> AppSchema {
     let mut builder = Schema::build(
         Query::default(),

@@ -19,6 +19,7 @@ mod ledger;
 mod operations;
 mod partners;
 mod posting;
+mod ready_fields;
 mod subscriptions;
 mod tiers;
 mod webhooks;

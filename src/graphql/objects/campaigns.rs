@@ -2,17 +2,18 @@
 //! terms in force.
 
 use super::{Campaign, Enrollment, Partner, PartnerCommission, PartnershipRequest, TermsInForce};
-use crate::auth::Scope;
+use crate::auth::{Principal, Scope};
 use crate::campaigns;
 use crate::error::ApiResult;
-use crate::graphql::context::{Owner, guard, loader};
+use crate::graphql::context::{Owner, allows, guard, loader};
 use crate::graphql::enums::{
     CampaignStatus, RequestStatus, SnapshotSource, TermsSource, Visibility,
 };
 use crate::graphql::loaders::{load_campaign, load_partner};
+use crate::graphql::ready::{ReadyFields, enumerated, scalar, text};
 use crate::graphql::rules::{GroupRule, group_rules};
 use crate::graphql::scalars::DateTime;
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, Value};
 
 /// A campaign's name is a label, shown beside the commissions it earned;
 /// the rest needs `campaigns:read`. Partner tokens reach only campaigns open
@@ -28,6 +29,32 @@ const CAMPAIGN_DETAILS: &[Scope] = &[Scope::CampaignsRead];
 impl Campaign {
     fn details(&self, ctx: &Context<'_>) -> ApiResult<()> {
         guard(ctx, CAMPAIGN_DETAILS, Owner::AnyPartner)
+    }
+}
+
+impl ReadyFields for Campaign {
+    fn ready(&self, caller: &Principal, name: &str) -> Option<Value> {
+        let row = &*self.0;
+        match name {
+            "id" => return Some(Value::String(row.id.clone())),
+            "name" => {
+                allows(caller, CAMPAIGN_LABEL, Owner::AnyPartner).ok()?;
+                return Some(Value::String(row.name.clone()));
+            }
+            _ => {}
+        }
+        allows(caller, CAMPAIGN_DETAILS, Owner::AnyPartner).ok()?;
+        Some(match name {
+            "description" => text(row.description.as_deref()),
+            "status" => enumerated::<CampaignStatus>(row.status),
+            "currency" => Value::String(row.currency.clone()),
+            "holdbackDays" => row.holdback_days.map_or(Value::Null, Value::from),
+            "visibility" => enumerated::<Visibility>(row.visibility),
+            "isDefault" => Value::Boolean(row.is_default),
+            "createdAt" => scalar(DateTime::from(row.created_at)),
+            "updatedAt" => scalar(DateTime::from(row.updated_at)),
+            _ => return None,
+        })
     }
 }
 

@@ -16,6 +16,7 @@ use crate::graphql::loaders::{
     ContactBalanceOf, ContactId, CustomFieldId, DealCommissions, DealEvents, DealTermVersionsOf,
     DealTermsOf, DealValuesOf, OptionId, OptionsOf, PlanId, load_campaign, load_partner,
 };
+use crate::graphql::ready::Ready;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object};
@@ -274,7 +275,7 @@ impl Deal {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> ApiResult<ListConnection<Commission>> {
+    ) -> ApiResult<ListConnection<Ready<Commission>>> {
         self.readable(ctx)?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
         // A partner reads its money, not the tenant's staff's spiffs.
@@ -293,7 +294,12 @@ impl Deal {
             crate::graphql::context::db(ctx)?.conn(),
             crate::ledger::commissions_of_deal(&self.0.tenant_id, &self.0.id, partners_money),
         );
-        Ok(connection(page, total, |c| c.id.clone(), Commission))
+        Ok(connection(
+            page,
+            total,
+            |c| c.id.clone(),
+            |row| Ready(Commission(row)),
+        ))
     }
 
     /// Its creation, stage moves and payments, oldest first.

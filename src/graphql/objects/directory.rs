@@ -9,16 +9,17 @@ use crate::campaigns::enrollment;
 use crate::directory::groups;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
-use crate::graphql::context::{Owner, guard, loader, page_args, principal};
+use crate::graphql::context::{Owner, allows, guard, loader, page_args, principal};
 use crate::graphql::enums::{CommissionStatus, PartnerStatus, PartnerType};
 use crate::graphql::loaders::{
     BalanceOf, CampaignId, CategoriesOf, DefaultCampaign, EnrollmentsOf, GroupId, GroupPartners,
     PartnerCommissions, PartnerCountOf, PartnerPayouts, SnapshotsOf,
 };
+use crate::graphql::ready::{Ready, ReadyFields, enumerated, scalar, text};
 use crate::graphql::rules::{GroupRule, group_rules};
 use crate::graphql::scalars::DateTime;
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, ID, Object, Value};
 use std::sync::Arc;
 
 /// A partner's name is a label, shown wherever data that refers to the
@@ -50,6 +51,31 @@ impl Partner {
 
     fn own(&self, ctx: &Context<'_>, scope: Scope) -> ApiResult<()> {
         guard(ctx, &[scope], Owner::Partner(&self.0.id))
+    }
+}
+
+impl ReadyFields for Partner {
+    fn ready(&self, caller: &Principal, name: &str) -> Option<Value> {
+        let row = &*self.0;
+        let owner = Owner::Partner(&row.id);
+        match name {
+            "id" => return Some(Value::String(row.id.clone())),
+            "name" => {
+                allows(caller, PARTNER_LABEL, owner).ok()?;
+                return Some(Value::String(row.name.clone()));
+            }
+            _ => {}
+        }
+        allows(caller, PARTNER_DETAILS, owner).ok()?;
+        Some(match name {
+            "email" => text(row.email.as_deref()),
+            "externalId" => text(row.external_id.as_deref()),
+            "type" => enumerated::<PartnerType>(row.r#type),
+            "status" => enumerated::<PartnerStatus>(row.status),
+            "createdAt" => scalar(DateTime::from(row.created_at)),
+            "updatedAt" => scalar(DateTime::from(row.updated_at)),
+            _ => return None,
+        })
     }
 }
 
@@ -87,12 +113,12 @@ impl Partner {
     }
 
     /// The partner's group (the default group unless another was chosen).
-    async fn group(&self, ctx: &Context<'_>) -> ApiResult<PartnerGroup> {
+    async fn group(&self, ctx: &Context<'_>) -> ApiResult<Ready<PartnerGroup>> {
         self.details(ctx)?;
         loader(ctx)?
             .load_one(GroupId(self.0.group_id.clone()))
             .await?
-            .map(PartnerGroup::from)
+            .map(|group| Ready(PartnerGroup::from(group)))
             .ok_or_else(|| ApiError::internal("partner group", &self.0.group_id))
     }
 
@@ -213,7 +239,7 @@ impl Partner {
         status: Option<CommissionStatus>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> ApiResult<ListConnection<Commission>> {
+    ) -> ApiResult<ListConnection<Ready<Commission>>> {
         self.own(ctx, Scope::CommissionsRead)?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
         let status: Option<entity::enums::CommissionStatus> = status.map(Into::into);
@@ -243,7 +269,7 @@ impl Partner {
             page.unwrap_or_else(Page::empty),
             TotalCount::known(count.max(0) as u64),
             |c| c.id.clone(),
-            Commission,
+            |row| Ready(Commission(row)),
         ))
     }
 
@@ -326,6 +352,35 @@ fn group_details(principal: &Principal) -> ApiResult<()> {
     principal.require(Scope::PartnerGroupsRead)
 }
 
+impl ReadyFields for PartnerGroup {
+    fn ready(&self, caller: &Principal, name: &str) -> Option<Value> {
+        let row = &*self.0;
+        match name {
+            "id" => return Some(Value::String(row.id.clone())),
+            "name" => {
+                allows(caller, GROUP_LABEL, Owner::AnyPartner).ok()?;
+                return Some(Value::String(row.name.clone()));
+            }
+            _ => {}
+        }
+        group_details(caller).ok()?;
+        Some(match name {
+            "description" => text(row.description.as_deref()),
+            "externalId" => text(row.external_id.as_deref()),
+            "tags" => Value::List(
+                groups::tags_of(row)
+                    .into_iter()
+                    .map(Value::String)
+                    .collect(),
+            ),
+            "isDefault" => Value::Boolean(row.is_default),
+            "createdAt" => scalar(DateTime::from(row.created_at)),
+            "updatedAt" => scalar(DateTime::from(row.updated_at)),
+            _ => return None,
+        })
+    }
+}
+
 /// A tier of partners and the rules that set their commissions.
 #[Object]
 impl PartnerGroup {
@@ -373,7 +428,7 @@ impl PartnerGroup {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> ApiResult<ListConnection<Partner>> {
+    ) -> ApiResult<ListConnection<Ready<Partner>>> {
         let principal = principal(ctx)?;
         group_details(principal)?;
         principal.require(Scope::PartnersRead)?;
@@ -394,7 +449,7 @@ impl PartnerGroup {
             page.unwrap_or_else(Page::empty),
             TotalCount::known(count.unwrap_or(0)),
             |p| p.id.clone(),
-            Partner::from,
+            |row| Ready(Partner::from(row)),
         ))
     }
 

@@ -4,9 +4,10 @@ use super::{
     Campaign, Commission, CommissionPlan, CommissionTransition, Contact, Deal, DealStage, Event,
     Partner, PartnerCommission, Payout, TieredCommission, money, related,
 };
+use crate::auth::Principal;
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{Owner, guard, loader};
+use crate::graphql::context::{Owner, allows, guard, loader};
 use crate::graphql::enums::{
     BreakdownVocabulary, CommissionKind, CommissionStatus, EventKind, PlanTrigger, ReversalReason,
     RuleType, TermsSource, TierAction, ValueSource,
@@ -15,12 +16,14 @@ use crate::graphql::loaders::{
     CommissionId, ContactId, CustomerId, DealId, DealStageId, EventId, HistoryOf, PlanId, TierId,
     load_campaign, load_partner, load_snapshot,
 };
+use crate::graphql::ready::{Ready, ReadyFields, enumerated, scalar, text};
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::columns;
 use crate::posting::breakdown::{self, BreakdownLine as Line};
-use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, Json, Object, SimpleObject, Value};
 use entity::commission::Column;
 use sea_orm::IdenStatic;
+use sea_orm::prelude::DateTimeUtc;
 
 /// Ledger rows are read with `commissions:read`, by their partner, by the
 /// `events:write` caller whose events (and refunds) produced them — a
@@ -194,6 +197,42 @@ impl Commission {
     }
 }
 
+impl ReadyFields for Commission {
+    fn ready(&self, caller: &Principal, name: &str) -> Option<Value> {
+        let row = &self.0;
+        if name == "id" {
+            return Some(Value::String(row.id.clone()));
+        }
+        allows(caller, LEDGER_ROW, owner(&row.partner_id, row.staff_payee)).ok()?;
+        let at = |at: Option<DateTimeUtc>| at.map_or(Value::Null, |at| scalar(DateTime::from(at)));
+        Some(match name {
+            "kind" => enumerated::<CommissionKind>(row.kind),
+            "amount" => scalar(money(row.amount_minor, &row.currency).ok()?),
+            "currency" => Value::String(row.currency.clone()),
+            "status" => enumerated::<CommissionStatus>(row.status),
+            "rulesSource" => enumerated::<TermsSource>(row.rules_source),
+            "accruedAt" => scalar(DateTime::from(row.accrued_at)),
+            "recordedAt" => scalar(DateTime::from(row.recorded_at)),
+            "holdbackDays" => row.holdback_days.map_or(Value::Null, Value::from),
+            "matureAt" => at(row.mature_at),
+            "approvedAt" => at(row.approved_at),
+            "paidAt" => at(row.paid_at),
+            "reversedAt" => at(row.reversed_at),
+            "reversalReason" => row
+                .reversal_reason
+                .map_or(Value::Null, enumerated::<ReversalReason>),
+            "reversalNote" => text(row.reversal_note.as_deref()),
+            "payoutId" => text(row.payout_id.as_deref()),
+            "revenue" => match row.revenue_minor {
+                Some(minor) => scalar(money(minor, &row.currency).ok()?),
+                None => Value::Null,
+            },
+            "recipientPending" => Value::Boolean(row.recipient_pending),
+            _ => return None,
+        })
+    }
+}
+
 /// A ledger row: a partner earned (or, for a clawback, gave back) an amount on an event.
 #[Object]
 impl Commission {
@@ -221,18 +260,18 @@ impl Commission {
         Ok(self.0.status.into())
     }
 
-    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Ready<Partner>> {
         self.readable(ctx)?;
-        Ok(Partner::from(
+        Ok(Ready(Partner::from(
             load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        ))
+        )))
     }
 
-    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Ready<Campaign>> {
         self.readable(ctx)?;
-        Ok(Campaign::from(
+        Ok(Ready(Campaign::from(
             load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
-        ))
+        )))
     }
 
     async fn event(&self, ctx: &Context<'_>) -> ApiResult<Event> {
@@ -430,18 +469,18 @@ impl Event {
         Ok(&self.0.external_id)
     }
 
-    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Ready<Partner>> {
         self.readable(ctx)?;
-        Ok(Partner::from(
+        Ok(Ready(Partner::from(
             load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        ))
+        )))
     }
 
-    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Ready<Campaign>> {
         self.readable(ctx)?;
-        Ok(Campaign::from(
+        Ok(Ready(Campaign::from(
             load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
-        ))
+        )))
     }
 
     async fn customer_external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {

@@ -10,6 +10,7 @@ use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, forget_reads, page_args, principal, text_change, writer};
 use crate::graphql::enums::{CampaignStatus, PartnerType, RequestStatus, Visibility};
 use crate::graphql::objects::{Campaign, Enrollment, PartnerCommission, PartnershipRequest};
+use crate::graphql::ready::Ready;
 use crate::graphql::rules::{GroupRuleInput, rule_set};
 use crate::input;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
@@ -137,7 +138,7 @@ impl CampaignQuery {
         status: Option<CampaignStatus>,
         visibility: Option<Visibility>,
         search: Option<String>,
-    ) -> ApiResult<ListConnection<Campaign>> {
+    ) -> ApiResult<ListConnection<Ready<Campaign>>> {
         let principal = principal(ctx)?;
         let visible_to_partner = principal.own_partner().map(str::to_owned);
         if visible_to_partner.is_none() {
@@ -156,7 +157,7 @@ impl CampaignQuery {
             &request,
             select,
             campaign::Column::Id,
-            Campaign::from,
+            |row| Ready(Campaign::from(row)),
         )
         .await
     }

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, page_args, principal, text_change, writer};
 use crate::graphql::objects::PartnerGroup;
+use crate::graphql::ready::Ready;
 use crate::graphql::rules::{
     GroupRuleInput, SimulationInput, SimulationResult, rule_set, simulate,
 };
@@ -75,7 +76,7 @@ impl GroupQuery {
         before: Option<String>,
         search: Option<String>,
         tag: Option<String>,
-    ) -> ApiResult<ListConnection<PartnerGroup>> {
+    ) -> ApiResult<ListConnection<Ready<PartnerGroup>>> {
         let principal = principal(ctx)?;
         principal.require(Scope::PartnerGroupsRead)?;
         let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
@@ -87,7 +88,7 @@ impl GroupQuery {
             &request,
             select,
             partner_group::Column::Id,
-            PartnerGroup::from,
+            |row| Ready(PartnerGroup::from(row)),
         )
         .await
     }

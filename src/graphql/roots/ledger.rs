@@ -11,6 +11,7 @@ use crate::graphql::context::{db, intake, loader, page_args, principal, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
 use crate::graphql::loaders::{CampaignId, GroupId, PartnerId, prime};
 use crate::graphql::objects::{Commission, Event, Payout};
+use crate::graphql::ready::Ready;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::accrual::{self, NewEvent, PartnerRef, Recorded};
 use crate::ledger::refunds::{self, EventRef, NewRefund};
@@ -186,7 +187,7 @@ impl LedgerQuery {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<ListConnection<Commission>> {
+    ) -> ApiResult<ListConnection<Ready<Commission>>> {
         let principal = principal(ctx)?;
         let partner_id = match principal.own_partner() {
             Some(own) => {
@@ -195,7 +196,7 @@ impl LedgerQuery {
                         crate::paging::Page::empty(),
                         TotalCount::known(0),
                         |c: &commission::Model| c.id.clone(),
-                        Commission,
+                        |row| Ready(Commission(row)),
                     ));
                 }
                 Some(own.to_owned())
@@ -228,7 +229,8 @@ impl LedgerQuery {
             }
             None => request.fetch(conn, select.clone(), id).await?,
         };
-        page_connection(conn, page, select, id, Commission, prime).await
+        let node = |row| Ready(Commission(row));
+        page_connection(conn, page, select, id, node, prime).await
     }
 }
 

@@ -9,6 +9,7 @@ use crate::graphql::context::{db, ids, loader, page_args, principal, text_change
 use crate::graphql::enums::{PartnerStatus, PartnerType};
 use crate::graphql::loaders::{GroupId, prime};
 use crate::graphql::objects::{Category, Partner};
+use crate::graphql::ready::Ready;
 use crate::input;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
@@ -102,7 +103,7 @@ impl PartnerQuery {
         status: Option<PartnerStatus>,
         #[graphql(name = "type")] partner_type: Option<PartnerType>,
         search: Option<String>,
-    ) -> ApiResult<ListConnection<Partner>> {
+    ) -> ApiResult<ListConnection<Ready<Partner>>> {
         let principal = principal(ctx)?;
         let only = principal.own_partner().map(str::to_owned);
         if only.is_none() {
@@ -125,7 +126,7 @@ impl PartnerQuery {
             &request,
             select,
             partner::Column::Id,
-            Partner::from,
+            |row| Ready(Partner::from(row)),
             |rows: &[partner::Model]| {
                 let ids: Vec<GroupId> = match groups {
                     true => rows.iter().map(|p| GroupId(p.group_id.clone())).collect(),
