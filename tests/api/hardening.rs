@@ -1145,7 +1145,11 @@ async fn a_silent_database_is_given_up_on_and_its_connections_dropped(app: TestA
     // listener's is back in the pool.
     let started = Instant::now();
     while app.db.pool_state().1 > 1 {
-        assert!(started.elapsed() < Duration::from_secs(10), "{:?}", app.db.pool_state());
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            app.db.pool_state()
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     proxy.silence();
