@@ -5,7 +5,7 @@
 //! seed 004's SilverCommission tier.
 
 use crate::db::Db;
-use crate::deals::{deal, pipeline as dp, plans as dplans};
+use crate::deals::{deal, pipeline as dp, plans as dplans, workflow};
 use crate::directory::categories;
 use crate::directory::groups::{self, NewGroup};
 use crate::directory::partners::{self, NewPartner, PartnerStatus, PartnerType};
@@ -219,9 +219,10 @@ fn one_off(text: &str) -> OneOff {
     }
 }
 
-/// Stages, a "Deal size" field, two contacts, a plan of each kind — a
-/// one-off, a recurring share, a split with period rates and scaling, a
-/// spiff — and one deal of the reseller, at "Proposal".
+/// Stages ("Closed won" wins), a "Deal size" field, two contacts, a plan
+/// of each kind — a one-off, a recurring share, a split with period rates
+/// and scaling, a spiff — one deal of the reseller, at "Proposal", and one
+/// it registered, waiting for the tenant's decision.
 async fn pipeline(db: &Db, reseller: &partner::Model) -> ApiResult<()> {
     let mut stages = Vec::new();
     for (name, position) in [
@@ -231,7 +232,8 @@ async fn pipeline(db: &Db, reseller: &partner::Model) -> ApiResult<()> {
         ("Negotiation", 40),
         ("Closed won", 50),
     ] {
-        stages.push(dp::create_stage(db, DEMO_TENANT, name, position).await?);
+        let won = name == "Closed won";
+        stages.push(dp::create_stage(db, DEMO_TENANT, name, position, won).await?);
     }
     let (qualified, proposal, won) = (&stages[1].id, &stages[2].id, &stages[4].id);
     let size = dp::create_field(
@@ -348,9 +350,27 @@ async fn pipeline(db: &Db, reseller: &partner::Model) -> ApiResult<()> {
             currency: None,
             stage_id: proposal.clone(),
             field_values: vec![(size.id.clone(), large.id.clone())],
-            lead_creator_id: Some(lead_creator.id),
+            lead_creator_id: Some(lead_creator.id.clone()),
             owner_id: None,
             occurred_at: None,
+        },
+    )
+    .await?;
+    // Waiting in the tenant's queue: `deals(registration: PENDING)`.
+    workflow::register(
+        db,
+        DEMO_TENANT,
+        &reseller.id,
+        "demo",
+        workflow::Registration {
+            name: "Globex expansion".into(),
+            amount: Decimal::new(5_000, 0),
+            currency: None,
+            company_name: "Globex".into(),
+            company_domain: "globex.example".into(),
+            field_values: Vec::new(),
+            lead_creator_id: Some(lead_creator.id),
+            notes: Some("Met their IT lead at the trade fair; budget approved for Q1.".into()),
         },
     )
     .await?;

@@ -38,6 +38,7 @@ pub mod error;
 pub mod events;
 pub mod failure;
 pub mod graphql;
+pub mod history;
 pub mod http;
 pub mod input;
 pub mod intake;

@@ -1,3 +1,4 @@
+use crate::enums::{DealRegistration, DealStatus};
 use sea_orm::entity::prelude::*;
 
 /// A deal a partner brought, moving through the pipeline.
@@ -25,6 +26,19 @@ pub struct Model {
     pub terms_version: i32,
     /// The canonical creation payload, compared on a repeated `createDeal`.
     pub payload: String,
+    pub registration: DealRegistration,
+    /// Why a registration was rejected.
+    pub registration_reason: Option<String>,
+    /// The company a partner registered the deal for.
+    pub company_name: Option<String>,
+    /// Its domain, lower-cased: worked by one deal at a time.
+    pub company_domain: Option<String>,
+    /// The registering partner's notes.
+    pub notes: Option<String>,
+    pub status: DealStatus,
+    /// Why the deal was closed as lost.
+    pub lost_reason: Option<String>,
+    pub expected_close_date: Option<Date>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     /// The stage's place in the pipeline: later stages have higher positions.
     pub position: i32,
+    /// Reaching this stage wins the deal.
+    pub is_won: bool,
     pub created_at: DateTimeUtc,
 }
 

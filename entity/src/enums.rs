@@ -170,6 +170,24 @@ stored!(
 );
 
 stored!(
+    /// Whether a deal waits on the tenant's decision: `NOT_REQUIRED` for
+    /// deals the tenant creates; `PENDING → APPROVED | REJECTED` for those a
+    /// partner registers.
+    DealRegistration {
+        NotRequired = "NOT_REQUIRED",
+        Pending = "PENDING",
+        Approved = "APPROVED",
+        Rejected = "REJECTED",
+    }
+);
+
+stored!(
+    /// Where a deal ended up: `OPEN`, `WON` once it reached a winning
+    /// stage, `LOST` when closed as lost.
+    DealStatus { Open = "OPEN", Won = "WON", Lost = "LOST" }
+);
+
+stored!(
     /// What happened, as a domain event says (SPEC §12).
     DomainEventType {
         /// A ledger row was written: a commission, clawback or adjustment.
@@ -185,6 +203,12 @@ stored!(
         /// A deal reached a stage (created at it, or moved).
         DealStageChanged = "DEAL_STAGE_CHANGED",
         DealPaymentRecorded = "DEAL_PAYMENT_RECORDED",
+        /// A partner registered a deal.
+        DealRegistered = "DEAL_REGISTERED",
+        /// A deal registration was approved or rejected.
+        DealRegistrationDecided = "DEAL_REGISTRATION_DECIDED",
+        /// A deal's fields or status changed (updated, lost, reopened).
+        DealUpdated = "DEAL_UPDATED",
         /// A partner first reached a tier in a period.
         TierReached = "TIER_REACHED",
     }

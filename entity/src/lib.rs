@@ -5,6 +5,7 @@
 
 pub mod campaign;
 pub mod category;
+pub mod change;
 pub mod commission;
 pub mod commission_plan;
 pub mod commission_plan_category;

@@ -17,6 +17,7 @@ mod m20261121_000007_event_keys;
 mod m20261122_000008_staff_payees;
 mod m20261122_000009_partner_page_keys;
 mod m20261122_000010_domain_events;
+mod m20261123_000011_partner_workflows;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_staff_payees::Migration),
             Box::new(m20261122_000009_partner_page_keys::Migration),
             Box::new(m20261122_000010_domain_events::Migration),
+            Box::new(m20261123_000011_partner_workflows::Migration),
         ]
     }
 }

@@ -27,7 +27,7 @@ use crate::input::{self, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 use crate::ledger::accrual::PartnerRef;
 use crate::posting::{self};
 use chrono::{DateTime, Utc};
-use entity::enums::{CampaignStatus, PartnerStatus, PlanMatch};
+use entity::enums::{CampaignStatus, DealRegistration, DealStatus, PartnerStatus, PlanMatch};
 use entity::{
     campaign, commission, custom_field_option, deal, deal_field_value, deal_stage, deal_term,
     deal_term_version, event, partner,
@@ -250,6 +250,14 @@ async fn insert_deal(
         payment_count: 0,
         terms_version: 1,
         payload: fields.payload.to_owned(),
+        registration: DealRegistration::NotRequired,
+        registration_reason: None,
+        company_name: None,
+        company_domain: None,
+        notes: None,
+        status: DealStatus::Open,
+        lost_reason: None,
+        expected_close_date: None,
         created_at: now,
         updated_at: now,
     };
@@ -294,7 +302,7 @@ async fn locked_partner(
 
 /// The campaign a deal is in: named or the default; active, and the partner
 /// enrolled unless it is the default.
-async fn deal_campaign(
+pub(super) async fn deal_campaign(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     partner: &partner::Model,
@@ -379,7 +387,7 @@ pub(super) async fn check_field_values(
 }
 
 /// A plan as a deal freezes it.
-fn freeze(plan: &entity::commission_plan::Model) -> ApiResult<FrozenPlan> {
+pub(super) fn freeze(plan: &entity::commission_plan::Model) -> ApiResult<FrozenPlan> {
     Ok(FrozenPlan {
         plan_id: plan.id.clone(),
         label: plan.label.clone(),
@@ -389,7 +397,7 @@ fn freeze(plan: &entity::commission_plan::Model) -> ApiResult<FrozenPlan> {
     })
 }
 
-async fn write_terms(
+pub(super) async fn write_terms(
     conn: &impl ConnectionTrait,
     deal: &deal::Model,
     version: i32,
@@ -452,7 +460,8 @@ pub async fn amend_terms(
     db.retrying(|| async move {
         let txn = db.write().await?;
         let conn = &*txn;
-        let mut deal = locked_deal(conn, tenant_id, deal_id).await?;
+        let mut deal = locked_deal(conn, tenant_id, deal_id, "input.dealId").await?;
+        super::workflow::decided(&deal)?;
         let partner = partner::Entity::find_by_id(deal.partner_id.clone())
             .one(conn)
             .await?
@@ -544,6 +553,8 @@ pub async fn find(
 pub struct DealFilter {
     pub partner_id: Option<String>,
     pub stage_id: Option<String>,
+    pub registration: Option<DealRegistration>,
+    pub status: Option<DealStatus>,
 }
 
 pub fn list(tenant_id: &str, filter: &DealFilter) -> Select<deal::Entity> {
@@ -552,20 +563,34 @@ pub fn list(tenant_id: &str, filter: &DealFilter) -> Select<deal::Entity> {
         select = select.filter(deal::Column::PartnerId.eq(partner_id.as_str()));
     }
     if let Some(stage_id) = &filter.stage_id {
-        select = select.filter(deal::Column::StageId.eq(stage_id.as_str()));
+        // A deal outside the pipeline is at no stage.
+        select = select
+            .filter(deal::Column::StageId.eq(stage_id.as_str()))
+            .filter(
+                deal::Column::Registration
+                    .is_in([DealRegistration::NotRequired, DealRegistration::Approved]),
+            );
+    }
+    if let Some(registration) = filter.registration {
+        select = select.filter(deal::Column::Registration.eq(registration));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(deal::Column::Status.eq(status));
     }
     select
 }
 
-/// A deal of the tenant, after its partner's lock, itself locked.
-async fn locked_deal(
+/// A deal of the tenant, after its partner's lock, itself locked; `field`
+/// names the id in the error when there is none.
+pub(super) async fn locked_deal(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     id: &str,
+    field: &str,
 ) -> ApiResult<deal::Model> {
     let found = find(conn, tenant_id, id)
         .await?
-        .ok_or_else(|| ApiError::bad_input("input.dealId", "no such deal"))?;
+        .ok_or_else(|| ApiError::bad_input(field, "no such deal"))?;
     crate::ledger::transitions::lock_partners(conn, [found.partner_id.clone()]).await?;
     deal::Entity::find_by_id(found.id.clone())
         .lock_exclusive()

@@ -10,6 +10,9 @@
 //! - [`record`]: stage moves and payments (and a creation's first stage)
 //!   recorded as events, exactly once;
 //! - [`simulate`]: what a plan would pay a deal, writing nothing;
+//! - [`workflow`]: registrations from partners and the tenant's decision
+//!   on them; changes to a deal, closing it as lost, reopening it, each
+//!   kept in its history;
 //! - [`accrue`]: what a deal event earns, as rows for the ledger's posting
 //!   layer. Deal commissions are ordinary ledger rows: holdback, maturity,
 //!   approval, payout, refunds and reversal treat them as any other.
@@ -23,3 +26,4 @@ pub mod pipeline;
 pub mod plans;
 pub mod record;
 pub mod simulate;
+pub mod workflow;

@@ -21,52 +21,139 @@ pub async fn create_stage(
     tenant_id: &str,
     name: &str,
     position: i32,
+    is_won: bool,
 ) -> ApiResult<deal_stage::Model> {
     let name = input::required_text("input.name", name, MAX_NAME_CHARS)?;
+    check_position(position)?;
+    let txn = db.write().await?;
+    not_taken(&*txn, tenant_id, None, Some(&name), Some(position)).await?;
+    let stage = deal_stage::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        name: Set(name),
+        position: Set(position),
+        is_won: Set(is_won),
+        created_at: Set(crate::db::now()),
+    };
+    let stage = deal_stage::Entity::insert(stage)
+        .exec_with_returning(&*txn)
+        .await
+        .map_err(position_taken)?;
+    txn.commit().await?;
+    Ok(stage)
+}
+
+/// What `updateDealStage` changes; `None` keeps.
+pub struct StageChanges {
+    pub name: Option<String>,
+    pub position: Option<i32>,
+    pub is_won: Option<bool>,
+}
+
+/// Renames, moves or marks a stage. Deals keep what they reached: a new
+/// position changes which stages a later move reaches, never what was
+/// earned; marking a stage won wins the deals that reach it from now on.
+pub async fn update_stage(
+    db: &Db,
+    tenant_id: &str,
+    id: &str,
+    changes: StageChanges,
+) -> ApiResult<deal_stage::Model> {
+    let name = changes
+        .name
+        .as_deref()
+        .map(|n| input::required_text("input.name", n, MAX_NAME_CHARS))
+        .transpose()?;
+    if let Some(position) = changes.position {
+        check_position(position)?;
+    }
+    let (name, changes) = (&name, &changes);
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let stage = deal_stage::Entity::find_by_id(id.to_owned())
+            .filter(deal_stage::Column::TenantId.eq(tenant_id))
+            .lock_exclusive()
+            .one(&*txn)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("id", "no such deal stage"))?;
+        not_taken(
+            &*txn,
+            tenant_id,
+            Some(id),
+            name.as_deref(),
+            changes.position,
+        )
+        .await?;
+        let mut active = deal_stage::ActiveModel::from(stage);
+        if let Some(name) = name {
+            active.name = Set(name.clone());
+        }
+        if let Some(position) = changes.position {
+            active.position = Set(position);
+        }
+        if let Some(is_won) = changes.is_won {
+            active.is_won = Set(is_won);
+        }
+        let stage = deal_stage::Entity::update(active)
+            .exec(&*txn)
+            .await
+            .map_err(position_taken)?;
+        txn.commit().await?;
+        Ok(stage)
+    })
+    .await
+}
+
+fn check_position(position: i32) -> ApiResult<()> {
     if !(0..=MAX_POSITION).contains(&position) {
         return Err(ApiError::bad_input(
             "input.position",
             format!("must be between 0 and {MAX_POSITION}"),
         ));
     }
-    let txn = db.write().await?;
-    for (column, value, field) in [
+    Ok(())
+}
+
+fn position_taken(e: sea_orm::DbErr) -> ApiError {
+    match is_unique_violation(&e) {
+        true => ApiError::bad_input("input.position", "is already another stage's"),
+        false => e.into(),
+    }
+}
+
+/// Refuses a name or position another stage (not `except`) has.
+async fn not_taken(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    except: Option<&str>,
+    name: Option<&str>,
+    position: Option<i32>,
+) -> ApiResult<()> {
+    let wanted = [
         (
             deal_stage::Column::Name,
-            sea_orm::Value::from(name.clone()),
+            name.map(sea_orm::Value::from),
             "input.name",
         ),
         (
             deal_stage::Column::Position,
-            position.into(),
+            position.map(sea_orm::Value::from),
             "input.position",
         ),
-    ] {
-        let taken = deal_stage::Entity::find()
+    ];
+    for (column, value, field) in wanted {
+        let Some(value) = value else { continue };
+        let mut select = deal_stage::Entity::find()
             .filter(deal_stage::Column::TenantId.eq(tenant_id))
-            .filter(column.eq(value))
-            .one(&*txn)
-            .await?;
-        if taken.is_some() {
+            .filter(column.eq(value));
+        if let Some(except) = except {
+            select = select.filter(deal_stage::Column::Id.ne(except));
+        }
+        if select.one(conn).await?.is_some() {
             return Err(ApiError::bad_input(field, "is already another stage's"));
         }
     }
-    let stage = deal_stage::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        name: Set(name),
-        position: Set(position),
-        created_at: Set(crate::db::now()),
-    };
-    let stage = deal_stage::Entity::insert(stage)
-        .exec_with_returning(&*txn)
-        .await
-        .map_err(|e| match is_unique_violation(&e) {
-            true => ApiError::bad_input("input.position", "is already another stage's"),
-            false => e.into(),
-        })?;
-    txn.commit().await?;
-    Ok(stage)
+    Ok(())
 }
 
 /// The tenant's stages in pipeline order.

@@ -83,13 +83,17 @@ pub fn scope_of(kind: DomainEventType) -> Scope {
         T::PartnerEnrolled | T::PartnershipRequestCreated | T::PartnershipRequestDecided => {
             Scope::CampaignsRead
         }
-        T::DealStageChanged | T::DealPaymentRecorded => Scope::DealsRead,
+        T::DealStageChanged
+        | T::DealPaymentRecorded
+        | T::DealRegistered
+        | T::DealRegistrationDecided
+        | T::DealUpdated => Scope::DealsRead,
         T::TierReached => Scope::TieredCommissionsRead,
     }
 }
 
 /// Every type, in a stable order.
-pub const ALL_TYPES: [DomainEventType; 9] = [
+pub const ALL_TYPES: [DomainEventType; 12] = [
     DomainEventType::CommissionCreated,
     DomainEventType::CommissionStatusChanged,
     DomainEventType::PayoutCreated,
@@ -98,6 +102,9 @@ pub const ALL_TYPES: [DomainEventType; 9] = [
     DomainEventType::PartnershipRequestDecided,
     DomainEventType::DealStageChanged,
     DomainEventType::DealPaymentRecorded,
+    DomainEventType::DealRegistered,
+    DomainEventType::DealRegistrationDecided,
+    DomainEventType::DealUpdated,
     DomainEventType::TierReached,
 ];
 

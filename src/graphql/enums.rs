@@ -82,6 +82,31 @@ pub enum RequestStatus {
     Rejected,
 }
 
+/// Whether a deal waits on the tenant's decision.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::DealRegistration")]
+pub enum DealRegistration {
+    /// Created by the tenant (`createDeal`): nothing to decide.
+    NotRequired,
+    /// Registered by its partner: earns nothing until approved.
+    Pending,
+    /// Approved: its terms froze then, and it moves and earns as any deal.
+    Approved,
+    /// Rejected, with a reason: it earns nothing.
+    Rejected,
+}
+
+/// Where a deal ended up.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::DealStatus")]
+pub enum DealStatus {
+    Open,
+    /// It has reached a stage marked `isWon` (and stays won as it moves on).
+    Won,
+    /// Closed as lost: it does not move, and its payments earn nothing.
+    Lost,
+}
+
 /// How a snapshot row came to be.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::SnapshotSource")]
@@ -299,6 +324,12 @@ pub enum DomainEventType {
     /// A deal reached a stage (created at it, or moved).
     DealStageChanged,
     DealPaymentRecorded,
+    /// A partner registered a deal.
+    DealRegistered,
+    /// A deal registration was approved or rejected.
+    DealRegistrationDecided,
+    /// A deal's fields or status changed (updated, lost, reopened).
+    DealUpdated,
     /// A partner first reached a tier in a period.
     TierReached,
 }

@@ -68,6 +68,7 @@ pub struct Mutation(
     roots::campaigns::CampaignMutation,
     roots::ledger::LedgerMutation,
     roots::deals::DealMutation,
+    roots::deal_workflow::DealWorkflowMutation,
     roots::tiers::TierMutation,
     roots::webhooks::WebhookMutation,
 );

@@ -217,7 +217,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["failure"],
     &["error"],
-    &["input", "paging"],
+    &["input", "paging", "history"],
     &["observe"],
     &["db"],
     &["auth"],

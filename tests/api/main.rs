@@ -7,6 +7,7 @@ mod auth;
 mod browser;
 mod campaigns;
 mod deal_ledger;
+mod deal_workflow;
 mod deals;
 mod events;
 mod groups;

@@ -10,6 +10,7 @@ use crate::campaigns;
 use crate::db::Txn;
 use crate::deals::accrue::{self, Context, Trigger};
 use crate::deals::deal::{DealEvent, conflict, positive_minor};
+use crate::deals::workflow;
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
@@ -19,7 +20,7 @@ use crate::ledger::batch::Answers;
 use crate::posting::{self, Posting, WRITE_CHUNK};
 use crate::tiers::book::{Accrued, TierBook};
 use chrono::{DateTime, Utc};
-use entity::enums::{CampaignStatus, EventKind, PartnerStatus};
+use entity::enums::{CampaignStatus, DealStatus, EventKind, PartnerStatus};
 use entity::{campaign, commission, deal, deal_stage_reached, event};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
@@ -87,7 +88,19 @@ impl Batch {
         if let Some(found) = self.duplicate(item, current)? {
             return Ok(found);
         }
+        // A registration earns nothing until approved; a lost deal does
+        // not move.
+        workflow::decided(current)?;
+        if current.status == DealStatus::Lost && matches!(item.what, What::Stage { .. }) {
+            return Err(ApiError::Conflict(
+                "the deal is LOST: reopen it to move it".into(),
+            ));
+        }
         let decided = self.decide(item, current.clone())?;
+        // A lost deal's payment is recorded, and earns and counts nothing.
+        if decided.deal.status == DealStatus::Lost {
+            return Ok(self.keep(decided, Vec::new()));
+        }
         let campaign = self.active_campaign(item, &decided.deal)?;
         let trigger_reached;
         let trigger = match &item.what {
@@ -177,11 +190,18 @@ impl Batch {
                 event.stage_id = Some(stage.id.clone());
                 deal.stage_id = stage.id.clone();
                 deal.reached_position = Ord::max(deal.reached_position, stage.position);
+                if newly
+                    .iter()
+                    .any(|id| self.loaded.stage(id).is_some_and(|s| s.is_won))
+                {
+                    deal.status = DealStatus::Won;
+                }
                 let data = serde_json::json!({
                     "eventId": event.id,
                     "stageId": stage.id,
                     "stageName": stage.name,
                     "stagesReached": newly,
+                    "status": deal.status.as_str(),
                 });
                 let announced = announce(&deal, &event, DomainEventType::DealStageChanged, data);
                 Ok(Decided {
@@ -402,6 +422,7 @@ impl Batch {
                             deal::Column::StageId,
                             deal::Column::ReachedPosition,
                             deal::Column::PaymentCount,
+                            deal::Column::Status,
                             deal::Column::UpdatedAt,
                         ])
                         .to_owned(),

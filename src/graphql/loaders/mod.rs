@@ -8,7 +8,7 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    campaign, category, commission, commission_plan, commission_plan_category,
+    campaign, category, change, commission, commission_plan, commission_plan_category,
     commission_plan_group, commission_plan_partner, commission_transition, contact,
     contact_balance, custom_field, custom_field_option, customer, deal, deal_field_value,
     deal_stage, deal_term, deal_term_version, enrollment, event, partner, partner_balance,
@@ -289,6 +289,10 @@ pub struct ContactBalanceOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HistoryOf(pub String);
 
+/// A deal's or partner's changes, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChangesOf(pub String);
+
 /// A custom field's options, in their order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OptionsOf(pub String);
@@ -425,6 +429,7 @@ macro_rules! children_of {
 }
 
 children_of!(EnrollmentsOf, enrollment, PartnerId, partner_id);
+children_of!(ChangesOf, change, SubjectId, subject_id, Id);
 children_of!(SnapshotsOf, partner_commission, PartnerId, partner_id);
 children_of!(
     HistoryOf,

@@ -2,22 +2,25 @@
 //! in `plan_fields`).
 
 use super::{
-    Balance, Campaign, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption, Deal,
-    DealFieldValue, DealPlan, DealStage, DealTerms, Event, Partner, PlanEntry, balances, money,
-    related, stage,
+    Balance, Campaign, Change, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption,
+    Deal, DealFieldValue, DealPlan, DealStage, DealTerms, Event, Partner, PlanEntry, balances,
+    money, related, stage,
 };
 use crate::auth::Scope;
 use crate::deals::deal;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{Owner, guard, loader, page_args, principal};
-use crate::graphql::enums::{AutoAssignRecipient, PaymentTarget, PlanMatch};
+use crate::graphql::enums::{
+    AutoAssignRecipient, DealRegistration, DealStatus, PaymentTarget, PlanMatch,
+};
 use crate::graphql::loaders::{
-    ContactBalanceOf, ContactId, CustomFieldId, DealCommissions, DealEvents, DealTermVersionsOf,
-    DealTermsOf, DealValuesOf, OptionId, OptionsOf, PlanId, load_campaign, load_partner,
+    ChangesOf, ContactBalanceOf, ContactId, CustomFieldId, DealCommissions, DealEvents,
+    DealTermVersionsOf, DealTermsOf, DealValuesOf, OptionId, OptionsOf, PlanId, load_campaign,
+    load_partner,
 };
 use crate::graphql::ready::Ready;
-use crate::graphql::scalars::{DateTime, Decimal};
+use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object};
 
@@ -41,6 +44,12 @@ impl DealStage {
     async fn position(&self, ctx: &Context<'_>) -> ApiResult<i32> {
         guard(ctx, PIPELINE, Owner::AnyPartner)?;
         Ok(self.0.position)
+    }
+
+    /// Reaching it wins a deal (`Deal.status: WON`).
+    async fn is_won(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        guard(ctx, PIPELINE, Owner::AnyPartner)?;
+        Ok(self.0.is_won)
     }
 }
 
@@ -155,6 +164,16 @@ impl Deal {
         guard(ctx, &[Scope::DealsRead], Owner::Partner(&self.0.partner_id))
     }
 
+    /// Whether the deal is in the pipeline: created by the tenant, or its
+    /// registration approved.
+    fn placed(&self) -> bool {
+        matches!(
+            self.0.registration,
+            entity::enums::DealRegistration::NotRequired
+                | entity::enums::DealRegistration::Approved
+        )
+    }
+
     /// The versions of the deal's terms up to the one in force, oldest first.
     async fn versions(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealTerms>> {
         let loader = loader(ctx)?;
@@ -221,10 +240,76 @@ impl Deal {
         ))
     }
 
-    /// Where the deal is now.
-    async fn stage(&self, ctx: &Context<'_>) -> ApiResult<DealStage> {
+    /// Where the deal is now; null while its registration waits, and after
+    /// it was rejected.
+    async fn stage(&self, ctx: &Context<'_>) -> ApiResult<Option<DealStage>> {
         self.readable(ctx)?;
-        stage(&*loader(ctx)?, &self.0.stage_id).await
+        if !self.placed() {
+            return Ok(None);
+        }
+        stage(&*loader(ctx)?, &self.0.stage_id).await.map(Some)
+    }
+
+    /// `NOT_REQUIRED` for a deal the tenant created; for one a partner
+    /// registered, `PENDING` until the tenant approves or rejects it.
+    async fn registration(&self, ctx: &Context<'_>) -> ApiResult<DealRegistration> {
+        self.readable(ctx)?;
+        Ok(self.0.registration.into())
+    }
+
+    /// Why the registration was rejected.
+    async fn registration_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.registration_reason.as_deref())
+    }
+
+    /// The company a partner registered the deal for.
+    async fn company_name(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.company_name.as_deref())
+    }
+
+    /// Its domain, as compared: lower case, without `www.`. One deal at a
+    /// time works a domain (until it is lost, or its registration rejected).
+    async fn company_domain(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.company_domain.as_deref())
+    }
+
+    /// What the registering partner wrote.
+    async fn notes(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.notes.as_deref())
+    }
+
+    /// `OPEN`, `WON` once it reached a stage marked `isWon`, or `LOST`.
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<DealStatus> {
+        self.readable(ctx)?;
+        Ok(self.0.status.into())
+    }
+
+    /// Why it was closed as lost.
+    async fn lost_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.lost_reason.as_deref())
+    }
+
+    async fn expected_close_date(&self, ctx: &Context<'_>) -> ApiResult<Option<Date>> {
+        self.readable(ctx)?;
+        Ok(self.0.expected_close_date.map(Date))
+    }
+
+    /// Every change to the deal, oldest first: its registration and the
+    /// decision on it, each field `updateDeal` changed (amounts as decimal
+    /// strings; a custom field's value as `fieldId:optionId`), its status
+    /// when closed as lost or reopened.
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<Change>> {
+        self.readable(ctx)?;
+        let changes = loader(ctx)?
+            .load_one(ChangesOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        Ok(changes.into_iter().map(Change).collect())
     }
 
     async fn custom_field_values(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealFieldValue>> {
@@ -252,12 +337,17 @@ impl Deal {
         Ok(self.0.payment_count)
     }
 
-    /// The plans in force for the deal, and why each applies.
-    async fn terms(&self, ctx: &Context<'_>) -> ApiResult<DealTerms> {
+    /// The plans in force for the deal, and why each applies; null until a
+    /// registration is approved (its terms freeze then).
+    async fn terms(&self, ctx: &Context<'_>) -> ApiResult<Option<DealTerms>> {
         self.readable(ctx)?;
+        if !self.placed() {
+            return Ok(None);
+        }
         self.versions(ctx)
             .await?
             .pop()
+            .map(Some)
             .ok_or_else(|| ApiError::internal("deal terms", &self.0.id))
     }
 
@@ -456,5 +546,35 @@ impl DealPlan {
             .cloned()
             .map(PlanEntry)
             .collect()
+    }
+}
+
+// Reached only through a deal's `history`, which checks its scope.
+
+/// One field of a deal changed: from what, to what, by whom, when.
+#[Object]
+impl Change {
+    /// The field, as the API names it (`amount`, `registration`, `status`, …).
+    async fn field(&self) -> &str {
+        &self.0.field
+    }
+
+    /// The value before; null for none.
+    async fn from(&self) -> Option<&str> {
+        self.0.from_value.as_deref()
+    }
+
+    /// The value after; null for none.
+    async fn to(&self) -> Option<&str> {
+        self.0.to_value.as_deref()
+    }
+
+    /// Who changed it: the token's `sub`.
+    async fn actor(&self) -> &str {
+        &self.0.actor
+    }
+
+    async fn at(&self) -> DateTime {
+        self.0.at.into()
     }
 }

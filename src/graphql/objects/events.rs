@@ -87,7 +87,13 @@ impl DomainEvent {
     /// The deal, as it is now (`DEAL_*` events).
     async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
         self.readable(ctx)?;
-        let kinds = [Stored::DealStageChanged, Stored::DealPaymentRecorded];
+        let kinds = [
+            Stored::DealStageChanged,
+            Stored::DealPaymentRecorded,
+            Stored::DealRegistered,
+            Stored::DealRegistrationDecided,
+            Stored::DealUpdated,
+        ];
         related(ctx, self.subject_of(&kinds).as_deref(), DealId, Deal).await
     }
 

@@ -27,7 +27,7 @@ use async_graphql::SimpleObject;
 use async_graphql::dataloader::Loader;
 use entity::enums::CommissionStatus;
 use entity::{
-    campaign, category, commission, commission_plan, commission_transition, contact,
+    campaign, category, change, commission, commission_plan, commission_transition, contact,
     contact_balance, custom_field, custom_field_option, deal, deal_field_value, deal_stage,
     deal_term, deal_term_version, domain_event, enrollment, event, partner, partner_balance,
     partner_commission, partner_group, partnership_request, payout, tier_progress,
@@ -133,6 +133,9 @@ pub struct PeriodRate {
 
 /// A deal a partner brought, moving through the pipeline.
 pub struct Deal(pub deal::Model);
+
+/// One field of a deal or partner changed.
+pub struct Change(pub change::Model);
 
 /// The option a deal holds for a custom field.
 pub struct DealFieldValue(pub deal_field_value::Model);

@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
 use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
 use crate::graphql::context::{db, ids, intake, page_args, principal, writer};
-use crate::graphql::enums::{PartnerType, PaymentTarget};
+use crate::graphql::enums::{DealRegistration, DealStatus, PartnerType, PaymentTarget};
 use crate::graphql::objects::{
     Commission, CommissionPlan, Contact, CustomField, Deal, DealStage, PlanSimulation,
     PlanSimulationLine,
@@ -42,6 +42,9 @@ pub struct CreateDealStageInput {
     /// Its place in the pipeline (0–10,000, unique): deals move to higher
     /// positions as they progress.
     pub position: i32,
+    /// Reaching it wins a deal (`Deal.status: WON`).
+    #[graphql(default)]
+    pub is_won: bool,
 }
 
 #[derive(InputObject)]
@@ -96,7 +99,7 @@ pub struct AmendDealTermsInput {
     pub note: String,
 }
 
-fn field_values(values: Vec<CustomFieldValueInput>) -> Vec<(String, String)> {
+pub fn field_values(values: Vec<CustomFieldValueInput>) -> Vec<(String, String)> {
     values
         .into_iter()
         .map(|v| (v.custom_field_id.0, v.option_id.0))
@@ -241,13 +244,18 @@ impl DealQuery {
             .map(Deal))
     }
 
-    /// Deals, oldest first, by partner or stage; a partner token lists its own.
+    /// Deals, oldest first, by partner, stage, registration or status; a
+    /// partner token lists its own. `registration: PENDING` is the queue
+    /// of registrations waiting for a decision.
+    #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
     async fn deals(
         &self,
         ctx: &Context<'_>,
         partner_id: Option<ID>,
         stage_id: Option<ID>,
+        registration: Option<DealRegistration>,
+        status: Option<DealStatus>,
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<ListConnection<Deal>> {
@@ -259,6 +267,8 @@ impl DealQuery {
         let filter = DealFilter {
             partner_id,
             stage_id: stage_id.map(|s| s.0),
+            registration: registration.map(Into::into),
+            status: status.map(Into::into),
         };
         let select = deals::list(principal.tenant_id(), &filter);
         list_connection(db(ctx)?.conn(), &request, select, deal::Column::Id, Deal).await
@@ -292,8 +302,9 @@ impl DealMutation {
         input: CreateDealStageInput,
     ) -> ApiResult<DealStage> {
         let principal = writer(ctx, Scope::DealsWrite)?;
+        let (db, tenant_id) = (db(ctx)?, principal.tenant_id());
         let stage =
-            pipeline::create_stage(db(ctx)?, principal.tenant_id(), &input.name, input.position)
+            pipeline::create_stage(db, tenant_id, &input.name, input.position, input.is_won)
                 .await?;
         Ok(DealStage(stage))
     }

@@ -5,6 +5,7 @@
 
 pub mod campaigns;
 pub mod deal_events;
+pub mod deal_workflow;
 pub mod deals;
 pub mod events;
 pub mod groups;

@@ -1,0 +1,646 @@
+//! What happens to a deal besides its events (SPEC §14): a partner
+//! registers it and the tenant approves or rejects the registration; the
+//! tenant changes its fields, closes it as lost and reopens it. Each is one
+//! transaction that takes the partner's lock and then the deal's (as the
+//! deal's events do), writes the deal's history, and announces a domain
+//! event.
+//!
+//! - A registration is `PENDING`: stored at the pipeline's first stage
+//!   without having reached it, with no terms, earning nothing, its events
+//!   refused. Approval freezes the plans that apply then, as `createDeal`
+//!   does, and records the deal's arrival at the stage chosen (or the
+//!   first), which earns what reaching it earns. A rejection keeps the
+//!   deal, with its reason, for the partner to read.
+//! - A company domain is worked by one deal at a time: while a deal that
+//!   names it is neither lost nor rejected, registering it again is
+//!   `CONFLICT`, by any partner. A partial unique index keeps this under
+//!   concurrency; the check before it words the answer.
+//! - A change applies to what is earned afterwards: commissions already
+//!   written stay as they are.
+
+use super::deal::{self as deals, DealEvent, locked_deal, positive_minor};
+use super::pipeline;
+use super::plans;
+use super::record::{self, DealItem, What};
+use crate::campaigns;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::events::{self, DomainEventType, NewEvent};
+use crate::history::{self, Change, Stamp};
+use crate::input::{self, MAX_NAME_CHARS, MAX_NOTE_CHARS};
+use chrono::NaiveDate;
+use entity::enums::{DealRegistration, DealStatus, PartnerStatus};
+use entity::{deal, deal_field_value, deal_stage, partner};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+
+/// Longest company domain (DNS's limit).
+const MAX_DOMAIN_CHARS: usize = 253;
+
+/// A deal as a partner registers it.
+pub struct Registration {
+    pub name: String,
+    pub amount: Decimal,
+    /// Omitted: the default campaign's currency; given, it must be it.
+    pub currency: Option<String>,
+    pub company_name: String,
+    pub company_domain: String,
+    pub field_values: Vec<(String, String)>,
+    /// One of the partner's own contacts.
+    pub lead_creator_id: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// A company domain as it is compared: trimmed, lower-cased, without a
+/// trailing dot or a leading `www.`; letters, digits and hyphens in two or
+/// more labels.
+pub fn company_domain(field: &str, text: &str) -> ApiResult<String> {
+    let domain = text.trim().trim_end_matches('.').to_lowercase();
+    let domain = domain.strip_prefix("www.").unwrap_or(&domain).to_owned();
+    let labels: Vec<&str> = domain.split('.').collect();
+    let valid = domain.len() <= MAX_DOMAIN_CHARS
+        && labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        });
+    if !valid {
+        return Err(ApiError::bad_input(
+            field,
+            "must be a domain name such as acme.com",
+        ));
+    }
+    Ok(domain)
+}
+
+/// Registers a deal for `partner_id`: `PENDING`, in the default campaign.
+pub async fn register(
+    db: &Db,
+    tenant_id: &str,
+    partner_id: &str,
+    actor: &str,
+    new: Registration,
+) -> ApiResult<deal::Model> {
+    let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
+    let company = input::required_text("input.companyName", &new.company_name, MAX_NAME_CHARS)?;
+    let domain = company_domain("input.companyDomain", &new.company_domain)?;
+    let notes = input::optional_text("input.notes", new.notes.as_deref(), MAX_NOTE_CHARS)?;
+    let checked = (&name, &company, &domain, &notes, &new);
+    db.retrying(|| async move {
+        let (name, company, domain, notes, new) = checked;
+        let txn = db.write().await?;
+        let conn = &*txn;
+        let partner = partner::Entity::find_by_id(partner_id.to_owned())
+            .filter(partner::Column::TenantId.eq(tenant_id))
+            .lock_exclusive()
+            .one(conn)
+            .await?
+            .ok_or_else(|| ApiError::not_found("partner"))?;
+        if partner.status != PartnerStatus::Active {
+            return Err(ApiError::Forbidden("the partner is not active".into()));
+        }
+        domain_free(conn, tenant_id, partner_id, domain).await?;
+        let campaign = deals::deal_campaign(conn, tenant_id, &partner, None).await?;
+        let currency = campaigns::check_currency("input.currency", &campaign.currency)?;
+        if let Some(code) = &new.currency
+            && code != currency.code()
+        {
+            return Err(ApiError::bad_input(
+                "input.currency",
+                format!("must be the campaign's currency, {}", campaign.currency),
+            ));
+        }
+        let amount_minor = positive_minor("input.amount", new.amount, currency)?;
+        let options =
+            deals::check_field_values(conn, tenant_id, &new.field_values, "input").await?;
+        if let Some(id) = &new.lead_creator_id {
+            let field = "input.leadCreatorId";
+            let contact = pipeline::contact_for(conn, tenant_id, partner_id, id, field).await?;
+            if contact.partner_id.as_deref() != Some(partner_id) {
+                return Err(ApiError::bad_input(field, "no such contact of the partner"));
+            }
+        }
+        let first = first_stage(conn, tenant_id)
+            .await?
+            .ok_or_else(|| ApiError::Conflict("the tenant's pipeline has no stages yet".into()))?;
+        let now = crate::db::now();
+        let id = input::new_id();
+        let mut values: Vec<_> = options.iter().collect();
+        values.sort();
+        let payload = serde_json::json!({
+            "name": name, "amount": new.amount.normalize().to_string(),
+            "currency": currency.code(), "companyName": company, "companyDomain": domain,
+            "customFieldValues": values, "leadCreatorId": new.lead_creator_id, "notes": notes,
+        });
+        let deal = deal::Model {
+            id: id.clone(),
+            tenant_id: tenant_id.to_owned(),
+            external_id: id,
+            partner_id: partner_id.to_owned(),
+            campaign_id: campaign.id.clone(),
+            name: name.clone(),
+            amount_minor,
+            currency: currency.code().to_owned(),
+            stage_id: first.id,
+            lead_creator_id: new.lead_creator_id.clone(),
+            owner_id: None,
+            reached_position: -1,
+            payment_count: 0,
+            terms_version: 0,
+            payload: payload.to_string(),
+            registration: DealRegistration::Pending,
+            registration_reason: None,
+            company_name: Some(company.clone()),
+            company_domain: Some(domain.clone()),
+            notes: notes.clone(),
+            status: DealStatus::Open,
+            lost_reason: None,
+            expected_close_date: None,
+            created_at: now,
+            updated_at: now,
+        };
+        let insert = deal::Entity::insert(deal::ActiveModel::from(deal.clone()));
+        if let Err(e) = insert.exec_without_returning(conn).await {
+            return Err(match is_unique_violation(&e) {
+                true => worked_by_another(domain),
+                false => e.into(),
+            });
+        }
+        write_values(conn, &deal, options.into_iter().collect()).await?;
+        let stamp = Stamp {
+            tenant_id,
+            actor,
+            at: now,
+        };
+        let registered = Some(DealRegistration::Pending.as_str().to_owned());
+        history::record(
+            conn,
+            &stamp,
+            &deal.id,
+            vec![Change::new("registration", None, registered)],
+        )
+        .await?;
+        let data = serde_json::json!({
+            "name": deal.name, "companyName": company, "companyDomain": domain,
+            "amount": currency.from_minor(amount_minor).to_string(), "currency": deal.currency,
+        });
+        announce(conn, &deal, DomainEventType::DealRegistered, data).await?;
+        txn.commit().await?;
+        Ok(deal)
+    })
+    .await
+}
+
+/// Refuses a domain an open deal of any partner holds, worded for the
+/// partner asking.
+async fn domain_free(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+    domain: &str,
+) -> ApiResult<()> {
+    let holder = deal::Entity::find()
+        .filter(deal::Column::TenantId.eq(tenant_id))
+        .filter(deal::Column::CompanyDomain.eq(domain))
+        .filter(deal::Column::Status.ne(DealStatus::Lost))
+        .filter(deal::Column::Registration.ne(DealRegistration::Rejected))
+        .one(conn)
+        .await?;
+    match holder {
+        None => Ok(()),
+        Some(holder) if holder.partner_id == partner_id => Err(ApiError::Conflict(format!(
+            "{domain} is already registered by this partner (deal {})",
+            holder.id
+        ))),
+        Some(_) => Err(worked_by_another(domain)),
+    }
+}
+
+fn worked_by_another(domain: &str) -> ApiError {
+    ApiError::Conflict(format!("{domain} is already being worked by another deal"))
+}
+
+async fn first_stage(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> ApiResult<Option<deal_stage::Model>> {
+    Ok(deal_stage::Entity::find()
+        .filter(deal_stage::Column::TenantId.eq(tenant_id))
+        .order_by_asc(deal_stage::Column::Position)
+        .one(conn)
+        .await?)
+}
+
+/// Replaces a deal's field values.
+async fn write_values(
+    conn: &impl ConnectionTrait,
+    deal: &deal::Model,
+    values: Vec<(String, String)>,
+) -> ApiResult<()> {
+    deal_field_value::Entity::delete_many()
+        .filter(deal_field_value::Column::DealId.eq(deal.id.as_str()))
+        .exec(conn)
+        .await?;
+    let rows = values
+        .into_iter()
+        .map(|(field, option)| deal_field_value::ActiveModel {
+            deal_id: Set(deal.id.clone()),
+            custom_field_id: Set(field),
+            option_id: Set(option),
+            tenant_id: Set(deal.tenant_id.clone()),
+        });
+    deal_field_value::Entity::insert_many(rows)
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+async fn announce(
+    conn: &impl ConnectionTrait,
+    deal: &deal::Model,
+    kind: DomainEventType,
+    data: serde_json::Value,
+) -> ApiResult<()> {
+    let event = NewEvent {
+        kind,
+        occurred_at: deal.updated_at,
+        partner_id: Some(deal.partner_id.clone()),
+        subject_id: deal.id.clone(),
+        data,
+    };
+    events::append(conn, &deal.tenant_id, deal.updated_at, vec![event]).await
+}
+
+/// A deal locked for a decision, refused unless its registration is
+/// `PENDING`.
+async fn pending(conn: &impl ConnectionTrait, tenant_id: &str, id: &str) -> ApiResult<deal::Model> {
+    let deal = locked_deal(conn, tenant_id, id, "id").await?;
+    if deal.registration != DealRegistration::Pending {
+        return Err(ApiError::Conflict(format!(
+            "the deal's registration is {}, not PENDING",
+            deal.registration.as_str()
+        )));
+    }
+    Ok(deal)
+}
+
+/// Approves a registration: the plans that apply to the partner now are
+/// frozen as the deal's terms, and it arrives at `stage_id` (or the first
+/// stage), earning what reaching it earns.
+pub async fn approve(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    id: &str,
+    stage_id: Option<&str>,
+) -> ApiResult<DealEvent> {
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let conn = &*txn;
+        let mut deal = pending(conn, tenant_id, id).await?;
+        let stage = match stage_id {
+            Some(stage_id) => deals::stage_of(conn, tenant_id, stage_id, "stageId").await?,
+            None => first_stage(conn, tenant_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("approval", "no stages"))?,
+        };
+        let partner = partner::Entity::find_by_id(deal.partner_id.clone())
+            .one(conn)
+            .await?
+            .ok_or_else(|| ApiError::internal("deal partner", &deal.partner_id))?;
+        if partner.status != PartnerStatus::Active {
+            return Err(ApiError::bad_input(
+                "id",
+                "the deal's partner is not active",
+            ));
+        }
+        let frozen = plans::applicable(conn, tenant_id, &partner)
+            .await?
+            .into_iter()
+            .map(|a| Ok((deals::freeze(&a.plan)?, a.matched_by)))
+            .collect::<ApiResult<Vec<_>>>()?;
+        deals::write_terms(conn, &deal, 1, &frozen, None, actor).await?;
+        deal.registration = DealRegistration::Approved;
+        deal.terms_version = 1;
+        deal.stage_id = stage.id.clone();
+        deal.updated_at = crate::db::now();
+        save(conn, &deal).await?;
+        let stamp = Stamp {
+            tenant_id,
+            actor,
+            at: deal.updated_at,
+        };
+        let change = Change::new(
+            "registration",
+            Some(DealRegistration::Pending.as_str().into()),
+            Some(DealRegistration::Approved.as_str().into()),
+        );
+        history::record(conn, &stamp, &deal.id, vec![change]).await?;
+        let data = serde_json::json!({ "registration": "APPROVED", "stageId": stage.id });
+        announce(conn, &deal, DomainEventType::DealRegistrationDecided, data).await?;
+        let arrival = DealItem {
+            prefix: "input".into(),
+            external_id: deal.external_id.clone(),
+            payload: serde_json::json!({ "approval": deal.id, "stageId": stage.id }).to_string(),
+            deal_id: deal.id.clone(),
+            occurred_at: None,
+            what: What::Stage {
+                stage_id: stage.id,
+                created: true,
+            },
+        };
+        let mut recorded =
+            record::record_in(&txn, tenant_id, std::slice::from_ref(&arrival)).await?;
+        let arrived = recorded
+            .pop()
+            .ok_or_else(|| ApiError::internal("deal approval", "no answer"))??;
+        txn.commit().await?;
+        Ok(arrived)
+    })
+    .await
+}
+
+/// Rejects a registration with its reason; its company domain is free again.
+pub async fn reject(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    id: &str,
+    reason: &str,
+) -> ApiResult<deal::Model> {
+    let reason = &input::required_text("reason", reason, MAX_NOTE_CHARS)?;
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let conn = &*txn;
+        let mut deal = pending(conn, tenant_id, id).await?;
+        deal.registration = DealRegistration::Rejected;
+        deal.registration_reason = Some(reason.clone());
+        deal.updated_at = crate::db::now();
+        save(conn, &deal).await?;
+        let stamp = Stamp {
+            tenant_id,
+            actor,
+            at: deal.updated_at,
+        };
+        let change = Change::new(
+            "registration",
+            Some(DealRegistration::Pending.as_str().into()),
+            Some(DealRegistration::Rejected.as_str().into()),
+        );
+        history::record(conn, &stamp, &deal.id, vec![change]).await?;
+        let data = serde_json::json!({ "registration": "REJECTED", "reason": reason });
+        announce(conn, &deal, DomainEventType::DealRegistrationDecided, data).await?;
+        txn.commit().await?;
+        Ok(deal)
+    })
+    .await
+}
+
+/// Writes a deal's own columns (not its field values).
+async fn save(conn: &impl ConnectionTrait, deal: &deal::Model) -> ApiResult<()> {
+    // Every column but the key marked changed: `From<Model>` marks none.
+    let mut active = deal::ActiveModel::from(deal.clone()).reset_all();
+    active.id = sea_orm::ActiveValue::Unchanged(deal.id.clone());
+    deal::Entity::update(active).exec(conn).await.map_err(|e| {
+        match (is_unique_violation(&e), &deal.company_domain) {
+            (true, Some(domain)) => worked_by_another(domain),
+            _ => e.into(),
+        }
+    })?;
+    Ok(())
+}
+
+/// What `updateDeal` changes: `None` keeps; `Some(None)` clears.
+#[derive(Default)]
+pub struct DealChanges {
+    pub name: Option<String>,
+    pub amount: Option<Decimal>,
+    pub owner_id: Option<Option<String>>,
+    pub lead_creator_id: Option<Option<String>>,
+    /// The deal's whole set of values.
+    pub field_values: Option<Vec<(String, String)>>,
+    pub expected_close_date: Option<Option<NaiveDate>>,
+}
+
+/// Changes a deal's fields, keeping each change in its history. What it
+/// earns from now on follows the new amount and values.
+pub async fn update(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    id: &str,
+    changes: DealChanges,
+) -> ApiResult<deal::Model> {
+    let name = changes
+        .name
+        .as_deref()
+        .map(|n| input::required_text("input.name", n, MAX_NAME_CHARS))
+        .transpose()?;
+    let (name, changes) = (&name, &changes);
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let conn = &*txn;
+        let mut deal = locked_deal(conn, tenant_id, id, "id").await?;
+        let before = deal.clone();
+        let mut log = Vec::new();
+        if let Some(name) = name {
+            deal.name = name.clone();
+            log.push(Change::new(
+                "name",
+                Some(before.name.clone()),
+                Some(name.clone()),
+            ));
+        }
+        if let Some(amount) = changes.amount {
+            let currency = campaigns::check_currency("input.amount", &deal.currency)?;
+            deal.amount_minor = positive_minor("input.amount", amount, currency)?;
+            let text = |minor| Some(currency.from_minor(minor).to_string());
+            log.push(Change::new(
+                "amount",
+                text(before.amount_minor),
+                text(deal.amount_minor),
+            ));
+        }
+        for (wanted, field, slot) in [
+            (&changes.owner_id, "input.ownerId", &mut deal.owner_id),
+            (
+                &changes.lead_creator_id,
+                "input.leadCreatorId",
+                &mut deal.lead_creator_id,
+            ),
+        ] {
+            let Some(wanted) = wanted else { continue };
+            if let Some(contact) = wanted {
+                pipeline::contact_for(conn, tenant_id, &before.partner_id, contact, field).await?;
+            }
+            let name = if field == "input.ownerId" {
+                "ownerId"
+            } else {
+                "leadCreatorId"
+            };
+            log.push(Change::new(name, slot.clone(), wanted.clone()));
+            *slot = wanted.clone();
+        }
+        if let Some(date) = changes.expected_close_date {
+            let text = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+            log.push(Change::new(
+                "expectedCloseDate",
+                text(before.expected_close_date),
+                text(date),
+            ));
+            deal.expected_close_date = date;
+        }
+        if let Some(values) = &changes.field_values {
+            let options = deals::check_field_values(conn, tenant_id, values, "input").await?;
+            let held = deal_field_value::Entity::find()
+                .filter(deal_field_value::Column::DealId.eq(deal.id.as_str()))
+                .all(conn)
+                .await?;
+            let held: std::collections::BTreeMap<String, String> = held
+                .into_iter()
+                .map(|v| (v.custom_field_id, v.option_id))
+                .collect();
+            let fields: std::collections::BTreeSet<&String> =
+                held.keys().chain(options.keys()).collect();
+            for field in fields {
+                let (from, to) = (held.get(field), options.get(field));
+                if from != to {
+                    log.push(Change {
+                        field: "customFieldValues",
+                        from: from.map(|o| format!("{field}:{o}")),
+                        to: to.map(|o| format!("{field}:{o}")),
+                    });
+                }
+            }
+            write_values(conn, &deal, options.into_iter().collect()).await?;
+        }
+        log.retain(|c| c.from != c.to);
+        if log.is_empty() {
+            return Ok(before);
+        }
+        deal.updated_at = crate::db::now();
+        save(conn, &deal).await?;
+        changed(conn, &deal, actor, log).await?;
+        txn.commit().await?;
+        Ok(deal)
+    })
+    .await
+}
+
+/// Keeps `log` in the deal's history and announces it as `DEAL_UPDATED`.
+async fn changed(
+    conn: &impl ConnectionTrait,
+    deal: &deal::Model,
+    actor: &str,
+    log: Vec<Change>,
+) -> ApiResult<()> {
+    let data = serde_json::json!({
+        "status": deal.status.as_str(),
+        "changes": log.iter().map(|c| serde_json::json!({
+            "field": c.field, "from": c.from, "to": c.to,
+        })).collect::<Vec<_>>(),
+    });
+    let stamp = Stamp {
+        tenant_id: &deal.tenant_id,
+        actor,
+        at: deal.updated_at,
+    };
+    history::record(conn, &stamp, &deal.id, log).await?;
+    announce(conn, deal, DomainEventType::DealUpdated, data).await
+}
+
+/// Closes a deal as lost: its moves are refused and its payments earn
+/// nothing until it is reopened. Its company domain is free again.
+pub async fn close_lost(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    id: &str,
+    reason: &str,
+) -> ApiResult<deal::Model> {
+    let reason = &input::required_text("reason", reason, MAX_NOTE_CHARS)?;
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let conn = &*txn;
+        let mut deal = locked_deal(conn, tenant_id, id, "id").await?;
+        decided(&deal)?;
+        if deal.status == DealStatus::Lost {
+            return Err(ApiError::Conflict("the deal is already LOST".into()));
+        }
+        let log = vec![
+            Change::new(
+                "status",
+                Some(deal.status.as_str().into()),
+                Some("LOST".into()),
+            ),
+            Change::new("lostReason", None, Some(reason.clone())),
+        ];
+        deal.status = DealStatus::Lost;
+        deal.lost_reason = Some(reason.clone());
+        deal.updated_at = crate::db::now();
+        save(conn, &deal).await?;
+        changed(conn, &deal, actor, log).await?;
+        txn.commit().await?;
+        Ok(deal)
+    })
+    .await
+}
+
+/// Reopens a lost deal: `WON` again if it had reached a winning stage, else
+/// `OPEN`. Refused while another deal works its company domain.
+pub async fn reopen(db: &Db, tenant_id: &str, actor: &str, id: &str) -> ApiResult<deal::Model> {
+    db.retrying(|| async move {
+        let txn = db.write().await?;
+        let conn = &*txn;
+        let mut deal = locked_deal(conn, tenant_id, id, "id").await?;
+        if deal.status != DealStatus::Lost {
+            return Err(ApiError::Conflict(format!(
+                "the deal is {}, not LOST",
+                deal.status.as_str()
+            )));
+        }
+        let won = deal_stage::Entity::find()
+            .filter(deal_stage::Column::TenantId.eq(tenant_id))
+            .filter(deal_stage::Column::IsWon.eq(true))
+            .filter(deal_stage::Column::Position.lte(deal.reached_position))
+            .one(conn)
+            .await?
+            .is_some();
+        let status = if won {
+            DealStatus::Won
+        } else {
+            DealStatus::Open
+        };
+        let log = vec![
+            Change::new("status", Some("LOST".into()), Some(status.as_str().into())),
+            Change::new("lostReason", deal.lost_reason.clone(), None),
+        ];
+        deal.status = status;
+        deal.lost_reason = None;
+        deal.updated_at = crate::db::now();
+        save(conn, &deal).await?;
+        changed(conn, &deal, actor, log).await?;
+        txn.commit().await?;
+        Ok(deal)
+    })
+    .await
+}
+
+/// Refuses a deal whose registration is undecided or rejected.
+pub fn decided(deal: &deal::Model) -> ApiResult<()> {
+    match deal.registration {
+        DealRegistration::Pending | DealRegistration::Rejected => Err(ApiError::Conflict(format!(
+            "the deal's registration is {}",
+            deal.registration.as_str()
+        ))),
+        _ => Ok(()),
+    }
+}

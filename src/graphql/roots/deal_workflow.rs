@@ -1,0 +1,221 @@
+//! Partner workflows on deals (SPEC §14): a partner registers a deal, the
+//! tenant approves or rejects it; the tenant changes a deal, closes it as
+//! lost, reopens it; renames, moves and marks its pipeline's stages.
+//!
+//! Who may: `registerDeal` is a partner token's, for its own partner (the
+//! tenant creates deals with `createDeal`); everything else needs
+//! `deals:write`, which no partner token holds.
+
+use crate::auth::Scope;
+use crate::deals::pipeline::{self, StageChanges};
+use crate::deals::workflow::{self, DealChanges, Registration};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::{db, forget_reads, intake, principal, writer};
+use crate::graphql::objects::{Deal, DealStage};
+use crate::graphql::plans::CustomFieldValueInput;
+use crate::graphql::roots::deals::field_values;
+use crate::graphql::scalars::{Date, Decimal};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
+
+#[derive(InputObject)]
+pub struct RegisterDealInput {
+    pub name: String,
+    pub amount: Decimal,
+    /// Omitted: the default campaign's currency; given, it must be it.
+    pub currency: Option<String>,
+    /// The company the deal is with.
+    pub company_name: String,
+    /// Its domain (`acme.com`): one deal at a time works a company.
+    pub company_domain: String,
+    #[graphql(default)]
+    pub custom_field_values: Vec<CustomFieldValueInput>,
+    /// One of the partner's own contacts.
+    pub lead_creator_id: Option<ID>,
+    /// Anything the tenant should know.
+    pub notes: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateDealInput {
+    pub name: Option<String>,
+    /// From now on: payments without an amount, and the percentages of
+    /// stages reached later, use it. What was earned stays.
+    pub amount: Option<Decimal>,
+    /// A contact of the deal's partner or of the tenant; null clears it.
+    pub owner_id: MaybeUndefined<ID>,
+    /// A contact of the deal's partner or of the tenant; null clears it.
+    pub lead_creator_id: MaybeUndefined<ID>,
+    /// The deal's whole set of values, replacing the one it holds.
+    pub custom_field_values: Option<Vec<CustomFieldValueInput>>,
+    /// Null clears it.
+    pub expected_close_date: MaybeUndefined<Date>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateDealStageInput {
+    pub name: Option<String>,
+    /// Its new place (0–10,000, unique). Deals keep the stages they
+    /// reached; later moves reach stages by the new order.
+    pub position: Option<i32>,
+    /// Reaching it wins a deal from now on.
+    pub is_won: Option<bool>,
+}
+
+fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Option<Option<U>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(f(v))),
+    }
+}
+
+#[derive(Default)]
+pub struct DealWorkflowMutation;
+
+#[Object]
+impl DealWorkflowMutation {
+    /// A partner registers a deal (partner tokens only). It is `PENDING`,
+    /// outside the pipeline and earning nothing, until the tenant approves
+    /// or rejects it. `CONFLICT` when its company domain is already on an
+    /// open deal, this partner's or another's.
+    async fn register_deal(&self, ctx: &Context<'_>, input: RegisterDealInput) -> ApiResult<Deal> {
+        let principal = principal(ctx)?;
+        let partner_id = principal.own_partner().ok_or_else(|| {
+            ApiError::Forbidden(
+                "only a partner token registers a deal; the tenant uses createDeal".into(),
+            )
+        })?;
+        forget_reads(ctx)?;
+        let registration = Registration {
+            name: input.name,
+            amount: input.amount.value("input.amount")?,
+            currency: input.currency,
+            company_name: input.company_name,
+            company_domain: input.company_domain,
+            field_values: field_values(input.custom_field_values),
+            lead_creator_id: input.lead_creator_id.map(|c| c.0),
+            notes: input.notes,
+        };
+        let tenant_id = principal.tenant_id();
+        let deal = workflow::register(
+            db(ctx)?,
+            tenant_id,
+            partner_id,
+            &principal.subject,
+            registration,
+        )
+        .await?;
+        intake(ctx)?.remember_deal(tenant_id, &deal.id, &deal.partner_id);
+        Ok(Deal(deal))
+    }
+
+    /// Approves a pending registration: the plans that apply to the partner
+    /// now become the deal's terms, and it arrives at `stageId` (omitted:
+    /// the first stage), earning what reaching it earns.
+    async fn approve_deal_registration(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        stage_id: Option<ID>,
+    ) -> ApiResult<Deal> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let approved = workflow::approve(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &id,
+            stage_id.as_ref().map(|s| s.0.as_str()),
+        )
+        .await?;
+        Ok(Deal(approved.deal))
+    }
+
+    /// Rejects a pending registration; the partner reads the reason, and
+    /// the company domain is free again.
+    async fn reject_deal_registration(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> ApiResult<Deal> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let deal = workflow::reject(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &id,
+            &reason,
+        )
+        .await?;
+        Ok(Deal(deal))
+    }
+
+    /// Changes a deal's fields, each change kept in `Deal.history`; what
+    /// it earns from now on follows them, what it earned stays.
+    async fn update_deal(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateDealInput,
+    ) -> ApiResult<Deal> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let changes = DealChanges {
+            name: input.name,
+            amount: input.amount.map(|a| a.value("input.amount")).transpose()?,
+            owner_id: maybe(input.owner_id, |c| c.0),
+            lead_creator_id: maybe(input.lead_creator_id, |c| c.0),
+            field_values: input.custom_field_values.map(field_values),
+            expected_close_date: maybe(input.expected_close_date, |d| d.0),
+        };
+        let deal = workflow::update(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &id,
+            changes,
+        )
+        .await?;
+        Ok(Deal(deal))
+    }
+
+    /// Closes a deal as lost: moving it is `CONFLICT`, and its payments are
+    /// recorded and earn nothing, until it is reopened.
+    async fn close_deal_lost(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Deal> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let deal = workflow::close_lost(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &id,
+            &reason,
+        )
+        .await?;
+        Ok(Deal(deal))
+    }
+
+    /// Reopens a lost deal: `WON` if it had reached a winning stage, else
+    /// `OPEN`.
+    async fn reopen_deal(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Deal> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let deal =
+            workflow::reopen(db(ctx)?, principal.tenant_id(), &principal.subject, &id).await?;
+        Ok(Deal(deal))
+    }
+
+    /// Renames, moves or marks a stage.
+    async fn update_deal_stage(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateDealStageInput,
+    ) -> ApiResult<DealStage> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let changes = StageChanges {
+            name: input.name,
+            position: input.position,
+            is_won: input.is_won,
+        };
+        let stage = pipeline::update_stage(db(ctx)?, principal.tenant_id(), &id, changes).await?;
+        Ok(DealStage(stage))
+    }
+}
