@@ -328,6 +328,7 @@ async fn pipeline(db: &Db, reseller: &partner::Model) -> ApiResult<()> {
             DEMO_TENANT,
             dplans::NewPlan {
                 label: label.into(),
+                currency: "USD".into(),
                 partner_type,
                 payment_target,
                 auto_assign_recipient: assign,

@@ -12,6 +12,8 @@ pub struct Model {
     pub partner_type: PartnerType,
     pub payment_target: PaymentTarget,
     pub auto_assign_recipient: Option<AutoAssignRecipient>,
+    /// The currency of its fixed values: they pay deals in it only.
+    pub currency: String,
     /// The validated entries, in the engine's stored form.
     pub entries: Json,
     pub archived_at: Option<DateTimeUtc>,

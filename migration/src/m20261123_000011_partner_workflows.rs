@@ -12,6 +12,8 @@
 //! - `deal_stages.is_won`: reaching such a stage wins the deal.
 //! - `changes`: who changed which field of a deal or partner, from what to
 //!   what, and when.
+//! - `commission_plans.currency`: a plan's fixed values pay deals in that
+//!   currency only; existing plans get their tenant's.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -46,10 +48,15 @@ fn up_statements(timestamp: &str, date: &str) -> Vec<String> {
                at {timestamp} NOT NULL)"
         ),
         "CREATE INDEX ix_changes_subject ON changes (subject_id, id)".into(),
+        "ALTER TABLE commission_plans ADD COLUMN currency varchar(3) NOT NULL DEFAULT ''".into(),
+        "UPDATE commission_plans SET currency = \
+         (SELECT t.currency FROM tenants t WHERE t.id = commission_plans.tenant_id)"
+            .into(),
     ]
 }
 
 const DOWN: &[&str] = &[
+    "ALTER TABLE commission_plans DROP COLUMN currency",
     "DROP TABLE changes",
     "DROP INDEX ix_deals_tenant_registration",
     "DROP INDEX ux_deals_company_domain",

@@ -4,7 +4,9 @@
 //! ledger rows for the posting layer. Pure: the caller loaded everything.
 
 use crate::engine::Currency;
-use crate::engine::plans::{Applied, DealOptions, Entries, Entry, Trigger as PlanTrigger, pays};
+use crate::engine::plans::{
+    Applied, DealOptions, Entries, Entry, Trigger as PlanTrigger, ValueKind, pays,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::posting::breakdown::{BreakdownLine, PlanEntryLine};
 use crate::posting::{DealRef, NewCommission, TermsRef};
@@ -23,7 +25,18 @@ pub struct FrozenPlan {
     pub payment_target: PaymentTarget,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_assign_recipient: Option<AutoAssignRecipient>,
+    /// Its fixed values' currency; terms frozen before plans had one read
+    /// without it, and their fixed values pay in the deal's currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
     pub entries: Entries,
+}
+
+impl FrozenPlan {
+    /// Whether its fixed values pay a deal in `currency`.
+    pub fn fixed_values_pay(&self, currency: &str) -> bool {
+        self.currency.as_deref().is_none_or(|own| own == currency)
+    }
 }
 
 /// What happened to the deal (the engine's vocabulary).
@@ -51,7 +64,12 @@ pub fn commissions(
     let mut found = Vec::new();
     for plan in plans {
         let entries = plan.entries.entries();
+        let fixed_pays = plan.fixed_values_pay(&context.deal.currency);
         for fired in crate::engine::deals::fired(&plan.entries, *trigger, context.options) {
+            // A fixed value in another currency pays nothing (SPEC §14).
+            if !fixed_pays && matches!(fired.applied.value.kind(), ValueKind::Fixed(_)) {
+                continue;
+            }
             let entry = (fired.entry, &entries[fired.entry]);
             if let Some(row) = row(context, plan, entry, &fired.applied, fired.occurrence, base)? {
                 found.push(row);

@@ -393,6 +393,7 @@ pub(super) fn freeze(plan: &entity::commission_plan::Model) -> ApiResult<FrozenP
         label: plan.label.clone(),
         payment_target: plan.payment_target,
         auto_assign_recipient: plan.auto_assign_recipient,
+        currency: Some(plan.currency.clone()),
         entries: plans::entries_of(plan)?,
     })
 }

@@ -39,6 +39,8 @@ pub struct Restrictions {
 
 pub struct NewPlan {
     pub label: String,
+    /// Its fixed values' currency (checked by the caller).
+    pub currency: String,
     pub partner_type: PartnerType,
     pub payment_target: PaymentTarget,
     pub auto_assign_recipient: Option<AutoAssignRecipient>,
@@ -54,6 +56,7 @@ pub struct PlanChanges {
     pub partner_type: Option<PartnerType>,
     pub payment_target: Option<PaymentTarget>,
     pub auto_assign_recipient: Option<Option<AutoAssignRecipient>>,
+    pub currency: Option<String>,
     pub group_ids: Option<Vec<String>>,
     pub category_ids: Option<Vec<String>>,
     pub partner_ids: Option<Vec<String>>,
@@ -97,6 +100,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewPlan) -> ApiResult<commiss
         partner_type: Set(new.partner_type),
         payment_target: Set(new.payment_target),
         auto_assign_recipient: Set(new.auto_assign_recipient),
+        currency: Set(new.currency),
         entries: Set(stored(&new.entries)?),
         archived_at: Set(None),
         created_at: Set(now),
@@ -153,6 +157,9 @@ pub async fn update(
     }
     if let Some(partner_type) = changes.partner_type {
         active.partner_type = Set(partner_type);
+    }
+    if let Some(currency) = changes.currency {
+        active.currency = Set(currency);
     }
     active.payment_target = Set(target);
     active.auto_assign_recipient = Set(assign);

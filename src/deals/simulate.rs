@@ -6,7 +6,7 @@ use super::deal::{check_field_values, positive_minor};
 use super::pipeline;
 use crate::campaigns;
 use crate::engine::Currency;
-use crate::engine::plans::{Entries, ScheduleLine, schedule};
+use crate::engine::plans::{Entries, ScheduleLine, ValueKind, schedule};
 use crate::error::{ApiError, ApiResult};
 use entity::deal_stage;
 use rust_decimal::Decimal;
@@ -32,13 +32,15 @@ pub struct Simulation {
     pub stages: HashMap<String, deal_stage::Model>,
 }
 
-/// The schedule of `entries` for `deal` over the tenant's pipeline and
-/// `payments` payments. Errors name `deal.…` and `payments`.
+/// The schedule of `entries` (whose fixed values are in `plan_currency`)
+/// for `deal` over the tenant's pipeline and `payments` payments: a fixed
+/// value pays a deal in another currency nothing. Errors name `deal.…` and
+/// `payments`.
 pub async fn simulate(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     tenant_currency: Currency,
-    entries: &Entries,
+    (entries, plan_currency): (&Entries, Currency),
     deal: SimulatedDeal,
     payments: i32,
 ) -> ApiResult<Simulation> {
@@ -56,7 +58,7 @@ pub async fn simulate(
     let options = check_field_values(conn, tenant_id, &deal.field_values, "deal").await?;
     let stages = pipeline::stages(conn, tenant_id).await?;
     let order: Vec<String> = stages.iter().map(|s| s.id.clone()).collect();
-    let lines = schedule(
+    let mut lines = schedule(
         entries,
         &order,
         deal.amount,
@@ -64,6 +66,9 @@ pub async fn simulate(
         &options,
         payments as u32,
     );
+    if plan_currency != currency {
+        lines.retain(|line| !matches!(line.applied.value.kind(), ValueKind::Fixed(_)));
+    }
     let total = lines.iter().map(|line| line.amount).sum();
     Ok(Simulation {
         lines,

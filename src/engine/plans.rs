@@ -200,6 +200,27 @@ pub struct Entry {
     pub calculation: Calculation,
 }
 
+impl Entry {
+    /// Whether any of its values (base, period rate or scaling tier) is a
+    /// fixed amount rather than a percentage.
+    pub fn has_fixed_value(&self) -> bool {
+        let fixed = |v: &PlanValue| matches!(v.kind(), ValueKind::Fixed(_));
+        let scaled = |s: &Option<Scaling>| s.iter().flat_map(|s| &s.tiers).any(|t| fixed(&t.value));
+        let one_off = self
+            .calculation
+            .one_off()
+            .is_some_and(|o| fixed(&o.value) || scaled(&o.scaling));
+        let recurring = self.calculation.recurring().is_some_and(|r| {
+            fixed(&r.value)
+                || scaled(&r.scaling)
+                || r.period_rates
+                    .iter()
+                    .any(|p| fixed(&p.value) || scaled(&p.scaling))
+        });
+        one_off || recurring
+    }
+}
+
 /// Why a plan's entries are not valid, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanError {
@@ -524,6 +545,27 @@ mod tests {
 
     fn d(text: &str) -> Decimal {
         Decimal::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn an_entry_has_a_fixed_value_wherever_one_is_written() {
+        let entry = |calculation: serde_json::Value| -> Entry {
+            serde_json::from_value(serde_json::json!({
+                "payment_stage_id": "s", "calculation": calculation
+            }))
+            .unwrap()
+        };
+        let percent = entry(serde_json::json!({ "split": {
+            "one_off": { "value": "10%" },
+            "recurring": { "value": "5%", "period_rates": [{ "start_occurrence": 1, "end_occurrence": 2, "value": "8%" }] } } }));
+        assert!(!percent.has_fixed_value());
+        for fixed in [
+            serde_json::json!({ "one_off": { "value": "500" } }),
+            serde_json::json!({ "recurring": { "value": "5%", "period_rates": [{ "start_occurrence": 1, "end_occurrence": 2, "value": "50" }] } }),
+            serde_json::json!({ "one_off": { "value": "10%", "scaling": { "custom_field_id": "f", "tiers": [{ "option_id": "o", "value": "700" }] } } }),
+        ] {
+            assert!(entry(fixed.clone()).has_fixed_value(), "{fixed}");
+        }
     }
 
     fn recurring(value: &str, limit: Option<u32>, periods: &[(u32, u32, &str)]) -> Recurring {

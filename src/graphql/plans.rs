@@ -88,6 +88,11 @@ pub struct CommissionPlanInput {
     pub payment_target: PaymentTarget,
     /// Required for `INDIVIDUAL` plans, refused for `PARTNERSHIP` ones.
     pub auto_assign_recipient: Option<AutoAssignRecipient>,
+    /// The currency of its fixed values (`"500"`): they pay deals in this
+    /// currency only; on a deal in another, such an entry pays nothing and
+    /// `Deal.terms` says so. Percentages pay deals in any currency.
+    /// Omitted: the tenant's.
+    pub currency: Option<String>,
     /// Partners in these groups only (the seeds' "tiers").
     #[graphql(default)]
     pub group_ids: Vec<ID>,
@@ -107,6 +112,8 @@ pub struct UpdateCommissionPlanInput {
     pub partner_type: Option<PartnerType>,
     pub payment_target: Option<PaymentTarget>,
     pub auto_assign_recipient: async_graphql::MaybeUndefined<AutoAssignRecipient>,
+    /// Deals that froze the plan keep the currency they froze.
+    pub currency: Option<String>,
     pub group_ids: Option<Vec<ID>>,
     pub category_ids: Option<Vec<ID>>,
     pub partner_ids: Option<Vec<ID>>,

@@ -2,6 +2,7 @@
 //! token and the tenant's decision; one deal per company domain; deals that
 //! change, with their history; lost and reopened deals; won stages.
 
+use crate::campaigns::{create_campaign, enroll};
 use crate::deals::{Pipeline, create_contact, create_deal, create_plan, id_of, one_off, pipeline};
 use crate::events::listed;
 use crate::helpers::{TENANT, TestApp, code, field};
@@ -17,6 +18,7 @@ on_both_databases!(
     a_lost_deal_earns_nothing_until_it_is_reopened,
     stages_are_renamed_moved_and_marked_won,
     the_demo_tenant_has_a_registration_waiting,
+    a_plans_fixed_values_pay_deals_in_its_currency_only,
 );
 
 pub(crate) const REGISTER: &str = "mutation($input: RegisterDealInput!) { registerDeal(input: $input) { \
@@ -747,4 +749,103 @@ async fn the_demo_tenant_has_a_registration_waiting(app: TestApp) {
               "stage": null, "companyDomain": "globex.example" },
         ])
     );
+}
+
+async fn a_plans_fixed_values_pay_deals_in_its_currency_only(app: TestApp) {
+    let p = pipeline(&app).await;
+    let admin = app.admin();
+    let europe = create_campaign(
+        &app,
+        json!({ "name": "Europe", "currency": "EUR", "rules": [{ "recurring": { "percentage": 0 } }] }),
+    )
+    .await;
+    let partner = reseller(&app, "Reseller").await;
+    enroll(&app, &partner, &europe).await;
+    let entries = json!([
+        one_off(p.stage("Lead"), "500"),
+        one_off(p.stage("Qualified"), "10%")
+    ]);
+    let plan_query = "mutation($input: CommissionPlanInput!) { createCommissionPlan(input: $input) { id currency } }";
+    let usd = app
+        .ok(&admin, plan_query, json!({ "input": { "label": "Dollars", "partnerType": "RESELLER", "entries": entries } }))
+        .await["createCommissionPlan"]
+        .clone();
+    assert_eq!(usd["currency"], "USD", "the tenant's by default");
+    let earned = |deal: &str| {
+        let query = "query($id: ID!) { deal(id: $id) { currency commissions { nodes { amount currency } } \
+            terms { plans { label currency inapplicableEntries { entryIndex reason } } } } }";
+        let (app, admin, deal) = (&app, &admin, deal.to_owned());
+        async move { app.ok(admin, query, json!({ "id": deal })).await["deal"].clone() }
+    };
+    let deal = |key: &str, campaign: Option<&str>| {
+        json!({ "externalId": key, "partnerId": partner, "campaignId": campaign, "name": key,
+            "amount": "1000", "stageId": p.stage("Qualified") })
+    };
+    let dollars = create_deal(&app, deal("usd-1", None)).await;
+    let euros = create_deal(&app, deal("eur-1", Some(&europe))).await;
+    assert_eq!(
+        earned(&dollars).await,
+        json!({ "currency": "USD", "commissions": { "nodes": [
+            { "amount": "500.00", "currency": "USD" }, { "amount": "100.00", "currency": "USD" }] },
+            "terms": { "plans": [{ "label": "Dollars", "currency": "USD", "inapplicableEntries": [] }] } })
+    );
+    assert_eq!(
+        earned(&euros).await,
+        json!({ "currency": "EUR", "commissions": { "nodes": [{ "amount": "100.00", "currency": "EUR" }] },
+            "terms": { "plans": [{ "label": "Dollars", "currency": "USD", "inapplicableEntries": [{ "entryIndex": 0,
+                "reason": "its fixed values are in USD and pay EUR deals nothing; its percentages apply" }] }] } })
+    );
+
+    // A plan in euros, newer, applies to both: its 500 pays euro deals only.
+    let eur = app
+        .ok(&admin, plan_query, json!({ "input": { "label": "Euros", "partnerType": "RESELLER", "currency": "EUR", "entries": entries } }))
+        .await["createCommissionPlan"]
+        .clone();
+    assert_eq!(eur["currency"], "EUR");
+    let euros = create_deal(&app, deal("eur-2", Some(&europe))).await;
+    let dollars = create_deal(&app, deal("usd-2", None)).await;
+    let amounts = |deal: Value| deal["commissions"]["nodes"].clone();
+    assert_eq!(
+        amounts(earned(&euros).await),
+        json!([{ "amount": "500.00", "currency": "EUR" }, { "amount": "100.00", "currency": "EUR" }])
+    );
+    assert_eq!(
+        amounts(earned(&dollars).await),
+        json!([{ "amount": "100.00", "currency": "USD" }])
+    );
+
+    // A simulation follows the same rule.
+    let simulate = "mutation($id: ID, $deal: DealSimulationInput!) { simulateCommissionPlan(planId: $id, deal: $deal) { total currency lines { value amount } } }";
+    let simulated = app
+        .ok(
+            &admin,
+            simulate,
+            json!({ "id": id_of(&usd), "deal": { "amount": "1000", "currency": "EUR" } }),
+        )
+        .await;
+    assert_eq!(
+        simulated["simulateCommissionPlan"],
+        json!({ "total": "100.00", "currency": "EUR", "lines": [{ "value": "10%", "amount": "100.00" }] })
+    );
+
+    // The currency is checked, and bounds a fixed value's decimals.
+    let bad = |currency: &str, value: &str| {
+        json!({ "input": { "label": "Bad", "partnerType": "RESELLER", "currency": currency,
+            "entries": [one_off(p.stage("Lead"), value)] } })
+    };
+    let error = app.error(Some(&admin), plan_query, bad("XYZ", "5")).await;
+    assert_eq!(field(&error), "input.currency", "{error}");
+    let error = app
+        .error(Some(&admin), plan_query, bad("JPY", "5.12345"))
+        .await;
+    assert_eq!(
+        field(&error),
+        "input.entries[0].calculation.oneOff.value",
+        "{error}"
+    );
+    let fine = app.ok(&admin, plan_query, bad("USD", "5.12345")).await;
+    assert_eq!(fine["createCommissionPlan"]["currency"], "USD");
+    let update = "mutation($id: ID!) { updateCommissionPlan(id: $id, input: { currency: \"JPY\" }) { currency } }";
+    let updated = app.ok(&admin, update, json!({ "id": id_of(&usd) })).await;
+    assert_eq!(updated["updateCommissionPlan"]["currency"], "JPY");
 }

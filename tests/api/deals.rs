@@ -916,7 +916,7 @@ async fn the_most_specific_plan_applies_and_deals_freeze_it(app: TestApp) {
     assert_eq!(terms["note"], Value::Null);
     assert_eq!(
         terms["plans"][0]["reason"],
-        "The most specific plan for partnership commissions when the deal was created: it names one of the partner's categories."
+        "The most specific plan for partnership commissions when the deal's terms froze: it names one of the partner's categories."
     );
     assert_eq!(terms["plans"][1]["paymentTarget"], "INDIVIDUAL");
 
@@ -1169,10 +1169,12 @@ async fn a_plan_is_simulated_saved_or_unsaved(app: TestApp) {
             .len(),
         13
     );
-    // A scaling by the deal's option, in another currency's decimals.
+    // A scaling by the deal's option, in another currency's decimals (the
+    // plan's fixed 500 is in yen, as the deal is).
     let scaled = json!({
         "label": "Scaled",
         "partnerType": "RESELLER",
+        "currency": "JPY",
         "entries": [
             one_off(p.stage("Qualified"), "500"),
             { "paymentStageId": p.stage("Closed won"), "calculation": { "oneOff": { "value": "10%",

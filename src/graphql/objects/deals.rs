@@ -3,8 +3,8 @@
 
 use super::{
     Balance, Campaign, Change, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption,
-    Deal, DealFieldValue, DealPlan, DealStage, DealTerms, Event, Partner, PlanEntry, balances,
-    money, related, stage,
+    Deal, DealFieldValue, DealPlan, DealStage, DealTerms, Event, InapplicableEntry, Partner,
+    PlanEntry, balances, money, related, stage,
 };
 use crate::auth::Scope;
 use crate::deals::deal;
@@ -187,6 +187,7 @@ impl Deal {
             .into_iter()
             .filter(|v| v.version <= self.0.terms_version)
             .map(|version| DealTerms {
+                currency: self.0.currency.clone(),
                 rows: rows
                     .iter()
                     .filter(|r| r.version == version.version)
@@ -468,7 +469,11 @@ impl DealTerms {
             .iter()
             .cloned()
             .zip(frozen)
-            .map(|(row, plan)| DealPlan { row, plan })
+            .map(|(row, plan)| DealPlan {
+                row,
+                plan,
+                currency: self.currency.clone(),
+            })
             .collect())
     }
 
@@ -533,8 +538,38 @@ impl DealPlan {
         };
         match self.row.matched_by {
             M::Amendment => format!("The plan for {target}: {why}."),
-            _ => format!("The most specific plan for {target} when the deal was created: {why}."),
+            _ => format!("The most specific plan for {target} when the deal's terms froze: {why}."),
         }
+    }
+
+    /// The currency of its fixed values, as frozen: they pay the deal only
+    /// in it (terms frozen before plans had a currency: the deal's).
+    async fn currency(&self) -> &str {
+        self.plan.currency.as_deref().unwrap_or(&self.currency)
+    }
+
+    /// The entries whose fixed values pay this deal nothing: a plan in
+    /// another currency pays its fixed amounts (`"500"`) only to deals in
+    /// its own; percentages apply to any.
+    async fn inapplicable_entries(&self) -> Vec<InapplicableEntry> {
+        if self.plan.fixed_values_pay(&self.currency) {
+            return Vec::new();
+        }
+        let own = self.plan.currency.as_deref().unwrap_or_default();
+        self.plan
+            .entries
+            .entries()
+            .iter()
+            .enumerate()
+            .filter(|(_, entry)| entry.has_fixed_value())
+            .map(|(i, _)| InapplicableEntry {
+                entry_index: i as u32,
+                reason: format!(
+                    "its fixed values are in {own} and pay {} deals nothing; its percentages apply",
+                    self.currency
+                ),
+            })
+            .collect()
     }
 
     /// The entries as frozen.

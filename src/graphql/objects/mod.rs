@@ -144,12 +144,24 @@ pub struct DealFieldValue(pub deal_field_value::Model);
 pub struct DealTerms {
     pub version: deal_term_version::Model,
     pub rows: Vec<deal_term::Model>,
+    /// The deal's currency, which the plans' fixed values may not pay.
+    pub currency: String,
 }
 
 /// A plan as a deal froze it, and why it applies.
 pub struct DealPlan {
     pub row: deal_term::Model,
     pub plan: FrozenPlan,
+    /// The deal's currency.
+    pub currency: String,
+}
+
+/// An entry of a deal's plan that pays the deal nothing, and why.
+#[derive(SimpleObject)]
+pub struct InapplicableEntry {
+    /// Its place in the plan's entries (0-based).
+    pub entry_index: u32,
+    pub reason: String,
 }
 
 /// What a plan would pay a deal, line by line, writing nothing.

@@ -85,6 +85,12 @@ impl CommissionPlan {
         Ok(self.0.auto_assign_recipient.map(Into::into))
     }
 
+    /// The currency of its fixed values: they pay deals in it only.
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.terms(ctx)?;
+        Ok(&self.0.currency)
+    }
+
     /// Partners in these groups only (none: no restriction).
     async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<PartnerGroup>> {
         self.restrictions(ctx)?;

@@ -14,6 +14,7 @@ use crate::deals::pipeline::{self, NewContact};
 use crate::deals::plans::{self, NewPlan, PlanChanges, PlanFilter, Restrictions};
 use crate::deals::record;
 use crate::deals::simulate::{self, SimulatedDeal};
+use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
 use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
@@ -275,9 +276,20 @@ impl DealQuery {
     }
 }
 
+/// A plan's currency: the one given, else the tenant's.
+fn plan_currency(code: Option<&str>, principal: &Principal, field: &str) -> ApiResult<Currency> {
+    match code {
+        Some(code) => crate::campaigns::check_currency(field, code),
+        None => Ok(principal.tenant.currency),
+    }
+}
+
 fn new_plan(input: CommissionPlanInput, principal: &Principal, prefix: &str) -> ApiResult<NewPlan> {
+    let field = format!("{prefix}.currency");
+    let currency = plan_currency(input.currency.as_deref(), principal, &field)?;
     Ok(NewPlan {
         label: plans::check_label(&input.label)?,
+        currency: currency.code().to_owned(),
         partner_type: input.partner_type.into(),
         payment_target: input.payment_target.into(),
         auto_assign_recipient: input.auto_assign_recipient.map(Into::into),
@@ -286,7 +298,7 @@ fn new_plan(input: CommissionPlanInput, principal: &Principal, prefix: &str) -> 
             category_ids: ids(input.category_ids),
             partner_ids: ids(input.partner_ids),
         },
-        entries: entries(input.entries, principal.tenant.currency, prefix)?,
+        entries: entries(input.entries, currency, prefix)?,
     })
 }
 
@@ -358,6 +370,15 @@ impl DealMutation {
         input: UpdateCommissionPlanInput,
     ) -> ApiResult<CommissionPlan> {
         let principal = writer(ctx, Scope::CommissionPlansWrite)?;
+        let currency = match (&input.currency, &input.entries) {
+            (Some(code), _) => Some(plan_currency(Some(code), principal, "input.currency")?),
+            // Entries' decimals follow the plan's currency.
+            (None, Some(_)) => plans::find(db(ctx)?.conn(), principal.tenant_id(), &id)
+                .await?
+                .map(|plan| plan_currency(Some(&plan.currency), principal, "input.currency"))
+                .transpose()?,
+            (None, None) => None,
+        };
         let changes = PlanChanges {
             label: input.label.as_deref().map(plans::check_label).transpose()?,
             partner_type: input.partner_type.map(Into::into),
@@ -372,8 +393,9 @@ impl DealMutation {
             partner_ids: input.partner_ids.map(ids),
             entries: input
                 .entries
-                .map(|e| entries(e, principal.tenant.currency, "input"))
+                .map(|e| entries(e, currency.unwrap_or(principal.tenant.currency), "input"))
                 .transpose()?,
+            currency: input.currency.and(currency).map(|c| c.code().to_owned()),
         };
         let plan = plans::update(db(ctx)?, principal.tenant_id(), &id, changes).await?;
         Ok(CommissionPlan(plan))
@@ -404,17 +426,19 @@ impl DealMutation {
         let principal = writer(ctx, Scope::CommissionPlansWrite)?;
         let db = db(ctx)?;
         let tenant_id = principal.tenant_id();
-        let entries = match (plan, plan_id) {
+        let (entries, plan_currency) = match (plan, plan_id) {
             (Some(plan), None) => {
-                let entries = entries(plan.entries, principal.tenant.currency, "plan")?;
+                let currency = plan_currency(plan.currency.as_deref(), principal, "plan.currency")?;
+                let entries = entries(plan.entries, currency, "plan")?;
                 plans::check_entries(db.conn(), tenant_id, &entries, "plan").await?;
-                entries
+                (entries, currency)
             }
             (None, Some(id)) => {
                 let found = plans::find(db.conn(), tenant_id, &id)
                     .await?
                     .ok_or_else(|| ApiError::bad_input("planId", "no such commission plan"))?;
-                plans::entries_of(&found)?
+                let currency = plan_currency(Some(&found.currency), principal, "planId")?;
+                (plans::entries_of(&found)?, currency)
             }
             _ => {
                 return Err(ApiError::bad_input(
@@ -432,7 +456,7 @@ impl DealMutation {
             db.conn(),
             tenant_id,
             principal.tenant.currency,
-            &entries,
+            (&entries, plan_currency),
             simulated,
             payments,
         )
