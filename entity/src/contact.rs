@@ -11,6 +11,8 @@ pub struct Model {
     pub partner_id: Option<String>,
     pub name: String,
     pub email: Option<String>,
+    /// No longer named by new deals or spiffs.
+    pub archived_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

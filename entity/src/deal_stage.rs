@@ -12,6 +12,8 @@ pub struct Model {
     pub position: i32,
     /// Reaching this stage wins the deal.
     pub is_won: bool,
+    /// Out of the pipeline: nothing moves to it or reaches it.
+    pub archived_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

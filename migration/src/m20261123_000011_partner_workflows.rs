@@ -9,7 +9,8 @@
 //! - A company domain is worked by one deal at a time: a partial unique
 //!   index over the deals that still hold theirs (not lost, not rejected),
 //!   so two registrations racing for one domain cannot both be kept.
-//! - `deal_stages.is_won`: reaching such a stage wins the deal.
+//! - `deal_stages.is_won`: reaching such a stage wins the deal;
+//!   `deal_stages.archived_at`, `contacts.archived_at`: out of use.
 //! - `changes`: who changed which field of a deal or partner, from what to
 //!   what, and when.
 //! - `commission_plans.currency`: a plan's fixed values pay deals in that
@@ -32,6 +33,8 @@ fn up_statements(timestamp: &str, date: &str) -> Vec<String> {
         "ALTER TABLE deals ADD COLUMN lost_reason varchar".into(),
         format!("ALTER TABLE deals ADD COLUMN expected_close_date {date}"),
         "ALTER TABLE deal_stages ADD COLUMN is_won boolean NOT NULL DEFAULT false".into(),
+        format!("ALTER TABLE deal_stages ADD COLUMN archived_at {timestamp}"),
+        format!("ALTER TABLE contacts ADD COLUMN archived_at {timestamp}"),
         "CREATE UNIQUE INDEX ux_deals_company_domain ON deals (tenant_id, company_domain) \
          WHERE company_domain IS NOT NULL AND status <> 'LOST' AND registration <> 'REJECTED'"
             .into(),
@@ -60,6 +63,8 @@ const DOWN: &[&str] = &[
     "DROP TABLE changes",
     "DROP INDEX ix_deals_tenant_registration",
     "DROP INDEX ux_deals_company_domain",
+    "ALTER TABLE contacts DROP COLUMN archived_at",
+    "ALTER TABLE deal_stages DROP COLUMN archived_at",
     "ALTER TABLE deal_stages DROP COLUMN is_won",
     "ALTER TABLE deals DROP COLUMN expected_close_date",
     "ALTER TABLE deals DROP COLUMN lost_reason",

@@ -345,11 +345,15 @@ pub(super) async fn stage_of(
     id: &str,
     field: &str,
 ) -> ApiResult<deal_stage::Model> {
-    deal_stage::Entity::find_by_id(id.to_owned())
+    let stage = deal_stage::Entity::find_by_id(id.to_owned())
         .filter(deal_stage::Column::TenantId.eq(tenant_id))
         .one(conn)
         .await?
-        .ok_or_else(|| ApiError::bad_input(field, "no such deal stage"))
+        .ok_or_else(|| ApiError::bad_input(field, "no such deal stage"))?;
+    if stage.archived_at.is_some() {
+        return Err(ApiError::bad_input(field, "the stage is archived"));
+    }
+    Ok(stage)
 }
 
 /// The field values as the deal's options: each field of the tenant once,

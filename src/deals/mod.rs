@@ -3,6 +3,8 @@
 //!
 //! - [`pipeline`]: the tenant's deal stages and custom select fields, and
 //!   contacts (a partner's staff or the tenant's own people);
+//! - [`pipeline_changes`]: stages archived, custom fields and contacts
+//!   changed once in use;
 //! - [`plans`]: commission plans — entries per stage, restrictions — and
 //!   which plan applies to a partner;
 //! - [`deal`]: deals and their frozen terms; amending terms; naming a
@@ -23,6 +25,7 @@
 pub mod accrue;
 pub mod deal;
 pub mod pipeline;
+pub mod pipeline_changes;
 pub mod plans;
 pub mod record;
 pub mod simulate;

@@ -33,6 +33,7 @@ pub async fn create_stage(
         name: Set(name),
         position: Set(position),
         is_won: Set(is_won),
+        archived_at: Set(None),
         created_at: Set(crate::db::now()),
     };
     let stage = deal_stage::Entity::insert(stage)
@@ -156,13 +157,17 @@ async fn not_taken(
     Ok(())
 }
 
-/// The tenant's stages in pipeline order.
+/// The tenant's stages in pipeline order, archived ones only when asked.
 pub async fn stages(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
+    include_archived: bool,
 ) -> ApiResult<Vec<deal_stage::Model>> {
-    Ok(deal_stage::Entity::find()
-        .filter(deal_stage::Column::TenantId.eq(tenant_id))
+    let mut select = deal_stage::Entity::find().filter(deal_stage::Column::TenantId.eq(tenant_id));
+    if !include_archived {
+        select = select.filter(deal_stage::Column::ArchivedAt.is_null());
+    }
+    Ok(select
         .order_by_asc(deal_stage::Column::Position)
         .all(conn)
         .await?)
@@ -282,6 +287,7 @@ pub async fn create_contact(
         partner_id: Set(new.partner_id),
         name: Set(name),
         email: Set(email),
+        archived_at: Set(None),
         created_at: Set(crate::db::now()),
     })
     .exec_with_returning(&*txn)
@@ -290,9 +296,17 @@ pub async fn create_contact(
     Ok(contact)
 }
 
-/// Contacts of the tenant: all, or one partner's staff.
-pub fn contacts(tenant_id: &str, partner_id: Option<&str>) -> Select<contact::Entity> {
+/// Contacts of the tenant: all, or one partner's staff; archived ones only
+/// when asked.
+pub fn contacts(
+    tenant_id: &str,
+    partner_id: Option<&str>,
+    include_archived: bool,
+) -> Select<contact::Entity> {
     let mut select = contact::Entity::find().filter(contact::Column::TenantId.eq(tenant_id));
+    if !include_archived {
+        select = select.filter(contact::Column::ArchivedAt.is_null());
+    }
     if let Some(partner_id) = partner_id {
         select = select.filter(contact::Column::PartnerId.eq(partner_id));
     }
@@ -321,7 +335,7 @@ pub async fn staff_among(
 }
 
 /// A contact a deal or a spiff may name: the deal partner's staff, or the
-/// tenant's own people.
+/// tenant's own people, not archived.
 pub async fn contact_for(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
@@ -334,10 +348,11 @@ pub async fn contact_for(
         .one(conn)
         .await?
         .filter(|c| c.partner_id.as_deref().is_none_or(|p| p == partner_id))
+        .filter(|c| c.archived_at.is_none())
         .ok_or_else(|| {
             ApiError::bad_input(
                 field,
-                "no such contact of the deal's partner or of the tenant",
+                "no such contact (not archived) of the deal's partner or of the tenant",
             )
         })
 }

@@ -56,7 +56,7 @@ pub async fn simulate(
     };
     positive_minor("deal.amount", deal.amount, currency)?;
     let options = check_field_values(conn, tenant_id, &deal.field_values, "deal").await?;
-    let stages = pipeline::stages(conn, tenant_id).await?;
+    let stages = pipeline::stages(conn, tenant_id, false).await?;
     let order: Vec<String> = stages.iter().map(|s| s.id.clone()).collect();
     let mut lines = schedule(
         entries,

@@ -234,6 +234,7 @@ async fn first_stage(
 ) -> ApiResult<Option<deal_stage::Model>> {
     Ok(deal_stage::Entity::find()
         .filter(deal_stage::Column::TenantId.eq(tenant_id))
+        .filter(deal_stage::Column::ArchivedAt.is_null())
         .order_by_asc(deal_stage::Column::Position)
         .one(conn)
         .await?)

@@ -200,6 +200,32 @@ pub struct Entry {
     pub calculation: Calculation,
 }
 
+impl Entries {
+    /// The custom-field options its scalings name, each once.
+    pub fn option_ids(&self) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        let mut add = |scaling: &Option<Scaling>| {
+            for tier in scaling.iter().flat_map(|s| &s.tiers) {
+                if !found.contains(&tier.option_id) {
+                    found.push(tier.option_id.clone());
+                }
+            }
+        };
+        for entry in self.entries() {
+            if let Some(one_off) = entry.calculation.one_off() {
+                add(&one_off.scaling);
+            }
+            if let Some(recurring) = entry.calculation.recurring() {
+                add(&recurring.scaling);
+                for rate in &recurring.period_rates {
+                    add(&rate.scaling);
+                }
+            }
+        }
+        found
+    }
+}
+
 impl Entry {
     /// Whether any of its values (base, period rate or scaling tier) is a
     /// fixed amount rather than a percentage.

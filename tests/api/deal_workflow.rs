@@ -19,6 +19,7 @@ on_both_databases!(
     stages_are_renamed_moved_and_marked_won,
     the_demo_tenant_has_a_registration_waiting,
     a_plans_fixed_values_pay_deals_in_its_currency_only,
+    a_pipeline_in_use_changes_without_losing_what_deals_hold,
 );
 
 pub(crate) const REGISTER: &str = "mutation($input: RegisterDealInput!) { registerDeal(input: $input) { \
@@ -848,4 +849,192 @@ async fn a_plans_fixed_values_pay_deals_in_its_currency_only(app: TestApp) {
     let update = "mutation($id: ID!) { updateCommissionPlan(id: $id, input: { currency: \"JPY\" }) { currency } }";
     let updated = app.ok(&admin, update, json!({ "id": id_of(&usd) })).await;
     assert_eq!(updated["updateCommissionPlan"]["currency"], "JPY");
+}
+
+async fn a_pipeline_in_use_changes_without_losing_what_deals_hold(app: TestApp) {
+    let p = pipeline(&app).await;
+    let admin = app.admin();
+    create_plan(
+        &app,
+        json!({ "label": "Scaled", "partnerType": "RESELLER", "entries": [
+            one_off(p.stage("Qualified"), "20"), one_off(p.stage("Proposal"), "30"),
+            { "paymentStageId": p.stage("Closed won"), "calculation": { "oneOff": { "value": "10%",
+              "scaling": { "customFieldId": p.size, "tiers": [{ "optionId": p.large, "value": "12%" }] } } } }] }),
+    )
+    .await;
+    let partner = reseller(&app, "Reseller").await;
+    let lee = create_contact(&app, Some(&partner), "Lee").await;
+    let held = create_deal(
+        &app,
+        json!({ "externalId": "held", "partnerId": partner, "name": "Held", "amount": "1000", "stageId": p.stage("Qualified"),
+            "leadCreatorId": lee, "customFieldValues": [{ "customFieldId": p.size, "optionId": p.small }] }),
+    )
+    .await;
+
+    // Options renamed, added, reordered; removed only when unused.
+    let update = "mutation($id: ID!, $input: UpdateCustomFieldInput!) { updateCustomField(id: $id, input: $input) { name options { id label } } }";
+    let options = |list: Value| json!({ "id": p.size, "input": { "options": list } });
+    let renamed = app
+        .ok(&admin, update, json!({ "id": p.size, "input": { "name": "Deal size", "options": [
+            { "id": p.large, "label": "Small" }, { "id": p.small, "label": "Large" }, { "label": "Medium" }] } }))
+        .await["updateCustomField"]
+        .clone();
+    let medium = renamed["options"][2]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        renamed,
+        json!({ "name": "Deal size", "options": [
+            { "id": p.large, "label": "Small" }, { "id": p.small, "label": "Large" }, { "id": medium, "label": "Medium" }] })
+    );
+    let without_small = app
+        .error(
+            Some(&admin),
+            update,
+            options(json!([{ "id": p.large, "label": "L" }, { "id": medium, "label": "M" }])),
+        )
+        .await;
+    assert_eq!(code(&without_small), "CONFLICT", "{without_small}");
+    assert_eq!(
+        without_small["message"],
+        "option \"Large\" is held by a deal"
+    );
+    let without_large = app
+        .error(
+            Some(&admin),
+            update,
+            options(json!([{ "id": p.small, "label": "S" }, { "id": medium, "label": "M" }])),
+        )
+        .await;
+    assert_eq!(code(&without_large), "CONFLICT", "{without_large}");
+    assert_eq!(
+        without_large["message"],
+        "option \"Small\" scales plan \"Scaled\""
+    );
+    let back = app
+        .ok(
+            &admin,
+            update,
+            options(
+                json!([{ "id": p.small, "label": "Small" }, { "id": p.large, "label": "Large" }]),
+            ),
+        )
+        .await;
+    assert_eq!(
+        back["updateCustomField"]["options"],
+        json!([{ "id": p.small, "label": "Small" }, { "id": p.large, "label": "Large" }])
+    );
+    for (list, named) in [
+        (
+            json!([{ "id": "nope", "label": "X" }]),
+            "input.options[0].id",
+        ),
+        (
+            json!([{ "id": p.small, "label": "A" }, { "id": p.large, "label": "a" }]),
+            "input.options[1].label",
+        ),
+        (json!([]), "input.options"),
+    ] {
+        let error = app.error(Some(&admin), update, options(list)).await;
+        assert_eq!(field(&error), named, "{error}");
+    }
+
+    // A stage with an open deal stays; once empty it is archived, and
+    // moves neither land on it nor reach it.
+    let archive = "mutation($id: ID!) { archiveDealStage(id: $id) { name archivedAt } }";
+    let occupied = app
+        .error(Some(&admin), archive, json!({ "id": p.stage("Qualified") }))
+        .await;
+    assert_eq!(code(&occupied), "CONFLICT", "{occupied}");
+    let fresh = create_deal(
+        &app,
+        json!({ "externalId": "fresh", "partnerId": partner, "name": "Fresh", "amount": "1000", "stageId": p.stage("Lead") }),
+    )
+    .await;
+    move_to(&app, &p, &held, "Proposal", "held-on").await;
+    let occupied = app
+        .error(Some(&admin), archive, json!({ "id": p.stage("Proposal") }))
+        .await;
+    assert_eq!(code(&occupied), "CONFLICT", "{occupied}");
+    assert_eq!(
+        occupied["message"],
+        "1 open deal(s) sit in this stage: move or close them first"
+    );
+    app.ok(&admin, LOST, json!({ "id": held, "reason": "Gone quiet" }))
+        .await;
+    let archived = app
+        .ok(&admin, archive, json!({ "id": p.stage("Proposal") }))
+        .await;
+    assert_eq!(archived["archiveDealStage"]["name"], "Proposal");
+    assert!(archived["archiveDealStage"]["archivedAt"].is_string());
+    let stages = |archived: bool| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let query = "query($a: Boolean) { dealStages(includeArchived: $a) { name } }";
+            app.ok(admin, query, json!({ "a": archived })).await["dealStages"].clone()
+        }
+    };
+    assert_eq!(
+        stages(false).await,
+        json!([{ "name": "Lead" }, { "name": "Qualified" }, { "name": "Closed won" }])
+    );
+    assert_eq!(stages(true).await.as_array().unwrap().len(), 4);
+    let input =
+        json!({ "dealId": fresh, "stageId": p.stage("Proposal"), "externalId": "to-archived" });
+    let refused = app
+        .error(Some(&admin), MOVE, json!({ "input": input }))
+        .await;
+    assert_eq!(field(&refused), "input.stageId", "{refused}");
+    let passing = move_to(&app, &p, &fresh, "Closed won", "past-archived").await;
+    assert_eq!(
+        passing["commissions"],
+        json!([{ "amount": "20.00" }, { "amount": "100.00" }]),
+        "Qualified and Closed won pay; the archived Proposal does not"
+    );
+
+    // Contacts change; an archived one is named by nothing new.
+    let change = "mutation($id: ID!, $input: UpdateContactInput!) { updateContact(id: $id, input: $input) { name email } }";
+    let changed = app
+        .ok(
+            &admin,
+            change,
+            json!({ "id": lee, "input": { "name": "Lee Park", "email": "lee@northwind.example" } }),
+        )
+        .await;
+    assert_eq!(
+        changed["updateContact"],
+        json!({ "name": "Lee Park", "email": "lee@northwind.example" })
+    );
+    let bad_email = app
+        .error(
+            Some(&admin),
+            change,
+            json!({ "id": lee, "input": { "email": "nope" } }),
+        )
+        .await;
+    assert_eq!(field(&bad_email), "input.email", "{bad_email}");
+    let retire = "mutation($id: ID!) { archiveContact(id: $id) { name archivedAt } }";
+    let retired = app.ok(&admin, retire, json!({ "id": lee })).await;
+    assert!(retired["archiveContact"]["archivedAt"].is_string());
+    let again = app.error(Some(&admin), retire, json!({ "id": lee })).await;
+    assert_eq!(code(&again), "CONFLICT", "{again}");
+    let naming = app
+        .error(
+            Some(&admin),
+            crate::deals::CREATE_DEAL,
+            json!({ "input": { "externalId": "named", "partnerId": partner, "name": "Named", "amount": "10",
+                "stageId": p.stage("Lead"), "leadCreatorId": lee } }),
+        )
+        .await;
+    assert_eq!(field(&naming), "input.leadCreatorId", "{naming}");
+    let listed = "query($a: Boolean) { contacts(includeArchived: $a) { nodes { name } } }";
+    assert_eq!(
+        app.ok(&admin, listed, json!({})).await["contacts"]["nodes"],
+        json!([])
+    );
+    assert_eq!(
+        app.ok(&admin, listed, json!({ "a": true })).await["contacts"]["nodes"],
+        json!([{ "name": "Lee Park" }])
+    );
+    let read = "query($id: ID!) { deal(id: $id) { leadCreator { name archivedAt } } }";
+    let kept = app.ok(&admin, read, json!({ "id": held })).await;
+    assert_eq!(kept["deal"]["leadCreator"]["name"], "Lee Park");
 }

@@ -180,10 +180,19 @@ impl Batch {
                 let stage = self.loaded.stage(stage_id).ok_or_else(|| {
                     ApiError::bad_input(item.field("stageId"), "no such deal stage")
                 })?;
+                if stage.archived_at.is_some() {
+                    return Err(ApiError::bad_input(
+                        item.field("stageId"),
+                        "the stage is archived",
+                    ));
+                }
+                // An archived stage is out of the pipeline: passing its
+                // position reaches nothing.
                 let newly: Vec<String> = self
                     .loaded
                     .stages
                     .iter()
+                    .filter(|s| s.archived_at.is_none())
                     .filter(|s| s.position > deal.reached_position && s.position <= stage.position)
                     .map(|s| s.id.clone())
                     .collect();

@@ -51,6 +51,12 @@ impl DealStage {
         guard(ctx, PIPELINE, Owner::AnyPartner)?;
         Ok(self.0.is_won)
     }
+
+    /// When it was archived: out of the pipeline, nothing moves to it.
+    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        guard(ctx, PIPELINE, Owner::AnyPartner)?;
+        Ok(self.0.archived_at.map(Into::into))
+    }
 }
 
 /// A select field deals carry (a deal size, a region, …).
@@ -138,6 +144,12 @@ impl Contact {
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.created_at.into())
+    }
+
+    /// When it was archived: no new deal or spiff names it.
+    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.archived_at.map(Into::into))
     }
 
     /// The spiffs paid to this person, per currency: with `commissions:read`,

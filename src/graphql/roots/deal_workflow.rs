@@ -1,6 +1,7 @@
 //! Partner workflows on deals (SPEC §14): a partner registers a deal, the
 //! tenant approves or rejects it; the tenant changes a deal, closes it as
-//! lost, reopens it; renames, moves and marks its pipeline's stages.
+//! lost, reopens it; changes its pipeline in use — stages renamed, moved,
+//! marked won or archived, custom fields and contacts changed.
 //!
 //! Who may: `registerDeal` is a partner token's, for its own partner (the
 //! tenant creates deals with `createDeal`); everything else needs
@@ -8,10 +9,11 @@
 
 use crate::auth::Scope;
 use crate::deals::pipeline::{self, StageChanges};
+use crate::deals::pipeline_changes::{self as changes, ContactChanges, OptionChange};
 use crate::deals::workflow::{self, DealChanges, Registration};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{db, forget_reads, intake, principal, writer};
-use crate::graphql::objects::{Deal, DealStage};
+use crate::graphql::objects::{Contact, CustomField, Deal, DealStage};
 use crate::graphql::plans::CustomFieldValueInput;
 use crate::graphql::roots::deals::field_values;
 use crate::graphql::scalars::{Date, Decimal};
@@ -59,6 +61,29 @@ pub struct UpdateDealStageInput {
     pub position: Option<i32>,
     /// Reaching it wins a deal from now on.
     pub is_won: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct CustomFieldOptionInput {
+    /// An existing option (renamed to `label`); omitted: a new one.
+    pub id: Option<ID>,
+    pub label: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdateCustomFieldInput {
+    pub name: Option<String>,
+    /// The field's options, in order: existing ones by id, new ones
+    /// without. One left out is removed, unless a deal holds it or a plan
+    /// scales by it (`CONFLICT`).
+    pub options: Option<Vec<CustomFieldOptionInput>>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateContactInput {
+    pub name: Option<String>,
+    /// Null clears it.
+    pub email: MaybeUndefined<String>,
 }
 
 fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Option<Option<U>> {
@@ -217,5 +242,67 @@ impl DealWorkflowMutation {
         };
         let stage = pipeline::update_stage(db(ctx)?, principal.tenant_id(), &id, changes).await?;
         Ok(DealStage(stage))
+    }
+
+    /// Archives a stage: nothing moves to it, is created or approved at it,
+    /// or reaches it from now on. `CONFLICT` while an open deal sits in it.
+    async fn archive_deal_stage(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DealStage> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let stage = changes::archive_stage(db(ctx)?, principal.tenant_id(), &id).await?;
+        Ok(DealStage(stage))
+    }
+
+    /// Renames a custom field and sets its options: renamed, added,
+    /// reordered; removed only while nothing uses them.
+    async fn update_custom_field(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateCustomFieldInput,
+    ) -> ApiResult<CustomField> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let options = input.options.map(|options| {
+            options
+                .into_iter()
+                .map(|o| OptionChange {
+                    id: o.id.map(|id| id.0),
+                    label: o.label,
+                })
+                .collect()
+        });
+        let field = changes::update_field(
+            db(ctx)?,
+            principal.tenant_id(),
+            &id,
+            input.name.as_deref(),
+            options,
+        )
+        .await?;
+        Ok(CustomField(field))
+    }
+
+    /// Renames a contact or changes its email.
+    async fn update_contact(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: UpdateContactInput,
+    ) -> ApiResult<Contact> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let changes = ContactChanges {
+            name: input.name,
+            email: maybe(input.email, |e| e),
+        };
+        let contact =
+            changes::update_contact(db(ctx)?, principal.tenant_id(), &id, changes).await?;
+        Ok(Contact(contact))
+    }
+
+    /// Archives a contact: no new deal or spiff names it; what names it
+    /// already keeps it.
+    async fn archive_contact(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Contact> {
+        let principal = writer(ctx, Scope::DealsWrite)?;
+        let contact = changes::archive_contact(db(ctx)?, principal.tenant_id(), &id).await?;
+        Ok(Contact(contact))
     }
 }

@@ -141,10 +141,15 @@ pub struct DealQuery;
 #[Object]
 impl DealQuery {
     /// The tenant's deal stages, in pipeline order.
-    async fn deal_stages(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealStage>> {
+    async fn deal_stages(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Archived stages too (default false).")] include_archived: Option<bool>,
+    ) -> ApiResult<Vec<DealStage>> {
         let principal = principal(ctx)?;
         may_read_pipeline(principal)?;
-        let stages = pipeline::stages(db(ctx)?.conn(), principal.tenant_id()).await?;
+        let archived = include_archived.unwrap_or(false);
+        let stages = pipeline::stages(db(ctx)?.conn(), principal.tenant_id(), archived).await?;
         Ok(stages.into_iter().map(DealStage).collect())
     }
 
@@ -159,10 +164,12 @@ impl DealQuery {
     /// Contacts, oldest first: all of the tenant's, or one partner's staff.
     /// A partner token lists its own staff only.
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
         partner_id: Option<ID>,
+        #[graphql(desc = "Archived contacts too (default false).")] include_archived: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<ListConnection<Contact>> {
@@ -171,7 +178,8 @@ impl DealQuery {
             return Ok(empty(Contact, |c: &contact::Model| c.id.clone()));
         };
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let select = pipeline::contacts(principal.tenant_id(), partner_id.as_deref());
+        let archived = include_archived.unwrap_or(false);
+        let select = pipeline::contacts(principal.tenant_id(), partner_id.as_deref(), archived);
         list_connection(
             db(ctx)?.conn(),
             &request,
