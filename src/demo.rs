@@ -202,6 +202,7 @@ async fn silver_tier(db: &Db) -> ApiResult<()> {
             partner_ids: Vec::new(),
             campaign_ids: vec![campaign.id],
             terms,
+            bonus: None,
         },
     )
     .await?;

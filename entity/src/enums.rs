@@ -44,6 +44,8 @@ stored!(
         Clawback = "CLAWBACK",
         /// A correction appended to the ledger (never an edit).
         Adjustment = "ADJUSTMENT",
+        /// A tier's one-time bonus, the first time it is reached in a period.
+        Bonus = "BONUS",
     }
 );
 

@@ -17,6 +17,9 @@ pub struct Model {
     pub period: TierPeriod,
     pub apply_to_all_partners: bool,
     pub terms: Json,
+    /// Paid once per partner, campaign and period when the tier is first
+    /// reached: a decimal string, in the campaign's currency.
+    pub bonus: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -23,6 +23,8 @@ pub enum CommissionKind {
     Clawback,
     /// A correction appended to the ledger (never an edit).
     Adjustment,
+    /// A tier's one-time bonus, the first time it is reached in a period.
+    Bonus,
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +207,8 @@ pub enum BreakdownVocabulary {
     TierModifier,
     /// A correction appended for an earlier commission.
     Adjustment,
+    /// A tier's one-time bonus.
+    TierBonus,
 }
 
 /// Who a plan's commission pays.

@@ -84,6 +84,22 @@ pub struct TieredCommissionInput {
     pub goals: TierMetricsInput,
     /// Above 0: the tier stops modifying once one is met; must exceed its goal.
     pub maxima: Option<TierMetricsInput>,
+    /// A one-time bonus (a `BONUS` ledger row naming the tier), paid the
+    /// first time a partner reaches the tier in a period in a campaign, in
+    /// that campaign's currency: exactly once per tier, partner, campaign
+    /// and period. Above 0.
+    pub bonus: Option<Decimal>,
+}
+
+/// A bonus, checked: above 0, at most the ledger's largest amount.
+fn bonus(value: rust_decimal::Decimal) -> ApiResult<rust_decimal::Decimal> {
+    if value <= rust_decimal::Decimal::ZERO || value > crate::engine::money::MAX_AMOUNT {
+        return Err(ApiError::bad_input(
+            "input.bonus",
+            "must be greater than 0 and at most 1000000000000",
+        ));
+    }
+    Ok(value)
 }
 
 /// A modifier, read under `input.{name}`.
@@ -129,6 +145,10 @@ impl TieredCommissionInput {
             partner_ids: super::context::ids(self.partner_ids),
             campaign_ids: super::context::ids(self.campaign_ids),
             terms,
+            bonus: self
+                .bonus
+                .map(|b| bonus(b.value("input.bonus")?))
+                .transpose()?,
         })
     }
 }

@@ -22,6 +22,7 @@ pub enum BreakdownLine {
     PlanEntry(PlanEntryLine),
     TierModifier(TierModifierLine),
     Adjustment(AdjustmentLine),
+    TierBonus(TierBonusLine),
 }
 
 /// A partner-group rule (SPEC §5) that contributed.
@@ -85,6 +86,14 @@ pub struct AdjustmentLine {
     pub amount: Decimal,
 }
 
+/// A tier's one-time bonus (SPEC §14), paid when it was first reached in
+/// its period.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TierBonusLine {
+    pub tier_id: String,
+    pub amount: Decimal,
+}
+
 impl BreakdownLine {
     pub fn amount(&self) -> Decimal {
         match self {
@@ -92,6 +101,7 @@ impl BreakdownLine {
             BreakdownLine::PlanEntry(line) => line.amount,
             BreakdownLine::TierModifier(line) => line.amount,
             BreakdownLine::Adjustment(line) => line.amount,
+            BreakdownLine::TierBonus(line) => line.amount,
         }
     }
 }

@@ -49,6 +49,8 @@ pub struct NewTier {
     pub partner_ids: Vec<String>,
     pub campaign_ids: Vec<String>,
     pub terms: TierTerms,
+    /// Paid once per partner, campaign and period when first reached.
+    pub bonus: Option<rust_decimal::Decimal>,
 }
 
 /// The engine's period of a stored one.
@@ -91,6 +93,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewTier) -> ApiResult<tiered_
         period: Set(new.period),
         apply_to_all_partners: Set(new.apply_to_all_partners),
         terms: Set(stored(&new.terms)?),
+        bonus: Set(new.bonus.map(|b| b.normalize().to_string())),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -123,6 +126,7 @@ pub async fn update(
         period: new.period,
         apply_to_all_partners: new.apply_to_all_partners,
         terms: stored(&new.terms)?,
+        bonus: new.bonus.map(|b| b.normalize().to_string()),
         updated_at: crate::db::now(),
         ..current
     };

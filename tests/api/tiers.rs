@@ -31,6 +31,7 @@ on_both_databases!(
     progress_names_no_campaign_hidden_from_the_partner,
     exact_and_revenue_adjustments_and_inactive_or_future_tiers,
     a_batch_runs_the_same_statements_with_tiers_for_10_events_and_for_200,
+    a_tier_bonus_is_paid_once_per_period_whatever_the_concurrency,
 );
 
 const CREATE: &str =
@@ -1298,5 +1299,132 @@ async fn exact_and_revenue_adjustments_and_inactive_or_future_tiers(app: TestApp
     assert_eq!(
         progress[0]["totals"],
         json!({ "payout": "22.00", "revenue": "28.50", "saleAmount": "200.00", "conversions": 2, "events": 2 })
+    );
+}
+
+async fn a_tier_bonus_is_paid_once_per_period_whatever_the_concurrency(app: TestApp) {
+    let partner = partner_at(&app, "Bonused", 10).await;
+    let campaign = default_campaign(&app).await;
+    let tier = json!({
+        "name": "Three a month", "status": "ACTIVE", "startDate": "2026-01-01", "endDate": "2026-12-31",
+        "period": "MONTHLY", "partnerIds": [partner], "campaignIds": [campaign],
+        "goals": { "conversions": 3 }, "bonus": "250"
+    });
+    let admin = app.admin();
+    for (bonus, problem) in [
+        ("0", "must be greater than 0"),
+        ("-5", "must be greater than 0"),
+    ] {
+        let mut bad = tier.clone();
+        bad["bonus"] = json!(bonus);
+        let error = app
+            .error(Some(&admin), CREATE, json!({ "input": bad }))
+            .await;
+        assert_eq!(field(&error), "input.bonus", "{error}");
+        assert!(
+            error["message"].as_str().unwrap().contains(problem),
+            "{error}"
+        );
+    }
+    let id = create_tier(&app, tier).await;
+    let read = "query($id: ID!) { tieredCommission(id: $id) { bonus } }";
+    assert_eq!(
+        app.ok(&admin, read, json!({ "id": id })).await["tieredCommission"]["bonus"],
+        "250"
+    );
+    let dated = |n: usize, at: &str| {
+        let mut input = sale(&partner, n);
+        input["occurredAt"] = json!(at);
+        input
+    };
+    for n in 1..=2 {
+        record(&app, dated(n, "2026-01-05T12:00:00Z")).await;
+    }
+    // Twenty sales race for the third place of January: one bonus.
+    let token = app.service("events:write");
+    let replies = join_all((3..23).map(|n| {
+        app.post(
+            Some(&token),
+            RECORD,
+            json!({ "input": dated(n, "2026-01-10T12:00:00Z") }),
+        )
+    }))
+    .await;
+    for (_, body) in &replies {
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let bonuses = || {
+        let (app, admin, partner) = (&app, &admin, partner.clone());
+        async move {
+            let query = "query($id: ID!) { partner(id: $id) { commissions(first: 100) { nodes { kind amount currency status \
+                accruedAt tier { name } event { id } breakdown { vocabulary tierId amount } } } } }";
+            let data = app.ok(admin, query, json!({ "id": partner })).await;
+            data["partner"]["commissions"]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["kind"] == "BONUS")
+                .cloned()
+                .collect::<Vec<Value>>()
+        }
+    };
+    let january = bonuses().await;
+    assert_eq!(january.len(), 1, "{january:?}");
+    assert_eq!(
+        (
+            &january[0]["amount"],
+            &january[0]["currency"],
+            &january[0]["status"],
+            &january[0]["tier"]["name"]
+        ),
+        (
+            &json!("250.00"),
+            &json!("USD"),
+            &json!("ACCRUED"),
+            &json!("Three a month")
+        )
+    );
+    assert_eq!(
+        january[0]["breakdown"],
+        json!([{ "vocabulary": "TIER_BONUS", "tierId": id, "amount": "250.00" }])
+    );
+    // The bonus is on the event that reached the tier: one of the racers.
+    let crossing = january[0]["event"]["id"].clone();
+    let racers: Vec<Value> = replies
+        .iter()
+        .map(|(_, body)| body["data"]["recordEvent"]["event"]["id"].clone())
+        .collect();
+    assert!(racers.contains(&crossing));
+
+    // February pays again, once.
+    for n in 30..34 {
+        record(&app, dated(n, "2026-02-03T12:00:00Z")).await;
+    }
+    let both = bonuses().await;
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(both[1]["accruedAt"], "2026-02-03T12:00:00Z");
+    // A refund of the sale that reached it leaves the bonus: a period
+    // reached stays reached.
+    let crossing_sale = replies
+        .iter()
+        .position(|(_, body)| body["data"]["recordEvent"]["event"]["id"] == crossing)
+        .unwrap()
+        + 3;
+    app.ok(
+        &app.service("events:write"),
+        REFUND,
+        json!({ "input": { "eventExternalId": format!("s{crossing_sale}") } }),
+    )
+    .await;
+    let after = bonuses().await;
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|b| b["status"] == "ACCRUED"), "{after:?}");
+    // The partner's balance counts both.
+    let balance = "query($id: ID!) { partner(id: $id) { balance { currency accrued } } }";
+    let data = app.ok(&admin, balance, json!({ "id": partner })).await;
+    // 26 sales at 10.00, one refunded (reversed): 25 × 10 + 2 × 250.
+    assert_eq!(
+        data["partner"]["balance"],
+        json!([{ "currency": "USD", "accrued": "750.00" }])
     );
 }

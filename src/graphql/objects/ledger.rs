@@ -64,7 +64,7 @@ pub struct BreakdownLine {
     /// Plan entries: what a percentage was taken of (the deal's amount, or
     /// the payment's).
     pub base: Option<Decimal>,
-    /// Tier modifiers and adjustments: the tier, and its modifier's action
+    /// Tier modifiers, adjustments and bonuses: the tier, and its modifier's action
     /// (its value is in `value`).
     pub tier_id: Option<ID>,
     pub action: Option<TierAction>,
@@ -77,6 +77,7 @@ impl From<Line> for BreakdownLine {
             Line::PlanEntry(l) => (BreakdownVocabulary::PlanEntry, l.amount),
             Line::TierModifier(l) => (BreakdownVocabulary::TierModifier, l.amount),
             Line::Adjustment(l) => (BreakdownVocabulary::Adjustment, l.amount),
+            Line::TierBonus(l) => (BreakdownVocabulary::TierBonus, l.amount),
         };
         let mut out = BreakdownLine {
             vocabulary,
@@ -125,6 +126,7 @@ impl From<Line> for BreakdownLine {
                 out.action = Some(adjustment.action.into());
                 out.value = Some(adjustment.value.normalize().to_string());
             }
+            Line::TierBonus(bonus) => out.tier_id = Some(ID(bonus.tier_id)),
         }
         out
     }

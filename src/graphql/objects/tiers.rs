@@ -157,6 +157,21 @@ impl TieredCommission {
         Ok(metrics(&self.terms(ctx)?.maxima))
     }
 
+    /// Paid once the first time a partner reaches the tier in a period, in
+    /// the campaign's currency (a `BONUS` row); null for none.
+    async fn bonus(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
+        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
+        self.0
+            .bonus
+            .as_deref()
+            .map(|text| {
+                text.parse::<rust_decimal::Decimal>()
+                    .map(Decimal::from)
+                    .map_err(|_| ApiError::internal("stored tier bonus", &self.0.id))
+            })
+            .transpose()
+    }
+
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.scope(ctx)?;
         Ok(self.0.created_at.into())

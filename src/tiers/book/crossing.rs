@@ -31,8 +31,12 @@ impl TierBook {
                 "eventId": event.event_id,
             }),
         });
+        // Its bonus: this crossing happens once per slot (the progress row
+        // keeps `reached_at`, and every accrual of the partner holds its
+        // lock), so the bonus is paid once per period.
+        let mut rows: Vec<NewCommission> = bonus(tier, event)?.into_iter().collect();
         if !tier.retroactive() {
-            return Ok(Vec::new());
+            return Ok(rows);
         }
         let tz = self.tz.ok_or_else(missing)?;
         let crossing = Crossing {
@@ -61,7 +65,8 @@ impl TierBook {
         }
         self.count_adjustments(&crossing.counted_in, payout, revenue, field)?;
         self.crossings.push(crossing);
-        Ok(adjustments)
+        rows.extend(adjustments);
+        Ok(rows)
     }
 
     /// Adjustments of `payout` and `revenue` (minor units) appended at a
@@ -147,6 +152,49 @@ impl TierBook {
         }
         Ok(written)
     }
+}
+
+/// The bonus a tier pays the event's partner in the event's campaign (and
+/// its currency) when first reached: a `BONUS` row on the event that
+/// reached it. It counts toward no tier's progress, and a refund of the
+/// event leaves it: a period reached stays reached.
+fn bonus(tier: &ScopedTier, event: &Accrued) -> ApiResult<Option<NewCommission>> {
+    let Some(text) = &tier.model.bonus else {
+        return Ok(None);
+    };
+    let amount: Decimal = text
+        .parse()
+        .map_err(|_| ApiError::internal("stored tier bonus", &tier.model.id))?;
+    let amount_minor = earned_minor(event.currency, amount, event.amount_field)?;
+    if amount_minor == 0 {
+        return Ok(None);
+    }
+    Ok(Some(NewCommission {
+        kind: CommissionKind::Bonus,
+        status: CommissionStatus::Accrued,
+        tenant_id: tier.model.tenant_id.clone(),
+        partner_id: event.partner_id.to_owned(),
+        campaign_id: event.campaign_id.to_owned(),
+        event_id: event.event_id.to_owned(),
+        amount_minor,
+        currency: event.currency.code().to_owned(),
+        terms: TermsRef {
+            snapshot_id: None,
+            rules_source: TermsSource::None,
+        },
+        breakdown: vec![BreakdownLine::TierBonus(TierBonusLine {
+            tier_id: tier.model.id.clone(),
+            amount: event.currency.round(amount),
+        })],
+        accrued_at: event.at,
+        holdback_days: None,
+        original_id: None,
+        reason: None,
+        note: None,
+        deal: None,
+        tier_id: Some(tier.model.id.clone()),
+        revenue_minor: None,
+    }))
 }
 
 /// The period's commissions in scope from before the batch that this tier

@@ -25,13 +25,13 @@ use crate::engine::tiers::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
-use crate::posting::breakdown::{AdjustmentLine, BreakdownLine, TierModifierLine};
+use crate::posting::breakdown::{AdjustmentLine, BreakdownLine, TierBonusLine, TierModifierLine};
 use crate::posting::{
     DealRef, NewCommission, Posting, TermsRef, WRITE_CHUNK, added_minor, earned_minor,
 };
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use entity::enums::{CommissionKind, CommissionStatus, TierStatus};
+use entity::enums::{CommissionKind, CommissionStatus, TermsSource, TierStatus};
 use entity::{
     commission, tenant, tier_progress, tiered_commission, tiered_commission_campaign,
     tiered_commission_partner,
