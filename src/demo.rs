@@ -203,6 +203,7 @@ async fn silver_tier(db: &Db) -> ApiResult<()> {
             campaign_ids: vec![campaign.id],
             terms,
             bonus: None,
+            promote_to_group_id: None,
         },
     )
     .await?;

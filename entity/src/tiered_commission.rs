@@ -20,6 +20,8 @@ pub struct Model {
     /// Paid once per partner, campaign and period when the tier is first
     /// reached: a decimal string, in the campaign's currency.
     pub bonus: Option<String>,
+    /// The group a partner moves into the first time it reaches the tier.
+    pub promote_to_group_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

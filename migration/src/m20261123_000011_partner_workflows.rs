@@ -16,7 +16,9 @@
 //! - `commission_plans.currency`: a plan's fixed values pay deals in that
 //!   currency only; existing plans get their tenant's.
 //! - `tiered_commissions.bonus`: paid once when a partner first reaches the
-//!   tier in a period (a decimal string, in the campaign's currency).
+//!   tier in a period (a decimal string, in the campaign's currency);
+//!   `tiered_commissions.promote_to_group_id`: the group a partner moves
+//!   into when it first reaches the tier.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -55,6 +57,9 @@ fn up_statements(timestamp: &str, date: &str) -> Vec<String> {
         "CREATE INDEX ix_changes_subject ON changes (subject_id, id)".into(),
         "ALTER TABLE commission_plans ADD COLUMN currency varchar(3) NOT NULL DEFAULT ''".into(),
         "ALTER TABLE tiered_commissions ADD COLUMN bonus varchar".into(),
+        "ALTER TABLE tiered_commissions ADD COLUMN promote_to_group_id varchar \
+         REFERENCES partner_groups (id)"
+            .into(),
         "UPDATE commission_plans SET currency = \
          (SELECT t.currency FROM tenants t WHERE t.id = commission_plans.tenant_id)"
             .into(),
@@ -62,6 +67,7 @@ fn up_statements(timestamp: &str, date: &str) -> Vec<String> {
 }
 
 const DOWN: &[&str] = &[
+    "ALTER TABLE tiered_commissions DROP COLUMN promote_to_group_id",
     "ALTER TABLE tiered_commissions DROP COLUMN bonus",
     "ALTER TABLE commission_plans DROP COLUMN currency",
     "DROP TABLE changes",

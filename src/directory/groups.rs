@@ -256,6 +256,18 @@ pub async fn delete(
             plans.join(", ")
         )));
     }
+    // A tier promoting into it would have nowhere to move partners.
+    let promoting = entity::tiered_commission::Entity::find()
+        .filter(entity::tiered_commission::Column::PromoteToGroupId.eq(id))
+        .all(&*txn)
+        .await?;
+    if !promoting.is_empty() {
+        let tiers: Vec<&str> = promoting.iter().map(|t| t.id.as_str()).collect();
+        return Err(ApiError::Conflict(format!(
+            "tiered commissions promote into this group ({}): update their promoteToGroupId first",
+            tiers.join(", ")
+        )));
+    }
     let target = match reassign_to {
         Some(target) if target == id => {
             return Err(ApiError::bad_input(

@@ -5,6 +5,7 @@ use super::Keyed;
 use super::{categories, groups};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::history::{self, Change, Stamp};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS};
 use crate::paging::like_pattern;
 use entity::partner;
@@ -124,9 +125,12 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewPartner) -> ApiResult<part
     Ok(partner)
 }
 
+/// Changes a partner; a change of its group, status or type (what decides
+/// its terms) is kept in its history, by `actor`.
 pub async fn update(
     db: &Db,
     tenant_id: &str,
+    actor: &str,
     id: &str,
     changes: PartnerChanges,
 ) -> ApiResult<partner::Model> {
@@ -134,6 +138,7 @@ pub async fn update(
     let current = find(&*txn, tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found("partner"))?;
+    let before = current.clone();
     let mut active = current.into_active_model();
     if let Some(name) = changes.name {
         active.name = Set(name);
@@ -165,6 +170,26 @@ pub async fn update(
     }
     active.updated_at = Set(crate::db::now());
     let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;
+    let text = |s: &str| Some(s.to_owned());
+    let log = vec![
+        Change::new("group", text(&before.group_id), text(&updated.group_id)),
+        Change::new(
+            "status",
+            text(before.status.as_str()),
+            text(updated.status.as_str()),
+        ),
+        Change::new(
+            "type",
+            text(before.r#type.as_str()),
+            text(updated.r#type.as_str()),
+        ),
+    ];
+    let stamp = Stamp {
+        tenant_id,
+        actor,
+        at: updated.updated_at,
+    };
+    history::record(&*txn, &stamp, id, log).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -89,6 +89,12 @@ pub struct TieredCommissionInput {
     /// that campaign's currency: exactly once per tier, partner, campaign
     /// and period. Above 0.
     pub bonus: Option<Decimal>,
+    /// The group a partner moves into the first time it reaches the tier
+    /// (in any period); recorded in `Partner.history` with actor
+    /// `tier:<id>`. Never a move down: not when the partner's group came
+    /// from a tier ranking above this one (every goal at least as high,
+    /// one higher).
+    pub promote_to_group_id: Option<ID>,
 }
 
 /// A bonus, checked: above 0, at most the ledger's largest amount.
@@ -149,6 +155,7 @@ impl TieredCommissionInput {
                 .bonus
                 .map(|b| bonus(b.value("input.bonus")?))
                 .transpose()?,
+            promote_to_group_id: self.promote_to_group_id.map(|g| g.0),
         })
     }
 }

@@ -51,6 +51,8 @@ pub struct NewTier {
     pub terms: TierTerms,
     /// Paid once per partner, campaign and period when first reached.
     pub bonus: Option<rust_decimal::Decimal>,
+    /// The group a partner moves into the first time it reaches the tier.
+    pub promote_to_group_id: Option<String>,
 }
 
 /// The engine's period of a stored one.
@@ -94,6 +96,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewTier) -> ApiResult<tiered_
         apply_to_all_partners: Set(new.apply_to_all_partners),
         terms: Set(stored(&new.terms)?),
         bonus: Set(new.bonus.map(|b| b.normalize().to_string())),
+        promote_to_group_id: Set(new.promote_to_group_id.clone()),
         created_at: Set(now),
         updated_at: Set(now),
     })
@@ -127,6 +130,7 @@ pub async fn update(
         apply_to_all_partners: new.apply_to_all_partners,
         terms: stored(&new.terms)?,
         bonus: new.bonus.map(|b| b.normalize().to_string()),
+        promote_to_group_id: new.promote_to_group_id.clone(),
         updated_at: crate::db::now(),
         ..current
     };
@@ -220,6 +224,15 @@ async fn check(conn: &impl ConnectionTrait, tenant_id: &str, new: &NewTier) -> A
     for campaign in &campaigns {
         let currency = crate::campaigns::check_currency("input.campaignIds", &campaign.currency)?;
         check_amounts(&new.terms, currency)?;
+    }
+    if let Some(group) = &new.promote_to_group_id {
+        entity::partner_group::Entity::find_by_id(group.clone())
+            .filter(entity::partner_group::Column::TenantId.eq(tenant_id))
+            .one(conn)
+            .await?
+            .ok_or_else(|| {
+                ApiError::bad_input("input.promoteToGroupId", "no such partner group")
+            })?;
     }
     Ok(Checked { name, notes })
 }

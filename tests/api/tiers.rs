@@ -32,6 +32,7 @@ on_both_databases!(
     exact_and_revenue_adjustments_and_inactive_or_future_tiers,
     a_batch_runs_the_same_statements_with_tiers_for_10_events_and_for_200,
     a_tier_bonus_is_paid_once_per_period_whatever_the_concurrency,
+    a_tier_promotes_a_partner_once_and_never_down,
 );
 
 const CREATE: &str =
@@ -1427,4 +1428,171 @@ async fn a_tier_bonus_is_paid_once_per_period_whatever_the_concurrency(app: Test
         data["partner"]["balance"],
         json!([{ "currency": "USD", "accrued": "750.00" }])
     );
+}
+
+async fn a_tier_promotes_a_partner_once_and_never_down(app: TestApp) {
+    let admin = app.admin();
+    let campaign = default_campaign(&app).await;
+    let silver_group = app
+        .create_group(
+            "Silver partners",
+            json!([{ "recurring": { "percentage": 15 } }]),
+        )
+        .await;
+    let gold_group = app
+        .create_group(
+            "Gold partners",
+            json!([{ "recurring": { "percentage": 20 } }]),
+        )
+        .await;
+    let tier = |name: &str, goals: Value, group: &str| {
+        json!({ "name": name, "status": "ACTIVE", "startDate": "2026-01-01", "endDate": "2026-12-31",
+            "period": "MONTHLY", "applyToAllPartners": true, "campaignIds": [campaign],
+            "goals": goals, "promoteToGroupId": group })
+    };
+    let bad = tier("Bad", json!({ "conversions": 1 }), "nope");
+    let error = app
+        .error(Some(&admin), CREATE, json!({ "input": bad }))
+        .await;
+    assert_eq!(field(&error), "input.promoteToGroupId", "{error}");
+    // Gold first: when one event reaches both, Gold's promotion comes first
+    // and Silver's would be a move down.
+    let gold = create_tier(
+        &app,
+        tier(
+            "Gold",
+            json!({ "conversions": 2, "revenue": "30" }),
+            &gold_group,
+        ),
+    )
+    .await;
+    let silver = create_tier(
+        &app,
+        tier("Silver", json!({ "conversions": 2 }), &silver_group),
+    )
+    .await;
+    let read = "query($id: ID!) { tieredCommission(id: $id) { promoteToGroup { name } } }";
+    assert_eq!(
+        app.ok(&admin, read, json!({ "id": gold })).await["tieredCommission"]["promoteToGroup"],
+        json!({ "name": "Gold partners" })
+    );
+    let sale_of = |partner: &str, key: &str, revenue: &str, at: &str| {
+        json!({ "externalId": key, "partnerId": partner, "customerExternalId": key,
+            "amount": "100", "revenue": revenue, "occurredAt": at })
+    };
+    let state = |partner: String| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let query = "query($id: ID!) { partner(id: $id) { group { name } history { field from to actor } } }";
+            app.ok(admin, query, json!({ "id": partner })).await["partner"].clone()
+        }
+    };
+
+    // One event reaches both: Gold's group, and no move down to Silver's.
+    let first = partner_at(&app, "First", 10).await;
+    record(&app, sale_of(&first, "f1", "15", "2026-01-05T00:00:00Z")).await;
+    record(&app, sale_of(&first, "f2", "15", "2026-01-06T00:00:00Z")).await;
+    let after = state(first.clone()).await;
+    assert_eq!(after["group"]["name"], "Gold partners");
+    let first_group = app
+        .ok(
+            &admin,
+            "query($id: ID!) { partner(id: $id) { history { from } } }",
+            json!({ "id": first }),
+        )
+        .await["partner"]["history"][0]["from"]
+        .clone();
+    assert_eq!(
+        after["history"],
+        json!([{ "field": "group", "from": first_group, "to": gold_group, "actor": format!("tier:{gold}") }])
+    );
+    // The group's rules pay from then on: 20 %.
+    let paid = record(&app, sale_of(&first, "f3", "15", "2026-01-07T00:00:00Z")).await;
+    assert_eq!(paid["commissions"][0]["amount"], "20.00");
+
+    // Silver, then Gold in the same month: up twice.
+    let second = partner_at(&app, "Second", 10).await;
+    record(&app, sale_of(&second, "s1", "5", "2026-01-05T00:00:00Z")).await;
+    record(&app, sale_of(&second, "s2", "5", "2026-01-06T00:00:00Z")).await;
+    assert_eq!(
+        state(second.clone()).await["group"]["name"],
+        "Silver partners"
+    );
+    record(&app, sale_of(&second, "s3", "15", "2026-01-07T00:00:00Z")).await;
+    record(&app, sale_of(&second, "s4", "15", "2026-01-08T00:00:00Z")).await;
+    let after = state(second.clone()).await;
+    assert_eq!(after["group"]["name"], "Gold partners");
+    let actors: Vec<&Value> = after["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["actor"])
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            &json!(format!("tier:{silver}")),
+            &json!(format!("tier:{gold}"))
+        ]
+    );
+    assert_eq!(after["history"][1]["from"], json!(silver_group));
+
+    // Moved back by the tenant, reaching both again next month: a tier
+    // promotes a partner once.
+    let second_group = app
+        .create_group(
+            "Second's own",
+            json!([{ "recurring": { "percentage": 10 } }]),
+        )
+        .await;
+    app.ok(
+        &admin,
+        "mutation($id: ID!, $g: ID!) { updatePartner(id: $id, input: { groupId: $g }) { id } }",
+        json!({ "id": second, "g": second_group }),
+    )
+    .await;
+    for (n, day) in [(5, "05"), (6, "06"), (7, "07")] {
+        record(
+            &app,
+            sale_of(
+                &second,
+                &format!("s{n}"),
+                "15",
+                &format!("2026-02-{day}T00:00:00Z"),
+            ),
+        )
+        .await;
+    }
+    let after = state(second.clone()).await;
+    assert_eq!(after["group"]["name"], "Second's own");
+    // The tenant's move is history too, by the admin's token.
+    assert_eq!(
+        after["history"][2],
+        json!({ "field": "group", "from": gold_group, "to": second_group, "actor": "admin-of-acme" })
+    );
+    assert_eq!(after["history"].as_array().unwrap().len(), 3);
+    // A partner reads its own history.
+    let mine = app
+        .ok(
+            &app.partner_token(&second),
+            "{ viewer { partner { history { actor } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        mine["viewer"]["partner"]["history"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    // A group a tier promotes into is not deleted from under it.
+    let deleting = app
+        .error(
+            Some(&admin),
+            "mutation($id: ID!) { deletePartnerGroup(id: $id) { id } }",
+            json!({ "id": gold_group }),
+        )
+        .await;
+    assert_eq!(code(&deleting), "CONFLICT", "{deleting}");
 }

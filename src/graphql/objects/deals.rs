@@ -596,9 +596,11 @@ impl DealPlan {
     }
 }
 
-// Reached only through a deal's `history`, which checks its scope.
+// Reached only through a deal's or partner's `history`, which checks its
+// scope.
 
-/// One field of a deal changed: from what, to what, by whom, when.
+/// One field of a deal or partner changed: from what, to what, by whom,
+/// when.
 #[Object]
 impl Change {
     /// The field, as the API names it (`amount`, `registration`, `status`, …).
@@ -616,7 +618,8 @@ impl Change {
         self.0.to_value.as_deref()
     }
 
-    /// Who changed it: the token's `sub`.
+    /// Who changed it: the token's `sub`, or `tier:<id>` for a tier's
+    /// promotion.
     async fn actor(&self) -> &str {
         &self.0.actor
     }

@@ -1,8 +1,8 @@
 //! Fields of partners, their categories and groups.
 
 use super::{
-    Balance, Category, Commission, Enrollment, Partner, PartnerCommission, PartnerGroup, Payout,
-    TermsInForce, TierProgress, balances,
+    Balance, Category, Change, Commission, Enrollment, Partner, PartnerCommission, PartnerGroup,
+    Payout, TermsInForce, TierProgress, balances,
 };
 use crate::auth::{Principal, Role, Scope};
 use crate::campaigns::enrollment;
@@ -12,8 +12,8 @@ use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{Owner, allows, guard, loader, page_args, principal};
 use crate::graphql::enums::{CommissionStatus, PartnerStatus, PartnerType};
 use crate::graphql::loaders::{
-    BalanceOf, CampaignId, CategoriesOf, DefaultCampaign, EnrollmentsOf, GroupId, GroupPartners,
-    PartnerCommissions, PartnerCountOf, PartnerPayouts, SnapshotsOf,
+    BalanceOf, CampaignId, CategoriesOf, ChangesOf, DefaultCampaign, EnrollmentsOf, GroupId,
+    GroupPartners, PartnerCommissions, PartnerCountOf, PartnerPayouts, SnapshotsOf,
 };
 use crate::graphql::ready::{Ready, ReadyFields, enumerated, scalar, text};
 use crate::graphql::rules::{GroupRule, group_rules};
@@ -110,6 +110,17 @@ impl Partner {
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<PartnerStatus> {
         self.details(ctx)?;
         Ok(self.0.status.into())
+    }
+
+    /// Changes to the partner recorded as history, oldest first: a tier's
+    /// promotion is a `group` change with actor `tier:<id>`.
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<Change>> {
+        self.details(ctx)?;
+        let changes = loader(ctx)?
+            .load_one(ChangesOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        Ok(changes.into_iter().map(Change).collect())
     }
 
     /// The partner's group (the default group unless another was chosen).

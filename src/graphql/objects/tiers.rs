@@ -2,7 +2,8 @@
 //! tenant.
 
 use super::{
-    Campaign, Partner, Tenant, TierMetrics, TierModifier, TierProgress, TieredCommission, money,
+    Campaign, Partner, PartnerGroup, Tenant, TierMetrics, TierModifier, TierProgress,
+    TieredCommission, money,
 };
 use crate::auth::Scope;
 use crate::campaigns::enrollment;
@@ -11,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{Owner, guard, loader, principal};
 use crate::graphql::enums::{TierPeriod, TierStatus};
 use crate::graphql::loaders::{
-    ActiveTiers, CampaignId, CurrentProgressOf, EnrollmentsOf, PartnerId, TierCampaignsOf,
+    ActiveTiers, CampaignId, CurrentProgressOf, EnrollmentsOf, GroupId, PartnerId, TierCampaignsOf,
     TierPartnersOf, load_campaign,
 };
 use crate::graphql::scalars::{Date, DateTime, Decimal};
@@ -155,6 +156,19 @@ impl TieredCommission {
     /// A measure above 0 met: the tier stops modifying in the period.
     async fn maxima(&self, ctx: &Context<'_>) -> ApiResult<TierMetrics> {
         Ok(metrics(&self.terms(ctx)?.maxima))
+    }
+
+    /// The group a partner moves into the first time it reaches the tier.
+    async fn promote_to_group(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerGroup>> {
+        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
+        let Some(id) = &self.0.promote_to_group_id else {
+            return Ok(None);
+        };
+        loader(ctx)?
+            .load_one(GroupId(id.clone()))
+            .await?
+            .map(|group| Some(PartnerGroup::from(group)))
+            .ok_or_else(|| ApiError::internal("promotion group", id))
     }
 
     /// Paid once the first time a partner reaches the tier in a period, in

@@ -211,7 +211,14 @@ impl PartnerMutation {
             category_ids: input.category_ids.map(ids),
         };
         Ok(Partner::from(
-            partners::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
+            partners::update(
+                db(ctx)?,
+                principal.tenant_id(),
+                &principal.subject,
+                &id,
+                changes,
+            )
+            .await?,
         ))
     }
 

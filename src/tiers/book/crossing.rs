@@ -35,6 +35,9 @@ impl TierBook {
         // keeps `reached_at`, and every accrual of the partner holds its
         // lock), so the bonus is paid once per period.
         let mut rows: Vec<NewCommission> = bonus(tier, event)?.into_iter().collect();
+        if tier.model.promote_to_group_id.is_some() {
+            self.promotions.push((event.partner_id.to_owned(), index));
+        }
         if !tier.retroactive() {
             return Ok(rows);
         }
@@ -112,6 +115,9 @@ impl TierBook {
         }
         for event in std::mem::take(&mut self.reached) {
             posting.then_announce(tenant_id, event);
+        }
+        for (partner_id, tier) in std::mem::take(&mut self.promotions) {
+            promotion::promote(conn, tenant_id, &partner_id, &self.tiers[tier]).await?;
         }
         let now = crate::db::now();
         let rows: Vec<tier_progress::ActiveModel> = self

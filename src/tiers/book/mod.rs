@@ -17,6 +17,7 @@
 
 mod crossing;
 mod load;
+mod promotion;
 
 use super::{period, terms_of, time_zone};
 use crate::engine::Currency;
@@ -156,6 +157,9 @@ pub struct TierBook {
     crossings: Vec<Crossing>,
     /// A `TIER_REACHED` event for each tier first reached in the batch.
     reached: Vec<NewEvent>,
+    /// Partners a tier first reached in the batch may promote: (partner,
+    /// tier), in the order reached.
+    promotions: Vec<(String, usize)>,
 }
 
 fn number(ids: &mut HashMap<String, u32>, id: &str) -> u32 {
