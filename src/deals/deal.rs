@@ -146,11 +146,7 @@ async fn create_in(
         payload,
     };
     let deal = insert_deal(conn, &partner, &campaign, &stage, new, fields).await?;
-    let frozen: Vec<(FrozenPlan, PlanMatch)> = plans::applicable(conn, tenant_id, &partner)
-        .await?
-        .into_iter()
-        .map(|a| Ok((freeze(&a.plan)?, a.matched_by)))
-        .collect::<ApiResult<_>>()?;
+    let frozen = applicable_now(conn, tenant_id, &partner).await?;
     write_terms(conn, &deal, 1, &frozen, None, actor).await?;
     let arrival = DealItem {
         prefix: "input".into(),
@@ -214,15 +210,7 @@ async fn insert_deal(
     fields: DealFields<'_>,
 ) -> ApiResult<deal::Model> {
     let tenant_id = partner.tenant_id.as_str();
-    let currency = campaigns::check_currency("input.currency", &campaign.currency)?;
-    if let Some(code) = &new.currency
-        && code != currency.code()
-    {
-        return Err(ApiError::bad_input(
-            "input.currency",
-            format!("must be the campaign's currency, {}", campaign.currency),
-        ));
-    }
+    let currency = deal_currency(campaign, new.currency.as_deref())?;
     let amount_minor = positive_minor("input.amount", new.amount, currency)?;
     let options = check_field_values(conn, tenant_id, &new.field_values, "input").await?;
     for (id, field) in [
@@ -390,8 +378,36 @@ pub(super) async fn check_field_values(
     Ok(chosen)
 }
 
+/// The plans that apply to `partner` now, frozen as a deal's terms.
+pub(super) async fn applicable_now(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner: &partner::Model,
+) -> ApiResult<Vec<(FrozenPlan, PlanMatch)>> {
+    plans::applicable(conn, tenant_id, partner)
+        .await?
+        .into_iter()
+        .map(|a| Ok((freeze(&a.plan)?, a.matched_by)))
+        .collect()
+}
+
+/// A new deal's currency: its campaign's, which `given` must be if given.
+pub(super) fn deal_currency(
+    campaign: &campaign::Model,
+    given: Option<&str>,
+) -> ApiResult<Currency> {
+    let currency = campaigns::check_currency("input.currency", &campaign.currency)?;
+    if given.is_some_and(|code| code != currency.code()) {
+        return Err(ApiError::bad_input(
+            "input.currency",
+            format!("must be the campaign's currency, {}", campaign.currency),
+        ));
+    }
+    Ok(currency)
+}
+
 /// A plan as a deal freezes it.
-pub(super) fn freeze(plan: &entity::commission_plan::Model) -> ApiResult<FrozenPlan> {
+fn freeze(plan: &entity::commission_plan::Model) -> ApiResult<FrozenPlan> {
     Ok(FrozenPlan {
         plan_id: plan.id.clone(),
         label: plan.label.clone(),

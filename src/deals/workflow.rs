@@ -20,7 +20,6 @@
 
 use super::deal::{self as deals, DealEvent, locked_deal, positive_minor};
 use super::pipeline;
-use super::plans;
 use super::record::{self, DealItem, What};
 use crate::campaigns;
 use crate::db::Db;
@@ -109,15 +108,7 @@ pub async fn register(
         }
         domain_free(conn, tenant_id, partner_id, domain).await?;
         let campaign = deals::deal_campaign(conn, tenant_id, &partner, None).await?;
-        let currency = campaigns::check_currency("input.currency", &campaign.currency)?;
-        if let Some(code) = &new.currency
-            && code != currency.code()
-        {
-            return Err(ApiError::bad_input(
-                "input.currency",
-                format!("must be the campaign's currency, {}", campaign.currency),
-            ));
-        }
+        let currency = deals::deal_currency(&campaign, new.currency.as_deref())?;
         let amount_minor = positive_minor("input.amount", new.amount, currency)?;
         let options =
             deals::check_field_values(conn, tenant_id, &new.field_values, "input").await?;
@@ -323,30 +314,12 @@ pub async fn approve(
                 "the deal's partner is not active",
             ));
         }
-        let frozen = plans::applicable(conn, tenant_id, &partner)
-            .await?
-            .into_iter()
-            .map(|a| Ok((deals::freeze(&a.plan)?, a.matched_by)))
-            .collect::<ApiResult<Vec<_>>>()?;
+        let frozen = deals::applicable_now(conn, tenant_id, &partner).await?;
         deals::write_terms(conn, &deal, 1, &frozen, None, actor).await?;
-        deal.registration = DealRegistration::Approved;
         deal.terms_version = 1;
         deal.stage_id = stage.id.clone();
-        deal.updated_at = crate::db::now();
-        save(conn, &deal).await?;
-        let stamp = Stamp {
-            tenant_id,
-            actor,
-            at: deal.updated_at,
-        };
-        let change = Change::new(
-            "registration",
-            Some(DealRegistration::Pending.as_str().into()),
-            Some(DealRegistration::Approved.as_str().into()),
-        );
-        history::record(conn, &stamp, &deal.id, vec![change]).await?;
         let data = serde_json::json!({ "registration": "APPROVED", "stageId": stage.id });
-        announce(conn, &deal, DomainEventType::DealRegistrationDecided, data).await?;
+        decide(conn, &mut deal, actor, DealRegistration::Approved, data).await?;
         let arrival = DealItem {
             prefix: "input".into(),
             external_id: deal.external_id.clone(),
@@ -382,27 +355,36 @@ pub async fn reject(
         let txn = db.write().await?;
         let conn = &*txn;
         let mut deal = pending(conn, tenant_id, id).await?;
-        deal.registration = DealRegistration::Rejected;
         deal.registration_reason = Some(reason.clone());
-        deal.updated_at = crate::db::now();
-        save(conn, &deal).await?;
-        let stamp = Stamp {
-            tenant_id,
-            actor,
-            at: deal.updated_at,
-        };
-        let change = Change::new(
-            "registration",
-            Some(DealRegistration::Pending.as_str().into()),
-            Some(DealRegistration::Rejected.as_str().into()),
-        );
-        history::record(conn, &stamp, &deal.id, vec![change]).await?;
         let data = serde_json::json!({ "registration": "REJECTED", "reason": reason });
-        announce(conn, &deal, DomainEventType::DealRegistrationDecided, data).await?;
+        decide(conn, &mut deal, actor, DealRegistration::Rejected, data).await?;
         txn.commit().await?;
         Ok(deal)
     })
     .await
+}
+
+/// Records the decision on a pending registration: the deal saved with it,
+/// its history, and `DEAL_REGISTRATION_DECIDED` with `data`.
+async fn decide(
+    conn: &impl ConnectionTrait,
+    deal: &mut deal::Model,
+    actor: &str,
+    to: DealRegistration,
+    data: serde_json::Value,
+) -> ApiResult<()> {
+    deal.registration = to;
+    deal.updated_at = crate::db::now();
+    save(conn, deal).await?;
+    let stamp = Stamp {
+        tenant_id: &deal.tenant_id,
+        actor,
+        at: deal.updated_at,
+    };
+    let pending = Some(DealRegistration::Pending.as_str().to_owned());
+    let change = Change::new("registration", pending, Some(to.as_str().to_owned()));
+    history::record(conn, &stamp, &deal.id, vec![change]).await?;
+    announce(conn, deal, DomainEventType::DealRegistrationDecided, data).await
 }
 
 /// Writes a deal's own columns (not its field values).
