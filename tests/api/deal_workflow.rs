@@ -188,6 +188,23 @@ async fn a_partner_registers_a_deal_and_the_tenant_approves_it(app: TestApp) {
         json!({ "status": "WON", "stage": { "name": "Proposal" } })
     );
 
+    // Paid, as the README's path does it: the won commission approved and
+    // paid.
+    let earned = "query($id: ID!) { deal(id: $id) { commissions { nodes { id amount } } } }";
+    let rows =
+        app.ok(&admin, earned, json!({ "id": deal })).await["deal"]["commissions"]["nodes"].clone();
+    let won_row = rows[1]["id"].clone();
+    assert_eq!(rows[1]["amount"], "100.00");
+    let approve = "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { status } }";
+    let approved = app.ok(&admin, approve, json!({ "ids": [won_row] })).await;
+    assert_eq!(
+        approved["approveCommissions"],
+        json!([{ "status": "APPROVED" }])
+    );
+    let pay = "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"2026-12\" }) { amount } }";
+    let paid = app.ok(&admin, pay, json!({ "ids": [won_row] })).await;
+    assert_eq!(paid["markCommissionsPaid"], json!([{ "amount": "100.00" }]));
+
     // The partner's side of the same path.
     let mine = app
         .ok(
@@ -199,7 +216,7 @@ async fn a_partner_registers_a_deal_and_the_tenant_approves_it(app: TestApp) {
     assert_eq!(
         mine["deals"]["nodes"],
         json!([{ "registration": "APPROVED", "status": "WON", "commissions": { "nodes": [
-            { "amount": "25.00", "status": "ACCRUED" }, { "amount": "100.00", "status": "ACCRUED" },
+            { "amount": "25.00", "status": "ACCRUED" }, { "amount": "100.00", "status": "PAID" },
             { "amount": "50.00", "status": "ACCRUED" }] } }])
     );
     assert_eq!(
@@ -588,11 +605,29 @@ async fn a_lost_deal_earns_nothing_until_it_is_reopened(app: TestApp) {
     )
     .await;
     let partner = reseller(&app, "Reseller").await;
+    // A tier counting every event of the default campaign.
+    let campaign = crate::campaigns::default_campaign(&app).await;
+    app.ok(
+        &admin,
+        "mutation($input: TieredCommissionInput!) { createTieredCommission(input: $input) { id } }",
+        json!({ "input": { "name": "Counter", "status": "ACTIVE", "startDate": "2020-01-01", "endDate": "2099-12-31",
+            "period": "GLOBAL", "applyToAllPartners": true, "campaignIds": [campaign], "goals": { "conversions": 100 } } }),
+    )
+    .await;
+    let counted = || {
+        let (app, admin, partner) = (&app, &admin, partner.clone());
+        async move {
+            let query = "query($id: ID!) { partner(id: $id) { tierProgress { totals { events conversions } } } }";
+            app.ok(admin, query, json!({ "id": partner })).await["partner"]["tierProgress"][0]["totals"]
+                .clone()
+        }
+    };
     let deal = create_deal(
         &app,
         json!({ "externalId": "d-1", "partnerId": partner, "name": "Rollout", "amount": "1000", "stageId": p.stage("Lead") }),
     )
     .await;
+    assert_eq!(counted().await, json!({ "events": 1, "conversions": 0 }));
     let reopen_open = app.error(Some(&admin), REOPEN, json!({ "id": deal })).await;
     assert_eq!(code(&reopen_open), "CONFLICT", "{reopen_open}");
     assert_eq!(reopen_open["message"], "the deal is OPEN, not LOST");
@@ -624,6 +659,8 @@ async fn a_lost_deal_earns_nothing_until_it_is_reopened(app: TestApp) {
         written(&app, &deal).await,
         json!({ "paymentCount": 1, "events": { "totalCount": 2 }, "commissions": { "totalCount": 0 } })
     );
+    // Nor does it count toward a tier.
+    assert_eq!(counted().await, json!({ "events": 1, "conversions": 0 }));
     let lost_list = "{ deals(status: LOST) { nodes { id } } }";
     assert_eq!(
         app.ok(&admin, lost_list, json!({})).await["deals"]["nodes"],
