@@ -119,9 +119,7 @@ pub async fn register(
                 return Err(ApiError::bad_input(field, "no such contact of the partner"));
             }
         }
-        let first = first_stage(conn, tenant_id)
-            .await?
-            .ok_or_else(|| ApiError::Conflict("the tenant's pipeline has no stages yet".into()))?;
+        let first = first_stage(conn, tenant_id).await?.ok_or_else(no_stages)?;
         let now = crate::db::now();
         let id = input::new_id();
         let mut values: Vec<_> = options.iter().collect();
@@ -219,6 +217,11 @@ fn worked_by_another(domain: &str) -> ApiError {
     ApiError::Conflict(format!("{domain} is already being worked by another deal"))
 }
 
+fn no_stages() -> ApiError {
+    ApiError::Conflict("the tenant's pipeline has no stages (none, or all archived)".into())
+}
+
+/// The pipeline's first stage that is not archived.
 async fn first_stage(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
@@ -300,9 +303,8 @@ pub async fn approve(
         let mut deal = pending(conn, tenant_id, id).await?;
         let stage = match stage_id {
             Some(stage_id) => deals::stage_of(conn, tenant_id, stage_id, "stageId").await?,
-            None => first_stage(conn, tenant_id)
-                .await?
-                .ok_or_else(|| ApiError::internal("approval", "no stages"))?,
+            // Every stage may have been archived since the registration.
+            None => first_stage(conn, tenant_id).await?.ok_or_else(no_stages)?,
         };
         let partner = partner::Entity::find_by_id(deal.partner_id.clone())
             .one(conn)

@@ -20,6 +20,7 @@ on_both_databases!(
     the_demo_tenant_has_a_registration_waiting,
     a_plans_fixed_values_pay_deals_in_its_currency_only,
     a_pipeline_in_use_changes_without_losing_what_deals_hold,
+    a_registration_needs_a_stage_to_arrive_at,
 );
 
 pub(crate) const REGISTER: &str = "mutation($input: RegisterDealInput!) { registerDeal(input: $input) { \
@@ -1074,4 +1075,50 @@ async fn a_pipeline_in_use_changes_without_losing_what_deals_hold(app: TestApp) 
     let read = "query($id: ID!) { deal(id: $id) { leadCreator { name archivedAt } } }";
     let kept = app.ok(&admin, read, json!({ "id": held })).await;
     assert_eq!(kept["deal"]["leadCreator"]["name"], "Lee Park");
+}
+
+async fn a_registration_needs_a_stage_to_arrive_at(app: TestApp) {
+    let admin = app.admin();
+    let token = app.partner_token(&reseller(&app, "Early").await);
+    let refused = app
+        .error(Some(&token), REGISTER, registration("Early", "early.com"))
+        .await;
+    assert_eq!(code(&refused), "CONFLICT", "{refused}");
+    assert_eq!(
+        refused["message"],
+        "the tenant's pipeline has no stages (none, or all archived)"
+    );
+    let stage = app
+        .ok(
+            &admin,
+            crate::deals::CREATE_STAGE,
+            json!({ "input": { "name": "Lead", "position": 10 } }),
+        )
+        .await["createDealStage"]["id"]
+        .clone();
+    let deal = register(&app, &token, "Early", "early.com").await;
+    // A pending registration sits in no stage: the stage may be archived.
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { archiveDealStage(id: $id) { id } }",
+        json!({ "id": stage }),
+    )
+    .await;
+    let approve = app
+        .error(Some(&admin), APPROVE, json!({ "id": deal }))
+        .await;
+    assert_eq!(code(&approve), "CONFLICT", "{approve}");
+    let at_archived = app
+        .error(
+            Some(&admin),
+            APPROVE,
+            json!({ "id": deal, "stageId": stage }),
+        )
+        .await;
+    assert_eq!(field(&at_archived), "stageId", "{at_archived}");
+    let read = "query($id: ID!) { deal(id: $id) { registration terms { version } } }";
+    assert_eq!(
+        app.ok(&admin, read, json!({ "id": deal })).await["deal"],
+        json!({ "registration": "PENDING", "terms": null })
+    );
 }
