@@ -454,23 +454,19 @@ pub async fn update(
                 text(deal.amount_minor),
             ));
         }
-        for (wanted, field, slot) in [
-            (&changes.owner_id, "input.ownerId", &mut deal.owner_id),
+        for (wanted, name, slot) in [
+            (&changes.owner_id, "ownerId", &mut deal.owner_id),
             (
                 &changes.lead_creator_id,
-                "input.leadCreatorId",
+                "leadCreatorId",
                 &mut deal.lead_creator_id,
             ),
         ] {
             let Some(wanted) = wanted else { continue };
             if let Some(contact) = wanted {
-                pipeline::contact_for(conn, tenant_id, &before.partner_id, contact, field).await?;
+                let field = format!("input.{name}");
+                pipeline::contact_for(conn, tenant_id, &before.partner_id, contact, &field).await?;
             }
-            let name = if field == "input.ownerId" {
-                "ownerId"
-            } else {
-                "leadCreatorId"
-            };
             log.push(Change::new(name, slot.clone(), wanted.clone()));
             *slot = wanted.clone();
         }

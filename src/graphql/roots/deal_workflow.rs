@@ -86,14 +86,6 @@ pub struct UpdateContactInput {
     pub email: MaybeUndefined<String>,
 }
 
-fn maybe<T, U>(value: MaybeUndefined<T>, f: impl FnOnce(T) -> U) -> Option<Option<U>> {
-    match value {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(f(v))),
-    }
-}
-
 #[derive(Default)]
 pub struct DealWorkflowMutation;
 
@@ -187,10 +179,10 @@ impl DealWorkflowMutation {
         let changes = DealChanges {
             name: input.name,
             amount: input.amount.map(|a| a.value("input.amount")).transpose()?,
-            owner_id: maybe(input.owner_id, |c| c.0),
-            lead_creator_id: maybe(input.lead_creator_id, |c| c.0),
+            owner_id: input.owner_id.map_value(|c| c.0).into(),
+            lead_creator_id: input.lead_creator_id.map_value(|c| c.0).into(),
             field_values: input.custom_field_values.map(field_values),
-            expected_close_date: maybe(input.expected_close_date, |d| d.0),
+            expected_close_date: input.expected_close_date.map_value(|d| d.0).into(),
         };
         let deal = workflow::update(
             db(ctx)?,
@@ -291,7 +283,7 @@ impl DealWorkflowMutation {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let changes = ContactChanges {
             name: input.name,
-            email: maybe(input.email, |e| e),
+            email: input.email.into(),
         };
         let contact =
             changes::update_contact(db(ctx)?, principal.tenant_id(), &id, changes).await?;
