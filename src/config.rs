@@ -183,6 +183,15 @@ pub struct Config {
     )]
     pub webhook_allow_private: bool,
 
+    /// Most events one endpoint may be replayed in 24 hours (at least 1).
+    #[arg(
+        long,
+        env = "REVSHARE_WEBHOOK_REPLAY_LIMIT",
+        default_value_t = crate::webhooks::DEFAULT_REPLAY_LIMIT,
+        global = true
+    )]
+    pub webhook_replay_limit: u64,
+
     /// Where `GET /metrics` (Prometheus) is served: its own address, never
     /// the GraphQL port. Unset: not served. `127.0.0.1:9090` is usual.
     #[arg(long, env = "REVSHARE_METRICS_LISTEN", global = true)]
@@ -230,11 +239,15 @@ impl Config {
         if self.webhook_timeout_ms == 0 {
             return Err("REVSHARE_WEBHOOK_TIMEOUT_MS must be above 0".into());
         }
+        if self.webhook_replay_limit == 0 {
+            return Err("REVSHARE_WEBHOOK_REPLAY_LIMIT must be above 0".into());
+        }
         Ok(crate::webhooks::Settings {
             timeout: std::time::Duration::from_millis(self.webhook_timeout_ms),
             schedule,
             disable_after: self.webhook_disable_after,
             allow_private: self.webhook_allow_private,
+            replay_limit: self.webhook_replay_limit,
         })
     }
 

@@ -16,6 +16,7 @@ pub mod send;
 pub mod sign;
 pub mod ssrf;
 
+use crate::auth::Principal;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::log::{self, Cursor};
@@ -31,12 +32,19 @@ use std::time::Duration;
 
 /// How long a rotated secret still signs deliveries, beside the new one.
 pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 3600);
-/// Most events one `replayWebhookDeliveries` sends again.
-pub const MAX_REPLAY: usize = 10_000;
 /// The longest URL an endpoint may have.
 pub const MAX_URL_CHARS: usize = 2000;
-/// Most endpoints a tenant may have.
+/// Most endpoints of a tenant's own (those not of a partner).
 pub const MAX_ENDPOINTS: u64 = 100;
+/// Most endpoints one partner may have, counted apart from the tenant's
+/// and every other partner's: no partner takes another's room.
+pub const MAX_PARTNER_ENDPOINTS: u64 = 10;
+/// Most events replayed to one endpoint in [`REPLAY_WINDOW`] by default
+/// ([`Settings::replay_limit`]): with the endpoint quotas, what bounds how
+/// much replays can send to one URL.
+pub const DEFAULT_REPLAY_LIMIT: u64 = 10_000;
+/// The window [`Settings::replay_limit`] counts over.
+pub const REPLAY_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// How deliveries are made (`REVSHARE_WEBHOOK_*`).
 #[derive(Debug, Clone)]
@@ -50,6 +58,8 @@ pub struct Settings {
     pub disable_after: u32,
     /// Send to `http` and to private addresses (tests, development).
     pub allow_private: bool,
+    /// Most events one endpoint is replayed in [`REPLAY_WINDOW`].
+    pub replay_limit: u64,
 }
 
 impl Default for Settings {
@@ -58,6 +68,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(15),
             schedule: parse_schedule(DEFAULT_SCHEDULE).expect("the default schedule"),
             disable_after: 20,
+            replay_limit: DEFAULT_REPLAY_LIMIT,
             allow_private: false,
         }
     }
@@ -91,12 +102,44 @@ pub fn parse_schedule(text: &str) -> Result<Vec<Duration>, String> {
         .collect()
 }
 
-/// Whose endpoints a caller manages: the tenant's (admins, service tokens
-/// with `webhooks:*`) or one partner's own.
+/// Whose endpoints a caller manages. An endpoint is a way to read events,
+/// so every operation on one — reading it, changing its URL, rotating its
+/// secret, replaying — needs what reading its events needs:
 #[derive(Debug, Clone, Copy)]
 pub enum Manager<'a> {
-    Tenant,
+    /// An admin: every endpoint of the tenant, partners' included.
+    Admin,
+    /// A service token (holding `webhooks:*`): the tenant's own endpoints
+    /// whose every event type its scopes read. Partners' endpoints are the
+    /// partner's and the admins' alone.
+    Service(&'a Principal),
+    /// A partner: its own endpoints.
     Partner(&'a str),
+}
+
+impl Manager<'_> {
+    /// Whether this caller manages `endpoint` (of its tenant).
+    pub fn manages(&self, endpoint: &webhook_endpoint::Model) -> bool {
+        match self {
+            Manager::Admin => true,
+            Manager::Service(principal) => {
+                endpoint.partner_id.is_none()
+                    && audience_of(endpoint)
+                        .types
+                        .iter()
+                        .all(|kind| principal.has(crate::events::scope_of(*kind)))
+            }
+            Manager::Partner(partner) => endpoint.partner_id.as_deref() == Some(*partner),
+        }
+    }
+
+    /// The partner whose endpoints these are (`None`: the tenant's).
+    fn partner(&self) -> Option<&str> {
+        match self {
+            Manager::Partner(partner) => Some(partner),
+            Manager::Admin | Manager::Service(_) => None,
+        }
+    }
 }
 
 pub struct NewEndpoint {
@@ -173,11 +216,26 @@ pub async fn create(
         input::MAX_DESCRIPTION_CHARS,
     )?;
     let txn = db.write().await?;
+    // Counted under the tenant's lock, so concurrent creations cannot pass
+    // the quota together.
+    crate::directory::groups::lock_tenant(&*txn, tenant_id).await?;
     let existing =
         webhook_endpoint::Entity::find().filter(webhook_endpoint::Column::TenantId.eq(tenant_id));
-    if sea_orm::PaginatorTrait::count(existing, &*txn).await? >= MAX_ENDPOINTS {
+    let (existing, quota, whose) = match manager.partner() {
+        Some(partner) => (
+            existing.filter(webhook_endpoint::Column::PartnerId.eq(partner)),
+            MAX_PARTNER_ENDPOINTS,
+            "a partner",
+        ),
+        None => (
+            existing.filter(webhook_endpoint::Column::PartnerId.is_null()),
+            MAX_ENDPOINTS,
+            "a tenant",
+        ),
+    };
+    if sea_orm::PaginatorTrait::count(existing, &*txn).await? >= quota {
         return Err(ApiError::Conflict(format!(
-            "a tenant may have at most {MAX_ENDPOINTS} webhook endpoints"
+            "{whose} may have at most {quota} webhook endpoints of its own"
         )));
     }
     let start = log::end(&*txn, tenant_id).await?;
@@ -186,10 +244,7 @@ pub async fn create(
     let endpoint = webhook_endpoint::Entity::insert(webhook_endpoint::ActiveModel {
         id: Set(input::new_id()),
         tenant_id: Set(tenant_id.to_owned()),
-        partner_id: Set(match manager {
-            Manager::Tenant => None,
-            Manager::Partner(partner) => Some(partner.to_owned()),
-        }),
+        partner_id: Set(manager.partner().map(str::to_owned)),
         url: Set(url),
         event_types: Set(types_json(&new.event_types)),
         description: Set(description),
@@ -222,10 +277,7 @@ pub async fn find(
         .filter(webhook_endpoint::Column::TenantId.eq(tenant_id))
         .one(conn)
         .await?;
-    Ok(found.filter(|e| match manager {
-        Manager::Tenant => true,
-        Manager::Partner(partner) => e.partner_id.as_deref() == Some(partner),
-    }))
+    Ok(found.filter(|e| manager.manages(e)))
 }
 
 /// The endpoint `id`, if `manager` manages it, locked for the caller's
@@ -242,19 +294,37 @@ async fn managed(
         .one(conn)
         .await?;
     found
-        .filter(|e| match manager {
-            Manager::Tenant => true,
-            Manager::Partner(partner) => e.partner_id.as_deref() == Some(partner),
-        })
+        .filter(|e| manager.manages(e))
         .ok_or_else(|| ApiError::not_found("webhook endpoint"))
 }
 
-/// The endpoints `manager` manages.
+/// The endpoints `manager` manages (the same as [`Manager::manages`], in
+/// SQL: a service token's are the tenant's own that name no type it does
+/// not read, and do not take every type unless it reads them all).
 pub fn list(tenant_id: &str, manager: Manager<'_>) -> Select<webhook_endpoint::Entity> {
     let select =
         webhook_endpoint::Entity::find().filter(webhook_endpoint::Column::TenantId.eq(tenant_id));
     match manager {
-        Manager::Tenant => select,
+        Manager::Admin => select,
+        Manager::Service(principal) => {
+            let mut select = select.filter(webhook_endpoint::Column::PartnerId.is_null());
+            let unread: Vec<DomainEventType> = crate::events::ALL_TYPES
+                .into_iter()
+                .filter(|kind| !principal.has(crate::events::scope_of(*kind)))
+                .collect();
+            if !unread.is_empty() {
+                // `[]` takes every type, this token's unread ones too.
+                select = select.filter(webhook_endpoint::Column::EventTypes.ne("[]"));
+            }
+            for kind in unread {
+                // `event_types` is a JSON array of quoted names (`types_json`).
+                select = select.filter(
+                    webhook_endpoint::Column::EventTypes
+                        .not_like(format!("%\"{}\"%", kind.as_str())),
+                );
+            }
+            select
+        }
         Manager::Partner(partner) => select.filter(webhook_endpoint::Column::PartnerId.eq(partner)),
     }
 }
@@ -365,14 +435,16 @@ pub async fn rotate(
     Ok(WithSecret { endpoint, secret })
 }
 
-/// Sends an endpoint its events after `after` again (at most
-/// [`MAX_REPLAY`]); answers how many.
+/// Sends an endpoint its events after `after` again, as many as its
+/// replay budget allows ([`Settings::replay_limit`] in every
+/// [`REPLAY_WINDOW`]); answers how many. With the budget spent, `CONFLICT`.
 pub async fn replay(
     db: &Db,
     tenant_id: &str,
     manager: Manager<'_>,
     id: &str,
     after: Cursor,
+    settings: &Settings,
 ) -> ApiResult<u64> {
     let txn = db.write().await?;
     let endpoint = managed(&*txn, tenant_id, manager, id).await?;
@@ -381,16 +453,30 @@ pub async fn replay(
             "the endpoint is disabled: enable it before replaying".into(),
         ));
     }
+    let now = crate::db::now();
+    let window_start =
+        now - chrono::Duration::from_std(REPLAY_WINDOW).unwrap_or(chrono::Duration::zero());
+    let replayed = deliveries_of(tenant_id, &endpoint.id)
+        .filter(webhook_delivery::Column::Replay.eq(true))
+        .filter(webhook_delivery::Column::CreatedAt.gt(window_start))
+        .count(&*txn)
+        .await?;
+    let budget = settings.replay_limit.saturating_sub(replayed);
+    if budget == 0 {
+        return Err(ApiError::Conflict(format!(
+            "an endpoint is replayed at most {} events in 24 hours: try again later",
+            settings.replay_limit
+        )));
+    }
     let audience = audience_of(&endpoint);
     let mut cursor = after;
     let mut count = 0u64;
-    let now = crate::db::now();
     loop {
         let page = log::read(&*txn, &audience, cursor, 500).await?;
         let rows: Vec<webhook_delivery::ActiveModel> = page
             .events
             .iter()
-            .take(MAX_REPLAY - count as usize)
+            .take((budget - count) as usize)
             .map(|event| dispatch::new_delivery(&endpoint, event, now, true))
             .collect();
         count += rows.len() as u64;
@@ -402,7 +488,7 @@ pub async fn replay(
                 .exec_without_returning(&*txn)
                 .await?;
         }
-        if !page.full || count as usize >= MAX_REPLAY {
+        if !page.full || count >= budget {
             break;
         }
     }

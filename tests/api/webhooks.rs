@@ -32,6 +32,9 @@ on_both_databases_with!(
     gone_and_failures_in_a_row_disable_an_endpoint,
     a_replay_sends_the_events_again_with_their_ids,
     a_rotated_secret_signs_beside_the_new_one,
+    a_webhooks_scope_alone_manages_no_endpoint_whose_events_it_cannot_read,
+    partners_have_an_endpoint_quota_of_their_own,
+    replays_are_bounded_per_endpoint,
 );
 
 on_both_databases_with!(loopback_retried_in_an_hour; pruning_keeps_what_a_delivery_still_needs);
@@ -46,6 +49,7 @@ pub(crate) fn loopback() -> Options {
             schedule: parse_schedule("100ms,100ms,100ms").unwrap(),
             disable_after: 2,
             allow_private: true,
+            replay_limit: 5,
         },
         ..Options::new(revshare::graphql::LOADER_DELAY)
     }
@@ -351,7 +355,22 @@ async fn who_manages_an_endpoint_and_what_it_is_sent(app: TestApp) {
     let listed = app
         .ok(&reader, "{ webhookEndpoints { totalCount } }", json!({}))
         .await;
-    assert_eq!(listed["webhookEndpoints"]["totalCount"], 2);
+    assert_eq!(
+        listed["webhookEndpoints"]["totalCount"], 0,
+        "neither Alice's nor one of events it cannot read"
+    );
+    let tier_reader = app.service("webhooks:read tiered_commissions:read");
+    let listed = app
+        .ok(
+            &tier_reader,
+            "{ webhookEndpoints { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["webhookEndpoints"]["nodes"],
+        json!([{ "id": tiers_only }])
+    );
     let error = app
         .error(
             Some(&reader),
@@ -464,6 +483,198 @@ async fn who_manages_an_endpoint_and_what_it_is_sent(app: TestApp) {
         endpoint(&app, &tiers_only).await["deliveries"]["nodes"],
         json!([])
     );
+}
+
+const UPDATE_URL: &str = "mutation($id: ID!, $url: String!) { updateWebhookEndpoint(id: $id, input: { url: $url }) { url } }";
+const ROTATE: &str = "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }";
+const REPLAY: &str = "mutation($id: ID!) { replayWebhookDeliveries(endpointId: $id) }";
+const DELETE: &str = "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }";
+const READ: &str = "query($id: ID!) { webhookEndpoint(id: $id) { id } }";
+
+/// Every operation on an endpoint `token` may not manage: it is not found.
+async fn out_of_reach(app: &TestApp, token: &str, id: &str, why: &str) {
+    let read = app.ok(token, READ, json!({ "id": id })).await;
+    assert_eq!(read["webhookEndpoint"], Value::Null, "{why}");
+    for mutation in [UPDATE_URL, ROTATE, REPLAY, DELETE] {
+        let error = app
+            .error(
+                Some(token),
+                mutation,
+                json!({ "id": id, "url": "https://attacker.example/hook" }),
+            )
+            .await;
+        assert_eq!(code(&error), "NOT_FOUND", "{why}: {mutation}");
+    }
+}
+
+/// An endpoint is a way to read events: `webhooks:write` alone moves,
+/// rotates, replays or deletes none whose events the token cannot read,
+/// and no service token touches a partner's.
+async fn a_webhooks_scope_alone_manages_no_endpoint_whose_events_it_cannot_read(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    let (every_type, _) = register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
+    let (commissions, _) = register(
+        &app,
+        &app.admin(),
+        json!({ "url": receiver.url(), "eventTypes": ["COMMISSION_CREATED", "PAYOUT_CREATED"] }),
+    )
+    .await;
+    let (alices, _) = register(
+        &app,
+        &app.partner_token(&alice),
+        json!({ "url": receiver.url(), "eventTypes": ["COMMISSION_CREATED"] }),
+    )
+    .await;
+    commission_of(&app, sale_input(&alice, "a1", "100")).await;
+    receiver.wait_for(3).await;
+
+    let write_only = app.service("webhooks:write");
+    for id in [&every_type, &commissions, &alices] {
+        out_of_reach(&app, &write_only, id, "webhooks:write alone").await;
+    }
+    let listed = app
+        .ok(
+            &write_only,
+            "{ webhookEndpoints { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["webhookEndpoints"]["totalCount"], 0);
+
+    // Reading commissions: the commissions endpoint, not the one of every
+    // type, and never the partner's.
+    let commissions_writer = app.service("webhooks:write commissions:read");
+    out_of_reach(&app, &commissions_writer, &every_type, "all types").await;
+    out_of_reach(&app, &commissions_writer, &alices, "a partner's").await;
+    let moved = app
+        .ok(
+            &commissions_writer,
+            UPDATE_URL,
+            json!({ "id": commissions, "url": format!("{}?moved", receiver.url()) }),
+        )
+        .await;
+    assert_eq!(
+        moved["updateWebhookEndpoint"]["url"],
+        json!(format!("{}?moved", receiver.url()))
+    );
+    // Nor can it widen one it manages to types it does not read.
+    let error = app
+        .error(
+            Some(&commissions_writer),
+            "mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: { eventTypes: [] }) { id } }",
+            json!({ "id": commissions }),
+        )
+        .await;
+    assert_eq!(code(&error), "FORBIDDEN");
+
+    // Every read scope: every endpoint of the tenant's own, still not the
+    // partner's, which is Alice's and the admins' alone.
+    let every_scope = app.service(
+        "webhooks:write commissions:read campaigns:read deals:read tiered_commissions:read",
+    );
+    let listed = app
+        .ok(
+            &every_scope,
+            "{ webhookEndpoints { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["webhookEndpoints"]["nodes"],
+        json!([{ "id": every_type }, { "id": commissions }])
+    );
+    out_of_reach(&app, &every_scope, &alices, "a partner's, to every scope").await;
+    let rotated = app
+        .ok(&every_scope, ROTATE, json!({ "id": every_type }))
+        .await;
+    assert!(
+        rotated["rotateWebhookSecret"]["secret"]
+            .as_str()
+            .unwrap()
+            .starts_with("whsec_")
+    );
+    let admin_reads = app
+        .ok(
+            &app.admin(),
+            "{ webhookEndpoints { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(admin_reads["webhookEndpoints"]["totalCount"], 3);
+}
+
+/// One partner's endpoints count against its own quota: filling it keeps
+/// neither the tenant nor another partner from registering one.
+async fn partners_have_an_endpoint_quota_of_their_own(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    let bob = partner_at(&app, "Bob", 10).await;
+    let alices_token = app.partner_token(&alice);
+    for n in 0..revshare::webhooks::MAX_PARTNER_ENDPOINTS {
+        register(
+            &app,
+            &alices_token,
+            json!({ "url": format!("{}?{n}", receiver.url()) }),
+        )
+        .await;
+    }
+    let error = app
+        .error(
+            Some(&alices_token),
+            CREATE,
+            json!({ "input": { "url": receiver.url() } }),
+        )
+        .await;
+    assert_eq!(code(&error), "CONFLICT");
+    assert_eq!(
+        error["message"],
+        "a partner may have at most 10 webhook endpoints of its own"
+    );
+    register(
+        &app,
+        &app.partner_token(&bob),
+        json!({ "url": receiver.url() }),
+    )
+    .await;
+    register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
+    let listed = app
+        .ok(
+            &app.admin(),
+            "{ webhookEndpoints { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["webhookEndpoints"]["totalCount"], 12);
+}
+
+/// Replays send at most the endpoint's budget in 24 hours (5 in these
+/// tests, 10,000 by default), then `CONFLICT`.
+async fn replays_are_bounded_per_endpoint(app: TestApp) {
+    let receiver = Receiver::start().await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    let (id, _) = register(
+        &app,
+        &app.partner_token(&alice),
+        json!({ "url": receiver.url(), "eventTypes": ["COMMISSION_CREATED"] }),
+    )
+    .await;
+    for n in 0..3 {
+        commission_of(&app, sale_input(&alice, &format!("s{n}"), "100")).await;
+    }
+    receiver.wait_for(3).await;
+    let token = app.partner_token(&alice);
+    let first = app.ok(&token, REPLAY, json!({ "id": id })).await;
+    assert_eq!(first["replayWebhookDeliveries"], 3);
+    let second = app.ok(&token, REPLAY, json!({ "id": id })).await;
+    assert_eq!(second["replayWebhookDeliveries"], 2, "what is left of 5");
+    let error = app.error(Some(&token), REPLAY, json!({ "id": id })).await;
+    assert_eq!(code(&error), "CONFLICT");
+    assert_eq!(
+        error["message"],
+        "an endpoint is replayed at most 5 events in 24 hours: try again later"
+    );
+    receiver.wait_for(8).await;
 }
 
 async fn a_receiver_failing_twice_gets_the_third_attempt_signed(app: TestApp) {

@@ -3,7 +3,7 @@
 //! `webhooks:write` tokens (read with `webhooks:read`), and by a partner for
 //! its own events, through its own token.
 
-use crate::auth::{Principal, Scope};
+use crate::auth::{Principal, Role, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, DomainEventType as Stored, log::Cursor};
 use crate::graphql::connection::{ListConnection, list_connection};
@@ -46,13 +46,18 @@ pub struct CreatedWebhookEndpoint {
     pub secret: String,
 }
 
-/// Whose endpoints the caller manages, holding `scope` if not a partner.
+/// Whose endpoints the caller manages, holding `scope` if a service token
+/// (which manages only the tenant's endpoints whose events it reads).
 fn manager(principal: &Principal, scope: Scope) -> ApiResult<Manager<'_>> {
-    match principal.own_partner() {
-        Some(partner) => Ok(Manager::Partner(partner)),
-        None => {
+    match principal.role {
+        Role::Partner => principal
+            .own_partner()
+            .map(Manager::Partner)
+            .ok_or_else(|| ApiError::Forbidden("a partner token names its partner".into())),
+        Role::Admin => Ok(Manager::Admin),
+        Role::Service => {
             principal.require(scope)?;
-            Ok(Manager::Tenant)
+            Ok(Manager::Service(principal))
         }
     }
 }
@@ -236,8 +241,10 @@ impl WebhookMutation {
     }
 
     /// Sends an endpoint its events after `after` (an event's id; none:
-    /// every event kept) again, at most 10,000; answers how many. The
-    /// receiver sees the same `webhook-id`s as before and can deduplicate.
+    /// every event kept) again; answers how many. An endpoint is replayed
+    /// at most 10,000 events in 24 hours (`REVSHARE_WEBHOOK_REPLAY_LIMIT`):
+    /// past that, `CONFLICT`. The receiver sees the same `webhook-id`s as
+    /// before and can deduplicate.
     async fn replay_webhook_deliveries(
         &self,
         ctx: &Context<'_>,
@@ -257,6 +264,7 @@ impl WebhookMutation {
             manager,
             &endpoint_id,
             after,
+            settings(ctx)?,
         )
         .await?;
         poke(ctx);
