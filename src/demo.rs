@@ -14,7 +14,7 @@ use crate::engine::plans::{
 };
 use crate::engine::tiers::{Action, Metrics, Modifier, TierTerms};
 use crate::engine::{Rule, RuleEntry, RuleSet};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::ledger::accrual::PartnerRef;
 use crate::tenants;
 use entity::enums::{AutoAssignRecipient, PaymentTarget, TierPeriod, TierStatus};
@@ -35,7 +35,7 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
     if tenants::find(db.conn(), DEMO_TENANT).await?.is_some() {
         return Ok(false);
     }
-    tenants::create(
+    let created = tenants::create(
         db,
         tenants::NewTenant {
             id: DEMO_TENANT.into(),
@@ -44,7 +44,14 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
             time_zone: "UTC".into(),
         },
     )
-    .await?;
+    .await;
+    match created {
+        Ok(_) => {}
+        // Another replica starting at the same moment created it first, and
+        // provisions the rest.
+        Err(ApiError::Conflict(_)) => return Ok(false),
+        Err(err) => return Err(err),
+    }
 
     let managed = groups::create(
         db,

@@ -119,6 +119,18 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
     )
 }
 
+/// Whether a database error is a unique violation of one of `keys`: an
+/// index or constraint name as PostgreSQL reports it (`tenants_pkey`), or
+/// the `table.column` list SQLite reports (`tenants.id`).
+pub fn violates_unique(err: &DbErr, keys: &[&str]) -> bool {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) => {
+            keys.iter().any(|key| message.contains(key))
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

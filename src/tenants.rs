@@ -5,7 +5,7 @@ use crate::campaigns;
 use crate::db::Db;
 use crate::directory::groups;
 use crate::engine::{Currency, RuleSet};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, violates_unique};
 use entity::tenant;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 
@@ -54,16 +54,14 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
         crate::input::optional_text("name", new.name.as_deref(), crate::input::MAX_NAME_CHARS)?
             .unwrap_or_else(|| new.id.clone());
 
+    let exists = || ApiError::Conflict(format!("tenant {} already exists", new.id));
     let txn = db.write().await?;
     if tenant::Entity::find_by_id(new.id.clone())
         .one(&*txn)
         .await?
         .is_some()
     {
-        return Err(ApiError::Conflict(format!(
-            "tenant {} already exists",
-            new.id
-        )));
+        return Err(exists());
     }
     let model = tenant::ActiveModel {
         id: Set(new.id.clone()),
@@ -72,9 +70,18 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
         time_zone: Set(time_zone),
         created_at: Set(crate::db::now()),
     };
+    // Another process creating the same tenant meanwhile (replicas
+    // provisioning the demo together) passes the read above: the key
+    // decides, and the loser hears that the tenant exists.
     let inserted = tenant::Entity::insert(model)
         .exec_with_returning(&*txn)
-        .await?;
+        .await
+        .map_err(
+            |err| match violates_unique(&err, &["tenants_pkey", "tenants.id"]) {
+                true => exists(),
+                false => err.into(),
+            },
+        )?;
     groups::insert(
         &*txn,
         &new.id,

@@ -420,6 +420,16 @@ impl Replica {
     /// Starts a replica on `database_url` with `env` beyond the defaults;
     /// answers once it is ready.
     pub async fn start(database_url: &str, env: &[(&str, &str)]) -> Replica {
+        Replica::launch(database_url, env, true).await
+    }
+
+    /// Starts a replica in development mode (no key configured: it makes a
+    /// secret of its own, provisions the demo tenant, prints a token).
+    pub async fn start_development(database_url: &str) -> Replica {
+        Replica::launch(database_url, &[], false).await
+    }
+
+    async fn launch(database_url: &str, env: &[(&str, &str)], keyed: bool) -> Replica {
         let dir = tempfile::tempdir().expect("temp dir");
         let addr = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -432,12 +442,17 @@ impl Replica {
             .env("REVSHARE_DATABASE_URL", database_url)
             .env("REVSHARE_LISTEN", addr.to_string())
             .env("REVSHARE_DATA_DIR", dir.path())
-            .env("REVSHARE_JWT_SECRET", std::str::from_utf8(SECRET).unwrap())
             .env("REVSHARE_MATURITY_INTERVAL", "0")
             .env("RUST_LOG", "revshare=info")
             .env("NO_COLOR", "1")
             .stdout(file.try_clone().expect("log file"))
             .stderr(file);
+        match keyed {
+            true => command.env("REVSHARE_JWT_SECRET", std::str::from_utf8(SECRET).unwrap()),
+            false => command
+                .env_remove("REVSHARE_JWT_SECRET")
+                .env_remove("REVSHARE_JWT_PUBLIC_KEY"),
+        };
         for (name, value) in env {
             command.env(name, value);
         }
@@ -467,6 +482,15 @@ impl Replica {
     /// What it has printed so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Asks it to stop, as a container runtime does (SIGTERM).
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
     }
 
     /// Ends it at once, with no chance to finish anything (`kill -9`).
