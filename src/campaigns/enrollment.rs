@@ -100,12 +100,18 @@ pub async fn apply(
         .await?
         .filter(|c| c.visibility == Visibility::Public && !c.is_default)
         .ok_or_else(|| ApiError::not_found("campaign"))?;
+    let enrolled = is_enrolled(&*txn, partner_id, campaign_id).await?;
+    // A paused or archived campaign is hidden from partners not in it: to
+    // them it is not found here either, as `campaign(id)` answers.
+    if !is_visible(&campaign, enrolled) {
+        return Err(ApiError::not_found("campaign"));
+    }
     if campaign.status != CampaignStatus::Active {
         return Err(ApiError::Conflict(
             "the campaign is not accepting partners".into(),
         ));
     }
-    if is_enrolled(&*txn, partner_id, campaign_id).await? {
+    if enrolled {
         return Err(ApiError::Conflict(
             "already enrolled in this campaign".into(),
         ));

@@ -113,10 +113,15 @@ pub async fn register(
         let options =
             deals::check_field_values(conn, tenant_id, &new.field_values, "input").await?;
         if let Some(id) = &new.lead_creator_id {
+            // One answer for the tenant's contact, another partner's and
+            // none at all: the refusal tells nothing of what exists.
             let field = "input.leadCreatorId";
-            let contact = pipeline::contact_for(conn, tenant_id, partner_id, id, field).await?;
-            if contact.partner_id.as_deref() != Some(partner_id) {
-                return Err(ApiError::bad_input(field, "no such contact of the partner"));
+            match pipeline::contact_for(conn, tenant_id, partner_id, id, field).await {
+                Ok(contact) if contact.partner_id.as_deref() == Some(partner_id) => {}
+                Ok(_) | Err(ApiError::BadInput { .. }) => {
+                    return Err(ApiError::bad_input(field, "no such contact of the partner"));
+                }
+                Err(err) => return Err(err),
             }
         }
         let first = first_stage(conn, tenant_id).await?.ok_or_else(no_stages)?;

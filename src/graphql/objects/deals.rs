@@ -10,7 +10,7 @@ use crate::auth::Scope;
 use crate::deals::deal;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
-use crate::graphql::context::{Owner, guard, loader, page_args, principal};
+use crate::graphql::context::{Owner, caller, guard, loader, page_args, principal};
 use crate::graphql::enums::{
     AutoAssignRecipient, DealRegistration, DealStatus, PaymentTarget, PlanMatch,
 };
@@ -619,9 +619,9 @@ impl Change {
     }
 
     /// Who changed it: the token's `sub`, or `tier:<id>` for a tier's
-    /// promotion.
-    async fn actor(&self) -> &str {
-        &self.0.actor
+    /// promotion. A partner token reads `staff` for the tenant's people.
+    async fn actor(&self, ctx: &Context<'_>) -> &str {
+        super::actor_as_seen(caller(ctx), &self.0.actor)
     }
 
     async fn at(&self) -> DateTime {

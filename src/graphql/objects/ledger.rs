@@ -7,7 +7,7 @@ use super::{
 use crate::auth::Principal;
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{Owner, allows, guard, loader};
+use crate::graphql::context::{Owner, allows, caller, guard, loader};
 use crate::graphql::enums::{
     BreakdownVocabulary, CommissionKind, CommissionStatus, EventKind, PlanTrigger, ReversalReason,
     RuleType, TermsSource, TierAction, ValueSource,
@@ -442,9 +442,10 @@ impl CommissionTransition {
         self.0.note.as_deref()
     }
 
-    /// The `sub` of the token that made the change, or `maturity` for the job.
-    async fn actor(&self) -> &str {
-        &self.0.actor
+    /// The `sub` of the token that made the change, or `maturity` for the
+    /// job. A partner token reads `staff` for the tenant's people.
+    async fn actor(&self, ctx: &Context<'_>) -> &str {
+        super::actor_as_seen(caller(ctx), &self.0.actor)
     }
 
     async fn at(&self) -> DateTime {

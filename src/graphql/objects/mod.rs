@@ -238,6 +238,24 @@ pub struct Balance {
 }
 
 /// An amount in minor units of a stored currency.
+/// What a partner token reads for who made a change: the system's actors
+/// (`maturity`, `tier:<id>`) and its own token's `sub` as written, anyone
+/// else as `staff` — a partner learns a change was the tenant's, not who
+/// at the tenant (a staff token's `sub` is often an e-mail). Staff read
+/// every actor as written.
+fn actor_as_seen<'a>(caller: Option<&crate::auth::Principal>, actor: &'a str) -> &'a str {
+    match caller {
+        Some(caller) if caller.own_partner().is_some() => {
+            let system = actor == crate::ledger::maturity::ACTOR || actor.starts_with("tier:");
+            match system || actor == caller.subject {
+                true => actor,
+                false => "staff",
+            }
+        }
+        _ => actor,
+    }
+}
+
 fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {
     let currency =
         Currency::parse(currency).map_err(|e| ApiError::internal("stored currency", e))?;
