@@ -48,6 +48,8 @@ pub struct App {
     pub api: Router,
     /// `GET /metrics`, for its own listener (`REVSHARE_METRICS_LISTEN`).
     pub metrics: Router,
+    /// Closes the public surface's WebSockets when the server stops.
+    pub closing: crate::http::ws::Closing,
 }
 
 /// The HTTP application over a migrated database, with this replica's
@@ -78,8 +80,10 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         dispatcher,
         intake,
     }));
+    let state = AppState::new(schema, db, keys, options);
     App {
-        api: router(AppState::new(schema, db, keys, options), &options.cors),
+        closing: state.closing(),
+        api: router(state, &options.cors),
         metrics: metrics::router(scrape),
     }
 }

@@ -338,9 +338,13 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         println!("metrics at http://{}/metrics", metrics.local_addr()?);
         tokio::spawn(app::serve(metrics, app.metrics, std::future::pending()));
     }
-    app::serve(listener, app.api, async {
+    let closing = app.closing;
+    app::serve(listener, app.api, async move {
         stop_signal().await;
         tracing::info!("shutting down");
+        // Subscribers hear 1001 and reconnect elsewhere; HTTP requests in
+        // flight finish after.
+        closing.close(std::time::Duration::from_secs(5)).await;
     })
     .await?;
     Ok(())

@@ -36,13 +36,21 @@ use std::collections::HashSet;
 pub const MAX_TOKENS: usize = 50_000;
 /// Most directives (`@include`, `@skip`) a query may use.
 pub const MAX_DIRECTIVES: usize = 100;
+/// Deepest nesting of brackets — selection sets `{`, arguments `(`, list
+/// `[` and object `{` values — a query may have. The parser and every
+/// converter of values recurse once per level: a list value 1,750 deep
+/// overflowed a worker's stack and aborted the process. Selections stop at
+/// [`super::MAX_DEPTH`] (16) long before this; GraphiQL's introspection
+/// query nests 13; a value may nest the rest.
+pub const MAX_NESTING: usize = 48;
 
-/// Counts the query's tokens and directives without parsing it, and refuses
-/// one past [`MAX_TOKENS`] or [`MAX_DIRECTIVES`]. Commas, white space and
-/// comments are not tokens; a string or block string is one.
+/// Counts the query's tokens and directives and measures its nesting
+/// without parsing it, and refuses one past [`MAX_TOKENS`],
+/// [`MAX_DIRECTIVES`] or [`MAX_NESTING`]. Commas, white space and comments
+/// are not tokens; a string or block string is one.
 pub fn check_size(query: &str) -> Result<(), Violation> {
     let bytes = query.as_bytes();
-    let (mut at, mut tokens, mut directives) = (0, 0usize, 0usize);
+    let (mut at, mut tokens, mut directives, mut depth) = (0, 0usize, 0usize, 0usize);
     while at < bytes.len() {
         let rest = &bytes[at..];
         at += match rest[0] {
@@ -64,6 +72,19 @@ pub fn check_size(query: &str) -> Result<(), Violation> {
                 directives += 1;
                 1
             }
+            b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(Violation::limit(format!(
+                        "a query may nest selections, arguments, lists and objects at most {MAX_NESTING} deep"
+                    )));
+                }
+                1
+            }
+            b'}' | b']' | b')' => {
+                depth = depth.saturating_sub(1);
+                1
+            }
             b'_' | b'-' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' => rest
                 .iter()
                 .position(|b| !matches!(b, b'_' | b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z'))
@@ -81,6 +102,31 @@ pub fn check_size(query: &str) -> Result<(), Violation> {
                 "a query may use at most {MAX_DIRECTIVES} directives"
             )));
         }
+    }
+    Ok(())
+}
+
+/// Refuses JSON variables nested deeper than [`MAX_NESTING`], as a query's
+/// literals are (serde_json stops at 128 levels; the converters and the
+/// coercion of inputs recurse on what it lets through). Walks without
+/// recursing.
+pub fn check_variables(
+    variables: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), Violation> {
+    let mut pending: Vec<(&serde_json::Value, usize)> =
+        variables.values().map(|value| (value, 1)).collect();
+    while let Some((value, depth)) = pending.pop() {
+        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match value {
+            serde_json::Value::Array(items) => Box::new(items.iter()),
+            serde_json::Value::Object(fields) => Box::new(fields.values()),
+            _ => continue,
+        };
+        if depth > MAX_NESTING {
+            return Err(Violation::limit(format!(
+                "variables may nest lists and objects at most {MAX_NESTING} deep"
+            )));
+        }
+        pending.extend(children.map(|child| (child, depth + 1)));
     }
     Ok(())
 }
@@ -411,6 +457,58 @@ mod tests {
         assert_eq!(check_size(&quoted), Ok(()));
         assert_eq!(string_length(b"\"a\\\"b\" rest"), 6);
         assert_eq!(block_string_length(b"\"\"\"a \\\"\"\" b\"\"\" rest"), 14);
+    }
+
+    #[test]
+    fn nesting_is_bounded_before_parsing() {
+        // The probe's bodies: a list 1,750 deep, an object 1,500 deep.
+        let lists = format!(
+            "{{ partner(id: {}1{}) {{ id }} }}",
+            "[".repeat(1750),
+            "]".repeat(1750)
+        );
+        let objects = format!(
+            "{{ partner(id: {}1{}) {{ id }} }}",
+            "{a: ".repeat(1500),
+            "}".repeat(1500)
+        );
+        for query in [lists, objects] {
+            assert_eq!(
+                check_size(&query).unwrap_err().message,
+                "a query may nest selections, arguments, lists and objects at most 48 deep"
+            );
+        }
+        // As deep as allowed, counting the selection and the argument.
+        let deepest = format!(
+            "{{ partner(id: {}1{}) {{ id }} }}",
+            "[".repeat(MAX_NESTING - 2),
+            "]".repeat(MAX_NESTING - 2)
+        );
+        assert_eq!(check_size(&deepest), Ok(()));
+        // Brackets inside strings and comments are text.
+        let quoted = format!(
+            "{{ a(s: \"{}\") # {}\n }}",
+            "[".repeat(100),
+            "{".repeat(100)
+        );
+        assert_eq!(check_size(&quoted), Ok(()));
+    }
+
+    #[test]
+    fn variables_nest_as_deep_as_literals() {
+        let mut value = serde_json::json!(1);
+        for _ in 0..MAX_NESTING {
+            value = serde_json::json!([value]);
+        }
+        let ok = serde_json::json!({ "v": value });
+        assert_eq!(check_variables(ok.as_object().unwrap()), Ok(()));
+        let deeper = serde_json::json!({ "v": { "a": value } });
+        assert_eq!(
+            check_variables(deeper.as_object().unwrap())
+                .unwrap_err()
+                .message,
+            "variables may nest lists and objects at most 48 deep"
+        );
     }
 
     fn run(query: &str, variables: serde_json::Value) -> Result<(), Violation> {

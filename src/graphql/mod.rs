@@ -23,6 +23,7 @@ pub mod batch;
 pub mod connection;
 pub mod context;
 pub mod enums;
+pub mod field_errors;
 pub mod limits;
 pub mod loaders;
 pub mod objects;

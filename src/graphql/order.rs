@@ -32,7 +32,9 @@ pub fn in_selection_order(
     order(document, &[&operation.selection_set.node], objects);
 }
 
-fn find<'d>(
+/// The operation a request runs: the one it names, or the document's only
+/// one.
+pub fn find<'d>(
     document: &'d ExecutableDocument,
     name: Option<&str>,
 ) -> Option<&'d OperationDefinition> {

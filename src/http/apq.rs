@@ -11,7 +11,9 @@
 //! variables — before it is parsed and run. The cache is per process and
 //! bounded: [`PersistedQueries::new`]'s number of queries, each at most
 //! [`MAX_QUERY_BYTES`] (a larger one runs but is not kept), the least
-//! recently used evicted first.
+//! recently used evicted first. Only a request with a token adds to it: an
+//! anonymous one runs its query and may use what is kept, but keeps
+//! nothing, so no client without a token can evict what others stored.
 
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -58,11 +60,13 @@ impl PersistedQueries {
         }
     }
 
-    /// The query a request runs, given what it sent.
+    /// The query a request runs, given what it sent; `keep`: whether a
+    /// query sent in full is kept (the request carries a token).
     pub fn resolve(
         &self,
         query: Option<&str>,
         extensions: Option<&serde_json::Map<String, serde_json::Value>>,
+        keep: bool,
     ) -> Resolved {
         let Some(persisted) = extensions.and_then(|e| e.get("persistedQuery")) else {
             return Resolved::Plain;
@@ -107,7 +111,7 @@ impl PersistedQueries {
                     );
                 }
                 let query: Arc<str> = Arc::from(query);
-                if query.len() <= MAX_QUERY_BYTES && self.capacity > 0 {
+                if keep && query.len() <= MAX_QUERY_BYTES && self.capacity > 0 {
                     if cache.entries.len() >= self.capacity && !cache.entries.contains_key(&hash) {
                         evict_oldest(&mut cache.entries);
                     }
@@ -169,20 +173,20 @@ mod tests {
         let cache = PersistedQueries::new(2);
         let query = "{ viewer { role } }";
         let ext = extensions(&hex(query));
-        assert_eq!(cache.resolve(None, Some(&ext)), Resolved::NotFound);
+        assert_eq!(cache.resolve(None, Some(&ext), true), Resolved::NotFound);
         assert_eq!(
-            cache.resolve(Some(query), Some(&ext)),
+            cache.resolve(Some(query), Some(&ext), true),
             Resolved::Query(query.into())
         );
         assert_eq!(
-            cache.resolve(None, Some(&ext)),
+            cache.resolve(None, Some(&ext), true),
             Resolved::Query(query.into())
         );
         assert!(matches!(
-            cache.resolve(Some("{ other }"), Some(&ext)),
+            cache.resolve(Some("{ other }"), Some(&ext), true),
             Resolved::Bad("extensions.persistedQuery.sha256Hash", _)
         ));
-        assert_eq!(cache.resolve(Some(query), None), Resolved::Plain);
+        assert_eq!(cache.resolve(Some(query), None, true), Resolved::Plain);
     }
 
     #[test]
@@ -190,21 +194,40 @@ mod tests {
         let cache = PersistedQueries::new(2);
         let queries = ["{ a }", "{ b }", "{ c }"];
         for query in &queries[..2] {
-            cache.resolve(Some(query), Some(&extensions(&hex(query))));
+            cache.resolve(Some(query), Some(&extensions(&hex(query))), true);
         }
         // `{ a }` is used again, so `{ b }` is the one to go.
-        cache.resolve(None, Some(&extensions(&hex(queries[0]))));
-        cache.resolve(Some(queries[2]), Some(&extensions(&hex(queries[2]))));
+        cache.resolve(None, Some(&extensions(&hex(queries[0]))), true);
+        cache.resolve(Some(queries[2]), Some(&extensions(&hex(queries[2]))), true);
         assert_eq!(
-            cache.resolve(None, Some(&extensions(&hex(queries[1])))),
+            cache.resolve(None, Some(&extensions(&hex(queries[1]))), true),
             Resolved::NotFound
         );
         for query in [queries[0], queries[2]] {
             assert_eq!(
-                cache.resolve(None, Some(&extensions(&hex(query)))),
+                cache.resolve(None, Some(&extensions(&hex(query))), true),
                 Resolved::Query(query.into())
             );
         }
+    }
+
+    #[test]
+    fn an_anonymous_query_runs_but_is_not_kept() {
+        let cache = PersistedQueries::new(1);
+        let (kept, anonymous) = ("{ kept }", "{ anonymous }");
+        cache.resolve(Some(kept), Some(&extensions(&hex(kept))), true);
+        assert_eq!(
+            cache.resolve(Some(anonymous), Some(&extensions(&hex(anonymous))), false),
+            Resolved::Query(anonymous.into())
+        );
+        assert_eq!(
+            cache.resolve(None, Some(&extensions(&hex(anonymous))), false),
+            Resolved::NotFound
+        );
+        assert_eq!(
+            cache.resolve(None, Some(&extensions(&hex(kept))), false),
+            Resolved::Query(kept.into())
+        );
     }
 
     #[test]
@@ -213,11 +236,11 @@ mod tests {
         let bad =
             serde_json::json!({ "persistedQuery": { "version": 2, "sha256Hash": hex("{ a }") } });
         assert!(matches!(
-            cache.resolve(None, bad.as_object()),
+            cache.resolve(None, bad.as_object(), true),
             Resolved::Bad("extensions.persistedQuery.version", _)
         ));
         assert!(matches!(
-            cache.resolve(None, Some(&extensions("abc"))),
+            cache.resolve(None, Some(&extensions("abc")), true),
             Resolved::Bad("extensions.persistedQuery.sha256Hash", _)
         ));
     }

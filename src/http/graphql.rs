@@ -15,22 +15,24 @@
 //!   JSON body with `extensions.code` (`BAD_USER_INPUT`), never a text
 //!   naming the server's types. The token is checked first; then the body is
 //!   read within its limit, persisted queries are resolved
-//!   ([`super::apq`]), the query's size is counted, the document is parsed
-//!   and passes [`crate::graphql::limits`], and only then does it run.
+//!   ([`super::apq`]), and the operation is prepared by
+//!   [`super::prepare`] (counted, parsed, checked), as over WebSocket;
+//!   only then does it run.
 //!   One operation per request: a JSON array (a batch) is refused.
 //! - **Answers.** Errors from parsing, validation and coercion get
 //!   `BAD_USER_INPUT` with the input path (`input.name`, `input[3].amount`);
 //!   an `UNAVAILABLE` error makes the answer a 503 with `Retry-After`; the
-//!   keys of `data` are put in selection order ([`crate::graphql::order`]).
+//!   answer is mended as [`super::prepare`] says (failed fields `null` at
+//!   their paths, keys in selection order).
 
 use super::apq::Resolved;
+use super::prepare::{Prepared, first_code, limit_error, refusal};
 use super::{AppState, MAX_ANONYMOUS_BODY_BYTES, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, error_body};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::graphql::{RequestContext, limits, order};
 use crate::http::request_log::Slot;
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
-use async_graphql::{ServerError, Variables};
+use async_graphql::ServerError;
+use async_graphql::parser::types::OperationType;
 use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::ws::WebSocketUpgrade;
@@ -245,7 +247,7 @@ pub async fn get(
         })
         .unwrap_or(true);
     if !has_request && !wants_data(&headers) {
-        return state.graphiql();
+        return state.graphiql(&headers);
     }
     let slot = slot.map(|Extension(slot)| slot).unwrap_or_default();
     slot.graphql(None);
@@ -317,17 +319,13 @@ async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Byte
 
 /// An answer that failed before anything ran: one error, no `data` under
 /// the GraphQL media type.
-fn request_error(media: Media, code: &str, message: &str, field: Option<&str>) -> Response {
-    let mut error = ServerError::new(message, None);
-    let mut extensions = async_graphql::ErrorExtensionValues::default();
-    extensions.set("code", code);
-    if let Some(field) = field {
-        extensions.set("field", field);
-    }
-    error.extensions = Some(extensions);
+fn request_error(media: Media, error: ServerError) -> Response {
+    let code = first_code(std::slice::from_ref(&error))
+        .unwrap_or("INTERNAL")
+        .to_owned();
     let response = async_graphql::Response::from_errors(vec![error]);
     let mut answer = write(media, media.request_error_status(), &response, true);
-    crate::http::request_log::tag(&mut answer, code);
+    crate::http::request_log::tag(&mut answer, &code);
     answer
 }
 
@@ -340,10 +338,12 @@ async fn run(
     media: Media,
     by_get: bool,
 ) -> Response {
-    let query: String = match state
-        .apq
-        .resolve(params.query.as_deref(), params.extensions.as_ref())
-    {
+    let resolved = state.apq.resolve(
+        params.query.as_deref(),
+        params.extensions.as_ref(),
+        principal.is_some(),
+    );
+    let query: String = match resolved {
         Resolved::Plain => match params.query {
             Some(query) => query,
             None => {
@@ -360,171 +360,64 @@ async fn run(
             // an HTTP error: the client sends the query next.
             return request_error(
                 media,
-                "PERSISTED_QUERY_NOT_FOUND",
-                "PersistedQueryNotFound",
-                None,
+                refusal("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", None),
             )
             .with_status(StatusCode::OK);
         }
         Resolved::Bad(field, message) => {
-            return request_error(
-                media,
-                "BAD_USER_INPUT",
-                &format!("{field}: {message}"),
-                Some(field),
-            );
+            let message = format!("{field}: {message}");
+            return request_error(media, refusal("BAD_USER_INPUT", &message, Some(field)));
         }
     };
-    // The query's size in tokens is bounded before the parser sees it.
-    if let Err(violation) = limits::check_size(&query) {
-        return limit_response(media, violation);
-    }
-    let mut request = async_graphql::Request::new(query);
-    if let Some(variables) = params.variables {
-        request = request.variables(Variables::from_json(Value::Object(variables)));
-    }
-    if let Some(name) = &params.operation_name {
-        request = request.operation_name(name.clone());
-    }
-    // Parsed once here and handed to the executor (a copy is kept to order
-    // the answer); a request that does not parse goes on to be answered with
-    // the parser's error.
-    let mut document = None;
-    if let Ok(parsed) = async_graphql::parser::parse_query(&request.query) {
-        let ty = operation_type(&parsed, params.operation_name.as_deref());
-        slot.operation(
-            ty,
-            operation_name(&parsed, params.operation_name.as_deref()),
-        );
-        match ty {
-            Some(OperationType::Mutation) if by_get => {
-                let mut refused = error_body(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "BAD_USER_INPUT",
-                    "a mutation is sent by POST",
-                );
-                refused
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
-                return refused;
-            }
-            Some(OperationType::Subscription) => {
-                return request_error(
-                    media,
-                    "BAD_USER_INPUT",
-                    "subscriptions run over WebSocket (graphql-transport-ws) on /graphql",
-                    None,
-                );
-            }
-            _ => {}
+    let mut prepared = match Prepared::parse(query, params.variables, params.operation_name) {
+        Ok(prepared) => prepared,
+        Err(violation) => return request_error(media, limit_error(&violation)),
+    };
+    let ty = prepared.operation_type();
+    let name = prepared.operation_name().map(str::to_owned);
+    slot.operation(ty, name.as_deref());
+    match ty {
+        Some(OperationType::Mutation) if by_get => {
+            let mut refused = error_body(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "BAD_USER_INPUT",
+                "a mutation is sent by POST",
+            );
+            refused
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return refused;
         }
-        if let Err(violation) = limits::check(&parsed, &request.variables) {
-            return limit_response(media, violation);
+        Some(OperationType::Subscription) => {
+            let message = "subscriptions run over WebSocket (graphql-transport-ws) on /graphql";
+            return request_error(media, refusal("BAD_USER_INPUT", message, None));
         }
-        request.set_parsed_query(parsed.clone());
-        document = Some(parsed);
+        _ => {}
     }
-    let request = request.data(RequestContext::new(
-        &state.db,
-        principal,
-        state.loader_delay,
-        state.tenants.clone(),
-    ));
-    let ty = document
-        .as_ref()
-        .and_then(|d| operation_type(d, params.operation_name.as_deref()));
-    let name = document
-        .as_ref()
-        .and_then(|d| operation_name(d, params.operation_name.as_deref()));
-    let span = crate::http::request_log::operation_span(ty, name);
+    if let Err(violation) = prepared.check() {
+        return request_error(media, limit_error(&violation));
+    }
+    let span = crate::http::request_log::operation_span(ty, name.as_deref());
+    let request = prepared.request(state, principal);
     let mut response = state.schema.execute(request).instrument(span.clone()).await;
-    let unavailable = code_errors(&mut response.errors);
+    let finished = prepared.finish(state, &mut response);
     let code = first_code(&response.errors);
     if code.is_some() {
         span.record("otel.status_code", "ERROR");
     }
     slot.answered(code);
-    // A request error: nothing ran, so no error has a path.
-    let refused = response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|e| e.path.is_empty());
-    if let Some(document) = &document {
-        order::in_selection_order(
-            document,
-            params.operation_name.as_deref(),
-            &mut response.data,
-        );
-    }
-    let status = match (unavailable, refused) {
+    let status = match (finished.unavailable, finished.refused) {
         (true, _) => StatusCode::SERVICE_UNAVAILABLE,
         (false, true) => media.request_error_status(),
         (false, false) => StatusCode::OK,
     };
-    let mut answer = write(media, status, &response, refused);
-    if unavailable {
+    let mut answer = write(media, status, &response, finished.refused);
+    if finished.unavailable {
         answer
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
     }
     answer
-}
-
-/// The type of the operation a request selects, if it names one that exists.
-pub(super) fn operation_type(
-    document: &ExecutableDocument,
-    name: Option<&str>,
-) -> Option<OperationType> {
-    match (&document.operations, name) {
-        (DocumentOperations::Single(operation), _) => Some(operation.node.ty),
-        (DocumentOperations::Multiple(operations), Some(name)) => {
-            operations.get(name).map(|o| o.node.ty)
-        }
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next().map(|o| o.node.ty)
-        }
-        _ => None,
-    }
-}
-
-/// The name of the operation a request runs: the one it asks for, or the
-/// document's only operation's.
-fn operation_name<'a>(document: &'a ExecutableDocument, asked: Option<&'a str>) -> Option<&'a str> {
-    match (&document.operations, asked) {
-        (_, Some(name)) => Some(name),
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.keys().next().map(|name| name.as_str())
-        }
-        _ => None,
-    }
-}
-
-/// The code of the first error, if any.
-pub(super) fn first_code(errors: &[ServerError]) -> Option<&str> {
-    let error = errors.first()?;
-    match error.extensions.as_ref().and_then(|x| x.get("code")) {
-        Some(async_graphql::Value::String(code)) => Some(code.as_str()),
-        _ => Some("INTERNAL"),
-    }
-}
-
-/// Gives the errors from parsing, validating or coercing the request a code
-/// (resolver errors carry theirs); answers whether one is `UNAVAILABLE`.
-pub(super) fn code_errors(errors: &mut [ServerError]) -> bool {
-    let mut unavailable = false;
-    for error in errors {
-        let extensions = error.extensions.get_or_insert_with(Default::default);
-        match extensions.get("code") {
-            None => {
-                extensions.set("code", "BAD_USER_INPUT");
-                if let Some(field) = coerced_field(&error.message) {
-                    extensions.set("field", field);
-                }
-            }
-            Some(async_graphql::Value::String(code)) if code == "UNAVAILABLE" => unavailable = true,
-            Some(_) => {}
-        }
-    }
-    unavailable
 }
 
 /// Writes a GraphQL response: without its `data` entry when the request
@@ -574,72 +467,9 @@ impl WithStatus for Response {
     }
 }
 
-/// The input path a coercion error names, in the form resolver errors use:
-/// `Invalid value for argument "input.entries.0.calculation"` names
-/// `input.entries[0].calculation`, and a missing or unknown field of an
-/// input object (`"input", field "name" … is required`) is named itself,
-/// `input.name`.
-fn coerced_field(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("Invalid value for argument \"")?;
-    let (path, detail) = rest.split_once('"')?;
-    let mut field = String::with_capacity(path.len());
-    for (i, part) in path.split('.').enumerate() {
-        match part.parse::<usize>() {
-            Ok(index) if i > 0 => field.push_str(&format!("[{index}]")),
-            _ if i > 0 => {
-                field.push('.');
-                field.push_str(part);
-            }
-            _ => field.push_str(part),
-        }
-    }
-    let inner = detail
-        .strip_prefix(", field \"")
-        .or_else(|| detail.strip_prefix(", unknown field \""));
-    if let Some((name, _)) = inner.and_then(|rest| rest.split_once('"')) {
-        field.push('.');
-        field.push_str(name);
-    }
-    Some(field)
-}
-
-fn limit_response(media: Media, violation: limits::Violation) -> Response {
-    let message = match &violation.field {
-        Some(field) => format!("{field}: {}", violation.message),
-        None => violation.message.clone(),
-    };
-    request_error(
-        media,
-        "BAD_USER_INPUT",
-        &message,
-        violation.field.as_deref(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_coercion_error_names_its_input_path() {
-        assert_eq!(
-            coerced_field("Invalid value for argument \"input.entries.0.calculation\", Oneof input objects requires have exactly one field").as_deref(),
-            Some("input.entries[0].calculation")
-        );
-        assert_eq!(
-            coerced_field("Invalid value for argument \"ids\", expected type \"ID\"").as_deref(),
-            Some("ids")
-        );
-        assert_eq!(
-            coerced_field("Invalid value for argument \"input\", field \"name\" of type \"String!\" is required but not provided").as_deref(),
-            Some("input.name")
-        );
-        assert_eq!(
-            coerced_field("Invalid value for argument \"input.3\", unknown field \"amont\" of type \"RecordEventInput\"").as_deref(),
-            Some("input[3].amont")
-        );
-        assert_eq!(coerced_field("Unknown field \"x\""), None);
-    }
 
     #[test]
     fn the_graphql_media_type_when_accepted() {

@@ -22,6 +22,7 @@ pub mod cors;
 pub mod graphiql;
 pub mod graphql;
 pub mod metrics;
+pub mod prepare;
 pub mod request_log;
 pub mod ws;
 
@@ -62,6 +63,10 @@ pub struct AppState {
     graphiql_token: Option<Arc<str>>,
     loader_delay: Duration,
     apq: Arc<apq::PersistedQueries>,
+    /// Stops this replica's WebSockets when the server stops.
+    closing: ws::Closing,
+    /// The schema's field types, to write failed fields as null.
+    field_types: Arc<crate::graphql::field_errors::FieldTypes>,
 }
 
 /// How the HTTP surface is set up, beyond the database and the keys.
@@ -103,6 +108,8 @@ pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
 impl AppState {
     pub fn new(schema: AppSchema, db: Db, keys: Keys, options: &Options) -> AppState {
         AppState {
+            closing: ws::Closing::default(),
+            field_types: Arc::new(crate::graphql::field_errors::FieldTypes::of(&schema.sdl())),
             schema,
             db,
             keys: Arc::new(keys),
@@ -113,8 +120,20 @@ impl AppState {
         }
     }
 
-    fn graphiql(&self) -> Response {
-        graphiql::page(self.graphiql_token.as_deref())
+    /// GraphiQL's page; with the development token only for a request
+    /// addressed to a loopback host, so that a page of another name
+    /// resolving here (DNS rebinding) cannot read it.
+    /// What stops this replica's WebSockets.
+    pub fn closing(&self) -> ws::Closing {
+        self.closing.clone()
+    }
+
+    fn graphiql(&self, headers: &HeaderMap) -> Response {
+        let token = self
+            .graphiql_token
+            .as_deref()
+            .filter(|_| addressed_to_loopback(headers));
+        graphiql::page(token)
     }
 
     async fn tenant(&self, id: &str) -> Result<Option<Arc<Tenant>>, ApiError> {
@@ -202,8 +221,27 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .with_state(state)
 }
 
-async fn graphiql_page(State(state): State<AppState>) -> Response {
-    state.graphiql()
+async fn graphiql_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    state.graphiql(&headers)
+}
+
+/// Whether the request's `Host` names a loopback address (`localhost`,
+/// `127.0.0.0/8`, `[::1]`), with or without a port.
+fn addressed_to_loopback(headers: &HeaderMap) -> bool {
+    let Some(host) = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+    else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 async fn healthz() -> &'static str {

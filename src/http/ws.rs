@@ -13,9 +13,8 @@
 //!   `connection_init`, 4429; an id already running, 4409; a message that
 //!   is not the protocol's, 4400;
 //! - the connection ends (4403) when its token expires;
-//! - each operation passes the checks an HTTP request does (size, limits,
-//!   the NUL check) and runs with a request context of its own; answers
-//!   keep selection order;
+//! - each operation is prepared, run and its answers mended by
+//!   [`super::prepare`], as over HTTP, with a request context of its own;
 //! - memory is bounded: an operation's events reach the socket through a
 //!   small bounded channel, so a slow client makes its subscriptions wait
 //!   — they read the log from their own cursor when it drains, and hold
@@ -23,11 +22,10 @@
 //!   ([`BUFFER_BYTES`]).
 
 use super::AppState;
-use super::graphql::{code_errors, first_code};
+use super::prepare::{Prepared, first_code, limit_error};
 use crate::auth::Principal;
-use crate::graphql::{RequestContext, limits, order};
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{ServerError, Variables};
+use async_graphql::ServerError;
+use async_graphql::parser::types::OperationType;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
@@ -52,6 +50,35 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 pub const MAX_OPERATIONS: usize = 100;
 /// Messages waiting for the socket, over all of a connection's operations.
 const OUTGOING: usize = 16;
+
+/// Tells this replica's WebSockets that the server is stopping: each
+/// closes with 1001 (going away) so that its client reconnects — to
+/// another replica — and resumes from its cursor, rather than seeing the
+/// connection drop (1006).
+#[derive(Clone, Debug)]
+pub struct Closing(tokio::sync::watch::Sender<bool>);
+
+impl Default for Closing {
+    fn default() -> Self {
+        Closing(tokio::sync::watch::channel(false).0)
+    }
+}
+
+impl Closing {
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.0.subscribe()
+    }
+
+    /// Closes every open socket, and waits until they have sent their
+    /// close frames (at most `within`).
+    pub async fn close(&self, within: Duration) {
+        self.0.send_replace(true);
+        let deadline = tokio::time::Instant::now() + within;
+        while self.0.receiver_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
 
 /// `GET /graphql/ws` (and `GET /graphql` with an upgrade).
 pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
@@ -128,14 +155,53 @@ fn close(code: u16, reason: &str) -> Message {
     }))
 }
 
-/// What an operation's task hands the connection.
+/// What an operation's task hands the connection, tagged with the run it
+/// comes from: a client may complete an id and subscribe under it again
+/// while the finished run's last words are still queued, and those must
+/// neither reach the client nor untrack the new run.
 enum Outgoing {
-    Message(Message),
-    /// The operation ended (its last message was sent before this).
-    Done(String),
+    Message(Run, Message),
+    /// The run ended (its last message was sent before this).
+    Done(Run),
+}
+
+/// One operation's run on a connection, numbered from 0.
+type Run = u64;
+
+/// The operations running on a connection, by the client's id.
+#[derive(Default)]
+struct Running {
+    by_id: HashMap<String, (Run, JoinHandle<()>)>,
+    next: Run,
+}
+
+impl Running {
+    fn is_current(&self, run: Run) -> bool {
+        self.by_id.values().any(|(current, _)| *current == run)
+    }
+
+    /// Forgets a run that ended by itself.
+    fn ended(&mut self, run: Run) {
+        self.by_id.retain(|_, (current, _)| *current != run);
+    }
+
+    /// Stops the operation `id` (a client's `complete`).
+    fn stop(&mut self, id: &str) {
+        if let Some((_, task)) = self.by_id.remove(id) {
+            task.abort();
+        }
+    }
+
+    fn stop_all(&mut self) {
+        for (_, (_, task)) in self.by_id.drain() {
+            task.abort();
+        }
+    }
 }
 
 async fn serve(state: AppState, socket: WebSocket) {
+    // Held while the socket is open: a stopping server waits for it.
+    let mut stopping = state.closing.subscribe();
     let (mut sink, mut stream) = socket.split();
     let principal = match handshake(&state, &mut stream).await {
         Ok((principal, expires_at)) => {
@@ -155,14 +221,21 @@ async fn serve(state: AppState, socket: WebSocket) {
     };
     let (principal, expires_at) = principal;
     let (tx, mut rx) = mpsc::channel::<Outgoing>(OUTGOING);
-    let mut running: HashMap<String, JoinHandle<()>> = HashMap::new();
+    let mut running = Running::default();
     let now = crate::auth::jwt::now_seconds();
     let expiry = tokio::time::sleep(Duration::from_secs(expires_at.saturating_sub(now)));
     tokio::pin!(expiry);
     let closing = loop {
         tokio::select! {
             incoming = stream.next() => {
-                let Some(Ok(message)) = incoming else { break None };
+                let message = match incoming {
+                    Some(Ok(message)) => message,
+                    Some(Err(error)) => match too_large(error) {
+                        true => break Some(close(1009, &format!("a message may be at most {MAX_MESSAGE_BYTES} bytes"))),
+                        false => break None,
+                    },
+                    None => break None,
+                };
                 let received = match message {
                     Message::Text(received) => received,
                     Message::Binary(_) => break Some(close(4400, "binary messages are not the protocol's")),
@@ -184,10 +257,10 @@ async fn serve(state: AppState, socket: WebSocket) {
                     }
                     ClientMessage::Pong {} => {}
                     ClientMessage::Subscribe { id, payload } => {
-                        if running.contains_key(&id) {
+                        if running.by_id.contains_key(&id) {
                             break Some(close(4409, &format!("Subscriber for {id} already exists")));
                         }
-                        if running.len() >= MAX_OPERATIONS {
+                        if running.by_id.len() >= MAX_OPERATIONS {
                             let error = ServerError::new(
                                 format!("a connection may run at most {MAX_OPERATIONS} operations"),
                                 None,
@@ -198,44 +271,81 @@ async fn serve(state: AppState, socket: WebSocket) {
                             }
                             continue;
                         }
+                        let number = running.next;
+                        running.next += 1;
                         let task = tokio::spawn(run(
                             state.clone(),
                             principal.clone(),
                             id.clone(),
                             payload,
-                            tx.clone(),
+                            Sender { run: number, tx: tx.clone() },
                         ));
-                        running.insert(id, task);
+                        running.by_id.insert(id, (number, task));
                     }
-                    ClientMessage::Complete { id } => {
-                        if let Some(task) = running.remove(&id) {
-                            task.abort();
-                        }
-                    }
+                    ClientMessage::Complete { id } => running.stop(&id),
                 }
             }
             outgoing = rx.recv() => {
                 match outgoing {
-                    Some(Outgoing::Message(message)) => {
-                        if sink.send(message).await.is_err() {
+                    Some(Outgoing::Message(number, message)) => {
+                        if running.is_current(number) && sink.send(message).await.is_err() {
                             break None;
                         }
                     }
-                    Some(Outgoing::Done(id)) => {
-                        running.remove(&id);
-                    }
+                    Some(Outgoing::Done(number)) => running.ended(number),
                     None => break None,
                 }
             }
             _ = &mut expiry => break Some(close(4403, "the token has expired")),
+            _ = stopped(&mut stopping) => {
+                break Some(close(1001, "the server is going away: reconnect and resume"));
+            }
         }
     };
-    for task in running.into_values() {
-        task.abort();
-    }
+    running.stop_all();
     if let Some(closing) = closing {
         let _ = sink.send(closing).await;
     }
+}
+
+/// How one run reaches its connection.
+struct Sender {
+    run: Run,
+    tx: mpsc::Sender<Outgoing>,
+}
+
+impl Sender {
+    /// Queues a message; `false` once the connection is gone.
+    async fn send(&self, message: Message) -> bool {
+        self.tx
+            .send(Outgoing::Message(self.run, message))
+            .await
+            .is_ok()
+    }
+
+    async fn done(&self) {
+        let _ = self.tx.send(Outgoing::Done(self.run)).await;
+    }
+}
+
+/// Completes once the server is stopping.
+async fn stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *stopping.borrow_and_update() {
+            return;
+        }
+        if stopping.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+    }
+}
+
+/// Whether a read failed on a message past [`MAX_MESSAGE_BYTES`].
+fn too_large(error: axum::Error) -> bool {
+    matches!(
+        error.into_inner().downcast_ref::<tungstenite::Error>(),
+        Some(tungstenite::Error::Capacity(_))
+    )
 }
 
 fn text_pong() -> Message {
@@ -287,68 +397,34 @@ async fn handshake(
 
 /// One operation: checked as an HTTP request is, run, its answers sent in
 /// selection order; then `complete` (or one `error` if it never ran).
-async fn run(
-    state: AppState,
-    principal: Principal,
-    id: String,
-    operation: Operation,
-    tx: mpsc::Sender<Outgoing>,
-) {
-    let send = |message: ServerMessage<'_>| {
-        let message = text(&message);
-        let tx = tx.clone();
-        async move { tx.send(Outgoing::Message(message)).await.is_ok() }
+async fn run(state: AppState, principal: Principal, id: String, operation: Operation, tx: Sender) {
+    let send = |message: ServerMessage<'_>| tx.send(text(&message));
+    let mut prepared = match Prepared::parse(
+        operation.query,
+        operation.variables,
+        operation.operation_name,
+    )
+    .and_then(|mut prepared| prepared.check().map(|()| prepared))
+    {
+        Ok(prepared) => prepared,
+        Err(violation) => {
+            send(ServerMessage::Error {
+                id: &id,
+                payload: &[limit_error(&violation)],
+            })
+            .await;
+            tx.done().await;
+            return;
+        }
     };
-    let refused = |message: String| ServerError::new(message, None);
-    let mut request = async_graphql::Request::new(operation.query);
-    if let Some(variables) = operation.variables {
-        request = request.variables(Variables::from_json(serde_json::Value::Object(variables)));
-    }
-    if let Some(name) = &operation.operation_name {
-        request = request.operation_name(name.clone());
-    }
-    let mut document: Option<ExecutableDocument> = None;
-    let checked = match limits::check_size(&request.query) {
-        Err(violation) => Err(violation),
-        Ok(()) => match async_graphql::parser::parse_query(&request.query) {
-            Ok(parsed) => match limits::check(&parsed, &request.variables) {
-                Err(violation) => Err(violation),
-                Ok(()) => {
-                    request.set_parsed_query(parsed.clone());
-                    document = Some(parsed);
-                    Ok(())
-                }
-            },
-            Err(_) => Ok(()),
-        },
-    };
-    if let Err(violation) = checked {
-        let mut error = refused(violation.message);
-        let mut extensions = async_graphql::ErrorExtensionValues::default();
-        extensions.set("code", "BAD_USER_INPUT");
-        error.extensions = Some(extensions);
-        send(ServerMessage::Error {
-            id: &id,
-            payload: &[error],
-        })
-        .await;
-        let _ = tx.send(Outgoing::Done(id)).await;
-        return;
-    }
-    let request = request.data(RequestContext::new(
-        &state.db,
-        Some(principal),
-        state.loader_delay,
-        state.tenants.clone(),
-    ));
-    let ty = document
-        .as_ref()
-        .and_then(|d| super::graphql::operation_type(d, operation.operation_name.as_deref()));
+    let ty = prepared.operation_type();
     let started = std::time::Instant::now();
-    let mut answers = state.schema.execute_stream(request);
+    let mut answers = state
+        .schema
+        .execute_stream(prepared.request(&state, Some(principal)));
     let mut first = true;
     while let Some(mut answer) = answers.next().await {
-        code_errors(&mut answer.errors);
+        let finished = prepared.finish(&state, &mut answer);
         // A query or mutation is one answer: counted as an HTTP request is
         // (a subscription is counted open, in `subscriptions_active`).
         if first && ty != Some(OperationType::Subscription) {
@@ -358,27 +434,16 @@ async fn run(
             );
         }
         // An operation that did not validate never ran: one `error`.
-        let refused = first
-            && answer.data == async_graphql::Value::Null
-            && !answer.errors.is_empty()
-            && answer.errors.iter().all(|e| e.path.is_empty());
-        if refused {
+        if first && finished.refused {
             send(ServerMessage::Error {
                 id: &id,
                 payload: &answer.errors,
             })
             .await;
-            let _ = tx.send(Outgoing::Done(id)).await;
+            tx.done().await;
             return;
         }
         first = false;
-        if let Some(document) = &document {
-            order::in_selection_order(
-                document,
-                operation.operation_name.as_deref(),
-                &mut answer.data,
-            );
-        }
         if !send(ServerMessage::Next {
             id: &id,
             payload: &answer,
@@ -389,5 +454,5 @@ async fn run(
         }
     }
     send(ServerMessage::Complete { id: &id }).await;
-    let _ = tx.send(Outgoing::Done(id)).await;
+    tx.done().await;
 }

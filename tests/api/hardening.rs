@@ -1320,7 +1320,11 @@ async fn introspection_and_selections_are_bounded_before_they_run() {
 /// Sends `head` and `body` on a connection of its own and reads the answer
 /// (what arrived within 5 s), without waiting for the server to read the
 /// body.
-async fn raw_exchange(addr: std::net::SocketAddr, head: String, body: Vec<u8>) -> String {
+pub(crate) async fn raw_exchange(
+    addr: std::net::SocketAddr,
+    head: String,
+    body: Vec<u8>,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     stream.write_all(head.as_bytes()).await.unwrap();

@@ -20,6 +20,7 @@ mod ledger;
 mod operations;
 mod partners;
 mod posting;
+mod probes;
 mod ready_fields;
 mod subscriptions;
 mod tiers;

@@ -1,0 +1,247 @@
+//! One GraphQL operation from text to answer, the same over HTTP and over
+//! WebSocket: the checks before parsing (size in tokens, nesting, the
+//! variables' nesting), parsing once, the limits walk
+//! ([`crate::graphql::limits`]), the request context, and the answer
+//! mended after execution — error codes for what failed before running,
+//! failed fields written as `null` at their paths
+//! ([`crate::graphql::field_errors`]), keys in selection order
+//! ([`crate::graphql::order`]). The transports add only what is theirs:
+//! HTTP its media types, methods and persisted queries; WebSocket its
+//! protocol messages.
+
+use super::AppState;
+use crate::auth::Principal;
+use crate::graphql::{RequestContext, field_errors, limits, order};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::{ServerError, Variables};
+use serde_json::{Map, Value};
+
+/// An operation parsed and checked before parsing; [`Prepared::check`]
+/// runs the limits walk.
+pub struct Prepared {
+    /// Taken by [`Prepared::request`].
+    request: Option<async_graphql::Request>,
+    /// The parsed document (also handed to the executor), kept to mend the
+    /// answer; `None` when the text does not parse: the executor answers
+    /// with the parser's error.
+    document: Option<ExecutableDocument>,
+    operation_name: Option<String>,
+}
+
+impl Prepared {
+    /// Counts the query's tokens and nesting, bounds the variables'
+    /// nesting, and parses it once: nothing recurses on a value before
+    /// these checks.
+    pub fn parse(
+        query: String,
+        variables: Option<Map<String, Value>>,
+        operation_name: Option<String>,
+    ) -> Result<Prepared, limits::Violation> {
+        limits::check_size(&query)?;
+        if let Some(variables) = &variables {
+            limits::check_variables(variables)?;
+        }
+        let mut request = async_graphql::Request::new(query);
+        if let Some(variables) = variables {
+            request = request.variables(Variables::from_json(Value::Object(variables)));
+        }
+        if let Some(name) = &operation_name {
+            request = request.operation_name(name.clone());
+        }
+        let document = async_graphql::parser::parse_query(&request.query).ok();
+        Ok(Prepared {
+            request: Some(request),
+            document,
+            operation_name,
+        })
+    }
+
+    /// The type of the operation the request selects, if it names one that
+    /// exists.
+    pub fn operation_type(&self) -> Option<OperationType> {
+        let document = self.document.as_ref()?;
+        order::find(document, self.operation_name.as_deref()).map(|operation| operation.ty)
+    }
+
+    /// The name of the operation the request runs: the one it asks for, or
+    /// the document's only operation's.
+    pub fn operation_name(&self) -> Option<&str> {
+        let document = self.document.as_ref()?;
+        match (&document.operations, self.operation_name.as_deref()) {
+            (_, Some(name)) => Some(name),
+            (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+                operations.keys().next().map(|name| name.as_str())
+            }
+            _ => None,
+        }
+    }
+
+    /// The limits walk (introspection, selections, NUL characters) on the
+    /// parsed document; then the document is handed to the executor.
+    pub fn check(&mut self) -> Result<(), limits::Violation> {
+        if let (Some(document), Some(request)) = (&self.document, &mut self.request) {
+            limits::check(document, &request.variables)?;
+            request.set_parsed_query(document.clone());
+        }
+        Ok(())
+    }
+
+    /// The request to execute, acting as `principal` (once).
+    pub fn request(
+        &mut self,
+        state: &AppState,
+        principal: Option<Principal>,
+    ) -> async_graphql::Request {
+        let request = self
+            .request
+            .take()
+            .unwrap_or_else(|| async_graphql::Request::new(""));
+        request.data(RequestContext::new(
+            &state.db,
+            principal,
+            state.loader_delay,
+            state.tenants.clone(),
+        ))
+    }
+
+    /// Mends an answer of this operation: codes for the errors that came
+    /// before running, failed fields as `null` at their paths, keys in
+    /// selection order.
+    pub fn finish(&self, state: &AppState, response: &mut async_graphql::Response) -> Finished {
+        let unavailable = code_errors(&mut response.errors);
+        // A request error: nothing ran, so no error has a path.
+        let refused = response.data == async_graphql::Value::Null
+            && !response.errors.is_empty()
+            && response.errors.iter().all(|e| e.path.is_empty());
+        if let Some(document) = &self.document {
+            let name = self.operation_name.as_deref();
+            field_errors::in_place(
+                &state.field_types,
+                document,
+                name,
+                &mut response.data,
+                &response.errors,
+            );
+            order::in_selection_order(document, name, &mut response.data);
+        }
+        Finished {
+            unavailable,
+            refused,
+        }
+    }
+}
+
+/// What an answer turned out to be.
+#[derive(Debug, Clone, Copy)]
+pub struct Finished {
+    /// An error is `UNAVAILABLE`: the client should retry.
+    pub unavailable: bool,
+    /// The request failed before running (parse, validation, coercion).
+    pub refused: bool,
+}
+
+/// The code of the first error, if any.
+pub fn first_code(errors: &[ServerError]) -> Option<&str> {
+    let error = errors.first()?;
+    match error.extensions.as_ref().and_then(|x| x.get("code")) {
+        Some(async_graphql::Value::String(code)) => Some(code.as_str()),
+        _ => Some("INTERNAL"),
+    }
+}
+
+/// An error for a request refused before it ran, with its code (and field).
+pub fn refusal(code: &str, message: &str, field: Option<&str>) -> ServerError {
+    let mut error = ServerError::new(message, None);
+    let mut extensions = async_graphql::ErrorExtensionValues::default();
+    extensions.set("code", code);
+    if let Some(field) = field {
+        extensions.set("field", field);
+    }
+    error.extensions = Some(extensions);
+    error
+}
+
+/// A limit's refusal as an error: `BAD_USER_INPUT`, naming the argument
+/// when it is about one.
+pub fn limit_error(violation: &limits::Violation) -> ServerError {
+    let message = match &violation.field {
+        Some(field) => format!("{field}: {}", violation.message),
+        None => violation.message.clone(),
+    };
+    refusal("BAD_USER_INPUT", &message, violation.field.as_deref())
+}
+
+/// Gives the errors from parsing, validating or coercing the request a code
+/// (resolver errors carry theirs); answers whether one is `UNAVAILABLE`.
+fn code_errors(errors: &mut [ServerError]) -> bool {
+    let mut unavailable = false;
+    for error in errors {
+        let extensions = error.extensions.get_or_insert_with(Default::default);
+        match extensions.get("code") {
+            None => {
+                extensions.set("code", "BAD_USER_INPUT");
+                if let Some(field) = coerced_field(&error.message) {
+                    extensions.set("field", field);
+                }
+            }
+            Some(async_graphql::Value::String(code)) if code == "UNAVAILABLE" => unavailable = true,
+            Some(_) => {}
+        }
+    }
+    unavailable
+}
+
+/// The input path a coercion error names, in the form resolver errors use:
+/// `Invalid value for argument "input.entries.0.calculation"` names
+/// `input.entries[0].calculation`, and a missing or unknown field of an
+/// input object (`"input", field "name" … is required`) is named itself,
+/// `input.name`.
+fn coerced_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    let (path, detail) = rest.split_once('"')?;
+    let mut field = String::with_capacity(path.len());
+    for (i, part) in path.split('.').enumerate() {
+        match part.parse::<usize>() {
+            Ok(index) if i > 0 => field.push_str(&format!("[{index}]")),
+            _ if i > 0 => {
+                field.push('.');
+                field.push_str(part);
+            }
+            _ => field.push_str(part),
+        }
+    }
+    let inner = detail
+        .strip_prefix(", field \"")
+        .or_else(|| detail.strip_prefix(", unknown field \""));
+    if let Some((name, _)) = inner.and_then(|rest| rest.split_once('"')) {
+        field.push('.');
+        field.push_str(name);
+    }
+    Some(field)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_coercion_error_names_its_input_path() {
+        assert_eq!(
+            coerced_field("Invalid value for argument \"input.entries.0.calculation\", Oneof input objects requires have exactly one field").as_deref(),
+            Some("input.entries[0].calculation")
+        );
+        assert_eq!(
+            coerced_field("Invalid value for argument \"ids\", expected type \"ID\"").as_deref(),
+            Some("ids")
+        );
+        assert_eq!(
+            coerced_field("Invalid value for argument \"input\", field \"name\" of type \"String!\" is required but not provided").as_deref(),
+            Some("input.name")
+        );
+        assert_eq!(
+            coerced_field("Invalid value for argument \"input.3\", unknown field \"amont\" of type \"RecordEventInput\"").as_deref(),
+            Some("input[3].amont")
+        );
+        assert_eq!(coerced_field("Unknown field \"x\""), None);
+    }
+}
