@@ -39,6 +39,12 @@ impl ApiError {
         }
     }
 
+    /// An event's `externalId` arrived again with another payload: the
+    /// one answer of every event kind (sales, leads, deal moves, payments).
+    pub fn other_payload() -> Self {
+        ApiError::Conflict("an event with this externalId was recorded with another payload".into())
+    }
+
     pub fn not_found(what: &str) -> Self {
         ApiError::NotFound(format!("{what} not found"))
     }

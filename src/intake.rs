@@ -30,7 +30,7 @@
 //! recorded, and a redelivery gets the original result.
 
 use crate::db::Db;
-use crate::deals::deal::DealEvent;
+use crate::deals::moves::DealEvent;
 use crate::deals::record::{self, DealItem};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::accrual::{self, Item, MAX_BATCH, PartnerRef, Recorded};

@@ -153,3 +153,13 @@ fn row(
         revenue_minor: None,
     }))
 }
+
+/// The plans of a deal's terms in force.
+pub fn frozen_plans(rows: &[entity::deal_term::Model]) -> ApiResult<Vec<FrozenPlan>> {
+    rows.iter()
+        .map(|row| {
+            serde_json::from_value(row.plan.clone())
+                .map_err(|e| ApiError::internal("stored deal terms", e))
+        })
+        .collect()
+}

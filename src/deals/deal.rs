@@ -15,6 +15,7 @@
 //! recorded after its stage was reached.
 
 use super::accrue::FrozenPlan;
+use super::moves::{DealEvent, positive_minor};
 use super::pipeline;
 use super::plans;
 use super::record::{self, DealItem, What, duplicate, keyed};
@@ -30,7 +31,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::{CampaignStatus, DealRegistration, DealStatus, PartnerStatus, PlanMatch};
 use entity::{
     campaign, commission, custom_field_option, deal, deal_field_value, deal_stage, deal_term,
-    deal_term_version, event, partner,
+    deal_term_version, partner,
 };
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -54,35 +55,6 @@ pub struct NewDeal {
     pub lead_creator_id: Option<String>,
     pub owner_id: Option<String>,
     pub occurred_at: Option<DateTime<Utc>>,
-}
-
-pub struct StageMove {
-    pub deal_id: String,
-    pub stage_id: String,
-    pub external_id: String,
-    pub occurred_at: Option<DateTime<Utc>>,
-}
-
-pub struct NewPayment {
-    pub deal_id: String,
-    pub external_id: String,
-    /// Omitted: the deal's amount.
-    pub amount: Option<Decimal>,
-    pub occurred_at: Option<DateTime<Utc>>,
-}
-
-/// What a deal event did.
-#[derive(Clone)]
-pub struct DealEvent {
-    pub event: event::Model,
-    pub deal: deal::Model,
-    pub commissions: Vec<commission::Model>,
-    /// The event had been recorded before with this payload.
-    pub duplicate: bool,
-}
-
-pub(super) fn conflict() -> ApiError {
-    ApiError::Conflict("an event with this externalId was recorded with another payload".into())
 }
 
 /// Creates a deal, freezes the plans that apply to its partner now, and
@@ -188,7 +160,7 @@ async fn created_before(
         (Some(_), _) => Err(ApiError::Conflict(
             "a deal with this externalId was created with another payload".into(),
         )),
-        (None, Some(_)) => Err(conflict()),
+        (None, Some(_)) => Err(ApiError::other_payload()),
     }
 }
 
@@ -315,16 +287,6 @@ pub(super) async fn deal_campaign(
         ));
     }
     Ok(campaign)
-}
-
-pub(super) fn positive_minor(field: &str, amount: Decimal, currency: Currency) -> ApiResult<i64> {
-    let minor = currency
-        .to_minor(amount)
-        .map_err(|e| ApiError::bad_input(field, e.to_string()))?;
-    if minor <= 0 {
-        return Err(ApiError::bad_input(field, "must be greater than 0"));
-    }
-    Ok(minor)
 }
 
 pub(super) async fn stage_of(
@@ -454,16 +416,6 @@ pub(super) async fn write_terms(
     Ok(())
 }
 
-/// The plans of a deal's terms in force.
-pub fn frozen_plans(rows: &[deal_term::Model]) -> ApiResult<Vec<FrozenPlan>> {
-    rows.iter()
-        .map(|row| {
-            serde_json::from_value(row.plan.clone())
-                .map_err(|e| ApiError::internal("stored deal terms", e))
-        })
-        .collect()
-}
-
 /// Replaces a deal's terms with `plan_ids` (each of the tenant, not
 /// archived, for the partner's type, at most one per payment target), as a
 /// new version kept beside the old ones. Events after it use the new terms;
@@ -482,7 +434,7 @@ pub async fn amend_terms(
         let txn = db.write().await?;
         let conn = &*txn;
         let mut deal = locked_deal(conn, tenant_id, deal_id, "input.dealId").await?;
-        super::workflow::decided(&deal)?;
+        super::moves::decided(&deal)?;
         let partner = partner::Entity::find_by_id(deal.partner_id.clone())
             .one(conn)
             .await?

@@ -7,6 +7,8 @@
 //!   changed once in use;
 //! - [`plans`]: commission plans — entries per stage, restrictions — and
 //!   which plan applies to a partner;
+//! - [`moves`]: what a deal event is — a stage move, a payment, the
+//!   answer — and the rules every path recording one checks;
 //! - [`deal`]: deals and their frozen terms; amending terms; naming a
 //!   spiff's payee;
 //! - [`record`]: stage moves and payments (and a creation's first stage)
@@ -24,6 +26,7 @@
 
 pub mod accrue;
 pub mod deal;
+pub mod moves;
 pub mod pipeline;
 pub mod pipeline_changes;
 pub mod plans;

@@ -2,7 +2,8 @@
 //! every stage of the pipeline, then receives `payments` payments of its
 //! amount (SPEC §8, `simulateCommissionPlan`).
 
-use super::deal::{check_field_values, positive_minor};
+use super::deal::check_field_values;
+use super::moves::positive_minor;
 use super::pipeline;
 use crate::campaigns;
 use crate::engine::Currency;

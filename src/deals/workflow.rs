@@ -18,7 +18,8 @@
 //! - A change applies to what is earned afterwards: commissions already
 //!   written stay as they are.
 
-use super::deal::{self as deals, DealEvent, locked_deal, positive_minor};
+use super::deal::{self as deals, locked_deal};
+use super::moves::{DealEvent, decided, positive_minor};
 use super::pipeline;
 use super::record::{self, DealItem, What};
 use crate::campaigns;
@@ -618,15 +619,4 @@ pub async fn reopen(db: &Db, tenant_id: &str, actor: &str, id: &str) -> ApiResul
         Ok(deal)
     })
     .await
-}
-
-/// Refuses a deal whose registration is undecided or rejected.
-pub fn decided(deal: &deal::Model) -> ApiResult<()> {
-    match deal.registration {
-        DealRegistration::Pending | DealRegistration::Rejected => Err(ApiError::Conflict(format!(
-            "the deal's registration is {}",
-            deal.registration.as_str()
-        ))),
-        _ => Ok(()),
-    }
 }

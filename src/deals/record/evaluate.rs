@@ -9,8 +9,7 @@ use super::{DealItem, What};
 use crate::campaigns;
 use crate::db::Txn;
 use crate::deals::accrue::{self, Context, Trigger};
-use crate::deals::deal::{DealEvent, conflict, positive_minor};
-use crate::deals::workflow;
+use crate::deals::moves::{DealEvent, decided, positive_minor};
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
@@ -90,7 +89,7 @@ impl Batch {
         }
         // A registration earns nothing until approved; a lost deal does
         // not move.
-        workflow::decided(current)?;
+        decided(current)?;
         if current.status == DealStatus::Lost && matches!(item.what, What::Stage { .. }) {
             return Err(ApiError::Conflict(
                 "the deal is LOST: reopen it to move it".into(),
@@ -127,7 +126,7 @@ impl Batch {
         };
         if let Some((event, commissions)) = self.loaded.existing.get(&item.external_id) {
             if !same(event) {
-                return Err(conflict());
+                return Err(ApiError::other_payload());
             }
             return Ok(Some(DealEvent {
                 event: event.clone(),
@@ -140,7 +139,7 @@ impl Batch {
             && let Some(Ok(first)) = self.results.get(index)
         {
             if !same(&first.event) {
-                return Err(conflict());
+                return Err(ApiError::other_payload());
             }
             return Ok(Some(DealEvent {
                 event: first.event.clone(),

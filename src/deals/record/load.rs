@@ -3,7 +3,7 @@
 
 use super::{DealItem, What};
 use crate::deals::accrue::FrozenPlan;
-use crate::deals::deal::frozen_plans;
+use crate::deals::accrue::frozen_plans;
 use crate::deals::pipeline;
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};

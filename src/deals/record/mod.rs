@@ -28,9 +28,9 @@
 mod evaluate;
 mod load;
 
-use super::deal::{DealEvent, NewPayment, StageMove, conflict};
+use super::moves::{DealEvent, NewPayment, StageMove};
 use crate::db::{Db, Txn};
-use crate::error::{ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult, is_unique_violation};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
 use crate::ledger::batch::{self, Answers};
 use chrono::{DateTime, Utc};
@@ -193,7 +193,7 @@ pub(super) async fn duplicate(
 /// An insert under an `externalId`: one taken already is `CONFLICT`.
 pub(super) fn keyed<T>(inserted: Result<T, sea_orm::DbErr>) -> ApiResult<T> {
     inserted.map_err(|e| match is_unique_violation(&e) {
-        true => conflict(),
+        true => ApiError::other_payload(),
         false => e.into(),
     })
 }

@@ -7,7 +7,6 @@ use super::{
     PlanEntry, balances, money, related, stage,
 };
 use crate::auth::Scope;
-use crate::deals::deal;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{Owner, caller, guard, loader, page_args, principal};
@@ -475,7 +474,7 @@ impl DealTerms {
     }
 
     async fn plans(&self) -> ApiResult<Vec<DealPlan>> {
-        let frozen = deal::frozen_plans(&self.rows)?;
+        let frozen = crate::deals::accrue::frozen_plans(&self.rows)?;
         Ok(self
             .rows
             .iter()

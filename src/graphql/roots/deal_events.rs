@@ -1,7 +1,7 @@
 //! Deal events as the API takes them — a move, a payment, or a batch of
 //! both — and what each did.
 
-use crate::deals::deal::{self as deals, NewPayment, StageMove};
+use crate::deals::moves::{DealEvent, NewPayment, StageMove};
 use crate::deals::record;
 use crate::error::ApiResult;
 use crate::graphql::batch::ItemError;
@@ -101,8 +101,8 @@ pub struct DealEventPayload {
     pub duplicate: bool,
 }
 
-impl From<deals::DealEvent> for DealEventPayload {
-    fn from(recorded: deals::DealEvent) -> Self {
+impl From<DealEvent> for DealEventPayload {
+    fn from(recorded: DealEvent) -> Self {
         DealEventPayload {
             event: Event(recorded.event),
             deal: Deal(recorded.deal),

@@ -249,11 +249,7 @@ impl<'a> Batch<'a> {
     /// Exactly once: a redelivery, recorded before or earlier in this batch,
     /// answers with the original result; another payload is `CONFLICT`.
     fn duplicate(&self, item: &Checked) -> ApiResult<Option<Recorded>> {
-        let conflict = || {
-            ApiError::Conflict(
-                "an event with this externalId was recorded with another payload".into(),
-            )
-        };
+        let conflict = || ApiError::other_payload();
         if let Some((event, commissions)) = self.loaded.existing.get(&item.external_id) {
             if !same_payload(&event.payload, &item.payload) {
                 return Err(conflict());

@@ -88,9 +88,7 @@ pub async fn insert_events(
             .exec_without_returning(conn)
             .await
             .map_err(|e| match is_unique_violation(&e) {
-                true => ApiError::Conflict(
-                    "an event with this externalId was recorded with another payload".into(),
-                ),
+                true => ApiError::other_payload(),
                 false => ApiError::from(e),
             })?;
     }
