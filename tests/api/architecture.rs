@@ -3,35 +3,23 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// The modules of `src/graphql`, by path (`objects::ledger`; the root is
-/// `graphql`), each with the source before its tests.
-fn graphql_modules() -> BTreeMap<String, String> {
-    fn walk(dir: &Path, prefix: &str, found: &mut BTreeMap<String, String>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
-            let join = |name: &str| match prefix {
-                "graphql" => name.to_owned(),
-                _ => format!("{prefix}::{name}"),
+/// Every module of the library by path (`deals::record::load`; a
+/// folder's `mod.rs` is the folder's module, `lib.rs` is `crate`), each
+/// with its code before its tests and without its comments.
+fn crate_modules() -> BTreeMap<String, String> {
+    sources()
+        .into_iter()
+        .filter(|(file, _)| file != "main.rs")
+        .map(|(file, code)| {
+            let path = file.strip_suffix(".rs").unwrap_or(&file);
+            let path = path.strip_suffix("/mod").unwrap_or(path);
+            let module = match path {
+                "lib" => "crate".to_owned(),
+                _ => path.replace('/', "::"),
             };
-            if path.is_dir() {
-                walk(&path, &join(&stem), found);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                let module = if stem == "mod" {
-                    prefix.to_owned()
-                } else {
-                    join(&stem)
-                };
-                let text = std::fs::read_to_string(&path).unwrap();
-                let code = text.split("#[cfg(test)]").next().unwrap().to_owned();
-                found.insert(module, code);
-            }
-        }
-    }
-    let mut found = BTreeMap::new();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/graphql");
-    walk(&root, "graphql", &mut found);
-    found
+            (module, code)
+        })
+        .collect()
 }
 
 /// The leaf paths of every `use` statement: `use a::{b, c::d};` gives
@@ -86,11 +74,52 @@ fn use_paths(code: &str) -> Vec<Vec<String>> {
     out
 }
 
-/// Which module of `modules` a path from `module` names, if any.
+/// Paths written inline through `crate::` or `super::`
+/// (`super::workflow::decided(&deal)`), groups expanded as in [`use_paths`].
+fn inline_paths(code: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for keyword in ["crate::", "super::"] {
+        for (at, _) in code.match_indices(keyword) {
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+                continue;
+            }
+            let rest = &code[at..];
+            let end = rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(rest.len());
+            let path = rest[..end].trim_end_matches(':');
+            if rest[end..].starts_with('{') {
+                let group = &rest[end..];
+                let (mut depth, mut close) = (0, group.len());
+                for (i, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                close = i + 1;
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                out.extend(use_paths(&format!("use {path}::{};", &group[..close])));
+            } else {
+                out.push(path.split("::").map(str::to_owned).collect());
+            }
+        }
+    }
+    out
+}
+
+/// Which module of `modules` a path from `module` names, if any (`crate`
+/// is the crate's root).
 fn resolve(module: &str, path: &[String], modules: &BTreeSet<String>) -> Option<String> {
     let parent = |m: &str| match m.rsplit_once("::") {
         Some((parent, _)) => parent.to_owned(),
-        None => "graphql".to_owned(),
+        None => "crate".to_owned(),
     };
     let (mut base, rest) = match path.first().map(String::as_str) {
         Some("super") => {
@@ -102,9 +131,8 @@ fn resolve(module: &str, path: &[String], modules: &BTreeSet<String>) -> Option<
             }
             (base, rest)
         }
-        Some("crate") if path.get(1).map(String::as_str) == Some("graphql") => {
-            ("graphql".to_owned(), &path[2..])
-        }
+        Some("crate") => ("crate".to_owned(), &path[1..]),
+        Some("self") => (module.to_owned(), &path[1..]),
         // A path relative to the module itself names one of its children.
         Some(_) => (module.to_owned(), path),
         None => return None,
@@ -112,7 +140,7 @@ fn resolve(module: &str, path: &[String], modules: &BTreeSet<String>) -> Option<
     let start = base.clone();
     for segment in rest {
         let candidate = match base.as_str() {
-            "graphql" => segment.clone(),
+            "crate" => segment.clone(),
             _ => format!("{base}::{segment}"),
         };
         if modules.contains(&candidate) {
@@ -122,33 +150,37 @@ fn resolve(module: &str, path: &[String], modules: &BTreeSet<String>) -> Option<
         }
     }
     // A relative path that named no child is an outside crate's.
-    let relative = !matches!(path[0].as_str(), "super" | "crate");
+    let relative = !matches!(path[0].as_str(), "super" | "crate" | "self");
     (!relative || base != start).then_some(base)
 }
 
-#[test]
-fn no_graphql_module_imports_one_that_imports_it_back() {
-    let modules = graphql_modules();
+/// Which modules each module names, by its `use` statements and its
+/// inline `crate::` and `super::` paths. The crate root only declares the
+/// modules, and a folder's `mod.rs` is the folder's interface (what its
+/// files share): a file naming an ancestor folder's module is not an
+/// edge, every other reference is.
+fn module_edges(modules: &BTreeMap<String, String>) -> BTreeMap<String, BTreeSet<String>> {
     let names: BTreeSet<String> = modules.keys().cloned().collect();
     let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for (module, code) in &modules {
-        for path in use_paths(code) {
+    for (module, code) in modules {
+        if module == "crate" {
+            continue;
+        }
+        for path in use_paths(code).into_iter().chain(inline_paths(code)) {
             if let Some(target) = resolve(module, &path, &names)
                 && &target != module
+                && target != "crate"
+                && !module.starts_with(&format!("{target}::"))
             {
                 edges.entry(module.clone()).or_default().insert(target);
             }
         }
     }
-    // The check sees the imports it is about.
-    assert!(edges["objects::ledger"].contains("context"), "{edges:?}");
-    assert!(
-        edges["roots::campaigns"].contains("roots::partners"),
-        "{edges:?}"
-    );
-    assert!(edges["graphql"].contains("context"), "{edges:?}");
-    assert!(edges.values().map(BTreeSet::len).sum::<usize>() > 30);
+    edges
+}
 
+/// A cycle among `edges`, as the path around it, if there is one.
+fn first_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
     // Depth-first search for a cycle, reporting its path.
     fn visit(
         node: &str,
@@ -175,13 +207,25 @@ fn no_graphql_module_imports_one_that_imports_it_back() {
         None
     }
     let mut done = BTreeSet::new();
-    for module in &names {
-        let cycle = visit(module, &edges, &mut Vec::new(), &mut done);
-        assert!(
-            cycle.is_none(),
-            "import cycle: {}",
-            cycle.unwrap().join(" → ")
-        );
+    edges
+        .keys()
+        .find_map(|module| visit(module, edges, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn no_module_imports_one_that_imports_it_back() {
+    let edges = module_edges(&crate_modules());
+    // The check sees the imports it is about, inline paths included.
+    assert!(
+        edges["graphql::objects::ledger"].contains("graphql::context"),
+        "{edges:?}"
+    );
+    assert!(edges["deals::record::evaluate"].contains("deals::moves"));
+    assert!(edges["http::graphql"].contains("http::prepare"));
+    assert!(edges["deals::deal"].contains("deals::moves"), "{edges:?}");
+    assert!(edges.values().map(BTreeSet::len).sum::<usize>() > 300);
+    if let Some(cycle) = first_cycle(&edges) {
+        panic!("import cycle: {}", cycle.join(" → "));
     }
 }
 
@@ -198,17 +242,38 @@ fn the_cycle_check_finds_a_cycle() {
             vec!["crate", "graphql", "c"],
         ]
     );
-    let names: BTreeSet<String> = ["roots", "roots::a", "roots::b", "context"]
-        .map(String::from)
-        .into();
     assert_eq!(
-        resolve("roots::a", &paths[0], &names).as_deref(),
-        Some("roots::b")
+        inline_paths("if x { super::workflow::decided(&deal)?; crate::db::{now, Db}; }"),
+        vec![
+            vec!["crate", "db", "now"],
+            vec!["crate", "db", "Db"],
+            vec!["super", "workflow", "decided"],
+        ]
     );
+    // A cycle planted across folders, one side by an inline path.
+    let planted: BTreeMap<String, String> = [
+        ("crate", "pub mod deals; pub mod http;"),
+        ("deals", ""),
+        ("deals::deal", "use super::record::x;"),
+        ("deals::record", "fn f() { crate::http::g(); }"),
+        ("http", "use crate::deals::deal::y;"),
+        ("http::graphql", "use super::prepare::z;"),
+        ("http::prepare", ""),
+    ]
+    .into_iter()
+    .map(|(module, code)| (module.to_owned(), code.to_owned()))
+    .collect();
     assert_eq!(
-        resolve("roots::a", &paths[1], &names).as_deref(),
-        Some("context")
+        first_cycle(&module_edges(&planted)),
+        Some(
+            ["deals::deal", "deals::record", "http", "deals::deal"]
+                .map(String::from)
+                .to_vec()
+        )
     );
+    let mut mended = planted.clone();
+    mended.insert("http".to_owned(), String::new());
+    assert_eq!(first_cycle(&module_edges(&mended)), None);
 }
 
 /// The service layers of `src/`, lowest first: a module may name only
