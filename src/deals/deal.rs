@@ -247,13 +247,14 @@ async fn locked_partner(
         PartnerRef::Id(id) => (partner::Column::Id, id, "input.partnerId"),
         PartnerRef::ExternalId(id) => (partner::Column::ExternalId, id, "input.partnerExternalId"),
     };
-    let found = partner::Entity::find()
-        .filter(partner::Column::TenantId.eq(tenant_id))
-        .filter(column.eq(value.as_str()))
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::bad_input(field, "no such partner"))?;
+    let found = posting::locks::partners(
+        conn,
+        tenant_id,
+        sea_orm::Condition::all().add(column.eq(value.as_str())),
+    )
+    .await?
+    .pop()
+    .ok_or_else(|| ApiError::bad_input(field, "no such partner"))?;
     if found.status != PartnerStatus::Active {
         return Err(ApiError::bad_input(field, "the partner is not active"));
     }
@@ -490,7 +491,7 @@ pub async fn assign_recipient(
     db.retrying(|| async move {
         let txn = db.write().await?;
         let conn = &*txn;
-        let locked = posting::lock(conn, tenant_id, ids).await?;
+        let locked = posting::locks::commissions(conn, tenant_id, ids).await?;
         let row = posting::in_request_order(ids, locked)?
             .pop()
             .ok_or(ApiError::Internal)?;
@@ -564,7 +565,7 @@ pub(super) async fn locked_deal(
     let found = find(conn, tenant_id, id)
         .await?
         .ok_or_else(|| ApiError::bad_input(field, "no such deal"))?;
-    crate::ledger::transitions::lock_partners(conn, [found.partner_id.clone()]).await?;
+    posting::locks::partners_by_id(conn, tenant_id, [found.partner_id.as_str()]).await?;
     deal::Entity::find_by_id(found.id.clone())
         .lock_exclusive()
         .one(conn)

@@ -34,7 +34,7 @@ use entity::{deal, deal_field_value, deal_stage, partner};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder,
 };
 
 /// Longest company domain (DNS's limit).
@@ -98,11 +98,9 @@ pub async fn register(
         let (name, company, domain, notes, new) = checked;
         let txn = db.write().await?;
         let conn = &*txn;
-        let partner = partner::Entity::find_by_id(partner_id.to_owned())
-            .filter(partner::Column::TenantId.eq(tenant_id))
-            .lock_exclusive()
-            .one(conn)
+        let partner = crate::posting::locks::partners_by_id(conn, tenant_id, [partner_id])
             .await?
+            .pop()
             .ok_or_else(|| ApiError::not_found("partner"))?;
         if partner.status != PartnerStatus::Active {
             return Err(ApiError::Forbidden("the partner is not active".into()));

@@ -11,7 +11,7 @@
 //! approval racing it waits, or is waited for, and each answers what it
 //! would have answered in sequence.
 
-use super::transitions::{lock_partners, reverse_locked};
+use super::transitions::reverse_locked;
 use super::{CommissionKind, CommissionStatus, ReversalReason};
 use crate::db::Db;
 use crate::engine::Currency;
@@ -26,7 +26,6 @@ use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect,
 };
 
 pub enum EventRef {
@@ -143,7 +142,7 @@ async fn locked_event(
             "a deal's stage move received no money: refund its payments, or reverse its commissions",
         ));
     }
-    lock_partners(txn, [event.partner_id.clone()]).await?;
+    crate::posting::locks::partners_by_id(txn, tenant_id, [event.partner_id.as_str()]).await?;
     Ok(event::Entity::find_by_id(event.id.clone())
         .one(txn)
         .await?
@@ -206,13 +205,13 @@ async fn settle(
 ) -> ApiResult<(Vec<commission::Model>, Vec<commission::Model>)> {
     let event = refund.event;
     let full_refund = event.refunded_minor == 0 && refund.refund_minor == event.amount_minor;
-    let originals = commission::Entity::find()
-        .filter(commission::Column::EventId.eq(event.id.as_str()))
-        .filter(commission::Column::Kind.eq(CommissionKind::Commission))
-        .order_by_asc(commission::Column::Id)
-        .lock_exclusive()
-        .all(txn)
-        .await?;
+    let originals = crate::posting::locks::commissions_where(
+        txn,
+        sea_orm::Condition::all()
+            .add(commission::Column::EventId.eq(event.id.as_str()))
+            .add(commission::Column::Kind.eq(CommissionKind::Commission)),
+    )
+    .await?;
     let share = Share::Refund {
         event_amount: event.amount_minor,
         refunded_before: event.refunded_minor,

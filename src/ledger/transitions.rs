@@ -13,12 +13,12 @@ use crate::events::{DomainEventType, NewEvent};
 use crate::input;
 use crate::posting::{self, Move, Posting, conflict};
 use crate::tiers::progress::{self, Lowering, Share};
-use entity::{commission, partner, payout};
+use entity::{commission, payout};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect,
 };
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The locked rows of `ids`, in request order, each in `from`: else the
 /// first id that is missing (`NOT_FOUND`) or elsewhere (`CONFLICT`).
@@ -53,7 +53,7 @@ pub async fn approve(
     check_ids("ids", ids)?;
     db.retrying(|| async move {
         let txn = db.write().await?;
-        let locked = posting::lock(&*txn, tenant_id, ids).await?;
+        let locked = posting::locks::commissions(&*txn, tenant_id, ids).await?;
         let rows = all_in(
             ids,
             locked,
@@ -88,7 +88,7 @@ pub async fn reverse(
     let note = &note;
     db.retrying(|| async move {
         let txn = db.write().await?;
-        let locked = posting::lock(&*txn, tenant_id, ids).await?;
+        let locked = posting::locks::commissions(&*txn, tenant_id, ids).await?;
         let row = posting::in_request_order(ids, locked)?
             .pop()
             .ok_or(ApiError::Internal)?;
@@ -164,22 +164,6 @@ pub(crate) async fn reverse_locked(
     })
 }
 
-/// Locks partners in id order, and answers them as locked: what serializes
-/// payouts of a partner with each other, with its refunds (whose clawbacks
-/// net into payouts) and with its accruals of every kind.
-pub(crate) async fn lock_partners(
-    conn: &impl ConnectionTrait,
-    partner_ids: impl IntoIterator<Item = String>,
-) -> ApiResult<Vec<partner::Model>> {
-    let ids: BTreeSet<String> = partner_ids.into_iter().collect();
-    Ok(partner::Entity::find()
-        .filter(partner::Column::Id.is_in(ids))
-        .order_by_asc(partner::Column::Id)
-        .lock_exclusive()
-        .all(conn)
-        .await?)
-}
-
 /// Pays approved commissions: one payout per partner and currency, which also
 /// takes in that partner's approved clawbacks in that currency whose original
 /// commission is paid (or paid now), so they net against it. A payout that
@@ -220,8 +204,8 @@ async fn pay(
         .into_tuple::<String>()
         .all(conn)
         .await?;
-    lock_partners(conn, partners).await?;
-    let locked = posting::lock(conn, tenant_id, ids).await?;
+    posting::locks::partners_by_id(conn, tenant_id, partners.iter().map(String::as_str)).await?;
+    let locked = posting::locks::commissions(conn, tenant_id, ids).await?;
     let rows = all_in(
         ids,
         locked,

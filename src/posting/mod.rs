@@ -10,7 +10,7 @@
 //! whatever the number of rows.
 //!
 //! **One mover per commission.** A mutation that moves commissions first
-//! locks them with [`lock`] (`SELECT … FOR UPDATE`, in id order, so two
+//! locks them with [`locks::commissions`] (`SELECT … FOR UPDATE`, in id order, so two
 //! mutations naming the same rows in different orders queue instead of
 //! deadlocking), checks what it needs against the locked rows, and then
 //! moves them with [`apply_move`]: one conditional `UPDATE` for the set, one
@@ -19,7 +19,7 @@
 //! the same commission therefore run one after the other, and each sees what
 //! the other did: the answer is the one they would give in sequence.
 //!
-//! **Lock order.** Partners, then commissions (by id), then balances
+//! **Lock order** ([`locks`] takes every lock but the balances'). Partners, then commissions (by id), then balances
 //! (partners' by partner, currency, status; then contacts' alike). Accrual and refunds lock a partner first;
 //! approvals and reversals start at the commissions; every transaction
 //! touches balances last. No transaction waits for a lock earlier in the
@@ -36,6 +36,7 @@
 //! key, whatever its history.
 
 pub mod breakdown;
+pub mod locks;
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
@@ -46,8 +47,7 @@ use entity::enums::{CommissionKind, CommissionStatus, ReversalReason, TermsSourc
 use entity::{commission, commission_transition, contact_balance, partner_balance};
 use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
 };
 use std::collections::BTreeMap;
 
@@ -289,22 +289,6 @@ impl Posting {
         }
         Ok(())
     }
-}
-
-/// Locks the named commissions of a tenant in id order and returns them in
-/// that order; ids that name no commission are simply absent.
-pub(crate) async fn lock(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    ids: &[String],
-) -> ApiResult<Vec<commission::Model>> {
-    Ok(commission::Entity::find()
-        .filter(commission::Column::TenantId.eq(tenant_id))
-        .filter(commission::Column::Id.is_in(ids.iter().map(String::as_str)))
-        .order_by_asc(commission::Column::Id)
-        .lock_exclusive()
-        .all(conn)
-        .await?)
 }
 
 /// The locked rows in the order `ids` names them: `NOT_FOUND` for the
@@ -641,16 +625,13 @@ pub(crate) async fn name_recipient(
     contact_id: &str,
     staff: bool,
 ) -> ApiResult<commission::Model> {
-    let rows = commission::Entity::find()
-        .filter(
-            commission::Column::Id
-                .eq(spiff.id.as_str())
-                .or(commission::Column::OriginalId.eq(spiff.id.as_str())),
-        )
-        .order_by_asc(commission::Column::Id)
-        .lock_exclusive()
-        .all(conn)
-        .await?;
+    let rows = locks::commissions_where(
+        conn,
+        Condition::any()
+            .add(commission::Column::Id.eq(spiff.id.as_str()))
+            .add(commission::Column::OriginalId.eq(spiff.id.as_str())),
+    )
+    .await?;
     commission::Entity::update_many()
         .col_expr(commission::Column::RecipientId, Expr::value(contact_id))
         .col_expr(commission::Column::RecipientPending, Expr::value(false))

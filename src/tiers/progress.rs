@@ -17,9 +17,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::{CommissionKind, CommissionStatus, ReversalReason};
 use entity::{commission, tier_progress, tiered_commission};
 use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
 
 /// What leaves a partner's progress, in minor units.
 #[derive(Debug, Default, Clone, Copy)]
@@ -126,14 +124,14 @@ pub(crate) async fn follow(
     mv: &Move<'_>,
     posting: &mut Posting,
 ) -> ApiResult<Followed> {
-    let adjustments = commission::Entity::find()
-        .filter(commission::Column::OriginalId.eq(original.id.as_str()))
-        .filter(commission::Column::Kind.eq(CommissionKind::Adjustment))
-        .filter(commission::Column::Status.ne(CommissionStatus::Reversed))
-        .order_by_asc(commission::Column::Id)
-        .lock_exclusive()
-        .all(conn)
-        .await?;
+    let adjustments = crate::posting::locks::commissions_where(
+        conn,
+        sea_orm::Condition::all()
+            .add(commission::Column::OriginalId.eq(original.id.as_str()))
+            .add(commission::Column::Kind.eq(CommissionKind::Adjustment))
+            .add(commission::Column::Status.ne(CommissionStatus::Reversed)),
+    )
+    .await?;
     let mut followed = Followed::default();
     for adjustment in adjustments {
         let clawed: Vec<i64> = commission::Entity::find()

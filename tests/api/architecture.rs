@@ -519,6 +519,37 @@ fn only_the_event_path_writes_events() {
     );
 }
 
+/// Files outside `posting/locks.rs` that lock rows of `entity` (a
+/// `lock_exclusive` in a statement on that entity).
+fn lockers_of(sources: &BTreeMap<String, String>, entity: &str) -> Vec<String> {
+    let find = format!("{entity}::Entity::find");
+    sources
+        .iter()
+        .filter(|(file, _)| file.as_str() != "posting/locks.rs")
+        .filter(|(_, code)| {
+            code.match_indices("lock_exclusive()").any(|(at, _)| {
+                // The statement the lock is in: back to its last `;` or `{`.
+                let start = code[..at].rfind([';', '{']).map_or(0, |i| i + 1);
+                names(&code[start..at], &find)
+            })
+        })
+        .map(|(file, _)| file.clone())
+        .collect()
+}
+
+#[test]
+fn only_the_lock_order_locks_partners_and_commissions() {
+    let sources = sources();
+    assert!(sources["posting/locks.rs"].contains("lock_exclusive()"));
+    for entity in ["partner", "commission"] {
+        assert_eq!(
+            lockers_of(&sources, entity),
+            Vec::<String>::new(),
+            "{entity} rows locked outside posting/locks.rs, the lock order's owner"
+        );
+    }
+}
+
 #[test]
 fn the_checks_find_what_they_look_for() {
     let code = "use crate::{db::Db, error::ApiError};\nlet x = crate::ledger::MAX_IDS;";
@@ -550,4 +581,16 @@ fn the_checks_find_what_they_look_for() {
         writers_of(&planted, "event", "events", &["ledger/"]),
         ["tiers/y.rs"]
     );
+    let locking: BTreeMap<String, String> = [
+        (
+            "deals/x.rs".to_owned(),
+            "let p = partner::Entity::find().filter(a).lock_exclusive().one(c);".to_owned(),
+        ),
+        (
+            "deals/y.rs".to_owned(),
+            "let d = deal::Entity::find().lock_exclusive(); partner::Entity::find();".to_owned(),
+        ),
+    ]
+    .into();
+    assert_eq!(lockers_of(&locking, "partner"), ["deals/x.rs"]);
 }

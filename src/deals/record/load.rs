@@ -65,8 +65,10 @@ pub(super) async fn load(
     // The deals' partners, locked in id order by one statement; then the
     // deals, read under the lock: their stage and payments are what the
     // events before these left.
-    let partners = partner::Entity::find()
-        .filter(
+    let partners = crate::posting::locks::partners(
+        conn,
+        tenant_id,
+        sea_orm::Condition::all().add(
             partner::Column::Id.in_subquery(
                 deal::Entity::find()
                     .select_only()
@@ -75,11 +77,9 @@ pub(super) async fn load(
                     .filter(deal::Column::Id.is_in(ids.iter().copied()))
                     .into_query(),
             ),
-        )
-        .order_by_asc(partner::Column::Id)
-        .lock_exclusive()
-        .all(conn)
-        .await?;
+        ),
+    )
+    .await?;
     if partners.is_empty() {
         return Ok(loaded);
     }

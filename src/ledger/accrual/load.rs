@@ -12,7 +12,7 @@ use entity::{
     partner_total,
 };
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// An item that passed the checks needing no database.
@@ -144,17 +144,14 @@ async fn lock_partners(
             PartnerRef::ExternalId(id) => external_ids.insert(id.as_str()),
         };
     }
-    let partners = partner::Entity::find()
-        .filter(partner::Column::TenantId.eq(tenant_id))
-        .filter(
-            Condition::any()
-                .add(partner::Column::Id.is_in(ids))
-                .add(partner::Column::ExternalId.is_in(external_ids)),
-        )
-        .order_by_asc(partner::Column::Id)
-        .lock_exclusive()
-        .all(conn)
-        .await?;
+    let partners = crate::posting::locks::partners(
+        conn,
+        tenant_id,
+        Condition::any()
+            .add(partner::Column::Id.is_in(ids))
+            .add(partner::Column::ExternalId.is_in(external_ids)),
+    )
+    .await?;
     for partner in partners {
         if let Some(external) = &partner.external_id {
             loaded

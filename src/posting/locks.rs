@@ -1,0 +1,78 @@
+//! The one lock order of every transaction that changes a partner's
+//! money — accruals of every kind, deal events and deal changes, refunds,
+//! reversals, approvals and payouts: **partners** (by id), then
+//! **commissions** (by id), then balances (by key, written last by the
+//! posting layer). Each set is locked by one statement in id order, so
+//! two transactions naming the same rows in different orders queue rather
+//! than deadlock; what still loses a race is run again by
+//! [`crate::db::Db::retrying`]. On SQLite, whose writer is alone, `FOR
+//! UPDATE` is left out and these are plain reads.
+//!
+//! Every partner and commission lock is taken here and nowhere else.
+
+use crate::error::ApiResult;
+use entity::{commission, partner};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+/// Locks the tenant's partners that `which` selects, in id order, and
+/// answers them as locked.
+pub async fn partners(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    which: Condition,
+) -> ApiResult<Vec<partner::Model>> {
+    Ok(partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .filter(which)
+        .order_by_asc(partner::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?)
+}
+
+/// Locks the tenant's partners with these ids, in id order.
+pub async fn partners_by_id<'a>(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    ids: impl IntoIterator<Item = &'a str>,
+) -> ApiResult<Vec<partner::Model>> {
+    let ids: std::collections::BTreeSet<&str> = ids.into_iter().collect();
+    partners(
+        conn,
+        tenant_id,
+        Condition::all().add(partner::Column::Id.is_in(ids)),
+    )
+    .await
+}
+
+/// Locks the named commissions of a tenant in id order and returns them in
+/// that order; ids that name no commission are simply absent.
+pub async fn commissions(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    ids: &[String],
+) -> ApiResult<Vec<commission::Model>> {
+    commissions_where(
+        conn,
+        Condition::all()
+            .add(commission::Column::TenantId.eq(tenant_id))
+            .add(commission::Column::Id.is_in(ids.iter().map(String::as_str))),
+    )
+    .await
+}
+
+/// Locks the commissions `which` selects (an event's, an original's
+/// adjustments, a spiff and its clawbacks), in id order.
+pub async fn commissions_where(
+    conn: &impl ConnectionTrait,
+    which: Condition,
+) -> ApiResult<Vec<commission::Model>> {
+    Ok(commission::Entity::find()
+        .filter(which)
+        .order_by_asc(commission::Column::Id)
+        .lock_exclusive()
+        .all(conn)
+        .await?)
+}
