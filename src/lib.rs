@@ -1,27 +1,35 @@
 //! revshare: a GraphQL gateway for partner programs.
 //!
-//! A tour, from the core outwards:
+//! A tour, from the core outwards (ARCHITECTURE.md has the map and the
+//! rules each layer keeps):
 //!
-//! - [`engine`]: pure commission arithmetic: currencies and the one rounding
-//!   rule, the partner-group rule vocabulary, its validation and evaluation.
-//!   No I/O; everything it needs arrives as arguments.
-//! - [`directory`]: the services for tenants, partner groups, partners and
-//!   categories.
-//! - [`deals`]: the sales pipeline, contacts, deal-stage commission plans
-//!   and deals, whose commissions enter the ledger. Each mutation is one transaction; each statement is scoped by
-//!   tenant.
-//! - [`events`]: the domain-event log (an outbox written with each change),
-//!   read from a cursor by subscriptions and webhooks, and its wake-ups.
-//! - [`auth`]: JWT verification and minting, the [`auth::Principal`] a request
-//!   acts as, scopes.
-//! - [`graphql`]: the schema, one module per domain type, the per-request
-//!   DataLoaders, Relay connections, the `Decimal` and `DateTime` scalars.
-//! - [`http`]: the axum router (GraphQL, GraphiQL, health) and authentication.
-//! - [`app`]: wiring for `revshare serve` and the tests.
-//! - [`db`], [`paging`], [`input`], [`error`], [`config`]: the database and
-//!   its write transactions, keyset pages, input parsing, the API's error
-//!   codes, configuration.
-//! - [`demo`]: the sample tenant of a development start-up.
+//! - [`engine`]: pure commission arithmetic — money and the one rounding,
+//!   group rules, deal plans, tiers. No I/O.
+//! - [`failure`], [`error`]: what a database error means; the API's error
+//!   and its codes.
+//! - [`input`], [`paging`], [`history`]: bounded inputs and ids; keyset
+//!   pages; change histories of deals and partners.
+//! - [`observe`]: metrics, transaction tallies, traces.
+//! - [`db`]: connections, write transactions, retries, deadlines.
+//! - [`auth`]: JWT verification and minting, the [`auth::Principal`] a
+//!   request acts as, scopes.
+//! - [`events`]: the domain-event outbox, read from a cursor by
+//!   subscriptions and webhooks, and its wake-ups.
+//! - [`posting`]: every commission row, status move and balance, and the
+//!   lock order.
+//! - [`directory`], [`campaigns`], [`tenants`]: groups, partners and
+//!   categories; campaigns, enrollment and snapshots; provisioning.
+//! - [`tiers`]: tiered commissions and the tier book applied at accrual.
+//! - [`ledger`]: accrual of sales and leads, the batch discipline, refunds,
+//!   approvals, payouts, reversals, maturity.
+//! - [`deals`]: pipelines, contacts, commission plans, deals and their
+//!   events.
+//! - [`intake`]: the queues that batch single events for the event path.
+//! - [`webhooks`]: endpoints and the dispatcher.
+//! - [`graphql`]: the schema, loaders, limits, scalars.
+//! - [`http`]: the router, GraphQL over HTTP and WebSocket, GraphiQL.
+//! - [`config`], [`app`], [`demo`]: configuration, wiring for `revshare
+//!   serve` and the tests, the development tenant.
 //!
 //! `src/main.rs` is the CLI; `entity/` and `migration/` are the storage crates.
 

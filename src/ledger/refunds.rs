@@ -4,10 +4,10 @@
 //! once and net against the partner's next payout. The customer's net
 //! charges drop by the refund, so later events see the lower LTV; a
 //! commission's tier adjustments follow it, and the partner's progress
-//! toward tiers drops ([`super::tier_progress`]).
+//! toward tiers drops ([`crate::tiers::progress`]).
 //!
 //! A refund locks the event's partner, then the event's commissions (see
-//! [`super::posting`]) and decides on the locked rows: a reversal or an
+//! [`crate::posting::locks`]) and decides on the locked rows: a reversal or an
 //! approval racing it waits, or is waited for, and each answers what it
 //! would have answered in sequence.
 

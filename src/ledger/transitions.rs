@@ -2,7 +2,7 @@
 //! transaction and all-or-nothing: one commission that cannot make the move
 //! (`CONFLICT`) or does not exist (`NOT_FOUND`) fails the whole call. Rows
 //! are locked in id order before anything is checked (see
-//! [`super::posting`]), so concurrent calls over the same commissions, in
+//! [`crate::posting::locks`]), so concurrent calls over the same commissions, in
 //! any order, run one after the other and answer as they would in sequence;
 //! a transaction that still loses a race is retried, then `CONFLICT`.
 

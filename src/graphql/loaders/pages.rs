@@ -59,7 +59,7 @@ pub struct PartnerPayouts {
 
 /// The first `size + 1` rows after `after` of each parent, in one statement:
 /// a `UNION ALL` of one `… ORDER BY id LIMIT n` per parent, each walking
-/// the (tenant, parent, [conditions,] id) index from the cursor. Its cost is
+/// the `(tenant, parent, [conditions,] id)` index from the cursor. Its cost is
 /// the page, whatever the parent's history: a window function over each
 /// parent's rows (the way this was first written) sorted every row of a
 /// partner with 200,000 commissions to return 20; and indexes whose

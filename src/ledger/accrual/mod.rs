@@ -1,7 +1,7 @@
 //! Accrual: an event becomes (at most) one commission, exactly once.
 //!
 //! Set-based. A batch (one `recordEvents` call, or the `recordEvent` calls
-//! that arrived together, see [`super::ingest`]) is accrued in one
+//! that arrived together, see [`crate::intake`]) is accrued in one
 //! transaction with a fixed number of statements, whatever its size:
 //!
 //! 1. lock the batch's partners (PostgreSQL `FOR UPDATE`, in id order, so two
