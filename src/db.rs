@@ -232,6 +232,21 @@ fn recently_abandoned() -> bool {
 /// `CONFLICT`.
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// The future of a transaction's work.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// The write transaction [`Db::transaction`] hands its work: a shared
+/// handle, dereferencing to the connection every statement runs on.
+#[derive(Clone)]
+pub struct Transaction(Arc<WriteTxn>);
+
+impl std::ops::Deref for Transaction {
+    type Target = Timed<DatabaseTransaction>;
+    fn deref(&self) -> &Timed<DatabaseTransaction> {
+        &self.0
+    }
+}
+
 pub struct WriteTxn {
     // Dropped first: the transaction ends before the lock is released.
     txn: Timed<DatabaseTransaction>,
@@ -531,6 +546,35 @@ impl Db {
             note_connection_failure();
         }
         ok
+    }
+
+    /// Runs `work` in one write transaction and commits it: the way every
+    /// service writes. A transaction that loses a race (a serialization
+    /// failure or deadlock) is run again from the start, as [`Db::retrying`]
+    /// says, so `work` may run more than once and takes what it needs by
+    /// reference; an error rolls everything back. `work` answers a boxed
+    /// future holding the transaction (`|txn| Box::pin(async move { … })`),
+    /// so the future is `Send` whatever it awaits, and the transaction is
+    /// committed once `work` is done with it.
+    pub async fn transaction<'a, T>(
+        &self,
+        work: impl Fn(Transaction) -> BoxFuture<'a, ApiResult<T>>,
+    ) -> ApiResult<T> {
+        self.retrying(|| async {
+            let txn = Transaction(Arc::new(self.write().await?));
+            let value = work(txn.clone()).await?;
+            match Arc::try_unwrap(txn.0) {
+                Ok(txn) => txn.commit().await?,
+                Err(_) => {
+                    return Err(ApiError::internal(
+                        "transaction",
+                        "still in use after its work",
+                    ));
+                }
+            }
+            Ok(value)
+        })
+        .await
     }
 
     /// Runs `attempt` (typically one transaction) again when it loses a race

@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult, violates_unique};
 use entity::tenant;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 
+#[derive(Clone)]
 pub struct NewTenant {
     pub id: String,
     pub name: Option<String>,
@@ -55,65 +56,71 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
             .unwrap_or_else(|| new.id.clone());
 
     let exists = || ApiError::Conflict(format!("tenant {} already exists", new.id));
-    let txn = db.write().await?;
-    if tenant::Entity::find_by_id(new.id.clone())
-        .one(&*txn)
-        .await?
-        .is_some()
-    {
-        return Err(exists());
-    }
-    let model = tenant::ActiveModel {
-        id: Set(new.id.clone()),
-        name: Set(name),
-        currency: Set(currency.code().to_owned()),
-        time_zone: Set(time_zone),
-        created_at: Set(crate::db::now()),
-    };
-    // Another process creating the same tenant meanwhile (replicas
-    // provisioning the demo together) passes the read above: the key
-    // decides, and the loser hears that the tenant exists.
-    let inserted = tenant::Entity::insert(model)
-        .exec_with_returning(&*txn)
-        .await
-        .map_err(
-            |err| match violates_unique(&err, &["tenants_pkey", "tenants.id"]) {
-                true => exists(),
-                false => err.into(),
-            },
-        )?;
-    groups::insert(
-        &*txn,
-        &new.id,
-        groups::NewGroup {
-            name: "Default".into(),
-            description: Some("Partners without a group of their own.".into()),
-            external_id: None,
-            tags: Vec::new(),
-            is_default: true,
-            rules: RuleSet::zero(),
-        },
-    )
-    .await?;
-    campaigns::insert(
-        &*txn,
-        &new.id,
-        campaigns::NewCampaign {
-            name: "Default campaign".into(),
-            description: Some(
-                "Every partner takes part; events without a campaign land here.".into(),
-            ),
-            currency,
-            rules: None,
-            holdback_days: None,
-            visibility: campaigns::Visibility::InviteOnly,
-            status: campaigns::CampaignStatus::Active,
-        },
-        true,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(inserted)
+    db.transaction(|txn| {
+        let time_zone = time_zone.clone();
+        let new = new.clone();
+        let name = name.clone();
+        Box::pin(async move {
+            if tenant::Entity::find_by_id(new.id.clone())
+                .one(&*txn)
+                .await?
+                .is_some()
+            {
+                return Err(exists());
+            }
+            let model = tenant::ActiveModel {
+                id: Set(new.id.clone()),
+                name: Set(name),
+                currency: Set(currency.code().to_owned()),
+                time_zone: Set(time_zone),
+                created_at: Set(crate::db::now()),
+            };
+            // Another process creating the same tenant meanwhile (replicas
+            // provisioning the demo together) passes the read above: the key
+            // decides, and the loser hears that the tenant exists.
+            let inserted = tenant::Entity::insert(model)
+                .exec_with_returning(&*txn)
+                .await
+                .map_err(
+                    |err| match violates_unique(&err, &["tenants_pkey", "tenants.id"]) {
+                        true => exists(),
+                        false => err.into(),
+                    },
+                )?;
+            groups::insert(
+                &*txn,
+                &new.id,
+                groups::NewGroup {
+                    name: "Default".into(),
+                    description: Some("Partners without a group of their own.".into()),
+                    external_id: None,
+                    tags: Vec::new(),
+                    is_default: true,
+                    rules: RuleSet::zero(),
+                },
+            )
+            .await?;
+            campaigns::insert(
+                &*txn,
+                &new.id,
+                campaigns::NewCampaign {
+                    name: "Default campaign".into(),
+                    description: Some(
+                        "Every partner takes part; events without a campaign land here.".into(),
+                    ),
+                    currency,
+                    rules: None,
+                    holdback_days: None,
+                    visibility: campaigns::Visibility::InviteOnly,
+                    status: campaigns::CampaignStatus::Active,
+                },
+                true,
+            )
+            .await?;
+            Ok(inserted)
+        })
+    })
+    .await
 }
 
 /// Renames a tenant or changes its time zone (omitted: unchanged). Tier
@@ -130,22 +137,27 @@ pub async fn update(
     let time_zone = time_zone
         .map(|zone| check_time_zone("input.timeZone", zone))
         .transpose()?;
-    let txn = db.write().await?;
-    let mut row = tenant::Entity::find_by_id(id.to_owned())
-        .one(&*txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("tenant"))?;
-    if let Some(name) = name {
-        row.name = name;
-    }
-    if let Some(zone) = time_zone {
-        row.time_zone = zone;
-    }
-    tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
-        .exec(&*txn)
-        .await?;
-    txn.commit().await?;
-    principal_tenant(row)
+    db.transaction(|txn| {
+        let time_zone = time_zone.clone();
+        let name = name.clone();
+        Box::pin(async move {
+            let mut row = tenant::Entity::find_by_id(id.to_owned())
+                .one(&*txn)
+                .await?
+                .ok_or_else(|| ApiError::not_found("tenant"))?;
+            if let Some(name) = name {
+                row.name = name;
+            }
+            if let Some(zone) = time_zone {
+                row.time_zone = zone;
+            }
+            tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
+                .exec(&*txn)
+                .await?;
+            principal_tenant(row)
+        })
+    })
+    .await
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: &str) -> ApiResult<Option<Tenant>> {

@@ -95,60 +95,63 @@ pub async fn apply(
     partner_id: &str,
     campaign_id: &str,
 ) -> ApiResult<partnership_request::Model> {
-    let txn = db.write().await?;
-    let campaign = super::find(&*txn, tenant_id, campaign_id)
-        .await?
-        .filter(|c| c.visibility == Visibility::Public && !c.is_default)
-        .ok_or_else(|| ApiError::not_found("campaign"))?;
-    let enrolled = is_enrolled(&*txn, partner_id, campaign_id).await?;
-    // A paused or archived campaign is hidden from partners not in it: to
-    // them it is not found here either, as `campaign(id)` answers.
-    if !is_visible(&campaign, enrolled) {
-        return Err(ApiError::not_found("campaign"));
-    }
-    if campaign.status != CampaignStatus::Active {
-        return Err(ApiError::Conflict(
-            "the campaign is not accepting partners".into(),
-        ));
-    }
-    if enrolled {
-        return Err(ApiError::Conflict(
-            "already enrolled in this campaign".into(),
-        ));
-    }
-    let pending = partnership_request::Entity::find()
-        .filter(partnership_request::Column::PartnerId.eq(partner_id))
-        .filter(partnership_request::Column::CampaignId.eq(campaign_id))
-        .filter(partnership_request::Column::Status.eq(RequestStatus::Pending))
-        .one(&*txn)
-        .await?;
-    if pending.is_some() {
-        return Err(pending_conflict());
-    }
-    let request = partnership_request::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        partner_id: Set(partner_id.to_owned()),
-        campaign_id: Set(campaign_id.to_owned()),
-        status: Set(RequestStatus::Pending),
-        reason: Set(None),
-        created_at: Set(crate::db::now()),
-        decided_at: Set(None),
-    };
-    let request = partnership_request::Entity::insert(request)
-        .exec_with_returning(&*txn)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                pending_conflict()
-            } else {
-                e.into()
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let campaign = super::find(&*txn, tenant_id, campaign_id)
+                .await?
+                .filter(|c| c.visibility == Visibility::Public && !c.is_default)
+                .ok_or_else(|| ApiError::not_found("campaign"))?;
+            let enrolled = is_enrolled(&*txn, partner_id, campaign_id).await?;
+            // A paused or archived campaign is hidden from partners not in it: to
+            // them it is not found here either, as `campaign(id)` answers.
+            if !is_visible(&campaign, enrolled) {
+                return Err(ApiError::not_found("campaign"));
             }
-        })?;
-    let event = request_event(&request, DomainEventType::PartnershipRequestCreated);
-    events::append(&*txn, tenant_id, request.created_at, vec![event]).await?;
-    txn.commit().await?;
-    Ok(request)
+            if campaign.status != CampaignStatus::Active {
+                return Err(ApiError::Conflict(
+                    "the campaign is not accepting partners".into(),
+                ));
+            }
+            if enrolled {
+                return Err(ApiError::Conflict(
+                    "already enrolled in this campaign".into(),
+                ));
+            }
+            let pending = partnership_request::Entity::find()
+                .filter(partnership_request::Column::PartnerId.eq(partner_id))
+                .filter(partnership_request::Column::CampaignId.eq(campaign_id))
+                .filter(partnership_request::Column::Status.eq(RequestStatus::Pending))
+                .one(&*txn)
+                .await?;
+            if pending.is_some() {
+                return Err(pending_conflict());
+            }
+            let request = partnership_request::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                partner_id: Set(partner_id.to_owned()),
+                campaign_id: Set(campaign_id.to_owned()),
+                status: Set(RequestStatus::Pending),
+                reason: Set(None),
+                created_at: Set(crate::db::now()),
+                decided_at: Set(None),
+            };
+            let request = partnership_request::Entity::insert(request)
+                .exec_with_returning(&*txn)
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        pending_conflict()
+                    } else {
+                        e.into()
+                    }
+                })?;
+            let event = request_event(&request, DomainEventType::PartnershipRequestCreated);
+            events::append(&*txn, tenant_id, request.created_at, vec![event]).await?;
+            Ok(request)
+        })
+    })
+    .await
 }
 
 /// The event of a partnership request made or decided.
@@ -209,24 +212,27 @@ async fn decide(
 }
 
 pub async fn approve(db: &Db, tenant_id: &str, actor: &str, id: &str) -> ApiResult<Enrolled> {
-    let txn = db.write().await?;
-    let request = decide(&*txn, tenant_id, id, RequestStatus::Approved, None).await?;
-    let campaign = super::find(&*txn, tenant_id, &request.campaign_id)
-        .await?
-        .ok_or_else(|| ApiError::internal("request campaign", &request.campaign_id))?;
-    let terms = campaign_terms(&campaign)?;
-    let enrolled = enroll(
-        &*txn,
-        tenant_id,
-        actor,
-        &request.partner_id,
-        &campaign,
-        terms,
-        SnapshotSource::Approval,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(enrolled)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let request = decide(&*txn, tenant_id, id, RequestStatus::Approved, None).await?;
+            let campaign = super::find(&*txn, tenant_id, &request.campaign_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("request campaign", &request.campaign_id))?;
+            let terms = campaign_terms(&campaign)?;
+            let enrolled = enroll(
+                &*txn,
+                tenant_id,
+                actor,
+                &request.partner_id,
+                &campaign,
+                terms,
+                SnapshotSource::Approval,
+            )
+            .await?;
+            Ok(enrolled)
+        })
+    })
+    .await
 }
 
 pub async fn reject(
@@ -235,10 +241,15 @@ pub async fn reject(
     id: &str,
     reason: String,
 ) -> ApiResult<partnership_request::Model> {
-    let txn = db.write().await?;
-    let request = decide(&*txn, tenant_id, id, RequestStatus::Rejected, Some(reason)).await?;
-    txn.commit().await?;
-    Ok(request)
+    db.transaction(|txn| {
+        let reason = reason.clone();
+        Box::pin(async move {
+            let request =
+                decide(&*txn, tenant_id, id, RequestStatus::Rejected, Some(reason)).await?;
+            Ok(request)
+        })
+    })
+    .await
 }
 
 /// The campaign's terms as they stand now, for stamping.
@@ -338,6 +349,7 @@ async fn stamp(
         .await?)
 }
 
+#[derive(Clone)]
 pub struct Invitation {
     pub partner: NewPartner,
     pub campaign_id: Option<String>,
@@ -352,36 +364,40 @@ pub async fn invite(
     actor: &str,
     invitation: Invitation,
 ) -> ApiResult<Enrolled> {
-    let txn = db.write().await?;
-    let campaign = match &invitation.campaign_id {
-        Some(id) => super::find(&*txn, tenant_id, id)
-            .await?
-            .ok_or_else(|| ApiError::bad_input("input.campaignId", "no such campaign"))?,
-        None => super::default_campaign(&*txn, tenant_id).await?,
-    };
-    if campaign.status == CampaignStatus::Archived {
-        return Err(ApiError::bad_input(
-            "input.campaignId",
-            "the campaign is archived",
-        ));
-    }
-    let partner = partners::insert(&*txn, tenant_id, invitation.partner).await?;
-    let terms = match invitation.snapshot {
-        Some(terms) => terms,
-        None => campaign_terms(&campaign)?,
-    };
-    let enrolled = enroll(
-        &*txn,
-        tenant_id,
-        actor,
-        &partner.id,
-        &campaign,
-        terms,
-        SnapshotSource::Invite,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(enrolled)
+    db.transaction(|txn| {
+        let invitation = invitation.clone();
+        Box::pin(async move {
+            let campaign = match &invitation.campaign_id {
+                Some(id) => super::find(&*txn, tenant_id, id)
+                    .await?
+                    .ok_or_else(|| ApiError::bad_input("input.campaignId", "no such campaign"))?,
+                None => super::default_campaign(&*txn, tenant_id).await?,
+            };
+            if campaign.status == CampaignStatus::Archived {
+                return Err(ApiError::bad_input(
+                    "input.campaignId",
+                    "the campaign is archived",
+                ));
+            }
+            let partner = partners::insert(&*txn, tenant_id, invitation.partner).await?;
+            let terms = match invitation.snapshot {
+                Some(terms) => terms,
+                None => campaign_terms(&campaign)?,
+            };
+            let enrolled = enroll(
+                &*txn,
+                tenant_id,
+                actor,
+                &partner.id,
+                &campaign,
+                terms,
+                SnapshotSource::Invite,
+            )
+            .await?;
+            Ok(enrolled)
+        })
+    })
+    .await
 }
 
 /// Appends an `AMENDMENT` snapshot for an enrolled partner (or any partner,
@@ -395,32 +411,37 @@ pub async fn amend(
     terms: SnapshotTerms,
     note: String,
 ) -> ApiResult<partner_commission::Model> {
-    let txn = db.write().await?;
-    partners::find(&*txn, tenant_id, partner_id)
-        .await?
-        .ok_or_else(|| ApiError::bad_input("input.partnerId", "no such partner"))?;
-    let campaign = super::find(&*txn, tenant_id, campaign_id)
-        .await?
-        .ok_or_else(|| ApiError::bad_input("input.campaignId", "no such campaign"))?;
-    if !campaign.is_default && !is_enrolled(&*txn, partner_id, campaign_id).await? {
-        return Err(ApiError::bad_input(
-            "input.campaignId",
-            "the partner is not enrolled in this campaign",
-        ));
-    }
-    let snapshot = stamp(
-        &*txn,
-        tenant_id,
-        actor,
-        partner_id,
-        campaign_id,
-        terms,
-        SnapshotSource::Amendment,
-        Some(note),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(snapshot)
+    db.transaction(|txn| {
+        let terms = terms.clone();
+        let note = note.clone();
+        Box::pin(async move {
+            partners::find(&*txn, tenant_id, partner_id)
+                .await?
+                .ok_or_else(|| ApiError::bad_input("input.partnerId", "no such partner"))?;
+            let campaign = super::find(&*txn, tenant_id, campaign_id)
+                .await?
+                .ok_or_else(|| ApiError::bad_input("input.campaignId", "no such campaign"))?;
+            if !campaign.is_default && !is_enrolled(&*txn, partner_id, campaign_id).await? {
+                return Err(ApiError::bad_input(
+                    "input.campaignId",
+                    "the partner is not enrolled in this campaign",
+                ));
+            }
+            let snapshot = stamp(
+                &*txn,
+                tenant_id,
+                actor,
+                partner_id,
+                campaign_id,
+                terms,
+                SnapshotSource::Amendment,
+                Some(note),
+            )
+            .await?;
+            Ok(snapshot)
+        })
+    })
+    .await
 }
 
 /// Whether the rules fall through to the partner's group: neither the

@@ -22,6 +22,7 @@ pub const MAX_HOLDBACK_DAYS: i32 = 3650;
 
 pub use entity::enums::{CampaignStatus, Visibility};
 
+#[derive(Clone)]
 pub struct NewCampaign {
     pub name: String,
     pub description: Option<String>,
@@ -34,7 +35,7 @@ pub struct NewCampaign {
 
 /// A partial update; `Some(None)` clears a nullable field. The currency never
 /// changes: commissions already accrued are in it.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct CampaignChanges {
     pub name: Option<String>,
     pub description: Option<Option<String>>,
@@ -107,10 +108,14 @@ pub async fn insert(
 }
 
 pub async fn create(db: &Db, tenant_id: &str, new: NewCampaign) -> ApiResult<campaign::Model> {
-    let txn = db.write().await?;
-    let created = insert(&*txn, tenant_id, new, false).await?;
-    txn.commit().await?;
-    Ok(created)
+    db.transaction(|txn| {
+        let new = new.clone();
+        Box::pin(async move {
+            let created = insert(&*txn, tenant_id, new, false).await?;
+            Ok(created)
+        })
+    })
+    .await
 }
 
 pub async fn update(
@@ -119,39 +124,43 @@ pub async fn update(
     id: &str,
     changes: CampaignChanges,
 ) -> ApiResult<campaign::Model> {
-    let txn = db.write().await?;
-    let current = find(&*txn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("campaign"))?;
-    if current.is_default && changes.status.is_some_and(|s| s != CampaignStatus::Active) {
-        return Err(ApiError::bad_input(
-            "input.status",
-            "the default campaign is always active",
-        ));
-    }
-    let mut active = current.into_active_model();
-    if let Some(name) = changes.name {
-        active.name = Set(name);
-    }
-    if let Some(description) = changes.description {
-        active.description = Set(description);
-    }
-    if let Some(rules) = changes.rules {
-        active.rules = Set(optional_rules_json(rules.as_ref())?);
-    }
-    if let Some(holdback_days) = changes.holdback_days {
-        active.holdback_days = Set(holdback_days);
-    }
-    if let Some(visibility) = changes.visibility {
-        active.visibility = Set(visibility);
-    }
-    if let Some(status) = changes.status {
-        active.status = Set(status);
-    }
-    active.updated_at = Set(crate::db::now());
-    let updated = active.update(&*txn).await?;
-    txn.commit().await?;
-    Ok(updated)
+    db.transaction(|txn| {
+        let changes = changes.clone();
+        Box::pin(async move {
+            let current = find(&*txn, tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("campaign"))?;
+            if current.is_default && changes.status.is_some_and(|s| s != CampaignStatus::Active) {
+                return Err(ApiError::bad_input(
+                    "input.status",
+                    "the default campaign is always active",
+                ));
+            }
+            let mut active = current.into_active_model();
+            if let Some(name) = changes.name {
+                active.name = Set(name);
+            }
+            if let Some(description) = changes.description {
+                active.description = Set(description);
+            }
+            if let Some(rules) = changes.rules {
+                active.rules = Set(optional_rules_json(rules.as_ref())?);
+            }
+            if let Some(holdback_days) = changes.holdback_days {
+                active.holdback_days = Set(holdback_days);
+            }
+            if let Some(visibility) = changes.visibility {
+                active.visibility = Set(visibility);
+            }
+            if let Some(status) = changes.status {
+                active.status = Set(status);
+            }
+            active.updated_at = Set(crate::db::now());
+            let updated = active.update(&*txn).await?;
+            Ok(updated)
+        })
+    })
+    .await
 }
 
 pub async fn find(

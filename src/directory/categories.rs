@@ -15,36 +15,40 @@ pub const MAX_CATEGORIES_PER_PARTNER: usize = 50;
 
 pub async fn create(db: &Db, tenant_id: &str, name: &str) -> ApiResult<category::Model> {
     let name = input::required_text("input.name", name, MAX_NAME_CHARS)?;
-    let txn = db.write().await?;
-    let taken = category::Entity::find()
-        .filter(category::Column::TenantId.eq(tenant_id))
-        .filter(category::Column::Name.eq(name.as_str()))
-        .one(&*txn)
-        .await?;
-    if taken.is_some() {
-        return Err(ApiError::bad_input(
-            "input.name",
-            "a category with this name exists",
-        ));
-    }
-    let model = category::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        name: Set(name),
-        created_at: Set(crate::db::now()),
-    };
-    let created = category::Entity::insert(model)
-        .exec_with_returning(&*txn)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::bad_input("input.name", "a category with this name exists")
-            } else {
-                e.into()
+    db.transaction(|txn| {
+        let name = name.clone();
+        Box::pin(async move {
+            let taken = category::Entity::find()
+                .filter(category::Column::TenantId.eq(tenant_id))
+                .filter(category::Column::Name.eq(name.as_str()))
+                .one(&*txn)
+                .await?;
+            if taken.is_some() {
+                return Err(ApiError::bad_input(
+                    "input.name",
+                    "a category with this name exists",
+                ));
             }
-        })?;
-    txn.commit().await?;
-    Ok(created)
+            let model = category::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                name: Set(name),
+                created_at: Set(crate::db::now()),
+            };
+            let created = category::Entity::insert(model)
+                .exec_with_returning(&*txn)
+                .await
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        ApiError::bad_input("input.name", "a category with this name exists")
+                    } else {
+                        e.into()
+                    }
+                })?;
+            Ok(created)
+        })
+    })
+    .await
 }
 
 pub fn list(tenant_id: &str, search: Option<&str>) -> Select<category::Entity> {

@@ -21,6 +21,7 @@ use sea_orm::{
 pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG_CHARS: usize = 50;
 
+#[derive(Clone)]
 pub struct NewGroup {
     pub name: String,
     pub description: Option<String>,
@@ -32,7 +33,7 @@ pub struct NewGroup {
 
 /// A partial update: `None` leaves a field as it is; for nullable fields
 /// `Some(None)` clears it.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct GroupChanges {
     pub name: Option<String>,
     pub description: Option<Option<String>>,
@@ -166,11 +167,15 @@ pub async fn insert(
 }
 
 pub async fn create(db: &Db, tenant_id: &str, new: NewGroup) -> ApiResult<partner_group::Model> {
-    let txn = db.write().await?;
-    lock_tenant(&*txn, tenant_id).await?;
-    let group = insert(&*txn, tenant_id, new).await?;
-    txn.commit().await?;
-    Ok(group)
+    db.transaction(|txn| {
+        let new = new.clone();
+        Box::pin(async move {
+            lock_tenant(&*txn, tenant_id).await?;
+            let group = insert(&*txn, tenant_id, new).await?;
+            Ok(group)
+        })
+    })
+    .await
 }
 
 pub async fn update(
@@ -179,50 +184,54 @@ pub async fn update(
     id: &str,
     changes: GroupChanges,
 ) -> ApiResult<partner_group::Model> {
-    let txn = db.write().await?;
-    lock_tenant(&*txn, tenant_id).await?;
-    let group = find(&*txn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("partner group"))?;
-    let was_default = group.is_default;
-    let mut active = group.into_active_model();
-    if let Some(name) = changes.name {
-        active.name = Set(name);
-    }
-    if let Some(description) = changes.description {
-        active.description = Set(description);
-    }
-    if let Some(external_id) = changes.external_id {
-        if let Some(external_id) = &external_id {
-            KEYED
-                .check_free(&*txn, tenant_id, external_id, Some(id))
-                .await?;
-        }
-        active.external_id = Set(external_id);
-    }
-    if let Some(tags) = changes.tags {
-        active.tags = Set(encode_tags(&tags));
-    }
-    if let Some(rules) = changes.rules {
-        active.rules = Set(encode_rules(&rules)?);
-    }
-    match changes.is_default {
-        Some(true) if !was_default => {
-            clear_default(&*txn, tenant_id).await?;
-            active.is_default = Set(true);
-        }
-        Some(false) if was_default => {
-            return Err(ApiError::bad_input(
-                "input.isDefault",
-                "a tenant always has one default group: make another group the default instead",
-            ));
-        }
-        _ => {}
-    }
-    active.updated_at = Set(crate::db::now());
-    let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;
-    txn.commit().await?;
-    Ok(updated)
+    db.transaction(|txn| {
+        let changes = changes.clone();
+        Box::pin(async move {
+            lock_tenant(&*txn, tenant_id).await?;
+            let group = find(&*txn, tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("partner group"))?;
+            let was_default = group.is_default;
+            let mut active = group.into_active_model();
+            if let Some(name) = changes.name {
+                active.name = Set(name);
+            }
+            if let Some(description) = changes.description {
+                active.description = Set(description);
+            }
+            if let Some(external_id) = changes.external_id {
+                if let Some(external_id) = &external_id {
+                    KEYED
+                        .check_free(&*txn, tenant_id, external_id, Some(id))
+                        .await?;
+                }
+                active.external_id = Set(external_id);
+            }
+            if let Some(tags) = changes.tags {
+                active.tags = Set(encode_tags(&tags));
+            }
+            if let Some(rules) = changes.rules {
+                active.rules = Set(encode_rules(&rules)?);
+            }
+            match changes.is_default {
+                Some(true) if !was_default => {
+                    clear_default(&*txn, tenant_id).await?;
+                    active.is_default = Set(true);
+                }
+                Some(false) if was_default => {
+                    return Err(ApiError::bad_input(
+                        "input.isDefault",
+                        "a tenant always has one default group: make another group the default instead",
+                    ));
+                }
+                _ => {}
+            }
+            active.updated_at = Set(crate::db::now());
+            let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;
+            Ok(updated)
+        })
+    })
+    .await
 }
 
 /// Deletes a group, moving its partners to `reassign_to` or the default group.
@@ -232,71 +241,74 @@ pub async fn delete(
     id: &str,
     reassign_to: Option<&str>,
 ) -> ApiResult<DeletedGroup> {
-    let txn = db.write().await?;
-    lock_tenant(&*txn, tenant_id).await?;
-    let group = find(&*txn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("partner group"))?;
-    if group.is_default {
-        return Err(ApiError::bad_input(
-            "id",
-            "the default group cannot be deleted: make another group the default first",
-        ));
-    }
-    // Removing the group from a plan's restriction would widen the plan to
-    // partners it never named (an emptied list restricts nothing).
-    let restricting = entity::commission_plan_group::Entity::find()
-        .filter(entity::commission_plan_group::Column::GroupId.eq(id))
-        .all(&*txn)
-        .await?;
-    if !restricting.is_empty() {
-        let plans: Vec<&str> = restricting.iter().map(|r| r.plan_id.as_str()).collect();
-        return Err(ApiError::Conflict(format!(
-            "commission plans are restricted to this group ({}): update their groupIds first",
-            plans.join(", ")
-        )));
-    }
-    // A tier promoting into it would have nowhere to move partners.
-    let promoting = entity::tiered_commission::Entity::find()
-        .filter(entity::tiered_commission::Column::PromoteToGroupId.eq(id))
-        .all(&*txn)
-        .await?;
-    if !promoting.is_empty() {
-        let tiers: Vec<&str> = promoting.iter().map(|t| t.id.as_str()).collect();
-        return Err(ApiError::Conflict(format!(
-            "tiered commissions promote into this group ({}): update their promoteToGroupId first",
-            tiers.join(", ")
-        )));
-    }
-    let target = match reassign_to {
-        Some(target) if target == id => {
-            return Err(ApiError::bad_input(
-                "reassignTo",
-                "must be another group than the one deleted",
-            ));
-        }
-        Some(target) => find(&*txn, tenant_id, target)
-            .await?
-            .ok_or_else(|| ApiError::bad_input("reassignTo", "no such partner group"))?,
-        None => default_group(&*txn, tenant_id).await?,
-    };
-    let moved = partner::Entity::update_many()
-        .col_expr(partner::Column::GroupId, Expr::value(target.id.clone()))
-        .col_expr(partner::Column::UpdatedAt, Expr::value(crate::db::now()))
-        .filter(partner::Column::TenantId.eq(tenant_id))
-        .filter(partner::Column::GroupId.eq(id))
-        .exec(&*txn)
-        .await?
-        .rows_affected;
-    partner_group::Entity::delete_by_id(id.to_owned())
-        .exec(&*txn)
-        .await?;
-    txn.commit().await?;
-    Ok(DeletedGroup {
-        id: id.to_owned(),
-        reassigned_to: (moved > 0).then_some(target.id),
-        reassigned_partners: moved,
+    db.transaction(|txn| {
+        Box::pin(async move {
+            lock_tenant(&*txn, tenant_id).await?;
+            let group = find(&*txn, tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("partner group"))?;
+            if group.is_default {
+                return Err(ApiError::bad_input(
+                    "id",
+                    "the default group cannot be deleted: make another group the default first",
+                ));
+            }
+            // Removing the group from a plan's restriction would widen the plan to
+            // partners it never named (an emptied list restricts nothing).
+            let restricting = entity::commission_plan_group::Entity::find()
+                .filter(entity::commission_plan_group::Column::GroupId.eq(id))
+                .all(&*txn)
+                .await?;
+            if !restricting.is_empty() {
+                let plans: Vec<&str> = restricting.iter().map(|r| r.plan_id.as_str()).collect();
+                return Err(ApiError::Conflict(format!(
+                    "commission plans are restricted to this group ({}): update their groupIds first",
+                    plans.join(", ")
+                )));
+            }
+            // A tier promoting into it would have nowhere to move partners.
+            let promoting = entity::tiered_commission::Entity::find()
+                .filter(entity::tiered_commission::Column::PromoteToGroupId.eq(id))
+                .all(&*txn)
+                .await?;
+            if !promoting.is_empty() {
+                let tiers: Vec<&str> = promoting.iter().map(|t| t.id.as_str()).collect();
+                return Err(ApiError::Conflict(format!(
+                    "tiered commissions promote into this group ({}): update their promoteToGroupId first",
+                    tiers.join(", ")
+                )));
+            }
+            let target = match reassign_to {
+                Some(target) if target == id => {
+                    return Err(ApiError::bad_input(
+                        "reassignTo",
+                        "must be another group than the one deleted",
+                    ));
+                }
+                Some(target) => find(&*txn, tenant_id, target)
+                    .await?
+                    .ok_or_else(|| ApiError::bad_input("reassignTo", "no such partner group"))?,
+                None => default_group(&*txn, tenant_id).await?,
+            };
+            let moved = partner::Entity::update_many()
+                .col_expr(partner::Column::GroupId, Expr::value(target.id.clone()))
+                .col_expr(partner::Column::UpdatedAt, Expr::value(crate::db::now()))
+                .filter(partner::Column::TenantId.eq(tenant_id))
+                .filter(partner::Column::GroupId.eq(id))
+                .exec(&*txn)
+                .await?
+                .rows_affected;
+            partner_group::Entity::delete_by_id(id.to_owned())
+                .exec(&*txn)
+                .await?;
+            Ok(DeletedGroup {
+                id: id.to_owned(),
+                reassigned_to: (moved > 0).then_some(target.id),
+                reassigned_partners: moved,
+            })
+        })
     })
+    .await
 }
 
 pub async fn find(

@@ -17,6 +17,7 @@ use sea_orm::{
 
 pub use entity::enums::{PartnerStatus, PartnerType};
 
+#[derive(Clone)]
 pub struct NewPartner {
     pub name: String,
     pub email: Option<String>,
@@ -29,7 +30,7 @@ pub struct NewPartner {
 
 /// A partial update; `Some(None)` clears a nullable field, and a cleared
 /// `group_id` moves the partner to the default group.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PartnerChanges {
     pub name: Option<String>,
     pub email: Option<Option<String>>,
@@ -119,10 +120,14 @@ pub async fn insert(
 }
 
 pub async fn create(db: &Db, tenant_id: &str, new: NewPartner) -> ApiResult<partner::Model> {
-    let txn = db.write().await?;
-    let partner = insert(&*txn, tenant_id, new).await?;
-    txn.commit().await?;
-    Ok(partner)
+    db.transaction(|txn| {
+        let new = new.clone();
+        Box::pin(async move {
+            let partner = insert(&*txn, tenant_id, new).await?;
+            Ok(partner)
+        })
+    })
+    .await
 }
 
 /// Changes a partner; a change of its group, status or type (what decides
@@ -134,64 +139,69 @@ pub async fn update(
     id: &str,
     changes: PartnerChanges,
 ) -> ApiResult<partner::Model> {
-    let txn = db.write().await?;
-    let current = find(&*txn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("partner"))?;
-    let before = current.clone();
-    let mut active = current.into_active_model();
-    if let Some(name) = changes.name {
-        active.name = Set(name);
-    }
-    if let Some(email) = changes.email {
-        active.email = Set(email);
-    }
-    if let Some(external_id) = changes.external_id {
-        if let Some(external_id) = &external_id {
-            KEYED
-                .check_free(&*txn, tenant_id, external_id, Some(id))
-                .await?;
-        }
-        active.external_id = Set(external_id);
-    }
-    if let Some(partner_type) = changes.partner_type {
-        active.r#type = Set(partner_type);
-    }
-    if let Some(status) = changes.status {
-        active.status = Set(status);
-    }
-    if let Some(group_id) = changes.group_id {
-        active.group_id = Set(resolve_group(&*txn, tenant_id, group_id.as_deref()).await?);
-    }
-    if let Some(category_ids) = changes.category_ids {
-        let ids =
-            categories::check_ids(&*txn, tenant_id, "input.categoryIds", &category_ids).await?;
-        categories::set_for_partner(&*txn, tenant_id, id, &ids).await?;
-    }
-    active.updated_at = Set(crate::db::now());
-    let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;
-    let text = |s: &str| Some(s.to_owned());
-    let log = vec![
-        Change::new("group", text(&before.group_id), text(&updated.group_id)),
-        Change::new(
-            "status",
-            text(before.status.as_str()),
-            text(updated.status.as_str()),
-        ),
-        Change::new(
-            "type",
-            text(before.r#type.as_str()),
-            text(updated.r#type.as_str()),
-        ),
-    ];
-    let stamp = Stamp {
-        tenant_id,
-        actor,
-        at: updated.updated_at,
-    };
-    history::record(&*txn, &stamp, id, log).await?;
-    txn.commit().await?;
-    Ok(updated)
+    db.transaction(|txn| {
+        let changes = changes.clone();
+        Box::pin(async move {
+            let current = find(&*txn, tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("partner"))?;
+            let before = current.clone();
+            let mut active = current.into_active_model();
+            if let Some(name) = changes.name {
+                active.name = Set(name);
+            }
+            if let Some(email) = changes.email {
+                active.email = Set(email);
+            }
+            if let Some(external_id) = changes.external_id {
+                if let Some(external_id) = &external_id {
+                    KEYED
+                        .check_free(&*txn, tenant_id, external_id, Some(id))
+                        .await?;
+                }
+                active.external_id = Set(external_id);
+            }
+            if let Some(partner_type) = changes.partner_type {
+                active.r#type = Set(partner_type);
+            }
+            if let Some(status) = changes.status {
+                active.status = Set(status);
+            }
+            if let Some(group_id) = changes.group_id {
+                active.group_id = Set(resolve_group(&*txn, tenant_id, group_id.as_deref()).await?);
+            }
+            if let Some(category_ids) = changes.category_ids {
+                let ids =
+                    categories::check_ids(&*txn, tenant_id, "input.categoryIds", &category_ids)
+                        .await?;
+                categories::set_for_partner(&*txn, tenant_id, id, &ids).await?;
+            }
+            active.updated_at = Set(crate::db::now());
+            let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;
+            let text = |s: &str| Some(s.to_owned());
+            let log = vec![
+                Change::new("group", text(&before.group_id), text(&updated.group_id)),
+                Change::new(
+                    "status",
+                    text(before.status.as_str()),
+                    text(updated.status.as_str()),
+                ),
+                Change::new(
+                    "type",
+                    text(before.r#type.as_str()),
+                    text(updated.r#type.as_str()),
+                ),
+            ];
+            let stamp = Stamp {
+                tenant_id,
+                actor,
+                at: updated.updated_at,
+            };
+            history::record(&*txn, &stamp, id, log).await?;
+            Ok(updated)
+        })
+    })
+    .await
 }
 
 pub async fn find(

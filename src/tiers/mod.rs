@@ -38,6 +38,7 @@ use std::collections::HashSet;
 pub const MAX_SCOPE_IDS: usize = 500;
 
 /// A tier as given: every field, on creation and on update alike.
+#[derive(Clone)]
 pub struct NewTier {
     pub name: String,
     pub notes: Option<String>,
@@ -81,30 +82,34 @@ pub fn time_zone(name: &str) -> ApiResult<Tz> {
 }
 
 pub async fn create(db: &Db, tenant_id: &str, new: NewTier) -> ApiResult<tiered_commission::Model> {
-    let txn = db.write().await?;
-    let fields = check(&*txn, tenant_id, &new).await?;
-    let now = crate::db::now();
-    let tier = tiered_commission::Entity::insert(tiered_commission::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        name: Set(fields.name),
-        notes: Set(fields.notes),
-        status: Set(new.status),
-        start_date: Set(new.start_date),
-        end_date: Set(new.end_date),
-        period: Set(new.period),
-        apply_to_all_partners: Set(new.apply_to_all_partners),
-        terms: Set(stored(&new.terms)?),
-        bonus: Set(new.bonus.map(|b| b.normalize().to_string())),
-        promote_to_group_id: Set(new.promote_to_group_id.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
+    db.transaction(|txn| {
+        let new = new.clone();
+        Box::pin(async move {
+            let fields = check(&*txn, tenant_id, &new).await?;
+            let now = crate::db::now();
+            let tier = tiered_commission::Entity::insert(tiered_commission::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                name: Set(fields.name),
+                notes: Set(fields.notes),
+                status: Set(new.status),
+                start_date: Set(new.start_date),
+                end_date: Set(new.end_date),
+                period: Set(new.period),
+                apply_to_all_partners: Set(new.apply_to_all_partners),
+                terms: Set(stored(&new.terms)?),
+                bonus: Set(new.bonus.map(|b| b.normalize().to_string())),
+                promote_to_group_id: Set(new.promote_to_group_id.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec_with_returning(&*txn)
+            .await?;
+            set_scope(&*txn, &tier, &new).await?;
+            Ok(tier)
+        })
     })
-    .exec_with_returning(&*txn)
-    .await?;
-    set_scope(&*txn, &tier, &new).await?;
-    txn.commit().await?;
-    Ok(tier)
+    .await
 }
 
 /// Replaces a tier's fields and scope. Progress kept so far stays: a period
@@ -115,42 +120,46 @@ pub async fn update(
     id: &str,
     new: NewTier,
 ) -> ApiResult<tiered_commission::Model> {
-    let txn = db.write().await?;
-    let current = find(&*txn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("tiered commission"))?;
-    let fields = check(&*txn, tenant_id, &new).await?;
-    let tier = tiered_commission::Model {
-        name: fields.name,
-        notes: fields.notes,
-        status: new.status,
-        start_date: new.start_date,
-        end_date: new.end_date,
-        period: new.period,
-        apply_to_all_partners: new.apply_to_all_partners,
-        terms: stored(&new.terms)?,
-        bonus: new.bonus.map(|b| b.normalize().to_string()),
-        promote_to_group_id: new.promote_to_group_id.clone(),
-        updated_at: crate::db::now(),
-        ..current
-    };
-    // Every column written, not only those a fresh active model marks changed.
-    tiered_commission::Entity::update(
-        tiered_commission::ActiveModel::from(tier.clone()).reset_all(),
-    )
-    .exec(&*txn)
-    .await?;
-    tiered_commission_partner::Entity::delete_many()
-        .filter(tiered_commission_partner::Column::TierId.eq(id))
-        .exec(&*txn)
-        .await?;
-    tiered_commission_campaign::Entity::delete_many()
-        .filter(tiered_commission_campaign::Column::TierId.eq(id))
-        .exec(&*txn)
-        .await?;
-    set_scope(&*txn, &tier, &new).await?;
-    txn.commit().await?;
-    Ok(tier)
+    db.transaction(|txn| {
+        let new = new.clone();
+        Box::pin(async move {
+            let current = find(&*txn, tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("tiered commission"))?;
+            let fields = check(&*txn, tenant_id, &new).await?;
+            let tier = tiered_commission::Model {
+                name: fields.name,
+                notes: fields.notes,
+                status: new.status,
+                start_date: new.start_date,
+                end_date: new.end_date,
+                period: new.period,
+                apply_to_all_partners: new.apply_to_all_partners,
+                terms: stored(&new.terms)?,
+                bonus: new.bonus.map(|b| b.normalize().to_string()),
+                promote_to_group_id: new.promote_to_group_id.clone(),
+                updated_at: crate::db::now(),
+                ..current
+            };
+            // Every column written, not only those a fresh active model marks changed.
+            tiered_commission::Entity::update(
+                tiered_commission::ActiveModel::from(tier.clone()).reset_all(),
+            )
+            .exec(&*txn)
+            .await?;
+            tiered_commission_partner::Entity::delete_many()
+                .filter(tiered_commission_partner::Column::TierId.eq(id))
+                .exec(&*txn)
+                .await?;
+            tiered_commission_campaign::Entity::delete_many()
+                .filter(tiered_commission_campaign::Column::TierId.eq(id))
+                .exec(&*txn)
+                .await?;
+            set_scope(&*txn, &tier, &new).await?;
+            Ok(tier)
+        })
+    })
+    .await
 }
 
 fn stored(terms: &TierTerms) -> ApiResult<serde_json::Value> {

@@ -142,6 +142,7 @@ impl Manager<'_> {
     }
 }
 
+#[derive(Clone)]
 pub struct NewEndpoint {
     pub url: String,
     pub event_types: Vec<DomainEventType>,
@@ -149,7 +150,7 @@ pub struct NewEndpoint {
 }
 
 /// What an update changes (`None`: unchanged).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Changes {
     pub url: Option<String>,
     pub event_types: Option<Vec<DomainEventType>>,
@@ -215,55 +216,61 @@ pub async fn create(
         new.description.as_deref(),
         input::MAX_DESCRIPTION_CHARS,
     )?;
-    let txn = db.write().await?;
-    // Counted under the tenant's lock, so concurrent creations cannot pass
-    // the quota together.
-    crate::directory::groups::lock_tenant(&*txn, tenant_id).await?;
-    let existing =
-        webhook_endpoint::Entity::find().filter(webhook_endpoint::Column::TenantId.eq(tenant_id));
-    let (existing, quota, whose) = match manager.partner() {
-        Some(partner) => (
-            existing.filter(webhook_endpoint::Column::PartnerId.eq(partner)),
-            MAX_PARTNER_ENDPOINTS,
-            "a partner",
-        ),
-        None => (
-            existing.filter(webhook_endpoint::Column::PartnerId.is_null()),
-            MAX_ENDPOINTS,
-            "a tenant",
-        ),
-    };
-    if sea_orm::PaginatorTrait::count(existing, &*txn).await? >= quota {
-        return Err(ApiError::Conflict(format!(
-            "{whose} may have at most {quota} webhook endpoints of its own"
-        )));
-    }
-    let start = log::end(&*txn, tenant_id).await?;
-    let secret = secret()?;
-    let now = crate::db::now();
-    let endpoint = webhook_endpoint::Entity::insert(webhook_endpoint::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        partner_id: Set(manager.partner().map(str::to_owned)),
-        url: Set(url),
-        event_types: Set(types_json(&new.event_types)),
-        description: Set(description),
-        secret: Set(secret.clone()),
-        previous_secret: Set(None),
-        previous_secret_until: Set(None),
-        status: Set(WebhookStatus::Enabled),
-        disabled_reason: Set(None),
-        consecutive_failures: Set(0),
-        cursor_xid: Set(start.xid),
-        cursor_seq: Set(start.seq),
-        created_by: Set(actor.to_owned()),
-        created_at: Set(now),
-        updated_at: Set(now),
+    db.transaction(|txn| {
+        let url = url.clone();
+        let new = new.clone();
+        let description = description.clone();
+        Box::pin(async move {
+            // Counted under the tenant's lock, so concurrent creations cannot pass
+            // the quota together.
+            crate::directory::groups::lock_tenant(&*txn, tenant_id).await?;
+            let existing = webhook_endpoint::Entity::find()
+                .filter(webhook_endpoint::Column::TenantId.eq(tenant_id));
+            let (existing, quota, whose) = match manager.partner() {
+                Some(partner) => (
+                    existing.filter(webhook_endpoint::Column::PartnerId.eq(partner)),
+                    MAX_PARTNER_ENDPOINTS,
+                    "a partner",
+                ),
+                None => (
+                    existing.filter(webhook_endpoint::Column::PartnerId.is_null()),
+                    MAX_ENDPOINTS,
+                    "a tenant",
+                ),
+            };
+            if sea_orm::PaginatorTrait::count(existing, &*txn).await? >= quota {
+                return Err(ApiError::Conflict(format!(
+                    "{whose} may have at most {quota} webhook endpoints of its own"
+                )));
+            }
+            let start = log::end(&*txn, tenant_id).await?;
+            let secret = secret()?;
+            let now = crate::db::now();
+            let endpoint = webhook_endpoint::Entity::insert(webhook_endpoint::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                partner_id: Set(manager.partner().map(str::to_owned)),
+                url: Set(url),
+                event_types: Set(types_json(&new.event_types)),
+                description: Set(description),
+                secret: Set(secret.clone()),
+                previous_secret: Set(None),
+                previous_secret_until: Set(None),
+                status: Set(WebhookStatus::Enabled),
+                disabled_reason: Set(None),
+                consecutive_failures: Set(0),
+                cursor_xid: Set(start.xid),
+                cursor_seq: Set(start.seq),
+                created_by: Set(actor.to_owned()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec_with_returning(&*txn)
+            .await?;
+            Ok(WithSecret { endpoint, secret })
+        })
     })
-    .exec_with_returning(&*txn)
-    .await?;
-    txn.commit().await?;
-    Ok(WithSecret { endpoint, secret })
+    .await
 }
 
 /// The endpoint `id`, if `manager` manages it.
@@ -351,7 +358,7 @@ pub async fn update(
         .as_deref()
         .map(|u| check_url(u, settings))
         .transpose()?;
-    let description = match changes.description {
+    let description = match &changes.description {
         Some(text) => Some(input::optional_text(
             "input.description",
             text.as_deref(),
@@ -359,56 +366,66 @@ pub async fn update(
         )?),
         None => None,
     };
-    let txn = db.write().await?;
-    let mut endpoint = managed(&*txn, tenant_id, manager, id).await?;
-    if let Some(url) = url {
-        endpoint.url = url;
-    }
-    if let Some(types) = changes.event_types {
-        endpoint.event_types = types_json(&types);
-    }
-    if let Some(description) = description {
-        endpoint.description = description;
-    }
-    match changes.enabled {
-        Some(true) if endpoint.status == WebhookStatus::Disabled => {
-            let start = log::end(&*txn, tenant_id).await?;
-            endpoint.status = WebhookStatus::Enabled;
-            endpoint.disabled_reason = None;
-            endpoint.consecutive_failures = 0;
-            endpoint.cursor_xid = start.xid;
-            endpoint.cursor_seq = start.seq;
-        }
-        Some(false) if endpoint.status == WebhookStatus::Enabled => {
-            let reason = "disabled by an update";
-            send::disable_in(&*txn, &endpoint.id, reason).await?;
-            endpoint.status = WebhookStatus::Disabled;
-            endpoint.disabled_reason = Some(reason.into());
-        }
-        _ => {}
-    }
-    endpoint.updated_at = crate::db::now();
-    let active: webhook_endpoint::ActiveModel = endpoint.clone().into();
-    webhook_endpoint::Entity::update(sea_orm::ActiveModelTrait::reset_all(active))
-        .exec(&*txn)
-        .await?;
-    txn.commit().await?;
-    Ok(endpoint)
+    db.transaction(|txn| {
+        let url = url.clone();
+        let description = description.clone();
+        let event_types = changes.event_types.clone();
+        let enabled = changes.enabled;
+        Box::pin(async move {
+            let mut endpoint = managed(&*txn, tenant_id, manager, id).await?;
+            if let Some(url) = url {
+                endpoint.url = url;
+            }
+            if let Some(types) = event_types {
+                endpoint.event_types = types_json(&types);
+            }
+            if let Some(description) = description {
+                endpoint.description = description;
+            }
+            match enabled {
+                Some(true) if endpoint.status == WebhookStatus::Disabled => {
+                    let start = log::end(&*txn, tenant_id).await?;
+                    endpoint.status = WebhookStatus::Enabled;
+                    endpoint.disabled_reason = None;
+                    endpoint.consecutive_failures = 0;
+                    endpoint.cursor_xid = start.xid;
+                    endpoint.cursor_seq = start.seq;
+                }
+                Some(false) if endpoint.status == WebhookStatus::Enabled => {
+                    let reason = "disabled by an update";
+                    send::disable_in(&*txn, &endpoint.id, reason).await?;
+                    endpoint.status = WebhookStatus::Disabled;
+                    endpoint.disabled_reason = Some(reason.into());
+                }
+                _ => {}
+            }
+            endpoint.updated_at = crate::db::now();
+            let active: webhook_endpoint::ActiveModel = endpoint.clone().into();
+            webhook_endpoint::Entity::update(sea_orm::ActiveModelTrait::reset_all(active))
+                .exec(&*txn)
+                .await?;
+            Ok(endpoint)
+        })
+    })
+    .await
 }
 
 /// Deletes an endpoint and its delivery log.
 pub async fn delete(db: &Db, tenant_id: &str, manager: Manager<'_>, id: &str) -> ApiResult<()> {
-    let txn = db.write().await?;
-    let endpoint = managed(&*txn, tenant_id, manager, id).await?;
-    webhook_delivery::Entity::delete_many()
-        .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id.as_str()))
-        .exec(&*txn)
-        .await?;
-    webhook_endpoint::Entity::delete_by_id(endpoint.id)
-        .exec(&*txn)
-        .await?;
-    txn.commit().await?;
-    Ok(())
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let endpoint = managed(&*txn, tenant_id, manager, id).await?;
+            webhook_delivery::Entity::delete_many()
+                .filter(webhook_delivery::Column::EndpointId.eq(endpoint.id.as_str()))
+                .exec(&*txn)
+                .await?;
+            webhook_endpoint::Entity::delete_by_id(endpoint.id)
+                .exec(&*txn)
+                .await?;
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// A new secret for an endpoint; the previous one still signs (beside it)
@@ -419,20 +436,26 @@ pub async fn rotate(
     manager: Manager<'_>,
     id: &str,
 ) -> ApiResult<WithSecret> {
-    let txn = db.write().await?;
-    let mut endpoint = managed(&*txn, tenant_id, manager, id).await?;
-    let secret = secret()?;
-    let now = crate::db::now();
-    endpoint.previous_secret = Some(std::mem::replace(&mut endpoint.secret, secret.clone()));
-    endpoint.previous_secret_until =
-        Some(now + chrono::Duration::from_std(ROTATION_GRACE).unwrap_or(chrono::Duration::zero()));
-    endpoint.updated_at = now;
-    let active: webhook_endpoint::ActiveModel = endpoint.clone().into();
-    webhook_endpoint::Entity::update(sea_orm::ActiveModelTrait::reset_all(active))
-        .exec(&*txn)
-        .await?;
-    txn.commit().await?;
-    Ok(WithSecret { endpoint, secret })
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let mut endpoint = managed(&*txn, tenant_id, manager, id).await?;
+            let secret = secret()?;
+            let now = crate::db::now();
+            endpoint.previous_secret =
+                Some(std::mem::replace(&mut endpoint.secret, secret.clone()));
+            endpoint.previous_secret_until = Some(
+                now + chrono::Duration::from_std(ROTATION_GRACE)
+                    .unwrap_or(chrono::Duration::zero()),
+            );
+            endpoint.updated_at = now;
+            let active: webhook_endpoint::ActiveModel = endpoint.clone().into();
+            webhook_endpoint::Entity::update(sea_orm::ActiveModelTrait::reset_all(active))
+                .exec(&*txn)
+                .await?;
+            Ok(WithSecret { endpoint, secret })
+        })
+    })
+    .await
 }
 
 /// Sends an endpoint its events after `after` again, as many as its
@@ -446,54 +469,57 @@ pub async fn replay(
     after: Cursor,
     settings: &Settings,
 ) -> ApiResult<u64> {
-    let txn = db.write().await?;
-    let endpoint = managed(&*txn, tenant_id, manager, id).await?;
-    if endpoint.status != WebhookStatus::Enabled {
-        return Err(ApiError::Conflict(
-            "the endpoint is disabled: enable it before replaying".into(),
-        ));
-    }
-    let now = crate::db::now();
-    let window_start =
-        now - chrono::Duration::from_std(REPLAY_WINDOW).unwrap_or(chrono::Duration::zero());
-    let replayed = deliveries_of(tenant_id, &endpoint.id)
-        .filter(webhook_delivery::Column::Replay.eq(true))
-        .filter(webhook_delivery::Column::CreatedAt.gt(window_start))
-        .count(&*txn)
-        .await?;
-    let budget = settings.replay_limit.saturating_sub(replayed);
-    if budget == 0 {
-        return Err(ApiError::Conflict(format!(
-            "an endpoint is replayed at most {} events in 24 hours: try again later",
-            settings.replay_limit
-        )));
-    }
-    let audience = audience_of(&endpoint);
-    let mut cursor = after;
-    let mut count = 0u64;
-    loop {
-        let page = log::read(&*txn, &audience, cursor, 500).await?;
-        let rows: Vec<webhook_delivery::ActiveModel> = page
-            .events
-            .iter()
-            .take((budget - count) as usize)
-            .map(|event| dispatch::new_delivery(&endpoint, event, now, true))
-            .collect();
-        count += rows.len() as u64;
-        if let Some(last) = page.events.last() {
-            cursor = Cursor::of(last);
-        }
-        if !rows.is_empty() {
-            webhook_delivery::Entity::insert_many(rows)
-                .exec_without_returning(&*txn)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let endpoint = managed(&*txn, tenant_id, manager, id).await?;
+            if endpoint.status != WebhookStatus::Enabled {
+                return Err(ApiError::Conflict(
+                    "the endpoint is disabled: enable it before replaying".into(),
+                ));
+            }
+            let now = crate::db::now();
+            let window_start =
+                now - chrono::Duration::from_std(REPLAY_WINDOW).unwrap_or(chrono::Duration::zero());
+            let replayed = deliveries_of(tenant_id, &endpoint.id)
+                .filter(webhook_delivery::Column::Replay.eq(true))
+                .filter(webhook_delivery::Column::CreatedAt.gt(window_start))
+                .count(&*txn)
                 .await?;
-        }
-        if !page.full || count >= budget {
-            break;
-        }
-    }
-    txn.commit().await?;
-    Ok(count)
+            let budget = settings.replay_limit.saturating_sub(replayed);
+            if budget == 0 {
+                return Err(ApiError::Conflict(format!(
+                    "an endpoint is replayed at most {} events in 24 hours: try again later",
+                    settings.replay_limit
+                )));
+            }
+            let audience = audience_of(&endpoint);
+            let mut cursor = after;
+            let mut count = 0u64;
+            loop {
+                let page = log::read(&*txn, &audience, cursor, 500).await?;
+                let rows: Vec<webhook_delivery::ActiveModel> = page
+                    .events
+                    .iter()
+                    .take((budget - count) as usize)
+                    .map(|event| dispatch::new_delivery(&endpoint, event, now, true))
+                    .collect();
+                count += rows.len() as u64;
+                if let Some(last) = page.events.last() {
+                    cursor = Cursor::of(last);
+                }
+                if !rows.is_empty() {
+                    webhook_delivery::Entity::insert_many(rows)
+                        .exec_without_returning(&*txn)
+                        .await?;
+                }
+                if !page.full || count >= budget {
+                    break;
+                }
+            }
+            Ok(count)
+        })
+    })
+    .await
 }
 
 /// Deliveries pending over every tenant (due now or waiting to be retried):
