@@ -65,11 +65,12 @@ pub async fn create(db: &Db, tenant_id: &str, actor: &str, new: NewDeal) -> ApiR
     let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
     let payload = creation_payload(&new);
     let (new, external_id, name, payload) = (&new, &external_id, &name, &payload);
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let created = create_in(&txn, tenant_id, actor, new, external_id, name, payload).await?;
-        txn.commit().await?;
-        Ok(created)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let created =
+                create_in(&txn, tenant_id, actor, new, external_id, name, payload).await?;
+            Ok(created)
+        })
     })
     .await
 }
@@ -431,50 +432,50 @@ pub async fn amend_terms(
 ) -> ApiResult<deal::Model> {
     let note = input::required_text("input.note", note, MAX_NOTE_CHARS)?;
     let note = &note;
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let mut deal = locked_deal(conn, tenant_id, deal_id, "input.dealId").await?;
-        super::moves::decided(&deal)?;
-        let partner = partner::Entity::find_by_id(deal.partner_id.clone())
-            .one(conn)
-            .await?
-            .ok_or_else(|| ApiError::internal("deal partner", &deal.partner_id))?;
-        let mut frozen = Vec::with_capacity(plan_ids.len());
-        let mut targets = HashSet::new();
-        for (i, id) in plan_ids.iter().enumerate() {
-            let field = format!("input.planIds[{i}]");
-            let plan = plans::find(conn, tenant_id, id)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let mut deal = locked_deal(conn, tenant_id, deal_id, "input.dealId").await?;
+            super::moves::decided(&deal)?;
+            let partner = partner::Entity::find_by_id(deal.partner_id.clone())
+                .one(conn)
                 .await?
-                .ok_or_else(|| ApiError::bad_input(&field, "no such commission plan"))?;
-            if plan.archived_at.is_some() {
-                return Err(ApiError::bad_input(field, "the plan is archived"));
+                .ok_or_else(|| ApiError::internal("deal partner", &deal.partner_id))?;
+            let mut frozen = Vec::with_capacity(plan_ids.len());
+            let mut targets = HashSet::new();
+            for (i, id) in plan_ids.iter().enumerate() {
+                let field = format!("input.planIds[{i}]");
+                let plan = plans::find(conn, tenant_id, id)
+                    .await?
+                    .ok_or_else(|| ApiError::bad_input(&field, "no such commission plan"))?;
+                if plan.archived_at.is_some() {
+                    return Err(ApiError::bad_input(field, "the plan is archived"));
+                }
+                if plan.partner_type != partner.r#type {
+                    return Err(ApiError::bad_input(
+                        field,
+                        "the plan is for another partner type",
+                    ));
+                }
+                if !targets.insert(plan.payment_target) {
+                    return Err(ApiError::bad_input(
+                        field,
+                        "another plan of the list has the same payment target",
+                    ));
+                }
+                frozen.push((freeze(&plan)?, PlanMatch::Amendment));
             }
-            if plan.partner_type != partner.r#type {
-                return Err(ApiError::bad_input(
-                    field,
-                    "the plan is for another partner type",
-                ));
-            }
-            if !targets.insert(plan.payment_target) {
-                return Err(ApiError::bad_input(
-                    field,
-                    "another plan of the list has the same payment target",
-                ));
-            }
-            frozen.push((freeze(&plan)?, PlanMatch::Amendment));
-        }
-        deal.terms_version += 1;
-        write_terms(conn, &deal, deal.terms_version, &frozen, Some(note), actor).await?;
-        deal.updated_at = crate::db::now();
-        deal::Entity::update_many()
-            .col_expr(deal::Column::TermsVersion, Expr::value(deal.terms_version))
-            .col_expr(deal::Column::UpdatedAt, Expr::value(deal.updated_at))
-            .filter(deal::Column::Id.eq(deal.id.as_str()))
-            .exec(conn)
-            .await?;
-        txn.commit().await?;
-        Ok(deal)
+            deal.terms_version += 1;
+            write_terms(conn, &deal, deal.terms_version, &frozen, Some(note), actor).await?;
+            deal.updated_at = crate::db::now();
+            deal::Entity::update_many()
+                .col_expr(deal::Column::TermsVersion, Expr::value(deal.terms_version))
+                .col_expr(deal::Column::UpdatedAt, Expr::value(deal.updated_at))
+                .filter(deal::Column::Id.eq(deal.id.as_str()))
+                .exec(conn)
+                .await?;
+            Ok(deal)
+        })
     })
     .await
 }
@@ -488,26 +489,26 @@ pub async fn assign_recipient(
     contact_id: &str,
 ) -> ApiResult<commission::Model> {
     let ids = &[commission_id.to_owned()];
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let locked = posting::locks::commissions(conn, tenant_id, ids).await?;
-        let row = posting::in_request_order(ids, locked)?
-            .pop()
-            .ok_or(ApiError::Internal)?;
-        if !row.recipient_pending {
-            return Err(ApiError::Conflict(format!(
-                "commission {} does not wait for a recipient",
-                row.id
-            )));
-        }
-        let contact =
-            pipeline::contact_for(conn, tenant_id, &row.partner_id, contact_id, "contactId")
-                .await?;
-        let staff = contact.partner_id.is_none();
-        let named = posting::name_recipient(conn, row, &contact.id, staff).await?;
-        txn.commit().await?;
-        Ok(named)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let locked = posting::locks::commissions(conn, tenant_id, ids).await?;
+            let row = posting::in_request_order(ids, locked)?
+                .pop()
+                .ok_or(ApiError::Internal)?;
+            if !row.recipient_pending {
+                return Err(ApiError::Conflict(format!(
+                    "commission {} does not wait for a recipient",
+                    row.id
+                )));
+            }
+            let contact =
+                pipeline::contact_for(conn, tenant_id, &row.partner_id, contact_id, "contactId")
+                    .await?;
+            let staff = contact.partner_id.is_none();
+            let named = posting::name_recipient(conn, row, &contact.id, staff).await?;
+            Ok(named)
+        })
     })
     .await
 }

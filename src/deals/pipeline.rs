@@ -25,23 +25,27 @@ pub async fn create_stage(
 ) -> ApiResult<deal_stage::Model> {
     let name = input::required_text("input.name", name, MAX_NAME_CHARS)?;
     check_position(position)?;
-    let txn = db.write().await?;
-    not_taken(&*txn, tenant_id, None, Some(&name), Some(position)).await?;
-    let stage = deal_stage::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        name: Set(name),
-        position: Set(position),
-        is_won: Set(is_won),
-        archived_at: Set(None),
-        created_at: Set(crate::db::now()),
-    };
-    let stage = deal_stage::Entity::insert(stage)
-        .exec_with_returning(&*txn)
-        .await
-        .map_err(position_taken)?;
-    txn.commit().await?;
-    Ok(stage)
+    db.transaction(|txn| {
+        let name = name.clone();
+        Box::pin(async move {
+            not_taken(&*txn, tenant_id, None, Some(&name), Some(position)).await?;
+            let stage = deal_stage::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                name: Set(name),
+                position: Set(position),
+                is_won: Set(is_won),
+                archived_at: Set(None),
+                created_at: Set(crate::db::now()),
+            };
+            let stage = deal_stage::Entity::insert(stage)
+                .exec_with_returning(&*txn)
+                .await
+                .map_err(position_taken)?;
+            Ok(stage)
+        })
+    })
+    .await
 }
 
 /// What `updateDealStage` changes; `None` keeps.
@@ -69,38 +73,38 @@ pub async fn update_stage(
         check_position(position)?;
     }
     let (name, changes) = (&name, &changes);
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let stage = deal_stage::Entity::find_by_id(id.to_owned())
-            .filter(deal_stage::Column::TenantId.eq(tenant_id))
-            .lock_exclusive()
-            .one(&*txn)
-            .await?
-            .ok_or_else(|| ApiError::bad_input("id", "no such deal stage"))?;
-        not_taken(
-            &*txn,
-            tenant_id,
-            Some(id),
-            name.as_deref(),
-            changes.position,
-        )
-        .await?;
-        let mut active = deal_stage::ActiveModel::from(stage);
-        if let Some(name) = name {
-            active.name = Set(name.clone());
-        }
-        if let Some(position) = changes.position {
-            active.position = Set(position);
-        }
-        if let Some(is_won) = changes.is_won {
-            active.is_won = Set(is_won);
-        }
-        let stage = deal_stage::Entity::update(active)
-            .exec(&*txn)
-            .await
-            .map_err(position_taken)?;
-        txn.commit().await?;
-        Ok(stage)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let stage = deal_stage::Entity::find_by_id(id.to_owned())
+                .filter(deal_stage::Column::TenantId.eq(tenant_id))
+                .lock_exclusive()
+                .one(&*txn)
+                .await?
+                .ok_or_else(|| ApiError::bad_input("id", "no such deal stage"))?;
+            not_taken(
+                &*txn,
+                tenant_id,
+                Some(id),
+                name.as_deref(),
+                changes.position,
+            )
+            .await?;
+            let mut active = deal_stage::ActiveModel::from(stage);
+            if let Some(name) = name {
+                active.name = Set(name.clone());
+            }
+            if let Some(position) = changes.position {
+                active.position = Set(position);
+            }
+            if let Some(is_won) = changes.is_won {
+                active.is_won = Set(is_won);
+            }
+            let stage = deal_stage::Entity::update(active)
+                .exec(&*txn)
+                .await
+                .map_err(position_taken)?;
+            Ok(stage)
+        })
     })
     .await
 }
@@ -197,42 +201,45 @@ pub async fn create_field(
         }
         labels.push(label);
     }
-    let txn = db.write().await?;
-    let taken = custom_field::Entity::find()
-        .filter(custom_field::Column::TenantId.eq(tenant_id))
-        .filter(custom_field::Column::Name.eq(name.as_str()))
-        .one(&*txn)
-        .await?;
-    if taken.is_some() {
-        return Err(ApiError::bad_input(
-            "input.name",
-            "is already another field's",
-        ));
-    }
-    let field = custom_field::Entity::insert(custom_field::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        name: Set(name),
-        created_at: Set(crate::db::now()),
-    })
-    .exec_with_returning(&*txn)
-    .await?;
-    let rows =
-        labels
-            .into_iter()
-            .enumerate()
-            .map(|(position, label)| custom_field_option::ActiveModel {
+    db.transaction(|txn| {
+        let name = name.clone();
+        let labels = labels.clone();
+        Box::pin(async move {
+            let taken = custom_field::Entity::find()
+                .filter(custom_field::Column::TenantId.eq(tenant_id))
+                .filter(custom_field::Column::Name.eq(name.as_str()))
+                .one(&*txn)
+                .await?;
+            if taken.is_some() {
+                return Err(ApiError::bad_input(
+                    "input.name",
+                    "is already another field's",
+                ));
+            }
+            let field = custom_field::Entity::insert(custom_field::ActiveModel {
                 id: Set(input::new_id()),
                 tenant_id: Set(tenant_id.to_owned()),
-                custom_field_id: Set(field.id.clone()),
-                label: Set(label),
-                position: Set(position as i32),
+                name: Set(name),
+                created_at: Set(crate::db::now()),
+            })
+            .exec_with_returning(&*txn)
+            .await?;
+            let rows = labels.into_iter().enumerate().map(|(position, label)| {
+                custom_field_option::ActiveModel {
+                    id: Set(input::new_id()),
+                    tenant_id: Set(tenant_id.to_owned()),
+                    custom_field_id: Set(field.id.clone()),
+                    label: Set(label),
+                    position: Set(position as i32),
+                }
             });
-    custom_field_option::Entity::insert_many(rows)
-        .exec_without_returning(&*txn)
-        .await?;
-    txn.commit().await?;
-    Ok(field)
+            custom_field_option::Entity::insert_many(rows)
+                .exec_without_returning(&*txn)
+                .await?;
+            Ok(field)
+        })
+    })
+    .await
 }
 
 /// The tenant's custom fields, oldest first.
@@ -259,6 +266,7 @@ pub async fn options(
         .await?)
 }
 
+#[derive(Clone)]
 pub struct NewContact {
     /// The partner whose staff the contact is; `None`: the tenant's own.
     pub partner_id: Option<String>,
@@ -273,27 +281,33 @@ pub async fn create_contact(
 ) -> ApiResult<contact::Model> {
     let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
     let email = input::optional_email("input.email", new.email.as_deref())?;
-    let txn = db.write().await?;
-    if let Some(partner_id) = &new.partner_id {
-        partner::Entity::find_by_id(partner_id.clone())
-            .filter(partner::Column::TenantId.eq(tenant_id))
-            .one(&*txn)
-            .await?
-            .ok_or_else(|| ApiError::bad_input("input.partnerId", "no such partner"))?;
-    }
-    let contact = contact::Entity::insert(contact::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        partner_id: Set(new.partner_id),
-        name: Set(name),
-        email: Set(email),
-        archived_at: Set(None),
-        created_at: Set(crate::db::now()),
+    db.transaction(|txn| {
+        let new = new.clone();
+        let name = name.clone();
+        let email = email.clone();
+        Box::pin(async move {
+            if let Some(partner_id) = &new.partner_id {
+                partner::Entity::find_by_id(partner_id.clone())
+                    .filter(partner::Column::TenantId.eq(tenant_id))
+                    .one(&*txn)
+                    .await?
+                    .ok_or_else(|| ApiError::bad_input("input.partnerId", "no such partner"))?;
+            }
+            let contact = contact::Entity::insert(contact::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                partner_id: Set(new.partner_id),
+                name: Set(name),
+                email: Set(email),
+                archived_at: Set(None),
+                created_at: Set(crate::db::now()),
+            })
+            .exec_with_returning(&*txn)
+            .await?;
+            Ok(contact)
+        })
     })
-    .exec_with_returning(&*txn)
-    .await?;
-    txn.commit().await?;
-    Ok(contact)
+    .await
 }
 
 /// Contacts of the tenant: all, or one partner's staff; archived ones only

@@ -20,37 +20,37 @@ use std::collections::{HashMap, HashSet};
 /// from now on, and moves no longer reach it. Refused while an open or won
 /// deal sits in it.
 pub async fn archive_stage(db: &Db, tenant_id: &str, id: &str) -> ApiResult<deal_stage::Model> {
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let stage = deal_stage::Entity::find_by_id(id.to_owned())
-            .filter(deal_stage::Column::TenantId.eq(tenant_id))
-            .lock_exclusive()
-            .one(&*txn)
-            .await?
-            .ok_or_else(|| ApiError::bad_input("id", "no such deal stage"))?;
-        if stage.archived_at.is_some() {
-            return Err(ApiError::Conflict("the stage is already archived".into()));
-        }
-        let sitting = deal::Entity::find()
-            .filter(deal::Column::TenantId.eq(tenant_id))
-            .filter(deal::Column::StageId.eq(id))
-            .filter(deal::Column::Status.ne(DealStatus::Lost))
-            .filter(
-                deal::Column::Registration
-                    .is_in([DealRegistration::NotRequired, DealRegistration::Approved]),
-            )
-            .count(&*txn)
-            .await?;
-        if sitting > 0 {
-            return Err(ApiError::Conflict(format!(
-                "{sitting} open deal(s) sit in this stage: move or close them first"
-            )));
-        }
-        let mut active = stage.into_active_model();
-        active.archived_at = Set(Some(crate::db::now()));
-        let stage = active.update(&*txn).await?;
-        txn.commit().await?;
-        Ok(stage)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let stage = deal_stage::Entity::find_by_id(id.to_owned())
+                .filter(deal_stage::Column::TenantId.eq(tenant_id))
+                .lock_exclusive()
+                .one(&*txn)
+                .await?
+                .ok_or_else(|| ApiError::bad_input("id", "no such deal stage"))?;
+            if stage.archived_at.is_some() {
+                return Err(ApiError::Conflict("the stage is already archived".into()));
+            }
+            let sitting = deal::Entity::find()
+                .filter(deal::Column::TenantId.eq(tenant_id))
+                .filter(deal::Column::StageId.eq(id))
+                .filter(deal::Column::Status.ne(DealStatus::Lost))
+                .filter(
+                    deal::Column::Registration
+                        .is_in([DealRegistration::NotRequired, DealRegistration::Approved]),
+                )
+                .count(&*txn)
+                .await?;
+            if sitting > 0 {
+                return Err(ApiError::Conflict(format!(
+                    "{sitting} open deal(s) sit in this stage: move or close them first"
+                )));
+            }
+            let mut active = stage.into_active_model();
+            active.archived_at = Set(Some(crate::db::now()));
+            let stage = active.update(&*txn).await?;
+            Ok(stage)
+        })
     })
     .await
 }
@@ -80,39 +80,39 @@ pub async fn update_field(
         .map(|o| checked_options(o, "input.options"))
         .transpose()?;
     let (name, options) = (&name, &options);
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let field = custom_field::Entity::find_by_id(id.to_owned())
-            .filter(custom_field::Column::TenantId.eq(tenant_id))
-            .lock_exclusive()
-            .one(conn)
-            .await?
-            .ok_or_else(|| ApiError::bad_input("id", "no such custom field"))?;
-        if let Some(name) = name {
-            let taken = custom_field::Entity::find()
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let field = custom_field::Entity::find_by_id(id.to_owned())
                 .filter(custom_field::Column::TenantId.eq(tenant_id))
-                .filter(custom_field::Column::Name.eq(name.as_str()))
-                .filter(custom_field::Column::Id.ne(id))
+                .lock_exclusive()
                 .one(conn)
-                .await?;
-            if taken.is_some() {
-                return Err(ApiError::bad_input(
-                    "input.name",
-                    "is already another field's",
-                ));
+                .await?
+                .ok_or_else(|| ApiError::bad_input("id", "no such custom field"))?;
+            if let Some(name) = name {
+                let taken = custom_field::Entity::find()
+                    .filter(custom_field::Column::TenantId.eq(tenant_id))
+                    .filter(custom_field::Column::Name.eq(name.as_str()))
+                    .filter(custom_field::Column::Id.ne(id))
+                    .one(conn)
+                    .await?;
+                if taken.is_some() {
+                    return Err(ApiError::bad_input(
+                        "input.name",
+                        "is already another field's",
+                    ));
+                }
             }
-        }
-        if let Some(options) = options {
-            set_options(conn, tenant_id, id, options).await?;
-        }
-        let mut active = field.into_active_model();
-        if let Some(name) = name {
-            active.name = Set(name.clone());
-        }
-        let field = active.update(conn).await?;
-        txn.commit().await?;
-        Ok(field)
+            if let Some(options) = options {
+                set_options(conn, tenant_id, id, options).await?;
+            }
+            let mut active = field.into_active_model();
+            if let Some(name) = name {
+                active.name = Set(name.clone());
+            }
+            let field = active.update(conn).await?;
+            Ok(field)
+        })
     })
     .await
 }
@@ -308,33 +308,41 @@ pub async fn update_contact(
         Some(email) => Some(input::optional_email("input.email", email.as_deref())?),
         None => None,
     };
-    let txn = db.write().await?;
-    let contact = find_contact(&txn, tenant_id, id).await?;
-    let mut active = contact.into_active_model();
-    if let Some(name) = name {
-        active.name = Set(name);
-    }
-    if let Some(email) = email {
-        active.email = Set(email);
-    }
-    let contact = active.update(&*txn).await?;
-    txn.commit().await?;
-    Ok(contact)
+    db.transaction(|txn| {
+        let name = name.clone();
+        let email = email.clone();
+        Box::pin(async move {
+            let contact = find_contact(&txn, tenant_id, id).await?;
+            let mut active = contact.into_active_model();
+            if let Some(name) = name {
+                active.name = Set(name);
+            }
+            if let Some(email) = email {
+                active.email = Set(email);
+            }
+            let contact = active.update(&*txn).await?;
+            Ok(contact)
+        })
+    })
+    .await
 }
 
 /// Archives a contact: no deal or spiff names it from now on; deals and
 /// commissions that name it keep it.
 pub async fn archive_contact(db: &Db, tenant_id: &str, id: &str) -> ApiResult<contact::Model> {
-    let txn = db.write().await?;
-    let contact = find_contact(&txn, tenant_id, id).await?;
-    if contact.archived_at.is_some() {
-        return Err(ApiError::Conflict("the contact is already archived".into()));
-    }
-    let mut active = contact.into_active_model();
-    active.archived_at = Set(Some(crate::db::now()));
-    let contact = active.update(&*txn).await?;
-    txn.commit().await?;
-    Ok(contact)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let contact = find_contact(&txn, tenant_id, id).await?;
+            if contact.archived_at.is_some() {
+                return Err(ApiError::Conflict("the contact is already archived".into()));
+            }
+            let mut active = contact.into_active_model();
+            active.archived_at = Set(Some(crate::db::now()));
+            let contact = active.update(&*txn).await?;
+            Ok(contact)
+        })
+    })
+    .await
 }
 
 async fn find_contact(

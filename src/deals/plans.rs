@@ -37,6 +37,7 @@ pub struct Restrictions {
     pub partner_ids: Vec<String>,
 }
 
+#[derive(Clone)]
 pub struct NewPlan {
     pub label: String,
     /// Its fixed values' currency (checked by the caller).
@@ -50,7 +51,7 @@ pub struct NewPlan {
 
 /// A partial update: `None` leaves a field as it is; a restriction list,
 /// when given, replaces the current one.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct PlanChanges {
     pub label: Option<String>,
     pub partner_type: Option<PartnerType>,
@@ -89,37 +90,41 @@ pub fn entries_of(plan: &commission_plan::Model) -> ApiResult<Entries> {
 
 pub async fn create(db: &Db, tenant_id: &str, new: NewPlan) -> ApiResult<commission_plan::Model> {
     check_target(new.payment_target, new.auto_assign_recipient)?;
-    let txn = db.write().await?;
-    check_entries(&*txn, tenant_id, &new.entries, "input").await?;
-    check_restrictions(&*txn, tenant_id, &new.restrictions).await?;
-    let now = crate::db::now();
-    let plan = commission_plan::Entity::insert(commission_plan::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        label: Set(new.label),
-        partner_type: Set(new.partner_type),
-        payment_target: Set(new.payment_target),
-        auto_assign_recipient: Set(new.auto_assign_recipient),
-        currency: Set(new.currency),
-        entries: Set(stored(&new.entries)?),
-        archived_at: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
+    db.transaction(|txn| {
+        let new = new.clone();
+        Box::pin(async move {
+            check_entries(&*txn, tenant_id, &new.entries, "input").await?;
+            check_restrictions(&*txn, tenant_id, &new.restrictions).await?;
+            let now = crate::db::now();
+            let plan = commission_plan::Entity::insert(commission_plan::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                label: Set(new.label),
+                partner_type: Set(new.partner_type),
+                payment_target: Set(new.payment_target),
+                auto_assign_recipient: Set(new.auto_assign_recipient),
+                currency: Set(new.currency),
+                entries: Set(stored(&new.entries)?),
+                archived_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            })
+            .exec_with_returning(&*txn)
+            .await?;
+            set_restrictions(
+                &*txn,
+                tenant_id,
+                &plan.id,
+                &new.restrictions,
+                true,
+                true,
+                true,
+            )
+            .await?;
+            Ok(plan)
+        })
     })
-    .exec_with_returning(&*txn)
-    .await?;
-    set_restrictions(
-        &*txn,
-        tenant_id,
-        &plan.id,
-        &new.restrictions,
-        true,
-        true,
-        true,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(plan)
+    .await
 }
 
 fn stored(entries: &Entries) -> ApiResult<serde_json::Value> {
@@ -132,69 +137,76 @@ pub async fn update(
     id: &str,
     changes: PlanChanges,
 ) -> ApiResult<commission_plan::Model> {
-    let txn = db.write().await?;
-    let current = find(&*txn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("commission plan"))?;
-    let target = changes.payment_target.unwrap_or(current.payment_target);
-    let assign = changes
-        .auto_assign_recipient
-        .unwrap_or(current.auto_assign_recipient);
-    check_target(target, assign)?;
-    let restrictions = Restrictions {
-        group_ids: changes.group_ids.clone().unwrap_or_default(),
-        category_ids: changes.category_ids.clone().unwrap_or_default(),
-        partner_ids: changes.partner_ids.clone().unwrap_or_default(),
-    };
-    check_restrictions(&*txn, tenant_id, &restrictions).await?;
-    let mut active = current.into_active_model();
-    if let Some(entries) = &changes.entries {
-        check_entries(&*txn, tenant_id, entries, "input").await?;
-        active.entries = Set(stored(entries)?);
-    }
-    if let Some(label) = changes.label {
-        active.label = Set(label);
-    }
-    if let Some(partner_type) = changes.partner_type {
-        active.partner_type = Set(partner_type);
-    }
-    if let Some(currency) = changes.currency {
-        active.currency = Set(currency);
-    }
-    active.payment_target = Set(target);
-    active.auto_assign_recipient = Set(assign);
-    active.updated_at = Set(crate::db::now());
-    let plan = active.update(&*txn).await?;
-    set_restrictions(
-        &*txn,
-        tenant_id,
-        &plan.id,
-        &restrictions,
-        changes.group_ids.is_some(),
-        changes.category_ids.is_some(),
-        changes.partner_ids.is_some(),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(plan)
+    db.transaction(|txn| {
+        let changes = changes.clone();
+        Box::pin(async move {
+            let current = find(&*txn, tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("commission plan"))?;
+            let target = changes.payment_target.unwrap_or(current.payment_target);
+            let assign = changes
+                .auto_assign_recipient
+                .unwrap_or(current.auto_assign_recipient);
+            check_target(target, assign)?;
+            let restrictions = Restrictions {
+                group_ids: changes.group_ids.clone().unwrap_or_default(),
+                category_ids: changes.category_ids.clone().unwrap_or_default(),
+                partner_ids: changes.partner_ids.clone().unwrap_or_default(),
+            };
+            check_restrictions(&*txn, tenant_id, &restrictions).await?;
+            let mut active = current.into_active_model();
+            if let Some(entries) = &changes.entries {
+                check_entries(&*txn, tenant_id, entries, "input").await?;
+                active.entries = Set(stored(entries)?);
+            }
+            if let Some(label) = changes.label {
+                active.label = Set(label);
+            }
+            if let Some(partner_type) = changes.partner_type {
+                active.partner_type = Set(partner_type);
+            }
+            if let Some(currency) = changes.currency {
+                active.currency = Set(currency);
+            }
+            active.payment_target = Set(target);
+            active.auto_assign_recipient = Set(assign);
+            active.updated_at = Set(crate::db::now());
+            let plan = active.update(&*txn).await?;
+            set_restrictions(
+                &*txn,
+                tenant_id,
+                &plan.id,
+                &restrictions,
+                changes.group_ids.is_some(),
+                changes.category_ids.is_some(),
+                changes.partner_ids.is_some(),
+            )
+            .await?;
+            Ok(plan)
+        })
+    })
+    .await
 }
 
 /// Archives a plan: it applies to no new deal; deals that froze it keep it.
 pub async fn archive(db: &Db, tenant_id: &str, id: &str) -> ApiResult<commission_plan::Model> {
-    let txn = db.write().await?;
-    let current = find(&*txn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("commission plan"))?;
-    if current.archived_at.is_some() {
-        return Err(ApiError::Conflict("the plan is already archived".into()));
-    }
-    let mut active = current.into_active_model();
-    let now = crate::db::now();
-    active.archived_at = Set(Some(now));
-    active.updated_at = Set(now);
-    let plan = active.update(&*txn).await?;
-    txn.commit().await?;
-    Ok(plan)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let current = find(&*txn, tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("commission plan"))?;
+            if current.archived_at.is_some() {
+                return Err(ApiError::Conflict("the plan is already archived".into()));
+            }
+            let mut active = current.into_active_model();
+            let now = crate::db::now();
+            active.archived_at = Set(Some(now));
+            active.updated_at = Set(now);
+            let plan = active.update(&*txn).await?;
+            Ok(plan)
+        })
+    })
+    .await
 }
 
 pub async fn find(

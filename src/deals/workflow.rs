@@ -94,100 +94,100 @@ pub async fn register(
     let domain = company_domain("input.companyDomain", &new.company_domain)?;
     let notes = input::optional_text("input.notes", new.notes.as_deref(), MAX_NOTE_CHARS)?;
     let checked = (&name, &company, &domain, &notes, &new);
-    db.retrying(|| async move {
-        let (name, company, domain, notes, new) = checked;
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let partner = crate::posting::locks::partners_by_id(conn, tenant_id, [partner_id])
-            .await?
-            .pop()
-            .ok_or_else(|| ApiError::not_found("partner"))?;
-        if partner.status != PartnerStatus::Active {
-            return Err(ApiError::Forbidden("the partner is not active".into()));
-        }
-        domain_free(conn, tenant_id, partner_id, domain).await?;
-        let campaign = deals::deal_campaign(conn, tenant_id, &partner, None).await?;
-        let currency = deals::deal_currency(&campaign, new.currency.as_deref())?;
-        let amount_minor = positive_minor("input.amount", new.amount, currency)?;
-        let options =
-            deals::check_field_values(conn, tenant_id, &new.field_values, "input").await?;
-        if let Some(id) = &new.lead_creator_id {
-            // One answer for the tenant's contact, another partner's and
-            // none at all: the refusal tells nothing of what exists.
-            let field = "input.leadCreatorId";
-            match pipeline::contact_for(conn, tenant_id, partner_id, id, field).await {
-                Ok(contact) if contact.partner_id.as_deref() == Some(partner_id) => {}
-                Ok(_) | Err(ApiError::BadInput { .. }) => {
-                    return Err(ApiError::bad_input(field, "no such contact of the partner"));
-                }
-                Err(err) => return Err(err),
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let (name, company, domain, notes, new) = checked;
+            let conn = &*txn;
+            let partner = crate::posting::locks::partners_by_id(conn, tenant_id, [partner_id])
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::not_found("partner"))?;
+            if partner.status != PartnerStatus::Active {
+                return Err(ApiError::Forbidden("the partner is not active".into()));
             }
-        }
-        let first = first_stage(conn, tenant_id).await?.ok_or_else(no_stages)?;
-        let now = crate::db::now();
-        let id = input::new_id();
-        let mut values: Vec<_> = options.iter().collect();
-        values.sort();
-        let payload = serde_json::json!({
-            "name": name, "amount": new.amount.normalize().to_string(),
-            "currency": currency.code(), "companyName": company, "companyDomain": domain,
-            "customFieldValues": values, "leadCreatorId": new.lead_creator_id, "notes": notes,
-        });
-        let deal = deal::Model {
-            id: id.clone(),
-            tenant_id: tenant_id.to_owned(),
-            external_id: id,
-            partner_id: partner_id.to_owned(),
-            campaign_id: campaign.id.clone(),
-            name: name.clone(),
-            amount_minor,
-            currency: currency.code().to_owned(),
-            stage_id: first.id,
-            lead_creator_id: new.lead_creator_id.clone(),
-            owner_id: None,
-            reached_position: -1,
-            payment_count: 0,
-            terms_version: 0,
-            payload: payload.to_string(),
-            registration: DealRegistration::Pending,
-            registration_reason: None,
-            company_name: Some(company.clone()),
-            company_domain: Some(domain.clone()),
-            notes: notes.clone(),
-            status: DealStatus::Open,
-            lost_reason: None,
-            expected_close_date: None,
-            created_at: now,
-            updated_at: now,
-        };
-        let insert = deal::Entity::insert(deal::ActiveModel::from(deal.clone()));
-        if let Err(e) = insert.exec_without_returning(conn).await {
-            return Err(match is_unique_violation(&e) {
-                true => worked_by_another(domain),
-                false => e.into(),
+            domain_free(conn, tenant_id, partner_id, domain).await?;
+            let campaign = deals::deal_campaign(conn, tenant_id, &partner, None).await?;
+            let currency = deals::deal_currency(&campaign, new.currency.as_deref())?;
+            let amount_minor = positive_minor("input.amount", new.amount, currency)?;
+            let options =
+                deals::check_field_values(conn, tenant_id, &new.field_values, "input").await?;
+            if let Some(id) = &new.lead_creator_id {
+                // One answer for the tenant's contact, another partner's and
+                // none at all: the refusal tells nothing of what exists.
+                let field = "input.leadCreatorId";
+                match pipeline::contact_for(conn, tenant_id, partner_id, id, field).await {
+                    Ok(contact) if contact.partner_id.as_deref() == Some(partner_id) => {}
+                    Ok(_) | Err(ApiError::BadInput { .. }) => {
+                        return Err(ApiError::bad_input(field, "no such contact of the partner"));
+                    }
+                    Err(err) => return Err(err),
+                }
+            }
+            let first = first_stage(conn, tenant_id).await?.ok_or_else(no_stages)?;
+            let now = crate::db::now();
+            let id = input::new_id();
+            let mut values: Vec<_> = options.iter().collect();
+            values.sort();
+            let payload = serde_json::json!({
+                "name": name, "amount": new.amount.normalize().to_string(),
+                "currency": currency.code(), "companyName": company, "companyDomain": domain,
+                "customFieldValues": values, "leadCreatorId": new.lead_creator_id, "notes": notes,
             });
-        }
-        write_values(conn, &deal, options.into_iter().collect()).await?;
-        let stamp = Stamp {
-            tenant_id,
-            actor,
-            at: now,
-        };
-        let registered = Some(DealRegistration::Pending.as_str().to_owned());
-        history::record(
-            conn,
-            &stamp,
-            &deal.id,
-            vec![Change::new("registration", None, registered)],
-        )
-        .await?;
-        let data = serde_json::json!({
-            "name": deal.name, "companyName": company, "companyDomain": domain,
-            "amount": currency.from_minor(amount_minor).to_string(), "currency": deal.currency,
-        });
-        announce(conn, &deal, DomainEventType::DealRegistered, data).await?;
-        txn.commit().await?;
-        Ok(deal)
+            let deal = deal::Model {
+                id: id.clone(),
+                tenant_id: tenant_id.to_owned(),
+                external_id: id,
+                partner_id: partner_id.to_owned(),
+                campaign_id: campaign.id.clone(),
+                name: name.clone(),
+                amount_minor,
+                currency: currency.code().to_owned(),
+                stage_id: first.id,
+                lead_creator_id: new.lead_creator_id.clone(),
+                owner_id: None,
+                reached_position: -1,
+                payment_count: 0,
+                terms_version: 0,
+                payload: payload.to_string(),
+                registration: DealRegistration::Pending,
+                registration_reason: None,
+                company_name: Some(company.clone()),
+                company_domain: Some(domain.clone()),
+                notes: notes.clone(),
+                status: DealStatus::Open,
+                lost_reason: None,
+                expected_close_date: None,
+                created_at: now,
+                updated_at: now,
+            };
+            let insert = deal::Entity::insert(deal::ActiveModel::from(deal.clone()));
+            if let Err(e) = insert.exec_without_returning(conn).await {
+                return Err(match is_unique_violation(&e) {
+                    true => worked_by_another(domain),
+                    false => e.into(),
+                });
+            }
+            write_values(conn, &deal, options.into_iter().collect()).await?;
+            let stamp = Stamp {
+                tenant_id,
+                actor,
+                at: now,
+            };
+            let registered = Some(DealRegistration::Pending.as_str().to_owned());
+            history::record(
+                conn,
+                &stamp,
+                &deal.id,
+                vec![Change::new("registration", None, registered)],
+            )
+            .await?;
+            let data = serde_json::json!({
+                "name": deal.name, "companyName": company, "companyDomain": domain,
+                "amount": currency.from_minor(amount_minor).to_string(), "currency": deal.currency,
+            });
+            announce(conn, &deal, DomainEventType::DealRegistered, data).await?;
+            Ok(deal)
+        })
     })
     .await
 }
@@ -301,49 +301,50 @@ pub async fn approve(
     id: &str,
     stage_id: Option<&str>,
 ) -> ApiResult<DealEvent> {
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let mut deal = pending(conn, tenant_id, id).await?;
-        let stage = match stage_id {
-            Some(stage_id) => deals::stage_of(conn, tenant_id, stage_id, "stageId").await?,
-            // Every stage may have been archived since the registration.
-            None => first_stage(conn, tenant_id).await?.ok_or_else(no_stages)?,
-        };
-        let partner = partner::Entity::find_by_id(deal.partner_id.clone())
-            .one(conn)
-            .await?
-            .ok_or_else(|| ApiError::internal("deal partner", &deal.partner_id))?;
-        if partner.status != PartnerStatus::Active {
-            return Err(ApiError::bad_input(
-                "id",
-                "the deal's partner is not active",
-            ));
-        }
-        let frozen = deals::applicable_now(conn, tenant_id, &partner).await?;
-        deals::write_terms(conn, &deal, 1, &frozen, None, actor).await?;
-        deal.terms_version = 1;
-        deal.stage_id = stage.id.clone();
-        let data = serde_json::json!({ "registration": "APPROVED", "stageId": stage.id });
-        decide(conn, &mut deal, actor, DealRegistration::Approved, data).await?;
-        let arrival = DealItem {
-            prefix: "input".into(),
-            external_id: deal.external_id.clone(),
-            payload: serde_json::json!({ "approval": deal.id, "stageId": stage.id }).to_string(),
-            deal_id: deal.id.clone(),
-            occurred_at: None,
-            what: What::Stage {
-                stage_id: stage.id,
-                created: true,
-            },
-        };
-        let mut recorded =
-            record::record_in(&txn, tenant_id, std::slice::from_ref(&arrival)).await?;
-        let arrived = recorded
-            .pop()
-            .ok_or_else(|| ApiError::internal("deal approval", "no answer"))??;
-        txn.commit().await?;
-        Ok(arrived)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let mut deal = pending(conn, tenant_id, id).await?;
+            let stage = match stage_id {
+                Some(stage_id) => deals::stage_of(conn, tenant_id, stage_id, "stageId").await?,
+                // Every stage may have been archived since the registration.
+                None => first_stage(conn, tenant_id).await?.ok_or_else(no_stages)?,
+            };
+            let partner = partner::Entity::find_by_id(deal.partner_id.clone())
+                .one(conn)
+                .await?
+                .ok_or_else(|| ApiError::internal("deal partner", &deal.partner_id))?;
+            if partner.status != PartnerStatus::Active {
+                return Err(ApiError::bad_input(
+                    "id",
+                    "the deal's partner is not active",
+                ));
+            }
+            let frozen = deals::applicable_now(conn, tenant_id, &partner).await?;
+            deals::write_terms(conn, &deal, 1, &frozen, None, actor).await?;
+            deal.terms_version = 1;
+            deal.stage_id = stage.id.clone();
+            let data = serde_json::json!({ "registration": "APPROVED", "stageId": stage.id });
+            decide(conn, &mut deal, actor, DealRegistration::Approved, data).await?;
+            let arrival = DealItem {
+                prefix: "input".into(),
+                external_id: deal.external_id.clone(),
+                payload: serde_json::json!({ "approval": deal.id, "stageId": stage.id })
+                    .to_string(),
+                deal_id: deal.id.clone(),
+                occurred_at: None,
+                what: What::Stage {
+                    stage_id: stage.id,
+                    created: true,
+                },
+            };
+            let mut recorded =
+                record::record_in(&txn, tenant_id, std::slice::from_ref(&arrival)).await?;
+            let arrived = recorded
+                .pop()
+                .ok_or_else(|| ApiError::internal("deal approval", "no answer"))??;
+            Ok(arrived)
+        })
     })
     .await
 }
@@ -357,15 +358,15 @@ pub async fn reject(
     reason: &str,
 ) -> ApiResult<deal::Model> {
     let reason = &input::required_text("reason", reason, MAX_NOTE_CHARS)?;
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let mut deal = pending(conn, tenant_id, id).await?;
-        deal.registration_reason = Some(reason.clone());
-        let data = serde_json::json!({ "registration": "REJECTED", "reason": reason });
-        decide(conn, &mut deal, actor, DealRegistration::Rejected, data).await?;
-        txn.commit().await?;
-        Ok(deal)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let mut deal = pending(conn, tenant_id, id).await?;
+            deal.registration_reason = Some(reason.clone());
+            let data = serde_json::json!({ "registration": "REJECTED", "reason": reason });
+            decide(conn, &mut deal, actor, DealRegistration::Rejected, data).await?;
+            Ok(deal)
+        })
     })
     .await
 }
@@ -552,29 +553,29 @@ pub async fn close_lost(
     reason: &str,
 ) -> ApiResult<deal::Model> {
     let reason = &input::required_text("reason", reason, MAX_NOTE_CHARS)?;
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let mut deal = locked_deal(conn, tenant_id, id, "id").await?;
-        decided(&deal)?;
-        if deal.status == DealStatus::Lost {
-            return Err(ApiError::Conflict("the deal is already LOST".into()));
-        }
-        let log = vec![
-            Change::new(
-                "status",
-                Some(deal.status.as_str().into()),
-                Some("LOST".into()),
-            ),
-            Change::new("lostReason", None, Some(reason.clone())),
-        ];
-        deal.status = DealStatus::Lost;
-        deal.lost_reason = Some(reason.clone());
-        deal.updated_at = crate::db::now();
-        save(conn, &deal).await?;
-        changed(conn, &deal, actor, log).await?;
-        txn.commit().await?;
-        Ok(deal)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let mut deal = locked_deal(conn, tenant_id, id, "id").await?;
+            decided(&deal)?;
+            if deal.status == DealStatus::Lost {
+                return Err(ApiError::Conflict("the deal is already LOST".into()));
+            }
+            let log = vec![
+                Change::new(
+                    "status",
+                    Some(deal.status.as_str().into()),
+                    Some("LOST".into()),
+                ),
+                Change::new("lostReason", None, Some(reason.clone())),
+            ];
+            deal.status = DealStatus::Lost;
+            deal.lost_reason = Some(reason.clone());
+            deal.updated_at = crate::db::now();
+            save(conn, &deal).await?;
+            changed(conn, &deal, actor, log).await?;
+            Ok(deal)
+        })
     })
     .await
 }
@@ -582,39 +583,39 @@ pub async fn close_lost(
 /// Reopens a lost deal: `WON` again if it had reached a winning stage, else
 /// `OPEN`. Refused while another deal works its company domain.
 pub async fn reopen(db: &Db, tenant_id: &str, actor: &str, id: &str) -> ApiResult<deal::Model> {
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let mut deal = locked_deal(conn, tenant_id, id, "id").await?;
-        if deal.status != DealStatus::Lost {
-            return Err(ApiError::Conflict(format!(
-                "the deal is {}, not LOST",
-                deal.status.as_str()
-            )));
-        }
-        let won = deal_stage::Entity::find()
-            .filter(deal_stage::Column::TenantId.eq(tenant_id))
-            .filter(deal_stage::Column::IsWon.eq(true))
-            .filter(deal_stage::Column::Position.lte(deal.reached_position))
-            .one(conn)
-            .await?
-            .is_some();
-        let status = if won {
-            DealStatus::Won
-        } else {
-            DealStatus::Open
-        };
-        let log = vec![
-            Change::new("status", Some("LOST".into()), Some(status.as_str().into())),
-            Change::new("lostReason", deal.lost_reason.clone(), None),
-        ];
-        deal.status = status;
-        deal.lost_reason = None;
-        deal.updated_at = crate::db::now();
-        save(conn, &deal).await?;
-        changed(conn, &deal, actor, log).await?;
-        txn.commit().await?;
-        Ok(deal)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let mut deal = locked_deal(conn, tenant_id, id, "id").await?;
+            if deal.status != DealStatus::Lost {
+                return Err(ApiError::Conflict(format!(
+                    "the deal is {}, not LOST",
+                    deal.status.as_str()
+                )));
+            }
+            let won = deal_stage::Entity::find()
+                .filter(deal_stage::Column::TenantId.eq(tenant_id))
+                .filter(deal_stage::Column::IsWon.eq(true))
+                .filter(deal_stage::Column::Position.lte(deal.reached_position))
+                .one(conn)
+                .await?
+                .is_some();
+            let status = if won {
+                DealStatus::Won
+            } else {
+                DealStatus::Open
+            };
+            let log = vec![
+                Change::new("status", Some("LOST".into()), Some(status.as_str().into())),
+                Change::new("lostReason", deal.lost_reason.clone(), None),
+            ];
+            deal.status = status;
+            deal.lost_reason = None;
+            deal.updated_at = crate::db::now();
+            save(conn, &deal).await?;
+            changed(conn, &deal, actor, log).await?;
+            Ok(deal)
+        })
     })
     .await
 }

@@ -54,11 +54,11 @@ pub struct Refunded {
 pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> ApiResult<Refunded> {
     let note = input::optional_text("input.note", new.note.as_deref(), input::MAX_NOTE_CHARS)?;
     let (new, note) = (&new, &note);
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let refunded = refund(&txn, tenant_id, actor, new, note.clone()).await?;
-        txn.commit().await?;
-        Ok(refunded)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let refunded = refund(&txn, tenant_id, actor, new, note.clone()).await?;
+            Ok(refunded)
+        })
     })
     .await
 }

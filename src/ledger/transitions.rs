@@ -51,27 +51,27 @@ pub async fn approve(
     ids: &[String],
 ) -> ApiResult<Vec<commission::Model>> {
     check_ids("ids", ids)?;
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let locked = posting::locks::commissions(&*txn, tenant_id, ids).await?;
-        let rows = all_in(
-            ids,
-            locked,
-            CommissionStatus::Accrued,
-            CommissionStatus::Approved,
-        )?;
-        let mv = Move {
-            from: CommissionStatus::Accrued,
-            to: CommissionStatus::Approved,
-            actor,
-            at: crate::db::now(),
-            reason: None,
-            note: None,
-            payout_id: None,
-        };
-        let approved = posting::apply_move(&*txn, rows, &mv).await?;
-        txn.commit().await?;
-        Ok(approved)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let locked = posting::locks::commissions(&*txn, tenant_id, ids).await?;
+            let rows = all_in(
+                ids,
+                locked,
+                CommissionStatus::Accrued,
+                CommissionStatus::Approved,
+            )?;
+            let mv = Move {
+                from: CommissionStatus::Accrued,
+                to: CommissionStatus::Approved,
+                actor,
+                at: crate::db::now(),
+                reason: None,
+                note: None,
+                payout_id: None,
+            };
+            let approved = posting::apply_move(&*txn, rows, &mv).await?;
+            Ok(approved)
+        })
     })
     .await
 }
@@ -86,15 +86,15 @@ pub async fn reverse(
 ) -> ApiResult<commission::Model> {
     let ids = &[id.to_owned()];
     let note = &note;
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let locked = posting::locks::commissions(&*txn, tenant_id, ids).await?;
-        let row = posting::in_request_order(ids, locked)?
-            .pop()
-            .ok_or(ApiError::Internal)?;
-        let reversal = reverse_locked(&txn, row, actor, reason, note.clone()).await?;
-        txn.commit().await?;
-        Ok(reversal.commission)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let locked = posting::locks::commissions(&*txn, tenant_id, ids).await?;
+            let row = posting::in_request_order(ids, locked)?
+                .pop()
+                .ok_or(ApiError::Internal)?;
+            let reversal = reverse_locked(&txn, row, actor, reason, note.clone()).await?;
+            Ok(reversal.commission)
+        })
     })
     .await
 }
@@ -178,11 +178,11 @@ pub async fn mark_paid(
     check_ids("input.ids", ids)?;
     let reference =
         &input::required_text("input.reference", reference, input::MAX_REFERENCE_CHARS)?;
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let payouts = pay(&*txn, tenant_id, actor, ids, reference).await?;
-        txn.commit().await?;
-        Ok(payouts)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let payouts = pay(&*txn, tenant_id, actor, ids, reference).await?;
+            Ok(payouts)
+        })
     })
     .await
 }
