@@ -116,22 +116,103 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
-/// Whether a database error is a unique-constraint violation, so a service can
-/// turn a lost race on a unique key into a user error.
-pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
+/// A unique key a write can run into that is the client's to hear about:
+/// the index name PostgreSQL reports, and the columns SQLite reports.
+/// A unique violation means what its key means, never any other: a
+/// service asks [`violates`] which key failed (launchbadge's realworld
+/// keeps the same kind of table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UniqueKey {
+    postgres: &'static str,
+    sqlite: &'static str,
 }
 
-/// Whether a database error is a unique violation of one of `keys`: an
-/// index or constraint name as PostgreSQL reports it (`tenants_pkey`), or
-/// the `table.column` list SQLite reports (`tenants.id`).
-pub fn violates_unique(err: &DbErr, keys: &[&str]) -> bool {
+impl UniqueKey {
+    /// The index PostgreSQL names in a violation.
+    pub fn postgres(&self) -> &'static str {
+        self.postgres
+    }
+
+    /// The `table.column, …` list SQLite names in a violation.
+    pub fn sqlite(&self) -> &'static str {
+        self.sqlite
+    }
+}
+
+/// Every unique key a service maps to a client's error, in one place.
+pub mod keys {
+    use super::UniqueKey;
+
+    const fn key(postgres: &'static str, sqlite: &'static str) -> UniqueKey {
+        UniqueKey { postgres, sqlite }
+    }
+
+    pub const TENANT: UniqueKey = key("tenants_pkey", "tenants.id");
+    pub const GROUP_EXTERNAL_ID: UniqueKey = key(
+        "uq_partner_groups_external_id",
+        "partner_groups.tenant_id, partner_groups.external_id",
+    );
+    pub const PARTNER_EXTERNAL_ID: UniqueKey = key(
+        "uq_partners_external_id",
+        "partners.tenant_id, partners.external_id",
+    );
+    pub const CATEGORY_NAME: UniqueKey = key(
+        "uq_categories_name",
+        "categories.tenant_id, categories.name",
+    );
+    pub const PENDING_REQUEST: UniqueKey = key(
+        "uq_partnership_requests_pending",
+        "partnership_requests.partner_id, partnership_requests.campaign_id",
+    );
+    pub const ENROLLMENT: UniqueKey = key(
+        "uq_enrollments",
+        "enrollments.partner_id, enrollments.campaign_id",
+    );
+    pub const EVENT_EXTERNAL_ID: UniqueKey = key(
+        "uq_events_external_id",
+        "events.tenant_id, events.external_id",
+    );
+    pub const STAGE_POSITION: UniqueKey = key(
+        "uq_deal_stages_position",
+        "deal_stages.tenant_id, deal_stages.position",
+    );
+    pub const OPTION_LABEL: UniqueKey = key(
+        "uq_custom_field_options_label",
+        "custom_field_options.custom_field_id, custom_field_options.label",
+    );
+    pub const DEAL_EXTERNAL_ID: UniqueKey =
+        key("uq_deals_external_id", "deals.tenant_id, deals.external_id");
+    pub const COMPANY_DOMAIN: UniqueKey = key(
+        "ux_deals_company_domain",
+        "deals.tenant_id, deals.company_domain",
+    );
+
+    /// All of them, for the test that holds them to the schema.
+    pub const ALL: [UniqueKey; 11] = [
+        TENANT,
+        GROUP_EXTERNAL_ID,
+        PARTNER_EXTERNAL_ID,
+        CATEGORY_NAME,
+        PENDING_REQUEST,
+        ENROLLMENT,
+        EVENT_EXTERNAL_ID,
+        STAGE_POSITION,
+        OPTION_LABEL,
+        DEAL_EXTERNAL_ID,
+        COMPANY_DOMAIN,
+    ];
+}
+
+/// Whether a database error is a unique violation of `key`.
+pub fn violates(err: &DbErr, key: UniqueKey) -> bool {
     match err.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) => {
-            keys.iter().any(|key| message.contains(key))
+            // PostgreSQL: `… violates unique constraint "uq_…"`; SQLite:
+            // `UNIQUE constraint failed: table.a, table.b`.
+            message.contains(&format!("\"{}\"", key.postgres))
+                || message
+                    .split_once("constraint failed: ")
+                    .is_some_and(|(_, columns)| columns.trim() == key.sqlite)
         }
         _ => false,
     }

@@ -5,7 +5,7 @@ use crate::campaigns;
 use crate::db::Db;
 use crate::directory::groups;
 use crate::engine::{Currency, RuleSet};
-use crate::error::{ApiError, ApiResult, violates_unique};
+use crate::error::{ApiError, ApiResult, keys, violates};
 use entity::tenant;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 
@@ -81,12 +81,10 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
             let inserted = tenant::Entity::insert(model)
                 .exec_with_returning(&*txn)
                 .await
-                .map_err(
-                    |err| match violates_unique(&err, &["tenants_pkey", "tenants.id"]) {
-                        true => exists(),
-                        false => err.into(),
-                    },
-                )?;
+                .map_err(|err| match violates(&err, keys::TENANT) {
+                    true => exists(),
+                    false => err.into(),
+                })?;
             groups::insert(
                 &*txn,
                 &new.id,

@@ -12,7 +12,7 @@ use crate::db::Db;
 use crate::directory::groups;
 use crate::directory::partners::{self, NewPartner};
 use crate::engine::RuleSet;
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::events::{self, DomainEventType, NewEvent};
 use crate::input;
 use entity::{campaign, enrollment, partner_commission, partner_group, partnership_request};
@@ -140,7 +140,7 @@ pub async fn apply(
                 .exec_with_returning(&*txn)
                 .await
                 .map_err(|e| {
-                    if is_unique_violation(&e) {
+                    if violates(&e, keys::PENDING_REQUEST) {
                         pending_conflict()
                     } else {
                         e.into()
@@ -281,7 +281,7 @@ async fn enroll(
         .exec_with_returning(conn)
         .await
         .map_err(|e| {
-            if is_unique_violation(&e) {
+            if violates(&e, keys::ENROLLMENT) {
                 ApiError::Conflict("the partner is already enrolled in this campaign".into())
             } else {
                 e.into()

@@ -2,7 +2,7 @@
 //! select fields deals carry — and contacts, the people deals name.
 
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::input::{self, MAX_NAME_CHARS};
 use entity::{contact, custom_field, custom_field_option, deal_stage, partner};
 use sea_orm::{
@@ -120,7 +120,7 @@ fn check_position(position: i32) -> ApiResult<()> {
 }
 
 fn position_taken(e: sea_orm::DbErr) -> ApiError {
-    match is_unique_violation(&e) {
+    match violates(&e, keys::STAGE_POSITION) {
         true => ApiError::bad_input("input.position", "is already another stage's"),
         false => e.into(),
     }

@@ -5,7 +5,7 @@
 
 use super::plans;
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::input::{self, MAX_NAME_CHARS};
 use entity::enums::{DealRegistration, DealStatus};
 use entity::{commission_plan, contact, custom_field, custom_field_option, deal, deal_field_value};
@@ -210,7 +210,7 @@ async fn set_options(
                 .await
                 .map(|_| ()),
         };
-        written.map_err(|e| match is_unique_violation(&e) {
+        written.map_err(|e| match violates(&e, keys::OPTION_LABEL) {
             true => ApiError::bad_input(
                 format!("input.options[{position}].label"),
                 "repeats another option",

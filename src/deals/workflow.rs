@@ -24,7 +24,7 @@ use super::pipeline;
 use super::record::{self, DealItem, What};
 use crate::campaigns;
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::events::{self, DomainEventType, NewEvent};
 use crate::history::{self, Change, Stamp};
 use crate::input::{self, MAX_NAME_CHARS, MAX_NOTE_CHARS};
@@ -162,7 +162,7 @@ pub async fn register(
             };
             let insert = deal::Entity::insert(deal::ActiveModel::from(deal.clone()));
             if let Err(e) = insert.exec_without_returning(conn).await {
-                return Err(match is_unique_violation(&e) {
+                return Err(match violates(&e, keys::COMPANY_DOMAIN) {
                     true => worked_by_another(domain),
                     false => e.into(),
                 });
@@ -400,7 +400,7 @@ async fn save(conn: &impl ConnectionTrait, deal: &deal::Model) -> ApiResult<()> 
     let mut active = deal::ActiveModel::from(deal.clone()).reset_all();
     active.id = sea_orm::ActiveValue::Unchanged(deal.id.clone());
     deal::Entity::update(active).exec(conn).await.map_err(|e| {
-        match (is_unique_violation(&e), &deal.company_domain) {
+        match (violates(&e, keys::COMPANY_DOMAIN), &deal.company_domain) {
             (true, Some(domain)) => worked_by_another(domain),
             _ => e.into(),
         }
@@ -421,7 +421,8 @@ pub struct DealChanges {
 }
 
 /// Changes a deal's fields, keeping each change in its history. What it
-/// earns from now on follows the new amount and values.
+/// earns from now on follows the new amount and values. An update that
+/// changes nothing writes nothing.
 pub async fn update(
     db: &Db,
     tenant_id: &str,
@@ -435,90 +436,115 @@ pub async fn update(
         .map(|n| input::required_text("input.name", n, MAX_NAME_CHARS))
         .transpose()?;
     let (name, changes) = (&name, &changes);
-    db.retrying(|| async move {
-        let txn = db.write().await?;
-        let conn = &*txn;
-        let mut deal = locked_deal(conn, tenant_id, id, "id").await?;
-        let before = deal.clone();
-        let mut log = Vec::new();
-        if let Some(name) = name {
-            deal.name = name.clone();
-            log.push(Change::new(
-                "name",
-                Some(before.name.clone()),
-                Some(name.clone()),
-            ));
-        }
-        if let Some(amount) = changes.amount {
-            let currency = campaigns::check_currency("input.amount", &deal.currency)?;
-            deal.amount_minor = positive_minor("input.amount", amount, currency)?;
-            let text = |minor| Some(currency.from_minor(minor).to_string());
-            log.push(Change::new(
-                "amount",
-                text(before.amount_minor),
-                text(deal.amount_minor),
-            ));
-        }
-        for (wanted, name, slot) in [
-            (&changes.owner_id, "ownerId", &mut deal.owner_id),
-            (
-                &changes.lead_creator_id,
-                "leadCreatorId",
-                &mut deal.lead_creator_id,
-            ),
-        ] {
-            let Some(wanted) = wanted else { continue };
-            if let Some(contact) = wanted {
-                let field = format!("input.{name}");
-                pipeline::contact_for(conn, tenant_id, &before.partner_id, contact, &field).await?;
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let mut deal = locked_deal(conn, tenant_id, id, "id").await?;
+            let before = deal.clone();
+            let mut log = apply(conn, tenant_id, &mut deal, name.as_deref(), changes).await?;
+            if let Some(values) = &changes.field_values {
+                log.extend(set_field_values(conn, tenant_id, &deal, values).await?);
             }
-            log.push(Change::new(name, slot.clone(), wanted.clone()));
-            *slot = wanted.clone();
-        }
-        if let Some(date) = changes.expected_close_date {
-            let text = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
-            log.push(Change::new(
-                "expectedCloseDate",
-                text(before.expected_close_date),
-                text(date),
-            ));
-            deal.expected_close_date = date;
-        }
-        if let Some(values) = &changes.field_values {
-            let options = deals::check_field_values(conn, tenant_id, values, "input").await?;
-            let held = deal_field_value::Entity::find()
-                .filter(deal_field_value::Column::DealId.eq(deal.id.as_str()))
-                .all(conn)
-                .await?;
-            let held: std::collections::BTreeMap<String, String> = held
-                .into_iter()
-                .map(|v| (v.custom_field_id, v.option_id))
-                .collect();
-            let fields: std::collections::BTreeSet<&String> =
-                held.keys().chain(options.keys()).collect();
-            for field in fields {
-                let (from, to) = (held.get(field), options.get(field));
-                if from != to {
-                    log.push(Change {
-                        field: "customFieldValues",
-                        from: from.map(|o| format!("{field}:{o}")),
-                        to: to.map(|o| format!("{field}:{o}")),
-                    });
-                }
+            log.retain(|c| c.from != c.to);
+            if log.is_empty() {
+                return Ok(before);
             }
-            write_values(conn, &deal, options.into_iter().collect()).await?;
-        }
-        log.retain(|c| c.from != c.to);
-        if log.is_empty() {
-            return Ok(before);
-        }
-        deal.updated_at = crate::db::now();
-        save(conn, &deal).await?;
-        changed(conn, &deal, actor, log).await?;
-        txn.commit().await?;
-        Ok(deal)
+            deal.updated_at = crate::db::now();
+            save(conn, &deal).await?;
+            changed(conn, &deal, actor, log).await?;
+            Ok(deal)
+        })
     })
     .await
+}
+
+/// Applies `changes` (but the field values) to `deal`: what each changed
+/// from and to, the contacts named checked.
+async fn apply(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    deal: &mut deal::Model,
+    name: Option<&str>,
+    changes: &DealChanges,
+) -> ApiResult<Vec<Change>> {
+    let before = deal.clone();
+    let mut log = Vec::new();
+    if let Some(name) = name {
+        deal.name = name.to_owned();
+        log.push(Change::new(
+            "name",
+            Some(before.name.clone()),
+            Some(name.to_owned()),
+        ));
+    }
+    if let Some(amount) = changes.amount {
+        let currency = campaigns::check_currency("input.amount", &deal.currency)?;
+        deal.amount_minor = positive_minor("input.amount", amount, currency)?;
+        let text = |minor| Some(currency.from_minor(minor).to_string());
+        log.push(Change::new(
+            "amount",
+            text(before.amount_minor),
+            text(deal.amount_minor),
+        ));
+    }
+    for (wanted, name, slot) in [
+        (&changes.owner_id, "ownerId", &mut deal.owner_id),
+        (
+            &changes.lead_creator_id,
+            "leadCreatorId",
+            &mut deal.lead_creator_id,
+        ),
+    ] {
+        let Some(wanted) = wanted else { continue };
+        if let Some(contact) = wanted {
+            let field = format!("input.{name}");
+            pipeline::contact_for(conn, tenant_id, &before.partner_id, contact, &field).await?;
+        }
+        log.push(Change::new(name, slot.clone(), wanted.clone()));
+        *slot = wanted.clone();
+    }
+    if let Some(date) = changes.expected_close_date {
+        let text = |d: Option<NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        log.push(Change::new(
+            "expectedCloseDate",
+            text(before.expected_close_date),
+            text(date),
+        ));
+        deal.expected_close_date = date;
+    }
+    Ok(log)
+}
+
+/// Sets a deal's custom field values to `values` (checked), when they
+/// differ from what it holds: each field that changed.
+async fn set_field_values(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    deal: &deal::Model,
+    values: &[(String, String)],
+) -> ApiResult<Vec<Change>> {
+    let options = deals::check_field_values(conn, tenant_id, values, "input").await?;
+    let held: std::collections::BTreeMap<String, String> = deal_field_value::Entity::find()
+        .filter(deal_field_value::Column::DealId.eq(deal.id.as_str()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|v| (v.custom_field_id, v.option_id))
+        .collect();
+    let fields: std::collections::BTreeSet<&String> = held.keys().chain(options.keys()).collect();
+    let log: Vec<Change> = fields
+        .into_iter()
+        .filter(|field| held.get(*field) != options.get(*field))
+        .map(|field| Change {
+            field: "customFieldValues",
+            from: held.get(field).map(|o| format!("{field}:{o}")),
+            to: options.get(field).map(|o| format!("{field}:{o}")),
+        })
+        .collect();
+    if !log.is_empty() {
+        write_values(conn, deal, options.into_iter().collect()).await?;
+    }
+    Ok(log)
 }
 
 /// Keeps `log` in the deal's history and announces it as `DEAL_UPDATED`.

@@ -1,7 +1,7 @@
 //! Categories: a tenant's labels for partners (a partner has any number).
 
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::input::{self, MAX_NAME_CHARS};
 use crate::paging::like_pattern;
 use entity::{category, partner_category};
@@ -39,7 +39,7 @@ pub async fn create(db: &Db, tenant_id: &str, name: &str) -> ApiResult<category:
                 .exec_with_returning(&*txn)
                 .await
                 .map_err(|e| {
-                    if is_unique_violation(&e) {
+                    if violates(&e, keys::CATEGORY_NAME) {
                         ApiError::bad_input("input.name", "a category with this name exists")
                     } else {
                         e.into()

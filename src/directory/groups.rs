@@ -123,6 +123,7 @@ const KEYED: Keyed<partner_group::Entity> = Keyed {
     external_id: partner_group::Column::ExternalId,
     id: partner_group::Column::Id,
     what: "group",
+    key: crate::error::keys::GROUP_EXTERNAL_ID,
 };
 
 async fn clear_default(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<()> {

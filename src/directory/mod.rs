@@ -9,7 +9,7 @@ pub mod categories;
 pub mod groups;
 pub mod partners;
 
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult, UniqueKey, violates};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// The columns that key a row of the directory by `externalId` in its tenant.
@@ -19,6 +19,8 @@ pub(crate) struct Keyed<E: EntityTrait> {
     pub id: E::Column,
     /// What a row is called in the error: "group", "partner".
     pub what: &'static str,
+    /// The unique key of `externalId`.
+    pub key: UniqueKey,
 }
 
 impl<E: EntityTrait> Keyed<E> {
@@ -54,7 +56,7 @@ impl<E: EntityTrait> Keyed<E> {
     /// A write that met the unique key of `externalId` (a concurrent
     /// writer took it after the check) as the client's error.
     pub(crate) fn unique(&self, err: sea_orm::DbErr) -> ApiError {
-        match is_unique_violation(&err) {
+        match violates(&err, self.key) {
             true => self.taken(),
             false => err.into(),
         }

@@ -69,6 +69,7 @@ const KEYED: Keyed<partner::Entity> = Keyed {
     external_id: partner::Column::ExternalId,
     id: partner::Column::Id,
     what: "partner",
+    key: crate::error::keys::PARTNER_EXTERNAL_ID,
 };
 
 /// The group a partner goes into: the named one (which must exist) or the default.

@@ -9,6 +9,7 @@ use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 on_both_databases!(
+    every_unique_key_the_services_map_is_the_schemas,
     a_database_failure_reaches_the_client_as_internal_without_its_text,
     a_json_number_is_read_exactly_as_written,
     paging_with_after_visits_every_row_once,
@@ -367,4 +368,69 @@ async fn a_timestamp_in_a_reply_is_what_a_later_read_returns(app: TestApp) {
     let created_at = partner["createdAt"].as_str().unwrap();
     let fraction = created_at.rsplit('.').next().unwrap().trim_end_matches('Z');
     assert!(fraction.len() <= 6, "{created_at}");
+}
+
+/// The unique keys services map to clients' errors (`error::keys`) are
+/// the schema's, by the names each database reports; and a violation is
+/// told apart by its key: a duplicate tenant is `TENANT` and no other.
+async fn every_unique_key_the_services_map_is_the_schemas(app: TestApp) {
+    use revshare::error::{keys, violates};
+    let query = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            db.conn()
+                .query_all_raw(sea_orm::Statement::from_string(db.backend(), sql))
+                .await
+                .unwrap()
+        }
+    };
+    for key in keys::ALL {
+        match app.backend {
+            Backend::Postgres => {
+                let rows = query(format!(
+                    "SELECT indexdef FROM pg_indexes WHERE indexname = '{}'",
+                    key.postgres()
+                ))
+                .await;
+                assert_eq!(rows.len(), 1, "{key:?}");
+                let definition: String = rows[0].try_get("", "indexdef").unwrap();
+                assert!(
+                    definition.starts_with("CREATE UNIQUE INDEX"),
+                    "{definition}"
+                );
+            }
+            Backend::Sqlite => {
+                let table = key.sqlite().split('.').next().unwrap();
+                let indexes = query(format!("PRAGMA index_list('{table}')")).await;
+                let mut found = false;
+                for index in indexes {
+                    let unique: i64 = index.try_get("", "unique").unwrap();
+                    let name: String = index.try_get("", "name").unwrap();
+                    let columns = query(format!("PRAGMA index_info('{name}')")).await;
+                    let columns: Vec<String> = columns
+                        .iter()
+                        .map(|c| format!("{table}.{}", c.try_get::<String>("", "name").unwrap()))
+                        .collect();
+                    found |= unique == 1 && columns.join(", ") == key.sqlite();
+                }
+                assert!(found, "no unique index on {}", key.sqlite());
+            }
+        }
+    }
+    // A duplicate tenant, as the database reports it.
+    let duplicate = app
+        .db
+        .conn()
+        .execute_unprepared(&format!(
+            "INSERT INTO tenants (id, name, currency, time_zone, created_at) \
+             SELECT id, name, currency, time_zone, created_at FROM tenants WHERE id = '{}'",
+            crate::helpers::TENANT
+        ))
+        .await
+        .unwrap_err();
+    let matched: Vec<_> = keys::ALL
+        .into_iter()
+        .filter(|key| violates(&duplicate, *key))
+        .collect();
+    assert_eq!(matched, [keys::TENANT], "{duplicate:?}");
 }

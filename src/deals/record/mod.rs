@@ -30,7 +30,7 @@ mod load;
 
 use super::moves::{DealEvent, NewPayment, StageMove};
 use crate::db::{Db, Txn};
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
 use crate::ledger::batch::{self, Answers};
 use chrono::{DateTime, Utc};
@@ -192,8 +192,10 @@ pub(super) async fn duplicate(
 
 /// An insert under an `externalId`: one taken already is `CONFLICT`.
 pub(super) fn keyed<T>(inserted: Result<T, sea_orm::DbErr>) -> ApiResult<T> {
-    inserted.map_err(|e| match is_unique_violation(&e) {
-        true => ApiError::other_payload(),
-        false => e.into(),
+    inserted.map_err(|e| {
+        match violates(&e, keys::DEAL_EXTERNAL_ID) || violates(&e, keys::EVENT_EXTERNAL_ID) {
+            true => ApiError::other_payload(),
+            false => e.into(),
+        }
     })
 }

@@ -4,7 +4,7 @@
 
 use super::Recorded;
 use super::evaluate::Batch;
-use crate::error::{ApiError, ApiResult, is_unique_violation};
+use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::posting::WRITE_CHUNK;
 use entity::{customer, event, partner_total};
 use sea_orm::sea_query::OnConflict;
@@ -87,7 +87,7 @@ pub async fn insert_events(
         event::Entity::insert_many(chunk)
             .exec_without_returning(conn)
             .await
-            .map_err(|e| match is_unique_violation(&e) {
+            .map_err(|e| match violates(&e, keys::EVENT_EXTERNAL_ID) {
                 true => ApiError::other_payload(),
                 false => ApiError::from(e),
             })?;
