@@ -89,14 +89,16 @@ pub async fn register(
     actor: &str,
     new: Registration,
 ) -> ApiResult<deal::Model> {
-    let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
-    let company = input::required_text("input.companyName", &new.company_name, MAX_NAME_CHARS)?;
-    let domain = company_domain("input.companyDomain", &new.company_domain)?;
-    let notes = input::optional_text("input.notes", new.notes.as_deref(), MAX_NOTE_CHARS)?;
-    let checked = (&name, &company, &domain, &notes, &new);
+    let checked = Checked {
+        name: input::required_text("input.name", &new.name, MAX_NAME_CHARS)?,
+        company: input::required_text("input.companyName", &new.company_name, MAX_NAME_CHARS)?,
+        domain: company_domain("input.companyDomain", &new.company_domain)?,
+        notes: input::optional_text("input.notes", new.notes.as_deref(), MAX_NOTE_CHARS)?,
+        new: &new,
+    };
+    let checked = &checked;
     db.transaction(|txn| {
         Box::pin(async move {
-            let (name, company, domain, notes, new) = checked;
             let conn = &*txn;
             let partner = crate::posting::locks::partners_by_id(conn, tenant_id, [partner_id])
                 .await?
@@ -105,65 +107,30 @@ pub async fn register(
             if partner.status != PartnerStatus::Active {
                 return Err(ApiError::Forbidden("the partner is not active".into()));
             }
-            domain_free(conn, tenant_id, partner_id, domain).await?;
+            domain_free(conn, tenant_id, partner_id, &checked.domain).await?;
             let campaign = deals::deal_campaign(conn, tenant_id, &partner, None).await?;
-            let currency = deals::deal_currency(&campaign, new.currency.as_deref())?;
-            let amount_minor = positive_minor("input.amount", new.amount, currency)?;
+            let currency = deals::deal_currency(&campaign, checked.new.currency.as_deref())?;
+            let amount_minor = positive_minor("input.amount", checked.new.amount, currency)?;
             let options =
-                deals::check_field_values(conn, tenant_id, &new.field_values, "input").await?;
-            if let Some(id) = &new.lead_creator_id {
-                // One answer for the tenant's contact, another partner's and
-                // none at all: the refusal tells nothing of what exists.
-                let field = "input.leadCreatorId";
-                match pipeline::contact_for(conn, tenant_id, partner_id, id, field).await {
-                    Ok(contact) if contact.partner_id.as_deref() == Some(partner_id) => {}
-                    Ok(_) | Err(ApiError::BadInput { .. }) => {
-                        return Err(ApiError::bad_input(field, "no such contact of the partner"));
-                    }
-                    Err(err) => return Err(err),
-                }
+                deals::check_field_values(conn, tenant_id, &checked.new.field_values, "input")
+                    .await?;
+            if let Some(id) = &checked.new.lead_creator_id {
+                own_contact(conn, tenant_id, partner_id, id).await?;
             }
             let first = first_stage(conn, tenant_id).await?.ok_or_else(no_stages)?;
-            let now = crate::db::now();
-            let id = input::new_id();
-            let mut values: Vec<_> = options.iter().collect();
-            values.sort();
-            let payload = serde_json::json!({
-                "name": name, "amount": new.amount.normalize().to_string(),
-                "currency": currency.code(), "companyName": company, "companyDomain": domain,
-                "customFieldValues": values, "leadCreatorId": new.lead_creator_id, "notes": notes,
-            });
-            let deal = deal::Model {
-                id: id.clone(),
-                tenant_id: tenant_id.to_owned(),
-                external_id: id,
-                partner_id: partner_id.to_owned(),
-                campaign_id: campaign.id.clone(),
-                name: name.clone(),
+            let deal = checked.pending_deal(
+                tenant_id,
+                partner_id,
+                &campaign.id,
+                first.id,
+                currency,
                 amount_minor,
-                currency: currency.code().to_owned(),
-                stage_id: first.id,
-                lead_creator_id: new.lead_creator_id.clone(),
-                owner_id: None,
-                reached_position: -1,
-                payment_count: 0,
-                terms_version: 0,
-                payload: payload.to_string(),
-                registration: DealRegistration::Pending,
-                registration_reason: None,
-                company_name: Some(company.clone()),
-                company_domain: Some(domain.clone()),
-                notes: notes.clone(),
-                status: DealStatus::Open,
-                lost_reason: None,
-                expected_close_date: None,
-                created_at: now,
-                updated_at: now,
-            };
+                &options,
+            );
             let insert = deal::Entity::insert(deal::ActiveModel::from(deal.clone()));
             if let Err(e) = insert.exec_without_returning(conn).await {
                 return Err(match violates(&e, keys::COMPANY_DOMAIN) {
-                    true => worked_by_another(domain),
+                    true => worked_by_another(&checked.domain),
                     false => e.into(),
                 });
             }
@@ -171,18 +138,13 @@ pub async fn register(
             let stamp = Stamp {
                 tenant_id,
                 actor,
-                at: now,
+                at: deal.created_at,
             };
             let registered = Some(DealRegistration::Pending.as_str().to_owned());
-            history::record(
-                conn,
-                &stamp,
-                &deal.id,
-                vec![Change::new("registration", None, registered)],
-            )
-            .await?;
+            let log = vec![Change::new("registration", None, registered)];
+            history::record(conn, &stamp, &deal.id, log).await?;
             let data = serde_json::json!({
-                "name": deal.name, "companyName": company, "companyDomain": domain,
+                "name": deal.name, "companyName": checked.company, "companyDomain": checked.domain,
                 "amount": currency.from_minor(amount_minor).to_string(), "currency": deal.currency,
             });
             announce(conn, &deal, DomainEventType::DealRegistered, data).await?;
@@ -190,6 +152,87 @@ pub async fn register(
         })
     })
     .await
+}
+
+/// A registration's texts, checked before its transaction.
+struct Checked<'a> {
+    name: String,
+    company: String,
+    domain: String,
+    notes: Option<String>,
+    new: &'a Registration,
+}
+
+impl Checked<'_> {
+    /// The pending deal a registration makes: outside the pipeline (at its
+    /// first stage, not reached), no terms, its id as its key.
+    #[allow(clippy::too_many_arguments)]
+    fn pending_deal(
+        &self,
+        tenant_id: &str,
+        partner_id: &str,
+        campaign_id: &str,
+        first_stage_id: String,
+        currency: crate::engine::Currency,
+        amount_minor: i64,
+        options: &std::collections::BTreeMap<String, String>,
+    ) -> deal::Model {
+        let now = crate::db::now();
+        let id = input::new_id();
+        let mut values: Vec<_> = options.iter().collect();
+        values.sort();
+        let payload = serde_json::json!({
+            "name": self.name, "amount": self.new.amount.normalize().to_string(),
+            "currency": currency.code(), "companyName": self.company, "companyDomain": self.domain,
+            "customFieldValues": values, "leadCreatorId": self.new.lead_creator_id, "notes": self.notes,
+        });
+        deal::Model {
+            id: id.clone(),
+            tenant_id: tenant_id.to_owned(),
+            external_id: id,
+            partner_id: partner_id.to_owned(),
+            campaign_id: campaign_id.to_owned(),
+            name: self.name.clone(),
+            amount_minor,
+            currency: currency.code().to_owned(),
+            stage_id: first_stage_id,
+            lead_creator_id: self.new.lead_creator_id.clone(),
+            owner_id: None,
+            reached_position: -1,
+            payment_count: 0,
+            terms_version: 0,
+            payload: payload.to_string(),
+            registration: DealRegistration::Pending,
+            registration_reason: None,
+            company_name: Some(self.company.clone()),
+            company_domain: Some(self.domain.clone()),
+            notes: self.notes.clone(),
+            status: DealStatus::Open,
+            lost_reason: None,
+            expected_close_date: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Refuses a lead creator that is not one of the partner's own contacts:
+/// one answer for the tenant's contact, another partner's and none at all,
+/// so the refusal tells nothing of what exists.
+async fn own_contact(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+    id: &str,
+) -> ApiResult<()> {
+    let field = "input.leadCreatorId";
+    match pipeline::contact_for(conn, tenant_id, partner_id, id, field).await {
+        Ok(contact) if contact.partner_id.as_deref() == Some(partner_id) => Ok(()),
+        Ok(_) | Err(ApiError::BadInput { .. }) => {
+            Err(ApiError::bad_input(field, "no such contact of the partner"))
+        }
+        Err(err) => Err(err),
+    }
 }
 
 /// Refuses a domain an open deal of any partner holds, worded for the

@@ -329,45 +329,59 @@ fn request_error(media: Media, error: ServerError) -> Response {
     answer
 }
 
+/// The query a request runs: sent in full, or by its persisted hash
+/// (kept only for a request with a token); else the answer to send.
+fn query_of(
+    state: &AppState,
+    params: &mut Params,
+    authenticated: bool,
+    media: Media,
+) -> Result<String, Box<Response>> {
+    let resolved = state.apq.resolve(
+        params.query.as_deref(),
+        params.extensions.as_ref(),
+        authenticated,
+    );
+    match resolved {
+        Resolved::Plain => params.query.take().ok_or_else(|| {
+            Box::new(error_body(
+                StatusCode::BAD_REQUEST,
+                "BAD_USER_INPUT",
+                "the request has no query",
+            ))
+        }),
+        Resolved::Query(query) => Ok(query.to_string()),
+        // Apollo's clients read the message; others read the code. Not an
+        // HTTP error: the client sends the query next.
+        Resolved::NotFound => Err(Box::new(
+            request_error(
+                media,
+                refusal("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", None),
+            )
+            .with_status(StatusCode::OK),
+        )),
+        Resolved::Bad(field, message) => {
+            let message = format!("{field}: {message}");
+            Err(Box::new(request_error(
+                media,
+                refusal("BAD_USER_INPUT", &message, Some(field)),
+            )))
+        }
+    }
+}
+
 /// Resolves, checks, parses and runs one GraphQL request.
 async fn run(
     state: &AppState,
     slot: &Arc<Slot>,
     principal: Option<Principal>,
-    params: Params,
+    mut params: Params,
     media: Media,
     by_get: bool,
 ) -> Response {
-    let resolved = state.apq.resolve(
-        params.query.as_deref(),
-        params.extensions.as_ref(),
-        principal.is_some(),
-    );
-    let query: String = match resolved {
-        Resolved::Plain => match params.query {
-            Some(query) => query,
-            None => {
-                return error_body(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_USER_INPUT",
-                    "the request has no query",
-                );
-            }
-        },
-        Resolved::Query(query) => query.to_string(),
-        Resolved::NotFound => {
-            // Apollo's clients read the message; others read the code. Not
-            // an HTTP error: the client sends the query next.
-            return request_error(
-                media,
-                refusal("PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", None),
-            )
-            .with_status(StatusCode::OK);
-        }
-        Resolved::Bad(field, message) => {
-            let message = format!("{field}: {message}");
-            return request_error(media, refusal("BAD_USER_INPUT", &message, Some(field)));
-        }
+    let query = match query_of(state, &mut params, principal.is_some(), media) {
+        Ok(query) => query,
+        Err(answer) => return *answer,
     };
     let mut prepared = match Prepared::parse(query, params.variables, params.operation_name) {
         Ok(prepared) => prepared,

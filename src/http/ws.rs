@@ -221,71 +221,35 @@ async fn serve(state: AppState, socket: WebSocket) {
     };
     let (principal, expires_at) = principal;
     let (tx, mut rx) = mpsc::channel::<Outgoing>(OUTGOING);
-    let mut running = Running::default();
+    let mut connection = Connection {
+        state,
+        principal,
+        tx,
+        running: Running::default(),
+    };
     let now = crate::auth::jwt::now_seconds();
     let expiry = tokio::time::sleep(Duration::from_secs(expires_at.saturating_sub(now)));
     tokio::pin!(expiry);
     let closing = loop {
         tokio::select! {
             incoming = stream.next() => {
-                let message = match incoming {
-                    Some(Ok(message)) => message,
-                    Some(Err(error)) => match too_large(error) {
-                        true => break Some(close(1009, &format!("a message may be at most {MAX_MESSAGE_BYTES} bytes"))),
-                        false => break None,
-                    },
-                    None => break None,
+                let message = match read(incoming) {
+                    Ok(Some(message)) => message,
+                    Ok(None) => continue,
+                    Err(closing) => break closing,
                 };
-                let received = match message {
-                    Message::Text(received) => received,
-                    Message::Binary(_) => break Some(close(4400, "binary messages are not the protocol's")),
-                    Message::Close(_) => break None,
-                    _ => continue,
-                };
-                let message = match serde_json::from_str::<ClientMessage>(received.as_str()) {
-                    Ok(message) => message,
-                    Err(_) => break Some(close(4400, "not a graphql-transport-ws message")),
-                };
-                match message {
-                    ClientMessage::ConnectionInit { .. } => {
-                        break Some(close(4429, "Too many initialisation requests"));
-                    }
-                    ClientMessage::Ping {} => {
-                        if sink.send(text_pong()).await.is_err() {
+                match connection.on_message(message) {
+                    Next::Continue => {}
+                    Next::Send(reply) => {
+                        if sink.send(reply).await.is_err() {
                             break None;
                         }
                     }
-                    ClientMessage::Pong {} => {}
-                    ClientMessage::Subscribe { id, payload } => {
-                        if running.by_id.contains_key(&id) {
-                            break Some(close(4409, &format!("Subscriber for {id} already exists")));
-                        }
-                        if running.by_id.len() >= MAX_OPERATIONS {
-                            let error = ServerError::new(
-                                format!("a connection may run at most {MAX_OPERATIONS} operations"),
-                                None,
-                            );
-                            let message = text(&ServerMessage::Error { id: &id, payload: &[error] });
-                            if sink.send(message).await.is_err() {
-                                break None;
-                            }
-                            continue;
-                        }
-                        let number = running.next;
-                        running.next += 1;
-                        let task = tokio::spawn(run(
-                            state.clone(),
-                            principal.clone(),
-                            id.clone(),
-                            payload,
-                            Sender { run: number, tx: tx.clone() },
-                        ));
-                        running.by_id.insert(id, (number, task));
-                    }
-                    ClientMessage::Complete { id } => running.stop(&id),
+                    Next::Close(closing) => break closing,
                 }
             }
             outgoing = rx.recv() => {
+                let running = &mut connection.running;
                 match outgoing {
                     Some(Outgoing::Message(number, message)) => {
                         if running.is_current(number) && sink.send(message).await.is_err() {
@@ -302,9 +266,101 @@ async fn serve(state: AppState, socket: WebSocket) {
             }
         }
     };
-    running.stop_all();
+    connection.running.stop_all();
     if let Some(closing) = closing {
         let _ = sink.send(closing).await;
+    }
+}
+
+/// What the connection does after a client's message.
+enum Next {
+    Continue,
+    Send(Message),
+    /// Ends the connection, with this close frame if any.
+    Close(Option<Message>),
+}
+
+/// The protocol message a read carries (`None`: nothing to act on), or
+/// how the connection ends.
+fn read(
+    incoming: Option<Result<Message, axum::Error>>,
+) -> Result<Option<ClientMessage>, Option<Message>> {
+    let message = match incoming {
+        Some(Ok(message)) => message,
+        Some(Err(error)) => {
+            let limit = format!("a message may be at most {MAX_MESSAGE_BYTES} bytes");
+            return Err(too_large(error).then(|| close(1009, &limit)));
+        }
+        None => return Err(None),
+    };
+    let received = match message {
+        Message::Text(received) => received,
+        Message::Binary(_) => {
+            return Err(Some(close(4400, "binary messages are not the protocol's")));
+        }
+        Message::Close(_) => return Err(None),
+        _ => return Ok(None),
+    };
+    serde_json::from_str::<ClientMessage>(received.as_str())
+        .map(Some)
+        .map_err(|_| Some(close(4400, "not a graphql-transport-ws message")))
+}
+
+/// An acknowledged connection: who it acts as and what it runs.
+struct Connection {
+    state: AppState,
+    principal: Principal,
+    tx: mpsc::Sender<Outgoing>,
+    running: Running,
+}
+
+impl Connection {
+    fn on_message(&mut self, message: ClientMessage) -> Next {
+        match message {
+            ClientMessage::ConnectionInit { .. } => {
+                Next::Close(Some(close(4429, "Too many initialisation requests")))
+            }
+            ClientMessage::Ping {} => Next::Send(text_pong()),
+            ClientMessage::Pong {} => Next::Continue,
+            ClientMessage::Subscribe { id, payload } => self.subscribe(id, payload),
+            ClientMessage::Complete { id } => {
+                self.running.stop(&id);
+                Next::Continue
+            }
+        }
+    }
+
+    /// Starts an operation under `id`, numbered as a new run.
+    fn subscribe(&mut self, id: String, payload: Operation) -> Next {
+        if self.running.by_id.contains_key(&id) {
+            let reason = format!("Subscriber for {id} already exists");
+            return Next::Close(Some(close(4409, &reason)));
+        }
+        if self.running.by_id.len() >= MAX_OPERATIONS {
+            let error = ServerError::new(
+                format!("a connection may run at most {MAX_OPERATIONS} operations"),
+                None,
+            );
+            return Next::Send(text(&ServerMessage::Error {
+                id: &id,
+                payload: &[error],
+            }));
+        }
+        let number = self.running.next;
+        self.running.next += 1;
+        let sender = Sender {
+            run: number,
+            tx: self.tx.clone(),
+        };
+        let task = tokio::spawn(run(
+            self.state.clone(),
+            self.principal.clone(),
+            id.clone(),
+            payload,
+            sender,
+        ));
+        self.running.by_id.insert(id, (number, task));
+        Next::Continue
     }
 }
 

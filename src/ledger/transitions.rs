@@ -225,46 +225,19 @@ async fn pay(
             rows.push(clawback);
         }
         let amount_minor: i64 = rows.iter().map(|r| r.amount_minor).sum();
-        // A recipient is staff or not for all its spiffs alike.
-        let staff_payee = rows.iter().any(|r| r.staff_payee);
         if amount_minor <= 0 {
             return Err(ApiError::Conflict(format!(
                 "the payout to partner {partner_id} in {currency} would not be positive after clawbacks"
             )));
         }
-        let payout = payout::ActiveModel {
-            id: Set(input::new_id()),
-            tenant_id: Set(tenant_id.to_owned()),
-            partner_id: Set(partner_id),
-            currency: Set(currency),
-            amount_minor: Set(amount_minor),
-            reference: Set(reference.to_owned()),
-            commission_count: Set(rows.len() as i32),
-            created_by: Set(actor.to_owned()),
-            created_at: Set(now),
-            recipient_id: Set(recipient_id),
-            staff_payee: Set(staff_payee),
+        let stamp = Stamp {
+            tenant_id,
+            actor,
+            reference,
+            at: now,
         };
-        let payout = payout::Entity::insert(payout)
-            .exec_with_returning(conn)
-            .await?;
-        let currency = crate::engine::Currency::parse(&payout.currency)
-            .map_err(|e| ApiError::internal("payout currency", e))?;
-        let event = NewEvent {
-            kind: DomainEventType::PayoutCreated,
-            occurred_at: now,
-            // A payout to one of the tenant's staff concerns no partner.
-            partner_id: (!payout.staff_payee).then(|| payout.partner_id.clone()),
-            subject_id: payout.id.clone(),
-            data: serde_json::json!({
-                "amount": currency.from_minor(payout.amount_minor).to_string(),
-                "currency": payout.currency,
-                "reference": payout.reference,
-                "commissionCount": payout.commission_count,
-                "recipientId": payout.recipient_id,
-            }),
-        };
-        crate::events::append(conn, tenant_id, now, vec![event]).await?;
+        let payout =
+            write_payout(conn, &stamp, (partner_id, currency, recipient_id), &rows).await?;
         let mv = Move {
             from: CommissionStatus::Approved,
             to: CommissionStatus::Paid,
@@ -278,6 +251,61 @@ async fn pay(
         payouts.push(payout);
     }
     Ok(payouts)
+}
+
+/// Who pays, with what reference, when.
+struct Stamp<'a> {
+    tenant_id: &'a str,
+    actor: &'a str,
+    reference: &'a str,
+    at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Writes a payee's payout of `rows` and announces it (`PAYOUT_CREATED`).
+async fn write_payout(
+    conn: &impl ConnectionTrait,
+    stamp: &Stamp<'_>,
+    (partner_id, currency, recipient_id): (String, String, Option<String>),
+    rows: &[commission::Model],
+) -> ApiResult<payout::Model> {
+    let (tenant_id, now) = (stamp.tenant_id, stamp.at);
+    let amount_minor: i64 = rows.iter().map(|r| r.amount_minor).sum();
+    // A recipient is staff or not for all its spiffs alike.
+    let staff_payee = rows.iter().any(|r| r.staff_payee);
+    let payout = payout::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        partner_id: Set(partner_id),
+        currency: Set(currency),
+        amount_minor: Set(amount_minor),
+        reference: Set(stamp.reference.to_owned()),
+        commission_count: Set(rows.len() as i32),
+        created_by: Set(stamp.actor.to_owned()),
+        created_at: Set(now),
+        recipient_id: Set(recipient_id),
+        staff_payee: Set(staff_payee),
+    };
+    let payout = payout::Entity::insert(payout)
+        .exec_with_returning(conn)
+        .await?;
+    let currency = crate::engine::Currency::parse(&payout.currency)
+        .map_err(|e| ApiError::internal("payout currency", e))?;
+    let event = NewEvent {
+        kind: DomainEventType::PayoutCreated,
+        occurred_at: now,
+        // A payout to one of the tenant's staff concerns no partner.
+        partner_id: (!payout.staff_payee).then(|| payout.partner_id.clone()),
+        subject_id: payout.id.clone(),
+        data: serde_json::json!({
+            "amount": currency.from_minor(payout.amount_minor).to_string(),
+            "currency": payout.currency,
+            "reference": payout.reference,
+            "commissionCount": payout.commission_count,
+            "recipientId": payout.recipient_id,
+        }),
+    };
+    crate::events::append(conn, tenant_id, now, vec![event]).await?;
+    Ok(payout)
 }
 
 /// One payout per partner, currency and recipient: a spiff is paid to its

@@ -13,8 +13,7 @@ use crate::deals::moves::{DealEvent, decided, positive_minor};
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
-use crate::input;
-use crate::ledger::accrual::{insert_events, occurred_at};
+use crate::ledger::accrual::{EventRow, insert_events, occurred_at};
 use crate::ledger::batch::Answers;
 use crate::posting::{self, Posting, WRITE_CHUNK};
 use crate::tiers::book::{Accrued, TierBook};
@@ -154,95 +153,111 @@ impl Batch {
     /// The event and the deal after it, checked.
     fn decide(&self, item: &DealItem, mut deal: deal::Model) -> ApiResult<Decided> {
         let occurred_at = occurred_at(item.occurred_at, self.now);
-        let mut event = event::Model {
-            id: input::new_id(),
-            tenant_id: deal.tenant_id.clone(),
-            external_id: item.external_id.clone(),
-            partner_id: deal.partner_id.clone(),
-            campaign_id: deal.campaign_id.clone(),
-            customer_id: None,
+        let mut event = EventRow {
+            tenant_id: &deal.tenant_id,
+            external_id: &item.external_id,
+            partner_id: &deal.partner_id,
+            campaign_id: &deal.campaign_id,
             kind: EventKind::DealStage,
             amount_minor: deal.amount_minor,
-            currency: deal.currency.clone(),
+            currency: &deal.currency,
             occurred_at,
-            revenue_minor: None,
-            metadata: None,
-            payload: item.payload.clone(),
-            refunded_minor: 0,
+            payload: &item.payload,
             recorded_at: self.now,
-            deal_id: Some(deal.id.clone()),
-            stage_id: None,
-        };
+        }
+        .build();
+        event.deal_id = Some(deal.id.clone());
         deal.updated_at = self.now;
         match &item.what {
-            What::Stage { stage_id, .. } => {
-                let stage = self.loaded.stage(stage_id).ok_or_else(|| {
-                    ApiError::bad_input(item.field("stageId"), "no such deal stage")
-                })?;
-                if stage.archived_at.is_some() {
-                    return Err(ApiError::bad_input(
-                        item.field("stageId"),
-                        "the stage is archived",
-                    ));
-                }
-                // An archived stage is out of the pipeline: passing its
-                // position reaches nothing.
-                let newly: Vec<String> = self
-                    .loaded
-                    .stages
-                    .iter()
-                    .filter(|s| s.archived_at.is_none())
-                    .filter(|s| s.position > deal.reached_position && s.position <= stage.position)
-                    .map(|s| s.id.clone())
-                    .collect();
-                event.stage_id = Some(stage.id.clone());
-                deal.stage_id = stage.id.clone();
-                deal.reached_position = Ord::max(deal.reached_position, stage.position);
-                if newly
-                    .iter()
-                    .any(|id| self.loaded.stage(id).is_some_and(|s| s.is_won))
-                {
-                    deal.status = DealStatus::Won;
-                }
-                let data = serde_json::json!({
-                    "eventId": event.id,
-                    "stageId": stage.id,
-                    "stageName": stage.name,
-                    "stagesReached": newly,
-                    "status": deal.status.as_str(),
-                });
-                let announced = announce(&deal, &event, DomainEventType::DealStageChanged, data);
-                Ok(Decided {
-                    deal,
-                    event,
-                    newly,
-                    announced,
-                })
-            }
-            What::Payment { amount } => {
-                let field = item.field("amount");
-                let currency = campaigns::check_currency(&field, &deal.currency)?;
-                if let Some(amount) = amount {
-                    event.amount_minor = positive_minor(&field, *amount, currency)?;
-                }
-                event.kind = EventKind::DealPayment;
-                deal.payment_count += 1;
-                let data = serde_json::json!({
-                    "eventId": event.id,
-                    "amount": currency.from_minor(event.amount_minor).to_string(),
-                    "currency": event.currency,
-                    "paymentCount": deal.payment_count,
-                });
-                let kind = DomainEventType::DealPaymentRecorded;
-                let announced = announce(&deal, &event, kind, data);
-                Ok(Decided {
-                    deal,
-                    event,
-                    newly: Vec::new(),
-                    announced,
-                })
-            }
+            What::Stage { stage_id, .. } => self.reach(item, stage_id, deal, event),
+            What::Payment { amount } => self.pay(item, *amount, deal, event),
         }
+    }
+
+    /// A stage move: the stages newly reached, the deal won if one of them
+    /// is a won stage.
+    fn reach(
+        &self,
+        item: &DealItem,
+        stage_id: &str,
+        mut deal: deal::Model,
+        mut event: event::Model,
+    ) -> ApiResult<Decided> {
+        let stage = self
+            .loaded
+            .stage(stage_id)
+            .ok_or_else(|| ApiError::bad_input(item.field("stageId"), "no such deal stage"))?;
+        if stage.archived_at.is_some() {
+            return Err(ApiError::bad_input(
+                item.field("stageId"),
+                "the stage is archived",
+            ));
+        }
+        // An archived stage is out of the pipeline: passing its
+        // position reaches nothing.
+        let newly: Vec<String> = self
+            .loaded
+            .stages
+            .iter()
+            .filter(|s| s.archived_at.is_none())
+            .filter(|s| s.position > deal.reached_position && s.position <= stage.position)
+            .map(|s| s.id.clone())
+            .collect();
+        event.stage_id = Some(stage.id.clone());
+        deal.stage_id = stage.id.clone();
+        deal.reached_position = Ord::max(deal.reached_position, stage.position);
+        if newly
+            .iter()
+            .any(|id| self.loaded.stage(id).is_some_and(|s| s.is_won))
+        {
+            deal.status = DealStatus::Won;
+        }
+        let data = serde_json::json!({
+            "eventId": event.id,
+            "stageId": stage.id,
+            "stageName": stage.name,
+            "stagesReached": newly,
+            "status": deal.status.as_str(),
+        });
+        let announced = announce(&deal, &event, DomainEventType::DealStageChanged, data);
+        Ok(Decided {
+            deal,
+            event,
+            newly,
+            announced,
+        })
+    }
+
+    /// A payment: the deal's payments counted, the amount checked in its
+    /// currency (omitted: the deal's amount).
+    fn pay(
+        &self,
+        item: &DealItem,
+        amount: Option<Decimal>,
+        mut deal: deal::Model,
+        mut event: event::Model,
+    ) -> ApiResult<Decided> {
+        let field = item.field("amount");
+        let currency = campaigns::check_currency(&field, &deal.currency)?;
+        if let Some(amount) = amount {
+            event.amount_minor = positive_minor(&field, amount, currency)?;
+        }
+        event.kind = EventKind::DealPayment;
+        deal.payment_count += 1;
+        let data = serde_json::json!({
+            "eventId": event.id,
+            "amount": currency.from_minor(event.amount_minor).to_string(),
+            "currency": event.currency,
+            "paymentCount": deal.payment_count,
+        });
+        let kind = DomainEventType::DealPaymentRecorded;
+        let announced = announce(&deal, &event, kind, data);
+        Ok(Decided {
+            deal,
+            event,
+            newly: Vec::new(),
+            announced,
+        })
     }
 
     /// The deal's campaign, which must still accept events, as must its

@@ -54,17 +54,15 @@ impl Loaded {
     }
 }
 
-/// Locks the batch's partners, then its deals, and reads the rest.
-pub(super) async fn load(
+/// The deals' partners, locked in id order by one statement; then the
+/// deals, read under the lock: their stage and payments are what the
+/// events before these left.
+async fn lock(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
-    items: &[DealItem],
-) -> ApiResult<Loaded> {
-    let mut loaded = Loaded::default();
-    let ids: BTreeSet<&str> = items.iter().map(|i| i.deal_id.as_str()).collect();
-    // The deals' partners, locked in id order by one statement; then the
-    // deals, read under the lock: their stage and payments are what the
-    // events before these left.
+    ids: BTreeSet<&str>,
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
     let partners = crate::posting::locks::partners(
         conn,
         tenant_id,
@@ -81,7 +79,7 @@ pub(super) async fn load(
     )
     .await?;
     if partners.is_empty() {
-        return Ok(loaded);
+        return Ok(());
     }
     loaded.partners = partners.into_iter().map(|p| (p.id.clone(), p)).collect();
     let deals = deal::Entity::find()
@@ -100,6 +98,21 @@ pub(super) async fn load(
         return Err(ApiError::Contention);
     }
     loaded.deals = deals.into_iter().map(|d| (d.id.clone(), d)).collect();
+    Ok(())
+}
+
+/// Locks the batch's partners, then its deals, and reads the rest.
+pub(super) async fn load(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    items: &[DealItem],
+) -> ApiResult<Loaded> {
+    let mut loaded = Loaded::default();
+    let ids: BTreeSet<&str> = items.iter().map(|i| i.deal_id.as_str()).collect();
+    lock(conn, tenant_id, ids, &mut loaded).await?;
+    if loaded.deals.is_empty() {
+        return Ok(loaded);
+    }
     let external_ids = items.iter().map(|i| i.external_id.as_str());
     loaded.existing = recorded(conn, tenant_id, external_ids).await?;
     if items.iter().any(|i| matches!(i.what, What::Stage { .. })) {

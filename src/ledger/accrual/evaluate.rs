@@ -7,7 +7,7 @@
 //! leaves no trace.
 
 use super::load::{Checked, Loaded};
-use super::{PartnerRef, Recorded, bad, minor_units, same_payload};
+use super::{EventRow, PartnerRef, Recorded, bad, minor_units, same_payload};
 use crate::campaigns::{self, enrollment, enrollment::Terms};
 use crate::engine::{self, Charge, Currency, Evaluation, RuleSet, customer_month};
 use crate::error::{ApiError, ApiResult};
@@ -425,25 +425,23 @@ impl<'a> Batch<'a> {
         valid: &Valid,
         customer: Option<&customer::Model>,
     ) -> event::Model {
-        event::Model {
-            id: input::new_id(),
-            tenant_id: self.tenant_id.to_owned(),
-            external_id: item.external_id,
-            partner_id: partner.id.clone(),
-            campaign_id: valid.campaign.id.clone(),
-            customer_id: customer.map(|c| c.id.clone()),
+        let mut row = EventRow {
+            tenant_id: self.tenant_id,
+            external_id: &item.external_id,
+            partner_id: &partner.id,
+            campaign_id: &valid.campaign.id,
             kind: stored_kind(item.new.kind),
             amount_minor: valid.amount_minor,
-            currency: valid.currency.code().to_owned(),
+            currency: valid.currency.code(),
             occurred_at: valid.occurred_at,
-            revenue_minor: valid.revenue_minor,
-            metadata: item.new.metadata.clone(),
-            payload: item.payload,
-            refunded_minor: 0,
+            payload: &item.payload,
             recorded_at: self.now,
-            deal_id: None,
-            stage_id: None,
         }
+        .build();
+        row.customer_id = customer.map(|c| c.id.clone());
+        row.revenue_minor = valid.revenue_minor;
+        row.metadata = item.new.metadata.clone();
+        row
     }
 
     /// Carries the customer's and the partner's history past this event: a

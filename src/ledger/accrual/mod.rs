@@ -49,6 +49,48 @@ pub enum PartnerRef {
     ExternalId(String),
 }
 
+/// What every event row says, whatever its kind: the row of a sale or a
+/// lead, a deal's stage move or payment is built here, its kind's own
+/// columns (a customer, revenue, metadata; a deal, a stage) set after.
+pub struct EventRow<'a> {
+    pub tenant_id: &'a str,
+    pub external_id: &'a str,
+    pub partner_id: &'a str,
+    pub campaign_id: &'a str,
+    pub kind: entity::enums::EventKind,
+    pub amount_minor: i64,
+    pub currency: &'a str,
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// The payload compared for exactly-once.
+    pub payload: &'a str,
+    pub recorded_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl EventRow<'_> {
+    /// The row, with a new id and nothing refunded.
+    pub fn build(self) -> event::Model {
+        event::Model {
+            id: crate::input::new_id(),
+            tenant_id: self.tenant_id.to_owned(),
+            external_id: self.external_id.to_owned(),
+            partner_id: self.partner_id.to_owned(),
+            campaign_id: self.campaign_id.to_owned(),
+            customer_id: None,
+            kind: self.kind,
+            amount_minor: self.amount_minor,
+            currency: self.currency.to_owned(),
+            occurred_at: self.occurred_at,
+            revenue_minor: None,
+            metadata: None,
+            payload: self.payload.to_owned(),
+            refunded_minor: 0,
+            recorded_at: self.recorded_at,
+            deal_id: None,
+            stage_id: None,
+        }
+    }
+}
+
 /// An event as a client sent it.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
