@@ -13,7 +13,7 @@ use crate::deals::moves::{DealEvent, decided, positive_minor};
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewEvent};
-use crate::ledger::accrual::{EventRow, insert_events, occurred_at};
+use crate::ledger::accrual::{EventRow, exactly_once, insert_events, occurred_at};
 use crate::ledger::batch::Answers;
 use crate::posting::{self, Posting, WRITE_CHUNK};
 use crate::tiers::book::{Accrued, TierBook};
@@ -120,34 +120,21 @@ impl Batch {
     /// batch, answers with the original result and the deal as it is; a
     /// key taken by another payload or deal is `CONFLICT`.
     fn duplicate(&self, item: &DealItem, deal: &deal::Model) -> ApiResult<Option<DealEvent>> {
+        let in_batch = self
+            .recorded
+            .get(&item.external_id)
+            .and_then(|index| self.results.get(*index)?.as_ref().ok())
+            .map(|first| (&first.event, first.commissions.as_slice()));
         let same = |event: &event::Model| {
             event.payload == item.payload && event.deal_id.as_deref() == Some(deal.id.as_str())
         };
-        if let Some((event, commissions)) = self.loaded.existing.get(&item.external_id) {
-            if !same(event) {
-                return Err(ApiError::other_payload());
-            }
-            return Ok(Some(DealEvent {
-                event: event.clone(),
-                deal: deal.clone(),
-                commissions: commissions.clone(),
-                duplicate: true,
-            }));
-        }
-        if let Some(&index) = self.recorded.get(&item.external_id)
-            && let Some(Ok(first)) = self.results.get(index)
-        {
-            if !same(&first.event) {
-                return Err(ApiError::other_payload());
-            }
-            return Ok(Some(DealEvent {
-                event: first.event.clone(),
-                deal: deal.clone(),
-                commissions: first.commissions.clone(),
-                duplicate: true,
-            }));
-        }
-        Ok(None)
+        let first = exactly_once(&item.external_id, &self.loaded.existing, in_batch, same)?;
+        Ok(first.map(|(event, commissions)| DealEvent {
+            event: event.clone(),
+            deal: deal.clone(),
+            commissions: commissions.to_vec(),
+            duplicate: true,
+        }))
     }
 
     /// The event and the deal after it, checked.

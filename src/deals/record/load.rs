@@ -9,8 +9,8 @@ use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::accrual::recorded;
 use entity::{
-    campaign, commission, deal, deal_field_value, deal_stage, deal_stage_reached, deal_term, event,
-    partner, partner_commission,
+    campaign, deal, deal_field_value, deal_stage, deal_stage_reached, deal_term, partner,
+    partner_commission,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
@@ -36,7 +36,7 @@ pub(super) struct Loaded {
     /// The tenant's own people among the deals' lead creators and owners.
     pub staff: HashSet<String>,
     /// Events recorded before under the batch's `externalId`s.
-    pub existing: HashMap<String, (event::Model, Vec<commission::Model>)>,
+    pub existing: crate::ledger::accrual::Existing,
 }
 
 impl Loaded {

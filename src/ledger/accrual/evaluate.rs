@@ -7,7 +7,7 @@
 //! leaves no trace.
 
 use super::load::{Checked, Loaded};
-use super::{EventRow, PartnerRef, Recorded, bad, minor_units, same_payload};
+use super::{EventRow, PartnerRef, Recorded, bad, exactly_once, minor_units, same_payload};
 use crate::campaigns::{self, enrollment, enrollment::Terms};
 use crate::engine::{self, Charge, Currency, Evaluation, RuleSet, customer_month};
 use crate::error::{ApiError, ApiResult};
@@ -249,29 +249,19 @@ impl<'a> Batch<'a> {
     /// Exactly once: a redelivery, recorded before or earlier in this batch,
     /// answers with the original result; another payload is `CONFLICT`.
     fn duplicate(&self, item: &Checked) -> ApiResult<Option<Recorded>> {
-        let conflict = || ApiError::other_payload();
-        if let Some((event, commissions)) = self.loaded.existing.get(&item.external_id) {
-            if !same_payload(&event.payload, &item.payload) {
-                return Err(conflict());
-            }
-            return Ok(Some(Recorded {
-                event: event.clone(),
-                commissions: commissions.clone(),
-                duplicate: true,
-            }));
-        }
-        if let Some(&index) = self.state.recorded.get(&item.external_id)
-            && let Some(Ok(first)) = self.results.get(index)
-        {
-            if first.event.payload != item.payload {
-                return Err(conflict());
-            }
-            return Ok(Some(Recorded {
-                duplicate: true,
-                ..first.clone()
-            }));
-        }
-        Ok(None)
+        let in_batch = self
+            .state
+            .recorded
+            .get(&item.external_id)
+            .and_then(|index| self.results.get(*index)?.as_ref().ok())
+            .map(|first| (&first.event, first.commissions.as_slice()));
+        let same = |event: &event::Model| same_payload(&event.payload, &item.payload);
+        let first = exactly_once(&item.external_id, &self.loaded.existing, in_batch, same)?;
+        Ok(first.map(|(event, commissions)| Recorded {
+            event: event.clone(),
+            commissions: commissions.to_vec(),
+            duplicate: true,
+        }))
     }
 
     /// The checks that need the loaded rows: partner, campaign, currency,

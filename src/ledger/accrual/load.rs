@@ -61,7 +61,7 @@ pub(super) struct Loaded {
     pub partners: HashMap<String, partner::Model>,
     pub partner_by_external_id: HashMap<String, String>,
     /// Events recorded before, by `externalId`, with their commissions.
-    pub existing: HashMap<String, (event::Model, Vec<commission::Model>)>,
+    pub existing: crate::ledger::accrual::Existing,
     pub campaigns: HashMap<String, campaign::Model>,
     pub default_campaign: Option<campaign::Model>,
     pub enrolled: HashSet<(String, String)>,
@@ -184,7 +184,7 @@ pub async fn recorded<'a>(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     external_ids: impl Iterator<Item = &'a str>,
-) -> ApiResult<HashMap<String, (event::Model, Vec<commission::Model>)>> {
+) -> ApiResult<super::Existing> {
     let external_ids: BTreeSet<&str> = external_ids.collect();
     let mut found = HashMap::new();
     if external_ids.is_empty() {

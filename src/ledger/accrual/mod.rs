@@ -91,6 +91,30 @@ impl EventRow<'_> {
     }
 }
 
+/// Events already recorded, by `externalId`, with what they earned (the
+/// one exactly-once lookup, [`recorded`]).
+pub type Existing = std::collections::HashMap<String, (event::Model, Vec<commission::Model>)>;
+
+/// The exactly-once rule of every event kind: an `externalId` recorded
+/// before — by an earlier call (`existing`) or earlier in this batch
+/// (`in_batch`) — answers the first result when `same` says its payload is
+/// this one's, else `CONFLICT`; `None`: not recorded yet.
+pub fn exactly_once<'a>(
+    external_id: &str,
+    existing: &'a Existing,
+    in_batch: Option<(&'a event::Model, &'a [commission::Model])>,
+    same: impl Fn(&event::Model) -> bool,
+) -> ApiResult<Option<(&'a event::Model, &'a [commission::Model])>> {
+    let first = existing
+        .get(external_id)
+        .map(|(event, commissions)| (event, commissions.as_slice()))
+        .or(in_batch);
+    match first {
+        Some((event, _)) if !same(event) => Err(ApiError::other_payload()),
+        first => Ok(first),
+    }
+}
+
 /// An event as a client sent it.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
