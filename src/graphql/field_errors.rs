@@ -15,8 +15,7 @@
 //! through here, over HTTP and over WebSocket.
 
 use async_graphql::parser::types::{
-    BaseType, ExecutableDocument, OperationType, Selection, SelectionSet, Type, TypeKind,
-    TypeSystemDefinition,
+    BaseType, ExecutableDocument, OperationType, SelectionSet, Type, TypeKind, TypeSystemDefinition,
 };
 use async_graphql::{Name, PathSegment, ServerError, Value};
 use std::collections::HashMap;
@@ -156,17 +155,18 @@ fn field_at<'d>(
     object: &str,
     key: &str,
 ) -> Option<Found<'d>> {
-    let mut matches = Vec::new();
-    let mut spreading = Vec::new();
+    let mut matches: Vec<(&str, &'d str, &'d SelectionSet)> = Vec::new();
     for set in sets {
-        collect(document, set, object, key, &mut matches, &mut spreading);
+        super::order::each_field(document, set, object, &mut |on, field| {
+            if field.response_key().node.as_str() == key {
+                matches.push((on, field.name.node.as_str(), &field.selection_set.node));
+            }
+        });
     }
-    let (on, name) = matches
-        .first()
-        .map(|(on, name, _)| (on.clone(), name.clone()))?;
+    let (on, name, _) = *matches.first()?;
     let ty = types
-        .get(&on, &name)
-        .or_else(|| types.get(object, &name))?
+        .get(on, name)
+        .or_else(|| types.get(object, name))?
         .clone();
     let below = matches
         .into_iter()
@@ -174,65 +174,6 @@ fn field_at<'d>(
         .filter(|below| !below.items.is_empty())
         .collect();
     Some(Found { ty, below })
-}
-
-/// The selections of `key` in `set`: the type each is selected on, the
-/// field's name and its selection set.
-fn collect<'d>(
-    document: &'d ExecutableDocument,
-    set: &'d SelectionSet,
-    on: &str,
-    key: &str,
-    matches: &mut Vec<(String, String, &'d SelectionSet)>,
-    spreading: &mut Vec<&'d str>,
-) {
-    for selection in &set.items {
-        match &selection.node {
-            Selection::Field(field) if field.node.response_key().node.as_str() == key => {
-                matches.push((
-                    on.to_owned(),
-                    field.node.name.node.to_string(),
-                    &field.node.selection_set.node,
-                ));
-            }
-            Selection::Field(_) => {}
-            Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.as_str();
-                // Validation refuses cycles; the guard keeps this walk finite.
-                if spreading.contains(&name) {
-                    continue;
-                }
-                if let Some(fragment) = document.fragments.get(name) {
-                    spreading.push(name);
-                    let on = fragment.node.type_condition.node.on.node.as_str();
-                    collect(
-                        document,
-                        &fragment.node.selection_set.node,
-                        on,
-                        key,
-                        matches,
-                        spreading,
-                    );
-                    spreading.pop();
-                }
-            }
-            Selection::InlineFragment(inline) => {
-                let on = inline
-                    .node
-                    .type_condition
-                    .as_ref()
-                    .map_or(on, |condition| condition.node.on.node.as_str());
-                collect(
-                    document,
-                    &inline.node.selection_set.node,
-                    on,
-                    key,
-                    matches,
-                    spreading,
-                );
-            }
-        }
-    }
 }
 
 /// Writes the failed field at `path` as null, or the nearest nullable

@@ -14,7 +14,7 @@
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, Field, OperationDefinition, Selection, SelectionSet,
 };
 use async_graphql::{Name, Value};
 
@@ -68,52 +68,81 @@ type Plan<'d> = Vec<(&'d str, Vec<&'d SelectionSet>)>;
 
 fn plan<'d>(document: &'d ExecutableDocument, sets: &[&'d SelectionSet]) -> Plan<'d> {
     let mut plan = Plan::new();
-    let mut spreading = Vec::new();
     for set in sets {
-        collect(document, set, &mut plan, &mut spreading);
+        each_field(document, set, "", &mut |_, field| {
+            let key = field.response_key().node.as_str();
+            let below = &field.selection_set.node;
+            let at = match plan.iter().position(|(k, _)| *k == key) {
+                Some(at) => at,
+                None => {
+                    plan.push((key, Vec::new()));
+                    plan.len() - 1
+                }
+            };
+            if !below.items.is_empty() {
+                plan[at].1.push(below);
+            }
+        });
     }
     plan
 }
 
-fn collect<'d>(
+/// Visits every field `set` selects, in document order, fragments expanded
+/// in place (whatever their type condition), with the type each is
+/// selected on: the fragment's condition, else `on`.
+pub fn each_field<'a, 'd: 'a>(
     document: &'d ExecutableDocument,
     set: &'d SelectionSet,
-    plan: &mut Plan<'d>,
-    spreading: &mut Vec<&'d str>,
+    on: &'a str,
+    visit: &mut impl FnMut(&'a str, &'d Field),
 ) {
-    for selection in &set.items {
-        match &selection.node {
-            Selection::Field(field) => {
-                let key = field.node.response_key().node.as_str();
-                let below = &field.node.selection_set.node;
-                let at = match plan.iter().position(|(k, _)| *k == key) {
-                    Some(at) => at,
-                    None => {
-                        plan.push((key, Vec::new()));
-                        plan.len() - 1
+    fn walk<'a, 'd: 'a>(
+        document: &'d ExecutableDocument,
+        set: &'d SelectionSet,
+        on: &'a str,
+        visit: &mut impl FnMut(&'a str, &'d Field),
+        spreading: &mut Vec<&'d str>,
+    ) {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => visit(on, &field.node),
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    // Validation refuses cycles; the guard keeps this walk finite.
+                    if spreading.contains(&name) {
+                        continue;
                     }
-                };
-                if !below.items.is_empty() {
-                    plan[at].1.push(below);
+                    if let Some(fragment) = document.fragments.get(name) {
+                        spreading.push(name);
+                        let on = fragment.node.type_condition.node.on.node.as_str();
+                        walk(
+                            document,
+                            &fragment.node.selection_set.node,
+                            on,
+                            visit,
+                            spreading,
+                        );
+                        spreading.pop();
+                    }
                 }
-            }
-            Selection::FragmentSpread(spread) => {
-                let name = spread.node.fragment_name.node.as_str();
-                // Validation refuses cycles; the guard keeps this walk finite.
-                if spreading.contains(&name) {
-                    continue;
+                Selection::InlineFragment(inline) => {
+                    let on = inline
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map_or(on, |condition| condition.node.on.node.as_str());
+                    walk(
+                        document,
+                        &inline.node.selection_set.node,
+                        on,
+                        visit,
+                        spreading,
+                    );
                 }
-                if let Some(fragment) = document.fragments.get(name) {
-                    spreading.push(name);
-                    collect(document, &fragment.node.selection_set.node, plan, spreading);
-                    spreading.pop();
-                }
-            }
-            Selection::InlineFragment(inline) => {
-                collect(document, &inline.node.selection_set.node, plan, spreading);
             }
         }
     }
+    walk(document, set, on, visit, &mut Vec::new());
 }
 
 fn order<'d>(

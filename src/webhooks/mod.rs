@@ -150,7 +150,7 @@ pub struct NewEndpoint {
 }
 
 /// What an update changes (`None`: unchanged).
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub struct Changes {
     pub url: Option<String>,
     pub event_types: Option<Vec<DomainEventType>>,
