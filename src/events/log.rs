@@ -117,6 +117,9 @@ pub async fn read(
             bind(partner.clone().into())
         ));
     }
+    if audience.nobody {
+        sql.push_str(" AND 1 = 0");
+    }
     if audience.types.len() < super::ALL_TYPES.len() {
         let types: Vec<String> = audience
             .types

@@ -31,7 +31,7 @@ const WRITE_CHUNK: usize = 1000;
 
 /// An event to append, as its producer knows it.
 #[derive(Debug, Clone)]
-pub struct NewEvent {
+pub struct NewDomainEvent {
     pub kind: DomainEventType,
     pub occurred_at: DateTime<Utc>,
     /// The partner it concerns (none for what only the tenant sees).
@@ -47,7 +47,7 @@ pub async fn append(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     recorded_at: DateTime<Utc>,
-    events: Vec<NewEvent>,
+    events: Vec<NewDomainEvent>,
 ) -> ApiResult<()> {
     let mut rows = events.into_iter().peekable();
     while rows.peek().is_some() {
@@ -115,13 +115,16 @@ pub struct Audience {
     pub tenant_id: String,
     pub types: Vec<DomainEventType>,
     pub partner_id: Option<String>,
+    /// No event at all: what a partner naming another partner reads.
+    pub nobody: bool,
 }
 
 impl Audience {
     /// What `principal` may read, narrowed to `types` (none: every type
     /// it may read) and `partner_id`. A partner asking for another
-    /// partner's events is refused as not found; a service token asking for
-    /// a type it may not read, as forbidden.
+    /// partner's events reads none, as if that partner did not exist (the
+    /// answer of every list filtered by another partner, SPEC §3); a
+    /// service token asking for a type it may not read is forbidden.
     pub fn of(
         principal: &Principal,
         types: Option<Vec<DomainEventType>>,
@@ -152,17 +155,13 @@ impl Audience {
                 "no event type is readable with this token's scopes".into(),
             ));
         }
-        let partner_id = match (principal.own_partner(), partner_id) {
-            (Some(own), Some(asked)) if asked != own => {
-                return Err(ApiError::not_found("partner"));
-            }
-            (Some(own), _) => Some(own.to_owned()),
-            (None, asked) => asked,
-        };
+        let own = principal.own_partner();
+        let nobody = matches!((own, &partner_id), (Some(own), Some(asked)) if asked != own);
         Ok(Audience {
             tenant_id: principal.tenant_id().to_owned(),
             types,
-            partner_id,
+            partner_id: own.map(str::to_owned).or(partner_id),
+            nobody,
         })
     }
 
@@ -172,6 +171,7 @@ impl Audience {
             tenant_id: tenant_id.to_owned(),
             types: ALL_TYPES.to_vec(),
             partner_id: None,
+            nobody: false,
         }
     }
 }

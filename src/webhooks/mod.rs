@@ -194,6 +194,7 @@ pub fn audience_of(endpoint: &webhook_endpoint::Model) -> Audience {
             false => types,
         },
         partner_id: endpoint.partner_id.clone(),
+        nobody: false,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::helpers::{Backend, TENANT, TestApp, code};
 use crate::on_both_databases;
+use crate::webhooks::loopback;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -39,6 +40,8 @@ on_both_databases!(
     an_admin_of_another_tenant_never_sees_a_group,
     viewer_describes_the_caller,
 );
+
+crate::on_both_databases_with!(loopback; another_partners_object_answers_as_if_it_did_not_exist);
 
 async fn no_token_is_unauthenticated(app: TestApp) {
     let (status, body) = app.post(None, PARTNERS, json!({})).await;
@@ -357,4 +360,171 @@ async fn a_configured_issuer_and_audience_are_required() {
         "token lacks a required claim",
     )
     .await;
+}
+
+/// SPEC §3, one rule: another partner's object answers a partner token as
+/// if it did not exist — exactly what an id that names nothing answers on
+/// the same path: a single read is null, a list filtered by that partner
+/// is empty, a mutation on it is `NOT_FOUND`, an input naming it is
+/// refused by that field.
+async fn another_partners_object_answers_as_if_it_did_not_exist(app: TestApp) {
+    use crate::deals::{CREATE_DEAL, create_contact, id_of, pipeline};
+    let admin = app.admin();
+    let p = pipeline(&app).await;
+    let alice = app
+        .create_partner(json!({ "name": "Alice", "type": "RESELLER" }))
+        .await;
+    let paying = app
+        .create_group("Paying", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    let bob = app
+        .create_partner(json!({ "name": "Bob", "type": "RESELLER", "groupId": paying }))
+        .await;
+    let mine = app.partner_token(&alice);
+    // Bob's objects, one of each kind a partner owns.
+    let commission =
+        crate::ledger::commission_id(&app, crate::ledger::sale_input(&bob, "b1", "100")).await;
+    let deal_input = json!({ "input": { "externalId": "d1", "partnerId": bob, "name": "Bob's", "amount": "100", "stageId": p.stage("Lead") } });
+    let deal = id_of(&app.ok(&admin, CREATE_DEAL, deal_input).await["createDeal"]);
+    let contact = create_contact(&app, Some(&bob), "Fay").await;
+    let (endpoint, _) = crate::webhooks::register(
+        &app,
+        &app.partner_token(&bob),
+        json!({ "url": "http://127.0.0.1:9/hook" }),
+    )
+    .await;
+    let nothing = "no-such-id";
+
+    /// What a path answers: its data at `at`, or its error's code and field.
+    enum Answer {
+        Data(&'static str),
+        Error,
+    }
+    use Answer::{Data, Error};
+    let table: [(&str, &str, &str, Answer); 13] = [
+        (
+            "partner",
+            "query($id: ID!) { partner(id: $id) { id } }",
+            bob.as_str(),
+            Data("partner"),
+        ),
+        (
+            "commission",
+            "query($id: ID!) { commission(id: $id) { id } }",
+            commission.as_str(),
+            Data("commission"),
+        ),
+        (
+            "deal",
+            "query($id: ID!) { deal(id: $id) { id } }",
+            deal.as_str(),
+            Data("deal"),
+        ),
+        (
+            "webhookEndpoint",
+            "query($id: ID!) { webhookEndpoint(id: $id) { id } }",
+            endpoint.as_str(),
+            Data("webhookEndpoint"),
+        ),
+        (
+            "commissions",
+            "query($id: ID!) { commissions(partnerId: $id) { totalCount nodes { id } } }",
+            bob.as_str(),
+            Data("commissions"),
+        ),
+        (
+            "deals",
+            "query($id: ID!) { deals(partnerId: $id) { nodes { id } } }",
+            bob.as_str(),
+            Data("deals"),
+        ),
+        (
+            "contacts",
+            "query($id: ID!) { contacts(partnerId: $id) { nodes { id } } }",
+            bob.as_str(),
+            Data("contacts"),
+        ),
+        (
+            "domainEvents",
+            "query($id: ID!) { domainEvents(partnerId: $id) { nodes { id } } }",
+            bob.as_str(),
+            Data("domainEvents"),
+        ),
+        (
+            "updateWebhookEndpoint",
+            "mutation($id: ID!) { updateWebhookEndpoint(id: $id, input: { description: \"x\" }) { id } }",
+            endpoint.as_str(),
+            Error,
+        ),
+        (
+            "deleteWebhookEndpoint",
+            "mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }",
+            endpoint.as_str(),
+            Error,
+        ),
+        (
+            "rotateWebhookSecret",
+            "mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }",
+            endpoint.as_str(),
+            Error,
+        ),
+        (
+            "replayWebhookDeliveries",
+            "mutation($id: ID!) { replayWebhookDeliveries(endpointId: $id) }",
+            endpoint.as_str(),
+            Error,
+        ),
+        (
+            "registerDeal",
+            "mutation($id: ID!) { registerDeal(input: { name: \"D\", amount: \"10\", companyName: \"Globex\", companyDomain: \"globex.com\", leadCreatorId: $id }) { id } }",
+            contact.as_str(),
+            Error,
+        ),
+    ];
+    for (path, query, theirs, answer) in table {
+        let (_, for_theirs) = app.post(Some(&mine), query, json!({ "id": theirs })).await;
+        let (_, for_nothing) = app.post(Some(&mine), query, json!({ "id": nothing })).await;
+        match answer {
+            Data(at) => {
+                assert_eq!(for_theirs["errors"], Value::Null, "{path}: {for_theirs}");
+                let found = &for_theirs["data"][at];
+                let empty = found.is_null()
+                    || found["nodes"] == json!([])
+                        && found["totalCount"].as_u64().unwrap_or(0) == 0;
+                assert!(empty, "{path} shows another partner's object: {for_theirs}");
+            }
+            Error => {
+                let error = &for_theirs["errors"][0];
+                let expected = match path {
+                    "registerDeal" => "BAD_USER_INPUT",
+                    _ => "NOT_FOUND",
+                };
+                assert_eq!(code(error), expected, "{path}: {for_theirs}");
+                if path == "registerDeal" {
+                    assert_eq!(crate::helpers::field(error), "input.leadCreatorId");
+                }
+            }
+        }
+        assert_eq!(for_theirs, for_nothing, "{path}: theirs and nothing differ");
+    }
+    // And Bob's own token sees each of them (the table is not vacuous).
+    let theirs = app.partner_token(&bob);
+    for (query, id, at) in [
+        (
+            "query($id: ID!) { commission(id: $id) { id } }",
+            &commission,
+            "commission",
+        ),
+        ("query($id: ID!) { deal(id: $id) { id } }", &deal, "deal"),
+        (
+            "query($id: ID!) { webhookEndpoint(id: $id) { id } }",
+            &endpoint,
+            "webhookEndpoint",
+        ),
+    ] {
+        assert_eq!(
+            app.ok(&theirs, query, json!({ "id": id })).await[at]["id"],
+            json!(id)
+        );
+    }
 }

@@ -137,6 +137,10 @@ fn follow(
     mut fresh: impl FnMut() + Send + 'static,
 ) -> impl Stream<Item = DomainEvent> + Send + 'static {
     async_stream::stream! {
+        if audience.nobody {
+            // Another partner's events: there are none to wait for.
+            std::future::pending::<()>().await;
+        }
         let mut cursor = start;
         let mut woken = notifier.watch(&audience.tenant_id);
         // Unsettled events are retried sooner and sooner less often.
