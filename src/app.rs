@@ -8,7 +8,7 @@ use crate::events::retention;
 use crate::graphql;
 use crate::http::metrics::{self, Scrape};
 use crate::http::{AppState, Options, router};
-use crate::intake::Intake;
+use crate::ingest::Ingest;
 use crate::webhooks::dispatch::{self, Poke};
 use axum::Router;
 use migration::{Migrator, MigratorTrait};
@@ -57,7 +57,7 @@ pub struct App {
 /// dispatcher, pruning.
 pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     let notifier = Notifier::start(&db);
-    let intake = Intake::start(db.clone(), crate::ledger::write_parallelism(&db));
+    let ingest = Ingest::start(db.clone(), crate::ledger::write_parallelism(&db));
     let dispatcher = Poke::default();
     if options.dispatch_webhooks {
         dispatch::start(
@@ -71,14 +71,14 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     let scrape = Scrape {
         db: db.clone(),
         notifier: notifier.clone(),
-        intake: intake.clone(),
+        ingest: ingest.clone(),
     };
     let schema = graphql::schema(Some(graphql::Services {
         db: db.clone(),
         notifier,
         webhooks: options.webhooks.clone(),
         dispatcher,
-        intake,
+        ingest,
     }));
     let state = AppState::new(schema, db, keys, options);
     App {

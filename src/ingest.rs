@@ -1,6 +1,8 @@
-//! The event path: every single event — a sale or lead (`recordEvent`), a
-//! deal's move (`moveDeal`) or payment (`recordDealPayment`) — is queued
-//! here and recorded with the others that arrived with it, as one batch.
+//! Ingest: the queues in front of the event path ([`crate::ledger::path`]).
+//! Every single event — a sale or lead (`recordEvent`), a deal's move
+//! (`moveDeal`) or payment (`recordDealPayment`) — is queued here and
+//! recorded with the others that arrived with it, as one batch. (Its queue
+//! depth is the `ingest_queue_depth` metric.)
 //!
 //! Calls that arrive while others are being written are recorded together.
 //! Each call queues its event and waits for its own answer. Each worker owns
@@ -25,7 +27,7 @@
 //!
 //! Each caller still gets its own result. A bad event is rejected alone,
 //! before anything is written; should a batch's write fail, it is redone
-//! one event per savepoint ([`crate::ledger::batch`]). A reply is sent only
+//! one event per savepoint ([`crate::ledger::path`]). A reply is sent only
 //! after commit. A caller that goes away does not cancel its event: it is
 //! recorded, and a redelivery gets the original result.
 
@@ -44,19 +46,19 @@ use tokio::sync::{mpsc, oneshot};
 /// memory starts over.
 const REMEMBERED_DEALS: usize = 100_000;
 
-enum Event {
+enum Queued {
     Sale(Item, oneshot::Sender<ApiResult<Recorded>>),
     Deal(DealItem, oneshot::Sender<ApiResult<DealEvent>>),
 }
 
 struct Job {
     tenant_id: String,
-    event: Event,
+    event: Queued,
 }
 
 /// The queues in front of the workers, one per worker; cheap to clone.
 #[derive(Clone)]
-pub struct Intake {
+pub struct Ingest {
     db: Db,
     queues: Arc<[mpsc::Sender<Job>]>,
     /// Each deal's partner, by tenant and deal id: a routing hint only (the
@@ -66,10 +68,10 @@ pub struct Intake {
     workers: Arc<Mutex<Assignments>>,
 }
 
-impl Intake {
+impl Ingest {
     /// Starts `workers` workers on the current Tokio runtime. They stop when
-    /// the last `Intake` is dropped.
-    pub fn start(db: Db, workers: usize) -> Intake {
+    /// the last `Ingest` is dropped.
+    pub fn start(db: Db, workers: usize) -> Ingest {
         let queues = (0..workers.max(1))
             .map(|_| {
                 // Bounded: when the database falls behind, callers wait here.
@@ -78,7 +80,7 @@ impl Intake {
                 queue
             })
             .collect();
-        Intake {
+        Ingest {
             db,
             queues,
             partners: Arc::default(),
@@ -101,10 +103,11 @@ impl Intake {
             PartnerRef::Id(id) | PartnerRef::ExternalId(id) => id.clone(),
         };
         let (reply, answer) = oneshot::channel();
-        self.send(tenant_id, &key, Event::Sale(item, reply)).await?;
+        self.send(tenant_id, &key, Queued::Sale(item, reply))
+            .await?;
         answer
             .await
-            .map_err(|_| ApiError::internal("intake", "a worker dropped an event"))?
+            .map_err(|_| ApiError::internal("ingest", "a worker dropped an event"))?
     }
 
     /// Records a deal's move or payment with whatever else is queued, and
@@ -112,13 +115,14 @@ impl Intake {
     pub async fn record_deal(&self, tenant_id: &str, item: DealItem) -> ApiResult<DealEvent> {
         let key = self.partner_of(tenant_id, &item.deal_id).await?;
         let (reply, answer) = oneshot::channel();
-        self.send(tenant_id, &key, Event::Deal(item, reply)).await?;
+        self.send(tenant_id, &key, Queued::Deal(item, reply))
+            .await?;
         answer
             .await
-            .map_err(|_| ApiError::internal("intake", "a worker dropped an event"))?
+            .map_err(|_| ApiError::internal("ingest", "a worker dropped an event"))?
     }
 
-    async fn send(&self, tenant_id: &str, key: &str, event: Event) -> ApiResult<()> {
+    async fn send(&self, tenant_id: &str, key: &str, event: Queued) -> ApiResult<()> {
         let job = Job {
             tenant_id: tenant_id.to_owned(),
             event,
@@ -127,7 +131,7 @@ impl Intake {
         self.queues[worker]
             .send(job)
             .await
-            .map_err(|_| ApiError::internal("intake", "the workers have stopped"))
+            .map_err(|_| ApiError::internal("ingest", "the workers have stopped"))
     }
 
     /// The key a deal event is routed by: its deal's partner (the deal's
@@ -184,11 +188,11 @@ async fn work(db: Db, mut jobs: mpsc::Receiver<Job>) {
             let mut deals = (Vec::new(), Vec::new());
             for event in events {
                 match event {
-                    Event::Sale(item, reply) => {
+                    Queued::Sale(item, reply) => {
                         sales.0.push(item);
                         sales.1.push(reply);
                     }
-                    Event::Deal(item, reply) => {
+                    Queued::Deal(item, reply) => {
                         deals.0.push(item);
                         deals.1.push(reply);
                     }
@@ -280,8 +284,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Events grouped by tenant, in order of arrival within each tenant.
-fn by_tenant(batch: Vec<Job>) -> Vec<(String, Vec<Event>)> {
-    let mut groups: Vec<(String, Vec<Event>)> = Vec::new();
+fn by_tenant(batch: Vec<Job>) -> Vec<(String, Vec<Queued>)> {
+    let mut groups: Vec<(String, Vec<Queued>)> = Vec::new();
     for job in batch {
         match groups
             .iter_mut()

@@ -24,7 +24,7 @@
 //!   approvals, payouts, reversals, maturity.
 //! - [`deals`]: pipelines, contacts, commission plans, deals and their
 //!   events.
-//! - [`intake`]: the queues that batch single events for the event path.
+//! - [`ingest`]: the queues that batch single events for the event path.
 //! - [`webhooks`]: endpoints and the dispatcher.
 //! - [`graphql`]: the schema, loaders, limits, scalars.
 //! - [`http`]: the router, GraphQL over HTTP and WebSocket, GraphiQL.
@@ -48,8 +48,8 @@ pub mod failure;
 pub mod graphql;
 pub mod history;
 pub mod http;
+pub mod ingest;
 pub mod input;
-pub mod intake;
 pub mod ledger;
 pub mod observe;
 pub mod paging;

@@ -13,7 +13,7 @@ use crate::directory::groups;
 use crate::directory::partners::{self, NewPartner};
 use crate::engine::RuleSet;
 use crate::error::{ApiError, ApiResult, keys, violates};
-use crate::events::{self, DomainEventType, NewEvent};
+use crate::events::{self, DomainEventType, NewDomainEvent};
 use crate::input;
 use entity::{campaign, enrollment, partner_commission, partner_group, partnership_request};
 use sea_orm::sea_query::{Condition, Expr, Query};
@@ -155,8 +155,8 @@ pub async fn apply(
 }
 
 /// The event of a partnership request made or decided.
-fn request_event(request: &partnership_request::Model, kind: DomainEventType) -> NewEvent {
-    NewEvent {
+fn request_event(request: &partnership_request::Model, kind: DomainEventType) -> NewDomainEvent {
+    NewDomainEvent {
         kind,
         occurred_at: request.decided_at.unwrap_or(request.created_at),
         partner_id: Some(request.partner_id.clone()),
@@ -298,7 +298,7 @@ async fn enroll(
         None,
     )
     .await?;
-    let event = NewEvent {
+    let event = NewDomainEvent {
         kind: DomainEventType::PartnerEnrolled,
         occurred_at: enrollment.created_at,
         partner_id: Some(partner_id.to_owned()),

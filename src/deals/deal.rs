@@ -26,6 +26,7 @@ use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS, MAX_NAME_CHARS, MAX_NOTE_CHARS};
 use crate::ledger::accrual::PartnerRef;
+use crate::ledger::path::Payload;
 use crate::posting::{self};
 use chrono::{DateTime, Utc};
 use entity::enums::{CampaignStatus, DealRegistration, DealStatus, PartnerStatus, PlanMatch};
@@ -76,25 +77,20 @@ pub async fn create(db: &Db, tenant_id: &str, actor: &str, new: NewDeal) -> ApiR
 }
 
 fn creation_payload(new: &NewDeal) -> String {
-    let partner = match &new.partner {
-        PartnerRef::Id(id) => serde_json::json!({ "id": id }),
-        PartnerRef::ExternalId(id) => serde_json::json!({ "externalId": id }),
-    };
     let mut values = new.field_values.clone();
     values.sort();
-    serde_json::json!({
-        "partner": partner,
-        "campaignId": new.campaign_id,
-        "name": new.name.trim(),
-        "amount": new.amount.normalize().to_string(),
-        "currency": new.currency,
-        "stageId": new.stage_id,
-        "customFieldValues": values,
-        "leadCreatorId": new.lead_creator_id,
-        "ownerId": new.owner_id,
-        "occurredAt": new.occurred_at.map(|t| t.to_rfc3339()),
-    })
-    .to_string()
+    Payload::new()
+        .field("partner", new.partner.payload())
+        .field("campaignId", new.campaign_id.clone())
+        .field("name", new.name.trim())
+        .amount("amount", Some(new.amount))
+        .field("currency", new.currency.clone())
+        .field("stageId", new.stage_id.clone())
+        .field("customFieldValues", serde_json::json!(values))
+        .field("leadCreatorId", new.lead_creator_id.clone())
+        .field("ownerId", new.owner_id.clone())
+        .at("occurredAt", new.occurred_at)
+        .text()
 }
 
 #[allow(clippy::too_many_arguments)]

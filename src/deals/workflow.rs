@@ -25,9 +25,10 @@ use super::record::{self, DealItem, What};
 use crate::campaigns;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, keys, violates};
-use crate::events::{self, DomainEventType, NewEvent};
+use crate::events::{self, DomainEventType, NewDomainEvent};
 use crate::history::{self, Change, Stamp};
 use crate::input::{self, MAX_NAME_CHARS, MAX_NOTE_CHARS};
+use crate::ledger::path::Payload;
 use chrono::NaiveDate;
 use entity::enums::{DealRegistration, DealStatus, PartnerStatus};
 use entity::{deal, deal_field_value, deal_stage, partner};
@@ -105,7 +106,9 @@ pub async fn register(
                 .pop()
                 .ok_or_else(|| ApiError::not_found("partner"))?;
             if partner.status != PartnerStatus::Active {
-                return Err(ApiError::Forbidden("the partner is not active".into()));
+                // The one answer to a partner that is not active, here
+                // the caller's own: its input is refused.
+                return Err(ApiError::bad_input("input", "the partner is not active"));
             }
             domain_free(conn, tenant_id, partner_id, &checked.domain).await?;
             let campaign = deals::deal_campaign(conn, tenant_id, &partner, None).await?;
@@ -181,11 +184,16 @@ impl Checked<'_> {
         let id = input::new_id();
         let mut values: Vec<_> = options.iter().collect();
         values.sort();
-        let payload = serde_json::json!({
-            "name": self.name, "amount": self.new.amount.normalize().to_string(),
-            "currency": currency.code(), "companyName": self.company, "companyDomain": self.domain,
-            "customFieldValues": values, "leadCreatorId": self.new.lead_creator_id, "notes": self.notes,
-        });
+        let payload = Payload::new()
+            .field("name", self.name.as_str())
+            .amount("amount", Some(self.new.amount))
+            .field("currency", currency.code())
+            .field("companyName", self.company.as_str())
+            .field("companyDomain", self.domain.as_str())
+            .field("customFieldValues", serde_json::json!(values))
+            .field("leadCreatorId", self.new.lead_creator_id.clone())
+            .field("notes", self.notes.clone())
+            .text();
         deal::Model {
             id: id.clone(),
             tenant_id: tenant_id.to_owned(),
@@ -201,7 +209,7 @@ impl Checked<'_> {
             reached_position: -1,
             payment_count: 0,
             terms_version: 0,
-            payload: payload.to_string(),
+            payload,
             registration: DealRegistration::Pending,
             registration_reason: None,
             company_name: Some(self.company.clone()),
@@ -311,7 +319,7 @@ async fn announce(
     kind: DomainEventType,
     data: serde_json::Value,
 ) -> ApiResult<()> {
-    let event = NewEvent {
+    let event = NewDomainEvent {
         kind,
         occurred_at: deal.updated_at,
         partner_id: Some(deal.partner_id.clone()),

@@ -1,6 +1,6 @@
 //! What a resolver reads from its request: the caller ([`principal`], with
 //! field-level authorization in [`guard`]), the request's loaders
-//! ([`loader`]), the database and the intake queue, and small helpers for
+//! ([`loader`]), the database and the ingest queue, and small helpers for
 //! arguments.
 //!
 //! Forgetting what was read: a mutation replaces the request's loaders with
@@ -161,9 +161,9 @@ pub fn forget_tenant(ctx: &Context<'_>) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn intake<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::intake::Intake> {
-    ctx.data::<crate::intake::Intake>()
-        .map_err(|_| ApiError::internal("schema data", "no intake"))
+pub fn ingest<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::ingest::Ingest> {
+    ctx.data::<crate::ingest::Ingest>()
+        .map_err(|_| ApiError::internal("schema data", "no ingest"))
 }
 
 pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a Db> {

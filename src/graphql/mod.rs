@@ -88,7 +88,7 @@ pub struct Services {
     /// Wakes this replica's webhook dispatcher.
     pub dispatcher: crate::webhooks::dispatch::Poke,
     /// The event path: the queues in front of the workers that record single events.
-    pub intake: crate::intake::Intake,
+    pub ingest: crate::ingest::Ingest,
 }
 
 /// The schema with its limits, over `services` (none: to print it). No
@@ -105,7 +105,7 @@ pub fn schema(services: Option<Services>) -> AppSchema {
     if let Some(services) = services {
         let db = services.db;
         builder = builder
-            .data(services.intake)
+            .data(services.ingest)
             .data(services.notifier)
             .data(services.webhooks)
             .data(services.dispatcher)

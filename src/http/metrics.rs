@@ -4,7 +4,7 @@
 
 use crate::db::Db;
 use crate::events::notify::Notifier;
-use crate::intake::Intake;
+use crate::ingest::Ingest;
 use crate::observe::metrics::States;
 use axum::Router;
 use axum::extract::State;
@@ -19,7 +19,7 @@ use std::time::Duration;
 pub struct Scrape {
     pub db: Db,
     pub notifier: Notifier,
-    pub intake: Intake,
+    pub ingest: Ingest,
 }
 
 /// How long a scrape waits for the webhook backlog's count.
@@ -35,7 +35,7 @@ impl Scrape {
             .and_then(Result::ok);
         self.db.metrics().render(States {
             pool: self.db.pool_state(),
-            ingest_depth: self.intake.depth() as i64,
+            ingest_depth: self.ingest.depth() as i64,
             subscriptions: self.notifier.readers() as i64,
             webhook_backlog: backlog.map(|b| b as i64),
         })

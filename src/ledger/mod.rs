@@ -9,9 +9,9 @@
 //! transition history. Past commissions are never recomputed.
 
 pub mod accrual;
-pub mod batch;
 pub mod columns;
 pub mod maturity;
+pub mod path;
 pub mod refunds;
 pub mod transitions;
 

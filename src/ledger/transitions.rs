@@ -9,7 +9,7 @@
 use super::{CommissionKind, CommissionStatus, ReversalReason, check_ids};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{DomainEventType, NewEvent};
+use crate::events::{DomainEventType, NewDomainEvent};
 use crate::input;
 use crate::posting::{self, Move, Posting, conflict};
 use crate::tiers::progress::{self, Lowering, Share};
@@ -290,7 +290,7 @@ async fn write_payout(
         .await?;
     let currency = crate::engine::Currency::parse(&payout.currency)
         .map_err(|e| ApiError::internal("payout currency", e))?;
-    let event = NewEvent {
+    let event = NewDomainEvent {
         kind: DomainEventType::PayoutCreated,
         occurred_at: now,
         // A payout to one of the tenant's staff concerns no partner.

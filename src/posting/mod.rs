@@ -39,7 +39,7 @@ pub mod breakdown;
 pub mod locks;
 
 use crate::error::{ApiError, ApiResult};
-use crate::events::{DomainEventType, NewEvent};
+use crate::events::{DomainEventType, NewDomainEvent};
 use crate::input;
 use breakdown::BreakdownLine;
 use chrono::{DateTime, Utc};
@@ -163,9 +163,9 @@ pub struct Posting {
     rows: Vec<commission::Model>,
     /// Events of a tenant to append before the rows' own (what earned
     /// them: a deal's move or payment).
-    first: Vec<(String, NewEvent)>,
+    first: Vec<(String, NewDomainEvent)>,
     /// Events of the tenant to append after the rows' own (a tier reached).
-    then: Vec<(String, NewEvent)>,
+    then: Vec<(String, NewDomainEvent)>,
 }
 
 impl Posting {
@@ -182,13 +182,13 @@ impl Posting {
     /// Queues an event of `tenant_id` that precedes the rows' own: what
     /// earned them is heard of before what it earned. It is written in the
     /// same statement.
-    pub fn announce_first(&mut self, tenant_id: &str, event: NewEvent) {
+    pub fn announce_first(&mut self, tenant_id: &str, event: NewDomainEvent) {
         self.first.push((tenant_id.to_owned(), event));
     }
 
     /// Queues an event of `tenant_id` that follows the rows' own: a tier
     /// reached is heard of after the commission that reached it.
-    pub fn then_announce(&mut self, tenant_id: &str, event: NewEvent) {
+    pub fn then_announce(&mut self, tenant_id: &str, event: NewDomainEvent) {
         self.then.push((tenant_id.to_owned(), event));
     }
 
@@ -258,7 +258,7 @@ impl Posting {
         for (kind, rows) in kinds {
             conn.wrote_commissions(kind, rows);
         }
-        let mut events: BTreeMap<String, Vec<NewEvent>> = BTreeMap::new();
+        let mut events: BTreeMap<String, Vec<NewDomainEvent>> = BTreeMap::new();
         for (tenant_id, event) in self.first {
             events.entry(tenant_id).or_default().push(event);
         }
@@ -349,7 +349,7 @@ pub(crate) async fn apply_move(
     }
     append_history(conn, &rows, mv).await?;
     let mut deltas = Deltas::default();
-    let mut events: BTreeMap<String, Vec<NewEvent>> = BTreeMap::new();
+    let mut events: BTreeMap<String, Vec<NewDomainEvent>> = BTreeMap::new();
     for row in &rows {
         deltas.remove(row, mv.from);
         deltas.add(row, mv.to);
@@ -373,7 +373,7 @@ fn event(
     kind: DomainEventType,
     mv: Option<&Move<'_>>,
     at: DateTime<Utc>,
-) -> ApiResult<NewEvent> {
+) -> ApiResult<NewDomainEvent> {
     let currency = crate::engine::Currency::parse(&row.currency)
         .map_err(|e| ApiError::internal("commission currency", e))?;
     let mut data = serde_json::json!({
@@ -389,7 +389,7 @@ fn event(
     if let Some(original) = &row.original_id {
         data["originalId"] = original.as_str().into();
     }
-    Ok(NewEvent {
+    Ok(NewDomainEvent {
         kind,
         occurred_at: at,
         partner_id: (!row.staff_payee).then(|| row.partner_id.clone()),

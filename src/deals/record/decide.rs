@@ -1,29 +1,25 @@
 //! Deciding a batch's deal events in order, in memory, each against the
 //! rows [`super::load`] read and the deals as the events before it left
-//! them; then writing what they recorded. An event is checked and what it
+//! them ([`super::write`] writes what they decided). An event is checked and what it
 //! earns computed before anything of it is kept, so a rejected event leaves
 //! no trace.
 
 use super::load::Loaded;
 use super::{DealItem, What};
 use crate::campaigns;
-use crate::db::Txn;
 use crate::deals::accrue::{self, Context, Trigger};
 use crate::deals::moves::{DealEvent, decided, positive_minor};
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{DomainEventType, NewEvent};
-use crate::ledger::accrual::{EventRow, exactly_once, insert_events, occurred_at};
-use crate::ledger::batch::Answers;
-use crate::posting::{self, Posting, WRITE_CHUNK};
-use crate::tiers::book::{Accrued, TierBook};
+use crate::events::{DomainEventType, NewDomainEvent};
+use crate::ledger::path::{EventRow, exactly_once, occurred_at};
+use crate::posting::{self, Posting};
+use crate::tiers::book::{Accrued, Earning, TierBook};
 use chrono::{DateTime, Utc};
 use entity::enums::{CampaignStatus, DealStatus, EventKind, PartnerStatus};
 use entity::{campaign, commission, deal, deal_stage_reached, event};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
-use sea_orm::EntityTrait;
-use sea_orm::sea_query::OnConflict;
 use std::collections::{BTreeSet, HashMap};
 
 /// A batch being decided: its answers so far and the rows it will write.
@@ -47,7 +43,7 @@ struct Decided {
     event: event::Model,
     /// Stages reached for the first time.
     newly: Vec<String>,
-    announced: NewEvent,
+    announced: NewDomainEvent,
 }
 
 impl Batch {
@@ -311,8 +307,7 @@ impl Batch {
     }
 
     /// The commissions as the tenant's tiers leave them (the event counts
-    /// toward the tiers whatever it earns), handed to the posting layer with
-    /// any adjustments a tier it reached appends.
+    /// toward the tiers whatever it earns), posted through the tier book.
     fn post(
         &mut self,
         item: &DealItem,
@@ -323,46 +318,25 @@ impl Batch {
         let (deal, event) = (&decided.deal, &decided.event);
         let currency = campaigns::check_currency("currency", &deal.currency)?;
         let amount_field = item.amount_field();
-        let unrounded: Vec<Decimal> = earned
-            .iter()
-            .map(|new| new.breakdown.iter().map(|line| line.amount()).sum())
+        let earned = earned
+            .into_iter()
+            .map(|commission| Earning {
+                unrounded: commission.breakdown.iter().map(|line| line.amount()).sum(),
+                commission,
+            })
             .collect();
-        let effect = self.tiers.apply(
-            &Accrued {
-                partner_id: &deal.partner_id,
-                campaign_id: &campaign.id,
-                event_id: &event.id,
-                currency,
-                at: event.occurred_at,
-                sale: event.kind == EventKind::DealPayment,
-                amount_minor: event.amount_minor,
-                revenue_minor: None,
-                commissions: &unrounded,
-                amount_field: &amount_field,
-            },
-            self.posting.rows(),
-        )?;
-        let amounts: Vec<i64> = effect
-            .amounts
-            .iter()
-            .map(|amount| posting::earned_minor(currency, *amount, &amount_field))
-            .collect::<ApiResult<_>>()?;
-        let mut rows = Vec::new();
-        for ((mut new, amount_minor), line) in earned.into_iter().zip(amounts).zip(effect.lines) {
-            // A tier that took it down to 0 leaves no row.
-            if amount_minor == 0 {
-                continue;
-            }
-            new.amount_minor = amount_minor;
-            new.breakdown.extend(line);
-            new.tier_id = effect.tier_id.clone();
-            rows.push(self.posting.add(new)?);
-            self.tiers.record(self.posting.rows().len() - 1);
-        }
-        for adjustment in effect.adjustments {
-            self.posting.add(adjustment)?;
-        }
-        Ok(rows)
+        let accrued = Accrued {
+            partner_id: &deal.partner_id,
+            campaign_id: &campaign.id,
+            event_id: &event.id,
+            currency,
+            at: event.occurred_at,
+            sale: event.kind == EventKind::DealPayment,
+            amount_minor: event.amount_minor,
+            revenue_minor: None,
+            amount_field: &amount_field,
+        };
+        self.tiers.post(&mut self.posting, &accrued, earned)
     }
 
     /// Keeps a decided event: its rows to write, and its deal as the next
@@ -398,52 +372,43 @@ impl Batch {
         }
     }
 
-    /// Writes what the batch recorded and answers each event: the events,
-    /// the stages reached, the deals, the tiers' progress, and through the
-    /// posting layer the commissions and the domain events (a move is heard
-    /// of before what it earned, in the same statement).
-    pub async fn write(self, conn: &Txn, tenant_id: &str) -> Answers<DealEvent> {
+    /// What the batch decided: its answers and the rows to write.
+    pub fn finish(self) -> Decisions {
         let Batch {
             mut loaded,
             results,
             events,
             stages_reached,
             touched,
-            mut posting,
+            posting,
             tiers,
             ..
         } = self;
-        insert_events(conn, events).await?;
-        for chunk in stages_reached.chunks(WRITE_CHUNK) {
-            deal_stage_reached::Entity::insert_many(chunk.to_vec())
-                .exec_without_returning(conn)
-                .await?;
-        }
-        let deals: Vec<deal::ActiveModel> = touched
+        let deals = touched
             .iter()
             .filter_map(|id| loaded.deals.remove(id))
             .map(deal::ActiveModel::from)
             .collect();
-        for chunk in deals.chunks(WRITE_CHUNK) {
-            deal::Entity::insert_many(chunk.to_vec())
-                .on_conflict(
-                    OnConflict::column(deal::Column::Id)
-                        .update_columns([
-                            deal::Column::StageId,
-                            deal::Column::ReachedPosition,
-                            deal::Column::PaymentCount,
-                            deal::Column::Status,
-                            deal::Column::UpdatedAt,
-                        ])
-                        .to_owned(),
-                )
-                .exec_without_returning(conn)
-                .await?;
+        Decisions {
+            results,
+            events,
+            stages_reached,
+            deals,
+            posting,
+            tiers,
         }
-        tiers.settle(conn, tenant_id, &mut posting).await?;
-        posting.write(conn).await?;
-        Ok(results)
     }
+}
+
+/// A decided batch: each event's answer, and the rows they leave.
+pub(super) struct Decisions {
+    pub results: Vec<ApiResult<DealEvent>>,
+    pub events: Vec<event::Model>,
+    pub stages_reached: Vec<deal_stage_reached::ActiveModel>,
+    /// The deals the events changed, each once.
+    pub deals: Vec<deal::ActiveModel>,
+    pub posting: Posting,
+    pub tiers: TierBook,
 }
 
 static EMPTY: std::sync::LazyLock<HashMap<String, i32>> = std::sync::LazyLock::new(HashMap::new);
@@ -454,8 +419,8 @@ fn announce(
     event: &event::Model,
     kind: DomainEventType,
     data: serde_json::Value,
-) -> NewEvent {
-    NewEvent {
+) -> NewDomainEvent {
+    NewDomainEvent {
         kind,
         occurred_at: event.occurred_at,
         partner_id: Some(deal.partner_id.clone()),

@@ -7,7 +7,7 @@ use crate::deals::accrue::frozen_plans;
 use crate::deals::pipeline;
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
-use crate::ledger::accrual::recorded;
+use crate::ledger::path::recorded;
 use entity::{
     campaign, deal, deal_field_value, deal_stage, deal_stage_reached, deal_term, partner,
     partner_commission,
@@ -36,7 +36,7 @@ pub(super) struct Loaded {
     /// The tenant's own people among the deals' lead creators and owners.
     pub staff: HashSet<String>,
     /// Events recorded before under the batch's `externalId`s.
-    pub existing: crate::ledger::accrual::Existing,
+    pub existing: crate::ledger::path::Existing,
 }
 
 impl Loaded {

@@ -5,41 +5,42 @@
 //! Set-based, as the accrual of sales and leads is: the `moveDeal` and
 //! `recordDealPayment` calls that arrive together (and a `recordDealEvents`
 //! call) are recorded as one batch in one transaction
-//! ([`crate::ledger::batch::run`]) with a fixed number of statements,
+//! ([`crate::ledger::path::run`]) with a fixed number of statements,
 //! whatever its size:
 //!
 //! 1. lock the batch's deals' partners (in id order, the lock every accrual
 //!    of a partner takes, in one statement) and then the deals, and read what
 //!    the events refer to — the events already recorded under their
 //!    `externalId`s (the ledger's exactly-once lookup,
-//!    [`crate::ledger::accrual::recorded`]), stages, campaigns, the terms in
+//!    [`crate::ledger::path::recorded`]), stages, campaigns, the terms in
 //!    force, field values, snapshots, stages reached, the tenant's staff —
 //!    [`load`];
 //! 2. decide each event in order, in memory, carrying each deal from event
 //!    to event: what it earns is the engine's
 //!    ([`crate::engine::deals::fired`] through [`super::accrue`]), with the
-//!    tiers' effect — [`evaluate`];
+//!    tiers' effect — [`decide`];
 //! 3. write the events (through the ledger's event path), stages reached,
 //!    deals, and the commissions with the domain events through the posting
-//!    layer, with multi-row statements.
+//!    layer, with multi-row statements — [`write`].
 //!
 //! A bad event is rejected alone and leaves no trace.
 
-mod evaluate;
+mod decide;
 mod load;
+mod write;
 
 use super::moves::{DealEvent, NewPayment, StageMove};
 use crate::db::{Db, Txn};
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
-use crate::ledger::batch::{self, Answers};
+use crate::ledger::path::{self, Answers, Payload};
 use chrono::{DateTime, Utc};
 use entity::enums::CommissionKind;
 use entity::{commission, deal, event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-pub use crate::ledger::batch::MAX_BATCH;
+pub use crate::ledger::path::MAX_BATCH;
 
 /// A deal event, checked as far as it can be without the database.
 #[derive(Debug, Clone)]
@@ -81,12 +82,11 @@ impl DealItem {
 /// Checks a move before it is recorded; errors name `{prefix}.…`.
 pub fn prepare_move(prefix: &str, new: StageMove) -> ApiResult<DealItem> {
     let external_id = external_id(prefix, &new.external_id)?;
-    let payload = serde_json::json!({
-        "dealId": new.deal_id,
-        "stageId": new.stage_id,
-        "occurredAt": new.occurred_at.map(|t| t.to_rfc3339()),
-    })
-    .to_string();
+    let payload = Payload::new()
+        .field("dealId", new.deal_id.as_str())
+        .field("stageId", new.stage_id.as_str())
+        .at("occurredAt", new.occurred_at)
+        .text();
     Ok(DealItem {
         prefix: prefix.to_owned(),
         external_id,
@@ -103,12 +103,11 @@ pub fn prepare_move(prefix: &str, new: StageMove) -> ApiResult<DealItem> {
 /// Checks a payment before it is recorded; errors name `{prefix}.…`.
 pub fn prepare_payment(prefix: &str, new: NewPayment) -> ApiResult<DealItem> {
     let external_id = external_id(prefix, &new.external_id)?;
-    let payload = serde_json::json!({
-        "dealId": new.deal_id,
-        "amount": new.amount.map(|a| a.normalize().to_string()),
-        "occurredAt": new.occurred_at.map(|t| t.to_rfc3339()),
-    })
-    .to_string();
+    let payload = Payload::new()
+        .field("dealId", new.deal_id.as_str())
+        .amount("amount", new.amount)
+        .at("occurredAt", new.occurred_at)
+        .text();
     Ok(DealItem {
         prefix: prefix.to_owned(),
         external_id,
@@ -130,7 +129,7 @@ pub async fn record_batch(db: &Db, tenant_id: &str, items: Vec<DealItem>) -> Ans
     let span = tracing::info_span!(target: "revshare::deals", "deals.batch", events = items.len());
     use tracing::Instrument;
     let deals = Deals { tenant_id };
-    batch::run(db, &items, &deals).instrument(span).await
+    path::run(db, &items, &deals).instrument(span).await
 }
 
 /// The recording of deal events, as a batch producer.
@@ -138,7 +137,7 @@ struct Deals<'t> {
     tenant_id: &'t str,
 }
 
-impl batch::Record for Deals<'_> {
+impl path::Record for Deals<'_> {
     type Item = DealItem;
     type Answer = DealEvent;
     fn record<'a>(
@@ -158,15 +157,15 @@ pub async fn record_in(conn: &Txn, tenant_id: &str, items: &[DealItem]) -> Answe
     let loaded = load::load(conn, tenant_id, items).await?;
     let counted = items.iter().filter_map(|item| {
         let deal = loaded.deals.get(&item.deal_id)?;
-        let at = crate::ledger::accrual::occurred_at(item.occurred_at, now);
+        let at = path::occurred_at(item.occurred_at, now);
         Some((deal.partner_id.as_str(), deal.campaign_id.as_str(), at))
     });
     let tiers = crate::tiers::book::TierBook::load(conn, tenant_id, now, counted).await?;
-    let mut batch = evaluate::Batch::new(loaded, tiers, now);
+    let mut batch = decide::Batch::new(loaded, tiers, now);
     for item in items {
         batch.push(item);
     }
-    batch.write(conn, tenant_id).await
+    write::write(conn, tenant_id, batch.finish()).await
 }
 
 /// The answer to a redelivery: the event as first recorded, with what it

@@ -12,7 +12,7 @@ use crate::deals::pipeline::{self, StageChanges};
 use crate::deals::pipeline_changes::{self as changes, ContactChanges, OptionChange};
 use crate::deals::workflow::{self, DealChanges, Registration};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{db, forget_reads, intake, principal, writer};
+use crate::graphql::context::{db, forget_reads, ingest, principal, writer};
 use crate::graphql::objects::{Contact, CustomField, Deal, DealStage};
 use crate::graphql::plans::CustomFieldValueInput;
 use crate::graphql::roots::deals::field_values;
@@ -122,7 +122,7 @@ impl DealWorkflowMutation {
             registration,
         )
         .await?;
-        intake(ctx)?.remember_deal(tenant_id, &deal.id, &deal.partner_id);
+        ingest(ctx)?.remember_deal(tenant_id, &deal.id, &deal.partner_id);
         Ok(Deal(deal))
     }
 

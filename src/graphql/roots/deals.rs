@@ -18,7 +18,7 @@ use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
 use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
-use crate::graphql::context::{db, ids, intake, page_args, principal, writer};
+use crate::graphql::context::{db, ids, ingest, page_args, principal, writer};
 use crate::graphql::enums::{DealRegistration, DealStatus, PartnerType, PaymentTarget};
 use crate::graphql::objects::{
     Commission, CommissionPlan, Contact, CustomField, Deal, DealStage, PlanSimulation,
@@ -525,7 +525,7 @@ impl DealMutation {
         let tenant_id = principal.tenant_id();
         let created = deals::create(db(ctx)?, tenant_id, &principal.subject, new).await?;
         // Its moves and payments are routed by its partner.
-        intake(ctx)?.remember_deal(tenant_id, &created.deal.id, &created.deal.partner_id);
+        ingest(ctx)?.remember_deal(tenant_id, &created.deal.id, &created.deal.partner_id);
         Ok(Deal(created.deal))
     }
 
@@ -538,7 +538,7 @@ impl DealMutation {
     ) -> ApiResult<DealEventPayload> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let item = record::prepare_move("input", input.into_move("input")?)?;
-        Ok(intake(ctx)?
+        Ok(ingest(ctx)?
             .record_deal(principal.tenant_id(), item)
             .await?
             .into())
@@ -553,7 +553,7 @@ impl DealMutation {
     ) -> ApiResult<DealEventPayload> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let item = record::prepare_payment("input", input.into_payment("input")?)?;
-        Ok(intake(ctx)?
+        Ok(ingest(ctx)?
             .record_deal(principal.tenant_id(), item)
             .await?
             .into())

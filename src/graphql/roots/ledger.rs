@@ -7,13 +7,13 @@ use crate::graphql::batch;
 use crate::graphql::connection::{
     ListConnection, TotalCount, connection, item_fields, page_connection, selects,
 };
-use crate::graphql::context::{db, intake, loader, page_args, principal, writer};
+use crate::graphql::context::{db, ingest, loader, page_args, principal, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
 use crate::graphql::loaders::{CampaignId, GroupId, PartnerId, prime};
 use crate::graphql::objects::{Commission, Event, Payout};
 use crate::graphql::ready::Ready;
 use crate::graphql::scalars::{DateTime, Decimal};
-use crate::ledger::accrual::{self, NewEvent, PartnerRef, Recorded};
+use crate::ledger::accrual::{self, NewConversion, PartnerRef, Recorded};
 use crate::ledger::refunds::{self, EventRef, NewRefund};
 use crate::ledger::{self, CommissionFilter, transitions};
 use crate::paging::{COMMISSION_LIMITS, PageRequest};
@@ -47,7 +47,7 @@ pub struct RecordEventInput {
 }
 
 impl RecordEventInput {
-    fn into_new(self, prefix: &str) -> ApiResult<NewEvent> {
+    fn into_new(self, prefix: &str) -> ApiResult<NewConversion> {
         let partner = match (self.partner_id, self.partner_external_id) {
             (Some(id), None) => PartnerRef::Id(id.0),
             (None, Some(external)) => PartnerRef::ExternalId(external),
@@ -59,7 +59,7 @@ impl RecordEventInput {
             }
         };
         let field = |name: &str| format!("{prefix}.{name}");
-        Ok(NewEvent {
+        Ok(NewConversion {
             external_id: self.external_id,
             partner,
             campaign_id: self.campaign_id.map(|id| id.0),
@@ -251,7 +251,7 @@ impl LedgerMutation {
             prefix: "input".into(),
             event: input.into_new("input")?,
         };
-        Ok(intake(ctx)?
+        Ok(ingest(ctx)?
             .record(principal.tenant_id(), item)
             .await?
             .into())

@@ -7,17 +7,18 @@
 //! leaves no trace.
 
 use super::load::{Checked, Loaded};
-use super::{EventRow, PartnerRef, Recorded, bad, exactly_once, minor_units, same_payload};
+use super::{PartnerRef, Recorded, bad, minor_units, same_payload};
 use crate::campaigns::{self, enrollment, enrollment::Terms};
 use crate::engine::{self, Charge, Currency, Evaluation, RuleSet, customer_month};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
+use crate::ledger::path::{EventRow, exactly_once};
 use crate::posting::breakdown::{BreakdownLine, GroupRuleLine};
-use crate::posting::{NewCommission, Posting, TermsRef, added_minor, earned_minor};
-use crate::tiers::book::{Accrued, Effect, TierBook};
+use crate::posting::{NewCommission, Posting, TermsRef, added_minor};
+use crate::tiers::book::{Accrued, Earning, TierBook};
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::enums::{CampaignStatus, CommissionKind, CommissionStatus, EventKind, PartnerStatus};
-use entity::{campaign, commission, customer, event, partner, partner_total};
+use entity::{campaign, customer, event, partner, partner_total};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -47,14 +48,6 @@ pub(super) struct Batch<'a> {
     pub posting: Posting,
     /// The tenant's tiers and the progress the batch counts in.
     pub tiers: TierBook,
-}
-
-/// What an event's commission was computed from.
-struct Earned<'e> {
-    terms: &'e Terms,
-    evaluation: &'e Evaluation,
-    /// The input an amount out of range is blamed on.
-    amount_field: &'e str,
 }
 
 enum Outcome {
@@ -122,33 +115,27 @@ impl<'a> Batch<'a> {
             self.carry(&event, customer, evaluation.threshold_bonus_paid);
         }
         // An event that earns nothing leaves no commission row; the event
-        // itself records that it was evaluated.
+        // itself records that it was evaluated (and counts toward the tiers).
         let earned = if evaluation.fee.is_zero() {
             Vec::new()
         } else {
-            vec![evaluation.unrounded_fee]
+            vec![Earning {
+                unrounded: evaluation.unrounded_fee,
+                commission: self.commission(&event, &valid, &terms, &evaluation),
+            }]
         };
-        let effect = self.tiers.apply(
-            &Accrued {
-                partner_id: &partner.id,
-                campaign_id: &valid.campaign.id,
-                event_id: &event.id,
-                currency: valid.currency,
-                at: event.occurred_at,
-                sale,
-                amount_minor: valid.amount_minor,
-                revenue_minor: valid.revenue_minor,
-                commissions: &earned,
-                amount_field: &amount_field,
-            },
-            self.posting.rows(),
-        )?;
-        let earned = Earned {
-            terms: &terms,
-            evaluation: &evaluation,
+        let accrued = Accrued {
+            partner_id: &partner.id,
+            campaign_id: &valid.campaign.id,
+            event_id: &event.id,
+            currency: valid.currency,
+            at: event.occurred_at,
+            sale,
+            amount_minor: valid.amount_minor,
+            revenue_minor: valid.revenue_minor,
             amount_field: &amount_field,
         };
-        let commissions = self.commissions(&event, &valid, earned, effect)?;
+        let commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
         Ok(Outcome::New(Recorded {
             event,
             commissions,
@@ -156,61 +143,37 @@ impl<'a> Batch<'a> {
         }))
     }
 
-    /// The event's commission (if it earned one) as the tiers left it, and
-    /// the adjustments a tier it reached appends, handed to the posting
-    /// layer; answers the commission. A commission a tier took down to 0
-    /// is not written (no zero rows).
-    fn commissions(
-        &mut self,
+    /// The event's commission as its terms decide it, before any tier.
+    fn commission(
+        &self,
         event: &event::Model,
         valid: &Valid,
-        earned: Earned,
-        effect: Effect,
-    ) -> ApiResult<Vec<commission::Model>> {
-        let Earned {
-            terms,
-            evaluation,
-            amount_field,
-        } = earned;
-        let mut commissions = Vec::new();
-        for (amount, line) in effect.amounts.iter().zip(effect.lines) {
-            let amount_minor = earned_minor(valid.currency, *amount, amount_field)?;
-            if amount_minor == 0 {
-                continue;
-            }
-            let mut breakdown = breakdown(&terms.rules, evaluation);
-            breakdown.extend(line);
-            let new = NewCommission {
-                kind: CommissionKind::Commission,
-                status: CommissionStatus::Accrued,
-                tenant_id: self.tenant_id.to_owned(),
-                partner_id: event.partner_id.clone(),
-                campaign_id: valid.campaign.id.clone(),
-                event_id: event.id.clone(),
-                amount_minor,
-                currency: valid.currency.code().to_owned(),
-                terms: TermsRef {
-                    snapshot_id: terms.snapshot.as_ref().map(|s| s.id.clone()),
-                    rules_source: terms.rules_source,
-                },
-                breakdown,
-                accrued_at: event.occurred_at,
-                holdback_days: terms.holdback_days,
-                original_id: None,
-                reason: None,
-                note: None,
-                deal: None,
-                tier_id: effect.tier_id.clone(),
-                revenue_minor: effect.revenue_minor,
-            };
-            let row = self.posting.add(new)?;
-            self.tiers.record(self.posting.rows().len() - 1);
-            commissions.push(row);
+        terms: &Terms,
+        evaluation: &Evaluation,
+    ) -> NewCommission {
+        NewCommission {
+            kind: CommissionKind::Commission,
+            status: CommissionStatus::Accrued,
+            tenant_id: self.tenant_id.to_owned(),
+            partner_id: event.partner_id.clone(),
+            campaign_id: valid.campaign.id.clone(),
+            event_id: event.id.clone(),
+            amount_minor: 0,
+            currency: valid.currency.code().to_owned(),
+            terms: TermsRef {
+                snapshot_id: terms.snapshot.as_ref().map(|s| s.id.clone()),
+                rules_source: terms.rules_source,
+            },
+            breakdown: breakdown(&terms.rules, evaluation),
+            accrued_at: event.occurred_at,
+            holdback_days: terms.holdback_days,
+            original_id: None,
+            reason: None,
+            note: None,
+            deal: None,
+            tier_id: None,
+            revenue_minor: None,
         }
-        for adjustment in effect.adjustments {
-            self.posting.add(adjustment)?;
-        }
-        Ok(commissions)
     }
 
     /// A sale adds its amount to its customer's net charges and its
@@ -323,7 +286,7 @@ impl<'a> Batch<'a> {
             revenue_minor,
             // Kept to the microsecond, as both databases store timestamps, so
             // this reply and any redelivery's are the same.
-            occurred_at: super::load::occurred_at(new.occurred_at, self.now),
+            occurred_at: crate::ledger::path::occurred_at(new.occurred_at, self.now),
         })
     }
 

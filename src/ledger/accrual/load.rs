@@ -2,14 +2,13 @@
 //! statements whatever its size: the checks that need no database first,
 //! then one statement per table, the partners locked.
 
-use super::{Item, MAX_METADATA_BYTES, NewEvent, PartnerRef, bad};
+use super::{Item, MAX_METADATA_BYTES, NewConversion, PartnerRef, bad};
 use crate::error::ApiResult;
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
-use chrono::{DateTime, SubsecRound, Utc};
-use entity::enums::CommissionKind;
+use crate::ledger::path::{occurred_at, recorded};
+use chrono::{DateTime, Utc};
 use entity::{
-    campaign, commission, customer, enrollment, event, partner, partner_commission, partner_group,
-    partner_total,
+    campaign, customer, enrollment, partner, partner_commission, partner_group, partner_total,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -18,7 +17,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 /// An item that passed the checks needing no database.
 pub(super) struct Checked<'a> {
     pub prefix: &'a str,
-    pub new: &'a NewEvent,
+    pub new: &'a NewConversion,
     pub external_id: String,
     pub customer_external_id: Option<String>,
     pub payload: String,
@@ -61,7 +60,7 @@ pub(super) struct Loaded {
     pub partners: HashMap<String, partner::Model>,
     pub partner_by_external_id: HashMap<String, String>,
     /// Events recorded before, by `externalId`, with their commissions.
-    pub existing: crate::ledger::accrual::Existing,
+    pub existing: crate::ledger::path::Existing,
     pub campaigns: HashMap<String, campaign::Model>,
     pub default_campaign: Option<campaign::Model>,
     pub enrolled: HashSet<(String, String)>,
@@ -98,12 +97,6 @@ impl Loaded {
             occurred_at(item.new.occurred_at, now),
         ))
     }
-}
-
-/// An event's time, of any kind: given, or when it is recorded; to the
-/// microsecond, as both databases store timestamps.
-pub fn occurred_at(given: Option<DateTime<Utc>>, now: DateTime<Utc>) -> DateTime<Utc> {
-    given.unwrap_or(now).trunc_subsecs(6)
 }
 
 /// Locks the batch's partners and reads everything the items refer to.
@@ -174,45 +167,6 @@ async fn existing_events(
     let external_ids = valid.iter().map(|c| c.external_id.as_str());
     loaded.existing = recorded(conn, tenant_id, external_ids).await?;
     Ok(())
-}
-
-/// The events of the tenant recorded under `external_ids`, each with the
-/// commissions it earned (not the adjustments that came later), by
-/// `externalId`: what the exactly-once rule of every event kind answers a
-/// redelivery with.
-pub async fn recorded<'a>(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    external_ids: impl Iterator<Item = &'a str>,
-) -> ApiResult<super::Existing> {
-    let external_ids: BTreeSet<&str> = external_ids.collect();
-    let mut found = HashMap::new();
-    if external_ids.is_empty() {
-        return Ok(found);
-    }
-    let existing = event::Entity::find()
-        .filter(event::Column::TenantId.eq(tenant_id))
-        .filter(event::Column::ExternalId.is_in(external_ids))
-        .all(conn)
-        .await?;
-    if existing.is_empty() {
-        return Ok(found);
-    }
-    let mut earned: HashMap<String, Vec<commission::Model>> = HashMap::new();
-    for row in commission::Entity::find()
-        .filter(commission::Column::EventId.is_in(existing.iter().map(|e| e.id.as_str())))
-        .filter(commission::Column::Kind.eq(CommissionKind::Commission))
-        .order_by_asc(commission::Column::Id)
-        .all(conn)
-        .await?
-    {
-        earned.entry(row.event_id.clone()).or_default().push(row);
-    }
-    for event in existing {
-        let rows = earned.remove(&event.id).unwrap_or_default();
-        found.insert(event.external_id.clone(), (event, rows));
-    }
-    Ok(found)
 }
 
 /// The campaigns the items name, and the tenant's default campaign.

@@ -1,7 +1,7 @@
 //! Accrual: an event becomes (at most) one commission, exactly once.
 //!
 //! Set-based. A batch (one `recordEvents` call, or the `recordEvent` calls
-//! that arrived together, see [`crate::intake`]) is accrued in one
+//! that arrived together, see [`crate::ingest`]) is accrued in one
 //! transaction with a fixed number of statements, whatever its size:
 //!
 //! 1. lock the batch's partners (PostgreSQL `FOR UPDATE`, in id order, so two
@@ -26,20 +26,19 @@ mod load;
 mod split;
 mod write;
 
-pub use load::{occurred_at, recorded};
 pub use split::record_split;
-pub use write::insert_events;
 
 use crate::db::Db;
 use crate::engine::{Currency, EventKind};
 use crate::error::{ApiError, ApiResult};
+use crate::ledger::path::Payload;
 use crate::tiers::book::TierBook;
 use chrono::{DateTime, Utc};
 use entity::{commission, event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-pub use super::batch::MAX_BATCH;
+pub use super::path::MAX_BATCH;
 /// Largest `metadata` accepted, as JSON text.
 pub const MAX_METADATA_BYTES: usize = 4096;
 
@@ -49,75 +48,19 @@ pub enum PartnerRef {
     ExternalId(String),
 }
 
-/// What every event row says, whatever its kind: the row of a sale or a
-/// lead, a deal's stage move or payment is built here, its kind's own
-/// columns (a customer, revenue, metadata; a deal, a stage) set after.
-pub struct EventRow<'a> {
-    pub tenant_id: &'a str,
-    pub external_id: &'a str,
-    pub partner_id: &'a str,
-    pub campaign_id: &'a str,
-    pub kind: entity::enums::EventKind,
-    pub amount_minor: i64,
-    pub currency: &'a str,
-    pub occurred_at: chrono::DateTime<chrono::Utc>,
-    /// The payload compared for exactly-once.
-    pub payload: &'a str,
-    pub recorded_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl EventRow<'_> {
-    /// The row, with a new id and nothing refunded.
-    pub fn build(self) -> event::Model {
-        event::Model {
-            id: crate::input::new_id(),
-            tenant_id: self.tenant_id.to_owned(),
-            external_id: self.external_id.to_owned(),
-            partner_id: self.partner_id.to_owned(),
-            campaign_id: self.campaign_id.to_owned(),
-            customer_id: None,
-            kind: self.kind,
-            amount_minor: self.amount_minor,
-            currency: self.currency.to_owned(),
-            occurred_at: self.occurred_at,
-            revenue_minor: None,
-            metadata: None,
-            payload: self.payload.to_owned(),
-            refunded_minor: 0,
-            recorded_at: self.recorded_at,
-            deal_id: None,
-            stage_id: None,
+impl PartnerRef {
+    /// How a payload names the partner: `{"id": …}` or `{"externalId": …}`.
+    pub fn payload(&self) -> serde_json::Value {
+        match self {
+            PartnerRef::Id(id) => serde_json::json!({ "id": id }),
+            PartnerRef::ExternalId(id) => serde_json::json!({ "externalId": id }),
         }
-    }
-}
-
-/// Events already recorded, by `externalId`, with what they earned (the
-/// one exactly-once lookup, [`recorded`]).
-pub type Existing = std::collections::HashMap<String, (event::Model, Vec<commission::Model>)>;
-
-/// The exactly-once rule of every event kind: an `externalId` recorded
-/// before — by an earlier call (`existing`) or earlier in this batch
-/// (`in_batch`) — answers the first result when `same` says its payload is
-/// this one's, else `CONFLICT`; `None`: not recorded yet.
-pub fn exactly_once<'a>(
-    external_id: &str,
-    existing: &'a Existing,
-    in_batch: Option<(&'a event::Model, &'a [commission::Model])>,
-    same: impl Fn(&event::Model) -> bool,
-) -> ApiResult<Option<(&'a event::Model, &'a [commission::Model])>> {
-    let first = existing
-        .get(external_id)
-        .map(|(event, commissions)| (event, commissions.as_slice()))
-        .or(in_batch);
-    match first {
-        Some((event, _)) if !same(event) => Err(ApiError::other_payload()),
-        first => Ok(first),
     }
 }
 
 /// An event as a client sent it.
 #[derive(Debug, Clone)]
-pub struct NewEvent {
+pub struct NewConversion {
     pub external_id: String,
     pub partner: PartnerRef,
     pub campaign_id: Option<String>,
@@ -139,28 +82,23 @@ pub struct Recorded {
     pub duplicate: bool,
 }
 
-impl NewEvent {
+impl NewConversion {
     /// The canonical text of the payload, compared on redelivery: stable
     /// names (`"kind": "SALE"`), decimals normalized, so `12.0` and `12` are
     /// the same payload.
     fn payload(&self) -> String {
-        let partner = match &self.partner {
-            PartnerRef::Id(id) => serde_json::json!({ "id": id }),
-            PartnerRef::ExternalId(id) => serde_json::json!({ "externalId": id }),
-        };
-        serde_json::json!({
-            "partner": partner,
-            "campaignId": self.campaign_id,
-            "customerExternalId": self.customer_external_id,
-            "customerAcquiredAt": self.customer_acquired_at.map(|t| t.to_rfc3339()),
-            "kind": self.kind,
-            "amount": self.amount.normalize().to_string(),
-            "currency": self.currency,
-            "occurredAt": self.occurred_at.map(|t| t.to_rfc3339()),
-            "revenue": self.revenue.map(|r| r.normalize().to_string()),
-            "metadata": self.metadata,
-        })
-        .to_string()
+        Payload::new()
+            .field("partner", self.partner.payload())
+            .field("campaignId", self.campaign_id.clone())
+            .field("customerExternalId", self.customer_external_id.clone())
+            .at("customerAcquiredAt", self.customer_acquired_at)
+            .field("kind", serde_json::json!(self.kind))
+            .amount("amount", Some(self.amount))
+            .field("currency", self.currency.clone())
+            .at("occurredAt", self.occurred_at)
+            .amount("revenue", self.revenue)
+            .field("metadata", self.metadata.clone())
+            .text()
     }
 }
 
@@ -213,10 +151,10 @@ fn minor_units(prefix: &str, field: &str, amount: Decimal, currency: Currency) -
 #[derive(Debug, Clone)]
 pub struct Item {
     pub prefix: String,
-    pub event: NewEvent,
+    pub event: NewConversion,
 }
 
-/// Records a batch in one transaction ([`super::batch::run`]). Each item
+/// Records a batch in one transaction ([`super::path::run`]). Each item
 /// is answered on its own: a bad item is rejected before anything is
 /// written and never blocks the others.
 pub async fn record_batch(
@@ -228,7 +166,7 @@ pub async fn record_batch(
         tracing::info_span!(target: "revshare::ledger", "accrual.batch", events = items.len());
     use tracing::Instrument;
     let sales = Sales { tenant_id };
-    super::batch::run(db, &items, &sales).instrument(span).await
+    super::path::run(db, &items, &sales).instrument(span).await
 }
 
 /// The accrual of sales and leads, as a batch producer.
@@ -236,14 +174,14 @@ struct Sales<'t> {
     tenant_id: &'t str,
 }
 
-impl super::batch::Record for Sales<'_> {
+impl super::path::Record for Sales<'_> {
     type Item = Item;
     type Answer = Recorded;
     fn record<'a>(
         &'a self,
         conn: &'a crate::db::Txn,
         items: &'a [Item],
-    ) -> impl Future<Output = super::batch::Answers<Recorded>> + Send + 'a {
+    ) -> impl Future<Output = super::path::Answers<Recorded>> + Send + 'a {
         accrue(conn, self.tenant_id, items)
     }
 }

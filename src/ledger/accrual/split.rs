@@ -164,7 +164,7 @@ fn independent_groups(
 
 #[cfg(test)]
 mod tests {
-    use super::super::NewEvent;
+    use super::super::NewConversion;
     use super::*;
     use crate::engine::EventKind;
     use rust_decimal::Decimal;
@@ -172,7 +172,7 @@ mod tests {
     fn item(partner: PartnerRef, external_id: &str) -> Item {
         Item {
             prefix: "input".into(),
-            event: NewEvent {
+            event: NewConversion {
                 external_id: external_id.into(),
                 partner,
                 campaign_id: None,

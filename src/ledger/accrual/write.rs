@@ -4,11 +4,12 @@
 
 use super::Recorded;
 use super::evaluate::Batch;
-use crate::error::{ApiError, ApiResult, keys, violates};
+use crate::error::ApiResult;
+use crate::ledger::path::insert_events;
 use crate::posting::WRITE_CHUNK;
 use entity::{customer, event, partner_total};
+use sea_orm::EntityTrait;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait};
 
 /// Writes what the batch recorded and answers each item.
 pub(super) async fn write(
@@ -71,26 +72,4 @@ pub(super) async fn write(
     insert_events(conn, events).await?;
     posting.write(conn).await?;
     Ok(results)
-}
-
-/// Events of any kind, under their `externalId`s, with multi-row
-/// statements: the unique key refuses one taken already (by a delivery for
-/// another partner at that moment), as `CONFLICT`. Every row of `events` is
-/// written here, by the ledger's event path.
-pub async fn insert_events(
-    conn: &impl ConnectionTrait,
-    events: Vec<event::Model>,
-) -> ApiResult<()> {
-    let mut rows = events.into_iter().map(event::ActiveModel::from).peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<event::ActiveModel> = rows.by_ref().take(WRITE_CHUNK).collect();
-        event::Entity::insert_many(chunk)
-            .exec_without_returning(conn)
-            .await
-            .map_err(|e| match violates(&e, keys::EVENT_EXTERNAL_ID) {
-                true => ApiError::other_payload(),
-                false => ApiError::from(e),
-            })?;
-    }
-    Ok(())
 }

@@ -1,11 +1,29 @@
-//! How every batch of events is written, whatever produces its
-//! commissions: in one transaction, each item answered on its own.
+//! The event path: what every producer of events — sales and leads
+//! ([`super::accrual`]), deal moves and payments
+//! ([`crate::deals::record`]) — records through, so that a producer only
+//! *decides* what an event earns:
 //!
+//! - a batch in one transaction, each item answered on its own ([`run`]);
+//! - the partners locked first, in id order ([`crate::posting::locks`]);
+//! - exactly once per `externalId`: one lookup and one rule
+//!   ([`once::recorded`], [`once::exactly_once`]), compared on a canonical
+//!   payload ([`row::Payload`]);
+//! - one event row and one insert ([`row::EventRow`], [`row::insert_events`]);
+//! - one hand-off to the tiers and the posting layer
+//!   ([`crate::tiers::book::TierBook::post`]).
+//!
+
 //! A batch that loses a race (two batches inserting the same `externalId`s
 //! in opposite orders wait on each other in the unique index) is run again
 //! as a whole; should a statement fail otherwise (an `externalId` taken at
 //! that moment by a delivery for another partner, say), the batch is redone
 //! one item per savepoint, so the failure stays with its item.
+
+mod once;
+mod row;
+
+pub use once::{Existing, exactly_once, recorded};
+pub use row::{EventRow, Payload, insert_events, occurred_at};
 
 use crate::db::{Db, Txn};
 use crate::error::{ApiError, ApiResult};

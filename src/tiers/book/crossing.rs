@@ -18,7 +18,7 @@ impl TierBook {
         row.reached_at = Some(event.at);
         let index = state.slot.tier as usize;
         let tier = &self.tiers[index];
-        self.reached.push(NewEvent {
+        self.reached.push(NewDomainEvent {
             kind: DomainEventType::TierReached,
             occurred_at: event.at,
             partner_id: Some(event.partner_id.to_owned()),

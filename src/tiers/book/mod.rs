@@ -17,7 +17,10 @@
 
 mod crossing;
 mod load;
+mod post;
 mod promotion;
+
+pub use post::Earning;
 
 use super::{period, terms_of, time_zone};
 use crate::engine::Currency;
@@ -25,7 +28,7 @@ use crate::engine::tiers::{
     Bounds, Metrics, Modifier, PeriodFinder, Standing, TierTerms, choose, day_start,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::events::{DomainEventType, NewEvent};
+use crate::events::{DomainEventType, NewDomainEvent};
 use crate::posting::breakdown::{AdjustmentLine, BreakdownLine, TierBonusLine, TierModifierLine};
 use crate::posting::{
     DealRef, NewCommission, Posting, TermsRef, WRITE_CHUNK, added_minor, earned_minor,
@@ -116,15 +119,13 @@ pub struct Accrued<'a> {
     pub sale: bool,
     pub amount_minor: i64,
     pub revenue_minor: Option<i64>,
-    /// The unrounded amounts of the commissions it earns before any tier.
-    pub commissions: &'a [Decimal],
     /// The input that an amount beyond the ledger's range is blamed on
     /// (`input[3].amount`).
     pub amount_field: &'a str,
 }
 
 /// What the tiers make of an event.
-pub struct Effect {
+struct Effect {
     /// Each commission's amount, rounded once.
     pub amounts: Vec<Decimal>,
     pub revenue_minor: Option<i64>,
@@ -156,7 +157,7 @@ pub struct TierBook {
     last: Vec<Slot>,
     crossings: Vec<Crossing>,
     /// A `TIER_REACHED` event for each tier first reached in the batch.
-    reached: Vec<NewEvent>,
+    reached: Vec<NewDomainEvent>,
     /// Partners a tier first reached in the batch may promote: (partner,
     /// tier), in the order reached.
     promotions: Vec<(String, usize)>,
@@ -173,16 +174,18 @@ fn number(ids: &mut HashMap<String, u32>, id: &str) -> u32 {
 
 impl TierBook {
     /// Counts an event in the progress of each tier in scope and returns
-    /// what the best reached, uncapped tier makes of it. `posted` are the
-    /// rows posted so far (those [`TierBook::record`] pointed at).
-    pub fn apply(&mut self, event: &Accrued, posted: &[commission::Model]) -> ApiResult<Effect> {
+    /// what the best reached, uncapped tier makes of `commissions` (their
+    /// unrounded amounts). `posted` are the rows posted so far (those
+    /// [`TierBook::record`] pointed at).
+    fn apply(
+        &mut self,
+        event: &Accrued,
+        commissions: &[Decimal],
+        posted: &[commission::Model],
+    ) -> ApiResult<Effect> {
         self.last.clear();
         let in_scope = self.in_scope(event)?;
-        let base: Decimal = event
-            .commissions
-            .iter()
-            .map(|c| event.currency.round(*c))
-            .sum();
+        let base: Decimal = commissions.iter().map(|c| event.currency.round(*c)).sum();
         let base_minor = earned_minor(event.currency, base, event.amount_field)?;
         let mut states = Vec::with_capacity(in_scope.len());
         for (slot, bounds) in in_scope {
@@ -201,7 +204,7 @@ impl TierBook {
                 capped: terms.capped(&totals),
             });
         }
-        let mut effect = self.effect(event, &states)?;
+        let mut effect = self.effect(event, commissions, &states)?;
         let paid = effect.amounts.iter().copied().sum();
         let paid_minor = earned_minor(event.currency, paid, event.amount_field)?;
         // Every new total first, then the rows: an event refused for a
@@ -314,8 +317,13 @@ impl TierBook {
 
     /// The modifiers of the tier [`choose`] picks (the reached, uncapped
     /// tier paying most), applied once and rounded once.
-    fn effect(&self, event: &Accrued, states: &[State]) -> ApiResult<Effect> {
-        let unrounded: Decimal = event.commissions.iter().copied().sum();
+    fn effect(
+        &self,
+        event: &Accrued,
+        commissions: &[Decimal],
+        states: &[State],
+    ) -> ApiResult<Effect> {
+        let unrounded: Decimal = commissions.iter().copied().sum();
         let standings: Vec<Standing<'_>> = states
             .iter()
             .map(|s| Standing {
@@ -329,20 +337,16 @@ impl TierBook {
         let currency = event.currency;
         let Some(tier) = winner else {
             return Ok(Effect {
-                amounts: event
-                    .commissions
-                    .iter()
-                    .map(|c| currency.round(*c))
-                    .collect(),
+                amounts: commissions.iter().map(|c| currency.round(*c)).collect(),
                 revenue_minor: event.revenue_minor,
                 tier_id: None,
-                lines: vec![None; event.commissions.len()],
+                lines: vec![None; commissions.len()],
                 adjustments: Vec::new(),
             });
         };
-        let mut amounts = Vec::with_capacity(event.commissions.len());
-        let mut lines = Vec::with_capacity(event.commissions.len());
-        for &commission in event.commissions {
+        let mut amounts = Vec::with_capacity(commissions.len());
+        let mut lines = Vec::with_capacity(commissions.len());
+        for &commission in commissions {
             let paid = tier
                 .terms
                 .payout
@@ -376,7 +380,7 @@ impl TierBook {
     /// Remembers that the event applied last earned the posted row at
     /// `index`, for the retroactive adjustments of a tier reached later in
     /// the batch.
-    pub fn record(&mut self, index: usize) {
+    fn record(&mut self, index: usize) {
         for slot in &self.last {
             self.accrued.entry(*slot).or_default().push(index);
         }
