@@ -187,8 +187,25 @@ pub mod keys {
         "deals.tenant_id, deals.company_domain",
     );
 
+    pub const REFERRAL_CODE: UniqueKey = key(
+        "ux_referral_codes_code",
+        "referral_codes.tenant_id, referral_codes.code",
+    );
+    pub const COUPON_CODE: UniqueKey = key(
+        "ux_referral_codes_coupon",
+        "referral_codes.tenant_id, referral_codes.coupon_key",
+    );
+    pub const ATTRIBUTION: UniqueKey = key(
+        "ux_attributions_customer",
+        "attributions.tenant_id, attributions.customer_external_id",
+    );
+    pub const UNATTRIBUTED_EXTERNAL_ID: UniqueKey = key(
+        "ux_unattributed_events_external_id",
+        "unattributed_events.tenant_id, unattributed_events.external_id",
+    );
+
     /// All of them, for the test that holds them to the schema.
-    pub const ALL: [UniqueKey; 11] = [
+    pub const ALL: [UniqueKey; 15] = [
         TENANT,
         GROUP_EXTERNAL_ID,
         PARTNER_EXTERNAL_ID,
@@ -200,6 +217,10 @@ pub mod keys {
         OPTION_LABEL,
         DEAL_EXTERNAL_ID,
         COMPANY_DOMAIN,
+        REFERRAL_CODE,
+        COUPON_CODE,
+        ATTRIBUTION,
+        UNATTRIBUTED_EXTERNAL_ID,
     ];
 }
 

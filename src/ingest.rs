@@ -99,8 +99,14 @@ impl Ingest {
     /// Records a sale or lead with whatever else is queued, and answers
     /// for it alone.
     pub async fn record(&self, tenant_id: &str, item: Item) -> ApiResult<Recorded> {
+        // A routing hint only: a sale naming only its customer goes by the
+        // customer (its partner's lock still orders it with the others).
         let key = match &item.event.partner {
-            PartnerRef::Id(id) | PartnerRef::ExternalId(id) => id.clone(),
+            Some(PartnerRef::Id(id) | PartnerRef::ExternalId(id)) => id.clone(),
+            None => format!(
+                "customer:{}",
+                item.event.customer_external_id.as_deref().unwrap_or("")
+            ),
         };
         let (reply, answer) = oneshot::channel();
         self.send(tenant_id, &key, Queued::Sale(item, reply))

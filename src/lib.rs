@@ -20,8 +20,10 @@
 //! - [`directory`], [`campaigns`], [`tenants`]: groups, partners and
 //!   categories; campaigns, enrollment and snapshots; provisioning.
 //! - [`tiers`]: tiered commissions and the tier book applied at accrual.
-//! - [`ledger`]: accrual of sales and leads, the batch discipline, refunds,
+//! - [`ledger`]: the event path, accrual of sales and leads, refunds,
 //!   approvals, payouts, reversals, maturity.
+//! - [`attribution`]: referral codes, clicks, customers tied to their
+//!   partner, and the sales held until they are.
 //! - [`deals`]: pipelines, contacts, commission plans, deals and their
 //!   events.
 //! - [`ingest`]: the queues that batch single events for the event path.
@@ -34,6 +36,7 @@
 //! `src/main.rs` is the CLI; `entity/` and `migration/` are the storage crates.
 
 pub mod app;
+pub mod attribution;
 pub mod auth;
 pub mod campaigns;
 pub mod config;

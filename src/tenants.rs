@@ -73,6 +73,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                 name: Set(name),
                 currency: Set(currency.code().to_owned()),
                 time_zone: Set(time_zone),
+                click_key: Set(None),
                 created_at: Set(crate::db::now()),
             };
             // Another process creating the same tenant meanwhile (replicas
@@ -111,6 +112,8 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                     holdback_days: None,
                     visibility: campaigns::Visibility::InviteOnly,
                     status: campaigns::CampaignStatus::Active,
+                    landing_url: None,
+                    attribution_window_days: None,
                 },
                 true,
             )

@@ -15,6 +15,10 @@ pub struct Model {
     pub holdback_days: Option<i32>,
     pub visibility: Visibility,
     pub is_default: bool,
+    /// Where a referral link lands (https).
+    pub landing_url: Option<String>,
+    /// How long a click or an unattributed sale stays attributable.
+    pub attribution_window_days: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

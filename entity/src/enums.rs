@@ -213,6 +213,8 @@ stored!(
         DealUpdated = "DEAL_UPDATED",
         /// A partner first reached a tier in a period.
         TierReached = "TIER_REACHED",
+        /// A customer was tied to the partner who brought it.
+        CustomerAttributed = "CUSTOMER_ATTRIBUTED",
     }
 );
 
@@ -250,3 +252,24 @@ mod tests {
         assert!(CommissionKind::try_from_value(&"Commission".to_owned()).is_err());
     }
 }
+
+stored!(
+    /// How a customer came to be tied to its partner (SPEC §15).
+    AttributionSource {
+        /// A referral link's click.
+        Click = "CLICK",
+        /// A referral code.
+        Code = "CODE",
+        /// A referral code's coupon, used at checkout.
+        Coupon = "COUPON",
+        /// Named by the tenant (or moved by `reassignCustomer`).
+        Manual = "MANUAL",
+        /// A billing connector's checkout or customer, by its metadata.
+        Connector = "CONNECTOR",
+    }
+);
+
+stored!(
+    /// Where a sale or lead came from.
+    EventSource { Api = "API", Stripe = "STRIPE", Paddle = "PADDLE" }
+);

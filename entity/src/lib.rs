@@ -3,9 +3,11 @@
 //! JSON with decimal strings; ids are ULID strings; every row has `tenant_id`.
 //! Enumerated columns are typed with [`enums`], stored as their text.
 
+pub mod attribution;
 pub mod campaign;
 pub mod category;
 pub mod change;
+pub mod click;
 pub mod commission;
 pub mod commission_plan;
 pub mod commission_plan_category;
@@ -35,11 +37,13 @@ pub mod partner_group;
 pub mod partner_total;
 pub mod partnership_request;
 pub mod payout;
+pub mod referral_code;
 pub mod refund;
 pub mod tenant;
 pub mod tier_progress;
 pub mod tiered_commission;
 pub mod tiered_commission_campaign;
 pub mod tiered_commission_partner;
+pub mod unattributed_event;
 pub mod webhook_delivery;
 pub mod webhook_endpoint;

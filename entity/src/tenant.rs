@@ -8,6 +8,8 @@ pub struct Model {
     pub name: String,
     pub currency: String,
     pub time_zone: String,
+    /// The key clicks' IPs are hashed with, made at the first click.
+    pub click_key: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

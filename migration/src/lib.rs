@@ -18,6 +18,7 @@ mod m20261122_000008_staff_payees;
 mod m20261122_000009_partner_page_keys;
 mod m20261122_000010_domain_events;
 mod m20261123_000011_partner_workflows;
+mod m20261123_000012_attribution;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000009_partner_page_keys::Migration),
             Box::new(m20261122_000010_domain_events::Migration),
             Box::new(m20261123_000011_partner_workflows::Migration),
+            Box::new(m20261123_000012_attribution::Migration),
         ]
     }
 }

@@ -31,6 +31,9 @@ pub struct NewCampaign {
     pub holdback_days: Option<i32>,
     pub visibility: Visibility,
     pub status: CampaignStatus,
+    pub landing_url: Option<String>,
+    /// Omitted: 90.
+    pub attribution_window_days: Option<i32>,
 }
 
 /// A partial update; `Some(None)` clears a nullable field. The currency never
@@ -43,6 +46,45 @@ pub struct CampaignChanges {
     pub holdback_days: Option<Option<i32>>,
     pub visibility: Option<Visibility>,
     pub status: Option<CampaignStatus>,
+    pub landing_url: Option<Option<String>>,
+    pub attribution_window_days: Option<i32>,
+}
+
+/// The longest landing URL.
+const MAX_URL_CHARS: usize = 2048;
+/// The longest attribution window: two years.
+const MAX_WINDOW_DAYS: i32 = 730;
+
+/// A landing URL: absolute `https`, no fragment (the redirect adds `ref`
+/// and `click` to its query).
+pub fn check_landing_url(field: &str, url: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(url) = input::optional_text(field, url, MAX_URL_CHARS)? else {
+        return Ok(None);
+    };
+    match url::Url::parse(&url) {
+        Ok(parsed)
+            if parsed.scheme() == "https"
+                && parsed.host().is_some()
+                && parsed.fragment().is_none() =>
+        {
+            Ok(Some(parsed.to_string()))
+        }
+        _ => Err(ApiError::bad_input(
+            field,
+            "must be an absolute https URL without a fragment",
+        )),
+    }
+}
+
+/// An attribution window in days: 1 to 730.
+pub fn check_window(field: &str, days: i32) -> ApiResult<i32> {
+    match (1..=MAX_WINDOW_DAYS).contains(&days) {
+        true => Ok(days),
+        false => Err(ApiError::bad_input(
+            field,
+            format!("must be 1 to {MAX_WINDOW_DAYS} days"),
+        )),
+    }
 }
 
 pub fn check_name(name: &str) -> ApiResult<String> {
@@ -99,6 +141,8 @@ pub async fn insert(
         holdback_days: Set(new.holdback_days),
         visibility: Set(new.visibility),
         is_default: Set(is_default),
+        landing_url: Set(new.landing_url),
+        attribution_window_days: Set(new.attribution_window_days.unwrap_or(90)),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -154,6 +198,12 @@ pub async fn update(
             }
             if let Some(status) = changes.status {
                 active.status = Set(status);
+            }
+            if let Some(url) = changes.landing_url {
+                active.landing_url = Set(url);
+            }
+            if let Some(days) = changes.attribution_window_days {
+                active.attribution_window_days = Set(days);
             }
             active.updated_at = Set(crate::db::now());
             let updated = active.update(&*txn).await?;

@@ -89,11 +89,12 @@ pub fn scope_of(kind: DomainEventType) -> Scope {
         | T::DealRegistrationDecided
         | T::DealUpdated => Scope::DealsRead,
         T::TierReached => Scope::TieredCommissionsRead,
+        T::CustomerAttributed => Scope::CommissionsRead,
     }
 }
 
 /// Every type, in a stable order.
-pub const ALL_TYPES: [DomainEventType; 12] = [
+pub const ALL_TYPES: [DomainEventType; 13] = [
     DomainEventType::CommissionCreated,
     DomainEventType::CommissionStatusChanged,
     DomainEventType::PayoutCreated,
@@ -106,6 +107,7 @@ pub const ALL_TYPES: [DomainEventType; 12] = [
     DomainEventType::DealRegistrationDecided,
     DomainEventType::DealUpdated,
     DomainEventType::TierReached,
+    DomainEventType::CustomerAttributed,
 ];
 
 /// Which of a tenant's events a reader receives: some types, perhaps only

@@ -336,6 +336,8 @@ pub enum DomainEventType {
     DealUpdated,
     /// A partner first reached a tier in a period.
     TierReached,
+    /// A customer was tied to the partner who brought it.
+    CustomerAttributed,
 }
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -354,4 +356,32 @@ pub enum DeliveryStatus {
     Succeeded,
     /// Every attempt failed, or the endpoint was disabled.
     Failed,
+}
+
+/// How a customer came to be tied to its partner.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::AttributionSource")]
+pub enum AttributionSource {
+    /// A referral link's click.
+    Click,
+    /// A referral code.
+    Code,
+    /// A referral code's coupon, used at checkout.
+    Coupon,
+    /// Named by the tenant.
+    Manual,
+    /// A billing connector's checkout or customer.
+    Connector,
+}
+
+/// Where a sale or lead came from.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::EventSource")]
+pub enum EventSource {
+    /// `recordEvent` or `recordEvents`.
+    Api,
+    /// The Stripe connector.
+    Stripe,
+    /// The Paddle Billing connector.
+    Paddle,
 }

@@ -60,6 +60,7 @@ pub struct Query(
     roots::tiers::TierQuery,
     roots::events::EventQuery,
     roots::webhooks::WebhookQuery,
+    roots::attribution::AttributionQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -72,6 +73,7 @@ pub struct Mutation(
     roots::deal_workflow::DealWorkflowMutation,
     roots::tiers::TierMutation,
     roots::webhooks::WebhookMutation,
+    roots::attribution::AttributionMutation,
 );
 
 #[derive(MergedSubscription, Default)]

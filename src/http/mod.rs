@@ -23,6 +23,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod metrics;
 pub mod prepare;
+pub mod referral;
 pub mod request_log;
 pub mod ws;
 
@@ -209,6 +210,7 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/assets/{hash}/{name}", get(graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/r/{tenant_id}/{code}", get(referral::follow))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(json_errors))

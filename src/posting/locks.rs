@@ -1,6 +1,8 @@
 //! The one lock order of every transaction that changes a partner's
 //! money — accruals of every kind, deal events and deal changes, refunds,
-//! reversals, approvals and payouts: **partners** (by id), then
+//! reversals, approvals and payouts, attributions: **customers** (by
+//! `externalId`, for a sale naming only its customer and for attributing
+//! one), then **partners** (by id), then
 //! **commissions** (by id), then balances (by key, written last by the
 //! posting layer). Each set is locked by one statement in id order, so
 //! two transactions naming the same rows in different orders queue rather
@@ -15,6 +17,38 @@ use entity::{commission, partner};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
+use sea_orm::{DbBackend, Statement};
+
+/// Locks the tenant's customers with these `externalId`s, in order, for
+/// the rest of the transaction: a sale naming only its customer decides
+/// whether it is held while no attribution of that customer can commit,
+/// and an attribution accrues the held sales while none can be added.
+/// PostgreSQL: transaction-level advisory locks on a hash of the tenant and
+/// the id (two ids sharing a hash only wait on each other); SQLite's
+/// writer is alone, and nothing is run.
+pub async fn customers(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    external_ids: &std::collections::BTreeSet<&str>,
+) -> ApiResult<()> {
+    if external_ids.is_empty() || conn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    // One text, the keys separated by U+001E (no `externalId` holds a
+    // control character worth locking apart).
+    let keys: Vec<String> = external_ids
+        .iter()
+        .map(|id| format!("{tenant_id}/{id}"))
+        .collect();
+    conn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) \
+         FROM (SELECT k FROM unnest(string_to_array($1, chr(30))) AS k ORDER BY k) AS ordered",
+        [keys.join("\u{1e}").into()],
+    ))
+    .await?;
+    Ok(())
+}
 
 /// Locks the tenant's partners that `which` selects, in id order, and
 /// answers them as locked.

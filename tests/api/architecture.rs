@@ -293,6 +293,7 @@ const LAYERS: &[&[&str]] = &[
     &["tenants"],
     &["tiers"],
     &["ledger"],
+    &["attribution"],
     &["deals"],
     &["ingest"],
     &["webhooks"],

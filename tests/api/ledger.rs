@@ -452,17 +452,17 @@ async fn a_batch_runs_the_same_statements_for_10_events_and_for_200(app: TestApp
             json!([{ "amount": "1.00" }])
         );
     }
-    // Read: partners, events, campaigns, snapshots, groups, totals, customers
-    // (enrollments only for campaigns other than the default), the tenant's
-    // active tiers (none here). Written: customers, totals, events,
+    // Read: the customers' attributions, partners, events, campaigns,
+    // snapshots, groups, totals, customers (enrollments only for campaigns
+    // other than the default), the tenant's active tiers (none here). Written: customers, totals, events,
     // commissions, and the partners' balances. On PostgreSQL the two
     // partners' items are two transactions side by side, after one read
     // that resolves the partner named by externalId; Set B (default group,
     // no rules) earns nothing, so its transaction writes no commissions and
     // no balances.
     let expected = match app.backend {
-        Backend::Sqlite => 13,
-        Backend::Postgres => 1 + 13 + 11,
+        Backend::Sqlite => 14,
+        Backend::Postgres => 1 + 14 + 12,
     };
     assert_eq!(counts, [expected, expected]);
     assert_eq!(commission_count(&app).await, 105);
@@ -528,8 +528,10 @@ async fn event_validations_name_the_field_and_write_nothing(app: TestApp) {
             json!({ "externalId": "x", "partnerExternalId": "nobody", "customerExternalId": "c", "amount": 1 }),
             "input.partnerExternalId",
         ),
+        // Neither a partner nor a customer whose partner it would be (a
+        // sale naming only its customer is held, see attribution.rs).
         (
-            json!({ "externalId": "x", "customerExternalId": "c", "amount": 1 }),
+            json!({ "externalId": "x", "kind": "LEAD", "amount": 1 }),
             "input.partnerId",
         ),
         (

@@ -3,6 +3,7 @@
 //! SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL too.
 
 mod architecture;
+mod attribution;
 mod auth;
 mod browser;
 mod campaigns;

@@ -97,6 +97,20 @@ impl Campaign {
         Ok(self.0.holdback_days)
     }
 
+    /// Where a referral link (`/r/{tenantId}/{code}`) sends its visitor,
+    /// with `ref` and `click` added; none: links are `404`.
+    async fn landing_url(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.details(ctx)?;
+        Ok(self.0.landing_url.as_deref())
+    }
+
+    /// How long a click attributes, and a held sale is accrued when its
+    /// customer is attributed (90 unless set).
+    async fn attribution_window_days(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        self.details(ctx)?;
+        Ok(self.0.attribution_window_days)
+    }
+
     async fn visibility(&self, ctx: &Context<'_>) -> ApiResult<Visibility> {
         self.details(ctx)?;
         Ok(self.0.visibility.into())

@@ -155,6 +155,24 @@ impl Partner {
         Ok(self.0.updated_at.into())
     }
 
+    /// The partner's referral codes, oldest first (archived ones too).
+    #[graphql(complexity = "crate::graphql::connection::list_cost(None, None, child_complexity)")]
+    async fn referral_codes(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::ReferralCode>> {
+        guard(
+            ctx,
+            &[
+                Scope::PartnersRead,
+                Scope::CampaignsRead,
+                Scope::CommissionsRead,
+            ],
+            Owner::Partner(&self.0.id),
+        )?;
+        let db = crate::graphql::context::db(ctx)?;
+        let codes =
+            crate::attribution::codes::of_partner(db.conn(), &self.0.tenant_id, &self.0.id).await?;
+        Ok(codes.into_iter().map(super::ReferralCode).collect())
+    }
+
     /// The campaigns the partner is enrolled in, with the snapshot in force.
     #[graphql(complexity = "crate::graphql::connection::list_cost(None, None, child_complexity)")]
     async fn enrollments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Enrollment>> {

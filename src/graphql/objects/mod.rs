@@ -5,6 +5,7 @@
 //! ([`super::context::guard`]), wherever the object was reached from, and
 //! every relation resolves through the request's loaders.
 
+mod attribution;
 mod campaigns;
 mod deals;
 mod directory;
@@ -46,6 +47,18 @@ pub struct PartnerGroup(pub Arc<partner_group::Model>);
 
 /// An offer partners promote, with its commission terms.
 pub struct Campaign(pub Arc<campaign::Model>);
+
+/// A partner's referral code in a campaign.
+pub struct ReferralCode(pub entity::referral_code::Model);
+
+/// A visit of a referral link, with its code.
+pub struct Click(pub crate::attribution::clicks::Clicked);
+
+/// A customer of the tenant, tied to the partner who brought it.
+pub struct Customer(pub entity::attribution::Model);
+
+/// A sale or lead held until its customer is attributed.
+pub struct UnattributedEvent(pub entity::unattributed_event::Model);
 
 /// A partner's request to join a public campaign.
 pub struct PartnershipRequest(pub partnership_request::Model);

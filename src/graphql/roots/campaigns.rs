@@ -29,6 +29,10 @@ pub struct CreateCampaignInput {
     #[graphql(default_with = "Visibility::Public")]
     pub visibility: Visibility,
     pub description: Option<String>,
+    /// Where referral links land: an absolute `https` URL.
+    pub landing_url: Option<String>,
+    /// How long a click attributes (1–730 days; omitted: 90).
+    pub attribution_window_days: Option<i32>,
 }
 
 /// Omitted fields stay as they are; `null` clears `description`, `rules` and
@@ -41,6 +45,9 @@ pub struct UpdateCampaignInput {
     pub holdback_days: MaybeUndefined<i32>,
     pub visibility: Option<Visibility>,
     pub status: Option<CampaignStatus>,
+    /// `null` clears it: links are then `404`.
+    pub landing_url: MaybeUndefined<String>,
+    pub attribution_window_days: Option<i32>,
 }
 
 /// Terms to stamp instead of the campaign's.
@@ -227,6 +234,14 @@ impl CampaignMutation {
             holdback_days: campaigns::check_holdback("input.holdbackDays", input.holdback_days)?,
             visibility: input.visibility.into(),
             status: entity::enums::CampaignStatus::Active,
+            landing_url: campaigns::check_landing_url(
+                "input.landingUrl",
+                input.landing_url.as_deref(),
+            )?,
+            attribution_window_days: input
+                .attribution_window_days
+                .map(|d| campaigns::check_window("input.attributionWindowDays", d))
+                .transpose()?,
         };
         Ok(Campaign::from(
             campaigns::create(db(ctx)?, principal.tenant_id(), new).await?,
@@ -258,6 +273,18 @@ impl CampaignMutation {
             },
             visibility: input.visibility.map(Into::into),
             status: input.status.map(Into::into),
+            landing_url: match input.landing_url {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(url) => Some(campaigns::check_landing_url(
+                    "input.landingUrl",
+                    Some(&url),
+                )?),
+            },
+            attribution_window_days: input
+                .attribution_window_days
+                .map(|d| campaigns::check_window("input.attributionWindowDays", d))
+                .transpose()?,
         };
         Ok(Campaign::from(
             campaigns::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,

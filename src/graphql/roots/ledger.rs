@@ -27,7 +27,9 @@ pub struct RecordEventInput {
     pub external_id: String,
     /// The partner, by id …
     pub partner_id: Option<ID>,
-    /// … or by its `externalId`.
+    /// … or by its `externalId`. Neither: the partner `customerExternalId`
+    /// is attributed to; a customer nobody attributed yet holds the event,
+    /// unattributed, until someone does.
     pub partner_external_id: Option<String>,
     /// Omitted: the default campaign.
     pub campaign_id: Option<ID>,
@@ -49,12 +51,14 @@ pub struct RecordEventInput {
 impl RecordEventInput {
     fn into_new(self, prefix: &str) -> ApiResult<NewConversion> {
         let partner = match (self.partner_id, self.partner_external_id) {
-            (Some(id), None) => PartnerRef::Id(id.0),
-            (None, Some(external)) => PartnerRef::ExternalId(external),
-            _ => {
+            (Some(id), None) => Some(PartnerRef::Id(id.0)),
+            (None, Some(external)) => Some(PartnerRef::ExternalId(external)),
+            // The customer's partner (checked with the customer).
+            (None, None) => None,
+            (Some(_), Some(_)) => {
                 return Err(ApiError::bad_input(
                     format!("{prefix}.partnerId"),
-                    "give exactly one of partnerId and partnerExternalId",
+                    "give at most one of partnerId and partnerExternalId",
                 ));
             }
         };
@@ -87,17 +91,23 @@ impl RecordEventInput {
 /// What recording an event did.
 #[derive(SimpleObject)]
 pub struct RecordEventPayload {
-    pub event: Event,
+    /// The event; `null` when it is held unattributed.
+    pub event: Option<Event>,
     /// The commissions it accrued (none when it earned nothing).
     pub commissions: Vec<Commission>,
     /// The event had been recorded before with this payload: this is that result.
     pub duplicate: bool,
+    /// It named only a customer nobody has attributed: held, earning
+    /// nothing, and accrued once the customer is attributed inside its
+    /// campaign's attribution window (`unattributedEvents` lists it).
+    pub unattributed: bool,
 }
 
 impl From<Recorded> for RecordEventPayload {
     fn from(recorded: Recorded) -> Self {
         RecordEventPayload {
-            event: Event(recorded.event),
+            unattributed: recorded.held.is_some(),
+            event: recorded.event.map(Event),
             commissions: recorded.commissions.into_iter().map(Commission).collect(),
             duplicate: recorded.duplicate,
         }
@@ -247,10 +257,7 @@ impl LedgerMutation {
         input: RecordEventInput,
     ) -> ApiResult<RecordEventPayload> {
         let principal = writer(ctx, Scope::EventsWrite)?;
-        let item = accrual::Item {
-            prefix: "input".into(),
-            event: input.into_new("input")?,
-        };
+        let item = accrual::Item::new("input", input.into_new("input")?);
         Ok(ingest(ctx)?
             .record(principal.tenant_id(), item)
             .await?
@@ -271,7 +278,7 @@ impl LedgerMutation {
             |item| item.external_id.clone(),
             |item, prefix| {
                 let event = item.into_new(&prefix)?;
-                Ok(accrual::Item { prefix, event })
+                Ok(accrual::Item::new(prefix, event))
             },
         )?;
         let db = db(ctx)?;

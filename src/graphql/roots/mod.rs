@@ -3,6 +3,7 @@
 //! types of [`super::objects`]; they import no object module and no root
 //! imports another back.
 
+pub mod attribution;
 pub mod campaigns;
 pub mod deal_events;
 pub mod deal_workflow;

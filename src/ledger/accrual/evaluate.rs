@@ -18,7 +18,7 @@ use crate::posting::{NewCommission, Posting, TermsRef, added_minor};
 use crate::tiers::book::{Accrued, Earning, TierBook};
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::enums::{CampaignStatus, CommissionKind, CommissionStatus, EventKind, PartnerStatus};
-use entity::{campaign, customer, event, partner, partner_total};
+use entity::{campaign, customer, event, partner, partner_total, unattributed_event};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -57,6 +57,8 @@ enum Outcome {
 
 /// What an item is recorded with once it passed validation.
 struct Valid<'l> {
+    /// Its partner is active (one found through its customer may not be).
+    earns: bool,
     campaign: &'l campaign::Model,
     currency: Currency,
     amount_minor: i64,
@@ -85,9 +87,12 @@ impl<'a> Batch<'a> {
             Outcome::Duplicate(recorded) => recorded,
             Outcome::New(recorded) => {
                 let position = self.results.len();
-                self.state
-                    .recorded
-                    .insert(recorded.event.external_id.clone(), position);
+                let external_id = match (&recorded.event, &recorded.held) {
+                    (Some(event), _) => event.external_id.clone(),
+                    (None, Some(held)) => held.external_id.clone(),
+                    (None, None) => String::new(),
+                };
+                self.state.recorded.insert(external_id, position);
                 self.recorded_new.push(position);
                 recorded
             }
@@ -96,10 +101,18 @@ impl<'a> Batch<'a> {
     }
 
     fn evaluate(&mut self, item: Checked) -> ApiResult<Outcome> {
-        let partner = self.partner(&item)?;
+        // A sale naming only a customer nobody attributed is held.
+        let unattributed = item.new.partner.is_none() && self.loaded.attribution(&item).is_none();
+        let partner = match unattributed {
+            true => None,
+            false => Some(self.partner(&item)?),
+        };
         if let Some(original) = self.duplicate(&item)? {
             return Ok(Outcome::Duplicate(original));
         }
+        let Some(partner) = partner else {
+            return self.hold(item).map(Outcome::New);
+        };
         let valid = self.validate(&item, partner)?;
         let customer = self.customer(&item, partner, &valid)?;
         let terms = self.terms(partner, valid.campaign)?;
@@ -113,6 +126,16 @@ impl<'a> Batch<'a> {
         let event = self.event_row(item, partner, &valid, customer.as_ref());
         if let Some(customer) = customer {
             self.carry(&event, customer, evaluation.threshold_bonus_paid);
+        }
+        // A sale of a customer whose partner is suspended is recorded and
+        // earns nothing (nor counts toward tiers) while it is.
+        if !valid.earns {
+            return Ok(Outcome::New(Recorded {
+                event: Some(event),
+                commissions: Vec::new(),
+                duplicate: false,
+                held: None,
+            }));
         }
         // An event that earns nothing leaves no commission row; the event
         // itself records that it was evaluated (and counts toward the tiers).
@@ -137,9 +160,10 @@ impl<'a> Batch<'a> {
         };
         let commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
         Ok(Outcome::New(Recorded {
-            event,
+            event: Some(event),
             commissions,
             duplicate: false,
+            held: None,
         }))
     }
 
@@ -197,33 +221,96 @@ impl<'a> Batch<'a> {
         Ok(())
     }
 
-    /// The item's partner, by id or by `externalId`.
+    /// The item's partner, by id or by `externalId`, or its customer's.
     fn partner(&self, item: &Checked) -> ApiResult<&'a partner::Model> {
         self.loaded
-            .partner(&item.new.partner)
+            .partner_of(item)
             .ok_or_else(|| match &item.new.partner {
-                PartnerRef::Id(_) => bad(item.prefix, "partnerId", "no such partner"),
-                PartnerRef::ExternalId(_) => {
+                Some(PartnerRef::Id(_)) => bad(item.prefix, "partnerId", "no such partner"),
+                Some(PartnerRef::ExternalId(_)) => {
                     bad(item.prefix, "partnerExternalId", "no such partner")
                 }
+                None => ApiError::internal("attribution", "its partner was not locked"),
             })
+    }
+
+    /// Holds an item naming only a customer nobody attributed: checked as
+    /// far as it can be without a partner (its currency is the one given,
+    /// or the campaign's it names, or the default campaign's), earning
+    /// nothing until its customer is attributed.
+    fn hold(&self, item: Checked) -> ApiResult<Recorded> {
+        let (prefix, new) = (item.prefix, item.new);
+        let campaign = self
+            .loaded
+            .campaign_id_of(&item)
+            .and_then(|id| self.loaded.campaigns.get(id))
+            .ok_or_else(|| bad(prefix, "campaignId", "no such campaign"))?;
+        let code = new.currency.as_deref().unwrap_or(&campaign.currency);
+        let currency = campaigns::check_currency(&format!("{prefix}.currency"), code)?;
+        let amount_minor = minor_units(prefix, "amount", new.amount, currency)?;
+        if let Some(revenue) = new.revenue {
+            minor_units(prefix, "revenue", revenue, currency)?;
+        }
+        if new.kind == engine::EventKind::Sale && amount_minor == 0 {
+            return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
+        }
+        let customer = item
+            .customer_external_id
+            .clone()
+            .ok_or_else(|| bad(prefix, "customerExternalId", "is required"))?;
+        let held = unattributed_event::Model {
+            id: input::new_id(),
+            tenant_id: self.tenant_id.to_owned(),
+            external_id: item.external_id,
+            customer_external_id: customer,
+            kind: stored_kind(new.kind),
+            amount_minor,
+            currency: currency.code().to_owned(),
+            occurred_at: crate::ledger::path::occurred_at(new.occurred_at, self.now),
+            source: item.source,
+            payload: item.payload,
+            recorded_at: self.now,
+            accrued_at: None,
+        };
+        Ok(Recorded {
+            event: None,
+            commissions: Vec::new(),
+            duplicate: false,
+            held: Some(held),
+        })
     }
 
     /// Exactly once: a redelivery, recorded before or earlier in this batch,
     /// answers with the original result; another payload is `CONFLICT`.
     fn duplicate(&self, item: &Checked) -> ApiResult<Option<Recorded>> {
-        let in_batch = self
+        let earlier = self
             .state
             .recorded
             .get(&item.external_id)
-            .and_then(|index| self.results.get(*index)?.as_ref().ok())
-            .map(|first| (&first.event, first.commissions.as_slice()));
+            .and_then(|index| self.results.get(*index)?.as_ref().ok());
+        // Held before, by an earlier call or earlier in this batch.
+        let held = (self.loaded.held.get(&item.external_id))
+            .or_else(|| earlier.and_then(|first| first.held.as_ref()));
+        if let Some(held) = held {
+            return match same_payload(&held.payload, &item.payload) {
+                true => Ok(Some(Recorded {
+                    event: None,
+                    commissions: Vec::new(),
+                    duplicate: true,
+                    held: Some(held.clone()),
+                })),
+                false => Err(ApiError::other_payload()),
+            };
+        }
+        let in_batch =
+            earlier.and_then(|first| Some((first.event.as_ref()?, first.commissions.as_slice())));
         let same = |event: &event::Model| same_payload(&event.payload, &item.payload);
         let first = exactly_once(&item.external_id, &self.loaded.existing, in_batch, same)?;
         Ok(first.map(|(event, commissions)| Recorded {
-            event: event.clone(),
+            event: Some(event.clone()),
             commissions: commissions.to_vec(),
             duplicate: true,
+            held: None,
         }))
     }
 
@@ -231,20 +318,30 @@ impl<'a> Batch<'a> {
     /// amounts, enrollment.
     fn validate(&self, item: &Checked, partner: &partner::Model) -> ApiResult<Valid<'a>> {
         let (prefix, new) = (item.prefix, item.new);
-        if partner.status != PartnerStatus::Active {
+        // Named, a partner must be active and the customer's, if it has one;
+        // found through its customer, a suspended one earns nothing.
+        let named = new.partner.is_some();
+        if named && partner.status != PartnerStatus::Active {
             return Err(bad(prefix, "partnerId", "the partner is not active"));
         }
-        let campaign = match &new.campaign_id {
+        if named
+            && let Some(customer) = &item.customer_external_id
+            && let Some(attribution) = self.loaded.attributions.get(customer)
+            && attribution.partner_id != partner.id
+        {
+            return Err(bad(
+                prefix,
+                "partnerId",
+                "the customer is attributed to another partner",
+            ));
+        }
+        let campaign = match self.loaded.campaign_id_of(item) {
             Some(id) => self
                 .loaded
                 .campaigns
                 .get(id)
                 .ok_or_else(|| bad(prefix, "campaignId", "no such campaign"))?,
-            None => self
-                .loaded
-                .default_campaign
-                .as_ref()
-                .ok_or_else(|| ApiError::internal("default campaign", self.tenant_id))?,
+            None => return Err(ApiError::internal("default campaign", self.tenant_id)),
         };
         if campaign.status != CampaignStatus::Active {
             return Err(bad(prefix, "campaignId", "the campaign is not active"));
@@ -280,6 +377,7 @@ impl<'a> Batch<'a> {
             ));
         }
         Ok(Valid {
+            earns: partner.status == PartnerStatus::Active,
             campaign,
             currency,
             amount_minor,

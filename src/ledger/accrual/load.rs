@@ -8,7 +8,8 @@ use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
 use crate::ledger::path::{occurred_at, recorded};
 use chrono::{DateTime, Utc};
 use entity::{
-    campaign, customer, enrollment, partner, partner_commission, partner_group, partner_total,
+    attribution, campaign, customer, enrollment, partner, partner_commission, partner_group,
+    partner_total, unattributed_event,
 };
 use sea_orm::sea_query::Condition;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -17,6 +18,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 /// An item that passed the checks needing no database.
 pub(super) struct Checked<'a> {
     pub prefix: &'a str,
+    pub source: entity::enums::EventSource,
     pub new: &'a NewConversion,
     pub external_id: String,
     pub customer_external_id: Option<String>,
@@ -36,6 +38,13 @@ pub(super) fn check(item: &Item) -> ApiResult<Checked<'_>> {
         new.customer_external_id.as_deref(),
         MAX_EXTERNAL_ID_CHARS,
     )?;
+    if new.partner.is_none() && customer_external_id.is_none() {
+        return Err(bad(
+            prefix,
+            "partnerId",
+            "give a partner (partnerId or partnerExternalId) or the customer's customerExternalId",
+        ));
+    }
     if let Some(metadata) = &new.metadata
         && metadata.to_string().len() > MAX_METADATA_BYTES
     {
@@ -50,7 +59,8 @@ pub(super) fn check(item: &Item) -> ApiResult<Checked<'_>> {
         new,
         external_id,
         customer_external_id,
-        payload: new.payload(),
+        source: item.source,
+        payload: item.first_payload.clone().unwrap_or_else(|| new.payload()),
     })
 }
 
@@ -67,6 +77,11 @@ pub(super) struct Loaded {
     /// The newest snapshot row of each (partner, campaign).
     pub snapshots: HashMap<(String, String), partner_commission::Model>,
     pub groups: HashMap<String, partner_group::Model>,
+    /// The attributed customers the items name, by `externalId`.
+    pub attributions: HashMap<String, attribution::Model>,
+    /// Events held unattributed under the `externalId`s of items naming
+    /// only their customer.
+    pub held: HashMap<String, unattributed_event::Model>,
 }
 
 impl Loaded {
@@ -79,6 +94,33 @@ impl Loaded {
         id.and_then(|id| self.partners.get(id))
     }
 
+    /// The attribution of an item naming only its customer.
+    pub fn attribution(&self, item: &Checked) -> Option<&attribution::Model> {
+        match item.new.partner {
+            Some(_) => None,
+            None => self.attributions.get(item.customer_external_id.as_deref()?),
+        }
+    }
+
+    /// The partner an item is for: the one it names, or its customer's.
+    pub fn partner_of(&self, item: &Checked) -> Option<&partner::Model> {
+        match &item.new.partner {
+            Some(reference) => self.partner(reference),
+            None => self.partners.get(&self.attribution(item)?.partner_id),
+        }
+    }
+
+    /// The campaign an item names, or its customer's, or the default.
+    pub fn campaign_id_of<'s>(&'s self, item: &'s Checked) -> Option<&'s str> {
+        if let Some(id) = &item.new.campaign_id {
+            return Some(id);
+        }
+        match self.attribution(item) {
+            Some(attribution) => Some(&attribution.campaign_id),
+            None => Some(&self.default_campaign.as_ref()?.id),
+        }
+    }
+
     /// What an item counts in toward tiers, should it be recorded: its
     /// partner, its campaign and its time (as evaluation resolves them).
     pub fn counted<'s>(
@@ -86,11 +128,8 @@ impl Loaded {
         item: &'s Checked,
         now: DateTime<Utc>,
     ) -> Option<(&'s str, &'s str, DateTime<Utc>)> {
-        let partner = self.partner(&item.new.partner)?;
-        let campaign = match &item.new.campaign_id {
-            Some(id) => id.as_str(),
-            None => self.default_campaign.as_ref()?.id.as_str(),
-        };
+        let partner = self.partner_of(item)?;
+        let campaign = self.campaign_id_of(item)?;
         Some((
             partner.id.as_str(),
             campaign,
@@ -110,11 +149,22 @@ pub(super) async fn load(
     if valid.is_empty() {
         return Ok(loaded);
     }
+    // Customers first (the lock an attribution takes), then partners.
+    let unnamed: BTreeSet<&str> = valid
+        .iter()
+        .filter(|c| c.new.partner.is_none())
+        .filter_map(|c| c.customer_external_id.as_deref())
+        .collect();
+    crate::posting::locks::customers(conn, tenant_id, &unnamed).await?;
+    attributions(conn, tenant_id, &valid, &mut loaded).await?;
     lock_partners(conn, tenant_id, &valid, &mut loaded).await?;
-    if loaded.partners.is_empty() {
+    if loaded.partners.is_empty() && unnamed.is_empty() {
         return Ok(loaded);
     }
     existing_events(conn, tenant_id, &valid, &mut loaded).await?;
+    if !unnamed.is_empty() {
+        held(conn, tenant_id, &valid, &mut loaded).await?;
+    }
     campaigns(conn, tenant_id, &valid, &mut loaded).await?;
     terms_rows(conn, tenant_id, &mut loaded).await?;
     Ok(loaded)
@@ -133,9 +183,16 @@ async fn lock_partners(
     let mut external_ids = BTreeSet::new();
     for item in valid {
         match &item.new.partner {
-            PartnerRef::Id(id) => ids.insert(id.as_str()),
-            PartnerRef::ExternalId(id) => external_ids.insert(id.as_str()),
+            Some(PartnerRef::Id(id)) => ids.insert(id.clone()),
+            Some(PartnerRef::ExternalId(id)) => external_ids.insert(id.clone()),
+            None => match loaded.attribution(item) {
+                Some(attribution) => ids.insert(attribution.partner_id.clone()),
+                None => false,
+            },
         };
+    }
+    if ids.is_empty() && external_ids.is_empty() {
+        return Ok(());
     }
     let partners = crate::posting::locks::partners(
         conn,
@@ -169,6 +226,59 @@ async fn existing_events(
     Ok(())
 }
 
+/// The attributed customers the items name (the partner of a sale naming
+/// only its customer; the partner a sale names must be its customer's).
+async fn attributions(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    valid: &[&Checked<'_>],
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
+    let customers: BTreeSet<&str> = valid
+        .iter()
+        .filter_map(|c| c.customer_external_id.as_deref())
+        .collect();
+    if customers.is_empty() {
+        return Ok(());
+    }
+    for row in attribution::Entity::find()
+        .filter(attribution::Column::TenantId.eq(tenant_id))
+        .filter(attribution::Column::CustomerExternalId.is_in(customers))
+        .all(conn)
+        .await?
+    {
+        loaded
+            .attributions
+            .insert(row.customer_external_id.clone(), row);
+    }
+    Ok(())
+}
+
+/// Events held under the `externalId`s of items naming only their
+/// customer: a redelivery of one is answered as it was.
+async fn held(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    valid: &[&Checked<'_>],
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
+    let external_ids: BTreeSet<&str> = valid
+        .iter()
+        .filter(|c| c.new.partner.is_none())
+        .map(|c| c.external_id.as_str())
+        .collect();
+    for row in unattributed_event::Entity::find()
+        .filter(unattributed_event::Column::TenantId.eq(tenant_id))
+        .filter(unattributed_event::Column::ExternalId.is_in(external_ids))
+        .filter(unattributed_event::Column::AccruedAt.is_null())
+        .all(conn)
+        .await?
+    {
+        loaded.held.insert(row.external_id.clone(), row);
+    }
+    Ok(())
+}
+
 /// The campaigns the items name, and the tenant's default campaign.
 async fn campaigns(
     conn: &impl ConnectionTrait,
@@ -178,7 +288,10 @@ async fn campaigns(
 ) -> ApiResult<()> {
     let campaign_ids: BTreeSet<&str> = valid
         .iter()
-        .filter_map(|c| c.new.campaign_id.as_deref())
+        .filter_map(|c| match &c.new.campaign_id {
+            Some(id) => Some(id.as_str()),
+            None => Some(loaded.attribution(c)?.campaign_id.as_str()),
+        })
         .collect();
     for campaign in campaign::Entity::find()
         .filter(campaign::Column::TenantId.eq(tenant_id))

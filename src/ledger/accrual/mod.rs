@@ -34,7 +34,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ledger::path::Payload;
 use crate::tiers::book::TierBook;
 use chrono::{DateTime, Utc};
-use entity::{commission, event};
+use entity::{commission, event, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
@@ -58,11 +58,13 @@ impl PartnerRef {
     }
 }
 
-/// An event as a client sent it.
+/// A sale or lead as a client (or a billing connector) sent it.
 #[derive(Debug, Clone)]
 pub struct NewConversion {
     pub external_id: String,
-    pub partner: PartnerRef,
+    /// `None`: the customer's partner, as attributed (SPEC §15); held as an
+    /// unattributed event while nobody has attributed the customer.
+    pub partner: Option<PartnerRef>,
     pub campaign_id: Option<String>,
     pub customer_external_id: Option<String>,
     pub customer_acquired_at: Option<DateTime<Utc>>,
@@ -77,18 +79,57 @@ pub struct NewConversion {
 
 #[derive(Clone)]
 pub struct Recorded {
-    pub event: event::Model,
+    /// The event; `None` when it is held unattributed.
+    pub event: Option<event::Model>,
     pub commissions: Vec<commission::Model>,
     pub duplicate: bool,
+    /// Held: it named only a customer nobody has attributed yet.
+    pub held: Option<unattributed_event::Model>,
 }
 
 impl NewConversion {
+    /// A held event's conversion, read back from its canonical payload.
+    fn from_payload(payload: &str) -> ApiResult<NewConversion> {
+        let broken = |what: &str| ApiError::internal("held payload", what.to_owned());
+        let value: serde_json::Value = serde_json::from_str(payload).map_err(|_| broken("json"))?;
+        let text = |name: &str| value.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let time = |name: &str| -> ApiResult<Option<DateTime<Utc>>> {
+            text(name)
+                .map(|t| {
+                    DateTime::parse_from_rfc3339(&t)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|_| broken(name))
+                })
+                .transpose()
+        };
+        let decimal = |name: &str| -> ApiResult<Option<Decimal>> {
+            text(name)
+                .map(|d| d.parse::<Decimal>().map_err(|_| broken(name)))
+                .transpose()
+        };
+        let kind = serde_json::from_value(value.get("kind").cloned().unwrap_or_default())
+            .map_err(|_| broken("kind"))?;
+        Ok(NewConversion {
+            external_id: String::new(),
+            partner: None,
+            campaign_id: text("campaignId"),
+            customer_external_id: text("customerExternalId"),
+            customer_acquired_at: time("customerAcquiredAt")?,
+            kind,
+            amount: decimal("amount")?.ok_or_else(|| broken("amount"))?,
+            currency: text("currency"),
+            occurred_at: time("occurredAt")?,
+            revenue: decimal("revenue")?,
+            metadata: value.get("metadata").filter(|m| !m.is_null()).cloned(),
+        })
+    }
+
     /// The canonical text of the payload, compared on redelivery: stable
     /// names (`"kind": "SALE"`), decimals normalized, so `12.0` and `12` are
     /// the same payload.
     fn payload(&self) -> String {
         Payload::new()
-            .field("partner", self.partner.payload())
+            .field("partner", self.partner.as_ref().map(PartnerRef::payload))
             .field("campaignId", self.campaign_id.clone())
             .field("customerExternalId", self.customer_external_id.clone())
             .at("customerAcquiredAt", self.customer_acquired_at)
@@ -152,6 +193,22 @@ fn minor_units(prefix: &str, field: &str, amount: Decimal, currency: Currency) -
 pub struct Item {
     pub prefix: String,
     pub event: NewConversion,
+    pub source: entity::enums::EventSource,
+    /// The payload it was first sent with, for an event accrued from its
+    /// held form (so that a redelivery still matches).
+    pub first_payload: Option<String>,
+}
+
+impl Item {
+    /// An event sent to the API.
+    pub fn new(prefix: impl Into<String>, event: NewConversion) -> Item {
+        Item {
+            prefix: prefix.into(),
+            event,
+            source: entity::enums::EventSource::Api,
+            first_payload: None,
+        }
+    }
 }
 
 /// Records a batch in one transaction ([`super::path::run`]). Each item
@@ -209,6 +266,79 @@ async fn accrue(
     let tiers = std::mem::take(&mut batch.tiers);
     tiers.settle(conn, tenant_id, &mut batch.posting).await?;
     write::write(conn, batch).await
+}
+
+/// Accrues, inside the caller's transaction — one that holds the
+/// customer's lock and has just attributed it — the events held for
+/// `customer` that occurred from `since` on, oldest first, each exactly
+/// once, under the payload it was first sent with. A held event its
+/// partner's terms refuse (a currency not the campaign's, say) stays held.
+/// Answers what each accrued.
+pub async fn accrue_held(
+    conn: &crate::db::Txn,
+    tenant_id: &str,
+    customer: &str,
+    since: DateTime<Utc>,
+) -> ApiResult<Vec<Recorded>> {
+    use sea_orm::QueryOrder;
+    use sea_orm::sea_query::Expr;
+    let held = unattributed_event::Entity::find()
+        .filter(unattributed_event::Column::TenantId.eq(tenant_id))
+        .filter(unattributed_event::Column::CustomerExternalId.eq(customer))
+        .filter(unattributed_event::Column::AccruedAt.is_null())
+        .filter(unattributed_event::Column::OccurredAt.gte(since))
+        .order_by_asc(unattributed_event::Column::OccurredAt)
+        .order_by_asc(unattributed_event::Column::Id)
+        .all(conn)
+        .await?;
+    if held.is_empty() {
+        return Ok(Vec::new());
+    }
+    let items = held
+        .iter()
+        .map(|row| {
+            let mut event = NewConversion::from_payload(&row.payload)?;
+            event.external_id = row.external_id.clone();
+            // Its time as held (given, or when it was first recorded).
+            event.occurred_at = Some(row.occurred_at);
+            Ok(Item {
+                prefix: "held".to_owned(),
+                event,
+                source: row.source,
+                first_payload: Some(row.payload.clone()),
+            })
+        })
+        .collect::<ApiResult<Vec<Item>>>()?;
+    // Marked first, so the accrual below does not find them held.
+    let ids = held.iter().map(|row| row.id.as_str());
+    unattributed_event::Entity::update_many()
+        .col_expr(
+            unattributed_event::Column::AccruedAt,
+            Expr::value(crate::db::now()),
+        )
+        .filter(unattributed_event::Column::Id.is_in(ids))
+        .exec(conn)
+        .await?;
+    let answers = accrue(conn, tenant_id, &items).await?;
+    let mut accrued = Vec::new();
+    let mut still_held = Vec::new();
+    for (row, answer) in held.iter().zip(answers) {
+        match answer {
+            Ok(recorded) if recorded.event.is_some() => accrued.push(recorded),
+            _ => still_held.push(row.id.as_str()),
+        }
+    }
+    if !still_held.is_empty() {
+        unattributed_event::Entity::update_many()
+            .col_expr(
+                unattributed_event::Column::AccruedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(unattributed_event::Column::Id.is_in(still_held))
+            .exec(conn)
+            .await?;
+    }
+    Ok(accrued)
 }
 
 pub async fn find_event(

@@ -25,7 +25,10 @@ pub async fn record_split(
     items: Vec<Item>,
     parts: usize,
 ) -> ApiResult<Vec<ApiResult<Recorded>>> {
-    if parts <= 1 || items.len() < 2 || items.len() > MAX_BATCH {
+    // A sale naming only its customer finds its partner under the
+    // customer's lock, inside the transaction: such a batch is one part.
+    let unnamed = items.iter().any(|i| i.event.partner.is_none());
+    if parts <= 1 || items.len() < 2 || items.len() > MAX_BATCH || unnamed {
         return record_batch(db, tenant_id, items).await;
     }
     let resolved = resolve_partners(db, tenant_id, &items).await?;
@@ -83,12 +86,12 @@ async fn resolve_partners(
 ) -> ApiResult<HashMap<String, String>> {
     let by_id = items
         .iter()
-        .any(|i| matches!(i.event.partner, PartnerRef::Id(_)));
+        .any(|i| matches!(i.event.partner, Some(PartnerRef::Id(_))));
     let external: BTreeSet<&str> = items
         .iter()
         .filter_map(|i| match &i.event.partner {
-            PartnerRef::ExternalId(id) => Some(id.as_str()),
-            PartnerRef::Id(_) => None,
+            Some(PartnerRef::ExternalId(id)) => Some(id.as_str()),
+            _ => None,
         })
         .collect();
     if !by_id || external.is_empty() {
@@ -123,11 +126,13 @@ fn independent_groups(
     let mut first_with: HashMap<String, usize> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
         let partner = match &item.event.partner {
-            PartnerRef::Id(id) => format!("p:{id}"),
-            PartnerRef::ExternalId(ext) => match partner_ids.get(ext) {
+            Some(PartnerRef::Id(id)) => format!("p:{id}"),
+            Some(PartnerRef::ExternalId(ext)) => match partner_ids.get(ext) {
                 Some(id) => format!("p:{id}"),
                 None => format!("x:{ext}"),
             },
+            // Never split (see above).
+            None => "unnamed".to_owned(),
         };
         for key in [partner, format!("e:{}", item.event.external_id.trim())] {
             match first_with.get(&key) {
@@ -170,11 +175,11 @@ mod tests {
     use rust_decimal::Decimal;
 
     fn item(partner: PartnerRef, external_id: &str) -> Item {
-        Item {
-            prefix: "input".into(),
-            event: NewConversion {
+        Item::new(
+            "input",
+            NewConversion {
                 external_id: external_id.into(),
-                partner,
+                partner: Some(partner),
                 campaign_id: None,
                 customer_external_id: None,
                 customer_acquired_at: None,
@@ -185,7 +190,7 @@ mod tests {
                 revenue: None,
                 metadata: None,
             },
-        }
+        )
     }
 
     fn id(id: &str) -> PartnerRef {

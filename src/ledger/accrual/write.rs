@@ -4,10 +4,10 @@
 
 use super::Recorded;
 use super::evaluate::Batch;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::ledger::path::insert_events;
 use crate::posting::WRITE_CHUNK;
-use entity::{customer, event, partner_total};
+use entity::{customer, event, partner_total, unattributed_event};
 use sea_orm::EntityTrait;
 use sea_orm::sea_query::OnConflict;
 
@@ -66,10 +66,23 @@ pub(super) async fn write(
     }
     let events: Vec<event::Model> = recorded_new
         .iter()
-        .filter_map(|&i| results[i].as_ref().ok())
-        .map(|r| r.event.clone())
+        .filter_map(|&i| results[i].as_ref().ok()?.event.clone())
         .collect();
     insert_events(conn, events).await?;
+    let held: Vec<unattributed_event::ActiveModel> = recorded_new
+        .iter()
+        .filter_map(|&i| results[i].as_ref().ok()?.held.clone())
+        .map(unattributed_event::ActiveModel::from)
+        .collect();
+    for chunk in held.chunks(WRITE_CHUNK) {
+        unattributed_event::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await
+            .map_err(|e| match violates(&e, keys::UNATTRIBUTED_EXTERNAL_ID) {
+                true => ApiError::other_payload(),
+                false => e.into(),
+            })?;
+    }
     posting.write(conn).await?;
     Ok(results)
 }

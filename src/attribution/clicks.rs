@@ -1,0 +1,184 @@
+//! A visit of a referral link: `GET /r/{tenantId}/{code}` (or
+//! `recordClick`, for a brand that runs its own redirect). No cookie is set:
+//! the click's id travels in the landing URL, for the brand's site to keep
+//! first-party and hand back at checkout.
+
+use super::codes;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::input;
+use entity::{campaign, click, referral_code, tenant};
+use hmac::{Hmac, Mac};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
+use sha2::Sha256;
+
+/// The longest user agent kept, in bytes (cut at a character boundary).
+pub const MAX_USER_AGENT_BYTES: usize = 512;
+/// The longest landing URL kept.
+const MAX_URL_CHARS: usize = 2048;
+
+/// What is known of a visit.
+#[derive(Default)]
+pub struct Visit {
+    pub landing_url: Option<String>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// A recorded click, and where its visitor goes next.
+pub struct Clicked {
+    pub click: click::Model,
+    pub code: referral_code::Model,
+    /// The campaign's landing URL with `ref={code}` and `click={id}` added.
+    pub target: Option<String>,
+}
+
+/// Records a click on a live code of the tenant. `None`, recording
+/// nothing: the code is unknown or archived, or `redirect` needs a landing
+/// URL its campaign has not.
+pub async fn record(
+    db: &Db,
+    tenant_id: &str,
+    code: &str,
+    visit: Visit,
+    redirect: bool,
+) -> ApiResult<Option<Clicked>> {
+    let landing_url = input::optional_text(
+        "input.landingUrl",
+        visit.landing_url.as_deref(),
+        MAX_URL_CHARS,
+    )?;
+    let user_agent = visit
+        .user_agent
+        .map(|agent| cut(agent, MAX_USER_AGENT_BYTES));
+    let (landing_url, user_agent, ip) = (&landing_url, &user_agent, &visit.ip);
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let Some(code) = codes::live(conn, tenant_id, code).await? else {
+                return Ok(None);
+            };
+            let campaign = campaign::Entity::find_by_id(code.campaign_id.clone())
+                .one(conn)
+                .await?
+                .ok_or_else(|| ApiError::internal("referral code", "no campaign"))?;
+            let target = campaign.landing_url.as_deref().map(|url| url.to_owned());
+            if redirect && target.is_none() {
+                return Ok(None);
+            }
+            let ip_hash = match ip {
+                Some(ip) => Some(hashed(conn, tenant_id, ip).await?),
+                None => None,
+            };
+            let row = click::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                referral_code_id: Set(code.id.clone()),
+                landing_url: Set(landing_url.clone().or(target.clone())),
+                user_agent: Set(user_agent.clone()),
+                ip_hash: Set(ip_hash),
+                created_at: Set(crate::db::now()),
+            };
+            let click = click::Entity::insert(row).exec_with_returning(conn).await?;
+            referral_code::Entity::update_many()
+                .col_expr(
+                    referral_code::Column::Clicks,
+                    Expr::col(referral_code::Column::Clicks).add(1),
+                )
+                .filter(referral_code::Column::Id.eq(code.id.as_str()))
+                .exec(conn)
+                .await?;
+            let target = target.map(|url| with_params(&url, &code.code, &click.id));
+            Ok(Some(Clicked {
+                click,
+                code,
+                target,
+            }))
+        })
+    })
+    .await
+}
+
+/// `url` with `ref` and `click` added to its query.
+fn with_params(url: &str, code: &str, click: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            parsed
+                .query_pairs_mut()
+                .append_pair("ref", code)
+                .append_pair("click", click);
+            parsed.to_string()
+        }
+        Err(_) => url.to_owned(),
+    }
+}
+
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+/// The IP as stored: HMAC-SHA256 with the tenant's key (made on its first
+/// click), hex — the same visitor hashes the same within a tenant, and
+/// never the same across tenants.
+async fn hashed(conn: &impl ConnectionTrait, tenant_id: &str, ip: &str) -> ApiResult<String> {
+    let key = click_key(conn, tenant_id).await?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes())
+        .map_err(|e| ApiError::internal("click key", e))?;
+    mac.update(ip.trim().as_bytes());
+    Ok(mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+async fn click_key(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<String> {
+    let tenant = tenant::Entity::find_by_id(tenant_id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant", tenant_id))?;
+    if let Some(key) = tenant.click_key {
+        return Ok(key);
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal("randomness", e))?;
+    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    tenant::Entity::update_many()
+        .col_expr(tenant::Column::ClickKey, Expr::value(key.clone()))
+        .filter(tenant::Column::Id.eq(tenant_id))
+        .filter(tenant::Column::ClickKey.is_null())
+        .exec(conn)
+        .await?;
+    // Whichever writer set it first, its key is the one.
+    let tenant = tenant::Entity::find_by_id(tenant_id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant", tenant_id))?;
+    tenant
+        .click_key
+        .ok_or_else(|| ApiError::internal("click key", tenant_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_landing_url_gets_the_code_and_the_click() {
+        assert_eq!(
+            with_params("https://acme.example/pricing?plan=pro", "jane", "01J"),
+            "https://acme.example/pricing?plan=pro&ref=jane&click=01J"
+        );
+        assert_eq!(cut("ééé".to_owned(), 3), "é");
+    }
+}

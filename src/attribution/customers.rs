@@ -1,0 +1,373 @@
+//! Customers and their attribution: the first attribution of a customer
+//! wins, and accrues the sales held for it inside its campaign's window.
+
+use super::{codes, normalized_email};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, keys, violates};
+use crate::events::{DomainEventType, NewDomainEvent};
+use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
+use crate::ledger::accrual::{self, Recorded};
+use chrono::{DateTime, Duration, Utc};
+use entity::enums::{AttributionSource, PartnerStatus};
+use entity::{attribution, campaign, click, partner, referral_code, unattributed_event};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Select};
+
+/// What a customer is attributed by: exactly one of these.
+#[derive(Clone, Debug)]
+pub enum By {
+    Click(String),
+    Code(String),
+    Coupon(String),
+    /// The tenant names the partner (and campaign; omitted: the default).
+    Partner {
+        partner_id: String,
+        campaign_id: Option<String>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Attribute {
+    pub customer_external_id: String,
+    pub by: By,
+    pub email: Option<String>,
+    /// Omitted: now.
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+/// What attributing did.
+pub struct Attributed {
+    pub customer: attribution::Model,
+    /// The held sales it accrued, oldest first.
+    pub accrued: Vec<Recorded>,
+    /// The customer was attributed before: nothing changed.
+    pub unchanged: bool,
+}
+
+/// Where a customer would go, before it is written.
+struct Target {
+    partner: partner::Model,
+    campaign: campaign::Model,
+    source: AttributionSource,
+    click_id: Option<String>,
+    code_id: Option<String>,
+}
+
+/// Attributes a customer, once. Again to its partner: unchanged. To
+/// another partner: `CONFLICT` for `staff`; for anyone else the customer
+/// as it is, nothing changed (a checkout replayed with another code, say).
+pub async fn attribute(
+    db: &Db,
+    tenant_id: &str,
+    staff: bool,
+    new: Attribute,
+) -> ApiResult<Attributed> {
+    let customer = input::required_text(
+        "input.customerExternalId",
+        &new.customer_external_id,
+        MAX_EXTERNAL_ID_CHARS,
+    )?;
+    let email = input::optional_email("input.email", new.email.as_deref())?;
+    let (customer, email, new) = (&customer, &email, &new);
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let locked = std::collections::BTreeSet::from([customer.as_str()]);
+            crate::posting::locks::customers(conn, tenant_id, &locked).await?;
+            let at = crate::ledger::path::occurred_at(new.occurred_at, crate::db::now());
+            let target = target(conn, tenant_id, &new.by, at).await?;
+            if let Some(existing) = find(conn, tenant_id, customer).await? {
+                return match existing.partner_id == target.partner.id || !staff {
+                    true => Ok(Attributed {
+                        customer: existing,
+                        accrued: Vec::new(),
+                        unchanged: true,
+                    }),
+                    false => Err(ApiError::Conflict(
+                        "the customer is attributed to another partner: reassignCustomer moves it"
+                            .into(),
+                    )),
+                };
+            }
+            if let (Some(email), Some(own)) = (email, &target.partner.email)
+                && normalized_email(email) == normalized_email(own)
+            {
+                return Err(ApiError::bad_input(
+                    "input.email",
+                    "is the partner's own: a partner does not refer itself",
+                ));
+            }
+            let row = attribution::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                customer_external_id: Set(customer.clone()),
+                partner_id: Set(target.partner.id.clone()),
+                campaign_id: Set(target.campaign.id.clone()),
+                source: Set(target.source),
+                click_id: Set(target.click_id.clone()),
+                referral_code_id: Set(target.code_id.clone()),
+                email: Set(email.clone()),
+                attributed_at: Set(at),
+                created_at: Set(crate::db::now()),
+            };
+            let inserted = attribution::Entity::insert(row)
+                .exec_with_returning(conn)
+                .await
+                .map_err(|e| match violates(&e, keys::ATTRIBUTION) {
+                    // The customer's lock makes this a lost race on SQLite
+                    // only; run again, it finds the winner.
+                    true => ApiError::Contention,
+                    false => e.into(),
+                })?;
+            if let Some(code_id) = &target.code_id {
+                referral_code::Entity::update_many()
+                    .col_expr(
+                        referral_code::Column::Customers,
+                        Expr::col(referral_code::Column::Customers).add(1),
+                    )
+                    .filter(referral_code::Column::Id.eq(code_id.as_str()))
+                    .exec(conn)
+                    .await?;
+            }
+            // Heard of before the held sales it accrues.
+            let held = held_count(conn, tenant_id, customer).await?;
+            let announced = NewDomainEvent {
+                kind: DomainEventType::CustomerAttributed,
+                occurred_at: at,
+                partner_id: Some(inserted.partner_id.clone()),
+                subject_id: inserted.id.clone(),
+                data: serde_json::json!({
+                    "customerExternalId": customer,
+                    "campaignId": inserted.campaign_id,
+                    "attributedBy": inserted.source.as_str(),
+                    "attributedAt": at.to_rfc3339(),
+                    "heldEvents": held,
+                }),
+            };
+            crate::events::append(conn, tenant_id, crate::db::now(), vec![announced]).await?;
+            let window = Duration::days(i64::from(target.campaign.attribution_window_days));
+            let accrued = accrual::accrue_held(conn, tenant_id, customer, at - window).await?;
+            Ok(Attributed {
+                customer: inserted,
+                accrued,
+                unchanged: false,
+            })
+        })
+    })
+    .await
+}
+
+/// What `reassignCustomer` asks for.
+pub struct Reassign {
+    pub customer_external_id: String,
+    pub partner_id: String,
+    /// Omitted: the default campaign.
+    pub campaign_id: Option<String>,
+    pub note: String,
+}
+
+/// Moves a customer to another partner (admins): its sales recorded from
+/// now on earn for that partner; what it earned before stays where it is.
+/// The move is kept in the customer's history, with the note. A customer
+/// nobody attributed is not found: `attributeCustomer` ties it.
+pub async fn reassign(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    new: Reassign,
+) -> ApiResult<attribution::Model> {
+    let note = input::required_text("input.note", &new.note, crate::input::MAX_NOTE_CHARS)?;
+    let (new, note) = (&new, &note);
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let customer = new.customer_external_id.trim();
+            let locked = std::collections::BTreeSet::from([customer]);
+            crate::posting::locks::customers(conn, tenant_id, &locked).await?;
+            let current = find(conn, tenant_id, customer)
+                .await?
+                .ok_or_else(|| ApiError::not_found("customer"))?;
+            let target =
+                named(conn, tenant_id, &new.partner_id, new.campaign_id.as_deref()).await?;
+            let now = crate::db::now();
+            let stamp = crate::history::Stamp {
+                tenant_id,
+                actor,
+                at: now,
+            };
+            use crate::history::Change;
+            let log = vec![
+                Change::new(
+                    "partnerId",
+                    Some(current.partner_id.clone()),
+                    Some(target.partner.id.clone()),
+                ),
+                Change::new(
+                    "campaignId",
+                    Some(current.campaign_id.clone()),
+                    Some(target.campaign.id.clone()),
+                ),
+                Change::new("note", None, Some(note.clone())),
+            ];
+            let mut active = sea_orm::IntoActiveModel::into_active_model(current);
+            active.partner_id = Set(target.partner.id.clone());
+            active.campaign_id = Set(target.campaign.id.clone());
+            active.source = Set(AttributionSource::Manual);
+            active.click_id = Set(None);
+            active.referral_code_id = Set(None);
+            active.attributed_at = Set(now);
+            let moved = sea_orm::ActiveModelTrait::update(active, conn).await?;
+            crate::history::record(conn, &stamp, &moved.id, log).await?;
+            Ok(moved)
+        })
+    })
+    .await
+}
+
+/// How many sales are held for a customer, accrued next or not.
+async fn held_count(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    customer: &str,
+) -> ApiResult<u64> {
+    use sea_orm::PaginatorTrait;
+    Ok(unattributed_event::Entity::find()
+        .filter(unattributed_event::Column::TenantId.eq(tenant_id))
+        .filter(unattributed_event::Column::CustomerExternalId.eq(customer))
+        .filter(unattributed_event::Column::AccruedAt.is_null())
+        .count(conn)
+        .await?)
+}
+
+/// Resolves what a customer is attributed by, each refusal naming its
+/// field.
+async fn target(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    by: &By,
+    at: DateTime<Utc>,
+) -> ApiResult<Target> {
+    let (field, code, click_id, source) = match by {
+        By::Click(id) => {
+            let found = click::Entity::find_by_id(id.clone())
+                .filter(click::Column::TenantId.eq(tenant_id))
+                .one(conn)
+                .await?
+                .ok_or_else(|| ApiError::bad_input("input.clickId", "no such click"))?;
+            let code = referral_code::Entity::find_by_id(found.referral_code_id.clone())
+                .one(conn)
+                .await?
+                .ok_or_else(|| ApiError::internal("click", "no referral code"))?;
+            ("input.clickId", code, Some(found), AttributionSource::Click)
+        }
+        By::Code(text) => {
+            let code = codes::live(conn, tenant_id, text)
+                .await?
+                .ok_or_else(|| ApiError::bad_input("input.code", "no such referral code"))?;
+            ("input.code", code, None, AttributionSource::Code)
+        }
+        By::Coupon(text) => {
+            let code = codes::by_coupon(conn, tenant_id, text)
+                .await?
+                .ok_or_else(|| ApiError::bad_input("input.couponCode", "no such coupon"))?;
+            ("input.couponCode", code, None, AttributionSource::Coupon)
+        }
+        By::Partner {
+            partner_id,
+            campaign_id,
+        } => return named(conn, tenant_id, partner_id, campaign_id.as_deref()).await,
+    };
+    let partner = active_partner(conn, tenant_id, &code.partner_id, field).await?;
+    let campaign = campaign::Entity::find_by_id(code.campaign_id.clone())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("referral code", "no campaign"))?;
+    if let Some(click) = &click_id {
+        let window = Duration::days(i64::from(campaign.attribution_window_days));
+        if at - click.created_at > window {
+            return Err(ApiError::bad_input(
+                field,
+                format!(
+                    "the click is older than the campaign's attribution window ({} days)",
+                    campaign.attribution_window_days
+                ),
+            ));
+        }
+    }
+    Ok(Target {
+        partner,
+        campaign,
+        source,
+        click_id: click_id.map(|c| c.id),
+        code_id: Some(code.id),
+    })
+}
+
+/// A customer the tenant attributes by naming the partner.
+async fn named(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+    campaign_id: Option<&str>,
+) -> ApiResult<Target> {
+    let partner = active_partner(conn, tenant_id, partner_id, "input.partnerId").await?;
+    let campaign = match campaign_id {
+        Some(id) => crate::campaigns::find(conn, tenant_id, id).await?,
+        None => Some(crate::campaigns::default_campaign(conn, tenant_id).await?),
+    }
+    .ok_or_else(|| ApiError::bad_input("input.campaignId", "no such campaign"))?;
+    let member = campaign.is_default
+        || crate::campaigns::enrollment::is_enrolled(conn, &partner.id, &campaign.id).await?;
+    if !member {
+        return Err(ApiError::bad_input(
+            "input.campaignId",
+            "the partner is not enrolled in this campaign",
+        ));
+    }
+    Ok(Target {
+        partner,
+        campaign,
+        source: AttributionSource::Manual,
+        click_id: None,
+        code_id: None,
+    })
+}
+
+async fn active_partner(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+    field: &str,
+) -> ApiResult<partner::Model> {
+    let partner = crate::directory::partners::find(conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::bad_input(field, "no such partner"))?;
+    match partner.status {
+        PartnerStatus::Active => Ok(partner),
+        _ => Err(ApiError::bad_input(field, "the partner is not active")),
+    }
+}
+
+/// A customer of the tenant by its `externalId`.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    external_id: &str,
+) -> ApiResult<Option<attribution::Model>> {
+    Ok(attribution::Entity::find()
+        .filter(attribution::Column::TenantId.eq(tenant_id))
+        .filter(attribution::Column::CustomerExternalId.eq(external_id))
+        .one(conn)
+        .await?)
+}
+
+/// The tenant's customers, of one partner if given (ordered and paged by
+/// the caller).
+pub fn list(tenant_id: &str, partner_id: Option<&str>) -> Select<attribution::Entity> {
+    let select = attribution::Entity::find().filter(attribution::Column::TenantId.eq(tenant_id));
+    match partner_id {
+        Some(id) => select.filter(attribution::Column::PartnerId.eq(id)),
+        None => select,
+    }
+}

@@ -1,0 +1,199 @@
+//! Referral codes, clicks, customers and held events (SPEC §15).
+
+use super::{Campaign, Click, Customer, Partner, ReferralCode, UnattributedEvent, money};
+use crate::auth::Scope;
+use crate::error::ApiResult;
+use crate::graphql::context::{Owner, guard, loader, principal};
+use crate::graphql::enums::{AttributionSource, EventKind, EventSource};
+use crate::graphql::loaders::{load_campaign, load_partner};
+use crate::graphql::scalars::{DateTime, Decimal};
+use async_graphql::{Context, ID, Object};
+
+/// Who reads a code: its partner, and the scopes that read partners'
+/// programs.
+const CODE_SCOPES: &[Scope] = &[
+    Scope::PartnersRead,
+    Scope::CampaignsRead,
+    Scope::CommissionsRead,
+];
+/// Who reads a customer: its partner (its e-mail masked), the scopes that
+/// read what it earns, and `events:write` (the customer it attributed,
+/// as it records the sales it earns on) …
+const CUSTOMER_SCOPES: &[Scope] = &[
+    Scope::CommissionsRead,
+    Scope::PartnersRead,
+    Scope::EventsWrite,
+];
+/// … but not its e-mail.
+const EMAIL_SCOPES: &[Scope] = &[Scope::CommissionsRead, Scope::PartnersRead];
+
+/// A partner's referral code in a campaign.
+#[Object]
+impl ReferralCode {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    /// Lower case; a link is `/r/{tenantId}/{code}`.
+    async fn code(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(&self.0.code)
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(Partner::from(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(Campaign(
+            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
+        ))
+    }
+
+    /// The billing system's promotion code that attributes like this code.
+    async fn coupon_code(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(self.0.coupon_code.as_deref())
+    }
+
+    /// Visits of its link.
+    async fn clicks(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(i32::try_from(self.0.clicks).unwrap_or(i32::MAX))
+    }
+
+    /// Customers it attributed (by its clicks, the code or its coupon).
+    async fn customers(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(i32::try_from(self.0.customers).unwrap_or(i32::MAX))
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(self.0.created_at.into())
+    }
+
+    /// Archived codes attribute nothing new.
+    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(self.0.archived_at.map(Into::into))
+    }
+}
+
+/// A visit of a referral link.
+#[Object]
+impl Click {
+    /// Hand it back at checkout (`client_reference_id`, or
+    /// `attributeCustomer(clickId:)`).
+    async fn id(&self) -> ID {
+        ID(self.0.click.id.clone())
+    }
+
+    async fn code(&self) -> &str {
+        &self.0.code.code
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.click.created_at.into()
+    }
+}
+
+/// A customer of the tenant, tied to the partner who brought it.
+#[Object]
+impl Customer {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    /// The customer's id in your systems (Stripe's `cus_…`, say).
+    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(&self.0.customer_external_id)
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(Partner::from(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(Campaign(
+            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
+        ))
+    }
+
+    async fn attributed_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(self.0.attributed_at.into())
+    }
+
+    async fn attributed_by(&self, ctx: &Context<'_>) -> ApiResult<AttributionSource> {
+        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        Ok(self.0.source.into())
+    }
+
+    /// Its reassignments: the partner and campaign it moved from and to,
+    /// with the note, by whom and when.
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::Change>> {
+        guard(ctx, EMAIL_SCOPES, Owner::NoPartner)?;
+        let changes = loader(ctx)?
+            .load_one(crate::graphql::loaders::ChangesOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        Ok(changes.into_iter().map(super::Change).collect())
+    }
+
+    /// Admins and `commissions:read` read it whole; its partner masked
+    /// (`j***@example.com`).
+    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        guard(ctx, EMAIL_SCOPES, Owner::Partner(&self.0.partner_id))?;
+        let partner = principal(ctx)?.own_partner().is_some();
+        Ok(self.0.email.as_deref().map(|email| match partner {
+            true => crate::attribution::masked_email(email),
+            false => email.to_owned(),
+        }))
+    }
+}
+
+/// A sale or lead held until its customer is attributed.
+#[Object]
+impl UnattributedEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn external_id(&self) -> &str {
+        &self.0.external_id
+    }
+
+    async fn customer_external_id(&self) -> &str {
+        &self.0.customer_external_id
+    }
+
+    async fn kind(&self) -> EventKind {
+        self.0.kind.into()
+    }
+
+    async fn amount(&self) -> ApiResult<Decimal> {
+        money(self.0.amount_minor, &self.0.currency)
+    }
+
+    async fn currency(&self) -> &str {
+        &self.0.currency
+    }
+
+    async fn occurred_at(&self) -> DateTime {
+        self.0.occurred_at.into()
+    }
+
+    async fn source(&self) -> EventSource {
+        self.0.source.into()
+    }
+}

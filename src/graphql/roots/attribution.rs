@@ -1,0 +1,325 @@
+//! Referral codes, clicks, customers and held events (SPEC §15).
+//!
+//! Who may do what: a partner token creates and archives its own codes and
+//! reads its own codes and customers (their e-mails masked); staff manage
+//! codes with `partners:write`; clicks and attributions are recorded with
+//! `events:write` (what a brand's backend or checkout holds); customers
+//! are read with `commissions:read` or `partners:read`; held events with
+//! `commissions:read`.
+
+use crate::attribution::clicks::{self, Visit};
+use crate::attribution::codes::{self, NewCode};
+use crate::attribution::customers::{self, Attribute, By};
+use crate::auth::{Principal, Role, Scope};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
+use crate::graphql::context::{db, forget_reads, page_args, principal, writer};
+use crate::graphql::objects::{Click, Customer, ReferralCode, UnattributedEvent};
+use crate::graphql::scalars::DateTime;
+use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
+use async_graphql::{Context, ID, InputObject, Object};
+use entity::{attribution, unattributed_event};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+#[derive(InputObject)]
+pub struct CreateReferralCodeInput {
+    /// The partner (staff); a partner token omits it: its own.
+    pub partner_id: Option<ID>,
+    /// Omitted: the default campaign. The partner must be in it.
+    pub campaign_id: Option<ID>,
+    /// `[a-z0-9][a-z0-9-]{2,63}`, any case, unique per tenant; omitted: 8
+    /// generated characters, none that reads as another.
+    pub code: Option<String>,
+    /// The billing system's promotion code that attributes like this code
+    /// (unique per tenant, any case): a coupon two partners share is
+    /// refused.
+    pub coupon_code: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct ReassignCustomerInput {
+    pub customer_external_id: String,
+    pub partner_id: ID,
+    /// Omitted: the default campaign.
+    pub campaign_id: Option<ID>,
+    /// Why, kept in the customer's history.
+    pub note: String,
+}
+
+#[derive(InputObject)]
+pub struct RecordClickInput {
+    pub code: String,
+    pub landing_url: Option<String>,
+    /// Kept to 512 bytes.
+    pub user_agent: Option<String>,
+    /// Stored only as a keyed hash.
+    pub ip: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct AttributeCustomerInput {
+    /// The customer's id in your systems.
+    pub customer_external_id: String,
+    /// Exactly one of `clickId`, `code`, `couponCode` and `partnerId`.
+    pub click_id: Option<ID>,
+    pub code: Option<String>,
+    pub coupon_code: Option<String>,
+    /// The partner, named by the tenant (`MANUAL`).
+    pub partner_id: Option<ID>,
+    /// With `partnerId`: omitted, the default campaign.
+    pub campaign_id: Option<ID>,
+    /// Compared with the partner's own (self-referral is refused).
+    pub email: Option<String>,
+    /// Omitted: now. A click older than the campaign's attribution window
+    /// at this time attributes nothing.
+    pub occurred_at: Option<DateTime>,
+}
+
+impl AttributeCustomerInput {
+    fn by(&self) -> ApiResult<By> {
+        let given = [
+            self.click_id.is_some(),
+            self.code.is_some(),
+            self.coupon_code.is_some(),
+            self.partner_id.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() != 1 {
+            return Err(ApiError::bad_input(
+                "input",
+                "give exactly one of clickId, code, couponCode and partnerId",
+            ));
+        }
+        if self.campaign_id.is_some() && self.partner_id.is_none() {
+            return Err(ApiError::bad_input(
+                "input.campaignId",
+                "is given with partnerId only (a code names its campaign)",
+            ));
+        }
+        Ok(
+            match (
+                &self.click_id,
+                &self.code,
+                &self.coupon_code,
+                &self.partner_id,
+            ) {
+                (Some(click), ..) => By::Click(click.0.clone()),
+                (_, Some(code), ..) => By::Code(code.clone()),
+                (_, _, Some(coupon), _) => By::Coupon(coupon.clone()),
+                (.., Some(partner)) => By::Partner {
+                    partner_id: partner.0.clone(),
+                    campaign_id: self.campaign_id.as_ref().map(|c| c.0.clone()),
+                },
+                _ => unreachable!("one was given"),
+            },
+        )
+    }
+}
+
+/// Customers are read by their partner and with these scopes.
+fn customer_reader(principal: &Principal) -> ApiResult<Option<&str>> {
+    match principal.own_partner() {
+        Some(own) => Ok(Some(own)),
+        None if principal.has(Scope::PartnersRead) => Ok(None),
+        None => principal.require(Scope::CommissionsRead).map(|_| None),
+    }
+}
+
+#[derive(Default)]
+pub struct AttributionQuery;
+
+#[Object]
+impl AttributionQuery {
+    /// A customer by its `externalId`; null when there is none the caller
+    /// may see.
+    async fn customer(
+        &self,
+        ctx: &Context<'_>,
+        external_id: String,
+    ) -> ApiResult<Option<Customer>> {
+        let principal = principal(ctx)?;
+        let own = customer_reader(principal)?;
+        let found = customers::find(db(ctx)?.conn(), principal.tenant_id(), &external_id).await?;
+        Ok(found
+            .filter(|c| own.is_none_or(|own| own == c.partner_id))
+            .map(Customer))
+    }
+
+    /// The tenant's customers, oldest first, of one partner if given; a
+    /// partner token lists its own.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn customers(
+        &self,
+        ctx: &Context<'_>,
+        partner_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Customer>> {
+        let principal = principal(ctx)?;
+        let own = customer_reader(principal)?;
+        let partner = match (own, partner_id) {
+            (Some(own), Some(asked)) if asked.0 != own => {
+                return Ok(connection(
+                    Page::empty(),
+                    TotalCount::known(0),
+                    |c: &attribution::Model| c.id.clone(),
+                    Customer,
+                ));
+            }
+            (Some(own), _) => Some(own.to_owned()),
+            (None, asked) => asked.map(|p| p.0),
+        };
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let select = customers::list(principal.tenant_id(), partner.as_deref());
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            attribution::Column::Id,
+            Customer,
+        )
+        .await
+    }
+
+    /// Sales and leads held because they named only a customer nobody has
+    /// attributed, oldest first (those accrued since are not listed).
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn unattributed_events(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<UnattributedEvent>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::CommissionsRead)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let select = unattributed_event::Entity::find()
+            .filter(unattributed_event::Column::TenantId.eq(principal.tenant_id()))
+            .filter(unattributed_event::Column::AccruedAt.is_null());
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            unattributed_event::Column::Id,
+            UnattributedEvent,
+        )
+        .await
+    }
+}
+
+#[derive(Default)]
+pub struct AttributionMutation;
+
+#[Object]
+impl AttributionMutation {
+    /// Creates a referral code for a partner in a campaign it is in.
+    async fn create_referral_code(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateReferralCodeInput,
+    ) -> ApiResult<ReferralCode> {
+        let principal = principal(ctx)?;
+        let partner_id = match (principal.own_partner(), input.partner_id) {
+            (Some(own), Some(asked)) if asked.0 != own => {
+                // Another partner: as if it did not exist.
+                return Err(ApiError::bad_input("input.partnerId", "no such partner"));
+            }
+            (Some(own), _) => own.to_owned(),
+            (None, asked) => {
+                principal.require(Scope::PartnersWrite)?;
+                asked
+                    .ok_or_else(|| ApiError::bad_input("input.partnerId", "is required"))?
+                    .0
+            }
+        };
+        forget_reads(ctx)?;
+        let new = NewCode {
+            partner_id,
+            campaign_id: input.campaign_id.map(|c| c.0),
+            code: input.code,
+            coupon_code: input.coupon_code,
+        };
+        Ok(ReferralCode(
+            codes::create(db(ctx)?, principal.tenant_id(), new).await?,
+        ))
+    }
+
+    /// Archives a code: it attributes nothing new; what it attributed
+    /// stays.
+    async fn archive_referral_code(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ReferralCode> {
+        let principal = principal(ctx)?;
+        let own = principal.own_partner();
+        if own.is_none() {
+            principal.require(Scope::PartnersWrite)?;
+        }
+        forget_reads(ctx)?;
+        let archived = codes::archive(db(ctx)?, principal.tenant_id(), &id, own).await?;
+        Ok(ReferralCode(archived))
+    }
+
+    /// Moves a customer to another partner (admins only): its sales recorded
+    /// from now on earn for that partner; commissions already written stay
+    /// where they are. Kept in `Customer.history` with the note.
+    async fn reassign_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: ReassignCustomerInput,
+    ) -> ApiResult<Customer> {
+        let principal = principal(ctx)?;
+        if principal.role != Role::Admin {
+            return Err(ApiError::Forbidden(
+                "only an admin reassigns a customer".into(),
+            ));
+        }
+        forget_reads(ctx)?;
+        let new = customers::Reassign {
+            customer_external_id: input.customer_external_id,
+            partner_id: input.partner_id.0,
+            campaign_id: input.campaign_id.map(|c| c.0),
+            note: input.note,
+        };
+        let moved =
+            customers::reassign(db(ctx)?, principal.tenant_id(), &principal.subject, new).await?;
+        Ok(Customer(moved))
+    }
+
+    /// Records a click for a brand that runs its own redirect; an unknown
+    /// or archived code is refused.
+    async fn record_click(&self, ctx: &Context<'_>, input: RecordClickInput) -> ApiResult<Click> {
+        let principal = writer(ctx, Scope::EventsWrite)?;
+        let visit = Visit {
+            landing_url: input.landing_url,
+            user_agent: input.user_agent,
+            ip: input.ip,
+        };
+        clicks::record(db(ctx)?, principal.tenant_id(), &input.code, visit, false)
+            .await?
+            .map(Click)
+            .ok_or_else(|| ApiError::bad_input("input.code", "no such referral code"))
+    }
+
+    /// Ties a customer to a partner, once, and accrues the sales held for
+    /// it inside the campaign's attribution window. Again to the same
+    /// partner: unchanged. To another: `CONFLICT` for an admin; for a
+    /// service token the customer as it is, nothing changed.
+    async fn attribute_customer(
+        &self,
+        ctx: &Context<'_>,
+        input: AttributeCustomerInput,
+    ) -> ApiResult<Customer> {
+        let principal = writer(ctx, Scope::EventsWrite)?;
+        let by = input.by()?;
+        let occurred_at = input
+            .occurred_at
+            .map(|t| t.value("input.occurredAt"))
+            .transpose()?;
+        let new = Attribute {
+            customer_external_id: input.customer_external_id,
+            by,
+            email: input.email,
+            occurred_at,
+        };
+        let staff = principal.role == Role::Admin;
+        let attributed = customers::attribute(db(ctx)?, principal.tenant_id(), staff, new).await?;
+        Ok(Customer(attributed.customer))
+    }
+}
