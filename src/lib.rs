@@ -24,6 +24,8 @@
 //!   approvals, payouts, reversals, maturity.
 //! - [`attribution`]: referral codes, clicks, customers tied to their
 //!   partner, and the sales held until they are.
+//! - [`connectors`]: billing providers' webhooks (Stripe) turned into
+//!   attributions, sales and refunds.
 //! - [`deals`]: pipelines, contacts, commission plans, deals and their
 //!   events.
 //! - [`ingest`]: the queues that batch single events for the event path.
@@ -40,6 +42,7 @@ pub mod attribution;
 pub mod auth;
 pub mod campaigns;
 pub mod config;
+pub mod connectors;
 pub mod db;
 pub mod deals;
 pub mod demo;

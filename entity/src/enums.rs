@@ -273,3 +273,18 @@ stored!(
     /// Where a sale or lead came from.
     EventSource { Api = "API", Stripe = "STRIPE", Paddle = "PADDLE" }
 );
+
+stored!(
+    /// A billing system revshare takes webhooks from.
+    BillingProvider { Stripe = "STRIPE", Paddle = "PADDLE" }
+);
+
+stored!(
+    /// What a connector's sale amount is.
+    CommissionBase {
+        /// What the customer paid, tax included.
+        AmountPaid = "AMOUNT_PAID",
+        /// What the customer paid, less tax.
+        AmountExcludingTax = "AMOUNT_EXCLUDING_TAX",
+    }
+);

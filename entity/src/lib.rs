@@ -4,6 +4,7 @@
 //! Enumerated columns are typed with [`enums`], stored as their text.
 
 pub mod attribution;
+pub mod billing_connector;
 pub mod campaign;
 pub mod category;
 pub mod change;
@@ -14,6 +15,8 @@ pub mod commission_plan_category;
 pub mod commission_plan_group;
 pub mod commission_plan_partner;
 pub mod commission_transition;
+pub mod connector_event;
+pub mod connector_link;
 pub mod contact;
 pub mod contact_balance;
 pub mod custom_field;

@@ -19,6 +19,7 @@ mod m20261122_000009_partner_page_keys;
 mod m20261122_000010_domain_events;
 mod m20261123_000011_partner_workflows;
 mod m20261123_000012_attribution;
+mod m20261123_000013_billing_connectors;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_domain_events::Migration),
             Box::new(m20261123_000011_partner_workflows::Migration),
             Box::new(m20261123_000012_attribution::Migration),
+            Box::new(m20261123_000013_billing_connectors::Migration),
         ]
     }
 }

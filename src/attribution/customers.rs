@@ -63,99 +63,112 @@ pub async fn attribute(
     staff: bool,
     new: Attribute,
 ) -> ApiResult<Attributed> {
-    let customer = input::required_text(
+    let new = &checked(new)?;
+    db.transaction(|txn| Box::pin(async move { attribute_in(&txn, tenant_id, staff, new).await }))
+        .await
+}
+
+/// `new` with its customer's id and e-mail checked (errors name
+/// `input.customerExternalId`, `input.email`).
+pub fn checked(mut new: Attribute) -> ApiResult<Attribute> {
+    new.customer_external_id = input::required_text(
         "input.customerExternalId",
         &new.customer_external_id,
         MAX_EXTERNAL_ID_CHARS,
     )?;
-    let email = input::optional_email("input.email", new.email.as_deref())?;
-    let (customer, email, new) = (&customer, &email, &new);
-    db.transaction(|txn| {
-        Box::pin(async move {
-            let conn = &*txn;
-            let locked = std::collections::BTreeSet::from([customer.as_str()]);
-            crate::posting::locks::customers(conn, tenant_id, &locked).await?;
-            let at = crate::ledger::path::occurred_at(new.occurred_at, crate::db::now());
-            let target = target(conn, tenant_id, &new.by, at).await?;
-            if let Some(existing) = find(conn, tenant_id, customer).await? {
-                return match existing.partner_id == target.partner.id || !staff {
-                    true => Ok(Attributed {
-                        customer: existing,
-                        accrued: Vec::new(),
-                        unchanged: true,
-                    }),
-                    false => Err(ApiError::Conflict(
-                        "the customer is attributed to another partner: reassignCustomer moves it"
-                            .into(),
-                    )),
-                };
-            }
-            if let (Some(email), Some(own)) = (email, &target.partner.email)
-                && normalized_email(email) == normalized_email(own)
-            {
-                return Err(ApiError::bad_input(
-                    "input.email",
-                    "is the partner's own: a partner does not refer itself",
-                ));
-            }
-            let row = attribution::ActiveModel {
-                id: Set(input::new_id()),
-                tenant_id: Set(tenant_id.to_owned()),
-                customer_external_id: Set(customer.clone()),
-                partner_id: Set(target.partner.id.clone()),
-                campaign_id: Set(target.campaign.id.clone()),
-                source: Set(target.source),
-                click_id: Set(target.click_id.clone()),
-                referral_code_id: Set(target.code_id.clone()),
-                email: Set(email.clone()),
-                attributed_at: Set(at),
-                created_at: Set(crate::db::now()),
-            };
-            let inserted = attribution::Entity::insert(row)
-                .exec_with_returning(conn)
-                .await
-                .map_err(|e| match violates(&e, keys::ATTRIBUTION) {
-                    // The customer's lock makes this a lost race on SQLite
-                    // only; run again, it finds the winner.
-                    true => ApiError::Contention,
-                    false => e.into(),
-                })?;
-            if let Some(code_id) = &target.code_id {
-                referral_code::Entity::update_many()
-                    .col_expr(
-                        referral_code::Column::Customers,
-                        Expr::col(referral_code::Column::Customers).add(1),
-                    )
-                    .filter(referral_code::Column::Id.eq(code_id.as_str()))
-                    .exec(conn)
-                    .await?;
-            }
-            // Heard of before the held sales it accrues.
-            let held = held_count(conn, tenant_id, customer).await?;
-            let announced = NewDomainEvent {
-                kind: DomainEventType::CustomerAttributed,
-                occurred_at: at,
-                partner_id: Some(inserted.partner_id.clone()),
-                subject_id: inserted.id.clone(),
-                data: serde_json::json!({
-                    "customerExternalId": customer,
-                    "campaignId": inserted.campaign_id,
-                    "attributedBy": inserted.source.as_str(),
-                    "attributedAt": at.to_rfc3339(),
-                    "heldEvents": held,
-                }),
-            };
-            crate::events::append(conn, tenant_id, crate::db::now(), vec![announced]).await?;
-            let window = Duration::days(i64::from(target.campaign.attribution_window_days));
-            let accrued = accrual::accrue_held(conn, tenant_id, customer, at - window).await?;
-            Ok(Attributed {
-                customer: inserted,
-                accrued,
-                unchanged: false,
-            })
-        })
+    new.email = input::optional_email("input.email", new.email.as_deref())?;
+    Ok(new)
+}
+
+/// [`attribute`] inside the caller's transaction (a billing connector's
+/// checkout, in the transaction that marks its provider event handled);
+/// `new` as [`checked`] returns it.
+pub async fn attribute_in(
+    conn: &crate::db::Txn,
+    tenant_id: &str,
+    staff: bool,
+    new: &Attribute,
+) -> ApiResult<Attributed> {
+    let (customer, email) = (&new.customer_external_id, &new.email);
+    let locked = std::collections::BTreeSet::from([customer.as_str()]);
+    crate::posting::locks::customers(conn, tenant_id, &locked).await?;
+    let at = crate::ledger::path::occurred_at(new.occurred_at, crate::db::now());
+    let target = target(conn, tenant_id, &new.by, at).await?;
+    if let Some(existing) = find(conn, tenant_id, customer).await? {
+        return match existing.partner_id == target.partner.id || !staff {
+            true => Ok(Attributed {
+                customer: existing,
+                accrued: Vec::new(),
+                unchanged: true,
+            }),
+            false => Err(ApiError::Conflict(
+                "the customer is attributed to another partner: reassignCustomer moves it".into(),
+            )),
+        };
+    }
+    if let (Some(email), Some(own)) = (email, &target.partner.email)
+        && normalized_email(email) == normalized_email(own)
+    {
+        return Err(ApiError::bad_input(
+            "input.email",
+            "is the partner's own: a partner does not refer itself",
+        ));
+    }
+    let row = attribution::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        customer_external_id: Set(customer.clone()),
+        partner_id: Set(target.partner.id.clone()),
+        campaign_id: Set(target.campaign.id.clone()),
+        source: Set(target.source),
+        click_id: Set(target.click_id.clone()),
+        referral_code_id: Set(target.code_id.clone()),
+        email: Set(email.clone()),
+        attributed_at: Set(at),
+        created_at: Set(crate::db::now()),
+    };
+    let inserted = attribution::Entity::insert(row)
+        .exec_with_returning(conn)
+        .await
+        .map_err(|e| match violates(&e, keys::ATTRIBUTION) {
+            // The customer's lock makes this a lost race on SQLite
+            // only; run again, it finds the winner.
+            true => ApiError::Contention,
+            false => e.into(),
+        })?;
+    if let Some(code_id) = &target.code_id {
+        referral_code::Entity::update_many()
+            .col_expr(
+                referral_code::Column::Customers,
+                Expr::col(referral_code::Column::Customers).add(1),
+            )
+            .filter(referral_code::Column::Id.eq(code_id.as_str()))
+            .exec(conn)
+            .await?;
+    }
+    // Heard of before the held sales it accrues.
+    let held = held_count(conn, tenant_id, customer).await?;
+    let announced = NewDomainEvent {
+        kind: DomainEventType::CustomerAttributed,
+        occurred_at: at,
+        partner_id: Some(inserted.partner_id.clone()),
+        subject_id: inserted.id.clone(),
+        data: serde_json::json!({
+            "customerExternalId": customer,
+            "campaignId": inserted.campaign_id,
+            "attributedBy": inserted.source.as_str(),
+            "attributedAt": at.to_rfc3339(),
+            "heldEvents": held,
+        }),
+    };
+    crate::events::append(conn, tenant_id, crate::db::now(), vec![announced]).await?;
+    let window = Duration::days(i64::from(target.campaign.attribution_window_days));
+    let accrued = accrual::accrue_held(conn, tenant_id, customer, at - window).await?;
+    Ok(Attributed {
+        customer: inserted,
+        accrued,
+        unchanged: false,
     })
-    .await
 }
 
 /// What `reassignCustomer` asks for.

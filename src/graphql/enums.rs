@@ -385,3 +385,24 @@ pub enum EventSource {
     /// The Paddle Billing connector.
     Paddle,
 }
+
+/// A billing system revshare takes webhooks from.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::BillingProvider")]
+pub enum BillingProvider {
+    /// Stripe: `POST /connectors/stripe/{tenantId}`.
+    Stripe,
+    /// Paddle Billing: `POST /connectors/paddle/{tenantId}` (not taken yet).
+    Paddle,
+}
+
+/// What a connector's sale amount is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[graphql(remote = "entity::enums::CommissionBase")]
+pub enum CommissionBase {
+    /// What the customer paid, tax included.
+    AmountPaid,
+    /// What the customer paid, less tax.
+    #[default]
+    AmountExcludingTax,
+}

@@ -61,6 +61,7 @@ pub struct Query(
     roots::events::EventQuery,
     roots::webhooks::WebhookQuery,
     roots::attribution::AttributionQuery,
+    roots::connectors::ConnectorQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -74,6 +75,7 @@ pub struct Mutation(
     roots::tiers::TierMutation,
     roots::webhooks::WebhookMutation,
     roots::attribution::AttributionMutation,
+    roots::connectors::ConnectorMutation,
 );
 
 #[derive(MergedSubscription, Default)]

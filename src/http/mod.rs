@@ -18,6 +18,7 @@
 //! body over the limit) has the GraphQL error shape ([`json_errors`]).
 
 pub mod apq;
+pub mod connectors;
 pub mod cors;
 pub mod graphiql;
 pub mod graphql;
@@ -211,6 +212,10 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/r/{tenant_id}/{code}", get(referral::follow))
+        .route(
+            "/connectors/{provider}/{tenant_id}",
+            axum::routing::post(connectors::receive),
+        )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(json_errors))

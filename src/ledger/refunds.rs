@@ -63,6 +63,17 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
     .await
 }
 
+/// Records a refund inside the caller's transaction (a billing
+/// connector's, in the transaction that marks its provider event handled).
+pub async fn record_in(
+    txn: &crate::db::Txn,
+    tenant_id: &str,
+    actor: &str,
+    new: &NewRefund,
+) -> ApiResult<Refunded> {
+    refund(txn, tenant_id, actor, new, new.note.clone()).await
+}
+
 async fn refund(
     txn: &crate::db::Txn,
     tenant_id: &str,

@@ -294,6 +294,7 @@ const LAYERS: &[&[&str]] = &[
     &["tiers"],
     &["ledger"],
     &["attribution"],
+    &["connectors"],
     &["deals"],
     &["ingest"],
     &["webhooks"],

@@ -7,6 +7,7 @@ mod attribution;
 mod auth;
 mod browser;
 mod campaigns;
+mod connectors;
 mod deal_ledger;
 mod deal_workflow;
 mod deals;

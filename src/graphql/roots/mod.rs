@@ -5,6 +5,7 @@
 
 pub mod attribution;
 pub mod campaigns;
+pub mod connectors;
 pub mod deal_events;
 pub mod deal_workflow;
 pub mod deals;

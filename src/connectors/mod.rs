@@ -1,0 +1,229 @@
+//! Billing connectors (SPEC §15): a provider's own webhooks turned into
+//! attributions, sales and refunds, with no code on the brand's side.
+//!
+//! One connector per provider and tenant, configured by an admin
+//! ([`configure`]). Its public endpoint (`POST /connectors/{provider}/{tenantId}`,
+//! [`crate::http::connectors`]) verifies the provider's own signature and
+//! then handles the event in one transaction: the event's effect —
+//! through the one event path, exactly as `recordEvent`, `attributeCustomer`
+//! and `recordRefund` record theirs — and the event's id, so a redelivery
+//! does nothing again. It answers `2xx` only once that committed, so the
+//! provider retries otherwise.
+//!
+//! - [`stripe`]: `Stripe-Signature`, checkouts, customers, invoices,
+//!   refunds, disputes; both API generations.
+
+pub mod stripe;
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use entity::enums::{BillingProvider, CommissionBase};
+use entity::{billing_connector, connector_event};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
+
+/// Most signing secrets a connector keeps (a new one and those rolling out).
+const MAX_SECRETS: usize = 5;
+/// The actor a connector's refunds are recorded by.
+pub const ACTOR: &str = "connector";
+
+/// What an admin configures.
+pub struct Configure {
+    pub provider: BillingProvider,
+    pub signing_secrets: Vec<String>,
+    pub commission_base: CommissionBase,
+    pub enabled: bool,
+}
+
+/// Creates or replaces a tenant's connector for a provider.
+pub async fn configure(
+    db: &Db,
+    tenant_id: &str,
+    new: Configure,
+) -> ApiResult<billing_connector::Model> {
+    let secrets: Vec<String> = new
+        .signing_secrets
+        .iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if secrets.is_empty() || secrets.len() > MAX_SECRETS {
+        return Err(ApiError::bad_input(
+            "input.signingSecrets",
+            format!("give 1 to {MAX_SECRETS} secrets"),
+        ));
+    }
+    if new.provider == BillingProvider::Paddle {
+        return Err(ApiError::bad_input(
+            "input.provider",
+            "Paddle Billing is not taken yet: STRIPE is",
+        ));
+    }
+    if new.provider == BillingProvider::Stripe && secrets.iter().any(|s| !s.starts_with("whsec_")) {
+        return Err(ApiError::bad_input(
+            "input.signingSecrets",
+            "a Stripe endpoint secret starts with whsec_",
+        ));
+    }
+    let secrets = serde_json::to_string(&secrets).map_err(|e| ApiError::internal("secrets", e))?;
+    let new = &new;
+    let secrets = &secrets;
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let now = crate::db::now();
+            let row = billing_connector::ActiveModel {
+                tenant_id: Set(tenant_id.to_owned()),
+                provider: Set(new.provider),
+                signing_secrets: Set(secrets.clone()),
+                commission_base: Set(new.commission_base),
+                enabled: Set(new.enabled),
+                events_received: Set(0),
+                events_ignored: Set(0),
+                last_event_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            };
+            billing_connector::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::columns([
+                        billing_connector::Column::TenantId,
+                        billing_connector::Column::Provider,
+                    ])
+                    .update_columns([
+                        billing_connector::Column::SigningSecrets,
+                        billing_connector::Column::CommissionBase,
+                        billing_connector::Column::Enabled,
+                        billing_connector::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+                )
+                .exec_without_returning(&*txn)
+                .await?;
+            find(&*txn, tenant_id, new.provider)
+                .await?
+                .ok_or_else(|| ApiError::internal("connector", "not written"))
+        })
+    })
+    .await
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    provider: BillingProvider,
+) -> ApiResult<Option<billing_connector::Model>> {
+    Ok(billing_connector::Entity::find()
+        .filter(billing_connector::Column::TenantId.eq(tenant_id))
+        .filter(billing_connector::Column::Provider.eq(provider))
+        .one(conn)
+        .await?)
+}
+
+pub async fn list(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> ApiResult<Vec<billing_connector::Model>> {
+    Ok(billing_connector::Entity::find()
+        .filter(billing_connector::Column::TenantId.eq(tenant_id))
+        .all(conn)
+        .await?)
+}
+
+/// A connector's signing secrets.
+pub fn secrets(connector: &billing_connector::Model) -> Vec<String> {
+    serde_json::from_str(&connector.signing_secrets).unwrap_or_default()
+}
+
+/// What handling a provider's event came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    /// Its effect committed.
+    Done,
+    /// A type the connector does not take, or nothing to do (a zero
+    /// invoice, a checkout naming no partner): answered `200`, counted.
+    Ignored,
+    /// Its id was handled before: nothing done again.
+    Again,
+}
+
+/// Why a request is refused before anything is recorded.
+#[derive(Debug)]
+pub enum Refused {
+    /// No connector for the provider, or it is disabled: `404`, so the
+    /// provider keeps the event and retries (enabling the connector again
+    /// within the provider's retry window loses nothing).
+    NoConnector,
+    /// A missing, malformed, stale or unmatched signature: `400`.
+    Signature(&'static str),
+    /// Not an event the provider sends: `400`.
+    Malformed(&'static str),
+    /// What it refers to is not known yet (a refund of an invoice not
+    /// delivered yet): `503`, so the provider delivers it again later.
+    NotYet,
+    /// An internal failure: `5xx`, retried by the provider.
+    Failed(ApiError),
+}
+
+impl From<ApiError> for Refused {
+    fn from(err: ApiError) -> Refused {
+        Refused::Failed(err)
+    }
+}
+
+/// Whether the provider event `event_id` was handled before.
+async fn seen(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    provider: BillingProvider,
+    event_id: &str,
+) -> ApiResult<bool> {
+    Ok(connector_event::Entity::find()
+        .filter(connector_event::Column::TenantId.eq(tenant_id))
+        .filter(connector_event::Column::Provider.eq(provider))
+        .filter(connector_event::Column::EventId.eq(event_id))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// Marks `event_id` handled and counts it, in the caller's transaction.
+async fn mark(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    provider: BillingProvider,
+    event_id: &str,
+    kind: &str,
+    handled: Handled,
+    at: DateTime<Utc>,
+) -> ApiResult<()> {
+    connector_event::Entity::insert(connector_event::ActiveModel {
+        tenant_id: Set(tenant_id.to_owned()),
+        provider: Set(provider),
+        event_id: Set(event_id.to_owned()),
+        kind: Set(kind.chars().take(100).collect()),
+        received_at: Set(at),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    let ignored = i64::from(handled == Handled::Ignored);
+    billing_connector::Entity::update_many()
+        .col_expr(
+            billing_connector::Column::EventsReceived,
+            Expr::col(billing_connector::Column::EventsReceived).add(1),
+        )
+        .col_expr(
+            billing_connector::Column::EventsIgnored,
+            Expr::col(billing_connector::Column::EventsIgnored).add(ignored),
+        )
+        .col_expr(
+            billing_connector::Column::LastEventAt,
+            Expr::value(Some(at)),
+        )
+        .filter(billing_connector::Column::TenantId.eq(tenant_id))
+        .filter(billing_connector::Column::Provider.eq(provider))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,553 @@
+//! Stripe (`POST /connectors/stripe/{tenantId}`).
+//!
+//! `Stripe-Signature: t=…,v1=…[,v1=…]`: HMAC-SHA256 keyed with an endpoint
+//! secret (`whsec_…`) over `"{t}.{raw body}"`, hex; any `v1` matching any
+//! configured secret passes (a secret can roll), and `t` must be within
+//! 300 s of now. Events taken:
+//!
+//! - `checkout.session.completed`: attributes the session's `customer` (with
+//!   its e-mail) by `client_reference_id` (a click's id, else a referral
+//!   code), else `metadata.revshare_click` / `metadata.revshare_code`, else
+//!   a promotion code of its discounts that is a code's `couponCode` (its id,
+//!   `promo_…`, or its text when expanded);
+//! - `customer.created`, `customer.updated`: attributes by the same
+//!   `metadata`;
+//! - `invoice.paid`: a sale for the invoice's `customer` under
+//!   `stripe:{invoice id}`: `amount_paid`, less the invoice's tax (the sum of
+//!   `total_taxes[].amount`, or `tax` in API versions that send it) when the
+//!   connector's base is `AMOUNT_EXCLUDING_TAX`; the currency upper-cased,
+//!   Stripe's integer amounts read in the currency's minor unit (JPY in
+//!   yen); at `status_transitions.paid_at`. A zero invoice records nothing.
+//!   The charge and payment intent that paid it are remembered (`charge`,
+//!   `payment_intent` before 2025-03-31; the invoice's `payments` after);
+//! - `invoice_payment.paid`: remembers which payment intent paid which
+//!   invoice (API versions from 2025-03-31, whose charges no longer name
+//!   their invoice);
+//! - `charge.refunded`: a refund of that invoice's sale for what was
+//!   refunded since the state last seen (`amount_refunded` is cumulative:
+//!   a redelivered or older state refunds nothing more), in proportion to
+//!   the sale (which may exclude tax), the whole remainder once the charge
+//!   is refunded in full;
+//! - `charge.dispute.created`: a refund of everything not refunded yet,
+//!   reason `CHARGEBACK` (an accrued commission is reversed, an approved or
+//!   paid one clawed back).
+//!
+//! Any other type is answered `200` and counted as ignored.
+
+use super::{ACTOR, Handled, Refused, mark, secrets, seen};
+use crate::attribution::customers::{self, Attribute, By};
+use crate::db::{Db, Txn};
+use crate::engine::{Currency, EventKind};
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::accrual::{self, Item, NewConversion};
+use crate::ledger::refunds::{self, EventRef, NewRefund};
+use chrono::{DateTime, Utc};
+use entity::enums::{BillingProvider, CommissionBase, EventSource, ReversalReason};
+use entity::{click, connector_link, event};
+use hmac::{Hmac, Mac};
+use rust_decimal::Decimal;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+use sha2::Sha256;
+
+const PROVIDER: BillingProvider = BillingProvider::Stripe;
+/// How far a signature's timestamp may be from now, in seconds.
+pub const TOLERANCE_SECONDS: i64 = 300;
+
+/// Verifies a `Stripe-Signature` header over `body` with any of `secrets`.
+pub fn verify(header: &str, body: &[u8], secrets: &[String], now: i64) -> Result<(), Refused> {
+    let mut timestamp = None;
+    let mut signatures = Vec::new();
+    for part in header.split(',') {
+        match part.trim().split_once('=') {
+            Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
+            Some(("v1", v1)) => signatures.extend(hex(v1)),
+            _ => {}
+        }
+    }
+    let timestamp = timestamp.ok_or(Refused::Signature("no timestamp (t=)"))?;
+    if signatures.is_empty() {
+        return Err(Refused::Signature("no v1 signature"));
+    }
+    if (now - timestamp).abs() > TOLERANCE_SECONDS {
+        return Err(Refused::Signature("timestamp outside the tolerance"));
+    }
+    for secret in secrets {
+        for signature in &signatures {
+            let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+                continue;
+            };
+            mac.update(format!("{timestamp}.").as_bytes());
+            mac.update(body);
+            // Compared in constant time.
+            if mac.verify_slice(signature).is_ok() {
+                return Ok(());
+            }
+        }
+    }
+    Err(Refused::Signature("no signature matches"))
+}
+
+fn hex(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Verifies and handles one delivery.
+pub async fn receive(
+    db: &Db,
+    tenant_id: &str,
+    signature: Option<&str>,
+    body: &[u8],
+) -> Result<Handled, Refused> {
+    let connector = super::find(db.conn(), tenant_id, PROVIDER)
+        .await?
+        .filter(|c| c.enabled)
+        .ok_or(Refused::NoConnector)?;
+    let header = signature.ok_or(Refused::Signature("no Stripe-Signature header"))?;
+    verify(header, body, &secrets(&connector), Utc::now().timestamp())?;
+    let event: Value = serde_json::from_slice(body).map_err(|_| Refused::Malformed("not JSON"))?;
+    let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
+        return Err(Refused::Malformed("an event has an id and a type"));
+    };
+    let object = &event["data"]["object"];
+    let base = connector.commission_base;
+    let outcome = db
+        .transaction(|txn| {
+            Box::pin(async move {
+                if seen(&*txn, tenant_id, PROVIDER, id).await? {
+                    return Ok(Ok(Handled::Again));
+                }
+                let handled = match handle(&txn, tenant_id, base, kind, object).await? {
+                    Ok(handled) => handled,
+                    Err(NotYet) => return Ok(Err(NotYet)),
+                };
+                mark(
+                    &*txn,
+                    tenant_id,
+                    PROVIDER,
+                    id,
+                    kind,
+                    handled,
+                    crate::db::now(),
+                )
+                .await?;
+                Ok(Ok(handled))
+            })
+        })
+        .await?;
+    outcome.map_err(|NotYet| Refused::NotYet)
+}
+
+/// What the event refers to is not known yet.
+struct NotYet;
+
+type Outcome = ApiResult<Result<Handled, NotYet>>;
+
+async fn handle(
+    txn: &Txn,
+    tenant_id: &str,
+    base: CommissionBase,
+    kind: &str,
+    object: &Value,
+) -> Outcome {
+    match kind {
+        "checkout.session.completed" => checkout(txn, tenant_id, object).await,
+        "customer.created" | "customer.updated" => customer(txn, tenant_id, object).await,
+        "invoice.paid" => invoice_paid(txn, tenant_id, base, object).await,
+        "invoice_payment.paid" => {
+            let payment = &object["payment"];
+            let keys = [text(payment, "payment_intent"), text(payment, "charge")];
+            match text(object, "invoice") {
+                Some(invoice) => link(txn, tenant_id, invoice, keys.into_iter().flatten()).await?,
+                None => return Ok(Ok(Handled::Ignored)),
+            }
+            Ok(Ok(Handled::Done))
+        }
+        "charge.refunded" => refunded(txn, tenant_id, object).await,
+        "charge.dispute.created" => disputed(txn, tenant_id, object).await,
+        _ => Ok(Ok(Handled::Ignored)),
+    }
+}
+
+/// A field's text, whether Stripe sends the id or the expanded object.
+fn text<'v>(object: &'v Value, field: &str) -> Option<&'v str> {
+    match &object[field] {
+        Value::String(s) if !s.is_empty() => Some(s),
+        Value::Object(expanded) => expanded.get("id")?.as_str(),
+        _ => None,
+    }
+}
+
+fn at(seconds: Option<i64>) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(seconds?, 0)
+}
+
+async fn checkout(txn: &Txn, tenant_id: &str, session: &Value) -> Outcome {
+    let Some(customer) = text(session, "customer") else {
+        // A guest checkout: no customer to remember.
+        return Ok(Ok(Handled::Ignored));
+    };
+    let mut by = None;
+    if let Some(reference) = text(session, "client_reference_id") {
+        by = Some(match is_click(txn, tenant_id, reference).await? {
+            true => By::Click(reference.to_owned()),
+            false => By::Code(reference.to_owned()),
+        });
+    }
+    by = by.or_else(|| by_metadata(&session["metadata"]));
+    if by.is_none() {
+        let discounts = session["discounts"].as_array().into_iter().flatten();
+        for discount in discounts {
+            let promotion = &discount["promotion_code"];
+            let coupon = promotion
+                .get("code")
+                .and_then(Value::as_str)
+                .or_else(|| text(discount, "promotion_code"));
+            if let Some(coupon) = coupon {
+                by = Some(By::Coupon(coupon.to_owned()));
+                break;
+            }
+        }
+    }
+    let email = session["customer_details"]["email"].as_str();
+    attribute(
+        txn,
+        tenant_id,
+        customer,
+        by,
+        email,
+        at(session["created"].as_i64()),
+    )
+    .await
+}
+
+async fn customer(txn: &Txn, tenant_id: &str, customer: &Value) -> Outcome {
+    let Some(id) = text(customer, "id") else {
+        return Ok(Ok(Handled::Ignored));
+    };
+    let by = by_metadata(&customer["metadata"]);
+    let email = customer["email"].as_str();
+    attribute(
+        txn,
+        tenant_id,
+        id,
+        by,
+        email,
+        at(customer["created"].as_i64()),
+    )
+    .await
+}
+
+fn by_metadata(metadata: &Value) -> Option<By> {
+    if let Some(click) = metadata["revshare_click"].as_str() {
+        return Some(By::Click(click.to_owned()));
+    }
+    metadata["revshare_code"]
+        .as_str()
+        .map(|code| By::Code(code.to_owned()))
+}
+
+async fn is_click(conn: &impl ConnectionTrait, tenant_id: &str, id: &str) -> ApiResult<bool> {
+    Ok(click::Entity::find_by_id(id.to_owned())
+        .filter(click::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
+/// Attributes as `attributeCustomer` does for a service token; what it
+/// refuses (an unknown code, a self-referral, an old click) is ignored.
+async fn attribute(
+    txn: &Txn,
+    tenant_id: &str,
+    customer: &str,
+    by: Option<By>,
+    email: Option<&str>,
+    occurred_at: Option<DateTime<Utc>>,
+) -> Outcome {
+    let Some(by) = by else {
+        return Ok(Ok(Handled::Ignored));
+    };
+    let new = Attribute {
+        customer_external_id: customer.to_owned(),
+        by,
+        email: email.map(str::to_owned),
+        occurred_at,
+    };
+    let Ok(new) = customers::checked(new) else {
+        return Ok(Ok(Handled::Ignored));
+    };
+    match customers::attribute_in(txn, tenant_id, false, &new).await {
+        Ok(_) => Ok(Ok(Handled::Done)),
+        Err(ApiError::BadInput { field, message }) => {
+            tracing::info!(target: "revshare::connectors", %field, %message, "stripe attribution ignored");
+            Ok(Ok(Handled::Ignored))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+async fn invoice_paid(
+    txn: &Txn,
+    tenant_id: &str,
+    base: CommissionBase,
+    invoice: &Value,
+) -> Outcome {
+    let (Some(id), Some(customer)) = (text(invoice, "id"), text(invoice, "customer")) else {
+        return Ok(Ok(Handled::Ignored));
+    };
+    let Some(code) = invoice["currency"].as_str().map(str::to_uppercase) else {
+        return Ok(Ok(Handled::Ignored));
+    };
+    let Ok(currency) = Currency::parse(&code) else {
+        return Ok(Ok(Handled::Ignored));
+    };
+    let paid = invoice["amount_paid"].as_i64().unwrap_or(0);
+    let tax = match invoice["total_taxes"].as_array() {
+        Some(taxes) => taxes.iter().filter_map(|t| t["amount"].as_i64()).sum(),
+        None => invoice["tax"].as_i64().unwrap_or(0),
+    };
+    let amount = match base {
+        CommissionBase::AmountPaid => paid,
+        CommissionBase::AmountExcludingTax => paid - tax,
+    };
+    let mut keys = vec![text(invoice, "charge"), text(invoice, "payment_intent")];
+    for payment in invoice["payments"]["data"].as_array().into_iter().flatten() {
+        keys.push(text(&payment["payment"], "payment_intent"));
+        keys.push(text(&payment["payment"], "charge"));
+    }
+    link(txn, tenant_id, id, keys.into_iter().flatten()).await?;
+    if amount <= 0 {
+        return Ok(Ok(Handled::Ignored));
+    }
+    let sale = NewConversion {
+        external_id: format!("stripe:{id}"),
+        partner: None,
+        campaign_id: None,
+        customer_external_id: Some(customer.to_owned()),
+        customer_acquired_at: None,
+        kind: EventKind::Sale,
+        amount: currency.from_minor(amount),
+        currency: Some(code),
+        occurred_at: at(invoice["status_transitions"]["paid_at"].as_i64()),
+        revenue: None,
+        metadata: None,
+    };
+    let item = Item {
+        prefix: "invoice".to_owned(),
+        event: sale,
+        source: EventSource::Stripe,
+        first_payload: None,
+    };
+    let answer = accrual::record_in(txn, tenant_id, std::slice::from_ref(&item))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::internal("stripe", "no answer"))?;
+    match answer {
+        Ok(_) => Ok(Ok(Handled::Done)),
+        // Refused by the terms (another currency than the campaign's, a
+        // suspended partner named…), or its key taken by another payload
+        // (the invoice delivered again with other amounts): nothing a
+        // retry would change.
+        Err(err @ (ApiError::BadInput { .. } | ApiError::Conflict(_))) => {
+            tracing::info!(target: "revshare::connectors", invoice = id, error = ?err, "stripe invoice ignored");
+            Ok(Ok(Handled::Ignored))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// Remembers which invoice each of `keys` (charges, payment intents) paid.
+async fn link<'k>(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    invoice: &str,
+    keys: impl Iterator<Item = &'k str>,
+) -> ApiResult<()> {
+    for key in keys {
+        connector_link::Entity::insert(connector_link::ActiveModel {
+            tenant_id: Set(tenant_id.to_owned()),
+            provider: Set(PROVIDER),
+            key: Set(key.to_owned()),
+            invoice_id: Set(invoice.to_owned()),
+            refunded_minor: Set(0),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                connector_link::Column::TenantId,
+                connector_link::Column::Provider,
+                connector_link::Column::Key,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn linked(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    key: &str,
+) -> ApiResult<Option<connector_link::Model>> {
+    Ok(connector_link::Entity::find()
+        .filter(connector_link::Column::TenantId.eq(tenant_id))
+        .filter(connector_link::Column::Provider.eq(PROVIDER))
+        .filter(connector_link::Column::Key.eq(key))
+        .one(conn)
+        .await?)
+}
+
+/// The invoice a charge paid: named by the charge (older API versions),
+/// else remembered for the charge or its payment intent.
+async fn invoice_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    charge: &Value,
+) -> ApiResult<Option<String>> {
+    if let Some(invoice) = text(charge, "invoice") {
+        return Ok(Some(invoice.to_owned()));
+    }
+    for key in [text(charge, "id"), text(charge, "payment_intent")]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(found) = linked(conn, tenant_id, key).await? {
+            return Ok(Some(found.invoice_id));
+        }
+    }
+    Ok(None)
+}
+
+/// The sale recorded for an invoice, if any.
+async fn sale_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    invoice: &str,
+) -> ApiResult<Option<event::Model>> {
+    accrual::find_event(conn, tenant_id, &format!("stripe:{invoice}")).await
+}
+
+async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
+    let Some(charge_id) = text(charge, "id") else {
+        return Ok(Ok(Handled::Ignored));
+    };
+    let Some(invoice) = invoice_of(txn, tenant_id, charge).await? else {
+        // A charge that paid no invoice revshare saw: no sale to refund.
+        return Ok(Ok(Handled::Ignored));
+    };
+    let Some(sale) = sale_of(txn, tenant_id, &invoice).await? else {
+        // The invoice's payment is not recorded yet (or is held for a
+        // customer nobody attributed): deliver it again later.
+        return Ok(Err(NotYet));
+    };
+    link(txn, tenant_id, &invoice, [charge_id].into_iter()).await?;
+    let seen = linked(txn, tenant_id, charge_id)
+        .await?
+        .map_or(0, |l| l.refunded_minor);
+    let cumulative = charge["amount_refunded"].as_i64().unwrap_or(0);
+    if cumulative <= seen {
+        // A redelivered or older state: nothing more was refunded.
+        return Ok(Ok(Handled::Done));
+    }
+    let charged = charge["amount"].as_i64().unwrap_or(0).max(1);
+    let remaining = sale.amount_minor - sale.refunded_minor;
+    let currency =
+        Currency::parse(&sale.currency).map_err(|e| ApiError::internal("currency", e))?;
+    let share = match cumulative >= charged {
+        true => remaining,
+        false => {
+            let part = currency.from_minor(cumulative - seen) * Decimal::from(sale.amount_minor)
+                / Decimal::from(charged);
+            currency
+                .to_minor(currency.round(part))
+                .map_err(|e| ApiError::internal("refund", e))?
+                .min(remaining)
+        }
+    };
+    connector_link::Entity::update_many()
+        .col_expr(
+            connector_link::Column::RefundedMinor,
+            sea_orm::sea_query::Expr::value(cumulative),
+        )
+        .filter(connector_link::Column::TenantId.eq(tenant_id))
+        .filter(connector_link::Column::Provider.eq(PROVIDER))
+        .filter(connector_link::Column::Key.eq(charge_id))
+        .exec(txn)
+        .await?;
+    if share > 0 {
+        let refund = NewRefund {
+            event: EventRef::Id(sale.id.clone()),
+            amount: Some(currency.from_minor(share)),
+            reason: ReversalReason::Refund,
+            note: Some(format!("Stripe charge {charge_id}")),
+        };
+        refunds::record_in(txn, tenant_id, ACTOR, &refund).await?;
+    }
+    Ok(Ok(Handled::Done))
+}
+
+async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
+    let charge = serde_json::json!({
+        "id": text(dispute, "charge"),
+        "payment_intent": text(dispute, "payment_intent"),
+    });
+    let Some(invoice) = invoice_of(txn, tenant_id, &charge).await? else {
+        return Ok(Ok(Handled::Ignored));
+    };
+    let Some(sale) = sale_of(txn, tenant_id, &invoice).await? else {
+        return Ok(Err(NotYet));
+    };
+    if sale.amount_minor - sale.refunded_minor > 0 {
+        let refund = NewRefund {
+            event: EventRef::Id(sale.id.clone()),
+            amount: None,
+            reason: ReversalReason::Chargeback,
+            note: text(dispute, "id").map(|id| format!("Stripe dispute {id}")),
+        };
+        refunds::record_in(txn, tenant_id, ACTOR, &refund).await?;
+    }
+    Ok(Ok(Handled::Done))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signed(secret: &str, t: i64, body: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{t}.").as_bytes());
+        mac.update(body);
+        let v1: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("t={t},v1={v1}")
+    }
+
+    #[test]
+    fn a_signature_passes_with_any_configured_secret_and_fresh_timestamp() {
+        let body = br#"{"id":"evt_1"}"#;
+        let secrets = vec!["whsec_old".to_owned(), "whsec_new".to_owned()];
+        assert!(verify(&signed("whsec_new", 1000, body), body, &secrets, 1100).is_ok());
+        assert!(verify(&signed("whsec_old", 1000, body), body, &secrets, 1100).is_ok());
+        assert!(verify(&signed("whsec_other", 1000, body), body, &secrets, 1100).is_err());
+        assert!(verify(&signed("whsec_new", 1000, body), b"{}", &secrets, 1100).is_err());
+        assert!(verify(&signed("whsec_new", 1000, body), body, &secrets, 1301).is_err());
+        assert!(verify("v1=00", body, &secrets, 1000).is_err());
+        assert!(verify("t=1000", body, &secrets, 1000).is_err());
+    }
+}

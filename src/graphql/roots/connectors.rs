@@ -1,0 +1,108 @@
+//! Billing connectors (SPEC §15): configured and read by admins.
+
+use crate::auth::{Principal, Role};
+use crate::connectors::{self, Configure};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::{db, forget_reads, principal};
+use crate::graphql::enums::{BillingProvider, CommissionBase};
+use crate::graphql::scalars::DateTime;
+use async_graphql::{Context, InputObject, Object, SimpleObject};
+use entity::billing_connector;
+
+#[derive(InputObject)]
+pub struct ConfigureBillingConnectorInput {
+    pub provider: BillingProvider,
+    /// The endpoint's signing secrets (Stripe's `whsec_…`): several while
+    /// one rolls out; a signature made with any of them passes.
+    pub signing_secrets: Vec<String>,
+    #[graphql(default)]
+    pub commission_base: CommissionBase,
+    #[graphql(default = true)]
+    pub enabled: bool,
+}
+
+/// A billing provider's webhooks, turned into attributions, sales and
+/// refunds. Its signing secrets are never read back.
+#[derive(SimpleObject)]
+pub struct BillingConnector {
+    pub provider: BillingProvider,
+    /// The path to give the provider, after revshare's public address
+    /// (`https://revshare.example.com/connectors/stripe/acme`).
+    pub endpoint_url: String,
+    /// Disabled, its endpoint answers `404` and records nothing (the
+    /// provider keeps retrying: enable it again within its retry window and
+    /// nothing is lost).
+    pub enabled: bool,
+    pub commission_base: CommissionBase,
+    /// Events handled (redeliveries of one are not counted again).
+    pub events_received: i32,
+    /// Of those, the ones of a type not taken or with nothing to do.
+    pub events_ignored: i32,
+    pub last_event_at: Option<DateTime>,
+}
+
+impl From<billing_connector::Model> for BillingConnector {
+    fn from(row: billing_connector::Model) -> BillingConnector {
+        let path = match row.provider {
+            entity::enums::BillingProvider::Stripe => "stripe",
+            entity::enums::BillingProvider::Paddle => "paddle",
+        };
+        BillingConnector {
+            provider: row.provider.into(),
+            endpoint_url: format!("/connectors/{path}/{}", row.tenant_id),
+            enabled: row.enabled,
+            commission_base: row.commission_base.into(),
+            events_received: i32::try_from(row.events_received).unwrap_or(i32::MAX),
+            events_ignored: i32::try_from(row.events_ignored).unwrap_or(i32::MAX),
+            last_event_at: row.last_event_at.map(Into::into),
+        }
+    }
+}
+
+fn admin<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
+    let principal = principal(ctx)?;
+    match principal.role {
+        Role::Admin => Ok(principal),
+        _ => Err(ApiError::Forbidden(
+            "billing connectors are an admin's".into(),
+        )),
+    }
+}
+
+#[derive(Default)]
+pub struct ConnectorQuery;
+
+#[Object]
+impl ConnectorQuery {
+    /// The tenant's billing connectors (admins).
+    async fn billing_connectors(&self, ctx: &Context<'_>) -> ApiResult<Vec<BillingConnector>> {
+        let principal = admin(ctx)?;
+        let rows = connectors::list(db(ctx)?.conn(), principal.tenant_id()).await?;
+        Ok(rows.into_iter().map(BillingConnector::from).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct ConnectorMutation;
+
+#[Object]
+impl ConnectorMutation {
+    /// Creates or replaces the tenant's connector for a provider (admins);
+    /// its counters are kept.
+    async fn configure_billing_connector(
+        &self,
+        ctx: &Context<'_>,
+        input: ConfigureBillingConnectorInput,
+    ) -> ApiResult<BillingConnector> {
+        let principal = admin(ctx)?;
+        forget_reads(ctx)?;
+        let new = Configure {
+            provider: input.provider.into(),
+            signing_secrets: input.signing_secrets,
+            commission_base: input.commission_base.into(),
+            enabled: input.enabled,
+        };
+        let row = connectors::configure(db(ctx)?, principal.tenant_id(), new).await?;
+        Ok(row.into())
+    }
+}
