@@ -73,6 +73,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         notifier: notifier.clone(),
         ingest: ingest.clone(),
     };
+    let connectors = ingest.clone();
     let schema = graphql::schema(Some(graphql::Services {
         db: db.clone(),
         notifier,
@@ -80,7 +81,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         dispatcher,
         ingest,
     }));
-    let state = AppState::new(schema, db, keys, options);
+    let state = AppState::new(schema, db, keys, options, connectors);
     App {
         closing: state.closing(),
         api: router(state, &options.cors),

@@ -24,7 +24,7 @@
 //!   approvals, payouts, reversals, maturity.
 //! - [`attribution`]: referral codes, clicks, customers tied to their
 //!   partner, and the sales held until they are.
-//! - [`connectors`]: billing providers' webhooks (Stripe) turned into
+//! - [`connectors`]: billing providers' webhooks (Stripe, Paddle) turned into
 //!   attributions, sales and refunds.
 //! - [`deals`]: pipelines, contacts, commission plans, deals and their
 //!   events.

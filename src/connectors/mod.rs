@@ -12,7 +12,11 @@
 //!
 //! - [`stripe`]: `Stripe-Signature`, checkouts, customers, invoices,
 //!   refunds, disputes; both API generations.
+//! - [`paddle`]: Paddle Billing's `Paddle-Signature`, customers,
+//!   transactions, refund and chargeback adjustments.
 
+mod effects;
+pub mod paddle;
 pub mod stripe;
 
 use crate::db::Db;
@@ -53,12 +57,6 @@ pub async fn configure(
         return Err(ApiError::bad_input(
             "input.signingSecrets",
             format!("give 1 to {MAX_SECRETS} secrets"),
-        ));
-    }
-    if new.provider == BillingProvider::Paddle {
-        return Err(ApiError::bad_input(
-            "input.provider",
-            "Paddle Billing is not taken yet: STRIPE is",
         ));
     }
     if new.provider == BillingProvider::Stripe && secrets.iter().any(|s| !s.starts_with("whsec_")) {
@@ -169,6 +167,74 @@ pub enum Refused {
 impl From<ApiError> for Refused {
     fn from(err: ApiError) -> Refused {
         Refused::Failed(err)
+    }
+}
+
+/// One verified event: handled in one transaction with its id marked; a
+/// sale it carries is recorded through the event path's queues after that
+/// transaction and before the mark (both exactly once: the sale by its
+/// `externalId`, so a retry after a failure in between records nothing
+/// twice).
+async fn run<'a>(
+    db: &'a Db,
+    ingest: &'a crate::ingest::Ingest,
+    tenant_id: &'a str,
+    provider: BillingProvider,
+    (id, kind): (&'a str, &'a str),
+    handle: impl Fn(crate::db::Transaction) -> crate::db::BoxFuture<'a, effects::Outcome> + Sync,
+) -> Result<Handled, Refused> {
+    let handle = &handle;
+    let step = db
+        .transaction(|txn| {
+            Box::pin(async move {
+                if seen(&*txn, tenant_id, provider, id).await? {
+                    return Ok(effects::Step::Handled(Handled::Again));
+                }
+                let step = handle(txn.clone()).await?;
+                if let effects::Step::Handled(handled) = &step {
+                    mark(
+                        &*txn,
+                        tenant_id,
+                        provider,
+                        id,
+                        kind,
+                        *handled,
+                        crate::db::now(),
+                    )
+                    .await?;
+                }
+                Ok(step)
+            })
+        })
+        .await?;
+    match step {
+        effects::Step::Handled(handled) => Ok(handled),
+        effects::Step::NotYet => Err(Refused::NotYet),
+        effects::Step::Sale(item) => {
+            let handled = effects::record(ingest, tenant_id, *item).await?;
+            db.transaction(|txn| {
+                Box::pin(async move {
+                    match seen(&*txn, tenant_id, provider, id).await? {
+                        true => Ok(Handled::Again),
+                        false => {
+                            mark(
+                                &*txn,
+                                tenant_id,
+                                provider,
+                                id,
+                                kind,
+                                handled,
+                                crate::db::now(),
+                            )
+                            .await?;
+                            Ok(handled)
+                        }
+                    }
+                })
+            })
+            .await
+            .map_err(Refused::Failed)
+        }
     }
 }
 

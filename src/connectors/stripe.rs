@@ -34,12 +34,13 @@
 //!
 //! Any other type is answered `200` and counted as ignored.
 
-use super::{ACTOR, Handled, Refused, mark, secrets, seen};
-use crate::attribution::customers::{self, Attribute, By};
+use super::effects::{self, Outcome, Sale, Step, attribute};
+use super::{ACTOR, Handled, Refused, secrets};
+use crate::attribution::customers::By;
 use crate::db::{Db, Txn};
-use crate::engine::{Currency, EventKind};
+use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
-use crate::ledger::accrual::{self, Item, NewConversion};
+use crate::ledger::accrual;
 use crate::ledger::refunds::{self, EventRef, NewRefund};
 use chrono::{DateTime, Utc};
 use entity::enums::{BillingProvider, CommissionBase, EventSource, ReversalReason};
@@ -90,7 +91,8 @@ pub fn verify(header: &str, body: &[u8], secrets: &[String], now: i64) -> Result
     Err(Refused::Signature("no signature matches"))
 }
 
-fn hex(text: &str) -> Option<Vec<u8>> {
+/// Hex digits as bytes (a signature).
+pub(super) fn hex(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
     if !text.len().is_multiple_of(2) {
         return None;
@@ -104,6 +106,7 @@ fn hex(text: &str) -> Option<Vec<u8>> {
 /// Verifies and handles one delivery.
 pub async fn receive(
     db: &Db,
+    ingest: &crate::ingest::Ingest,
     tenant_id: &str,
     signature: Option<&str>,
     body: &[u8],
@@ -120,37 +123,11 @@ pub async fn receive(
     };
     let object = &event["data"]["object"];
     let base = connector.commission_base;
-    let outcome = db
-        .transaction(|txn| {
-            Box::pin(async move {
-                if seen(&*txn, tenant_id, PROVIDER, id).await? {
-                    return Ok(Ok(Handled::Again));
-                }
-                let handled = match handle(&txn, tenant_id, base, kind, object).await? {
-                    Ok(handled) => handled,
-                    Err(NotYet) => return Ok(Err(NotYet)),
-                };
-                mark(
-                    &*txn,
-                    tenant_id,
-                    PROVIDER,
-                    id,
-                    kind,
-                    handled,
-                    crate::db::now(),
-                )
-                .await?;
-                Ok(Ok(handled))
-            })
-        })
-        .await?;
-    outcome.map_err(|NotYet| Refused::NotYet)
+    let handle = |txn: crate::db::Transaction| -> crate::db::BoxFuture<'_, Outcome> {
+        Box::pin(async move { handle(&txn, tenant_id, base, kind, object).await })
+    };
+    super::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await
 }
-
-/// What the event refers to is not known yet.
-struct NotYet;
-
-type Outcome = ApiResult<Result<Handled, NotYet>>;
 
 async fn handle(
     txn: &Txn,
@@ -168,13 +145,13 @@ async fn handle(
             let keys = [text(payment, "payment_intent"), text(payment, "charge")];
             match text(object, "invoice") {
                 Some(invoice) => link(txn, tenant_id, invoice, keys.into_iter().flatten()).await?,
-                None => return Ok(Ok(Handled::Ignored)),
+                None => return Ok(Step::Handled(Handled::Ignored)),
             }
-            Ok(Ok(Handled::Done))
+            Ok(Step::Handled(Handled::Done))
         }
         "charge.refunded" => refunded(txn, tenant_id, object).await,
         "charge.dispute.created" => disputed(txn, tenant_id, object).await,
-        _ => Ok(Ok(Handled::Ignored)),
+        _ => Ok(Step::Handled(Handled::Ignored)),
     }
 }
 
@@ -194,7 +171,7 @@ fn at(seconds: Option<i64>) -> Option<DateTime<Utc>> {
 async fn checkout(txn: &Txn, tenant_id: &str, session: &Value) -> Outcome {
     let Some(customer) = text(session, "customer") else {
         // A guest checkout: no customer to remember.
-        return Ok(Ok(Handled::Ignored));
+        return Ok(Step::Handled(Handled::Ignored));
     };
     let mut by = None;
     if let Some(reference) = text(session, "client_reference_id") {
@@ -232,7 +209,7 @@ async fn checkout(txn: &Txn, tenant_id: &str, session: &Value) -> Outcome {
 
 async fn customer(txn: &Txn, tenant_id: &str, customer: &Value) -> Outcome {
     let Some(id) = text(customer, "id") else {
-        return Ok(Ok(Handled::Ignored));
+        return Ok(Step::Handled(Handled::Ignored));
     };
     let by = by_metadata(&customer["metadata"]);
     let email = customer["email"].as_str();
@@ -264,38 +241,6 @@ async fn is_click(conn: &impl ConnectionTrait, tenant_id: &str, id: &str) -> Api
         .is_some())
 }
 
-/// Attributes as `attributeCustomer` does for a service token; what it
-/// refuses (an unknown code, a self-referral, an old click) is ignored.
-async fn attribute(
-    txn: &Txn,
-    tenant_id: &str,
-    customer: &str,
-    by: Option<By>,
-    email: Option<&str>,
-    occurred_at: Option<DateTime<Utc>>,
-) -> Outcome {
-    let Some(by) = by else {
-        return Ok(Ok(Handled::Ignored));
-    };
-    let new = Attribute {
-        customer_external_id: customer.to_owned(),
-        by,
-        email: email.map(str::to_owned),
-        occurred_at,
-    };
-    let Ok(new) = customers::checked(new) else {
-        return Ok(Ok(Handled::Ignored));
-    };
-    match customers::attribute_in(txn, tenant_id, false, &new).await {
-        Ok(_) => Ok(Ok(Handled::Done)),
-        Err(ApiError::BadInput { field, message }) => {
-            tracing::info!(target: "revshare::connectors", %field, %message, "stripe attribution ignored");
-            Ok(Ok(Handled::Ignored))
-        }
-        Err(err) => Err(err),
-    }
-}
-
 async fn invoice_paid(
     txn: &Txn,
     tenant_id: &str,
@@ -303,13 +248,13 @@ async fn invoice_paid(
     invoice: &Value,
 ) -> Outcome {
     let (Some(id), Some(customer)) = (text(invoice, "id"), text(invoice, "customer")) else {
-        return Ok(Ok(Handled::Ignored));
+        return Ok(Step::Handled(Handled::Ignored));
     };
     let Some(code) = invoice["currency"].as_str().map(str::to_uppercase) else {
-        return Ok(Ok(Handled::Ignored));
+        return Ok(Step::Handled(Handled::Ignored));
     };
     let Ok(currency) = Currency::parse(&code) else {
-        return Ok(Ok(Handled::Ignored));
+        return Ok(Step::Handled(Handled::Ignored));
     };
     let paid = invoice["amount_paid"].as_i64().unwrap_or(0);
     let tax = match invoice["total_taxes"].as_array() {
@@ -327,43 +272,18 @@ async fn invoice_paid(
     }
     link(txn, tenant_id, id, keys.into_iter().flatten()).await?;
     if amount <= 0 {
-        return Ok(Ok(Handled::Ignored));
+        return Ok(Step::Handled(Handled::Ignored));
     }
-    let sale = NewConversion {
-        external_id: format!("stripe:{id}"),
-        partner: None,
-        campaign_id: None,
-        customer_external_id: Some(customer.to_owned()),
-        customer_acquired_at: None,
-        kind: EventKind::Sale,
-        amount: currency.from_minor(amount),
-        currency: Some(code),
-        occurred_at: at(invoice["status_transitions"]["paid_at"].as_i64()),
-        revenue: None,
-        metadata: None,
-    };
-    let item = Item {
-        prefix: "invoice".to_owned(),
-        event: sale,
+    let occurred_at = at(invoice["status_transitions"]["paid_at"].as_i64());
+    let sale = Sale {
         source: EventSource::Stripe,
-        first_payload: None,
+        external_id: format!("stripe:{id}"),
+        customer,
+        currency,
+        amount_minor: amount,
+        occurred_at,
     };
-    let answer = accrual::record_in(txn, tenant_id, std::slice::from_ref(&item))
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::internal("stripe", "no answer"))?;
-    match answer {
-        Ok(_) => Ok(Ok(Handled::Done)),
-        // Refused by the terms (another currency than the campaign's, a
-        // suspended partner named…), or its key taken by another payload
-        // (the invoice delivered again with other amounts): nothing a
-        // retry would change.
-        Err(err @ (ApiError::BadInput { .. } | ApiError::Conflict(_))) => {
-            tracing::info!(target: "revshare::connectors", invoice = id, error = ?err, "stripe invoice ignored");
-            Ok(Ok(Handled::Ignored))
-        }
-        Err(err) => Err(err),
-    }
+    effects::sale(sale)
 }
 
 /// Remembers which invoice each of `keys` (charges, payment intents) paid.
@@ -441,16 +361,16 @@ async fn sale_of(
 
 async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
     let Some(charge_id) = text(charge, "id") else {
-        return Ok(Ok(Handled::Ignored));
+        return Ok(Step::Handled(Handled::Ignored));
     };
     let Some(invoice) = invoice_of(txn, tenant_id, charge).await? else {
         // A charge that paid no invoice revshare saw: no sale to refund.
-        return Ok(Ok(Handled::Ignored));
+        return Ok(Step::Handled(Handled::Ignored));
     };
     let Some(sale) = sale_of(txn, tenant_id, &invoice).await? else {
         // The invoice's payment is not recorded yet (or is held for a
         // customer nobody attributed): deliver it again later.
-        return Ok(Err(NotYet));
+        return Ok(Step::NotYet);
     };
     link(txn, tenant_id, &invoice, [charge_id].into_iter()).await?;
     let seen = linked(txn, tenant_id, charge_id)
@@ -459,7 +379,7 @@ async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
     let cumulative = charge["amount_refunded"].as_i64().unwrap_or(0);
     if cumulative <= seen {
         // A redelivered or older state: nothing more was refunded.
-        return Ok(Ok(Handled::Done));
+        return Ok(Step::Handled(Handled::Done));
     }
     let charged = charge["amount"].as_i64().unwrap_or(0).max(1);
     let remaining = sale.amount_minor - sale.refunded_minor;
@@ -495,7 +415,7 @@ async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
         };
         refunds::record_in(txn, tenant_id, ACTOR, &refund).await?;
     }
-    Ok(Ok(Handled::Done))
+    Ok(Step::Handled(Handled::Done))
 }
 
 async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
@@ -504,10 +424,10 @@ async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
         "payment_intent": text(dispute, "payment_intent"),
     });
     let Some(invoice) = invoice_of(txn, tenant_id, &charge).await? else {
-        return Ok(Ok(Handled::Ignored));
+        return Ok(Step::Handled(Handled::Ignored));
     };
     let Some(sale) = sale_of(txn, tenant_id, &invoice).await? else {
-        return Ok(Err(NotYet));
+        return Ok(Step::NotYet);
     };
     if sale.amount_minor - sale.refunded_minor > 0 {
         let refund = NewRefund {
@@ -518,7 +438,7 @@ async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
         };
         refunds::record_in(txn, tenant_id, ACTOR, &refund).await?;
     }
-    Ok(Ok(Handled::Done))
+    Ok(Step::Handled(Handled::Done))
 }
 
 #[cfg(test)]

@@ -392,7 +392,7 @@ pub enum EventSource {
 pub enum BillingProvider {
     /// Stripe: `POST /connectors/stripe/{tenantId}`.
     Stripe,
-    /// Paddle Billing: `POST /connectors/paddle/{tenantId}` (not taken yet).
+    /// Paddle Billing: `POST /connectors/paddle/{tenantId}`.
     Paddle,
 }
 

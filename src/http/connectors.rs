@@ -4,7 +4,7 @@
 //! anything else.
 
 use super::{AppState, error_body};
-use crate::connectors::{Handled, Refused, stripe};
+use crate::connectors::{Handled, Refused, paddle, stripe};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -21,7 +21,13 @@ pub async fn receive(
             let signature = headers
                 .get("stripe-signature")
                 .and_then(|v| v.to_str().ok());
-            stripe::receive(&state.db, &tenant_id, signature, &body).await
+            stripe::receive(&state.db, &state.ingest, &tenant_id, signature, &body).await
+        }
+        "paddle" => {
+            let signature = headers
+                .get("paddle-signature")
+                .and_then(|v| v.to_str().ok());
+            paddle::receive(&state.db, &state.ingest, &tenant_id, signature, &body).await
         }
         _ => Err(Refused::NoConnector),
     };

@@ -69,6 +69,8 @@ pub struct AppState {
     closing: ws::Closing,
     /// The schema's field types, to write failed fields as null.
     field_types: Arc<crate::graphql::field_errors::FieldTypes>,
+    /// The event path's queues, for billing connectors' sales.
+    ingest: crate::ingest::Ingest,
 }
 
 /// How the HTTP surface is set up, beyond the database and the keys.
@@ -108,10 +110,17 @@ impl Options {
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
 
 impl AppState {
-    pub fn new(schema: AppSchema, db: Db, keys: Keys, options: &Options) -> AppState {
+    pub fn new(
+        schema: AppSchema,
+        db: Db,
+        keys: Keys,
+        options: &Options,
+        ingest: crate::ingest::Ingest,
+    ) -> AppState {
         AppState {
             closing: ws::Closing::default(),
             field_types: Arc::new(crate::graphql::field_errors::FieldTypes::of(&schema.sdl())),
+            ingest,
             schema,
             db,
             keys: Arc::new(keys),

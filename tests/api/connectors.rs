@@ -1,7 +1,9 @@
 //! Billing connectors (SPEC §15): Stripe's webhooks, signed the way
 //! Stripe's own library signs them (`stripe` on npm,
-//! `webhooks.generateTestHeaderString`), shaped as Stripe's API reference
-//! documents its events, delivered to the public endpoint.
+//! `webhooks.generateTestHeaderString`), and Paddle Billing's, signed as
+//! its signature-verification documentation describes, shaped as the
+//! providers' API references document their events, delivered to the
+//! public endpoints.
 
 use crate::helpers::{TENANT, TestApp};
 use crate::ledger::partner_at;
@@ -13,6 +15,7 @@ on_both_databases!(
     an_invoice_paid_before_its_checkout_is_held_then_accrued_once,
     signatures_are_stripes_and_a_disabled_connector_records_nothing,
     cumulative_refunds_in_both_api_generations_and_a_dispute,
+    paddle_transactions_and_refund_adjustments,
 );
 
 const SECRET: &str = "whsec_test_secret_for_revshare";
@@ -433,4 +436,124 @@ async fn cumulative_refunds_in_both_api_generations_and_a_dispute(app: TestApp) 
     assert_eq!(last["amount"], "-10.00");
     assert_eq!(last["event"]["externalId"], "stripe:in_d");
     assert_eq!(last["event"]["refundedAmount"], "100.00");
+}
+
+const PADDLE_SECRET: &str = "pdl_ntfset_01test_secret";
+
+/// Delivers a Paddle event signed as Paddle's signature-verification
+/// documentation describes: `Paddle-Signature: ts=…;h1=…`, HMAC-SHA256
+/// over `"{ts}:{raw body}"`, hex.
+async fn paddle(app: &TestApp, event: &Value, secret: &str, ts: i64, tamper: bool) -> (u16, Value) {
+    use hmac::{Hmac, Mac};
+    let body = event.to_string();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{ts}:{body}").as_bytes());
+    let h1: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let sent = match tamper {
+        true => body.replace("\"USD\"", "\"EUR\""),
+        false => body,
+    };
+    let response = app
+        .client
+        .post(app.url(&format!("/connectors/paddle/{TENANT}")))
+        .header("paddle-signature", format!("ts={ts};h1={h1}"))
+        .header("content-type", "application/json")
+        .body(sent)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A Paddle event, as its API reference shapes one.
+fn paddle_event(id: &str, kind: &str, data: Value) -> Value {
+    json!({ "event_id": id, "event_type": kind, "occurred_at": chrono::Utc::now().to_rfc3339(),
+            "notification_id": format!("ntf_{id}"), "data": data })
+}
+
+async fn paddle_transactions_and_refund_adjustments(app: TestApp) {
+    let jane = partner_at(&app, "Jane", 10).await;
+    code_for(&app, &jane, "jane", None).await;
+    app.ok(
+        &app.admin(),
+        CONFIGURE,
+        json!({ "input": { "provider": "PADDLE", "signingSecrets": [PADDLE_SECRET] } }),
+    )
+    .await;
+    let now = chrono::Utc::now().timestamp();
+    let send = |event: Value| {
+        let app = &app;
+        async move { paddle(app, &event, PADDLE_SECRET, now, false).await }
+    };
+    let customer = paddle_event(
+        "evt_01",
+        "customer.created",
+        json!({
+            "id": "ctm_01", "email": "buyer@example.com", "status": "active",
+            "custom_data": { "revshare_code": "jane" }, "created_at": chrono::Utc::now().to_rfc3339(),
+        }),
+    );
+    assert_eq!(send(customer).await.1["handled"], "done");
+    let completed = paddle_event(
+        "evt_02",
+        "transaction.completed",
+        json!({
+            "id": "txn_01", "status": "completed", "customer_id": "ctm_01", "currency_code": "USD",
+            "billed_at": chrono::Utc::now().to_rfc3339(), "custom_data": null,
+            "details": { "totals": { "subtotal": "10000", "discount": "0", "tax": "1900", "total": "11900",
+                                     "grand_total": "11900", "currency_code": "USD" } },
+        }),
+    );
+    // Tampered or stale: 400, nothing recorded.
+    assert_eq!(
+        paddle(&app, &completed, PADDLE_SECRET, now, true).await.0,
+        400
+    );
+    assert_eq!(
+        paddle(&app, &completed, PADDLE_SECRET, now - 600, false)
+            .await
+            .0,
+        400
+    );
+    assert_eq!(send(completed.clone()).await.1["handled"], "done");
+    assert_eq!(send(completed).await.1["handled"], "again");
+    let adjustment = |id: &str, status: &str| {
+        paddle_event(
+            id,
+            "adjustment.updated",
+            json!({
+                "id": "adj_01", "action": "refund", "status": status, "transaction_id": "txn_01", "currency_code": "USD",
+                "totals": { "subtotal": "3000", "tax": "570", "total": "3570", "fee": "0", "earnings": "0", "currency_code": "USD" },
+            }),
+        )
+    };
+    assert_eq!(
+        send(adjustment("evt_03", "pending_approval")).await.1["handled"],
+        "ignored"
+    );
+    assert_eq!(
+        send(adjustment("evt_04", "approved")).await.1["handled"],
+        "done"
+    );
+    assert_eq!(
+        send(adjustment("evt_05", "approved")).await.1["handled"],
+        "done"
+    );
+    let rows = ledger(&app).await;
+    let amounts: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["10.00", "-3.00"], "{rows}");
+    assert_eq!(rows[0]["event"]["externalId"], "paddle:txn_01");
+    assert_eq!(rows[0]["event"]["amount"], "100.00");
+    assert_eq!(rows[0]["event"]["refundedAmount"], "30.00");
 }

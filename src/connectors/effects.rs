@@ -1,0 +1,111 @@
+//! What a connector's events do, whatever the provider: attribute a
+//! customer, record a sale, on the one event path and inside the
+//! connector's transaction.
+
+use super::Handled;
+use crate::attribution::customers::{self, Attribute, By};
+use crate::db::Txn;
+use crate::engine::{Currency, EventKind};
+use crate::error::{ApiError, ApiResult};
+use crate::ingest::Ingest;
+use crate::ledger::accrual::{Item, NewConversion};
+use chrono::{DateTime, Utc};
+use entity::enums::EventSource;
+
+/// Where handling an event got to inside its transaction.
+pub enum Step {
+    /// Its effect is written (or there was none): mark it handled.
+    Handled(Handled),
+    /// What it refers to is not known yet: the provider should deliver it
+    /// again later; nothing is marked.
+    NotYet,
+    /// A sale to record through the event path's queues (batched with the
+    /// others arriving, exactly once by its `externalId`), then mark.
+    Sale(Box<Item>),
+}
+
+pub type Outcome = ApiResult<Step>;
+
+/// Attributes as `attributeCustomer` does for a service token; what it
+/// refuses (an unknown code, a self-referral, an old click) is ignored.
+pub async fn attribute(
+    txn: &Txn,
+    tenant_id: &str,
+    customer: &str,
+    by: Option<By>,
+    email: Option<&str>,
+    occurred_at: Option<DateTime<Utc>>,
+) -> Outcome {
+    let Some(by) = by else {
+        return Ok(Step::Handled(Handled::Ignored));
+    };
+    let new = Attribute {
+        customer_external_id: customer.to_owned(),
+        by,
+        email: email.map(str::to_owned),
+        occurred_at,
+    };
+    let Ok(new) = customers::checked(new) else {
+        return Ok(Step::Handled(Handled::Ignored));
+    };
+    match customers::attribute_in(txn, tenant_id, false, &new).await {
+        Ok(_) => Ok(Step::Handled(Handled::Done)),
+        Err(ApiError::BadInput { field, message }) => {
+            tracing::info!(target: "revshare::connectors", %field, %message, "connector attribution ignored");
+            Ok(Step::Handled(Handled::Ignored))
+        }
+        Err(err) => Err(err),
+    }
+}
+
+/// A provider's sale, in its currency's minor units.
+pub struct Sale<'a> {
+    pub source: EventSource,
+    pub external_id: String,
+    pub customer: &'a str,
+    pub currency: Currency,
+    pub amount_minor: i64,
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+/// A sale for its customer, as `recordEvent` records one naming only the
+/// customer (held while nobody attributed it), to record once the
+/// connector's transaction committed.
+pub fn sale(sale: Sale<'_>) -> Outcome {
+    let new = NewConversion {
+        external_id: sale.external_id,
+        partner: None,
+        campaign_id: None,
+        customer_external_id: Some(sale.customer.to_owned()),
+        customer_acquired_at: None,
+        kind: EventKind::Sale,
+        amount: sale.currency.from_minor(sale.amount_minor),
+        currency: Some(sale.currency.code().to_owned()),
+        occurred_at: sale.occurred_at,
+        revenue: None,
+        metadata: None,
+    };
+    Ok(Step::Sale(Box::new(Item {
+        prefix: "sale".to_owned(),
+        event: new,
+        source: sale.source,
+        first_payload: None,
+    })))
+}
+
+/// Records a sale through the event path's queues: what it came to.
+pub async fn record(ingest: &Ingest, tenant_id: &str, item: Item) -> ApiResult<Handled> {
+    let external_id = item.event.external_id.clone();
+    match ingest.record(tenant_id, item).await {
+        Ok(_) => Ok(Handled::Done),
+        // Refused by the terms (another currency than the campaign's, a
+        // suspended partner named…), or its key taken by another payload
+        // (delivered again with other amounts): nothing a retry would
+        // change.
+        Err(err @ (ApiError::BadInput { .. } | ApiError::Conflict(_))) => {
+            tracing::info!(target: "revshare::connectors", sale = %external_id, error = ?err, "connector sale ignored");
+            Ok(Handled::Ignored)
+        }
+        Err(err) => Err(err),
+    }
+}
