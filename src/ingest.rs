@@ -36,7 +36,7 @@ use crate::deals::moves::DealEvent;
 use crate::deals::record::{self, DealItem};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::accrual::{self, Item, MAX_BATCH, PartnerRef, Recorded};
-use entity::deal;
+use entity::{attribution, deal};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -64,6 +64,9 @@ pub struct Ingest {
     /// Each deal's partner, by tenant and deal id: a routing hint only (the
     /// partner's lock orders its events whichever worker takes them).
     partners: Arc<Mutex<HashMap<(String, String), String>>>,
+    /// Each attributed customer's partner, by tenant and customer: a
+    /// routing hint as well.
+    customers: Arc<Mutex<HashMap<(String, String), String>>>,
     /// Which worker takes each partner's events.
     workers: Arc<Mutex<Assignments>>,
 }
@@ -84,6 +87,7 @@ impl Ingest {
             db,
             queues,
             partners: Arc::default(),
+            customers: Arc::default(),
             workers: Arc::new(Mutex::new(Assignments::new(workers))),
         }
     }
@@ -100,13 +104,14 @@ impl Ingest {
     /// for it alone.
     pub async fn record(&self, tenant_id: &str, item: Item) -> ApiResult<Recorded> {
         // A routing hint only: a sale naming only its customer goes by the
-        // customer (its partner's lock still orders it with the others).
+        // customer's partner, as the partner's other sales do (the
+        // partner's lock orders them whichever worker takes them).
         let key = match &item.event.partner {
             Some(PartnerRef::Id(id) | PartnerRef::ExternalId(id)) => id.clone(),
-            None => format!(
-                "customer:{}",
-                item.event.customer_external_id.as_deref().unwrap_or("")
-            ),
+            None => {
+                let customer = item.event.customer_external_id.as_deref().unwrap_or("");
+                self.customer_partner(tenant_id, customer).await?
+            }
         };
         let (reply, answer) = oneshot::channel();
         self.send(tenant_id, &key, Queued::Sale(item, reply))
@@ -159,6 +164,34 @@ impl Ingest {
             return Ok(deal_id.to_owned());
         };
         self.remember_deal(tenant_id, deal_id, &partner);
+        Ok(partner)
+    }
+
+    /// The key a sale naming only its customer is routed by: the partner it
+    /// is attributed to (remembered after the first lookup; a customer
+    /// reassigned since is still routed well enough), or the customer
+    /// itself while nobody attributed it.
+    async fn customer_partner(&self, tenant_id: &str, customer: &str) -> ApiResult<String> {
+        let key = (tenant_id.to_owned(), customer.to_owned());
+        if let Some(partner) = lock(&self.customers).get(&key) {
+            return Ok(partner.clone());
+        }
+        let found: Option<String> = attribution::Entity::find()
+            .select_only()
+            .column(attribution::Column::PartnerId)
+            .filter(attribution::Column::TenantId.eq(tenant_id))
+            .filter(attribution::Column::CustomerExternalId.eq(customer))
+            .into_tuple()
+            .one(self.db.conn())
+            .await?;
+        let Some(partner) = found else {
+            return Ok(format!("customer:{customer}"));
+        };
+        let mut remembered = lock(&self.customers);
+        if remembered.len() >= REMEMBERED_DEALS {
+            remembered.clear();
+        }
+        remembered.insert(key, partner.clone());
         Ok(partner)
     }
 

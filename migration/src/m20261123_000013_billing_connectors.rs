@@ -10,6 +10,8 @@
 //! - `connector_links`: a charge's or a payment intent's id → the invoice
 //!   it paid, and how much of the charge was refunded as last seen (the
 //!   provider's refunded amount is cumulative).
+//! - `ix_events_customer`: a customer's commissions are found through the
+//!   events naming it.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
@@ -42,6 +44,8 @@ fn up_statements(timestamp: &str) -> Vec<String> {
                received_at {timestamp} NOT NULL, \
                PRIMARY KEY (tenant_id, provider, event_id))"
         ),
+        // A customer's commissions are found through its events.
+        "CREATE INDEX ix_events_customer ON events (customer_id)".into(),
         "CREATE TABLE connector_links ( \
            tenant_id varchar NOT NULL REFERENCES tenants (id), \
            provider varchar NOT NULL, \
@@ -55,6 +59,7 @@ fn up_statements(timestamp: &str) -> Vec<String> {
 
 const DOWN: &[&str] = &[
     "DROP TABLE connector_links",
+    "DROP INDEX ix_events_customer",
     "DROP TABLE connector_events",
     "DROP TABLE billing_connectors",
 ];

@@ -9,7 +9,10 @@ use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
 use crate::ledger::accrual::{self, Recorded};
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{AttributionSource, PartnerStatus};
-use entity::{attribution, campaign, click, partner, referral_code, unattributed_event};
+use entity::{
+    attribution, campaign, click, commission, customer, event, partner, referral_code,
+    unattributed_event,
+};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Select};
@@ -373,6 +376,35 @@ pub async fn find(
         .filter(attribution::Column::CustomerExternalId.eq(external_id))
         .one(conn)
         .await?)
+}
+
+/// What a customer's sales earned, under any partner it was attributed to
+/// (one partner's only, if given): the commissions of the events naming it
+/// (ordered and paged by the caller).
+pub fn commissions(
+    tenant_id: &str,
+    customer_external_id: &str,
+    partner_id: Option<&str>,
+) -> Select<commission::Entity> {
+    use sea_orm::sea_query::Query;
+    let customers = Query::select()
+        .column(customer::Column::Id)
+        .from(customer::Entity)
+        .and_where(customer::Column::TenantId.eq(tenant_id))
+        .and_where(customer::Column::ExternalId.eq(customer_external_id))
+        .to_owned();
+    let events = Query::select()
+        .column(event::Column::Id)
+        .from(event::Entity)
+        .and_where(event::Column::CustomerId.in_subquery(customers))
+        .to_owned();
+    let select = commission::Entity::find()
+        .filter(commission::Column::TenantId.eq(tenant_id))
+        .filter(commission::Column::EventId.in_subquery(events));
+    match partner_id {
+        Some(id) => select.filter(commission::Column::PartnerId.eq(id)),
+        None => select,
+    }
 }
 
 /// The tenant's customers, of one partner if given (ordered and paged by

@@ -430,6 +430,20 @@ async fn the_first_attribution_wins(app: TestApp) {
             { "partner": { "name": "John" }, "event": { "externalId": "m2" } },
         ])
     );
+    // What the customer's sales earned: every partner's for the tenant,
+    // the new partner's own for its token.
+    let earned = "{ customer(externalId: \"cus_1\") { commissions { nodes { amount partner { name } event { externalId } } } } }";
+    assert_eq!(
+        app.ok(&admin, earned, json!({})).await["customer"]["commissions"]["nodes"],
+        json!([
+            { "amount": "10.00", "partner": { "name": "Jane" }, "event": { "externalId": "m1" } },
+            { "amount": "10.00", "partner": { "name": "John" }, "event": { "externalId": "m2" } },
+        ])
+    );
+    assert_eq!(
+        app.ok(&app.partner_token(&john), earned, json!({})).await["customer"]["commissions"]["nodes"],
+        json!([{ "amount": "10.00", "partner": { "name": "John" }, "event": { "externalId": "m2" } }])
+    );
     // Exactly one way to attribute.
     let two = app
         .error(

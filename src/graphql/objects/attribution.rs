@@ -1,13 +1,19 @@
 //! Referral codes, clicks, customers and held events (SPEC §15).
 
+use super::Commission;
 use super::{Campaign, Click, Customer, Partner, ReferralCode, UnattributedEvent, money};
 use crate::auth::Scope;
 use crate::error::ApiResult;
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::page_args;
 use crate::graphql::context::{Owner, guard, loader, principal};
 use crate::graphql::enums::{AttributionSource, EventKind, EventSource};
 use crate::graphql::loaders::{load_campaign, load_partner};
+use crate::graphql::ready::Ready;
 use crate::graphql::scalars::{DateTime, Decimal};
+use crate::paging::{COMMISSION_LIMITS, PageRequest};
 use async_graphql::{Context, ID, Object};
+use entity::commission;
 
 /// Who reads a code: its partner, and the scopes that read partners'
 /// programs.
@@ -137,6 +143,35 @@ impl Customer {
     async fn attributed_by(&self, ctx: &Context<'_>) -> ApiResult<AttributionSource> {
         guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
         Ok(self.0.source.into())
+    }
+
+    /// What its sales earned, oldest first: every partner's with
+    /// `commissions:read`; a partner token its own (a customer reassigned
+    /// away keeps what it earned before with its first partner).
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn commissions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Ready<Commission>>> {
+        guard(
+            ctx,
+            &[Scope::CommissionsRead],
+            Owner::Partner(&self.0.partner_id),
+        )?;
+        let own = principal(ctx)?.own_partner();
+        let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
+        let select = crate::attribution::customers::commissions(
+            &self.0.tenant_id,
+            &self.0.customer_external_id,
+            own,
+        );
+        let db = crate::graphql::context::db(ctx)?;
+        list_connection(db.conn(), &request, select, commission::Column::Id, |row| {
+            Ready(Commission(row))
+        })
+        .await
     }
 
     /// Its reassignments: the partner and campaign it moved from and to,
