@@ -24,11 +24,11 @@
 //!   approvals, payouts, reversals, maturity.
 //! - [`attribution`]: referral codes, clicks, customers tied to their
 //!   partner, and the sales held until they are.
-//! - [`connectors`]: billing providers' webhooks (Stripe, Paddle) turned into
-//!   attributions, sales and refunds.
 //! - [`deals`]: pipelines, contacts, commission plans, deals and their
 //!   events.
 //! - [`ingest`]: the queues that batch single events for the event path.
+//! - [`connectors`]: billing providers' webhooks (Stripe, Paddle) turned into
+//!   attributions, sales and refunds.
 //! - [`webhooks`]: endpoints and the dispatcher.
 //! - [`graphql`]: the schema, loaders, limits, scalars.
 //! - [`http`]: the router, GraphQL over HTTP and WebSocket, GraphiQL.

@@ -12,9 +12,6 @@ pub struct Model {
     pub signing_secrets: String,
     pub commission_base: CommissionBase,
     pub enabled: bool,
-    pub events_received: i64,
-    pub events_ignored: i64,
-    pub last_event_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub event_id: String,
     #[sea_orm(column_name = "type")]
     pub kind: String,
+    /// A type not taken, or nothing to do.
+    pub ignored: bool,
     pub received_at: DateTimeUtc,
 }
 

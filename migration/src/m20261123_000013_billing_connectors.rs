@@ -4,9 +4,11 @@
 //!
 //! - `billing_connectors`: signing secrets (a JSON list: a rolled secret is
 //!   honoured beside the new one), what commissions are computed on,
-//!   whether it is enabled, and its counters.
+//!   whether it is enabled.
 //! - `connector_events`: each provider event handled, by its id — a
-//!   redelivery is answered without doing anything again.
+//!   redelivery is answered without doing anything again — and whether it
+//!   was ignored: a connector's counts are counted here (no counter row
+//!   every delivery would wait on).
 //! - `connector_links`: a charge's or a payment intent's id → the invoice
 //!   it paid, and how much of the charge was refunded as last seen (the
 //!   provider's refunded amount is cumulative).
@@ -28,9 +30,6 @@ fn up_statements(timestamp: &str) -> Vec<String> {
                signing_secrets text NOT NULL, \
                commission_base varchar NOT NULL, \
                enabled boolean NOT NULL, \
-               events_received bigint NOT NULL DEFAULT 0, \
-               events_ignored bigint NOT NULL DEFAULT 0, \
-               last_event_at {timestamp}, \
                created_at {timestamp} NOT NULL, \
                updated_at {timestamp} NOT NULL, \
                PRIMARY KEY (tenant_id, provider))"
@@ -41,6 +40,7 @@ fn up_statements(timestamp: &str) -> Vec<String> {
                provider varchar NOT NULL, \
                event_id varchar NOT NULL, \
                type varchar NOT NULL, \
+               ignored boolean NOT NULL, \
                received_at {timestamp} NOT NULL, \
                PRIMARY KEY (tenant_id, provider, event_id))"
         ),

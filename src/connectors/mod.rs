@@ -77,9 +77,6 @@ pub async fn configure(
                 signing_secrets: Set(secrets.clone()),
                 commission_base: Set(new.commission_base),
                 enabled: Set(new.enabled),
-                events_received: Set(0),
-                events_ignored: Set(0),
-                last_event_at: Set(None),
                 created_at: Set(now),
                 updated_at: Set(now),
             };
@@ -127,6 +124,60 @@ pub async fn list(
         .filter(billing_connector::Column::TenantId.eq(tenant_id))
         .all(conn)
         .await?)
+}
+
+/// What a connector received: events handled, of which ignored, and the
+/// last one's time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Counts {
+    pub received: i64,
+    pub ignored: i64,
+    pub last_at: Option<DateTime<Utc>>,
+}
+
+/// Each provider's counts for a tenant, counted from the events handled.
+pub async fn counts(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> ApiResult<std::collections::HashMap<BillingProvider, Counts>> {
+    use sea_orm::{FromQueryResult, QuerySelect};
+    #[derive(FromQueryResult)]
+    struct Row {
+        provider: BillingProvider,
+        received: i64,
+        ignored: i64,
+        last_at: Option<DateTime<Utc>>,
+    }
+    let rows = connector_event::Entity::find()
+        .select_only()
+        .column(connector_event::Column::Provider)
+        .column_as(
+            Expr::col(connector_event::Column::EventId).count(),
+            "received",
+        )
+        .column_as(
+            Expr::case(connector_event::Column::Ignored.eq(true), 1)
+                .finally(0)
+                .sum(),
+            "ignored",
+        )
+        .column_as(connector_event::Column::ReceivedAt.max(), "last_at")
+        .filter(connector_event::Column::TenantId.eq(tenant_id))
+        .group_by(connector_event::Column::Provider)
+        .into_model::<Row>()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let counts = Counts {
+                received: r.received,
+                ignored: r.ignored,
+                last_at: r.last_at,
+            };
+            (r.provider, counts)
+        })
+        .collect())
 }
 
 /// A connector's signing secrets.
@@ -254,7 +305,7 @@ async fn seen(
         .is_some())
 }
 
-/// Marks `event_id` handled and counts it, in the caller's transaction.
+/// Marks `event_id` handled (and so counted), in the caller's transaction.
 async fn mark(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
@@ -269,27 +320,10 @@ async fn mark(
         provider: Set(provider),
         event_id: Set(event_id.to_owned()),
         kind: Set(kind.chars().take(100).collect()),
+        ignored: Set(handled == Handled::Ignored),
         received_at: Set(at),
     })
     .exec_without_returning(conn)
     .await?;
-    let ignored = i64::from(handled == Handled::Ignored);
-    billing_connector::Entity::update_many()
-        .col_expr(
-            billing_connector::Column::EventsReceived,
-            Expr::col(billing_connector::Column::EventsReceived).add(1),
-        )
-        .col_expr(
-            billing_connector::Column::EventsIgnored,
-            Expr::col(billing_connector::Column::EventsIgnored).add(ignored),
-        )
-        .col_expr(
-            billing_connector::Column::LastEventAt,
-            Expr::value(Some(at)),
-        )
-        .filter(billing_connector::Column::TenantId.eq(tenant_id))
-        .filter(billing_connector::Column::Provider.eq(provider))
-        .exec(conn)
-        .await?;
     Ok(())
 }

@@ -41,8 +41,8 @@ pub struct BillingConnector {
     pub last_event_at: Option<DateTime>,
 }
 
-impl From<billing_connector::Model> for BillingConnector {
-    fn from(row: billing_connector::Model) -> BillingConnector {
+impl BillingConnector {
+    fn of(row: billing_connector::Model, counts: connectors::Counts) -> BillingConnector {
         let path = match row.provider {
             entity::enums::BillingProvider::Stripe => "stripe",
             entity::enums::BillingProvider::Paddle => "paddle",
@@ -52,9 +52,9 @@ impl From<billing_connector::Model> for BillingConnector {
             endpoint_url: format!("/connectors/{path}/{}", row.tenant_id),
             enabled: row.enabled,
             commission_base: row.commission_base.into(),
-            events_received: i32::try_from(row.events_received).unwrap_or(i32::MAX),
-            events_ignored: i32::try_from(row.events_ignored).unwrap_or(i32::MAX),
-            last_event_at: row.last_event_at.map(Into::into),
+            events_received: i32::try_from(counts.received).unwrap_or(i32::MAX),
+            events_ignored: i32::try_from(counts.ignored).unwrap_or(i32::MAX),
+            last_event_at: counts.last_at.map(Into::into),
         }
     }
 }
@@ -77,8 +77,16 @@ impl ConnectorQuery {
     /// The tenant's billing connectors (admins).
     async fn billing_connectors(&self, ctx: &Context<'_>) -> ApiResult<Vec<BillingConnector>> {
         let principal = admin(ctx)?;
-        let rows = connectors::list(db(ctx)?.conn(), principal.tenant_id()).await?;
-        Ok(rows.into_iter().map(BillingConnector::from).collect())
+        let conn = db(ctx)?.conn();
+        let rows = connectors::list(conn, principal.tenant_id()).await?;
+        let counts = connectors::counts(conn, principal.tenant_id()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let counted = counts.get(&row.provider).copied().unwrap_or_default();
+                BillingConnector::of(row, counted)
+            })
+            .collect())
     }
 }
 
@@ -102,7 +110,10 @@ impl ConnectorMutation {
             commission_base: input.commission_base.into(),
             enabled: input.enabled,
         };
-        let row = connectors::configure(db(ctx)?, principal.tenant_id(), new).await?;
-        Ok(row.into())
+        let db = db(ctx)?;
+        let row = connectors::configure(db, principal.tenant_id(), new).await?;
+        let counts = connectors::counts(db.conn(), principal.tenant_id()).await?;
+        let counted = counts.get(&row.provider).copied().unwrap_or_default();
+        Ok(BillingConnector::of(row, counted))
     }
 }
