@@ -13,6 +13,9 @@
 //! next one for each request across all workers (for requests that must
 //! each name a row of their own, such as a deal moved to a stage it has not
 //! reached); when the lines run out they start again, and the run says so.
+//! With `LOADGEN_STRIPE_SECRET=whsec_…`, each request is signed as Stripe
+//! signs its webhooks (`Stripe-Signature: t=…,v1=…`), for the connector's
+//! endpoint.
 //!
 //! cargo run --release --example loadgen -- URL TOKEN BODY_FILE[,BODY_FILE…] [CONCURRENCY] [SECONDS]
 
@@ -139,6 +142,23 @@ async fn main() {
     );
 }
 
+/// `Stripe-Signature` for `body`, now.
+fn stripe_signature(secret: &str, body: &str) -> String {
+    use hmac::Mac;
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
+    mac.update(format!("{t}.{body}").as_bytes());
+    let v1: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("t={t},v1={v1}")
+}
+
 async fn send(
     client: &reqwest::Client,
     url: &str,
@@ -150,6 +170,10 @@ async fn send(
         request
     } else {
         request.bearer_auth(token)
+    };
+    let request = match std::env::var("LOADGEN_STRIPE_SECRET") {
+        Ok(secret) => request.header("stripe-signature", stripe_signature(&secret, body)),
+        Err(_) => request,
     };
     request
         .header("content-type", "application/json")
