@@ -23,7 +23,7 @@
 //! Any other type is answered `200` and counted as ignored.
 
 use super::effects::{self, Outcome, Sale, Step, attribute};
-use super::{ACTOR, Handled, Refused, secrets};
+use super::{ACTOR, Handled, Refused, Signed, secrets};
 use crate::attribution::customers::By;
 use crate::db::{Db, Txn};
 use crate::engine::Currency;
@@ -33,47 +33,14 @@ use crate::ledger::refunds::{self, EventRef, NewRefund};
 use chrono::{DateTime, Utc};
 use entity::connector_link;
 use entity::enums::{BillingProvider, CommissionBase, EventSource, ReversalReason};
-use hmac::{Hmac, Mac};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
-use sha2::Sha256;
 
 const PROVIDER: BillingProvider = BillingProvider::Paddle;
-/// How far a signature's timestamp may be from now, in seconds.
-pub const TOLERANCE_SECONDS: i64 = 300;
-
 /// Verifies a `Paddle-Signature` header over `body` with any of `secrets`.
 pub fn verify(header: &str, body: &[u8], secrets: &[String], now: i64) -> Result<(), Refused> {
-    let mut timestamp = None;
-    let mut signatures = Vec::new();
-    for part in header.split(';') {
-        match part.trim().split_once('=') {
-            Some(("ts", ts)) => timestamp = ts.parse::<i64>().ok(),
-            Some(("h1", h1)) => signatures.extend(super::stripe::hex(h1)),
-            _ => {}
-        }
-    }
-    let timestamp = timestamp.ok_or(Refused::Signature("no timestamp (ts=)"))?;
-    if signatures.is_empty() {
-        return Err(Refused::Signature("no h1 signature"));
-    }
-    if (now - timestamp).abs() > TOLERANCE_SECONDS {
-        return Err(Refused::Signature("timestamp outside the tolerance"));
-    }
-    for secret in secrets {
-        for signature in &signatures {
-            let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-                continue;
-            };
-            mac.update(format!("{timestamp}:").as_bytes());
-            mac.update(body);
-            if mac.verify_slice(signature).is_ok() {
-                return Ok(());
-            }
-        }
-    }
-    Err(Refused::Signature("no signature matches"))
+    Signed::parse(header, ';', "ts", "h1").verify(':', body, secrets, now)
 }
 
 /// Verifies and handles one delivery.
@@ -253,6 +220,8 @@ async fn adjustment(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Val
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
 
     /// The example of Paddle's signature-verification documentation's
     /// scheme: `ts=…;h1=…` over `"{ts}:{body}"`.

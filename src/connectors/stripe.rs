@@ -35,7 +35,7 @@
 //! Any other type is answered `200` and counted as ignored.
 
 use super::effects::{self, Outcome, Sale, Step, attribute};
-use super::{ACTOR, Handled, Refused, secrets};
+use super::{ACTOR, Handled, Refused, Signed, secrets};
 use crate::attribution::customers::By;
 use crate::db::{Db, Txn};
 use crate::engine::Currency;
@@ -45,62 +45,17 @@ use crate::ledger::refunds::{self, EventRef, NewRefund};
 use chrono::{DateTime, Utc};
 use entity::enums::{BillingProvider, CommissionBase, EventSource, ReversalReason};
 use entity::{click, connector_link, event};
-use hmac::{Hmac, Mac};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
-use sha2::Sha256;
 
 const PROVIDER: BillingProvider = BillingProvider::Stripe;
-/// How far a signature's timestamp may be from now, in seconds.
-pub const TOLERANCE_SECONDS: i64 = 300;
 
 /// Verifies a `Stripe-Signature` header over `body` with any of `secrets`.
 pub fn verify(header: &str, body: &[u8], secrets: &[String], now: i64) -> Result<(), Refused> {
-    let mut timestamp = None;
-    let mut signatures = Vec::new();
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
-            Some(("v1", v1)) => signatures.extend(hex(v1)),
-            _ => {}
-        }
-    }
-    let timestamp = timestamp.ok_or(Refused::Signature("no timestamp (t=)"))?;
-    if signatures.is_empty() {
-        return Err(Refused::Signature("no v1 signature"));
-    }
-    if (now - timestamp).abs() > TOLERANCE_SECONDS {
-        return Err(Refused::Signature("timestamp outside the tolerance"));
-    }
-    for secret in secrets {
-        for signature in &signatures {
-            let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
-                continue;
-            };
-            mac.update(format!("{timestamp}.").as_bytes());
-            mac.update(body);
-            // Compared in constant time.
-            if mac.verify_slice(signature).is_ok() {
-                return Ok(());
-            }
-        }
-    }
-    Err(Refused::Signature("no signature matches"))
-}
-
-/// Hex digits as bytes (a signature).
-pub(super) fn hex(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    Signed::parse(header, ',', "t", "v1").verify('.', body, secrets, now)
 }
 
 /// Verifies and handles one delivery.
@@ -444,6 +399,8 @@ async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
 
     fn signed(secret: &str, t: i64, body: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
