@@ -19,6 +19,8 @@ pub struct Model {
     /// The canonical payload it was sent with: a redelivery is compared
     /// with it, and it is accrued from it.
     pub payload: String,
+    /// Refunded while held; refunded on the event when it is accrued.
+    pub refunded_minor: i64,
     pub recorded_at: DateTimeUtc,
     /// When its customer's attribution accrued it (an event under the same
     /// `externalId` then holds it).

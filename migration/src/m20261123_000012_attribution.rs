@@ -15,7 +15,8 @@
 //!   customer, which the engine reads.)
 //! - `unattributed_events`: sales and leads that named only a customer
 //!   nobody had attributed, under their `externalId`, with the payload
-//!   they were sent with; `accrued_at` once accrued (as an event under the
+//!   they were sent with, what was refunded of them while held;
+//!   `accrued_at` once accrued (as an event under the
 //!   same `externalId`).
 
 use sea_orm_migration::prelude::*;
@@ -90,6 +91,7 @@ fn up_statements(timestamp: &str) -> Vec<String> {
                occurred_at {timestamp} NOT NULL, \
                source varchar NOT NULL, \
                payload text NOT NULL, \
+               refunded_minor bigint NOT NULL DEFAULT 0, \
                recorded_at {timestamp} NOT NULL, \
                accrued_at {timestamp})"
         ),

@@ -109,3 +109,69 @@ pub async fn record(ingest: &Ingest, tenant_id: &str, item: Item) -> ApiResult<H
         Err(err) => Err(err),
     }
 }
+
+/// What a provider's refund applies to: the sale recorded under its key,
+/// or the sale held there for a customer nobody attributed yet.
+pub enum Sold {
+    Event(entity::event::Model),
+    Held(entity::unattributed_event::Model),
+}
+
+impl Sold {
+    /// The sale under `external_id`, recorded or held.
+    pub async fn find(txn: &Txn, tenant_id: &str, external_id: &str) -> ApiResult<Option<Sold>> {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        if let Some(event) = crate::ledger::accrual::find_event(txn, tenant_id, external_id).await?
+        {
+            return Ok(Some(Sold::Event(event)));
+        }
+        let held = entity::unattributed_event::Entity::find()
+            .filter(entity::unattributed_event::Column::TenantId.eq(tenant_id))
+            .filter(entity::unattributed_event::Column::ExternalId.eq(external_id))
+            .filter(entity::unattributed_event::Column::AccruedAt.is_null())
+            .one(txn)
+            .await?;
+        Ok(held.map(Sold::Held))
+    }
+
+    /// Its amount, what was refunded of it, and its currency.
+    pub fn amounts(&self) -> ApiResult<(i64, i64, Currency)> {
+        let (amount, refunded, code) = match self {
+            Sold::Event(e) => (e.amount_minor, e.refunded_minor, &e.currency),
+            Sold::Held(h) => (h.amount_minor, h.refunded_minor, &h.currency),
+        };
+        let currency = Currency::parse(code).map_err(|e| ApiError::internal("currency", e))?;
+        Ok((amount, refunded, currency))
+    }
+
+    /// Refunds `amount_minor` of it (none: what is left), as `recordRefund`
+    /// does: on the event, or kept on the held sale until it is accrued
+    /// (refunded then, as `REFUND`).
+    pub async fn refund(
+        &self,
+        txn: &Txn,
+        tenant_id: &str,
+        amount_minor: Option<i64>,
+        reason: entity::enums::ReversalReason,
+        note: String,
+    ) -> ApiResult<()> {
+        use crate::ledger::refunds::{self, EventRef, NewRefund};
+        let (_, _, currency) = self.amounts()?;
+        let amount = amount_minor.map(|m| currency.from_minor(m));
+        match self {
+            Sold::Event(event) => {
+                let refund = NewRefund {
+                    event: EventRef::Id(event.id.clone()),
+                    amount,
+                    reason,
+                    note: Some(note),
+                };
+                refunds::record_in(txn, tenant_id, super::ACTOR, &refund).await?;
+            }
+            Sold::Held(held) => {
+                refunds::refund_held(txn, tenant_id, &held.external_id, amount).await?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -22,14 +22,11 @@
 //!
 //! Any other type is answered `200` and counted as ignored.
 
-use super::effects::{self, Outcome, Sale, Step, attribute};
-use super::{ACTOR, Handled, Refused, Signed, secrets};
+use super::effects::{self, Outcome, Sale, Sold, Step, attribute};
+use super::{Handled, Refused, Signed, secrets};
 use crate::attribution::customers::By;
 use crate::db::{Db, Txn};
 use crate::engine::Currency;
-use crate::error::ApiError;
-use crate::ledger::accrual;
-use crate::ledger::refunds::{self, EventRef, NewRefund};
 use chrono::{DateTime, Utc};
 use entity::connector_link;
 use entity::enums::{BillingProvider, CommissionBase, EventSource, ReversalReason};
@@ -178,13 +175,11 @@ async fn adjustment(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Val
     if done.is_some() {
         return Ok(Step::Handled(Handled::Done));
     }
-    let Some(sale) = accrual::find_event(txn, tenant_id, &format!("paddle:{transaction}")).await?
-    else {
+    let Some(sale) = Sold::find(txn, tenant_id, &format!("paddle:{transaction}")).await? else {
         return Ok(Step::NotYet);
     };
-    let remaining = sale.amount_minor - sale.refunded_minor;
-    let currency =
-        Currency::parse(&sale.currency).map_err(|e| ApiError::internal("currency", e))?;
+    let (amount_minor, refunded_minor, _) = sale.amounts()?;
+    let remaining = amount_minor - refunded_minor;
     let totals = &data["totals"];
     let (amount, reason) = match action {
         "chargeback" => (remaining, ReversalReason::Chargeback),
@@ -206,13 +201,9 @@ async fn adjustment(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Val
     .exec_without_returning(txn)
     .await?;
     if amount > 0 {
-        let refund = NewRefund {
-            event: EventRef::Id(sale.id.clone()),
-            amount: Some(currency.from_minor(amount)),
-            reason,
-            note: Some(format!("Paddle adjustment {id}")),
-        };
-        refunds::record_in(txn, tenant_id, ACTOR, &refund).await?;
+        let note = format!("Paddle adjustment {id}");
+        sale.refund(txn, tenant_id, Some(amount), reason, note)
+            .await?;
     }
     Ok(Step::Handled(Handled::Done))
 }

@@ -34,17 +34,16 @@
 //!
 //! Any other type is answered `200` and counted as ignored.
 
-use super::effects::{self, Outcome, Sale, Step, attribute};
-use super::{ACTOR, Handled, Refused, Signed, secrets};
+use super::effects::{self, Outcome, Sale, Sold, Step, attribute};
+use super::{Handled, Refused, Signed, secrets};
 use crate::attribution::customers::By;
 use crate::db::{Db, Txn};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
-use crate::ledger::accrual;
-use crate::ledger::refunds::{self, EventRef, NewRefund};
+
 use chrono::{DateTime, Utc};
 use entity::enums::{BillingProvider, CommissionBase, EventSource, ReversalReason};
-use entity::{click, connector_link, event};
+use entity::{click, connector_link};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
@@ -305,15 +304,6 @@ async fn invoice_of(
     Ok(None)
 }
 
-/// The sale recorded for an invoice, if any.
-async fn sale_of(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    invoice: &str,
-) -> ApiResult<Option<event::Model>> {
-    accrual::find_event(conn, tenant_id, &format!("stripe:{invoice}")).await
-}
-
 async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
     let Some(charge_id) = text(charge, "id") else {
         return Ok(Step::Handled(Handled::Ignored));
@@ -322,9 +312,8 @@ async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
         // A charge that paid no invoice revshare saw: no sale to refund.
         return Ok(Step::Handled(Handled::Ignored));
     };
-    let Some(sale) = sale_of(txn, tenant_id, &invoice).await? else {
-        // The invoice's payment is not recorded yet (or is held for a
-        // customer nobody attributed): deliver it again later.
+    let Some(sale) = Sold::find(txn, tenant_id, &format!("stripe:{invoice}")).await? else {
+        // The invoice's payment is not recorded yet: deliver it again later.
         return Ok(Step::NotYet);
     };
     link(txn, tenant_id, &invoice, [charge_id].into_iter()).await?;
@@ -337,13 +326,12 @@ async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
         return Ok(Step::Handled(Handled::Done));
     }
     let charged = charge["amount"].as_i64().unwrap_or(0).max(1);
-    let remaining = sale.amount_minor - sale.refunded_minor;
-    let currency =
-        Currency::parse(&sale.currency).map_err(|e| ApiError::internal("currency", e))?;
+    let (amount_minor, refunded_minor, currency) = sale.amounts()?;
+    let remaining = amount_minor - refunded_minor;
     let share = match cumulative >= charged {
         true => remaining,
         false => {
-            let part = currency.from_minor(cumulative - seen) * Decimal::from(sale.amount_minor)
+            let part = currency.from_minor(cumulative - seen) * Decimal::from(amount_minor)
                 / Decimal::from(charged);
             currency
                 .to_minor(currency.round(part))
@@ -362,13 +350,9 @@ async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
         .exec(txn)
         .await?;
     if share > 0 {
-        let refund = NewRefund {
-            event: EventRef::Id(sale.id.clone()),
-            amount: Some(currency.from_minor(share)),
-            reason: ReversalReason::Refund,
-            note: Some(format!("Stripe charge {charge_id}")),
-        };
-        refunds::record_in(txn, tenant_id, ACTOR, &refund).await?;
+        let note = format!("Stripe charge {charge_id}");
+        sale.refund(txn, tenant_id, Some(share), ReversalReason::Refund, note)
+            .await?;
     }
     Ok(Step::Handled(Handled::Done))
 }
@@ -381,17 +365,14 @@ async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
     let Some(invoice) = invoice_of(txn, tenant_id, &charge).await? else {
         return Ok(Step::Handled(Handled::Ignored));
     };
-    let Some(sale) = sale_of(txn, tenant_id, &invoice).await? else {
+    let Some(sale) = Sold::find(txn, tenant_id, &format!("stripe:{invoice}")).await? else {
         return Ok(Step::NotYet);
     };
-    if sale.amount_minor - sale.refunded_minor > 0 {
-        let refund = NewRefund {
-            event: EventRef::Id(sale.id.clone()),
-            amount: None,
-            reason: ReversalReason::Chargeback,
-            note: text(dispute, "id").map(|id| format!("Stripe dispute {id}")),
-        };
-        refunds::record_in(txn, tenant_id, ACTOR, &refund).await?;
+    let (amount_minor, refunded_minor, _) = sale.amounts()?;
+    if amount_minor - refunded_minor > 0 {
+        let note = format!("Stripe dispute {}", text(dispute, "id").unwrap_or_default());
+        sale.refund(txn, tenant_id, None, ReversalReason::Chargeback, note)
+            .await?;
     }
     Ok(Step::Handled(Handled::Done))
 }

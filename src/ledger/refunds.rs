@@ -21,7 +21,7 @@ use crate::posting::{Move, Posting};
 use crate::tiers::progress::{self, Lowering, Share, clawback};
 use chrono::{DateTime, Utc};
 use entity::enums::EventKind;
-use entity::{commission, customer, event, partner_total, refund};
+use entity::{commission, customer, event, partner_total, refund, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -51,13 +51,28 @@ pub struct Refunded {
     pub clawbacks: Vec<commission::Model>,
 }
 
-pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> ApiResult<Refunded> {
+/// What `recordRefund` did: refunded an event, or an event held
+/// unattributed (kept on it until it is accrued).
+pub enum Recorded {
+    Event(Refunded),
+    Held(unattributed_event::Model),
+}
+
+pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> ApiResult<Recorded> {
     let note = input::optional_text("input.note", new.note.as_deref(), input::MAX_NOTE_CHARS)?;
     let (new, note) = (&new, &note);
     db.transaction(|txn| {
         Box::pin(async move {
+            if let EventRef::ExternalId(external) = &new.event
+                && super::accrual::find_event(&*txn, tenant_id, external)
+                    .await?
+                    .is_none()
+                && let Some(held) = refund_held(&txn, tenant_id, external, new.amount).await?
+            {
+                return Ok(Recorded::Held(held));
+            }
             let refunded = refund(&txn, tenant_id, actor, new, note.clone()).await?;
-            Ok(refunded)
+            Ok(Recorded::Event(refunded))
         })
     })
     .await
@@ -72,6 +87,45 @@ pub async fn record_in(
     new: &NewRefund,
 ) -> ApiResult<Refunded> {
     refund(txn, tenant_id, actor, new, new.note.clone()).await
+}
+
+/// A refund of an event held unattributed (SPEC §15): kept on it, and
+/// refunded on the event it becomes when its customer is attributed. Under
+/// the customer's lock, as an attribution takes it. `None`: no event is
+/// held under `external_id`.
+pub async fn refund_held(
+    txn: &crate::db::Txn,
+    tenant_id: &str,
+    external_id: &str,
+    amount: Option<Decimal>,
+) -> ApiResult<Option<unattributed_event::Model>> {
+    let find = || {
+        unattributed_event::Entity::find()
+            .filter(unattributed_event::Column::TenantId.eq(tenant_id))
+            .filter(unattributed_event::Column::ExternalId.eq(external_id))
+            .filter(unattributed_event::Column::AccruedAt.is_null())
+    };
+    let Some(held) = find().one(txn).await? else {
+        return Ok(None);
+    };
+    let customer = std::collections::BTreeSet::from([held.customer_external_id.as_str()]);
+    crate::posting::locks::customers(txn, tenant_id, &customer).await?;
+    let Some(held) = find().one(txn).await? else {
+        return Ok(None);
+    };
+    let currency =
+        Currency::parse(&held.currency).map_err(|e| ApiError::internal("held currency", e))?;
+    let remaining = held.amount_minor - held.refunded_minor;
+    let refund_minor = checked_minor(currency, remaining, amount)?;
+    unattributed_event::Entity::update_many()
+        .col_expr(
+            unattributed_event::Column::RefundedMinor,
+            Expr::col(unattributed_event::Column::RefundedMinor).add(refund_minor),
+        )
+        .filter(unattributed_event::Column::Id.eq(held.id.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(find().one(txn).await?)
 }
 
 async fn refund(
@@ -165,7 +219,12 @@ async fn locked_event(
 fn refund_minor(event: &event::Model, amount: Option<Decimal>) -> ApiResult<i64> {
     let currency =
         Currency::parse(&event.currency).map_err(|e| ApiError::internal("event currency", e))?;
-    let remaining = event.amount_minor - event.refunded_minor;
+    checked_minor(currency, event.amount_minor - event.refunded_minor, amount)
+}
+
+/// An amount to refund of what is `remaining`: the amount asked for
+/// (positive, at most that), or all of it.
+fn checked_minor(currency: Currency, remaining: i64, amount: Option<Decimal>) -> ApiResult<i64> {
     match amount {
         Some(amount) => {
             let minor = currency

@@ -14,6 +14,7 @@ on_both_databases!(
     the_first_attribution_wins,
     a_partner_does_not_refer_itself_and_an_old_click_attributes_nothing,
     a_customer_attributed_to_two_partners_at_once_ends_with_one,
+    a_refund_of_a_held_sale_is_kept_and_refunded_once_it_is_accrued,
 );
 
 const CREATE_CODE: &str = "mutation($input: CreateReferralCodeInput!) { createReferralCode(input: $input) { id code couponCode clicks customers partner { name } campaign { name } archivedAt } }";
@@ -534,5 +535,51 @@ async fn a_customer_attributed_to_two_partners_at_once_ends_with_one(app: TestAp
     assert_eq!(
         app.ok(&app.admin(), HELD, json!({})).await["unattributedEvents"]["nodes"],
         json!([])
+    );
+}
+
+async fn a_refund_of_a_held_sale_is_kept_and_refunded_once_it_is_accrued(app: TestApp) {
+    let jane = partner_at(&app, "Jane", 10).await;
+    let service = app.service("events:write");
+    record(
+        &app,
+        json!({ "externalId": "h1", "customerExternalId": "cus_h", "amount": "100" }),
+    )
+    .await;
+    let refund = "mutation($input: RecordRefundInput!) { recordRefund(input: $input) { event { id } unattributedEvent { externalId amount } reversed { id } clawbacks { id } } }";
+    let kept = app
+        .ok(
+            &service,
+            refund,
+            json!({ "input": { "eventExternalId": "h1", "amount": "40" } }),
+        )
+        .await;
+    assert_eq!(
+        kept["recordRefund"],
+        json!({ "event": null, "unattributedEvent": { "externalId": "h1", "amount": "100.00" }, "reversed": [], "clawbacks": [] })
+    );
+    // More than is left of it is refused by its field.
+    let error = app
+        .error(
+            Some(&service),
+            refund,
+            json!({ "input": { "eventExternalId": "h1", "amount": "61" } }),
+        )
+        .await;
+    assert_eq!(field(&error), "input.amount", "{error}");
+    // Attributed: accrued, then refunded as it was while held.
+    attribute(
+        &app,
+        &service,
+        json!({ "customerExternalId": "cus_h", "partnerId": jane }),
+    )
+    .await;
+    let ledger = "{ commissions { nodes { kind amount event { externalId refundedAmount } } } }";
+    assert_eq!(
+        app.ok(&app.admin(), ledger, json!({})).await["commissions"]["nodes"],
+        json!([
+            { "kind": "COMMISSION", "amount": "10.00", "event": { "externalId": "h1", "refundedAmount": "40.00" } },
+            { "kind": "CLAWBACK", "amount": "-4.00", "event": { "externalId": "h1", "refundedAmount": "40.00" } },
+        ])
     );
 }

@@ -10,7 +10,7 @@ use crate::graphql::connection::{
 use crate::graphql::context::{db, ingest, loader, page_args, principal, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
 use crate::graphql::loaders::{CampaignId, GroupId, PartnerId, prime};
-use crate::graphql::objects::{Commission, Event, Payout};
+use crate::graphql::objects::{Commission, Event, Payout, UnattributedEvent};
 use crate::graphql::ready::Ready;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::accrual::{self, NewConversion, PartnerRef, Recorded};
@@ -135,7 +135,12 @@ pub struct RecordRefundInput {
 
 #[derive(SimpleObject)]
 pub struct RecordRefundPayload {
-    pub event: Event,
+    /// The event refunded; `null` when it is held unattributed.
+    pub event: Option<Event>,
+    /// The event held unattributed it refunded (by `eventExternalId`): the
+    /// refund is kept on it and refunded on the event it becomes when its
+    /// customer is attributed.
+    pub unattributed_event: Option<UnattributedEvent>,
     /// Every row reversed: a commission fully refunded while accrued, then
     /// the tier adjustments reversed with it.
     pub reversed: Vec<Commission>,
@@ -316,12 +321,21 @@ impl LedgerMutation {
             reason: input.reason.into(),
             note: input.note,
         };
-        let refunded =
+        let recorded =
             refunds::record(db(ctx)?, principal.tenant_id(), &principal.subject, refund).await?;
-        Ok(RecordRefundPayload {
-            event: Event(refunded.event),
-            reversed: refunded.reversed.into_iter().map(Commission).collect(),
-            clawbacks: refunded.clawbacks.into_iter().map(Commission).collect(),
+        Ok(match recorded {
+            refunds::Recorded::Event(refunded) => RecordRefundPayload {
+                event: Some(Event(refunded.event)),
+                unattributed_event: None,
+                reversed: refunded.reversed.into_iter().map(Commission).collect(),
+                clawbacks: refunded.clawbacks.into_iter().map(Commission).collect(),
+            },
+            refunds::Recorded::Held(held) => RecordRefundPayload {
+                event: None,
+                unattributed_event: Some(UnattributedEvent(held)),
+                reversed: Vec::new(),
+                clawbacks: Vec::new(),
+            },
         })
     }
 

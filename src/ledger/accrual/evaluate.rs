@@ -269,6 +269,7 @@ impl<'a> Batch<'a> {
             occurred_at: crate::ledger::path::occurred_at(new.occurred_at, self.now),
             source: item.source,
             payload: item.payload,
+            refunded_minor: 0,
             recorded_at: self.now,
             accrued_at: None,
         };

@@ -284,13 +284,13 @@ async fn accrue(
 /// `customer` that occurred from `since` on, oldest first, each exactly
 /// once, under the payload it was first sent with. A held event its
 /// partner's terms refuse (a currency not the campaign's, say) stays held.
-/// Answers what each accrued.
+/// Answers each held event accrued, with what it recorded.
 pub async fn accrue_held(
     conn: &crate::db::Txn,
     tenant_id: &str,
     customer: &str,
     since: DateTime<Utc>,
-) -> ApiResult<Vec<Recorded>> {
+) -> ApiResult<Vec<(unattributed_event::Model, Recorded)>> {
     use sea_orm::QueryOrder;
     use sea_orm::sea_query::Expr;
     let held = unattributed_event::Entity::find()
@@ -335,7 +335,7 @@ pub async fn accrue_held(
     let mut still_held = Vec::new();
     for (row, answer) in held.iter().zip(answers) {
         match answer {
-            Ok(recorded) if recorded.event.is_some() => accrued.push(recorded),
+            Ok(recorded) if recorded.event.is_some() => accrued.push((row.clone(), recorded)),
             _ => still_held.push(row.id.as_str()),
         }
     }
