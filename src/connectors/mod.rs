@@ -223,6 +223,30 @@ impl From<ApiError> for Refused {
     }
 }
 
+/// A provider's signature check: a header, the raw body, the secrets,
+/// now (unix seconds).
+type Verify = fn(&str, &[u8], &[String], i64) -> Result<(), Refused>;
+
+/// A delivery's enabled connector and its event, once its signature
+/// (`verify`, with the connector's secrets, now) passed.
+async fn opened(
+    db: &Db,
+    tenant_id: &str,
+    provider: BillingProvider,
+    signature: Option<&str>,
+    body: &[u8],
+    verify: Verify,
+) -> Result<(billing_connector::Model, serde_json::Value), Refused> {
+    let connector = find(db.conn(), tenant_id, provider)
+        .await?
+        .filter(|c| c.enabled)
+        .ok_or(Refused::NoConnector)?;
+    let header = signature.ok_or(Refused::Signature("no signature header"))?;
+    verify(header, body, &secrets(&connector), Utc::now().timestamp())?;
+    let event = serde_json::from_slice(body).map_err(|_| Refused::Malformed("not JSON"))?;
+    Ok((connector, event))
+}
+
 /// One verified event: handled in one transaction with its id marked; a
 /// sale it carries is recorded through the event path's queues after that
 /// transaction and before the mark (both exactly once: the sale by its

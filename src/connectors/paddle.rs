@@ -23,7 +23,7 @@
 //! Any other type is answered `200` and counted as ignored.
 
 use super::effects::{self, Outcome, Sale, Sold, Step, attribute};
-use super::{Handled, Refused, Signed, secrets};
+use super::{Handled, Refused, Signed};
 use crate::attribution::customers::By;
 use crate::db::{Db, Txn};
 use crate::engine::Currency;
@@ -48,13 +48,8 @@ pub async fn receive(
     signature: Option<&str>,
     body: &[u8],
 ) -> Result<Handled, Refused> {
-    let connector = super::find(db.conn(), tenant_id, PROVIDER)
-        .await?
-        .filter(|c| c.enabled)
-        .ok_or(Refused::NoConnector)?;
-    let header = signature.ok_or(Refused::Signature("no Paddle-Signature header"))?;
-    verify(header, body, &secrets(&connector), Utc::now().timestamp())?;
-    let event: Value = serde_json::from_slice(body).map_err(|_| Refused::Malformed("not JSON"))?;
+    let (connector, event) =
+        super::opened(db, tenant_id, PROVIDER, signature, body, verify).await?;
     let (Some(id), Some(kind)) = (event["event_id"].as_str(), event["event_type"].as_str()) else {
         return Err(Refused::Malformed(
             "an event has an event_id and an event_type",
