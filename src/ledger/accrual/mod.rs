@@ -243,17 +243,6 @@ impl super::path::Record for Sales<'_> {
     }
 }
 
-/// Records items inside the caller's transaction, exactly as a batch is
-/// recorded (a billing connector's sale, in the transaction that marks its
-/// provider event handled).
-pub async fn record_in(
-    conn: &crate::db::Txn,
-    tenant_id: &str,
-    items: &[Item],
-) -> ApiResult<Vec<ApiResult<Recorded>>> {
-    accrue(conn, tenant_id, items).await
-}
-
 /// Accrues a batch inside the caller's transaction. The outer error is a
 /// failed statement (the caller rolls back); the inner ones are the items'.
 async fn accrue(
