@@ -9,7 +9,6 @@ use entity::{campaign, partner, referral_code};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder,
 };
 
 /// Letters and digits of a generated code: none that reads as another
@@ -187,20 +186,6 @@ pub async fn archive(
         })
     })
     .await
-}
-
-/// A partner's codes, oldest first.
-pub async fn of_partner(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    partner_id: &str,
-) -> ApiResult<Vec<referral_code::Model>> {
-    Ok(referral_code::Entity::find()
-        .filter(referral_code::Column::TenantId.eq(tenant_id))
-        .filter(referral_code::Column::PartnerId.eq(partner_id))
-        .order_by_asc(referral_code::Column::Id)
-        .all(conn)
-        .await?)
 }
 
 /// A live code of the tenant by its text (any case).

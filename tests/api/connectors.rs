@@ -75,12 +75,22 @@ async fn deliver_signed(
         true => body.replace("\"livemode\":false", "\"livemode\":true"),
         false => body,
     };
+    post(app, "stripe", ("stripe-signature", header), sent).await
+}
+
+/// POSTs a signed body to a provider's endpoint: the status and the body.
+async fn post(
+    app: &TestApp,
+    provider: &str,
+    signature: (&str, String),
+    body: String,
+) -> (u16, Value) {
     let response = app
         .client
-        .post(app.url(&format!("/connectors/stripe/{TENANT}")))
-        .header("stripe-signature", header)
+        .post(app.url(&format!("/connectors/{provider}/{TENANT}")))
+        .header(signature.0, signature.1)
         .header("content-type", "application/json")
-        .body(sent)
+        .body(body)
         .send()
         .await
         .unwrap();
@@ -458,17 +468,13 @@ async fn paddle(app: &TestApp, event: &Value, secret: &str, ts: i64, tamper: boo
         true => body.replace("\"USD\"", "\"EUR\""),
         false => body,
     };
-    let response = app
-        .client
-        .post(app.url(&format!("/connectors/paddle/{TENANT}")))
-        .header("paddle-signature", format!("ts={ts};h1={h1}"))
-        .header("content-type", "application/json")
-        .body(sent)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+    post(
+        app,
+        "paddle",
+        ("paddle-signature", format!("ts={ts};h1={h1}")),
+        sent,
+    )
+    .await
 }
 
 /// A Paddle event, as its API reference shapes one.

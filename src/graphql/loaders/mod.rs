@@ -12,8 +12,8 @@ use entity::{
     commission_plan_group, commission_plan_partner, commission_transition, contact,
     contact_balance, custom_field, custom_field_option, customer, deal, deal_field_value,
     deal_stage, deal_term, deal_term_version, enrollment, event, partner, partner_balance,
-    partner_category, partner_commission, partner_group, payout, tier_progress, tiered_commission,
-    tiered_commission_campaign, tiered_commission_partner,
+    partner_category, partner_commission, partner_group, payout, referral_code, tier_progress,
+    tiered_commission, tiered_commission_campaign, tiered_commission_partner,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
@@ -297,6 +297,10 @@ pub struct ChangesOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OptionsOf(pub String);
 
+/// A partner's referral codes, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReferralCodesOf(pub String);
+
 /// The options a deal holds, by field.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DealValuesOf(pub String);
@@ -430,6 +434,7 @@ macro_rules! children_of {
 
 children_of!(EnrollmentsOf, enrollment, PartnerId, partner_id);
 children_of!(ChangesOf, change, SubjectId, subject_id, Id);
+children_of!(ReferralCodesOf, referral_code, PartnerId, partner_id);
 children_of!(SnapshotsOf, partner_commission, PartnerId, partner_id);
 children_of!(
     HistoryOf,

@@ -167,9 +167,10 @@ impl Partner {
             ],
             Owner::Partner(&self.0.id),
         )?;
-        let db = crate::graphql::context::db(ctx)?;
-        let codes =
-            crate::attribution::codes::of_partner(db.conn(), &self.0.tenant_id, &self.0.id).await?;
+        let codes = loader(ctx)?
+            .load_one(crate::graphql::loaders::ReferralCodesOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
         Ok(codes.into_iter().map(super::ReferralCode).collect())
     }
 
