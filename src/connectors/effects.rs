@@ -7,7 +7,6 @@ use crate::attribution::customers::{self, Attribute, By};
 use crate::db::Txn;
 use crate::engine::{Currency, EventKind};
 use crate::error::{ApiError, ApiResult};
-use crate::ingest::Ingest;
 use crate::ledger::accrual::{Item, NewConversion};
 use chrono::{DateTime, Utc};
 use entity::enums::EventSource;
@@ -90,24 +89,16 @@ pub fn sale(sale: Sale<'_>) -> Outcome {
         event: new,
         source: sale.source,
         first_payload: None,
+        receipt: None,
     })))
 }
 
-/// Records a sale through the event path's queues: what it came to.
-pub async fn record(ingest: &Ingest, tenant_id: &str, item: Item) -> ApiResult<Handled> {
-    let external_id = item.event.external_id.clone();
-    match ingest.record(tenant_id, item).await {
-        Ok(_) => Ok(Handled::Done),
-        // Refused by the terms (another currency than the campaign's, a
-        // suspended partner named…), or its key taken by another payload
-        // (delivered again with other amounts): nothing a retry would
-        // change.
-        Err(err @ (ApiError::BadInput { .. } | ApiError::Conflict(_))) => {
-            tracing::info!(target: "revshare::connectors", sale = %external_id, error = ?err, "connector sale ignored");
-            Ok(Handled::Ignored)
-        }
-        Err(err) => Err(err),
-    }
+/// Whether a sale's error is its terms' refusal (another currency than
+/// the campaign's, a suspended partner named…) or its key taken by another
+/// payload (delivered again with other amounts): nothing a retry would
+/// change, so the event is ignored.
+pub fn refused(err: &ApiError) -> bool {
+    matches!(err, ApiError::BadInput { .. } | ApiError::Conflict(_))
 }
 
 /// What a provider's refund applies to: the sale recorded under its key,

@@ -7,8 +7,10 @@
 //! then handles the event in one transaction: the event's effect —
 //! through the one event path, exactly as `recordEvent`, `attributeCustomer`
 //! and `recordRefund` record theirs — and the event's id, so a redelivery
-//! does nothing again. It answers `2xx` only once that committed, so the
-//! provider retries otherwise.
+//! does nothing again. A sale is recorded with the `recordEvent` calls
+//! queued with it, the event's id marked in that batch's transaction. It
+//! answers `2xx` only once that committed, so the provider retries
+//! otherwise.
 //!
 //! - [`stripe`]: `Stripe-Signature`, checkouts, customers, invoices,
 //!   refunds, disputes; both API generations.
@@ -247,11 +249,11 @@ async fn opened(
     Ok((connector, event))
 }
 
-/// One verified event: handled in one transaction with its id marked; a
+/// One verified event: handled in one transaction with its id marked. A
 /// sale it carries is recorded through the event path's queues after that
-/// transaction and before the mark (both exactly once: the sale by its
-/// `externalId`, so a retry after a failure in between records nothing
-/// twice).
+/// transaction, with the mark written in the sale's own batch
+/// ([`Marked`]): both exactly once (the sale by its `externalId`), so a
+/// retry after a failure in between records nothing twice.
 async fn run<'a>(
     db: &'a Db,
     ingest: &'a crate::ingest::Ingest,
@@ -269,49 +271,112 @@ async fn run<'a>(
                 }
                 let step = handle(txn.clone()).await?;
                 if let effects::Step::Handled(handled) = &step {
-                    mark(
-                        &*txn,
-                        tenant_id,
-                        provider,
-                        id,
-                        kind,
-                        *handled,
-                        crate::db::now(),
-                    )
-                    .await?;
+                    mark(&*txn, tenant_id, provider, id, kind, *handled).await?;
                 }
                 Ok(step)
             })
         })
         .await?;
-    match step {
-        effects::Step::Handled(handled) => Ok(handled),
-        effects::Step::NotYet => Err(Refused::NotYet),
-        effects::Step::Sale(item) => {
-            let handled = effects::record(ingest, tenant_id, *item).await?;
+    recorded(db, ingest, tenant_id, provider, (id, kind), step).await
+}
+
+/// One verified event whose handling only reads, or writes what is
+/// idempotent on its own (a sale, the links of an invoice's payments):
+/// handled on the pool, with no transaction of its own and no lookup of
+/// its id — a sale is recorded once by its `externalId` (a redelivery is
+/// its duplicate, answered `again`), its mark written in the sale's batch;
+/// another event's mark is one statement.
+async fn run_unlocked<'a, F>(
+    db: &'a Db,
+    ingest: &'a crate::ingest::Ingest,
+    tenant_id: &'a str,
+    provider: BillingProvider,
+    (id, kind): (&'a str, &'a str),
+    handle: impl FnOnce(&'a crate::db::Pool) -> F,
+) -> Result<Handled, Refused>
+where
+    F: Future<Output = effects::Outcome>,
+{
+    let step = handle(db.conn()).await?;
+    if let effects::Step::Handled(handled) = &step {
+        mark(db.conn(), tenant_id, provider, id, kind, *handled).await?;
+    }
+    recorded(db, ingest, tenant_id, provider, (id, kind), step).await
+}
+
+/// What handling came to: a sale is recorded through the event path's
+/// queues, its event marked in the sale's batch.
+async fn recorded(
+    db: &Db,
+    ingest: &crate::ingest::Ingest,
+    tenant_id: &str,
+    provider: BillingProvider,
+    (id, kind): (&str, &str),
+    step: effects::Step,
+) -> Result<Handled, Refused> {
+    let mut item = match step {
+        effects::Step::Handled(handled) => return Ok(handled),
+        effects::Step::NotYet => return Err(Refused::NotYet),
+        effects::Step::Sale(item) => *item,
+    };
+    let external_id = item.event.external_id.clone();
+    item.receipt = Some(std::sync::Arc::new(Marked {
+        tenant_id: tenant_id.to_owned(),
+        provider,
+        event_id: id.to_owned(),
+        kind: kind.to_owned(),
+    }));
+    match ingest.record(tenant_id, item).await {
+        Ok(recorded) if recorded.duplicate => Ok(Handled::Again),
+        Ok(_) => Ok(Handled::Done),
+        Err(err) if effects::refused(&err) => {
+            tracing::info!(target: "revshare::connectors", sale = %external_id, error = ?err, "connector sale ignored");
+            // Marked in the batch already, unless the sale's own
+            // statement failed (its savepoint, and the mark, rolled back).
             db.transaction(|txn| {
                 Box::pin(async move {
-                    match seen(&*txn, tenant_id, provider, id).await? {
-                        true => Ok(Handled::Again),
-                        false => {
-                            mark(
-                                &*txn,
-                                tenant_id,
-                                provider,
-                                id,
-                                kind,
-                                handled,
-                                crate::db::now(),
-                            )
-                            .await?;
-                            Ok(handled)
-                        }
-                    }
+                    mark(&*txn, tenant_id, provider, id, kind, Handled::Ignored).await
                 })
             })
-            .await
-            .map_err(Refused::Failed)
+            .await?;
+            Ok(Handled::Ignored)
         }
+        Err(err) => Err(Refused::Failed(err)),
+    }
+}
+
+/// The mark of a provider's event that carried a sale, written in the
+/// sale's batch: handled when the sale was recorded (or held, or was
+/// recorded before), ignored when its terms refused it; nothing on a
+/// failure, so the provider's retry records it.
+#[derive(Debug)]
+struct Marked {
+    tenant_id: String,
+    provider: BillingProvider,
+    event_id: String,
+    kind: String,
+}
+
+impl crate::ledger::accrual::Receipt for Marked {
+    fn write<'a>(
+        &'a self,
+        conn: &'a crate::db::Txn,
+        answer: &'a ApiResult<crate::ledger::accrual::Recorded>,
+    ) -> crate::db::BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async move {
+            let handled = match answer {
+                Ok(_) => Handled::Done,
+                Err(err) if effects::refused(err) => Handled::Ignored,
+                Err(_) => return Ok(()),
+            };
+            let Marked {
+                tenant_id,
+                provider,
+                event_id,
+                kind,
+            } = self;
+            mark(conn, tenant_id, *provider, event_id, kind, handled).await
+        })
     }
 }
 
@@ -404,7 +469,8 @@ async fn seen(
         .is_some())
 }
 
-/// Marks `event_id` handled (and so counted), in the caller's transaction.
+/// Marks `event_id` handled (and so counted), in the caller's
+/// transaction; a mark already there (a concurrent redelivery's) stays.
 async fn mark(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
@@ -412,7 +478,6 @@ async fn mark(
     event_id: &str,
     kind: &str,
     handled: Handled,
-    at: DateTime<Utc>,
 ) -> ApiResult<()> {
     connector_event::Entity::insert(connector_event::ActiveModel {
         tenant_id: Set(tenant_id.to_owned()),
@@ -420,8 +485,17 @@ async fn mark(
         event_id: Set(event_id.to_owned()),
         kind: Set(kind.chars().take(100).collect()),
         ignored: Set(handled == Handled::Ignored),
-        received_at: Set(at),
+        received_at: Set(crate::db::now()),
     })
+    .on_conflict(
+        OnConflict::columns([
+            connector_event::Column::TenantId,
+            connector_event::Column::Provider,
+            connector_event::Column::EventId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
     .exec_without_returning(conn)
     .await?;
     Ok(())

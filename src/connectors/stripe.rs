@@ -72,23 +72,21 @@ pub async fn receive(
     };
     let object = &event["data"]["object"];
     let base = connector.commission_base;
+    if kind == "invoice.paid" {
+        // Links and a sale, each idempotent: no transaction of its own.
+        let paid = |conn| invoice_paid(conn, tenant_id, base, object);
+        return super::run_unlocked(db, ingest, tenant_id, PROVIDER, (id, kind), paid).await;
+    }
     let handle = |txn: crate::db::Transaction| -> crate::db::BoxFuture<'_, Outcome> {
-        Box::pin(async move { handle(&txn, tenant_id, base, kind, object).await })
+        Box::pin(async move { handle(&txn, tenant_id, kind, object).await })
     };
     super::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await
 }
 
-async fn handle(
-    txn: &Txn,
-    tenant_id: &str,
-    base: CommissionBase,
-    kind: &str,
-    object: &Value,
-) -> Outcome {
+async fn handle(txn: &Txn, tenant_id: &str, kind: &str, object: &Value) -> Outcome {
     match kind {
         "checkout.session.completed" => checkout(txn, tenant_id, object).await,
         "customer.created" | "customer.updated" => customer(txn, tenant_id, object).await,
-        "invoice.paid" => invoice_paid(txn, tenant_id, base, object).await,
         "invoice_payment.paid" => {
             let payment = &object["payment"];
             let keys = [text(payment, "payment_intent"), text(payment, "charge")];
@@ -191,7 +189,7 @@ async fn is_click(conn: &impl ConnectionTrait, tenant_id: &str, id: &str) -> Api
 }
 
 async fn invoice_paid(
-    txn: &Txn,
+    conn: &impl ConnectionTrait,
     tenant_id: &str,
     base: CommissionBase,
     invoice: &Value,
@@ -219,7 +217,7 @@ async fn invoice_paid(
         keys.push(text(&payment["payment"], "payment_intent"));
         keys.push(text(&payment["payment"], "charge"));
     }
-    link(txn, tenant_id, id, keys.into_iter().flatten()).await?;
+    link(conn, tenant_id, id, keys.into_iter().flatten()).await?;
     if amount <= 0 {
         return Ok(Step::Handled(Handled::Ignored));
     }

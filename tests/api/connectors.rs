@@ -236,10 +236,11 @@ async fn an_invoice_paid_before_its_checkout_is_held_then_accrued_once(app: Test
     // The checkout attributes cus_B: the held sale is accrued, once.
     handled(&app, &checkout("evt_11", "cus_B", "jane"), "done").await;
     handled(&app, &checkout("evt_12", "cus_B", "jane"), "done").await;
+    // Another event for the same invoice: its sale was recorded already.
     handled(
         &app,
         &invoice("in_9", "evt_13", "cus_B", 5_000, 0, "usd", None),
-        "done",
+        "again",
     )
     .await;
     let rows = ledger(&app).await;

@@ -37,6 +37,7 @@ use chrono::{DateTime, Utc};
 use entity::{commission, event, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::sync::Arc;
 
 pub use super::path::MAX_BATCH;
 /// Largest `metadata` accepted, as JSON text.
@@ -197,6 +198,21 @@ pub struct Item {
     /// The payload it was first sent with, for an event accrued from its
     /// held form (so that a redelivery still matches).
     pub first_payload: Option<String>,
+    /// What its producer writes beside it, in the same transaction.
+    pub receipt: Option<Arc<dyn Receipt>>,
+}
+
+/// What a producer writes beside its event, in the batch's transaction,
+/// once the event is answered — a billing connector's mark of the
+/// provider's event id — so that the event and the producer's record of
+/// having delivered it commit together (or not at all), in the batch's
+/// one commit instead of a transaction of their own.
+pub trait Receipt: Send + Sync + std::fmt::Debug {
+    fn write<'a>(
+        &'a self,
+        conn: &'a crate::db::Txn,
+        answer: &'a ApiResult<Recorded>,
+    ) -> crate::db::BoxFuture<'a, ApiResult<()>>;
 }
 
 impl Item {
@@ -207,6 +223,7 @@ impl Item {
             event,
             source: entity::enums::EventSource::Api,
             first_payload: None,
+            receipt: None,
         }
     }
 }
@@ -265,7 +282,13 @@ async fn accrue(
     }
     let tiers = std::mem::take(&mut batch.tiers);
     tiers.settle(conn, tenant_id, &mut batch.posting).await?;
-    write::write(conn, batch).await
+    let answers = write::write(conn, batch).await?;
+    for (item, answer) in items.iter().zip(&answers) {
+        if let Some(receipt) = &item.receipt {
+            receipt.write(conn, answer).await?;
+        }
+    }
+    Ok(answers)
 }
 
 /// Accrues, inside the caller's transaction — one that holds the
@@ -306,6 +329,7 @@ pub async fn accrue_held(
                 event,
                 source: row.source,
                 first_payload: Some(row.payload.clone()),
+                receipt: None,
             })
         })
         .collect::<ApiResult<Vec<Item>>>()?;
