@@ -35,7 +35,27 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
             .await?;
     }
     Migrator::up(unbounded, None).await?;
+    build_stats(unbounded).await?;
     txn.commit().await
+}
+
+/// Builds the reports' rollups of every tenant whose ledger was written
+/// before they existed (once; later writes keep them).
+async fn build_stats(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let unbuilt: Vec<String> = entity::tenant::Entity::find()
+        .select_only()
+        .column(entity::tenant::Column::Id)
+        .filter(entity::tenant::Column::StatsZone.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for tenant in unbuilt {
+        crate::posting::stats::rebuild(conn, &tenant)
+            .await
+            .map_err(|e| DbErr::Custom(format!("building the stats of {tenant}: {e:?}")))?;
+    }
+    Ok(())
 }
 
 /// The advisory lock key of migrations: "revshare" in ASCII, so that other

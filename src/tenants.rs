@@ -72,8 +72,10 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                 id: Set(new.id.clone()),
                 name: Set(name),
                 currency: Set(currency.code().to_owned()),
-                time_zone: Set(time_zone),
+                time_zone: Set(time_zone.clone()),
                 click_key: Set(None),
+                // Nothing to build: its stats start empty in its zone.
+                stats_zone: Set(Some(time_zone)),
                 created_at: Set(crate::db::now()),
             };
             // Another process creating the same tenant meanwhile (replicas
@@ -125,7 +127,9 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
 }
 
 /// Renames a tenant or changes its time zone (omitted: unchanged). Tier
-/// periods and dates are counted in the zone from the next event on.
+/// periods and dates are counted in the zone from the next event on; the
+/// reports' days are rebuilt in it at once (reading the ledger once, in
+/// this transaction).
 pub async fn update(
     db: &Db,
     id: &str,
@@ -149,12 +153,20 @@ pub async fn update(
             if let Some(name) = name {
                 row.name = name;
             }
+            let moved = time_zone
+                .as_ref()
+                .is_some_and(|zone| *zone != row.time_zone);
             if let Some(zone) = time_zone {
                 row.time_zone = zone;
             }
             tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
                 .exec(&*txn)
                 .await?;
+            if moved {
+                // The reports' days start at midnight in the new zone.
+                crate::posting::stats::rebuild(&*txn, id).await?;
+                row.stats_zone = Some(row.time_zone.clone());
+            }
             principal_tenant(row)
         })
     })

@@ -10,6 +10,8 @@ pub struct Model {
     pub time_zone: String,
     /// The key clicks' IPs are hashed with, made at the first click.
     pub click_key: Option<String>,
+    /// The time zone its stats were built in (none: not built yet).
+    pub stats_zone: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

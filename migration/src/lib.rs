@@ -20,6 +20,7 @@ mod m20261122_000010_domain_events;
 mod m20261123_000011_partner_workflows;
 mod m20261123_000012_attribution;
 mod m20261123_000013_billing_connectors;
+mod m20261123_000014_reports;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_partner_workflows::Migration),
             Box::new(m20261123_000012_attribution::Migration),
             Box::new(m20261123_000013_billing_connectors::Migration),
+            Box::new(m20261123_000014_reports::Migration),
         ]
     }
 }

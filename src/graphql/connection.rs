@@ -8,41 +8,85 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::futures_util::future::BoxFuture;
 use async_graphql::{Context, Object, OutputType};
 use sea_orm::sea_query::ValueType;
-use sea_orm::{DbErr, EntityTrait, ModelTrait, PaginatorTrait, Select};
+use sea_orm::{EntityTrait, ModelTrait, PaginatorTrait, QuerySelect, Select};
 use std::future::Future;
 use std::sync::Arc;
 
-type CountFn = Arc<dyn Fn() -> BoxFuture<'static, Result<u64, DbErr>> + Send + Sync>;
+type CountFn = Arc<dyn Fn() -> BoxFuture<'static, Result<Counted, ApiError>> + Send + Sync>;
 
-/// The connection's `totalCount`: a deferred `COUNT(*)` of the same filter.
+/// A count and whether it is exact.
+type Counted = (u64, bool);
+
+/// Counts above this are not counted: `totalCount` answers it and
+/// `totalCountIsExact` false. A count keeps to this many rows whatever the
+/// table's size.
+pub const EXACT_UP_TO: u64 = 10_000;
+
+/// The connection's `totalCount`: a deferred count of the same filter,
+/// exact up to [`EXACT_UP_TO`], or one the caller knows (from the totals
+/// the ledger keeps).
 #[derive(Clone)]
-pub struct TotalCount(CountFn);
+pub struct TotalCount(CountFn, Arc<tokio::sync::OnceCell<Counted>>);
 
 impl TotalCount {
+    fn new(count: CountFn) -> TotalCount {
+        TotalCount(count, Arc::default())
+    }
+
+    /// Counted once, whichever of its fields asks first.
+    async fn counted(&self) -> Result<Counted, ApiError> {
+        self.1.get_or_try_init(|| (self.0)()).await.copied()
+    }
+
     pub fn of<E>(conn: &Pool, select: Select<E>) -> TotalCount
     where
         E: EntityTrait + Send + Sync,
         E::Model: Send + Sync,
     {
         let conn = conn.clone();
-        TotalCount(Arc::new(move || {
+        TotalCount::new(Arc::new(move || {
             let conn = conn.clone();
             let select = select.clone();
-            Box::pin(async move { select.count(&conn).await })
+            Box::pin(async move {
+                let counted = select.limit(EXACT_UP_TO + 1).count(&conn).await?;
+                Ok(match counted > EXACT_UP_TO {
+                    true => (EXACT_UP_TO, false),
+                    false => (counted, true),
+                })
+            })
         }))
     }
 
     /// A count known without a query.
     pub fn known(count: u64) -> TotalCount {
-        TotalCount(Arc::new(move || Box::pin(async move { Ok(count) })))
+        TotalCount::new(Arc::new(move || Box::pin(async move { Ok((count, true)) })))
+    }
+
+    /// An exact count by `count`, run only when asked for.
+    pub fn exact<F>(count: impl Fn() -> F + Send + Sync + 'static) -> TotalCount
+    where
+        F: Future<Output = ApiResult<u64>> + Send + 'static,
+    {
+        TotalCount::new(Arc::new(move || {
+            let counted = count();
+            Box::pin(async move { Ok((counted.await?, true)) })
+        }))
     }
 }
 
 #[Object]
 impl TotalCount {
-    /// The number of items matching the filter, across all pages.
+    /// The number of items matching the filter, across all pages — up to
+    /// 10,000 when `totalCountIsExact` is false.
     async fn total_count(&self, _ctx: &Context<'_>) -> Result<u64, ApiError> {
-        Ok((self.0)().await?)
+        Ok(self.counted().await?.0)
+    }
+
+    /// Whether `totalCount` is exact: false when more than 10,000 items
+    /// match a filter no total is kept for (counting further would read
+    /// them all). The ledger's counts without dates are always exact.
+    async fn total_count_is_exact(&self, _ctx: &Context<'_>) -> Result<bool, ApiError> {
+        Ok(self.counted().await?.1)
     }
 }
 

@@ -56,6 +56,7 @@ pub struct Query(
     roots::partners::PartnerQuery,
     roots::campaigns::CampaignQuery,
     roots::ledger::LedgerQuery,
+    roots::reports::ReportQuery,
     roots::deals::DealQuery,
     roots::tiers::TierQuery,
     roots::events::EventQuery,

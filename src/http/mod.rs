@@ -20,6 +20,7 @@
 pub mod apq;
 pub mod connectors;
 pub mod cors;
+pub mod exports;
 pub mod graphiql;
 pub mod graphql;
 pub mod metrics;
@@ -221,6 +222,8 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/r/{tenant_id}/{code}", get(referral::follow))
+        .route("/exports/commissions.csv", get(exports::commissions))
+        .route("/exports/payouts.csv", get(exports::payouts))
         .route(
             "/connectors/{provider}/{tenant_id}",
             axum::routing::post(connectors::receive),

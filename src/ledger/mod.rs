@@ -10,9 +10,11 @@
 
 pub mod accrual;
 pub mod columns;
+pub mod exports;
 pub mod maturity;
 pub mod path;
 pub mod refunds;
+pub mod reports;
 pub mod transitions;
 
 use crate::error::ApiResult;

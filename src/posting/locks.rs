@@ -50,6 +50,41 @@ pub async fn customers(
     Ok(())
 }
 
+/// The tenant's time zone, with its reports' rollups locked for the rest of
+/// the transaction: shared by every write to the ledger, exclusive while
+/// they are rebuilt in a new zone. PostgreSQL: a transaction-level advisory
+/// lock (in the lock manager, not on the tenant's row, so concurrent
+/// writers share it without contending), then the zone read; SQLite's
+/// writer is alone.
+pub async fn stats_zone(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    exclusive: bool,
+) -> ApiResult<String> {
+    let backend = conn.get_database_backend();
+    if backend == DbBackend::Postgres {
+        // A statement of its own: the zone is read after the lock is
+        // granted, in a snapshot that sees a rebuild's new zone.
+        let lock = match exclusive {
+            true => "SELECT pg_advisory_xact_lock(hashtextextended('stats/' || $1, 0))",
+            false => "SELECT pg_advisory_xact_lock_shared(hashtextextended('stats/' || $1, 0))",
+        };
+        conn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            lock,
+            [tenant_id.into()],
+        ))
+        .await?;
+    }
+    let zone: Option<String> = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
+        .select_only()
+        .column(entity::tenant::Column::TimeZone)
+        .into_tuple()
+        .one(conn)
+        .await?;
+    zone.ok_or_else(|| crate::error::ApiError::internal("tenant", tenant_id))
+}
+
 /// Locks the tenant's partners that `which` selects, in id order, and
 /// answers them as locked.
 pub async fn partners(

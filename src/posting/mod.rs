@@ -37,6 +37,7 @@
 
 pub mod breakdown;
 pub mod locks;
+pub mod stats;
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewDomainEvent};
@@ -166,6 +167,9 @@ pub struct Posting {
     first: Vec<(String, NewDomainEvent)>,
     /// Events of the tenant to append after the rows' own (a tier reached).
     then: Vec<(String, NewDomainEvent)>,
+    /// The events (sales, leads, deal events) recorded beside the rows, for
+    /// the reports' series.
+    recorded: stats::StatDeltas,
 }
 
 impl Posting {
@@ -176,6 +180,7 @@ impl Posting {
             rows: Vec::new(),
             first: Vec::new(),
             then: Vec::new(),
+            recorded: stats::StatDeltas::default(),
         }
     }
 
@@ -246,8 +251,19 @@ impl Posting {
 
     /// Writes the queued rows, their balances, and a `COMMISSION_CREATED`
     /// event for each.
+    /// Counts events inserted in this transaction in the reports' series,
+    /// written with the rows.
+    pub fn recorded(&mut self, events: &[entity::event::Model]) {
+        for row in events {
+            self.recorded.event(row);
+        }
+    }
+
     pub async fn write(self, conn: &crate::db::Txn) -> ApiResult<()> {
-        let mut deltas = Deltas::default();
+        let mut deltas = Deltas {
+            stats: self.recorded,
+            ..Deltas::default()
+        };
         let mut kinds: Vec<(&'static str, u64)> = Vec::new();
         for row in &self.rows {
             match kinds.iter_mut().find(|(k, _)| *k == row.kind.as_str()) {
@@ -504,6 +520,8 @@ enum Holder {
 #[derive(Default)]
 pub(crate) struct Deltas {
     by_key: BTreeMap<(Holder, String, CommissionStatus), Delta>,
+    /// The reports' rollups, moved by the same changes.
+    stats: stats::StatDeltas,
 }
 
 #[derive(Default)]
@@ -533,6 +551,7 @@ impl Deltas {
         amount: i64,
         count: i64,
     ) {
+        self.stats.commission(row, status, amount, count);
         let partner = (!row.staff_payee).then(|| Holder::Partner(row.partner_id.clone()));
         let contact = row.recipient_id.clone().map(Holder::Contact);
         for holder in partner.into_iter().chain(contact) {
@@ -552,7 +571,8 @@ impl Deltas {
 pub(crate) async fn add_to_balances(conn: &impl ConnectionTrait, deltas: Deltas) -> ApiResult<()> {
     let mut partners = Vec::new();
     let mut contacts = Vec::new();
-    for ((holder, currency, status), d) in deltas.by_key {
+    let deltas_by_key = deltas.by_key;
+    for ((holder, currency, status), d) in deltas_by_key {
         if d.amount_minor == 0 && d.count == 0 {
             continue;
         }
@@ -580,7 +600,8 @@ pub(crate) async fn add_to_balances(conn: &impl ConnectionTrait, deltas: Deltas)
     add_totals::<partner_balance::Entity>(conn, partners, [P::PartnerId, P::Currency, P::Status])
         .await?;
     add_totals::<contact_balance::Entity>(conn, contacts, [C::ContactId, C::Currency, C::Status])
-        .await
+        .await?;
+    stats::add(conn, deltas.stats).await
 }
 
 /// Inserts balance rows, or adds their amount and count to the rows of the

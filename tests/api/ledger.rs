@@ -291,7 +291,7 @@ async fn the_engine_inputs_come_from_the_partners_stored_history(app: TestApp) {
     }
 }
 
-const RECORD_MANY: &str = "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId payload { duplicate commissions { amount } } error { code field } } }";
+pub(crate) const RECORD_MANY: &str = "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId payload { duplicate commissions { amount } } error { code field } } }";
 
 async fn record_many(app: &TestApp, batch: Value) -> Value {
     app.ok(
@@ -455,14 +455,17 @@ async fn a_batch_runs_the_same_statements_for_10_events_and_for_200(app: TestApp
     // Read: the customers' attributions, partners, events, campaigns,
     // snapshots, groups, totals, customers (enrollments only for campaigns
     // other than the default), the tenant's active tiers (none here). Written: customers, totals, events,
-    // commissions, and the partners' balances. On PostgreSQL the two
-    // partners' items are two transactions side by side, after one read
-    // that resolves the partner named by externalId; Set B (default group,
-    // no rules) earns nothing, so its transaction writes no commissions and
-    // no balances.
+    // commissions, and the partners' balances; then the reports' rollups
+    // (the tenant's time zone — after a lock of its own on PostgreSQL —, the
+    // ledger's totals, the day's series). On
+    // PostgreSQL the two partners' items are two transactions side by side,
+    // after one read that resolves the partner named by externalId; Set B
+    // (default group, no rules) earns nothing, so its transaction writes no
+    // commissions, no balances and no ledger totals (its events still count
+    // in the series).
     let expected = match app.backend {
-        Backend::Sqlite => 14,
-        Backend::Postgres => 1 + 14 + 12,
+        Backend::Sqlite => 14 + 3,
+        Backend::Postgres => 1 + (14 + 4) + (12 + 3),
     };
     assert_eq!(counts, [expected, expected]);
     assert_eq!(commission_count(&app).await, 105);

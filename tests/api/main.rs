@@ -24,6 +24,7 @@ mod partners;
 mod posting;
 mod probes;
 mod ready_fields;
+mod reports;
 mod subscriptions;
 mod tiers;
 mod webhooks;

@@ -23,7 +23,7 @@ pub async fn write(conn: &Txn, tenant_id: &str, decided: Decisions) -> Answers<D
         mut posting,
         tiers,
     } = decided;
-    insert_events(conn, events).await?;
+    insert_events(conn, events, &mut posting).await?;
     for chunk in stages_reached.chunks(WRITE_CHUNK) {
         deal_stage_reached::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(conn)

@@ -315,6 +315,20 @@ impl Partner {
         TierProgress::of_partner(ctx, &self.0.id, campaign_id.as_ref().map(|c| c.as_str())).await
     }
 
+    /// Where the partner stands among the tenant's partners by what each
+    /// earned over `[from, to)`'s days (in the tenant's time zone) in
+    /// `currency`: accrued, approved and paid, net of clawbacks.
+    async fn rank(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime,
+        to: DateTime,
+        currency: String,
+    ) -> ApiResult<super::reports::PartnerRank> {
+        self.own(ctx, Scope::CommissionsRead)?;
+        super::reports::rank_of(ctx, &self.0.id, from, to, currency).await
+    }
+
     /// Totals per currency: accrued, approved (net of clawbacks) and paid.
     async fn balance(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
         self.own(ctx, Scope::CommissionsRead)?;

@@ -12,6 +12,7 @@ mod directory;
 mod events;
 mod ledger;
 mod plan_fields;
+pub(crate) mod reports;
 mod tiers;
 mod viewer;
 mod webhooks;
@@ -276,7 +277,7 @@ fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {
 }
 
 /// A balance row the ledger keeps: a partner's or a payee contact's.
-struct Total {
+pub(crate) struct Total {
     currency: String,
     status: CommissionStatus,
     amount_minor: i64,
@@ -302,8 +303,18 @@ impl From<contact_balance::Model> for Total {
     }
 }
 
+impl From<(String, CommissionStatus, i64)> for Total {
+    fn from((currency, status, amount_minor): (String, CommissionStatus, i64)) -> Self {
+        Total {
+            currency,
+            status,
+            amount_minor,
+        }
+    }
+}
+
 /// Balances from the totals the ledger keeps, in currency order.
-fn balances<T: Into<Total>>(totals: Vec<T>) -> ApiResult<Vec<Balance>> {
+pub(crate) fn balances<T: Into<Total>>(totals: Vec<T>) -> ApiResult<Vec<Balance>> {
     let mut balances: Vec<Balance> = Vec::new();
     for total in totals.into_iter().map(Into::into) {
         if balances.last().is_none_or(|b| b.currency != total.currency) {

@@ -245,7 +245,22 @@ impl LedgerQuery {
             None => request.fetch(conn, select.clone(), id).await?,
         };
         let node = |row| Ready(Commission(row));
-        page_connection(conn, page, select, id, node, prime).await
+        let mut connection = page_connection(conn, page, select, id, node, prime).await?;
+        // Without dates, the totals the ledger keeps count it exactly.
+        let by_totals = filter.accrued_from.is_none()
+            && filter.accrued_to.is_none()
+            && !(filter.partners_money && filter.campaign_id.is_some());
+        if by_totals {
+            let (conn, tenant) = (conn.clone(), principal.tenant_id().to_owned());
+            connection.additional_fields = TotalCount::exact(move || {
+                let (conn, tenant, filter) = (conn.clone(), tenant.clone(), filter.clone());
+                async move {
+                    let count = ledger::reports::ledger_count(&conn, &tenant, &filter).await?;
+                    count.ok_or(ApiError::Internal)
+                }
+            });
+        }
+        Ok(connection)
     }
 }
 

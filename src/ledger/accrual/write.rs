@@ -20,7 +20,7 @@ pub(super) async fn write(
         state,
         results,
         recorded_new,
-        posting,
+        mut posting,
         ..
     } = batch;
     let customers: Vec<customer::ActiveModel> = state
@@ -68,7 +68,7 @@ pub(super) async fn write(
         .iter()
         .filter_map(|&i| results[i].as_ref().ok()?.event.clone())
         .collect();
-    insert_events(conn, events).await?;
+    insert_events(conn, events, &mut posting).await?;
     let held: Vec<unattributed_event::ActiveModel> = recorded_new
         .iter()
         .filter_map(|&i| results[i].as_ref().ok()?.held.clone())

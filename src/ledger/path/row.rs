@@ -93,11 +93,14 @@ impl Payload {
 /// Events of any kind, under their `externalId`s, with multi-row
 /// statements: the unique key refuses one taken already (by a delivery for
 /// another partner at that moment), as `CONFLICT`. Every row of `events` is
-/// written here, by the ledger's event path.
+/// written here, by the ledger's event path, and counted in the reports'
+/// series by the `posting` written after it.
 pub async fn insert_events(
     conn: &impl ConnectionTrait,
     events: Vec<event::Model>,
+    posting: &mut crate::posting::Posting,
 ) -> ApiResult<()> {
+    posting.recorded(&events);
     let mut rows = events.into_iter().map(event::ActiveModel::from).peekable();
     while rows.peek().is_some() {
         let chunk: Vec<event::ActiveModel> = rows.by_ref().take(WRITE_CHUNK).collect();

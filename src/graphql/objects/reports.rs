@@ -1,0 +1,134 @@
+//! The reports' objects (SPEC §17): a series' intervals, the
+//! leaderboard's rows and a partner's rank.
+
+use super::Partner;
+use crate::auth::Principal;
+use crate::engine::Currency;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::{db, principal};
+use crate::graphql::scalars::{DateTime, Decimal};
+use crate::ledger::reports::{self, Stat};
+use crate::posting::stats::Measure;
+use async_graphql::{Context, SimpleObject};
+
+/// One interval of the series in one currency. A commission counts in the
+/// interval of its `accruedAt`, in the column of its current status (a
+/// clawback in `clawedBack`, negative); an event in the interval of its
+/// `occurredAt`.
+#[derive(SimpleObject)]
+pub struct CommissionStat {
+    /// When the interval starts: midnight in the tenant's time zone.
+    pub start: DateTime,
+    pub currency: String,
+    /// Commissions accrued and not yet approved.
+    pub accrued: Decimal,
+    /// Approved, not yet paid.
+    pub approved: Decimal,
+    pub paid: Decimal,
+    /// Reversed before payment.
+    pub reversed: Decimal,
+    /// Clawbacks of refunds and chargebacks (negative).
+    pub clawed_back: Decimal,
+    /// The events' amounts (a lead's is 0).
+    pub revenue: Decimal,
+    /// The commission rows, every status and clawbacks included.
+    pub commissions: i64,
+    /// Sales and leads recorded.
+    pub events: i64,
+}
+
+impl CommissionStat {
+    pub(crate) fn from_stat(stat: Stat) -> ApiResult<CommissionStat> {
+        let currency = Currency::parse(&stat.currency)
+            .map_err(|e| ApiError::internal("stored currency", e))?;
+        let money = |m| Decimal::from(currency.from_minor(stat.amount(m)));
+        let commissions = Measure::ALL
+            .into_iter()
+            .filter(|m| *m != Measure::Events)
+            .map(|m| stat.count(m))
+            .sum();
+        Ok(CommissionStat {
+            start: DateTime::from(stat.start),
+            accrued: money(Measure::Accrued),
+            approved: money(Measure::Approved),
+            paid: money(Measure::Paid),
+            reversed: money(Measure::Reversed),
+            clawed_back: money(Measure::ClawedBack),
+            revenue: money(Measure::Events),
+            commissions,
+            events: stat.count(Measure::Events),
+            currency: stat.currency,
+        })
+    }
+}
+
+/// A partner and what it earned in a range: accrued, approved and paid,
+/// net of clawbacks.
+#[derive(SimpleObject)]
+pub struct PartnerAmount {
+    pub partner: Partner,
+    pub amount: Decimal,
+    pub currency: String,
+}
+
+/// A partner's place among the tenant's partners for a range.
+#[derive(SimpleObject)]
+pub struct PartnerRank {
+    /// 1 for the partner who earned most; partners who earned the same
+    /// share a rank.
+    pub rank: i64,
+    /// What it earned: accrued, approved and paid, net of clawbacks.
+    pub amount: Decimal,
+    /// How many partners earned anything in the range.
+    pub partners: i64,
+}
+
+/// A checked range `[from, to)`.
+pub(crate) fn range(
+    from: DateTime,
+    to: DateTime,
+) -> ApiResult<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    Ok((from.value("from")?, to.value("to")?))
+}
+
+pub(crate) fn checked_currency(field: &str, code: &str) -> ApiResult<String> {
+    Currency::parse(&code.to_uppercase())
+        .map(|c| c.code().to_owned())
+        .map_err(|e| ApiError::bad_input(field, e.to_string()))
+}
+
+/// The zone the tenant's series are kept in.
+pub(crate) async fn zone(ctx: &Context<'_>, principal: &Principal) -> ApiResult<String> {
+    reports::zone_of(db(ctx)?.conn(), principal.tenant_id()).await
+}
+
+/// `Partner.rank`: the partner's rank over `[from, to)`'s days in
+/// `currency`.
+pub async fn rank_of(
+    ctx: &Context<'_>,
+    partner_id: &str,
+    from: DateTime,
+    to: DateTime,
+    currency: String,
+) -> ApiResult<PartnerRank> {
+    let principal = principal(ctx)?;
+    let code = checked_currency("currency", &currency)?;
+    let range = range(from, to)?;
+    let zone = zone(ctx, principal).await?;
+    let (rank, amount, partners) = reports::rank(
+        db(ctx)?.conn(),
+        principal.tenant_id(),
+        &zone,
+        range,
+        &code,
+        partner_id,
+    )
+    .await?;
+    let parsed =
+        Currency::parse(&code).map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
+    Ok(PartnerRank {
+        rank: rank as i64,
+        amount: Decimal::from(parsed.from_minor(amount)),
+        partners: partners as i64,
+    })
+}

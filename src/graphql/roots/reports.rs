@@ -1,0 +1,175 @@
+//! Reports (SPEC §17): the commission series, the leaderboard and the
+//! program's totals; a partner's rank is `Partner.rank`.
+//!
+//! Who may read what: staff with `commissions:read` read the tenant's; a
+//! partner token reads its own series only (`partnerId` is its own, or
+//! omitted) and no leaderboard, only its rank.
+
+use crate::auth::Scope;
+use crate::engine::Currency;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::{db, loader, principal};
+use crate::graphql::loaders::PartnerId;
+use crate::graphql::objects::reports::{
+    CommissionStat, PartnerAmount, checked_currency, range, zone,
+};
+use crate::graphql::objects::{Balance, Partner};
+use crate::graphql::scalars::{DateTime, Decimal};
+use crate::ledger::reports::{self, Interval, StatFilter};
+use async_graphql::{Context, Enum, ID, Object};
+use entity::enums::CommissionStatus;
+
+/// The length of a series' intervals, each starting at midnight in the
+/// tenant's time zone.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum StatInterval {
+    /// A calendar day (23 or 25 hours across a DST change).
+    Day,
+    /// An ISO week, from Monday.
+    Week,
+    /// A calendar month.
+    Month,
+}
+
+impl From<StatInterval> for Interval {
+    fn from(interval: StatInterval) -> Interval {
+        match interval {
+            StatInterval::Day => Interval::Day,
+            StatInterval::Week => Interval::Week,
+            StatInterval::Month => Interval::Month,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ReportQuery;
+
+#[Object]
+impl ReportQuery {
+    /// Commissions and events by interval over `[from, to)`: every interval
+    /// the range touches, whole, for each currency (zeros included). The
+    /// sum over any range of whole intervals equals what `commissions`
+    /// lists for it. A partner token reads its own series.
+    #[allow(clippy::too_many_arguments)]
+    async fn commission_stats(
+        &self,
+        ctx: &Context<'_>,
+        interval: StatInterval,
+        from: DateTime,
+        to: DateTime,
+        partner_id: Option<ID>,
+        campaign_id: Option<ID>,
+        group_id: Option<ID>,
+        currency: Option<String>,
+    ) -> ApiResult<Vec<CommissionStat>> {
+        let principal = principal(ctx)?;
+        let partner_id = match principal.own_partner() {
+            Some(own) => {
+                if partner_id.as_ref().is_some_and(|p| p.0 != own) {
+                    return Err(ApiError::Forbidden(
+                        "a partner token reads its own series".into(),
+                    ));
+                }
+                Some(own.to_owned())
+            }
+            None => {
+                principal.require(Scope::CommissionsRead)?;
+                partner_id.map(|p| p.0)
+            }
+        };
+        let filter = StatFilter {
+            partner_id,
+            campaign_id: campaign_id.map(|c| c.0),
+            group_id: group_id.map(|g| g.0),
+            currency: currency
+                .map(|c| checked_currency("currency", &c))
+                .transpose()?,
+        };
+        let range = range(from, to)?;
+        let zone = zone(ctx, principal).await?;
+        let fallback = principal.tenant.currency.code();
+        let series = reports::series(
+            db(ctx)?.conn(),
+            principal.tenant_id(),
+            &zone,
+            interval.into(),
+            range,
+            &filter,
+            fallback,
+        )
+        .await?;
+        series.into_iter().map(CommissionStat::from_stat).collect()
+    }
+
+    /// The partners who earned most over `[from, to)`'s days in
+    /// `currency`, most first (ties by id): staff only.
+    async fn top_partners(
+        &self,
+        ctx: &Context<'_>,
+        from: DateTime,
+        to: DateTime,
+        currency: String,
+        #[graphql(default = 10)] first: i32,
+    ) -> ApiResult<Vec<PartnerAmount>> {
+        let principal = principal(ctx)?;
+        if principal.own_partner().is_some() {
+            return Err(ApiError::Forbidden(
+                "a partner reads its own rank (Partner.rank), not the leaderboard".into(),
+            ));
+        }
+        principal.require(Scope::CommissionsRead)?;
+        if !(1..=reports::MAX_TOP as i32).contains(&first) {
+            return Err(ApiError::bad_input(
+                "first",
+                format!("must be between 1 and {}", reports::MAX_TOP),
+            ));
+        }
+        let code = checked_currency("currency", &currency)?;
+        let range = range(from, to)?;
+        let zone = zone(ctx, principal).await?;
+        let conn = db(ctx)?.conn();
+        let top = reports::top_partners(
+            conn,
+            principal.tenant_id(),
+            &zone,
+            range,
+            &code,
+            first as u64,
+        )
+        .await?;
+        let parsed =
+            Currency::parse(&code).map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
+        let loader = loader(ctx)?;
+        let mut answer = Vec::with_capacity(top.len());
+        for (partner_id, amount) in top {
+            let partner = loader
+                .load_one(PartnerId(partner_id.clone()))
+                .await?
+                .ok_or_else(|| ApiError::internal("partner", &partner_id))?;
+            answer.push(PartnerAmount {
+                partner: Partner(partner),
+                amount: Decimal::from(parsed.from_minor(amount)),
+                currency: code.clone(),
+            });
+        }
+        Ok(answer)
+    }
+
+    /// The whole program's commissions per currency: accrued, approved
+    /// (net of clawbacks) and paid, whoever they pay. Staff only.
+    async fn program_totals(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
+        let principal = principal(ctx)?;
+        if principal.own_partner().is_some() {
+            return Err(ApiError::Forbidden(
+                "a partner reads its own balance".into(),
+            ));
+        }
+        principal.require(Scope::CommissionsRead)?;
+        let rows = reports::program_totals(db(ctx)?.conn(), principal.tenant_id()).await?;
+        crate::graphql::objects::balances(
+            rows.into_iter()
+                .map(|(currency, status, amount_minor, _)| (currency, status, amount_minor))
+                .collect::<Vec<(String, CommissionStatus, i64)>>(),
+        )
+    }
+}

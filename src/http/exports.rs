@@ -1,0 +1,231 @@
+//! `GET /exports/commissions.csv` and `GET /exports/payouts.csv` (SPEC §17):
+//! the ledger and the payouts as CSV, streamed a page at a time
+//! ([`crate::ledger::exports`]), with the queries' filters as query
+//! parameters and the bearer token's scopes: staff need
+//! `commissions:read`; a partner token exports its own rows only (another
+//! partner's id is `403`).
+//!
+//! Commissions: `status`, `partnerId`, `campaignId`, `accruedFrom`,
+//! `accruedTo` (exclusive). Payouts: `partnerId`, `currency`,
+//! `createdFrom`, `createdTo` (exclusive). A bad parameter is `400`
+//! naming it, before anything is sent. Should reading fail mid-way, the
+//! stream stops with an error, so the client sees a broken download
+//! rather than a short file.
+
+use super::{AppState, error_body, error_response};
+use crate::auth::{Principal, Scope};
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::CommissionFilter;
+use crate::ledger::exports::{self, PayoutFilter};
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+type Params = Query<HashMap<String, String>>;
+
+pub async fn commissions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let principal = match caller(&state, &headers).await {
+        Ok(principal) => principal,
+        Err(response) => return response,
+    };
+    let filter = match commission_filter(&principal, &params) {
+        Ok(filter) => filter,
+        Err(err) => return refused(err),
+    };
+    let db = state.db.clone();
+    let tenant = principal.tenant_id().to_owned();
+    let body = async_stream::stream! {
+        yield Ok::<_, std::io::Error>(exports::COMMISSION_HEADER.to_owned());
+        let mut after = String::new();
+        loop {
+            match exports::commission_page(db.conn(), &tenant, &filter, &after).await {
+                Ok(Some((lines, last))) => {
+                    after = last;
+                    yield Ok(lines);
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    tracing::error!(target: "revshare::http", error = ?err, "commission export");
+                    yield Err(std::io::Error::other("export failed"));
+                    break;
+                }
+            }
+        }
+    };
+    csv("commissions.csv", Body::from_stream(body))
+}
+
+pub async fn payouts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    let principal = match caller(&state, &headers).await {
+        Ok(principal) => principal,
+        Err(response) => return response,
+    };
+    let filter = match payout_filter(&principal, &params) {
+        Ok(filter) => filter,
+        Err(err) => return refused(err),
+    };
+    let db = state.db.clone();
+    let tenant = principal.tenant_id().to_owned();
+    let body = async_stream::stream! {
+        yield Ok::<_, std::io::Error>(exports::PAYOUT_HEADER.to_owned());
+        let mut after = String::new();
+        loop {
+            match exports::payout_page(db.conn(), &tenant, &filter, &after).await {
+                Ok(Some((lines, last))) => {
+                    after = last;
+                    yield Ok(lines);
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    tracing::error!(target: "revshare::http", error = ?err, "payout export");
+                    yield Err(std::io::Error::other("export failed"));
+                    break;
+                }
+            }
+        }
+    };
+    csv("payouts.csv", Body::from_stream(body))
+}
+
+/// The caller, who must have a token.
+async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+    match state.authenticate(headers).await? {
+        Some(principal) => Ok(principal),
+        None => Err(error_response(
+            StatusCode::UNAUTHORIZED,
+            ApiError::Unauthenticated("expected Authorization: Bearer <jwt>".into()),
+        )),
+    }
+}
+
+fn refused(err: ApiError) -> Response {
+    let status = match err {
+        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ApiError::BadInput { .. } => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    match err {
+        ApiError::BadInput { field, message } => {
+            error_body(status, "BAD_USER_INPUT", &format!("{field}: {message}"))
+        }
+        err => error_response(status, err),
+    }
+}
+
+fn csv(name: &str, body: Body) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The partner whose rows a caller exports: its own for a partner token
+/// (naming another is forbidden), what it names for staff with
+/// `commissions:read`.
+fn scoped_partner(principal: &Principal, named: Option<&String>) -> ApiResult<Option<String>> {
+    match principal.own_partner() {
+        Some(own) => match named {
+            Some(other) if other != own => Err(ApiError::Forbidden(
+                "a partner token exports its own rows".into(),
+            )),
+            _ => Ok(Some(own.to_owned())),
+        },
+        None => {
+            principal.require(Scope::CommissionsRead)?;
+            Ok(named.cloned())
+        }
+    }
+}
+
+fn at(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<DateTime<Utc>>> {
+    params
+        .get(name)
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| ApiError::bad_input(name, "must be an RFC 3339 date-time"))
+        })
+        .transpose()
+}
+
+const COMMISSION_PARAMS: &[&str] = &[
+    "status",
+    "partnerId",
+    "campaignId",
+    "accruedFrom",
+    "accruedTo",
+];
+const PAYOUT_PARAMS: &[&str] = &["partnerId", "currency", "createdFrom", "createdTo"];
+
+fn known(params: &HashMap<String, String>, names: &[&str]) -> ApiResult<()> {
+    match params.keys().find(|k| !names.contains(&k.as_str())) {
+        Some(unknown) => Err(ApiError::bad_input(
+            unknown,
+            format!("is not a filter: use {}", names.join(", ")),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn commission_filter(
+    principal: &Principal,
+    params: &HashMap<String, String>,
+) -> ApiResult<CommissionFilter> {
+    known(params, COMMISSION_PARAMS)?;
+    use sea_orm::ActiveEnum;
+    let status = params
+        .get("status")
+        .map(|s| {
+            entity::enums::CommissionStatus::try_from_value(s).map_err(|_| {
+                ApiError::bad_input("status", "must be ACCRUED, APPROVED, PAID or REVERSED")
+            })
+        })
+        .transpose()?;
+    Ok(CommissionFilter {
+        status,
+        partner_id: scoped_partner(principal, params.get("partnerId"))?,
+        campaign_id: params.get("campaignId").cloned(),
+        accrued_from: at(params, "accruedFrom")?,
+        accrued_to: at(params, "accruedTo")?,
+        partners_money: principal.own_partner().is_some(),
+    })
+}
+
+fn payout_filter(
+    principal: &Principal,
+    params: &HashMap<String, String>,
+) -> ApiResult<PayoutFilter> {
+    known(params, PAYOUT_PARAMS)?;
+    let currency = params
+        .get("currency")
+        .map(|code| {
+            crate::engine::Currency::parse(&code.to_uppercase())
+                .map(|c| c.code().to_owned())
+                .map_err(|e| ApiError::bad_input("currency", e.to_string()))
+        })
+        .transpose()?;
+    Ok(PayoutFilter {
+        partner_id: scoped_partner(principal, params.get("partnerId"))?,
+        currency,
+        created_from: at(params, "createdFrom")?,
+        created_to: at(params, "createdTo")?,
+    })
+}
