@@ -39,27 +39,12 @@ pub async fn commissions(
         Ok(filter) => filter,
         Err(err) => return refused(err),
     };
-    let db = state.db.clone();
-    let tenant = principal.tenant_id().to_owned();
-    let body = async_stream::stream! {
-        yield Ok::<_, std::io::Error>(exports::COMMISSION_HEADER.to_owned());
-        let mut after = String::new();
-        loop {
-            match exports::commission_page(db.conn(), &tenant, &filter, &after).await {
-                Ok(Some((lines, last))) => {
-                    after = last;
-                    yield Ok(lines);
-                }
-                Ok(None) => break,
-                Err(err) => {
-                    tracing::error!(target: "revshare::http", error = ?err, "commission export");
-                    yield Err(std::io::Error::other("export failed"));
-                    break;
-                }
-            }
-        }
+    let (db, tenant) = (state.db.clone(), principal.tenant_id().to_owned());
+    let page = move |after: String| {
+        let (db, tenant, filter) = (db.clone(), tenant.clone(), filter.clone());
+        async move { exports::commission_page(db.conn(), &tenant, &filter, &after).await }
     };
-    csv("commissions.csv", Body::from_stream(body))
+    csv("commissions.csv", exports::COMMISSION_HEADER, page)
 }
 
 pub async fn payouts(
@@ -75,27 +60,12 @@ pub async fn payouts(
         Ok(filter) => filter,
         Err(err) => return refused(err),
     };
-    let db = state.db.clone();
-    let tenant = principal.tenant_id().to_owned();
-    let body = async_stream::stream! {
-        yield Ok::<_, std::io::Error>(exports::PAYOUT_HEADER.to_owned());
-        let mut after = String::new();
-        loop {
-            match exports::payout_page(db.conn(), &tenant, &filter, &after).await {
-                Ok(Some((lines, last))) => {
-                    after = last;
-                    yield Ok(lines);
-                }
-                Ok(None) => break,
-                Err(err) => {
-                    tracing::error!(target: "revshare::http", error = ?err, "payout export");
-                    yield Err(std::io::Error::other("export failed"));
-                    break;
-                }
-            }
-        }
+    let (db, tenant) = (state.db.clone(), principal.tenant_id().to_owned());
+    let page = move |after: String| {
+        let (db, tenant, filter) = (db.clone(), tenant.clone(), filter.clone());
+        async move { exports::payout_page(db.conn(), &tenant, &filter, &after).await }
     };
-    csv("payouts.csv", Body::from_stream(body))
+    csv("payouts.csv", exports::PAYOUT_HEADER, page)
 }
 
 /// The caller, who must have a token.
@@ -123,8 +93,35 @@ fn refused(err: ApiError) -> Response {
     }
 }
 
-fn csv(name: &str, body: Body) -> Response {
-    let mut response = body.into_response();
+/// A CSV download: `columns` (the header row), then each page `page`
+/// answers after the last id written, until none is left. Should a page fail, the stream stops
+/// with an error, so the client sees a broken download.
+fn csv<F, P>(name: &str, columns: &'static str, page: P) -> Response
+where
+    P: Fn(String) -> F + Send + 'static,
+    F: std::future::Future<Output = ApiResult<Option<(String, String)>>> + Send,
+{
+    let name = name.to_owned();
+    let log_name = name.clone();
+    let body = async_stream::stream! {
+        yield Ok::<_, std::io::Error>(columns.to_owned());
+        let mut after = String::new();
+        loop {
+            match page(after.clone()).await {
+                Ok(Some((lines, last))) => {
+                    after = last;
+                    yield Ok(lines);
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    tracing::error!(target: "revshare::http", error = ?err, export = %log_name, "export failed");
+                    yield Err(std::io::Error::other("export failed"));
+                    break;
+                }
+            }
+        }
+    };
+    let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,

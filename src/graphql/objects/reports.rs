@@ -29,11 +29,11 @@ pub struct CommissionStat {
     pub reversed: Decimal,
     /// Clawbacks of refunds and chargebacks (negative).
     pub clawed_back: Decimal,
-    /// The events' amounts (a lead's is 0).
+    /// The events' amounts.
     pub revenue: Decimal,
     /// The commission rows, every status and clawbacks included.
     pub commissions: i64,
-    /// Sales and leads recorded.
+    /// Events recorded: sales, leads, deal moves and payments.
     pub events: i64,
 }
 
