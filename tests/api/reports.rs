@@ -164,7 +164,9 @@ async fn a_series_sums_each_status_as_the_ledger_lists_it(app: TestApp) {
         .sum();
     assert_eq!(clawed_back, -500);
 
-    // The leaderboard, a rank, the program's totals.
+    // The leaderboard (the tenant's zone, the sums, the partners: three
+    // statements whatever its length), a rank, the program's totals.
+    let before = app.statements();
     let top = app
         .ok(
             &admin,
@@ -179,6 +181,7 @@ async fn a_series_sums_each_status_as_the_ledger_lists_it(app: TestApp) {
             { "partner": { "name": "Bob" }, "amount": "10.00", "currency": "USD" },
         ])
     );
+    assert_eq!(app.statements() - before, 3);
     let rank = app
         .ok(
             &admin,

@@ -139,20 +139,22 @@ impl ReportQuery {
         .await?;
         let parsed =
             Currency::parse(&code).map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
-        let loader = loader(ctx)?;
-        let mut answer = Vec::with_capacity(top.len());
-        for (partner_id, amount) in top {
-            let partner = loader
-                .load_one(PartnerId(partner_id.clone()))
-                .await?
-                .ok_or_else(|| ApiError::internal("partner", &partner_id))?;
-            answer.push(PartnerAmount {
-                partner: Partner(partner),
-                amount: Decimal::from(parsed.from_minor(amount)),
-                currency: code.clone(),
-            });
-        }
-        Ok(answer)
+        // The partners in one statement.
+        let keys: Vec<PartnerId> = top.iter().map(|(id, _)| PartnerId(id.clone())).collect();
+        let found = loader(ctx)?.load_many(keys).await?;
+        top.into_iter()
+            .map(|(partner_id, amount)| {
+                let partner = found
+                    .get(&PartnerId(partner_id.clone()))
+                    .cloned()
+                    .ok_or_else(|| ApiError::internal("partner", &partner_id))?;
+                Ok(PartnerAmount {
+                    partner: Partner(partner),
+                    amount: Decimal::from(parsed.from_minor(amount)),
+                    currency: code.clone(),
+                })
+            })
+            .collect()
     }
 
     /// The whole program's commissions per currency: accrued, approved
