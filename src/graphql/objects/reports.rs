@@ -91,10 +91,9 @@ pub(crate) fn range(
     Ok((from.value("from")?, to.value("to")?))
 }
 
-pub(crate) fn checked_currency(field: &str, code: &str) -> ApiResult<String> {
-    Currency::parse(&code.to_uppercase())
-        .map(|c| c.code().to_owned())
-        .map_err(|e| ApiError::bad_input(field, e.to_string()))
+/// A currency a client named, in any case.
+pub(crate) fn checked_currency(field: &str, code: &str) -> ApiResult<Currency> {
+    Currency::parse(&code.to_uppercase()).map_err(|e| ApiError::bad_input(field, e.to_string()))
 }
 
 /// The zone the tenant's series are kept in.
@@ -112,7 +111,7 @@ pub async fn rank_of(
     currency: String,
 ) -> ApiResult<PartnerRank> {
     let principal = principal(ctx)?;
-    let code = checked_currency("currency", &currency)?;
+    let currency = checked_currency("currency", &currency)?;
     let range = range(from, to)?;
     let zone = zone(ctx, principal).await?;
     let (rank, amount, partners) = reports::rank(
@@ -120,15 +119,13 @@ pub async fn rank_of(
         principal.tenant_id(),
         &zone,
         range,
-        &code,
+        currency.code(),
         partner_id,
     )
     .await?;
-    let parsed =
-        Currency::parse(&code).map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
     Ok(PartnerRank {
         rank: rank as i64,
-        amount: Decimal::from(parsed.from_minor(amount)),
+        amount: Decimal::from(currency.from_minor(amount)),
         partners: partners as i64,
     })
 }

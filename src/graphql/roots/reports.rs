@@ -6,7 +6,6 @@
 //! omitted) and no leaderboard, only its rank.
 
 use crate::auth::Scope;
-use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{db, loader, principal};
 use crate::graphql::loaders::PartnerId;
@@ -82,7 +81,7 @@ impl ReportQuery {
             campaign_id: campaign_id.map(|c| c.0),
             group_id: group_id.map(|g| g.0),
             currency: currency
-                .map(|c| checked_currency("currency", &c))
+                .map(|c| checked_currency("currency", &c).map(|c| c.code().to_owned()))
                 .transpose()?,
         };
         let range = range(from, to)?;
@@ -124,7 +123,7 @@ impl ReportQuery {
                 format!("must be between 1 and {}", reports::MAX_TOP),
             ));
         }
-        let code = checked_currency("currency", &currency)?;
+        let currency = checked_currency("currency", &currency)?;
         let range = range(from, to)?;
         let zone = zone(ctx, principal).await?;
         let conn = db(ctx)?.conn();
@@ -133,12 +132,10 @@ impl ReportQuery {
             principal.tenant_id(),
             &zone,
             range,
-            &code,
+            currency.code(),
             first as u64,
         )
         .await?;
-        let parsed =
-            Currency::parse(&code).map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
         // The partners in one statement.
         let keys: Vec<PartnerId> = top.iter().map(|(id, _)| PartnerId(id.clone())).collect();
         let found = loader(ctx)?.load_many(keys).await?;
@@ -150,8 +147,8 @@ impl ReportQuery {
                     .ok_or_else(|| ApiError::internal("partner", &partner_id))?;
                 Ok(PartnerAmount {
                     partner: Partner(partner),
-                    amount: Decimal::from(parsed.from_minor(amount)),
-                    currency: code.clone(),
+                    amount: Decimal::from(currency.from_minor(amount)),
+                    currency: currency.code().to_owned(),
                 })
             })
             .collect()
