@@ -175,14 +175,7 @@ pub(crate) async fn add(conn: &impl ConnectionTrait, deltas: StatDeltas) -> ApiR
         }
     }
     let mut days: Days = BTreeMap::new();
-    for ((tenant, partner, campaign, currency, at, measure), (amount, count)) in deltas.days {
-        let day = day_of(at, zones[&tenant]);
-        let entry = days
-            .entry((tenant, day, partner, campaign, currency, measure))
-            .or_default();
-        entry.0 += amount;
-        entry.1 += count;
-    }
+    fold(&mut days, deltas.days, |tenant| zones[tenant]);
     let totals = deltas
         .totals
         .into_iter()
@@ -210,6 +203,18 @@ pub(crate) async fn add(conn: &impl ConnectionTrait, deltas: StatDeltas) -> ApiR
     ];
     upsert::<ledger_total::Entity>(conn, totals, &key, "commission_count").await?;
     write_days(conn, days).await
+}
+
+/// Adds `entries` to `days`, each on its day in its tenant's zone.
+fn fold(days: &mut Days, entries: BTreeMap<DayKey, Sum>, zone_of: impl Fn(&str) -> Tz) {
+    for ((tenant, partner, campaign, currency, at, measure), (amount, count)) in entries {
+        let day = day_of(at, zone_of(&tenant));
+        let entry = days
+            .entry((tenant, day, partner, campaign, currency, measure))
+            .or_default();
+        entry.0 += amount;
+        entry.1 += count;
+    }
 }
 
 /// Tenant, day, partner, campaign, currency, column → sum.
@@ -298,8 +303,10 @@ pub async fn rebuild(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<
         .filter(ledger_total::Column::TenantId.eq(tenant_id))
         .exec(conn)
         .await?;
+    // The days as each page is read (one entry per day, partner, campaign,
+    // currency and column, never one per row); the totals as they are.
     let mut days: Days = BTreeMap::new();
-    let mut totals = StatDeltas::default();
+    let mut deltas = StatDeltas::default();
     let mut after = String::new();
     loop {
         let page = commission::Entity::find()
@@ -312,29 +319,9 @@ pub async fn rebuild(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<
         let Some(last) = page.last() else { break };
         after = last.id.clone();
         for row in &page {
-            let measure = Measure::of(row.kind, row.status);
-            let key = (
-                row.tenant_id.clone(),
-                day_of(row.accrued_at, tz),
-                row.partner_id.clone(),
-                row.campaign_id.clone(),
-                row.currency.clone(),
-                measure,
-            );
-            let entry = days.entry(key).or_default();
-            entry.0 += row.amount_minor;
-            entry.1 += 1;
-            let key = (
-                row.tenant_id.clone(),
-                row.partner_id.clone(),
-                row.campaign_id.clone(),
-                row.currency.clone(),
-                row.status,
-            );
-            let entry = totals.totals.entry(key).or_default();
-            entry.0 += row.amount_minor;
-            entry.1 += 1;
+            deltas.commission(row, row.status, row.amount_minor, 1);
         }
+        fold(&mut days, std::mem::take(&mut deltas.days), |_| tz);
     }
     let mut after = String::new();
     loop {
@@ -348,21 +335,12 @@ pub async fn rebuild(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<
         let Some(last) = page.last() else { break };
         after = last.id.clone();
         for row in &page {
-            let key = (
-                row.tenant_id.clone(),
-                day_of(row.occurred_at, tz),
-                row.partner_id.clone(),
-                row.campaign_id.clone(),
-                row.currency.clone(),
-                Measure::Events,
-            );
-            let entry = days.entry(key).or_default();
-            entry.0 += row.amount_minor;
-            entry.1 += 1;
+            deltas.event(row);
         }
+        fold(&mut days, std::mem::take(&mut deltas.days), |_| tz);
     }
     write_days(conn, days).await?;
-    add(conn, totals).await?;
+    add(conn, deltas).await?;
     entity::tenant::Entity::update_many()
         .col_expr(entity::tenant::Column::StatsZone, Expr::value(zone_name))
         .filter(entity::tenant::Column::Id.eq(tenant_id))
