@@ -100,6 +100,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         webhooks: options.webhooks.clone(),
         dispatcher,
         ingest,
+        data_key: options.data_key.clone(),
     }));
     let state = AppState::new(schema, db, keys, options, connectors);
     App {

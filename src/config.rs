@@ -44,6 +44,12 @@ pub struct Config {
     )]
     pub jwt_public_key: Option<PathBuf>,
 
+    /// 32 bytes in base64 that personal data (partners' tax ids) is
+    /// encrypted with at rest; development mode keeps one in the data
+    /// directory. Unset otherwise: tax profiles are refused.
+    #[arg(long, env = "REVSHARE_DATA_KEY", hide_env_values = true, global = true)]
+    pub data_key: Option<String>,
+
     /// PEM file with the private key, used only by `revshare token` with a public key.
     #[arg(long, env = "REVSHARE_JWT_PRIVATE_KEY", global = true)]
     pub jwt_private_key: Option<PathBuf>,
@@ -262,6 +268,21 @@ impl Config {
     }
 
     /// The configured database URL, or the default SQLite file.
+    /// The key personal data is sealed with: the configured one, the
+    /// development one (kept in the data directory) in development mode,
+    /// or none.
+    pub fn data_key(
+        &self,
+        development: bool,
+    ) -> Result<Option<crate::payouts::seal::DataKey>, String> {
+        use crate::payouts::seal::DataKey;
+        match (&self.data_key, development) {
+            (Some(text), _) => DataKey::from_base64(text).map(Some),
+            (None, true) => DataKey::development(&self.data_dir).map(Some),
+            (None, false) => Ok(None),
+        }
+    }
+
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),

@@ -18,6 +18,8 @@ pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_NOTE_CHARS: usize = 2000;
 /// A payment's reference in the system that sent it.
 pub const MAX_REFERENCE_CHARS: usize = 200;
+/// An account holder's name on a payment: SEPA's `Nm` holds 70 characters.
+pub const MAX_ACCOUNT_HOLDER_CHARS: usize = 70;
 
 /// A required, trimmed, non-empty text of at most `max` characters.
 pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> {

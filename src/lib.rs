@@ -21,11 +21,13 @@
 //!   categories; campaigns, enrollment and snapshots; provisioning.
 //! - [`tiers`]: tiered commissions and the tier book applied at accrual.
 //! - [`ledger`]: the event path, accrual of sales and leads, refunds,
-//!   approvals, payouts, reversals, maturity.
+//!   approvals, reversals, maturity.
 //! - [`attribution`]: referral codes, clicks, customers tied to their
 //!   partner, and the sales held until they are.
 //! - [`deals`]: pipelines, contacts, commission plans, deals and their
 //!   events.
+//! - [`payouts`]: payout methods, minimums, runs, statements, payment
+//!   files and tax profiles.
 //! - [`ingest`]: the queues that batch single events for the event path.
 //! - [`connectors`]: billing providers' webhooks (Stripe, Paddle) turned into
 //!   attributions, sales and refunds.
@@ -59,6 +61,7 @@ pub mod input;
 pub mod ledger;
 pub mod observe;
 pub mod paging;
+pub mod payouts;
 pub mod posting;
 pub mod tenants;
 pub mod tiers;

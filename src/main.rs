@@ -317,7 +317,16 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             std::time::Duration::from_secs(config.maturity_interval),
         );
     }
+    let data_key = config
+        .data_key(keys.development)
+        .map_err(anyhow::Error::msg)?;
+    if data_key.is_none() {
+        tracing::warn!(
+            "REVSHARE_DATA_KEY is not set: tax profiles are refused until it is (32 bytes, base64)"
+        );
+    }
     let options = Options {
+        data_key,
         cors: config.cors(keys.development).map_err(anyhow::Error::msg)?,
         apq_cache_size: config.apq_cache_size,
         event_retention_days: config.event_retention_days,

@@ -4,6 +4,8 @@ use crate::auth::Tenant;
 use crate::campaigns;
 use crate::db::Db;
 use crate::directory::groups;
+use crate::directory::minimums::Minimum;
+use crate::engine::accounts::{Bic, Iban};
 use crate::engine::{Currency, RuleSet};
 use crate::error::{ApiError, ApiResult, keys, violates};
 use entity::tenant;
@@ -77,6 +79,11 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                 // Nothing to build: its stats start empty in its zone.
                 stats_zone: Set(Some(time_zone)),
                 created_at: Set(crate::db::now()),
+                minimum_payout: Set(None),
+                payout_account_iban: Set(None),
+                payout_account_bic: Set(None),
+                payout_account_name: Set(None),
+                require_tax_profile: Set(false),
             };
             // Another process creating the same tenant meanwhile (replicas
             // provisioning the demo together) passes the read above: the key
@@ -126,25 +133,78 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
     .await
 }
 
-/// Renames a tenant or changes its time zone (omitted: unchanged). Tier
-/// periods and dates are counted in the zone from the next event on; the
-/// reports' days are rebuilt in it at once (reading the ledger once, in
-/// this transaction).
-pub async fn update(
-    db: &Db,
-    id: &str,
-    name: Option<&str>,
-    time_zone: Option<&str>,
-) -> ApiResult<Tenant> {
-    let name = name
-        .map(|n| crate::input::required_text("input.name", n, crate::input::MAX_NAME_CHARS))
-        .transpose()?;
-    let time_zone = time_zone
-        .map(|zone| check_time_zone("input.timeZone", zone))
-        .transpose()?;
+/// The account a tenant pays SEPA transfers from.
+#[derive(Debug, Clone)]
+pub struct PayoutAccount {
+    pub iban: Iban,
+    /// Optional: SEPA transfers within the EEA need only the IBAN.
+    pub bic: Option<Bic>,
+    /// The account holder's name, as the bank knows it.
+    pub name: String,
+}
+
+impl PayoutAccount {
+    /// Checks an account as given; errors name `field.iban`, `field.bic`,
+    /// `field.name`.
+    pub fn check(field: &str, iban: &str, bic: Option<&str>, name: &str) -> ApiResult<Self> {
+        let iban = Iban::parse(iban)
+            .map_err(|e| ApiError::bad_input(format!("{field}.iban"), e.to_string()))?;
+        let bic = bic
+            .filter(|b| !b.trim().is_empty())
+            .map(|b| {
+                Bic::parse(b)
+                    .map_err(|e| ApiError::bad_input(format!("{field}.bic"), e.to_string()))
+            })
+            .transpose()?;
+        let name = crate::input::required_text(
+            &format!("{field}.name"),
+            name,
+            crate::input::MAX_ACCOUNT_HOLDER_CHARS,
+        )?;
+        Ok(PayoutAccount { iban, bic, name })
+    }
+}
+
+/// What `updateTenant` changes; `None` leaves a setting as it is, and
+/// `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, Default)]
+pub struct TenantChanges {
+    pub name: Option<String>,
+    /// An IANA zone, checked.
+    pub time_zone: Option<String>,
+    pub minimum_payout: Option<Option<Vec<Minimum>>>,
+    pub payout_account: Option<Option<PayoutAccount>>,
+    pub require_tax_profile: Option<bool>,
+}
+
+impl TenantChanges {
+    /// Checks the name and the time zone as given.
+    pub fn named(name: Option<&str>, time_zone: Option<&str>) -> ApiResult<TenantChanges> {
+        Ok(TenantChanges {
+            name: name
+                .map(|n| crate::input::required_text("input.name", n, crate::input::MAX_NAME_CHARS))
+                .transpose()?,
+            time_zone: time_zone
+                .map(|zone| check_time_zone("input.timeZone", zone))
+                .transpose()?,
+            ..TenantChanges::default()
+        })
+    }
+}
+
+/// Changes a tenant's settings (omitted: unchanged). Tier periods and
+/// dates are counted in a new zone from the next event on; the reports'
+/// days are rebuilt in it at once (reading the ledger once, in this
+/// transaction).
+pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tenant::Model> {
     db.transaction(|txn| {
-        let time_zone = time_zone.clone();
-        let name = name.clone();
+        let TenantChanges {
+            name,
+            time_zone,
+            minimum_payout,
+            payout_account,
+            require_tax_profile,
+        } = changes.clone();
         Box::pin(async move {
             let mut row = tenant::Entity::find_by_id(id.to_owned())
                 .one(&*txn)
@@ -159,6 +219,19 @@ pub async fn update(
             if let Some(zone) = time_zone {
                 row.time_zone = zone;
             }
+            if let Some(minimums) = minimum_payout {
+                row.minimum_payout = crate::directory::minimums::encode(minimums.as_deref());
+            }
+            if let Some(account) = payout_account {
+                row.payout_account_iban = account.as_ref().map(|a| a.iban.as_str().to_owned());
+                row.payout_account_bic = account
+                    .as_ref()
+                    .and_then(|a| a.bic.as_ref().map(|b| b.as_str().to_owned()));
+                row.payout_account_name = account.map(|a| a.name);
+            }
+            if let Some(required) = require_tax_profile {
+                row.require_tax_profile = required;
+            }
             tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
                 .exec(&*txn)
                 .await?;
@@ -167,7 +240,7 @@ pub async fn update(
                 crate::posting::stats::rebuild(&*txn, id).await?;
                 row.stats_zone = Some(row.time_zone.clone());
             }
-            principal_tenant(row)
+            Ok(row)
         })
     })
     .await
@@ -180,7 +253,8 @@ pub async fn find(conn: &impl ConnectionTrait, id: &str) -> ApiResult<Option<Ten
     principal_tenant(row).map(Some)
 }
 
-fn principal_tenant(row: tenant::Model) -> ApiResult<Tenant> {
+/// The tenant as a principal carries it.
+pub fn principal_tenant(row: tenant::Model) -> ApiResult<Tenant> {
     let currency =
         Currency::parse(&row.currency).map_err(|e| ApiError::internal("tenant currency", e))?;
     Ok(Tenant {

@@ -196,7 +196,12 @@ stored!(
         CommissionCreated = "COMMISSION_CREATED",
         /// A commission was approved, paid or reversed.
         CommissionStatusChanged = "COMMISSION_STATUS_CHANGED",
+        /// A payout was made: by a run (pending) or marked paid by hand.
         PayoutCreated = "PAYOUT_CREATED",
+        /// A pending payout was sent.
+        PayoutPaid = "PAYOUT_PAID",
+        /// A pending payout failed; its commissions go to the next run.
+        PayoutFailed = "PAYOUT_FAILED",
         /// A partner joined a campaign (approved request or invitation).
         PartnerEnrolled = "PARTNER_ENROLLED",
         PartnershipRequestCreated = "PARTNERSHIP_REQUEST_CREATED",
@@ -286,5 +291,54 @@ stored!(
         AmountPaid = "AMOUNT_PAID",
         /// What the customer paid, less tax.
         AmountExcludingTax = "AMOUNT_EXCLUDING_TAX",
+    }
+);
+
+stored!(
+    /// Where a payout is (SPEC §16).
+    PayoutStatus {
+        /// Made by a run; its commissions are held for it until it is paid or fails.
+        Pending = "PENDING",
+        /// Sent: its commissions are `PAID`.
+        Paid = "PAID",
+        /// Not sent: its commissions were released for the next run.
+        Failed = "FAILED",
+    }
+);
+
+stored!(
+    /// How a partner is paid.
+    PayoutMethodType {
+        /// To a PayPal account, by its e-mail address.
+        Paypal = "PAYPAL",
+        /// To a bank account, by IBAN (and BIC).
+        BankTransfer = "BANK_TRANSFER",
+    }
+);
+
+stored!(
+    /// Why a run carried a partner's balance over.
+    SkipReason {
+        /// Its net balance is under the minimum in force for it.
+        BelowMinimum = "BELOW_MINIMUM",
+        /// It has no payout method.
+        NoPayoutMethod = "NO_PAYOUT_METHOD",
+        /// The tenant requires an approved tax profile and it has none.
+        TaxProfileNotApproved = "TAX_PROFILE_NOT_APPROVED",
+    }
+);
+
+stored!(
+    /// The tax form a partner filed.
+    TaxForm { W9 = "W9", W8ben = "W8BEN", W8bene = "W8BENE", Other = "OTHER" }
+);
+
+stored!(
+    /// Where a tax profile is.
+    TaxProfileStatus {
+        /// Waiting for the tenant's decision.
+        Submitted = "SUBMITTED",
+        Approved = "APPROVED",
+        Rejected = "REJECTED",
     }
 );

@@ -15,6 +15,8 @@ pub struct Model {
     pub rules: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The smallest payout per currency, as JSON (`[{"currency", "amountMinor"}]`).
+    pub minimum_payout: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,14 @@ pub struct Model {
     /// The time zone its stats were built in (none: not built yet).
     pub stats_zone: Option<String>,
     pub created_at: DateTimeUtc,
+    /// The smallest payout per currency, as JSON (`[{"currency", "amountMinor"}]`).
+    pub minimum_payout: Option<String>,
+    /// The account SEPA files pay from.
+    pub payout_account_iban: Option<String>,
+    pub payout_account_bic: Option<String>,
+    pub payout_account_name: Option<String>,
+    /// Runs pay only partners whose tax profile is approved.
+    pub require_tax_profile: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,7 @@ mod m20261123_000011_partner_workflows;
 mod m20261123_000012_attribution;
 mod m20261123_000013_billing_connectors;
 mod m20261123_000014_reports;
+mod m20261124_000015_payouts;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_attribution::Migration),
             Box::new(m20261123_000013_billing_connectors::Migration),
             Box::new(m20261123_000014_reports::Migration),
+            Box::new(m20261124_000015_payouts::Migration),
         ]
     }
 }

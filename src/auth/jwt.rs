@@ -343,7 +343,8 @@ fn development_secret(data_dir: &Path, create: bool) -> Result<Vec<u8>, KeyError
     Ok(secret.into_bytes())
 }
 
-fn write_private(path: &Path, contents: &str) -> Result<(), KeyError> {
+/// Writes a file only its owner may read (a secret).
+pub fn write_private(path: &Path, contents: &str) -> Result<(), KeyError> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);

@@ -41,6 +41,8 @@ pub struct GroupChanges {
     pub tags: Option<Vec<String>>,
     pub is_default: Option<bool>,
     pub rules: Option<RuleSet>,
+    /// Replaces its minimum payouts (`Some(None)`: none of its own).
+    pub minimum_payout: Option<Option<Vec<super::minimums::Minimum>>>,
 }
 
 pub struct DeletedGroup {
@@ -160,6 +162,7 @@ pub async fn insert(
         rules: Set(encode_rules(&new.rules)?),
         created_at: Set(now),
         updated_at: Set(now),
+        minimum_payout: Set(None),
     };
     partner_group::Entity::insert(model)
         .exec_with_returning(conn)
@@ -213,6 +216,9 @@ pub async fn update(
             }
             if let Some(rules) = changes.rules {
                 active.rules = Set(encode_rules(&rules)?);
+            }
+            if let Some(minimums) = changes.minimum_payout {
+                active.minimum_payout = Set(super::minimums::encode(minimums.as_deref()));
             }
             match changes.is_default {
                 Some(true) if !was_default => {

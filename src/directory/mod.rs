@@ -7,6 +7,7 @@
 
 pub mod categories;
 pub mod groups;
+pub mod minimums;
 pub mod partners;
 
 use crate::error::{ApiError, ApiResult, UniqueKey, violates};

@@ -39,6 +39,8 @@ pub struct PartnerChanges {
     pub status: Option<PartnerStatus>,
     pub group_id: Option<Option<String>>,
     pub category_ids: Option<Vec<String>>,
+    /// Replaces its minimum payouts (`Some(None)`: none of its own).
+    pub minimum_payout: Option<Option<Vec<super::minimums::Minimum>>>,
 }
 
 #[derive(Default, Clone)]
@@ -111,6 +113,7 @@ pub async fn insert(
         status: Set(new.status),
         created_at: Set(now),
         updated_at: Set(now),
+        minimum_payout: Set(None),
     };
     let partner = partner::Entity::insert(model)
         .exec_with_returning(conn)
@@ -176,6 +179,9 @@ pub async fn update(
                     categories::check_ids(&*txn, tenant_id, "input.categoryIds", &category_ids)
                         .await?;
                 categories::set_for_partner(&*txn, tenant_id, id, &ids).await?;
+            }
+            if let Some(minimums) = changes.minimum_payout {
+                active.minimum_payout = Set(super::minimums::encode(minimums.as_deref()));
             }
             active.updated_at = Set(crate::db::now());
             let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;

@@ -6,6 +6,7 @@
 //! or the clock; every input arrives as an argument, so each function is
 //! deterministic and cheap to test exhaustively.
 
+pub mod accounts;
 pub mod codec;
 pub mod deals;
 pub mod money;

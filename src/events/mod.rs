@@ -77,9 +77,11 @@ pub async fn append(
 pub fn scope_of(kind: DomainEventType) -> Scope {
     use DomainEventType as T;
     match kind {
-        T::CommissionCreated | T::CommissionStatusChanged | T::PayoutCreated => {
-            Scope::CommissionsRead
-        }
+        T::CommissionCreated
+        | T::CommissionStatusChanged
+        | T::PayoutCreated
+        | T::PayoutPaid
+        | T::PayoutFailed => Scope::CommissionsRead,
         T::PartnerEnrolled | T::PartnershipRequestCreated | T::PartnershipRequestDecided => {
             Scope::CampaignsRead
         }
@@ -94,10 +96,12 @@ pub fn scope_of(kind: DomainEventType) -> Scope {
 }
 
 /// Every type, in a stable order.
-pub const ALL_TYPES: [DomainEventType; 13] = [
+pub const ALL_TYPES: [DomainEventType; 15] = [
     DomainEventType::CommissionCreated,
     DomainEventType::CommissionStatusChanged,
     DomainEventType::PayoutCreated,
+    DomainEventType::PayoutPaid,
+    DomainEventType::PayoutFailed,
     DomainEventType::PartnerEnrolled,
     DomainEventType::PartnershipRequestCreated,
     DomainEventType::PartnershipRequestDecided,

@@ -319,7 +319,12 @@ pub enum DomainEventType {
     CommissionCreated,
     /// A commission was approved, paid or reversed.
     CommissionStatusChanged,
+    /// A payout was made: by a run (pending) or marked paid by hand.
     PayoutCreated,
+    /// A pending payout was sent.
+    PayoutPaid,
+    /// A pending payout failed; its commissions go to the next run.
+    PayoutFailed,
     /// A partner joined a campaign (approved request or invitation).
     PartnerEnrolled,
     PartnershipRequestCreated,
@@ -405,4 +410,98 @@ pub enum CommissionBase {
     /// What the customer paid, less tax.
     #[default]
     AmountExcludingTax,
+}
+
+/// Where a payout is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::PayoutStatus")]
+pub enum PayoutStatus {
+    /// Made by a run; its commissions are held for it (still `APPROVED`)
+    /// until it is marked paid or failed.
+    Pending,
+    /// Sent: its commissions are `PAID`.
+    Paid,
+    /// Not sent: its commissions were released for the next run.
+    Failed,
+}
+
+/// How a partner is paid.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::PayoutMethodType")]
+pub enum PayoutMethodType {
+    /// To a PayPal account, by its e-mail address.
+    Paypal,
+    /// To a bank account, by IBAN (SEPA for EUR).
+    BankTransfer,
+}
+
+/// Why a run carried a partner's balance over.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::SkipReason")]
+pub enum SkipReason {
+    /// Its net balance is under the minimum in force for it (or not above 0).
+    BelowMinimum,
+    /// It has no payout method.
+    NoPayoutMethod,
+    /// The tenant requires an approved tax profile and it has none.
+    TaxProfileNotApproved,
+}
+
+/// The tax form a partner filed.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TaxForm")]
+pub enum TaxForm {
+    /// IRS Form W-9 (United States persons).
+    #[graphql(name = "W9")]
+    W9,
+    /// IRS Form W-8BEN (foreign individuals).
+    #[graphql(name = "W8BEN")]
+    W8ben,
+    /// IRS Form W-8BEN-E (foreign entities).
+    #[graphql(name = "W8BENE")]
+    W8bene,
+    /// Another form (a VAT registration, a local tax form).
+    Other,
+}
+
+/// Where a tax profile is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TaxProfileStatus")]
+pub enum TaxProfileStatus {
+    /// Waiting for the tenant's decision.
+    Submitted,
+    Approved,
+    Rejected,
+}
+
+/// Where a minimum payout in force comes from.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::directory::minimums::Source")]
+pub enum MinimumSource {
+    /// The tenant's setting.
+    Tenant,
+    /// The partner's group's setting.
+    Group,
+    /// The partner's own setting.
+    Partner,
+}
+
+/// A file of a run's payouts.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::payouts::files::Format")]
+pub enum PayoutFileFormat {
+    /// PayPal's Payouts CSV (one currency per file).
+    PaypalPayoutsCsv,
+    /// A SEPA credit transfer, ISO 20022 `pain.001.001.03` (EUR bank transfers).
+    #[graphql(name = "SEPA_PAIN_001")]
+    SepaPain001,
+}
+
+/// Whether a run has payouts still pending.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayoutRunStatus {
+    /// Some of its payouts are pending.
+    Open,
+    /// Each of its payouts is paid or failed.
+    Closed,
 }

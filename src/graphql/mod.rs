@@ -28,6 +28,7 @@ pub mod limits;
 pub mod loaders;
 pub mod objects;
 pub mod order;
+pub mod payouts;
 pub mod plans;
 pub mod ready;
 pub mod roots;
@@ -63,6 +64,7 @@ pub struct Query(
     roots::webhooks::WebhookQuery,
     roots::attribution::AttributionQuery,
     roots::connectors::ConnectorQuery,
+    roots::payouts::PayoutQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -77,6 +79,7 @@ pub struct Mutation(
     roots::webhooks::WebhookMutation,
     roots::attribution::AttributionMutation,
     roots::connectors::ConnectorMutation,
+    roots::payouts::PayoutMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -94,6 +97,8 @@ pub struct Services {
     pub dispatcher: crate::webhooks::dispatch::Poke,
     /// The event path: the queues in front of the workers that record single events.
     pub ingest: crate::ingest::Ingest,
+    /// What personal data (tax ids) is sealed with; none: tax profiles are off.
+    pub data_key: Option<crate::payouts::seal::DataKey>,
 }
 
 /// The schema with its limits, over `services` (none: to print it). No
@@ -109,6 +114,9 @@ pub fn schema(services: Option<Services>) -> AppSchema {
     .limit_complexity(MAX_COMPLEXITY);
     if let Some(services) = services {
         let db = services.db;
+        if let Some(key) = services.data_key {
+            builder = builder.data(key);
+        }
         builder = builder
             .data(services.ingest)
             .data(services.notifier)

@@ -6,8 +6,8 @@
 //! partner's id is `403`).
 //!
 //! Commissions: `status`, `partnerId`, `campaignId`, `accruedFrom`,
-//! `accruedTo` (exclusive). Payouts: `partnerId`, `currency`,
-//! `createdFrom`, `createdTo` (exclusive). A bad parameter is `400`
+//! `accruedTo` (exclusive). Payouts: `status`, `partnerId`, `runId`,
+//! `currency`, `createdFrom`, `createdTo` (exclusive). A bad parameter is `400`
 //! naming it, before anything is sent. Should reading fail mid-way, the
 //! stream stops with an error, so the client sees a broken download
 //! rather than a short file.
@@ -69,7 +69,7 @@ pub async fn payouts(
 }
 
 /// The caller, who must have a token.
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
     match state.authenticate(headers).await? {
         Some(principal) => Ok(principal),
         None => Err(error_response(
@@ -170,7 +170,14 @@ const COMMISSION_PARAMS: &[&str] = &[
     "accruedFrom",
     "accruedTo",
 ];
-const PAYOUT_PARAMS: &[&str] = &["partnerId", "currency", "createdFrom", "createdTo"];
+const PAYOUT_PARAMS: &[&str] = &[
+    "status",
+    "partnerId",
+    "runId",
+    "currency",
+    "createdFrom",
+    "createdTo",
+];
 
 fn known(params: &HashMap<String, String>, names: &[&str]) -> ApiResult<()> {
     match params.keys().find(|k| !names.contains(&k.as_str())) {
@@ -219,8 +226,17 @@ fn payout_filter(
                 .map_err(|e| ApiError::bad_input("currency", e.to_string()))
         })
         .transpose()?;
+    let status = params
+        .get("status")
+        .map(|s| {
+            <entity::enums::PayoutStatus as sea_orm::ActiveEnum>::try_from_value(s)
+                .map_err(|_| ApiError::bad_input("status", "must be PENDING, PAID or FAILED"))
+        })
+        .transpose()?;
     Ok(PayoutFilter {
         partner_id: scoped_partner(principal, params.get("partnerId"))?,
+        status,
+        run_id: params.get("runId").cloned(),
         currency,
         created_from: at(params, "createdFrom")?,
         created_to: at(params, "createdTo")?,

@@ -27,6 +27,7 @@ pub mod metrics;
 pub mod prepare;
 pub mod referral;
 pub mod request_log;
+pub mod statements;
 pub mod ws;
 
 use crate::auth::jwt::Keys;
@@ -90,6 +91,9 @@ pub struct Options {
     /// Whether this replica runs a webhook dispatcher (tests run API-only
     /// apps beside other replicas).
     pub dispatch_webhooks: bool,
+    /// What tax ids are sealed with (`REVSHARE_DATA_KEY`); none: tax
+    /// profiles are refused.
+    pub data_key: Option<crate::payouts::seal::DataKey>,
 }
 
 impl Options {
@@ -103,6 +107,7 @@ impl Options {
             event_retention_days: 30,
             webhooks: crate::webhooks::Settings::default(),
             dispatch_webhooks: true,
+            data_key: None,
         }
     }
 }
@@ -224,6 +229,7 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/r/{tenant_id}/{code}", get(referral::follow))
         .route("/exports/commissions.csv", get(exports::commissions))
         .route("/exports/payouts.csv", get(exports::payouts))
+        .route("/statements/{file}", get(statements::statement))
         .route(
             "/connectors/{provider}/{tenant_id}",
             axum::routing::post(connectors::receive),

@@ -21,8 +21,7 @@ use std::collections::HashMap;
 pub const PAGE: u64 = 1_000;
 
 pub const COMMISSION_HEADER: &str = "id,partner_id,partner_name,campaign_id,campaign_name,event_external_id,kind,status,amount,currency,accrued_at,approved_at,paid_at,payout_id\r\n";
-pub const PAYOUT_HEADER: &str =
-    "id,partner_id,partner_name,amount,currency,reference,commission_count,created_at\r\n";
+pub const PAYOUT_HEADER: &str = "id,partner_id,partner_name,amount,currency,status,statement_number,run_id,reference,commission_count,created_at,paid_at\r\n";
 
 /// A cell revshare wrote itself, quoted when it must be.
 fn cell(out: &mut String, text: &str) {
@@ -133,6 +132,8 @@ pub async fn commission_page(
 #[derive(Debug, Default, Clone)]
 pub struct PayoutFilter {
     pub partner_id: Option<String>,
+    pub status: Option<entity::enums::PayoutStatus>,
+    pub run_id: Option<String>,
     pub currency: Option<String>,
     pub created_from: Option<DateTime<Utc>>,
     /// Exclusive.
@@ -158,6 +159,12 @@ pub async fn payout_page(
     }
     if let Some(currency) = &filter.currency {
         select = select.filter(payout::Column::Currency.eq(currency.as_str()));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(payout::Column::Status.eq(status));
+    }
+    if let Some(run) = &filter.run_id {
+        select = select.filter(payout::Column::RunId.eq(run.as_str()));
     }
     if let Some(from) = filter.created_from {
         select = select.filter(payout::Column::CreatedAt.gte(from));
@@ -195,11 +202,19 @@ pub async fn payout_page(
         out.push(',');
         cell(&mut out, &row.currency);
         out.push(',');
+        cell(&mut out, row.status.as_str());
+        out.push(',');
+        cell(&mut out, &row.statement_number);
+        out.push(',');
+        cell(&mut out, row.run_id.as_deref().unwrap_or_default());
+        out.push(',');
         input_cell(&mut out, &row.reference);
         out.push(',');
         cell(&mut out, &row.commission_count.to_string());
         out.push(',');
         cell(&mut out, &time(Some(row.created_at)));
+        out.push(',');
+        cell(&mut out, &time(row.paid_at));
         out.push_str("\r\n");
     }
     Ok(Some((out, last)))

@@ -295,6 +295,7 @@ const LAYERS: &[&[&str]] = &[
     &["ledger"],
     &["attribution"],
     &["deals"],
+    &["payouts"],
     &["ingest"],
     &["connectors"],
     &["webhooks"],

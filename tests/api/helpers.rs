@@ -35,6 +35,8 @@ pub struct TestApp {
     /// The app's database URL, for a second instance on the same database.
     pub url: String,
     pub backend: Backend,
+    /// What the app seals tax ids with (none: tax profiles are off).
+    pub data_key: Option<revshare::payouts::seal::DataKey>,
     statements: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -119,7 +121,11 @@ impl TestApp {
         keys: Keys,
         loader_delay: std::time::Duration,
     ) -> Option<TestApp> {
-        Self::spawn_with_options(backend, keys, Options::new(loader_delay)).await
+        let options = Options {
+            data_key: Some(revshare::payouts::seal::DataKey::generate()),
+            ..Options::new(loader_delay)
+        };
+        Self::spawn_with_options(backend, keys, options).await
     }
 
     /// An app with its HTTP surface set up by `options` (GraphiQL's token,
@@ -213,6 +219,7 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
+        let data_key = options.data_key.clone();
         let built = app::build(db.clone(), keys.clone(), &options);
         let (shutdown, stop) = oneshot::channel::<()>();
         tokio::spawn(app::serve(listener, built.api, async {
@@ -231,6 +238,7 @@ impl TestApp {
             db,
             url,
             backend,
+            data_key,
             statements,
             shutdown: Some(shutdown),
             _dir: dir,

@@ -21,6 +21,7 @@ mod inputs;
 mod ledger;
 mod operations;
 mod partners;
+mod payouts;
 mod posting;
 mod probes;
 mod ready_fields;

@@ -590,12 +590,13 @@ async fn exports_stream_the_ledger_and_payouts_as_csv_within_their_scopes(app: T
     let lines: Vec<&str> = body.split_terminator("\r\n").collect();
     assert_eq!(
         lines[0],
-        "id,partner_id,partner_name,amount,currency,reference,commission_count,created_at"
+        "id,partner_id,partner_name,amount,currency,status,statement_number,run_id,reference,commission_count,created_at,paid_at"
     );
     assert_eq!(lines.len(), 2);
+    let year = chrono::Datelike::year(&chrono::Utc::now());
     assert!(
         lines[1].starts_with(&format!(
-            "{payout},{evil},\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Acme, Inc.\"\")\",10.00,USD,'@wire-7,1,"
+            "{payout},{evil},\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"Acme, Inc.\"\")\",10.00,USD,PAID,{year}-000001,,'@wire-7,1,"
         )),
         "{}",
         lines[1]

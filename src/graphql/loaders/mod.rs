@@ -12,8 +12,9 @@ use entity::{
     commission_plan_group, commission_plan_partner, commission_transition, contact,
     contact_balance, custom_field, custom_field_option, customer, deal, deal_field_value,
     deal_stage, deal_term, deal_term_version, enrollment, event, partner, partner_balance,
-    partner_category, partner_commission, partner_group, payout, referral_code, tier_progress,
-    tiered_commission, tiered_commission_campaign, tiered_commission_partner,
+    partner_category, partner_commission, partner_group, payout, payout_method, payout_run,
+    payout_run_skip, referral_code, tax_profile, tenant, tier_progress, tiered_commission,
+    tiered_commission_campaign, tiered_commission_partner,
 };
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
@@ -24,7 +25,7 @@ use std::time::Duration;
 mod pages;
 pub use pages::{
     DealCommissions, DealEvents, GroupPartners, PageQuery, PartnerCommissions, PartnerPayouts,
-    partner_commissions_page,
+    PayoutCommissions, partner_commissions_page,
 };
 
 /// The loader of each [`pages::PageKey`]: every page of one shape in one
@@ -47,7 +48,8 @@ page_loader!(
     PartnerCommissions,
     PartnerPayouts,
     DealCommissions,
-    DealEvents
+    DealEvents,
+    PayoutCommissions
 );
 
 pub struct DirectoryLoader {
@@ -169,6 +171,131 @@ by_id! {
     DealId => deal,
     TierId => tiered_commission,
     PayoutId => payout,
+    PayoutRunId => payout_run,
+}
+
+/// Rows grouped under the key each belongs to, every key answered (with
+/// no rows if none).
+fn group_by<K: Clone + Eq + std::hash::Hash, R>(
+    keys: &[K],
+    rows: Vec<R>,
+    key_of: impl Fn(&R) -> K,
+) -> HashMap<K, Vec<R>> {
+    let mut found: HashMap<K, Vec<R>> = keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+    for row in rows {
+        found.entry(key_of(&row)).or_default().push(row);
+    }
+    found
+}
+
+/// A run's payouts, in the order they were made.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PayoutsOfRun(pub String);
+
+impl Loader<PayoutsOfRun> for DirectoryLoader {
+    type Value = Vec<payout::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[PayoutsOfRun],
+    ) -> Result<HashMap<PayoutsOfRun, Self::Value>, ApiError> {
+        let rows = payout::Entity::find()
+            .filter(payout::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(payout::Column::RunId.is_in(keys.iter().map(|k| k.0.clone())))
+            .order_by_asc(payout::Column::Id)
+            .all(&self.conn)
+            .await?;
+        Ok(group_by(keys, rows, |row| {
+            PayoutsOfRun(row.run_id.clone().unwrap_or_default())
+        }))
+    }
+}
+
+/// The partners a run carried over, by partner and currency.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SkipsOfRun(pub String);
+
+impl Loader<SkipsOfRun> for DirectoryLoader {
+    type Value = Vec<payout_run_skip::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[SkipsOfRun],
+    ) -> Result<HashMap<SkipsOfRun, Self::Value>, ApiError> {
+        // The runs' own tenant was checked when they were loaded.
+        let rows = payout_run_skip::Entity::find()
+            .filter(payout_run_skip::Column::RunId.is_in(keys.iter().map(|k| k.0.clone())))
+            .order_by_asc(payout_run_skip::Column::PartnerId)
+            .order_by_asc(payout_run_skip::Column::Currency)
+            .all(&self.conn)
+            .await?;
+        Ok(group_by(keys, rows, |row| SkipsOfRun(row.run_id.clone())))
+    }
+}
+
+/// A partner's payout method.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PayoutMethodOf(pub String);
+
+impl Loader<PayoutMethodOf> for DirectoryLoader {
+    type Value = payout_method::Model;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[PayoutMethodOf],
+    ) -> Result<HashMap<PayoutMethodOf, Self::Value>, ApiError> {
+        let ids = keys.iter().map(|k| k.0.clone());
+        let rows = crate::payouts::methods::of_partners(&self.conn, &self.tenant_id, ids).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (PayoutMethodOf(row.partner_id.clone()), row))
+            .collect())
+    }
+}
+
+/// A partner's tax profile.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TaxProfileOf(pub String);
+
+impl Loader<TaxProfileOf> for DirectoryLoader {
+    type Value = tax_profile::Model;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[TaxProfileOf],
+    ) -> Result<HashMap<TaxProfileOf, Self::Value>, ApiError> {
+        let rows = tax_profile::Entity::find()
+            .filter(tax_profile::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(tax_profile::Column::PartnerId.is_in(keys.iter().map(|k| k.0.clone())))
+            .all(&self.conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (TaxProfileOf(row.partner_id.clone()), row))
+            .collect())
+    }
+}
+
+/// The caller's tenant as stored: its settings beyond what a token carries
+/// (minimum payouts, the payout account).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TenantRow;
+
+impl Loader<TenantRow> for DirectoryLoader {
+    type Value = Arc<tenant::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, _: &[TenantRow]) -> Result<HashMap<TenantRow, Self::Value>, ApiError> {
+        let row = tenant::Entity::find_by_id(self.tenant_id.clone())
+            .one(&self.conn)
+            .await?
+            .ok_or_else(|| ApiError::internal("tenant", &self.tenant_id))?;
+        Ok(HashMap::from([(TenantRow, Arc::new(row))]))
+    }
 }
 
 /// A domain event by its place in the log (`seq`).

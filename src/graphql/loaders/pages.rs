@@ -7,7 +7,7 @@
 use crate::db::Pool;
 use crate::error::ApiError;
 use crate::paging::Page;
-use entity::{commission, event, partner, payout};
+use entity::{commission, event, partner, payout, payout_item};
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, Statement, Value};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -57,6 +57,15 @@ pub struct PartnerPayouts {
     pub after: Option<String>,
 }
 
+/// One page of the commissions a payout holds (or held: a failed
+/// payout's list is kept), by commission id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PayoutCommissions {
+    pub payout_id: String,
+    pub size: u64,
+    pub after: Option<String>,
+}
+
 /// The first `size + 1` rows after `after` of each parent, in one statement:
 /// a `UNION ALL` of one `… ORDER BY id LIMIT n` per parent, each walking
 /// the `(tenant, parent, [conditions,] id)` index from the cursor. Its cost is
@@ -74,6 +83,9 @@ pub struct PageQuery<'a> {
     pub after: Option<&'a str>,
     /// Columns that must equal a value (`status`, `staff_payee`).
     pub conditions: Vec<(&'static str, Value)>,
+    /// The column pages are ordered and cut by (`id`, or the child's id in
+    /// a table that joins two: `commission_id`).
+    pub key: &'a str,
 }
 
 impl PageQuery<'_> {
@@ -86,7 +98,7 @@ impl PageQuery<'_> {
                 _ => "?".to_owned(),
             }
         };
-        let (table, parent_column) = (self.table, self.parent_column);
+        let (table, parent_column, key) = (self.table, self.parent_column, self.key);
         let mut parts = Vec::with_capacity(self.parents.len());
         for (i, parent) in self.parents.iter().enumerate() {
             let mut sql = format!(
@@ -95,13 +107,13 @@ impl PageQuery<'_> {
                 bind(parent.clone().into()),
             );
             if let Some(after) = self.after {
-                sql.push_str(&format!(" AND t.id > {}", bind(after.to_owned().into())));
+                sql.push_str(&format!(" AND t.{key} > {}", bind(after.to_owned().into())));
             }
             for (column, value) in &self.conditions {
                 sql.push_str(&format!(" AND t.{column} = {}", bind(value.clone())));
             }
             sql.push_str(&format!(
-                " ORDER BY t.id LIMIT {}) p{i}",
+                " ORDER BY t.{key} LIMIT {}) p{i}",
                 bind(((self.size + 1) as i64).into())
             ));
             parts.push(sql);
@@ -129,6 +141,7 @@ pub fn partner_commissions_page<'a>(
         size,
         after,
         conditions,
+        key: "id",
     }
 }
 
@@ -187,6 +200,12 @@ macro_rules! has_id {
 }
 
 has_id!(partner, commission, payout, event);
+
+impl HasId for payout_item::Model {
+    fn id(&self) -> &str {
+        &self.commission_id
+    }
+}
 
 /// Groups keys by their page shape, so each shape is one statement.
 fn by_shape<K: Clone, S: std::hash::Hash + Eq>(
@@ -257,6 +276,7 @@ fn simple<'a>(
         size: *size,
         after: after.as_deref(),
         conditions,
+        key: "id",
     }
 }
 
@@ -336,5 +356,29 @@ impl PageKey for DealEvents {
     }
     fn parent_of(row: &event::Model) -> &str {
         row.deal_id.as_deref().unwrap_or_default()
+    }
+}
+
+impl PageKey for PayoutCommissions {
+    type Entity = payout_item::Entity;
+    type Shape = (u64, Option<String>);
+    fn split(&self) -> (Self::Shape, String) {
+        ((self.size, self.after.clone()), self.payout_id.clone())
+    }
+    fn query<'a>(tenant: &'a str, parents: &'a [String], shape: &'a Self::Shape) -> PageQuery<'a> {
+        PageQuery {
+            key: "commission_id",
+            ..simple(
+                "payout_items",
+                "payout_id",
+                tenant,
+                parents,
+                shape,
+                Vec::new(),
+            )
+        }
+    }
+    fn parent_of(row: &payout_item::Model) -> &str {
+        &row.payout_id
     }
 }

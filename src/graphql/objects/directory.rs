@@ -1,8 +1,9 @@
 //! Fields of partners, their categories and groups.
 
 use super::{
-    Balance, Category, Change, Commission, Enrollment, Partner, PartnerCommission, PartnerGroup,
-    Payout, TermsInForce, TierProgress, balances,
+    Balance, Category, Change, Commission, Enrollment, Money, Partner, PartnerCommission,
+    PartnerGroup, Payout, PayoutMethod, PayoutMinimum, TaxProfile, TermsInForce, TierProgress,
+    balances,
 };
 use crate::auth::{Principal, Role, Scope};
 use crate::campaigns::enrollment;
@@ -365,6 +366,30 @@ impl Partner {
         );
         Ok(connection(page, total, |p| p.id.clone(), Payout))
     }
+
+    /// Where the partner is paid (its own token and `partners:read`; the
+    /// IBAN whole only to the partner itself).
+    async fn payout_method(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutMethod>> {
+        super::payouts::payout_method_of(ctx, self).await
+    }
+
+    /// Its tax profile (its own token and `partners:read`).
+    async fn tax_profile(&self, ctx: &Context<'_>) -> ApiResult<Option<TaxProfile>> {
+        super::payouts::tax_profile_of(ctx, self).await
+    }
+
+    /// Its own minimum payouts, per currency (none: its group's or the
+    /// tenant's apply).
+    async fn minimum_payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Money>>> {
+        self.details(ctx)?;
+        super::payouts::minimum_list(self.0.minimum_payout.as_deref())
+    }
+
+    /// The minimum a run pays it in each currency that has one, and which
+    /// setting it comes from (the partner's, its group's, the tenant's).
+    async fn payout_minimums(&self, ctx: &Context<'_>) -> ApiResult<Vec<PayoutMinimum>> {
+        super::payouts::minimums_in_force(ctx, self).await
+    }
 }
 
 /// A label a tenant gives partners (an industry, a region, …).
@@ -513,5 +538,12 @@ impl PartnerGroup {
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         group_details(principal(ctx)?)?;
         Ok(self.0.updated_at.into())
+    }
+
+    /// The smallest payout of its partners, per currency (none: the
+    /// tenant's applies; a partner's own wins over it).
+    async fn minimum_payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Money>>> {
+        group_details(principal(ctx)?)?;
+        super::payouts::group_minimum(self)
     }
 }

@@ -97,12 +97,17 @@ impl DomainEvent {
         related(ctx, self.subject_of(&kinds).as_deref(), DealId, Deal).await
     }
 
-    /// The payout (`PAYOUT_CREATED`).
+    /// The payout (`PAYOUT_CREATED`, `PAYOUT_PAID`, `PAYOUT_FAILED`).
     async fn payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Payout>> {
         self.readable(ctx)?;
         related(
             ctx,
-            self.subject_of(&[Stored::PayoutCreated]).as_deref(),
+            self.subject_of(&[
+                Stored::PayoutCreated,
+                Stored::PayoutPaid,
+                Stored::PayoutFailed,
+            ])
+            .as_deref(),
             PayoutId,
             Payout,
         )

@@ -2,7 +2,7 @@
 
 use super::{
     Campaign, Commission, CommissionPlan, CommissionTransition, Contact, Deal, DealStage, Event,
-    Partner, PartnerCommission, Payout, TieredCommission, money, related,
+    Partner, PartnerCommission, TieredCommission, money, related,
 };
 use crate::auth::Principal;
 use crate::auth::Scope;
@@ -548,65 +548,5 @@ impl Event {
     async fn stage(&self, ctx: &Context<'_>) -> ApiResult<Option<DealStage>> {
         self.readable(ctx)?;
         related(ctx, self.0.stage_id.as_deref(), DealStageId, DealStage).await
-    }
-}
-
-impl Payout {
-    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let owner = owner(&self.0.partner_id, self.0.staff_payee);
-        guard(ctx, &[Scope::CommissionsRead], owner)
-    }
-}
-
-/// Money sent to a partner in one currency, for the commissions it settled
-/// (clawbacks included, netted).
-#[Object]
-impl Payout {
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
-    }
-
-    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        self.readable(ctx)?;
-        Ok(Partner::from(
-            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        ))
-    }
-
-    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
-        self.readable(ctx)?;
-        money(self.0.amount_minor, &self.0.currency)
-    }
-
-    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.currency)
-    }
-
-    /// The payment's reference in the system that sent it.
-    async fn reference(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.reference)
-    }
-
-    async fn commission_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        self.readable(ctx)?;
-        Ok(self.0.commission_count)
-    }
-
-    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.created_by)
-    }
-
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.created_at.into())
-    }
-
-    /// For spiffs: the contact paid.
-    async fn recipient(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.recipient_id.as_deref(), ContactId, Contact).await
     }
 }

@@ -11,6 +11,7 @@ mod deals;
 mod directory;
 mod events;
 mod ledger;
+mod payouts;
 mod plan_fields;
 pub(crate) mod reports;
 mod tiers;
@@ -32,8 +33,8 @@ use entity::{
     campaign, category, change, commission, commission_plan, commission_transition, contact,
     contact_balance, custom_field, custom_field_option, deal, deal_field_value, deal_stage,
     deal_term, deal_term_version, domain_event, enrollment, event, partner, partner_balance,
-    partner_commission, partner_group, partnership_request, payout, tier_progress,
-    tiered_commission, webhook_delivery, webhook_endpoint,
+    partner_commission, partner_group, partnership_request, payout, payout_run, payout_run_skip,
+    tier_progress, tiered_commission, webhook_delivery, webhook_endpoint,
 };
 use std::sync::Arc;
 
@@ -251,7 +252,80 @@ pub struct Balance {
     pub paid: Decimal,
 }
 
-/// An amount in minor units of a stored currency.
+/// An amount in a currency.
+#[derive(SimpleObject, Debug, PartialEq)]
+pub struct Money {
+    /// In the currency's decimals (`"50.00"` USD, `"5000"` JPY).
+    pub amount: Decimal,
+    /// ISO 4217.
+    pub currency: String,
+}
+
+impl Money {
+    pub(crate) fn of(minor: i64, currency: &str) -> ApiResult<Money> {
+        Ok(Money {
+            amount: money(minor, currency)?,
+            currency: currency.to_owned(),
+        })
+    }
+}
+
+/// A payout run: everyone owed up to a day, paid in one go.
+pub struct PayoutRun(pub payout_run::Model);
+
+/// A partner's balance a run carried over, and why.
+pub struct SkippedPartner(pub payout_run_skip::Model);
+
+/// Where a partner is paid: its method now, or as a payout recorded it.
+/// The IBAN is whole to the partner itself, masked (last 4) to others.
+pub struct PayoutMethod {
+    pub partner_id: String,
+    pub kind: entity::enums::PayoutMethodType,
+    pub paypal_email: Option<String>,
+    pub iban: Option<String>,
+    pub bic: Option<String>,
+    pub account_holder: Option<String>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A partner's tax profile; its tax id is never answered, only its last 4.
+pub struct TaxProfile(pub entity::tax_profile::Model);
+
+/// The account a tenant pays SEPA transfers from.
+#[derive(SimpleObject)]
+pub struct PayoutAccount {
+    pub iban: String,
+    pub bic: Option<String>,
+    /// The account holder.
+    pub name: String,
+}
+
+/// A minimum payout in force for a partner, and which setting it comes from.
+#[derive(SimpleObject)]
+pub struct PayoutMinimum {
+    pub amount: Decimal,
+    pub currency: String,
+    pub source: super::enums::MinimumSource,
+}
+
+/// A file to download, its content in base64.
+#[derive(SimpleObject)]
+pub struct File {
+    pub filename: String,
+    pub content_type: String,
+    /// The file's bytes, base64 (RFC 4648).
+    pub content: String,
+    /// The run's pending payouts not in the file, and why.
+    pub left_out: Vec<LeftOutPayout>,
+}
+
+/// A payout a file leaves out, and why.
+#[derive(SimpleObject)]
+pub struct LeftOutPayout {
+    pub payout: Payout,
+    pub reason: String,
+}
+
 /// What a partner token reads for who made a change: the system's actors
 /// (`maturity`, `tier:<id>`) and its own token's `sub` as written, anyone
 /// else as `staff` — a partner learns a change was the tenant's, not who

@@ -2,8 +2,8 @@
 //! tenant.
 
 use super::{
-    Campaign, Partner, PartnerGroup, Tenant, TierMetrics, TierModifier, TierProgress,
-    TieredCommission, money,
+    Campaign, Money, Partner, PartnerGroup, PayoutAccount, Tenant, TierMetrics, TierModifier,
+    TierProgress, TieredCommission, money,
 };
 use crate::auth::Scope;
 use crate::campaigns::enrollment;
@@ -376,5 +376,21 @@ impl Tenant {
     /// An IANA time zone: tier periods and dates are counted in it.
     async fn time_zone(&self) -> &str {
         &self.0.time_zone
+    }
+
+    /// The smallest payout per currency, for partners whose group and own
+    /// settings name none.
+    async fn minimum_payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Money>>> {
+        super::payouts::tenant_minimum(ctx).await
+    }
+
+    /// The account SEPA files pay from (`commissions:read`).
+    async fn payout_account(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutAccount>> {
+        super::payouts::tenant_account(ctx).await
+    }
+
+    /// Runs pay only partners whose tax profile is approved.
+    async fn require_tax_profile(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        super::payouts::tenant_requires_tax(ctx).await
     }
 }

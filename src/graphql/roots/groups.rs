@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, page_args, principal, text_change, writer};
 use crate::graphql::objects::PartnerGroup;
+use crate::graphql::payouts::{MoneyInput, minimum_change};
 use crate::graphql::ready::Ready;
 use crate::graphql::rules::{
     GroupRuleInput, SimulationInput, SimulationResult, rule_set, simulate,
@@ -40,6 +41,9 @@ pub struct UpdatePartnerGroupInput {
     /// `true` makes this the default group; a default group cannot be set to
     /// `false` (make another group the default instead).
     pub is_default: Option<bool>,
+    /// The smallest payout of the group's partners, per currency (over the
+    /// tenant's; a partner's own wins over it); `null` clears it.
+    pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
 }
 
 #[derive(SimpleObject)]
@@ -147,6 +151,7 @@ impl GroupMutation {
                 .map(|t| groups::check_tags("input.tags", &t))
                 .transpose()?,
             is_default: input.is_default,
+            minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
             rules: input
                 .rules
                 .map(|r| rule_set("input.rules", r))

@@ -10,7 +10,7 @@ use crate::graphql::connection::{
 use crate::graphql::context::{db, ingest, loader, page_args, principal, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
 use crate::graphql::loaders::{CampaignId, GroupId, PartnerId, prime};
-use crate::graphql::objects::{Commission, Event, Payout, UnattributedEvent};
+use crate::graphql::objects::{Commission, Event, UnattributedEvent};
 use crate::graphql::ready::Ready;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::accrual::{self, NewConversion, PartnerRef, Recorded};
@@ -147,13 +147,6 @@ pub struct RecordRefundPayload {
     /// Every negative row appended (partial refunds, commissions already
     /// approved or paid, and their adjustments').
     pub clawbacks: Vec<Commission>,
-}
-
-#[derive(InputObject)]
-pub struct MarkCommissionsPaidInput {
-    pub ids: Vec<ID>,
-    /// The payment's reference, kept on each payout.
-    pub reference: String,
 }
 
 #[derive(InputObject)]
@@ -369,25 +362,6 @@ impl LedgerMutation {
         )
         .await?;
         Ok(approved.into_iter().map(Commission).collect())
-    }
-
-    /// `APPROVED → PAID`: one payout per partner and currency, netting that
-    /// partner's approved clawbacks.
-    async fn mark_commissions_paid(
-        &self,
-        ctx: &Context<'_>,
-        input: MarkCommissionsPaidInput,
-    ) -> ApiResult<Vec<Payout>> {
-        let principal = writer(ctx, Scope::CommissionsWrite)?;
-        let payouts = transitions::mark_paid(
-            db(ctx)?,
-            principal.tenant_id(),
-            &principal.subject,
-            &crate::graphql::context::ids(input.ids),
-            &input.reference,
-        )
-        .await?;
-        Ok(payouts.into_iter().map(Payout).collect())
     }
 
     /// `ACCRUED → REVERSED`, with a reason.

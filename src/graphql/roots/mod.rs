@@ -13,6 +13,7 @@ pub mod events;
 pub mod groups;
 pub mod ledger;
 pub mod partners;
+pub mod payouts;
 pub mod reports;
 pub mod tiers;
 pub mod viewer;

@@ -9,6 +9,7 @@ use crate::graphql::context::{db, ids, loader, page_args, principal, text_change
 use crate::graphql::enums::{PartnerStatus, PartnerType};
 use crate::graphql::loaders::{GroupId, prime};
 use crate::graphql::objects::{Category, Partner};
+use crate::graphql::payouts::{MoneyInput, minimum_change};
 use crate::graphql::ready::Ready;
 use crate::input;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
@@ -44,6 +45,9 @@ pub struct UpdatePartnerInput {
     pub group_id: MaybeUndefined<ID>,
     /// Replaces the partner's categories.
     pub category_ids: Option<Vec<ID>>,
+    /// The partner's own smallest payout, per currency (over its group's
+    /// and the tenant's); `null` clears it.
+    pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
 }
 
 #[derive(InputObject)]
@@ -209,6 +213,7 @@ impl PartnerMutation {
                 MaybeUndefined::Value(id) => Some(Some(id.0)),
             },
             category_ids: input.category_ids.map(ids),
+            minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
         };
         Ok(Partner::from(
             partners::update(

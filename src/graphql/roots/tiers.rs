@@ -9,19 +9,28 @@ use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, forget_reads, forget_tenant, page_args, principal, writer};
 use crate::graphql::enums::TierStatus;
 use crate::graphql::objects::{Tenant, TieredCommission};
+use crate::graphql::payouts::{MoneyInput, PayoutAccountInput, account_change, minimum_change};
 use crate::graphql::tiers::TieredCommissionInput;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
-use crate::tenants;
+use crate::tenants::{self, TenantChanges};
 use crate::tiers;
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::tiered_commission;
 
-/// Omitted fields stay as they are.
+/// Omitted fields stay as they are; `null` clears `minimumPayout` and
+/// `payoutAccount`.
 #[derive(InputObject)]
 pub struct UpdateTenantInput {
     pub name: Option<String>,
     /// An IANA time zone (`Europe/Berlin`): tier periods start at 00:00 in it.
     pub time_zone: Option<String>,
+    /// The smallest payout per currency, for partners whose group and
+    /// whose own settings name none.
+    pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
+    /// The account SEPA files pay from.
+    pub payout_account: MaybeUndefined<PayoutAccountInput>,
+    /// Runs pay only partners whose tax profile is approved.
+    pub require_tax_profile: Option<bool>,
 }
 
 #[derive(Default)]
@@ -71,7 +80,8 @@ pub struct TierMutation;
 
 #[Object]
 impl TierMutation {
-    /// Renames the tenant or sets its time zone (admins only).
+    /// Changes the tenant's settings: its name, time zone, minimum payouts,
+    /// payout account and whether runs require tax profiles (admins only).
     async fn update_tenant(
         &self,
         ctx: &Context<'_>,
@@ -84,15 +94,15 @@ impl TierMutation {
             ));
         }
         forget_reads(ctx)?;
-        let tenant = tenants::update(
-            db(ctx)?,
-            principal.tenant_id(),
-            input.name.as_deref(),
-            input.time_zone.as_deref(),
-        )
-        .await?;
+        let changes = TenantChanges {
+            minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
+            payout_account: account_change(input.payout_account)?,
+            require_tax_profile: input.require_tax_profile,
+            ..TenantChanges::named(input.name.as_deref(), input.time_zone.as_deref())?
+        };
+        let row = tenants::update(db(ctx)?, principal.tenant_id(), changes).await?;
         forget_tenant(ctx)?;
-        Ok(Tenant(tenant))
+        Ok(Tenant(tenants::principal_tenant(row)?))
     }
 
     /// Creates a tier. It takes effect on events from its start date.

@@ -1,0 +1,24 @@
+use crate::enums::PayoutMethodType;
+use sea_orm::entity::prelude::*;
+
+/// Where a partner is paid: one per partner.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "payout_methods")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub partner_id: String,
+    pub tenant_id: String,
+    pub r#type: PayoutMethodType,
+    pub paypal_email: Option<String>,
+    /// Upper case, no spaces, checked.
+    pub iban: Option<String>,
+    pub bic: Option<String>,
+    pub account_holder: Option<String>,
+    pub updated_by: String,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

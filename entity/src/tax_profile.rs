@@ -1,0 +1,28 @@
+use crate::enums::{TaxForm, TaxProfileStatus};
+use sea_orm::entity::prelude::*;
+
+/// A partner's tax profile: one per partner.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tax_profiles")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub partner_id: String,
+    pub tenant_id: String,
+    pub form: TaxForm,
+    pub status: TaxProfileStatus,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    /// The tax id, encrypted: never stored or returned in clear.
+    pub tax_id_sealed: String,
+    pub tax_id_last4: String,
+    pub submitted_at: DateTimeUtc,
+    pub decided_at: Option<DateTimeUtc>,
+    pub decided_by: Option<String>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,504 @@
+//! Fields of payouts, runs, payout methods and tax profiles (SPEC §16),
+//! and the payout settings a tenant, a group and a partner read.
+//!
+//! Who reads what: a payout and a run's contents with `commissions:read`
+//! (a partner: its own payouts, never a run); a payout method and a tax
+//! profile with `partners:read` or as the partner itself — the IBAN whole
+//! only to the partner itself, masked (last 4) to anyone else; a tax id
+//! never, only its last four characters.
+
+use super::{
+    Commission, Contact, Money, Partner, PartnerGroup, Payout, PayoutAccount, PayoutMethod,
+    PayoutMinimum, PayoutRun, SkippedPartner, TaxProfile, money, related,
+};
+use crate::auth::Scope;
+use crate::directory::minimums;
+use crate::engine::accounts::Iban;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{ListConnection, TotalCount, connection};
+use crate::graphql::context::{Owner, caller, guard, loader, page_args};
+use crate::graphql::enums::{
+    PayoutMethodType, PayoutRunStatus, PayoutStatus, SkipReason, TaxForm, TaxProfileStatus,
+};
+use crate::graphql::loaders::{
+    CommissionId, ContactId, GroupId, PayoutCommissions, PayoutMethodOf, PayoutRunId, PayoutsOfRun,
+    SkipsOfRun, TaxProfileOf, TenantRow, load_partner,
+};
+use crate::graphql::ready::Ready;
+use crate::graphql::scalars::{Date, DateTime, Decimal};
+use crate::paging::{COMMISSION_LIMITS, Page, PageRequest};
+use async_graphql::{Context, ID, Object};
+use entity::enums::PayoutStatus as Stored;
+use std::collections::BTreeMap;
+
+/// Who reads payout methods and tax profiles besides the partner itself.
+const PAYOUT_DETAILS: &[Scope] = &[Scope::PartnersRead];
+
+impl Payout {
+    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        let owner = match self.0.staff_payee {
+            true => Owner::NoPartner,
+            false => Owner::Partner(&self.0.partner_id),
+        };
+        guard(ctx, &[Scope::CommissionsRead], owner)
+    }
+}
+
+/// Money sent (or to send) to a partner in one currency, for the
+/// commissions it holds, clawbacks netted.
+#[Object]
+impl Payout {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        self.readable(ctx)?;
+        Ok(Partner::from(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    /// The net amount: its commissions less its clawbacks.
+    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
+        self.readable(ctx)?;
+        money(self.0.amount_minor, &self.0.currency)
+    }
+
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.currency)
+    }
+
+    /// `PENDING` from a run until it is marked paid or failed; a payout
+    /// marked paid by hand is `PAID` at once.
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<PayoutStatus> {
+        self.readable(ctx)?;
+        Ok(self.0.status.into())
+    }
+
+    /// `{year}-{000001}`: per tenant and year, gapless, never reused.
+    async fn statement_number(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.statement_number)
+    }
+
+    /// Where its statement is: `GET` it with the same token.
+    async fn statement_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        self.readable(ctx)?;
+        Ok(format!("/statements/{}.pdf", self.0.id))
+    }
+
+    /// The payment's reference in the system that sent it (none while pending).
+    async fn reference(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(Some(self.0.reference.as_str()).filter(|r| !r.is_empty()))
+    }
+
+    /// The payout method it was made to, as it was then.
+    async fn method(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutMethod>> {
+        self.readable(ctx)?;
+        let row = &self.0;
+        Ok(row.method_type.map(|kind| PayoutMethod {
+            partner_id: row.partner_id.clone(),
+            kind,
+            paypal_email: row.method_paypal_email.clone(),
+            iban: row.method_iban.clone(),
+            bic: row.method_bic.clone(),
+            account_holder: row.method_account_holder.clone(),
+            updated_at: row.created_at,
+        }))
+    }
+
+    /// The run that made it (none for one marked paid by hand).
+    async fn run(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutRun>> {
+        guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)?;
+        related(ctx, self.0.run_id.as_deref(), PayoutRunId, PayoutRun).await
+    }
+
+    async fn commission_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        self.readable(ctx)?;
+        Ok(self.0.commission_count)
+    }
+
+    /// The commissions it holds (a failed payout: those it held), clawbacks
+    /// included, by id.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn commissions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Ready<Commission>>> {
+        self.readable(ctx)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
+        let loader = loader(ctx)?;
+        let key = PayoutCommissions {
+            payout_id: self.0.id.clone(),
+            size: request.size,
+            after: request.cursor,
+        };
+        let items = loader.load_one(key).await?.unwrap_or_else(Page::empty);
+        let ids = items
+            .rows
+            .iter()
+            .map(|i| CommissionId(i.commission_id.clone()));
+        let mut found = loader.load_many(ids).await?;
+        let rows = items
+            .rows
+            .iter()
+            .map(|item| {
+                found
+                    .remove(&CommissionId(item.commission_id.clone()))
+                    .ok_or_else(|| ApiError::internal("payout item", &item.commission_id))
+            })
+            .collect::<ApiResult<Vec<_>>>()?;
+        let page = Page {
+            rows,
+            has_previous: items.has_previous,
+            has_next: items.has_next,
+        };
+        let total = TotalCount::known(self.0.commission_count as u64);
+        Ok(connection(
+            page,
+            total,
+            |c| c.id.clone(),
+            |row| Ready(Commission(row)),
+        ))
+    }
+
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.0.created_by)
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+
+    async fn paid_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.paid_at.map(DateTime::from))
+    }
+
+    async fn failed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.0.failed_at.map(DateTime::from))
+    }
+
+    /// Why it failed.
+    async fn failure_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.failure_reason.as_deref())
+    }
+
+    /// For spiffs: the contact paid.
+    async fn recipient(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
+        self.readable(ctx)?;
+        related(ctx, self.0.recipient_id.as_deref(), ContactId, Contact).await
+    }
+}
+
+fn run_readable(ctx: &Context<'_>) -> ApiResult<()> {
+    guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)
+}
+
+/// Everyone owed up to a day, paid in one go: the payouts it made and the
+/// partners it carried over.
+#[Object]
+impl PayoutRun {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    /// The last day it pays for, in the tenant's time zone.
+    async fn period_end(&self, ctx: &Context<'_>) -> ApiResult<Date> {
+        run_readable(ctx)?;
+        Date::from_text(&self.0.period_end)
+            .ok_or_else(|| ApiError::internal("run period end", &self.0.period_end))
+    }
+
+    /// The end of that day: it paid what was accrued before this instant.
+    async fn cutoff(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        run_readable(ctx)?;
+        Ok(self.0.cutoff.into())
+    }
+
+    /// The one currency it paid (none: every currency).
+    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        run_readable(ctx)?;
+        Ok(self.0.currency.as_deref())
+    }
+
+    /// `OPEN` while one of its payouts is pending.
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<PayoutRunStatus> {
+        let payouts = self.payouts_of(ctx).await?;
+        Ok(match payouts.iter().any(|p| p.status == Stored::Pending) {
+            true => PayoutRunStatus::Open,
+            false => PayoutRunStatus::Closed,
+        })
+    }
+
+    /// Its payouts, in statement order.
+    async fn payouts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Payout>> {
+        Ok(self
+            .payouts_of(ctx)
+            .await?
+            .into_iter()
+            .map(Payout)
+            .collect())
+    }
+
+    /// The partners it carried over, and why.
+    async fn skipped(&self, ctx: &Context<'_>) -> ApiResult<Vec<SkippedPartner>> {
+        run_readable(ctx)?;
+        let skips = loader(ctx)?
+            .load_one(SkipsOfRun(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        Ok(skips.into_iter().map(SkippedPartner).collect())
+    }
+
+    /// What its payouts pay, per currency.
+    async fn total(&self, ctx: &Context<'_>) -> ApiResult<Vec<Money>> {
+        let mut sums: BTreeMap<String, i64> = BTreeMap::new();
+        for payout in self.payouts_of(ctx).await? {
+            *sums.entry(payout.currency).or_default() += payout.amount_minor;
+        }
+        sums.into_iter()
+            .map(|(currency, minor)| Money::of(minor, &currency))
+            .collect()
+    }
+
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        run_readable(ctx)?;
+        Ok(&self.0.created_by)
+    }
+
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        run_readable(ctx)?;
+        Ok(self.0.created_at.into())
+    }
+}
+
+impl PayoutRun {
+    async fn payouts_of(&self, ctx: &Context<'_>) -> ApiResult<Vec<entity::payout::Model>> {
+        run_readable(ctx)?;
+        Ok(loader(ctx)?
+            .load_one(PayoutsOfRun(self.0.id.clone()))
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+/// A partner's balance in one currency that a run carried over.
+#[Object]
+impl SkippedPartner {
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        run_readable(ctx)?;
+        Ok(Partner::from(
+            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
+        ))
+    }
+
+    async fn reason(&self, ctx: &Context<'_>) -> ApiResult<SkipReason> {
+        run_readable(ctx)?;
+        Ok(self.0.reason.into())
+    }
+
+    /// Its net balance then: approved commissions less the clawbacks that
+    /// net against them.
+    async fn balance(&self, ctx: &Context<'_>) -> ApiResult<Money> {
+        run_readable(ctx)?;
+        Money::of(self.0.amount_minor, &self.0.currency)
+    }
+}
+
+impl PayoutMethod {
+    pub(crate) fn from_row(row: entity::payout_method::Model) -> PayoutMethod {
+        PayoutMethod {
+            partner_id: row.partner_id,
+            kind: row.r#type,
+            paypal_email: row.paypal_email,
+            iban: row.iban,
+            bic: row.bic,
+            account_holder: row.account_holder,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+/// Where a partner is paid.
+#[Object]
+impl PayoutMethod {
+    #[graphql(name = "type")]
+    async fn kind(&self) -> PayoutMethodType {
+        self.kind.into()
+    }
+
+    async fn paypal_email(&self) -> Option<&str> {
+        self.paypal_email.as_deref()
+    }
+
+    /// Whole to the partner itself; to anyone else its last 4 characters
+    /// (`****3000`).
+    async fn iban(&self, ctx: &Context<'_>) -> Option<String> {
+        let own = caller(ctx).and_then(|p| p.own_partner()) == Some(self.partner_id.as_str());
+        self.iban.as_deref().map(|iban| match own {
+            true => iban.to_owned(),
+            false => Iban::masked(iban),
+        })
+    }
+
+    async fn bic(&self) -> Option<&str> {
+        self.bic.as_deref()
+    }
+
+    async fn account_holder(&self) -> Option<&str> {
+        self.account_holder.as_deref()
+    }
+
+    /// When it was set (a payout's: when the payout was made with it).
+    async fn updated_at(&self) -> DateTime {
+        self.updated_at.into()
+    }
+}
+
+/// A partner's tax profile.
+#[Object]
+impl TaxProfile {
+    async fn form(&self) -> TaxForm {
+        self.0.form.into()
+    }
+
+    async fn status(&self) -> TaxProfileStatus {
+        self.0.status.into()
+    }
+
+    /// ISO 3166-1 alpha-2.
+    async fn country(&self) -> &str {
+        &self.0.country
+    }
+
+    /// The last four letters or digits of the tax id (the id itself is
+    /// stored encrypted and never answered).
+    async fn tax_id_last4(&self) -> &str {
+        &self.0.tax_id_last4
+    }
+
+    async fn submitted_at(&self) -> DateTime {
+        self.0.submitted_at.into()
+    }
+
+    async fn decided_at(&self) -> Option<DateTime> {
+        self.0.decided_at.map(DateTime::from)
+    }
+
+    /// Why it was rejected.
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+}
+
+/// `Partner.payoutMethod`.
+pub(super) async fn payout_method_of(
+    ctx: &Context<'_>,
+    partner: &Partner,
+) -> ApiResult<Option<PayoutMethod>> {
+    guard(ctx, PAYOUT_DETAILS, Owner::Partner(&partner.0.id))?;
+    let row = loader(ctx)?
+        .load_one(PayoutMethodOf(partner.0.id.clone()))
+        .await?;
+    Ok(row.map(PayoutMethod::from_row))
+}
+
+/// `Partner.taxProfile`.
+pub(super) async fn tax_profile_of(
+    ctx: &Context<'_>,
+    partner: &Partner,
+) -> ApiResult<Option<TaxProfile>> {
+    guard(ctx, PAYOUT_DETAILS, Owner::Partner(&partner.0.id))?;
+    let row = loader(ctx)?
+        .load_one(TaxProfileOf(partner.0.id.clone()))
+        .await?;
+    Ok(row.map(TaxProfile))
+}
+
+/// A stored list of minimums as `[Money!]` (none: no setting).
+pub(super) fn minimum_list(stored: Option<&str>) -> ApiResult<Option<Vec<Money>>> {
+    minimums::decode(stored)?
+        .map(|list| {
+            list.iter()
+                .map(|m| Money::of(m.amount_minor, &m.currency))
+                .collect()
+        })
+        .transpose()
+}
+
+/// `Partner.payoutMinimums`: per currency, the minimum in force.
+pub(super) async fn minimums_in_force(
+    ctx: &Context<'_>,
+    partner: &Partner,
+) -> ApiResult<Vec<PayoutMinimum>> {
+    guard(ctx, PAYOUT_DETAILS, Owner::Partner(&partner.0.id))?;
+    let loader = loader(ctx)?;
+    let (group, tenant) = async_graphql::futures_util::future::try_join(
+        loader.load_one(GroupId(partner.0.group_id.clone())),
+        loader.load_one(TenantRow),
+    )
+    .await?;
+    let tenant = tenant.ok_or_else(|| ApiError::internal("tenant", "missing"))?;
+    let in_force = minimums::all_in_force(
+        partner.0.minimum_payout.as_deref(),
+        group.as_ref().and_then(|g| g.minimum_payout.as_deref()),
+        tenant.minimum_payout.as_deref(),
+    )?;
+    in_force
+        .into_iter()
+        .map(|(minimum, source)| {
+            Ok(PayoutMinimum {
+                amount: money(minimum.amount_minor, &minimum.currency)?,
+                currency: minimum.currency,
+                source: source.into(),
+            })
+        })
+        .collect()
+}
+
+/// `PartnerGroup.minimumPayout`.
+pub(super) fn group_minimum(group: &PartnerGroup) -> ApiResult<Option<Vec<Money>>> {
+    minimum_list(group.0.minimum_payout.as_deref())
+}
+
+/// The tenant's stored settings.
+async fn tenant_row(ctx: &Context<'_>) -> ApiResult<std::sync::Arc<entity::tenant::Model>> {
+    loader(ctx)?
+        .load_one(TenantRow)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant", "missing"))
+}
+
+/// `Tenant.minimumPayout`: readable by every token of the tenant.
+pub(super) async fn tenant_minimum(ctx: &Context<'_>) -> ApiResult<Option<Vec<Money>>> {
+    minimum_list(tenant_row(ctx).await?.minimum_payout.as_deref())
+}
+
+/// `Tenant.payoutAccount`: staff with `commissions:read`.
+pub(super) async fn tenant_account(ctx: &Context<'_>) -> ApiResult<Option<PayoutAccount>> {
+    guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)?;
+    let row = tenant_row(ctx).await?;
+    Ok(match (&row.payout_account_iban, &row.payout_account_name) {
+        (Some(iban), Some(name)) => Some(PayoutAccount {
+            iban: iban.clone(),
+            bic: row.payout_account_bic.clone(),
+            name: name.clone(),
+        }),
+        _ => None,
+    })
+}
+
+/// `Tenant.requireTaxProfile`.
+pub(super) async fn tenant_requires_tax(ctx: &Context<'_>) -> ApiResult<bool> {
+    Ok(tenant_row(ctx).await?.require_tax_profile)
+}

@@ -1,0 +1,128 @@
+//! The payout vocabulary as input (SPEC §16): money amounts, minimum
+//! payouts (on the tenant, a group or a partner), the tenant's payout
+//! account, payout methods and tax profiles — each turned into the checked
+//! type its service takes, errors naming their input path.
+
+use super::enums::{PayoutMethodType, TaxForm};
+use super::scalars::Decimal;
+use crate::directory::minimums::{self, Minimum};
+use crate::error::ApiResult;
+use crate::payouts::methods::{GivenMethod, Method};
+use crate::payouts::tax::Submission;
+use crate::tenants::PayoutAccount;
+use async_graphql::{ID, InputObject, MaybeUndefined};
+
+/// An amount in a currency.
+#[derive(InputObject)]
+pub struct MoneyInput {
+    /// In the currency's decimals at most (`"50.00"` USD, `"5000"` JPY).
+    pub amount: Decimal,
+    /// An ISO 4217 code (`USD`).
+    pub currency: String,
+}
+
+/// A `minimumPayout` input as a change: absent, cleared (`null`), or a
+/// checked list (`[]` names no currency: the holder's own setting is
+/// empty, and the less specific ones apply).
+pub fn minimum_change(
+    field: &str,
+    given: MaybeUndefined<Vec<MoneyInput>>,
+) -> ApiResult<Option<Option<Vec<Minimum>>>> {
+    match given {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(list) => {
+            let mut checked = Vec::with_capacity(list.len());
+            for (i, money) in list.into_iter().enumerate() {
+                let amount = money.amount.value(&format!("{field}[{i}].amount"))?;
+                checked.push((amount, money.currency));
+            }
+            Ok(Some(Some(minimums::check(field, &checked)?)))
+        }
+    }
+}
+
+/// The account SEPA files are paid from.
+#[derive(InputObject)]
+pub struct PayoutAccountInput {
+    /// ISO 13616, spaces allowed (`DE89 3704 0044 0532 0130 00`).
+    pub iban: String,
+    /// Optional within the SEPA area.
+    pub bic: Option<String>,
+    /// The account holder, as the bank knows it (at most 70 characters).
+    pub name: String,
+}
+
+/// A `payoutAccount` input as a change.
+pub fn account_change(
+    given: MaybeUndefined<PayoutAccountInput>,
+) -> ApiResult<Option<Option<PayoutAccount>>> {
+    match given {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(account) => Ok(Some(Some(PayoutAccount::check(
+            "input.payoutAccount",
+            &account.iban,
+            account.bic.as_deref(),
+            &account.name,
+        )?))),
+    }
+}
+
+/// Where a partner is paid. `PAYPAL` takes `paypalEmail`; `BANK_TRANSFER`
+/// takes `iban`, `accountHolder` and, optionally, `bic`.
+#[derive(InputObject)]
+pub struct SetPayoutMethodInput {
+    /// The partner (omitted with a partner token: itself).
+    pub partner_id: Option<ID>,
+    #[graphql(name = "type")]
+    pub method_type: PayoutMethodType,
+    pub paypal_email: Option<String>,
+    /// ISO 13616, spaces allowed; checked for its country's length and its
+    /// check digits.
+    pub iban: Option<String>,
+    /// 8 or 11 characters.
+    pub bic: Option<String>,
+    /// The account holder, as the bank knows it (at most 70 characters).
+    pub account_holder: Option<String>,
+}
+
+impl SetPayoutMethodInput {
+    pub fn method(&self) -> ApiResult<Method> {
+        Method::check(&GivenMethod {
+            kind: self.method_type.into(),
+            paypal_email: self.paypal_email.as_deref(),
+            iban: self.iban.as_deref(),
+            bic: self.bic.as_deref(),
+            account_holder: self.account_holder.as_deref(),
+        })
+    }
+}
+
+/// A partner's tax profile. The tax id is stored encrypted and never
+/// returned: only its last four characters are.
+#[derive(InputObject)]
+pub struct SubmitTaxProfileInput {
+    /// The partner (omitted with a partner token: itself).
+    pub partner_id: Option<ID>,
+    pub form: TaxForm,
+    /// ISO 3166-1 alpha-2 (`US`).
+    pub country: String,
+    /// 4 to 30 letters and digits, with `-`, `/`, `.` or spaces.
+    pub tax_id: String,
+}
+
+impl SubmitTaxProfileInput {
+    pub fn submission(&self) -> ApiResult<Submission> {
+        Submission::check(self.form.into(), &self.country, &self.tax_id)
+    }
+}
+
+/// The tenant's decision on a partner's tax profile.
+#[derive(InputObject)]
+pub struct DecideTaxProfileInput {
+    pub partner_id: ID,
+    pub approve: bool,
+    /// Why it is rejected (required to reject).
+    pub reason: Option<String>,
+}

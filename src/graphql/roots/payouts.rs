@@ -1,0 +1,366 @@
+//! Payouts (SPEC §16): payout methods, tax profiles, runs and their files,
+//! pending payouts settled, and `markCommissionsPaid` for programs that
+//! pay by hand.
+//!
+//! Who may do what: runs, files and settling payouts need
+//! `commissions:write`, reading payouts and runs `commissions:read` (a
+//! partner reads its own payouts, never a run); a payout method and a tax
+//! profile are set by the partner itself or with `partners:write`, and a
+//! tax profile is decided with `partners:write`. A partner naming another
+//! partner is answered as if it named none.
+
+use crate::auth::{Principal, Scope};
+use crate::engine::Currency;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
+use crate::graphql::context::{db, ids, page_args, principal, writer};
+use crate::graphql::enums::{PayoutFileFormat, PayoutRunStatus, PayoutStatus};
+use crate::graphql::objects::{File, LeftOutPayout, Payout, PayoutMethod, PayoutRun, TaxProfile};
+use crate::graphql::payouts::{DecideTaxProfileInput, SetPayoutMethodInput, SubmitTaxProfileInput};
+use crate::graphql::scalars::Date;
+use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
+use crate::payouts::runs::RunRequest;
+use crate::payouts::seal::DataKey;
+use crate::payouts::{self, PayoutFilter, by_hand, files, methods, runs, settle, tax};
+use async_graphql::{Context, ID, InputObject, Object};
+use base64::Engine;
+use entity::{payout, payout_run};
+
+#[derive(InputObject)]
+pub struct MarkCommissionsPaidInput {
+    /// Approved commissions no pending payout holds.
+    pub ids: Vec<ID>,
+    /// The payment's reference, kept on each payout.
+    pub reference: String,
+}
+
+#[derive(InputObject)]
+pub struct CreatePayoutRunInput {
+    /// The last day it pays for, in the tenant's time zone (not after today).
+    pub period_end: Date,
+    /// Only this currency (omitted: every currency).
+    pub currency: Option<String>,
+}
+
+/// The partner a payout-method or tax-profile input is about: a partner
+/// token's own (naming another is as naming none), or the one staff name.
+fn target(principal: &Principal, given: Option<&ID>, staff_scope: Scope) -> ApiResult<String> {
+    let names_none = || ApiError::bad_input("input.partnerId", "names no partner of the tenant");
+    match principal.own_partner() {
+        Some(own) => match given {
+            Some(id) if id.0 != own => Err(names_none()),
+            _ => Ok(own.to_owned()),
+        },
+        None => {
+            principal.require(staff_scope)?;
+            given
+                .map(|id| id.0.clone())
+                .ok_or_else(|| ApiError::bad_input("input.partnerId", "is required"))
+        }
+    }
+}
+
+/// A service's `NOT_FOUND` for the partner, as the input's error.
+fn named_partner(err: ApiError) -> ApiError {
+    match err {
+        ApiError::NotFound(_) => {
+            ApiError::bad_input("input.partnerId", "names no partner of the tenant")
+        }
+        other => other,
+    }
+}
+
+#[derive(Default)]
+pub struct PayoutQuery;
+
+#[Object]
+impl PayoutQuery {
+    /// A payout by id; null when there is none the caller may see.
+    async fn payout(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Payout>> {
+        let principal = principal(ctx)?;
+        let Some(row) = payouts::find(db(ctx)?.conn(), principal.tenant_id(), &id).await? else {
+            return Ok(None);
+        };
+        let visible = match principal.own_partner() {
+            Some(own) => own == row.partner_id && !row.staff_payee,
+            None => {
+                principal.require(Scope::CommissionsRead)?;
+                true
+            }
+        };
+        Ok(visible.then_some(Payout(row)))
+    }
+
+    /// The tenant's payouts, oldest first (a partner token: its own).
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn payouts(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<PayoutStatus>,
+        partner_id: Option<ID>,
+        run_id: Option<ID>,
+        currency: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Payout>> {
+        let principal = principal(ctx)?;
+        let partner_id = match principal.own_partner() {
+            Some(own) if partner_id.as_ref().is_some_and(|p| p.0 != own) => {
+                return Ok(connection(
+                    Page::empty(),
+                    TotalCount::known(0),
+                    |p: &payout::Model| p.id.clone(),
+                    Payout,
+                ));
+            }
+            Some(own) => Some(own.to_owned()),
+            None => {
+                principal.require(Scope::CommissionsRead)?;
+                partner_id.map(|p| p.0)
+            }
+        };
+        let filter = PayoutFilter {
+            status: status.map(Into::into),
+            partner_id,
+            run_id: run_id.map(|r| r.0),
+            currency,
+            partners_money: principal.own_partner().is_some(),
+        };
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let select = payouts::list(principal.tenant_id(), &filter);
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            payout::Column::Id,
+            Payout,
+        )
+        .await
+    }
+
+    /// A payout run by id (`commissions:read`).
+    async fn payout_run(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<PayoutRun>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::CommissionsRead)?;
+        let run = payouts::find_run(db(ctx)?.conn(), principal.tenant_id(), &id).await?;
+        Ok(run.map(PayoutRun))
+    }
+
+    /// The tenant's payout runs, oldest first (`commissions:read`).
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn payout_runs(
+        &self,
+        ctx: &Context<'_>,
+        status: Option<PayoutRunStatus>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<PayoutRun>> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::CommissionsRead)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let open = status.map(|s| s == PayoutRunStatus::Open);
+        let select = payouts::list_runs(principal.tenant_id(), open);
+        let conn = db(ctx)?.conn();
+        list_connection(conn, &request, select, payout_run::Column::Id, PayoutRun).await
+    }
+
+    /// The file of a run's pending payouts to hand PayPal or the bank
+    /// (`commissions:write`: it holds whole account numbers). PayPal takes
+    /// one currency per file: name it when the run pays PayPal in more
+    /// than one.
+    async fn payout_run_file(
+        &self,
+        ctx: &Context<'_>,
+        run_id: ID,
+        format: PayoutFileFormat,
+        currency: Option<String>,
+    ) -> ApiResult<File> {
+        let principal = principal(ctx)?;
+        principal.require(Scope::CommissionsWrite)?;
+        let currency = currency
+            .map(|c| checked_currency("currency", &c))
+            .transpose()?;
+        let file = files::of_run(
+            db(ctx)?.conn(),
+            principal.tenant_id(),
+            &run_id,
+            format.into(),
+            currency.as_ref().map(Currency::code),
+            crate::db::now(),
+        )
+        .await?;
+        Ok(File {
+            filename: file.filename,
+            content_type: file.content_type.to_owned(),
+            content: base64::engine::general_purpose::STANDARD.encode(&file.content),
+            left_out: file
+                .left_out
+                .into_iter()
+                .map(|(payout, reason)| LeftOutPayout {
+                    payout: Payout(payout),
+                    reason,
+                })
+                .collect(),
+        })
+    }
+}
+
+fn checked_currency(field: &str, code: &str) -> ApiResult<Currency> {
+    Currency::parse(code).map_err(|e| ApiError::bad_input(field, e.to_string()))
+}
+
+#[derive(Default)]
+pub struct PayoutMutation;
+
+#[Object]
+impl PayoutMutation {
+    /// Sets where a partner is paid, replacing its method (the partner
+    /// itself, or `partners:write`).
+    async fn set_payout_method(
+        &self,
+        ctx: &Context<'_>,
+        input: SetPayoutMethodInput,
+    ) -> ApiResult<PayoutMethod> {
+        let principal = principal(ctx)?;
+        let partner_id = target(principal, input.partner_id.as_ref(), Scope::PartnersWrite)?;
+        let method = input.method()?;
+        crate::graphql::context::forget_reads(ctx)?;
+        let row = methods::set(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &partner_id,
+            method,
+        )
+        .await
+        .map_err(named_partner)?;
+        Ok(PayoutMethod::from_row(row))
+    }
+
+    /// Submits a partner's tax profile (the partner itself, or
+    /// `partners:write`); it waits for the tenant's decision. The tax id
+    /// is stored encrypted and never answered.
+    async fn submit_tax_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitTaxProfileInput,
+    ) -> ApiResult<TaxProfile> {
+        let principal = principal(ctx)?;
+        let partner_id = target(principal, input.partner_id.as_ref(), Scope::PartnersWrite)?;
+        let submission = input.submission()?;
+        let key = ctx.data_opt::<DataKey>().ok_or_else(|| {
+            ApiError::Conflict(
+                "tax profiles are off: this server has no data key to encrypt tax ids with (REVSHARE_DATA_KEY)".into(),
+            )
+        })?;
+        crate::graphql::context::forget_reads(ctx)?;
+        let row = tax::submit(
+            db(ctx)?,
+            key,
+            principal.tenant_id(),
+            &partner_id,
+            submission,
+        )
+        .await
+        .map_err(named_partner)?;
+        Ok(TaxProfile(row))
+    }
+
+    /// Approves or rejects a partner's tax profile (`partners:write`).
+    async fn decide_tax_profile(
+        &self,
+        ctx: &Context<'_>,
+        input: DecideTaxProfileInput,
+    ) -> ApiResult<TaxProfile> {
+        let principal = writer(ctx, Scope::PartnersWrite)?;
+        let reason = crate::input::optional_text(
+            "input.reason",
+            input.reason.as_deref(),
+            crate::input::MAX_NOTE_CHARS,
+        )?;
+        let row = tax::decide(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &input.partner_id,
+            input.approve,
+            reason,
+        )
+        .await?;
+        Ok(TaxProfile(row))
+    }
+
+    /// Pays everyone owed up to a day: one pending payout per partner and
+    /// currency that reaches its minimum; the rest carried over and listed
+    /// with the reason (`commissions:write`).
+    async fn create_payout_run(
+        &self,
+        ctx: &Context<'_>,
+        input: CreatePayoutRunInput,
+    ) -> ApiResult<PayoutRun> {
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let request = RunRequest {
+            period_end: input.period_end.0,
+            currency: input
+                .currency
+                .map(|c| checked_currency("input.currency", &c))
+                .transpose()?,
+        };
+        let run =
+            runs::create(db(ctx)?, principal.tenant_id(), &principal.subject, request).await?;
+        Ok(PayoutRun(run))
+    }
+
+    /// A pending payout sent: its commissions become `PAID`
+    /// (`commissions:write`).
+    async fn mark_payout_paid(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reference: String,
+    ) -> ApiResult<Payout> {
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let paid = settle::mark_paid(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &id,
+            &reference,
+        )
+        .await?;
+        Ok(Payout(paid))
+    }
+
+    /// A pending payout that could not be sent: its commissions go to the
+    /// next run (`commissions:write`).
+    async fn mark_payout_failed(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> ApiResult<Payout> {
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let failed = settle::mark_failed(db(ctx)?, principal.tenant_id(), &id, &reason).await?;
+        Ok(Payout(failed))
+    }
+
+    /// `APPROVED → PAID` now, for programs that pay by hand: one payout per
+    /// partner and currency, netting that partner's approved clawbacks.
+    async fn mark_commissions_paid(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkCommissionsPaidInput,
+    ) -> ApiResult<Vec<Payout>> {
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let payouts = by_hand::mark_paid(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            &ids(input.ids),
+            &input.reference,
+        )
+        .await?;
+        Ok(payouts.into_iter().map(Payout).collect())
+    }
+}

@@ -1,0 +1,70 @@
+//! `GET /statements/{payoutId}.pdf` (SPEC §16): a payout's statement,
+//! rendered for each request from what the ledger holds. With the bearer
+//! token of the payout's partner, or of staff with `commissions:read`;
+//! another partner's payout is `404`, exactly as an id naming nothing is.
+
+use super::{AppState, error_response};
+use crate::auth::Scope;
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub async fn statement(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Response {
+    let principal = match super::exports::caller(&state, &headers).await {
+        Ok(principal) => principal,
+        Err(response) => return response,
+    };
+    let not_found = || error_response(StatusCode::NOT_FOUND, ApiError::not_found("statement"));
+    let Some(id) = file.strip_suffix(".pdf") else {
+        return not_found();
+    };
+    let conn = state.db.conn();
+    let payout = match crate::payouts::find(conn, principal.tenant_id(), id).await {
+        Ok(Some(payout)) => payout,
+        Ok(None) => return not_found(),
+        Err(err) => return error_response(status_of(&err), err),
+    };
+    match principal.own_partner() {
+        Some(own) if own != payout.partner_id || payout.staff_payee => return not_found(),
+        Some(_) => {}
+        None => {
+            if let Err(err) = principal.require(Scope::CommissionsRead) {
+                return error_response(StatusCode::FORBIDDEN, err);
+            }
+        }
+    }
+    let pdf = match crate::payouts::statement::pdf(conn, principal.tenant_id(), &payout).await {
+        Ok(pdf) => pdf,
+        Err(err) => return error_response(status_of(&err), err),
+    };
+    let mut response = pdf.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    let disposition = format!(
+        "inline; filename=\"statement-{}.pdf\"",
+        payout.statement_number
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
+
+fn status_of(err: &ApiError) -> StatusCode {
+    match err {
+        ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}

@@ -1,0 +1,163 @@
+//! The files finance hands its bank or PayPal for a run's pending payouts:
+//! PayPal's Payouts CSV ([`paypal`]) and a SEPA credit transfer
+//! `pain.001.001.03` ([`sepa`]). A payout whose method does not fit the
+//! format (or, for PayPal, another currency than the file's) is left out
+//! and named with the reason. Only pending payouts are in a file: one
+//! already paid or failed is not sent again.
+
+pub mod paypal;
+pub mod sepa;
+
+use crate::error::{ApiError, ApiResult};
+use crate::payouts::runs;
+use chrono::{DateTime, Utc};
+use entity::enums::{PayoutMethodType, PayoutStatus};
+use entity::payout;
+use sea_orm::{ConnectionTrait, EntityTrait};
+
+/// A file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    PaypalPayoutsCsv,
+    SepaPain001,
+}
+
+/// A made file.
+#[derive(Debug, Clone)]
+pub struct File {
+    pub filename: String,
+    pub content_type: &'static str,
+    pub content: Vec<u8>,
+    /// The run's pending payouts not in it, and why.
+    pub left_out: Vec<(payout::Model, String)>,
+}
+
+/// The file of a run's pending payouts in `format`; `currency` picks the
+/// currency of a PayPal file (needed when the run pays PayPal in more
+/// than one).
+pub async fn of_run(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    run_id: &str,
+    format: Format,
+    currency: Option<&str>,
+    now: DateTime<Utc>,
+) -> ApiResult<File> {
+    let run = crate::payouts::find_run(conn, tenant_id, run_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payout run"))?;
+    let pending: Vec<payout::Model> = runs::payouts_of(conn, tenant_id, run_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.status == PayoutStatus::Pending)
+        .collect();
+    match format {
+        Format::PaypalPayoutsCsv => {
+            let currency = paypal_currency(&pending, currency)?;
+            let (fit, left_out) = split(pending, |p| match p.method_type {
+                Some(PayoutMethodType::Paypal) if p.currency == currency => None,
+                Some(PayoutMethodType::Paypal) => {
+                    Some(format!("in {}: this file pays {currency}", p.currency))
+                }
+                _ => Some("not paid by PayPal".to_owned()),
+            });
+            nothing_fits(&fit, "PayPal")?;
+            Ok(File {
+                filename: format!("payouts-{}-paypal-{currency}.csv", run.id),
+                content_type: "text/csv; charset=utf-8",
+                content: paypal::csv(&fit)?.into_bytes(),
+                left_out,
+            })
+        }
+        Format::SepaPain001 => {
+            let tenant = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
+                .one(conn)
+                .await?
+                .ok_or_else(|| ApiError::internal("tenant", tenant_id))?;
+            let debtor = sepa::Debtor::of(&tenant)?;
+            let (fit, left_out) = split(pending, |p| match p.method_type {
+                Some(PayoutMethodType::BankTransfer) if p.currency == "EUR" => None,
+                Some(PayoutMethodType::BankTransfer) => {
+                    Some(format!("in {}: SEPA transfers are in EUR", p.currency))
+                }
+                _ => Some("not paid by bank transfer".to_owned()),
+            });
+            nothing_fits(&fit, "SEPA")?;
+            let zone = crate::payouts::zone_of(&tenant)?;
+            let document = sepa::Document {
+                message_id: &run.id,
+                created_at: now,
+                execution_date: now.with_timezone(&zone).date_naive(),
+                debtor: &debtor,
+                payouts: &fit,
+            };
+            Ok(File {
+                filename: format!("payouts-{}-sepa.xml", run.id),
+                content_type: "application/xml",
+                content: sepa::xml(&document)?.into_bytes(),
+                left_out,
+            })
+        }
+    }
+}
+
+/// The payouts that fit (`why_not` answers none) and those left out.
+fn split(
+    payouts: Vec<payout::Model>,
+    why_not: impl Fn(&payout::Model) -> Option<String>,
+) -> (Vec<payout::Model>, Vec<(payout::Model, String)>) {
+    let mut fit = Vec::new();
+    let mut left_out = Vec::new();
+    for payout in payouts {
+        match why_not(&payout) {
+            None => fit.push(payout),
+            Some(reason) => left_out.push((payout, reason)),
+        }
+    }
+    (fit, left_out)
+}
+
+fn nothing_fits(fit: &[payout::Model], format: &str) -> ApiResult<()> {
+    match fit.is_empty() {
+        true => Err(ApiError::Conflict(format!(
+            "no pending payout of this run is paid by {format}: there is no file to make"
+        ))),
+        false => Ok(()),
+    }
+}
+
+/// The one currency of a PayPal file: `asked`, or the only one the run's
+/// PayPal payouts are in (PayPal takes one currency per file).
+fn paypal_currency(pending: &[payout::Model], asked: Option<&str>) -> ApiResult<String> {
+    if let Some(asked) = asked {
+        return Ok(asked.to_owned());
+    }
+    let mut currencies: Vec<&str> = pending
+        .iter()
+        .filter(|p| p.method_type == Some(PayoutMethodType::Paypal))
+        .map(|p| p.currency.as_str())
+        .collect();
+    currencies.sort();
+    currencies.dedup();
+    match currencies.as_slice() {
+        [] => Err(ApiError::Conflict(
+            "no pending payout of this run is paid by PayPal: there is no file to make".into(),
+        )),
+        [one] => Ok((*one).to_owned()),
+        many => Err(ApiError::bad_input(
+            "currency",
+            format!(
+                "this run pays PayPal in {}, and PayPal takes one currency per file: name one",
+                many.join(", ")
+            ),
+        )),
+    }
+}
+
+/// An amount of a payout as a file writes it: `1234.50` (the currency's
+/// scale, a point, no grouping).
+pub(crate) fn amount(payout: &payout::Model) -> ApiResult<String> {
+    let currency = crate::engine::Currency::parse(&payout.currency)
+        .map_err(|e| ApiError::internal("payout currency", e))?;
+    Ok(currency.from_minor(payout.amount_minor).to_string())
+}

@@ -1,0 +1,190 @@
+//! Issuing payouts: the one place a payout row is written, for runs and
+//! for payouts marked paid by hand alike — its statement number, the
+//! commissions it holds (`payout_items`), the payee's method as it is now,
+//! and its `PAYOUT_CREATED` event.
+//!
+//! **Statement numbers** are `{year}-{000001}`, per tenant and year (the
+//! year of issue in the tenant's time zone), taken from a counter row by
+//! one upsert in the payout's own transaction: a transaction that rolls
+//! back gives its numbers back with it, and concurrent issuers queue on the
+//! counter row, so numbers are never reused and have no gaps. The counter
+//! is taken after every partner and commission lock (the last lock a
+//! payout's transaction takes), so it is held only until commit.
+
+use crate::error::{ApiError, ApiResult};
+use crate::events::{DomainEventType, NewDomainEvent};
+use crate::input;
+use chrono::{DateTime, Datelike, Utc};
+use chrono_tz::Tz;
+use entity::enums::PayoutStatus;
+use entity::{commission, payout, payout_item, payout_method, statement_counter};
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, ExprTrait};
+
+/// A payout to issue: a payee's rows in one currency.
+pub(crate) struct NewPayout {
+    pub partner_id: String,
+    pub currency: String,
+    /// A spiff's contact; none for the partner itself.
+    pub recipient_id: Option<String>,
+    pub staff_payee: bool,
+    pub rows: Vec<commission::Model>,
+    /// The payee's method now (none for a contact, or a partner without one).
+    pub method: Option<payout_method::Model>,
+}
+
+/// How a batch of payouts is issued.
+pub(crate) struct Issue<'a> {
+    pub tenant_id: &'a str,
+    /// The tenant's zone: the statement's year is the year of `at` in it.
+    pub zone: Tz,
+    pub actor: &'a str,
+    pub at: DateTime<Utc>,
+    /// `PENDING` from a run, `PAID` when marked paid by hand.
+    pub status: PayoutStatus,
+    /// The payment's reference (`''` while pending).
+    pub reference: &'a str,
+    pub run_id: Option<&'a str>,
+}
+
+/// Writes the payouts, numbered in the order given, with the rows each
+/// holds; answers them in that order.
+pub(crate) async fn issue(
+    conn: &impl ConnectionTrait,
+    issue: &Issue<'_>,
+    payouts: &[NewPayout],
+) -> ApiResult<Vec<payout::Model>> {
+    if payouts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let year = issue.at.with_timezone(&issue.zone).year();
+    let numbers = take_numbers(conn, issue.tenant_id, year, payouts.len() as i64).await?;
+    let models: Vec<payout::Model> = payouts
+        .iter()
+        .zip(numbers)
+        .map(|(new, number)| row(issue, new, number))
+        .collect();
+    for chunk in models.chunks(crate::posting::WRITE_CHUNK) {
+        payout::Entity::insert_many(chunk.iter().cloned().map(payout::ActiveModel::from))
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let items: Vec<payout_item::ActiveModel> = models
+        .iter()
+        .zip(payouts)
+        .flat_map(|(model, new)| {
+            new.rows.iter().map(|row| payout_item::ActiveModel {
+                payout_id: Set(model.id.clone()),
+                commission_id: Set(row.id.clone()),
+                tenant_id: Set(issue.tenant_id.to_owned()),
+            })
+        })
+        .collect();
+    for chunk in items.chunks(crate::posting::WRITE_CHUNK) {
+        payout_item::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    let events = models
+        .iter()
+        .map(|model| announce(DomainEventType::PayoutCreated, model, issue.at))
+        .collect::<ApiResult<Vec<_>>>()?;
+    crate::events::append(conn, issue.tenant_id, issue.at, events).await?;
+    Ok(models)
+}
+
+fn row(issue: &Issue<'_>, new: &NewPayout, statement_number: String) -> payout::Model {
+    let method = new.method.as_ref();
+    let paid = issue.status == PayoutStatus::Paid;
+    payout::Model {
+        id: input::new_id(),
+        tenant_id: issue.tenant_id.to_owned(),
+        partner_id: new.partner_id.clone(),
+        currency: new.currency.clone(),
+        amount_minor: new.rows.iter().map(|r| r.amount_minor).sum(),
+        reference: issue.reference.to_owned(),
+        commission_count: new.rows.len() as i32,
+        created_by: issue.actor.to_owned(),
+        created_at: issue.at,
+        recipient_id: new.recipient_id.clone(),
+        staff_payee: new.staff_payee,
+        status: issue.status,
+        statement_number,
+        run_id: issue.run_id.map(str::to_owned),
+        method_type: method.map(|m| m.r#type),
+        method_paypal_email: method.and_then(|m| m.paypal_email.clone()),
+        method_iban: method.and_then(|m| m.iban.clone()),
+        method_bic: method.and_then(|m| m.bic.clone()),
+        method_account_holder: method.and_then(|m| m.account_holder.clone()),
+        paid_at: paid.then_some(issue.at),
+        failed_at: None,
+        failure_reason: None,
+    }
+}
+
+/// The next `count` statement numbers of a tenant's year, in order.
+async fn take_numbers(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    year: i32,
+    count: i64,
+) -> ApiResult<Vec<String>> {
+    use statement_counter::Column as C;
+    let excluded = Alias::new("excluded");
+    let last = statement_counter::Entity::insert(statement_counter::ActiveModel {
+        tenant_id: Set(tenant_id.to_owned()),
+        year: Set(year),
+        last_number: Set(count),
+    })
+    .on_conflict(
+        OnConflict::columns([C::TenantId, C::Year])
+            .value(
+                C::LastNumber,
+                Expr::col((statement_counter::Entity, C::LastNumber))
+                    .add(Expr::col((excluded, C::LastNumber))),
+            )
+            .to_owned(),
+    )
+    .exec_with_returning(conn)
+    .await?
+    .last_number;
+    if last > MAX_STATEMENTS_A_YEAR {
+        return Err(ApiError::Conflict(format!(
+            "statement numbers of {year} are used up (at most {MAX_STATEMENTS_A_YEAR})"
+        )));
+    }
+    Ok((last - count + 1..=last)
+        .map(|n| format!("{year}-{n:06}"))
+        .collect())
+}
+
+/// The numbers six digits hold.
+const MAX_STATEMENTS_A_YEAR: i64 = 999_999;
+
+/// A payout's domain event: created, paid or failed.
+pub(crate) fn announce(
+    kind: DomainEventType,
+    payout: &payout::Model,
+    at: DateTime<Utc>,
+) -> ApiResult<NewDomainEvent> {
+    let currency = crate::engine::Currency::parse(&payout.currency)
+        .map_err(|e| ApiError::internal("payout currency", e))?;
+    Ok(NewDomainEvent {
+        kind,
+        occurred_at: at,
+        // A payout to one of the tenant's staff concerns no partner.
+        partner_id: (!payout.staff_payee).then(|| payout.partner_id.clone()),
+        subject_id: payout.id.clone(),
+        data: serde_json::json!({
+            "amount": currency.from_minor(payout.amount_minor).to_string(),
+            "currency": payout.currency,
+            "status": payout.status.as_str(),
+            "statementNumber": payout.statement_number,
+            "reference": (!payout.reference.is_empty()).then_some(&payout.reference),
+            "commissionCount": payout.commission_count,
+            "recipientId": payout.recipient_id,
+            "runId": payout.run_id,
+            "failureReason": payout.failure_reason,
+        }),
+    })
+}

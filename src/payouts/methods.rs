@@ -1,0 +1,248 @@
+//! Payout methods: where a partner is paid — a PayPal account or a bank
+//! account — one per partner, set by the partner itself or the tenant's
+//! staff. Each is checked when set (an e-mail's form; an IBAN's country
+//! length and check digits, a BIC's form), so that a run's file never
+//! carries an account its bank or PayPal would refuse for its form.
+
+use crate::db::Db;
+use crate::engine::accounts::{Bic, Iban};
+use crate::error::{ApiError, ApiResult};
+use crate::input;
+use entity::enums::PayoutMethodType;
+use entity::{partner, payout_method};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+/// A checked payout method.
+#[derive(Debug, Clone)]
+pub enum Method {
+    Paypal {
+        email: String,
+    },
+    BankTransfer {
+        iban: Iban,
+        bic: Option<Bic>,
+        account_holder: String,
+    },
+}
+
+/// A method as a client gives it.
+pub struct GivenMethod<'a> {
+    pub kind: PayoutMethodType,
+    pub paypal_email: Option<&'a str>,
+    pub iban: Option<&'a str>,
+    pub bic: Option<&'a str>,
+    pub account_holder: Option<&'a str>,
+}
+
+impl Method {
+    /// Checks a method as given; errors name `input.<field>`. Fields of
+    /// the other type are refused rather than ignored, so that a client
+    /// never believes it stored what it did not.
+    pub fn check(given: &GivenMethod<'_>) -> ApiResult<Method> {
+        let present = |value: Option<&str>| value.is_some_and(|v| !v.trim().is_empty());
+        let refuse = |field: &str, of: &str| {
+            ApiError::bad_input(format!("input.{field}"), format!("is only for {of}"))
+        };
+        match given.kind {
+            PayoutMethodType::Paypal => {
+                for (field, value) in [
+                    ("iban", given.iban),
+                    ("bic", given.bic),
+                    ("accountHolder", given.account_holder),
+                ] {
+                    if present(value) {
+                        return Err(refuse(field, "BANK_TRANSFER"));
+                    }
+                }
+                let email = input::optional_email("input.paypalEmail", given.paypal_email)?
+                    .ok_or_else(|| {
+                        ApiError::bad_input("input.paypalEmail", "is required for PAYPAL")
+                    })?;
+                // It is a cell of the PayPal file finance opens: never a formula.
+                if email.starts_with(['=', '+', '-', '@']) {
+                    return Err(ApiError::bad_input(
+                        "input.paypalEmail",
+                        "may not begin with =, +, - or @",
+                    ));
+                }
+                Ok(Method::Paypal { email })
+            }
+            PayoutMethodType::BankTransfer => {
+                if present(given.paypal_email) {
+                    return Err(refuse("paypalEmail", "PAYPAL"));
+                }
+                let iban = given.iban.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                    ApiError::bad_input("input.iban", "is required for BANK_TRANSFER")
+                })?;
+                let iban = Iban::parse(iban)
+                    .map_err(|e| ApiError::bad_input("input.iban", e.to_string()))?;
+                let bic = given
+                    .bic
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|b| {
+                        Bic::parse(b).map_err(|e| ApiError::bad_input("input.bic", e.to_string()))
+                    })
+                    .transpose()?;
+                let account_holder = input::optional_text(
+                    "input.accountHolder",
+                    given.account_holder,
+                    input::MAX_ACCOUNT_HOLDER_CHARS,
+                )?
+                .ok_or_else(|| {
+                    ApiError::bad_input("input.accountHolder", "is required for BANK_TRANSFER")
+                })?;
+                Ok(Method::BankTransfer {
+                    iban,
+                    bic,
+                    account_holder,
+                })
+            }
+        }
+    }
+}
+
+/// Sets a partner's payout method (replacing the one it had), by `actor`.
+/// `NOT_FOUND` for a partner the tenant does not have.
+pub async fn set(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    partner_id: &str,
+    method: Method,
+) -> ApiResult<payout_method::Model> {
+    db.transaction(|txn| {
+        let method = method.clone();
+        Box::pin(async move {
+            let exists = partner::Entity::find_by_id(partner_id.to_owned())
+                .filter(partner::Column::TenantId.eq(tenant_id))
+                .one(&*txn)
+                .await?
+                .is_some();
+            if !exists {
+                return Err(ApiError::not_found("partner"));
+            }
+            let mut row = payout_method::ActiveModel {
+                partner_id: Set(partner_id.to_owned()),
+                tenant_id: Set(tenant_id.to_owned()),
+                r#type: Set(PayoutMethodType::Paypal),
+                paypal_email: Set(None),
+                iban: Set(None),
+                bic: Set(None),
+                account_holder: Set(None),
+                updated_by: Set(actor.to_owned()),
+                updated_at: Set(crate::db::now()),
+            };
+            match method {
+                Method::Paypal { email } => row.paypal_email = Set(Some(email)),
+                Method::BankTransfer {
+                    iban,
+                    bic,
+                    account_holder,
+                } => {
+                    row.r#type = Set(PayoutMethodType::BankTransfer);
+                    row.iban = Set(Some(iban.as_str().to_owned()));
+                    row.bic = Set(bic.map(|b| b.as_str().to_owned()));
+                    row.account_holder = Set(Some(account_holder));
+                }
+            }
+            use payout_method::Column as C;
+            let stored = payout_method::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(C::PartnerId)
+                        .update_columns([
+                            C::Type,
+                            C::PaypalEmail,
+                            C::Iban,
+                            C::Bic,
+                            C::AccountHolder,
+                            C::UpdatedBy,
+                            C::UpdatedAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec_with_returning(&*txn)
+                .await?;
+            Ok(stored)
+        })
+    })
+    .await
+}
+
+/// The payout methods of these partners of the tenant.
+pub async fn of_partners(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_ids: impl IntoIterator<Item = String>,
+) -> ApiResult<Vec<payout_method::Model>> {
+    Ok(payout_method::Entity::find()
+        .filter(payout_method::Column::TenantId.eq(tenant_id))
+        .filter(payout_method::Column::PartnerId.is_in(partner_ids))
+        .all(conn)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn given(kind: PayoutMethodType) -> GivenMethod<'static> {
+        GivenMethod {
+            kind,
+            paypal_email: None,
+            iban: None,
+            bic: None,
+            account_holder: None,
+        }
+    }
+
+    fn field(result: ApiResult<Method>) -> String {
+        match result {
+            Err(ApiError::BadInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn each_type_needs_its_own_fields_and_only_those() {
+        assert_eq!(
+            field(Method::check(&given(PayoutMethodType::Paypal))),
+            "input.paypalEmail"
+        );
+        let paypal_with_iban = GivenMethod {
+            paypal_email: Some("ann@example.com"),
+            iban: Some("DE89370400440532013000"),
+            ..given(PayoutMethodType::Paypal)
+        };
+        assert_eq!(field(Method::check(&paypal_with_iban)), "input.iban");
+        let bank = GivenMethod {
+            iban: Some("de89 3704 0044 0532 0130 00"),
+            account_holder: Some("Ann Example"),
+            ..given(PayoutMethodType::BankTransfer)
+        };
+        match Method::check(&bank).unwrap() {
+            Method::BankTransfer {
+                iban,
+                bic,
+                account_holder,
+            } => {
+                assert_eq!(iban.as_str(), "DE89370400440532013000");
+                assert!(bic.is_none());
+                assert_eq!(account_holder, "Ann Example");
+            }
+            other => panic!("{other:?}"),
+        }
+        let no_holder = GivenMethod {
+            account_holder: None,
+            ..bank
+        };
+        assert_eq!(field(Method::check(&no_holder)), "input.accountHolder");
+        let bad_bic = GivenMethod {
+            iban: Some("DE89370400440532013000"),
+            bic: Some("DEUT"),
+            account_holder: Some("Ann"),
+            ..given(PayoutMethodType::BankTransfer)
+        };
+        assert_eq!(field(Method::check(&bad_bic)), "input.bic");
+    }
+}

@@ -1,0 +1,123 @@
+//! What becomes of a pending payout: paid (`markPayoutPaid`: its
+//! commissions become `PAID`, with the payment's reference) or failed
+//! (`markPayoutFailed`: its commissions are released, still `APPROVED`, for
+//! the next run; the payout keeps its statement number and the list of
+//! what it held). Either happens once: a payout that is not pending is
+//! `CONFLICT`.
+//!
+//! The payout's partner is locked first (the lock order of every change to
+//! a partner's money), so two settlements of one payout run one after the
+//! other and the second finds it settled.
+
+use super::by_hand::paid_by;
+use super::issue::announce;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::events::DomainEventType;
+use crate::input;
+use crate::posting;
+use entity::enums::{CommissionStatus, PayoutStatus};
+use entity::{commission, payout};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, IntoActiveModel,
+};
+
+/// A pending payout sent: its commissions become `PAID`.
+pub async fn mark_paid(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    payout_id: &str,
+    reference: &str,
+) -> ApiResult<payout::Model> {
+    let reference = input::required_text("reference", reference, input::MAX_REFERENCE_CHARS)?;
+    db.transaction(|txn| {
+        let reference = reference.clone();
+        Box::pin(async move {
+            let pending = lock_pending(&*txn, tenant_id, payout_id).await?;
+            let now = crate::db::now();
+            let rows = held(&*txn, tenant_id, payout_id).await?;
+            posting::apply_move(&*txn, rows, &paid_by(actor, now, Some(payout_id))).await?;
+            let mut active = pending.into_active_model();
+            active.status = Set(PayoutStatus::Paid);
+            active.reference = Set(reference);
+            active.paid_at = Set(Some(now));
+            let paid = active.update(&*txn).await?;
+            let event = announce(DomainEventType::PayoutPaid, &paid, now)?;
+            crate::events::append(&*txn, tenant_id, now, vec![event]).await?;
+            Ok(paid)
+        })
+    })
+    .await
+}
+
+/// A pending payout that could not be sent: its commissions go back to
+/// the next run.
+pub async fn mark_failed(
+    db: &Db,
+    tenant_id: &str,
+    payout_id: &str,
+    reason: &str,
+) -> ApiResult<payout::Model> {
+    let reason = input::required_text("reason", reason, input::MAX_NOTE_CHARS)?;
+    db.transaction(|txn| {
+        let reason = reason.clone();
+        Box::pin(async move {
+            let pending = lock_pending(&*txn, tenant_id, payout_id).await?;
+            // Locked in the ledger's order before they are released.
+            held(&*txn, tenant_id, payout_id).await?;
+            posting::release_from_payout(&*txn, payout_id).await?;
+            let now = crate::db::now();
+            let mut active = pending.into_active_model();
+            active.status = Set(PayoutStatus::Failed);
+            active.failed_at = Set(Some(now));
+            active.failure_reason = Set(Some(reason));
+            let failed = active.update(&*txn).await?;
+            let event = announce(DomainEventType::PayoutFailed, &failed, now)?;
+            crate::events::append(&*txn, tenant_id, now, vec![event]).await?;
+            Ok(failed)
+        })
+    })
+    .await
+}
+
+/// The payout, its partner locked, if it is pending: `NOT_FOUND` for none,
+/// `CONFLICT` for one already paid or failed.
+async fn lock_pending(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    payout_id: &str,
+) -> ApiResult<payout::Model> {
+    // A payout's partner never changes: read it, lock the partner, read again.
+    let found = super::find(conn, tenant_id, payout_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payout"))?;
+    posting::locks::partners_by_id(conn, tenant_id, [found.partner_id.as_str()]).await?;
+    let payout = super::find(conn, tenant_id, payout_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("payout"))?;
+    if payout.status != PayoutStatus::Pending {
+        return Err(ApiError::Conflict(format!(
+            "payout {} is {}: only a pending payout is paid or fails",
+            payout.id,
+            payout.status.as_str()
+        )));
+    }
+    Ok(payout)
+}
+
+/// The commissions a pending payout holds, locked.
+async fn held(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    payout_id: &str,
+) -> ApiResult<Vec<commission::Model>> {
+    posting::locks::commissions_where(
+        conn,
+        Condition::all()
+            .add(commission::Column::TenantId.eq(tenant_id))
+            .add(commission::Column::PayoutId.eq(payout_id))
+            .add(commission::Column::Status.eq(CommissionStatus::Approved)),
+    )
+    .await
+}

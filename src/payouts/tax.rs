@@ -1,0 +1,252 @@
+//! Tax profiles (SPEC §16): the form a partner filed (W-9, W-8BEN,
+//! W-8BEN-E, another), its country and its tax id, submitted by the partner
+//! and approved or rejected by the tenant. A tenant that requires them pays
+//! no partner without an approved one.
+//!
+//! The tax id is sealed with the operator's data key ([`super::seal`])
+//! before it reaches the database; only its last four characters are kept
+//! in clear, to show which id was filed. No answer, log line or column
+//! carries it whole.
+
+use super::seal::DataKey;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use entity::enums::{TaxForm, TaxProfileStatus};
+use entity::{partner, tax_profile};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
+
+/// Characters a tax id may have, its separators included.
+const MAX_TAX_ID_CHARS: usize = 30;
+
+/// A checked submission.
+#[derive(Clone)]
+pub struct Submission {
+    pub form: TaxForm,
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country: String,
+    tax_id: String,
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the tax id, should a submission be logged.
+        write!(f, "Submission({}, {})", self.form.as_str(), self.country)
+    }
+}
+
+impl Submission {
+    /// Checks a submission as given; errors name `input.country`,
+    /// `input.taxId`.
+    pub fn check(form: TaxForm, country: &str, tax_id: &str) -> ApiResult<Submission> {
+        let country = country.trim().to_ascii_uppercase();
+        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(ApiError::bad_input(
+                "input.country",
+                "must be a two-letter ISO 3166 country code (US, DE)",
+            ));
+        }
+        let tax_id = tax_id.trim();
+        let alphanumerics = tax_id.chars().filter(char::is_ascii_alphanumeric).count();
+        let allowed = tax_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | ' ' | '/' | '.'));
+        if !allowed || alphanumerics < 4 || tax_id.chars().count() > MAX_TAX_ID_CHARS {
+            return Err(ApiError::bad_input(
+                "input.taxId",
+                format!(
+                    "must be 4 to {MAX_TAX_ID_CHARS} letters and digits (with -, /, . or spaces)"
+                ),
+            ));
+        }
+        Ok(Submission {
+            form,
+            country,
+            tax_id: tax_id.to_owned(),
+        })
+    }
+
+    /// The last four letters or digits of the tax id.
+    fn last4(&self) -> String {
+        let tail: Vec<char> = self
+            .tax_id
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .rev()
+            .take(4)
+            .collect();
+        tail.into_iter().rev().collect()
+    }
+}
+
+/// What ties a sealed tax id to its row.
+fn binding(tenant_id: &str, partner_id: &str) -> String {
+    format!("tax-id/{tenant_id}/{partner_id}")
+}
+
+/// Submits a partner's tax profile (replacing one it had: the new one
+/// waits for a decision). `NOT_FOUND` for a partner the tenant does not
+/// have.
+pub async fn submit(
+    db: &Db,
+    key: &DataKey,
+    tenant_id: &str,
+    partner_id: &str,
+    submission: Submission,
+) -> ApiResult<tax_profile::Model> {
+    let sealed = key.seal(&binding(tenant_id, partner_id), &submission.tax_id);
+    let last4 = submission.last4();
+    db.transaction(|txn| {
+        let (sealed, last4, submission) = (sealed.clone(), last4.clone(), submission.clone());
+        Box::pin(async move {
+            let exists = partner::Entity::find_by_id(partner_id.to_owned())
+                .filter(partner::Column::TenantId.eq(tenant_id))
+                .one(&*txn)
+                .await?
+                .is_some();
+            if !exists {
+                return Err(ApiError::not_found("partner"));
+            }
+            let row = tax_profile::ActiveModel {
+                partner_id: Set(partner_id.to_owned()),
+                tenant_id: Set(tenant_id.to_owned()),
+                form: Set(submission.form),
+                status: Set(TaxProfileStatus::Submitted),
+                country: Set(submission.country),
+                tax_id_sealed: Set(sealed),
+                tax_id_last4: Set(last4),
+                submitted_at: Set(crate::db::now()),
+                decided_at: Set(None),
+                decided_by: Set(None),
+                reason: Set(None),
+            };
+            use tax_profile::Column as C;
+            let stored = tax_profile::Entity::insert(row)
+                .on_conflict(
+                    OnConflict::column(C::PartnerId)
+                        .update_columns([
+                            C::Form,
+                            C::Status,
+                            C::Country,
+                            C::TaxIdSealed,
+                            C::TaxIdLast4,
+                            C::SubmittedAt,
+                            C::DecidedAt,
+                            C::DecidedBy,
+                            C::Reason,
+                        ])
+                        .to_owned(),
+                )
+                .exec_with_returning(&*txn)
+                .await?;
+            Ok(stored)
+        })
+    })
+    .await
+}
+
+/// Approves or rejects a partner's tax profile (a rejection says why), by
+/// `actor`. A decided profile may be decided again: an approval can be
+/// withdrawn. `NOT_FOUND` when the partner has submitted none.
+pub async fn decide(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    partner_id: &str,
+    approve: bool,
+    reason: Option<String>,
+) -> ApiResult<tax_profile::Model> {
+    if !approve && reason.is_none() {
+        return Err(ApiError::bad_input(
+            "input.reason",
+            "is required to reject a tax profile",
+        ));
+    }
+    db.transaction(|txn| {
+        let reason = reason.clone();
+        Box::pin(async move {
+            let row = find(&*txn, tenant_id, partner_id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("tax profile"))?;
+            let mut active = row.into_active_model();
+            active.status = Set(match approve {
+                true => TaxProfileStatus::Approved,
+                false => TaxProfileStatus::Rejected,
+            });
+            active.decided_at = Set(Some(crate::db::now()));
+            active.decided_by = Set(Some(actor.to_owned()));
+            active.reason = Set(reason);
+            Ok(active.update(&*txn).await?)
+        })
+    })
+    .await
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+) -> ApiResult<Option<tax_profile::Model>> {
+    Ok(tax_profile::Entity::find_by_id(partner_id.to_owned())
+        .filter(tax_profile::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+/// The partners among these whose tax profile is approved.
+pub async fn approved_among(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_ids: impl IntoIterator<Item = String>,
+) -> ApiResult<Vec<String>> {
+    Ok(tax_profile::Entity::find()
+        .filter(tax_profile::Column::TenantId.eq(tenant_id))
+        .filter(tax_profile::Column::PartnerId.is_in(partner_ids))
+        .filter(tax_profile::Column::Status.eq(TaxProfileStatus::Approved))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| row.partner_id)
+        .collect())
+}
+
+/// The tax id a profile holds, opened with the data key (the operator's
+/// exports; never an API answer).
+pub fn tax_id(key: &DataKey, row: &tax_profile::Model) -> Result<String, super::seal::OpenError> {
+    key.open(
+        &binding(&row.tenant_id, &row.partner_id),
+        &row.tax_id_sealed,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tax_id_is_checked_and_shown_by_its_last_four() {
+        let ok = Submission::check(TaxForm::W9, " us ", "123-45-6789").unwrap();
+        assert_eq!(ok.country, "US");
+        assert_eq!(ok.last4(), "6789");
+        assert!(!format!("{ok:?}").contains("6789"));
+        let field = |r: ApiResult<Submission>| match r {
+            Err(ApiError::BadInput { field, .. }) => field,
+            _ => panic!("accepted"),
+        };
+        assert_eq!(
+            field(Submission::check(TaxForm::W9, "USA", "123456789")),
+            "input.country"
+        );
+        assert_eq!(
+            field(Submission::check(TaxForm::W9, "US", "12-3")),
+            "input.taxId"
+        );
+        assert_eq!(
+            field(Submission::check(TaxForm::W9, "US", "1234<script>")),
+            "input.taxId"
+        );
+    }
+}
