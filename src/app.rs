@@ -101,6 +101,8 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         dispatcher,
         ingest,
         data_key: options.data_key.clone(),
+        keys: keys.clone(),
+        public_url: crate::graphql::roots::portal::PublicUrl(options.public_url.clone()),
     }));
     let state = AppState::new(schema, db, keys, options, connectors);
     App {

@@ -179,6 +179,12 @@ pub struct Config {
     )]
     pub webhook_disable_after: u32,
 
+    /// Where revshare is reached from outside (`https://partners.example.com`):
+    /// the portal's sign-in links are answered as full URLs under it. Unset:
+    /// as paths.
+    #[arg(long, env = "REVSHARE_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
     /// Let webhooks go to `http` URLs and to loopback and private addresses:
     /// for tests and development on one machine only.
     #[arg(
@@ -281,6 +287,24 @@ impl Config {
             (None, true) => DataKey::development(&self.data_dir).map(Some),
             (None, false) => Ok(None),
         }
+    }
+
+    /// `REVSHARE_PUBLIC_URL`, checked: an `http(s)` origin, perhaps with a
+    /// path, no query; without its trailing `/`.
+    pub fn public_url(&self) -> Result<Option<std::sync::Arc<str>>, String> {
+        let Some(text) = &self.public_url else {
+            return Ok(None);
+        };
+        let parsed = url::Url::parse(text).map_err(|e| {
+            format!("REVSHARE_PUBLIC_URL is not a URL ({e}): https://partners.example.com")
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.query().is_some()
+            || parsed.fragment().is_some()
+        {
+            return Err("REVSHARE_PUBLIC_URL must be an http(s) address with no query, such as https://partners.example.com".into());
+        }
+        Ok(Some(text.trim_end_matches('/').into()))
     }
 
     pub fn database_url(&self) -> String {

@@ -1,8 +1,9 @@
 //! The `demo` tenant that a development start-up provisions, so a newcomer's
 //! first query has something to show: three groups (seed 000's examples), a
 //! few partners and categories, a sales pipeline with a custom field,
-//! contacts, one commission plan of each kind and a deal in progress, and
-//! seed 004's SilverCommission tier.
+//! contacts, one commission plan of each kind and a deal in progress,
+//! seed 004's SilverCommission tier, and for the sample partner (Northwind)
+//! a referral code, sales, approvals and payouts for its portal to show.
 
 use crate::db::Db;
 use crate::deals::{deal, pipeline as dp, plans as dplans, workflow};
@@ -164,7 +165,111 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
     }
     pipeline(db, &created[0]).await?;
     silver_tier(db).await?;
+    sample_activity(db, &created[0]).await?;
     Ok(true)
+}
+
+/// The partner the portal link printed at start-up signs in: Northwind.
+pub const SAMPLE_PARTNER_EMAIL: &str = "hello@northwind.example";
+
+/// The sample partner's program so far, so that its portal has something
+/// to show: a referral code, sales over the last five months (the older
+/// ones approved), a PayPal account, a paid payout with its statement and
+/// a pending one.
+async fn sample_activity(db: &Db, partner: &partner::Model) -> ApiResult<()> {
+    use crate::ledger::accrual::{self, Item, NewConversion};
+    crate::attribution::codes::create(
+        db,
+        DEMO_TENANT,
+        crate::attribution::codes::NewCode {
+            partner_id: partner.id.clone(),
+            campaign_id: None,
+            code: Some("northwind".into()),
+            coupon_code: None,
+        },
+    )
+    .await?;
+    let now = crate::db::now();
+    let sales = [
+        (140, 1_200),
+        (110, 800),
+        (80, 1_500),
+        (50, 950),
+        (20, 2_100),
+        (3, 600),
+    ];
+    let items = sales
+        .iter()
+        .enumerate()
+        .map(|(i, (days_ago, amount))| {
+            Item::new(
+                "demo",
+                NewConversion {
+                    external_id: format!("DEMO-SALE-{}", i + 1),
+                    partner: Some(PartnerRef::Id(partner.id.clone())),
+                    campaign_id: None,
+                    customer_external_id: Some(format!("demo-customer-{}", i % 3 + 1)),
+                    customer_acquired_at: None,
+                    kind: crate::engine::EventKind::Sale,
+                    amount: Decimal::new(*amount, 0),
+                    currency: None,
+                    occurred_at: Some(now - chrono::Duration::days(*days_ago)),
+                    revenue: None,
+                    metadata: None,
+                },
+            )
+        })
+        .collect();
+    let mut earned = Vec::new();
+    for answer in accrual::record_batch(db, DEMO_TENANT, items).await? {
+        earned.extend(answer?.commissions.into_iter().map(|c| c.id));
+    }
+    crate::ledger::transitions::approve(db, DEMO_TENANT, "demo", &earned[..earned.len().min(4)])
+        .await?;
+    crate::payouts::methods::set(
+        db,
+        DEMO_TENANT,
+        "demo",
+        &partner.id,
+        crate::payouts::methods::Method::Paypal {
+            email: "payouts@northwind.example".into(),
+        },
+    )
+    .await?;
+    // Paid: the first two months; pending: the next.
+    for (days_ago, reference) in [(100, Some("PAYPAL-DEMO-1")), (60, None)] {
+        let run = crate::payouts::runs::create(
+            db,
+            DEMO_TENANT,
+            "demo",
+            crate::payouts::runs::RunRequest {
+                period_end: (now - chrono::Duration::days(days_ago)).date_naive(),
+                currency: None,
+            },
+        )
+        .await?;
+        let payouts = crate::payouts::runs::payouts_of(db.conn(), DEMO_TENANT, &run.id).await?;
+        if let (Some(reference), Some(payout)) = (reference, payouts.first()) {
+            crate::payouts::settle::mark_paid(db, DEMO_TENANT, "demo", &payout.id, reference)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A one-time sign-in link to the portal for the sample partner, valid a
+/// day: what the development start-up prints.
+pub async fn sample_portal_code(db: &Db, keys: &crate::auth::jwt::Keys) -> ApiResult<String> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let partner = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(DEMO_TENANT))
+        .filter(partner::Column::Email.eq(SAMPLE_PARTNER_EMAIL))
+        .one(db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("sample partner"))?;
+    let link =
+        crate::portal::create_link(db, keys, DEMO_TENANT, "demo", &partner.id, 24 * 60).await?;
+    Ok(link.code)
 }
 
 /// Seed 004's SilverCommission, monthly, on every partner's events in the

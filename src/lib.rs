@@ -28,6 +28,8 @@
 //!   events.
 //! - [`payouts`]: payout methods, minimums, runs, statements, payment
 //!   files and tax profiles.
+//! - [`portal`]: partners signed in to the portal by one-time links,
+//!   their sessions, embed tokens.
 //! - [`ingest`]: the queues that batch single events for the event path.
 //! - [`connectors`]: billing providers' webhooks (Stripe, Paddle) turned into
 //!   attributions, sales and refunds.
@@ -62,6 +64,7 @@ pub mod ledger;
 pub mod observe;
 pub mod paging;
 pub mod payouts;
+pub mod portal;
 pub mod posting;
 pub mod tenants;
 pub mod tiers;

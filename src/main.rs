@@ -292,6 +292,14 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         })?;
     let address = listener.local_addr()?;
     println!("revshare is serving GraphQL at http://{address}/graphql (GraphiQL in a browser)");
+    if keys.development {
+        match demo::sample_portal_code(&db, &keys).await {
+            Ok(code) => println!(
+                "The sample partner's portal (one sign-in, valid a day): http://{address}/portal/#code={code}"
+            ),
+            Err(err) => tracing::warn!(error = ?err, "no portal link for the sample partner"),
+        }
+    }
     if let Some(token) = &dev_token {
         println!();
         println!("Development mode: no JWT key is configured, so a secret was kept in");
@@ -325,8 +333,10 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             "REVSHARE_DATA_KEY is not set: tax profiles are refused until it is (32 bytes, base64)"
         );
     }
+    let public_url = config.public_url().map_err(anyhow::Error::msg)?;
     let options = Options {
         data_key,
+        public_url,
         cors: config.cors(keys.development).map_err(anyhow::Error::msg)?,
         apq_cache_size: config.apq_cache_size,
         event_retention_days: config.event_retention_days,

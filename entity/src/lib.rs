@@ -46,6 +46,8 @@ pub mod payout_item;
 pub mod payout_method;
 pub mod payout_run;
 pub mod payout_run_skip;
+pub mod portal_link;
+pub mod portal_session;
 pub mod referral_code;
 pub mod refund;
 pub mod statement_counter;

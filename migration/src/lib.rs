@@ -22,6 +22,7 @@ mod m20261123_000012_attribution;
 mod m20261123_000013_billing_connectors;
 mod m20261123_000014_reports;
 mod m20261124_000015_payouts;
+mod m20261124_000016_portal;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000013_billing_connectors::Migration),
             Box::new(m20261123_000014_reports::Migration),
             Box::new(m20261124_000015_payouts::Migration),
+            Box::new(m20261124_000016_portal::Migration),
         ]
     }
 }

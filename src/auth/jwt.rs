@@ -280,6 +280,11 @@ impl Keys {
         })
     }
 
+    /// Whether these keys can sign tokens (a secret, or a private key).
+    pub fn can_mint(&self) -> bool {
+        self.encoding.is_some()
+    }
+
     /// Mints a token with the configured key.
     pub fn mint(&self, claims: &Claims) -> Result<String, KeyError> {
         let key = self.encoding.as_ref().ok_or_else(|| {

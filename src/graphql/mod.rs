@@ -80,6 +80,7 @@ pub struct Mutation(
     roots::attribution::AttributionMutation,
     roots::connectors::ConnectorMutation,
     roots::payouts::PayoutMutation,
+    roots::portal::PortalMutation,
 );
 
 #[derive(MergedSubscription, Default)]
@@ -99,6 +100,10 @@ pub struct Services {
     pub ingest: crate::ingest::Ingest,
     /// What personal data (tax ids) is sealed with; none: tax profiles are off.
     pub data_key: Option<crate::payouts::seal::DataKey>,
+    /// The server's keys, which sign portal sessions' tokens.
+    pub keys: crate::auth::jwt::Keys,
+    /// Where revshare is reached from outside, for the links it answers.
+    pub public_url: roots::portal::PublicUrl,
 }
 
 /// The schema with its limits, over `services` (none: to print it). No
@@ -117,6 +122,7 @@ pub fn schema(services: Option<Services>) -> AppSchema {
         if let Some(key) = services.data_key {
             builder = builder.data(key);
         }
+        builder = builder.data(services.keys).data(services.public_url);
         builder = builder
             .data(services.ingest)
             .data(services.notifier)

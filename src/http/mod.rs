@@ -24,6 +24,7 @@ pub mod exports;
 pub mod graphiql;
 pub mod graphql;
 pub mod metrics;
+pub mod portal;
 pub mod prepare;
 pub mod referral;
 pub mod request_log;
@@ -94,6 +95,9 @@ pub struct Options {
     /// What tax ids are sealed with (`REVSHARE_DATA_KEY`); none: tax
     /// profiles are refused.
     pub data_key: Option<crate::payouts::seal::DataKey>,
+    /// Where revshare is reached from outside (`REVSHARE_PUBLIC_URL`), for
+    /// the links it answers; none: paths.
+    pub public_url: Option<Arc<str>>,
 }
 
 impl Options {
@@ -108,6 +112,7 @@ impl Options {
             webhooks: crate::webhooks::Settings::default(),
             dispatch_webhooks: true,
             data_key: None,
+            public_url: None,
         }
     }
 }
@@ -219,6 +224,7 @@ pub(crate) fn bearer(value: &str) -> Option<&str> {
 }
 
 pub fn router(state: AppState, cors: &cors::Origins) -> Router {
+    let framers = cors.clone();
     Router::new()
         .route("/", get(graphiql_page))
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -230,6 +236,12 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/exports/commissions.csv", get(exports::commissions))
         .route("/exports/payouts.csv", get(exports::payouts))
         .route("/statements/{file}", get(statements::statement))
+        .route("/portal", get(portal::bare))
+        .route(
+            "/portal/",
+            get(move || async move { portal::page(&framers) }),
+        )
+        .route("/portal/{version}/{name}", get(portal::asset))
         .route(
             "/connectors/{provider}/{tenant_id}",
             axum::routing::post(connectors::receive),

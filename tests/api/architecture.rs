@@ -296,6 +296,7 @@ const LAYERS: &[&[&str]] = &[
     &["attribution"],
     &["deals"],
     &["payouts"],
+    &["portal"],
     &["ingest"],
     &["connectors"],
     &["webhooks"],

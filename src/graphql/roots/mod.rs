@@ -14,6 +14,7 @@ pub mod groups;
 pub mod ledger;
 pub mod partners;
 pub mod payouts;
+pub mod portal;
 pub mod reports;
 pub mod tiers;
 pub mod viewer;

@@ -1,0 +1,323 @@
+//! Signing partners in to the portal (SPEC §18), with nothing but a link:
+//!
+//! - **A one-time link** (`createPartnerPortalLink`): the brand's backend
+//!   or an admin makes one for a partner; it carries a 256-bit random code
+//!   (only its SHA-256 is stored) valid for `ttlMinutes`. The portal
+//!   exchanges it once (`redeemPortalLink`, the one mutation a request
+//!   without a token may run) for a **session** and its first token. A
+//!   spent, expired or unknown code is refused with a message that says so.
+//! - **Session tokens** are partner tokens of [`SESSION_TOKEN_MINUTES`],
+//!   renewed by the page while it is open (`renewPortalSession`) until the
+//!   session's longest life, [`SESSION_HOURS`]; signing out ends the
+//!   session (its last token lives out its minutes). Their `sub` names the
+//!   session: `portal:{sessionId}`.
+//! - **Embed tokens** (`createPartnerEmbedToken`): a partner token the
+//!   brand hands its own app to show the portal's pages (at most
+//!   [`MAX_EMBED_MINUTES`], as Dub's three-hour embed tokens), not renewed.
+//!
+//! Tokens are minted with the server's own key, so they are checked like
+//! any other; a server that verifies with a public key alone cannot mint
+//! and says so.
+
+use crate::auth::Principal;
+use crate::auth::jwt::{Claims, Keys};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use entity::enums::PartnerStatus;
+use entity::{partner, portal_link, portal_session};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sha2::Digest;
+
+/// A session token's life; the page renews it before it ends.
+pub const SESSION_TOKEN_MINUTES: i64 = 15;
+/// A session's longest life, however often its token is renewed.
+pub const SESSION_HOURS: i64 = 12;
+/// The longest a sign-in link may wait to be used: a week.
+pub const MAX_LINK_MINUTES: i32 = 7 * 24 * 60;
+/// The longest an embed token lives.
+pub const MAX_EMBED_MINUTES: i32 = 180;
+
+/// A link made for a partner: its code (shown once) and until when.
+pub struct IssuedLink {
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A token for a partner and until when it is good.
+pub struct Issued {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub partner: partner::Model,
+}
+
+fn check_minutes(field: &str, minutes: i32, max: i32) -> ApiResult<i64> {
+    if !(1..=max).contains(&minutes) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("must be 1 to {max} minutes"),
+        ));
+    }
+    Ok(minutes.into())
+}
+
+fn cannot_mint(keys: &Keys) -> ApiResult<()> {
+    match keys.can_mint() {
+        true => Ok(()),
+        false => Err(ApiError::Conflict(
+            "this server verifies tokens with a public key alone and cannot sign partners in: \
+             give it REVSHARE_JWT_PRIVATE_KEY (or a REVSHARE_JWT_SECRET)"
+                .into(),
+        )),
+    }
+}
+
+/// A partner of the tenant that may sign in (`input.partnerId` names none
+/// otherwise; an archived partner is refused).
+async fn signing_in(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+) -> ApiResult<partner::Model> {
+    let partner = partner::Entity::find_by_id(partner_id.to_owned())
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("partnerId", "names no partner of the tenant"))?;
+    if partner.status == PartnerStatus::Archived {
+        return Err(ApiError::Conflict(
+            "the partner is archived: it cannot sign in".into(),
+        ));
+    }
+    Ok(partner)
+}
+
+fn hash(code: &str) -> String {
+    sha2::Sha256::digest(code.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Makes a one-time link for a partner, by `actor`.
+pub async fn create_link(
+    db: &Db,
+    keys: &Keys,
+    tenant_id: &str,
+    actor: &str,
+    partner_id: &str,
+    ttl_minutes: i32,
+) -> ApiResult<IssuedLink> {
+    cannot_mint(keys)?;
+    let minutes = check_minutes("ttlMinutes", ttl_minutes, MAX_LINK_MINUTES)?;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal("randomness", e))?;
+    let code = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = crate::db::now();
+    let expires_at = now + Duration::minutes(minutes);
+    let code_hash = hash(&code);
+    db.transaction(|txn| {
+        let code_hash = code_hash.clone();
+        Box::pin(async move {
+            signing_in(&*txn, tenant_id, partner_id).await?;
+            portal_link::Entity::insert(portal_link::ActiveModel {
+                code_hash: Set(code_hash),
+                tenant_id: Set(tenant_id.to_owned()),
+                partner_id: Set(partner_id.to_owned()),
+                created_by: Set(actor.to_owned()),
+                created_at: Set(now),
+                expires_at: Set(expires_at),
+                redeemed_at: Set(None),
+                session_id: Set(None),
+            })
+            .exec_without_returning(&*txn)
+            .await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(IssuedLink { code, expires_at })
+}
+
+/// Spends a link's code: a new session and its first token.
+pub async fn redeem(db: &Db, keys: &Keys, code: &str) -> ApiResult<Issued> {
+    cannot_mint(keys)?;
+    let code_hash = hash(code.trim());
+    let now = crate::db::now();
+    let (session, partner) = db
+        .transaction(|txn| {
+            let code_hash = code_hash.clone();
+            Box::pin(async move {
+                let link = portal_link::Entity::find_by_id(code_hash.clone())
+                    .one(&*txn)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::NotFound(
+                            "this sign-in link is not valid: ask for a new one".into(),
+                        )
+                    })?;
+                if link.redeemed_at.is_some() {
+                    return Err(spent());
+                }
+                if link.expires_at <= now {
+                    return Err(ApiError::Conflict(format!(
+                        "this sign-in link expired at {}: ask for a new one",
+                        link.expires_at.format("%Y-%m-%d %H:%M UTC")
+                    )));
+                }
+                let partner = signing_in(&*txn, &link.tenant_id, &link.partner_id)
+                    .await
+                    .map_err(|_| spent())?;
+                let session = portal_session::Model {
+                    id: crate::input::new_id(),
+                    tenant_id: link.tenant_id.clone(),
+                    partner_id: link.partner_id.clone(),
+                    started_at: now,
+                    expires_at: now + Duration::hours(SESSION_HOURS),
+                    ended_at: None,
+                };
+                portal_session::Entity::insert(portal_session::ActiveModel::from(session.clone()))
+                    .exec_without_returning(&*txn)
+                    .await?;
+                // Spent once: a second redemption racing this one finds
+                // it spent and writes nothing.
+                let spent_now = portal_link::Entity::update_many()
+                    .col_expr(portal_link::Column::RedeemedAt, Expr::value(now))
+                    .col_expr(
+                        portal_link::Column::SessionId,
+                        Expr::value(session.id.clone()),
+                    )
+                    .filter(portal_link::Column::CodeHash.eq(code_hash))
+                    .filter(portal_link::Column::RedeemedAt.is_null())
+                    .exec(&*txn)
+                    .await?
+                    .rows_affected;
+                if spent_now != 1 {
+                    return Err(spent());
+                }
+                Ok((session, partner))
+            })
+        })
+        .await?;
+    session_token(keys, &session, partner, now)
+}
+
+fn spent() -> ApiError {
+    ApiError::Conflict("this sign-in link was already used: ask for a new one".into())
+}
+
+/// The session a portal token names, if it is one.
+fn session_of(principal: &Principal) -> Option<&str> {
+    principal.subject.strip_prefix("portal:")
+}
+
+/// A new token for the session of the caller's portal token, while the
+/// session is open and not past its longest life.
+pub async fn renew(db: &Db, keys: &Keys, principal: &Principal) -> ApiResult<Issued> {
+    cannot_mint(keys)?;
+    let not_renewable = || {
+        ApiError::Forbidden("only an open portal session's token is renewed: sign in again".into())
+    };
+    let session_id = session_of(principal).ok_or_else(not_renewable)?;
+    let now = crate::db::now();
+    let conn = db.conn();
+    let session = portal_session::Entity::find_by_id(session_id.to_owned())
+        .filter(portal_session::Column::TenantId.eq(principal.tenant_id()))
+        .one(conn)
+        .await?
+        .filter(|s| s.ended_at.is_none() && s.expires_at > now)
+        .ok_or_else(not_renewable)?;
+    let partner = signing_in(conn, &session.tenant_id, &session.partner_id)
+        .await
+        .map_err(|_| not_renewable())?;
+    session_token(keys, &session, partner, now)
+}
+
+/// Signs out: the caller's portal session ends (answers whether it was open).
+pub async fn end(db: &Db, principal: &Principal) -> ApiResult<bool> {
+    let Some(session_id) = session_of(principal) else {
+        return Ok(false);
+    };
+    let ended = portal_session::Entity::update_many()
+        .col_expr(
+            portal_session::Column::EndedAt,
+            Expr::value(crate::db::now()),
+        )
+        .filter(portal_session::Column::Id.eq(session_id))
+        .filter(portal_session::Column::TenantId.eq(principal.tenant_id()))
+        .filter(portal_session::Column::EndedAt.is_null())
+        .exec(db.conn())
+        .await?
+        .rows_affected;
+    Ok(ended == 1)
+}
+
+fn session_token(
+    keys: &Keys,
+    session: &portal_session::Model,
+    partner: partner::Model,
+    now: DateTime<Utc>,
+) -> ApiResult<Issued> {
+    let expires_at = (now + Duration::minutes(SESSION_TOKEN_MINUTES)).min(session.expires_at);
+    let token = mint(
+        keys,
+        &format!("portal:{}", session.id),
+        &partner,
+        expires_at,
+    )?;
+    Ok(Issued {
+        token,
+        expires_at,
+        partner,
+    })
+}
+
+fn mint(
+    keys: &Keys,
+    subject: &str,
+    partner: &partner::Model,
+    expires_at: DateTime<Utc>,
+) -> ApiResult<String> {
+    let now = crate::auth::jwt::now_seconds();
+    let claims = Claims {
+        sub: subject.to_owned(),
+        tenant_id: partner.tenant_id.clone(),
+        role: "partner".into(),
+        partner_id: Some(partner.id.clone()),
+        scope: None,
+        exp: expires_at.timestamp().max(0) as u64,
+        iat: Some(now),
+        nbf: None,
+        iss: None,
+        aud: None,
+    };
+    keys.mint(&claims)
+        .map_err(|e| ApiError::internal("minting a portal token", e.to_string()))
+}
+
+/// A partner token for a brand's own app to embed the portal's pages.
+pub async fn embed_token(
+    db: &Db,
+    keys: &Keys,
+    tenant_id: &str,
+    partner_id: &str,
+    ttl_minutes: i32,
+) -> ApiResult<Issued> {
+    cannot_mint(keys)?;
+    let minutes = check_minutes("ttlMinutes", ttl_minutes, MAX_EMBED_MINUTES)?;
+    let partner = signing_in(db.conn(), tenant_id, partner_id).await?;
+    let expires_at = crate::db::now() + Duration::minutes(minutes);
+    let token = mint(
+        keys,
+        &format!("embed:{}", crate::input::new_id()),
+        &partner,
+        expires_at,
+    )?;
+    Ok(Issued {
+        token,
+        expires_at,
+        partner,
+    })
+}
