@@ -1,0 +1,113 @@
+// The partner portal: signs the partner in (a one-time link, or an embed
+// token), then shows the page the address names. Pages are addressed by
+// the fragment (`#/payouts/…`), so a link to one opens it after sign-in
+// and the server serves one document.
+import { html, render, useEffect, useState } from './lib.js';
+import { onSession, signOut, signedOutBecause, start } from './api.js';
+import { Overview } from './page-overview.js';
+import { Commissions } from './page-commissions.js';
+import { PayoutDetail, Payouts } from './page-payouts.js';
+import { Codes } from './page-codes.js';
+import { Campaigns } from './page-campaigns.js';
+import { DealDetail, Deals } from './page-deals.js';
+import { Payment } from './page-payment.js';
+import { Postbacks } from './page-postbacks.js';
+
+const PAGES = [
+  ['#/', 'Overview'],
+  ['#/commissions', 'Commissions'],
+  ['#/payouts', 'Payouts'],
+  ['#/codes', 'Referral links'],
+  ['#/campaigns', 'Campaigns'],
+  ['#/deals', 'Deals'],
+  ['#/payment', 'Payment details'],
+  ['#/postbacks', 'Postbacks'],
+];
+
+/** The page the fragment names. */
+function route(hash) {
+  const path = (hash || '#/').replace(/^#/, '') || '/';
+  const [, first = '', id] = path.split('/');
+  switch (first) {
+    case '': return { nav: '#/', page: html`<${Overview} />` };
+    case 'commissions': return { nav: '#/commissions', page: html`<${Commissions} />` };
+    case 'payouts': return { nav: '#/payouts', page: id ? html`<${PayoutDetail} key=${id} id=${id} />` : html`<${Payouts} />` };
+    case 'codes': return { nav: '#/codes', page: html`<${Codes} />` };
+    case 'campaigns': return { nav: '#/campaigns', page: html`<${Campaigns} />` };
+    case 'deals': return { nav: '#/deals', page: id ? html`<${DealDetail} key=${id} id=${id} />` : html`<${Deals} />` };
+    case 'payment': return { nav: '#/payment', page: html`<${Payment} />` };
+    case 'postbacks': return { nav: '#/postbacks', page: html`<${Postbacks} />` };
+    default: return { nav: null, page: html`<${Missing} />` };
+  }
+}
+
+function Missing() {
+  return html`<section class="page"><h1 id="page-title" tabindex="-1">Page not found</h1>
+    <p class="notice error" role="alert">There is no such page. <a href="#/">Go to the overview</a>.</p></section>`;
+}
+
+function useHash() {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const changed = () => setHash(location.hash);
+    addEventListener('hashchange', changed);
+    return () => removeEventListener('hashchange', changed);
+  }, []);
+  return hash;
+}
+
+function Shell({ session }) {
+  const hash = useHash();
+  const { nav, page } = route(hash);
+  const [menu, setMenu] = useState(false);
+  useEffect(() => setMenu(false), [hash]);
+  return html`
+    <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main').focus(); }}>Skip to content</a>
+    <header class="top">
+      <p class="brand">Partner portal</p>
+      <p class="who" data-figure="viewer.partner.name">${session.partner ? session.partner.name : ''}</p>
+      <button type="button" class="secondary small menu-toggle" aria-expanded=${menu ? 'true' : 'false'} aria-controls="nav"
+              onClick=${() => setMenu(!menu)}>Menu</button>
+      <button type="button" class="secondary small" onClick=${signOut}>Sign out</button>
+    </header>
+    <nav id="nav" aria-label="Portal" class=${menu ? 'open' : ''}>
+      <ul>
+        ${PAGES.map(([href, label]) => html`
+          <li><a href=${href} aria-current=${href === nav ? 'page' : undefined}>${label}</a></li>`)}
+      </ul>
+    </nav>
+    <main id="main" tabindex="-1">${page}</main>`;
+}
+
+function SignedOut({ message, tone }) {
+  useEffect(() => {
+    document.title = 'Sign in · Partner portal';
+    const heading = document.getElementById('page-title');
+    if (heading) heading.focus();
+  }, []);
+  return html`
+    <main id="main" class="signed-out">
+      <h1 id="page-title" tabindex="-1">Partner portal</h1>
+      ${message
+        ? html`<p class=${`notice ${tone || 'error'}`} role="alert" data-state="sign-in-refused">${message}</p>`
+        : html`<p>Open the sign-in link your program sent you to see your commissions and payouts.</p>`}
+      <p class="muted">A sign-in link works once. If yours was used or has expired, ask the program for a new one.</p>
+    </main>`;
+}
+
+function App() {
+  const [state, setState] = useState({ ready: false, session: null, message: null });
+  useEffect(() => {
+    const off = onSession((session) =>
+      setState((s) => ({ ...s, session, message: session ? null : signedOutBecause() })));
+    start()
+      .then((session) => setState({ ready: true, session, message: session ? null : signedOutBecause() }))
+      .catch((error) => setState({ ready: true, session: null, message: error.message }));
+    return off;
+  }, []);
+  if (!state.ready) return html`<p class="loading" role="status">Signing you in…</p>`;
+  if (!state.session) return html`<${SignedOut} message=${state.message} />`;
+  return html`<${Shell} session=${state.session} />`;
+}
+
+render(html`<${App} />`, document.getElementById('portal'));

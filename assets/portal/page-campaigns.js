@@ -1,0 +1,61 @@
+// Campaigns: those open to the partner, where it stands in each, and an
+// application to a public one it is not in.
+import { html } from './lib.js';
+import { gql } from './api.js';
+import { date } from './format.js';
+import { Badge, Failure, Loading, Outcome, Page, useQuery, useSubmit } from './ui.js';
+
+const CAMPAIGNS = `query Campaigns {
+  campaigns(first: 100) { nodes { id name description currency visibility isDefault holdbackDays } }
+  partnershipRequests(first: 100) { nodes { id status reason createdAt campaign { id } } }
+  viewer { partner { enrollments { campaign { id } } } }
+}`;
+
+const APPLY = `mutation Apply($campaignId: ID!) { applyToCampaign(campaignId: $campaignId) { id status } }`;
+
+function standing(campaign, data) {
+  if (campaign.isDefault) return { label: 'You take part', tone: 'approved' };
+  if (data.viewer.partner.enrollments.some((e) => e.campaign.id === campaign.id)) {
+    return { label: 'You take part', tone: 'approved' };
+  }
+  const requests = data.partnershipRequests.nodes.filter((r) => r.campaign.id === campaign.id);
+  const latest = requests[requests.length - 1];
+  if (latest && latest.status === 'PENDING') return { label: 'Application pending', tone: 'pending', since: latest.createdAt };
+  if (latest && latest.status === 'REJECTED') return { label: 'Application declined', tone: 'rejected', reason: latest.reason };
+  return null;
+}
+
+export function Campaigns() {
+  const { data, error, loading, reload } = useQuery(CAMPAIGNS);
+  return html`
+    <${Page} title="Campaigns" intro="The programs you can promote, and where you stand in each.">
+      ${loading && !data && html`<${Loading} />`}
+      ${error && html`<${Failure} error=${error} />`}
+      ${data && html`
+        <ul class="cards">
+          ${data.campaigns.nodes.map((c) => html`<${CampaignCard} key=${c.id} campaign=${c} standing=${standing(c, data)} reload=${reload} />`)}
+        </ul>`}
+    <//>`;
+}
+
+function CampaignCard({ campaign, standing, reload }) {
+  const [busy, outcome, , submit] = useSubmit(async () => {
+    await gql(APPLY, { campaignId: campaign.id });
+    reload();
+  }, `You applied to ${campaign.name}.`);
+  const heading = `campaign-${campaign.id}`;
+  return html`
+    <li class="card" aria-labelledby=${heading} data-campaign=${campaign.id}>
+      <h2 id=${heading}>${campaign.name}</h2>
+      ${campaign.description && html`<p>${campaign.description}</p>`}
+      <p class="muted">Paid in ${campaign.currency}${campaign.holdbackDays ? `, approved ${campaign.holdbackDays} days after each sale` : ''}.</p>
+      ${standing && html`<p><${Badge} value=${standing.label} label=${standing.label} tone=${standing.tone} />
+        ${standing.since && html` <span class="muted">since ${date(standing.since)}</span>`}
+        ${standing.reason && html` <span class="muted">${standing.reason}</span>`}</p>`}
+      ${(!standing || standing.tone === 'rejected') && campaign.visibility === 'PUBLIC' && html`
+        <form onSubmit=${submit}>
+          <button type="submit" disabled=${busy}>Apply<span class="visually-hidden"> to ${campaign.name}</span></button>
+        </form>`}
+      <${Outcome} outcome=${outcome} />
+    </li>`;
+}

@@ -1,0 +1,115 @@
+// Overview: what the partner has earned, by currency and status; its
+// earnings per month; its progress toward the program's tiers.
+import { html } from './lib.js';
+import { add, date, monthOf, money } from './format.js';
+import { BarChart, Failure, Loading, Money, Page, Section, useQuery } from './ui.js';
+
+const MONTHS = 6;
+
+const OVERVIEW = `query Overview($from: DateTime!, $to: DateTime!) {
+  viewer {
+    partner {
+      id name
+      balance { currency accrued approved paid }
+      payoutMinimums { amount currency }
+      tierProgress {
+        tier { id name }
+        campaign { name currency }
+        periodEnd reached capped
+        totals { payout revenue conversions }
+        goals { payout revenue conversions }
+      }
+    }
+  }
+  commissionStats(interval: MONTH, from: $from, to: $to) { start currency accrued approved paid clawedBack }
+}`;
+
+/** The first instant of the month `back` months before this one (UTC). */
+function monthStart(back) {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1)).toISOString();
+}
+
+export function Overview() {
+  const { data, error, loading } = useQuery(OVERVIEW, { from: monthStart(MONTHS - 1), to: monthStart(-1) });
+  return html`
+    <${Page} title="Overview" intro="What you have earned, and what is on its way.">
+      ${loading && html`<${Loading} />`}
+      ${error && html`<${Failure} error=${error} />`}
+      ${data && html`<${Balances} partner=${data.viewer.partner} />
+                     <${Earnings} stats=${data.commissionStats} />
+                     <${Tiers} progress=${data.viewer.partner.tierProgress} />`}
+    <//>`;
+}
+
+function Balances({ partner }) {
+  if (!partner.balance.length) {
+    return html`<${Section} title="Balance" id="balance-title"><p class="empty">Nothing earned yet: your first commission shows here.</p><//>`;
+  }
+  return html`
+    <${Section} title="Balance" id="balance-title">
+      <div class="balances">
+        ${partner.balance.map((b) => {
+          const minimum = partner.payoutMinimums.find((m) => m.currency === b.currency);
+          return html`
+            <div class="balance" data-currency=${b.currency}>
+              <h3>${b.currency}</h3>
+              <dl>
+                <div><dt>Pending</dt><dd><${Money} amount=${b.accrued} currency=${b.currency} figure=${`balance.${b.currency}.accrued`} /></dd></div>
+                <div><dt>Approved, to be paid</dt><dd><${Money} amount=${b.approved} currency=${b.currency} figure=${`balance.${b.currency}.approved`} /></dd></div>
+                <div><dt>Paid</dt><dd><${Money} amount=${b.paid} currency=${b.currency} figure=${`balance.${b.currency}.paid`} /></dd></div>
+              </dl>
+              ${minimum && html`<p class="hint">Paid once your approved balance reaches ${money(minimum.amount, b.currency)}.</p>`}
+            </div>`;
+        })}
+      </div>
+    <//>`;
+}
+
+function Earnings({ stats }) {
+  const currencies = [...new Set(stats.map((s) => s.currency))];
+  return html`
+    <${Section} title="Earnings per month" id="earnings-title">
+      ${currencies.length === 0 && html`<p class="empty">No earnings in the last ${MONTHS} months.</p>`}
+      ${currencies.map((currency) => {
+        const points = stats
+          .filter((s) => s.currency === currency)
+          .map((s) => ({
+            label: monthOf(s.start),
+            amount: add(s.accrued, s.approved, s.paid, s.clawedBack),
+            figure: `earned.${currency}.${s.start.slice(0, 7)}`,
+          }));
+        return html`<${BarChart} id=${`earnings-${currency}`} title=${`Earnings per month in ${currency}, last ${MONTHS} months`}
+                                  points=${points} currency=${currency} />`;
+      })}
+    <//>`;
+}
+
+function Tiers({ progress }) {
+  if (!progress.length) return null;
+  return html`
+    <${Section} title="Tier progress" id="tiers-title">
+      <ul class="tiers">
+        ${progress.map((p) => html`
+          <li class="tier">
+            <h3>${p.tier.name} <span class="muted">· ${p.campaign.name}</span></h3>
+            <p class="muted">${p.reached ? 'Reached' : 'In progress'} this period, which ends ${date(p.periodEnd)}.</p>
+            <${Goal} label="Sales" total=${p.totals.conversions} goal=${p.goals.conversions} />
+            <${Goal} label="Revenue" total=${p.totals.revenue} goal=${p.goals.revenue} currency=${p.campaign.currency} />
+            <${Goal} label="Commissions" total=${p.totals.payout} goal=${p.goals.payout} currency=${p.campaign.currency} />
+          </li>`)}
+      </ul>
+    <//>`;
+}
+
+function Goal({ label, total, goal, currency }) {
+  if (!Number(goal)) return null;
+  const shown = (v) => (currency ? money(v, currency) : String(v));
+  const text = `${label}: ${shown(total)} of ${shown(goal)}`;
+  return html`
+    <div class="goal">
+      <span>${text}</span>
+      <progress max=${Number(goal)} value=${Math.min(Number(total), Number(goal))} aria-label=${text}></progress>
+    </div>`;
+}
+

@@ -1,0 +1,116 @@
+// Payment details: where the partner is paid, and its tax profile.
+import { html, useState } from './lib.js';
+import { gql } from './api.js';
+import { date, method as methodName } from './format.js';
+import { Badge, Failure, Field, Loading, Outcome, Page, Section, useQuery, useSubmit } from './ui.js';
+
+const PAYMENT = `query Payment {
+  viewer {
+    partner {
+      id
+      payoutMethod { type paypalEmail iban bic accountHolder updatedAt }
+      taxProfile { form status country taxIdLast4 submittedAt decidedAt reason }
+    }
+  }
+}`;
+
+const SET_METHOD = `mutation SetMethod($input: SetPayoutMethodInput!) {
+  setPayoutMethod(input: $input) { type paypalEmail iban bic accountHolder updatedAt }
+}`;
+
+const SUBMIT_TAX = `mutation SubmitTax($input: SubmitTaxProfileInput!) {
+  submitTaxProfile(input: $input) { form status country taxIdLast4 }
+}`;
+
+export function Payment() {
+  const { data, error, loading, reload } = useQuery(PAYMENT);
+  const partner = data && data.viewer.partner;
+  return html`
+    <${Page} title="Payment details" intro="Where you are paid, and the tax form the program may need.">
+      ${loading && !data && html`<${Loading} />`}
+      ${error && html`<${Failure} error=${error} />`}
+      ${partner && html`<${Method} method=${partner.payoutMethod} reload=${reload} />
+                        <${Tax} profile=${partner.taxProfile} reload=${reload} />`}
+    <//>`;
+}
+
+function Method({ method, reload }) {
+  const [kind, setKind] = useState(method ? method.type : 'PAYPAL');
+  const [busy, outcome, fieldError, submit] = useSubmit(async (form) => {
+    const input = { type: kind };
+    if (kind === 'PAYPAL') input.paypalEmail = form.get('paypalEmail');
+    else {
+      input.iban = form.get('iban');
+      input.accountHolder = form.get('accountHolder');
+      if (form.get('bic')) input.bic = form.get('bic');
+    }
+    await gql(SET_METHOD, { input });
+    reload();
+  }, 'Your payout method is saved.');
+  return html`
+    <${Section} title="Payout method" id="method-title">
+      ${method
+        ? html`<p data-figure="method.current">Paid by ${methodName(method.type)}: <strong>${method.type === 'PAYPAL' ? method.paypalEmail : method.iban}</strong>
+                 ${method.bic && ` (${method.bic})`} <span class="muted">since ${date(method.updatedAt)}</span></p>`
+        : html`<p class="notice" role="note">No payout method yet: you are paid once you add one.</p>`}
+      <form onSubmit=${submit} class="stack">
+        <fieldset>
+          <legend>Paid by</legend>
+          <label class="choice"><input type="radio" name="type" value="PAYPAL" checked=${kind === 'PAYPAL'} onChange=${() => setKind('PAYPAL')} /> PayPal</label>
+          <label class="choice"><input type="radio" name="type" value="BANK_TRANSFER" checked=${kind === 'BANK_TRANSFER'} onChange=${() => setKind('BANK_TRANSFER')} /> Bank transfer (IBAN)</label>
+        </fieldset>
+        ${kind === 'PAYPAL'
+          ? html`<${Field} id="method-email" label="PayPal e-mail" error=${fieldError('paypalEmail')}>
+                   ${(a) => html`<input type="email" name="paypalEmail" autocomplete="email" required ...${a} />`}<//>`
+          : html`
+            <${Field} id="method-holder" label="Account holder" error=${fieldError('accountHolder')}>
+              ${(a) => html`<input name="accountHolder" autocomplete="name" required ...${a} />`}<//>
+            <${Field} id="method-iban" label="IBAN" hint="As on your bank statement; spaces are fine." error=${fieldError('iban')}>
+              ${(a) => html`<input name="iban" spellcheck="false" autocomplete="off" required ...${a} />`}<//>
+            <${Field} id="method-bic" label="BIC (optional)" error=${fieldError('bic')}>
+              ${(a) => html`<input name="bic" spellcheck="false" autocomplete="off" ...${a} />`}<//>`}
+        <button type="submit" disabled=${busy}>Save payout method</button>
+        <${Outcome} outcome=${outcome} />
+      </form>
+    <//>`;
+}
+
+const FORMS = [
+  ['W9', 'W-9 (United States persons)'],
+  ['W8BEN', 'W-8BEN (individuals outside the United States)'],
+  ['W8BENE', 'W-8BEN-E (companies outside the United States)'],
+  ['OTHER', 'Another form'],
+];
+
+function formName(form) {
+  const found = FORMS.find(([value]) => value === form);
+  return found ? found[1].split(' (')[0] : form;
+}
+
+function Tax({ profile, reload }) {
+  const [busy, outcome, fieldError, submit] = useSubmit(async (form, element) => {
+    await gql(SUBMIT_TAX, {
+      input: { form: form.get('form'), country: form.get('country'), taxId: form.get('taxId') },
+    });
+    // The tax id does not stay on the page.
+    element.reset();
+    reload();
+  }, 'Your tax profile is submitted: the program reviews it.');
+  return html`
+    <${Section} title="Tax profile" id="tax-title">
+      ${profile
+        ? html`<p data-figure="tax.current">${formName(profile.form)} for ${profile.country}, tax id ending ${profile.taxIdLast4}:
+                 <${Badge} value=${profile.status} />${profile.reason && html` <span class="muted">${profile.reason}</span>`}</p>`
+        : html`<p class="muted">No tax profile yet.</p>`}
+      <form onSubmit=${submit} class="stack" autocomplete="off">
+        <${Field} id="tax-form" label="Form" error=${fieldError('form')}>
+          ${(a) => html`<select name="form" ...${a}>${FORMS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select>`}<//>
+        <${Field} id="tax-country" label="Country" hint="Two letters: US, DE, FR…" error=${fieldError('country')}>
+          ${(a) => html`<input name="country" required maxlength="2" autocomplete="country" ...${a} />`}<//>
+        <${Field} id="tax-id" label="Tax id" hint="Stored encrypted; only its last four characters are ever shown." error=${fieldError('taxId')}>
+          ${(a) => html`<input name="taxId" required spellcheck="false" ...${a} />`}<//>
+        <button type="submit" disabled=${busy}>Submit tax profile</button>
+        <${Outcome} outcome=${outcome} />
+      </form>
+    <//>`;
+}

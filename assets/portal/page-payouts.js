@@ -1,0 +1,112 @@
+// Payouts: what was paid, or is on its way, each with its statement; one
+// payout's lines by its id.
+import { html, useState } from './lib.js';
+import { download } from './api.js';
+import { date, method, money, words } from './format.js';
+import { Badge, Failure, Loading, Money, NotFound, Outcome, Page, Section, TableWrap, useQuery } from './ui.js';
+
+const PAYOUTS = `query Payouts {
+  viewer {
+    partner {
+      payoutMinimums { amount currency }
+      payoutMethod { type }
+      payouts(first: 100) {
+        nodes { id statementNumber statementUrl status amount currency createdAt paidAt reference method { type } }
+      }
+    }
+  }
+}`;
+
+const PAYOUT = `query Payout($id: ID!) {
+  payout(id: $id) {
+    id statementNumber statementUrl status amount currency createdAt paidAt reference failureReason
+    method { type paypalEmail iban }
+    commissions(first: 500) { nodes { id kind amount currency accruedAt campaign { name } event { externalId } } }
+  }
+}`;
+
+function Statement({ payout }) {
+  const [outcome, setOutcome] = useState(null);
+  const get = async () => {
+    setOutcome(null);
+    try {
+      await download(payout.statementUrl, `statement-${payout.statementNumber}.pdf`);
+    } catch (error) {
+      setOutcome({ error });
+    }
+  };
+  return html`
+    <button type="button" class="link" onClick=${get}>Statement ${payout.statementNumber}<span class="visually-hidden"> (PDF)</span></button>
+    <${Outcome} outcome=${outcome} />`;
+}
+
+export function Payouts() {
+  const { data, error, loading } = useQuery(PAYOUTS);
+  const partner = data && data.viewer.partner;
+  const payouts = partner ? [...partner.payouts.nodes].reverse() : [];
+  return html`
+    <${Page} title="Payouts" intro="Money sent to you, newest first, each with its statement.">
+      ${loading && html`<${Loading} />`}
+      ${error && html`<${Failure} error=${error} />`}
+      ${partner && !partner.payoutMethod && html`
+        <p class="notice" role="note">You have no payout method yet: <a href="#/payment">add one</a> to be paid.</p>`}
+      ${partner && partner.payoutMinimums.length > 0 && html`
+        <p class="hint">Minimum payout: ${partner.payoutMinimums.map((m) => money(m.amount, m.currency)).join(', ')}.</p>`}
+      ${partner && payouts.length === 0 && html`<p class="empty">No payout yet.</p>`}
+      ${payouts.length > 0 && html`
+        <${TableWrap} label="Payouts">
+          <table>
+            <thead><tr><th scope="col">Date</th><th scope="col">Statement</th><th scope="col">Status</th><th scope="col">Method</th><th scope="col" class="num">Amount</th></tr></thead>
+            <tbody>
+              ${payouts.map((p) => html`
+                <tr data-payout=${p.id}>
+                  <td><a href=${`#/payouts/${p.id}`}>${date(p.paidAt || p.createdAt)}</a></td>
+                  <td><${Statement} payout=${p} /></td>
+                  <td><${Badge} value=${p.status} /></td>
+                  <td>${p.method ? method(p.method.type) : '—'}</td>
+                  <td class="num"><${Money} amount=${p.amount} currency=${p.currency} figure=${`payout.${p.id}.amount`} /></td>
+                </tr>`)}
+            </tbody>
+          </table>
+        <//>`}
+    <//>`;
+}
+
+export function PayoutDetail({ id }) {
+  const { data, error, loading } = useQuery(PAYOUT, { id });
+  const payout = data && data.payout;
+  return html`
+    <${Page} title=${payout ? `Payout ${payout.statementNumber}` : 'Payout'}>
+      ${loading && html`<${Loading} />`}
+      ${error && html`<${Failure} error=${error} />`}
+      ${data && !payout && html`<${NotFound} what="payout" back="#/payouts" backLabel="Back to your payouts" />`}
+      ${payout && html`
+        <${Section} title="Summary" id="payout-summary">
+          <dl class="facts">
+            <div><dt>Amount</dt><dd><${Money} amount=${payout.amount} currency=${payout.currency} figure=${`payout.${payout.id}.amount`} /></dd></div>
+            <div><dt>Status</dt><dd><${Badge} value=${payout.status} /></dd></div>
+            <div><dt>Made</dt><dd>${date(payout.createdAt)}</dd></div>
+            ${payout.paidAt && html`<div><dt>Paid</dt><dd>${date(payout.paidAt)}${payout.reference && ` · ${payout.reference}`}</dd></div>`}
+            ${payout.failureReason && html`<div><dt>Failed</dt><dd>${payout.failureReason}</dd></div>`}
+            <div><dt>Method</dt><dd>${payout.method ? `${method(payout.method.type)} ${payout.method.paypalEmail || payout.method.iban || ''}` : '—'}</dd></div>
+            <div><dt>Statement</dt><dd><${Statement} payout=${payout} /></dd></div>
+          </dl>
+        <//>
+        <${Section} title="Lines" id="payout-lines">
+          <${TableWrap} label="Lines of the payout">
+            <table>
+              <thead><tr><th scope="col">Date</th><th scope="col">Kind</th><th scope="col">Campaign / event</th><th scope="col" class="num">Amount</th></tr></thead>
+              <tbody>
+                ${payout.commissions.nodes.map((c) => html`
+                  <tr>
+                    <td>${date(c.accruedAt)}</td>
+                    <td>${words(c.kind)}</td>
+                    <td>${c.campaign.name}${c.event && ` / ${c.event.externalId}`}</td>
+                    <td class="num"><${Money} amount=${c.amount} currency=${c.currency} figure=${`line.${c.id}.amount`} /></td>
+                  </tr>`)}
+              </tbody>
+            </table>
+          <//>
+        <//>`}
+    <//>`;
+}
