@@ -24,7 +24,7 @@ fn tools() -> PathBuf {
 
 /// Runs `node SCRIPT ARGS` in `tests/browser/`; its last line of output,
 /// as JSON.
-async fn node(script: &str, args: &[&str]) -> Value {
+pub(crate) async fn node(script: &str, args: &[&str]) -> Value {
     let output = tokio::process::Command::new("node")
         .arg(script)
         .args(args)

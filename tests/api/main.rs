@@ -22,6 +22,7 @@ mod ledger;
 mod operations;
 mod partners;
 mod payouts;
+mod portal;
 mod posting;
 mod probes;
 mod ready_fields;

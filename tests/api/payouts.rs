@@ -35,7 +35,7 @@ const RUN: &str = "mutation($input: CreatePayoutRunInput!) { createPayoutRun(inp
 const JANUARY: &str = "2026-01-10T12:00:00Z";
 
 /// Runs a payout run as finance does (`commissions:write`).
-async fn run(app: &TestApp, input: Value) -> Value {
+pub(crate) async fn run(app: &TestApp, input: Value) -> Value {
     app.ok(
         &app.service("commissions:write"),
         RUN,
@@ -46,7 +46,7 @@ async fn run(app: &TestApp, input: Value) -> Value {
 }
 
 /// A sale that occurred at `at`; answers its commission's id.
-async fn sale_at(
+pub(crate) async fn sale_at(
     app: &TestApp,
     partner: &str,
     external_id: &str,
@@ -58,7 +58,7 @@ async fn sale_at(
     crate::ledger::commission_id(app, input).await
 }
 
-async fn approve(app: &TestApp, ids: &[&str]) {
+pub(crate) async fn approve(app: &TestApp, ids: &[&str]) {
     app.ok(
         &app.service("commissions:write"),
         "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id } }",
@@ -69,7 +69,7 @@ async fn approve(app: &TestApp, ids: &[&str]) {
 
 const SET_METHOD: &str = "mutation($input: SetPayoutMethodInput!) { setPayoutMethod(input: $input) { type paypalEmail iban bic accountHolder } }";
 
-async fn paypal(app: &TestApp, partner: &str, email: &str) {
+pub(crate) async fn paypal(app: &TestApp, partner: &str, email: &str) {
     app.ok(
         &app.admin(),
         SET_METHOD,

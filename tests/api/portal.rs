@@ -1,0 +1,441 @@
+//! The partner portal (SPEC §18): signing in by one-time links, sessions
+//! and embed tokens through the API; the page and its files as served; and
+//! a partner using every page in headless Chromium (`tests/browser/portal.mjs`).
+
+use crate::campaigns::create_campaign;
+use crate::helpers::{Backend, SECRET, TENANT, TestApp, code, field};
+use crate::on_both_databases;
+use crate::payouts::{approve, paypal, run, sale_at};
+use revshare::auth::jwt::Keys;
+use revshare::http::Options;
+use revshare::http::cors::Origins;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+on_both_databases!(a_portal_link_signs_a_partner_in_once);
+
+const LINK: &str = "mutation($p: ID!, $ttl: Int) { createPartnerPortalLink(partnerId: $p, ttlMinutes: $ttl) { url expiresAt } }";
+const REDEEM: &str = "mutation($code: String!) { redeemPortalLink(code: $code) { token expiresAt partnerId partnerName } }";
+const RENEW: &str = "mutation { renewPortalSession { token expiresAt partnerId } }";
+
+/// A sign-in link's code, made by staff.
+pub(crate) async fn portal_code(app: &TestApp, partner: &str) -> String {
+    let data = app
+        .ok(
+            &app.service("partners:write"),
+            LINK,
+            json!({ "p": partner }),
+        )
+        .await;
+    let url = data["createPartnerPortalLink"]["url"].as_str().unwrap();
+    url.strip_prefix("/portal/#code=")
+        .expect("a portal path")
+        .to_owned()
+}
+
+async fn a_portal_link_signs_a_partner_in_once(app: TestApp) {
+    let ada = app.create_partner(json!({ "name": "Ada" })).await;
+    let made = app
+        .ok(&app.admin(), LINK, json!({ "p": ada, "ttl": 30 }))
+        .await["createPartnerPortalLink"]
+        .clone();
+    let url = made["url"].as_str().unwrap();
+    let secret = url.strip_prefix("/portal/#code=").unwrap().to_owned();
+    assert_eq!(secret.len(), 43, "256 bits, base64url");
+    let expires: chrono::DateTime<chrono::Utc> =
+        made["expiresAt"].as_str().unwrap().parse().unwrap();
+    let minutes = (expires - chrono::Utc::now()).num_minutes();
+    assert!((29..=30).contains(&minutes), "{minutes}");
+    // The code is kept only as its hash.
+    let rows = app
+        .db
+        .conn()
+        .query_all_raw(Statement::from_string(
+            app.db.backend(),
+            "SELECT code_hash FROM portal_links",
+        ))
+        .await
+        .unwrap();
+    let stored: String = rows[0].try_get("", "code_hash").unwrap();
+    assert_eq!(stored.len(), 64);
+    assert!(!stored.contains(&secret));
+
+    // Spent with no token: a session and its token, which reads as Ada.
+    let (_, body) = app.post(None, REDEEM, json!({ "code": secret })).await;
+    let session = body["data"]["redeemPortalLink"].clone();
+    assert_eq!(session["partnerId"], ada, "{body}");
+    assert_eq!(session["partnerName"], "Ada");
+    let token = session["token"].as_str().unwrap().to_owned();
+    let expires: chrono::DateTime<chrono::Utc> =
+        session["expiresAt"].as_str().unwrap().parse().unwrap();
+    let minutes = (expires - chrono::Utc::now()).num_minutes();
+    assert!(
+        (14..=15).contains(&minutes),
+        "session tokens live 15 minutes: {minutes}"
+    );
+    let viewer = app
+        .ok(&token, "{ viewer { role partner { id } } }", json!({}))
+        .await;
+    assert_eq!(
+        viewer["viewer"],
+        json!({ "role": "PARTNER", "partner": { "id": ada } })
+    );
+
+    // Once only; an unknown code and an expired one say why.
+    let again = app.error(None, REDEEM, json!({ "code": secret })).await;
+    assert_eq!(code(&again), "CONFLICT");
+    assert!(
+        again["message"].as_str().unwrap().contains("already used"),
+        "{again}"
+    );
+    let unknown = app
+        .error(None, REDEEM, json!({ "code": "not-a-code" }))
+        .await;
+    assert_eq!(code(&unknown), "NOT_FOUND");
+    let late = portal_code(&app, &ada).await;
+    let past = match app.backend {
+        Backend::Postgres => {
+            "UPDATE portal_links SET expires_at = now() - interval '1 minute' WHERE redeemed_at IS NULL"
+        }
+        Backend::Sqlite => {
+            "UPDATE portal_links SET expires_at = '2020-01-01 00:00:00+00:00' WHERE redeemed_at IS NULL"
+        }
+    };
+    app.db
+        .conn()
+        .execute_raw(Statement::from_string(app.db.backend(), past))
+        .await
+        .unwrap();
+    let expired = app.error(None, REDEEM, json!({ "code": late })).await;
+    assert_eq!(code(&expired), "CONFLICT");
+    assert!(
+        expired["message"].as_str().unwrap().contains("expired"),
+        "{expired}"
+    );
+
+    // A session's token renews itself; other tokens do not.
+    let renewed = app.ok(&token, RENEW, json!({})).await["renewPortalSession"].clone();
+    assert_eq!(renewed["partnerId"], ada);
+    let fresh = renewed["token"].as_str().unwrap().to_owned();
+    app.ok(&fresh, "{ viewer { role } }", json!({})).await;
+    for other in [app.partner_token(&ada), app.admin()] {
+        let refused = app.error(Some(&other), RENEW, json!({})).await;
+        assert_eq!(code(&refused), "FORBIDDEN", "{refused}");
+    }
+    // Signing out ends the session: its tokens are renewed no more.
+    let ended = app
+        .ok(&fresh, "mutation { endPortalSession }", json!({}))
+        .await;
+    assert_eq!(ended["endPortalSession"], true);
+    let refused = app.error(Some(&fresh), RENEW, json!({})).await;
+    assert_eq!(code(&refused), "FORBIDDEN");
+
+    // Who may make links and embed tokens, and for whom.
+    let error = app
+        .error(Some(&app.partner_token(&ada)), LINK, json!({ "p": ada }))
+        .await;
+    assert_eq!(code(&error), "FORBIDDEN");
+    let stranger = app
+        .ok(
+            &app.admin_of(crate::helpers::OTHER_TENANT),
+            "mutation { createPartner(input: { name: \"Elsewhere\" }) { id } }",
+            json!({}),
+        )
+        .await["createPartner"]["id"]
+        .clone();
+    let error = app
+        .error(Some(&app.admin()), LINK, json!({ "p": stranger }))
+        .await;
+    assert_eq!(field(&error), "partnerId");
+    let error = app
+        .error(Some(&app.admin()), LINK, json!({ "p": ada, "ttl": 0 }))
+        .await;
+    assert_eq!(field(&error), "ttlMinutes");
+    let embed = "mutation($p: ID!, $ttl: Int) { createPartnerEmbedToken(partnerId: $p, ttlMinutes: $ttl) { token expiresAt partnerId } }";
+    let error = app
+        .error(Some(&app.admin()), embed, json!({ "p": ada, "ttl": 181 }))
+        .await;
+    assert_eq!(field(&error), "ttlMinutes");
+    let embedded = app
+        .ok(
+            &app.service("partners:write"),
+            embed,
+            json!({ "p": ada, "ttl": 180 }),
+        )
+        .await["createPartnerEmbedToken"]
+        .clone();
+    let partner = app
+        .ok(
+            embedded["token"].as_str().unwrap(),
+            "{ viewer { partner { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(partner["viewer"]["partner"]["name"], "Ada");
+    let refused = app
+        .error(embedded["token"].as_str(), RENEW, json!({}))
+        .await;
+    assert_eq!(code(&refused), "FORBIDDEN", "an embed token is not renewed");
+    // Redeeming is the one thing a request without a token may do.
+    let error = app.error(None, LINK, json!({ "p": ada })).await;
+    assert_eq!(code(&error), "UNAUTHENTICATED");
+}
+
+fn with_origins() -> Options {
+    Options {
+        cors: Origins::parse("https://brand.example").unwrap(),
+        ..Options::new(revshare::graphql::LOADER_DELAY)
+    }
+}
+
+#[tokio::test]
+async fn the_portal_is_served_whole_under_graphiqls_policy() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let bare = client.get(app.url("/portal")).send().await.unwrap();
+    assert_eq!(bare.status(), 308);
+    assert_eq!(bare.headers()["location"], "/portal/");
+    let page = client.get(app.url("/portal/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        policy,
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("<script>") && !html.contains("style="),
+        "no inline script or style"
+    );
+    let files: Vec<&str> = html
+        .split(['"'])
+        .filter(|s| s.starts_with("/portal/") && s.len() > 9)
+        .collect();
+    assert!(files.len() >= 15, "{files:?}");
+    let mut compressed = 0;
+    for file in &files {
+        let zipped = client
+            .get(app.url(file))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(zipped.status(), 200, "{file}");
+        assert_eq!(zipped.headers()["content-encoding"], "gzip");
+        assert!(
+            zipped.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable")
+        );
+        compressed += zipped.bytes().await.unwrap().len();
+    }
+    assert!(compressed < 300 * 1024, "{compressed} bytes compressed");
+    let stale = client
+        .get(app.url("/portal/0000000000000000/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 404);
+    // A brand's listed origins may frame it (with an embed token).
+    let framed = TestApp::spawn_with_options(Backend::Sqlite, Keys::hs256(SECRET), with_origins())
+        .await
+        .unwrap();
+    let page = client.get(framed.url("/portal/")).send().await.unwrap();
+    let policy = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        policy.ends_with("frame-ancestors https://brand.example"),
+        "{policy}"
+    );
+}
+
+/// What the browser test's partner has: sales in three months, approved
+/// and paid ones, a clawback, a payout paid with its statement, a code, a
+/// registered deal, a tier it is working toward; and another partner with
+/// a deal and a payout of its own.
+async fn seed(app: &TestApp) -> Value {
+    let ada = crate::ledger::partner_at(app, "Ada Lovelace Ltd", 10).await;
+    let bea = crate::ledger::partner_at(app, "Bea", 10).await;
+    paypal(app, &ada, "ada@example.com").await;
+    paypal(app, &bea, "bea@example.com").await;
+    let now = chrono::Utc::now();
+    let month_ago = (now - chrono::Duration::days(35)).to_rfc3339();
+    let months_ago = (now - chrono::Duration::days(70)).to_rfc3339();
+    let a1 = sale_at(app, &ada, "ada-1", "1200", &months_ago).await;
+    let a2 = sale_at(app, &ada, "ada-2", "450", &month_ago).await;
+    let a3 = sale_at(app, &ada, "ada-3", "99.90", &now.to_rfc3339()).await;
+    let b1 = sale_at(app, &bea, "bea-1", "300", &months_ago).await;
+    approve(app, &[&a1, &a2, &b1]).await;
+    app.ok(
+        &app.service("events:write"),
+        "mutation { recordRefund(input: { eventExternalId: \"ada-2\", amount: \"150\" }) { clawbacks { amount } } }",
+        json!({}),
+    )
+    .await;
+    let period_end = (now - chrono::Duration::days(50))
+        .format("%Y-%m-%d")
+        .to_string();
+    let paid = run(app, json!({ "periodEnd": period_end })).await;
+    for payout in paid["payouts"].as_array().unwrap() {
+        app.ok(
+            &app.admin(),
+            "mutation($id: ID!) { markPayoutPaid(id: $id, reference: \"PP-1\") { id } }",
+            json!({ "id": payout["id"] }),
+        )
+        .await;
+    }
+    let bea_payout = paid["payouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["partner"]["name"] == "Bea")
+        .unwrap()["id"]
+        .clone();
+    let _ = a3;
+    app.ok(
+        &app.partner_token(&ada),
+        "mutation { createReferralCode(input: { code: \"ada-link\" }) { code } }",
+        json!({}),
+    )
+    .await;
+    for (name, position) in [("Qualified", 1), ("Proposal", 2)] {
+        app.ok(
+            &app.admin(),
+            "mutation($input: CreateDealStageInput!) { createDealStage(input: $input) { id } }",
+            json!({ "input": { "name": name, "position": position } }),
+        )
+        .await;
+    }
+    let register = "mutation($input: RegisterDealInput!) { registerDeal(input: $input) { id } }";
+    app.ok(
+        &app.partner_token(&ada),
+        register,
+        json!({ "input": { "name": "Globex rollout", "companyName": "Globex", "companyDomain": "globex.example", "amount": "24000", "notes": "Met at the fair." } }),
+    )
+    .await;
+    let bea_deal = app
+        .ok(
+            &app.partner_token(&bea),
+            register,
+            json!({ "input": { "name": "Umbrella", "companyName": "Umbrella", "companyDomain": "umbrella.example", "amount": "5000" } }),
+        )
+        .await["registerDeal"]["id"]
+        .clone();
+    let default_campaign = crate::campaigns::default_campaign(app).await;
+    app.ok(
+        &app.admin(),
+        "mutation($input: TieredCommissionInput!) { createTieredCommission(input: $input) { id } }",
+        json!({ "input": { "name": "Gold", "status": "ACTIVE", "startDate": "2020-01-01", "endDate": "2099-12-31",
+                           "period": "MONTHLY", "applyToAllPartners": true, "partnerIds": [], "campaignIds": [default_campaign],
+                           "payout": { "action": "INCREASE", "value": "5" }, "goals": { "conversions": 5 } } }),
+    )
+    .await;
+    let spring = create_campaign(
+        app,
+        json!({ "name": "Spring launch", "description": "Our spring range, 15 % on every sale.", "currency": "USD",
+                "rules": [{ "recurring": { "percentage": 15 } }] }),
+    )
+    .await;
+    // A link spent already, one that expired, and one to sign in with.
+    let spent = portal_code(app, &ada).await;
+    let (_, redeemed) = app.post(None, REDEEM, json!({ "code": spent })).await;
+    assert!(redeemed["errors"].is_null(), "{redeemed}");
+    let expired = portal_code(app, &ada).await;
+    let past = match app.backend {
+        Backend::Postgres => {
+            "UPDATE portal_links SET expires_at = now() - interval '1 minute' WHERE redeemed_at IS NULL"
+        }
+        Backend::Sqlite => {
+            "UPDATE portal_links SET expires_at = '2020-01-01 00:00:00+00:00' WHERE redeemed_at IS NULL"
+        }
+    };
+    app.db
+        .conn()
+        .execute_raw(Statement::from_string(app.db.backend(), past))
+        .await
+        .unwrap();
+    let link = portal_code(app, &ada).await;
+    json!({
+        "base": format!("http://{}", app.addr),
+        "link": format!("/portal/#code={link}"),
+        "spent": format!("/portal/#code={spent}"),
+        "expired": format!("/portal/#code={expired}"),
+        "otherDeal": bea_deal,
+        "otherPayout": bea_payout,
+        "applyTo": spring,
+        "newCode": "ada-summer",
+        "keyboardCode": "ada-keys",
+        "tenant": TENANT,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let mut plan = seed(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    // REVSHARE_SCREENSHOTS=docs/portal keeps them (they are the docs' pictures).
+    let shots = std::env::var("REVSHARE_SCREENSHOTS")
+        .map(|d| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(d))
+        .unwrap_or_else(|_| dir.path().to_owned());
+    std::fs::create_dir_all(&shots).unwrap();
+    plan["screenshots"] = json!(shots.to_str().unwrap());
+    let plan_file = dir.path().join("plan.json");
+    std::fs::write(&plan_file, plan.to_string()).unwrap();
+    let report = crate::browser::node("portal.mjs", &[plan_file.to_str().unwrap()]).await;
+    assert_eq!(
+        report["writes"],
+        json!([
+            "referral code",
+            "application",
+            "deal registration",
+            "payout method",
+            "postback",
+            "referral code by keyboard"
+        ])
+    );
+    let pages = [
+        "overview",
+        "commissions",
+        "payouts",
+        "codes",
+        "campaigns",
+        "deals",
+        "payment",
+        "postbacks",
+    ];
+    for page in pages {
+        assert_eq!(report["pages"][page], "checked", "{report}");
+        assert_eq!(report["axe"][page]["serious"], 0);
+        assert!(report["narrow"][page].as_u64().unwrap() <= 375);
+    }
+    assert_eq!(report["keyboard"], json!(pages));
+    assert!(report["figures"].as_u64().unwrap() >= 15, "{report}");
+    assert_eq!(report["screenshots"].as_array().unwrap().len(), 16);
+    assert!(
+        report["pages"]["sign-in-spent"]
+            .as_str()
+            .unwrap()
+            .contains("already used")
+    );
+    assert!(
+        report["pages"]["sign-in-expired"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    assert_eq!(report["pages"]["other Deal"], "not found");
+    assert_eq!(report["pages"]["other Payout"], "not found");
+    eprintln!(
+        "portal: first page interactive in {} ms; {}; axe: {}",
+        report["firstPageMs"], report["statement"], report["axe"]
+    );
+}

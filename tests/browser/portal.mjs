@@ -1,0 +1,338 @@
+// Drives the partner portal in headless Chromium for tests/api/portal.rs:
+//
+//   node portal.mjs PLAN.json
+//
+// PLAN names the server (`base`), the sign-in links (`link`, `spent`,
+// `expired`), another partner's deal and payout (`otherDeal`,
+// `otherPayout`), what each write should make, and where screenshots go
+// (`screenshots`). The script signs in, opens every page, compares every
+// figure the page shows with what the API answers for the same token
+// (`data-figure` elements: their exact amount, and the text the browser's
+// Intl makes of it), makes one write per page, runs axe-core on every
+// page, checks every page at 375 px and with the keyboard alone, and
+// prints one JSON line: what it checked. Any failed check throws.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const plan = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const timeout = 15_000;
+const report = { pages: {}, axe: {}, writes: [], figures: 0, screenshots: [], keyboard: [], narrow: {} };
+
+const PAGES = [
+  ['overview', '#/', 'Overview'],
+  ['commissions', '#/commissions', 'Commissions'],
+  ['payouts', '#/payouts', 'Payouts'],
+  ['codes', '#/codes', 'Referral links'],
+  ['campaigns', '#/campaigns', 'Campaigns'],
+  ['deals', '#/deals', 'Deals'],
+  ['payment', '#/payment', 'Payment details'],
+  ['postbacks', '#/postbacks', 'Postbacks'],
+];
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+  ],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, locale: 'en-US' });
+const page = await context.newPage();
+const problems = [];
+page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+page.on('console', (message) => {
+  if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+});
+page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+
+/** The page's heading, once the page has loaded what it shows. */
+async function settled(title) {
+  await page.waitForFunction(
+    (t) => document.querySelector('h1')?.textContent === t && !document.querySelector('.loading'),
+    title,
+    { timeout },
+  );
+}
+
+/** axe-core on the page as it is: serious and critical violations fail. */
+async function audit(name) {
+  // Evaluated through the DevTools protocol, which the page's
+  // Content-Security-Policy (rightly) does not let a <script> do.
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const run = await window.axe.run(document, { resultTypes: ['violations'] });
+    return run.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  const serious = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  report.axe[name] = { violations: result.map((v) => `${v.impact} ${v.id}: ${v.nodes.join(', ')}`), serious: serious.length };
+  check(serious.length === 0, `axe on ${name}: ${JSON.stringify(serious)}`);
+}
+
+async function shoot(name, width) {
+  if (!plan.screenshots) return;
+  const path = `${plan.screenshots}/${name}-${width}.png`;
+  await page.screenshot({ path, fullPage: true });
+  report.screenshots.push(path);
+}
+
+/** The API's answer for the portal's own token. */
+async function api(query, variables = {}) {
+  return page.evaluate(async ({ query, variables }) => {
+    const session = JSON.parse(sessionStorage.getItem('revshare.portal.session'));
+    const response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${session.token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = await response.json();
+    if (body.errors) throw new Error(JSON.stringify(body.errors));
+    return body.data;
+  }, { query, variables });
+}
+
+/** Each `[data-figure]` the page shows, by name: its amount, currency and text. */
+async function figures() {
+  return page.evaluate(() => Object.fromEntries(
+    [...document.querySelectorAll('[data-figure]')].map((e) => [e.dataset.figure, {
+      amount: e.dataset.amount ?? null, currency: e.dataset.currency ?? null, text: e.textContent.trim(),
+    }]),
+  ));
+}
+
+/** The figure `name` shows `amount` in `currency`, formatted as the browser formats it. */
+async function same(shown, name, amount, currency) {
+  const figure = shown[name];
+  check(figure, `the page shows no ${name}`);
+  check(figure.amount === amount, `${name}: the page says ${figure.amount}, the API ${amount}`);
+  const expected = await page.evaluate(([a, c]) => new Intl.NumberFormat(undefined, { style: 'currency', currency: c }).format(a), [amount, currency]);
+  check(figure.text === expected, `${name}: the page shows "${figure.text}", the API's figure reads "${expected}"`);
+  report.figures += 1;
+}
+
+async function open(hash, title) {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+  await settled(title);
+}
+
+const plus = (...amounts) => {
+  // Exact decimal sums of the API's strings, in cents.
+  const scale = 2;
+  const total = amounts.reduce((sum, a) => {
+    const [w, f = ''] = String(a).replace('-', '').split('.');
+    const units = BigInt(w + f.padEnd(scale, '0'));
+    return sum + (String(a).startsWith('-') ? -units : units);
+  }, 0n);
+  const negative = total < 0n;
+  const digits = (negative ? -total : total).toString().padStart(scale + 1, '0');
+  return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+};
+
+function monthStart(back) {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1)).toISOString();
+}
+
+try {
+  // A spent link and an expired one are refused, each with its reason.
+  for (const [which, words] of [['expired', 'expired'], ['spent', 'already used']]) {
+    // A new document each time: a link differing only in its fragment
+    // would otherwise be a navigation within the page.
+    await page.goto('about:blank');
+    await page.goto(`${plan.base}${plan[which]}`, { timeout });
+    await page.waitForSelector('[data-state="sign-in-refused"]', { timeout });
+    const text = await page.textContent('[data-state="sign-in-refused"]');
+    check(text.includes(words), `the ${which} link says "${text}"`);
+    await audit(`sign-in-${which}`);
+    report.pages[`sign-in-${which}`] = text;
+  }
+
+  // Signing in: the first page, interactive, timed.
+  await page.goto('about:blank');
+  const started = Date.now();
+  await page.goto(`${plan.base}${plan.link}`, { timeout });
+  await page.waitForSelector('[data-figure^="balance."]', { timeout });
+  report.firstPageMs = Date.now() - started;
+  check(!(await page.evaluate(() => location.hash.includes('code='))), 'the code stays in the address');
+
+  for (const [name, hash, title] of PAGES) {
+    await open(hash, title);
+    const shown = await figures();
+    if (name === 'overview') {
+      const data = await api(`query($from: DateTime!, $to: DateTime!) { viewer { partner { name balance { currency accrued approved paid } } }
+        commissionStats(interval: MONTH, from: $from, to: $to) { start currency accrued approved paid clawedBack } }`,
+      { from: monthStart(5), to: monthStart(-1) });
+      check(shown['viewer.partner.name'].text === data.viewer.partner.name, 'the partner named in the header');
+      for (const b of data.viewer.partner.balance) {
+        for (const status of ['accrued', 'approved', 'paid']) await same(shown, `balance.${b.currency}.${status}`, b[status], b.currency);
+      }
+      check(data.commissionStats.length === 6, 'six months of stats');
+      for (const s of data.commissionStats) {
+        await same(shown, `earned.${s.currency}.${s.start.slice(0, 7)}`, plus(s.accrued, s.approved, s.paid, s.clawedBack), s.currency);
+      }
+      const tiers = await page.$$eval('.tier progress', (bars) => bars.length);
+      check(tiers > 0, 'tier progress is shown');
+    }
+    if (name === 'commissions') {
+      const data = await api('{ commissions(first: 25) { totalCount nodes { id amount currency } } }');
+      check(shown['commissions.totalCount'].text.startsWith(String(data.commissions.totalCount)), 'the count of commissions');
+      for (const c of data.commissions.nodes) await same(shown, `commission.${c.id}.amount`, c.amount, c.currency);
+      // A breakdown opens with its button.
+      const first = data.commissions.nodes[0].id;
+      await page.click(`tbody[data-commission="${first}"] button[aria-controls]`);
+      check(await page.isVisible(`#breakdown-${first}`), 'the breakdown opens');
+      const lines = await page.$$eval(`#breakdown-${first} li`, (items) => items.length);
+      check(lines > 0, 'the breakdown has its lines');
+    }
+    if (name === 'payouts') {
+      const data = await api('{ viewer { partner { payouts(first: 100) { nodes { id amount currency statementNumber } } } } }');
+      const payouts = data.viewer.partner.payouts.nodes;
+      check(payouts.length > 0, 'a payout is listed');
+      for (const p of payouts) await same(shown, `payout.${p.id}.amount`, p.amount, p.currency);
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout }),
+        page.click(`tr[data-payout="${payouts[0].id}"] td:nth-child(2) button`),
+      ]);
+      const path = await download.path();
+      check(readFileSync(path).subarray(0, 5).toString() === '%PDF-', 'the statement is a PDF');
+      check(download.suggestedFilename() === `statement-${payouts[0].statementNumber}.pdf`, 'the statement is named by its number');
+      report.statement = download.suggestedFilename();
+      // One payout's page lists its lines.
+      await page.click(`tr[data-payout="${payouts[0].id}"] a`);
+      await settled(`Payout ${payouts[0].statementNumber}`);
+      const detail = await api('query($id: ID!) { payout(id: $id) { amount currency commissions(first: 500) { nodes { id amount currency } } } }', { id: payouts[0].id });
+      const lines = await figures();
+      for (const c of detail.payout.commissions.nodes) await same(lines, `line.${c.id}.amount`, c.amount, c.currency);
+      await open('#/payouts', 'Payouts');
+    }
+    if (name === 'codes') {
+      const data = await api('{ viewer { tenantId partner { referralCodes { code clicks customers } } } }');
+      for (const c of data.viewer.partner.referralCodes) {
+        check(shown[`code.${c.code}.clicks`].text === String(c.clicks), `clicks of ${c.code}`);
+        check(shown[`code.${c.code}.customers`].text === String(c.customers), `customers of ${c.code}`);
+        check(shown[`code.${c.code}.link`].text === `${plan.base}/r/${data.viewer.tenantId}/${c.code}`, `the link of ${c.code}`);
+        report.figures += 3;
+      }
+      await page.fill('#code-text', plan.newCode);
+      await page.click('form button[type="submit"]');
+      await page.waitForSelector(`tr[data-code="${plan.newCode}"]`, { timeout });
+      report.writes.push('referral code');
+    }
+    if (name === 'campaigns') {
+      const data = await api('{ campaigns(first: 100) { nodes { id name } } }');
+      const listed = await page.$$eval('li[data-campaign] h2', (hs) => hs.map((h) => h.textContent));
+      check(JSON.stringify(listed) === JSON.stringify(data.campaigns.nodes.map((c) => c.name)), `campaigns: ${listed} vs the API's`);
+      await page.click(`li[data-campaign="${plan.applyTo}"] button[type="submit"]`);
+      await page.waitForFunction((id) => document.querySelector(`li[data-campaign="${id}"]`)?.textContent.includes('Application pending'), plan.applyTo, { timeout });
+      const request = await api('query($c: ID!) { partnershipRequests(campaignId: $c) { nodes { status } } }', { c: plan.applyTo });
+      check(request.partnershipRequests.nodes[0].status === 'PENDING', 'the application is pending');
+      report.writes.push('application');
+    }
+    if (name === 'deals') {
+      const data = await api('{ deals(first: 100) { nodes { id amount currency } } }');
+      for (const d of data.deals.nodes) await same(shown, `deal.${d.id}.amount`, d.amount, d.currency);
+      await page.fill('#deal-name', 'Initech pilot');
+      await page.fill('#deal-company', 'Initech');
+      await page.fill('#deal-domain', 'initech.example');
+      await page.fill('#deal-amount', '12000');
+      await page.click('form button[type="submit"]');
+      await page.waitForFunction(() => document.querySelector('table')?.textContent.includes('Initech pilot'), null, { timeout });
+      report.writes.push('deal registration');
+      // One deal's page, with its history.
+      const mine = data.deals.nodes[0].id;
+      await open(`#/deals/${mine}`, (await api('query($id: ID!) { deal(id: $id) { name } }', { id: mine })).deal.name);
+      await open('#/deals', 'Deals');
+    }
+    if (name === 'payment') {
+      await page.check('input[value="BANK_TRANSFER"]');
+      await page.fill('#method-holder', 'Ada Lovelace Ltd');
+      await page.fill('#method-iban', 'DE89 3704 0044 0532 0130 00');
+      await page.click('form:has(#method-iban) button[type="submit"]');
+      await page.waitForFunction(() => document.querySelector('[data-figure="method.current"]')?.textContent.includes('DE89370400440532013000'), null, { timeout });
+      const data = await api('{ viewer { partner { payoutMethod { type iban } } } }');
+      check(data.viewer.partner.payoutMethod.iban === 'DE89370400440532013000', 'the method is saved');
+      // A wrong IBAN is named at its field.
+      await page.fill('#method-iban', 'DE89 3704 0044 0532 0130 01');
+      await page.click('form:has(#method-iban) button[type="submit"]');
+      await page.waitForSelector('#method-iban-error', { timeout });
+      check((await page.getAttribute('#method-iban', 'aria-invalid')) === 'true', 'the IBAN field is marked invalid');
+      report.writes.push('payout method');
+    }
+    if (name === 'postbacks') {
+      await page.fill('#postback-url', 'https://hooks.example.com/ada');
+      await page.check('input[value="COMMISSION_CREATED"]');
+      await page.click('form button[type="submit"]');
+      await page.waitForSelector('#postback-secret', { timeout });
+      check((await page.inputValue('#postback-secret')).startsWith('whsec_'), 'the signing secret is shown once');
+      const data = await api('{ webhookEndpoints { nodes { url eventTypes } } }');
+      check(data.webhookEndpoints.nodes.some((e) => e.url === 'https://hooks.example.com/ada'), 'the postback is saved');
+      report.writes.push('postback');
+    }
+    await audit(name);
+    await shoot(name, 1280);
+    report.pages[name] = 'checked';
+  }
+
+  // Another partner's objects, by their ids in the address: not found.
+  for (const [hash, title] of [[`#/deals/${plan.otherDeal}`, 'Deal'], [`#/payouts/${plan.otherPayout}`, 'Payout']]) {
+    await open(hash, title);
+    await page.waitForSelector('[data-state="not-found"]', { timeout });
+    await audit(`not-found ${title}`);
+    report.pages[`other ${title}`] = 'not found';
+  }
+
+  // 375 px wide: nothing wider than the screen, the menu behind its button.
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const [name, hash, title] of PAGES) {
+    await open(hash, title);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 375, `${name} is ${width} px wide at 375`);
+    report.narrow[name] = width;
+    await audit(`${name} at 375`);
+    await shoot(name, 375);
+  }
+  await page.click('.menu-toggle');
+  await page.click('nav a[href="#/payouts"]');
+  await settled('Payouts');
+
+  // The keyboard alone: every page reached by Tab and Enter from the top,
+  // and one write made without the mouse.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  for (const [name, hash, title] of PAGES) {
+    await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+    await page.focus('body');
+    let reached = false;
+    for (let presses = 0; presses < 30 && !reached; presses += 1) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate((h) => document.activeElement?.getAttribute('href') === h, hash);
+    }
+    check(reached, `Tab reaches the link to ${name}`);
+    const focusVisible = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none');
+    check(focusVisible, `the focused link to ${name} shows its focus`);
+    await page.keyboard.press('Enter');
+    await settled(title);
+    check(await page.evaluate(() => document.activeElement?.id === 'page-title'), `${name}'s heading takes the focus`);
+    report.keyboard.push(name);
+  }
+  await open('#/codes', 'Referral links');
+  await page.focus('#code-text');
+  await page.keyboard.type(plan.keyboardCode);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(`tr[data-code="${plan.keyboardCode}"]`, { timeout });
+  report.writes.push('referral code by keyboard');
+
+  // Signing out ends the session: the token is not renewed.
+  await page.click('text=Sign out');
+  await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Partner portal', null, { timeout });
+  check(problems.length === 0, `the page reported problems: ${problems.join('; ')}`);
+  console.log(JSON.stringify(report));
+} finally {
+  await browser.close();
+}
