@@ -363,7 +363,17 @@ async fn seed(app: &TestApp) -> Value {
         .await
         .unwrap();
     let link = portal_code(app, &ada).await;
+    let embed = app
+        .ok(
+            &app.admin(),
+            "mutation($p: ID!) { createPartnerEmbedToken(partnerId: $p) { token } }",
+            json!({ "p": ada }),
+        )
+        .await["createPartnerEmbedToken"]["token"]
+        .clone();
     json!({
+        "embedToken": embed,
+        "partnerName": "Ada Lovelace Ltd",
         "base": format!("http://{}", app.addr),
         "link": format!("/portal/#code={link}"),
         "spent": format!("/portal/#code={spent}"),
@@ -434,6 +444,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     );
     assert_eq!(report["pages"]["other Deal"], "not found");
     assert_eq!(report["pages"]["other Payout"], "not found");
+    assert_eq!(report["pages"]["embedded"], "checked");
     eprintln!(
         "portal: first page interactive in {} ms; {}; axe: {}",
         report["firstPageMs"], report["statement"], report["axe"]

@@ -331,6 +331,14 @@ try {
   // Signing out ends the session: the token is not renewed.
   await page.click('text=Sign out');
   await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Partner portal', null, { timeout });
+
+  // A brand's app opens the portal with an embed token.
+  await page.goto('about:blank');
+  await page.goto(`${plan.base}/portal/#token=${plan.embedToken}`, { timeout });
+  await settled('Overview');
+  check((await page.textContent('[data-figure="viewer.partner.name"]')) === plan.partnerName, 'the embedded portal is the partner\'s');
+  check(!(await page.evaluate(() => location.hash.includes('token='))), 'the token leaves the address');
+  report.pages.embedded = 'checked';
   check(problems.length === 0, `the page reported problems: ${problems.join('; ')}`);
   console.log(JSON.stringify(report));
 } finally {
