@@ -7,8 +7,10 @@ use revshare::config::Config;
 use revshare::db::Db;
 use revshare::error::ApiError;
 use revshare::http::Options;
+use revshare::observe::traces::Say;
 use revshare::tenants;
 use revshare::{app, demo, graphql};
+use serde_json::json;
 
 /// A request allocates many small objects on whichever worker thread runs
 /// it; glibc's allocator spent about a quarter of the server's time in
@@ -89,22 +91,36 @@ enum TenantCommand {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    let say = Say {
+        format: cli.config.log_format,
+    };
+    say.hook_panics();
     if let Err(err) = revshare::observe::traces::init(cli.config.log_format) {
         // The log works; traces do not: say so and go on.
         tracing::error!("{err}");
     }
+    match run(cli, say).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            say.fatal(&format!("{err:#}"));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli, say: Say) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let served = serve(&cli.config).await;
+            let served = serve(&cli.config, say).await;
             revshare::observe::traces::flush();
             served
         }
         Command::Migrate => {
             let db = connect(&cli.config).await?;
             app::migrate(&db).await.context("migrating")?;
-            println!("migrations applied");
+            say.out("migrations applied", json!({}));
             Ok(())
         }
         Command::Schema => {
@@ -166,9 +182,12 @@ async fn main() -> anyhow::Result<()> {
                 time_zone,
             };
             let tenant = tenants::create(&db, new).await.map_err(cli_error)?;
-            println!(
-                "created tenant {} ({}, {})",
-                tenant.id, tenant.currency, tenant.time_zone
+            say.out(
+                &format!(
+                    "created tenant {} ({}, {})",
+                    tenant.id, tenant.currency, tenant.time_zone
+                ),
+                json!({ "tenant": tenant.id }),
             );
             Ok(())
         }
@@ -243,7 +262,7 @@ fn redact(url: &str) -> String {
     }
 }
 
-async fn serve(config: &Config) -> anyhow::Result<()> {
+async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
     let keys = Keys::from_config(&config.key_settings())?;
     // Development mode mints an admin token and hands it to whoever opens
     // GraphiQL: only where no one else can reach it.
@@ -291,31 +310,43 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
             )
         })?;
     let address = listener.local_addr()?;
-    println!("revshare is serving GraphQL at http://{address}/graphql (GraphiQL in a browser)");
+    let graphql = format!("http://{address}/graphql");
+    say.out(
+        &format!("revshare is serving GraphQL at {graphql} (GraphiQL in a browser)"),
+        json!({ "graphql": graphql }),
+    );
     if keys.development {
         match demo::sample_portal_code(&db, &keys).await {
-            Ok(code) => println!(
-                "The sample partner's portal (one sign-in, valid a day): http://{address}/portal/#code={code}"
-            ),
+            Ok(code) => {
+                let portal = format!("http://{address}/portal/#code={code}");
+                say.out(
+                    &format!("The sample partner's portal (one sign-in, valid a day): {portal}"),
+                    json!({ "portal": portal }),
+                );
+            }
             Err(err) => tracing::warn!(error = ?err, "no portal link for the sample partner"),
         }
     }
     if let Some(token) = &dev_token {
-        println!();
-        println!("Development mode: no JWT key is configured, so a secret was kept in");
-        println!(
-            "{}/jwt-secret. GraphiQL already sends this admin token for tenant \"demo\"",
-            config.data_dir.display()
+        say.gap();
+        say.out(
+            &format!(
+                "Development mode: no JWT key is configured, so a secret was kept in\n\
+                 {}/jwt-secret. GraphiQL already sends this admin token for tenant \"demo\"\n\
+                 (valid 7 days); other clients send it as \"Authorization: Bearer <token>\":",
+                config.data_dir.display()
+            ),
+            json!({}),
         );
-        println!("(valid 7 days); other clients send it as \"Authorization: Bearer <token>\":");
-        println!();
-        println!("{token}");
-        println!();
+        say.gap();
+        say.out(token, json!({ "developmentToken": true }));
+        say.gap();
     }
     if webhooks.allow_private {
-        println!(
+        say.out(
             "REVSHARE_WEBHOOK_ALLOW_PRIVATE is on: webhooks may go to http URLs and to \
-             loopback and private addresses (tests and development only)"
+             loopback and private addresses (tests and development only)",
+            json!({}),
         );
         tracing::warn!("webhooks may go to http URLs and to loopback and private addresses");
     }
@@ -354,7 +385,8 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
                      or --metrics-listen to another address"
                 )
             })?;
-        println!("metrics at http://{}/metrics", metrics.local_addr()?);
+        let url = format!("http://{}/metrics", metrics.local_addr()?);
+        say.out(&format!("metrics at {url}"), json!({ "metrics": url }));
         tokio::spawn(app::serve(metrics, app.metrics, std::future::pending()));
     }
     let closing = app.closing;

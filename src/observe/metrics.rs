@@ -84,6 +84,12 @@ pub fn outcome_of(code: Option<&str>) -> &'static str {
     }
 }
 
+/// The operation types a request is counted under.
+const OPERATION_TYPES: [&str; 4] = ["query", "mutation", "subscription", "none"];
+
+/// The outcomes of a webhook attempt (`webhooks::send`'s labels).
+pub const WEBHOOK_OUTCOMES: [&str; 5] = ["delivered", "refused", "gone", "unreachable", "not_sent"];
+
 /// Every figure of one app.
 pub struct Metrics {
     registry: Registry,
@@ -183,7 +189,7 @@ impl Metrics {
             "GraphQL subscriptions open on this replica",
             subscriptions.clone(),
         );
-        Metrics {
+        let metrics = Metrics {
             registry,
             requests,
             durations,
@@ -196,6 +202,38 @@ impl Metrics {
             webhook_deliveries,
             webhook_backlog,
             subscriptions,
+        };
+        metrics.known_at_zero();
+        metrics
+    }
+
+    /// Every labelled series with the label values known in advance, at
+    /// zero from the start: a dashboard's `rate()` and an alert on a series
+    /// read 0 before the first event, not "no data".
+    fn known_at_zero(&self) {
+        for operation_type in OPERATION_TYPES {
+            for outcome in std::iter::once("ok").chain(CODES) {
+                let labels = RequestLabels {
+                    operation_type,
+                    outcome,
+                };
+                let _ = self.requests.get_or_create(&labels);
+                let _ = self.durations.get_or_create(&labels);
+            }
+        }
+        use sea_orm::Iterable;
+        for kind in entity::enums::CommissionKind::iter() {
+            let _ = self.commissions.get_or_create(&KindLabel {
+                kind: kind.as_str(),
+            });
+        }
+        for outcome in WEBHOOK_OUTCOMES {
+            let _ = self
+                .webhook_deliveries
+                .get_or_create(&OutcomeLabel { outcome });
+        }
+        for state in ["idle", "in_use", "max"] {
+            let _ = self.pool.get_or_create(&StateLabel { state });
         }
     }
 
@@ -229,8 +267,9 @@ impl Metrics {
         self.maturity_last_run.set(chrono::Utc::now().timestamp());
     }
 
-    /// One webhook attempt's outcome.
+    /// One webhook attempt's outcome (one of [`WEBHOOK_OUTCOMES`]).
     pub fn webhook_delivery(&self, outcome: &'static str) {
+        debug_assert!(WEBHOOK_OUTCOMES.contains(&outcome), "{outcome}");
         self.webhook_deliveries
             .get_or_create(&OutcomeLabel { outcome })
             .inc();

@@ -160,3 +160,75 @@ impl Extractor for Headers<'_> {
         self.0.keys().map(|k| k.as_str()).collect()
     }
 }
+
+/// What the process prints for its operator (where it serves, the
+/// development token, why it stopped): the text as it is with text logs;
+/// with JSON logs, a JSON object a line like a log line's (`timestamp`,
+/// `level`, `target`, `message`, then `fields`), so that every line the
+/// process writes is JSON. `to_stderr` for errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Say {
+    pub format: LogFormat,
+}
+
+impl Say {
+    /// `text` (one or more lines) to stdout; with JSON logs, one object
+    /// whose message is `text` joined, with `fields` beside it.
+    pub fn out(&self, text: &str, fields: serde_json::Value) {
+        match self.format {
+            LogFormat::Text => println!("{text}"),
+            LogFormat::Json => println!("{}", json_line("INFO", text, fields)),
+        }
+    }
+
+    /// A blank line between blocks of text (nothing with JSON logs).
+    pub fn gap(&self) {
+        if self.format == LogFormat::Text {
+            println!();
+        }
+    }
+
+    /// Why the process stops, to stderr.
+    pub fn fatal(&self, text: &str) {
+        match self.format {
+            LogFormat::Text => eprintln!("Error: {text}"),
+            LogFormat::Json => eprintln!("{}", json_line("ERROR", text, serde_json::json!({}))),
+        }
+    }
+
+    /// With JSON logs, a panic's message as a JSON line too.
+    pub fn hook_panics(&self) {
+        if self.format != LogFormat::Json {
+            return;
+        }
+        std::panic::set_hook(Box::new(|info| {
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into());
+            eprintln!(
+                "{}",
+                json_line("ERROR", &message, serde_json::json!({ "panic": location }))
+            );
+        }));
+    }
+}
+
+fn json_line(level: &str, text: &str, fields: serde_json::Value) -> String {
+    let mut line = serde_json::json!({
+        "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "level": level,
+        "target": "revshare",
+        "message": text.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "),
+    });
+    if let (Some(line), serde_json::Value::Object(fields)) = (line.as_object_mut(), fields) {
+        line.extend(fields);
+    }
+    line.to_string()
+}

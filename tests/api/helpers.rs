@@ -437,6 +437,22 @@ impl Replica {
         Replica::launch(database_url, &[], false).await
     }
 
+    /// [`Replica::start_development`] with `env` beyond the defaults.
+    pub async fn start_development_with(database_url: &str, env: &[(&str, &str)]) -> Replica {
+        Replica::launch(database_url, env, false).await
+    }
+
+    /// Waits (up to 10 s) for the process to end; answers whether it did.
+    pub async fn ended(&mut self) -> bool {
+        for _ in 0..200 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    }
+
     async fn launch(database_url: &str, env: &[(&str, &str)], keyed: bool) -> Replica {
         let dir = tempfile::tempdir().expect("temp dir");
         let addr = std::net::TcpListener::bind("127.0.0.1:0")

@@ -488,3 +488,126 @@ async fn the_text_log_has_a_line_per_request_and_no_colour(app: TestApp) {
     assert!(!log.contains('\u{1b}'), "no ANSI escapes in a file");
     assert!(!log.contains(&token));
 }
+
+/// Every family SPEC §13 lists, each line of the first scrape of a fresh
+/// app, before anything happened: a dashboard's `rate()` and an alert read
+/// 0, not "no data".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_metric_family_is_in_the_first_scrape_at_zero() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let text = scrape(&app).await;
+    for family in [
+        "revshare_graphql_requests_total",
+        "revshare_graphql_request_duration_seconds",
+        "revshare_db_pool_connections",
+        "revshare_commissions_written_total",
+        "revshare_ingest_queue_depth",
+        "revshare_maturity_last_run_timestamp_seconds",
+        "revshare_webhook_deliveries_total",
+        "revshare_webhook_backlog",
+        "revshare_subscriptions_active",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(family)),
+            "{family} is missing:\n{text}"
+        );
+    }
+    for outcome in ["delivered", "refused", "gone", "unreachable", "not_sent"] {
+        let series = format!("revshare_webhook_deliveries_total{{outcome=\"{outcome}\"}}");
+        assert_eq!(sample(&text, &series).as_deref(), Some("0"), "{series}");
+    }
+    for kind in ["COMMISSION", "CLAWBACK", "ADJUSTMENT", "BONUS"] {
+        let series = format!("revshare_commissions_written_total{{kind=\"{kind}\"}}");
+        assert_eq!(sample(&text, &series).as_deref(), Some("0"), "{series}");
+    }
+    let series =
+        "revshare_graphql_requests_total{operation_type=\"mutation\",outcome=\"CONFLICT\"}";
+    assert_eq!(sample(&text, series).as_deref(), Some("0"));
+    assert_eq!(
+        sample(&text, "revshare_webhook_backlog").as_deref(),
+        Some("0")
+    );
+}
+
+/// With `REVSHARE_LOG_FORMAT=json`, every line a development server writes
+/// — its banner, token and portal link, its request lines, its shutdown —
+/// is a JSON object; so is the error a server that cannot start prints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_json_logs_every_line_from_start_to_shutdown_is_json() {
+    let app = TestApp::spawn(crate::helpers::Backend::Sqlite)
+        .await
+        .unwrap();
+    let mut replica = Replica::start_development_with(
+        &app.url,
+        &[
+            ("REVSHARE_LOG_FORMAT", "json"),
+            ("REVSHARE_METRICS_LISTEN", "127.0.0.1:0"),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let url = format!("http://{}/graphql", replica.addr);
+    client
+        .post(&url)
+        .json(&json!({ "query": "{ viewer { role } }" }))
+        .send()
+        .await
+        .unwrap();
+    client
+        .post(&url)
+        .bearer_auth("not.a.token")
+        .json(&json!({ "query": "{ viewer { role } }" }))
+        .send()
+        .await
+        .unwrap();
+    replica.terminate();
+    assert!(replica.ended().await, "the server stopped on SIGTERM");
+    let log = replica.log();
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    for line in &lines {
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(
+            parsed.is_object() && parsed["timestamp"].is_string() && parsed["message"].is_string(),
+            "{line}"
+        );
+    }
+    let said = |text: &str| lines.iter().any(|l| l.contains(text));
+    assert!(said("revshare is serving GraphQL"), "{log}");
+    assert!(said("\"portal\":\"http://"), "{log}");
+    assert!(said("\"developmentToken\":true"), "{log}");
+    assert!(said("metrics at"), "{log}");
+    assert!(said("graphql request"), "{log}");
+    assert!(said("shutting down"), "{log}");
+
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_revshare"))
+        .arg("serve")
+        .env("REVSHARE_LOG_FORMAT", "json")
+        .env("REVSHARE_DATABASE_URL", "mysql://nowhere/db")
+        .env("REVSHARE_JWT_SECRET", std::str::from_utf8(SECRET).unwrap())
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in lines {
+        let parsed: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert_eq!(parsed["level"], "ERROR", "{line}");
+        assert!(
+            parsed["message"]
+                .as_str()
+                .unwrap()
+                .contains("REVSHARE_DATABASE_URL"),
+            "{line}"
+        );
+    }
+}

@@ -1,0 +1,302 @@
+//! Relay's global object identification (SPEC §19): the `Node` interface
+//! every object with an id implements, and `node(id:)` / `nodes(ids:)`
+//! that refetch any of them by the ids clients already hold
+//! ([`crate::nodes`] says why no id needed re-encoding).
+//!
+//! An object is answered exactly as its own query answers it: a type with
+//! a query by id (`partner`, `commission`, `deal`, …) goes through that
+//! query; the others are read by id and shown when the caller may read
+//! them (the same rule their fields check). An id the caller may not read
+//! — another tenant's or partner's, or one of a type its scopes do not
+//! read — is `null`, never an error that tells it exists.
+
+use super::{
+    attribution::AttributionQuery, campaigns::CampaignQuery, deals::DealQuery,
+    groups::GroupQuery, ledger::LedgerQuery, partners::PartnerQuery, payouts::PayoutQuery,
+    tiers::TierQuery, webhooks::WebhookQuery,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::events::log::Cursor;
+use crate::graphql::context::{db, principal};
+use crate::graphql::objects::{
+    Campaign, Category, Click, Commission, CommissionPlan, Contact, CustomField,
+    CustomFieldOption, Customer, Deal, DealStage, DomainEvent, Enrollment, Event, Partner,
+    PartnerCommission, PartnerGroup, PartnershipRequest, Payout, PayoutRun, ReferralCode, Tenant,
+    TieredCommission, UnattributedEvent, WebhookDelivery, WebhookEndpoint,
+};
+use crate::nodes::{self, Kind};
+use async_graphql::{Context, ID, Interface, Object};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+/// An object with an id: `node(id:)` fetches it again by that id alone
+/// (Relay's Global Object Identification).
+#[derive(Interface)]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Unique among every object of the API: `node(id:)` fetches it again."
+))]
+pub enum Node {
+    Campaign(Campaign),
+    Category(Category),
+    Click(Click),
+    Commission(Commission),
+    CommissionPlan(CommissionPlan),
+    Contact(Contact),
+    CustomField(CustomField),
+    CustomFieldOption(CustomFieldOption),
+    Customer(Customer),
+    Deal(Deal),
+    DealStage(DealStage),
+    DomainEvent(DomainEvent),
+    Enrollment(Enrollment),
+    Event(Event),
+    Partner(Partner),
+    PartnerCommission(PartnerCommission),
+    PartnerGroup(PartnerGroup),
+    PartnershipRequest(PartnershipRequest),
+    Payout(Payout),
+    PayoutRun(PayoutRun),
+    ReferralCode(ReferralCode),
+    Tenant(Tenant),
+    TieredCommission(TieredCommission),
+    UnattributedEvent(UnattributedEvent),
+    WebhookDelivery(WebhookDelivery),
+    WebhookEndpoint(WebhookEndpoint),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// The object with this id, whatever its type; null when there is
+    /// none the caller may read.
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "An object's `id`.")] id: ID,
+    ) -> ApiResult<Option<Node>> {
+        let principal = principal(ctx)?;
+        let kinds = nodes::locate(db(ctx)?.conn(), principal.tenant_id(), &[id.as_str()]).await?;
+        fetch(ctx, &id, kinds.get(id.as_str()).copied()).await
+    }
+
+    /// The objects with these ids (at most 100), in the order given; null
+    /// for each there is none the caller may read.
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Objects' `id`s, 1 to 100.")] ids: Vec<ID>,
+    ) -> ApiResult<Vec<Option<Node>>> {
+        let principal = principal(ctx)?;
+        if ids.is_empty() || ids.len() > nodes::MAX_IDS {
+            return Err(ApiError::bad_input(
+                "ids",
+                format!("must have 1 to {} ids", nodes::MAX_IDS),
+            ));
+        }
+        let wanted: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
+        let kinds = nodes::locate(db(ctx)?.conn(), principal.tenant_id(), &wanted).await?;
+        let mut found = Vec::with_capacity(ids.len());
+        for id in &ids {
+            found.push(fetch(ctx, id, kinds.get(id.as_str()).copied()).await?);
+        }
+        Ok(found)
+    }
+}
+
+/// A query method's answer, called from here rather than by the executor
+/// (which would have turned its own error into a GraphQL error).
+fn flat<T>(answer: Result<ApiResult<T>, async_graphql::Error>) -> ApiResult<T> {
+    answer.map_err(|e| ApiError::internal("node query", e.message))?
+}
+
+/// An answer of a type's own query, with a refusal for the caller's scopes
+/// read as nothing to show.
+fn shown<T>(answer: ApiResult<Option<T>>, node: impl FnOnce(T) -> Node) -> ApiResult<Option<Node>> {
+    match answer {
+        Ok(found) => Ok(found.map(node)),
+        Err(ApiError::Forbidden(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// `object` when the caller may read it (its fields' own check), else none.
+fn if_readable<T>(
+    object: T,
+    readable: impl FnOnce(&T) -> ApiResult<()>,
+    node: impl FnOnce(T) -> Node,
+) -> ApiResult<Option<Node>> {
+    match readable(&object) {
+        Ok(()) => Ok(Some(node(object))),
+        Err(ApiError::Forbidden(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// The tenant's row of `E` with this id.
+async fn row<E>(conn: &impl ConnectionTrait, tenant_id: &str, id: &str) -> ApiResult<Option<E::Model>>
+where
+    E: EntityTrait,
+    E::Column: ColumnTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<String>,
+{
+    let tenant = E::Column::from_str("tenant_id")
+        .map_err(|_| ApiError::internal("node", "a table without tenant_id"))?;
+    Ok(E::find_by_id(id.to_owned())
+        .filter(tenant.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+use std::str::FromStr;
+
+/// The object `id` names, `kind` being where it was found (none: not a
+/// ULID row — the tenant, a domain event — or nothing).
+async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Option<Node>> {
+    let principal = principal(ctx)?;
+    let (conn, tenant) = (db(ctx)?.conn(), principal.tenant_id());
+    let id = ID(id.to_string());
+    let Some(kind) = kind else {
+        if id.as_str() == tenant {
+            return Ok(Some(Node::Tenant(Tenant(principal.tenant.as_ref().clone()))));
+        }
+        return domain_event(ctx, &id).await;
+    };
+    match kind {
+        Kind::Campaign => shown(
+            flat(CampaignQuery.campaign(ctx, id).await), Node::Campaign),
+        Kind::Commission => shown(
+            flat(LedgerQuery.commission(ctx, id).await), Node::Commission),
+        Kind::CommissionPlan => {
+            shown(
+            flat(DealQuery.commission_plan(ctx, id).await), Node::CommissionPlan)
+        }
+        Kind::Deal => shown(
+            flat(DealQuery.deal(ctx, id).await), Node::Deal),
+        Kind::Partner => shown(
+            flat(PartnerQuery.partner(ctx, id).await), Node::Partner),
+        Kind::PartnerGroup => shown(
+            flat(GroupQuery.partner_group(ctx, id).await), Node::PartnerGroup),
+        Kind::Payout => shown(
+            flat(PayoutQuery.payout(ctx, id).await), Node::Payout),
+        Kind::PayoutRun => shown(
+            flat(PayoutQuery.payout_run(ctx, id).await), Node::PayoutRun),
+        Kind::TieredCommission => shown(
+            flat(TierQuery.tiered_commission(ctx, id).await),
+            Node::TieredCommission,
+        ),
+        Kind::WebhookEndpoint => shown(
+            flat(WebhookQuery.webhook_endpoint(ctx, id).await),
+            Node::WebhookEndpoint,
+        ),
+        Kind::Customer => {
+            let found = row::<entity::attribution::Entity>(conn, tenant, &id).await?;
+            match found {
+                Some(found) => shown(
+            flat(AttributionQuery.customer(ctx, found.customer_external_id).await),
+                    Node::Customer,
+                ),
+                None => Ok(None),
+            }
+        }
+        Kind::WebhookDelivery => {
+            let Some(delivery) = row::<entity::webhook_delivery::Entity>(conn, tenant, &id).await?
+            else {
+                return Ok(None);
+            };
+            // A delivery is read by who may read its endpoint.
+            let endpoint = flat(
+                WebhookQuery
+                    .webhook_endpoint(ctx, ID(delivery.endpoint_id.clone()))
+                    .await,
+            );
+            shown(endpoint, |endpoint| {
+                Node::WebhookDelivery(WebhookDelivery(delivery, endpoint.0.partner_id.clone()))
+            })
+        }
+        Kind::Click => {
+            let Some(click) = row::<entity::click::Entity>(conn, tenant, &id).await? else {
+                return Ok(None);
+            };
+            let Some(code) =
+                row::<entity::referral_code::Entity>(conn, tenant, &click.referral_code_id).await?
+            else {
+                return Ok(None);
+            };
+            let click = Click(crate::attribution::clicks::Clicked {
+                click,
+                code,
+                target: None,
+            });
+            if_readable(click, |c| c.readable(ctx), Node::Click)
+        }
+        other => by_row(ctx, conn, tenant, &id, other).await,
+    }
+}
+
+/// The kinds with no query by id of their own: read by id, shown when the
+/// caller may read them.
+async fn by_row(
+    ctx: &Context<'_>,
+    conn: &impl ConnectionTrait,
+    tenant: &str,
+    id: &str,
+    kind: Kind,
+) -> ApiResult<Option<Node>> {
+    use entity::{
+        category, contact, custom_field, custom_field_option, deal_stage, enrollment, event,
+        partner_commission, partnership_request, referral_code, unattributed_event,
+    };
+    macro_rules! read {
+        ($entity:ident, $object:expr, $variant:ident) => {
+            match row::<$entity::Entity>(conn, tenant, id).await? {
+                Some(found) => if_readable($object(found), |o| o.readable(ctx), Node::$variant),
+                None => Ok(None),
+            }
+        };
+    }
+    match kind {
+        Kind::Category => read!(category, Category, Category),
+        Kind::Contact => read!(contact, Contact, Contact),
+        Kind::CustomField => read!(custom_field, CustomField, CustomField),
+        Kind::CustomFieldOption => read!(custom_field_option, CustomFieldOption, CustomFieldOption),
+        Kind::DealStage => read!(deal_stage, DealStage, DealStage),
+        Kind::Enrollment => read!(
+            enrollment,
+            |row| Enrollment {
+                row,
+                snapshot: None
+            },
+            Enrollment
+        ),
+        Kind::Event => read!(event, Event, Event),
+        Kind::PartnerCommission => read!(partner_commission, PartnerCommission, PartnerCommission),
+        Kind::PartnershipRequest => {
+            read!(partnership_request, PartnershipRequest, PartnershipRequest)
+        }
+        Kind::ReferralCode => read!(referral_code, ReferralCode, ReferralCode),
+        Kind::UnattributedEvent => read!(unattributed_event, UnattributedEvent, UnattributedEvent),
+        _ => Err(ApiError::internal("node kind", format!("{kind:?}"))),
+    }
+}
+
+/// A domain event by its id (32 hex digits), when the caller reads it.
+async fn domain_event(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
+    let Ok(cursor) = Cursor::parse("id", id) else {
+        return Ok(None);
+    };
+    let principal = principal(ctx)?;
+    use entity::domain_event;
+    let found = domain_event::Entity::find()
+        .filter(domain_event::Column::TenantId.eq(principal.tenant_id()))
+        .filter(domain_event::Column::Seq.eq(cursor.seq))
+        .filter(domain_event::Column::Xid.eq(cursor.xid))
+        .one(db(ctx)?.conn())
+        .await?;
+    match found {
+        Some(event) => if_readable(DomainEvent(event), |e| e.readable(ctx), Node::DomainEvent),
+        None => Ok(None),
+    }
+}
