@@ -30,6 +30,7 @@
 //!   files and tax profiles.
 //! - [`portal`]: partners signed in to the portal by one-time links,
 //!   their sessions, embed tokens.
+//! - [`nodes`]: what an id names, for Relay's `node(id:)`.
 //! - [`ingest`]: the queues that batch single events for the event path.
 //! - [`connectors`]: billing providers' webhooks (Stripe, Paddle) turned into
 //!   attributions, sales and refunds.
@@ -61,6 +62,7 @@ pub mod http;
 pub mod ingest;
 pub mod input;
 pub mod ledger;
+pub mod nodes;
 pub mod observe;
 pub mod paging;
 pub mod payouts;

@@ -95,9 +95,10 @@ pub async fn locate(
     let mut values: Vec<Value> = Vec::new();
     let mut bind = |value: Value| {
         values.push(value);
+        // Numbered, so each branch of the union names the same values.
         match backend {
             DbBackend::Postgres => format!("${}", values.len()),
-            _ => "?".to_owned(),
+            _ => format!("?{}", values.len()),
         }
     };
     let tenant = bind(tenant_id.into());
@@ -107,7 +108,9 @@ pub async fn locate(
         .iter()
         .enumerate()
         .map(|(i, (_, table))| {
-            format!("SELECT id, {i} AS kind FROM {table} WHERE tenant_id = {tenant} AND id IN ({list})")
+            format!(
+                "SELECT id, {i} AS kind FROM {table} WHERE tenant_id = {tenant} AND id IN ({list})"
+            )
         })
         .collect();
     let statement = Statement::from_sql_and_values(backend, parts.join(" UNION ALL "), values);

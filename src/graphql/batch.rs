@@ -9,8 +9,11 @@ use async_graphql::SimpleObject;
 /// Why one item of a batch was not recorded.
 #[derive(SimpleObject)]
 pub struct ItemError {
+    /// The error's code, as `extensions.code` of a request's errors.
     pub code: String,
+    /// What was wrong.
     pub message: String,
+    /// The input field at fault, for `BAD_USER_INPUT`.
     pub field: Option<String>,
 }
 

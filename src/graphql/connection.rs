@@ -4,11 +4,12 @@
 use crate::db::Pool;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::{Page, PageRequest};
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::{Edge, EmptyFields, PageInfo};
 use async_graphql::futures_util::future::BoxFuture;
-use async_graphql::{Context, Object, OutputType};
+use async_graphql::{Context, Object, ObjectType, OutputType, TypeName};
 use sea_orm::sea_query::ValueType;
 use sea_orm::{EntityTrait, ModelTrait, PaginatorTrait, QuerySelect, Select};
+use std::borrow::Cow;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -90,7 +91,67 @@ impl TotalCount {
     }
 }
 
-pub type ListConnection<N> = Connection<String, N, TotalCount>;
+/// A page of a list (async-graphql's own connection type has no
+/// description to give, so revshare has its own).
+pub struct Connection<N: OutputType, F: ObjectType = TotalCount> {
+    pub edges: Vec<Edge<String, N, EmptyFields>>,
+    has_previous: bool,
+    has_next: bool,
+    /// The connection's fields beyond the page: its count.
+    pub additional_fields: F,
+}
+
+impl<N: OutputType, F: ObjectType> Connection<N, F> {
+    /// An empty page, with what it knows of the pages around it.
+    pub fn new(has_previous: bool, has_next: bool, additional_fields: F) -> Self {
+        Connection {
+            edges: Vec::new(),
+            has_previous,
+            has_next,
+            additional_fields,
+        }
+    }
+}
+
+impl<N: OutputType, F: ObjectType> TypeName for Connection<N, F> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", N::type_name()).into()
+    }
+}
+
+/// A page of a list, in the list's order: its items (`nodes`, or `edges`
+/// with each item's cursor), where the page is (`pageInfo`), and — for the
+/// lists that count — how many items the whole list has (`totalCount`).
+#[Object(name_type)]
+impl<N: OutputType, F: ObjectType> Connection<N, F> {
+    /// Where this page is in the list, and the cursors to go on from it.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.has_previous,
+            has_next_page: self.has_next,
+            start_cursor: self.edges.first().map(|edge| edge.cursor.clone()),
+            end_cursor: self.edges.last().map(|edge| edge.cursor.clone()),
+        }
+    }
+
+    /// The page's items, each with its cursor.
+    async fn edges(&self) -> &[Edge<String, N, EmptyFields>] {
+        &self.edges
+    }
+
+    /// The page's items.
+    async fn nodes(&self) -> Vec<&N> {
+        self.edges.iter().map(|edge| &edge.node).collect()
+    }
+
+    #[graphql(flatten)]
+    async fn additional_fields(&self) -> &F {
+        &self.additional_fields
+    }
+}
+
+/// A page of a list that counts its items.
+pub type ListConnection<N> = Connection<N, TotalCount>;
 
 /// Builds a connection from a page; each row's cursor is its id.
 pub fn connection<M, N: OutputType>(
@@ -99,8 +160,7 @@ pub fn connection<M, N: OutputType>(
     id: impl Fn(&M) -> String,
     node: impl Fn(M) -> N,
 ) -> ListConnection<N> {
-    let mut connection =
-        Connection::with_additional_fields(page.has_previous, page.has_next, total);
+    let mut connection = Connection::new(page.has_previous, page.has_next, total);
     connection.edges = page
         .rows
         .into_iter()

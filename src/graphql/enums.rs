@@ -5,15 +5,21 @@
 
 use async_graphql::Enum;
 
+/// Where a commission is: `ACCRUED → APPROVED → PAID`, or `ACCRUED → REVERSED`.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::CommissionStatus")]
 pub enum CommissionStatus {
+    /// Earned, not approved yet (pending).
     Accrued,
+    /// Approved: to be paid.
     Approved,
+    /// Paid by a payout.
     Paid,
+    /// Taken back before it was approved; it pays nothing.
     Reversed,
 }
 
+/// What a ledger row is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::CommissionKind")]
 pub enum CommissionKind {
@@ -27,33 +33,47 @@ pub enum CommissionKind {
     Bonus,
 }
 
+/// Why a commission was reversed or an event refunded.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::ReversalReason")]
 pub enum ReversalReason {
+    /// The customer was refunded.
     Refund,
+    /// The customer's bank took the payment back.
     Chargeback,
+    /// The sale or the referral was fraudulent.
     Fraud,
+    /// Another reason, said in the note.
     Other,
 }
 
+/// What kind of partner it is: commission plans are for one type.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[graphql(remote = "entity::enums::PartnerType")]
 pub enum PartnerType {
+    /// Refers customers (affiliates, influencers).
     #[default]
     Referral,
+    /// Sells the tenant's products itself.
     Reseller,
+    /// Sells through resellers of its own.
     Distributor,
 }
 
+/// Whether a partner takes part in the program.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[graphql(remote = "entity::enums::PartnerStatus")]
 pub enum PartnerStatus {
+    /// Earns commissions.
     #[default]
     Active,
+    /// Earns nothing new for now; refused where named.
     Suspended,
+    /// No longer in the program.
     Archived,
 }
 
+/// Whether a campaign takes events and partners.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[graphql(remote = "entity::enums::CampaignStatus")]
 pub enum CampaignStatus {
@@ -66,6 +86,7 @@ pub enum CampaignStatus {
     Archived,
 }
 
+/// Who may join a campaign.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[graphql(remote = "entity::enums::Visibility")]
 pub enum Visibility {
@@ -76,11 +97,15 @@ pub enum Visibility {
     InviteOnly,
 }
 
+/// Where a partner's application to a campaign is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::RequestStatus")]
 pub enum RequestStatus {
+    /// Waiting for the tenant's decision.
     Pending,
+    /// Approved: the partner is enrolled.
     Approved,
+    /// Rejected, with a reason.
     Rejected,
 }
 
@@ -102,6 +127,7 @@ pub enum DealRegistration {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::DealStatus")]
 pub enum DealStatus {
+    /// Being worked.
     Open,
     /// It has reached a stage marked `isWon` (and stays won as it moves on).
     Won,
@@ -113,8 +139,11 @@ pub enum DealStatus {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::SnapshotSource")]
 pub enum SnapshotSource {
+    /// Stamped when the partner's application was approved.
     Approval,
+    /// Stamped when the partner was invited.
     Invite,
+    /// Stamped by `amendPartnerCommission`.
     Amendment,
 }
 
@@ -134,15 +163,23 @@ pub enum TermsSource {
     Plan,
 }
 
+/// The rules a group (or a campaign, or a snapshot) may hold.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::engine::RuleType")]
 pub enum RuleType {
+    /// A percentage of every charge.
     Recurring,
+    /// A percentage of a customer's charges in its first months.
     NewCustomerTimeTier,
+    /// More percentage points once the partner's customers paid a total.
     PartnerLtvUpgrade,
+    /// A bonus once a customer's charges reach a total.
     ChargeThresholdBonus,
+    /// More percentage points once the partner has enough paying customers.
     QualifiedCustomersUpgrade,
+    /// A bonus on a customer's first paid charge.
     FirstPaidCustomerBonus,
+    /// A fixed amount per event of a kind.
     FlatFee,
 }
 
@@ -188,11 +225,15 @@ impl From<crate::engine::EventKind> for EventKind {
     }
 }
 
+/// What a token acts as.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "crate::auth::Role")]
 pub enum Role {
+    /// The tenant's administrator: every scope.
     Admin,
+    /// A backend with the scopes its token lists.
     Service,
+    /// A partner, reading and changing its own data only.
     Partner,
 }
 
@@ -276,7 +317,9 @@ pub enum ValueSource {
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::TierStatus")]
 pub enum TierStatus {
+    /// Applies to new events.
     Active,
+    /// Applies to nothing new.
     Inactive,
 }
 
@@ -285,9 +328,11 @@ pub enum TierStatus {
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::TierPeriod")]
 pub enum TierPeriod {
+    /// Goals counted per day.
     Daily,
     /// ISO weeks, from Monday.
     Weekly,
+    /// Goals counted per calendar month.
     Monthly,
     /// From January, April, July and October 1.
     Quarterly,
@@ -327,11 +372,13 @@ pub enum DomainEventType {
     PayoutFailed,
     /// A partner joined a campaign (approved request or invitation).
     PartnerEnrolled,
+    /// A partner applied to a campaign.
     PartnershipRequestCreated,
     /// A partnership request was approved or rejected.
     PartnershipRequestDecided,
     /// A deal reached a stage (created at it, or moved).
     DealStageChanged,
+    /// A payment was recorded on a deal.
     DealPaymentRecorded,
     /// A partner registered a deal.
     DealRegistered,
@@ -345,19 +392,23 @@ pub enum DomainEventType {
     CustomerAttributed,
 }
 
+/// Whether an endpoint is sent events.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::WebhookStatus")]
 pub enum WebhookStatus {
+    /// Sent events.
     Enabled,
     /// Sent nothing: by an update, a 410 answer, or too many failures in a row.
     Disabled,
 }
 
+/// Where a webhook delivery is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::DeliveryStatus")]
 pub enum DeliveryStatus {
     /// Waiting for its next attempt.
     Pending,
+    /// Delivered: answered with a 2xx.
     Succeeded,
     /// Every attempt failed, or the endpoint was disabled.
     Failed,
@@ -470,7 +521,9 @@ pub enum TaxForm {
 pub enum TaxProfileStatus {
     /// Waiting for the tenant's decision.
     Submitted,
+    /// Approved: runs that require it pay the partner.
     Approved,
+    /// Rejected, with a reason: the partner submits again.
     Rejected,
 }
 

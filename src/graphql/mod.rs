@@ -50,6 +50,9 @@ pub const MAX_DEPTH: usize = 16;
 /// categories costs 710, GraphiQL's introspection query about 150.
 pub const MAX_COMPLEXITY: usize = 10_000;
 
+/// What a token may read: each field checks the caller's scopes, and a partner
+/// token reads only its own (another partner's object is null or an empty
+/// page).
 #[derive(MergedObject, Default)]
 pub struct Query(
     roots::viewer::ViewerQuery,
@@ -65,8 +68,11 @@ pub struct Query(
     roots::attribution::AttributionQuery,
     roots::connectors::ConnectorQuery,
     roots::payouts::PayoutQuery,
+    roots::node::NodeQuery,
 );
 
+/// What a token may change: one transaction per mutation, all or nothing; a bad
+/// input is `BAD_USER_INPUT` naming its field.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     roots::groups::GroupMutation,
@@ -83,6 +89,8 @@ pub struct Mutation(
     roots::portal::PortalMutation,
 );
 
+/// Domain events pushed as they happen, over `graphql-transport-ws`
+/// (`/graphql/ws`).
 #[derive(MergedSubscription, Default)]
 pub struct Subscription(roots::events::EventSubscription);
 

@@ -75,8 +75,10 @@ pub fn account_change(
 pub struct SetPayoutMethodInput {
     /// The partner (omitted with a partner token: itself).
     pub partner_id: Option<ID>,
+    /// PayPal or a bank transfer.
     #[graphql(name = "type")]
     pub method_type: PayoutMethodType,
+    /// For `PAYPAL`: the account's e-mail.
     pub paypal_email: Option<String>,
     /// ISO 13616, spaces allowed; checked for its country's length and its
     /// check digits.
@@ -105,6 +107,7 @@ impl SetPayoutMethodInput {
 pub struct SubmitTaxProfileInput {
     /// The partner (omitted with a partner token: itself).
     pub partner_id: Option<ID>,
+    /// The form filed.
     pub form: TaxForm,
     /// ISO 3166-1 alpha-2 (`US`).
     pub country: String,
@@ -121,7 +124,9 @@ impl SubmitTaxProfileInput {
 /// The tenant's decision on a partner's tax profile.
 #[derive(InputObject)]
 pub struct DecideTaxProfileInput {
+    /// The partner whose profile is decided.
     pub partner_id: ID,
+    /// True approves it, false rejects it.
     pub approve: bool,
     /// Why it is rejected (required to reject).
     pub reason: Option<String>,

@@ -16,12 +16,16 @@ use async_graphql::{ID, InputObject, OneofObject};
 /// Replaces a value by the tier of the option a deal holds for a field.
 #[derive(InputObject)]
 pub struct ScalingInput {
+    /// The field whose option chooses.
     pub custom_field_id: ID,
+    /// The value for each option.
     pub tiers: Vec<ScalingTierInput>,
 }
 
+/// The value for one option of a scaling's field.
 #[derive(InputObject)]
 pub struct ScalingTierInput {
+    /// The option.
     pub option_id: ID,
     /// `"10%"` or `"500"`.
     pub value: String,
@@ -33,9 +37,13 @@ pub struct PeriodRateInput {
     /// A label for the period (seed 001's `periodNumber`); omitted: its place
     /// in the list, from 1.
     pub period_number: Option<i32>,
+    /// The first occurrence it applies to (from 1).
     pub start_occurrence: i32,
+    /// The last occurrence it applies to.
     pub end_occurrence: i32,
+    /// `"10%"` of the payment, or `"500"` in the plan's currency.
     pub value: String,
+    /// The value by the option a deal holds for a field.
     pub scaling: Option<ScalingInput>,
 }
 
@@ -44,6 +52,8 @@ pub struct PeriodRateInput {
 pub struct OneOffCalculationInput {
     /// `"10%"` of the deal's amount, or `"500"`.
     pub value: String,
+    /// The value by the option a deal holds for a field (omitted: `value` for
+    /// every deal).
     pub scaling: Option<ScalingInput>,
 }
 
@@ -52,38 +62,53 @@ pub struct OneOffCalculationInput {
 pub struct RecurringCalculationInput {
     /// `"5%"` of each payment, or `"100"` per payment.
     pub value: String,
+    /// The value by the option a deal holds for a field (omitted: `value` for
+    /// every deal).
     pub scaling: Option<ScalingInput>,
     /// No occurrence past this one; omitted: no limit.
     pub number_of_occurrences: Option<i32>,
+    /// Other values for ranges of occurrences.
     #[graphql(default)]
     pub period_rates: Vec<PeriodRateInput>,
 }
 
+/// A one-off amount when the stage is reached, then an amount on each payment.
 #[derive(InputObject)]
 pub struct SplitCalculationInput {
+    /// The one-off part.
     pub one_off: OneOffCalculationInput,
+    /// The recurring part.
     pub recurring: RecurringCalculationInput,
 }
 
 /// Set exactly one field.
 #[derive(OneofObject)]
 pub enum PlanCalculationInput {
+    /// A one-off amount when the stage is reached.
     OneOff(OneOffCalculationInput),
+    /// An amount on each payment after the stage.
     Recurring(RecurringCalculationInput),
+    /// A one-off amount, then an amount on each payment.
     Split(SplitCalculationInput),
 }
 
+/// What a plan pays at one payment stage.
 #[derive(InputObject)]
 pub struct PlanEntryInput {
+    /// The stage the entry pays at.
     pub payment_stage_id: ID,
+    /// What it pays.
     pub calculation: PlanCalculationInput,
 }
 
 /// A new plan (or, for a simulation, an unsaved one).
 #[derive(InputObject)]
 pub struct CommissionPlanInput {
+    /// Its name.
     pub label: String,
+    /// The type of partner it is for.
     pub partner_type: PartnerType,
+    /// Whom it pays: the partnership, or an individual (a spiff).
     #[graphql(default)]
     pub payment_target: PaymentTarget,
     /// Required for `INDIVIDUAL` plans, refused for `PARTNERSHIP` ones.
@@ -96,10 +121,13 @@ pub struct CommissionPlanInput {
     /// Partners in these groups only (the seeds' "tiers").
     #[graphql(default)]
     pub group_ids: Vec<ID>,
+    /// Only partners in one of these categories (empty: any).
     #[graphql(default)]
     pub category_ids: Vec<ID>,
+    /// Only these partners (empty: any).
     #[graphql(default)]
     pub partner_ids: Vec<ID>,
+    /// What it pays at each payment stage.
     pub entries: Vec<PlanEntryInput>,
 }
 
@@ -108,24 +136,34 @@ pub struct CommissionPlanInput {
 /// replace them all.
 #[derive(InputObject)]
 pub struct UpdateCommissionPlanInput {
+    /// A new name.
     pub label: Option<String>,
+    /// A new partner type.
     pub partner_type: Option<PartnerType>,
+    /// A new payment target.
     pub payment_target: Option<PaymentTarget>,
+    /// A new way to name a spiff's payee.
     pub auto_assign_recipient: async_graphql::MaybeUndefined<AutoAssignRecipient>,
     /// Deals that froze the plan keep the currency they froze.
     pub currency: Option<String>,
+    /// New groups it is restricted to.
     pub group_ids: Option<Vec<ID>>,
+    /// New categories it is restricted to.
     pub category_ids: Option<Vec<ID>>,
+    /// New partners it is restricted to.
     pub partner_ids: Option<Vec<ID>>,
+    /// New entries, replacing every entry.
     pub entries: Option<Vec<PlanEntryInput>>,
 }
 
 /// A deal to simulate a plan on: each simulated payment is its amount.
 #[derive(InputObject)]
 pub struct DealSimulationInput {
+    /// The deal's amount (each simulated payment is this too).
     pub amount: Decimal,
     /// Omitted: the tenant's currency.
     pub currency: Option<String>,
+    /// The option it holds for each custom field.
     #[graphql(default)]
     pub custom_field_values: Vec<CustomFieldValueInput>,
 }
@@ -133,7 +171,9 @@ pub struct DealSimulationInput {
 /// The option a deal holds for a custom field.
 #[derive(InputObject)]
 pub struct CustomFieldValueInput {
+    /// The field.
     pub custom_field_id: ID,
+    /// The option the deal holds.
     pub option_id: ID,
 }
 

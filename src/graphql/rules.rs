@@ -12,69 +12,95 @@ use async_graphql::{InputObject, Interface, OneofObject, SimpleObject};
 /// The baseline percentage; exactly one per rule set.
 #[derive(InputObject)]
 pub struct RecurringRuleInput {
+    /// Of each charge, 0 to 100.
     pub percentage: Decimal,
     /// No commission after this customer month.
     pub max_months: Option<i32>,
+    /// What the rule is for, kept with it.
     pub description: Option<String>,
 }
 
 /// Replaces the baseline while the customer month is at most `maxMonths`.
 #[derive(InputObject)]
 pub struct NewCustomerTimeTierRuleInput {
+    /// The customer's first months it applies in (1 or more).
     pub max_months: i32,
+    /// Of each charge in those months, 0 to 100.
     pub percentage: Decimal,
+    /// What the rule is for, kept with it.
     pub description: Option<String>,
 }
 
 /// Adds points once the partner's LTV reaches `minLtvTotal`.
 #[derive(InputObject)]
 pub struct PartnerLtvUpgradeRuleInput {
+    /// What the partner's customers must have paid.
     pub min_ltv_total: Decimal,
+    /// Percentage points added then.
     pub upgrade_percentage: Decimal,
+    /// What the rule is for, kept with it.
     pub description: Option<String>,
 }
 
 /// A flat bonus, once per customer, on a charge of at least `minChargeTotal`.
 #[derive(InputObject)]
 pub struct ChargeThresholdBonusRuleInput {
+    /// What the customer's charges must total.
     pub min_charge_total: Decimal,
+    /// The bonus, in the campaign's currency.
     pub bonus: Decimal,
+    /// What the rule is for, kept with it.
     pub description: Option<String>,
 }
 
 /// Adds points once the partner has `minCustomers` paying customers.
 #[derive(InputObject)]
 pub struct QualifiedCustomersUpgradeRuleInput {
+    /// How many paying customers it takes.
     pub min_customers: i32,
+    /// Percentage points added then.
     pub upgrade_percentage: Decimal,
+    /// What the rule is for, kept with it.
     pub description: Option<String>,
 }
 
 /// A flat bonus on the partner's first paying customer's first charge.
 #[derive(InputObject)]
 pub struct FirstPaidCustomerBonusRuleInput {
+    /// The bonus, in the campaign's currency.
     pub bonus: Decimal,
+    /// What the rule is for, kept with it.
     pub description: Option<String>,
 }
 
 /// A fixed amount for every event of `eventKind`.
 #[derive(InputObject)]
 pub struct FlatFeeRuleInput {
+    /// The amount, in the campaign's currency.
     pub amount: Decimal,
+    /// The kind of event it pays on.
     #[graphql(default)]
     pub event_kind: EventKind,
+    /// What the rule is for, kept with it.
     pub description: Option<String>,
 }
 
 /// One rule: set exactly one field.
 #[derive(OneofObject)]
 pub enum GroupRuleInput {
+    /// A percentage of every charge.
     Recurring(RecurringRuleInput),
+    /// A percentage of a customer's charges in its first months.
     NewCustomerTimeTier(NewCustomerTimeTierRuleInput),
+    /// More percentage points once the partner's customers paid a total.
     PartnerLtvUpgrade(PartnerLtvUpgradeRuleInput),
+    /// A bonus once a customer's charges reach a total.
     ChargeThresholdBonus(ChargeThresholdBonusRuleInput),
+    /// More percentage points once the partner has enough paying customers.
     QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRuleInput),
+    /// A bonus on a customer's first paid charge.
     FirstPaidCustomerBonus(FirstPaidCustomerBonusRuleInput),
+    /// A fixed amount per event of a kind.
     FlatFee(FlatFeeRuleInput),
 }
 
@@ -192,73 +218,117 @@ pub fn rule_set(field: &str, rules: Vec<GroupRuleInput>) -> ApiResult<RuleSet> {
     RuleSet::new(entries).map_err(path)
 }
 
+/// A percentage of every charge, for as many months as set (always, when none).
 #[derive(SimpleObject)]
 pub struct RecurringRule {
+    /// Which rule it is.
     #[graphql(name = "type")]
     pub rule_type: RuleType,
+    /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// Of each charge.
     pub percentage: Decimal,
+    /// For a customer's first months only (none: always).
     pub max_months: Option<u32>,
 }
 
+/// A percentage of a customer's charges in its first months (seed 000's time
+/// tier).
 #[derive(SimpleObject)]
 pub struct NewCustomerTimeTierRule {
+    /// Which rule it is.
     #[graphql(name = "type")]
     pub rule_type: RuleType,
+    /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The customer's first months it applies in.
     pub max_months: u32,
+    /// Of each charge in those months.
     pub percentage: Decimal,
 }
 
+/// More percentage points once the partner's customers have paid a total.
 #[derive(SimpleObject)]
 pub struct PartnerLtvUpgradeRule {
+    /// Which rule it is.
     #[graphql(name = "type")]
     pub rule_type: RuleType,
+    /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// What the partner's customers must have paid.
     pub min_ltv_total: Decimal,
+    /// Percentage points added then.
     pub upgrade_percentage: Decimal,
 }
 
+/// A one-time bonus once a customer's charges reach a total.
 #[derive(SimpleObject)]
 pub struct ChargeThresholdBonusRule {
+    /// Which rule it is.
     #[graphql(name = "type")]
     pub rule_type: RuleType,
+    /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// What the customer's charges must total.
     pub min_charge_total: Decimal,
+    /// The bonus, in the campaign's currency.
     pub bonus: Decimal,
 }
 
+/// More percentage points once the partner has enough paying customers.
 #[derive(SimpleObject)]
 pub struct QualifiedCustomersUpgradeRule {
+    /// Which rule it is.
     #[graphql(name = "type")]
     pub rule_type: RuleType,
+    /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// How many paying customers it takes.
     pub min_customers: u32,
+    /// Percentage points added then.
     pub upgrade_percentage: Decimal,
 }
 
+/// A bonus on each customer's first paid charge.
 #[derive(SimpleObject)]
 pub struct FirstPaidCustomerBonusRule {
+    /// Which rule it is.
     #[graphql(name = "type")]
     pub rule_type: RuleType,
+    /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The bonus, in the campaign's currency.
     pub bonus: Decimal,
 }
 
+/// A fixed amount per event of a kind.
 #[derive(SimpleObject)]
 pub struct FlatFeeRule {
+    /// Which rule it is.
     #[graphql(name = "type")]
     pub rule_type: RuleType,
+    /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The amount, in the campaign's currency.
     pub amount: Decimal,
+    /// The kind of event it pays on.
     pub event_kind: EventKind,
 }
 
 /// One rule of a rule set.
 #[derive(Interface)]
 #[graphql(
-    field(name = "type", method = "rule_type", ty = "&RuleType"),
-    field(name = "description", ty = "&Option<String>")
+    field(
+        name = "type",
+        method = "rule_type",
+        ty = "&RuleType",
+        desc = "Which rule it is."
+    ),
+    field(
+        name = "description",
+        ty = "&Option<String>",
+        desc = "What the tenant wrote about it."
+    )
 )]
 pub enum GroupRule {
     Recurring(RecurringRule),
@@ -363,6 +433,7 @@ pub struct SimulationInput {
     pub customer_had_threshold_bonus: bool,
     /// Defaults to the tenant's currency.
     pub currency: Option<String>,
+    /// The kind of event simulated (a sale by default).
     #[graphql(default)]
     pub event_kind: EventKind,
 }
@@ -420,8 +491,10 @@ impl SimulationInput {
 pub struct RuleContribution {
     /// Position of the rule in the rule set.
     pub rule_index: u32,
+    /// The rule that contributed.
     #[graphql(name = "type")]
     pub rule_type: RuleType,
+    /// What the tenant wrote about the rule.
     pub description: Option<String>,
     /// Percentage points applied, for percentage rules.
     pub percentage: Option<Decimal>,
@@ -429,10 +502,12 @@ pub struct RuleContribution {
     pub amount: Decimal,
 }
 
+/// What the rules would pay on a simulated charge, rule by rule.
 #[derive(SimpleObject)]
 pub struct SimulationResult {
     /// The fee, rounded once to the currency's minor unit.
     pub final_fee: Decimal,
+    /// The currency simulated in (the tenant's).
     pub currency: String,
     /// The percentage applied to the charge: the base rate plus upgrades, at most 100.
     pub effective_percentage: Decimal,
@@ -440,6 +515,7 @@ pub struct SimulationResult {
     pub unrounded_fee: Decimal,
     /// The recurring rule's `maxMonths` has passed: nothing is earned.
     pub partnership_ended: bool,
+    /// What each rule contributed.
     pub breakdown: Vec<RuleContribution>,
 }
 

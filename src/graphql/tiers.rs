@@ -14,7 +14,10 @@ use async_graphql::{ID, InputObject};
 /// `DECREASE`, an amount in the campaign's currency for the others).
 #[derive(InputObject)]
 pub struct TierModifierInput {
+    /// How the value changes the amount.
     pub action: TierAction,
+    /// Percent for `INCREASE` and `DECREASE`, an amount in the campaign's
+    /// currency for the others; above 0.
     pub value: Decimal,
 }
 
@@ -55,18 +58,22 @@ impl TierMetricsInput {
 /// field. A modifier omitted is disabled.
 #[derive(InputObject)]
 pub struct TieredCommissionInput {
+    /// Its name.
     pub name: String,
     /// For internal use.
     pub notes: Option<String>,
+    /// Whether it applies to new events.
     pub status: TierStatus,
     /// `YYYY-MM-DD` in the tenant's time zone; may be in the future.
     pub start_date: String,
     /// `YYYY-MM-DD` in the tenant's time zone, included; on or after `startDate`.
     pub end_date: String,
+    /// The period goals are counted over.
     pub period: TierPeriod,
     /// Every partner, present and future; else `partnerIds`.
     #[graphql(default)]
     pub apply_to_all_partners: bool,
+    /// The partners in it (unless `applyToAllPartners`).
     #[graphql(default)]
     pub partner_ids: Vec<ID>,
     /// At least one.

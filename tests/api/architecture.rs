@@ -297,6 +297,7 @@ const LAYERS: &[&[&str]] = &[
     &["deals"],
     &["payouts"],
     &["portal"],
+    &["nodes"],
     &["ingest"],
     &["connectors"],
     &["webhooks"],

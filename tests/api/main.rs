@@ -26,6 +26,7 @@ mod portal;
 mod posting;
 mod probes;
 mod ready_fields;
+mod relay;
 mod reports;
 mod subscriptions;
 mod tiers;

@@ -33,10 +33,32 @@ const CUSTOMER_SCOPES: &[Scope] = &[
 /// … but not its e-mail.
 const EMAIL_SCOPES: &[Scope] = &[Scope::CommissionsRead, Scope::PartnersRead];
 
+impl ReferralCode {
+    /// Its partner, and the scopes that read partners' programs.
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))
+    }
+}
+
+impl Click {
+    /// Who reads its code.
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.code.partner_id))
+    }
+}
+
+impl UnattributedEvent {
+    /// Held sales are the tenant's, read with `commissions:read`.
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)
+    }
+}
+
 /// A partner's referral code in a campaign.
 #[Object]
 impl ReferralCode {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
@@ -46,6 +68,7 @@ impl ReferralCode {
         Ok(&self.0.code)
     }
 
+    /// The partner it refers for.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
         Ok(Partner::from(
@@ -53,6 +76,7 @@ impl ReferralCode {
         ))
     }
 
+    /// The campaign its customers count in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
         Ok(Campaign(
@@ -78,6 +102,7 @@ impl ReferralCode {
         Ok(i32::try_from(self.0.customers).unwrap_or(i32::MAX))
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
         Ok(self.0.created_at.into())
@@ -95,14 +120,16 @@ impl ReferralCode {
 impl Click {
     /// Hand it back at checkout (`client_reference_id`, or
     /// `attributeCustomer(clickId:)`).
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.click.id.clone())
     }
 
+    /// The code whose link was followed.
     async fn code(&self) -> &str {
         &self.0.code.code
     }
 
+    /// When it was created.
     async fn created_at(&self) -> DateTime {
         self.0.click.created_at.into()
     }
@@ -111,7 +138,8 @@ impl Click {
 /// A customer of the tenant, tied to the partner who brought it.
 #[Object]
 impl Customer {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
@@ -121,6 +149,7 @@ impl Customer {
         Ok(&self.0.customer_external_id)
     }
 
+    /// The partner who brought it.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
         Ok(Partner::from(
@@ -128,6 +157,7 @@ impl Customer {
         ))
     }
 
+    /// The campaign its sales count in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
         Ok(Campaign(
@@ -135,11 +165,13 @@ impl Customer {
         ))
     }
 
+    /// When it was tied to its partner.
     async fn attributed_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
         Ok(self.0.attributed_at.into())
     }
 
+    /// How: a click, a code, a coupon, by hand or a billing connector.
     async fn attributed_by(&self, ctx: &Context<'_>) -> ApiResult<AttributionSource> {
         guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
         Ok(self.0.source.into())
@@ -152,7 +184,11 @@ impl Customer {
     async fn commissions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many rows from the start, or after `after` (1 to 500, 100 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
         guard(
@@ -200,34 +236,42 @@ impl Customer {
 /// A sale or lead held until its customer is attributed.
 #[Object]
 impl UnattributedEvent {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Its `externalId`, as sent.
     async fn external_id(&self) -> &str {
         &self.0.external_id
     }
 
+    /// The customer nobody has attributed yet.
     async fn customer_external_id(&self) -> &str {
         &self.0.customer_external_id
     }
 
+    /// A sale or a lead.
     async fn kind(&self) -> EventKind {
         self.0.kind.into()
     }
 
+    /// The charge's amount.
     async fn amount(&self) -> ApiResult<Decimal> {
         money(self.0.amount_minor, &self.0.currency)
     }
 
+    /// The campaign's currency.
     async fn currency(&self) -> &str {
         &self.0.currency
     }
 
+    /// When it happened.
     async fn occurred_at(&self) -> DateTime {
         self.0.occurred_at.into()
     }
 
+    /// Where it came from: the API or a billing connector.
     async fn source(&self) -> EventSource {
         self.0.source.into()
     }

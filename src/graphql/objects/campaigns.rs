@@ -61,25 +61,30 @@ impl ReadyFields for Campaign {
 /// An offer partners promote, with its commission terms.
 #[Object]
 impl Campaign {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Its name: a label shown wherever its data is.
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         guard(ctx, CAMPAIGN_LABEL, Owner::AnyPartner)?;
         Ok(&self.0.name)
     }
 
+    /// What partners promote in it.
     async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         self.details(ctx)?;
         Ok(self.0.description.as_deref())
     }
 
+    /// Whether it takes events and partners.
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<CampaignStatus> {
         self.details(ctx)?;
         Ok(self.0.status.into())
     }
 
+    /// What its events and commissions are in (ISO 4217).
     async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         self.details(ctx)?;
         Ok(&self.0.currency)
@@ -111,6 +116,7 @@ impl Campaign {
         Ok(self.0.attribution_window_days)
     }
 
+    /// Whether partners may apply (`PUBLIC`) or join only when invited.
     async fn visibility(&self, ctx: &Context<'_>) -> ApiResult<Visibility> {
         self.details(ctx)?;
         Ok(self.0.visibility.into())
@@ -122,11 +128,13 @@ impl Campaign {
         Ok(self.0.is_default)
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.details(ctx)?;
         Ok(self.0.created_at.into())
     }
 
+    /// When it last changed.
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.details(ctx)?;
         Ok(self.0.updated_at.into())
@@ -139,13 +147,27 @@ fn enrollment_data(ctx: &Context<'_>, partner_id: &str) -> ApiResult<()> {
     guard(ctx, &[Scope::CampaignsRead], Owner::Partner(partner_id))
 }
 
+impl PartnershipRequest {
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        enrollment_data(ctx, &self.0.partner_id)
+    }
+}
+
+impl Enrollment {
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        enrollment_data(ctx, &self.row.partner_id)
+    }
+}
+
 /// A partner's request to join a public campaign.
 #[Object]
 impl PartnershipRequest {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// The partner that applied.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         enrollment_data(ctx, &self.0.partner_id)?;
         Ok(Partner::from(
@@ -153,6 +175,7 @@ impl PartnershipRequest {
         ))
     }
 
+    /// The campaign it applied to.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         enrollment_data(ctx, &self.0.partner_id)?;
         Ok(Campaign::from(
@@ -160,6 +183,7 @@ impl PartnershipRequest {
         ))
     }
 
+    /// Pending until the tenant approves or rejects it.
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<RequestStatus> {
         enrollment_data(ctx, &self.0.partner_id)?;
         Ok(self.0.status.into())
@@ -171,23 +195,29 @@ impl PartnershipRequest {
         Ok(self.0.reason.as_deref())
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         enrollment_data(ctx, &self.0.partner_id)?;
         Ok(self.0.created_at.into())
     }
 
+    /// When it was approved or rejected.
     async fn decided_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         enrollment_data(ctx, &self.0.partner_id)?;
         Ok(self.0.decided_at.map(DateTime::from))
     }
 }
 
+/// A partner's place in a campaign, with the snapshot of the terms it joined
+/// under.
 #[Object]
 impl Enrollment {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.row.id.clone())
     }
 
+    /// The partner enrolled.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         enrollment_data(ctx, &self.row.partner_id)?;
         Ok(Partner::from(
@@ -195,6 +225,7 @@ impl Enrollment {
         ))
     }
 
+    /// The campaign it is in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         enrollment_data(ctx, &self.row.partner_id)?;
         Ok(Campaign::from(
@@ -202,6 +233,7 @@ impl Enrollment {
         ))
     }
 
+    /// The terms stamped when it joined.
     async fn snapshot(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerCommission>> {
         enrollment_data(ctx, &self.row.partner_id)?;
         Ok(self.snapshot.clone().map(PartnerCommission))
@@ -213,6 +245,7 @@ impl Enrollment {
         Ok(self.row.source.into())
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         enrollment_data(ctx, &self.row.partner_id)?;
         Ok(self.row.created_at.into())
@@ -222,7 +255,7 @@ impl Enrollment {
 impl PartnerCommission {
     /// The terms a commission was computed with are part of the ledger's
     /// audit trail too.
-    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
         guard(
             ctx,
             &[Scope::CampaignsRead, Scope::CommissionsRead],
@@ -235,10 +268,12 @@ impl PartnerCommission {
 /// through to the campaign (and, for rules, to the group).
 #[Object]
 impl PartnerCommission {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// The partner the terms are for.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         self.readable(ctx)?;
         Ok(Partner::from(
@@ -246,6 +281,7 @@ impl PartnerCommission {
         ))
     }
 
+    /// The campaign the terms apply in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         self.readable(ctx)?;
         Ok(Campaign::from(
@@ -253,6 +289,7 @@ impl PartnerCommission {
         ))
     }
 
+    /// Its rules; null falls through to the campaign's, then the group's.
     async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<GroupRule>>> {
         self.readable(ctx)?;
         Ok(self
@@ -265,11 +302,14 @@ impl PartnerCommission {
             .map(group_rules))
     }
 
+    /// Days before a commission matures; null falls through to the campaign's.
     async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
         self.readable(ctx)?;
         Ok(self.0.holdback_days)
     }
 
+    /// How it was stamped: an approved application, an invitation or an
+    /// amendment.
     async fn source(&self, ctx: &Context<'_>) -> ApiResult<SnapshotSource> {
         self.readable(ctx)?;
         Ok(self.0.source.into())
@@ -287,6 +327,7 @@ impl PartnerCommission {
         Ok(&self.0.created_by)
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.created_at.into())
@@ -294,24 +335,32 @@ impl PartnerCommission {
 }
 
 // Reached only through `Partner.termsInForce`, which checks its scope.
+/// The terms that apply to a partner's next event in a campaign, and where each
+/// comes from.
 #[Object]
 impl TermsInForce {
+    /// The campaign they apply in.
     async fn campaign(&self) -> Campaign {
         Campaign::from(self.campaign.clone())
     }
 
+    /// The rules in force.
     async fn rules(&self) -> Vec<GroupRule> {
         group_rules(&self.terms.rules)
     }
 
+    /// Where the rules come from: the partner's snapshot, the campaign or the
+    /// group.
     async fn rules_source(&self) -> TermsSource {
         self.terms.rules_source.into()
     }
 
+    /// Days before a commission matures (none: approved by hand).
     async fn holdback_days(&self) -> Option<i32> {
         self.terms.holdback_days
     }
 
+    /// Where the holdback comes from: the partner's snapshot or the campaign.
     async fn holdback_source(&self) -> TermsSource {
         self.terms.holdback_source.into()
     }

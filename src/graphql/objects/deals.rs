@@ -27,13 +27,29 @@ use async_graphql::{Context, ID, Object};
 /// partners (whose deals sit in it).
 const PIPELINE: &[Scope] = &[Scope::DealsRead, Scope::CommissionPlansRead];
 
+/// The pipeline's stages, fields and options are read by the scopes of
+/// deals and plans, and by partner tokens (they register deals).
+macro_rules! pipeline_readable {
+    ($($object:ident),*) => {$(
+        impl $object {
+            pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+                guard(ctx, PIPELINE, Owner::AnyPartner)
+            }
+        }
+    )*};
+}
+
+pipeline_readable!(DealStage, CustomField, CustomFieldOption);
+
 /// A stage of the tenant's sales pipeline.
 #[Object]
 impl DealStage {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Its name.
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         guard(ctx, PIPELINE, Owner::AnyPartner)?;
         Ok(&self.0.name)
@@ -61,15 +77,18 @@ impl DealStage {
 /// A select field deals carry (a deal size, a region, …).
 #[Object]
 impl CustomField {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Its name.
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         guard(ctx, PIPELINE, Owner::AnyPartner)?;
         Ok(&self.0.name)
     }
 
+    /// The options a deal may hold.
     async fn options(&self, ctx: &Context<'_>) -> ApiResult<Vec<CustomFieldOption>> {
         guard(ctx, PIPELINE, Owner::AnyPartner)?;
         let options = loader(ctx)?
@@ -83,10 +102,12 @@ impl CustomField {
 /// One option of a custom field.
 #[Object]
 impl CustomFieldOption {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// What it says.
     async fn label(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         guard(ctx, PIPELINE, Owner::AnyPartner)?;
         Ok(&self.0.label)
@@ -97,7 +118,7 @@ impl Contact {
     /// A partner's staff is the partner's own; the tenant's people show to
     /// partners on the deals they own. `commissions:read` reads the contacts
     /// spiffs pay (a payout needs its payee).
-    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
         let owner = match &self.0.partner_id {
             Some(partner) => Owner::Partner(partner),
             None => Owner::AnyPartner,
@@ -117,15 +138,18 @@ impl Contact {
 /// A person deals name and spiffs pay: a partner's staff or the tenant's own.
 #[Object]
 impl Contact {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Their name.
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         self.readable(ctx)?;
         Ok(&self.0.name)
     }
 
+    /// Where they are written to.
     async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         self.readable(ctx)?;
         Ok(self.0.email.as_deref())
@@ -140,6 +164,7 @@ impl Contact {
         }
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.created_at.into())
@@ -171,7 +196,7 @@ impl Contact {
 }
 
 impl Deal {
-    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
         guard(ctx, &[Scope::DealsRead], Owner::Partner(&self.0.partner_id))
     }
 
@@ -213,7 +238,8 @@ impl Deal {
 /// A deal a partner brought, moving through the pipeline.
 #[Object]
 impl Deal {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
@@ -223,21 +249,25 @@ impl Deal {
         Ok(&self.0.external_id)
     }
 
+    /// Its name.
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         self.readable(ctx)?;
         Ok(&self.0.name)
     }
 
+    /// What it is worth; plan percentages of a stage are taken of it.
     async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
         self.readable(ctx)?;
         money(self.0.amount_minor, &self.0.currency)
     }
 
+    /// Its currency (ISO 4217).
     async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         self.readable(ctx)?;
         Ok(&self.0.currency)
     }
 
+    /// The partner working it.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         self.readable(ctx)?;
         Ok(Partner::from(
@@ -245,6 +275,7 @@ impl Deal {
         ))
     }
 
+    /// The campaign its commissions are earned in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
         self.readable(ctx)?;
         Ok(Campaign::from(
@@ -306,6 +337,7 @@ impl Deal {
         Ok(self.0.lost_reason.as_deref())
     }
 
+    /// When it is expected to close.
     async fn expected_close_date(&self, ctx: &Context<'_>) -> ApiResult<Option<Date>> {
         self.readable(ctx)?;
         Ok(self.0.expected_close_date.map(Date))
@@ -324,6 +356,7 @@ impl Deal {
         Ok(changes.into_iter().map(Change).collect())
     }
 
+    /// The option it holds for each custom field.
     async fn custom_field_values(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealFieldValue>> {
         self.readable(ctx)?;
         let values = loader(ctx)?
@@ -333,11 +366,13 @@ impl Deal {
         Ok(values.into_iter().map(DealFieldValue).collect())
     }
 
+    /// The contact who created the lead.
     async fn lead_creator(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
         self.readable(ctx)?;
         related(ctx, self.0.lead_creator_id.as_deref(), ContactId, Contact).await
     }
 
+    /// The contact who owns it.
     async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
         self.readable(ctx)?;
         related(ctx, self.0.owner_id.as_deref(), ContactId, Contact).await
@@ -375,7 +410,11 @@ impl Deal {
     async fn commissions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many rows from the start, or after `after` (1 to 500, 100 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
         self.readable(ctx)?;
@@ -409,7 +448,11 @@ impl Deal {
     async fn events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Event>> {
         self.readable(ctx)?;
@@ -430,11 +473,13 @@ impl Deal {
         Ok(connection(page, total, |e| e.id.clone(), Event))
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.created_at.into())
     }
 
+    /// When it last changed.
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.updated_at.into())
@@ -446,6 +491,7 @@ impl Deal {
 /// The option a deal holds for a custom field.
 #[Object]
 impl DealFieldValue {
+    /// The field.
     async fn custom_field(&self, ctx: &Context<'_>) -> ApiResult<CustomField> {
         loader(ctx)?
             .load_one(CustomFieldId(self.0.custom_field_id.clone()))
@@ -454,6 +500,7 @@ impl DealFieldValue {
             .ok_or_else(|| ApiError::internal("custom field", &self.0.custom_field_id))
     }
 
+    /// The option the deal holds.
     async fn option(&self, ctx: &Context<'_>) -> ApiResult<CustomFieldOption> {
         loader(ctx)?
             .load_one(OptionId(self.0.option_id.clone()))
@@ -469,10 +516,12 @@ impl DealFieldValue {
 /// payment target.
 #[Object]
 impl DealTerms {
+    /// 1 for the terms frozen at the start, then one more per amendment.
     async fn version(&self) -> i32 {
         self.version.version
     }
 
+    /// The plans it follows.
     async fn plans(&self) -> ApiResult<Vec<DealPlan>> {
         let frozen = crate::deals::accrue::frozen_plans(&self.rows)?;
         Ok(self
@@ -517,18 +566,22 @@ impl DealPlan {
             .ok_or_else(|| ApiError::internal("commission plan", &self.row.plan_id))
     }
 
+    /// The plan's name, as the deal froze it.
     async fn label(&self) -> &str {
         &self.plan.label
     }
 
+    /// Whom it pays: the partnership, or an individual.
     async fn payment_target(&self) -> PaymentTarget {
         self.plan.payment_target.into()
     }
 
+    /// Which contact a spiff pays.
     async fn auto_assign_recipient(&self) -> Option<AutoAssignRecipient> {
         self.plan.auto_assign_recipient.map(Into::into)
     }
 
+    /// Why the plan applies to the deal.
     async fn matched_by(&self) -> PlanMatch {
         self.row.matched_by.into()
     }
@@ -623,6 +676,7 @@ impl Change {
         super::actor_as_seen(caller(ctx), &self.0.actor)
     }
 
+    /// When it was changed.
     async fn at(&self) -> DateTime {
         self.0.at.into()
     }

@@ -83,31 +83,38 @@ impl ReadyFields for Partner {
 /// A partner of the tenant's program: a referrer, reseller or distributor.
 #[Object]
 impl Partner {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Its name: a label shown wherever its data is.
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         guard(ctx, PARTNER_LABEL, Owner::Partner(&self.0.id))?;
         Ok(&self.0.name)
     }
 
+    /// Where the partner is written to.
     async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         self.details(ctx)?;
         Ok(self.0.email.as_deref())
     }
 
+    /// Your own identifier for the partner; unique per tenant.
     async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         self.details(ctx)?;
         Ok(self.0.external_id.as_deref())
     }
 
+    /// A referrer, a reseller or a distributor: commission plans are for one
+    /// type.
     #[graphql(name = "type")]
     async fn partner_type(&self, ctx: &Context<'_>) -> ApiResult<PartnerType> {
         self.details(ctx)?;
         Ok(self.0.r#type.into())
     }
 
+    /// Whether it is active; a suspended or archived partner earns nothing new.
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<PartnerStatus> {
         self.details(ctx)?;
         Ok(self.0.status.into())
@@ -134,6 +141,7 @@ impl Partner {
             .ok_or_else(|| ApiError::internal("partner group", &self.0.group_id))
     }
 
+    /// The categories it is labelled with.
     async fn categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<Category>> {
         self.details(ctx)?;
         let found = loader(ctx)?
@@ -146,11 +154,13 @@ impl Partner {
             .collect())
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.details(ctx)?;
         Ok(self.0.created_at.into())
     }
 
+    /// When it last changed.
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.details(ctx)?;
         Ok(self.0.updated_at.into())
@@ -206,6 +216,7 @@ impl Partner {
     async fn commission_snapshots(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only this campaign's snapshots (omitted: every campaign's).")]
         campaign_id: Option<ID>,
     ) -> ApiResult<Vec<PartnerCommission>> {
         self.own(ctx, Scope::CampaignsRead)?;
@@ -225,7 +236,7 @@ impl Partner {
     async fn terms_in_force(
         &self,
         ctx: &Context<'_>,
-        campaign_id: Option<ID>,
+        #[graphql(desc = "The campaign (omitted: the default campaign).")] campaign_id: Option<ID>,
     ) -> ApiResult<Option<TermsInForce>> {
         self.own(ctx, Scope::CampaignsRead)?;
         // Through the loaders: a page of partners asking for their terms is
@@ -267,8 +278,12 @@ impl Partner {
     async fn commissions(
         &self,
         ctx: &Context<'_>,
-        status: Option<CommissionStatus>,
+        #[graphql(desc = "Only rows in this status.")] status: Option<CommissionStatus>,
+        #[graphql(
+            desc = "How many rows from the start, or after `after` (1 to 500, 100 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
         self.own(ctx, Scope::CommissionsRead)?;
@@ -310,6 +325,7 @@ impl Partner {
     async fn tier_progress(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only progress in this campaign (omitted: every campaign of its tiers).")]
         campaign_id: Option<ID>,
     ) -> ApiResult<Vec<TierProgress>> {
         self.own(ctx, Scope::TieredCommissionsRead)?;
@@ -322,9 +338,9 @@ impl Partner {
     async fn rank(
         &self,
         ctx: &Context<'_>,
-        from: DateTime,
-        to: DateTime,
-        currency: String,
+        #[graphql(desc = "The first day counted holds this instant.")] from: DateTime,
+        #[graphql(desc = "The last day counted holds the instant before this one.")] to: DateTime,
+        #[graphql(desc = "The currency partners are ranked in (ISO 4217).")] currency: String,
     ) -> ApiResult<super::reports::PartnerRank> {
         self.own(ctx, Scope::CommissionsRead)?;
         super::reports::rank_of(ctx, &self.0.id, from, to, currency).await
@@ -346,7 +362,11 @@ impl Partner {
     async fn payouts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Payout>> {
         self.own(ctx, Scope::CommissionsRead)?;
@@ -392,18 +412,28 @@ impl Partner {
     }
 }
 
+impl Category {
+    /// A label: read by the scopes its name is shown to, and by partners.
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        guard(ctx, CATEGORY_LABEL, Owner::AnyPartner)
+    }
+}
+
 /// A label a tenant gives partners (an industry, a region, …).
 #[Object]
 impl Category {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Its name: unique per tenant.
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         guard(ctx, CATEGORY_LABEL, Owner::AnyPartner)?;
         Ok(&self.0.name)
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         guard(ctx, PARTNER_DETAILS, Owner::AnyPartner)?;
         Ok(self.0.created_at.into())
@@ -453,7 +483,8 @@ impl ReadyFields for PartnerGroup {
 /// A tier of partners and the rules that set their commissions.
 #[Object]
 impl PartnerGroup {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
@@ -464,16 +495,19 @@ impl PartnerGroup {
         Ok(&self.0.name)
     }
 
+    /// What the group is for.
     async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         group_details(principal(ctx)?)?;
         Ok(self.0.description.as_deref())
     }
 
+    /// Your own identifier for the group; unique per tenant.
     async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         group_details(principal(ctx)?)?;
         Ok(self.0.external_id.as_deref())
     }
 
+    /// Labels to find the group by (`partnerGroups(tag:)`).
     async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
         group_details(principal(ctx)?)?;
         Ok(groups::tags_of(&self.0))
@@ -485,6 +519,7 @@ impl PartnerGroup {
         Ok(self.0.is_default)
     }
 
+    /// The rules that set its partners' commissions, in the order they apply.
     async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupRule>> {
         group_details(principal(ctx)?)?;
         Ok(group_rules(&groups::rules_of(&self.0)?))
@@ -495,7 +530,11 @@ impl PartnerGroup {
     async fn partners(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Partner>>> {
         let principal = principal(ctx)?;
@@ -522,6 +561,7 @@ impl PartnerGroup {
         ))
     }
 
+    /// How many partners are in it.
     async fn partner_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         group_details(principal(ctx)?)?;
         Ok(loader(ctx)?
@@ -530,11 +570,13 @@ impl PartnerGroup {
             .unwrap_or(0))
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         group_details(principal(ctx)?)?;
         Ok(self.0.created_at.into())
     }
 
+    /// When it last changed.
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         group_details(principal(ctx)?)?;
         Ok(self.0.updated_at.into())

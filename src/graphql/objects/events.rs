@@ -12,7 +12,7 @@ use async_graphql::{Context, ID, Json, Object};
 impl DomainEvent {
     /// Who reads it: the holders of the scope reading its subject, and the
     /// partner it concerns.
-    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
         let owner = match &self.0.partner_id {
             Some(partner) => Owner::Partner(partner),
             None => Owner::NoPartner,
@@ -32,10 +32,12 @@ impl DomainEvent {
 /// order the tenant's events: pass the last one seen as `after` to resume.
 #[Object]
 impl DomainEvent {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(Cursor::of(&self.0).id())
     }
 
+    /// What happened.
     #[graphql(name = "type")]
     async fn kind(&self, ctx: &Context<'_>) -> ApiResult<DomainEventType> {
         self.readable(ctx)?;

@@ -35,6 +35,7 @@ const LEDGER_ROW: &[Scope] = &[Scope::CommissionsRead, Scope::EventsWrite, Scope
 /// vocabulary it came from. Fields of other vocabularies are null.
 #[derive(SimpleObject)]
 pub struct BreakdownLine {
+    /// Which vocabulary the line is in: a group rule, a plan entry or a tier.
     pub vocabulary: BreakdownVocabulary,
     /// The contribution before the commission is rounded.
     pub amount: Decimal,
@@ -43,14 +44,17 @@ pub struct BreakdownLine {
     /// Group rules: the rule's type.
     #[graphql(name = "type")]
     pub rule_type: Option<RuleType>,
+    /// What the tenant wrote about the rule.
     pub description: Option<String>,
     /// Percentage points applied, for percentage rules.
     pub percentage: Option<Decimal>,
     /// Plan entries: the plan, and its label as the deal froze it.
     pub plan_id: Option<ID>,
+    /// Plan entries: the plan's name, as the deal froze it.
     pub plan_label: Option<String>,
     /// Plan entries: the entry's position in the plan, and its payment stage.
     pub entry_index: Option<u32>,
+    /// Plan entries: the entry's payment stage.
     pub stage_id: Option<ID>,
     /// Plan entries: the stage reached (the one-off part) or a payment
     /// (an occurrence of the recurring part).
@@ -60,6 +64,7 @@ pub struct BreakdownLine {
     /// Plan entries: the value used, as written (`"10%"`, `"500"`), and
     /// where it came from (the base value, a period rate, a scaling tier).
     pub value: Option<String>,
+    /// Plan entries: where the value came from.
     pub value_source: Option<ValueSource>,
     /// Plan entries: what a percentage was taken of (the deal's amount, or
     /// the payment's).
@@ -67,6 +72,7 @@ pub struct BreakdownLine {
     /// Tier modifiers, adjustments and bonuses: the tier, and its modifier's action
     /// (its value is in `value`).
     pub tier_id: Option<ID>,
+    /// Tier lines: the modifier's action.
     pub action: Option<TierAction>,
 }
 
@@ -193,7 +199,7 @@ impl Commission {
         Some(columns)
     }
 
-    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
         let owner = owner(&self.0.partner_id, self.0.staff_payee);
         guard(ctx, LEDGER_ROW, owner)
     }
@@ -238,30 +244,37 @@ impl ReadyFields for Commission {
 /// A ledger row: a partner earned (or, for a clawback, gave back) an amount on an event.
 #[Object]
 impl Commission {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// A commission, a clawback (negative), a tier's adjustment or bonus.
     async fn kind(&self, ctx: &Context<'_>) -> ApiResult<CommissionKind> {
         self.readable(ctx)?;
         Ok(self.0.kind.into())
     }
 
+    /// What was earned (negative for a clawback), rounded once to the
+    /// currency's minor unit.
     async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
         self.readable(ctx)?;
         money(self.0.amount_minor, &self.0.currency)
     }
 
+    /// The campaign's currency (ISO 4217).
     async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         self.readable(ctx)?;
         Ok(&self.0.currency)
     }
 
+    /// Where it is: accrued, approved, paid or reversed.
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<CommissionStatus> {
         self.readable(ctx)?;
         Ok(self.0.status.into())
     }
 
+    /// The partner that earned it.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Ready<Partner>> {
         self.readable(ctx)?;
         Ok(Ready(Partner::from(
@@ -269,6 +282,7 @@ impl Commission {
         )))
     }
 
+    /// The campaign it was earned in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Ready<Campaign>> {
         self.readable(ctx)?;
         Ok(Ready(Campaign::from(
@@ -276,6 +290,7 @@ impl Commission {
         )))
     }
 
+    /// The event it was earned on.
     async fn event(&self, ctx: &Context<'_>) -> ApiResult<Event> {
         self.readable(ctx)?;
         loader(ctx)?
@@ -318,6 +333,7 @@ impl Commission {
         Ok(self.0.recorded_at.into())
     }
 
+    /// Days after `accruedAt` before it matures (none: approved by hand).
     async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
         self.readable(ctx)?;
         Ok(self.0.holdback_days)
@@ -329,16 +345,19 @@ impl Commission {
         Ok(self.0.mature_at.map(DateTime::from))
     }
 
+    /// When it was approved.
     async fn approved_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.readable(ctx)?;
         Ok(self.0.approved_at.map(DateTime::from))
     }
 
+    /// When it was paid.
     async fn paid_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.readable(ctx)?;
         Ok(self.0.paid_at.map(DateTime::from))
     }
 
+    /// When it was reversed.
     async fn reversed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.readable(ctx)?;
         Ok(self.0.reversed_at.map(DateTime::from))
@@ -350,6 +369,7 @@ impl Commission {
         Ok(self.0.reversal_reason.map(Into::into))
     }
 
+    /// What was said when it was reversed.
     async fn reversal_note(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         self.readable(ctx)?;
         Ok(self.0.reversal_note.as_deref())
@@ -361,6 +381,7 @@ impl Commission {
         related(ctx, self.0.original_id.as_deref(), CommissionId, Commission).await
     }
 
+    /// The payout that paid it, or that holds it while pending.
     async fn payout_id(&self, ctx: &Context<'_>) -> ApiResult<Option<ID>> {
         self.readable(ctx)?;
         Ok(self.0.payout_id.clone().map(ID))
@@ -426,18 +447,22 @@ impl Commission {
 /// One status change of a commission.
 #[Object]
 impl CommissionTransition {
+    /// The status before (none for the row's creation).
     async fn from_status(&self) -> Option<CommissionStatus> {
         self.0.from_status.map(Into::into)
     }
 
+    /// The status after.
     async fn to_status(&self) -> CommissionStatus {
         self.0.to_status.into()
     }
 
+    /// Why it was reversed.
     async fn reason(&self) -> Option<ReversalReason> {
         self.0.reason.map(Into::into)
     }
 
+    /// What was said with the change.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
@@ -448,13 +473,14 @@ impl CommissionTransition {
         super::actor_as_seen(caller(ctx), &self.0.actor)
     }
 
+    /// When it changed.
     async fn at(&self) -> DateTime {
         self.0.at.into()
     }
 }
 
 impl Event {
-    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
         guard(ctx, LEDGER_ROW, Owner::Partner(&self.0.partner_id))
     }
 }
@@ -462,7 +488,8 @@ impl Event {
 /// A conversion or charge, as recorded.
 #[Object]
 impl Event {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
@@ -472,6 +499,7 @@ impl Event {
         Ok(&self.0.external_id)
     }
 
+    /// The partner it was recorded for.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Ready<Partner>> {
         self.readable(ctx)?;
         Ok(Ready(Partner::from(
@@ -479,6 +507,7 @@ impl Event {
         )))
     }
 
+    /// The campaign it was recorded in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Ready<Campaign>> {
         self.readable(ctx)?;
         Ok(Ready(Campaign::from(
@@ -486,6 +515,7 @@ impl Event {
         )))
     }
 
+    /// The customer's id in your systems.
     async fn customer_external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         self.readable(ctx)?;
         related(ctx, self.0.customer_id.as_deref(), CustomerId, |c| {
@@ -494,21 +524,26 @@ impl Event {
         .await
     }
 
+    /// A sale, a lead, or a deal's stage move or payment.
     async fn kind(&self, ctx: &Context<'_>) -> ApiResult<EventKind> {
         self.readable(ctx)?;
         Ok(self.0.kind.into())
     }
 
+    /// The charge's amount.
     async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
         self.readable(ctx)?;
         money(self.0.amount_minor, &self.0.currency)
     }
 
+    /// The campaign's currency (ISO 4217).
     async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         self.readable(ctx)?;
         Ok(&self.0.currency)
     }
 
+    /// The revenue it brought, as the client gave it (none when not given);
+    /// a commission's `revenue` is it after any tier's modifier.
     async fn revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
         self.readable(ctx)?;
         self.0
@@ -523,16 +558,19 @@ impl Event {
         money(self.0.refunded_minor, &self.0.currency)
     }
 
+    /// What the client sent with it, as given.
     async fn metadata(&self, ctx: &Context<'_>) -> ApiResult<Option<Json<serde_json::Value>>> {
         self.readable(ctx)?;
         Ok(self.0.metadata.clone().map(Json))
     }
 
+    /// When it happened: commissions accrue then.
     async fn occurred_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.occurred_at.into())
     }
 
+    /// When revshare recorded it.
     async fn recorded_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.recorded_at.into())

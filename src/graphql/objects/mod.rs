@@ -176,21 +176,25 @@ pub struct DealPlan {
 pub struct InapplicableEntry {
     /// Its place in the plan's entries (0-based).
     pub entry_index: u32,
+    /// Why it pays the deal nothing.
     pub reason: String,
 }
 
 /// What a plan would pay a deal, line by line, writing nothing.
 #[derive(SimpleObject)]
 pub struct PlanSimulation {
+    /// Each commission the plan would pay, in order.
     pub lines: Vec<PlanSimulationLine>,
     /// The sum of the lines.
     pub total: Decimal,
+    /// The deal's currency.
     pub currency: String,
 }
 
 /// One commission of a simulated schedule.
 #[derive(SimpleObject)]
 pub struct PlanSimulationLine {
+    /// A stage reached, or a payment.
     pub trigger: PlanTrigger,
     /// The entry's payment stage.
     pub stage: DealStage,
@@ -200,6 +204,7 @@ pub struct PlanSimulationLine {
     pub occurrence: Option<u32>,
     /// The value used, as written in the plan.
     pub value: String,
+    /// Where the value came from: the entry, a period rate or a scaling tier.
     pub value_source: ValueSource,
     /// What a percentage was taken of.
     pub base: Decimal,
@@ -216,6 +221,7 @@ pub struct TieredCommission(pub tiered_commission::Model);
 /// A tier's modifier.
 #[derive(SimpleObject)]
 pub struct TierModifier {
+    /// How the value changes the amount.
     pub action: TierAction,
     /// Percent for `INCREASE` and `DECREASE`, an amount in the campaign's
     /// currency for the others.
@@ -225,17 +231,24 @@ pub struct TierModifier {
 /// The five measures of a period, as goals, maxima or totals.
 #[derive(SimpleObject)]
 pub struct TierMetrics {
+    /// Commission amounts.
     pub payout: Decimal,
+    /// Events' revenue, after revenue modifiers.
     pub revenue: Decimal,
+    /// Sale amounts.
     pub sale_amount: Decimal,
+    /// Sales (and deal payments).
     pub conversions: i64,
+    /// Events of every kind.
     pub events: i64,
 }
 
 /// A partner's progress toward a tier in a campaign, this period.
 pub struct TierProgress {
+    /// The tier.
     pub tier: tiered_commission::Model,
     pub terms: crate::engine::tiers::TierTerms,
+    /// The campaign whose events count.
     pub campaign: Arc<campaign::Model>,
     pub period: (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
     pub row: Option<tier_progress::Model>,
@@ -246,9 +259,13 @@ pub struct TierProgress {
 /// once).
 #[derive(SimpleObject, Debug, PartialEq)]
 pub struct Balance {
+    /// The currency of these sums (ISO 4217).
     pub currency: String,
+    /// Earned, not approved yet.
     pub accrued: Decimal,
+    /// Approved, not paid yet, net of approved clawbacks.
     pub approved: Decimal,
+    /// Paid.
     pub paid: Decimal,
 }
 
@@ -281,9 +298,12 @@ pub struct SkippedPartner(pub payout_run_skip::Model);
 pub struct PayoutMethod {
     pub partner_id: String,
     pub kind: entity::enums::PayoutMethodType,
+    /// The PayPal account's e-mail.
     pub paypal_email: Option<String>,
     pub iban: Option<String>,
+    /// The bank's BIC.
     pub bic: Option<String>,
+    /// The bank account's holder.
     pub account_holder: Option<String>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
@@ -294,7 +314,9 @@ pub struct TaxProfile(pub entity::tax_profile::Model);
 /// The account a tenant pays SEPA transfers from.
 #[derive(SimpleObject)]
 pub struct PayoutAccount {
+    /// The account's IBAN.
     pub iban: String,
+    /// Its bank's BIC (optional within the SEPA area).
     pub bic: Option<String>,
     /// The account holder.
     pub name: String,
@@ -303,15 +325,20 @@ pub struct PayoutAccount {
 /// A minimum payout in force for a partner, and which setting it comes from.
 #[derive(SimpleObject)]
 pub struct PayoutMinimum {
+    /// The minimum.
     pub amount: Decimal,
+    /// Its currency (ISO 4217).
     pub currency: String,
+    /// Which setting it comes from.
     pub source: super::enums::MinimumSource,
 }
 
 /// A file to download, its content in base64.
 #[derive(SimpleObject)]
 pub struct File {
+    /// The name to save it under.
     pub filename: String,
+    /// Its media type.
     pub content_type: String,
     /// The file's bytes, base64 (RFC 4648).
     pub content: String,
@@ -322,7 +349,9 @@ pub struct File {
 /// A payout a file leaves out, and why.
 #[derive(SimpleObject)]
 pub struct LeftOutPayout {
+    /// The payout left out.
     pub payout: Payout,
+    /// Why it does not fit the file.
     pub reason: String,
 }
 

@@ -48,10 +48,12 @@ impl Payout {
 /// commissions it holds, clawbacks netted.
 #[Object]
 impl Payout {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// The partner paid.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         self.readable(ctx)?;
         Ok(Partner::from(
@@ -65,6 +67,7 @@ impl Payout {
         money(self.0.amount_minor, &self.0.currency)
     }
 
+    /// The currency paid in (ISO 4217).
     async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         self.readable(ctx)?;
         Ok(&self.0.currency)
@@ -116,6 +119,7 @@ impl Payout {
         related(ctx, self.0.run_id.as_deref(), PayoutRunId, PayoutRun).await
     }
 
+    /// How many ledger rows it holds, clawbacks included.
     async fn commission_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
         self.readable(ctx)?;
         Ok(self.0.commission_count)
@@ -127,7 +131,11 @@ impl Payout {
     async fn commissions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many rows from the start, or after `after` (1 to 500, 100 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
         self.readable(ctx)?;
@@ -167,21 +175,25 @@ impl Payout {
         ))
     }
 
+    /// Who made it: a run's or a mark-paid call's token `sub`.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         self.readable(ctx)?;
         Ok(&self.0.created_by)
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.readable(ctx)?;
         Ok(self.0.created_at.into())
     }
 
+    /// When it was marked paid.
     async fn paid_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.readable(ctx)?;
         Ok(self.0.paid_at.map(DateTime::from))
     }
 
+    /// When it was marked failed.
     async fn failed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         self.readable(ctx)?;
         Ok(self.0.failed_at.map(DateTime::from))
@@ -208,7 +220,8 @@ fn run_readable(ctx: &Context<'_>) -> ApiResult<()> {
 /// partners it carried over.
 #[Object]
 impl PayoutRun {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
@@ -271,11 +284,13 @@ impl PayoutRun {
             .collect()
     }
 
+    /// The token `sub` that made it.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         run_readable(ctx)?;
         Ok(&self.0.created_by)
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         run_readable(ctx)?;
         Ok(self.0.created_at.into())
@@ -295,6 +310,7 @@ impl PayoutRun {
 /// A partner's balance in one currency that a run carried over.
 #[Object]
 impl SkippedPartner {
+    /// The partner carried over.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
         run_readable(ctx)?;
         Ok(Partner::from(
@@ -302,6 +318,7 @@ impl SkippedPartner {
         ))
     }
 
+    /// Why it was not paid.
     async fn reason(&self, ctx: &Context<'_>) -> ApiResult<SkipReason> {
         run_readable(ctx)?;
         Ok(self.0.reason.into())
@@ -332,11 +349,13 @@ impl PayoutMethod {
 /// Where a partner is paid.
 #[Object]
 impl PayoutMethod {
+    /// PayPal or a bank transfer.
     #[graphql(name = "type")]
     async fn kind(&self) -> PayoutMethodType {
         self.kind.into()
     }
 
+    /// The PayPal account's e-mail.
     async fn paypal_email(&self) -> Option<&str> {
         self.paypal_email.as_deref()
     }
@@ -351,10 +370,12 @@ impl PayoutMethod {
         })
     }
 
+    /// The bank's BIC.
     async fn bic(&self) -> Option<&str> {
         self.bic.as_deref()
     }
 
+    /// The bank account's holder.
     async fn account_holder(&self) -> Option<&str> {
         self.account_holder.as_deref()
     }
@@ -368,10 +389,12 @@ impl PayoutMethod {
 /// A partner's tax profile.
 #[Object]
 impl TaxProfile {
+    /// The form filed.
     async fn form(&self) -> TaxForm {
         self.0.form.into()
     }
 
+    /// Submitted, approved or rejected.
     async fn status(&self) -> TaxProfileStatus {
         self.0.status.into()
     }
@@ -387,10 +410,12 @@ impl TaxProfile {
         &self.0.tax_id_last4
     }
 
+    /// When it was submitted.
     async fn submitted_at(&self) -> DateTime {
         self.0.submitted_at.into()
     }
 
+    /// When it was approved or rejected.
     async fn decided_at(&self) -> Option<DateTime> {
         self.0.decided_at.map(DateTime::from)
     }

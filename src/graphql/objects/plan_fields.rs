@@ -58,25 +58,30 @@ impl CommissionPlan {
 /// A deal-stage commission plan: what a deal earns, entry by entry.
 #[Object]
 impl CommissionPlan {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Its name.
     async fn label(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         self.terms(ctx)?;
         Ok(&self.0.label)
     }
 
+    /// The type of partner it is for.
     async fn partner_type(&self, ctx: &Context<'_>) -> ApiResult<PartnerType> {
         self.terms(ctx)?;
         Ok(self.0.partner_type.into())
     }
 
+    /// Whom it pays: the partnership, or an individual (a spiff).
     async fn payment_target(&self, ctx: &Context<'_>) -> ApiResult<PaymentTarget> {
         self.terms(ctx)?;
         Ok(self.0.payment_target.into())
     }
 
+    /// Which contact a spiff pays.
     async fn auto_assign_recipient(
         &self,
         ctx: &Context<'_>,
@@ -127,6 +132,7 @@ impl CommissionPlan {
         linked(&loader, keys.collect(), Partner::from).await
     }
 
+    /// What it pays at each payment stage.
     async fn entries(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanEntry>> {
         self.terms(ctx)?;
         let entries = plans::entries_of(&self.0)?;
@@ -139,11 +145,13 @@ impl CommissionPlan {
         Ok(self.0.archived_at.map(DateTime::from))
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.terms(ctx)?;
         Ok(self.0.created_at.into())
     }
 
+    /// When it last changed.
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.terms(ctx)?;
         Ok(self.0.updated_at.into())
@@ -156,10 +164,12 @@ impl CommissionPlan {
 /// An entry: what the plan pays when a deal reaches its stage.
 #[Object]
 impl PlanEntry {
+    /// The stage (or payments after it) the entry pays at.
     async fn payment_stage(&self, ctx: &Context<'_>) -> ApiResult<DealStage> {
         stage(&*loader(ctx)?, &self.0.payment_stage_id).await
     }
 
+    /// What it pays.
     async fn calculation(&self) -> PlanCalculation {
         PlanCalculation(self.0.calculation.clone())
     }
@@ -168,6 +178,7 @@ impl PlanEntry {
 /// Exactly one of `oneOff`, `recurring` and `split` is set.
 #[Object]
 impl PlanCalculation {
+    /// A one-off amount when the stage is reached.
     async fn one_off(&self) -> Option<PaymentCalculation> {
         match &self.0 {
             engine::Calculation::OneOff(one_off) => {
@@ -177,6 +188,7 @@ impl PlanCalculation {
         }
     }
 
+    /// An amount on each payment after the stage.
     async fn recurring(&self) -> Option<PaymentCalculation> {
         match &self.0 {
             engine::Calculation::Recurring(recurring) => {
@@ -186,6 +198,7 @@ impl PlanCalculation {
         }
     }
 
+    /// A one-off amount, then an amount on each payment.
     async fn split(&self) -> Option<SplitCalculation> {
         match &self.0 {
             engine::Calculation::Split { one_off, recurring } => Some(SplitCalculation {
@@ -203,12 +216,15 @@ pub struct SplitCalculation {
     recurring: engine::Recurring,
 }
 
+/// A one-off amount when the stage is reached, then an amount on each payment.
 #[Object]
 impl SplitCalculation {
+    /// The one-off part.
     async fn one_off(&self) -> PaymentCalculation {
         PaymentCalculation::OneOff(self.one_off.clone())
     }
 
+    /// The recurring part.
     async fn recurring(&self) -> PaymentCalculation {
         PaymentCalculation::Recurring(self.recurring.clone())
     }
@@ -226,6 +242,7 @@ impl PaymentCalculation {
         }
     }
 
+    /// The value by the option a deal holds for a field.
     async fn scaling(&self) -> Option<Scaling> {
         match self {
             PaymentCalculation::OneOff(one_off) => one_off.scaling.clone(),
@@ -257,8 +274,10 @@ impl PaymentCalculation {
     }
 }
 
+/// A value chosen by the option a deal holds for a custom field.
 #[Object]
 impl Scaling {
+    /// The field whose option chooses.
     async fn custom_field(&self, ctx: &Context<'_>) -> ApiResult<CustomField> {
         loader(ctx)?
             .load_one(CustomFieldId(self.0.custom_field_id.clone()))
@@ -267,13 +286,16 @@ impl Scaling {
             .ok_or_else(|| ApiError::internal("custom field", &self.0.custom_field_id))
     }
 
+    /// The value for each option.
     async fn tiers(&self) -> Vec<ScalingTier> {
         self.0.tiers.iter().cloned().map(ScalingTier).collect()
     }
 }
 
+/// The value for one option.
 #[Object]
 impl ScalingTier {
+    /// The option.
     async fn option(&self, ctx: &Context<'_>) -> ApiResult<CustomFieldOption> {
         loader(ctx)?
             .load_one(OptionId(self.0.option_id.clone()))
@@ -282,11 +304,13 @@ impl ScalingTier {
             .ok_or_else(|| ApiError::internal("custom field option", &self.0.option_id))
     }
 
+    /// `"10%"` or `"500"`.
     async fn value(&self) -> &str {
         self.0.value.as_str()
     }
 }
 
+/// A value for a range of a recurring calculation's occurrences.
 #[Object]
 impl PeriodRate {
     /// As given, or the rate's place in the list, from 1.
@@ -294,18 +318,22 @@ impl PeriodRate {
         self.rate.period_number.unwrap_or(self.index as u32 + 1)
     }
 
+    /// The first occurrence it applies to (from 1).
     async fn start_occurrence(&self) -> u32 {
         self.rate.start_occurrence
     }
 
+    /// The last occurrence it applies to.
     async fn end_occurrence(&self) -> u32 {
         self.rate.end_occurrence
     }
 
+    /// `"10%"` of the payment, or `"500"` in the plan's currency.
     async fn value(&self) -> &str {
         self.rate.value.as_str()
     }
 
+    /// The value by the option a deal holds for a field.
     async fn scaling(&self) -> Option<Scaling> {
         self.rate.scaling.clone().map(Scaling)
     }

@@ -19,11 +19,13 @@ use async_graphql::{Context, SimpleObject};
 pub struct CommissionStat {
     /// When the interval starts: midnight in the tenant's time zone.
     pub start: DateTime,
+    /// The currency of these figures.
     pub currency: String,
     /// Commissions accrued and not yet approved.
     pub accrued: Decimal,
     /// Approved, not yet paid.
     pub approved: Decimal,
+    /// Commissions paid now, accrued in the interval.
     pub paid: Decimal,
     /// Reversed before payment.
     pub reversed: Decimal,
@@ -66,8 +68,11 @@ impl CommissionStat {
 /// net of clawbacks.
 #[derive(SimpleObject)]
 pub struct PartnerAmount {
+    /// The partner.
     pub partner: Partner,
+    /// What it earned in the range.
     pub amount: Decimal,
+    /// The currency ranked in.
     pub currency: String,
 }
 

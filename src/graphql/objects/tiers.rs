@@ -56,10 +56,12 @@ impl TieredCommission {
 /// earn more on what follows, and optionally on what came before.
 #[Object]
 impl TieredCommission {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Its name.
     async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
         Ok(&self.0.name)
@@ -71,26 +73,31 @@ impl TieredCommission {
         Ok(self.0.notes.as_deref())
     }
 
+    /// Whether it applies to new events.
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<TierStatus> {
         guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
         Ok(self.0.status.into())
     }
 
+    /// The first day it applies, in the tenant's time zone.
     async fn start_date(&self, ctx: &Context<'_>) -> ApiResult<Date> {
         guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
         Ok(Date(self.0.start_date))
     }
 
+    /// The last day it applies.
     async fn end_date(&self, ctx: &Context<'_>) -> ApiResult<Date> {
         guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
         Ok(Date(self.0.end_date))
     }
 
+    /// The period goals are counted over.
     async fn period(&self, ctx: &Context<'_>) -> ApiResult<TierPeriod> {
         guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
         Ok(self.0.period.into())
     }
 
+    /// Whether every partner is in it (else only `partners`).
     async fn apply_to_all_partners(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         self.scope(ctx)?;
         Ok(self.0.apply_to_all_partners)
@@ -113,6 +120,7 @@ impl TieredCommission {
             .collect())
     }
 
+    /// The campaigns whose events count.
     async fn campaigns(&self, ctx: &Context<'_>) -> ApiResult<Vec<Campaign>> {
         self.scope(ctx)?;
         let loader = loader(ctx)?;
@@ -144,6 +152,7 @@ impl TieredCommission {
         Ok(modifier(self.terms(ctx)?.retroactive_payout))
     }
 
+    /// What reaching it does to the revenue of the period's earlier events.
     async fn retroactive_revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<TierModifier>> {
         Ok(modifier(self.terms(ctx)?.retroactive_revenue))
     }
@@ -186,11 +195,13 @@ impl TieredCommission {
             .transpose()
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.scope(ctx)?;
         Ok(self.0.created_at.into())
     }
 
+    /// When it last changed.
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         self.scope(ctx)?;
         Ok(self.0.updated_at.into())
@@ -297,14 +308,17 @@ impl TierProgress {
 /// partner portal shows as "3 more sales to Gold".
 #[Object]
 impl TierProgress {
+    /// The tier.
     async fn tier(&self) -> TieredCommission {
         TieredCommission(self.tier.clone())
     }
 
+    /// The campaign whose events count.
     async fn campaign(&self) -> Campaign {
         Campaign::from(self.campaign.clone())
     }
 
+    /// When the period began.
     async fn period_start(&self) -> DateTime {
         self.period.0.into()
     }
@@ -329,10 +343,12 @@ impl TierProgress {
         })
     }
 
+    /// What reaching the tier takes.
     async fn goals(&self) -> TierMetrics {
         metrics(&self.terms.goals)
     }
 
+    /// Beyond these it modifies nothing more this period.
     async fn maxima(&self) -> TierMetrics {
         metrics(&self.terms.maxima)
     }
@@ -360,10 +376,12 @@ impl TierProgress {
 /// The tenant the caller belongs to.
 #[Object]
 impl Tenant {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Its name.
     async fn name(&self) -> &str {
         &self.0.name
     }

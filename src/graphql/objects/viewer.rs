@@ -10,18 +10,22 @@ use async_graphql::{Context, ID, Object};
 /// The caller of this request.
 #[Object]
 impl Viewer {
+    /// The token's `sub`.
     async fn subject(&self, ctx: &Context<'_>) -> ApiResult<String> {
         Ok(principal(ctx)?.subject.clone())
     }
 
+    /// What the token acts as.
     async fn role(&self, ctx: &Context<'_>) -> ApiResult<Role> {
         Ok(principal(ctx)?.role.into())
     }
 
+    /// The tenant the token belongs to.
     async fn tenant_id(&self, ctx: &Context<'_>) -> ApiResult<ID> {
         Ok(ID(principal(ctx)?.tenant.id.clone()))
     }
 
+    /// The tenant's name.
     async fn tenant_name(&self, ctx: &Context<'_>) -> ApiResult<String> {
         Ok(principal(ctx)?.tenant.name.clone())
     }

@@ -28,10 +28,12 @@ fn readable(ctx: &Context<'_>, partner: &Option<String>) -> ApiResult<()> {
 /// its domain events.
 #[Object]
 impl WebhookEndpoint {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// Where deliveries are POSTed.
     async fn url(&self, ctx: &Context<'_>) -> ApiResult<String> {
         readable(ctx, &self.0.partner_id)?;
         Ok(self.0.url.clone())
@@ -46,11 +48,13 @@ impl WebhookEndpoint {
             .collect())
     }
 
+    /// What it is for.
     async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         readable(ctx, &self.0.partner_id)?;
         Ok(self.0.description.clone())
     }
 
+    /// Whether it is sent events.
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<WebhookStatus> {
         readable(ctx, &self.0.partner_id)?;
         Ok(self.0.status.into())
@@ -79,6 +83,7 @@ impl WebhookEndpoint {
         Ok(self.0.consecutive_failures)
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         readable(ctx, &self.0.partner_id)?;
         Ok(self.0.created_at.into())
@@ -89,8 +94,12 @@ impl WebhookEndpoint {
     async fn deliveries(
         &self,
         ctx: &Context<'_>,
-        status: Option<DeliveryStatus>,
+        #[graphql(desc = "Only deliveries in this status.")] status: Option<DeliveryStatus>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<WebhookDelivery>> {
         readable(ctx, &self.0.partner_id)?;
@@ -117,7 +126,8 @@ impl WebhookEndpoint {
 /// One event sent, or to send, to an endpoint, and how its attempts went.
 #[Object]
 impl WebhookDelivery {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
@@ -137,6 +147,7 @@ impl WebhookDelivery {
         Ok(self.0.attempts)
     }
 
+    /// Pending, succeeded or failed.
     async fn status(&self, ctx: &Context<'_>) -> ApiResult<DeliveryStatus> {
         readable(ctx, &self.1)?;
         Ok(self.0.status.into())
@@ -160,6 +171,7 @@ impl WebhookDelivery {
         Ok(self.0.next_attempt_at.map(Into::into))
     }
 
+    /// When it was delivered.
     async fn delivered_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
         readable(ctx, &self.1)?;
         Ok(self.0.delivered_at.map(Into::into))
@@ -171,6 +183,7 @@ impl WebhookDelivery {
         Ok(self.0.replay)
     }
 
+    /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
         readable(ctx, &self.1)?;
         Ok(self.0.created_at.into())

@@ -21,6 +21,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use entity::{attribution, unattributed_event};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+/// A referral code to create.
 #[derive(InputObject)]
 pub struct CreateReferralCodeInput {
     /// The partner (staff); a partner token omits it: its own.
@@ -36,9 +37,12 @@ pub struct CreateReferralCodeInput {
     pub coupon_code: Option<String>,
 }
 
+/// A customer moved to another partner (admins).
 #[derive(InputObject)]
 pub struct ReassignCustomerInput {
+    /// The customer's id in your systems.
     pub customer_external_id: String,
+    /// The partner it moves to.
     pub partner_id: ID,
     /// Omitted: the default campaign.
     pub campaign_id: Option<ID>,
@@ -46,9 +50,12 @@ pub struct ReassignCustomerInput {
     pub note: String,
 }
 
+/// A visit of a referral link, counted by your own redirect.
 #[derive(InputObject)]
 pub struct RecordClickInput {
+    /// The code whose link was followed.
     pub code: String,
+    /// Where the visitor landed.
     pub landing_url: Option<String>,
     /// Kept to 512 bytes.
     pub user_agent: Option<String>,
@@ -56,13 +63,16 @@ pub struct RecordClickInput {
     pub ip: Option<String>,
 }
 
+/// What ties a customer to the partner who brought it.
 #[derive(InputObject)]
 pub struct AttributeCustomerInput {
     /// The customer's id in your systems.
     pub customer_external_id: String,
     /// Exactly one of `clickId`, `code`, `couponCode` and `partnerId`.
     pub click_id: Option<ID>,
+    /// A referral code it used.
     pub code: Option<String>,
+    /// A referral code's coupon it used at checkout.
     pub coupon_code: Option<String>,
     /// The partner, named by the tenant (`MANUAL`).
     pub partner_id: Option<ID>,
@@ -131,10 +141,10 @@ pub struct AttributionQuery;
 impl AttributionQuery {
     /// A customer by its `externalId`; null when there is none the caller
     /// may see.
-    async fn customer(
+    pub(crate) async fn customer(
         &self,
         ctx: &Context<'_>,
-        external_id: String,
+        #[graphql(desc = "The customer's id in your systems.")] external_id: String,
     ) -> ApiResult<Option<Customer>> {
         let principal = principal(ctx)?;
         let own = customer_reader(principal)?;
@@ -150,8 +160,13 @@ impl AttributionQuery {
     async fn customers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only this partner's customers (a partner token: its own).")]
         partner_id: Option<ID>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Customer>> {
         let principal = principal(ctx)?;
@@ -186,7 +201,11 @@ impl AttributionQuery {
     async fn unattributed_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<UnattributedEvent>> {
         let principal = principal(ctx)?;
@@ -215,7 +234,7 @@ impl AttributionMutation {
     async fn create_referral_code(
         &self,
         ctx: &Context<'_>,
-        input: CreateReferralCodeInput,
+        #[graphql(desc = "The code to create.")] input: CreateReferralCodeInput,
     ) -> ApiResult<ReferralCode> {
         let principal = principal(ctx)?;
         let partner_id = match (principal.own_partner(), input.partner_id) {
@@ -245,7 +264,11 @@ impl AttributionMutation {
 
     /// Archives a code: it attributes nothing new; what it attributed
     /// stays.
-    async fn archive_referral_code(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ReferralCode> {
+    async fn archive_referral_code(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The code's id.")] id: ID,
+    ) -> ApiResult<ReferralCode> {
         let principal = principal(ctx)?;
         let own = principal.own_partner();
         if own.is_none() {
@@ -262,7 +285,7 @@ impl AttributionMutation {
     async fn reassign_customer(
         &self,
         ctx: &Context<'_>,
-        input: ReassignCustomerInput,
+        #[graphql(desc = "The customer and the partner it moves to.")] input: ReassignCustomerInput,
     ) -> ApiResult<Customer> {
         let principal = principal(ctx)?;
         if principal.role != Role::Admin {
@@ -284,7 +307,11 @@ impl AttributionMutation {
 
     /// Records a click for a brand that runs its own redirect; an unknown
     /// or archived code is refused.
-    async fn record_click(&self, ctx: &Context<'_>, input: RecordClickInput) -> ApiResult<Click> {
+    async fn record_click(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The click.")] input: RecordClickInput,
+    ) -> ApiResult<Click> {
         let principal = writer(ctx, Scope::EventsWrite)?;
         let visit = Visit {
             landing_url: input.landing_url,
@@ -304,6 +331,7 @@ impl AttributionMutation {
     async fn attribute_customer(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The customer and what ties it to its partner.")]
         input: AttributeCustomerInput,
     ) -> ApiResult<Customer> {
         let principal = writer(ctx, Scope::EventsWrite)?;

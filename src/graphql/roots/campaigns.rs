@@ -18,16 +18,22 @@ use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::{campaign, partnership_request};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
+/// A campaign to create.
 #[derive(InputObject)]
 pub struct CreateCampaignInput {
+    /// Its name.
     pub name: String,
     /// Defaults to the tenant's currency.
     pub currency: Option<String>,
     /// Omitted: partners' group rules apply.
     pub rules: Option<Vec<GroupRuleInput>>,
+    /// Days before a commission matures and is approved (none: approved by
+    /// hand).
     pub holdback_days: Option<i32>,
+    /// Public (the default: partners may apply) or invite only.
     #[graphql(default_with = "Visibility::Public")]
     pub visibility: Visibility,
+    /// What partners promote in it.
     pub description: Option<String>,
     /// Where referral links land: an absolute `https` URL.
     pub landing_url: Option<String>,
@@ -39,46 +45,67 @@ pub struct CreateCampaignInput {
 /// `holdbackDays`. The currency cannot change.
 #[derive(InputObject)]
 pub struct UpdateCampaignInput {
+    /// A new name.
     pub name: Option<String>,
+    /// A new description; null clears it.
     pub description: MaybeUndefined<String>,
+    /// New rules; null falls through to the partners' groups. Snapshots stamped
+    /// already do not change.
     pub rules: MaybeUndefined<Vec<GroupRuleInput>>,
+    /// A new holdback; null: approved by hand.
     pub holdback_days: MaybeUndefined<i32>,
+    /// A new visibility.
     pub visibility: Option<Visibility>,
+    /// A new status.
     pub status: Option<CampaignStatus>,
     /// `null` clears it: links are then `404`.
     pub landing_url: MaybeUndefined<String>,
+    /// Days after a click within which its customer is attributed.
     pub attribution_window_days: Option<i32>,
 }
 
 /// Terms to stamp instead of the campaign's.
 #[derive(InputObject)]
 pub struct CommissionSnapshotInput {
+    /// Rules of the partner's own; null falls through to the campaign's.
     pub rules: Option<Vec<GroupRuleInput>>,
+    /// A holdback of its own; null falls through to the campaign's.
     pub holdback_days: Option<i32>,
 }
 
+/// A partner to create and enroll in a campaign with its terms stamped.
 #[derive(InputObject)]
 pub struct InvitePartnerInput {
+    /// Its name.
     pub name: String,
+    /// Where the partner is written to.
     pub email: Option<String>,
+    /// Your own identifier for the partner; unique per tenant.
     pub external_id: Option<String>,
+    /// A referrer (the default), a reseller or a distributor.
     #[graphql(name = "type", default)]
     pub partner_type: PartnerType,
+    /// Its group (omitted: the default group).
     pub group_id: Option<ID>,
+    /// The categories to label it with.
     #[graphql(default)]
     pub category_ids: Vec<ID>,
     /// Omitted: the default campaign.
     pub campaign_id: Option<ID>,
+    /// The terms to stamp (omitted: the campaign's as they are).
     pub commission_snapshot: Option<CommissionSnapshotInput>,
 }
 
+/// New terms for a partner in a campaign, kept as a new snapshot.
 #[derive(InputObject)]
 pub struct AmendPartnerCommissionInput {
+    /// The partner.
     pub partner_id: ID,
     /// Omitted: the default campaign.
     pub campaign_id: Option<ID>,
     /// Omitted: the partner falls through to the campaign's (or group's) rules.
     pub rules: Option<Vec<GroupRuleInput>>,
+    /// Omitted: the partner falls through to the campaign's holdback.
     pub holdback_days: Option<i32>,
     /// Why the terms change; kept in the history.
     pub note: String,
@@ -124,7 +151,11 @@ pub struct CampaignQuery;
 #[Object]
 impl CampaignQuery {
     /// A campaign by id; null when there is none the caller may see.
-    async fn campaign(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Campaign>> {
+    pub(crate) async fn campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The campaign's id.")] id: ID,
+    ) -> ApiResult<Option<Campaign>> {
         let principal = principal(ctx)?;
         Ok(visible_campaign(ctx, principal, &id)
             .await?
@@ -138,12 +169,19 @@ impl CampaignQuery {
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "How many items from the end, or before `before` (1 to 100).")]
         last: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.startCursor`): the page ends before it.")]
         before: Option<String>,
-        status: Option<CampaignStatus>,
-        visibility: Option<Visibility>,
+        #[graphql(desc = "Only campaigns in this status.")] status: Option<CampaignStatus>,
+        #[graphql(desc = "Only campaigns of this visibility.")] visibility: Option<Visibility>,
+        #[graphql(desc = "Only campaigns whose name contains this text (any case).")]
         search: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Campaign>>> {
         let principal = principal(ctx)?;
@@ -174,10 +212,14 @@ impl CampaignQuery {
     async fn partnership_requests(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
-        status: Option<RequestStatus>,
-        campaign_id: Option<ID>,
+        #[graphql(desc = "Only requests in this status.")] status: Option<RequestStatus>,
+        #[graphql(desc = "Only requests to this campaign.")] campaign_id: Option<ID>,
     ) -> ApiResult<ListConnection<PartnershipRequest>> {
         let principal = principal(ctx)?;
         let mut select = partnership_request::Entity::find()
@@ -213,10 +255,11 @@ pub struct CampaignMutation;
 
 #[Object]
 impl CampaignMutation {
+    /// Creates a campaign (`campaigns:write`).
     async fn create_campaign(
         &self,
         ctx: &Context<'_>,
-        input: CreateCampaignInput,
+        #[graphql(desc = "The campaign to create.")] input: CreateCampaignInput,
     ) -> ApiResult<Campaign> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let currency = match &input.currency {
@@ -252,8 +295,8 @@ impl CampaignMutation {
     async fn update_campaign(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateCampaignInput,
+        #[graphql(desc = "The campaign's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateCampaignInput,
     ) -> ApiResult<Campaign> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let changes = CampaignChanges {
@@ -292,7 +335,11 @@ impl CampaignMutation {
     }
 
     /// Closes a campaign for good: no more events or applications.
-    async fn archive_campaign(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Campaign> {
+    async fn archive_campaign(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The campaign's id.")] id: ID,
+    ) -> ApiResult<Campaign> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let changes = CampaignChanges {
             status: Some(entity::enums::CampaignStatus::Archived),
@@ -311,7 +358,7 @@ impl CampaignMutation {
     async fn apply_to_campaign(
         &self,
         ctx: &Context<'_>,
-        campaign_id: ID,
+        #[graphql(desc = "The public campaign the partner applies to.")] campaign_id: ID,
     ) -> ApiResult<PartnershipRequest> {
         let principal = principal(ctx)?;
         let partner_id = principal.own_partner().ok_or_else(|| {
@@ -328,7 +375,7 @@ impl CampaignMutation {
     async fn approve_partnership_request(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The request's id.")] id: ID,
     ) -> ApiResult<Enrollment> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let enrolled =
@@ -336,11 +383,13 @@ impl CampaignMutation {
         Ok(enrollment_of(enrolled))
     }
 
+    /// Rejects a partner's application to a campaign, saying why
+    /// (`campaigns:write`).
     async fn reject_partnership_request(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: String,
+        #[graphql(desc = "The request's id.")] id: ID,
+        #[graphql(desc = "Why: shown to the partner.")] reason: String,
     ) -> ApiResult<PartnershipRequest> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let reason = input::required_text("reason", &reason, input::MAX_NOTE_CHARS)?;
@@ -353,6 +402,7 @@ impl CampaignMutation {
     async fn invite_partner(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The partner to create and enroll, and its terms.")]
         input: InvitePartnerInput,
     ) -> ApiResult<Enrollment> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
@@ -389,6 +439,7 @@ impl CampaignMutation {
     async fn amend_partner_commission(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The partner, the campaign and its new terms.")]
         input: AmendPartnerCommissionInput,
     ) -> ApiResult<PartnerCommission> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;

@@ -9,14 +9,18 @@ use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use entity::billing_connector;
 
+/// A billing provider's connector and its settings.
 #[derive(InputObject)]
 pub struct ConfigureBillingConnectorInput {
+    /// The billing system.
     pub provider: BillingProvider,
     /// The endpoint's signing secrets (Stripe's `whsec_…`): several while
     /// one rolls out; a signature made with any of them passes.
     pub signing_secrets: Vec<String>,
+    /// What a sale's amount is (by default the amount paid less tax).
     #[graphql(default)]
     pub commission_base: CommissionBase,
+    /// Whether it takes events (true by default).
     #[graphql(default = true)]
     pub enabled: bool,
 }
@@ -25,6 +29,7 @@ pub struct ConfigureBillingConnectorInput {
 /// refunds. Its signing secrets are never read back.
 #[derive(SimpleObject)]
 pub struct BillingConnector {
+    /// The billing system.
     pub provider: BillingProvider,
     /// The path to give the provider, after revshare's public address
     /// (`https://revshare.example.com/connectors/stripe/acme`).
@@ -33,11 +38,13 @@ pub struct BillingConnector {
     /// provider keeps retrying: enable it again within its retry window and
     /// nothing is lost).
     pub enabled: bool,
+    /// What a sale's amount is: the amount paid, with or without tax.
     pub commission_base: CommissionBase,
     /// Events handled (redeliveries of one are not counted again).
     pub events_received: i32,
     /// Of those, the ones of a type not taken or with nothing to do.
     pub events_ignored: i32,
+    /// When it last handled an event.
     pub last_event_at: Option<DateTime>,
 }
 
@@ -100,7 +107,7 @@ impl ConnectorMutation {
     async fn configure_billing_connector(
         &self,
         ctx: &Context<'_>,
-        input: ConfigureBillingConnectorInput,
+        #[graphql(desc = "The provider and its settings.")] input: ConfigureBillingConnectorInput,
     ) -> ApiResult<BillingConnector> {
         let principal = admin(ctx)?;
         forget_reads(ctx)?;

@@ -9,29 +9,38 @@ use crate::graphql::objects::{Commission, Deal, Event};
 use crate::graphql::scalars::{DateTime, Decimal};
 use async_graphql::{ID, InputObject, OneofObject, SimpleObject};
 
+/// A deal reaching a stage.
 #[derive(InputObject)]
 pub struct MoveDealInput {
+    /// The deal.
     pub deal_id: ID,
+    /// The stage it reaches.
     pub stage_id: ID,
     /// Your idempotency key for the move, unique per tenant among events.
     pub external_id: String,
+    /// When (omitted: now).
     pub occurred_at: Option<DateTime>,
 }
 
+/// A payment on a won deal.
 #[derive(InputObject)]
 pub struct DealPaymentInput {
+    /// The deal.
     pub deal_id: ID,
     /// Your idempotency key for the payment, unique per tenant among events.
     pub external_id: String,
     /// Omitted: the deal's amount.
     pub amount: Option<Decimal>,
+    /// When (omitted: now).
     pub occurred_at: Option<DateTime>,
 }
 
 /// One event of `recordDealEvents`: a move or a payment.
 #[derive(OneofObject)]
 pub enum DealEventInput {
+    /// A stage move (or `payment`).
     Move(MoveDealInput),
+    /// A payment (or `move`).
     Payment(DealPaymentInput),
 }
 
@@ -85,15 +94,20 @@ impl DealPaymentInput {
 /// One item of `recordDealEvents`: a payload or an error.
 #[derive(SimpleObject)]
 pub struct DealEventResult {
+    /// The item's `externalId`, as sent.
     pub external_id: String,
+    /// What was recorded (none when the item was refused).
     pub payload: Option<DealEventPayload>,
+    /// Why the item was refused (none when it was recorded).
     pub error: Option<ItemError>,
 }
 
 /// What a stage move or a payment did.
 #[derive(SimpleObject)]
 pub struct DealEventPayload {
+    /// The event recorded.
     pub event: Event,
+    /// The deal as it is now.
     pub deal: Deal,
     /// The commissions it earned (none when it earned nothing).
     pub commissions: Vec<Commission>,

@@ -19,9 +19,12 @@ use crate::graphql::roots::deals::field_values;
 use crate::graphql::scalars::{Date, Decimal};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
+/// A deal a partner registers; it earns once approved.
 #[derive(InputObject)]
 pub struct RegisterDealInput {
+    /// Its name.
     pub name: String,
+    /// What it is expected to be worth.
     pub amount: Decimal,
     /// Omitted: the default campaign's currency; given, it must be it.
     pub currency: Option<String>,
@@ -29,6 +32,7 @@ pub struct RegisterDealInput {
     pub company_name: String,
     /// Its domain (`acme.com`): one deal at a time works a company.
     pub company_domain: String,
+    /// The option it holds for each custom field.
     #[graphql(default)]
     pub custom_field_values: Vec<CustomFieldValueInput>,
     /// One of the partner's own contacts.
@@ -37,8 +41,10 @@ pub struct RegisterDealInput {
     pub notes: Option<String>,
 }
 
+/// What to change of a deal; commissions already written do not change.
 #[derive(InputObject)]
 pub struct UpdateDealInput {
+    /// A new name.
     pub name: Option<String>,
     /// From now on: payments without an amount, and the percentages of
     /// stages reached later, use it. What was earned stays.
@@ -53,8 +59,10 @@ pub struct UpdateDealInput {
     pub expected_close_date: MaybeUndefined<Date>,
 }
 
+/// What to change of a stage; omitted fields stay.
 #[derive(InputObject)]
 pub struct UpdateDealStageInput {
+    /// A new name.
     pub name: Option<String>,
     /// Its new place (0–10,000, unique). Deals keep the stages they
     /// reached; later moves reach stages by the new order.
@@ -63,15 +71,20 @@ pub struct UpdateDealStageInput {
     pub is_won: Option<bool>,
 }
 
+/// An option of a custom field.
 #[derive(InputObject)]
 pub struct CustomFieldOptionInput {
     /// An existing option (renamed to `label`); omitted: a new one.
     pub id: Option<ID>,
+    /// What it says.
     pub label: String,
 }
 
+/// What to change of a field; options are added or renamed, never removed while
+/// used.
 #[derive(InputObject)]
 pub struct UpdateCustomFieldInput {
+    /// A new name.
     pub name: Option<String>,
     /// The field's options, in order: existing ones by id, new ones
     /// without. One left out is removed, unless a deal holds it or a plan
@@ -79,8 +92,10 @@ pub struct UpdateCustomFieldInput {
     pub options: Option<Vec<CustomFieldOptionInput>>,
 }
 
+/// What to change of a contact; omitted fields stay.
 #[derive(InputObject)]
 pub struct UpdateContactInput {
+    /// A new name.
     pub name: Option<String>,
     /// Null clears it.
     pub email: MaybeUndefined<String>,
@@ -95,7 +110,11 @@ impl DealWorkflowMutation {
     /// outside the pipeline and earning nothing, until the tenant approves
     /// or rejects it. `CONFLICT` when its company domain is already on an
     /// open deal, this partner's or another's.
-    async fn register_deal(&self, ctx: &Context<'_>, input: RegisterDealInput) -> ApiResult<Deal> {
+    async fn register_deal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The deal to register.")] input: RegisterDealInput,
+    ) -> ApiResult<Deal> {
         let principal = principal(ctx)?;
         let partner_id = principal.own_partner().ok_or_else(|| {
             ApiError::Forbidden(
@@ -132,8 +151,8 @@ impl DealWorkflowMutation {
     async fn approve_deal_registration(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        stage_id: Option<ID>,
+        #[graphql(desc = "The deal's id.")] id: ID,
+        #[graphql(desc = "The stage it starts at (omitted: the first).")] stage_id: Option<ID>,
     ) -> ApiResult<Deal> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let approved = workflow::approve(
@@ -152,8 +171,8 @@ impl DealWorkflowMutation {
     async fn reject_deal_registration(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: String,
+        #[graphql(desc = "The deal's id.")] id: ID,
+        #[graphql(desc = "Why: shown to the partner.")] reason: String,
     ) -> ApiResult<Deal> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let deal = workflow::reject(
@@ -172,8 +191,8 @@ impl DealWorkflowMutation {
     async fn update_deal(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateDealInput,
+        #[graphql(desc = "The deal's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateDealInput,
     ) -> ApiResult<Deal> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let changes = DealChanges {
@@ -197,7 +216,12 @@ impl DealWorkflowMutation {
 
     /// Closes a deal as lost: moving it is `CONFLICT`, and its payments are
     /// recorded and earn nothing, until it is reopened.
-    async fn close_deal_lost(&self, ctx: &Context<'_>, id: ID, reason: String) -> ApiResult<Deal> {
+    async fn close_deal_lost(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The deal's id.")] id: ID,
+        #[graphql(desc = "Why it was lost.")] reason: String,
+    ) -> ApiResult<Deal> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let deal = workflow::close_lost(
             db(ctx)?,
@@ -212,7 +236,11 @@ impl DealWorkflowMutation {
 
     /// Reopens a lost deal: `WON` if it had reached a winning stage, else
     /// `OPEN`.
-    async fn reopen_deal(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Deal> {
+    async fn reopen_deal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The deal's id.")] id: ID,
+    ) -> ApiResult<Deal> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let deal =
             workflow::reopen(db(ctx)?, principal.tenant_id(), &principal.subject, &id).await?;
@@ -223,8 +251,8 @@ impl DealWorkflowMutation {
     async fn update_deal_stage(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateDealStageInput,
+        #[graphql(desc = "The stage's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateDealStageInput,
     ) -> ApiResult<DealStage> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let changes = StageChanges {
@@ -238,7 +266,11 @@ impl DealWorkflowMutation {
 
     /// Archives a stage: nothing moves to it, is created or approved at it,
     /// or reaches it from now on. `CONFLICT` while an open deal sits in it.
-    async fn archive_deal_stage(&self, ctx: &Context<'_>, id: ID) -> ApiResult<DealStage> {
+    async fn archive_deal_stage(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The stage's id.")] id: ID,
+    ) -> ApiResult<DealStage> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let stage = changes::archive_stage(db(ctx)?, principal.tenant_id(), &id).await?;
         Ok(DealStage(stage))
@@ -249,8 +281,8 @@ impl DealWorkflowMutation {
     async fn update_custom_field(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateCustomFieldInput,
+        #[graphql(desc = "The field's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateCustomFieldInput,
     ) -> ApiResult<CustomField> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let options = input.options.map(|options| {
@@ -277,8 +309,8 @@ impl DealWorkflowMutation {
     async fn update_contact(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateContactInput,
+        #[graphql(desc = "The contact's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateContactInput,
     ) -> ApiResult<Contact> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let changes = ContactChanges {
@@ -292,7 +324,11 @@ impl DealWorkflowMutation {
 
     /// Archives a contact: no new deal or spiff names it; what names it
     /// already keeps it.
-    async fn archive_contact(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Contact> {
+    async fn archive_contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contact's id.")] id: ID,
+    ) -> ApiResult<Contact> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let contact = changes::archive_contact(db(ctx)?, principal.tenant_id(), &id).await?;
         Ok(Contact(contact))

@@ -37,8 +37,10 @@ use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::{commission_plan, contact, deal};
 
+/// A stage of the pipeline.
 #[derive(InputObject)]
 pub struct CreateDealStageInput {
+    /// Its name.
     pub name: String,
     /// Its place in the pipeline (0–10,000, unique): deals move to higher
     /// positions as they progress.
@@ -48,21 +50,27 @@ pub struct CreateDealStageInput {
     pub is_won: bool,
 }
 
+/// A select field deals carry.
 #[derive(InputObject)]
 pub struct CreateCustomFieldInput {
+    /// Its name.
     pub name: String,
     /// The option labels, in order (1–100, distinct).
     pub options: Vec<String>,
 }
 
+/// A person deals name and spiffs pay.
 #[derive(InputObject)]
 pub struct CreateContactInput {
     /// The partner whose staff the contact is; omitted: the tenant's own.
     pub partner_id: Option<ID>,
+    /// Their name.
     pub name: String,
+    /// Where they are written to.
     pub email: Option<String>,
 }
 
+/// A deal to create, at a stage.
 #[derive(InputObject)]
 pub struct CreateDealInput {
     /// Your identifier for the deal, unique per tenant; also the key of its
@@ -74,24 +82,30 @@ pub struct CreateDealInput {
     pub partner_external_id: Option<String>,
     /// Omitted: the default campaign.
     pub campaign_id: Option<ID>,
+    /// Its name.
     pub name: String,
+    /// What it is worth.
     pub amount: Decimal,
     /// Omitted: the campaign's currency; given, it must be the campaign's.
     pub currency: Option<String>,
     /// The stage the deal is at now: it has reached that stage and every
     /// earlier one.
     pub stage_id: ID,
+    /// The option it holds for each custom field.
     #[graphql(default)]
     pub custom_field_values: Vec<CustomFieldValueInput>,
     /// A contact of the deal's partner, or of the tenant.
     pub lead_creator_id: Option<ID>,
+    /// The contact who owns it.
     pub owner_id: Option<ID>,
     /// Omitted: when it is recorded.
     pub occurred_at: Option<DateTime>,
 }
 
+/// The plans a deal follows from now on.
 #[derive(InputObject)]
 pub struct AmendDealTermsInput {
+    /// The deal.
     pub deal_id: ID,
     /// The plans the deal follows from now on: at most one per payment
     /// target, for the partner's type, not archived. Empty: none.
@@ -168,9 +182,13 @@ impl DealQuery {
     async fn contacts(
         &self,
         ctx: &Context<'_>,
-        partner_id: Option<ID>,
+        #[graphql(desc = "Only this partner's contacts.")] partner_id: Option<ID>,
         #[graphql(desc = "Archived contacts too (default false).")] include_archived: Option<bool>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Contact>> {
         let principal = principal(ctx)?;
@@ -191,10 +209,10 @@ impl DealQuery {
     }
 
     /// A commission plan by id (archived ones too).
-    async fn commission_plan(
+    pub(crate) async fn commission_plan(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The plan's id.")] id: ID,
     ) -> ApiResult<Option<CommissionPlan>> {
         let principal = principal(ctx)?;
         principal.require(Scope::CommissionPlansRead)?;
@@ -210,11 +228,20 @@ impl DealQuery {
     async fn commission_plans(
         &self,
         ctx: &Context<'_>,
-        partner_type: Option<PartnerType>,
+        #[graphql(desc = "Only plans for partners of this type.")] partner_type: Option<
+            PartnerType,
+        >,
+        #[graphql(desc = "Only plans paying this target (the partnership or an individual).")]
         payment_target: Option<PaymentTarget>,
-        search: Option<String>,
+        #[graphql(desc = "Only plans whose label contains this text (any case).")] search: Option<
+            String,
+        >,
         #[graphql(desc = "Archived plans too (default false).")] include_archived: Option<bool>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<CommissionPlan>> {
         let principal = principal(ctx)?;
@@ -238,7 +265,11 @@ impl DealQuery {
     }
 
     /// A deal by id; null when there is none the caller may see.
-    async fn deal(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Deal>> {
+    pub(crate) async fn deal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The deal's id.")] id: ID,
+    ) -> ApiResult<Option<Deal>> {
         let principal = principal(ctx)?;
         if principal.own_partner().is_none() {
             principal.require(Scope::DealsRead)?;
@@ -261,11 +292,18 @@ impl DealQuery {
     async fn deals(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only this partner's deals (a partner token: its own).")]
         partner_id: Option<ID>,
-        stage_id: Option<ID>,
-        registration: Option<DealRegistration>,
-        status: Option<DealStatus>,
+        #[graphql(desc = "Only deals at this stage.")] stage_id: Option<ID>,
+        #[graphql(desc = "Only deals in this registration state.")] registration: Option<
+            DealRegistration,
+        >,
+        #[graphql(desc = "Only deals in this status.")] status: Option<DealStatus>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Deal>> {
         let principal = principal(ctx)?;
@@ -319,7 +357,7 @@ impl DealMutation {
     async fn create_deal_stage(
         &self,
         ctx: &Context<'_>,
-        input: CreateDealStageInput,
+        #[graphql(desc = "The stage to create.")] input: CreateDealStageInput,
     ) -> ApiResult<DealStage> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let (db, tenant_id) = (db(ctx)?, principal.tenant_id());
@@ -333,7 +371,7 @@ impl DealMutation {
     async fn create_custom_field(
         &self,
         ctx: &Context<'_>,
-        input: CreateCustomFieldInput,
+        #[graphql(desc = "The field to create, with its options.")] input: CreateCustomFieldInput,
     ) -> ApiResult<CustomField> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let field =
@@ -346,7 +384,7 @@ impl DealMutation {
     async fn create_contact(
         &self,
         ctx: &Context<'_>,
-        input: CreateContactInput,
+        #[graphql(desc = "The contact to create.")] input: CreateContactInput,
     ) -> ApiResult<Contact> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let new = NewContact {
@@ -362,7 +400,7 @@ impl DealMutation {
     async fn create_commission_plan(
         &self,
         ctx: &Context<'_>,
-        input: CommissionPlanInput,
+        #[graphql(desc = "The plan to create.")] input: CommissionPlanInput,
     ) -> ApiResult<CommissionPlan> {
         let principal = writer(ctx, Scope::CommissionPlansWrite)?;
         let new = new_plan(input, principal, "input")?;
@@ -374,8 +412,8 @@ impl DealMutation {
     async fn update_commission_plan(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateCommissionPlanInput,
+        #[graphql(desc = "The plan's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateCommissionPlanInput,
     ) -> ApiResult<CommissionPlan> {
         let principal = writer(ctx, Scope::CommissionPlansWrite)?;
         let currency = match (&input.currency, &input.entries) {
@@ -413,7 +451,7 @@ impl DealMutation {
     async fn archive_commission_plan(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The plan's id.")] id: ID,
     ) -> ApiResult<CommissionPlan> {
         let principal = writer(ctx, Scope::CommissionPlansWrite)?;
         let plan = plans::archive(db(ctx)?, principal.tenant_id(), &id).await?;
@@ -426,10 +464,16 @@ impl DealMutation {
     async fn simulate_commission_plan(
         &self,
         ctx: &Context<'_>,
-        plan: Option<CommissionPlanInput>,
-        plan_id: Option<ID>,
-        deal: DealSimulationInput,
-        #[graphql(default = 0)] payments: i32,
+        #[graphql(desc = "A plan to try, as it would be created (or `planId`).")] plan: Option<
+            CommissionPlanInput,
+        >,
+        #[graphql(desc = "A plan of the tenant to try (or `plan`).")] plan_id: Option<ID>,
+        #[graphql(desc = "The deal to try it on.")] deal: DealSimulationInput,
+        #[graphql(
+            default = 0,
+            desc = "How many payments the deal makes after it is won (each the deal's amount)."
+        )]
+        payments: i32,
     ) -> ApiResult<PlanSimulation> {
         let principal = writer(ctx, Scope::CommissionPlansWrite)?;
         let db = db(ctx)?;
@@ -497,7 +541,11 @@ impl DealMutation {
     /// Creates a deal at a stage, freezing the plans that apply to its
     /// partner as its terms, and pays the one-offs of every stage it has
     /// reached. Exactly once per `externalId`.
-    async fn create_deal(&self, ctx: &Context<'_>, input: CreateDealInput) -> ApiResult<Deal> {
+    async fn create_deal(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The deal to create.")] input: CreateDealInput,
+    ) -> ApiResult<Deal> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let partner = match (input.partner_id, input.partner_external_id) {
             (Some(id), None) => PartnerRef::Id(id.0),
@@ -534,7 +582,7 @@ impl DealMutation {
     async fn move_deal(
         &self,
         ctx: &Context<'_>,
-        input: MoveDealInput,
+        #[graphql(desc = "The deal and the stage it reaches.")] input: MoveDealInput,
     ) -> ApiResult<DealEventPayload> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let item = record::prepare_move("input", input.into_move("input")?)?;
@@ -549,7 +597,7 @@ impl DealMutation {
     async fn record_deal_payment(
         &self,
         ctx: &Context<'_>,
-        input: DealPaymentInput,
+        #[graphql(desc = "The deal and the payment.")] input: DealPaymentInput,
     ) -> ApiResult<DealEventPayload> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let item = record::prepare_payment("input", input.into_payment("input")?)?;
@@ -565,6 +613,7 @@ impl DealMutation {
     async fn record_deal_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The moves and payments, each answered on its own (at most 1,000).")]
         input: Vec<DealEventInput>,
     ) -> ApiResult<Vec<DealEventResult>> {
         let principal = writer(ctx, Scope::DealsWrite)?;
@@ -589,6 +638,7 @@ impl DealMutation {
     async fn amend_deal_terms(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The deal and the plans it follows from now on.")]
         input: AmendDealTermsInput,
     ) -> ApiResult<Deal> {
         let principal = writer(ctx, Scope::DealsWrite)?;
@@ -609,8 +659,8 @@ impl DealMutation {
     async fn assign_commission_recipient(
         &self,
         ctx: &Context<'_>,
-        commission_id: ID,
-        contact_id: ID,
+        #[graphql(desc = "The spiff waiting for its payee.")] commission_id: ID,
+        #[graphql(desc = "The contact it pays.")] contact_id: ID,
     ) -> ApiResult<Commission> {
         let principal = writer(ctx, Scope::CommissionsWrite)?;
         let row =

@@ -8,11 +8,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::log::{self, Cursor};
 use crate::events::notify::Notifier;
 use crate::events::{Audience, DomainEventType as Stored};
+use crate::graphql::connection::Connection;
 use crate::graphql::context::{db, page_args, principal, request_context};
 use crate::graphql::enums::DomainEventType;
 use crate::graphql::objects::DomainEvent;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Edge, EmptyFields};
 use async_graphql::{Context, ID, Object, Subscription};
 use futures_util::Stream;
 use std::time::Duration;
@@ -41,11 +42,17 @@ impl EventQuery {
     async fn domain_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only events of these types (omitted: every type the token may read).")]
         types: Option<Vec<DomainEventType>>,
+        #[graphql(desc = "Only events concerning this partner (a partner token: its own).")]
         partner_id: Option<ID>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
-    ) -> ApiResult<Connection<String, DomainEvent, EmptyFields, EmptyFields>> {
+    ) -> ApiResult<Connection<DomainEvent, EmptyFields>> {
         let audience = audience(ctx, types, partner_id)?;
         let size = PageRequest::parse(page_args(first, None, None, None), DEFAULT_LIMITS)?.size;
         let after = match &after {
@@ -54,7 +61,11 @@ impl EventQuery {
         };
         let page = settled_read(db(ctx)?, &audience, after, size).await?;
         // Unsettled: more is committed, and a later call will have it.
-        let mut connection = Connection::new(after != Cursor::START, page.full || !page.settled);
+        let mut connection = Connection::new(
+            after != Cursor::START,
+            page.full || !page.settled,
+            EmptyFields,
+        );
         connection.edges = page
             .events
             .into_iter()
@@ -101,9 +112,11 @@ impl EventSubscription {
     async fn domain_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only events of these types (omitted: every type the token may read).")]
         types: Option<Vec<DomainEventType>>,
+        #[graphql(desc = "Only events concerning this partner (a partner token: its own).")]
         partner_id: Option<ID>,
-        after: Option<ID>,
+        #[graphql(desc = "Replay the events after this event's id first, then go on live.")] after: Option<ID>,
     ) -> async_graphql::Result<impl Stream<Item = DomainEvent>> {
         let audience = audience(ctx, types, partner_id)?;
         let db = db(ctx)?.clone();

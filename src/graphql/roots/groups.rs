@@ -16,13 +16,19 @@ use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use entity::partner_group;
 
+/// A partner group to create.
 #[derive(InputObject)]
 pub struct CreatePartnerGroupInput {
+    /// Its name.
     pub name: String,
+    /// The rules that set its partners' commissions, in the order they apply.
     pub rules: Vec<GroupRuleInput>,
+    /// What the group is for.
     pub description: Option<String>,
     /// Your own identifier for the group; unique per tenant.
     pub external_id: Option<String>,
+    /// Labels to find it by: at most 20, each up to 50 characters, none
+    /// with a comma.
     #[graphql(default)]
     pub tags: Vec<String>,
     /// Make this the tenant's default group (the previous default stops being one).
@@ -33,10 +39,15 @@ pub struct CreatePartnerGroupInput {
 /// Omitted fields stay as they are; `null` clears `description` and `externalId`.
 #[derive(InputObject)]
 pub struct UpdatePartnerGroupInput {
+    /// A new name.
     pub name: Option<String>,
+    /// New rules, replacing every rule.
     pub rules: Option<Vec<GroupRuleInput>>,
+    /// A new description; null clears it.
     pub description: MaybeUndefined<String>,
+    /// A new `externalId`; null clears it.
     pub external_id: MaybeUndefined<String>,
+    /// New tags, replacing every tag.
     pub tags: Option<Vec<String>>,
     /// `true` makes this the default group; a default group cannot be set to
     /// `false` (make another group the default instead).
@@ -46,12 +57,16 @@ pub struct UpdatePartnerGroupInput {
     pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
 }
 
+/// What `deletePartnerGroup` did.
 #[derive(SimpleObject)]
 pub struct DeletedPartnerGroup {
+    /// The deleted group's id (it names nothing now).
     pub id: ID,
+    /// Always true: the group is gone.
     pub deleted: bool,
     /// Where the group's partners went, when it had any.
     pub reassigned_to: Option<ID>,
+    /// How many of its partners moved.
     pub reassigned_partner_count: u64,
 }
 
@@ -60,7 +75,12 @@ pub struct GroupQuery;
 
 #[Object]
 impl GroupQuery {
-    async fn partner_group(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<PartnerGroup>> {
+    /// A partner group by id (`partner_groups:read`); null when there is none.
+    pub(crate) async fn partner_group(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The group's id.")] id: ID,
+    ) -> ApiResult<Option<PartnerGroup>> {
         let principal = principal(ctx)?;
         principal.require(Scope::PartnerGroupsRead)?;
         Ok(groups::find(db(ctx)?.conn(), principal.tenant_id(), &id)
@@ -74,12 +94,20 @@ impl GroupQuery {
     async fn partner_groups(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "How many items from the end, or before `before` (1 to 100).")]
         last: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.startCursor`): the page ends before it.")]
         before: Option<String>,
-        search: Option<String>,
-        tag: Option<String>,
+        #[graphql(desc = "Only groups whose name contains this text (any case).")] search: Option<
+            String,
+        >,
+        #[graphql(desc = "Only groups with exactly this tag.")] tag: Option<String>,
     ) -> ApiResult<ListConnection<Ready<PartnerGroup>>> {
         let principal = principal(ctx)?;
         principal.require(Scope::PartnerGroupsRead)?;
@@ -103,10 +131,11 @@ pub struct GroupMutation;
 
 #[Object]
 impl GroupMutation {
+    /// Creates a partner group with its rules (`partner_groups:write`).
     async fn create_partner_group(
         &self,
         ctx: &Context<'_>,
-        input: CreatePartnerGroupInput,
+        #[graphql(desc = "The group to create.")] input: CreatePartnerGroupInput,
     ) -> ApiResult<PartnerGroup> {
         let principal = writer(ctx, Scope::PartnerGroupsWrite)?;
         let new = NewGroup {
@@ -128,11 +157,14 @@ impl GroupMutation {
         ))
     }
 
+    /// Changes a group; omitted fields stay as they are
+    /// (`partner_groups:write`). Its partners follow its new rules from their
+    /// next event.
     async fn update_partner_group(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdatePartnerGroupInput,
+        #[graphql(desc = "The group's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdatePartnerGroupInput,
     ) -> ApiResult<PartnerGroup> {
         let principal = writer(ctx, Scope::PartnerGroupsWrite)?;
         let changes = GroupChanges {
@@ -166,7 +198,8 @@ impl GroupMutation {
     async fn delete_partner_group(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The group's id.")] id: ID,
+        #[graphql(desc = "The group its partners move to (omitted: the default group).")]
         reassign_to: Option<ID>,
     ) -> ApiResult<DeletedPartnerGroup> {
         let principal = writer(ctx, Scope::PartnerGroupsWrite)?;
@@ -189,7 +222,10 @@ impl GroupMutation {
     async fn simulate_partner_group_rules(
         &self,
         ctx: &Context<'_>,
-        rules: Vec<GroupRuleInput>,
+        #[graphql(desc = "The rules to try, in order, as a group would hold them.")] rules: Vec<
+            GroupRuleInput,
+        >,
+        #[graphql(desc = "The charge and the partner's history to try them on.")]
         simulation: SimulationInput,
     ) -> ApiResult<SimulationResult> {
         let principal = writer(ctx, Scope::PartnerGroupsWrite)?;
@@ -201,7 +237,8 @@ impl GroupMutation {
     async fn simulate_partner_group(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The group whose rules are tried.")] id: ID,
+        #[graphql(desc = "The charge and the partner's history to try them on.")]
         simulation: SimulationInput,
     ) -> ApiResult<SimulationResult> {
         let principal = writer(ctx, Scope::PartnerGroupsWrite)?;

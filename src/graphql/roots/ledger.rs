@@ -21,6 +21,7 @@ use async_graphql::futures_util::future::{BoxFuture, try_join};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use entity::commission;
 
+/// A conversion or charge to record.
 #[derive(InputObject)]
 pub struct RecordEventInput {
     /// Your idempotency key, unique per tenant.
@@ -37,14 +38,18 @@ pub struct RecordEventInput {
     pub customer_external_id: Option<String>,
     /// Omitted: the customer's first event.
     pub customer_acquired_at: Option<DateTime>,
+    /// A sale (the default) or a lead.
     #[graphql(default)]
     pub kind: EventKind,
+    /// The charge's amount, in the campaign's currency.
     pub amount: Decimal,
     /// Omitted: the campaign's currency; given, it must be the campaign's.
     pub currency: Option<String>,
     /// Omitted: when it is recorded.
     pub occurred_at: Option<DateTime>,
+    /// The revenue it brought, for tier goals (omitted: none).
     pub revenue: Option<Decimal>,
+    /// Anything to keep with it: a JSON value of at most 4 KiB.
     pub metadata: Option<Json<serde_json::Value>>,
 }
 
@@ -117,22 +122,31 @@ impl From<Recorded> for RecordEventPayload {
 /// One item of `recordEvents`: a payload or an error.
 #[derive(SimpleObject)]
 pub struct RecordEventResult {
+    /// The item's `externalId`, as sent.
     pub external_id: String,
+    /// What was recorded (none when the item was refused).
     pub payload: Option<RecordEventPayload>,
+    /// Why the item was refused (none when it was recorded).
     pub error: Option<batch::ItemError>,
 }
 
+/// A refund of an event, full or partial.
 #[derive(InputObject)]
 pub struct RecordRefundInput {
+    /// The event refunded, by id (or `eventExternalId`).
     pub event_id: Option<ID>,
+    /// The event refunded, by its `externalId` (or `eventId`).
     pub event_external_id: Option<String>,
     /// Omitted: everything not refunded yet.
     pub amount: Option<Decimal>,
+    /// Why (a refund by default).
     #[graphql(default_with = "ReversalReason::Refund")]
     pub reason: ReversalReason,
+    /// Anything to keep with it.
     pub note: Option<String>,
 }
 
+/// What a refund did to the ledger.
 #[derive(SimpleObject)]
 pub struct RecordRefundPayload {
     /// The event refunded; `null` when it is held unattributed.
@@ -149,10 +163,14 @@ pub struct RecordRefundPayload {
     pub clawbacks: Vec<Commission>,
 }
 
+/// An accrued commission to take back.
 #[derive(InputObject)]
 pub struct ReverseCommissionInput {
+    /// The commission's id.
     pub id: ID,
+    /// Why.
     pub reason: ReversalReason,
+    /// Anything to keep with it.
     pub note: Option<String>,
 }
 
@@ -171,7 +189,11 @@ pub struct LedgerQuery;
 #[Object]
 impl LedgerQuery {
     /// A commission by id; null when there is none the caller may see.
-    async fn commission(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Commission>> {
+    pub(crate) async fn commission(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The commission's id.")] id: ID,
+    ) -> ApiResult<Option<Commission>> {
         let principal = principal(ctx)?;
         let Some(row) = ledger::find(db(ctx)?.conn(), principal.tenant_id(), &id).await? else {
             return Ok(None);
@@ -186,14 +208,27 @@ impl LedgerQuery {
     async fn commissions(
         &self,
         ctx: &Context<'_>,
-        status: Option<CommissionStatus>,
+        #[graphql(desc = "Only rows in this status.")] status: Option<CommissionStatus>,
+        #[graphql(
+            desc = "Only this partner's rows (a partner token: its own; another partner's is an empty page)."
+        )]
         partner_id: Option<ID>,
-        campaign_id: Option<ID>,
-        accrued_from: Option<DateTime>,
-        accrued_to: Option<DateTime>,
+        #[graphql(desc = "Only rows earned in this campaign.")] campaign_id: Option<ID>,
+        #[graphql(desc = "Only rows accrued at or after this instant.")] accrued_from: Option<
+            DateTime,
+        >,
+        #[graphql(desc = "Only rows accrued before this instant (exclusive).")] accrued_to: Option<
+            DateTime,
+        >,
+        #[graphql(
+            desc = "How many rows from the start, or after `after` (1 to 500, 100 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "How many items from the end, or before `before` (1 to 100).")]
         last: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.startCursor`): the page ends before it.")]
         before: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
         let principal = principal(ctx)?;
@@ -267,7 +302,7 @@ impl LedgerMutation {
     async fn record_event(
         &self,
         ctx: &Context<'_>,
-        input: RecordEventInput,
+        #[graphql(desc = "The conversion or charge.")] input: RecordEventInput,
     ) -> ApiResult<RecordEventPayload> {
         let principal = writer(ctx, Scope::EventsWrite)?;
         let item = accrual::Item::new("input", input.into_new("input")?);
@@ -282,6 +317,7 @@ impl LedgerMutation {
     async fn record_events(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The conversions or charges, each answered on its own (at most 1,000).")]
         input: Vec<RecordEventInput>,
     ) -> ApiResult<Vec<RecordEventResult>> {
         let principal = writer(ctx, Scope::EventsWrite)?;
@@ -310,7 +346,7 @@ impl LedgerMutation {
     async fn record_refund(
         &self,
         ctx: &Context<'_>,
-        input: RecordRefundInput,
+        #[graphql(desc = "The event refunded and how much.")] input: RecordRefundInput,
     ) -> ApiResult<RecordRefundPayload> {
         let principal = writer(ctx, Scope::EventsWrite)?;
         let event = match (input.event_id, input.event_external_id) {
@@ -351,7 +387,7 @@ impl LedgerMutation {
     async fn approve_commissions(
         &self,
         ctx: &Context<'_>,
-        ids: Vec<ID>,
+        #[graphql(desc = "The commissions to approve (1 to 500), all `ACCRUED`.")] ids: Vec<ID>,
     ) -> ApiResult<Vec<Commission>> {
         let principal = writer(ctx, Scope::CommissionsWrite)?;
         let approved = transitions::approve(
@@ -368,7 +404,7 @@ impl LedgerMutation {
     async fn reverse_commission(
         &self,
         ctx: &Context<'_>,
-        input: ReverseCommissionInput,
+        #[graphql(desc = "The commission and why it is reversed.")] input: ReverseCommissionInput,
     ) -> ApiResult<Commission> {
         let principal = writer(ctx, Scope::CommissionsWrite)?;
         let note = crate::input::optional_text(

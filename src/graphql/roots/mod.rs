@@ -12,6 +12,7 @@ pub mod deals;
 pub mod events;
 pub mod groups;
 pub mod ledger;
+pub mod node;
 pub mod partners;
 pub mod payouts;
 pub mod portal;

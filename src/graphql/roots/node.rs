@@ -11,18 +11,18 @@
 //! read — is `null`, never an error that tells it exists.
 
 use super::{
-    attribution::AttributionQuery, campaigns::CampaignQuery, deals::DealQuery,
-    groups::GroupQuery, ledger::LedgerQuery, partners::PartnerQuery, payouts::PayoutQuery,
-    tiers::TierQuery, webhooks::WebhookQuery,
+    attribution::AttributionQuery, campaigns::CampaignQuery, deals::DealQuery, groups::GroupQuery,
+    ledger::LedgerQuery, partners::PartnerQuery, payouts::PayoutQuery, tiers::TierQuery,
+    webhooks::WebhookQuery,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::events::log::Cursor;
 use crate::graphql::context::{db, principal};
 use crate::graphql::objects::{
-    Campaign, Category, Click, Commission, CommissionPlan, Contact, CustomField,
-    CustomFieldOption, Customer, Deal, DealStage, DomainEvent, Enrollment, Event, Partner,
-    PartnerCommission, PartnerGroup, PartnershipRequest, Payout, PayoutRun, ReferralCode, Tenant,
-    TieredCommission, UnattributedEvent, WebhookDelivery, WebhookEndpoint,
+    Campaign, Category, Click, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption,
+    Customer, Deal, DealStage, DomainEvent, Enrollment, Event, Partner, PartnerCommission,
+    PartnerGroup, PartnershipRequest, Payout, PayoutRun, ReferralCode, Tenant, TieredCommission,
+    UnattributedEvent, WebhookDelivery, WebhookEndpoint,
 };
 use crate::nodes::{self, Kind};
 use async_graphql::{Context, ID, Interface, Object};
@@ -136,7 +136,11 @@ fn if_readable<T>(
 }
 
 /// The tenant's row of `E` with this id.
-async fn row<E>(conn: &impl ConnectionTrait, tenant_id: &str, id: &str) -> ApiResult<Option<E::Model>>
+async fn row<E>(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<E::Model>>
 where
     E: EntityTrait,
     E::Column: ColumnTrait,
@@ -160,29 +164,30 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
     let id = ID(id.to_string());
     let Some(kind) = kind else {
         if id.as_str() == tenant {
-            return Ok(Some(Node::Tenant(Tenant(principal.tenant.as_ref().clone()))));
+            return Ok(Some(Node::Tenant(Tenant(
+                principal.tenant.as_ref().clone(),
+            ))));
         }
         return domain_event(ctx, &id).await;
     };
     match kind {
-        Kind::Campaign => shown(
-            flat(CampaignQuery.campaign(ctx, id).await), Node::Campaign),
+        Kind::Campaign => shown(flat(CampaignQuery.campaign(ctx, id).await), Node::Campaign),
         Kind::Commission => shown(
-            flat(LedgerQuery.commission(ctx, id).await), Node::Commission),
-        Kind::CommissionPlan => {
-            shown(
-            flat(DealQuery.commission_plan(ctx, id).await), Node::CommissionPlan)
-        }
-        Kind::Deal => shown(
-            flat(DealQuery.deal(ctx, id).await), Node::Deal),
-        Kind::Partner => shown(
-            flat(PartnerQuery.partner(ctx, id).await), Node::Partner),
+            flat(LedgerQuery.commission(ctx, id).await),
+            Node::Commission,
+        ),
+        Kind::CommissionPlan => shown(
+            flat(DealQuery.commission_plan(ctx, id).await),
+            Node::CommissionPlan,
+        ),
+        Kind::Deal => shown(flat(DealQuery.deal(ctx, id).await), Node::Deal),
+        Kind::Partner => shown(flat(PartnerQuery.partner(ctx, id).await), Node::Partner),
         Kind::PartnerGroup => shown(
-            flat(GroupQuery.partner_group(ctx, id).await), Node::PartnerGroup),
-        Kind::Payout => shown(
-            flat(PayoutQuery.payout(ctx, id).await), Node::Payout),
-        Kind::PayoutRun => shown(
-            flat(PayoutQuery.payout_run(ctx, id).await), Node::PayoutRun),
+            flat(GroupQuery.partner_group(ctx, id).await),
+            Node::PartnerGroup,
+        ),
+        Kind::Payout => shown(flat(PayoutQuery.payout(ctx, id).await), Node::Payout),
+        Kind::PayoutRun => shown(flat(PayoutQuery.payout_run(ctx, id).await), Node::PayoutRun),
         Kind::TieredCommission => shown(
             flat(TierQuery.tiered_commission(ctx, id).await),
             Node::TieredCommission,
@@ -195,7 +200,11 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
             let found = row::<entity::attribution::Entity>(conn, tenant, &id).await?;
             match found {
                 Some(found) => shown(
-            flat(AttributionQuery.customer(ctx, found.customer_external_id).await),
+                    flat(
+                        AttributionQuery
+                            .customer(ctx, found.customer_external_id)
+                            .await,
+                    ),
                     Node::Customer,
                 ),
                 None => Ok(None),

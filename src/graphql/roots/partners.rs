@@ -16,18 +16,24 @@ use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::{category, partner};
 
+/// A partner to create.
 #[derive(InputObject)]
 pub struct CreatePartnerInput {
+    /// Its name.
     pub name: String,
+    /// Where the partner is written to.
     pub email: Option<String>,
     /// Your own identifier for the partner; unique per tenant.
     pub external_id: Option<String>,
+    /// A referrer (the default), a reseller or a distributor.
     #[graphql(name = "type", default)]
     pub partner_type: PartnerType,
+    /// Active by default.
     #[graphql(default)]
     pub status: PartnerStatus,
     /// Omitted: the tenant's default group.
     pub group_id: Option<ID>,
+    /// The categories to label it with.
     #[graphql(default)]
     pub category_ids: Vec<ID>,
 }
@@ -36,12 +42,18 @@ pub struct CreatePartnerInput {
 /// and a `null` `groupId` moves the partner to the default group.
 #[derive(InputObject)]
 pub struct UpdatePartnerInput {
+    /// A new name.
     pub name: Option<String>,
+    /// A new e-mail; null clears it.
     pub email: MaybeUndefined<String>,
+    /// A new `externalId`; null clears it.
     pub external_id: MaybeUndefined<String>,
+    /// A new type.
     #[graphql(name = "type")]
     pub partner_type: Option<PartnerType>,
+    /// A new status.
     pub status: Option<PartnerStatus>,
+    /// Another group; null moves it to the default group.
     pub group_id: MaybeUndefined<ID>,
     /// Replaces the partner's categories.
     pub category_ids: Option<Vec<ID>>,
@@ -50,8 +62,10 @@ pub struct UpdatePartnerInput {
     pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
 }
 
+/// A category to create.
 #[derive(InputObject)]
 pub struct CreateCategoryInput {
+    /// Its name, unique per tenant.
     pub name: String,
 }
 
@@ -82,7 +96,11 @@ pub struct PartnerQuery;
 #[Object]
 impl PartnerQuery {
     /// A partner by id; null when there is none the caller may see.
-    async fn partner(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Partner>> {
+    pub(crate) async fn partner(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The partner's id.")] id: ID,
+    ) -> ApiResult<Option<Partner>> {
         let principal = principal(ctx)?;
         if !can_read_partner(principal, &id)? {
             return Ok(None);
@@ -99,13 +117,24 @@ impl PartnerQuery {
     async fn partners(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "How many items from the end, or before `before` (1 to 100).")]
         last: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.startCursor`): the page ends before it.")]
         before: Option<String>,
-        group_id: Option<ID>,
-        status: Option<PartnerStatus>,
-        #[graphql(name = "type")] partner_type: Option<PartnerType>,
+        #[graphql(desc = "Only the partners of this group.")] group_id: Option<ID>,
+        #[graphql(desc = "Only partners in this status.")] status: Option<PartnerStatus>,
+        #[graphql(name = "type", desc = "Only partners of this type.")] partner_type: Option<
+            PartnerType,
+        >,
+        #[graphql(
+            desc = "Only partners whose name, e-mail or `externalId` contains this text (any case)."
+        )]
         search: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Partner>>> {
         let principal = principal(ctx)?;
@@ -147,8 +176,13 @@ impl PartnerQuery {
     async fn categories(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
+        #[graphql(desc = "Only categories whose name contains this text (any case).")]
         search: Option<String>,
     ) -> ApiResult<ListConnection<Category>> {
         let principal = principal(ctx)?;
@@ -174,10 +208,11 @@ pub struct PartnerMutation;
 
 #[Object]
 impl PartnerMutation {
+    /// Creates a partner in a group (`partners:write`).
     async fn create_partner(
         &self,
         ctx: &Context<'_>,
-        input: CreatePartnerInput,
+        #[graphql(desc = "The partner to create.")] input: CreatePartnerInput,
     ) -> ApiResult<Partner> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
         let new = NewPartner {
@@ -194,11 +229,13 @@ impl PartnerMutation {
         ))
     }
 
+    /// Changes a partner; omitted fields stay as they are (`partners:write`). A
+    /// change of group, status or type is kept in its history.
     async fn update_partner(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdatePartnerInput,
+        #[graphql(desc = "The partner's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdatePartnerInput,
     ) -> ApiResult<Partner> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
         let changes = PartnerChanges {
@@ -227,10 +264,11 @@ impl PartnerMutation {
         ))
     }
 
+    /// Creates a category partners can be labelled with (`partners:write`).
     async fn create_category(
         &self,
         ctx: &Context<'_>,
-        input: CreateCategoryInput,
+        #[graphql(desc = "The category to create.")] input: CreateCategoryInput,
     ) -> ApiResult<Category> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
         Ok(Category(

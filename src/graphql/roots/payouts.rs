@@ -26,6 +26,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use base64::Engine;
 use entity::{payout, payout_run};
 
+/// Approved commissions paid by hand, with the payment's reference.
 #[derive(InputObject)]
 pub struct MarkCommissionsPaidInput {
     /// Approved commissions no pending payout holds.
@@ -34,6 +35,7 @@ pub struct MarkCommissionsPaidInput {
     pub reference: String,
 }
 
+/// What a payout run pays.
 #[derive(InputObject)]
 pub struct CreatePayoutRunInput {
     /// The last day it pays for, in the tenant's time zone (not after today).
@@ -76,7 +78,11 @@ pub struct PayoutQuery;
 #[Object]
 impl PayoutQuery {
     /// A payout by id; null when there is none the caller may see.
-    async fn payout(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Payout>> {
+    pub(crate) async fn payout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The payout's id.")] id: ID,
+    ) -> ApiResult<Option<Payout>> {
         let principal = principal(ctx)?;
         let Some(row) = payouts::find(db(ctx)?.conn(), principal.tenant_id(), &id).await? else {
             return Ok(None);
@@ -97,11 +103,16 @@ impl PayoutQuery {
     async fn payouts(
         &self,
         ctx: &Context<'_>,
-        status: Option<PayoutStatus>,
+        #[graphql(desc = "Only payouts in this status.")] status: Option<PayoutStatus>,
+        #[graphql(desc = "Only payouts to this partner (a partner token: its own).")]
         partner_id: Option<ID>,
-        run_id: Option<ID>,
-        currency: Option<String>,
+        #[graphql(desc = "Only payouts made by this run.")] run_id: Option<ID>,
+        #[graphql(desc = "Only payouts in this currency (ISO 4217).")] currency: Option<String>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Payout>> {
         let principal = principal(ctx)?;
@@ -140,7 +151,11 @@ impl PayoutQuery {
     }
 
     /// A payout run by id (`commissions:read`).
-    async fn payout_run(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<PayoutRun>> {
+    pub(crate) async fn payout_run(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The run's id.")] id: ID,
+    ) -> ApiResult<Option<PayoutRun>> {
         let principal = principal(ctx)?;
         principal.require(Scope::CommissionsRead)?;
         let run = payouts::find_run(db(ctx)?.conn(), principal.tenant_id(), &id).await?;
@@ -152,8 +167,14 @@ impl PayoutQuery {
     async fn payout_runs(
         &self,
         ctx: &Context<'_>,
-        status: Option<PayoutRunStatus>,
+        #[graphql(desc = "Only open runs (a payout pending) or only closed ones.")] status: Option<
+            PayoutRunStatus,
+        >,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<PayoutRun>> {
         let principal = principal(ctx)?;
@@ -172,8 +193,12 @@ impl PayoutQuery {
     async fn payout_run_file(
         &self,
         ctx: &Context<'_>,
-        run_id: ID,
+        #[graphql(desc = "The run whose pending payouts the file pays.")] run_id: ID,
+        #[graphql(desc = "PayPal's Payouts CSV or a SEPA credit transfer.")]
         format: PayoutFileFormat,
+        #[graphql(
+            desc = "The one currency of a PayPal file, needed when the run pays PayPal in more than one."
+        )]
         currency: Option<String>,
     ) -> ApiResult<File> {
         let principal = principal(ctx)?;
@@ -220,7 +245,7 @@ impl PayoutMutation {
     async fn set_payout_method(
         &self,
         ctx: &Context<'_>,
-        input: SetPayoutMethodInput,
+        #[graphql(desc = "The partner and where it is paid.")] input: SetPayoutMethodInput,
     ) -> ApiResult<PayoutMethod> {
         let principal = principal(ctx)?;
         let partner_id = target(principal, input.partner_id.as_ref(), Scope::PartnersWrite)?;
@@ -244,7 +269,7 @@ impl PayoutMutation {
     async fn submit_tax_profile(
         &self,
         ctx: &Context<'_>,
-        input: SubmitTaxProfileInput,
+        #[graphql(desc = "The partner and its tax form.")] input: SubmitTaxProfileInput,
     ) -> ApiResult<TaxProfile> {
         let principal = principal(ctx)?;
         let partner_id = target(principal, input.partner_id.as_ref(), Scope::PartnersWrite)?;
@@ -271,7 +296,7 @@ impl PayoutMutation {
     async fn decide_tax_profile(
         &self,
         ctx: &Context<'_>,
-        input: DecideTaxProfileInput,
+        #[graphql(desc = "The partner and the decision.")] input: DecideTaxProfileInput,
     ) -> ApiResult<TaxProfile> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
         let reason = crate::input::optional_text(
@@ -297,6 +322,7 @@ impl PayoutMutation {
     async fn create_payout_run(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The last day paid for, and perhaps one currency.")]
         input: CreatePayoutRunInput,
     ) -> ApiResult<PayoutRun> {
         let principal = writer(ctx, Scope::CommissionsWrite)?;
@@ -317,7 +343,10 @@ impl PayoutMutation {
     async fn mark_payout_paid(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The pending payout's id.")] id: ID,
+        #[graphql(
+            desc = "The payment's reference in the system that sent it (PayPal's batch id, the bank's)."
+        )]
         reference: String,
     ) -> ApiResult<Payout> {
         let principal = writer(ctx, Scope::CommissionsWrite)?;
@@ -337,8 +366,8 @@ impl PayoutMutation {
     async fn mark_payout_failed(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: String,
+        #[graphql(desc = "The pending payout's id.")] id: ID,
+        #[graphql(desc = "Why it could not be sent.")] reason: String,
     ) -> ApiResult<Payout> {
         let principal = writer(ctx, Scope::CommissionsWrite)?;
         let failed = settle::mark_failed(db(ctx)?, principal.tenant_id(), &id, &reason).await?;
@@ -350,6 +379,7 @@ impl PayoutMutation {
     async fn mark_commissions_paid(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The approved commissions and the payment's reference.")]
         input: MarkCommissionsPaidInput,
     ) -> ApiResult<Vec<Payout>> {
         let principal = writer(ctx, Scope::CommissionsWrite)?;

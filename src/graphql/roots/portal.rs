@@ -36,6 +36,7 @@ pub struct PortalLink {
     /// `/portal/#code=…`, after `REVSHARE_PUBLIC_URL` when it is set. Send
     /// it to the partner: it signs in once.
     pub url: String,
+    /// Until when it may be used.
     pub expires_at: DateTime,
 }
 
@@ -46,8 +47,11 @@ pub struct PortalLink {
 pub struct PartnerToken {
     /// A partner-scoped JWT: `Authorization: Bearer <token>`.
     pub token: String,
+    /// When the token expires.
     pub expires_at: DateTime,
+    /// The partner it acts for.
     pub partner_id: ID,
+    /// The partner's name.
     pub partner_name: String,
 }
 
@@ -77,8 +81,12 @@ impl PortalMutation {
     async fn create_partner_portal_link(
         &self,
         ctx: &Context<'_>,
-        partner_id: ID,
-        #[graphql(default = 15)] ttl_minutes: Option<i32>,
+        #[graphql(desc = "The partner it signs in.")] partner_id: ID,
+        #[graphql(
+            default = 15,
+            desc = "How long the link waits to be used: 1 to 10,080 minutes (a week), 15 by default."
+        )]
+        ttl_minutes: Option<i32>,
     ) -> ApiResult<PortalLink> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
         let link = portal::create_link(
@@ -102,8 +110,12 @@ impl PortalMutation {
     async fn create_partner_embed_token(
         &self,
         ctx: &Context<'_>,
-        partner_id: ID,
-        #[graphql(default = 60)] ttl_minutes: Option<i32>,
+        #[graphql(desc = "The partner the token acts for.")] partner_id: ID,
+        #[graphql(
+            default = 60,
+            desc = "How long the token lives: 1 to 180 minutes, 60 by default."
+        )]
+        ttl_minutes: Option<i32>,
     ) -> ApiResult<PartnerToken> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
         let issued = portal::embed_token(
@@ -119,7 +131,11 @@ impl PortalMutation {
 
     /// Spends a sign-in link's code (no token needed): a portal session and
     /// its first token. A code works once, until its link expires.
-    async fn redeem_portal_link(&self, ctx: &Context<'_>, code: String) -> ApiResult<PartnerToken> {
+    async fn redeem_portal_link(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The code after `#code=` in the link.")] code: String,
+    ) -> ApiResult<PartnerToken> {
         let issued = portal::redeem(db(ctx)?, keys(ctx)?, &code).await?;
         Ok(issued.into())
     }

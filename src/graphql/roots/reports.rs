@@ -53,12 +53,23 @@ impl ReportQuery {
     async fn commission_stats(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The length of each interval: a day, an ISO week or a month in the tenant's time zone."
+        )]
         interval: StatInterval,
+        #[graphql(desc = "The series starts with the interval holding this instant.")]
         from: DateTime,
+        #[graphql(desc = "The series ends with the interval holding the instant before this one.")]
         to: DateTime,
+        #[graphql(desc = "Only this partner's figures (a partner token: its own).")]
         partner_id: Option<ID>,
-        campaign_id: Option<ID>,
-        group_id: Option<ID>,
+        #[graphql(desc = "Only this campaign's figures.")] campaign_id: Option<ID>,
+        #[graphql(desc = "Only the figures of the partners in this group now.")] group_id: Option<
+            ID,
+        >,
+        #[graphql(
+            desc = "Only this currency (ISO 4217); omitted: every currency with a figure in the range."
+        )]
         currency: Option<String>,
     ) -> ApiResult<Vec<CommissionStat>> {
         let principal = principal(ctx)?;
@@ -105,10 +116,10 @@ impl ReportQuery {
     async fn top_partners(
         &self,
         ctx: &Context<'_>,
-        from: DateTime,
-        to: DateTime,
-        currency: String,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(desc = "The first day counted holds this instant.")] from: DateTime,
+        #[graphql(desc = "The last day counted holds the instant before this one.")] to: DateTime,
+        #[graphql(desc = "The currency partners are ranked in (ISO 4217).")] currency: String,
+        #[graphql(default = 10, desc = "How many partners, 1 to 100 (10 by default).")] first: i32,
     ) -> ApiResult<Vec<PartnerAmount>> {
         let principal = principal(ctx)?;
         if principal.own_partner().is_some() {

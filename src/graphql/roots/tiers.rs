@@ -21,6 +21,7 @@ use entity::tiered_commission;
 /// `payoutAccount`.
 #[derive(InputObject)]
 pub struct UpdateTenantInput {
+    /// A new name.
     pub name: Option<String>,
     /// An IANA time zone (`Europe/Berlin`): tier periods start at 00:00 in it.
     pub time_zone: Option<String>,
@@ -39,10 +40,10 @@ pub struct TierQuery;
 #[Object]
 impl TierQuery {
     /// A tier by id.
-    async fn tiered_commission(
+    pub(crate) async fn tiered_commission(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The tier's id.")] id: ID,
     ) -> ApiResult<Option<TieredCommission>> {
         let principal = principal(ctx)?;
         principal.require(Scope::TieredCommissionsRead)?;
@@ -56,8 +57,12 @@ impl TierQuery {
     async fn tiered_commissions(
         &self,
         ctx: &Context<'_>,
-        status: Option<TierStatus>,
+        #[graphql(desc = "Only tiers in this status.")] status: Option<TierStatus>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<TieredCommission>> {
         let principal = principal(ctx)?;
@@ -85,7 +90,7 @@ impl TierMutation {
     async fn update_tenant(
         &self,
         ctx: &Context<'_>,
-        input: UpdateTenantInput,
+        #[graphql(desc = "What to change.")] input: UpdateTenantInput,
     ) -> ApiResult<Tenant> {
         let principal = principal(ctx)?;
         if principal.role != Role::Admin {
@@ -109,7 +114,7 @@ impl TierMutation {
     async fn create_tiered_commission(
         &self,
         ctx: &Context<'_>,
-        input: TieredCommissionInput,
+        #[graphql(desc = "The tier to create.")] input: TieredCommissionInput,
     ) -> ApiResult<TieredCommission> {
         let principal = writer(ctx, Scope::TieredCommissionsWrite)?;
         let tier = tiers::create(db(ctx)?, principal.tenant_id(), input.into_new()?).await?;
@@ -121,8 +126,8 @@ impl TierMutation {
     async fn update_tiered_commission(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: TieredCommissionInput,
+        #[graphql(desc = "The tier's id.")] id: ID,
+        #[graphql(desc = "Every field of the tier, replaced.")] input: TieredCommissionInput,
     ) -> ApiResult<TieredCommission> {
         let principal = writer(ctx, Scope::TieredCommissionsWrite)?;
         let tier = tiers::update(db(ctx)?, principal.tenant_id(), &id, input.into_new()?).await?;

@@ -10,6 +10,8 @@ pub struct ViewerQuery;
 
 #[Object]
 impl ViewerQuery {
+    /// Who the token is: its role, tenant, scopes and, for a partner token, its
+    /// partner.
     async fn viewer(&self, ctx: &Context<'_>) -> ApiResult<Viewer> {
         principal(ctx)?;
         Ok(Viewer)

@@ -16,18 +16,21 @@ use crate::webhooks::{self, Changes, Manager, NewEndpoint, Settings};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use entity::webhook_endpoint;
 
+/// An endpoint events are sent to.
 #[derive(InputObject)]
 pub struct CreateWebhookEndpointInput {
     /// Where deliveries are POSTed: `https`, resolving to a public address.
     pub url: String,
     /// The types to send; empty or omitted: every type.
     pub event_types: Option<Vec<DomainEventType>>,
+    /// What it is for.
     pub description: Option<String>,
 }
 
 /// Omitted fields stay as they are.
 #[derive(InputObject)]
 pub struct UpdateWebhookEndpointInput {
+    /// A new URL.
     pub url: Option<String>,
     /// The types to send; empty: every type.
     pub event_types: Option<Vec<DomainEventType>>,
@@ -41,6 +44,7 @@ pub struct UpdateWebhookEndpointInput {
 /// An endpoint and its signing secret, which is shown only here.
 #[derive(SimpleObject)]
 pub struct CreatedWebhookEndpoint {
+    /// The endpoint.
     pub endpoint: WebhookEndpoint,
     /// `whsec_…`: the key deliveries are signed with (Standard Webhooks).
     pub secret: String,
@@ -102,10 +106,10 @@ pub struct WebhookQuery;
 #[Object]
 impl WebhookQuery {
     /// An endpoint the caller manages, by id.
-    async fn webhook_endpoint(
+    pub(crate) async fn webhook_endpoint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The endpoint's id.")] id: ID,
     ) -> ApiResult<Option<WebhookEndpoint>> {
         let principal = principal(ctx)?;
         let manager = manager(principal, Scope::WebhooksRead)?;
@@ -121,7 +125,11 @@ impl WebhookQuery {
     async fn webhook_endpoints(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
         first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<WebhookEndpoint>> {
         let principal = principal(ctx)?;
@@ -149,7 +157,7 @@ impl WebhookMutation {
     async fn create_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
-        input: CreateWebhookEndpointInput,
+        #[graphql(desc = "The endpoint to create.")] input: CreateWebhookEndpointInput,
     ) -> ApiResult<CreatedWebhookEndpoint> {
         let principal = principal(ctx)?;
         let manager = manager(principal, Scope::WebhooksWrite)?;
@@ -179,8 +187,8 @@ impl WebhookMutation {
     async fn update_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateWebhookEndpointInput,
+        #[graphql(desc = "The endpoint's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateWebhookEndpointInput,
     ) -> ApiResult<WebhookEndpoint> {
         let principal = principal(ctx)?;
         let manager = manager(principal, Scope::WebhooksWrite)?;
@@ -214,7 +222,11 @@ impl WebhookMutation {
     }
 
     /// Deletes an endpoint and its delivery log; answers its id.
-    async fn delete_webhook_endpoint(&self, ctx: &Context<'_>, id: ID) -> ApiResult<ID> {
+    async fn delete_webhook_endpoint(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The endpoint's id.")] id: ID,
+    ) -> ApiResult<ID> {
         let principal = principal(ctx)?;
         let manager = manager(principal, Scope::WebhooksWrite)?;
         forget_reads(ctx)?;
@@ -228,7 +240,7 @@ impl WebhookMutation {
     async fn rotate_webhook_secret(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The endpoint's id.")] id: ID,
     ) -> ApiResult<CreatedWebhookEndpoint> {
         let principal = principal(ctx)?;
         let manager = manager(principal, Scope::WebhooksWrite)?;
@@ -248,7 +260,10 @@ impl WebhookMutation {
     async fn replay_webhook_deliveries(
         &self,
         ctx: &Context<'_>,
-        endpoint_id: ID,
+        #[graphql(desc = "The endpoint the events are sent to again.")] endpoint_id: ID,
+        #[graphql(
+            desc = "Every event after this event's id is sent again (within the retention)."
+        )]
         after: Option<ID>,
     ) -> ApiResult<i32> {
         let principal = principal(ctx)?;

@@ -1,0 +1,343 @@
+//! An API frontend tools can read whole (SPEC §19): Relay's `node` and
+//! `nodes` over every object with an id, found by introspection, with the
+//! visibility of each type's own query; and every item of the schema
+//! described, as graphql-schema-linter checks it.
+
+use crate::helpers::{OTHER_TENANT, TestApp};
+use crate::on_both_databases_with;
+use crate::payouts::{approve, paypal, run, sale_at};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+on_both_databases_with!(loopback_webhooks; every_object_with_an_id_is_a_node_that_refetches);
+
+fn loopback_webhooks() -> revshare::http::Options {
+    crate::webhooks::loopback()
+}
+
+/// The object types with an `id: ID!`, and the interfaces each implements.
+async fn types_with_ids(app: &TestApp) -> BTreeMap<String, Vec<String>> {
+    let data = app
+        .ok(
+            &app.admin(),
+            "{ __schema { types { name kind interfaces { name } fields { name type { kind ofType { name } } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut found = BTreeMap::new();
+    for t in data["__schema"]["types"].as_array().unwrap() {
+        let has_id = t["kind"] == "OBJECT"
+            && !t["name"].as_str().unwrap().starts_with("__")
+            && t["fields"].as_array().unwrap().iter().any(|f| {
+                f["name"] == "id"
+                    && f["type"]["kind"] == "NON_NULL"
+                    && f["type"]["ofType"]["name"] == "ID"
+            });
+        if has_id {
+            let interfaces = t["interfaces"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["name"].as_str().unwrap().to_owned())
+                .collect();
+            found.insert(t["name"].as_str().unwrap().to_owned(), interfaces);
+        }
+    }
+    found
+}
+
+/// Types whose `id` names no object to fetch again: a payload's.
+const NOT_NODES: &[(&str, &str)] = &[(
+    "DeletedPartnerGroup",
+    "the id of a group just deleted: it names nothing any more",
+)];
+
+/// One object of each type with an id, made through the API; its id by type.
+async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) {
+    let admin = app.admin();
+    let mut ids: BTreeMap<&'static str, String> = BTreeMap::new();
+    let ok = |token: &str, query: &str, variables: Value| {
+        let (app, token, query) = (app, token.to_owned(), query.to_owned());
+        async move { app.ok(&token, &query, variables).await }
+    };
+    let id = |v: &Value| v.as_str().unwrap().to_owned();
+    let group = app
+        .create_group("Gold", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    ids.insert("PartnerGroup", group.clone());
+    let partner = app
+        .create_partner(json!({ "name": "Ada", "groupId": group, "type": "RESELLER" }))
+        .await;
+    ids.insert("Partner", partner.clone());
+    let category = ok(
+        &admin,
+        "mutation { createCategory(input: { name: \"SaaS\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    ids.insert("Category", id(&category["createCategory"]["id"]));
+    let campaign = crate::campaigns::create_campaign(
+        app,
+        json!({ "name": "Spring", "landingUrl": "https://brand.example/spring", "rules": [{ "recurring": { "percentage": 10 } }] }),
+    )
+    .await;
+    ids.insert("Campaign", campaign.clone());
+    let request = ok(
+        &app.partner_token(&partner),
+        "mutation($c: ID!) { applyToCampaign(campaignId: $c) { id } }",
+        json!({ "c": campaign }),
+    )
+    .await;
+    let request = id(&request["applyToCampaign"]["id"]);
+    ids.insert("PartnershipRequest", request.clone());
+    let enrolled = ok(
+        &admin,
+        "mutation($id: ID!) { approvePartnershipRequest(id: $id) { id snapshot { id } } }",
+        json!({ "id": request }),
+    )
+    .await;
+    ids.insert(
+        "Enrollment",
+        id(&enrolled["approvePartnershipRequest"]["id"]),
+    );
+    ids.insert(
+        "PartnerCommission",
+        id(&enrolled["approvePartnershipRequest"]["snapshot"]["id"]),
+    );
+    let code = ok(
+        &app.partner_token(&partner),
+        "mutation($c: ID!) { createReferralCode(input: { campaignId: $c, code: \"ada-spring\" }) { id } }",
+        json!({ "c": campaign }),
+    )
+    .await;
+    ids.insert("ReferralCode", id(&code["createReferralCode"]["id"]));
+    let click = ok(
+        &app.service("events:write"),
+        "mutation { recordClick(input: { code: \"ada-spring\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    ids.insert("Click", id(&click["recordClick"]["id"]));
+    let customer = ok(
+        &admin,
+        "mutation($p: ID!) { attributeCustomer(input: { customerExternalId: \"cus_1\", partnerId: $p }) { id } }",
+        json!({ "p": partner }),
+    )
+    .await;
+    ids.insert("Customer", id(&customer["attributeCustomer"]["id"]));
+    let commission = sale_at(app, &partner, "sale-1", "100", "2026-01-10T12:00:00Z").await;
+    ids.insert("Commission", commission.clone());
+    let event = ok(
+        &admin,
+        "query($id: ID!) { commission(id: $id) { event { id } } }",
+        json!({ "id": commission }),
+    )
+    .await;
+    ids.insert("Event", id(&event["commission"]["event"]["id"]));
+    ok(
+        &app.service("events:write"),
+        "mutation { recordEvent(input: { externalId: \"held-1\", customerExternalId: \"cus_unknown\", amount: \"10\" }) { unattributed } }",
+        json!({}),
+    )
+    .await;
+    let held = ok(
+        &admin,
+        "{ unattributedEvents(first: 1) { nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    ids.insert(
+        "UnattributedEvent",
+        id(&held["unattributedEvents"]["nodes"][0]["id"]),
+    );
+    approve(app, &[&commission]).await;
+    paypal(app, &partner, "ada@example.com").await;
+    let the_run = run(app, json!({ "periodEnd": "2026-01-31" })).await;
+    ids.insert("PayoutRun", id(&the_run["id"]));
+    ids.insert("Payout", id(&the_run["payouts"][0]["id"]));
+    let pipeline = crate::deals::pipeline(app).await;
+    ids.insert("DealStage", pipeline.stage("Lead").to_owned());
+    ids.insert("CustomField", pipeline.size.clone());
+    ids.insert("CustomFieldOption", pipeline.small.clone());
+    let contact = crate::deals::create_contact(app, Some(&partner), "Bo").await;
+    ids.insert("Contact", contact);
+    let plan = crate::deals::create_plan(app, crate::deals::reseller_plan(&pipeline)).await;
+    ids.insert("CommissionPlan", plan);
+    let deal = crate::deals::create_deal(
+        app,
+        json!({ "externalId": "D-1", "partnerId": partner, "name": "Rollout", "amount": "1000", "stageId": pipeline.stage("Lead") }),
+    )
+    .await;
+    ids.insert("Deal", deal);
+    let tier = ok(
+        &admin,
+        "mutation($input: TieredCommissionInput!) { createTieredCommission(input: $input) { id } }",
+        json!({ "input": { "name": "Silver", "status": "ACTIVE", "startDate": "2020-01-01", "endDate": "2099-12-31", "period": "MONTHLY",
+                           "applyToAllPartners": true, "partnerIds": [], "campaignIds": [campaign], "goals": { "conversions": 5 } } }),
+    )
+    .await;
+    ids.insert(
+        "TieredCommission",
+        id(&tier["createTieredCommission"]["id"]),
+    );
+    let (endpoint, _) = crate::webhooks::register(
+        app,
+        &admin,
+        json!({ "url": "http://127.0.0.1:9/unreachable", "eventTypes": ["COMMISSION_CREATED"] }),
+    )
+    .await;
+    ids.insert("WebhookEndpoint", endpoint.clone());
+    sale_at(app, &partner, "sale-2", "50", "2026-01-11T12:00:00Z").await;
+    let mut delivery = None;
+    for _ in 0..100 {
+        let read = ok(
+            &admin,
+            "query($id: ID!) { webhookEndpoint(id: $id) { deliveries(first: 1) { nodes { id } } } }",
+            json!({ "id": endpoint }),
+        )
+        .await;
+        if let Some(found) = read["webhookEndpoint"]["deliveries"]["nodes"][0]["id"].as_str() {
+            delivery = Some(found.to_owned());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    ids.insert("WebhookDelivery", delivery.expect("a delivery was made"));
+    let events = ok(
+        &admin,
+        "{ domainEvents(first: 1) { nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    ids.insert("DomainEvent", id(&events["domainEvents"]["nodes"][0]["id"]));
+    ids.insert("Tenant", crate::helpers::TENANT.to_owned());
+    (ids, partner)
+}
+
+const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id } }";
+
+async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
+    let types = types_with_ids(&app).await;
+    let (ids, ada) = one_of_each(&app).await;
+    let admin = app.admin();
+    for (name, interfaces) in &types {
+        if let Some((_, why)) = NOT_NODES.iter().find(|(t, _)| t == name) {
+            assert!(interfaces.is_empty(), "{name} is no node: {why}");
+            continue;
+        }
+        assert_eq!(interfaces, &["Node"], "{name} implements Node");
+        let id = ids.get(name.as_str()).unwrap_or_else(|| {
+            panic!("no sample of {name}: make one in one_of_each so node(id:) is checked for it")
+        });
+        let found = app.ok(&admin, NODE, json!({ "id": id })).await;
+        assert_eq!(
+            found["node"],
+            json!({ "__typename": name, "id": id }),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        ids.len(),
+        types.len() - NOT_NODES.len(),
+        "a sample for each node type, no more"
+    );
+
+    // `nodes`: in the order given, null for what is not there.
+    let many = app
+        .ok(
+            &admin,
+            "query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on Partner { name } } }",
+            json!({ "ids": [ids["Partner"], "01ARZ3NDEKTSV4RRFFQ69G5FAV", ids["Payout"], "nothing"] }),
+        )
+        .await;
+    assert_eq!(
+        many["nodes"],
+        json!([{ "__typename": "Partner", "name": "Ada" }, null, { "__typename": "Payout" }, null])
+    );
+
+    // A Relay-style refetch: the fragment a component declared, run again
+    // through `node` with the object's id.
+    let refetch = "query PartnerRefetchQuery($id: ID!) { node(id: $id) { ...PartnerCard } } \
+                   fragment PartnerCard on Partner { id name group { name } commissions(first: 1) { totalCount } }";
+    let again = app.ok(&admin, refetch, json!({ "id": ada })).await;
+    assert_eq!(
+        again["node"],
+        json!({ "id": ada, "name": "Ada", "group": { "name": "Gold" }, "commissions": { "totalCount": 2 } })
+    );
+
+    // Another partner's commission, deal, payout and customer are null to a
+    // partner token, as nothing would be; its own are found.
+    let bea = app.create_partner(json!({ "name": "Bea" })).await;
+    let theirs = app.partner_token(&bea);
+    let mine = app.partner_token(&ada);
+    for kind in [
+        "Commission",
+        "Deal",
+        "Payout",
+        "Customer",
+        "Event",
+        "ReferralCode",
+        "PartnershipRequest",
+        "Enrollment",
+        "WebhookEndpoint",
+        "PayoutRun",
+        "Partner",
+    ] {
+        let other = app.ok(&theirs, NODE, json!({ "id": ids[kind] })).await;
+        assert_eq!(other["node"], Value::Null, "{kind} of another partner");
+    }
+    for kind in [
+        "Commission",
+        "Deal",
+        "Payout",
+        "Customer",
+        "Partner",
+        "Campaign",
+        "DealStage",
+    ] {
+        let own = app.ok(&mine, NODE, json!({ "id": ids[kind] })).await;
+        assert_eq!(own["node"]["id"], ids[kind], "{kind} of its own");
+    }
+    // Another tenant's admin reads none of them; a token without the scope
+    // reads null, not an error that tells the id exists.
+    let stranger = app.admin_of(OTHER_TENANT);
+    for (kind, id) in &ids {
+        let found = app.ok(&stranger, NODE, json!({ "id": id })).await;
+        assert_eq!(found["node"], Value::Null, "{kind} of another tenant");
+    }
+    let narrow = app.service("events:write");
+    let found = app.ok(&narrow, NODE, json!({ "id": ids["Payout"] })).await;
+    assert_eq!(found["node"], Value::Null);
+    let error = app.error(None, NODE, json!({ "id": ids["Partner"] })).await;
+    assert_eq!(crate::helpers::code(&error), "UNAUTHENTICATED");
+}
+
+/// graphql-schema-linter 3's five description rules on `schema.graphql`
+/// (installed by scripts/test from tests/browser's lock file).
+#[test]
+fn every_item_of_the_schema_is_described() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let linter = root.join("tests/browser/node_modules/.bin/graphql-schema-linter");
+    assert!(
+        linter.exists(),
+        "tests/browser has no packages: run scripts/test"
+    );
+    let output = std::process::Command::new(linter)
+        .args([
+            "--rules",
+            "types-have-descriptions,fields-have-descriptions,arguments-have-descriptions,\
+             input-object-values-have-descriptions,enum-values-have-descriptions",
+            "--format",
+            "compact",
+        ])
+        .arg(root.join("schema.graphql"))
+        .output()
+        .expect("node runs the linter");
+    assert!(
+        output.status.success(),
+        "undescribed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
