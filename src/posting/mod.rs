@@ -36,8 +36,11 @@
 //! key, whatever its history.
 
 pub mod breakdown;
+mod holds;
 pub mod locks;
 pub mod stats;
+
+pub(crate) use holds::{hold_for_payout, release_from_payout};
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewDomainEvent};
@@ -380,52 +383,6 @@ pub(crate) async fn apply_move(
         crate::events::append(conn, &tenant_id, mv.at, events).await?;
     }
     Ok(rows.into_iter().map(|row| moved(row, mv)).collect())
-}
-
-/// Holds locked, approved, unheld rows for a pending payout: they stay
-/// `APPROVED` and belong to it (no other payout takes them) until it is
-/// paid or fails. One statement; balances do not move.
-pub(crate) async fn hold_for_payout(
-    conn: &impl ConnectionTrait,
-    payout_id: &str,
-    rows: &[commission::Model],
-) -> ApiResult<()> {
-    for chunk in rows.chunks(WRITE_CHUNK) {
-        let held = commission::Entity::update_many()
-            .col_expr(commission::Column::PayoutId, Expr::value(payout_id))
-            .filter(commission::Column::Id.is_in(chunk.iter().map(|r| r.id.as_str())))
-            .filter(commission::Column::Status.eq(CommissionStatus::Approved))
-            .filter(commission::Column::PayoutId.is_null())
-            .exec(conn)
-            .await?
-            .rows_affected;
-        // The rows are locked and were read approved and unheld.
-        if held != chunk.len() as u64 {
-            return Err(ApiError::internal(
-                "hold for payout",
-                format!("held {held} of {} locked rows", chunk.len()),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Releases the rows a failed payout held: still `APPROVED`, they are
-/// free for the next payout. The caller holds the payout's partner lock.
-pub(crate) async fn release_from_payout(
-    conn: &impl ConnectionTrait,
-    payout_id: &str,
-) -> ApiResult<u64> {
-    Ok(commission::Entity::update_many()
-        .col_expr(
-            commission::Column::PayoutId,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(commission::Column::PayoutId.eq(payout_id))
-        .filter(commission::Column::Status.eq(CommissionStatus::Approved))
-        .exec(conn)
-        .await?
-        .rows_affected)
 }
 
 /// The domain event of a row written (`mv`: none) or moved. A spiff to one
