@@ -255,6 +255,28 @@ async fn a_query_past_the_complexity_limit_is_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_costs_each_id_it_may_fetch() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let query = "query($ids: [ID!]!) { nodes(ids: $ids) { \
+                 ... on Partner { commissions(first: 50) { nodes { id } } } } }";
+    // One id's selection is well within the limit; a hundred times it is not.
+    let one = app
+        .ok(
+            &app.admin(),
+            query,
+            json!({ "ids": ["01ARZ3NDEKTSV4RRFFQ69G5FAV"] }),
+        )
+        .await;
+    assert_eq!(one["nodes"], json!([null]));
+    let ids: Vec<String> = (0..100).map(|i| format!("id-{i}")).collect();
+    let error = app
+        .error(Some(&app.admin()), query, json!({ "ids": ids }))
+        .await;
+    assert_eq!(code(&error), "BAD_USER_INPUT");
+    assert_eq!(error["message"], "Query is too complex.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_body_is_refused_with_413() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();

@@ -283,6 +283,7 @@ async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
         "WebhookEndpoint",
         "PayoutRun",
         "Partner",
+        "Contact",
     ] {
         let other = app.ok(&theirs, NODE, json!({ "id": ids[kind] })).await;
         assert_eq!(other["node"], Value::Null, "{kind} of another partner");
@@ -295,10 +296,17 @@ async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
         "Partner",
         "Campaign",
         "DealStage",
+        "Contact",
     ] {
         let own = app.ok(&mine, NODE, json!({ "id": ids[kind] })).await;
         assert_eq!(own["node"]["id"], ids[kind], "{kind} of its own");
     }
+    // The tenant's own people are not a partner's to look up, as in `contacts`.
+    let staff = crate::deals::create_contact(&app, None, "Tess").await;
+    let found = app.ok(&mine, NODE, json!({ "id": staff })).await;
+    assert_eq!(found["node"], Value::Null, "the tenant's staff");
+    let found = app.ok(&admin, NODE, json!({ "id": staff })).await;
+    assert_eq!(found["node"]["id"], json!(staff));
     // Another tenant's admin reads none of them; a token without the scope
     // reads null, not an error that tells the id exists.
     let stranger = app.admin_of(OTHER_TENANT);
