@@ -94,6 +94,10 @@ async fn signing_in(
     Ok(partner)
 }
 
+fn not_valid() -> ApiError {
+    ApiError::NotFound("this sign-in link is not valid: ask for a new one".into())
+}
+
 fn hash(code: &str) -> String {
     sha2::Sha256::digest(code.as_bytes())
         .iter()
@@ -153,11 +157,7 @@ pub async fn redeem(db: &Db, keys: &Keys, code: &str) -> ApiResult<Issued> {
                 let link = portal_link::Entity::find_by_id(code_hash.clone())
                     .one(&*txn)
                     .await?
-                    .ok_or_else(|| {
-                        ApiError::NotFound(
-                            "this sign-in link is not valid: ask for a new one".into(),
-                        )
-                    })?;
+                    .ok_or_else(not_valid)?;
                 if link.redeemed_at.is_some() {
                     return Err(spent());
                 }
@@ -167,9 +167,15 @@ pub async fn redeem(db: &Db, keys: &Keys, code: &str) -> ApiResult<Issued> {
                         link.expires_at.format("%Y-%m-%d %H:%M UTC")
                     )));
                 }
+                // A partner gone since the link was made: the link is no
+                // longer valid. An archived one is told so; a database error
+                // stays one (the link is not spent).
                 let partner = signing_in(&*txn, &link.tenant_id, &link.partner_id)
                     .await
-                    .map_err(|_| spent())?;
+                    .map_err(|err| match err {
+                        ApiError::BadInput { .. } => not_valid(),
+                        other => other,
+                    })?;
                 let session = portal_session::Model {
                     id: crate::input::new_id(),
                     tenant_id: link.tenant_id.clone(),

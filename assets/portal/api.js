@@ -6,7 +6,8 @@
 // A session starts from a one-time sign-in link (`#code=…`, spent with
 // redeemPortalLink) or from an embed token a brand's app put in the URL
 // (`#token=…`). The token is kept in sessionStorage (gone with the tab),
-// and a session's token is renewed two minutes before it ends.
+// and a session's token is renewed two minutes before it ends (tried again
+// every 15 seconds while the server cannot be reached).
 
 const KEY = 'revshare.portal.session';
 const RENEW_BEFORE_MS = 2 * 60 * 1000;
@@ -66,6 +67,23 @@ export function gql(query, variables = {}) {
   return post(query, variables, session && session.token);
 }
 
+/**
+ * Runs `query` (which takes `$after`) page after page until the connection
+ * `pick(data)` picks has no next page; answers the first page's `data` with
+ * every page's nodes in that connection.
+ */
+export async function everyPage(query, variables, pick) {
+  const data = await gql(query, variables);
+  const whole = pick(data);
+  let page = whole;
+  while (page && page.pageInfo.hasNextPage) {
+    page = pick(await gql(query, { ...variables, after: page.pageInfo.endCursor }));
+    if (!page) break;
+    whole.nodes.push(...page.nodes);
+  }
+  return data;
+}
+
 function store(next) {
   session = next;
   if (next) sessionStorage.setItem(KEY, JSON.stringify(next));
@@ -93,12 +111,21 @@ export function signedOutBecause() {
 
 const TOKEN_FIELDS = 'token expiresAt partnerId partnerName';
 
+const RETRY_MS = 15_000;
+
 async function renew() {
   try {
     const data = await gql(`mutation Renew { renewPortalSession { ${TOKEN_FIELDS} } }`);
     const renewed = data.renewPortalSession;
     store({ ...session, token: renewed.token, expiresAt: renewed.expiresAt });
-  } catch {
+  } catch (error) {
+    // The server unreachable or failing: try again while the token lasts.
+    // Refused (the session ended, or reached its 12 hours): signed out.
+    const passing = error.code === 'UNAVAILABLE' || error.code === 'INTERNAL';
+    if (session && passing && Date.parse(session.expiresAt) - Date.now() > RETRY_MS) {
+      renewal = setTimeout(renew, RETRY_MS);
+      return;
+    }
     expire('Your session has ended. Open a new sign-in link to continue.');
   }
 }

@@ -15,17 +15,44 @@ export function money(amount, currency) {
   return format.format(amount);
 }
 
-const day = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-const month = new Intl.DateTimeFormat(undefined, { month: 'short', year: 'numeric', timeZone: 'UTC' });
+const dateFormats = new Map();
 
-/** An RFC 3339 instant as a day. */
-export function date(at) {
-  return at ? day.format(new Date(at)) : '—';
+/** A formatter of `options` in `timeZone` (the browser's when none). */
+function dates(options, timeZone) {
+  const key = JSON.stringify([options, timeZone]);
+  let format = dateFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(undefined, { ...options, timeZone });
+    dateFormats.set(key, format);
+  }
+  return format;
 }
 
-/** An interval's start as its month (`Nov 2026`). */
-export function monthOf(at) {
-  return month.format(new Date(at));
+/** An RFC 3339 instant as a day, in `timeZone` (the browser's when none). */
+export function date(at, timeZone) {
+  return at ? dates({ dateStyle: 'medium' }, timeZone).format(new Date(at)) : '—';
+}
+
+/** The last day before an interval's exclusive end (`periodEnd`), in `timeZone`. */
+export function lastDay(end, timeZone) {
+  return end ? date(Date.parse(end) - 1, timeZone) : '—';
+}
+
+/** A month interval's start (an instant in the tenant's time zone) as its month (`Nov 2026`). */
+export function monthOf(at, timeZone) {
+  return dates({ month: 'short', year: 'numeric' }, timeZone).format(new Date(at));
+}
+
+/**
+ * The API's range for the last `count` months of the tenant's calendar,
+ * this one included: `from` on the 15th of the first (which every time
+ * zone holds in that month), `to` now.
+ */
+export function lastMonths(count, timeZone, now = new Date()) {
+  const parts = Object.fromEntries(dates({ year: 'numeric', month: 'numeric' }, timeZone)
+    .formatToParts(now).map((p) => [p.type, Number(p.value)]));
+  const from = new Date(Date.UTC(parts.year, parts.month - count, 15, 12));
+  return { from: from.toISOString(), to: now.toISOString() };
 }
 
 /** `"10.00"` + `"-2.50"` as exact decimal strings (cents as integers). */

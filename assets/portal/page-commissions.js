@@ -1,10 +1,9 @@
 // Commissions: the partner's ledger, filtered by status and dates, each
 // row with the breakdown of how it was computed.
-import { html, useState } from './lib.js';
+import { html, useEffect, useRef, useState } from './lib.js';
 import { gql } from './api.js';
 import { date, money, words } from './format.js';
 import { Badge, Failure, Field, Loading, Money, Page, TableWrap } from './ui.js';
-import { useEffect } from './lib.js';
 
 const COMMISSIONS = `query Commissions($status: CommissionStatus, $from: DateTime, $to: DateTime, $after: String) {
   commissions(status: $status, accruedFrom: $from, accruedTo: $to, first: 25, after: $after) {
@@ -44,17 +43,22 @@ export function Commissions() {
   const [page, setPage] = useState(null);
   const [error, setError] = useState(null);
   const [loading, setLoading] = useState(true);
+  // Each load is numbered: an answer for an earlier filter (a "Show more"
+  // still on its way when the filter changed) is dropped.
+  const latest = useRef(0);
   const load = async (after, keep) => {
+    const mine = ++latest.current;
     setLoading(true);
     setError(null);
     try {
       const data = await gql(COMMISSIONS, { ...filter, after });
+      if (mine !== latest.current) return;
       setRows([...keep, ...data.commissions.nodes]);
       setPage(data.commissions);
     } catch (e) {
-      setError(e);
+      if (mine === latest.current) setError(e);
     } finally {
-      setLoading(false);
+      if (mine === latest.current) setLoading(false);
     }
   };
   useEffect(() => {

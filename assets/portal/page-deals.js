@@ -1,13 +1,19 @@
 // Deals: the partner's registered and worked deals, a new registration,
 // and one deal's history by its id.
 import { html } from './lib.js';
-import { gql } from './api.js';
+import { everyPage, gql } from './api.js';
 import { date, words } from './format.js';
 import { Badge, Failure, Field, Loading, Money, NotFound, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
 
-const DEALS = `query Deals {
-  deals(first: 100) { nodes { id name companyName amount currency registration status stage { name } createdAt } }
+const DEALS = `query Deals($after: String) {
+  deals(first: 100, after: $after) {
+    nodes { id name companyName amount currency registration status stage { name } createdAt }
+    pageInfo { hasNextPage endCursor }
+  }
 }`;
+
+// Every deal (oldest first, as the API pages them): the page shows them newest first.
+const allDeals = (query, variables) => everyPage(query, variables, (d) => d.deals);
 
 const DEAL = `query Deal($id: ID!) {
   deal(id: $id) {
@@ -20,7 +26,7 @@ const DEAL = `query Deal($id: ID!) {
 const REGISTER = `mutation Register($input: RegisterDealInput!) { registerDeal(input: $input) { id name registration } }`;
 
 export function Deals() {
-  const { data, error, loading, reload } = useQuery(DEALS);
+  const { data, error, loading, reload } = useQuery(DEALS, {}, allDeals);
   const [busy, outcome, fieldError, submit] = useSubmit(async (form) => {
     const input = {
       name: form.get('name'),

@@ -1,10 +1,12 @@
 // Overview: what the partner has earned, by currency and status; its
 // earnings per month; its progress toward the program's tiers.
-import { html } from './lib.js';
-import { add, date, monthOf, money } from './format.js';
+import { html, useState } from './lib.js';
+import { add, lastDay, lastMonths, monthOf, money } from './format.js';
 import { BarChart, Failure, Loading, Money, Page, Section, useQuery } from './ui.js';
 
 const MONTHS = 6;
+
+const ZONE = `query Zone { viewer { tenant { timeZone } } }`;
 
 const OVERVIEW = `query Overview($from: DateTime!, $to: DateTime!) {
   viewer {
@@ -24,22 +26,28 @@ const OVERVIEW = `query Overview($from: DateTime!, $to: DateTime!) {
   commissionStats(interval: MONTH, from: $from, to: $to) { start currency accrued approved paid clawedBack }
 }`;
 
-/** The first instant of the month `back` months before this one (UTC). */
-function monthStart(back) {
-  const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1)).toISOString();
-}
-
 export function Overview() {
-  const { data, error, loading } = useQuery(OVERVIEW, { from: monthStart(MONTHS - 1), to: monthStart(-1) });
+  // Months are the tenant's: its time zone first, then the figures.
+  const zone = useQuery(ZONE, {});
+  const timeZone = zone.data && zone.data.viewer.tenant.timeZone;
   return html`
     <${Page} title="Overview" intro="What you have earned, and what is on its way.">
-      ${loading && html`<${Loading} />`}
-      ${error && html`<${Failure} error=${error} />`}
-      ${data && html`<${Balances} partner=${data.viewer.partner} />
-                     <${Earnings} stats=${data.commissionStats} />
-                     <${Tiers} progress=${data.viewer.partner.tierProgress} />`}
+      ${zone.loading && html`<${Loading} />`}
+      ${zone.error && html`<${Failure} error=${zone.error} />`}
+      ${timeZone && html`<${Figures} timeZone=${timeZone} />`}
     <//>`;
+}
+
+function Figures({ timeZone }) {
+  // Fixed when the page opens: a new range on each render would fetch again.
+  const [range] = useState(() => lastMonths(MONTHS, timeZone));
+  const { data, error, loading } = useQuery(OVERVIEW, range);
+  return html`
+    ${loading && html`<${Loading} />`}
+    ${error && html`<${Failure} error=${error} />`}
+    ${data && html`<${Balances} partner=${data.viewer.partner} />
+                   <${Earnings} stats=${data.commissionStats} timeZone=${timeZone} />
+                   <${Tiers} progress=${data.viewer.partner.tierProgress} timeZone=${timeZone} />`}`;
 }
 
 function Balances({ partner }) {
@@ -66,7 +74,7 @@ function Balances({ partner }) {
     <//>`;
 }
 
-function Earnings({ stats }) {
+function Earnings({ stats, timeZone }) {
   const currencies = [...new Set(stats.map((s) => s.currency))];
   return html`
     <${Section} title="Earnings per month" id="earnings-title">
@@ -75,7 +83,7 @@ function Earnings({ stats }) {
         const points = stats
           .filter((s) => s.currency === currency)
           .map((s) => ({
-            label: monthOf(s.start),
+            label: monthOf(s.start, timeZone),
             amount: add(s.accrued, s.approved, s.paid, s.clawedBack),
             figure: `earned.${currency}.${s.start.slice(0, 7)}`,
           }));
@@ -85,7 +93,7 @@ function Earnings({ stats }) {
     <//>`;
 }
 
-function Tiers({ progress }) {
+function Tiers({ progress, timeZone }) {
   if (!progress.length) return null;
   return html`
     <${Section} title="Tier progress" id="tiers-title">
@@ -93,7 +101,7 @@ function Tiers({ progress }) {
         ${progress.map((p) => html`
           <li class="tier">
             <h3>${p.tier.name} <span class="muted">· ${p.campaign.name}</span></h3>
-            <p class="muted">${p.reached ? 'Reached' : 'In progress'} this period, which ends ${date(p.periodEnd)}.</p>
+            <p class="muted">${p.reached ? 'Reached' : 'In progress'} this period, which runs through ${lastDay(p.periodEnd, timeZone)}.</p>
             <${Goal} label="Sales" total=${p.totals.conversions} goal=${p.goals.conversions} />
             <${Goal} label="Revenue" total=${p.totals.revenue} goal=${p.goals.revenue} currency=${p.campaign.currency} />
             <${Goal} label="Commissions" total=${p.totals.payout} goal=${p.goals.payout} currency=${p.campaign.currency} />

@@ -1,29 +1,38 @@
 // Payouts: what was paid, or is on its way, each with its statement; one
 // payout's lines by its id.
 import { html, useState } from './lib.js';
-import { download } from './api.js';
+import { download, everyPage } from './api.js';
 import { date, method, money, words } from './format.js';
 import { Badge, Failure, Loading, Money, NotFound, Outcome, Page, Section, TableWrap, useQuery } from './ui.js';
 
-const PAYOUTS = `query Payouts {
+const PAYOUTS = `query Payouts($after: String) {
   viewer {
     partner {
       payoutMinimums { amount currency }
       payoutMethod { type }
-      payouts(first: 100) {
+      payouts(first: 100, after: $after) {
         nodes { id statementNumber statementUrl status amount currency createdAt paidAt reference method { type } }
+        pageInfo { hasNextPage endCursor }
       }
     }
   }
 }`;
 
-const PAYOUT = `query Payout($id: ID!) {
+const PAYOUT = `query Payout($id: ID!, $after: String) {
   payout(id: $id) {
     id statementNumber statementUrl status amount currency createdAt paidAt reference failureReason
     method { type paypalEmail iban }
-    commissions(first: 500) { nodes { id kind amount currency accruedAt campaign { name } event { externalId } } }
+    commissions(first: 500, after: $after) {
+      nodes { id kind amount currency accruedAt campaign { name } event { externalId } }
+      pageInfo { hasNextPage endCursor }
+    }
   }
 }`;
+
+// Every payout (oldest first, as the API pages them) and every line of one:
+// the pages show them all, newest first.
+const allPayouts = (query, variables) => everyPage(query, variables, (d) => d.viewer.partner && d.viewer.partner.payouts);
+const allLines = (query, variables) => everyPage(query, variables, (d) => d.payout && d.payout.commissions);
 
 function Statement({ payout }) {
   const [outcome, setOutcome] = useState(null);
@@ -41,7 +50,7 @@ function Statement({ payout }) {
 }
 
 export function Payouts() {
-  const { data, error, loading } = useQuery(PAYOUTS);
+  const { data, error, loading } = useQuery(PAYOUTS, {}, allPayouts);
   const partner = data && data.viewer.partner;
   const payouts = partner ? [...partner.payouts.nodes].reverse() : [];
   return html`
@@ -73,7 +82,7 @@ export function Payouts() {
 }
 
 export function PayoutDetail({ id }) {
-  const { data, error, loading } = useQuery(PAYOUT, { id });
+  const { data, error, loading } = useQuery(PAYOUT, { id }, allLines);
   const payout = data && data.payout;
   return html`
     <${Page} title=${payout ? `Payout ${payout.statementNumber}` : 'Payout'}>

@@ -33,20 +33,20 @@ export function Section({ title, id, children, actions }) {
 }
 
 /** Runs a query when its variables change: `{ data, error, loading, reload }`. */
-export function useQuery(query, variables = {}) {
+export function useQuery(query, variables = {}, run = gql) {
   const key = JSON.stringify(variables);
   const [state, setState] = useState({ loading: true, data: null, error: null });
   const [round, setRound] = useState(0);
   useEffect(() => {
     let live = true;
     setState((s) => ({ ...s, loading: true, error: null }));
-    gql(query, JSON.parse(key))
+    run(query, JSON.parse(key))
       .then((data) => live && setState({ loading: false, data, error: null }))
       .catch((error) => live && setState({ loading: false, data: null, error }));
     return () => {
       live = false;
     };
-  }, [query, key, round]);
+  }, [query, key, round, run]);
   const reload = useCallback(() => setRound((r) => r + 1), []);
   return { ...state, reload };
 }

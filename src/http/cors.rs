@@ -44,7 +44,9 @@ impl Origins {
             })?;
             let valid = matches!(scheme, "http" | "https")
                 && !rest.is_empty()
-                && !rest.contains(['/', '?', '#', ' ', '*']);
+                && rest
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
             if !valid {
                 return Err(format!(
                     "REVSHARE_CORS_ORIGINS: {origin} is not an origin such as \
@@ -133,6 +135,8 @@ mod tests {
             "https://portal.example.com/",
             "ftp://x",
             "https://*.example.com",
+            "https://a.example.com;script-src",
+            "https://a.example.com\u{7f}",
         ] {
             assert!(Origins::parse(refused).is_err(), "{refused}");
         }

@@ -114,6 +114,35 @@ async fn a_portal_link_signs_a_partner_in_once(app: TestApp) {
         "{expired}"
     );
 
+    // A partner archived since its link was made is told so, and the link
+    // stays unspent.
+    let bo = app.create_partner(json!({ "name": "Bo" })).await;
+    let waiting = portal_code(&app, &bo).await;
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updatePartner(id: $id, input: { status: ARCHIVED }) { id } }",
+        json!({ "id": bo }),
+    )
+    .await;
+    let archived = app.error(None, REDEEM, json!({ "code": waiting })).await;
+    assert_eq!(code(&archived), "CONFLICT");
+    assert!(
+        archived["message"].as_str().unwrap().contains("archived"),
+        "{archived}"
+    );
+    let unspent = app
+        .db
+        .conn()
+        .query_all_raw(Statement::from_string(
+            app.db.backend(),
+            format!(
+                "SELECT count(*) AS n FROM portal_links WHERE partner_id = '{bo}' AND redeemed_at IS NULL"
+            ),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(unspent[0].try_get::<i64>("", "n").unwrap(), 1);
+
     // A session's token renews itself; other tokens do not.
     let renewed = app.ok(&token, RENEW, json!({})).await["renewPortalSession"].clone();
     assert_eq!(renewed["partnerId"], ada);
@@ -262,6 +291,15 @@ async fn the_portal_is_served_whole_under_graphiqls_policy() {
 /// registered deal, a tier it is working toward; and another partner with
 /// a deal and a payout of its own.
 async fn seed(app: &TestApp) -> Value {
+    // East of UTC: each month of the tenant's starts the evening before in
+    // UTC, so the page must count and name months in the tenant's zone.
+    let zone = "Europe/Berlin";
+    app.ok(
+        &app.admin(),
+        "mutation($z: String!) { updateTenant(input: { timeZone: $z }) { timeZone } }",
+        json!({ "z": zone }),
+    )
+    .await;
     let ada = crate::ledger::partner_at(app, "Ada Lovelace Ltd", 10).await;
     let bea = crate::ledger::partner_at(app, "Bea", 10).await;
     paypal(app, &ada, "ada@example.com").await;
@@ -384,6 +422,7 @@ async fn seed(app: &TestApp) -> Value {
         "newCode": "ada-summer",
         "keyboardCode": "ada-keys",
         "tenant": TENANT,
+        "timeZone": zone,
     })
 }
 

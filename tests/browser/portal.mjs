@@ -134,9 +134,12 @@ const plus = (...amounts) => {
   return `${negative ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 };
 
-function monthStart(back) {
+/** The last six months of the tenant's calendar: from the 15th of the first, to now. */
+function sixMonths(timeZone) {
   const now = new Date();
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1)).toISOString();
+  const [year, month] = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' })
+    .format(now).split('-').map(Number);
+  return { from: new Date(Date.UTC(year, month - 6, 15)).toISOString(), to: now.toISOString() };
 }
 
 try {
@@ -165,9 +168,11 @@ try {
     await open(hash, title);
     const shown = await figures();
     if (name === 'overview') {
+      const zone = (await api('{ viewer { tenant { timeZone } } }', {})).viewer.tenant.timeZone;
+      check(zone === plan.timeZone, `the tenant's time zone: ${zone}`);
       const data = await api(`query($from: DateTime!, $to: DateTime!) { viewer { partner { name balance { currency accrued approved paid } } }
         commissionStats(interval: MONTH, from: $from, to: $to) { start currency accrued approved paid clawedBack } }`,
-      { from: monthStart(5), to: monthStart(-1) });
+      sixMonths(zone));
       check(shown['viewer.partner.name'].text === data.viewer.partner.name, 'the partner named in the header');
       for (const b of data.viewer.partner.balance) {
         for (const status of ['accrued', 'approved', 'paid']) await same(shown, `balance.${b.currency}.${status}`, b[status], b.currency);
@@ -176,6 +181,11 @@ try {
       for (const s of data.commissionStats) {
         await same(shown, `earned.${s.currency}.${s.start.slice(0, 7)}`, plus(s.accrued, s.approved, s.paid, s.clawedBack), s.currency);
       }
+      // Six bars, each named by its month in the tenant's calendar.
+      const months = await page.$$eval('table.figures tbody th', (cells) => cells.map((c) => c.textContent.trim()));
+      const expected = await page.evaluate(([starts, timeZone]) => starts.map((at) => new Intl.DateTimeFormat(undefined,
+        { month: 'short', year: 'numeric', timeZone }).format(new Date(at))), [data.commissionStats.map((s) => s.start), zone]);
+      check(JSON.stringify(months) === JSON.stringify(expected), `months shown ${months}, the tenant's ${expected}`);
       const tiers = await page.$$eval('.tier progress', (bars) => bars.length);
       check(tiers > 0, 'tier progress is shown');
     }
