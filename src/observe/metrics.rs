@@ -232,9 +232,6 @@ impl Metrics {
                 .webhook_deliveries
                 .get_or_create(&OutcomeLabel { outcome });
         }
-        for state in ["idle", "in_use", "max"] {
-            let _ = self.pool.get_or_create(&StateLabel { state });
-        }
     }
 
     /// One answered GraphQL request.
