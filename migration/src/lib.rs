@@ -23,6 +23,7 @@ mod m20261123_000013_billing_connectors;
 mod m20261123_000014_reports;
 mod m20261124_000015_payouts;
 mod m20261124_000016_portal;
+mod m20261125_000017_payout_holds;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_reports::Migration),
             Box::new(m20261124_000015_payouts::Migration),
             Box::new(m20261124_000016_portal::Migration),
+            Box::new(m20261125_000017_payout_holds::Migration),
         ]
     }
 }

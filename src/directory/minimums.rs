@@ -24,15 +24,6 @@ pub struct Minimum {
     pub amount_minor: i64,
 }
 
-impl Minimum {
-    /// The amount, in the currency's scale.
-    pub fn amount(&self) -> ApiResult<Decimal> {
-        let currency = Currency::parse(&self.currency)
-            .map_err(|e| ApiError::internal("stored minimum currency", e))?;
-        Ok(currency.from_minor(self.amount_minor))
-    }
-}
-
 /// Where the minimum in force comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {

@@ -49,7 +49,7 @@ impl fmt::Display for AccountError {
                 f.write_str("fails the IBAN check digits: a character is mistyped or swapped")
             }
             AccountError::BicForm => f.write_str(
-                "must be a BIC: 8 or 11 letters and digits (bank, country, location, branch)",
+                "must be a BIC: 8 or 11 characters, bank and country in letters, then location and branch (DEUTDEFF, DEUTDEFF500)",
             ),
         }
     }
@@ -185,6 +185,12 @@ impl Iban {
         &self.0[..2]
     }
 
+    /// Whether a SEPA credit transfer reaches the account: its IBAN's
+    /// country is in the SEPA scheme ([`SEPA_COUNTRIES`]).
+    pub fn in_sepa(&self) -> bool {
+        SEPA_COUNTRIES.contains(&self.country())
+    }
+
     /// What anyone but the account's owner is shown: its last 4 characters.
     pub fn masked(text: &str) -> String {
         let tail: String = text
@@ -198,6 +204,18 @@ impl Iban {
         format!("****{tail}")
     }
 }
+
+/// The IBAN country codes of the SEPA scheme's countries and territories
+/// (the European Payments Council's list: the EU, the EEA, Switzerland,
+/// the United Kingdom, Andorra, Monaco, San Marino, the Vatican, Gibraltar,
+/// and since 2025 Albania, Moldova, Montenegro and North Macedonia).
+/// Territories with IBANs of their own country's code (Åland, the Canaries,
+/// the French overseas departments, Jersey, Guernsey, Man) are in by it.
+pub const SEPA_COUNTRIES: [&str; 41] = [
+    "AD", "AL", "AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GI",
+    "GR", "HR", "HU", "IE", "IS", "IT", "LI", "LT", "LU", "LV", "MC", "MD", "ME", "MK", "MT", "NL",
+    "NO", "PL", "PT", "RO", "SE", "SI", "SK", "SM", "VA",
+];
 
 /// ISO 7064 mod 97-10 of an IBAN: its first four characters moved to the
 /// end, letters as 10–35, the number's remainder computed digit by digit.
@@ -213,14 +231,18 @@ fn mod97(iban: &str) -> u32 {
 }
 
 impl Bic {
-    /// Parses a BIC (`DEUTDEFF`, `deutdeff500`).
+    /// Parses a BIC (`DEUTDEFF`, `deutdeff500`) in the form SEPA files take
+    /// (pain.001.001.03's `BICIdentifier`): bank and country in letters, a
+    /// location whose first character is no 0 or 1 (test BICs) and whose
+    /// second is no O, and an optional branch of letters and digits.
     pub fn parse(text: &str) -> Result<Bic, AccountError> {
         let bic = text.trim().to_ascii_uppercase();
         let bytes = bic.as_bytes();
         let form = matches!(bytes.len(), 8 | 11)
-            && bytes[..4].iter().all(u8::is_ascii_alphanumeric)
-            && bytes[4..6].iter().all(u8::is_ascii_uppercase)
-            && bytes[6..].iter().all(u8::is_ascii_alphanumeric);
+            && bytes[..6].iter().all(u8::is_ascii_uppercase)
+            && matches!(bytes[6], b'A'..=b'Z' | b'2'..=b'9')
+            && matches!(bytes[7], b'A'..=b'N' | b'P'..=b'Z' | b'0'..=b'9')
+            && bytes[8..].iter().all(u8::is_ascii_alphanumeric);
         match form {
             true => Ok(Bic(bic)),
             false => Err(AccountError::BicForm),
@@ -247,6 +269,7 @@ mod tests {
         let iban = Iban::parse("gb82 west 1234 5698 7654 32").unwrap();
         assert_eq!(iban.as_str(), "GB82WEST12345698765432");
         assert_eq!(iban.country(), "GB");
+        assert!(iban.in_sepa());
         assert_eq!(Iban::masked(iban.as_str()), "****5432");
     }
 
@@ -282,6 +305,10 @@ mod tests {
             "DEUT1EFF",
             "DEUTDEFF5000",
             "DEUT DEFF",
+            "1234DEFF",
+            "DEUTDE01",
+            "DEUTDEFO",
+            "DEUTDEFF5_0",
         ] {
             assert_eq!(Bic::parse(bad), Err(AccountError::BicForm), "{bad}");
         }

@@ -8,8 +8,11 @@
 //! one upsert in the payout's own transaction: a transaction that rolls
 //! back gives its numbers back with it, and concurrent issuers queue on the
 //! counter row, so numbers are never reused and have no gaps. The counter
-//! is taken after every partner and commission lock (the last lock a
-//! payout's transaction takes), so it is held only until commit.
+//! is taken after every partner and commission lock: a run takes no lock
+//! after it; a payout marked paid by hand then moves its rows, which locks
+//! their balances. No transaction takes the counter while holding a
+//! balance, so none waits on another in a circle; a by-hand payout holds
+//! the counter a little longer, until its commit.
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewDomainEvent};

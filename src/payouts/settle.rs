@@ -37,6 +37,19 @@ pub async fn mark_paid(
             let pending = lock_pending(&*txn, tenant_id, payout_id).await?;
             let now = crate::db::now();
             let rows = held(&*txn, tenant_id, payout_id).await?;
+            // What is paid is what the payout says, to the cent.
+            let sum: i64 = rows.iter().map(|r| r.amount_minor).sum();
+            if sum != pending.amount_minor || rows.len() != pending.commission_count as usize {
+                return Err(ApiError::internal(
+                    "payout holds",
+                    format!(
+                        "payout {payout_id} of {} in {} rows holds {sum} in {}",
+                        pending.amount_minor,
+                        pending.commission_count,
+                        rows.len()
+                    ),
+                ));
+            }
             posting::apply_move(&*txn, rows, &paid_by(actor, now, Some(payout_id))).await?;
             let mut active = pending.into_active_model();
             active.status = Set(PayoutStatus::Paid);
@@ -66,7 +79,7 @@ pub async fn mark_failed(
             let pending = lock_pending(&*txn, tenant_id, payout_id).await?;
             // Locked in the ledger's order before they are released.
             held(&*txn, tenant_id, payout_id).await?;
-            posting::release_from_payout(&*txn, payout_id).await?;
+            posting::release_from_payout(&*txn, tenant_id, payout_id).await?;
             let now = crate::db::now();
             let mut active = pending.into_active_model();
             active.status = Set(PayoutStatus::Failed);

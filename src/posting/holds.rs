@@ -41,6 +41,7 @@ pub(crate) async fn hold_for_payout(
 /// free for the next payout. The caller holds the payout's partner lock.
 pub(crate) async fn release_from_payout(
     conn: &impl ConnectionTrait,
+    tenant_id: &str,
     payout_id: &str,
 ) -> ApiResult<u64> {
     Ok(commission::Entity::update_many()
@@ -48,6 +49,7 @@ pub(crate) async fn release_from_payout(
             commission::Column::PayoutId,
             Expr::value(Option::<String>::None),
         )
+        .filter(commission::Column::TenantId.eq(tenant_id))
         .filter(commission::Column::PayoutId.eq(payout_id))
         .filter(commission::Column::Status.eq(CommissionStatus::Approved))
         .exec(conn)

@@ -2,10 +2,12 @@
 //! and the payout settings a tenant, a group and a partner read.
 //!
 //! Who reads what: a payout and a run's contents with `commissions:read`
-//! (a partner: its own payouts, never a run); a payout method and a tax
-//! profile with `partners:read` or as the partner itself — the IBAN whole
-//! only to the partner itself, masked (last 4) to anyone else; a tax id
-//! never, only its last four characters.
+//! (a partner: its own payouts, never a run) — a payout's method as it was
+//! when made is part of the payout, as finance reads where money went; a
+//! partner's payout method and tax profile with `partners:read` or as the
+//! partner itself. An IBAN whole only to the partner itself (and in a
+//! run's file, `commissions:write`), masked (last 4) to anyone else; a tax
+//! id never, only its last four characters.
 
 use super::{
     Commission, Contact, Money, Partner, PartnerGroup, Payout, PayoutAccount, PayoutMethod,
@@ -98,7 +100,8 @@ impl Payout {
         Ok(Some(self.0.reference.as_str()).filter(|r| !r.is_empty()))
     }
 
-    /// The payout method it was made to, as it was then.
+    /// The payout method it was made to, as it was then: part of the
+    /// payout, read with it (the IBAN masked to all but the partner).
     async fn method(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutMethod>> {
         self.readable(ctx)?;
         let row = &self.0;
@@ -273,10 +276,12 @@ impl PayoutRun {
         Ok(skips.into_iter().map(SkippedPartner).collect())
     }
 
-    /// What its payouts pay, per currency.
+    /// What its payouts pay, per currency: pending and paid ones (a failed
+    /// payout pays nothing; its commissions wait for the next run).
     async fn total(&self, ctx: &Context<'_>) -> ApiResult<Vec<Money>> {
         let mut sums: BTreeMap<String, i64> = BTreeMap::new();
-        for payout in self.payouts_of(ctx).await? {
+        let paying = self.payouts_of(ctx).await?.into_iter();
+        for payout in paying.filter(|p| p.status != Stored::Failed) {
             *sums.entry(payout.currency).or_default() += payout.amount_minor;
         }
         sums.into_iter()

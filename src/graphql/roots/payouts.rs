@@ -276,7 +276,7 @@ impl PayoutMutation {
         let submission = input.submission()?;
         let key = ctx.data_opt::<DataKey>().ok_or_else(|| {
             ApiError::Conflict(
-                "tax profiles are off: this server has no data key to encrypt tax ids with (REVSHARE_DATA_KEY)".into(),
+                "tax profiles are off on this server: it has no key to encrypt tax ids with".into(),
             )
         })?;
         crate::graphql::context::forget_reads(ctx)?;

@@ -1,13 +1,15 @@
 //! The files finance hands its bank or PayPal for a run's pending payouts:
 //! PayPal's Payouts CSV ([`paypal`]) and a SEPA credit transfer
 //! `pain.001.001.03` ([`sepa`]). A payout whose method does not fit the
-//! format (or, for PayPal, another currency than the file's) is left out
-//! and named with the reason. Only pending payouts are in a file: one
+//! format (or, for PayPal, another currency than the file's; for SEPA, an
+//! account outside the SEPA countries) is left out and named with the
+//! reason. Only pending payouts are in a file: one
 //! already paid or failed is not sent again.
 
 pub mod paypal;
 pub mod sepa;
 
+use crate::engine::accounts::Iban;
 use crate::error::{ApiError, ApiResult};
 use crate::payouts::runs;
 use chrono::{DateTime, Utc};
@@ -76,10 +78,10 @@ pub async fn of_run(
                 .ok_or_else(|| ApiError::internal("tenant", tenant_id))?;
             let debtor = sepa::Debtor::of(&tenant)?;
             let (fit, left_out) = split(pending, |p| match p.method_type {
-                Some(PayoutMethodType::BankTransfer) if p.currency == "EUR" => None,
-                Some(PayoutMethodType::BankTransfer) => {
+                Some(PayoutMethodType::BankTransfer) if p.currency != "EUR" => {
                     Some(format!("in {}: SEPA transfers are in EUR", p.currency))
                 }
+                Some(PayoutMethodType::BankTransfer) => outside_sepa(p),
                 _ => Some("not paid by bank transfer".to_owned()),
             });
             nothing_fits(&fit, "SEPA")?;
@@ -98,6 +100,19 @@ pub async fn of_run(
                 left_out,
             })
         }
+    }
+}
+
+/// Why a bank transfer's account is out of a SEPA file's reach: its
+/// IBAN's country is not in the scheme.
+fn outside_sepa(payout: &payout::Model) -> Option<String> {
+    let iban = Iban::parse(payout.method_iban.as_deref().unwrap_or_default()).ok()?;
+    match iban.in_sepa() {
+        true => None,
+        false => Some(format!(
+            "the account is in {}: SEPA transfers reach accounts in SEPA countries",
+            iban.country()
+        )),
     }
 }
 
