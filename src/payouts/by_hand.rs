@@ -188,7 +188,7 @@ async fn netting(
         .order_by_asc(commission::Column::Id)
         .all(conn)
         .await?;
-    let now_paid: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let now_paid: std::collections::HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let nets = super::clawbacks_that_net(conn, clawbacks, &now_paid).await?;
     Ok(nets
         .into_iter()

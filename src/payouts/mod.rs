@@ -34,6 +34,7 @@ use crate::error::{ApiError, ApiResult};
 use entity::enums::{CommissionStatus, PayoutStatus};
 use entity::{commission, payout, payout_run};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
+use std::collections::HashSet;
 
 /// The tenant's time zone.
 pub(crate) async fn tenant_zone(
@@ -61,14 +62,16 @@ pub(crate) fn zone_of(tenant: &entity::tenant::Model) -> ApiResult<chrono_tz::Tz
 pub(crate) async fn clawbacks_that_net(
     conn: &impl ConnectionTrait,
     clawbacks: Vec<commission::Model>,
-    now_paid: &[&str],
+    now_paid: &HashSet<&str>,
 ) -> ApiResult<Vec<commission::Model>> {
-    let originals: Vec<String> = clawbacks
+    let mut originals: Vec<String> = clawbacks
         .iter()
         .filter_map(|c| c.original_id.clone())
-        .filter(|original| !now_paid.contains(&original.as_str()))
+        .filter(|original| !now_paid.contains(original.as_str()))
         .collect();
-    let mut paid: Vec<String> = Vec::new();
+    originals.sort();
+    originals.dedup();
+    let mut paid: HashSet<String> = HashSet::new();
     for chunk in originals.chunks(crate::posting::WRITE_CHUNK) {
         paid.extend(
             commission::Entity::find()
@@ -84,9 +87,10 @@ pub(crate) async fn clawbacks_that_net(
     Ok(clawbacks
         .into_iter()
         .filter(|clawback| {
-            clawback.original_id.as_deref().is_some_and(|original| {
-                now_paid.contains(&original) || paid.iter().any(|p| p == original)
-            })
+            clawback
+                .original_id
+                .as_deref()
+                .is_some_and(|original| now_paid.contains(original) || paid.contains(original))
         })
         .collect())
 }

@@ -39,7 +39,7 @@ use entity::{
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// What a run is asked to pay.
 #[derive(Debug, Clone)]
@@ -174,30 +174,28 @@ async fn owed(
 }
 
 /// Rows by partner and currency, each with only the clawbacks that net
-/// into it.
+/// into it: one look-up of the clawbacks' originals for the whole chunk
+/// (a clawback's original is its partner's, in its currency, so one paid
+/// now is in the same group).
 async fn netted(conn: &impl ConnectionTrait, rows: Vec<commission::Model>) -> ApiResult<Vec<Owed>> {
+    let (clawbacks, earned): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|r| r.kind == CommissionKind::Clawback);
+    let now_paid: HashSet<&str> = earned.iter().map(|r| r.id.as_str()).collect();
+    let nets = super::clawbacks_that_net(conn, clawbacks, &now_paid).await?;
     let mut by_key: BTreeMap<(String, String), Vec<commission::Model>> = BTreeMap::new();
-    for row in rows {
+    for row in earned.into_iter().chain(nets) {
         let key = (row.partner_id.clone(), row.currency.clone());
         by_key.entry(key).or_default().push(row);
     }
-    let mut owed = Vec::with_capacity(by_key.len());
-    for ((partner_id, currency), rows) in by_key {
-        let (clawbacks, mut earned): (Vec<_>, Vec<_>) = rows
-            .into_iter()
-            .partition(|r| r.kind == CommissionKind::Clawback);
-        let now_paid: Vec<&str> = earned.iter().map(|r| r.id.as_str()).collect();
-        let nets = super::clawbacks_that_net(conn, clawbacks, &now_paid).await?;
-        earned.extend(nets);
-        if !earned.is_empty() {
-            owed.push(Owed {
-                partner_id,
-                currency,
-                rows: earned,
-            });
-        }
-    }
-    Ok(owed)
+    Ok(by_key
+        .into_iter()
+        .map(|((partner_id, currency), rows)| Owed {
+            partner_id,
+            currency,
+            rows,
+        })
+        .collect())
 }
 
 /// What a run pays and what it carries over.
