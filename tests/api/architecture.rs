@@ -506,7 +506,10 @@ fn only_the_posting_layer_writes_commissions() {
     );
     // The check sees the writes it is about.
     let posting = writers_of(&sources, "commission", "commissions", &[]);
-    assert_eq!(posting, vec!["posting/mod.rs".to_owned()]);
+    assert_eq!(
+        posting,
+        vec!["posting/holds.rs".to_owned(), "posting/mod.rs".to_owned()]
+    );
 }
 
 #[test]
