@@ -16,6 +16,7 @@
 //!   they are cached for a year (`immutable`); each is stored once, with
 //!   its gzip form beside it for browsers that accept it.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -206,44 +207,12 @@ pub async fn asset(
             "no such asset: the page names its assets",
         );
     };
-    let gzip = asset.gzip.filter(|_| accepts_gzip(&headers));
-    let mut response = match gzip {
-        Some(body) => ([(header::CONTENT_ENCODING, "gzip")], body).into_response(),
-        None => asset.body.into_response(),
-    };
-    let set = response.headers_mut();
-    set.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(asset.content_type),
-    );
-    set.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    set.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    set.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
-}
-
-pub(super) fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or_default().trim();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .is_some_and(|q| q.trim().parse::<f32>().is_ok_and(|q| q == 0.0))
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
+    super::files::immutable(
+        &headers,
+        asset.content_type,
+        asset.body,
+        asset.gzip.map(Bytes::from_static),
+    )
 }
 
 #[cfg(test)]
@@ -263,22 +232,5 @@ mod tests {
             assert_eq!(asset.hash.len(), 16);
             assert!(!asset.body.is_empty());
         }
-    }
-
-    #[test]
-    fn gzip_is_sent_only_to_who_accepts_it() {
-        let with = |value: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                header::ACCEPT_ENCODING,
-                HeaderValue::from_str(value).unwrap(),
-            );
-            accepts_gzip(&headers)
-        };
-        assert!(with("gzip, deflate, br"));
-        assert!(with("br;q=1.0, gzip;q=0.8"));
-        assert!(!with("gzip;q=0"));
-        assert!(!with("br"));
-        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 }

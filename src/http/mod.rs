@@ -21,6 +21,7 @@ pub mod apq;
 pub mod connectors;
 pub mod cors;
 pub mod exports;
+mod files;
 pub mod graphiql;
 pub mod graphql;
 pub mod metrics;

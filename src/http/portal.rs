@@ -17,6 +17,7 @@
 //!   accept it.
 
 use super::cors::Origins;
+use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,7 +29,7 @@ pub struct Asset {
     pub name: &'static str,
     content_type: &'static str,
     pub body: &'static [u8],
-    pub gzip: Vec<u8>,
+    pub gzip: Bytes,
 }
 
 macro_rules! portal_file {
@@ -72,7 +73,7 @@ pub static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
             name,
             content_type,
             body,
-            gzip: gzip(body),
+            gzip: Bytes::from(gzip(body)),
         })
         .collect()
 });
@@ -172,25 +173,12 @@ pub async fn asset(Path((version, name)): Path<(String, String)>, headers: Heade
             "no such file: the portal's page names its files",
         );
     };
-    let mut response = match super::graphiql::accepts_gzip(&headers) {
-        true => ([(header::CONTENT_ENCODING, "gzip")], asset.gzip.clone()).into_response(),
-        false => asset.body.into_response(),
-    };
-    let set = response.headers_mut();
-    set.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(asset.content_type),
-    );
-    set.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    set.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    set.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
+    super::files::immutable(
+        &headers,
+        asset.content_type,
+        asset.body,
+        Some(asset.gzip.clone()),
+    )
 }
 
 /// Bytes a browser downloads for the portal: each file gzipped.
