@@ -179,6 +179,24 @@ pub struct Config {
     )]
     pub webhook_disable_after: u32,
 
+    /// Proxies in front of revshare whose `X-Forwarded-For` names the
+    /// client: addresses or CIDR ranges, comma separated (`10.0.0.0/8`).
+    /// Unset: the connection's peer is the client, and the header is
+    /// ignored.
+    #[arg(long, env = "REVSHARE_TRUSTED_PROXIES", global = true)]
+    pub trusted_proxies: Option<String>,
+
+    /// Anonymous writes (clicks on referral links) one client address may
+    /// make to a tenant in a minute; past it the visitor is still
+    /// redirected and nothing is written (0: no limit).
+    #[arg(
+        long,
+        env = "REVSHARE_ANONYMOUS_WRITES_PER_MINUTE",
+        default_value_t = 30,
+        global = true
+    )]
+    pub anonymous_writes_per_minute: u32,
+
     /// Where revshare is reached from outside (`https://partners.example.com`):
     /// the portal's sign-in links are answered as full URLs under it. Unset:
     /// as paths.

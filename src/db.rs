@@ -468,6 +468,13 @@ impl Db {
     }
 
     /// The pool, every call of which gives up at the deadline.
+    /// How long a call may take on this database before it is given up on
+    /// (the statement timeout and [`DEADLINE_MARGIN`]): a request's whole
+    /// deadline too, whatever number of calls and waits it makes.
+    pub fn deadline(&self) -> Duration {
+        self.conn.deadline
+    }
+
     pub fn conn(&self) -> &Timed<DatabaseConnection> {
         &self.conn
     }

@@ -365,9 +365,15 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         );
     }
     let public_url = config.public_url().map_err(anyhow::Error::msg)?;
+    let trusted_proxies = revshare::http::client::TrustedProxies::parse(
+        config.trusted_proxies.as_deref().unwrap_or_default(),
+    )
+    .map_err(anyhow::Error::msg)?;
     let options = Options {
         data_key,
         public_url,
+        trusted_proxies,
+        anonymous_writes_per_minute: config.anonymous_writes_per_minute,
         cors: config.cors(keys.development).map_err(anyhow::Error::msg)?,
         apq_cache_size: config.apq_cache_size,
         event_retention_days: config.event_retention_days,

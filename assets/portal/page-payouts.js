@@ -54,7 +54,7 @@ export function Payouts() {
   const partner = data && data.viewer.partner;
   const payouts = partner ? [...partner.payouts.nodes].reverse() : [];
   return html`
-    <${Page} title="Payouts" intro="Money sent to you, newest first, each with its statement.">
+    <${Page} title="Payouts" intro="Your payouts, newest first, each with its statement: pending ones are on their way, paid ones were sent.">
       ${loading && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
       ${partner && !partner.payoutMethod && html`

@@ -1,4 +1,4 @@
-use crate::enums::BillingProvider;
+use crate::enums::{BillingProvider, ConnectorEventStatus};
 use sea_orm::entity::prelude::*;
 
 /// A provider event handled, by its id.
@@ -13,8 +13,12 @@ pub struct Model {
     pub event_id: String,
     #[sea_orm(column_name = "type")]
     pub kind: String,
-    /// A type not taken, or nothing to do.
-    pub ignored: bool,
+    pub status: ConnectorEventStatus,
+    /// Why it was ignored or waits, in words staff can act on.
+    pub reason: Option<String>,
+    /// A waiting delivery's object (JSON), applied when what it waits for
+    /// arrives; cleared then.
+    pub payload: Option<String>,
     pub received_at: DateTimeUtc,
 }
 

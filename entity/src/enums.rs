@@ -285,6 +285,19 @@ stored!(
 );
 
 stored!(
+    /// What became of a provider's delivery.
+    ConnectorEventStatus {
+        /// Its effect committed.
+        Done = "DONE",
+        /// A type not taken, or nothing to do (its reason says which).
+        Ignored = "IGNORED",
+        /// A refund or dispute of a charge not linked to a sale yet: kept,
+        /// and applied once when the link arrives.
+        Waiting = "WAITING",
+    }
+);
+
+stored!(
     /// What a connector's sale amount is.
     CommissionBase {
         /// What the customer paid, tax included.

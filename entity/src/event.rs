@@ -23,6 +23,9 @@ pub struct Model {
     /// For deal events: the deal, and the stage a move went to.
     pub deal_id: Option<String>,
     pub stage_id: Option<String>,
+    /// Why it earned nothing, in words support can forward; null when it
+    /// earned.
+    pub nothing_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

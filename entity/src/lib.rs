@@ -18,6 +18,8 @@ pub mod commission_stat;
 pub mod commission_transition;
 pub mod connector_event;
 pub mod connector_link;
+pub mod connector_promotion_code;
+pub mod connector_wait;
 pub mod contact;
 pub mod contact_balance;
 pub mod custom_field;

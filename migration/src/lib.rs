@@ -24,6 +24,8 @@ mod m20261123_000014_reports;
 mod m20261124_000015_payouts;
 mod m20261124_000016_portal;
 mod m20261125_000017_payout_holds;
+mod m20261126_000018_connector_waits;
+mod m20261126_000019_event_outcomes;
 
 pub struct Migrator;
 
@@ -48,6 +50,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000015_payouts::Migration),
             Box::new(m20261124_000016_portal::Migration),
             Box::new(m20261125_000017_payout_holds::Migration),
+            Box::new(m20261126_000018_connector_waits::Migration),
+            Box::new(m20261126_000019_event_outcomes::Migration),
         ]
     }
 }

@@ -90,7 +90,7 @@ pub async fn record(
                 .filter(referral_code::Column::Id.eq(code.id.as_str()))
                 .exec(conn)
                 .await?;
-            let target = target.map(|url| with_params(&url, &code.code, &click.id));
+            let target = target.map(|url| with_params(&url, &code.code, Some(&click.id)));
             Ok(Some(Clicked {
                 click,
                 code,
@@ -101,14 +101,35 @@ pub async fn record(
     .await
 }
 
+/// Where a live code's link leads, with `ref` added and no click
+/// recorded (a visitor past its limit of anonymous writes); `None` as
+/// [`record`] answers it.
+pub async fn target(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    code: &str,
+) -> ApiResult<Option<String>> {
+    let Some(code) = codes::live(conn, tenant_id, code).await? else {
+        return Ok(None);
+    };
+    let campaign = campaign::Entity::find_by_id(code.campaign_id.clone())
+        .one(conn)
+        .await?;
+    Ok(campaign
+        .and_then(|c| c.landing_url)
+        .map(|url| with_params(&url, &code.code, None)))
+}
+
 /// `url` with `ref` and `click` added to its query.
-fn with_params(url: &str, code: &str, click: &str) -> String {
+fn with_params(url: &str, code: &str, click: Option<&str>) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) => {
-            parsed
-                .query_pairs_mut()
-                .append_pair("ref", code)
-                .append_pair("click", click);
+            let mut pairs = parsed.query_pairs_mut();
+            pairs.append_pair("ref", code);
+            if let Some(click) = click {
+                pairs.append_pair("click", click);
+            }
+            drop(pairs);
             parsed.to_string()
         }
         Err(_) => url.to_owned(),
@@ -176,7 +197,7 @@ mod tests {
     #[test]
     fn the_landing_url_gets_the_code_and_the_click() {
         assert_eq!(
-            with_params("https://acme.example/pricing?plan=pro", "jane", "01J"),
+            with_params("https://acme.example/pricing?plan=pro", "jane", Some("01J")),
             "https://acme.example/pricing?plan=pro&ref=jane&click=01J"
         );
         assert_eq!(cut("ééé".to_owned(), 3), "é");

@@ -118,6 +118,17 @@ pub async fn attribute_in(
             "is the partner's own: a partner does not refer itself",
         ));
     }
+    // Held sales are accrued below under the partner's lock. Take it now,
+    // before the attribution's row (whose key takes a share lock on the
+    // partner) and the code's counter: an attribution that took those
+    // first and the partner's lock last would wait on another doing the
+    // same, in a cycle (customers, then partners, then the rest: the one
+    // lock order of `posting::locks`).
+    let held = held_count(conn, tenant_id, customer).await?;
+    if held > 0 {
+        crate::posting::locks::partners_by_id(conn, tenant_id, [target.partner.id.as_str()])
+            .await?;
+    }
     let row = attribution::ActiveModel {
         id: Set(input::new_id()),
         tenant_id: Set(tenant_id.to_owned()),
@@ -151,7 +162,6 @@ pub async fn attribute_in(
             .await?;
     }
     // Heard of before the held sales it accrues.
-    let held = held_count(conn, tenant_id, customer).await?;
     let announced = NewDomainEvent {
         kind: DomainEventType::CustomerAttributed,
         occurred_at: at,

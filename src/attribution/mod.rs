@@ -19,23 +19,81 @@ pub mod clicks;
 pub mod codes;
 pub mod customers;
 
-/// An e-mail address as self-referral compares it: lower case, a `+tag`
-/// dropped, and dots dropped for Gmail (`gmail.com`, `googlemail.com`).
+/// An e-mail address as self-referral compares it: the mailbox its owner
+/// receives at, folded so that look-alikes compare equal. In order:
+/// invisible format characters (zero-width spaces and joiners, soft
+/// hyphens, byte-order marks) dropped; NFKC (fullwidth `ｊａｎｅ` is
+/// `jane`); a quoted local part unquoted (`"alice.smith"@…` is
+/// `alice.smith@…`); lower case; a `+tag` dropped; dots dropped for Gmail
+/// (`gmail.com`, `googlemail.com`); and each part by its Unicode TR 39
+/// confusable skeleton (Cyrillic `а` is Latin `a`).
 pub fn normalized_email(email: &str) -> String {
-    let email = email.trim().to_lowercase();
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return email;
+    use unicode_normalization::UnicodeNormalization;
+    let visible: String = email
+        .chars()
+        .filter(|c| !is_invisible(*c))
+        .nfkc()
+        .collect::<String>()
+        .trim()
+        .to_lowercase();
+    let Some((local, domain)) = visible.rsplit_once('@') else {
+        return skeleton(&visible);
     };
-    let local = local.split('+').next().unwrap_or(local);
-    let local = match domain {
-        "gmail.com" | "googlemail.com" => local.replace('.', ""),
-        _ => local.to_owned(),
+    let local = unquoted(local);
+    let local = local.split('+').next().unwrap_or(&local);
+    // Gmail's domains by their skeletons too (`gmаil.com` with a Cyrillic
+    // `а` is Gmail).
+    let domain = skeleton(domain);
+    let gmail = skeleton("gmail.com");
+    let (local, domain) = match domain == gmail || domain == skeleton("googlemail.com") {
+        true => (local.replace('.', ""), gmail),
+        false => (local.to_owned(), domain),
     };
-    let domain = match domain {
-        "googlemail.com" => "gmail.com",
-        other => other,
-    };
-    format!("{local}@{domain}")
+    format!("{}@{domain}", skeleton(&local))
+}
+
+/// Characters that show nothing: format characters an address may hide.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+    )
+}
+
+/// A quoted local part (`"alice.smith"`) as the mailbox it names.
+fn unquoted(local: &str) -> String {
+    match local.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+        Some(inner) => {
+            let mut out = String::new();
+            let mut escaped = false;
+            for c in inner.chars() {
+                match (escaped, c) {
+                    (false, '\\') => escaped = true,
+                    _ => {
+                        out.push(c);
+                        escaped = false;
+                    }
+                }
+            }
+            out
+        }
+        None => local.to_owned(),
+    }
+}
+
+/// A text's TR 39 skeleton, lower case.
+fn skeleton(text: &str) -> String {
+    unicode_security::skeleton(text)
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// An e-mail as a partner token reads it: its first letter, then `***`
@@ -56,16 +114,27 @@ mod tests {
 
     #[test]
     fn e_mails_are_compared_as_their_owner_receives_them() {
-        assert_eq!(
-            normalized_email(" Jane.Doe+ads@Gmail.com "),
-            "janedoe@gmail.com"
-        );
-        assert_eq!(normalized_email("j.a.n.e@googlemail.com"), "jane@gmail.com");
-        assert_eq!(
-            normalized_email("jane.doe+x@example.com"),
-            "jane.doe@example.com"
-        );
+        // A comparison key, not an address: equal keys, one mailbox.
+        let same = |a: &str, b: &str| normalized_email(a) == normalized_email(b);
+        assert!(same(" Jane.Doe+ads@Gmail.com ", "janedoe@gmail.com"));
+        assert!(same("j.a.n.e@googlemail.com", "jane@gmail.com"));
+        assert!(same("jane.doe+x@example.com", "jane.doe@example.com"));
+        assert!(!same("jane.doe@example.com", "janedoe@example.com"));
         assert_eq!(normalized_email("no-at-sign"), "no-at-sign");
+        // Look-alikes of alice.smith@gmail.com: quoted, Cyrillic а,
+        // fullwidth, with a zero-width space.
+        let alice = normalized_email("alice.smith@gmail.com");
+        for twin in [
+            "\"alice.smith\"@gmail.com",
+            "\u{430}lice.smith@gmail.com",
+            "ａｌｉｃｅ.smith@gmail.com",
+            "alice\u{200B}.smith@gmail.com",
+            "ALICE.SMITH+promo@GMAIL.COM",
+            "alice.smith@gmаil.com",
+        ] {
+            assert_eq!(normalized_email(twin), alice, "{twin:?}");
+        }
+        assert_ne!(normalized_email("bob.smith@gmail.com"), alice);
         assert_ne!(
             normalized_email("jane@example.com"),
             normalized_email("jan.e@example.com")

@@ -2,7 +2,6 @@
 //! customer, record a sale, on the one event path and inside the
 //! connector's transaction.
 
-use super::Handled;
 use crate::attribution::customers::{self, Attribute, By};
 use crate::db::Txn;
 use crate::engine::{Currency, EventKind};
@@ -13,14 +12,38 @@ use entity::enums::EventSource;
 
 /// Where handling an event got to inside its transaction.
 pub enum Step {
-    /// Its effect is written (or there was none): mark it handled.
-    Handled(Handled),
+    /// Its effect is written: mark it done.
+    Done,
+    /// Nothing to do, for this reason (words staff can act on): mark it
+    /// ignored.
+    Ignored(String),
+    /// Its id was handled before: nothing done again.
+    Again,
+    /// A refund or dispute of a sale that cannot be found yet (Stripe
+    /// does not order its events): kept with its object, and applied once
+    /// when what it waits for arrives.
+    Waiting(Wait),
     /// What it refers to is not known yet: the provider should deliver it
     /// again later; nothing is marked.
     NotYet,
     /// A sale to record through the event path's queues (batched with the
     /// others arriving, exactly once by its `externalId`), then mark.
     Sale(Box<Item>),
+}
+
+/// A delivery kept until a sale it refers to can be found.
+pub struct Wait {
+    /// What it waits for: a charge's id, its payment intent's.
+    pub keys: Vec<String>,
+    /// The provider's object, applied when the wait ends.
+    pub object: serde_json::Value,
+    /// Why it waits, in words staff can act on.
+    pub reason: &'static str,
+}
+
+/// Ignored, for `reason`.
+pub fn ignored(reason: impl Into<String>) -> Outcome {
+    Ok(Step::Ignored(reason.into()))
 }
 
 pub type Outcome = ApiResult<Step>;
@@ -36,7 +59,7 @@ pub async fn attribute(
     occurred_at: Option<DateTime<Utc>>,
 ) -> Outcome {
     let Some(by) = by else {
-        return Ok(Step::Handled(Handled::Ignored));
+        return ignored("names no click, referral code or coupon of the program");
     };
     let new = Attribute {
         customer_external_id: customer.to_owned(),
@@ -44,14 +67,16 @@ pub async fn attribute(
         email: email.map(str::to_owned),
         occurred_at,
     };
-    let Ok(new) = customers::checked(new) else {
-        return Ok(Step::Handled(Handled::Ignored));
+    let new = match customers::checked(new) {
+        Ok(new) => new,
+        Err(ApiError::BadInput { field, message }) => return ignored(format!("{field} {message}")),
+        Err(err) => return Err(err),
     };
     match customers::attribute_in(txn, tenant_id, false, &new).await {
-        Ok(_) => Ok(Step::Handled(Handled::Done)),
+        Ok(_) => Ok(Step::Done),
         Err(ApiError::BadInput { field, message }) => {
             tracing::info!(target: "revshare::connectors", %field, %message, "connector attribution ignored");
-            Ok(Step::Handled(Handled::Ignored))
+            ignored(format!("attribution refused: {} {message}", words(&field)))
         }
         Err(err) => Err(err),
     }
@@ -101,6 +126,17 @@ pub fn refused(err: &ApiError) -> bool {
     matches!(err, ApiError::BadInput { .. } | ApiError::Conflict(_))
 }
 
+/// Why a sale's terms refused it, as `billingConnectorEvents` says it.
+pub fn refusal(err: &ApiError) -> String {
+    match err {
+        ApiError::BadInput { field, message } => {
+            format!("the sale was refused: {} {message}", words(field))
+        }
+        ApiError::Conflict(message) => format!("the sale was refused: {message}"),
+        _ => "the sale was not recorded".to_owned(),
+    }
+}
+
 /// What a provider's refund applies to: the sale recorded under its key,
 /// or the sale held there for a customer nobody attributed yet.
 pub enum Sold {
@@ -123,6 +159,26 @@ impl Sold {
             .one(txn)
             .await?;
         Ok(held.map(Sold::Held))
+    }
+
+    /// The sale under `external_id`, locked for the rest of the
+    /// transaction as every refund locks it (a held sale by its customer,
+    /// a recorded one by its partner: the order of `posting::locks`) and
+    /// read again under the lock, so what was refunded of it is current.
+    pub async fn locked(txn: &Txn, tenant_id: &str, external_id: &str) -> ApiResult<Option<Sold>> {
+        use crate::posting::locks;
+        if let Some(Sold::Held(held)) = Sold::find(txn, tenant_id, external_id).await? {
+            let customer = std::collections::BTreeSet::from([held.customer_external_id.as_str()]);
+            locks::customers(txn, tenant_id, &customer).await?;
+        }
+        // Held, or accrued while the customer's lock was awaited.
+        match Sold::find(txn, tenant_id, external_id).await? {
+            Some(Sold::Event(event)) => {
+                locks::partners_by_id(txn, tenant_id, [event.partner_id.as_str()]).await?;
+                Sold::find(txn, tenant_id, external_id).await
+            }
+            other => Ok(other),
+        }
     }
 
     /// Its amount, what was refunded of it, and its currency.
@@ -165,4 +221,9 @@ impl Sold {
         }
         Ok(())
     }
+}
+
+/// `input.partnerId` as a support person reads it: `partnerId`.
+fn words(field: &str) -> &str {
+    field.strip_prefix("input.").unwrap_or(field)
 }

@@ -20,11 +20,13 @@
 mod effects;
 pub mod paddle;
 pub mod stripe;
+mod units;
+mod waits;
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
-use entity::enums::{BillingProvider, CommissionBase};
+use entity::enums::{BillingProvider, CommissionBase, ConnectorEventStatus};
 use entity::{billing_connector, connector_event};
 use hmac::{Hmac, Mac};
 use sea_orm::ActiveValue::Set;
@@ -160,9 +162,12 @@ pub async fn counts(
             "received",
         )
         .column_as(
-            Expr::case(connector_event::Column::Ignored.eq(true), 1)
-                .finally(0)
-                .sum(),
+            Expr::case(
+                connector_event::Column::Status.eq(ConnectorEventStatus::Ignored),
+                1,
+            )
+            .finally(0)
+            .sum(),
             "ignored",
         )
         .column_as(connector_event::Column::ReceivedAt.max(), "last_at")
@@ -199,6 +204,9 @@ pub enum Handled {
     Ignored,
     /// Its id was handled before: nothing done again.
     Again,
+    /// A refund or dispute of a sale not found yet: kept, and applied once
+    /// when the sale's link arrives (`billingConnectorEvents` lists it).
+    Waiting,
 }
 
 /// Why a request is refused before anything is recorded.
@@ -267,11 +275,18 @@ async fn run<'a>(
         .transaction(|txn| {
             Box::pin(async move {
                 if seen(&*txn, tenant_id, provider, id).await? {
-                    return Ok(effects::Step::Handled(Handled::Again));
+                    return Ok(effects::Step::Again);
                 }
                 let step = handle(txn.clone()).await?;
-                if let effects::Step::Handled(handled) = &step {
-                    mark(&*txn, tenant_id, provider, id, kind, *handled).await?;
+                match &step {
+                    effects::Step::Waiting(wait) => {
+                        waits::keep(&*txn, tenant_id, provider, (id, kind), wait).await?
+                    }
+                    step => {
+                        if let Some(marked) = Mark::of(step) {
+                            mark(&*txn, tenant_id, provider, id, kind, marked).await?;
+                        }
+                    }
                 }
                 Ok(step)
             })
@@ -298,8 +313,8 @@ where
     F: Future<Output = effects::Outcome>,
 {
     let step = handle(db.conn()).await?;
-    if let effects::Step::Handled(handled) = &step {
-        mark(db.conn(), tenant_id, provider, id, kind, *handled).await?;
+    if let Some(marked) = Mark::of(&step) {
+        mark(db.conn(), tenant_id, provider, id, kind, marked).await?;
     }
     recorded(db, ingest, tenant_id, provider, (id, kind), step).await
 }
@@ -315,7 +330,10 @@ async fn recorded(
     step: effects::Step,
 ) -> Result<Handled, Refused> {
     let mut item = match step {
-        effects::Step::Handled(handled) => return Ok(handled),
+        effects::Step::Done => return Ok(Handled::Done),
+        effects::Step::Ignored(_) => return Ok(Handled::Ignored),
+        effects::Step::Again => return Ok(Handled::Again),
+        effects::Step::Waiting(_) => return Ok(Handled::Waiting),
         effects::Step::NotYet => return Err(Refused::NotYet),
         effects::Step::Sale(item) => *item,
     };
@@ -333,9 +351,12 @@ async fn recorded(
             tracing::info!(target: "revshare::connectors", sale = %external_id, error = ?err, "connector sale ignored");
             // Marked in the batch already, unless the sale's own
             // statement failed (its savepoint, and the mark, rolled back).
+            let reason = effects::refusal(&err);
+            let reason = &reason;
             db.transaction(|txn| {
                 Box::pin(async move {
-                    mark(&*txn, tenant_id, provider, id, kind, Handled::Ignored).await
+                    let marked = Mark::ignored(reason);
+                    mark(&*txn, tenant_id, provider, id, kind, marked).await
                 })
             })
             .await?;
@@ -364,9 +385,13 @@ impl crate::ledger::accrual::Receipt for Marked {
         answer: &'a ApiResult<crate::ledger::accrual::Recorded>,
     ) -> crate::db::BoxFuture<'a, ApiResult<()>> {
         Box::pin(async move {
-            let handled = match answer {
-                Ok(_) => Handled::Done,
-                Err(err) if effects::refused(err) => Handled::Ignored,
+            let reason;
+            let marked = match answer {
+                Ok(_) => Mark::DONE,
+                Err(err) if effects::refused(err) => {
+                    reason = effects::refusal(err);
+                    Mark::ignored(&reason)
+                }
                 Err(_) => return Ok(()),
             };
             let Marked {
@@ -375,7 +400,7 @@ impl crate::ledger::accrual::Receipt for Marked {
                 event_id,
                 kind,
             } = self;
-            mark(conn, tenant_id, *provider, event_id, kind, handled).await
+            mark(conn, tenant_id, *provider, event_id, kind, marked).await
         })
     }
 }
@@ -469,6 +494,37 @@ async fn seen(
         .is_some())
 }
 
+/// What a mark says of a delivery.
+#[derive(Clone, Copy)]
+struct Mark<'a> {
+    status: ConnectorEventStatus,
+    reason: Option<&'a str>,
+}
+
+impl<'a> Mark<'a> {
+    const DONE: Mark<'static> = Mark {
+        status: ConnectorEventStatus::Done,
+        reason: None,
+    };
+
+    fn ignored(reason: &'a str) -> Mark<'a> {
+        Mark {
+            status: ConnectorEventStatus::Ignored,
+            reason: Some(reason),
+        }
+    }
+
+    /// The mark a step writes at once (a sale's is written in its batch,
+    /// a waiting delivery's with what it waits for).
+    fn of(step: &'a effects::Step) -> Option<Mark<'a>> {
+        match step {
+            effects::Step::Done => Some(Mark::DONE),
+            effects::Step::Ignored(reason) => Some(Mark::ignored(reason)),
+            _ => None,
+        }
+    }
+}
+
 /// Marks `event_id` handled (and so counted), in the caller's
 /// transaction; a mark already there (a concurrent redelivery's) stays.
 async fn mark(
@@ -477,14 +533,27 @@ async fn mark(
     provider: BillingProvider,
     event_id: &str,
     kind: &str,
-    handled: Handled,
+    marked: Mark<'_>,
+) -> ApiResult<()> {
+    insert_mark(conn, tenant_id, provider, (event_id, kind), marked, None).await
+}
+
+async fn insert_mark(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    provider: BillingProvider,
+    (event_id, kind): (&str, &str),
+    marked: Mark<'_>,
+    payload: Option<String>,
 ) -> ApiResult<()> {
     connector_event::Entity::insert(connector_event::ActiveModel {
         tenant_id: Set(tenant_id.to_owned()),
         provider: Set(provider),
         event_id: Set(event_id.to_owned()),
         kind: Set(kind.chars().take(100).collect()),
-        ignored: Set(handled == Handled::Ignored),
+        status: Set(marked.status),
+        reason: Set(marked.reason.map(|r| r.chars().take(500).collect())),
+        payload: Set(payload),
         received_at: Set(crate::db::now()),
     })
     .on_conflict(

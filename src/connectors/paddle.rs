@@ -73,7 +73,7 @@ async fn handle(
     match kind {
         "customer.created" | "customer.updated" => {
             let Some(customer) = data["id"].as_str() else {
-                return Ok(Step::Handled(Handled::Ignored));
+                return effects::ignored("a customer without an id");
             };
             let email = data["email"].as_str();
             attribute(
@@ -88,7 +88,10 @@ async fn handle(
         }
         "transaction.completed" => transaction(txn, tenant_id, base, data).await,
         "adjustment.created" | "adjustment.updated" => adjustment(txn, tenant_id, base, data).await,
-        _ => Ok(Step::Handled(Handled::Ignored)),
+        _ => effects::ignored(format!(
+            "revshare does not take {} events",
+            kind.chars().take(60).collect::<String>()
+        )),
     }
 }
 
@@ -115,7 +118,7 @@ fn minor(value: &Value) -> Option<i64> {
 
 async fn transaction(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Value) -> Outcome {
     let (Some(id), Some(customer)) = (data["id"].as_str(), data["customer_id"].as_str()) else {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("a transaction without an id or a customer");
     };
     let billed_at = time(&data["billed_at"]);
     // A code or click on the transaction attributes its customer first.
@@ -128,7 +131,7 @@ async fn transaction(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Va
         .as_str()
         .and_then(|code| Currency::parse(&code.to_uppercase()).ok())
     else {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("an unknown currency");
     };
     let amount = match base {
         CommissionBase::AmountPaid => minor(&totals["grand_total"]),
@@ -138,7 +141,7 @@ async fn transaction(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Va
     }
     .unwrap_or(0);
     if amount <= 0 {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("the transaction's amount is zero: nothing to earn on");
     }
     let sale = Sale {
         source: EventSource::Paddle,
@@ -154,12 +157,17 @@ async fn transaction(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Va
 async fn adjustment(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Value) -> Outcome {
     let (Some(id), Some(transaction)) = (data["id"].as_str(), data["transaction_id"].as_str())
     else {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("an adjustment without an id or a transaction");
     };
     let action = data["action"].as_str().unwrap_or_default();
     if data["status"].as_str() != Some("approved") || !matches!(action, "refund" | "chargeback") {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("not an approved refund or chargeback");
     }
+    // The sale's lock first: adjustments of one transaction queue here,
+    // and each reads what the one before it refunded.
+    let Some(sale) = Sold::locked(txn, tenant_id, &format!("paddle:{transaction}")).await? else {
+        return Ok(Step::NotYet);
+    };
     // Each adjustment once, however many of its events arrive.
     let done = connector_link::Entity::find()
         .filter(connector_link::Column::TenantId.eq(tenant_id))
@@ -168,11 +176,8 @@ async fn adjustment(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Val
         .one(txn)
         .await?;
     if done.is_some() {
-        return Ok(Step::Handled(Handled::Done));
+        return Ok(Step::Done);
     }
-    let Some(sale) = Sold::find(txn, tenant_id, &format!("paddle:{transaction}")).await? else {
-        return Ok(Step::NotYet);
-    };
     let (amount_minor, refunded_minor, _) = sale.amounts()?;
     let remaining = amount_minor - refunded_minor;
     let totals = &data["totals"];
@@ -183,7 +188,10 @@ async fn adjustment(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Val
                 CommissionBase::AmountPaid => minor(&totals["total"]),
                 CommissionBase::AmountExcludingTax => minor(&totals["subtotal"]),
             };
-            (asked.unwrap_or(0).min(remaining), ReversalReason::Refund)
+            (
+                asked.unwrap_or(0).clamp(0, remaining),
+                ReversalReason::Refund,
+            )
         }
     };
     connector_link::Entity::insert(connector_link::ActiveModel {
@@ -200,7 +208,7 @@ async fn adjustment(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Val
         sale.refund(txn, tenant_id, Some(amount), reason, note)
             .await?;
     }
-    Ok(Step::Handled(Handled::Done))
+    Ok(Step::Done)
 }
 
 #[cfg(test)]

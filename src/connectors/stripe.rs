@@ -35,16 +35,15 @@
 //! Any other type is answered `200` and counted as ignored.
 
 use super::effects::{self, Outcome, Sale, Sold, Step, attribute};
-use super::{Handled, Refused, Signed};
+use super::{Handled, Refused, Signed, units};
 use crate::attribution::customers::By;
 use crate::db::{Db, Txn};
 use crate::engine::Currency;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{BillingProvider, CommissionBase, EventSource, ReversalReason};
 use entity::{click, connector_link};
-use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -75,31 +74,105 @@ pub async fn receive(
     if kind == "invoice.paid" {
         // Links and a sale, each idempotent: no transaction of its own.
         let paid = |conn| invoice_paid(conn, tenant_id, base, object);
-        return super::run_unlocked(db, ingest, tenant_id, PROVIDER, (id, kind), paid).await;
+        let handled =
+            super::run_unlocked(db, ingest, tenant_id, PROVIDER, (id, kind), paid).await?;
+        // A refund or dispute that arrived first may find its sale now.
+        let keys = invoice_keys(object);
+        super::waits::release(db, tenant_id, PROVIDER, &keys, resume_boxed).await?;
+        return Ok(handled);
     }
     let handle = |txn: crate::db::Transaction| -> crate::db::BoxFuture<'_, Outcome> {
         Box::pin(async move { handle(&txn, tenant_id, kind, object).await })
     };
-    super::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await
+    let handled = super::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await?;
+    let keys = match (kind, handled) {
+        // A link that may end a wait.
+        ("invoice_payment.paid", _) => payment_keys(&object["payment"]),
+        // Kept: what it waits for may have committed meanwhile.
+        (_, Handled::Waiting) => charge_keys(object)
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
+    super::waits::release(db, tenant_id, PROVIDER, &keys, resume_boxed).await?;
+    Ok(handled)
+}
+
+/// What a refund's charge or a dispute waits for: the charge's id and its
+/// payment intent's.
+fn charge_keys(object: &Value) -> [Option<&str>; 2] {
+    match object["object"].as_str() {
+        Some("dispute") => [text(object, "charge"), text(object, "payment_intent")],
+        _ => [text(object, "id"), text(object, "payment_intent")],
+    }
+}
+
+fn resume_boxed<'a>(
+    txn: &'a Txn,
+    tenant_id: &'a str,
+    kind: &'a str,
+    object: &'a Value,
+) -> crate::db::BoxFuture<'a, Outcome> {
+    Box::pin(resume(txn, tenant_id, kind, object))
 }
 
 async fn handle(txn: &Txn, tenant_id: &str, kind: &str, object: &Value) -> Outcome {
     match kind {
         "checkout.session.completed" => checkout(txn, tenant_id, object).await,
         "customer.created" | "customer.updated" => customer(txn, tenant_id, object).await,
-        "invoice_payment.paid" => {
-            let payment = &object["payment"];
-            let keys = [text(payment, "payment_intent"), text(payment, "charge")];
-            match text(object, "invoice") {
-                Some(invoice) => link(txn, tenant_id, invoice, keys.into_iter().flatten()).await?,
-                None => return Ok(Step::Handled(Handled::Ignored)),
-            }
-            Ok(Step::Handled(Handled::Done))
+        "promotion_code.created" | "promotion_code.updated" => {
+            promotion_code(txn, tenant_id, object).await
         }
+        "invoice_payment.paid" => {
+            let keys = payment_keys(&object["payment"]);
+            match text(object, "invoice") {
+                Some(invoice) => {
+                    link(txn, tenant_id, invoice, keys.iter().map(String::as_str)).await?
+                }
+                None => return effects::ignored("the payment names no invoice"),
+            }
+            Ok(Step::Done)
+        }
+        "charge.refunded" | "charge.dispute.created" => resume(txn, tenant_id, kind, object).await,
+        _ => effects::ignored(format!(
+            "revshare does not take {} events",
+            kind.chars().take(60).collect::<String>()
+        )),
+    }
+}
+
+/// A refund or dispute, delivered now or kept waiting for its sale
+/// ([`super::waits`]).
+async fn resume(txn: &Txn, tenant_id: &str, kind: &str, object: &Value) -> Outcome {
+    match kind {
         "charge.refunded" => refunded(txn, tenant_id, object).await,
         "charge.dispute.created" => disputed(txn, tenant_id, object).await,
-        _ => Ok(Step::Handled(Handled::Ignored)),
+        _ => effects::ignored("not a refund or a dispute"),
     }
+}
+
+/// What links a payment to its invoice: its payment intent and charge.
+fn payment_keys(payment: &Value) -> Vec<String> {
+    [text(payment, "payment_intent"), text(payment, "charge")]
+        .into_iter()
+        .flatten()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Every charge and payment intent an invoice names as what paid it.
+fn invoice_keys(invoice: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = [text(invoice, "charge"), text(invoice, "payment_intent")]
+        .into_iter()
+        .flatten()
+        .map(str::to_owned)
+        .collect();
+    for payment in invoice["payments"]["data"].as_array().into_iter().flatten() {
+        keys.extend(payment_keys(&payment["payment"]));
+    }
+    keys
 }
 
 /// A field's text, whether Stripe sends the id or the expanded object.
@@ -117,8 +190,7 @@ fn at(seconds: Option<i64>) -> Option<DateTime<Utc>> {
 
 async fn checkout(txn: &Txn, tenant_id: &str, session: &Value) -> Outcome {
     let Some(customer) = text(session, "customer") else {
-        // A guest checkout: no customer to remember.
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("a guest checkout: no customer to remember");
     };
     let mut by = None;
     if let Some(reference) = text(session, "client_reference_id") {
@@ -129,18 +201,7 @@ async fn checkout(txn: &Txn, tenant_id: &str, session: &Value) -> Outcome {
     }
     by = by.or_else(|| by_metadata(&session["metadata"]));
     if by.is_none() {
-        let discounts = session["discounts"].as_array().into_iter().flatten();
-        for discount in discounts {
-            let promotion = &discount["promotion_code"];
-            let coupon = promotion
-                .get("code")
-                .and_then(Value::as_str)
-                .or_else(|| text(discount, "promotion_code"));
-            if let Some(coupon) = coupon {
-                by = Some(By::Coupon(coupon.to_owned()));
-                break;
-            }
-        }
+        by = promoted(txn, tenant_id, session).await?;
     }
     let email = session["customer_details"]["email"].as_str();
     attribute(
@@ -156,7 +217,7 @@ async fn checkout(txn: &Txn, tenant_id: &str, session: &Value) -> Outcome {
 
 async fn customer(txn: &Txn, tenant_id: &str, customer: &Value) -> Outcome {
     let Some(id) = text(customer, "id") else {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("a customer without an id");
     };
     let by = by_metadata(&customer["metadata"]);
     let email = customer["email"].as_str();
@@ -195,13 +256,19 @@ async fn invoice_paid(
     invoice: &Value,
 ) -> Outcome {
     let (Some(id), Some(customer)) = (text(invoice, "id"), text(invoice, "customer")) else {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("an invoice without an id or a customer");
     };
-    let Some(code) = invoice["currency"].as_str().map(str::to_uppercase) else {
-        return Ok(Step::Handled(Handled::Ignored));
-    };
+    let keys = invoice_keys(invoice);
+    link(conn, tenant_id, id, keys.iter().map(String::as_str)).await?;
+    let code = invoice["currency"]
+        .as_str()
+        .unwrap_or_default()
+        .to_uppercase();
     let Ok(currency) = Currency::parse(&code) else {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored(format!(
+            "an unknown currency, {:?}",
+            code.chars().take(8).collect::<String>()
+        ));
     };
     let paid = invoice["amount_paid"].as_i64().unwrap_or(0);
     let tax = match invoice["total_taxes"].as_array() {
@@ -212,22 +279,19 @@ async fn invoice_paid(
         CommissionBase::AmountPaid => paid,
         CommissionBase::AmountExcludingTax => paid - tax,
     };
-    let mut keys = vec![text(invoice, "charge"), text(invoice, "payment_intent")];
-    for payment in invoice["payments"]["data"].as_array().into_iter().flatten() {
-        keys.push(text(&payment["payment"], "payment_intent"));
-        keys.push(text(&payment["payment"], "charge"));
-    }
-    link(conn, tenant_id, id, keys.into_iter().flatten()).await?;
     if amount <= 0 {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("the invoice's amount is zero: nothing to earn on");
     }
+    let Some(amount_minor) = units::minor(currency, amount) else {
+        return effects::ignored("the invoice's amount is out of range");
+    };
     let occurred_at = at(invoice["status_transitions"]["paid_at"].as_i64());
     let sale = Sale {
         source: EventSource::Stripe,
         external_id: format!("stripe:{id}"),
         customer,
         currency,
-        amount_minor: amount,
+        amount_minor,
         occurred_at,
     };
     effects::sale(sale)
@@ -297,17 +361,31 @@ async fn invoice_of(
     Ok(None)
 }
 
+/// Why a refund or dispute waits.
+const UNLINKED: &str =
+    "the charge is not linked to a sale yet: applied when its invoice's payment arrives";
+
+/// What a charge waits for: its id and its payment intent's.
+fn wait(charge: &Value, keys: [Option<&str>; 2]) -> Step {
+    Step::Waiting(effects::Wait {
+        keys: keys.into_iter().flatten().map(str::to_owned).collect(),
+        object: charge.clone(),
+        reason: UNLINKED,
+    })
+}
+
 async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
     let Some(charge_id) = text(charge, "id") else {
-        return Ok(Step::Handled(Handled::Ignored));
+        return effects::ignored("a charge without an id");
     };
+    let keys = charge_keys(charge);
     let Some(invoice) = invoice_of(txn, tenant_id, charge).await? else {
-        // A charge that paid no invoice revshare saw: no sale to refund.
-        return Ok(Step::Handled(Handled::Ignored));
+        return Ok(wait(charge, keys));
     };
-    let Some(sale) = Sold::find(txn, tenant_id, &format!("stripe:{invoice}")).await? else {
-        // The invoice's payment is not recorded yet: deliver it again later.
-        return Ok(Step::NotYet);
+    // The sale's lock first, then what was refunded of it and of the
+    // charge: concurrent refunds of one charge queue here.
+    let Some(sale) = Sold::locked(txn, tenant_id, &format!("stripe:{invoice}")).await? else {
+        return Ok(wait(charge, keys));
     };
     link(txn, tenant_id, &invoice, [charge_id].into_iter()).await?;
     let seen = linked(txn, tenant_id, charge_id)
@@ -316,20 +394,17 @@ async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
     let cumulative = charge["amount_refunded"].as_i64().unwrap_or(0);
     if cumulative <= seen {
         // A redelivered or older state: nothing more was refunded.
-        return Ok(Step::Handled(Handled::Done));
+        return Ok(Step::Done);
     }
     let charged = charge["amount"].as_i64().unwrap_or(0).max(1);
-    let (amount_minor, refunded_minor, currency) = sale.amounts()?;
+    let (amount_minor, refunded_minor, _) = sale.amounts()?;
     let remaining = amount_minor - refunded_minor;
     let share = match cumulative >= charged {
         true => remaining,
+        // The refunded share of the charge, of the sale (which may exclude
+        // tax): unit-free, so Stripe's units and revshare's cancel out.
         false => {
-            let part = currency.from_minor(cumulative - seen) * Decimal::from(amount_minor)
-                / Decimal::from(charged);
-            currency
-                .to_minor(currency.round(part))
-                .map_err(|e| ApiError::internal("refund", e))?
-                .min(remaining)
+            crate::engine::share_minor(amount_minor, cumulative - seen, charged).min(remaining)
         }
     };
     connector_link::Entity::update_many()
@@ -347,7 +422,7 @@ async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
         sale.refund(txn, tenant_id, Some(share), ReversalReason::Refund, note)
             .await?;
     }
-    Ok(Step::Handled(Handled::Done))
+    Ok(Step::Done)
 }
 
 async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
@@ -355,11 +430,15 @@ async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
         "id": text(dispute, "charge"),
         "payment_intent": text(dispute, "payment_intent"),
     });
+    let keys = charge_keys(dispute);
+    if keys.iter().all(Option::is_none) {
+        return effects::ignored("a dispute naming no charge");
+    }
     let Some(invoice) = invoice_of(txn, tenant_id, &charge).await? else {
-        return Ok(Step::Handled(Handled::Ignored));
+        return Ok(wait(dispute, keys));
     };
-    let Some(sale) = Sold::find(txn, tenant_id, &format!("stripe:{invoice}")).await? else {
-        return Ok(Step::NotYet);
+    let Some(sale) = Sold::locked(txn, tenant_id, &format!("stripe:{invoice}")).await? else {
+        return Ok(wait(dispute, keys));
     };
     let (amount_minor, refunded_minor, _) = sale.amounts()?;
     if amount_minor - refunded_minor > 0 {
@@ -367,7 +446,66 @@ async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
         sale.refund(txn, tenant_id, None, ReversalReason::Chargeback, note)
             .await?;
     }
-    Ok(Step::Handled(Handled::Done))
+    Ok(Step::Done)
+}
+
+/// Learns a promotion code's id and the code a customer types: Stripe's
+/// checkouts and invoices name only the id.
+async fn promotion_code(txn: &Txn, tenant_id: &str, promotion: &Value) -> Outcome {
+    let (Some(id), Some(code)) = (text(promotion, "id"), promotion["code"].as_str()) else {
+        return effects::ignored("a promotion code without an id or a code");
+    };
+    use entity::connector_promotion_code as promo;
+    promo::Entity::insert(promo::ActiveModel {
+        tenant_id: Set(tenant_id.to_owned()),
+        provider: Set(PROVIDER),
+        promotion_id: Set(id.chars().take(255).collect()),
+        code: Set(code.chars().take(255).collect()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            promo::Column::TenantId,
+            promo::Column::Provider,
+            promo::Column::PromotionId,
+        ])
+        .update_column(promo::Column::Code)
+        .to_owned(),
+    )
+    .exec_without_returning(txn)
+    .await?;
+    Ok(Step::Done)
+}
+
+/// A checkout's promotion code that is a partner's coupon: named by its
+/// id (`promo_…`) or by the code a customer types, either as the
+/// referral code's `couponCode`.
+async fn promoted(txn: &Txn, tenant_id: &str, session: &Value) -> ApiResult<Option<By>> {
+    use entity::connector_promotion_code as promo;
+    for discount in session["discounts"].as_array().into_iter().flatten() {
+        let Some(id) = text(discount, "promotion_code") else {
+            continue;
+        };
+        let mut candidates = vec![id.to_owned()];
+        match discount["promotion_code"]["code"].as_str() {
+            Some(code) => candidates.push(code.to_owned()),
+            None => {
+                let learned =
+                    promo::Entity::find_by_id((tenant_id.to_owned(), PROVIDER, id.to_owned()))
+                        .one(txn)
+                        .await?;
+                candidates.extend(learned.map(|p| p.code));
+            }
+        }
+        for coupon in candidates {
+            if crate::attribution::codes::by_coupon(txn, tenant_id, &coupon)
+                .await?
+                .is_some()
+            {
+                return Ok(Some(By::Coupon(coupon)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod codec;
+pub mod countries;
 pub mod deals;
 pub mod money;
 pub mod plans;

@@ -452,6 +452,30 @@ pub enum BillingProvider {
     Paddle,
 }
 
+/// Whether an event earned its partner anything.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventOutcome {
+    /// It wrote at least one commission.
+    Earned,
+    /// It earned nothing: `nothingReason` says why.
+    Nothing,
+}
+
+/// What became of a billing provider's delivery.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ConnectorEventStatus")]
+pub enum ConnectorEventStatus {
+    /// Its effect committed.
+    Done,
+    /// A type revshare does not take, or nothing to do: its reason says
+    /// which.
+    Ignored,
+    /// A refund or dispute of a charge not linked to a sale yet (Stripe
+    /// does not order its events): kept, and applied once when the
+    /// invoice's payment arrives.
+    Waiting,
+}
+
 /// What a connector's sale amount is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[graphql(remote = "entity::enums::CommissionBase")]

@@ -39,6 +39,7 @@ pub async fn receive(
                     Handled::Done => "done",
                     Handled::Ignored => "ignored",
                     Handled::Again => "again",
+                    Handled::Waiting => "waiting",
                 },
             });
             (StatusCode::OK, axum::Json(body)).into_response()
@@ -62,8 +63,12 @@ pub async fn receive(
             response
         }
         Err(Refused::Failed(err)) => {
+            // A lost race or an outage is the provider's to retry, as
+            // any failure is; only the status differs.
             let status = match err {
-                crate::error::ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                crate::error::ApiError::Unavailable | crate::error::ApiError::Contention => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
             tracing::error!(target: "revshare::connectors", error = ?err, "connector event failed");

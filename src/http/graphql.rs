@@ -188,7 +188,7 @@ impl Params {
     }
 }
 
-/// `POST /graphql`.
+/// `POST /graphql`, within the request's deadline ([`within_deadline`]).
 pub async fn post(
     State(state): State<AppState>,
     slot: Option<Extension<Arc<Slot>>>,
@@ -196,6 +196,38 @@ pub async fn post(
     body: Body,
 ) -> Response {
     let slot = slot.map(|Extension(slot)| slot).unwrap_or_default();
+    let answer = post_answer(state.clone(), slot.clone(), headers, body);
+    within_deadline(&state, &slot, answer).await
+}
+
+/// One deadline around a request's whole execution — authentication,
+/// waiting for a connection (or SQLite's writer), every statement — so
+/// that a request meeting a stalled database answers `UNAVAILABLE` within
+/// the statement timeout and its margin, however its waits add up. A
+/// mutation cut short rolls back (its transaction is dropped); one whose
+/// commit raced the deadline may have committed, as after any timeout,
+/// and its retry meets its idempotency key.
+async fn within_deadline(
+    state: &AppState,
+    slot: &Slot,
+    answer: impl Future<Output = Response>,
+) -> Response {
+    match tokio::time::timeout(state.db.deadline(), answer).await {
+        Ok(answer) => answer,
+        Err(_) => {
+            slot.answered(Some("UNAVAILABLE"));
+            let err = ApiError::Unavailable;
+            let mut answer =
+                error_body(StatusCode::SERVICE_UNAVAILABLE, err.code(), &err.message());
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            answer
+        }
+    }
+}
+
+async fn post_answer(state: AppState, slot: Arc<Slot>, headers: HeaderMap, body: Body) -> Response {
     slot.graphql(None);
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
@@ -227,17 +259,29 @@ pub async fn post(
 }
 
 /// `GET /graphql`: a WebSocket for subscriptions ([`super::ws`]), a query
-/// in the URL, or (for a browser asking for a page) GraphiQL.
+/// in the URL (within the request's deadline), or (for a browser asking for
+/// a page) GraphiQL.
 pub async fn get(
     State(state): State<AppState>,
     slot: Option<Extension<Arc<Slot>>>,
     headers: HeaderMap,
-    RawQuery(raw): RawQuery,
+    raw: RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     if let Ok(upgrade) = upgrade {
         return super::ws::accept(state, upgrade);
     }
+    let slot = slot.map(|Extension(slot)| slot).unwrap_or_default();
+    let answer = get_answer(state.clone(), slot.clone(), headers, raw);
+    within_deadline(&state, &slot, answer).await
+}
+
+async fn get_answer(
+    state: AppState,
+    slot: Arc<Slot>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let raw = raw.unwrap_or_default();
     let has_request = serde_urlencoded::from_str::<Vec<(String, String)>>(&raw)
         .map(|pairs| {
@@ -249,7 +293,6 @@ pub async fn get(
     if !has_request && !wants_data(&headers) {
         return state.graphiql(&headers);
     }
-    let slot = slot.map(|Extension(slot)| slot).unwrap_or_default();
     slot.graphql(None);
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();

@@ -18,6 +18,7 @@
 //! body over the limit) has the GraphQL error shape ([`json_errors`]).
 
 pub mod apq;
+pub mod client;
 pub mod connectors;
 pub mod cors;
 pub mod exports;
@@ -75,6 +76,10 @@ pub struct AppState {
     field_types: Arc<crate::graphql::field_errors::FieldTypes>,
     /// The event path's queues, for billing connectors' sales.
     ingest: crate::ingest::Ingest,
+    /// Whose `X-Forwarded-For` names the client.
+    trusted_proxies: Arc<client::TrustedProxies>,
+    /// Anonymous writes per client address.
+    anonymous: Arc<client::AnonymousLimit>,
 }
 
 /// How the HTTP surface is set up, beyond the database and the keys.
@@ -99,6 +104,11 @@ pub struct Options {
     /// Where revshare is reached from outside (`REVSHARE_PUBLIC_URL`), for
     /// the links it answers; none: paths.
     pub public_url: Option<Arc<str>>,
+    /// Proxies whose `X-Forwarded-For` is believed (`REVSHARE_TRUSTED_PROXIES`).
+    pub trusted_proxies: client::TrustedProxies,
+    /// Anonymous writes a client address may make to a tenant in a minute
+    /// (`REVSHARE_ANONYMOUS_WRITES_PER_MINUTE`; 0: no limit).
+    pub anonymous_writes_per_minute: u32,
 }
 
 impl Options {
@@ -114,9 +124,14 @@ impl Options {
             dispatch_webhooks: true,
             data_key: None,
             public_url: None,
+            trusted_proxies: client::TrustedProxies::default(),
+            anonymous_writes_per_minute: DEFAULT_ANONYMOUS_WRITES_PER_MINUTE,
         }
     }
 }
+
+/// The default of `REVSHARE_ANONYMOUS_WRITES_PER_MINUTE`.
+pub const DEFAULT_ANONYMOUS_WRITES_PER_MINUTE: u32 = 30;
 
 /// The default of `REVSHARE_APQ_CACHE_SIZE`.
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
@@ -140,7 +155,25 @@ impl AppState {
             graphiql_token: options.graphiql_token.as_deref().map(Arc::from),
             loader_delay: options.loader_delay,
             apq: Arc::new(apq::PersistedQueries::new(options.apq_cache_size)),
+            trusted_proxies: Arc::new(options.trusted_proxies.clone()),
+            anonymous: Arc::new(client::AnonymousLimit::new(
+                options.anonymous_writes_per_minute,
+            )),
         }
+    }
+
+    /// The client's address ([`client::address`]).
+    pub fn client_address(
+        &self,
+        peer: Option<std::net::SocketAddr>,
+        headers: &HeaderMap,
+    ) -> Option<std::net::IpAddr> {
+        client::address(peer, headers, &self.trusted_proxies)
+    }
+
+    /// Whether one more anonymous write from `address` is within its limit.
+    pub fn anonymous_write(&self, tenant_id: &str, address: Option<std::net::IpAddr>) -> bool {
+        self.anonymous.allow(tenant_id, address)
     }
 
     /// GraphiQL's page; with the development token only for a request
@@ -266,20 +299,33 @@ async fn graphiql_page(State(state): State<AppState>, headers: HeaderMap) -> Res
 /// Whether the request's `Host` names a loopback address (`localhost`,
 /// `127.0.0.0/8`, `[::1]`), with or without a port.
 fn addressed_to_loopback(headers: &HeaderMap) -> bool {
-    let Some(host) = headers
+    headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
-    else {
+        .is_some_and(host_is_loopback)
+}
+
+/// Whether a `Host` header names this machine's loopback, read as a URL
+/// parser reads an authority (so `localhost:80@evil.example` is
+/// `evil.example`); a header with anything but a host and a port is not.
+fn host_is_loopback(host: &str) -> bool {
+    use url::Host;
+    let Ok(url) = url::Url::parse(&format!("http://{host}/")) else {
         return false;
     };
-    let name = match host.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|address| address.is_loopback())
+    let only_authority = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && !host.contains(['/', '?', '#', '@', '\\']);
+    only_authority
+        && match url.host() {
+            Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(Host::Ipv4(address)) => address.is_loopback(),
+            Some(Host::Ipv6(address)) => address.is_loopback(),
+            None => false,
+        }
 }
 
 async fn healthz() -> &'static str {
@@ -355,4 +401,31 @@ async fn json_errors(response: Response) -> Response {
         _ => ("INTERNAL", "internal error".to_owned()),
     };
     error_body(status, code, &message)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_a_loopback_host_and_port_is_loopback() {
+        for host in [
+            "localhost",
+            "localhost:8080",
+            "127.0.0.1:8080",
+            "[::1]:8080",
+            "LOCALHOST",
+        ] {
+            assert!(super::host_is_loopback(host), "{host}");
+        }
+        for host in [
+            "localhost:80@evil.example",
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "localhost/x",
+            "localhost:8080\\@evil.example",
+            "",
+        ] {
+            assert!(!super::host_is_loopback(host), "{host}");
+        }
+    }
 }

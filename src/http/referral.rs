@@ -3,52 +3,69 @@
 //! `ref={code}` and `click={clickId}` added; an unknown or archived code,
 //! or a campaign without a landing URL, is `404` and records nothing. No
 //! cookie is set: the brand's site keeps `click` first-party.
+//!
+//! The visitor's address is the connection's (or what a trusted proxy
+//! says, [`super::client`]); past its anonymous-write limit a visitor is
+//! redirected with `ref` alone and no click is written.
 
 use super::{AppState, error_body};
 use crate::attribution::clicks::{self, Visit};
 use crate::error::ApiError;
-use axum::extract::{Path, State};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 pub async fn follow(
     State(state): State<AppState>,
     Path((tenant_id, code)): Path<(String, String)>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
 ) -> Response {
-    let text = |name: header::HeaderName| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let address = state.client_address(peer.map(|Extension(ConnectInfo(a))| a), &headers);
+    if !state.anonymous_write(&tenant_id, address) {
+        return match clicks::target(state.db.conn(), &tenant_id, &code).await {
+            Ok(Some(target)) => redirect(target),
+            Ok(None) => no_link(),
+            Err(err) => failed(err),
+        };
+    }
     let visit = Visit {
         landing_url: None,
-        user_agent: text(header::USER_AGENT),
-        // The visitor as the proxy in front saw it (hashed, never stored).
-        ip: text(header::HeaderName::from_static("x-forwarded-for"))
-            .and_then(|hops| hops.split(',').next().map(|ip| ip.trim().to_owned()))
-            .filter(|ip| !ip.is_empty()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        // Hashed with the tenant's key; never stored as it is.
+        ip: address.map(|ip| ip.to_string()),
     };
     match clicks::record(&state.db, &tenant_id, &code, visit, true).await {
-        Ok(Some(clicked)) => {
-            let Some(target) = clicked
-                .target
-                .and_then(|url| HeaderValue::from_str(&url).ok())
-            else {
-                return no_link();
-            };
-            let mut response = StatusCode::FOUND.into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::LOCATION, target);
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
+        Ok(Some(clicked)) => match clicked.target {
+            Some(target) => redirect(target),
+            None => no_link(),
+        },
         Ok(None) => no_link(),
-        Err(err @ ApiError::Unavailable) => {
+        Err(err) => failed(err),
+    }
+}
+
+fn redirect(target: String) -> Response {
+    let Ok(target) = HeaderValue::from_str(&target) else {
+        return no_link();
+    };
+    let mut response = StatusCode::FOUND.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, target);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn failed(err: ApiError) -> Response {
+    match err {
+        ApiError::Unavailable => {
             error_body(StatusCode::SERVICE_UNAVAILABLE, err.code(), &err.message())
         }
-        Err(err) => {
+        err => {
             tracing::error!(target: "revshare::http", error = ?err, "referral link");
             error_body(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -10,6 +10,7 @@
 
 pub mod accrual;
 pub mod columns;
+pub mod events;
 pub mod exports;
 pub mod maturity;
 pub mod path;

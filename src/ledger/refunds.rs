@@ -54,7 +54,7 @@ pub struct Refunded {
 /// What `recordRefund` did: refunded an event, or an event held
 /// unattributed (kept on it until it is accrued).
 pub enum Recorded {
-    Event(Refunded),
+    Event(Box<Refunded>),
     Held(unattributed_event::Model),
 }
 
@@ -72,7 +72,7 @@ pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> Ap
                 return Ok(Recorded::Held(held));
             }
             let refunded = refund(&txn, tenant_id, actor, new, note.clone()).await?;
-            Ok(Recorded::Event(refunded))
+            Ok(Recorded::Event(Box::new(refunded)))
         })
     })
     .await

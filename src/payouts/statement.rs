@@ -198,9 +198,9 @@ fn layout(
         Font::Regular,
         10,
         format!(
-            "{} commission lines, {} clawbacks ({})",
-            rows.len() - clawbacks.len(),
-            clawbacks.len(),
+            "{}, {} ({})",
+            counted(rows.len() - clawbacks.len(), "commission line"),
+            counted(clawbacks.len(), "clawback"),
             money(clawbacks.iter().map(|c| c.amount_minor).sum())
         ),
     ));
@@ -273,5 +273,23 @@ pub fn mask_email(email: &str) -> String {
             format!("{first}***@{domain}")
         }
         None => "***".to_owned(),
+    }
+}
+
+/// `1 clawback`, `2 clawbacks`, `0 clawbacks`.
+fn counted(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{n} {noun}s"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(super::counted(1, "commission line"), "1 commission line");
+        assert_eq!(super::counted(2, "clawback"), "2 clawbacks");
+        assert_eq!(super::counted(0, "clawback"), "0 clawbacks");
     }
 }

@@ -45,10 +45,10 @@ impl Submission {
     /// `input.taxId`.
     pub fn check(form: TaxForm, country: &str, tax_id: &str) -> ApiResult<Submission> {
         let country = country.trim().to_ascii_uppercase();
-        if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        if !crate::engine::countries::is_country(&country) {
             return Err(ApiError::bad_input(
                 "input.country",
-                "must be a two-letter ISO 3166 country code (US, DE)",
+                "must be an ISO 3166 country code (US, DE)",
             ));
         }
         let tax_id = tax_id.trim();
@@ -245,6 +245,11 @@ mod tests {
         };
         assert_eq!(
             field(Submission::check(TaxForm::W9, "USA", "123456789")),
+            "input.country"
+        );
+        // Two letters are not enough: `XX` names no country.
+        assert_eq!(
+            field(Submission::check(TaxForm::W9, "XX", "123456789")),
             "input.country"
         );
         assert_eq!(

@@ -15,7 +15,19 @@ on_both_databases!(
     a_partner_does_not_refer_itself_and_an_old_click_attributes_nothing,
     a_customer_attributed_to_two_partners_at_once_ends_with_one,
     a_refund_of_a_held_sale_is_kept_and_refunded_once_it_is_accrued,
+    attributions_releasing_held_sales_at_once_each_succeed,
+    clicks_past_an_addresss_limit_redirect_and_write_nothing,
 );
+
+crate::on_both_databases_with!(behind_a_proxy; a_trusted_proxy_names_the_client_and_no_one_else_does);
+
+/// An app behind a proxy on loopback, which it trusts.
+fn behind_a_proxy() -> revshare::http::Options {
+    revshare::http::Options {
+        trusted_proxies: revshare::http::client::TrustedProxies::parse("127.0.0.0/8").unwrap(),
+        ..revshare::http::Options::new(revshare::graphql::LOADER_DELAY)
+    }
+}
 
 const CREATE_CODE: &str = "mutation($input: CreateReferralCodeInput!) { createReferralCode(input: $input) { id code couponCode clicks customers partner { name } campaign { name } archivedAt } }";
 const ATTRIBUTE: &str = "mutation($input: AttributeCustomerInput!) { attributeCustomer(input: $input) { externalId attributedBy partner { id } campaign { id } } }";
@@ -478,6 +490,30 @@ async fn a_partner_does_not_refer_itself_and_an_old_click_attributes_nothing(app
         ("BAD_USER_INPUT", "input.email"),
         "{error}"
     );
+    // Look-alikes of her address are hers too: quoted, a Cyrillic `а`,
+    // fullwidth letters, a zero-width space.
+    for (n, twin) in [
+        "\"jane.doe\"@gmail.com",
+        "j\u{430}ne.doe@gmail.com",
+        "ｊａｎｅ.doe@gmail.com",
+        "jane\u{200B}doe@gmail.com",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let error = app
+            .error(
+                Some(&service),
+                ATTRIBUTE,
+                json!({ "input": { "customerExternalId": format!("cus_twin{n}"), "code": "jane", "email": twin } }),
+            )
+            .await;
+        assert_eq!(field(&error), "input.email", "{twin:?}: {error}");
+        assert!(
+            error["message"].as_str().unwrap().contains("partner's own"),
+            "{twin:?}: {error}"
+        );
+    }
 
     let record_click = "mutation { recordClick(input: { code: \"jane\" }) { id } }";
     let click = app.ok(&service, record_click, json!({})).await["recordClick"]["id"].clone();
@@ -582,4 +618,134 @@ async fn a_refund_of_a_held_sale_is_kept_and_refunded_once_it_is_accrued(app: Te
             { "kind": "CLAWBACK", "amount": "-4.00", "event": { "externalId": "h1", "refundedAmount": "40.00" } },
         ])
     );
+}
+
+async fn attributions_releasing_held_sales_at_once_each_succeed(app: TestApp) {
+    let admin = app.admin();
+    let jane = partner_at(&app, "Jane", 10).await;
+    create_code(&app, &admin, json!({ "partnerId": jane, "code": "jane" })).await;
+    const CUSTOMERS: usize = 24;
+    for i in 0..CUSTOMERS {
+        record(&app, json!({ "externalId": format!("h{i}"), "customerExternalId": format!("cus_{i}"), "amount": "100" })).await;
+    }
+    // Each releases one held sale, all on the one code's counter and the
+    // one partner: none waits on another in a cycle.
+    let service = app.service("events:write");
+    let answers = async_graphql::futures_util::future::join_all((0..CUSTOMERS).map(|i| {
+        app.post(
+            Some(&service),
+            ATTRIBUTE,
+            json!({ "input": { "customerExternalId": format!("cus_{i}"), "code": "jane" } }),
+        )
+    }))
+    .await;
+    for (status, body) in &answers {
+        assert_eq!(*status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let query = "query($p: ID!) { commissions(partnerId: $p) { totalCount } partner(id: $p) { referralCodes { customers } } }";
+    let data = app.ok(&admin, query, json!({ "p": jane })).await;
+    assert_eq!(data["commissions"]["totalCount"], CUSTOMERS);
+    assert_eq!(data["partner"]["referralCodes"][0]["customers"], CUSTOMERS);
+    assert_eq!(
+        app.ok(&admin, HELD, json!({})).await["unattributedEvents"]["nodes"],
+        json!([])
+    );
+}
+
+/// Visits `path` `n` times with `forwarded` as each visit's
+/// `X-Forwarded-For`: the `click` of each `Location` (none: not counted).
+async fn visits(
+    app: &TestApp,
+    path: &str,
+    forwarded: impl Fn(usize) -> String,
+    n: usize,
+) -> Vec<Option<String>> {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut clicks = Vec::new();
+    for i in 0..n {
+        let response = client
+            .get(app.url(path))
+            .header("x-forwarded-for", forwarded(i))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 302);
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        assert!(
+            location.starts_with("https://acme.example/?ref=jane"),
+            "{location}"
+        );
+        clicks.push(
+            location
+                .split_once("&click=")
+                .map(|(_, click)| click.to_owned()),
+        );
+    }
+    clicks
+}
+
+async fn clicks_of(app: &TestApp, partner: &str) -> (Value, u64) {
+    use sea_orm::{EntityTrait, PaginatorTrait, QuerySelect};
+    let query = "query($p: ID!) { partner(id: $p) { referralCodes { clicks } } }";
+    let counted = app.ok(&app.admin(), query, json!({ "p": partner })).await["partner"]["referralCodes"][0]
+        ["clicks"]
+        .clone();
+    let addresses = entity::click::Entity::find()
+        .select_only()
+        .column(entity::click::Column::IpHash)
+        .distinct()
+        .count(app.db.conn())
+        .await
+        .unwrap();
+    (counted, addresses)
+}
+
+async fn clicks_past_an_addresss_limit_redirect_and_write_nothing(app: TestApp) {
+    let admin = app.admin();
+    let jane = partner_at(&app, "Jane", 10).await;
+    create_code(&app, &admin, json!({ "partnerId": jane, "code": "jane" })).await;
+    default_campaign_landing(&app, Some("https://acme.example/")).await;
+    // One visitor, whatever it claims to forward: the connection's
+    // address is its own, and 30 writes a minute are its limit.
+    let clicks = visits(
+        &app,
+        &format!("/r/{TENANT}/jane"),
+        |i| format!("198.51.100.{i}"),
+        40,
+    )
+    .await;
+    assert!(clicks[..30].iter().all(Option::is_some));
+    assert!(clicks[30..].iter().all(Option::is_none));
+    assert_eq!(clicks_of(&app, &jane).await, (json!(30), 1));
+}
+
+async fn a_trusted_proxy_names_the_client_and_no_one_else_does(app: TestApp) {
+    let admin = app.admin();
+    let jane = partner_at(&app, "Jane", 10).await;
+    create_code(&app, &admin, json!({ "partnerId": jane, "code": "jane" })).await;
+    default_campaign_landing(&app, Some("https://acme.example/")).await;
+    // Behind the trusted proxy (loopback), forty visitors are forty.
+    let clicks = visits(
+        &app,
+        &format!("/r/{TENANT}/jane"),
+        |i| format!("198.51.100.{i}"),
+        40,
+    )
+    .await;
+    assert!(clicks.iter().all(Option::is_some));
+    assert_eq!(clicks_of(&app, &jane).await, (json!(40), 40));
+    // What a visitor writes itself, left of what the proxy appended, is
+    // not its address: one visitor, however many names it gives.
+    visits(
+        &app,
+        &format!("/r/{TENANT}/jane"),
+        |i| format!("203.0.113.{i}, 192.0.2.1"),
+        3,
+    )
+    .await;
+    assert_eq!(clicks_of(&app, &jane).await, (json!(43), 41));
 }

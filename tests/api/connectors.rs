@@ -16,6 +16,11 @@ on_both_databases!(
     signatures_are_stripes_and_a_disabled_connector_records_nothing,
     cumulative_refunds_in_both_api_generations_and_a_dispute,
     paddle_transactions_and_refund_adjustments,
+    a_refund_and_a_dispute_before_their_invoice_wait_and_apply_once,
+    concurrent_refunds_of_one_charge_refund_what_stripe_refunded,
+    concurrent_paddle_adjustments_refund_each_once_and_never_answer_500,
+    stripe_amounts_are_read_in_stripes_units,
+    a_promotion_code_attributes_by_its_id_or_its_code,
 );
 
 const SECRET: &str = "whsec_test_secret_for_revshare";
@@ -563,4 +568,429 @@ async fn paddle_transactions_and_refund_adjustments(app: TestApp) {
     assert_eq!(rows[0]["event"]["externalId"], "paddle:txn_01");
     assert_eq!(rows[0]["event"]["amount"], "100.00");
     assert_eq!(rows[0]["event"]["refundedAmount"], "30.00");
+}
+
+const DELIVERIES: &str = "query($s: ConnectorEventStatus) { billingConnectorEvents(provider: STRIPE, status: $s) { nodes { id type status reason } } }";
+
+async fn deliveries(app: &TestApp, status: Option<&str>) -> Value {
+    app.ok(&app.admin(), DELIVERIES, json!({ "s": status }))
+        .await["billingConnectorEvents"]["nodes"]
+        .clone()
+}
+
+/// A charge of 100.00 with `refunded` refunded so far, of the 2025-03-31
+/// generation (it names no invoice).
+fn charge_refunded(event_id: &str, charge: &str, intent: &str, refunded: i64) -> Value {
+    event(
+        event_id,
+        "charge.refunded",
+        json!({ "id": charge, "object": "charge", "amount": 10_000, "amount_refunded": refunded,
+                "currency": "usd", "payment_intent": intent, "refunded": refunded == 10_000 }),
+    )
+}
+
+/// A paid invoice of the 2025-03-31 generation whose `payments` name the
+/// payment intent that paid it.
+fn invoice_paid_by(id: &str, event_id: &str, customer: &str, intent: &str) -> Value {
+    let mut paid = invoice(id, event_id, customer, 10_000, 0, "usd", None);
+    paid["data"]["object"]["payments"] = json!({ "object": "list", "data": [
+        { "id": format!("inpay_{id}"), "object": "invoice_payment", "status": "paid",
+          "payment": { "type": "payment_intent", "payment_intent": intent } }
+    ] });
+    paid
+}
+
+async fn a_refund_and_a_dispute_before_their_invoice_wait_and_apply_once(app: TestApp) {
+    let jane = partner_at(&app, "Jane", 10).await;
+    code_for(&app, &jane, "jane", None).await;
+    configure(&app, &[SECRET], true).await;
+    handled(&app, &checkout("evt_c", "cus_W", "jane"), "done").await;
+
+    // Stripe sends the refund first: kept, not lost, not applied twice.
+    let refund = charge_refunded("evt_r", "ch_w1", "pi_w1", 3_000);
+    handled(&app, &refund, "waiting").await;
+    handled(&app, &refund, "again").await;
+    let dispute = event(
+        "evt_d",
+        "charge.dispute.created",
+        json!({ "id": "du_w2", "object": "dispute", "amount": 10_000, "charge": "ch_w2",
+                "payment_intent": "pi_w2", "currency": "usd", "reason": "fraudulent" }),
+    );
+    handled(&app, &dispute, "waiting").await;
+    let never = charge_refunded("evt_n", "ch_never", "pi_never", 10_000);
+    handled(&app, &never, "waiting").await;
+    let reason =
+        "the charge is not linked to a sale yet: applied when its invoice's payment arrives";
+    assert_eq!(
+        deliveries(&app, Some("WAITING")).await,
+        json!([
+            { "id": "evt_d", "type": "charge.dispute.created", "status": "WAITING", "reason": reason },
+            { "id": "evt_n", "type": "charge.refunded", "status": "WAITING", "reason": reason },
+            { "id": "evt_r", "type": "charge.refunded", "status": "WAITING", "reason": reason },
+        ])
+    );
+    assert_eq!(ledger(&app).await, json!([]));
+
+    // The invoice arrives naming its payment intent: the refund applies.
+    handled(
+        &app,
+        &invoice_paid_by("in_w1", "evt_i1", "cus_W", "pi_w1"),
+        "done",
+    )
+    .await;
+    handled(
+        &app,
+        &invoice_paid_by("in_w1", "evt_i1b", "cus_W", "pi_w1"),
+        "again",
+    )
+    .await;
+    let rows = ledger(&app).await;
+    assert_eq!(
+        rows,
+        json!([
+            { "kind": "COMMISSION", "amount": "10.00", "status": "ACCRUED", "reversalReason": null,
+              "event": { "externalId": "stripe:in_w1", "amount": "100.00", "currency": "USD", "refundedAmount": "30.00" } },
+            { "kind": "CLAWBACK", "amount": "-3.00", "status": "APPROVED", "reversalReason": "REFUND",
+              "event": { "externalId": "stripe:in_w1", "amount": "100.00", "currency": "USD", "refundedAmount": "30.00" } },
+        ])
+    );
+    // The same refund later, as Stripe would send a newer state: 30.00
+    // was seen, 50.00 in all now refunds 20.00 more.
+    handled(
+        &app,
+        &charge_refunded("evt_r2", "ch_w1", "pi_w1", 5_000),
+        "done",
+    )
+    .await;
+    let rows = ledger(&app).await;
+    assert_eq!(rows[0]["event"]["refundedAmount"], "50.00", "{rows}");
+    assert_eq!(rows.as_array().unwrap().len(), 3);
+
+    // The second invoice, then (as its own event) the payment linking it:
+    // the dispute reverses its commission as a chargeback.
+    handled(
+        &app,
+        &invoice("in_w2", "evt_i2", "cus_W", 10_000, 0, "usd", None),
+        "done",
+    )
+    .await;
+    let payment = event(
+        "evt_p2",
+        "invoice_payment.paid",
+        json!({ "id": "inpay_2", "object": "invoice_payment", "invoice": "in_w2", "status": "paid",
+                "payment": { "type": "payment_intent", "payment_intent": "pi_w2" }, "amount_paid": 10_000 }),
+    );
+    handled(&app, &payment, "done").await;
+    let rows = ledger(&app).await;
+    let disputed: Vec<&Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["event"]["externalId"] == "stripe:in_w2")
+        .collect();
+    assert_eq!(disputed.len(), 1, "{rows}");
+    assert_eq!(disputed[0]["status"], "REVERSED");
+    assert_eq!(disputed[0]["reversalReason"], "CHARGEBACK");
+
+    // Applied once each; the charge that never links stays listed.
+    assert_eq!(
+        deliveries(&app, Some("WAITING")).await,
+        json!([{ "id": "evt_n", "type": "charge.refunded", "status": "WAITING", "reason": reason }])
+    );
+    let done = deliveries(&app, Some("DONE")).await;
+    let ids: Vec<&str> = done
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "evt_c", "evt_d", "evt_i1", "evt_i1b", "evt_i2", "evt_p2", "evt_r", "evt_r2"
+        ]
+    );
+    // Another delivery of the link does nothing again.
+    handled(
+        &app,
+        &invoice_paid_by("in_w1", "evt_i1c", "cus_W", "pi_w1"),
+        "again",
+    )
+    .await;
+    assert_eq!(ledger(&app).await.as_array().unwrap().len(), 4);
+}
+
+async fn concurrent_refunds_of_one_charge_refund_what_stripe_refunded(app: TestApp) {
+    let jane = partner_at(&app, "Jane", 10).await;
+    code_for(&app, &jane, "jane", None).await;
+    configure(&app, &[SECRET], true).await;
+    handled(&app, &checkout("evt_c", "cus_C", "jane"), "done").await;
+    const SALES: usize = 8;
+    for i in 0..SALES {
+        let charge = format!("ch_{i}");
+        let paid = invoice(
+            &format!("in_{i}"),
+            &format!("evt_i{i}"),
+            "cus_C",
+            10_000,
+            0,
+            "usd",
+            Some(&charge),
+        );
+        handled(&app, &paid, "done").await;
+    }
+    // Three states of each charge (30, 50, then 70 of 100 refunded),
+    // signed first, then all delivered at once.
+    let now = chrono::Utc::now().timestamp();
+    let mut signed = Vec::new();
+    for i in 0..SALES {
+        for (n, refunded) in [3_000, 5_000, 7_000].into_iter().enumerate() {
+            let charge = json!({ "id": format!("ch_{i}"), "object": "charge", "amount": 10_000,
+                                 "amount_refunded": refunded, "currency": "usd", "invoice": format!("in_{i}"),
+                                 "payment_intent": format!("pi_ch_{i}"), "refunded": false });
+            let body = event(&format!("evt_r{i}_{n}"), "charge.refunded", charge).to_string();
+            signed.push((signature(&body, SECRET, now).await, body));
+        }
+    }
+    let answers =
+        async_graphql::futures_util::future::join_all(signed.iter().map(|(header, body)| {
+            post(
+                &app,
+                "stripe",
+                ("stripe-signature", header.clone()),
+                body.clone(),
+            )
+        }))
+        .await;
+    // A lost race is the provider's to retry (503), never a 500; retried
+    // as Stripe would, each state applies once.
+    for ((header, body), (status, answer)) in signed.iter().zip(answers) {
+        assert!(status == 200 || status == 503, "{status} {answer}");
+        if status == 503 {
+            let (status, answer) = post(
+                &app,
+                "stripe",
+                ("stripe-signature", header.clone()),
+                body.clone(),
+            )
+            .await;
+            assert_eq!(status, 200, "{answer}");
+        }
+    }
+    let rows = ledger(&app).await;
+    for i in 0..SALES {
+        let of_sale: Vec<&Value> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["event"]["externalId"] == json!(format!("stripe:in_{i}")))
+            .collect();
+        assert_eq!(
+            of_sale[0]["event"]["refundedAmount"], "70.00",
+            "sale {i}: {rows}"
+        );
+        let clawed: rust_decimal::Decimal = of_sale
+            .iter()
+            .filter(|r| r["kind"] == "CLAWBACK")
+            .map(|r| {
+                r["amount"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(clawed.to_string(), "-7.00", "sale {i}: {rows}");
+    }
+}
+
+async fn concurrent_paddle_adjustments_refund_each_once_and_never_answer_500(app: TestApp) {
+    let jane = partner_at(&app, "Jane", 10).await;
+    code_for(&app, &jane, "jane", None).await;
+    app.ok(
+        &app.admin(),
+        CONFIGURE,
+        json!({ "input": { "provider": "PADDLE", "signingSecrets": [PADDLE_SECRET] } }),
+    )
+    .await;
+    let now = chrono::Utc::now().timestamp();
+    let customer = paddle_event(
+        "evt_c",
+        "customer.created",
+        json!({ "id": "ctm_1", "email": "buyer@example.com", "custom_data": { "revshare_code": "jane" } }),
+    );
+    assert_eq!(
+        paddle(&app, &customer, PADDLE_SECRET, now, false).await.1["handled"],
+        "done"
+    );
+    const SALES: usize = 5;
+    for t in 0..SALES {
+        let completed = paddle_event(
+            &format!("evt_t{t}"),
+            "transaction.completed",
+            json!({ "id": format!("txn_{t}"), "status": "completed", "customer_id": "ctm_1", "currency_code": "USD",
+                    "billed_at": chrono::Utc::now().to_rfc3339(),
+                    "details": { "totals": { "subtotal": "10000", "discount": "0", "tax": "0", "total": "10000",
+                                             "grand_total": "10000", "currency_code": "USD" } } }),
+        );
+        assert_eq!(
+            paddle(&app, &completed, PADDLE_SECRET, now, false).await.1["handled"],
+            "done"
+        );
+    }
+    // Per transaction three refunds of 10.00, each sent as created and as
+    // updated: 30 deliveries at once.
+    let mut events = Vec::new();
+    for t in 0..SALES {
+        for a in 0..3 {
+            for kind in ["adjustment.created", "adjustment.updated"] {
+                events.push(paddle_event(
+                    &format!("evt_{t}_{a}_{kind}"),
+                    kind,
+                    json!({ "id": format!("adj_{t}_{a}"), "action": "refund", "status": "approved",
+                            "transaction_id": format!("txn_{t}"), "currency_code": "USD",
+                            "totals": { "subtotal": "1000", "tax": "0", "total": "1000", "currency_code": "USD" } }),
+                ));
+            }
+        }
+    }
+    let answers = async_graphql::futures_util::future::join_all(
+        events
+            .iter()
+            .map(|e| paddle(&app, e, PADDLE_SECRET, now, false)),
+    )
+    .await;
+    for (event, (status, answer)) in events.iter().zip(answers) {
+        assert!(status == 200 || status == 503, "{status} {answer}");
+        if status == 503 {
+            assert_eq!(paddle(&app, event, PADDLE_SECRET, now, false).await.0, 200);
+        }
+    }
+    let rows = ledger(&app).await;
+    for t in 0..SALES {
+        let of_sale: Vec<&Value> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["event"]["externalId"] == json!(format!("paddle:txn_{t}")))
+            .collect();
+        assert_eq!(of_sale[0]["event"]["refundedAmount"], "30.00", "{rows}");
+        assert_eq!(of_sale.len(), 4, "a commission and three clawbacks: {rows}");
+    }
+}
+
+async fn stripe_amounts_are_read_in_stripes_units(app: TestApp) {
+    configure(&app, &[SECRET], true).await;
+    // One campaign and partner per currency whose units differ: ISK is
+    // two-decimal in Stripe's API (50000 is 500 krónur), MGA zero-decimal
+    // (ISO: two), HUF two-decimal in charges, UGX zero-decimal.
+    let cases = [
+        ("ISK", 50_000, "500", "50"),
+        ("MGA", 1_000, "1000.00", "100.00"),
+        ("HUF", 150_000, "1500.00", "150.00"),
+        ("UGX", 50_000, "50000", "5000"),
+    ];
+    for (n, (currency, stripe_amount, sale, commission)) in cases.into_iter().enumerate() {
+        let create = "mutation($c: String!) { createCampaign(input: { name: $c, currency: $c, rules: [{ recurring: { percentage: 10 } }] }) { id } }";
+        let campaign =
+            app.ok(&app.admin(), create, json!({ "c": currency })).await["createCampaign"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        let invite = "mutation($c: ID!, $n: String!) { invitePartner(input: { name: $n, campaignId: $c }) { partner { id } } }";
+        let partner = app
+            .ok(
+                &app.admin(),
+                invite,
+                json!({ "c": campaign, "n": format!("Partner {currency}") }),
+            )
+            .await["invitePartner"]["partner"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let code = format!("code-{}", currency.to_lowercase());
+        code_for(&app, &partner, &code, Some(&campaign)).await;
+        let customer = format!("cus_{currency}");
+        handled(
+            &app,
+            &checkout(&format!("evt_c{n}"), &customer, &code),
+            "done",
+        )
+        .await;
+        let paid = invoice(
+            &format!("in_{n}"),
+            &format!("evt_i{n}"),
+            &customer,
+            stripe_amount,
+            0,
+            &currency.to_lowercase(),
+            None,
+        );
+        handled(&app, &paid, "done").await;
+        let query = "query($p: ID) { commissions(partnerId: $p) { nodes { amount currency event { amount } } } }";
+        assert_eq!(
+            app.ok(&app.admin(), query, json!({ "p": partner })).await["commissions"]["nodes"],
+            json!([{ "amount": commission, "currency": currency, "event": { "amount": sale } }]),
+            "{currency}"
+        );
+    }
+}
+
+async fn a_promotion_code_attributes_by_its_id_or_its_code(app: TestApp) {
+    let jane = partner_at(&app, "Jane", 10).await;
+    let john = partner_at(&app, "John", 10).await;
+    let create =
+        "mutation($input: CreateReferralCodeInput!) { createReferralCode(input: $input) { id } }";
+    // Jane's coupon is the code customers type; John's, the promotion
+    // code's id as Stripe names it.
+    app.ok(
+        &app.admin(),
+        create,
+        json!({ "input": { "partnerId": jane, "code": "jane", "couponCode": "JANE20" } }),
+    )
+    .await;
+    app.ok(
+        &app.admin(),
+        create,
+        json!({ "input": { "partnerId": john, "code": "john", "couponCode": "promo_JOHN" } }),
+    )
+    .await;
+    configure(&app, &[SECRET], true).await;
+    let promotion = event(
+        "evt_pc",
+        "promotion_code.created",
+        json!({ "id": "promo_JANE", "object": "promotion_code", "code": "JANE20", "active": true,
+                "coupon": { "id": "cpn_1", "percent_off": 20 } }),
+    );
+    handled(&app, &promotion, "done").await;
+    let session = |id: &str, customer: &str, promo: &str| {
+        let mut session = checkout(id, customer, "");
+        let object = &mut session["data"]["object"];
+        object["client_reference_id"] = Value::Null;
+        object["discounts"] = json!([{ "coupon": null, "promotion_code": promo }]);
+        session
+    };
+    handled(&app, &session("evt_1", "cus_J1", "promo_JANE"), "done").await;
+    handled(&app, &session("evt_2", "cus_J2", "promo_JOHN"), "done").await;
+    handled(
+        &app,
+        &session("evt_3", "cus_J3", "promo_UNKNOWN"),
+        "ignored",
+    )
+    .await;
+    let customer =
+        "query($c: String!) { customer(externalId: $c) { attributedBy partner { name } } }";
+    for (customer_id, name) in [("cus_J1", "Jane"), ("cus_J2", "John")] {
+        assert_eq!(
+            app.ok(&app.admin(), customer, json!({ "c": customer_id }))
+                .await["customer"],
+            json!({ "attributedBy": "COUPON", "partner": { "name": name } })
+        );
+    }
+    let ignored = deliveries(&app, Some("IGNORED")).await;
+    assert_eq!(
+        ignored,
+        json!([{ "id": "evt_3", "type": "checkout.session.completed", "status": "IGNORED",
+                 "reason": "names no click, referral code or coupon of the program" }])
+    );
 }

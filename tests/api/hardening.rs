@@ -26,6 +26,7 @@ on_both_databases!(
     scopes_hold_on_every_nested_path,
     an_unreachable_database_fails_fast_and_recovers_at_once,
     a_silent_database_is_given_up_on_and_its_connections_dropped,
+    a_request_whose_calls_stall_in_turn_answers_by_its_deadline,
 );
 
 /// Rounds of each race: before the fixes, every race below failed in most
@@ -1191,6 +1192,43 @@ async fn a_silent_database_is_given_up_on_and_its_connections_dropped(app: TestA
         assert_eq!(status, 200, "{body}");
         assert!(body.get("errors").is_none(), "{body}");
     }
+}
+
+/// One deadline per request, around its whole execution: a request whose
+/// calls meet a silent database one after another (here two mutations of
+/// one document, which run in turn; as well a wait for a connection, then
+/// a statement) answers `UNAVAILABLE` within the statement timeout and its
+/// margin, not after its calls' deadlines added up.
+async fn a_request_whose_calls_stall_in_turn_answers_by_its_deadline(app: TestApp) {
+    if app.backend != Backend::Postgres {
+        return; // SQLite is a file: no network to go silent
+    }
+    let settings = DbSettings {
+        max_connections: 4,
+        acquire_timeout: Duration::from_secs(3),
+        statement_timeout: Duration::from_secs(2),
+    };
+    let (proxy, app) = app_through_proxy(settings).await;
+    let admin = app.admin();
+    let read = "{ partners(first: 5) { totalCount nodes { name } } }";
+    let (status, body) = app.post(Some(&admin), read, json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    let started = Instant::now();
+    while app.db.pool_state().1 > 1 {
+        assert!(started.elapsed() < Duration::from_secs(10));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    proxy.silence();
+    let two = "mutation { a: createPartner(input: { name: \"a\" }) { id } b: createPartner(input: { name: \"b\" }) { id } }";
+    let started = Instant::now();
+    let (status, body) = app.post(Some(&admin), two, json!({})).await;
+    let waited = started.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(code(&body["errors"][0]), "UNAVAILABLE", "{body}");
+    // The deadline (4 s), with room for a busy machine; each mutation's
+    // own deadline in turn took 8 s.
+    assert!(waited < Duration::from_secs(6), "{waited:?}");
+    proxy.restore();
 }
 
 async fn an_unreachable_database_fails_fast_and_recovers_at_once(app: TestApp) {

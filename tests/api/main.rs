@@ -20,6 +20,7 @@ mod hygiene;
 mod inputs;
 mod ledger;
 mod operations;
+mod outcomes;
 mod partners;
 mod payouts;
 mod portal;

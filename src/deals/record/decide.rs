@@ -344,10 +344,19 @@ impl Batch {
     fn keep(&mut self, decided: Decided, commissions: Vec<commission::Model>) -> DealEvent {
         let Decided {
             deal,
-            event,
+            mut event,
             newly,
             announced,
         } = decided;
+        if commissions.is_empty() {
+            event.nothing_reason = Some(
+                match deal.status {
+                    DealStatus::Lost => "the deal is lost: it earns nothing until it is reopened",
+                    _ => "no entry of the deal's commission plans pays on this event",
+                }
+                .to_owned(),
+            );
+        }
         let reached = self.loaded.reached.entry(deal.id.clone()).or_default();
         for stage_id in newly {
             reached.insert(stage_id.clone(), deal.payment_count);

@@ -576,6 +576,22 @@ impl Event {
         Ok(self.0.recorded_at.into())
     }
 
+    /// Whether it earned anything: `NOTHING` when it wrote no commission.
+    async fn outcome(&self, ctx: &Context<'_>) -> ApiResult<crate::graphql::enums::EventOutcome> {
+        self.readable(ctx)?;
+        Ok(match self.0.nothing_reason {
+            None => crate::graphql::enums::EventOutcome::Earned,
+            Some(_) => crate::graphql::enums::EventOutcome::Nothing,
+        })
+    }
+
+    /// Why it earned nothing, in words a support person can forward ("the
+    /// partner group's rules pay 0 %"); null when it earned.
+    async fn nothing_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.nothing_reason.as_deref())
+    }
+
     /// A deal event's deal.
     async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
         self.readable(ctx)?;

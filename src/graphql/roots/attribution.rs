@@ -14,11 +14,12 @@ use crate::auth::{Principal, Role, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
 use crate::graphql::context::{db, forget_reads, page_args, principal, writer};
-use crate::graphql::objects::{Click, Customer, ReferralCode, UnattributedEvent};
+use crate::graphql::enums::EventOutcome;
+use crate::graphql::objects::{Click, Customer, Event, ReferralCode, UnattributedEvent};
 use crate::graphql::scalars::DateTime;
 use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, InputObject, Object};
-use entity::{attribution, unattributed_event};
+use entity::{attribution, event, unattributed_event};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// A referral code to create.
@@ -193,6 +194,64 @@ impl AttributionQuery {
             Customer,
         )
         .await
+    }
+
+    /// The events recorded (sales, leads, deal events), oldest first, each
+    /// with its outcome and, when it earned nothing, why: staff with
+    /// `commissions:read`; a partner token its own.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only this partner's events (a partner token: its own).")]
+        partner_id: Option<ID>,
+        #[graphql(desc = "Only the events of the customer with this id in your systems.")]
+        customer_external_id: Option<String>,
+        #[graphql(desc = "Only the events that earned, or only those that earned nothing.")]
+        outcome: Option<EventOutcome>,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<Event>> {
+        let principal = principal(ctx)?;
+        let own = match principal.own_partner() {
+            Some(own) => Some(own),
+            None => principal.require(Scope::CommissionsRead).map(|_| None)?,
+        };
+        let partner = match (own, partner_id) {
+            // Another partner's events: as if it had none.
+            (Some(own), Some(asked)) if asked.0 != own => {
+                return Ok(connection(
+                    Page::empty(),
+                    TotalCount::known(0),
+                    |e: &event::Model| e.id.clone(),
+                    Event,
+                ));
+            }
+            (Some(own), _) => Some(own.to_owned()),
+            (None, asked) => asked.map(|p| p.0),
+        };
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let customer = customer_external_id
+            .map(|c| {
+                crate::input::required_text(
+                    "customerExternalId",
+                    &c,
+                    crate::input::MAX_EXTERNAL_ID_CHARS,
+                )
+            })
+            .transpose()?;
+        let outcome = outcome.map(|o| o == EventOutcome::Earned);
+        let select = crate::ledger::events::list(
+            principal.tenant_id(),
+            partner.as_deref(),
+            customer.as_deref(),
+            outcome,
+        );
+        list_connection(db(ctx)?.conn(), &request, select, event::Column::Id, Event).await
     }
 
     /// Sales and leads held because they named only a customer nobody has

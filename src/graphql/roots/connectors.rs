@@ -3,11 +3,14 @@
 use crate::auth::{Principal, Role};
 use crate::connectors::{self, Configure};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{db, forget_reads, principal};
-use crate::graphql::enums::{BillingProvider, CommissionBase};
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, forget_reads, page_args, principal};
+use crate::graphql::enums::{BillingProvider, CommissionBase, ConnectorEventStatus};
 use crate::graphql::scalars::DateTime;
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
-use entity::billing_connector;
+use entity::{billing_connector, connector_event};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// A billing provider's connector and its settings.
 #[derive(InputObject)]
@@ -66,6 +69,35 @@ impl BillingConnector {
     }
 }
 
+/// One delivery a billing provider made, as revshare took it.
+#[derive(SimpleObject)]
+pub struct BillingConnectorEvent {
+    /// The provider's event id (`evt_…`, `ntf_…`).
+    pub id: String,
+    /// The provider's event type (`invoice.paid`).
+    #[graphql(name = "type")]
+    pub kind: String,
+    /// What became of it.
+    pub status: ConnectorEventStatus,
+    /// Why it was ignored or waits, in words a support person can act on;
+    /// null when done.
+    pub reason: Option<String>,
+    /// When revshare first took it.
+    pub received_at: DateTime,
+}
+
+impl BillingConnectorEvent {
+    fn of(row: connector_event::Model) -> BillingConnectorEvent {
+        BillingConnectorEvent {
+            id: row.event_id,
+            kind: row.kind,
+            status: row.status.into(),
+            reason: row.reason,
+            received_at: row.received_at.into(),
+        }
+    }
+}
+
 fn admin<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
     let principal = principal(ctx)?;
     match principal.role {
@@ -94,6 +126,44 @@ impl ConnectorQuery {
                 BillingConnector::of(row, counted)
             })
             .collect())
+    }
+
+    /// A connector's deliveries (admins), each once however often the
+    /// provider sent it, in the order of their ids: what was done, what
+    /// was ignored and why, and the refunds and disputes waiting for their
+    /// sale.
+    async fn billing_connector_events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The billing system.")] provider: BillingProvider,
+        #[graphql(desc = "Only the deliveries with this outcome.")] status: Option<
+            ConnectorEventStatus,
+        >,
+        #[graphql(
+            desc = "How many items from the start, or after `after` (1 to 100, 50 by default)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
+        after: Option<String>,
+    ) -> ApiResult<ListConnection<BillingConnectorEvent>> {
+        let principal = admin(ctx)?;
+        let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+        let provider: entity::enums::BillingProvider = provider.into();
+        let mut select = connector_event::Entity::find()
+            .filter(connector_event::Column::TenantId.eq(principal.tenant_id()))
+            .filter(connector_event::Column::Provider.eq(provider));
+        if let Some(status) = status {
+            let status: entity::enums::ConnectorEventStatus = status.into();
+            select = select.filter(connector_event::Column::Status.eq(status));
+        }
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            connector_event::Column::EventId,
+            BillingConnectorEvent::of,
+        )
+        .await
     }
 }
 

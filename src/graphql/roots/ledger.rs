@@ -368,12 +368,15 @@ impl LedgerMutation {
         let recorded =
             refunds::record(db(ctx)?, principal.tenant_id(), &principal.subject, refund).await?;
         Ok(match recorded {
-            refunds::Recorded::Event(refunded) => RecordRefundPayload {
-                event: Some(Event(refunded.event)),
-                unattributed_event: None,
-                reversed: refunded.reversed.into_iter().map(Commission).collect(),
-                clawbacks: refunded.clawbacks.into_iter().map(Commission).collect(),
-            },
+            refunds::Recorded::Event(refunded) => {
+                let refunded = *refunded;
+                RecordRefundPayload {
+                    event: Some(Event(refunded.event)),
+                    unattributed_event: None,
+                    reversed: refunded.reversed.into_iter().map(Commission).collect(),
+                    clawbacks: refunded.clawbacks.into_iter().map(Commission).collect(),
+                }
+            }
             refunds::Recorded::Held(held) => RecordRefundPayload {
                 event: None,
                 unattributed_event: Some(UnattributedEvent(held)),

@@ -123,13 +123,17 @@ impl<'a> Batch<'a> {
         self.check_totals(&amount_field, partner, &valid, customer.as_ref(), sale)?;
 
         // Every check has passed: build the rows and carry the history forward.
-        let event = self.event_row(item, partner, &valid, customer.as_ref());
+        let mut event = self.event_row(item, partner, &valid, customer.as_ref());
         if let Some(customer) = customer {
             self.carry(&event, customer, evaluation.threshold_bonus_paid);
         }
         // A sale of a customer whose partner is suspended is recorded and
         // earns nothing (nor counts toward tiers) while it is.
         if !valid.earns {
+            event.nothing_reason = Some(
+                "the partner is not active: a sale of its customer is recorded and earns nothing"
+                    .to_owned(),
+            );
             return Ok(Outcome::New(Recorded {
                 event: Some(event),
                 commissions: Vec::new(),
@@ -159,6 +163,9 @@ impl<'a> Batch<'a> {
             amount_field: &amount_field,
         };
         let commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
+        if commissions.is_empty() {
+            event.nothing_reason = Some(nothing_earned(&terms, &evaluation, sale));
+        }
         Ok(Outcome::New(Recorded {
             event: Some(event),
             commissions,
@@ -528,6 +535,28 @@ impl<'a> Batch<'a> {
             self.state.touched.insert(key.clone());
         }
         self.state.customers.insert(key, customer);
+    }
+}
+
+/// Why an event that earned nothing did, in words support can forward
+/// (`Event.nothingReason`).
+fn nothing_earned(terms: &Terms, evaluation: &Evaluation, sale: bool) -> String {
+    use entity::enums::TermsSource;
+    let rules = match terms.rules_source {
+        TermsSource::Snapshot => "the partner's own terms for this campaign",
+        TermsSource::Campaign => "the campaign's rules",
+        _ => "the partner group's rules",
+    };
+    if evaluation.partnership_ended {
+        format!(
+            "the customer's partnership is over: {rules} pay for a limited number of months, and this came after them"
+        )
+    } else if !sale {
+        format!("{rules} pay no flat fee for a lead")
+    } else if evaluation.percentage.is_zero() {
+        format!("{rules} pay 0 % (a default campaign and group pay nothing until given rules)")
+    } else {
+        format!("the commission at {rules}' rate rounds to zero")
     }
 }
 

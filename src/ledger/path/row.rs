@@ -46,6 +46,7 @@ impl EventRow<'_> {
             recorded_at: self.recorded_at,
             deal_id: None,
             stage_id: None,
+            nothing_reason: None,
         }
     }
 }
