@@ -24,6 +24,7 @@ pub mod files;
 pub mod issue;
 pub mod methods;
 pub mod pdf;
+mod pdf_font;
 pub mod runs;
 pub mod seal;
 pub mod settle;

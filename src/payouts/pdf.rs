@@ -1,12 +1,16 @@
 //! A PDF of lines of text, as small as a statement needs: A4 pages, the
 //! standard Helvetica and Courier fonts (every PDF reader has them, so
-//! nothing is embedded), text in WinAnsiEncoding. A character outside it
-//! (Latin-1 and a few more) is written as `?`. Enough for a statement;
-//! not a layout engine.
+//! nothing is embedded) for text in WinAnsiEncoding (Latin-1 and a few
+//! more); a line with any other character (Cyrillic, Greek, CJK, `Ł`) is
+//! set in an embedded Unicode font, subset to the glyphs the document uses
+//! ([`super::pdf_font`]). Enough for a statement; not a layout engine.
 //!
 //! The file is PDF 1.4: a catalog, a page tree, three font dictionaries,
-//! a page and its content stream per page, an info dictionary and the
-//! cross-reference table.
+//! a page and its content stream per page, an info dictionary, the
+//! embedded font's objects when a line needs it, and the cross-reference
+//! table.
+
+use super::pdf_font::Embedded;
 
 /// A4, in points.
 const PAGE_WIDTH: i32 = 595;
@@ -66,11 +70,18 @@ pub fn fixed_columns(size: i32) -> usize {
 /// title for the reader's window.
 pub fn render(title: &str, lines: &[Line]) -> Vec<u8> {
     let pages = paginate(lines);
+    let mut unicode = match lines.iter().any(|l| !in_win_ansi(&l.text)) {
+        true => Embedded::new(),
+        false => None,
+    };
     let mut pdf = Writer::default();
     pdf.out.extend_from_slice(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n");
     // Objects 1–5: catalog, pages, three fonts; then per page its
-    // dictionary and its content; then the info dictionary.
+    // dictionary and its content; then the info dictionary; then the
+    // embedded font's, when a line needs it.
     let page_ids: Vec<usize> = (0..pages.len()).map(|i| 6 + 2 * i).collect();
+    let info = 6 + 2 * pages.len();
+    let unicode_font = info + 1;
     pdf.object(1, b"<< /Type /Catalog /Pages 2 0 R >>");
     let kids: Vec<String> = page_ids.iter().map(|id| format!("{id} 0 R")).collect();
     pdf.object(
@@ -91,28 +102,42 @@ pub fn render(title: &str, lines: &[Line]) -> Vec<u8> {
             .as_bytes(),
         );
     }
+    let extra = match unicode {
+        Some(_) => format!(" /F4 {unicode_font} 0 R"),
+        None => String::new(),
+    };
     for (page, id) in pages.iter().zip(&page_ids) {
         pdf.object(
             *id,
             format!(
                 "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_WIDTH} {PAGE_HEIGHT}] \
-                 /Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >> >> /Contents {} 0 R >>",
+                 /Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R{extra} >> >> /Contents {} 0 R >>",
                 id + 1
             )
             .as_bytes(),
         );
-        let content = content(page);
+        let content = content(page, unicode.as_mut());
         let mut stream = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
         stream.extend_from_slice(&content);
         stream.extend_from_slice(b"\nendstream");
         pdf.object(id + 1, &stream);
     }
-    let info = 6 + 2 * pages.len();
     let mut dictionary = b"<< /Producer (revshare) /Title ".to_vec();
     dictionary.extend_from_slice(&literal(title));
     dictionary.extend_from_slice(b" >>");
     pdf.object(info, &dictionary);
+    if let Some(font) = &unicode {
+        for (id, body) in font.objects(unicode_font) {
+            pdf.object(id, &body);
+        }
+    }
     pdf.finish(info)
+}
+
+/// Whether the standard fonts show every character of `text`.
+fn in_win_ansi(text: &str) -> bool {
+    text.chars()
+        .all(|c| matches!(c, ' '..='~') || win_ansi(c) != b'?')
 }
 
 /// Lines per page, top to bottom; every page has at least one line.
@@ -130,8 +155,9 @@ fn paginate(lines: &[Line]) -> Vec<Vec<&Line>> {
     pages
 }
 
-/// A page's content stream: each line set at the left margin, going down.
-fn content(lines: &[&Line]) -> Vec<u8> {
+/// A page's content stream: each line set at the left margin, going down;
+/// in the embedded font where the standard ones cannot show it.
+fn content(lines: &[&Line], mut unicode: Option<&mut Embedded>) -> Vec<u8> {
     let mut out = Vec::new();
     let mut y = PAGE_HEIGHT - MARGIN;
     for line in lines {
@@ -139,15 +165,14 @@ fn content(lines: &[&Line]) -> Vec<u8> {
         if line.text.is_empty() {
             continue;
         }
+        let (resource, text) = match unicode.as_deref_mut() {
+            Some(font) if !in_win_ansi(&line.text) => ("F4", font.encode(&line.text)),
+            _ => (line.font.resource(), literal(&line.text)),
+        };
         out.extend_from_slice(
-            format!(
-                "BT /{} {} Tf {MARGIN} {y} Td ",
-                line.font.resource(),
-                line.size
-            )
-            .as_bytes(),
+            format!("BT /{resource} {} Tf {MARGIN} {y} Td ", line.size).as_bytes(),
         );
-        out.extend_from_slice(&literal(&line.text));
+        out.extend_from_slice(&text);
         out.extend_from_slice(b" Tj ET\n");
     }
     out

@@ -21,6 +21,7 @@ on_both_databases!(
     the_sepa_file_validates_and_the_paypal_file_matches_its_golden_copy,
     ibans_are_judged_as_an_independent_validator_judges_them,
     a_statement_pdf_holds_each_line_and_the_total,
+    a_statement_reads_back_in_any_script,
     a_tax_id_is_never_answered_logged_or_stored_in_clear,
     payout_methods_and_payouts_are_each_partners_own,
     the_monthly_path_in_the_docs_runs_as_written,
@@ -1568,4 +1569,77 @@ async fn payouts_made_before_runs_are_numbered_in_the_order_they_were_made(app: 
         paid["markCommissionsPaid"][0]["statementNumber"],
         format!("{y}-000004")
     );
+}
+
+/// What `pdftotext` and `pdffonts` read of a PDF.
+async fn poppler(pdf: &[u8]) -> (String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("statement.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let run = |tool: &'static str, args: Vec<String>| async move {
+        let output = tokio::process::Command::new(tool)
+            .args(args)
+            .output()
+            .await
+            .expect("poppler's tools run (scripts/test installs poppler-utils)");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let file = path.to_str().unwrap().to_owned();
+    let text = run("pdftotext", vec![file.clone(), "-".into()]).await;
+    let fonts = run("pdffonts", vec![file]).await;
+    (text, fonts)
+}
+
+async fn a_statement_reads_back_in_any_script(app: TestApp) {
+    let names = ["Иван Петров", "山田太郎", "Ελληνικά Λτδ", "Łukasz Żółć"];
+    let mut partners = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let partner = crate::ledger::partner_at(&app, name, 10).await;
+        paypal(&app, &partner, &format!("p{i}@example.com")).await;
+        let c = sale_at(&app, &partner, &format!("order-{i}"), "100", JANUARY).await;
+        approve(&app, &[&c]).await;
+        partners.push(partner);
+    }
+    let the_run = run(&app, json!({ "periodEnd": "2026-01-31" })).await;
+    for (name, partner) in names.iter().zip(&partners) {
+        let payout = the_run["payouts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["partner"]["name"] == *name)
+            .unwrap()
+            .clone();
+        let response = app
+            .client
+            .get(app.url(&format!(
+                "/statements/{}.pdf",
+                payout["id"].as_str().unwrap()
+            )))
+            .bearer_auth(app.partner_token(partner))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let pdf = response.bytes().await.unwrap().to_vec();
+        let (text, fonts) = poppler(&pdf).await;
+        // The name as written, never as question marks.
+        assert!(text.contains(name), "{name}: {text}");
+        assert!(!text.contains("????"), "{name}: {text}");
+        assert!(text.contains("Total USD 10.00"), "{text}");
+        // Set in the embedded font, subset to the glyphs used.
+        let embedded = fonts
+            .lines()
+            .find(|l| l.contains("WenQuanYiMicroHei"))
+            .unwrap_or_else(|| panic!("{fonts}"));
+        assert!(embedded.contains("CID TrueType"), "{embedded}");
+        let flags: Vec<&str> = embedded.split_whitespace().rev().skip(2).take(3).collect();
+        assert_eq!(flags, ["yes", "yes", "yes"], "emb sub uni: {embedded}");
+        // A few glyphs, not the 5 MB face.
+        assert!(pdf.len() < 60_000, "{name}: {} bytes", pdf.len());
+    }
 }

@@ -213,7 +213,123 @@ fn latin(c: char) -> &'static str {
         'Ź' | 'Ż' | 'Ž' => "Z",
         'ź' | 'ż' | 'ž' => "z",
         '&' => "+",
-        _ => " ",
+        _ => other_script(c).unwrap_or(" "),
+    }
+}
+
+/// A Cyrillic or Greek letter in Latin letters (Cyrillic as ICAO 9303
+/// writes it in passports, Greek as ELOT 743), in the letter's case
+/// (`Ж` is `Zh`, `ж` is `zh`), accents dropped (`Й` as `И`, `ά` as `α`):
+/// `Иван Петров` is `Ivan Petrov`, `Ελληνικά` is `Ellinika`. Scripts with
+/// no letter-by-letter spelling (Chinese, Japanese) have none.
+fn other_script(c: char) -> Option<&'static str> {
+    use unicode_normalization::UnicodeNormalization;
+    let base = std::iter::once(c).nfd().next()?;
+    let lower = base.to_lowercase().next()?;
+    let latin = match lower {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' | 'ґ' => "g",
+        'д' => "d",
+        'е' => "e",
+        'ж' => "zh",
+        'з' => "z",
+        'и' | 'і' | 'ї' => "i",
+        'й' => "i",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' => "ie",
+        'ы' => "y",
+        'ь' => "",
+        'э' => "e",
+        'ю' => "iu",
+        'я' => "ia",
+        'є' => "ie",
+        'ё' => "e",
+        'α' => "a",
+        'β' => "v",
+        'γ' => "g",
+        'δ' => "d",
+        'ε' => "e",
+        'ζ' => "z",
+        'η' => "i",
+        'θ' => "th",
+        'ι' => "i",
+        'κ' => "k",
+        'λ' => "l",
+        'μ' => "m",
+        'ν' => "n",
+        'ξ' => "x",
+        'ο' => "o",
+        'π' => "p",
+        'ρ' => "r",
+        'σ' | 'ς' => "s",
+        'τ' => "t",
+        'υ' => "y",
+        'φ' => "f",
+        'χ' => "ch",
+        'ψ' => "ps",
+        'ω' => "o",
+        _ => return None,
+    };
+    Some(match base.is_uppercase() {
+        false => latin,
+        true => capitalized(latin),
+    })
+}
+
+/// `zh` as `Zh`: each of the table's spellings, capitalized.
+fn capitalized(latin: &'static str) -> &'static str {
+    match latin {
+        "" => "",
+        "a" => "A",
+        "b" => "B",
+        "v" => "V",
+        "g" => "G",
+        "d" => "D",
+        "e" => "E",
+        "z" => "Z",
+        "i" => "I",
+        "k" => "K",
+        "l" => "L",
+        "m" => "M",
+        "n" => "N",
+        "o" => "O",
+        "p" => "P",
+        "r" => "R",
+        "s" => "S",
+        "t" => "T",
+        "u" => "U",
+        "f" => "F",
+        "y" => "Y",
+        "x" => "X",
+        "zh" => "Zh",
+        "kh" => "Kh",
+        "ts" => "Ts",
+        "ch" => "Ch",
+        "sh" => "Sh",
+        "shch" => "Shch",
+        "ie" => "Ie",
+        "iu" => "Iu",
+        "ia" => "Ia",
+        "th" => "Th",
+        "ps" => "Ps",
+        other => other,
     }
 }
 
@@ -228,5 +344,9 @@ mod tests {
         assert_eq!(text("Łódź Œuvre", 70), "Lodz OEuvre");
         assert_eq!(text("abcdef", 3), "abc");
         assert_eq!(text("王芳", 70), "?");
+        assert_eq!(text("Иван Петров", 70), "Ivan Petrov");
+        assert_eq!(text("Щукин Жанна Ёлкина", 70), "Shchukin Zhanna Elkina");
+        assert_eq!(text("Ελληνικά Ψάρι", 70), "Ellinika Psari");
+        assert_eq!(text("Łukasz", 70), "Lukasz");
     }
 }
