@@ -13,6 +13,7 @@ mod deal_workflow;
 mod deals;
 mod events;
 mod groups;
+mod guides;
 mod hardening;
 mod helpers;
 mod http_surface;

@@ -1,0 +1,297 @@
+//! The guides' paths run as written: each ```graphql block of a guide is
+//! one operation, sent as a reader pastes it into GraphiQL, with each
+//! `…_ID` placeholder replaced by the id an earlier step answered.
+
+use crate::helpers::{TENANT, TestApp};
+use crate::on_both_databases;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+on_both_databases!(
+    the_readmes_example_runs_as_written,
+    the_brands_attribution_path_earns_as_written,
+    the_ledgers_whole_path_runs_as_written,
+    the_tiers_guide_reaches_its_tier_as_written,
+    the_portals_sign_in_link_is_made_as_written,
+);
+
+/// The ```graphql blocks of `path` (from the repository's root), in
+/// order; each holds one operation, as GraphiQL runs a paste without
+/// asking which.
+pub(crate) fn operations(path: &str) -> Vec<String> {
+    let text =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        match (&mut current, line.trim_end()) {
+            (None, "```graphql") => current = Some(String::new()),
+            (Some(block), "```") => {
+                assert_eq!(
+                    count_operations(block),
+                    1,
+                    "{path}: one operation a block:\n{block}"
+                );
+                blocks.push(block.clone());
+                current = None;
+            }
+            (Some(block), text) => {
+                block.push_str(text);
+                block.push('\n');
+            }
+            _ => {}
+        }
+    }
+    blocks
+}
+
+/// Operations in a block: braces opened at the top level, outside
+/// comments and strings.
+fn count_operations(block: &str) -> usize {
+    let (mut depth, mut count) = (0i32, 0);
+    for line in block.lines() {
+        let code = line.split('#').next().unwrap_or_default();
+        let mut in_string = false;
+        for c in code.chars() {
+            match c {
+                '"' => in_string = !in_string,
+                '{' if !in_string => {
+                    if depth == 0 {
+                        count += 1;
+                    }
+                    depth += 1;
+                }
+                '}' if !in_string => depth -= 1,
+                _ => {}
+            }
+        }
+    }
+    count
+}
+
+/// The one of `ops` that holds `text`.
+fn op_with<'o>(ops: &'o [String], text: &str) -> &'o str {
+    ops.iter()
+        .find(|op| op.contains(text))
+        .unwrap_or_else(|| panic!("no operation holds {text}"))
+}
+
+/// `operation` with each `"PLACEHOLDER"` replaced by its value.
+fn filled(operation: &str, values: &[(&str, &str)]) -> String {
+    values
+        .iter()
+        .fold(operation.to_owned(), |op, (name, value)| {
+            op.replace(&format!("\"{name}\""), &format!("\"{value}\""))
+        })
+}
+
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("not text: {value}"))
+        .to_owned()
+}
+
+async fn the_readmes_example_runs_as_written(app: TestApp) {
+    let ops = operations("README.md");
+    assert_eq!(ops.len(), 2);
+    let partners = app.ok(&app.admin(), &ops[0], json!({})).await;
+    assert_eq!(
+        partners["viewer"],
+        json!({ "role": "ADMIN", "tenantId": TENANT })
+    );
+    let simulated = app.ok(&app.admin(), &ops[1], json!({})).await;
+    assert_eq!(simulated["simulatePartnerGroupRules"]["finalFee"], "74.98");
+    assert_eq!(
+        simulated["simulatePartnerGroupRules"]["effectivePercentage"],
+        "25"
+    );
+}
+
+async fn the_brands_attribution_path_earns_as_written(app: TestApp) {
+    let ops = operations("docs/attribution.md");
+    let admin = app.admin();
+    let campaign = app.ok(&admin, &ops[0], json!({})).await["createCampaign"]["id"].clone();
+    let campaign = text(&campaign);
+    let invited = app
+        .ok(
+            &admin,
+            &filled(&ops[1], &[("CAMPAIGN_ID", &campaign)]),
+            json!({}),
+        )
+        .await;
+    let partner = text(&invited["invitePartner"]["partner"]["id"]);
+    let ids = [
+        ("CAMPAIGN_ID", campaign.as_str()),
+        ("PARTNER_ID", partner.as_str()),
+    ];
+    let code = app.ok(&admin, &filled(&ops[2], &ids), json!({})).await;
+    assert_eq!(code["createReferralCode"]["code"], "jane");
+    // The visitor's link, as the guide's curl follows it.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .get(app.url(&format!("/r/{TENANT}/jane")))
+        .send()
+        .await
+        .unwrap();
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let click = location
+        .split_once("&click=")
+        .map(|(_, click)| click.to_owned())
+        .unwrap_or_else(|| panic!("{location}"));
+    assert!(
+        location.starts_with("https://acme.example/pricing?ref=jane&click="),
+        "{location}"
+    );
+    let attributed = app
+        .ok(&admin, &filled(&ops[3], &[("CLICK_ID", &click)]), json!({}))
+        .await;
+    assert_eq!(
+        attributed["attributeCustomer"]["partner"]["name"],
+        "Jane Doe"
+    );
+    let sale = app.ok(&admin, &ops[4], json!({})).await;
+    assert_eq!(
+        sale["recordEvent"]["commissions"],
+        json!([{ "amount": "9.80", "status": "ACCRUED" }])
+    );
+    // The partner's path, with its own token.
+    let token = app.partner_token(&partner);
+    let made = app
+        .ok(
+            &token,
+            op_with(&ops, "createReferralCode(input: {})"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(text(&made["createReferralCode"]["code"]).len(), 8);
+    let codes = app
+        .ok(&token, op_with(&ops, "referralCodes { code"), json!({}))
+        .await;
+    assert_eq!(
+        codes["viewer"]["partner"]["referralCodes"][0]["customers"],
+        1
+    );
+    let customers = app
+        .ok(&token, op_with(&ops, "{ customers {"), json!({}))
+        .await;
+    assert_eq!(
+        customers["customers"]["nodes"][0]["email"],
+        "b***@example.com"
+    );
+}
+
+async fn the_ledgers_whole_path_runs_as_written(app: TestApp) {
+    let ops = operations("docs/ledger.md");
+    let admin = app.admin();
+    let campaign = text(&app.ok(&admin, &ops[0], json!({})).await["createCampaign"]["id"]);
+    let invited = app
+        .ok(
+            &admin,
+            &filled(&ops[1], &[("CAMPAIGN_ID", &campaign)]),
+            json!({}),
+        )
+        .await;
+    let partner = text(&invited["invitePartner"]["partner"]["id"]);
+    let charged = app
+        .ok(
+            &admin,
+            &filled(&ops[2], &[("CAMPAIGN_ID", &campaign)]),
+            json!({}),
+        )
+        .await;
+    let commission = &charged["recordEvent"]["commissions"][0];
+    assert_eq!(
+        (
+            &commission["amount"],
+            &commission["status"],
+            &commission["matureAt"]
+        ),
+        (
+            &json!("74.98"),
+            &json!("ACCRUED"),
+            &json!("2026-02-14T12:00:00Z")
+        )
+    );
+    let id = text(&commission["id"]);
+    let approved = app
+        .ok(
+            &admin,
+            &filled(&ops[3], &[("COMMISSION_ID", &id)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(approved["approveCommissions"][0]["status"], "APPROVED");
+    let paid = app
+        .ok(
+            &admin,
+            &filled(&ops[4], &[("COMMISSION_ID", &id)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(paid["markCommissionsPaid"][0]["amount"], "74.98");
+    let refunded = app.ok(&admin, &ops[5], json!({})).await;
+    assert_eq!(refunded["recordRefund"]["clawbacks"][0]["amount"], "-24.99");
+    let seen = app
+        .ok(&app.partner_token(&partner), &ops[6], json!({}))
+        .await;
+    assert_eq!(
+        seen["viewer"]["partner"]["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "-24.99", "paid": "74.98" }])
+    );
+}
+
+async fn the_tiers_guide_reaches_its_tier_as_written(app: TestApp) {
+    let ops = operations("docs/tiers.md");
+    let admin = app.admin();
+    let campaign = text(&app.ok(&admin, &ops[0], json!({})).await["createCampaign"]["id"]);
+    let invited = app
+        .ok(
+            &admin,
+            &filled(&ops[1], &[("CAMPAIGN_ID", &campaign)]),
+            json!({}),
+        )
+        .await;
+    let partner = text(&invited["invitePartner"]["partner"]["id"]);
+    let ids = [
+        ("CAMPAIGN_ID", campaign.as_str()),
+        ("PARTNER_ID", partner.as_str()),
+    ];
+    app.ok(&admin, &filled(&ops[2], &ids), json!({})).await;
+    let sales = app.ok(&admin, &filled(&ops[3], &ids), json!({})).await["recordEvents"].clone();
+    let tenth = &sales[9]["payload"]["commissions"][0];
+    assert_eq!(
+        (&tenth["amount"], &tenth["revenue"], &tenth["tier"]["name"]),
+        (&json!("11.00"), &json!("14.10"), &json!("SilverCommission"))
+    );
+    assert_eq!(sales[0]["payload"]["commissions"][0]["amount"], "10.00");
+    let rows = app.ok(&admin, &filled(&ops[4], &ids), json!({})).await;
+    let adjustments: Vec<&Value> = rows["partner"]["commissions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "ADJUSTMENT")
+        .collect();
+    assert_eq!(adjustments.len(), 9);
+    assert!(
+        adjustments
+            .iter()
+            .all(|a| a["amount"] == "5.00" && a["event"]["externalId"] == "sale-10")
+    );
+}
+
+async fn the_portals_sign_in_link_is_made_as_written(app: TestApp) {
+    let ops = operations("docs/portal.md");
+    let partner = app.create_partner(json!({ "name": "Nia" })).await;
+    let link = app
+        .ok(
+            &app.admin(),
+            &filled(&ops[0], &[("PARTNER_ID", &partner)]),
+            json!({}),
+        )
+        .await;
+    assert!(text(&link["createPartnerPortalLink"]["url"]).contains("/portal/#code="));
+}
