@@ -13,6 +13,7 @@ on_both_databases!(
     the_ledgers_whole_path_runs_as_written,
     the_tiers_guide_reaches_its_tier_as_written,
     the_portals_sign_in_link_is_made_as_written,
+    the_deals_guide_runs_as_written,
 );
 
 /// The ```graphql blocks of `path` (from the repository's root), in
@@ -294,4 +295,102 @@ async fn the_portals_sign_in_link_is_made_as_written(app: TestApp) {
         )
         .await;
     assert!(text(&link["createPartnerPortalLink"]["url"]).contains("/portal/#code="));
+}
+
+async fn the_deals_guide_runs_as_written(app: TestApp) {
+    let ops = operations("docs/deals.md");
+    let admin = app.admin();
+    let stages = app.ok(&admin, &ops[0], json!({})).await;
+    let (qualified, proposal, won) = (
+        text(&stages["qualified"]["id"]),
+        text(&stages["proposal"]["id"]),
+        text(&stages["won"]["id"]),
+    );
+    let partner = text(&app.ok(&admin, &ops[1], json!({})).await["createPartner"]["id"]);
+    let ana = app
+        .ok(
+            &admin,
+            &filled(&ops[2], &[("PARTNER_ID", &partner)]),
+            json!({}),
+        )
+        .await;
+    let ana = text(&ana["createContact"]["id"]);
+    let mut ids = vec![
+        ("QUALIFIED_ID", qualified.as_str()),
+        ("PROPOSAL_ID", proposal.as_str()),
+        ("WON_ID", won.as_str()),
+        ("PARTNER_ID", partner.as_str()),
+        ("ANA_ID", ana.as_str()),
+    ];
+    let plan = text(
+        &app.ok(&admin, &filled(&ops[3], &ids), json!({})).await["createCommissionPlan"]["id"],
+    );
+    app.ok(&admin, &filled(&ops[4], &ids), json!({})).await;
+    let simulated = app
+        .ok(&admin, &filled(&ops[5], &[("PLAN_ID", &plan)]), json!({}))
+        .await;
+    assert_eq!(simulated["simulateCommissionPlan"]["total"], "390.00");
+    let deal = text(&app.ok(&admin, &filled(&ops[6], &ids), json!({})).await["createDeal"]["id"]);
+    ids.push(("DEAL_ID", deal.as_str()));
+    app.ok(&admin, &filled(&ops[7], &ids), json!({})).await;
+    let won_answer = app.ok(&admin, &filled(&ops[8], &ids), json!({})).await;
+    let amounts: Vec<&Value> = won_answer["moveDeal"]["commissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["amount"])
+        .collect();
+    assert_eq!(amounts, [&json!("1200.00"), &json!("500.00")]);
+    // Three payments: the guide's first, and "pay-2, pay-3 alike".
+    for n in 1..=3 {
+        let payment =
+            filled(&ops[9], &ids).replace("deal-1001-pay-1", &format!("deal-1001-pay-{n}"));
+        let paid = app.ok(&admin, &payment, json!({})).await;
+        assert_eq!(
+            paid["recordDealPayment"]["commissions"][0]["amount"],
+            "80.00"
+        );
+    }
+    let refunded = app.ok(&admin, &ops[10], json!({})).await;
+    assert_eq!(
+        refunded["recordRefund"]["reversed"][0]["status"],
+        "REVERSED"
+    );
+    let token = app.partner_token(&partner);
+    let view = app.ok(&token, &ops[11], json!({})).await;
+    assert_eq!(
+        view["viewer"]["partner"]["balance"][0]["accrued"],
+        "1860.00"
+    );
+
+    // A deal the partner registers, once "Closed won" wins.
+    let is_won = format!(
+        "mutation {{ updateDealStage(id: \"{won}\", input: {{ isWon: true }}) {{ isWon }} }}"
+    );
+    app.ok(&admin, &is_won, json!({})).await;
+    let registered = app.ok(&token, &ops[12], json!({})).await["registerDeal"].clone();
+    assert_eq!(registered["registration"], "PENDING");
+    let globex = text(&registered["id"]);
+    let queue = app.ok(&admin, &ops[13], json!({})).await;
+    assert_eq!(queue["deals"]["nodes"][0]["companyDomain"], "globex.com");
+    let ids = [("DEAL_ID", globex.as_str()), ("WON_ID", won.as_str())];
+    app.ok(&admin, &filled(&ops[14], &ids), json!({})).await;
+    let moved = app.ok(&admin, &filled(&ops[15], &ids), json!({})).await["moveDeal"].clone();
+    assert_eq!(moved["deal"]["status"], "WON");
+    assert_eq!(moved["commissions"][0]["amount"], "500.00");
+    let commission = text(&moved["commissions"][0]["id"]);
+    let paid_ids = [("COMMISSION_ID", commission.as_str())];
+    app.ok(&admin, &filled(&ops[16], &paid_ids), json!({}))
+        .await;
+    app.ok(&admin, &filled(&ops[17], &paid_ids), json!({}))
+        .await;
+    let deals = app.ok(&token, &ops[18], json!({})).await;
+    let globex_row = deals["deals"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "Globex expansion")
+        .unwrap()
+        .clone();
+    assert_eq!(globex_row["commissions"]["nodes"][0]["status"], "PAID");
 }
