@@ -104,6 +104,12 @@ pub fn check_found(
     }
 }
 
+/// An id no row has: a list, series or export filtered by it answers
+/// what one filtered by an id naming nothing answers — how a partner
+/// token's filter naming another partner is answered (SPEC §3: as if the
+/// other partner had nothing), without reading that partner's rows.
+pub const NO_ROW_ID: &str = "";
+
 /// A new ULID, the id of every row. Ids made by one process increase
 /// strictly, so lists ordered by id follow creation order.
 pub fn new_id() -> String {

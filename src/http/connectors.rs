@@ -63,14 +63,9 @@ pub async fn receive(
             response
         }
         Err(Refused::Failed(err)) => {
-            // A lost race or an outage is the provider's to retry, as
-            // any failure is; only the status differs.
-            let status = match err {
-                crate::error::ApiError::Unavailable | crate::error::ApiError::Contention => {
-                    StatusCode::SERVICE_UNAVAILABLE
-                }
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
+            // The provider retries any failure; the status says which
+            // (a lost race or an outage: 503).
+            let status = super::status_of(&err);
             tracing::error!(target: "revshare::connectors", error = ?err, "connector event failed");
             error_body(
                 status,

@@ -216,13 +216,7 @@ async fn within_deadline(
         Ok(answer) => answer,
         Err(_) => {
             slot.answered(Some("UNAVAILABLE"));
-            let err = ApiError::Unavailable;
-            let mut answer =
-                error_body(StatusCode::SERVICE_UNAVAILABLE, err.code(), &err.message());
-            answer
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
-            answer
+            super::error_response(ApiError::Unavailable)
         }
     }
 }

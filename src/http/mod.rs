@@ -207,16 +207,7 @@ impl AppState {
     /// The principal of a request: `None` without a token; a bad one is
     /// answered here (401, or 503 when the tenant cannot be read).
     async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<Principal>, Response> {
-        match self.principal(headers).await {
-            Ok(principal) => Ok(principal),
-            Err(err @ ApiError::Unauthenticated(_)) => {
-                Err(error_response(StatusCode::UNAUTHORIZED, err))
-            }
-            Err(err @ ApiError::Unavailable) => {
-                Err(error_response(StatusCode::SERVICE_UNAVAILABLE, err))
-            }
-            Err(err) => Err(error_response(StatusCode::INTERNAL_SERVER_ERROR, err)),
-        }
+        self.principal(headers).await.map_err(error_response)
     }
 
     async fn principal(&self, headers: &HeaderMap) -> Result<Option<Principal>, ApiError> {
@@ -368,8 +359,27 @@ fn error_body(status: StatusCode, code: &str, message: &str) -> Response {
     response
 }
 
-fn error_response(status: StatusCode, err: ApiError) -> Response {
-    error_body(status, err.code(), &err.message())
+/// The one place an API error becomes an HTTP status, for every answer
+/// outside a GraphQL body (authentication, exports, statements, billing
+/// connectors, referral links), so that one error answers alike
+/// everywhere: an outage or a lost race is 503 with `Retry-After` (retry),
+/// never a 500; a bad input 400; another partner's object 404, as an id
+/// naming nothing.
+pub fn status_of(err: &ApiError) -> StatusCode {
+    match err {
+        ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+        ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+        ApiError::BadInput { .. } => StatusCode::BAD_REQUEST,
+        ApiError::Conflict(_) => StatusCode::CONFLICT,
+        ApiError::Unavailable | ApiError::Contention => StatusCode::SERVICE_UNAVAILABLE,
+        ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An API error as an answer: its status ([`status_of`]), code and message.
+fn error_response(err: ApiError) -> Response {
+    error_body(status_of(&err), err.code(), &err.message())
 }
 
 /// Gives an error response that is not JSON already (from the router, the
@@ -405,6 +415,27 @@ async fn json_errors(response: Response) -> Response {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn each_api_error_has_one_status() {
+        use super::{ApiError, StatusCode, status_of};
+        let table = [
+            (
+                ApiError::Unauthenticated("x".into()),
+                StatusCode::UNAUTHORIZED,
+            ),
+            (ApiError::Forbidden("x".into()), StatusCode::FORBIDDEN),
+            (ApiError::not_found("x"), StatusCode::NOT_FOUND),
+            (ApiError::bad_input("input.x", "y"), StatusCode::BAD_REQUEST),
+            (ApiError::Conflict("x".into()), StatusCode::CONFLICT),
+            (ApiError::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+            (ApiError::Contention, StatusCode::SERVICE_UNAVAILABLE),
+            (ApiError::Internal, StatusCode::INTERNAL_SERVER_ERROR),
+        ];
+        for (err, status) in table {
+            assert_eq!(status_of(&err), status, "{err:?}");
+        }
+    }
+
     #[test]
     fn only_a_loopback_host_and_port_is_loopback() {
         for host in [

@@ -61,19 +61,10 @@ fn redirect(target: String) -> Response {
 }
 
 fn failed(err: ApiError) -> Response {
-    match err {
-        ApiError::Unavailable => {
-            error_body(StatusCode::SERVICE_UNAVAILABLE, err.code(), &err.message())
-        }
-        err => {
-            tracing::error!(target: "revshare::http", error = ?err, "referral link");
-            error_body(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            )
-        }
+    if err == ApiError::Internal {
+        tracing::error!(target: "revshare::http", "referral link");
     }
+    super::error_response(err)
 }
 
 fn no_link() -> Response {

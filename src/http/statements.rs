@@ -7,7 +7,7 @@ use super::{AppState, error_response};
 use crate::auth::Scope;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 pub async fn statement(
@@ -19,7 +19,7 @@ pub async fn statement(
         Ok(principal) => principal,
         Err(response) => return response,
     };
-    let not_found = || error_response(StatusCode::NOT_FOUND, ApiError::not_found("statement"));
+    let not_found = || error_response(ApiError::not_found("statement"));
     let Some(id) = file.strip_suffix(".pdf") else {
         return not_found();
     };
@@ -27,20 +27,20 @@ pub async fn statement(
     let payout = match crate::payouts::find(conn, principal.tenant_id(), id).await {
         Ok(Some(payout)) => payout,
         Ok(None) => return not_found(),
-        Err(err) => return error_response(status_of(&err), err),
+        Err(err) => return error_response(err),
     };
     match principal.own_partner() {
         Some(own) if own != payout.partner_id || payout.staff_payee => return not_found(),
         Some(_) => {}
         None => {
             if let Err(err) = principal.require(Scope::CommissionsRead) {
-                return error_response(StatusCode::FORBIDDEN, err);
+                return error_response(err);
             }
         }
     }
     let pdf = match crate::payouts::statement::pdf(conn, principal.tenant_id(), &payout).await {
         Ok(pdf) => pdf,
-        Err(err) => return error_response(status_of(&err), err),
+        Err(err) => return error_response(err),
     };
     let mut response = pdf.into_response();
     let headers = response.headers_mut();
@@ -60,11 +60,4 @@ pub async fn statement(
         HeaderValue::from_static("private, no-store"),
     );
     response
-}
-
-fn status_of(err: &ApiError) -> StatusCode {
-    match err {
-        ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
 }

@@ -1,9 +1,10 @@
 //! The maturity job: approves `ACCRUED` commissions whose `matureAt` has
 //! passed, every `REVSHARE_MATURITY_INTERVAL` seconds.
 //!
-//! Safe with any number of replicas: a round locks the rows it takes
-//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL), so two processes take disjoint
-//! rows and neither waits for the other; each row then moves once, with its
+//! Safe with any number of replicas: a round claims the rows it takes
+//! ([`crate::posting::locks::claim_commissions`]: `FOR UPDATE SKIP LOCKED`
+//! on PostgreSQL), so two processes take disjoint rows and neither waits
+//! for the other; each row then moves once, with its
 //! one history entry, through [`crate::posting::apply_move`]. SQLite's one
 //! writer serializes the rounds.
 
@@ -13,8 +14,7 @@ use crate::error::ApiResult;
 use crate::posting::{self, Move};
 use chrono::{DateTime, Utc};
 use entity::commission;
-use sea_orm::sea_query::{LockBehavior, LockType};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition};
 use std::time::Duration;
 
 /// Rows approved per transaction; a backlog drains over several rounds.
@@ -26,16 +26,13 @@ pub const ACTOR: &str = "maturity";
 pub async fn approve_matured(db: &Db, now: DateTime<Utc>) -> ApiResult<u64> {
     db.retrying(|| async move {
         let txn = db.write().await?;
-        let due = commission::Entity::find()
-            .filter(commission::Column::Status.eq(CommissionStatus::Accrued))
-            .filter(commission::Column::MatureAt.lte(now))
+        let matured = Condition::all()
+            .add(commission::Column::Status.eq(CommissionStatus::Accrued))
+            .add(commission::Column::MatureAt.lte(now))
             // A spiff waits for its payee to be named.
-            .filter(commission::Column::RecipientPending.eq(false))
-            .order_by_asc(commission::Column::MatureAt)
-            .limit(BATCH)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .all(&*txn)
-            .await?;
+            .add(commission::Column::RecipientPending.eq(false));
+        let order = commission::Column::MatureAt;
+        let due = posting::locks::claim_commissions(&*txn, matured, order, BATCH).await?;
         let mv = Move {
             from: CommissionStatus::Accrued,
             to: CommissionStatus::Approved,

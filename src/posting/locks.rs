@@ -4,13 +4,18 @@
 //! `externalId`, for a sale naming only its customer and for attributing
 //! one), then **partners** (by id), then
 //! **commissions** (by id), then balances (by key, written last by the
-//! posting layer). Each set is locked by one statement in id order, so
+//! posting layer), then the tenant's report rollups (a shared advisory
+//! lock, exclusive while they are rebuilt: [`stats_zone`]). This is the
+//! one statement of the order; the docs point here. Each set is locked by one statement in id order, so
 //! two transactions naming the same rows in different orders queue rather
 //! than deadlock; what still loses a race is run again by
 //! [`crate::db::Db::retrying`]. On SQLite, whose writer is alone, `FOR
 //! UPDATE` is left out and these are plain reads.
 //!
-//! Every partner and commission lock is taken here and nowhere else.
+//! Every partner and commission lock is taken here and nowhere else —
+//! the maturity job's claim of matured commissions included
+//! ([`claim_commissions`]); `tests/api/architecture.rs` plants a lock
+//! elsewhere to prove it would see one.
 
 use crate::error::ApiResult;
 use entity::{commission, partner};
@@ -142,6 +147,28 @@ pub async fn commissions_where(
         .filter(which)
         .order_by_asc(commission::Column::Id)
         .lock_exclusive()
+        .all(conn)
+        .await?)
+}
+
+/// Claims up to `limit` of the commissions `which` selects that no other
+/// transaction holds, `order` first: a background job's round, safe on
+/// many replicas (PostgreSQL `FOR UPDATE SKIP LOCKED`: two rounds take
+/// disjoint rows and neither waits for the other; SQLite's one writer
+/// serializes them). It takes no partner lock and waits for no commission,
+/// so it can wait on no transaction that holds the order's earlier locks.
+pub async fn claim_commissions(
+    conn: &impl ConnectionTrait,
+    which: Condition,
+    order: commission::Column,
+    limit: u64,
+) -> ApiResult<Vec<commission::Model>> {
+    use sea_orm::sea_query::{LockBehavior, LockType};
+    Ok(commission::Entity::find()
+        .filter(which)
+        .order_by_asc(order)
+        .limit(limit)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
         .all(conn)
         .await?)
 }

@@ -524,19 +524,55 @@ fn only_the_event_path_writes_events() {
     assert!(path.contains(&"ledger/path/row.rs".to_owned()), "{path:?}");
 }
 
-/// Files outside `posting/locks.rs` that lock rows of `entity` (a
-/// `lock_exclusive` in a statement on that entity).
-fn lockers_of(sources: &BTreeMap<String, String>, entity: &str) -> Vec<String> {
+/// Files outside `posting/locks.rs` that lock rows of `entity` (whose
+/// table is `table`): a SeaORM lock (`lock_exclusive`, `lock_shared`,
+/// `lock_with_behavior`, `lock`) in a statement on that entity, or SQL
+/// that takes row locks (`FOR UPDATE`, `FOR NO KEY UPDATE`, `FOR SHARE`,
+/// `FOR KEY SHARE`, `SKIP LOCKED`) in a text naming that table.
+fn lockers_of(sources: &BTreeMap<String, String>, entity: &str, table: &str) -> Vec<String> {
     let find = format!("{entity}::Entity::find");
+    let orm_locks = [
+        "lock_exclusive()",
+        "lock_shared()",
+        "lock_with_behavior(",
+        ".lock(",
+    ];
+    let sql_locks = [
+        "FOR UPDATE",
+        "FOR NO KEY UPDATE",
+        "FOR SHARE",
+        "FOR KEY SHARE",
+        "SKIP LOCKED",
+    ];
+    let names_table = |text: &str| {
+        ["FROM ", "JOIN ", "UPDATE "].iter().any(|keyword| {
+            let wanted = format!("{keyword}{table}");
+            text.match_indices(&wanted).any(|(at, _)| {
+                let next = text[at + wanted.len()..].chars().next();
+                !next.is_some_and(|c| c.is_alphanumeric() || c == '_')
+            })
+        })
+    };
     sources
         .iter()
         .filter(|(file, _)| file.as_str() != "posting/locks.rs")
         .filter(|(_, code)| {
-            code.match_indices("lock_exclusive()").any(|(at, _)| {
-                // The statement the lock is in: back to its last `;` or `{`.
-                let start = code[..at].rfind([';', '{']).map_or(0, |i| i + 1);
-                names(&code[start..at], &find)
-            })
+            let orm = orm_locks.iter().any(|lock| {
+                code.match_indices(lock).any(|(at, _)| {
+                    // The statement the lock is in: back to its last `;` or `{`.
+                    let start = code[..at].rfind([';', '{']).map_or(0, |i| i + 1);
+                    names(&code[start..at], &find)
+                })
+            });
+            let sql = sql_locks.iter().any(|lock| {
+                code.match_indices(lock).any(|(at, _)| {
+                    // The SQL text the lock is in: its string literal.
+                    let start = code[..at].rfind('"').map_or(0, |i| i + 1);
+                    let end = code[at..].find('"').map_or(code.len(), |i| at + i);
+                    names_table(&code[start..end])
+                })
+            });
+            orm || sql
         })
         .map(|(file, _)| file.clone())
         .collect()
@@ -546,9 +582,9 @@ fn lockers_of(sources: &BTreeMap<String, String>, entity: &str) -> Vec<String> {
 fn only_the_lock_order_locks_partners_and_commissions() {
     let sources = sources();
     assert!(sources["posting/locks.rs"].contains("lock_exclusive()"));
-    for entity in ["partner", "commission"] {
+    for (entity, table) in [("partner", "partners"), ("commission", "commissions")] {
         assert_eq!(
-            lockers_of(&sources, entity),
+            lockers_of(&sources, entity, table),
             Vec::<String>::new(),
             "{entity} rows locked outside posting/locks.rs, the lock order's owner"
         );
@@ -597,5 +633,29 @@ fn the_checks_find_what_they_look_for() {
         ),
     ]
     .into();
-    assert_eq!(lockers_of(&locking, "partner"), ["deals/x.rs"]);
+    assert_eq!(lockers_of(&locking, "partner", "partners"), ["deals/x.rs"]);
+    // A claim that skips locked rows, and a lock in SQL, are locks too.
+    let locking: BTreeMap<String, String> = [
+        (
+            "ledger/m.rs".to_owned(),
+            "let due = commission::Entity::find().lock_with_behavior(LockType::Update, LockBehavior::SkipLocked).all(c);".to_owned(),
+        ),
+        (
+            "ledger/n.rs".to_owned(),
+            "let sql = \"SELECT id FROM commissions WHERE status = $1 LIMIT 5 FOR UPDATE SKIP LOCKED\";".to_owned(),
+        ),
+        (
+            "ledger/o.rs".to_owned(),
+            "let sql = \"SELECT id FROM commission_stats FOR UPDATE\";".to_owned(),
+        ),
+        (
+            "webhooks/p.rs".to_owned(),
+            "let sql = \"SELECT id FROM webhook_deliveries FOR UPDATE SKIP LOCKED\";".to_owned(),
+        ),
+    ]
+    .into();
+    assert_eq!(
+        lockers_of(&locking, "commission", "commissions"),
+        ["ledger/m.rs", "ledger/n.rs"]
+    );
 }

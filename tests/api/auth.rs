@@ -401,7 +401,7 @@ async fn another_partners_object_answers_as_if_it_did_not_exist(app: TestApp) {
         Error,
     }
     use Answer::{Data, Error};
-    let table: [(&str, &str, &str, Answer); 13] = [
+    let table: [(&str, &str, &str, Answer); 16] = [
         (
             "partner",
             "query($id: ID!) { partner(id: $id) { id } }",
@@ -449,6 +449,24 @@ async fn another_partners_object_answers_as_if_it_did_not_exist(app: TestApp) {
             "query($id: ID!) { domainEvents(partnerId: $id) { nodes { id } } }",
             bob.as_str(),
             Data("domainEvents"),
+        ),
+        (
+            "customers",
+            "query($id: ID!) { customers(partnerId: $id) { nodes { externalId } } }",
+            bob.as_str(),
+            Data("customers"),
+        ),
+        (
+            "events",
+            "query($id: ID!) { events(partnerId: $id) { totalCount nodes { id } } }",
+            bob.as_str(),
+            Data("events"),
+        ),
+        (
+            "payouts",
+            "query($id: ID!) { payouts(partnerId: $id) { totalCount nodes { id } } }",
+            bob.as_str(),
+            Data("payouts"),
         ),
         (
             "updateWebhookEndpoint",
@@ -506,6 +524,43 @@ async fn another_partners_object_answers_as_if_it_did_not_exist(app: TestApp) {
             }
         }
         assert_eq!(for_theirs, for_nothing, "{path}: theirs and nothing differ");
+    }
+    // A series and the exports: another partner's answer is the one for an
+    // id naming nothing — a zero series, a CSV of its header alone.
+    let series = "query($id: ID!) { commissionStats(interval: MONTH, from: \"2020-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\", partnerId: $id, currency: \"USD\") { accrued commissions } }";
+    let (_, for_theirs) = app.post(Some(&mine), series, json!({ "id": bob })).await;
+    let (_, for_nothing) = app
+        .post(Some(&mine), series, json!({ "id": nothing }))
+        .await;
+    assert_eq!(for_theirs, for_nothing, "commissionStats");
+    let months = for_theirs["data"]["commissionStats"].as_array().unwrap();
+    assert_eq!(months.len(), 120, "{for_theirs}");
+    assert!(
+        months
+            .iter()
+            .all(|m| m["accrued"] == "0.00" && m["commissions"] == 0)
+    );
+    for export in ["commissions", "payouts"] {
+        let csv = |id: String| {
+            let (app, mine) = (&app, &mine);
+            async move {
+                let response = app
+                    .client
+                    .get(app.url(&format!("/exports/{export}.csv?partnerId={id}")))
+                    .bearer_auth(mine)
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status().as_u16(), response.text().await.unwrap())
+            }
+        };
+        let theirs = csv(bob.clone()).await;
+        assert_eq!(theirs, csv(nothing.to_owned()).await, "{export}.csv");
+        assert_eq!(
+            (theirs.0, theirs.1.split_terminator("\r\n").count()),
+            (200, 1),
+            "{export}.csv"
+        );
     }
     // And Bob's own token sees each of them (the table is not vacuous).
     let theirs = app.partner_token(&bob);

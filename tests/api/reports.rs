@@ -347,10 +347,20 @@ async fn a_partner_reads_its_own_series_and_rank_only(app: TestApp) {
     let own = stats(&app, &token, range.clone()).await;
     assert_eq!(own[0]["accrued"], "10.00");
     assert_eq!(own[0]["revenue"], "100.00");
+    // Another partner's series: as if it had nothing, a zero series — the
+    // same answer as for an id naming no partner.
     let mut others = range.clone();
     others["partner"] = json!(bob);
-    let error = app.error(Some(&token), STATS, others).await;
-    assert_eq!(code(&error), "FORBIDDEN");
+    let mut nobody = range.clone();
+    nobody["partner"] = json!("no-such-partner");
+    assert_eq!(
+        stats(&app, &token, others).await,
+        json!([empty("2026-03-01T00:00:00Z")])
+    );
+    assert_eq!(
+        stats(&app, &token, nobody.clone()).await,
+        stats(&app, &app.admin(), nobody).await
+    );
     let error = app
         .error(
             Some(&token),
@@ -546,7 +556,8 @@ async fn exports_stream_the_ledger_and_payouts_as_csv_within_their_scopes(app: T
     )
     .await;
     assert_eq!(body.split_terminator("\r\n").count(), 4);
-    // A partner exports its own rows; another's id is forbidden.
+    // A partner exports its own rows; another's id exports as if that
+    // partner had nothing: the header alone.
     let token = app.partner_token(&bob);
     let (status, _, body) = export(&app, Some(&token), "/exports/commissions.csv").await;
     assert_eq!(status, 200);
@@ -562,7 +573,18 @@ async fn exports_stream_the_ledger_and_payouts_as_csv_within_their_scopes(app: T
         &format!("/exports/commissions.csv?partnerId={evil}"),
     )
     .await;
-    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        (status, body.split_terminator("\r\n").count()),
+        (200, 1),
+        "{body}"
+    );
+    let (_, _, nothing) = export(
+        &app,
+        Some(&token),
+        "/exports/commissions.csv?partnerId=no-such-partner",
+    )
+    .await;
+    assert_eq!(body, nothing);
     let (status, _, body) = export(&app, Some(&token), "/exports/payouts.csv").await;
     assert_eq!((status, body.split_terminator("\r\n").count()), (200, 1));
     // Bad input names its parameter; no token is 401; a token without the
