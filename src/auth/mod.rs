@@ -5,6 +5,7 @@
 //! `Principal` alone; nothing here touches the database except the tenant
 //! lookup done by the HTTP layer before a principal exists.
 
+pub mod access;
 pub mod jwt;
 
 use crate::engine::Currency;
@@ -153,6 +154,23 @@ pub struct Principal {
 impl Principal {
     pub fn tenant_id(&self) -> &str {
         &self.tenant.id
+    }
+
+    /// A principal of tenant `t` for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(role: Role, partner: Option<&str>, scopes: &[Scope]) -> Principal {
+        Principal {
+            subject: "test".into(),
+            tenant: Arc::new(Tenant {
+                id: "t".into(),
+                name: "T".into(),
+                currency: Currency::USD,
+                time_zone: "UTC".into(),
+            }),
+            role,
+            partner_id: partner.map(str::to_owned),
+            scopes: scopes.to_vec(),
+        }
     }
 
     /// Whether the principal holds `scope`. Admins hold every scope of their

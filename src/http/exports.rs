@@ -127,16 +127,8 @@ where
 /// (naming another exports as if that partner had nothing: the header
 /// alone), what it names for staff with `commissions:read`.
 fn scoped_partner(principal: &Principal, named: Option<&String>) -> ApiResult<Option<String>> {
-    match principal.own_partner() {
-        Some(own) => match named {
-            Some(other) if other != own => Ok(Some(crate::input::NO_ROW_ID.to_owned())),
-            _ => Ok(Some(own.to_owned())),
-        },
-        None => {
-            principal.require(Scope::CommissionsRead)?;
-            Ok(named.cloned())
-        }
-    }
+    let named = named.map(String::as_str);
+    Ok(crate::auth::access::rows(principal, named, Scope::CommissionsRead)?.partner_filter())
 }
 
 fn at(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<DateTime<Utc>>> {

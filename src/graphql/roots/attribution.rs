@@ -10,7 +10,7 @@
 use crate::attribution::clicks::{self, Visit};
 use crate::attribution::codes::{self, NewCode};
 use crate::attribution::customers::{self, Attribute, By};
-use crate::auth::{Principal, Role, Scope};
+use crate::auth::{Principal, Role, Scope, access};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
 use crate::graphql::context::{db, forget_reads, page_args, principal, writer};
@@ -171,19 +171,22 @@ impl AttributionQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<Customer>> {
         let principal = principal(ctx)?;
-        let own = customer_reader(principal)?;
-        let partner = match (own, partner_id) {
-            (Some(own), Some(asked)) if asked.0 != own => {
-                return Ok(connection(
-                    Page::empty(),
-                    TotalCount::known(0),
-                    |c: &attribution::Model| c.id.clone(),
-                    Customer,
-                ));
-            }
-            (Some(own), _) => Some(own.to_owned()),
-            (None, asked) => asked.map(|p| p.0),
+        // Staff read customers with either scope.
+        let scope = match principal.has(Scope::PartnersRead) {
+            true => Scope::PartnersRead,
+            false => Scope::CommissionsRead,
         };
+        let named = partner_id.as_ref().map(|p| p.as_str());
+        let rows = access::rows(principal, named, scope)?;
+        if rows.is_nothing() {
+            return Ok(connection(
+                Page::empty(),
+                TotalCount::known(0),
+                |c: &attribution::Model| c.id.clone(),
+                Customer,
+            ));
+        }
+        let partner = rows.partner_filter();
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let select = customers::list(principal.tenant_id(), partner.as_deref());
         list_connection(
@@ -217,23 +220,17 @@ impl AttributionQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<Event>> {
         let principal = principal(ctx)?;
-        let own = match principal.own_partner() {
-            Some(own) => Some(own),
-            None => principal.require(Scope::CommissionsRead).map(|_| None)?,
-        };
-        let partner = match (own, partner_id) {
-            // Another partner's events: as if it had none.
-            (Some(own), Some(asked)) if asked.0 != own => {
-                return Ok(connection(
-                    Page::empty(),
-                    TotalCount::known(0),
-                    |e: &event::Model| e.id.clone(),
-                    Event,
-                ));
-            }
-            (Some(own), _) => Some(own.to_owned()),
-            (None, asked) => asked.map(|p| p.0),
-        };
+        let named = partner_id.as_ref().map(|p| p.as_str());
+        let rows = access::rows(principal, named, Scope::CommissionsRead)?;
+        if rows.is_nothing() {
+            return Ok(connection(
+                Page::empty(),
+                TotalCount::known(0),
+                |e: &event::Model| e.id.clone(),
+                Event,
+            ));
+        }
+        let partner = rows.partner_filter();
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let customer = customer_external_id
             .map(|c| {
@@ -296,19 +293,9 @@ impl AttributionMutation {
         #[graphql(desc = "The code to create.")] input: CreateReferralCodeInput,
     ) -> ApiResult<ReferralCode> {
         let principal = principal(ctx)?;
-        let partner_id = match (principal.own_partner(), input.partner_id) {
-            (Some(own), Some(asked)) if asked.0 != own => {
-                // Another partner: as if it did not exist.
-                return Err(ApiError::bad_input("input.partnerId", "no such partner"));
-            }
-            (Some(own), _) => own.to_owned(),
-            (None, asked) => {
-                principal.require(Scope::PartnersWrite)?;
-                asked
-                    .ok_or_else(|| ApiError::bad_input("input.partnerId", "is required"))?
-                    .0
-            }
-        };
+        let given = input.partner_id.as_ref().map(|p| p.as_str());
+        let partner_id =
+            access::input_partner(principal, given, "input.partnerId", Scope::PartnersWrite)?;
         forget_reads(ctx)?;
         let new = NewCode {
             partner_id,

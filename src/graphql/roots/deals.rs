@@ -132,14 +132,9 @@ fn may_read_pipeline(principal: &Principal) -> ApiResult<()> {
 /// The partner a list is limited to: a partner token's own (`None` when it
 /// asks for another's), else the filter given, after `deals:read`.
 fn partner_filter(principal: &Principal, asked: Option<ID>) -> ApiResult<Option<Option<String>>> {
-    match principal.own_partner() {
-        Some(own) if asked.as_ref().is_some_and(|p| p.0 != own) => Ok(None),
-        Some(own) => Ok(Some(Some(own.to_owned()))),
-        None => {
-            principal.require(Scope::DealsRead)?;
-            Ok(Some(asked.map(|p| p.0)))
-        }
-    }
+    let named = asked.as_ref().map(|p| p.as_str());
+    let rows = crate::auth::access::rows(principal, named, Scope::DealsRead)?;
+    Ok((!rows.is_nothing()).then(|| rows.partner_filter()))
 }
 
 fn empty<M, N: async_graphql::OutputType>(

@@ -232,23 +232,17 @@ impl LedgerQuery {
         before: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
         let principal = principal(ctx)?;
-        let partner_id = match principal.own_partner() {
-            Some(own) => {
-                if partner_id.as_ref().is_some_and(|p| p.0 != own) {
-                    return Ok(connection(
-                        crate::paging::Page::empty(),
-                        TotalCount::known(0),
-                        |c: &commission::Model| c.id.clone(),
-                        |row| Ready(Commission(row)),
-                    ));
-                }
-                Some(own.to_owned())
-            }
-            None => {
-                principal.require(Scope::CommissionsRead)?;
-                partner_id.map(|p| p.0)
-            }
-        };
+        let named = partner_id.as_ref().map(|p| p.as_str());
+        let rows = crate::auth::access::rows(principal, named, Scope::CommissionsRead)?;
+        if rows.is_nothing() {
+            return Ok(connection(
+                crate::paging::Page::empty(),
+                TotalCount::known(0),
+                |c: &commission::Model| c.id.clone(),
+                |row| Ready(Commission(row)),
+            ));
+        }
+        let partner_id = rows.partner_filter();
         let request = PageRequest::parse(page_args(first, after, last, before), COMMISSION_LIMITS)?;
         let filter = CommissionFilter {
             status: status.map(Into::into),

@@ -47,19 +47,8 @@ pub struct CreatePayoutRunInput {
 /// The partner a payout-method or tax-profile input is about: a partner
 /// token's own (naming another is as naming none), or the one staff name.
 fn target(principal: &Principal, given: Option<&ID>, staff_scope: Scope) -> ApiResult<String> {
-    let names_none = || ApiError::bad_input("input.partnerId", "names no partner of the tenant");
-    match principal.own_partner() {
-        Some(own) => match given {
-            Some(id) if id.0 != own => Err(names_none()),
-            _ => Ok(own.to_owned()),
-        },
-        None => {
-            principal.require(staff_scope)?;
-            given
-                .map(|id| id.0.clone())
-                .ok_or_else(|| ApiError::bad_input("input.partnerId", "is required"))
-        }
-    }
+    let given = given.map(|id| id.as_str());
+    crate::auth::access::input_partner(principal, given, "input.partnerId", staff_scope)
 }
 
 /// A service's `NOT_FOUND` for the partner, as the input's error.
@@ -116,21 +105,17 @@ impl PayoutQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<Payout>> {
         let principal = principal(ctx)?;
-        let partner_id = match principal.own_partner() {
-            Some(own) if partner_id.as_ref().is_some_and(|p| p.0 != own) => {
-                return Ok(connection(
-                    Page::empty(),
-                    TotalCount::known(0),
-                    |p: &payout::Model| p.id.clone(),
-                    Payout,
-                ));
-            }
-            Some(own) => Some(own.to_owned()),
-            None => {
-                principal.require(Scope::CommissionsRead)?;
-                partner_id.map(|p| p.0)
-            }
-        };
+        let named = partner_id.as_ref().map(|p| p.as_str());
+        let rows = crate::auth::access::rows(principal, named, Scope::CommissionsRead)?;
+        if rows.is_nothing() {
+            return Ok(connection(
+                Page::empty(),
+                TotalCount::known(0),
+                |p: &payout::Model| p.id.clone(),
+                Payout,
+            ));
+        }
+        let partner_id = rows.partner_filter();
         let filter = PayoutFilter {
             status: status.map(Into::into),
             partner_id,

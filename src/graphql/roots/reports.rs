@@ -6,6 +6,7 @@
 //! omitted) and no leaderboard, only its rank.
 
 use crate::auth::Scope;
+use crate::auth::access;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{db, loader, principal};
 use crate::graphql::loaders::PartnerId;
@@ -73,17 +74,9 @@ impl ReportQuery {
         currency: Option<String>,
     ) -> ApiResult<Vec<CommissionStat>> {
         let principal = principal(ctx)?;
-        let partner_id = match principal.own_partner() {
-            // Another partner's series: as if it had nothing (a zero series).
-            Some(own) if partner_id.as_ref().is_some_and(|p| p.0 != own) => {
-                Some(crate::input::NO_ROW_ID.to_owned())
-            }
-            Some(own) => Some(own.to_owned()),
-            None => {
-                principal.require(Scope::CommissionsRead)?;
-                partner_id.map(|p| p.0)
-            }
-        };
+        // Another partner's series: as if it had nothing (a zero series).
+        let named = partner_id.as_ref().map(|p| p.as_str());
+        let partner_id = access::rows(principal, named, Scope::CommissionsRead)?.partner_filter();
         let filter = StatFilter {
             partner_id,
             campaign_id: campaign_id.map(|c| c.0),
