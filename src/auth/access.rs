@@ -1,6 +1,8 @@
-//! Which partner's rows a caller's list, series or export may hold — one
-//! decision, asked by every list, every series and both CSV exports
-//! alike, instead of each deciding it again.
+//! Who may read what, decided here and asked everywhere: which partner's
+//! rows a list, series or export may hold ([`rows`]), which partner a
+//! mutation's input names ([`input_partner`]), whether one object is there
+//! for the caller ([`finds`]), and whether a field's data is readable
+//! ([`allows`], GraphQL's field guard).
 //!
 //! A partner token reads its own rows; naming another partner answers as
 //! if that partner had nothing (SPEC §3: an empty page, a zero series, a
@@ -9,7 +11,56 @@
 //! list's scope.
 
 use super::{Principal, Scope};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+
+/// Besides the holders of a field's scopes, who may read it.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'a> {
+    /// The partner the data belongs to: its own token may read it.
+    Partner(&'a str),
+    /// Any partner token: the object is reachable only where that partner
+    /// may see it (a campaign open to it, its own group).
+    AnyPartner,
+    /// No partner token: only the scopes' holders.
+    NoPartner,
+}
+
+/// Whether `principal` may read data guarded by `scopes` and owned as
+/// `owner` says: it holds one of the scopes, or is the partner `owner`
+/// allows. Every object field that exposes data asks this (through
+/// GraphQL's `guard`), so what a token may read does not depend on the
+/// path that reached the object.
+pub fn allows(principal: &Principal, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
+    match (principal.own_partner(), owner) {
+        (Some(own), Owner::Partner(of)) if own == of => Ok(()),
+        (Some(_), Owner::AnyPartner) => Ok(()),
+        (Some(_), Owner::Partner(_) | Owner::NoPartner) => Err(ApiError::Forbidden(
+            "partners see only their own data".into(),
+        )),
+        (None, _) if scopes.iter().any(|scope| principal.has(*scope)) => Ok(()),
+        (None, _) => Err(ApiError::Forbidden(match scopes {
+            [one] => format!("requires the {} scope", one.as_str()),
+            many => format!(
+                "requires one of the scopes {}",
+                many.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })),
+    }
+}
+
+/// Whether one object that `partner_id` owns is there for `principal`:
+/// `Ok(true)` to read it, `Ok(false)` when it is another partner's (so it
+/// is not found, exactly as an id naming nothing), `FORBIDDEN` for staff
+/// without `staff_scope`.
+pub fn finds(principal: &Principal, partner_id: &str, staff_scope: Scope) -> ApiResult<bool> {
+    match principal.own_partner() {
+        Some(own) => Ok(own == partner_id),
+        None => principal.require(staff_scope).map(|_| true),
+    }
+}
 
 /// The rows a list holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,17 +122,16 @@ pub fn input_partner(
 ) -> ApiResult<String> {
     match principal.own_partner() {
         Some(own) => match given {
-            Some(other) if other != own => Err(crate::error::ApiError::bad_input(
-                field,
-                "names no partner of the tenant",
-            )),
+            Some(other) if other != own => {
+                Err(ApiError::bad_input(field, "names no partner of the tenant"))
+            }
             _ => Ok(own.to_owned()),
         },
         None => {
             principal.require(staff_scope)?;
             given
                 .map(str::to_owned)
-                .ok_or_else(|| crate::error::ApiError::bad_input(field, "is required"))
+                .ok_or_else(|| ApiError::bad_input(field, "is required"))
         }
     }
 }

@@ -171,17 +171,7 @@ pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a Db> {
         .map_err(|_| ApiError::internal("schema data", "no database"))
 }
 
-/// Besides the holders of a field's scopes, who may read it.
-#[derive(Debug, Clone, Copy)]
-pub enum Owner<'a> {
-    /// The partner the data belongs to: its own token may read it.
-    Partner(&'a str),
-    /// Any partner token: the object is reachable only where that partner
-    /// may see it (a campaign open to it, its own group).
-    AnyPartner,
-    /// No partner token: only the scopes' holders.
-    NoPartner,
-}
+pub use crate::auth::access::{Owner, allows};
 
 /// Field-level authorization: the caller holds one of `scopes`, or is the
 /// partner `owner` allows. Every object field that exposes data calls this
@@ -189,28 +179,6 @@ pub enum Owner<'a> {
 /// may read does not depend on the path that reached the object.
 pub fn guard(ctx: &Context<'_>, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
     allows(principal(ctx)?, scopes, owner)
-}
-
-/// [`guard`]'s rule for a caller already in hand.
-pub fn allows(principal: &Principal, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
-    match (principal.own_partner(), owner) {
-        (Some(own), Owner::Partner(of)) if own == of => Ok(()),
-        (Some(_), Owner::AnyPartner) => Ok(()),
-        (Some(_), Owner::Partner(_) | Owner::NoPartner) => Err(ApiError::Forbidden(
-            "partners see only their own data".into(),
-        )),
-        (None, _) if scopes.iter().any(|scope| principal.has(*scope)) => Ok(()),
-        (None, _) => Err(ApiError::Forbidden(match scopes {
-            [one] => format!("requires the {} scope", one.as_str()),
-            many => format!(
-                "requires one of the scopes {}",
-                many.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        })),
-    }
 }
 
 pub fn page_args(

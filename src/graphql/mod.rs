@@ -24,7 +24,6 @@ pub mod connection;
 pub mod context;
 pub mod enums;
 pub mod field_errors;
-pub mod limits;
 pub mod loaders;
 pub mod objects;
 pub mod order;

@@ -16,7 +16,8 @@ use super::{AppState, error_response};
 use crate::auth::{Principal, Scope};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::CommissionFilter;
-use crate::ledger::exports::{self, PayoutFilter};
+use crate::ledger::exports;
+use crate::payouts::export::{self as payout_export, ExportFilter};
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -63,9 +64,9 @@ pub async fn payouts(
     let (db, tenant) = (state.db.clone(), principal.tenant_id().to_owned());
     let page = move |after: String| {
         let (db, tenant, filter) = (db.clone(), tenant.clone(), filter.clone());
-        async move { exports::payout_page(db.conn(), &tenant, &filter, &after).await }
+        async move { payout_export::payout_page(db.conn(), &tenant, &filter, &after).await }
     };
-    csv("payouts.csv", exports::PAYOUT_HEADER, page)
+    csv("payouts.csv", payout_export::PAYOUT_HEADER, page)
 }
 
 /// The caller, who must have a token.
@@ -195,7 +196,7 @@ fn commission_filter(
 fn payout_filter(
     principal: &Principal,
     params: &HashMap<String, String>,
-) -> ApiResult<PayoutFilter> {
+) -> ApiResult<ExportFilter> {
     known(params, PAYOUT_PARAMS)?;
     let currency = params
         .get("currency")
@@ -212,7 +213,7 @@ fn payout_filter(
                 .map_err(|_| ApiError::bad_input("status", "must be PENDING, PAID or FAILED"))
         })
         .transpose()?;
-    Ok(PayoutFilter {
+    Ok(ExportFilter {
         partner_id: scoped_partner(principal, params.get("partnerId"))?,
         status,
         run_id: params.get("runId").cloned(),

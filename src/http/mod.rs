@@ -25,6 +25,7 @@ pub mod exports;
 mod files;
 pub mod graphiql;
 pub mod graphql;
+mod limits;
 pub mod metrics;
 pub mod portal;
 pub mod prepare;

@@ -10,8 +10,9 @@
 //! protocol messages.
 
 use super::AppState;
+use super::limits;
 use crate::auth::Principal;
-use crate::graphql::{RequestContext, field_errors, limits, order};
+use crate::graphql::{RequestContext, field_errors, order};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ServerError, Variables};
 use serde_json::{Map, Value};

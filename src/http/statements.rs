@@ -4,7 +4,7 @@
 //! another partner's payout is `404`, exactly as an id naming nothing is.
 
 use super::{AppState, error_response};
-use crate::auth::Scope;
+use crate::auth::{Scope, access};
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -29,14 +29,13 @@ pub async fn statement(
         Ok(None) => return not_found(),
         Err(err) => return error_response(err),
     };
-    match principal.own_partner() {
-        Some(own) if own != payout.partner_id || payout.staff_payee => return not_found(),
-        Some(_) => {}
-        None => {
-            if let Err(err) = principal.require(Scope::CommissionsRead) {
-                return error_response(err);
-            }
-        }
+    // Another partner's statement is not found, as an unknown id; so is a
+    // staff payee's for a partner token.
+    let own_partners = principal.own_partner().is_none() || !payout.staff_payee;
+    match access::finds(&principal, &payout.partner_id, Scope::CommissionsRead) {
+        Ok(true) if own_partners => {}
+        Ok(_) => return not_found(),
+        Err(err) => return error_response(err),
     }
     let pdf = match crate::payouts::statement::pdf(conn, principal.tenant_id(), &payout).await {
         Ok(pdf) => pdf,

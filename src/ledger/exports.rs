@@ -1,4 +1,5 @@
-//! CSV exports of the ledger and of payouts (SPEC §17): rows read a page
+//! CSV exports of the ledger (SPEC §17), and the cells every export writes
+//! (the payouts' export is `payouts::export`): rows read a page
 //! at a time in id order (so an export of any size holds one page in
 //! memory), written as RFC 4180 lines.
 //!
@@ -13,7 +14,7 @@ use super::CommissionFilter;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, SecondsFormat, Utc};
-use entity::{campaign, commission, event, partner, payout};
+use entity::{campaign, commission, event, partner};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
@@ -21,10 +22,9 @@ use std::collections::HashMap;
 pub const PAGE: u64 = 1_000;
 
 pub const COMMISSION_HEADER: &str = "id,partner_id,partner_name,campaign_id,campaign_name,event_external_id,kind,status,amount,currency,accrued_at,approved_at,paid_at,payout_id\r\n";
-pub const PAYOUT_HEADER: &str = "id,partner_id,partner_name,amount,currency,status,statement_number,run_id,reference,commission_count,created_at,paid_at\r\n";
 
 /// A cell revshare wrote itself, quoted when it must be.
-fn cell(out: &mut String, text: &str) {
+pub(crate) fn cell(out: &mut String, text: &str) {
     if text.contains([',', '"', '\r', '\n']) {
         out.push('"');
         out.push_str(&text.replace('"', "\"\""));
@@ -35,7 +35,7 @@ fn cell(out: &mut String, text: &str) {
 }
 
 /// A cell from a client's input: neutralised, then quoted when it must be.
-fn input_cell(out: &mut String, text: &str) {
+pub(crate) fn input_cell(out: &mut String, text: &str) {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         cell(out, &format!("'{text}"));
     } else {
@@ -43,12 +43,12 @@ fn input_cell(out: &mut String, text: &str) {
     }
 }
 
-fn time(at: Option<DateTime<Utc>>) -> String {
+pub(crate) fn time(at: Option<DateTime<Utc>>) -> String {
     at.map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
         .unwrap_or_default()
 }
 
-fn amount(minor: i64, currency: &str) -> ApiResult<String> {
+pub(crate) fn amount(minor: i64, currency: &str) -> ApiResult<String> {
     let currency =
         Currency::parse(currency).map_err(|e| ApiError::internal("stored currency", e))?;
     Ok(currency.from_minor(minor).to_string())
@@ -128,100 +128,8 @@ pub async fn commission_page(
     Ok(Some((out, last)))
 }
 
-/// What a payout export is filtered by.
-#[derive(Debug, Default, Clone)]
-pub struct PayoutFilter {
-    pub partner_id: Option<String>,
-    pub status: Option<entity::enums::PayoutStatus>,
-    pub run_id: Option<String>,
-    pub currency: Option<String>,
-    pub created_from: Option<DateTime<Utc>>,
-    /// Exclusive.
-    pub created_to: Option<DateTime<Utc>>,
-}
-
-/// The next page of payouts after `after`, as CSV lines, and the last id
-/// written. Payouts to the tenant's staff are not a partner's: a partner's
-/// export leaves them out, as its `payouts` do.
-pub async fn payout_page(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    filter: &PayoutFilter,
-    after: &str,
-) -> ApiResult<Option<(String, String)>> {
-    let mut select = payout::Entity::find()
-        .filter(payout::Column::TenantId.eq(tenant_id))
-        .filter(payout::Column::Id.gt(after));
-    if let Some(partner) = &filter.partner_id {
-        select = select
-            .filter(payout::Column::PartnerId.eq(partner.as_str()))
-            .filter(payout::Column::StaffPayee.eq(false));
-    }
-    if let Some(currency) = &filter.currency {
-        select = select.filter(payout::Column::Currency.eq(currency.as_str()));
-    }
-    if let Some(status) = filter.status {
-        select = select.filter(payout::Column::Status.eq(status));
-    }
-    if let Some(run) = &filter.run_id {
-        select = select.filter(payout::Column::RunId.eq(run.as_str()));
-    }
-    if let Some(from) = filter.created_from {
-        select = select.filter(payout::Column::CreatedAt.gte(from));
-    }
-    if let Some(to) = filter.created_to {
-        select = select.filter(payout::Column::CreatedAt.lt(to));
-    }
-    let rows = select
-        .order_by_asc(payout::Column::Id)
-        .limit(PAGE)
-        .all(conn)
-        .await?;
-    let Some(last) = rows.last().map(|r| r.id.clone()) else {
-        return Ok(None);
-    };
-    let partners = names::<partner::Entity, _>(
-        conn,
-        rows.iter().map(|r| r.partner_id.as_str()),
-        partner::Column::Id,
-        partner::Column::Name,
-    )
-    .await?;
-    let mut out = String::with_capacity(rows.len() * 160);
-    for row in &rows {
-        cell(&mut out, &row.id);
-        out.push(',');
-        cell(&mut out, &row.partner_id);
-        out.push(',');
-        input_cell(
-            &mut out,
-            &partners.get(&row.partner_id).cloned().unwrap_or_default(),
-        );
-        out.push(',');
-        cell(&mut out, &amount(row.amount_minor, &row.currency)?);
-        out.push(',');
-        cell(&mut out, &row.currency);
-        out.push(',');
-        cell(&mut out, row.status.as_str());
-        out.push(',');
-        cell(&mut out, &row.statement_number);
-        out.push(',');
-        cell(&mut out, row.run_id.as_deref().unwrap_or_default());
-        out.push(',');
-        input_cell(&mut out, &row.reference);
-        out.push(',');
-        cell(&mut out, &row.commission_count.to_string());
-        out.push(',');
-        cell(&mut out, &time(Some(row.created_at)));
-        out.push(',');
-        cell(&mut out, &time(row.paid_at));
-        out.push_str("\r\n");
-    }
-    Ok(Some((out, last)))
-}
-
 /// `label` of each row whose `id` is among `ids`, in one statement.
-async fn names<'a, E, I>(
+pub(crate) async fn names<'a, E, I>(
     conn: &impl ConnectionTrait,
     ids: I,
     id: E::Column,

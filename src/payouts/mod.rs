@@ -20,6 +20,7 @@
 //! is how no other run or `markCommissionsPaid` takes them.
 
 pub mod by_hand;
+pub mod export;
 pub mod files;
 pub mod issue;
 pub mod methods;

@@ -3,7 +3,7 @@
 //! directives (a linear scan that allocates nothing), so that no request
 //! makes the parser build a document of 100,000 aliases or 20,000
 //! directives on one field. Then, on the parsed request: async-graphql's depth and complexity limits (see
-//! [`super::MAX_DEPTH`], [`super::MAX_COMPLEXITY`]) price ordinary fields;
+//! [`crate::graphql::MAX_DEPTH`], [`crate::graphql::MAX_COMPLEXITY`]) price ordinary fields;
 //! this walk adds what they do not see:
 //!
 //! - **Introspection.** `__schema` and `__type` are not priced by the
@@ -40,7 +40,7 @@ pub const MAX_DIRECTIVES: usize = 100;
 /// `[` and object `{` values — a query may have. The parser and every
 /// converter of values recurse once per level: a list value 1,750 deep
 /// overflowed a worker's stack and aborted the process. Selections stop at
-/// [`super::MAX_DEPTH`] (16) long before this; GraphiQL's introspection
+/// [`crate::graphql::MAX_DEPTH`] (16) long before this; GraphiQL's introspection
 /// query nests 13; a value may nest the rest.
 pub const MAX_NESTING: usize = 48;
 
