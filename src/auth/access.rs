@@ -51,14 +51,26 @@ pub fn allows(principal: &Principal, scopes: &[Scope], owner: Owner<'_>) -> ApiR
     }
 }
 
-/// Whether one object that `partner_id` owns is there for `principal`:
-/// `Ok(true)` to read it, `Ok(false)` when it is another partner's (so it
-/// is not found, exactly as an id naming nothing), `FORBIDDEN` for staff
-/// without `staff_scope`.
-pub fn finds(principal: &Principal, partner_id: &str, staff_scope: Scope) -> ApiResult<bool> {
-    match principal.own_partner() {
-        Some(own) => Ok(own == partner_id),
-        None => principal.require(staff_scope).map(|_| true),
+/// Who besides the scopes' holders reads a row of a partner's money (a
+/// commission, a payout): its partner, unless it pays one of the tenant's
+/// staff (the tenant's expense, not the partner's money).
+pub fn money_owner(partner_id: &str, staff_payee: bool) -> Owner<'_> {
+    match staff_payee {
+        true => Owner::NoPartner,
+        false => Owner::Partner(partner_id),
+    }
+}
+
+/// Whether one object `owner` owns is there for `principal`: `Ok(true)`
+/// to read it, `Ok(false)` when it is another partner's (so it is not
+/// found, exactly as an id naming nothing), `FORBIDDEN` for staff without
+/// `staff_scope`.
+pub fn finds(principal: &Principal, owner: Owner<'_>, staff_scope: Scope) -> ApiResult<bool> {
+    match (principal.own_partner(), owner) {
+        (Some(own), Owner::Partner(of)) => Ok(own == of),
+        (Some(_), Owner::AnyPartner) => Ok(true),
+        (Some(_), Owner::NoPartner) => Ok(false),
+        (None, _) => principal.require(staff_scope).map(|_| true),
     }
 }
 

@@ -49,7 +49,7 @@ pub async fn receive(
     body: &[u8],
 ) -> Result<Handled, Refused> {
     let (connector, event) =
-        super::opened(db, tenant_id, PROVIDER, signature, body, verify).await?;
+        super::run::opened(db, tenant_id, PROVIDER, signature, body, verify).await?;
     let (Some(id), Some(kind)) = (event["event_id"].as_str(), event["event_type"].as_str()) else {
         return Err(Refused::Malformed(
             "an event has an event_id and an event_type",
@@ -60,7 +60,7 @@ pub async fn receive(
     let handle = |txn: crate::db::Transaction| -> crate::db::BoxFuture<'_, Outcome> {
         Box::pin(async move { handle(&txn, tenant_id, base, kind, data).await })
     };
-    super::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await
+    super::run::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await
 }
 
 async fn handle(

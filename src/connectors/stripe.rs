@@ -65,7 +65,7 @@ pub async fn receive(
     body: &[u8],
 ) -> Result<Handled, Refused> {
     let (connector, event) =
-        super::opened(db, tenant_id, PROVIDER, signature, body, verify).await?;
+        super::run::opened(db, tenant_id, PROVIDER, signature, body, verify).await?;
     let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
         return Err(Refused::Malformed("an event has an id and a type"));
     };
@@ -75,7 +75,7 @@ pub async fn receive(
         // Links and a sale, each idempotent: no transaction of its own.
         let paid = |conn| invoice_paid(conn, tenant_id, base, object);
         let handled =
-            super::run_unlocked(db, ingest, tenant_id, PROVIDER, (id, kind), paid).await?;
+            super::run::run_unlocked(db, ingest, tenant_id, PROVIDER, (id, kind), paid).await?;
         // A refund or dispute that arrived first may find its sale now.
         let keys = invoice_keys(object);
         super::waits::release(db, tenant_id, PROVIDER, &keys, resume_boxed).await?;
@@ -84,7 +84,7 @@ pub async fn receive(
     let handle = |txn: crate::db::Transaction| -> crate::db::BoxFuture<'_, Outcome> {
         Box::pin(async move { handle(&txn, tenant_id, kind, object).await })
     };
-    let handled = super::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await?;
+    let handled = super::run::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await?;
     let keys = match (kind, handled) {
         // A link that may end a wait.
         ("invoice_payment.paid", _) => payment_keys(&object["payment"]),

@@ -14,9 +14,10 @@
 //! conditional update, so when both see it one applies it.
 
 use super::effects::{Outcome, Step, Wait};
-use super::{BillingProvider, ConnectorEventStatus, Mark, insert_mark};
+use super::marks::{Mark, insert_mark};
 use crate::db::{BoxFuture, Db, Txn};
 use crate::error::ApiResult;
+use entity::enums::{BillingProvider, ConnectorEventStatus};
 use entity::{connector_event, connector_wait};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};

@@ -29,12 +29,11 @@ pub async fn statement(
         Ok(None) => return not_found(),
         Err(err) => return error_response(err),
     };
-    // Another partner's statement is not found, as an unknown id; so is a
-    // staff payee's for a partner token.
-    let own_partners = principal.own_partner().is_none() || !payout.staff_payee;
-    match access::finds(&principal, &payout.partner_id, Scope::CommissionsRead) {
-        Ok(true) if own_partners => {}
-        Ok(_) => return not_found(),
+    // Another partner's statement is not found, as an unknown id.
+    let owner = access::money_owner(&payout.partner_id, payout.staff_payee);
+    match access::finds(&principal, owner, Scope::CommissionsRead) {
+        Ok(true) => {}
+        Ok(false) => return not_found(),
         Err(err) => return error_response(err),
     }
     let pdf = match crate::payouts::statement::pdf(conn, principal.tenant_id(), &payout).await {

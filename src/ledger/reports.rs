@@ -313,6 +313,16 @@ pub async fn program_totals(
         .await?)
 }
 
+/// Whether the kept totals count what `filter` selects exactly: no date
+/// bounds it, and it is not a partner's own money by campaign
+/// ([`ledger_count`] answers it then; otherwise a count reads rows, up to
+/// its cap).
+pub fn counted_by_totals(filter: &super::CommissionFilter) -> bool {
+    filter.accrued_from.is_none()
+        && filter.accrued_to.is_none()
+        && !(filter.partners_money && filter.campaign_id.is_some())
+}
+
 /// How many commissions match a ledger filter without dates, from the
 /// totals: `None` when the filter has dates (or is a partner's own money
 /// by campaign), which the totals cannot answer.

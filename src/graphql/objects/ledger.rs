@@ -138,14 +138,10 @@ impl From<Line> for BreakdownLine {
     }
 }
 
-/// Who besides the scopes' holders reads a ledger row: its partner, unless
-/// it pays one of the tenant's staff (the tenant's expense, not the
-/// partner's money).
-fn owner<'a>(partner_id: &'a str, staff_payee: bool) -> Owner<'a> {
-    match staff_payee {
-        true => Owner::NoPartner,
-        false => Owner::Partner(partner_id),
-    }
+/// Who besides the scopes' holders reads a ledger row
+/// ([`crate::auth::access::money_owner`]).
+fn owner(partner_id: &str, staff_payee: bool) -> Owner<'_> {
+    crate::auth::access::money_owner(partner_id, staff_payee)
 }
 
 impl Commission {

@@ -38,10 +38,7 @@ const PAYOUT_DETAILS: &[Scope] = &[Scope::PartnersRead];
 
 impl Payout {
     fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let owner = match self.0.staff_payee {
-            true => Owner::NoPartner,
-            false => Owner::Partner(&self.0.partner_id),
-        };
+        let owner = crate::auth::access::money_owner(&self.0.partner_id, self.0.staff_payee);
         guard(ctx, &[Scope::CommissionsRead], owner)
     }
 }

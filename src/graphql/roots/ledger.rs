@@ -1,7 +1,7 @@
 //! Recording events and refunds; approving, paying and reversing
 //! commissions; reading the ledger.
 
-use crate::auth::{Principal, Scope};
+use crate::auth::{Scope, access};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
 use crate::graphql::connection::{
@@ -174,15 +174,6 @@ pub struct ReverseCommissionInput {
     pub note: Option<String>,
 }
 
-/// Whether a principal may read a commission: its own partner, or `commissions:read`.
-fn may_read(principal: &Principal, row: &commission::Model) -> ApiResult<bool> {
-    match principal.own_partner() {
-        // A spiff to the tenant's staff is not the partner's.
-        Some(own) => Ok(own == row.partner_id && !row.staff_payee),
-        None => principal.require(Scope::CommissionsRead).map(|_| true),
-    }
-}
-
 #[derive(Default)]
 pub struct LedgerQuery;
 
@@ -198,7 +189,9 @@ impl LedgerQuery {
         let Some(row) = ledger::find(db(ctx)?.conn(), principal.tenant_id(), &id).await? else {
             return Ok(None);
         };
-        Ok(may_read(principal, &row)?.then_some(Commission(row)))
+        let owner = access::money_owner(&row.partner_id, row.staff_payee);
+        let found = access::finds(principal, owner, Scope::CommissionsRead)?;
+        Ok(found.then_some(Commission(row)))
     }
 
     /// The ledger, oldest first: across the tenant with `commissions:read`; a
@@ -233,7 +226,7 @@ impl LedgerQuery {
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
         let principal = principal(ctx)?;
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let rows = crate::auth::access::rows(principal, named, Scope::CommissionsRead)?;
+        let rows = access::rows(principal, named, Scope::CommissionsRead)?;
         if rows.is_nothing() {
             return Ok(connection(
                 crate::paging::Page::empty(),
@@ -242,48 +235,54 @@ impl LedgerQuery {
                 |row| Ready(Commission(row)),
             ));
         }
-        let partner_id = rows.partner_filter();
         let request = PageRequest::parse(page_args(first, after, last, before), COMMISSION_LIMITS)?;
         let filter = CommissionFilter {
             status: status.map(Into::into),
-            partner_id,
+            partner_id: rows.partner_filter(),
             campaign_id: campaign_id.map(|c| c.0),
             accrued_from: accrued_from.map(|t| t.value("accruedFrom")).transpose()?,
             accrued_to: accrued_to.map(|t| t.value("accruedTo")).transpose()?,
             partners_money: principal.own_partner().is_some(),
         };
-        let select = ledger::list(principal.tenant_id(), &filter);
-        let prime = prime_commission_relations(ctx)?;
-        let conn = db(ctx)?.conn();
-        let id = commission::Column::Id;
-        // Only the columns the selection reads, unless a field needs whole rows.
-        let page = match Commission::columns(item_fields(ctx)) {
-            Some(columns) => {
-                let decode = ledger::columns::decode;
-                request
-                    .fetch_columns(conn, select.clone(), id, &columns, decode)
-                    .await?
-            }
-            None => request.fetch(conn, select.clone(), id).await?,
-        };
-        let node = |row| Ready(Commission(row));
-        let mut connection = page_connection(conn, page, select, id, node, prime).await?;
-        // Without dates, the totals the ledger keeps count it exactly.
-        let by_totals = filter.accrued_from.is_none()
-            && filter.accrued_to.is_none()
-            && !(filter.partners_money && filter.campaign_id.is_some());
-        if by_totals {
-            let (conn, tenant) = (conn.clone(), principal.tenant_id().to_owned());
-            connection.additional_fields = TotalCount::exact(move || {
-                let (conn, tenant, filter) = (conn.clone(), tenant.clone(), filter.clone());
-                async move {
-                    let count = ledger::reports::ledger_count(&conn, &tenant, &filter).await?;
-                    count.ok_or(ApiError::Internal)
-                }
-            });
-        }
-        Ok(connection)
+        commission_page(ctx, principal.tenant_id(), &request, filter).await
     }
+}
+
+/// A page of the ledger `filter` selects: only the columns the selection
+/// reads (unless a field needs whole rows), its relations loaded up front,
+/// and its count from the ledger's kept totals where no date bounds it.
+async fn commission_page(
+    ctx: &Context<'_>,
+    tenant_id: &str,
+    request: &PageRequest,
+    filter: CommissionFilter,
+) -> ApiResult<ListConnection<Ready<Commission>>> {
+    let select = ledger::list(tenant_id, &filter);
+    let prime = prime_commission_relations(ctx)?;
+    let conn = db(ctx)?.conn();
+    let id = commission::Column::Id;
+    let page = match Commission::columns(item_fields(ctx)) {
+        Some(columns) => {
+            let decode = ledger::columns::decode;
+            request
+                .fetch_columns(conn, select.clone(), id, &columns, decode)
+                .await?
+        }
+        None => request.fetch(conn, select.clone(), id).await?,
+    };
+    let node = |row| Ready(Commission(row));
+    let mut connection = page_connection(conn, page, select, id, node, prime).await?;
+    if ledger::reports::counted_by_totals(&filter) {
+        let (conn, tenant) = (conn.clone(), tenant_id.to_owned());
+        connection.additional_fields = TotalCount::exact(move || {
+            let (conn, tenant, filter) = (conn.clone(), tenant.clone(), filter.clone());
+            async move {
+                let count = ledger::reports::ledger_count(&conn, &tenant, &filter).await?;
+                count.ok_or(ApiError::Internal)
+            }
+        });
+    }
+    Ok(connection)
 }
 
 #[derive(Default)]

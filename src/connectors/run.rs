@@ -1,0 +1,183 @@
+//! How one verified delivery is handled: in a transaction with its id
+//! marked, or (for effects idempotent on their own) on the pool; a sale it
+//! carries recorded through the event path's queues with its mark in the
+//! sale's batch.
+
+use super::config::{find, secrets};
+use super::effects;
+use super::marks::{Mark, mark, seen};
+use super::signatures::Verify;
+use super::{Handled, Refused, waits};
+use crate::db::Db;
+use crate::error::ApiResult;
+use chrono::Utc;
+use entity::billing_connector;
+use entity::enums::BillingProvider;
+
+/// A delivery's enabled connector and its event, once its signature
+/// (`verify`, with the connector's secrets, now) passed.
+pub(super) async fn opened(
+    db: &Db,
+    tenant_id: &str,
+    provider: BillingProvider,
+    signature: Option<&str>,
+    body: &[u8],
+    verify: Verify,
+) -> Result<(billing_connector::Model, serde_json::Value), Refused> {
+    let connector = find(db.conn(), tenant_id, provider)
+        .await?
+        .filter(|c| c.enabled)
+        .ok_or(Refused::NoConnector)?;
+    let header = signature.ok_or(Refused::Signature("no signature header"))?;
+    verify(header, body, &secrets(&connector), Utc::now().timestamp())?;
+    let event = serde_json::from_slice(body).map_err(|_| Refused::Malformed("not JSON"))?;
+    Ok((connector, event))
+}
+
+/// One verified event: handled in one transaction with its id marked. A
+/// sale it carries is recorded through the event path's queues after that
+/// transaction, with the mark written in the sale's own batch
+/// ([`Marked`]): both exactly once (the sale by its `externalId`), so a
+/// retry after a failure in between records nothing twice.
+pub(super) async fn run<'a>(
+    db: &'a Db,
+    ingest: &'a crate::ingest::Ingest,
+    tenant_id: &'a str,
+    provider: BillingProvider,
+    (id, kind): (&'a str, &'a str),
+    handle: impl Fn(crate::db::Transaction) -> crate::db::BoxFuture<'a, effects::Outcome> + Sync,
+) -> Result<Handled, Refused> {
+    let handle = &handle;
+    let step = db
+        .transaction(|txn| {
+            Box::pin(async move {
+                if seen(&*txn, tenant_id, provider, id).await? {
+                    return Ok(effects::Step::Again);
+                }
+                let step = handle(txn.clone()).await?;
+                match &step {
+                    effects::Step::Waiting(wait) => {
+                        waits::keep(&*txn, tenant_id, provider, (id, kind), wait).await?
+                    }
+                    step => {
+                        if let Some(marked) = Mark::of(step) {
+                            mark(&*txn, tenant_id, provider, id, kind, marked).await?;
+                        }
+                    }
+                }
+                Ok(step)
+            })
+        })
+        .await?;
+    recorded(db, ingest, tenant_id, provider, (id, kind), step).await
+}
+
+/// One verified event whose handling only reads, or writes what is
+/// idempotent on its own (a sale, the links of an invoice's payments):
+/// handled on the pool, with no transaction of its own and no lookup of
+/// its id — a sale is recorded once by its `externalId` (a redelivery is
+/// its duplicate, answered `again`), its mark written in the sale's batch;
+/// another event's mark is one statement.
+pub(super) async fn run_unlocked<'a, F>(
+    db: &'a Db,
+    ingest: &'a crate::ingest::Ingest,
+    tenant_id: &'a str,
+    provider: BillingProvider,
+    (id, kind): (&'a str, &'a str),
+    handle: impl FnOnce(&'a crate::db::Pool) -> F,
+) -> Result<Handled, Refused>
+where
+    F: Future<Output = effects::Outcome>,
+{
+    let step = handle(db.conn()).await?;
+    if let Some(marked) = Mark::of(&step) {
+        mark(db.conn(), tenant_id, provider, id, kind, marked).await?;
+    }
+    recorded(db, ingest, tenant_id, provider, (id, kind), step).await
+}
+
+/// What handling came to: a sale is recorded through the event path's
+/// queues, its event marked in the sale's batch.
+async fn recorded(
+    db: &Db,
+    ingest: &crate::ingest::Ingest,
+    tenant_id: &str,
+    provider: BillingProvider,
+    (id, kind): (&str, &str),
+    step: effects::Step,
+) -> Result<Handled, Refused> {
+    let mut item = match step {
+        effects::Step::Done => return Ok(Handled::Done),
+        effects::Step::Ignored(_) => return Ok(Handled::Ignored),
+        effects::Step::Again => return Ok(Handled::Again),
+        effects::Step::Waiting(_) => return Ok(Handled::Waiting),
+        effects::Step::NotYet => return Err(Refused::NotYet),
+        effects::Step::Sale(item) => *item,
+    };
+    let external_id = item.event.external_id.clone();
+    item.receipt = Some(std::sync::Arc::new(Marked {
+        tenant_id: tenant_id.to_owned(),
+        provider,
+        event_id: id.to_owned(),
+        kind: kind.to_owned(),
+    }));
+    match ingest.record(tenant_id, item).await {
+        Ok(recorded) if recorded.duplicate => Ok(Handled::Again),
+        Ok(_) => Ok(Handled::Done),
+        Err(err) if effects::refused(&err) => {
+            tracing::info!(target: "revshare::connectors", sale = %external_id, error = ?err, "connector sale ignored");
+            // Marked in the batch already, unless the sale's own
+            // statement failed (its savepoint, and the mark, rolled back).
+            let reason = effects::refusal(&err);
+            let reason = &reason;
+            db.transaction(|txn| {
+                Box::pin(async move {
+                    let marked = Mark::ignored(reason);
+                    mark(&*txn, tenant_id, provider, id, kind, marked).await
+                })
+            })
+            .await?;
+            Ok(Handled::Ignored)
+        }
+        Err(err) => Err(Refused::Failed(err)),
+    }
+}
+
+/// The mark of a provider's event that carried a sale, written in the
+/// sale's batch: handled when the sale was recorded (or held, or was
+/// recorded before), ignored when its terms refused it; nothing on a
+/// failure, so the provider's retry records it.
+#[derive(Debug)]
+struct Marked {
+    tenant_id: String,
+    provider: BillingProvider,
+    event_id: String,
+    kind: String,
+}
+
+impl crate::ledger::accrual::Receipt for Marked {
+    fn write<'a>(
+        &'a self,
+        conn: &'a crate::db::Txn,
+        answer: &'a ApiResult<crate::ledger::accrual::Recorded>,
+    ) -> crate::db::BoxFuture<'a, ApiResult<()>> {
+        Box::pin(async move {
+            let reason;
+            let marked = match answer {
+                Ok(_) => Mark::DONE,
+                Err(err) if effects::refused(err) => {
+                    reason = effects::refusal(err);
+                    Mark::ignored(&reason)
+                }
+                Err(_) => return Ok(()),
+            };
+            let Marked {
+                tenant_id,
+                provider,
+                event_id,
+                kind,
+            } = self;
+            mark(conn, tenant_id, *provider, event_id, kind, marked).await
+        })
+    }
+}
