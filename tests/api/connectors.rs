@@ -483,6 +483,11 @@ async fn paddle(app: &TestApp, event: &Value, secret: &str, ts: i64, tamper: boo
     .await
 }
 
+async fn configure_paddle(app: &TestApp) {
+    let input = json!({ "input": { "provider": "PADDLE", "signingSecrets": [PADDLE_SECRET] } });
+    app.ok(&app.admin(), CONFIGURE, input).await;
+}
+
 /// A Paddle event, as its API reference shapes one.
 fn paddle_event(id: &str, kind: &str, data: Value) -> Value {
     json!({ "event_id": id, "event_type": kind, "occurred_at": chrono::Utc::now().to_rfc3339(),
@@ -492,12 +497,7 @@ fn paddle_event(id: &str, kind: &str, data: Value) -> Value {
 async fn paddle_transactions_and_refund_adjustments(app: TestApp) {
     let jane = partner_at(&app, "Jane", 10).await;
     code_for(&app, &jane, "jane", None).await;
-    app.ok(
-        &app.admin(),
-        CONFIGURE,
-        json!({ "input": { "provider": "PADDLE", "signingSecrets": [PADDLE_SECRET] } }),
-    )
-    .await;
+    configure_paddle(&app).await;
     let now = chrono::Utc::now().timestamp();
     let send = |event: Value| {
         let app = &app;
@@ -807,12 +807,7 @@ async fn concurrent_refunds_of_one_charge_refund_what_stripe_refunded(app: TestA
 async fn concurrent_paddle_adjustments_refund_each_once_and_never_answer_500(app: TestApp) {
     let jane = partner_at(&app, "Jane", 10).await;
     code_for(&app, &jane, "jane", None).await;
-    app.ok(
-        &app.admin(),
-        CONFIGURE,
-        json!({ "input": { "provider": "PADDLE", "signingSecrets": [PADDLE_SECRET] } }),
-    )
-    .await;
+    configure_paddle(&app).await;
     let now = chrono::Utc::now().timestamp();
     let customer = paddle_event(
         "evt_c",

@@ -86,6 +86,16 @@ fn filled(operation: &str, values: &[(&str, &str)]) -> String {
         })
 }
 
+/// A guide's first two steps: an offer (`createCampaign`), then a partner
+/// invited into it; their ids.
+async fn offer_and_partner(app: &TestApp, ops: &[String]) -> (String, String) {
+    let admin = app.admin();
+    let campaign = text(&app.ok(&admin, &ops[0], json!({})).await["createCampaign"]["id"]);
+    let invite = filled(&ops[1], &[("CAMPAIGN_ID", &campaign)]);
+    let invited = app.ok(&admin, &invite, json!({})).await;
+    (campaign, text(&invited["invitePartner"]["partner"]["id"]))
+}
+
 fn text(value: &Value) -> String {
     value
         .as_str()
@@ -112,16 +122,7 @@ async fn the_readmes_example_runs_as_written(app: TestApp) {
 async fn the_brands_attribution_path_earns_as_written(app: TestApp) {
     let ops = operations("docs/attribution.md");
     let admin = app.admin();
-    let campaign = app.ok(&admin, &ops[0], json!({})).await["createCampaign"]["id"].clone();
-    let campaign = text(&campaign);
-    let invited = app
-        .ok(
-            &admin,
-            &filled(&ops[1], &[("CAMPAIGN_ID", &campaign)]),
-            json!({}),
-        )
-        .await;
-    let partner = text(&invited["invitePartner"]["partner"]["id"]);
+    let (campaign, partner) = offer_and_partner(&app, &ops).await;
     let ids = [
         ("CAMPAIGN_ID", campaign.as_str()),
         ("PARTNER_ID", partner.as_str()),
@@ -188,15 +189,7 @@ async fn the_brands_attribution_path_earns_as_written(app: TestApp) {
 async fn the_ledgers_whole_path_runs_as_written(app: TestApp) {
     let ops = operations("docs/ledger.md");
     let admin = app.admin();
-    let campaign = text(&app.ok(&admin, &ops[0], json!({})).await["createCampaign"]["id"]);
-    let invited = app
-        .ok(
-            &admin,
-            &filled(&ops[1], &[("CAMPAIGN_ID", &campaign)]),
-            json!({}),
-        )
-        .await;
-    let partner = text(&invited["invitePartner"]["partner"]["id"]);
+    let (campaign, partner) = offer_and_partner(&app, &ops).await;
     let charged = app
         .ok(
             &admin,
@@ -248,15 +241,7 @@ async fn the_ledgers_whole_path_runs_as_written(app: TestApp) {
 async fn the_tiers_guide_reaches_its_tier_as_written(app: TestApp) {
     let ops = operations("docs/tiers.md");
     let admin = app.admin();
-    let campaign = text(&app.ok(&admin, &ops[0], json!({})).await["createCampaign"]["id"]);
-    let invited = app
-        .ok(
-            &admin,
-            &filled(&ops[1], &[("CAMPAIGN_ID", &campaign)]),
-            json!({}),
-        )
-        .await;
-    let partner = text(&invited["invitePartner"]["partner"]["id"]);
+    let (campaign, partner) = offer_and_partner(&app, &ops).await;
     let ids = [
         ("CAMPAIGN_ID", campaign.as_str()),
         ("PARTNER_ID", partner.as_str()),

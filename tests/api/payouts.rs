@@ -1461,36 +1461,12 @@ async fn payout_methods_and_payouts_are_each_partners_own(app: TestApp) {
     );
 }
 
-/// The ```graphql blocks of `docs/payouts.md`, in order.
-fn documented_operations() -> Vec<String> {
-    let doc =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/payouts.md"))
-            .unwrap();
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in doc.lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```graphql") => current = Some(String::new()),
-            (Some(block), "```") => {
-                blocks.push(block.clone());
-                current = None;
-            }
-            (Some(block), text) => {
-                block.push_str(text);
-                block.push('\n');
-            }
-            _ => {}
-        }
-    }
-    blocks
-}
-
 async fn the_monthly_path_in_the_docs_runs_as_written(app: TestApp) {
     // What the guide assumes: a partner with approved commissions.
     let partner = crate::ledger::partner_at(&app, "Nia", 10).await;
     let c1 = sale_at(&app, &partner, "n-1", "400", JANUARY).await;
     approve(&app, &[&c1]).await;
-    let operations = documented_operations();
+    let operations = crate::guides::operations("docs/payouts.md");
     assert_eq!(operations.len(), 5, "the guide's five steps");
     let token = app.admin();
     // Step by step, each with the variables the guide names.
