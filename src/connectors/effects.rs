@@ -69,7 +69,9 @@ pub async fn attribute(
     };
     let new = match customers::checked(new) {
         Ok(new) => new,
-        Err(ApiError::BadInput { field, message }) => return ignored(format!("{field} {message}")),
+        Err(ApiError::BadInput { field, message }) => {
+            return ignored(format!("attribution refused: {} {message}", words(&field)));
+        }
         Err(err) => return Err(err),
     };
     match customers::attribute_in(txn, tenant_id, false, &new).await {
