@@ -468,6 +468,14 @@ impl Db {
     }
 
     /// The pool, every call of which gives up at the deadline.
+    /// Notes that work holding connections is being given up on (a
+    /// request past its deadline), before it is dropped: the connections it
+    /// releases mid-statement are then pinged and closed when they do not
+    /// answer, as a call given up on by its own deadline has them.
+    pub fn gave_up(&self) {
+        note_abandoned();
+    }
+
     /// How long a call may take on this database before it is given up on
     /// (the statement timeout and [`DEADLINE_MARGIN`]): a request's whole
     /// deadline too, whatever number of calls and waits it makes.

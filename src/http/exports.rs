@@ -38,7 +38,7 @@ pub async fn commissions(
     };
     let filter = match commission_filter(&principal, &params) {
         Ok(filter) => filter,
-        Err(err) => return refused(err),
+        Err(err) => return error_response(err),
     };
     let (db, tenant) = (state.db.clone(), principal.tenant_id().to_owned());
     let page = move |after: String| {
@@ -59,7 +59,7 @@ pub async fn payouts(
     };
     let filter = match payout_filter(&principal, &params) {
         Ok(filter) => filter,
-        Err(err) => return refused(err),
+        Err(err) => return error_response(err),
     };
     let (db, tenant) = (state.db.clone(), principal.tenant_id().to_owned());
     let page = move |after: String| {
@@ -77,10 +77,6 @@ pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Prin
             "expected Authorization: Bearer <jwt>".into(),
         ))),
     }
-}
-
-fn refused(err: ApiError) -> Response {
-    error_response(err)
 }
 
 /// A CSV download: `columns` (the header row), then each page `page`

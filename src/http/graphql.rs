@@ -212,9 +212,13 @@ async fn within_deadline(
     slot: &Slot,
     answer: impl Future<Output = Response>,
 ) -> Response {
-    match tokio::time::timeout(state.db.deadline(), answer).await {
-        Ok(answer) => answer,
-        Err(_) => {
+    // Pinned out here, so that it (and any connection it holds) is dropped
+    // only after the database heard it was given up on.
+    let answer = std::pin::pin!(answer);
+    tokio::select! {
+        answered = answer => answered,
+        _ = tokio::time::sleep(state.db.deadline()) => {
+            state.db.gave_up();
             slot.answered(Some("UNAVAILABLE"));
             super::error_response(ApiError::Unavailable)
         }

@@ -704,11 +704,22 @@ async fn clicks_of(app: &TestApp, partner: &str) -> (Value, u64) {
     (counted, addresses)
 }
 
+/// Jane, with the code `jane` on the default campaign, landing at
+/// `https://acme.example/`: her id.
+async fn jane_with_a_link(app: &TestApp) -> String {
+    let jane = partner_at(app, "Jane", 10).await;
+    create_code(
+        app,
+        &app.admin(),
+        json!({ "partnerId": jane, "code": "jane" }),
+    )
+    .await;
+    default_campaign_landing(app, Some("https://acme.example/")).await;
+    jane
+}
+
 async fn clicks_past_an_addresss_limit_redirect_and_write_nothing(app: TestApp) {
-    let admin = app.admin();
-    let jane = partner_at(&app, "Jane", 10).await;
-    create_code(&app, &admin, json!({ "partnerId": jane, "code": "jane" })).await;
-    default_campaign_landing(&app, Some("https://acme.example/")).await;
+    let jane = jane_with_a_link(&app).await;
     // One visitor, whatever it claims to forward: the connection's
     // address is its own, and 30 writes a minute are its limit.
     let clicks = visits(
@@ -724,10 +735,7 @@ async fn clicks_past_an_addresss_limit_redirect_and_write_nothing(app: TestApp) 
 }
 
 async fn a_trusted_proxy_names_the_client_and_no_one_else_does(app: TestApp) {
-    let admin = app.admin();
-    let jane = partner_at(&app, "Jane", 10).await;
-    create_code(&app, &admin, json!({ "partnerId": jane, "code": "jane" })).await;
-    default_campaign_landing(&app, Some("https://acme.example/")).await;
+    let jane = jane_with_a_link(&app).await;
     // Behind the trusted proxy (loopback), forty visitors are forty.
     let clicks = visits(
         &app,

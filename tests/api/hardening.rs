@@ -1138,22 +1138,7 @@ async fn a_silent_database_is_given_up_on_and_its_connections_dropped(app: TestA
     for (status, body) in join_all(warm).await {
         assert_eq!(status, 200, "{body}");
     }
-    // The warm connections are released with a ping of sqlx's own, which
-    // waits for its answer without a limit: one in flight when the proxy
-    // starts swallowing would wait forever. (A real network that goes
-    // silent delivers it late, by TCP's retransmission; this proxy drops
-    // it.) So the silence starts once every connection but the event
-    // listener's is back in the pool.
-    let started = Instant::now();
-    while app.db.pool_state().1 > 1 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{:?}",
-            app.db.pool_state()
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    proxy.silence();
+    silence_once_idle(&proxy, &app).await;
     let started = Instant::now();
     // As many requests as the pool has connections: each is given up on.
     let stalled = (0..4).map(|i| {
@@ -1194,11 +1179,30 @@ async fn a_silent_database_is_given_up_on_and_its_connections_dropped(app: TestA
     }
 }
 
+/// Silences the network once every pooled connection but the event
+/// listener's is back in the pool. Warm connections are released with a
+/// ping of sqlx's own, which waits for its answer without a limit: one in
+/// flight when the proxy starts swallowing would wait forever. (A real
+/// network that goes silent delivers it late, by TCP's retransmission;
+/// this proxy drops it.)
+async fn silence_once_idle(proxy: &Proxy, app: &TestApp) {
+    let started = Instant::now();
+    while app.db.pool_state().1 > 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            app.db.pool_state()
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    proxy.silence();
+}
+
 /// One deadline per request, around its whole execution: a request whose
-/// calls meet a silent database one after another (here two mutations of
-/// one document, which run in turn; as well a wait for a connection, then
-/// a statement) answers `UNAVAILABLE` within the statement timeout and its
-/// margin, not after its calls' deadlines added up.
+/// calls meet a silent database one after another (two mutations of one
+/// document, which run in turn, each a call with its own deadline)
+/// answers `UNAVAILABLE` within the statement timeout and its margin, not
+/// after its calls' deadlines added up.
 async fn a_request_whose_calls_stall_in_turn_answers_by_its_deadline(app: TestApp) {
     if app.backend != Backend::Postgres {
         return; // SQLite is a file: no network to go silent
@@ -1213,12 +1217,7 @@ async fn a_request_whose_calls_stall_in_turn_answers_by_its_deadline(app: TestAp
     let read = "{ partners(first: 5) { totalCount nodes { name } } }";
     let (status, body) = app.post(Some(&admin), read, json!({})).await;
     assert_eq!(status, 200, "{body}");
-    let started = Instant::now();
-    while app.db.pool_state().1 > 1 {
-        assert!(started.elapsed() < Duration::from_secs(10));
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    proxy.silence();
+    silence_once_idle(&proxy, &app).await;
     let two = "mutation { a: createPartner(input: { name: \"a\" }) { id } b: createPartner(input: { name: \"b\" }) { id } }";
     let started = Instant::now();
     let (status, body) = app.post(Some(&admin), two, json!({})).await;
@@ -1228,7 +1227,16 @@ async fn a_request_whose_calls_stall_in_turn_answers_by_its_deadline(app: TestAp
     // The deadline (4 s), with room for a busy machine; each mutation's
     // own deadline in turn took 8 s.
     assert!(waited < Duration::from_secs(6), "{waited:?}");
+    // What the request held when it was given up on is closed, not pooled
+    // again: once the network is back, the next request succeeds.
+    assert!(
+        proxy.stalled_closed(Duration::from_secs(20)).await,
+        "a connection given up on was kept: (open, ever) {:?}",
+        proxy.stalled()
+    );
     proxy.restore();
+    let (status, body) = app.post(Some(&admin), read, json!({})).await;
+    assert_eq!(status, 200, "{body}");
 }
 
 async fn an_unreachable_database_fails_fast_and_recovers_at_once(app: TestApp) {
