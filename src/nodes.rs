@@ -10,9 +10,12 @@
 //! in `viewer.tenant`) and a domain event's (32 hex digits, its place in
 //! the log).
 
-use crate::error::ApiResult;
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use crate::error::{ApiError, ApiResult};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement, Value,
+};
 use std::collections::HashMap;
+use std::str::FromStr;
 
 /// The kinds of row an id may name, each with its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,4 +127,23 @@ pub async fn locate(
         }
     }
     Ok(found)
+}
+
+/// The tenant's row of `E` with this id (`E`'s table has a `tenant_id`).
+pub async fn row<E>(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<E::Model>>
+where
+    E: EntityTrait,
+    E::Column: ColumnTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<String>,
+{
+    let tenant = E::Column::from_str("tenant_id")
+        .map_err(|_| ApiError::internal("node", "a table without tenant_id"))?;
+    Ok(E::find_by_id(id.to_owned())
+        .filter(tenant.eq(tenant_id))
+        .one(conn)
+        .await?)
 }

@@ -2,6 +2,7 @@
 //! wins, and accrues the sales held for it inside its campaign's window.
 
 use super::{codes, normalized_email};
+use crate::auth::access::Rows;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::events::{DomainEventType, NewDomainEvent};
@@ -411,7 +412,7 @@ pub async fn find(
 pub fn commissions(
     tenant_id: &str,
     customer_external_id: &str,
-    partner_id: Option<&str>,
+    rows: &Rows,
 ) -> Select<commission::Entity> {
     use sea_orm::sea_query::Query;
     let customers = Query::select()
@@ -428,17 +429,25 @@ pub fn commissions(
     let select = commission::Entity::find()
         .filter(commission::Column::TenantId.eq(tenant_id))
         .filter(commission::Column::EventId.in_subquery(events));
-    match partner_id {
+    match rows.partner_filter() {
         Some(id) => select.filter(commission::Column::PartnerId.eq(id)),
         None => select,
     }
 }
 
+/// The sales and leads held for a customer nobody has attributed yet
+/// (those accrued since are not), ordered and paged by the caller.
+pub fn held(tenant_id: &str) -> Select<unattributed_event::Entity> {
+    unattributed_event::Entity::find()
+        .filter(unattributed_event::Column::TenantId.eq(tenant_id))
+        .filter(unattributed_event::Column::AccruedAt.is_null())
+}
+
 /// The tenant's customers, of one partner if given (ordered and paged by
 /// the caller).
-pub fn list(tenant_id: &str, partner_id: Option<&str>) -> Select<attribution::Entity> {
+pub fn list(tenant_id: &str, rows: &Rows) -> Select<attribution::Entity> {
     let select = attribution::Entity::find().filter(attribution::Column::TenantId.eq(tenant_id));
-    match partner_id {
+    match rows.partner_filter() {
         Some(id) => select.filter(attribution::Column::PartnerId.eq(id)),
         None => select,
     }

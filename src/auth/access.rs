@@ -1,8 +1,13 @@
-//! Who may read what, decided here and asked everywhere: which partner's
-//! rows a list, series or export may hold ([`rows`]), which partner a
-//! mutation's input names ([`input_partner`]), whether one object is there
-//! for the caller ([`finds`]), and whether a field's data is readable
-//! ([`allows`], GraphQL's field guard).
+//! Who may read what, decided here and asked everywhere. A request's
+//! [`Policy`] is built once from its principal (GraphQL keeps it in the
+//! request's context; the CSV exports and statement PDFs build theirs the
+//! same way) and answers every "may this caller see or do this": which
+//! partner's rows a list, series or export may hold ([`Policy::rows`]),
+//! which partner a mutation's input names ([`Policy::input_partner`]),
+//! whether one object is there for the caller ([`Policy::finds`]), whether
+//! a field's data is readable ([`Policy::allows`], GraphQL's field guard),
+//! what a partner sees of staff's details, whose webhook endpoints a caller
+//! manages ([`Policy::endpoints`]) and which event types it reads.
 //!
 //! A partner token reads its own rows; naming another partner answers as
 //! if that partner had nothing (SPEC §3: an empty page, a zero series, a
@@ -25,32 +30,6 @@ pub enum Owner<'a> {
     NoPartner,
 }
 
-/// Whether `principal` may read data guarded by `scopes` and owned as
-/// `owner` says: it holds one of the scopes, or is the partner `owner`
-/// allows. Every object field that exposes data asks this (through
-/// GraphQL's `guard`), so what a token may read does not depend on the
-/// path that reached the object.
-pub fn allows(principal: &Principal, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
-    match (principal.own_partner(), owner) {
-        (Some(own), Owner::Partner(of)) if own == of => Ok(()),
-        (Some(_), Owner::AnyPartner) => Ok(()),
-        (Some(_), Owner::Partner(_) | Owner::NoPartner) => Err(ApiError::Forbidden(
-            "partners see only their own data".into(),
-        )),
-        (None, _) if scopes.iter().any(|scope| principal.has(*scope)) => Ok(()),
-        (None, _) => Err(ApiError::Forbidden(match scopes {
-            [one] => format!("requires the {} scope", one.as_str()),
-            many => format!(
-                "requires one of the scopes {}",
-                many.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        })),
-    }
-}
-
 /// Who besides the scopes' holders reads a row of a partner's money (a
 /// commission, a payout): its partner, unless it pays one of the tenant's
 /// staff (the tenant's expense, not the partner's money).
@@ -58,19 +37,6 @@ pub fn money_owner(partner_id: &str, staff_payee: bool) -> Owner<'_> {
     match staff_payee {
         true => Owner::NoPartner,
         false => Owner::Partner(partner_id),
-    }
-}
-
-/// Whether one object `owner` owns is there for `principal`: `Ok(true)`
-/// to read it, `Ok(false)` when it is another partner's (so it is not
-/// found, exactly as an id naming nothing), `FORBIDDEN` for staff without
-/// `staff_scope`.
-pub fn finds(principal: &Principal, owner: Owner<'_>, staff_scope: Scope) -> ApiResult<bool> {
-    match (principal.own_partner(), owner) {
-        (Some(own), Owner::Partner(of)) => Ok(own == of),
-        (Some(_), Owner::AnyPartner) => Ok(true),
-        (Some(_), Owner::NoPartner) => Ok(false),
-        (None, _) => principal.require(staff_scope).map(|_| true),
     }
 }
 
@@ -97,55 +63,245 @@ impl Rows {
         }
     }
 
+    /// The one partner whose rows these are (`None`: the tenant's).
+    pub fn partner(&self) -> Option<&str> {
+        match self {
+            Rows::Partner(id) => Some(id),
+            Rows::Tenant | Rows::Nothing => None,
+        }
+    }
+
+    /// Whether the list holds a row of `partner_id` (`None`: a row of no
+    /// partner, the tenant's own) — the list's rule for one row.
+    pub fn holds(&self, partner_id: Option<&str>) -> bool {
+        match self {
+            Rows::Tenant => true,
+            Rows::Partner(id) => partner_id == Some(id.as_str()),
+            Rows::Nothing => false,
+        }
+    }
+
     /// Whether the list is empty whatever it holds.
     pub fn is_nothing(&self) -> bool {
         *self == Rows::Nothing
     }
 }
 
-/// The rows a list filtered by `named` (a partner's id; none: no filter)
-/// holds for `principal`: a partner token's own (another's: nothing); for
-/// staff, what it names, with `staff_scope` (`FORBIDDEN` without it).
-pub fn rows(principal: &Principal, named: Option<&str>, staff_scope: Scope) -> ApiResult<Rows> {
-    match principal.own_partner() {
-        Some(own) => Ok(match named {
-            Some(other) if other != own => Rows::Nothing,
-            _ => Rows::Partner(own.to_owned()),
-        }),
-        None => {
-            principal.require(staff_scope)?;
-            Ok(match named {
-                Some(id) => Rows::Partner(id.to_owned()),
-                None => Rows::Tenant,
-            })
+/// Whose webhook endpoints a caller manages. An endpoint is a way to read
+/// events, so managing one needs what reading its events needs.
+#[derive(Debug, Clone, Copy)]
+pub enum Endpoints<'a> {
+    /// Every endpoint of the tenant, partners' included (an admin).
+    Every,
+    /// The tenant's own endpoints whose every event type this policy reads
+    /// (a service token's); partners' endpoints are theirs and the admins'.
+    Tenants(&'a Policy),
+    /// One partner's own.
+    Partner(&'a str),
+}
+
+/// What one request's caller may see and do.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    principal: Principal,
+}
+
+impl Policy {
+    pub fn new(principal: Principal) -> Policy {
+        Policy { principal }
+    }
+
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    pub fn tenant_id(&self) -> &str {
+        self.principal.tenant_id()
+    }
+
+    /// `scope`, or `FORBIDDEN` naming it.
+    pub fn require(&self, scope: Scope) -> ApiResult<()> {
+        self.principal.require(scope)
+    }
+
+    /// Whether the caller may read data guarded by `scopes` and owned as
+    /// `owner` says: it holds one of the scopes, or is the partner `owner`
+    /// allows. Every object field that exposes data asks this (through
+    /// GraphQL's `guard`), so what a token may read does not depend on the
+    /// path that reached the object.
+    pub fn allows(&self, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
+        let principal = &self.principal;
+        match (principal.own_partner(), owner) {
+            (Some(own), Owner::Partner(of)) if own == of => Ok(()),
+            (Some(_), Owner::AnyPartner) => Ok(()),
+            (Some(_), Owner::Partner(_) | Owner::NoPartner) => Err(ApiError::Forbidden(
+                "partners see only their own data".into(),
+            )),
+            (None, _) if scopes.iter().any(|scope| principal.has(*scope)) => Ok(()),
+            (None, _) => Err(requires(scopes)),
+        }
+    }
+
+    /// Whether one object `owner` owns is there for the caller: `Ok(true)`
+    /// to read it, `Ok(false)` when it is another partner's (so it is not
+    /// found, exactly as an id naming nothing), `FORBIDDEN` for staff
+    /// without one of `staff_scopes`.
+    pub fn finds(&self, owner: Owner<'_>, staff_scopes: &[Scope]) -> ApiResult<bool> {
+        match (self.principal.own_partner(), owner) {
+            (Some(own), Owner::Partner(of)) => Ok(own == of),
+            (Some(_), Owner::AnyPartner) => Ok(true),
+            (Some(_), Owner::NoPartner) => Ok(false),
+            (None, _) if staff_scopes.iter().any(|s| self.principal.has(*s)) => Ok(true),
+            (None, _) => Err(requires(staff_scopes)),
+        }
+    }
+
+    /// The rows a list filtered by `named` (a partner's id; none: no
+    /// filter) holds: a partner token's own (another's: nothing); for
+    /// staff, what it names, with one of `staff_scopes` (`FORBIDDEN`
+    /// without).
+    pub fn rows(&self, named: Option<&str>, staff_scopes: &[Scope]) -> ApiResult<Rows> {
+        if self.principal.own_partner().is_none()
+            && !staff_scopes.iter().any(|scope| self.principal.has(*scope))
+        {
+            return Err(requires(staff_scopes));
+        }
+        Ok(self.partner_rows(named))
+    }
+
+    /// [`Policy::rows`] where the caller's right to the rows was decided
+    /// otherwise (an event's type reads with its own scope).
+    pub fn partner_rows(&self, named: Option<&str>) -> Rows {
+        match (self.principal.own_partner(), named) {
+            (Some(own), Some(other)) if other != own => Rows::Nothing,
+            (Some(own), _) => Rows::Partner(own.to_owned()),
+            (None, Some(id)) => Rows::Partner(id.to_owned()),
+            (None, None) => Rows::Tenant,
+        }
+    }
+
+    /// The partner a mutation's input names (`field`, `input.partnerId`):
+    /// a partner token's own, whether it names itself or no one (naming
+    /// another is refused as naming none, as an id naming nothing is); for
+    /// staff, the one it names, with `staff_scope`.
+    pub fn input_partner(
+        &self,
+        given: Option<&str>,
+        field: &str,
+        staff_scope: Scope,
+    ) -> ApiResult<String> {
+        match self.principal.own_partner() {
+            Some(own) => match given {
+                Some(other) if other != own => {
+                    Err(ApiError::bad_input(field, "names no partner of the tenant"))
+                }
+                _ => Ok(own.to_owned()),
+            },
+            None => {
+                self.require(staff_scope)?;
+                given
+                    .map(str::to_owned)
+                    .ok_or_else(|| ApiError::bad_input(field, "is required"))
+            }
+        }
+    }
+
+    /// The partner acting, for what only a partner does for itself
+    /// (applying to a campaign, registering a deal); staff are refused
+    /// with `refusal`.
+    pub fn partner_acting(&self, refusal: &str) -> ApiResult<&str> {
+        self.principal
+            .own_partner()
+            .ok_or_else(|| ApiError::Forbidden(refusal.to_owned()))
+    }
+
+    /// What staff alone read (the leaderboard, the program's totals), with
+    /// `scope`; a partner is refused with `refusal`, which says where it
+    /// reads its own.
+    pub fn staff(&self, scope: Scope, refusal: &str) -> ApiResult<()> {
+        match self.principal.own_partner() {
+            Some(_) => Err(ApiError::Forbidden(refusal.to_owned())),
+            None => self.require(scope),
+        }
+    }
+
+    /// What only the tenant's admins do (change the tenant, reassign a
+    /// customer, connect billing); anyone else is refused with `refusal`.
+    pub fn admin(&self, refusal: &str) -> ApiResult<()> {
+        match self.is_admin() {
+            true => Ok(()),
+            false => Err(ApiError::Forbidden(refusal.to_owned())),
+        }
+    }
+
+    /// Whether the caller is one of the tenant's admins (whose word on a
+    /// customer's partner overrides a partner's claim).
+    pub fn is_admin(&self) -> bool {
+        self.principal.role == super::Role::Admin
+    }
+
+    /// Whether what the caller reads of the ledger is partners' money
+    /// alone: a partner token does not see the spiffs paid to the tenant's
+    /// staff, even on its own deals.
+    pub fn partners_money_only(&self) -> bool {
+        self.principal.own_partner().is_some()
+    }
+
+    /// Whether the caller reads `partner_id`'s bank details whole: the
+    /// partner itself; everyone else reads them masked.
+    pub fn reads_bank_details(&self, partner_id: &str) -> bool {
+        self.principal.own_partner() == Some(partner_id)
+    }
+
+    /// Whether customers' e-mail addresses are masked for the caller
+    /// (`j***@example.com`): a partner knows its customers by the address
+    /// it referred, not the address the brand holds.
+    pub fn masks_customer_emails(&self) -> bool {
+        self.principal.own_partner().is_some()
+    }
+
+    /// Who the caller is shown did something: a partner sees itself and
+    /// the system (`system`) by name and every other actor as `staff`;
+    /// staff see every actor as written.
+    pub fn actor_shown<'a>(&self, actor: &'a str, system: bool) -> &'a str {
+        match self.principal.own_partner() {
+            Some(_) if !(system || actor == self.principal.subject) => "staff",
+            _ => actor,
+        }
+    }
+
+    /// Whether the caller reads events of a type `scope` guards: a partner
+    /// reads its own events of every type.
+    pub fn reads_events(&self, scope: Scope) -> bool {
+        self.allows(&[scope], Owner::AnyPartner).is_ok()
+    }
+
+    /// Whose webhook endpoints the caller manages: an admin every one, a
+    /// service token holding `scope` the tenant's, a partner its own.
+    pub fn endpoints(&self, scope: Scope) -> ApiResult<Endpoints<'_>> {
+        match (self.principal.own_partner(), self.principal.role) {
+            (Some(own), _) => Ok(Endpoints::Partner(own)),
+            (None, super::Role::Admin) => Ok(Endpoints::Every),
+            (None, _) => {
+                self.require(scope)?;
+                Ok(Endpoints::Tenants(self))
+            }
         }
     }
 }
 
-/// The partner a mutation's input names (`field`, `input.partnerId`): a
-/// partner token's own, whether it names itself or no one (naming another
-/// is refused as naming none, as an id naming nothing is); for staff, the
-/// one it names, with `staff_scope`.
-pub fn input_partner(
-    principal: &Principal,
-    given: Option<&str>,
-    field: &str,
-    staff_scope: Scope,
-) -> ApiResult<String> {
-    match principal.own_partner() {
-        Some(own) => match given {
-            Some(other) if other != own => {
-                Err(ApiError::bad_input(field, "names no partner of the tenant"))
-            }
-            _ => Ok(own.to_owned()),
-        },
-        None => {
-            principal.require(staff_scope)?;
-            given
-                .map(str::to_owned)
-                .ok_or_else(|| ApiError::bad_input(field, "is required"))
-        }
-    }
+/// `FORBIDDEN`, naming the scopes that would have allowed it.
+fn requires(scopes: &[Scope]) -> ApiError {
+    ApiError::Forbidden(match scopes {
+        [one] => format!("requires the {} scope", one.as_str()),
+        many => format!(
+            "requires one of the scopes {}",
+            many.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -153,47 +309,82 @@ mod tests {
     use super::*;
     use crate::auth::Role;
 
-    fn principal(role: Role, partner: Option<&str>, scopes: &[Scope]) -> Principal {
-        Principal::for_tests(role, partner, scopes)
+    fn policy(role: Role, partner: Option<&str>, scopes: &[Scope]) -> Policy {
+        Policy::new(Principal::for_tests(role, partner, scopes))
     }
 
     #[test]
     fn a_partner_reads_its_own_and_another_partners_rows_are_nothing() {
-        let jane = principal(Role::Partner, Some("jane"), &[]);
-        let read = Scope::CommissionsRead;
-        assert_eq!(rows(&jane, None, read), Ok(Rows::Partner("jane".into())));
+        let jane = policy(Role::Partner, Some("jane"), &[]);
+        let read = &[Scope::CommissionsRead];
+        assert_eq!(jane.rows(None, read), Ok(Rows::Partner("jane".into())));
         assert_eq!(
-            rows(&jane, Some("jane"), read),
+            jane.rows(Some("jane"), read),
             Ok(Rows::Partner("jane".into()))
         );
-        assert_eq!(rows(&jane, Some("bob"), read), Ok(Rows::Nothing));
+        assert_eq!(jane.rows(Some("bob"), read), Ok(Rows::Nothing));
         assert_eq!(Rows::Nothing.partner_filter().as_deref(), Some(""));
     }
 
     #[test]
-    fn staff_read_what_they_name_with_the_lists_scope() {
-        let admin = principal(Role::Admin, None, &[]);
-        assert_eq!(rows(&admin, None, Scope::DealsRead), Ok(Rows::Tenant));
+    fn staff_read_what_they_name_with_one_of_the_lists_scopes() {
+        let admin = policy(Role::Admin, None, &[]);
+        assert_eq!(admin.rows(None, &[Scope::DealsRead]), Ok(Rows::Tenant));
         assert_eq!(
-            rows(&admin, Some("bob"), Scope::DealsRead),
+            admin.rows(Some("bob"), &[Scope::DealsRead]),
             Ok(Rows::Partner("bob".into()))
         );
-        let service = principal(Role::Service, None, &[Scope::EventsWrite]);
-        assert!(rows(&service, None, Scope::CommissionsRead).is_err());
+        let service = policy(Role::Service, None, &[Scope::EventsWrite]);
+        assert!(service.rows(None, &[Scope::CommissionsRead]).is_err());
+        let either = &[Scope::PartnersRead, Scope::CommissionsRead];
+        let reader = policy(Role::Service, None, &[Scope::CommissionsRead]);
+        assert_eq!(reader.rows(None, either), Ok(Rows::Tenant));
     }
 
     #[test]
     fn an_input_names_the_callers_own_partner_or_staffs_choice() {
         let field = "input.partnerId";
-        let jane = principal(Role::Partner, Some("jane"), &[]);
+        let jane = policy(Role::Partner, Some("jane"), &[]);
         let write = Scope::PartnersWrite;
-        assert_eq!(input_partner(&jane, None, field, write), Ok("jane".into()));
-        assert!(input_partner(&jane, Some("bob"), field, write).is_err());
-        let admin = principal(Role::Admin, None, &[]);
+        assert_eq!(jane.input_partner(None, field, write), Ok("jane".into()));
+        assert!(jane.input_partner(Some("bob"), field, write).is_err());
+        let admin = policy(Role::Admin, None, &[]);
         assert_eq!(
-            input_partner(&admin, Some("bob"), field, write),
+            admin.input_partner(Some("bob"), field, write),
             Ok("bob".into())
         );
-        assert!(input_partner(&admin, None, field, write).is_err());
+        assert!(admin.input_partner(None, field, write).is_err());
+    }
+
+    #[test]
+    fn another_partners_object_is_not_found_and_staff_need_the_scope() {
+        let jane = policy(Role::Partner, Some("jane"), &[]);
+        let read = &[Scope::CommissionsRead];
+        assert_eq!(jane.finds(Owner::Partner("jane"), read), Ok(true));
+        assert_eq!(jane.finds(Owner::Partner("bob"), read), Ok(false));
+        assert_eq!(jane.finds(money_owner("jane", true), read), Ok(false));
+        let service = policy(Role::Service, None, &[Scope::DealsRead]);
+        assert!(service.finds(Owner::Partner("jane"), read).is_err());
+    }
+
+    #[test]
+    fn a_partner_sees_staff_as_staff_and_its_own_details_whole() {
+        let jane = policy(Role::Partner, Some("jane"), &[]);
+        assert_eq!(jane.actor_shown("alice@brand.example", false), "staff");
+        assert_eq!(jane.actor_shown("maturity", true), "maturity");
+        assert!(jane.reads_bank_details("jane"));
+        assert!(!jane.reads_bank_details("bob"));
+        assert!(jane.masks_customer_emails());
+        let admin = policy(Role::Admin, None, &[]);
+        assert_eq!(
+            admin.actor_shown("alice@brand.example", false),
+            "alice@brand.example"
+        );
+        assert!(!admin.reads_bank_details("jane"));
+        assert!(!admin.masks_customer_emails());
+        assert!(admin.staff(Scope::CommissionsRead, "no").is_ok());
+        assert!(jane.staff(Scope::CommissionsRead, "no").is_err());
+        assert!(jane.partner_acting("no").is_ok());
+        assert!(admin.partner_acting("no").is_err());
     }
 }

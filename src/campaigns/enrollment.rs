@@ -8,6 +8,7 @@
 //! `holdbackDays = snapshot.holdbackDays ?? campaign.holdbackDays`.
 
 use super::{CampaignStatus, Visibility};
+use crate::auth::access::Rows;
 use crate::db::Db;
 use crate::directory::groups;
 use crate::directory::partners::{self, NewPartner};
@@ -18,7 +19,7 @@ use crate::input;
 use entity::{campaign, enrollment, partner_commission, partner_group, partnership_request};
 use sea_orm::sea_query::{Condition, Expr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Select,
 };
 
 pub use entity::enums::{RequestStatus, SnapshotSource, TermsSource};
@@ -73,6 +74,28 @@ pub fn visible_to(partner_id: &str) -> Condition {
                     .to_owned(),
             ),
         )
+}
+
+/// The partnership requests `rows` holds (a partner's own, or the
+/// tenant's), by status and campaign.
+pub fn requests(
+    tenant_id: &str,
+    rows: &Rows,
+    status: Option<RequestStatus>,
+    campaign_id: Option<&str>,
+) -> Select<partnership_request::Entity> {
+    let mut select = partnership_request::Entity::find()
+        .filter(partnership_request::Column::TenantId.eq(tenant_id));
+    if let Some(partner_id) = rows.partner_filter() {
+        select = select.filter(partnership_request::Column::PartnerId.eq(partner_id));
+    }
+    if let Some(status) = status {
+        select = select.filter(partnership_request::Column::Status.eq(status));
+    }
+    if let Some(campaign_id) = campaign_id {
+        select = select.filter(partnership_request::Column::CampaignId.eq(campaign_id));
+    }
+    select
 }
 
 pub async fn is_enrolled(

@@ -5,6 +5,7 @@
 
 pub mod enrollment;
 
+use crate::auth::access::Rows;
 use crate::db::Db;
 use crate::engine::{Currency, RuleSet};
 use crate::error::{ApiError, ApiResult};
@@ -224,6 +225,24 @@ pub async fn find(
         .await?)
 }
 
+/// A campaign `rows` may see: a partner's ([`Rows::Partner`]) are the
+/// public ones, the default and its own; the tenant's are every one.
+pub async fn visible(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+    rows: &Rows,
+) -> ApiResult<Option<campaign::Model>> {
+    let mut select = campaign::Entity::find_by_id(id.to_owned())
+        .filter(campaign::Column::TenantId.eq(tenant_id));
+    match rows {
+        Rows::Tenant => {}
+        Rows::Partner(partner_id) => select = select.filter(enrollment::visible_to(partner_id)),
+        Rows::Nothing => return Ok(None),
+    }
+    Ok(select.one(conn).await?)
+}
+
 pub async fn default_campaign(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
@@ -236,13 +255,14 @@ pub async fn default_campaign(
         .ok_or_else(|| ApiError::internal("default campaign", tenant_id))
 }
 
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct CampaignFilter {
     pub status: Option<CampaignStatus>,
     pub visibility: Option<Visibility>,
     pub search: Option<String>,
-    /// A partner sees public campaigns and those it is enrolled in.
-    pub visible_to_partner: Option<String>,
+    /// Whose campaigns: a partner's ([`Rows::Partner`]) are the public
+    /// ones, the default and those it is enrolled in.
+    pub rows: Rows,
 }
 
 pub fn list(tenant_id: &str, filter: &CampaignFilter) -> Select<campaign::Entity> {
@@ -259,8 +279,10 @@ pub fn list(tenant_id: &str, filter: &CampaignFilter) -> Select<campaign::Entity
                 .like(LikeExpr::new(like_pattern(search)).escape('\\')),
         );
     }
-    if let Some(partner_id) = &filter.visible_to_partner {
-        select = select.filter(enrollment::visible_to(partner_id));
+    match &filter.rows {
+        Rows::Tenant => {}
+        Rows::Partner(partner_id) => select = select.filter(enrollment::visible_to(partner_id)),
+        Rows::Nothing => select = select.filter(campaign::Column::Id.eq(crate::input::NO_ROW_ID)),
     }
     select
 }

@@ -19,6 +19,7 @@ use super::moves::{DealEvent, positive_minor};
 use super::pipeline;
 use super::plans;
 use super::record::{self, DealItem, What, duplicate, keyed};
+use crate::auth::access::Rows;
 use crate::campaigns::{self, enrollment};
 use crate::db::Db;
 use crate::engine::Currency;
@@ -520,9 +521,10 @@ pub async fn find(
         .await?)
 }
 
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct DealFilter {
-    pub partner_id: Option<String>,
+    /// Whose deals: the tenant's, one partner's, or none.
+    pub rows: Rows,
     pub stage_id: Option<String>,
     pub registration: Option<DealRegistration>,
     pub status: Option<DealStatus>,
@@ -530,8 +532,8 @@ pub struct DealFilter {
 
 pub fn list(tenant_id: &str, filter: &DealFilter) -> Select<deal::Entity> {
     let mut select = deal::Entity::find().filter(deal::Column::TenantId.eq(tenant_id));
-    if let Some(partner_id) = &filter.partner_id {
-        select = select.filter(deal::Column::PartnerId.eq(partner_id.as_str()));
+    if let Some(partner_id) = filter.rows.partner_filter() {
+        select = select.filter(deal::Column::PartnerId.eq(partner_id));
     }
     if let Some(stage_id) = &filter.stage_id {
         // A deal outside the pipeline is at no stage.

@@ -1,6 +1,7 @@
 //! A tenant's sales pipeline — its deal stages, in order, and the custom
 //! select fields deals carry — and contacts, the people deals name.
 
+use crate::auth::access::Rows;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::input::{self, MAX_NAME_CHARS};
@@ -312,16 +313,12 @@ pub async fn create_contact(
 
 /// Contacts of the tenant: all, or one partner's staff; archived ones only
 /// when asked.
-pub fn contacts(
-    tenant_id: &str,
-    partner_id: Option<&str>,
-    include_archived: bool,
-) -> Select<contact::Entity> {
+pub fn contacts(tenant_id: &str, rows: &Rows, include_archived: bool) -> Select<contact::Entity> {
     let mut select = contact::Entity::find().filter(contact::Column::TenantId.eq(tenant_id));
     if !include_archived {
         select = select.filter(contact::Column::ArchivedAt.is_null());
     }
-    if let Some(partner_id) = partner_id {
+    if let Some(partner_id) = rows.partner_filter() {
         select = select.filter(contact::Column::PartnerId.eq(partner_id));
     }
     select

@@ -25,6 +25,36 @@ pub struct SimulatedDeal {
     pub field_values: Vec<(String, String)>,
 }
 
+/// The plan tried: given whole (its entries checked against the tenant's
+/// pipeline here), or one of the tenant's saved plans by id.
+pub enum Tried {
+    Given(Entries, Currency),
+    Saved(String),
+}
+
+impl Tried {
+    /// The entries and their currency. Errors name `plan` and `planId`.
+    pub async fn entries(
+        self,
+        conn: &impl ConnectionTrait,
+        tenant_id: &str,
+    ) -> ApiResult<(Entries, Currency)> {
+        match self {
+            Tried::Given(entries, currency) => {
+                super::plans::check_entries(conn, tenant_id, &entries, "plan").await?;
+                Ok((entries, currency))
+            }
+            Tried::Saved(id) => {
+                let found = super::plans::find(conn, tenant_id, &id)
+                    .await?
+                    .ok_or_else(|| ApiError::bad_input("planId", "no such commission plan"))?;
+                let currency = campaigns::check_currency("planId", &found.currency)?;
+                Ok((super::plans::entries_of(&found)?, currency))
+            }
+        }
+    }
+}
+
 pub struct Simulation {
     pub lines: Vec<ScheduleLine>,
     pub total: Decimal,

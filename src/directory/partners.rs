@@ -3,6 +3,7 @@
 
 use super::Keyed;
 use super::{categories, groups};
+use crate::auth::access::Rows;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::history::{self, Change, Stamp};
@@ -43,14 +44,15 @@ pub struct PartnerChanges {
     pub minimum_payout: Option<Option<Vec<super::minimums::Minimum>>>,
 }
 
-#[derive(Default, Clone)]
+#[derive(Clone)]
 pub struct PartnerFilter {
     pub group_id: Option<String>,
     pub status: Option<PartnerStatus>,
     pub partner_type: Option<PartnerType>,
     pub search: Option<String>,
-    /// Only this partner (partner tokens see themselves alone).
-    pub only: Option<String>,
+    /// Whose: the tenant's, or one partner alone (a partner token sees
+    /// itself alone).
+    pub rows: Rows,
 }
 
 pub fn check_name(name: &str) -> ApiResult<String> {
@@ -224,8 +226,8 @@ pub async fn find(
 
 pub fn list(tenant_id: &str, filter: &PartnerFilter) -> Select<partner::Entity> {
     let mut select = partner::Entity::find().filter(partner::Column::TenantId.eq(tenant_id));
-    if let Some(only) = &filter.only {
-        select = select.filter(partner::Column::Id.eq(only.as_str()));
+    if let Some(only) = filter.rows.partner_filter() {
+        select = select.filter(partner::Column::Id.eq(only));
     }
     if let Some(group_id) = &filter.group_id {
         select = select.filter(partner::Column::GroupId.eq(group_id.as_str()));

@@ -15,7 +15,10 @@
 use super::Audience;
 use crate::error::{ApiError, ApiResult};
 use entity::domain_event;
-use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
+    Value,
+};
 
 /// A place in the log: after the event it names.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -165,6 +168,20 @@ pub async fn read(
 
 /// Where the tenant's final events end now: a subscription that does not
 /// say where to start starts here, and hears what comes next.
+/// The tenant's event at `cursor` (a domain event's id), if any.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    cursor: &Cursor,
+) -> ApiResult<Option<domain_event::Model>> {
+    Ok(domain_event::Entity::find()
+        .filter(domain_event::Column::TenantId.eq(tenant_id))
+        .filter(domain_event::Column::Seq.eq(cursor.seq))
+        .filter(domain_event::Column::Xid.eq(cursor.xid))
+        .one(conn)
+        .await?)
+}
+
 pub async fn end(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<Cursor> {
     let backend = conn.get_database_backend();
     let (sql, value) = match backend {

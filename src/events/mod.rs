@@ -19,7 +19,8 @@ pub mod log;
 pub mod notify;
 pub mod retention;
 
-use crate::auth::{Principal, Scope};
+use crate::auth::Scope;
+use crate::auth::access::Policy;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::domain_event;
@@ -114,6 +115,15 @@ pub const ALL_TYPES: [DomainEventType; 15] = [
     DomainEventType::CustomerAttributed,
 ];
 
+/// The event types `policy`'s caller reads: a partner every type (of its
+/// own events), staff those whose scope they hold.
+pub fn readable_types(policy: &Policy) -> Vec<DomainEventType> {
+    ALL_TYPES
+        .into_iter()
+        .filter(|kind| policy.reads_events(scope_of(*kind)))
+        .collect()
+}
+
 /// Which of a tenant's events a reader receives: some types, perhaps only
 /// one partner's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,20 +136,17 @@ pub struct Audience {
 }
 
 impl Audience {
-    /// What `principal` may read, narrowed to `types` (none: every type
-    /// it may read) and `partner_id`. A partner asking for another
+    /// What `policy`'s caller may read, narrowed to `types` (none: every
+    /// type it may read) and `partner_id`. A partner asking for another
     /// partner's events reads none, as if that partner did not exist (the
     /// answer of every list filtered by another partner, SPEC §3); a
     /// service token asking for a type it may not read is forbidden.
     pub fn of(
-        principal: &Principal,
+        policy: &Policy,
         types: Option<Vec<DomainEventType>>,
         partner_id: Option<String>,
     ) -> ApiResult<Audience> {
-        let readable: Vec<DomainEventType> = ALL_TYPES
-            .into_iter()
-            .filter(|kind| principal.own_partner().is_some() || principal.has(scope_of(*kind)))
-            .collect();
+        let readable = readable_types(policy);
         let types = match types {
             None => readable,
             Some(asked) => {
@@ -161,13 +168,12 @@ impl Audience {
                 "no event type is readable with this token's scopes".into(),
             ));
         }
-        let own = principal.own_partner();
-        let nobody = matches!((own, &partner_id), (Some(own), Some(asked)) if asked != own);
+        let rows = policy.partner_rows(partner_id.as_deref());
         Ok(Audience {
-            tenant_id: principal.tenant_id().to_owned(),
+            tenant_id: policy.tenant_id().to_owned(),
             types,
-            partner_id: own.map(str::to_owned).or(partner_id),
-            nobody,
+            partner_id: rows.partner().map(str::to_owned),
+            nobody: rows.is_nothing(),
         })
     }
 

@@ -8,6 +8,7 @@
 //! before it — whatever loaders exist, with no list of them to keep.
 
 use super::loaders::{self, RequestLoader};
+use crate::auth::access::Policy;
 use crate::auth::{Principal, Scope, TenantCache};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -25,9 +26,10 @@ use std::time::Duration;
 /// the statement-count tests run with a long delay of their own.
 pub const LOADER_DELAY: Duration = Duration::from_millis(3);
 
-/// What a request carries: its caller (none without a token) and its loaders.
+/// What a request carries: its caller's policy (none without a token) and
+/// its loaders.
 pub struct RequestContext {
-    pub principal: Option<Principal>,
+    pub policy: Option<Policy>,
     /// The server's cache of tenants, which a change to the tenant clears.
     pub tenants: TenantCache,
     loader: Option<Arc<RwLock<Arc<RequestLoader>>>>,
@@ -52,7 +54,7 @@ impl RequestContext {
             ))))
         });
         RequestContext {
-            principal,
+            policy: principal.map(Policy::new),
             tenants,
             loader,
             db: db.clone(),
@@ -72,16 +74,21 @@ pub fn request_context<'a>(ctx: &Context<'a>) -> ApiResult<&'a RequestContext> {
     request(ctx)
 }
 
-/// The caller, read from any context (a field's or a selection's).
-pub fn caller<'a, T>(ctx: &ContextBase<'a, T>) -> Option<&'a Principal> {
-    ctx.data_opt::<RequestContext>()?.principal.as_ref()
+/// The caller's policy, read from any context (a field's or a selection's).
+pub fn caller<'a, T>(ctx: &ContextBase<'a, T>) -> Option<&'a Policy> {
+    ctx.data_opt::<RequestContext>()?.policy.as_ref()
+}
+
+/// What the caller may see and do: every resolver asks it.
+pub fn policy<'a>(ctx: &Context<'a>) -> ApiResult<&'a Policy> {
+    request(ctx)?
+        .policy
+        .as_ref()
+        .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))
 }
 
 pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
-    request(ctx)?
-        .principal
-        .as_ref()
-        .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))
+    policy(ctx).map(Policy::principal)
 }
 
 /// The request's loaders (the current ones, after any mutation).
@@ -123,11 +130,11 @@ impl RequestContext {
 
     /// What a subscription keeps to read each event afresh.
     pub fn forgetter(&self) -> Option<Forgetter> {
-        let (slot, principal) = (self.loader.as_ref()?, self.principal.as_ref()?);
+        let (slot, policy) = (self.loader.as_ref()?, self.policy.as_ref()?);
         Some(Forgetter {
             slot: slot.clone(),
             db: self.db.clone(),
-            tenant_id: principal.tenant.id.clone(),
+            tenant_id: policy.tenant_id().to_owned(),
             delay: self.delay,
         })
     }
@@ -155,8 +162,8 @@ impl Forgetter {
 /// Forgets the cached tenant of the caller, after a change to it.
 pub fn forget_tenant(ctx: &Context<'_>) -> ApiResult<()> {
     let request = request(ctx)?;
-    if let Some(principal) = &request.principal {
-        request.tenants.forget(principal.tenant_id());
+    if let Some(policy) = &request.policy {
+        request.tenants.forget(policy.tenant_id());
     }
     Ok(())
 }
@@ -171,14 +178,15 @@ pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a Db> {
         .map_err(|_| ApiError::internal("schema data", "no database"))
 }
 
-pub use crate::auth::access::{Owner, allows};
+pub use crate::auth::access::Owner;
 
-/// Field-level authorization: the caller holds one of `scopes`, or is the
-/// partner `owner` allows. Every object field that exposes data calls this
-/// (or a wrapper of it) with the scopes guarding that data, so what a token
-/// may read does not depend on the path that reached the object.
+/// Field-level authorization, asked of the policy: the caller holds one of
+/// `scopes`, or is the partner `owner` allows. Every object field that
+/// exposes data calls this (or a wrapper of it) with the scopes guarding
+/// that data, so what a token may read does not depend on the path that
+/// reached the object.
 pub fn guard(ctx: &Context<'_>, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
-    allows(principal(ctx)?, scopes, owner)
+    policy(ctx)?.allows(scopes, owner)
 }
 
 pub fn page_args(

@@ -20,7 +20,7 @@
 //! not see the ready fields.
 
 use super::context::caller;
-use crate::auth::Principal;
+use crate::auth::access::Policy;
 use async_graphql::futures_util::future::join_all;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::indexmap::map::Entry;
@@ -39,7 +39,7 @@ pub trait ReadyFields: ContainerType + Sync {
     /// `None` sends the field through its resolver, which then answers it
     /// (or refuses it) as it always does. A value given here must be the
     /// one the resolver gives; a test compares the two for every field.
-    fn ready(&self, caller: &Principal, name: &str) -> Option<Value>;
+    fn ready(&self, caller: &Policy, name: &str) -> Option<Value>;
 }
 
 /// `T`, resolved with its ready fields answered in place.
@@ -94,7 +94,7 @@ impl<T: ReadyFields + OutputType> OutputType for Ready<T> {
 fn collect<'a, T: ReadyFields + OutputType>(
     ctx: &ContextSelectionSet<'a>,
     root: &T,
-    caller: Option<&Principal>,
+    caller: Option<&Policy>,
     answer: &mut IndexMap<Name, Value>,
     waiting: &mut Vec<(ContextSelectionSet<'a>, &'a Positioned<Field>)>,
 ) -> ServerResult<()> {

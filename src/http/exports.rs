@@ -13,10 +13,11 @@
 //! rather than a short file.
 
 use super::{AppState, error_response};
-use crate::auth::{Principal, Scope};
+use crate::auth::access::Policy;
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::CommissionFilter;
 use crate::ledger::exports;
+use crate::payouts::PayoutFilter;
 use crate::payouts::export::{self as payout_export, ExportFilter};
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -32,15 +33,15 @@ pub async fn commissions(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    let principal = match caller(&state, &headers).await {
-        Ok(principal) => principal,
+    let policy = match caller(&state, &headers).await {
+        Ok(policy) => policy,
         Err(response) => return response,
     };
-    let filter = match commission_filter(&principal, &params) {
+    let filter = match commission_filter(&policy, &params) {
         Ok(filter) => filter,
         Err(err) => return error_response(err),
     };
-    let (db, tenant) = (state.db.clone(), principal.tenant_id().to_owned());
+    let (db, tenant) = (state.db.clone(), policy.tenant_id().to_owned());
     let page = move |after: String| {
         let (db, tenant, filter) = (db.clone(), tenant.clone(), filter.clone());
         async move { exports::commission_page(db.conn(), &tenant, &filter, &after).await }
@@ -53,15 +54,15 @@ pub async fn payouts(
     headers: HeaderMap,
     Query(params): Params,
 ) -> Response {
-    let principal = match caller(&state, &headers).await {
-        Ok(principal) => principal,
+    let policy = match caller(&state, &headers).await {
+        Ok(policy) => policy,
         Err(response) => return response,
     };
-    let filter = match payout_filter(&principal, &params) {
+    let filter = match payout_filter(&policy, &params) {
         Ok(filter) => filter,
         Err(err) => return error_response(err),
     };
-    let (db, tenant) = (state.db.clone(), principal.tenant_id().to_owned());
+    let (db, tenant) = (state.db.clone(), policy.tenant_id().to_owned());
     let page = move |after: String| {
         let (db, tenant, filter) = (db.clone(), tenant.clone(), filter.clone());
         async move { payout_export::payout_page(db.conn(), &tenant, &filter, &after).await }
@@ -69,10 +70,10 @@ pub async fn payouts(
     csv("payouts.csv", payout_export::PAYOUT_HEADER, page)
 }
 
-/// The caller, who must have a token.
-pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+/// The caller's policy; the caller must have a token.
+pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Policy, Response> {
     match state.authenticate(headers).await? {
-        Some(principal) => Ok(principal),
+        Some(principal) => Ok(Policy::new(principal)),
         None => Err(error_response(ApiError::Unauthenticated(
             "expected Authorization: Bearer <jwt>".into(),
         ))),
@@ -120,14 +121,6 @@ where
     response
 }
 
-/// The partner whose rows a caller exports: its own for a partner token
-/// (naming another exports as if that partner had nothing: the header
-/// alone), what it names for staff with `commissions:read`.
-fn scoped_partner(principal: &Principal, named: Option<&String>) -> ApiResult<Option<String>> {
-    let named = named.map(String::as_str);
-    Ok(crate::auth::access::rows(principal, named, Scope::CommissionsRead)?.partner_filter())
-}
-
 fn at(params: &HashMap<String, String>, name: &str) -> ApiResult<Option<DateTime<Utc>>> {
     params
         .get(name)
@@ -166,7 +159,7 @@ fn known(params: &HashMap<String, String>, names: &[&str]) -> ApiResult<()> {
 }
 
 fn commission_filter(
-    principal: &Principal,
+    policy: &Policy,
     params: &HashMap<String, String>,
 ) -> ApiResult<CommissionFilter> {
     known(params, COMMISSION_PARAMS)?;
@@ -179,20 +172,17 @@ fn commission_filter(
             })
         })
         .transpose()?;
+    let named = params.get("partnerId").map(String::as_str);
     Ok(CommissionFilter {
         status,
-        partner_id: scoped_partner(principal, params.get("partnerId"))?,
         campaign_id: params.get("campaignId").cloned(),
         accrued_from: at(params, "accruedFrom")?,
         accrued_to: at(params, "accruedTo")?,
-        partners_money: principal.own_partner().is_some(),
+        ..CommissionFilter::readable(policy, named)?
     })
 }
 
-fn payout_filter(
-    principal: &Principal,
-    params: &HashMap<String, String>,
-) -> ApiResult<ExportFilter> {
+fn payout_filter(policy: &Policy, params: &HashMap<String, String>) -> ApiResult<ExportFilter> {
     known(params, PAYOUT_PARAMS)?;
     let currency = params
         .get("currency")
@@ -209,8 +199,11 @@ fn payout_filter(
                 .map_err(|_| ApiError::bad_input("status", "must be PENDING, PAID or FAILED"))
         })
         .transpose()?;
+    // What a partner's export leaves out (payouts to the tenant's staff) is
+    // the export's own rule (`payouts::export`).
+    let named = params.get("partnerId").map(String::as_str);
     Ok(ExportFilter {
-        partner_id: scoped_partner(principal, params.get("partnerId"))?,
+        partner_id: PayoutFilter::readable(policy, named)?.partner_id,
         status,
         run_id: params.get("runId").cloned(),
         currency,

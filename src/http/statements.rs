@@ -15,8 +15,8 @@ pub async fn statement(
     headers: HeaderMap,
     Path(file): Path<String>,
 ) -> Response {
-    let principal = match super::exports::caller(&state, &headers).await {
-        Ok(principal) => principal,
+    let policy = match super::exports::caller(&state, &headers).await {
+        Ok(policy) => policy,
         Err(response) => return response,
     };
     let not_found = || error_response(ApiError::not_found("statement"));
@@ -24,19 +24,19 @@ pub async fn statement(
         return not_found();
     };
     let conn = state.db.conn();
-    let payout = match crate::payouts::find(conn, principal.tenant_id(), id).await {
+    let payout = match crate::payouts::find(conn, policy.tenant_id(), id).await {
         Ok(Some(payout)) => payout,
         Ok(None) => return not_found(),
         Err(err) => return error_response(err),
     };
     // Another partner's statement is not found, as an unknown id.
     let owner = access::money_owner(&payout.partner_id, payout.staff_payee);
-    match access::finds(&principal, owner, Scope::CommissionsRead) {
+    match policy.finds(owner, &[Scope::CommissionsRead]) {
         Ok(true) => {}
         Ok(false) => return not_found(),
         Err(err) => return error_response(err),
     }
-    let pdf = match crate::payouts::statement::pdf(conn, principal.tenant_id(), &payout).await {
+    let pdf = match crate::payouts::statement::pdf(conn, policy.tenant_id(), &payout).await {
         Ok(pdf) => pdf,
         Err(err) => return error_response(err),
     };

@@ -2,6 +2,7 @@
 //! with whether it earned and, when it did not, why (kept on the event
 //! when it was recorded).
 
+use crate::auth::access::Rows;
 use entity::{customer, event};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
@@ -11,12 +12,12 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Select};
 /// (`Some(true)`) or earned nothing (`Some(false)`).
 pub fn list(
     tenant_id: &str,
-    partner_id: Option<&str>,
+    rows: &Rows,
     customer_external_id: Option<&str>,
     earned: Option<bool>,
 ) -> Select<event::Entity> {
     let mut select = event::Entity::find().filter(event::Column::TenantId.eq(tenant_id));
-    if let Some(partner) = partner_id {
+    if let Some(partner) = rows.partner_filter() {
         select = select.filter(event::Column::PartnerId.eq(partner));
     }
     if let Some(external_id) = customer_external_id {

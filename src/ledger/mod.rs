@@ -18,6 +18,8 @@ pub mod refunds;
 pub mod reports;
 pub mod transitions;
 
+use crate::auth::Scope;
+use crate::auth::access::Policy;
 use crate::error::ApiResult;
 pub use entity::enums::{CommissionKind, CommissionStatus, EventKind, ReversalReason, TermsSource};
 use entity::{commission, event, payout};
@@ -77,6 +79,20 @@ pub struct CommissionFilter {
     /// The partner's money only: no spiff to one of the tenant's staff
     /// (what a partner token lists).
     pub partners_money: bool,
+}
+
+impl CommissionFilter {
+    /// The ledger `policy`'s caller reads, of the partner it names (none:
+    /// every partner's it may see): a partner token its own money (another
+    /// partner's: nothing), staff with `commissions:read` what they name.
+    pub fn readable(policy: &Policy, named: Option<&str>) -> ApiResult<CommissionFilter> {
+        let rows = policy.rows(named, &[Scope::CommissionsRead])?;
+        Ok(CommissionFilter {
+            partner_id: rows.partner_filter(),
+            partners_money: policy.partners_money_only(),
+            ..CommissionFilter::default()
+        })
+    }
 }
 
 /// Commissions of a tenant; `accrued_to` is exclusive.

@@ -3,6 +3,8 @@
 //! ([`crate::posting::stats`]) — rows per day, partner, campaign and
 //! currency, never the ledger's — so each costs the same at any size.
 
+use crate::auth::Scope;
+use crate::auth::access::Policy;
 use crate::engine::tiers::day_start;
 use crate::error::{ApiError, ApiResult};
 use crate::posting::stats::{Measure, zone};
@@ -63,6 +65,19 @@ pub struct StatFilter {
     pub campaign_id: Option<String>,
     pub group_id: Option<String>,
     pub currency: Option<String>,
+}
+
+impl StatFilter {
+    /// The figures `policy`'s caller reads, of the partner it names (none:
+    /// the tenant's): a partner token its own (another partner's: a zero
+    /// series), staff with `commissions:read` what they name.
+    pub fn readable(policy: &Policy, named: Option<&str>) -> ApiResult<StatFilter> {
+        let rows = policy.rows(named, &[Scope::CommissionsRead])?;
+        Ok(StatFilter {
+            partner_id: rows.partner_filter(),
+            ..StatFilter::default()
+        })
+    }
 }
 
 /// One interval of a series in one currency: each measure's sum (minor

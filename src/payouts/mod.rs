@@ -32,6 +32,8 @@ pub mod settle;
 pub mod statement;
 pub mod tax;
 
+use crate::auth::Scope;
+use crate::auth::access::Policy;
 use crate::error::{ApiError, ApiResult};
 use entity::enums::{CommissionStatus, PayoutStatus};
 use entity::{commission, payout, payout_run};
@@ -118,6 +120,21 @@ pub struct PayoutFilter {
     pub currency: Option<String>,
     /// The partner's money only: no payout to one of the tenant's staff.
     pub partners_money: bool,
+}
+
+impl PayoutFilter {
+    /// The payouts `policy`'s caller reads, to the partner it names (none:
+    /// every partner's it may see): a partner token its own (another
+    /// partner's: nothing; the tenant's staff's never), staff with
+    /// `commissions:read` what they name.
+    pub fn readable(policy: &Policy, named: Option<&str>) -> ApiResult<PayoutFilter> {
+        let rows = policy.rows(named, &[Scope::CommissionsRead])?;
+        Ok(PayoutFilter {
+            partner_id: rows.partner_filter(),
+            partners_money: policy.partners_money_only(),
+            ..PayoutFilter::default()
+        })
+    }
 }
 
 /// The tenant's payouts, by the filter.

@@ -4,7 +4,7 @@
 
 use super::settings::*;
 use super::{audience_of, dispatch, send, sign, ssrf, types_json};
-use crate::auth::Principal;
+use crate::auth::access::{Endpoints, Policy};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::DomainEventType;
@@ -27,9 +27,19 @@ pub enum Manager<'a> {
     /// A service token (holding `webhooks:*`): the tenant's own endpoints
     /// whose every event type its scopes read. Partners' endpoints are the
     /// partner's and the admins' alone.
-    Service(&'a Principal),
+    Service(&'a Policy),
     /// A partner: its own endpoints.
     Partner(&'a str),
+}
+
+impl<'a> From<Endpoints<'a>> for Manager<'a> {
+    fn from(endpoints: Endpoints<'a>) -> Manager<'a> {
+        match endpoints {
+            Endpoints::Every => Manager::Admin,
+            Endpoints::Tenants(policy) => Manager::Service(policy),
+            Endpoints::Partner(partner) => Manager::Partner(partner),
+        }
+    }
 }
 
 impl Manager<'_> {
@@ -37,12 +47,12 @@ impl Manager<'_> {
     pub fn manages(&self, endpoint: &webhook_endpoint::Model) -> bool {
         match self {
             Manager::Admin => true,
-            Manager::Service(principal) => {
+            Manager::Service(policy) => {
                 endpoint.partner_id.is_none()
                     && audience_of(endpoint)
                         .types
                         .iter()
-                        .all(|kind| principal.has(crate::events::scope_of(*kind)))
+                        .all(|kind| policy.reads_events(crate::events::scope_of(*kind)))
             }
             Manager::Partner(partner) => endpoint.partner_id.as_deref() == Some(*partner),
         }
@@ -202,11 +212,11 @@ pub fn list(tenant_id: &str, manager: Manager<'_>) -> Select<webhook_endpoint::E
         webhook_endpoint::Entity::find().filter(webhook_endpoint::Column::TenantId.eq(tenant_id));
     match manager {
         Manager::Admin => select,
-        Manager::Service(principal) => {
+        Manager::Service(policy) => {
             let mut select = select.filter(webhook_endpoint::Column::PartnerId.is_null());
             let unread: Vec<DomainEventType> = crate::events::ALL_TYPES
                 .into_iter()
-                .filter(|kind| !principal.has(crate::events::scope_of(*kind)))
+                .filter(|kind| !policy.reads_events(crate::events::scope_of(*kind)))
                 .collect();
             if !unread.is_empty() {
                 // `[]` takes every type, this token's unread ones too.

@@ -591,6 +591,33 @@ fn only_the_lock_order_locks_partners_and_commissions() {
     }
 }
 
+/// The files outside `auth/` that decide from who the caller is (its
+/// partner, its role) rather than asking the request's policy.
+fn deciders_of(sources: &BTreeMap<String, String>) -> Vec<String> {
+    const WHO: [&str; 5] = [
+        "own_partner(",
+        ".role ==",
+        ".role !=",
+        "principal.role {",
+        "Role::Partner =>",
+    ];
+    sources
+        .iter()
+        .filter(|(file, _)| !file.starts_with("auth/"))
+        .filter(|(_, code)| WHO.iter().any(|who| code.contains(who)))
+        .map(|(file, _)| file.clone())
+        .collect()
+}
+
+#[test]
+fn only_the_access_policy_decides_from_who_the_caller_is() {
+    assert_eq!(
+        deciders_of(&sources()),
+        Vec::<String>::new(),
+        "these files decide what a caller may see themselves; ask auth::access::Policy"
+    );
+}
+
 #[test]
 fn the_checks_find_what_they_look_for() {
     let code = "use crate::{db::Db, error::ApiError};\nlet x = crate::ledger::MAX_IDS;";
@@ -658,4 +685,24 @@ fn the_checks_find_what_they_look_for() {
         lockers_of(&locking, "commission", "commissions"),
         ["ledger/m.rs", "ledger/n.rs"]
     );
+    let deciding: BTreeMap<String, String> = [
+        (
+            "graphql/roots/x.rs".to_owned(),
+            "if principal.own_partner().is_some() { return Ok(None); }".to_owned(),
+        ),
+        (
+            "http/y.rs".to_owned(),
+            "if principal.role != Role::Admin { return forbidden(); }".to_owned(),
+        ),
+        (
+            "auth/access.rs".to_owned(),
+            "match self.principal.own_partner() {}".to_owned(),
+        ),
+        (
+            "graphql/roots/z.rs".to_owned(),
+            "policy.rows(named, &[Scope::DealsRead])?".to_owned(),
+        ),
+    ]
+    .into();
+    assert_eq!(deciders_of(&deciding), ["graphql/roots/x.rs", "http/y.rs"]);
 }

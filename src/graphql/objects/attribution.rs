@@ -6,7 +6,7 @@ use crate::auth::Scope;
 use crate::error::ApiResult;
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::page_args;
-use crate::graphql::context::{Owner, guard, loader, principal};
+use crate::graphql::context::{Owner, guard, loader, policy};
 use crate::graphql::enums::{AttributionSource, EventKind, EventSource};
 use crate::graphql::loaders::{load_campaign, load_partner};
 use crate::graphql::ready::Ready;
@@ -191,17 +191,17 @@ impl Customer {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
-        guard(
-            ctx,
+        let policy = policy(ctx)?;
+        policy.allows(
             &[Scope::CommissionsRead],
             Owner::Partner(&self.0.partner_id),
         )?;
-        let own = principal(ctx)?.own_partner();
+        let rows = policy.rows(None, &[Scope::CommissionsRead])?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
         let select = crate::attribution::customers::commissions(
             &self.0.tenant_id,
             &self.0.customer_external_id,
-            own,
+            &rows,
         );
         let db = crate::graphql::context::db(ctx)?;
         list_connection(db.conn(), &request, select, commission::Column::Id, |row| {
@@ -225,8 +225,8 @@ impl Customer {
     /// (`j***@example.com`).
     async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         guard(ctx, EMAIL_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        let partner = principal(ctx)?.own_partner().is_some();
-        Ok(self.0.email.as_deref().map(|email| match partner {
+        let masked = policy(ctx)?.masks_customer_emails();
+        Ok(self.0.email.as_deref().map(|email| match masked {
             true => crate::attribution::masked_email(email),
             false => email.to_owned(),
         }))

@@ -2,10 +2,11 @@
 //! terms in force.
 
 use super::{Campaign, Enrollment, Partner, PartnerCommission, PartnershipRequest, TermsInForce};
-use crate::auth::{Principal, Scope};
+use crate::auth::Scope;
+use crate::auth::access::Policy;
 use crate::campaigns;
 use crate::error::ApiResult;
-use crate::graphql::context::{Owner, allows, guard, loader};
+use crate::graphql::context::{Owner, guard, loader};
 use crate::graphql::enums::{
     CampaignStatus, RequestStatus, SnapshotSource, TermsSource, Visibility,
 };
@@ -33,17 +34,17 @@ impl Campaign {
 }
 
 impl ReadyFields for Campaign {
-    fn ready(&self, caller: &Principal, name: &str) -> Option<Value> {
+    fn ready(&self, caller: &Policy, name: &str) -> Option<Value> {
         let row = &*self.0;
         match name {
             "id" => return Some(Value::String(row.id.clone())),
             "name" => {
-                allows(caller, CAMPAIGN_LABEL, Owner::AnyPartner).ok()?;
+                caller.allows(CAMPAIGN_LABEL, Owner::AnyPartner).ok()?;
                 return Some(Value::String(row.name.clone()));
             }
             _ => {}
         }
-        allows(caller, CAMPAIGN_DETAILS, Owner::AnyPartner).ok()?;
+        caller.allows(CAMPAIGN_DETAILS, Owner::AnyPartner).ok()?;
         Some(match name {
             "description" => text(row.description.as_deref()),
             "status" => enumerated::<CampaignStatus>(row.status),

@@ -9,7 +9,7 @@ use super::{
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
-use crate::graphql::context::{Owner, caller, guard, loader, page_args, principal};
+use crate::graphql::context::{Owner, caller, guard, loader, page_args, policy};
 use crate::graphql::enums::{
     AutoAssignRecipient, DealRegistration, DealStatus, PaymentTarget, PlanMatch,
 };
@@ -420,7 +420,7 @@ impl Deal {
         self.readable(ctx)?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
         // A partner reads its money, not the tenant's staff's spiffs.
-        let partners_money = principal(ctx)?.own_partner().is_some();
+        let partners_money = policy(ctx)?.partners_money_only();
         let key = DealCommissions {
             deal_id: self.0.id.clone(),
             size: request.size,

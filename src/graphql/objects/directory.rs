@@ -5,12 +5,13 @@ use super::{
     PartnerGroup, Payout, PayoutMethod, PayoutMinimum, TaxProfile, TermsInForce, TierProgress,
     balances,
 };
-use crate::auth::{Principal, Role, Scope};
+use crate::auth::Scope;
+use crate::auth::access::Policy;
 use crate::campaigns::enrollment;
 use crate::directory::groups;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
-use crate::graphql::context::{Owner, allows, guard, loader, page_args, principal};
+use crate::graphql::context::{Owner, guard, loader, page_args, policy};
 use crate::graphql::enums::{CommissionStatus, PartnerStatus, PartnerType};
 use crate::graphql::loaders::{
     BalanceOf, CampaignId, CategoriesOf, ChangesOf, DefaultCampaign, EnrollmentsOf, GroupId,
@@ -56,18 +57,18 @@ impl Partner {
 }
 
 impl ReadyFields for Partner {
-    fn ready(&self, caller: &Principal, name: &str) -> Option<Value> {
+    fn ready(&self, caller: &Policy, name: &str) -> Option<Value> {
         let row = &*self.0;
         let owner = Owner::Partner(&row.id);
         match name {
             "id" => return Some(Value::String(row.id.clone())),
             "name" => {
-                allows(caller, PARTNER_LABEL, owner).ok()?;
+                caller.allows(PARTNER_LABEL, owner).ok()?;
                 return Some(Value::String(row.name.clone()));
             }
             _ => {}
         }
-        allows(caller, PARTNER_DETAILS, owner).ok()?;
+        caller.allows(PARTNER_DETAILS, owner).ok()?;
         Some(match name {
             "email" => text(row.email.as_deref()),
             "externalId" => text(row.external_id.as_deref()),
@@ -442,22 +443,17 @@ impl Category {
 
 /// Partner tokens see their group's id and name only; everyone else needs
 /// `partner_groups:read` for the rest.
-fn group_details(principal: &Principal) -> ApiResult<()> {
-    if principal.role == Role::Partner {
-        return Err(ApiError::Forbidden(
-            "partners see only their group's name".into(),
-        ));
-    }
-    principal.require(Scope::PartnerGroupsRead)
+fn group_details(policy: &Policy) -> ApiResult<()> {
+    policy.allows(&[Scope::PartnerGroupsRead], Owner::NoPartner)
 }
 
 impl ReadyFields for PartnerGroup {
-    fn ready(&self, caller: &Principal, name: &str) -> Option<Value> {
+    fn ready(&self, caller: &Policy, name: &str) -> Option<Value> {
         let row = &*self.0;
         match name {
             "id" => return Some(Value::String(row.id.clone())),
             "name" => {
-                allows(caller, GROUP_LABEL, Owner::AnyPartner).ok()?;
+                caller.allows(GROUP_LABEL, Owner::AnyPartner).ok()?;
                 return Some(Value::String(row.name.clone()));
             }
             _ => {}
@@ -497,31 +493,31 @@ impl PartnerGroup {
 
     /// What the group is for.
     async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        group_details(principal(ctx)?)?;
+        group_details(policy(ctx)?)?;
         Ok(self.0.description.as_deref())
     }
 
     /// Your own identifier for the group; unique per tenant.
     async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        group_details(principal(ctx)?)?;
+        group_details(policy(ctx)?)?;
         Ok(self.0.external_id.as_deref())
     }
 
     /// Labels to find the group by (`partnerGroups(tag:)`).
     async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
-        group_details(principal(ctx)?)?;
+        group_details(policy(ctx)?)?;
         Ok(groups::tags_of(&self.0))
     }
 
     /// Whether partners without a group belong here; one group per tenant is.
     async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        group_details(principal(ctx)?)?;
+        group_details(policy(ctx)?)?;
         Ok(self.0.is_default)
     }
 
     /// The rules that set its partners' commissions, in the order they apply.
     async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupRule>> {
-        group_details(principal(ctx)?)?;
+        group_details(policy(ctx)?)?;
         Ok(group_rules(&groups::rules_of(&self.0)?))
     }
 
@@ -537,9 +533,9 @@ impl PartnerGroup {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Partner>>> {
-        let principal = principal(ctx)?;
-        group_details(principal)?;
-        principal.require(Scope::PartnersRead)?;
+        let policy = policy(ctx)?;
+        group_details(policy)?;
+        policy.require(Scope::PartnersRead)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let key = GroupPartners {
             group_id: self.0.id.clone(),
@@ -563,7 +559,7 @@ impl PartnerGroup {
 
     /// How many partners are in it.
     async fn partner_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
-        group_details(principal(ctx)?)?;
+        group_details(policy(ctx)?)?;
         Ok(loader(ctx)?
             .load_one(PartnerCountOf(self.0.id.clone()))
             .await?
@@ -572,20 +568,20 @@ impl PartnerGroup {
 
     /// When it was created.
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        group_details(principal(ctx)?)?;
+        group_details(policy(ctx)?)?;
         Ok(self.0.created_at.into())
     }
 
     /// When it last changed.
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        group_details(principal(ctx)?)?;
+        group_details(policy(ctx)?)?;
         Ok(self.0.updated_at.into())
     }
 
     /// The smallest payout of its partners, per currency (none: the
     /// tenant's applies; a partner's own wins over it).
     async fn minimum_payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Money>>> {
-        group_details(principal(ctx)?)?;
+        group_details(policy(ctx)?)?;
         super::payouts::group_minimum(self)
     }
 }

@@ -4,10 +4,10 @@ use super::{
     Campaign, Commission, CommissionPlan, CommissionTransition, Contact, Deal, DealStage, Event,
     Partner, PartnerCommission, TieredCommission, money, related,
 };
-use crate::auth::Principal;
 use crate::auth::Scope;
+use crate::auth::access::Policy;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{Owner, allows, caller, guard, loader};
+use crate::graphql::context::{Owner, caller, guard, loader};
 use crate::graphql::enums::{
     BreakdownVocabulary, CommissionKind, CommissionStatus, EventKind, PlanTrigger, ReversalReason,
     RuleType, TermsSource, TierAction, ValueSource,
@@ -202,12 +202,14 @@ impl Commission {
 }
 
 impl ReadyFields for Commission {
-    fn ready(&self, caller: &Principal, name: &str) -> Option<Value> {
+    fn ready(&self, caller: &Policy, name: &str) -> Option<Value> {
         let row = &self.0;
         if name == "id" {
             return Some(Value::String(row.id.clone()));
         }
-        allows(caller, LEDGER_ROW, owner(&row.partner_id, row.staff_payee)).ok()?;
+        caller
+            .allows(LEDGER_ROW, owner(&row.partner_id, row.staff_payee))
+            .ok()?;
         let at = |at: Option<DateTimeUtc>| at.map_or(Value::Null, |at| scalar(DateTime::from(at)));
         Some(match name {
             "kind" => enumerated::<CommissionKind>(row.kind),

@@ -360,17 +360,9 @@ pub struct LeftOutPayout {
 /// else as `staff` — a partner learns a change was the tenant's, not who
 /// at the tenant (a staff token's `sub` is often an e-mail). Staff read
 /// every actor as written.
-fn actor_as_seen<'a>(caller: Option<&crate::auth::Principal>, actor: &'a str) -> &'a str {
-    match caller {
-        Some(caller) if caller.own_partner().is_some() => {
-            let system = actor == crate::ledger::maturity::ACTOR || actor.starts_with("tier:");
-            match system || actor == caller.subject {
-                true => actor,
-                false => "staff",
-            }
-        }
-        _ => actor,
-    }
+fn actor_as_seen<'a>(caller: Option<&crate::auth::access::Policy>, actor: &'a str) -> &'a str {
+    let system = actor == crate::ledger::maturity::ACTOR || actor.starts_with("tier:");
+    caller.map_or(actor, |policy| policy.actor_shown(actor, system))
 }
 
 fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {

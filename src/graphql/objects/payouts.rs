@@ -14,6 +14,7 @@ use super::{
     PayoutMinimum, PayoutRun, SkippedPartner, TaxProfile, money, related,
 };
 use crate::auth::Scope;
+use crate::auth::access::money_owner;
 use crate::directory::minimums;
 use crate::engine::accounts::Iban;
 use crate::error::{ApiError, ApiResult};
@@ -38,7 +39,7 @@ const PAYOUT_DETAILS: &[Scope] = &[Scope::PartnersRead];
 
 impl Payout {
     fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let owner = crate::auth::access::money_owner(&self.0.partner_id, self.0.staff_payee);
+        let owner = money_owner(&self.0.partner_id, self.0.staff_payee);
         guard(ctx, &[Scope::CommissionsRead], owner)
     }
 }
@@ -365,8 +366,8 @@ impl PayoutMethod {
     /// Whole to the partner itself; to anyone else its last 4 characters
     /// (`****3000`).
     async fn iban(&self, ctx: &Context<'_>) -> Option<String> {
-        let own = caller(ctx).and_then(|p| p.own_partner()) == Some(self.partner_id.as_str());
-        self.iban.as_deref().map(|iban| match own {
+        let whole = caller(ctx).is_some_and(|p| p.reads_bank_details(&self.partner_id));
+        self.iban.as_deref().map(|iban| match whole {
             true => iban.to_owned(),
             false => Iban::masked(iban),
         })

@@ -3,7 +3,8 @@
 
 use super::{
     Category, CommissionPlan, CustomField, CustomFieldOption, DealStage, Partner, PartnerGroup,
-    PaymentCalculation, PeriodRate, PlanCalculation, PlanEntry, Scaling, ScalingTier, stage,
+    PaymentCalculation, PeriodRate, PlanCalculation, PlanEntry, PlanSimulation, PlanSimulationLine,
+    Scaling, ScalingTier, stage,
 };
 use crate::auth::Scope;
 use crate::deals::plans;
@@ -16,7 +17,7 @@ use crate::graphql::loaders::{
     CategoryId, CustomFieldId, GroupId, OptionId, PartnerId, PlanCategoriesOf, PlanGroupsOf,
     PlanPartnersOf, RequestLoader,
 };
-use crate::graphql::scalars::DateTime;
+use crate::graphql::scalars::{DateTime, Decimal};
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object};
 
@@ -336,5 +337,34 @@ impl PeriodRate {
     /// The value by the option a deal holds for a field.
     async fn scaling(&self) -> Option<Scaling> {
         self.rate.scaling.clone().map(Scaling)
+    }
+}
+
+impl PlanSimulation {
+    /// A simulation's schedule, each line with the stage it names.
+    pub(crate) fn of(result: crate::deals::simulate::Simulation) -> ApiResult<PlanSimulation> {
+        let mut lines = Vec::with_capacity(result.lines.len());
+        for line in result.lines {
+            let stage = result
+                .stages
+                .get(&line.stage_id)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("simulated stage", &line.stage_id))?;
+            lines.push(PlanSimulationLine {
+                trigger: line.trigger.into(),
+                stage: DealStage(stage),
+                entry_index: line.entry_index as u32,
+                occurrence: line.occurrence,
+                value: line.applied.value.as_str().to_owned(),
+                value_source: line.applied.source.into(),
+                base: Decimal::from(line.base),
+                amount: Decimal::from(line.amount),
+            });
+        }
+        Ok(PlanSimulation {
+            lines,
+            total: Decimal::from(result.total),
+            currency: result.currency.code().to_owned(),
+        })
     }
 }

@@ -3,7 +3,7 @@
 use super::{Partner, Tenant, Viewer};
 use crate::directory::partners;
 use crate::error::ApiResult;
-use crate::graphql::context::{db, principal};
+use crate::graphql::context::{db, policy, principal};
 use crate::graphql::enums::Role;
 use async_graphql::{Context, ID, Object};
 
@@ -47,11 +47,11 @@ impl Viewer {
 
     /// The partner a partner token acts for.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
-        let principal = principal(ctx)?;
-        let Some(id) = principal.own_partner() else {
+        let policy = policy(ctx)?;
+        let Some(id) = policy.partner_rows(None).partner().map(str::to_owned) else {
             return Ok(None);
         };
-        Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), id)
+        Ok(partners::find(db(ctx)?.conn(), policy.tenant_id(), &id)
             .await?
             .map(Partner::from))
     }

@@ -10,17 +10,17 @@
 use crate::attribution::clicks::{self, Visit};
 use crate::attribution::codes::{self, NewCode};
 use crate::attribution::customers::{self, Attribute, By};
-use crate::auth::{Principal, Role, Scope, access};
+use crate::auth::Scope;
+use crate::auth::access::Owner;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
-use crate::graphql::context::{db, forget_reads, page_args, principal, writer};
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, forget_reads, page_args, policy, writer};
 use crate::graphql::enums::EventOutcome;
 use crate::graphql::objects::{Click, Customer, Event, ReferralCode, UnattributedEvent};
 use crate::graphql::scalars::DateTime;
-use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::{attribution, event, unattributed_event};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// A referral code to create.
 #[derive(InputObject)]
@@ -126,14 +126,8 @@ impl AttributeCustomerInput {
     }
 }
 
-/// Customers are read by their partner and with these scopes.
-fn customer_reader(principal: &Principal) -> ApiResult<Option<&str>> {
-    match principal.own_partner() {
-        Some(own) => Ok(Some(own)),
-        None if principal.has(Scope::PartnersRead) => Ok(None),
-        None => principal.require(Scope::CommissionsRead).map(|_| None),
-    }
-}
+/// Customers are read by their partner and with either of these scopes.
+const CUSTOMER_READERS: &[Scope] = &[Scope::PartnersRead, Scope::CommissionsRead];
 
 #[derive(Default)]
 pub struct AttributionQuery;
@@ -147,12 +141,13 @@ impl AttributionQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The customer's id in your systems.")] external_id: String,
     ) -> ApiResult<Option<Customer>> {
-        let principal = principal(ctx)?;
-        let own = customer_reader(principal)?;
-        let found = customers::find(db(ctx)?.conn(), principal.tenant_id(), &external_id).await?;
-        Ok(found
-            .filter(|c| own.is_none_or(|own| own == c.partner_id))
-            .map(Customer))
+        let policy = policy(ctx)?;
+        let found = customers::find(db(ctx)?.conn(), policy.tenant_id(), &external_id).await?;
+        let Some(found) = found else {
+            return Ok(None);
+        };
+        let visible = policy.finds(Owner::Partner(&found.partner_id), CUSTOMER_READERS)?;
+        Ok(visible.then_some(Customer(found)))
     }
 
     /// The tenant's customers, oldest first, of one partner if given; a
@@ -170,25 +165,11 @@ impl AttributionQuery {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Customer>> {
-        let principal = principal(ctx)?;
-        // Staff read customers with either scope.
-        let scope = match principal.has(Scope::PartnersRead) {
-            true => Scope::PartnersRead,
-            false => Scope::CommissionsRead,
-        };
+        let policy = policy(ctx)?;
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let rows = access::rows(principal, named, scope)?;
-        if rows.is_nothing() {
-            return Ok(connection(
-                Page::empty(),
-                TotalCount::known(0),
-                |c: &attribution::Model| c.id.clone(),
-                Customer,
-            ));
-        }
-        let partner = rows.partner_filter();
+        let rows = policy.rows(named, CUSTOMER_READERS)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let select = customers::list(principal.tenant_id(), partner.as_deref());
+        let select = customers::list(policy.tenant_id(), &rows);
         list_connection(
             db(ctx)?.conn(),
             &request,
@@ -219,18 +200,9 @@ impl AttributionQuery {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Event>> {
-        let principal = principal(ctx)?;
+        let policy = policy(ctx)?;
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let rows = access::rows(principal, named, Scope::CommissionsRead)?;
-        if rows.is_nothing() {
-            return Ok(connection(
-                Page::empty(),
-                TotalCount::known(0),
-                |e: &event::Model| e.id.clone(),
-                Event,
-            ));
-        }
-        let partner = rows.partner_filter();
+        let rows = policy.rows(named, &[Scope::CommissionsRead])?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let customer = customer_external_id
             .map(|c| {
@@ -242,12 +214,8 @@ impl AttributionQuery {
             })
             .transpose()?;
         let outcome = outcome.map(|o| o == EventOutcome::Earned);
-        let select = crate::ledger::events::list(
-            principal.tenant_id(),
-            partner.as_deref(),
-            customer.as_deref(),
-            outcome,
-        );
+        let select =
+            crate::ledger::events::list(policy.tenant_id(), &rows, customer.as_deref(), outcome);
         list_connection(db(ctx)?.conn(), &request, select, event::Column::Id, Event).await
     }
 
@@ -264,12 +232,10 @@ impl AttributionQuery {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<UnattributedEvent>> {
-        let principal = principal(ctx)?;
-        principal.require(Scope::CommissionsRead)?;
+        let policy = policy(ctx)?;
+        policy.require(Scope::CommissionsRead)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let select = unattributed_event::Entity::find()
-            .filter(unattributed_event::Column::TenantId.eq(principal.tenant_id()))
-            .filter(unattributed_event::Column::AccruedAt.is_null());
+        let select = customers::held(policy.tenant_id());
         list_connection(
             db(ctx)?.conn(),
             &request,
@@ -292,10 +258,9 @@ impl AttributionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The code to create.")] input: CreateReferralCodeInput,
     ) -> ApiResult<ReferralCode> {
-        let principal = principal(ctx)?;
+        let policy = policy(ctx)?;
         let given = input.partner_id.as_ref().map(|p| p.as_str());
-        let partner_id =
-            access::input_partner(principal, given, "input.partnerId", Scope::PartnersWrite)?;
+        let partner_id = policy.input_partner(given, "input.partnerId", Scope::PartnersWrite)?;
         forget_reads(ctx)?;
         let new = NewCode {
             partner_id,
@@ -304,7 +269,7 @@ impl AttributionMutation {
             coupon_code: input.coupon_code,
         };
         Ok(ReferralCode(
-            codes::create(db(ctx)?, principal.tenant_id(), new).await?,
+            codes::create(db(ctx)?, policy.tenant_id(), new).await?,
         ))
     }
 
@@ -315,13 +280,10 @@ impl AttributionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The code's id.")] id: ID,
     ) -> ApiResult<ReferralCode> {
-        let principal = principal(ctx)?;
-        let own = principal.own_partner();
-        if own.is_none() {
-            principal.require(Scope::PartnersWrite)?;
-        }
+        let policy = policy(ctx)?;
+        let rows = policy.rows(None, &[Scope::PartnersWrite])?;
         forget_reads(ctx)?;
-        let archived = codes::archive(db(ctx)?, principal.tenant_id(), &id, own).await?;
+        let archived = codes::archive(db(ctx)?, policy.tenant_id(), &id, rows.partner()).await?;
         Ok(ReferralCode(archived))
     }
 
@@ -333,12 +295,9 @@ impl AttributionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The customer and the partner it moves to.")] input: ReassignCustomerInput,
     ) -> ApiResult<Customer> {
-        let principal = principal(ctx)?;
-        if principal.role != Role::Admin {
-            return Err(ApiError::Forbidden(
-                "only an admin reassigns a customer".into(),
-            ));
-        }
+        let policy = policy(ctx)?;
+        policy.admin("only an admin reassigns a customer")?;
+        let principal = policy.principal();
         forget_reads(ctx)?;
         let new = customers::Reassign {
             customer_external_id: input.customer_external_id,
@@ -392,7 +351,7 @@ impl AttributionMutation {
             email: input.email,
             occurred_at,
         };
-        let staff = principal.role == Role::Admin;
+        let staff = policy(ctx)?.is_admin();
         let attributed = customers::attribute(db(ctx)?, principal.tenant_id(), staff, new).await?;
         Ok(Customer(attributed.customer))
     }

@@ -2,12 +2,12 @@
 //! and mutations.
 
 use super::partners::{CreatePartnerInput, new_partner};
-use crate::auth::{Principal, Scope};
+use crate::auth::Scope;
 use crate::campaigns::enrollment::{self, Invitation, SnapshotTerms};
 use crate::campaigns::{self, CampaignChanges, CampaignFilter, NewCampaign};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
-use crate::graphql::context::{db, forget_reads, page_args, principal, text_change, writer};
+use crate::graphql::context::{db, forget_reads, page_args, policy, text_change, writer};
 use crate::graphql::enums::{CampaignStatus, PartnerType, RequestStatus, Visibility};
 use crate::graphql::objects::{Campaign, Enrollment, PartnerCommission, PartnershipRequest};
 use crate::graphql::ready::Ready;
@@ -15,8 +15,7 @@ use crate::graphql::rules::{GroupRuleInput, rule_set};
 use crate::input;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use entity::{campaign, partnership_request};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use entity::partnership_request;
 
 /// A campaign to create.
 #[derive(InputObject)]
@@ -124,27 +123,6 @@ fn snapshot_terms(
     })
 }
 
-/// A campaign the principal may see: partners see public ones, the default
-/// and their own; others need `campaigns:read`.
-async fn visible_campaign(
-    ctx: &Context<'_>,
-    principal: &Principal,
-    id: &str,
-) -> ApiResult<Option<campaign::Model>> {
-    let conn = db(ctx)?.conn();
-    match principal.own_partner() {
-        Some(partner_id) => Ok(campaign::Entity::find_by_id(id.to_owned())
-            .filter(campaign::Column::TenantId.eq(principal.tenant_id()))
-            .filter(enrollment::visible_to(partner_id))
-            .one(conn)
-            .await?),
-        None => {
-            principal.require(Scope::CampaignsRead)?;
-            campaigns::find(conn, principal.tenant_id(), id).await
-        }
-    }
-}
-
 #[derive(Default)]
 pub struct CampaignQuery;
 
@@ -156,10 +134,10 @@ impl CampaignQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign's id.")] id: ID,
     ) -> ApiResult<Option<Campaign>> {
-        let principal = principal(ctx)?;
-        Ok(visible_campaign(ctx, principal, &id)
-            .await?
-            .map(Campaign::from))
+        let policy = policy(ctx)?;
+        let rows = policy.rows(None, &[Scope::CampaignsRead])?;
+        let found = campaigns::visible(db(ctx)?.conn(), policy.tenant_id(), &id, &rows).await?;
+        Ok(found.map(Campaign::from))
     }
 
     /// The tenant's campaigns, oldest first. A partner token sees active
@@ -184,24 +162,21 @@ impl CampaignQuery {
         #[graphql(desc = "Only campaigns whose name contains this text (any case).")]
         search: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Campaign>>> {
-        let principal = principal(ctx)?;
-        let visible_to_partner = principal.own_partner().map(str::to_owned);
-        if visible_to_partner.is_none() {
-            principal.require(Scope::CampaignsRead)?;
-        }
+        let policy = policy(ctx)?;
+        let rows = policy.rows(None, &[Scope::CampaignsRead])?;
         let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
         let filter = CampaignFilter {
             status: status.map(Into::into),
             visibility: visibility.map(Into::into),
             search: input::search(search.as_deref())?,
-            visible_to_partner,
+            rows,
         };
-        let select = campaigns::list(principal.tenant_id(), &filter);
+        let select = campaigns::list(policy.tenant_id(), &filter);
         list_connection(
             db(ctx)?.conn(),
             &request,
             select,
-            campaign::Column::Id,
+            entity::campaign::Column::Id,
             |row| Ready(Campaign::from(row)),
         )
         .await
@@ -221,23 +196,11 @@ impl CampaignQuery {
         #[graphql(desc = "Only requests in this status.")] status: Option<RequestStatus>,
         #[graphql(desc = "Only requests to this campaign.")] campaign_id: Option<ID>,
     ) -> ApiResult<ListConnection<PartnershipRequest>> {
-        let principal = principal(ctx)?;
-        let mut select = partnership_request::Entity::find()
-            .filter(partnership_request::Column::TenantId.eq(principal.tenant_id()));
-        match principal.own_partner() {
-            Some(partner_id) => {
-                select = select.filter(partnership_request::Column::PartnerId.eq(partner_id))
-            }
-            None => principal.require(Scope::CampaignsRead)?,
-        }
-        if let Some(status) = status {
-            select = select.filter(
-                partnership_request::Column::Status.eq(entity::enums::RequestStatus::from(status)),
-            );
-        }
-        if let Some(campaign_id) = campaign_id {
-            select = select.filter(partnership_request::Column::CampaignId.eq(campaign_id.0));
-        }
+        let policy = policy(ctx)?;
+        let rows = policy.rows(None, &[Scope::CampaignsRead])?;
+        let status = status.map(entity::enums::RequestStatus::from);
+        let campaign_id = campaign_id.as_ref().map(|id| id.as_str());
+        let select = enrollment::requests(policy.tenant_id(), &rows, status, campaign_id);
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         list_connection(
             db(ctx)?.conn(),
@@ -360,13 +323,11 @@ impl CampaignMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The public campaign the partner applies to.")] campaign_id: ID,
     ) -> ApiResult<PartnershipRequest> {
-        let principal = principal(ctx)?;
-        let partner_id = principal.own_partner().ok_or_else(|| {
-            ApiError::Forbidden("only a partner token can apply to a campaign".into())
-        })?;
+        let policy = policy(ctx)?;
+        let partner_id = policy.partner_acting("only a partner token can apply to a campaign")?;
         forget_reads(ctx)?;
         let request =
-            enrollment::apply(db(ctx)?, principal.tenant_id(), partner_id, &campaign_id).await?;
+            enrollment::apply(db(ctx)?, policy.tenant_id(), partner_id, &campaign_id).await?;
         Ok(PartnershipRequest(request))
     }
 

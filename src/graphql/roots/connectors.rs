@@ -1,10 +1,10 @@
 //! Billing connectors (SPEC §15): configured and read by admins.
 
-use crate::auth::{Principal, Role};
+use crate::auth::Principal;
 use crate::connectors::{self, Configure};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::graphql::connection::{ListConnection, list_connection};
-use crate::graphql::context::{db, forget_reads, page_args, principal};
+use crate::graphql::context::{db, forget_reads, page_args, policy};
 use crate::graphql::enums::{BillingProvider, CommissionBase, ConnectorEventStatus};
 use crate::graphql::scalars::DateTime;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
@@ -99,13 +99,9 @@ impl BillingConnectorEvent {
 }
 
 fn admin<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
-    let principal = principal(ctx)?;
-    match principal.role {
-        Role::Admin => Ok(principal),
-        _ => Err(ApiError::Forbidden(
-            "billing connectors are an admin's".into(),
-        )),
-    }
+    let policy = policy(ctx)?;
+    policy.admin("billing connectors are an admin's")?;
+    Ok(policy.principal())
 }
 
 #[derive(Default)]

@@ -11,8 +11,8 @@ use crate::auth::Scope;
 use crate::deals::pipeline::{self, StageChanges};
 use crate::deals::pipeline_changes::{self as changes, ContactChanges, OptionChange};
 use crate::deals::workflow::{self, DealChanges, Registration};
-use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{db, forget_reads, ingest, principal, writer};
+use crate::error::ApiResult;
+use crate::graphql::context::{db, forget_reads, ingest, policy, writer};
 use crate::graphql::objects::{Contact, CustomField, Deal, DealStage};
 use crate::graphql::plans::CustomFieldValueInput;
 use crate::graphql::roots::deals::field_values;
@@ -115,12 +115,10 @@ impl DealWorkflowMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The deal to register.")] input: RegisterDealInput,
     ) -> ApiResult<Deal> {
-        let principal = principal(ctx)?;
-        let partner_id = principal.own_partner().ok_or_else(|| {
-            ApiError::Forbidden(
-                "only a partner token registers a deal; the tenant uses createDeal".into(),
-            )
-        })?;
+        let policy = policy(ctx)?;
+        let principal = policy.principal();
+        let partner_id = policy
+            .partner_acting("only a partner token registers a deal; the tenant uses createDeal")?;
         forget_reads(ctx)?;
         let registration = Registration {
             name: input.name,

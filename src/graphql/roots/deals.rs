@@ -8,21 +8,21 @@
 //! `deals:write`; plans and their simulation `commission_plans:write`;
 //! naming a spiff's recipient `commissions:write`.
 
+use crate::auth::access::{Owner, Rows};
 use crate::auth::{Principal, Scope};
 use crate::deals::deal::{self as deals, DealFilter, NewDeal};
 use crate::deals::pipeline::{self, NewContact};
 use crate::deals::plans::{self, NewPlan, PlanChanges, PlanFilter, Restrictions};
 use crate::deals::record;
-use crate::deals::simulate::{self, SimulatedDeal};
+use crate::deals::simulate::{self, SimulatedDeal, Tried};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
-use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
-use crate::graphql::context::{db, ids, ingest, page_args, principal, writer};
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, ids, ingest, page_args, policy, principal, writer};
 use crate::graphql::enums::{DealRegistration, DealStatus, PartnerType, PaymentTarget};
 use crate::graphql::objects::{
     Commission, CommissionPlan, Contact, CustomField, Deal, DealStage, PlanSimulation,
-    PlanSimulationLine,
 };
 use crate::graphql::plans::{
     CommissionPlanInput, CustomFieldValueInput, DealSimulationInput, UpdateCommissionPlanInput,
@@ -33,7 +33,7 @@ use crate::graphql::roots::deal_events::{
 };
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::accrual::PartnerRef;
-use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::{commission_plan, contact, deal};
 
@@ -121,27 +121,14 @@ pub fn field_values(values: Vec<CustomFieldValueInput>) -> Vec<(String, String)>
         .collect()
 }
 
-/// Reading the pipeline: a partner token, or one of the pipeline's scopes.
-fn may_read_pipeline(principal: &Principal) -> ApiResult<()> {
-    if principal.own_partner().is_some() || principal.has(Scope::CommissionPlansRead) {
-        return Ok(());
-    }
-    principal.require(Scope::DealsRead)
-}
+/// The pipeline (stages, fields) is read by partners and with either of
+/// these scopes.
+const PIPELINE_READERS: &[Scope] = &[Scope::DealsRead, Scope::CommissionPlansRead];
 
-/// The partner a list is limited to: a partner token's own (`None` when it
-/// asks for another's), else the filter given, after `deals:read`.
-fn partner_filter(principal: &Principal, asked: Option<ID>) -> ApiResult<Option<Option<String>>> {
+/// Whose deals or contacts a list filtered by `asked` holds.
+fn deal_rows(ctx: &Context<'_>, asked: Option<ID>) -> ApiResult<Rows> {
     let named = asked.as_ref().map(|p| p.as_str());
-    let rows = crate::auth::access::rows(principal, named, Scope::DealsRead)?;
-    Ok((!rows.is_nothing()).then(|| rows.partner_filter()))
-}
-
-fn empty<M, N: async_graphql::OutputType>(
-    node: impl Fn(M) -> N,
-    id: impl Fn(&M) -> String,
-) -> ListConnection<N> {
-    connection(Page::empty(), TotalCount::known(0), id, node)
+    policy(ctx)?.rows(named, &[Scope::DealsRead])
 }
 
 #[derive(Default)]
@@ -156,7 +143,7 @@ impl DealQuery {
         #[graphql(desc = "Archived stages too (default false).")] include_archived: Option<bool>,
     ) -> ApiResult<Vec<DealStage>> {
         let principal = principal(ctx)?;
-        may_read_pipeline(principal)?;
+        policy(ctx)?.allows(PIPELINE_READERS, Owner::AnyPartner)?;
         let archived = include_archived.unwrap_or(false);
         let stages = pipeline::stages(db(ctx)?.conn(), principal.tenant_id(), archived).await?;
         Ok(stages.into_iter().map(DealStage).collect())
@@ -165,7 +152,7 @@ impl DealQuery {
     /// The tenant's custom select fields, oldest first.
     async fn custom_fields(&self, ctx: &Context<'_>) -> ApiResult<Vec<CustomField>> {
         let principal = principal(ctx)?;
-        may_read_pipeline(principal)?;
+        policy(ctx)?.allows(PIPELINE_READERS, Owner::AnyPartner)?;
         let fields = pipeline::fields(db(ctx)?.conn(), principal.tenant_id()).await?;
         Ok(fields.into_iter().map(CustomField).collect())
     }
@@ -186,13 +173,10 @@ impl DealQuery {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Contact>> {
-        let principal = principal(ctx)?;
-        let Some(partner_id) = partner_filter(principal, partner_id)? else {
-            return Ok(empty(Contact, |c: &contact::Model| c.id.clone()));
-        };
+        let rows = deal_rows(ctx, partner_id)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let archived = include_archived.unwrap_or(false);
-        let select = pipeline::contacts(principal.tenant_id(), partner_id.as_deref(), archived);
+        let select = pipeline::contacts(principal(ctx)?.tenant_id(), &rows, archived);
         list_connection(
             db(ctx)?.conn(),
             &request,
@@ -265,18 +249,13 @@ impl DealQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The deal's id.")] id: ID,
     ) -> ApiResult<Option<Deal>> {
-        let principal = principal(ctx)?;
-        if principal.own_partner().is_none() {
-            principal.require(Scope::DealsRead)?;
-        }
-        let found = deals::find(db(ctx)?.conn(), principal.tenant_id(), &id).await?;
-        Ok(found
-            .filter(|d| {
-                principal
-                    .own_partner()
-                    .is_none_or(|own| own == d.partner_id)
-            })
-            .map(Deal))
+        let policy = policy(ctx)?;
+        policy.rows(None, &[Scope::DealsRead])?;
+        let Some(found) = deals::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
+            return Ok(None);
+        };
+        let visible = policy.finds(Owner::Partner(&found.partner_id), &[Scope::DealsRead])?;
+        Ok(visible.then_some(Deal(found)))
     }
 
     /// Deals, oldest first, by partner, stage, registration or status; a
@@ -301,18 +280,15 @@ impl DealQuery {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Deal>> {
-        let principal = principal(ctx)?;
-        let Some(partner_id) = partner_filter(principal, partner_id)? else {
-            return Ok(empty(Deal, |d: &deal::Model| d.id.clone()));
-        };
+        let rows = deal_rows(ctx, partner_id)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let filter = DealFilter {
-            partner_id,
+            rows,
             stage_id: stage_id.map(|s| s.0),
             registration: registration.map(Into::into),
             status: status.map(Into::into),
         };
-        let select = deals::list(principal.tenant_id(), &filter);
+        let select = deals::list(principal(ctx)?.tenant_id(), &filter);
         list_connection(db(ctx)?.conn(), &request, select, deal::Column::Id, Deal).await
     }
 }
@@ -471,22 +447,12 @@ impl DealMutation {
         payments: i32,
     ) -> ApiResult<PlanSimulation> {
         let principal = writer(ctx, Scope::CommissionPlansWrite)?;
-        let db = db(ctx)?;
-        let tenant_id = principal.tenant_id();
-        let (entries, plan_currency) = match (plan, plan_id) {
+        let tried = match (plan, plan_id) {
             (Some(plan), None) => {
                 let currency = plan_currency(plan.currency.as_deref(), principal, "plan.currency")?;
-                let entries = entries(plan.entries, currency, "plan")?;
-                plans::check_entries(db.conn(), tenant_id, &entries, "plan").await?;
-                (entries, currency)
+                Tried::Given(entries(plan.entries, currency, "plan")?, currency)
             }
-            (None, Some(id)) => {
-                let found = plans::find(db.conn(), tenant_id, &id)
-                    .await?
-                    .ok_or_else(|| ApiError::bad_input("planId", "no such commission plan"))?;
-                let currency = plan_currency(Some(&found.currency), principal, "planId")?;
-                (plans::entries_of(&found)?, currency)
-            }
+            (None, Some(id)) => Tried::Saved(id.0),
             _ => {
                 return Err(ApiError::bad_input(
                     "plan",
@@ -499,38 +465,20 @@ impl DealMutation {
             currency: deal.currency,
             field_values: field_values(deal.custom_field_values),
         };
+        let (conn, tenant_id) = (db(ctx)?.conn(), principal.tenant_id());
+        let plan = tried.entries(conn, tenant_id).await?;
+        let tenant_currency = principal.tenant.currency;
+        let (entries, currency) = (&plan.0, plan.1);
         let result = simulate::simulate(
-            db.conn(),
+            conn,
             tenant_id,
-            principal.tenant.currency,
-            (&entries, plan_currency),
+            tenant_currency,
+            (entries, currency),
             simulated,
             payments,
         )
         .await?;
-        let mut lines = Vec::with_capacity(result.lines.len());
-        for line in result.lines {
-            let stage = result
-                .stages
-                .get(&line.stage_id)
-                .cloned()
-                .ok_or_else(|| ApiError::internal("simulated stage", &line.stage_id))?;
-            lines.push(PlanSimulationLine {
-                trigger: line.trigger.into(),
-                stage: DealStage(stage),
-                entry_index: line.entry_index as u32,
-                occurrence: line.occurrence,
-                value: line.applied.value.as_str().to_owned(),
-                value_source: line.applied.source.into(),
-                base: Decimal::from(line.base),
-                amount: Decimal::from(line.amount),
-            });
-        }
-        Ok(PlanSimulation {
-            lines,
-            total: Decimal::from(result.total),
-            currency: result.currency.code().to_owned(),
-        })
+        PlanSimulation::of(result)
     }
 
     /// Creates a deal at a stage, freezing the plans that apply to its

@@ -9,7 +9,7 @@ use crate::events::log::{self, Cursor};
 use crate::events::notify::Notifier;
 use crate::events::{Audience, DomainEventType as Stored};
 use crate::graphql::connection::Connection;
-use crate::graphql::context::{db, page_args, principal, request_context};
+use crate::graphql::context::{db, page_args, policy, request_context};
 use crate::graphql::enums::DomainEventType;
 use crate::graphql::objects::DomainEvent;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
@@ -27,7 +27,7 @@ fn audience(
     partner_id: Option<ID>,
 ) -> ApiResult<Audience> {
     let types: Option<Vec<Stored>> = types.map(|t| t.into_iter().map(Into::into).collect());
-    Audience::of(principal(ctx)?, types, partner_id.map(|p| p.0))
+    Audience::of(policy(ctx)?, types, partner_id.map(|p| p.0))
 }
 
 #[derive(Default)]

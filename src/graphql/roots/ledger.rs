@@ -5,9 +5,9 @@ use crate::auth::{Scope, access};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
 use crate::graphql::connection::{
-    ListConnection, TotalCount, connection, item_fields, page_connection, selects,
+    ListConnection, TotalCount, item_fields, page_connection, selects,
 };
-use crate::graphql::context::{db, ingest, loader, page_args, principal, writer};
+use crate::graphql::context::{db, ingest, loader, page_args, policy, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
 use crate::graphql::loaders::{CampaignId, GroupId, PartnerId, prime};
 use crate::graphql::objects::{Commission, Event, UnattributedEvent};
@@ -185,12 +185,12 @@ impl LedgerQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The commission's id.")] id: ID,
     ) -> ApiResult<Option<Commission>> {
-        let principal = principal(ctx)?;
-        let Some(row) = ledger::find(db(ctx)?.conn(), principal.tenant_id(), &id).await? else {
+        let policy = policy(ctx)?;
+        let Some(row) = ledger::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };
         let owner = access::money_owner(&row.partner_id, row.staff_payee);
-        let found = access::finds(principal, owner, Scope::CommissionsRead)?;
+        let found = policy.finds(owner, &[Scope::CommissionsRead])?;
         Ok(found.then_some(Commission(row)))
     }
 
@@ -224,27 +224,17 @@ impl LedgerQuery {
         #[graphql(desc = "A cursor (`pageInfo.startCursor`): the page ends before it.")]
         before: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
-        let principal = principal(ctx)?;
+        let policy = policy(ctx)?;
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let rows = access::rows(principal, named, Scope::CommissionsRead)?;
-        if rows.is_nothing() {
-            return Ok(connection(
-                crate::paging::Page::empty(),
-                TotalCount::known(0),
-                |c: &commission::Model| c.id.clone(),
-                |row| Ready(Commission(row)),
-            ));
-        }
         let request = PageRequest::parse(page_args(first, after, last, before), COMMISSION_LIMITS)?;
         let filter = CommissionFilter {
             status: status.map(Into::into),
-            partner_id: rows.partner_filter(),
             campaign_id: campaign_id.map(|c| c.0),
             accrued_from: accrued_from.map(|t| t.value("accruedFrom")).transpose()?,
             accrued_to: accrued_to.map(|t| t.value("accruedTo")).transpose()?,
-            partners_money: principal.own_partner().is_some(),
+            ..CommissionFilter::readable(policy, named)?
         };
-        commission_page(ctx, principal.tenant_id(), &request, filter).await
+        commission_page(ctx, policy.tenant_id(), &request, filter).await
     }
 }
 

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::events::log::Cursor;
-use crate::graphql::context::{db, principal};
+use crate::graphql::context::{db, policy};
 use crate::graphql::objects::{
     Campaign, Category, Click, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption,
     Customer, Deal, DealStage, DomainEvent, Enrollment, Event, Partner, PartnerCommission,
@@ -26,7 +26,7 @@ use crate::graphql::objects::{
 };
 use crate::nodes::{self, Kind};
 use async_graphql::{Context, ID, Interface, Object};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::ConnectionTrait;
 
 /// An object with an id: `node(id:)` fetches it again by that id alone
 /// (Relay's Global Object Identification).
@@ -77,8 +77,8 @@ impl NodeQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "An object's `id`.")] id: ID,
     ) -> ApiResult<Option<Node>> {
-        let principal = principal(ctx)?;
-        let kinds = nodes::locate(db(ctx)?.conn(), principal.tenant_id(), &[id.as_str()]).await?;
+        let tenant = policy(ctx)?.tenant_id();
+        let kinds = nodes::locate(db(ctx)?.conn(), tenant, &[id.as_str()]).await?;
         fetch(ctx, &id, kinds.get(id.as_str()).copied()).await
     }
 
@@ -90,7 +90,7 @@ impl NodeQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Objects' `id`s, 1 to 100.")] ids: Vec<ID>,
     ) -> ApiResult<Vec<Option<Node>>> {
-        let principal = principal(ctx)?;
+        let tenant = policy(ctx)?.tenant_id();
         if ids.is_empty() || ids.len() > nodes::MAX_IDS {
             return Err(ApiError::bad_input(
                 "ids",
@@ -98,7 +98,7 @@ impl NodeQuery {
             ));
         }
         let wanted: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
-        let kinds = nodes::locate(db(ctx)?.conn(), principal.tenant_id(), &wanted).await?;
+        let kinds = nodes::locate(db(ctx)?.conn(), tenant, &wanted).await?;
         let mut found = Vec::with_capacity(ids.len());
         for id in &ids {
             found.push(fetch(ctx, id, kinds.get(id.as_str()).copied()).await?);
@@ -136,41 +136,37 @@ fn if_readable<T>(
     }
 }
 
-/// The tenant's row of `E` with this id.
-async fn row<E>(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    id: &str,
-) -> ApiResult<Option<E::Model>>
-where
-    E: EntityTrait,
-    E::Column: ColumnTrait,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<String>,
-{
-    let tenant = E::Column::from_str("tenant_id")
-        .map_err(|_| ApiError::internal("node", "a table without tenant_id"))?;
-    Ok(E::find_by_id(id.to_owned())
-        .filter(tenant.eq(tenant_id))
-        .one(conn)
-        .await?)
-}
-
-use std::str::FromStr;
-
 /// The object `id` names, `kind` being where it was found (none: not a
 /// ULID row — the tenant, a domain event — or nothing).
 async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Option<Node>> {
-    let principal = principal(ctx)?;
-    let (conn, tenant) = (db(ctx)?.conn(), principal.tenant_id());
+    let policy = policy(ctx)?;
     let id = ID(id.to_string());
     let Some(kind) = kind else {
-        if id.as_str() == tenant {
-            return Ok(Some(Node::Tenant(Tenant(
-                principal.tenant.as_ref().clone(),
-            ))));
+        if id.as_str() == policy.tenant_id() {
+            let tenant = policy.principal().tenant.as_ref().clone();
+            return Ok(Some(Node::Tenant(Tenant(tenant))));
         }
         return domain_event(ctx, &id).await;
     };
+    match kind {
+        Kind::Customer | Kind::WebhookDelivery | Kind::Click => by_parent(ctx, &id, kind).await,
+        Kind::Campaign
+        | Kind::Commission
+        | Kind::CommissionPlan
+        | Kind::Deal
+        | Kind::Partner
+        | Kind::PartnerGroup
+        | Kind::Payout
+        | Kind::PayoutRun
+        | Kind::TieredCommission
+        | Kind::WebhookEndpoint => by_query(ctx, id, kind).await,
+        other => by_row(ctx, db(ctx)?.conn(), policy.tenant_id(), &id, other).await,
+    }
+}
+
+/// The kinds with a query by id of their own: its answer, so `node(id:)`
+/// shows exactly what that query shows.
+async fn by_query(ctx: &Context<'_>, id: ID, kind: Kind) -> ApiResult<Option<Node>> {
     match kind {
         Kind::Campaign => shown(flat(CampaignQuery.campaign(ctx, id).await), Node::Campaign),
         Kind::Commission => shown(
@@ -197,52 +193,58 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
             flat(WebhookQuery.webhook_endpoint(ctx, id).await),
             Node::WebhookEndpoint,
         ),
+        other => Err(ApiError::internal("node kind", format!("{other:?}"))),
+    }
+}
+
+/// The kinds read through what they belong to: a customer by its external
+/// id's query, a delivery by who may read its endpoint, a click with its
+/// code.
+async fn by_parent(ctx: &Context<'_>, id: &str, kind: Kind) -> ApiResult<Option<Node>> {
+    let (conn, tenant) = (db(ctx)?.conn(), policy(ctx)?.tenant_id());
+    match kind {
         Kind::Customer => {
-            let found = row::<entity::attribution::Entity>(conn, tenant, &id).await?;
-            match found {
-                Some(found) => shown(
-                    flat(
-                        AttributionQuery
-                            .customer(ctx, found.customer_external_id)
-                            .await,
-                    ),
-                    Node::Customer,
-                ),
-                None => Ok(None),
-            }
-        }
-        Kind::WebhookDelivery => {
-            let Some(delivery) = row::<entity::webhook_delivery::Entity>(conn, tenant, &id).await?
+            let Some(found) = nodes::row::<entity::attribution::Entity>(conn, tenant, id).await?
             else {
                 return Ok(None);
             };
-            // A delivery is read by who may read its endpoint.
-            let endpoint = flat(
-                WebhookQuery
-                    .webhook_endpoint(ctx, ID(delivery.endpoint_id.clone()))
-                    .await,
-            );
+            let external_id = found.customer_external_id;
+            shown(
+                flat(AttributionQuery.customer(ctx, external_id).await),
+                Node::Customer,
+            )
+        }
+        Kind::WebhookDelivery => {
+            let Some(delivery) =
+                nodes::row::<entity::webhook_delivery::Entity>(conn, tenant, id).await?
+            else {
+                return Ok(None);
+            };
+            let endpoint_id = ID(delivery.endpoint_id.clone());
+            let endpoint = flat(WebhookQuery.webhook_endpoint(ctx, endpoint_id).await);
             shown(endpoint, |endpoint| {
                 Node::WebhookDelivery(WebhookDelivery(delivery, endpoint.0.partner_id.clone()))
             })
         }
         Kind::Click => {
-            let Some(click) = row::<entity::click::Entity>(conn, tenant, &id).await? else {
+            let Some(click) = nodes::row::<entity::click::Entity>(conn, tenant, id).await? else {
                 return Ok(None);
             };
+            let code_id = &click.referral_code_id;
             let Some(code) =
-                row::<entity::referral_code::Entity>(conn, tenant, &click.referral_code_id).await?
+                nodes::row::<entity::referral_code::Entity>(conn, tenant, code_id).await?
             else {
                 return Ok(None);
             };
+            let target = None;
             let click = Click(crate::attribution::clicks::Clicked {
                 click,
                 code,
-                target: None,
+                target,
             });
             if_readable(click, |c| c.readable(ctx), Node::Click)
         }
-        other => by_row(ctx, conn, tenant, &id, other).await,
+        other => Err(ApiError::internal("node kind", format!("{other:?}"))),
     }
 }
 
@@ -261,7 +263,7 @@ async fn by_row(
     };
     macro_rules! read {
         ($entity:ident, $object:expr, $variant:ident) => {
-            match row::<$entity::Entity>(conn, tenant, id).await? {
+            match nodes::row::<$entity::Entity>(conn, tenant, id).await? {
                 Some(found) => if_readable($object(found), |o| o.readable(ctx), Node::$variant),
                 None => Ok(None),
             }
@@ -271,15 +273,15 @@ async fn by_row(
         Kind::Category => read!(category, Category, Category),
         // As `contacts` answers: a partner reads its own staff here, not
         // the tenant's people it meets on its deals.
-        Kind::Contact => match row::<contact::Entity>(conn, tenant, id).await? {
-            Some(found) => {
-                let own = principal(ctx)?.own_partner();
-                if own.is_some() && own != found.partner_id.as_deref() {
-                    return Ok(None);
-                }
+        Kind::Contact => match nodes::row::<contact::Entity>(conn, tenant, id).await? {
+            Some(found)
+                if policy(ctx)?
+                    .partner_rows(None)
+                    .holds(found.partner_id.as_deref()) =>
+            {
                 if_readable(Contact(found), |o| o.readable(ctx), Node::Contact)
             }
-            None => Ok(None),
+            _ => Ok(None),
         },
         Kind::CustomField => read!(custom_field, CustomField, CustomField),
         Kind::CustomFieldOption => read!(custom_field_option, CustomFieldOption, CustomFieldOption),
@@ -308,15 +310,8 @@ async fn domain_event(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
     let Ok(cursor) = Cursor::parse("id", id) else {
         return Ok(None);
     };
-    let principal = principal(ctx)?;
-    use entity::domain_event;
-    let found = domain_event::Entity::find()
-        .filter(domain_event::Column::TenantId.eq(principal.tenant_id()))
-        .filter(domain_event::Column::Seq.eq(cursor.seq))
-        .filter(domain_event::Column::Xid.eq(cursor.xid))
-        .one(db(ctx)?.conn())
-        .await?;
-    match found {
+    let tenant = policy(ctx)?.tenant_id();
+    match crate::events::log::find(db(ctx)?.conn(), tenant, &cursor).await? {
         Some(event) => if_readable(DomainEvent(event), |e| e.readable(ctx), Node::DomainEvent),
         None => Ok(None),
     }

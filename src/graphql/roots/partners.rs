@@ -1,11 +1,12 @@
 //! Partners and categories: queries and mutations.
 
-use crate::auth::{Principal, Scope};
+use crate::auth::Scope;
+use crate::auth::access::Owner;
 use crate::directory::categories;
 use crate::directory::partners::{self, NewPartner, PartnerChanges, PartnerFilter};
 use crate::error::ApiResult;
 use crate::graphql::connection::{ListConnection, list_connection, primed_connection, selects};
-use crate::graphql::context::{db, ids, loader, page_args, principal, text_change, writer};
+use crate::graphql::context::{db, ids, loader, page_args, policy, principal, text_change, writer};
 use crate::graphql::enums::{PartnerStatus, PartnerType};
 use crate::graphql::loaders::{GroupId, prime};
 use crate::graphql::objects::{Category, Partner};
@@ -82,14 +83,6 @@ pub fn new_partner(input: CreatePartnerInput) -> ApiResult<NewPartner> {
     })
 }
 
-/// Whether `principal` may read partner `id`: a partner token reads itself only.
-fn can_read_partner(principal: &Principal, id: &str) -> ApiResult<bool> {
-    match principal.own_partner() {
-        Some(own) => Ok(own == id),
-        None => principal.require(Scope::PartnersRead).map(|_| true),
-    }
-}
-
 #[derive(Default)]
 pub struct PartnerQuery;
 
@@ -101,11 +94,12 @@ impl PartnerQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The partner's id.")] id: ID,
     ) -> ApiResult<Option<Partner>> {
-        let principal = principal(ctx)?;
-        if !can_read_partner(principal, &id)? {
+        let policy = policy(ctx)?;
+        // A partner token reads itself only.
+        if !policy.finds(Owner::Partner(&id), &[Scope::PartnersRead])? {
             return Ok(None);
         }
-        Ok(partners::find(db(ctx)?.conn(), principal.tenant_id(), &id)
+        Ok(partners::find(db(ctx)?.conn(), policy.tenant_id(), &id)
             .await?
             .map(Partner::from))
     }
@@ -137,20 +131,17 @@ impl PartnerQuery {
         )]
         search: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Partner>>> {
-        let principal = principal(ctx)?;
-        let only = principal.own_partner().map(str::to_owned);
-        if only.is_none() {
-            principal.require(Scope::PartnersRead)?;
-        }
+        let policy = policy(ctx)?;
+        let rows = policy.rows(None, &[Scope::PartnersRead])?;
         let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
         let filter = PartnerFilter {
             group_id: group_id.map(|id| id.0),
             status: status.map(Into::into),
             partner_type: partner_type.map(Into::into),
             search: input::search(search.as_deref())?,
-            only,
+            rows,
         };
-        let select = partners::list(principal.tenant_id(), &filter);
+        let select = partners::list(policy.tenant_id(), &filter);
         // A page's groups, loaded before its items resolve when asked for.
         let loader = loader(ctx)?;
         let groups = selects(ctx, &["group"]);

@@ -9,16 +9,17 @@
 //! tax profile is decided with `partners:write`. A partner naming another
 //! partner is answered as if it named none.
 
-use crate::auth::{Principal, Scope};
+use crate::auth::Scope;
+use crate::auth::access::money_owner;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::connection::{ListConnection, TotalCount, connection, list_connection};
-use crate::graphql::context::{db, ids, page_args, principal, writer};
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, ids, page_args, policy, principal, writer};
 use crate::graphql::enums::{PayoutFileFormat, PayoutRunStatus, PayoutStatus};
 use crate::graphql::objects::{File, LeftOutPayout, Payout, PayoutMethod, PayoutRun, TaxProfile};
 use crate::graphql::payouts::{DecideTaxProfileInput, SetPayoutMethodInput, SubmitTaxProfileInput};
 use crate::graphql::scalars::Date;
-use crate::paging::{DEFAULT_LIMITS, Page, PageRequest};
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use crate::payouts::runs::RunRequest;
 use crate::payouts::seal::DataKey;
 use crate::payouts::{self, PayoutFilter, by_hand, files, methods, runs, settle, tax};
@@ -46,9 +47,9 @@ pub struct CreatePayoutRunInput {
 
 /// The partner a payout-method or tax-profile input is about: a partner
 /// token's own (naming another is as naming none), or the one staff name.
-fn target(principal: &Principal, given: Option<&ID>, staff_scope: Scope) -> ApiResult<String> {
+fn target(ctx: &Context<'_>, given: Option<&ID>, staff_scope: Scope) -> ApiResult<String> {
     let given = given.map(|id| id.as_str());
-    crate::auth::access::input_partner(principal, given, "input.partnerId", staff_scope)
+    policy(ctx)?.input_partner(given, "input.partnerId", staff_scope)
 }
 
 /// A service's `NOT_FOUND` for the partner, as the input's error.
@@ -72,17 +73,12 @@ impl PayoutQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The payout's id.")] id: ID,
     ) -> ApiResult<Option<Payout>> {
-        let principal = principal(ctx)?;
-        let Some(row) = payouts::find(db(ctx)?.conn(), principal.tenant_id(), &id).await? else {
+        let policy = policy(ctx)?;
+        let Some(row) = payouts::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };
-        let visible = match principal.own_partner() {
-            Some(own) => own == row.partner_id && !row.staff_payee,
-            None => {
-                principal.require(Scope::CommissionsRead)?;
-                true
-            }
-        };
+        let owner = money_owner(&row.partner_id, row.staff_payee);
+        let visible = policy.finds(owner, &[Scope::CommissionsRead])?;
         Ok(visible.then_some(Payout(row)))
     }
 
@@ -104,27 +100,16 @@ impl PayoutQuery {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Payout>> {
-        let principal = principal(ctx)?;
+        let policy = policy(ctx)?;
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let rows = crate::auth::access::rows(principal, named, Scope::CommissionsRead)?;
-        if rows.is_nothing() {
-            return Ok(connection(
-                Page::empty(),
-                TotalCount::known(0),
-                |p: &payout::Model| p.id.clone(),
-                Payout,
-            ));
-        }
-        let partner_id = rows.partner_filter();
         let filter = PayoutFilter {
             status: status.map(Into::into),
-            partner_id,
             run_id: run_id.map(|r| r.0),
             currency,
-            partners_money: principal.own_partner().is_some(),
+            ..PayoutFilter::readable(policy, named)?
         };
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let select = payouts::list(principal.tenant_id(), &filter);
+        let select = payouts::list(policy.tenant_id(), &filter);
         list_connection(
             db(ctx)?.conn(),
             &request,
@@ -233,7 +218,7 @@ impl PayoutMutation {
         #[graphql(desc = "The partner and where it is paid.")] input: SetPayoutMethodInput,
     ) -> ApiResult<PayoutMethod> {
         let principal = principal(ctx)?;
-        let partner_id = target(principal, input.partner_id.as_ref(), Scope::PartnersWrite)?;
+        let partner_id = target(ctx, input.partner_id.as_ref(), Scope::PartnersWrite)?;
         let method = input.method()?;
         crate::graphql::context::forget_reads(ctx)?;
         let row = methods::set(
@@ -257,7 +242,7 @@ impl PayoutMutation {
         #[graphql(desc = "The partner and its tax form.")] input: SubmitTaxProfileInput,
     ) -> ApiResult<TaxProfile> {
         let principal = principal(ctx)?;
-        let partner_id = target(principal, input.partner_id.as_ref(), Scope::PartnersWrite)?;
+        let partner_id = target(ctx, input.partner_id.as_ref(), Scope::PartnersWrite)?;
         let submission = input.submission()?;
         let key = ctx.data_opt::<DataKey>().ok_or_else(|| {
             ApiError::Conflict(

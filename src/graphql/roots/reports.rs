@@ -6,9 +6,8 @@
 //! omitted) and no leaderboard, only its rank.
 
 use crate::auth::Scope;
-use crate::auth::access;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{db, loader, principal};
+use crate::graphql::context::{db, loader, policy};
 use crate::graphql::loaders::PartnerId;
 use crate::graphql::objects::reports::{
     CommissionStat, PartnerAmount, checked_currency, range, zone,
@@ -73,17 +72,16 @@ impl ReportQuery {
         )]
         currency: Option<String>,
     ) -> ApiResult<Vec<CommissionStat>> {
-        let principal = principal(ctx)?;
-        // Another partner's series: as if it had nothing (a zero series).
+        let policy = policy(ctx)?;
+        let principal = policy.principal();
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let partner_id = access::rows(principal, named, Scope::CommissionsRead)?.partner_filter();
         let filter = StatFilter {
-            partner_id,
             campaign_id: campaign_id.map(|c| c.0),
             group_id: group_id.map(|g| g.0),
             currency: currency
                 .map(|c| checked_currency("currency", &c).map(|c| c.code().to_owned()))
                 .transpose()?,
+            ..StatFilter::readable(policy, named)?
         };
         let range = range(from, to)?;
         let zone = zone(ctx, principal).await?;
@@ -111,13 +109,12 @@ impl ReportQuery {
         #[graphql(desc = "The currency partners are ranked in (ISO 4217).")] currency: String,
         #[graphql(default = 10, desc = "How many partners, 1 to 100 (10 by default).")] first: i32,
     ) -> ApiResult<Vec<PartnerAmount>> {
-        let principal = principal(ctx)?;
-        if principal.own_partner().is_some() {
-            return Err(ApiError::Forbidden(
-                "a partner reads its own rank (Partner.rank), not the leaderboard".into(),
-            ));
-        }
-        principal.require(Scope::CommissionsRead)?;
+        let policy = policy(ctx)?;
+        policy.staff(
+            Scope::CommissionsRead,
+            "a partner reads its own rank (Partner.rank), not the leaderboard",
+        )?;
+        let principal = policy.principal();
         if !(1..=reports::MAX_TOP as i32).contains(&first) {
             return Err(ApiError::bad_input(
                 "first",
@@ -158,14 +155,9 @@ impl ReportQuery {
     /// The whole program's commissions per currency: accrued, approved
     /// (net of clawbacks) and paid, whoever they pay. Staff only.
     async fn program_totals(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
-        let principal = principal(ctx)?;
-        if principal.own_partner().is_some() {
-            return Err(ApiError::Forbidden(
-                "a partner reads its own balance".into(),
-            ));
-        }
-        principal.require(Scope::CommissionsRead)?;
-        let rows = reports::program_totals(db(ctx)?.conn(), principal.tenant_id()).await?;
+        let policy = policy(ctx)?;
+        policy.staff(Scope::CommissionsRead, "a partner reads its own balance")?;
+        let rows = reports::program_totals(db(ctx)?.conn(), policy.tenant_id()).await?;
         crate::graphql::objects::balances(
             rows.into_iter()
                 .map(|(currency, status, amount_minor, _)| (currency, status, amount_minor))

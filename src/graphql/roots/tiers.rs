@@ -3,10 +3,12 @@
 //! written with `tiered_commissions:write`; the tenant is changed by its
 //! admins.
 
-use crate::auth::{Role, Scope};
-use crate::error::{ApiError, ApiResult};
+use crate::auth::Scope;
+use crate::error::ApiResult;
 use crate::graphql::connection::{ListConnection, list_connection};
-use crate::graphql::context::{db, forget_reads, forget_tenant, page_args, principal, writer};
+use crate::graphql::context::{
+    db, forget_reads, forget_tenant, page_args, policy, principal, writer,
+};
 use crate::graphql::enums::TierStatus;
 use crate::graphql::objects::{Tenant, TieredCommission};
 use crate::graphql::payouts::{MoneyInput, PayoutAccountInput, account_change, minimum_change};
@@ -92,12 +94,9 @@ impl TierMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "What to change.")] input: UpdateTenantInput,
     ) -> ApiResult<Tenant> {
-        let principal = principal(ctx)?;
-        if principal.role != Role::Admin {
-            return Err(ApiError::Forbidden(
-                "only the tenant's admins change it".into(),
-            ));
-        }
+        let policy = policy(ctx)?;
+        policy.admin("only the tenant's admins change it")?;
+        let principal = policy.principal();
         forget_reads(ctx)?;
         let changes = TenantChanges {
             minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,

@@ -3,11 +3,12 @@
 //! `webhooks:write` tokens (read with `webhooks:read`), and by a partner for
 //! its own events, through its own token.
 
-use crate::auth::{Principal, Role, Scope};
+use crate::auth::Scope;
+use crate::auth::access::Policy;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{self, DomainEventType as Stored, log::Cursor};
 use crate::graphql::connection::{ListConnection, list_connection};
-use crate::graphql::context::{db, forget_reads, page_args, principal};
+use crate::graphql::context::{db, forget_reads, page_args, policy};
 use crate::graphql::enums::DomainEventType;
 use crate::graphql::objects::WebhookEndpoint;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
@@ -52,33 +53,21 @@ pub struct CreatedWebhookEndpoint {
 
 /// Whose endpoints the caller manages, holding `scope` if a service token
 /// (which manages only the tenant's endpoints whose events it reads).
-fn manager(principal: &Principal, scope: Scope) -> ApiResult<Manager<'_>> {
-    match principal.role {
-        Role::Partner => principal
-            .own_partner()
-            .map(Manager::Partner)
-            .ok_or_else(|| ApiError::Forbidden("a partner token names its partner".into())),
-        Role::Admin => Ok(Manager::Admin),
-        Role::Service => {
-            principal.require(scope)?;
-            Ok(Manager::Service(principal))
-        }
-    }
+fn manager(policy: &Policy, scope: Scope) -> ApiResult<Manager<'_>> {
+    policy.endpoints(scope).map(Manager::from)
 }
 
 /// An endpoint is sent only what its creator may read: a service token
 /// naming (or, with none named, taking) a type whose subject its scopes do
 /// not read is refused.
-fn readable_types(principal: &Principal, types: &[DomainEventType]) -> ApiResult<Vec<Stored>> {
+fn readable_types(policy: &Policy, types: &[DomainEventType]) -> ApiResult<Vec<Stored>> {
     let types: Vec<Stored> = types.iter().map(|t| (*t).into()).collect();
-    if principal.own_partner().is_some() {
-        return Ok(types);
-    }
     let named: &[Stored] = match types.is_empty() {
         true => &events::ALL_TYPES,
         false => &types,
     };
-    if let Some(kind) = named.iter().find(|k| !principal.has(events::scope_of(**k))) {
+    let readable = events::readable_types(policy);
+    if let Some(kind) = named.iter().find(|k| !readable.contains(k)) {
         return Err(ApiError::Forbidden(format!(
             "{} events need the {} scope; name the event types this token may read",
             kind.as_str(),
@@ -111,8 +100,9 @@ impl WebhookQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The endpoint's id.")] id: ID,
     ) -> ApiResult<Option<WebhookEndpoint>> {
-        let principal = principal(ctx)?;
-        let manager = manager(principal, Scope::WebhooksRead)?;
+        let policy = policy(ctx)?;
+        let principal = policy.principal();
+        let manager = manager(policy, Scope::WebhooksRead)?;
         Ok(
             webhooks::find(db(ctx)?.conn(), principal.tenant_id(), manager, &id)
                 .await?
@@ -132,8 +122,9 @@ impl WebhookQuery {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<WebhookEndpoint>> {
-        let principal = principal(ctx)?;
-        let manager = manager(principal, Scope::WebhooksRead)?;
+        let policy = policy(ctx)?;
+        let principal = policy.principal();
+        let manager = manager(policy, Scope::WebhooksRead)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         list_connection(
             db(ctx)?.conn(),
@@ -159,10 +150,11 @@ impl WebhookMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The endpoint to create.")] input: CreateWebhookEndpointInput,
     ) -> ApiResult<CreatedWebhookEndpoint> {
-        let principal = principal(ctx)?;
-        let manager = manager(principal, Scope::WebhooksWrite)?;
+        let policy = policy(ctx)?;
+        let principal = policy.principal();
+        let manager = manager(policy, Scope::WebhooksWrite)?;
         forget_reads(ctx)?;
-        let event_types = readable_types(principal, &input.event_types.unwrap_or_default())?;
+        let event_types = readable_types(policy, &input.event_types.unwrap_or_default())?;
         let created = webhooks::create(
             db(ctx)?,
             principal.tenant_id(),
@@ -190,12 +182,13 @@ impl WebhookMutation {
         #[graphql(desc = "The endpoint's id.")] id: ID,
         #[graphql(desc = "What to change.")] input: UpdateWebhookEndpointInput,
     ) -> ApiResult<WebhookEndpoint> {
-        let principal = principal(ctx)?;
-        let manager = manager(principal, Scope::WebhooksWrite)?;
+        let policy = policy(ctx)?;
+        let principal = policy.principal();
+        let manager = manager(policy, Scope::WebhooksWrite)?;
         forget_reads(ctx)?;
         let event_types = input
             .event_types
-            .map(|types| readable_types(principal, &types))
+            .map(|types| readable_types(policy, &types))
             .transpose()?;
         let description = match input.description {
             MaybeUndefined::Undefined => None,
@@ -227,8 +220,9 @@ impl WebhookMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The endpoint's id.")] id: ID,
     ) -> ApiResult<ID> {
-        let principal = principal(ctx)?;
-        let manager = manager(principal, Scope::WebhooksWrite)?;
+        let policy = policy(ctx)?;
+        let principal = policy.principal();
+        let manager = manager(policy, Scope::WebhooksWrite)?;
         forget_reads(ctx)?;
         webhooks::delete(db(ctx)?, principal.tenant_id(), manager, &id).await?;
         Ok(id)
@@ -242,8 +236,9 @@ impl WebhookMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The endpoint's id.")] id: ID,
     ) -> ApiResult<CreatedWebhookEndpoint> {
-        let principal = principal(ctx)?;
-        let manager = manager(principal, Scope::WebhooksWrite)?;
+        let policy = policy(ctx)?;
+        let principal = policy.principal();
+        let manager = manager(policy, Scope::WebhooksWrite)?;
         forget_reads(ctx)?;
         let rotated = webhooks::rotate(db(ctx)?, principal.tenant_id(), manager, &id).await?;
         Ok(CreatedWebhookEndpoint {
@@ -266,8 +261,9 @@ impl WebhookMutation {
         )]
         after: Option<ID>,
     ) -> ApiResult<i32> {
-        let principal = principal(ctx)?;
-        let manager = manager(principal, Scope::WebhooksWrite)?;
+        let policy = policy(ctx)?;
+        let principal = policy.principal();
+        let manager = manager(policy, Scope::WebhooksWrite)?;
         forget_reads(ctx)?;
         let after = match &after {
             Some(id) => Cursor::parse("after", id)?,
