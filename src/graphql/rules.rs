@@ -118,81 +118,102 @@ impl GroupRuleInput {
     }
 
     fn into_entry(self, index: usize) -> Result<RuleEntry, RuleError> {
-        let decimal = |field: &'static str, value: Decimal| -> Result<_, RuleError> {
-            value.parsed().map_err(|message| RuleError {
-                index: Some(index),
-                field,
-                message: message.into(),
-            })
-        };
-        let count = |field: &'static str, value: i32| -> Result<u32, RuleError> {
-            u32::try_from(value)
-                .ok()
-                .filter(|v| *v >= 1)
-                .ok_or(RuleError {
-                    index: Some(index),
-                    field,
-                    message: "must be at least 1".into(),
-                })
-        };
-        let (rule, description) = match self {
+        let (rule, description) = self.into_rule(&Check { index })?;
+        let description = description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty());
+        Ok(RuleEntry { rule, description })
+    }
+
+    /// The rule this input gives, each value checked, with its description.
+    fn into_rule(self, check: &Check) -> Result<(Rule, Option<String>), RuleError> {
+        Ok(match self {
             GroupRuleInput::Recurring(r) => (
                 Rule::Recurring {
-                    percentage: decimal("percentage", r.percentage)?,
-                    max_months: r.max_months.map(|m| count("maxMonths", m)).transpose()?,
+                    percentage: check.decimal("percentage", r.percentage)?,
+                    max_months: r
+                        .max_months
+                        .map(|m| check.count("maxMonths", m))
+                        .transpose()?,
                 },
                 r.description,
             ),
             GroupRuleInput::NewCustomerTimeTier(r) => (
                 Rule::NewCustomerTimeTier {
-                    max_months: count("maxMonths", r.max_months)?,
-                    percentage: decimal("percentage", r.percentage)?,
+                    max_months: check.count("maxMonths", r.max_months)?,
+                    percentage: check.decimal("percentage", r.percentage)?,
                 },
                 r.description,
             ),
             GroupRuleInput::PartnerLtvUpgrade(r) => (
                 Rule::PartnerLtvUpgrade {
-                    min_ltv_total: decimal("minLtvTotal", r.min_ltv_total)?,
-                    upgrade_percentage: decimal("upgradePercentage", r.upgrade_percentage)?,
+                    min_ltv_total: check.decimal("minLtvTotal", r.min_ltv_total)?,
+                    upgrade_percentage: check.decimal("upgradePercentage", r.upgrade_percentage)?,
                 },
                 r.description,
             ),
             GroupRuleInput::ChargeThresholdBonus(r) => (
                 Rule::ChargeThresholdBonus {
-                    min_charge_total: decimal("minChargeTotal", r.min_charge_total)?,
-                    bonus: decimal("bonus", r.bonus)?,
+                    min_charge_total: check.decimal("minChargeTotal", r.min_charge_total)?,
+                    bonus: check.decimal("bonus", r.bonus)?,
                 },
                 r.description,
             ),
             GroupRuleInput::QualifiedCustomersUpgrade(r) => (
                 Rule::QualifiedCustomersUpgrade {
-                    min_customers: count("minCustomers", r.min_customers)?,
-                    upgrade_percentage: decimal("upgradePercentage", r.upgrade_percentage)?,
+                    min_customers: check.count("minCustomers", r.min_customers)?,
+                    upgrade_percentage: check.decimal("upgradePercentage", r.upgrade_percentage)?,
                 },
                 r.description,
             ),
             GroupRuleInput::FirstPaidCustomerBonus(r) => (
                 Rule::FirstPaidCustomerBonus {
-                    bonus: decimal("bonus", r.bonus)?,
+                    bonus: check.decimal("bonus", r.bonus)?,
                 },
                 r.description,
             ),
             GroupRuleInput::FlatFee(r) => (
                 Rule::FlatFee {
-                    amount: decimal("amount", r.amount)?,
-                    event_kind: r.event_kind.for_rules("").map_err(|_| RuleError {
-                        index: Some(index),
-                        field: "eventKind",
-                        message: "must be SALE or LEAD".into(),
-                    })?,
+                    amount: check.decimal("amount", r.amount)?,
+                    event_kind: r
+                        .event_kind
+                        .for_rules("")
+                        .map_err(|_| check.error("eventKind", "must be SALE or LEAD"))?,
                 },
                 r.description,
             ),
-        };
-        let description = description
-            .map(|d| d.trim().to_owned())
-            .filter(|d| !d.is_empty());
-        Ok(RuleEntry { rule, description })
+        })
+    }
+}
+
+/// The checks of the values of the rule at `index`, each error naming the
+/// rule and the field.
+struct Check {
+    index: usize,
+}
+
+impl Check {
+    fn error(&self, field: &'static str, message: &str) -> RuleError {
+        RuleError {
+            index: Some(self.index),
+            field,
+            message: message.into(),
+        }
+    }
+
+    fn decimal(
+        &self,
+        field: &'static str,
+        value: Decimal,
+    ) -> Result<rust_decimal::Decimal, RuleError> {
+        value.parsed().map_err(|message| self.error(field, message))
+    }
+
+    fn count(&self, field: &'static str, value: i32) -> Result<u32, RuleError> {
+        u32::try_from(value)
+            .ok()
+            .filter(|v| *v >= 1)
+            .ok_or_else(|| self.error(field, "must be at least 1"))
     }
 }
 
@@ -372,15 +393,6 @@ impl From<&RuleEntry> for GroupRule {
                 min_ltv_total: min_ltv_total.into(),
                 upgrade_percentage: upgrade_percentage.into(),
             }),
-            Rule::ChargeThresholdBonus {
-                min_charge_total,
-                bonus,
-            } => GroupRule::ChargeThresholdBonus(ChargeThresholdBonusRule {
-                rule_type,
-                description,
-                min_charge_total: min_charge_total.into(),
-                bonus: bonus.into(),
-            }),
             Rule::QualifiedCustomersUpgrade {
                 min_customers,
                 upgrade_percentage,
@@ -390,20 +402,39 @@ impl From<&RuleEntry> for GroupRule {
                 min_customers,
                 upgrade_percentage: upgrade_percentage.into(),
             }),
-            Rule::FirstPaidCustomerBonus { bonus } => {
-                GroupRule::FirstPaidCustomerBonus(FirstPaidCustomerBonusRule {
-                    rule_type,
-                    description,
-                    bonus: bonus.into(),
-                })
-            }
-            Rule::FlatFee { amount, event_kind } => GroupRule::FlatFee(FlatFeeRule {
+            Rule::ChargeThresholdBonus { .. }
+            | Rule::FirstPaidCustomerBonus { .. }
+            | Rule::FlatFee { .. } => bonus(&entry.rule, rule_type, description),
+        }
+    }
+}
+
+/// The rules that pay an amount rather than a percentage.
+fn bonus(rule: &Rule, rule_type: RuleType, description: Option<String>) -> GroupRule {
+    match *rule {
+        Rule::ChargeThresholdBonus {
+            min_charge_total,
+            bonus,
+        } => GroupRule::ChargeThresholdBonus(ChargeThresholdBonusRule {
+            rule_type,
+            description,
+            min_charge_total: min_charge_total.into(),
+            bonus: bonus.into(),
+        }),
+        Rule::FirstPaidCustomerBonus { bonus } => {
+            GroupRule::FirstPaidCustomerBonus(FirstPaidCustomerBonusRule {
                 rule_type,
                 description,
-                amount: amount.into(),
-                event_kind: event_kind.into(),
-            }),
+                bonus: bonus.into(),
+            })
         }
+        Rule::FlatFee { amount, event_kind } => GroupRule::FlatFee(FlatFeeRule {
+            rule_type,
+            description,
+            amount: amount.into(),
+            event_kind: event_kind.into(),
+        }),
+        _ => unreachable!("a percentage rule is mapped by GroupRule::from"),
     }
 }
 

@@ -68,6 +68,13 @@ pub fn period(period: TierPeriod) -> Period {
 }
 
 /// The stored terms of a tier (valid when written).
+/// Whether `tier` covers a partner `linked` to it or not: every partner
+/// when it applies to all, else the partners linked. The one rule for
+/// accrual (the book) and for the progress partners read.
+pub fn covers(tier: &tiered_commission::Model, linked: bool) -> bool {
+    tier.apply_to_all_partners || linked
+}
+
 pub fn terms_of(tier: &tiered_commission::Model) -> ApiResult<TierTerms> {
     serde_json::from_value(tier.terms.clone()).map_err(|e| ApiError::internal("stored tier", e))
 }

@@ -12,13 +12,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{Owner, guard, loader, principal};
 use crate::graphql::enums::{TierPeriod, TierStatus};
 use crate::graphql::loaders::{
-    ActiveTiers, CampaignId, CurrentProgressOf, EnrollmentsOf, GroupId, PartnerId, TierCampaignsOf,
-    TierPartnersOf, load_campaign,
+    ActiveTiers, CampaignId, CurrentProgressOf, EnrollmentsOf, GroupId, PartnerId, RequestLoader,
+    TierCampaignsOf, TierPartnersOf, load_campaign,
 };
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::tiers::{self, terms_of};
 use async_graphql::{Context, ID, Object};
 use entity::tier_progress;
+use sea_orm::prelude::DateTimeUtc;
 
 /// A tier's terms show to whoever reads it, and to a partner reaching it
 /// through its own progress or commissions.
@@ -208,6 +209,56 @@ impl TieredCommission {
     }
 }
 
+/// What one partner's progress is read against: the campaign asked for
+/// (none: every one), its enrollments and its progress rows.
+struct Seen<'a> {
+    campaign_id: Option<&'a str>,
+    enrolled: &'a [entity::enrollment::Model],
+    rows: &'a [tier_progress::Model],
+}
+
+impl Seen<'_> {
+    /// The partner's progress toward `tier` in `period`, in each of the
+    /// tier's campaigns (`links`) the partner may see.
+    async fn in_campaigns(
+        &self,
+        loader: &RequestLoader,
+        tier: &entity::tiered_commission::Model,
+        period: (DateTimeUtc, DateTimeUtc),
+        links: Vec<entity::tiered_commission_campaign::Model>,
+    ) -> ApiResult<Vec<TierProgress>> {
+        let terms = terms_of(tier)?;
+        let mut found = Vec::new();
+        for link in links {
+            if self.campaign_id.is_some_and(|c| c != link.campaign_id) {
+                continue;
+            }
+            let campaign = load_campaign(loader, &link.campaign_id).await?;
+            let joined = self.enrolled.iter().any(|e| e.campaign_id == campaign.id);
+            if !enrollment::is_visible(&campaign, joined) {
+                continue;
+            }
+            let row = self
+                .rows
+                .iter()
+                .find(|r| {
+                    r.tier_id == tier.id
+                        && r.campaign_id == link.campaign_id
+                        && r.period_start == period.0
+                })
+                .cloned();
+            found.push(TierProgress {
+                campaign,
+                tier: tier.clone(),
+                terms: terms.clone(),
+                period,
+                row,
+            });
+        }
+        Ok(found)
+    }
+}
+
 impl TierProgress {
     /// A partner's progress toward each active tier covering it (in one
     /// campaign, or in each of the tier's campaigns), in the period holding
@@ -242,46 +293,25 @@ impl TierProgress {
         let now = crate::db::now();
         let mut found = Vec::new();
         for tier in tiers {
-            let covers = tier.apply_to_all_partners
-                || partners
-                    .get(&TierPartnersOf(tier.id.clone()))
-                    .is_some_and(|links| links.iter().any(|l| l.partner_id == partner_id));
+            let linked = partners
+                .get(&TierPartnersOf(tier.id.clone()))
+                .is_some_and(|links| links.iter().any(|l| l.partner_id == partner_id));
             let dates = (tier.start_date, tier.end_date);
             let period =
                 crate::engine::tiers::period_of(tiers::period(tier.period), tz, dates, now);
-            let (true, Some(period)) = (covers, period) else {
+            let (true, Some(period)) = (tiers::covers(&tier, linked), period) else {
                 continue;
             };
-            let terms = terms_of(&tier)?;
             let links = campaigns
                 .get(&TierCampaignsOf(tier.id.clone()))
                 .cloned()
                 .unwrap_or_default();
-            for link in links {
-                if campaign_id.is_some_and(|c| c != link.campaign_id) {
-                    continue;
-                }
-                let campaign = load_campaign(&loader, &link.campaign_id).await?;
-                let joined = enrolled.iter().any(|e| e.campaign_id == campaign.id);
-                if !enrollment::is_visible(&campaign, joined) {
-                    continue;
-                }
-                let row = rows
-                    .iter()
-                    .find(|r| {
-                        r.tier_id == tier.id
-                            && r.campaign_id == link.campaign_id
-                            && r.period_start == period.0
-                    })
-                    .cloned();
-                found.push(TierProgress {
-                    campaign,
-                    tier: tier.clone(),
-                    terms: terms.clone(),
-                    period,
-                    row,
-                });
-            }
+            let seen = Seen {
+                campaign_id,
+                enrolled: &enrolled,
+                rows: &rows,
+            };
+            found.extend(seen.in_campaigns(&loader, &tier, period, links).await?);
         }
         Ok(found)
     }

@@ -68,7 +68,7 @@ impl ScopedTier {
 
     fn covers(&self, partner_id: &str, campaign_id: &str) -> bool {
         self.campaigns.contains(campaign_id)
-            && (self.model.apply_to_all_partners || self.partners.contains(partner_id))
+            && crate::tiers::covers(&self.model, self.partners.contains(partner_id))
     }
 
     /// The period `at` falls in, if the tier is in effect on its date.
