@@ -19,10 +19,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use entity::enums::{CommissionKind, CommissionStatus};
 use entity::{commission, commission_stat, event, ledger_total};
-use sea_orm::sea_query::{Alias, Expr, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
 
 /// A column of the series.
@@ -201,7 +199,7 @@ pub(crate) async fn add(conn: &impl ConnectionTrait, deltas: StatDeltas) -> ApiR
         T::Currency,
         T::Status,
     ];
-    upsert::<ledger_total::Entity>(conn, totals, &key, "commission_count").await?;
+    super::add_totals::<ledger_total::Entity>(conn, totals, &key, "commission_count").await?;
     write_days(conn, days).await
 }
 
@@ -247,40 +245,7 @@ async fn write_days(conn: &impl ConnectionTrait, days: Days) -> ApiResult<()> {
         S::Currency,
         S::Measure,
     ];
-    upsert::<commission_stat::Entity>(conn, rows, &key, "row_count").await
-}
-
-/// Inserts rows, or adds their `amount_minor` and `count` column to the
-/// rows of the same key.
-async fn upsert<E>(
-    conn: &impl ConnectionTrait,
-    rows: impl Iterator<Item = E::ActiveModel>,
-    key: &[E::Column],
-    count: &str,
-) -> ApiResult<()>
-where
-    E: EntityTrait,
-    E::ActiveModel: Send,
-{
-    let excluded = Alias::new("excluded");
-    let sum = |column: &str| {
-        let column = Alias::new(column);
-        Expr::col((E::default(), column.clone())).add(Expr::col((excluded.clone(), column)))
-    };
-    let mut rows = rows.peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<E::ActiveModel> = rows.by_ref().take(super::WRITE_CHUNK).collect();
-        E::insert_many(chunk)
-            .on_conflict(
-                OnConflict::columns(key.iter().copied())
-                    .value(Alias::new("amount_minor"), sum("amount_minor"))
-                    .value(Alias::new(count), sum(count))
-                    .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await?;
-    }
-    Ok(())
+    super::add_totals::<commission_stat::Entity>(conn, rows, &key, "row_count").await
 }
 
 /// Rows read at once while rebuilding.

@@ -1,0 +1,228 @@
+//! New ledger rows: what a producer asks for ([`NewCommission`]) and the
+//! [`Posting`] that builds each row and writes them all at once, with the
+//! events they announce and the balances they add to.
+
+use super::breakdown::BreakdownLine;
+use super::{Deltas, WRITE_CHUNK, add_to_balances, breakdown, event, stats};
+use crate::error::{ApiError, ApiResult};
+use crate::events::{DomainEventType, NewDomainEvent};
+use crate::input;
+use chrono::{DateTime, Utc};
+use entity::commission;
+use entity::enums::{CommissionKind, CommissionStatus, ReversalReason, TermsSource};
+use sea_orm::EntityTrait;
+use std::collections::BTreeMap;
+
+/// The terms a row was computed under.
+#[derive(Debug, Clone)]
+pub struct TermsRef {
+    /// The snapshot in force, if the partner had one.
+    pub snapshot_id: Option<String>,
+    /// Where the rules came from.
+    pub rules_source: TermsSource,
+}
+
+/// A commission row to write, as its producer knows it.
+#[derive(Debug, Clone)]
+pub struct NewCommission {
+    pub kind: CommissionKind,
+    /// `ACCRUED` for what is earned; `APPROVED` for what takes effect at
+    /// once (a clawback nets against the next payout).
+    pub status: CommissionStatus,
+    pub tenant_id: String,
+    pub partner_id: String,
+    pub campaign_id: String,
+    pub event_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub terms: TermsRef,
+    pub breakdown: Vec<BreakdownLine>,
+    /// When it was earned (the event's `occurredAt`; a refund's time).
+    pub accrued_at: DateTime<Utc>,
+    /// Days before it matures; `matureAt` follows from it.
+    pub holdback_days: Option<i32>,
+    /// The commission a clawback or an adjustment corrects.
+    pub original_id: Option<String>,
+    /// Why a clawback's event was refunded, with the refund's note.
+    pub reason: Option<ReversalReason>,
+    pub note: Option<String>,
+    /// What a deal's commission (or its clawback) came from.
+    pub deal: Option<DealRef>,
+    /// The tier that modified it, or whose retroactive modifier an
+    /// adjustment applies.
+    pub tier_id: Option<String>,
+    /// Its event's revenue after any tier's revenue modifier (an
+    /// adjustment: the change to its original's).
+    pub revenue_minor: Option<i64>,
+}
+
+/// A commission earned on a deal: its plan and deal, and for a spiff the
+/// contact it pays (`None` with `recipient_pending` until one is named).
+#[derive(Debug, Clone)]
+pub struct DealRef {
+    pub deal_id: String,
+    pub plan_id: String,
+    pub recipient_id: Option<String>,
+    pub recipient_pending: bool,
+    /// The recipient is one of the tenant's own people, not the partner's.
+    pub staff: bool,
+}
+
+impl DealRef {
+    /// The deal links of an existing row (a clawback copies its original's).
+    pub fn of(row: &commission::Model) -> Option<DealRef> {
+        Some(DealRef {
+            deal_id: row.deal_id.clone()?,
+            plan_id: row.plan_id.clone()?,
+            recipient_id: row.recipient_id.clone(),
+            recipient_pending: row.recipient_pending,
+            staff: row.staff_payee,
+        })
+    }
+}
+
+/// Rows being written together, in one transaction.
+pub struct Posting {
+    at: DateTime<Utc>,
+    rows: Vec<commission::Model>,
+    /// Events of a tenant to append before the rows' own (what earned
+    /// them: a deal's move or payment).
+    first: Vec<(String, NewDomainEvent)>,
+    /// Events of the tenant to append after the rows' own (a tier reached).
+    then: Vec<(String, NewDomainEvent)>,
+    /// The events (sales, leads, deal events) recorded beside the rows, for
+    /// the reports' series.
+    recorded: stats::StatDeltas,
+}
+
+impl Posting {
+    /// Rows recorded at `at`.
+    pub fn new(at: DateTime<Utc>) -> Posting {
+        Posting {
+            at,
+            rows: Vec::new(),
+            first: Vec::new(),
+            then: Vec::new(),
+            recorded: stats::StatDeltas::default(),
+        }
+    }
+
+    /// Queues an event of `tenant_id` that precedes the rows' own: what
+    /// earned them is heard of before what it earned. It is written in the
+    /// same statement.
+    pub fn announce_first(&mut self, tenant_id: &str, event: NewDomainEvent) {
+        self.first.push((tenant_id.to_owned(), event));
+    }
+
+    /// Queues an event of `tenant_id` that follows the rows' own: a tier
+    /// reached is heard of after the commission that reached it.
+    pub fn then_announce(&mut self, tenant_id: &str, event: NewDomainEvent) {
+        self.then.push((tenant_id.to_owned(), event));
+    }
+
+    /// The rows queued so far, in order.
+    pub fn rows(&self) -> &[commission::Model] {
+        &self.rows
+    }
+
+    /// Queues a row and answers it as it will be stored.
+    pub fn add(&mut self, new: NewCommission) -> ApiResult<commission::Model> {
+        let breakdown = breakdown::encode(&new.breakdown)
+            .map_err(|e| ApiError::internal("encode breakdown", e))?;
+        let approved_at = (new.status == CommissionStatus::Approved).then_some(self.at);
+        let mature_at = match approved_at {
+            Some(at) => Some(at),
+            None => new
+                .holdback_days
+                .map(|days| new.accrued_at + chrono::Duration::days(days.into())),
+        };
+        let row = commission::Model {
+            id: input::new_id(),
+            tenant_id: new.tenant_id,
+            partner_id: new.partner_id,
+            campaign_id: new.campaign_id,
+            event_id: new.event_id,
+            snapshot_id: new.terms.snapshot_id,
+            kind: new.kind,
+            amount_minor: new.amount_minor,
+            currency: new.currency,
+            status: new.status,
+            breakdown,
+            rules_source: new.terms.rules_source,
+            original_id: new.original_id,
+            accrued_at: new.accrued_at,
+            recorded_at: self.at,
+            holdback_days: new.holdback_days,
+            mature_at,
+            approved_at,
+            paid_at: None,
+            reversed_at: None,
+            reversal_reason: new.reason,
+            reversal_note: new.note,
+            payout_id: None,
+            plan_id: new.deal.as_ref().map(|d| d.plan_id.clone()),
+            recipient_id: new.deal.as_ref().and_then(|d| d.recipient_id.clone()),
+            deal_id: new.deal.as_ref().map(|d| d.deal_id.clone()),
+            recipient_pending: new.deal.as_ref().is_some_and(|d| d.recipient_pending),
+            tier_id: new.tier_id,
+            revenue_minor: new.revenue_minor,
+            staff_payee: new.deal.as_ref().is_some_and(|d| d.staff),
+        };
+        self.rows.push(row.clone());
+        Ok(row)
+    }
+
+    /// Writes the queued rows, their balances, and a `COMMISSION_CREATED`
+    /// event for each.
+    /// Counts events inserted in this transaction in the reports' series,
+    /// written with the rows.
+    pub fn recorded(&mut self, events: &[entity::event::Model]) {
+        for row in events {
+            self.recorded.event(row);
+        }
+    }
+
+    pub async fn write(self, conn: &crate::db::Txn) -> ApiResult<()> {
+        let mut deltas = Deltas::with_stats(self.recorded);
+        let mut kinds: Vec<(&'static str, u64)> = Vec::new();
+        for row in &self.rows {
+            match kinds.iter_mut().find(|(k, _)| *k == row.kind.as_str()) {
+                Some((_, n)) => *n += 1,
+                None => kinds.push((row.kind.as_str(), 1)),
+            }
+        }
+        for (kind, rows) in kinds {
+            conn.wrote_commissions(kind, rows);
+        }
+        let mut events: BTreeMap<String, Vec<NewDomainEvent>> = BTreeMap::new();
+        for (tenant_id, event) in self.first {
+            events.entry(tenant_id).or_default().push(event);
+        }
+        for row in &self.rows {
+            deltas.add(row, row.status);
+            events.entry(row.tenant_id.clone()).or_default().push(event(
+                row,
+                DomainEventType::CommissionCreated,
+                None,
+                self.at,
+            )?);
+        }
+        // The rows move into the statements: the producers hold their own
+        // copies (what `add` answered).
+        let mut rows = self.rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk = rows.by_ref().take(WRITE_CHUNK);
+            commission::Entity::insert_many(chunk.map(commission::ActiveModel::from))
+                .exec_without_returning(conn)
+                .await?;
+        }
+        add_to_balances(conn, deltas).await?;
+        for (tenant_id, event) in self.then {
+            events.entry(tenant_id).or_default().push(event);
+        }
+        for (tenant_id, events) in events {
+            crate::events::append(conn, &tenant_id, self.at, events).await?;
+        }
+        Ok(())
+    }
+}
