@@ -1,0 +1,64 @@
+//! The ledger's relations: a commission's transitions, the balances the
+//! ledger keeps (one row per currency and status, not a sum over the
+//! history), and domain events by their place in the log.
+
+use super::{DirectoryLoader, ParentOf};
+use crate::error::ApiError;
+use async_graphql::dataloader::Loader;
+use entity::{commission_transition, contact_balance, partner_balance};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+
+/// A partner's commission totals (sum and count) by currency and status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BalanceOf(pub String);
+
+/// A payee contact's spiff totals (sum and count) by currency and status.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ContactBalanceOf(pub String);
+
+/// A commission's transitions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HistoryOf(pub String);
+
+/// A domain event by its place in the log (`seq`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DomainEventSeq(pub i64);
+
+impl Loader<DomainEventSeq> for DirectoryLoader {
+    type Value = entity::domain_event::Model;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[DomainEventSeq],
+    ) -> Result<HashMap<DomainEventSeq, Self::Value>, ApiError> {
+        use entity::domain_event;
+        let rows = domain_event::Entity::find()
+            .filter(domain_event::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(domain_event::Column::Seq.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (DomainEventSeq(row.seq), row))
+            .collect())
+    }
+}
+
+// Balances come from the totals the ledger keeps (one row per currency and
+// status), not a sum over the history.
+children_of!(
+    HistoryOf,
+    commission_transition,
+    CommissionId,
+    commission_id
+);
+children_of!(BalanceOf, partner_balance, PartnerId, partner_id, Currency);
+children_of!(
+    ContactBalanceOf,
+    contact_balance,
+    ContactId,
+    contact_id,
+    Currency
+);
