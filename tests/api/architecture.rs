@@ -508,7 +508,12 @@ fn only_the_posting_layer_writes_commissions() {
     let posting = writers_of(&sources, "commission", "commissions", &[]);
     assert_eq!(
         posting,
-        vec!["posting/holds.rs".to_owned(), "posting/mod.rs".to_owned()]
+        [
+            "posting/holds.rs",
+            "posting/moves.rs",
+            "posting/recipients.rs",
+            "posting/rows.rs"
+        ]
     );
 }
 
