@@ -387,4 +387,62 @@ mod tests {
         assert!(jane.partner_acting("no").is_ok());
         assert!(admin.partner_acting("no").is_err());
     }
+
+    #[test]
+    fn a_list_row_is_held_as_the_list_holds_it() {
+        let jane = policy(Role::Partner, Some("jane"), &[]);
+        let own = jane.partner_rows(None);
+        assert!(own.holds(Some("jane")));
+        assert!(!own.holds(Some("bob")));
+        assert!(
+            !own.holds(None),
+            "the tenant's own rows are not a partner's"
+        );
+        assert!(!jane.partner_rows(Some("bob")).holds(Some("bob")));
+        let admin = policy(Role::Admin, None, &[]);
+        assert!(admin.partner_rows(None).holds(None));
+        assert_eq!(admin.partner_rows(None).partner(), None);
+    }
+
+    #[test]
+    fn events_and_endpoints_go_by_the_scopes_a_partner_by_itself() {
+        let jane = policy(Role::Partner, Some("jane"), &[]);
+        assert!(jane.reads_events(Scope::DealsRead));
+        assert!(matches!(
+            jane.endpoints(Scope::WebhooksWrite),
+            Ok(Endpoints::Partner("jane"))
+        ));
+        let admin = policy(Role::Admin, None, &[]);
+        assert!(matches!(
+            admin.endpoints(Scope::WebhooksWrite),
+            Ok(Endpoints::Every)
+        ));
+        let reader = policy(
+            Role::Service,
+            None,
+            &[Scope::WebhooksRead, Scope::DealsRead],
+        );
+        assert!(reader.reads_events(Scope::DealsRead));
+        assert!(!reader.reads_events(Scope::CommissionsRead));
+        assert!(matches!(
+            reader.endpoints(Scope::WebhooksRead),
+            Ok(Endpoints::Tenants(_))
+        ));
+        assert!(reader.endpoints(Scope::WebhooksWrite).is_err());
+    }
+
+    #[test]
+    fn only_admins_do_what_admins_do() {
+        let admin = policy(Role::Admin, None, &[]);
+        assert!(admin.admin("no").is_ok());
+        let service = policy(Role::Service, None, &[Scope::PartnersWrite]);
+        assert_eq!(
+            service.admin("only admins"),
+            Err(ApiError::Forbidden("only admins".into()))
+        );
+        let jane = policy(Role::Partner, Some("jane"), &[]);
+        assert!(jane.admin("no").is_err());
+        assert!(jane.partners_money_only());
+        assert!(!admin.partners_money_only());
+    }
 }
