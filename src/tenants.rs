@@ -84,6 +84,9 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                 payout_account_bic: Set(None),
                 payout_account_name: Set(None),
                 require_tax_profile: Set(false),
+                program_name: Set(None),
+                support_email: Set(None),
+                brand_color: Set(None),
             };
             // Another process creating the same tenant meanwhile (replicas
             // provisioning the demo together) passes the read above: the key
@@ -175,6 +178,29 @@ pub struct TenantChanges {
     pub minimum_payout: Option<Option<Vec<Minimum>>>,
     pub payout_account: Option<Option<PayoutAccount>>,
     pub require_tax_profile: Option<bool>,
+    /// How the program presents itself (`Some(None)`: back to the default).
+    pub program_name: Option<Option<String>>,
+    pub support_email: Option<Option<String>>,
+    pub brand_color: Option<Option<String>>,
+}
+
+/// A brand colour as the pages and e-mails use it: `#` and six hex digits,
+/// stored in lower case (`#1A73E8` is `#1a73e8`).
+pub fn check_brand_color(field: &str, color: &str) -> ApiResult<String> {
+    let color = color.trim();
+    let digits = color.strip_prefix('#').unwrap_or("");
+    if digits.len() != 6 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ApiError::bad_input(
+            field,
+            "must be a colour as #rrggbb (six hex digits)",
+        ));
+    }
+    Ok(color.to_ascii_lowercase())
+}
+
+/// The program's name as partners see it: the one set, else the tenant's.
+pub fn program_name(row: &tenant::Model) -> &str {
+    row.program_name.as_deref().unwrap_or(&row.name)
 }
 
 impl TenantChanges {
@@ -204,6 +230,9 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
             minimum_payout,
             payout_account,
             require_tax_profile,
+            program_name,
+            support_email,
+            brand_color,
         } = changes.clone();
         Box::pin(async move {
             let mut row = tenant::Entity::find_by_id(id.to_owned())
@@ -231,6 +260,15 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
             }
             if let Some(required) = require_tax_profile {
                 row.require_tax_profile = required;
+            }
+            if let Some(program_name) = program_name {
+                row.program_name = program_name;
+            }
+            if let Some(support_email) = support_email {
+                row.support_email = support_email;
+            }
+            if let Some(brand_color) = brand_color {
+                row.brand_color = brand_color;
             }
             tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
                 .exec(&*txn)

@@ -21,6 +21,12 @@ pub struct Model {
     pub payout_account_name: Option<String>,
     /// Runs pay only partners whose tax profile is approved.
     pub require_tax_profile: bool,
+    /// The program's name as partners see it (none: the tenant's name).
+    pub program_name: Option<String>,
+    /// The address partners and staff e-mails name for support.
+    pub support_email: Option<String>,
+    /// The brand's colour, `#rrggbb`.
+    pub brand_color: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

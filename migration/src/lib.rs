@@ -26,6 +26,7 @@ mod m20261124_000016_portal;
 mod m20261125_000017_payout_holds;
 mod m20261126_000018_connector_waits;
 mod m20261126_000019_event_outcomes;
+mod m20261127_000020_program_identity;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000017_payout_holds::Migration),
             Box::new(m20261126_000018_connector_waits::Migration),
             Box::new(m20261126_000019_event_outcomes::Migration),
+            Box::new(m20261127_000020_program_identity::Migration),
         ]
     }
 }

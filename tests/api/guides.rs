@@ -14,6 +14,7 @@ on_both_databases!(
     the_tiers_guide_reaches_its_tier_as_written,
     the_portals_sign_in_link_is_made_as_written,
     the_deals_guide_runs_as_written,
+    the_partners_guide_sets_the_program_as_written,
 );
 
 /// The ```graphql blocks of `path` (from the repository's root), in
@@ -101,6 +102,21 @@ fn text(value: &Value) -> String {
         .as_str()
         .unwrap_or_else(|| panic!("not text: {value}"))
         .to_owned()
+}
+
+async fn the_partners_guide_sets_the_program_as_written(app: TestApp) {
+    let ops = operations("docs/partners.md");
+    let admin = app.admin();
+    let set = app.ok(&admin, &ops[0], json!({})).await;
+    let expected = json!({
+        "programName": "Acme Partners",
+        "supportEmail": "partners@acme.example",
+        "brandColor": "#1a73e8",
+    });
+    assert_eq!(set["updateTenant"], expected);
+    let jane = app.create_partner(json!({ "name": "Jane" })).await;
+    let seen = app.ok(&app.partner_token(&jane), &ops[1], json!({})).await;
+    assert_eq!(seen["viewer"]["tenant"], expected);
 }
 
 async fn the_readmes_example_runs_as_written(app: TestApp) {

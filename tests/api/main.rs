@@ -27,6 +27,7 @@ mod payouts;
 mod portal;
 mod posting;
 mod probes;
+mod program;
 mod ready_fields;
 mod relay;
 mod reports;

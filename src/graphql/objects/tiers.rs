@@ -13,7 +13,7 @@ use crate::graphql::context::{Owner, guard, loader, principal};
 use crate::graphql::enums::{TierPeriod, TierStatus};
 use crate::graphql::loaders::{
     ActiveTiers, CampaignId, CurrentProgressOf, EnrollmentsOf, GroupId, PartnerId, RequestLoader,
-    TierCampaignsOf, TierPartnersOf, load_campaign,
+    TenantRow, TierCampaignsOf, TierPartnersOf, load_campaign,
 };
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::tiers::{self, terms_of};
@@ -441,4 +441,29 @@ impl Tenant {
     async fn require_tax_profile(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         super::payouts::tenant_requires_tax(ctx).await
     }
+
+    /// The program's name as partners see it: the one set in
+    /// `updateTenant`, else the tenant's name.
+    async fn program_name(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let stored = stored(ctx).await?;
+        Ok(crate::tenants::program_name(&stored).to_owned())
+    }
+
+    /// The address partners and staff e-mails name for support.
+    async fn support_email(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(stored(ctx).await?.support_email.clone())
+    }
+
+    /// The brand's colour, `#rrggbb` (none: revshare's own).
+    async fn brand_color(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
+        Ok(stored(ctx).await?.brand_color.clone())
+    }
+}
+
+/// The caller's tenant as stored (one statement per request).
+async fn stored(ctx: &Context<'_>) -> ApiResult<std::sync::Arc<entity::tenant::Model>> {
+    loader(ctx)?
+        .load_one(TenantRow)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant", "missing"))
 }

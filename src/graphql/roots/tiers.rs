@@ -7,7 +7,7 @@ use crate::auth::Scope;
 use crate::error::ApiResult;
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{
-    db, forget_reads, forget_tenant, page_args, policy, principal, writer,
+    db, forget_reads, forget_tenant, page_args, policy, principal, text_change, writer,
 };
 use crate::graphql::enums::TierStatus;
 use crate::graphql::objects::{Tenant, TieredCommission};
@@ -34,6 +34,13 @@ pub struct UpdateTenantInput {
     pub payout_account: MaybeUndefined<PayoutAccountInput>,
     /// Runs pay only partners whose tax profile is approved.
     pub require_tax_profile: Option<bool>,
+    /// The program's name as partners see it (null or empty: the tenant's
+    /// name).
+    pub program_name: MaybeUndefined<String>,
+    /// The address partners and staff e-mails name for support (null: none).
+    pub support_email: MaybeUndefined<String>,
+    /// The brand's colour as `#rrggbb` (null: the default).
+    pub brand_color: MaybeUndefined<String>,
 }
 
 #[derive(Default)]
@@ -102,6 +109,17 @@ impl TierMutation {
             minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
             payout_account: account_change(input.payout_account)?,
             require_tax_profile: input.require_tax_profile,
+            program_name: text_change(input.program_name, |name| {
+                crate::input::optional_text("input.programName", name, crate::input::MAX_NAME_CHARS)
+            })?,
+            support_email: text_change(input.support_email, |email| {
+                crate::input::optional_email("input.supportEmail", email)
+            })?,
+            brand_color: text_change(input.brand_color, |color| {
+                color
+                    .map(|c| tenants::check_brand_color("input.brandColor", c))
+                    .transpose()
+            })?,
             ..TenantChanges::named(input.name.as_deref(), input.time_zone.as_deref())?
         };
         let row = tenants::update(db(ctx)?, principal.tenant_id(), changes).await?;
