@@ -4,6 +4,7 @@
 // and the server serves one document.
 import { html, render, useEffect, useState } from './lib.js';
 import { onSession, signOut, signedOutBecause, start } from './api.js';
+import { useQuery } from './ui.js';
 import { Overview } from './page-overview.js';
 import { Commissions } from './page-commissions.js';
 import { PayoutDetail, Payouts } from './page-payouts.js';
@@ -56,15 +57,20 @@ function useHash() {
   return hash;
 }
 
+/** The program's name as the brand set it (else the tenant's). */
+const PROGRAM = `query Program { viewer { tenant { programName } } }`;
+
 function Shell({ session }) {
   const hash = useHash();
+  const program = useQuery(PROGRAM, {});
+  const programName = program.data ? program.data.viewer.tenant.programName : null;
   const { nav, page } = route(hash);
   const [menu, setMenu] = useState(false);
   useEffect(() => setMenu(false), [hash]);
   return html`
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main').focus(); }}>Skip to content</a>
     <header class="top">
-      <p class="brand">Partner portal</p>
+      <p class="brand" data-figure="viewer.tenant.programName" data-loaded=${programName ? 'true' : undefined}>${programName || 'Partner portal'}</p>
       <p class="who" data-figure="viewer.partner.name">${session.partner ? session.partner.name : ''}</p>
       <button type="button" class="secondary small menu-toggle" aria-expanded=${menu ? 'true' : 'false'} aria-controls="nav"
               onClick=${() => setMenu(!menu)}>Menu</button>

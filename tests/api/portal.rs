@@ -296,7 +296,7 @@ async fn seed(app: &TestApp) -> Value {
     let zone = "Europe/Berlin";
     app.ok(
         &app.admin(),
-        "mutation($z: String!) { updateTenant(input: { timeZone: $z }) { timeZone } }",
+        "mutation($z: String!) { updateTenant(input: { timeZone: $z, programName: \"Acme Partners\" }) { timeZone } }",
         json!({ "z": zone }),
     )
     .await;

@@ -174,6 +174,10 @@ try {
         commissionStats(interval: MONTH, from: $from, to: $to) { start currency accrued approved paid clawedBack } }`,
       sixMonths(zone));
       check(shown['viewer.partner.name'].text === data.viewer.partner.name, 'the partner named in the header');
+      await page.waitForSelector('[data-figure="viewer.tenant.programName"][data-loaded]', { timeout });
+      const program = (await api('{ viewer { tenant { programName } } }', {})).viewer.tenant.programName;
+      const brand = await page.textContent('[data-figure="viewer.tenant.programName"]');
+      check(brand === program, `the program named in the header: ${brand}`);
       for (const b of data.viewer.partner.balance) {
         for (const status of ['accrued', 'approved', 'paid']) await same(shown, `balance.${b.currency}.${status}`, b[status], b.currency);
       }
