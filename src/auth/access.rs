@@ -142,6 +142,14 @@ impl Policy {
         }
     }
 
+    /// Whether the caller may look objects of a kind up by id at all: a
+    /// partner may (it finds its own), staff need one of `staff_scopes`.
+    /// Asked before the object is read, so an id's existence is never the
+    /// difference between `FORBIDDEN` and not found.
+    pub fn looks_up(&self, staff_scopes: &[Scope]) -> ApiResult<()> {
+        self.rows(None, staff_scopes).map(|_| ())
+    }
+
     /// Whether one object `owner` owns is there for the caller: `Ok(true)`
     /// to read it, `Ok(false)` when it is another partner's (so it is not
     /// found, exactly as an id naming nothing), `FORBIDDEN` for staff

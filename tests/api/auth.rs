@@ -39,9 +39,58 @@ on_both_databases!(
     a_partner_token_sees_only_its_own_partner,
     an_admin_of_another_tenant_never_sees_a_group,
     viewer_describes_the_caller,
+    a_lookup_by_id_without_the_scope_is_forbidden_whether_or_not_the_id_exists,
 );
 
 crate::on_both_databases_with!(loopback; another_partners_object_answers_as_if_it_did_not_exist);
+
+async fn a_lookup_by_id_without_the_scope_is_forbidden_whether_or_not_the_id_exists(app: TestApp) {
+    let partner = crate::ledger::partner_at(&app, "Jane", 10).await;
+    let sale = crate::ledger::sale_input(&partner, "s1", "100");
+    let commission = crate::ledger::commission_id(&app, sale).await;
+    // A token that records events but reads nothing learns nothing from
+    // an id: an existing one and an unknown one answer alike.
+    let writer = app.service("events:write");
+    for (query, id) in [
+        (
+            "query($id: ID!) { commission(id: $id) { id } }",
+            commission.as_str(),
+        ),
+        (
+            "query($id: ID!) { commission(id: $id) { id } }",
+            "01JNOSUCHCOMMISSION000000",
+        ),
+        (
+            "query($id: ID!) { payout(id: $id) { id } }",
+            "01JNOSUCHPAYOUT00000000000",
+        ),
+        (
+            "query($id: ID!) { deal(id: $id) { id } }",
+            "01JNOSUCHDEAL0000000000000",
+        ),
+        (
+            "query($id: String!) { customer(externalId: $id) { id } }",
+            "c-s1",
+        ),
+        (
+            "query($id: String!) { customer(externalId: $id) { id } }",
+            "c-nobody",
+        ),
+    ] {
+        let error = app.error(Some(&writer), query, json!({ "id": id })).await;
+        assert_eq!(code(&error), "FORBIDDEN", "{query} {id}: {error}");
+    }
+    // With the scope, the commission is there.
+    let reader = app.service("commissions:read");
+    let found = app
+        .ok(
+            &reader,
+            "query($id: ID!) { commission(id: $id) { id } }",
+            json!({ "id": commission }),
+        )
+        .await;
+    assert_eq!(found["commission"]["id"], commission.as_str());
+}
 
 async fn no_token_is_unauthenticated(app: TestApp) {
     let (status, body) = app.post(None, PARTNERS, json!({})).await;

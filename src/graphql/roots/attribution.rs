@@ -142,6 +142,7 @@ impl AttributionQuery {
         #[graphql(desc = "The customer's id in your systems.")] external_id: String,
     ) -> ApiResult<Option<Customer>> {
         let policy = policy(ctx)?;
+        policy.looks_up(CUSTOMER_READERS)?;
         let found = customers::find(db(ctx)?.conn(), policy.tenant_id(), &external_id).await?;
         let Some(found) = found else {
             return Ok(None);

@@ -250,7 +250,7 @@ impl DealQuery {
         #[graphql(desc = "The deal's id.")] id: ID,
     ) -> ApiResult<Option<Deal>> {
         let policy = policy(ctx)?;
-        policy.rows(None, &[Scope::DealsRead])?;
+        policy.looks_up(&[Scope::DealsRead])?;
         let Some(found) = deals::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };

@@ -186,6 +186,7 @@ impl LedgerQuery {
         #[graphql(desc = "The commission's id.")] id: ID,
     ) -> ApiResult<Option<Commission>> {
         let policy = policy(ctx)?;
+        policy.looks_up(&[Scope::CommissionsRead])?;
         let Some(row) = ledger::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };

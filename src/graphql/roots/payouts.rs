@@ -74,6 +74,7 @@ impl PayoutQuery {
         #[graphql(desc = "The payout's id.")] id: ID,
     ) -> ApiResult<Option<Payout>> {
         let policy = policy(ctx)?;
+        policy.looks_up(&[Scope::CommissionsRead])?;
         let Some(row) = payouts::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };
