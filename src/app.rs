@@ -88,6 +88,10 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         );
     }
     retention::spawn(db.clone(), options.event_retention_days);
+    if options.dispatch_webhooks {
+        crate::mail::send::start(db.clone(), options.mail.clone());
+        housekeeping(db.clone());
+    }
     let scrape = Scrape {
         db: db.clone(),
         notifier: notifier.clone(),
@@ -103,6 +107,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         data_key: options.data_key.clone(),
         keys: keys.clone(),
         public_url: crate::graphql::roots::portal::PublicUrl(options.public_url.clone()),
+        mail: options.mail.clone(),
     }));
     let state = AppState::new(schema, db, keys, options, connectors);
     App {
@@ -110,6 +115,23 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         api: router(state, &options.cors),
         metrics: metrics::router(scrape),
     }
+}
+
+/// Now and then, on every replica: the daily digests that are due, and
+/// unconfirmed applications past their week deleted. Both are idempotent,
+/// so replicas doing the same at once do it once.
+fn housekeeping(db: Db) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = crate::mail::digest::due(&db, crate::db::now()).await {
+                tracing::warn!(error = ?err, "writing the daily digests failed; retrying");
+            }
+            if let Err(err) = crate::applications::prune(&db).await {
+                tracing::warn!(error = ?err, "pruning unconfirmed applications failed; retrying");
+            }
+            tokio::time::sleep(crate::mail::digest::DIGEST_EVERY).await;
+        }
+    });
 }
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.

@@ -203,6 +203,42 @@ pub struct Config {
     #[arg(long, env = "REVSHARE_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
 
+    /// The SMTP server e-mail is sent through: `smtp://user:pass@host:587`
+    /// (STARTTLS), `smtps://user:pass@host:465`, or `smtp://host:25?tls=none`
+    /// for a relay beside it. Unset: e-mail stays `QUEUED`, readable in
+    /// `emails`.
+    #[arg(long, env = "REVSHARE_SMTP_URL", global = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender's address (the program's name is its display name);
+    /// needed with `REVSHARE_SMTP_URL`.
+    #[arg(long, env = "REVSHARE_MAIL_FROM", global = true)]
+    pub mail_from: Option<String>,
+
+    /// The pauses before each retry of an e-mail the server refused for
+    /// now, in s, m or h, separated by commas (each ±20 %; none after a day).
+    #[arg(
+        long,
+        env = "REVSHARE_MAIL_RETRY_SCHEDULE",
+        default_value = crate::mail::settings::DEFAULT_RETRY_SCHEDULE,
+        global = true
+    )]
+    pub mail_retry_schedule: String,
+
+    /// DKIM: the selector the public key is published under
+    /// (`{selector}._domainkey.{domain}`).
+    #[arg(long, env = "REVSHARE_DKIM_SELECTOR", global = true)]
+    pub dkim_selector: Option<String>,
+
+    /// DKIM: the signing domain (`d=`).
+    #[arg(long, env = "REVSHARE_DKIM_DOMAIN", global = true)]
+    pub dkim_domain: Option<String>,
+
+    /// DKIM: the private key, PEM (RSA or Ed25519). Set with the selector
+    /// and the domain, every e-mail is signed.
+    #[arg(long, env = "REVSHARE_DKIM_KEY", global = true)]
+    pub dkim_key: Option<String>,
+
     /// Let webhooks go to `http` URLs and to loopback and private addresses:
     /// for tests and development on one machine only.
     #[arg(
@@ -260,6 +296,44 @@ impl Config {
             acquire_timeout: std::time::Duration::from_millis(self.database_acquire_timeout_ms),
             statement_timeout: std::time::Duration::from_millis(self.database_statement_timeout_ms),
         }
+    }
+
+    /// How e-mail is sent, or what is wrong with the settings. `public_url`:
+    /// where links in e-mail point (`REVSHARE_PUBLIC_URL`, else the address
+    /// the server listens on).
+    pub fn mail(&self, public_url: &str) -> Result<crate::mail::Settings, String> {
+        use crate::mail::settings::{Dkim, Smtp, parse_schedule};
+        let smtp = self.smtp_url.as_deref().map(Smtp::parse).transpose()?;
+        let from = match (&self.mail_from, &smtp) {
+            (Some(from), _) => from.trim().parse().map_err(|_| {
+                "REVSHARE_MAIL_FROM is not an e-mail address: partners@example.com".to_owned()
+            })?,
+            (None, Some(_)) => {
+                return Err(
+                    "REVSHARE_MAIL_FROM is needed with REVSHARE_SMTP_URL: the address mail is                      sent from, such as partners@example.com"
+                        .into(),
+                );
+            }
+            (None, None) => crate::mail::Settings::default().from,
+        };
+        let dkim = match (&self.dkim_selector, &self.dkim_domain, &self.dkim_key) {
+            (None, None, None) => None,
+            (Some(selector), Some(domain), Some(key)) => {
+                Some(std::sync::Arc::new(Dkim::new(selector, domain, key)?))
+            }
+            _ => {
+                return Err("REVSHARE_DKIM_SELECTOR, REVSHARE_DKIM_DOMAIN and REVSHARE_DKIM_KEY                             are set together or not at all"
+                    .into());
+            }
+        };
+        Ok(crate::mail::Settings {
+            smtp,
+            from,
+            retry_schedule: parse_schedule(&self.mail_retry_schedule)?,
+            dkim,
+            public_url: public_url.trim_end_matches('/').into(),
+            ..crate::mail::Settings::default()
+        })
     }
 
     /// How webhooks are delivered, or what is wrong with the settings.

@@ -43,6 +43,7 @@
 //! `src/main.rs` is the CLI; `entity/` and `migration/` are the storage crates.
 
 pub mod app;
+pub mod applications;
 pub mod attribution;
 pub mod auth;
 pub mod campaigns;
@@ -62,6 +63,7 @@ pub mod http;
 pub mod ingest;
 pub mod input;
 pub mod ledger;
+pub mod mail;
 pub mod nodes;
 pub mod observe;
 pub mod paging;

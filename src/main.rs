@@ -369,7 +369,16 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         config.trusted_proxies.as_deref().unwrap_or_default(),
     )
     .map_err(anyhow::Error::msg)?;
+    let mail_base = public_url
+        .as_deref()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("http://{address}"));
+    let mail = config.mail(&mail_base).map_err(anyhow::Error::msg)?;
+    if mail.smtp.is_none() {
+        tracing::info!("REVSHARE_SMTP_URL is not set: e-mail stays QUEUED, readable in `emails`");
+    }
     let options = Options {
+        mail,
         data_key,
         public_url,
         trusted_proxies,

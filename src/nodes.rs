@@ -31,9 +31,11 @@ pub enum Kind {
     Customer,
     Deal,
     DealStage,
+    Email,
     Enrollment,
     Event,
     Partner,
+    PartnerApplication,
     PartnerCommission,
     PartnerGroup,
     PartnershipRequest,
@@ -47,7 +49,7 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 24] = [
+const TABLES: [(Kind, &str); 26] = [
     (Kind::Campaign, "campaigns"),
     (Kind::Category, "categories"),
     (Kind::Click, "clicks"),
@@ -59,9 +61,11 @@ const TABLES: [(Kind, &str); 24] = [
     (Kind::Customer, "attributions"),
     (Kind::Deal, "deals"),
     (Kind::DealStage, "deal_stages"),
+    (Kind::Email, "emails"),
     (Kind::Enrollment, "enrollments"),
     (Kind::Event, "events"),
     (Kind::Partner, "partners"),
+    (Kind::PartnerApplication, "partner_applications"),
     (Kind::PartnerCommission, "partner_commissions"),
     (Kind::PartnerGroup, "partner_groups"),
     (Kind::PartnershipRequest, "partnership_requests"),

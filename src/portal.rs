@@ -23,11 +23,12 @@ use crate::auth::Principal;
 use crate::auth::jwt::{Claims, Keys};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::mail;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
-use entity::enums::PartnerStatus;
+use entity::enums::{EmailKind, PartnerStatus};
 use entity::{partner, portal_link, portal_session};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::Digest;
 
@@ -114,35 +115,134 @@ pub async fn create_link(
     partner_id: &str,
     ttl_minutes: i32,
 ) -> ApiResult<IssuedLink> {
-    cannot_mint(keys)?;
     let minutes = check_minutes("ttlMinutes", ttl_minutes, MAX_LINK_MINUTES)?;
+    db.transaction(|txn| {
+        Box::pin(async move {
+            signing_in(&*txn, tenant_id, partner_id).await?;
+            issue_link(&*txn, keys, tenant_id, actor, partner_id, minutes).await
+        })
+    })
+    .await
+}
+
+/// Writes a one-time link for a partner known to be able to sign in, in
+/// the caller's transaction (an e-mail carries it).
+pub async fn issue_link(
+    conn: &impl ConnectionTrait,
+    keys: &Keys,
+    tenant_id: &str,
+    actor: &str,
+    partner_id: &str,
+    minutes: i64,
+) -> ApiResult<IssuedLink> {
+    cannot_mint(keys)?;
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::internal("randomness", e))?;
     let code = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let now = crate::db::now();
     let expires_at = now + Duration::minutes(minutes);
-    let code_hash = hash(&code);
-    db.transaction(|txn| {
-        let code_hash = code_hash.clone();
-        Box::pin(async move {
-            signing_in(&*txn, tenant_id, partner_id).await?;
-            portal_link::Entity::insert(portal_link::ActiveModel {
-                code_hash: Set(code_hash),
-                tenant_id: Set(tenant_id.to_owned()),
-                partner_id: Set(partner_id.to_owned()),
-                created_by: Set(actor.to_owned()),
-                created_at: Set(now),
-                expires_at: Set(expires_at),
-                redeemed_at: Set(None),
-                session_id: Set(None),
-            })
-            .exec_without_returning(&*txn)
-            .await?;
-            Ok(())
-        })
+    portal_link::Entity::insert(portal_link::ActiveModel {
+        code_hash: Set(hash(&code)),
+        tenant_id: Set(tenant_id.to_owned()),
+        partner_id: Set(partner_id.to_owned()),
+        created_by: Set(actor.to_owned()),
+        created_at: Set(now),
+        expires_at: Set(expires_at),
+        redeemed_at: Set(None),
+        session_id: Set(None),
     })
+    .exec_without_returning(conn)
     .await?;
     Ok(IssuedLink { code, expires_at })
+}
+
+/// The portal's path that spends a link's code.
+pub fn link_path(code: &str) -> String {
+    format!("/portal/#code={code}")
+}
+
+/// How long an e-mailed sign-in link waits to be used.
+pub const EMAILED_LINK_MINUTES: i64 = 15;
+/// An anonymous address asks for at most this many sign-in links an hour.
+pub const SIGN_INS_PER_HOUR: u64 = 5;
+/// An e-mail address is sent at most this many sign-in links a day.
+pub const SIGN_INS_PER_DAY: u64 = 3;
+
+/// `requestPortalSignIn`: e-mails a one-time link to the active partner of
+/// the tenant with this address, if there is one and neither the caller's
+/// address (`requested_by`, its keyed hash) nor the e-mail address is past
+/// its limit. The caller hears the same whatever happened.
+pub async fn request_sign_in(
+    db: &Db,
+    keys: &Keys,
+    tenant_id: &str,
+    email: &str,
+    requested_by: Option<String>,
+) -> ApiResult<()> {
+    if !keys.can_mint() {
+        return Ok(());
+    }
+    let address = email.trim().to_lowercase();
+    db.transaction(|txn| {
+        let (address, requested_by) = (address.clone(), requested_by.clone());
+        Box::pin(async move {
+            let conn = &*txn;
+            let hour_ago = crate::db::now() - Duration::hours(1);
+            let day_ago = crate::db::now() - Duration::days(1);
+            if let Some(by) = &requested_by
+                && mail::outbox::requested_since(conn, tenant_id, by, hour_ago).await?
+                    >= SIGN_INS_PER_HOUR
+            {
+                return Ok(());
+            }
+            let Some(partner) = partner::Entity::find()
+                .filter(partner::Column::TenantId.eq(tenant_id))
+                .filter(partner::Column::Status.eq(PartnerStatus::Active))
+                .filter(sea_orm::ExprTrait::eq(
+                    Expr::expr(Func::lower(Expr::col(partner::Column::Email))),
+                    address.as_str(),
+                ))
+                .one(conn)
+                .await?
+            else {
+                return Ok(());
+            };
+            let to = partner.email.clone().unwrap_or_default();
+            let sent =
+                mail::outbox::sent_to_since(conn, tenant_id, &to, EmailKind::PortalSignIn, day_ago)
+                    .await?;
+            if sent >= SIGN_INS_PER_DAY {
+                return Ok(());
+            }
+            let link = issue_link(
+                conn,
+                keys,
+                tenant_id,
+                "portal:sign-in",
+                &partner.id,
+                EMAILED_LINK_MINUTES,
+            )
+            .await?;
+            mail::queue(
+                conn,
+                mail::Mail {
+                    tenant_id: tenant_id.to_owned(),
+                    partner_id: Some(partner.id.clone()),
+                    to,
+                    content: mail::Content::PortalSignIn {
+                        name: partner.name.clone(),
+                        link: link_path(&link.code),
+                        minutes: EMAILED_LINK_MINUTES,
+                    },
+                    dedupe_key: None,
+                    requested_by,
+                    suppressed: false,
+                },
+            )
+            .await
+        })
+    })
+    .await
 }
 
 /// Spends a link's code: a new session and its first token.

@@ -126,6 +126,8 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                     status: campaigns::CampaignStatus::Active,
                     landing_url: None,
                     attribution_window_days: None,
+                    application_questions: Vec::new(),
+                    auto_approve_applications: false,
                 },
                 true,
             )

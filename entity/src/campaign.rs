@@ -19,6 +19,10 @@ pub struct Model {
     pub landing_url: Option<String>,
     /// How long a click or an unattributed sale stays attributable.
     pub attribution_window_days: i32,
+    /// What the application form asks, as a JSON array of strings.
+    pub application_questions: String,
+    /// Whether a confirmed application is approved at once.
+    pub auto_approve_applications: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

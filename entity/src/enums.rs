@@ -220,6 +220,10 @@ stored!(
         TierReached = "TIER_REACHED",
         /// A customer was tied to the partner who brought it.
         CustomerAttributed = "CUSTOMER_ATTRIBUTED",
+        /// A stranger's application was confirmed by its address.
+        PartnerApplied = "PARTNER_APPLIED",
+        /// An application was approved (a partner made) or rejected.
+        PartnerApplicationDecided = "PARTNER_APPLICATION_DECIDED",
     }
 );
 
@@ -236,6 +240,50 @@ stored!(
         Succeeded = "SUCCEEDED",
         /// Every attempt of the schedule failed, or the endpoint was disabled.
         Failed = "FAILED",
+    }
+);
+
+stored!(
+    /// What an e-mail is (SPEC §20).
+    EmailKind {
+        ApplicationConfirm = "APPLICATION_CONFIRM",
+        ApplicationApproved = "APPLICATION_APPROVED",
+        ApplicationRejected = "APPLICATION_REJECTED",
+        PortalSignIn = "PORTAL_SIGN_IN",
+        CommissionEarned = "COMMISSION_EARNED",
+        PayoutSent = "PAYOUT_SENT",
+        StaffNewApplication = "STAFF_NEW_APPLICATION",
+        StaffFraudFlag = "STAFF_FRAUD_FLAG",
+    }
+);
+
+stored!(
+    /// Where an e-mail is.
+    EmailStatus {
+        /// Waiting to be sent (or for SMTP to be configured).
+        Queued = "QUEUED",
+        /// The SMTP server accepted it.
+        Sent = "SENT",
+        /// Refused for good, retried past a day, or interrupted after it was
+        /// handed over (never sent twice).
+        Failed = "FAILED",
+        /// Not sent: the address bounced before.
+        Suppressed = "SUPPRESSED",
+    }
+);
+
+stored!(
+    /// How a partner hears of its commissions.
+    CommissionEarnedMail { Immediate = "IMMEDIATE", Daily = "DAILY", Off = "OFF" }
+);
+
+stored!(
+    /// Where an application is: confirmed by its address, then decided.
+    ApplicationStatus {
+        Unconfirmed = "UNCONFIRMED",
+        Pending = "PENDING",
+        Approved = "APPROVED",
+        Rejected = "REJECTED",
     }
 );
 

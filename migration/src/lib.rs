@@ -27,6 +27,7 @@ mod m20261125_000017_payout_holds;
 mod m20261126_000018_connector_waits;
 mod m20261126_000019_event_outcomes;
 mod m20261127_000020_program_identity;
+mod m20261128_000021_mail_and_applications;
 
 pub struct Migrator;
 
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000018_connector_waits::Migration),
             Box::new(m20261126_000019_event_outcomes::Migration),
             Box::new(m20261127_000020_program_identity::Migration),
+            Box::new(m20261128_000021_mail_and_applications::Migration),
         ]
     }
 }

@@ -150,7 +150,7 @@ fn cut(mut text: String, max: usize) -> String {
 /// The IP as stored: HMAC-SHA256 with the tenant's key (made on its first
 /// click), hex — the same visitor hashes the same within a tenant, and
 /// never the same across tenants.
-async fn hashed(conn: &impl ConnectionTrait, tenant_id: &str, ip: &str) -> ApiResult<String> {
+pub async fn hashed(conn: &impl ConnectionTrait, tenant_id: &str, ip: &str) -> ApiResult<String> {
     let key = click_key(conn, tenant_id).await?;
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes())
         .map_err(|e| ApiError::internal("click key", e))?;

@@ -423,6 +423,31 @@ pub async fn invite(
     .await
 }
 
+/// Creates a partner from an approved application and enrolls it in
+/// `campaign` with the campaign's terms frozen (an `APPROVAL` snapshot), in
+/// the caller's transaction.
+pub async fn admit(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    actor: &str,
+    partner: NewPartner,
+    campaign: &campaign::Model,
+) -> ApiResult<(entity::partner::Model, Enrolled)> {
+    let partner = partners::insert(conn, tenant_id, partner).await?;
+    let terms = campaign_terms(campaign)?;
+    let enrolled = enroll(
+        conn,
+        tenant_id,
+        actor,
+        &partner.id,
+        campaign,
+        terms,
+        SnapshotSource::Approval,
+    )
+    .await?;
+    Ok((partner, enrolled))
+}
+
 /// Appends an `AMENDMENT` snapshot for an enrolled partner (or any partner,
 /// in the default campaign).
 pub async fn amend(

@@ -35,6 +35,9 @@ pub struct NewCampaign {
     pub landing_url: Option<String>,
     /// Omitted: 90.
     pub attribution_window_days: Option<i32>,
+    /// What the application form asks (checked by [`check_questions`]).
+    pub application_questions: Vec<String>,
+    pub auto_approve_applications: bool,
 }
 
 /// A partial update; `Some(None)` clears a nullable field. The currency never
@@ -49,6 +52,46 @@ pub struct CampaignChanges {
     pub status: Option<CampaignStatus>,
     pub landing_url: Option<Option<String>>,
     pub attribution_window_days: Option<i32>,
+    pub application_questions: Option<Vec<String>>,
+    pub auto_approve_applications: Option<bool>,
+}
+
+/// The most questions an application form asks.
+pub const MAX_QUESTIONS: usize = 10;
+/// The longest question (and answer).
+pub const MAX_QUESTION_CHARS: usize = 500;
+
+/// The questions of an application form: at most [`MAX_QUESTIONS`], each
+/// 1 to [`MAX_QUESTION_CHARS`] characters, no two alike.
+pub fn check_questions(field: &str, questions: Vec<String>) -> ApiResult<Vec<String>> {
+    if questions.len() > MAX_QUESTIONS {
+        return Err(ApiError::bad_input(
+            field,
+            format!("at most {MAX_QUESTIONS} questions"),
+        ));
+    }
+    let mut checked: Vec<String> = Vec::with_capacity(questions.len());
+    for (i, question) in questions.iter().enumerate() {
+        let question =
+            input::required_text(&format!("{field}[{i}]"), question, MAX_QUESTION_CHARS)?;
+        if checked.contains(&question) {
+            return Err(ApiError::bad_input(
+                format!("{field}[{i}]"),
+                "is asked twice",
+            ));
+        }
+        checked.push(question);
+    }
+    Ok(checked)
+}
+
+/// A campaign's application questions as stored.
+pub fn questions_of(campaign: &campaign::Model) -> Vec<String> {
+    serde_json::from_str(&campaign.application_questions).unwrap_or_default()
+}
+
+fn questions_json(questions: &[String]) -> String {
+    serde_json::to_string(questions).unwrap_or_else(|_| "[]".into())
 }
 
 /// The longest landing URL.
@@ -144,6 +187,8 @@ pub async fn insert(
         is_default: Set(is_default),
         landing_url: Set(new.landing_url),
         attribution_window_days: Set(new.attribution_window_days.unwrap_or(90)),
+        application_questions: Set(questions_json(&new.application_questions)),
+        auto_approve_applications: Set(new.auto_approve_applications),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -205,6 +250,12 @@ pub async fn update(
             }
             if let Some(days) = changes.attribution_window_days {
                 active.attribution_window_days = Set(days);
+            }
+            if let Some(questions) = changes.application_questions {
+                active.application_questions = Set(questions_json(&questions));
+            }
+            if let Some(auto) = changes.auto_approve_applications {
+                active.auto_approve_applications = Set(auto);
             }
             active.updated_at = Set(crate::db::now());
             let updated = active.update(&*txn).await?;

@@ -93,11 +93,12 @@ pub fn scope_of(kind: DomainEventType) -> Scope {
         | T::DealUpdated => Scope::DealsRead,
         T::TierReached => Scope::TieredCommissionsRead,
         T::CustomerAttributed => Scope::CommissionsRead,
+        T::PartnerApplied | T::PartnerApplicationDecided => Scope::PartnersRead,
     }
 }
 
 /// Every type, in a stable order.
-pub const ALL_TYPES: [DomainEventType; 15] = [
+pub const ALL_TYPES: [DomainEventType; 17] = [
     DomainEventType::CommissionCreated,
     DomainEventType::CommissionStatusChanged,
     DomainEventType::PayoutCreated,
@@ -113,6 +114,8 @@ pub const ALL_TYPES: [DomainEventType; 15] = [
     DomainEventType::DealUpdated,
     DomainEventType::TierReached,
     DomainEventType::CustomerAttributed,
+    DomainEventType::PartnerApplied,
+    DomainEventType::PartnerApplicationDecided,
 ];
 
 /// The event types `policy`'s caller reads: a partner every type (of its

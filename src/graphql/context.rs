@@ -26,6 +26,17 @@ use std::time::Duration;
 /// the statement-count tests run with a long delay of their own.
 pub const LOADER_DELAY: Duration = Duration::from_millis(3);
 
+/// The address of the client that sent the request, as the server
+/// believes it (never an untrusted `X-Forwarded-For`): what anonymous
+/// writes are limited by. None over a WebSocket or a GET.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Client(pub Option<std::net::IpAddr>);
+
+/// The request's client address.
+pub fn client(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
+    ctx.data_opt::<Client>().and_then(|c| c.0)
+}
+
 /// What a request carries: its caller's policy (none without a token) and
 /// its loaders.
 pub struct RequestContext {

@@ -390,6 +390,75 @@ pub enum DomainEventType {
     TierReached,
     /// A customer was tied to the partner who brought it.
     CustomerAttributed,
+    /// A stranger's application was confirmed by its address (staff only).
+    PartnerApplied,
+    /// An application was approved (a partner made) or rejected (staff
+    /// only).
+    PartnerApplicationDecided,
+}
+
+/// What an e-mail is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::EmailKind")]
+pub enum EmailKind {
+    /// To an applicant: confirm the address (or: an application is open
+    /// already, or: the address is a partner's, with a sign-in link).
+    ApplicationConfirm,
+    /// To an applicant: approved, with a portal sign-in link.
+    ApplicationApproved,
+    /// To an applicant: rejected, with the reason when one was given.
+    ApplicationRejected,
+    /// To a partner: a one-time portal sign-in link it asked for.
+    PortalSignIn,
+    /// To a partner: a commission earned, or a day's digest of them.
+    CommissionEarned,
+    /// To a partner: a payout marked paid.
+    PayoutSent,
+    /// To the program's support address: an application was confirmed.
+    StaffNewApplication,
+    /// To the program's support address: a day's new fraud flags.
+    StaffFraudFlag,
+}
+
+/// Where an e-mail is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::EmailStatus")]
+pub enum EmailStatus {
+    /// Waiting to be sent (or for an SMTP server to be configured).
+    Queued,
+    /// The SMTP server accepted it.
+    Sent,
+    /// Refused for good (5xx), retried for a day, or interrupted after it
+    /// was handed over (never sent twice).
+    Failed,
+    /// Not sent: the partner's address bounced before.
+    Suppressed,
+}
+
+/// How a partner hears of its commissions.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::CommissionEarnedMail")]
+pub enum CommissionEarnedMail {
+    /// One e-mail a commission.
+    Immediate,
+    /// One digest a day, in the program's time zone.
+    Daily,
+    /// None.
+    Off,
+}
+
+/// Where an application is.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ApplicationStatus")]
+pub enum ApplicationStatus {
+    /// Sent; its address has not followed the confirmation link yet.
+    Unconfirmed,
+    /// Confirmed; waiting for the staff's decision.
+    Pending,
+    /// Approved: the partner was made and enrolled.
+    Approved,
+    /// Rejected.
+    Rejected,
 }
 
 /// Whether an endpoint is sent events.

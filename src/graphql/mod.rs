@@ -67,6 +67,8 @@ pub struct Query(
     roots::attribution::AttributionQuery,
     roots::connectors::ConnectorQuery,
     roots::payouts::PayoutQuery,
+    roots::applications::ApplicationQuery,
+    roots::mail::MailQuery,
     roots::node::NodeQuery,
 );
 
@@ -86,6 +88,8 @@ pub struct Mutation(
     roots::connectors::ConnectorMutation,
     roots::payouts::PayoutMutation,
     roots::portal::PortalMutation,
+    roots::applications::ApplicationMutation,
+    roots::mail::MailMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`
@@ -111,6 +115,8 @@ pub struct Services {
     pub keys: crate::auth::jwt::Keys,
     /// Where revshare is reached from outside, for the links it answers.
     pub public_url: roots::portal::PublicUrl,
+    /// How e-mail is rendered and sent.
+    pub mail: crate::mail::Settings,
 }
 
 /// The schema with its limits, over `services` (none: to print it). No
@@ -129,7 +135,10 @@ pub fn schema(services: Option<Services>) -> AppSchema {
         if let Some(key) = services.data_key {
             builder = builder.data(key);
         }
-        builder = builder.data(services.keys).data(services.public_url);
+        builder = builder
+            .data(services.keys)
+            .data(services.public_url)
+            .data(services.mail);
         builder = builder
             .data(services.ingest)
             .data(services.notifier)

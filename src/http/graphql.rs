@@ -37,7 +37,7 @@ use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -192,11 +192,15 @@ impl Params {
 pub async fn post(
     State(state): State<AppState>,
     slot: Option<Extension<Arc<Slot>>>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
     let slot = slot.map(|Extension(slot)| slot).unwrap_or_default();
-    let answer = post_answer(state.clone(), slot.clone(), headers, body);
+    // The client as the server believes it (a trusted proxy's word, or the
+    // peer): what anonymous forms are limited by.
+    let client = state.client_address(peer.map(|Extension(ConnectInfo(a))| a), &headers);
+    let answer = post_answer(state.clone(), slot.clone(), headers, body, client);
     within_deadline(&state, &slot, answer).await
 }
 
@@ -225,7 +229,13 @@ async fn within_deadline(
     }
 }
 
-async fn post_answer(state: AppState, slot: Arc<Slot>, headers: HeaderMap, body: Body) -> Response {
+async fn post_answer(
+    state: AppState,
+    slot: Arc<Slot>,
+    headers: HeaderMap,
+    body: Body,
+    client: Option<std::net::IpAddr>,
+) -> Response {
     slot.graphql(None);
     let Some(media) = negotiate(&headers) else {
         return not_acceptable();
@@ -251,7 +261,7 @@ async fn post_answer(state: AppState, slot: Arc<Slot>, headers: HeaderMap, body:
         Err(refused) => return refused,
     };
     match Params::from_body(&body) {
-        Ok(params) => run(&state, &slot, principal, params, media, false).await,
+        Ok(params) => run(&state, &slot, principal, params, media, Some(client)).await,
         Err(message) => error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
     }
 }
@@ -301,7 +311,7 @@ async fn get_answer(
     };
     slot.graphql(principal.as_ref().map(|p| p.tenant.id.as_str()));
     match Params::from_url(&raw) {
-        Ok(params) => run(&state, &slot, principal, params, media, true).await,
+        Ok(params) => run(&state, &slot, principal, params, media, None).await,
         Err(message) => error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
     }
 }
@@ -418,8 +428,10 @@ async fn run(
     principal: Option<Principal>,
     mut params: Params,
     media: Media,
-    by_get: bool,
+    // The client of a POST; none: a GET, which runs no mutation.
+    client: Option<Option<std::net::IpAddr>>,
 ) -> Response {
+    let by_get = client.is_none();
     let query = match query_of(state, &mut params, principal.is_some(), media) {
         Ok(query) => query,
         Err(answer) => return *answer,
@@ -453,7 +465,9 @@ async fn run(
         return request_error(media, limit_error(&violation));
     }
     let span = crate::http::request_log::operation_span(ty, name.as_deref());
-    let request = prepared.request(state, principal);
+    let request = prepared
+        .request(state, principal)
+        .data(crate::graphql::context::Client(client.flatten()));
     let mut response = state.schema.execute(request).instrument(span.clone()).await;
     let finished = prepared.finish(state, &mut response);
     let code = first_code(&response.errors);

@@ -32,6 +32,7 @@ pub mod prepare;
 pub mod referral;
 pub mod request_log;
 pub mod statements;
+pub mod unsubscribe;
 pub mod ws;
 
 use crate::auth::jwt::Keys;
@@ -110,6 +111,8 @@ pub struct Options {
     /// Anonymous writes a client address may make to a tenant in a minute
     /// (`REVSHARE_ANONYMOUS_WRITES_PER_MINUTE`; 0: no limit).
     pub anonymous_writes_per_minute: u32,
+    /// How e-mail is rendered and sent (`REVSHARE_SMTP_URL`, …).
+    pub mail: crate::mail::Settings,
 }
 
 impl Options {
@@ -127,6 +130,7 @@ impl Options {
             public_url: None,
             trusted_proxies: client::TrustedProxies::default(),
             anonymous_writes_per_minute: DEFAULT_ANONYMOUS_WRITES_PER_MINUTE,
+            mail: crate::mail::Settings::default(),
         }
     }
 }
@@ -268,6 +272,10 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
             get(move || async move { portal::page(&framers) }),
         )
         .route("/portal/{version}/{name}", get(portal::asset))
+        .route(
+            "/mail/unsubscribe/{code}",
+            get(unsubscribe::ask).post(unsubscribe::confirm),
+        )
         .route(
             "/connectors/{provider}/{tenant_id}",
             axum::routing::post(connectors::receive),

@@ -119,6 +119,7 @@ async fn pay(
     let payouts = issue::issue(conn, &issue, &payees).await?;
     for (payout, payee) in payouts.iter().zip(payees) {
         posting::apply_move(conn, payee.rows, &paid_by(actor, now, Some(&payout.id))).await?;
+        super::notify::paid(conn, payout).await?;
     }
     Ok(payouts)
 }

@@ -24,6 +24,7 @@ pub mod export;
 pub mod files;
 pub mod issue;
 pub mod methods;
+pub mod notify;
 pub mod pdf;
 mod pdf_font;
 pub mod runs;

@@ -58,6 +58,7 @@ pub async fn mark_paid(
             let paid = active.update(&*txn).await?;
             let event = announce(DomainEventType::PayoutPaid, &paid, now)?;
             crate::events::append(&*txn, tenant_id, now, vec![event]).await?;
+            super::notify::paid(&*txn, &paid).await?;
             Ok(paid)
         })
     })

@@ -15,6 +15,7 @@ on_both_databases!(
     the_portals_sign_in_link_is_made_as_written,
     the_deals_guide_runs_as_written,
     the_partners_guide_sets_the_program_as_written,
+    the_partners_guide_joins_as_written,
 );
 
 /// The ```graphql blocks of `path` (from the repository's root), in
@@ -117,6 +118,110 @@ async fn the_partners_guide_sets_the_program_as_written(app: TestApp) {
     let jane = app.create_partner(json!({ "name": "Jane" })).await;
     let seen = app.ok(&app.partner_token(&jane), &ops[1], json!({})).await;
     assert_eq!(seen["viewer"]["tenant"], expected);
+}
+
+/// The last e-mail written.
+async fn latest_email(app: &TestApp) -> Value {
+    let all = app
+        .ok(
+            &app.admin(),
+            "{ emails { nodes { kind subject text } } }",
+            json!({}),
+        )
+        .await;
+    all["emails"]["nodes"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone()
+}
+
+/// The stranger's path of `docs/partners.md`, block by block, on a server
+/// with no SMTP server: each e-mail is read from `emails`, as the guide
+/// says the demo is. The guide's tenant is the demo's; here it is the
+/// test's.
+async fn the_partners_guide_joins_as_written(app: TestApp) {
+    let ops: Vec<String> = operations("docs/partners.md")
+        .into_iter()
+        .map(|op| op.replace("\"demo\"", &format!("\"{}\"", crate::helpers::TENANT)))
+        .collect();
+    assert_eq!(ops.len(), 10, "the guide's blocks");
+    let admin = app.admin();
+    let campaign = app.ok(&admin, &ops[2], json!({})).await["createCampaign"].clone();
+    assert_eq!(
+        campaign["applicationQuestions"],
+        json!(["Where will you promote us?"])
+    );
+    assert_eq!(campaign["autoApproveApplications"], false);
+    let (_, applied) = app
+        .post(None, &ops[3], json!({ "campaignId": campaign["id"] }))
+        .await;
+    assert_eq!(
+        applied["data"]["submitPartnerApplication"]["accepted"],
+        true
+    );
+    let confirm = latest_email(&app).await;
+    assert_eq!(confirm["kind"], "APPLICATION_CONFIRM");
+    let text = confirm["text"].as_str().unwrap();
+    let token = text
+        .split("#confirm=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let (_, confirmed) = app.post(None, &ops[4], json!({ "token": token })).await;
+    assert_eq!(
+        confirmed["data"]["confirmPartnerApplication"]["status"],
+        "PENDING"
+    );
+    let pending = app.ok(&admin, &ops[5], json!({})).await;
+    let application = &pending["partnerApplications"]["edges"][0]["node"];
+    assert_eq!(application["name"], "Ann Example");
+    assert_eq!(application["country"], "DE");
+    let decided = app
+        .ok(&admin, &ops[6], json!({ "id": application["id"] }))
+        .await;
+    let decided = &decided["decidePartnerApplication"];
+    assert_eq!(decided["status"], "APPROVED");
+    assert_eq!(
+        decided["partner"],
+        json!({ "name": "Ann Example", "email": "ann@example.com", "type": "REFERRAL" })
+    );
+    let welcome = latest_email(&app).await;
+    assert_eq!(welcome["kind"], "APPLICATION_APPROVED");
+    assert!(welcome["text"].as_str().unwrap().contains("/portal/#code="));
+    let (_, asked) = app.post(None, &ops[7], json!({})).await;
+    assert_eq!(asked["data"]["requestPortalSignIn"], true);
+    let sign_in = latest_email(&app).await;
+    assert_eq!(sign_in["kind"], "PORTAL_SIGN_IN");
+    let ann = app
+        .ok(&admin, "{ partners(first: 1) { nodes { id } } }", json!({}))
+        .await["partners"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let chose = app.ok(&app.partner_token(&ann), &ops[8], json!({})).await;
+    assert_eq!(
+        chose["updateEmailPreferences"],
+        json!({ "commissionEarned": "DAILY", "payoutSent": true, "suppressed": false })
+    );
+    let sent = app.ok(&admin, &ops[9], json!({})).await;
+    let kinds: Vec<&str> = sent["emails"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "APPLICATION_CONFIRM",
+            "APPLICATION_APPROVED",
+            "PORTAL_SIGN_IN"
+        ]
+    );
 }
 
 async fn the_readmes_example_runs_as_written(app: TestApp) {

@@ -20,6 +20,7 @@ mod http_surface;
 mod hygiene;
 mod inputs;
 mod ledger;
+mod mail;
 mod operations;
 mod outcomes;
 mod partners;

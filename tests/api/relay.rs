@@ -212,6 +212,27 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     .await;
     ids.insert("DomainEvent", id(&events["domainEvents"]["nodes"][0]["id"]));
     ids.insert("Tenant", crate::helpers::TENANT.to_owned());
+    // A stranger's application to the public campaign, and its e-mail.
+    let (status, _) = app
+        .post(
+            None,
+            "mutation($c: ID!) { submitPartnerApplication(input: { tenantId: \"acme\", campaignId: $c, name: \"Cy\", email: \"cy@example.com\" }) { accepted } }",
+            json!({ "c": campaign }),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let applied = ok(
+        &admin,
+        "{ partnerApplications(first: 1) { nodes { id } } }",
+        json!({}),
+    )
+    .await;
+    ids.insert(
+        "PartnerApplication",
+        id(&applied["partnerApplications"]["nodes"][0]["id"]),
+    );
+    let mail = ok(&admin, "{ emails(first: 1) { nodes { id } } }", json!({})).await;
+    ids.insert("Email", id(&mail["emails"]["nodes"][0]["id"]));
     (ids, partner)
 }
 

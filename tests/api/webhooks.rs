@@ -571,7 +571,7 @@ async fn a_webhooks_scope_alone_manages_no_endpoint_whose_events_it_cannot_read(
     // Every read scope: every endpoint of the tenant's own, still not the
     // partner's, which is Alice's and the admins' alone.
     let every_scope = app.service(
-        "webhooks:write commissions:read campaigns:read deals:read tiered_commissions:read",
+        "webhooks:write commissions:read campaigns:read deals:read tiered_commissions:read partners:read",
     );
     let listed = app
         .ok(

@@ -123,6 +123,20 @@ impl Campaign {
         Ok(self.0.visibility.into())
     }
 
+    /// What its public application form asks besides name, e-mail, website
+    /// and country.
+    async fn application_questions(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        self.details(ctx)?;
+        Ok(campaigns::questions_of(&self.0))
+    }
+
+    /// Whether an application is approved as soon as its address is
+    /// confirmed.
+    async fn auto_approve_applications(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.details(ctx)?;
+        Ok(self.0.auto_approve_applications)
+    }
+
     /// Every partner takes part in the default campaign without enrolling.
     async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         self.details(ctx)?;

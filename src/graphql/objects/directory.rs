@@ -101,6 +101,20 @@ impl Partner {
         Ok(self.0.email.as_deref())
     }
 
+    /// What the partner is e-mailed (`partners:read`, or its own token).
+    async fn email_preferences(&self, ctx: &Context<'_>) -> ApiResult<super::EmailPreferences> {
+        self.details(ctx)?;
+        let preferences =
+            crate::mail::preferences::one(crate::graphql::context::db(ctx)?.conn(), &self.0.id)
+                .await?;
+        let suppressed = self
+            .0
+            .email
+            .as_deref()
+            .is_some_and(|address| preferences.suppresses(address));
+        Ok(super::EmailPreferences(preferences, suppressed))
+    }
+
     /// Your own identifier for the partner; unique per tenant.
     async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
         self.details(ctx)?;

@@ -11,6 +11,7 @@ mod deals;
 mod directory;
 mod events;
 mod ledger;
+mod mail;
 mod payouts;
 mod plan_fields;
 pub(crate) mod reports;
@@ -49,6 +50,21 @@ pub struct PartnerGroup(pub Arc<partner_group::Model>);
 
 /// An offer partners promote, with its commission terms.
 pub struct Campaign(pub Arc<campaign::Model>);
+
+/// An e-mail in the outbox.
+pub struct Email(pub entity::email::Model);
+
+/// What a partner is e-mailed, and whether its address bounced.
+pub struct EmailPreferences(pub crate::mail::preferences::Preferences, pub bool);
+
+/// A stranger's application; `applicant`: answered to the applicant by its
+/// confirmation link (no token), which reads its own fields alone.
+pub struct PartnerApplication {
+    pub row: entity::partner_application::Model,
+    pub applicant: bool,
+}
+
+pub use mail::ApplicationAnswer;
 
 /// A partner's referral code in a campaign.
 pub struct ReferralCode(pub entity::referral_code::Model);

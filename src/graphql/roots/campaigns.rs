@@ -38,6 +38,12 @@ pub struct CreateCampaignInput {
     pub landing_url: Option<String>,
     /// How long a click attributes (1–730 days; omitted: 90).
     pub attribution_window_days: Option<i32>,
+    /// What its public application form asks besides name, e-mail, website
+    /// and country (at most 10, each up to 500 characters).
+    pub application_questions: Option<Vec<String>>,
+    /// Approve an application as soon as its address is confirmed (false by
+    /// default: staff decide).
+    pub auto_approve_applications: Option<bool>,
 }
 
 /// Omitted fields stay as they are; `null` clears `description`, `rules` and
@@ -61,6 +67,10 @@ pub struct UpdateCampaignInput {
     pub landing_url: MaybeUndefined<String>,
     /// Days after a click within which its customer is attributed.
     pub attribution_window_days: Option<i32>,
+    /// New application questions (the whole list; `[]`: none).
+    pub application_questions: Option<Vec<String>>,
+    /// Whether confirmed applications are approved at once.
+    pub auto_approve_applications: Option<bool>,
 }
 
 /// Terms to stamp instead of the campaign's.
@@ -248,6 +258,11 @@ impl CampaignMutation {
                 .attribution_window_days
                 .map(|d| campaigns::check_window("input.attributionWindowDays", d))
                 .transpose()?,
+            application_questions: campaigns::check_questions(
+                "input.applicationQuestions",
+                input.application_questions.unwrap_or_default(),
+            )?,
+            auto_approve_applications: input.auto_approve_applications.unwrap_or(false),
         };
         Ok(Campaign::from(
             campaigns::create(db(ctx)?, principal.tenant_id(), new).await?,
@@ -291,6 +306,11 @@ impl CampaignMutation {
                 .attribution_window_days
                 .map(|d| campaigns::check_window("input.attributionWindowDays", d))
                 .transpose()?,
+            application_questions: input
+                .application_questions
+                .map(|q| campaigns::check_questions("input.applicationQuestions", q))
+                .transpose()?,
+            auto_approve_applications: input.auto_approve_applications,
         };
         Ok(Campaign::from(
             campaigns::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,

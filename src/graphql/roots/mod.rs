@@ -3,6 +3,7 @@
 //! types of [`super::objects`]; they import no object module and no root
 //! imports another back.
 
+pub mod applications;
 pub mod attribution;
 pub mod campaigns;
 pub mod connectors;
@@ -12,6 +13,7 @@ pub mod deals;
 pub mod events;
 pub mod groups;
 pub mod ledger;
+pub mod mail;
 pub mod node;
 pub mod partners;
 pub mod payouts;

@@ -20,9 +20,9 @@ use crate::events::log::Cursor;
 use crate::graphql::context::{db, policy};
 use crate::graphql::objects::{
     Campaign, Category, Click, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption,
-    Customer, Deal, DealStage, DomainEvent, Enrollment, Event, Partner, PartnerCommission,
-    PartnerGroup, PartnershipRequest, Payout, PayoutRun, ReferralCode, Tenant, TieredCommission,
-    UnattributedEvent, WebhookDelivery, WebhookEndpoint,
+    Customer, Deal, DealStage, DomainEvent, Email, Enrollment, Event, Partner, PartnerApplication,
+    PartnerCommission, PartnerGroup, PartnershipRequest, Payout, PayoutRun, ReferralCode, Tenant,
+    TieredCommission, UnattributedEvent, WebhookDelivery, WebhookEndpoint,
 };
 use crate::nodes::{self, Kind};
 use async_graphql::{Context, ID, Interface, Object};
@@ -49,9 +49,11 @@ pub enum Node {
     Deal(Deal),
     DealStage(DealStage),
     DomainEvent(DomainEvent),
+    Email(Email),
     Enrollment(Enrollment),
     Event(Event),
     Partner(Partner),
+    PartnerApplication(PartnerApplication),
     PartnerCommission(PartnerCommission),
     PartnerGroup(PartnerGroup),
     PartnershipRequest(PartnershipRequest),
@@ -259,7 +261,8 @@ async fn by_row(
 ) -> ApiResult<Option<Node>> {
     use entity::{
         category, contact, custom_field, custom_field_option, deal_stage, enrollment, event,
-        partner_commission, partnership_request, referral_code, unattributed_event,
+        partner_application, partner_commission, partnership_request, referral_code,
+        unattributed_event,
     };
     macro_rules! read {
         ($entity:ident, $object:expr, $variant:ident) => {
@@ -295,6 +298,19 @@ async fn by_row(
             Enrollment
         ),
         Kind::Event => read!(event, Event, Event),
+        // The admins' alone, as `emails` answers.
+        Kind::Email => match nodes::row::<entity::email::Entity>(conn, tenant, id).await? {
+            Some(found) if policy(ctx)?.is_admin() => Ok(Some(Node::Email(Email(found)))),
+            _ => Ok(None),
+        },
+        Kind::PartnerApplication => read!(
+            partner_application,
+            |row| PartnerApplication {
+                row,
+                applicant: false
+            },
+            PartnerApplication
+        ),
         Kind::PartnerCommission => read!(partner_commission, PartnerCommission, PartnerCommission),
         Kind::PartnershipRequest => {
             read!(partnership_request, PartnershipRequest, PartnershipRequest)

@@ -1,0 +1,703 @@
+//! Strangers who apply to a program (SPEC §20): the public form's
+//! submission, its double opt-in, the staff's decision.
+//!
+//! **Anonymous and unabusable.** `submit` answers the same whatever
+//! happened, and past a limit stores nothing and sends nothing: at most
+//! [`PER_ADDRESS_PER_HOUR`] applications an hour from one client address
+//! (its keyed hash, as clicks are), at most [`PER_EMAIL_PER_DAY`]
+//! application e-mails a day to one address, nothing for a filled
+//! `website2` (a field people never see). Every string is bounded. An
+//! unknown tenant or a campaign that is not public and active is answered
+//! the same, with nothing written.
+//!
+//! **Double opt-in.** An application is `UNCONFIRMED` until the link
+//! e-mailed to its address is followed (`confirm`); unconfirmed ones are
+//! deleted after [`UNCONFIRMED_DAYS`]. An address that is a partner's is
+//! e-mailed a portal sign-in link instead; one with an open application is
+//! told so.
+//!
+//! **Deciding.** Approving makes the partner (`REFERRAL`, in the named
+//! group or the default, its e-mail the applicant's), enrolls it with the
+//! campaign's terms frozen, and e-mails a sign-in link of
+//! [`APPROVED_LINK_MINUTES`]; rejecting e-mails the applicant (the reason
+//! when one is given). A campaign that auto-approves approves at
+//! confirmation.
+
+use crate::attribution::clicks;
+use crate::auth::jwt::Keys;
+use crate::campaigns::{self, Visibility, enrollment};
+use crate::db::Db;
+use crate::directory::partners::NewPartner;
+use crate::error::{ApiError, ApiResult};
+use crate::events::{self, DomainEventType, NewDomainEvent};
+use crate::input;
+use crate::mail::{self, Content, Mail};
+use crate::portal;
+use chrono::Duration;
+use entity::enums::{ApplicationStatus, CampaignStatus, EmailKind, PartnerStatus, PartnerType};
+use entity::{campaign, partner, partner_application, tenant};
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    Select,
+};
+use sha2::Digest;
+
+/// Applications an hour from one client address.
+pub const PER_ADDRESS_PER_HOUR: u64 = 5;
+/// Application e-mails a day to one e-mail address.
+pub const PER_EMAIL_PER_DAY: u64 = 3;
+/// Days an unconfirmed application is kept.
+pub const UNCONFIRMED_DAYS: i64 = 7;
+/// How long the sign-in link of an approval waits to be used.
+pub const APPROVED_LINK_MINUTES: i64 = 60;
+/// The longest name.
+pub const MAX_NAME_CHARS: usize = 200;
+/// The longest website.
+pub const MAX_WEBSITE_CHARS: usize = 500;
+/// The longest reason for a decision.
+pub const MAX_REASON_CHARS: usize = 1000;
+
+/// The form as sent.
+#[derive(Clone, Debug, Default)]
+pub struct Form {
+    pub tenant_id: String,
+    pub campaign_id: String,
+    pub name: String,
+    pub email: String,
+    pub website: Option<String>,
+    pub country: Option<String>,
+    pub answers: Vec<(String, String)>,
+    /// The honeypot.
+    pub website2: Option<String>,
+}
+
+/// The form with every field checked.
+#[derive(Clone)]
+struct Checked {
+    name: String,
+    email: String,
+    website: Option<String>,
+    country: Option<String>,
+    answers: Vec<(String, String)>,
+}
+
+fn check(form: &Form) -> ApiResult<Checked> {
+    let name = input::required_text("input.name", &form.name, MAX_NAME_CHARS)?;
+    let email = input::optional_email("input.email", Some(&form.email))?
+        .ok_or_else(|| ApiError::bad_input("input.email", "is required"))?;
+    let website =
+        input::optional_text("input.website", form.website.as_deref(), MAX_WEBSITE_CHARS)?;
+    let country = match input::optional_text("input.country", form.country.as_deref(), 2)? {
+        Some(code) => {
+            let code = code.to_ascii_uppercase();
+            if !crate::engine::countries::is_country(&code) {
+                return Err(ApiError::bad_input(
+                    "input.country",
+                    "is not an ISO 3166 country code (two letters)",
+                ));
+            }
+            Some(code)
+        }
+        None => None,
+    };
+    if form.answers.len() > campaigns::MAX_QUESTIONS {
+        return Err(ApiError::bad_input(
+            "input.answers",
+            format!("at most {} answers", campaigns::MAX_QUESTIONS),
+        ));
+    }
+    let mut answers = Vec::with_capacity(form.answers.len());
+    for (i, (question, answer)) in form.answers.iter().enumerate() {
+        let question = input::required_text(
+            &format!("input.answers[{i}].question"),
+            question,
+            campaigns::MAX_QUESTION_CHARS,
+        )?;
+        let answer = input::optional_text(
+            &format!("input.answers[{i}].answer"),
+            Some(answer),
+            campaigns::MAX_QUESTION_CHARS,
+        )?
+        .unwrap_or_default();
+        answers.push((question, answer));
+    }
+    Ok(Checked {
+        name,
+        email,
+        website,
+        country,
+        answers,
+    })
+}
+
+/// An address as compared: trimmed, lower-cased.
+pub fn email_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+fn hash(code: &str) -> String {
+    sha2::Sha256::digest(code.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The path of an application's confirmation link: the join page, which
+/// confirms with the code after `#confirm=`.
+pub fn confirm_path(tenant_id: &str, campaign_id: &str, code: &str) -> String {
+    format!("/join/{tenant_id}/{campaign_id}#confirm={code}")
+}
+
+/// A public, active campaign of the tenant: the ones strangers apply to.
+pub async fn open_campaign(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    campaign_id: &str,
+) -> ApiResult<Option<campaign::Model>> {
+    Ok(campaigns::find(conn, tenant_id, campaign_id)
+        .await?
+        .filter(|c| c.visibility == Visibility::Public && c.status == CampaignStatus::Active))
+}
+
+/// What happened to a submission (the caller hears none of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Submitted {
+    /// Stored, and its confirmation e-mailed.
+    Stored,
+    /// The address is a partner's or has an open application: e-mailed.
+    Told,
+    /// Dropped: a bot, a limit, or nothing to apply to.
+    Dropped,
+}
+
+/// `submitPartnerApplication`. `ip`: the client's address as the server
+/// believes it (never an untrusted `X-Forwarded-For`).
+pub async fn submit(
+    db: &Db,
+    keys: &Keys,
+    form: Form,
+    ip: Option<std::net::IpAddr>,
+) -> ApiResult<Submitted> {
+    let checked = check(&form)?;
+    if form
+        .website2
+        .as_deref()
+        .is_some_and(|v| !v.trim().is_empty())
+    {
+        return Ok(Submitted::Dropped);
+    }
+    db.transaction(|txn| {
+        let (form, checked) = (form.clone(), checked.clone());
+        Box::pin(async move {
+            let conn = &*txn;
+            let tenant_id = form.tenant_id.as_str();
+            if tenant::Entity::find_by_id(tenant_id.to_owned())
+                .one(conn)
+                .await?
+                .is_none()
+            {
+                return Ok(Submitted::Dropped);
+            }
+            let Some(campaign) = open_campaign(conn, tenant_id, &form.campaign_id).await? else {
+                return Ok(Submitted::Dropped);
+            };
+            let asked = campaigns::questions_of(&campaign);
+            for (i, (question, _)) in checked.answers.iter().enumerate() {
+                if !asked.contains(question) {
+                    return Err(ApiError::bad_input(
+                        format!("input.answers[{i}].question"),
+                        "is not one the campaign asks",
+                    ));
+                }
+            }
+            let now = crate::db::now();
+            let requested_by = match ip {
+                Some(ip) => Some(clicks::hashed(conn, tenant_id, &ip.to_string()).await?),
+                None => None,
+            };
+            if let Some(by) = &requested_by {
+                let recent = partner_application::Entity::find()
+                    .filter(partner_application::Column::TenantId.eq(tenant_id))
+                    .filter(partner_application::Column::RequestedBy.eq(by.as_str()))
+                    .filter(partner_application::Column::CreatedAt.gte(now - Duration::hours(1)))
+                    .count(conn)
+                    .await?;
+                if recent >= PER_ADDRESS_PER_HOUR {
+                    return Ok(Submitted::Dropped);
+                }
+            }
+            let key = email_key(&checked.email);
+            let mailed = mail::outbox::sent_to_since(
+                conn,
+                tenant_id,
+                &checked.email,
+                EmailKind::ApplicationConfirm,
+                now - Duration::days(1),
+            )
+            .await?;
+            if mailed >= PER_EMAIL_PER_DAY {
+                return Ok(Submitted::Dropped);
+            }
+            let told = |content: Content, partner_id: Option<String>| Mail {
+                tenant_id: tenant_id.to_owned(),
+                partner_id,
+                to: checked.email.clone(),
+                content,
+                dedupe_key: None,
+                requested_by: requested_by.clone(),
+                suppressed: false,
+            };
+            if let Some(partner) = partner_by_email(conn, tenant_id, &key).await? {
+                let content = match partner.status == PartnerStatus::Active && keys.can_mint() {
+                    true => {
+                        let minutes = portal::EMAILED_LINK_MINUTES;
+                        let link = portal::issue_link(
+                            conn,
+                            keys,
+                            tenant_id,
+                            "application",
+                            &partner.id,
+                            minutes,
+                        )
+                        .await?;
+                        Content::AlreadyPartner {
+                            name: partner.name.clone(),
+                            link: portal::link_path(&link.code),
+                            minutes,
+                        }
+                    }
+                    false => Content::ApplicationOpen {
+                        name: checked.name.clone(),
+                        campaign: campaign.name.clone(),
+                    },
+                };
+                mail::queue(conn, told(content, Some(partner.id.clone()))).await?;
+                return Ok(Submitted::Told);
+            }
+            let open = partner_application::Entity::find()
+                .filter(partner_application::Column::TenantId.eq(tenant_id))
+                .filter(partner_application::Column::EmailKey.eq(key.as_str()))
+                .filter(
+                    partner_application::Column::Status
+                        .is_in([ApplicationStatus::Unconfirmed, ApplicationStatus::Pending]),
+                )
+                .count(conn)
+                .await?;
+            if open > 0 {
+                let content = Content::ApplicationOpen {
+                    name: checked.name.clone(),
+                    campaign: campaign.name.clone(),
+                };
+                mail::queue(conn, told(content, None)).await?;
+                return Ok(Submitted::Told);
+            }
+            let code = mail::outbox::random_code(32)?;
+            let answers: Vec<serde_json::Value> = checked
+                .answers
+                .iter()
+                .map(|(q, a)| serde_json::json!({ "question": q, "answer": a }))
+                .collect();
+            partner_application::Entity::insert(partner_application::ActiveModel {
+                id: Set(input::new_id()),
+                tenant_id: Set(tenant_id.to_owned()),
+                campaign_id: Set(campaign.id.clone()),
+                name: Set(checked.name.clone()),
+                email: Set(checked.email.clone()),
+                email_key: Set(key),
+                website: Set(checked.website.clone()),
+                country: Set(checked.country.clone()),
+                answers: Set(serde_json::Value::Array(answers).to_string()),
+                status: Set(ApplicationStatus::Unconfirmed),
+                token_hash: Set(hash(&code)),
+                requested_by: Set(requested_by.clone()),
+                partner_id: Set(None),
+                reason: Set(None),
+                decided_by: Set(None),
+                created_at: Set(now),
+                confirmed_at: Set(None),
+                decided_at: Set(None),
+            })
+            .exec_without_returning(conn)
+            .await?;
+            let content = Content::ApplicationConfirm {
+                name: checked.name.clone(),
+                campaign: campaign.name.clone(),
+                link: confirm_path(tenant_id, &campaign.id, &code),
+            };
+            mail::queue(conn, told(content, None)).await?;
+            Ok(Submitted::Stored)
+        })
+    })
+    .await
+}
+
+/// The tenant's partner with this address (compared lower-cased).
+async fn partner_by_email(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    key: &str,
+) -> ApiResult<Option<partner::Model>> {
+    Ok(partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .filter(sea_orm::ExprTrait::eq(
+            Expr::expr(Func::lower(Expr::col(partner::Column::Email))),
+            key,
+        ))
+        .one(conn)
+        .await?)
+}
+
+fn not_valid() -> ApiError {
+    ApiError::NotFound("this confirmation link is not valid: apply again".into())
+}
+
+/// `confirmPartnerApplication`: the applicant followed the e-mailed link.
+/// Confirming twice answers the application as it is.
+pub async fn confirm(db: &Db, keys: &Keys, code: &str) -> ApiResult<partner_application::Model> {
+    let code_hash = hash(code.trim());
+    db.transaction(|txn| {
+        let code_hash = code_hash.clone();
+        Box::pin(async move {
+            let conn = &*txn;
+            let application = partner_application::Entity::find()
+                .filter(partner_application::Column::TokenHash.eq(code_hash.as_str()))
+                .one(conn)
+                .await?
+                .ok_or_else(not_valid)?;
+            if application.status != ApplicationStatus::Unconfirmed {
+                return Ok(application);
+            }
+            let now = crate::db::now();
+            if application.created_at + Duration::days(UNCONFIRMED_DAYS) < now {
+                return Err(not_valid());
+            }
+            let tenant_id = application.tenant_id.clone();
+            partner_application::Entity::update_many()
+                .col_expr(
+                    partner_application::Column::Status,
+                    Expr::value(ApplicationStatus::Pending.as_str()),
+                )
+                .col_expr(partner_application::Column::ConfirmedAt, Expr::value(now))
+                .filter(partner_application::Column::Id.eq(application.id.as_str()))
+                .exec(conn)
+                .await?;
+            let application = partner_application::Entity::find_by_id(application.id.clone())
+                .one(conn)
+                .await?
+                .ok_or_else(not_valid)?;
+            let campaign = campaigns::find(conn, &tenant_id, &application.campaign_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("application", "no campaign"))?;
+            events::append(
+                conn,
+                &tenant_id,
+                now,
+                vec![NewDomainEvent {
+                    kind: DomainEventType::PartnerApplied,
+                    occurred_at: now,
+                    partner_id: None,
+                    subject_id: application.id.clone(),
+                    data: serde_json::json!({ "campaignId": campaign.id }),
+                }],
+            )
+            .await?;
+            let tenant = tenant::Entity::find_by_id(tenant_id.clone())
+                .one(conn)
+                .await?
+                .ok_or_else(|| ApiError::internal("application", "no tenant"))?;
+            if let Some(support) = tenant.support_email.clone() {
+                mail::queue(
+                    conn,
+                    Mail {
+                        tenant_id: tenant_id.clone(),
+                        partner_id: None,
+                        to: support,
+                        content: Content::StaffNewApplication {
+                            name: application.name.clone(),
+                            email: application.email.clone(),
+                            campaign: campaign.name.clone(),
+                            website: application.website.clone(),
+                            country: application.country.clone(),
+                            answers: answers_of(&application),
+                            id: application.id.clone(),
+                        },
+                        dedupe_key: Some(format!("staff-application:{}", application.id)),
+                        requested_by: None,
+                        suppressed: false,
+                    },
+                )
+                .await?;
+            }
+            if campaign.auto_approve_applications && campaign.status == CampaignStatus::Active {
+                let decision = Decision {
+                    approve: true,
+                    group_id: None,
+                    reason: None,
+                };
+                return settle(
+                    conn,
+                    keys,
+                    &application,
+                    &campaign,
+                    "auto-approval",
+                    decision,
+                )
+                .await;
+            }
+            Ok(application)
+        })
+    })
+    .await
+}
+
+/// An application's answers as `(question, answer)`.
+pub fn answers_of(application: &partner_application::Model) -> Vec<(String, String)> {
+    let values: Vec<serde_json::Value> =
+        serde_json::from_str(&application.answers).unwrap_or_default();
+    values
+        .iter()
+        .map(|v| {
+            (
+                v["question"].as_str().unwrap_or_default().to_owned(),
+                v["answer"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A decision on an application.
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub approve: bool,
+    pub group_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// `decidePartnerApplication`, by `actor`.
+pub async fn decide(
+    db: &Db,
+    keys: &Keys,
+    tenant_id: &str,
+    actor: &str,
+    id: &str,
+    decision: Decision,
+) -> ApiResult<partner_application::Model> {
+    let reason =
+        input::optional_text("input.reason", decision.reason.as_deref(), MAX_REASON_CHARS)?;
+    let decision = Decision { reason, ..decision };
+    db.transaction(|txn| {
+        let decision = decision.clone();
+        Box::pin(async move {
+            let conn = &*txn;
+            let application = partner_application::Entity::find_by_id(id.to_owned())
+                .filter(partner_application::Column::TenantId.eq(tenant_id))
+                .one(conn)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::bad_input("input.id", "names no application of the tenant")
+                })?;
+            match application.status {
+                ApplicationStatus::Pending => {}
+                ApplicationStatus::Unconfirmed => {
+                    return Err(ApiError::Conflict(
+                        "the application is not confirmed by its address yet".into(),
+                    ));
+                }
+                _ => {
+                    return Err(ApiError::Conflict(
+                        "the application is decided already".into(),
+                    ));
+                }
+            }
+            let campaign = campaigns::find(conn, tenant_id, &application.campaign_id)
+                .await?
+                .ok_or_else(|| ApiError::internal("application", "no campaign"))?;
+            if decision.approve && campaign.status != CampaignStatus::Active {
+                return Err(ApiError::Conflict(
+                    "the campaign is not active: it takes no partners".into(),
+                ));
+            }
+            settle(conn, keys, &application, &campaign, actor, decision).await
+        })
+    })
+    .await
+}
+
+/// Records a decision on a pending application, with what follows from
+/// it, in the caller's transaction.
+async fn settle(
+    conn: &impl ConnectionTrait,
+    keys: &Keys,
+    application: &partner_application::Model,
+    campaign: &campaign::Model,
+    actor: &str,
+    decision: Decision,
+) -> ApiResult<partner_application::Model> {
+    let tenant_id = application.tenant_id.as_str();
+    let now = crate::db::now();
+    let (status, partner_id, content) = match decision.approve {
+        true => {
+            if partner_by_email(conn, tenant_id, &application.email_key)
+                .await?
+                .is_some()
+            {
+                return Err(ApiError::Conflict(
+                    "a partner of the program has this address already".into(),
+                ));
+            }
+            let (partner, _) = enrollment::admit(
+                conn,
+                tenant_id,
+                actor,
+                NewPartner {
+                    name: application.name.clone(),
+                    email: Some(application.email.clone()),
+                    external_id: None,
+                    partner_type: PartnerType::Referral,
+                    status: PartnerStatus::Active,
+                    group_id: decision.group_id.clone(),
+                    category_ids: Vec::new(),
+                },
+                campaign,
+            )
+            .await
+            .map_err(|e| match e {
+                ApiError::BadInput { message, .. } => ApiError::bad_input("input.groupId", message),
+                other => other,
+            })?;
+            let content = match keys.can_mint() {
+                true => {
+                    let link = portal::issue_link(
+                        conn,
+                        keys,
+                        tenant_id,
+                        actor,
+                        &partner.id,
+                        APPROVED_LINK_MINUTES,
+                    )
+                    .await?;
+                    Content::ApplicationApproved {
+                        name: application.name.clone(),
+                        campaign: campaign.name.clone(),
+                        link: portal::link_path(&link.code),
+                        minutes: APPROVED_LINK_MINUTES,
+                    }
+                }
+                // A server that cannot mint tokens sends the way to the
+                // portal's sign-in page instead.
+                false => Content::ApplicationApproved {
+                    name: application.name.clone(),
+                    campaign: campaign.name.clone(),
+                    link: "/portal/".into(),
+                    minutes: 0,
+                },
+            };
+            (ApplicationStatus::Approved, Some(partner.id), content)
+        }
+        false => (
+            ApplicationStatus::Rejected,
+            None,
+            Content::ApplicationRejected {
+                name: application.name.clone(),
+                campaign: campaign.name.clone(),
+                reason: decision.reason.clone(),
+            },
+        ),
+    };
+    partner_application::Entity::update_many()
+        .col_expr(
+            partner_application::Column::Status,
+            Expr::value(status.as_str()),
+        )
+        .col_expr(
+            partner_application::Column::PartnerId,
+            Expr::value(partner_id.clone()),
+        )
+        .col_expr(
+            partner_application::Column::Reason,
+            Expr::value(decision.reason.clone()),
+        )
+        .col_expr(partner_application::Column::DecidedBy, Expr::value(actor))
+        .col_expr(partner_application::Column::DecidedAt, Expr::value(now))
+        .filter(partner_application::Column::Id.eq(application.id.as_str()))
+        .exec(conn)
+        .await?;
+    events::append(
+        conn,
+        tenant_id,
+        now,
+        vec![NewDomainEvent {
+            kind: DomainEventType::PartnerApplicationDecided,
+            occurred_at: now,
+            partner_id: None,
+            subject_id: application.id.clone(),
+            data: serde_json::json!({
+                "campaignId": campaign.id,
+                "status": status.as_str(),
+                "partnerId": partner_id,
+            }),
+        }],
+    )
+    .await?;
+    mail::queue(
+        conn,
+        Mail {
+            tenant_id: tenant_id.to_owned(),
+            partner_id: partner_id.clone(),
+            to: application.email.clone(),
+            content,
+            dedupe_key: Some(format!("application-decided:{}", application.id)),
+            requested_by: None,
+            suppressed: false,
+        },
+    )
+    .await?;
+    partner_application::Entity::find_by_id(application.id.clone())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("application", "vanished"))
+}
+
+/// The tenant's applications, by status and campaign.
+pub fn select(
+    tenant_id: &str,
+    status: Option<ApplicationStatus>,
+    campaign_id: Option<&str>,
+) -> Select<partner_application::Entity> {
+    let mut select = partner_application::Entity::find()
+        .filter(partner_application::Column::TenantId.eq(tenant_id));
+    if let Some(status) = status {
+        select = select.filter(partner_application::Column::Status.eq(status));
+    }
+    if let Some(campaign) = campaign_id {
+        select = select.filter(partner_application::Column::CampaignId.eq(campaign));
+    }
+    select
+}
+
+/// One of the tenant's applications.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<partner_application::Model>> {
+    Ok(partner_application::Entity::find_by_id(id.to_owned())
+        .filter(partner_application::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+/// Deletes unconfirmed applications older than [`UNCONFIRMED_DAYS`], over
+/// every tenant; answers how many.
+pub async fn prune(db: &Db) -> ApiResult<u64> {
+    let before = crate::db::now() - Duration::days(UNCONFIRMED_DAYS);
+    let txn = db.write().await?;
+    let deleted = partner_application::Entity::delete_many()
+        .filter(partner_application::Column::Status.eq(ApplicationStatus::Unconfirmed))
+        .filter(partner_application::Column::CreatedAt.lt(before))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(deleted.rows_affected)
+}

@@ -1,0 +1,228 @@
+//! Fields of e-mails, partners' e-mail preferences and applications.
+
+use super::{Campaign, Email, EmailPreferences, Partner, PartnerApplication};
+use crate::auth::Scope;
+use crate::auth::access::Owner;
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::{caller, db, guard, loader};
+use crate::graphql::enums::{ApplicationStatus, CommissionEarnedMail, EmailKind, EmailStatus};
+use crate::graphql::loaders::{load_campaign, load_partner};
+use crate::graphql::scalars::DateTime;
+use crate::mail;
+use async_graphql::{Context, ID, Object, SimpleObject};
+
+fn settings<'a>(ctx: &Context<'a>) -> ApiResult<&'a mail::Settings> {
+    ctx.data::<mail::Settings>()
+        .map_err(|_| ApiError::internal("schema data", "no mail settings"))
+}
+
+impl Email {
+    async fn rendered(&self, ctx: &Context<'_>) -> ApiResult<mail::content::Rendered> {
+        mail::send::rendered(db(ctx)?.conn(), settings(ctx)?, &self.0).await
+    }
+}
+
+/// An e-mail revshare wrote to its outbox (admins read them): to whom,
+/// what, and how sending it went.
+#[Object]
+impl Email {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    /// The address it is sent to.
+    async fn to(&self) -> &str {
+        &self.0.to_address
+    }
+
+    /// What it is.
+    async fn kind(&self) -> EmailKind {
+        self.0.kind.into()
+    }
+
+    /// Its subject, in the program's current name.
+    async fn subject(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(self.rendered(ctx).await?.subject)
+    }
+
+    /// Its text part, as sent (or as it would be: with no SMTP server
+    /// configured, this is how a demo reads its links).
+    async fn text(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(self.rendered(ctx).await?.text)
+    }
+
+    /// Its HTML part.
+    async fn html(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(self.rendered(ctx).await?.html)
+    }
+
+    /// Where it is.
+    async fn status(&self) -> EmailStatus {
+        self.0.status.into()
+    }
+
+    /// Attempts made to send it.
+    async fn attempts(&self) -> i32 {
+        self.0.attempts
+    }
+
+    /// What the SMTP server (or the connection to it) said last, when an
+    /// attempt failed.
+    async fn last_error(&self) -> Option<&str> {
+        self.0.last_error.as_deref()
+    }
+
+    /// The partner it is to or about.
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
+        let Some(id) = &self.0.partner_id else {
+            return Ok(None);
+        };
+        Ok(Some(Partner(load_partner(&*loader(ctx)?, id).await?)))
+    }
+
+    /// When it was written.
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+
+    /// When the SMTP server accepted it.
+    async fn sent_at(&self) -> Option<DateTime> {
+        self.0.sent_at.map(Into::into)
+    }
+}
+
+/// What a partner is e-mailed.
+#[Object]
+impl EmailPreferences {
+    /// Each commission at once (the default), a daily digest, or none.
+    async fn commission_earned(&self) -> CommissionEarnedMail {
+        self.0.commission_earned.into()
+    }
+
+    /// Whether a payout marked paid is e-mailed (true by default).
+    async fn payout_sent(&self) -> bool {
+        self.0.payout_sent
+    }
+
+    /// Whether notifications are suppressed: the partner's address bounced
+    /// permanently (until it changes).
+    async fn suppressed(&self) -> bool {
+        self.1
+    }
+}
+
+/// A question of the application form and what the applicant answered.
+#[derive(SimpleObject)]
+pub struct ApplicationAnswer {
+    /// One of the campaign's `applicationQuestions`, as it was asked.
+    pub question: String,
+    /// What the applicant answered.
+    pub answer: String,
+}
+
+impl PartnerApplication {
+    /// Staff with `partners:read` read an application; the applicant reads
+    /// the one its confirmation link answered.
+    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
+        if self.applicant {
+            return Ok(());
+        }
+        guard(ctx, &[Scope::PartnersRead], Owner::NoPartner)
+    }
+}
+
+/// A stranger's application to a public campaign.
+#[Object]
+impl PartnerApplication {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.row.id.clone())
+    }
+
+    /// The applicant's name.
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.row.name)
+    }
+
+    /// The applicant's address (confirmed once `confirmedAt` is set).
+    async fn email(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        self.readable(ctx)?;
+        Ok(&self.row.email)
+    }
+
+    /// Where the applicant promotes.
+    async fn website(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.row.website.as_deref())
+    }
+
+    /// ISO 3166 alpha-2.
+    async fn country(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.row.country.as_deref())
+    }
+
+    /// The campaign applied to.
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Option<Campaign>> {
+        if self.applicant || caller(ctx).is_none() {
+            return Ok(None);
+        }
+        self.readable(ctx)?;
+        Ok(Some(Campaign(
+            load_campaign(&*loader(ctx)?, &self.row.campaign_id).await?,
+        )))
+    }
+
+    /// The campaign's questions and the applicant's answers.
+    async fn answers(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApplicationAnswer>> {
+        self.readable(ctx)?;
+        Ok(crate::applications::answers_of(&self.row)
+            .into_iter()
+            .map(|(question, answer)| ApplicationAnswer { question, answer })
+            .collect())
+    }
+
+    /// Where it is.
+    async fn status(&self, ctx: &Context<'_>) -> ApiResult<ApplicationStatus> {
+        self.readable(ctx)?;
+        Ok(self.row.status.into())
+    }
+
+    /// The partner approving made.
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
+        let Some(id) = &self.row.partner_id else {
+            return Ok(None);
+        };
+        if self.applicant || caller(ctx).is_none() {
+            return Ok(None);
+        }
+        self.readable(ctx)?;
+        Ok(Some(Partner(load_partner(&*loader(ctx)?, id).await?)))
+    }
+
+    /// Why it was decided as it was, when the staff said.
+    async fn reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.row.reason.as_deref())
+    }
+
+    /// When it was sent.
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
+        self.readable(ctx)?;
+        Ok(self.row.created_at.into())
+    }
+
+    /// When its address was confirmed.
+    async fn confirmed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.row.confirmed_at.map(Into::into))
+    }
+
+    /// When it was approved or rejected.
+    async fn decided_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
+        self.readable(ctx)?;
+        Ok(self.row.decided_at.map(Into::into))
+    }
+}

@@ -1,0 +1,580 @@
+//! What each e-mail says: the values it is drawn from ([`Content`], stored
+//! in the outbox as JSON) and its subject, text and HTML in the program's
+//! name and colour ([`render`]). Every value is escaped in the HTML part;
+//! every link is absolute under the public URL.
+
+use entity::enums::EmailKind;
+use serde::{Deserialize, Serialize};
+
+/// The values of one e-mail, by what it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Content {
+    /// An application to confirm by following `link` (double opt-in).
+    ApplicationConfirm {
+        name: String,
+        campaign: String,
+        link: String,
+    },
+    /// An application from an address with one open already.
+    ApplicationOpen { name: String, campaign: String },
+    /// An application from an address that is a partner's: a way in.
+    AlreadyPartner {
+        name: String,
+        link: String,
+        minutes: i64,
+    },
+    ApplicationApproved {
+        name: String,
+        campaign: String,
+        link: String,
+        minutes: i64,
+    },
+    ApplicationRejected {
+        name: String,
+        campaign: String,
+        reason: Option<String>,
+    },
+    PortalSignIn {
+        name: String,
+        link: String,
+        minutes: i64,
+    },
+    /// One commission as the ledger's batch writes it: what the e-mail
+    /// says beyond the amount (the partner's name, the campaign's) is read
+    /// when it is rendered ([`Content::CommissionEarned`]).
+    CommissionRef {
+        commission: String,
+        campaign: String,
+        amount_minor: i64,
+        currency: String,
+    },
+    /// One commission.
+    CommissionEarned {
+        name: String,
+        amount: String,
+        currency: String,
+        campaign: String,
+    },
+    /// A day's commissions in one message.
+    CommissionDigest {
+        name: String,
+        day: String,
+        count: u64,
+        /// `(amount, currency)`, one a currency.
+        totals: Vec<(String, String)>,
+    },
+    PayoutSent {
+        name: String,
+        amount: String,
+        currency: String,
+        /// How it was paid, masked (`SEPA ····4321`).
+        method: String,
+        statement: Option<String>,
+        link: Option<String>,
+    },
+    StaffNewApplication {
+        name: String,
+        email: String,
+        campaign: String,
+        website: Option<String>,
+        country: Option<String>,
+        answers: Vec<(String, String)>,
+        id: String,
+    },
+}
+
+impl Content {
+    pub fn kind(&self) -> EmailKind {
+        match self {
+            Content::ApplicationConfirm { .. }
+            | Content::ApplicationOpen { .. }
+            | Content::AlreadyPartner { .. } => EmailKind::ApplicationConfirm,
+            Content::ApplicationApproved { .. } => EmailKind::ApplicationApproved,
+            Content::ApplicationRejected { .. } => EmailKind::ApplicationRejected,
+            Content::PortalSignIn { .. } => EmailKind::PortalSignIn,
+            Content::CommissionRef { .. }
+            | Content::CommissionEarned { .. }
+            | Content::CommissionDigest { .. } => EmailKind::CommissionEarned,
+            Content::PayoutSent { .. } => EmailKind::PayoutSent,
+            Content::StaffNewApplication { .. } => EmailKind::StaffNewApplication,
+        }
+    }
+}
+
+/// Whether a kind is a notification: sent only as the partner wants, with
+/// a one-click unsubscribe link, and suppressed to an address that bounced.
+pub fn is_notification(kind: EmailKind) -> bool {
+    matches!(kind, EmailKind::CommissionEarned | EmailKind::PayoutSent)
+}
+
+/// How the program presents itself in its mail.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub name: String,
+    /// `#rrggbb`.
+    pub color: String,
+    pub support_email: Option<String>,
+    /// Where revshare is reached from outside, without a trailing `/`.
+    pub base_url: String,
+}
+
+/// The colour when the tenant chose none.
+pub const DEFAULT_COLOR: &str = "#1f4e8c";
+
+/// A message as sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// One paragraph or a call to action, written once for both parts.
+enum Block {
+    Para(String),
+    /// A button in HTML, the bare URL in text.
+    Action {
+        label: String,
+        url: String,
+    },
+    /// Label–value rows.
+    Facts(Vec<(String, String)>),
+}
+
+/// The subject and both parts of `content`. `unsubscribe`: the one-click
+/// link of a notification.
+pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -> Rendered {
+    let url = |path: &str| absolute(&program.base_url, path);
+    let p = &program.name;
+    let (subject, greeting, blocks) = match content {
+        Content::ApplicationConfirm {
+            name,
+            campaign,
+            link,
+        } => (
+            format!("Confirm your application to {p}"),
+            name,
+            vec![
+                Block::Para(format!(
+                    "Thank you for applying to {campaign}. Confirm that this address is yours, and \
+                     your application goes to the {p} team."
+                )),
+                Block::Action {
+                    label: "Confirm my application".into(),
+                    url: url(link),
+                },
+                Block::Para(
+                    "If you did not apply, ignore this e-mail: nothing happens without the click."
+                        .into(),
+                ),
+            ],
+        ),
+        Content::ApplicationOpen { name, campaign } => (
+            format!("Your application to {p}"),
+            name,
+            vec![Block::Para(format!(
+                "We received another application to {campaign} from this address. The one you \
+                 sent before is still open: there is nothing more to do, and we will write when \
+                 it is decided."
+            ))],
+        ),
+        Content::AlreadyPartner {
+            name,
+            link,
+            minutes,
+        } => (
+            format!("You are already a {p} partner"),
+            name,
+            vec![
+                Block::Para(format!(
+                    "We received an application from this address, which is already a partner's \
+                     in {p}. Sign in to your portal instead (the link works once, for {minutes} \
+                     minutes):"
+                )),
+                Block::Action {
+                    label: "Sign in to the portal".into(),
+                    url: url(link),
+                },
+            ],
+        ),
+        Content::ApplicationApproved {
+            name,
+            campaign,
+            link,
+            minutes,
+        } => (
+            format!("Welcome to {p}"),
+            name,
+            vec![
+                Block::Para(format!(
+                    "Your application to {campaign} was approved. Your portal has your referral \
+                     links, your commissions and your payouts. This link signs you in once, \
+                     within {minutes} minutes; later, ask for a new one on the portal's \
+                     sign-in page."
+                )),
+                Block::Action {
+                    label: "Open my portal".into(),
+                    url: url(link),
+                },
+            ],
+        ),
+        Content::ApplicationRejected {
+            name,
+            campaign,
+            reason,
+        } => {
+            let mut blocks = vec![Block::Para(format!(
+                "Thank you for your interest in {campaign}. We are not able to accept your \
+                 application."
+            ))];
+            if let Some(reason) = reason {
+                blocks.push(Block::Facts(vec![("Reason".into(), reason.clone())]));
+            }
+            (format!("Your application to {p}"), name, blocks)
+        }
+        Content::PortalSignIn {
+            name,
+            link,
+            minutes,
+        } => (
+            format!("Sign in to {p}"),
+            name,
+            vec![
+                Block::Para(format!(
+                    "Here is your sign-in link. It works once, within {minutes} minutes."
+                )),
+                Block::Action {
+                    label: "Sign in".into(),
+                    url: url(link),
+                },
+                Block::Para(
+                    "If you did not ask to sign in, ignore this e-mail: nobody can sign in \
+                     without the link."
+                        .into(),
+                ),
+            ],
+        ),
+        // Read into a `CommissionEarned` before rendering; as it stands,
+        // it says what it holds.
+        Content::CommissionRef {
+            amount_minor,
+            currency,
+            ..
+        } => (
+            format!("You earned {amount_minor} (minor units) {currency}"),
+            &String::new(),
+            Vec::new(),
+        ),
+        Content::CommissionEarned {
+            name,
+            amount,
+            currency,
+            campaign,
+        } => (
+            format!("You earned {amount} {currency}"),
+            name,
+            vec![
+                Block::Facts(vec![
+                    ("Commission".into(), format!("{amount} {currency}")),
+                    ("Campaign".into(), campaign.clone()),
+                ]),
+                Block::Action {
+                    label: "See it in the portal".into(),
+                    url: url("/portal/"),
+                },
+            ],
+        ),
+        Content::CommissionDigest {
+            name,
+            day,
+            count,
+            totals,
+        } => {
+            let total = totals
+                .iter()
+                .map(|(amount, currency)| format!("{amount} {currency}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            (
+                format!("Your commissions of {day}: {total}"),
+                name,
+                vec![
+                    Block::Facts(vec![
+                        ("Commissions".into(), count.to_string()),
+                        ("Earned".into(), total),
+                    ]),
+                    Block::Action {
+                        label: "See them in the portal".into(),
+                        url: url("/portal/"),
+                    },
+                ],
+            )
+        }
+        Content::PayoutSent {
+            name,
+            amount,
+            currency,
+            method,
+            statement,
+            link,
+        } => {
+            let mut facts = vec![
+                ("Amount".into(), format!("{amount} {currency}")),
+                ("Paid to".into(), method.clone()),
+            ];
+            if let Some(statement) = statement {
+                facts.push(("Statement".into(), statement.clone()));
+            }
+            let mut blocks = vec![Block::Facts(facts)];
+            if let Some(link) = link {
+                blocks.push(Block::Action {
+                    label: "Download the statement (PDF)".into(),
+                    url: url(link),
+                });
+            }
+            (format!("{p} paid you {amount} {currency}"), name, blocks)
+        }
+        Content::StaffNewApplication {
+            name,
+            email,
+            campaign,
+            website,
+            country,
+            answers,
+            id,
+        } => {
+            let mut facts = vec![
+                ("Name".into(), name.clone()),
+                ("E-mail".into(), email.clone()),
+                ("Campaign".into(), campaign.clone()),
+            ];
+            if let Some(website) = website {
+                facts.push(("Website".into(), website.clone()));
+            }
+            if let Some(country) = country {
+                facts.push(("Country".into(), country.clone()));
+            }
+            facts.extend(answers.iter().cloned());
+            facts.push(("Application".into(), id.clone()));
+            (
+                format!("New application to {campaign}: {name}"),
+                &String::new(),
+                vec![
+                    Block::Para(
+                        "A new application was confirmed by its address and waits for a decision \
+                         (decidePartnerApplication)."
+                            .into(),
+                    ),
+                    Block::Facts(facts),
+                ],
+            )
+        }
+    };
+    let unsubscribe = unsubscribe.map(url);
+    Rendered {
+        text: text(program, greeting, &blocks, unsubscribe.as_deref()),
+        html: html(program, &subject, greeting, &blocks, unsubscribe.as_deref()),
+        subject,
+    }
+}
+
+/// `path` under the public URL; a URL already absolute stays as it is.
+fn absolute(base: &str, path: &str) -> String {
+    if path.starts_with("https://") || path.starts_with("http://") {
+        return path.to_owned();
+    }
+    format!("{}{path}", base.trim_end_matches('/'))
+}
+
+fn text(program: &Program, greeting: &str, blocks: &[Block], unsubscribe: Option<&str>) -> String {
+    let mut out = String::new();
+    if !greeting.is_empty() {
+        out.push_str(&format!("Hello {greeting},\n\n"));
+    }
+    for block in blocks {
+        match block {
+            Block::Para(text) => out.push_str(&format!("{text}\n\n")),
+            Block::Action { label, url } => out.push_str(&format!("{label}:\n{url}\n\n")),
+            Block::Facts(rows) => {
+                for (label, value) in rows {
+                    out.push_str(&format!("{label}: {value}\n"));
+                }
+                out.push('\n');
+            }
+        }
+    }
+    out.push_str(&format!("-- \n{}\n", program.name));
+    if let Some(support) = &program.support_email {
+        out.push_str(&format!("Questions? Write to {support}\n"));
+    }
+    if let Some(link) = unsubscribe {
+        out.push_str(&format!("Stop these e-mails: {link}\n"));
+    }
+    out
+}
+
+fn html(
+    program: &Program,
+    subject: &str,
+    greeting: &str,
+    blocks: &[Block],
+    unsubscribe: Option<&str>,
+) -> String {
+    let color = escape(&program.color);
+    let mut body = String::new();
+    if !greeting.is_empty() {
+        body.push_str(&format!("<p>Hello {},</p>\n", escape(greeting)));
+    }
+    for block in blocks {
+        match block {
+            Block::Para(text) => body.push_str(&format!("<p>{}</p>\n", escape(text))),
+            Block::Action { label, url } => body.push_str(&format!(
+                "<p><a href=\"{}\" style=\"display:inline-block;padding:10px 18px;\
+                 background:{color};color:#ffffff;text-decoration:none;border-radius:4px;\
+                 font-weight:bold\">{}</a></p>\n",
+                escape(url),
+                escape(label)
+            )),
+            Block::Facts(rows) => {
+                body.push_str("<table role=\"presentation\" style=\"border-collapse:collapse\">\n");
+                for (label, value) in rows {
+                    body.push_str(&format!(
+                        "<tr><th scope=\"row\" style=\"text-align:left;padding:4px 16px 4px 0;\
+                         color:#555555;font-weight:normal\">{}</th>\
+                         <td style=\"padding:4px 0\">{}</td></tr>\n",
+                        escape(label),
+                        escape(value)
+                    ));
+                }
+                body.push_str("</table>\n");
+            }
+        }
+    }
+    let mut footer = escape(&program.name);
+    if let Some(support) = &program.support_email {
+        footer.push_str(&format!(
+            " · Questions? <a href=\"mailto:{0}\" style=\"color:#555555\">{0}</a>",
+            escape(support)
+        ));
+    }
+    if let Some(link) = unsubscribe {
+        footer.push_str(&format!(
+            " · <a href=\"{}\" style=\"color:#555555\">Stop these e-mails</a>",
+            escape(link)
+        ));
+    }
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width\">\n<title>{title}</title>\n</head>\n\
+         <body style=\"margin:0;padding:0;background:#f4f4f4;font-family:Arial,Helvetica,sans-serif;\
+         color:#222222;line-height:1.5\">\n\
+         <div style=\"max-width:560px;margin:0 auto;background:#ffffff\">\n\
+         <div style=\"background:{color};color:#ffffff;padding:16px 24px;font-size:18px;\
+         font-weight:bold\">{name}</div>\n\
+         <div style=\"padding:8px 24px 16px\">\n{body}</div>\n\
+         <div style=\"padding:12px 24px;font-size:12px;color:#555555;border-top:1px solid #dddddd\">\
+         {footer}</div>\n</div>\n</body>\n</html>\n",
+        title = escape(subject),
+        name = escape(&program.name),
+    )
+}
+
+/// Text as HTML: `& < > " '` as entities.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn program() -> Program {
+        Program {
+            name: "Acme <Partners>".into(),
+            color: "#112233".into(),
+            support_email: Some("help@acme.test".into()),
+            base_url: "https://partners.acme.test/".into(),
+        }
+    }
+
+    #[test]
+    fn every_value_is_escaped_in_html_and_plain_in_text() {
+        let content = Content::PortalSignIn {
+            name: "Eve <script>alert('x')</script> & co".into(),
+            link: "/portal/#code=a\"b".into(),
+            minutes: 15,
+        };
+        let mail = render(&content, &program(), None);
+        assert_eq!(mail.subject, "Sign in to Acme <Partners>");
+        assert!(
+            mail.html
+                .contains("Hello Eve &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co,")
+        );
+        assert!(
+            mail.html
+                .contains("href=\"https://partners.acme.test/portal/#code=a&quot;b\"")
+        );
+        assert!(
+            mail.html
+                .contains("<title>Sign in to Acme &lt;Partners&gt;</title>")
+        );
+        assert!(!mail.html.contains("<script>"));
+        assert!(
+            mail.text
+                .starts_with("Hello Eve <script>alert('x')</script> & co,\n\n")
+        );
+        assert!(
+            mail.text
+                .contains("Sign in:\nhttps://partners.acme.test/portal/#code=a\"b\n")
+        );
+        assert!(!mail.text.contains("Stop these e-mails"));
+    }
+
+    #[test]
+    fn a_notification_carries_its_unsubscribe_link_in_both_parts() {
+        let content = Content::CommissionEarned {
+            name: "Ada".into(),
+            amount: "12.50".into(),
+            currency: "EUR".into(),
+            campaign: "Spring".into(),
+        };
+        let mail = render(&content, &program(), Some("/mail/unsubscribe/abc"));
+        assert_eq!(mail.subject, "You earned 12.50 EUR");
+        assert!(
+            mail.text
+                .contains("Stop these e-mails: https://partners.acme.test/mail/unsubscribe/abc\n")
+        );
+        assert!(
+            mail.html
+                .contains("href=\"https://partners.acme.test/mail/unsubscribe/abc\"")
+        );
+        assert!(mail.html.contains("background:#112233"));
+        assert!(
+            mail.text
+                .contains("Commission: 12.50 EUR\nCampaign: Spring\n")
+        );
+    }
+
+    #[test]
+    fn contents_round_trip_through_their_stored_form() {
+        let content = Content::ApplicationRejected {
+            name: "Bo".into(),
+            campaign: "C".into(),
+            reason: Some("Not a fit".into()),
+        };
+        let stored = serde_json::to_string(&content).unwrap();
+        assert_eq!(serde_json::from_str::<Content>(&stored).unwrap(), content);
+        assert_eq!(content.kind(), EmailKind::ApplicationRejected);
+    }
+}

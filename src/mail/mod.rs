@@ -1,0 +1,24 @@
+//! E-mail (SPEC §20): every message a partner, an applicant or the staff
+//! is sent, written to an outbox in the transaction that caused it and
+//! delivered over SMTP by a sender on every replica.
+//!
+//! - [`content`]: what each kind says, rendered as text and escaped HTML
+//!   in the program's name and colour;
+//! - [`outbox`]: writing a message (once per cause), reading them;
+//! - [`digest`]: the daily digest of commissions;
+//! - [`preferences`]: what a partner wants to hear, one-click
+//!   unsubscribes, bounced addresses;
+//! - [`send`]: claiming, sending at most once, retrying, giving up;
+//! - [`settings`]: `REVSHARE_SMTP_URL`, `REVSHARE_MAIL_FROM`, the retry
+//!   schedule, DKIM.
+
+pub mod content;
+pub mod digest;
+pub mod outbox;
+pub mod preferences;
+pub mod send;
+pub mod settings;
+
+pub use content::Content;
+pub use outbox::{Mail, queue};
+pub use settings::Settings;

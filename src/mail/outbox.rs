@@ -1,0 +1,248 @@
+//! The outbox: an e-mail is a row written in the transaction of what
+//! caused it, so it is sent if and only if that commits. Reading it
+//! (`emails`), and counting what an anonymous caller asked for.
+
+use super::content::{Content, is_notification};
+use crate::error::{ApiError, ApiResult};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use entity::email;
+use entity::enums::{EmailKind, EmailStatus};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    Select,
+};
+
+/// An e-mail to write.
+pub struct Mail {
+    pub tenant_id: String,
+    /// The partner it is to or about.
+    pub partner_id: Option<String>,
+    pub to: String,
+    pub content: Content,
+    /// One message per key and tenant: a second with the same key is not
+    /// written.
+    pub dedupe_key: Option<String>,
+    /// The keyed hash of an anonymous caller's address.
+    pub requested_by: Option<String>,
+    /// Written `SUPPRESSED` (the address bounced): kept, not sent.
+    pub suppressed: bool,
+}
+
+/// A random code, URL-safe: 128 bits.
+pub fn random_code(bytes: usize) -> ApiResult<String> {
+    let mut buffer = vec![0u8; bytes];
+    getrandom::fill(&mut buffer).map_err(|e| ApiError::internal("randomness", e))?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer))
+}
+
+/// Writes `mail` to the outbox, due at once (in the caller's transaction).
+pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
+    let now = crate::db::now();
+    let kind = mail.content.kind();
+    let data =
+        serde_json::to_string(&mail.content).map_err(|e| ApiError::internal("mail content", e))?;
+    let unsubscribe_code = match is_notification(kind) && mail.partner_id.is_some() {
+        true => Some(random_code(16)?),
+        false => None,
+    };
+    let row = email::ActiveModel {
+        id: Set(crate::input::new_id()),
+        tenant_id: Set(mail.tenant_id),
+        partner_id: Set(mail.partner_id),
+        kind: Set(kind),
+        to_address: Set(mail.to),
+        data: Set(data),
+        status: Set(match mail.suppressed {
+            true => EmailStatus::Suppressed,
+            false => EmailStatus::Queued,
+        }),
+        attempts: Set(0),
+        in_flight: Set(false),
+        next_attempt_at: Set((!mail.suppressed).then_some(now)),
+        last_error: Set(None),
+        dedupe_key: Set(mail.dedupe_key),
+        unsubscribe_code: Set(unsubscribe_code),
+        requested_by: Set(mail.requested_by),
+        created_at: Set(now),
+        sent_at: Set(None),
+    };
+    email::Entity::insert(row)
+        .on_conflict(
+            OnConflict::columns([email::Column::TenantId, email::Column::DedupeKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
+
+/// Several at once (a batch of commissions), in the caller's transaction.
+pub async fn queue_all(conn: &impl ConnectionTrait, mails: Vec<Mail>) -> ApiResult<()> {
+    for mail in mails {
+        queue(conn, mail).await?;
+    }
+    Ok(())
+}
+
+/// What `emails` lists.
+#[derive(Default)]
+pub struct EmailFilter {
+    pub kind: Option<EmailKind>,
+    pub status: Option<EmailStatus>,
+    pub partner_id: Option<String>,
+}
+
+/// A tenant's e-mails that `filter` keeps (listed by id: oldest first).
+pub fn select(tenant_id: &str, filter: &EmailFilter) -> Select<email::Entity> {
+    let mut select = email::Entity::find().filter(email::Column::TenantId.eq(tenant_id));
+    if let Some(kind) = filter.kind {
+        select = select.filter(email::Column::Kind.eq(kind));
+    }
+    if let Some(status) = filter.status {
+        select = select.filter(email::Column::Status.eq(status));
+    }
+    if let Some(partner) = &filter.partner_id {
+        select = select.filter(email::Column::PartnerId.eq(partner.as_str()));
+    }
+    select
+}
+
+/// One of the tenant's e-mails.
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<email::Model>> {
+    Ok(email::Entity::find_by_id(id.to_owned())
+        .filter(email::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+/// How many e-mails of `kind` went to `to` (compared lower-cased) since
+/// `since`.
+pub async fn sent_to_since(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    to: &str,
+    kind: EmailKind,
+    since: DateTime<Utc>,
+) -> ApiResult<u64> {
+    Ok(email::Entity::find()
+        .filter(email::Column::TenantId.eq(tenant_id))
+        .filter(sea_orm::ExprTrait::eq(
+            sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                sea_orm::sea_query::Expr::col(email::Column::ToAddress),
+            )),
+            to.trim().to_lowercase(),
+        ))
+        .filter(email::Column::Kind.eq(kind))
+        .filter(email::Column::CreatedAt.gte(since))
+        .count(conn)
+        .await?)
+}
+
+/// How many e-mails an anonymous caller's address asked for since `since`.
+pub async fn requested_since(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    requested_by: &str,
+    since: DateTime<Utc>,
+) -> ApiResult<u64> {
+    Ok(email::Entity::find()
+        .filter(email::Column::TenantId.eq(tenant_id))
+        .filter(email::Column::RequestedBy.eq(requested_by))
+        .filter(email::Column::CreatedAt.gte(since))
+        .count(conn)
+        .await?)
+}
+
+/// Rows of a ledger batch per statement of [`commissions_earned`].
+const EARNED_CHUNK: usize = 200;
+
+/// Writes a `COMMISSION_EARNED` e-mail for each of `rows` that earns its
+/// partner money (a commission or a bonus above zero, not a staff spiff),
+/// in the batch's transaction, with one statement per [`EARNED_CHUNK`]
+/// rows: the partner's address and preference are read by the insert
+/// itself, so a partner with no address, or who asked for a digest or for
+/// none, gets no row, and one whose address bounced gets a `SUPPRESSED`
+/// one. What the e-mail says beyond the amount is read when it is sent.
+pub async fn commissions_earned(
+    conn: &impl ConnectionTrait,
+    rows: &[entity::commission::Model],
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    use entity::enums::{CommissionKind, CommissionStatus};
+    let earning: Vec<&entity::commission::Model> = rows
+        .iter()
+        .filter(|row| {
+            matches!(row.kind, CommissionKind::Commission | CommissionKind::Bonus)
+                && row.amount_minor > 0
+                && !row.staff_payee
+                && row.status != CommissionStatus::Reversed
+        })
+        .collect();
+    let backend = conn.get_database_backend();
+    for chunk in earning.chunks(EARNED_CHUNK) {
+        let mut values = Vec::with_capacity(chunk.len() * 5);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for (i, row) in chunk.iter().enumerate() {
+            let content = Content::CommissionRef {
+                commission: row.id.clone(),
+                campaign: row.campaign_id.clone(),
+                amount_minor: row.amount_minor,
+                currency: row.currency.clone(),
+            };
+            let data = serde_json::to_string(&content)
+                .map_err(|e| ApiError::internal("mail content", e))?;
+            values.push(sea_orm::Value::from(crate::input::new_id()));
+            values.push(sea_orm::Value::from(row.partner_id.clone()));
+            values.push(sea_orm::Value::from(data));
+            values.push(sea_orm::Value::from(format!("commission:{}", row.id)));
+            values.push(sea_orm::Value::from(random_code(16)?));
+            tuples.push(match backend {
+                sea_orm::DbBackend::Postgres => {
+                    let n = i * 5;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5
+                    )
+                }
+                _ => "(?, ?, ?, ?, ?)".to_owned(),
+            });
+        }
+        let now_param = match backend {
+            sea_orm::DbBackend::Postgres => format!("${}", chunk.len() * 5 + 1),
+            _ => "?".to_owned(),
+        };
+        values.push(sea_orm::Value::from(now));
+        let sql = format!(
+            "INSERT INTO emails (id, tenant_id, partner_id, kind, to_address, data, status, \
+               attempts, in_flight, next_attempt_at, dedupe_key, unsubscribe_code, created_at) \
+             SELECT v.column1, p.tenant_id, p.id, 'COMMISSION_EARNED', p.email, v.column3, \
+               CASE WHEN m.bounced_address IS NOT NULL \
+                 AND lower(m.bounced_address) = lower(p.email) THEN 'SUPPRESSED' ELSE 'QUEUED' END, \
+               0, false, t.at, v.column4, v.column5, t.at \
+             FROM (VALUES {}) AS v \
+             JOIN partners p ON p.id = v.column2 \
+             LEFT JOIN partner_mail m ON m.partner_id = p.id \
+             CROSS JOIN (SELECT {now_param} AS at) AS t \
+             WHERE p.email IS NOT NULL AND p.email <> '' \
+               AND COALESCE(m.commission_earned, 'IMMEDIATE') = 'IMMEDIATE' \
+             ON CONFLICT (tenant_id, dedupe_key) DO NOTHING",
+            tuples.join(", ")
+        );
+        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend, sql, values,
+        ))
+        .await?;
+    }
+    Ok(())
+}

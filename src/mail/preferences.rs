@@ -1,0 +1,195 @@
+//! What each partner wants to be e-mailed, what a one-click unsubscribe
+//! turns off, and which addresses bounced.
+//!
+//! A partner without a row has the defaults: every commission at once,
+//! every payout. A permanent bounce records the address; notifications to
+//! it are written `SUPPRESSED` for as long as it is the partner's address
+//! (a new address is heard again).
+
+use super::content::is_notification;
+use crate::error::{ApiError, ApiResult};
+use entity::enums::{CommissionEarnedMail, EmailKind};
+use entity::{email, partner, partner_mail};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use std::collections::HashMap;
+
+/// A partner's e-mail preferences.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preferences {
+    pub commission_earned: CommissionEarnedMail,
+    pub payout_sent: bool,
+    pub bounced_address: Option<String>,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Preferences {
+            commission_earned: CommissionEarnedMail::Immediate,
+            payout_sent: true,
+            bounced_address: None,
+        }
+    }
+}
+
+impl Preferences {
+    /// Whether notifications to `address` are suppressed: it bounced.
+    pub fn suppresses(&self, address: &str) -> bool {
+        self.bounced_address
+            .as_deref()
+            .is_some_and(|bounced| bounced.eq_ignore_ascii_case(address))
+    }
+}
+
+impl From<partner_mail::Model> for Preferences {
+    fn from(row: partner_mail::Model) -> Self {
+        Preferences {
+            commission_earned: row.commission_earned,
+            payout_sent: row.payout_sent,
+            bounced_address: row.bounced_address,
+        }
+    }
+}
+
+/// The preferences of `partner_ids` (the defaults for those without a row).
+pub async fn of(
+    conn: &impl ConnectionTrait,
+    partner_ids: &[String],
+) -> ApiResult<HashMap<String, Preferences>> {
+    let mut found: HashMap<String, Preferences> = partner_mail::Entity::find()
+        .filter(partner_mail::Column::PartnerId.is_in(partner_ids.iter().map(String::as_str)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|row| (row.partner_id.clone(), Preferences::from(row)))
+        .collect();
+    for id in partner_ids {
+        found.entry(id.clone()).or_default();
+    }
+    Ok(found)
+}
+
+/// One partner's.
+pub async fn one(conn: &impl ConnectionTrait, partner_id: &str) -> ApiResult<Preferences> {
+    Ok(partner_mail::Entity::find_by_id(partner_id.to_owned())
+        .one(conn)
+        .await?
+        .map(Preferences::from)
+        .unwrap_or_default())
+}
+
+/// Writes a partner's preferences whole.
+async fn store(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+    preferences: &Preferences,
+) -> ApiResult<()> {
+    partner_mail::Entity::insert(partner_mail::ActiveModel {
+        partner_id: Set(partner_id.to_owned()),
+        tenant_id: Set(tenant_id.to_owned()),
+        commission_earned: Set(preferences.commission_earned),
+        payout_sent: Set(preferences.payout_sent),
+        bounced_address: Set(preferences.bounced_address.clone()),
+        updated_at: Set(crate::db::now()),
+    })
+    .on_conflict(
+        OnConflict::column(partner_mail::Column::PartnerId)
+            .update_columns([
+                partner_mail::Column::CommissionEarned,
+                partner_mail::Column::PayoutSent,
+                partner_mail::Column::BouncedAddress,
+                partner_mail::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// A change of preferences (`None`: as it is).
+#[derive(Clone, Copy, Default)]
+pub struct Change {
+    pub commission_earned: Option<CommissionEarnedMail>,
+    pub payout_sent: Option<bool>,
+}
+
+/// Changes a partner of the tenant's preferences (in the caller's
+/// transaction); answers them as they are now.
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+    change: Change,
+) -> ApiResult<Preferences> {
+    partner::Entity::find_by_id(partner_id.to_owned())
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("input.partnerId", "names no partner of the tenant"))?;
+    let mut preferences = one(conn, partner_id).await?;
+    if let Some(earned) = change.commission_earned {
+        preferences.commission_earned = earned;
+    }
+    if let Some(payout) = change.payout_sent {
+        preferences.payout_sent = payout;
+    }
+    store(conn, tenant_id, partner_id, &preferences).await?;
+    Ok(preferences)
+}
+
+/// Records a permanent bounce of `address` for the partner.
+pub async fn bounced(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+    address: &str,
+) -> ApiResult<()> {
+    let mut preferences = one(conn, partner_id).await?;
+    preferences.bounced_address = Some(address.to_owned());
+    store(conn, tenant_id, partner_id, &preferences).await
+}
+
+/// What a one-click unsubscribe did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsubscribed {
+    pub kind: EmailKind,
+    pub program_tenant: String,
+}
+
+/// Follows a one-click unsubscribe link: the kind of its e-mail is turned
+/// off for its partner. `None`: no such link.
+pub async fn unsubscribe(
+    conn: &impl ConnectionTrait,
+    code: &str,
+) -> ApiResult<Option<Unsubscribed>> {
+    let Some(mail) = email::Entity::find()
+        .filter(email::Column::UnsubscribeCode.eq(code))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(partner_id) = mail.partner_id.as_deref() else {
+        return Ok(None);
+    };
+    if !is_notification(mail.kind) {
+        return Ok(None);
+    }
+    let change = match mail.kind {
+        EmailKind::CommissionEarned => Change {
+            commission_earned: Some(CommissionEarnedMail::Off),
+            ..Change::default()
+        },
+        _ => Change {
+            payout_sent: Some(false),
+            ..Change::default()
+        },
+    };
+    update(conn, &mail.tenant_id, partner_id, change).await?;
+    Ok(Some(Unsubscribed {
+        kind: mail.kind,
+        program_tenant: mail.tenant_id,
+    }))
+}

@@ -1,0 +1,422 @@
+//! The sender: one background task per replica that delivers the outbox
+//! over SMTP.
+//!
+//! - **Claiming.** Due `QUEUED` rows are claimed a batch at a time in one
+//!   statement that counts the attempt and sets their next attempt to a
+//!   lease ([`LEASE`]); `FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+//!   replicas never claim the same row. Just before a row is handed to the
+//!   SMTP server it is marked in flight, on condition that its attempt is
+//!   still this claim's (a claim whose lease ran out meanwhile finds it
+//!   taken and leaves it).
+//! - **At most once.** An attempt is recorded as soon as the server
+//!   answers: `250` is `SENT`; a temporary refusal (4xx) or a connection
+//!   that failed is retried after the schedule's next pause (±20 %) until
+//!   a day has passed, then `FAILED`; a permanent refusal (5xx) is
+//!   `FAILED` at once, and for a partner's address records the bounce. A
+//!   row still in flight when its lease ends was interrupted after it was
+//!   handed over (a crash, a lost connection to the database): it may have
+//!   been sent, so it is `FAILED` and never tried again.
+//! - **Stable.** The `Message-ID` is made from the row's id, the same on
+//!   every attempt; the program's name is the sender's display name.
+
+use super::content::{self, Content, DEFAULT_COLOR, Program, Rendered};
+use super::settings::{GIVE_UP_AFTER, Settings, sender};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use entity::enums::EmailStatus;
+use entity::{email, tenant};
+use lettre::AsyncTransport;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement, Value,
+};
+use std::time::Duration;
+
+/// How long an attempt in flight is kept from every other claim: the
+/// transport's timeouts and a margin.
+pub const LEASE: Duration = Duration::from_secs(120);
+/// Rows claimed and sent together.
+const BATCH: u64 = 20;
+/// The longest an SMTP answer is kept as `lastError`.
+const MAX_ERROR_CHARS: usize = 300;
+
+/// Starts this replica's sender, when an SMTP server is configured.
+pub fn start(db: Db, settings: Settings) {
+    if settings.smtp.is_some() {
+        tokio::spawn(run(db, settings));
+    }
+}
+
+async fn run(db: Db, settings: Settings) {
+    let Some(smtp) = settings.smtp.clone() else {
+        return;
+    };
+    let transport = match smtp.transport() {
+        Ok(transport) => transport,
+        Err(err) => {
+            tracing::error!(error = %err, "the SMTP transport could not be built; no mail is sent");
+            return;
+        }
+    };
+    loop {
+        let full = match pass(&db, &settings, &transport).await {
+            Ok(claimed) => claimed == BATCH,
+            Err(err) => {
+                tracing::warn!(error = ?err, "sending mail failed; retrying");
+                false
+            }
+        };
+        if !full {
+            tokio::time::sleep(settings.poll).await;
+        }
+    }
+}
+
+/// One pass: gives up on interrupted attempts, claims a batch and sends
+/// it. Answers how many were claimed.
+pub async fn pass(
+    db: &Db,
+    settings: &Settings,
+    transport: &lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
+) -> ApiResult<u64> {
+    interrupted(db).await?;
+    let claimed = claim(db, BATCH).await?;
+    let count = claimed.len() as u64;
+    for row in claimed {
+        let message = match message(db, settings, &row).await {
+            Ok(message) => message,
+            Err(ApiError::BadInput { .. }) => {
+                let why = "the recipient's address is not one the SMTP transport takes";
+                record(db, settings, &row, Outcome::Unsendable(why.into())).await?;
+                continue;
+            }
+            Err(err) => {
+                tracing::warn!(error = ?err, "a message could not be prepared; retrying");
+                record(
+                    db,
+                    settings,
+                    &row,
+                    Outcome::Later("not prepared; retrying".into()),
+                )
+                .await?;
+                continue;
+            }
+        };
+        // Another replica took it after this claim's lease ended: its send.
+        if !hand_over(db, &row).await? {
+            continue;
+        }
+        let outcome = match transport.send(message).await {
+            Ok(_) => Outcome::Sent,
+            Err(err) if err.is_permanent() => Outcome::Refused(answer(&err)),
+            Err(err) => Outcome::Later(answer(&err)),
+        };
+        record(db, settings, &row, outcome).await?;
+    }
+    Ok(count)
+}
+
+/// What the server said, as an admin reads it.
+fn answer(err: &lettre::transport::smtp::Error) -> String {
+    let mut text = match err.status() {
+        Some(code) => format!("{code} {err}"),
+        None => format!("could not reach the SMTP server: {err}"),
+    };
+    if text.chars().count() > MAX_ERROR_CHARS {
+        text = text.chars().take(MAX_ERROR_CHARS).collect();
+    }
+    text
+}
+
+enum Outcome {
+    Sent,
+    /// A permanent refusal (5xx).
+    Refused(String),
+    /// A temporary one, or no connection.
+    Later(String),
+    /// The row cannot be made into a message (an address the transport
+    /// refuses).
+    Unsendable(String),
+}
+
+/// The pause before attempt `attempts + 1`: the schedule's, ±20 %.
+pub fn pause(schedule: &[Duration], attempts: i32) -> Duration {
+    let index = (attempts.max(1) as usize - 1).min(schedule.len() - 1);
+    let base = schedule[index].as_millis() as u64;
+    let mut bytes = [0u8; 2];
+    let _ = getrandom::fill(&mut bytes);
+    // 0..=400 per mille of the pause, less 200: −20 % to +20 %.
+    let spread = u64::from(u16::from_le_bytes(bytes)) % 401;
+    Duration::from_millis(base * (800 + spread) / 1000)
+}
+
+async fn record(
+    db: &Db,
+    settings: &Settings,
+    row: &email::Model,
+    outcome: Outcome,
+) -> ApiResult<()> {
+    let now = crate::db::now();
+    let give_up = row.created_at + chrono::Duration::from_std(GIVE_UP_AFTER).unwrap_or_default();
+    let (status, next, error, sent_at) = match outcome {
+        Outcome::Sent => (EmailStatus::Sent, None, None, Some(now)),
+        Outcome::Refused(error) | Outcome::Unsendable(error) => {
+            (EmailStatus::Failed, None, Some(error), None)
+        }
+        Outcome::Later(error) => {
+            let next = now
+                + chrono::Duration::from_std(pause(&settings.retry_schedule, row.attempts))
+                    .unwrap_or_default();
+            match next > give_up {
+                true => (
+                    EmailStatus::Failed,
+                    None,
+                    Some(format!("retried for a day, then given up: {error}")),
+                    None,
+                ),
+                false => (EmailStatus::Queued, Some(next), Some(error), None),
+            }
+        }
+    };
+    let bounced = status == EmailStatus::Failed
+        && error.as_deref().is_some_and(|e| e.starts_with('5'))
+        && row.partner_id.is_some();
+    let txn = db.write().await?;
+    email::Entity::update_many()
+        .col_expr(email::Column::Status, Expr::value(status.as_str()))
+        .col_expr(email::Column::InFlight, Expr::value(false))
+        .col_expr(email::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(email::Column::LastError, Expr::value(error))
+        .col_expr(email::Column::SentAt, Expr::value(sent_at))
+        .filter(email::Column::Id.eq(row.id.as_str()))
+        .exec(&*txn)
+        .await?;
+    if let (true, Some(partner_id)) = (bounced, row.partner_id.as_deref()) {
+        super::preferences::bounced(&*txn, &row.tenant_id, partner_id, &row.to_address).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Rows in flight past their lease: interrupted after they were handed
+/// over, so never tried again.
+async fn interrupted(db: &Db) -> ApiResult<()> {
+    email::Entity::update_many()
+        .col_expr(
+            email::Column::Status,
+            Expr::value(EmailStatus::Failed.as_str()),
+        )
+        .col_expr(email::Column::InFlight, Expr::value(false))
+        .col_expr(
+            email::Column::NextAttemptAt,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            email::Column::LastError,
+            Expr::value(
+                "interrupted after it was handed to the SMTP server: it may have been sent, so it \
+                 is not sent again",
+            ),
+        )
+        .filter(email::Column::Status.eq(EmailStatus::Queued))
+        .filter(email::Column::InFlight.eq(true))
+        .filter(email::Column::NextAttemptAt.lte(crate::db::now()))
+        .exec(db.conn())
+        .await?;
+    Ok(())
+}
+
+/// Marks a claimed row in flight, just before it is handed to the SMTP
+/// server: from here on it is never sent again. `false`: another replica
+/// claimed it since (this claim's lease ended first).
+async fn hand_over(db: &Db, row: &email::Model) -> ApiResult<bool> {
+    let until = crate::db::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let txn = db.write().await?;
+    let updated = email::Entity::update_many()
+        .col_expr(email::Column::InFlight, Expr::value(true))
+        .col_expr(email::Column::NextAttemptAt, Expr::value(until))
+        .filter(email::Column::Id.eq(row.id.as_str()))
+        .filter(email::Column::Attempts.eq(row.attempts))
+        .filter(email::Column::InFlight.eq(false))
+        .filter(email::Column::Status.eq(EmailStatus::Queued))
+        .exec(&*txn)
+        .await?;
+    txn.commit().await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Claims up to `limit` due rows: the attempt counted (its number names
+/// the claim) and leased, not yet in flight.
+async fn claim(db: &Db, limit: u64) -> ApiResult<Vec<email::Model>> {
+    let now = crate::db::now();
+    let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let backend = db.backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE emails SET attempts = attempts + 1, next_attempt_at = $1 \
+             WHERE id IN (SELECT id FROM emails \
+               WHERE status = 'QUEUED' AND in_flight = false AND next_attempt_at <= $2 \
+               ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
+             RETURNING *"
+        }
+        _ => {
+            "UPDATE emails SET attempts = attempts + 1, next_attempt_at = ? \
+             WHERE id IN (SELECT id FROM emails \
+               WHERE status = 'QUEUED' AND in_flight = false AND next_attempt_at <= ? \
+               ORDER BY next_attempt_at LIMIT ?) \
+             RETURNING *"
+        }
+    };
+    let txn = db.write().await?;
+    let claimed = email::Model::find_by_statement(Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            Value::from(until),
+            Value::from(now),
+            Value::from(limit as i64),
+        ],
+    ))
+    .all(&*txn)
+    .await?;
+    txn.commit().await?;
+    // `RETURNING` keeps no order: sent in the order they were written.
+    let mut claimed = claimed;
+    claimed.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(claimed)
+}
+
+/// How a tenant's program presents itself in mail.
+pub async fn program(
+    conn: &impl sea_orm::ConnectionTrait,
+    settings: &Settings,
+    tenant_id: &str,
+) -> ApiResult<Program> {
+    let row = tenant::Entity::find_by_id(tenant_id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("mail", "no tenant"))?;
+    Ok(Program {
+        name: row.program_name.clone().unwrap_or_else(|| row.name.clone()),
+        color: row
+            .brand_color
+            .clone()
+            .unwrap_or_else(|| DEFAULT_COLOR.into()),
+        support_email: row.support_email.clone(),
+        base_url: settings.public_url.to_string(),
+    })
+}
+
+/// The path of a notification's one-click unsubscribe link.
+pub fn unsubscribe_path(code: &str) -> String {
+    format!("/mail/unsubscribe/{code}")
+}
+
+/// A row's content, with what the ledger's batch left to be read (a
+/// commission's partner and campaign names) read now.
+async fn content_of(
+    conn: &impl sea_orm::ConnectionTrait,
+    row: &email::Model,
+) -> ApiResult<Content> {
+    let content: Content =
+        serde_json::from_str(&row.data).map_err(|e| ApiError::internal("mail content", e))?;
+    let Content::CommissionRef {
+        campaign,
+        amount_minor,
+        currency,
+        ..
+    } = content
+    else {
+        return Ok(content);
+    };
+    let partner = match &row.partner_id {
+        Some(id) => entity::partner::Entity::find_by_id(id.clone())
+            .one(conn)
+            .await?
+            .map(|p| p.name),
+        None => None,
+    };
+    let campaign = entity::campaign::Entity::find_by_id(campaign)
+        .one(conn)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let amount = match crate::engine::Currency::parse(&currency) {
+        Ok(unit) => unit.from_minor(amount_minor).to_string(),
+        Err(_) => amount_minor.to_string(),
+    };
+    Ok(Content::CommissionEarned {
+        name: partner.unwrap_or_default(),
+        amount,
+        currency,
+        campaign,
+    })
+}
+
+/// A row as its reader sees it: subject, text and HTML.
+pub async fn rendered(
+    conn: &impl sea_orm::ConnectionTrait,
+    settings: &Settings,
+    row: &email::Model,
+) -> ApiResult<Rendered> {
+    let content = content_of(conn, row).await?;
+    let program = program(conn, settings, &row.tenant_id).await?;
+    let unsubscribe = row.unsubscribe_code.as_deref().map(unsubscribe_path);
+    Ok(content::render(&content, &program, unsubscribe.as_deref()))
+}
+
+/// The message of a row, signed when DKIM is configured.
+async fn message(db: &Db, settings: &Settings, row: &email::Model) -> ApiResult<lettre::Message> {
+    let content = content_of(db.conn(), row).await?;
+    let program = program(db.conn(), settings, &row.tenant_id).await?;
+    let unsubscribe = row
+        .unsubscribe_code
+        .as_deref()
+        .map(|code| format!("{}{}", program.base_url, unsubscribe_path(code)));
+    let path = row.unsubscribe_code.as_deref().map(unsubscribe_path);
+    let rendered = content::render(&content, &program, path.as_deref());
+    let to: Mailbox = row
+        .to_address
+        .parse()
+        .map_err(|_| ApiError::bad_input("to", "is not an address the SMTP transport takes"))?;
+    let domain = settings.from.domain().to_owned();
+    let mut builder = lettre::Message::builder()
+        .from(sender(settings, &program.name))
+        .to(to)
+        .subject(rendered.subject)
+        .message_id(Some(format!("<{}@{domain}>", row.id.to_ascii_lowercase())));
+    if let Some(support) = program
+        .support_email
+        .as_deref()
+        .and_then(|s| s.parse::<Mailbox>().ok())
+    {
+        builder = builder.reply_to(support);
+    }
+    if let Some(link) = &unsubscribe {
+        builder = builder
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                format!("<{link}>"),
+            ))
+            .raw_header(HeaderValue::new(
+                HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                "List-Unsubscribe=One-Click".into(),
+            ));
+    }
+    let mut message = builder
+        .multipart(MultiPart::alternative_plain_html(
+            rendered.text,
+            rendered.html,
+        ))
+        .map_err(|e| ApiError::internal("mail message", e))?;
+    if let Some(dkim) = &settings.dkim {
+        message.sign(match unsubscribe {
+            Some(_) => &dkim.listed,
+            None => &dkim.plain,
+        });
+    }
+    Ok(message)
+}

@@ -1,0 +1,1270 @@
+//! E-mail and applications (SPEC §20), against a real SMTP server
+//! (`tests/tools/smtp.py`, Python's aiosmtpd) whose messages are read back
+//! as a mail client reads them (`tests/tools/mail.py`, Python's `email`
+//! package) and whose DKIM signatures are verified with dkimpy.
+
+use crate::helpers::{Backend, SECRET, TENANT, TestApp, code, field};
+use crate::ledger::{partner_at, record, sale_input};
+use revshare::auth::jwt::Keys;
+use revshare::http::Options;
+use revshare::mail::settings::{Dkim, Settings, Smtp};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// Where links in the tests' mail point.
+const PUBLIC: &str = "https://partners.acme.test";
+
+fn tools() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools")
+}
+
+fn python() -> PathBuf {
+    let python = tools().join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "tests/tools/.venv is missing: run scripts/test, which installs aiosmtpd and dkimpy"
+    );
+    python
+}
+
+/// A real SMTP server on loopback, keeping each message it accepts.
+pub struct SmtpServer {
+    _child: tokio::process::Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    pub async fn start() -> SmtpServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = tokio::process::Command::new(python())
+            .arg(tools().join("smtp.py"))
+            .arg("serve")
+            .arg(dir.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start smtp.py");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .await
+            .expect("smtp.py's port");
+        let port = serde_json::from_str::<Value>(&line).expect("port line")["port"]
+            .as_u64()
+            .expect("port") as u16;
+        SmtpServer {
+            _child: child,
+            port,
+            dir,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}?tls=none", self.port)
+    }
+
+    fn files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The messages received so far, waiting (up to 20 s) until there are
+    /// `count`; each parsed by `mail.py read`, with its file.
+    pub async fn wait_for(&self, count: usize) -> Vec<(PathBuf, Value)> {
+        for _ in 0..400 {
+            if self.files().len() >= count {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let files = self.files();
+        assert!(
+            files.len() >= count,
+            "expected {count} messages, the server has {}",
+            files.len()
+        );
+        files
+            .into_iter()
+            .map(|file| {
+                let read = run_tool(&["read", file.to_str().unwrap()]);
+                (file, read)
+            })
+            .collect()
+    }
+
+    /// How many messages arrived (without waiting).
+    pub fn count(&self) -> usize {
+        self.files().len()
+    }
+}
+
+fn run_tool(args: &[&str]) -> Value {
+    let output = std::process::Command::new(python())
+        .arg(tools().join("mail.py"))
+        .args(args)
+        .output()
+        .expect("run mail.py");
+    assert!(
+        output.status.success(),
+        "mail.py {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("mail.py's JSON")
+}
+
+/// Mail settings sending to `smtp`, retrying after a second.
+fn settings(smtp: &SmtpServer) -> Settings {
+    Settings {
+        smtp: Some(Smtp::parse(&smtp.url()).unwrap()),
+        from: "partners@acme.test".parse().unwrap(),
+        retry_schedule: vec![Duration::from_secs(1)],
+        poll: Duration::from_millis(50),
+        dkim: None,
+        public_url: PUBLIC.into(),
+    }
+}
+
+async fn spawn(backend: Backend, mail: Settings) -> Option<TestApp> {
+    let options = Options {
+        data_key: Some(revshare::payouts::seal::DataKey::generate()),
+        mail,
+        ..Options::new(revshare::graphql::LOADER_DELAY)
+    };
+    TestApp::spawn_with_options(backend, Keys::hs256(SECRET), options).await
+}
+
+/// Each test on both databases, with a fresh SMTP server of its own.
+macro_rules! with_smtp {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let smtp = SmtpServer::start().await;
+                let app = spawn(Backend::Sqlite, settings(&smtp)).await.expect("sqlite app");
+                super::$test(app, smtp).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let smtp = SmtpServer::start().await;
+                match spawn(Backend::Postgres, settings(&smtp)).await {
+                    Some(app) => super::$test(app, smtp).await,
+                    None => eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL"),
+                }
+            }
+        }
+    )*};
+}
+
+with_smtp!(
+    a_stranger_applies_confirms_is_approved_and_signs_in,
+    a_rejection_is_emailed_with_its_reason_and_decisions_are_checked,
+    anonymous_applications_past_a_limit_or_from_a_bot_store_nothing,
+    an_address_already_known_is_told_so_by_email,
+    a_partner_signs_in_by_email,
+    commissions_and_payouts_are_emailed_as_the_partner_wants,
+    temporary_refusals_are_retried_and_permanent_ones_fail_and_suppress,
+    a_daily_digest_is_written_once_when_the_day_has_ended,
+);
+
+const SUBMIT: &str = "mutation($input: SubmitPartnerApplicationInput!) { submitPartnerApplication(input: $input) { accepted } }";
+const CONFIRM: &str = "mutation($token: String!) { confirmPartnerApplication(token: $token) { id name email status confirmedAt answers { question answer } campaign { id } partner { id } } }";
+const DECIDE: &str = "mutation($input: DecidePartnerApplicationInput!) { decidePartnerApplication(input: $input) { id status reason decidedAt partner { id name email type } } }";
+const APPLICATIONS: &str = "query($status: ApplicationStatus) { partnerApplications(status: $status) { totalCount edges { node { id name email website country status answers { question answer } campaign { name } } } } }";
+const EMAILS: &str = "{ emails { totalCount edges { node { id to kind subject status attempts lastError partner { id } sentAt text } } } }";
+
+/// Names the program and its support address; a public campaign with a
+/// question. Answers the campaign's id.
+async fn program(app: &TestApp) -> String {
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { programName: \"Acme <Partners>\", supportEmail: \"team@acme.test\", brandColor: \"#112233\" }) { programName } }",
+        json!({}),
+    )
+    .await;
+    app.ok(
+        &app.admin(),
+        "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id applicationQuestions autoApproveApplications } }",
+        json!({ "input": {
+            "name": "Spring & Co",
+            "visibility": "PUBLIC",
+            "rules": [{ "recurring": { "percentage": 20 } }],
+            "applicationQuestions": ["Where will you promote us?"],
+        } }),
+    )
+    .await["createCampaign"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn form(_app: &TestApp, campaign: &str, name: &str, email: &str) -> Value {
+    json!({
+        "tenantId": TENANT,
+        "campaignId": campaign,
+        "name": name,
+        "email": email,
+        "website": "https://blog.example",
+        "country": "de",
+        "answers": [{ "question": "Where will you promote us?", "answer": "My <b>blog</b>" }],
+    })
+}
+
+async fn submit(app: &TestApp, input: Value) -> Value {
+    let (status, body) = app.post(None, SUBMIT, json!({ "input": input })).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn emails(app: &TestApp) -> Vec<Value> {
+    let found = app.ok(&app.admin(), EMAILS, json!({})).await;
+    found["emails"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect()
+}
+
+/// The e-mails, once every one has left `QUEUED` (up to 20 s).
+async fn settled(app: &TestApp) -> Vec<Value> {
+    for _ in 0..400 {
+        let all = emails(app).await;
+        if all.iter().all(|e| e["status"] != "QUEUED") {
+            return all;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("e-mails still queued: {:?}", emails(app).await);
+}
+
+/// What follows `marker` in `url`.
+fn after<'a>(url: &'a str, marker: &str) -> &'a str {
+    url.split_once(marker)
+        .unwrap_or_else(|| panic!("{marker} in {url}"))
+        .1
+}
+
+async fn a_stranger_applies_confirms_is_approved_and_signs_in(app: TestApp, smtp: SmtpServer) {
+    let campaign = program(&app).await;
+    let tenant = TENANT;
+    let answer = submit(
+        &app,
+        form(&app, &campaign, "Ann O'Neil <ann>", "Ann@Example.com"),
+    )
+    .await;
+    assert_eq!(
+        answer,
+        json!({ "data": { "submitPartnerApplication": { "accepted": true } } })
+    );
+
+    // The confirmation: from the program, to the applicant, both parts.
+    let received = smtp.wait_for(1).await;
+    let (file, confirm) = &received[0];
+    assert_eq!(confirm["from"], "\"Acme <Partners>\" <partners@acme.test>");
+    assert_eq!(confirm["to"], "Ann@Example.com");
+    assert_eq!(
+        confirm["subject"],
+        "Confirm your application to Acme <Partners>"
+    );
+    assert_eq!(confirm["content_type"], "multipart/alternative");
+    let types: Vec<&str> = confirm["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["content_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["text/plain", "text/html"]);
+    assert!(
+        confirm["headers"]["List-Unsubscribe"].is_null(),
+        "not a notification"
+    );
+    assert_eq!(confirm["headers"]["Reply-To"], "team@acme.test");
+    let html = confirm["html"].as_str().unwrap();
+    assert!(html.contains("Hello Ann O&#39;Neil &lt;ann&gt;,"), "{html}");
+    assert!(html.contains("Acme &lt;Partners&gt;"));
+    assert!(html.contains("background:#112233"));
+    assert!(!html.contains("<ann>"));
+    assert!(
+        confirm["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Hello Ann O'Neil <ann>,\n")
+    );
+    let links = confirm["links"].as_array().unwrap();
+    let link = links[0].as_str().unwrap();
+    assert!(
+        link.starts_with(&format!("{PUBLIC}/join/{tenant}/{campaign}#confirm=")),
+        "{link}"
+    );
+    assert_eq!(confirm["text_links"][0], link);
+    let envelope: Value =
+        serde_json::from_str(&std::fs::read_to_string(file.with_extension("json")).unwrap())
+            .unwrap();
+    assert_eq!(envelope["mail_from"], "partners@acme.test");
+    assert_eq!(envelope["rcpt_tos"], json!(["Ann@Example.com"]));
+
+    // Nothing is pending until the address is confirmed.
+    let staff = app.admin();
+    let unconfirmed = app
+        .ok(&staff, APPLICATIONS, json!({ "status": "UNCONFIRMED" }))
+        .await;
+    assert_eq!(unconfirmed["partnerApplications"]["totalCount"], 1);
+    let pending = app
+        .ok(&staff, APPLICATIONS, json!({ "status": "PENDING" }))
+        .await;
+    assert_eq!(pending["partnerApplications"]["totalCount"], 0);
+
+    // The link confirms, once; the applicant reads its own application.
+    let token = after(link, "#confirm=");
+    let (_, confirmed) = app.post(None, CONFIRM, json!({ "token": token })).await;
+    let confirmed = &confirmed["data"]["confirmPartnerApplication"];
+    assert_eq!(confirmed["status"], "PENDING");
+    assert_eq!(confirmed["name"], "Ann O'Neil <ann>");
+    assert_eq!(confirmed["email"], "Ann@Example.com");
+    assert_eq!(
+        confirmed["answers"],
+        json!([{ "question": "Where will you promote us?", "answer": "My <b>blog</b>" }])
+    );
+    assert_eq!(
+        confirmed["campaign"],
+        Value::Null,
+        "an applicant reads its own fields alone"
+    );
+    let id = confirmed["id"].as_str().unwrap().to_owned();
+    let again = app.post(None, CONFIRM, json!({ "token": token })).await.1;
+    assert_eq!(
+        again["data"]["confirmPartnerApplication"]["status"],
+        "PENDING"
+    );
+    let bad = app
+        .error(None, CONFIRM, json!({ "token": "not-a-code" }))
+        .await;
+    assert_eq!(code(&bad), "NOT_FOUND");
+
+    // The staff hear of it at the support address.
+    let received = smtp.wait_for(2).await;
+    let staff_mail = &received[1].1;
+    assert_eq!(staff_mail["to"], "team@acme.test");
+    assert_eq!(
+        staff_mail["subject"],
+        "New application to Spring & Co: Ann O'Neil <ann>"
+    );
+    let text = staff_mail["text"].as_str().unwrap();
+    assert!(text.contains("E-mail: Ann@Example.com\n"), "{text}");
+    assert!(text.contains("Country: DE\n"));
+    assert!(text.contains("Where will you promote us?: My <b>blog</b>\n"));
+    assert!(
+        staff_mail["html"]
+            .as_str()
+            .unwrap()
+            .contains("My &lt;b&gt;blog&lt;/b&gt;")
+    );
+
+    let listed = app
+        .ok(&staff, APPLICATIONS, json!({ "status": "PENDING" }))
+        .await;
+    assert_eq!(
+        listed["partnerApplications"]["edges"][0]["node"],
+        json!({
+            "id": id, "name": "Ann O'Neil <ann>", "email": "Ann@Example.com",
+            "website": "https://blog.example", "country": "DE", "status": "PENDING",
+            "answers": [{ "question": "Where will you promote us?", "answer": "My <b>blog</b>" }],
+            "campaign": { "name": "Spring & Co" },
+        })
+    );
+
+    // Approved: a REFERRAL partner, enrolled, e-mailed a way in.
+    let decided = app
+        .ok(
+            &staff,
+            DECIDE,
+            json!({ "input": { "id": id, "approve": true } }),
+        )
+        .await["decidePartnerApplication"]
+        .clone();
+    assert_eq!(decided["status"], "APPROVED");
+    let partner = decided["partner"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        decided["partner"],
+        json!({ "id": partner, "name": "Ann O'Neil <ann>", "email": "Ann@Example.com", "type": "REFERRAL" })
+    );
+    let enrolled = app
+        .ok(
+            &app.partner_token(&partner),
+            "{ viewer { partner { enrollments { campaign { id } snapshot { source rules { type ... on RecurringRule { percentage } } } } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        enrolled["viewer"]["partner"]["enrollments"],
+        json!([{ "campaign": { "id": campaign }, "snapshot": { "source": "APPROVAL", "rules": [{ "type": "RECURRING", "percentage": "20" }] } }])
+    );
+    let received = smtp.wait_for(3).await;
+    let welcome = &received[2].1;
+    assert_eq!(welcome["subject"], "Welcome to Acme <Partners>");
+    assert_eq!(welcome["to"], "Ann@Example.com");
+    let portal = welcome["links"][0].as_str().unwrap();
+    assert!(
+        portal.starts_with(&format!("{PUBLIC}/portal/#code=")),
+        "{portal}"
+    );
+    assert!(
+        welcome["text"]
+            .as_str()
+            .unwrap()
+            .contains("within 60 minutes")
+    );
+
+    // The link signs the new partner in.
+    let (_, redeemed) = app
+        .post(
+            None,
+            "mutation($code: String!) { redeemPortalLink(code: $code) { partnerId partnerName } }",
+            json!({ "code": after(portal, "#code=") }),
+        )
+        .await;
+    assert_eq!(
+        redeemed["data"]["redeemPortalLink"],
+        json!({ "partnerId": partner, "partnerName": "Ann O'Neil <ann>" })
+    );
+
+    // Every e-mail is in the outbox, sent once, with a stable id.
+    let all = settled(&app).await;
+    let kinds: Vec<(&str, &str, i64)> = all
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["status"].as_str().unwrap(),
+                e["attempts"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("APPLICATION_CONFIRM", "SENT", 1),
+            ("STAFF_NEW_APPLICATION", "SENT", 1),
+            ("APPLICATION_APPROVED", "SENT", 1)
+        ]
+    );
+    assert_eq!(all[2]["partner"]["id"], partner.as_str());
+    let first_id = all[0]["id"].as_str().unwrap().to_lowercase();
+    assert_eq!(
+        received[0].1["message_id"],
+        format!("<{first_id}@acme.test>")
+    );
+    // The events staff hear.
+    let events = app
+        .ok(
+            &staff,
+            "{ domainEvents(types: [PARTNER_APPLIED, PARTNER_APPLICATION_DECIDED]) { edges { node { type subjectId data } } } }",
+            json!({}),
+        )
+        .await;
+    let events = events["domainEvents"]["edges"].as_array().unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0]["node"]["type"], "PARTNER_APPLIED");
+    assert_eq!(events[1]["node"]["data"]["status"], "APPROVED");
+    assert_eq!(events[1]["node"]["data"]["partnerId"], partner.as_str());
+    // A partner reads neither applications nor e-mails.
+    let own = app.partner_token(&partner);
+    assert_eq!(
+        code(&app.error(Some(&own), APPLICATIONS, json!({})).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        code(&app.error(Some(&own), EMAILS, json!({})).await),
+        "FORBIDDEN"
+    );
+    assert_eq!(
+        code(
+            &app.error(Some(&app.service("partners:read")), EMAILS, json!({}))
+                .await
+        ),
+        "FORBIDDEN",
+        "e-mails are the admins'"
+    );
+}
+
+async fn a_rejection_is_emailed_with_its_reason_and_decisions_are_checked(
+    app: TestApp,
+    smtp: SmtpServer,
+) {
+    let campaign = program(&app).await;
+    submit(&app, form(&app, &campaign, "Bo", "bo@example.com")).await;
+    let link = smtp.wait_for(1).await[0].1["links"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let staff = app.admin();
+    let id = app.ok(&staff, APPLICATIONS, json!({})).await["partnerApplications"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Not confirmed yet: not decided.
+    let early = app
+        .error(
+            Some(&staff),
+            DECIDE,
+            json!({ "input": { "id": id, "approve": true } }),
+        )
+        .await;
+    assert_eq!(code(&early), "CONFLICT");
+    app.post(None, CONFIRM, json!({ "token": after(&link, "#confirm=") }))
+        .await;
+    // Only staff with partners:write decide; a long reason names its field.
+    let reader = app.service("partners:read");
+    let refused = app
+        .error(
+            Some(&reader),
+            DECIDE,
+            json!({ "input": { "id": id, "approve": false } }),
+        )
+        .await;
+    assert_eq!(code(&refused), "FORBIDDEN");
+    let long = app
+        .error(
+            Some(&staff),
+            DECIDE,
+            json!({ "input": { "id": id, "approve": false, "reason": "x".repeat(1001) } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&long), field(&long)),
+        ("BAD_USER_INPUT", "input.reason")
+    );
+    let unknown_group = app
+        .error(
+            Some(&staff),
+            DECIDE,
+            json!({ "input": { "id": id, "approve": true, "groupId": "01J00000000000000000000000" } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&unknown_group), field(&unknown_group)),
+        ("BAD_USER_INPUT", "input.groupId")
+    );
+    assert_eq!(
+        app.ok(&staff, "{ partners { totalCount } }", json!({}))
+            .await["partners"]["totalCount"],
+        0,
+        "a refused approval made no partner"
+    );
+
+    let rejected = app
+        .ok(
+            &staff,
+            DECIDE,
+            json!({ "input": { "id": id, "approve": false, "reason": "We look for <newsletters> & blogs" } }),
+        )
+        .await["decidePartnerApplication"]
+        .clone();
+    assert_eq!(rejected["status"], "REJECTED");
+    assert_eq!(rejected["reason"], "We look for <newsletters> & blogs");
+    assert_eq!(rejected["partner"], Value::Null);
+    let again = app
+        .error(
+            Some(&staff),
+            DECIDE,
+            json!({ "input": { "id": id, "approve": true } }),
+        )
+        .await;
+    assert_eq!(code(&again), "CONFLICT");
+
+    let received = smtp.wait_for(3).await;
+    let rejection = &received[2].1;
+    assert_eq!(rejection["subject"], "Your application to Acme <Partners>");
+    assert_eq!(rejection["to"], "bo@example.com");
+    assert!(
+        rejection["text"]
+            .as_str()
+            .unwrap()
+            .contains("Reason: We look for <newsletters> & blogs\n")
+    );
+    assert!(
+        rejection["html"]
+            .as_str()
+            .unwrap()
+            .contains("We look for &lt;newsletters&gt; &amp; blogs")
+    );
+}
+
+async fn application_rows(app: &TestApp) -> u64 {
+    app.ok(
+        &app.admin(),
+        "{ partnerApplications { totalCount } }",
+        json!({}),
+    )
+    .await["partnerApplications"]["totalCount"]
+        .as_u64()
+        .unwrap()
+}
+
+async fn anonymous_applications_past_a_limit_or_from_a_bot_store_nothing(
+    app: TestApp,
+    smtp: SmtpServer,
+) {
+    let campaign = program(&app).await;
+    let accepted = json!({ "data": { "submitPartnerApplication": { "accepted": true } } });
+
+    // A bot fills the hidden field: the same answer, nothing stored or sent.
+    let mut bot = form(&app, &campaign, "Bot", "bot@example.com");
+    bot["website2"] = json!("http://spam.example");
+    assert_eq!(submit(&app, bot).await, accepted);
+    // Nothing to apply to: an unknown tenant, an invite-only campaign, an
+    // unknown one — the same answer.
+    let mut elsewhere = form(&app, &campaign, "Eve", "eve@example.com");
+    elsewhere["tenantId"] = json!("no-such-tenant");
+    assert_eq!(submit(&app, elsewhere).await, accepted);
+    let default_campaign = app
+        .ok(
+            &app.admin(),
+            "{ campaigns { edges { node { id isDefault } } } }",
+            json!({}),
+        )
+        .await["campaigns"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["isDefault"] == true)
+        .unwrap()["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        submit(
+            &app,
+            form(&app, &default_campaign, "Eve", "eve@example.com")
+        )
+        .await,
+        accepted
+    );
+    assert_eq!(application_rows(&app).await, 0);
+    assert!(emails(&app).await.is_empty());
+
+    // Bounded strings, each error naming its field; nothing stored.
+    let cases = [
+        ("name", json!("n".repeat(201)), "input.name"),
+        ("email", json!("not an address"), "input.email"),
+        ("website", json!("w".repeat(501)), "input.website"),
+        ("country", json!("Germany"), "input.country"),
+    ];
+    for (key, value, named) in cases {
+        let mut bad = form(&app, &campaign, "Al", "al@example.com");
+        bad[key] = value;
+        let error = app.error(None, SUBMIT, json!({ "input": bad })).await;
+        assert_eq!(
+            (code(&error), field(&error)),
+            ("BAD_USER_INPUT", named),
+            "{key}"
+        );
+    }
+    let mut long_answer = form(&app, &campaign, "Al", "al@example.com");
+    long_answer["answers"][0]["answer"] = json!("a".repeat(501));
+    let error = app
+        .error(None, SUBMIT, json!({ "input": long_answer }))
+        .await;
+    assert_eq!(field(&error), "input.answers[0].answer");
+    let mut stranger = form(&app, &campaign, "Al", "al@example.com");
+    stranger["answers"][0]["question"] = json!("Not asked?");
+    let error = app.error(None, SUBMIT, json!({ "input": stranger })).await;
+    assert_eq!(field(&error), "input.answers[0].question");
+    let mut many = form(&app, &campaign, "Al", "al@example.com");
+    many["answers"] = json!(vec![json!({ "question": "q", "answer": "a" }); 11]);
+    let error = app.error(None, SUBMIT, json!({ "input": many })).await;
+    assert_eq!(field(&error), "input.answers");
+    assert_eq!(application_rows(&app).await, 0);
+
+    // Five an hour from one address (every test client is 127.0.0.1);
+    // the sixth is answered alike and stores nothing.
+    for n in 0..5 {
+        let email = format!("p{n}@example.com");
+        assert_eq!(
+            submit(&app, form(&app, &campaign, "P", &email)).await,
+            accepted
+        );
+    }
+    assert_eq!(application_rows(&app).await, 5);
+    assert_eq!(
+        submit(&app, form(&app, &campaign, "P", "p5@example.com")).await,
+        accepted
+    );
+    assert_eq!(application_rows(&app).await, 5);
+    smtp.wait_for(5).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 5, "nothing sent past the limit");
+    assert_eq!(emails(&app).await.len(), 5);
+}
+
+async fn an_address_already_known_is_told_so_by_email(app: TestApp, smtp: SmtpServer) {
+    let campaign = program(&app).await;
+    let partner = app
+        .create_partner(json!({ "name": "Cy", "email": "cy@example.com" }))
+        .await;
+    // A partner's address: a sign-in link instead, nothing stored.
+    submit(&app, form(&app, &campaign, "Cy again", "CY@example.com")).await;
+    let known = smtp.wait_for(1).await[0].1.clone();
+    assert_eq!(
+        known["subject"],
+        "You are already a Acme <Partners> partner"
+    );
+    let link = known["links"][0].as_str().unwrap();
+    assert!(
+        link.starts_with(&format!("{PUBLIC}/portal/#code=")),
+        "{link}"
+    );
+    let (_, redeemed) = app
+        .post(
+            None,
+            "mutation($code: String!) { redeemPortalLink(code: $code) { partnerId } }",
+            json!({ "code": after(link, "#code=") }),
+        )
+        .await;
+    assert_eq!(
+        redeemed["data"]["redeemPortalLink"]["partnerId"],
+        partner.as_str()
+    );
+    assert_eq!(application_rows(&app).await, 0);
+
+    // An open application: told so, nothing stored; three a day to one
+    // address, then nothing is sent.
+    submit(&app, form(&app, &campaign, "Di", "di@example.com")).await;
+    submit(&app, form(&app, &campaign, "Di", "Di@Example.com")).await;
+    let received = smtp.wait_for(3).await;
+    assert_eq!(
+        received[2].1["subject"],
+        "Your application to Acme <Partners>"
+    );
+    assert!(
+        received[2].1["text"]
+            .as_str()
+            .unwrap()
+            .contains("The one you sent before is still open")
+    );
+    assert_eq!(
+        received[2].1["links"],
+        json!(["mailto:team@acme.test"]),
+        "no way in: only the support address"
+    );
+    assert_eq!(application_rows(&app).await, 1);
+    submit(&app, form(&app, &campaign, "Di", "di@example.com")).await;
+    smtp.wait_for(4).await;
+    submit(&app, form(&app, &campaign, "Di", "di@example.com")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 4, "three a day to one address");
+    assert_eq!(application_rows(&app).await, 1);
+}
+
+const SIGN_IN: &str =
+    "mutation($t: ID!, $e: String!) { requestPortalSignIn(tenantId: $t, email: $e) }";
+
+async fn a_partner_signs_in_by_email(app: TestApp, smtp: SmtpServer) {
+    program(&app).await;
+    let partner = app
+        .create_partner(json!({ "name": "Flo", "email": "flo@example.com" }))
+        .await;
+    let tenant = TENANT;
+    let yes = json!({ "data": { "requestPortalSignIn": true } });
+    // Unknown addresses and tenants: the same answer, nothing sent.
+    for (t, e) in [
+        (tenant, "nobody@example.com"),
+        ("no-such-tenant", "flo@example.com"),
+    ] {
+        let (_, body) = app.post(None, SIGN_IN, json!({ "t": t, "e": e })).await;
+        assert_eq!(body, yes);
+    }
+    let (_, body) = app
+        .post(
+            None,
+            SIGN_IN,
+            json!({ "t": tenant, "e": " Flo@Example.com " }),
+        )
+        .await;
+    assert_eq!(body, yes);
+    let mail = smtp.wait_for(1).await[0].1.clone();
+    assert_eq!(smtp.count(), 1);
+    assert_eq!(mail["to"], "flo@example.com");
+    assert_eq!(mail["subject"], "Sign in to Acme <Partners>");
+    assert!(mail["text"].as_str().unwrap().contains("within 15 minutes"));
+    let link = mail["links"][0].as_str().unwrap();
+    let code_of = after(link, "#code=");
+    let redeem = "mutation($code: String!) { redeemPortalLink(code: $code) { partnerId } }";
+    let (_, redeemed) = app.post(None, redeem, json!({ "code": code_of })).await;
+    assert_eq!(
+        redeemed["data"]["redeemPortalLink"]["partnerId"],
+        partner.as_str()
+    );
+    let spent = app.error(None, redeem, json!({ "code": code_of })).await;
+    assert_eq!(code(&spent), "CONFLICT", "a link signs in once");
+    // A malformed address is named; three links a day to one address.
+    let bad = app
+        .error(None, SIGN_IN, json!({ "t": tenant, "e": "not-an-address" }))
+        .await;
+    assert_eq!((code(&bad), field(&bad)), ("BAD_USER_INPUT", "email"));
+    for _ in 0..3 {
+        app.post(
+            None,
+            SIGN_IN,
+            json!({ "t": tenant, "e": "flo@example.com" }),
+        )
+        .await;
+    }
+    smtp.wait_for(3).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 3);
+    // An archived partner is sent nothing.
+    let archived = app
+        .create_partner(json!({ "name": "Gus", "email": "gus@example.com" }))
+        .await;
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updatePartner(id: $id, input: { status: ARCHIVED }) { status } }",
+        json!({ "id": archived }),
+    )
+    .await;
+    app.post(
+        None,
+        SIGN_IN,
+        json!({ "t": tenant, "e": "gus@example.com" }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 3);
+}
+
+const PREFERENCES: &str = "mutation($input: UpdateEmailPreferencesInput!) { updateEmailPreferences(input: $input) { commissionEarned payoutSent suppressed } }";
+
+async fn commissions_and_payouts_are_emailed_as_the_partner_wants(app: TestApp, smtp: SmtpServer) {
+    program(&app).await;
+    let partner = partner_at(&app, "Hal", 10).await;
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updatePartner(id: $id, input: { email: \"hal@example.com\" }) { email } }",
+        json!({ "id": partner }),
+    )
+    .await;
+    let silent = partner_at(&app, "Ida", 10).await; // no address: no e-mail
+    let own = app.partner_token(&partner);
+    let read =
+        "{ viewer { partner { emailPreferences { commissionEarned payoutSent suppressed } } } }";
+    assert_eq!(
+        app.ok(&own, read, json!({})).await["viewer"]["partner"]["emailPreferences"],
+        json!({ "commissionEarned": "IMMEDIATE", "payoutSent": true, "suppressed": false })
+    );
+
+    let sale = record(&app, sale_input(&partner, "s-1", "123.45")).await;
+    record(&app, sale_input(&silent, "s-2", "50.00")).await;
+    let earned = smtp.wait_for(1).await[0].1.clone();
+    assert_eq!(earned["subject"], "You earned 12.35 USD");
+    assert_eq!(earned["to"], "hal@example.com");
+    let text = earned["text"].as_str().unwrap();
+    assert!(text.starts_with("Hello Hal,\n"), "{text}");
+    assert!(
+        text.contains("Commission: 12.35 USD\nCampaign: Default campaign\n"),
+        "{text}"
+    );
+    // A notification: one-click unsubscribe, in the header and the footer.
+    let unsubscribe = earned["headers"]["List-Unsubscribe"].as_str().unwrap();
+    assert_eq!(
+        earned["headers"]["List-Unsubscribe-Post"],
+        "List-Unsubscribe=One-Click"
+    );
+    let url = unsubscribe.trim_start_matches('<').trim_end_matches('>');
+    assert!(
+        url.starts_with(&format!("{PUBLIC}/mail/unsubscribe/")),
+        "{url}"
+    );
+    assert!(text.contains(&format!("Stop these e-mails: {url}\n")));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        smtp.count(),
+        1,
+        "a partner without an address is not written to"
+    );
+
+    // A link scanner's GET changes nothing; the one-click POST does.
+    let path = after(url, PUBLIC);
+    let page = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<form method=\"post\">")
+    );
+    assert_eq!(
+        app.ok(&own, read, json!({})).await["viewer"]["partner"]["emailPreferences"]["commissionEarned"],
+        "IMMEDIATE"
+    );
+    let posted = app
+        .client
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(posted.status(), 200);
+    let unknown = app
+        .client
+        .post(app.url("/mail/unsubscribe/AAAAAAAAAAAAAAAAAAAAAA"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        app.ok(&own, read, json!({})).await["viewer"]["partner"]["emailPreferences"],
+        json!({ "commissionEarned": "OFF", "payoutSent": true, "suppressed": false })
+    );
+    record(&app, sale_input(&partner, "s-3", "10.00")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 1, "turned off: no e-mail");
+
+    // The partner turns it on again itself; staff need partners:write.
+    let on = app
+        .ok(
+            &own,
+            PREFERENCES,
+            json!({ "input": { "commissionEarned": "IMMEDIATE" } }),
+        )
+        .await;
+    assert_eq!(
+        on["updateEmailPreferences"]["commissionEarned"],
+        "IMMEDIATE"
+    );
+    let other = app
+        .error(
+            Some(&own),
+            PREFERENCES,
+            json!({ "input": { "partnerId": silent, "payoutSent": false } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&other), field(&other)),
+        ("BAD_USER_INPUT", "input.partnerId")
+    );
+    let reader = app
+        .error(
+            Some(&app.service("partners:read")),
+            PREFERENCES,
+            json!({ "input": { "partnerId": partner, "payoutSent": true } }),
+        )
+        .await;
+    assert_eq!(code(&reader), "FORBIDDEN");
+
+    // Paid by hand: the partner hears of it, its method masked.
+    let ids: Vec<Value> = app
+        .ok(
+            &app.admin(),
+            "{ commissions(status: ACCRUED) { edges { node { id partner { id } } } } }",
+            json!({}),
+        )
+        .await["commissions"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["partner"]["id"] == partner.as_str())
+        .map(|e| e["node"]["id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let _ = sale;
+    let writer = app.service("commissions:write");
+    app.ok(
+        &writer,
+        "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id } }",
+        json!({ "ids": ids }),
+    )
+    .await;
+    let paid = app
+        .ok(
+            &writer,
+            "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"june\" }) { id statementNumber } }",
+            json!({ "ids": ids }),
+        )
+        .await["markCommissionsPaid"][0]
+        .clone();
+    let payout = smtp.wait_for(2).await[1].1.clone();
+    assert_eq!(payout["subject"], "Acme <Partners> paid you 13.35 USD");
+    let text = payout["text"].as_str().unwrap();
+    assert!(text.contains("Amount: 13.35 USD\n"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "Statement: {}\n",
+            paid["statementNumber"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+    let statement = format!("{PUBLIC}/portal/#/payouts/{}", paid["id"].as_str().unwrap());
+    assert!(
+        payout["links"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(statement))
+    );
+    assert!(payout["headers"]["List-Unsubscribe"].is_string());
+}
+
+async fn temporary_refusals_are_retried_and_permanent_ones_fail_and_suppress(
+    app: TestApp,
+    smtp: SmtpServer,
+) {
+    program(&app).await;
+    let flaky = app
+        .create_partner(json!({ "name": "Flaky", "email": "flaky@example.com" }))
+        .await;
+    let bounce = app
+        .create_partner(json!({ "name": "Bounce", "email": "bounce@example.com" }))
+        .await;
+    let tenant = TENANT;
+    app.create_partner(json!({ "name": "T", "email": "tempfail@example.com" }))
+        .await;
+    for email in [
+        "flaky@example.com",
+        "bounce@example.com",
+        "tempfail@example.com",
+    ] {
+        app.post(None, SIGN_IN, json!({ "t": tenant, "e": email }))
+            .await;
+    }
+    // Flaky: refused for now (451), sent on the retry a second later.
+    // Bounce: refused for good (550): FAILED, never retried.
+    // Tempfail: refused for now each time: still QUEUED, its error kept.
+    smtp.wait_for(1).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let all = emails(&app).await;
+    let by_to = |to: &str| all.iter().find(|e| e["to"] == to).unwrap().clone();
+    let f = by_to("flaky@example.com");
+    assert_eq!(
+        (f["status"].as_str(), f["attempts"].as_i64()),
+        (Some("SENT"), Some(2))
+    );
+    let b = by_to("bounce@example.com");
+    assert_eq!(
+        (b["status"].as_str(), b["attempts"].as_i64()),
+        (Some("FAILED"), Some(1))
+    );
+    assert!(b["lastError"].as_str().unwrap().starts_with("550"), "{b}");
+    assert_eq!(b["sentAt"], Value::Null);
+    let t = by_to("tempfail@example.com");
+    assert_eq!(t["status"], "QUEUED");
+    assert!(t["attempts"].as_i64().unwrap() >= 2, "{t}");
+    assert!(t["lastError"].as_str().unwrap().starts_with("451"), "{t}");
+    assert_eq!(smtp.count(), 1, "only the flaky one was accepted, once");
+    let _ = flaky;
+
+    // The bounced address is suppressed for notifications, until it changes.
+    let own = app.partner_token(&bounce);
+    let read = "{ viewer { partner { emailPreferences { suppressed } } } }";
+    assert_eq!(
+        app.ok(&own, read, json!({})).await["viewer"]["partner"]["emailPreferences"]["suppressed"],
+        true
+    );
+    let group = app
+        .create_group("Pays", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!, $g: ID!) { updatePartner(id: $id, input: { groupId: $g }) { id } }",
+        json!({ "id": bounce, "g": group }),
+    )
+    .await;
+    record(&app, sale_input(&bounce, "b-1", "10.00")).await;
+    let suppressed = app
+        .ok(
+            &app.admin(),
+            "{ emails(status: SUPPRESSED) { edges { node { kind to } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        suppressed["emails"]["edges"],
+        json!([{ "node": { "kind": "COMMISSION_EARNED", "to": "bounce@example.com" } }])
+    );
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updatePartner(id: $id, input: { email: \"new@example.com\" }) { id } }",
+        json!({ "id": bounce }),
+    )
+    .await;
+    record(&app, sale_input(&bounce, "b-2", "10.00")).await;
+    let received = smtp.wait_for(2).await;
+    assert_eq!(received[1].1["to"], "new@example.com");
+}
+
+/// Without an SMTP server every e-mail waits `QUEUED`, readable whole: how
+/// a demo is read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_smtp_mail_waits_queued_and_reads_whole() {
+    let app = spawn(
+        Backend::Sqlite,
+        Settings {
+            public_url: PUBLIC.into(),
+            ..Settings::default()
+        },
+    )
+    .await
+    .unwrap();
+    let partner = app
+        .create_partner(json!({ "name": "Jo", "email": "jo@example.com" }))
+        .await;
+    app.post(None, SIGN_IN, json!({ "t": TENANT, "e": "jo@example.com" }))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all = emails(&app).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["status"], "QUEUED");
+    assert_eq!(all[0]["attempts"], 0);
+    assert_eq!(all[0]["partner"]["id"], partner.as_str());
+    let text = all[0]["text"].as_str().unwrap();
+    assert!(text.contains(&format!("{PUBLIC}/portal/#code=")), "{text}");
+}
+
+/// Signed with DKIM (RSA and Ed25519), verified by dkimpy against the
+/// public key as DNS would publish it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dkim_signatures_verify_against_the_published_key() {
+    let keys = tempfile::tempdir().unwrap();
+    for (algorithm, record_type) in [("RSA", "rsa"), ("ED25519", "ed25519")] {
+        let private = keys.path().join(format!("{record_type}.pem"));
+        let mut generate = std::process::Command::new("openssl");
+        generate.arg("genpkey").arg("-algorithm").arg(algorithm);
+        if algorithm == "RSA" {
+            generate.arg("-pkeyopt").arg("rsa_keygen_bits:2048");
+        }
+        let made = generate.arg("-out").arg(&private).output().unwrap();
+        assert!(made.status.success(), "{made:?}");
+        let public = std::process::Command::new("openssl")
+            .args(["pkey", "-pubout", "-outform", "DER", "-in"])
+            .arg(&private)
+            .output()
+            .unwrap();
+        use base64::Engine;
+        let der = public.stdout;
+        // DKIM publishes an RSA key as its SubjectPublicKeyInfo, an Ed25519
+        // key as its 32 raw bytes (RFC 8463).
+        let key = match record_type {
+            "rsa" => der.clone(),
+            _ => der[der.len() - 32..].to_vec(),
+        };
+        let dns_record = format!(
+            "v=DKIM1; k={record_type}; p={}",
+            base64::engine::general_purpose::STANDARD.encode(key)
+        );
+        let record_file = keys.path().join(format!("{record_type}.txt"));
+        std::fs::write(&record_file, dns_record).unwrap();
+
+        let smtp = SmtpServer::start().await;
+        let pem = std::fs::read_to_string(&private).unwrap();
+        let mut mail = settings(&smtp);
+        mail.dkim = Some(Arc::new(Dkim::new("s2026", "acme.test", &pem).unwrap()));
+        let app = spawn(Backend::Sqlite, mail).await.unwrap();
+        program(&app).await;
+        let partner = partner_at(&app, "Kit", 10).await;
+        app.ok(
+            &app.admin(),
+            "mutation($id: ID!) { updatePartner(id: $id, input: { email: \"kit@example.com\" }) { id } }",
+            json!({ "id": partner }),
+        )
+        .await;
+        record(&app, sale_input(&partner, "k-1", "10.00")).await;
+        let (file, _) = smtp.wait_for(1).await.remove(0);
+        let verdict = run_tool(&[
+            "dkim",
+            file.to_str().unwrap(),
+            record_file.to_str().unwrap(),
+        ]);
+        assert_eq!(verdict["valid"], true, "{record_type}: {verdict}");
+        assert_eq!(verdict["selector"], "s2026");
+        assert_eq!(verdict["domain"], "acme.test");
+        let signed: Vec<String> = verdict["signed_headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap().to_ascii_lowercase())
+            .collect();
+        for header in [
+            "from",
+            "to",
+            "subject",
+            "list-unsubscribe",
+            "list-unsubscribe-post",
+        ] {
+            assert!(
+                signed.contains(&header.to_owned()),
+                "{header} in {signed:?}"
+            );
+        }
+    }
+}
+
+async fn a_daily_digest_is_written_once_when_the_day_has_ended(app: TestApp, smtp: SmtpServer) {
+    program(&app).await;
+    let partner = partner_at(&app, "Lou", 10).await;
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updatePartner(id: $id, input: { email: \"lou@example.com\" }) { id } }",
+        json!({ "id": partner }),
+    )
+    .await;
+    let daily = app
+        .ok(
+            &app.partner_token(&partner),
+            PREFERENCES,
+            json!({ "input": { "commissionEarned": "DAILY" } }),
+        )
+        .await;
+    assert_eq!(daily["updateEmailPreferences"]["commissionEarned"], "DAILY");
+    record(&app, sale_input(&partner, "d-1", "10.00")).await;
+    record(&app, sale_input(&partner, "d-2", "25.50")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 0, "no single e-mails for a digest's partner");
+
+    // Before the day has ended (the tenant's zone is UTC): nothing.
+    let now = chrono::Utc::now();
+    assert_eq!(revshare::mail::digest::due(&app.db, now).await.unwrap(), 0);
+    // Once it has: one digest, however often (and by however many
+    // replicas) it is looked for.
+    let next_day = (now + chrono::Duration::days(1))
+        .date_naive()
+        .and_hms_opt(0, 30, 0)
+        .unwrap()
+        .and_utc();
+    for _ in 0..2 {
+        assert_eq!(
+            revshare::mail::digest::due(&app.db, next_day)
+                .await
+                .unwrap(),
+            1
+        );
+    }
+    let digest = smtp.wait_for(1).await[0].1.clone();
+    let day = now.format("%-d %B %Y").to_string();
+    assert_eq!(
+        digest["subject"],
+        format!("Your commissions of {day}: 3.55 USD")
+    );
+    assert!(
+        digest["text"]
+            .as_str()
+            .unwrap()
+            .contains("Commissions: 2\nEarned: 3.55 USD\n")
+    );
+    assert!(digest["headers"]["List-Unsubscribe"].is_string());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 1);
+}
