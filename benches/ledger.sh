@@ -43,7 +43,9 @@ id_of() { sed -E 's/.*"id":"([^"]+)".*/\1/'; }
 group="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Ten\", rules: [{ newCustomerTimeTier: { maxMonths: 3, percentage: 25 } }, { recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"
 partners=()
 for i in $(seq 0 $((concurrency - 1))); do
-  partners+=("$(gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Partner $i\\\", externalId: \\\"p-$i\\\", groupId: \\\"$group\\\" }) { id } }\"}" | id_of)")
+  # Each partner has an address, so every commission writes its
+  # COMMISSION_EARNED e-mail (no SMTP server: it waits in the outbox).
+  partners+=("$(gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Partner $i\\\", externalId: \\\"p-$i\\\", email: \\\"p-$i@bench.example\\\", groupId: \\\"$group\\\" }) { id } }\"}" | id_of)")
 done
 
 # pgbench: a single-row INSERT into a table like the event table's hot path.

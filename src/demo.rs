@@ -257,6 +257,51 @@ async fn sample_activity(db: &Db, partner: &partner::Model) -> ApiResult<()> {
     Ok(())
 }
 
+/// The demo's public campaign strangers apply to (made the first time it is
+/// asked for, so an older demo database gets one too): its id, for the
+/// join page's address the development start-up prints.
+pub async fn join_campaign(db: &Db) -> ApiResult<String> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let found = entity::campaign::Entity::find()
+        .filter(entity::campaign::Column::TenantId.eq(DEMO_TENANT))
+        .filter(entity::campaign::Column::Visibility.eq(crate::campaigns::Visibility::Public))
+        .filter(entity::campaign::Column::Status.eq(crate::campaigns::CampaignStatus::Active))
+        .one(db.conn())
+        .await?;
+    if let Some(campaign) = found {
+        return Ok(campaign.id);
+    }
+    let created = crate::campaigns::create(
+        db,
+        DEMO_TENANT,
+        crate::campaigns::NewCampaign {
+            name: "Spring referrals".into(),
+            description: Some("Recommend Demo Brand to the people you know.".into()),
+            currency: crate::engine::Currency::parse("USD")
+                .map_err(|e| ApiError::internal("demo currency", e))?,
+            rules: Some(
+                RuleSet::new(vec![RuleEntry {
+                    rule: Rule::Recurring {
+                        percentage: Decimal::new(20, 0),
+                        max_months: Some(12),
+                    },
+                    description: None,
+                }])
+                .map_err(|e| ApiError::internal("demo rules", e.message))?,
+            ),
+            holdback_days: Some(30),
+            visibility: crate::campaigns::Visibility::Public,
+            status: crate::campaigns::CampaignStatus::Active,
+            landing_url: None,
+            attribution_window_days: None,
+            application_questions: vec!["Where will you promote Demo Brand?".into()],
+            auto_approve_applications: false,
+        },
+    )
+    .await?;
+    Ok(created.id)
+}
+
 /// A one-time sign-in link to the portal for the sample partner, valid a
 /// day: what the development start-up prints.
 pub async fn sample_portal_code(db: &Db, keys: &crate::auth::jwt::Keys) -> ApiResult<String> {

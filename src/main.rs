@@ -326,6 +326,19 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
             }
             Err(err) => tracing::warn!(error = ?err, "no portal link for the sample partner"),
         }
+        match demo::join_campaign(&db).await {
+            Ok(campaign) => {
+                let join = format!("http://{address}/join/{}/{campaign}", demo::DEMO_TENANT);
+                say.out(
+                    &format!(
+                        "Strangers apply at {join}; with no SMTP server, `emails` shows what \
+                         they would be sent"
+                    ),
+                    json!({ "join": join }),
+                );
+            }
+            Err(err) => tracing::warn!(error = ?err, "no public campaign to apply to"),
+        }
     }
     if let Some(token) = &dev_token {
         say.gap();

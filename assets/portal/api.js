@@ -163,6 +163,23 @@ export async function start() {
   return null;
 }
 
+/**
+ * The program the portal signs in to by e-mail: `#tenant=…` in the
+ * address (the join page and the program's own links carry it), kept for
+ * the tab.
+ */
+export function signInTenant() {
+  const hash = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const named = hash.get('tenant');
+  if (named) sessionStorage.setItem(`${KEY}.tenant`, named);
+  return named || sessionStorage.getItem(`${KEY}.tenant`);
+}
+
+/** Asks for a sign-in link by e-mail (no token): the server always says yes. */
+export async function requestSignIn(tenantId, email) {
+  await post('mutation SignInByEmail($t: ID!, $e: String!) { requestPortalSignIn(tenantId: $t, email: $e) }', { t: tenantId, e: email });
+}
+
 /** Signs out: the session ends on the server too. */
 export async function signOut() {
   if (session && session.kind === 'session') {

@@ -3,7 +3,7 @@
 // the fragment (`#/payouts/…`), so a link to one opens it after sign-in
 // and the server serves one document.
 import { html, render, useEffect, useState } from './lib.js';
-import { onSession, signOut, signedOutBecause, start } from './api.js';
+import { onSession, requestSignIn, signInTenant, signOut, signedOutBecause, start } from './api.js';
 import { useQuery } from './ui.js';
 import { Overview } from './page-overview.js';
 import { Commissions } from './page-commissions.js';
@@ -85,7 +85,41 @@ function Shell({ session }) {
     <main id="main" tabindex="-1">${page}</main>`;
 }
 
+/** The e-mail sign-in form: a one-time link is sent to a partner's address. */
+function EmailSignIn({ tenant }) {
+  const [state, setState] = useState({ sending: false, sent: null, error: null });
+  const submit = async (event) => {
+    event.preventDefault();
+    const email = event.target.elements.email.value.trim();
+    setState({ sending: true, sent: null, error: null });
+    try {
+      await requestSignIn(tenant, email);
+      setState({ sending: false, sent: email, error: null });
+    } catch (error) {
+      setState({ sending: false, sent: null, error });
+    }
+  };
+  if (state.sent) {
+    return html`<p class="notice ok" role="status" data-state="sign-in-sent">
+      If ${state.sent} belongs to a partner of this program, a sign-in link is on its way. It works once, within 15 minutes.</p>`;
+  }
+  const invalid = state.error && state.error.field === 'email';
+  return html`
+    <form class="sign-in-form" onSubmit=${submit} novalidate aria-labelledby="email-sign-in">
+      <h2 id="email-sign-in">Sign in by e-mail</h2>
+      <div class=${`field${invalid ? ' invalid' : ''}`}>
+        <label for="sign-in-email">Your e-mail address</label>
+        <input id="sign-in-email" name="email" type="email" autocomplete="email" required
+          aria-invalid=${invalid ? 'true' : undefined} aria-describedby=${invalid ? 'sign-in-email-error' : undefined} />
+        ${invalid && html`<p class="field-error" id="sign-in-email-error">${state.error.message}</p>`}
+      </div>
+      ${state.error && !invalid && html`<p class="notice error" role="alert">${state.error.message}</p>`}
+      <p><button type="submit" disabled=${state.sending}>Send me a sign-in link</button></p>
+    </form>`;
+}
+
 function SignedOut({ message, tone }) {
+  const tenant = signInTenant();
   useEffect(() => {
     document.title = 'Sign in · Partner portal';
     const heading = document.getElementById('page-title');
@@ -97,7 +131,9 @@ function SignedOut({ message, tone }) {
       ${message
         ? html`<p class=${`notice ${tone || 'error'}`} role="alert" data-state="sign-in-refused">${message}</p>`
         : html`<p>Open the sign-in link your program sent you to see your commissions and payouts.</p>`}
-      <p class="muted">A sign-in link works once. If yours was used or has expired, ask the program for a new one.</p>
+      ${tenant
+        ? html`<${EmailSignIn} tenant=${tenant} />`
+        : html`<p class="muted">A sign-in link works once. If yours was used or has expired, ask the program for a new one.</p>`}
     </main>`;
 }
 

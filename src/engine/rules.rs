@@ -28,6 +28,73 @@ pub enum EventKind {
     Lead,
 }
 
+impl Rule {
+    /// One sentence: "20 % of every payment for 12 months".
+    pub fn in_words(&self, currency: &str) -> String {
+        let months = |n: u32| match n {
+            1 => "1 month".to_owned(),
+            n => format!("{n} months"),
+        };
+        match self {
+            Rule::Recurring {
+                percentage,
+                max_months: None,
+            } => format!("{} % of every payment", percentage.normalize()),
+            Rule::Recurring {
+                percentage,
+                max_months: Some(n),
+            } => format!(
+                "{} % of every payment for {}",
+                percentage.normalize(),
+                months(*n)
+            ),
+            Rule::NewCustomerTimeTier {
+                max_months,
+                percentage,
+            } => format!(
+                "{} % of a new customer's payments in its first {}",
+                percentage.normalize(),
+                months(*max_months)
+            ),
+            Rule::PartnerLtvUpgrade {
+                min_ltv_total,
+                upgrade_percentage,
+            } => format!(
+                "{} % once your customers have paid {} {currency} in all",
+                upgrade_percentage.normalize(),
+                min_ltv_total.normalize()
+            ),
+            Rule::ChargeThresholdBonus {
+                min_charge_total,
+                bonus,
+            } => format!(
+                "a bonus of {} {currency} once a customer has paid {} {currency}",
+                bonus.normalize(),
+                min_charge_total.normalize()
+            ),
+            Rule::QualifiedCustomersUpgrade {
+                min_customers,
+                upgrade_percentage,
+            } => format!(
+                "{} % once you have brought {min_customers} paying customers",
+                upgrade_percentage.normalize()
+            ),
+            Rule::FirstPaidCustomerBonus { bonus } => format!(
+                "a bonus of {} {currency} for your first paying customer",
+                bonus.normalize()
+            ),
+            Rule::FlatFee {
+                amount,
+                event_kind: EventKind::Sale,
+            } => format!("{} {currency} for every sale", amount.normalize()),
+            Rule::FlatFee {
+                amount,
+                event_kind: EventKind::Lead,
+            } => format!("{} {currency} for every lead", amount.normalize()),
+        }
+    }
+}
+
 /// The kind of a rule; its serde form (`NEW_CUSTOMER_TIME_TIER`) is the one
 /// commission breakdowns store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -420,6 +487,18 @@ impl RuleSet {
 
     pub fn entries(&self) -> &[RuleEntry] {
         &self.entries
+    }
+
+    /// The rules as a person reads them on a join page: one sentence a
+    /// rule, amounts in `currency` (its description when it has one).
+    pub fn in_words(&self, currency: &str) -> Vec<String> {
+        self.entries
+            .iter()
+            .map(|entry| match &entry.description {
+                Some(text) if !text.trim().is_empty() => text.trim().to_owned(),
+                _ => entry.rule.in_words(currency),
+            })
+            .collect()
     }
 
     /// Evaluates one charge (SPEC §5, "Evaluation of one charge").
@@ -1096,6 +1175,49 @@ mod tests {
             prop_assert_eq!(evaluation.fee, currency.round(evaluation.unrounded_fee));
             let half_unit = Decimal::new(5, currency.minor_units() + 1);
             prop_assert!((evaluation.fee - evaluation.unrounded_fee).abs() <= half_unit);
+        }
+    }
+
+    #[test]
+    fn rules_read_as_sentences() {
+        use rust_decimal::Decimal;
+        let d = |t: &str| t.parse::<Decimal>().unwrap();
+        let cases = [
+            (
+                Rule::Recurring {
+                    percentage: d("20"),
+                    max_months: Some(12),
+                },
+                "20 % of every payment for 12 months",
+            ),
+            (
+                Rule::Recurring {
+                    percentage: d("12.50"),
+                    max_months: None,
+                },
+                "12.5 % of every payment",
+            ),
+            (
+                Rule::NewCustomerTimeTier {
+                    max_months: 1,
+                    percentage: d("30"),
+                },
+                "30 % of a new customer's payments in its first 1 month",
+            ),
+            (
+                Rule::FirstPaidCustomerBonus { bonus: d("50.00") },
+                "a bonus of 50 EUR for your first paying customer",
+            ),
+            (
+                Rule::FlatFee {
+                    amount: d("2"),
+                    event_kind: EventKind::Lead,
+                },
+                "2 EUR for every lead",
+            ),
+        ];
+        for (rule, words) in cases {
+            assert_eq!(rule.in_words("EUR"), words);
         }
     }
 }

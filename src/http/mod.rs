@@ -25,6 +25,7 @@ pub mod exports;
 mod files;
 pub mod graphiql;
 pub mod graphql;
+pub mod join;
 mod limits;
 pub mod metrics;
 pub mod portal;
@@ -272,6 +273,7 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
             get(move || async move { portal::page(&framers) }),
         )
         .route("/portal/{version}/{name}", get(portal::asset))
+        .route("/join/{tenant_id}/{campaign_id}", get(join::page))
         .route(
             "/mail/unsubscribe/{code}",
             get(unsubscribe::ask).post(unsubscribe::confirm),

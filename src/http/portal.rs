@@ -63,6 +63,7 @@ pub static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
         portal_file!("page-deals.js", JS),
         portal_file!("page-payment.js", JS),
         portal_file!("page-postbacks.js", JS),
+        portal_file!("join.js", JS),
         portal_file!("portal.css", "text/css; charset=utf-8"),
         portal_file!("favicon.svg", "image/svg+xml"),
         portal_file!("THIRD-PARTY-LICENSES.txt", "text/plain; charset=utf-8"),
@@ -102,6 +103,11 @@ fn url(name: &str) -> String {
     format!("/portal/{}/{name}", VERSION.as_str())
 }
 
+/// Where one of the portal's files is served (the join page uses them).
+pub fn asset_url(name: &str) -> String {
+    url(name)
+}
+
 /// `GET /portal`: the document lives at `/portal/`.
 pub async fn bare() -> Redirect {
     Redirect::permanent("/portal/")
@@ -111,7 +117,7 @@ pub async fn bare() -> Redirect {
 pub fn page(frame_ancestors: &Origins) -> Response {
     let preloads: String = ASSETS
         .iter()
-        .filter(|a| a.content_type == JS && a.name != "app.js")
+        .filter(|a| a.content_type == JS && a.name != "app.js" && a.name != "join.js")
         .map(|a| format!("<link rel=\"modulepreload\" href=\"{}\">\n", url(a.name)))
         .collect();
     let html = format!(

@@ -1268,3 +1268,94 @@ async fn a_daily_digest_is_written_once_when_the_day_has_ended(app: TestApp, smt
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.count(), 1);
 }
+
+/// The join page and the portal's e-mail sign-in, in Chromium: a stranger
+/// applies on the page, follows the e-mailed link, is approved, opens the
+/// portal from the welcome e-mail; later signs in by e-mail. The e-mails'
+/// links point at the public URL, which here is the test server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_join_page_and_the_email_sign_in_work_in_chromium() {
+    let smtp = SmtpServer::start().await;
+    let app = spawn(Backend::Sqlite, settings(&smtp)).await.unwrap();
+    let campaign = program(&app).await;
+    let local = |link: &str| link.replace(PUBLIC, &app.url(""));
+    let node = crate::browser::node;
+
+    // Not public: 404, as an unknown campaign.
+    let default = app
+        .client
+        .get(app.url(&format!("/join/{TENANT}/nope")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(default.status(), 404);
+    let page = app
+        .client
+        .get(app.url(&format!("/join/{TENANT}/{campaign}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<p class=\"brand\">Acme &lt;Partners&gt;</p>"),
+        "{html}"
+    );
+    assert!(html.contains("<h1 id=\"page-title\" tabindex=\"-1\">Join Spring &amp; Co</h1>"));
+
+    let join = app.url(&format!("/join/{TENANT}/{campaign}"));
+    let applied = node("join.mjs", &["apply", &join, "Ann <Example>"]).await;
+    assert_eq!(applied["title"], "Join Spring & Co");
+    assert_eq!(applied["terms"], json!(["20 % of every payment"]));
+    assert_eq!(applied["fieldError"], "Must not be empty");
+    assert!(
+        applied["applied"]
+            .as_str()
+            .unwrap()
+            .contains("ann@example.com")
+    );
+
+    let confirm = smtp.wait_for(1).await[0].1["links"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let confirmed = node("join.mjs", &["confirm", &local(&confirm)]).await;
+    assert_eq!(confirmed["state"], "confirmed", "{confirmed}");
+    assert_eq!(confirmed["fragment"], "", "the code leaves the address bar");
+
+    let staff = app.admin();
+    let id = app
+        .ok(&staff, APPLICATIONS, json!({ "status": "PENDING" }))
+        .await["partnerApplications"]["edges"][0]["node"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        &staff,
+        DECIDE,
+        json!({ "input": { "id": id, "approve": true } }),
+    )
+    .await;
+    // The staff's notice, then the welcome.
+    let welcome = smtp.wait_for(3).await[2].1.clone();
+    assert_eq!(welcome["subject"], "Welcome to Acme <Partners>");
+    let portal = welcome["links"][0].as_str().unwrap().to_owned();
+    let opened = node("join.mjs", &["portal", &local(&portal), "Acme <Partners>"]).await;
+    assert_eq!(opened["program"], "Acme <Partners>");
+
+    let sign_in = app.url(&format!("/portal/#tenant={TENANT}"));
+    let asked = node("join.mjs", &["sign-in", &sign_in, "ann@example.com"]).await;
+    assert!(asked["sent"].as_str().unwrap().contains("ann@example.com"));
+    let link = smtp.wait_for(4).await[3].1["links"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let again = node("join.mjs", &["portal", &local(&link), "Acme <Partners>"]).await;
+    assert_eq!(again["program"], "Acme <Partners>");
+}
