@@ -82,6 +82,10 @@ pub async fn pass(
     settings: &Settings,
     transport: &lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
 ) -> ApiResult<u64> {
+    // One read when nothing is due (the usual case): no write at all.
+    if !due(db).await? {
+        return Ok(0);
+    }
     interrupted(db).await?;
     let claimed = claim(db, BATCH).await?;
     let count = claimed.len() as u64;
@@ -199,6 +203,16 @@ async fn record(
     }
     txn.commit().await?;
     Ok(())
+}
+
+/// Whether a queued row is due: to be claimed, or in flight past its lease.
+async fn due(db: &Db) -> ApiResult<bool> {
+    Ok(email::Entity::find()
+        .filter(email::Column::Status.eq(EmailStatus::Queued))
+        .filter(email::Column::NextAttemptAt.lte(crate::db::now()))
+        .one(db.conn())
+        .await?
+        .is_some())
 }
 
 /// Rows in flight past their lease: interrupted after they were handed
