@@ -178,6 +178,7 @@ with_smtp!(
     commissions_and_payouts_are_emailed_as_the_partner_wants,
     temporary_refusals_are_retried_and_permanent_ones_fail_and_suppress,
     a_daily_digest_is_written_once_when_the_day_has_ended,
+    an_auto_approving_campaign_approves_at_confirmation_and_stale_ones_are_deleted,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitPartnerApplicationInput!) { submitPartnerApplication(input: $input) { accepted } }";
@@ -1358,4 +1359,73 @@ async fn the_join_page_and_the_email_sign_in_work_in_chromium() {
         .to_owned();
     let again = node("join.mjs", &["portal", &local(&link), "Acme <Partners>"]).await;
     assert_eq!(again["program"], "Acme <Partners>");
+}
+
+async fn an_auto_approving_campaign_approves_at_confirmation_and_stale_ones_are_deleted(
+    app: TestApp,
+    smtp: SmtpServer,
+) {
+    let campaign = program(&app).await;
+    let updated = app
+        .ok(
+            &app.admin(),
+            "mutation($id: ID!) { updateCampaign(id: $id, input: { autoApproveApplications: true, applicationQuestions: [] }) { autoApproveApplications applicationQuestions } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    assert_eq!(
+        updated["updateCampaign"],
+        json!({ "autoApproveApplications": true, "applicationQuestions": [] })
+    );
+    let mut input = form(&app, &campaign, "Mo", "mo@example.com");
+    input["answers"] = json!([]);
+    submit(&app, input).await;
+    let link = smtp.wait_for(1).await[0].1["links"][0]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, confirmed) = app
+        .post(None, CONFIRM, json!({ "token": after(&link, "#confirm=") }))
+        .await;
+    assert_eq!(
+        confirmed["data"]["confirmPartnerApplication"]["status"],
+        "APPROVED"
+    );
+    // The staff's notice, then the welcome with its way in.
+    let received = smtp.wait_for(3).await;
+    assert_eq!(
+        received[1].1["subject"],
+        "New application to Spring & Co: Mo"
+    );
+    assert_eq!(received[2].1["subject"], "Welcome to Acme <Partners>");
+    let listed = app
+        .ok(
+            &app.admin(),
+            "{ partners { nodes { name email } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["partners"]["nodes"],
+        json!([{ "name": "Mo", "email": "mo@example.com" }])
+    );
+
+    // An application nobody confirms is deleted after seven days.
+    let mut stale = form(&app, &campaign, "Ned", "ned@example.com");
+    stale["answers"] = json!([]);
+    submit(&app, stale).await;
+    assert_eq!(application_rows(&app).await, 2);
+    assert_eq!(revshare::applications::prune(&app.db).await.unwrap(), 0);
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    entity::partner_application::Entity::update_many()
+        .col_expr(
+            entity::partner_application::Column::CreatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::days(8)),
+        )
+        .filter(entity::partner_application::Column::Email.eq("ned@example.com"))
+        .exec(app.db.conn())
+        .await
+        .unwrap();
+    assert_eq!(revshare::applications::prune(&app.db).await.unwrap(), 1);
+    assert_eq!(application_rows(&app).await, 1, "the approved one stays");
 }
