@@ -179,6 +179,7 @@ with_smtp!(
     temporary_refusals_are_retried_and_permanent_ones_fail_and_suppress,
     a_daily_digest_is_written_once_when_the_day_has_ended,
     an_auto_approving_campaign_approves_at_confirmation_and_stale_ones_are_deleted,
+    an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitPartnerApplicationInput!) { submitPartnerApplication(input: $input) { accepted } }";
@@ -1428,4 +1429,61 @@ async fn an_auto_approving_campaign_approves_at_confirmation_and_stale_ones_are_
         .unwrap();
     assert_eq!(revshare::applications::prune(&app.db).await.unwrap(), 1);
     assert_eq!(application_rows(&app).await, 1, "the approved one stays");
+}
+
+/// A replica that handed a message to the server and died before it
+/// recorded the answer leaves it in flight: when its lease ends, the
+/// message may have been sent, so it is failed, never sent again.
+async fn an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again(
+    app: TestApp,
+    smtp: SmtpServer,
+) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    program(&app).await;
+    app.create_partner(json!({ "name": "Pat", "email": "pat@example.com" }))
+        .await;
+    // Written and, as a crashed replica leaves it, in flight with its
+    // lease over — in the transaction that writes it, before any sender
+    // can claim it.
+    let txn = app.db.write().await.unwrap();
+    revshare::mail::queue(
+        &*txn,
+        revshare::mail::Mail {
+            tenant_id: TENANT.into(),
+            partner_id: None,
+            to: "pat@example.com".into(),
+            content: revshare::mail::Content::ApplicationOpen {
+                name: "Pat".into(),
+                campaign: "Spring".into(),
+            },
+            dedupe_key: Some("interrupted".into()),
+            requested_by: None,
+            suppressed: false,
+        },
+    )
+    .await
+    .unwrap();
+    entity::email::Entity::update_many()
+        .col_expr(entity::email::Column::InFlight, Expr::value(true))
+        .col_expr(entity::email::Column::Attempts, Expr::value(1))
+        .col_expr(
+            entity::email::Column::NextAttemptAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        )
+        .filter(entity::email::Column::DedupeKey.eq("interrupted"))
+        .exec(&*txn)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let all = settled(&app).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["status"], "FAILED");
+    assert_eq!(all[0]["attempts"], 1);
+    assert!(
+        all[0]["lastError"].as_str().unwrap().contains("may have been sent"),
+        "{}",
+        all[0]
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(smtp.count(), 0, "never sent again");
 }
