@@ -5,8 +5,10 @@
 //! - `emails`: one row a message, written in the transaction that caused
 //!   it; `data` holds the values its template is drawn from (it is
 //!   rendered when read or sent, in the program's current look), and
-//!   `dedupe_key` makes a message that one cause sends once (a
-//!   commission's, a payout's, a day's digest) unique. `in_flight` marks
+//!   `dedupe_key` makes a message that one cause sends once (a payout's,
+//!   a decision's, a day's digest) unique. The indexes only some rows need
+//!   are partial, so the ledger's commission e-mails (no key, no anonymous
+//!   caller) do not pay for them. `in_flight` marks
 //!   an attempt handed to the SMTP server and not yet recorded:
 //!   `next_attempt_at` is then its lease.
 //! - `partner_mail`: what a partner wants to be e-mailed, and the address
@@ -45,12 +47,14 @@ fn up(timestamp: &str) -> Vec<String> {
                sent_at {t} NULL
              )"
         ),
-        "CREATE UNIQUE INDEX emails_dedupe ON emails (tenant_id, dedupe_key)".into(),
+        "CREATE UNIQUE INDEX emails_dedupe ON emails (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL"
+            .into(),
         "CREATE INDEX emails_due ON emails (status, next_attempt_at)".into(),
         "CREATE UNIQUE INDEX emails_unsubscribe ON emails (unsubscribe_code)".into(),
         "CREATE INDEX emails_list ON emails (tenant_id, id)".into(),
         "CREATE INDEX emails_to ON emails (tenant_id, kind, created_at)".into(),
-        "CREATE INDEX emails_requested_by ON emails (tenant_id, requested_by, created_at)".into(),
+        "CREATE INDEX emails_requested_by ON emails (tenant_id, requested_by, created_at) WHERE requested_by IS NOT NULL"
+            .into(),
         format!(
             "CREATE TABLE partner_mail (
                partner_id varchar NOT NULL PRIMARY KEY,

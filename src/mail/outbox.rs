@@ -71,6 +71,9 @@ pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
     email::Entity::insert(row)
         .on_conflict(
             OnConflict::columns([email::Column::TenantId, email::Column::DedupeKey])
+                .target_and_where(sea_orm::ExprTrait::is_not_null(
+                    sea_orm::sea_query::Expr::col(email::Column::DedupeKey),
+                ))
                 .do_nothing()
                 .to_owned(),
         )
@@ -187,7 +190,7 @@ pub async fn commissions_earned(
         .collect();
     let backend = conn.get_database_backend();
     for chunk in earning.chunks(EARNED_CHUNK) {
-        let mut values = Vec::with_capacity(chunk.len() * 5);
+        let mut values = Vec::with_capacity(chunk.len() * 4 + 1);
         let mut tuples = Vec::with_capacity(chunk.len());
         for (i, row) in chunk.iter().enumerate() {
             let content = Content::CommissionRef {
@@ -201,42 +204,33 @@ pub async fn commissions_earned(
             values.push(sea_orm::Value::from(crate::input::new_id()));
             values.push(sea_orm::Value::from(row.partner_id.clone()));
             values.push(sea_orm::Value::from(data));
-            values.push(sea_orm::Value::from(format!("commission:{}", row.id)));
             values.push(sea_orm::Value::from(random_code(16)?));
             tuples.push(match backend {
                 sea_orm::DbBackend::Postgres => {
-                    let n = i * 5;
-                    format!(
-                        "(${}, ${}, ${}, ${}, ${})",
-                        n + 1,
-                        n + 2,
-                        n + 3,
-                        n + 4,
-                        n + 5
-                    )
+                    let n = i * 4;
+                    format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4)
                 }
-                _ => "(?, ?, ?, ?, ?)".to_owned(),
+                _ => "(?, ?, ?, ?)".to_owned(),
             });
         }
         let now_param = match backend {
-            sea_orm::DbBackend::Postgres => format!("${}", chunk.len() * 5 + 1),
+            sea_orm::DbBackend::Postgres => format!("${}", chunk.len() * 4 + 1),
             _ => "?".to_owned(),
         };
         values.push(sea_orm::Value::from(now));
         let sql = format!(
             "INSERT INTO emails (id, tenant_id, partner_id, kind, to_address, data, status, \
-               attempts, in_flight, next_attempt_at, dedupe_key, unsubscribe_code, created_at) \
+               attempts, in_flight, next_attempt_at, unsubscribe_code, created_at) \
              SELECT v.column1, p.tenant_id, p.id, 'COMMISSION_EARNED', p.email, v.column3, \
                CASE WHEN m.bounced_address IS NOT NULL \
                  AND lower(m.bounced_address) = lower(p.email) THEN 'SUPPRESSED' ELSE 'QUEUED' END, \
-               0, false, t.at, v.column4, v.column5, t.at \
+               0, false, t.at, v.column4, t.at \
              FROM (VALUES {}) AS v \
              JOIN partners p ON p.id = v.column2 \
              LEFT JOIN partner_mail m ON m.partner_id = p.id \
              CROSS JOIN (SELECT {now_param} AS at) AS t \
              WHERE p.email IS NOT NULL AND p.email <> '' \
-               AND COALESCE(m.commission_earned, 'IMMEDIATE') = 'IMMEDIATE' \
-             ON CONFLICT (tenant_id, dedupe_key) DO NOTHING",
+               AND COALESCE(m.commission_earned, 'IMMEDIATE') = 'IMMEDIATE'",
             tuples.join(", ")
         );
         conn.execute_raw(sea_orm::Statement::from_sql_and_values(

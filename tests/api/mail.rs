@@ -1480,7 +1480,10 @@ async fn an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again(
     assert_eq!(all[0]["status"], "FAILED");
     assert_eq!(all[0]["attempts"], 1);
     assert!(
-        all[0]["lastError"].as_str().unwrap().contains("may have been sent"),
+        all[0]["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("may have been sent"),
         "{}",
         all[0]
     );

@@ -25,16 +25,14 @@
 
 use crate::attribution::clicks;
 use crate::auth::jwt::Keys;
-use crate::campaigns::{self, Visibility, enrollment};
+use crate::campaigns::{self, Visibility};
 use crate::db::Db;
-use crate::directory::partners::NewPartner;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{self, DomainEventType, NewDomainEvent};
 use crate::input;
 use crate::mail::{self, Content, Mail};
 use crate::portal;
 use chrono::Duration;
-use entity::enums::{ApplicationStatus, CampaignStatus, EmailKind, PartnerStatus, PartnerType};
+use entity::enums::{ApplicationStatus, CampaignStatus, EmailKind, PartnerStatus};
 use entity::{campaign, partner, partner_application, tenant};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
@@ -42,6 +40,9 @@ use sea_orm::{
     Select,
 };
 use sha2::Digest;
+
+mod decide;
+pub use decide::{Decision, confirm, decide};
 
 /// Applications an hour from one client address.
 pub const PER_ADDRESS_PER_HOUR: u64 = 5;
@@ -136,7 +137,7 @@ pub fn email_key(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-fn hash(code: &str) -> String {
+pub(crate) fn hash(code: &str) -> String {
     sha2::Sha256::digest(code.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -333,7 +334,7 @@ pub async fn submit(
 }
 
 /// The tenant's partner with this address (compared lower-cased).
-async fn partner_by_email(
+pub(crate) async fn partner_by_email(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     key: &str,
@@ -346,109 +347,6 @@ async fn partner_by_email(
         ))
         .one(conn)
         .await?)
-}
-
-fn not_valid() -> ApiError {
-    ApiError::NotFound("this confirmation link is not valid: apply again".into())
-}
-
-/// `confirmPartnerApplication`: the applicant followed the e-mailed link.
-/// Confirming twice answers the application as it is.
-pub async fn confirm(db: &Db, keys: &Keys, code: &str) -> ApiResult<partner_application::Model> {
-    let code_hash = hash(code.trim());
-    db.transaction(|txn| {
-        let code_hash = code_hash.clone();
-        Box::pin(async move {
-            let conn = &*txn;
-            let application = partner_application::Entity::find()
-                .filter(partner_application::Column::TokenHash.eq(code_hash.as_str()))
-                .one(conn)
-                .await?
-                .ok_or_else(not_valid)?;
-            if application.status != ApplicationStatus::Unconfirmed {
-                return Ok(application);
-            }
-            let now = crate::db::now();
-            if application.created_at + Duration::days(UNCONFIRMED_DAYS) < now {
-                return Err(not_valid());
-            }
-            let tenant_id = application.tenant_id.clone();
-            partner_application::Entity::update_many()
-                .col_expr(
-                    partner_application::Column::Status,
-                    Expr::value(ApplicationStatus::Pending.as_str()),
-                )
-                .col_expr(partner_application::Column::ConfirmedAt, Expr::value(now))
-                .filter(partner_application::Column::Id.eq(application.id.as_str()))
-                .exec(conn)
-                .await?;
-            let application = partner_application::Entity::find_by_id(application.id.clone())
-                .one(conn)
-                .await?
-                .ok_or_else(not_valid)?;
-            let campaign = campaigns::find(conn, &tenant_id, &application.campaign_id)
-                .await?
-                .ok_or_else(|| ApiError::internal("application", "no campaign"))?;
-            events::append(
-                conn,
-                &tenant_id,
-                now,
-                vec![NewDomainEvent {
-                    kind: DomainEventType::PartnerApplied,
-                    occurred_at: now,
-                    partner_id: None,
-                    subject_id: application.id.clone(),
-                    data: serde_json::json!({ "campaignId": campaign.id }),
-                }],
-            )
-            .await?;
-            let tenant = tenant::Entity::find_by_id(tenant_id.clone())
-                .one(conn)
-                .await?
-                .ok_or_else(|| ApiError::internal("application", "no tenant"))?;
-            if let Some(support) = tenant.support_email.clone() {
-                mail::queue(
-                    conn,
-                    Mail {
-                        tenant_id: tenant_id.clone(),
-                        partner_id: None,
-                        to: support,
-                        content: Content::StaffNewApplication {
-                            name: application.name.clone(),
-                            email: application.email.clone(),
-                            campaign: campaign.name.clone(),
-                            website: application.website.clone(),
-                            country: application.country.clone(),
-                            answers: answers_of(&application),
-                            id: application.id.clone(),
-                        },
-                        dedupe_key: Some(format!("staff-application:{}", application.id)),
-                        requested_by: None,
-                        suppressed: false,
-                    },
-                )
-                .await?;
-            }
-            if campaign.auto_approve_applications && campaign.status == CampaignStatus::Active {
-                let decision = Decision {
-                    approve: true,
-                    group_id: None,
-                    reason: None,
-                };
-                return settle(
-                    conn,
-                    keys,
-                    &application,
-                    &campaign,
-                    "auto-approval",
-                    decision,
-                )
-                .await;
-            }
-            Ok(application)
-        })
-    })
-    .await
 }
 
 /// An application's answers as `(question, answer)`.
@@ -464,199 +362,6 @@ pub fn answers_of(application: &partner_application::Model) -> Vec<(String, Stri
             )
         })
         .collect()
-}
-
-/// A decision on an application.
-#[derive(Clone, Debug)]
-pub struct Decision {
-    pub approve: bool,
-    pub group_id: Option<String>,
-    pub reason: Option<String>,
-}
-
-/// `decidePartnerApplication`, by `actor`.
-pub async fn decide(
-    db: &Db,
-    keys: &Keys,
-    tenant_id: &str,
-    actor: &str,
-    id: &str,
-    decision: Decision,
-) -> ApiResult<partner_application::Model> {
-    let reason =
-        input::optional_text("input.reason", decision.reason.as_deref(), MAX_REASON_CHARS)?;
-    let decision = Decision { reason, ..decision };
-    db.transaction(|txn| {
-        let decision = decision.clone();
-        Box::pin(async move {
-            let conn = &*txn;
-            let application = partner_application::Entity::find_by_id(id.to_owned())
-                .filter(partner_application::Column::TenantId.eq(tenant_id))
-                .one(conn)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::bad_input("input.id", "names no application of the tenant")
-                })?;
-            match application.status {
-                ApplicationStatus::Pending => {}
-                ApplicationStatus::Unconfirmed => {
-                    return Err(ApiError::Conflict(
-                        "the application is not confirmed by its address yet".into(),
-                    ));
-                }
-                _ => {
-                    return Err(ApiError::Conflict(
-                        "the application is decided already".into(),
-                    ));
-                }
-            }
-            let campaign = campaigns::find(conn, tenant_id, &application.campaign_id)
-                .await?
-                .ok_or_else(|| ApiError::internal("application", "no campaign"))?;
-            if decision.approve && campaign.status != CampaignStatus::Active {
-                return Err(ApiError::Conflict(
-                    "the campaign is not active: it takes no partners".into(),
-                ));
-            }
-            settle(conn, keys, &application, &campaign, actor, decision).await
-        })
-    })
-    .await
-}
-
-/// Records a decision on a pending application, with what follows from
-/// it, in the caller's transaction.
-async fn settle(
-    conn: &impl ConnectionTrait,
-    keys: &Keys,
-    application: &partner_application::Model,
-    campaign: &campaign::Model,
-    actor: &str,
-    decision: Decision,
-) -> ApiResult<partner_application::Model> {
-    let tenant_id = application.tenant_id.as_str();
-    let now = crate::db::now();
-    let (status, partner_id, content) = match decision.approve {
-        true => {
-            if partner_by_email(conn, tenant_id, &application.email_key)
-                .await?
-                .is_some()
-            {
-                return Err(ApiError::Conflict(
-                    "a partner of the program has this address already".into(),
-                ));
-            }
-            let (partner, _) = enrollment::admit(
-                conn,
-                tenant_id,
-                actor,
-                NewPartner {
-                    name: application.name.clone(),
-                    email: Some(application.email.clone()),
-                    external_id: None,
-                    partner_type: PartnerType::Referral,
-                    status: PartnerStatus::Active,
-                    group_id: decision.group_id.clone(),
-                    category_ids: Vec::new(),
-                },
-                campaign,
-            )
-            .await
-            .map_err(|e| match e {
-                ApiError::BadInput { message, .. } => ApiError::bad_input("input.groupId", message),
-                other => other,
-            })?;
-            let content = match keys.can_mint() {
-                true => {
-                    let link = portal::issue_link(
-                        conn,
-                        keys,
-                        tenant_id,
-                        actor,
-                        &partner.id,
-                        APPROVED_LINK_MINUTES,
-                    )
-                    .await?;
-                    Content::ApplicationApproved {
-                        name: application.name.clone(),
-                        campaign: campaign.name.clone(),
-                        link: portal::link_path(&link.code),
-                        minutes: APPROVED_LINK_MINUTES,
-                    }
-                }
-                // A server that cannot mint tokens sends the way to the
-                // portal's sign-in page instead.
-                false => Content::ApplicationApproved {
-                    name: application.name.clone(),
-                    campaign: campaign.name.clone(),
-                    link: "/portal/".into(),
-                    minutes: 0,
-                },
-            };
-            (ApplicationStatus::Approved, Some(partner.id), content)
-        }
-        false => (
-            ApplicationStatus::Rejected,
-            None,
-            Content::ApplicationRejected {
-                name: application.name.clone(),
-                campaign: campaign.name.clone(),
-                reason: decision.reason.clone(),
-            },
-        ),
-    };
-    partner_application::Entity::update_many()
-        .col_expr(
-            partner_application::Column::Status,
-            Expr::value(status.as_str()),
-        )
-        .col_expr(
-            partner_application::Column::PartnerId,
-            Expr::value(partner_id.clone()),
-        )
-        .col_expr(
-            partner_application::Column::Reason,
-            Expr::value(decision.reason.clone()),
-        )
-        .col_expr(partner_application::Column::DecidedBy, Expr::value(actor))
-        .col_expr(partner_application::Column::DecidedAt, Expr::value(now))
-        .filter(partner_application::Column::Id.eq(application.id.as_str()))
-        .exec(conn)
-        .await?;
-    events::append(
-        conn,
-        tenant_id,
-        now,
-        vec![NewDomainEvent {
-            kind: DomainEventType::PartnerApplicationDecided,
-            occurred_at: now,
-            partner_id: None,
-            subject_id: application.id.clone(),
-            data: serde_json::json!({
-                "campaignId": campaign.id,
-                "status": status.as_str(),
-                "partnerId": partner_id,
-            }),
-        }],
-    )
-    .await?;
-    mail::queue(
-        conn,
-        Mail {
-            tenant_id: tenant_id.to_owned(),
-            partner_id: partner_id.clone(),
-            to: application.email.clone(),
-            content,
-            dedupe_key: Some(format!("application-decided:{}", application.id)),
-            requested_by: None,
-            suppressed: false,
-        },
-    )
-    .await?;
-    partner_application::Entity::find_by_id(application.id.clone())
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::internal("application", "vanished"))
 }
 
 /// The tenant's applications, by status and campaign.
