@@ -381,18 +381,6 @@ pub fn select(
     select
 }
 
-/// One of the tenant's applications.
-pub async fn find(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    id: &str,
-) -> ApiResult<Option<partner_application::Model>> {
-    Ok(partner_application::Entity::find_by_id(id.to_owned())
-        .filter(partner_application::Column::TenantId.eq(tenant_id))
-        .one(conn)
-        .await?)
-}
-
 /// Deletes unconfirmed applications older than [`UNCONFIRMED_DAYS`], over
 /// every tenant; answers how many.
 pub async fn prune(db: &Db) -> ApiResult<u64> {

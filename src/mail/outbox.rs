@@ -82,14 +82,6 @@ pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
     Ok(())
 }
 
-/// Several at once (a batch of commissions), in the caller's transaction.
-pub async fn queue_all(conn: &impl ConnectionTrait, mails: Vec<Mail>) -> ApiResult<()> {
-    for mail in mails {
-        queue(conn, mail).await?;
-    }
-    Ok(())
-}
-
 /// What `emails` lists.
 #[derive(Default)]
 pub struct EmailFilter {
@@ -111,18 +103,6 @@ pub fn select(tenant_id: &str, filter: &EmailFilter) -> Select<email::Entity> {
         select = select.filter(email::Column::PartnerId.eq(partner.as_str()));
     }
     select
-}
-
-/// One of the tenant's e-mails.
-pub async fn find(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    id: &str,
-) -> ApiResult<Option<email::Model>> {
-    Ok(email::Entity::find_by_id(id.to_owned())
-        .filter(email::Column::TenantId.eq(tenant_id))
-        .one(conn)
-        .await?)
 }
 
 /// How many e-mails of `kind` went to `to` (compared lower-cased) since
