@@ -376,22 +376,30 @@ pub async fn rendered(
     settings: &Settings,
     row: &email::Model,
 ) -> ApiResult<Rendered> {
+    Ok(presented(conn, settings, row).await?.1)
+}
+
+/// A row rendered, with the program it is rendered for (the sender
+/// needs its name and support address too).
+async fn presented(
+    conn: &impl sea_orm::ConnectionTrait,
+    settings: &Settings,
+    row: &email::Model,
+) -> ApiResult<(Program, Rendered)> {
     let content = content_of(conn, row).await?;
     let program = program(conn, settings, &row.tenant_id).await?;
     let unsubscribe = row.unsubscribe_code.as_deref().map(unsubscribe_path);
-    Ok(content::render(&content, &program, unsubscribe.as_deref()))
+    let rendered = content::render(&content, &program, unsubscribe.as_deref());
+    Ok((program, rendered))
 }
 
 /// The message of a row, signed when DKIM is configured.
 async fn message(db: &Db, settings: &Settings, row: &email::Model) -> ApiResult<lettre::Message> {
-    let content = content_of(db.conn(), row).await?;
-    let program = program(db.conn(), settings, &row.tenant_id).await?;
+    let (program, rendered) = presented(db.conn(), settings, row).await?;
     let unsubscribe = row
         .unsubscribe_code
         .as_deref()
         .map(|code| format!("{}{}", program.base_url, unsubscribe_path(code)));
-    let path = row.unsubscribe_code.as_deref().map(unsubscribe_path);
-    let rendered = content::render(&content, &program, path.as_deref());
     let to: Mailbox = row
         .to_address
         .parse()

@@ -17,8 +17,12 @@ fn settings<'a>(ctx: &Context<'a>) -> ApiResult<&'a mail::Settings> {
 }
 
 impl Email {
-    async fn rendered(&self, ctx: &Context<'_>) -> ApiResult<mail::content::Rendered> {
-        mail::send::rendered(db(ctx)?.conn(), settings(ctx)?, &self.0).await
+    async fn rendered(&self, ctx: &Context<'_>) -> ApiResult<&mail::content::Rendered> {
+        self.1
+            .get_or_try_init(|| async {
+                mail::send::rendered(db(ctx)?.conn(), settings(ctx)?, &self.0).await
+            })
+            .await
     }
 }
 
@@ -43,18 +47,18 @@ impl Email {
 
     /// Its subject, in the program's current name.
     async fn subject(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        Ok(self.rendered(ctx).await?.subject)
+        Ok(self.rendered(ctx).await?.subject.clone())
     }
 
     /// Its text part, as sent (or as it would be: with no SMTP server
     /// configured, this is how a demo reads its links).
     async fn text(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        Ok(self.rendered(ctx).await?.text)
+        Ok(self.rendered(ctx).await?.text.clone())
     }
 
     /// Its HTML part.
     async fn html(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        Ok(self.rendered(ctx).await?.html)
+        Ok(self.rendered(ctx).await?.html.clone())
     }
 
     /// Where it is.

@@ -51,8 +51,18 @@ pub struct PartnerGroup(pub Arc<partner_group::Model>);
 /// An offer partners promote, with its commission terms.
 pub struct Campaign(pub Arc<campaign::Model>);
 
-/// An e-mail in the outbox.
-pub struct Email(pub entity::email::Model);
+/// An e-mail in the outbox, rendered once however many of its subject,
+/// text and HTML are asked for.
+pub struct Email(
+    pub entity::email::Model,
+    pub tokio::sync::OnceCell<crate::mail::content::Rendered>,
+);
+
+impl Email {
+    pub fn new(row: entity::email::Model) -> Email {
+        Email(row, tokio::sync::OnceCell::new())
+    }
+}
 
 /// What a partner is e-mailed, and whether its address bounced.
 pub struct EmailPreferences(pub crate::mail::preferences::Preferences, pub bool);

@@ -300,7 +300,7 @@ async fn by_row(
         Kind::Event => read!(event, Event, Event),
         // The admins' alone, as `emails` answers.
         Kind::Email => match nodes::row::<entity::email::Entity>(conn, tenant, id).await? {
-            Some(found) if policy(ctx)?.is_admin() => Ok(Some(Node::Email(Email(found)))),
+            Some(found) if policy(ctx)?.is_admin() => Ok(Some(Node::Email(Email::new(found)))),
             _ => Ok(None),
         },
         Kind::PartnerApplication => read!(
