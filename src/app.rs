@@ -90,6 +90,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     retention::spawn(db.clone(), options.event_retention_days);
     if options.dispatch_webhooks {
         crate::mail::send::start(db.clone(), options.mail.clone());
+        crate::mail::earned::start(db.clone(), &notifier);
         housekeeping(db.clone());
     }
     let scrape = Scrape {
@@ -117,8 +118,9 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     }
 }
 
-/// Now and then, on every replica: the daily digests that are due, and
-/// unconfirmed applications past their week deleted. Both are idempotent,
+/// Now and then, on every replica: the daily digests that are due,
+/// unconfirmed applications past their week deleted, and portal sign-in
+/// addresses past their 30 days forgotten. Both are idempotent,
 /// so replicas doing the same at once do it once.
 fn housekeeping(db: Db) {
     tokio::spawn(async move {
@@ -128,6 +130,9 @@ fn housekeeping(db: Db) {
             }
             if let Err(err) = crate::applications::prune(&db).await {
                 tracing::warn!(error = ?err, "pruning unconfirmed applications failed; retrying");
+            }
+            if let Err(err) = crate::fraud::prune_sign_ins(&db, crate::db::now()).await {
+                tracing::warn!(error = ?err, "forgetting old sign-in addresses failed; retrying");
             }
             tokio::time::sleep(crate::mail::digest::DIGEST_EVERY).await;
         }

@@ -296,6 +296,7 @@ pub async fn join_campaign(db: &Db) -> ApiResult<String> {
             attribution_window_days: None,
             application_questions: vec!["Where will you promote Demo Brand?".into()],
             auto_approve_applications: false,
+            allow_paid_ads: true,
         },
     )
     .await?;

@@ -57,6 +57,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod failure;
+pub mod fraud;
 pub mod graphql;
 pub mod history;
 pub mod http;

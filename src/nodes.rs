@@ -34,6 +34,7 @@ pub enum Kind {
     Email,
     Enrollment,
     Event,
+    FraudFlag,
     Partner,
     PartnerApplication,
     PartnerCommission,
@@ -49,7 +50,7 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 26] = [
+const TABLES: [(Kind, &str); 27] = [
     (Kind::Campaign, "campaigns"),
     (Kind::Category, "categories"),
     (Kind::Click, "clicks"),
@@ -64,6 +65,7 @@ const TABLES: [(Kind, &str); 26] = [
     (Kind::Email, "emails"),
     (Kind::Enrollment, "enrollments"),
     (Kind::Event, "events"),
+    (Kind::FraudFlag, "fraud_flags"),
     (Kind::Partner, "partners"),
     (Kind::PartnerApplication, "partner_applications"),
     (Kind::PartnerCommission, "partner_commissions"),

@@ -246,7 +246,12 @@ pub async fn request_sign_in(
 }
 
 /// Spends a link's code: a new session and its first token.
-pub async fn redeem(db: &Db, keys: &Keys, code: &str) -> ApiResult<Issued> {
+pub async fn redeem(
+    db: &Db,
+    keys: &Keys,
+    code: &str,
+    ip: Option<std::net::IpAddr>,
+) -> ApiResult<Issued> {
     cannot_mint(keys)?;
     let code_hash = hash(code.trim());
     let now = crate::db::now();
@@ -276,6 +281,16 @@ pub async fn redeem(db: &Db, keys: &Keys, code: &str) -> ApiResult<Issued> {
                         ApiError::BadInput { .. } => not_valid(),
                         other => other,
                     })?;
+                // The address signed in from, as the tenant's clicks keep
+                // addresses (a keyed hash): a click from it on the
+                // partner's own link is a self-referral (SPEC §21).
+                let ip_hash = match ip {
+                    Some(ip) => Some(
+                        crate::attribution::clicks::hashed(&*txn, &link.tenant_id, &ip.to_string())
+                            .await?,
+                    ),
+                    None => None,
+                };
                 let session = portal_session::Model {
                     id: crate::input::new_id(),
                     tenant_id: link.tenant_id.clone(),
@@ -283,6 +298,7 @@ pub async fn redeem(db: &Db, keys: &Keys, code: &str) -> ApiResult<Issued> {
                     started_at: now,
                     expires_at: now + Duration::hours(SESSION_HOURS),
                     ended_at: None,
+                    ip_hash,
                 };
                 portal_session::Entity::insert(portal_session::ActiveModel::from(session.clone()))
                     .exec_without_returning(&*txn)

@@ -128,6 +128,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                     attribution_window_days: None,
                     application_questions: Vec::new(),
                     auto_approve_applications: false,
+                    allow_paid_ads: true,
                 },
                 true,
             )

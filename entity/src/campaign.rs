@@ -23,6 +23,8 @@ pub struct Model {
     pub application_questions: String,
     /// Whether a confirmed application is approved at once.
     pub auto_approve_applications: bool,
+    /// `false`: clicks from paid ads are flagged (`PAID_AD_CLICK`).
+    pub allow_paid_ads: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -224,6 +224,10 @@ stored!(
         PartnerApplied = "PARTNER_APPLIED",
         /// An application was approved (a partner made) or rejected.
         PartnerApplicationDecided = "PARTNER_APPLICATION_DECIDED",
+        /// A fraud signal raised a flag (staff only).
+        FraudFlagged = "FRAUD_FLAGGED",
+        /// A fraud flag was dismissed or confirmed (staff only).
+        FraudFlagResolved = "FRAUD_FLAG_RESOLVED",
     }
 );
 
@@ -284,6 +288,48 @@ stored!(
         Pending = "PENDING",
         Approved = "APPROVED",
         Rejected = "REJECTED",
+    }
+);
+
+stored!(
+    /// What raised a fraud flag (SPEC §21).
+    FraudSignal {
+        SelfReferralIp = "SELF_REFERRAL_IP",
+        SelfReferralEmail = "SELF_REFERRAL_EMAIL",
+        DisposableEmail = "DISPOSABLE_EMAIL",
+        ClickSpam = "CLICK_SPAM",
+        PaidAdClick = "PAID_AD_CLICK",
+        SharedPayoutAccount = "SHARED_PAYOUT_ACCOUNT",
+        HighRefundRate = "HIGH_REFUND_RATE",
+    }
+);
+
+stored!(
+    /// What a tenant does about a signal.
+    FraudAction {
+        /// Nothing: the signal is not evaluated.
+        Off = "OFF",
+        /// A flag for review; the money moves as it would.
+        Flag = "FLAG",
+        /// A flag, and what it covers is not approved until it is resolved.
+        Hold = "HOLD",
+    }
+);
+
+stored!(
+    /// Where a fraud flag is.
+    FraudFlagStatus { Open = "OPEN", Dismissed = "DISMISSED", Confirmed = "CONFIRMED" }
+);
+
+stored!(
+    /// What a held flag covers beyond the commissions it names.
+    FraudScope {
+        /// Every commission of the partner not approved yet.
+        Partner = "PARTNER",
+        /// Every commission of the partner's customer not approved yet.
+        Customer = "CUSTOMER",
+        /// A click: nothing beyond what it names.
+        Click = "CLICK",
     }
 );
 

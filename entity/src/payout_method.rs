@@ -14,6 +14,8 @@ pub struct Model {
     pub iban: Option<String>,
     pub bic: Option<String>,
     pub account_holder: Option<String>,
+    /// The account as compared across partners (`SHARED_PAYOUT_ACCOUNT`).
+    pub account_key: Option<String>,
     pub updated_by: String,
     pub updated_at: DateTimeUtc,
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     /// Signed out.
     pub ended_at: Option<DateTimeUtc>,
+    /// The keyed hash of the address it was opened from, kept 30 days.
+    pub ip_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,6 +28,8 @@ mod m20261126_000018_connector_waits;
 mod m20261126_000019_event_outcomes;
 mod m20261127_000020_program_identity;
 mod m20261128_000021_mail_and_applications;
+mod m20261129_000022_mail_cursors;
+mod m20261130_000023_fraud;
 
 pub struct Migrator;
 
@@ -56,6 +58,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000019_event_outcomes::Migration),
             Box::new(m20261127_000020_program_identity::Migration),
             Box::new(m20261128_000021_mail_and_applications::Migration),
+            Box::new(m20261129_000022_mail_cursors::Migration),
+            Box::new(m20261130_000023_fraud::Migration),
         ]
     }
 }

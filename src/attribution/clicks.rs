@@ -7,7 +7,7 @@ use super::codes;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use entity::{campaign, click, referral_code, tenant};
+use entity::{campaign, click, partner, referral_code, tenant};
 use hmac::{Hmac, Mac};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -35,6 +35,16 @@ pub struct Clicked {
     pub target: Option<String>,
 }
 
+/// What recording a click did.
+pub enum Recorded {
+    Clicked(Box<Clicked>),
+    /// Past the click-spam threshold (`CLICK_SPAM`): flagged, not
+    /// recorded, counted nowhere; where the visitor goes, with no click.
+    Spam {
+        target: Option<String>,
+    },
+}
+
 /// Records a click on a live code of the tenant. `None`, recording
 /// nothing: the code is unknown or archived, or `redirect` needs a landing
 /// URL its campaign has not.
@@ -44,7 +54,7 @@ pub async fn record(
     code: &str,
     visit: Visit,
     redirect: bool,
-) -> ApiResult<Option<Clicked>> {
+) -> ApiResult<Option<Recorded>> {
     let landing_url = input::optional_text(
         "input.landingUrl",
         visit.landing_url.as_deref(),
@@ -72,6 +82,28 @@ pub async fn record(
                 Some(ip) => Some(hashed(conn, tenant_id, ip).await?),
                 None => None,
             };
+            let now = crate::db::now();
+            let landing = landing_url.clone().or(target.clone());
+            let partner = partner::Entity::find_by_id(code.partner_id.clone())
+                .one(conn)
+                .await?
+                .ok_or_else(|| ApiError::internal("referral code", "no partner"))?;
+            let verdict = crate::fraud::signals::at_click(
+                conn,
+                &partner,
+                &campaign,
+                ip_hash.as_deref(),
+                landing.as_deref(),
+                now,
+            )
+            .await?;
+            if verdict.spam {
+                // Past the threshold: flagged, and counted nowhere; the
+                // visitor still lands, with no click to attribute by.
+                crate::fraud::raise_all(&txn, verdict.raise, now).await?;
+                let target = target.map(|url| with_params(&url, &code.code, None));
+                return Ok(Some(Recorded::Spam { target }));
+            }
             let row = click::ActiveModel {
                 id: Set(input::new_id()),
                 tenant_id: Set(tenant_id.to_owned()),
@@ -90,12 +122,14 @@ pub async fn record(
                 .filter(referral_code::Column::Id.eq(code.id.as_str()))
                 .exec(conn)
                 .await?;
+            let raise = crate::fraud::signals::of_click(verdict.raise, &click.id);
+            crate::fraud::raise_all(&txn, raise, now).await?;
             let target = target.map(|url| with_params(&url, &code.code, Some(&click.id)));
-            Ok(Some(Clicked {
+            Ok(Some(Recorded::Clicked(Box::new(Clicked {
                 click,
                 code,
                 target,
-            }))
+            }))))
         })
     })
     .await

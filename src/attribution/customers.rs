@@ -126,7 +126,17 @@ pub async fn attribute_in(
     // same, in a cycle (customers, then partners, then the rest: the one
     // lock order of `posting::locks`).
     let held = held_count(conn, tenant_id, customer).await?;
-    if held > 0 {
+    let evidence = crate::fraud::signals::Attributing {
+        partner: &target.partner,
+        campaign: &target.campaign,
+        customer_external_id: customer,
+        email: email.as_deref(),
+        click_id: target.click_id.as_deref(),
+    };
+    let suspicious =
+        crate::fraud::signals::at_attribution(conn, &evidence, crate::db::now()).await?;
+    // A flag that holds locks the partner too: take it here, in order.
+    if held > 0 || !suspicious.is_empty() {
         crate::posting::locks::partners_by_id(conn, tenant_id, [target.partner.id.as_str()])
             .await?;
     }
@@ -177,6 +187,7 @@ pub async fn attribute_in(
         }),
     };
     crate::events::append(conn, tenant_id, crate::db::now(), vec![announced]).await?;
+    crate::fraud::raise_all(conn, suspicious, crate::db::now()).await?;
     let window = Duration::days(i64::from(target.campaign.attribution_window_days));
     let mut accrued = Vec::new();
     for (held, recorded) in accrual::accrue_held(conn, tenant_id, customer, at - window).await? {

@@ -38,6 +38,8 @@ pub struct NewCampaign {
     /// What the application form asks (checked by [`check_questions`]).
     pub application_questions: Vec<String>,
     pub auto_approve_applications: bool,
+    /// `false`: clicks from paid ads are flagged (`PAID_AD_CLICK`).
+    pub allow_paid_ads: bool,
 }
 
 /// A partial update; `Some(None)` clears a nullable field. The currency never
@@ -54,6 +56,7 @@ pub struct CampaignChanges {
     pub attribution_window_days: Option<i32>,
     pub application_questions: Option<Vec<String>>,
     pub auto_approve_applications: Option<bool>,
+    pub allow_paid_ads: Option<bool>,
 }
 
 /// The most questions an application form asks.
@@ -189,6 +192,7 @@ pub async fn insert(
         attribution_window_days: Set(new.attribution_window_days.unwrap_or(90)),
         application_questions: Set(questions_json(&new.application_questions)),
         auto_approve_applications: Set(new.auto_approve_applications),
+        allow_paid_ads: Set(new.allow_paid_ads),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -256,6 +260,9 @@ pub async fn update(
             }
             if let Some(auto) = changes.auto_approve_applications {
                 active.auto_approve_applications = Set(auto);
+            }
+            if let Some(allow) = changes.allow_paid_ads {
+                active.allow_paid_ads = Set(allow);
             }
             active.updated_at = Set(crate::db::now());
             let updated = active.update(&*txn).await?;

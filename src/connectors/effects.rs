@@ -215,7 +215,8 @@ impl Sold {
                     reason,
                     note: Some(note),
                 };
-                refunds::record_in(txn, tenant_id, super::ACTOR, &refund).await?;
+                let refunded = refunds::record_in(txn, tenant_id, super::ACTOR, &refund).await?;
+                crate::fraud::after_refund(txn, &refunded.event.partner_id).await?;
             }
             Sold::Held(held) => {
                 refunds::refund_held(txn, tenant_id, &held.external_id, amount).await?;

@@ -253,3 +253,45 @@ pub fn list(tenant_id: &str, filter: &PartnerFilter) -> Select<partner::Entity> 
     }
     select
 }
+
+/// Suspends a partner in the caller's transaction (a confirmed fraud
+/// flag's), kept in its history by `actor`. A partner suspended or
+/// archived already is left as it is.
+pub async fn suspend_in(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    actor: &str,
+    id: &str,
+) -> ApiResult<()> {
+    let current = find(conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    if current.status != PartnerStatus::Active {
+        return Ok(());
+    }
+    let now = crate::db::now();
+    partner::Entity::update_many()
+        .col_expr(
+            partner::Column::Status,
+            sea_orm::sea_query::Expr::value(PartnerStatus::Suspended.as_str()),
+        )
+        .col_expr(
+            partner::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(partner::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    let stamp = Stamp {
+        tenant_id,
+        actor,
+        at: now,
+    };
+    let change = Change::new(
+        "status",
+        Some(current.status.as_str().to_owned()),
+        Some(PartnerStatus::Suspended.as_str().to_owned()),
+    );
+    history::record(conn, &stamp, id, vec![change]).await?;
+    Ok(())
+}

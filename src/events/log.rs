@@ -166,8 +166,6 @@ pub async fn read(
     Ok(page)
 }
 
-/// Where the tenant's final events end now: a subscription that does not
-/// say where to start starts here, and hears what comes next.
 /// The tenant's event at `cursor` (a domain event's id), if any.
 pub async fn find(
     conn: &impl ConnectionTrait,
@@ -182,6 +180,8 @@ pub async fn find(
         .await?)
 }
 
+/// Where the tenant's final events end now: a subscription that does not
+/// say where to start starts here, and hears what comes next.
 pub async fn end(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<Cursor> {
     let backend = conn.get_database_backend();
     let (sql, value) = match backend {

@@ -94,11 +94,14 @@ pub fn scope_of(kind: DomainEventType) -> Scope {
         T::TierReached => Scope::TieredCommissionsRead,
         T::CustomerAttributed => Scope::CommissionsRead,
         T::PartnerApplied | T::PartnerApplicationDecided => Scope::PartnersRead,
+        // Staff who read the ledger; never a partner (no partner is named
+        // as the event's reader).
+        T::FraudFlagged | T::FraudFlagResolved => Scope::CommissionsRead,
     }
 }
 
 /// Every type, in a stable order.
-pub const ALL_TYPES: [DomainEventType; 17] = [
+pub const ALL_TYPES: [DomainEventType; 19] = [
     DomainEventType::CommissionCreated,
     DomainEventType::CommissionStatusChanged,
     DomainEventType::PayoutCreated,
@@ -116,6 +119,8 @@ pub const ALL_TYPES: [DomainEventType; 17] = [
     DomainEventType::CustomerAttributed,
     DomainEventType::PartnerApplied,
     DomainEventType::PartnerApplicationDecided,
+    DomainEventType::FraudFlagged,
+    DomainEventType::FraudFlagResolved,
 ];
 
 /// The event types `policy`'s caller reads: a partner every type (of its

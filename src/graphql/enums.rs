@@ -250,6 +250,9 @@ pub enum BreakdownVocabulary {
     Adjustment,
     /// A tier's one-time bonus.
     TierBonus,
+    /// A fraud flag holds the commission (staff only): `description` names
+    /// the signal (`held: CLICK_SPAM`); its amount is 0.
+    FraudHold,
 }
 
 /// Who a plan's commission pays.
@@ -395,6 +398,10 @@ pub enum DomainEventType {
     /// An application was approved (a partner made) or rejected (staff
     /// only).
     PartnerApplicationDecided,
+    /// A fraud signal raised a flag (staff only).
+    FraudFlagged,
+    /// A fraud flag was dismissed or confirmed (staff only).
+    FraudFlagResolved,
 }
 
 /// What an e-mail is.
@@ -416,7 +423,7 @@ pub enum EmailKind {
     PayoutSent,
     /// To the program's support address: an application was confirmed.
     StaffNewApplication,
-    /// To the program's support address: a day's new fraud flags.
+    /// To the program's support address: a fraud flag was raised.
     StaffFraudFlag,
 }
 

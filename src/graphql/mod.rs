@@ -69,6 +69,7 @@ pub struct Query(
     roots::payouts::PayoutQuery,
     roots::applications::ApplicationQuery,
     roots::mail::MailQuery,
+    roots::fraud::FraudQuery,
     roots::node::NodeQuery,
 );
 
@@ -90,6 +91,7 @@ pub struct Mutation(
     roots::portal::PortalMutation,
     roots::applications::ApplicationMutation,
     roots::mail::MailMutation,
+    roots::fraud::FraudMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`

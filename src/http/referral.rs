@@ -40,10 +40,14 @@ pub async fn follow(
         ip: address.map(|ip| ip.to_string()),
     };
     match clicks::record(&state.db, &tenant_id, &code, visit, true).await {
-        Ok(Some(clicked)) => match clicked.target {
-            Some(target) => redirect(target),
-            None => no_link(),
-        },
+        Ok(Some(recorded)) => {
+            let target = match recorded {
+                clicks::Recorded::Clicked(clicked) => clicked.target,
+                // Past the click-spam threshold: the visitor still lands.
+                clicks::Recorded::Spam { target } => target,
+            };
+            target.map_or_else(no_link, redirect)
+        }
         Ok(None) => no_link(),
         Err(err) => failed(err),
     }

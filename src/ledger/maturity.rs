@@ -30,7 +30,9 @@ pub async fn approve_matured(db: &Db, now: DateTime<Utc>) -> ApiResult<u64> {
             .add(commission::Column::Status.eq(CommissionStatus::Accrued))
             .add(commission::Column::MatureAt.lte(now))
             // A spiff waits for its payee to be named.
-            .add(commission::Column::RecipientPending.eq(false));
+            .add(commission::Column::RecipientPending.eq(false))
+            // A commission a fraud flag holds waits for the flag's review.
+            .add(posting::fraud::not_held());
         let order = commission::Column::MatureAt;
         let due = posting::locks::claim_commissions(&*txn, matured, order, BATCH).await?;
         let mv = Move {

@@ -59,23 +59,34 @@ pub enum Recorded {
 }
 
 pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> ApiResult<Recorded> {
-    let note = input::optional_text("input.note", new.note.as_deref(), input::MAX_NOTE_CHARS)?;
-    let (new, note) = (&new, &note);
-    db.transaction(|txn| {
-        Box::pin(async move {
-            if let EventRef::ExternalId(external) = &new.event
-                && super::accrual::find_event(&*txn, tenant_id, external)
-                    .await?
-                    .is_none()
-                && let Some(held) = refund_held(&txn, tenant_id, external, new.amount).await?
-            {
-                return Ok(Recorded::Held(held));
-            }
-            let refunded = refund(&txn, tenant_id, actor, new, note.clone()).await?;
-            Ok(Recorded::Event(Box::new(refunded)))
-        })
-    })
-    .await
+    let new = &checked(new)?;
+    db.transaction(|txn| Box::pin(async move { record_txn(&txn, tenant_id, actor, new).await }))
+        .await
+}
+
+/// A refund with its note checked (`input.note`).
+pub fn checked(mut new: NewRefund) -> ApiResult<NewRefund> {
+    new.note = input::optional_text("input.note", new.note.as_deref(), input::MAX_NOTE_CHARS)?;
+    Ok(new)
+}
+
+/// [`record`] in the caller's transaction, its refund [`checked`].
+pub async fn record_txn(
+    txn: &crate::db::Txn,
+    tenant_id: &str,
+    actor: &str,
+    new: &NewRefund,
+) -> ApiResult<Recorded> {
+    if let EventRef::ExternalId(external) = &new.event
+        && super::accrual::find_event(txn, tenant_id, external)
+            .await?
+            .is_none()
+        && let Some(held) = refund_held(txn, tenant_id, external, new.amount).await?
+    {
+        return Ok(Recorded::Held(held));
+    }
+    let refunded = refund(txn, tenant_id, actor, new, new.note.clone()).await?;
+    Ok(Recorded::Event(Box::new(refunded)))
 }
 
 /// Records a refund inside the caller's transaction (a billing

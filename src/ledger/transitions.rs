@@ -54,6 +54,12 @@ pub async fn approve(
                 CommissionStatus::Accrued,
                 CommissionStatus::Approved,
             )?;
+            let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+            if let Some(held) = posting::fraud::held_among(&*txn, &ids).await?.first() {
+                return Err(ApiError::Conflict(format!(
+                    "commission {held} is held by a fraud flag: resolve the flag first"
+                )));
+            }
             let mv = Move {
                 from: CommissionStatus::Accrued,
                 to: CommissionStatus::Approved,

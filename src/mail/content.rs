@@ -48,6 +48,20 @@ pub enum Content {
         amount_minor: i64,
         currency: String,
     },
+    /// Several commissions of one partner written together (a batch, or a
+    /// burst within one gathering of the log): `totals` are minor units
+    /// and currencies. Read into a `CommissionsEarned` before rendering.
+    CommissionsRef {
+        count: u64,
+        totals: Vec<(i64, String)>,
+    },
+    /// Several commissions.
+    CommissionsEarned {
+        name: String,
+        count: u64,
+        /// `(amount, currency)`, one a currency.
+        totals: Vec<(String, String)>,
+    },
     /// One commission.
     CommissionEarned {
         name: String,
@@ -81,6 +95,15 @@ pub enum Content {
         answers: Vec<(String, String)>,
         id: String,
     },
+    /// To the program's support address: a fraud signal raised a flag.
+    StaffFraudFlag {
+        signal: String,
+        /// `FLAG` or `HOLD`.
+        action: String,
+        partner: String,
+        details: String,
+        id: String,
+    },
 }
 
 impl Content {
@@ -93,10 +116,13 @@ impl Content {
             Content::ApplicationRejected { .. } => EmailKind::ApplicationRejected,
             Content::PortalSignIn { .. } => EmailKind::PortalSignIn,
             Content::CommissionRef { .. }
+            | Content::CommissionsRef { .. }
+            | Content::CommissionsEarned { .. }
             | Content::CommissionEarned { .. }
             | Content::CommissionDigest { .. } => EmailKind::CommissionEarned,
             Content::PayoutSent { .. } => EmailKind::PayoutSent,
             Content::StaffNewApplication { .. } => EmailKind::StaffNewApplication,
+            Content::StaffFraudFlag { .. } => EmailKind::StaffFraudFlag,
         }
     }
 }
@@ -265,6 +291,36 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
             &String::new(),
             Vec::new(),
         ),
+        Content::CommissionsRef { count, .. } => (
+            format!("You earned {count} commissions"),
+            &String::new(),
+            Vec::new(),
+        ),
+        Content::CommissionsEarned {
+            name,
+            count,
+            totals,
+        } => {
+            let total = totals
+                .iter()
+                .map(|(amount, currency)| format!("{amount} {currency}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            (
+                format!("You earned {count} commissions: {total}"),
+                name,
+                vec![
+                    Block::Facts(vec![
+                        ("Commissions".into(), count.to_string()),
+                        ("Earned".into(), total),
+                    ]),
+                    Block::Action {
+                        label: "See them in the portal".into(),
+                        url: url("/portal/"),
+                    },
+                ],
+            )
+        }
         Content::CommissionEarned {
             name,
             amount,
@@ -366,6 +422,33 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                             .into(),
                     ),
                     Block::Facts(facts),
+                ],
+            )
+        }
+        Content::StaffFraudFlag {
+            signal,
+            action,
+            partner,
+            details,
+            id,
+        } => {
+            let held = match action.as_str() {
+                "HOLD" => " What it covers is held until the flag is resolved.",
+                _ => "",
+            };
+            (
+                format!("Fraud flag on {partner}: {signal}"),
+                &String::new(),
+                vec![
+                    Block::Para(format!(
+                        "A fraud signal raised a flag for review (resolveFraudFlag).{held}"
+                    )),
+                    Block::Facts(vec![
+                        ("Signal".into(), signal.clone()),
+                        ("Partner".into(), partner.clone()),
+                        ("Evidence".into(), details.clone()),
+                        ("Flag".into(), id.clone()),
+                    ]),
                 ],
             )
         }

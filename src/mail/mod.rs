@@ -5,6 +5,8 @@
 //! - [`content`]: what each kind says, rendered as text and escaped HTML
 //!   in the program's name and colour;
 //! - [`outbox`]: writing a message (once per cause), reading them;
+//! - [`earned`]: `COMMISSION_EARNED` e-mails, derived from the event log
+//!   off the ledger's hot path;
 //! - [`digest`]: the daily digest of commissions;
 //! - [`preferences`]: what a partner wants to hear, one-click
 //!   unsubscribes, bounced addresses;
@@ -14,6 +16,7 @@
 
 pub mod content;
 pub mod digest;
+pub mod earned;
 pub mod outbox;
 pub mod preferences;
 pub mod send;

@@ -1,5 +1,6 @@
 //! The outbox: an e-mail is a row written in the transaction of what
-//! caused it, so it is sent if and only if that commits. Reading it
+//! caused it, so it is sent if and only if that commits (a commission's
+//! from the event its transaction wrote: [`super::earned`]). Reading it
 //! (`emails`), and counting what an anonymous caller asked for.
 
 use super::content::{Content, is_notification};
@@ -141,82 +142,4 @@ pub async fn requested_since(
         .filter(email::Column::CreatedAt.gte(since))
         .count(conn)
         .await?)
-}
-
-/// Rows of a ledger batch per statement of [`commissions_earned`].
-const EARNED_CHUNK: usize = 200;
-
-/// Writes a `COMMISSION_EARNED` e-mail for each of `rows` that earns its
-/// partner money (a commission or a bonus above zero, not a staff spiff),
-/// in the batch's transaction, with one statement per [`EARNED_CHUNK`]
-/// rows: the partner's address and preference are read by the insert
-/// itself, so a partner with no address, or who asked for a digest or for
-/// none, gets no row, and one whose address bounced gets a `SUPPRESSED`
-/// one. What the e-mail says beyond the amount is read when it is sent.
-pub async fn commissions_earned(
-    conn: &impl ConnectionTrait,
-    rows: &[entity::commission::Model],
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    use entity::enums::{CommissionKind, CommissionStatus};
-    let earning: Vec<&entity::commission::Model> = rows
-        .iter()
-        .filter(|row| {
-            matches!(row.kind, CommissionKind::Commission | CommissionKind::Bonus)
-                && row.amount_minor > 0
-                && !row.staff_payee
-                && row.status != CommissionStatus::Reversed
-        })
-        .collect();
-    let backend = conn.get_database_backend();
-    for chunk in earning.chunks(EARNED_CHUNK) {
-        let mut values = Vec::with_capacity(chunk.len() * 4 + 1);
-        let mut tuples = Vec::with_capacity(chunk.len());
-        for (i, row) in chunk.iter().enumerate() {
-            let content = Content::CommissionRef {
-                commission: row.id.clone(),
-                campaign: row.campaign_id.clone(),
-                amount_minor: row.amount_minor,
-                currency: row.currency.clone(),
-            };
-            let data = serde_json::to_string(&content)
-                .map_err(|e| ApiError::internal("mail content", e))?;
-            values.push(sea_orm::Value::from(crate::input::new_id()));
-            values.push(sea_orm::Value::from(row.partner_id.clone()));
-            values.push(sea_orm::Value::from(data));
-            values.push(sea_orm::Value::from(random_code(16)?));
-            tuples.push(match backend {
-                sea_orm::DbBackend::Postgres => {
-                    let n = i * 4;
-                    format!("(${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4)
-                }
-                _ => "(?, ?, ?, ?)".to_owned(),
-            });
-        }
-        let now_param = match backend {
-            sea_orm::DbBackend::Postgres => format!("${}", chunk.len() * 4 + 1),
-            _ => "?".to_owned(),
-        };
-        values.push(sea_orm::Value::from(now));
-        let sql = format!(
-            "INSERT INTO emails (id, tenant_id, partner_id, kind, to_address, data, status, \
-               attempts, in_flight, next_attempt_at, unsubscribe_code, created_at) \
-             SELECT v.column1, p.tenant_id, p.id, 'COMMISSION_EARNED', p.email, v.column3, \
-               CASE WHEN m.bounced_address IS NOT NULL \
-                 AND lower(m.bounced_address) = lower(p.email) THEN 'SUPPRESSED' ELSE 'QUEUED' END, \
-               0, false, t.at, v.column4, t.at \
-             FROM (VALUES {}) AS v \
-             JOIN partners p ON p.id = v.column2 \
-             LEFT JOIN partner_mail m ON m.partner_id = p.id \
-             CROSS JOIN (SELECT {now_param} AS at) AS t \
-             WHERE p.email IS NOT NULL AND p.email <> '' \
-               AND COALESCE(m.commission_earned, 'IMMEDIATE') = 'IMMEDIATE'",
-            tuples.join(", ")
-        );
-        conn.execute_raw(sea_orm::Statement::from_sql_and_values(
-            backend, sql, values,
-        ))
-        .await?;
-    }
-    Ok(())
 }

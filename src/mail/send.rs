@@ -329,6 +329,21 @@ pub fn unsubscribe_path(code: &str) -> String {
     format!("/mail/unsubscribe/{code}")
 }
 
+/// The name of the partner a row is to ("" for none).
+async fn partner_name(
+    conn: &impl sea_orm::ConnectionTrait,
+    row: &email::Model,
+) -> ApiResult<String> {
+    Ok(match &row.partner_id {
+        Some(id) => entity::partner::Entity::find_by_id(id.clone())
+            .one(conn)
+            .await?
+            .map(|p| p.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    })
+}
+
 /// A row's content, with what the ledger's batch left to be read (a
 /// commission's partner and campaign names) read now.
 async fn content_of(
@@ -337,37 +352,40 @@ async fn content_of(
 ) -> ApiResult<Content> {
     let content: Content =
         serde_json::from_str(&row.data).map_err(|e| ApiError::internal("mail content", e))?;
-    let Content::CommissionRef {
-        campaign,
-        amount_minor,
-        currency,
-        ..
-    } = content
-    else {
-        return Ok(content);
+    let amount = |minor: i64, currency: &str| match crate::engine::Currency::parse(currency) {
+        Ok(unit) => unit.from_minor(minor).to_string(),
+        Err(_) => minor.to_string(),
     };
-    let partner = match &row.partner_id {
-        Some(id) => entity::partner::Entity::find_by_id(id.clone())
-            .one(conn)
-            .await?
-            .map(|p| p.name),
-        None => None,
-    };
-    let campaign = entity::campaign::Entity::find_by_id(campaign)
-        .one(conn)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let amount = match crate::engine::Currency::parse(&currency) {
-        Ok(unit) => unit.from_minor(amount_minor).to_string(),
-        Err(_) => amount_minor.to_string(),
-    };
-    Ok(Content::CommissionEarned {
-        name: partner.unwrap_or_default(),
-        amount,
-        currency,
-        campaign,
-    })
+    match content {
+        Content::CommissionRef {
+            campaign,
+            amount_minor,
+            currency,
+            ..
+        } => {
+            let name = partner_name(conn, row).await?;
+            let campaign = entity::campaign::Entity::find_by_id(campaign)
+                .one(conn)
+                .await?
+                .map(|c| c.name)
+                .unwrap_or_default();
+            Ok(Content::CommissionEarned {
+                name,
+                amount: amount(amount_minor, &currency),
+                currency,
+                campaign,
+            })
+        }
+        Content::CommissionsRef { count, totals } => Ok(Content::CommissionsEarned {
+            name: partner_name(conn, row).await?,
+            count,
+            totals: totals
+                .into_iter()
+                .map(|(minor, currency)| (amount(minor, &currency), currency))
+                .collect(),
+        }),
+        other => Ok(other),
+    }
 }
 
 /// A row as its reader sees it: subject, text and HTML.

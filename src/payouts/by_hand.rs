@@ -67,6 +67,12 @@ async fn pay(
             row.payout_id.as_deref().unwrap_or_default()
         )));
     }
+    let taken: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    if let Some(held) = posting::fraud::held_among(conn, &taken).await?.first() {
+        return Err(ApiError::Conflict(format!(
+            "commission {held} is held by a fraud flag: resolve the flag first"
+        )));
+    }
     let mut payees = Vec::new();
     for ((partner_id, currency, recipient_id), mut rows) in by_payee(rows) {
         let payee = Payee {

@@ -36,6 +36,15 @@ pub struct GivenMethod<'a> {
 }
 
 impl Method {
+    /// The account as compared across partners: the IBAN (as stored), or
+    /// the PayPal address normalised as self-referral compares it.
+    pub fn account_key(&self) -> String {
+        match self {
+            Method::Paypal { email } => crate::fraud::email::normalized(email),
+            Method::BankTransfer { iban, .. } => iban.as_str().to_lowercase(),
+        }
+    }
+
     /// Checks a method as given; errors name `input.<field>`. Fields of
     /// the other type are refused rather than ignored, so that a client
     /// never believes it stored what it did not.
@@ -114,14 +123,11 @@ pub async fn set(
     db.transaction(|txn| {
         let method = method.clone();
         Box::pin(async move {
-            let exists = partner::Entity::find_by_id(partner_id.to_owned())
+            let partner = partner::Entity::find_by_id(partner_id.to_owned())
                 .filter(partner::Column::TenantId.eq(tenant_id))
                 .one(&*txn)
                 .await?
-                .is_some();
-            if !exists {
-                return Err(ApiError::not_found("partner"));
-            }
+                .ok_or_else(|| ApiError::not_found("partner"))?;
             let mut row = payout_method::ActiveModel {
                 partner_id: Set(partner_id.to_owned()),
                 tenant_id: Set(tenant_id.to_owned()),
@@ -130,6 +136,7 @@ pub async fn set(
                 iban: Set(None),
                 bic: Set(None),
                 account_holder: Set(None),
+                account_key: Set(Some(method.account_key())),
                 updated_by: Set(actor.to_owned()),
                 updated_at: Set(crate::db::now()),
             };
@@ -156,6 +163,7 @@ pub async fn set(
                             C::Iban,
                             C::Bic,
                             C::AccountHolder,
+                            C::AccountKey,
                             C::UpdatedBy,
                             C::UpdatedAt,
                         ])
@@ -163,6 +171,11 @@ pub async fn set(
                 )
                 .exec_with_returning(&*txn)
                 .await?;
+            // Another partner paid to the same account, or customers at
+            // the partner's own PayPal address: flagged, in this change.
+            let suspicious =
+                crate::fraud::signals::at_payout_method(&*txn, &partner, &stored).await?;
+            crate::fraud::raise_all(&txn, suspicious, crate::db::now()).await?;
             Ok(stored)
         })
     })

@@ -159,6 +159,9 @@ async fn owed(
             .add(commission::Column::PayoutId.is_null())
             .add(commission::Column::RecipientId.is_null())
             .add(commission::Column::StaffPayee.eq(false))
+            // Not what a fraud flag holds (its partner is locked above, as
+            // a flag's raising locks it).
+            .add(posting::fraud::not_held())
             .add(
                 Condition::any()
                     .add(commission::Column::AccruedAt.lt(cutoff))

@@ -37,6 +37,7 @@
 
 mod balances;
 pub mod breakdown;
+pub mod fraud;
 mod holds;
 pub mod locks;
 mod moves;

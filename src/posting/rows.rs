@@ -207,9 +207,6 @@ impl Posting {
                 self.at,
             )?);
         }
-        // Each commission that earns its partner money is e-mailed (as the
-        // partner wants it): one statement per chunk, in this transaction.
-        crate::mail::outbox::commissions_earned(conn, &self.rows, self.at).await?;
         // The rows move into the statements: the producers hold their own
         // copies (what `add` answered).
         let mut rows = self.rows.into_iter().peekable();

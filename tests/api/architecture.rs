@@ -294,6 +294,7 @@ const LAYERS: &[&[&str]] = &[
     &["tenants"],
     &["tiers"],
     &["ledger"],
+    &["fraud"],
     &["attribution"],
     &["deals"],
     &["payouts"],

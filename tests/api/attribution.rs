@@ -720,6 +720,14 @@ async fn jane_with_a_link(app: &TestApp) -> String {
 
 async fn clicks_past_an_addresss_limit_redirect_and_write_nothing(app: TestApp) {
     let jane = jane_with_a_link(&app).await;
+    // The limit of anonymous writes, alone: click spam (flagged past 20
+    // clicks of an address, `fraud::clicks_past_the_threshold…`) is off.
+    app.ok(
+        &app.admin(),
+        "mutation { setFraudPolicy(input: { rules: [{ signal: CLICK_SPAM, action: OFF }] }) { signal } }",
+        json!({}),
+    )
+    .await;
     // One visitor, whatever it claims to forward: the connection's
     // address is its own, and 30 writes a minute are its limit.
     let clicks = visits(

@@ -16,6 +16,7 @@ on_both_databases!(
     the_deals_guide_runs_as_written,
     the_partners_guide_sets_the_program_as_written,
     the_partners_guide_joins_as_written,
+    the_fraud_guides_policy_and_review_run_as_written,
 );
 
 /// The ```graphql blocks of `path` (from the repository's root), in
@@ -499,4 +500,36 @@ async fn the_deals_guide_runs_as_written(app: TestApp) {
         .unwrap()
         .clone();
     assert_eq!(globex_row["commissions"]["nodes"][0]["status"], "PAID");
+}
+
+async fn the_fraud_guides_policy_and_review_run_as_written(app: TestApp) {
+    let ops = operations("docs/fraud.md");
+    assert_eq!(ops.len(), 3);
+    let admin = app.admin();
+    let set = app.ok(&admin, &ops[0], json!({})).await;
+    assert_eq!(
+        set["setFraudPolicy"][3],
+        json!({ "signal": "CLICK_SPAM", "action": "HOLD", "threshold": "50" })
+    );
+    assert_eq!(set["setFraudPolicy"][2]["action"], "OFF");
+    // Two partners paid to one account: a flag on each, holding.
+    for name in ["Ola", "Pim"] {
+        let partner = app.create_partner(json!({ "name": name })).await;
+        app.ok(
+            &admin,
+            "mutation($p: ID!) { setPayoutMethod(input: { partnerId: $p, type: PAYPAL, paypalEmail: \"shared@example.com\" }) { type } }",
+            json!({ "p": partner }),
+        )
+        .await;
+    }
+    let queue = app.ok(&admin, &ops[1], json!({})).await;
+    let flags = queue["fraudFlags"]["nodes"].as_array().unwrap();
+    assert_eq!(flags.len(), 2);
+    assert_eq!(flags[0]["signal"], "SHARED_PAYOUT_ACCOUNT");
+    let id = text(&flags[0]["id"]);
+    let resolved = app
+        .ok(&admin, &filled(&ops[2], &[("FLAG_ID", &id)]), json!({}))
+        .await;
+    assert_eq!(resolved["resolveFraudFlag"]["status"], "CONFIRMED");
+    assert_eq!(resolved["resolveFraudFlag"]["decidedBy"], "admin-of-acme");
 }

@@ -4,7 +4,7 @@
 //! package) and whose DKIM signatures are verified with dkimpy.
 
 use crate::helpers::{Backend, SECRET, TENANT, TestApp, code, field};
-use crate::ledger::{partner_at, record, sale_input};
+use crate::ledger::{partner_at, sale_input};
 use revshare::auth::jwt::Keys;
 use revshare::http::Options;
 use revshare::mail::settings::{Dkim, Settings, Smtp};
@@ -180,6 +180,7 @@ with_smtp!(
     a_daily_digest_is_written_once_when_the_day_has_ended,
     an_auto_approving_campaign_approves_at_confirmation_and_stale_ones_are_deleted,
     an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again,
+    commission_emails_are_written_once_however_many_replicas_read_the_log,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitPartnerApplicationInput!) { submitPartnerApplication(input: $input) { accepted } }";
@@ -223,6 +224,18 @@ fn form(_app: &TestApp, campaign: &str, name: &str, email: &str) -> Value {
         "country": "de",
         "answers": [{ "question": "Where will you promote us?", "answer": "My <b>blog</b>" }],
     })
+}
+
+/// Records a sale, then has the commission e-mails written up to the end
+/// of the log (as the background task does a moment later): whatever
+/// the sale earns is in the outbox when this returns.
+async fn record(app: &TestApp, input: Value) -> Value {
+    let recorded = crate::ledger::record(app, input).await;
+    // `true` while another pass holds the cursor, or an event is not final.
+    while revshare::mail::earned::pass(&app.db).await.unwrap() {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    recorded
 }
 
 async fn submit(app: &TestApp, input: Value) -> Value {
@@ -1489,4 +1502,85 @@ async fn an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again(
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.count(), 0, "never sent again");
+}
+
+/// Commission e-mails come from the event log, by a cursor: four readers
+/// at once (the app's own task among them, as replicas would be) write
+/// each commission's e-mail once — a batch's as one — and none for what
+/// earns nothing.
+async fn commission_emails_are_written_once_however_many_replicas_read_the_log(
+    app: TestApp,
+    _smtp: SmtpServer,
+) {
+    let partner = partner_at(&app, "Noor", 10).await;
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updatePartner(id: $id, input: { email: \"noor@example.com\" }) { id } }",
+        json!({ "id": partner }),
+    )
+    .await;
+    let batch: Vec<Value> = (0..30)
+        .map(|i| sale_input(&partner, &format!("r-{i}"), &format!("{}.00", 10 + i)))
+        .chain([sale_input(&partner, "zero", "0.00")])
+        .collect();
+    let token = app.service("events:write");
+    let recorded = app
+        .ok(
+            &token,
+            crate::ledger::RECORD_MANY,
+            json!({ "input": batch }),
+        )
+        .await;
+    assert_eq!(recorded["recordEvents"].as_array().unwrap().len(), 31);
+    let readers: Vec<_> = (0..3)
+        .map(|_| {
+            let db = app.db.clone();
+            tokio::spawn(async move {
+                while revshare::mail::earned::pass(&db).await.unwrap() {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            })
+        })
+        .collect();
+    for reader in readers {
+        reader.await.unwrap();
+    }
+    // The app's own task may still hold the cursor: wait for it too.
+    while revshare::mail::earned::pass(&app.db).await.unwrap() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The batch's 30 earning commissions, found together, are one e-mail
+    // that counts and totals them (10 % of 10.00 … 39.00 is 73.50); the
+    // zero sale earned nothing.
+    let earned: Vec<Value> = emails(&app)
+        .await
+        .into_iter()
+        .filter(|e| e["kind"] == "COMMISSION_EARNED")
+        .collect();
+    assert_eq!(earned.len(), 1, "{earned:?}");
+    assert_eq!(earned[0]["to"], "noor@example.com");
+    assert_eq!(earned[0]["subject"], "You earned 30 commissions: 73.50 USD");
+    let text = earned[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Commissions: 30\nEarned: 73.50 USD\n"),
+        "{text}"
+    );
+    // Recorded one by one, each is its own.
+    for (i, amount) in ["20.00", "30.00"].iter().enumerate() {
+        record(&app, sale_input(&partner, &format!("one-{i}"), amount)).await;
+    }
+    let subjects: Vec<String> = emails(&app)
+        .await
+        .iter()
+        .filter(|e| e["kind"] == "COMMISSION_EARNED")
+        .map(|e| e["subject"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "You earned 30 commissions: 73.50 USD",
+            "You earned 2.00 USD",
+            "You earned 3.00 USD"
+        ]
+    );
 }

@@ -12,6 +12,7 @@ mod deal_ledger;
 mod deal_workflow;
 mod deals;
 mod events;
+mod fraud;
 mod groups;
 mod guides;
 mod hardening;

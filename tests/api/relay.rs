@@ -233,6 +233,15 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     );
     let mail = ok(&admin, "{ emails(first: 1) { nodes { id } } }", json!({})).await;
     ids.insert("Email", id(&mail["emails"]["nodes"][0]["id"]));
+    // A customer at a disposable address: a fraud flag.
+    ok(
+        &admin,
+        "mutation($p: ID!) { attributeCustomer(input: { customerExternalId: \"cus-flagged\", partnerId: $p, email: \"z@mailinator.com\" }) { externalId } }",
+        json!({ "p": partner }),
+    )
+    .await;
+    let flagged = ok(&admin, "{ fraudFlags(first: 1) { nodes { id } } }", json!({})).await;
+    ids.insert("FraudFlag", id(&flagged["fraudFlags"]["nodes"][0]["id"]));
     (ids, partner)
 }
 

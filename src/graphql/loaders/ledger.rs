@@ -21,6 +21,27 @@ pub struct ContactBalanceOf(pub String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HistoryOf(pub String);
 
+/// The open fraud flags that hold a commission, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HoldsOf(pub String);
+
+impl Loader<HoldsOf> for DirectoryLoader {
+    type Value = Vec<entity::fraud_flag::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[HoldsOf]) -> Result<HashMap<HoldsOf, Self::Value>, ApiError> {
+        let ids: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+        let mut found: HashMap<HoldsOf, Self::Value> =
+            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+        for (commission, flag) in crate::posting::fraud::holding(&self.conn, &ids).await? {
+            if flag.tenant_id == self.tenant_id {
+                found.entry(HoldsOf(commission)).or_default().push(flag);
+            }
+        }
+        Ok(found)
+    }
+}
+
 /// A domain event by its place in the log (`seq`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DomainEventSeq(pub i64);

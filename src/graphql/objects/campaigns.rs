@@ -137,6 +137,13 @@ impl Campaign {
         Ok(self.0.auto_approve_applications)
     }
 
+    /// Whether partners may send paid-ad traffic; when false, a click from
+    /// a paid ad is flagged (`PAID_AD_CLICK`).
+    async fn allow_paid_ads(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        self.details(ctx)?;
+        Ok(self.0.allow_paid_ads)
+    }
+
     /// Every partner takes part in the default campaign without enrolling.
     async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         self.details(ctx)?;

@@ -76,6 +76,31 @@ pub struct BreakdownLine {
     pub action: Option<TierAction>,
 }
 
+impl BreakdownLine {
+    /// A fraud flag's hold: no amount, its signal in words.
+    fn hold(signal: &str) -> BreakdownLine {
+        BreakdownLine {
+            vocabulary: BreakdownVocabulary::FraudHold,
+            amount: rust_decimal::Decimal::ZERO.into(),
+            rule_index: None,
+            rule_type: None,
+            description: Some(format!("held: {signal}")),
+            percentage: None,
+            plan_id: None,
+            plan_label: None,
+            entry_index: None,
+            stage_id: None,
+            trigger: None,
+            occurrence: None,
+            value: None,
+            value_source: None,
+            base: None,
+            tier_id: None,
+            action: None,
+        }
+    }
+}
+
 impl From<Line> for BreakdownLine {
     fn from(line: Line) -> Self {
         let (vocabulary, amount) = match &line {
@@ -199,6 +224,14 @@ impl Commission {
         let owner = owner(&self.0.partner_id, self.0.staff_payee);
         guard(ctx, LEDGER_ROW, owner)
     }
+
+    /// The open flags that hold it (one statement per page of rows).
+    async fn holding(&self, ctx: &Context<'_>) -> ApiResult<Vec<entity::fraud_flag::Model>> {
+        Ok(loader(ctx)?
+            .load_one(crate::graphql::loaders::HoldsOf(self.0.id.clone()))
+            .await?
+            .unwrap_or_default())
+    }
 }
 
 impl ReadyFields for Commission {
@@ -306,11 +339,40 @@ impl Commission {
     }
 
     /// What contributed, unrounded; `amount` is their sum rounded once.
+    /// For staff, a held commission ends with a `FRAUD_HOLD` line per flag
+    /// that holds it (`held: CLICK_SPAM`).
     async fn breakdown(&self, ctx: &Context<'_>) -> ApiResult<Vec<BreakdownLine>> {
         self.readable(ctx)?;
         let lines = breakdown::decode(&self.0.breakdown)
             .map_err(|e| ApiError::internal("stored breakdown", e))?;
-        Ok(lines.into_iter().map(BreakdownLine::from).collect())
+        let mut lines: Vec<BreakdownLine> = lines.into_iter().map(BreakdownLine::from).collect();
+        if super::reads_holds(ctx) {
+            for flag in self.holding(ctx).await? {
+                lines.push(BreakdownLine::hold(flag.signal.as_str()));
+            }
+        }
+        Ok(lines)
+    }
+
+    /// Whether an open fraud flag holds it: not approved, nor paid, until
+    /// the flag is resolved (staff only, null with an error for a partner,
+    /// who sees the commission pending as any other).
+    async fn on_hold(&self, ctx: &Context<'_>) -> ApiResult<Option<bool>> {
+        self.readable(ctx)?;
+        guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)?;
+        Ok(Some(!self.holding(ctx).await?.is_empty()))
+    }
+
+    /// The open fraud flags that hold it, oldest first (staff only).
+    async fn holds(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::FraudFlag>> {
+        self.readable(ctx)?;
+        guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)?;
+        Ok(self
+            .holding(ctx)
+            .await?
+            .into_iter()
+            .map(super::FraudFlag)
+            .collect())
     }
 
     /// Where the rules came from: `SNAPSHOT`, `CAMPAIGN` or `GROUP`.

@@ -10,6 +10,7 @@ mod campaigns;
 mod deals;
 mod directory;
 mod events;
+mod fraud;
 mod ledger;
 mod mail;
 mod payouts;
@@ -74,7 +75,15 @@ pub struct PartnerApplication {
     pub applicant: bool,
 }
 
+pub(crate) use fraud::reads_holds;
+pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
 pub use mail::ApplicationAnswer;
+
+/// What a fraud signal raised.
+pub struct FraudFlag(pub entity::fraud_flag::Model);
+
+/// What a tenant does about one fraud signal.
+pub struct FraudRule(pub crate::fraud::policy::Rule);
 
 /// A partner's referral code in a campaign.
 pub struct ReferralCode(pub entity::referral_code::Model);

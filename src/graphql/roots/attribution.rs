@@ -312,7 +312,9 @@ impl AttributionMutation {
     }
 
     /// Records a click for a brand that runs its own redirect; an unknown
-    /// or archived code is refused.
+    /// or archived code is refused, and a click past the click-spam
+    /// threshold is flagged and not counted (`CONFLICT`: redirect without
+    /// a click id).
     async fn record_click(
         &self,
         ctx: &Context<'_>,
@@ -324,10 +326,14 @@ impl AttributionMutation {
             user_agent: input.user_agent,
             ip: input.ip,
         };
-        clicks::record(db(ctx)?, principal.tenant_id(), &input.code, visit, false)
-            .await?
-            .map(Click)
-            .ok_or_else(|| ApiError::bad_input("input.code", "no such referral code"))
+        match clicks::record(db(ctx)?, principal.tenant_id(), &input.code, visit, false).await? {
+            Some(clicks::Recorded::Clicked(clicked)) => Ok(Click(*clicked)),
+            Some(clicks::Recorded::Spam { .. }) => Err(ApiError::Conflict(
+                "not counted: this address passed the click-spam threshold on the partner's links"
+                    .into(),
+            )),
+            None => Err(ApiError::bad_input("input.code", "no such referral code")),
+        }
     }
 
     /// Ties a customer to a partner, once, and accrues the sales held for

@@ -44,6 +44,9 @@ pub struct CreateCampaignInput {
     /// Approve an application as soon as its address is confirmed (false by
     /// default: staff decide).
     pub auto_approve_applications: Option<bool>,
+    /// Whether partners may send paid-ad traffic (true by default); when
+    /// false, a click from a paid ad is flagged (`PAID_AD_CLICK`).
+    pub allow_paid_ads: Option<bool>,
 }
 
 /// Omitted fields stay as they are; `null` clears `description`, `rules` and
@@ -71,6 +74,8 @@ pub struct UpdateCampaignInput {
     pub application_questions: Option<Vec<String>>,
     /// Whether confirmed applications are approved at once.
     pub auto_approve_applications: Option<bool>,
+    /// Whether partners may send paid-ad traffic.
+    pub allow_paid_ads: Option<bool>,
 }
 
 /// Terms to stamp instead of the campaign's.
@@ -263,6 +268,7 @@ impl CampaignMutation {
                 input.application_questions.unwrap_or_default(),
             )?,
             auto_approve_applications: input.auto_approve_applications.unwrap_or(false),
+            allow_paid_ads: input.allow_paid_ads.unwrap_or(true),
         };
         Ok(Campaign::from(
             campaigns::create(db(ctx)?, principal.tenant_id(), new).await?,
@@ -311,6 +317,7 @@ impl CampaignMutation {
                 .map(|q| campaigns::check_questions("input.applicationQuestions", q))
                 .transpose()?,
             auto_approve_applications: input.auto_approve_applications,
+            allow_paid_ads: input.allow_paid_ads,
         };
         Ok(Campaign::from(
             campaigns::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,

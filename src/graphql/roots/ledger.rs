@@ -349,8 +349,13 @@ impl LedgerMutation {
             reason: input.reason.into(),
             note: input.note,
         };
-        let recorded =
-            refunds::record(db(ctx)?, principal.tenant_id(), &principal.subject, refund).await?;
+        let recorded = crate::fraud::record_refund(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            refund,
+        )
+        .await?;
         Ok(match recorded {
             refunds::Recorded::Event(refunded) => {
                 let refunded = *refunded;

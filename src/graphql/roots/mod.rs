@@ -11,6 +11,7 @@ pub mod deal_events;
 pub mod deal_workflow;
 pub mod deals;
 pub mod events;
+pub mod fraud;
 pub mod groups;
 pub mod ledger;
 pub mod mail;

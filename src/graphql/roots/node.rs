@@ -20,9 +20,9 @@ use crate::events::log::Cursor;
 use crate::graphql::context::{db, policy};
 use crate::graphql::objects::{
     Campaign, Category, Click, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption,
-    Customer, Deal, DealStage, DomainEvent, Email, Enrollment, Event, Partner, PartnerApplication,
-    PartnerCommission, PartnerGroup, PartnershipRequest, Payout, PayoutRun, ReferralCode, Tenant,
-    TieredCommission, UnattributedEvent, WebhookDelivery, WebhookEndpoint,
+    Customer, Deal, DealStage, DomainEvent, Email, Enrollment, Event, FraudFlag, Partner,
+    PartnerApplication, PartnerCommission, PartnerGroup, PartnershipRequest, Payout, PayoutRun,
+    ReferralCode, Tenant, TieredCommission, UnattributedEvent, WebhookDelivery, WebhookEndpoint,
 };
 use crate::nodes::{self, Kind};
 use async_graphql::{Context, ID, Interface, Object};
@@ -52,6 +52,7 @@ pub enum Node {
     Email(Email),
     Enrollment(Enrollment),
     Event(Event),
+    FraudFlag(FraudFlag),
     Partner(Partner),
     PartnerApplication(PartnerApplication),
     PartnerCommission(PartnerCommission),
@@ -261,7 +262,7 @@ async fn by_row(
 ) -> ApiResult<Option<Node>> {
     use entity::{
         category, contact, custom_field, custom_field_option, deal_stage, enrollment, event,
-        partner_application, partner_commission, partnership_request, referral_code,
+        fraud_flag, partner_application, partner_commission, partnership_request, referral_code,
         unattributed_event,
     };
     macro_rules! read {
@@ -298,6 +299,7 @@ async fn by_row(
             Enrollment
         ),
         Kind::Event => read!(event, Event, Event),
+        Kind::FraudFlag => read!(fraud_flag, FraudFlag, FraudFlag),
         // The admins' alone, as `emails` answers.
         Kind::Email => match nodes::row::<entity::email::Entity>(conn, tenant, id).await? {
             Some(found) if policy(ctx)?.is_admin() => Ok(Some(Node::Email(Email::new(found)))),

@@ -136,7 +136,8 @@ impl PortalMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The code after `#code=` in the link.")] code: String,
     ) -> ApiResult<PartnerToken> {
-        let issued = portal::redeem(db(ctx)?, keys(ctx)?, &code).await?;
+        let ip = crate::graphql::context::client(ctx);
+        let issued = portal::redeem(db(ctx)?, keys(ctx)?, &code, ip).await?;
         Ok(issued.into())
     }
 

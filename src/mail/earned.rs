@@ -1,0 +1,288 @@
+//! `COMMISSION_EARNED` e-mails, derived from the event log: the ledger
+//! writes a `COMMISSION_CREATED` event with every commission already, in
+//! the commission's own transaction, so the e-mail is as certain as the
+//! commission and costs the ledger's hot path nothing.
+//!
+//! One task per replica, woken by the log growing, gathers for
+//! [`GATHER`] and then, per tenant, reads the `COMMISSION_CREATED` events
+//! after the tenant's cursor (`mail_cursors`) and, in one transaction with
+//! the cursor's row locked (`FOR UPDATE SKIP LOCKED` on PostgreSQL: a
+//! replica finding it locked leaves it to the one holding it), writes the
+//! e-mails of the commissions among them that earn their partner money and
+//! moves the cursor on. The cursor moves only over final events
+//! ([`crate::events::log`]), so none is skipped and none e-mailed twice.
+//!
+//! A partner is sent one e-mail per commission, except that the
+//! commissions one reading finds together — a batch recorded at once, or
+//! a burst within the same second — are one e-mail that counts and totals
+//! them: a thousand sales recorded in one call are one message, not a
+//! thousand.
+//!
+//! Every statement the task runs starts with [`TAG`], so that it can be
+//! told from a request's in the database's logs and statistics.
+//!
+//! What the partner wants (`IMMEDIATE`, a daily digest, nothing) and a
+//! bounced address are read when the e-mail is written, a moment after
+//! the commission: a partner who changes either meanwhile is e-mailed as
+//! they now want.
+
+use super::content::Content;
+use super::outbox::random_code;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::events::Audience;
+use crate::events::log::{self, Cursor};
+use crate::events::notify::Notifier;
+use chrono::{DateTime, Utc};
+use entity::commission;
+use entity::enums::{CommissionKind, CommissionStatus, DomainEventType};
+use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
+use std::time::Duration;
+
+/// The comment every statement of the task starts with.
+pub const TAG: &str = "/* commission e-mails */ ";
+/// How long a wake-up waits for more events before it reads: the log of
+/// a busy ledger is read once a second, not once per commit, and a
+/// partner's commissions of that second are one e-mail.
+pub const GATHER: Duration = Duration::from_secs(1);
+/// The longest the task sleeps when the log is quiet.
+const IDLE: Duration = Duration::from_secs(30);
+/// Events read per tenant and transaction.
+const PAGE: u64 = 500;
+/// Commissions read per statement.
+const CHUNK: usize = 250;
+
+/// Starts this replica's task.
+pub fn start(db: Db, notifier: &Notifier) {
+    let woken = notifier.watch_any();
+    tokio::spawn(run(db, woken));
+}
+
+async fn run(db: Db, mut woken: tokio::sync::watch::Receiver<u64>) {
+    loop {
+        woken.borrow_and_update();
+        let more = match pass(&db).await {
+            Ok(more) => more,
+            Err(err) => {
+                tracing::warn!(error = ?err, "writing commission e-mails failed; retrying");
+                false
+            }
+        };
+        if !more {
+            tokio::select! {
+                changed = woken.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
+                _ = tokio::time::sleep(IDLE) => {}
+            }
+        }
+        tokio::time::sleep(GATHER).await;
+    }
+}
+
+/// `sql` with the task's tag and `values`, its placeholders written `?`
+/// (numbered for PostgreSQL).
+fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let mut text = String::with_capacity(TAG.len() + sql.len() + 16);
+    text.push_str(TAG);
+    for (n, part) in sql.split('?').enumerate() {
+        if n > 0 {
+            match backend {
+                DbBackend::Postgres => text.push_str(&format!("${n}")),
+                _ => text.push('?'),
+            }
+        }
+        text.push_str(part);
+    }
+    Statement::from_sql_and_values(backend, text, values)
+}
+
+#[derive(FromQueryResult)]
+struct Place {
+    tenant_id: String,
+    cursor_xid: Option<i64>,
+    cursor_seq: Option<i64>,
+}
+
+/// One pass over every tenant; answers whether a tenant has more waiting
+/// than was read (or an event not final yet).
+pub async fn pass(db: &Db) -> ApiResult<bool> {
+    let places = Place::find_by_statement(statement(
+        db.backend(),
+        "SELECT t.id AS tenant_id, c.cursor_xid, c.cursor_seq FROM tenants t \
+         LEFT JOIN mail_cursors c ON c.tenant_id = t.id ORDER BY t.id",
+        Vec::new(),
+    ))
+    .all(db.conn())
+    .await?;
+    let mut more = false;
+    for place in places {
+        let at = Cursor {
+            xid: place.cursor_xid.unwrap_or(0),
+            seq: place.cursor_seq.unwrap_or(0),
+        };
+        more |= tenant(db, &place.tenant_id, at).await?;
+    }
+    Ok(more)
+}
+
+/// One tenant's new commissions into e-mails; answers whether more wait.
+async fn tenant(db: &Db, tenant_id: &str, place: Cursor) -> ApiResult<bool> {
+    let audience = Audience {
+        tenant_id: tenant_id.to_owned(),
+        types: vec![DomainEventType::CommissionCreated],
+        partner_id: None,
+        nobody: false,
+    };
+    let end = log::end(db.conn(), tenant_id).await?;
+    let page = log::read(db.conn(), &audience, place, PAGE).await?;
+    let to = match (page.events.last(), page.full) {
+        (Some(last), true) => Cursor::of(last),
+        (last, false) => last.map(Cursor::of).unwrap_or(place).max(end),
+        (None, true) => place,
+    };
+    if to <= place {
+        return Ok(!page.settled);
+    }
+    let backend = db.backend();
+    let txn = db.write().await?;
+    // The cursor's row, made at the start of the log for a tenant that
+    // has none yet (one created since the cursors were), then locked.
+    txn.execute_raw(statement(
+        backend,
+        "INSERT INTO mail_cursors (tenant_id, cursor_xid, cursor_seq) VALUES (?, 0, 0) \
+         ON CONFLICT (tenant_id) DO NOTHING",
+        vec![tenant_id.into()],
+    ))
+    .await?;
+    let lock = match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
+    };
+    let locked = Place::find_by_statement(statement(
+        backend,
+        &format!(
+            "SELECT tenant_id, cursor_xid, cursor_seq FROM mail_cursors WHERE tenant_id = ?{lock}"
+        ),
+        vec![tenant_id.into()],
+    ))
+    .one(&*txn)
+    .await?;
+    // Locked by another replica, or moved by it meanwhile: look again.
+    let Some(locked) = locked else {
+        return Ok(true);
+    };
+    if (locked.cursor_xid, locked.cursor_seq) != (Some(place.xid), Some(place.seq)) {
+        return Ok(true);
+    }
+    let ids: Vec<&str> = page.events.iter().map(|e| e.subject_id.as_str()).collect();
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        rows.extend(
+            commission::Model::find_by_statement(statement(
+                backend,
+                &format!("SELECT * FROM commissions WHERE id IN ({marks})"),
+                chunk.iter().map(|id| Value::from(*id)).collect(),
+            ))
+            .all(&*txn)
+            .await?,
+        );
+    }
+    // One statement for the page: a partner's commissions in it are one
+    // e-mail (the page holds at most [`PAGE`] events, so at most as many
+    // partners).
+    write(&*txn, &rows, crate::db::now()).await?;
+    txn.execute_raw(statement(
+        backend,
+        "UPDATE mail_cursors SET cursor_xid = ?, cursor_seq = ? WHERE tenant_id = ?",
+        vec![to.xid.into(), to.seq.into(), tenant_id.into()],
+    ))
+    .await?;
+    txn.commit().await?;
+    Ok(page.full || !page.settled)
+}
+
+/// Writes the `COMMISSION_EARNED` e-mails of `rows`: of those that earn
+/// their partner money (a commission or a bonus above zero, not a staff
+/// spiff, not reversed already), one e-mail a partner — the commission's
+/// own when it is alone, one that counts them and totals them per
+/// currency when a batch or a burst brought several — in one statement:
+/// the partner's address and preference are read by the insert itself,
+/// so a partner with no address, or who asked for a digest or for none,
+/// gets no row, and one whose address bounced gets a `SUPPRESSED` one.
+/// What the e-mail says beyond the amounts is read when it is sent.
+async fn write(
+    conn: &impl ConnectionTrait,
+    rows: &[commission::Model],
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let mut by_partner: std::collections::BTreeMap<&str, Vec<&commission::Model>> =
+        std::collections::BTreeMap::new();
+    for row in rows.iter().filter(|row| {
+        matches!(row.kind, CommissionKind::Commission | CommissionKind::Bonus)
+            && row.amount_minor > 0
+            && !row.staff_payee
+            && row.status != CommissionStatus::Reversed
+    }) {
+        by_partner
+            .entry(row.partner_id.as_str())
+            .or_default()
+            .push(row);
+    }
+    if by_partner.is_empty() {
+        return Ok(());
+    }
+    let mut values = Vec::with_capacity(by_partner.len() * 4 + 1);
+    for (partner, earned) in &by_partner {
+        let content = match earned.as_slice() {
+            [one] => Content::CommissionRef {
+                commission: one.id.clone(),
+                campaign: one.campaign_id.clone(),
+                amount_minor: one.amount_minor,
+                currency: one.currency.clone(),
+            },
+            several => {
+                let mut totals: Vec<(i64, String)> = Vec::new();
+                for row in several {
+                    match totals.iter_mut().find(|(_, c)| *c == row.currency) {
+                        Some((sum, _)) => *sum += row.amount_minor,
+                        None => totals.push((row.amount_minor, row.currency.clone())),
+                    }
+                }
+                totals.sort_by(|a, b| a.1.cmp(&b.1));
+                Content::CommissionsRef {
+                    count: several.len() as u64,
+                    totals,
+                }
+            }
+        };
+        let data =
+            serde_json::to_string(&content).map_err(|e| ApiError::internal("mail content", e))?;
+        values.push(Value::from(crate::input::new_id()));
+        values.push(Value::from(*partner));
+        values.push(Value::from(data));
+        values.push(Value::from(random_code(16)?));
+    }
+    values.push(Value::from(now));
+    let tuples = vec!["(?, ?, ?, ?)"; by_partner.len()].join(", ");
+    let sql = format!(
+        "INSERT INTO emails (id, tenant_id, partner_id, kind, to_address, data, status, \
+           attempts, in_flight, next_attempt_at, unsubscribe_code, created_at) \
+         SELECT v.column1, p.tenant_id, p.id, 'COMMISSION_EARNED', p.email, v.column3, \
+           CASE WHEN m.bounced_address IS NOT NULL \
+             AND lower(m.bounced_address) = lower(p.email) THEN 'SUPPRESSED' ELSE 'QUEUED' END, \
+           0, false, t.at, v.column4, t.at \
+         FROM (VALUES {tuples}) AS v \
+         JOIN partners p ON p.id = v.column2 \
+         LEFT JOIN partner_mail m ON m.partner_id = p.id \
+         CROSS JOIN (SELECT ? AS at) AS t \
+         WHERE p.email IS NOT NULL AND p.email <> '' \
+           AND COALESCE(m.commission_earned, 'IMMEDIATE') = 'IMMEDIATE'"
+    );
+    conn.execute_raw(statement(conn.get_database_backend(), &sql, values))
+        .await?;
+    Ok(())
+}
