@@ -268,6 +268,12 @@ pub async fn submit(
                             minutes,
                         }
                     }
+                    // Suspended or archived: the partnership is not
+                    // reopened by applying again, nor is it an open
+                    // application.
+                    false if partner.status != PartnerStatus::Active => Content::PartnerNotActive {
+                        name: partner.name.clone(),
+                    },
                     false => Content::ApplicationOpen {
                         name: checked.name.clone(),
                         campaign: campaign.name.clone(),

@@ -17,6 +17,9 @@ pub enum Content {
     },
     /// An application from an address with one open already.
     ApplicationOpen { name: String, campaign: String },
+    /// An application from an address whose partner is suspended or
+    /// archived: no way in, and no new application.
+    PartnerNotActive { name: String },
     /// An application from an address that is a partner's: a way in.
     AlreadyPartner {
         name: String,
@@ -111,6 +114,7 @@ impl Content {
         match self {
             Content::ApplicationConfirm { .. }
             | Content::ApplicationOpen { .. }
+            | Content::PartnerNotActive { .. }
             | Content::AlreadyPartner { .. } => EmailKind::ApplicationConfirm,
             Content::ApplicationApproved { .. } => EmailKind::ApplicationApproved,
             Content::ApplicationRejected { .. } => EmailKind::ApplicationRejected,
@@ -202,6 +206,16 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                 "We received another application to {campaign} from this address. The one you \
                  sent before is still open: there is nothing more to do, and we will write when \
                  it is decided."
+            ))],
+        ),
+        Content::PartnerNotActive { name } => (
+            format!("Your application to {p}"),
+            name,
+            vec![Block::Para(format!(
+                "We received an application from this address, which is already a partner's in \
+                 {p}, and that partnership is not active at the moment. We did not open a new \
+                 application: to take the partnership up again, reply to this e-mail or write \
+                 to the {p} team."
             ))],
         ),
         Content::AlreadyPartner {

@@ -34,7 +34,6 @@ use crate::events::Audience;
 use crate::events::log::{self, Cursor};
 use crate::events::notify::Notifier;
 use chrono::{DateTime, Utc};
-use entity::commission;
 use entity::enums::{CommissionKind, CommissionStatus, DomainEventType};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
 use std::time::Duration;
@@ -97,6 +96,19 @@ fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
         text.push_str(part);
     }
     Statement::from_sql_and_values(backend, text, values)
+}
+
+/// The columns of a commission its e-mail reads.
+#[derive(FromQueryResult)]
+struct Earned {
+    id: String,
+    partner_id: String,
+    campaign_id: String,
+    kind: CommissionKind,
+    status: CommissionStatus,
+    amount_minor: i64,
+    currency: String,
+    staff_payee: bool,
 }
 
 #[derive(FromQueryResult)]
@@ -181,10 +193,14 @@ async fn tenant(db: &Db, tenant_id: &str, place: Cursor) -> ApiResult<bool> {
     let mut rows = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let marks = vec!["?"; chunk.len()].join(", ");
+        // What an e-mail needs of a row, not its breakdown or history.
         rows.extend(
-            commission::Model::find_by_statement(statement(
+            Earned::find_by_statement(statement(
                 backend,
-                &format!("SELECT * FROM commissions WHERE id IN ({marks})"),
+                &format!(
+                    "SELECT id, partner_id, campaign_id, kind, status, amount_minor, currency, \
+                     staff_payee FROM commissions WHERE id IN ({marks})"
+                ),
                 chunk.iter().map(|id| Value::from(*id)).collect(),
             ))
             .all(&*txn)
@@ -214,12 +230,8 @@ async fn tenant(db: &Db, tenant_id: &str, place: Cursor) -> ApiResult<bool> {
 /// so a partner with no address, or who asked for a digest or for none,
 /// gets no row, and one whose address bounced gets a `SUPPRESSED` one.
 /// What the e-mail says beyond the amounts is read when it is sent.
-async fn write(
-    conn: &impl ConnectionTrait,
-    rows: &[commission::Model],
-    now: DateTime<Utc>,
-) -> ApiResult<()> {
-    let mut by_partner: std::collections::BTreeMap<&str, Vec<&commission::Model>> =
+async fn write(conn: &impl ConnectionTrait, rows: &[Earned], now: DateTime<Utc>) -> ApiResult<()> {
+    let mut by_partner: std::collections::BTreeMap<&str, Vec<&Earned>> =
         std::collections::BTreeMap::new();
     for row in rows.iter().filter(|row| {
         matches!(row.kind, CommissionKind::Commission | CommissionKind::Bonus)

@@ -174,6 +174,7 @@ with_smtp!(
     a_rejection_is_emailed_with_its_reason_and_decisions_are_checked,
     anonymous_applications_past_a_limit_or_from_a_bot_store_nothing,
     an_address_already_known_is_told_so_by_email,
+    a_partner_not_active_is_told_so_and_no_application_opens,
     a_partner_signs_in_by_email,
     commissions_and_payouts_are_emailed_as_the_partner_wants,
     temporary_refusals_are_retried_and_permanent_ones_fail_and_suppress,
@@ -783,6 +784,26 @@ async fn an_address_already_known_is_told_so_by_email(app: TestApp, smtp: SmtpSe
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(smtp.count(), 4, "three a day to one address");
     assert_eq!(application_rows(&app).await, 1);
+}
+
+/// A suspended or archived partner's address: told the partnership is not
+/// active, with no way in and no application opened.
+async fn a_partner_not_active_is_told_so_and_no_application_opens(app: TestApp, smtp: SmtpServer) {
+    let campaign = program(&app).await;
+    app.create_partner(json!({ "name": "Ed", "email": "ed@example.com", "status": "SUSPENDED" }))
+        .await;
+    submit(&app, form(&app, &campaign, "Ed", "ed@example.com")).await;
+    let paused = smtp.wait_for(1).await[0].1.clone();
+    assert_eq!(paused["subject"], "Your application to Acme <Partners>");
+    assert!(
+        paused["text"]
+            .as_str()
+            .unwrap()
+            .contains("that partnership is not active at the moment"),
+        "{paused}"
+    );
+    assert_eq!(paused["links"], json!(["mailto:team@acme.test"]));
+    assert_eq!(application_rows(&app).await, 0);
 }
 
 const SIGN_IN: &str =
@@ -1582,5 +1603,76 @@ async fn commission_emails_are_written_once_however_many_replicas_read_the_log(
             "You earned 2.00 USD",
             "You earned 3.00 USD"
         ]
+    );
+}
+
+/// Every template, rendered with values that need escaping, reads well in
+/// Chromium: axe-core finds nothing serious and nothing scrolls sideways
+/// at 375 px. With `REVSHARE_SCREENSHOTS=DIR` it leaves a screenshot of
+/// each there (the guides' pictures: `docs/images`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_template_reads_well_in_chromium() {
+    use revshare::mail::content::{Content, DEFAULT_COLOR, Program, render};
+    let program = Program {
+        name: "Acme <Partners>".into(),
+        color: DEFAULT_COLOR.into(),
+        support_email: Some("partners@acme.example".into()),
+        base_url: PUBLIC.into(),
+    };
+    let name = || "Ann & Co".to_owned();
+    let campaign = || "Spring \"launch\"".to_owned();
+    let link = || "/portal/#code=abc".to_owned();
+    let totals = || {
+        vec![
+            ("73.50".into(), "USD".into()),
+            ("12.00".into(), "EUR".into()),
+        ]
+    };
+    let templates = [
+        ("application-confirm", Content::ApplicationConfirm { name: name(), campaign: campaign(), link: "/join/confirm#code=abc".into() }),
+        ("application-open", Content::ApplicationOpen { name: name(), campaign: campaign() }),
+        ("already-partner", Content::AlreadyPartner { name: name(), link: link(), minutes: 60 }),
+        ("partner-not-active", Content::PartnerNotActive { name: name() }),
+        ("application-approved", Content::ApplicationApproved { name: name(), campaign: campaign(), link: link(), minutes: 60 }),
+        ("application-rejected", Content::ApplicationRejected { name: name(), campaign: campaign(), reason: Some("We work with cycling sites <only>.".into()) }),
+        ("portal-sign-in", Content::PortalSignIn { name: name(), link: link(), minutes: 60 }),
+        ("commission-earned", Content::CommissionEarned { name: name(), amount: "29.99".into(), currency: "USD".into(), campaign: campaign() }),
+        ("commissions-earned", Content::CommissionsEarned { name: name(), count: 30, totals: totals() }),
+        ("commission-digest", Content::CommissionDigest { name: name(), day: "2026-11-23".into(), count: 4, totals: totals() }),
+        ("payout-sent", Content::PayoutSent { name: name(), amount: "412.30".into(), currency: "EUR".into(), method: "SEPA ····4321".into(), statement: Some("ACME PARTNERS 2026-11".into()), link: Some("/portal/#/payouts".into()) }),
+        ("staff-new-application", Content::StaffNewApplication { name: name(), email: "ann@example.com".into(), campaign: campaign(), website: Some("https://ann.example/?a=1&b=2".into()), country: Some("DE".into()), answers: vec![("Where do you write?".into(), "A cycling <blog>".into())], id: "app_1".into() }),
+        ("staff-fraud-flag", Content::StaffFraudFlag { signal: "SELF_REFERRAL_IP".into(), action: "HOLD".into(), partner: name(), details: "the customer's first click came from the address the partner signed in from on 2026-11-20".into(), id: "flag_1".into() }),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (file, content) in &templates {
+        let notification = revshare::mail::content::is_notification(content.kind());
+        let unsubscribe =
+            notification.then_some("https://partners.acme.example/mail/unsubscribe/abc");
+        let rendered = render(content, &program, unsubscribe);
+        // Escaped wherever a value appears, never raw.
+        assert!(
+            !rendered.html.contains("Ann & Co"),
+            "{file}: {}",
+            rendered.html
+        );
+        assert!(!rendered.html.contains("<Partners>"), "{file}");
+        std::fs::write(dir.path().join(format!("{file}.html")), rendered.html).unwrap();
+    }
+    let shots = std::env::var("REVSHARE_SCREENSHOTS").unwrap_or_default();
+    let dir_arg = dir.path().to_str().unwrap();
+    let report = crate::browser::node("join.mjs", &["mail", dir_arg, &shots]).await;
+    let mut seen: Vec<&str> = report["mails"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected: Vec<&str> = templates.iter().map(|(file, _)| *file).collect();
+    seen.sort_unstable();
+    expected.sort_unstable();
+    assert_eq!(seen, expected, "{report}");
+    assert_eq!(
+        report["mails"]["application-confirm"]["title"],
+        "Confirm your application to Acme <Partners>"
     );
 }

@@ -10,6 +10,9 @@
 //   portal URL NAME    a sign-in link: the portal opens, naming the program
 //   sign-in URL EMAIL  the portal's e-mail sign-in page: axe-core, the
 //                      address sent
+//   mail DIR [SHOTS]   every rendered e-mail's HTML part in DIR (NAME.html):
+//                      axe-core, no sideways scroll at 375 px; with SHOTS,
+//                      a screenshot of each at 600 px there (email-NAME.png)
 //
 // Prints one JSON line: what it saw. Any failed check throws.
 import { readFileSync } from 'node:fs';
@@ -59,8 +62,23 @@ async function narrow() {
 }
 
 try {
-  await page.goto(url);
-  if (step === 'apply') {
+  if (step !== 'mail') await page.goto(url);
+  if (step === 'mail') {
+    const { readdirSync } = await import('node:fs');
+    report.mails = {};
+    for (const file of readdirSync(url).filter((f) => f.endsWith('.html')).sort()) {
+      const name = file.slice(0, -'.html'.length);
+      await page.setViewportSize({ width: 375, height: 800 });
+      await page.goto(`file://${url}/${file}`);
+      const axe = await audit();
+      await narrow();
+      report.mails[name] = { axe, title: await page.title() };
+      if (arg) {
+        await page.setViewportSize({ width: 600, height: 800 });
+        await page.screenshot({ path: `${arg}/email-${name}.png`, fullPage: true });
+      }
+    }
+  } else if (step === 'apply') {
     await page.waitForSelector('form#apply', { timeout });
     report.title = await page.textContent('h1');
     report.terms = await page.$$eval('section li', (items) => items.map((li) => li.textContent));
@@ -98,6 +116,11 @@ try {
     report.axe = await audit();
   } else if (step === 'portal') {
     await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Overview', null, { timeout });
+    // The program's name arrives with the portal's first answer, maybe
+    // after the page's heading.
+    await page
+      .waitForFunction((name) => document.querySelector('.top .brand')?.textContent.includes(name), arg, { timeout })
+      .catch(() => {});
     report.program = await page.textContent('.top .brand');
     check(report.program.includes(arg), `the portal's header names ${arg}: ${report.program}`);
   } else if (step === 'sign-in') {
