@@ -7,7 +7,7 @@ use super::codes;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use entity::{campaign, click, partner, referral_code, tenant};
+use entity::{campaign, click, referral_code, tenant};
 use hmac::{Hmac, Mac};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -84,13 +84,10 @@ pub async fn record(
             };
             let now = crate::db::now();
             let landing = landing_url.clone().or(target.clone());
-            let partner = partner::Entity::find_by_id(code.partner_id.clone())
-                .one(conn)
-                .await?
-                .ok_or_else(|| ApiError::internal("referral code", "no partner"))?;
             let verdict = crate::fraud::signals::at_click(
                 conn,
-                &partner,
+                tenant_id,
+                &code.partner_id,
                 &campaign,
                 ip_hash.as_deref(),
                 landing.as_deref(),

@@ -58,6 +58,32 @@ fn of_row(row: fraud_rule::Model) -> Rule {
     }
 }
 
+/// Every signal's rule from the tenant's rows packed as text
+/// (`SIGNAL:ACTION:THRESHOLD`, comma separated, as [`crate::fraud::signals`]
+/// reads them beside a click's evidence in one statement).
+pub fn from_packed(packed: Option<&str>) -> Vec<Rule> {
+    let rows: Vec<fraud_rule::Model> = packed
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|part| {
+            let mut fields = part.splitn(3, ':');
+            let (signal, action, threshold) = (fields.next()?, fields.next()?, fields.next());
+            Some(fraud_rule::Model {
+                tenant_id: String::new(),
+                signal: FraudSignal::iter().find(|s| s.as_str() == signal)?,
+                action: FraudAction::iter().find(|a| a.as_str() == action)?,
+                threshold: threshold.filter(|t| !t.is_empty()).map(str::to_owned),
+            })
+        })
+        .collect();
+    FraudSignal::iter()
+        .map(|signal| match rows.iter().find(|r| r.signal == signal) {
+            Some(row) => of_row(row.clone()),
+            None => default(signal),
+        })
+        .collect()
+}
+
 /// The tenant's rule for `signal`.
 pub async fn rule(
     conn: &impl ConnectionTrait,
