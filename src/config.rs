@@ -76,6 +76,14 @@ pub struct Config {
     )]
     pub maturity_interval: u64,
 
+    /// A reference-rate file (the ECB's layout) fetched once a day and
+    /// imported into every tenant, e.g.
+    /// https://www.ecb.europa.eu/stats/eurofxref/eurofxref.csv (off when
+    /// unset: rates are then imported by `importExchangeRates` or
+    /// `revshare rates import`).
+    #[arg(long, env = "REVSHARE_FX_URL", global = true)]
+    pub fx_url: Option<String>,
+
     /// Milliseconds a DataLoader waits for more keys before running a batch.
     #[arg(
         long,

@@ -58,6 +58,7 @@ pub mod error;
 pub mod events;
 pub mod failure;
 pub mod fraud;
+pub mod fx;
 pub mod graphql;
 pub mod history;
 pub mod http;

@@ -71,6 +71,30 @@ enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Exchange rates (SPEC §22).
+    Rates {
+        #[command(subcommand)]
+        command: RatesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum RatesCommand {
+    /// Import a reference-rate file in the ECB's layout into a tenant, and
+    /// accrue the events that waited for its rates (one transaction; a
+    /// malformed file imports nothing).
+    ///
+    /// Example: revshare rates import eurofxref-hist.csv --tenant acme --source ECB
+    Import {
+        /// The file (`eurofxref-hist.csv`, or the daily `eurofxref.csv`).
+        file: std::path::PathBuf,
+        /// The tenant whose rates they are.
+        #[arg(long)]
+        tenant: String,
+        /// Where the rates come from, kept with each.
+        #[arg(long, default_value = "ECB")]
+        source: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -188,6 +212,34 @@ async fn run(cli: Cli, say: Say) -> anyhow::Result<()> {
                     tenant.id, tenant.currency, tenant.time_zone
                 ),
                 json!({ "tenant": tenant.id }),
+            );
+            Ok(())
+        }
+        Command::Rates {
+            command:
+                RatesCommand::Import {
+                    file,
+                    tenant,
+                    source,
+                },
+        } => {
+            let csv = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let db = connect(&cli.config).await?;
+            app::migrate(&db).await.context("migrating")?;
+            let outcome = revshare::ledger::exchange::import(&db, &tenant, &source, &csv)
+                .await
+                .map_err(cli_error)?;
+            say.out(
+                &format!(
+                    "imported {} rates of {} days into {tenant}; {} held events accrued",
+                    outcome.imported.rates, outcome.imported.days, outcome.accrued
+                ),
+                json!({
+                    "imported": outcome.imported.rates,
+                    "days": outcome.imported.days,
+                    "accrued": outcome.accrued,
+                }),
             );
             Ok(())
         }
@@ -368,6 +420,9 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
             db.clone(),
             std::time::Duration::from_secs(config.maturity_interval),
         );
+    }
+    if let Some(url) = &config.fx_url {
+        revshare::ledger::exchange::spawn_daily(db.clone(), url.clone());
     }
     let data_key = config
         .data_key(keys.development)

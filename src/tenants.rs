@@ -287,6 +287,18 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
     .await
 }
 
+/// Every tenant's id, in id order.
+pub async fn ids(conn: &impl ConnectionTrait) -> ApiResult<Vec<String>> {
+    use sea_orm::QueryOrder;
+    Ok(tenant::Entity::find()
+        .order_by_asc(tenant::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|t| t.id)
+        .collect())
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: &str) -> ApiResult<Option<Tenant>> {
     let Some(row) = tenant::Entity::find_by_id(id.to_owned()).one(conn).await? else {
         return Ok(None);

@@ -449,3 +449,14 @@ stored!(
         Rejected = "REJECTED",
     }
 );
+
+stored!(
+    /// Why an event waits before it is accrued.
+    HeldReason {
+        /// It named only a customer nobody has attributed yet.
+        Unattributed = "UNATTRIBUTED",
+        /// It is in another currency than its campaign's, and no rate was
+        /// published within 7 days before it yet.
+        NoExchangeRate = "NO_EXCHANGE_RATE",
+    }
+);

@@ -36,6 +36,8 @@ pub mod email;
 pub mod enrollment;
 pub mod enums;
 pub mod event;
+pub mod event_conversion;
+pub mod exchange_rate;
 pub mod fraud_flag;
 pub mod fraud_flag_commission;
 pub mod fraud_rule;

@@ -1,8 +1,10 @@
-use crate::enums::{EventKind, EventSource};
+use crate::enums::{EventKind, EventSource, HeldReason};
 use sea_orm::entity::prelude::*;
 
-/// A sale or lead that named only a customer nobody had attributed: held,
-/// earning nothing, until its customer is.
+/// A sale or lead held, earning nothing, until it can be accrued: it named
+/// only a customer nobody had attributed (until its customer is), or it is
+/// in another currency than its campaign's with no rate yet (until one is
+/// imported; the customer is then empty for a lead that named none).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "unattributed_events")]
 pub struct Model {
@@ -25,6 +27,8 @@ pub struct Model {
     /// When its customer's attribution accrued it (an event under the same
     /// `externalId` then holds it).
     pub accrued_at: Option<DateTimeUtc>,
+    /// Why it waits: its customer is nobody's yet, or no exchange rate.
+    pub reason: HeldReason,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,7 @@ mod m20261127_000020_program_identity;
 mod m20261128_000021_mail_and_applications;
 mod m20261129_000022_mail_cursors;
 mod m20261130_000023_fraud;
+mod m20261201_000024_currencies;
 
 pub struct Migrator;
 
@@ -60,6 +61,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000021_mail_and_applications::Migration),
             Box::new(m20261129_000022_mail_cursors::Migration),
             Box::new(m20261130_000023_fraud::Migration),
+            Box::new(m20261201_000024_currencies::Migration),
         ]
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::events::{DomainEventType, NewDomainEvent};
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
 use crate::ledger::accrual::{self, Recorded};
-use crate::ledger::refunds::{self, EventRef, NewRefund};
+use crate::ledger::refunds;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{AttributionSource, PartnerStatus};
 use entity::{
@@ -191,18 +191,11 @@ pub async fn attribute_in(
     let window = Duration::days(i64::from(target.campaign.attribution_window_days));
     let mut accrued = Vec::new();
     for (held, recorded) in accrual::accrue_held(conn, tenant_id, customer, at - window).await? {
-        // What was refunded while it was held is refunded on the event now,
-        // as any refund (a reversal or a clawback of what it earned).
-        if let (true, Some(event)) = (held.refunded_minor > 0, &recorded.event) {
-            let currency = crate::engine::Currency::parse(&held.currency)
-                .map_err(|e| ApiError::internal("held currency", e))?;
-            let refund = NewRefund {
-                event: EventRef::Id(event.id.clone()),
-                amount: Some(currency.from_minor(held.refunded_minor)),
-                reason: entity::enums::ReversalReason::Refund,
-                note: Some("refunded while unattributed".to_owned()),
-            };
-            refunds::record_in(conn, tenant_id, "attribution", &refund).await?;
+        // What was refunded while it was held is refunded on the event now.
+        if let Some(event) = &recorded.event {
+            let note = "refunded while unattributed";
+            refunds::refund_what_was_held(conn, tenant_id, "attribution", &held, event, note)
+                .await?;
         }
         accrued.push(recorded);
     }

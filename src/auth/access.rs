@@ -233,6 +233,15 @@ impl Policy {
         }
     }
 
+    /// What every partner reads, and staff with `scope` (the exchange
+    /// rates its commissions were converted at).
+    pub fn partners_or(&self, scope: Scope) -> ApiResult<()> {
+        match self.principal.own_partner() {
+            Some(_) => Ok(()),
+            None => self.require(scope),
+        }
+    }
+
     /// What only the tenant's admins do (change the tenant, reassign a
     /// customer, connect billing); anyone else is refused with `refusal`.
     pub fn admin(&self, refusal: &str) -> ApiResult<()> {

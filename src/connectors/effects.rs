@@ -120,8 +120,8 @@ pub fn sale(sale: Sale<'_>) -> Outcome {
     })))
 }
 
-/// Whether a sale's error is its terms' refusal (another currency than
-/// the campaign's, a suspended partner named…) or its key taken by another
+/// Whether a sale's error is its terms' refusal (a suspended partner
+/// named, an amount its currency cannot hold…) or its key taken by another
 /// payload (delivered again with other amounts): nothing a retry would
 /// change, so the event is ignored.
 pub fn refused(err: &ApiError) -> bool {
@@ -142,7 +142,12 @@ pub fn refusal(err: &ApiError) -> String {
 /// What a provider's refund applies to: the sale recorded under its key,
 /// or the sale held there for a customer nobody attributed yet.
 pub enum Sold {
-    Event(entity::event::Model),
+    /// Recorded, with how it was converted when it was in another currency
+    /// than its campaign's (its amounts are then the sale's own).
+    Event(
+        entity::event::Model,
+        Option<entity::event_conversion::Model>,
+    ),
     Held(entity::unattributed_event::Model),
 }
 
@@ -152,7 +157,10 @@ impl Sold {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         if let Some(event) = crate::ledger::accrual::find_event(txn, tenant_id, external_id).await?
         {
-            return Ok(Some(Sold::Event(event)));
+            let conversion = entity::event_conversion::Entity::find_by_id(event.id.clone())
+                .one(txn)
+                .await?;
+            return Ok(Some(Sold::Event(event, conversion)));
         }
         let held = entity::unattributed_event::Entity::find()
             .filter(entity::unattributed_event::Column::TenantId.eq(tenant_id))
@@ -175,7 +183,7 @@ impl Sold {
         }
         // Held, or accrued while the customer's lock was awaited.
         match Sold::find(txn, tenant_id, external_id).await? {
-            Some(Sold::Event(event)) => {
+            Some(Sold::Event(event, _)) => {
                 locks::partners_by_id(txn, tenant_id, [event.partner_id.as_str()]).await?;
                 Sold::find(txn, tenant_id, external_id).await
             }
@@ -183,10 +191,15 @@ impl Sold {
         }
     }
 
-    /// Its amount, what was refunded of it, and its currency.
+    /// Its amount, what was refunded of it, and its currency: the sale's
+    /// own, as the provider knows them (a converted sale's before its
+    /// conversion).
     pub fn amounts(&self) -> ApiResult<(i64, i64, Currency)> {
         let (amount, refunded, code) = match self {
-            Sold::Event(e) => (e.amount_minor, e.refunded_minor, &e.currency),
+            Sold::Event(_, Some(c)) => {
+                (c.sale_amount_minor, c.refunded_sale_minor, &c.sale_currency)
+            }
+            Sold::Event(e, None) => (e.amount_minor, e.refunded_minor, &e.currency),
             Sold::Held(h) => (h.amount_minor, h.refunded_minor, &h.currency),
         };
         let currency = Currency::parse(code).map_err(|e| ApiError::internal("currency", e))?;
@@ -208,7 +221,7 @@ impl Sold {
         let (_, _, currency) = self.amounts()?;
         let amount = amount_minor.map(|m| currency.from_minor(m));
         match self {
-            Sold::Event(event) => {
+            Sold::Event(event, _) => {
                 let refund = NewRefund {
                     event: EventRef::Id(event.id.clone()),
                     amount,

@@ -51,6 +51,10 @@ pub struct Context<'a> {
     /// The holdback in force for the partner in the deal's campaign.
     pub holdback_days: Option<i32>,
     pub snapshot_id: Option<String>,
+    /// A payment converted from another currency: its converted amount
+    /// before any rounding, which the plans pay on (rounded once, at the
+    /// end).
+    pub exact_base: Option<Decimal>,
 }
 
 /// The commissions `trigger` earns under `plans`, in plan and entry order.
@@ -59,8 +63,9 @@ pub fn commissions(
     plans: &[FrozenPlan],
     trigger: &Trigger,
 ) -> ApiResult<Vec<NewCommission>> {
-    let base = context.event.amount_minor;
-    let base = context.currency.from_minor(base);
+    let base = context
+        .exact_base
+        .unwrap_or_else(|| context.currency.from_minor(context.event.amount_minor));
     let mut found = Vec::new();
     for plan in plans {
         let entries = plan.entries.entries();

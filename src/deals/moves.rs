@@ -24,6 +24,9 @@ pub struct NewPayment {
     pub external_id: String,
     /// Omitted: the deal's amount.
     pub amount: Option<Decimal>,
+    /// Omitted: the deal's currency; another is converted into the deal's
+    /// at the rate of the payment's day (SPEC §22).
+    pub currency: Option<String>,
     pub occurred_at: Option<DateTime<Utc>>,
 }
 

@@ -70,6 +70,7 @@ pub struct Query(
     roots::applications::ApplicationQuery,
     roots::mail::MailQuery,
     roots::fraud::FraudQuery,
+    roots::currencies::CurrencyQuery,
     roots::node::NodeQuery,
 );
 
@@ -92,6 +93,7 @@ pub struct Mutation(
     roots::applications::ApplicationMutation,
     roots::mail::MailMutation,
     roots::fraud::FraudMutation,
+    roots::currencies::CurrencyMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`

@@ -11,6 +11,7 @@
 pub mod accrual;
 pub mod columns;
 pub mod events;
+pub mod exchange;
 pub mod exports;
 pub mod maturity;
 pub mod path;

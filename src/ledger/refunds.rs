@@ -21,7 +21,9 @@ use crate::posting::{Move, Posting};
 use crate::tiers::progress::{self, Lowering, Share, clawback};
 use chrono::{DateTime, Utc};
 use entity::enums::EventKind;
-use entity::{commission, customer, event, partner_total, refund, unattributed_event};
+use entity::{
+    commission, customer, event, event_conversion, partner_total, refund, unattributed_event,
+};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -89,6 +91,31 @@ pub async fn record_txn(
     Ok(Recorded::Event(Box::new(refunded)))
 }
 
+/// What was refunded of an event while it was held, refunded on the event
+/// it became, as any refund (a reversal or a clawback of what it earned).
+pub async fn refund_what_was_held(
+    txn: &crate::db::Txn,
+    tenant_id: &str,
+    actor: &str,
+    held: &unattributed_event::Model,
+    event: &event::Model,
+    note: &str,
+) -> ApiResult<()> {
+    if held.refunded_minor <= 0 {
+        return Ok(());
+    }
+    let currency =
+        Currency::parse(&held.currency).map_err(|e| ApiError::internal("held currency", e))?;
+    let refund = NewRefund {
+        event: EventRef::Id(event.id.clone()),
+        amount: Some(currency.from_minor(held.refunded_minor)),
+        reason: ReversalReason::Refund,
+        note: Some(note.to_owned()),
+    };
+    record_in(txn, tenant_id, actor, &refund).await?;
+    Ok(())
+}
+
 /// Records a refund inside the caller's transaction (a billing
 /// connector's, in the transaction that marks its provider event handled).
 pub async fn record_in(
@@ -147,7 +174,37 @@ async fn refund(
     note: Option<String>,
 ) -> ApiResult<Refunded> {
     let event = locked_event(txn, tenant_id, &new.event).await?;
-    let refund_minor = refund_minor(&event, new.amount)?;
+    // A sale converted from another currency is refunded in its own: the
+    // refund takes its share of what the sale converted to (SPEC §22).
+    let conversion = event_conversion::Entity::find_by_id(event.id.clone())
+        .one(txn)
+        .await?;
+    let (refund_minor, sale_refund) = match &conversion {
+        Some(converted) => {
+            let own = Currency::parse(&converted.sale_currency)
+                .map_err(|e| ApiError::internal("sale currency", e))?;
+            let remaining = converted.sale_amount_minor - converted.refunded_sale_minor;
+            let sale_refund = checked_minor(own, remaining, new.amount)?;
+            let share = crate::engine::fx::refund_share(
+                event.amount_minor,
+                converted.sale_amount_minor,
+                converted.refunded_sale_minor,
+                sale_refund,
+            );
+            (share, Some(sale_refund))
+        }
+        None => (refund_minor(&event, new.amount)?, None),
+    };
+    if let Some(sale_refund) = sale_refund {
+        event_conversion::Entity::update_many()
+            .col_expr(
+                event_conversion::Column::RefundedSaleMinor,
+                Expr::col(event_conversion::Column::RefundedSaleMinor).add(sale_refund),
+            )
+            .filter(event_conversion::Column::EventId.eq(event.id.as_str()))
+            .exec(txn)
+            .await?;
+    }
     let now = crate::db::now();
     let refund = Refund {
         event: &event,

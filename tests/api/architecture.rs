@@ -285,6 +285,7 @@ const LAYERS: &[&[&str]] = &[
     &["input", "paging", "history"],
     &["observe"],
     &["db"],
+    &["fx"],
     &["auth"],
     &["events"],
     &["mail"],

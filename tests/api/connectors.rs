@@ -21,6 +21,7 @@ on_both_databases!(
     concurrent_paddle_adjustments_refund_each_once_and_never_answer_500,
     stripe_amounts_are_read_in_stripes_units,
     a_promotion_code_attributes_by_its_id_or_its_code,
+    a_stripe_invoice_in_another_currency_is_converted_and_refunded_in_its_own,
 );
 
 const SECRET: &str = "whsec_test_secret_for_revshare";
@@ -988,4 +989,55 @@ async fn a_promotion_code_attributes_by_its_id_or_its_code(app: TestApp) {
         json!([{ "id": "evt_3", "type": "checkout.session.completed", "status": "IGNORED",
                  "reason": "names no click, referral code or coupon of the program" }])
     );
+}
+
+/// A GBP invoice for a USD campaign (Stripe multi-currency prices): earned
+/// on at the day's rate, and refunded by Stripe in pounds — in two parts
+/// that take back exactly what it earned.
+async fn a_stripe_invoice_in_another_currency_is_converted_and_refunded_in_its_own(app: TestApp) {
+    let jane = partner_at(&app, "Jane", 10).await;
+    code_for(&app, &jane, "jane", None).await;
+    configure(&app, &[SECRET], true).await;
+    // Rates for the invoice's day (and the day before, should the test
+    // run just after midnight): 1 EUR = 1.172 USD = 0.8555 GBP.
+    let today = chrono::Utc::now().date_naive();
+    let csv = format!(
+        "Date,USD,GBP,\n{today},1.172,0.8555,\n{},1.172,0.8555,\n",
+        today.pred_opt().unwrap()
+    );
+    crate::currencies::import(&app, "ECB", &csv).await;
+
+    handled(&app, &checkout("evt_1", "cus_G", "jane"), "done").await;
+    let mut paid = invoice_paid_by("in_g", "evt_2", "cus_G", "pi_g");
+    paid["data"]["object"]["currency"] = json!("gbp");
+    handled(&app, &paid, "done").await;
+    // 100.00 GBP is 136.9959… USD: 137.00 recorded, 13.70 earned.
+    assert_eq!(
+        ledger(&app).await,
+        json!([{ "kind": "COMMISSION", "amount": "13.70", "status": "ACCRUED", "reversalReason": null,
+                 "event": { "externalId": "stripe:in_g", "amount": "137.00", "currency": "USD", "refundedAmount": "0.00" } }])
+    );
+    let mut part = charge_refunded("evt_3", "ch_g", "pi_g", 4_000);
+    part["data"]["object"]["currency"] = json!("gbp");
+    handled(&app, &part, "done").await;
+    let rows = ledger(&app).await;
+    assert_eq!(rows[0]["event"]["refundedAmount"], "54.80");
+    let mut rest = charge_refunded("evt_4", "ch_g", "pi_g", 10_000);
+    rest["data"]["object"]["currency"] = json!("gbp");
+    handled(&app, &rest, "done").await;
+    let rows = ledger(&app).await;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows[0]["event"]["refundedAmount"], "137.00");
+    let cents = |v: &Value| -> i64 {
+        let text = v.as_str().unwrap();
+        let negative = text.starts_with('-');
+        let digits: i64 = text
+            .trim_start_matches('-')
+            .replace('.', "")
+            .parse()
+            .unwrap();
+        if negative { -digits } else { digits }
+    };
+    let total: i64 = rows.iter().map(|row| cents(&row["amount"])).sum();
+    assert_eq!(total, 0, "{rows:?}");
 }

@@ -47,6 +47,7 @@ const EVERY_COMMISSION_FIELD: &[&str] = &[
     "history { fromStatus toStatus }",
     "onHold",
     "holds { id }",
+    "conversion { saleAmount saleCurrency rate day source }",
     "__typename",
 ];
 
@@ -560,7 +561,7 @@ async fn event_validations_name_the_field_and_write_nothing(app: TestApp) {
             "input.customerExternalId",
         ),
         (
-            json!({ "externalId": "x", "partnerId": partner, "customerExternalId": "c", "amount": 5, "currency": "EUR" }),
+            json!({ "externalId": "x", "partnerId": partner, "customerExternalId": "c", "amount": 5, "currency": "EURO" }),
             "input.currency",
         ),
         (

@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod campaigns;
 mod connectors;
+mod currencies;
 mod deal_ledger;
 mod deal_workflow;
 mod deals;

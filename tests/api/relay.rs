@@ -240,7 +240,12 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
         json!({ "p": partner }),
     )
     .await;
-    let flagged = ok(&admin, "{ fraudFlags(first: 1) { nodes { id } } }", json!({})).await;
+    let flagged = ok(
+        &admin,
+        "{ fraudFlags(first: 1) { nodes { id } } }",
+        json!({}),
+    )
+    .await;
     ids.insert("FraudFlag", id(&flagged["fraudFlags"]["nodes"][0]["id"]));
     (ids, partner)
 }

@@ -17,7 +17,7 @@ use crate::posting::{self, Posting};
 use crate::tiers::book::{Accrued, Earning, TierBook};
 use chrono::{DateTime, Utc};
 use entity::enums::{CampaignStatus, DealStatus, EventKind, PartnerStatus};
-use entity::{campaign, commission, deal, deal_stage_reached, event};
+use entity::{campaign, commission, deal, deal_stage_reached, event, event_conversion};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use std::collections::{BTreeSet, HashMap};
@@ -35,6 +35,8 @@ pub(super) struct Batch {
     touched: BTreeSet<String>,
     posting: Posting,
     tiers: TierBook,
+    /// How the batch's payments in another currency were converted.
+    conversions: Vec<event_conversion::Model>,
 }
 
 /// What a new event did to its deal, before it is kept.
@@ -44,6 +46,9 @@ struct Decided {
     /// Stages reached for the first time.
     newly: Vec<String>,
     announced: NewDomainEvent,
+    /// A payment in another currency: how it was converted, and the
+    /// converted amount before any rounding (what the plans pay on).
+    conversion: Option<(event_conversion::Model, Decimal)>,
 }
 
 impl Batch {
@@ -58,6 +63,7 @@ impl Batch {
             touched: BTreeSet::new(),
             posting: Posting::new(now),
             tiers,
+            conversions: Vec::new(),
         }
     }
 
@@ -153,7 +159,9 @@ impl Batch {
         deal.updated_at = self.now;
         match &item.what {
             What::Stage { stage_id, .. } => self.reach(item, stage_id, deal, event),
-            What::Payment { amount } => self.pay(item, *amount, deal, event),
+            What::Payment { amount, currency } => {
+                self.pay(item, *amount, currency.as_deref(), deal, event)
+            }
         }
     }
 
@@ -208,22 +216,65 @@ impl Batch {
             event,
             newly,
             announced,
+            conversion: None,
         })
     }
 
     /// A payment: the deal's payments counted, the amount checked in its
-    /// currency (omitted: the deal's amount).
+    /// currency (omitted: the deal's amount), or converted from another at
+    /// the rate of its day.
     fn pay(
         &self,
         item: &DealItem,
         amount: Option<Decimal>,
+        given: Option<&str>,
         mut deal: deal::Model,
         mut event: event::Model,
     ) -> ApiResult<Decided> {
         let field = item.field("amount");
         let currency = campaigns::check_currency(&field, &deal.currency)?;
-        if let Some(amount) = amount {
-            event.amount_minor = positive_minor(&field, amount, currency)?;
+        let mut conversion = None;
+        match given {
+            Some(code) if code != deal.currency => {
+                let currency_field = item.field("currency");
+                let own = campaigns::check_currency(&currency_field, code)?;
+                let amount = amount.ok_or_else(|| {
+                    ApiError::bad_input(&field, "is required with a currency other than the deal's")
+                })?;
+                let sale_minor = positive_minor(&field, amount, own)?;
+                let day = crate::fx::day_of(event.occurred_at);
+                let found = self.loaded.rates.cross(code, &deal.currency, day).ok_or_else(|| {
+                    ApiError::bad_input(
+                        &currency_field,
+                        format!(
+                            "no exchange rate from {code} to {} on or within 7 days before {day}: import one, then send the payment again",
+                            deal.currency
+                        ),
+                    )
+                })?;
+                let out_of_range = || ApiError::bad_input(&field, "is out of range once converted");
+                let exact = found.cross.convert(amount).ok_or_else(out_of_range)?;
+                event.amount_minor =
+                    crate::engine::fx::converted_minor(found.cross, amount, currency)
+                        .ok_or_else(out_of_range)?;
+                let row = event_conversion::Model {
+                    event_id: event.id.clone(),
+                    tenant_id: event.tenant_id.clone(),
+                    sale_amount_minor: sale_minor,
+                    sale_currency: code.to_owned(),
+                    base_per_eur: found.cross.base.to_string(),
+                    quote_per_eur: found.cross.quote.to_string(),
+                    day: found.day,
+                    source: found.source,
+                    refunded_sale_minor: 0,
+                };
+                conversion = Some((row, exact));
+            }
+            _ => {
+                if let Some(amount) = amount {
+                    event.amount_minor = positive_minor(&field, amount, currency)?;
+                }
+            }
         }
         event.kind = EventKind::DealPayment;
         deal.payment_count += 1;
@@ -240,6 +291,7 @@ impl Batch {
             event,
             newly: Vec::new(),
             announced,
+            conversion,
         })
     }
 
@@ -295,6 +347,7 @@ impl Batch {
                 .and_then(|s| s.holdback_days)
                 .or(campaign.holdback_days),
             snapshot_id: snapshot.map(|s| s.id.clone()),
+            exact_base: decided.conversion.as_ref().map(|(_, exact)| *exact),
         };
         let mut earned = accrue::commissions(&context, plans, trigger)?;
         for row in earned.iter_mut().filter_map(|r| r.deal.as_mut()) {
@@ -347,7 +400,11 @@ impl Batch {
             mut event,
             newly,
             announced,
+            conversion,
         } = decided;
+        if let Some((row, _)) = conversion {
+            self.conversions.push(row);
+        }
         if commissions.is_empty() {
             event.nothing_reason = Some(
                 match deal.status {
@@ -391,6 +448,7 @@ impl Batch {
             touched,
             posting,
             tiers,
+            conversions,
             ..
         } = self;
         let deals = touched
@@ -405,6 +463,7 @@ impl Batch {
             deals,
             posting,
             tiers,
+            conversions,
         }
     }
 }
@@ -418,6 +477,8 @@ pub(super) struct Decisions {
     pub deals: Vec<deal::ActiveModel>,
     pub posting: Posting,
     pub tiers: TierBook,
+    /// How its payments in another currency were converted.
+    pub conversions: Vec<event_conversion::Model>,
 }
 
 static EMPTY: std::sync::LazyLock<HashMap<String, i32>> = std::sync::LazyLock::new(HashMap::new);

@@ -37,6 +37,9 @@ pub(super) struct Loaded {
     pub staff: HashSet<String>,
     /// Events recorded before under the batch's `externalId`s.
     pub existing: crate::ledger::path::Existing,
+    /// The rates payments in another currency than their deal's convert
+    /// at (none read when every payment is in its deal's).
+    pub rates: crate::fx::Book,
 }
 
 impl Loaded {
@@ -141,6 +144,7 @@ pub(super) async fn load(
     if items.iter().any(|i| matches!(i.what, What::Payment { .. })) {
         reached(conn, &mut loaded).await?;
     }
+    rates(conn, tenant_id, items, &mut loaded).await?;
     let people: HashSet<&str> = loaded
         .deals
         .values()
@@ -231,5 +235,48 @@ async fn reached(conn: &impl ConnectionTrait, loaded: &mut Loaded) -> ApiResult<
             .or_default()
             .insert(row.stage_id, row.payments_before);
     }
+    Ok(())
+}
+
+/// The rates of the payments in another currency than their deal's, over
+/// their days.
+async fn rates(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    items: &[DealItem],
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
+    let now = crate::db::now();
+    let mut currencies = BTreeSet::new();
+    let mut days = BTreeSet::new();
+    for item in items {
+        let What::Payment {
+            currency: Some(code),
+            ..
+        } = &item.what
+        else {
+            continue;
+        };
+        let Some(deal) = loaded.deals.get(&item.deal_id) else {
+            continue;
+        };
+        if *code != deal.currency {
+            currencies.insert(code.clone());
+            currencies.insert(deal.currency.clone());
+            let at = crate::ledger::path::occurred_at(item.occurred_at, now);
+            days.insert(crate::fx::day_of(at));
+        }
+    }
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(());
+    };
+    loaded.rates = crate::fx::book(
+        conn,
+        tenant_id,
+        currencies.iter().map(String::as_str),
+        *first,
+        *last,
+    )
+    .await?;
     Ok(())
 }

@@ -60,7 +60,11 @@ pub enum What {
     /// The deal reaches a stage: moved there, or created at it.
     Stage { stage_id: String, created: bool },
     /// A payment on the deal; without an amount, the deal's.
-    Payment { amount: Option<Decimal> },
+    Payment {
+        amount: Option<Decimal>,
+        /// Another currency than the deal's, converted into it.
+        currency: Option<String>,
+    },
 }
 
 impl DealItem {
@@ -103,18 +107,26 @@ pub fn prepare_move(prefix: &str, new: StageMove) -> ApiResult<DealItem> {
 /// Checks a payment before it is recorded; errors name `{prefix}.…`.
 pub fn prepare_payment(prefix: &str, new: NewPayment) -> ApiResult<DealItem> {
     let external_id = external_id(prefix, &new.external_id)?;
-    let payload = Payload::new()
+    let mut payload = Payload::new()
         .field("dealId", new.deal_id.as_str())
         .amount("amount", new.amount)
-        .at("occurredAt", new.occurred_at)
-        .text();
+        .at("occurredAt", new.occurred_at);
+    // Named only when given, so payments recorded before currencies keep
+    // their payload (and their redeliveries match).
+    if let Some(currency) = &new.currency {
+        payload = payload.field("currency", currency.as_str());
+    }
+    let payload = payload.text();
     Ok(DealItem {
         prefix: prefix.to_owned(),
         external_id,
         payload,
         deal_id: new.deal_id,
         occurred_at: new.occurred_at,
-        what: What::Payment { amount: new.amount },
+        what: What::Payment {
+            amount: new.amount,
+            currency: new.currency,
+        },
     })
 }
 

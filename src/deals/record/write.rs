@@ -6,7 +6,7 @@ use crate::db::Txn;
 use crate::deals::moves::DealEvent;
 use crate::ledger::path::{Answers, insert_events};
 use crate::posting::WRITE_CHUNK;
-use entity::{deal, deal_stage_reached};
+use entity::{deal, deal_stage_reached, event_conversion};
 use sea_orm::EntityTrait;
 use sea_orm::sea_query::OnConflict;
 
@@ -22,8 +22,18 @@ pub async fn write(conn: &Txn, tenant_id: &str, decided: Decisions) -> Answers<D
         deals,
         mut posting,
         tiers,
+        conversions,
     } = decided;
     insert_events(conn, events, &mut posting).await?;
+    for chunk in conversions.chunks(WRITE_CHUNK) {
+        let rows = chunk
+            .iter()
+            .cloned()
+            .map(event_conversion::ActiveModel::from);
+        event_conversion::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
     for chunk in stages_reached.chunks(WRITE_CHUNK) {
         deal_stage_reached::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(conn)

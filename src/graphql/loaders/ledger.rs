@@ -42,6 +42,31 @@ impl Loader<HoldsOf> for DirectoryLoader {
     }
 }
 
+/// How an event in another currency than its campaign's was converted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ConversionOf(pub String);
+
+impl Loader<ConversionOf> for DirectoryLoader {
+    type Value = entity::event_conversion::Model;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[ConversionOf],
+    ) -> Result<HashMap<ConversionOf, Self::Value>, ApiError> {
+        use entity::event_conversion;
+        let rows = event_conversion::Entity::find()
+            .filter(event_conversion::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(event_conversion::Column::EventId.is_in(keys.iter().map(|k| k.0.as_str())))
+            .all(&self.conn)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| (ConversionOf(row.event_id.clone()), row))
+            .collect())
+    }
+}
+
 /// A domain event by its place in the log (`seq`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DomainEventSeq(pub i64);

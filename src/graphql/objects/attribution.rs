@@ -12,7 +12,7 @@ use crate::graphql::loaders::{load_campaign, load_partner};
 use crate::graphql::ready::Ready;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::paging::{COMMISSION_LIMITS, PageRequest};
-use async_graphql::{Context, ID, Object};
+use async_graphql::{Context, Enum, ID, Object};
 use entity::commission;
 
 /// Who reads a code: its partner, and the scopes that read partners'
@@ -233,7 +233,19 @@ impl Customer {
     }
 }
 
-/// A sale or lead held until its customer is attributed.
+/// Why a sale or lead waits before it is accrued.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::HeldReason")]
+pub enum HeldReason {
+    /// It named only a customer nobody has attributed yet.
+    Unattributed,
+    /// It is in another currency than its campaign's and no rate was
+    /// published within 7 days before it yet: accrued when one is imported.
+    NoExchangeRate,
+}
+
+/// A sale or lead held until its customer is attributed, or until the
+/// rate of its currency is imported.
 #[Object]
 impl UnattributedEvent {
     /// Unique among every object of the API: `node(id:)` fetches it again.
@@ -246,9 +258,14 @@ impl UnattributedEvent {
         &self.0.external_id
     }
 
-    /// The customer nobody has attributed yet.
+    /// Its customer (empty for a lead held for its rate that named none).
     async fn customer_external_id(&self) -> &str {
         &self.0.customer_external_id
+    }
+
+    /// Why it waits.
+    async fn reason(&self) -> HeldReason {
+        self.0.reason.into()
     }
 
     /// A sale or a lead.
@@ -261,7 +278,7 @@ impl UnattributedEvent {
         money(self.0.amount_minor, &self.0.currency)
     }
 
-    /// The campaign's currency.
+    /// Its currency: the one it was sent in.
     async fn currency(&self) -> &str {
         &self.0.currency
     }

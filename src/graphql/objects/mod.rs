@@ -75,6 +75,7 @@ pub struct PartnerApplication {
     pub applicant: bool,
 }
 
+pub use attribution::HeldReason;
 pub(crate) use fraud::reads_holds;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
 pub use mail::ApplicationAnswer;
@@ -302,6 +303,9 @@ pub struct Balance {
     pub approved: Decimal,
     /// Paid.
     pub paid: Decimal,
+    /// The day of the exchange rates these sums were converted at
+    /// (`programTotals(currency:)`); null when nothing was converted.
+    pub rate_day: Option<crate::graphql::scalars::Date>,
 }
 
 /// An amount in a currency.
@@ -454,6 +458,7 @@ pub(crate) fn balances<T: Into<Total>>(totals: Vec<T>) -> ApiResult<Vec<Balance>
                 accrued: zero,
                 approved: zero,
                 paid: zero,
+                rate_day: None,
             });
         }
         let balance = balances.last_mut().expect("pushed above");

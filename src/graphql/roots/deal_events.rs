@@ -31,6 +31,11 @@ pub struct DealPaymentInput {
     pub external_id: String,
     /// Omitted: the deal's amount.
     pub amount: Option<Decimal>,
+    /// The payment's currency (ISO 4217). Omitted: the deal's; another is
+    /// converted into the deal's at the rate of the payment's day (the
+    /// last on or before it, 7 days back; with none, `BAD_USER_INPUT` on
+    /// `currency`), and needs `amount`.
+    pub currency: Option<String>,
     /// When (omitted: now).
     pub occurred_at: Option<DateTime>,
 }
@@ -86,6 +91,7 @@ impl DealPaymentInput {
             deal_id: self.deal_id.0,
             external_id: self.external_id,
             amount: amount.transpose()?,
+            currency: self.currency,
             occurred_at: occurred_at(prefix, self.occurred_at)?,
         })
     }

@@ -96,7 +96,7 @@ impl RecordEventInput {
 /// What recording an event did.
 #[derive(SimpleObject)]
 pub struct RecordEventPayload {
-    /// The event; `null` when it is held unattributed.
+    /// The event; `null` when it is held (`heldReason` says why).
     pub event: Option<Event>,
     /// The commissions it accrued (none when it earned nothing).
     pub commissions: Vec<Commission>,
@@ -106,12 +106,19 @@ pub struct RecordEventPayload {
     /// nothing, and accrued once the customer is attributed inside its
     /// campaign's attribution window (`unattributedEvents` lists it).
     pub unattributed: bool,
+    /// Why it is held, earning nothing for now (`unattributedEvents` lists
+    /// it): `UNATTRIBUTED`, or `NO_EXCHANGE_RATE` — in another currency
+    /// than its campaign's with no rate within 7 days before it yet,
+    /// accrued when one is imported. Null when it was recorded.
+    pub held_reason: Option<crate::graphql::objects::HeldReason>,
 }
 
 impl From<Recorded> for RecordEventPayload {
     fn from(recorded: Recorded) -> Self {
+        let reason = recorded.held.as_ref().map(|held| held.reason);
         RecordEventPayload {
-            unattributed: recorded.held.is_some(),
+            unattributed: reason == Some(entity::enums::HeldReason::Unattributed),
+            held_reason: reason.map(Into::into),
             event: recorded.event.map(Event),
             commissions: recorded.commissions.into_iter().map(Commission).collect(),
             duplicate: recorded.duplicate,

@@ -7,6 +7,7 @@ pub mod applications;
 pub mod attribution;
 pub mod campaigns;
 pub mod connectors;
+pub mod currencies;
 pub mod deal_events;
 pub mod deal_workflow;
 pub mod deals;

@@ -153,15 +153,41 @@ impl ReportQuery {
     }
 
     /// The whole program's commissions per currency: accrued, approved
-    /// (net of clawbacks) and paid, whoever they pay. Staff only.
-    async fn program_totals(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
+    /// (net of clawbacks) and paid, whoever they pay. Staff only. With
+    /// `currency`, one balance: every currency's totals converted into it
+    /// at the latest rates (on or within 7 days before today, `rateDay`
+    /// the oldest day used), each status's sum rounded once; a currency
+    /// with no such rate is `CONFLICT` naming it.
+    async fn program_totals(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Convert every total into this currency (ISO 4217).")] currency: Option<
+            String,
+        >,
+    ) -> ApiResult<Vec<Balance>> {
         let policy = policy(ctx)?;
         policy.staff(Scope::CommissionsRead, "a partner reads its own balance")?;
-        let rows = reports::program_totals(db(ctx)?.conn(), policy.tenant_id()).await?;
-        crate::graphql::objects::balances(
-            rows.into_iter()
-                .map(|(currency, status, amount_minor, _)| (currency, status, amount_minor))
-                .collect::<Vec<(String, CommissionStatus, i64)>>(),
-        )
+        let conn = db(ctx)?.conn();
+        let rows = reports::program_totals(conn, policy.tenant_id()).await?;
+        let rows: Vec<(String, CommissionStatus, i64)> = rows
+            .into_iter()
+            .map(|(currency, status, amount_minor, _)| (currency, status, amount_minor))
+            .collect();
+        let Some(target) = currency else {
+            return crate::graphql::objects::balances(rows);
+        };
+        let converted = reports::converted_totals(conn, policy.tenant_id(), &target, &rows).await?;
+        let mut balances = crate::graphql::objects::balances(converted.totals)?;
+        if balances.is_empty() {
+            balances = crate::graphql::objects::balances(vec![(
+                target.clone(),
+                CommissionStatus::Accrued,
+                0,
+            )])?;
+        }
+        for balance in &mut balances {
+            balance.rate_day = converted.day.map(crate::graphql::scalars::Date);
+        }
+        Ok(balances)
     }
 }

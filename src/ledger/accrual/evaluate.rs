@@ -17,8 +17,12 @@ use crate::posting::breakdown::{BreakdownLine, GroupRuleLine};
 use crate::posting::{NewCommission, Posting, TermsRef, added_minor};
 use crate::tiers::book::{Accrued, Earning, TierBook};
 use chrono::{DateTime, SubsecRound, Utc};
-use entity::enums::{CampaignStatus, CommissionKind, CommissionStatus, EventKind, PartnerStatus};
-use entity::{campaign, customer, event, partner, partner_total, unattributed_event};
+use entity::enums::{
+    CampaignStatus, CommissionKind, CommissionStatus, EventKind, HeldReason, PartnerStatus,
+};
+use entity::{
+    campaign, customer, event, event_conversion, partner, partner_total, unattributed_event,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -34,6 +38,8 @@ pub(super) struct State {
     /// Items of this batch already recorded, by `externalId`: index into results.
     recorded: HashMap<String, usize>,
     terms: HashMap<(String, String), Arc<Terms>>,
+    /// How the batch's events in another currency were converted.
+    pub conversions: Vec<event_conversion::Model>,
 }
 
 /// A batch being evaluated: its results so far and the rows it will write.
@@ -61,9 +67,28 @@ struct Valid<'l> {
     earns: bool,
     campaign: &'l campaign::Model,
     currency: Currency,
+    /// In the campaign's currency (converted when the sale's was another).
     amount_minor: i64,
     revenue_minor: Option<i64>,
     occurred_at: DateTime<Utc>,
+    /// A sale in another currency: how it was converted.
+    conversion: Option<Converted>,
+}
+
+/// A sale converted into its campaign's currency.
+struct Converted {
+    found: crate::fx::Found,
+    /// The sale's own amount and currency.
+    sale_minor: i64,
+    sale_currency: String,
+    /// The converted amount before any rounding: what the rules see.
+    exact: rust_decimal::Decimal,
+}
+
+/// An item's checks: passed, or waiting for an exchange rate.
+enum Checks<'l> {
+    Valid(Valid<'l>),
+    NoRate,
 }
 
 impl<'a> Batch<'a> {
@@ -111,9 +136,16 @@ impl<'a> Batch<'a> {
             return Ok(Outcome::Duplicate(original));
         }
         let Some(partner) = partner else {
-            return self.hold(item).map(Outcome::New);
+            return self.hold(item, HeldReason::Unattributed).map(Outcome::New);
         };
-        let valid = self.validate(&item, partner)?;
+        let valid = match self.validate(&item, partner)? {
+            Checks::Valid(valid) => valid,
+            Checks::NoRate => {
+                return self
+                    .hold(item, HeldReason::NoExchangeRate)
+                    .map(Outcome::New);
+            }
+        };
         let customer = self.customer(&item, partner, &valid)?;
         let terms = self.terms(partner, valid.campaign)?;
         let charge = self.charge(&item, partner, &valid, customer.as_ref());
@@ -124,6 +156,19 @@ impl<'a> Batch<'a> {
 
         // Every check has passed: build the rows and carry the history forward.
         let mut event = self.event_row(item, partner, &valid, customer.as_ref());
+        if let Some(converted) = &valid.conversion {
+            self.state.conversions.push(event_conversion::Model {
+                event_id: event.id.clone(),
+                tenant_id: self.tenant_id.to_owned(),
+                sale_amount_minor: converted.sale_minor,
+                sale_currency: converted.sale_currency.clone(),
+                base_per_eur: converted.found.cross.base.to_string(),
+                quote_per_eur: converted.found.cross.quote.to_string(),
+                day: converted.found.day,
+                source: converted.found.source.clone(),
+                refunded_sale_minor: 0,
+            });
+        }
         if let Some(customer) = customer {
             self.carry(&event, customer, evaluation.threshold_bonus_paid);
         }
@@ -241,11 +286,12 @@ impl<'a> Batch<'a> {
             })
     }
 
-    /// Holds an item naming only a customer nobody attributed: checked as
-    /// far as it can be without a partner (its currency is the one given,
-    /// or the campaign's it names, or the default campaign's), earning
-    /// nothing until its customer is attributed.
-    fn hold(&self, item: Checked) -> ApiResult<Recorded> {
+    /// Holds an item naming only a customer nobody attributed, or in a
+    /// currency with no rate yet: checked as far as it can be without a
+    /// partner (its currency is the one given, or the campaign's it names,
+    /// or the default campaign's), earning nothing until its customer is
+    /// attributed or its rate imported.
+    fn hold(&self, item: Checked, reason: HeldReason) -> ApiResult<Recorded> {
         let (prefix, new) = (item.prefix, item.new);
         let campaign = self
             .loaded
@@ -261,10 +307,14 @@ impl<'a> Batch<'a> {
         if new.kind == engine::EventKind::Sale && amount_minor == 0 {
             return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
         }
-        let customer = item
-            .customer_external_id
-            .clone()
-            .ok_or_else(|| bad(prefix, "customerExternalId", "is required"))?;
+        let customer = match reason {
+            HeldReason::Unattributed => item
+                .customer_external_id
+                .clone()
+                .ok_or_else(|| bad(prefix, "customerExternalId", "is required"))?,
+            // A lead naming its partner may have no customer.
+            HeldReason::NoExchangeRate => item.customer_external_id.clone().unwrap_or_default(),
+        };
         let held = unattributed_event::Model {
             id: input::new_id(),
             tenant_id: self.tenant_id.to_owned(),
@@ -279,6 +329,7 @@ impl<'a> Batch<'a> {
             refunded_minor: 0,
             recorded_at: self.now,
             accrued_at: None,
+            reason,
         };
         Ok(Recorded {
             event: None,
@@ -324,7 +375,7 @@ impl<'a> Batch<'a> {
 
     /// The checks that need the loaded rows: partner, campaign, currency,
     /// amounts, enrollment.
-    fn validate(&self, item: &Checked, partner: &partner::Model) -> ApiResult<Valid<'a>> {
+    fn validate(&self, item: &Checked, partner: &partner::Model) -> ApiResult<Checks<'a>> {
         let (prefix, new) = (item.prefix, item.new);
         // Named, a partner must be active and the customer's, if it has one;
         // found through its customer, a suspended one earns nothing.
@@ -356,23 +407,54 @@ impl<'a> Batch<'a> {
         }
         let currency =
             campaigns::check_currency(&format!("{prefix}.currency"), &campaign.currency)?;
-        if let Some(code) = &new.currency
-            && code != currency.code()
-        {
-            return Err(bad(
-                prefix,
-                "currency",
-                format!("must be the campaign's currency, {}", campaign.currency),
-            ));
-        }
-        let amount_minor = minor_units(prefix, "amount", new.amount, currency)?;
-        let revenue_minor = new
-            .revenue
-            .map(|r| minor_units(prefix, "revenue", r, currency))
-            .transpose()?;
-        if new.kind == engine::EventKind::Sale && amount_minor == 0 {
-            return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
-        }
+        // Kept to the microsecond, as both databases store timestamps, so
+        // this reply and any redelivery's are the same.
+        let occurred_at = crate::ledger::path::occurred_at(new.occurred_at, self.now);
+        let (amount_minor, revenue_minor, conversion) = match &new.currency {
+            Some(code) if code != currency.code() => {
+                let own = campaigns::check_currency(&format!("{prefix}.currency"), code)?;
+                let sale_minor = minor_units(prefix, "amount", new.amount, own)?;
+                let revenue = new
+                    .revenue
+                    .map(|r| minor_units(prefix, "revenue", r, own))
+                    .transpose()?;
+                if new.kind == engine::EventKind::Sale && sale_minor == 0 {
+                    return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
+                }
+                let day = crate::fx::day_of(occurred_at);
+                let Some(found) = self.loaded.rates.cross(code, currency.code(), day) else {
+                    return Ok(Checks::NoRate);
+                };
+                let too_large = || bad(prefix, "amount", "is out of range once converted");
+                let exact = found.cross.convert(new.amount).ok_or_else(too_large)?;
+                let amount_minor = engine::fx::converted_minor(found.cross, new.amount, currency)
+                    .ok_or_else(too_large)?;
+                let revenue_minor = revenue
+                    .map(|r| engine::fx::converted_minor(found.cross, own.from_minor(r), currency))
+                    .map(|r| {
+                        r.ok_or_else(|| bad(prefix, "revenue", "is out of range once converted"))
+                    })
+                    .transpose()?;
+                let converted = Converted {
+                    found,
+                    sale_minor,
+                    sale_currency: code.clone(),
+                    exact,
+                };
+                (amount_minor, revenue_minor, Some(converted))
+            }
+            _ => {
+                let amount_minor = minor_units(prefix, "amount", new.amount, currency)?;
+                let revenue_minor = new
+                    .revenue
+                    .map(|r| minor_units(prefix, "revenue", r, currency))
+                    .transpose()?;
+                if new.kind == engine::EventKind::Sale && amount_minor == 0 {
+                    return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
+                }
+                (amount_minor, revenue_minor, None)
+            }
+        };
         if new.kind == engine::EventKind::Sale && item.customer_external_id.is_none() {
             return Err(bad(prefix, "customerExternalId", "is required for a sale"));
         }
@@ -384,16 +466,15 @@ impl<'a> Batch<'a> {
                 "the partner is not enrolled in this campaign",
             ));
         }
-        Ok(Valid {
+        Ok(Checks::Valid(Valid {
             earns: partner.status == PartnerStatus::Active,
             campaign,
             currency,
             amount_minor,
             revenue_minor,
-            // Kept to the microsecond, as both databases store timestamps, so
-            // this reply and any redelivery's are the same.
-            occurred_at: crate::ledger::path::occurred_at(new.occurred_at, self.now),
-        })
+            occurred_at,
+            conversion,
+        }))
     }
 
     /// The item's customer as the batch has it so far, or a new one.
@@ -467,7 +548,12 @@ impl<'a> Batch<'a> {
         let sale = item.new.kind == engine::EventKind::Sale;
         Charge {
             kind: item.new.kind,
-            amount: currency.from_minor(valid.amount_minor),
+            // A converted sale's amount is not rounded before the rules:
+            // the commission is rounded once, at the end (SPEC §2, §22).
+            amount: valid
+                .conversion
+                .as_ref()
+                .map_or_else(|| currency.from_minor(valid.amount_minor), |c| c.exact),
             customer_month: customer
                 .map_or(1, |c| customer_month(c.acquired_at, valid.occurred_at)),
             partner_ltv: currency.from_minor(Ord::max(ltv_minor, 0)),

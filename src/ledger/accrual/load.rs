@@ -79,9 +79,12 @@ pub(super) struct Loaded {
     pub groups: HashMap<String, partner_group::Model>,
     /// The attributed customers the items name, by `externalId`.
     pub attributions: HashMap<String, attribution::Model>,
-    /// Events held unattributed under the `externalId`s of items naming
-    /// only their customer.
+    /// Events held under the `externalId`s of items naming only their
+    /// customer, or in another currency than their campaign's.
     pub held: HashMap<String, unattributed_event::Model>,
+    /// The rates the items in another currency than their campaign's
+    /// convert at (none read when every item is in its campaign's).
+    pub rates: crate::fx::Book,
 }
 
 impl Loaded {
@@ -119,6 +122,14 @@ impl Loaded {
             Some(attribution) => Some(&attribution.campaign_id),
             None => Some(&self.default_campaign.as_ref()?.id),
         }
+    }
+
+    /// An item in another currency than its campaign's: its currency and
+    /// the campaign's.
+    pub fn foreign<'s>(&'s self, item: &'s Checked) -> Option<(&'s str, &'s str)> {
+        let own = item.new.currency.as_deref()?;
+        let campaign = self.campaigns.get(self.campaign_id_of(item)?)?;
+        (campaign.currency != own).then_some((own, campaign.currency.as_str()))
     }
 
     /// What an item counts in toward tiers, should it be recorded: its
@@ -162,12 +173,52 @@ pub(super) async fn load(
         return Ok(loaded);
     }
     existing_events(conn, tenant_id, &valid, &mut loaded).await?;
-    if !unnamed.is_empty() {
+    campaigns(conn, tenant_id, &valid, &mut loaded).await?;
+    let foreign: Vec<&Checked> = valid
+        .iter()
+        .copied()
+        .filter(|c| loaded.foreign(c).is_some())
+        .collect();
+    if !unnamed.is_empty() || !foreign.is_empty() {
         held(conn, tenant_id, &valid, &mut loaded).await?;
     }
-    campaigns(conn, tenant_id, &valid, &mut loaded).await?;
+    if !foreign.is_empty() {
+        rates(conn, tenant_id, &foreign, &mut loaded).await?;
+    }
     terms_rows(conn, tenant_id, &mut loaded).await?;
     Ok(loaded)
+}
+
+/// The rates the foreign items need: their currencies and their
+/// campaigns', over their days (and the week before the first).
+async fn rates(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    foreign: &[&Checked<'_>],
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
+    let now = crate::db::now();
+    let mut currencies = BTreeSet::new();
+    let mut days = BTreeSet::new();
+    for item in foreign {
+        if let Some((own, campaign)) = loaded.foreign(item) {
+            currencies.insert(own.to_owned());
+            currencies.insert(campaign.to_owned());
+        }
+        days.insert(crate::fx::day_of(occurred_at(item.new.occurred_at, now)));
+    }
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
+        return Ok(());
+    };
+    loaded.rates = crate::fx::book(
+        conn,
+        tenant_id,
+        currencies.iter().map(String::as_str),
+        *first,
+        *last,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Serializes accrual per partner: the history read below stays true until
@@ -264,7 +315,7 @@ async fn held(
 ) -> ApiResult<()> {
     let external_ids: BTreeSet<&str> = valid
         .iter()
-        .filter(|c| c.new.partner.is_none())
+        .filter(|c| c.new.partner.is_none() || loaded.foreign(c).is_some())
         .map(|c| c.external_id.as_str())
         .collect();
     for row in unattributed_event::Entity::find()

@@ -34,6 +34,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ledger::path::Payload;
 use crate::tiers::book::TierBook;
 use chrono::{DateTime, Utc};
+use entity::enums::HeldReason;
 use entity::{commission, event, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -71,7 +72,9 @@ pub struct NewConversion {
     pub customer_acquired_at: Option<DateTime<Utc>>,
     pub kind: EventKind,
     pub amount: Decimal,
-    /// Omitted: the campaign's currency; given, it must be the campaign's.
+    /// Omitted: the campaign's currency; another is converted into it at
+    /// the rate of the event's day (SPEC §22), or the event is held until
+    /// that rate is imported.
     pub currency: Option<String>,
     pub occurred_at: Option<DateTime<Utc>>,
     pub revenue: Option<Decimal>,
@@ -84,7 +87,8 @@ pub struct Recorded {
     pub event: Option<event::Model>,
     pub commissions: Vec<commission::Model>,
     pub duplicate: bool,
-    /// Held: it named only a customer nobody has attributed yet.
+    /// Held: it named only a customer nobody has attributed yet, or its
+    /// currency has no rate yet (`reason` says which).
     pub held: Option<unattributed_event::Model>,
 }
 
@@ -110,9 +114,21 @@ impl NewConversion {
         };
         let kind = serde_json::from_value(value.get("kind").cloned().unwrap_or_default())
             .map_err(|_| broken("kind"))?;
+        // Held for want of a rate, an event may name its partner.
+        let partner = match value.get("partner") {
+            Some(named) if !named.is_null() => {
+                let id = |key: &str| named.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+                match (id("id"), id("externalId")) {
+                    (Some(id), _) => Some(PartnerRef::Id(id)),
+                    (None, Some(external)) => Some(PartnerRef::ExternalId(external)),
+                    (None, None) => return Err(broken("partner")),
+                }
+            }
+            _ => None,
+        };
         Ok(NewConversion {
             external_id: String::new(),
-            partner: None,
+            partner,
             campaign_id: text("campaignId"),
             customer_external_id: text("customerExternalId"),
             customer_acquired_at: time("customerAcquiredAt")?,
@@ -295,7 +311,8 @@ async fn accrue(
 /// customer's lock and has just attributed it — the events held for
 /// `customer` that occurred from `since` on, oldest first, each exactly
 /// once, under the payload it was first sent with. A held event its
-/// partner's terms refuse (a currency not the campaign's, say) stays held.
+/// partner's terms refuse stays held; one in a currency with no rate yet
+/// is held for that instead.
 /// Answers each held event accrued, with what it recorded.
 pub async fn accrue_held(
     conn: &crate::db::Txn,
@@ -304,16 +321,47 @@ pub async fn accrue_held(
     since: DateTime<Utc>,
 ) -> ApiResult<Vec<(unattributed_event::Model, Recorded)>> {
     use sea_orm::QueryOrder;
-    use sea_orm::sea_query::Expr;
     let held = unattributed_event::Entity::find()
         .filter(unattributed_event::Column::TenantId.eq(tenant_id))
         .filter(unattributed_event::Column::CustomerExternalId.eq(customer))
+        .filter(unattributed_event::Column::Reason.eq(HeldReason::Unattributed))
         .filter(unattributed_event::Column::AccruedAt.is_null())
         .filter(unattributed_event::Column::OccurredAt.gte(since))
         .order_by_asc(unattributed_event::Column::OccurredAt)
         .order_by_asc(unattributed_event::Column::Id)
         .all(conn)
         .await?;
+    accrue_rows(conn, tenant_id, held).await
+}
+
+/// Accrues, inside the caller's transaction — one that has just imported
+/// exchange rates — the tenant's events held for want of a rate, oldest
+/// first, each exactly once; one still without a rate within 7 days stays
+/// held. Answers each held event accrued, with what it recorded.
+pub async fn accrue_rated(
+    conn: &crate::db::Txn,
+    tenant_id: &str,
+) -> ApiResult<Vec<(unattributed_event::Model, Recorded)>> {
+    use sea_orm::QueryOrder;
+    let held = unattributed_event::Entity::find()
+        .filter(unattributed_event::Column::TenantId.eq(tenant_id))
+        .filter(unattributed_event::Column::Reason.eq(HeldReason::NoExchangeRate))
+        .filter(unattributed_event::Column::AccruedAt.is_null())
+        .order_by_asc(unattributed_event::Column::OccurredAt)
+        .order_by_asc(unattributed_event::Column::Id)
+        .all(conn)
+        .await?;
+    accrue_rows(conn, tenant_id, held).await
+}
+
+/// Accrues held rows in their order under the payloads they were first
+/// sent with; a row held again (for another reason now) is kept held.
+async fn accrue_rows(
+    conn: &crate::db::Txn,
+    tenant_id: &str,
+    held: Vec<unattributed_event::Model>,
+) -> ApiResult<Vec<(unattributed_event::Model, Recorded)>> {
+    use sea_orm::sea_query::Expr;
     if held.is_empty() {
         return Ok(Vec::new());
     }

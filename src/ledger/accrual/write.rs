@@ -7,9 +7,9 @@ use super::evaluate::Batch;
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::ledger::path::insert_events;
 use crate::posting::WRITE_CHUNK;
-use entity::{customer, event, partner_total, unattributed_event};
-use sea_orm::EntityTrait;
-use sea_orm::sea_query::OnConflict;
+use entity::{customer, event, event_conversion, partner_total, unattributed_event};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{EntityTrait, ExprTrait};
 
 /// Writes what the batch recorded and answers each item.
 pub(super) async fn write(
@@ -75,13 +75,47 @@ pub(super) async fn write(
         .map(unattributed_event::ActiveModel::from)
         .collect();
     for chunk in held.chunks(WRITE_CHUNK) {
-        unattributed_event::Entity::insert_many(chunk.to_vec())
+        // A row this transaction took to accrue and that is held again (an
+        // attributed customer's sale in a currency with no rate yet) is
+        // held anew, for its new reason; any other row with its
+        // `externalId` is another payload's.
+        let written = unattributed_event::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([
+                    unattributed_event::Column::TenantId,
+                    unattributed_event::Column::ExternalId,
+                ])
+                .update_columns([
+                    unattributed_event::Column::Reason,
+                    unattributed_event::Column::AccruedAt,
+                ])
+                .action_and_where(
+                    Expr::col((
+                        unattributed_event::Entity,
+                        unattributed_event::Column::AccruedAt,
+                    ))
+                    .is_not_null(),
+                )
+                .to_owned(),
+            )
             .exec_without_returning(conn)
             .await
             .map_err(|e| match violates(&e, keys::UNATTRIBUTED_EXTERNAL_ID) {
                 true => ApiError::other_payload(),
                 false => e.into(),
             })?;
+        if written < chunk.len() as u64 {
+            return Err(ApiError::other_payload());
+        }
+    }
+    for chunk in state.conversions.chunks(WRITE_CHUNK) {
+        let rows = chunk
+            .iter()
+            .cloned()
+            .map(event_conversion::ActiveModel::from);
+        event_conversion::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
     }
     posting.write(conn).await?;
     Ok(results)
