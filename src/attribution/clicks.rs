@@ -194,13 +194,41 @@ pub async fn hashed(conn: &impl ConnectionTrait, tenant_id: &str, ip: &str) -> A
         .collect())
 }
 
+/// Each tenant's click key once read: a key, once set, never changes, so
+/// every replica may keep it (a click reads one statement fewer).
+static CLICK_KEYS: std::sync::LazyLock<
+    std::sync::RwLock<std::collections::HashMap<String, String>>,
+> = std::sync::LazyLock::new(Default::default);
+
 async fn click_key(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<String> {
+    let known = CLICK_KEYS
+        .read()
+        .ok()
+        .and_then(|keys| keys.get(tenant_id).cloned());
+    if let Some(key) = known {
+        return Ok(key);
+    }
+    let (key, committed) = stored_click_key(conn, tenant_id).await?;
+    // Only a key read as committed: one made in this transaction is kept
+    // once a later click reads it back.
+    if committed && let Ok(mut keys) = CLICK_KEYS.write() {
+        keys.insert(tenant_id.to_owned(), key.clone());
+    }
+    Ok(key)
+}
+
+/// The tenant's click key, made (once, whoever is first) if it has none;
+/// and whether it was there before this transaction.
+async fn stored_click_key(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+) -> ApiResult<(String, bool)> {
     let tenant = tenant::Entity::find_by_id(tenant_id.to_owned())
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::internal("tenant", tenant_id))?;
     if let Some(key) = tenant.click_key {
-        return Ok(key);
+        return Ok((key, true));
     }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::internal("randomness", e))?;
@@ -216,9 +244,10 @@ async fn click_key(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<St
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::internal("tenant", tenant_id))?;
-    tenant
+    let key = tenant
         .click_key
-        .ok_or_else(|| ApiError::internal("click key", tenant_id))
+        .ok_or_else(|| ApiError::internal("click key", tenant_id))?;
+    Ok((key, false))
 }
 
 #[cfg(test)]
