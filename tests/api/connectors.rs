@@ -22,6 +22,7 @@ on_both_databases!(
     stripe_amounts_are_read_in_stripes_units,
     a_promotion_code_attributes_by_its_id_or_its_code,
     a_stripe_invoice_in_another_currency_is_converted_and_refunded_in_its_own,
+    a_paddle_transaction_in_another_currency_is_converted_and_refunded_in_its_own,
 );
 
 const SECRET: &str = "whsec_test_secret_for_revshare";
@@ -1040,4 +1041,68 @@ async fn a_stripe_invoice_in_another_currency_is_converted_and_refunded_in_its_o
     };
     let total: i64 = rows.iter().map(|row| cents(&row["amount"])).sum();
     assert_eq!(total, 0, "{rows:?}");
+}
+
+/// A Paddle transaction in pounds for a USD campaign: converted at the
+/// day's rate, and a refund adjustment in pounds takes back its share.
+async fn a_paddle_transaction_in_another_currency_is_converted_and_refunded_in_its_own(
+    app: TestApp,
+) {
+    let jane = partner_at(&app, "Jane", 10).await;
+    code_for(&app, &jane, "jane", None).await;
+    configure_paddle(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    let csv = format!(
+        "Date,USD,GBP,\n{today},1.172,0.8555,\n{},1.172,0.8555,\n",
+        today.pred_opt().unwrap()
+    );
+    crate::currencies::import(&app, "ECB", &csv).await;
+    let now = chrono::Utc::now().timestamp();
+    let send = |event: Value| {
+        let app = &app;
+        async move { paddle(app, &event, PADDLE_SECRET, now, false).await }
+    };
+    let customer = paddle_event(
+        "evt_01",
+        "customer.created",
+        json!({
+            "id": "ctm_01", "email": "buyer@example.com", "status": "active",
+            "custom_data": { "revshare_code": "jane" }, "created_at": chrono::Utc::now().to_rfc3339(),
+        }),
+    );
+    assert_eq!(send(customer).await.1["handled"], "done");
+    let completed = paddle_event(
+        "evt_02",
+        "transaction.completed",
+        json!({
+            "id": "txn_01", "status": "completed", "customer_id": "ctm_01", "currency_code": "GBP",
+            "billed_at": chrono::Utc::now().to_rfc3339(), "custom_data": null,
+            "details": { "totals": { "subtotal": "10000", "discount": "0", "tax": "1900", "total": "11900",
+                                     "grand_total": "11900", "currency_code": "GBP" } },
+        }),
+    );
+    assert_eq!(send(completed).await.1["handled"], "done");
+    let refund = paddle_event(
+        "evt_03",
+        "adjustment.updated",
+        json!({
+            "id": "adj_01", "action": "refund", "status": "approved", "transaction_id": "txn_01", "currency_code": "GBP",
+            "totals": { "subtotal": "4000", "tax": "760", "total": "4760", "fee": "0", "earnings": "0", "currency_code": "GBP" },
+        }),
+    );
+    assert_eq!(send(refund).await.1["handled"], "done");
+    // 100.00 GBP is 137.00 USD recorded, 13.70 earned; 40.00 GBP back is
+    // 40 % of it: 54.80 refunded, 5.48 clawed back.
+    let rows = ledger(&app).await;
+    let amounts: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["13.70", "-5.48"], "{rows}");
+    assert_eq!(
+        rows[0]["event"],
+        json!({ "externalId": "paddle:txn_01", "amount": "137.00", "currency": "USD", "refundedAmount": "54.80" })
+    );
 }

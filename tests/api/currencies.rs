@@ -16,6 +16,7 @@ on_both_databases!(
     the_daily_fetch_imports_the_file_at_its_url_into_every_tenant,
     program_totals_convert_every_currency_at_the_latest_rate,
     a_deal_payment_in_another_currency_is_converted_into_the_deals,
+    an_unattributed_sale_in_another_currency_waits_for_its_rate_once_attributed,
 );
 
 const HISTORY: &str = include_str!("../fixtures/ecb/eurofxref-hist.csv");
@@ -538,4 +539,37 @@ async fn a_deal_payment_in_another_currency_is_converted_into_the_deals(app: Tes
         .error(Some(&app.admin()), pay, json!({ "input": input }))
         .await;
     assert_eq!(field(&error), "input.amount");
+}
+
+/// A sale naming only its customer, in another currency: held until the
+/// customer is attributed, then — with no rate yet — held for its rate,
+/// and accrued when the rate arrives.
+async fn an_unattributed_sale_in_another_currency_waits_for_its_rate_once_attributed(app: TestApp) {
+    let partner = partner_at(&app, "Pat", 10).await;
+    let sale = json!({ "externalId": "s-1", "customerExternalId": "cus_1", "amount": "100.00",
+                       "currency": "GBP", "occurredAt": "2025-06-30T12:00:00Z" });
+    let held = record(&app, sale).await;
+    assert_eq!(held["heldReason"], "UNATTRIBUTED");
+    let attribute = "mutation($input: AttributeCustomerInput!) { attributeCustomer(input: $input) { externalId } }";
+    app.ok(
+        &app.admin(),
+        attribute,
+        json!({ "input": { "customerExternalId": "cus_1", "partnerId": partner, "occurredAt": "2025-07-01T12:00:00Z" } }),
+    )
+    .await;
+    let waiting = "{ unattributedEvents { nodes { externalId reason } } }";
+    assert_eq!(
+        app.ok(&app.admin(), waiting, json!({})).await["unattributedEvents"]["nodes"],
+        json!([{ "externalId": "s-1", "reason": "NO_EXCHANGE_RATE" }])
+    );
+    assert_eq!(import(&app, "ECB", HISTORY).await["accrued"], 1);
+    let query = "{ commissions { nodes { amount partner { name } conversion { saleCurrency } } } }";
+    assert_eq!(
+        app.ok(&app.admin(), query, json!({})).await["commissions"]["nodes"],
+        json!([{ "amount": "13.70", "partner": { "name": "Pat" }, "conversion": { "saleCurrency": "GBP" } }])
+    );
+    assert_eq!(
+        app.ok(&app.admin(), waiting, json!({})).await["unattributedEvents"]["nodes"],
+        json!([])
+    );
 }
