@@ -334,7 +334,7 @@ impl Commission {
     /// How its sale was converted into its currency, when the sale was in
     /// another (SPEC §22): the sale's own amount and currency, the rate,
     /// its day and source. Null for a sale in the commission's currency.
-    async fn conversion(&self, ctx: &Context<'_>) -> ApiResult<Option<Conversion>> {
+    async fn conversion(&self, ctx: &Context<'_>) -> ApiResult<Option<super::Conversion>> {
         self.readable(ctx)?;
         let Some(row) = loader(ctx)?
             .load_one(crate::graphql::loaders::ConversionOf(
@@ -344,7 +344,7 @@ impl Commission {
         else {
             return Ok(None);
         };
-        Conversion::from_row(&row).map(Some)
+        super::Conversion::from_row(&row).map(Some)
     }
 
     /// The snapshot in force when it accrued (null when none existed).
@@ -678,42 +678,5 @@ impl Event {
     async fn stage(&self, ctx: &Context<'_>) -> ApiResult<Option<DealStage>> {
         self.readable(ctx)?;
         related(ctx, self.0.stage_id.as_deref(), DealStageId, DealStage).await
-    }
-}
-
-/// How a sale in another currency was converted (SPEC §22).
-#[derive(async_graphql::SimpleObject)]
-pub struct Conversion {
-    /// The sale's amount in its own currency.
-    pub sale_amount: Decimal,
-    /// The sale's currency.
-    pub sale_currency: String,
-    /// Units of the commission's currency for one of the sale's: the
-    /// fraction of the two rates per EUR, to 10 significant digits for
-    /// reading (the conversion used the fraction itself).
-    pub rate: Decimal,
-    /// The day of the rates.
-    pub day: crate::graphql::scalars::Date,
-    /// Where the rates came from, as imported.
-    pub source: String,
-}
-
-impl Conversion {
-    fn from_row(row: &entity::event_conversion::Model) -> ApiResult<Conversion> {
-        use crate::engine::fx::{Cross, PerEur};
-        let broken = |e: &str| ApiError::internal("stored conversion", e.to_owned());
-        let own = crate::engine::Currency::parse(&row.sale_currency)
-            .map_err(|e| ApiError::internal("sale currency", e))?;
-        let cross = Cross {
-            base: PerEur::parse(&row.base_per_eur).map_err(broken)?,
-            quote: PerEur::parse(&row.quote_per_eur).map_err(broken)?,
-        };
-        Ok(Conversion {
-            sale_amount: own.from_minor(row.sale_amount_minor).into(),
-            sale_currency: row.sale_currency.clone(),
-            rate: cross.rate().into(),
-            day: crate::graphql::scalars::Date(row.day),
-            source: row.source.clone(),
-        })
     }
 }

@@ -7,6 +7,7 @@
 
 mod attribution;
 mod campaigns;
+mod currencies;
 mod deals;
 mod directory;
 mod events;
@@ -76,6 +77,7 @@ pub struct PartnerApplication {
 }
 
 pub use attribution::HeldReason;
+pub use currencies::Conversion;
 pub(crate) use fraud::reads_holds;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
 pub use mail::ApplicationAnswer;

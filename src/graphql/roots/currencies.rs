@@ -2,7 +2,6 @@
 //! anyone who reads the ledger and by partners.
 
 use crate::auth::Scope;
-use crate::engine::fx::EUR;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{db, policy as caller_policy};
 use crate::graphql::scalars::{Date, Decimal};
@@ -91,10 +90,7 @@ impl CurrencyQuery {
             quote: quote.clone(),
             rate: found.cross.rate().into(),
             day: Date(found.day),
-            source: match found.source.is_empty() {
-                true => EUR.to_owned(),
-                false => found.source,
-            },
+            source: found.source,
         }))
     }
 }
