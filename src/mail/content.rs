@@ -171,6 +171,30 @@ enum Block {
     Facts(Vec<(String, String)>),
 }
 
+/// Totals per currency as read: `73.50 USD, 12.00 EUR`.
+fn listed(totals: &[(String, String)]) -> String {
+    totals
+        .iter()
+        .map(|(amount, currency)| format!("{amount} {currency}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What an e-mail of several commissions says: how many, how much, and
+/// where to see them.
+fn several(count: u64, total: String, portal: String) -> Vec<Block> {
+    vec![
+        Block::Facts(vec![
+            ("Commissions".into(), count.to_string()),
+            ("Earned".into(), total),
+        ]),
+        Block::Action {
+            label: "See them in the portal".into(),
+            url: portal,
+        },
+    ]
+}
+
 /// The subject and both parts of `content`. `unsubscribe`: the one-click
 /// link of a notification.
 pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -> Rendered {
@@ -315,25 +339,9 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
             count,
             totals,
         } => {
-            let total = totals
-                .iter()
-                .map(|(amount, currency)| format!("{amount} {currency}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            (
-                format!("You earned {count} commissions: {total}"),
-                name,
-                vec![
-                    Block::Facts(vec![
-                        ("Commissions".into(), count.to_string()),
-                        ("Earned".into(), total),
-                    ]),
-                    Block::Action {
-                        label: "See them in the portal".into(),
-                        url: url("/portal/"),
-                    },
-                ],
-            )
+            let total = listed(totals);
+            let subject = format!("You earned {count} commissions: {total}");
+            (subject, name, several(*count, total, url("/portal/")))
         }
         Content::CommissionEarned {
             name,
@@ -360,25 +368,9 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
             count,
             totals,
         } => {
-            let total = totals
-                .iter()
-                .map(|(amount, currency)| format!("{amount} {currency}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            (
-                format!("Your commissions of {day}: {total}"),
-                name,
-                vec![
-                    Block::Facts(vec![
-                        ("Commissions".into(), count.to_string()),
-                        ("Earned".into(), total),
-                    ]),
-                    Block::Action {
-                        label: "See them in the portal".into(),
-                        url: url("/portal/"),
-                    },
-                ],
-            )
+            let total = listed(totals);
+            let subject = format!("Your commissions of {day}: {total}");
+            (subject, name, several(*count, total, url("/portal/")))
         }
         Content::PayoutSent {
             name,
