@@ -145,7 +145,7 @@ pub enum Sold {
     /// Recorded, with how it was converted when it was in another currency
     /// than its campaign's (its amounts are then the sale's own).
     Event(
-        entity::event::Model,
+        Box<entity::event::Model>,
         Option<entity::event_conversion::Model>,
     ),
     Held(entity::unattributed_event::Model),
@@ -160,7 +160,7 @@ impl Sold {
             let conversion = entity::event_conversion::Entity::find_by_id(event.id.clone())
                 .one(txn)
                 .await?;
-            return Ok(Some(Sold::Event(event, conversion)));
+            return Ok(Some(Sold::Event(Box::new(event), conversion)));
         }
         let held = entity::unattributed_event::Entity::find()
             .filter(entity::unattributed_event::Column::TenantId.eq(tenant_id))

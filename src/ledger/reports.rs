@@ -406,6 +406,68 @@ pub async fn zone_of(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<
     Ok(built.unwrap_or(zone))
 }
 
+/// Program totals converted into one currency (`programTotals(currency:)`).
+pub struct Converted {
+    /// `(currency, status, amount_minor)`, in the target currency.
+    pub totals: Vec<(String, CommissionStatus, i64)>,
+    /// The oldest day of the rates used; `None` when nothing was converted.
+    pub day: Option<chrono::NaiveDate>,
+}
+
+/// Converts totals per currency and status into `target` at the latest
+/// rates on or within 7 days before today: each status's converted sums
+/// added unrounded and rounded once.
+pub async fn converted_totals(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    target: &str,
+    rows: &[(String, CommissionStatus, i64)],
+) -> ApiResult<Converted> {
+    use crate::engine::Currency;
+    use rust_decimal::Decimal;
+    let to = Currency::parse(target).map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
+    let today = crate::fx::day_of(crate::db::now());
+    let codes: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|(c, _, _)| c.as_str())
+        .chain([target])
+        .collect();
+    let book = crate::fx::book(conn, tenant_id, codes.iter().copied(), today, today).await?;
+    let mut sums: Vec<(CommissionStatus, Decimal)> = Vec::new();
+    let mut day: Option<chrono::NaiveDate> = None;
+    for (code, status, minor) in rows {
+        let from = Currency::parse(code).map_err(|e| ApiError::internal("stored currency", e))?;
+        let amount = from.from_minor(*minor);
+        let exact = match code == target {
+            true => amount,
+            false => {
+                let found = book.cross(code, target, today).ok_or_else(|| {
+                    ApiError::Conflict(format!(
+                        "no exchange rate from {code} to {target} on or within 7 days before {today}: import one"
+                    ))
+                })?;
+                day = Some(day.map_or(found.day, |d| d.min(found.day)));
+                found
+                    .cross
+                    .convert(amount)
+                    .ok_or_else(|| ApiError::internal("converting totals", code))?
+            }
+        };
+        match sums.iter_mut().find(|(s, _)| s == status) {
+            Some((_, sum)) => *sum += exact,
+            None => sums.push((*status, exact)),
+        }
+    }
+    let mut totals = Vec::new();
+    for (status, sum) in sums {
+        let minor = to
+            .to_minor(to.round(sum))
+            .map_err(|e| ApiError::internal("converted total", e))?;
+        totals.push((target.to_owned(), status, minor));
+    }
+    Ok(Converted { totals, day })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,66 +537,4 @@ mod tests {
         let long = intervals(Interval::Day, utc, t, t + Duration::days(2000));
         assert!(matches!(long, Err(ApiError::BadInput { field, .. }) if field == "to"));
     }
-}
-
-/// Program totals converted into one currency (`programTotals(currency:)`).
-pub struct Converted {
-    /// `(currency, status, amount_minor)`, in the target currency.
-    pub totals: Vec<(String, CommissionStatus, i64)>,
-    /// The oldest day of the rates used; `None` when nothing was converted.
-    pub day: Option<chrono::NaiveDate>,
-}
-
-/// Converts totals per currency and status into `target` at the latest
-/// rates on or within 7 days before today: each status's converted sums
-/// added unrounded and rounded once.
-pub async fn converted_totals(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    target: &str,
-    rows: &[(String, CommissionStatus, i64)],
-) -> ApiResult<Converted> {
-    use crate::engine::Currency;
-    use rust_decimal::Decimal;
-    let to = Currency::parse(target).map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
-    let today = crate::fx::day_of(crate::db::now());
-    let codes: std::collections::BTreeSet<&str> = rows
-        .iter()
-        .map(|(c, _, _)| c.as_str())
-        .chain([target])
-        .collect();
-    let book = crate::fx::book(conn, tenant_id, codes.iter().copied(), today, today).await?;
-    let mut sums: Vec<(CommissionStatus, Decimal)> = Vec::new();
-    let mut day: Option<chrono::NaiveDate> = None;
-    for (code, status, minor) in rows {
-        let from = Currency::parse(code).map_err(|e| ApiError::internal("stored currency", e))?;
-        let amount = from.from_minor(*minor);
-        let exact = match code == target {
-            true => amount,
-            false => {
-                let found = book.cross(code, target, today).ok_or_else(|| {
-                    ApiError::Conflict(format!(
-                        "no exchange rate from {code} to {target} on or within 7 days before {today}: import one"
-                    ))
-                })?;
-                day = Some(day.map_or(found.day, |d| d.min(found.day)));
-                found
-                    .cross
-                    .convert(amount)
-                    .ok_or_else(|| ApiError::internal("converting totals", code))?
-            }
-        };
-        match sums.iter_mut().find(|(s, _)| s == status) {
-            Some((_, sum)) => *sum += exact,
-            None => sums.push((*status, exact)),
-        }
-    }
-    let mut totals = Vec::new();
-    for (status, sum) in sums {
-        let minor = to
-            .to_minor(to.round(sum))
-            .map_err(|e| ApiError::internal("converted total", e))?;
-        totals.push((target.to_owned(), status, minor));
-    }
-    Ok(Converted { totals, day })
 }
