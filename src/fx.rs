@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::exchange_rate;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::{BTreeMap, HashMap};
 
 /// Rows written by one statement.
@@ -70,10 +70,6 @@ impl Book {
             };
         }
         None
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rates.is_empty()
     }
 }
 
@@ -171,17 +167,4 @@ pub async fn store(
             .await?;
     }
     Ok(imported)
-}
-
-/// The newest day with any rate of the tenant's, if any.
-pub async fn latest_day(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-) -> ApiResult<Option<NaiveDate>> {
-    Ok(exchange_rate::Entity::find()
-        .filter(exchange_rate::Column::TenantId.eq(tenant_id))
-        .order_by_desc(exchange_rate::Column::Day)
-        .one(conn)
-        .await?
-        .map(|row| row.day))
 }

@@ -999,14 +999,7 @@ async fn a_stripe_invoice_in_another_currency_is_converted_and_refunded_in_its_o
     let jane = partner_at(&app, "Jane", 10).await;
     code_for(&app, &jane, "jane", None).await;
     configure(&app, &[SECRET], true).await;
-    // Rates for the invoice's day (and the day before, should the test
-    // run just after midnight): 1 EUR = 1.172 USD = 0.8555 GBP.
-    let today = chrono::Utc::now().date_naive();
-    let csv = format!(
-        "Date,USD,GBP,\n{today},1.172,0.8555,\n{},1.172,0.8555,\n",
-        today.pred_opt().unwrap()
-    );
-    crate::currencies::import(&app, "ECB", &csv).await;
+    rates_for_today(&app).await;
 
     handled(&app, &checkout("evt_1", "cus_G", "jane"), "done").await;
     let mut paid = invoice_paid_by("in_g", "evt_2", "cus_G", "pi_g");
@@ -1051,12 +1044,7 @@ async fn a_paddle_transaction_in_another_currency_is_converted_and_refunded_in_i
     let jane = partner_at(&app, "Jane", 10).await;
     code_for(&app, &jane, "jane", None).await;
     configure_paddle(&app).await;
-    let today = chrono::Utc::now().date_naive();
-    let csv = format!(
-        "Date,USD,GBP,\n{today},1.172,0.8555,\n{},1.172,0.8555,\n",
-        today.pred_opt().unwrap()
-    );
-    crate::currencies::import(&app, "ECB", &csv).await;
+    rates_for_today(&app).await;
     let now = chrono::Utc::now().timestamp();
     let send = |event: Value| {
         let app = &app;
@@ -1105,4 +1093,15 @@ async fn a_paddle_transaction_in_another_currency_is_converted_and_refunded_in_i
         rows[0]["event"],
         json!({ "externalId": "paddle:txn_01", "amount": "137.00", "currency": "USD", "refundedAmount": "54.80" })
     );
+}
+
+/// Rates for today (and yesterday, should a test run just after midnight),
+/// when the test's payments are made: 1 EUR = 1.172 USD = 0.8555 GBP.
+async fn rates_for_today(app: &TestApp) {
+    let today = chrono::Utc::now().date_naive();
+    let csv = format!(
+        "Date,USD,GBP,\n{today},1.172,0.8555,\n{},1.172,0.8555,\n",
+        today.pred_opt().unwrap()
+    );
+    crate::currencies::import(app, "ECB", &csv).await;
 }
