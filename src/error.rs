@@ -204,8 +204,10 @@ pub mod keys {
         "unattributed_events.tenant_id, unattributed_events.external_id",
     );
 
+    pub const BACKTEST_RUNNING: UniqueKey = key("ux_backtests_running", "backtests.tenant_id");
+
     /// All of them, for the test that holds them to the schema.
-    pub const ALL: [UniqueKey; 15] = [
+    pub const ALL: [UniqueKey; 16] = [
         TENANT,
         GROUP_EXTERNAL_ID,
         PARTNER_EXTERNAL_ID,
@@ -221,6 +223,7 @@ pub mod keys {
         COUPON_CODE,
         ATTRIBUTION,
         UNATTRIBUTED_EXTERNAL_ID,
+        BACKTEST_RUNNING,
     ];
 }
 

@@ -228,6 +228,9 @@ stored!(
         FraudFlagged = "FRAUD_FLAGGED",
         /// A fraud flag was dismissed or confirmed (staff only).
         FraudFlagResolved = "FRAUD_FLAG_RESOLVED",
+        /// A backtest run in the background finished, failed or was
+        /// cancelled (staff only).
+        BacktestFinished = "BACKTEST_FINISHED",
     }
 );
 
@@ -458,5 +461,19 @@ stored!(
         /// It is in another currency than its campaign's, and no rate was
         /// published within 7 days before it yet.
         NoExchangeRate = "NO_EXCHANGE_RATE",
+    }
+);
+
+stored!(
+    /// Where a backtest stands.
+    BacktestStatus {
+        /// Replaying in the background.
+        Running = "RUNNING",
+        /// Replayed: its figures are final.
+        Done = "DONE",
+        /// The replay stopped on an error.
+        Failed = "FAILED",
+        /// Cancelled before it finished.
+        Cancelled = "CANCELLED",
     }
 );

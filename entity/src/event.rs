@@ -26,6 +26,17 @@ pub struct Model {
     /// Why it earned nothing, in words support can forward; null when it
     /// earned.
     pub nothing_reason: Option<String>,
+    /// The history the rules saw when it was accrued (a sale or lead;
+    /// null on deal events and on events recorded before it was kept):
+    /// the customer's month, the partner's LTV and paying customers, the
+    /// customer's net charges, whether the customer had had a
+    /// charge-threshold bonus, and whether the partner could earn.
+    pub history_month: Option<i32>,
+    pub history_ltv_minor: Option<i64>,
+    pub history_paying: Option<i32>,
+    pub history_net_minor: Option<i64>,
+    pub history_bonus: Option<bool>,
+    pub history_earns: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,8 @@
 //! Enumerated columns are typed with [`enums`], stored as their text.
 
 pub mod attribution;
+pub mod backtest;
+pub mod backtest_result;
 pub mod billing_connector;
 pub mod campaign;
 pub mod category;

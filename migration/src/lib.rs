@@ -31,6 +31,7 @@ mod m20261128_000021_mail_and_applications;
 mod m20261129_000022_mail_cursors;
 mod m20261130_000023_fraud;
 mod m20261201_000024_currencies;
+mod m20261202_000025_backtests;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000022_mail_cursors::Migration),
             Box::new(m20261130_000023_fraud::Migration),
             Box::new(m20261201_000024_currencies::Migration),
+            Box::new(m20261202_000025_backtests::Migration),
         ]
     }
 }

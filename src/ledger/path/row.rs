@@ -47,6 +47,12 @@ impl EventRow<'_> {
             deal_id: None,
             stage_id: None,
             nothing_reason: None,
+            history_month: None,
+            history_ltv_minor: None,
+            history_paying: None,
+            history_net_minor: None,
+            history_bonus: None,
+            history_earns: None,
         }
     }
 }
