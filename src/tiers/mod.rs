@@ -169,6 +169,48 @@ pub async fn update(
     .await
 }
 
+/// A tier as `new` would make it, checked as `createTieredCommission` and
+/// `updateTieredCommission` check it, written nowhere (a backtest's
+/// proposal, SPEC §23). Replacing tier `id`, it keeps that tier's id and
+/// creation; a new one counts every event (it is dated at the start of
+/// time).
+pub async fn proposed(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: Option<&str>,
+    new: &NewTier,
+) -> ApiResult<tiered_commission::Model> {
+    let current = match id {
+        Some(id) => Some(
+            find(conn, tenant_id, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("tiered commission"))?,
+        ),
+        None => None,
+    };
+    let fields = check(conn, tenant_id, new).await?;
+    let (id, created_at) = match current {
+        Some(current) => (current.id, current.created_at),
+        None => (input::new_id(), chrono::DateTime::<chrono::Utc>::MIN_UTC),
+    };
+    Ok(tiered_commission::Model {
+        id,
+        tenant_id: tenant_id.to_owned(),
+        name: fields.name,
+        notes: fields.notes,
+        status: new.status,
+        start_date: new.start_date,
+        end_date: new.end_date,
+        period: new.period,
+        apply_to_all_partners: new.apply_to_all_partners,
+        terms: stored(&new.terms)?,
+        bonus: new.bonus.map(|b| b.normalize().to_string()),
+        promote_to_group_id: new.promote_to_group_id.clone(),
+        created_at,
+        updated_at: created_at,
+    })
+}
+
 fn stored(terms: &TierTerms) -> ApiResult<serde_json::Value> {
     serde_json::to_value(terms).map_err(|e| ApiError::internal("encode tier", e))
 }

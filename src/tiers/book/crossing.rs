@@ -58,8 +58,14 @@ impl TierBook {
         let mut adjustments = Vec::new();
         let (mut payout, mut revenue) = (0, 0);
         let field = event.amount_field;
-        for &i in self.accrued.get(&state.slot).into_iter().flatten() {
+        // Reached, the slot is never crossed again: what it kept to adjust
+        // is let go (a replay's memory stays what is still open).
+        let earlier = self.accrued.remove(&state.slot).unwrap_or_default();
+        for i in earlier {
             let original = posted.get(i).ok_or_else(missing)?;
+            if self.reversed.contains(&original.id) {
+                continue;
+            }
             if let Some((new, paid, earned)) = adjustment(tier, original, &crossing)? {
                 adjustments.push(new);
                 payout = added_minor(payout, paid, field)?;

@@ -77,7 +77,7 @@ impl TierBook {
     }
 }
 
-async fn scoped(
+pub(super) async fn scoped(
     conn: &impl ConnectionTrait,
     models: Vec<tiered_commission::Model>,
     tz: Tz,

@@ -19,8 +19,10 @@ mod crossing;
 mod load;
 mod post;
 mod promotion;
+mod replay;
 
 pub use post::Earning;
+pub use replay::ProposedTier;
 
 use super::{period, terms_of, time_zone};
 use crate::engine::Currency;
@@ -161,6 +163,15 @@ pub struct TierBook {
     /// Partners a tier first reached in the batch may promote: (partner,
     /// tier), in the order reached.
     promotions: Vec<(String, usize)>,
+    /// A replay's book ([`TierBook::for_replay`]): every period starts at
+    /// zero where the replay starts, so no slot needs reading first.
+    open: bool,
+    /// In a replay, when the event being applied was recorded: a tier counts
+    /// only what was recorded from its creation on.
+    recorded_at: Option<DateTime<Utc>>,
+    /// In a replay, originals reversed since they were posted: a tier
+    /// reached later adjusts them no more than accrual would.
+    reversed: HashSet<String>,
 }
 
 fn number(ids: &mut HashMap<String, u32>, id: &str) -> u32 {
@@ -253,11 +264,21 @@ impl TierBook {
             if !tier.covers(event.partner_id, event.campaign_id) {
                 continue;
             }
+            if self
+                .recorded_at
+                .is_some_and(|at| tier.model.created_at > at)
+            {
+                continue;
+            }
             let Some(bounds) = tier.period(event.at) else {
                 continue;
             };
             let (partner, campaign) = match numbers {
                 Some(numbers) => numbers,
+                None if self.open => *numbers.insert((
+                    number(&mut self.partners, event.partner_id),
+                    number(&mut self.campaigns, event.campaign_id),
+                )),
                 None => {
                     let known = self
                         .partners
@@ -288,7 +309,7 @@ impl TierBook {
         event: &Accrued,
         (start, end): Bounds,
     ) -> ApiResult<&tier_progress::Model> {
-        if !self.known.contains(&slot) {
+        if !self.open && !self.known.contains(&slot) {
             // Counting into a row that was not read would overwrite it.
             let tier = &self.tiers[slot.tier as usize].model.id;
             return Err(ApiError::internal("tier progress not loaded", tier));
