@@ -88,6 +88,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         );
     }
     retention::spawn(db.clone(), options.event_retention_days);
+    crate::backtests::start_worker(db.clone());
     if options.dispatch_webhooks {
         crate::mail::send::start(db.clone(), options.mail.clone());
         crate::mail::earned::start(db.clone(), &notifier);
@@ -109,6 +110,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         keys: keys.clone(),
         public_url: crate::graphql::roots::portal::PublicUrl(options.public_url.clone()),
         mail: options.mail.clone(),
+        backtest_inline: options.backtest_inline,
     }));
     let state = AppState::new(schema, db, keys, options, connectors);
     App {

@@ -46,6 +46,7 @@ pub mod app;
 pub mod applications;
 pub mod attribution;
 pub mod auth;
+pub mod backtests;
 pub mod campaigns;
 pub mod config;
 pub mod connectors;

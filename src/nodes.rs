@@ -20,6 +20,7 @@ use std::str::FromStr;
 /// The kinds of row an id may name, each with its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
+    Backtest,
     Campaign,
     Category,
     Click,
@@ -50,7 +51,8 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 27] = [
+const TABLES: [(Kind, &str); 28] = [
+    (Kind::Backtest, "backtests"),
     (Kind::Campaign, "campaigns"),
     (Kind::Category, "categories"),
     (Kind::Click, "clicks"),

@@ -96,12 +96,12 @@ pub fn scope_of(kind: DomainEventType) -> Scope {
         T::PartnerApplied | T::PartnerApplicationDecided => Scope::PartnersRead,
         // Staff who read the ledger; never a partner (no partner is named
         // as the event's reader).
-        T::FraudFlagged | T::FraudFlagResolved => Scope::CommissionsRead,
+        T::FraudFlagged | T::FraudFlagResolved | T::BacktestFinished => Scope::CommissionsRead,
     }
 }
 
 /// Every type, in a stable order.
-pub const ALL_TYPES: [DomainEventType; 19] = [
+pub const ALL_TYPES: [DomainEventType; 20] = [
     DomainEventType::CommissionCreated,
     DomainEventType::CommissionStatusChanged,
     DomainEventType::PayoutCreated,
@@ -121,6 +121,7 @@ pub const ALL_TYPES: [DomainEventType; 19] = [
     DomainEventType::PartnerApplicationDecided,
     DomainEventType::FraudFlagged,
     DomainEventType::FraudFlagResolved,
+    DomainEventType::BacktestFinished,
 ];
 
 /// The event types `policy`'s caller reads: a partner every type (of its

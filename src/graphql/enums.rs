@@ -402,6 +402,23 @@ pub enum DomainEventType {
     FraudFlagged,
     /// A fraud flag was dismissed or confirmed (staff only).
     FraudFlagResolved,
+    /// A backtest run in the background finished, failed or was cancelled
+    /// (staff only).
+    BacktestFinished,
+}
+
+/// Where a backtest stands (SPEC §23).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::BacktestStatus")]
+pub enum BacktestStatus {
+    /// Replaying in the background (`progress` says how far).
+    Running,
+    /// Replayed: its figures are final.
+    Done,
+    /// The replay stopped on an error.
+    Failed,
+    /// Cancelled before it finished.
+    Cancelled,
 }
 
 /// What an e-mail is.

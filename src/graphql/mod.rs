@@ -71,6 +71,7 @@ pub struct Query(
     roots::mail::MailQuery,
     roots::fraud::FraudQuery,
     roots::currencies::CurrencyQuery,
+    roots::backtests::BacktestQuery,
     roots::node::NodeQuery,
 );
 
@@ -94,6 +95,7 @@ pub struct Mutation(
     roots::mail::MailMutation,
     roots::fraud::FraudMutation,
     roots::currencies::CurrencyMutation,
+    roots::backtests::BacktestMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`
@@ -121,6 +123,8 @@ pub struct Services {
     pub public_url: roots::portal::PublicUrl,
     /// How e-mail is rendered and sent.
     pub mail: crate::mail::Settings,
+    /// The largest backtest answered at once.
+    pub backtest_inline: crate::backtests::Inline,
 }
 
 /// The schema with its limits, over `services` (none: to print it). No
@@ -142,7 +146,8 @@ pub fn schema(services: Option<Services>) -> AppSchema {
         builder = builder
             .data(services.keys)
             .data(services.public_url)
-            .data(services.mail);
+            .data(services.mail)
+            .data(services.backtest_inline);
         builder = builder
             .data(services.ingest)
             .data(services.notifier)

@@ -114,6 +114,8 @@ pub struct Options {
     pub anonymous_writes_per_minute: u32,
     /// How e-mail is rendered and sent (`REVSHARE_SMTP_URL`, …).
     pub mail: crate::mail::Settings,
+    /// The largest backtest answered at once (SPEC §23: 10,000 events).
+    pub backtest_inline: crate::backtests::Inline,
 }
 
 impl Options {
@@ -132,6 +134,7 @@ impl Options {
             trusted_proxies: client::TrustedProxies::default(),
             anonymous_writes_per_minute: DEFAULT_ANONYMOUS_WRITES_PER_MINUTE,
             mail: crate::mail::Settings::default(),
+            backtest_inline: crate::backtests::Inline::default(),
         }
     }
 }

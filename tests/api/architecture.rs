@@ -299,6 +299,7 @@ const LAYERS: &[&[&str]] = &[
     &["attribution"],
     &["deals"],
     &["payouts"],
+    &["backtests"],
     &["portal"],
     &["applications"],
     &["nodes"],

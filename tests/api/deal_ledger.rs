@@ -46,7 +46,7 @@ fn pay_query() -> String {
     )
 }
 
-async fn move_deal(app: &TestApp, deal: &str, stage: &str, external_id: &str) -> Value {
+pub(crate) async fn move_deal(app: &TestApp, deal: &str, stage: &str, external_id: &str) -> Value {
     app.ok(
         &app.admin(),
         &move_query(),
@@ -56,7 +56,12 @@ async fn move_deal(app: &TestApp, deal: &str, stage: &str, external_id: &str) ->
         .clone()
 }
 
-async fn pay(app: &TestApp, deal: &str, external_id: &str, amount: Option<&str>) -> Value {
+pub(crate) async fn pay(
+    app: &TestApp,
+    deal: &str,
+    external_id: &str,
+    amount: Option<&str>,
+) -> Value {
     app.ok(
         &app.admin(),
         &pay_query(),
@@ -101,7 +106,7 @@ fn line(
 
 /// 100 when a deal qualifies; when it is won 10 %, then 5 % of each of the
 /// first 4 payments after, 8 % for the first two.
-async fn pipeline_plan(app: &TestApp, p: &Pipeline) -> String {
+pub(crate) async fn pipeline_plan(app: &TestApp, p: &Pipeline) -> String {
     create_plan(
         app,
         json!({

@@ -17,6 +17,7 @@ on_both_databases!(
     the_partners_guide_sets_the_program_as_written,
     the_partners_guide_joins_as_written,
     the_fraud_guides_policy_and_review_run_as_written,
+    the_backtesting_guide_answers_as_written,
 );
 
 /// The ```graphql blocks of `path` (from the repository's root), in
@@ -532,4 +533,70 @@ async fn the_fraud_guides_policy_and_review_run_as_written(app: TestApp) {
         .await;
     assert_eq!(resolved["resolveFraudFlag"]["status"], "CONFIRMED");
     assert_eq!(resolved["resolveFraudFlag"]["decidedBy"], "admin-of-acme");
+}
+
+/// The ```json block after `heading`'s first ```graphql block, parsed.
+fn answer_of(path: &str) -> Value {
+    let text =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    let start = text.find("```json\n").unwrap() + "```json\n".len();
+    let end = start + text[start..].find("```").unwrap();
+    serde_json::from_str(&text[start..end]).unwrap()
+}
+
+async fn the_backtesting_guide_answers_as_written(app: TestApp) {
+    let ops = operations("docs/backtesting.md");
+    assert_eq!(ops.len(), 2);
+    let ten = json!([{ "recurring": { "percentage": "10" } }]);
+    let gold = app.create_group("Gold", ten.clone()).await;
+    let silver = app.create_group("Silver", ten).await;
+    let record =
+        "mutation($input: RecordEventInput!) { recordEvent(input: $input) { event { id } } }";
+    let admin = app.admin();
+    let mut sales = Vec::new();
+    for (name, group, id, amount, at) in [
+        ("Ada", &gold, "a1", "100", "2026-10-05T10:00:00Z"),
+        ("Ada", &gold, "a2", "200", "2026-10-20T10:00:00Z"),
+        ("Ada", &gold, "a3", "100", "2026-11-02T10:00:00Z"),
+        ("Bo", &gold, "b1", "50", "2026-10-10T10:00:00Z"),
+        ("Cy", &silver, "c1", "80", "2026-10-11T10:00:00Z"),
+    ] {
+        let partner = match sales.iter().find(|(n, _)| *n == name) {
+            Some((_, id)) => String::clone(id),
+            None => {
+                let id = app
+                    .create_partner(json!({ "name": name, "groupId": group }))
+                    .await;
+                sales.push((name, id.clone()));
+                id
+            }
+        };
+        let input = json!({ "externalId": id, "partnerId": partner, "customerExternalId": format!("c-{id}"), "amount": amount, "occurredAt": at });
+        app.ok(&admin, record, json!({ "input": input })).await;
+    }
+    app.ok(
+        &admin,
+        "mutation { recordRefund(input: { eventExternalId: \"b1\", amount: \"20\" }) { event { id } } }",
+        json!({}),
+    )
+    .await;
+    let started = app
+        .ok(&admin, &filled(&ops[0], &[("GROUP_ID", &gold)]), json!({}))
+        .await["startBacktest"]
+        .clone();
+    let mut shown = started.clone();
+    shown.as_object_mut().unwrap().remove("id");
+    assert_eq!(shown, answer_of("docs/backtesting.md"));
+    let read = app
+        .ok(
+            &admin,
+            &filled(&ops[1], &[("BACKTEST_ID", &text(&started["id"]))]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(read["backtest"]["status"], "DONE");
+    assert_eq!(
+        read["backtest"]["totals"],
+        json!([{ "currency": "USD", "difference": "16.50" }])
+    );
 }

@@ -5,6 +5,7 @@
 mod architecture;
 mod attribution;
 mod auth;
+mod backtests;
 mod browser;
 mod campaigns;
 mod connectors;

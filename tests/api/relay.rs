@@ -247,6 +247,13 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     )
     .await;
     ids.insert("FraudFlag", id(&flagged["fraudFlags"]["nodes"][0]["id"]));
+    let backtest = ok(
+        &admin,
+        "mutation($g: ID!) { startBacktest(input: { from: \"2020-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\", groupId: $g }) { id } }",
+        json!({ "g": ids["PartnerGroup"] }),
+    )
+    .await;
+    ids.insert("Backtest", id(&backtest["startBacktest"]["id"]));
     (ids, partner)
 }
 

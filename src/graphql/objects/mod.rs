@@ -406,7 +406,7 @@ fn actor_as_seen<'a>(caller: Option<&crate::auth::access::Policy>, actor: &'a st
     caller.map_or(actor, |policy| policy.actor_shown(actor, system))
 }
 
-fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {
+pub(crate) fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {
     let currency =
         Currency::parse(currency).map_err(|e| ApiError::internal("stored currency", e))?;
     Ok(Decimal::from(currency.from_minor(minor)))

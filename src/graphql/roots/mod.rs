@@ -5,6 +5,7 @@
 
 pub mod applications;
 pub mod attribution;
+pub mod backtests;
 pub mod campaigns;
 pub mod connectors;
 pub mod currencies;

@@ -37,6 +37,7 @@ use sea_orm::ConnectionTrait;
     desc = "Unique among every object of the API: `node(id:)` fetches it again."
 ))]
 pub enum Node {
+    Backtest(super::backtests::Backtest),
     Campaign(Campaign),
     Category(Category),
     Click(Click),
@@ -300,6 +301,11 @@ async fn by_row(
         ),
         Kind::Event => read!(event, Event, Event),
         Kind::FraudFlag => read!(fraud_flag, FraudFlag, FraudFlag),
+        // Who may start it, as `backtest` answers.
+        Kind::Backtest => match nodes::row::<entity::backtest::Entity>(conn, tenant, id).await? {
+            Some(found) => Ok(super::backtests::readable(policy(ctx)?, found)?.map(Node::Backtest)),
+            None => Ok(None),
+        },
         // The admins' alone, as `emails` answers.
         Kind::Email => match nodes::row::<entity::email::Entity>(conn, tenant, id).await? {
             Some(found) if policy(ctx)?.is_admin() => Ok(Some(Node::Email(Email::new(found)))),

@@ -1,0 +1,678 @@
+//! The replay: a range's events, in the order they were recorded (their
+//! ids), evaluated again under the proposed terms by the same code that
+//! accrued them — the engine's rules ([`crate::engine::RuleSet::evaluate`]),
+//! terms resolved as accrual resolves them
+//! ([`crate::campaigns::enrollment::resolve_terms`]), and the tier book's
+//! counting, choosing and crossing ([`TierBook::post`]) — in memory,
+//! writing nothing.
+//!
+//! What history the rules see is what accrual saw, kept on each event
+//! (`events.history_*`): the customer's month, the partner's LTV and
+//! paying customers, the customer's net charges. What depends on the
+//! terms is carried through the replay: the customer's charge-threshold
+//! bonus and the partner's progress toward tiers, which starts at zero at
+//! the start of every tier period the range touches (the replay starts
+//! there and ends where the last such period ends; only the range's own
+//! events are counted in the figures). Refunds and reversals are applied
+//! when they happened, between the events recorded before and after them:
+//! clawbacks by the same share ([`crate::engine::clawback_minor`]),
+//! adjustments following their originals, progress lowered.
+//!
+//! Streamed: a page of events at a time, with their commissions, refunds
+//! and conversions read by the page's ids; what is kept between pages is
+//! each partner's figures, the refunds still to come of the events
+//! replayed, and the commissions a tier not reached yet may still adjust.
+
+mod undo;
+
+use undo::{Adjustment, Open, Pending, Undo};
+
+use super::change::{Change, Versions};
+use crate::campaigns::enrollment::{self, Terms};
+use crate::engine::{self, Charge, Currency};
+use crate::error::{ApiError, ApiResult};
+use crate::posting::{NewCommission, Posting, TermsRef};
+use crate::tiers::book::{Accrued, Earning, TierBook};
+use chrono::{DateTime, Utc};
+use entity::enums::{CommissionKind, CommissionStatus, EventKind};
+use entity::{
+    campaign, commission, event, event_conversion, partner, partner_commission, partner_group,
+    refund,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
+use std::sync::Arc;
+
+/// Events read per page.
+pub const PAGE: u64 = 2000;
+
+/// One partner's figures in one currency, in minor units.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub before: i64,
+    pub after: i64,
+    pub events: i64,
+}
+
+/// The figures by (currency, partner).
+pub type Figures = BTreeMap<(String, String), Line>;
+
+/// What a replay reads of an event.
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    id: String,
+    partner_id: String,
+    campaign_id: String,
+    customer_id: Option<String>,
+    kind: EventKind,
+    amount_minor: i64,
+    currency: String,
+    occurred_at: DateTime<Utc>,
+    revenue_minor: Option<i64>,
+    recorded_at: DateTime<Utc>,
+    history_month: Option<i32>,
+    history_ltv_minor: Option<i64>,
+    history_paying: Option<i32>,
+    history_net_minor: Option<i64>,
+    history_bonus: Option<bool>,
+    history_earns: Option<bool>,
+}
+
+/// The customer's charge-threshold bonus as the replay carries it: paid
+/// under the recorded terms, and under the proposed ones, by the range's
+/// events so far.
+#[derive(Default, Clone, Copy)]
+struct Bonus {
+    recorded: bool,
+    proposed: bool,
+}
+
+pub struct Replay {
+    tenant_id: String,
+    range: (DateTime<Utc>, DateTime<Utc>),
+    window: (DateTime<Utc>, DateTime<Utc>),
+    partners_only: Option<HashSet<String>>,
+    last_id: String,
+    after_id: Option<String>,
+    tiers: TierBook,
+    posting: Posting,
+    campaigns: HashMap<String, Versions<campaign::Model>>,
+    groups: HashMap<String, Versions<partner_group::Model>>,
+    partners: HashMap<String, partner::Model>,
+    snapshots: HashMap<(String, String), partner_commission::Model>,
+    /// Terms by (partner, campaign): as recorded (`None` when the change
+    /// leaves them) and as proposed.
+    terms: HashMap<(String, String), BothTerms>,
+    bonuses: HashMap<String, Bonus>,
+    pending: BinaryHeap<Reverse<Pending>>,
+    /// How many refunds and reversals are still to come, by event.
+    to_come: HashMap<String, u32>,
+    /// The originals of the events in `open`.
+    open_originals: HashSet<String>,
+    seq: u64,
+    open: HashMap<String, Open>,
+    adjustments: HashMap<String, Vec<Adjustment>>,
+    figures: Figures,
+    replayed: u64,
+    window_events: i64,
+}
+
+impl Replay {
+    /// A replay of `change` over the events that occurred in `range`;
+    /// `None` when there are none.
+    pub async fn prepare(
+        conn: &impl ConnectionTrait,
+        tenant_id: &str,
+        change: Change,
+        range: (DateTime<Utc>, DateTime<Utc>),
+        partners_only: Option<HashSet<String>>,
+    ) -> ApiResult<Option<Replay>> {
+        let mut tiers = TierBook::for_replay(conn, tenant_id, change.proposed_tier()).await?;
+        let window = if tiers.has_tiers() {
+            tiers.whole_periods(range)
+        } else {
+            range
+        };
+        let in_window = || {
+            event::Entity::find()
+                .filter(event::Column::TenantId.eq(tenant_id))
+                .filter(event::Column::OccurredAt.gte(window.0))
+                .filter(event::Column::OccurredAt.lt(window.1))
+        };
+        let bounds: Option<(Option<String>, Option<String>)> = in_window()
+            .select_only()
+            .column_as(event::Column::Id.min(), "first")
+            .column_as(event::Column::Id.max(), "last")
+            .into_tuple()
+            .one(conn)
+            .await?;
+        let Some((Some(first), Some(last))) = bounds else {
+            return Ok(None);
+        };
+        let window_events = i64::try_from(in_window().count(conn).await?).unwrap_or(i64::MAX);
+        let unreplayable = in_window()
+            .filter(event::Column::Kind.is_in([EventKind::Sale, EventKind::Lead]))
+            .filter(event::Column::HistoryMonth.is_null())
+            .one(conn)
+            .await?;
+        if let Some(old) = unreplayable {
+            return Err(ApiError::bad_input(
+                "input.from",
+                format!(
+                    "the range (widened to whole tier periods) holds events recorded before revshare kept what a replay needs, the newest recorded {}: start it after that",
+                    old.recorded_at.to_rfc3339()
+                ),
+            ));
+        }
+        let campaigns = campaign::Entity::find()
+            .filter(campaign::Column::TenantId.eq(tenant_id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|c| Ok((c.id.clone(), change.campaign(c)?)))
+            .collect::<ApiResult<HashMap<_, _>>>()?;
+        let groups = partner_group::Entity::find()
+            .filter(partner_group::Column::TenantId.eq(tenant_id))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|g| Ok((g.id.clone(), change.group(g)?)))
+            .collect::<ApiResult<HashMap<_, _>>>()?;
+        Ok(Some(Replay {
+            tenant_id: tenant_id.to_owned(),
+
+            range,
+            window,
+            partners_only,
+            after_id: Some(predecessor(&first)),
+            last_id: last,
+            tiers,
+            posting: Posting::new(range.0),
+            campaigns,
+            groups,
+            partners: HashMap::new(),
+            snapshots: HashMap::new(),
+            terms: HashMap::new(),
+            bonuses: HashMap::new(),
+            pending: BinaryHeap::new(),
+            to_come: HashMap::new(),
+            open_originals: HashSet::new(),
+            seq: 0,
+            open: HashMap::new(),
+            adjustments: HashMap::new(),
+            figures: Figures::new(),
+            replayed: 0,
+            window_events,
+        }))
+    }
+
+    /// The events the replay reads.
+    pub fn window_events(&self) -> i64 {
+        self.window_events
+    }
+
+    /// Events replayed so far (the window's, which may reach past the range).
+    pub fn replayed(&self) -> u64 {
+        self.replayed
+    }
+
+    /// Replays the next page; answers whether any is left.
+    pub async fn next_page(&mut self, conn: &impl ConnectionTrait) -> ApiResult<bool> {
+        let Some(after) = self.after_id.clone() else {
+            return Ok(false);
+        };
+        let rows: Vec<Row> = event::Entity::find()
+            .select_only()
+            .columns([
+                event::Column::Id,
+                event::Column::PartnerId,
+                event::Column::CampaignId,
+                event::Column::CustomerId,
+                event::Column::Kind,
+                event::Column::AmountMinor,
+                event::Column::Currency,
+                event::Column::OccurredAt,
+                event::Column::RevenueMinor,
+                event::Column::RecordedAt,
+                event::Column::HistoryMonth,
+                event::Column::HistoryLtvMinor,
+                event::Column::HistoryPaying,
+                event::Column::HistoryNetMinor,
+                event::Column::HistoryBonus,
+                event::Column::HistoryEarns,
+            ])
+            .filter(event::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(event::Column::Id.gt(after))
+            .filter(event::Column::Id.lte(self.last_id.as_str()))
+            .filter(event::Column::OccurredAt.gte(self.window.0))
+            .filter(event::Column::OccurredAt.lt(self.window.1))
+            .order_by_asc(event::Column::Id)
+            .limit(PAGE)
+            .into_model::<Row>()
+            .all(conn)
+            .await?;
+        let more = rows.len() as u64 == PAGE;
+        self.after_id = match (more, rows.last()) {
+            (true, Some(row)) => Some(row.id.clone()),
+            _ => None,
+        };
+        if rows.is_empty() {
+            return Ok(false);
+        }
+        self.load_page(conn, &rows).await?;
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        let recorded = self.recorded(conn, &ids).await?;
+        let conversions: HashMap<String, event_conversion::Model> =
+            event_conversion::Entity::find()
+                .filter(event_conversion::Column::EventId.is_in(ids.iter().copied()))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|c| (c.event_id.clone(), c))
+                .collect();
+        self.schedule(conn, &ids, &recorded).await?;
+        for row in &rows {
+            self.undo_until(row.recorded_at)?;
+            self.replay(row, &recorded, conversions.get(&row.id))?;
+            self.replayed += 1;
+        }
+        self.tiers.compact(&mut self.posting);
+        Ok(more)
+    }
+
+    /// Applies what is still to come and answers the figures.
+    pub fn finish(mut self) -> ApiResult<Figures> {
+        self.undo_until(DateTime::<Utc>::MAX_UTC)?;
+        Ok(self.figures)
+    }
+
+    /// The page's partners, their snapshots and groups, read once.
+    async fn load_page(&mut self, conn: &impl ConnectionTrait, rows: &[Row]) -> ApiResult<()> {
+        let new: HashSet<&str> = rows
+            .iter()
+            .map(|r| r.partner_id.as_str())
+            .filter(|id| !self.partners.contains_key(*id))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        for found in partner::Entity::find()
+            .filter(partner::Column::Id.is_in(new.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            self.partners.insert(found.id.clone(), found);
+        }
+        // Oldest first: the newest of each pair is the one kept, as accrual keeps it.
+        for row in partner_commission::Entity::find()
+            .filter(partner_commission::Column::PartnerId.is_in(new.iter().copied()))
+            .order_by_asc(partner_commission::Column::Id)
+            .all(conn)
+            .await?
+        {
+            self.snapshots
+                .insert((row.partner_id.clone(), row.campaign_id.clone()), row);
+        }
+        Ok(())
+    }
+
+    /// The page's commissions as recorded: what each event holds now
+    /// (`before`), and whose original was reversed or fully refunded.
+    async fn recorded(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        ids: &[&str],
+    ) -> ApiResult<HashMap<String, Recorded>> {
+        #[derive(FromQueryResult)]
+        struct Held {
+            event_id: String,
+            kind: CommissionKind,
+            amount_minor: i64,
+            status: CommissionStatus,
+            reversed_at: Option<DateTime<Utc>>,
+            reversal_reason: Option<entity::enums::ReversalReason>,
+        }
+        let rows: Vec<Held> = commission::Entity::find()
+            .select_only()
+            .columns([
+                commission::Column::EventId,
+                commission::Column::Kind,
+                commission::Column::AmountMinor,
+                commission::Column::Status,
+                commission::Column::ReversedAt,
+                commission::Column::ReversalReason,
+            ])
+            .filter(commission::Column::EventId.is_in(ids.iter().copied()))
+            .into_model::<Held>()
+            .all(conn)
+            .await?;
+        let mut recorded: HashMap<String, Recorded> = HashMap::new();
+        for row in rows {
+            let entry = recorded.entry(row.event_id).or_default();
+            if row.status != CommissionStatus::Reversed {
+                entry.before += row.amount_minor;
+            } else if row.kind == CommissionKind::Commission {
+                entry.reversed = row.reversed_at.zip(row.reversal_reason);
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Reads the page's refunds, and with its reversals queues them for
+    /// when they happened.
+    async fn schedule(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        ids: &[&str],
+        recorded: &HashMap<String, Recorded>,
+    ) -> ApiResult<()> {
+        let refunds = refund::Entity::find()
+            .filter(refund::Column::EventId.is_in(ids.iter().copied()))
+            .order_by_asc(refund::Column::CreatedAt)
+            .order_by_asc(refund::Column::Id)
+            .all(conn)
+            .await?;
+        let mut refunded: HashSet<String> = HashSet::new();
+        for r in refunds {
+            refunded.insert(r.event_id.clone());
+            self.push(r.created_at, r.event_id, Undo::Refund(r.amount_minor));
+        }
+        for (event_id, found) in recorded {
+            // A reversal by a full refund is the refund's; any other stands.
+            if let Some((at, _)) = found.reversed
+                && !refunded.contains(event_id)
+            {
+                self.push(at, event_id.clone(), Undo::Reversal);
+            }
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, at: DateTime<Utc>, event_id: String, what: Undo) {
+        self.seq += 1;
+        *self.to_come.entry(event_id.clone()).or_default() += 1;
+        self.pending.push(Reverse(Pending {
+            at,
+            seq: self.seq,
+            event_id,
+            what,
+        }));
+    }
+
+    /// The terms of the partner in the campaign: as recorded (when the
+    /// change alters them) and as proposed.
+    fn terms(&mut self, partner_id: &str, campaign_id: &str) -> ApiResult<BothTerms> {
+        let pair = (partner_id.to_owned(), campaign_id.to_owned());
+        if let Some(found) = self.terms.get(&pair) {
+            return Ok(found.clone());
+        }
+        let partner = self
+            .partners
+            .get(partner_id)
+            .ok_or_else(|| ApiError::internal("replayed partner", partner_id))?;
+        let campaign = self
+            .campaigns
+            .get(campaign_id)
+            .ok_or_else(|| ApiError::internal("replayed campaign", campaign_id))?;
+        let snapshot = self.snapshots.get(&pair).cloned();
+        let group = self.groups.get(&partner.group_id);
+        let proposed = enrollment::resolve_terms(
+            snapshot.clone(),
+            &campaign.proposed,
+            group.map(|g| &g.proposed),
+        )?;
+        let recorded = match campaign.changed || group.is_some_and(|g| g.changed) {
+            true => Some(Arc::new(enrollment::resolve_terms(
+                snapshot,
+                &campaign.recorded,
+                group.map(|g| &g.recorded),
+            )?)),
+            false => None,
+        };
+        let found = (recorded, Arc::new(proposed));
+        self.terms.insert(pair, found.clone());
+        Ok(found)
+    }
+
+    fn in_range(&self, row: &Row) -> bool {
+        row.occurred_at >= self.range.0
+            && row.occurred_at < self.range.1
+            && self
+                .partners_only
+                .as_ref()
+                .is_none_or(|only| only.contains(&row.partner_id))
+    }
+
+    fn replay(
+        &mut self,
+        row: &Row,
+        recorded: &HashMap<String, Recorded>,
+        conversion: Option<&event_conversion::Model>,
+    ) -> ApiResult<()> {
+        let key = (row.currency.clone(), row.partner_id.clone());
+        let counted = self.in_range(row);
+        let found = recorded.get(&row.id);
+        let before = found.map_or(0, |r| r.before);
+        if counted {
+            let line = self.figures.entry(key.clone()).or_default();
+            line.before += before;
+            line.events += 1;
+        }
+        let after = match row.kind {
+            EventKind::Sale | EventKind::Lead => {
+                let line = counted.then(|| key.clone());
+                self.sale_or_lead(row, line, found, conversion)?
+            }
+            // A deal's events are earned by its plan, which no change here
+            // touches: they stand as recorded.
+            EventKind::DealStage | EventKind::DealPayment => before,
+        };
+        if counted {
+            self.figures.entry(key).or_default().after += after;
+        }
+        Ok(())
+    }
+
+    /// A sale or lead under the proposed terms: what it earns at once
+    /// (its commission as the tiers leave it, a tier's bonus, the
+    /// adjustments of a tier it reached), by the accrual's own steps.
+    fn sale_or_lead(
+        &mut self,
+        row: &Row,
+        key: Option<(String, String)>,
+        found: Option<&Recorded>,
+        conversion: Option<&event_conversion::Model>,
+    ) -> ApiResult<i64> {
+        let (Some(month), Some(ltv), Some(paying), Some(net), Some(bonus), Some(earns)) = (
+            row.history_month,
+            row.history_ltv_minor,
+            row.history_paying,
+            row.history_net_minor,
+            row.history_bonus,
+            row.history_earns,
+        ) else {
+            return Err(ApiError::internal("event without history", &row.id));
+        };
+        if !earns {
+            return Ok(0);
+        }
+        let currency =
+            Currency::parse(&row.currency).map_err(|e| ApiError::internal("event currency", e))?;
+        let sale = row.kind == EventKind::Sale;
+        let amount = match conversion {
+            Some(c) => exact_amount(c)?,
+            None => currency.from_minor(row.amount_minor),
+        };
+        let carried = row
+            .customer_id
+            .as_ref()
+            .and_then(|c| self.bonuses.get(c))
+            .copied()
+            .unwrap_or_default();
+        let charge = |had: bool| Charge {
+            kind: match row.kind {
+                EventKind::Lead => engine::EventKind::Lead,
+                _ => engine::EventKind::Sale,
+            },
+            amount,
+            customer_month: u32::try_from(month).unwrap_or(1),
+            partner_ltv: currency.from_minor(Ord::max(ltv, 0)),
+            paying_customers: u32::try_from(Ord::max(paying, 0)).unwrap_or(u32::MAX),
+            first_paid_customer: sale && paying == 0 && net <= 0 && row.amount_minor > 0,
+            customer_had_threshold_bonus: had,
+        };
+        let (recorded_terms, terms) = self.terms(&row.partner_id, &row.campaign_id)?;
+        // The bonus as recorded, less what the range's events paid under the
+        // recorded terms, plus what they paid under the proposed ones.
+        let had = carried.proposed || (bonus && !carried.recorded);
+        let evaluation = terms.rules.evaluate(&charge(had), currency);
+        if let Some(customer) = &row.customer_id {
+            let recorded_paid = match &recorded_terms {
+                Some(old) => {
+                    old.rules
+                        .evaluate(&charge(bonus), currency)
+                        .threshold_bonus_paid
+                }
+                None => evaluation.threshold_bonus_paid,
+            };
+            if evaluation.threshold_bonus_paid || recorded_paid {
+                let entry = self.bonuses.entry(customer.clone()).or_default();
+                entry.proposed |= evaluation.threshold_bonus_paid;
+                entry.recorded |= recorded_paid;
+            }
+        }
+        let earned = match evaluation.fee.is_zero() {
+            true => Vec::new(),
+            false => vec![Earning {
+                unrounded: evaluation.unrounded_fee,
+                commission: self.commission(row, &terms),
+            }],
+        };
+        let accrued = Accrued {
+            partner_id: &row.partner_id,
+            campaign_id: &row.campaign_id,
+            event_id: &row.id,
+            currency,
+            at: row.occurred_at,
+            sale,
+            amount_minor: row.amount_minor,
+            revenue_minor: row.revenue_minor,
+            amount_field: "event.amount",
+        };
+        let start = self.posting.rows().len();
+        self.tiers.recorded(row.recorded_at);
+        self.tiers.post(&mut self.posting, &accrued, earned)?;
+        let posted = &self.posting.rows()[start..];
+        let after: i64 = posted.iter().map(|c| c.amount_minor).sum();
+        // Adjustments of originals a refund or reversal will come back to.
+        for adjustment in posted
+            .iter()
+            .filter(|c| c.kind == CommissionKind::Adjustment)
+        {
+            if let Some(original) = &adjustment.original_id
+                && self.open_originals.contains(original)
+            {
+                self.adjustments
+                    .entry(original.clone())
+                    .or_default()
+                    .push(Adjustment {
+                        key: key.clone(),
+                        amount: adjustment.amount_minor,
+                        revenue: adjustment.revenue_minor.unwrap_or(0),
+                        clawed: 0,
+                    });
+            }
+        }
+        if self.to_come.contains_key(&row.id) {
+            let originals: Vec<(String, i64, i64)> = posted
+                .iter()
+                .filter(|c| c.kind == CommissionKind::Commission)
+                .map(|c| (c.id.clone(), c.amount_minor, c.revenue_minor.unwrap_or(0)))
+                .collect();
+            self.open_originals
+                .extend(originals.iter().map(|(id, ..)| id.clone()));
+            let full_refund_reverses = found.is_none_or(|r| r.reversed.is_some());
+            self.open.insert(
+                row.id.clone(),
+                Open {
+                    key,
+                    partner_id: row.partner_id.clone(),
+                    campaign_id: row.campaign_id.clone(),
+                    amount_minor: row.amount_minor,
+                    refunded_minor: 0,
+                    sale,
+                    at: (row.occurred_at, row.recorded_at),
+                    originals,
+                    full_refund_reverses,
+                    undone: false,
+                },
+            );
+        }
+        Ok(after)
+    }
+
+    /// The event's commission before any tier, as accrual builds it
+    /// (without the breakdown, which no figure reads).
+    fn commission(&self, row: &Row, terms: &Terms) -> NewCommission {
+        NewCommission {
+            kind: CommissionKind::Commission,
+            status: CommissionStatus::Accrued,
+            tenant_id: self.tenant_id.clone(),
+            partner_id: row.partner_id.clone(),
+            campaign_id: row.campaign_id.clone(),
+            event_id: row.id.clone(),
+            amount_minor: 0,
+            currency: row.currency.clone(),
+            terms: TermsRef {
+                snapshot_id: terms.snapshot.as_ref().map(|s| s.id.clone()),
+                rules_source: terms.rules_source,
+            },
+            breakdown: Vec::new(),
+            accrued_at: row.occurred_at,
+            holdback_days: terms.holdback_days,
+            original_id: None,
+            reason: None,
+            note: None,
+            deal: None,
+            tier_id: None,
+            revenue_minor: None,
+        }
+    }
+}
+
+/// A partner's terms in a campaign: as recorded (`None` when the change
+/// leaves them) and as proposed.
+type BothTerms = (Option<Arc<Terms>>, Arc<Terms>);
+
+/// What the ledger holds for one event.
+#[derive(Default)]
+struct Recorded {
+    before: i64,
+    /// When its original commission was reversed, and why.
+    reversed: Option<(DateTime<Utc>, entity::enums::ReversalReason)>,
+}
+
+/// A converted sale's amount as its rules saw it: unrounded.
+fn exact_amount(c: &event_conversion::Model) -> ApiResult<rust_decimal::Decimal> {
+    let broken = |what: &str| ApiError::internal("stored conversion", what.to_owned());
+    let own = Currency::parse(&c.sale_currency).map_err(|_| broken("currency"))?;
+    let cross = engine::fx::Cross {
+        base: engine::fx::PerEur::parse(&c.base_per_eur).map_err(|_| broken("base"))?,
+        quote: engine::fx::PerEur::parse(&c.quote_per_eur).map_err(|_| broken("quote"))?,
+    };
+    cross
+        .convert(own.from_minor(c.sale_amount_minor))
+        .ok_or_else(|| broken("amount"))
+}
+
+/// The largest id before `id` in the order ids sort: the page before the
+/// first starts after it.
+fn predecessor(id: &str) -> String {
+    // Every id is longer than the empty string and sorts after it; an id's
+    // own prefix one character shorter sorts before it.
+    id[..id.len().saturating_sub(1)].to_owned()
+}

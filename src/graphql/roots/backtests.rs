@@ -1,0 +1,454 @@
+//! Backtests (SPEC §23): one proposed change replayed over a range of
+//! recorded events; admins, and staff with `commissions:read` and the
+//! changed object's read scope. A partner never starts or reads one.
+
+use crate::auth::Scope;
+use crate::auth::access::Policy;
+use crate::backtests::{self, NewBacktest, Proposal};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::connection::{Connection, TotalCount};
+use crate::graphql::context::{db, forget_reads, policy as caller_policy};
+use crate::graphql::objects::{Partner, money};
+use crate::graphql::rules::{GroupRuleInput, rule_set};
+use crate::graphql::scalars::{DateTime, Decimal};
+use crate::graphql::tiers::TieredCommissionInput;
+use async_graphql::connection::Edge;
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
+use entity::{backtest, backtest_result, partner};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use std::sync::Arc;
+
+/// A range of recorded events and one proposed change to replay them
+/// under: a group's rules (`groupId` and `rules`), a campaign's rules
+/// (`campaignId` and `rules`), or a tier (`tier`, in place of
+/// `tieredCommissionId` or new). `groupId`, `campaignId` or
+/// `tieredCommissionId` alone replays the terms as they are — every
+/// difference 0.00, the check that the replay is faithful.
+#[derive(InputObject)]
+pub struct StartBacktestInput {
+    /// The range's start: events that occurred at or after it.
+    pub from: DateTime,
+    /// The range's end: events that occurred before it.
+    pub to: DateTime,
+    /// The group whose rules change.
+    pub group_id: Option<ID>,
+    /// The proposed rules of the group or campaign.
+    pub rules: Option<Vec<GroupRuleInput>>,
+    /// The campaign whose rules change.
+    pub campaign_id: Option<ID>,
+    /// The tier `tier` replaces.
+    pub tiered_commission_id: Option<ID>,
+    /// The proposed tier, checked as `createTieredCommission` checks it.
+    pub tier: Option<TieredCommissionInput>,
+    /// Only these partners' figures (1–1000 ids; every partner's when
+    /// omitted).
+    pub partner_ids: Option<Vec<ID>>,
+}
+
+/// The order of a backtest's partners within each currency.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum BacktestPartnerOrder {
+    /// Largest increase first.
+    #[default]
+    DifferenceDesc,
+    /// Largest decrease first.
+    DifferenceAsc,
+}
+
+/// A replay of a range of recorded events under one proposed change.
+pub struct Backtest(pub backtest::Model);
+
+/// What a currency's commissions come to, as recorded and as proposed.
+#[derive(SimpleObject)]
+pub struct BacktestTotal {
+    /// ISO 4217.
+    pub currency: String,
+    /// What the ledger holds for the range's events now: commissions as
+    /// written, a reversed one 0.00, a clawback its negative amount.
+    pub before: Decimal,
+    /// What the same events would have earned under the change.
+    pub after: Decimal,
+    /// `after − before`.
+    pub difference: Decimal,
+}
+
+/// One partner's figures in one currency.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct BacktestPartner {
+    #[graphql(skip)]
+    pub partner_id: String,
+    #[graphql(skip)]
+    pub partner: Option<Arc<partner::Model>>,
+    /// ISO 4217.
+    pub currency: String,
+    /// What the ledger holds for the partner's events of the range now.
+    pub before: Decimal,
+    /// What they would have earned under the change.
+    pub after: Decimal,
+    /// `after − before`.
+    pub difference: Decimal,
+    /// The partner's events in the range.
+    pub events: i64,
+}
+
+#[ComplexObject]
+impl BacktestPartner {
+    /// The partner.
+    async fn partner(&self) -> Option<Partner> {
+        self.partner.clone().map(Partner)
+    }
+
+    /// The partner's id.
+    async fn partner_id(&self) -> ID {
+        ID(self.partner_id.clone())
+    }
+}
+
+/// A page of a backtest's partners.
+pub type BacktestPartnerConnection = Connection<BacktestPartner, TotalCount>;
+
+/// A replay of a range of recorded events under one proposed change
+/// (SPEC §23): what the ledger holds for them and what they would have
+/// earned, per partner and currency; kept 7 days.
+#[Object]
+impl Backtest {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    /// Where it stands.
+    async fn status(&self) -> crate::graphql::enums::BacktestStatus {
+        self.0.status.into()
+    }
+
+    /// How far the replay is, from 0 to 1 (1 once it ended).
+    async fn progress(&self) -> f64 {
+        backtests::progress(&self.0)
+    }
+
+    /// The range's events.
+    async fn events(&self) -> i64 {
+        self.0.events
+    }
+
+    /// The range's start (included).
+    async fn from(&self) -> DateTime {
+        DateTime::from(self.0.range_from)
+    }
+
+    /// The range's end (excluded).
+    async fn to(&self) -> DateTime {
+        DateTime::from(self.0.range_to)
+    }
+
+    /// When it was started.
+    async fn started_at(&self) -> DateTime {
+        DateTime::from(self.0.started_at)
+    }
+
+    /// When it finished, failed or was cancelled.
+    async fn finished_at(&self) -> Option<DateTime> {
+        self.0.finished_at.map(DateTime::from)
+    }
+
+    /// Why it failed, in words for the operator.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+
+    /// When it is deleted: 7 days after it started.
+    async fn expires_at(&self) -> DateTime {
+        DateTime::from(self.0.expires_at)
+    }
+
+    /// Each currency's totals, by currency (empty until it is done).
+    async fn totals(&self, ctx: &Context<'_>) -> ApiResult<Vec<BacktestTotal>> {
+        let rows: Vec<(String, i64, i64)> = backtest_result::Entity::find()
+            .select_only()
+            .column(backtest_result::Column::Currency)
+            // Cast, so both databases answer an integer.
+            .column_as(Expr::cust("CAST(SUM(before_minor) AS BIGINT)"), "before")
+            .column_as(Expr::cust("CAST(SUM(after_minor) AS BIGINT)"), "after")
+            .filter(backtest_result::Column::BacktestId.eq(self.0.id.as_str()))
+            .group_by(backtest_result::Column::Currency)
+            .order_by_asc(backtest_result::Column::Currency)
+            .into_tuple()
+            .all(db(ctx)?.conn())
+            .await?;
+        rows.into_iter()
+            .map(|(currency, before, after)| {
+                Ok(BacktestTotal {
+                    before: money(before, &currency)?,
+                    after: money(after, &currency)?,
+                    difference: money(after - before, &currency)?,
+                    currency,
+                })
+            })
+            .collect()
+    }
+
+    /// Every partner with events in the range, one row per partner and
+    /// currency (an unaffected one at 0.00), by currency and then by
+    /// difference (empty until it is done).
+    async fn partners(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many (1–100, 50 when omitted).")] first: Option<i32>,
+        #[graphql(desc = "The cursor of the row before the page.")] after: Option<String>,
+        #[graphql(desc = "The order within a currency.", default)] order_by: BacktestPartnerOrder,
+    ) -> ApiResult<BacktestPartnerConnection> {
+        let size = match first {
+            None => 50,
+            Some(n @ 1..=100) => n as u64,
+            Some(_) => return Err(ApiError::bad_input("first", "must be between 1 and 100")),
+        };
+        let desc = order_by == BacktestPartnerOrder::DifferenceDesc;
+        let mut select = backtest_result::Entity::find()
+            .filter(backtest_result::Column::BacktestId.eq(self.0.id.as_str()));
+        let total = select.clone().count(db(ctx)?.conn()).await?;
+        if let Some(cursor) = &after {
+            select = select.filter(past(cursor, desc)?);
+        }
+        use backtest_result::Column as C;
+        select = select.order_by_asc(C::Currency);
+        select = match desc {
+            true => select.order_by_desc(C::DifferenceMinor),
+            false => select.order_by_asc(C::DifferenceMinor),
+        };
+        let mut rows = select
+            .order_by_asc(C::PartnerId)
+            .limit(size + 1)
+            .all(db(ctx)?.conn())
+            .await?;
+        let has_next = rows.len() as u64 > size;
+        rows.truncate(size as usize);
+        let partners: std::collections::HashMap<String, Arc<partner::Model>> =
+            partner::Entity::find()
+                .filter(partner::Column::TenantId.eq(self.0.tenant_id.as_str()))
+                .filter(partner::Column::Id.is_in(rows.iter().map(|r| r.partner_id.as_str())))
+                .all(db(ctx)?.conn())
+                .await?
+                .into_iter()
+                .map(|p| (p.id.clone(), Arc::new(p)))
+                .collect();
+        let mut connection = Connection::new(after.is_some(), has_next, TotalCount::known(total));
+        for row in rows {
+            let cursor = format!(
+                "{}:{}:{}",
+                row.currency, row.difference_minor, row.partner_id
+            );
+            connection.edges.push(Edge::new(
+                cursor,
+                BacktestPartner {
+                    partner: partners.get(&row.partner_id).cloned(),
+                    before: money(row.before_minor, &row.currency)?,
+                    after: money(row.after_minor, &row.currency)?,
+                    difference: money(row.difference_minor, &row.currency)?,
+                    events: row.events,
+                    partner_id: row.partner_id,
+                    currency: row.currency,
+                },
+            ));
+        }
+        Ok(connection)
+    }
+}
+
+/// The rows after a cursor `currency:difference:partner`.
+fn past(cursor: &str, desc: bool) -> ApiResult<Condition> {
+    use backtest_result::Column as C;
+    let bad = || ApiError::bad_input("after", "is not a cursor of this list");
+    let mut parts = cursor.splitn(3, ':');
+    let (Some(currency), Some(difference), Some(partner)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let difference: i64 = difference.parse().map_err(|_| bad())?;
+    let beyond = match desc {
+        true => C::DifferenceMinor.lt(difference),
+        false => C::DifferenceMinor.gt(difference),
+    };
+    Ok(Condition::any().add(C::Currency.gt(currency)).add(
+        Condition::all().add(C::Currency.eq(currency)).add(
+            Condition::any().add(beyond).add(
+                Condition::all()
+                    .add(C::DifferenceMinor.eq(difference))
+                    .add(C::PartnerId.gt(partner)),
+            ),
+        ),
+    ))
+}
+
+/// Whether the caller reads backtests of `change`: an admin, or staff with
+/// `commissions:read` and the changed object's read scope.
+fn may_read(policy: &Policy, change: &crate::backtests::change::Change) -> ApiResult<()> {
+    policy.require(Scope::CommissionsRead)?;
+    policy.require(change.read_scope())
+}
+
+/// A backtest the caller may read, or none.
+pub(crate) fn readable(policy: &Policy, row: backtest::Model) -> ApiResult<Option<Backtest>> {
+    if row.tenant_id != policy.tenant_id() {
+        return Ok(None);
+    }
+    let change = backtests::change_of(&row)?;
+    Ok(may_read(policy, &change).is_ok().then_some(Backtest(row)))
+}
+
+#[derive(Default)]
+pub struct BacktestQuery;
+
+#[Object]
+impl BacktestQuery {
+    /// A backtest, kept 7 days; null when there is none the caller may
+    /// read.
+    async fn backtest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The backtest's id.")] id: ID,
+    ) -> ApiResult<Option<Backtest>> {
+        let policy = caller_policy(ctx)?;
+        policy.require(Scope::CommissionsRead)?;
+        match backtests::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? {
+            Some(row) => readable(policy, row),
+            None => Ok(None),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct BacktestMutation;
+
+#[Object]
+impl BacktestMutation {
+    /// Replays the events that occurred in `[from, to)` under one proposed
+    /// change, writing nothing to the ledger (admins, or `commissions:read`
+    /// with the changed object's read scope). Up to 10,000 events it
+    /// answers `DONE`; beyond, `RUNNING` in the background (one at a time
+    /// per program; `CONFLICT` while one runs), with `progress` and a
+    /// `BACKTEST_FINISHED` event when it ends.
+    async fn start_backtest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The range and the change.")] mut input: StartBacktestInput,
+    ) -> ApiResult<Backtest> {
+        let policy = caller_policy(ctx)?;
+        let (from, to) = (input.from, input.to);
+        let partner_ids = input.partner_ids.take();
+        let proposal = proposal(input)?;
+        policy.require(Scope::CommissionsRead)?;
+        policy.require(match &proposal {
+            Proposal::GroupRules { .. } => Scope::PartnerGroupsRead,
+            Proposal::CampaignRules { .. } => Scope::CampaignsRead,
+            Proposal::Tier { .. } => Scope::TieredCommissionsRead,
+        })?;
+        forget_reads(ctx)?;
+        let new = NewBacktest {
+            from: from.value("input.from")?,
+            to: to.value("input.to")?,
+            proposal,
+            partner_ids: partner_ids.map(|ids| ids.into_iter().map(|id| id.0).collect()),
+        };
+        let actor = policy.principal().subject.clone();
+        let inline = ctx.data::<backtests::Inline>().copied().unwrap_or_default();
+        let row = backtests::start(db(ctx)?, policy.tenant_id(), &actor, new, inline).await?;
+        Ok(Backtest(row))
+    }
+
+    /// Cancels a running backtest (who may start it); `CONFLICT` once it
+    /// has ended.
+    async fn cancel_backtest(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The backtest's id.")] id: ID,
+    ) -> ApiResult<Backtest> {
+        let policy = caller_policy(ctx)?;
+        policy.require(Scope::CommissionsRead)?;
+        let found = backtests::find(db(ctx)?.conn(), policy.tenant_id(), &id).await?;
+        let Some(row) = found
+            .map(|row| readable(policy, row))
+            .transpose()?
+            .flatten()
+        else {
+            return Err(ApiError::not_found("backtest"));
+        };
+        forget_reads(ctx)?;
+        let row = backtests::cancel(db(ctx)?, policy.tenant_id(), &row.0.id).await?;
+        Ok(Backtest(row))
+    }
+}
+
+/// The one change the input names.
+fn proposal(input: StartBacktestInput) -> ApiResult<Proposal> {
+    let named: Vec<&str> = [
+        input.group_id.as_ref().map(|_| "input.groupId"),
+        input.campaign_id.as_ref().map(|_| "input.campaignId"),
+        (input.tiered_commission_id.is_some() || input.tier.is_some()).then_some("input.tier"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match named.as_slice() {
+        [] if input.rules.is_some() => {
+            return Err(ApiError::bad_input(
+                "input.rules",
+                "are a group's or a campaign's: give groupId or campaignId",
+            ));
+        }
+        [] => {
+            return Err(ApiError::bad_input(
+                "input",
+                "names no change: give groupId, campaignId or tier (with rules, or alone to replay the terms as they are)",
+            ));
+        }
+        [_] => {}
+        [_, second, ..] => {
+            return Err(ApiError::bad_input(
+                *second,
+                "a backtest replays one change: give one of groupId, campaignId and tier",
+            ));
+        }
+    }
+    let rules = input
+        .rules
+        .map(|rules| rule_set("input.rules", rules))
+        .transpose()?;
+    if let Some(group_id) = input.group_id {
+        return Ok(Proposal::GroupRules {
+            group_id: group_id.0,
+            rules,
+        });
+    }
+    if let Some(campaign_id) = input.campaign_id {
+        return Ok(Proposal::CampaignRules {
+            campaign_id: campaign_id.0,
+            rules,
+        });
+    }
+    if rules.is_some() {
+        return Err(ApiError::bad_input(
+            "input.rules",
+            "are a group's or a campaign's: give groupId or campaignId",
+        ));
+    }
+    let tier = match input.tier {
+        Some(tier) => Some(tier.into_new().map_err(|err| match err {
+            ApiError::BadInput { field, message } => ApiError::BadInput {
+                field: field.replacen("input.", "input.tier.", 1),
+                message,
+            },
+            err => err,
+        })?),
+        None => None,
+    };
+    Ok(Proposal::Tier {
+        id: input.tiered_commission_id.map(|id| id.0),
+        tier,
+    })
+}
