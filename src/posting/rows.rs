@@ -93,6 +93,9 @@ pub struct Posting {
     /// The events (sales, leads, deal events) recorded beside the rows, for
     /// the reports' series.
     recorded: stats::StatDeltas,
+    /// A replay's rows ([`Posting::unwritten`]): never written, so their
+    /// breakdowns are not encoded.
+    unwritten: bool,
 }
 
 impl Posting {
@@ -104,6 +107,16 @@ impl Posting {
             first: Vec::new(),
             then: Vec::new(),
             recorded: stats::StatDeltas::default(),
+            unwritten: false,
+        }
+    }
+
+    /// Rows a replay decides and never writes (SPEC §23): answered as
+    /// [`Posting::add`] answers them, without their breakdowns.
+    pub fn unwritten(at: DateTime<Utc>) -> Posting {
+        Posting {
+            unwritten: true,
+            ..Posting::new(at)
         }
     }
 
@@ -140,8 +153,11 @@ impl Posting {
 
     /// Queues a row and answers it as it will be stored.
     pub fn add(&mut self, new: NewCommission) -> ApiResult<commission::Model> {
-        let breakdown = breakdown::encode(&new.breakdown)
-            .map_err(|e| ApiError::internal("encode breakdown", e))?;
+        let breakdown = match self.unwritten {
+            true => serde_json::Value::Null,
+            false => breakdown::encode(&new.breakdown)
+                .map_err(|e| ApiError::internal("encode breakdown", e))?,
+        };
         let approved_at = (new.status == CommissionStatus::Approved).then_some(self.at);
         let mature_at = match approved_at {
             Some(at) => Some(at),
@@ -196,6 +212,12 @@ impl Posting {
     }
 
     pub async fn write(self, conn: &crate::db::Txn) -> ApiResult<()> {
+        if self.unwritten {
+            return Err(ApiError::internal(
+                "posting",
+                "a replay's rows are never written",
+            ));
+        }
         let mut deltas = Deltas::with_stats(self.recorded);
         let mut kinds: Vec<(&'static str, u64)> = Vec::new();
         for row in &self.rows {

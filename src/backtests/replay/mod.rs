@@ -191,7 +191,7 @@ impl Replay {
             after_id: Some(predecessor(&first)),
             last_id: last,
             tiers,
-            posting: Posting::new(range.0),
+            posting: Posting::unwritten(range.0),
             campaigns,
             groups,
             partners: HashMap::new(),
@@ -453,26 +453,23 @@ impl Replay {
         recorded: &HashMap<String, Recorded>,
         conversion: Option<&event_conversion::Model>,
     ) -> ApiResult<()> {
-        let key = (row.currency.clone(), row.partner_id.clone());
         let counted = self.in_range(row);
         let found = recorded.get(&row.id);
         let before = found.map_or(0, |r| r.before);
-        if counted {
-            let line = self.figures.entry(key.clone()).or_default();
-            line.before += before;
-            line.events += 1;
-        }
         let after = match row.kind {
             EventKind::Sale | EventKind::Lead => {
-                let line = counted.then(|| key.clone());
-                self.sale_or_lead(row, line, found, conversion)?
+                self.sale_or_lead(row, counted, found, conversion)?
             }
             // A deal's events are earned by its plan, which no change here
             // touches: they stand as recorded.
             EventKind::DealStage | EventKind::DealPayment => before,
         };
         if counted {
-            self.figures.entry(key).or_default().after += after;
+            let key = (row.currency.clone(), row.partner_id.clone());
+            let line = self.figures.entry(key).or_default();
+            line.before += before;
+            line.after += after;
+            line.events += 1;
         }
         Ok(())
     }
@@ -483,7 +480,7 @@ impl Replay {
     fn sale_or_lead(
         &mut self,
         row: &Row,
-        key: Option<(String, String)>,
+        counted: bool,
         found: Option<&Recorded>,
         conversion: Option<&event_conversion::Model>,
     ) -> ApiResult<i64> {
@@ -567,6 +564,7 @@ impl Replay {
         self.tiers.recorded(row.recorded_at);
         self.tiers.post(&mut self.posting, &accrued, earned)?;
         let posted = &self.posting.rows()[start..];
+        let key = || counted.then(|| (row.currency.clone(), row.partner_id.clone()));
         let after: i64 = posted.iter().map(|c| c.amount_minor).sum();
         // Adjustments of originals a refund or reversal will come back to.
         for adjustment in posted
@@ -580,7 +578,7 @@ impl Replay {
                     .entry(original.clone())
                     .or_default()
                     .push(Adjustment {
-                        key: key.clone(),
+                        key: key(),
                         amount: adjustment.amount_minor,
                         revenue: adjustment.revenue_minor.unwrap_or(0),
                         clawed: 0,
@@ -599,7 +597,7 @@ impl Replay {
             self.open.insert(
                 row.id.clone(),
                 Open {
-                    key,
+                    key: key(),
                     partner_id: row.partner_id.clone(),
                     campaign_id: row.campaign_id.clone(),
                     amount_minor: row.amount_minor,

@@ -221,22 +221,36 @@ impl TierBook {
         // Every new total first, then the rows: an event refused for a
         // total out of range leaves the book as it was.
         let field = event.amount_field;
+        // The new totals, without copying the rows: (slot, events,
+        // conversions, sale amount, revenue, payout).
         let mut counted = Vec::with_capacity(states.len());
         for state in &states {
-            let mut row = self.progress.get(&state.slot).ok_or_else(missing)?.clone();
-            row.events += 1;
-            if event.sale {
-                row.conversions += 1;
-                row.sale_amount_minor =
-                    added_minor(row.sale_amount_minor, event.amount_minor, field)?;
-            }
-            row.revenue_minor =
-                added_minor(row.revenue_minor, effect.revenue_minor.unwrap_or(0), field)?;
-            row.payout_minor = added_minor(row.payout_minor, paid_minor, field)?;
-            counted.push((state.slot, row));
+            let row = self.progress.get(&state.slot).ok_or_else(missing)?;
+            let (conversions, sale_amount) = match event.sale {
+                true => (
+                    row.conversions + 1,
+                    added_minor(row.sale_amount_minor, event.amount_minor, field)?,
+                ),
+                false => (row.conversions, row.sale_amount_minor),
+            };
+            let revenue = added_minor(row.revenue_minor, effect.revenue_minor.unwrap_or(0), field)?;
+            let payout = added_minor(row.payout_minor, paid_minor, field)?;
+            counted.push((
+                state.slot,
+                row.events + 1,
+                conversions,
+                sale_amount,
+                revenue,
+                payout,
+            ));
         }
-        for (slot, row) in counted {
-            self.progress.insert(slot, row);
+        for (slot, events, conversions, sale_amount, revenue, payout) in counted {
+            let row = self.progress.get_mut(&slot).ok_or_else(missing)?;
+            row.events = events;
+            row.conversions = conversions;
+            row.sale_amount_minor = sale_amount;
+            row.revenue_minor = revenue;
+            row.payout_minor = payout;
             self.touched.insert(slot);
         }
         let counted_in: Vec<Slot> = states.iter().map(|s| s.slot).collect();
