@@ -626,6 +626,19 @@ async fn who_may_backtest_and_what_a_bad_input_names(app: TestApp) {
         assert_eq!(code(&error), "BAD_USER_INPUT", "{input}: {error}");
         assert_eq!(field(&error), named, "{input}: {error}");
     }
+
+    // An event recorded before revshare kept its history cannot be
+    // replayed: the range is refused, naming when it was recorded.
+    app.db
+        .conn()
+        .execute_unprepared("UPDATE events SET history_month = NULL")
+        .await
+        .unwrap();
+    let error = app
+        .error(Some(&app.admin()), START, json!({ "input": input }))
+        .await;
+    assert_eq!(code(&error), "BAD_USER_INPUT", "{error}");
+    assert_eq!(field(&error), "input.from", "{error}");
 }
 
 /// A backtest's status, waited for until it is no longer `RUNNING`.

@@ -157,6 +157,7 @@ impl Replay {
         let unreplayable = in_window()
             .filter(event::Column::Kind.is_in([EventKind::Sale, EventKind::Lead]))
             .filter(event::Column::HistoryMonth.is_null())
+            .order_by_desc(event::Column::RecordedAt)
             .one(conn)
             .await?;
         if let Some(old) = unreplayable {
