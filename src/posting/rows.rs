@@ -142,13 +142,14 @@ impl Posting {
     /// the rest: a replay that writes nothing keeps in memory only the rows
     /// something may still look back at.
     pub fn keep_rows(&mut self, indices: &[usize]) {
-        let mut kept = Vec::with_capacity(indices.len());
-        for &i in indices {
-            if let Some(row) = self.rows.get_mut(i) {
-                kept.push(std::mem::replace(row, placeholder()));
-            }
-        }
-        self.rows = kept;
+        let mut kept = indices.iter().copied().peekable();
+        let rows = std::mem::take(&mut self.rows);
+        self.rows = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| kept.next_if_eq(i).is_some())
+            .map(|(_, row)| row)
+            .collect();
     }
 
     /// Queues a row and answers it as it will be stored.
@@ -259,42 +260,5 @@ impl Posting {
             crate::events::append(conn, &tenant_id, self.at, events).await?;
         }
         Ok(())
-    }
-}
-
-/// What a dropped row's place holds while [`Posting::keep_rows`] moves the
-/// kept ones out.
-fn placeholder() -> commission::Model {
-    commission::Model {
-        id: String::new(),
-        tenant_id: String::new(),
-        partner_id: String::new(),
-        campaign_id: String::new(),
-        event_id: String::new(),
-        snapshot_id: None,
-        kind: entity::enums::CommissionKind::Commission,
-        amount_minor: 0,
-        currency: String::new(),
-        status: CommissionStatus::Accrued,
-        breakdown: serde_json::Value::Null,
-        rules_source: entity::enums::TermsSource::None,
-        original_id: None,
-        accrued_at: DateTime::<Utc>::MIN_UTC,
-        recorded_at: DateTime::<Utc>::MIN_UTC,
-        holdback_days: None,
-        mature_at: None,
-        approved_at: None,
-        paid_at: None,
-        reversed_at: None,
-        reversal_reason: None,
-        reversal_note: None,
-        payout_id: None,
-        plan_id: None,
-        recipient_id: None,
-        deal_id: None,
-        recipient_pending: false,
-        tier_id: None,
-        revenue_minor: None,
-        staff_payee: false,
     }
 }

@@ -487,21 +487,25 @@ async fn ledger_state(app: &TestApp) -> Vec<(String, i64, i64)> {
     state
 }
 
-async fn a_backtest_writes_nothing_to_the_ledger(app: TestApp) {
+/// A 10 % Gold group whose partner Ada sold 100.00 on each of the first
+/// `days` days of October 2026; the group's id.
+async fn gold_sales(app: &TestApp, days: usize) -> String {
     let group = app
         .create_group("Gold", json!([{ "recurring": { "percentage": "10" } }]))
         .await;
     let ada = app
         .create_partner(json!({ "name": "Ada", "groupId": group }))
         .await;
-    for n in 0..5 {
+    for n in 0..days {
         let at = format!("2026-10-0{}T10:00:00Z", n + 1);
-        record(
-            &app,
-            sale(&format!("s{n}"), &ada, &format!("c{n}"), "100", &at),
-        )
-        .await;
+        let id = format!("s{n}");
+        record(app, sale(&id, &ada, &format!("c{n}"), "100", &at)).await;
     }
+    group
+}
+
+async fn a_backtest_writes_nothing_to_the_ledger(app: TestApp) {
+    let group = gold_sales(&app, 5).await;
     refund(&app, "s1", Some("30")).await;
     let before = ledger_state(&app).await;
     let backtest = start(
@@ -655,20 +659,7 @@ async fn settled(app: &TestApp, id: &Value) -> Value {
 }
 
 async fn large_ranges_run_in_the_background_once_per_program(app: TestApp) {
-    let group = app
-        .create_group("Gold", json!([{ "recurring": { "percentage": "10" } }]))
-        .await;
-    let ada = app
-        .create_partner(json!({ "name": "Ada", "groupId": group }))
-        .await;
-    for n in 0..3 {
-        let at = format!("2026-10-0{}T10:00:00Z", n + 1);
-        record(
-            &app,
-            sale(&format!("s{n}"), &ada, &format!("c{n}"), "100", &at),
-        )
-        .await;
-    }
+    let group = gold_sales(&app, 3).await;
     let input = json!({ "from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z", "groupId": group,
                         "rules": [{ "recurring": { "percentage": "20" } }] });
     let started = start(&app, input.clone()).await;

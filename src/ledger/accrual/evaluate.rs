@@ -156,14 +156,12 @@ impl<'a> Batch<'a> {
 
         // Every check has passed: build the rows and carry the history forward.
         let mut event = self.event_row(item, partner, &valid, customer.as_ref());
-        keep_history(
-            &mut event,
-            &charge,
-            valid.earns,
-            customer.as_ref(),
-            &self.state,
+        let before = super::history::Before {
+            totals: &self.state.totals,
+            customer: customer.as_ref(),
             partner,
-        );
+        };
+        super::history::keep(&mut event, &charge, valid.earns, before);
         if let Some(converted) = &valid.conversion {
             self.state.conversions.push(event_conversion::Model {
                 event_id: event.id.clone(),
@@ -630,31 +628,6 @@ impl<'a> Batch<'a> {
         }
         self.state.customers.insert(key, customer);
     }
-}
-
-/// Keeps on the event the history its rules saw — the charge's inputs
-/// from before it, and whether its partner could earn — so that a replay
-/// (SPEC §23) evaluates it as accrual did without summing the ledger's
-/// past. `state` is still as it was before the event.
-fn keep_history(
-    event: &mut event::Model,
-    charge: &Charge,
-    earns: bool,
-    customer: Option<&customer::Model>,
-    state: &State,
-    partner: &partner::Model,
-) {
-    let key = (partner.id.clone(), event.currency.clone());
-    let (ltv, paying) = state
-        .totals
-        .get(&key)
-        .map_or((0, 0), |t| (t.ltv_minor, t.paying_customers));
-    event.history_month = Some(i32::try_from(charge.customer_month).unwrap_or(i32::MAX));
-    event.history_ltv_minor = Some(ltv);
-    event.history_paying = Some(i32::try_from(paying).unwrap_or(i32::MAX));
-    event.history_net_minor = Some(customer.map_or(0, |c| c.net_minor));
-    event.history_bonus = Some(charge.customer_had_threshold_bonus);
-    event.history_earns = Some(earns);
 }
 
 /// Why an event that earned nothing did, in words support can forward

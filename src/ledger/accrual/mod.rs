@@ -22,6 +22,7 @@
 //! deliveries of one event see each other: one writes, the others find it.
 
 mod evaluate;
+mod history;
 mod load;
 mod split;
 mod write;
