@@ -147,25 +147,17 @@ impl Change {
 
     /// The campaign as recorded and as proposed.
     pub fn campaign(&self, recorded: campaign::Model) -> ApiResult<Versions<campaign::Model>> {
-        match self {
+        let proposed = match self {
             Change::CampaignRules { campaign_id, rules } if *campaign_id == recorded.id => {
                 decode_rules(rules)?;
-                let proposed = campaign::Model {
+                Some(campaign::Model {
                     rules: Some(rules.clone()),
                     ..recorded.clone()
-                };
-                Ok(Versions {
-                    recorded,
-                    proposed,
-                    changed: true,
                 })
             }
-            _ => Ok(Versions {
-                proposed: recorded.clone(),
-                recorded,
-                changed: false,
-            }),
-        }
+            _ => None,
+        };
+        Ok(Versions::of(recorded, proposed))
     }
 
     /// The group as recorded and as proposed.
@@ -173,24 +165,34 @@ impl Change {
         &self,
         recorded: partner_group::Model,
     ) -> ApiResult<Versions<partner_group::Model>> {
-        match self {
+        let proposed = match self {
             Change::GroupRules { group_id, rules } if *group_id == recorded.id => {
                 decode_rules(rules)?;
-                let proposed = partner_group::Model {
+                Some(partner_group::Model {
                     rules: rules.clone(),
                     ..recorded.clone()
-                };
-                Ok(Versions {
-                    recorded,
-                    proposed,
-                    changed: true,
                 })
             }
-            _ => Ok(Versions {
+            _ => None,
+        };
+        Ok(Versions::of(recorded, proposed))
+    }
+}
+
+impl<T: Clone> Versions<T> {
+    /// `recorded`, and what the change makes of it (none: unchanged).
+    fn of(recorded: T, proposed: Option<T>) -> Versions<T> {
+        match proposed {
+            Some(proposed) => Versions {
+                recorded,
+                proposed,
+                changed: true,
+            },
+            None => Versions {
                 proposed: recorded.clone(),
                 recorded,
                 changed: false,
-            }),
+            },
         }
     }
 }

@@ -94,24 +94,11 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewTier) -> ApiResult<tiered_
         Box::pin(async move {
             let fields = check(&*txn, tenant_id, &new).await?;
             let now = crate::db::now();
-            let tier = tiered_commission::Entity::insert(tiered_commission::ActiveModel {
-                id: Set(input::new_id()),
-                tenant_id: Set(tenant_id.to_owned()),
-                name: Set(fields.name),
-                notes: Set(fields.notes),
-                status: Set(new.status),
-                start_date: Set(new.start_date),
-                end_date: Set(new.end_date),
-                period: Set(new.period),
-                apply_to_all_partners: Set(new.apply_to_all_partners),
-                terms: Set(stored(&new.terms)?),
-                bonus: Set(new.bonus.map(|b| b.normalize().to_string())),
-                promote_to_group_id: Set(new.promote_to_group_id.clone()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            })
-            .exec_with_returning(&*txn)
-            .await?;
+            let tier = model((input::new_id(), tenant_id, now), fields, &new)?;
+            let tier =
+                tiered_commission::Entity::insert(tiered_commission::ActiveModel::from(tier))
+                    .exec_with_returning(&*txn)
+                    .await?;
             set_scope(&*txn, &tier, &new).await?;
             Ok(tier)
         })
@@ -134,19 +121,10 @@ pub async fn update(
                 .await?
                 .ok_or_else(|| ApiError::not_found("tiered commission"))?;
             let fields = check(&*txn, tenant_id, &new).await?;
+            let identity = (current.id, tenant_id, current.created_at);
             let tier = tiered_commission::Model {
-                name: fields.name,
-                notes: fields.notes,
-                status: new.status,
-                start_date: new.start_date,
-                end_date: new.end_date,
-                period: new.period,
-                apply_to_all_partners: new.apply_to_all_partners,
-                terms: stored(&new.terms)?,
-                bonus: new.bonus.map(|b| b.normalize().to_string()),
-                promote_to_group_id: new.promote_to_group_id.clone(),
                 updated_at: crate::db::now(),
-                ..current
+                ..model(identity, fields, &new)?
             };
             // Every column written, not only those a fresh active model marks changed.
             tiered_commission::Entity::update(
@@ -193,6 +171,16 @@ pub async fn proposed(
         Some(current) => (current.id, current.created_at),
         None => (input::new_id(), chrono::DateTime::<chrono::Utc>::MIN_UTC),
     };
+    model((id, tenant_id, created_at), fields, new)
+}
+
+/// The row of a tier: its identity (id, tenant, creation, which it was
+/// last updated at too) and every field `new` sets.
+fn model(
+    (id, tenant_id, created_at): (String, &str, chrono::DateTime<chrono::Utc>),
+    fields: Checked,
+    new: &NewTier,
+) -> ApiResult<tiered_commission::Model> {
     Ok(tiered_commission::Model {
         id,
         tenant_id: tenant_id.to_owned(),

@@ -335,7 +335,6 @@ impl Replay {
             amount_minor: i64,
             status: CommissionStatus,
             reversed_at: Option<DateTime<Utc>>,
-            reversal_reason: Option<entity::enums::ReversalReason>,
         }
         let rows: Vec<Held> = commission::Entity::find()
             .select_only()
@@ -345,7 +344,6 @@ impl Replay {
                 commission::Column::AmountMinor,
                 commission::Column::Status,
                 commission::Column::ReversedAt,
-                commission::Column::ReversalReason,
             ])
             .filter(commission::Column::EventId.is_in(ids.iter().copied()))
             .into_model::<Held>()
@@ -357,7 +355,7 @@ impl Replay {
             if row.status != CommissionStatus::Reversed {
                 entry.before += row.amount_minor;
             } else if row.kind == CommissionKind::Commission {
-                entry.reversed = row.reversed_at.zip(row.reversal_reason);
+                entry.reversed = row.reversed_at;
             }
         }
         Ok(recorded)
@@ -384,7 +382,7 @@ impl Replay {
         }
         for (event_id, found) in recorded {
             // A reversal by a full refund is the refund's; any other stands.
-            if let Some((at, _)) = found.reversed
+            if let Some(at) = found.reversed
                 && !refunded.contains(event_id)
             {
                 self.push(at, event_id.clone(), Undo::Reversal);
@@ -651,8 +649,8 @@ type BothTerms = (Option<Arc<Terms>>, Arc<Terms>);
 #[derive(Default)]
 struct Recorded {
     before: i64,
-    /// When its original commission was reversed, and why.
-    reversed: Option<(DateTime<Utc>, entity::enums::ReversalReason)>,
+    /// When its original commission was reversed.
+    reversed: Option<DateTime<Utc>>,
 }
 
 /// A converted sale's amount as its rules saw it: unrounded.
