@@ -27,16 +27,20 @@ pub struct Model {
     /// earned.
     pub nothing_reason: Option<String>,
     /// The history the rules saw when it was accrued (a sale or lead;
-    /// null on deal events and on events recorded before it was kept):
-    /// the customer's month, the partner's LTV and paying customers, the
-    /// customer's net charges, whether the customer had had a
-    /// charge-threshold bonus, and whether the partner could earn.
+    /// null on events recorded before it was kept): the customer's month,
+    /// the partner's LTV and paying customers, the customer's net charges,
+    /// whether the customer had had a charge-threshold bonus, and whether
+    /// the partner could earn (on a deal event too: false on a lost deal's
+    /// payment).
     pub history_month: Option<i32>,
     pub history_ltv_minor: Option<i64>,
     pub history_paying: Option<i32>,
     pub history_net_minor: Option<i64>,
     pub history_bonus: Option<bool>,
     pub history_earns: Option<bool>,
+    /// A deal event's history as JSON: its terms' version, field values,
+    /// and what it did to the deal (`deals::history::DealHistory`).
+    pub history_deal: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -32,6 +32,7 @@ mod m20261129_000022_mail_cursors;
 mod m20261130_000023_fraud;
 mod m20261201_000024_currencies;
 mod m20261202_000025_backtests;
+mod m20261203_000026_deal_history;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000023_fraud::Migration),
             Box::new(m20261201_000024_currencies::Migration),
             Box::new(m20261202_000025_backtests::Migration),
+            Box::new(m20261203_000026_deal_history::Migration),
         ]
     }
 }

@@ -10,10 +10,12 @@ use crate::engine::plans::{
 use crate::error::{ApiError, ApiResult};
 use crate::posting::breakdown::{BreakdownLine, PlanEntryLine};
 use crate::posting::{DealRef, NewCommission, TermsRef};
+use crate::tiers::book::Earning;
+use chrono::{DateTime, Utc};
+use entity::deal;
 use entity::enums::{
     AutoAssignRecipient, CommissionKind, CommissionStatus, PaymentTarget, TermsSource,
 };
-use entity::{deal, event};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -45,7 +47,10 @@ pub use crate::engine::deals::DealTrigger as Trigger;
 /// Everything a deal event's commissions depend on.
 pub struct Context<'a> {
     pub deal: &'a deal::Model,
-    pub event: &'a event::Model,
+    /// The event: its id, amount (in the deal's currency) and time.
+    pub event_id: &'a str,
+    pub amount_minor: i64,
+    pub at: DateTime<Utc>,
     pub currency: Currency,
     pub options: &'a DealOptions,
     /// The holdback in force for the partner in the deal's campaign.
@@ -65,7 +70,7 @@ pub fn commissions(
 ) -> ApiResult<Vec<NewCommission>> {
     let base = context
         .exact_base
-        .unwrap_or_else(|| context.currency.from_minor(context.event.amount_minor));
+        .unwrap_or_else(|| context.currency.from_minor(context.amount_minor));
     let mut found = Vec::new();
     for plan in plans {
         let entries = plan.entries.entries();
@@ -131,7 +136,7 @@ fn row(
         tenant_id: deal.tenant_id.clone(),
         partner_id: deal.partner_id.clone(),
         campaign_id: deal.campaign_id.clone(),
-        event_id: context.event.id.clone(),
+        event_id: context.event_id.to_owned(),
         amount_minor,
         currency: deal.currency.clone(),
         terms: TermsRef {
@@ -139,7 +144,7 @@ fn row(
             rules_source: TermsSource::Plan,
         },
         breakdown: vec![line],
-        accrued_at: context.event.occurred_at,
+        accrued_at: context.at,
         holdback_days: context.holdback_days,
         original_id: None,
         reason: None,
@@ -157,6 +162,17 @@ fn row(
         tier_id: None,
         revenue_minor: None,
     }))
+}
+
+/// A deal event's commissions as the tier book takes them: each with its
+/// amount before rounding, the sum of its breakdown's lines.
+pub fn earnings(rows: Vec<NewCommission>) -> Vec<Earning> {
+    rows.into_iter()
+        .map(|commission| Earning {
+            unrounded: commission.breakdown.iter().map(|line| line.amount()).sum(),
+            commission,
+        })
+        .collect()
 }
 
 /// The plans of a deal's terms in force.

@@ -17,6 +17,8 @@
 //! - [`workflow`]: registrations from partners and the tenant's decision
 //!   on them; changes to a deal, closing it as lost, reopening it, each
 //!   kept in its history;
+//! - [`history`]: what a deal event's commissions depended on, kept on
+//!   the event for a replay;
 //! - [`accrue`]: what a deal event earns, as rows for the ledger's posting
 //!   layer. Deal commissions are ordinary ledger rows: holdback, maturity,
 //!   approval, payout, refunds and reversal treat them as any other.
@@ -26,6 +28,7 @@
 
 pub mod accrue;
 pub mod deal;
+pub mod history;
 pub mod moves;
 pub mod pipeline;
 pub mod pipeline_changes;

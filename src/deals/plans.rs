@@ -88,13 +88,19 @@ pub fn entries_of(plan: &commission_plan::Model) -> ApiResult<Entries> {
     serde_json::from_value(plan.entries.clone()).map_err(|e| ApiError::internal("stored plan", e))
 }
 
-pub async fn create(db: &Db, tenant_id: &str, new: NewPlan) -> ApiResult<commission_plan::Model> {
+/// Checks a new plan as `createCommissionPlan` does, writing nothing:
+/// errors name `input.…`.
+pub async fn check(conn: &impl ConnectionTrait, tenant_id: &str, new: &NewPlan) -> ApiResult<()> {
     check_target(new.payment_target, new.auto_assign_recipient)?;
+    check_entries(conn, tenant_id, &new.entries, "input").await?;
+    check_restrictions(conn, tenant_id, &new.restrictions).await
+}
+
+pub async fn create(db: &Db, tenant_id: &str, new: NewPlan) -> ApiResult<commission_plan::Model> {
     db.transaction(|txn| {
         let new = new.clone();
         Box::pin(async move {
-            check_entries(&*txn, tenant_id, &new.entries, "input").await?;
-            check_restrictions(&*txn, tenant_id, &new.restrictions).await?;
+            check(&*txn, tenant_id, &new).await?;
             let now = crate::db::now();
             let plan = commission_plan::Entity::insert(commission_plan::ActiveModel {
                 id: Set(input::new_id()),

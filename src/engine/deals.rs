@@ -82,15 +82,26 @@ pub fn applicable<T: Ord + Copy>(
         let Some(matched) = matches(plan, partner) else {
             continue;
         };
-        // A later plan of the same specificity wins.
+        // Plans come oldest first: this one is newer than the one held.
         let replace = best
             .get(&plan.target)
-            .is_none_or(|(_, current)| matched.specificity() >= current.specificity());
+            .is_none_or(|(_, current)| takes_over(matched, true, *current));
         if replace {
             best.insert(plan.target, (i, matched));
         }
     }
     best.into_values().collect()
+}
+
+/// Whether a plan matched as `challenger` takes a payment target from
+/// the plan matched as `holder`: it is more specific, or as specific and
+/// `newer`.
+pub fn takes_over(challenger: Match, newer: bool, holder: Match) -> bool {
+    match challenger.specificity().cmp(&holder.specificity()) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => newer,
+        std::cmp::Ordering::Less => false,
+    }
 }
 
 /// What happened to a deal.

@@ -8,13 +8,14 @@ use super::load::Loaded;
 use super::{DealItem, What};
 use crate::campaigns;
 use crate::deals::accrue::{self, Context, Trigger};
+use crate::deals::history::{DealHistory, Did};
 use crate::deals::moves::{DealEvent, decided, positive_minor};
 use crate::engine::plans::DealOptions;
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewDomainEvent};
 use crate::ledger::path::{EventRow, exactly_once, occurred_at};
 use crate::posting::{self, Posting};
-use crate::tiers::book::{Accrued, Earning, TierBook};
+use crate::tiers::book::{Accrued, TierBook};
 use chrono::{DateTime, Utc};
 use entity::enums::{CampaignStatus, DealStatus, EventKind, PartnerStatus};
 use entity::{campaign, commission, deal, deal_stage_reached, event, event_conversion};
@@ -49,6 +50,8 @@ struct Decided {
     /// A payment in another currency: how it was converted, and the
     /// converted amount before any rounding (what the plans pay on).
     conversion: Option<(event_conversion::Model, Decimal)>,
+    /// What its commissions depend on beyond it, kept on the event.
+    history: DealHistory,
 }
 
 impl Batch {
@@ -96,23 +99,15 @@ impl Batch {
                 "the deal is LOST: reopen it to move it".into(),
             ));
         }
-        let decided = self.decide(item, current.clone())?;
+        let mut decided = self.decide(item, current.clone())?;
+        self.remember(&mut decided)?;
         // A lost deal's payment is recorded, and earns and counts nothing.
         if decided.deal.status == DealStatus::Lost {
             return Ok(self.keep(decided, Vec::new()));
         }
         let campaign = self.active_campaign(item, &decided.deal)?;
-        let trigger_reached;
-        let trigger = match &item.what {
-            What::Stage { .. } => Trigger::Stages(&decided.newly),
-            What::Payment { .. } => {
-                trigger_reached = self.loaded.reached.get(&decided.deal.id);
-                Trigger::Payment {
-                    count: decided.deal.payment_count,
-                    reached: trigger_reached.unwrap_or(&EMPTY),
-                }
-            }
-        };
+        // The trigger as a replay reads it back from the event.
+        let trigger = decided.history.trigger();
         let earned = self.earned(&decided, &campaign, &trigger)?;
         let commissions = self.post(item, &decided, &campaign, earned)?;
         Ok(self.keep(decided, commissions))
@@ -163,6 +158,41 @@ impl Batch {
                 self.pay(item, *amount, currency.as_deref(), deal, event)
             }
         }
+    }
+
+    /// Keeps on the event what its commissions depend on beyond it (for a
+    /// replay): the deal's terms version and values, what it did to the
+    /// deal, and whether the deal could earn.
+    fn remember(&self, decided: &mut Decided) -> ApiResult<()> {
+        let deal = &decided.deal;
+        let did = match decided.event.kind {
+            EventKind::DealPayment => Did::Payment {
+                count: deal.payment_count,
+                reached: self
+                    .loaded
+                    .reached
+                    .get(&deal.id)
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+            _ => Did::Stages {
+                reached: decided.newly.clone(),
+            },
+        };
+        let history = DealHistory {
+            terms: deal.terms_version,
+            options: self
+                .loaded
+                .options
+                .get(&deal.id)
+                .cloned()
+                .unwrap_or_default(),
+            did,
+        };
+        decided.event.history_deal = Some(history.encode()?);
+        decided.event.history_earns = Some(deal.status != DealStatus::Lost);
+        decided.history = history;
+        Ok(())
     }
 
     /// A stage move: the stages newly reached, the deal won if one of them
@@ -217,6 +247,7 @@ impl Batch {
             newly,
             announced,
             conversion: None,
+            history: DealHistory::default(),
         })
     }
 
@@ -292,6 +323,7 @@ impl Batch {
             newly: Vec::new(),
             announced,
             conversion,
+            history: DealHistory::default(),
         })
     }
 
@@ -340,7 +372,9 @@ impl Batch {
         let none = DealOptions::default();
         let context = Context {
             deal,
-            event: &decided.event,
+            event_id: &decided.event.id,
+            amount_minor: decided.event.amount_minor,
+            at: decided.event.occurred_at,
             currency: campaigns::check_currency("currency", &deal.currency)?,
             options: self.loaded.options.get(&deal.id).unwrap_or(&none),
             holdback_days: snapshot
@@ -371,13 +405,7 @@ impl Batch {
         let (deal, event) = (&decided.deal, &decided.event);
         let currency = campaigns::check_currency("currency", &deal.currency)?;
         let amount_field = item.amount_field();
-        let earned = earned
-            .into_iter()
-            .map(|commission| Earning {
-                unrounded: commission.breakdown.iter().map(|line| line.amount()).sum(),
-                commission,
-            })
-            .collect();
+        let earned = accrue::earnings(earned);
         let accrued = Accrued {
             partner_id: &deal.partner_id,
             campaign_id: &campaign.id,
@@ -401,6 +429,7 @@ impl Batch {
             newly,
             announced,
             conversion,
+            ..
         } = decided;
         if let Some((row, _)) = conversion {
             self.conversions.push(row);
@@ -480,8 +509,6 @@ pub(super) struct Decisions {
     /// How its payments in another currency were converted.
     pub conversions: Vec<event_conversion::Model>,
 }
-
-static EMPTY: std::sync::LazyLock<HashMap<String, i32>> = std::sync::LazyLock::new(HashMap::new);
 
 /// The domain event of a deal event.
 fn announce(

@@ -53,6 +53,7 @@ impl EventRow<'_> {
             history_net_minor: None,
             history_bonus: None,
             history_earns: None,
+            history_deal: None,
         }
     }
 }
