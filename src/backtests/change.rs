@@ -1,11 +1,15 @@
 //! The one change a backtest proposes (SPEC §23): a group's rules, a
-//! campaign's rules, or a tier (one that replaces a tier, or a new one).
+//! campaign's rules, a deal plan or a tier (each of the last two replacing
+//! one, or new).
 //! Kept as JSON on the backtest, so whichever replica runs it replays the
 //! same change.
 
+use crate::deals::plans::NewPlan;
+use crate::engine::plans::Entries;
 use crate::engine::{RuleSet, decode_rules, encode_rules};
 use crate::error::ApiResult;
 use crate::tiers::book::ProposedTier;
+use entity::enums::{AutoAssignRecipient, PartnerType, PaymentTarget};
 use entity::{campaign, partner_group, tiered_commission};
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +25,7 @@ pub enum Change {
         rules: serde_json::Value,
     },
     Tier(StoredTier),
+    Plan(StoredPlan),
     /// The terms as they are: a replay that must reproduce the ledger.
     Unchanged {
         of: Object,
@@ -34,6 +39,7 @@ pub enum Object {
     Group(String),
     Campaign(String),
     Tier(String),
+    Plan(String),
 }
 
 /// A proposed tier as kept: its row's fields and scope.
@@ -52,6 +58,24 @@ pub struct StoredTier {
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub partner_ids: Vec<String>,
     pub campaign_ids: Vec<String>,
+}
+
+/// A proposed deal plan as kept: the plan's fields and restrictions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredPlan {
+    /// The plan it replaces, or a new id (newer than every plan).
+    pub id: String,
+    pub replaces: bool,
+    pub label: String,
+    /// Its fixed values' currency.
+    pub currency: String,
+    pub partner_type: PartnerType,
+    pub payment_target: PaymentTarget,
+    pub auto_assign_recipient: Option<AutoAssignRecipient>,
+    pub group_ids: Vec<String>,
+    pub category_ids: Vec<String>,
+    pub partner_ids: Vec<String>,
+    pub entries: Entries,
 }
 
 /// An object as recorded and as the change would make it.
@@ -98,12 +122,30 @@ impl Change {
         })
     }
 
+    /// A plan in place of plan `replaces`, or a new one.
+    pub fn plan(replaces: Option<String>, new: NewPlan) -> Change {
+        Change::Plan(StoredPlan {
+            replaces: replaces.is_some(),
+            id: replaces.unwrap_or_else(crate::input::new_id),
+            label: new.label,
+            currency: new.currency,
+            partner_type: new.partner_type,
+            payment_target: new.payment_target,
+            auto_assign_recipient: new.auto_assign_recipient,
+            group_ids: new.restrictions.group_ids,
+            category_ids: new.restrictions.category_ids,
+            partner_ids: new.restrictions.partner_ids,
+            entries: new.entries,
+        })
+    }
+
     /// The object changed.
     pub fn object(&self) -> Object {
         match self {
             Change::GroupRules { group_id, .. } => Object::Group(group_id.clone()),
             Change::CampaignRules { campaign_id, .. } => Object::Campaign(campaign_id.clone()),
             Change::Tier(t) => Object::Tier(t.id.clone()),
+            Change::Plan(p) => Object::Plan(p.id.clone()),
             Change::Unchanged { of } => of.clone(),
         }
     }
@@ -115,6 +157,15 @@ impl Change {
             Object::Group(_) => Scope::PartnerGroupsRead,
             Object::Campaign(_) => Scope::CampaignsRead,
             Object::Tier(_) => Scope::TieredCommissionsRead,
+            Object::Plan(_) => Scope::CommissionPlansRead,
+        }
+    }
+
+    /// The plan the change proposes, if it is one.
+    pub fn proposed_plan(&self) -> Option<&StoredPlan> {
+        match self {
+            Change::Plan(plan) => Some(plan),
+            _ => None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod change;
 pub mod replay;
 
 use crate::db::Db;
+use crate::deals::plans::{self, NewPlan};
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::events::{DomainEventType, NewDomainEvent};
 use crate::tiers::NewTier;
@@ -69,6 +70,11 @@ pub enum Proposal {
     Tier {
         id: Option<String>,
         tier: Option<NewTier>,
+    },
+    /// A deal plan in place of plan `id`, or a new one; plan `id` as it is.
+    Plan {
+        id: Option<String>,
+        plan: Option<NewPlan>,
     },
 }
 
@@ -226,18 +232,41 @@ async fn checked_change(
                     ApiError::NotFound(_) => {
                         ApiError::bad_input("input.tieredCommissionId", "no such tiered commission")
                     }
-                    err => in_tier(err),
+                    err => under(err, "input.tier."),
                 })?;
             Ok(Change::tier(model, tier.partner_ids, tier.campaign_ids))
+        }
+        Proposal::Plan { id, plan } => {
+            if let Some(id) = &id {
+                plans::find(conn, tenant_id, id).await?.ok_or_else(|| {
+                    ApiError::bad_input("input.planId", "no such commission plan")
+                })?;
+            }
+            match (id, plan) {
+                (Some(id), None) => Ok(Change::Unchanged {
+                    of: change::Object::Plan(id),
+                }),
+                (id, Some(plan)) => {
+                    plans::check(conn, tenant_id, &plan)
+                        .await
+                        .map_err(|err| under(err, "input.plan."))?;
+                    Ok(Change::plan(id, plan))
+                }
+                (None, None) => Err(ApiError::bad_input(
+                    "input.plan",
+                    "is required without planId",
+                )),
+            }
         }
     }
 }
 
-/// A tier's field errors name the field under `input.tier`.
-fn in_tier(err: ApiError) -> ApiError {
+/// A tier's or a plan's field errors name the field under `input.tier`
+/// or `input.plan`.
+pub(crate) fn under(err: ApiError, prefix: &str) -> ApiError {
     match err {
-        ApiError::BadInput { field, message } => ApiError::BadInput {
-            field: field.replacen("input.", "input.tier.", 1),
+        ApiError::BadInput { field, message } if !field.starts_with(prefix) => ApiError::BadInput {
+            field: field.replacen("input.", prefix, 1),
             message,
         },
         err => err,

@@ -5,6 +5,7 @@
 mod architecture;
 mod attribution;
 mod auth;
+mod backtest_deals;
 mod backtests;
 mod browser;
 mod campaigns;

@@ -23,8 +23,10 @@
 //! each partner's figures, the refunds still to come of the events
 //! replayed, and the commissions a tier not reached yet may still adjust.
 
+mod deals;
 mod undo;
 
+use deals::{DealPage, Proposed};
 use undo::{Adjustment, Open, Pending, Undo};
 
 use super::change::{Change, Versions};
@@ -40,8 +42,8 @@ use entity::{
     refund,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
@@ -68,6 +70,7 @@ struct Row {
     partner_id: String,
     campaign_id: String,
     customer_id: Option<String>,
+    deal_id: Option<String>,
     kind: EventKind,
     amount_minor: i64,
     currency: String,
@@ -80,6 +83,7 @@ struct Row {
     history_net_minor: Option<i64>,
     history_bonus: Option<bool>,
     history_earns: Option<bool>,
+    history_deal: Option<String>,
 }
 
 /// The customer's charge-threshold bonus as the replay carries it: paid
@@ -100,6 +104,10 @@ pub struct Replay {
     after_id: Option<String>,
     tiers: TierBook,
     posting: Posting,
+    /// The deal plan proposed, if the change is one.
+    plan: Option<Proposed>,
+    /// The deals, terms and categories the page's deal events refer to.
+    deal_page: DealPage,
     campaigns: HashMap<String, Versions<campaign::Model>>,
     groups: HashMap<String, Versions<partner_group::Model>>,
     partners: HashMap<String, partner::Model>,
@@ -155,8 +163,22 @@ impl Replay {
         };
         let window_events = i64::try_from(in_window().count(conn).await?).unwrap_or(i64::MAX);
         let unreplayable = in_window()
-            .filter(event::Column::Kind.is_in([EventKind::Sale, EventKind::Lead]))
-            .filter(event::Column::HistoryMonth.is_null())
+            .filter(
+                Condition::any()
+                    .add(
+                        Condition::all()
+                            .add(event::Column::Kind.is_in([EventKind::Sale, EventKind::Lead]))
+                            .add(event::Column::HistoryMonth.is_null()),
+                    )
+                    .add(
+                        Condition::all()
+                            .add(
+                                event::Column::Kind
+                                    .is_in([EventKind::DealStage, EventKind::DealPayment]),
+                            )
+                            .add(event::Column::HistoryDeal.is_null()),
+                    ),
+            )
             .order_by_desc(event::Column::RecordedAt)
             .one(conn)
             .await?;
@@ -193,6 +215,8 @@ impl Replay {
             last_id: last,
             tiers,
             posting: Posting::unwritten(range.0),
+            plan: change.proposed_plan().map(Proposed::of),
+            deal_page: DealPage::default(),
             campaigns,
             groups,
             partners: HashMap::new(),
@@ -233,6 +257,7 @@ impl Replay {
                 event::Column::PartnerId,
                 event::Column::CampaignId,
                 event::Column::CustomerId,
+                event::Column::DealId,
                 event::Column::Kind,
                 event::Column::AmountMinor,
                 event::Column::Currency,
@@ -245,6 +270,7 @@ impl Replay {
                 event::Column::HistoryNetMinor,
                 event::Column::HistoryBonus,
                 event::Column::HistoryEarns,
+                event::Column::HistoryDeal,
             ])
             .filter(event::Column::TenantId.eq(self.tenant_id.as_str()))
             .filter(event::Column::Id.gt(after))
@@ -265,6 +291,7 @@ impl Replay {
             return Ok(false);
         }
         self.load_page(conn, &rows).await?;
+        self.deal_page = DealPage::load(conn, &rows, self.plan.is_some()).await?;
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let recorded = self.recorded(conn, &ids).await?;
         let conversions: HashMap<String, event_conversion::Model> =
@@ -459,9 +486,9 @@ impl Replay {
             EventKind::Sale | EventKind::Lead => {
                 self.sale_or_lead(row, counted, found, conversion)?
             }
-            // A deal's events are earned by its plan, which no change here
-            // touches: they stand as recorded.
-            EventKind::DealStage | EventKind::DealPayment => before,
+            EventKind::DealStage | EventKind::DealPayment => {
+                self.deal_event(row, counted, found, conversion)?
+            }
         };
         if counted {
             let key = (row.currency.clone(), row.partner_id.clone());
@@ -548,6 +575,22 @@ impl Replay {
                 commission: self.commission(row, &terms),
             }],
         };
+        self.post(row, currency, counted, found, earned)
+    }
+
+    /// Posts what an event earned through the tier book, as accrual does,
+    /// and keeps what a refund or reversal to come will need: answers what
+    /// it earned at once (its commissions as the tiers leave them, a
+    /// tier's bonus, the adjustments of a tier it reached).
+    fn post(
+        &mut self,
+        row: &Row,
+        currency: Currency,
+        counted: bool,
+        found: Option<&Recorded>,
+        earned: Vec<Earning>,
+    ) -> ApiResult<i64> {
+        let sale = matches!(row.kind, EventKind::Sale | EventKind::DealPayment);
         let accrued = Accrued {
             partner_id: &row.partner_id,
             campaign_id: &row.campaign_id,

@@ -2,6 +2,7 @@
 //! recorded events; admins, and staff with `commissions:read` and the
 //! changed object's read scope. A partner never starts or reads one.
 
+use crate::auth::Principal;
 use crate::auth::Scope;
 use crate::auth::access::Policy;
 use crate::backtests::{self, NewBacktest, Proposal};
@@ -9,6 +10,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Connection, TotalCount};
 use crate::graphql::context::{db, forget_reads, policy as caller_policy};
 use crate::graphql::objects::{Partner, money};
+use crate::graphql::plans::CommissionPlanInput;
+use crate::graphql::roots::deals::new_plan;
 use crate::graphql::rules::{GroupRuleInput, rule_set};
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::graphql::tiers::TieredCommissionInput;
@@ -23,10 +26,11 @@ use std::sync::Arc;
 
 /// A range of recorded events and one proposed change to replay them
 /// under: a group's rules (`groupId` and `rules`), a campaign's rules
-/// (`campaignId` and `rules`), or a tier (`tier`, in place of
-/// `tieredCommissionId` or new). `groupId`, `campaignId` or
-/// `tieredCommissionId` alone replays the terms as they are — every
-/// difference 0.00, the check that the replay is faithful.
+/// (`campaignId` and `rules`), a deal plan (`plan`, in place of `planId`
+/// or new) or a tier (`tier`, in place of `tieredCommissionId` or new).
+/// `groupId`, `campaignId`, `planId` or `tieredCommissionId` alone
+/// replays the terms as they are — every difference 0.00, the check that
+/// the replay is faithful.
 #[derive(InputObject)]
 pub struct StartBacktestInput {
     /// The range's start: events that occurred at or after it.
@@ -39,6 +43,12 @@ pub struct StartBacktestInput {
     pub rules: Option<Vec<GroupRuleInput>>,
     /// The campaign whose rules change.
     pub campaign_id: Option<ID>,
+    /// The deal plan `plan` replaces.
+    pub plan_id: Option<ID>,
+    /// The proposed deal plan, checked as `createCommissionPlan` checks
+    /// it: each deal of the range is replayed as if it had been in force
+    /// when the deal froze its terms (docs/backtesting.md).
+    pub plan: Option<CommissionPlanInput>,
     /// The tier `tier` replaces.
     pub tiered_commission_id: Option<ID>,
     /// The proposed tier, checked as `createTieredCommission` checks it.
@@ -341,12 +351,13 @@ impl BacktestMutation {
         let policy = caller_policy(ctx)?;
         let (from, to) = (input.from, input.to);
         let partner_ids = input.partner_ids.take();
-        let proposal = proposal(input)?;
+        let proposal = proposal(input, policy.principal())?;
         policy.require(Scope::CommissionsRead)?;
         policy.require(match &proposal {
             Proposal::GroupRules { .. } => Scope::PartnerGroupsRead,
             Proposal::CampaignRules { .. } => Scope::CampaignsRead,
             Proposal::Tier { .. } => Scope::TieredCommissionsRead,
+            Proposal::Plan { .. } => Scope::CommissionPlansRead,
         })?;
         forget_reads(ctx)?;
         let new = NewBacktest {
@@ -385,10 +396,11 @@ impl BacktestMutation {
 }
 
 /// The one change the input names.
-fn proposal(input: StartBacktestInput) -> ApiResult<Proposal> {
+fn proposal(input: StartBacktestInput, principal: &Principal) -> ApiResult<Proposal> {
     let named: Vec<&str> = [
         input.group_id.as_ref().map(|_| "input.groupId"),
         input.campaign_id.as_ref().map(|_| "input.campaignId"),
+        (input.plan_id.is_some() || input.plan.is_some()).then_some("input.plan"),
         (input.tiered_commission_id.is_some() || input.tier.is_some()).then_some("input.tier"),
     ]
     .into_iter()
@@ -404,14 +416,14 @@ fn proposal(input: StartBacktestInput) -> ApiResult<Proposal> {
         [] => {
             return Err(ApiError::bad_input(
                 "input",
-                "names no change: give groupId, campaignId or tier (with rules, or alone to replay the terms as they are)",
+                "names no change: give groupId or campaignId (with rules), plan or tier (alone or in place of planId or tieredCommissionId); an id alone replays the terms as they are",
             ));
         }
         [_] => {}
         [_, second, ..] => {
             return Err(ApiError::bad_input(
                 *second,
-                "a backtest replays one change: give one of groupId, campaignId and tier",
+                "a backtest replays one change: give one of groupId, campaignId, plan and tier",
             ));
         }
     }
@@ -437,14 +449,22 @@ fn proposal(input: StartBacktestInput) -> ApiResult<Proposal> {
             "are a group's or a campaign's: give groupId or campaignId",
         ));
     }
+    if input.plan_id.is_some() || input.plan.is_some() {
+        let plan = input
+            .plan
+            .map(|plan| new_plan(plan, principal, "input.plan"))
+            .transpose()
+            .map_err(|err| backtests::under(err, "input.plan."))?;
+        return Ok(Proposal::Plan {
+            id: input.plan_id.map(|id| id.0),
+            plan,
+        });
+    }
     let tier = match input.tier {
-        Some(tier) => Some(tier.into_new().map_err(|err| match err {
-            ApiError::BadInput { field, message } => ApiError::BadInput {
-                field: field.replacen("input.", "input.tier.", 1),
-                message,
-            },
-            err => err,
-        })?),
+        Some(tier) => Some(
+            tier.into_new()
+                .map_err(|err| backtests::under(err, "input.tier."))?,
+        ),
         None => None,
     };
     Ok(Proposal::Tier {

@@ -301,7 +301,13 @@ fn plan_currency(code: Option<&str>, principal: &Principal, field: &str) -> ApiR
     }
 }
 
-fn new_plan(input: CommissionPlanInput, principal: &Principal, prefix: &str) -> ApiResult<NewPlan> {
+/// A plan as `createCommissionPlan` takes it; errors of its entries name
+/// `{prefix}.entries…`.
+pub(crate) fn new_plan(
+    input: CommissionPlanInput,
+    principal: &Principal,
+    prefix: &str,
+) -> ApiResult<NewPlan> {
     let field = format!("{prefix}.currency");
     let currency = plan_currency(input.currency.as_deref(), principal, &field)?;
     Ok(NewPlan {
