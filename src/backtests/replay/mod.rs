@@ -2,13 +2,15 @@
 //! ids), evaluated again under the proposed terms by the same code that
 //! accrued them — the engine's rules ([`crate::engine::RuleSet::evaluate`]),
 //! terms resolved as accrual resolves them
-//! ([`crate::campaigns::enrollment::resolve_terms`]), and the tier book's
-//! counting, choosing and crossing ([`TierBook::post`]) — in memory,
-//! writing nothing.
+//! ([`crate::campaigns::enrollment::resolve_terms`]), a deal's plans
+//! ([`crate::deals::accrue::commissions`], in [`deals`]), and the tier
+//! book's counting, choosing and crossing ([`TierBook::post`]) — in
+//! memory, writing nothing.
 //!
 //! What history the rules see is what accrual saw, kept on each event
 //! (`events.history_*`): the customer's month, the partner's LTV and
-//! paying customers, the customer's net charges. What depends on the
+//! paying customers, the customer's net charges; for a deal event, its
+//! terms version, field values and trigger. What depends on the
 //! terms is carried through the replay: the customer's charge-threshold
 //! bonus and the partner's progress toward tiers, which starts at zero at
 //! the start of every tier period the range touches (the replay starts
