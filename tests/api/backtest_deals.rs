@@ -6,7 +6,7 @@
 //! so from the start; a new plan reaches the deals it would have been
 //! chosen for.
 
-use crate::backtests::{START, ledger_sum, row, rows, start, with};
+use crate::backtests::{START, ledger_state, ledger_sum, row, rows, start, with};
 use crate::deal_ledger::{move_deal, pay};
 use crate::deals::{Pipeline, create_contact, create_deal, create_plan, one_off, pipeline};
 use crate::helpers::{TestApp, code, field};
@@ -210,6 +210,7 @@ async fn the_unchanged_plan_reproduces_the_deals_ledger_to_the_cent(app: TestApp
     // same at Qualified.
     let twenty_and_twelve = |p: &Pipeline| partnership_plan(p, "20%", "12%");
     let edited = twenty_and_twelve(&history.pipeline);
+    let untouched = ledger_state(&app).await;
     let backtest = start(
         &app,
         with(
@@ -218,6 +219,9 @@ async fn the_unchanged_plan_reproduces_the_deals_ledger_to_the_cent(app: TestApp
         ),
     )
     .await;
+    // Replaying the plan wrote nothing to the ledger, balances, rollups
+    // or events.
+    assert_eq!(ledger_state(&app).await, untouched);
     let other = TestApp::spawn(app.backend).await.unwrap();
     let built = deal_history(&other, twenty_and_twelve).await;
     let rebuilt = sums(&other, &built).await;

@@ -428,7 +428,7 @@ async fn the_unchanged_terms_reproduce_the_ledger_to_the_cent(app: TestApp) {
 }
 
 /// Counts and sums of every table a replay could have written.
-async fn ledger_state(app: &TestApp) -> Vec<(String, i64, i64)> {
+pub(crate) async fn ledger_state(app: &TestApp) -> Vec<(String, i64, i64)> {
     let tables = [
         ("commissions", "amount_minor"),
         ("events", "amount_minor"),
@@ -441,6 +441,8 @@ async fn ledger_state(app: &TestApp) -> Vec<(String, i64, i64)> {
         ("domain_events", "seq"),
         ("emails", "0"),
         ("commission_transitions", "0"),
+        ("deals", "payment_count"),
+        ("deal_stages_reached", "payments_before"),
     ];
     let conn = app.db.conn();
     let mut state = Vec::new();
