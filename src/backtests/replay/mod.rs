@@ -1,7 +1,7 @@
 //! The replay: a range's events, in the order they were recorded (their
 //! ids), evaluated again under the proposed terms by the same code that
-//! accrued them — the engine's rules ([`crate::engine::RuleSet::evaluate`]),
-//! terms resolved as accrual resolves them
+//! accrued them — the engine's rules ([`crate::engine::RuleSet::evaluate`],
+//! in [`sales`]), terms resolved as accrual resolves them
 //! ([`crate::campaigns::enrollment::resolve_terms`]), a deal's plans
 //! ([`crate::deals::accrue::commissions`], in [`deals`]), and the tier
 //! book's counting, choosing and crossing ([`TierBook::post`]) — in
@@ -26,16 +26,17 @@
 //! replayed, and the commissions a tier not reached yet may still adjust.
 
 mod deals;
+mod sales;
 mod undo;
 
 use deals::{DealPage, Proposed};
+use sales::{Bonus, BothTerms};
 use undo::{Adjustment, Open, Pending, Undo};
 
 use super::change::{Change, Versions};
-use crate::campaigns::enrollment::{self, Terms};
-use crate::engine::{self, Charge, Currency};
+use crate::engine::{self, Currency};
 use crate::error::{ApiError, ApiResult};
-use crate::posting::{NewCommission, Posting, TermsRef};
+use crate::posting::Posting;
 use crate::tiers::book::{Accrued, Earning, TierBook};
 use chrono::{DateTime, Utc};
 use entity::enums::{CommissionKind, CommissionStatus, EventKind};
@@ -49,7 +50,6 @@ use sea_orm::{
 };
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
-use std::sync::Arc;
 
 /// Events read per page.
 pub const PAGE: u64 = 2000;
@@ -86,15 +86,6 @@ struct Row {
     history_bonus: Option<bool>,
     history_earns: Option<bool>,
     history_deal: Option<String>,
-}
-
-/// The customer's charge-threshold bonus as the replay carries it: paid
-/// under the recorded terms, and under the proposed ones, by the range's
-/// events so far.
-#[derive(Default, Clone, Copy)]
-struct Bonus {
-    recorded: bool,
-    proposed: bool,
 }
 
 pub struct Replay {
@@ -431,41 +422,6 @@ impl Replay {
         }));
     }
 
-    /// The terms of the partner in the campaign: as recorded (when the
-    /// change alters them) and as proposed.
-    fn terms(&mut self, partner_id: &str, campaign_id: &str) -> ApiResult<BothTerms> {
-        let pair = (partner_id.to_owned(), campaign_id.to_owned());
-        if let Some(found) = self.terms.get(&pair) {
-            return Ok(found.clone());
-        }
-        let partner = self
-            .partners
-            .get(partner_id)
-            .ok_or_else(|| ApiError::internal("replayed partner", partner_id))?;
-        let campaign = self
-            .campaigns
-            .get(campaign_id)
-            .ok_or_else(|| ApiError::internal("replayed campaign", campaign_id))?;
-        let snapshot = self.snapshots.get(&pair).cloned();
-        let group = self.groups.get(&partner.group_id);
-        let proposed = enrollment::resolve_terms(
-            snapshot.clone(),
-            &campaign.proposed,
-            group.map(|g| &g.proposed),
-        )?;
-        let recorded = match campaign.changed || group.is_some_and(|g| g.changed) {
-            true => Some(Arc::new(enrollment::resolve_terms(
-                snapshot,
-                &campaign.recorded,
-                group.map(|g| &g.recorded),
-            )?)),
-            false => None,
-        };
-        let found = (recorded, Arc::new(proposed));
-        self.terms.insert(pair, found.clone());
-        Ok(found)
-    }
-
     fn in_range(&self, row: &Row) -> bool {
         row.occurred_at >= self.range.0
             && row.occurred_at < self.range.1
@@ -500,84 +456,6 @@ impl Replay {
             line.events += 1;
         }
         Ok(())
-    }
-
-    /// A sale or lead under the proposed terms: what it earns at once
-    /// (its commission as the tiers leave it, a tier's bonus, the
-    /// adjustments of a tier it reached), by the accrual's own steps.
-    fn sale_or_lead(
-        &mut self,
-        row: &Row,
-        counted: bool,
-        found: Option<&Recorded>,
-        conversion: Option<&event_conversion::Model>,
-    ) -> ApiResult<i64> {
-        let (Some(month), Some(ltv), Some(paying), Some(net), Some(bonus), Some(earns)) = (
-            row.history_month,
-            row.history_ltv_minor,
-            row.history_paying,
-            row.history_net_minor,
-            row.history_bonus,
-            row.history_earns,
-        ) else {
-            return Err(ApiError::internal("event without history", &row.id));
-        };
-        if !earns {
-            return Ok(0);
-        }
-        let currency =
-            Currency::parse(&row.currency).map_err(|e| ApiError::internal("event currency", e))?;
-        let sale = row.kind == EventKind::Sale;
-        let amount = match conversion {
-            Some(c) => exact_amount(c)?,
-            None => currency.from_minor(row.amount_minor),
-        };
-        let carried = row
-            .customer_id
-            .as_ref()
-            .and_then(|c| self.bonuses.get(c))
-            .copied()
-            .unwrap_or_default();
-        let charge = |had: bool| Charge {
-            kind: match row.kind {
-                EventKind::Lead => engine::EventKind::Lead,
-                _ => engine::EventKind::Sale,
-            },
-            amount,
-            customer_month: u32::try_from(month).unwrap_or(1),
-            partner_ltv: currency.from_minor(Ord::max(ltv, 0)),
-            paying_customers: u32::try_from(Ord::max(paying, 0)).unwrap_or(u32::MAX),
-            first_paid_customer: sale && paying == 0 && net <= 0 && row.amount_minor > 0,
-            customer_had_threshold_bonus: had,
-        };
-        let (recorded_terms, terms) = self.terms(&row.partner_id, &row.campaign_id)?;
-        // The bonus as recorded, less what the range's events paid under the
-        // recorded terms, plus what they paid under the proposed ones.
-        let had = carried.proposed || (bonus && !carried.recorded);
-        let evaluation = terms.rules.evaluate(&charge(had), currency);
-        if let Some(customer) = &row.customer_id {
-            let recorded_paid = match &recorded_terms {
-                Some(old) => {
-                    old.rules
-                        .evaluate(&charge(bonus), currency)
-                        .threshold_bonus_paid
-                }
-                None => evaluation.threshold_bonus_paid,
-            };
-            if evaluation.threshold_bonus_paid || recorded_paid {
-                let entry = self.bonuses.entry(customer.clone()).or_default();
-                entry.proposed |= evaluation.threshold_bonus_paid;
-                entry.recorded |= recorded_paid;
-            }
-        }
-        let earned = match evaluation.fee.is_zero() {
-            true => Vec::new(),
-            false => vec![Earning {
-                unrounded: evaluation.unrounded_fee,
-                commission: self.commission(row, &terms),
-            }],
-        };
-        self.post(row, currency, counted, found, earned)
     }
 
     /// Posts what an event earned through the tier book, as accrual does,
@@ -656,39 +534,7 @@ impl Replay {
         }
         Ok(after)
     }
-
-    /// The event's commission before any tier, as accrual builds it
-    /// (without the breakdown, which no figure reads).
-    fn commission(&self, row: &Row, terms: &Terms) -> NewCommission {
-        NewCommission {
-            kind: CommissionKind::Commission,
-            status: CommissionStatus::Accrued,
-            tenant_id: self.tenant_id.clone(),
-            partner_id: row.partner_id.clone(),
-            campaign_id: row.campaign_id.clone(),
-            event_id: row.id.clone(),
-            amount_minor: 0,
-            currency: row.currency.clone(),
-            terms: TermsRef {
-                snapshot_id: terms.snapshot.as_ref().map(|s| s.id.clone()),
-                rules_source: terms.rules_source,
-            },
-            breakdown: Vec::new(),
-            accrued_at: row.occurred_at,
-            holdback_days: terms.holdback_days,
-            original_id: None,
-            reason: None,
-            note: None,
-            deal: None,
-            tier_id: None,
-            revenue_minor: None,
-        }
-    }
 }
-
-/// A partner's terms in a campaign: as recorded (`None` when the change
-/// leaves them) and as proposed.
-type BothTerms = (Option<Arc<Terms>>, Arc<Terms>);
 
 /// What the ledger holds for one event.
 #[derive(Default)]
