@@ -33,9 +33,9 @@ for _ in $(seq 1 "$runs"); do
   links+=("http://127.0.0.1:$port$url")
 done
 echo "first page interactive (ms), $runs cold contexts:"
-(cd tests/browser && node portal-load.mjs "${links[@]}")
+(cd tests/browser && node page-load.mjs '[data-figure^="balance."]' "${links[@]}")
 bytes=0
-for file in assets/portal/*; do
+for file in assets/portal/* assets/shared/*; do
   bytes=$((bytes + $(gzip -9 -c "$file" | wc -c)))
 done
 echo "portal assets, gzipped: $bytes bytes"

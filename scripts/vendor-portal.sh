@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Vendors the partner portal's two libraries into assets/portal/ from
+# Vendors the web apps' two libraries into assets/shared/ from
 # pinned npm releases: Preact (its ES module and its hooks) and htm (tagged
 # templates instead of JSX, so no build step), with their licences.
 # revshare embeds them in its binary; nothing is downloaded when it builds
@@ -15,7 +15,7 @@ PREACT_VERSION=11.2.0
 HTM_VERSION=3.1.1
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="$root/assets/portal"
+out="$root/assets/shared"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -31,7 +31,7 @@ cp node_modules/htm/dist/htm.module.js "$out/htm.mjs"
 # Their source maps are not shipped: no comment may point at one.
 sed -i '/sourceMappingURL/d' "$out/preact.mjs" "$out/hooks.mjs" "$out/htm.mjs"
 {
-  echo "Third-party software in revshare's partner portal (assets/portal/)"
+  echo "Third-party software in revshare's web apps: the partner portal and the console (assets/shared/)"
   echo
   echo "== preact $PREACT_VERSION (MIT): preact.mjs, hooks.mjs =="
   echo

@@ -33,7 +33,7 @@ fn document(status: StatusCode, title: &str, brand: Option<&str>, body: &str) ->
          </head>\n<body>\n{body}</body>\n</html>\n",
         title = escape(title),
         favicon = asset_url("favicon.svg"),
-        css = asset_url("portal.css"),
+        css = asset_url("ui.css"),
         script = asset_url("join.js"),
     );
     let mut response = (status, html).into_response();

@@ -18,6 +18,7 @@
 //! body over the limit) has the GraphQL error shape ([`json_errors`]).
 
 pub mod apq;
+pub mod bundle;
 pub mod client;
 pub mod connectors;
 pub mod cors;

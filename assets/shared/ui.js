@@ -5,10 +5,16 @@ import { html, useCallback, useEffect, useState } from './lib.js';
 import { gql } from './api.js';
 import { money } from './format.js';
 
+/** The app's name, as its document names it (`Partner portal`, `Console`). */
+export function appName() {
+  const meta = document.querySelector('meta[name="application-name"]');
+  return meta ? meta.content : document.title;
+}
+
 /** A page: its heading takes the focus when the page opens. */
 export function Page({ title, intro, children }) {
   useEffect(() => {
-    document.title = `${title} · Partner portal`;
+    document.title = `${title} · ${appName()}`;
     const heading = document.getElementById('page-title');
     if (heading) heading.focus();
   }, [title]);
@@ -141,7 +147,7 @@ export function Badge({ value, tone, label }) {
  * Bars of `points` ({ label, amount }) in `currency`: the picture for the
  * eye, its numbers as the table under it for everyone.
  */
-export function BarChart({ id, title, points, currency }) {
+export function BarChart({ id, title, points, currency, unit = 'Month' }) {
   const width = 640;
   const height = 220;
   const top = 16;
@@ -174,7 +180,7 @@ export function BarChart({ id, title, points, currency }) {
     <${TableWrap} label=${title}>
       <table class="figures">
         <caption class="visually-hidden">${title}</caption>
-        <thead><tr><th scope="col">Month</th><th scope="col" class="num">Earned</th></tr></thead>
+        <thead><tr><th scope="col">${unit}</th><th scope="col" class="num">Earned</th></tr></thead>
         <tbody>
           ${points.map((p) => html`
             <tr>
