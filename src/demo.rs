@@ -23,6 +23,8 @@ use entity::partner;
 use rust_decimal::Decimal;
 
 pub const DEMO_TENANT: &str = "demo";
+/// Who the development banner's console link signs in.
+pub const DEMO_STAFF_EMAIL: &str = "developer@demo.example";
 
 fn rule(rule: Rule, description: &str) -> RuleEntry {
     RuleEntry {

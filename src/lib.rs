@@ -73,6 +73,8 @@ pub mod paging;
 pub mod payouts;
 pub mod portal;
 pub mod posting;
+pub mod sign_in;
+pub mod staff;
 pub mod tenants;
 pub mod tiers;
 pub mod webhooks;

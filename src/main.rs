@@ -8,6 +8,7 @@ use revshare::db::Db;
 use revshare::error::ApiError;
 use revshare::http::Options;
 use revshare::observe::traces::Say;
+use revshare::staff::{self, StaffRole};
 use revshare::tenants;
 use revshare::{app, demo, graphql};
 use serde_json::json;
@@ -65,6 +66,25 @@ enum Command {
         /// The `sub` claim.
         #[arg(long, default_value = "cli")]
         subject: String,
+    },
+    /// A one-time link signing a person of the staff in to the console
+    /// (`/admin/`), printed to give to them; a fresh install's first
+    /// sign-in.
+    ///
+    /// Example: revshare staff-link --tenant acme --email ana@acme.example --role admin
+    StaffLink {
+        /// The tenant the person signs in to.
+        #[arg(long)]
+        tenant: String,
+        /// The person's e-mail address (their session's `sub`).
+        #[arg(long)]
+        email: String,
+        /// admin (every write) or viewer (reads everything, writes nothing).
+        #[arg(long, default_value = "admin")]
+        role: String,
+        /// How long the link waits to be used, in minutes (at most a week).
+        #[arg(long, default_value_t = 60)]
+        minutes: i32,
     },
     /// Manage tenants.
     Tenant {
@@ -184,8 +204,38 @@ async fn run(cli: Cli, say: Say) -> anyhow::Result<()> {
                 nbf: None,
                 iss: None,
                 aud: None,
+                sid: None,
             };
             println!("{}", keys.mint(&claims)?);
+            Ok(())
+        }
+        Command::StaffLink {
+            tenant,
+            email,
+            role,
+            minutes,
+        } => {
+            let role = StaffRole::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role is admin or viewer, not {role}"))?;
+            let keys = Keys::for_minting(&cli.config.key_settings())?;
+            let db = connect(&cli.config).await?;
+            app::migrate(&db).await.context("migrating")?;
+            let link = staff::create_link(&db, &keys, &tenant, "cli", &email, role, minutes)
+                .await
+                .map_err(cli_error)?;
+            let url = format!(
+                "{}{}",
+                console_base(&cli.config)?,
+                staff::link_path(&link.code)
+            );
+            say.out(
+                &format!(
+                    "{url}\n(one sign-in for {email} as {}, until {})",
+                    role.as_str(),
+                    link.expires_at.format("%Y-%m-%d %H:%M UTC")
+                ),
+                json!({ "url": url, "expiresAt": link.expires_at }),
+            );
             Ok(())
         }
         Command::Tenant {
@@ -248,6 +298,15 @@ async fn run(cli: Cli, say: Say) -> anyhow::Result<()> {
 
 fn cli_error(err: ApiError) -> anyhow::Error {
     anyhow::anyhow!("{}", err.message())
+}
+
+/// Where the console is reached: `REVSHARE_PUBLIC_URL`, else the address
+/// revshare listens on.
+fn console_base(config: &Config) -> anyhow::Result<String> {
+    Ok(match config.public_url().map_err(anyhow::Error::msg)? {
+        Some(base) => base.trim_end_matches('/').to_owned(),
+        None => format!("http://{}", config.listen),
+    })
 }
 
 async fn connect(config: &Config) -> anyhow::Result<Db> {
@@ -348,6 +407,7 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
             nbf: None,
             iss: None,
             aud: None,
+            sid: None,
         };
         dev_token = Some(keys.mint(&claims)?);
     }
@@ -377,6 +437,26 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
                 );
             }
             Err(err) => tracing::warn!(error = ?err, "no portal link for the sample partner"),
+        }
+        match staff::create_link(
+            &db,
+            &keys,
+            demo::DEMO_TENANT,
+            "development",
+            demo::DEMO_STAFF_EMAIL,
+            StaffRole::Admin,
+            24 * 60,
+        )
+        .await
+        {
+            Ok(link) => {
+                let console = format!("http://{address}{}", staff::link_path(&link.code));
+                say.out(
+                    &format!("The console, as an admin (one sign-in, valid a day): {console}"),
+                    json!({ "console": console }),
+                );
+            }
+            Err(err) => tracing::warn!(error = ?err, "no console link for the demo tenant"),
         }
         match demo::join_campaign(&db).await {
             Ok(campaign) => {

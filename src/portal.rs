@@ -24,20 +24,14 @@ use crate::auth::jwt::{Claims, Keys};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::mail;
-use base64::Engine;
+use crate::sign_in::{self, can_mint, check_minutes, not_valid, spent};
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{EmailKind, PartnerStatus};
 use entity::{partner, portal_link, portal_session};
 use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use sha2::Digest;
 
-/// A session token's life; the page renews it before it ends.
-pub const SESSION_TOKEN_MINUTES: i64 = 15;
-/// A session's longest life, however often its token is renewed.
-pub const SESSION_HOURS: i64 = 12;
-/// The longest a sign-in link may wait to be used: a week.
-pub const MAX_LINK_MINUTES: i32 = 7 * 24 * 60;
+pub use crate::sign_in::{MAX_LINK_MINUTES, SESSION_HOURS, SESSION_TOKEN_MINUTES};
 /// The longest an embed token lives.
 pub const MAX_EMBED_MINUTES: i32 = 180;
 
@@ -52,27 +46,6 @@ pub struct Issued {
     pub token: String,
     pub expires_at: DateTime<Utc>,
     pub partner: partner::Model,
-}
-
-fn check_minutes(field: &str, minutes: i32, max: i32) -> ApiResult<i64> {
-    if !(1..=max).contains(&minutes) {
-        return Err(ApiError::bad_input(
-            field,
-            format!("must be 1 to {max} minutes"),
-        ));
-    }
-    Ok(minutes.into())
-}
-
-fn cannot_mint(keys: &Keys) -> ApiResult<()> {
-    match keys.can_mint() {
-        true => Ok(()),
-        false => Err(ApiError::Conflict(
-            "this server verifies tokens with a public key alone and cannot sign partners in: \
-             give it REVSHARE_JWT_PRIVATE_KEY (or a REVSHARE_JWT_SECRET)"
-                .into(),
-        )),
-    }
 }
 
 /// A partner of the tenant that may sign in (`input.partnerId` names none
@@ -93,17 +66,6 @@ async fn signing_in(
         ));
     }
     Ok(partner)
-}
-
-fn not_valid() -> ApiError {
-    ApiError::NotFound("this sign-in link is not valid: ask for a new one".into())
-}
-
-fn hash(code: &str) -> String {
-    sha2::Sha256::digest(code.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Makes a one-time link for a partner, by `actor`.
@@ -135,14 +97,12 @@ pub async fn issue_link(
     partner_id: &str,
     minutes: i64,
 ) -> ApiResult<IssuedLink> {
-    cannot_mint(keys)?;
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal("randomness", e))?;
-    let code = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    can_mint(keys)?;
+    let (code, code_hash) = sign_in::new_code()?;
     let now = crate::db::now();
     let expires_at = now + Duration::minutes(minutes);
     portal_link::Entity::insert(portal_link::ActiveModel {
-        code_hash: Set(hash(&code)),
+        code_hash: Set(code_hash),
         tenant_id: Set(tenant_id.to_owned()),
         partner_id: Set(partner_id.to_owned()),
         created_by: Set(actor.to_owned()),
@@ -252,8 +212,8 @@ pub async fn redeem(
     code: &str,
     ip: Option<std::net::IpAddr>,
 ) -> ApiResult<Issued> {
-    cannot_mint(keys)?;
-    let code_hash = hash(code.trim());
+    can_mint(keys)?;
+    let code_hash = sign_in::hash(code);
     let now = crate::db::now();
     let (session, partner) = db
         .transaction(|txn| {
@@ -267,10 +227,7 @@ pub async fn redeem(
                     return Err(spent());
                 }
                 if link.expires_at <= now {
-                    return Err(ApiError::Conflict(format!(
-                        "this sign-in link expired at {}: ask for a new one",
-                        link.expires_at.format("%Y-%m-%d %H:%M UTC")
-                    )));
+                    return Err(sign_in::expired(link.expires_at));
                 }
                 // A partner gone since the link was made: the link is no
                 // longer valid. An archived one is told so; a database error
@@ -326,10 +283,6 @@ pub async fn redeem(
     session_token(keys, &session, partner, now)
 }
 
-fn spent() -> ApiError {
-    ApiError::Conflict("this sign-in link was already used: ask for a new one".into())
-}
-
 /// The session a portal token names, if it is one.
 fn session_of(principal: &Principal) -> Option<&str> {
     principal.subject.strip_prefix("portal:")
@@ -338,7 +291,7 @@ fn session_of(principal: &Principal) -> Option<&str> {
 /// A new token for the session of the caller's portal token, while the
 /// session is open and not past its longest life.
 pub async fn renew(db: &Db, keys: &Keys, principal: &Principal) -> ApiResult<Issued> {
-    cannot_mint(keys)?;
+    can_mint(keys)?;
     let not_renewable = || {
         ApiError::Forbidden("only an open portal session's token is renewed: sign in again".into())
     };
@@ -414,6 +367,7 @@ fn mint(
         nbf: None,
         iss: None,
         aud: None,
+        sid: None,
     };
     keys.mint(&claims)
         .map_err(|e| ApiError::internal("minting a portal token", e.to_string()))
@@ -427,7 +381,7 @@ pub async fn embed_token(
     partner_id: &str,
     ttl_minutes: i32,
 ) -> ApiResult<Issued> {
-    cannot_mint(keys)?;
+    can_mint(keys)?;
     let minutes = check_minutes("ttlMinutes", ttl_minutes, MAX_EMBED_MINUTES)?;
     let partner = signing_in(db.conn(), tenant_id, partner_id).await?;
     let expires_at = crate::db::now() + Duration::minutes(minutes);

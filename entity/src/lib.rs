@@ -62,6 +62,8 @@ pub mod portal_link;
 pub mod portal_session;
 pub mod referral_code;
 pub mod refund;
+pub mod staff_link;
+pub mod staff_session;
 pub mod statement_counter;
 pub mod tax_profile;
 pub mod tenant;

@@ -33,6 +33,7 @@ mod m20261130_000023_fraud;
 mod m20261201_000024_currencies;
 mod m20261202_000025_backtests;
 mod m20261203_000026_deal_history;
+mod m20261204_000027_staff;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000024_currencies::Migration),
             Box::new(m20261202_000025_backtests::Migration),
             Box::new(m20261203_000026_deal_history::Migration),
+            Box::new(m20261204_000027_staff::Migration),
         ]
     }
 }

@@ -257,6 +257,24 @@ impl Policy {
         self.principal.role == super::Role::Admin
     }
 
+    /// What only the tenant's staff read (its e-mails): an admin, or a
+    /// viewer, who reads everything an admin reads; anyone else is refused
+    /// with `refusal`.
+    pub fn staff_reader(&self, refusal: &str) -> ApiResult<()> {
+        match self.reads_as_admin() {
+            true => Ok(()),
+            false => Err(ApiError::Forbidden(refusal.to_owned())),
+        }
+    }
+
+    /// Whether the caller reads what an admin reads: an admin or a viewer.
+    pub fn reads_as_admin(&self) -> bool {
+        matches!(
+            self.principal.role,
+            super::Role::Admin | super::Role::Viewer
+        )
+    }
+
     /// Whether what the caller reads of the ledger is partners' money
     /// alone: a partner token does not see the spiffs paid to the tenant's
     /// staff, even on its own deals.
@@ -299,6 +317,8 @@ impl Policy {
         match (self.principal.own_partner(), self.principal.role) {
             (Some(own), _) => Ok(Endpoints::Partner(own)),
             (None, super::Role::Admin) => Ok(Endpoints::Every),
+            // A viewer reads every endpoint and manages none.
+            (None, super::Role::Viewer) if !scope.writes() => Ok(Endpoints::Every),
             (None, _) => {
                 self.require(scope)?;
                 Ok(Endpoints::Tenants(self))

@@ -26,6 +26,11 @@ pub struct Claims {
     pub iss: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aud: Option<String>,
+    /// The console session a staff token belongs to (OpenID Connect's
+    /// session id claim): such a token is served only while its session
+    /// is open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Verified claims, checked for shape: a known role, a partner id on partner
@@ -40,6 +45,8 @@ pub struct Identity {
     /// The token's `exp`, in seconds since the epoch: a WebSocket
     /// connection authenticated by it ends then.
     pub expires_at: u64,
+    /// The console session a staff token belongs to (`sid`).
+    pub session: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,13 +244,14 @@ impl Keys {
             .map_err(|e| describe(e.kind()))?
             .claims;
         let role = Role::parse(&claims.role)
-            .ok_or_else(|| "token role must be admin, partner or service".to_owned())?;
+            .ok_or_else(|| "token role must be admin, viewer, partner or service".to_owned())?;
         // Claims end up in queries and in the ledger's history (`sub`):
         // PostgreSQL refuses NUL there, so such a token is refused here.
         let texts = [
             Some(&claims.sub),
             Some(&claims.tenant_id),
             claims.partner_id.as_ref(),
+            claims.sid.as_ref(),
         ];
         if texts.into_iter().flatten().any(|t| t.contains('\0')) {
             return Err("token claims must not contain NUL characters".into());
@@ -277,6 +285,11 @@ impl Keys {
             partner_id,
             scopes,
             expires_at: claims.exp,
+            // Only staff sign in to the console.
+            session: match role {
+                Role::Admin | Role::Viewer => claims.sid,
+                Role::Partner | Role::Service => None,
+            },
         })
     }
 
@@ -412,6 +425,7 @@ mod tests {
             nbf: None,
             iss: None,
             aud: None,
+            sid: None,
         }
     }
 
@@ -440,7 +454,7 @@ mod tests {
         let token = keys.mint(&claims("root")).unwrap();
         assert_eq!(
             keys.verify(&token).unwrap_err(),
-            "token role must be admin, partner or service"
+            "token role must be admin, viewer, partner or service"
         );
     }
 

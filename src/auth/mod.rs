@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     Admin,
+    /// Staff who read everything an admin reads and write nothing (a
+    /// console session's `VIEWER`).
+    Viewer,
     Service,
     Partner,
 }
@@ -25,6 +28,7 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "admin" => Some(Role::Admin),
+            "viewer" => Some(Role::Viewer),
             "service" => Some(Role::Service),
             "partner" => Some(Role::Partner),
             _ => None,
@@ -34,6 +38,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
+            Role::Viewer => "viewer",
             Role::Service => "service",
             Role::Partner => "partner",
         }
@@ -81,6 +86,12 @@ scopes! {
 }
 
 impl Scope {
+    /// Whether the scope allows a write (`:write`; `events:write` has no
+    /// `:read`).
+    pub fn writes(self) -> bool {
+        self.as_str().ends_with(":write")
+    }
+
     /// The `:read` scope a `:write` scope implies, if any.
     fn implied_read(self) -> Option<Scope> {
         let name = self.as_str().strip_suffix(":write")?;
@@ -149,6 +160,8 @@ pub struct Principal {
     pub partner_id: Option<String>,
     /// A service token's scopes; empty for the other roles.
     pub scopes: Vec<Scope>,
+    /// The console session a staff token belongs to.
+    pub session: Option<String>,
 }
 
 impl Principal {
@@ -170,16 +183,19 @@ impl Principal {
             role,
             partner_id: partner.map(str::to_owned),
             scopes: scopes.to_vec(),
+            session: None,
         }
     }
 
     /// Whether the principal holds `scope`. Admins hold every scope of their
-    /// tenant; a service token holds its listed scopes, and a `:write` scope
-    /// implies its `:read`; partner tokens hold none (their reads of their own
-    /// data are granted field by field, not by scope).
+    /// tenant, viewers every `:read` scope; a service token holds its listed
+    /// scopes, and a `:write` scope implies its `:read`; partner tokens hold
+    /// none (their reads of their own data are granted field by field, not
+    /// by scope).
     pub fn has(&self, scope: Scope) -> bool {
         match self.role {
             Role::Admin => true,
+            Role::Viewer => !scope.writes(),
             Role::Partner => false,
             Role::Service => self
                 .scopes
@@ -197,6 +213,12 @@ impl Principal {
                 scope.as_str()
             )))
         }
+    }
+
+    /// Whether the caller reads and writes nothing (a viewer): it runs no
+    /// mutation but renewing and ending its own console session.
+    pub fn reads_only(&self) -> bool {
+        self.role == Role::Viewer
     }
 
     /// The partner a partner token acts for.
@@ -233,6 +255,7 @@ mod tests {
             role: Role::Service,
             partner_id: None,
             scopes: scopes.to_vec(),
+            session: None,
         }
     }
 
@@ -246,6 +269,17 @@ mod tests {
         assert!(!p.has(Scope::PartnerGroupsWrite));
         assert!(p.require(Scope::PartnerGroupsWrite).is_err());
         assert!(!service(&[Scope::EventsWrite]).has(Scope::CommissionsRead));
+    }
+
+    #[test]
+    fn a_viewer_holds_every_read_scope_and_no_write() {
+        let viewer = Principal::for_tests(Role::Viewer, None, &[]);
+        for scope in Scope::ALL {
+            assert_eq!(viewer.has(*scope), !scope.writes(), "{}", scope.as_str());
+        }
+        assert!(viewer.reads_only());
+        assert!(!Principal::for_tests(Role::Admin, None, &[]).reads_only());
+        assert_eq!(Role::parse("viewer"), Some(Role::Viewer));
     }
 
     #[test]

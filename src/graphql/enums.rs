@@ -231,6 +231,9 @@ impl From<crate::engine::EventKind> for EventKind {
 pub enum Role {
     /// The tenant's administrator: every scope.
     Admin,
+    /// One of the tenant's staff who reads everything an admin reads and
+    /// writes nothing (a console session's `VIEWER` role).
+    Viewer,
     /// A backend with the scopes its token lists.
     Service,
     /// A partner, reading and changing its own data only.

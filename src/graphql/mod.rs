@@ -91,6 +91,7 @@ pub struct Mutation(
     roots::connectors::ConnectorMutation,
     roots::payouts::PayoutMutation,
     roots::portal::PortalMutation,
+    roots::staff::StaffMutation,
     roots::applications::ApplicationMutation,
     roots::mail::MailMutation,
     roots::fraud::FraudMutation,

@@ -461,6 +461,9 @@ async fn run(
         }
         _ => {}
     }
+    if let Some(refused) = prepared.refusal_for(principal.as_ref()) {
+        return request_error(media, refused);
+    }
     if let Err(violation) = prepared.check() {
         return request_error(media, limit_error(&violation));
     }

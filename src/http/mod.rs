@@ -238,12 +238,22 @@ impl AppState {
             .tenant(&identity.tenant_id)
             .await?
             .ok_or_else(|| ApiError::Unauthenticated("token names an unknown tenant".into()))?;
+        // A console session's token is served while its session is open:
+        // signing out ends it at once.
+        if let Some(session) = &identity.session
+            && !crate::staff::is_open(self.db.conn(), &tenant.id, session).await?
+        {
+            return Err(ApiError::Unauthenticated(
+                "this console session has ended: sign in again".into(),
+            ));
+        }
         let principal = Principal {
             subject: identity.subject,
             tenant,
             role: identity.role,
             partner_id: identity.partner_id,
             scopes: identity.scopes,
+            session: identity.session,
         };
         Ok((principal, identity.expires_at))
     }

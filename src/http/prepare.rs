@@ -13,9 +13,14 @@ use super::AppState;
 use super::limits;
 use crate::auth::Principal;
 use crate::graphql::{RequestContext, field_errors, order};
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection,
+};
 use async_graphql::{ServerError, Variables};
 use serde_json::{Map, Value};
+
+/// The mutations a viewer runs: its own console session's.
+const VIEWER_MUTATIONS: &[&str] = &["renewStaffSession", "endStaffSession", "__typename"];
 
 /// An operation parsed and checked before parsing; [`Prepared::check`]
 /// runs the limits walk.
@@ -62,6 +67,32 @@ impl Prepared {
     pub fn operation_type(&self) -> Option<OperationType> {
         let document = self.document.as_ref()?;
         order::find(document, self.operation_name.as_deref()).map(|operation| operation.ty)
+    }
+
+    /// What the caller's role never runs, refused before anything runs: a
+    /// viewer's mutation, but for renewing or ending its own session. The
+    /// one place a viewer's writes are refused (SPEC §24), over HTTP and
+    /// WebSocket alike; a viewer's principal also holds no write scope.
+    pub fn refusal_for(&self, principal: Option<&Principal>) -> Option<ServerError> {
+        if !principal?.reads_only() {
+            return None;
+        }
+        let operation = order::find(self.document.as_ref()?, self.operation_name.as_deref())?;
+        if operation.ty != OperationType::Mutation {
+            return None;
+        }
+        // A fragment at the root could name anything: refused too.
+        let own_session = operation.selection_set.node.items.iter().all(|selection| {
+            matches!(&selection.node, Selection::Field(field)
+                if VIEWER_MUTATIONS.contains(&field.node.name.node.as_str()))
+        });
+        (!own_session).then(|| {
+            refusal(
+                "FORBIDDEN",
+                "a viewer's session reads and writes nothing: ask an admin",
+                None,
+            )
+        })
     }
 
     /// The name of the operation the request runs: the one it asks for, or

@@ -473,6 +473,15 @@ async fn run(state: AppState, principal: Principal, id: String, operation: Opera
             return;
         }
     };
+    if let Some(refused) = prepared.refusal_for(Some(&principal)) {
+        send(ServerMessage::Error {
+            id: &id,
+            payload: &[refused],
+        })
+        .await;
+        tx.done().await;
+        return;
+    }
     let ty = prepared.operation_type();
     let started = std::time::Instant::now();
     let mut answers = state

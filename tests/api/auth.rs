@@ -164,7 +164,7 @@ async fn rejections_of_bad_hs256_tokens(app: TestApp) {
     refused(
         &app,
         &app.mint(&TestApp::claims(TENANT, "superuser")),
-        "token role must be admin, partner or service",
+        "token role must be admin, viewer, partner or service",
     )
     .await;
 }

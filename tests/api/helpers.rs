@@ -270,6 +270,7 @@ impl TestApp {
             nbf: None,
             iss: None,
             aud: None,
+            sid: None,
         }
     }
 

@@ -36,6 +36,7 @@ mod program;
 mod ready_fields;
 mod relay;
 mod reports;
+mod staff;
 mod subscriptions;
 mod tiers;
 mod webhooks;

@@ -37,7 +37,7 @@ impl MailQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<Email>> {
         let policy = policy(ctx)?;
-        policy.admin("only the tenant's admins read its e-mails")?;
+        policy.staff_reader("only the tenant's staff read its e-mails")?;
         let filter = EmailFilter {
             kind: kind.map(Into::into),
             status: status.map(Into::into),

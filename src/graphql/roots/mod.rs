@@ -22,6 +22,7 @@ pub mod partners;
 pub mod payouts;
 pub mod portal;
 pub mod reports;
+pub mod staff;
 pub mod tiers;
 pub mod viewer;
 pub mod webhooks;

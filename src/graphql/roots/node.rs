@@ -306,9 +306,11 @@ async fn by_row(
             Some(found) => Ok(super::backtests::readable(policy(ctx)?, found)?.map(Node::Backtest)),
             None => Ok(None),
         },
-        // The admins' alone, as `emails` answers.
+        // The staff's alone, as `emails` answers.
         Kind::Email => match nodes::row::<entity::email::Entity>(conn, tenant, id).await? {
-            Some(found) if policy(ctx)?.is_admin() => Ok(Some(Node::Email(Email::new(found)))),
+            Some(found) if policy(ctx)?.reads_as_admin() => {
+                Ok(Some(Node::Email(Email::new(found))))
+            }
             _ => Ok(None),
         },
         Kind::PartnerApplication => read!(
