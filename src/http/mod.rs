@@ -17,6 +17,7 @@
 //! `UNAUTHENTICATED`. Every HTTP error (an unknown path, a wrong method, a
 //! body over the limit) has the GraphQL error shape ([`json_errors`]).
 
+pub mod admin;
 pub mod apq;
 pub mod bundle;
 pub mod client;
@@ -287,6 +288,9 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
             get(move || async move { portal::page(&framers) }),
         )
         .route("/portal/{version}/{name}", get(portal::asset))
+        .route("/admin", get(admin::bare))
+        .route("/admin/", get(admin::page))
+        .route("/admin/{version}/{name}", get(admin::asset))
         .route("/join/{tenant_id}/{campaign_id}", get(join::page))
         .route(
             "/mail/unsubscribe/{code}",

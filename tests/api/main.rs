@@ -10,6 +10,7 @@ mod backtests;
 mod browser;
 mod campaigns;
 mod connectors;
+mod console;
 mod currencies;
 mod deal_ledger;
 mod deal_workflow;

@@ -678,7 +678,7 @@ async fn statement_numbers_have_no_gaps_under_twenty_concurrent_runs(app: TestAp
 
 /// `tests/tools/payments.py`, in the virtual environment `scripts/test`
 /// makes; its JSON answer.
-async fn payments_tool(args: &[&str]) -> Value {
+pub(crate) async fn payments_tool(args: &[&str]) -> Value {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tools");
     let python = dir.join(".venv/bin/python");
     assert!(
@@ -1548,7 +1548,7 @@ async fn payouts_made_before_runs_are_numbered_in_the_order_they_were_made(app: 
 }
 
 /// What `pdftotext` and `pdffonts` read of a PDF.
-async fn poppler(pdf: &[u8]) -> (String, String) {
+pub(crate) async fn poppler(pdf: &[u8]) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("statement.pdf");
     std::fs::write(&path, pdf).unwrap();

@@ -211,7 +211,7 @@ async fn a_portal_link_signs_a_partner_in_once(app: TestApp) {
     assert_eq!(code(&error), "UNAUTHENTICATED");
 }
 
-fn with_origins() -> Options {
+pub(crate) fn with_origins() -> Options {
     Options {
         cors: Origins::parse("https://brand.example").unwrap(),
         ..Options::new(revshare::graphql::LOADER_DELAY)

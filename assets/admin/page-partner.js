@@ -1,0 +1,315 @@
+// A partner: who it is and where it stands (group, status), its balances,
+// how it is paid and its tax profile, its referral codes, commissions,
+// customers and fraud flags. An admin suspends or reactivates it, moves
+// it to another group, decides its tax profile, and makes a one-time
+// sign-in link to its portal.
+import { html, useState } from './lib.js';
+import { gql } from './api.js';
+import { method, money, words } from './format.js';
+import { Badge, Failure, Field, Loading, Money, NotFound, Page, Section, TableWrap, useQuery } from './ui.js';
+import { Done, GroupSelect, Paged, ReasonForm, Reveal, Writable, day, tone, useForm, useGroups, usePaged } from './parts.js';
+
+const PARTNER = `query Partner($id: ID!) {
+  partner(id: $id) {
+    id name email externalId type status createdAt
+    group { id name }
+    balance { currency accrued approved paid }
+    payoutMinimums { amount currency source }
+    payoutMethod { type paypalEmail iban bic accountHolder updatedAt }
+    taxProfile { form status country taxIdLast4 submittedAt decidedAt reason }
+    referralCodes { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
+  }
+}`;
+
+const COMMISSIONS = `query PartnerCommissions($partnerId: ID!, $after: String) {
+  commissions(partnerId: $partnerId, first: 25, after: $after) {
+    totalCount totalCountIsExact
+    pageInfo { hasNextPage endCursor }
+    nodes { id kind status amount currency accruedAt onHold campaign { name } event { externalId } }
+  }
+}`;
+
+const CUSTOMERS = `query PartnerCustomers($partnerId: ID!, $after: String) {
+  customers(partnerId: $partnerId, first: 25, after: $after) {
+    totalCount totalCountIsExact
+    pageInfo { hasNextPage endCursor }
+    nodes { id externalId email attributedAt attributedBy campaign { name } }
+  }
+}`;
+
+const FLAGS = `query PartnerFlags($partnerId: ID!, $after: String) {
+  fraudFlags(partnerId: $partnerId, first: 25, after: $after) {
+    totalCount totalCountIsExact
+    pageInfo { hasNextPage endCursor }
+    nodes { id signal action status details createdAt decidedBy note }
+  }
+}`;
+
+const UPDATE = `mutation UpdatePartner($id: ID!, $input: UpdatePartnerInput!) {
+  updatePartner(id: $id, input: $input) { id status group { id name } }
+}`;
+
+const LINK = `mutation PortalLink($partnerId: ID!, $ttlMinutes: Int) {
+  createPartnerPortalLink(partnerId: $partnerId, ttlMinutes: $ttlMinutes) { url expiresAt }
+}`;
+
+const DECIDE_TAX = `mutation DecideTax($input: DecideTaxProfileInput!) {
+  decideTaxProfile(input: $input) { status decidedAt reason }
+}`;
+
+export function PartnerPage({ id }) {
+  const { data, error, loading, reload } = useQuery(PARTNER, { id });
+  const [done, setDone] = useState(null);
+  const partner = data && data.partner;
+  const changed = (message) => {
+    setDone(message);
+    reload();
+  };
+  return html`
+    <${Page} title=${partner ? partner.name : 'Partner'}>
+      <p><a href="#/partners">Back to the partners</a></p>
+      ${loading && !data && html`<${Loading} />`}
+      ${error && html`<${Failure} error=${error} />`}
+      ${data && !partner && html`<${NotFound} what="partner" back="#/partners" backLabel="Back to the partners" />`}
+      <${Done} message=${done} />
+      ${partner && html`
+        <${Summary} partner=${partner} changed=${changed} />
+        <${Balances} partner=${partner} />
+        <${Payment} partner=${partner} changed=${changed} />
+        <${Codes} codes=${partner.referralCodes} />
+        <${Commissions} partner=${partner} />
+        <${Customers} partner=${partner} />
+        <${Flags} partner=${partner} />`}
+    <//>`;
+}
+
+function Summary({ partner, changed }) {
+  return html`
+    <${Section} title="Partner" id="partner-summary">
+      <dl class="facts">
+        <div><dt>E-mail</dt><dd>${partner.email || '—'}</dd></div>
+        ${partner.externalId && html`<div><dt>Your id</dt><dd><code>${partner.externalId}</code></dd></div>`}
+        <div><dt>Type</dt><dd>${words(partner.type)}</dd></div>
+        <div><dt>Status</dt><dd data-state=${partner.status}><${Badge} value=${partner.status} tone=${tone(partner.status)} /></dd></div>
+        <div><dt>Group</dt><dd><a href=${`#/groups/${encodeURIComponent(partner.group.id)}`}>${partner.group.name}</a></dd></div>
+        <div><dt>Partner since</dt><dd>${day(partner.createdAt)}</dd></div>
+      </dl>
+      <${Writable} note="an admin suspends a partner, moves it to a group or sends it a sign-in link.">
+        <div class="actions">
+          <${StatusAction} partner=${partner} changed=${changed} />
+          <${Reveal} id="move-group" label="Move to a group…">${() => html`<${MoveGroup} partner=${partner} changed=${changed} />`}<//>
+          <${Reveal} id="sign-in-link" label="Send a sign-in link…">${() => html`<${SignInLink} partner=${partner} />`}<//>
+        </div>
+      <//>
+    <//>`;
+}
+
+/** Suspend an active partner; reactivate a suspended or archived one. */
+function StatusAction({ partner, changed }) {
+  const active = partner.status === 'ACTIVE';
+  const next = active ? 'SUSPENDED' : 'ACTIVE';
+  const [busy, outcome, , submit] = useForm(async () => {
+    await gql(UPDATE, { id: partner.id, input: { status: next } });
+    changed(active ? `${partner.name} is suspended.` : `${partner.name} is active again.`);
+  }, 'Done.');
+  return html`
+    <${Reveal} id="status-change" label=${active ? 'Suspend…' : 'Reactivate…'}>${() => html`
+      <form class="stack reason-form" onSubmit=${submit}>
+        <p>${active
+          ? 'A suspended partner earns nothing on its customers\u2019 sales and cannot be attributed new customers until it is reactivated.'
+          : 'The partner earns again from now on.'}</p>
+        <p><button type="submit" disabled=${busy}>${active ? `Suspend ${partner.name}` : `Reactivate ${partner.name}`}</button></p>
+        ${outcome && outcome.error && html`<p class="notice error" role="alert">${outcome.error.message}</p>`}
+      </form>`}
+    <//>`;
+}
+
+function MoveGroup({ partner, changed }) {
+  const { groups, error } = useGroups();
+  const [busy, outcome, fieldError, submit] = useForm(async (form) => {
+    const moved = await gql(UPDATE, { id: partner.id, input: { groupId: form.get('groupId') } });
+    changed(`${partner.name} is in ${moved.updatePartner.group.name} now.`);
+  }, 'Done.');
+  return html`
+    <form class="stack reason-form" onSubmit=${submit}>
+      ${error && html`<${Failure} error=${error} />`}
+      <${Field} id="move-group-id" label="New group" error=${fieldError('groupId')}>
+        ${(a) => html`<${GroupSelect} groups=${groups} value=${partner.group.id} a=${a} />`}
+      <//>
+      <p><button type="submit" disabled=${busy || !groups}>Move ${partner.name}</button></p>
+      ${outcome && outcome.error && !fieldError('groupId') && html`<p class="notice error" role="alert">${outcome.error.message}</p>`}
+    </form>`;
+}
+
+function SignInLink({ partner }) {
+  const [link, setLink] = useState(null);
+  const [busy, outcome, fieldError, submit] = useForm(async (form) => {
+    const made = await gql(LINK, { partnerId: partner.id, ttlMinutes: Number(form.get('ttlMinutes')) });
+    setLink(made.createPartnerPortalLink);
+  }, 'Done.');
+  const url = link && new URL(link.url, location.origin).href;
+  return html`
+    <form class="stack reason-form" onSubmit=${submit}>
+      <${Field} id="link-ttl" label="Valid for (minutes)" hint="1 to 10,080 (a week). The link works once." error=${fieldError('ttlMinutes')}>
+        ${(a) => html`<input type="number" name="ttlMinutes" min="1" max="10080" step="1" defaultValue="1440" required ...${a} />`}
+      <//>
+      <p><button type="submit" disabled=${busy}>Make a sign-in link</button></p>
+      ${outcome && outcome.error && html`<p class="notice error" role="alert">${outcome.error.message}</p>`}
+      <div role="status">
+        ${url && html`
+          <p class="notice ok">Send this link to ${partner.name} (it works once, until ${day(link.expiresAt)}):</p>
+          <p><code data-state="portal-link">${url}</code></p>`}
+      </div>
+    </form>`;
+}
+
+function Balances({ partner }) {
+  return html`
+    <${Section} title="Balances" id="partner-balances">
+      ${partner.balance.length === 0 && html`<p class="empty">Nothing earned yet.</p>`}
+      <div class="balances">
+        ${partner.balance.map((b) => {
+          const minimum = partner.payoutMinimums.find((m) => m.currency === b.currency);
+          return html`
+            <div class="balance" data-currency=${b.currency}>
+              <h3>${b.currency}</h3>
+              <dl>
+                <div><dt>Pending approval</dt><dd><${Money} amount=${b.accrued} currency=${b.currency} figure=${`partner.balance.${b.currency}.accrued`} /></dd></div>
+                <div><dt>Approved, unpaid</dt><dd><${Money} amount=${b.approved} currency=${b.currency} figure=${`partner.balance.${b.currency}.approved`} /></dd></div>
+                <div><dt>Paid</dt><dd><${Money} amount=${b.paid} currency=${b.currency} figure=${`partner.balance.${b.currency}.paid`} /></dd></div>
+              </dl>
+              ${minimum && html`<p class="hint">Minimum payout ${money(minimum.amount, b.currency)} (set by the ${words(minimum.source).toLowerCase()}).</p>`}
+            </div>`;
+        })}
+      </div>
+    <//>`;
+}
+
+function Payment({ partner, changed }) {
+  const m = partner.payoutMethod;
+  const tax = partner.taxProfile;
+  return html`
+    <${Section} title="Payout method and tax" id="partner-payment">
+      <dl class="facts">
+        <div><dt>Payout method</dt><dd data-state="payout-method">${m
+          ? `${method(m.type)}: ${m.type === 'PAYPAL' ? m.paypalEmail : `${m.iban}${m.bic ? ` (${m.bic})` : ''}`}`
+          : 'None yet: the partner cannot be paid'}</dd></div>
+        ${m && m.accountHolder && html`<div><dt>Account holder</dt><dd>${m.accountHolder}</dd></div>`}
+        ${m && html`<div><dt>Method set</dt><dd>${day(m.updatedAt)}</dd></div>`}
+        <div><dt>Tax profile</dt><dd data-state="tax-status">${tax
+          ? html`${tax.form} for ${tax.country}, tax id ending ${tax.taxIdLast4} <${Badge} value=${tax.status} />`
+          : 'None submitted'}</dd></div>
+        ${tax && tax.reason && html`<div><dt>Reason</dt><dd>${tax.reason}</dd></div>`}
+      </dl>
+      ${tax && html`<${Writable}><${DecideTax} partner=${partner} changed=${changed} /><//>`}
+    <//>`;
+}
+
+function DecideTax({ partner, changed }) {
+  const decide = (approve) => async (form) => {
+    const input = { partnerId: partner.id, approve };
+    if (form.get('reason')) input.reason = form.get('reason');
+    await gql(DECIDE_TAX, { input });
+  };
+  return html`
+    <div class="actions">
+      ${partner.taxProfile.status !== 'APPROVED' && html`
+        <${Reveal} id="tax-approve" label="Approve the tax profile…">${() => html`
+          <${ReasonForm} id="tax-approve-reason" label="Note (optional)" required=${false} submit="Approve"
+                         run=${decide(true)} onDone=${() => changed('The tax profile is approved.')} />`}<//>`}
+      <${Reveal} id="tax-reject" label="Reject the tax profile…">${() => html`
+        <${ReasonForm} id="tax-reject-reason" label="Why (the partner reads it)" submit="Reject"
+                       run=${decide(false)} onDone=${() => changed('The tax profile is rejected.')} />`}<//>
+    </div>`;
+}
+
+function Codes({ codes }) {
+  return html`
+    <${Section} title="Referral codes" id="partner-codes">
+      ${codes.length === 0
+        ? html`<p class="empty">No referral code.</p>`
+        : html`
+          <${TableWrap} label="Referral codes">
+            <table>
+              <thead><tr><th scope="col">Code</th><th scope="col">Campaign</th><th scope="col" class="num">Clicks</th><th scope="col" class="num">Customers</th><th scope="col">Made</th></tr></thead>
+              <tbody>
+                ${codes.map((c) => html`
+                  <tr data-code=${c.code}>
+                    <th scope="row"><code>${c.code}</code>${c.couponCode && html`<span class="muted block">Coupon ${c.couponCode}</span>`}
+                      ${c.archivedAt && html`<span class="muted block">Archived ${day(c.archivedAt)}</span>`}</th>
+                    <td>${c.campaign.name}</td>
+                    <td class="num">${c.clicks}</td>
+                    <td class="num">${c.customers}</td>
+                    <td>${day(c.createdAt)}</td>
+                  </tr>`)}
+              </tbody>
+            </table>
+          <//>`}
+    <//>`;
+}
+
+function Commissions({ partner }) {
+  const paged = usePaged(COMMISSIONS, { partnerId: partner.id }, (d) => d.commissions);
+  return html`
+    <${Section} title="Commissions" id="partner-commissions"
+                actions=${html`<a href=${`#/commissions?partner=${encodeURIComponent(partner.id)}`}>Filter, approve or reverse them</a>`}>
+      <${Paged} paged=${paged} what=${['commission', 'commissions']} empty="No commission yet.">
+        <${TableWrap} label="Commissions of the partner">
+          <table>
+            <thead><tr><th scope="col">Accrued</th><th scope="col">Campaign / event</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col" class="num">Amount</th></tr></thead>
+            <tbody>
+              ${paged.nodes.map((c) => html`
+                <tr data-commission=${c.id}>
+                  <td>${day(c.accruedAt)}</td>
+                  <td>${c.campaign.name}${c.event && html`<span class="muted block">${c.event.externalId}</span>`}</td>
+                  <td>${words(c.kind)}</td>
+                  <td><${Badge} value=${c.status} />${c.onHold && html` <${Badge} value="HOLD" tone="failed" label="on hold" />`}</td>
+                  <td class="num"><${Money} amount=${c.amount} currency=${c.currency} figure=${`commission.${c.id}.amount`} /></td>
+                </tr>`)}
+            </tbody>
+          </table>
+        <//>
+      <//>
+    <//>`;
+}
+
+function Customers({ partner }) {
+  const paged = usePaged(CUSTOMERS, { partnerId: partner.id }, (d) => d.customers);
+  return html`
+    <${Section} title="Customers" id="partner-customers">
+      <${Paged} paged=${paged} what=${['customer', 'customers']} empty="No customer attributed yet.">
+        <${TableWrap} label="Customers of the partner">
+          <table>
+            <thead><tr><th scope="col">Customer</th><th scope="col">Campaign</th><th scope="col">Attributed</th><th scope="col">By</th></tr></thead>
+            <tbody>
+              ${paged.nodes.map((c) => html`
+                <tr data-customer=${c.externalId}>
+                  <th scope="row"><code>${c.externalId}</code>${c.email && html`<span class="muted block">${c.email}</span>`}</th>
+                  <td>${c.campaign.name}</td>
+                  <td>${day(c.attributedAt)}</td>
+                  <td>${words(c.attributedBy)}</td>
+                </tr>`)}
+            </tbody>
+          </table>
+        <//>
+      <//>
+    <//>`;
+}
+
+function Flags({ partner }) {
+  const paged = usePaged(FLAGS, { partnerId: partner.id }, (d) => d.fraudFlags);
+  return html`
+    <${Section} title="Fraud flags" id="partner-flags" actions=${html`<a href="#/fraud">The review queue</a>`}>
+      <${Paged} paged=${paged} what=${['flag', 'flags']} empty="No fraud flag.">
+        <ul class="flag-list">
+          ${paged.nodes.map((f) => html`
+            <li data-flag=${f.id}>
+              <p><strong>${words(f.signal)}</strong> <${Badge} value=${f.status} tone=${tone(f.status)} />
+                 <span class="muted"> · ${words(f.action)} · ${day(f.createdAt)}</span></p>
+              <p>${f.details}</p>
+              ${f.decidedBy && html`<p class="muted">Decided by ${f.decidedBy}${f.note && `: ${f.note}`}</p>`}
+            </li>`)}
+        </ul>
+      <//>
+    <//>`;
+}

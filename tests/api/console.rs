@@ -1,0 +1,318 @@
+//! The brand's console (SPEC §24) in headless Chromium
+//! (`tests/browser/console.mjs`): signed in by a staff link, every page
+//! opened and checked, its figures compared with the API's for the same
+//! session, finance's monthly path clicked through, and then the ledger,
+//! the files and the statement checked here through the API and the
+//! field's own tools. The console's page and files as served are checked
+//! with the portal's in `http_surface`/`portal`.
+
+use crate::campaigns::{create_campaign, enroll};
+use crate::helpers::{Backend, TENANT, TestApp};
+use crate::payouts::{payments_tool, paypal, poppler, sale_at};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+const LINK: &str = "mutation($input: CreateStaffSignInLinkInput!) { createStaffSignInLink(input: $input) { url } }";
+const SET_METHOD: &str =
+    "mutation($input: SetPayoutMethodInput!) { setPayoutMethod(input: $input) { type } }";
+
+async fn staff_link(app: &TestApp, email: &str, role: &str) -> String {
+    app.ok(
+        &app.admin(),
+        LINK,
+        json!({ "input": { "email": email, "role": role, "ttlMinutes": 60 } }),
+    )
+    .await["createStaffSignInLink"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A program with a EUR campaign paid by SEPA and a USD partner paid by
+/// PayPal, each with a pending commission; and the links to sign in with.
+async fn seed(app: &TestApp) -> Value {
+    app.ok(
+        &app.admin(),
+        "mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { timeZone } }",
+        json!({ "input": { "timeZone": "Europe/Berlin", "programName": "Acme Partners",
+                "payoutAccount": { "iban": "DE02 1203 0000 0000 2020 51", "bic": "BYLADEM1001", "name": "Acme GmbH" } } }),
+    )
+    .await;
+    let euro = create_campaign(
+        app,
+        json!({ "name": "Europe", "currency": "EUR", "rules": [{ "recurring": { "percentage": 10 } }] }),
+    )
+    .await;
+    let jorg = app
+        .create_partner(json!({ "name": "Jörg Müller & Söhne", "email": "jorg@example.com" }))
+        .await;
+    enroll(app, &jorg, &euro).await;
+    app.ok(
+        &app.admin(),
+        SET_METHOD,
+        json!({ "input": { "partnerId": jorg, "type": "BANK_TRANSFER", "iban": "DE89 3704 0044 0532 0130 00",
+                           "bic": "COBADEFFXXX", "accountHolder": "Jörg Müller" } }),
+    )
+    .await;
+    crate::ledger::commission_id(
+        app,
+        json!({ "externalId": "j-1", "partnerId": jorg, "campaignId": euro, "customerExternalId": "c-j-1",
+                "amount": "1234.50", "currency": "EUR", "occurredAt": "2026-01-10T12:00:00Z" }),
+    )
+    .await;
+    let sam = crate::ledger::partner_at(app, "Sam", 10).await;
+    paypal(app, &sam, "sam@example.com").await;
+    sale_at(app, &sam, "s-1", "125", "2026-01-12T12:00:00Z").await;
+    // The queues: a sale naming a customer nobody referred (held), and a
+    // customer attributed to Sam with a disposable address (a flag).
+    let writer = app.service("events:write");
+    app.ok(
+        &writer,
+        "mutation($input: RecordEventInput!) { recordEvent(input: $input) { unattributed } }",
+        json!({ "input": { "externalId": "u-1", "customerExternalId": "cus_unknown", "amount": "80",
+                           "occurredAt": "2026-01-14T12:00:00Z" } }),
+    )
+    .await;
+    app.ok(
+        &writer,
+        "mutation($input: AttributeCustomerInput!) { attributeCustomer(input: $input) { externalId } }",
+        json!({ "input": { "customerExternalId": "cus-x", "partnerId": sam, "email": "x@mailinator.com" } }),
+    )
+    .await;
+    let groups = app
+        .ok(
+            &app.admin(),
+            "{ partnerGroups { nodes { id name } } }",
+            json!({}),
+        )
+        .await;
+    let group = groups["partnerGroups"]["nodes"][0].clone();
+    let spent = staff_link(app, "ana@acme.example", "ADMIN").await;
+    let code = spent.strip_prefix("/admin/#code=").unwrap();
+    let (_, body) = app
+        .post(
+            None,
+            "mutation($c: String!) { redeemStaffSignInLink(code: $c) { email } }",
+            json!({ "c": code }),
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    json!({
+        "base": format!("http://{}", app.addr),
+        "link": staff_link(app, "ana@acme.example", "ADMIN").await,
+        "spent": spent,
+        "viewer": staff_link(app, "vi@acme.example", "VIEWER").await,
+        "email": "ana@acme.example",
+        "partner": jorg,
+        "partnerName": "Jörg Müller & Söhne",
+        "group": group["id"],
+        "groupName": group["name"],
+        "periodEnd": "2026-01-31",
+        "tenant": TENANT,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let mut plan = seed(&app).await;
+    let dir = tempfile::tempdir().unwrap();
+    // REVSHARE_SCREENSHOTS=docs/console keeps them (they are the docs' pictures).
+    let shots = std::env::var("REVSHARE_SCREENSHOTS")
+        .map(|d| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(d))
+        .unwrap_or_else(|_| dir.path().join("shots"));
+    std::fs::create_dir_all(&shots).unwrap();
+    plan["screenshots"] = json!(shots.to_str().unwrap());
+    plan["downloads"] = json!(dir.path().to_str().unwrap());
+    let plan_file = dir.path().join("plan.json");
+    std::fs::write(&plan_file, plan.to_string()).unwrap();
+    let report = crate::browser::node("console.mjs", &[plan_file.to_str().unwrap()]).await;
+    // What docs/BENCHMARKS.md quotes (no timed assertion).
+    eprintln!(
+        "console: first page interactive in {} ms",
+        report["firstPageMs"]
+    );
+
+    assert_eq!(
+        report["path"],
+        json!(["approved", "previewed", "run", "files", "paid", "statement"])
+    );
+    let pages = [
+        "overview",
+        "partners",
+        "partner",
+        "applications",
+        "fraud",
+        "commissions",
+        "payouts",
+        "groups",
+        "group",
+        "campaigns",
+        "backtest",
+        "events",
+        "connectors",
+        "settings",
+    ];
+    for page in pages {
+        assert_eq!(report["pages"][page], "checked", "{report}");
+        assert_eq!(report["axe"][page]["serious"], 0);
+        assert_eq!(report["axe"][format!("{page} at 375")]["serious"], 0);
+        assert!(report["narrow"][page].as_u64().unwrap() <= 375);
+    }
+    assert_eq!(report["pages"]["viewer"], "checked");
+    // The queues' counts, as the API answered them for the same session.
+    assert_eq!(
+        report["counts"],
+        json!({ "applications": 0, "fraud": 1, "events": 1, "ignored": 0 })
+    );
+    assert_eq!(report["keyboard"].as_array().unwrap().len(), 12);
+    // Overview totals (3 states × 2 currencies), the partner's balance (3),
+    // each payout's amount (2).
+    assert!(report["figures"].as_u64().unwrap() >= 11, "{report}");
+
+    // The ledger, through the API: both commissions approved and paid by
+    // the person, in payouts paid with the references typed.
+    let ledger = app
+        .ok(
+            &app.admin(),
+            "{ commissions { nodes { amount currency status history { toStatus actor } } } \
+               payouts { nodes { amount currency status reference } } }",
+            json!({}),
+        )
+        .await;
+    let mut commissions: Vec<(String, String, String)> = ledger["commissions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let approved = c["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|h| h["toStatus"] == "APPROVED")
+                .unwrap();
+            assert_eq!(approved["actor"], "ana@acme.example");
+            (
+                c["amount"].as_str().unwrap().to_owned(),
+                c["currency"].as_str().unwrap().to_owned(),
+                c["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    commissions.sort();
+    assert_eq!(
+        commissions,
+        [
+            ("12.50".into(), "USD".into(), "PAID".into()),
+            ("123.45".into(), "EUR".into(), "PAID".into()),
+        ]
+    );
+    let mut payouts: Vec<Value> = ledger["payouts"]["nodes"].as_array().unwrap().clone();
+    payouts.sort_by_key(|p| p["currency"].as_str().unwrap().to_owned());
+    assert_eq!(
+        payouts,
+        [
+            json!({ "amount": "123.45", "currency": "EUR", "status": "PAID", "reference": "BANK-EUR" }),
+            json!({ "amount": "12.50", "currency": "USD", "status": "PAID", "reference": "BANK-USD" }),
+        ]
+    );
+
+    // The files the browser saved: the SEPA file valid against ISO 20022's
+    // schema, paying Jörg; the PayPal file paying Sam; a statement.
+    let sepa = report["files"]["sepa.xml"]["path"].as_str().unwrap();
+    let checked = payments_tool(&["sepa", sepa]).await;
+    assert_eq!(checked["errors"], json!([]), "{checked}");
+    assert_eq!(checked["transactions"][0]["iban"], "DE89370400440532013000");
+    assert_eq!(checked["transactions"][0]["amount"], "123.45");
+    let csv =
+        std::fs::read_to_string(report["files"]["paypal.csv"]["path"].as_str().unwrap()).unwrap();
+    assert!(csv.contains("sam@example.com,12.50,USD"), "{csv}");
+    let pdf = std::fs::read(report["files"]["statement.pdf"]["path"].as_str().unwrap()).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let (text, _) = poppler(&pdf).await;
+    assert!(text.contains("Jörg Müller & Söhne"), "{text}");
+    assert!(
+        text.contains("Paid") && text.contains("reference BANK-EUR"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_is_served_whole_never_framed_and_shares_the_portals_files() {
+    // Origins a brand lists may frame the portal, never the console.
+    let app = TestApp::spawn_with_options(
+        Backend::Sqlite,
+        revshare::auth::jwt::Keys::hs256(crate::helpers::SECRET),
+        crate::portal::with_origins(),
+    )
+    .await
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let bare = client.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(bare.status(), 308);
+    assert_eq!(bare.headers()["location"], "/admin/");
+    let page = client.get(app.url("/admin/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(
+        page.headers()["content-security-policy"],
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    );
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>") && !html.contains("style="));
+    assert!(html.contains("<meta name=\"application-name\" content=\"Console\">"));
+    let files: Vec<&str> = html
+        .split('"')
+        .filter(|s| s.starts_with("/admin/") && s.len() > 8)
+        .collect();
+    assert!(files.len() >= 25, "{files:?}");
+    let mut compressed = 0;
+    for file in &files {
+        let zipped = client
+            .get(app.url(file))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(zipped.status(), 200, "{file}");
+        assert_eq!(zipped.headers()["content-encoding"], "gzip");
+        compressed += zipped.bytes().await.unwrap().len();
+    }
+    // SPEC §24: under 150 KiB gzipped.
+    assert!(compressed < 150 * 1024, "{compressed} bytes compressed");
+    // The component set is the portal's own file, not a copy.
+    let portal = client.get(app.url("/portal/")).send().await.unwrap();
+    let portal_html = portal.text().await.unwrap();
+    let shared = |html: &str, root: &str| {
+        html.split('"')
+            .find(|s| s.starts_with(root) && s.ends_with("/ui.js"))
+            .unwrap()
+            .to_owned()
+    };
+    let from_console = client
+        .get(app.url(&shared(&html, "/admin/")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let from_portal = client
+        .get(app.url(&shared(&portal_html, "/portal/")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(from_console, from_portal);
+    let stale = client
+        .get(app.url("/admin/0000000000000000/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 404);
+}

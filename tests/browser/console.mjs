@@ -1,0 +1,227 @@
+// Drives the brand's console in headless Chromium for tests/api/console.rs:
+//
+//   node console.mjs PLAN.json
+//
+// PLAN names the server (`base`), sign-in links (`link`, `spent`,
+// `viewer`), the partner and the day the finance path pays to, where
+// downloads and screenshots go. The script signs in (timing the first page
+// until it is interactive), opens every page (axe-core at 1280 and 375 px,
+// nothing wider than 375 px, a screenshot of each), compares figures with
+// what the API answers for the same session (the overview's counts and
+// unpaid money, a partner's balances, a payout's amount), clicks finance's
+// monthly path through — approve the pending commissions, preview and
+// create a run, download the SEPA and PayPal files, mark every payout
+// paid, download a statement — reaches every page with the keyboard
+// alone, checks that a viewer is shown no write, and signs out. It prints
+// one JSON line: what it checked and where the files went. Any failed
+// check throws.
+import { readFileSync } from 'node:fs';
+import { check, checks, launch, timeout } from './harness.mjs';
+
+const plan = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const report = { pages: {}, axe: {}, narrow: {}, figures: 0, counts: {}, files: {}, path: [], keyboard: [], screenshots: [] };
+
+const PAGES = [
+  ['overview', '#/', 'Overview'],
+  ['partners', '#/partners', 'Partners'],
+  ['partner', `#/partners/${plan.partner}`, plan.partnerName],
+  ['applications', '#/applications', 'Applications'],
+  ['fraud', '#/fraud', 'Fraud'],
+  ['commissions', '#/commissions', 'Commissions'],
+  ['payouts', '#/payouts', 'Payouts'],
+  ['groups', '#/groups', 'Groups'],
+  ['group', `#/groups/${plan.group}`, plan.groupName],
+  ['campaigns', '#/campaigns', 'Campaigns'],
+  ['backtest', '#/backtest', 'Backtest'],
+  ['events', '#/events', 'Held events'],
+  ['connectors', '#/connectors', 'Connectors'],
+  ['settings', '#/settings', 'Settings'],
+];
+
+const { browser, page, problems } = await launch();
+const { settled, open, audit, shoot, api, figures, same: sameIn } = checks(page, report, {
+  sessionKey: 'revshare.console.session',
+  screenshots: plan.screenshots,
+});
+
+/** The figure `name` on the page is `amount` in `currency`. */
+async function same(name, amount, currency) {
+  await sameIn(await figures(), name, amount, currency);
+}
+
+async function count(name) {
+  const text = await page.textContent(`[data-count="${name}"]`);
+  return Number(text.replace(/[^0-9]/g, ''));
+}
+
+/** Saves what a click downloads under the plan's directory. */
+async function saved(click, name) {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout }), click()]);
+  const path = `${plan.downloads}/${name}`;
+  await download.saveAs(path);
+  report.files[name] = { path, suggested: download.suggestedFilename() };
+  return path;
+}
+
+try {
+  // A spent link is refused with its reason.
+  await page.goto(`${plan.base}${plan.spent}`, { timeout });
+  await page.waitForSelector('[data-state="sign-in-refused"]', { timeout });
+  const refused = await page.textContent('[data-state="sign-in-refused"]');
+  check(refused.includes('already used'), `the spent link says "${refused}"`);
+  await audit('sign-in-refused');
+  await shoot('sign-in', 1280);
+
+  // Signing in: the first page, interactive, timed from navigation.
+  await page.goto('about:blank');
+  const started = Date.now();
+  await page.goto(`${plan.base}${plan.link}`, { timeout });
+  await settled('Overview');
+  await page.waitForSelector('[data-count="applications"]', { timeout });
+  report.firstPageMs = Date.now() - started;
+  check(!(await page.evaluate(() => location.hash.includes('code='))), 'the code leaves the address');
+  check((await page.textContent('[data-figure="viewer.email"]')) === plan.email, 'the header names the person');
+
+  // Every page at 1280 px.
+  for (const [name, hash, title] of PAGES) {
+    await open(hash, title);
+    await audit(name);
+    await shoot(name, 1280);
+    report.pages[name] = 'checked';
+  }
+
+  // The overview's counts and money are the API's for the same session.
+  await open('#/', 'Overview');
+  const queues = await api(`{
+    partnerApplications(status: PENDING) { totalCount }
+    fraudFlags(status: OPEN) { totalCount }
+    unattributedEvents { totalCount }
+    billingConnectors { eventsIgnored } }`);
+  for (const [name, expected] of [
+    ['applications', queues.partnerApplications.totalCount],
+    ['fraud', queues.fraudFlags.totalCount],
+    ['events', queues.unattributedEvents.totalCount],
+    ['ignored', queues.billingConnectors.reduce((sum, c) => sum + c.eventsIgnored, 0)],
+  ]) {
+    const shown = await count(name);
+    check(shown === expected, `the overview counts ${shown} ${name}, the API ${expected}`);
+    report.counts[name] = shown;
+  }
+  const totals = await api('{ programTotals { currency accrued approved paid } }');
+  for (const total of totals.programTotals) {
+    for (const state of ['accrued', 'approved', 'paid']) {
+      await same(`overview.totals.${total.currency}.${state}`, total[state], total.currency);
+    }
+  }
+
+  // A partner's balances, as the API answers them.
+  await open(`#/partners/${plan.partner}`, plan.partnerName);
+  const partner = await api('query($id: ID!) { partner(id: $id) { balance { currency accrued approved paid } } }', { id: plan.partner });
+  check(partner.partner.balance.length > 0, 'the partner has balances');
+  for (const balance of partner.partner.balance) {
+    for (const state of ['accrued', 'approved', 'paid']) {
+      await same(`partner.balance.${balance.currency}.${state}`, balance[state], balance.currency);
+    }
+  }
+
+  // Finance's monthly path. Approve every pending commission shown.
+  await open('#/commissions?status=ACCRUED', 'Commissions');
+  await page.waitForSelector('[data-state="approve-selected"]', { timeout });
+  await page.check('input[aria-label="Select every pending commission shown"]');
+  await page.click('[data-state="approve-selected"]');
+  await page.waitForFunction(() => !document.querySelector('tr input[type="checkbox"]:not([aria-label^="Select every"])'), null, { timeout });
+  const pending = await api('{ commissions(status: ACCRUED) { totalCount } }');
+  check(pending.commissions.totalCount === 0, `${pending.commissions.totalCount} commissions are still pending`);
+  report.path.push('approved');
+
+  // Preview, then create the run.
+  await open('#/payouts', 'Payouts');
+  await page.waitForSelector('[data-figure^="payouts.preview."]', { timeout });
+  report.path.push('previewed');
+  await page.fill('#run-period-end', plan.periodEnd);
+  await page.click('text=Create the payout run');
+  await page.waitForFunction(() => /^#\/payouts\/.+/.test(location.hash) && document.querySelector('[data-payout]'), null, { timeout });
+  const runId = decodeURIComponent(await page.evaluate(() => location.hash.replace('#/payouts/', '')));
+  report.runId = runId;
+  report.path.push('run');
+  const run = await api('query($id: ID!) { payoutRun(id: $id) { payouts { id amount currency status } } }', { id: runId });
+  for (const payout of run.payoutRun.payouts) {
+    await same(`payout.${payout.id}.amount`, payout.amount, payout.currency);
+  }
+  await audit('run');
+  await shoot('run', 1280);
+
+  // The payment files.
+  await saved(() => page.click('text=Download the SEPA file (XML)'), 'sepa.xml');
+  await saved(() => page.click('text=/Download the PayPal file/'), 'paypal.csv');
+  report.path.push('files');
+
+  // Every payout marked paid, with the bank's reference.
+  for (const payout of run.payoutRun.payouts) {
+    const row = `tr[data-payout="${payout.id}"]`;
+    await page.click(`${row} >> text=Mark paid…`);
+    await page.fill(`${row} input[name="reference"]`, `BANK-${payout.currency}`);
+    await page.click(`${row} >> button[type="submit"]`);
+    await page.waitForSelector(`${row} td[data-state="PAID"]`, { timeout });
+  }
+  report.path.push('paid');
+  await saved(() => page.click(`tr[data-payout="${run.payoutRun.payouts[0].id}"] th button.link`), 'statement.pdf');
+  report.path.push('statement');
+
+  // 375 px wide: nothing wider than the screen.
+  await page.setViewportSize({ width: 375, height: 800 });
+  for (const [name, hash, title] of PAGES) {
+    await open(hash, title);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 375, `${name} is ${width} px wide at 375`);
+    report.narrow[name] = width;
+    await audit(`${name} at 375`);
+    await shoot(name, 375);
+  }
+
+  // The keyboard alone: every page reached by Tab and Enter from the top.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  for (const [name, hash, title] of PAGES.filter(([n]) => n !== 'partner' && n !== 'group')) {
+    await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+    await page.focus('body');
+    let reached = false;
+    for (let presses = 0; presses < 40 && !reached; presses += 1) {
+      await page.keyboard.press('Tab');
+      reached = await page.evaluate((h) => document.activeElement?.getAttribute('href') === h, hash);
+    }
+    check(reached, `Tab reaches the link to ${name}`);
+    const focusVisible = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle !== 'none');
+    check(focusVisible, `the focused link to ${name} shows its focus`);
+    await page.keyboard.press('Enter');
+    await settled(title);
+    report.keyboard.push(name);
+  }
+
+  // A reload keeps the page and its filters.
+  await open('#/commissions?status=PAID', 'Commissions');
+  await page.reload();
+  await settled('Commissions');
+  check((await page.evaluate(() => location.hash)) === '#/commissions?status=PAID', 'the reload keeps the filters');
+  report.pages.reload = 'checked';
+
+  // Signing out ends the session.
+  await page.click('text=Sign out');
+  await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Console', null, { timeout });
+
+  // A viewer reads every page and is shown no write.
+  await page.goto('about:blank');
+  await page.goto(`${plan.base}${plan.viewer}`, { timeout });
+  await settled('Overview');
+  await page.waitForSelector('[data-state="read-only"]', { timeout });
+  await open('#/commissions', 'Commissions');
+  check(!(await page.$('[data-state="approve-selected"]')), 'a viewer is offered no approval');
+  await page.evaluate((h) => { location.hash = h; }, `#/payouts/${runId}`);
+  await page.waitForFunction(() => document.querySelector('h1')?.textContent.startsWith('Payout run') && !document.querySelector('.loading'), null, { timeout });
+  check(!(await page.$('text=Mark paid…')), 'a viewer is offered no payment');
+  report.pages.viewer = 'checked';
+
+  check(problems.length === 0, `the page reported problems: ${problems.join('; ')}`);
+  console.log(JSON.stringify(report));
+} finally {
+  await browser.close();
+}
