@@ -13,6 +13,7 @@ on_both_databases!(
     the_ledgers_whole_path_runs_as_written,
     the_tiers_guide_reaches_its_tier_as_written,
     the_portals_sign_in_link_is_made_as_written,
+    the_consoles_staff_link_is_made_and_spent_as_written,
     the_deals_guide_runs_as_written,
     the_partners_guide_sets_the_program_as_written,
     the_partners_guide_joins_as_written,
@@ -403,6 +404,24 @@ async fn the_portals_sign_in_link_is_made_as_written(app: TestApp) {
         )
         .await;
     assert!(text(&link["createPartnerPortalLink"]["url"]).contains("/portal/#code="));
+}
+
+async fn the_consoles_staff_link_is_made_and_spent_as_written(app: TestApp) {
+    let ops = operations("docs/console.md");
+    let link = app.ok(&app.admin(), &ops[0], json!({})).await;
+    let url = text(&link["createStaffSignInLink"]["url"]);
+    let code = url.strip_prefix("/admin/#code=").expect("a console link");
+    let (_, body) = app
+        .post(
+            None,
+            "mutation($c: String!) { redeemStaffSignInLink(code: $c) { email role } }",
+            json!({ "c": code }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["redeemStaffSignInLink"],
+        json!({ "email": "vi@acme.example", "role": "VIEWER" })
+    );
 }
 
 async fn the_deals_guide_runs_as_written(app: TestApp) {
