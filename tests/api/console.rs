@@ -79,14 +79,21 @@ async fn seed(app: &TestApp) -> Value {
         json!({ "input": { "customerExternalId": "cus-x", "partnerId": sam, "email": "x@mailinator.com" } }),
     )
     .await;
-    let groups = app
-        .ok(
-            &app.admin(),
-            "{ partnerGroups { nodes { id name } } }",
-            json!({}),
+    let seed_group = app
+        .create_group(
+            "Seed 000",
+            json!([{ "newCustomerTimeTier": { "maxMonths": 3, "percentage": 25 } },
+                   { "recurring": { "percentage": 10 } }]),
         )
         .await;
-    let group = groups["partnerGroups"]["nodes"][0].clone();
+    let sam_group = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { partner(id: $id) { group { id } } }",
+            json!({ "id": sam }),
+        )
+        .await["partner"]["group"]["id"]
+        .clone();
     let spent = staff_link(app, "ana@acme.example", "ADMIN").await;
     let code = spent.strip_prefix("/admin/#code=").unwrap();
     let (_, body) = app
@@ -105,8 +112,10 @@ async fn seed(app: &TestApp) -> Value {
         "email": "ana@acme.example",
         "partner": jorg,
         "partnerName": "Jörg Müller & Söhne",
-        "group": group["id"],
-        "groupName": group["name"],
+        "group": seed_group,
+        "groupName": "Seed 000",
+        "seedGroup": seed_group,
+        "samGroup": sam_group,
         "periodEnd": "2026-01-31",
         "tenant": TENANT,
     })
@@ -160,6 +169,15 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         assert!(report["narrow"][page].as_u64().unwrap() <= 375);
     }
     assert_eq!(report["pages"]["viewer"], "checked");
+    // Seed 000's simulation, live: SPEC §5's 74.98, then 20 % for the first
+    // months.
+    assert_eq!(report["simulation"], json!(["74.98", "59.98"]));
+    // Sam's rate doubled: his 12.50 would have been 25.00; Jörg, paid by
+    // his campaign's terms, stays as he was (by currency, then difference).
+    assert_eq!(
+        report["backtest"],
+        json!(["123.45 123.45 EUR", "12.50 25.00 USD"])
+    );
     // The queues' counts, as the API answered them for the same session.
     assert_eq!(
         report["counts"],

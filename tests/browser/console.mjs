@@ -124,6 +124,46 @@ try {
     }
   }
 
+  // Seed 000's rules with its simulation beside them: 74.98 as the
+  // specification says, and the API's answer again after an edit.
+  const SIMULATE = `mutation($rules: [GroupRuleInput!]!) { simulatePartnerGroupRules(rules: $rules,
+    simulation: { chargeAmount: "299.9", customerMonths: 2, partnerLtv: "4500" }) { finalFee currency } }`;
+  const simulated = async (percentage) => (await api(SIMULATE, { rules: [
+    { newCustomerTimeTier: { maxMonths: 3, percentage } }, { recurring: { percentage: '10' } },
+  ] })).simulatePartnerGroupRules;
+  await open(`#/groups/${plan.seedGroup}`, 'Seed 000');
+  const fee = (amount) => page.waitForSelector(`[data-figure="simulation.finalFee"][data-amount="${amount}"]`, { timeout });
+  const before = await simulated('25');
+  await fee(before.finalFee);
+  await same('simulation.finalFee', before.finalFee, before.currency);
+  await shoot('group', 1280);
+  report.simulation = [before.finalFee];
+  await page.locator('input[id^="group-rule-"][id$="-percentage"]').first().fill('20');
+  const after = await simulated('20');
+  await fee(after.finalFee);
+  await same('simulation.finalFee', after.finalFee, after.currency);
+  report.simulation.push(after.finalFee);
+
+  // A backtest of Sam's group at twice its rate, before and after per
+  // partner as the API answers them.
+  await open('#/backtest', 'Backtest');
+  await page.fill('#backtest-from', '2026-01-01');
+  await page.selectOption('#backtest-subject', plan.samGroup);
+  await page.locator('input[id^="backtest-rule-"][id$="-percentage"]').first().fill('20');
+  await page.click('text=Start the backtest');
+  await page.waitForSelector('[data-state="DONE"]', { timeout });
+  await page.waitForSelector('[data-figure^="backtest.total."]', { timeout });
+  const backtestId = new URLSearchParams(await page.evaluate(() => location.hash.split('?')[1])).get('id');
+  const tested = await api(`query($id: ID!) { backtest(id: $id) { totals { currency before after difference }
+    partners(first: 25, orderBy: DIFFERENCE_DESC) { nodes { partnerId currency before after difference } } } }`, { id: backtestId });
+  await page.waitForSelector(`[data-figure^="backtest.${tested.backtest.partners.nodes[0].partnerId}."]`, { timeout });
+  for (const row of tested.backtest.partners.nodes) {
+    for (const side of ['before', 'after', 'difference']) await same(`backtest.${row.partnerId}.${row.currency}.${side}`, row[side], row.currency);
+  }
+  report.backtest = tested.backtest.partners.nodes.map((r) => `${r.before} ${r.after} ${r.currency}`);
+  await audit('backtest result');
+  await shoot('backtest-result', 1280);
+
   // Finance's monthly path. Approve every pending commission shown.
   await open('#/commissions?status=ACCRUED', 'Commissions');
   await page.waitForSelector('[data-state="approve-selected"]', { timeout });
