@@ -184,6 +184,13 @@ pub fn ingest<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::ingest::Ingest> {
         .map_err(|_| ApiError::internal("schema data", "no ingest"))
 }
 
+/// The server's keys, which sign the tokens a sign-in or an application's
+/// link gives.
+pub fn keys<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::auth::jwt::Keys> {
+    ctx.data::<crate::auth::jwt::Keys>()
+        .map_err(|_| ApiError::internal("schema data", "no keys"))
+}
+
 pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a Db> {
     ctx.data::<Db>()
         .map_err(|_| ApiError::internal("schema data", "no database"))

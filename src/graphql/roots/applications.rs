@@ -3,20 +3,14 @@
 
 use crate::applications::{self, Decision, Form};
 use crate::auth::Scope;
-use crate::auth::jwt::Keys;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::graphql::connection::{ListConnection, list_connection};
-use crate::graphql::context::{client, db, page_args, policy, writer};
+use crate::graphql::context::{client, db, keys, page_args, policy, writer};
 use crate::graphql::enums::ApplicationStatus;
 use crate::graphql::objects::PartnerApplication;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::partner_application;
-
-fn keys<'a>(ctx: &Context<'a>) -> ApiResult<&'a Keys> {
-    ctx.data::<Keys>()
-        .map_err(|_| ApiError::internal("schema data", "no keys"))
-}
 
 /// A question of the form and its answer.
 #[derive(InputObject)]

@@ -7,9 +7,8 @@
 //! and signs out.
 
 use crate::auth::Scope;
-use crate::auth::jwt::Keys;
-use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{db, principal, writer};
+use crate::error::ApiResult;
+use crate::graphql::context::{db, keys, principal, writer};
 use crate::graphql::scalars::DateTime;
 use crate::portal::{self, Issued};
 use async_graphql::{Context, ID, Object, SimpleObject};
@@ -64,11 +63,6 @@ impl From<Issued> for PartnerToken {
             partner_name: issued.partner.name,
         }
     }
-}
-
-fn keys<'a>(ctx: &Context<'a>) -> ApiResult<&'a Keys> {
-    ctx.data::<Keys>()
-        .map_err(|_| ApiError::internal("schema data", "no keys"))
 }
 
 #[derive(Default)]

@@ -4,9 +4,8 @@
 //! session runs no mutation but renewing and ending itself.
 
 use super::portal::{PortalLink, PublicUrl};
-use crate::auth::jwt::Keys;
-use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{db, forget_reads, policy, principal};
+use crate::error::ApiResult;
+use crate::graphql::context::{db, forget_reads, keys, policy, principal};
 use crate::graphql::scalars::DateTime;
 use crate::staff::{self, Issued};
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject};
@@ -59,11 +58,6 @@ impl From<Issued> for StaffToken {
             role: issued.role.into(),
         }
     }
-}
-
-fn keys<'a>(ctx: &Context<'a>) -> ApiResult<&'a Keys> {
-    ctx.data::<Keys>()
-        .map_err(|_| ApiError::internal("schema data", "no keys"))
 }
 
 #[derive(Default)]
