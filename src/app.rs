@@ -89,6 +89,11 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     }
     retention::spawn(db.clone(), options.event_retention_days);
     crate::backtests::start_worker(db.clone());
+    let imports = crate::imports::Settings {
+        data_key: options.data_key.clone(),
+        allow_private: options.webhooks.allow_private,
+    };
+    crate::imports::start_worker(db.clone(), imports.clone());
     if options.dispatch_webhooks {
         crate::mail::send::start(db.clone(), options.mail.clone());
         crate::mail::earned::start(db.clone(), &notifier);
@@ -111,6 +116,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         public_url: crate::graphql::roots::portal::PublicUrl(options.public_url.clone()),
         mail: options.mail.clone(),
         backtest_inline: options.backtest_inline,
+        imports,
     }));
     let state = AppState::new(schema, db, keys, options, connectors);
     App {

@@ -205,9 +205,10 @@ pub mod keys {
     );
 
     pub const BACKTEST_RUNNING: UniqueKey = key("ux_backtests_running", "backtests.tenant_id");
+    pub const IMPORT_RUNNING: UniqueKey = key("ux_imports_running", "imports.tenant_id");
 
     /// All of them, for the test that holds them to the schema.
-    pub const ALL: [UniqueKey; 16] = [
+    pub const ALL: [UniqueKey; 17] = [
         TENANT,
         GROUP_EXTERNAL_ID,
         PARTNER_EXTERNAL_ID,
@@ -224,6 +225,7 @@ pub mod keys {
         ATTRIBUTION,
         UNATTRIBUTED_EXTERNAL_ID,
         BACKTEST_RUNNING,
+        IMPORT_RUNNING,
     ];
 }
 

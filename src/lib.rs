@@ -35,6 +35,8 @@
 //! - [`connectors`]: billing providers' webhooks (Stripe, Paddle) turned into
 //!   attributions, sales and refunds.
 //! - [`webhooks`]: endpoints and the dispatcher.
+//! - [`imports`]: a program brought over from Rewardful, FirstPromoter,
+//!   PartnerStack, Tolt or CSV files, in the background.
 //! - [`graphql`]: the schema, loaders, limits, scalars.
 //! - [`http`]: the router, GraphQL over HTTP and WebSocket, GraphiQL.
 //! - [`config`], [`app`], [`demo`]: configuration, wiring for `revshare
@@ -63,6 +65,7 @@ pub mod fx;
 pub mod graphql;
 pub mod history;
 pub mod http;
+pub mod imports;
 pub mod ingest;
 pub mod input;
 pub mod ledger;

@@ -36,6 +36,7 @@ pub enum Kind {
     Enrollment,
     Event,
     FraudFlag,
+    Import,
     Partner,
     PartnerApplication,
     PartnerCommission,
@@ -51,7 +52,7 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 28] = [
+const TABLES: [(Kind, &str); 29] = [
     (Kind::Backtest, "backtests"),
     (Kind::Campaign, "campaigns"),
     (Kind::Category, "categories"),
@@ -68,6 +69,7 @@ const TABLES: [(Kind, &str); 28] = [
     (Kind::Enrollment, "enrollments"),
     (Kind::Event, "events"),
     (Kind::FraudFlag, "fraud_flags"),
+    (Kind::Import, "imports"),
     (Kind::Partner, "partners"),
     (Kind::PartnerApplication, "partner_applications"),
     (Kind::PartnerCommission, "partner_commissions"),

@@ -51,7 +51,14 @@ stored!(
 
 stored!(
     /// Why a commission was reversed or an event refunded.
-    ReversalReason { Refund = "REFUND", Chargeback = "CHARGEBACK", Fraud = "FRAUD", Other = "OTHER" }
+    ReversalReason {
+        Refund = "REFUND",
+        Chargeback = "CHARGEBACK",
+        Fraud = "FRAUD",
+        Other = "OTHER",
+        /// Voided on the platform it was imported from (SPEC §25).
+        ImportedVoid = "IMPORTED_VOID",
+    }
 );
 
 stored!(
@@ -368,6 +375,8 @@ stored!(
         Manual = "MANUAL",
         /// A billing connector's checkout or customer, by its metadata.
         Connector = "CONNECTOR",
+        /// Brought over from another platform by an import (SPEC §25).
+        Import = "IMPORT",
     }
 );
 
@@ -475,5 +484,45 @@ stored!(
         Failed = "FAILED",
         /// Cancelled before it finished.
         Cancelled = "CANCELLED",
+    }
+);
+
+stored!(
+    /// Where an import stands.
+    ImportStatus {
+        /// Reading the source and writing page by page.
+        Running = "RUNNING",
+        /// Every page read and written (or, a dry run, counted).
+        Done = "DONE",
+        /// Stopped on an error: what was written stays, consistent.
+        Failed = "FAILED",
+        /// Cancelled: the pages written before stay.
+        Cancelled = "CANCELLED",
+    }
+);
+
+stored!(
+    /// The platform a program is imported from.
+    ImportSource {
+        Rewardful = "REWARDFUL",
+        Firstpromoter = "FIRSTPROMOTER",
+        Partnerstack = "PARTNERSTACK",
+        Tolt = "TOLT",
+        /// A CSV file for each entity, in revshare's documented layout.
+        Csv = "CSV",
+    }
+);
+
+stored!(
+    /// The entities an import reads, in order.
+    ImportPhase {
+        /// The source's campaigns or groups.
+        Groups = "GROUPS",
+        /// Affiliates, promoters, partnerships, with their links and coupons.
+        Partners = "PARTNERS",
+        /// Referrals and customers.
+        Customers = "CUSTOMERS",
+        /// Commissions and rewards.
+        Commissions = "COMMISSIONS",
     }
 );

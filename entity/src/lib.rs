@@ -43,6 +43,8 @@ pub mod exchange_rate;
 pub mod fraud_flag;
 pub mod fraud_flag_commission;
 pub mod fraud_rule;
+pub mod import;
+pub mod import_problem;
 pub mod ledger_total;
 pub mod partner;
 pub mod partner_application;

@@ -34,6 +34,7 @@ mod m20261201_000024_currencies;
 mod m20261202_000025_backtests;
 mod m20261203_000026_deal_history;
 mod m20261204_000027_staff;
+mod m20261205_000028_imports;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000025_backtests::Migration),
             Box::new(m20261203_000026_deal_history::Migration),
             Box::new(m20261204_000027_staff::Migration),
+            Box::new(m20261205_000028_imports::Migration),
         ]
     }
 }

@@ -24,7 +24,7 @@ pub mod paddle;
 mod run;
 mod signatures;
 pub mod stripe;
-mod units;
+pub mod units;
 mod waits;
 
 pub use config::{Configure, Counts, configure, counts, find, list, secrets};

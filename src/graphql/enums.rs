@@ -45,6 +45,9 @@ pub enum ReversalReason {
     Fraud,
     /// Another reason, said in the note.
     Other,
+    /// Voided on the platform the commission was imported from (set by
+    /// imports, SPEC §25).
+    ImportedVoid,
 }
 
 /// What kind of partner it is: commission plans are for one type.
@@ -256,6 +259,10 @@ pub enum BreakdownVocabulary {
     /// A fraud flag holds the commission (staff only): `description` names
     /// the signal (`held: CLICK_SPAM`); its amount is 0.
     FraudHold,
+    /// Brought over from another platform by an import (SPEC §25):
+    /// `description` says which (`imported from Rewardful`), `value` is the
+    /// commission's id there; never evaluated by revshare's rules.
+    Imported,
 }
 
 /// Who a plan's commission pays.
@@ -524,6 +531,8 @@ pub enum AttributionSource {
     Manual,
     /// A billing connector's checkout or customer.
     Connector,
+    /// Brought over from another platform by an import (SPEC §25).
+    Import,
 }
 
 /// Where a sale or lead came from.

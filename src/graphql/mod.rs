@@ -72,6 +72,7 @@ pub struct Query(
     roots::fraud::FraudQuery,
     roots::currencies::CurrencyQuery,
     roots::backtests::BacktestQuery,
+    roots::imports::ImportQuery,
     roots::node::NodeQuery,
 );
 
@@ -97,6 +98,7 @@ pub struct Mutation(
     roots::fraud::FraudMutation,
     roots::currencies::CurrencyMutation,
     roots::backtests::BacktestMutation,
+    roots::imports::ImportMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`
@@ -126,6 +128,8 @@ pub struct Services {
     pub mail: crate::mail::Settings,
     /// The largest backtest answered at once.
     pub backtest_inline: crate::backtests::Inline,
+    /// How imports reach their sources.
+    pub imports: crate::imports::Settings,
 }
 
 /// The schema with its limits, over `services` (none: to print it). No
@@ -148,7 +152,8 @@ pub fn schema(services: Option<Services>) -> AppSchema {
             .data(services.keys)
             .data(services.public_url)
             .data(services.mail)
-            .data(services.backtest_inline);
+            .data(services.backtest_inline)
+            .data(services.imports);
         builder = builder
             .data(services.ingest)
             .data(services.notifier)

@@ -13,6 +13,7 @@ pub mod columns;
 pub mod events;
 pub mod exchange;
 pub mod exports;
+pub mod imported;
 pub mod maturity;
 pub mod path;
 pub mod refunds;

@@ -23,6 +23,7 @@ pub enum BreakdownLine {
     TierModifier(TierModifierLine),
     Adjustment(AdjustmentLine),
     TierBonus(TierBonusLine),
+    Imported(ImportedLine),
 }
 
 /// A partner-group rule (SPEC §5) that contributed.
@@ -94,6 +95,17 @@ pub struct TierBonusLine {
     pub amount: Decimal,
 }
 
+/// A commission brought over from another platform (SPEC §25): its
+/// amount as the source recorded it, never evaluated by revshare's rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedLine {
+    /// The platform's name: `Rewardful`, `FirstPromoter`, …
+    pub platform: String,
+    /// The commission's id there.
+    pub source_id: String,
+    pub amount: Decimal,
+}
+
 impl BreakdownLine {
     pub fn amount(&self) -> Decimal {
         match self {
@@ -102,6 +114,7 @@ impl BreakdownLine {
             BreakdownLine::TierModifier(line) => line.amount,
             BreakdownLine::Adjustment(line) => line.amount,
             BreakdownLine::TierBonus(line) => line.amount,
+            BreakdownLine::Imported(line) => line.amount,
         }
     }
 }

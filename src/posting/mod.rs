@@ -49,7 +49,7 @@ pub(crate) use balances::{Deltas, add_to_balances, add_totals};
 pub(crate) use holds::{hold_for_payout, release_from_payout};
 pub(crate) use moves::{Move, apply_move, conflict, in_request_order};
 pub(crate) use recipients::name_recipient;
-pub use rows::{DealRef, NewCommission, Posting, TermsRef};
+pub use rows::{DealRef, ImportedTimes, NewCommission, Posting, TermsRef};
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewDomainEvent};

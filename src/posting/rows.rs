@@ -96,6 +96,19 @@ pub struct Posting {
     /// A replay's rows ([`Posting::unwritten`]): never written, so their
     /// breakdowns are not encoded.
     unwritten: bool,
+    /// Imported rows ([`Posting::imported`]): history, not news — no
+    /// `COMMISSION_CREATED` for them, so nothing is e-mailed or pushed.
+    silent: bool,
+}
+
+/// What an imported row went through at the platform it came from
+/// (SPEC §25): its times as the source recorded them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportedTimes {
+    pub mature_at: Option<DateTime<Utc>>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub reversed_at: Option<DateTime<Utc>>,
 }
 
 impl Posting {
@@ -108,7 +121,37 @@ impl Posting {
             then: Vec::new(),
             recorded: stats::StatDeltas::default(),
             unwritten: false,
+            silent: false,
         }
+    }
+
+    /// Rows brought over from another platform: written with their
+    /// source's statuses and times ([`Posting::add_imported`]), announcing
+    /// nothing.
+    pub fn imported(at: DateTime<Utc>) -> Posting {
+        Posting {
+            silent: true,
+            ..Posting::new(at)
+        }
+    }
+
+    /// Queues an imported row in its source's status (`new.status`), with
+    /// the times the source gave.
+    pub fn add_imported(
+        &mut self,
+        new: NewCommission,
+        times: ImportedTimes,
+    ) -> ApiResult<commission::Model> {
+        self.add(new)?;
+        let row = self
+            .rows
+            .last_mut()
+            .ok_or_else(|| ApiError::internal("posting", "the row just added"))?;
+        row.mature_at = times.mature_at;
+        row.approved_at = times.approved_at;
+        row.paid_at = times.paid_at;
+        row.reversed_at = times.reversed_at;
+        Ok(row.clone())
     }
 
     /// Rows a replay decides and never writes (SPEC §23): answered as
@@ -236,6 +279,9 @@ impl Posting {
         }
         for row in &self.rows {
             deltas.add(row, row.status);
+            if self.silent {
+                continue;
+            }
             events.entry(row.tenant_id.clone()).or_default().push(event(
                 row,
                 DomainEventType::CommissionCreated,

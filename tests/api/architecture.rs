@@ -307,6 +307,7 @@ const LAYERS: &[&[&str]] = &[
     &["ingest"],
     &["connectors"],
     &["webhooks"],
+    &["imports"],
     &["graphql"],
     &["http"],
     &["config"],

@@ -29,7 +29,7 @@ const SECRET: &str = "whsec_test_secret_for_revshare";
 const CONNECTORS: &str = "{ billingConnectors { provider endpointUrl enabled commissionBase eventsReceived eventsIgnored } }";
 const CONFIGURE: &str = "mutation($input: ConfigureBillingConnectorInput!) { configureBillingConnector(input: $input) { provider endpointUrl enabled } }";
 
-async fn configure(app: &TestApp, secrets: &[&str], enabled: bool) {
+pub(crate) async fn configure(app: &TestApp, secrets: &[&str], enabled: bool) {
     app.ok(
         &app.admin(),
         CONFIGURE,
@@ -59,7 +59,7 @@ async fn signature(body: &str, secret: &str, timestamp: i64) -> String {
 }
 
 /// An event as Stripe sends it.
-fn event(id: &str, kind: &str, object: Value) -> Value {
+pub(crate) fn event(id: &str, kind: &str, object: Value) -> Value {
     json!({
         "id": id, "object": "event", "api_version": "2025-03-31.basil", "created": chrono::Utc::now().timestamp(),
         "data": { "object": object }, "livemode": false, "pending_webhooks": 1,
@@ -110,7 +110,7 @@ async fn deliver(app: &TestApp, event: &Value) -> (u16, Value) {
 }
 
 /// Delivers and expects `200` with `handled`.
-async fn handled(app: &TestApp, event: &Value, expected: &str) {
+pub(crate) async fn handled(app: &TestApp, event: &Value, expected: &str) {
     let (status, body) = deliver(app, event).await;
     assert_eq!(
         (status, body["handled"].as_str()),
@@ -133,12 +133,12 @@ fn checkout(id: &str, customer: &str, reference: &str) -> Value {
 
 /// When the test invoices were paid: an hour before the tests ran (one
 /// time, as an invoice's is).
-static PAID_AT: std::sync::LazyLock<i64> =
+pub(crate) static PAID_AT: std::sync::LazyLock<i64> =
     std::sync::LazyLock::new(|| chrono::Utc::now().timestamp() - 3600);
 
 /// A paid invoice of the 2025-03-31 generation (no `charge` on it);
 /// `older` adds the fields older API versions send.
-fn invoice(
+pub(crate) fn invoice(
     id: &str,
     event_id: &str,
     customer: &str,

@@ -19,6 +19,7 @@ on_both_databases!(
     the_partners_guide_joins_as_written,
     the_fraud_guides_policy_and_review_run_as_written,
     the_backtesting_guide_answers_as_written,
+    the_importing_guide_runs_as_written,
 );
 
 /// The ```graphql blocks of `path` (from the repository's root), in
@@ -617,5 +618,35 @@ async fn the_backtesting_guide_answers_as_written(app: TestApp) {
     assert_eq!(
         read["backtest"]["totals"],
         json!([{ "currency": "USD", "difference": "16.50" }])
+    );
+}
+
+async fn the_importing_guide_runs_as_written(app: TestApp) {
+    let ops = operations("docs/importing.md");
+    let admin = app.admin();
+    let started = app.ok(&admin, &ops[0], json!({})).await;
+    assert_eq!(started["startImport"]["status"], "RUNNING");
+    let id = text(&started["startImport"]["id"]);
+    let mut import = Value::Null;
+    for _ in 0..300 {
+        import = app.ok(&admin, &ops[1], json!({ "id": id })).await["import"].clone();
+        if import["status"] != "RUNNING" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        import,
+        json!({ "status": "DONE", "progress": 1.0,
+          "counts": { "partners": 2, "codes": 3, "customers": 1, "commissions": 3, "skipped": 0, "unchanged": 0 },
+          "problems": { "nodes": [
+            { "entity": "customer", "externalId": "ref-2",
+              "reason": "has no Stripe customer: nothing it pays can be tied to its partner" } ] } })
+    );
+    let imported = app.ok(&admin, &ops[2], json!({})).await;
+    assert_eq!(
+        imported["partners"],
+        json!({ "nodes": [{ "name": "Jane Doe", "externalId": "csv:aff-1", "status": "ACTIVE",
+          "balance": [{ "currency": "USD", "accrued": "0.00", "approved": "30.00", "paid": "30.00" }] }] })
     );
 }

@@ -23,6 +23,7 @@ mod hardening;
 mod helpers;
 mod http_surface;
 mod hygiene;
+mod imports;
 mod inputs;
 mod ledger;
 mod mail;

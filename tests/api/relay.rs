@@ -254,7 +254,57 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     )
     .await;
     ids.insert("Backtest", id(&backtest["startBacktest"]["id"]));
+    ids.insert("Import", finished_import(app).await);
     (ids, partner)
+}
+
+/// An import as one that ended leaves it (a real one needs a source:
+/// `imports::` runs those).
+async fn finished_import(app: &TestApp) -> String {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    let id = ulid::Ulid::new().to_string();
+    let now = chrono::Utc::now();
+    let campaign: String = {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        entity::campaign::Entity::find()
+            .filter(entity::campaign::Column::TenantId.eq(crate::helpers::TENANT))
+            .one(app.db.conn())
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    entity::import::Entity::insert(entity::import::ActiveModel {
+        id: Set(id.clone()),
+        tenant_id: Set(crate::helpers::TENANT.into()),
+        source: Set(entity::enums::ImportSource::Csv),
+        status: Set(entity::enums::ImportStatus::Done),
+        dry_run: Set(true),
+        campaign_id: Set(campaign),
+        group_id: Set(None),
+        credentials: Set(None),
+        phase: Set(entity::enums::ImportPhase::Commissions),
+        cursor: Set(None),
+        phase_done: Set(0),
+        phase_total: Set(None),
+        partners: Set(0),
+        codes: Set(0),
+        customers: Set(0),
+        commissions: Set(0),
+        skipped: Set(0),
+        unchanged: Set(0),
+        problems: Set(0),
+        requests: Set(0),
+        started_by: Set("admin".into()),
+        started_at: Set(now),
+        finished_at: Set(Some(now)),
+        lease_until: Set(None),
+        error: Set(None),
+    })
+    .exec_without_returning(app.db.conn())
+    .await
+    .unwrap();
+    id
 }
 
 const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id } }";

@@ -109,6 +109,7 @@ impl From<Line> for BreakdownLine {
             Line::TierModifier(l) => (BreakdownVocabulary::TierModifier, l.amount),
             Line::Adjustment(l) => (BreakdownVocabulary::Adjustment, l.amount),
             Line::TierBonus(l) => (BreakdownVocabulary::TierBonus, l.amount),
+            Line::Imported(l) => (BreakdownVocabulary::Imported, l.amount),
         };
         let mut out = BreakdownLine {
             vocabulary,
@@ -158,6 +159,10 @@ impl From<Line> for BreakdownLine {
                 out.value = Some(adjustment.value.normalize().to_string());
             }
             Line::TierBonus(bonus) => out.tier_id = Some(ID(bonus.tier_id)),
+            Line::Imported(imported) => {
+                out.description = Some(format!("imported from {}", imported.platform));
+                out.value = Some(imported.source_id);
+            }
         }
         out
     }

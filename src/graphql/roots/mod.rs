@@ -15,6 +15,7 @@ pub mod deals;
 pub mod events;
 pub mod fraud;
 pub mod groups;
+pub mod imports;
 pub mod ledger;
 pub mod mail;
 pub mod node;

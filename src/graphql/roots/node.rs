@@ -54,6 +54,7 @@ pub enum Node {
     Enrollment(Enrollment),
     Event(Event),
     FraudFlag(FraudFlag),
+    Import(super::imports::Import),
     Partner(Partner),
     PartnerApplication(PartnerApplication),
     PartnerCommission(PartnerCommission),
@@ -305,6 +306,13 @@ async fn by_row(
         Kind::Backtest => match nodes::row::<entity::backtest::Entity>(conn, tenant, id).await? {
             Some(found) => Ok(super::backtests::readable(policy(ctx)?, found)?.map(Node::Backtest)),
             None => Ok(None),
+        },
+        // The staff's alone, as `import` answers.
+        Kind::Import => match nodes::row::<entity::import::Entity>(conn, tenant, id).await? {
+            Some(found) if policy(ctx)?.reads_as_admin() => {
+                Ok(Some(Node::Import(super::imports::Import(found))))
+            }
+            _ => Ok(None),
         },
         // The staff's alone, as `emails` answers.
         Kind::Email => match nodes::row::<entity::email::Entity>(conn, tenant, id).await? {

@@ -1,0 +1,581 @@
+//! Importing a running program from another platform (SPEC §25):
+//! Rewardful, FirstPromoter, PartnerStack, Tolt — each read through its
+//! own documented REST API ([`sources`]) — or CSV files.
+//!
+//! An import reads its source phase by phase (campaigns, partners,
+//! customers, commissions) and page by page, and writes each page in one
+//! transaction with the cursor of the next ([`write`]): a run killed
+//! midway is taken up by any replica once its lease runs out and resumes
+//! after the last page written; every row is keyed by its id at the
+//! source, so a second import adds nothing. A dry run reads and counts
+//! everything and writes nothing of the program. One import runs at a
+//! time per tenant (a partial unique index); its credentials are sealed
+//! with the data key while it runs and dropped when it ends, and never
+//! answered. Why: docs/importing.md.
+
+pub mod client;
+pub mod source;
+pub mod sources;
+pub mod write;
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, keys, violates};
+use crate::payouts::seal::DataKey;
+use chrono::{DateTime, Duration, Utc};
+use entity::enums::{ImportPhase, ImportSource, ImportStatus};
+use entity::{import, import_problem};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    QuerySelect,
+};
+use source::{Page, PageError};
+use sources::{Credentials, Source};
+
+/// How long a replica holds a running import without renewing.
+const LEASE: Duration = Duration::seconds(120);
+/// How often each replica looks for a running import nobody holds.
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The phases, in order.
+const PHASES: [ImportPhase; 4] = [
+    ImportPhase::Groups,
+    ImportPhase::Partners,
+    ImportPhase::Customers,
+    ImportPhase::Commissions,
+];
+
+/// What `startImport` asks for.
+pub struct NewImport {
+    pub source: ImportSource,
+    pub credentials: Credentials,
+    pub campaign_id: Option<String>,
+    pub group_id: Option<String>,
+    pub dry_run: bool,
+}
+
+/// How imports reach their sources: the data key their credentials are
+/// sealed with, and whether a private address (a test's server) may be read.
+#[derive(Clone)]
+pub struct Settings {
+    pub data_key: Option<DataKey>,
+    pub allow_private: bool,
+}
+
+/// Starts an import: checks the input, reads the source's first page
+/// (so refused credentials are answered at once), then runs in the
+/// background.
+pub async fn start(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    actor: &str,
+    new: NewImport,
+) -> ApiResult<import::Model> {
+    let key = settings.data_key.as_ref().ok_or_else(|| {
+        ApiError::bad_input(
+            "input.credentials",
+            "imports need REVSHARE_DATA_KEY, which keeps credentials sealed while they run",
+        )
+    })?;
+    let conn = db.conn();
+    let campaign = match &new.campaign_id {
+        Some(id) => crate::campaigns::find(conn, tenant_id, id)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("input.campaignId", "no such campaign"))?,
+        None => crate::campaigns::default_campaign(conn, tenant_id).await?,
+    };
+    if let Some(id) = &new.group_id {
+        crate::directory::groups::find(conn, tenant_id, id)
+            .await?
+            .ok_or_else(|| ApiError::bad_input("input.groupId", "no such partner group"))?;
+    }
+    let source = Source::open(new.source, &new.credentials, settings.allow_private)?;
+    match source.page(ImportPhase::Groups, None).await {
+        Ok(_) => {}
+        Err(PageError::Refused) => {
+            return Err(ApiError::bad_input(
+                "input.credentials",
+                format!("{} refused the API key", source.platform()),
+            ));
+        }
+        Err(err) => return Err(ApiError::bad_input("input.credentials", failure(&err))),
+    }
+    let id = crate::input::new_id();
+    let sealed = key.seal(&binding(tenant_id, &id), &new.credentials.stored()?);
+    let row = import::ActiveModel {
+        id: Set(id.clone()),
+        tenant_id: Set(tenant_id.to_owned()),
+        source: Set(new.source),
+        status: Set(ImportStatus::Running),
+        dry_run: Set(new.dry_run),
+        campaign_id: Set(campaign.id),
+        group_id: Set(new.group_id),
+        credentials: Set(Some(sealed)),
+        phase: Set(ImportPhase::Groups),
+        cursor: Set(None),
+        phase_done: Set(0),
+        phase_total: Set(None),
+        partners: Set(0),
+        codes: Set(0),
+        customers: Set(0),
+        commissions: Set(0),
+        skipped: Set(0),
+        unchanged: Set(0),
+        problems: Set(0),
+        requests: Set(source.requests()),
+        started_by: Set(actor.to_owned()),
+        started_at: Set(crate::db::now()),
+        finished_at: Set(None),
+        lease_until: Set(None),
+        error: Set(None),
+    };
+    let row = import::Entity::insert(row)
+        .exec_with_returning(conn)
+        .await
+        .map_err(|e| match violates(&e, keys::IMPORT_RUNNING) {
+            true => ApiError::Conflict("an import is running for this program already".into()),
+            false => e.into(),
+        })?;
+    spawn(db.clone(), settings.clone(), id);
+    Ok(row)
+}
+
+/// What a sealed value is bound to: its tenant and import.
+fn binding(tenant_id: &str, id: &str) -> String {
+    format!("import:{tenant_id}:{id}")
+}
+
+/// A page error in words for the brand, naming the source's row.
+fn failure(err: &PageError) -> String {
+    match err {
+        PageError::Refused => "the source refused the credentials".into(),
+        PageError::Unexpected { entity, id } => {
+            format!("the source answered a {entity} ({id}) its documents do not describe")
+        }
+        PageError::Failed(said) => said.clone(),
+    }
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<import::Model>> {
+    Ok(import::Entity::find_by_id(id.to_owned())
+        .filter(import::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+/// Cancels a running import: the page being read is not written, the
+/// pages written stay; `CONFLICT` once it has ended.
+pub async fn cancel(db: &Db, tenant_id: &str, id: &str) -> ApiResult<import::Model> {
+    let conn = db.conn();
+    let found = find(conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("import"))?;
+    let now = crate::db::now();
+    let moved = import::Entity::update_many()
+        .col_expr(
+            import::Column::Status,
+            Expr::value(ImportStatus::Cancelled.as_str()),
+        )
+        .col_expr(import::Column::FinishedAt, Expr::value(now))
+        .col_expr(
+            import::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            import::Column::Credentials,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(import::Column::Id.eq(id))
+        .filter(import::Column::Status.eq(ImportStatus::Running))
+        .exec(conn)
+        .await?;
+    if moved.rows_affected == 0 {
+        return Err(ApiError::Conflict(format!(
+            "the import is {} already",
+            found.status.as_str()
+        )));
+    }
+    Ok(import::Model {
+        status: ImportStatus::Cancelled,
+        finished_at: Some(now),
+        lease_until: None,
+        credentials: None,
+        ..found
+    })
+}
+
+/// How far an import is, 0 to 1: a quarter per phase, the phase's share
+/// by its rows read of the source's total when the source says.
+pub fn progress(row: &import::Model) -> f64 {
+    if row.status != ImportStatus::Running {
+        return 1.0;
+    }
+    let phase = PHASES.iter().position(|p| *p == row.phase).unwrap_or(0) as f64;
+    let within = match row.phase_total {
+        Some(total) if total > 0 => (row.phase_done as f64 / total as f64).min(1.0),
+        _ => 0.0,
+    };
+    ((phase + within) / PHASES.len() as f64).min(0.99)
+}
+
+/// Runs an import on this replica.
+fn spawn(db: Db, settings: Settings, id: String) {
+    tokio::spawn(async move {
+        if let Err(err) = run(&db, &settings, &id).await {
+            tracing::warn!(error = ?err, import = %id, "an import stopped; another look will take it up");
+        }
+    });
+}
+
+/// On every replica: running imports nobody holds are taken up.
+pub fn start_worker(db: Db, settings: Settings) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = take_up(&db, &settings).await {
+                tracing::warn!(error = ?err, "looking for imports failed; retrying");
+            }
+            tokio::time::sleep(LOOK_EVERY).await;
+        }
+    });
+}
+
+/// Takes up the running imports whose replica stopped.
+pub async fn take_up(db: &Db, settings: &Settings) -> ApiResult<()> {
+    let now = crate::db::now();
+    let orphans: Vec<String> = import::Entity::find()
+        .select_only()
+        .column(import::Column::Id)
+        .filter(import::Column::Status.eq(ImportStatus::Running))
+        .filter(
+            sea_orm::Condition::any()
+                .add(import::Column::LeaseUntil.is_null())
+                .add(import::Column::LeaseUntil.lt(now)),
+        )
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    for id in orphans {
+        spawn(db.clone(), settings.clone(), id);
+    }
+    Ok(())
+}
+
+/// Claims a running import nobody holds: the lease, or `None`.
+async fn claim(conn: &impl ConnectionTrait, id: &str) -> ApiResult<Option<DateTime<Utc>>> {
+    let now = crate::db::now();
+    let lease = now + LEASE;
+    let claimed = import::Entity::update_many()
+        .col_expr(import::Column::LeaseUntil, Expr::value(lease))
+        .filter(import::Column::Id.eq(id))
+        .filter(import::Column::Status.eq(ImportStatus::Running))
+        .filter(
+            sea_orm::Condition::any()
+                .add(import::Column::LeaseUntil.is_null())
+                .add(import::Column::LeaseUntil.lt(now)),
+        )
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    Ok(claimed.then_some(lease))
+}
+
+/// Where a run stands between pages, as the row keeps it.
+struct Place {
+    phase: usize,
+    cursor: Option<String>,
+    done: i64,
+    total: Option<i64>,
+}
+
+/// Reads and writes page after page while this replica holds the lease;
+/// ends the import `DONE`, or `FAILED` naming what failed.
+async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
+    let conn = db.conn();
+    let Some(mut lease) = claim(conn, id).await? else {
+        return Ok(());
+    };
+    let row = import::Entity::find_by_id(id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("claimed import", id))?;
+    let opened = settings
+        .data_key
+        .as_ref()
+        .and_then(|key| row.credentials.as_ref().map(|c| (key, c)))
+        .map(|(key, sealed)| key.open(&binding(&row.tenant_id, &row.id), sealed));
+    let credentials = match opened {
+        Some(Ok(text)) => Credentials::read(&text)?,
+        _ => {
+            return finish(
+                db,
+                &row,
+                lease,
+                Some("its credentials cannot be opened with this server's data key".into()),
+            )
+            .await;
+        }
+    };
+    let source = Source::open(row.source, &credentials, settings.allow_private)?;
+    let campaign = crate::campaigns::find(conn, &row.tenant_id, &row.campaign_id)
+        .await?
+        .ok_or_else(|| ApiError::internal("import campaign", &row.campaign_id))?;
+    let mut target = write::Target {
+        tenant_id: row.tenant_id.clone(),
+        prefix: source.prefix(),
+        platform: source.platform(),
+        campaign,
+        group_id: row.group_id.clone(),
+        dry: row.dry_run,
+        actor: row.started_by.clone(),
+        groups: Default::default(),
+        several_groups: false,
+        partners: Default::default(),
+        referrals: Default::default(),
+        learnt: Vec::new(),
+    };
+    let mut place = Place {
+        phase: PHASES.iter().position(|p| *p == row.phase).unwrap_or(0),
+        cursor: row.cursor.clone(),
+        done: row.phase_done,
+        total: row.phase_total,
+    };
+    // What memory held before a resumption: the source's campaigns, and
+    // which customer each referral is (read again, nothing written).
+    if (place.phase > 0 || place.cursor.is_some())
+        && let Err(err) = recall(db, &source, &mut target, place.phase).await
+    {
+        return finish(db, &row, lease, Some(failure(&err))).await;
+    }
+    let mut requests_before = source.requests();
+    let mut problems = row.problems;
+    loop {
+        let phase = PHASES[place.phase];
+        let page = match source.page(phase, place.cursor.as_deref()).await {
+            Ok(page) => page,
+            Err(err) => return finish(db, &row, lease, Some(failure(&err))).await,
+        };
+        let requests = source.requests() - requests_before;
+        requests_before = source.requests();
+        match write_page(
+            db,
+            &row,
+            &mut target,
+            &mut place,
+            lease,
+            page,
+            requests,
+            &mut problems,
+        )
+        .await
+        {
+            Ok(Some(renewed)) => lease = renewed,
+            // Cancelled, or taken over: nothing more.
+            Ok(None) => return Ok(()),
+            Err(err) => {
+                tracing::warn!(error = ?err, import = %id, "an import's page failed");
+                return finish(db, &row, lease, Some(write::said(&err))).await;
+            }
+        }
+        if place.phase == PHASES.len() {
+            return finish(db, &row, lease, None).await;
+        }
+    }
+}
+
+/// Rebuilds what a run keeps in memory from the phases before `phase`,
+/// reading the source again and writing nothing.
+async fn recall(
+    db: &Db,
+    source: &Source,
+    target: &mut write::Target,
+    phase: usize,
+) -> Result<(), PageError> {
+    let dry = target.dry;
+    target.dry = true;
+    let mut wanted = vec![ImportPhase::Groups];
+    // A dry run's partners exist in memory alone.
+    if dry && phase > 1 {
+        wanted.push(ImportPhase::Partners);
+    }
+    if phase > 2 {
+        wanted.push(ImportPhase::Customers);
+    }
+    for phase in wanted {
+        let mut cursor = None;
+        loop {
+            let page = source.page(phase, cursor.as_deref()).await?;
+            let remembered = async {
+                let txn = db.write().await?;
+                write::page(&txn, target, &page.rows).await
+            };
+            remembered
+                .await
+                .map_err(|e| PageError::Failed(write::said(&e)))?;
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+    }
+    target.dry = dry;
+    Ok(())
+}
+
+/// One page written with the place after it, only while the lease holds:
+/// the renewed lease, or `None` when it was lost.
+#[allow(clippy::too_many_arguments)]
+async fn write_page(
+    db: &Db,
+    row: &import::Model,
+    target: &mut write::Target,
+    place: &mut Place,
+    lease: DateTime<Utc>,
+    page: Page,
+    requests: i64,
+    problems: &mut i64,
+) -> ApiResult<Option<DateTime<Utc>>> {
+    let read = page.rows.count() as i64;
+    let (next_phase, next_cursor, next_done, next_total) = match &page.next {
+        Some(cursor) => (
+            place.phase,
+            Some(cursor.clone()),
+            place.done + read,
+            page.total.or(place.total),
+        ),
+        None => (place.phase + 1, None, 0, None),
+    };
+    target.begin_page();
+    let written = async {
+        let txn = db.write().await?;
+        let mut counts = write::page(&txn, target, &page.rows).await?;
+        counts.problems.extend(page.problems.iter().cloned());
+        let renewed = crate::db::now() + LEASE;
+        let phase = PHASES
+            .get(next_phase)
+            .copied()
+            .unwrap_or(ImportPhase::Commissions);
+        let add = |column: import::Column, n: i64| Expr::col(column).add(n);
+        let moved = import::Entity::update_many()
+            .col_expr(import::Column::LeaseUntil, Expr::value(renewed))
+            .col_expr(import::Column::Phase, Expr::value(phase.as_str()))
+            .col_expr(import::Column::Cursor, Expr::value(next_cursor.clone()))
+            .col_expr(import::Column::PhaseDone, Expr::value(next_done))
+            .col_expr(import::Column::PhaseTotal, Expr::value(next_total))
+            .col_expr(
+                import::Column::Partners,
+                add(import::Column::Partners, counts.partners),
+            )
+            .col_expr(
+                import::Column::Codes,
+                add(import::Column::Codes, counts.codes),
+            )
+            .col_expr(
+                import::Column::Customers,
+                add(import::Column::Customers, counts.customers),
+            )
+            .col_expr(
+                import::Column::Commissions,
+                add(import::Column::Commissions, counts.commissions),
+            )
+            .col_expr(
+                import::Column::Skipped,
+                add(import::Column::Skipped, counts.skipped),
+            )
+            .col_expr(
+                import::Column::Unchanged,
+                add(import::Column::Unchanged, counts.unchanged),
+            )
+            .col_expr(
+                import::Column::Problems,
+                add(import::Column::Problems, counts.problems.len() as i64),
+            )
+            .col_expr(
+                import::Column::Requests,
+                add(import::Column::Requests, requests),
+            )
+            .filter(import::Column::Id.eq(row.id.as_str()))
+            .filter(import::Column::Status.eq(ImportStatus::Running))
+            .filter(import::Column::LeaseUntil.eq(lease))
+            .exec(&*txn)
+            .await?;
+        if moved.rows_affected == 0 {
+            return Ok(None);
+        }
+        let rows: Vec<import_problem::ActiveModel> = counts
+            .problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| import_problem::ActiveModel {
+                import_id: Set(row.id.clone()),
+                seq: Set(*problems + i as i64),
+                entity: Set(p.entity.to_owned()),
+                external_id: Set(p.external_id.chars().take(200).collect()),
+                reason: Set(p.reason.chars().take(500).collect()),
+            })
+            .collect();
+        for chunk in rows.chunks(crate::posting::WRITE_CHUNK) {
+            import_problem::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&*txn)
+                .await?;
+        }
+        txn.commit().await?;
+        Ok::<_, ApiError>(Some((renewed, counts.problems.len() as i64)))
+    }
+    .await;
+    match written {
+        Ok(Some((renewed, new_problems))) => {
+            *problems += new_problems;
+            *place = Place {
+                phase: next_phase,
+                cursor: next_cursor,
+                done: next_done,
+                total: next_total,
+            };
+            Ok(Some(renewed))
+        }
+        Ok(None) => Ok(None),
+        Err(err) => {
+            target.forget_page();
+            Err(err)
+        }
+    }
+}
+
+/// Ends an import — `DONE`, or `FAILED` with `error` — while the lease
+/// holds, dropping its credentials.
+async fn finish(
+    db: &Db,
+    row: &import::Model,
+    lease: DateTime<Utc>,
+    error: Option<String>,
+) -> ApiResult<()> {
+    let status = match error {
+        Some(_) => ImportStatus::Failed,
+        None => ImportStatus::Done,
+    };
+    import::Entity::update_many()
+        .col_expr(import::Column::Status, Expr::value(status.as_str()))
+        .col_expr(import::Column::FinishedAt, Expr::value(crate::db::now()))
+        .col_expr(
+            import::Column::LeaseUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(
+            import::Column::Credentials,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(import::Column::Cursor, Expr::value(Option::<String>::None))
+        .col_expr(import::Column::Error, Expr::value(error))
+        .filter(import::Column::Id.eq(row.id.as_str()))
+        .filter(import::Column::Status.eq(ImportStatus::Running))
+        .filter(import::Column::LeaseUntil.eq(lease))
+        .exec(db.conn())
+        .await?;
+    Ok(())
+}

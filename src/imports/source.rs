@@ -1,0 +1,196 @@
+//! What every source is read into: its campaigns, partners (with their
+//! link tokens and coupons), referred customers and commissions, a page
+//! at a time, each row keyed by its id at the source.
+
+use crate::engine::Currency;
+use crate::ledger::imported::SourceState;
+use chrono::{DateTime, Utc};
+use entity::enums::PartnerStatus;
+use rust_decimal::Decimal;
+
+/// A campaign (Rewardful, FirstPromoter) or group (PartnerStack): a
+/// partner group when the source has several.
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub key: String,
+    pub name: String,
+    /// Its commission: a percentage of each sale, for so many months…
+    pub percentage: Option<Decimal>,
+    pub max_months: Option<u32>,
+    /// …or a flat amount per sale.
+    pub flat: Option<Decimal>,
+}
+
+/// An affiliate, promoter or partnership.
+#[derive(Debug, Clone)]
+pub struct Partner {
+    pub key: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub status: PartnerStatus,
+    /// Its campaign or group at the source.
+    pub group_key: Option<String>,
+    /// Its link tokens (`?via=jane`), kept as referral codes.
+    pub codes: Vec<String>,
+    /// Its coupons, kept as codes' coupons.
+    pub coupons: Vec<String>,
+}
+
+/// A referred customer.
+#[derive(Debug, Clone)]
+pub struct Referral {
+    pub key: String,
+    pub partner_key: String,
+    /// The customer's id at Stripe (`cus_…`): what the next `invoice.paid`
+    /// names.
+    pub customer: Option<String>,
+    pub email: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A commission, as the source recorded it.
+#[derive(Debug, Clone)]
+pub struct Commission {
+    pub key: String,
+    pub partner_key: Option<String>,
+    /// The customer's id at Stripe, when the source ties it.
+    pub customer: Option<String>,
+    /// The referral it came from, when the source names it.
+    pub referral_key: Option<String>,
+    pub currency: Currency,
+    pub amount_minor: i64,
+    pub sale_minor: Option<i64>,
+    pub earned_at: DateTime<Utc>,
+    pub state: SourceState,
+}
+
+/// A row that cannot be imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub entity: &'static str,
+    pub external_id: String,
+    pub reason: String,
+}
+
+impl Problem {
+    pub fn new(entity: &'static str, external_id: &str, reason: impl Into<String>) -> Problem {
+        Problem {
+            entity,
+            external_id: external_id.to_owned(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The rows of one page.
+#[derive(Debug)]
+pub enum Rows {
+    Groups(Vec<Group>),
+    Partners(Vec<Partner>),
+    Customers(Vec<Referral>),
+    Commissions(Vec<Commission>),
+}
+
+impl Rows {
+    /// The rows read.
+    pub fn count(&self) -> usize {
+        match self {
+            Rows::Groups(rows) => rows.len(),
+            Rows::Partners(rows) => rows.len(),
+            Rows::Customers(rows) => rows.len(),
+            Rows::Commissions(rows) => rows.len(),
+        }
+    }
+}
+
+/// One page read from a source.
+#[derive(Debug)]
+pub struct Page {
+    pub rows: Rows,
+    /// Rows of the page that cannot be imported (read, not parsed).
+    pub problems: Vec<Problem>,
+    /// The cursor of the next page; `None`: the phase is read.
+    pub next: Option<String>,
+    /// The phase's rows, when the source says.
+    pub total: Option<i64>,
+}
+
+/// Why a page could not be had.
+#[derive(Debug)]
+pub enum PageError {
+    /// The credentials were refused (`401`/`403`).
+    Refused,
+    /// A row the source's documents do not describe: the entity and id.
+    Unexpected { entity: &'static str, id: String },
+    /// The source could not be read, in words for the operator.
+    Failed(String),
+}
+
+impl From<super::client::ReadError> for PageError {
+    fn from(err: super::client::ReadError) -> PageError {
+        match err {
+            super::client::ReadError::Refused => PageError::Refused,
+            super::client::ReadError::Failed(said) => PageError::Failed(said),
+        }
+    }
+}
+
+/// Reading a source's JSON: each helper answers `None` for a field that
+/// is absent or of another type.
+pub mod json {
+    use chrono::{DateTime, Utc};
+    use serde_json::Value;
+
+    pub fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+        v.get(key)?.as_str().filter(|s| !s.is_empty())
+    }
+
+    /// An id: a string or a number.
+    pub fn id(v: &Value, key: &str) -> Option<String> {
+        match v.get(key)? {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn int(v: &Value, key: &str) -> Option<i64> {
+        match v.get(key)? {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// An RFC 3339 time, or seconds (or milliseconds) since the epoch.
+    pub fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
+        match v.get(key)? {
+            Value::String(s) => DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+                .or_else(|| {
+                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                        .ok()
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .map(|t| t.and_utc())
+                }),
+            Value::Number(n) => {
+                let n = n.as_i64()?;
+                match n > 100_000_000_000 {
+                    true => DateTime::from_timestamp_millis(n),
+                    false => DateTime::from_timestamp(n, 0),
+                }
+            }
+            _ => None,
+        }
+        .map(|t| chrono::SubsecRound::trunc_subsecs(t, 6))
+    }
+
+    /// The items of a list answer at `key` (or the answer itself).
+    pub fn items<'a>(v: &'a Value, key: &str) -> Option<&'a Vec<Value>> {
+        match key {
+            "" => v.as_array(),
+            _ => v.get(key)?.as_array(),
+        }
+    }
+}

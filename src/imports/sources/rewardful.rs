@@ -1,0 +1,253 @@
+//! Rewardful's REST API v1 (`https://api.getrewardful.com/v1`): HTTP Basic
+//! with the API secret as the user and no password; `page`/`limit` paging
+//! (`limit` at most 100) answered as `{"pagination": {"next_page",
+//! "total_count", …}, "data": [...]}`.
+//!
+//! - `GET /campaigns`: `id`, `name`, `reward_type` (`percent` |
+//!   `amount`), `commission_percent`, `commission_amount_cents`,
+//!   `max_commission_period_months`;
+//! - `GET /affiliates?expand[]=links&expand[]=campaign`: `id`,
+//!   `first_name`, `last_name`, `email`, `state` (`active`, `suspended`,
+//!   `archived`…), `campaign`, `links[].token` (the `?via=` of a link),
+//!   `coupons[].code`;
+//! - `GET /referrals?expand[]=affiliate`: `id`, `affiliate`,
+//!   `conversion_state` (`visitor`, `lead`, `conversion`), `customer.id`
+//!   or `stripe_customer_id` (Stripe's `cus_…`), `became_conversion_at`,
+//!   `became_lead_at`, `created_at`;
+//! - `GET /commissions?expand[]=sale&expand[]=campaign`: `id`, `amount`
+//!   (cents), `currency`, `state` (`pending`, `due`, `paid`, `voided`),
+//!   `due_at`, `paid_at`, `voided_at`, `created_at`, `sale` (its
+//!   `sale_amount_cents`, `charged_at`, `referral`, `affiliate`).
+
+use super::super::client::Client;
+use super::super::source::json::{id, int, items, text, time};
+use super::super::source::{Commission, Group, Page, PageError, Partner, Problem, Referral, Rows};
+use super::{currency_of, minor_of};
+use crate::ledger::imported::SourceState;
+use entity::enums::{ImportPhase, PartnerStatus};
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// The documented host.
+pub const HOST: &str = "https://api.getrewardful.com";
+/// The largest page Rewardful answers.
+const LIMIT: u32 = 100;
+
+pub async fn page(
+    client: &Client,
+    phase: ImportPhase,
+    cursor: Option<&str>,
+) -> Result<Page, PageError> {
+    let number = cursor.unwrap_or("1").to_owned();
+    let (path, expand): (&str, &[&str]) = match phase {
+        ImportPhase::Groups => ("/v1/campaigns", &[]),
+        ImportPhase::Partners => ("/v1/affiliates", &["links", "campaign"]),
+        ImportPhase::Customers => ("/v1/referrals", &["affiliate"]),
+        ImportPhase::Commissions => ("/v1/commissions", &["sale", "campaign"]),
+    };
+    let mut query = vec![("page", number), ("limit", LIMIT.to_string())];
+    query.extend(expand.iter().map(|e| ("expand[]", (*e).to_owned())));
+    let answer = client.get(path, &query).await?;
+    let entity = match phase {
+        ImportPhase::Groups => "campaign",
+        ImportPhase::Partners => "affiliate",
+        ImportPhase::Customers => "referral",
+        ImportPhase::Commissions => "commission",
+    };
+    let data = items(&answer, "data").ok_or_else(|| PageError::Unexpected {
+        entity,
+        id: format!("the page of {path}"),
+    })?;
+    let pagination = &answer["pagination"];
+    let next = int(pagination, "next_page").map(|n| n.to_string());
+    let total = int(pagination, "total_count");
+    let mut problems = Vec::new();
+    let rows = match phase {
+        ImportPhase::Groups => Rows::Groups(data.iter().map(group).collect::<Result<_, _>>()?),
+        ImportPhase::Partners => {
+            Rows::Partners(data.iter().map(partner).collect::<Result<_, _>>()?)
+        }
+        ImportPhase::Customers => {
+            let mut rows = Vec::new();
+            for v in data {
+                if let Some(row) = referral(v, &mut problems)? {
+                    rows.push(row);
+                }
+            }
+            Rows::Customers(rows)
+        }
+        ImportPhase::Commissions => {
+            Rows::Commissions(data.iter().map(commission).collect::<Result<_, _>>()?)
+        }
+    };
+    Ok(Page {
+        rows,
+        problems,
+        next,
+        total,
+    })
+}
+
+fn unexpected(entity: &'static str, v: &Value) -> PageError {
+    PageError::Unexpected {
+        entity,
+        id: id(v, "id").unwrap_or_else(|| "without an id".into()),
+    }
+}
+
+fn group(v: &Value) -> Result<Group, PageError> {
+    let key = id(v, "id").ok_or_else(|| unexpected("campaign", v))?;
+    let percentage = match text(v, "reward_type") {
+        Some("amount") => None,
+        _ => v
+            .get("commission_percent")
+            .and_then(|p| match p {
+                Value::String(s) => crate::engine::parse_decimal(s),
+                Value::Number(n) => crate::engine::parse_decimal(&n.to_string()),
+                _ => None,
+            })
+            .map(|p| p.normalize()),
+    };
+    let flat = match text(v, "reward_type") {
+        Some("amount") => int(v, "commission_amount_cents").map(|c| Decimal::new(c, 2)),
+        _ => None,
+    };
+    Ok(Group {
+        name: text(v, "name").unwrap_or(&key).to_owned(),
+        key,
+        percentage,
+        max_months: int(v, "max_commission_period_months")
+            .and_then(|m| u32::try_from(m).ok())
+            .filter(|m| *m > 0),
+        flat,
+    })
+}
+
+fn partner(v: &Value) -> Result<Partner, PageError> {
+    let key = id(v, "id").ok_or_else(|| unexpected("affiliate", v))?;
+    let name = [text(v, "first_name"), text(v, "last_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let status = match text(v, "state") {
+        Some("active") | None => PartnerStatus::Active,
+        Some("suspended") => PartnerStatus::Suspended,
+        Some(_) => PartnerStatus::Archived,
+    };
+    let tokens = |list: &str, field: &str| -> Vec<String> {
+        items(v, list)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|x| text(x, field).map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Ok(Partner {
+        name,
+        email: text(v, "email").map(str::to_owned),
+        status,
+        group_key: v.get("campaign").and_then(|c| id(c, "id")),
+        codes: tokens("links", "token"),
+        coupons: tokens("coupons", "code"),
+        key,
+    })
+}
+
+fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, PageError> {
+    let key = id(v, "id").ok_or_else(|| unexpected("referral", v))?;
+    let state = text(v, "conversion_state").unwrap_or("visitor");
+    let customer = text(v, "stripe_customer_id")
+        .or_else(|| v.get("customer").and_then(|c| text(c, "id")))
+        .map(str::to_owned);
+    let partner_key = v
+        .get("affiliate")
+        .and_then(|a| id(a, "id"))
+        .or_else(|| id(v, "affiliate_id"))
+        .ok_or_else(|| unexpected("referral", v))?;
+    if customer.is_none() {
+        if state != "visitor" {
+            problems.push(Problem::new(
+                "customer",
+                &key,
+                "has no Stripe customer: nothing it pays can be tied to its partner",
+            ));
+        }
+        return Ok(None);
+    }
+    let at = time(v, "became_conversion_at")
+        .or_else(|| time(v, "became_lead_at"))
+        .or_else(|| time(v, "created_at"))
+        .ok_or_else(|| unexpected("referral", v))?;
+    Ok(Some(Referral {
+        key,
+        partner_key,
+        customer,
+        email: v
+            .get("customer")
+            .and_then(|c| text(c, "email"))
+            .map(str::to_owned),
+        at,
+    }))
+}
+
+fn commission(v: &Value) -> Result<Commission, PageError> {
+    let bad = || unexpected("commission", v);
+    let key = id(v, "id").ok_or_else(bad)?;
+    let currency = text(v, "currency").and_then(currency_of).ok_or_else(bad)?;
+    let amount_minor = int(v, "amount")
+        .and_then(|a| minor_of(currency, a))
+        .ok_or_else(bad)?;
+    let sale = v.get("sale").filter(|s| s.is_object());
+    let earned_at = sale
+        .and_then(|s| time(s, "charged_at"))
+        .or_else(|| time(v, "created_at"))
+        .ok_or_else(bad)?;
+    let state = match text(v, "state") {
+        Some("pending") => SourceState::Pending {
+            due_at: time(v, "due_at"),
+        },
+        Some("due") => SourceState::Due,
+        Some("paid") => SourceState::Paid {
+            at: time(v, "paid_at").ok_or_else(bad)?,
+        },
+        Some("voided") => SourceState::Voided {
+            at: time(v, "voided_at")
+                .or_else(|| time(v, "updated_at"))
+                .unwrap_or(earned_at),
+        },
+        _ => return Err(bad()),
+    };
+    let sale_currency = sale.and_then(|s| text(s, "currency")).and_then(currency_of);
+    let sale_minor = sale
+        .and_then(|s| int(s, "sale_amount_cents"))
+        .filter(|_| sale_currency.is_none_or(|c| c == currency))
+        .and_then(|c| minor_of(currency, c));
+    let referral = sale.and_then(|s| s.get("referral"));
+    let partner_key = sale
+        .and_then(|s| s.get("affiliate"))
+        .and_then(|a| id(a, "id"))
+        .or_else(|| v.get("affiliate").and_then(|a| id(a, "id")))
+        .or_else(|| {
+            referral
+                .and_then(|r| r.get("affiliate"))
+                .and_then(|a| id(a, "id"))
+        });
+    Ok(Commission {
+        key,
+        partner_key,
+        customer: referral
+            .and_then(|r| {
+                text(r, "stripe_customer_id")
+                    .or_else(|| r.get("customer").and_then(|c| text(c, "id")))
+            })
+            .map(str::to_owned),
+        referral_key: referral.and_then(|r| id(r, "id")),
+        currency,
+        amount_minor,
+        sale_minor,
+        earned_at,
+        state,
+    })
+}

@@ -1,0 +1,528 @@
+//! One page of a source, written in the caller's transaction — or, in a
+//! dry run, decided and counted only. Every row is keyed by its id at the
+//! source, so a page written twice (a second import, a run resumed after a
+//! crash) adds nothing:
+//!
+//! - a campaign → a partner group `{source}:campaign:{id}` (only when the
+//!   source has several and the import names no group), its commission as
+//!   the group's rules;
+//! - a partner → a partner `{source}:{id}`, enrolled in the import's
+//!   campaign, its link tokens as referral codes and its coupons as their
+//!   coupons, with the same text;
+//! - a referral with a Stripe customer → that customer attributed to its
+//!   partner (source `IMPORT`), at the time it converted;
+//! - a commission → [`crate::ledger::imported`].
+
+use super::source::{Commission, Group, Partner, Problem, Referral, Rows};
+use crate::attribution::codes;
+use crate::campaigns::enrollment;
+use crate::db::Txn;
+use crate::directory::{groups, partners};
+use crate::engine::{Rule, RuleEntry, RuleSet};
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::imported::{self, ImportedCommission};
+use chrono::{DateTime, Utc};
+use entity::enums::{AttributionSource, PartnerType};
+use entity::{attribution, campaign, partner, partner_group, referral_code, unattributed_event};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::{HashMap, HashSet};
+
+/// What an import knows while it runs: where rows go, and the keys it
+/// resolved (in a dry run, also the rows it would have made).
+pub struct Target {
+    pub tenant_id: String,
+    /// `rewardful`, …: the prefix of every key.
+    pub prefix: &'static str,
+    /// `Rewardful`, …: what a breakdown line says.
+    pub platform: &'static str,
+    pub campaign: campaign::Model,
+    /// The group every partner goes into, when the import names one.
+    pub group_id: Option<String>,
+    pub dry: bool,
+    pub actor: String,
+    /// Source campaign → group, once the groups are read.
+    pub groups: HashMap<String, String>,
+    /// Groups the source has: one alone keeps the default group.
+    pub several_groups: bool,
+    /// Source partner → partner id (a dry run's would-be partners too).
+    pub partners: HashMap<String, String>,
+    /// Source referral → the customer's Stripe id and when it converted.
+    pub referrals: HashMap<String, (String, DateTime<Utc>)>,
+    /// Keys learnt during the page being written: forgotten should its
+    /// transaction roll back.
+    pub learnt: Vec<(Learnt, String)>,
+}
+
+/// Which map a key was learnt into.
+#[derive(Debug, Clone, Copy)]
+pub enum Learnt {
+    Group,
+    Partner,
+    Referral,
+}
+
+/// What a page came to.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub partners: i64,
+    pub codes: i64,
+    pub customers: i64,
+    pub commissions: i64,
+    pub skipped: i64,
+    pub unchanged: i64,
+    pub problems: Vec<Problem>,
+}
+
+impl Target {
+    /// A new page: nothing learnt yet.
+    pub fn begin_page(&mut self) {
+        self.learnt.clear();
+    }
+
+    /// Forgets what the page learnt (its transaction rolled back).
+    pub fn forget_page(&mut self) {
+        for (map, key) in std::mem::take(&mut self.learnt) {
+            match map {
+                Learnt::Group => drop(self.groups.remove(&key)),
+                Learnt::Partner => drop(self.partners.remove(&key)),
+                Learnt::Referral => drop(self.referrals.remove(&key)),
+            }
+        }
+    }
+
+    fn learn_group(&mut self, key: &str, id: String) {
+        self.learnt.push((Learnt::Group, key.to_owned()));
+        self.groups.insert(key.to_owned(), id);
+    }
+
+    fn learn_partner(&mut self, key: &str, id: String) {
+        self.learnt.push((Learnt::Partner, key.to_owned()));
+        self.partners.insert(key.to_owned(), id);
+    }
+
+    fn learn_referral(&mut self, key: &str, customer: String, at: DateTime<Utc>) {
+        self.learnt.push((Learnt::Referral, key.to_owned()));
+        self.referrals.insert(key.to_owned(), (customer, at));
+    }
+
+    pub fn partner_key(&self, id: &str) -> String {
+        format!("{}:{id}", self.prefix)
+    }
+
+    fn group_key(&self, id: &str) -> String {
+        format!("{}:campaign:{id}", self.prefix)
+    }
+}
+
+/// Writes (or, dry, counts) one page's rows.
+pub async fn page(conn: &Txn, target: &mut Target, rows: &Rows) -> ApiResult<Counts> {
+    let mut counts = Counts::default();
+    match rows {
+        Rows::Groups(rows) => groups_of(conn, target, rows).await?,
+        Rows::Partners(rows) => {
+            for row in rows {
+                partner_of(conn, target, row, &mut counts).await?;
+            }
+        }
+        Rows::Customers(rows) => customers_of(conn, target, rows, &mut counts).await?,
+        Rows::Commissions(rows) => commissions_of(conn, target, rows, &mut counts).await?,
+    }
+    Ok(counts)
+}
+
+async fn groups_of(conn: &Txn, target: &mut Target, rows: &[Group]) -> ApiResult<()> {
+    target.several_groups |= rows.len() > 1 || !target.groups.is_empty();
+    if target.group_id.is_some() || !target.several_groups {
+        // Kept in the import's group, or the default group.
+        for row in rows {
+            target.learn_group(&row.key, String::new());
+        }
+        return Ok(());
+    }
+    for row in rows {
+        let external_id = target.group_key(&row.key);
+        let found = partner_group::Entity::find()
+            .filter(partner_group::Column::TenantId.eq(target.tenant_id.as_str()))
+            .filter(partner_group::Column::ExternalId.eq(external_id.as_str()))
+            .one(conn)
+            .await?;
+        let id = match (found, target.dry) {
+            (Some(group), _) => group.id,
+            (None, true) => format!("dry:{external_id}"),
+            (None, false) => {
+                let new = groups::NewGroup {
+                    name: row.name.chars().take(100).collect(),
+                    description: Some(format!("Imported from {}", target.platform)),
+                    external_id: Some(external_id),
+                    tags: Vec::new(),
+                    is_default: false,
+                    rules: rules_of(row),
+                };
+                groups::insert(conn, &target.tenant_id, new).await?.id
+            }
+        };
+        target.learn_group(&row.key, id);
+    }
+    Ok(())
+}
+
+/// A source campaign's commission as a group's rules: a percentage of
+/// every sale (for its first months only, when it says so), or a flat
+/// amount per sale; none when it is something else.
+fn rules_of(group: &Group) -> RuleSet {
+    let rule = match (group.percentage, group.flat) {
+        (Some(percentage), _) => Some(Rule::Recurring {
+            percentage,
+            max_months: group.max_months,
+        }),
+        (None, Some(amount)) => Some(Rule::FlatFee {
+            amount,
+            event_kind: Default::default(),
+        }),
+        (None, None) => None,
+    };
+    let entries: Vec<RuleEntry> = rule
+        .map(|rule| RuleEntry {
+            rule,
+            description: Some("as it was at the source".into()),
+        })
+        .into_iter()
+        .collect();
+    RuleSet::new(entries).unwrap_or_else(|_| RuleSet::new(Vec::new()).expect("no rules is a set"))
+}
+
+async fn partner_of(
+    conn: &Txn,
+    target: &mut Target,
+    row: &Partner,
+    counts: &mut Counts,
+) -> ApiResult<()> {
+    let external_id = target.partner_key(&row.key);
+    let found = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(target.tenant_id.as_str()))
+        .filter(partner::Column::ExternalId.eq(external_id.as_str()))
+        .one(conn)
+        .await?;
+    if let Some(found) = found {
+        counts.unchanged += 1;
+        target.learn_partner(&row.key, found.id);
+        return Ok(());
+    }
+    let name = match partners::check_name(&row.name) {
+        Ok(name) => name,
+        Err(_) => match &row.email {
+            Some(email) => email.clone(),
+            None => {
+                counts.problems.push(Problem::new(
+                    "partner",
+                    &row.key,
+                    "has neither a name nor an e-mail",
+                ));
+                return Ok(());
+            }
+        },
+    };
+    let email = row
+        .email
+        .as_deref()
+        .and_then(|e| partners::check_email(Some(e)).ok().flatten());
+    if row.email.is_some() && email.is_none() {
+        counts.problems.push(Problem::new(
+            "partner",
+            &row.key,
+            "its e-mail is not an address: imported without it",
+        ));
+    }
+    let group_id = match &target.group_id {
+        Some(id) => Some(id.clone()),
+        None => row
+            .group_key
+            .as_ref()
+            .and_then(|key| target.groups.get(key))
+            .filter(|id| !id.is_empty())
+            .cloned(),
+    };
+    counts.partners += 1;
+    let codes = checked_codes(row, counts);
+    if target.dry {
+        target.learn_partner(&row.key, format!("dry:{external_id}"));
+        counts.codes += codes.len() as i64;
+        return Ok(());
+    }
+    let new = partners::NewPartner {
+        name,
+        email,
+        external_id: Some(external_id),
+        partner_type: PartnerType::Referral,
+        status: row.status,
+        group_id: group_id.filter(|id| !id.starts_with("dry:")),
+        category_ids: Vec::new(),
+    };
+    let made = match target.campaign.is_default {
+        true => partners::insert(conn, &target.tenant_id, new).await?,
+        false => {
+            enrollment::admit(
+                conn,
+                &target.tenant_id,
+                &target.actor,
+                new,
+                &target.campaign,
+            )
+            .await?
+            .0
+        }
+    };
+    for (code, coupon) in codes {
+        match code_of(conn, target, &made.id, &code, coupon.as_deref()).await? {
+            true => counts.codes += 1,
+            false => counts.problems.push(Problem::new(
+                "code",
+                &row.key,
+                format!("{code:?} is another partner's code or coupon already"),
+            )),
+        }
+    }
+    target.learn_partner(&row.key, made.id);
+    Ok(())
+}
+
+/// The partner's tokens as codes, each coupon on a code of its own text:
+/// a token revshare cannot take is a problem, not a failure.
+fn checked_codes(row: &Partner, counts: &mut Counts) -> Vec<(String, Option<String>)> {
+    let mut kept = Vec::new();
+    let mut seen = HashSet::new();
+    let tokens = row.codes.iter().map(|c| (c, None));
+    let coupons = row.coupons.iter().map(|c| (c, Some(c.clone())));
+    for (text, coupon) in tokens.chain(coupons) {
+        match codes::check_code("code", text) {
+            Ok(code) if seen.insert(code.clone()) => kept.push((code, coupon)),
+            Ok(_) => {}
+            Err(_) => counts.problems.push(Problem::new(
+                "code",
+                &row.key,
+                format!("{text:?} is not a code revshare keeps (3 to 64 letters, digits or '-')"),
+            )),
+        }
+    }
+    kept
+}
+
+/// A code with the source's text, unless another partner holds it; again
+/// for the same partner, as it is.
+async fn code_of(
+    conn: &Txn,
+    target: &Target,
+    partner_id: &str,
+    code: &str,
+    coupon: Option<&str>,
+) -> ApiResult<bool> {
+    let taken = referral_code::Entity::find()
+        .filter(referral_code::Column::TenantId.eq(target.tenant_id.as_str()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(referral_code::Column::Code.eq(code))
+                .add_option(coupon.map(|c| referral_code::Column::CouponKey.eq(c.to_lowercase()))),
+        )
+        .one(conn)
+        .await?;
+    if let Some(taken) = taken {
+        return Ok(taken.partner_id == partner_id);
+    }
+    referral_code::Entity::insert(referral_code::ActiveModel {
+        id: Set(crate::input::new_id()),
+        tenant_id: Set(target.tenant_id.clone()),
+        partner_id: Set(partner_id.to_owned()),
+        campaign_id: Set(target.campaign.id.clone()),
+        code: Set(code.to_owned()),
+        coupon_code: Set(coupon.map(str::to_owned)),
+        coupon_key: Set(coupon.map(str::to_lowercase)),
+        clicks: Set(0),
+        customers: Set(0),
+        created_at: Set(crate::db::now()),
+        archived_at: Set(None),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(true)
+}
+
+/// The partner a source's key names, read once.
+async fn partner_id(conn: &Txn, target: &mut Target, key: &str) -> ApiResult<Option<String>> {
+    if let Some(id) = target.partners.get(key) {
+        return Ok(Some(id.clone()));
+    }
+    let found = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(target.tenant_id.as_str()))
+        .filter(partner::Column::ExternalId.eq(target.partner_key(key)))
+        .one(conn)
+        .await?;
+    Ok(found.map(|p| {
+        target.learn_partner(key, p.id.clone());
+        p.id
+    }))
+}
+
+async fn customers_of(
+    conn: &Txn,
+    target: &mut Target,
+    rows: &[Referral],
+    counts: &mut Counts,
+) -> ApiResult<()> {
+    let ids: Vec<&str> = rows.iter().filter_map(|r| r.customer.as_deref()).collect();
+    let attributed: HashMap<String, String> = attribution::Entity::find()
+        .filter(attribution::Column::TenantId.eq(target.tenant_id.as_str()))
+        .filter(attribution::Column::CustomerExternalId.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.customer_external_id, a.partner_id))
+        .collect();
+    let held: HashSet<String> = unattributed_event::Entity::find()
+        .filter(unattributed_event::Column::TenantId.eq(target.tenant_id.as_str()))
+        .filter(unattributed_event::Column::CustomerExternalId.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|h| h.customer_external_id)
+        .collect();
+    let mut new = Vec::new();
+    let mut in_page = HashSet::new();
+    for row in rows {
+        let Some(customer) = &row.customer else {
+            counts.problems.push(Problem::new(
+                "customer",
+                &row.key,
+                "has no Stripe customer: nothing it pays can be tied to its partner",
+            ));
+            continue;
+        };
+        let Some(partner_id) = partner_id(conn, target, &row.partner_key).await? else {
+            counts.problems.push(Problem::new(
+                "customer",
+                &row.key,
+                format!("its partner {} was not imported", row.partner_key),
+            ));
+            continue;
+        };
+        target.learn_referral(&row.key, customer.clone(), row.at);
+        if let Some(owner) = attributed.get(customer) {
+            match *owner == partner_id {
+                true => counts.unchanged += 1,
+                false => counts.problems.push(Problem::new(
+                    "customer",
+                    &row.key,
+                    format!("{customer} is attributed to another partner in revshare already"),
+                )),
+            }
+            continue;
+        }
+        if !in_page.insert(customer.clone()) {
+            continue;
+        }
+        counts.customers += 1;
+        if target.dry {
+            continue;
+        }
+        if held.contains(customer) {
+            // Sales that arrived for it during the switch accrue now.
+            let attribute = crate::attribution::customers::Attribute {
+                customer_external_id: customer.clone(),
+                by: crate::attribution::customers::By::Partner {
+                    partner_id: partner_id.clone(),
+                    campaign_id: Some(target.campaign.id.clone()),
+                },
+                email: None,
+                occurred_at: Some(row.at),
+            };
+            crate::attribution::customers::attribute_in(conn, &target.tenant_id, true, &attribute)
+                .await?;
+            continue;
+        }
+        new.push(attribution::ActiveModel {
+            id: Set(crate::input::new_id()),
+            tenant_id: Set(target.tenant_id.clone()),
+            customer_external_id: Set(customer.clone()),
+            partner_id: Set(partner_id),
+            campaign_id: Set(target.campaign.id.clone()),
+            source: Set(AttributionSource::Import),
+            click_id: Set(None),
+            referral_code_id: Set(None),
+            email: Set(row.email.clone()),
+            attributed_at: Set(row.at),
+            created_at: Set(crate::db::now()),
+        });
+    }
+    for chunk in new.chunks(crate::posting::WRITE_CHUNK) {
+        attribution::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn commissions_of(
+    conn: &Txn,
+    target: &mut Target,
+    rows: &[Commission],
+    counts: &mut Counts,
+) -> ApiResult<()> {
+    let mut items = Vec::new();
+    for row in rows {
+        let Some(key) = &row.partner_key else {
+            counts
+                .problems
+                .push(Problem::new("commission", &row.key, "names no partner"));
+            continue;
+        };
+        let Some(partner_id) = partner_id(conn, target, key).await? else {
+            counts.problems.push(Problem::new(
+                "commission",
+                &row.key,
+                format!("its partner {key} was not imported"),
+            ));
+            continue;
+        };
+        let customer = match (&row.customer, &row.referral_key) {
+            (Some(customer), _) => Some((customer.clone(), row.earned_at)),
+            (None, Some(referral)) => target.referrals.get(referral).cloned(),
+            (None, None) => None,
+        };
+        items.push(ImportedCommission {
+            external_id: format!("{}:commission:{}", target.prefix, row.key),
+            platform: target.platform,
+            source_id: row.key.clone(),
+            partner_id,
+            campaign_id: target.campaign.id.clone(),
+            customer,
+            currency: row.currency,
+            amount_minor: row.amount_minor,
+            sale_minor: row.sale_minor,
+            earned_at: row.earned_at,
+            state: row.state,
+        });
+    }
+    let answers = imported::record(conn, &target.tenant_id, &items, target.dry).await?;
+    for (item, answer) in items.iter().zip(answers) {
+        match answer {
+            imported::Imported::Written => counts.commissions += 1,
+            imported::Imported::Unchanged => counts.unchanged += 1,
+            imported::Imported::Skipped(reason) => {
+                counts.skipped += 1;
+                counts
+                    .problems
+                    .push(Problem::new("commission", &item.source_id, reason));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An error raised while writing a page, for the import's `error`.
+pub fn said(err: &ApiError) -> String {
+    match err {
+        ApiError::BadInput { field, message } => format!("{field} {message}"),
+        ApiError::Conflict(message) => message.clone(),
+        _ => "writing a page failed: ask the operator to read the server's log".into(),
+    }
+}

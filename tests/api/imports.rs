@@ -1,0 +1,648 @@
+//! Importing a program (SPEC §25), against a local server that answers as
+//! Rewardful's API documents: HTTP Basic with the secret as the user,
+//! `page`/`limit` paging under `pagination.next_page`, `expand[]`, its
+//! objects' fields — several pages, an archived affiliate, a coupon-only
+//! referral, a lead without a Stripe customer, a voided commission, one in
+//! EUR — with a `429` carrying `Retry-After` and a `500` on the way.
+
+use crate::connectors::{PAID_AT, configure, handled, invoice};
+use crate::helpers::{TestApp, code, field};
+use crate::on_both_databases_with;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use revshare::http::Options;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+on_both_databases_with!(
+    options;
+    a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning,
+    a_second_import_adds_nothing_and_a_dry_run_writes_nothing,
+    refused_credentials_and_bad_input_are_named,
+);
+
+/// Imports read a local server (a private address) and seal credentials.
+fn options() -> Options {
+    let mut options = crate::webhooks::loopback();
+    options.data_key = Some(revshare::payouts::seal::DataKey::generate());
+    options
+}
+
+const SECRET: &str = "rwf_secret_test";
+/// Rows per page the fixture server answers (Rewardful's is `limit`, at
+/// most 100): small, so every list spans pages.
+const PAGE: usize = 2;
+
+/// The fixture server's state: its objects and what it was asked.
+#[derive(Default)]
+struct Fixture {
+    lists: HashMap<&'static str, Vec<Value>>,
+    /// Requests per path, and the faults still to answer.
+    asked: HashMap<String, usize>,
+    faults: Vec<(String, u16)>,
+    expands: Vec<(String, Vec<String>)>,
+}
+
+type Shared = Arc<Mutex<Fixture>>;
+
+fn time(offset_seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(*PAID_AT + offset_seconds, 0)
+        .unwrap()
+        .to_rfc3339()
+}
+
+/// Rewardful's objects as its API reference documents them.
+fn rewardful() -> Fixture {
+    let campaign = |id: &str, name: &str, percent: &str, months: Option<i64>| {
+        json!({ "id": id, "name": name, "url": "https://acme.example", "private": false,
+            "reward_type": "percent", "commission_percent": percent,
+            "max_commission_period_months": months, "days_until_commissions_are_due": 30,
+            "created_at": "2025-01-01T00:00:00.000Z", "updated_at": "2025-01-01T00:00:00.000Z" })
+    };
+    let affiliate = |id: &str,
+                     first: &str,
+                     last: &str,
+                     email: &str,
+                     state: &str,
+                     campaign: &str,
+                     tokens: &[&str],
+                     coupons: &[&str]| {
+        json!({ "id": id, "first_name": first, "last_name": last, "email": email, "state": state,
+            "created_at": "2025-02-01T00:00:00.000Z", "campaign": { "id": campaign, "name": campaign },
+            "links": tokens.iter().map(|t| json!({ "id": format!("link-{t}"), "url": format!("https://acme.example?via={t}"), "token": t, "visitors": 3, "leads": 1, "conversions": 1 })).collect::<Vec<_>>(),
+            "coupons": coupons.iter().map(|c| json!({ "id": format!("coupon-{c}"), "code": c })).collect::<Vec<_>>() })
+    };
+    let referral = |id: &str, affiliate: &str, state: &str, customer: Option<&str>, at: &str| {
+        json!({ "id": id, "conversion_state": state, "stripe_customer_id": customer,
+            "customer": customer.map(|c| json!({ "platform": "stripe", "id": c, "email": format!("{c}@buyer.example") })),
+            "affiliate": { "id": affiliate }, "link": null, "coupon": null,
+            "created_at": at, "became_lead_at": at, "became_conversion_at": if state == "conversion" { Some(at) } else { None } })
+    };
+    let commission = |id: &str,
+                      affiliate: &str,
+                      referral: &str,
+                      customer: &str,
+                      cents: i64,
+                      currency: &str,
+                      sale: i64,
+                      state: &str,
+                      charged: String| {
+        json!({ "id": id, "amount": cents, "currency": currency, "state": state,
+            "due_at": if state == "pending" { Some("2027-01-01T00:00:00.000Z") } else { None },
+            "paid_at": if state == "paid" { Some("2026-06-15T12:00:00.000Z") } else { None },
+            "voided_at": if state == "voided" { Some("2026-07-01T00:00:00.000Z") } else { None },
+            "created_at": charged, "updated_at": charged, "campaign": { "id": "c1" },
+            "sale": { "id": format!("sale-{id}"), "currency": currency, "charged_at": charged,
+                "sale_amount_cents": sale, "tax_amount_cents": 0, "refund_amount_cents": 0,
+                "referral": { "id": referral, "stripe_customer_id": customer }, "affiliate": { "id": affiliate } } })
+    };
+    let mut fixture = Fixture::default();
+    fixture.lists.insert(
+        "campaigns",
+        vec![
+            campaign("c1", "Standard", "30.0", Some(12)),
+            campaign("c2", "Partners", "20.0", None),
+        ],
+    );
+    fixture.lists.insert(
+        "affiliates",
+        vec![
+            affiliate(
+                "aff-jane",
+                "Jane",
+                "Doe",
+                "jane@example.com",
+                "active",
+                "c1",
+                &["jane"],
+                &["JANE20"],
+            ),
+            affiliate(
+                "aff-bob",
+                "Bob",
+                "Roe",
+                "bob@example.com",
+                "active",
+                "c1",
+                &["bob"],
+                &[],
+            ),
+            affiliate(
+                "aff-old",
+                "Olga",
+                "Old",
+                "olga@example.com",
+                "archived",
+                "c2",
+                &["old-partner"],
+                &[],
+            ),
+            affiliate(
+                "aff-carl",
+                "Carl",
+                "Coupon",
+                "carl@example.com",
+                "active",
+                "c1",
+                &[],
+                &["CARL10"],
+            ),
+            affiliate(
+                "aff-eva",
+                "Eva",
+                "Euro",
+                "eva@example.com",
+                "active",
+                "c2",
+                &["eva"],
+                &[],
+            ),
+        ],
+    );
+    fixture.lists.insert(
+        "referrals",
+        vec![
+            referral(
+                "ref-1",
+                "aff-jane",
+                "conversion",
+                Some("cus_A"),
+                "2026-03-10T09:00:00.000Z",
+            ),
+            referral(
+                "ref-2",
+                "aff-jane",
+                "lead",
+                None,
+                "2026-03-11T09:00:00.000Z",
+            ),
+            // Coupon-only: no link, the coupon at checkout.
+            referral(
+                "ref-3",
+                "aff-carl",
+                "conversion",
+                Some("cus_C"),
+                "2026-04-01T09:00:00.000Z",
+            ),
+            referral(
+                "ref-4",
+                "aff-bob",
+                "conversion",
+                Some("cus_B"),
+                "2026-04-02T09:00:00.000Z",
+            ),
+            referral(
+                "ref-5",
+                "aff-bob",
+                "visitor",
+                None,
+                "2026-04-03T09:00:00.000Z",
+            ),
+            referral(
+                "ref-6",
+                "aff-eva",
+                "conversion",
+                Some("cus_E"),
+                "2026-05-01T09:00:00.000Z",
+            ),
+        ],
+    );
+    let at = |day: &str| format!("{day}T10:00:00.000Z");
+    fixture.lists.insert(
+        "commissions",
+        vec![
+            commission(
+                "com-1",
+                "aff-jane",
+                "ref-1",
+                "cus_A",
+                3000,
+                "USD",
+                10000,
+                "paid",
+                at("2026-04-10"),
+            ),
+            commission(
+                "com-2",
+                "aff-jane",
+                "ref-1",
+                "cus_A",
+                3000,
+                "USD",
+                10000,
+                "due",
+                at("2026-05-10"),
+            ),
+            commission(
+                "com-3",
+                "aff-jane",
+                "ref-1",
+                "cus_A",
+                3000,
+                "USD",
+                10000,
+                "pending",
+                at("2026-06-10"),
+            ),
+            commission(
+                "com-4",
+                "aff-bob",
+                "ref-4",
+                "cus_B",
+                1500,
+                "USD",
+                5000,
+                "voided",
+                at("2026-05-02"),
+            ),
+            commission(
+                "com-5",
+                "aff-eva",
+                "ref-6",
+                "cus_E",
+                2000,
+                "EUR",
+                10000,
+                "paid",
+                at("2026-05-20"),
+            ),
+            // The sale the Stripe connector recorded during the switch.
+            commission(
+                "com-6",
+                "aff-carl",
+                "ref-3",
+                "cus_C",
+                999,
+                "USD",
+                3330,
+                "pending",
+                time(300),
+            ),
+        ],
+    );
+    fixture.faults = vec![
+        ("/v1/affiliates?page=2".into(), 429),
+        ("/v1/commissions?page=1".into(), 500),
+    ];
+    fixture
+}
+
+/// Serves `fixture` on a port of its own: its address.
+async fn serve(fixture: Fixture) -> (String, Shared) {
+    let shared: Shared = Arc::new(Mutex::new(fixture));
+    let app = axum::Router::new()
+        .route("/v1/{list}", axum::routing::get(list))
+        .with_state(shared.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (format!("http://{addr}"), shared)
+}
+
+async fn list(
+    State(shared): State<Shared>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Response {
+    use base64::Engine;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{SECRET}:"))
+    );
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({ "error": "Invalid API Secret." })),
+        )
+            .into_response();
+    }
+    let page: usize = query
+        .iter()
+        .find(|(k, _)| k == "page")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(1);
+    let limit: usize = query
+        .iter()
+        .find(|(k, _)| k == "limit")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(25);
+    let mut fixture = shared.lock().unwrap();
+    let key = format!("/v1/{name}?page={page}");
+    *fixture.asked.entry(key.clone()).or_default() += 1;
+    let expands = query
+        .iter()
+        .filter(|(k, _)| k == "expand[]")
+        .map(|(_, v)| v.clone())
+        .collect();
+    fixture.expands.push((name.clone(), expands));
+    if let Some(at) = fixture.faults.iter().position(|(path, _)| *path == key) {
+        let (_, status) = fixture.faults.remove(at);
+        let mut response = (StatusCode::from_u16(status).unwrap(), "try again").into_response();
+        if status == 429 {
+            response
+                .headers_mut()
+                .insert("retry-after", "1".parse().unwrap());
+        }
+        return response;
+    }
+    let Some(rows) = fixture.lists.get(name.as_str()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let size = limit.min(PAGE);
+    let pages = rows.len().div_ceil(size).max(1);
+    let data: Vec<Value> = rows
+        .iter()
+        .skip((page - 1) * size)
+        .take(size)
+        .cloned()
+        .collect();
+    axum::Json(json!({
+        "pagination": {
+            "previous_page": if page > 1 { Some(page - 1) } else { None },
+            "current_page": page,
+            "next_page": if page < pages { Some(page + 1) } else { None },
+            "count": data.len(), "limit": size, "total_pages": pages, "total_count": rows.len(),
+        },
+        "data": data,
+    }))
+    .into_response()
+}
+
+const START: &str =
+    "mutation($input: StartImportInput!) { startImport(input: $input) { id status dryRun } }";
+const IMPORT: &str = "query($id: ID!) { import(id: $id) { status progress error dryRun
+    counts { partners codes customers commissions skipped unchanged requests }
+    problems(first: 50) { totalCount nodes { entity externalId reason } } } }";
+
+/// Starts an import from `base` and waits for it to end: the import.
+async fn import(app: &TestApp, base: &str, dry_run: bool) -> Value {
+    let started = app
+        .ok(&app.admin(), START, json!({ "input": {
+            "source": "REWARDFUL", "credentials": { "apiKey": SECRET, "baseUrl": base }, "dryRun": dry_run } }))
+        .await;
+    assert_eq!(started["startImport"]["status"], "RUNNING");
+    let id = started["startImport"]["id"].as_str().unwrap().to_owned();
+    for _ in 0..600 {
+        let now = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await;
+        if now["import"]["status"] != "RUNNING" {
+            return now["import"].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import did not end in a minute");
+}
+
+async fn partner_by_external(app: &TestApp, external: &str) -> Value {
+    let found = app
+        .ok(&app.admin(), "{ partners(first: 100) { nodes { id name email status externalId group { name rules { type ... on RecurringRule { percentage maxMonths } } } balance { currency accrued approved paid } } } }", json!({}))
+        .await;
+    found["partners"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["externalId"] == external)
+        .cloned()
+        .unwrap_or_else(|| panic!("no partner {external}: {found}"))
+}
+
+async fn a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning(app: TestApp) {
+    let (base, fixture) = serve(rewardful()).await;
+    // During the switch: Stripe's connector records Carl's customer's
+    // invoice before the import ties the customer to Carl (held).
+    configure(&app, &["whsec_test_secret_for_revshare"], true).await;
+    handled(
+        &app,
+        &invoice("in_switch", "evt_switch", "cus_C", 3330, 0, "usd", None),
+        "done",
+    )
+    .await;
+
+    let done = import(&app, &base, false).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(done["progress"], 1.0);
+    assert_eq!(
+        done["counts"],
+        json!({ "partners": 5, "codes": 6, "customers": 4, "commissions": 5, "skipped": 1, "unchanged": 0,
+            "requests": done["counts"]["requests"] })
+    );
+    assert_eq!(
+        done["problems"]["nodes"],
+        json!([
+            { "entity": "customer", "externalId": "ref-2",
+              "reason": "has no Stripe customer: nothing it pays can be tied to its partner" },
+            { "entity": "commission", "externalId": "com-6",
+              "reason": "recorded already as stripe:in_switch (same customer, same amount, within an hour)" },
+        ])
+    );
+    // Paging: 1 + 3 + 3 + 3 pages and the first probe, plus a 429 and a
+    // 500 answered again.
+    let asked = fixture.lock().unwrap().asked.clone();
+    assert_eq!(asked["/v1/affiliates?page=2"], 2, "the 429 was retried");
+    assert_eq!(asked["/v1/commissions?page=1"], 2, "the 500 was retried");
+    assert_eq!(done["counts"]["requests"], 2 + 3 + 1 + 3 + 3 + 1);
+    let expands = fixture.lock().unwrap().expands.clone();
+    assert!(expands.contains(&("affiliates".into(), vec!["links".into(), "campaign".into()])));
+    assert!(expands.contains(&("commissions".into(), vec!["sale".into(), "campaign".into()])));
+
+    // Partners, their groups (one per campaign, with its terms) and states.
+    let jane = partner_by_external(&app, "rewardful:aff-jane").await;
+    assert_eq!(
+        (
+            jane["name"].as_str(),
+            jane["email"].as_str(),
+            jane["status"].as_str()
+        ),
+        (Some("Jane Doe"), Some("jane@example.com"), Some("ACTIVE"))
+    );
+    assert_eq!(jane["group"]["name"], "Standard");
+    assert_eq!(
+        jane["group"]["rules"],
+        json!([{ "type": "RECURRING", "percentage": "30", "maxMonths": 12 }])
+    );
+    let olga = partner_by_external(&app, "rewardful:aff-old").await;
+    assert_eq!(
+        (olga["status"].as_str(), olga["group"]["name"].as_str()),
+        (Some("ARCHIVED"), Some("Partners"))
+    );
+
+    // History exact: statuses and amounts as the source had them.
+    assert_eq!(
+        jane["balance"],
+        json!([{ "currency": "USD", "accrued": "30.00", "approved": "30.00", "paid": "30.00" }])
+    );
+    let bob = partner_by_external(&app, "rewardful:aff-bob").await;
+    assert_eq!(
+        bob["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "0.00" }])
+    );
+    let eva = partner_by_external(&app, "rewardful:aff-eva").await;
+    assert_eq!(
+        eva["balance"],
+        json!([{ "currency": "EUR", "accrued": "0.00", "approved": "0.00", "paid": "20.00" }])
+    );
+    // Carl's sale, recorded once: by the connector, under revshare's rules
+    // (the Standard group's 30 % of 33.30), not again by the import.
+    let carl = partner_by_external(&app, "rewardful:aff-carl").await;
+    assert_eq!(
+        carl["balance"],
+        json!([{ "currency": "USD", "accrued": "9.99", "approved": "0.00", "paid": "0.00" }])
+    );
+    let totals = app
+        .ok(
+            &app.admin(),
+            "{ programTotals { currency accrued approved paid } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        totals["programTotals"],
+        json!([
+            { "currency": "EUR", "accrued": "0.00", "approved": "0.00", "paid": "20.00" },
+            { "currency": "USD", "accrued": "39.99", "approved": "30.00", "paid": "30.00" },
+        ])
+    );
+    let voided = app
+        .ok(&app.admin(), "query($p: ID!) { commissions(first: 10, partnerId: $p) { nodes { amount currency status reversalReason accruedAt paidAt breakdown { vocabulary description value amount } } } }", json!({ "p": bob["id"] }))
+        .await;
+    assert_eq!(
+        voided["commissions"]["nodes"],
+        json!([{ "amount": "15.00", "currency": "USD", "status": "REVERSED",
+        "reversalReason": "IMPORTED_VOID", "accruedAt": "2026-05-02T10:00:00Z", "paidAt": null,
+        "breakdown": [{ "vocabulary": "IMPORTED", "description": "imported from Rewardful", "value": "com-4", "amount": "15.00" }] }])
+    );
+
+    // Old links keep earning: Jane's `?via=jane` is her code…
+    let click = app
+        .ok(&app.admin(), "mutation { recordClick(input: { code: \"jane\", landingUrl: \"https://acme.example/?via=jane\" }) { id } }", json!({}))
+        .await;
+    let attributed = app
+        .ok(&app.admin(), "mutation($c: ID!) { attributeCustomer(input: { customerExternalId: \"cus_NEW\", clickId: $c }) { partner { externalId } attributedBy } }", json!({ "c": click["recordClick"]["id"] }))
+        .await;
+    assert_eq!(
+        attributed["attributeCustomer"]["partner"]["externalId"],
+        "rewardful:aff-jane"
+    );
+    // …her coupon still names her…
+    let by_coupon = app
+        .ok(&app.admin(), "mutation { attributeCustomer(input: { customerExternalId: \"cus_COUPON\", couponCode: \"jane20\" }) { partner { externalId } } }", json!({}))
+        .await;
+    assert_eq!(
+        by_coupon["attributeCustomer"]["partner"]["externalId"],
+        "rewardful:aff-jane"
+    );
+    // …and her imported customer's next invoice earns her the Standard
+    // group's 30 %: month 9 of 12 since it converted in March.
+    handled(
+        &app,
+        &invoice("in_next", "evt_next", "cus_A", 10000, 0, "usd", None),
+        "done",
+    )
+    .await;
+    let jane = partner_by_external(&app, "rewardful:aff-jane").await;
+    assert_eq!(
+        jane["balance"],
+        json!([{ "currency": "USD", "accrued": "60.00", "approved": "30.00", "paid": "30.00" }])
+    );
+}
+
+async fn a_second_import_adds_nothing_and_a_dry_run_writes_nothing(app: TestApp) {
+    let (base, _) = serve(rewardful()).await;
+    let dry = import(&app, &base, true).await;
+    assert_eq!(dry["status"], "DONE", "{dry}");
+    assert_eq!(dry["dryRun"], true);
+    assert_eq!(
+        (
+            dry["counts"]["partners"].as_i64(),
+            dry["counts"]["codes"].as_i64(),
+            dry["counts"]["customers"].as_i64(),
+            dry["counts"]["commissions"].as_i64()
+        ),
+        (Some(5), Some(6), Some(4), Some(6))
+    );
+    let nothing = app
+        .ok(
+            &app.admin(),
+            "{ partners(first: 10) { totalCount } programTotals { currency } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        nothing,
+        json!({ "partners": { "totalCount": 0 }, "programTotals": [] })
+    );
+
+    let (base, _) = serve(rewardful()).await;
+    let first = import(&app, &base, false).await;
+    assert_eq!(first["counts"]["commissions"], 6);
+    let totals = app.ok(&app.admin(), "{ programTotals { currency accrued approved paid } partners(first: 10) { totalCount } }", json!({})).await;
+    let (base, _) = serve(rewardful()).await;
+    let again = import(&app, &base, false).await;
+    assert_eq!(again["status"], "DONE");
+    assert_eq!(
+        again["counts"],
+        json!({ "partners": 0, "codes": 0, "customers": 0, "commissions": 0, "skipped": 0,
+            "unchanged": 5 + 4 + 6, "requests": again["counts"]["requests"] })
+    );
+    let after = app.ok(&app.admin(), "{ programTotals { currency accrued approved paid } partners(first: 10) { totalCount } }", json!({})).await;
+    assert_eq!(after, totals);
+    assert_eq!(after["partners"]["totalCount"], 5);
+}
+
+async fn refused_credentials_and_bad_input_are_named(app: TestApp) {
+    let (base, _) = serve(rewardful()).await;
+    let refused = app
+        .error(Some(&app.admin()), START, json!({ "input": { "source": "REWARDFUL", "credentials": { "apiKey": "wrong", "baseUrl": base } } }))
+        .await;
+    assert_eq!(
+        (code(&refused), field(&refused)),
+        ("BAD_USER_INPUT", "input.credentials")
+    );
+    assert_eq!(
+        refused["message"],
+        "input.credentials: Rewardful refused the API key"
+    );
+    let missing = app
+        .error(
+            Some(&app.admin()),
+            START,
+            json!({ "input": { "source": "REWARDFUL", "credentials": { "baseUrl": base } } }),
+        )
+        .await;
+    assert_eq!(field(&missing), "input.credentials.apiKey");
+    let partner = app.create_partner(json!({ "name": "Pat" })).await;
+    let forbidden = app
+        .error(Some(&app.partner_token(&partner)), START, json!({ "input": { "source": "REWARDFUL", "credentials": { "apiKey": SECRET, "baseUrl": base } } }))
+        .await;
+    assert_eq!(code(&forbidden), "FORBIDDEN");
+    // The credentials are never answered, and sealed at rest.
+    let started = app
+        .ok(&app.admin(), START, json!({ "input": { "source": "REWARDFUL", "credentials": { "apiKey": SECRET, "baseUrl": base } } }))
+        .await;
+    let id = started["startImport"]["id"].as_str().unwrap();
+    let second = app
+        .error(Some(&app.admin()), START, json!({ "input": { "source": "REWARDFUL", "credentials": { "apiKey": SECRET, "baseUrl": base } } }))
+        .await;
+    assert!(matches!(code(&second), "CONFLICT"), "{second}");
+    let stored: Vec<Option<String>> = {
+        use sea_orm::{EntityTrait, QuerySelect};
+        entity::import::Entity::find()
+            .select_only()
+            .column(entity::import::Column::Credentials)
+            .into_tuple()
+            .all(app.db.conn())
+            .await
+            .unwrap()
+    };
+    assert!(stored.iter().flatten().all(|s| !s.contains(SECRET)));
+    let cancelled = app
+        .ok(
+            &app.admin(),
+            "mutation($id: ID!) { cancelImport(id: $id) { status } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(cancelled["cancelImport"]["status"], "CANCELLED");
+}
