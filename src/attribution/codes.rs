@@ -44,6 +44,19 @@ pub fn check_code(field: &str, given: &str) -> ApiResult<String> {
     }
 }
 
+/// A code another platform gave a partner (SPEC §25), kept with its text
+/// so the links already posted keep working: 1 to 64 letters, digits,
+/// `-`, `_` or `.` (what those platforms allow in a link's parameter),
+/// compared in lower case like every code; `None` for anything else.
+pub fn imported_code(given: &str) -> Option<String> {
+    let code = given.trim().to_lowercase();
+    let valid = (1..=64).contains(&code.len())
+        && code.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.')
+        });
+    valid.then_some(code)
+}
+
 fn generated() -> ApiResult<String> {
     let mut bytes = [0u8; GENERATED_LEN];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::internal("randomness", e))?;
@@ -230,5 +243,17 @@ mod tests {
         assert_eq!(code.len(), GENERATED_LEN);
         assert!(check_code("f", &code).is_ok());
         assert!(!code.contains(['0', 'o', '1', 'l', 'i']));
+    }
+
+    #[test]
+    fn an_imported_code_keeps_the_platforms_text() {
+        assert_eq!(
+            imported_code(" Michael_Scott ").as_deref(),
+            Some("michael_scott")
+        );
+        assert_eq!(imported_code("jo").as_deref(), Some("jo"));
+        for bad in ["", "a b", "café", "a/b", &"a".repeat(65)] {
+            assert_eq!(imported_code(bad), None, "{bad}");
+        }
     }
 }

@@ -90,8 +90,13 @@ pub async fn start(
             .await?
             .ok_or_else(|| ApiError::bad_input("input.groupId", "no such partner group"))?;
     }
-    let source = Source::open(new.source, &new.credentials, settings.allow_private)?;
-    match source.page(ImportPhase::Groups, None).await {
+    let source = Source::open(
+        new.source,
+        &new.credentials,
+        settings.allow_private,
+        currency_of(&campaign)?,
+    )?;
+    match source.probe().await {
         Ok(_) => {}
         Err(PageError::Refused) => {
             return Err(ApiError::bad_input(
@@ -139,6 +144,13 @@ pub async fn start(
         })?;
     spawn(db.clone(), settings.clone(), id);
     Ok(row)
+}
+
+/// The currency of the import's campaign: what a source that names none
+/// counts in.
+fn currency_of(campaign: &entity::campaign::Model) -> ApiResult<crate::engine::Currency> {
+    crate::engine::Currency::parse(&campaign.currency)
+        .map_err(|e| ApiError::internal("campaign currency", e))
 }
 
 /// What a sealed value is bound to: its tenant and import.
@@ -321,10 +333,15 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
             .await;
         }
     };
-    let source = Source::open(row.source, &credentials, settings.allow_private)?;
     let campaign = crate::campaigns::find(conn, &row.tenant_id, &row.campaign_id)
         .await?
         .ok_or_else(|| ApiError::internal("import campaign", &row.campaign_id))?;
+    let source = Source::open(
+        row.source,
+        &credentials,
+        settings.allow_private,
+        currency_of(&campaign)?,
+    )?;
     let mut target = write::Target {
         tenant_id: row.tenant_id.clone(),
         prefix: source.prefix(),

@@ -141,6 +141,12 @@ async fn groups_of(conn: &Txn, target: &mut Target, rows: &[Group]) -> ApiResult
         return Ok(());
     }
     for row in rows {
+        // A campaign without terms would pay nothing: its partners keep
+        // the default group.
+        if row.percentage.is_none() && row.flat.is_none() {
+            target.learn_group(&row.key, String::new());
+            continue;
+        }
         let external_id = target.group_key(&row.key);
         let found = partner_group::Entity::find()
             .filter(partner_group::Column::TenantId.eq(target.tenant_id.as_str()))
@@ -295,13 +301,13 @@ fn checked_codes(row: &Partner, counts: &mut Counts) -> Vec<(String, Option<Stri
     let tokens = row.codes.iter().map(|c| (c, None));
     let coupons = row.coupons.iter().map(|c| (c, Some(c.clone())));
     for (text, coupon) in tokens.chain(coupons) {
-        match codes::check_code("code", text) {
-            Ok(code) if seen.insert(code.clone()) => kept.push((code, coupon)),
-            Ok(_) => {}
-            Err(_) => counts.problems.push(Problem::new(
+        match codes::imported_code(text) {
+            Some(code) if seen.insert(code.clone()) => kept.push((code, coupon)),
+            Some(_) => {}
+            None => counts.problems.push(Problem::new(
                 "code",
                 &row.key,
-                format!("{text:?} is not a code revshare keeps (3 to 64 letters, digits or '-')"),
+                format!("{text:?} is not a code revshare keeps (1 to 64 letters, digits, '-', '_' or '.')"),
             )),
         }
     }

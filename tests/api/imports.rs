@@ -21,6 +21,9 @@ on_both_databases_with!(
     a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning,
     a_second_import_adds_nothing_and_a_dry_run_writes_nothing,
     refused_credentials_and_bad_input_are_named,
+    a_firstpromoter_program_comes_over_through_its_v2_api,
+    a_partnerstack_program_comes_over_with_its_partner_keys,
+    a_tolt_program_comes_over_with_its_ref_links,
 );
 
 /// Imports read a local server (a private address) and seal credentials.
@@ -645,4 +648,467 @@ async fn refused_credentials_and_bad_input_are_named(app: TestApp) {
         )
         .await;
     assert_eq!(cancelled["cancelImport"]["status"], "CANCELLED");
+}
+
+/// How a platform pages and authenticates, for the generic fixture server.
+#[derive(Clone, Copy)]
+enum Platform {
+    FirstPromoter,
+    PartnerStack,
+    Tolt,
+}
+
+/// A platform's objects and what it was asked: lists by path.
+struct Served {
+    platform: Platform,
+    lists: HashMap<String, Vec<Value>>,
+    asked: HashMap<String, usize>,
+    faults: Vec<(String, u16)>,
+    headers_seen: Vec<(String, Option<String>)>,
+}
+
+type SharedServed = Arc<Mutex<Served>>;
+
+async fn serve_platform(served: Served) -> (String, SharedServed) {
+    let shared = Arc::new(Mutex::new(served));
+    let app = axum::Router::new()
+        .route("/{*path}", axum::routing::get(answer))
+        .with_state(shared.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    (format!("http://{addr}"), shared)
+}
+
+async fn answer(
+    State(shared): State<SharedServed>,
+    axum::extract::Path(path): axum::extract::Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+) -> Response {
+    use base64::Engine;
+    let path = format!("/{path}");
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut served = shared.lock().unwrap();
+    let platform = served.platform;
+    let authorized = match platform {
+        Platform::FirstPromoter => {
+            header("authorization").as_deref() == Some("Bearer fp_key")
+                && header("account-id").as_deref() == Some("acc_1")
+        }
+        Platform::PartnerStack => {
+            let basic = base64::engine::general_purpose::STANDARD.encode("pk_public:sk_secret");
+            header("authorization") == Some(format!("Basic {basic}"))
+        }
+        Platform::Tolt => {
+            header("authorization").as_deref() == Some("Bearer tolt_key")
+                && param("program_id").as_deref() == Some("prg_1")
+        }
+    };
+    served
+        .headers_seen
+        .push((path.clone(), header("account-id")));
+    if !authorized {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({ "message": "Unauthorized" })),
+        )
+            .into_response();
+    }
+    let cursor = param("page")
+        .or(param("starting_after"))
+        .unwrap_or_default();
+    let key = format!("{path}?{cursor}");
+    *served.asked.entry(key.clone()).or_default() += 1;
+    if let Some(at) = served.faults.iter().position(|(p, _)| *p == key) {
+        let (_, status) = served.faults.remove(at);
+        let mut response = (StatusCode::from_u16(status).unwrap(), "try again").into_response();
+        if status == 429 {
+            response
+                .headers_mut()
+                .insert("retry-after", "1".parse().unwrap());
+        }
+        return response;
+    }
+    let list_key = match (platform, param("partner_id")) {
+        (Platform::Tolt, Some(partner)) if path == "/v1/links" => format!("/v1/links?{partner}"),
+        _ => path.clone(),
+    };
+    let Some(rows) = served.lists.get(&list_key).cloned() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    // Two rows a page, whatever the limit asked: every list spans pages.
+    let size = 2;
+    match platform {
+        Platform::FirstPromoter => {
+            // FirstPromoter answers `per_page` rows; its last page is short.
+            let size: usize = param("per_page").and_then(|p| p.parse().ok()).unwrap_or(20);
+            let page: usize = param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let data: Vec<Value> = rows
+                .iter()
+                .skip((page - 1) * size)
+                .take(size)
+                .cloned()
+                .collect();
+            axum::Json(json!({ "data": data, "meta": { "total": rows.len() } })).into_response()
+        }
+        Platform::PartnerStack | Platform::Tolt => {
+            let id_field = if matches!(platform, Platform::PartnerStack) {
+                "key"
+            } else {
+                "id"
+            };
+            let from = match param("starting_after") {
+                Some(after) => rows
+                    .iter()
+                    .position(|r| r[id_field] == after.as_str())
+                    .map_or(rows.len(), |i| i + 1),
+                None => 0,
+            };
+            let data: Vec<Value> = rows.iter().skip(from).take(size).cloned().collect();
+            let more = from + size < rows.len();
+            match platform {
+                Platform::PartnerStack => axum::Json(json!({ "data": { "items": data, "has_more": more },
+                    "message": "Page returned successfully", "status": 200 })).into_response(),
+                _ => axum::Json(json!({ "success": true, "has_more": more, "total_count": rows.len(), "data": data })).into_response(),
+            }
+        }
+    }
+}
+
+/// Starts an import of `source` with `credentials` and waits for its end.
+async fn import_from(app: &TestApp, source: &str, credentials: Value) -> Value {
+    let started = app
+        .ok(
+            &app.admin(),
+            START,
+            json!({ "input": { "source": source, "credentials": credentials } }),
+        )
+        .await;
+    let id = started["startImport"]["id"].as_str().unwrap().to_owned();
+    for _ in 0..600 {
+        let now = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await;
+        if now["import"]["status"] != "RUNNING" {
+            return now["import"].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import did not end in a minute");
+}
+
+/// The counts an import answers, without its requests.
+fn counts(import: &Value) -> Value {
+    let mut counts = import["counts"].clone();
+    counts.as_object_mut().unwrap().remove("requests");
+    counts
+}
+
+/// A click on `code` then a customer by it: the partner's `externalId`.
+async fn clicked_to(app: &TestApp, code: &str, customer: &str) -> Value {
+    let click = app
+        .ok(
+            &app.admin(),
+            "mutation($code: String!) { recordClick(input: { code: $code }) { id } }",
+            json!({ "code": code }),
+        )
+        .await;
+    let attributed = app
+        .ok(&app.admin(), "mutation($c: ID!, $x: String!) { attributeCustomer(input: { customerExternalId: $x, clickId: $c }) { partner { externalId } } }", json!({ "c": click["recordClick"]["id"], "x": customer }))
+        .await;
+    attributed["attributeCustomer"]["partner"]["externalId"].clone()
+}
+
+async fn a_firstpromoter_program_comes_over_through_its_v2_api(app: TestApp) {
+    let campaign = |token: &str, coupon: Option<&str>| {
+        json!({ "id": 100, "campaign_id": 1, "promoter_id": 0, "state": "accepted",
+        "ref_token": token, "ref_link": format!("https://acme.example?fpr={token}"), "coupon": coupon, "promo_codes": [],
+        "campaign": { "id": 1, "name": "Main", "color": "blue" } })
+    };
+    let promoters = vec![
+        json!({ "id": 11, "email": "fiona@example.com", "name": "Fiona Fp", "state": "accepted", "archived_at": null,
+            "profile": { "first_name": "Fiona", "last_name": "Fp" }, "promoter_campaigns": [campaign("fiona", Some("FIONA10"))] }),
+        json!({ "id": 12, "email": "gus@example.com", "name": null, "state": "blocked", "archived_at": null,
+            "profile": { "first_name": "Gus", "last_name": "Fp" }, "promoter_campaigns": [campaign("gus_fp", None)] }),
+        json!({ "id": 13, "email": "hal@example.com", "name": "Hal Gone", "state": "accepted", "archived_at": "2026-01-01T00:00:00Z",
+            "promoter_campaigns": [campaign("hal", None)] }),
+    ];
+    // 101 customers of Fiona's and one without a billing id: two pages of 100.
+    let mut referrals: Vec<Value> = (1..=101)
+        .map(|n| json!({ "id": n, "email": format!("c{n}@buyer.example"), "uid": format!("cus_fp_{n}"), "state": "active",
+            "created_at": "2026-02-01T00:00:00Z", "customer_since": "2026-02-02T00:00:00Z",
+            "promoter_campaign": { "id": 100, "campaign_id": 1, "promoter_id": 11 } }))
+        .collect();
+    referrals.push(
+        json!({ "id": 9999, "email": "lead@buyer.example", "uid": null, "state": "signup",
+        "created_at": "2026-02-01T00:00:00Z", "promoter_campaign": { "promoter_id": 11 } }),
+    );
+    let commission = |id: i64, promoter: i64, status: &str, paid: bool, unit: &str, amount: i64| {
+        json!({
+        "id": id, "status": status, "is_paid": paid, "unit": unit, "amount": amount, "sale_amount": 10000,
+        "original_sale_amount": 10000, "original_sale_currency": "usd", "commission_type": "sale",
+        "created_at": "2026-05-01T00:00:00Z", "status_updated_at": "2026-06-01T00:00:00Z",
+        "promoter_campaign": { "id": 100, "campaign_id": 1, "promoter_id": promoter, "promoter": { "id": promoter } },
+        "referral": { "id": 1, "email": "c1@buyer.example", "uid": "cus_fp_1" } })
+    };
+    let commissions = vec![
+        commission(1, 11, "approved", true, "cash", 2500),
+        commission(2, 11, "approved", false, "cash", 2500),
+        commission(3, 11, "pending", false, "cash", 2500),
+        commission(4, 12, "denied", false, "cash", 1000),
+        commission(5, 11, "approved", false, "credits", 300),
+    ];
+    let (base, served) = serve_platform(Served {
+        platform: Platform::FirstPromoter,
+        lists: HashMap::from([
+            ("/api/v2/company/promoters".to_owned(), promoters),
+            ("/api/v2/company/referrals".to_owned(), referrals),
+            ("/api/v2/company/commissions".to_owned(), commissions),
+        ]),
+        asked: HashMap::new(),
+        faults: vec![
+            ("/api/v2/company/referrals?2".into(), 429),
+            ("/api/v2/company/commissions?1".into(), 500),
+        ],
+        headers_seen: Vec::new(),
+    })
+    .await;
+    let refused = app
+        .error(Some(&app.admin()), START, json!({ "input": { "source": "FIRSTPROMOTER", "credentials": { "apiKey": "fp_key", "accountId": "acc_2", "baseUrl": base } } }))
+        .await;
+    assert_eq!(
+        (field(&refused), refused["message"].as_str()),
+        (
+            "input.credentials",
+            Some("input.credentials: FirstPromoter refused the API key")
+        )
+    );
+    let done = import_from(
+        &app,
+        "FIRSTPROMOTER",
+        json!({ "apiKey": "fp_key", "accountId": "acc_1", "baseUrl": base }),
+    )
+    .await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        counts(&done),
+        json!({ "partners": 3, "codes": 4, "customers": 101, "commissions": 4, "skipped": 0, "unchanged": 0 })
+    );
+    assert_eq!(
+        done["problems"]["nodes"],
+        json!([
+            { "entity": "customer", "externalId": "9999", "reason": "has no Stripe customer: nothing it pays can be tied to its partner" },
+            { "entity": "commission", "externalId": "5", "reason": "a reward in credits, not money: not imported" },
+        ])
+    );
+    let served = served.lock().unwrap();
+    assert_eq!(
+        served.asked["/api/v2/company/referrals?2"], 2,
+        "the 429 was retried"
+    );
+    assert_eq!(
+        served.asked["/api/v2/company/commissions?1"], 2,
+        "the 500 was retried"
+    );
+    assert!(
+        served
+            .headers_seen
+            .iter()
+            .filter(|(_, a)| a.is_some())
+            .all(|(_, a)| a.as_deref() == Some("acc_1") || a.as_deref() == Some("acc_2"))
+    );
+    drop(served);
+    let fiona = partner_by_external(&app, "firstpromoter:11").await;
+    assert_eq!(
+        fiona["balance"],
+        json!([{ "currency": "USD", "accrued": "25.00", "approved": "25.00", "paid": "25.00" }])
+    );
+    assert_eq!(
+        partner_by_external(&app, "firstpromoter:12").await["status"],
+        "SUSPENDED"
+    );
+    assert_eq!(
+        partner_by_external(&app, "firstpromoter:13").await["status"],
+        "ARCHIVED"
+    );
+    assert_eq!(
+        clicked_to(&app, "fiona", "cus_fp_new").await,
+        "firstpromoter:11"
+    );
+}
+
+async fn a_partnerstack_program_comes_over_with_its_partner_keys(app: TestApp) {
+    let ms = 1_714_000_000_000_i64;
+    let partnership = |key: &str, first: &str, partner_key: &str, archived: bool| {
+        json!({ "key": key, "email": format!("{first}@example.com"),
+        "first_name": first, "last_name": "Ps", "partner_key": partner_key, "is_archived": archived,
+        "group": { "key": "grp_1", "name": "Default" }, "created_at": ms, "updated_at": ms })
+    };
+    let (base, served) = serve_platform(Served {
+        platform: Platform::PartnerStack,
+        lists: HashMap::from([
+            ("/api/v2/partnerships".to_owned(), vec![
+                partnership("part_a", "Pia", "pia", false),
+                partnership("part_b", "Ben", "ben", true),
+                partnership("part_c", "Cy", "cy-ps", false),
+            ]),
+            ("/api/v2/links/partnership/part_a".to_owned(), vec![
+                json!({ "key": "lnk_1", "url": "https://acme.example/?ps_partner_key=pia-old&ps_xid=abc", "created_at": ms }),
+            ]),
+            ("/api/v2/links/partnership/part_b".to_owned(), vec![]),
+            ("/api/v2/links/partnership/part_c".to_owned(), vec![]),
+            ("/api/v2/customers".to_owned(), vec![
+                json!({ "key": "cust_1", "provider_key": "cus_ps_1", "customer_key": "user-1", "email": "one@buyer.example", "partnership_key": "part_a", "created_at": ms }),
+                json!({ "key": "cust_2", "provider_key": null, "customer_key": "user-2", "email": "two@buyer.example", "partnership_key": "part_c", "created_at": ms }),
+                json!({ "key": "cust_3", "provider_key": null, "customer_key": null, "email": "three@buyer.example", "partnership_key": "part_a", "created_at": ms }),
+            ]),
+            ("/api/v2/rewards".to_owned(), vec![
+                json!({ "key": "rwd_1", "amount": 1200, "currency": "USD", "reward_status": "paid", "created_at": ms, "updated_at": ms + 86_400_000,
+                    "partnership_key": "part_a", "customer": { "key": "cust_1", "provider_key": "cus_ps_1" } }),
+                json!({ "key": "rwd_2", "amount": 800, "currency": "USD", "reward_status": "approved", "created_at": ms, "updated_at": ms,
+                    "partnership_key": "part_c", "customer": { "key": "cust_2", "customer_key": "user-2" } }),
+                json!({ "key": "rwd_3", "amount": 500, "currency": "USD", "reward_status": "declined", "created_at": ms, "updated_at": ms,
+                    "partnership_key": "part_a", "customer": null }),
+            ]),
+        ]),
+        asked: HashMap::new(),
+        faults: vec![("/api/v2/partnerships?".into(), 500), ("/api/v2/rewards?rwd_2".into(), 429)],
+        headers_seen: Vec::new(),
+    })
+    .await;
+    let done = import_from(
+        &app,
+        "PARTNERSTACK",
+        json!({ "publicKey": "pk_public", "secretKey": "sk_secret", "baseUrl": base }),
+    )
+    .await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        counts(&done),
+        json!({ "partners": 3, "codes": 4, "customers": 2, "commissions": 3, "skipped": 0, "unchanged": 0 })
+    );
+    assert_eq!(
+        done["problems"]["nodes"],
+        json!([
+            { "entity": "customer", "externalId": "cust_3", "reason": "has no Stripe customer: nothing it pays can be tied to its partner" },
+        ])
+    );
+    let asked = served.lock().unwrap().asked.clone();
+    assert_eq!(
+        (
+            asked["/api/v2/partnerships?"],
+            asked["/api/v2/rewards?rwd_2"]
+        ),
+        (2, 2)
+    );
+    let pia = partner_by_external(&app, "partnerstack:part_a").await;
+    assert_eq!(
+        pia["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "12.00" }])
+    );
+    let cy = partner_by_external(&app, "partnerstack:part_c").await;
+    assert_eq!(
+        cy["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "8.00", "paid": "0.00" }])
+    );
+    assert_eq!(
+        partner_by_external(&app, "partnerstack:part_b").await["status"],
+        "ARCHIVED"
+    );
+    // Both the partner key and a link's own ps_partner_key keep working.
+    assert_eq!(
+        clicked_to(&app, "pia", "cus_ps_new").await,
+        "partnerstack:part_a"
+    );
+    assert_eq!(
+        clicked_to(&app, "pia-old", "cus_ps_newer").await,
+        "partnerstack:part_a"
+    );
+}
+
+async fn a_tolt_program_comes_over_with_its_ref_links(app: TestApp) {
+    let link = |id: &str, partner: &str, value: &str| {
+        json!({ "id": id, "param": "ref", "value": value, "partner_id": partner,
+        "created_at": "2026-01-15T14:30:00.000Z", "updated_at": "2026-01-15T14:30:00.000Z", "program_id": "prg_1" })
+    };
+    let commission = |id: &str, partner: &str, customer: &str, amount: i64, status: &str| {
+        json!({ "id": id, "amount": amount,
+        "customer_id": customer, "partner_id": partner, "transaction_id": format!("txn_{id}"), "charge_id": format!("ch_{id}"),
+        "source": "stripe", "status": status, "revenue": 9999, "created_at": "2026-04-15T14:30:00.000Z",
+        "updated_at": "2026-05-15T14:30:00.000Z", "program_id": "prg_1" })
+    };
+    let (base, served) = serve_platform(Served {
+        platform: Platform::Tolt,
+        lists: HashMap::from([
+            ("/v1/partners".to_owned(), vec![
+                json!({ "id": "part_1", "first_name": "Tia", "last_name": "Tolt", "email": "tia@example.com", "status": "active", "group_id": "grp_1", "program_id": "prg_1", "created_at": "2026-01-13T10:06:11.251Z" }),
+                json!({ "id": "part_2", "first_name": null, "last_name": null, "company_name": "Acme Resellers", "email": "acme@example.com", "status": "suspended", "group_id": "grp_1", "program_id": "prg_1", "created_at": "2026-01-13T10:06:11.251Z" }),
+                json!({ "id": "part_3", "first_name": "Una", "last_name": null, "email": "una@example.com", "status": "pending", "group_id": "grp_1", "program_id": "prg_1", "created_at": "2026-01-13T10:06:11.251Z" }),
+            ]),
+            ("/v1/links?part_1".to_owned(), vec![link("lnk_1", "part_1", "tia_tolt"), link("lnk_2", "part_1", "tia2"), link("lnk_3", "part_1", "tia3")]),
+            ("/v1/links?part_2".to_owned(), vec![link("lnk_4", "part_2", "acme")]),
+            ("/v1/links?part_3".to_owned(), vec![]),
+            ("/v1/customers".to_owned(), vec![
+                json!({ "id": "cust_1", "customer_id": "cus_t1", "partner_id": "part_1", "status": "active", "created_at": "2026-03-01T00:00:00.000Z" }),
+                json!({ "id": "cust_2", "customer_id": null, "partner_id": "part_1", "status": "lead", "created_at": "2026-03-02T00:00:00.000Z" }),
+                json!({ "id": "cust_3", "customer_id": "cus_t3", "partner_id": "part_2", "status": "active", "created_at": "2026-03-03T00:00:00.000Z" }),
+            ]),
+            ("/v1/commissions".to_owned(), vec![
+                commission("comm_1", "part_1", "cust_1", 1999, "paid"),
+                commission("comm_2", "part_2", "cust_3", 500, "refunded"),
+                commission("comm_3", "part_1", "cust_1", 700, "approved"),
+            ]),
+        ]),
+        asked: HashMap::new(),
+        faults: vec![("/v1/customers?".into(), 500), ("/v1/commissions?comm_2".into(), 429)],
+        headers_seen: Vec::new(),
+    })
+    .await;
+    let done = import_from(
+        &app,
+        "TOLT",
+        json!({ "apiKey": "tolt_key", "accountId": "prg_1", "baseUrl": base }),
+    )
+    .await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        counts(&done),
+        json!({ "partners": 3, "codes": 4, "customers": 2, "commissions": 3, "skipped": 0, "unchanged": 0 })
+    );
+    assert_eq!(
+        done["problems"]["nodes"],
+        json!([
+            { "entity": "customer", "externalId": "cust_2", "reason": "has no Stripe customer: nothing it pays can be tied to its partner" },
+        ])
+    );
+    let asked = served.lock().unwrap().asked.clone();
+    assert_eq!(
+        (asked["/v1/customers?"], asked["/v1/commissions?comm_2"]),
+        (3, 2),
+        "the probe, the 500 and its retry; the 429 and its retry"
+    );
+    let tia = partner_by_external(&app, "tolt:part_1").await;
+    assert_eq!(
+        tia["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "7.00", "paid": "19.99" }])
+    );
+    let acme = partner_by_external(&app, "tolt:part_2").await;
+    assert_eq!(
+        (acme["name"].as_str(), acme["status"].as_str()),
+        (Some("Acme Resellers"), Some("SUSPENDED"))
+    );
+    assert_eq!(
+        clicked_to(&app, "tia_tolt", "cus_t_new").await,
+        "tolt:part_1"
+    );
 }

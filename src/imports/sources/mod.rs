@@ -2,10 +2,13 @@
 //! authentication, paging and objects as its documents give them.
 
 mod csv;
+mod firstpromoter;
+mod partnerstack;
 mod rewardful;
+mod tolt;
 
 use super::client::{Auth, Client};
-use super::source::{Page, PageError};
+use super::source::{Page, PageError, Rows};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use entity::enums::{ImportPhase, ImportSource};
@@ -48,9 +51,19 @@ impl Credentials {
     }
 }
 
-/// A source, ready to be read.
-pub enum Source {
+/// A source, ready to be read: its reader, and the currency of the
+/// import's campaign (what a source that names none counts in).
+pub struct Source {
+    reader: Reader,
+    currency: Currency,
+}
+
+enum Reader {
     Rewardful(Client),
+    FirstPromoter(Client),
+    PartnerStack(Client),
+    /// Its client and the program every list is scoped by.
+    Tolt(Client, String),
     Csv(csv::Tables),
 }
 
@@ -62,6 +75,7 @@ impl Source {
         source: ImportSource,
         credentials: &Credentials,
         allow_private: bool,
+        currency: Currency,
     ) -> ApiResult<Source> {
         let base = |documented: &str| -> ApiResult<String> {
             match credentials
@@ -76,56 +90,130 @@ impl Source {
                     .map_err(|why| ApiError::bad_input("input.credentials.baseUrl", why)),
             }
         };
-        match source {
+        let c = credentials;
+        let reader = match source {
             ImportSource::Rewardful => {
-                let key = credentials.needs(&credentials.api_key, "apiKey", "Rewardful")?;
+                let key = c.needs(&c.api_key, "apiKey", "Rewardful")?;
                 let auth = Auth::Basic(key.to_owned(), String::new());
-                let base = base(rewardful::HOST)?;
-                Ok(Source::Rewardful(Client::new(&base, auth, allow_private)))
+                Reader::Rewardful(Client::new(&base(rewardful::HOST)?, auth, allow_private))
+            }
+            ImportSource::Firstpromoter => {
+                let key = c.needs(&c.api_key, "apiKey", "FirstPromoter")?;
+                let account = c.needs(&c.account_id, "accountId", "FirstPromoter")?;
+                let auth = Auth::Bearer(key.to_owned(), vec![("Account-ID", account.to_owned())]);
+                Reader::FirstPromoter(Client::new(
+                    &base(firstpromoter::HOST)?,
+                    auth,
+                    allow_private,
+                ))
+            }
+            ImportSource::Partnerstack => {
+                let public = c.needs(&c.public_key, "publicKey", "PartnerStack")?;
+                let secret = c.needs(&c.secret_key, "secretKey", "PartnerStack")?;
+                let auth = Auth::Basic(public.to_owned(), secret.to_owned());
+                Reader::PartnerStack(Client::new(&base(partnerstack::HOST)?, auth, allow_private))
+            }
+            ImportSource::Tolt => {
+                let key = c.needs(&c.api_key, "apiKey", "Tolt")?;
+                let program = c.needs(&c.account_id, "accountId", "Tolt (its program id)")?;
+                let auth = Auth::Bearer(key.to_owned(), Vec::new());
+                let client = Client::new(&base(tolt::HOST)?, auth, allow_private);
+                Reader::Tolt(client, program.to_owned())
             }
             ImportSource::Csv => {
-                let text = credentials.needs(&credentials.csv, "csv", "CSV files")?;
-                csv::Tables::parse(text)
-                    .map(Source::Csv)
-                    .map_err(|why| ApiError::bad_input("input.credentials.csv", why))
+                let text = c.needs(&c.csv, "csv", "CSV files")?;
+                Reader::Csv(
+                    csv::Tables::parse(text)
+                        .map_err(|why| ApiError::bad_input("input.credentials.csv", why))?,
+                )
             }
-            other => Err(ApiError::bad_input(
-                "input.source",
-                format!("{} is not read yet", other.as_str()),
-            )),
-        }
+        };
+        Ok(Source { reader, currency })
     }
 
     /// The platform's name, as the brand knows it.
     pub fn platform(&self) -> &'static str {
-        match self {
-            Source::Rewardful(_) => "Rewardful",
-            Source::Csv(_) => "CSV",
+        match self.reader {
+            Reader::Rewardful(_) => "Rewardful",
+            Reader::FirstPromoter(_) => "FirstPromoter",
+            Reader::PartnerStack(_) => "PartnerStack",
+            Reader::Tolt(..) => "Tolt",
+            Reader::Csv(_) => "CSV",
         }
     }
 
     /// The prefix of the keys its rows are imported under.
     pub fn prefix(&self) -> &'static str {
-        match self {
-            Source::Rewardful(_) => "rewardful",
-            Source::Csv(_) => "csv",
+        match self.reader {
+            Reader::Rewardful(_) => "rewardful",
+            Reader::FirstPromoter(_) => "firstpromoter",
+            Reader::PartnerStack(_) => "partnerstack",
+            Reader::Tolt(..) => "tolt",
+            Reader::Csv(_) => "csv",
         }
     }
 
     /// Requests made to the source so far.
     pub fn requests(&self) -> i64 {
-        match self {
-            Source::Rewardful(client) => client.requests(),
-            Source::Csv(_) => 0,
+        match &self.reader {
+            Reader::Rewardful(client)
+            | Reader::FirstPromoter(client)
+            | Reader::PartnerStack(client)
+            | Reader::Tolt(client, _) => client.requests(),
+            Reader::Csv(_) => 0,
         }
+    }
+
+    /// Reads one page the credentials must open, before an import is
+    /// accepted: a refused key is answered at once.
+    pub async fn probe(&self) -> Result<(), PageError> {
+        let phase = match self.reader {
+            Reader::Rewardful(_) => ImportPhase::Groups,
+            Reader::Csv(_) => return Ok(()),
+            _ => ImportPhase::Customers,
+        };
+        self.page(phase, None).await.map(|_| ())
     }
 
     /// The page of `phase` at `cursor` (`None`: the first).
     pub async fn page(&self, phase: ImportPhase, cursor: Option<&str>) -> Result<Page, PageError> {
-        match self {
-            Source::Rewardful(client) => rewardful::page(client, phase, cursor).await,
-            Source::Csv(tables) => tables.page(phase, cursor),
+        let currency = self.currency;
+        match &self.reader {
+            Reader::Rewardful(client) => rewardful::page(client, phase, cursor).await,
+            Reader::FirstPromoter(client) => {
+                firstpromoter::page(client, phase, cursor, currency).await
+            }
+            Reader::PartnerStack(client) => {
+                partnerstack::page(client, phase, cursor, currency).await
+            }
+            Reader::Tolt(client, program) => {
+                tolt::page(client, program, phase, cursor, currency).await
+            }
+            Reader::Csv(tables) => tables.page(phase, cursor),
         }
+    }
+}
+
+/// What a referral with no customer id is told.
+const NO_CUSTOMER: &str = "has no Stripe customer: nothing it pays can be tied to its partner";
+
+/// A phase the source has nothing for, read without a request.
+fn empty(rows: Rows) -> Page {
+    Page {
+        rows,
+        problems: Vec::new(),
+        next: None,
+        total: Some(0),
+    }
+}
+
+/// A row the source's documents do not describe: its entity and id.
+fn unexpected(entity: &'static str, v: &serde_json::Value) -> PageError {
+    PageError::Unexpected {
+        entity,
+        id: super::source::json::id(v, "id")
+            .or_else(|| super::source::json::id(v, "key"))
+            .unwrap_or_else(|| "without an id".into()),
     }
 }
 

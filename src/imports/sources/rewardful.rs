@@ -22,7 +22,7 @@
 use super::super::client::Client;
 use super::super::source::json::{id, int, items, text, time};
 use super::super::source::{Commission, Group, Page, PageError, Partner, Problem, Referral, Rows};
-use super::{currency_of, minor_of};
+use super::{currency_of, minor_of, unexpected};
 use crate::ledger::imported::SourceState;
 use entity::enums::{ImportPhase, PartnerStatus};
 use rust_decimal::Decimal;
@@ -86,13 +86,6 @@ pub async fn page(
         next,
         total,
     })
-}
-
-fn unexpected(entity: &'static str, v: &Value) -> PageError {
-    PageError::Unexpected {
-        entity,
-        id: id(v, "id").unwrap_or_else(|| "without an id".into()),
-    }
 }
 
 fn group(v: &Value) -> Result<Group, PageError> {
@@ -168,11 +161,7 @@ fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
         .ok_or_else(|| unexpected("referral", v))?;
     if customer.is_none() {
         if state != "visitor" {
-            problems.push(Problem::new(
-                "customer",
-                &key,
-                "has no Stripe customer: nothing it pays can be tied to its partner",
-            ));
+            problems.push(Problem::new("customer", &key, super::NO_CUSTOMER));
         }
         return Ok(None);
     }

@@ -1,0 +1,209 @@
+//! Tolt's API v1 (`https://api.tolt.com/v1`): `Authorization: Bearer {api
+//! key}`, every list scoped by `program_id` (the import's `accountId`);
+//! cursor paging, `limit` (at most 100) and `starting_after` the last
+//! object's `id`, answered as `{"success", "has_more", "total_count",
+//! "data": [...]}`.
+//!
+//! - `GET /partners`: `id`, `first_name`, `last_name`, `email`,
+//!   `company_name`, `group_id`, `status` (`active`, `pending`,
+//!   `suspended`, `rejected`);
+//! - `GET /links?partner_id=`: each link's `param` and `value` (`?ref=`
+//!   `value`), kept as codes;
+//! - `GET /customers`: `id`, `customer_id` (the brand's id for the
+//!   customer, its Stripe id with the Stripe integration), `partner_id`,
+//!   `created_at`;
+//! - `GET /commissions`: `id`, `amount` and `revenue` (cents), `status`
+//!   (`pending`, `approved`, `paid`, `rejected`, `refunded`),
+//!   `customer_id` (Tolt's customer), `partner_id`, `created_at`,
+//!   `updated_at`. Amounts are in the program's currency.
+
+use super::super::client::Client;
+use super::super::source::json::{id, int, items, text, time};
+use super::super::source::{Commission, Page, PageError, Partner, Problem, Referral, Rows};
+use super::{minor_of, unexpected};
+use crate::engine::Currency;
+use crate::ledger::imported::SourceState;
+use entity::enums::{ImportPhase, PartnerStatus};
+use serde_json::Value;
+
+pub const HOST: &str = "https://api.tolt.com";
+const LIMIT: i64 = 100;
+
+pub async fn page(
+    client: &Client,
+    program: &str,
+    phase: ImportPhase,
+    cursor: Option<&str>,
+    currency: Currency,
+) -> Result<Page, PageError> {
+    let path = match phase {
+        ImportPhase::Groups => return Ok(super::empty(Rows::Groups(Vec::new()))),
+        ImportPhase::Partners => "/v1/partners",
+        ImportPhase::Customers => "/v1/customers",
+        ImportPhase::Commissions => "/v1/commissions",
+    };
+    let (data, next, total) = list(client, path, program, cursor, &[]).await?;
+    let mut problems = Vec::new();
+    let rows = match phase {
+        ImportPhase::Partners => {
+            let mut rows = Vec::new();
+            for v in &data {
+                rows.push(partner(client, program, v).await?);
+            }
+            Rows::Partners(rows)
+        }
+        ImportPhase::Customers => {
+            let mut rows = Vec::new();
+            for v in &data {
+                if let Some(row) = customer(v, &mut problems)? {
+                    rows.push(row);
+                }
+            }
+            Rows::Customers(rows)
+        }
+        _ => Rows::Commissions(
+            data.iter()
+                .map(|v| commission(v, currency))
+                .collect::<Result<_, _>>()?,
+        ),
+    };
+    Ok(Page {
+        rows,
+        problems,
+        next,
+        total,
+    })
+}
+
+type Listed = (Vec<Value>, Option<String>, Option<i64>);
+
+async fn list(
+    client: &Client,
+    path: &str,
+    program: &str,
+    cursor: Option<&str>,
+    extra: &[(&'static str, String)],
+) -> Result<Listed, PageError> {
+    let mut query = vec![
+        ("program_id", program.to_owned()),
+        ("limit", LIMIT.to_string()),
+    ];
+    query.extend(extra.iter().cloned());
+    if let Some(after) = cursor {
+        query.push(("starting_after", after.to_owned()));
+    }
+    let answer = client.get(path, &query).await?;
+    let rows = items(&answer, "data")
+        .cloned()
+        .ok_or_else(|| PageError::Unexpected {
+            entity: "page",
+            id: path.to_owned(),
+        })?;
+    let next =
+        match answer
+            .get("has_more")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+        {
+            true => Some(rows.last().and_then(|r| id(r, "id")).ok_or_else(|| {
+                PageError::Unexpected {
+                    entity: "page",
+                    id: path.to_owned(),
+                }
+            })?),
+            false => None,
+        };
+    Ok((rows, next, int(&answer, "total_count")))
+}
+
+async fn partner(client: &Client, program: &str, v: &Value) -> Result<Partner, PageError> {
+    let key = id(v, "id").ok_or_else(|| unexpected("partner", v))?;
+    let mut codes = Vec::new();
+    let mut cursor = None;
+    loop {
+        let (links, next, _) = list(
+            client,
+            "/v1/links",
+            program,
+            cursor.as_deref(),
+            &[("partner_id", key.clone())],
+        )
+        .await?;
+        codes.extend(
+            links
+                .iter()
+                .filter_map(|l| text(l, "value").map(str::to_owned)),
+        );
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    let name = [text(v, "first_name"), text(v, "last_name")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Partner {
+        name: match name.is_empty() {
+            true => text(v, "company_name").unwrap_or_default().to_owned(),
+            false => name,
+        },
+        email: text(v, "email").map(str::to_owned),
+        status: match text(v, "status") {
+            Some("active") | None => PartnerStatus::Active,
+            Some(_) => PartnerStatus::Suspended,
+        },
+        group_key: text(v, "group_id").map(str::to_owned),
+        codes,
+        coupons: Vec::new(),
+        key,
+    })
+}
+
+fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, PageError> {
+    let key = id(v, "id").ok_or_else(|| unexpected("customer", v))?;
+    let partner_key = text(v, "partner_id")
+        .ok_or_else(|| unexpected("customer", v))?
+        .to_owned();
+    let Some(customer) = text(v, "customer_id") else {
+        problems.push(Problem::new("customer", &key, super::NO_CUSTOMER));
+        return Ok(None);
+    };
+    Ok(Some(Referral {
+        key,
+        partner_key,
+        customer: Some(customer.to_owned()),
+        email: text(v, "email").map(str::to_owned),
+        at: time(v, "created_at").ok_or_else(|| unexpected("customer", v))?,
+    }))
+}
+
+fn commission(v: &Value, currency: Currency) -> Result<Commission, PageError> {
+    let bad = || unexpected("commission", v);
+    let key = id(v, "id").ok_or_else(bad)?;
+    let earned_at = time(v, "created_at").ok_or_else(bad)?;
+    let changed_at = time(v, "updated_at").unwrap_or(earned_at);
+    let state = match text(v, "status") {
+        Some("pending") => SourceState::Pending { due_at: None },
+        Some("approved") => SourceState::Due,
+        Some("paid") => SourceState::Paid { at: changed_at },
+        Some("rejected" | "refunded") => SourceState::Voided { at: changed_at },
+        _ => return Err(bad()),
+    };
+    Ok(Commission {
+        partner_key: text(v, "partner_id")
+            .map(str::to_owned)
+            .or_else(|| v.get("partner").and_then(|p| id(p, "id"))),
+        customer: None,
+        referral_key: text(v, "customer_id").map(str::to_owned),
+        amount_minor: int(v, "amount")
+            .and_then(|a| minor_of(currency, a))
+            .ok_or_else(bad)?,
+        sale_minor: int(v, "revenue").and_then(|r| minor_of(currency, r)),
+        currency,
+        earned_at,
+        state,
+        key,
+    })
+}
