@@ -19,6 +19,7 @@ import { Campaigns } from './page-campaigns.js';
 import { Backtest } from './page-backtest.js';
 import { Events } from './page-events.js';
 import { Connectors } from './page-connectors.js';
+import { Imports } from './page-imports.js';
 import { Settings } from './page-settings.js';
 
 const PAGES = [
@@ -33,6 +34,7 @@ const PAGES = [
   ['backtest', 'Backtest'],
   ['events', 'Held events'],
   ['connectors', 'Connectors'],
+  ['import', 'Import'],
   ['settings', 'Settings'],
 ];
 
@@ -51,6 +53,7 @@ const LISTS = {
   backtest: Backtest,
   events: Events,
   connectors: Connectors,
+  import: Imports,
   settings: Settings,
 };
 
