@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+on_both_databases_with!(keyed; a_run_killed_midway_finishes_with_each_row_once);
+
 on_both_databases_with!(
     options;
     a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning,
@@ -33,6 +35,17 @@ fn options() -> Options {
     options
 }
 
+/// The data key the test app and a replica process share, so either opens
+/// an import's sealed credentials.
+const DATA_KEY: &str = "c2VjcmV0LWRhdGEta2V5LWZvci10aGUtdGVzdHMtMzI=";
+
+/// [`options`] with [`DATA_KEY`].
+fn keyed() -> Options {
+    let mut options = options();
+    options.data_key = Some(revshare::payouts::seal::DataKey::from_base64(DATA_KEY).unwrap());
+    options
+}
+
 const SECRET: &str = "rwf_secret_test";
 /// Rows per page the fixture server answers (Rewardful's is `limit`, at
 /// most 100): small, so every list spans pages.
@@ -46,6 +59,8 @@ struct Fixture {
     asked: HashMap<String, usize>,
     faults: Vec<(String, u16)>,
     expands: Vec<(String, Vec<String>)>,
+    /// How long each page of commissions takes to answer.
+    slow_commissions: std::time::Duration,
 }
 
 type Shared = Arc<Mutex<Fixture>>;
@@ -311,6 +326,10 @@ async fn list(
     headers: HeaderMap,
 ) -> Response {
     use base64::Engine;
+    if name == "commissions" {
+        let slow = shared.lock().unwrap().slow_commissions;
+        tokio::time::sleep(slow).await;
+    }
     let expected = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{SECRET}:"))
@@ -1110,5 +1129,114 @@ async fn a_tolt_program_comes_over_with_its_ref_links(app: TestApp) {
     assert_eq!(
         clicked_to(&app, "tia_tolt", "cus_t_new").await,
         "tolt:part_1"
+    );
+}
+
+async fn a_run_killed_midway_finishes_with_each_row_once(app: TestApp) {
+    let mut fixture = rewardful();
+    fixture.faults.clear();
+    // Forty paid commissions of 1.00, twenty pages taking 300 ms each.
+    let commissions: Vec<Value> = (1..=40)
+        .map(|n| json!({ "id": format!("com-{n}"), "amount": 100, "currency": "USD", "state": "paid",
+            "paid_at": "2026-06-15T12:00:00.000Z", "due_at": null, "voided_at": null,
+            "created_at": "2026-05-01T10:00:00.000Z", "campaign": { "id": "c1" },
+            "sale": { "id": format!("sale-{n}"), "currency": "USD", "charged_at": format!("2026-05-01T10:{:02}:00.000Z", n % 60),
+                "sale_amount_cents": 1000, "referral": { "id": "ref-1", "stripe_customer_id": "cus_A" }, "affiliate": { "id": "aff-jane" } } }))
+        .collect();
+    fixture.lists.insert("commissions", commissions);
+    fixture.slow_commissions = std::time::Duration::from_millis(300);
+    let (base, _) = serve(fixture).await;
+    let replica = crate::helpers::Replica::start(
+        &app.url,
+        &[
+            ("REVSHARE_DATA_KEY", DATA_KEY),
+            ("REVSHARE_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ],
+    )
+    .await;
+    let started: Value = app
+        .client
+        .post(format!("http://{}/graphql", replica.addr))
+        .bearer_auth(app.admin())
+        .json(&json!({ "query": START, "variables": { "input": {
+            "source": "REWARDFUL", "credentials": { "apiKey": SECRET, "baseUrl": base } } } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["data"]["startImport"]["id"]
+        .as_str()
+        .expect("started")
+        .to_owned();
+    // Killed once some pages of commissions are written, not all.
+    let mut written = 0;
+    for _ in 0..200 {
+        let now = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await;
+        written = now["import"]["counts"]["commissions"].as_i64().unwrap();
+        if written >= 6 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    replica.kill();
+    assert!(
+        (6..40).contains(&written),
+        "killed midway: {written} written"
+    );
+    // Its lease runs out (as two minutes would), and this replica's look
+    // takes the import up after the last page written.
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        entity::import::Entity::update_many()
+            .col_expr(
+                entity::import::Column::LeaseUntil,
+                Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+            )
+            .filter(entity::import::Column::Id.eq(id.as_str()))
+            .exec(app.db.conn())
+            .await
+            .unwrap();
+    }
+    let settings = revshare::imports::Settings {
+        data_key: app.data_key.clone(),
+        allow_private: true,
+    };
+    revshare::imports::take_up(&app.db, &settings)
+        .await
+        .unwrap();
+    let mut done = Value::Null;
+    for _ in 0..300 {
+        done = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await["import"].clone();
+        if done["status"] != "RUNNING" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        counts(&done),
+        json!({ "partners": 5, "codes": 6, "customers": 4, "commissions": 40, "skipped": 0, "unchanged": 0 })
+    );
+    // Each row once: forty events, forty commissions, and the balance the
+    // source's total.
+    let events: Vec<String> = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+        entity::event::Entity::find()
+            .select_only()
+            .column(entity::event::Column::ExternalId)
+            .filter(entity::event::Column::ExternalId.starts_with("rewardful:commission:"))
+            .into_tuple()
+            .all(app.db.conn())
+            .await
+            .unwrap()
+    };
+    let distinct: std::collections::HashSet<&String> = events.iter().collect();
+    assert_eq!((events.len(), distinct.len()), (40, 40));
+    let jane = partner_by_external(&app, "rewardful:aff-jane").await;
+    assert_eq!(
+        jane["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "40.00" }])
     );
 }
