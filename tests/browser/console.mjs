@@ -35,6 +35,7 @@ const PAGES = [
   ['backtest', '#/backtest', 'Backtest'],
   ['events', '#/events', 'Held events'],
   ['connectors', '#/connectors', 'Connectors'],
+  ['import', '#/import', 'Import'],
   ['settings', '#/settings', 'Settings'],
 ];
 
@@ -207,6 +208,32 @@ try {
   report.path.push('paid');
   await saved(() => page.click(`tr[data-payout="${run.payoutRun.payouts[0].id}"] th button.link`), 'statement.pdf');
   report.path.push('statement');
+
+  // An import from the Import page: a dry run, then the import; each
+  // count on the page is the API's for the same import.
+  const IMPORTED = `query($id: ID!) { import(id: $id) { status dryRun counts { partners codes customers commissions skipped unchanged } } }`;
+  const importFromPage = async (dry) => {
+    await open('#/import', 'Import');
+    await page.selectOption('#import-source', 'CSV');
+    await page.fill('#import-csv', plan.csv);
+    if (dry) await page.check('input[name="dryRun"]');
+    await page.click('text=Import from CSV files');
+    await page.waitForSelector('dd[data-state="DONE"]', { timeout });
+    const id = new URLSearchParams(await page.evaluate(() => location.hash.split('?')[1])).get('id');
+    const answered = (await api(IMPORTED, { id })).import;
+    check(answered.dryRun === dry, `the import is ${dry ? '' : 'not '}a dry run`);
+    for (const [name, value] of Object.entries(answered.counts)) {
+      await page.waitForSelector(`[data-count="import.${name}"]`, { timeout });
+      const shown = await count(`import.${name}`);
+      check(shown === value, `the import page counts ${shown} ${name}, the API ${value}`);
+    }
+    return answered.counts;
+  };
+  report.import = [await importFromPage(true), await importFromPage(false)];
+  await page.waitForSelector('[data-problem="ref-2"]', { timeout });
+  await audit('import done');
+  await shoot('import-done', 1280);
+  report.path.push('imported');
 
   // 375 px wide: nothing wider than the screen.
   await page.setViewportSize({ width: 375, height: 800 });
