@@ -104,7 +104,12 @@ pub async fn start(
                 format!("{} refused the API key", source.platform()),
             ));
         }
-        Err(err) => return Err(ApiError::bad_input("input.credentials", failure(&err))),
+        Err(err) => {
+            return Err(ApiError::bad_input(
+                "input.credentials",
+                failure(source.platform(), &err),
+            ));
+        }
     }
     let id = crate::input::new_id();
     let sealed = key.seal(&binding(tenant_id, &id), &new.credentials.stored()?);
@@ -159,13 +164,13 @@ fn binding(tenant_id: &str, id: &str) -> String {
 }
 
 /// A page error in words for the brand, naming the source's row.
-fn failure(err: &PageError) -> String {
+fn failure(platform: &str, err: &PageError) -> String {
     match err {
-        PageError::Refused => "the source refused the credentials".into(),
+        PageError::Refused => format!("{platform} refused the API key"),
         PageError::Unexpected { entity, id } => {
-            format!("the source answered a {entity} ({id}) its documents do not describe")
+            format!("{platform} answered a {entity} ({id}) its documents do not describe")
         }
-        PageError::Failed(said) => said.clone(),
+        PageError::Failed(said) => format!("{platform}: {said}"),
     }
 }
 
@@ -367,7 +372,7 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
     if (place.phase > 0 || place.cursor.is_some())
         && let Err(err) = recall(db, &source, &mut target, place.phase).await
     {
-        return finish(db, &row, lease, Some(failure(&err))).await;
+        return finish(db, &row, lease, Some(failure(source.platform(), &err))).await;
     }
     let mut requests_before = source.requests();
     let mut problems = row.problems;
@@ -375,7 +380,9 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
         let phase = PHASES[place.phase];
         let page = match source.page(phase, place.cursor.as_deref()).await {
             Ok(page) => page,
-            Err(err) => return finish(db, &row, lease, Some(failure(&err))).await,
+            Err(err) => {
+                return finish(db, &row, lease, Some(failure(source.platform(), &err))).await;
+            }
         };
         let requests = source.requests() - requests_before;
         requests_before = source.requests();

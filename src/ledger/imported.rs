@@ -87,6 +87,13 @@ pub async fn record(
     dry: bool,
 ) -> ApiResult<Vec<Imported>> {
     let now = crate::db::now();
+    if !dry {
+        // The lock order's first step, as accrual takes it: no sale of
+        // these partners makes their customers' rows meanwhile.
+        let partners: std::collections::BTreeSet<&str> =
+            items.iter().map(|i| i.partner_id.as_str()).collect();
+        crate::posting::locks::partners_by_id(conn, tenant_id, partners).await?;
+    }
     let recorded: HashSet<String> = event::Entity::find()
         .filter(event::Column::TenantId.eq(tenant_id))
         .filter(event::Column::ExternalId.is_in(items.iter().map(|i| i.external_id.as_str())))
@@ -135,10 +142,6 @@ pub async fn record(
         answers.push(Imported::Written);
     }
     if !dry {
-        // The lock order's first step, as accrual takes it.
-        let partners: std::collections::BTreeSet<&str> =
-            events.iter().map(|e| e.partner_id.as_str()).collect();
-        crate::posting::locks::partners_by_id(conn, tenant_id, partners).await?;
         customers.write(conn).await?;
         insert_events(conn, events, &mut posting).await?;
         posting.write(conn).await?;
@@ -206,7 +209,9 @@ fn times(state: SourceState) -> ImportedTimes {
             ..ImportedTimes::default()
         },
         SourceState::Due => ImportedTimes::default(),
+        // Approved when it was paid, as far as anyone can tell.
         SourceState::Paid { at } => ImportedTimes {
+            approved_at: Some(at),
             paid_at: Some(at),
             ..ImportedTimes::default()
         },

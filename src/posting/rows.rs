@@ -147,8 +147,9 @@ impl Posting {
             .rows
             .last_mut()
             .ok_or_else(|| ApiError::internal("posting", "the row just added"))?;
-        row.mature_at = times.mature_at;
-        row.approved_at = times.approved_at;
+        // An approved row the source gave no date for was approved now.
+        row.mature_at = times.mature_at.or(row.mature_at);
+        row.approved_at = times.approved_at.or(row.approved_at);
         row.paid_at = times.paid_at;
         row.reversed_at = times.reversed_at;
         Ok(row.clone())

@@ -146,7 +146,15 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
 
     assert_eq!(
         report["path"],
-        json!(["approved", "previewed", "run", "files", "paid", "statement", "imported"])
+        json!([
+            "approved",
+            "previewed",
+            "run",
+            "files",
+            "paid",
+            "statement",
+            "imported"
+        ])
     );
     // The dry run counts what the import then writes.
     let counted = json!({ "partners": 2, "codes": 3, "customers": 1, "commissions": 3, "skipped": 0, "unchanged": 0 });
@@ -209,7 +217,11 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         .unwrap()
         .iter()
         // The imported ones are the import's (checked above).
-        .filter(|c| !c["partner"]["externalId"].as_str().is_some_and(|e| e.starts_with("csv:")))
+        .filter(|c| {
+            !c["partner"]["externalId"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("csv:"))
+        })
         .map(|c| {
             let approved = c["history"]
                 .as_array()

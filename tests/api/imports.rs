@@ -23,6 +23,7 @@ on_both_databases_with!(
     a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning,
     a_second_import_adds_nothing_and_a_dry_run_writes_nothing,
     refused_credentials_and_bad_input_are_named,
+    a_payload_the_documents_do_not_describe_fails_naming_its_row,
     a_firstpromoter_program_comes_over_through_its_v2_api,
     a_partnerstack_program_comes_over_with_its_partner_keys,
     a_tolt_program_comes_over_with_its_ref_links,
@@ -1238,5 +1239,37 @@ async fn a_run_killed_midway_finishes_with_each_row_once(app: TestApp) {
     assert_eq!(
         jane["balance"],
         json!([{ "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "40.00" }])
+    );
+}
+
+async fn a_payload_the_documents_do_not_describe_fails_naming_its_row(app: TestApp) {
+    let mut fixture = rewardful();
+    fixture.faults.clear();
+    let mut odd = fixture.lists["commissions"][0].clone();
+    odd["id"] = json!("com-odd");
+    odd["state"] = json!("mystery");
+    fixture.lists.get_mut("commissions").unwrap().insert(1, odd);
+    let (base, _) = serve(fixture).await;
+    let failed = import(&app, &base, false).await;
+    assert_eq!(failed["status"], "FAILED");
+    assert_eq!(
+        failed["error"],
+        "Rewardful answered a commission (com-odd) its documents do not describe"
+    );
+    // What came before the page that did not parse is written, whole.
+    assert_eq!(
+        counts(&failed),
+        json!({ "partners": 5, "codes": 6, "customers": 4, "commissions": 0, "skipped": 0, "unchanged": 0 })
+    );
+    let totals = app
+        .ok(
+            &app.admin(),
+            "{ programTotals { currency } partners(first: 10) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        totals,
+        json!({ "programTotals": [], "partners": { "totalCount": 5 } })
     );
 }

@@ -65,24 +65,10 @@ pub async fn page(
         ImportPhase::Partners => {
             Rows::Partners(data.iter().map(promoter).collect::<Result<_, _>>()?)
         }
-        ImportPhase::Customers => {
-            let mut rows = Vec::new();
-            for v in data {
-                if let Some(row) = referral(v, &mut problems)? {
-                    rows.push(row);
-                }
-            }
-            Rows::Customers(rows)
-        }
-        _ => {
-            let mut rows = Vec::new();
-            for v in data {
-                if let Some(row) = commission(v, currency, &mut problems)? {
-                    rows.push(row);
-                }
-            }
-            Rows::Commissions(rows)
-        }
+        ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, referral)?),
+        _ => Rows::Commissions(super::kept(&data, &mut problems, |v, p| {
+            commission(v, currency, p)
+        })?),
     };
     Ok(Page {
         rows,

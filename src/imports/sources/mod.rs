@@ -197,6 +197,19 @@ impl Source {
 /// What a referral with no customer id is told.
 const NO_CUSTOMER: &str = "has no Stripe customer: nothing it pays can be tied to its partner";
 
+/// The rows `read` makes of `data`; a row it drops is in `problems`.
+fn kept<T>(
+    data: &[serde_json::Value],
+    problems: &mut Vec<super::source::Problem>,
+    read: impl Fn(&serde_json::Value, &mut Vec<super::source::Problem>) -> Result<Option<T>, PageError>,
+) -> Result<Vec<T>, PageError> {
+    let mut rows = Vec::with_capacity(data.len());
+    for v in data {
+        rows.extend(read(v, problems)?);
+    }
+    Ok(rows)
+}
+
 /// A phase the source has nothing for, read without a request.
 fn empty(rows: Rows) -> Page {
     Page {

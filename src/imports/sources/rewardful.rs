@@ -67,15 +67,7 @@ pub async fn page(
         ImportPhase::Partners => {
             Rows::Partners(data.iter().map(partner).collect::<Result<_, _>>()?)
         }
-        ImportPhase::Customers => {
-            let mut rows = Vec::new();
-            for v in data {
-                if let Some(row) = referral(v, &mut problems)? {
-                    rows.push(row);
-                }
-            }
-            Rows::Customers(rows)
-        }
+        ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, referral)?),
         ImportPhase::Commissions => {
             Rows::Commissions(data.iter().map(commission).collect::<Result<_, _>>()?)
         }

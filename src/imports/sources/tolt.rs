@@ -52,15 +52,7 @@ pub async fn page(
             }
             Rows::Partners(rows)
         }
-        ImportPhase::Customers => {
-            let mut rows = Vec::new();
-            for v in &data {
-                if let Some(row) = customer(v, &mut problems)? {
-                    rows.push(row);
-                }
-            }
-            Rows::Customers(rows)
-        }
+        ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, customer)?),
         _ => Rows::Commissions(
             data.iter()
                 .map(|v| commission(v, currency))
