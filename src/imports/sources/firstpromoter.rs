@@ -65,8 +65,8 @@ pub async fn page(
         ImportPhase::Partners => {
             Rows::Partners(data.iter().map(promoter).collect::<Result<_, _>>()?)
         }
-        ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, referral)?),
-        _ => Rows::Commissions(super::kept(&data, &mut problems, |v, p| {
+        ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, referral)?),
+        _ => Rows::Commissions(super::kept(data, &mut problems, |v, p| {
             commission(v, currency, p)
         })?),
     };

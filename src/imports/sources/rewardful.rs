@@ -67,7 +67,7 @@ pub async fn page(
         ImportPhase::Partners => {
             Rows::Partners(data.iter().map(partner).collect::<Result<_, _>>()?)
         }
-        ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, referral)?),
+        ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, referral)?),
         ImportPhase::Commissions => {
             Rows::Commissions(data.iter().map(commission).collect::<Result<_, _>>()?)
         }
