@@ -801,6 +801,9 @@ async fn answer(
             match platform {
                 Platform::PartnerStack => axum::Json(json!({ "data": { "items": data, "has_more": more },
                     "message": "Page returned successfully", "status": 200 })).into_response(),
+                // Tolt's customers come nested once more.
+                _ if path == "/v1/customers" => axum::Json(json!({ "success": true, "has_more": more,
+                    "total_count": rows.len(), "data": { "data": data } })).into_response(),
                 _ => axum::Json(json!({ "success": true, "has_more": more, "total_count": rows.len(), "data": data })).into_response(),
             }
         }

@@ -177,7 +177,7 @@ fn reward(v: &Value, default: Currency) -> Result<Commission, PageError> {
     let earned_at = time(v, "created_at").ok_or_else(bad)?;
     let changed_at = time(v, "updated_at").unwrap_or(earned_at);
     let state = match text(v, "reward_status").or_else(|| text(v, "status")) {
-        Some("pending" | "hold") => SourceState::Pending {
+        Some("pending" | "hold" | "scheduled") => SourceState::Pending {
             due_at: time(v, "ready_at"),
         },
         Some("approved") => SourceState::Due,

@@ -85,7 +85,9 @@ async fn list(
         query.push(("starting_after", after.to_owned()));
     }
     let answer = client.get(path, &query).await?;
+    // `/customers` nests its list once more: `{"data": {"data": [...]}}`.
     let rows = items(&answer, "data")
+        .or_else(|| answer.get("data").and_then(|d| items(d, "data")))
         .cloned()
         .ok_or_else(|| PageError::Unexpected {
             entity: "page",
