@@ -142,7 +142,7 @@ pub async fn record(
         answers.push(Imported::Written);
     }
     if !dry {
-        customers.write(conn).await?;
+        customers.write(conn, tenant_id).await?;
         insert_events(conn, events, &mut posting).await?;
         posting.write(conn).await?;
     }
@@ -317,11 +317,8 @@ impl Customers {
                 .filter(event::Column::TenantId.eq(tenant_id))
                 .filter(event::Column::CustomerId.is_in(wanted))
                 .filter(event::Column::Kind.eq(EventKind::Sale))
-                .filter(
-                    Expr::col(event::Column::Metadata)
-                        .is_null()
-                        .or(Expr::col(event::Column::ExternalId).not_like("%:commission:%")),
-                )
+                // Not an imported one (`{source}:commission:{id}`).
+                .filter(event::Column::ExternalId.not_like("%:commission:%"))
                 .into_tuple()
                 .all(conn)
                 .await?;
@@ -380,7 +377,7 @@ impl Customers {
     }
 
     /// The customers touched, and the totals added to.
-    async fn write(self, conn: &Txn) -> ApiResult<()> {
+    async fn write(self, conn: &Txn, tenant_id: &str) -> ApiResult<()> {
         let mut touched: Vec<&(String, String)> = self.touched.iter().collect();
         touched.sort();
         let rows: Vec<customer::ActiveModel> = touched
@@ -398,13 +395,6 @@ impl Customers {
                 .exec_without_returning(conn)
                 .await?;
         }
-        let tenant = rows.first().and_then(|r| match &r.tenant_id {
-            sea_orm::ActiveValue::Set(t) => Some(t.clone()),
-            _ => None,
-        });
-        let Some(tenant_id) = tenant else {
-            return Ok(());
-        };
         let totals: Vec<partner_total::ActiveModel> = self
             .totals
             .into_iter()
@@ -412,7 +402,7 @@ impl Customers {
                 partner_total::Model {
                     partner_id,
                     currency,
-                    tenant_id: tenant_id.clone(),
+                    tenant_id: tenant_id.to_owned(),
                     ltv_minor: ltv,
                     paying_customers: paying,
                 }
