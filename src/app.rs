@@ -94,6 +94,15 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         allow_private: options.webhooks.allow_private,
     };
     crate::imports::start_worker(db.clone(), imports.clone());
+    let rails = crate::rails::Settings::new(
+        options.data_key.clone(),
+        options.webhooks.allow_private,
+        options.payout_poll,
+        options.public_url.clone(),
+    );
+    if options.dispatch_webhooks {
+        crate::rails::start_worker(db.clone(), rails.clone());
+    }
     if options.dispatch_webhooks {
         crate::mail::send::start(db.clone(), options.mail.clone());
         crate::mail::earned::start(db.clone(), &notifier);
@@ -117,8 +126,9 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         mail: options.mail.clone(),
         backtest_inline: options.backtest_inline,
         imports,
+        rails: rails.clone(),
     }));
-    let state = AppState::new(schema, db, keys, options, connectors);
+    let state = AppState::new(schema, db, keys, options, connectors, rails);
     App {
         closing: state.closing(),
         api: router(state, &options.cors),

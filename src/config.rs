@@ -205,6 +205,17 @@ pub struct Config {
     )]
     pub anonymous_writes_per_minute: u32,
 
+    /// Seconds before a payout sent to PayPal is read back the first time,
+    /// and the first pause after a send that was not answered; longer by
+    /// as much each time, up to an hour (SPEC §26).
+    #[arg(
+        long,
+        env = "REVSHARE_PAYOUT_POLL_SECONDS",
+        default_value_t = crate::rails::DEFAULT_POLL_SECONDS,
+        global = true
+    )]
+    pub payout_poll_seconds: u64,
+
     /// Where revshare is reached from outside (`https://partners.example.com`):
     /// the portal's sign-in links are answered as full URLs under it. Unset:
     /// as paths.

@@ -76,6 +76,7 @@ pub mod paging;
 pub mod payouts;
 pub mod portal;
 pub mod posting;
+pub mod rails;
 pub mod sign_in;
 pub mod staff;
 pub mod tenants;

@@ -531,6 +531,7 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         public_url,
         trusted_proxies,
         anonymous_writes_per_minute: config.anonymous_writes_per_minute,
+        payout_poll: std::time::Duration::from_secs(config.payout_poll_seconds.max(1)),
         cors: config.cors(keys.development).map_err(anyhow::Error::msg)?,
         apq_cache_size: config.apq_cache_size,
         event_retention_days: config.event_retention_days,

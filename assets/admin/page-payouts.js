@@ -2,7 +2,8 @@
 // has taken yet, and the approved commissions up to a day), the run made,
 // and the runs so far. A run's page: its payouts and the partners it
 // carried over, the files for the bank (SEPA) and PayPal, each payout
-// marked paid or failed, each statement as a PDF.
+// marked paid or failed, each statement as a PDF — or the run sent by
+// API (PayPal Payouts, Stripe Connect), each payout's rail status shown.
 import { html, useState } from './lib.js';
 import { download, gql } from './api.js';
 import { method, words } from './format.js';
@@ -36,12 +37,22 @@ const RUN = `query Run($id: ID!) {
     total { amount currency }
     payouts {
       id amount currency status statementNumber statementUrl reference commissionCount paidAt failedAt failureReason
+      rail railStatus railReference railError
       partner { id name }
-      method { type paypalEmail iban }
+      method { type paypalEmail iban stripeAccountId }
     }
     skipped { reason partner { id name } balance { amount currency } }
   }
+  payoutRails { rail mode }
 }`;
+
+const SEND = `mutation Send($input: SendPayoutsInput!) { sendPayouts(input: $input) { id payouts { id railStatus } } }`;
+
+// Each rail, the payout method it pays to and its button.
+const RAILS = [
+  ['PAYPAL_PAYOUTS', 'PAYPAL', 'Send with PayPal'],
+  ['STRIPE_CONNECT', 'STRIPE_CONNECT', 'Send with Stripe'],
+];
 
 const FILE = `query RunFile($runId: ID!, $format: PayoutFileFormat!, $currency: String) {
   payoutRunFile(runId: $runId, format: $format, currency: $currency) {
@@ -183,6 +194,7 @@ export function PayoutRunPage({ id }) {
           </dl>
         <//>
         <${Writable} note="payment files hold whole account numbers: an admin downloads them."><${Files} run=${run} /><//>
+        <${Writable} note="an admin sends payouts by API."><${Send} run=${run} rails=${data.payoutRails || []} changed=${changed} /><//>
         <${RunPayouts} run=${run} changed=${changed} />
         <${Skipped} run=${run} />`}
     <//>`;
@@ -221,6 +233,42 @@ function Files({ run }) {
     <//>`;
 }
 
+function Send({ run, rails, changed }) {
+  const [outcome, setOutcome] = useState(null);
+  const offered = RAILS.filter(([rail]) => rails.some((r) => r.rail === rail));
+  if (offered.length === 0) {
+    return html`
+      <${Section} title="Send by API" id="run-send">
+        <p class="hint">No payout rail is configured: configurePayoutRail connects PayPal Payouts or Stripe Connect (docs/payouts.md).</p>
+      <//>`;
+  }
+  const send = (rail, label) => async () => {
+    setOutcome(null);
+    try {
+      const data = await gql(SEND, { input: { runId: run.id, rail } });
+      changed(`${label}: ${data.sendPayouts.payouts.filter((p) => p.railStatus).length} payouts handed to the rail; each is followed to its end below.`);
+    } catch (error) {
+      setOutcome({ error });
+    }
+  };
+  return html`
+    <${Section} title="Send by API" id="run-send">
+      <p class="hint">The run's pending payouts to the rail's method are sent once, in the background; each payout's rail status follows below. A payout sent by API is in no file and is not marked by hand.</p>
+      <div class="actions">
+        ${offered.map(([rail, type, label]) => {
+          const waiting = run.payouts.filter((p) => p.status === 'PENDING' && !p.rail && p.method && p.method.type === type).length;
+          return html`<button type="button" data-rail=${rail} disabled=${waiting === 0} onClick=${send(rail, label)}>${label}${waiting > 0 ? ` (${waiting})` : ''}</button>`;
+        })}
+      </div>
+      ${outcome && outcome.error && html`<${Failure} error=${outcome.error} />`}
+    <//>`;
+}
+
+const RAIL_STATUS = {
+  QUEUED: 'Queued', SENT: 'Sent, waiting for the provider', SUCCEEDED: 'Succeeded', FAILED: 'Failed',
+  UNCLAIMED: 'Unclaimed', RETURNED: 'Returned',
+};
+
 function Statement({ payout }) {
   const [error, setError] = useState(null);
   const get = () => {
@@ -246,14 +294,17 @@ function RunPayouts({ run, changed }) {
                   <tr data-payout=${p.id}>
                     <th scope="row"><${Statement} payout=${p} /><span class="muted block">${p.commissionCount} ${p.commissionCount === 1 ? 'line' : 'lines'}</span></th>
                     <td><a href=${`#/partners/${encodeURIComponent(p.partner.id)}`}>${p.partner.name}</a></td>
-                    <td>${p.method ? method(p.method.type) : '—'}${p.method && html`<span class="muted block">${p.method.paypalEmail || p.method.iban}</span>`}</td>
+                    <td>${p.method ? method(p.method.type) : '—'}${p.method && html`<span class="muted block">${p.method.paypalEmail || p.method.iban || p.method.stripeAccountId}</span>`}</td>
                     <td data-state=${p.status}>
                       <${Badge} value=${p.status} />
                       ${p.reference && html`<span class="muted block">${p.reference}</span>`}
                       ${p.failureReason && html`<span class="muted block">${p.failureReason}</span>`}
+                      ${p.rail && html`<span class="block" data-rail-status=${p.railStatus}>${method(p.rail === 'PAYPAL_PAYOUTS' ? 'PAYPAL' : 'STRIPE_CONNECT')}: ${RAIL_STATUS[p.railStatus] || words(p.railStatus)}</span>`}
+                      ${p.railReference && html`<span class="muted block">${p.railReference}</span>`}
+                      ${p.railError && html`<span class="muted block" data-rail-error>${p.railError}</span>`}
                     </td>
                     <td class="num"><${Money} amount=${p.amount} currency=${p.currency} figure=${`payout.${p.id}.amount`} /></td>
-                    <td class="row-actions">${p.status === 'PENDING' && html`<${Writable}><${Mark} payout=${p} changed=${changed} /><//>`}</td>
+                    <td class="row-actions">${p.status === 'PENDING' && !p.rail && html`<${Writable}><${Mark} payout=${p} changed=${changed} /><//>`}</td>
                   </tr>`)}
               </tbody>
             </table>

@@ -8,7 +8,8 @@ const PAYMENT = `query Payment {
   viewer {
     partner {
       id
-      payoutMethod { type paypalEmail iban bic accountHolder updatedAt }
+      payoutMethod { type paypalEmail iban bic accountHolder stripeAccountId updatedAt }
+      stripeConnect { available accountId payoutsEnabled }
       taxProfile { form status country taxIdLast4 submittedAt decidedAt reason }
     }
   }
@@ -17,6 +18,8 @@ const PAYMENT = `query Payment {
 const SET_METHOD = `mutation SetMethod($input: SetPayoutMethodInput!) {
   setPayoutMethod(input: $input) { type paypalEmail iban bic accountHolder updatedAt }
 }`;
+
+const CONNECT = `mutation Connect { createConnectOnboardingLink }`;
 
 const SUBMIT_TAX = `mutation SubmitTax($input: SubmitTaxProfileInput!) {
   submitTaxProfile(input: $input) { form status country taxIdLast4 }
@@ -30,12 +33,39 @@ export function Payment() {
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
       ${partner && html`<${Method} method=${partner.payoutMethod} reload=${reload} />
+                        <${Stripe} connect=${partner.stripeConnect} />
                         <${Tax} profile=${partner.taxProfile} reload=${reload} />`}
     <//>`;
 }
 
+// Connect with Stripe: the program pays through Stripe Connect. Stripe's
+// onboarding takes the partner's details; once Stripe enables its
+// payouts, the account becomes the partner's payout method.
+function Stripe({ connect }) {
+  const [busy, outcome, , submit] = useSubmit(async () => {
+    const data = await gql(CONNECT, {});
+    location.assign(data.createConnectOnboardingLink);
+  }, 'Taking you to Stripe…');
+  if (!connect || !connect.available) return null;
+  const back = new URLSearchParams(location.search).get('connect');
+  return html`
+    <${Section} title="Stripe" id="stripe-title">
+      ${connect.payoutsEnabled
+        ? html`<p data-figure="stripe.ready">Your Stripe account <strong>${connect.accountId}</strong> is ready: payouts go there.</p>`
+        : html`<p>${connect.accountId
+            ? 'Your Stripe account is not ready for payouts yet: finish Stripe\'s onboarding.'
+            : 'The program can pay you through Stripe: connect an account and give Stripe your details.'}
+            ${back === 'done' && ' Stripe is checking what you gave; this page shows it once your payouts are enabled.'}</p>`}
+      ${!connect.payoutsEnabled && html`
+        <form onSubmit=${submit}>
+          <button type="submit" disabled=${busy}>${connect.accountId ? 'Continue with Stripe' : 'Connect with Stripe'}</button>
+          <${Outcome} outcome=${outcome} />
+        </form>`}
+    <//>`;
+}
+
 function Method({ method, reload }) {
-  const [kind, setKind] = useState(method ? method.type : 'PAYPAL');
+  const [kind, setKind] = useState(method && method.type !== 'STRIPE_CONNECT' ? method.type : 'PAYPAL');
   const [busy, outcome, fieldError, submit] = useSubmit(async (form) => {
     const input = { type: kind };
     if (kind === 'PAYPAL') input.paypalEmail = form.get('paypalEmail');
@@ -50,7 +80,7 @@ function Method({ method, reload }) {
   return html`
     <${Section} title="Payout method" id="method-title">
       ${method
-        ? html`<p data-figure="method.current">Paid by ${methodName(method.type)}: <strong>${method.type === 'PAYPAL' ? method.paypalEmail : method.iban}</strong>
+        ? html`<p data-figure="method.current">Paid by ${methodName(method.type)}: <strong>${{ PAYPAL: method.paypalEmail, STRIPE_CONNECT: method.stripeAccountId }[method.type] || method.iban}</strong>
                  ${method.bic && ` (${method.bic})`} <span class="muted">since ${date(method.updatedAt)}</span></p>`
         : html`<p class="notice" role="note">No payout method yet: you are paid once you add one.</p>`}
       <form onSubmit=${submit} class="stack">

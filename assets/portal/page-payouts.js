@@ -11,7 +11,7 @@ const PAYOUTS = `query Payouts($after: String) {
       payoutMinimums { amount currency }
       payoutMethod { type }
       payouts(first: 100, after: $after) {
-        nodes { id statementNumber statementUrl status amount currency createdAt paidAt reference method { type } }
+        nodes { id statementNumber statementUrl status amount currency createdAt paidAt reference railStatus method { type } }
         pageInfo { hasNextPage endCursor }
       }
     }
@@ -21,13 +21,20 @@ const PAYOUTS = `query Payouts($after: String) {
 const PAYOUT = `query Payout($id: ID!, $after: String) {
   payout(id: $id) {
     id statementNumber statementUrl status amount currency createdAt paidAt reference failureReason
-    method { type paypalEmail iban }
+    rail railStatus railError
+    method { type paypalEmail iban stripeAccountId }
     commissions(first: 500, after: $after) {
       nodes { id kind amount currency accruedAt campaign { name } event { externalId } }
       pageInfo { hasNextPage endCursor }
     }
   }
 }`;
+
+// Where a payout sent by API stands, in the partner's words.
+const RAIL = {
+  QUEUED: 'On its way', SENT: 'Sent, on its way', SUCCEEDED: 'Received', FAILED: 'Failed: paid in the next run',
+  UNCLAIMED: 'Waiting for you to claim it at PayPal', RETURNED: 'Returned unclaimed: paid in the next run',
+};
 
 // Every payout (oldest first, as the API pages them) and every line of one:
 // the pages show them all, newest first.
@@ -71,7 +78,7 @@ export function Payouts() {
                 <tr data-payout=${p.id}>
                   <td><a href=${`#/payouts/${p.id}`}>${date(p.paidAt || p.createdAt)}</a></td>
                   <td><${Statement} payout=${p} /></td>
-                  <td><${Badge} value=${p.status} /></td>
+                  <td><${Badge} value=${p.status} />${p.railStatus && html`<span class="muted block" data-rail-status=${p.railStatus}>${RAIL[p.railStatus] || words(p.railStatus)}</span>`}</td>
                   <td>${p.method ? method(p.method.type) : '—'}</td>
                   <td class="num"><${Money} amount=${p.amount} currency=${p.currency} figure=${`payout.${p.id}.amount`} /></td>
                 </tr>`)}
@@ -97,7 +104,8 @@ export function PayoutDetail({ id }) {
             <div><dt>Made</dt><dd>${date(payout.createdAt)}</dd></div>
             ${payout.paidAt && html`<div><dt>Paid</dt><dd>${date(payout.paidAt)}${payout.reference && ` · ${payout.reference}`}</dd></div>`}
             ${payout.failureReason && html`<div><dt>Failed</dt><dd>${payout.failureReason}</dd></div>`}
-            <div><dt>Method</dt><dd>${payout.method ? `${method(payout.method.type)} ${payout.method.paypalEmail || payout.method.iban || ''}` : '—'}</dd></div>
+            ${payout.railStatus && html`<div><dt>Sent by</dt><dd>${method(payout.rail === 'PAYPAL_PAYOUTS' ? 'PAYPAL' : 'STRIPE_CONNECT')}: ${RAIL[payout.railStatus] || words(payout.railStatus)}${payout.railStatus === 'UNCLAIMED' && payout.railError ? ` (${payout.railError})` : ''}</dd></div>`}
+            <div><dt>Method</dt><dd>${payout.method ? `${method(payout.method.type)} ${payout.method.paypalEmail || payout.method.iban || payout.method.stripeAccountId || ''}` : '—'}</dd></div>
             <div><dt>Statement</dt><dd><${Statement} payout=${payout} /></dd></div>
           </dl>
         <//>

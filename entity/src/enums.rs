@@ -209,6 +209,9 @@ stored!(
         PayoutPaid = "PAYOUT_PAID",
         /// A pending payout failed; its commissions go to the next run.
         PayoutFailed = "PAYOUT_FAILED",
+        /// A payout's status on its rail changed (SPEC §26): queued, sent,
+        /// unclaimed, succeeded, failed, returned.
+        PayoutRailChanged = "PAYOUT_RAIL_CHANGED",
         /// A partner joined a campaign (approved request or invitation).
         PartnerEnrolled = "PARTNER_ENROLLED",
         PartnershipRequestCreated = "PARTNERSHIP_REQUEST_CREATED",
@@ -432,6 +435,45 @@ stored!(
         Paypal = "PAYPAL",
         /// To a bank account, by IBAN (and BIC).
         BankTransfer = "BANK_TRANSFER",
+        /// To the partner's Stripe Express account, by transfer (SPEC §26).
+        StripeConnect = "STRIPE_CONNECT",
+    }
+);
+
+stored!(
+    /// A provider revshare sends payouts through (SPEC §26).
+    PayoutRail {
+        /// PayPal Payouts (REST v1): one batch per run and currency.
+        PaypalPayouts = "PAYPAL_PAYOUTS",
+        /// Stripe Connect: a transfer to each partner's Express account.
+        StripeConnect = "STRIPE_CONNECT",
+    }
+);
+
+stored!(
+    /// Whether a rail moves real money.
+    PayoutRailMode {
+        Live = "LIVE",
+        Sandbox = "SANDBOX",
+    }
+);
+
+stored!(
+    /// Where a payout stands on its rail.
+    RailStatus {
+        /// Handed to the rail in the run's transaction; not yet answered.
+        Queued = "QUEUED",
+        /// The provider took it; its end is not known yet.
+        Sent = "SENT",
+        /// Paid: the payout is `PAID`.
+        Succeeded = "SUCCEEDED",
+        /// Refused or failed at the provider: the payout is `FAILED`.
+        Failed = "FAILED",
+        /// PayPal holds it for a receiver without an account, until claimed
+        /// or returned.
+        Unclaimed = "UNCLAIMED",
+        /// Returned unclaimed (or reversed): the payout is `FAILED`.
+        Returned = "RETURNED",
     }
 );
 

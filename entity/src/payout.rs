@@ -1,4 +1,4 @@
-use crate::enums::{PayoutMethodType, PayoutStatus};
+use crate::enums::{PayoutMethodType, PayoutRail, PayoutStatus, RailStatus};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -33,6 +33,26 @@ pub struct Model {
     pub paid_at: Option<DateTimeUtc>,
     pub failed_at: Option<DateTimeUtc>,
     pub failure_reason: Option<String>,
+    /// The rail sending it (SPEC §26); none for a payout paid otherwise.
+    pub rail: Option<PayoutRail>,
+    pub rail_status: Option<RailStatus>,
+    /// PayPal's `payout_item_id`, Stripe's transfer id.
+    pub rail_reference: Option<String>,
+    /// PayPal's `payout_batch_id`.
+    pub rail_batch: Option<String>,
+    pub rail_error: Option<String>,
+    /// Sends started: once one is, the payout is never failed for want of
+    /// an answer (the money may have left).
+    pub rail_sends: i32,
+    /// Looks at the provider since it was sent (the backoff's exponent).
+    pub rail_polls: i32,
+    pub rail_next_at: Option<DateTimeUtc>,
+    /// The replica sending it, while `rail_lease_until` holds.
+    pub rail_lease: Option<String>,
+    pub rail_lease_until: Option<DateTimeUtc>,
+    pub rail_updated_at: Option<DateTimeUtc>,
+    /// The Stripe account of a `STRIPE_CONNECT` method, as it was.
+    pub method_stripe_account: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,8 @@ pub struct Model {
     pub account_holder: Option<String>,
     /// The account as compared across partners (`SHARED_PAYOUT_ACCOUNT`).
     pub account_key: Option<String>,
+    /// A `STRIPE_CONNECT` method's Express account.
+    pub stripe_account_id: Option<String>,
     pub updated_by: String,
     pub updated_at: DateTimeUtc,
 }

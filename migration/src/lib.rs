@@ -35,6 +35,7 @@ mod m20261202_000025_backtests;
 mod m20261203_000026_deal_history;
 mod m20261204_000027_staff;
 mod m20261205_000028_imports;
+mod m20261206_000029_payout_rails;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000026_deal_history::Migration),
             Box::new(m20261204_000027_staff::Migration),
             Box::new(m20261205_000028_imports::Migration),
+            Box::new(m20261206_000029_payout_rails::Migration),
         ]
     }
 }

@@ -82,7 +82,8 @@ pub fn scope_of(kind: DomainEventType) -> Scope {
         | T::CommissionStatusChanged
         | T::PayoutCreated
         | T::PayoutPaid
-        | T::PayoutFailed => Scope::CommissionsRead,
+        | T::PayoutFailed
+        | T::PayoutRailChanged => Scope::CommissionsRead,
         T::PartnerEnrolled | T::PartnershipRequestCreated | T::PartnershipRequestDecided => {
             Scope::CampaignsRead
         }
@@ -101,12 +102,13 @@ pub fn scope_of(kind: DomainEventType) -> Scope {
 }
 
 /// Every type, in a stable order.
-pub const ALL_TYPES: [DomainEventType; 20] = [
+pub const ALL_TYPES: [DomainEventType; 21] = [
     DomainEventType::CommissionCreated,
     DomainEventType::CommissionStatusChanged,
     DomainEventType::PayoutCreated,
     DomainEventType::PayoutPaid,
     DomainEventType::PayoutFailed,
+    DomainEventType::PayoutRailChanged,
     DomainEventType::PartnerEnrolled,
     DomainEventType::PartnershipRequestCreated,
     DomainEventType::PartnershipRequestDecided,

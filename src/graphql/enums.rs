@@ -383,6 +383,9 @@ pub enum DomainEventType {
     PayoutPaid,
     /// A pending payout failed; its commissions go to the next run.
     PayoutFailed,
+    /// A payout's status on its rail changed: queued, sent, unclaimed,
+    /// succeeded, failed or returned (SPEC §26).
+    PayoutRailChanged,
     /// A partner joined a campaign (approved request or invitation).
     PartnerEnrolled,
     /// A partner applied to a campaign.
@@ -613,6 +616,49 @@ pub enum PayoutMethodType {
     Paypal,
     /// To a bank account, by IBAN (SEPA for EUR).
     BankTransfer,
+    /// To the partner's Stripe Express account (Connect with Stripe), by
+    /// transfer; set once Stripe enables the account's payouts.
+    StripeConnect,
+}
+
+/// A provider revshare sends payouts through (SPEC §26).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::PayoutRail")]
+pub enum PayoutRail {
+    /// PayPal Payouts: one batch per run and currency, to each partner's
+    /// PayPal address.
+    PaypalPayouts,
+    /// Stripe Connect: a transfer to each partner's Express account.
+    StripeConnect,
+}
+
+/// Whether a rail moves real money.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::PayoutRailMode")]
+pub enum PayoutRailMode {
+    /// The provider's live API.
+    Live,
+    /// PayPal's sandbox; Stripe's test mode.
+    Sandbox,
+}
+
+/// Where a payout stands on its rail.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::RailStatus")]
+pub enum PayoutRailStatus {
+    /// Handed to the rail; the provider has not taken it yet.
+    Queued,
+    /// The provider took it; its end is not known yet.
+    Sent,
+    /// Paid: the payout is `PAID`.
+    Succeeded,
+    /// Refused or failed at the provider: the payout is `FAILED`, its
+    /// commissions back in the next run.
+    Failed,
+    /// PayPal holds it for a receiver without an account: still pending.
+    Unclaimed,
+    /// Returned unclaimed: the payout is `FAILED`.
+    Returned,
 }
 
 /// Why a run carried a partner's balance over.

@@ -73,6 +73,7 @@ pub struct Query(
     roots::currencies::CurrencyQuery,
     roots::backtests::BacktestQuery,
     roots::imports::ImportQuery,
+    roots::rails::RailQuery,
     roots::node::NodeQuery,
 );
 
@@ -99,6 +100,7 @@ pub struct Mutation(
     roots::currencies::CurrencyMutation,
     roots::backtests::BacktestMutation,
     roots::imports::ImportMutation,
+    roots::rails::RailMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`
@@ -130,6 +132,8 @@ pub struct Services {
     pub backtest_inline: crate::backtests::Inline,
     /// How imports reach their sources.
     pub imports: crate::imports::Settings,
+    /// How payouts reach their rails (SPEC §26).
+    pub rails: crate::rails::Settings,
 }
 
 /// The schema with its limits, over `services` (none: to print it). No
@@ -153,7 +157,8 @@ pub fn schema(services: Option<Services>) -> AppSchema {
             .data(services.public_url)
             .data(services.mail)
             .data(services.backtest_inline)
-            .data(services.imports);
+            .data(services.imports)
+            .data(services.rails);
         builder = builder
             .data(services.ingest)
             .data(services.notifier)

@@ -30,6 +30,7 @@ pub mod graphql;
 pub mod join;
 mod limits;
 pub mod metrics;
+pub mod payout_rails;
 pub mod portal;
 pub mod prepare;
 pub mod referral;
@@ -81,6 +82,8 @@ pub struct AppState {
     field_types: Arc<crate::graphql::field_errors::FieldTypes>,
     /// The event path's queues, for billing connectors' sales.
     ingest: crate::ingest::Ingest,
+    /// How payouts reach their rails, for the rails' webhooks.
+    rails: crate::rails::Settings,
     /// Whose `X-Forwarded-For` names the client.
     trusted_proxies: Arc<client::TrustedProxies>,
     /// Anonymous writes per client address.
@@ -118,6 +121,9 @@ pub struct Options {
     pub mail: crate::mail::Settings,
     /// The largest backtest answered at once (SPEC §23: 10,000 events).
     pub backtest_inline: crate::backtests::Inline,
+    /// The first wait before a sent payout is read back
+    /// (`REVSHARE_PAYOUT_POLL_SECONDS`).
+    pub payout_poll: Duration,
 }
 
 impl Options {
@@ -137,6 +143,7 @@ impl Options {
             anonymous_writes_per_minute: DEFAULT_ANONYMOUS_WRITES_PER_MINUTE,
             mail: crate::mail::Settings::default(),
             backtest_inline: crate::backtests::Inline::default(),
+            payout_poll: Duration::from_secs(crate::rails::DEFAULT_POLL_SECONDS),
         }
     }
 }
@@ -154,11 +161,13 @@ impl AppState {
         keys: Keys,
         options: &Options,
         ingest: crate::ingest::Ingest,
+        rails: crate::rails::Settings,
     ) -> AppState {
         AppState {
             closing: ws::Closing::default(),
             field_types: Arc::new(crate::graphql::field_errors::FieldTypes::of(&schema.sdl())),
             ingest,
+            rails,
             schema,
             db,
             keys: Arc::new(keys),
@@ -299,6 +308,10 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route(
             "/connectors/{provider}/{tenant_id}",
             axum::routing::post(connectors::receive),
+        )
+        .route(
+            "/payouts/{rail}/{tenant_id}",
+            axum::routing::post(payout_rails::receive),
         )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

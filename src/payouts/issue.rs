@@ -122,6 +122,18 @@ fn row(issue: &Issue<'_>, new: &NewPayout, statement_number: String) -> payout::
         paid_at: paid.then_some(issue.at),
         failed_at: None,
         failure_reason: None,
+        rail: None,
+        rail_status: None,
+        rail_reference: None,
+        rail_batch: None,
+        rail_error: None,
+        rail_sends: 0,
+        rail_polls: 0,
+        rail_next_at: None,
+        rail_lease: None,
+        rail_lease_until: None,
+        rail_updated_at: None,
+        method_stripe_account: method.and_then(|m| m.stripe_account_id.clone()),
     }
 }
 
@@ -188,6 +200,10 @@ pub(crate) fn announce(
             "recipientId": payout.recipient_id,
             "runId": payout.run_id,
             "failureReason": payout.failure_reason,
+            "rail": payout.rail.map(|r| r.as_str()),
+            "railStatus": payout.rail_status.map(|s| s.as_str()),
+            "railReference": payout.rail_reference,
+            "railError": payout.rail_error,
         }),
     })
 }

@@ -24,6 +24,11 @@ pub enum Method {
         bic: Option<Bic>,
         account_holder: String,
     },
+    /// The partner's Stripe Express account, once Stripe enables its
+    /// payouts (SPEC §26): found by [`set`], never given.
+    StripeConnect {
+        account_id: String,
+    },
 }
 
 /// A method as a client gives it.
@@ -42,6 +47,7 @@ impl Method {
         match self {
             Method::Paypal { email } => crate::fraud::email::normalized(email),
             Method::BankTransfer { iban, .. } => iban.as_str().to_lowercase(),
+            Method::StripeConnect { account_id } => format!("stripe:{account_id}"),
         }
     }
 
@@ -76,6 +82,24 @@ impl Method {
                     ));
                 }
                 Ok(Method::Paypal { email })
+            }
+            PayoutMethodType::StripeConnect => {
+                for (field, value) in [
+                    ("paypalEmail", given.paypal_email),
+                    ("iban", given.iban),
+                    ("bic", given.bic),
+                    ("accountHolder", given.account_holder),
+                ] {
+                    if present(value) {
+                        return Err(ApiError::bad_input(
+                            format!("input.{field}"),
+                            "is not for STRIPE_CONNECT: the account is the one made by Connect with Stripe",
+                        ));
+                    }
+                }
+                Ok(Method::StripeConnect {
+                    account_id: String::new(),
+                })
             }
             PayoutMethodType::BankTransfer => {
                 if present(given.paypal_email) {
@@ -128,6 +152,12 @@ pub async fn set(
                 .one(&*txn)
                 .await?
                 .ok_or_else(|| ApiError::not_found("partner"))?;
+            let method = match method {
+                Method::StripeConnect { .. } => Method::StripeConnect {
+                    account_id: ready_account(&*txn, tenant_id, partner_id).await?,
+                },
+                other => other,
+            };
             let mut row = payout_method::ActiveModel {
                 partner_id: Set(partner_id.to_owned()),
                 tenant_id: Set(tenant_id.to_owned()),
@@ -137,6 +167,7 @@ pub async fn set(
                 bic: Set(None),
                 account_holder: Set(None),
                 account_key: Set(Some(method.account_key())),
+                stripe_account_id: Set(None),
                 updated_by: Set(actor.to_owned()),
                 updated_at: Set(crate::db::now()),
             };
@@ -152,6 +183,10 @@ pub async fn set(
                     row.bic = Set(bic.map(|b| b.as_str().to_owned()));
                     row.account_holder = Set(Some(account_holder));
                 }
+                Method::StripeConnect { account_id } => {
+                    row.r#type = Set(PayoutMethodType::StripeConnect);
+                    row.stripe_account_id = Set(Some(account_id));
+                }
             }
             use payout_method::Column as C;
             let stored = payout_method::Entity::insert(row)
@@ -164,6 +199,7 @@ pub async fn set(
                             C::Bic,
                             C::AccountHolder,
                             C::AccountKey,
+                            C::StripeAccountId,
                             C::UpdatedBy,
                             C::UpdatedAt,
                         ])
@@ -180,6 +216,27 @@ pub async fn set(
         })
     })
     .await
+}
+
+/// The partner's Stripe account whose payouts Stripe enabled, or
+/// `BAD_INPUT` on `input.type`.
+async fn ready_account(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+) -> ApiResult<String> {
+    entity::connect_account::Entity::find_by_id(partner_id.to_owned())
+        .filter(entity::connect_account::Column::TenantId.eq(tenant_id))
+        .filter(entity::connect_account::Column::PayoutsEnabled.eq(true))
+        .one(conn)
+        .await?
+        .map(|account| account.account_id)
+        .ok_or_else(|| {
+            ApiError::bad_input(
+                "input.type",
+                "needs a Stripe account whose payouts Stripe enabled: Connect with Stripe first",
+            )
+        })
 }
 
 /// The payout methods of these partners of the tenant.

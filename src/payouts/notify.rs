@@ -40,6 +40,7 @@ pub(crate) async fn paid(conn: &impl ConnectionTrait, paid: &payout::Model) -> A
         (Some(PayoutMethodType::Paypal), _, Some(email)) => {
             format!("PayPal {}", super::statement::mask_email(email))
         }
+        (Some(PayoutMethodType::StripeConnect), _, _) => "your Stripe account".to_owned(),
         _ => "as agreed with the program".to_owned(),
     };
     let amount = match crate::engine::Currency::parse(&paid.currency) {

@@ -35,34 +35,51 @@ pub async fn mark_paid(
         let reference = reference.clone();
         Box::pin(async move {
             let pending = lock_pending(&*txn, tenant_id, payout_id).await?;
-            let now = crate::db::now();
-            let rows = held(&*txn, tenant_id, payout_id).await?;
-            // What is paid is what the payout says, to the cent.
-            let sum: i64 = rows.iter().map(|r| r.amount_minor).sum();
-            if sum != pending.amount_minor || rows.len() != pending.commission_count as usize {
-                return Err(ApiError::internal(
-                    "payout holds",
-                    format!(
-                        "payout {payout_id} of {} in {} rows holds {sum} in {}",
-                        pending.amount_minor,
-                        pending.commission_count,
-                        rows.len()
-                    ),
-                ));
-            }
-            posting::apply_move(&*txn, rows, &paid_by(actor, now, Some(payout_id))).await?;
-            let mut active = pending.into_active_model();
-            active.status = Set(PayoutStatus::Paid);
-            active.reference = Set(reference);
-            active.paid_at = Set(Some(now));
-            let paid = active.update(&*txn).await?;
-            let event = announce(DomainEventType::PayoutPaid, &paid, now)?;
-            crate::events::append(&*txn, tenant_id, now, vec![event]).await?;
-            super::notify::paid(&*txn, &paid).await?;
-            Ok(paid)
+            by_hand(&pending)?;
+            pay_locked(&*txn, tenant_id, actor, pending, &reference, |_| {}).await
         })
     })
     .await
+}
+
+/// A pending payout, its partner locked, paid with `reference`; `edit`
+/// adds to the change (a rail's status). The payout's `PAYOUT_PAID` event
+/// and its partner's `PAYOUT_SENT` e-mail are written with it.
+pub(crate) async fn pay_locked(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    actor: &str,
+    pending: payout::Model,
+    reference: &str,
+    edit: impl FnOnce(&mut payout::ActiveModel),
+) -> ApiResult<payout::Model> {
+    let payout_id = pending.id.clone();
+    let now = crate::db::now();
+    let rows = held(conn, tenant_id, &payout_id).await?;
+    // What is paid is what the payout says, to the cent.
+    let sum: i64 = rows.iter().map(|r| r.amount_minor).sum();
+    if sum != pending.amount_minor || rows.len() != pending.commission_count as usize {
+        return Err(ApiError::internal(
+            "payout holds",
+            format!(
+                "payout {payout_id} of {} in {} rows holds {sum} in {}",
+                pending.amount_minor,
+                pending.commission_count,
+                rows.len()
+            ),
+        ));
+    }
+    posting::apply_move(conn, rows, &paid_by(actor, now, Some(&payout_id))).await?;
+    let mut active = pending.into_active_model();
+    active.status = Set(PayoutStatus::Paid);
+    active.reference = Set(reference.to_owned());
+    active.paid_at = Set(Some(now));
+    edit(&mut active);
+    let paid = active.update(conn).await?;
+    let event = announce(DomainEventType::PayoutPaid, &paid, now)?;
+    crate::events::append(conn, tenant_id, now, vec![event]).await?;
+    super::notify::paid(conn, &paid).await?;
+    Ok(paid)
 }
 
 /// A pending payout that could not be sent: its commissions go back to
@@ -78,26 +95,53 @@ pub async fn mark_failed(
         let reason = reason.clone();
         Box::pin(async move {
             let pending = lock_pending(&*txn, tenant_id, payout_id).await?;
-            // Locked in the ledger's order before they are released.
-            held(&*txn, tenant_id, payout_id).await?;
-            posting::release_from_payout(&*txn, tenant_id, payout_id).await?;
-            let now = crate::db::now();
-            let mut active = pending.into_active_model();
-            active.status = Set(PayoutStatus::Failed);
-            active.failed_at = Set(Some(now));
-            active.failure_reason = Set(Some(reason));
-            let failed = active.update(&*txn).await?;
-            let event = announce(DomainEventType::PayoutFailed, &failed, now)?;
-            crate::events::append(&*txn, tenant_id, now, vec![event]).await?;
-            Ok(failed)
+            by_hand(&pending)?;
+            fail_locked(&*txn, tenant_id, pending, &reason, |_| {}).await
         })
     })
     .await
 }
 
-/// The payout, its partner locked, if it is pending: `NOT_FOUND` for none,
-/// `CONFLICT` for one already paid or failed.
-async fn lock_pending(
+/// A pending payout, its partner locked, failed for `reason`: its
+/// commissions released for the next run; `edit` adds to the change.
+pub(crate) async fn fail_locked(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    pending: payout::Model,
+    reason: &str,
+    edit: impl FnOnce(&mut payout::ActiveModel),
+) -> ApiResult<payout::Model> {
+    // Locked in the ledger's order before they are released.
+    held(conn, tenant_id, &pending.id).await?;
+    posting::release_from_payout(conn, tenant_id, &pending.id).await?;
+    let now = crate::db::now();
+    let mut active = pending.into_active_model();
+    active.status = Set(PayoutStatus::Failed);
+    active.failed_at = Set(Some(now));
+    active.failure_reason = Set(Some(reason.to_owned()));
+    edit(&mut active);
+    let failed = active.update(conn).await?;
+    let event = announce(DomainEventType::PayoutFailed, &failed, now)?;
+    crate::events::append(conn, tenant_id, now, vec![event]).await?;
+    Ok(failed)
+}
+
+/// A payout handed to a rail ends as the rail says, never by hand: marking
+/// it would pay it twice, or fail what may have left.
+fn by_hand(pending: &payout::Model) -> ApiResult<()> {
+    match pending.rail {
+        Some(rail) => Err(ApiError::Conflict(format!(
+            "payout {} is sent by {}: it ends as the provider says",
+            pending.id,
+            rail.as_str()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The payout with its partner locked, whatever its status; `NOT_FOUND`
+/// for none.
+pub(crate) async fn lock(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     payout_id: &str,
@@ -107,9 +151,19 @@ async fn lock_pending(
         .await?
         .ok_or_else(|| ApiError::not_found("payout"))?;
     posting::locks::partners_by_id(conn, tenant_id, [found.partner_id.as_str()]).await?;
-    let payout = super::find(conn, tenant_id, payout_id)
+    super::find(conn, tenant_id, payout_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("payout"))?;
+        .ok_or_else(|| ApiError::not_found("payout"))
+}
+
+/// The payout, its partner locked, if it is pending: `NOT_FOUND` for none,
+/// `CONFLICT` for one already paid or failed.
+async fn lock_pending(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    payout_id: &str,
+) -> ApiResult<payout::Model> {
+    let payout = lock(conn, tenant_id, payout_id).await?;
     if payout.status != PayoutStatus::Pending {
         return Err(ApiError::Conflict(format!(
             "payout {} is {}: only a pending payout is paid or fails",

@@ -261,6 +261,10 @@ fn method(payout: &payout::Model) -> String {
                 .unwrap_or_default(),
             payout.method_account_holder.as_deref().unwrap_or_default()
         ),
+        Some(PayoutMethodType::StripeConnect) => format!(
+            "Stripe account {}",
+            payout.method_stripe_account.as_deref().unwrap_or_default()
+        ),
         None => "none on file".to_owned(),
     }
 }

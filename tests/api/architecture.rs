@@ -308,6 +308,7 @@ const LAYERS: &[&[&str]] = &[
     &["connectors"],
     &["webhooks"],
     &["imports"],
+    &["rails"],
     &["graphql"],
     &["http"],
     &["config"],

@@ -39,7 +39,7 @@ pub(crate) async fn configure(app: &TestApp, secrets: &[&str], enabled: bool) {
 }
 
 /// `Stripe-Signature` for `body`, as Stripe's library makes it.
-async fn signature(body: &str, secret: &str, timestamp: i64) -> String {
+pub(crate) async fn signature(body: &str, secret: &str, timestamp: i64) -> String {
     use tokio::io::AsyncWriteExt;
     let tools = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/browser");
     let mut child = tokio::process::Command::new("node")

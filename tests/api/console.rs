@@ -125,8 +125,20 @@ async fn seed(app: &TestApp) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    // Payouts by API reach a local PayPal (a private address).
+    let mut options = crate::webhooks::loopback();
+    options.data_key = Some(revshare::payouts::seal::DataKey::generate());
+    options.payout_poll = std::time::Duration::from_secs(1);
+    let app = TestApp::spawn_with_options(
+        Backend::Sqlite,
+        revshare::auth::jwt::Keys::hs256(crate::helpers::SECRET),
+        options,
+    )
+    .await
+    .unwrap();
     let mut plan = seed(&app).await;
+    let (paypal_base, paypal) = crate::rails::serve_paypal().await;
+    crate::rails::configure_paypal(&app, &paypal_base).await;
     let dir = tempfile::tempdir().unwrap();
     // REVSHARE_SCREENSHOTS=docs/console keeps them (they are the docs' pictures).
     let shots = std::env::var("REVSHARE_SCREENSHOTS")
@@ -151,11 +163,36 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
             "previewed",
             "run",
             "files",
+            "sent",
             "paid",
             "statement",
             "imported"
         ])
     );
+    // "Send with PayPal" sent Sam's payout, once, as PayPal documents it;
+    // the others were marked paid by hand.
+    let sam_payout = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { payoutRun(id: $id) { payouts { partner { name } method { type } rail railStatus status } } }",
+            json!({ "id": report["runId"] }),
+        )
+        .await["payoutRun"]["payouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["method"]["type"] == "PAYPAL")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (sam_payout["rail"].as_str(), sam_payout["status"].as_str()),
+        (Some("PAYPAL_PAYOUTS"), Some("PENDING"))
+    );
+    {
+        let paypal = paypal.lock().unwrap();
+        assert_eq!((paypal.posts, paypal.items_made()), (1, 1));
+        assert_eq!(paypal.violations, Vec::<String>::new());
+    }
     // The dry run counts what the import then writes.
     let counted = json!({ "partners": 2, "codes": 3, "customers": 1, "commissions": 3, "skipped": 0, "unchanged": 0 });
     assert_eq!(report["import"], json!([counted, counted]));

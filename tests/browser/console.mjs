@@ -197,8 +197,20 @@ try {
   await saved(() => page.click('text=/Download the PayPal file/'), 'paypal.csv');
   report.path.push('files');
 
-  // Every payout marked paid, with the bank's reference.
-  for (const payout of run.payoutRun.payouts) {
+  // The PayPal payouts sent by API: "Send with PayPal", and the row
+  // shows where each stands on the rail.
+  const byApi = await api('query($id: ID!) { payoutRun(id: $id) { payouts { id method { type } } } }', { id: runId });
+  const sent = byApi.payoutRun.payouts.filter((p) => p.method && p.method.type === 'PAYPAL').map((p) => p.id);
+  check(sent.length > 0, 'the run has a PayPal payout to send');
+  await page.click('button[data-rail="PAYPAL_PAYOUTS"]');
+  for (const id of sent) {
+    await page.waitForSelector(`tr[data-payout="${id}"] [data-rail-status]`, { timeout });
+  }
+  await audit('sent');
+  report.path.push('sent');
+
+  // Every other payout marked paid, with the bank's reference.
+  for (const payout of run.payoutRun.payouts.filter((p) => !sent.includes(p.id))) {
     const row = `tr[data-payout="${payout.id}"]`;
     await page.click(`${row} >> text=Mark paid…`);
     await page.fill(`${row} input[name="reference"]`, `BANK-${payout.currency}`);

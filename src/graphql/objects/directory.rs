@@ -408,6 +408,13 @@ impl Partner {
         super::payouts::payout_method_of(ctx, self).await
     }
 
+    /// Stripe Connect for it (its own token and `partners:read`): whether
+    /// the program pays through Stripe, and its Express account if it
+    /// made one.
+    async fn stripe_connect(&self, ctx: &Context<'_>) -> ApiResult<super::StripeConnect> {
+        super::payouts::stripe_connect_of(ctx, self).await
+    }
+
     /// Its tax profile (its own token and `partners:read`).
     async fn tax_profile(&self, ctx: &Context<'_>) -> ApiResult<Option<TaxProfile>> {
         super::payouts::tax_profile_of(ctx, self).await

@@ -99,7 +99,8 @@ impl DomainEvent {
         related(ctx, self.subject_of(&kinds).as_deref(), DealId, Deal).await
     }
 
-    /// The payout (`PAYOUT_CREATED`, `PAYOUT_PAID`, `PAYOUT_FAILED`).
+    /// The payout (`PAYOUT_CREATED`, `PAYOUT_PAID`, `PAYOUT_FAILED`,
+    /// `PAYOUT_RAIL_CHANGED`).
     async fn payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Payout>> {
         self.readable(ctx)?;
         related(
@@ -108,6 +109,7 @@ impl DomainEvent {
                 Stored::PayoutCreated,
                 Stored::PayoutPaid,
                 Stored::PayoutFailed,
+                Stored::PayoutRailChanged,
             ])
             .as_deref(),
             PayoutId,

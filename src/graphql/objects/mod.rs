@@ -81,6 +81,7 @@ pub use currencies::Conversion;
 pub(crate) use fraud::reads_holds;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
 pub use mail::ApplicationAnswer;
+pub use payouts::StripeConnect;
 
 /// What a fraud signal raised.
 pub struct FraudFlag(pub entity::fraud_flag::Model);
@@ -346,6 +347,8 @@ pub struct PayoutMethod {
     pub bic: Option<String>,
     /// The bank account's holder.
     pub account_holder: Option<String>,
+    /// A `STRIPE_CONNECT` method's Express account.
+    pub stripe_account_id: Option<String>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -21,7 +21,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{Owner, caller, guard, loader, page_args};
 use crate::graphql::enums::{
-    PayoutMethodType, PayoutRunStatus, PayoutStatus, SkipReason, TaxForm, TaxProfileStatus,
+    PayoutMethodType, PayoutRail, PayoutRailStatus, PayoutRunStatus, PayoutStatus, SkipReason,
+    TaxForm, TaxProfileStatus,
 };
 use crate::graphql::loaders::{
     CommissionId, ContactId, GroupId, PayoutCommissions, PayoutMethodOf, PayoutRunId, PayoutsOfRun,
@@ -32,6 +33,7 @@ use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::paging::{COMMISSION_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object};
 use entity::enums::PayoutStatus as Stored;
+use sea_orm::EntityTrait;
 use std::collections::BTreeMap;
 
 /// Who reads payout methods and tax profiles besides the partner itself.
@@ -110,6 +112,7 @@ impl Payout {
             iban: row.method_iban.clone(),
             bic: row.method_bic.clone(),
             account_holder: row.method_account_holder.clone(),
+            stripe_account_id: row.method_stripe_account.clone(),
             updated_at: row.created_at,
         }))
     }
@@ -210,6 +213,35 @@ impl Payout {
     async fn recipient(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
         self.readable(ctx)?;
         related(ctx, self.0.recipient_id.as_deref(), ContactId, Contact).await
+    }
+
+    /// The provider sending it (`sendPayouts`); none for a payout paid by
+    /// file or by hand.
+    async fn rail(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutRail>> {
+        self.readable(ctx)?;
+        Ok(self.0.rail.map(PayoutRail::from))
+    }
+
+    /// Where it stands on its rail: `QUEUED` until the provider takes it,
+    /// then `SENT`, and `SUCCEEDED` (the payout `PAID`), `FAILED` or
+    /// `RETURNED` (the payout `FAILED`), or `UNCLAIMED` (still pending).
+    async fn rail_status(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutRailStatus>> {
+        self.readable(ctx)?;
+        Ok(self.0.rail_status.map(PayoutRailStatus::from))
+    }
+
+    /// The provider's id of it: PayPal's `payout_item_id`, Stripe's
+    /// transfer id.
+    async fn rail_reference(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.rail_reference.as_deref())
+    }
+
+    /// What the provider last said went wrong, or why it is waiting (a
+    /// `429` and when it is tried again; unclaimed).
+    async fn rail_error(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        self.readable(ctx)?;
+        Ok(self.0.rail_error.as_deref())
     }
 }
 
@@ -344,6 +376,7 @@ impl PayoutMethod {
             iban: row.iban,
             bic: row.bic,
             account_holder: row.account_holder,
+            stripe_account_id: row.stripe_account_id,
             updated_at: row.updated_at,
         }
     }
@@ -381,6 +414,11 @@ impl PayoutMethod {
     /// The bank account's holder.
     async fn account_holder(&self) -> Option<&str> {
         self.account_holder.as_deref()
+    }
+
+    /// The Stripe Express account (`acct_…`) of a `STRIPE_CONNECT` method.
+    async fn stripe_account_id(&self) -> Option<&str> {
+        self.stripe_account_id.as_deref()
     }
 
     /// When it was set (a payout's: when the payout was made with it).
@@ -427,6 +465,42 @@ impl TaxProfile {
     async fn reason(&self) -> Option<&str> {
         self.0.reason.as_deref()
     }
+}
+
+/// Stripe Connect for a partner.
+#[derive(async_graphql::SimpleObject)]
+pub struct StripeConnect {
+    /// The program pays through Stripe Connect: "Connect with Stripe" is
+    /// offered.
+    pub available: bool,
+    /// The partner's Express account (`acct_…`), once one was made.
+    pub account_id: Option<String>,
+    /// Whether Stripe enabled the account's payouts (then it is the
+    /// partner's payout method).
+    pub payouts_enabled: bool,
+}
+
+/// `Partner.stripeConnect`.
+pub(super) async fn stripe_connect_of(
+    ctx: &Context<'_>,
+    partner: &Partner,
+) -> ApiResult<StripeConnect> {
+    guard(ctx, PAYOUT_DETAILS, Owner::Partner(&partner.0.id))?;
+    let db = crate::graphql::context::db(ctx)?;
+    let tenant = &partner.0.tenant_id;
+    let available = entity::payout_rail::Entity::find_by_id((
+        tenant.clone(),
+        entity::enums::PayoutRail::StripeConnect,
+    ))
+    .one(db.conn())
+    .await?
+    .is_some();
+    let account = crate::rails::connect::of_partner(db.conn(), tenant, &partner.0.id).await?;
+    Ok(StripeConnect {
+        available,
+        account_id: account.as_ref().map(|a| a.account_id.clone()),
+        payouts_enabled: account.is_some_and(|a| a.payouts_enabled),
+    })
 }
 
 /// `Partner.payoutMethod`.

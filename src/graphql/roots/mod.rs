@@ -22,6 +22,7 @@ pub mod node;
 pub mod partners;
 pub mod payouts;
 pub mod portal;
+pub mod rails;
 pub mod reports;
 pub mod staff;
 pub mod tiers;

@@ -57,6 +57,7 @@ pub async fn of_run(
         Format::PaypalPayoutsCsv => {
             let currency = paypal_currency(&pending, currency)?;
             let (fit, left_out) = split(pending, |p| match p.method_type {
+                _ if p.rail.is_some() => Some(sent_by_rail(p)),
                 Some(PayoutMethodType::Paypal) if p.currency == currency => None,
                 Some(PayoutMethodType::Paypal) => {
                     Some(format!("in {}: this file pays {currency}", p.currency))
@@ -78,6 +79,7 @@ pub async fn of_run(
                 .ok_or_else(|| ApiError::internal("tenant", tenant_id))?;
             let debtor = sepa::Debtor::of(&tenant)?;
             let (fit, left_out) = split(pending, |p| match p.method_type {
+                _ if p.rail.is_some() => Some(sent_by_rail(p)),
                 Some(PayoutMethodType::BankTransfer) if p.currency != "EUR" => {
                     Some(format!("in {}: SEPA transfers are in EUR", p.currency))
                 }
@@ -175,4 +177,13 @@ pub(crate) fn amount(payout: &payout::Model) -> ApiResult<String> {
     let currency = crate::engine::Currency::parse(&payout.currency)
         .map_err(|e| ApiError::internal("payout currency", e))?;
     Ok(currency.from_minor(payout.amount_minor).to_string())
+}
+
+/// Why a payout handed to a rail is in no file: the rail sends it, and a
+/// file would pay it twice.
+fn sent_by_rail(payout: &payout::Model) -> String {
+    format!(
+        "sent by {}",
+        payout.rail.map(|rail| rail.as_str()).unwrap_or_default()
+    )
 }

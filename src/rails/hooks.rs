@@ -1,0 +1,198 @@
+//! The providers' webhooks: `POST /payouts/paypal/{tenantId}` and
+//! `POST /payouts/stripe/{tenantId}`. PayPal's are verified by PayPal's
+//! own `verify-webhook-signature` (with the rail's webhook id, the event
+//! passed on byte for byte); Stripe's by their `Stripe-Signature`, as the
+//! billing connectors' are (SPEC §15). A provider hears `200` only once
+//! the event's effect committed, and retries anything else.
+
+use super::config::{self, Credentials};
+use super::paypal::{self, Paypal, Transmission};
+use super::provider::Answer;
+use super::record::{self, Said};
+use super::{Settings, connect};
+use crate::db::Db;
+use crate::error::ApiResult;
+use entity::enums::{PayoutRail, PayoutStatus, RailStatus};
+use entity::payout;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+/// Why an event was not taken.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The tenant has no such rail: `404`.
+    NoRail,
+    /// Unsigned, or not signed by the provider: `400`.
+    Signature(&'static str),
+    /// Not an event: `400`.
+    Malformed(&'static str),
+    /// The provider could not be asked, or the database failed: `503`,
+    /// so that the provider delivers it again.
+    Later,
+}
+
+impl From<crate::error::ApiError> for Refusal {
+    fn from(err: crate::error::ApiError) -> Refusal {
+        tracing::warn!(error = ?err, "a payout webhook could not be recorded");
+        Refusal::Later
+    }
+}
+
+/// What became of an event taken.
+pub type Taken = Result<&'static str, Refusal>;
+
+/// A PayPal webhook event.
+pub async fn paypal(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    transmission: Option<Transmission>,
+    body: &[u8],
+) -> Taken {
+    let rail = config::open(db.conn(), settings, tenant_id, PayoutRail::PaypalPayouts)
+        .await?
+        .ok_or(Refusal::NoRail)?;
+    let transmission = transmission.ok_or(Refusal::Signature("no PayPal transmission headers"))?;
+    let text = std::str::from_utf8(body).map_err(|_| Refusal::Malformed("not UTF-8"))?;
+    let event: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| Refusal::Malformed("not JSON"))?;
+    if !event.is_object() {
+        return Err(Refusal::Malformed("not an event"));
+    }
+    let paypal = Paypal {
+        http: &settings.http,
+        rail: &rail,
+    };
+    let token = paypal.token().await.map_err(|_| Refusal::Later)?;
+    match paypal.verify(&token, &transmission, text).await {
+        Answer::Taken(json) if json["verification_status"] == "SUCCESS" => {}
+        Answer::Taken(_) | Answer::Refused(..) => {
+            return Err(Refusal::Signature("PayPal did not verify the signature"));
+        }
+        Answer::Unauthorized | Answer::Later(..) => return Err(Refusal::Later),
+    }
+    let event_type = event["event_type"].as_str().unwrap_or_default();
+    let resource = &event["resource"];
+    if let Some(status) = paypal::event_status(event_type) {
+        let Some((payout_id, said)) = paypal::said_of_item(resource, Some(status)) else {
+            return Err(Refusal::Malformed(
+                "an item event without its sender_item_id",
+            ));
+        };
+        return match record::record(db, settings, tenant_id, &payout_id, &said).await? {
+            Some(_) => Ok("done"),
+            None => Ok("ignored"),
+        };
+    }
+    if event_type.starts_with("PAYMENT.PAYOUTSBATCH.") {
+        // The batch moved: its payouts are read back now.
+        let Some(batch) = resource["batch_header"]["payout_batch_id"].as_str() else {
+            return Err(Refusal::Malformed(
+                "a batch event without its payout_batch_id",
+            ));
+        };
+        let now = crate::db::now();
+        payout::Entity::update_many()
+            .col_expr(payout::Column::RailNextAt, Expr::value(now))
+            .filter(payout::Column::TenantId.eq(tenant_id))
+            .filter(payout::Column::RailBatch.eq(batch))
+            .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+            .exec(db.conn())
+            .await
+            .map_err(crate::error::ApiError::from)?;
+        settings.wake.notify_one();
+        return Ok("done");
+    }
+    Ok("ignored")
+}
+
+/// A Stripe webhook event (the Connect endpoint's).
+pub async fn stripe(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    signature: Option<&str>,
+    body: &[u8],
+) -> Taken {
+    let rail = config::open(db.conn(), settings, tenant_id, PayoutRail::StripeConnect)
+        .await?
+        .ok_or(Refusal::NoRail)?;
+    let Credentials::Stripe { webhook_secret, .. } = &rail.credentials else {
+        return Err(Refusal::NoRail);
+    };
+    let signature = signature.ok_or(Refusal::Signature("no Stripe-Signature header"))?;
+    crate::connectors::Signed::parse(signature, ',', "t", "v1")
+        .verify(
+            '.',
+            body,
+            std::slice::from_ref(webhook_secret),
+            crate::db::now().timestamp(),
+        )
+        .map_err(|_| Refusal::Signature("the Stripe-Signature does not match"))?;
+    let event: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| Refusal::Malformed("not JSON"))?;
+    let object = &event["data"]["object"];
+    match event["type"].as_str().unwrap_or_default() {
+        "account.updated" => {
+            let Some(account) = object["id"].as_str() else {
+                return Err(Refusal::Malformed("an account event without its id"));
+            };
+            let enabled = object["payouts_enabled"].as_bool().unwrap_or(false);
+            match connect::account_updated(db, tenant_id, account, enabled).await? {
+                true => Ok("done"),
+                false => Ok("ignored"),
+            }
+        }
+        kind @ ("transfer.created" | "transfer.reversed") => {
+            let Some(transfer) = object["id"].as_str() else {
+                return Err(Refusal::Malformed("a transfer event without its id"));
+            };
+            let Some(payout_id) = payout_of_transfer(db, tenant_id, object, transfer).await? else {
+                return Ok("ignored");
+            };
+            let said = match kind {
+                "transfer.created" => Said {
+                    status: RailStatus::Succeeded,
+                    reference: Some(transfer.to_owned()),
+                    batch: None,
+                    error: None,
+                },
+                _ => Said {
+                    status: RailStatus::Failed,
+                    reference: Some(transfer.to_owned()),
+                    batch: None,
+                    error: Some(format!("Stripe reversed transfer {transfer}")),
+                },
+            };
+            match record::record(db, settings, tenant_id, &payout_id, &said).await? {
+                Some(_) => Ok("done"),
+                None => Ok("ignored"),
+            }
+        }
+        _ => Ok("ignored"),
+    }
+}
+
+/// The payout a transfer pays: by its `metadata[payout]`, else by the
+/// transfer id recorded.
+async fn payout_of_transfer(
+    db: &Db,
+    tenant_id: &str,
+    object: &serde_json::Value,
+    transfer: &str,
+) -> ApiResult<Option<String>> {
+    let by_reference = payout::Column::RailReference.eq(transfer);
+    let condition = match object["metadata"]["payout"].as_str() {
+        Some(id) => sea_orm::Condition::any()
+            .add(payout::Column::Id.eq(id))
+            .add(by_reference),
+        None => sea_orm::Condition::any().add(by_reference),
+    };
+    Ok(payout::Entity::find()
+        .filter(payout::Column::TenantId.eq(tenant_id))
+        .filter(payout::Column::Rail.eq(PayoutRail::StripeConnect))
+        .filter(condition)
+        .one(db.conn())
+        .await?
+        .map(|p| p.id))
+}

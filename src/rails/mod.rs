@@ -1,0 +1,329 @@
+//! Paying partners by API (SPEC §26): PayPal Payouts and Stripe Connect.
+//!
+//! - [`config`]: a tenant's rails, their credentials sealed, never answered;
+//! - [`queue`]: `sendPayouts` — a run's pending payouts of the rail's
+//!   method marked `QUEUED`, in one transaction;
+//! - the worker (here): on every replica, payouts due are claimed with a
+//!   lease, sent with the provider's idempotency key, and looked at again
+//!   with backoff until they end;
+//! - [`paypal`] and [`stripe`]: the providers' requests; [`provider`]: one
+//!   exchange and what its answer means for the money;
+//! - [`record`]: what a provider's word does to a payout, in any order;
+//! - [`connect`]: Stripe Express accounts and their onboarding;
+//! - [`hooks`]: the providers' webhooks, verified.
+//!
+//! Exactly once: a payout is `QUEUED` in the transaction that hands it to
+//! the rail; each send is counted before it leaves (`rail_sends`), so a
+//! payout a send may have reached is never failed for want of an answer;
+//! a retry — after a crash, a timeout, a `429`, a `5xx` — sends the same
+//! key, and the provider answers its first result; two replicas never
+//! send one payout at once (the lease), and a payout ends once
+//! ([`record`]).
+
+pub mod config;
+pub mod connect;
+pub mod hooks;
+pub mod paypal;
+pub mod provider;
+pub mod queue;
+pub mod record;
+pub mod stripe;
+
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::payouts::seal::DataKey;
+use chrono::{DateTime, Utc};
+use entity::enums::{PayoutRail, PayoutStatus, RailStatus};
+use entity::payout;
+use record::Said;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How this replica reaches providers.
+#[derive(Clone)]
+pub struct Settings {
+    /// What credentials are sealed with; none: rails are refused.
+    pub data_key: Option<DataKey>,
+    /// Whether a provider may be at a private address (tests' servers).
+    pub allow_private: bool,
+    /// The first wait before a sent payout is looked at again, and of the
+    /// backoff after a send that was not answered; it grows by as much
+    /// each time, up to an hour (`REVSHARE_PAYOUT_POLL_SECONDS`, 60 by
+    /// default: 1, 2, 3… minutes).
+    pub poll: Duration,
+    /// Where partners come back to after Stripe's onboarding.
+    pub public_url: Option<Arc<str>>,
+    /// Wakes this replica's worker (a run was just queued).
+    pub wake: Arc<tokio::sync::Notify>,
+    http: reqwest::Client,
+}
+
+impl Settings {
+    pub fn new(
+        data_key: Option<DataKey>,
+        allow_private: bool,
+        poll: Duration,
+        public_url: Option<Arc<str>>,
+    ) -> Settings {
+        Settings {
+            data_key,
+            allow_private,
+            poll,
+            public_url,
+            wake: Arc::default(),
+            http: crate::webhooks::ssrf::client(provider::TIMEOUT, allow_private),
+        }
+    }
+}
+
+/// The default of `REVSHARE_PAYOUT_POLL_SECONDS`.
+pub const DEFAULT_POLL_SECONDS: u64 = 60;
+/// The longest wait between two looks.
+const LONGEST_WAIT: Duration = Duration::from_secs(3600);
+/// How long a replica holds payouts it sends: longer than a token request
+/// and a send together ([`provider::TIMEOUT`] each).
+const LEASE: Duration = Duration::from_secs(30);
+/// Most payouts one look takes.
+const LOOK_LIMIT: u64 = 2000;
+
+/// The wait after `tries` looks: `poll` longer each time, up to an hour —
+/// most payouts end within minutes, an unclaimed one in thirty days.
+pub fn backoff(poll: Duration, tries: i32) -> chrono::Duration {
+    let wait = poll
+        .saturating_mul(tries.clamp(0, 10_000) as u32 + 1)
+        .min(LONGEST_WAIT);
+    chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
+}
+
+/// On every replica: payouts due are sent or looked at, every few
+/// seconds and whenever a run is queued here.
+pub fn start_worker(db: Db, settings: Settings) {
+    let every = settings.poll.min(Duration::from_secs(5));
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = look(&db, &settings).await {
+                tracing::warn!(error = ?err, "sending payouts failed; retrying");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = settings.wake.notified() => {}
+            }
+        }
+    });
+}
+
+/// What a group of due payouts needs.
+#[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Debug)]
+enum Work {
+    /// Queued: to send (a PayPal batch: the run and currency).
+    Send,
+    /// Sent or unclaimed at PayPal: to read back (by batch).
+    Read(String),
+}
+
+/// One look: every payout due, by tenant, rail and batch.
+pub async fn look(db: &Db, settings: &Settings) -> ApiResult<()> {
+    let now = crate::db::now();
+    let due = payout::Entity::find()
+        .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+        .filter(payout::Column::RailStatus.is_in([
+            RailStatus::Queued,
+            RailStatus::Sent,
+            RailStatus::Unclaimed,
+        ]))
+        .filter(payout::Column::RailNextAt.lte(now))
+        .filter(free(now))
+        .order_by_asc(payout::Column::Id)
+        .limit(LOOK_LIMIT)
+        .all(db.conn())
+        .await?;
+    type Key = (String, PayoutRail, Option<String>, String, Work);
+    let mut groups: BTreeMap<Key, Vec<String>> = BTreeMap::new();
+    for payout in due {
+        let Some(rail) = payout.rail else { continue };
+        let work = match (payout.rail_status, &payout.rail_batch) {
+            (Some(RailStatus::Queued), _) => Work::Send,
+            (_, Some(batch)) => Work::Read(batch.clone()),
+            _ => Work::Send,
+        };
+        let key = (
+            payout.tenant_id.clone(),
+            rail,
+            payout.run_id.clone(),
+            payout.currency.clone(),
+            work,
+        );
+        groups.entry(key).or_default().push(payout.id);
+    }
+    for ((tenant_id, rail, run_id, currency, work), ids) in groups {
+        let Some(claim) = Claim::take(db, &ids).await? else {
+            continue;
+        };
+        let done = match (rail, work) {
+            (PayoutRail::PaypalPayouts, Work::Send) => {
+                let batch = paypal::batch_id(run_id.as_deref().unwrap_or(&ids[0]), &currency);
+                queue::send_paypal(db, settings, &tenant_id, &claim, &batch).await
+            }
+            (PayoutRail::PaypalPayouts, Work::Read(batch)) => {
+                queue::read_paypal(db, settings, &tenant_id, &claim, &batch).await
+            }
+            (PayoutRail::StripeConnect, _) => {
+                queue::send_stripe(db, settings, &tenant_id, &claim).await
+            }
+        };
+        claim.release(db).await?;
+        done?;
+    }
+    Ok(())
+}
+
+/// No replica holds it.
+fn free(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(payout::Column::RailLeaseUntil.is_null())
+        .add(payout::Column::RailLeaseUntil.lt(now))
+}
+
+/// Payouts this replica holds while it sends them.
+pub struct Claim {
+    token: String,
+    /// The payouts held, as they were when taken.
+    pub payouts: Vec<payout::Model>,
+}
+
+impl Claim {
+    /// Takes every one of `ids` nobody holds — all or none, so a PayPal
+    /// batch is always sent whole.
+    async fn take(db: &Db, ids: &[String]) -> ApiResult<Option<Claim>> {
+        let now = crate::db::now();
+        let token = crate::input::new_id();
+        let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let taken = payout::Entity::update_many()
+            .col_expr(payout::Column::RailLease, Expr::value(token.clone()))
+            .col_expr(payout::Column::RailLeaseUntil, Expr::value(until))
+            .filter(payout::Column::Id.is_in(ids.iter().map(String::as_str)))
+            .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+            .filter(free(now))
+            .exec(db.conn())
+            .await?
+            .rows_affected;
+        let claim = Claim {
+            token,
+            payouts: Vec::new(),
+        };
+        if taken as usize != ids.len() {
+            claim.release(db).await?;
+            return Ok(None);
+        }
+        let payouts = payout::Entity::find()
+            .filter(payout::Column::RailLease.eq(claim.token.as_str()))
+            .order_by_asc(payout::Column::Id)
+            .all(db.conn())
+            .await?;
+        Ok(Some(Claim { payouts, ..claim }))
+    }
+
+    /// Counts a send of these payouts before it leaves: from now on they
+    /// may have been paid.
+    pub async fn count_send(&self, db: &Db, ids: &[&str]) -> ApiResult<()> {
+        payout::Entity::update_many()
+            .col_expr(
+                payout::Column::RailSends,
+                sea_orm::ExprTrait::add(Expr::col(payout::Column::RailSends), 1),
+            )
+            .filter(payout::Column::RailLease.eq(self.token.as_str()))
+            .filter(payout::Column::Id.is_in(ids.iter().copied()))
+            .exec(db.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Notes why these payouts are not answered yet and when they are
+    /// tried again: `after` (the provider's `Retry-After`), else the
+    /// backoff of their sends or looks.
+    pub async fn later(
+        &self,
+        db: &Db,
+        settings: &Settings,
+        ids: &[&str],
+        words: &str,
+        after: Option<Duration>,
+        tries: i32,
+    ) -> ApiResult<()> {
+        let now = crate::db::now();
+        let wait = match after {
+            Some(after) => chrono::Duration::from_std(after.min(LONGEST_WAIT))
+                .unwrap_or(chrono::Duration::hours(1)),
+            None => backoff(settings.poll, tries),
+        };
+        let at = now + wait;
+        payout::Entity::update_many()
+            .col_expr(
+                payout::Column::RailError,
+                Expr::value(format!(
+                    "{words}; tried again at {}",
+                    at.format("%Y-%m-%dT%H:%M:%SZ")
+                )),
+            )
+            .col_expr(payout::Column::RailNextAt, Expr::value(at))
+            .col_expr(payout::Column::RailUpdatedAt, Expr::value(now))
+            .filter(payout::Column::RailLease.eq(self.token.as_str()))
+            .filter(payout::Column::Id.is_in(ids.iter().copied()))
+            .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+            .exec(db.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Counts a look at these payouts and sets the next one.
+    pub async fn looked(&self, db: &Db, settings: &Settings, ids: &[&str]) -> ApiResult<()> {
+        let now = crate::db::now();
+        for payout in self.payouts.iter().filter(|p| ids.contains(&p.id.as_str())) {
+            let polls = payout.rail_polls + 1;
+            payout::Entity::update_many()
+                .col_expr(payout::Column::RailPolls, Expr::value(polls))
+                .col_expr(
+                    payout::Column::RailNextAt,
+                    Expr::value(now + backoff(settings.poll, polls)),
+                )
+                .filter(payout::Column::Id.eq(payout.id.as_str()))
+                .filter(payout::Column::RailLease.eq(self.token.as_str()))
+                .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+                .exec(db.conn())
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn release(&self, db: &Db) -> ApiResult<()> {
+        payout::Entity::update_many()
+            .col_expr(
+                payout::Column::RailLease,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(
+                payout::Column::RailLeaseUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .filter(payout::Column::RailLease.eq(self.token.as_str()))
+            .exec(db.conn())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Records `said` of each payout, logging (not stopping at) a failure.
+pub(crate) async fn record_all(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    said: impl IntoIterator<Item = (String, Said)>,
+) -> ApiResult<()> {
+    for (payout_id, said) in said {
+        record::record(db, settings, tenant_id, &payout_id, &said).await?;
+    }
+    Ok(())
+}

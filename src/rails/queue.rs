@@ -1,0 +1,398 @@
+//! `sendPayouts` and the sends themselves.
+//!
+//! Queuing is one transaction: the run's pending payouts of the rail's
+//! method, none handed to a rail before, their partners locked (so no
+//! `markPayoutPaid` or other `sendPayouts` runs beside it), become
+//! `QUEUED` on the rail and due now. A payout already on a rail is left as
+//! it is: sending a run again sends nothing twice.
+
+use super::config::{self, Rail};
+use super::paypal::{self, Paypal};
+use super::provider::Answer;
+use super::record::{Said, announce_rail};
+use super::stripe::{self, Stripe};
+use super::{Claim, Settings, record_all};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use entity::enums::{PayoutMethodType, PayoutRail, PayoutStatus, RailStatus};
+use entity::{payout, payout_run};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
+};
+
+/// The method a rail pays to.
+pub fn method_of(rail: PayoutRail) -> PayoutMethodType {
+    match rail {
+        PayoutRail::PaypalPayouts => PayoutMethodType::Paypal,
+        PayoutRail::StripeConnect => PayoutMethodType::StripeConnect,
+    }
+}
+
+/// Hands the run's pending payouts of the rail's method to the rail.
+pub async fn send(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    run_id: &str,
+    rail: PayoutRail,
+) -> ApiResult<payout_run::Model> {
+    let run = crate::payouts::find_run(db.conn(), tenant_id, run_id)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("input.runId", "names no payout run of the tenant"))?;
+    if config::open(db.conn(), settings, tenant_id, rail)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::bad_input(
+            "input.rail",
+            format!(
+                "{} is not configured for the program: configurePayoutRail first",
+                rail.as_str()
+            ),
+        ));
+    }
+    let method = method_of(rail);
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let of_method = || {
+                payout::Entity::find()
+                    .filter(payout::Column::TenantId.eq(tenant_id))
+                    .filter(payout::Column::RunId.eq(run_id))
+                    .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+                    .filter(payout::Column::MethodType.eq(method))
+                    .order_by_asc(payout::Column::Id)
+            };
+            let found = of_method().all(&*txn).await?;
+            let partners: Vec<&str> = found.iter().map(|p| p.partner_id.as_str()).collect();
+            crate::posting::locks::partners_by_id(&*txn, tenant_id, partners).await?;
+            let pending = of_method().all(&*txn).await?;
+            if pending.is_empty() {
+                return Err(ApiError::bad_input(
+                    "input.runId",
+                    format!(
+                        "the run has no pending payout to a {} method",
+                        method.as_str()
+                    ),
+                ));
+            }
+            let now = crate::db::now();
+            for payout in pending.into_iter().filter(|p| p.rail.is_none()) {
+                let mut active = payout.into_active_model();
+                active.rail = Set(Some(rail));
+                active.rail_status = Set(Some(RailStatus::Queued));
+                active.rail_next_at = Set(Some(now));
+                active.rail_updated_at = Set(Some(now));
+                active.rail_error = Set(None);
+                let queued = active.update(&*txn).await?;
+                announce_rail(&*txn, &queued, now).await?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    settings.wake.notify_one();
+    Ok(run)
+}
+
+/// Why a claimed payout cannot be sent at all, before anything leaves.
+async fn unsendable(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    claim: &Claim,
+    why: &str,
+) -> ApiResult<()> {
+    let said = claim.payouts.iter().filter(|p| p.rail_sends == 0).map(|p| {
+        let mut said = Said::status(RailStatus::Failed);
+        said.error = Some(why.to_owned());
+        (p.id.clone(), said)
+    });
+    record_all(db, settings, tenant_id, said.collect::<Vec<_>>()).await?;
+    // Those a send may have reached wait for an answer.
+    let sent: Vec<&str> = claim
+        .payouts
+        .iter()
+        .filter(|p| p.rail_sends > 0)
+        .map(|p| p.id.as_str())
+        .collect();
+    let tries = claim
+        .payouts
+        .iter()
+        .map(|p| p.rail_sends)
+        .max()
+        .unwrap_or(0);
+    claim.later(db, settings, &sent, why, None, tries).await
+}
+
+async fn rail_of(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    rail: PayoutRail,
+) -> ApiResult<Option<Rail>> {
+    config::open(db.conn(), settings, tenant_id, rail).await
+}
+
+/// Sends a claimed PayPal batch: a token, the send counted, the batch.
+pub async fn send_paypal(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    claim: &Claim,
+    batch_id: &str,
+) -> ApiResult<()> {
+    let ids: Vec<&str> = claim.payouts.iter().map(|p| p.id.as_str()).collect();
+    let tries = claim
+        .payouts
+        .iter()
+        .map(|p| p.rail_sends)
+        .max()
+        .unwrap_or(0);
+    let Some(rail) = rail_of(db, settings, tenant_id, PayoutRail::PaypalPayouts).await? else {
+        return unsendable(
+            db,
+            settings,
+            tenant_id,
+            claim,
+            "PAYPAL_PAYOUTS is no longer configured",
+        )
+        .await;
+    };
+    let paypal = Paypal {
+        http: &settings.http,
+        rail: &rail,
+    };
+    let token = match paypal.token().await {
+        Ok(token) => token,
+        Err(Answer::Later(words, after)) => {
+            return claim.later(db, settings, &ids, &words, after, tries).await;
+        }
+        Err(_) => {
+            return unsendable(
+                db,
+                settings,
+                tenant_id,
+                claim,
+                "PayPal refused the rail's credentials",
+            )
+            .await;
+        }
+    };
+    claim.count_send(db, &ids).await?;
+    match paypal.create_batch(&token, batch_id, &claim.payouts).await {
+        Answer::Taken(json) => {
+            let Some(batch) = json["batch_header"]["payout_batch_id"].as_str() else {
+                return claim
+                    .later(
+                        db,
+                        settings,
+                        &ids,
+                        "PayPal answered without a payout_batch_id",
+                        None,
+                        tries + 1,
+                    )
+                    .await;
+            };
+            sent_in(db, settings, tenant_id, claim, batch).await
+        }
+        Answer::Refused(status, json) => match paypal::original_batch(&json) {
+            Some(batch) => sent_in(db, settings, tenant_id, claim, &batch).await,
+            None => {
+                let words = paypal::error_words(status, &json);
+                let said = claim.payouts.iter().map(|p| {
+                    let mut said = Said::status(RailStatus::Failed);
+                    said.error = Some(words.clone());
+                    (p.id.clone(), said)
+                });
+                record_all(db, settings, tenant_id, said.collect::<Vec<_>>()).await
+            }
+        },
+        Answer::Unauthorized => {
+            claim
+                .later(
+                    db,
+                    settings,
+                    &ids,
+                    "PayPal refused the rail's credentials",
+                    None,
+                    tries + 1,
+                )
+                .await
+        }
+        Answer::Later(words, after) => {
+            claim
+                .later(db, settings, &ids, &words, after, tries + 1)
+                .await
+        }
+    }
+}
+
+/// The claimed payouts are in PayPal's batch `batch`.
+async fn sent_in(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    claim: &Claim,
+    batch: &str,
+) -> ApiResult<()> {
+    let said = claim.payouts.iter().map(|p| {
+        let mut said = Said::status(RailStatus::Sent);
+        said.batch = Some(batch.to_owned());
+        (p.id.clone(), said)
+    });
+    record_all(db, settings, tenant_id, said.collect::<Vec<_>>()).await
+}
+
+/// Reads a PayPal batch back, page by page, and records each item.
+pub async fn read_paypal(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    claim: &Claim,
+    batch_id: &str,
+) -> ApiResult<()> {
+    let ids: Vec<&str> = claim.payouts.iter().map(|p| p.id.as_str()).collect();
+    let tries = claim
+        .payouts
+        .iter()
+        .map(|p| p.rail_polls)
+        .max()
+        .unwrap_or(0);
+    let Some(rail) = rail_of(db, settings, tenant_id, PayoutRail::PaypalPayouts).await? else {
+        return claim
+            .later(
+                db,
+                settings,
+                &ids,
+                "PAYPAL_PAYOUTS is no longer configured",
+                None,
+                tries + 1,
+            )
+            .await;
+    };
+    let paypal = Paypal {
+        http: &settings.http,
+        rail: &rail,
+    };
+    let token = match paypal.token().await {
+        Ok(token) => token,
+        Err(Answer::Later(words, after)) => {
+            return claim
+                .later(db, settings, &ids, &words, after, tries + 1)
+                .await;
+        }
+        Err(_) => {
+            return claim
+                .later(
+                    db,
+                    settings,
+                    &ids,
+                    "PayPal refused the rail's credentials",
+                    None,
+                    tries + 1,
+                )
+                .await;
+        }
+    };
+    let mut said = Vec::new();
+    for page in 1.. {
+        match paypal.batch(&token, batch_id, page).await {
+            Answer::Taken(json) => {
+                let items = json["items"].as_array().cloned().unwrap_or_default();
+                said.extend(
+                    items
+                        .iter()
+                        .filter_map(|item| paypal::said_of_item(item, None)),
+                );
+                if items.len() < paypal::PAGE_SIZE {
+                    break;
+                }
+            }
+            Answer::Later(words, after) => {
+                return claim
+                    .later(db, settings, &ids, &words, after, tries + 1)
+                    .await;
+            }
+            Answer::Refused(..) | Answer::Unauthorized => {
+                let words = format!("PayPal would not show batch {batch_id}");
+                return claim
+                    .later(db, settings, &ids, &words, None, tries + 1)
+                    .await;
+            }
+        }
+    }
+    // Only this claim's payouts: a batch's item names its payout.
+    said.retain(|(id, _)| ids.contains(&id.as_str()));
+    record_all(db, settings, tenant_id, said).await?;
+    claim.looked(db, settings, &ids).await
+}
+
+/// Sends each claimed payout as a Stripe transfer.
+pub async fn send_stripe(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+    claim: &Claim,
+) -> ApiResult<()> {
+    let Some(rail) = rail_of(db, settings, tenant_id, PayoutRail::StripeConnect).await? else {
+        return unsendable(
+            db,
+            settings,
+            tenant_id,
+            claim,
+            "STRIPE_CONNECT is no longer configured",
+        )
+        .await;
+    };
+    let stripe = Stripe {
+        http: &settings.http,
+        rail: &rail,
+    };
+    for payout in &claim.payouts {
+        let one = [payout.id.as_str()];
+        if payout.method_stripe_account.is_none() {
+            let mut said = Said::status(RailStatus::Failed);
+            said.error = Some("the payout names no Stripe account".into());
+            record_all(db, settings, tenant_id, [(payout.id.clone(), said)]).await?;
+            continue;
+        }
+        claim.count_send(db, &one).await?;
+        let tries = payout.rail_sends + 1;
+        match stripe.transfer(payout).await {
+            Answer::Taken(json) => {
+                let mut said = Said::status(RailStatus::Succeeded);
+                said.reference = json["id"].as_str().map(str::to_owned);
+                record_all(db, settings, tenant_id, [(payout.id.clone(), said)]).await?;
+            }
+            Answer::Refused(status, json) => {
+                let mut said = Said::status(RailStatus::Failed);
+                said.error = Some(stripe::error_words(status, &json));
+                record_all(db, settings, tenant_id, [(payout.id.clone(), said)]).await?;
+            }
+            Answer::Unauthorized if payout.rail_sends == 0 => {
+                let mut said = Said::status(RailStatus::Failed);
+                said.error = Some("Stripe refused the rail's key".into());
+                record_all(db, settings, tenant_id, [(payout.id.clone(), said)]).await?;
+            }
+            Answer::Unauthorized => {
+                claim
+                    .later(
+                        db,
+                        settings,
+                        &one,
+                        "Stripe refused the rail's key",
+                        None,
+                        tries,
+                    )
+                    .await?;
+            }
+            Answer::Later(words, after) => {
+                claim
+                    .later(db, settings, &one, &words, after, tries)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
