@@ -169,12 +169,13 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
             "imported"
         ])
     );
-    // "Send with PayPal" sent Sam's payout, once, as PayPal documents it;
-    // the others were marked paid by hand.
+    // "Send with PayPal" sent Sam's payout, once, as PayPal documents it
+    // (the others were marked paid by hand); PayPal pays it, and the
+    // ledger below agrees.
     let sam_payout = app
         .ok(
             &app.admin(),
-            "query($id: ID!) { payoutRun(id: $id) { payouts { partner { name } method { type } rail railStatus status } } }",
+            "query($id: ID!) { payoutRun(id: $id) { payouts { id method { type } rail } } }",
             json!({ "id": report["runId"] }),
         )
         .await["payoutRun"]["payouts"]
@@ -184,10 +185,12 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         .find(|p| p["method"]["type"] == "PAYPAL")
         .cloned()
         .unwrap();
-    assert_eq!(
-        (sam_payout["rail"].as_str(), sam_payout["status"].as_str()),
-        (Some("PAYPAL_PAYOUTS"), Some("PENDING"))
-    );
+    assert_eq!(sam_payout["rail"], "PAYPAL_PAYOUTS");
+    let sam_id = sam_payout["id"].as_str().unwrap();
+    crate::rails::until(&app, sam_id, "SENT").await;
+    paypal.lock().unwrap().item_of(sam_id).status = "SUCCESS";
+    let paid = crate::rails::until(&app, sam_id, "SUCCEEDED").await;
+    assert_eq!(paid["status"], "PAID");
     {
         let paypal = paypal.lock().unwrap();
         assert_eq!((paypal.posts, paypal.items_made()), (1, 1));
@@ -288,7 +291,8 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         payouts,
         [
             json!({ "amount": "123.45", "currency": "EUR", "status": "PAID", "reference": "BANK-EUR" }),
-            json!({ "amount": "12.50", "currency": "USD", "status": "PAID", "reference": "BANK-USD" }),
+            // Sent by API: its reference is PayPal's payout_item_id.
+            json!({ "amount": "12.50", "currency": "USD", "status": "PAID", "reference": "8AELMXH8UB00100" }),
         ]
     );
 

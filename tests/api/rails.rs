@@ -78,13 +78,13 @@ enum Hold {
 /// An item as the test expects it sent: payout, receiver, value, currency.
 type SentItem = (String, String, String, String);
 
-struct Item {
+pub(crate) struct Item {
     payout_item_id: String,
     sender_item_id: String,
     receiver: String,
     value: String,
     currency: String,
-    status: &'static str,
+    pub(crate) status: &'static str,
 }
 
 struct Batch {
@@ -137,7 +137,7 @@ impl Paypal {
         self.batches.iter().map(|b| b.items.len()).sum()
     }
 
-    fn item_of(&mut self, payout: &str) -> &mut Item {
+    pub(crate) fn item_of(&mut self, payout: &str) -> &mut Item {
         self.batches
             .iter_mut()
             .flat_map(|b| b.items.iter_mut())
@@ -582,7 +582,7 @@ async fn payout(app: &TestApp, id: &str) -> Value {
 }
 
 /// Waits (up to 30 s) until the payout's rail status is `status`.
-async fn until(app: &TestApp, id: &str, status: &str) -> Value {
+pub(crate) async fn until(app: &TestApp, id: &str, status: &str) -> Value {
     let mut now = Value::Null;
     for _ in 0..300 {
         now = payout(app, id).await;

@@ -58,10 +58,11 @@ pub struct SendPayoutsInput {
     pub rail: PayoutRail,
 }
 
-/// A tenant's account at a payout provider, as configured. Its secrets
-/// are never answered.
+/// A tenant's rail, and where revshare is reached from outside.
 pub struct PayoutRailConfig(pub payout_rail::Model, pub Option<String>);
 
+/// A tenant's account at a payout provider, as configured. Its secrets
+/// are never answered.
 #[Object]
 impl PayoutRailConfig {
     /// The provider.
