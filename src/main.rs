@@ -42,8 +42,13 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Print the GraphQL schema (SDL).
-    Schema,
+    /// Print the GraphQL schema (SDL); `--federation`: the Federation 2
+    /// subgraph SDL a supergraph composes (for `rover subgraph publish`).
+    Schema {
+        /// Print the subgraph SDL, with `@link` and the entities' `@key`s.
+        #[arg(long)]
+        federation: bool,
+    },
     /// Mint a token with the configured key.
     ///
     /// Example: revshare token --tenant demo --role service --scope "partners:read" --ttl 1h
@@ -167,8 +172,11 @@ async fn run(cli: Cli, say: Say) -> anyhow::Result<()> {
             say.out("migrations applied", json!({}));
             Ok(())
         }
-        Command::Schema => {
-            print!("{}", graphql::sdl());
+        Command::Schema { federation } => {
+            match federation {
+                true => print!("{}", graphql::federation_sdl()),
+                false => print!("{}", graphql::sdl()),
+            }
             Ok(())
         }
         Command::Token {

@@ -74,6 +74,7 @@ pub struct Query(
     roots::backtests::BacktestQuery,
     roots::imports::ImportQuery,
     roots::rails::RailQuery,
+    roots::federation::FederationQuery,
     roots::node::NodeQuery,
 );
 
@@ -145,6 +146,7 @@ pub fn schema(services: Option<Services>) -> AppSchema {
         Mutation::default(),
         Subscription::default(),
     )
+    .enable_federation()
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY);
     if let Some(services) = services {
@@ -174,5 +176,14 @@ pub fn schema(services: Option<Services>) -> AppSchema {
 /// generators map `DateTime` by it).
 pub fn sdl() -> String {
     let options = async_graphql::SDLExportOptions::new().include_specified_by();
+    schema(None).sdl_with_options(options)
+}
+
+/// The subgraph SDL a supergraph composes (SPEC §27): Federation 2, its
+/// entities' `@key`s, as `_service { sdl }` answers it.
+pub fn federation_sdl() -> String {
+    let options = async_graphql::SDLExportOptions::new()
+        .federation()
+        .compose_directive();
     schema(None).sdl_with_options(options)
 }

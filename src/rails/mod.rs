@@ -101,7 +101,7 @@ pub fn backoff(poll: Duration, tries: i32) -> chrono::Duration {
 /// On every replica: payouts due are sent or looked at, every few
 /// seconds and whenever a run is queued here.
 pub fn start_worker(db: Db, settings: Settings) {
-    let every = settings.poll.min(Duration::from_secs(5));
+    let every = settings.poll;
     tokio::spawn(async move {
         loop {
             if let Err(err) = look(&db, &settings).await {

@@ -17,6 +17,7 @@ mod deal_ledger;
 mod deal_workflow;
 mod deals;
 mod events;
+mod federation;
 mod fraud;
 mod groups;
 mod guides;

@@ -226,12 +226,14 @@ macro_rules! children_of {
 
 mod deals;
 mod directory;
+mod federation;
 mod ledger;
 mod payouts;
 mod tiers;
 
 pub use deals::*;
 pub use directory::*;
+pub use federation::*;
 pub use ledger::*;
 pub use payouts::*;
 pub use tiers::*;

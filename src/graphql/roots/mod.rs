@@ -13,6 +13,7 @@ pub mod deal_events;
 pub mod deal_workflow;
 pub mod deals;
 pub mod events;
+pub mod federation;
 pub mod fraud;
 pub mod groups;
 pub mod imports;
