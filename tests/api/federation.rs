@@ -44,6 +44,13 @@ async fn the_subgraph_sdl_is_federation_2_with_its_entities_keys(app: TestApp) {
         .to_owned();
     // What `revshare schema --federation` prints, for rover to publish.
     assert_eq!(sdl, revshare::graphql::federation_sdl());
+    let printed = std::process::Command::new(env!("CARGO_BIN_EXE_revshare"))
+        .args(["schema", "--federation"])
+        .env_remove("REVSHARE_DATABASE_URL")
+        .output()
+        .expect("revshare schema --federation");
+    assert!(printed.status.success());
+    assert_eq!(String::from_utf8(printed.stdout).unwrap(), sdl);
     assert!(
         sdl.contains("@link(\n\turl: \"https://specs.apollo.dev/federation/v2.5\""),
         "{}",
