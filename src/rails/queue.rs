@@ -6,7 +6,7 @@
 //! `QUEUED` on the rail and due now. A payout already on a rail is left as
 //! it is: sending a run again sends nothing twice.
 
-use super::config::{self, Rail};
+use super::config;
 use super::paypal::{self, Paypal};
 use super::provider::Answer;
 use super::record::{Said, announce_rail};
@@ -125,15 +125,6 @@ async fn unsendable(
     claim.later(db, settings, &sent, why, None, tries).await
 }
 
-async fn rail_of(
-    db: &Db,
-    settings: &Settings,
-    tenant_id: &str,
-    rail: PayoutRail,
-) -> ApiResult<Option<Rail>> {
-    config::open(db.conn(), settings, tenant_id, rail).await
-}
-
 /// Sends a claimed PayPal batch: a token, the send counted, the batch.
 pub async fn send_paypal(
     db: &Db,
@@ -149,7 +140,9 @@ pub async fn send_paypal(
         .map(|p| p.rail_sends)
         .max()
         .unwrap_or(0);
-    let Some(rail) = rail_of(db, settings, tenant_id, PayoutRail::PaypalPayouts).await? else {
+    let Some(rail) =
+        config::open(db.conn(), settings, tenant_id, PayoutRail::PaypalPayouts).await?
+    else {
         return unsendable(
             db,
             settings,
@@ -259,7 +252,9 @@ pub async fn read_paypal(
         .map(|p| p.rail_polls)
         .max()
         .unwrap_or(0);
-    let Some(rail) = rail_of(db, settings, tenant_id, PayoutRail::PaypalPayouts).await? else {
+    let Some(rail) =
+        config::open(db.conn(), settings, tenant_id, PayoutRail::PaypalPayouts).await?
+    else {
         return claim
             .later(
                 db,
@@ -335,7 +330,9 @@ pub async fn send_stripe(
     tenant_id: &str,
     claim: &Claim,
 ) -> ApiResult<()> {
-    let Some(rail) = rail_of(db, settings, tenant_id, PayoutRail::StripeConnect).await? else {
+    let Some(rail) =
+        config::open(db.conn(), settings, tenant_id, PayoutRail::StripeConnect).await?
+    else {
         return unsendable(
             db,
             settings,
