@@ -226,6 +226,12 @@ impl Claim {
         Ok(Some(Claim { payouts, ..claim }))
     }
 
+    /// The most sends any of the payouts held has had (the backoff's
+    /// exponent for a send).
+    pub fn most_sends(&self) -> i32 {
+        self.payouts.iter().map(|p| p.rail_sends).max().unwrap_or(0)
+    }
+
     /// Counts a send of these payouts before it leaves: from now on they
     /// may have been paid.
     pub async fn count_send(&self, db: &Db, ids: &[&str]) -> ApiResult<()> {

@@ -116,13 +116,56 @@ async fn unsendable(
         .filter(|p| p.rail_sends > 0)
         .map(|p| p.id.as_str())
         .collect();
-    let tries = claim
-        .payouts
-        .iter()
-        .map(|p| p.rail_sends)
-        .max()
-        .unwrap_or(0);
+    let tries = claim.most_sends();
     claim.later(db, settings, &sent, why, None, tries).await
+}
+
+/// Why a PayPal token could not be had: in words for finance, when to try
+/// again if PayPal said, and whether it is the rail's fault (no rail, or
+/// credentials refused) rather than PayPal's for now.
+struct NoToken {
+    words: String,
+    after: Option<std::time::Duration>,
+    rails_fault: bool,
+}
+
+/// The tenant's PayPal rail, opened, and an access token for it.
+async fn paypal_token(
+    db: &Db,
+    settings: &Settings,
+    tenant_id: &str,
+) -> ApiResult<Result<(config::Rail, String), NoToken>> {
+    let Some(rail) =
+        config::open(db.conn(), settings, tenant_id, PayoutRail::PaypalPayouts).await?
+    else {
+        return Ok(Err(NoToken {
+            words: "PAYPAL_PAYOUTS is no longer configured".into(),
+            after: None,
+            rails_fault: true,
+        }));
+    };
+    let paypal = Paypal {
+        http: &settings.http,
+        rail: &rail,
+    };
+    let token = match paypal.token().await {
+        Ok(token) => token,
+        Err(Answer::Later(words, after)) => {
+            return Ok(Err(NoToken {
+                words,
+                after,
+                rails_fault: false,
+            }));
+        }
+        Err(_) => {
+            return Ok(Err(NoToken {
+                words: "PayPal refused the rail's credentials".into(),
+                after: None,
+                rails_fault: true,
+            }));
+        }
+    };
+    Ok(Ok((rail, token)))
 }
 
 /// Sends a claimed PayPal batch: a token, the send counted, the batch.
@@ -134,43 +177,22 @@ pub async fn send_paypal(
     batch_id: &str,
 ) -> ApiResult<()> {
     let ids: Vec<&str> = claim.payouts.iter().map(|p| p.id.as_str()).collect();
-    let tries = claim
-        .payouts
-        .iter()
-        .map(|p| p.rail_sends)
-        .max()
-        .unwrap_or(0);
-    let Some(rail) =
-        config::open(db.conn(), settings, tenant_id, PayoutRail::PaypalPayouts).await?
-    else {
-        return unsendable(
-            db,
-            settings,
-            tenant_id,
-            claim,
-            "PAYPAL_PAYOUTS is no longer configured",
-        )
-        .await;
+    let tries = claim.most_sends();
+    let (rail, token) = match paypal_token(db, settings, tenant_id).await? {
+        Ok(found) => found,
+        // Nothing left: a rail gone or refused fails what no send reached.
+        Err(no) if no.rails_fault => {
+            return unsendable(db, settings, tenant_id, claim, &no.words).await;
+        }
+        Err(no) => {
+            return claim
+                .later(db, settings, &ids, &no.words, no.after, tries)
+                .await;
+        }
     };
     let paypal = Paypal {
         http: &settings.http,
         rail: &rail,
-    };
-    let token = match paypal.token().await {
-        Ok(token) => token,
-        Err(Answer::Later(words, after)) => {
-            return claim.later(db, settings, &ids, &words, after, tries).await;
-        }
-        Err(_) => {
-            return unsendable(
-                db,
-                settings,
-                tenant_id,
-                claim,
-                "PayPal refused the rail's credentials",
-            )
-            .await;
-        }
     };
     claim.count_send(db, &ids).await?;
     match paypal.create_batch(&token, batch_id, &claim.payouts).await {
@@ -252,43 +274,18 @@ pub async fn read_paypal(
         .map(|p| p.rail_polls)
         .max()
         .unwrap_or(0);
-    let Some(rail) =
-        config::open(db.conn(), settings, tenant_id, PayoutRail::PaypalPayouts).await?
-    else {
-        return claim
-            .later(
-                db,
-                settings,
-                &ids,
-                "PAYPAL_PAYOUTS is no longer configured",
-                None,
-                tries + 1,
-            )
-            .await;
+    // Sent already: whatever stands in the way, it is read again later.
+    let (rail, token) = match paypal_token(db, settings, tenant_id).await? {
+        Ok(found) => found,
+        Err(no) => {
+            return claim
+                .later(db, settings, &ids, &no.words, no.after, tries + 1)
+                .await;
+        }
     };
     let paypal = Paypal {
         http: &settings.http,
         rail: &rail,
-    };
-    let token = match paypal.token().await {
-        Ok(token) => token,
-        Err(Answer::Later(words, after)) => {
-            return claim
-                .later(db, settings, &ids, &words, after, tries + 1)
-                .await;
-        }
-        Err(_) => {
-            return claim
-                .later(
-                    db,
-                    settings,
-                    &ids,
-                    "PayPal refused the rail's credentials",
-                    None,
-                    tries + 1,
-                )
-                .await;
-        }
     };
     let mut said = Vec::new();
     for page in 1.. {
