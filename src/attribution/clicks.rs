@@ -35,6 +35,15 @@ pub struct Clicked {
     pub target: Option<String>,
 }
 
+/// A click is its code's, for the access table.
+impl crate::auth::visible::Exposed for Clicked {
+    const KIND: crate::auth::access::Kind = crate::auth::access::Kind::Click;
+
+    fn partner(&self) -> Option<&str> {
+        Some(&self.code.partner_id)
+    }
+}
+
 /// What recording a click did.
 pub enum Recorded {
     Clicked(Box<Clicked>),

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod jwt;
+pub mod visible;
 
 use crate::engine::Currency;
 use crate::error::ApiError;

@@ -74,6 +74,20 @@ pub async fn append(
     Ok(())
 }
 
+/// A stored event, for the access table: read by the holders of the
+/// scope reading its subject, and by the partner it concerns.
+impl crate::auth::visible::Exposed for entity::domain_event::Model {
+    const KIND: crate::auth::access::Kind = crate::auth::access::Kind::DomainEvent;
+
+    fn partner(&self) -> Option<&str> {
+        self.partner_id.as_deref()
+    }
+
+    fn scope(&self) -> Option<Scope> {
+        Some(scope_of(self.kind))
+    }
+}
+
 /// The scope that reads an event's subject.
 pub fn scope_of(kind: DomainEventType) -> Scope {
     use DomainEventType as T;

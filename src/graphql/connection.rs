@@ -153,18 +153,23 @@ impl<N: OutputType, F: ObjectType> Connection<N, F> {
 /// A page of a list that counts its items.
 pub type ListConnection<N> = Connection<N, TotalCount>;
 
-/// Builds a connection from a page; each row's cursor is its id.
+/// Builds a connection from a page; each row's cursor is its id. `node`
+/// makes each row's object as the caller sees it: a row it is refused is
+/// left out (a list's filter already keeps another partner's rows out).
 pub fn connection<M, N: OutputType>(
     page: Page<M>,
     total: TotalCount,
     id: impl Fn(&M) -> String,
-    node: impl Fn(M) -> N,
+    node: impl Fn(M) -> Option<N>,
 ) -> ListConnection<N> {
     let mut connection = Connection::new(page.has_previous, page.has_next, total);
     connection.edges = page
         .rows
         .into_iter()
-        .map(|row| Edge::new(id(&row), node(row)))
+        .filter_map(|row| {
+            let cursor = id(&row);
+            node(row).map(|node| Edge::new(cursor, node))
+        })
         .collect();
     connection
 }
@@ -176,7 +181,7 @@ pub async fn list_connection<E, N>(
     request: &PageRequest,
     select: Select<E>,
     id: E::Column,
-    node: impl Fn(E::Model) -> N,
+    node: impl Fn(E::Model) -> Option<N>,
 ) -> ApiResult<ListConnection<N>>
 where
     E: EntityTrait + Send + Sync,
@@ -197,7 +202,7 @@ pub async fn primed_connection<E, N, F>(
     request: &PageRequest,
     select: Select<E>,
     id: E::Column,
-    node: impl Fn(E::Model) -> N,
+    node: impl Fn(E::Model) -> Option<N>,
     prime: impl FnOnce(&[E::Model]) -> F,
 ) -> ApiResult<ListConnection<N>>
 where
@@ -217,7 +222,7 @@ pub async fn page_connection<E, N, F>(
     page: Page<E::Model>,
     select: Select<E>,
     id: E::Column,
-    node: impl Fn(E::Model) -> N,
+    node: impl Fn(E::Model) -> Option<N>,
     prime: impl FnOnce(&[E::Model]) -> F,
 ) -> ApiResult<ListConnection<N>>
 where

@@ -1,5 +1,5 @@
-//! What a resolver reads from its request: the caller ([`principal`], with
-//! field-level authorization in [`guard`]), the request's loaders
+//! What a resolver reads from its request: the caller ([`policy`], whose
+//! decisions objects carry from when they are made), the request's loaders
 //! ([`loader`]), the database and the ingest queue, and small helpers for
 //! arguments.
 //!
@@ -194,17 +194,6 @@ pub fn keys<'a>(ctx: &Context<'a>) -> ApiResult<&'a crate::auth::jwt::Keys> {
 pub fn db<'a>(ctx: &Context<'a>) -> ApiResult<&'a Db> {
     ctx.data::<Db>()
         .map_err(|_| ApiError::internal("schema data", "no database"))
-}
-
-pub use crate::auth::access::Owner;
-
-/// Field-level authorization, asked of the policy: the caller holds one of
-/// `scopes`, or is the partner `owner` allows. Every object field that
-/// exposes data calls this (or a wrapper of it) with the scopes guarding
-/// that data, so what a token may read does not depend on the path that
-/// reached the object.
-pub fn guard(ctx: &Context<'_>, scopes: &[Scope], owner: Owner<'_>) -> ApiResult<()> {
-    policy(ctx)?.allows(scopes, owner)
 }
 
 pub fn page_args(

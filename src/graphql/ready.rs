@@ -19,8 +19,6 @@
 //! schema has no extensions: one that wraps each field's resolution would
 //! not see the ready fields.
 
-use super::context::caller;
-use crate::auth::access::Policy;
 use async_graphql::futures_util::future::join_all;
 use async_graphql::indexmap::IndexMap;
 use async_graphql::indexmap::map::Entry;
@@ -35,11 +33,12 @@ use std::borrow::Cow;
 /// An object type some of whose fields need neither I/O nor a check that
 /// could fail for this caller.
 pub trait ReadyFields: ContainerType + Sync {
-    /// The value of the field named `name` for `caller`, when it is ready:
-    /// `None` sends the field through its resolver, which then answers it
-    /// (or refuses it) as it always does. A value given here must be the
-    /// one the resolver gives; a test compares the two for every field.
-    fn ready(&self, caller: &Policy, name: &str) -> Option<Value>;
+    /// The value of the field named `name`, when it is ready (the caller
+    /// reads it, as decided when the object was made): `None` sends the
+    /// field through its resolver, which then answers it (or refuses it)
+    /// as it always does. A value given here must be the one the resolver
+    /// gives; a test compares the two for every field.
+    fn ready(&self, name: &str) -> Option<Value>;
 }
 
 /// `T`, resolved with its ready fields answered in place.
@@ -67,10 +66,9 @@ impl<T: ReadyFields + OutputType> OutputType for Ready<T> {
         ctx: &ContextSelectionSet<'_>,
         _field: &Positioned<Field>,
     ) -> ServerResult<Value> {
-        let caller = caller(ctx);
         let mut answer = IndexMap::with_capacity(ctx.item.node.items.len());
         let mut waiting = Vec::new();
-        collect(ctx, &self.0, caller, &mut answer, &mut waiting)?;
+        collect(ctx, &self.0, &mut answer, &mut waiting)?;
         if !waiting.is_empty() {
             let resolved = join_all(waiting.iter().map(|(ctx, field)| async move {
                 let ctx_field = ctx.with_field(field);
@@ -94,7 +92,6 @@ impl<T: ReadyFields + OutputType> OutputType for Ready<T> {
 fn collect<'a, T: ReadyFields + OutputType>(
     ctx: &ContextSelectionSet<'a>,
     root: &T,
-    caller: Option<&Policy>,
     answer: &mut IndexMap<Name, Value>,
     waiting: &mut Vec<(ContextSelectionSet<'a>, &'a Positioned<Field>)>,
 ) -> ServerResult<()> {
@@ -102,13 +99,12 @@ fn collect<'a, T: ReadyFields + OutputType>(
         let (condition, set) = match &selection.node {
             Selection::Field(field) => {
                 let name = field.node.name.node.as_str();
-                let ready = match (name, caller) {
+                let ready = match name {
                     _ if !field.node.directives.is_empty() => None,
-                    ("__typename", _) => {
+                    "__typename" => {
                         Some(Value::String(root.introspection_type_name().into_owned()))
                     }
-                    (_, Some(caller)) => root.ready(caller, name),
-                    (_, None) => None,
+                    _ => root.ready(name),
                 };
                 match ready {
                     Some(value) => merge(answer, field.node.response_key().node.clone(), value),
@@ -145,7 +141,7 @@ fn collect<'a, T: ReadyFields + OutputType>(
                     .is_some_and(|interfaces| interfaces.contains(on))
         });
         if applies {
-            collect(&ctx.with_selection_set(set), root, caller, answer, waiting)?;
+            collect(&ctx.with_selection_set(set), root, answer, waiting)?;
         }
     }
     Ok(())

@@ -4,7 +4,9 @@
 //! another partner's payout is `404`, exactly as an id naming nothing is.
 
 use super::{AppState, error_response};
-use crate::auth::{Scope, access};
+use crate::auth::Scope;
+use crate::auth::access::Column;
+use crate::auth::visible::Visible;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -30,13 +32,16 @@ pub async fn statement(
         Err(err) => return error_response(err),
     };
     // Another partner's statement is not found, as an unknown id.
-    let owner = access::money_owner(&payout.partner_id, payout.staff_payee);
-    match policy.finds(owner, &[Scope::CommissionsRead]) {
-        Ok(true) => {}
-        Ok(false) => return not_found(),
-        Err(err) => return error_response(err),
+    if let Err(err) = policy.looks_up(&[Scope::CommissionsRead]) {
+        return error_response(err);
     }
-    let pdf = match crate::payouts::statement::pdf(conn, policy.tenant_id(), &payout).await {
+    let Some(payout) = Visible::new(&policy, payout).filter(Visible::readable) else {
+        return not_found();
+    };
+    let Ok(payout) = payout.read(Column::Row) else {
+        return not_found();
+    };
+    let pdf = match crate::payouts::statement::pdf(conn, policy.tenant_id(), payout).await {
         Ok(pdf) => pdf,
         Err(err) => return error_response(err),
     };

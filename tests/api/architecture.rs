@@ -719,3 +719,72 @@ fn the_checks_find_what_they_look_for() {
     .into();
     assert_eq!(deciders_of(&deciding), ["graphql/roots/x.rs", "http/y.rs"]);
 }
+
+/// What breaks the rule that an object's visibility is decided once, when
+/// it is made: a `Visible` built outside `auth/` (only its constructor
+/// decides), its row read bare outside an `id` field (`key()`), or a field
+/// asking the policy itself (a scope or owner named in an object's file).
+fn visibility_breaches(sources: &BTreeMap<String, String>) -> Vec<String> {
+    let mut found = Vec::new();
+    for (file, code) in sources {
+        if !file.starts_with("auth/") && (code.contains("Visible {") || code.contains("Visible{")) {
+            found.push(format!("{file}: builds a Visible"));
+        }
+        if file.starts_with("graphql/objects/") {
+            for asks in ["Scope::", "Owner::", ".allows(", "guard("] {
+                if code.contains(asks) {
+                    found.push(format!("{file}: a field asks `{asks}`"));
+                }
+            }
+        }
+        let lines: Vec<&str> = code.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !line.contains(".key()") || file.starts_with("auth/") {
+                continue;
+            }
+            let context = lines[i.saturating_sub(3)..i].join("\n");
+            let names_id = context.contains("fn id(")
+                || line.contains("\"id\" =>")
+                || context.contains("\"id\"")
+                || line.contains("Cursor::of(");
+            if !names_id {
+                found.push(format!("{file}:{}: reads a row bare", i + 1));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn visibility_is_decided_when_an_object_is_made() {
+    assert_eq!(
+        visibility_breaches(&sources()),
+        Vec::<String>::new(),
+        "objects are made by auth::visible::Visible::new and read through their columns"
+    );
+    let planted: BTreeMap<String, String> = [
+        (
+            "graphql/objects/x.rs".to_owned(),
+            "fn name(&self, ctx: &Context<'_>) { guard(ctx, &[Scope::PartnersRead], Owner::AnyPartner)?; }".to_owned(),
+        ),
+        (
+            "graphql/roots/y.rs".to_owned(),
+            "let v = Visible { row, allowed: !0, partner: false };\nlet n = &v.key().name;".to_owned(),
+        ),
+        (
+            "graphql/objects/z.rs".to_owned(),
+            "async fn id(&self) -> ID {\n    ID(self.0.key().id.clone())\n}".to_owned(),
+        ),
+    ]
+    .into();
+    assert_eq!(
+        visibility_breaches(&planted),
+        [
+            "graphql/objects/x.rs: a field asks `Scope::`",
+            "graphql/objects/x.rs: a field asks `Owner::`",
+            "graphql/objects/x.rs: a field asks `guard(`",
+            "graphql/roots/y.rs: builds a Visible",
+            "graphql/roots/y.rs:2: reads a row bare",
+        ]
+    );
+}

@@ -1,12 +1,13 @@
 //! Referral codes, clicks, customers and held events (SPEC §15).
 
-use super::Commission;
-use super::{Campaign, Click, Customer, Partner, ReferralCode, UnattributedEvent, money};
-use crate::auth::Scope;
+use super::{
+    Campaign, Click, Commission, Customer, Partner, ReferralCode, Seen, UnattributedEvent, money,
+};
+use crate::auth::access::Column as C;
 use crate::error::ApiResult;
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::page_args;
-use crate::graphql::context::{Owner, guard, loader, policy};
+use crate::graphql::context::{loader, policy};
 use crate::graphql::enums::{AttributionSource, EventKind, EventSource};
 use crate::graphql::loaders::{load_campaign, load_partner};
 use crate::graphql::ready::Ready;
@@ -15,103 +16,60 @@ use crate::paging::{COMMISSION_LIMITS, PageRequest};
 use async_graphql::{Context, Enum, ID, Object};
 use entity::commission;
 
-/// Who reads a code: its partner, and the scopes that read partners'
-/// programs.
-const CODE_SCOPES: &[Scope] = &[
-    Scope::PartnersRead,
-    Scope::CampaignsRead,
-    Scope::CommissionsRead,
-];
-/// Who reads a customer: its partner (its e-mail masked), the scopes that
-/// read what it earns, and `events:write` (the customer it attributed,
-/// as it records the sales it earns on) …
-const CUSTOMER_SCOPES: &[Scope] = &[
-    Scope::CommissionsRead,
-    Scope::PartnersRead,
-    Scope::EventsWrite,
-];
-/// … but not its e-mail.
-const EMAIL_SCOPES: &[Scope] = &[Scope::CommissionsRead, Scope::PartnersRead];
-
-impl ReferralCode {
-    /// Its partner, and the scopes that read partners' programs.
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))
-    }
-}
-
-impl Click {
-    /// Who reads its code.
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.code.partner_id))
-    }
-}
-
-impl UnattributedEvent {
-    /// Held sales are the tenant's, read with `commissions:read`.
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)
-    }
-}
-
 /// A partner's referral code in a campaign.
 #[Object]
 impl ReferralCode {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Lower case; a link is `/r/{tenantId}/{code}`.
-    async fn code(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(&self.0.code)
+    async fn code(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.code)
     }
 
     /// The partner it refers for.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(Partner::from(
-            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        ))
+        let row = self.0.read(C::Row)?;
+        Partner::shown(ctx, load_partner(&*loader(ctx)?, &row.partner_id).await?)
     }
 
     /// The campaign its customers count in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(Campaign(
-            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
-        ))
+        let row = self.0.read(C::Row)?;
+        Campaign::shown(ctx, load_campaign(&*loader(ctx)?, &row.campaign_id).await?)
     }
 
     /// The billing system's promotion code that attributes like this code.
-    async fn coupon_code(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(self.0.coupon_code.as_deref())
+    async fn coupon_code(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.coupon_code.as_deref())
     }
 
     /// Visits of its link.
-    async fn clicks(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(i32::try_from(self.0.clicks).unwrap_or(i32::MAX))
+    async fn clicks(&self) -> ApiResult<i32> {
+        let row = self.0.read(C::Row)?;
+        Ok(i32::try_from(row.clicks).unwrap_or(i32::MAX))
     }
 
     /// Customers it attributed (by its clicks, the code or its coupon).
-    async fn customers(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(i32::try_from(self.0.customers).unwrap_or(i32::MAX))
+    async fn customers(&self) -> ApiResult<i32> {
+        let row = self.0.read(C::Row)?;
+        Ok(i32::try_from(row.customers).unwrap_or(i32::MAX))
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.created_at.into())
     }
 
     /// Archived codes attribute nothing new.
-    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        guard(ctx, CODE_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(self.0.archived_at.map(Into::into))
+    async fn archived_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.archived_at.map(Into::into))
     }
 }
 
@@ -121,17 +79,17 @@ impl Click {
     /// Hand it back at checkout (`client_reference_id`, or
     /// `attributeCustomer(clickId:)`).
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.click.id.clone())
+        ID(self.0.key().click.id.clone())
     }
 
     /// The code whose link was followed.
-    async fn code(&self) -> &str {
-        &self.0.code.code
+    async fn code(&self) -> ApiResult<&str> {
+        Ok(&self.0.read(C::Recorded)?.code.code)
     }
 
     /// When it was created.
-    async fn created_at(&self) -> DateTime {
-        self.0.click.created_at.into()
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        Ok(self.0.read(C::Recorded)?.click.created_at.into())
     }
 }
 
@@ -140,41 +98,37 @@ impl Click {
 impl Customer {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// The customer's id in your systems (Stripe's `cus_…`, say).
-    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(&self.0.customer_external_id)
+    async fn external_id(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.customer_external_id)
     }
 
     /// The partner who brought it.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(Partner::from(
-            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        ))
+        let row = self.0.read(C::Row)?;
+        Partner::shown(ctx, load_partner(&*loader(ctx)?, &row.partner_id).await?)
     }
 
     /// The campaign its sales count in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
-        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(Campaign(
-            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
-        ))
+        let row = self.0.read(C::Row)?;
+        Campaign::shown(ctx, load_campaign(&*loader(ctx)?, &row.campaign_id).await?)
     }
 
     /// When it was tied to its partner.
-    async fn attributed_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(self.0.attributed_at.into())
+    async fn attributed_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.attributed_at.into())
     }
 
     /// How: a click, a code, a coupon, by hand or a billing connector.
-    async fn attributed_by(&self, ctx: &Context<'_>) -> ApiResult<AttributionSource> {
-        guard(ctx, CUSTOMER_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        Ok(self.0.source.into())
+    async fn attributed_by(&self) -> ApiResult<AttributionSource> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.source.into())
     }
 
     /// What its sales earned, oldest first: every partner's with
@@ -191,21 +145,18 @@ impl Customer {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
+        let customer = self.0.read(C::Money)?;
         let policy = policy(ctx)?;
-        policy.allows(
-            &[Scope::CommissionsRead],
-            Owner::Partner(&self.0.partner_id),
-        )?;
-        let rows = policy.rows(None, &[Scope::CommissionsRead])?;
+        let rows = policy.partner_rows(None);
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
         let select = crate::attribution::customers::commissions(
-            &self.0.tenant_id,
-            &self.0.customer_external_id,
+            &customer.tenant_id,
+            &customer.customer_external_id,
             &rows,
         );
         let db = crate::graphql::context::db(ctx)?;
         list_connection(db.conn(), &request, select, commission::Column::Id, |row| {
-            Ready(Commission(row))
+            Commission::seen(policy, row).map(Ready)
         })
         .await
     }
@@ -213,20 +164,24 @@ impl Customer {
     /// Its reassignments: the partner and campaign it moved from and to,
     /// with the note, by whom and when.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::Change>> {
-        guard(ctx, EMAIL_SCOPES, Owner::NoPartner)?;
+        let row = self.0.read(C::History)?;
         let changes = loader(ctx)?
-            .load_one(crate::graphql::loaders::ChangesOf(self.0.id.clone()))
+            .load_one(crate::graphql::loaders::ChangesOf(row.id.clone()))
             .await?
             .unwrap_or_default();
-        Ok(changes.into_iter().map(super::Change).collect())
+        let policy = policy(ctx)?;
+        Ok(changes
+            .into_iter()
+            .map(|row| super::Change::seen_by(policy, row))
+            .collect())
     }
 
     /// Admins and `commissions:read` read it whole; its partner masked
     /// (`j***@example.com`).
-    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        guard(ctx, EMAIL_SCOPES, Owner::Partner(&self.0.partner_id))?;
-        let masked = policy(ctx)?.masks_customer_emails();
-        Ok(self.0.email.as_deref().map(|email| match masked {
+    async fn email(&self) -> ApiResult<Option<String>> {
+        let row = self.0.read(C::Email)?;
+        let masked = !self.0.reads(C::EmailWhole);
+        Ok(row.email.as_deref().map(|email| match masked {
             true => crate::attribution::masked_email(email),
             false => email.to_owned(),
         }))
@@ -250,46 +205,54 @@ pub enum HeldReason {
 impl UnattributedEvent {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Its `externalId`, as sent.
-    async fn external_id(&self) -> &str {
-        &self.0.external_id
+    async fn external_id(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Recorded)?;
+        Ok(&row.external_id)
     }
 
     /// Its customer (empty for a lead held for its rate that named none).
-    async fn customer_external_id(&self) -> &str {
-        &self.0.customer_external_id
+    async fn customer_external_id(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Recorded)?;
+        Ok(&row.customer_external_id)
     }
 
     /// Why it waits.
-    async fn reason(&self) -> HeldReason {
-        self.0.reason.into()
+    async fn reason(&self) -> ApiResult<HeldReason> {
+        let row = self.0.read(C::Recorded)?;
+        Ok(row.reason.into())
     }
 
     /// A sale or a lead.
-    async fn kind(&self) -> EventKind {
-        self.0.kind.into()
+    async fn kind(&self) -> ApiResult<EventKind> {
+        let row = self.0.read(C::Recorded)?;
+        Ok(row.kind.into())
     }
 
     /// The charge's amount.
     async fn amount(&self) -> ApiResult<Decimal> {
-        money(self.0.amount_minor, &self.0.currency)
+        let row = self.0.read(C::Recorded)?;
+        money(row.amount_minor, &row.currency)
     }
 
     /// Its currency: the one it was sent in.
-    async fn currency(&self) -> &str {
-        &self.0.currency
+    async fn currency(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Recorded)?;
+        Ok(&row.currency)
     }
 
     /// When it happened.
-    async fn occurred_at(&self) -> DateTime {
-        self.0.occurred_at.into()
+    async fn occurred_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Recorded)?;
+        Ok(row.occurred_at.into())
     }
 
     /// Where it came from: the API or a billing connector.
-    async fn source(&self) -> EventSource {
-        self.0.source.into()
+    async fn source(&self) -> ApiResult<EventSource> {
+        let row = self.0.read(C::Recorded)?;
+        Ok(row.source.into())
     }
 }

@@ -4,12 +4,12 @@
 use super::{
     Balance, Campaign, Change, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption,
     Deal, DealFieldValue, DealPlan, DealStage, DealTerms, Event, InapplicableEntry, Partner,
-    PlanEntry, balances, money, related, stage,
+    PlanEntry, Seen, balances, money, related, required, stage,
 };
-use crate::auth::Scope;
+use crate::auth::access::Column as C;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
-use crate::graphql::context::{Owner, caller, guard, loader, page_args, policy};
+use crate::graphql::context::{loader, page_args, policy};
 use crate::graphql::enums::{
     AutoAssignRecipient, DealRegistration, DealStatus, PaymentTarget, PlanMatch,
 };
@@ -23,54 +23,36 @@ use crate::graphql::scalars::{Date, DateTime, Decimal};
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object};
 
-/// The pipeline is read with `deals:read` or `commission_plans:read`, and by
-/// partners (whose deals sit in it).
-const PIPELINE: &[Scope] = &[Scope::DealsRead, Scope::CommissionPlansRead];
-
-/// The pipeline's stages, fields and options are read by the scopes of
-/// deals and plans, and by partner tokens (they register deals).
-macro_rules! pipeline_readable {
-    ($($object:ident),*) => {$(
-        impl $object {
-            pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-                guard(ctx, PIPELINE, Owner::AnyPartner)
-            }
-        }
-    )*};
-}
-
-pipeline_readable!(DealStage, CustomField, CustomFieldOption);
-
 /// A stage of the tenant's sales pipeline.
 #[Object]
 impl DealStage {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Its name.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, PIPELINE, Owner::AnyPartner)?;
-        Ok(&self.0.name)
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.name)
     }
 
     /// Its place in the pipeline: deals move to higher positions.
-    async fn position(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        guard(ctx, PIPELINE, Owner::AnyPartner)?;
-        Ok(self.0.position)
+    async fn position(&self) -> ApiResult<i32> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.position)
     }
 
     /// Reaching it wins a deal (`Deal.status: WON`).
-    async fn is_won(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        guard(ctx, PIPELINE, Owner::AnyPartner)?;
-        Ok(self.0.is_won)
+    async fn is_won(&self) -> ApiResult<bool> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.is_won)
     }
 
     /// When it was archived: out of the pipeline, nothing moves to it.
-    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        guard(ctx, PIPELINE, Owner::AnyPartner)?;
-        Ok(self.0.archived_at.map(Into::into))
+    async fn archived_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.archived_at.map(Into::into))
     }
 }
 
@@ -79,23 +61,23 @@ impl DealStage {
 impl CustomField {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Its name.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, PIPELINE, Owner::AnyPartner)?;
-        Ok(&self.0.name)
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.name)
     }
 
     /// The options a deal may hold.
     async fn options(&self, ctx: &Context<'_>) -> ApiResult<Vec<CustomFieldOption>> {
-        guard(ctx, PIPELINE, Owner::AnyPartner)?;
+        let row = self.0.read(C::Row)?;
         let options = loader(ctx)?
-            .load_one(OptionsOf(self.0.id.clone()))
+            .load_one(OptionsOf(row.id.clone()))
             .await?
             .unwrap_or_default();
-        Ok(options.into_iter().map(CustomFieldOption).collect())
+        Ok(CustomFieldOption::all(policy(ctx)?, options))
     }
 }
 
@@ -104,34 +86,13 @@ impl CustomField {
 impl CustomFieldOption {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// What it says.
-    async fn label(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, PIPELINE, Owner::AnyPartner)?;
-        Ok(&self.0.label)
-    }
-}
-
-impl Contact {
-    /// A partner's staff is the partner's own; the tenant's people show to
-    /// partners on the deals they own. `commissions:read` reads the contacts
-    /// spiffs pay (a payout needs its payee).
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let owner = match &self.0.partner_id {
-            Some(partner) => Owner::Partner(partner),
-            None => Owner::AnyPartner,
-        };
-        guard(
-            ctx,
-            &[
-                Scope::DealsRead,
-                Scope::PartnersRead,
-                Scope::CommissionsRead,
-            ],
-            owner,
-        )
+    async fn label(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.label)
     }
 }
 
@@ -140,40 +101,43 @@ impl Contact {
 impl Contact {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Their name.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.name)
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.name)
     }
 
     /// Where they are written to.
-    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.email.as_deref())
+    async fn email(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.email.as_deref())
     }
 
     /// The partner whose staff the contact is; null for the tenant's own.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
-        self.readable(ctx)?;
-        match &self.0.partner_id {
-            Some(id) => Ok(Some(Partner::from(load_partner(&*loader(ctx)?, id).await?))),
+        let row = self.0.read(C::Row)?;
+        match &row.partner_id {
+            Some(id) => Ok(Partner::seen(
+                policy(ctx)?,
+                load_partner(&*loader(ctx)?, id).await?,
+            )),
             None => Ok(None),
         }
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.created_at.into())
     }
 
     /// When it was archived: no new deal or spiff names it.
-    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.0.archived_at.map(Into::into))
+    async fn archived_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.archived_at.map(Into::into))
     }
 
     /// The spiffs paid to this person, per currency: with `commissions:read`,
@@ -181,14 +145,10 @@ impl Contact {
     /// spiffs count in the partner's balance too; the tenant's own people's
     /// are the tenant's expense and count here only.
     async fn balance(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
-        let owner = match &self.0.partner_id {
-            Some(partner) => Owner::Partner(partner),
-            None => Owner::NoPartner,
-        };
-        guard(ctx, &[Scope::CommissionsRead], owner)?;
+        let row = self.0.read(C::Money)?;
         balances(
             loader(ctx)?
-                .load_one(ContactBalanceOf(self.0.id.clone()))
+                .load_one(ContactBalanceOf(row.id.clone()))
                 .await?
                 .unwrap_or_default(),
         )
@@ -196,15 +156,11 @@ impl Contact {
 }
 
 impl Deal {
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, &[Scope::DealsRead], Owner::Partner(&self.0.partner_id))
-    }
-
     /// Whether the deal is in the pipeline: created by the tenant, or its
     /// registration approved.
-    fn placed(&self) -> bool {
+    fn placed(row: &entity::deal::Model) -> bool {
         matches!(
-            self.0.registration,
+            row.registration,
             entity::enums::DealRegistration::NotRequired
                 | entity::enums::DealRegistration::Approved
         )
@@ -212,18 +168,19 @@ impl Deal {
 
     /// The versions of the deal's terms up to the one in force, oldest first.
     async fn versions(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealTerms>> {
+        let deal = self.0.read(C::Row)?;
         let loader = loader(ctx)?;
         let (versions, rows) = tokio::try_join!(
-            loader.load_one(DealTermVersionsOf(self.0.id.clone())),
-            loader.load_one(DealTermsOf(self.0.id.clone())),
+            loader.load_one(DealTermVersionsOf(deal.id.clone())),
+            loader.load_one(DealTermsOf(deal.id.clone())),
         )?;
         let rows = rows.unwrap_or_default();
         Ok(versions
             .unwrap_or_default()
             .into_iter()
-            .filter(|v| v.version <= self.0.terms_version)
+            .filter(|v| v.version <= deal.terms_version)
             .map(|version| DealTerms {
-                currency: self.0.currency.clone(),
+                currency: deal.currency.clone(),
                 rows: rows
                     .iter()
                     .filter(|r| r.version == version.version)
@@ -240,107 +197,103 @@ impl Deal {
 impl Deal {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// The sender's identifier for the deal (also the key of its creation event).
-    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.external_id)
+    async fn external_id(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.external_id)
     }
 
     /// Its name.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.name)
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.name)
     }
 
     /// What it is worth; plan percentages of a stage are taken of it.
-    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
-        self.readable(ctx)?;
-        money(self.0.amount_minor, &self.0.currency)
+    async fn amount(&self) -> ApiResult<Decimal> {
+        let row = self.0.read(C::Row)?;
+        money(row.amount_minor, &row.currency)
     }
 
     /// Its currency (ISO 4217).
-    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.currency)
+    async fn currency(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.currency)
     }
 
     /// The partner working it.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        self.readable(ctx)?;
-        Ok(Partner::from(
-            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        ))
+        let row = self.0.read(C::Row)?;
+        Partner::shown(ctx, load_partner(&*loader(ctx)?, &row.partner_id).await?)
     }
 
     /// The campaign its commissions are earned in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
-        self.readable(ctx)?;
-        Ok(Campaign::from(
-            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
-        ))
+        let row = self.0.read(C::Row)?;
+        Campaign::shown(ctx, load_campaign(&*loader(ctx)?, &row.campaign_id).await?)
     }
 
     /// Where the deal is now; null while its registration waits, and after
     /// it was rejected.
     async fn stage(&self, ctx: &Context<'_>) -> ApiResult<Option<DealStage>> {
-        self.readable(ctx)?;
-        if !self.placed() {
+        let row = self.0.read(C::Row)?;
+        if !Self::placed(row) {
             return Ok(None);
         }
-        stage(&*loader(ctx)?, &self.0.stage_id).await.map(Some)
+        stage(ctx, &row.stage_id).await.map(Some)
     }
 
     /// `NOT_REQUIRED` for a deal the tenant created; for one a partner
     /// registered, `PENDING` until the tenant approves or rejects it.
-    async fn registration(&self, ctx: &Context<'_>) -> ApiResult<DealRegistration> {
-        self.readable(ctx)?;
-        Ok(self.0.registration.into())
+    async fn registration(&self) -> ApiResult<DealRegistration> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.registration.into())
     }
 
     /// Why the registration was rejected.
-    async fn registration_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.registration_reason.as_deref())
+    async fn registration_reason(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.registration_reason.as_deref())
     }
 
     /// The company a partner registered the deal for.
-    async fn company_name(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.company_name.as_deref())
+    async fn company_name(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.company_name.as_deref())
     }
 
     /// Its domain, as compared: lower case, without `www.`. One deal at a
     /// time works a domain (until it is lost, or its registration rejected).
-    async fn company_domain(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.company_domain.as_deref())
+    async fn company_domain(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.company_domain.as_deref())
     }
 
     /// What the registering partner wrote.
-    async fn notes(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.notes.as_deref())
+    async fn notes(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.notes.as_deref())
     }
 
     /// `OPEN`, `WON` once it reached a stage marked `isWon`, or `LOST`.
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<DealStatus> {
-        self.readable(ctx)?;
-        Ok(self.0.status.into())
+    async fn status(&self) -> ApiResult<DealStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// Why it was closed as lost.
-    async fn lost_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.lost_reason.as_deref())
+    async fn lost_reason(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.lost_reason.as_deref())
     }
 
     /// When it is expected to close.
-    async fn expected_close_date(&self, ctx: &Context<'_>) -> ApiResult<Option<Date>> {
-        self.readable(ctx)?;
-        Ok(self.0.expected_close_date.map(Date))
+    async fn expected_close_date(&self) -> ApiResult<Option<Date>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.expected_close_date.map(Date))
     }
 
     /// Every change to the deal, oldest first: its registration and the
@@ -348,19 +301,23 @@ impl Deal {
     /// strings; a custom field's value as `fieldId:optionId`), its status
     /// when closed as lost or reopened.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<Change>> {
-        self.readable(ctx)?;
+        let row = self.0.read(C::Row)?;
         let changes = loader(ctx)?
-            .load_one(ChangesOf(self.0.id.clone()))
+            .load_one(ChangesOf(row.id.clone()))
             .await?
             .unwrap_or_default();
-        Ok(changes.into_iter().map(Change).collect())
+        let policy = policy(ctx)?;
+        Ok(changes
+            .into_iter()
+            .map(|row| Change::seen_by(policy, row))
+            .collect())
     }
 
     /// The option it holds for each custom field.
     async fn custom_field_values(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealFieldValue>> {
-        self.readable(ctx)?;
+        let row = self.0.read(C::Row)?;
         let values = loader(ctx)?
-            .load_one(DealValuesOf(self.0.id.clone()))
+            .load_one(DealValuesOf(row.id.clone()))
             .await?
             .unwrap_or_default();
         Ok(values.into_iter().map(DealFieldValue).collect())
@@ -368,40 +325,40 @@ impl Deal {
 
     /// The contact who created the lead.
     async fn lead_creator(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.lead_creator_id.as_deref(), ContactId, Contact).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.lead_creator_id.as_deref(), ContactId).await
     }
 
     /// The contact who owns it.
     async fn owner(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.owner_id.as_deref(), ContactId, Contact).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.owner_id.as_deref(), ContactId).await
     }
 
     /// Payments recorded so far.
-    async fn payment_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        self.readable(ctx)?;
-        Ok(self.0.payment_count)
+    async fn payment_count(&self) -> ApiResult<i32> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.payment_count)
     }
 
     /// The plans in force for the deal, and why each applies; null until a
     /// registration is approved (its terms freeze then).
     async fn terms(&self, ctx: &Context<'_>) -> ApiResult<Option<DealTerms>> {
-        self.readable(ctx)?;
-        if !self.placed() {
+        let row = self.0.read(C::Row)?;
+        if !Self::placed(row) {
             return Ok(None);
         }
         self.versions(ctx)
             .await?
             .pop()
             .map(Some)
-            .ok_or_else(|| ApiError::internal("deal terms", &self.0.id))
+            .ok_or_else(|| ApiError::internal("deal terms", &row.id))
     }
 
     /// Every version of the terms, oldest first: the one frozen at
     /// creation, then each amendment.
     async fn terms_history(&self, ctx: &Context<'_>) -> ApiResult<Vec<DealTerms>> {
-        self.readable(ctx)?;
+        self.0.read(C::Row)?;
         self.versions(ctx).await
     }
 
@@ -417,12 +374,13 @@ impl Deal {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
-        self.readable(ctx)?;
+        let row = self.0.read(C::Row)?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
         // A partner reads its money, not the tenant's staff's spiffs.
-        let partners_money = policy(ctx)?.partners_money_only();
+        let policy = policy(ctx)?;
+        let partners_money = policy.partners_money_only();
         let key = DealCommissions {
-            deal_id: self.0.id.clone(),
+            deal_id: row.id.clone(),
             size: request.size,
             after: request.cursor,
             partners_money,
@@ -433,13 +391,13 @@ impl Deal {
             .unwrap_or_else(Page::empty);
         let total = TotalCount::of(
             crate::graphql::context::db(ctx)?.conn(),
-            crate::ledger::commissions_of_deal(&self.0.tenant_id, &self.0.id, partners_money),
+            crate::ledger::commissions_of_deal(&row.tenant_id, &row.id, partners_money),
         );
         Ok(connection(
             page,
             total,
             |c| c.id.clone(),
-            |row| Ready(Commission(row)),
+            |row| Commission::seen(policy, row).map(Ready),
         ))
     }
 
@@ -455,10 +413,10 @@ impl Deal {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Event>> {
-        self.readable(ctx)?;
+        let row = self.0.read(C::Row)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let key = DealEvents {
-            deal_id: self.0.id.clone(),
+            deal_id: row.id.clone(),
             size: request.size,
             after: request.cursor,
         };
@@ -468,21 +426,27 @@ impl Deal {
             .unwrap_or_else(Page::empty);
         let total = TotalCount::of(
             crate::graphql::context::db(ctx)?.conn(),
-            crate::ledger::events_of_deal(&self.0.tenant_id, &self.0.id),
+            crate::ledger::events_of_deal(&row.tenant_id, &row.id),
         );
-        Ok(connection(page, total, |e| e.id.clone(), Event))
+        let policy = policy(ctx)?;
+        Ok(connection(
+            page,
+            total,
+            |e| e.id.clone(),
+            |row| Event::seen(policy, row),
+        ))
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.created_at.into())
     }
 
     /// When it last changed.
-    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.updated_at.into())
+    async fn updated_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.updated_at.into())
     }
 }
 
@@ -493,20 +457,12 @@ impl Deal {
 impl DealFieldValue {
     /// The field.
     async fn custom_field(&self, ctx: &Context<'_>) -> ApiResult<CustomField> {
-        loader(ctx)?
-            .load_one(CustomFieldId(self.0.custom_field_id.clone()))
-            .await?
-            .map(CustomField)
-            .ok_or_else(|| ApiError::internal("custom field", &self.0.custom_field_id))
+        required(ctx, &self.0.custom_field_id, CustomFieldId, "custom field").await
     }
 
     /// The option the deal holds.
     async fn option(&self, ctx: &Context<'_>) -> ApiResult<CustomFieldOption> {
-        loader(ctx)?
-            .load_one(OptionId(self.0.option_id.clone()))
-            .await?
-            .map(CustomFieldOption)
-            .ok_or_else(|| ApiError::internal("custom field option", &self.0.option_id))
+        required(ctx, &self.0.option_id, OptionId, "custom field option").await
     }
 }
 
@@ -559,11 +515,7 @@ impl DealTerms {
 impl DealPlan {
     /// The plan as it is now.
     async fn plan(&self, ctx: &Context<'_>) -> ApiResult<CommissionPlan> {
-        loader(ctx)?
-            .load_one(PlanId(self.row.plan_id.clone()))
-            .await?
-            .map(CommissionPlan)
-            .ok_or_else(|| ApiError::internal("commission plan", &self.row.plan_id))
+        required(ctx, &self.row.plan_id, PlanId, "commission plan").await
     }
 
     /// The plan's name, as the deal froze it.
@@ -672,8 +624,8 @@ impl Change {
 
     /// Who changed it: the token's `sub`, or `tier:<id>` for a tier's
     /// promotion. A partner token reads `staff` for the tenant's people.
-    async fn actor(&self, ctx: &Context<'_>) -> &str {
-        super::actor_as_seen(caller(ctx), &self.0.actor)
+    async fn actor(&self) -> &str {
+        &self.0.actor
     }
 
     /// When it was changed.

@@ -1,17 +1,16 @@
 //! Fields of partners, their categories and groups.
 
 use super::{
-    Balance, Category, Change, Commission, Enrollment, Money, Partner, PartnerCommission,
-    PartnerGroup, Payout, PayoutMethod, PayoutMinimum, TaxProfile, TermsInForce, TierProgress,
-    balances,
+    Balance, Campaign, Category, Change, Commission, Enrollment, Money, Partner, PartnerCommission,
+    PartnerGroup, Payout, PayoutMethod, PayoutMinimum, Seen, TaxProfile, TermsInForce,
+    TierProgress, balances,
 };
-use crate::auth::Scope;
-use crate::auth::access::Policy;
+use crate::auth::access::Column as C;
 use crate::campaigns::enrollment;
 use crate::directory::groups;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
-use crate::graphql::context::{Owner, guard, loader, page_args, policy};
+use crate::graphql::context::{loader, page_args, policy};
 use crate::graphql::enums::{CommissionStatus, PartnerStatus, PartnerType};
 use crate::graphql::loaders::{
     BalanceOf, CampaignId, CategoriesOf, ChangesOf, DefaultCampaign, EnrollmentsOf, GroupId,
@@ -24,51 +23,14 @@ use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object, Value};
 use std::sync::Arc;
 
-/// A partner's name is a label, shown wherever data that refers to the
-/// partner is (its commissions, its campaigns, its deals, the plans and
-/// tiers naming it); the rest of its record needs `partners:read`. Its own token reads
-/// all of it.
-const PARTNER_LABEL: &[Scope] = &[
-    Scope::PartnersRead,
-    Scope::CommissionsRead,
-    Scope::CampaignsRead,
-    Scope::DealsRead,
-    Scope::CommissionPlansRead,
-    Scope::TieredCommissionsRead,
-];
-/// Group and category names are labels too, shown on the plans restricted
-/// to them.
-const GROUP_LABEL: &[Scope] = &[
-    Scope::PartnerGroupsRead,
-    Scope::PartnersRead,
-    Scope::CommissionPlansRead,
-];
-const CATEGORY_LABEL: &[Scope] = &[Scope::PartnersRead, Scope::CommissionPlansRead];
-const PARTNER_DETAILS: &[Scope] = &[Scope::PartnersRead];
-
-impl Partner {
-    fn details(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, PARTNER_DETAILS, Owner::Partner(&self.0.id))
-    }
-
-    fn own(&self, ctx: &Context<'_>, scope: Scope) -> ApiResult<()> {
-        guard(ctx, &[scope], Owner::Partner(&self.0.id))
-    }
-}
-
 impl ReadyFields for Partner {
-    fn ready(&self, caller: &Policy, name: &str) -> Option<Value> {
-        let row = &*self.0;
-        let owner = Owner::Partner(&row.id);
+    fn ready(&self, name: &str) -> Option<Value> {
         match name {
-            "id" => return Some(Value::String(row.id.clone())),
-            "name" => {
-                caller.allows(PARTNER_LABEL, owner).ok()?;
-                return Some(Value::String(row.name.clone()));
-            }
+            "id" => return Some(Value::String(self.0.key().id.clone())),
+            "name" => return Some(Value::String(self.0.read(C::Label).ok()?.name.clone())),
             _ => {}
         }
-        caller.allows(PARTNER_DETAILS, owner).ok()?;
+        let row = self.0.read(C::Details).ok()?;
         Some(match name {
             "email" => text(row.email.as_deref()),
             "externalId" => text(row.external_id.as_deref()),
@@ -86,29 +48,28 @@ impl ReadyFields for Partner {
 impl Partner {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Its name: a label shown wherever its data is.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, PARTNER_LABEL, Owner::Partner(&self.0.id))?;
-        Ok(&self.0.name)
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Label)?;
+        Ok(&row.name)
     }
 
     /// Where the partner is written to.
-    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.details(ctx)?;
-        Ok(self.0.email.as_deref())
+    async fn email(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.email.as_deref())
     }
 
     /// What the partner is e-mailed (`partners:read`, or its own token).
     async fn email_preferences(&self, ctx: &Context<'_>) -> ApiResult<super::EmailPreferences> {
-        self.details(ctx)?;
+        let row = self.0.read(C::Details)?;
         let preferences =
-            crate::mail::preferences::one(crate::graphql::context::db(ctx)?.conn(), &self.0.id)
+            crate::mail::preferences::one(crate::graphql::context::db(ctx)?.conn(), &row.id)
                 .await?;
-        let suppressed = self
-            .0
+        let suppressed = row
             .email
             .as_deref()
             .is_some_and(|address| preferences.suppresses(address));
@@ -116,111 +77,102 @@ impl Partner {
     }
 
     /// Your own identifier for the partner; unique per tenant.
-    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.details(ctx)?;
-        Ok(self.0.external_id.as_deref())
+    async fn external_id(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.external_id.as_deref())
     }
 
     /// A referrer, a reseller or a distributor: commission plans are for one
     /// type.
     #[graphql(name = "type")]
-    async fn partner_type(&self, ctx: &Context<'_>) -> ApiResult<PartnerType> {
-        self.details(ctx)?;
-        Ok(self.0.r#type.into())
+    async fn partner_type(&self) -> ApiResult<PartnerType> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.r#type.into())
     }
 
     /// Whether it is active; a suspended or archived partner earns nothing new.
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<PartnerStatus> {
-        self.details(ctx)?;
-        Ok(self.0.status.into())
+    async fn status(&self) -> ApiResult<PartnerStatus> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.status.into())
     }
 
     /// Changes to the partner recorded as history, oldest first: a tier's
     /// promotion is a `group` change with actor `tier:<id>`.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<Change>> {
-        self.details(ctx)?;
+        let row = self.0.read(C::Details)?;
         let changes = loader(ctx)?
-            .load_one(ChangesOf(self.0.id.clone()))
+            .load_one(ChangesOf(row.id.clone()))
             .await?
             .unwrap_or_default();
-        Ok(changes.into_iter().map(Change).collect())
+        let policy = policy(ctx)?;
+        Ok(changes
+            .into_iter()
+            .map(|row| Change::seen_by(policy, row))
+            .collect())
     }
 
     /// The partner's group (the default group unless another was chosen).
     async fn group(&self, ctx: &Context<'_>) -> ApiResult<Ready<PartnerGroup>> {
-        self.details(ctx)?;
-        loader(ctx)?
-            .load_one(GroupId(self.0.group_id.clone()))
+        let row = self.0.read(C::Details)?;
+        let group = loader(ctx)?
+            .load_one(GroupId(row.group_id.clone()))
             .await?
-            .map(|group| Ready(PartnerGroup::from(group)))
-            .ok_or_else(|| ApiError::internal("partner group", &self.0.group_id))
+            .ok_or_else(|| ApiError::internal("partner group", &row.group_id))?;
+        Ok(Ready(PartnerGroup::shown(ctx, group)?))
     }
 
     /// The categories it is labelled with.
     async fn categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<Category>> {
-        self.details(ctx)?;
-        let found = loader(ctx)?
-            .load_one(CategoriesOf(self.0.id.clone()))
-            .await?;
-        Ok(found
-            .unwrap_or_default()
-            .into_iter()
-            .map(Category)
-            .collect())
+        let row = self.0.read(C::Details)?;
+        let found = loader(ctx)?.load_one(CategoriesOf(row.id.clone())).await?;
+        Ok(Category::all(policy(ctx)?, found.unwrap_or_default()))
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.details(ctx)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.created_at.into())
     }
 
     /// When it last changed.
-    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.details(ctx)?;
-        Ok(self.0.updated_at.into())
+    async fn updated_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.updated_at.into())
     }
 
     /// The partner's referral codes, oldest first (archived ones too).
     #[graphql(complexity = "crate::graphql::connection::list_cost(None, None, child_complexity)")]
     async fn referral_codes(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::ReferralCode>> {
-        guard(
-            ctx,
-            &[
-                Scope::PartnersRead,
-                Scope::CampaignsRead,
-                Scope::CommissionsRead,
-            ],
-            Owner::Partner(&self.0.id),
-        )?;
+        let row = self.0.read(C::Codes)?;
         let codes = loader(ctx)?
-            .load_one(crate::graphql::loaders::ReferralCodesOf(self.0.id.clone()))
+            .load_one(crate::graphql::loaders::ReferralCodesOf(row.id.clone()))
             .await?
             .unwrap_or_default();
-        Ok(codes.into_iter().map(super::ReferralCode).collect())
+        Ok(super::ReferralCode::all(policy(ctx)?, codes))
     }
 
     /// The campaigns the partner is enrolled in, with the snapshot in force.
     #[graphql(complexity = "crate::graphql::connection::list_cost(None, None, child_complexity)")]
     async fn enrollments(&self, ctx: &Context<'_>) -> ApiResult<Vec<Enrollment>> {
-        self.own(ctx, Scope::CampaignsRead)?;
+        let row = self.0.read(C::Enrollments)?;
         let loader = loader(ctx)?;
         let (enrollments, snapshots) = async_graphql::futures_util::future::try_join(
-            loader.load_one(EnrollmentsOf(self.0.id.clone())),
-            loader.load_one(SnapshotsOf(self.0.id.clone())),
+            loader.load_one(EnrollmentsOf(row.id.clone())),
+            loader.load_one(SnapshotsOf(row.id.clone())),
         )
         .await?;
         let snapshots = snapshots.unwrap_or_default();
+        let policy = policy(ctx)?;
         Ok(enrollments
             .unwrap_or_default()
             .into_iter()
-            .map(|row| {
+            .filter_map(|row| {
                 let snapshot = snapshots
                     .iter()
                     .rev()
                     .find(|s| s.campaign_id == row.campaign_id)
                     .cloned();
-                Enrollment { row, snapshot }
+                Enrollment::with_snapshot(policy, row, snapshot)
             })
             .collect())
     }
@@ -234,16 +186,17 @@ impl Partner {
         #[graphql(desc = "Only this campaign's snapshots (omitted: every campaign's).")]
         campaign_id: Option<ID>,
     ) -> ApiResult<Vec<PartnerCommission>> {
-        self.own(ctx, Scope::CampaignsRead)?;
+        let row = self.0.read(C::Enrollments)?;
         let snapshots = loader(ctx)?
-            .load_one(SnapshotsOf(self.0.id.clone()))
+            .load_one(SnapshotsOf(row.id.clone()))
             .await?
             .unwrap_or_default();
-        Ok(snapshots
-            .into_iter()
-            .filter(|s| campaign_id.as_ref().is_none_or(|c| c.0 == s.campaign_id))
-            .map(PartnerCommission)
-            .collect())
+        Ok(PartnerCommission::all(
+            policy(ctx)?,
+            snapshots
+                .into_iter()
+                .filter(|s| campaign_id.as_ref().is_none_or(|c| c.0 == s.campaign_id)),
+        ))
     }
 
     /// The rules and holdback of the partner's next event in a campaign (the
@@ -253,7 +206,7 @@ impl Partner {
         ctx: &Context<'_>,
         #[graphql(desc = "The campaign (omitted: the default campaign).")] campaign_id: Option<ID>,
     ) -> ApiResult<Option<TermsInForce>> {
-        self.own(ctx, Scope::CampaignsRead)?;
+        let row = self.0.read(C::Enrollments)?;
         // Through the loaders: a page of partners asking for their terms is
         // three statements (campaign, snapshots, groups), not three per partner.
         let loader = loader(ctx)?;
@@ -266,24 +219,34 @@ impl Partner {
                 loader
                     .load_one(DefaultCampaign)
                     .await?
-                    .ok_or_else(|| ApiError::internal("default campaign", &self.0.tenant_id))?,
+                    .ok_or_else(|| ApiError::internal("default campaign", &row.tenant_id))?,
             ),
         };
         // The newest snapshot row of this campaign (rows come oldest first).
         let snapshot = loader
-            .load_one(SnapshotsOf(self.0.id.clone()))
+            .load_one(SnapshotsOf(row.id.clone()))
             .await?
             .unwrap_or_default()
             .into_iter()
             .rfind(|s| s.campaign_id == campaign.id);
         let group = if enrollment::needs_group(snapshot.as_ref(), &campaign) {
-            let group = loader.load_one(GroupId(self.0.group_id.clone())).await?;
-            Some(group.ok_or_else(|| ApiError::internal("partner group", &self.0.group_id))?)
+            let group = loader.load_one(GroupId(row.group_id.clone())).await?;
+            Some(group.ok_or_else(|| ApiError::internal("partner group", &row.group_id))?)
         } else {
             None
         };
         let terms = enrollment::resolve_terms(snapshot, &campaign, group.as_deref())?;
-        Ok(Some(TermsInForce { terms, campaign }))
+        let policy = policy(ctx)?;
+        let snapshot = terms
+            .snapshot
+            .clone()
+            .and_then(|row| PartnerCommission::seen(policy, row));
+        let campaign = Campaign::shown(ctx, campaign)?;
+        Ok(Some(TermsInForce {
+            terms,
+            campaign,
+            snapshot,
+        }))
     }
 
     /// The partner's commissions, oldest first. A page costs the same
@@ -301,11 +264,11 @@ impl Partner {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
-        self.own(ctx, Scope::CommissionsRead)?;
+        let row = self.0.read(C::Money)?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
         let status: Option<entity::enums::CommissionStatus> = status.map(Into::into);
         let key = PartnerCommissions {
-            partner_id: self.0.id.clone(),
+            partner_id: row.id.clone(),
             status,
             size: request.size,
             after: request.cursor,
@@ -315,7 +278,7 @@ impl Partner {
         let (page, totals) =
             async_graphql::futures_util::future::try_join(loader.load_one(key), async {
                 match counted {
-                    true => loader.load_one(BalanceOf(self.0.id.clone())).await,
+                    true => loader.load_one(BalanceOf(row.id.clone())).await,
                     false => Ok(None),
                 }
             })
@@ -326,11 +289,12 @@ impl Partner {
             .filter(|t| status.is_none_or(|s| t.status == s))
             .map(|t| t.commission_count)
             .sum();
+        let policy = policy(ctx)?;
         Ok(connection(
             page.unwrap_or_else(Page::empty),
             TotalCount::known(count.max(0) as u64),
             |c| c.id.clone(),
-            |row| Ready(Commission(row)),
+            |row| Commission::seen(policy, row).map(Ready),
         ))
     }
 
@@ -343,8 +307,8 @@ impl Partner {
         #[graphql(desc = "Only progress in this campaign (omitted: every campaign of its tiers).")]
         campaign_id: Option<ID>,
     ) -> ApiResult<Vec<TierProgress>> {
-        self.own(ctx, Scope::TieredCommissionsRead)?;
-        TierProgress::of_partner(ctx, &self.0.id, campaign_id.as_ref().map(|c| c.as_str())).await
+        let row = self.0.read(C::Tiers)?;
+        TierProgress::of_partner(ctx, &row.id, campaign_id.as_ref().map(|c| c.as_str())).await
     }
 
     /// Where the partner stands among the tenant's partners by what each
@@ -357,16 +321,16 @@ impl Partner {
         #[graphql(desc = "The last day counted holds the instant before this one.")] to: DateTime,
         #[graphql(desc = "The currency partners are ranked in (ISO 4217).")] currency: String,
     ) -> ApiResult<super::reports::PartnerRank> {
-        self.own(ctx, Scope::CommissionsRead)?;
-        super::reports::rank_of(ctx, &self.0.id, from, to, currency).await
+        let row = self.0.read(C::Money)?;
+        super::reports::rank_of(ctx, &row.id, from, to, currency).await
     }
 
     /// Totals per currency: accrued, approved (net of clawbacks) and paid.
     async fn balance(&self, ctx: &Context<'_>) -> ApiResult<Vec<Balance>> {
-        self.own(ctx, Scope::CommissionsRead)?;
+        let row = self.0.read(C::Money)?;
         balances(
             loader(ctx)?
-                .load_one(BalanceOf(self.0.id.clone()))
+                .load_one(BalanceOf(row.id.clone()))
                 .await?
                 .unwrap_or_default(),
         )
@@ -384,10 +348,10 @@ impl Partner {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Payout>> {
-        self.own(ctx, Scope::CommissionsRead)?;
+        let row = self.0.read(C::Money)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let key = PartnerPayouts {
-            partner_id: self.0.id.clone(),
+            partner_id: row.id.clone(),
             size: request.size,
             after: request.cursor,
         };
@@ -397,9 +361,15 @@ impl Partner {
             .unwrap_or_else(Page::empty);
         let total = TotalCount::of(
             crate::graphql::context::db(ctx)?.conn(),
-            crate::ledger::payouts_of(&self.0.tenant_id, &self.0.id),
+            crate::ledger::payouts_of(&row.tenant_id, &row.id),
         );
-        Ok(connection(page, total, |p| p.id.clone(), Payout))
+        let policy = policy(ctx)?;
+        Ok(connection(
+            page,
+            total,
+            |p| p.id.clone(),
+            |row| Payout::seen(policy, row),
+        ))
     }
 
     /// Where the partner is paid (its own token and `partners:read`; the
@@ -422,9 +392,9 @@ impl Partner {
 
     /// Its own minimum payouts, per currency (none: its group's or the
     /// tenant's apply).
-    async fn minimum_payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Money>>> {
-        self.details(ctx)?;
-        super::payouts::minimum_list(self.0.minimum_payout.as_deref())
+    async fn minimum_payout(&self) -> ApiResult<Option<Vec<Money>>> {
+        let row = self.0.read(C::Details)?;
+        super::payouts::minimum_list(row.minimum_payout.as_deref())
     }
 
     /// The minimum a run pays it in each currency that has one, and which
@@ -434,52 +404,35 @@ impl Partner {
     }
 }
 
-impl Category {
-    /// A label: read by the scopes its name is shown to, and by partners.
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, CATEGORY_LABEL, Owner::AnyPartner)
-    }
-}
-
 /// A label a tenant gives partners (an industry, a region, …).
 #[Object]
 impl Category {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Its name: unique per tenant.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, CATEGORY_LABEL, Owner::AnyPartner)?;
-        Ok(&self.0.name)
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Label)?;
+        Ok(&row.name)
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        guard(ctx, PARTNER_DETAILS, Owner::AnyPartner)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.created_at.into())
     }
 }
 
-/// Partner tokens see their group's id and name only; everyone else needs
-/// `partner_groups:read` for the rest.
-fn group_details(policy: &Policy) -> ApiResult<()> {
-    policy.allows(&[Scope::PartnerGroupsRead], Owner::NoPartner)
-}
-
 impl ReadyFields for PartnerGroup {
-    fn ready(&self, caller: &Policy, name: &str) -> Option<Value> {
-        let row = &*self.0;
+    fn ready(&self, name: &str) -> Option<Value> {
         match name {
-            "id" => return Some(Value::String(row.id.clone())),
-            "name" => {
-                caller.allows(GROUP_LABEL, Owner::AnyPartner).ok()?;
-                return Some(Value::String(row.name.clone()));
-            }
+            "id" => return Some(Value::String(self.0.key().id.clone())),
+            "name" => return Some(Value::String(self.0.read(C::Label).ok()?.name.clone())),
             _ => {}
         }
-        group_details(caller).ok()?;
+        let row = self.0.read(C::Details).ok()?;
         Some(match name {
             "description" => text(row.description.as_deref()),
             "externalId" => text(row.external_id.as_deref()),
@@ -502,44 +455,44 @@ impl ReadyFields for PartnerGroup {
 impl PartnerGroup {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// A label: shown with `partners:read` and `commission_plans:read` too,
     /// and to a partner for its own group.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, GROUP_LABEL, Owner::AnyPartner)?;
-        Ok(&self.0.name)
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Label)?;
+        Ok(&row.name)
     }
 
     /// What the group is for.
-    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        group_details(policy(ctx)?)?;
-        Ok(self.0.description.as_deref())
+    async fn description(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.description.as_deref())
     }
 
     /// Your own identifier for the group; unique per tenant.
-    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        group_details(policy(ctx)?)?;
-        Ok(self.0.external_id.as_deref())
+    async fn external_id(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.external_id.as_deref())
     }
 
     /// Labels to find the group by (`partnerGroups(tag:)`).
-    async fn tags(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
-        group_details(policy(ctx)?)?;
-        Ok(groups::tags_of(&self.0))
+    async fn tags(&self) -> ApiResult<Vec<String>> {
+        let row = self.0.read(C::Details)?;
+        Ok(groups::tags_of(row))
     }
 
     /// Whether partners without a group belong here; one group per tenant is.
-    async fn is_default(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        group_details(policy(ctx)?)?;
-        Ok(self.0.is_default)
+    async fn is_default(&self) -> ApiResult<bool> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.is_default)
     }
 
     /// The rules that set its partners' commissions, in the order they apply.
-    async fn rules(&self, ctx: &Context<'_>) -> ApiResult<Vec<GroupRule>> {
-        group_details(policy(ctx)?)?;
-        Ok(group_rules(&groups::rules_of(&self.0)?))
+    async fn rules(&self) -> ApiResult<Vec<GroupRule>> {
+        let row = self.0.read(C::Details)?;
+        Ok(group_rules(&groups::rules_of(row)?))
     }
 
     /// The group's partners, oldest first (needs `partners:read` too).
@@ -554,12 +507,11 @@ impl PartnerGroup {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Partner>>> {
-        let policy = policy(ctx)?;
-        group_details(policy)?;
-        policy.require(Scope::PartnersRead)?;
+        self.0.read(C::Details)?;
+        let row = self.0.read(C::Members)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let key = GroupPartners {
-            group_id: self.0.id.clone(),
+            group_id: row.id.clone(),
             size: request.size,
             after: request.cursor,
         };
@@ -567,42 +519,43 @@ impl PartnerGroup {
         let loader = loader(ctx)?;
         let (page, count) = async_graphql::futures_util::future::try_join(
             loader.load_one(key),
-            loader.load_one(PartnerCountOf(self.0.id.clone())),
+            loader.load_one(PartnerCountOf(row.id.clone())),
         )
         .await?;
+        let policy = policy(ctx)?;
         Ok(connection(
             page.unwrap_or_else(Page::empty),
             TotalCount::known(count.unwrap_or(0)),
             |p| p.id.clone(),
-            |row| Ready(Partner::from(row)),
+            |row| Partner::seen(policy, row.into()).map(Ready),
         ))
     }
 
     /// How many partners are in it.
     async fn partner_count(&self, ctx: &Context<'_>) -> ApiResult<u64> {
-        group_details(policy(ctx)?)?;
+        let row = self.0.read(C::Details)?;
         Ok(loader(ctx)?
-            .load_one(PartnerCountOf(self.0.id.clone()))
+            .load_one(PartnerCountOf(row.id.clone()))
             .await?
             .unwrap_or(0))
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        group_details(policy(ctx)?)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.created_at.into())
     }
 
     /// When it last changed.
-    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        group_details(policy(ctx)?)?;
-        Ok(self.0.updated_at.into())
+    async fn updated_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Details)?;
+        Ok(row.updated_at.into())
     }
 
     /// The smallest payout of its partners, per currency (none: the
     /// tenant's applies; a partner's own wins over it).
-    async fn minimum_payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Money>>> {
-        group_details(policy(ctx)?)?;
+    async fn minimum_payout(&self) -> ApiResult<Option<Vec<Money>>> {
+        self.0.read(C::Details)?;
         super::payouts::group_minimum(self)
     }
 }

@@ -1,30 +1,20 @@
 //! Fields of domain events.
 
-use super::{Commission, Deal, DomainEvent, Partner, Payout, related};
+use super::{Commission, Deal, DomainEvent, Partner, Payout, Seen, related};
+use crate::auth::access::Column as C;
 use crate::error::ApiResult;
-use crate::events::{DomainEventType as Stored, log::Cursor, scope_of};
-use crate::graphql::context::{Owner, guard, loader};
+use crate::events::{DomainEventType as Stored, log::Cursor};
+use crate::graphql::context::{loader, policy};
 use crate::graphql::enums::DomainEventType;
 use crate::graphql::loaders::{CommissionId, DealId, PayoutId, load_partner};
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Json, Object};
 
 impl DomainEvent {
-    /// Who reads it: the holders of the scope reading its subject, and the
-    /// partner it concerns.
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let owner = match &self.0.partner_id {
-            Some(partner) => Owner::Partner(partner),
-            None => Owner::NoPartner,
-        };
-        guard(ctx, &[scope_of(self.0.kind)], owner)
-    }
-
     /// The subject's id, when the event is of one of `kinds`.
-    fn subject_of(&self, kinds: &[Stored]) -> Option<String> {
-        kinds
-            .contains(&self.0.kind)
-            .then(|| self.0.subject_id.clone())
+    fn subject_of(&self, kinds: &[Stored]) -> ApiResult<Option<String>> {
+        let row = self.0.read(C::Row)?;
+        Ok(kinds.contains(&row.kind).then(|| row.subject_id.clone()))
     }
 }
 
@@ -34,61 +24,56 @@ impl DomainEvent {
 impl DomainEvent {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(Cursor::of(&self.0).id())
+        ID(Cursor::of(self.0.key()).id())
     }
 
     /// What happened.
     #[graphql(name = "type")]
-    async fn kind(&self, ctx: &Context<'_>) -> ApiResult<DomainEventType> {
-        self.readable(ctx)?;
-        Ok(self.0.kind.into())
+    async fn kind(&self) -> ApiResult<DomainEventType> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.kind.into())
     }
 
     /// When the change happened (was committed).
-    async fn occurred_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.occurred_at.into())
+    async fn occurred_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.occurred_at.into())
     }
 
     /// The partner it concerns.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
-        self.readable(ctx)?;
-        match &self.0.partner_id {
-            Some(id) => Ok(Some(Partner::from(load_partner(&*loader(ctx)?, id).await?))),
+        let row = self.0.read(C::Row)?;
+        match &row.partner_id {
+            Some(id) => Ok(Partner::seen(
+                policy(ctx)?,
+                load_partner(&*loader(ctx)?, id).await?,
+            )),
             None => Ok(None),
         }
     }
 
     /// The id of what it is about: a commission, payout, enrollment,
     /// partnership request, deal or tier.
-    async fn subject_id(&self, ctx: &Context<'_>) -> ApiResult<ID> {
-        self.readable(ctx)?;
-        Ok(ID(self.0.subject_id.clone()))
+    async fn subject_id(&self) -> ApiResult<ID> {
+        let row = self.0.read(C::Row)?;
+        Ok(ID(row.subject_id.clone()))
     }
 
     /// The subject's key fields when the event happened (a commission's
     /// amount, currency, status and kind; a deal's stage; …).
-    async fn data(&self, ctx: &Context<'_>) -> ApiResult<Json<serde_json::Value>> {
-        self.readable(ctx)?;
-        Ok(Json(serde_json::from_str(&self.0.data).unwrap_or_default()))
+    async fn data(&self) -> ApiResult<Json<serde_json::Value>> {
+        let row = self.0.read(C::Row)?;
+        Ok(Json(serde_json::from_str(&row.data).unwrap_or_default()))
     }
 
     /// The commission, as it is now (`COMMISSION_*` events).
     async fn commission(&self, ctx: &Context<'_>) -> ApiResult<Option<Commission>> {
-        self.readable(ctx)?;
         let kinds = [Stored::CommissionCreated, Stored::CommissionStatusChanged];
-        related(
-            ctx,
-            self.subject_of(&kinds).as_deref(),
-            CommissionId,
-            Commission,
-        )
-        .await
+        related(ctx, self.subject_of(&kinds)?.as_deref(), CommissionId).await
     }
 
     /// The deal, as it is now (`DEAL_*` events).
     async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
-        self.readable(ctx)?;
         let kinds = [
             Stored::DealStageChanged,
             Stored::DealPaymentRecorded,
@@ -96,25 +81,18 @@ impl DomainEvent {
             Stored::DealRegistrationDecided,
             Stored::DealUpdated,
         ];
-        related(ctx, self.subject_of(&kinds).as_deref(), DealId, Deal).await
+        related(ctx, self.subject_of(&kinds)?.as_deref(), DealId).await
     }
 
     /// The payout (`PAYOUT_CREATED`, `PAYOUT_PAID`, `PAYOUT_FAILED`,
     /// `PAYOUT_RAIL_CHANGED`).
     async fn payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Payout>> {
-        self.readable(ctx)?;
-        related(
-            ctx,
-            self.subject_of(&[
-                Stored::PayoutCreated,
-                Stored::PayoutPaid,
-                Stored::PayoutFailed,
-                Stored::PayoutRailChanged,
-            ])
-            .as_deref(),
-            PayoutId,
-            Payout,
-        )
-        .await
+        let kinds = [
+            Stored::PayoutCreated,
+            Stored::PayoutPaid,
+            Stored::PayoutFailed,
+            Stored::PayoutRailChanged,
+        ];
+        related(ctx, self.subject_of(&kinds)?.as_deref(), PayoutId).await
     }
 }

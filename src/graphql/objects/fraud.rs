@@ -1,19 +1,12 @@
 //! Fraud flags and the policy (SPEC §21): the tenant's staff's alone.
 
-use super::{Commission, Customer, FraudFlag, FraudRule, Partner};
-use crate::auth::Scope;
+use super::{Commission, Customer, FraudFlag, FraudRule, Partner, Seen};
+use crate::auth::access::Column as C;
 use crate::error::ApiResult;
-use crate::graphql::context::{Owner, db, guard, loader, policy};
+use crate::graphql::context::{db, loader, policy};
 use crate::graphql::loaders::load_partner;
 use crate::graphql::scalars::{DateTime, Decimal};
 use async_graphql::{Context, Enum, ID, Object};
-
-impl FraudFlag {
-    /// Staff who read the ledger; never a partner.
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)
-    }
-}
 
 /// What a fraud signal raised, for review. While it is open and its
 /// action is `HOLD`, the commissions it covers are not approved or paid.
@@ -21,82 +14,79 @@ impl FraudFlag {
 impl FraudFlag {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// What raised it.
-    async fn signal(&self, ctx: &Context<'_>) -> ApiResult<FraudSignal> {
-        self.readable(ctx)?;
-        Ok(self.0.signal.into())
+    async fn signal(&self) -> ApiResult<FraudSignal> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.signal.into())
     }
 
     /// What the policy said when it was raised: `FLAG` or `HOLD`.
-    async fn action(&self, ctx: &Context<'_>) -> ApiResult<FraudAction> {
-        self.readable(ctx)?;
-        Ok(self.0.action.into())
+    async fn action(&self) -> ApiResult<FraudAction> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.action.into())
     }
 
     /// The partner it concerns.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        self.readable(ctx)?;
-        Ok(Partner(
-            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        ))
+        let row = self.0.read(C::Row)?;
+        Partner::shown(ctx, load_partner(&*loader(ctx)?, &row.partner_id).await?)
     }
 
     /// The customer it concerns, for the signals a customer raises.
     async fn customer(&self, ctx: &Context<'_>) -> ApiResult<Option<Customer>> {
-        self.readable(ctx)?;
-        let Some(external) = &self.0.customer_external_id else {
+        let row = self.0.read(C::Row)?;
+        let Some(external) = &row.customer_external_id else {
             return Ok(None);
         };
         let found =
-            crate::attribution::customers::find(db(ctx)?.conn(), &self.0.tenant_id, external)
-                .await?;
-        Ok(found.map(Customer))
+            crate::attribution::customers::find(db(ctx)?.conn(), &row.tenant_id, external).await?;
+        Ok(found.and_then(|row| Customer::seen(policy(ctx).ok()?, row)))
     }
 
     /// The commissions it names, and while it is open those it holds.
     async fn commissions(&self, ctx: &Context<'_>) -> ApiResult<Vec<Commission>> {
-        self.readable(ctx)?;
-        let rows = crate::fraud::commissions_of(db(ctx)?.conn(), &self.0).await?;
-        Ok(rows.into_iter().map(Commission).collect())
+        let row = self.0.read(C::Row)?;
+        let rows = crate::fraud::commissions_of(db(ctx)?.conn(), row).await?;
+        Ok(Commission::all(policy(ctx)?, rows))
     }
 
     /// The evidence, in words a support person can forward.
-    async fn details(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.details)
+    async fn details(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.details)
     }
 
     /// Open, dismissed or confirmed.
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<FraudFlagStatus> {
-        self.readable(ctx)?;
-        Ok(self.0.status.into())
+    async fn status(&self) -> ApiResult<FraudFlagStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// When it was raised.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.created_at.into())
     }
 
     /// When it was resolved.
-    async fn decided_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.0.decided_at.map(Into::into))
+    async fn decided_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.decided_at.map(Into::into))
     }
 
     /// Who resolved it (the token's subject).
-    async fn decided_by(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.decided_by.as_deref())
+    async fn decided_by(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.decided_by.as_deref())
     }
 
     /// What the reviewer wrote.
-    async fn note(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.note.as_deref())
+    async fn note(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.note.as_deref())
     }
 }
 
@@ -118,14 +108,6 @@ impl FraudRule {
     async fn threshold(&self) -> Option<Decimal> {
         self.0.threshold.map(Into::into)
     }
-}
-
-/// Whether the caller may read holds: staff who read the ledger.
-pub(crate) fn reads_holds(ctx: &Context<'_>) -> bool {
-    policy(ctx).is_ok_and(|p| {
-        p.allows(&[Scope::CommissionsRead], Owner::NoPartner)
-            .is_ok()
-    })
 }
 
 /// What raised a fraud flag (SPEC §21).

@@ -2,12 +2,11 @@
 
 use super::{
     Campaign, Commission, CommissionPlan, CommissionTransition, Contact, Deal, DealStage, Event,
-    Partner, PartnerCommission, TieredCommission, money, related,
+    Partner, PartnerCommission, Seen, TieredCommission, money, related,
 };
-use crate::auth::Scope;
-use crate::auth::access::Policy;
+use crate::auth::access::Column as C;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{Owner, caller, guard, loader};
+use crate::graphql::context::{loader, policy};
 use crate::graphql::enums::{
     BreakdownVocabulary, CommissionKind, CommissionStatus, EventKind, PlanTrigger, ReversalReason,
     RuleType, TermsSource, TierAction, ValueSource,
@@ -24,12 +23,6 @@ use async_graphql::{Context, ID, Json, Object, SimpleObject, Value};
 use entity::commission::Column;
 use sea_orm::IdenStatic;
 use sea_orm::prelude::DateTimeUtc;
-
-/// Ledger rows are read with `commissions:read`, by their partner, by the
-/// `events:write` caller whose events (and refunds) produced them — a
-/// recorded event answers with what it earned — and with `deals:read`, which
-/// reaches only the rows of deals (a deal shows what it earned).
-const LEDGER_ROW: &[Scope] = &[Scope::CommissionsRead, Scope::EventsWrite, Scope::DealsRead];
 
 /// One line of a commission's breakdown: what contributed, in the
 /// vocabulary it came from. Fields of other vocabularies are null.
@@ -168,12 +161,6 @@ impl From<Line> for BreakdownLine {
     }
 }
 
-/// Who besides the scopes' holders reads a ledger row
-/// ([`crate::auth::access::money_owner`]).
-fn owner(partner_id: &str, staff_payee: bool) -> Owner<'_> {
-    crate::auth::access::money_owner(partner_id, staff_payee)
-}
-
 impl Commission {
     /// The columns a field reads besides [`columns::ALWAYS`], for lists
     /// that read only what their selection asks for; `None` for a field not
@@ -225,29 +212,24 @@ impl Commission {
         Some(columns)
     }
 
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let owner = owner(&self.0.partner_id, self.0.staff_payee);
-        guard(ctx, LEDGER_ROW, owner)
-    }
-
-    /// The open flags that hold it (one statement per page of rows).
+    /// The open flags that hold it (one statement per page of rows), for
+    /// the staff who read them.
     async fn holding(&self, ctx: &Context<'_>) -> ApiResult<Vec<entity::fraud_flag::Model>> {
+        self.0.read(C::Row)?;
+        let row = self.0.read(C::Holds)?;
         Ok(loader(ctx)?
-            .load_one(crate::graphql::loaders::HoldsOf(self.0.id.clone()))
+            .load_one(crate::graphql::loaders::HoldsOf(row.id.clone()))
             .await?
             .unwrap_or_default())
     }
 }
 
 impl ReadyFields for Commission {
-    fn ready(&self, caller: &Policy, name: &str) -> Option<Value> {
-        let row = &self.0;
+    fn ready(&self, name: &str) -> Option<Value> {
         if name == "id" {
-            return Some(Value::String(row.id.clone()));
+            return Some(Value::String(self.0.key().id.clone()));
         }
-        caller
-            .allows(LEDGER_ROW, owner(&row.partner_id, row.staff_payee))
-            .ok()?;
+        let row = self.0.read(C::Row).ok()?;
         let at = |at: Option<DateTimeUtc>| at.map_or(Value::Null, |at| scalar(DateTime::from(at)));
         Some(match name {
             "kind" => enumerated::<CommissionKind>(row.kind),
@@ -282,69 +264,69 @@ impl ReadyFields for Commission {
 impl Commission {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// A commission, a clawback (negative), a tier's adjustment or bonus.
-    async fn kind(&self, ctx: &Context<'_>) -> ApiResult<CommissionKind> {
-        self.readable(ctx)?;
-        Ok(self.0.kind.into())
+    async fn kind(&self) -> ApiResult<CommissionKind> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.kind.into())
     }
 
     /// What was earned (negative for a clawback), rounded once to the
     /// currency's minor unit.
-    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
-        self.readable(ctx)?;
-        money(self.0.amount_minor, &self.0.currency)
+    async fn amount(&self) -> ApiResult<Decimal> {
+        let row = self.0.read(C::Row)?;
+        money(row.amount_minor, &row.currency)
     }
 
     /// The campaign's currency (ISO 4217).
-    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.currency)
+    async fn currency(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.currency)
     }
 
     /// Where it is: accrued, approved, paid or reversed.
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<CommissionStatus> {
-        self.readable(ctx)?;
-        Ok(self.0.status.into())
+    async fn status(&self) -> ApiResult<CommissionStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// The partner that earned it.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Ready<Partner>> {
-        self.readable(ctx)?;
-        Ok(Ready(Partner::from(
-            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        )))
+        let row = self.0.read(C::Row)?;
+        Ok(Ready(Partner::shown(
+            ctx,
+            load_partner(&*loader(ctx)?, &row.partner_id).await?,
+        )?))
     }
 
     /// The campaign it was earned in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Ready<Campaign>> {
-        self.readable(ctx)?;
-        Ok(Ready(Campaign::from(
-            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
-        )))
+        let row = self.0.read(C::Row)?;
+        Ok(Ready(Campaign::shown(
+            ctx,
+            load_campaign(&*loader(ctx)?, &row.campaign_id).await?,
+        )?))
     }
 
     /// The event it was earned on.
     async fn event(&self, ctx: &Context<'_>) -> ApiResult<Event> {
-        self.readable(ctx)?;
-        loader(ctx)?
-            .load_one(EventId(self.0.event_id.clone()))
+        let row = self.0.read(C::Row)?;
+        let event = loader(ctx)?
+            .load_one(EventId(row.event_id.clone()))
             .await?
-            .map(Event)
-            .ok_or_else(|| ApiError::internal("commission event", &self.0.event_id))
+            .ok_or_else(|| ApiError::internal("commission event", &row.event_id))?;
+        Event::shown(ctx, event)
     }
 
     /// How its sale was converted into its currency, when the sale was in
     /// another (SPEC §22): the sale's own amount and currency, the rate,
     /// its day and source. Null for a sale in the commission's currency.
     async fn conversion(&self, ctx: &Context<'_>) -> ApiResult<Option<super::Conversion>> {
-        self.readable(ctx)?;
+        let row = self.0.read(C::Row)?;
         let Some(row) = loader(ctx)?
-            .load_one(crate::graphql::loaders::ConversionOf(
-                self.0.event_id.clone(),
-            ))
+            .load_one(crate::graphql::loaders::ConversionOf(row.event_id.clone()))
             .await?
         else {
             return Ok(None);
@@ -354,20 +336,20 @@ impl Commission {
 
     /// The snapshot in force when it accrued (null when none existed).
     async fn snapshot(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerCommission>> {
-        self.readable(ctx)?;
-        let snapshot = load_snapshot(&*loader(ctx)?, self.0.snapshot_id.as_ref()).await?;
-        Ok(snapshot.map(PartnerCommission))
+        let row = self.0.read(C::Row)?;
+        let snapshot = load_snapshot(&*loader(ctx)?, row.snapshot_id.as_ref()).await?;
+        Ok(snapshot.and_then(|row| PartnerCommission::seen(policy(ctx).ok()?, row)))
     }
 
     /// What contributed, unrounded; `amount` is their sum rounded once.
     /// For staff, a held commission ends with a `FRAUD_HOLD` line per flag
     /// that holds it (`held: CLICK_SPAM`).
     async fn breakdown(&self, ctx: &Context<'_>) -> ApiResult<Vec<BreakdownLine>> {
-        self.readable(ctx)?;
-        let lines = breakdown::decode(&self.0.breakdown)
+        let row = self.0.read(C::Row)?;
+        let lines = breakdown::decode(&row.breakdown)
             .map_err(|e| ApiError::internal("stored breakdown", e))?;
         let mut lines: Vec<BreakdownLine> = lines.into_iter().map(BreakdownLine::from).collect();
-        if super::reads_holds(ctx) {
+        if self.0.reads(C::Holds) {
             for flag in self.holding(ctx).await? {
                 lines.push(BreakdownLine::hold(flag.signal.as_str()));
             }
@@ -379,148 +361,142 @@ impl Commission {
     /// the flag is resolved (staff only, null with an error for a partner,
     /// who sees the commission pending as any other).
     async fn on_hold(&self, ctx: &Context<'_>) -> ApiResult<Option<bool>> {
-        self.readable(ctx)?;
-        guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)?;
         Ok(Some(!self.holding(ctx).await?.is_empty()))
     }
 
     /// The open fraud flags that hold it, oldest first (staff only).
     async fn holds(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::FraudFlag>> {
-        self.readable(ctx)?;
-        guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)?;
-        Ok(self
-            .holding(ctx)
-            .await?
-            .into_iter()
-            .map(super::FraudFlag)
-            .collect())
+        let policy = policy(ctx)?;
+        Ok(super::FraudFlag::all(policy, self.holding(ctx).await?))
     }
 
     /// Where the rules came from: `SNAPSHOT`, `CAMPAIGN` or `GROUP`.
-    async fn rules_source(&self, ctx: &Context<'_>) -> ApiResult<TermsSource> {
-        self.readable(ctx)?;
-        Ok(self.0.rules_source.into())
+    async fn rules_source(&self) -> ApiResult<TermsSource> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.rules_source.into())
     }
 
     /// When it was earned: the event's `occurredAt` (a clawback's refund time).
-    async fn accrued_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.accrued_at.into())
+    async fn accrued_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.accrued_at.into())
     }
 
     /// When the row was written.
-    async fn recorded_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.recorded_at.into())
+    async fn recorded_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.recorded_at.into())
     }
 
     /// Days after `accruedAt` before it matures (none: approved by hand).
-    async fn holdback_days(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
-        self.readable(ctx)?;
-        Ok(self.0.holdback_days)
+    async fn holdback_days(&self) -> ApiResult<Option<i32>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.holdback_days)
     }
 
     /// `accruedAt + holdbackDays`: when the maturity job approves it.
-    async fn mature_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.0.mature_at.map(DateTime::from))
+    async fn mature_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.mature_at.map(DateTime::from))
     }
 
     /// When it was approved.
-    async fn approved_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.0.approved_at.map(DateTime::from))
+    async fn approved_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.approved_at.map(DateTime::from))
     }
 
     /// When it was paid.
-    async fn paid_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.0.paid_at.map(DateTime::from))
+    async fn paid_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.paid_at.map(DateTime::from))
     }
 
     /// When it was reversed.
-    async fn reversed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.0.reversed_at.map(DateTime::from))
+    async fn reversed_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.reversed_at.map(DateTime::from))
     }
 
     /// Why it was reversed (or, for a clawback, why the event was refunded).
-    async fn reversal_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<ReversalReason>> {
-        self.readable(ctx)?;
-        Ok(self.0.reversal_reason.map(Into::into))
+    async fn reversal_reason(&self) -> ApiResult<Option<ReversalReason>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.reversal_reason.map(Into::into))
     }
 
     /// What was said when it was reversed.
-    async fn reversal_note(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.reversal_note.as_deref())
+    async fn reversal_note(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.reversal_note.as_deref())
     }
 
     /// For a clawback or an adjustment: the commission it corrects.
     async fn original(&self, ctx: &Context<'_>) -> ApiResult<Option<Commission>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.original_id.as_deref(), CommissionId, Commission).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.original_id.as_deref(), CommissionId).await
     }
 
     /// The payout that paid it, or that holds it while pending.
-    async fn payout_id(&self, ctx: &Context<'_>) -> ApiResult<Option<ID>> {
-        self.readable(ctx)?;
-        Ok(self.0.payout_id.clone().map(ID))
+    async fn payout_id(&self) -> ApiResult<Option<ID>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.payout_id.clone().map(ID))
     }
 
     /// Earned on a deal: the plan that paid it.
     async fn plan(&self, ctx: &Context<'_>) -> ApiResult<Option<CommissionPlan>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.plan_id.as_deref(), PlanId, CommissionPlan).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.plan_id.as_deref(), PlanId).await
     }
 
     /// Earned on a deal: the deal.
     async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.deal_id.as_deref(), DealId, Deal).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.deal_id.as_deref(), DealId).await
     }
 
     /// A spiff's payee (null while it waits for one, and for what the
     /// partner organisation earns).
     async fn recipient(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.recipient_id.as_deref(), ContactId, Contact).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.recipient_id.as_deref(), ContactId).await
     }
 
     /// The tier whose modifier changed it, or whose retroactive modifier an
     /// ADJUSTMENT applies.
     async fn tier(&self, ctx: &Context<'_>) -> ApiResult<Option<TieredCommission>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.tier_id.as_deref(), TierId, TieredCommission).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.tier_id.as_deref(), TierId).await
     }
 
     /// Its event's revenue after any tier's revenue modifier (an ADJUSTMENT:
     /// the change it makes to its original's); null without revenue.
-    async fn revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
-        self.readable(ctx)?;
-        self.0
-            .revenue_minor
-            .map(|minor| money(minor, &self.0.currency))
+    async fn revenue(&self) -> ApiResult<Option<Decimal>> {
+        let row = self.0.read(C::Row)?;
+        row.revenue_minor
+            .map(|minor| money(minor, &row.currency))
             .transpose()
     }
 
     /// A spiff whose payee is still to be named (`assignCommissionRecipient`):
     /// it cannot be approved before.
-    async fn recipient_pending(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        self.readable(ctx)?;
-        Ok(self.0.recipient_pending)
+    async fn recipient_pending(&self) -> ApiResult<bool> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.recipient_pending)
     }
 
     /// Every status change, oldest first (the ledger's managers and the
     /// partner; not the event sender).
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<CommissionTransition>> {
-        let owner = owner(&self.0.partner_id, self.0.staff_payee);
-        guard(ctx, &[Scope::CommissionsRead], owner)?;
+        let row = self.0.read(C::History)?;
         let rows = loader(ctx)?
-            .load_one(HistoryOf(self.0.id.clone()))
+            .load_one(HistoryOf(row.id.clone()))
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(CommissionTransition).collect())
+        let policy = policy(ctx)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| CommissionTransition::seen_by(policy, row))
+            .collect())
     }
 }
 
@@ -550,8 +526,8 @@ impl CommissionTransition {
 
     /// The `sub` of the token that made the change, or `maturity` for the
     /// job. A partner token reads `staff` for the tenant's people.
-    async fn actor(&self, ctx: &Context<'_>) -> &str {
-        super::actor_as_seen(caller(ctx), &self.0.actor)
+    async fn actor(&self) -> &str {
+        &self.0.actor
     }
 
     /// When it changed.
@@ -560,107 +536,103 @@ impl CommissionTransition {
     }
 }
 
-impl Event {
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, LEDGER_ROW, Owner::Partner(&self.0.partner_id))
-    }
-}
-
 /// A conversion or charge, as recorded.
 #[Object]
 impl Event {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// The sender's idempotency key.
-    async fn external_id(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.external_id)
+    async fn external_id(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.external_id)
     }
 
     /// The partner it was recorded for.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Ready<Partner>> {
-        self.readable(ctx)?;
-        Ok(Ready(Partner::from(
-            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        )))
+        let row = self.0.read(C::Row)?;
+        Ok(Ready(Partner::shown(
+            ctx,
+            load_partner(&*loader(ctx)?, &row.partner_id).await?,
+        )?))
     }
 
     /// The campaign it was recorded in.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Ready<Campaign>> {
-        self.readable(ctx)?;
-        Ok(Ready(Campaign::from(
-            load_campaign(&*loader(ctx)?, &self.0.campaign_id).await?,
-        )))
+        let row = self.0.read(C::Row)?;
+        Ok(Ready(Campaign::shown(
+            ctx,
+            load_campaign(&*loader(ctx)?, &row.campaign_id).await?,
+        )?))
     }
 
     /// The customer's id in your systems.
     async fn customer_external_id(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.customer_id.as_deref(), CustomerId, |c| {
-            c.external_id
-        })
-        .await
+        let row = self.0.read(C::Row)?;
+        let Some(id) = &row.customer_id else {
+            return Ok(None);
+        };
+        let customer = loader(ctx)?.load_one(CustomerId(id.clone())).await?;
+        Ok(customer.map(|c| c.external_id))
     }
 
     /// A sale, a lead, or a deal's stage move or payment.
-    async fn kind(&self, ctx: &Context<'_>) -> ApiResult<EventKind> {
-        self.readable(ctx)?;
-        Ok(self.0.kind.into())
+    async fn kind(&self) -> ApiResult<EventKind> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.kind.into())
     }
 
     /// The charge's amount.
-    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
-        self.readable(ctx)?;
-        money(self.0.amount_minor, &self.0.currency)
+    async fn amount(&self) -> ApiResult<Decimal> {
+        let row = self.0.read(C::Row)?;
+        money(row.amount_minor, &row.currency)
     }
 
     /// The campaign's currency (ISO 4217).
-    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.currency)
+    async fn currency(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.currency)
     }
 
     /// The revenue it brought, as the client gave it (none when not given);
     /// a commission's `revenue` is it after any tier's modifier.
-    async fn revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
-        self.readable(ctx)?;
-        self.0
-            .revenue_minor
-            .map(|r| money(r, &self.0.currency))
+    async fn revenue(&self) -> ApiResult<Option<Decimal>> {
+        let row = self.0.read(C::Row)?;
+        row.revenue_minor
+            .map(|r| money(r, &row.currency))
             .transpose()
     }
 
     /// The part of the amount refunded so far.
-    async fn refunded_amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
-        self.readable(ctx)?;
-        money(self.0.refunded_minor, &self.0.currency)
+    async fn refunded_amount(&self) -> ApiResult<Decimal> {
+        let row = self.0.read(C::Row)?;
+        money(row.refunded_minor, &row.currency)
     }
 
     /// What the client sent with it, as given.
-    async fn metadata(&self, ctx: &Context<'_>) -> ApiResult<Option<Json<serde_json::Value>>> {
-        self.readable(ctx)?;
-        Ok(self.0.metadata.clone().map(Json))
+    async fn metadata(&self) -> ApiResult<Option<Json<serde_json::Value>>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.metadata.clone().map(Json))
     }
 
     /// When it happened: commissions accrue then.
-    async fn occurred_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.occurred_at.into())
+    async fn occurred_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.occurred_at.into())
     }
 
     /// When revshare recorded it.
-    async fn recorded_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.recorded_at.into())
+    async fn recorded_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.recorded_at.into())
     }
 
     /// Whether it earned anything: `NOTHING` when it wrote no commission.
-    async fn outcome(&self, ctx: &Context<'_>) -> ApiResult<crate::graphql::enums::EventOutcome> {
-        self.readable(ctx)?;
-        Ok(match self.0.nothing_reason {
+    async fn outcome(&self) -> ApiResult<crate::graphql::enums::EventOutcome> {
+        let row = self.0.read(C::Row)?;
+        Ok(match row.nothing_reason {
             None => crate::graphql::enums::EventOutcome::Earned,
             Some(_) => crate::graphql::enums::EventOutcome::Nothing,
         })
@@ -668,20 +640,20 @@ impl Event {
 
     /// Why it earned nothing, in words a support person can forward ("the
     /// partner group's rules pay 0 %"); null when it earned.
-    async fn nothing_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.nothing_reason.as_deref())
+    async fn nothing_reason(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.nothing_reason.as_deref())
     }
 
     /// A deal event's deal.
     async fn deal(&self, ctx: &Context<'_>) -> ApiResult<Option<Deal>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.deal_id.as_deref(), DealId, Deal).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.deal_id.as_deref(), DealId).await
     }
 
     /// A `DEAL_STAGE` event's stage.
     async fn stage(&self, ctx: &Context<'_>) -> ApiResult<Option<DealStage>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.stage_id.as_deref(), DealStageId, DealStage).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.stage_id.as_deref(), DealStageId).await
     }
 }

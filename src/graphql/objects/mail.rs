@@ -1,10 +1,9 @@
 //! Fields of e-mails, partners' e-mail preferences and applications.
 
-use super::{Campaign, Email, EmailPreferences, Partner, PartnerApplication};
-use crate::auth::Scope;
-use crate::auth::access::Owner;
+use super::{Campaign, Email, EmailPreferences, Partner, PartnerApplication, Seen};
+use crate::auth::access::Column as C;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{caller, db, guard, loader};
+use crate::graphql::context::{caller, db, loader, policy};
 use crate::graphql::enums::{ApplicationStatus, CommissionEarnedMail, EmailKind, EmailStatus};
 use crate::graphql::loaders::{load_campaign, load_partner};
 use crate::graphql::scalars::DateTime;
@@ -82,7 +81,8 @@ impl Email {
         let Some(id) = &self.0.partner_id else {
             return Ok(None);
         };
-        Ok(Some(Partner(load_partner(&*loader(ctx)?, id).await?)))
+        let partner = load_partner(&*loader(ctx)?, id).await?;
+        Ok(Partner::seen(policy(ctx)?, partner))
     }
 
     /// When it was written.
@@ -125,108 +125,98 @@ pub struct ApplicationAnswer {
     pub answer: String,
 }
 
-impl PartnerApplication {
-    /// Staff with `partners:read` read an application; the applicant reads
-    /// the one its confirmation link answered.
-    pub(crate) fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        if self.applicant {
-            return Ok(());
-        }
-        guard(ctx, &[Scope::PartnersRead], Owner::NoPartner)
-    }
-}
-
 /// A stranger's application to a public campaign.
 #[Object]
 impl PartnerApplication {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.row.id.clone())
+        ID(self.row.key().id.clone())
     }
 
     /// The applicant's name.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.row.name)
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.row.read(C::Row)?;
+        Ok(&row.name)
     }
 
     /// The applicant's address (confirmed once `confirmedAt` is set).
-    async fn email(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.row.email)
+    async fn email(&self) -> ApiResult<&str> {
+        let row = self.row.read(C::Row)?;
+        Ok(&row.email)
     }
 
     /// Where the applicant promotes.
-    async fn website(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.row.website.as_deref())
+    async fn website(&self) -> ApiResult<Option<&str>> {
+        let row = self.row.read(C::Row)?;
+        Ok(row.website.as_deref())
     }
 
     /// ISO 3166 alpha-2.
-    async fn country(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.row.country.as_deref())
+    async fn country(&self) -> ApiResult<Option<&str>> {
+        let row = self.row.read(C::Row)?;
+        Ok(row.country.as_deref())
     }
 
     /// The campaign applied to.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Option<Campaign>> {
-        if self.applicant || caller(ctx).is_none() {
+        let (false, Some(policy)) = (self.applicant, caller(ctx)) else {
             return Ok(None);
-        }
-        self.readable(ctx)?;
-        Ok(Some(Campaign(
-            load_campaign(&*loader(ctx)?, &self.row.campaign_id).await?,
-        )))
+        };
+        let row = self.row.read(C::Row)?;
+        let campaign = load_campaign(&*loader(ctx)?, &row.campaign_id).await?;
+        Ok(Campaign::seen(policy, campaign))
     }
 
     /// The campaign's questions and the applicant's answers.
-    async fn answers(&self, ctx: &Context<'_>) -> ApiResult<Vec<ApplicationAnswer>> {
-        self.readable(ctx)?;
-        Ok(crate::applications::answers_of(&self.row)
+    async fn answers(&self) -> ApiResult<Vec<ApplicationAnswer>> {
+        let row = self.row.read(C::Row)?;
+        Ok(crate::applications::answers_of(row)
             .into_iter()
             .map(|(question, answer)| ApplicationAnswer { question, answer })
             .collect())
     }
 
     /// Where it is.
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<ApplicationStatus> {
-        self.readable(ctx)?;
-        Ok(self.row.status.into())
+    async fn status(&self) -> ApiResult<ApplicationStatus> {
+        let row = self.row.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// The partner approving made.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
-        let Some(id) = &self.row.partner_id else {
+        let (false, Some(policy)) = (self.applicant, caller(ctx)) else {
             return Ok(None);
         };
-        if self.applicant || caller(ctx).is_none() {
+        let Some(id) = &self.row.read(C::Row)?.partner_id else {
             return Ok(None);
-        }
-        self.readable(ctx)?;
-        Ok(Some(Partner(load_partner(&*loader(ctx)?, id).await?)))
+        };
+        Ok(Partner::seen(
+            policy,
+            load_partner(&*loader(ctx)?, id).await?,
+        ))
     }
 
     /// Why it was decided as it was, when the staff said.
-    async fn reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.row.reason.as_deref())
+    async fn reason(&self) -> ApiResult<Option<&str>> {
+        let row = self.row.read(C::Row)?;
+        Ok(row.reason.as_deref())
     }
 
     /// When it was sent.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.row.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.row.read(C::Row)?;
+        Ok(row.created_at.into())
     }
 
     /// When its address was confirmed.
-    async fn confirmed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.row.confirmed_at.map(Into::into))
+    async fn confirmed_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.row.read(C::Row)?;
+        Ok(row.confirmed_at.map(Into::into))
     }
 
     /// When it was approved or rejected.
-    async fn decided_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.row.decided_at.map(Into::into))
+    async fn decided_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.row.read(C::Row)?;
+        Ok(row.decided_at.map(Into::into))
     }
 }

@@ -23,12 +23,14 @@ mod webhooks;
 
 use super::enums::{PlanTrigger, TierAction, ValueSource};
 use super::scalars::Decimal;
+use crate::auth::access::Policy;
+use crate::auth::visible::{Exposed, Visible};
 use crate::campaigns::enrollment::Terms;
 use crate::deals::accrue::FrozenPlan;
 use crate::engine::Currency;
 use crate::engine::plans;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::loaders::{DealStageId, DirectoryLoader, RequestLoader};
+use crate::graphql::loaders::{DealStageId, DirectoryLoader};
 use async_graphql::SimpleObject;
 use async_graphql::dataloader::Loader;
 use entity::enums::CommissionStatus;
@@ -42,16 +44,16 @@ use entity::{
 use std::sync::Arc;
 
 /// A partner of the tenant's program: a referrer, reseller or distributor.
-pub struct Partner(pub Arc<partner::Model>);
+pub struct Partner(pub Visible<Arc<partner::Model>>);
 
 /// A label a tenant gives partners (an industry, a region, …).
-pub struct Category(pub category::Model);
+pub struct Category(pub Visible<category::Model>);
 
 /// A tier of partners and the rules that set their commissions.
-pub struct PartnerGroup(pub Arc<partner_group::Model>);
+pub struct PartnerGroup(pub Visible<Arc<partner_group::Model>>);
 
 /// An offer partners promote, with its commission terms.
-pub struct Campaign(pub Arc<campaign::Model>);
+pub struct Campaign(pub Visible<Arc<campaign::Model>>);
 
 /// An e-mail in the outbox, rendered once however many of its subject,
 /// text and HTML are asked for.
@@ -72,95 +74,95 @@ pub struct EmailPreferences(pub crate::mail::preferences::Preferences, pub bool)
 /// A stranger's application; `applicant`: answered to the applicant by its
 /// confirmation link (no token), which reads its own fields alone.
 pub struct PartnerApplication {
-    pub row: entity::partner_application::Model,
+    pub row: Visible<entity::partner_application::Model>,
     pub applicant: bool,
 }
 
 pub use attribution::HeldReason;
 pub use currencies::Conversion;
-pub(crate) use fraud::reads_holds;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
 pub use mail::ApplicationAnswer;
 pub use payouts::StripeConnect;
 
 /// What a fraud signal raised.
-pub struct FraudFlag(pub entity::fraud_flag::Model);
+pub struct FraudFlag(pub Visible<entity::fraud_flag::Model>);
 
 /// What a tenant does about one fraud signal.
 pub struct FraudRule(pub crate::fraud::policy::Rule);
 
 /// A partner's referral code in a campaign.
-pub struct ReferralCode(pub entity::referral_code::Model);
+pub struct ReferralCode(pub Visible<entity::referral_code::Model>);
 
 /// A visit of a referral link, with its code.
-pub struct Click(pub crate::attribution::clicks::Clicked);
+pub struct Click(pub Visible<crate::attribution::clicks::Clicked>);
 
 /// A customer of the tenant, tied to the partner who brought it.
-pub struct Customer(pub entity::attribution::Model);
+pub struct Customer(pub Visible<entity::attribution::Model>);
 
 /// A sale or lead held until its customer is attributed.
-pub struct UnattributedEvent(pub entity::unattributed_event::Model);
+pub struct UnattributedEvent(pub Visible<entity::unattributed_event::Model>);
 
 /// A partner's request to join a public campaign.
-pub struct PartnershipRequest(pub partnership_request::Model);
+pub struct PartnershipRequest(pub Visible<partnership_request::Model>);
 
 /// A partner's place in a campaign, with the snapshot stamped when it joined
 /// (or, when listed later, the snapshot in force now).
 pub struct Enrollment {
-    pub row: enrollment::Model,
+    pub row: Visible<enrollment::Model>,
     pub snapshot: Option<partner_commission::Model>,
 }
 
 /// A snapshot of the terms a partner has in a campaign.
-pub struct PartnerCommission(pub partner_commission::Model);
+pub struct PartnerCommission(pub Visible<partner_commission::Model>);
 
 /// The terms that apply to a partner's next event in a campaign, and where
 /// each comes from.
 pub struct TermsInForce {
     pub terms: Terms,
-    pub campaign: Arc<campaign::Model>,
+    pub campaign: Campaign,
+    pub snapshot: Option<PartnerCommission>,
 }
 
 /// A ledger row: a partner earned (or, for a clawback, gave back) an amount
 /// on an event.
-pub struct Commission(pub commission::Model);
+pub struct Commission(pub Visible<commission::Model>);
 
 /// One status change of a commission.
 pub struct CommissionTransition(pub commission_transition::Model);
 
 /// A conversion or charge, as recorded.
-pub struct Event(pub event::Model);
+pub struct Event(pub Visible<event::Model>);
 
 /// Money sent to a partner in one currency, for the commissions it settled.
-pub struct Payout(pub payout::Model);
+pub struct Payout(pub Visible<payout::Model>);
 
 /// The caller of this request.
 pub struct Viewer;
 
 /// Something that happened in the tenant: an entry of its event log.
-pub struct DomainEvent(pub domain_event::Model);
+pub struct DomainEvent(pub Visible<domain_event::Model>);
 
 /// Where a tenant (or one of its partners) is sent its events.
-pub struct WebhookEndpoint(pub webhook_endpoint::Model);
+pub struct WebhookEndpoint(pub Visible<webhook_endpoint::Model>);
 
 /// One event sent (or to send) to an endpoint, and how it went; with the
 /// partner whose endpoint it is, if a partner's.
-pub struct WebhookDelivery(pub webhook_delivery::Model, pub Option<String>);
+pub struct WebhookDelivery(pub Visible<(webhook_delivery::Model, Option<String>)>);
 
 /// A stage of the tenant's sales pipeline.
-pub struct DealStage(pub deal_stage::Model);
+pub struct DealStage(pub Visible<deal_stage::Model>);
 
 /// A select field deals carry.
-pub struct CustomField(pub custom_field::Model);
+pub struct CustomField(pub Visible<custom_field::Model>);
 
 /// One option of a custom field.
-pub struct CustomFieldOption(pub custom_field_option::Model);
+pub struct CustomFieldOption(pub Visible<custom_field_option::Model>);
 
 /// A person deals name and spiffs pay: a partner's staff or the tenant's own.
-pub struct Contact(pub contact::Model);
+pub struct Contact(pub Visible<contact::Model>);
 
 /// A deal-stage commission plan.
-pub struct CommissionPlan(pub commission_plan::Model);
+pub struct CommissionPlan(pub Visible<commission_plan::Model>);
 
 /// One entry of a plan (or of a deal's frozen copy of one).
 pub struct PlanEntry(pub plans::Entry);
@@ -186,7 +188,7 @@ pub struct PeriodRate {
 }
 
 /// A deal a partner brought, moving through the pipeline.
-pub struct Deal(pub deal::Model);
+pub struct Deal(pub Visible<deal::Model>);
 
 /// One field of a deal or partner changed.
 pub struct Change(pub change::Model);
@@ -252,10 +254,10 @@ pub struct PlanSimulationLine {
 }
 
 /// The tenant the caller belongs to.
-pub struct Tenant(pub crate::auth::Tenant);
+pub struct Tenant(pub Visible<crate::auth::Tenant>);
 
 /// A performance tier: partners reaching its goals in a period earn more.
-pub struct TieredCommission(pub tiered_commission::Model);
+pub struct TieredCommission(pub Visible<tiered_commission::Model>);
 
 /// A tier's modifier.
 #[derive(SimpleObject)]
@@ -330,15 +332,17 @@ impl Money {
 }
 
 /// A payout run: everyone owed up to a day, paid in one go.
-pub struct PayoutRun(pub payout_run::Model);
+pub struct PayoutRun(pub Visible<payout_run::Model>);
 
 /// A partner's balance a run carried over, and why.
-pub struct SkippedPartner(pub payout_run_skip::Model);
+pub struct SkippedPartner(pub Visible<payout_run_skip::Model>);
 
 /// Where a partner is paid: its method now, or as a payout recorded it.
 /// The IBAN is whole to the partner itself, masked (last 4) to others.
 pub struct PayoutMethod {
-    pub partner_id: String,
+    /// Whether the caller reads the IBAN whole (the partner itself),
+    /// decided when the method was read.
+    pub whole: bool,
     pub kind: entity::enums::PayoutMethodType,
     /// The PayPal account's e-mail.
     pub paypal_email: Option<String>,
@@ -480,52 +484,204 @@ pub(crate) fn balances<T: Into<Total>>(totals: Vec<T>) -> ApiResult<Vec<Balance>
 
 /// A stage of the tenant's pipeline that a row refers to (it exists: the
 /// row's foreign key says so).
-async fn stage(loader: &RequestLoader, id: &str) -> ApiResult<DealStage> {
-    loader
-        .load_one(DealStageId(id.to_owned()))
-        .await?
-        .map(DealStage)
-        .ok_or_else(|| ApiError::internal("deal stage", id))
+async fn stage(ctx: &async_graphql::Context<'_>, id: &str) -> ApiResult<DealStage> {
+    required(ctx, id, DealStageId, "deal stage").await
 }
 
-/// The row an optional reference names, through the request's loader:
-/// `None` when there is no reference (or its row is gone).
-async fn related<K, V, N>(
+/// The object a reference names, through the request's loader, as the
+/// caller sees it: an internal error when its row is gone (`what` names
+/// the reference).
+async fn required<K, O>(
+    ctx: &async_graphql::Context<'_>,
+    id: &str,
+    key: impl FnOnce(String) -> K,
+    what: &str,
+) -> ApiResult<O>
+where
+    O: Seen,
+    DirectoryLoader: Loader<K, Value = O::Row, Error = ApiError>,
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    O::Row: Send + Sync + Clone + 'static,
+{
+    let row = crate::graphql::context::loader(ctx)?
+        .load_one(key(id.to_owned()))
+        .await?
+        .ok_or_else(|| ApiError::internal(what, id))?;
+    O::shown(ctx, row)
+}
+
+/// The object an optional reference names, through the request's loader:
+/// `None` when there is no reference (or its row is gone, or is not for
+/// the caller).
+async fn related<K, O>(
     ctx: &async_graphql::Context<'_>,
     id: Option<&str>,
     key: impl FnOnce(String) -> K,
-    node: impl FnOnce(V) -> N,
-) -> ApiResult<Option<N>>
+) -> ApiResult<Option<O>>
 where
-    DirectoryLoader: Loader<K, Value = V, Error = ApiError>,
+    O: Seen,
+    DirectoryLoader: Loader<K, Value = O::Row, Error = ApiError>,
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    V: Send + Sync + Clone + 'static,
+    O::Row: Send + Sync + Clone + 'static,
 {
-    match id {
-        Some(id) => Ok(crate::graphql::context::loader(ctx)?
-            .load_one(key(id.to_owned()))
-            .await?
-            .map(node)),
-        None => Ok(None),
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let row = crate::graphql::context::loader(ctx)?
+        .load_one(key(id.to_owned()))
+        .await?;
+    let policy = crate::graphql::context::policy(ctx)?;
+    Ok(row.and_then(|row| O::seen(policy, row)))
+}
+
+/// An object made of a row the caller sees: the only way to one
+/// ([`Visible::new`], which decides what the caller reads of it).
+pub trait Seen: Sized {
+    type Row: Exposed;
+
+    fn made(row: Visible<Self::Row>) -> Self;
+
+    /// What the object was made of.
+    fn visible(&self) -> &Visible<Self::Row>;
+
+    /// `row` as the caller sees it; `None` when it is not for the caller
+    /// (another partner's): absent, as an id naming nothing.
+    fn seen(policy: &Policy, row: Self::Row) -> Option<Self> {
+        Visible::new(policy, row).map(Self::made)
+    }
+
+    /// [`Seen::seen`] for the caller of `ctx` (none without a token).
+    fn seen_in(ctx: &async_graphql::Context<'_>, row: Self::Row) -> Option<Self> {
+        Self::seen(crate::graphql::context::caller(ctx)?, row)
+    }
+
+    /// [`Seen::seen`], when the caller reads the object itself: what a
+    /// lookup by id answers (`None` reads as an id naming nothing).
+    fn found(policy: &Policy, row: Self::Row) -> Option<Self> {
+        Self::seen(policy, row).filter(|object| object.visible().readable())
+    }
+
+    /// [`Seen::seen`] of a row the path already showed is the caller's (a
+    /// relation of an object it reads); refused all the same if not.
+    fn shown(ctx: &async_graphql::Context<'_>, row: Self::Row) -> ApiResult<Self> {
+        Self::seen(crate::graphql::context::policy(ctx)?, row)
+            .ok_or_else(|| ApiError::Forbidden("partners see only their own data".into()))
+    }
+
+    /// [`Seen::seen`] as a function of the row, for a list's items.
+    fn for_caller(policy: &Policy) -> impl Fn(Self::Row) -> Option<Self> + '_ {
+        move |row| Self::seen(policy, row)
+    }
+
+    /// The rows of a list the caller sees, in order.
+    fn all(policy: &Policy, rows: impl IntoIterator<Item = Self::Row>) -> Vec<Self> {
+        rows.into_iter()
+            .filter_map(|row| Self::seen(policy, row))
+            .collect()
     }
 }
 
-/// The objects whose rows the request's loaders share ([`Arc`]), made from
-/// a row at hand or from a shared one.
-macro_rules! shared_row {
-    ($($object:ident => $entity:ident),*) => {$(
-        impl From<$entity::Model> for $object {
-            fn from(row: $entity::Model) -> Self {
-                $object(Arc::new(row))
-            }
-        }
+macro_rules! seen {
+    ($($object:ident => $row:ty),* $(,)?) => {$(
+        impl Seen for $object {
+            type Row = $row;
 
-        impl From<Arc<$entity::Model>> for $object {
-            fn from(row: Arc<$entity::Model>) -> Self {
+            fn made(row: Visible<$row>) -> Self {
                 $object(row)
+            }
+
+            fn visible(&self) -> &Visible<$row> {
+                &self.0
             }
         }
     )*};
 }
 
-shared_row!(Partner => partner, PartnerGroup => partner_group, Campaign => campaign);
+seen!(
+    Partner => Arc<partner::Model>,
+    Category => category::Model,
+    PartnerGroup => Arc<partner_group::Model>,
+    Campaign => Arc<campaign::Model>,
+    FraudFlag => entity::fraud_flag::Model,
+    ReferralCode => entity::referral_code::Model,
+    Tenant => crate::auth::Tenant,
+    Click => crate::attribution::clicks::Clicked,
+    Customer => entity::attribution::Model,
+    UnattributedEvent => entity::unattributed_event::Model,
+    PartnershipRequest => partnership_request::Model,
+    PartnerCommission => partner_commission::Model,
+    Commission => commission::Model,
+    Event => event::Model,
+    Payout => payout::Model,
+    DomainEvent => domain_event::Model,
+    WebhookEndpoint => webhook_endpoint::Model,
+    DealStage => deal_stage::Model,
+    CustomField => custom_field::Model,
+    CustomFieldOption => custom_field_option::Model,
+    Contact => contact::Model,
+    CommissionPlan => commission_plan::Model,
+    Deal => deal::Model,
+    TieredCommission => tiered_commission::Model,
+    PayoutRun => payout_run::Model,
+    SkippedPartner => payout_run_skip::Model,
+    WebhookDelivery => (webhook_delivery::Model, Option<String>),
+);
+
+impl Enrollment {
+    /// An enrollment the caller sees, with the snapshot in force.
+    pub fn with_snapshot(
+        policy: &Policy,
+        row: enrollment::Model,
+        snapshot: Option<partner_commission::Model>,
+    ) -> Option<Enrollment> {
+        Self::seen(policy, row).map(|seen| Enrollment { snapshot, ..seen })
+    }
+}
+
+impl CommissionTransition {
+    /// A status change as the caller reads it: its actor as the policy
+    /// shows actors ([`actor_as_seen`]).
+    pub fn seen_by(policy: &Policy, mut row: commission_transition::Model) -> Self {
+        row.actor = actor_as_seen(Some(policy), &row.actor).to_owned();
+        CommissionTransition(row)
+    }
+}
+
+impl Change {
+    /// A change as the caller reads it: its actor as the policy shows
+    /// actors ([`actor_as_seen`]).
+    pub fn seen_by(policy: &Policy, mut row: change::Model) -> Self {
+        row.actor = actor_as_seen(Some(policy), &row.actor).to_owned();
+        Change(row)
+    }
+}
+
+impl Seen for Enrollment {
+    type Row = enrollment::Model;
+
+    fn made(row: Visible<enrollment::Model>) -> Self {
+        Enrollment {
+            row,
+            snapshot: None,
+        }
+    }
+
+    fn visible(&self) -> &Visible<enrollment::Model> {
+        &self.row
+    }
+}
+
+impl Seen for PartnerApplication {
+    type Row = entity::partner_application::Model;
+
+    fn made(row: Visible<entity::partner_application::Model>) -> Self {
+        PartnerApplication {
+            row,
+            applicant: false,
+        }
+    }
+
+    fn visible(&self) -> &Visible<entity::partner_application::Model> {
+        &self.row
+    }
+}

@@ -11,15 +11,14 @@
 
 use super::{
     Commission, Contact, Money, Partner, PartnerGroup, Payout, PayoutAccount, PayoutMethod,
-    PayoutMinimum, PayoutRun, SkippedPartner, TaxProfile, money, related,
+    PayoutMinimum, PayoutRun, Seen, SkippedPartner, TaxProfile, money, related,
 };
-use crate::auth::Scope;
-use crate::auth::access::money_owner;
+use crate::auth::access::Column as C;
 use crate::directory::minimums;
 use crate::engine::accounts::Iban;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
-use crate::graphql::context::{Owner, caller, guard, loader, page_args};
+use crate::graphql::context::{loader, page_args, policy};
 use crate::graphql::enums::{
     PayoutMethodType, PayoutRail, PayoutRailStatus, PayoutRunStatus, PayoutStatus, SkipReason,
     TaxForm, TaxProfileStatus,
@@ -36,77 +35,64 @@ use entity::enums::PayoutStatus as Stored;
 use sea_orm::EntityTrait;
 use std::collections::BTreeMap;
 
-/// Who reads payout methods and tax profiles besides the partner itself.
-const PAYOUT_DETAILS: &[Scope] = &[Scope::PartnersRead];
-
-impl Payout {
-    fn readable(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        let owner = money_owner(&self.0.partner_id, self.0.staff_payee);
-        guard(ctx, &[Scope::CommissionsRead], owner)
-    }
-}
-
 /// Money sent (or to send) to a partner in one currency, for the
 /// commissions it holds, clawbacks netted.
 #[Object]
 impl Payout {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// The partner paid.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        self.readable(ctx)?;
-        Ok(Partner::from(
-            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        ))
+        let row = self.0.read(C::Row)?;
+        Partner::shown(ctx, load_partner(&*loader(ctx)?, &row.partner_id).await?)
     }
 
     /// The net amount: its commissions less its clawbacks.
-    async fn amount(&self, ctx: &Context<'_>) -> ApiResult<Decimal> {
-        self.readable(ctx)?;
-        money(self.0.amount_minor, &self.0.currency)
+    async fn amount(&self) -> ApiResult<Decimal> {
+        let row = self.0.read(C::Row)?;
+        money(row.amount_minor, &row.currency)
     }
 
     /// The currency paid in (ISO 4217).
-    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.currency)
+    async fn currency(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.currency)
     }
 
     /// `PENDING` from a run until it is marked paid or failed; a payout
     /// marked paid by hand is `PAID` at once.
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<PayoutStatus> {
-        self.readable(ctx)?;
-        Ok(self.0.status.into())
+    async fn status(&self) -> ApiResult<PayoutStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// `{year}-{000001}`: per tenant and year, gapless, never reused.
-    async fn statement_number(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.statement_number)
+    async fn statement_number(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.statement_number)
     }
 
     /// Where its statement is: `GET` it with the same token.
-    async fn statement_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        self.readable(ctx)?;
-        Ok(format!("/statements/{}.pdf", self.0.id))
+    async fn statement_url(&self) -> ApiResult<String> {
+        let row = self.0.read(C::Row)?;
+        Ok(format!("/statements/{}.pdf", row.id))
     }
 
     /// The payment's reference in the system that sent it (none while pending).
-    async fn reference(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(Some(self.0.reference.as_str()).filter(|r| !r.is_empty()))
+    async fn reference(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(Some(row.reference.as_str()).filter(|r| !r.is_empty()))
     }
 
     /// The payout method it was made to, as it was then: part of the
     /// payout, read with it (the IBAN masked to all but the partner).
-    async fn method(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutMethod>> {
-        self.readable(ctx)?;
-        let row = &self.0;
+    async fn method(&self) -> ApiResult<Option<PayoutMethod>> {
+        let row = self.0.read(C::Row)?;
         Ok(row.method_type.map(|kind| PayoutMethod {
-            partner_id: row.partner_id.clone(),
+            whole: self.0.reads(C::BankWhole),
             kind,
             paypal_email: row.method_paypal_email.clone(),
             iban: row.method_iban.clone(),
@@ -119,14 +105,15 @@ impl Payout {
 
     /// The run that made it (none for one marked paid by hand).
     async fn run(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutRun>> {
-        guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)?;
-        related(ctx, self.0.run_id.as_deref(), PayoutRunId, PayoutRun).await
+        self.0.read(C::Row)?;
+        let row = self.0.read(C::Run)?;
+        related(ctx, row.run_id.as_deref(), PayoutRunId).await
     }
 
     /// How many ledger rows it holds, clawbacks included.
-    async fn commission_count(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        self.readable(ctx)?;
-        Ok(self.0.commission_count)
+    async fn commission_count(&self) -> ApiResult<i32> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.commission_count)
     }
 
     /// The commissions it holds (a failed payout: those it held), clawbacks
@@ -142,11 +129,11 @@ impl Payout {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
-        self.readable(ctx)?;
+        let row = self.0.read(C::Row)?;
         let request = PageRequest::parse(page_args(first, after, None, None), COMMISSION_LIMITS)?;
         let loader = loader(ctx)?;
         let key = PayoutCommissions {
-            payout_id: self.0.id.clone(),
+            payout_id: row.id.clone(),
             size: request.size,
             after: request.cursor,
         };
@@ -170,83 +157,80 @@ impl Payout {
             has_previous: items.has_previous,
             has_next: items.has_next,
         };
-        let total = TotalCount::known(self.0.commission_count as u64);
+        let total = TotalCount::known(row.commission_count as u64);
+        let policy = policy(ctx)?;
         Ok(connection(
             page,
             total,
             |c| c.id.clone(),
-            |row| Ready(Commission(row)),
+            |row| Commission::seen(policy, row).map(Ready),
         ))
     }
 
     /// Who made it: a run's or a mark-paid call's token `sub`.
-    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.readable(ctx)?;
-        Ok(&self.0.created_by)
+    async fn created_by(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.created_by)
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.readable(ctx)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.created_at.into())
     }
 
     /// When it was marked paid.
-    async fn paid_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.0.paid_at.map(DateTime::from))
+    async fn paid_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.paid_at.map(DateTime::from))
     }
 
     /// When it was marked failed.
-    async fn failed_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.readable(ctx)?;
-        Ok(self.0.failed_at.map(DateTime::from))
+    async fn failed_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.failed_at.map(DateTime::from))
     }
 
     /// Why it failed.
-    async fn failure_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.failure_reason.as_deref())
+    async fn failure_reason(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.failure_reason.as_deref())
     }
 
     /// For spiffs: the contact paid.
     async fn recipient(&self, ctx: &Context<'_>) -> ApiResult<Option<Contact>> {
-        self.readable(ctx)?;
-        related(ctx, self.0.recipient_id.as_deref(), ContactId, Contact).await
+        let row = self.0.read(C::Row)?;
+        related(ctx, row.recipient_id.as_deref(), ContactId).await
     }
 
     /// The provider sending it (`sendPayouts`); none for a payout paid by
     /// file or by hand.
-    async fn rail(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutRail>> {
-        self.readable(ctx)?;
-        Ok(self.0.rail.map(PayoutRail::from))
+    async fn rail(&self) -> ApiResult<Option<PayoutRail>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.rail.map(PayoutRail::from))
     }
 
     /// Where it stands on its rail: `QUEUED` until the provider takes it,
     /// then `SENT`, and `SUCCEEDED` (the payout `PAID`), `FAILED` or
     /// `RETURNED` (the payout `FAILED`), or `UNCLAIMED` (still pending).
-    async fn rail_status(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutRailStatus>> {
-        self.readable(ctx)?;
-        Ok(self.0.rail_status.map(PayoutRailStatus::from))
+    async fn rail_status(&self) -> ApiResult<Option<PayoutRailStatus>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.rail_status.map(PayoutRailStatus::from))
     }
 
     /// The provider's id of it: PayPal's `payout_item_id`, Stripe's
     /// transfer id.
-    async fn rail_reference(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.rail_reference.as_deref())
+    async fn rail_reference(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.rail_reference.as_deref())
     }
 
     /// What the provider last said went wrong, or why it is waiting (a
     /// `429` and when it is tried again; unclaimed).
-    async fn rail_error(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.readable(ctx)?;
-        Ok(self.0.rail_error.as_deref())
+    async fn rail_error(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.rail_error.as_deref())
     }
-}
-
-fn run_readable(ctx: &Context<'_>) -> ApiResult<()> {
-    guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)
 }
 
 /// Everyone owed up to a day, paid in one go: the payouts it made and the
@@ -255,26 +239,26 @@ fn run_readable(ctx: &Context<'_>) -> ApiResult<()> {
 impl PayoutRun {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// The last day it pays for, in the tenant's time zone.
-    async fn period_end(&self, ctx: &Context<'_>) -> ApiResult<Date> {
-        run_readable(ctx)?;
-        Date::from_text(&self.0.period_end)
-            .ok_or_else(|| ApiError::internal("run period end", &self.0.period_end))
+    async fn period_end(&self) -> ApiResult<Date> {
+        let row = self.0.read(C::Row)?;
+        Date::from_text(&row.period_end)
+            .ok_or_else(|| ApiError::internal("run period end", &row.period_end))
     }
 
     /// The end of that day: it paid what was accrued before this instant.
-    async fn cutoff(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        run_readable(ctx)?;
-        Ok(self.0.cutoff.into())
+    async fn cutoff(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.cutoff.into())
     }
 
     /// The one currency it paid (none: every currency).
-    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        run_readable(ctx)?;
-        Ok(self.0.currency.as_deref())
+    async fn currency(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.currency.as_deref())
     }
 
     /// `OPEN` while one of its payouts is pending.
@@ -288,22 +272,17 @@ impl PayoutRun {
 
     /// Its payouts, in statement order.
     async fn payouts(&self, ctx: &Context<'_>) -> ApiResult<Vec<Payout>> {
-        Ok(self
-            .payouts_of(ctx)
-            .await?
-            .into_iter()
-            .map(Payout)
-            .collect())
+        Ok(Payout::all(policy(ctx)?, self.payouts_of(ctx).await?))
     }
 
     /// The partners it carried over, and why.
     async fn skipped(&self, ctx: &Context<'_>) -> ApiResult<Vec<SkippedPartner>> {
-        run_readable(ctx)?;
+        let row = self.0.read(C::Row)?;
         let skips = loader(ctx)?
-            .load_one(SkipsOfRun(self.0.id.clone()))
+            .load_one(SkipsOfRun(row.id.clone()))
             .await?
             .unwrap_or_default();
-        Ok(skips.into_iter().map(SkippedPartner).collect())
+        Ok(SkippedPartner::all(policy(ctx)?, skips))
     }
 
     /// What its payouts pay, per currency: pending and paid ones (a failed
@@ -320,23 +299,23 @@ impl PayoutRun {
     }
 
     /// The token `sub` that made it.
-    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        run_readable(ctx)?;
-        Ok(&self.0.created_by)
+    async fn created_by(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.created_by)
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        run_readable(ctx)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.created_at.into())
     }
 }
 
 impl PayoutRun {
     async fn payouts_of(&self, ctx: &Context<'_>) -> ApiResult<Vec<entity::payout::Model>> {
-        run_readable(ctx)?;
+        let row = self.0.read(C::Row)?;
         Ok(loader(ctx)?
-            .load_one(PayoutsOfRun(self.0.id.clone()))
+            .load_one(PayoutsOfRun(row.id.clone()))
             .await?
             .unwrap_or_default())
     }
@@ -347,30 +326,29 @@ impl PayoutRun {
 impl SkippedPartner {
     /// The partner carried over.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
-        run_readable(ctx)?;
-        Ok(Partner::from(
-            load_partner(&*loader(ctx)?, &self.0.partner_id).await?,
-        ))
+        let row = self.0.read(C::Row)?;
+        Partner::shown(ctx, load_partner(&*loader(ctx)?, &row.partner_id).await?)
     }
 
     /// Why it was not paid.
-    async fn reason(&self, ctx: &Context<'_>) -> ApiResult<SkipReason> {
-        run_readable(ctx)?;
-        Ok(self.0.reason.into())
+    async fn reason(&self) -> ApiResult<SkipReason> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.reason.into())
     }
 
     /// Its net balance then: approved commissions less the clawbacks that
     /// net against them.
-    async fn balance(&self, ctx: &Context<'_>) -> ApiResult<Money> {
-        run_readable(ctx)?;
-        Money::of(self.0.amount_minor, &self.0.currency)
+    async fn balance(&self) -> ApiResult<Money> {
+        let row = self.0.read(C::Row)?;
+        Money::of(row.amount_minor, &row.currency)
     }
 }
 
 impl PayoutMethod {
-    pub(crate) fn from_row(row: entity::payout_method::Model) -> PayoutMethod {
+    /// A partner's method; `whole`: the caller reads its IBAN whole.
+    pub(crate) fn from_row(row: entity::payout_method::Model, whole: bool) -> PayoutMethod {
         PayoutMethod {
-            partner_id: row.partner_id,
+            whole,
             kind: row.r#type,
             paypal_email: row.paypal_email,
             iban: row.iban,
@@ -398,9 +376,8 @@ impl PayoutMethod {
 
     /// Whole to the partner itself; to anyone else its last 4 characters
     /// (`****3000`).
-    async fn iban(&self, ctx: &Context<'_>) -> Option<String> {
-        let whole = caller(ctx).is_some_and(|p| p.reads_bank_details(&self.partner_id));
-        self.iban.as_deref().map(|iban| match whole {
+    async fn iban(&self) -> Option<String> {
+        self.iban.as_deref().map(|iban| match self.whole {
             true => iban.to_owned(),
             false => Iban::masked(iban),
         })
@@ -485,9 +462,9 @@ pub(super) async fn stripe_connect_of(
     ctx: &Context<'_>,
     partner: &Partner,
 ) -> ApiResult<StripeConnect> {
-    guard(ctx, PAYOUT_DETAILS, Owner::Partner(&partner.0.id))?;
+    let partner = partner.0.read(C::Details)?;
     let db = crate::graphql::context::db(ctx)?;
-    let tenant = &partner.0.tenant_id;
+    let tenant = &partner.tenant_id;
     let available = entity::payout_rail::Entity::find_by_id((
         tenant.clone(),
         entity::enums::PayoutRail::StripeConnect,
@@ -495,7 +472,7 @@ pub(super) async fn stripe_connect_of(
     .one(db.conn())
     .await?
     .is_some();
-    let account = crate::rails::connect::of_partner(db.conn(), tenant, &partner.0.id).await?;
+    let account = crate::rails::connect::of_partner(db.conn(), tenant, &partner.id).await?;
     Ok(StripeConnect {
         available,
         account_id: account.as_ref().map(|a| a.account_id.clone()),
@@ -508,11 +485,12 @@ pub(super) async fn payout_method_of(
     ctx: &Context<'_>,
     partner: &Partner,
 ) -> ApiResult<Option<PayoutMethod>> {
-    guard(ctx, PAYOUT_DETAILS, Owner::Partner(&partner.0.id))?;
+    let whole = partner.0.reads(C::BankWhole);
+    let partner = partner.0.read(C::Details)?;
     let row = loader(ctx)?
-        .load_one(PayoutMethodOf(partner.0.id.clone()))
+        .load_one(PayoutMethodOf(partner.id.clone()))
         .await?;
-    Ok(row.map(PayoutMethod::from_row))
+    Ok(row.map(|row| PayoutMethod::from_row(row, whole)))
 }
 
 /// `Partner.taxProfile`.
@@ -520,9 +498,9 @@ pub(super) async fn tax_profile_of(
     ctx: &Context<'_>,
     partner: &Partner,
 ) -> ApiResult<Option<TaxProfile>> {
-    guard(ctx, PAYOUT_DETAILS, Owner::Partner(&partner.0.id))?;
+    let partner = partner.0.read(C::Details)?;
     let row = loader(ctx)?
-        .load_one(TaxProfileOf(partner.0.id.clone()))
+        .load_one(TaxProfileOf(partner.id.clone()))
         .await?;
     Ok(row.map(TaxProfile))
 }
@@ -543,16 +521,16 @@ pub(super) async fn minimums_in_force(
     ctx: &Context<'_>,
     partner: &Partner,
 ) -> ApiResult<Vec<PayoutMinimum>> {
-    guard(ctx, PAYOUT_DETAILS, Owner::Partner(&partner.0.id))?;
+    let partner = partner.0.read(C::Details)?;
     let loader = loader(ctx)?;
     let (group, tenant) = async_graphql::futures_util::future::try_join(
-        loader.load_one(GroupId(partner.0.group_id.clone())),
+        loader.load_one(GroupId(partner.group_id.clone())),
         loader.load_one(TenantRow),
     )
     .await?;
     let tenant = tenant.ok_or_else(|| ApiError::internal("tenant", "missing"))?;
     let in_force = minimums::all_in_force(
-        partner.0.minimum_payout.as_deref(),
+        partner.minimum_payout.as_deref(),
         group.as_ref().and_then(|g| g.minimum_payout.as_deref()),
         tenant.minimum_payout.as_deref(),
     )?;
@@ -570,7 +548,7 @@ pub(super) async fn minimums_in_force(
 
 /// `PartnerGroup.minimumPayout`.
 pub(super) fn group_minimum(group: &PartnerGroup) -> ApiResult<Option<Vec<Money>>> {
-    minimum_list(group.0.minimum_payout.as_deref())
+    minimum_list(group.0.read(C::Details)?.minimum_payout.as_deref())
 }
 
 /// The tenant's stored settings.
@@ -586,9 +564,8 @@ pub(super) async fn tenant_minimum(ctx: &Context<'_>) -> ApiResult<Option<Vec<Mo
     minimum_list(tenant_row(ctx).await?.minimum_payout.as_deref())
 }
 
-/// `Tenant.payoutAccount`: staff with `commissions:read`.
+/// `Tenant.payoutAccount` (its column: staff with `commissions:read`).
 pub(super) async fn tenant_account(ctx: &Context<'_>) -> ApiResult<Option<PayoutAccount>> {
-    guard(ctx, &[Scope::CommissionsRead], Owner::NoPartner)?;
     let row = tenant_row(ctx).await?;
     Ok(match (&row.payout_account_iban, &row.payout_account_name) {
         (Some(iban), Some(name)) => Some(PayoutAccount {

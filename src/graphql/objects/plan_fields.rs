@@ -4,56 +4,37 @@
 use super::{
     Category, CommissionPlan, CustomField, CustomFieldOption, DealStage, Partner, PartnerGroup,
     PaymentCalculation, PeriodRate, PlanCalculation, PlanEntry, PlanSimulation, PlanSimulationLine,
-    Scaling, ScalingTier, stage,
+    Scaling, ScalingTier, Seen, required, stage,
 };
-use crate::auth::Scope;
+use crate::auth::access::Column as C;
 use crate::deals::plans;
 use crate::engine::plans as engine;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{Owner, guard, loader};
+use crate::graphql::context::{loader, policy};
 use crate::graphql::enums::{AutoAssignRecipient, PartnerType, PaymentTarget};
 use crate::graphql::loaders::DirectoryLoader;
 use crate::graphql::loaders::{
     CategoryId, CustomFieldId, GroupId, OptionId, PartnerId, PlanCategoriesOf, PlanGroupsOf,
-    PlanPartnersOf, RequestLoader,
+    PlanPartnersOf,
 };
 use crate::graphql::scalars::{DateTime, Decimal};
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, ID, Object};
 
-/// A plan's terms show beside the deals and commissions they pay.
-const PLAN_TERMS: &[Scope] = &[
-    Scope::CommissionPlansRead,
-    Scope::DealsRead,
-    Scope::CommissionsRead,
-];
-
-/// The rows `keys` name, in their order (a row since gone is left out).
-async fn linked<K, V, N>(
-    loader: &RequestLoader,
-    keys: Vec<K>,
-    node: impl Fn(V) -> N,
-) -> ApiResult<Vec<N>>
+/// The objects `keys` name, in their order, as the caller sees them (a
+/// row since gone is left out).
+async fn linked<K, O>(ctx: &Context<'_>, keys: Vec<K>) -> ApiResult<Vec<O>>
 where
-    DirectoryLoader: Loader<K, Value = V, Error = ApiError>,
+    O: Seen,
+    DirectoryLoader: Loader<K, Value = O::Row, Error = ApiError>,
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    V: Send + Sync + Clone + 'static,
+    O::Row: Send + Sync + Clone + 'static,
 {
-    let found = loader.load_many(keys.clone()).await?;
-    Ok(keys
-        .into_iter()
-        .filter_map(|k| found.get(&k).cloned().map(&node))
-        .collect())
-}
-
-impl CommissionPlan {
-    fn terms(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, PLAN_TERMS, Owner::AnyPartner)
-    }
-
-    fn restrictions(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, &[Scope::CommissionPlansRead], Owner::NoPartner)
-    }
+    let found = loader(ctx)?.load_many(keys.clone()).await?;
+    Ok(O::all(
+        policy(ctx)?,
+        keys.into_iter().filter_map(|k| found.get(&k).cloned()),
+    ))
 }
 
 /// A deal-stage commission plan: what a deal earns, entry by entry.
@@ -61,101 +42,99 @@ impl CommissionPlan {
 impl CommissionPlan {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Its name.
-    async fn label(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.terms(ctx)?;
-        Ok(&self.0.label)
+    async fn label(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Terms)?;
+        Ok(&row.label)
     }
 
     /// The type of partner it is for.
-    async fn partner_type(&self, ctx: &Context<'_>) -> ApiResult<PartnerType> {
-        self.terms(ctx)?;
-        Ok(self.0.partner_type.into())
+    async fn partner_type(&self) -> ApiResult<PartnerType> {
+        let row = self.0.read(C::Terms)?;
+        Ok(row.partner_type.into())
     }
 
     /// Whom it pays: the partnership, or an individual (a spiff).
-    async fn payment_target(&self, ctx: &Context<'_>) -> ApiResult<PaymentTarget> {
-        self.terms(ctx)?;
-        Ok(self.0.payment_target.into())
+    async fn payment_target(&self) -> ApiResult<PaymentTarget> {
+        let row = self.0.read(C::Terms)?;
+        Ok(row.payment_target.into())
     }
 
     /// Which contact a spiff pays.
-    async fn auto_assign_recipient(
-        &self,
-        ctx: &Context<'_>,
-    ) -> ApiResult<Option<AutoAssignRecipient>> {
-        self.terms(ctx)?;
-        Ok(self.0.auto_assign_recipient.map(Into::into))
+    async fn auto_assign_recipient(&self) -> ApiResult<Option<AutoAssignRecipient>> {
+        let row = self.0.read(C::Terms)?;
+        Ok(row.auto_assign_recipient.map(Into::into))
     }
 
     /// The currency of its fixed values: they pay deals in it only.
-    async fn currency(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        self.terms(ctx)?;
-        Ok(&self.0.currency)
+    async fn currency(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Terms)?;
+        Ok(&row.currency)
     }
 
     /// Partners in these groups only (none: no restriction).
     async fn groups(&self, ctx: &Context<'_>) -> ApiResult<Vec<PartnerGroup>> {
-        self.restrictions(ctx)?;
-        let loader = loader(ctx)?;
-        let links = loader.load_one(PlanGroupsOf(self.0.id.clone())).await?;
+        let row = self.0.read(C::Setup)?;
+        let links = loader(ctx)?.load_one(PlanGroupsOf(row.id.clone())).await?;
         let keys = links
             .unwrap_or_default()
             .into_iter()
             .map(|l| GroupId(l.group_id));
-        linked(&loader, keys.collect(), PartnerGroup::from).await
+        linked(ctx, keys.collect()).await
     }
 
     /// Partners in these categories only (none: no restriction).
     async fn categories(&self, ctx: &Context<'_>) -> ApiResult<Vec<Category>> {
-        self.restrictions(ctx)?;
-        let loader = loader(ctx)?;
-        let links = loader.load_one(PlanCategoriesOf(self.0.id.clone())).await?;
+        let row = self.0.read(C::Setup)?;
+        let links = loader(ctx)?
+            .load_one(PlanCategoriesOf(row.id.clone()))
+            .await?;
         let keys = links
             .unwrap_or_default()
             .into_iter()
             .map(|l| CategoryId(l.category_id));
-        linked(&loader, keys.collect(), Category).await
+        linked(ctx, keys.collect()).await
     }
 
     /// These partners only (none: no restriction).
     async fn partners(&self, ctx: &Context<'_>) -> ApiResult<Vec<Partner>> {
-        self.restrictions(ctx)?;
-        let loader = loader(ctx)?;
-        let links = loader.load_one(PlanPartnersOf(self.0.id.clone())).await?;
+        let row = self.0.read(C::Setup)?;
+        let links = loader(ctx)?
+            .load_one(PlanPartnersOf(row.id.clone()))
+            .await?;
         let keys = links
             .unwrap_or_default()
             .into_iter()
             .map(|l| PartnerId(l.partner_id));
-        linked(&loader, keys.collect(), Partner::from).await
+        linked(ctx, keys.collect()).await
     }
 
     /// What it pays at each payment stage.
-    async fn entries(&self, ctx: &Context<'_>) -> ApiResult<Vec<PlanEntry>> {
-        self.terms(ctx)?;
-        let entries = plans::entries_of(&self.0)?;
+    async fn entries(&self) -> ApiResult<Vec<PlanEntry>> {
+        let row = self.0.read(C::Terms)?;
+        let entries = plans::entries_of(row)?;
         Ok(entries.entries().iter().cloned().map(PlanEntry).collect())
     }
 
     /// Set once the plan no longer applies to new deals.
-    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        self.terms(ctx)?;
-        Ok(self.0.archived_at.map(DateTime::from))
+    async fn archived_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Terms)?;
+        Ok(row.archived_at.map(DateTime::from))
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.terms(ctx)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Terms)?;
+        Ok(row.created_at.into())
     }
 
     /// When it last changed.
-    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.terms(ctx)?;
-        Ok(self.0.updated_at.into())
+    async fn updated_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Terms)?;
+        Ok(row.updated_at.into())
     }
 }
 
@@ -167,7 +146,7 @@ impl CommissionPlan {
 impl PlanEntry {
     /// The stage (or payments after it) the entry pays at.
     async fn payment_stage(&self, ctx: &Context<'_>) -> ApiResult<DealStage> {
-        stage(&*loader(ctx)?, &self.0.payment_stage_id).await
+        stage(ctx, &self.0.payment_stage_id).await
     }
 
     /// What it pays.
@@ -280,11 +259,7 @@ impl PaymentCalculation {
 impl Scaling {
     /// The field whose option chooses.
     async fn custom_field(&self, ctx: &Context<'_>) -> ApiResult<CustomField> {
-        loader(ctx)?
-            .load_one(CustomFieldId(self.0.custom_field_id.clone()))
-            .await?
-            .map(CustomField)
-            .ok_or_else(|| ApiError::internal("custom field", &self.0.custom_field_id))
+        required(ctx, &self.0.custom_field_id, CustomFieldId, "custom field").await
     }
 
     /// The value for each option.
@@ -298,11 +273,7 @@ impl Scaling {
 impl ScalingTier {
     /// The option.
     async fn option(&self, ctx: &Context<'_>) -> ApiResult<CustomFieldOption> {
-        loader(ctx)?
-            .load_one(OptionId(self.0.option_id.clone()))
-            .await?
-            .map(CustomFieldOption)
-            .ok_or_else(|| ApiError::internal("custom field option", &self.0.option_id))
+        required(ctx, &self.0.option_id, OptionId, "custom field option").await
     }
 
     /// `"10%"` or `"500"`.
@@ -342,7 +313,10 @@ impl PeriodRate {
 
 impl PlanSimulation {
     /// A simulation's schedule, each line with the stage it names.
-    pub(crate) fn of(result: crate::deals::simulate::Simulation) -> ApiResult<PlanSimulation> {
+    pub(crate) fn of(
+        policy: &crate::auth::access::Policy,
+        result: crate::deals::simulate::Simulation,
+    ) -> ApiResult<PlanSimulation> {
         let mut lines = Vec::with_capacity(result.lines.len());
         for line in result.lines {
             let stage = result
@@ -352,7 +326,7 @@ impl PlanSimulation {
                 .ok_or_else(|| ApiError::internal("simulated stage", &line.stage_id))?;
             lines.push(PlanSimulationLine {
                 trigger: line.trigger.into(),
-                stage: DealStage(stage),
+                stage: DealStage::seen(policy, stage).ok_or(ApiError::Internal)?,
                 entry_index: line.entry_index as u32,
                 occurrence: line.occurrence,
                 value: line.applied.value.as_str().to_owned(),

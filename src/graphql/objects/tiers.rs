@@ -1,15 +1,16 @@
 //! Fields of tiered commissions, a partner's progress toward them, and the
 //! tenant.
 
+use super::Seen as _;
 use super::{
     Campaign, Money, Partner, PartnerGroup, PayoutAccount, Tenant, TierMetrics, TierModifier,
     TierProgress, TieredCommission, money,
 };
-use crate::auth::Scope;
+use crate::auth::access::Column as C;
 use crate::campaigns::enrollment;
 use crate::engine::tiers::{Metrics, Modifier, TierTerms};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{Owner, guard, loader, principal};
+use crate::graphql::context::{loader, policy, principal};
 use crate::graphql::enums::{TierPeriod, TierStatus};
 use crate::graphql::loaders::{
     ActiveTiers, CampaignId, CurrentProgressOf, EnrollmentsOf, GroupId, PartnerId, RequestLoader,
@@ -20,10 +21,6 @@ use crate::tiers::{self, terms_of};
 use async_graphql::{Context, ID, Object};
 use entity::tier_progress;
 use sea_orm::prelude::DateTimeUtc;
-
-/// A tier's terms show to whoever reads it, and to a partner reaching it
-/// through its own progress or commissions.
-const TIER_TERMS: &[Scope] = &[Scope::TieredCommissionsRead, Scope::CommissionsRead];
 
 fn modifier(modifier: Option<Modifier>) -> Option<TierModifier> {
     modifier.map(|m| TierModifier {
@@ -43,13 +40,8 @@ fn metrics(metrics: &Metrics) -> TierMetrics {
 }
 
 impl TieredCommission {
-    fn terms(&self, ctx: &Context<'_>) -> ApiResult<TierTerms> {
-        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
-        terms_of(&self.0)
-    }
-
-    fn scope(&self, ctx: &Context<'_>) -> ApiResult<()> {
-        guard(ctx, &[Scope::TieredCommissionsRead], Owner::NoPartner)
+    fn terms(&self) -> ApiResult<TierTerms> {
+        terms_of(self.0.read(C::Terms)?)
     }
 }
 
@@ -59,153 +51,154 @@ impl TieredCommission {
 impl TieredCommission {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Its name.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
-        Ok(&self.0.name)
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Terms)?;
+        Ok(&row.name)
     }
 
     /// For internal use: not shown to partners.
-    async fn notes(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
-        self.scope(ctx)?;
-        Ok(self.0.notes.as_deref())
+    async fn notes(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Setup)?;
+        Ok(row.notes.as_deref())
     }
 
     /// Whether it applies to new events.
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<TierStatus> {
-        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
-        Ok(self.0.status.into())
+    async fn status(&self) -> ApiResult<TierStatus> {
+        let row = self.0.read(C::Terms)?;
+        Ok(row.status.into())
     }
 
     /// The first day it applies, in the tenant's time zone.
-    async fn start_date(&self, ctx: &Context<'_>) -> ApiResult<Date> {
-        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
-        Ok(Date(self.0.start_date))
+    async fn start_date(&self) -> ApiResult<Date> {
+        let row = self.0.read(C::Terms)?;
+        Ok(Date(row.start_date))
     }
 
     /// The last day it applies.
-    async fn end_date(&self, ctx: &Context<'_>) -> ApiResult<Date> {
-        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
-        Ok(Date(self.0.end_date))
+    async fn end_date(&self) -> ApiResult<Date> {
+        let row = self.0.read(C::Terms)?;
+        Ok(Date(row.end_date))
     }
 
     /// The period goals are counted over.
-    async fn period(&self, ctx: &Context<'_>) -> ApiResult<TierPeriod> {
-        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
-        Ok(self.0.period.into())
+    async fn period(&self) -> ApiResult<TierPeriod> {
+        let row = self.0.read(C::Terms)?;
+        Ok(row.period.into())
     }
 
     /// Whether every partner is in it (else only `partners`).
-    async fn apply_to_all_partners(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        self.scope(ctx)?;
-        Ok(self.0.apply_to_all_partners)
+    async fn apply_to_all_partners(&self) -> ApiResult<bool> {
+        let row = self.0.read(C::Setup)?;
+        Ok(row.apply_to_all_partners)
     }
 
     /// The partners it applies to (none when it applies to all).
     async fn partners(&self, ctx: &Context<'_>) -> ApiResult<Vec<Partner>> {
-        self.scope(ctx)?;
+        let row = self.0.read(C::Setup)?;
         let loader = loader(ctx)?;
-        let links = loader.load_one(TierPartnersOf(self.0.id.clone())).await?;
+        let links = loader.load_one(TierPartnersOf(row.id.clone())).await?;
         let keys: Vec<PartnerId> = links
             .unwrap_or_default()
             .into_iter()
             .map(|l| PartnerId(l.partner_id))
             .collect();
         let found = loader.load_many(keys.clone()).await?;
-        Ok(keys
-            .into_iter()
-            .filter_map(|k| found.get(&k).cloned().map(Partner::from))
-            .collect())
+        let policy = policy(ctx)?;
+        Ok(Partner::all(
+            policy,
+            keys.into_iter().filter_map(|k| found.get(&k).cloned()),
+        ))
     }
 
     /// The campaigns whose events count.
     async fn campaigns(&self, ctx: &Context<'_>) -> ApiResult<Vec<Campaign>> {
-        self.scope(ctx)?;
+        let row = self.0.read(C::Setup)?;
         let loader = loader(ctx)?;
-        let links = loader.load_one(TierCampaignsOf(self.0.id.clone())).await?;
+        let links = loader.load_one(TierCampaignsOf(row.id.clone())).await?;
         let keys: Vec<CampaignId> = links
             .unwrap_or_default()
             .into_iter()
             .map(|l| CampaignId(l.campaign_id))
             .collect();
         let found = loader.load_many(keys.clone()).await?;
-        Ok(keys
-            .into_iter()
-            .filter_map(|k| found.get(&k).cloned().map(Campaign::from))
-            .collect())
+        let policy = policy(ctx)?;
+        Ok(Campaign::all(
+            policy,
+            keys.into_iter().filter_map(|k| found.get(&k).cloned()),
+        ))
     }
 
     /// Changes each new commission while the tier is reached (null: none).
-    async fn payout(&self, ctx: &Context<'_>) -> ApiResult<Option<TierModifier>> {
-        Ok(modifier(self.terms(ctx)?.payout))
+    async fn payout(&self) -> ApiResult<Option<TierModifier>> {
+        Ok(modifier(self.terms()?.payout))
     }
 
     /// Changes each new event's revenue while the tier is reached.
-    async fn revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<TierModifier>> {
-        Ok(modifier(self.terms(ctx)?.revenue))
+    async fn revenue(&self) -> ApiResult<Option<TierModifier>> {
+        Ok(modifier(self.terms()?.revenue))
     }
 
     /// Adjusts the period's earlier commissions when first reached.
-    async fn retroactive_payout(&self, ctx: &Context<'_>) -> ApiResult<Option<TierModifier>> {
-        Ok(modifier(self.terms(ctx)?.retroactive_payout))
+    async fn retroactive_payout(&self) -> ApiResult<Option<TierModifier>> {
+        Ok(modifier(self.terms()?.retroactive_payout))
     }
 
     /// What reaching it does to the revenue of the period's earlier events.
-    async fn retroactive_revenue(&self, ctx: &Context<'_>) -> ApiResult<Option<TierModifier>> {
-        Ok(modifier(self.terms(ctx)?.retroactive_revenue))
+    async fn retroactive_revenue(&self) -> ApiResult<Option<TierModifier>> {
+        Ok(modifier(self.terms()?.retroactive_revenue))
     }
 
     /// Every measure above 0 must be met for the tier to be reached.
-    async fn goals(&self, ctx: &Context<'_>) -> ApiResult<TierMetrics> {
-        Ok(metrics(&self.terms(ctx)?.goals))
+    async fn goals(&self) -> ApiResult<TierMetrics> {
+        Ok(metrics(&self.terms()?.goals))
     }
 
     /// A measure above 0 met: the tier stops modifying in the period.
-    async fn maxima(&self, ctx: &Context<'_>) -> ApiResult<TierMetrics> {
-        Ok(metrics(&self.terms(ctx)?.maxima))
+    async fn maxima(&self) -> ApiResult<TierMetrics> {
+        Ok(metrics(&self.terms()?.maxima))
     }
 
     /// The group a partner moves into the first time it reaches the tier.
     async fn promote_to_group(&self, ctx: &Context<'_>) -> ApiResult<Option<PartnerGroup>> {
-        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
-        let Some(id) = &self.0.promote_to_group_id else {
+        let row = self.0.read(C::Terms)?;
+        let Some(id) = &row.promote_to_group_id else {
             return Ok(None);
         };
-        loader(ctx)?
+        let group = loader(ctx)?
             .load_one(GroupId(id.clone()))
             .await?
-            .map(|group| Some(PartnerGroup::from(group)))
-            .ok_or_else(|| ApiError::internal("promotion group", id))
+            .ok_or_else(|| ApiError::internal("promotion group", id))?;
+        Ok(PartnerGroup::seen(policy(ctx)?, group))
     }
 
     /// Paid once the first time a partner reaches the tier in a period, in
     /// the campaign's currency (a `BONUS` row); null for none.
-    async fn bonus(&self, ctx: &Context<'_>) -> ApiResult<Option<Decimal>> {
-        guard(ctx, TIER_TERMS, Owner::AnyPartner)?;
-        self.0
-            .bonus
+    async fn bonus(&self) -> ApiResult<Option<Decimal>> {
+        let row = self.0.read(C::Terms)?;
+        row.bonus
             .as_deref()
             .map(|text| {
                 text.parse::<rust_decimal::Decimal>()
                     .map(Decimal::from)
-                    .map_err(|_| ApiError::internal("stored tier bonus", &self.0.id))
+                    .map_err(|_| ApiError::internal("stored tier bonus", &row.id))
             })
             .transpose()
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.scope(ctx)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Setup)?;
+        Ok(row.created_at.into())
     }
 
     /// When it last changed.
-    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        self.scope(ctx)?;
-        Ok(self.0.updated_at.into())
+    async fn updated_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Setup)?;
+        Ok(row.updated_at.into())
     }
 }
 
@@ -332,20 +325,20 @@ impl TierProgress {
     }
 }
 
-// Reached only through `Partner.tierProgress`, which checks its scope.
+// Made by `Partner.tierProgress`, whose column the caller reads.
 
 /// Where a partner stands toward a tier in a campaign this period: what a
 /// partner portal shows as "3 more sales to Gold".
 #[Object]
 impl TierProgress {
     /// The tier.
-    async fn tier(&self) -> TieredCommission {
-        TieredCommission(self.tier.clone())
+    async fn tier(&self, ctx: &Context<'_>) -> ApiResult<TieredCommission> {
+        TieredCommission::shown(ctx, self.tier.clone())
     }
 
     /// The campaign whose events count.
-    async fn campaign(&self) -> Campaign {
-        Campaign::from(self.campaign.clone())
+    async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Campaign> {
+        Campaign::shown(ctx, self.campaign.clone())
     }
 
     /// When the period began.
@@ -408,22 +401,25 @@ impl TierProgress {
 impl Tenant {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Its name.
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.name)
     }
 
     /// The tenant's currency, the default for simulations and campaigns.
-    async fn currency(&self) -> &str {
-        self.0.currency.code()
+    async fn currency(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.currency.code())
     }
 
     /// An IANA time zone: tier periods and dates are counted in it.
-    async fn time_zone(&self) -> &str {
-        &self.0.time_zone
+    async fn time_zone(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.time_zone)
     }
 
     /// The smallest payout per currency, for partners whose group and own
@@ -434,6 +430,7 @@ impl Tenant {
 
     /// The account SEPA files pay from (`commissions:read`).
     async fn payout_account(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutAccount>> {
+        self.0.read(C::Account)?;
         super::payouts::tenant_account(ctx).await
     }
 

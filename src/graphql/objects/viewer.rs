@@ -1,6 +1,6 @@
 //! Fields of the caller.
 
-use super::{Partner, Tenant, Viewer};
+use super::{Partner, Seen, Tenant, Viewer};
 use crate::directory::partners;
 use crate::error::ApiResult;
 use crate::graphql::context::{db, policy, principal};
@@ -32,7 +32,7 @@ impl Viewer {
 
     /// The tenant, with its time zone.
     async fn tenant(&self, ctx: &Context<'_>) -> ApiResult<Tenant> {
-        Ok(Tenant(principal(ctx)?.tenant.as_ref().clone()))
+        Tenant::shown(ctx, principal(ctx)?.tenant.as_ref().clone())
     }
 
     /// The tenant's currency, the default for simulations and campaigns.
@@ -53,6 +53,6 @@ impl Viewer {
         };
         Ok(partners::find(db(ctx)?.conn(), policy.tenant_id(), &id)
             .await?
-            .map(Partner::from))
+            .and_then(|row| Partner::seen(policy, row.into())))
     }
 }

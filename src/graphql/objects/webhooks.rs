@@ -2,11 +2,11 @@
 //! endpoint reads it: the tenant's admins and `webhooks:read` tokens, and
 //! the partner whose endpoint it is.
 
-use super::{DomainEvent, Partner, WebhookDelivery, WebhookEndpoint};
-use crate::auth::Scope;
+use super::{DomainEvent, Partner, Seen, WebhookDelivery, WebhookEndpoint};
+use crate::auth::access::Column as C;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
-use crate::graphql::context::{Owner, db, guard, loader, page_args};
+use crate::graphql::context::{db, loader, page_args, policy};
 use crate::graphql::enums::{DeliveryStatus, DomainEventType, WebhookStatus};
 use crate::graphql::loaders::{DomainEventSeq, load_partner};
 use crate::graphql::scalars::DateTime;
@@ -15,78 +15,72 @@ use crate::webhooks;
 use async_graphql::{Context, ID, Object};
 use entity::webhook_delivery;
 
-/// Who reads an endpoint's fields.
-fn readable(ctx: &Context<'_>, partner: &Option<String>) -> ApiResult<()> {
-    let owner = match partner {
-        Some(partner) => Owner::Partner(partner),
-        None => Owner::NoPartner,
-    };
-    guard(ctx, &[Scope::WebhooksRead], owner)
-}
-
 /// Where a tenant — or one of its partners, for its own events — is sent
 /// its domain events.
 #[Object]
 impl WebhookEndpoint {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Where deliveries are POSTed.
-    async fn url(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        readable(ctx, &self.0.partner_id)?;
-        Ok(self.0.url.clone())
+    async fn url(&self) -> ApiResult<String> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.url.clone())
     }
 
     /// The types sent; empty: every type.
-    async fn event_types(&self, ctx: &Context<'_>) -> ApiResult<Vec<DomainEventType>> {
-        readable(ctx, &self.0.partner_id)?;
-        Ok(webhooks::types_of(&self.0)
+    async fn event_types(&self) -> ApiResult<Vec<DomainEventType>> {
+        let row = self.0.read(C::Row)?;
+        Ok(webhooks::types_of(row)
             .into_iter()
             .map(Into::into)
             .collect())
     }
 
     /// What it is for.
-    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        readable(ctx, &self.0.partner_id)?;
-        Ok(self.0.description.clone())
+    async fn description(&self) -> ApiResult<Option<String>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.description.clone())
     }
 
     /// Whether it is sent events.
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<WebhookStatus> {
-        readable(ctx, &self.0.partner_id)?;
-        Ok(self.0.status.into())
+    async fn status(&self) -> ApiResult<WebhookStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// Why it is disabled: an update, a `410 Gone` answer, or events in a
     /// row that could not be delivered.
-    async fn disabled_reason(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        readable(ctx, &self.0.partner_id)?;
-        Ok(self.0.disabled_reason.clone())
+    async fn disabled_reason(&self) -> ApiResult<Option<String>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.disabled_reason.clone())
     }
 
     /// The partner whose endpoint it is: it receives only that partner's
     /// events. None: the tenant's own.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
-        readable(ctx, &self.0.partner_id)?;
-        match &self.0.partner_id {
-            Some(id) => Ok(Some(Partner::from(load_partner(&*loader(ctx)?, id).await?))),
+        let row = self.0.read(C::Row)?;
+        match &row.partner_id {
+            Some(id) => Ok(Partner::seen(
+                policy(ctx)?,
+                load_partner(&*loader(ctx)?, id).await?,
+            )),
             None => Ok(None),
         }
     }
 
     /// Events in a row whose delivery failed for good (a success resets it).
-    async fn consecutive_failures(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        readable(ctx, &self.0.partner_id)?;
-        Ok(self.0.consecutive_failures)
+    async fn consecutive_failures(&self) -> ApiResult<i32> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.consecutive_failures)
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        readable(ctx, &self.0.partner_id)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.created_at.into())
     }
 
     /// Its deliveries, oldest first: the delivery log.
@@ -102,22 +96,23 @@ impl WebhookEndpoint {
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
     ) -> ApiResult<ListConnection<WebhookDelivery>> {
-        readable(ctx, &self.0.partner_id)?;
+        let row = self.0.read(C::Row)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let mut select = webhooks::deliveries_of(&self.0.tenant_id, &self.0.id);
+        let mut select = webhooks::deliveries_of(&row.tenant_id, &row.id);
         if let Some(status) = status {
             use sea_orm::{ColumnTrait, QueryFilter};
             select = select.filter(
                 webhook_delivery::Column::Status.eq(entity::enums::DeliveryStatus::from(status)),
             );
         }
-        let partner = self.0.partner_id.clone();
+        let partner = row.partner_id.clone();
+        let policy = policy(ctx)?;
         list_connection(
             db(ctx)?.conn(),
             &request,
             select,
             webhook_delivery::Column::Id,
-            move |row| WebhookDelivery(row, partner.clone()),
+            move |row| WebhookDelivery::seen(policy, (row, partner.clone())),
         )
         .await
     }
@@ -128,64 +123,64 @@ impl WebhookEndpoint {
 impl WebhookDelivery {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().0.id.clone())
     }
 
     /// The event delivered.
     async fn event(&self, ctx: &Context<'_>) -> ApiResult<DomainEvent> {
-        readable(ctx, &self.1)?;
+        let row = self.0.read(C::Row)?;
         loader(ctx)?
-            .load_one(DomainEventSeq(self.0.event_seq))
+            .load_one(DomainEventSeq(row.0.event_seq))
             .await?
-            .map(DomainEvent)
+            .and_then(|row| DomainEvent::seen(policy(ctx).ok()?, row))
             .ok_or_else(|| ApiError::not_found("domain event"))
     }
 
     /// Attempts made so far.
-    async fn attempts(&self, ctx: &Context<'_>) -> ApiResult<i32> {
-        readable(ctx, &self.1)?;
-        Ok(self.0.attempts)
+    async fn attempts(&self) -> ApiResult<i32> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.0.attempts)
     }
 
     /// Pending, succeeded or failed.
-    async fn status(&self, ctx: &Context<'_>) -> ApiResult<DeliveryStatus> {
-        readable(ctx, &self.1)?;
-        Ok(self.0.status.into())
+    async fn status(&self) -> ApiResult<DeliveryStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.0.status.into())
     }
 
     /// The HTTP status the last attempt was answered with.
-    async fn last_response_status(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
-        readable(ctx, &self.1)?;
-        Ok(self.0.last_response_status)
+    async fn last_response_status(&self) -> ApiResult<Option<i32>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.0.last_response_status)
     }
 
     /// Why the last attempt failed: `answered 503`, `timed out`, …
-    async fn last_error(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
-        readable(ctx, &self.1)?;
-        Ok(self.0.last_error.clone())
+    async fn last_error(&self) -> ApiResult<Option<String>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.0.last_error.clone())
     }
 
     /// When the next attempt is due (pending deliveries).
-    async fn next_attempt_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        readable(ctx, &self.1)?;
-        Ok(self.0.next_attempt_at.map(Into::into))
+    async fn next_attempt_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.0.next_attempt_at.map(Into::into))
     }
 
     /// When it was delivered.
-    async fn delivered_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime>> {
-        readable(ctx, &self.1)?;
-        Ok(self.0.delivered_at.map(Into::into))
+    async fn delivered_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.0.delivered_at.map(Into::into))
     }
 
     /// Sent again by `replayWebhookDeliveries`.
-    async fn replay(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        readable(ctx, &self.1)?;
-        Ok(self.0.replay)
+    async fn replay(&self) -> ApiResult<bool> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.0.replay)
     }
 
     /// When it was created.
-    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime> {
-        readable(ctx, &self.1)?;
-        Ok(self.0.created_at.into())
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.0.created_at.into())
     }
 }

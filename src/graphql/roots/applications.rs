@@ -3,11 +3,13 @@
 
 use crate::applications::{self, Decision, Form};
 use crate::auth::Scope;
+use crate::auth::visible::Visible;
 use crate::error::ApiResult;
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{client, db, keys, page_args, policy, writer};
 use crate::graphql::enums::ApplicationStatus;
 use crate::graphql::objects::PartnerApplication;
+use crate::graphql::objects::Seen as _;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use entity::partner_application;
@@ -99,10 +101,7 @@ impl ApplicationQuery {
                 campaign_id.as_ref().map(|id| id.as_str()),
             ),
             partner_application::Column::Id,
-            |row| PartnerApplication {
-                row,
-                applicant: false,
-            },
+            PartnerApplication::for_caller(policy),
         )
         .await
     }
@@ -149,7 +148,7 @@ impl ApplicationMutation {
     ) -> ApiResult<PartnerApplication> {
         let row = applications::confirm(db(ctx)?, keys(ctx)?, &token).await?;
         Ok(PartnerApplication {
-            row,
+            row: Visible::to_applicant(row),
             applicant: true,
         })
     }
@@ -179,9 +178,6 @@ impl ApplicationMutation {
             decision,
         )
         .await?;
-        Ok(PartnerApplication {
-            row,
-            applicant: false,
-        })
+        PartnerApplication::shown(ctx, row)
     }
 }

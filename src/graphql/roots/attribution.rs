@@ -11,11 +11,11 @@ use crate::attribution::clicks::{self, Visit};
 use crate::attribution::codes::{self, NewCode};
 use crate::attribution::customers::{self, Attribute, By};
 use crate::auth::Scope;
-use crate::auth::access::Owner;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, forget_reads, page_args, policy, writer};
 use crate::graphql::enums::EventOutcome;
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Click, Customer, Event, ReferralCode, UnattributedEvent};
 use crate::graphql::scalars::DateTime;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
@@ -127,7 +127,6 @@ impl AttributeCustomerInput {
 }
 
 /// Customers are read by their partner and with either of these scopes.
-const CUSTOMER_READERS: &[Scope] = &[Scope::PartnersRead, Scope::CommissionsRead];
 
 #[derive(Default)]
 pub struct AttributionQuery;
@@ -142,13 +141,12 @@ impl AttributionQuery {
         #[graphql(desc = "The customer's id in your systems.")] external_id: String,
     ) -> ApiResult<Option<Customer>> {
         let policy = policy(ctx)?;
-        policy.looks_up(CUSTOMER_READERS)?;
+        policy.looks_up(crate::auth::access::CUSTOMER_LOOKUP)?;
         let found = customers::find(db(ctx)?.conn(), policy.tenant_id(), &external_id).await?;
         let Some(found) = found else {
             return Ok(None);
         };
-        let visible = policy.finds(Owner::Partner(&found.partner_id), CUSTOMER_READERS)?;
-        Ok(visible.then_some(Customer(found)))
+        Ok(Customer::found(policy, found))
     }
 
     /// The tenant's customers, oldest first, of one partner if given; a
@@ -168,7 +166,7 @@ impl AttributionQuery {
     ) -> ApiResult<ListConnection<Customer>> {
         let policy = policy(ctx)?;
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let rows = policy.rows(named, CUSTOMER_READERS)?;
+        let rows = policy.rows(named, crate::auth::access::CUSTOMER_LOOKUP)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let select = customers::list(policy.tenant_id(), &rows);
         list_connection(
@@ -176,7 +174,7 @@ impl AttributionQuery {
             &request,
             select,
             attribution::Column::Id,
-            Customer,
+            Customer::for_caller(policy),
         )
         .await
     }
@@ -217,7 +215,14 @@ impl AttributionQuery {
         let outcome = outcome.map(|o| o == EventOutcome::Earned);
         let select =
             crate::ledger::events::list(policy.tenant_id(), &rows, customer.as_deref(), outcome);
-        list_connection(db(ctx)?.conn(), &request, select, event::Column::Id, Event).await
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            event::Column::Id,
+            Event::for_caller(policy),
+        )
+        .await
     }
 
     /// Sales and leads held because they named only a customer nobody has
@@ -242,7 +247,7 @@ impl AttributionQuery {
             &request,
             select,
             unattributed_event::Column::Id,
-            UnattributedEvent,
+            UnattributedEvent::for_caller(policy),
         )
         .await
     }
@@ -269,9 +274,7 @@ impl AttributionMutation {
             code: input.code,
             coupon_code: input.coupon_code,
         };
-        Ok(ReferralCode(
-            codes::create(db(ctx)?, policy.tenant_id(), new).await?,
-        ))
+        ReferralCode::shown(ctx, codes::create(db(ctx)?, policy.tenant_id(), new).await?)
     }
 
     /// Archives a code: it attributes nothing new; what it attributed
@@ -285,7 +288,7 @@ impl AttributionMutation {
         let rows = policy.rows(None, &[Scope::PartnersWrite])?;
         forget_reads(ctx)?;
         let archived = codes::archive(db(ctx)?, policy.tenant_id(), &id, rows.partner()).await?;
-        Ok(ReferralCode(archived))
+        Ok(ReferralCode::shown(ctx, archived)?)
     }
 
     /// Moves a customer to another partner (admins only): its sales recorded
@@ -308,7 +311,7 @@ impl AttributionMutation {
         };
         let moved =
             customers::reassign(db(ctx)?, principal.tenant_id(), &principal.subject, new).await?;
-        Ok(Customer(moved))
+        Ok(Customer::shown(ctx, moved)?)
     }
 
     /// Records a click for a brand that runs its own redirect; an unknown
@@ -327,7 +330,7 @@ impl AttributionMutation {
             ip: input.ip,
         };
         match clicks::record(db(ctx)?, principal.tenant_id(), &input.code, visit, false).await? {
-            Some(clicks::Recorded::Clicked(clicked)) => Ok(Click(*clicked)),
+            Some(clicks::Recorded::Clicked(clicked)) => Ok(Click::shown(ctx, *clicked)?),
             Some(clicks::Recorded::Spam { .. }) => Err(ApiError::Conflict(
                 "not counted: this address passed the click-spam threshold on the partner's links"
                     .into(),
@@ -360,6 +363,6 @@ impl AttributionMutation {
         };
         let staff = policy(ctx)?.is_admin();
         let attributed = customers::attribute(db(ctx)?, principal.tenant_id(), staff, new).await?;
-        Ok(Customer(attributed.customer))
+        Ok(Customer::shown(ctx, attributed.customer)?)
     }
 }

@@ -9,6 +9,7 @@ use crate::backtests::{self, NewBacktest, Proposal};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Connection, TotalCount};
 use crate::graphql::context::{db, forget_reads, policy as caller_policy};
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Partner, money};
 use crate::graphql::plans::CommissionPlanInput;
 use crate::graphql::roots::deals::new_plan;
@@ -108,8 +109,10 @@ pub struct BacktestPartner {
 #[ComplexObject]
 impl BacktestPartner {
     /// The partner.
-    async fn partner(&self) -> Option<Partner> {
-        self.partner.clone().map(Partner)
+    async fn partner(&self, ctx: &Context<'_>) -> Option<Partner> {
+        self.partner
+            .clone()
+            .and_then(|row| Partner::seen_in(ctx, row))
     }
 
     /// The partner's id.

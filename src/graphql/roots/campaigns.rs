@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, forget_reads, page_args, policy, text_change, writer};
 use crate::graphql::enums::{CampaignStatus, PartnerType, RequestStatus, Visibility};
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Campaign, Enrollment, PartnerCommission, PartnershipRequest};
 use crate::graphql::ready::Ready;
 use crate::graphql::rules::{GroupRuleInput, rule_set};
@@ -152,7 +153,7 @@ impl CampaignQuery {
         let policy = policy(ctx)?;
         let rows = policy.rows(None, &[Scope::CampaignsRead])?;
         let found = campaigns::visible(db(ctx)?.conn(), policy.tenant_id(), &id, &rows).await?;
-        Ok(found.map(Campaign::from))
+        Ok(found.and_then(|row| Campaign::seen_in(ctx, row.into())))
     }
 
     /// The tenant's campaigns, oldest first. A partner token sees active
@@ -192,7 +193,7 @@ impl CampaignQuery {
             &request,
             select,
             entity::campaign::Column::Id,
-            |row| Ready(Campaign::from(row)),
+            |row| Campaign::seen_in(ctx, row.into()).map(Ready),
         )
         .await
     }
@@ -222,7 +223,7 @@ impl CampaignQuery {
             &request,
             select,
             partnership_request::Column::Id,
-            PartnershipRequest,
+            PartnershipRequest::for_caller(policy),
         )
         .await
     }
@@ -270,9 +271,12 @@ impl CampaignMutation {
             auto_approve_applications: input.auto_approve_applications.unwrap_or(false),
             allow_paid_ads: input.allow_paid_ads.unwrap_or(true),
         };
-        Ok(Campaign::from(
-            campaigns::create(db(ctx)?, principal.tenant_id(), new).await?,
-        ))
+        Campaign::shown(
+            ctx,
+            campaigns::create(db(ctx)?, principal.tenant_id(), new)
+                .await?
+                .into(),
+        )
     }
 
     /// Changes a campaign. Partners already enrolled keep their snapshot.
@@ -319,9 +323,12 @@ impl CampaignMutation {
             auto_approve_applications: input.auto_approve_applications,
             allow_paid_ads: input.allow_paid_ads,
         };
-        Ok(Campaign::from(
-            campaigns::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
-        ))
+        Campaign::shown(
+            ctx,
+            campaigns::update(db(ctx)?, principal.tenant_id(), &id, changes)
+                .await?
+                .into(),
+        )
     }
 
     /// Closes a campaign for good: no more events or applications.
@@ -341,7 +348,7 @@ impl CampaignMutation {
                 ApiError::BadInput { message, .. } => ApiError::bad_input("id", message),
                 other => other,
             })?;
-        Ok(Campaign::from(archived))
+        Campaign::shown(ctx, archived.into())
     }
 
     /// A partner asks to join a public campaign (partner tokens only).
@@ -355,7 +362,7 @@ impl CampaignMutation {
         forget_reads(ctx)?;
         let request =
             enrollment::apply(db(ctx)?, policy.tenant_id(), partner_id, &campaign_id).await?;
-        Ok(PartnershipRequest(request))
+        Ok(PartnershipRequest::shown(ctx, request)?)
     }
 
     /// Approves a pending request: enrolls the partner and stamps the
@@ -368,7 +375,7 @@ impl CampaignMutation {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let enrolled =
             enrollment::approve(db(ctx)?, principal.tenant_id(), &principal.subject, &id).await?;
-        Ok(enrollment_of(enrolled))
+        enrollment_of(ctx, enrolled)
     }
 
     /// Rejects a partner's application to a campaign, saying why
@@ -381,9 +388,8 @@ impl CampaignMutation {
     ) -> ApiResult<PartnershipRequest> {
         let principal = writer(ctx, Scope::CampaignsWrite)?;
         let reason = input::required_text("reason", &reason, input::MAX_NOTE_CHARS)?;
-        Ok(PartnershipRequest(
-            enrollment::reject(db(ctx)?, principal.tenant_id(), &id, reason).await?,
-        ))
+        let rejected = enrollment::reject(db(ctx)?, principal.tenant_id(), &id, reason).await?;
+        PartnershipRequest::shown(ctx, rejected)
     }
 
     /// Creates a partner enrolled in a campaign, with its snapshot, at once.
@@ -420,7 +426,7 @@ impl CampaignMutation {
             invitation,
         )
         .await?;
-        Ok(enrollment_of(enrolled))
+        enrollment_of(ctx, enrolled)
     }
 
     /// Appends an `AMENDMENT` snapshot: the partner's next events use it.
@@ -452,13 +458,14 @@ impl CampaignMutation {
             note,
         )
         .await?;
-        Ok(PartnerCommission(snapshot))
+        Ok(PartnerCommission::shown(ctx, snapshot)?)
     }
 }
 
-fn enrollment_of(enrolled: enrollment::Enrolled) -> Enrollment {
-    Enrollment {
-        row: enrolled.enrollment,
+fn enrollment_of(ctx: &Context<'_>, enrolled: enrollment::Enrolled) -> ApiResult<Enrollment> {
+    let enrollment = Enrollment::shown(ctx, enrolled.enrollment)?;
+    Ok(Enrollment {
         snapshot: Some(enrolled.snapshot),
-    }
+        ..enrollment
+    })
 }

@@ -157,7 +157,7 @@ impl ConnectorQuery {
             &request,
             select,
             connector_event::Column::EventId,
-            BillingConnectorEvent::of,
+            |row| Some(BillingConnectorEvent::of(row)),
         )
         .await
     }

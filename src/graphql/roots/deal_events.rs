@@ -5,6 +5,7 @@ use crate::deals::moves::{DealEvent, NewPayment, StageMove};
 use crate::deals::record;
 use crate::error::ApiResult;
 use crate::graphql::batch::ItemError;
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Commission, Deal, Event};
 use crate::graphql::scalars::{DateTime, Decimal};
 use async_graphql::{ID, InputObject, OneofObject, SimpleObject};
@@ -121,14 +122,20 @@ pub struct DealEventPayload {
     pub duplicate: bool,
 }
 
-impl From<DealEvent> for DealEventPayload {
-    fn from(recorded: DealEvent) -> Self {
-        DealEventPayload {
-            event: Event(recorded.event),
-            deal: Deal(recorded.deal),
-            commissions: recorded.commissions.into_iter().map(Commission).collect(),
+use crate::auth::access::Policy;
+use crate::error::ApiError;
+
+impl DealEventPayload {
+    /// What a deal event recorded, as the caller (staff: `deals:write`)
+    /// sees it.
+    pub fn seen_by(policy: &Policy, recorded: DealEvent) -> ApiResult<Self> {
+        let refused = || ApiError::Forbidden("partners see only their own data".into());
+        Ok(DealEventPayload {
+            event: Event::seen(policy, recorded.event).ok_or_else(refused)?,
+            deal: Deal::seen(policy, recorded.deal).ok_or_else(refused)?,
+            commissions: Commission::all(policy, recorded.commissions),
             duplicate: recorded.duplicate,
-        }
+        })
     }
 }
 

@@ -13,6 +13,7 @@ use crate::deals::pipeline_changes::{self as changes, ContactChanges, OptionChan
 use crate::deals::workflow::{self, DealChanges, Registration};
 use crate::error::ApiResult;
 use crate::graphql::context::{db, forget_reads, ingest, policy, writer};
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Contact, CustomField, Deal, DealStage};
 use crate::graphql::plans::CustomFieldValueInput;
 use crate::graphql::roots::deals::field_values;
@@ -140,7 +141,7 @@ impl DealWorkflowMutation {
         )
         .await?;
         ingest(ctx)?.remember_deal(tenant_id, &deal.id, &deal.partner_id);
-        Ok(Deal(deal))
+        Ok(Deal::shown(ctx, deal)?)
     }
 
     /// Approves a pending registration: the plans that apply to the partner
@@ -161,7 +162,7 @@ impl DealWorkflowMutation {
             stage_id.as_ref().map(|s| s.0.as_str()),
         )
         .await?;
-        Ok(Deal(approved.deal))
+        Ok(Deal::shown(ctx, approved.deal)?)
     }
 
     /// Rejects a pending registration; the partner reads the reason, and
@@ -181,7 +182,7 @@ impl DealWorkflowMutation {
             &reason,
         )
         .await?;
-        Ok(Deal(deal))
+        Ok(Deal::shown(ctx, deal)?)
     }
 
     /// Changes a deal's fields, each change kept in `Deal.history`; what
@@ -209,7 +210,7 @@ impl DealWorkflowMutation {
             changes,
         )
         .await?;
-        Ok(Deal(deal))
+        Ok(Deal::shown(ctx, deal)?)
     }
 
     /// Closes a deal as lost: moving it is `CONFLICT`, and its payments are
@@ -229,7 +230,7 @@ impl DealWorkflowMutation {
             &reason,
         )
         .await?;
-        Ok(Deal(deal))
+        Ok(Deal::shown(ctx, deal)?)
     }
 
     /// Reopens a lost deal: `WON` if it had reached a winning stage, else
@@ -242,7 +243,7 @@ impl DealWorkflowMutation {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let deal =
             workflow::reopen(db(ctx)?, principal.tenant_id(), &principal.subject, &id).await?;
-        Ok(Deal(deal))
+        Ok(Deal::shown(ctx, deal)?)
     }
 
     /// Renames, moves or marks a stage.
@@ -259,7 +260,7 @@ impl DealWorkflowMutation {
             is_won: input.is_won,
         };
         let stage = pipeline::update_stage(db(ctx)?, principal.tenant_id(), &id, changes).await?;
-        Ok(DealStage(stage))
+        Ok(DealStage::shown(ctx, stage)?)
     }
 
     /// Archives a stage: nothing moves to it, is created or approved at it,
@@ -271,7 +272,7 @@ impl DealWorkflowMutation {
     ) -> ApiResult<DealStage> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let stage = changes::archive_stage(db(ctx)?, principal.tenant_id(), &id).await?;
-        Ok(DealStage(stage))
+        Ok(DealStage::shown(ctx, stage)?)
     }
 
     /// Renames a custom field and sets its options: renamed, added,
@@ -300,7 +301,7 @@ impl DealWorkflowMutation {
             options,
         )
         .await?;
-        Ok(CustomField(field))
+        Ok(CustomField::shown(ctx, field)?)
     }
 
     /// Renames a contact or changes its email.
@@ -317,7 +318,7 @@ impl DealWorkflowMutation {
         };
         let contact =
             changes::update_contact(db(ctx)?, principal.tenant_id(), &id, changes).await?;
-        Ok(Contact(contact))
+        Ok(Contact::shown(ctx, contact)?)
     }
 
     /// Archives a contact: no new deal or spiff names it; what names it
@@ -329,6 +330,6 @@ impl DealWorkflowMutation {
     ) -> ApiResult<Contact> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let contact = changes::archive_contact(db(ctx)?, principal.tenant_id(), &id).await?;
-        Ok(Contact(contact))
+        Ok(Contact::shown(ctx, contact)?)
     }
 }

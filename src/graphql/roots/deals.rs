@@ -8,7 +8,7 @@
 //! `deals:write`; plans and their simulation `commission_plans:write`;
 //! naming a spiff's recipient `commissions:write`.
 
-use crate::auth::access::{Owner, Rows};
+use crate::auth::access::{Kind, Rows};
 use crate::auth::{Principal, Scope};
 use crate::deals::deal::{self as deals, DealFilter, NewDeal};
 use crate::deals::pipeline::{self, NewContact};
@@ -21,6 +21,7 @@ use crate::graphql::batch;
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, ids, ingest, page_args, policy, principal, writer};
 use crate::graphql::enums::{DealRegistration, DealStatus, PartnerType, PaymentTarget};
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{
     Commission, CommissionPlan, Contact, CustomField, Deal, DealStage, PlanSimulation,
 };
@@ -121,10 +122,6 @@ pub fn field_values(values: Vec<CustomFieldValueInput>) -> Vec<(String, String)>
         .collect()
 }
 
-/// The pipeline (stages, fields) is read by partners and with either of
-/// these scopes.
-const PIPELINE_READERS: &[Scope] = &[Scope::DealsRead, Scope::CommissionPlansRead];
-
 /// Whose deals or contacts a list filtered by `asked` holds.
 fn deal_rows(ctx: &Context<'_>, asked: Option<ID>) -> ApiResult<Rows> {
     let named = asked.as_ref().map(|p| p.as_str());
@@ -142,19 +139,19 @@ impl DealQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "Archived stages too (default false).")] include_archived: Option<bool>,
     ) -> ApiResult<Vec<DealStage>> {
-        let principal = principal(ctx)?;
-        policy(ctx)?.allows(PIPELINE_READERS, Owner::AnyPartner)?;
+        let policy = policy(ctx)?;
+        policy.reads_kind(Kind::DealStage)?;
         let archived = include_archived.unwrap_or(false);
-        let stages = pipeline::stages(db(ctx)?.conn(), principal.tenant_id(), archived).await?;
-        Ok(stages.into_iter().map(DealStage).collect())
+        let stages = pipeline::stages(db(ctx)?.conn(), policy.tenant_id(), archived).await?;
+        Ok(DealStage::all(policy, stages))
     }
 
     /// The tenant's custom select fields, oldest first.
     async fn custom_fields(&self, ctx: &Context<'_>) -> ApiResult<Vec<CustomField>> {
-        let principal = principal(ctx)?;
-        policy(ctx)?.allows(PIPELINE_READERS, Owner::AnyPartner)?;
-        let fields = pipeline::fields(db(ctx)?.conn(), principal.tenant_id()).await?;
-        Ok(fields.into_iter().map(CustomField).collect())
+        let policy = policy(ctx)?;
+        policy.reads_kind(Kind::CustomField)?;
+        let fields = pipeline::fields(db(ctx)?.conn(), policy.tenant_id()).await?;
+        Ok(CustomField::all(policy, fields))
     }
 
     /// Contacts, oldest first: all of the tenant's, or one partner's staff.
@@ -182,7 +179,7 @@ impl DealQuery {
             &request,
             select,
             contact::Column::Id,
-            Contact,
+            Contact::for_caller(policy(ctx)?),
         )
         .await
     }
@@ -197,7 +194,7 @@ impl DealQuery {
         principal.require(Scope::CommissionPlansRead)?;
         Ok(plans::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
-            .map(CommissionPlan))
+            .and_then(CommissionPlan::for_caller(policy(ctx)?)))
     }
 
     /// The tenant's plans, oldest first; `search` matches the label;
@@ -238,7 +235,7 @@ impl DealQuery {
             &request,
             select,
             commission_plan::Column::Id,
-            CommissionPlan,
+            CommissionPlan::for_caller(policy(ctx)?),
         )
         .await
     }
@@ -254,8 +251,7 @@ impl DealQuery {
         let Some(found) = deals::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };
-        let visible = policy.finds(Owner::Partner(&found.partner_id), &[Scope::DealsRead])?;
-        Ok(visible.then_some(Deal(found)))
+        Ok(Deal::found(policy, found))
     }
 
     /// Deals, oldest first, by partner, stage, registration or status; a
@@ -289,7 +285,14 @@ impl DealQuery {
             status: status.map(Into::into),
         };
         let select = deals::list(principal(ctx)?.tenant_id(), &filter);
-        list_connection(db(ctx)?.conn(), &request, select, deal::Column::Id, Deal).await
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            deal::Column::Id,
+            Deal::for_caller(policy(ctx)?),
+        )
+        .await
     }
 }
 
@@ -341,7 +344,7 @@ impl DealMutation {
         let stage =
             pipeline::create_stage(db, tenant_id, &input.name, input.position, input.is_won)
                 .await?;
-        Ok(DealStage(stage))
+        Ok(DealStage::shown(ctx, stage)?)
     }
 
     /// Adds a custom select field with its options.
@@ -354,7 +357,7 @@ impl DealMutation {
         let field =
             pipeline::create_field(db(ctx)?, principal.tenant_id(), &input.name, &input.options)
                 .await?;
-        Ok(CustomField(field))
+        Ok(CustomField::shown(ctx, field)?)
     }
 
     /// Adds a contact: a partner's staff, or one of the tenant's own people.
@@ -370,7 +373,7 @@ impl DealMutation {
             email: input.email,
         };
         let contact = pipeline::create_contact(db(ctx)?, principal.tenant_id(), new).await?;
-        Ok(Contact(contact))
+        Ok(Contact::shown(ctx, contact)?)
     }
 
     /// Creates a plan. It applies to deals created from now on.
@@ -382,7 +385,7 @@ impl DealMutation {
         let principal = writer(ctx, Scope::CommissionPlansWrite)?;
         let new = new_plan(input, principal, "input")?;
         let plan = plans::create(db(ctx)?, principal.tenant_id(), new).await?;
-        Ok(CommissionPlan(plan))
+        Ok(CommissionPlan::shown(ctx, plan)?)
     }
 
     /// Changes a plan; deals created before keep the terms they froze.
@@ -421,7 +424,7 @@ impl DealMutation {
             currency: input.currency.and(currency).map(|c| c.code().to_owned()),
         };
         let plan = plans::update(db(ctx)?, principal.tenant_id(), &id, changes).await?;
-        Ok(CommissionPlan(plan))
+        Ok(CommissionPlan::shown(ctx, plan)?)
     }
 
     /// Archives a plan: no new deal gets it; deals that froze it keep it.
@@ -432,7 +435,7 @@ impl DealMutation {
     ) -> ApiResult<CommissionPlan> {
         let principal = writer(ctx, Scope::CommissionPlansWrite)?;
         let plan = plans::archive(db(ctx)?, principal.tenant_id(), &id).await?;
-        Ok(CommissionPlan(plan))
+        Ok(CommissionPlan::shown(ctx, plan)?)
     }
 
     /// What a plan — given whole in `plan`, or a saved one by `planId` —
@@ -484,7 +487,7 @@ impl DealMutation {
             payments,
         )
         .await?;
-        PlanSimulation::of(result)
+        PlanSimulation::of(policy(ctx)?, result)
     }
 
     /// Creates a deal at a stage, freezing the plans that apply to its
@@ -523,7 +526,7 @@ impl DealMutation {
         let created = deals::create(db(ctx)?, tenant_id, &principal.subject, new).await?;
         // Its moves and payments are routed by its partner.
         ingest(ctx)?.remember_deal(tenant_id, &created.deal.id, &created.deal.partner_id);
-        Ok(Deal(created.deal))
+        Ok(Deal::shown(ctx, created.deal)?)
     }
 
     /// Moves a deal to a stage; entries of stages reached for the first time
@@ -535,10 +538,10 @@ impl DealMutation {
     ) -> ApiResult<DealEventPayload> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let item = record::prepare_move("input", input.into_move("input")?)?;
-        Ok(ingest(ctx)?
+        let recorded = ingest(ctx)?
             .record_deal(principal.tenant_id(), item)
-            .await?
-            .into())
+            .await?;
+        DealEventPayload::seen_by(policy(ctx)?, recorded)
     }
 
     /// Records a payment on a deal; recurring entries whose stage the deal
@@ -550,10 +553,10 @@ impl DealMutation {
     ) -> ApiResult<DealEventPayload> {
         let principal = writer(ctx, Scope::DealsWrite)?;
         let item = record::prepare_payment("input", input.into_payment("input")?)?;
-        Ok(ingest(ctx)?
+        let recorded = ingest(ctx)?
             .record_deal(principal.tenant_id(), item)
-            .await?
-            .into())
+            .await?;
+        DealEventPayload::seen_by(policy(ctx)?, recorded)
     }
 
     /// Records up to 1,000 deal events — moves and payments, in order, in
@@ -573,6 +576,11 @@ impl DealMutation {
             |event, prefix| event.into_item(&prefix),
         )?;
         let recorded = record::record_batch(db(ctx)?, principal.tenant_id(), events).await?;
+        let policy = policy(ctx)?;
+        let recorded = recorded
+            .into_iter()
+            .map(|r| r.and_then(|r| DealEventPayload::seen_by(policy, r)))
+            .collect();
         Ok(
             items.answer(recorded, |external_id, payload, error| DealEventResult {
                 external_id,
@@ -600,7 +608,7 @@ impl DealMutation {
             &input.note,
         )
         .await?;
-        Ok(Deal(deal))
+        Ok(Deal::shown(ctx, deal)?)
     }
 
     /// Names the contact a spiff waiting for one pays (once); it may then
@@ -615,6 +623,6 @@ impl DealMutation {
         let row =
             deals::assign_recipient(db(ctx)?, principal.tenant_id(), &commission_id, &contact_id)
                 .await?;
-        Ok(Commission(row))
+        Ok(Commission::shown(ctx, row)?)
     }
 }

@@ -12,10 +12,11 @@ use crate::graphql::connection::Connection;
 use crate::graphql::context::{db, page_args, policy, request_context};
 use crate::graphql::enums::DomainEventType;
 use crate::graphql::objects::DomainEvent;
+use crate::graphql::objects::Seen as _;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::connection::{Edge, EmptyFields};
 use async_graphql::{Context, ID, Object, Subscription};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use std::time::Duration;
 
 /// Events a subscription reads from the log at a time.
@@ -60,6 +61,7 @@ impl EventQuery {
             None => Cursor::START,
         };
         let page = settled_read(db(ctx)?, &audience, after, size).await?;
+        let policy = policy(ctx)?;
         // Unsettled: more is committed, and a later call will have it.
         let mut connection = Connection::new(
             after != Cursor::START,
@@ -69,7 +71,10 @@ impl EventQuery {
         connection.edges = page
             .events
             .into_iter()
-            .map(|event| Edge::new(Cursor::of(&event).id(), DomainEvent(event)))
+            .filter_map(|event| {
+                let cursor = Cursor::of(&event).id();
+                DomainEvent::seen(policy, event).map(|event| Edge::new(cursor, event))
+            })
             .collect();
         Ok(connection)
     }
@@ -133,9 +138,14 @@ impl EventSubscription {
         let forgetter = request_context(ctx)?
             .forgetter()
             .ok_or_else(|| ApiError::Unauthenticated("a bearer token is required".into()))?;
-        Ok(follow(db, notifier, audience, start, move || {
-            forgetter.forget()
-        }))
+        let policy = policy(ctx)?.clone();
+        Ok(
+            follow(db, notifier, audience, start, move || forgetter.forget()).filter_map(
+                move |event| {
+                    async_graphql::futures_util::future::ready(DomainEvent::seen(&policy, event))
+                },
+            ),
+        )
     }
 }
 
@@ -148,7 +158,7 @@ fn follow(
     audience: Audience,
     start: Cursor,
     mut fresh: impl FnMut() + Send + 'static,
-) -> impl Stream<Item = DomainEvent> + Send + 'static {
+) -> impl Stream<Item = entity::domain_event::Model> + Send + 'static {
     async_stream::stream! {
         if audience.nobody {
             // Another partner's events: there are none to wait for.
@@ -171,7 +181,7 @@ fn follow(
             for event in page.events {
                 cursor = Cursor::of(&event);
                 fresh();
-                yield DomainEvent(event);
+                yield event;
             }
             if page.full {
                 continue;

@@ -10,17 +10,14 @@
 //! `null`, never an error that tells it exists.
 
 use crate::auth::Scope;
-use crate::auth::access::{Owner, money_owner};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{loader, policy};
 use crate::graphql::loaders::{
     CampaignSeenBy, CommissionId, CustomerExternalId, PartnerExternalId, PartnerId,
 };
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Campaign, Commission, Customer, Partner};
 use async_graphql::{Context, ID, Object};
-
-/// Who reads customers (as `customer(externalId:)` does).
-const CUSTOMER_READERS: &[Scope] = &[Scope::PartnersRead, Scope::CommissionsRead];
 
 /// A refusal for the caller's scopes read as nothing to show.
 fn shown<T>(answer: ApiResult<Option<T>>) -> ApiResult<Option<T>> {
@@ -39,11 +36,10 @@ impl FederationQuery {
     async fn find_partner_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Partner>> {
         shown(
             async {
-                if !policy(ctx)?.finds(Owner::Partner(&id), &[Scope::PartnersRead])? {
-                    return Ok(None);
-                }
+                let policy = policy(ctx)?;
+                policy.looks_up(&[Scope::PartnersRead])?;
                 let found = loader(ctx)?.load_one(PartnerId(id.to_string())).await?;
-                Ok(found.map(Partner::from))
+                Ok(found.and_then(|row| Partner::found(policy, row)))
             }
             .await,
         )
@@ -65,8 +61,7 @@ impl FederationQuery {
                 else {
                     return Ok(None);
                 };
-                let visible = policy.finds(Owner::Partner(&found.id), &[Scope::PartnersRead])?;
-                Ok(visible.then(|| Partner::from(found)))
+                Ok(Partner::found(policy, found))
             }
             .await,
         )
@@ -81,15 +76,14 @@ impl FederationQuery {
         shown(
             async {
                 let policy = policy(ctx)?;
-                policy.looks_up(CUSTOMER_READERS)?;
+                policy.looks_up(crate::auth::access::CUSTOMER_LOOKUP)?;
                 let Some(found) = loader(ctx)?
                     .load_one(CustomerExternalId(external_id))
                     .await?
                 else {
                     return Ok(None);
                 };
-                let visible = policy.finds(Owner::Partner(&found.partner_id), CUSTOMER_READERS)?;
-                Ok(visible.then_some(Customer(found)))
+                Ok(Customer::found(policy, found))
             }
             .await,
         )
@@ -108,9 +102,7 @@ impl FederationQuery {
                 let Some(row) = loader(ctx)?.load_one(CommissionId(id.to_string())).await? else {
                     return Ok(None);
                 };
-                let owner = money_owner(&row.partner_id, row.staff_payee);
-                let visible = policy.finds(owner, &[Scope::CommissionsRead])?;
-                Ok(visible.then_some(Commission(row)))
+                Ok(Commission::found(policy, row))
             }
             .await,
         )
@@ -130,7 +122,10 @@ impl FederationQuery {
                     id: id.to_string(),
                     partner,
                 };
-                Ok(loader(ctx)?.load_one(key).await?.map(Campaign::from))
+                Ok(loader(ctx)?
+                    .load_one(key)
+                    .await?
+                    .and_then(|row| Campaign::seen_in(ctx, row)))
             }
             .await,
         )

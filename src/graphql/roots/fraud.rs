@@ -5,6 +5,7 @@ use crate::error::ApiResult;
 use crate::fraud::{self, policy, resolve};
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, page_args, policy as caller_policy, writer};
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{
     FraudAction, FraudDecision, FraudFlag, FraudFlagStatus, FraudRule, FraudSignal,
 };
@@ -85,7 +86,7 @@ impl FraudQuery {
             &request,
             fraud::list(policy.tenant_id(), &filter),
             fraud_flag::Column::Id,
-            FraudFlag,
+            FraudFlag::for_caller(policy),
         )
         .await
     }
@@ -139,7 +140,7 @@ impl FraudMutation {
             resolution,
         )
         .await?;
-        Ok(FraudFlag(flag))
+        Ok(FraudFlag::shown(ctx, flag)?)
     }
 
     /// Sets what the program does about the signals named (admins); the

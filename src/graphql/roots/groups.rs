@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, page_args, principal, text_change, writer};
 use crate::graphql::objects::PartnerGroup;
+use crate::graphql::objects::Seen as _;
 use crate::graphql::payouts::{MoneyInput, minimum_change};
 use crate::graphql::ready::Ready;
 use crate::graphql::rules::{
@@ -85,7 +86,7 @@ impl GroupQuery {
         principal.require(Scope::PartnerGroupsRead)?;
         Ok(groups::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
-            .map(PartnerGroup::from))
+            .and_then(|row| PartnerGroup::seen_in(ctx, row.into())))
     }
 
     /// The tenant's groups, oldest first; `search` matches the name, `tag` one tag exactly.
@@ -120,7 +121,7 @@ impl GroupQuery {
             &request,
             select,
             partner_group::Column::Id,
-            |row| Ready(PartnerGroup::from(row)),
+            |row| PartnerGroup::seen_in(ctx, row.into()).map(Ready),
         )
         .await
     }
@@ -152,9 +153,12 @@ impl GroupMutation {
             is_default: input.is_default,
             rules: rule_set("input.rules", input.rules)?,
         };
-        Ok(PartnerGroup::from(
-            groups::create(db(ctx)?, principal.tenant_id(), new).await?,
-        ))
+        PartnerGroup::shown(
+            ctx,
+            groups::create(db(ctx)?, principal.tenant_id(), new)
+                .await?
+                .into(),
+        )
     }
 
     /// Changes a group; omitted fields stay as they are
@@ -189,9 +193,12 @@ impl GroupMutation {
                 .map(|r| rule_set("input.rules", r))
                 .transpose()?,
         };
-        Ok(PartnerGroup::from(
-            groups::update(db(ctx)?, principal.tenant_id(), &id, changes).await?,
-        ))
+        PartnerGroup::shown(
+            ctx,
+            groups::update(db(ctx)?, principal.tenant_id(), &id, changes)
+                .await?
+                .into(),
+        )
     }
 
     /// Deletes a group; its partners move to `reassignTo`, or to the default group.

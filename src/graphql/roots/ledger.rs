@@ -1,7 +1,7 @@
 //! Recording events and refunds; approving, paying and reversing
 //! commissions; reading the ledger.
 
-use crate::auth::{Scope, access};
+use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
 use crate::graphql::connection::{
@@ -10,6 +10,7 @@ use crate::graphql::connection::{
 use crate::graphql::context::{db, ingest, loader, page_args, policy, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
 use crate::graphql::loaders::{CampaignId, GroupId, PartnerId, prime};
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Commission, Event, UnattributedEvent};
 use crate::graphql::ready::Ready;
 use crate::graphql::scalars::{DateTime, Decimal};
@@ -113,14 +114,17 @@ pub struct RecordEventPayload {
     pub held_reason: Option<crate::graphql::objects::HeldReason>,
 }
 
-impl From<Recorded> for RecordEventPayload {
-    fn from(recorded: Recorded) -> Self {
+use crate::auth::access::Policy;
+
+impl RecordEventPayload {
+    /// What an event recorded, as the caller sees it.
+    fn seen_by(policy: &Policy, recorded: Recorded) -> Self {
         let reason = recorded.held.as_ref().map(|held| held.reason);
         RecordEventPayload {
             unattributed: reason == Some(entity::enums::HeldReason::Unattributed),
             held_reason: reason.map(Into::into),
-            event: recorded.event.map(Event),
-            commissions: recorded.commissions.into_iter().map(Commission).collect(),
+            event: recorded.event.and_then(Event::for_caller(policy)),
+            commissions: Commission::all(policy, recorded.commissions),
             duplicate: recorded.duplicate,
         }
     }
@@ -197,9 +201,7 @@ impl LedgerQuery {
         let Some(row) = ledger::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };
-        let owner = access::money_owner(&row.partner_id, row.staff_payee);
-        let found = policy.finds(owner, &[Scope::CommissionsRead])?;
-        Ok(found.then_some(Commission(row)))
+        Ok(Commission::found(policy, row))
     }
 
     /// The ledger, oldest first: across the tenant with `commissions:read`; a
@@ -268,7 +270,8 @@ async fn commission_page(
         }
         None => request.fetch(conn, select.clone(), id).await?,
     };
-    let node = |row| Ready(Commission(row));
+    let policy = policy(ctx)?;
+    let node = |row| Commission::seen(policy, row).map(Ready);
     let mut connection = page_connection(conn, page, select, id, node, prime).await?;
     if ledger::reports::counted_by_totals(&filter) {
         let (conn, tenant) = (conn.clone(), tenant_id.to_owned());
@@ -297,10 +300,8 @@ impl LedgerMutation {
     ) -> ApiResult<RecordEventPayload> {
         let principal = writer(ctx, Scope::EventsWrite)?;
         let item = accrual::Item::new("input", input.into_new("input")?);
-        Ok(ingest(ctx)?
-            .record(principal.tenant_id(), item)
-            .await?
-            .into())
+        let recorded = ingest(ctx)?.record(principal.tenant_id(), item).await?;
+        Ok(RecordEventPayload::seen_by(policy(ctx)?, recorded))
     }
 
     /// Records up to 1,000 events; each is answered on its own, and a bad
@@ -324,6 +325,11 @@ impl LedgerMutation {
         let db = db(ctx)?;
         let parts = ledger::write_parallelism(db);
         let recorded = accrual::record_split(db, principal.tenant_id(), events, parts).await?;
+        let policy = policy(ctx)?;
+        let recorded = recorded
+            .into_iter()
+            .map(|r| r.map(|r| RecordEventPayload::seen_by(policy, r)))
+            .collect();
         Ok(
             items.answer(recorded, |external_id, payload, error| RecordEventResult {
                 external_id,
@@ -367,15 +373,15 @@ impl LedgerMutation {
             refunds::Recorded::Event(refunded) => {
                 let refunded = *refunded;
                 RecordRefundPayload {
-                    event: Some(Event(refunded.event)),
+                    event: Some(Event::shown(ctx, refunded.event)?),
                     unattributed_event: None,
-                    reversed: refunded.reversed.into_iter().map(Commission).collect(),
-                    clawbacks: refunded.clawbacks.into_iter().map(Commission).collect(),
+                    reversed: Commission::all(policy(ctx)?, refunded.reversed),
+                    clawbacks: Commission::all(policy(ctx)?, refunded.clawbacks),
                 }
             }
             refunds::Recorded::Held(held) => RecordRefundPayload {
                 event: None,
-                unattributed_event: Some(UnattributedEvent(held)),
+                unattributed_event: Some(UnattributedEvent::shown(ctx, held)?),
                 reversed: Vec::new(),
                 clawbacks: Vec::new(),
             },
@@ -396,7 +402,7 @@ impl LedgerMutation {
             &crate::graphql::context::ids(ids),
         )
         .await?;
-        Ok(approved.into_iter().map(Commission).collect())
+        Ok(Commission::all(policy(ctx)?, approved))
     }
 
     /// `ACCRUED → REVERSED`, with a reason.
@@ -420,7 +426,7 @@ impl LedgerMutation {
             note,
         )
         .await?;
-        Ok(Commission(reversed))
+        Ok(Commission::shown(ctx, reversed)?)
     }
 }
 

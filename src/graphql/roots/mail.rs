@@ -49,7 +49,7 @@ impl MailQuery {
             &request,
             outbox::select(policy.tenant_id(), &filter),
             email::Column::Id,
-            Email::new,
+            |row| Some(Email::new(row)),
         )
         .await
     }

@@ -15,6 +15,7 @@ use super::{
     ledger::LedgerQuery, partners::PartnerQuery, payouts::PayoutQuery, tiers::TierQuery,
     webhooks::WebhookQuery,
 };
+use crate::auth::access::Column;
 use crate::error::{ApiError, ApiResult};
 use crate::events::log::Cursor;
 use crate::graphql::context::{db, policy};
@@ -22,7 +23,8 @@ use crate::graphql::objects::{
     Campaign, Category, Click, Commission, CommissionPlan, Contact, CustomField, CustomFieldOption,
     Customer, Deal, DealStage, DomainEvent, Email, Enrollment, Event, FraudFlag, Partner,
     PartnerApplication, PartnerCommission, PartnerGroup, PartnershipRequest, Payout, PayoutRun,
-    ReferralCode, Tenant, TieredCommission, UnattributedEvent, WebhookDelivery, WebhookEndpoint,
+    ReferralCode, Seen, Tenant, TieredCommission, UnattributedEvent, WebhookDelivery,
+    WebhookEndpoint,
 };
 use crate::nodes::{self, Kind};
 use async_graphql::{Context, ID, Interface, Object};
@@ -128,17 +130,13 @@ fn shown<T>(answer: ApiResult<Option<T>>, node: impl FnOnce(T) -> Node) -> ApiRe
     }
 }
 
-/// `object` when the caller may read it (its fields' own check), else none.
-fn if_readable<T>(
-    object: T,
-    readable: impl FnOnce(&T) -> ApiResult<()>,
-    node: impl FnOnce(T) -> Node,
+/// The object of `row` when the caller reads it, else none.
+fn found<O: Seen>(
+    ctx: &Context<'_>,
+    row: O::Row,
+    node: impl FnOnce(O) -> Node,
 ) -> ApiResult<Option<Node>> {
-    match readable(&object) {
-        Ok(()) => Ok(Some(node(object))),
-        Err(ApiError::Forbidden(_)) => Ok(None),
-        Err(err) => Err(err),
-    }
+    Ok(O::found(policy(ctx)?, row).map(node))
 }
 
 /// The object `id` names, `kind` being where it was found (none: not a
@@ -149,7 +147,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
     let Some(kind) = kind else {
         if id.as_str() == policy.tenant_id() {
             let tenant = policy.principal().tenant.as_ref().clone();
-            return Ok(Some(Node::Tenant(Tenant(tenant))));
+            return Ok(Some(Node::Tenant(Tenant::shown(ctx, tenant)?)));
         }
         return domain_event(ctx, &id).await;
     };
@@ -227,9 +225,14 @@ async fn by_parent(ctx: &Context<'_>, id: &str, kind: Kind) -> ApiResult<Option<
             };
             let endpoint_id = ID(delivery.endpoint_id.clone());
             let endpoint = flat(WebhookQuery.webhook_endpoint(ctx, endpoint_id).await);
-            shown(endpoint, |endpoint| {
-                Node::WebhookDelivery(WebhookDelivery(delivery, endpoint.0.partner_id.clone()))
-            })
+            match endpoint {
+                Ok(Some(endpoint)) => {
+                    let partner = endpoint.0.read(Column::Row)?.partner_id.clone();
+                    found(ctx, (delivery, partner), Node::WebhookDelivery)
+                }
+                Ok(None) | Err(ApiError::Forbidden(_)) => Ok(None),
+                Err(err) => Err(err),
+            }
         }
         Kind::Click => {
             let Some(click) = nodes::row::<entity::click::Entity>(conn, tenant, id).await? else {
@@ -242,12 +245,12 @@ async fn by_parent(ctx: &Context<'_>, id: &str, kind: Kind) -> ApiResult<Option<
                 return Ok(None);
             };
             let target = None;
-            let click = Click(crate::attribution::clicks::Clicked {
+            let click = crate::attribution::clicks::Clicked {
                 click,
                 code,
                 target,
-            });
-            if_readable(click, |c| c.readable(ctx), Node::Click)
+            };
+            found(ctx, click, Node::Click)
         }
         other => Err(ApiError::internal("node kind", format!("{other:?}"))),
     }
@@ -268,9 +271,9 @@ async fn by_row(
         unattributed_event,
     };
     macro_rules! read {
-        ($entity:ident, $object:expr, $variant:ident) => {
+        ($entity:ident, $object:ty, $variant:ident) => {
             match nodes::row::<$entity::Entity>(conn, tenant, id).await? {
-                Some(found) => if_readable($object(found), |o| o.readable(ctx), Node::$variant),
+                Some(row) => found::<$object>(ctx, row, Node::$variant),
                 None => Ok(None),
             }
         };
@@ -280,26 +283,19 @@ async fn by_row(
         // As `contacts` answers: a partner reads its own staff here, not
         // the tenant's people it meets on its deals.
         Kind::Contact => match nodes::row::<contact::Entity>(conn, tenant, id).await? {
-            Some(found)
+            Some(row)
                 if policy(ctx)?
                     .partner_rows(None)
-                    .holds(found.partner_id.as_deref()) =>
+                    .holds(row.partner_id.as_deref()) =>
             {
-                if_readable(Contact(found), |o| o.readable(ctx), Node::Contact)
+                found::<Contact>(ctx, row, Node::Contact)
             }
             _ => Ok(None),
         },
         Kind::CustomField => read!(custom_field, CustomField, CustomField),
         Kind::CustomFieldOption => read!(custom_field_option, CustomFieldOption, CustomFieldOption),
         Kind::DealStage => read!(deal_stage, DealStage, DealStage),
-        Kind::Enrollment => read!(
-            enrollment,
-            |row| Enrollment {
-                row,
-                snapshot: None
-            },
-            Enrollment
-        ),
+        Kind::Enrollment => read!(enrollment, Enrollment, Enrollment),
         Kind::Event => read!(event, Event, Event),
         Kind::FraudFlag => read!(fraud_flag, FraudFlag, FraudFlag),
         // Who may start it, as `backtest` answers.
@@ -321,14 +317,9 @@ async fn by_row(
             }
             _ => Ok(None),
         },
-        Kind::PartnerApplication => read!(
-            partner_application,
-            |row| PartnerApplication {
-                row,
-                applicant: false
-            },
-            PartnerApplication
-        ),
+        Kind::PartnerApplication => {
+            read!(partner_application, PartnerApplication, PartnerApplication)
+        }
         Kind::PartnerCommission => read!(partner_commission, PartnerCommission, PartnerCommission),
         Kind::PartnershipRequest => {
             read!(partnership_request, PartnershipRequest, PartnershipRequest)
@@ -346,7 +337,7 @@ async fn domain_event(ctx: &Context<'_>, id: &ID) -> ApiResult<Option<Node>> {
     };
     let tenant = policy(ctx)?.tenant_id();
     match crate::events::log::find(db(ctx)?.conn(), tenant, &cursor).await? {
-        Some(event) => if_readable(DomainEvent(event), |e| e.readable(ctx), Node::DomainEvent),
+        Some(event) => found::<DomainEvent>(ctx, event, Node::DomainEvent),
         None => Ok(None),
     }
 }

@@ -1,7 +1,6 @@
 //! Partners and categories: queries and mutations.
 
 use crate::auth::Scope;
-use crate::auth::access::Owner;
 use crate::directory::categories;
 use crate::directory::partners::{self, NewPartner, PartnerChanges, PartnerFilter};
 use crate::error::ApiResult;
@@ -9,6 +8,7 @@ use crate::graphql::connection::{ListConnection, list_connection, primed_connect
 use crate::graphql::context::{db, ids, loader, page_args, policy, principal, text_change, writer};
 use crate::graphql::enums::{PartnerStatus, PartnerType};
 use crate::graphql::loaders::{GroupId, prime};
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Category, Partner};
 use crate::graphql::payouts::{MoneyInput, minimum_change};
 use crate::graphql::ready::Ready;
@@ -95,13 +95,14 @@ impl PartnerQuery {
         #[graphql(desc = "The partner's id.")] id: ID,
     ) -> ApiResult<Option<Partner>> {
         let policy = policy(ctx)?;
-        // A partner token reads itself only.
-        if !policy.finds(Owner::Partner(&id), &[Scope::PartnersRead])? {
+        // A partner token reads itself only: another's id reads nothing.
+        policy.looks_up(&[Scope::PartnersRead])?;
+        if policy.partner_rows(Some(&id)).is_nothing() {
             return Ok(None);
         }
         Ok(partners::find(db(ctx)?.conn(), policy.tenant_id(), &id)
             .await?
-            .map(Partner::from))
+            .and_then(|row| Partner::found(policy, row.into())))
     }
 
     /// The tenant's partners, oldest first. `search` matches name, e-mail and
@@ -150,7 +151,7 @@ impl PartnerQuery {
             &request,
             select,
             partner::Column::Id,
-            |row| Ready(Partner::from(row)),
+            |row| Partner::seen_in(ctx, row.into()).map(Ready),
             |rows: &[partner::Model]| {
                 let ids: Vec<GroupId> = match groups {
                     true => rows.iter().map(|p| GroupId(p.group_id.clone())).collect(),
@@ -188,7 +189,7 @@ impl PartnerQuery {
             &request,
             select,
             category::Column::Id,
-            Category,
+            Category::for_caller(policy(ctx)?),
         )
         .await
     }
@@ -215,9 +216,12 @@ impl PartnerMutation {
             group_id: input.group_id.map(|id| id.0),
             category_ids: ids(input.category_ids),
         };
-        Ok(Partner::from(
-            partners::create(db(ctx)?, principal.tenant_id(), new).await?,
-        ))
+        Partner::shown(
+            ctx,
+            partners::create(db(ctx)?, principal.tenant_id(), new)
+                .await?
+                .into(),
+        )
     }
 
     /// Changes a partner; omitted fields stay as they are (`partners:write`). A
@@ -243,7 +247,8 @@ impl PartnerMutation {
             category_ids: input.category_ids.map(ids),
             minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
         };
-        Ok(Partner::from(
+        Partner::shown(
+            ctx,
             partners::update(
                 db(ctx)?,
                 principal.tenant_id(),
@@ -251,8 +256,9 @@ impl PartnerMutation {
                 &id,
                 changes,
             )
-            .await?,
-        ))
+            .await?
+            .into(),
+        )
     }
 
     /// Creates a category partners can be labelled with (`partners:write`).
@@ -262,8 +268,7 @@ impl PartnerMutation {
         #[graphql(desc = "The category to create.")] input: CreateCategoryInput,
     ) -> ApiResult<Category> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
-        Ok(Category(
-            categories::create(db(ctx)?, principal.tenant_id(), &input.name).await?,
-        ))
+        let created = categories::create(db(ctx)?, principal.tenant_id(), &input.name).await?;
+        Category::shown(ctx, created)
     }
 }

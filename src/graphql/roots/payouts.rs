@@ -10,12 +10,12 @@
 //! partner is answered as if it named none.
 
 use crate::auth::Scope;
-use crate::auth::access::money_owner;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, ids, page_args, policy, principal, writer};
 use crate::graphql::enums::{PayoutFileFormat, PayoutRunStatus, PayoutStatus};
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{File, LeftOutPayout, Payout, PayoutMethod, PayoutRun, TaxProfile};
 use crate::graphql::payouts::{DecideTaxProfileInput, SetPayoutMethodInput, SubmitTaxProfileInput};
 use crate::graphql::scalars::Date;
@@ -78,9 +78,7 @@ impl PayoutQuery {
         let Some(row) = payouts::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };
-        let owner = money_owner(&row.partner_id, row.staff_payee);
-        let visible = policy.finds(owner, &[Scope::CommissionsRead])?;
-        Ok(visible.then_some(Payout(row)))
+        Ok(Payout::found(policy, row))
     }
 
     /// The tenant's payouts, oldest first (a partner token: its own).
@@ -116,7 +114,7 @@ impl PayoutQuery {
             &request,
             select,
             payout::Column::Id,
-            Payout,
+            Payout::for_caller(policy),
         )
         .await
     }
@@ -130,7 +128,7 @@ impl PayoutQuery {
         let principal = principal(ctx)?;
         principal.require(Scope::CommissionsRead)?;
         let run = payouts::find_run(db(ctx)?.conn(), principal.tenant_id(), &id).await?;
-        Ok(run.map(PayoutRun))
+        Ok(run.and_then(PayoutRun::for_caller(policy(ctx)?)))
     }
 
     /// The tenant's payout runs, oldest first (`commissions:read`).
@@ -154,7 +152,14 @@ impl PayoutQuery {
         let open = status.map(|s| s == PayoutRunStatus::Open);
         let select = payouts::list_runs(principal.tenant_id(), open);
         let conn = db(ctx)?.conn();
-        list_connection(conn, &request, select, payout_run::Column::Id, PayoutRun).await
+        list_connection(
+            conn,
+            &request,
+            select,
+            payout_run::Column::Id,
+            PayoutRun::for_caller(policy(ctx)?),
+        )
+        .await
     }
 
     /// The file of a run's pending payouts to hand PayPal or the bank
@@ -193,11 +198,13 @@ impl PayoutQuery {
             left_out: file
                 .left_out
                 .into_iter()
-                .map(|(payout, reason)| LeftOutPayout {
-                    payout: Payout(payout),
-                    reason,
+                .map(|(payout, reason)| {
+                    Ok(LeftOutPayout {
+                        payout: Payout::shown(ctx, payout)?,
+                        reason,
+                    })
                 })
-                .collect(),
+                .collect::<ApiResult<_>>()?,
         })
     }
 }
@@ -231,7 +238,8 @@ impl PayoutMutation {
         )
         .await
         .map_err(named_partner)?;
-        Ok(PayoutMethod::from_row(row))
+        let whole = policy(ctx)?.reads_bank_details(&partner_id);
+        Ok(PayoutMethod::from_row(row, whole))
     }
 
     /// Submits a partner's tax profile (the partner itself, or
@@ -306,7 +314,7 @@ impl PayoutMutation {
         };
         let run =
             runs::create(db(ctx)?, principal.tenant_id(), &principal.subject, request).await?;
-        Ok(PayoutRun(run))
+        Ok(PayoutRun::shown(ctx, run)?)
     }
 
     /// A pending payout sent: its commissions become `PAID`
@@ -329,7 +337,7 @@ impl PayoutMutation {
             &reference,
         )
         .await?;
-        Ok(Payout(paid))
+        Ok(Payout::shown(ctx, paid)?)
     }
 
     /// A pending payout that could not be sent: its commissions go to the
@@ -342,7 +350,7 @@ impl PayoutMutation {
     ) -> ApiResult<Payout> {
         let principal = writer(ctx, Scope::CommissionsWrite)?;
         let failed = settle::mark_failed(db(ctx)?, principal.tenant_id(), &id, &reason).await?;
-        Ok(Payout(failed))
+        Ok(Payout::shown(ctx, failed)?)
     }
 
     /// `APPROVED → PAID` now, for programs that pay by hand: one payout per
@@ -362,6 +370,6 @@ impl PayoutMutation {
             &input.reference,
         )
         .await?;
-        Ok(payouts.into_iter().map(Payout).collect())
+        Ok(Payout::all(policy(ctx)?, payouts))
     }
 }

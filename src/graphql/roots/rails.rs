@@ -9,6 +9,7 @@ use crate::error::ApiResult;
 use crate::graphql::context::{db, policy, principal, writer};
 use crate::graphql::enums::{PayoutRail, PayoutRailMode};
 use crate::graphql::objects::PayoutRun;
+use crate::graphql::objects::Seen as _;
 use crate::graphql::scalars::DateTime;
 use crate::rails::{self, Settings, config::Given};
 use async_graphql::{Context, ID, InputObject, Object};
@@ -193,7 +194,7 @@ impl RailMutation {
             input.rail.into(),
         )
         .await?;
-        Ok(PayoutRun(run))
+        Ok(PayoutRun::shown(ctx, run)?)
     }
 
     /// An onboarding link to the partner's Stripe Express account, made

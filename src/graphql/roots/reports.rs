@@ -9,6 +9,7 @@ use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{db, loader, policy};
 use crate::graphql::loaders::PartnerId;
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::reports::{
     CommissionStat, PartnerAmount, checked_currency, range, zone,
 };
@@ -144,7 +145,7 @@ impl ReportQuery {
                     .cloned()
                     .ok_or_else(|| ApiError::internal("partner", &partner_id))?;
                 Ok(PartnerAmount {
-                    partner: Partner(partner),
+                    partner: Partner::shown(ctx, partner)?,
                     amount: Decimal::from(currency.from_minor(amount)),
                     currency: currency.code().to_owned(),
                 })

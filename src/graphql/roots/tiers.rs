@@ -10,6 +10,7 @@ use crate::graphql::context::{
     db, forget_reads, forget_tenant, page_args, policy, principal, text_change, writer,
 };
 use crate::graphql::enums::TierStatus;
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Tenant, TieredCommission};
 use crate::graphql::payouts::{MoneyInput, PayoutAccountInput, account_change, minimum_change};
 use crate::graphql::tiers::TieredCommissionInput;
@@ -58,7 +59,7 @@ impl TierQuery {
         principal.require(Scope::TieredCommissionsRead)?;
         Ok(tiers::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
-            .map(TieredCommission))
+            .and_then(TieredCommission::for_caller(policy(ctx)?)))
     }
 
     /// The tenant's tiers, oldest first.
@@ -83,7 +84,7 @@ impl TierQuery {
             &request,
             select,
             tiered_commission::Column::Id,
-            TieredCommission,
+            TieredCommission::for_caller(policy(ctx)?),
         )
         .await
     }
@@ -124,7 +125,7 @@ impl TierMutation {
         };
         let row = tenants::update(db(ctx)?, principal.tenant_id(), changes).await?;
         forget_tenant(ctx)?;
-        Ok(Tenant(tenants::principal_tenant(row)?))
+        Tenant::shown(ctx, tenants::principal_tenant(row)?)
     }
 
     /// Creates a tier. It takes effect on events from its start date.
@@ -135,7 +136,7 @@ impl TierMutation {
     ) -> ApiResult<TieredCommission> {
         let principal = writer(ctx, Scope::TieredCommissionsWrite)?;
         let tier = tiers::create(db(ctx)?, principal.tenant_id(), input.into_new()?).await?;
-        Ok(TieredCommission(tier))
+        Ok(TieredCommission::shown(ctx, tier)?)
     }
 
     /// Replaces every field of a tier. Progress so far stays (a period
@@ -148,6 +149,6 @@ impl TierMutation {
     ) -> ApiResult<TieredCommission> {
         let principal = writer(ctx, Scope::TieredCommissionsWrite)?;
         let tier = tiers::update(db(ctx)?, principal.tenant_id(), &id, input.into_new()?).await?;
-        Ok(TieredCommission(tier))
+        Ok(TieredCommission::shown(ctx, tier)?)
     }
 }

@@ -10,6 +10,7 @@ use crate::events::{self, DomainEventType as Stored, log::Cursor};
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, forget_reads, page_args, policy};
 use crate::graphql::enums::DomainEventType;
+use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::WebhookEndpoint;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use crate::webhooks::dispatch::Poke;
@@ -106,7 +107,7 @@ impl WebhookQuery {
         Ok(
             webhooks::find(db(ctx)?.conn(), principal.tenant_id(), manager, &id)
                 .await?
-                .map(WebhookEndpoint),
+                .and_then(WebhookEndpoint::for_caller(policy)),
         )
     }
 
@@ -131,7 +132,7 @@ impl WebhookQuery {
             &request,
             webhooks::list(principal.tenant_id(), manager),
             webhook_endpoint::Column::Id,
-            WebhookEndpoint,
+            WebhookEndpoint::for_caller(policy),
         )
         .await
     }
@@ -170,7 +171,7 @@ impl WebhookMutation {
         .await?;
         poke(ctx);
         Ok(CreatedWebhookEndpoint {
-            endpoint: WebhookEndpoint(created.endpoint),
+            endpoint: WebhookEndpoint::shown(ctx, created.endpoint)?,
             secret: created.secret,
         })
     }
@@ -211,7 +212,7 @@ impl WebhookMutation {
         )
         .await?;
         poke(ctx);
-        Ok(WebhookEndpoint(endpoint))
+        Ok(WebhookEndpoint::shown(ctx, endpoint)?)
     }
 
     /// Deletes an endpoint and its delivery log; answers its id.
@@ -242,7 +243,7 @@ impl WebhookMutation {
         forget_reads(ctx)?;
         let rotated = webhooks::rotate(db(ctx)?, principal.tenant_id(), manager, &id).await?;
         Ok(CreatedWebhookEndpoint {
-            endpoint: WebhookEndpoint(rotated.endpoint),
+            endpoint: WebhookEndpoint::shown(ctx, rotated.endpoint)?,
             secret: rotated.secret,
         })
     }
