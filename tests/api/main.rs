@@ -44,4 +44,5 @@ mod reports;
 mod staff;
 mod subscriptions;
 mod tiers;
+mod visibility;
 mod webhooks;
