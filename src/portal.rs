@@ -24,7 +24,7 @@ use crate::auth::jwt::{Claims, Keys};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::mail;
-use crate::sign_in::{self, can_mint, check_minutes, not_valid, spent};
+use crate::sign_in::{self, can_mint, check_minutes, not_valid};
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{EmailKind, PartnerStatus};
 use entity::{partner, portal_link, portal_session};
@@ -219,16 +219,8 @@ pub async fn redeem(
         .transaction(|txn| {
             let code_hash = code_hash.clone();
             Box::pin(async move {
-                let link = portal_link::Entity::find_by_id(code_hash.clone())
-                    .one(&*txn)
-                    .await?
-                    .ok_or_else(not_valid)?;
-                if link.redeemed_at.is_some() {
-                    return Err(spent());
-                }
-                if link.expires_at <= now {
-                    return Err(sign_in::expired(link.expires_at));
-                }
+                let link =
+                    sign_in::spendable::<portal_link::Entity>(&*txn, &code_hash, now).await?;
                 // A partner gone since the link was made: the link is no
                 // longer valid. An archived one is told so; a database error
                 // stays one (the link is not spent).
@@ -260,22 +252,7 @@ pub async fn redeem(
                 portal_session::Entity::insert(portal_session::ActiveModel::from(session.clone()))
                     .exec_without_returning(&*txn)
                     .await?;
-                // Spent once: a second redemption racing this one finds
-                // it spent and writes nothing.
-                let spent_now = portal_link::Entity::update_many()
-                    .col_expr(portal_link::Column::RedeemedAt, Expr::value(now))
-                    .col_expr(
-                        portal_link::Column::SessionId,
-                        Expr::value(session.id.clone()),
-                    )
-                    .filter(portal_link::Column::CodeHash.eq(code_hash))
-                    .filter(portal_link::Column::RedeemedAt.is_null())
-                    .exec(&*txn)
-                    .await?
-                    .rows_affected;
-                if spent_now != 1 {
-                    return Err(spent());
-                }
+                sign_in::spend::<portal_link::Entity>(&*txn, &code_hash, &session.id, now).await?;
                 Ok((session, partner))
             })
         })
@@ -298,11 +275,8 @@ pub async fn renew(db: &Db, keys: &Keys, principal: &Principal) -> ApiResult<Iss
     let session_id = session_of(principal).ok_or_else(not_renewable)?;
     let now = crate::db::now();
     let conn = db.conn();
-    let session = portal_session::Entity::find_by_id(session_id.to_owned())
-        .filter(portal_session::Column::TenantId.eq(principal.tenant_id()))
-        .one(conn)
+    let session = sign_in::open::<portal_session::Entity>(conn, principal.tenant_id(), session_id)
         .await?
-        .filter(|s| s.ended_at.is_none() && s.expires_at > now)
         .ok_or_else(not_renewable)?;
     let partner = signing_in(conn, &session.tenant_id, &session.partner_id)
         .await
@@ -315,18 +289,7 @@ pub async fn end(db: &Db, principal: &Principal) -> ApiResult<bool> {
     let Some(session_id) = session_of(principal) else {
         return Ok(false);
     };
-    let ended = portal_session::Entity::update_many()
-        .col_expr(
-            portal_session::Column::EndedAt,
-            Expr::value(crate::db::now()),
-        )
-        .filter(portal_session::Column::Id.eq(session_id))
-        .filter(portal_session::Column::TenantId.eq(principal.tenant_id()))
-        .filter(portal_session::Column::EndedAt.is_null())
-        .exec(db.conn())
-        .await?
-        .rows_affected;
-    Ok(ended == 1)
+    sign_in::end::<portal_session::Entity>(db, principal.tenant_id(), session_id).await
 }
 
 fn session_token(
@@ -335,7 +298,7 @@ fn session_token(
     partner: partner::Model,
     now: DateTime<Utc>,
 ) -> ApiResult<Issued> {
-    let expires_at = (now + Duration::minutes(SESSION_TOKEN_MINUTES)).min(session.expires_at);
+    let expires_at = sign_in::token_expiry(now, session.expires_at);
     let token = mint(
         keys,
         &format!("portal:{}", session.id),

@@ -1,11 +1,19 @@
 //! What the portal's and the console's sign-ins share ([`crate::portal`],
 //! [`crate::staff`]): a one-time link's code — 256 random bits, of which
-//! only the SHA-256 is stored — the bounds of a link's life, and the
-//! refusal of a server that cannot mint the tokens a link is exchanged for.
+//! only the SHA-256 is stored — the bounds of a link's life, spending a
+//! link once ([`spendable`], [`spend`]), a session's life and its end
+//! ([`open`], [`end`], [`token_expiry`]), and the refusal of a server
+//! that cannot mint the tokens a link is exchanged for. Each sign-in keeps
+//! its own tables (a partner's session is not a person's) and its own
+//! token; what a link and a session are is said once, here.
 
 use crate::auth::jwt::Keys;
+use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use sha2::Digest;
 
 /// A session token's life; the page renews it before it ends.
@@ -72,3 +80,135 @@ pub fn expired(at: chrono::DateTime<chrono::Utc>) -> ApiError {
         at.format("%Y-%m-%d %H:%M UTC")
     ))
 }
+
+/// A table of one-time links: what spending one reads and writes.
+pub trait LinkTable: EntityTrait {
+    const CODE_HASH: Self::Column;
+    const REDEEMED_AT: Self::Column;
+    const SESSION_ID: Self::Column;
+
+    /// When the link was spent, if it was.
+    fn redeemed_at(link: &Self::Model) -> Option<DateTime<Utc>>;
+    /// Until when it may be spent.
+    fn expires_at(link: &Self::Model) -> DateTime<Utc>;
+}
+
+/// The link `code_hash` names, while it may be spent at `now`: an unknown,
+/// a spent and an expired one are each refused as what they are.
+pub async fn spendable<L: LinkTable>(
+    conn: &impl ConnectionTrait,
+    code_hash: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<L::Model> {
+    let link = L::find()
+        .filter(L::CODE_HASH.eq(code_hash))
+        .one(conn)
+        .await?
+        .ok_or_else(not_valid)?;
+    if L::redeemed_at(&link).is_some() {
+        return Err(spent());
+    }
+    if L::expires_at(&link) <= now {
+        return Err(expired(L::expires_at(&link)));
+    }
+    Ok(link)
+}
+
+/// Spends the link for `session_id`, once: a second redemption racing
+/// this one finds it spent and writes nothing.
+pub async fn spend<L: LinkTable>(
+    conn: &impl ConnectionTrait,
+    code_hash: &str,
+    session_id: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let spent_now = L::update_many()
+        .col_expr(L::REDEEMED_AT, Expr::value(now))
+        .col_expr(L::SESSION_ID, Expr::value(session_id))
+        .filter(L::CODE_HASH.eq(code_hash))
+        .filter(L::REDEEMED_AT.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected;
+    match spent_now {
+        1 => Ok(()),
+        _ => Err(spent()),
+    }
+}
+
+/// A table of sessions a link opened.
+pub trait SessionTable: EntityTrait {
+    const ID: Self::Column;
+    const TENANT_ID: Self::Column;
+    const EXPIRES_AT: Self::Column;
+    const ENDED_AT: Self::Column;
+}
+
+/// The tenant's session `session_id` while it is open: not ended, not
+/// past its longest life.
+pub async fn open<S: SessionTable>(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    session_id: &str,
+) -> ApiResult<Option<S::Model>> {
+    Ok(S::find()
+        .filter(S::ID.eq(session_id))
+        .filter(S::TENANT_ID.eq(tenant_id))
+        .filter(S::ENDED_AT.is_null())
+        .filter(S::EXPIRES_AT.gt(crate::db::now()))
+        .one(conn)
+        .await?)
+}
+
+/// Signs out: the session ends (answers whether it was open).
+pub async fn end<S: SessionTable>(db: &Db, tenant_id: &str, session_id: &str) -> ApiResult<bool> {
+    let ended = S::update_many()
+        .col_expr(S::ENDED_AT, Expr::value(crate::db::now()))
+        .filter(S::ID.eq(session_id))
+        .filter(S::TENANT_ID.eq(tenant_id))
+        .filter(S::ENDED_AT.is_null())
+        .exec(db.conn())
+        .await?
+        .rows_affected;
+    Ok(ended == 1)
+}
+
+/// Until when a session's token, minted at `now`, is good: its minutes,
+/// never past the session's own end.
+pub fn token_expiry(now: DateTime<Utc>, session_ends: DateTime<Utc>) -> DateTime<Utc> {
+    (now + Duration::minutes(SESSION_TOKEN_MINUTES)).min(session_ends)
+}
+
+macro_rules! link_table {
+    ($entity:ident) => {
+        impl LinkTable for entity::$entity::Entity {
+            const CODE_HASH: Self::Column = entity::$entity::Column::CodeHash;
+            const REDEEMED_AT: Self::Column = entity::$entity::Column::RedeemedAt;
+            const SESSION_ID: Self::Column = entity::$entity::Column::SessionId;
+
+            fn redeemed_at(link: &Self::Model) -> Option<DateTime<Utc>> {
+                link.redeemed_at
+            }
+
+            fn expires_at(link: &Self::Model) -> DateTime<Utc> {
+                link.expires_at
+            }
+        }
+    };
+}
+
+macro_rules! session_table {
+    ($entity:ident) => {
+        impl SessionTable for entity::$entity::Entity {
+            const ID: Self::Column = entity::$entity::Column::Id;
+            const TENANT_ID: Self::Column = entity::$entity::Column::TenantId;
+            const EXPIRES_AT: Self::Column = entity::$entity::Column::ExpiresAt;
+            const ENDED_AT: Self::Column = entity::$entity::Column::EndedAt;
+        }
+    };
+}
+
+link_table!(portal_link);
+link_table!(staff_link);
+session_table!(portal_session);
+session_table!(staff_session);

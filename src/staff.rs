@@ -23,11 +23,10 @@ use crate::auth::jwt::{Claims, Keys};
 use crate::auth::{Principal, Role};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::sign_in::{self, can_mint, check_minutes, not_valid, spent};
+use crate::sign_in::{self, can_mint, check_minutes};
 use chrono::{DateTime, Duration, Utc};
 use entity::{staff_link, staff_session};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 
 pub use crate::sign_in::{MAX_LINK_MINUTES, SESSION_HOURS, SESSION_TOKEN_MINUTES};
 
@@ -132,16 +131,7 @@ pub async fn redeem(db: &Db, keys: &Keys, code: &str) -> ApiResult<Issued> {
         .transaction(|txn| {
             let code_hash = code_hash.clone();
             Box::pin(async move {
-                let link = staff_link::Entity::find_by_id(code_hash.clone())
-                    .one(&*txn)
-                    .await?
-                    .ok_or_else(not_valid)?;
-                if link.redeemed_at.is_some() {
-                    return Err(spent());
-                }
-                if link.expires_at <= now {
-                    return Err(sign_in::expired(link.expires_at));
-                }
+                let link = sign_in::spendable::<staff_link::Entity>(&*txn, &code_hash, now).await?;
                 let session = staff_session::Model {
                     id: crate::input::new_id(),
                     tenant_id: link.tenant_id.clone(),
@@ -154,41 +144,12 @@ pub async fn redeem(db: &Db, keys: &Keys, code: &str) -> ApiResult<Issued> {
                 staff_session::Entity::insert(staff_session::ActiveModel::from(session.clone()))
                     .exec_without_returning(&*txn)
                     .await?;
-                // Spent once: a second redemption racing this one finds
-                // it spent and writes nothing.
-                let spent_now = staff_link::Entity::update_many()
-                    .col_expr(staff_link::Column::RedeemedAt, Expr::value(now))
-                    .col_expr(
-                        staff_link::Column::SessionId,
-                        Expr::value(session.id.clone()),
-                    )
-                    .filter(staff_link::Column::CodeHash.eq(code_hash))
-                    .filter(staff_link::Column::RedeemedAt.is_null())
-                    .exec(&*txn)
-                    .await?
-                    .rows_affected;
-                if spent_now != 1 {
-                    return Err(spent());
-                }
+                sign_in::spend::<staff_link::Entity>(&*txn, &code_hash, &session.id, now).await?;
                 Ok(session)
             })
         })
         .await?;
     session_token(keys, &session, now)
-}
-
-/// The session the caller's token belongs to, while it is open.
-async fn open(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    session_id: &str,
-) -> ApiResult<Option<staff_session::Model>> {
-    let now = crate::db::now();
-    Ok(staff_session::Entity::find_by_id(session_id.to_owned())
-        .filter(staff_session::Column::TenantId.eq(tenant_id))
-        .one(conn)
-        .await?
-        .filter(|s| s.ended_at.is_none() && s.expires_at > now))
 }
 
 /// Whether a staff token's session is still open (a request with it is
@@ -198,7 +159,8 @@ pub async fn is_open(
     tenant_id: &str,
     session_id: &str,
 ) -> ApiResult<bool> {
-    Ok(open(conn, tenant_id, session_id).await?.is_some())
+    let open = sign_in::open::<staff_session::Entity>(conn, tenant_id, session_id).await?;
+    Ok(open.is_some())
 }
 
 /// A new token for the caller's console session, while it is open and not
@@ -209,9 +171,10 @@ pub async fn renew(db: &Db, keys: &Keys, principal: &Principal) -> ApiResult<Iss
         ApiError::Forbidden("only an open console session's token is renewed: sign in again".into())
     };
     let session_id = principal.session.as_deref().ok_or_else(not_renewable)?;
-    let session = open(db.conn(), principal.tenant_id(), session_id)
-        .await?
-        .ok_or_else(not_renewable)?;
+    let session =
+        sign_in::open::<staff_session::Entity>(db.conn(), principal.tenant_id(), session_id)
+            .await?
+            .ok_or_else(not_renewable)?;
     session_token(keys, &session, crate::db::now())
 }
 
@@ -221,18 +184,7 @@ pub async fn end(db: &Db, principal: &Principal) -> ApiResult<bool> {
     let Some(session_id) = principal.session.as_deref() else {
         return Ok(false);
     };
-    let ended = staff_session::Entity::update_many()
-        .col_expr(
-            staff_session::Column::EndedAt,
-            Expr::value(crate::db::now()),
-        )
-        .filter(staff_session::Column::Id.eq(session_id))
-        .filter(staff_session::Column::TenantId.eq(principal.tenant_id()))
-        .filter(staff_session::Column::EndedAt.is_null())
-        .exec(db.conn())
-        .await?
-        .rows_affected;
-    Ok(ended == 1)
+    sign_in::end::<staff_session::Entity>(db, principal.tenant_id(), session_id).await
 }
 
 fn session_token(
@@ -242,7 +194,7 @@ fn session_token(
 ) -> ApiResult<Issued> {
     let role = StaffRole::parse(&session.role)
         .ok_or_else(|| ApiError::internal("a staff session's role", session.role.clone()))?;
-    let expires_at = (now + Duration::minutes(SESSION_TOKEN_MINUTES)).min(session.expires_at);
+    let expires_at = sign_in::token_expiry(now, session.expires_at);
     let claims = Claims {
         sub: session.email.clone(),
         tenant_id: session.tenant_id.clone(),
