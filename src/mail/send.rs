@@ -30,9 +30,7 @@ use lettre::AsyncTransport;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement, Value,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Duration;
 
 /// How long an attempt in flight is kept from every other claim: the
@@ -265,38 +263,9 @@ async fn hand_over(db: &Db, row: &email::Model) -> ApiResult<bool> {
 /// Claims up to `limit` due rows: the attempt counted (its number names
 /// the claim) and leased, not yet in flight.
 async fn claim(db: &Db, limit: u64) -> ApiResult<Vec<email::Model>> {
-    let now = crate::db::now();
-    let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-    let backend = db.backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE emails SET attempts = attempts + 1, next_attempt_at = $1 \
-             WHERE id IN (SELECT id FROM emails \
-               WHERE status = 'QUEUED' AND in_flight = false AND next_attempt_at <= $2 \
-               ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING *"
-        }
-        _ => {
-            "UPDATE emails SET attempts = attempts + 1, next_attempt_at = ? \
-             WHERE id IN (SELECT id FROM emails \
-               WHERE status = 'QUEUED' AND in_flight = false AND next_attempt_at <= ? \
-               ORDER BY next_attempt_at LIMIT ?) \
-             RETURNING *"
-        }
-    };
-    let txn = db.write().await?;
-    let claimed = email::Model::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            Value::from(until),
-            Value::from(now),
-            Value::from(limit as i64),
-        ],
-    ))
-    .all(&*txn)
-    .await?;
-    txn.commit().await?;
+    let waiting = "status = 'QUEUED' AND in_flight = false";
+    let claimed: Vec<email::Model> =
+        crate::db::claim_due(db, "emails", waiting, limit, LEASE).await?;
     // `RETURNING` keeps no order: sent in the order they were written.
     let mut claimed = claimed;
     claimed.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));

@@ -29,7 +29,7 @@ use entity::{domain_event, webhook_delivery, webhook_endpoint};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect, Statement, Value,
+    QuerySelect,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -288,39 +288,15 @@ async fn claim(
     limit: usize,
     settings: &Settings,
 ) -> ApiResult<Vec<webhook_delivery::Model>> {
-    let now = crate::db::now();
-    let until = now + chrono::Duration::from_std(lease(settings)).unwrap_or_default();
-    let backend = db.backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = $1 \
-             WHERE id IN (SELECT id FROM webhook_deliveries \
-               WHERE status = 'PENDING' AND next_attempt_at <= $2 \
-               ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-             RETURNING *"
-        }
-        _ => {
-            "UPDATE webhook_deliveries SET attempts = attempts + 1, next_attempt_at = ? \
-             WHERE id IN (SELECT id FROM webhook_deliveries \
-               WHERE status = 'PENDING' AND next_attempt_at <= ? \
-               ORDER BY next_attempt_at LIMIT ?) \
-             RETURNING *"
-        }
-    };
-    let txn = db.write().await?;
-    let claimed = webhook_delivery::Model::find_by_statement(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            Value::from(until),
-            Value::from(now),
-            Value::from(limit as i64),
-        ],
-    ))
-    .all(&*txn)
-    .await?;
-    txn.commit().await?;
-    Ok(claimed)
+    let waiting = "status = 'PENDING'";
+    crate::db::claim_due(
+        db,
+        "webhook_deliveries",
+        waiting,
+        limit as u64,
+        lease(settings),
+    )
+    .await
 }
 
 /// When the next pending delivery is due.
