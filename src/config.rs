@@ -216,6 +216,28 @@ pub struct Config {
     )]
     pub payout_poll_seconds: u64,
 
+    /// PostgreSQL streaming replicas to read from, comma-separated
+    /// (`postgres://user@replica-1/db,postgres://user@replica-2/db`):
+    /// queries, exports and statements read there; mutations, reads inside
+    /// them and subscriptions' cursors stay on the primary (SPEC §28).
+    #[arg(
+        long,
+        env = "REVSHARE_DATABASE_REPLICA_URLS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub database_replica_urls: Vec<String>,
+
+    /// A replica further behind the primary than this many milliseconds is
+    /// not read from until it catches up.
+    #[arg(
+        long,
+        env = "REVSHARE_REPLICA_MAX_LAG_MS",
+        default_value_t = 2000,
+        global = true
+    )]
+    pub replica_max_lag_ms: u64,
+
     /// Where revshare is reached from outside (`https://partners.example.com`):
     /// the portal's sign-in links are answered as full URLs under it. Unset:
     /// as paths.

@@ -342,6 +342,44 @@ async fn connect(config: &Config) -> anyhow::Result<Db> {
         })
 }
 
+/// The primary with its read replicas (`REVSHARE_DATABASE_REPLICA_URLS`),
+/// each connected with the primary's settings. Only PostgreSQL replicates.
+async fn with_replicas(config: &Config, db: Db) -> anyhow::Result<Db> {
+    let urls: Vec<&String> = config
+        .database_replica_urls
+        .iter()
+        .filter(|url| !url.trim().is_empty())
+        .collect();
+    if urls.is_empty() {
+        return Ok(db);
+    }
+    if db.backend() != sea_orm::DbBackend::Postgres {
+        bail!(
+            "REVSHARE_DATABASE_REPLICA_URLS names replicas, but the database is SQLite: \
+             replicas are PostgreSQL streaming replicas of a PostgreSQL primary"
+        );
+    }
+    let mut members = Vec::new();
+    for url in urls {
+        let url = url.trim();
+        // A replica down at start is skipped until it answers: the pool
+        // connects lazily, so only a malformed URL stops the server.
+        let replica = Db::open_replica(url, &config.db_settings(), |_| {})
+            .await
+            .map_err(|err| {
+                anyhow::anyhow!(
+                    "cannot reach the replica at {} (REVSHARE_DATABASE_REPLICA_URLS: {}): {}",
+                    host_of(url),
+                    redact(url),
+                    why(&err)
+                )
+            })?;
+        members.push(replica);
+    }
+    let lag = std::time::Duration::from_millis(config.replica_max_lag_ms);
+    Ok(db.with_replicas(members, lag))
+}
+
 /// `host:port` of a database URL (the default port when none is given).
 fn host_of(url: &str) -> String {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
@@ -397,6 +435,7 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
     let webhooks = config.webhooks().map_err(anyhow::Error::msg)?;
     let db = connect(config).await?;
     app::migrate(&db).await.context("migrating")?;
+    let db = with_replicas(config, db).await?;
 
     let mut dev_token = None;
     if keys.development {

@@ -41,7 +41,10 @@ pub async fn commissions(
         Ok(filter) => filter,
         Err(err) => return error_response(err),
     };
-    let (db, tenant) = (state.db.clone(), policy.tenant_id().to_owned());
+    let db = state
+        .db
+        .for_reads(Some(&super::prepare::writer_key(policy.principal())));
+    let tenant = policy.tenant_id().to_owned();
     let page = move |after: String| {
         let (db, tenant, filter) = (db.clone(), tenant.clone(), filter.clone());
         async move { exports::commission_page(db.conn(), &tenant, &filter, &after).await }
@@ -62,7 +65,10 @@ pub async fn payouts(
         Ok(filter) => filter,
         Err(err) => return error_response(err),
     };
-    let (db, tenant) = (state.db.clone(), policy.tenant_id().to_owned());
+    let db = state
+        .db
+        .for_reads(Some(&super::prepare::writer_key(policy.principal())));
+    let tenant = policy.tenant_id().to_owned();
     let page = move |after: String| {
         let (db, tenant, filter) = (db.clone(), tenant.clone(), filter.clone());
         async move { payout_export::payout_page(db.conn(), &tenant, &filter, &after).await }

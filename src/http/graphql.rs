@@ -468,11 +468,24 @@ async fn run(
         return request_error(media, limit_error(&violation));
     }
     let span = crate::http::request_log::operation_span(ty, name.as_deref());
-    let request = prepared
-        .request(state, principal)
-        .data(crate::graphql::context::Client(client.flatten()));
+    let writer = state.db.replicas().and(principal.clone());
+    let client = crate::graphql::context::Client(client.flatten());
+    let request = prepared.request(state, principal).data(client);
     let mut response = state.schema.execute(request).instrument(span.clone()).await;
-    let finished = prepared.finish(state, &mut response);
+    let mut finished = prepared.finish(state, &mut response);
+    // A query its replica failed (gone mid-request) is answered from the
+    // primary: a replica going away fails no request.
+    if finished.unavailable
+        && let Some(again) = prepared.again_on_primary(state, writer.clone())
+    {
+        response = state
+            .schema
+            .execute(again.data(client))
+            .instrument(span.clone())
+            .await;
+        finished = prepared.finish(state, &mut response);
+    }
+    prepared.ran(state, writer.as_ref()).await;
     let code = first_code(&response.errors);
     if code.is_some() {
         span.record("otel.status_code", "ERROR");

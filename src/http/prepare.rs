@@ -32,6 +32,12 @@ pub struct Prepared {
     /// with the parser's error.
     document: Option<ExecutableDocument>,
     operation_name: Option<String>,
+    /// The database the request read from (set by [`Prepared::request`]).
+    db: Option<crate::db::Db>,
+    /// The query and its variables, kept to run it again on the primary
+    /// when its replica fails it ([`Prepared::again_on_primary`]).
+    query: String,
+    variables: Variables,
 }
 
 impl Prepared {
@@ -56,9 +62,12 @@ impl Prepared {
         }
         let document = async_graphql::parser::parse_query(&request.query).ok();
         Ok(Prepared {
+            query: request.query.clone(),
+            variables: request.variables.clone(),
             request: Some(request),
             document,
             operation_name,
+            db: None,
         })
     }
 
@@ -118,7 +127,9 @@ impl Prepared {
         Ok(())
     }
 
-    /// The request to execute, acting as `principal` (once).
+    /// The request to execute, acting as `principal` (once). A query reads
+    /// from a replica when one may answer it ([`crate::db::Db::for_reads`]);
+    /// a mutation, and a subscription's cursor, from the primary.
     pub fn request(
         &mut self,
         state: &AppState,
@@ -128,12 +139,55 @@ impl Prepared {
             .request
             .take()
             .unwrap_or_else(|| async_graphql::Request::new(""));
-        request.data(RequestContext::new(
-            &state.db,
-            principal,
-            state.loader_delay,
-            state.tenants.clone(),
-        ))
+        let db = match self.operation_type() {
+            Some(OperationType::Query) => state
+                .db
+                .for_reads(principal.as_ref().map(writer_key).as_deref()),
+            _ => state.db.clone(),
+        };
+        self.request_on(request, db, state, principal)
+    }
+
+    /// The request to execute once more, reading from the primary: its
+    /// replica failed it (`UNAVAILABLE`) and is left out until it answers.
+    /// `None`: it did not read from a replica, or it ran before.
+    pub fn again_on_primary(
+        &mut self,
+        state: &AppState,
+        principal: Option<Principal>,
+    ) -> Option<async_graphql::Request> {
+        let used = self.db.take().filter(|db| db.reads_replica())?;
+        used.replica_failed();
+        let mut request = async_graphql::Request::new(self.query.clone());
+        request.variables = self.variables.clone();
+        request.operation_name = self.operation_name.clone();
+        if let Some(document) = &self.document {
+            request.set_parsed_query(document.clone());
+        }
+        Some(self.request_on(request, state.db.on_primary(), state, principal))
+    }
+
+    fn request_on(
+        &mut self,
+        request: async_graphql::Request,
+        db: crate::db::Db,
+        state: &AppState,
+        principal: Option<Principal>,
+    ) -> async_graphql::Request {
+        let context =
+            RequestContext::new(&db, principal, state.loader_delay, state.tenants.clone());
+        self.db = Some(db.clone());
+        request.data(db).data(context)
+    }
+
+    /// After the operation ran: a mutation's caller reads its own write
+    /// from then on (its reads wait for a replica to replay it, or go to
+    /// the primary).
+    pub async fn ran(&self, state: &AppState, principal: Option<&Principal>) {
+        if let (Some(OperationType::Mutation), Some(principal)) = (self.operation_type(), principal)
+        {
+            state.db.wrote(&writer_key(principal)).await;
+        }
     }
 
     /// Mends an answer of this operation: codes for the errors that came
@@ -250,6 +304,11 @@ fn coerced_field(message: &str) -> Option<String> {
         field.push_str(name);
     }
     Some(field)
+}
+
+/// Whose writes a read must see: the principal's tenant and subject.
+pub fn writer_key(principal: &Principal) -> String {
+    format!("{}\u{1f}{}", principal.tenant_id(), principal.subject)
 }
 
 #[cfg(test)]

@@ -25,7 +25,10 @@ pub async fn statement(
     let Some(id) = file.strip_suffix(".pdf") else {
         return not_found();
     };
-    let conn = state.db.conn();
+    let db = state
+        .db
+        .for_reads(Some(&super::prepare::writer_key(policy.principal())));
+    let conn = db.conn();
     let payout = match crate::payouts::find(conn, policy.tenant_id(), id).await {
         Ok(Some(payout)) => payout,
         Ok(None) => return not_found(),

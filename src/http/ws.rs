@@ -484,11 +484,15 @@ async fn run(state: AppState, principal: Principal, id: String, operation: Opera
     }
     let ty = prepared.operation_type();
     let started = std::time::Instant::now();
+    let writer = state.db.replicas().map(|_| principal.clone());
     let mut answers = state
         .schema
         .execute_stream(prepared.request(&state, Some(principal)));
     let mut first = true;
     while let Some(mut answer) = answers.next().await {
+        if first {
+            prepared.ran(&state, writer.as_ref()).await;
+        }
         let finished = prepared.finish(&state, &mut answer);
         // A query or mutation is one answer: counted as an HTTP request is
         // (a subscription is counted open, in `subscriptions_active`).

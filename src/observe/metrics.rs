@@ -42,6 +42,16 @@ struct KindLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DatabaseLabel {
+    database: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabel {
     outcome: &'static str,
 }
@@ -104,6 +114,9 @@ pub struct Metrics {
     webhook_deliveries: Family<OutcomeLabel, Counter>,
     webhook_backlog: Gauge,
     subscriptions: Gauge,
+    reads: Family<DatabaseLabel, Counter>,
+    replica_lag: Family<DatabaseLabel, Gauge>,
+    reads_on_primary: Family<ReasonLabel, Counter>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -189,6 +202,24 @@ impl Metrics {
             "GraphQL subscriptions open on this replica",
             subscriptions.clone(),
         );
+        let reads = Family::<DatabaseLabel, Counter>::default();
+        registry.register(
+            "db_reads",
+            "Requests' reads, by the database they went to: primary, or replica_1, replica_2, …",
+            reads.clone(),
+        );
+        let replica_lag = Family::<DatabaseLabel, Gauge>::default();
+        registry.register(
+            "replica_lag_milliseconds",
+            "How far each read replica is behind the primary at its last poll (-1: it did not answer)",
+            replica_lag.clone(),
+        );
+        let reads_on_primary = Family::<ReasonLabel, Counter>::default();
+        registry.register(
+            "db_reads_on_primary",
+            "Reads sent to the primary although there are replicas, by why: lag, down, own_write (the caller's last write not replayed yet)",
+            reads_on_primary.clone(),
+        );
         let metrics = Metrics {
             registry,
             requests,
@@ -202,6 +233,9 @@ impl Metrics {
             webhook_deliveries,
             webhook_backlog,
             subscriptions,
+            reads,
+            replica_lag,
+            reads_on_primary,
         };
         metrics.known_at_zero();
         metrics
@@ -262,6 +296,48 @@ impl Metrics {
     /// The maturity job finished a run now.
     pub fn maturity_ran(&self) {
         self.maturity_last_run.set(chrono::Utc::now().timestamp());
+    }
+
+    /// The replicas configured: their series start at zero, beside the
+    /// primary's.
+    pub fn replicas_known<'a>(&self, names: impl IntoIterator<Item = &'a str>) {
+        for database in std::iter::once("primary").chain(names) {
+            let label = DatabaseLabel {
+                database: database.to_owned(),
+            };
+            let _ = self.reads.get_or_create(&label);
+        }
+        for reason in ["lag", "down", "own_write"] {
+            let _ = self.reads_on_primary.get_or_create(&ReasonLabel { reason });
+        }
+    }
+
+    /// A request's reads went to `database`.
+    pub fn read_on(&self, database: &str) {
+        self.reads
+            .get_or_create(&DatabaseLabel {
+                database: database.to_owned(),
+            })
+            .inc();
+    }
+
+    /// A request's reads went to the primary because of `reason` (`lag`,
+    /// `down`, `own_write`).
+    pub fn read_on_primary(&self, reason: &'static str) {
+        self.read_on("primary");
+        self.reads_on_primary
+            .get_or_create(&ReasonLabel { reason })
+            .inc();
+    }
+
+    /// A replica's lag at its last poll (`None`: it did not answer).
+    pub fn replica_lag(&self, replica: &str, lag_ms: Option<u64>) {
+        let lag = lag_ms.map_or(-1, |ms| ms.min(i64::MAX as u64) as i64);
+        self.replica_lag
+            .get_or_create(&DatabaseLabel {
+                database: replica.to_owned(),
+            })
+            .set(lag);
     }
 
     /// One webhook attempt's outcome (one of [`WEBHOOK_OUTCOMES`]).

@@ -157,6 +157,34 @@ impl TestApp {
         route: impl Fn(&str) -> String,
         settings: DbSettings,
     ) -> Option<TestApp> {
+        Self::spawn_full(backend, keys, options, route, settings, None).await
+    }
+
+    /// An app on PostgreSQL whose reads may go to the standby at
+    /// `standby` (`postgres://user@host:port`): its copy of the test's
+    /// database, lagging at most `max_lag`.
+    pub async fn spawn_replicated(standby: &str, max_lag: std::time::Duration) -> Option<TestApp> {
+        let options = Options {
+            data_key: Some(revshare::payouts::seal::DataKey::generate()),
+            ..Options::new(revshare::graphql::LOADER_DELAY)
+        };
+        let settings = DbSettings {
+            max_connections: 8,
+            ..DbSettings::default()
+        };
+        let replica = Some((standby.to_owned(), max_lag));
+        let (keys, route) = (Keys::hs256(SECRET), |url: &str| url.to_owned());
+        Self::spawn_full(Backend::Postgres, keys, options, route, settings, replica).await
+    }
+
+    async fn spawn_full(
+        backend: Backend,
+        keys: Keys,
+        options: Options,
+        route: impl Fn(&str) -> String,
+        settings: DbSettings,
+        replica: Option<(String, std::time::Duration)>,
+    ) -> Option<TestApp> {
         let (url, dir, postgres) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -194,6 +222,7 @@ impl TestApp {
                 let sql = &metric.statement.sql;
                 if sql.contains("domain_events")
                     || sql.contains("webhook_")
+                    || sql.contains("pg_current_wal_lsn")
                     || sql.starts_with(revshare::mail::earned::TAG)
                 {
                     return;
@@ -204,6 +233,16 @@ impl TestApp {
         .await
         .expect("connect test database");
         app::migrate(&db).await.expect("migrate");
+        let db = match (&replica, &postgres) {
+            (Some((standby, max_lag)), Some((_, name))) => {
+                let url = format!("{standby}/{name}");
+                let member = Db::open_replica(&url, &settings, |_| {})
+                    .await
+                    .expect("a replica's pool");
+                db.with_replicas(vec![member], *max_lag)
+            }
+            _ => db,
+        };
         for id in [TENANT, OTHER_TENANT] {
             tenants::create(
                 &db,

@@ -40,6 +40,7 @@ mod program;
 mod rails;
 mod ready_fields;
 mod relay;
+mod replicas;
 mod reports;
 mod staff;
 mod subscriptions;

@@ -81,9 +81,16 @@ impl Default for DbSettings {
     }
 }
 
+pub mod replicas;
+
 #[derive(Clone)]
 pub struct Db {
     conn: Timed<DatabaseConnection>,
+    /// PostgreSQL streaming replicas reads may go to (SPEC §28).
+    replicas: Option<Arc<replicas::Replicas>>,
+    /// The replica this handle's reads go to ([`Db::for_reads`]); none:
+    /// the primary.
+    reading: Option<usize>,
     write_lock: Option<Arc<Mutex<()>>>,
     acquire_timeout: Duration,
     /// Bumped after each write transaction commits (see [`Db::commits`]).
@@ -393,6 +400,25 @@ impl Db {
         settings: &DbSettings,
         adjust: impl FnOnce(&mut DatabaseConnection),
     ) -> Result<Db, DbErr> {
+        Self::open_with(url, settings, false, adjust).await
+    }
+
+    /// A read replica's pool: connected on first use, so a replica down
+    /// when the server starts is skipped until it answers, not fatal.
+    pub async fn open_replica(
+        url: &str,
+        settings: &DbSettings,
+        adjust: impl FnOnce(&mut DatabaseConnection),
+    ) -> Result<Db, DbErr> {
+        Self::open_with(url, settings, true, adjust).await
+    }
+
+    async fn open_with(
+        url: &str,
+        settings: &DbSettings,
+        lazy: bool,
+        adjust: impl FnOnce(&mut DatabaseConnection),
+    ) -> Result<Db, DbErr> {
         let sqlite = url.starts_with("sqlite:");
         if sqlite {
             create_sqlite_parent_dir(url)?;
@@ -408,6 +434,7 @@ impl Db {
             // cost a round trip per query and per transaction.
             .test_before_acquire_if_idle_for(Duration::from_secs(10))
             .statement_timeout(settings.statement_timeout)
+            .connect_lazy(lazy)
             .sqlx_logging(false);
         options.map_sqlx_postgres_before_acquire(|conn, meta| {
             Box::pin(async move {
@@ -453,6 +480,8 @@ impl Db {
                 tally: None,
                 span: tracing::Span::none(),
             },
+            replicas: None,
+            reading: None,
             write_lock,
             acquire_timeout: settings.acquire_timeout,
             commits: Arc::new(tokio::sync::watch::channel(0).0),
@@ -483,8 +512,105 @@ impl Db {
         self.conn.deadline
     }
 
+    /// The pool reads go to: the primary's, or the replica this handle
+    /// reads from ([`Db::for_reads`]). Writes ([`Db::write`],
+    /// [`Db::transaction`]) always go to the primary.
     pub fn conn(&self) -> &Timed<DatabaseConnection> {
-        &self.conn
+        match (self.reading, &self.replicas) {
+            (Some(i), Some(replicas)) => &replicas.members()[i].db.conn,
+            _ => &self.conn,
+        }
+    }
+
+    /// This database with `members` as its read replicas, each lagging at
+    /// most `max_lag` to be read from; a task polls their positions while
+    /// the database is in use.
+    pub fn with_replicas(mut self, members: Vec<Db>, max_lag: Duration) -> Db {
+        if members.is_empty() {
+            return self;
+        }
+        let set = Arc::new(replicas::Replicas::new(members, max_lag));
+        let (watched, primary, metrics) =
+            (Arc::downgrade(&set), self.clone(), self.metrics.clone());
+        metrics.replicas_known(set.members().iter().map(|r| r.name.as_str()));
+        tokio::spawn(async move {
+            loop {
+                let Some(set) = watched.upgrade() else { return };
+                set.poll(&primary, &metrics).await;
+                drop(set);
+                tokio::time::sleep(replicas::POLL).await;
+            }
+        });
+        self.replicas = Some(set);
+        self
+    }
+
+    /// The read replicas, if any.
+    pub fn replicas(&self) -> Option<&replicas::Replicas> {
+        self.replicas.as_deref()
+    }
+
+    /// This database for the reads of one request by `principal` (its
+    /// tenant and subject; none for an anonymous one): reading from a
+    /// replica that answers, lags at most the bound and has replayed the
+    /// principal's last write, else from the primary. Writes still go to
+    /// the primary.
+    pub fn for_reads(&self, principal: Option<&str>) -> Db {
+        let Some(set) = &self.replicas else {
+            return self.clone();
+        };
+        let reading = match set.pick(principal) {
+            Ok(i) => {
+                self.metrics.read_on(&set.members()[i].name);
+                Some(i)
+            }
+            Err(why) => {
+                self.metrics.read_on_primary(why.as_str());
+                None
+            }
+        };
+        Db {
+            reading,
+            ..self.clone()
+        }
+    }
+
+    /// The replica this handle reads from, if any.
+    pub fn reads_replica(&self) -> bool {
+        self.reading.is_some()
+    }
+
+    /// The replica this handle read from failed a call: no read goes to it
+    /// until a poll finds it answering again.
+    pub fn replica_failed(&self) {
+        if let (Some(i), Some(set)) = (self.reading, &self.replicas) {
+            set.down(i);
+            self.metrics.replica_lag(&set.members()[i].name, None);
+        }
+    }
+
+    /// This database, every read on the primary.
+    pub fn on_primary(&self) -> Db {
+        Db {
+            reading: None,
+            ..self.clone()
+        }
+    }
+
+    /// Notes that `principal` just wrote: its reads go to a replica only
+    /// once the replica has replayed past the primary's position now.
+    pub async fn wrote(&self, principal: &str) {
+        let Some(set) = &self.replicas else { return };
+        let primary = Db {
+            reading: None,
+            ..self.clone()
+        };
+        match replicas::primary_position(&primary).await {
+            Ok(Some(at)) => set.wrote(principal, at),
+            // Unknown: to be safe, every read of the principal goes to the
+            // primary until the record ages out.
+            _ => set.wrote(principal, u64::MAX),
+        }
     }
 
     pub fn backend(&self) -> DbBackend {
