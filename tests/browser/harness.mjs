@@ -31,7 +31,12 @@ export async function launch() {
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+  // A request the page itself abandoned (a navigation cancelling the
+  // favicon's fetch, say) is not a failure of the app: net::ERR_ABORTED.
+  page.on('requestfailed', (request) => {
+    if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
+    problems.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
+  });
   return { browser, page, problems };
 }
 
