@@ -453,7 +453,7 @@ fn the_service_modules_form_a_stack() {
     // The check sees the references it is about.
     let of = |file: &str| crate_references(&sources[file]);
     assert!(of("ledger/refunds.rs").contains("posting"));
-    assert!(of("db.rs").contains("observe"));
+    assert!(of("db/mod.rs").contains("observe"));
     assert!(of("deals/deal.rs").contains("ledger"));
     let upward = upward_references(&sources);
     assert!(upward.is_empty(), "references up the stack: {upward:#?}");
