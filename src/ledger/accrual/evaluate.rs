@@ -85,6 +85,13 @@ struct Converted {
     exact: rust_decimal::Decimal,
 }
 
+/// An item's amounts in its campaign's currency.
+struct Amounts {
+    amount_minor: i64,
+    revenue_minor: Option<i64>,
+    conversion: Option<Converted>,
+}
+
 /// An item's checks: passed, or waiting for an exchange rate.
 enum Checks<'l> {
     Valid(Valid<'l>),
@@ -163,44 +170,74 @@ impl<'a> Batch<'a> {
         };
         super::history::keep(&mut event, &charge, valid.earns, before);
         if let Some(converted) = &valid.conversion {
-            self.state.conversions.push(event_conversion::Model {
-                event_id: event.id.clone(),
-                tenant_id: self.tenant_id.to_owned(),
-                sale_amount_minor: converted.sale_minor,
-                sale_currency: converted.sale_currency.clone(),
-                base_per_eur: converted.found.cross.base.to_string(),
-                quote_per_eur: converted.found.cross.quote.to_string(),
-                day: converted.found.day,
-                source: converted.found.source.clone(),
-                refunded_sale_minor: 0,
-            });
+            self.converted(&event, converted);
         }
         if let Some(customer) = customer {
             self.carry(&event, customer, evaluation.threshold_bonus_paid);
         }
-        // A sale of a customer whose partner is suspended is recorded and
-        // earns nothing (nor counts toward tiers) while it is.
-        if !valid.earns {
-            event.nothing_reason = Some(
-                "the partner is not active: a sale of its customer is recorded and earns nothing"
-                    .to_owned(),
-            );
-            return Ok(Outcome::New(Recorded {
-                event: Some(event),
-                commissions: Vec::new(),
-                duplicate: false,
-                held: None,
-            }));
-        }
-        // An event that earns nothing leaves no commission row; the event
-        // itself records that it was evaluated (and counts toward the tiers).
-        let earned = if evaluation.fee.is_zero() {
-            Vec::new()
-        } else {
-            vec![Earning {
+        let commissions = match valid.earns {
+            true => self.earn(
+                &mut event,
+                partner,
+                &valid,
+                &terms,
+                &evaluation,
+                &amount_field,
+            )?,
+            // A sale of a customer whose partner is suspended is recorded
+            // and earns nothing (nor counts toward tiers) while it is.
+            false => {
+                event.nothing_reason = Some(
+                    "the partner is not active: a sale of its customer is recorded and earns \
+                     nothing"
+                        .to_owned(),
+                );
+                Vec::new()
+            }
+        };
+        Ok(Outcome::New(Recorded {
+            event: Some(event),
+            commissions,
+            duplicate: false,
+            held: None,
+        }))
+    }
+
+    /// How the event's sale was converted, written beside it.
+    fn converted(&mut self, event: &event::Model, converted: &Converted) {
+        self.state.conversions.push(event_conversion::Model {
+            event_id: event.id.clone(),
+            tenant_id: self.tenant_id.to_owned(),
+            sale_amount_minor: converted.sale_minor,
+            sale_currency: converted.sale_currency.clone(),
+            base_per_eur: converted.found.cross.base.to_string(),
+            quote_per_eur: converted.found.cross.quote.to_string(),
+            day: converted.found.day,
+            source: converted.found.source.clone(),
+            refunded_sale_minor: 0,
+        });
+    }
+
+    /// What the event earns under its terms and the partner's tiers. An
+    /// event that earns nothing leaves no commission row; the event itself
+    /// records that it was evaluated, and why it earned nothing (and
+    /// counts toward the tiers).
+    fn earn(
+        &mut self,
+        event: &mut event::Model,
+        partner: &partner::Model,
+        valid: &Valid<'a>,
+        terms: &Terms,
+        evaluation: &Evaluation,
+        amount_field: &str,
+    ) -> ApiResult<Vec<entity::commission::Model>> {
+        let sale = event.kind == EventKind::Sale;
+        let earned = match evaluation.fee.is_zero() {
+            true => Vec::new(),
+            false => vec![Earning {
                 unrounded: evaluation.unrounded_fee,
-                commission: self.commission(&event, &valid, &terms, &evaluation),
-            }]
+                commission: self.commission(event, valid, terms, evaluation),
+            }],
         };
         let accrued = Accrued {
             partner_id: &partner.id,
@@ -211,18 +248,13 @@ impl<'a> Batch<'a> {
             sale,
             amount_minor: valid.amount_minor,
             revenue_minor: valid.revenue_minor,
-            amount_field: &amount_field,
+            amount_field,
         };
         let commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
         if commissions.is_empty() {
-            event.nothing_reason = Some(nothing_earned(&terms, &evaluation, sale));
+            event.nothing_reason = Some(nothing_earned(terms, evaluation, sale));
         }
-        Ok(Outcome::New(Recorded {
-            event: Some(event),
-            commissions,
-            duplicate: false,
-            held: None,
-        }))
+        Ok(commissions)
     }
 
     /// The event's commission as its terms decide it, before any tier.
@@ -383,83 +415,15 @@ impl<'a> Batch<'a> {
     /// amounts, enrollment.
     fn validate(&self, item: &Checked, partner: &partner::Model) -> ApiResult<Checks<'a>> {
         let (prefix, new) = (item.prefix, item.new);
-        // Named, a partner must be active and the customer's, if it has one;
-        // found through its customer, a suspended one earns nothing.
-        let named = new.partner.is_some();
-        if named && partner.status != PartnerStatus::Active {
-            return Err(bad(prefix, "partnerId", "the partner is not active"));
-        }
-        if named
-            && let Some(customer) = &item.customer_external_id
-            && let Some(attribution) = self.loaded.attributions.get(customer)
-            && attribution.partner_id != partner.id
-        {
-            return Err(bad(
-                prefix,
-                "partnerId",
-                "the customer is attributed to another partner",
-            ));
-        }
-        let campaign = match self.loaded.campaign_id_of(item) {
-            Some(id) => self
-                .loaded
-                .campaigns
-                .get(id)
-                .ok_or_else(|| bad(prefix, "campaignId", "no such campaign"))?,
-            None => return Err(ApiError::internal("default campaign", self.tenant_id)),
-        };
-        if campaign.status != CampaignStatus::Active {
-            return Err(bad(prefix, "campaignId", "the campaign is not active"));
-        }
+        self.check_partner(item, partner)?;
+        let campaign = self.campaign(item)?;
         let currency =
             campaigns::check_currency(&format!("{prefix}.currency"), &campaign.currency)?;
         // Kept to the microsecond, as both databases store timestamps, so
         // this reply and any redelivery's are the same.
         let occurred_at = crate::ledger::path::occurred_at(new.occurred_at, self.now);
-        let (amount_minor, revenue_minor, conversion) = match &new.currency {
-            Some(code) if code != currency.code() => {
-                let own = campaigns::check_currency(&format!("{prefix}.currency"), code)?;
-                let sale_minor = minor_units(prefix, "amount", new.amount, own)?;
-                let revenue = new
-                    .revenue
-                    .map(|r| minor_units(prefix, "revenue", r, own))
-                    .transpose()?;
-                if new.kind == engine::EventKind::Sale && sale_minor == 0 {
-                    return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
-                }
-                let day = crate::fx::day_of(occurred_at);
-                let Some(found) = self.loaded.rates.cross(code, currency.code(), day) else {
-                    return Ok(Checks::NoRate);
-                };
-                let too_large = || bad(prefix, "amount", "is out of range once converted");
-                let exact = found.cross.convert(new.amount).ok_or_else(too_large)?;
-                let amount_minor = engine::fx::converted_minor(found.cross, new.amount, currency)
-                    .ok_or_else(too_large)?;
-                let revenue_minor = revenue
-                    .map(|r| engine::fx::converted_minor(found.cross, own.from_minor(r), currency))
-                    .map(|r| {
-                        r.ok_or_else(|| bad(prefix, "revenue", "is out of range once converted"))
-                    })
-                    .transpose()?;
-                let converted = Converted {
-                    found,
-                    sale_minor,
-                    sale_currency: code.clone(),
-                    exact,
-                };
-                (amount_minor, revenue_minor, Some(converted))
-            }
-            _ => {
-                let amount_minor = minor_units(prefix, "amount", new.amount, currency)?;
-                let revenue_minor = new
-                    .revenue
-                    .map(|r| minor_units(prefix, "revenue", r, currency))
-                    .transpose()?;
-                if new.kind == engine::EventKind::Sale && amount_minor == 0 {
-                    return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
-                }
-                (amount_minor, revenue_minor, None)
-            }
+        let Some(amounts) = self.amounts(item, currency, occurred_at)? else {
+            return Ok(Checks::NoRate);
         };
         if new.kind == engine::EventKind::Sale && item.customer_external_id.is_none() {
             return Err(bad(prefix, "customerExternalId", "is required for a sale"));
@@ -476,10 +440,110 @@ impl<'a> Batch<'a> {
             earns: partner.status == PartnerStatus::Active,
             campaign,
             currency,
+            amount_minor: amounts.amount_minor,
+            revenue_minor: amounts.revenue_minor,
+            occurred_at,
+            conversion: amounts.conversion,
+        }))
+    }
+
+    /// Named, a partner must be active and the customer's, if it has one;
+    /// found through its customer, a suspended one earns nothing (checked
+    /// later).
+    fn check_partner(&self, item: &Checked, partner: &partner::Model) -> ApiResult<()> {
+        let prefix = item.prefix;
+        let named = item.new.partner.is_some();
+        if named && partner.status != PartnerStatus::Active {
+            return Err(bad(prefix, "partnerId", "the partner is not active"));
+        }
+        if named
+            && let Some(customer) = &item.customer_external_id
+            && let Some(attribution) = self.loaded.attributions.get(customer)
+            && attribution.partner_id != partner.id
+        {
+            return Err(bad(
+                prefix,
+                "partnerId",
+                "the customer is attributed to another partner",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The item's campaign, which must be active.
+    fn campaign(&self, item: &Checked) -> ApiResult<&'a campaign::Model> {
+        let prefix = item.prefix;
+        let campaign = match self.loaded.campaign_id_of(item) {
+            Some(id) => self
+                .loaded
+                .campaigns
+                .get(id)
+                .ok_or_else(|| bad(prefix, "campaignId", "no such campaign"))?,
+            None => return Err(ApiError::internal("default campaign", self.tenant_id)),
+        };
+        if campaign.status != CampaignStatus::Active {
+            return Err(bad(prefix, "campaignId", "the campaign is not active"));
+        }
+        Ok(campaign)
+    }
+
+    /// The item's amounts in the campaign's `currency`: as sent, or
+    /// converted at the rate of the sale's day; `None` when the sale is in
+    /// another currency with no rate yet.
+    fn amounts(
+        &self,
+        item: &Checked,
+        currency: Currency,
+        occurred_at: DateTime<Utc>,
+    ) -> ApiResult<Option<Amounts>> {
+        let (prefix, new) = (item.prefix, item.new);
+        let sale = new.kind == engine::EventKind::Sale;
+        let Some(code) = new.currency.as_ref().filter(|c| *c != currency.code()) else {
+            let amount_minor = minor_units(prefix, "amount", new.amount, currency)?;
+            let revenue_minor = new
+                .revenue
+                .map(|r| minor_units(prefix, "revenue", r, currency))
+                .transpose()?;
+            if sale && amount_minor == 0 {
+                return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
+            }
+            return Ok(Some(Amounts {
+                amount_minor,
+                revenue_minor,
+                conversion: None,
+            }));
+        };
+        let own = campaigns::check_currency(&format!("{prefix}.currency"), code)?;
+        let sale_minor = minor_units(prefix, "amount", new.amount, own)?;
+        let revenue = new
+            .revenue
+            .map(|r| minor_units(prefix, "revenue", r, own))
+            .transpose()?;
+        if sale && sale_minor == 0 {
+            return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
+        }
+        let day = crate::fx::day_of(occurred_at);
+        let Some(found) = self.loaded.rates.cross(code, currency.code(), day) else {
+            return Ok(None);
+        };
+        let too_large = || bad(prefix, "amount", "is out of range once converted");
+        let exact = found.cross.convert(new.amount).ok_or_else(too_large)?;
+        let amount_minor =
+            engine::fx::converted_minor(found.cross, new.amount, currency).ok_or_else(too_large)?;
+        let revenue_minor = revenue
+            .map(|r| engine::fx::converted_minor(found.cross, own.from_minor(r), currency))
+            .map(|r| r.ok_or_else(|| bad(prefix, "revenue", "is out of range once converted")))
+            .transpose()?;
+        let conversion = Converted {
+            found,
+            sale_minor,
+            sale_currency: code.clone(),
+            exact,
+        };
+        Ok(Some(Amounts {
             amount_minor,
             revenue_minor,
-            occurred_at,
-            conversion,
+            conversion: Some(conversion),
         }))
     }
 

@@ -7,7 +7,7 @@ use super::evaluate::Batch;
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::ledger::path::insert_events;
 use crate::posting::WRITE_CHUNK;
-use entity::{customer, event, event_conversion, partner_total, unattributed_event};
+use entity::{customer, event_conversion, partner_total, unattributed_event};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{EntityTrait, ExprTrait};
 
@@ -23,12 +23,39 @@ pub(super) async fn write(
         mut posting,
         ..
     } = batch;
-    let customers: Vec<customer::ActiveModel> = state
+    let customers = state
         .touched
         .iter()
-        .filter_map(|key| state.customers.get(key))
-        .map(|c| c.clone().into())
-        .collect();
+        .filter_map(|key| state.customers.get(key));
+    write_customers(conn, customers.map(|c| c.clone().into()).collect()).await?;
+    let totals = state
+        .touched_totals
+        .iter()
+        .filter_map(|key| state.totals.get(key));
+    write_totals(conn, totals.map(|t| t.clone().into()).collect()).await?;
+    let new = |i: &usize| results[*i].as_ref().ok();
+    let events = recorded_new.iter().filter_map(|i| new(i)?.event.clone());
+    insert_events(conn, events.collect(), &mut posting).await?;
+    let held = recorded_new.iter().filter_map(|i| new(i)?.held.clone());
+    write_held(conn, held.map(Into::into).collect()).await?;
+    for chunk in state.conversions.chunks(WRITE_CHUNK) {
+        let rows = chunk
+            .iter()
+            .cloned()
+            .map(event_conversion::ActiveModel::from);
+        event_conversion::Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await?;
+    }
+    posting.write(conn).await?;
+    Ok(results)
+}
+
+/// The customers the batch touched: new ones, and their net and bonus.
+async fn write_customers(
+    conn: &crate::db::Txn,
+    customers: Vec<customer::ActiveModel>,
+) -> ApiResult<()> {
     for chunk in customers.chunks(WRITE_CHUNK) {
         customer::Entity::insert_many(chunk.to_vec())
             .on_conflict(
@@ -42,12 +69,14 @@ pub(super) async fn write(
             .exec_without_returning(conn)
             .await?;
     }
-    let totals: Vec<partner_total::ActiveModel> = state
-        .touched_totals
-        .iter()
-        .filter_map(|key| state.totals.get(key))
-        .map(|t| t.clone().into())
-        .collect();
+    Ok(())
+}
+
+/// The partners' totals the batch moved (lifetime value, paying customers).
+async fn write_totals(
+    conn: &crate::db::Txn,
+    totals: Vec<partner_total::ActiveModel>,
+) -> ApiResult<()> {
     for chunk in totals.chunks(WRITE_CHUNK) {
         partner_total::Entity::insert_many(chunk.to_vec())
             .on_conflict(
@@ -64,16 +93,14 @@ pub(super) async fn write(
             .exec_without_returning(conn)
             .await?;
     }
-    let events: Vec<event::Model> = recorded_new
-        .iter()
-        .filter_map(|&i| results[i].as_ref().ok()?.event.clone())
-        .collect();
-    insert_events(conn, events, &mut posting).await?;
-    let held: Vec<unattributed_event::ActiveModel> = recorded_new
-        .iter()
-        .filter_map(|&i| results[i].as_ref().ok()?.held.clone())
-        .map(unattributed_event::ActiveModel::from)
-        .collect();
+    Ok(())
+}
+
+/// The sales held for their customer or their rate.
+async fn write_held(
+    conn: &crate::db::Txn,
+    held: Vec<unattributed_event::ActiveModel>,
+) -> ApiResult<()> {
     for chunk in held.chunks(WRITE_CHUNK) {
         // A row this transaction took to accrue and that is held again (an
         // attributed customer's sale in a currency with no rate yet) is
@@ -108,15 +135,5 @@ pub(super) async fn write(
             return Err(ApiError::other_payload());
         }
     }
-    for chunk in state.conversions.chunks(WRITE_CHUNK) {
-        let rows = chunk
-            .iter()
-            .cloned()
-            .map(event_conversion::ActiveModel::from);
-        event_conversion::Entity::insert_many(rows)
-            .exec_without_returning(conn)
-            .await?;
-    }
-    posting.write(conn).await?;
-    Ok(results)
+    Ok(())
 }
