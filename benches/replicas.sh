@@ -61,25 +61,7 @@ token="$("$bin" token --tenant bench --role admin --ttl 1h)"
 url="http://127.0.0.1:$port/graphql"
 gql() { curl -sf "$url" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "$1"; }
 id_of() { sed -E 's/.*"id":"([^"]+)".*/\1/'; }
-groups=()
-for g in 1 2 3; do
-  groups+=("$(gql "{\"query\":\"mutation { createPartnerGroup(input: { name: \\\"Group $g\\\", rules: [{ recurring: { percentage: $((g * 5)) } }] }) { id } }\"}" | id_of)")
-done
-for i in $(seq 0 49); do
-  gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Partner $i\\\", externalId: \\\"p-$i\\\", groupId: \\\"${groups[$((i % 3))]}\\\" }) { id } }\"}" >/dev/null
-done
-for b in 1 2 3 4 5; do
-  python3 - "$b" <<'PY' | gql @- | grep -q '"recordEvents"'
-import json, sys
-b = int(sys.argv[1])
-items = [
-    {"externalId": "e-%d-%d" % (b, i), "partnerExternalId": "p-%d" % (i % 50), "customerExternalId": "c-%d" % (i % 400), "amount": "%d.90" % (10 + i % 90)}
-    for i in range(1000)
-]
-query = "mutation($events: [RecordEventInput!]!) { recordEvents(input: $events) { externalId } }"
-print(json.dumps({"query": query, "variables": {"events": items}}))
-PY
-done
+. benches/peer/program.sh
 stop
 psql "$pgurl/$dbname" -qc "ANALYZE"
 
