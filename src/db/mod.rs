@@ -81,7 +81,10 @@ impl Default for DbSettings {
     }
 }
 
+mod queue;
 pub mod replicas;
+
+pub use queue::claim_due;
 
 #[derive(Clone)]
 pub struct Db {
@@ -522,97 +525,6 @@ impl Db {
         }
     }
 
-    /// This database with `members` as its read replicas, each lagging at
-    /// most `max_lag` to be read from; a task polls their positions while
-    /// the database is in use.
-    pub fn with_replicas(mut self, members: Vec<Db>, max_lag: Duration) -> Db {
-        if members.is_empty() {
-            return self;
-        }
-        let set = Arc::new(replicas::Replicas::new(members, max_lag));
-        let (watched, primary, metrics) =
-            (Arc::downgrade(&set), self.clone(), self.metrics.clone());
-        metrics.replicas_known(set.members().iter().map(|r| r.name.as_str()));
-        tokio::spawn(async move {
-            loop {
-                let Some(set) = watched.upgrade() else { return };
-                set.poll(&primary, &metrics).await;
-                drop(set);
-                tokio::time::sleep(replicas::POLL).await;
-            }
-        });
-        self.replicas = Some(set);
-        self
-    }
-
-    /// The read replicas, if any.
-    pub fn replicas(&self) -> Option<&replicas::Replicas> {
-        self.replicas.as_deref()
-    }
-
-    /// This database for the reads of one request by `principal` (its
-    /// tenant and subject; none for an anonymous one): reading from a
-    /// replica that answers, lags at most the bound and has replayed the
-    /// principal's last write, else from the primary. Writes still go to
-    /// the primary.
-    pub fn for_reads(&self, principal: Option<&str>) -> Db {
-        let Some(set) = &self.replicas else {
-            return self.clone();
-        };
-        let reading = match set.pick(principal) {
-            Ok(i) => {
-                self.metrics.read_on(&set.members()[i].name);
-                Some(i)
-            }
-            Err(why) => {
-                self.metrics.read_on_primary(why.as_str());
-                None
-            }
-        };
-        Db {
-            reading,
-            ..self.clone()
-        }
-    }
-
-    /// The replica this handle reads from, if any.
-    pub fn reads_replica(&self) -> bool {
-        self.reading.is_some()
-    }
-
-    /// The replica this handle read from failed a call: no read goes to it
-    /// until a poll finds it answering again.
-    pub fn replica_failed(&self) {
-        if let (Some(i), Some(set)) = (self.reading, &self.replicas) {
-            set.down(i);
-            self.metrics.replica_lag(&set.members()[i].name, None);
-        }
-    }
-
-    /// This database, every read on the primary.
-    pub fn on_primary(&self) -> Db {
-        Db {
-            reading: None,
-            ..self.clone()
-        }
-    }
-
-    /// Notes that `principal` just wrote: its reads go to a replica only
-    /// once the replica has replayed past the primary's position now.
-    pub async fn wrote(&self, principal: &str) {
-        let Some(set) = &self.replicas else { return };
-        let primary = Db {
-            reading: None,
-            ..self.clone()
-        };
-        match replicas::primary_position(&primary).await {
-            Ok(Some(at)) => set.wrote(principal, at),
-            // Unknown: to be safe, every read of the principal goes to the
-            // primary until the record ages out.
-            _ => set.wrote(principal, u64::MAX),
-        }
-    }
-
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
     }
@@ -769,53 +681,4 @@ fn create_sqlite_parent_dir(url: &str) -> Result<(), DbErr> {
             .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
     }
     Ok(())
-}
-
-/// A queue's claim of its due rows (the webhook deliveries, the mail
-/// outbox): up to `limit` rows of `table` that are `waiting` (a condition
-/// on its own columns, written in the code, never from input) and whose
-/// `next_attempt_at` has come, oldest due first; each claimed counts its
-/// attempt and is leased — its next attempt set `lease` ahead, so no other
-/// replica sees it due until the lease ends — in one statement
-/// (`FOR UPDATE SKIP LOCKED` on PostgreSQL: rows another replica is
-/// claiming are left to it). One interrupted before it finished is due
-/// again when its lease ends.
-pub async fn claim_due<M: sea_orm::FromQueryResult>(
-    db: &Db,
-    table: &'static str,
-    waiting: &'static str,
-    limit: u64,
-    lease: Duration,
-) -> ApiResult<Vec<M>> {
-    let now = self::now();
-    let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
-    let backend = db.backend();
-    let (params, skip_locked) = match backend {
-        DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
-        _ => (["?", "?", "?"], ""),
-    };
-    let sql = format!(
-        "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = {until} \
-         WHERE id IN (SELECT id FROM {table} \
-           WHERE {waiting} AND next_attempt_at <= {now} \
-           ORDER BY next_attempt_at LIMIT {limit}{skip_locked}) \
-         RETURNING *",
-        until = params[0],
-        now = params[1],
-        limit = params[2],
-    );
-    let txn = db.write().await?;
-    let claimed = M::find_by_statement(sea_orm::Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            sea_orm::Value::from(until),
-            sea_orm::Value::from(now),
-            sea_orm::Value::from(limit as i64),
-        ],
-    ))
-    .all(&*txn)
-    .await?;
-    txn.commit().await?;
-    Ok(claimed)
 }

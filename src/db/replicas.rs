@@ -18,8 +18,8 @@ use crate::error::ApiResult;
 use crate::observe::metrics::Metrics;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How often the replicas' positions are read.
@@ -75,6 +75,99 @@ pub struct Replicas {
     /// write, and when.
     writes: Mutex<HashMap<String, (u64, Instant)>>,
     next: AtomicUsize,
+}
+
+impl Db {
+    /// This database with `members` as its read replicas, each lagging at
+    /// most `max_lag` to be read from; a task polls their positions while
+    /// the database is in use.
+    pub fn with_replicas(mut self, members: Vec<Db>, max_lag: Duration) -> Db {
+        if members.is_empty() {
+            return self;
+        }
+        let set = Arc::new(Replicas::new(members, max_lag));
+        let (watched, primary, metrics) =
+            (Arc::downgrade(&set), self.clone(), self.metrics.clone());
+        metrics.replicas_known(set.members().iter().map(|r| r.name.as_str()));
+        tokio::spawn(async move {
+            loop {
+                let Some(set) = watched.upgrade() else { return };
+                set.poll(&primary, &metrics).await;
+                drop(set);
+                tokio::time::sleep(POLL).await;
+            }
+        });
+        self.replicas = Some(set);
+        self
+    }
+
+    /// The read replicas, if any.
+    pub fn replicas(&self) -> Option<&Replicas> {
+        self.replicas.as_deref()
+    }
+
+    /// This database for the reads of one request by `principal` (its
+    /// tenant and subject; none for an anonymous one): reading from a
+    /// replica that answers, lags at most the bound and has replayed the
+    /// principal's last write, else from the primary. Writes still go to
+    /// the primary.
+    pub fn for_reads(&self, principal: Option<&str>) -> Db {
+        let Some(set) = &self.replicas else {
+            return self.clone();
+        };
+        let reading = match set.pick(principal) {
+            Ok(i) => {
+                self.metrics.read_on(&set.members()[i].name);
+                Some(i)
+            }
+            Err(why) => {
+                self.metrics.read_on_primary(why.as_str());
+                None
+            }
+        };
+        Db {
+            reading,
+            ..self.clone()
+        }
+    }
+
+    /// The replica this handle reads from, if any.
+    pub fn reads_replica(&self) -> bool {
+        self.reading.is_some()
+    }
+
+    /// The replica this handle read from failed a call: no read goes to it
+    /// until a poll finds it answering again.
+    pub fn replica_failed(&self) {
+        if let (Some(i), Some(set)) = (self.reading, &self.replicas) {
+            set.down(i);
+            self.metrics.replica_lag(&set.members()[i].name, None);
+        }
+    }
+
+    /// This database, every read on the primary.
+    pub fn on_primary(&self) -> Db {
+        Db {
+            reading: None,
+            ..self.clone()
+        }
+    }
+
+    /// Notes that `principal` just wrote: its reads go to a replica only
+    /// once the replica has replayed past the primary's position now.
+    pub async fn wrote(&self, principal: &str) {
+        let Some(set) = &self.replicas else { return };
+        let primary = Db {
+            reading: None,
+            ..self.clone()
+        };
+        match primary_position(&primary).await {
+            Ok(Some(at)) => set.wrote(principal, at),
+            // Unknown: to be safe, every read of the principal goes to the
+            // primary until the record ages out.
+            _ => set.wrote(principal, u64::MAX),
+        }
+    }
 }
 
 /// What the last poll found of one replica.

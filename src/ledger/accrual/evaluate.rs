@@ -6,6 +6,7 @@
 //! passed — build its rows and carry the history forward, so a rejected item
 //! leaves no trace.
 
+use super::amounts::{Converted, amounts};
 use super::load::{Checked, Loaded};
 use super::{PartnerRef, Recorded, bad, minor_units, same_payload};
 use crate::campaigns::{self, enrollment, enrollment::Terms};
@@ -72,23 +73,6 @@ struct Valid<'l> {
     revenue_minor: Option<i64>,
     occurred_at: DateTime<Utc>,
     /// A sale in another currency: how it was converted.
-    conversion: Option<Converted>,
-}
-
-/// A sale converted into its campaign's currency.
-struct Converted {
-    found: crate::fx::Found,
-    /// The sale's own amount and currency.
-    sale_minor: i64,
-    sale_currency: String,
-    /// The converted amount before any rounding: what the rules see.
-    exact: rust_decimal::Decimal,
-}
-
-/// An item's amounts in its campaign's currency.
-struct Amounts {
-    amount_minor: i64,
-    revenue_minor: Option<i64>,
     conversion: Option<Converted>,
 }
 
@@ -422,7 +406,7 @@ impl<'a> Batch<'a> {
         // Kept to the microsecond, as both databases store timestamps, so
         // this reply and any redelivery's are the same.
         let occurred_at = crate::ledger::path::occurred_at(new.occurred_at, self.now);
-        let Some(amounts) = self.amounts(item, currency, occurred_at)? else {
+        let Some(amounts) = amounts(self.loaded, item, currency, occurred_at)? else {
             return Ok(Checks::NoRate);
         };
         if new.kind == engine::EventKind::Sale && item.customer_external_id.is_none() {
@@ -485,66 +469,6 @@ impl<'a> Batch<'a> {
             return Err(bad(prefix, "campaignId", "the campaign is not active"));
         }
         Ok(campaign)
-    }
-
-    /// The item's amounts in the campaign's `currency`: as sent, or
-    /// converted at the rate of the sale's day; `None` when the sale is in
-    /// another currency with no rate yet.
-    fn amounts(
-        &self,
-        item: &Checked,
-        currency: Currency,
-        occurred_at: DateTime<Utc>,
-    ) -> ApiResult<Option<Amounts>> {
-        let (prefix, new) = (item.prefix, item.new);
-        let sale = new.kind == engine::EventKind::Sale;
-        let Some(code) = new.currency.as_ref().filter(|c| *c != currency.code()) else {
-            let amount_minor = minor_units(prefix, "amount", new.amount, currency)?;
-            let revenue_minor = new
-                .revenue
-                .map(|r| minor_units(prefix, "revenue", r, currency))
-                .transpose()?;
-            if sale && amount_minor == 0 {
-                return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
-            }
-            return Ok(Some(Amounts {
-                amount_minor,
-                revenue_minor,
-                conversion: None,
-            }));
-        };
-        let own = campaigns::check_currency(&format!("{prefix}.currency"), code)?;
-        let sale_minor = minor_units(prefix, "amount", new.amount, own)?;
-        let revenue = new
-            .revenue
-            .map(|r| minor_units(prefix, "revenue", r, own))
-            .transpose()?;
-        if sale && sale_minor == 0 {
-            return Err(bad(prefix, "amount", "must be greater than 0 for a sale"));
-        }
-        let day = crate::fx::day_of(occurred_at);
-        let Some(found) = self.loaded.rates.cross(code, currency.code(), day) else {
-            return Ok(None);
-        };
-        let too_large = || bad(prefix, "amount", "is out of range once converted");
-        let exact = found.cross.convert(new.amount).ok_or_else(too_large)?;
-        let amount_minor =
-            engine::fx::converted_minor(found.cross, new.amount, currency).ok_or_else(too_large)?;
-        let revenue_minor = revenue
-            .map(|r| engine::fx::converted_minor(found.cross, own.from_minor(r), currency))
-            .map(|r| r.ok_or_else(|| bad(prefix, "revenue", "is out of range once converted")))
-            .transpose()?;
-        let conversion = Converted {
-            found,
-            sale_minor,
-            sale_currency: code.clone(),
-            exact,
-        };
-        Ok(Some(Amounts {
-            amount_minor,
-            revenue_minor,
-            conversion: Some(conversion),
-        }))
     }
 
     /// The item's customer as the batch has it so far, or a new one.

@@ -21,6 +21,7 @@
 //! partner's lock before it looks for the `externalId`, concurrent
 //! deliveries of one event see each other: one writes, the others find it.
 
+mod amounts;
 mod evaluate;
 mod history;
 mod load;
