@@ -51,8 +51,6 @@ impl OnPrimary {
             OnPrimary::OwnWrite => "own_write",
         }
     }
-
-    pub const ALL: [OnPrimary; 3] = [OnPrimary::Lag, OnPrimary::Down, OnPrimary::OwnWrite];
 }
 
 /// One replica: its pool and what its last poll found.
