@@ -129,7 +129,7 @@ impl Db {
         }
     }
 
-    /// The replica this handle reads from, if any.
+    /// Whether this handle reads from a replica.
     pub fn reads_replica(&self) -> bool {
         self.reading.is_some()
     }

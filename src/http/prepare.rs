@@ -32,7 +32,8 @@ pub struct Prepared {
     /// with the parser's error.
     document: Option<ExecutableDocument>,
     operation_name: Option<String>,
-    /// The database the request read from (set by [`Prepared::request`]).
+    /// The replica the request read from, if it did (set by
+    /// [`Prepared::request`]).
     db: Option<crate::db::Db>,
     /// The query and its variables, kept to run it again on the primary
     /// when its replica fails it ([`Prepared::again_on_primary`]).
@@ -156,7 +157,7 @@ impl Prepared {
         state: &AppState,
         principal: Option<Principal>,
     ) -> Option<async_graphql::Request> {
-        let used = self.db.take().filter(|db| db.reads_replica())?;
+        let used = self.db.take()?;
         used.replica_failed();
         let mut request = async_graphql::Request::new(self.query.clone());
         request.variables = self.variables.clone();
@@ -176,8 +177,15 @@ impl Prepared {
     ) -> async_graphql::Request {
         let context =
             RequestContext::new(&db, principal, state.loader_delay, state.tenants.clone());
-        self.db = Some(db.clone());
-        request.data(db).data(context)
+        // Only a replica's handle overrides the schema's database (the
+        // primary): without replicas a request adds nothing to its data.
+        match db.reads_replica() {
+            true => {
+                self.db = Some(db.clone());
+                request.data(db).data(context)
+            }
+            false => request.data(context),
+        }
     }
 
     /// After the operation ran: a mutation's caller reads its own write
