@@ -265,7 +265,7 @@ async fn commission_page(
         Some(columns) => Read::Columns(columns, ledger::columns::decode),
         None => Read::Rows(std::convert::identity),
     };
-    let joins = commission_joins(ctx, tenant_id);
+    let joins = commission_joins(ctx, tenant_id, columns.as_deref());
     let page = joins
         .fetch(conn, &*loader(ctx)?, request, (select.clone(), id), read)
         .await?;
@@ -430,9 +430,19 @@ impl LedgerMutation {
 }
 
 /// The relations a page of commissions joins into its statement, each
-/// when the selection asks for it: their partners (and those partners'
-/// groups), campaigns, events, snapshots and transitions.
-fn commission_joins(ctx: &Context<'_>, tenant_id: &str) -> Joins {
+/// when the selection asks for it and the page reads the column it hangs
+/// from (`columns`; `None`: every column): their partners (and those
+/// partners' groups), campaigns, events, snapshots and transitions.
+fn commission_joins(
+    ctx: &Context<'_>,
+    tenant_id: &str,
+    columns: Option<&[commission::Column]>,
+) -> Joins {
+    use sea_orm::IdenStatic as _;
+    let reads = |column: commission::Column| {
+        columns.is_none_or(|columns| columns.iter().any(|c| c.as_str() == column.as_str()))
+    };
+    let asks = |path: &[&str], column| selects(ctx, path) && reads(column);
     let mut joins = Joins::new(tenant_id);
     if selects(ctx, &["partner"]) {
         joins.one::<partner::Entity, _>("partner", (PAGE, "partner_id"), PartnerId);
@@ -447,10 +457,10 @@ fn commission_joins(ctx: &Context<'_>, tenant_id: &str) -> Joins {
     if selects(ctx, &["campaign"]) {
         joins.one::<campaign::Entity, _>("campaign", (PAGE, "campaign_id"), CampaignId);
     }
-    if selects(ctx, &["event"]) {
+    if asks(&["event"], commission::Column::EventId) {
         joins.one::<event::Entity, _>("event", (PAGE, "event_id"), EventId);
     }
-    if selects(ctx, &["snapshot"]) {
+    if asks(&["snapshot"], commission::Column::SnapshotId) {
         joins.one::<partner_commission::Entity, _>("snapshot", (PAGE, "snapshot_id"), SnapshotId);
     }
     if selects(ctx, &["history"]) {
