@@ -105,17 +105,12 @@ q "{ commissions(last: 50) { totalCount nodes { id amount status } } }" last_pag
 q "{ commissions(partnerId: \"$partner\", first: 50) { totalCount nodes { id amount status } } }" partner_page
 q "{ viewer { partner { rank(from: \"$from\", to: \"$to\", currency: \"USD\") { rank amount partners } } } }" rank
 q "{ viewer { partner { balance { currency accrued approved paid } commissions(first: 20) { totalCount nodes { amount status accruedAt } } } } }" portal
-# Pages with their relations joined into their statement (the reads
-# benches/peer.sh sets beside PostGraphile, and the portal's ledger page).
-q "{ commissions(first: 100) { nodes { amount partner { name group { name } } campaign { name } } } }" joined_ledger
-q "{ partners(first: 50) { nodes { name group { name } balance { currency accrued approved paid } } } }" joined_partners
-q "{ commissions(first: 25) { totalCount pageInfo { hasNextPage endCursor } nodes { id kind status amount currency accruedAt campaign { name } event { externalId amount currency } breakdown { type description percentage amount } } } }" portal_ledger
-reads=(series_day series_partner top rank totals first_page last_page partner_page portal joined_ledger joined_partners portal_ledger)
+reads=(series_day series_partner top rank totals first_page last_page partner_page portal)
 p50() { sed -nE 's/.* p50_ms=([0-9.]+) .*/\1/p'; }
 measure() {
   for read in "${reads[@]}"; do
     local who="$token"
-    case "$read" in rank | portal | portal_ledger) who="$partner_token" ;; esac
+    case "$read" in rank | portal) who="$partner_token" ;; esac
     "$loadgen" "$url" "$who" "$work/$read.json" 1 "$seconds" | p50 >"$work/$read.$1"
   done
 }

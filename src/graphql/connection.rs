@@ -188,26 +188,52 @@ where
     E::Model: Send + Sync,
     N: OutputType,
 {
-    let page = request.fetch(conn, select.clone(), id).await?;
-    Ok(page_connection(conn, page, select, id, node))
+    primed_connection(conn, request, select, id, node, |_| async { Ok(()) }).await
 }
 
-/// [`list_connection`] of a page fetched already (for instance with its
-/// relations joined, `loaders::joined`).
-pub fn page_connection<E, N>(
+/// [`list_connection`], with `prime` run on the page's rows before the
+/// connection is built (it takes from them what it needs, and its future
+/// owns that): it loads, in one statement per relation, what the
+/// selection will ask of every row ([`selects`]), so that the items'
+/// fields find it in the request's loaders instead of each waiting for a
+/// batch.
+pub async fn primed_connection<E, N, F>(
+    conn: &Pool,
+    request: &PageRequest,
+    select: Select<E>,
+    id: E::Column,
+    node: impl Fn(E::Model) -> Option<N>,
+    prime: impl FnOnce(&[E::Model]) -> F,
+) -> ApiResult<ListConnection<N>>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync,
+    N: OutputType,
+    F: Future<Output = ApiResult<()>>,
+{
+    let page = request.fetch(conn, select.clone(), id).await?;
+    page_connection(conn, page, select, id, node, prime).await
+}
+
+/// [`primed_connection`] of a page fetched already (for instance by
+/// column, [`PageRequest::fetch_columns`]).
+pub async fn page_connection<E, N, F>(
     conn: &Pool,
     page: Page<E::Model>,
     select: Select<E>,
     id: E::Column,
     node: impl Fn(E::Model) -> Option<N>,
-) -> ListConnection<N>
+    prime: impl FnOnce(&[E::Model]) -> F,
+) -> ApiResult<ListConnection<N>>
 where
     E: EntityTrait + Send + Sync,
     E::Model: Send + Sync,
     N: OutputType,
+    F: Future<Output = ApiResult<()>>,
 {
+    prime(&page.rows).await?;
     let cursor = |row: &E::Model| <String as ValueType>::try_from(row.get(id)).unwrap_or_default();
-    connection(page, TotalCount::of(conn, select), cursor, node)
+    Ok(connection(page, TotalCount::of(conn, select), cursor, node))
 }
 
 /// Whether a connection's selection asks for `path` of its items, under

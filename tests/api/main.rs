@@ -31,7 +31,6 @@ mod ledger;
 mod mail;
 mod operations;
 mod outcomes;
-mod pages;
 mod partners;
 mod payouts;
 mod portal;

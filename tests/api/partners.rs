@@ -333,8 +333,8 @@ async fn the_nested_partners_query_runs_the_same_statements_for_5_and_50(app: Te
         nodes[1]["categories"],
         json!([{ "name": "B" }, { "name": "C" }])
     );
-    // The page with its groups joined, one batch of categories.
-    assert_eq!(few, 2);
+    // One page query, one batch of groups, one batch of categories.
+    assert_eq!(few, 3);
     assert_eq!(many, few);
 }
 

@@ -94,6 +94,31 @@ pub async fn load_snapshot(
     }
 }
 
+/// Loads `keys` now, in one statement, and puts what it found in the
+/// request's cache, where a later `load_one` of any of them returns at once
+/// instead of waiting for a batch (used by lists that know what their items
+/// will ask for). Returns what it found.
+pub async fn prime<K>(
+    loader: &RequestLoader,
+    keys: impl IntoIterator<Item = K>,
+) -> ApiResult<HashMap<K, <DirectoryLoader as Loader<K>>::Value>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    DirectoryLoader: Loader<K, Error = ApiError>,
+{
+    let mut keys: Vec<K> = keys.into_iter().collect();
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    keys.retain(|key| seen.insert(key.clone()));
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found = loader.loader().load(&keys).await?;
+    loader
+        .feed_many(found.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .await;
+    Ok(found)
+}
+
 /// A loader of rows by id, one per entity: `GroupId(id)` loads a group.
 /// `shared` rows are handed out behind an `Arc`: the rows many items of a
 /// list point at (a page of commissions names a few partners, groups and
@@ -202,7 +227,6 @@ macro_rules! children_of {
 mod deals;
 mod directory;
 mod federation;
-pub mod joined;
 mod ledger;
 mod payouts;
 mod tiers;

@@ -18,11 +18,9 @@ use crate::deals::simulate::{self, SimulatedDeal, Tried};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
-use crate::graphql::connection::{ListConnection, list_connection, page_connection, selects};
-use crate::graphql::context::{db, ids, ingest, loader, page_args, policy, principal, writer};
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, ids, ingest, page_args, policy, principal, writer};
 use crate::graphql::enums::{DealRegistration, DealStatus, PartnerType, PaymentTarget};
-use crate::graphql::loaders::joined::{Joins, PAGE, Read};
-use crate::graphql::loaders::{CampaignId, ContactId, DealStageId, PartnerId};
 use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{
     Commission, CommissionPlan, Contact, CustomField, Deal, DealStage, PlanSimulation,
@@ -38,7 +36,7 @@ use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::accrual::PartnerRef;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use entity::{campaign, commission_plan, contact, deal, deal_stage, partner};
+use entity::{commission_plan, contact, deal};
 
 /// A stage of the pipeline.
 #[derive(InputObject)]
@@ -286,31 +284,15 @@ impl DealQuery {
             registration: registration.map(Into::into),
             status: status.map(Into::into),
         };
-        let tenant_id = principal(ctx)?.tenant_id();
-        let select = deals::list(tenant_id, &filter);
-        // The page's partners, campaigns, stages and owners, in its
-        // statement when asked for.
-        let mut joins = Joins::new(tenant_id);
-        if selects(ctx, &["partner"]) {
-            joins.one::<partner::Entity, _>("partner", (PAGE, "partner_id"), PartnerId);
-        }
-        if selects(ctx, &["campaign"]) {
-            joins.one::<campaign::Entity, _>("campaign", (PAGE, "campaign_id"), CampaignId);
-        }
-        if selects(ctx, &["stage"]) {
-            joins.one::<deal_stage::Entity, _>("stage", (PAGE, "stage_id"), DealStageId);
-        }
-        if selects(ctx, &["owner"]) {
-            joins.one::<contact::Entity, _>("owner", (PAGE, "owner_id"), ContactId);
-        }
-        let conn = db(ctx)?.conn();
-        let id = deal::Column::Id;
-        let read = Read::Rows(std::convert::identity);
-        let page = joins
-            .fetch(conn, &*loader(ctx)?, &request, (select.clone(), id), read)
-            .await?;
-        let node = Deal::for_caller(policy(ctx)?);
-        Ok(page_connection(conn, page, select, id, node))
+        let select = deals::list(principal(ctx)?.tenant_id(), &filter);
+        list_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            deal::Column::Id,
+            Deal::for_caller(policy(ctx)?),
+        )
+        .await
     }
 }
 

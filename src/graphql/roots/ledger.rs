@@ -9,8 +9,7 @@ use crate::graphql::connection::{
 };
 use crate::graphql::context::{db, ingest, loader, page_args, policy, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
-use crate::graphql::loaders::joined::{Joins, PAGE, Read};
-use crate::graphql::loaders::{CampaignId, EventId, GroupId, HistoryOf, PartnerId, SnapshotId};
+use crate::graphql::loaders::{CampaignId, GroupId, PartnerId, prime};
 use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Commission, Event, UnattributedEvent};
 use crate::graphql::ready::Ready;
@@ -19,8 +18,9 @@ use crate::ledger::accrual::{self, NewConversion, PartnerRef, Recorded};
 use crate::ledger::refunds::{self, EventRef, NewRefund};
 use crate::ledger::{self, CommissionFilter, transitions};
 use crate::paging::{COMMISSION_LIMITS, PageRequest};
+use async_graphql::futures_util::future::{BoxFuture, try_join};
 use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
-use entity::{campaign, commission, event, partner, partner_commission, partner_group};
+use entity::commission;
 
 /// A conversion or charge to record.
 #[derive(InputObject)]
@@ -258,20 +258,21 @@ async fn commission_page(
     filter: CommissionFilter,
 ) -> ApiResult<ListConnection<Ready<Commission>>> {
     let select = ledger::list(tenant_id, &filter);
+    let prime = prime_commission_relations(ctx)?;
     let conn = db(ctx)?.conn();
     let id = commission::Column::Id;
-    let columns = Commission::columns(item_fields(ctx));
-    let read = match &columns {
-        Some(columns) => Read::Columns(columns, ledger::columns::decode),
-        None => Read::Rows(std::convert::identity),
+    let page = match Commission::columns(item_fields(ctx)) {
+        Some(columns) => {
+            let decode = ledger::columns::decode;
+            request
+                .fetch_columns(conn, select.clone(), id, &columns, decode)
+                .await?
+        }
+        None => request.fetch(conn, select.clone(), id).await?,
     };
-    let joins = commission_joins(ctx, tenant_id, columns.as_deref());
-    let page = joins
-        .fetch(conn, &*loader(ctx)?, request, (select.clone(), id), read)
-        .await?;
     let policy = policy(ctx)?;
     let node = |row| Commission::seen(policy, row).map(Ready);
-    let mut connection = page_connection(conn, page, select, id, node);
+    let mut connection = page_connection(conn, page, select, id, node, prime).await?;
     if ledger::reports::counted_by_totals(&filter) {
         let (conn, tenant) = (conn.clone(), tenant_id.to_owned());
         connection.additional_fields = TotalCount::exact(move || {
@@ -429,43 +430,47 @@ impl LedgerMutation {
     }
 }
 
-/// The relations a page of commissions joins into its statement, each
-/// when the selection asks for it and the page reads the column it hangs
-/// from (`columns`; `None`: every column): their partners (and those
-/// partners' groups), campaigns, events, snapshots and transitions.
-fn commission_joins(
+/// What a page of commissions will ask of its loaders, loaded before its
+/// items resolve: their partners (and those partners' groups) and their
+/// campaigns, each when the selection asks for it.
+fn prime_commission_relations(
     ctx: &Context<'_>,
-    tenant_id: &str,
-    columns: Option<&[commission::Column]>,
-) -> Joins {
-    use sea_orm::IdenStatic as _;
-    let reads = |column: commission::Column| {
-        columns.is_none_or(|columns| columns.iter().any(|c| c.as_str() == column.as_str()))
-    };
-    let asks = |path: &[&str], column| selects(ctx, path) && reads(column);
-    let mut joins = Joins::new(tenant_id);
-    if selects(ctx, &["partner"]) {
-        joins.one::<partner::Entity, _>("partner", (PAGE, "partner_id"), PartnerId);
-        if selects(ctx, &["partner", "group"]) {
-            joins.one::<partner_group::Entity, _>(
-                "partner_group",
-                ("partner", "group_id"),
-                GroupId,
-            );
-        }
-    }
-    if selects(ctx, &["campaign"]) {
-        joins.one::<campaign::Entity, _>("campaign", (PAGE, "campaign_id"), CampaignId);
-    }
-    if asks(&["event"], commission::Column::EventId) {
-        joins.one::<event::Entity, _>("event", (PAGE, "event_id"), EventId);
-    }
-    if asks(&["snapshot"], commission::Column::SnapshotId) {
-        joins.one::<partner_commission::Entity, _>("snapshot", (PAGE, "snapshot_id"), SnapshotId);
-    }
-    if selects(ctx, &["history"]) {
-        use entity::commission_transition::{Column, Entity};
-        joins.many::<Entity, _>("history", Column::CommissionId, &[Column::Id], HistoryOf);
-    }
-    joins
+) -> ApiResult<impl FnOnce(&[commission::Model]) -> BoxFuture<'static, ApiResult<()>>> {
+    let loader = loader(ctx)?;
+    let (partners, groups) = (
+        selects(ctx, &["partner"]),
+        selects(ctx, &["partner", "group"]),
+    );
+    let campaigns = selects(ctx, &["campaign"]);
+    Ok(move |rows: &[commission::Model]| {
+        let partner_ids: Vec<PartnerId> = match partners {
+            true => rows
+                .iter()
+                .map(|r| PartnerId(r.partner_id.clone()))
+                .collect(),
+            false => Vec::new(),
+        };
+        let campaign_ids: Vec<CampaignId> = match campaigns {
+            true => rows
+                .iter()
+                .map(|r| CampaignId(r.campaign_id.clone()))
+                .collect(),
+            false => Vec::new(),
+        };
+        Box::pin(async move {
+            let partners = async {
+                let found = prime(&loader, partner_ids).await?;
+                if groups {
+                    prime(
+                        &loader,
+                        found.into_values().map(|p| GroupId(p.group_id.clone())),
+                    )
+                    .await?;
+                }
+                ApiResult::Ok(())
+            };
+            try_join(partners, prime(&loader, campaign_ids)).await?;
+            Ok(())
+        }) as BoxFuture<'static, ApiResult<()>>
+    })
 }

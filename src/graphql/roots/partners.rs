@@ -4,11 +4,10 @@ use crate::auth::Scope;
 use crate::directory::categories;
 use crate::directory::partners::{self, NewPartner, PartnerChanges, PartnerFilter};
 use crate::error::ApiResult;
-use crate::graphql::connection::{ListConnection, list_connection, page_connection, selects};
+use crate::graphql::connection::{ListConnection, list_connection, primed_connection, selects};
 use crate::graphql::context::{db, ids, loader, page_args, policy, principal, text_change, writer};
 use crate::graphql::enums::{PartnerStatus, PartnerType};
-use crate::graphql::loaders::joined::{Joins, PAGE, Read};
-use crate::graphql::loaders::{BalanceOf, GroupId};
+use crate::graphql::loaders::{GroupId, prime};
 use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Category, Partner};
 use crate::graphql::payouts::{MoneyInput, minimum_change};
@@ -16,7 +15,7 @@ use crate::graphql::ready::Ready;
 use crate::input;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
-use entity::{category, partner, partner_group};
+use entity::{category, partner};
 
 /// A partner to create.
 #[derive(InputObject)]
@@ -144,24 +143,24 @@ impl PartnerQuery {
             rows,
         };
         let select = partners::list(policy.tenant_id(), &filter);
-        // The page's groups and balances, in its statement when asked for.
-        let mut joins = Joins::new(policy.tenant_id());
-        if selects(ctx, &["group"]) {
-            joins.one::<partner_group::Entity, _>("partner_group", (PAGE, "group_id"), GroupId);
-        }
-        if selects(ctx, &["balance"]) {
-            use entity::partner_balance::{Column, Entity};
-            let order = &[Column::Currency, Column::Status];
-            joins.many::<Entity, _>("balance", Column::PartnerId, order, BalanceOf);
-        }
-        let conn = db(ctx)?.conn();
-        let id = partner::Column::Id;
-        let read = Read::Rows(std::convert::identity);
-        let page = joins
-            .fetch(conn, &*loader(ctx)?, &request, (select.clone(), id), read)
-            .await?;
-        let node = |row: partner::Model| Partner::seen_in(ctx, row.into()).map(Ready);
-        Ok(page_connection(conn, page, select, id, node))
+        // A page's groups, loaded before its items resolve when asked for.
+        let loader = loader(ctx)?;
+        let groups = selects(ctx, &["group"]);
+        primed_connection(
+            db(ctx)?.conn(),
+            &request,
+            select,
+            partner::Column::Id,
+            |row| Partner::seen_in(ctx, row.into()).map(Ready),
+            |rows: &[partner::Model]| {
+                let ids: Vec<GroupId> = match groups {
+                    true => rows.iter().map(|p| GroupId(p.group_id.clone())).collect(),
+                    false => Vec::new(),
+                };
+                async move { prime(&loader, ids).await.map(drop) }
+            },
+        )
+        .await
     }
 
     /// The tenant's categories, oldest first.
