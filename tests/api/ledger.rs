@@ -1548,7 +1548,7 @@ async fn the_ledger_is_read_with_filters_and_partner_scoping(app: TestApp) {
 
 const NESTED_LEDGER: &str = "{ commissions(first: 100) { nodes { amount partner { name group { name } } campaign { name } event { externalId } snapshot { source } history { toStatus } } } }";
 
-async fn ledger_of(app: &TestApp, n: usize) {
+pub(crate) async fn ledger_of(app: &TestApp, n: usize) {
     let campaign = create_campaign(
         app,
         json!({ "name": "C", "rules": [{ "recurring": { "percentage": 10 } }] }),

@@ -31,6 +31,7 @@ mod ledger;
 mod mail;
 mod operations;
 mod outcomes;
+mod pages;
 mod partners;
 mod payouts;
 mod portal;
