@@ -53,6 +53,16 @@ pub struct Model {
     pub rail_updated_at: Option<DateTimeUtc>,
     /// The Stripe account of a `STRIPE_CONNECT` method, as it was.
     pub method_stripe_account: Option<String>,
+    /// The `sender_batch_id` a PayPal payout is sent under, fixed when it
+    /// is queued: a run's part of at most PayPal's 15,000 items a call.
+    pub rail_sender_batch: Option<String>,
+    /// How much of its Stripe transfer Stripe reversed (the transfer's
+    /// cumulative `amount_reversed`).
+    pub reversed_minor: i64,
+    /// When it was handed to finance in a file, and which format: then it
+    /// is not sent by API until finance withdraws the file.
+    pub filed_at: Option<DateTimeUtc>,
+    pub filed_as: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -134,6 +134,10 @@ fn row(issue: &Issue<'_>, new: &NewPayout, statement_number: String) -> payout::
         rail_lease_until: None,
         rail_updated_at: None,
         method_stripe_account: method.and_then(|m| m.stripe_account_id.clone()),
+        rail_sender_batch: None,
+        reversed_minor: 0,
+        filed_at: None,
+        filed_as: None,
     }
 }
 

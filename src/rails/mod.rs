@@ -9,6 +9,7 @@
 //! - [`paypal`] and [`stripe`]: the providers' requests; [`provider`]: one
 //!   exchange and what its answer means for the money;
 //! - [`record`]: what a provider's word does to a payout, in any order;
+//! - [`reversal`]: a Stripe transfer reversed, in part or in full;
 //! - [`connect`]: Stripe Express accounts and their onboarding;
 //! - [`hooks`]: the providers' webhooks, verified.
 //!
@@ -27,6 +28,7 @@ pub mod paypal;
 pub mod provider;
 pub mod queue;
 pub mod record;
+pub mod reversal;
 pub mod stripe;
 
 use crate::db::Db;
@@ -38,7 +40,6 @@ use entity::payout;
 use record::Said;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,8 +87,12 @@ const LONGEST_WAIT: Duration = Duration::from_secs(3600);
 /// How long a replica holds payouts it sends: longer than a token request
 /// and a send together ([`provider::TIMEOUT`] each).
 const LEASE: Duration = Duration::from_secs(30);
-/// Most payouts one look takes.
-const LOOK_LIMIT: u64 = 2000;
+/// Most groups of due payouts one look takes (a PayPal part, a batch to
+/// read, a run's Stripe transfers): the rest are taken by the next look.
+const LOOK_GROUPS: u64 = 200;
+/// Most Stripe transfers of one run one claim takes (each is sent alone,
+/// so any share of a run may go first).
+const STRIPE_CLAIM: u64 = 500;
 
 /// The wait after `tries` looks: `poll` longer each time, up to an hour —
 /// most payouts end within minutes, an unclaimed one in thirty days.
@@ -118,66 +123,145 @@ pub fn start_worker(db: Db, settings: Settings) {
 /// What a group of due payouts needs.
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Debug)]
 enum Work {
-    /// Queued: to send (a PayPal batch: the run and currency).
-    Send,
+    /// Queued on PayPal: to send, under the part's `sender_batch_id`.
+    SendPaypal(String),
     /// Sent or unclaimed at PayPal: to read back (by batch).
-    Read(String),
+    ReadPaypal(String),
+    /// A run's queued Stripe transfers, each sent alone.
+    SendStripe(Option<String>),
 }
 
-/// One look: every payout due, by tenant, rail and batch.
+/// A group of due payouts one claim takes.
+type Group = (String, Work);
+
+/// One look: the groups of payouts due — each taken whole, so a PayPal
+/// part is always sent with every payout it holds — then each group's
+/// payouts claimed and sent or read.
 pub async fn look(db: &Db, settings: &Settings) -> ApiResult<()> {
-    let now = crate::db::now();
-    let due = payout::Entity::find()
-        .filter(payout::Column::Status.eq(PayoutStatus::Pending))
-        .filter(payout::Column::RailStatus.is_in([
-            RailStatus::Queued,
-            RailStatus::Sent,
-            RailStatus::Unclaimed,
-        ]))
-        .filter(payout::Column::RailNextAt.lte(now))
-        .filter(free(now))
-        .order_by_asc(payout::Column::Id)
-        .limit(LOOK_LIMIT)
-        .all(db.conn())
-        .await?;
-    type Key = (String, PayoutRail, Option<String>, String, Work);
-    let mut groups: BTreeMap<Key, Vec<String>> = BTreeMap::new();
-    for payout in due {
-        let Some(rail) = payout.rail else { continue };
-        let work = match (payout.rail_status, &payout.rail_batch) {
-            (Some(RailStatus::Queued), _) => Work::Send,
-            (_, Some(batch)) => Work::Read(batch.clone()),
-            _ => Work::Send,
-        };
-        let key = (
-            payout.tenant_id.clone(),
-            rail,
-            payout.run_id.clone(),
-            payout.currency.clone(),
-            work,
-        );
-        groups.entry(key).or_default().push(payout.id);
-    }
-    for ((tenant_id, rail, run_id, currency, work), ids) in groups {
+    for (tenant_id, work) in due_groups(db).await? {
+        let ids = members(db, &tenant_id, &work).await?;
+        if ids.is_empty() {
+            continue;
+        }
         let Some(claim) = Claim::take(db, &ids).await? else {
             continue;
         };
-        let done = match (rail, work) {
-            (PayoutRail::PaypalPayouts, Work::Send) => {
-                let batch = paypal::batch_id(run_id.as_deref().unwrap_or(&ids[0]), &currency);
-                queue::send_paypal(db, settings, &tenant_id, &claim, &batch).await
+        let done = match &work {
+            Work::SendPaypal(batch) => {
+                queue::send_paypal(db, settings, &tenant_id, &claim, batch).await
             }
-            (PayoutRail::PaypalPayouts, Work::Read(batch)) => {
-                queue::read_paypal(db, settings, &tenant_id, &claim, &batch).await
+            Work::ReadPaypal(batch) => {
+                queue::read_paypal(db, settings, &tenant_id, &claim, batch).await
             }
-            (PayoutRail::StripeConnect, _) => {
-                queue::send_stripe(db, settings, &tenant_id, &claim).await
-            }
+            Work::SendStripe(_) => queue::send_stripe(db, settings, &tenant_id, &claim).await,
         };
         claim.release(db).await?;
         done?;
     }
     Ok(())
+}
+
+/// Due payouts: pending, on a rail, not ended there, due, and held by
+/// no replica.
+fn due(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(payout::Column::Status.eq(PayoutStatus::Pending))
+        .add(payout::Column::RailStatus.is_in([
+            RailStatus::Queued,
+            RailStatus::Sent,
+            RailStatus::Unclaimed,
+        ]))
+        .add(payout::Column::RailNextAt.lte(now))
+        .add(free(now))
+}
+
+/// The groups with a payout due, at most [`LOOK_GROUPS`] of them.
+async fn due_groups(db: &Db) -> ApiResult<Vec<Group>> {
+    type Key = (
+        String,
+        Option<PayoutRail>,
+        Option<RailStatus>,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+    );
+    let keys: Vec<Key> = payout::Entity::find()
+        .select_only()
+        .column(payout::Column::TenantId)
+        .column(payout::Column::Rail)
+        .column(payout::Column::RailStatus)
+        .column(payout::Column::RunId)
+        .column(payout::Column::Currency)
+        .column(payout::Column::RailSenderBatch)
+        .column(payout::Column::RailBatch)
+        .distinct()
+        .filter(due(crate::db::now()))
+        .order_by_asc(payout::Column::TenantId)
+        .limit(LOOK_GROUPS)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    let mut groups = std::collections::BTreeSet::new();
+    for (tenant_id, rail, status, run_id, currency, sender_batch, batch) in keys {
+        let work = match (rail, status, batch) {
+            (None, ..) => continue,
+            (Some(PayoutRail::StripeConnect), ..) => Work::SendStripe(run_id),
+            (Some(PayoutRail::PaypalPayouts), Some(RailStatus::Queued), _) | (_, _, None) => {
+                // Queued before parts had ids of their own: the run's
+                // currency is the part.
+                let run = run_id.unwrap_or_default();
+                Work::SendPaypal(sender_batch.unwrap_or_else(|| paypal::batch_id(&run, &currency)))
+            }
+            (Some(PayoutRail::PaypalPayouts), _, Some(batch)) => Work::ReadPaypal(batch),
+        };
+        groups.insert((tenant_id, work));
+    }
+    Ok(groups.into_iter().collect())
+}
+
+/// The due payouts of a group, in id order: a PayPal part whole.
+async fn members(db: &Db, tenant_id: &str, work: &Work) -> ApiResult<Vec<String>> {
+    let mut find = payout::Entity::find()
+        .select_only()
+        .column(payout::Column::Id)
+        .filter(payout::Column::TenantId.eq(tenant_id))
+        .filter(due(crate::db::now()))
+        .order_by_asc(payout::Column::Id);
+    find = match work {
+        Work::SendPaypal(part) => find
+            .filter(payout::Column::Rail.eq(PayoutRail::PaypalPayouts))
+            .filter(payout::Column::RailStatus.eq(RailStatus::Queued))
+            .filter(
+                Condition::any()
+                    .add(payout::Column::RailSenderBatch.eq(part.as_str()))
+                    .add(legacy_part(part)),
+            ),
+        Work::ReadPaypal(batch) => find
+            .filter(payout::Column::Rail.eq(PayoutRail::PaypalPayouts))
+            .filter(payout::Column::RailStatus.ne(RailStatus::Queued))
+            .filter(payout::Column::RailBatch.eq(batch.as_str())),
+        Work::SendStripe(run_id) => find
+            .filter(payout::Column::Rail.eq(PayoutRail::StripeConnect))
+            .filter(match run_id {
+                Some(run) => payout::Column::RunId.eq(run.as_str()),
+                None => payout::Column::RunId.is_null(),
+            })
+            .limit(STRIPE_CLAIM),
+    };
+    Ok(find.into_tuple().all(db.conn()).await?)
+}
+
+/// Payouts queued before parts had ids of their own, whose part is their
+/// run and currency.
+fn legacy_part(part: &str) -> Condition {
+    let Some((run, currency)) = part.rsplit_once('-') else {
+        return Condition::any();
+    };
+    Condition::all()
+        .add(payout::Column::RailSenderBatch.is_null())
+        .add(payout::Column::RunId.eq(run))
+        .add(payout::Column::Currency.eq(currency))
 }
 
 /// No replica holds it.

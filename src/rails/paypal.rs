@@ -12,6 +12,7 @@ use base64::Engine;
 use entity::enums::RailStatus;
 use entity::payout;
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Items read per page of a batch (PayPal's largest).
 pub const PAGE_SIZE: usize = 1000;
@@ -175,6 +176,43 @@ pub fn batch_id(run_id: &str, currency: &str) -> String {
     format!("{run_id}-{currency}")
 }
 
+/// Most items PayPal takes in one `POST /v1/payments/payouts`.
+pub const MOST_ITEMS: usize = 15_000;
+
+/// The part (`sender_batch_id`) each of a run's payouts being queued is
+/// sent in: by currency, in id order, at most [`MOST_ITEMS`] a part. A
+/// currency's payouts that fit one part, queued first, are sent as
+/// `{run}-{CUR}`; otherwise each part is `{run}-{CUR}-{n}`, numbered past
+/// every part `taken` before — a part id is never used for two sets of
+/// payouts, so PayPal never answers one with another's batch.
+pub fn parts<'a>(
+    run_id: &str,
+    queueing: impl IntoIterator<Item = (&'a str, &'a str)>,
+    taken: &BTreeSet<String>,
+) -> HashMap<String, String> {
+    let mut by_currency: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (id, currency) in queueing {
+        by_currency.entry(currency).or_default().push(id);
+    }
+    let mut parts = HashMap::new();
+    for (currency, mut ids) in by_currency {
+        ids.sort_unstable();
+        let whole = batch_id(run_id, currency);
+        if ids.len() <= MOST_ITEMS && !taken.contains(&whole) {
+            parts.extend(ids.into_iter().map(|id| (id.to_owned(), whole.clone())));
+            continue;
+        }
+        let mut numbers = (1..)
+            .map(|n| format!("{whole}-{n}"))
+            .filter(|p| !taken.contains(p));
+        for chunk in ids.chunks(MOST_ITEMS) {
+            let part = numbers.next().unwrap_or_default();
+            parts.extend(chunk.iter().map(|id| ((*id).to_owned(), part.clone())));
+        }
+    }
+    parts
+}
+
 /// The headers PayPal signs a webhook with.
 pub struct Transmission {
     pub auth_algo: String,
@@ -197,6 +235,12 @@ pub fn item_status(transaction_status: &str) -> Option<RailStatus> {
         "PENDING" | "ONHOLD" | "NEW" => RailStatus::Sent,
         _ => return None,
     })
+}
+
+/// Whether a batch's `batch_status` says PayPal is done with it: every
+/// item it will ever hold is listed.
+pub fn batch_ended(batch_status: &str) -> bool {
+    matches!(batch_status, "SUCCESS" | "DENIED" | "CANCELED")
 }
 
 /// A webhook's `event_type` for one item, as a rail status.
@@ -282,6 +326,27 @@ mod tests {
             Some(RailStatus::Failed)
         );
         assert_eq!(event_status("PAYMENT.PAYOUTSBATCH.SUCCESS"), None);
+    }
+
+    #[test]
+    fn a_run_is_sent_in_parts_of_its_own_that_never_reuse_an_id() {
+        let none = BTreeSet::new();
+        // A currency that fits one part is the run's and currency's.
+        let small = [("p2", "USD"), ("p1", "USD"), ("p3", "EUR")];
+        let got = parts("RUN", small, &none);
+        assert_eq!(got["p1"], "RUN-USD");
+        assert_eq!(got["p2"], "RUN-USD");
+        assert_eq!(got["p3"], "RUN-EUR");
+        // Past PayPal's 15,000 items, numbered parts in id order.
+        let many: Vec<String> = (0..MOST_ITEMS + 1).map(|i| format!("p{i:05}")).collect();
+        let got = parts("RUN", many.iter().map(|id| (id.as_str(), "USD")), &none);
+        assert_eq!(got["p00000"], "RUN-USD-1");
+        assert_eq!(got[&format!("p{:05}", MOST_ITEMS - 1)], "RUN-USD-1");
+        assert_eq!(got[&format!("p{MOST_ITEMS:05}")], "RUN-USD-2");
+        // Payouts queued again later never take a part already sent.
+        let taken: BTreeSet<String> = ["RUN-USD".to_owned(), "RUN-USD-1".to_owned()].into();
+        let got = parts("RUN", [("p9", "USD")], &taken);
+        assert_eq!(got["p9"], "RUN-USD-2");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use entity::enums::{PayoutMethodType, PayoutRail, PayoutStatus, RailStatus};
 use entity::{payout, payout_run};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder,
+    QueryOrder, QuerySelect,
 };
 
 /// The method a rail pays to.
@@ -76,9 +76,43 @@ pub async fn send(
                     ),
                 ));
             }
+            let filed: Vec<&payout::Model> =
+                pending.iter().filter(|p| p.filed_at.is_some()).collect();
+            let queueing: Vec<payout::Model> = pending
+                .iter()
+                .filter(|p| p.rail.is_none() && p.filed_at.is_none())
+                .cloned()
+                .collect();
+            if queueing.is_empty() && !filed.is_empty() {
+                return Err(ApiError::Conflict(format!(
+                    "the run's {} payouts were handed to finance in a file ({}): \
+                     withdrawPayoutRunFile first if that file was not used",
+                    method.as_str(),
+                    filed
+                        .iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+            let parts = match rail {
+                PayoutRail::PaypalPayouts => {
+                    let taken = parts_taken(&*txn, tenant_id, run_id).await?;
+                    paypal::parts(
+                        run_id,
+                        queueing
+                            .iter()
+                            .map(|p| (p.id.as_str(), p.currency.as_str())),
+                        &taken,
+                    )
+                }
+                PayoutRail::StripeConnect => Default::default(),
+            };
             let now = crate::db::now();
-            for payout in pending.into_iter().filter(|p| p.rail.is_none()) {
+            for payout in queueing {
+                let part = parts.get(&payout.id).cloned();
                 let mut active = payout.into_active_model();
+                active.rail_sender_batch = Set(part);
                 active.rail = Set(Some(rail));
                 active.rail_status = Set(Some(RailStatus::Queued));
                 active.rail_next_at = Set(Some(now));
@@ -93,6 +127,39 @@ pub async fn send(
     .await?;
     settings.wake.notify_one();
     Ok(run)
+}
+
+/// The `sender_batch_id`s the run's payouts were queued under before.
+async fn parts_taken(
+    conn: &impl sea_orm::ConnectionTrait,
+    tenant_id: &str,
+    run_id: &str,
+) -> ApiResult<std::collections::BTreeSet<String>> {
+    let taken: Vec<Option<String>> = payout::Entity::find()
+        .select_only()
+        .column(payout::Column::RailSenderBatch)
+        .distinct()
+        .filter(payout::Column::TenantId.eq(tenant_id))
+        .filter(payout::Column::RunId.eq(run_id))
+        .filter(payout::Column::Rail.eq(PayoutRail::PaypalPayouts))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut parts: std::collections::BTreeSet<String> = taken.into_iter().flatten().collect();
+    // Queued before parts had ids: their part was the run and currency.
+    let legacy: Vec<String> = payout::Entity::find()
+        .select_only()
+        .column(payout::Column::Currency)
+        .distinct()
+        .filter(payout::Column::TenantId.eq(tenant_id))
+        .filter(payout::Column::RunId.eq(run_id))
+        .filter(payout::Column::Rail.eq(PayoutRail::PaypalPayouts))
+        .filter(payout::Column::RailSenderBatch.is_null())
+        .into_tuple()
+        .all(conn)
+        .await?;
+    parts.extend(legacy.iter().map(|c| paypal::batch_id(run_id, c)));
+    Ok(parts)
 }
 
 /// Why a claimed payout cannot be sent at all, before anything leaves.
@@ -288,7 +355,10 @@ pub async fn read_paypal(
         rail: &rail,
     };
     let mut said = Vec::new();
-    for page in 1.. {
+    let mut ended = false;
+    // A batch holds at most MOST_ITEMS items: its pages are bounded.
+    let last_page = paypal::MOST_ITEMS.div_ceil(paypal::PAGE_SIZE);
+    for page in 1..=last_page {
         match paypal.batch(&token, batch_id, page).await {
             Answer::Taken(json) => {
                 let items = json["items"].as_array().cloned().unwrap_or_default();
@@ -297,7 +367,10 @@ pub async fn read_paypal(
                         .iter()
                         .filter_map(|item| paypal::said_of_item(item, None)),
                 );
-                if items.len() < paypal::PAGE_SIZE {
+                let status = json["batch_header"]["batch_status"].as_str();
+                let pages = json["total_pages"].as_u64().map(|n| n as usize);
+                if items.len() < paypal::PAGE_SIZE || pages.is_some_and(|n| page >= n) {
+                    ended = status.is_some_and(paypal::batch_ended);
                     break;
                 }
             }
@@ -313,6 +386,25 @@ pub async fn read_paypal(
                     .await;
             }
         }
+    }
+    // A batch PayPal finished, read whole, that does not hold a payout:
+    // no money left for it, so it fails and its commissions go to the
+    // next run (a payout no batch holds is never left SENT).
+    if ended {
+        let held: std::collections::HashSet<&str> =
+            said.iter().map(|(id, _)| id.as_str()).collect();
+        let missing: Vec<(String, Said)> = ids
+            .iter()
+            .filter(|id| !held.contains(*id))
+            .map(|id| {
+                let mut said = Said::status(RailStatus::Failed);
+                said.error = Some(format!(
+                    "PayPal's batch {batch_id} does not hold it: nothing was sent, its commissions go to the next run"
+                ));
+                ((*id).to_owned(), said)
+            })
+            .collect();
+        said.extend(missing);
     }
     // Only this claim's payouts: a batch's item names its payout.
     said.retain(|(id, _)| ids.contains(&id.as_str()));

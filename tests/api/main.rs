@@ -39,6 +39,7 @@ mod posting;
 mod probes;
 mod program;
 mod rails;
+mod rails_money;
 mod ready_fields;
 mod relay;
 mod replicas;

@@ -37,7 +37,7 @@ on_both_databases_with!(
 
 /// Rails reach local servers (private addresses), seal with a data key,
 /// read back every second.
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     let mut options = crate::webhooks::loopback();
     options.data_key = Some(revshare::payouts::seal::DataKey::generate());
     options.payout_poll = Duration::from_secs(1);
@@ -87,11 +87,11 @@ pub(crate) struct Item {
     pub(crate) status: &'static str,
 }
 
-struct Batch {
-    id: String,
-    sender_batch_id: String,
+pub(crate) struct Batch {
+    pub(crate) id: String,
+    pub(crate) sender_batch_id: String,
     email_subject: String,
-    items: Vec<Item>,
+    pub(crate) items: Vec<Item>,
 }
 
 /// What the local PayPal server keeps and was asked.
@@ -103,8 +103,8 @@ pub(crate) struct Paypal {
     /// `POST /v1/payments/payouts` received, answered or not.
     pub(crate) posts: usize,
     answers: HashMap<String, Value>,
-    batches: Vec<Batch>,
-    faults: VecDeque<u16>,
+    pub(crate) batches: Vec<Batch>,
+    pub(crate) faults: VecDeque<u16>,
     hold: Hold,
     /// Events PayPal delivered, by transmission id: what it verifies.
     delivered: HashMap<String, Value>,
@@ -159,10 +159,20 @@ impl Paypal {
         (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response()
     }
 
-    fn batch_json(&self, batch: &Batch) -> Value {
+    /// A page of a batch, as PayPal pages it (`page`, `page_size`); the
+    /// batch is `SUCCESS` once no item waits.
+    fn batch_json(&self, batch: &Batch, page: usize, page_size: usize) -> Value {
+        let page_size = page_size.clamp(1, 1000);
+        let total_pages = batch.items.len().div_ceil(page_size).max(1);
+        let waiting = batch
+            .items
+            .iter()
+            .any(|item| matches!(item.status, "PENDING" | "NEW" | "ONHOLD"));
         let items: Vec<Value> = batch
             .items
             .iter()
+            .skip((page.max(1) - 1) * page_size)
+            .take(page_size)
             .map(|item| {
                 let mut json = json!({
                     "payout_item_id": item.payout_item_id,
@@ -191,13 +201,13 @@ impl Paypal {
         json!({
             "batch_header": {
                 "payout_batch_id": batch.id,
-                "batch_status": "PROCESSING",
+                "batch_status": if waiting { "PROCESSING" } else { "SUCCESS" },
                 "sender_batch_header": { "sender_batch_id": batch.sender_batch_id, "email_subject": batch.email_subject },
                 "time_created": "2026-11-25T10:00:00Z",
             },
             "items": items,
             "total_items": batch.items.len(),
-            "total_pages": 1,
+            "total_pages": total_pages,
             "links": [{ "href": format!("https://api-m.paypal.com/v1/payments/payouts/{}", batch.id), "rel": "self", "method": "GET" }],
         })
     }
@@ -386,6 +396,7 @@ async fn paypal_create(
 async fn paypal_batch(
     State(state): State<SharedPaypal>,
     Path(id): Path<String>,
+    axum::extract::Query(paging): axum::extract::Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
     let mut paypal = state.lock().unwrap();
@@ -396,7 +407,13 @@ async fn paypal_batch(
         let error = json!({ "name": "INVALID_RESOURCE_ID", "message": "Requested resource ID was not found.", "debug_id": "e1" });
         return paypal.answer("GET", "/v1/payments/payouts/{id}", 404, error);
     };
-    let json = paypal.batch_json(batch);
+    let number = |name: &str, default: usize| {
+        paging
+            .get(name)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let json = paypal.batch_json(batch, number("page", 1), number("page_size", 1000));
     paypal.answer("GET", "/v1/payments/payouts/{id}", 200, json)
 }
 
@@ -514,9 +531,9 @@ fn item_event(paypal: &SharedPaypal, id: &str, kind: &str, payout: &str) -> Valu
 
 // ------------------------------------------------------------ the program
 
-const CONFIGURE: &str = "mutation($input: ConfigurePayoutRailInput!) { configurePayoutRail(input: $input) { rail mode baseUrl credentialHint webhookUrl configuredBy } }";
-const SEND: &str = "mutation($input: SendPayoutsInput!) { sendPayouts(input: $input) { id status payouts { id status railStatus } } }";
-const PAYOUT: &str = "query($id: ID!) { node(id: $id) { ... on Payout { id status amount currency reference rail railStatus railReference railError paidAt failureReason commissions { nodes { id status payoutId } } } } }";
+pub(crate) const CONFIGURE: &str = "mutation($input: ConfigurePayoutRailInput!) { configurePayoutRail(input: $input) { rail mode baseUrl credentialHint webhookUrl configuredBy } }";
+pub(crate) const SEND: &str = "mutation($input: SendPayoutsInput!) { sendPayouts(input: $input) { id status payouts { id status railStatus } } }";
+pub(crate) const PAYOUT: &str = "query($id: ID!) { node(id: $id) { ... on Payout { id status amount currency reference rail railStatus railReference railError paidAt failureReason commissions { nodes { id status payoutId } } } } }";
 
 pub(crate) async fn configure_paypal(app: &TestApp, base: &str) -> Value {
     app.ok(
@@ -530,7 +547,7 @@ pub(crate) async fn configure_paypal(app: &TestApp, base: &str) -> Value {
 }
 
 /// A partner with an address, at 10 %.
-async fn partner(app: &TestApp, name: &str) -> String {
+pub(crate) async fn partner(app: &TestApp, name: &str) -> String {
     let group = app
         .create_group(
             &format!("{name} group"),
@@ -556,7 +573,7 @@ async fn in_euros(app: &TestApp, partners: &[&str]) -> String {
 
 /// Approved commissions of a tenth of each sale (`(amount, campaign)`: a
 /// campaign in euros, or the default one in dollars).
-async fn earned(
+pub(crate) async fn earned(
     app: &TestApp,
     partner: &str,
     key: &str,
@@ -577,7 +594,7 @@ async fn earned(
     ids
 }
 
-async fn payout(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn payout(app: &TestApp, id: &str) -> Value {
     app.ok(&app.admin(), PAYOUT, json!({ "id": id })).await["node"].clone()
 }
 
@@ -601,7 +618,7 @@ pub(crate) async fn until(app: &TestApp, id: &str, status: &str) -> Value {
     panic!("payout {id} never became {status}: {now}\n{row:?}");
 }
 
-fn payout_of<'a>(run: &'a Value, partner: &str) -> &'a str {
+pub(crate) fn payout_of<'a>(run: &'a Value, partner: &str) -> &'a str {
     run["payouts"]
         .as_array()
         .unwrap()
@@ -613,7 +630,7 @@ fn payout_of<'a>(run: &'a Value, partner: &str) -> &'a str {
 
 const RUN: &str = "mutation($input: CreatePayoutRunInput!) { createPayoutRun(input: $input) { id payouts { id amount currency partner { id name } method { type } } } }";
 
-async fn run(app: &TestApp) -> Value {
+pub(crate) async fn run(app: &TestApp) -> Value {
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     app.ok(
         &app.service("commissions:write"),
@@ -1177,27 +1194,34 @@ async fn a_replica_killed_while_sending_leaves_each_payout_sent_once(app: TestAp
 
 // ---------------------------------------------------------------- Stripe
 
-const SECRET_KEY: &str = "sk_test_51Hx0revshareKEY9876";
-const WEBHOOK_SECRET: &str = "whsec_revshare_connect_test";
+pub(crate) const SECRET_KEY: &str = "sk_test_51Hx0revshareKEY9876";
+pub(crate) const WEBHOOK_SECRET: &str = "whsec_revshare_connect_test";
 
 /// What the local Stripe server keeps and was asked.
-struct Stripe {
+pub(crate) struct Stripe {
     document: Document,
     fixtures: Value,
     /// Answers by `Idempotency-Key` (and path): the first, again.
     answers: HashMap<(String, String), Value>,
-    accounts: Vec<Value>,
+    pub(crate) accounts: Vec<Value>,
     links: usize,
-    transfers: Vec<Value>,
+    pub(crate) transfers: Vec<Value>,
     /// `POST /v1/transfers` received.
-    transfer_posts: usize,
-    faults: VecDeque<u16>,
+    pub(crate) transfer_posts: usize,
+    pub(crate) faults: VecDeque<u16>,
     violations: Vec<String>,
 }
 
-type SharedStripe = Arc<Mutex<Stripe>>;
+pub(crate) type SharedStripe = Arc<Mutex<Stripe>>;
 
-async fn serve_stripe() -> (String, SharedStripe) {
+impl Stripe {
+    /// A transfer as Stripe's fixtures show one.
+    pub(crate) fn fixtures_transfer(&self) -> Value {
+        self.fixtures["transfer"].clone()
+    }
+}
+
+pub(crate) async fn serve_stripe() -> (String, SharedStripe) {
     let fixtures: Value = serde_json::from_str(
         &std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -1320,7 +1344,7 @@ async fn stripe_post(
 }
 
 /// Stripe delivers `event` to the tenant's Connect webhook, signed.
-async fn deliver_stripe(app: &TestApp, event: &Value, secret: &str) -> (u16, Value) {
+pub(crate) async fn deliver_stripe(app: &TestApp, event: &Value, secret: &str) -> (u16, Value) {
     let body = event.to_string();
     let signature =
         crate::connectors::signature(&body, secret, chrono::Utc::now().timestamp()).await;
@@ -1341,12 +1365,12 @@ async fn deliver_stripe(app: &TestApp, event: &Value, secret: &str) -> (u16, Val
     (status, answer.json().await.unwrap_or(Value::Null))
 }
 
-fn stripe_event(id: &str, kind: &str, object: Value) -> Value {
+pub(crate) fn stripe_event(id: &str, kind: &str, object: Value) -> Value {
     json!({ "id": id, "object": "event", "api_version": "2020-08-27", "created": 1_764_064_800,
         "type": kind, "livemode": false, "pending_webhooks": 1, "data": { "object": object } })
 }
 
-const CONNECT: &str = "mutation($p: ID) { createConnectOnboardingLink(partnerId: $p) }";
+pub(crate) const CONNECT: &str = "mutation($p: ID) { createConnectOnboardingLink(partnerId: $p) }";
 const CONNECTED: &str = "query($id: ID!) { partner(id: $id) { stripeConnect { available accountId payoutsEnabled } payoutMethod { type stripeAccountId } } }";
 
 async fn stripe_connect_onboards_a_partner_and_pays_it_by_transfer(app: TestApp) {
@@ -1482,8 +1506,9 @@ async fn stripe_connect_onboards_a_partner_and_pays_it_by_transfer(app: TestApp)
     }
     assert_eq!(emails_of(&app, &nia).await.len(), 1);
 
-    // The transfer answered twice (created, then reversed later): paid
-    // stays paid, the reversal shown for finance.
+    // The transfer answered twice (created, then reversed in full later):
+    // the money is back with the brand, so the payout failed and its
+    // commissions go to the next run, the reason shown for finance.
     let transfer = stripe.lock().unwrap().transfers[0].clone();
     assert_eq!(
         deliver_stripe(
@@ -1511,11 +1536,19 @@ async fn stripe_connect_onboards_a_partner_and_pays_it_by_transfer(app: TestApp)
     let after = payout(&app, &id).await;
     assert_eq!(
         (after["status"].as_str(), after["railStatus"].as_str()),
-        (Some("PAID"), Some("SUCCEEDED"))
+        (Some("FAILED"), Some("FAILED"))
     );
+    let reason = "Stripe reversed transfer tr_1Revshare00000001 in full (12.34 USD): its commissions go to the next run";
+    assert_eq!(after["railError"], reason);
+    assert_eq!(after["failureReason"], reason);
     assert_eq!(
-        after["railError"],
-        "reversed after it was paid: Stripe reversed transfer tr_1Revshare00000001"
+        after["commissions"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["status"].as_str(), c["payoutId"].as_str()))
+            .collect::<Vec<_>>(),
+        vec![(Some("APPROVED"), None), (Some("APPROVED"), None)]
     );
     assert_eq!(emails_of(&app, &nia).await.len(), 1);
     assert_eq!(stripe.lock().unwrap().violations, Vec::<String>::new());
