@@ -24,6 +24,7 @@ pub enum BreakdownLine {
     Adjustment(AdjustmentLine),
     TierBonus(TierBonusLine),
     Imported(ImportedLine),
+    TransferReversed(TransferReversedLine),
 }
 
 /// A partner-group rule (SPEC §5) that contributed.
@@ -106,6 +107,18 @@ pub struct ImportedLine {
     pub amount: Decimal,
 }
 
+/// Money a payout's provider took back after it was paid (a Stripe
+/// transfer reversed in part, or the part owed again already, taken back
+/// when the rest followed): owed again, or no longer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TransferReversedLine {
+    /// The payout whose transfer it was.
+    pub payout_id: String,
+    /// The provider's transfer id.
+    pub transfer: String,
+    pub amount: Decimal,
+}
+
 impl BreakdownLine {
     pub fn amount(&self) -> Decimal {
         match self {
@@ -115,6 +128,7 @@ impl BreakdownLine {
             BreakdownLine::Adjustment(line) => line.amount,
             BreakdownLine::TierBonus(line) => line.amount,
             BreakdownLine::Imported(line) => line.amount,
+            BreakdownLine::TransferReversed(line) => line.amount,
         }
     }
 }

@@ -46,7 +46,7 @@ mod rows;
 pub mod stats;
 
 pub(crate) use balances::{Deltas, add_to_balances, add_totals};
-pub(crate) use holds::{hold_for_payout, release_from_payout};
+pub(crate) use holds::{hold_for_payout, release_from_payout, unpay};
 pub(crate) use moves::{Move, apply_move, conflict, in_request_order};
 pub(crate) use recipients::name_recipient;
 pub use rows::{DealRef, ImportedTimes, NewCommission, Posting, TermsRef};

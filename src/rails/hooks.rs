@@ -9,7 +9,7 @@ use super::config::{self, Credentials};
 use super::paypal::{self, Paypal, Transmission};
 use super::provider::Answer;
 use super::record::{self, Said};
-use super::{Settings, connect};
+use super::{Settings, connect, reversal};
 use crate::db::Db;
 use crate::error::ApiResult;
 use entity::enums::{PayoutRail, PayoutStatus, RailStatus};
@@ -150,21 +150,30 @@ pub async fn stripe(
             let Some(payout_id) = payout_of_transfer(db, tenant_id, object, transfer).await? else {
                 return Ok("ignored");
             };
-            let said = match kind {
-                "transfer.created" => Said {
-                    status: RailStatus::Succeeded,
-                    reference: Some(transfer.to_owned()),
-                    batch: None,
-                    error: None,
-                },
-                _ => Said {
-                    status: RailStatus::Failed,
-                    reference: Some(transfer.to_owned()),
-                    batch: None,
-                    error: Some(format!("Stripe reversed transfer {transfer}")),
-                },
+            let recorded = match kind {
+                "transfer.created" => {
+                    let said = Said {
+                        status: RailStatus::Succeeded,
+                        reference: Some(transfer.to_owned()),
+                        batch: None,
+                        error: None,
+                    };
+                    record::record(db, settings, tenant_id, &payout_id, &said).await?
+                }
+                _ => {
+                    let Some(amount_reversed_minor) = object["amount_reversed"].as_i64() else {
+                        return Err(Refusal::Malformed(
+                            "a reversed transfer without its amount_reversed",
+                        ));
+                    };
+                    let reversed = reversal::Reversed {
+                        transfer: transfer.to_owned(),
+                        amount_reversed_minor,
+                    };
+                    reversal::record(db, tenant_id, &payout_id, &reversed).await?
+                }
             };
-            match record::record(db, settings, tenant_id, &payout_id, &said).await? {
+            match recorded {
                 Some(_) => Ok("done"),
                 None => Ok("ignored"),
             }

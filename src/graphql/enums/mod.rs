@@ -267,6 +267,10 @@ pub enum BreakdownVocabulary {
     /// `description` says which (`imported from Rewardful`), `value` is the
     /// commission's id there; never evaluated by revshare's rules.
     Imported,
+    /// Money a payout's provider took back after it was paid (a Stripe
+    /// transfer reversed in part): owed again, paid by the next run.
+    /// `description` names the payout, `value` the transfer.
+    TransferReversed,
 }
 
 /// Who a plan's commission pays.

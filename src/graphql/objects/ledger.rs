@@ -103,6 +103,7 @@ impl From<Line> for BreakdownLine {
             Line::Adjustment(l) => (BreakdownVocabulary::Adjustment, l.amount),
             Line::TierBonus(l) => (BreakdownVocabulary::TierBonus, l.amount),
             Line::Imported(l) => (BreakdownVocabulary::Imported, l.amount),
+            Line::TransferReversed(l) => (BreakdownVocabulary::TransferReversed, l.amount),
         };
         let mut out = BreakdownLine {
             vocabulary,
@@ -155,6 +156,13 @@ impl From<Line> for BreakdownLine {
             Line::Imported(imported) => {
                 out.description = Some(format!("imported from {}", imported.platform));
                 out.value = Some(imported.source_id);
+            }
+            Line::TransferReversed(reversed) => {
+                out.description = Some(format!(
+                    "transfer of payout {} reversed by the provider",
+                    reversed.payout_id
+                ));
+                out.value = Some(reversed.transfer);
             }
         }
         out

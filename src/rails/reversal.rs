@@ -1,0 +1,239 @@
+//! A Stripe transfer reversed (`transfer.reversed`): exactly
+//! `amount_reversed` comes back, to the cent, in one transaction with the
+//! payout's partner locked.
+//!
+//! - The transfer, once known to exist, settles the payout: a pending one
+//!   is paid first (its commissions `PAID`), whichever of
+//!   `transfer.created` and `transfer.reversed` arrives first.
+//! - In part: the payout stays paid for the rest, and what came back is
+//!   owed again — a `TRANSFER_REVERSED` adjustment, `APPROVED`, that the
+//!   next run pays (netted with whatever else the partner is owed).
+//! - In full: the payout is `FAILED` and its commissions go back to
+//!   `APPROVED` for the next run; a part owed again by an earlier partial
+//!   reversal is taken back, so nothing is owed twice.
+//!
+//! Stripe's `amount_reversed` is the transfer's running total, so an event
+//! returns only what no earlier one did: twice, or out of order, the
+//! payout ends the same.
+
+use super::record::announce_rail;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::events::DomainEventType;
+use crate::payouts::issue::announce;
+use crate::payouts::settle;
+use crate::posting::breakdown::{BreakdownLine, TransferReversedLine};
+use crate::posting::{NewCommission, Posting, TermsRef};
+use entity::enums::{CommissionKind, CommissionStatus, PayoutStatus, RailStatus};
+use entity::{commission, payout};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder,
+};
+
+/// What Stripe said of a transfer it reversed.
+#[derive(Debug, Clone)]
+pub struct Reversed {
+    pub transfer: String,
+    /// The transfer's `amount_reversed`: every reversal of it so far, in
+    /// its currency's minor units.
+    pub amount_reversed_minor: i64,
+}
+
+/// Records the reversal of the tenant's payout's transfer; the payout as
+/// it is after (`None`: not a payout of a rail of the tenant).
+pub async fn record(
+    db: &Db,
+    tenant_id: &str,
+    payout_id: &str,
+    reversed: &Reversed,
+) -> ApiResult<Option<payout::Model>> {
+    db.transaction(|txn| {
+        let reversed = reversed.clone();
+        Box::pin(async move {
+            let payout = match settle::lock(&*txn, tenant_id, payout_id).await {
+                Ok(payout) => payout,
+                Err(ApiError::NotFound(_)) => return Ok(None),
+                Err(err) => return Err(err),
+            };
+            if payout.rail.is_none() {
+                return Ok(None);
+            }
+            let now = crate::db::now();
+            let payout = match payout.status {
+                // The transfer exists: it paid the payout.
+                PayoutStatus::Pending => {
+                    let actor = "rail:STRIPE_CONNECT";
+                    let transfer = reversed.transfer.clone();
+                    let paid = settle::pay_locked(
+                        &*txn,
+                        tenant_id,
+                        actor,
+                        payout,
+                        &reversed.transfer,
+                        |active| {
+                            active.rail_status = Set(Some(RailStatus::Succeeded));
+                            active.rail_reference = Set(Some(transfer));
+                            active.rail_error = Set(None);
+                            active.rail_next_at = Set(None);
+                            active.rail_updated_at = Set(Some(now));
+                        },
+                    )
+                    .await?;
+                    announce_rail(&*txn, &paid, now).await?;
+                    paid
+                }
+                PayoutStatus::Paid => payout,
+                // Reversed in full already, or failed before it left.
+                PayoutStatus::Failed => return Ok(Some(payout)),
+            };
+            let whole = payout.amount_minor;
+            let total = reversed.amount_reversed_minor.clamp(0, whole);
+            if total <= payout.reversed_minor {
+                return Ok(Some(payout));
+            }
+            match total == whole {
+                true => in_full(&txn, payout, &reversed.transfer, now).await,
+                false => in_part(&txn, payout, &reversed.transfer, total, now).await,
+            }
+            .map(Some)
+        })
+    })
+    .await
+}
+
+/// Part of a paid payout's transfer came back: what no earlier reversal
+/// returned is owed again.
+async fn in_part(
+    txn: &crate::db::Txn,
+    payout: payout::Model,
+    transfer: &str,
+    total: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<payout::Model> {
+    let owed = total - payout.reversed_minor;
+    owe(txn, &payout, transfer, owed, now).await?;
+    let note = format!(
+        "Stripe reversed {} of {} {} (transfer {transfer}): {} is owed again and paid by the next run",
+        amount(&payout, total)?,
+        amount(&payout, payout.amount_minor)?,
+        payout.currency,
+        amount(&payout, owed)?,
+    );
+    let mut active = payout.into_active_model();
+    active.reversed_minor = Set(total);
+    active.rail_error = Set(Some(note));
+    active.rail_updated_at = Set(Some(now));
+    let noted = active.update(txn).await?;
+    announce_rail(txn, &noted, now).await?;
+    Ok(noted)
+}
+
+/// A paid payout's transfer came back whole: it failed, and its
+/// commissions go to the next run.
+async fn in_full(
+    txn: &crate::db::Txn,
+    payout: payout::Model,
+    transfer: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<payout::Model> {
+    let reason = format!(
+        "Stripe reversed transfer {transfer} in full ({} {}): its commissions go to the next run",
+        amount(&payout, payout.amount_minor)?,
+        payout.currency,
+    );
+    // What an earlier partial reversal made owed again is in the
+    // commissions now going back.
+    if payout.reversed_minor > 0 {
+        owe(txn, &payout, transfer, -payout.reversed_minor, now).await?;
+    }
+    crate::posting::unpay(
+        txn,
+        &payout.tenant_id,
+        &payout.id,
+        "rail:STRIPE_CONNECT",
+        now,
+        &reason,
+    )
+    .await?;
+    let tenant_id = payout.tenant_id.clone();
+    let whole = payout.amount_minor;
+    let mut active = payout.into_active_model();
+    active.status = Set(PayoutStatus::Failed);
+    active.failed_at = Set(Some(now));
+    active.failure_reason = Set(Some(reason.clone()));
+    active.reversed_minor = Set(whole);
+    active.rail_status = Set(Some(RailStatus::Failed));
+    active.rail_error = Set(Some(reason));
+    active.rail_updated_at = Set(Some(now));
+    let failed = active.update(txn).await?;
+    let event = announce(DomainEventType::PayoutFailed, &failed, now)?;
+    crate::events::append(txn, &tenant_id, now, vec![event]).await?;
+    announce_rail(txn, &failed, now).await?;
+    Ok(failed)
+}
+
+/// An adjustment of `minor` (owed again, or taken back when negative) to
+/// the payout's partner, on the payout's first commission.
+async fn owe(
+    txn: &crate::db::Txn,
+    payout: &payout::Model,
+    transfer: &str,
+    minor: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    let first = first_commission(txn, payout).await?;
+    let mut posting = Posting::new(now);
+    posting.add(NewCommission {
+        kind: CommissionKind::Adjustment,
+        status: CommissionStatus::Approved,
+        tenant_id: payout.tenant_id.clone(),
+        partner_id: payout.partner_id.clone(),
+        campaign_id: first.campaign_id.clone(),
+        event_id: first.event_id.clone(),
+        amount_minor: minor,
+        currency: payout.currency.clone(),
+        terms: TermsRef {
+            snapshot_id: first.snapshot_id.clone(),
+            rules_source: first.rules_source,
+        },
+        breakdown: vec![BreakdownLine::TransferReversed(TransferReversedLine {
+            payout_id: payout.id.clone(),
+            transfer: transfer.to_owned(),
+            amount: amount(payout, minor)?,
+        })],
+        accrued_at: now,
+        holdback_days: None,
+        original_id: Some(first.id.clone()),
+        reason: None,
+        note: Some(format!(
+            "transfer {transfer} of payout {} reversed by Stripe",
+            payout.id
+        )),
+        deal: crate::posting::DealRef::of(&first),
+        tier_id: None,
+        revenue_minor: None,
+    })?;
+    posting.write(txn).await
+}
+
+/// The payout's first commission (by id), whose event and terms an
+/// adjustment of the payout hangs from.
+async fn first_commission(
+    conn: &impl ConnectionTrait,
+    payout: &payout::Model,
+) -> ApiResult<commission::Model> {
+    commission::Entity::find()
+        .filter(commission::Column::TenantId.eq(payout.tenant_id.as_str()))
+        .filter(commission::Column::PayoutId.eq(payout.id.as_str()))
+        .order_by_asc(commission::Column::Id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("reversed payout", "holds no commission"))
+}
+
+fn amount(payout: &payout::Model, minor: i64) -> ApiResult<rust_decimal::Decimal> {
+    let currency = crate::engine::Currency::parse(&payout.currency)
+        .map_err(|e| ApiError::internal("payout currency", e))?;
+    Ok(currency.from_minor(minor))
+}
