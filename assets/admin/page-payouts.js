@@ -37,7 +37,7 @@ const RUN = `query Run($id: ID!) {
     total { amount currency }
     payouts {
       id amount currency status statementNumber statementUrl reference commissionCount paidAt failedAt failureReason
-      rail railStatus railReference railError
+      rail railStatus railReference railError filedAs
       partner { id name }
       method { type paypalEmail iban stripeAccountId }
     }
@@ -47,6 +47,8 @@ const RUN = `query Run($id: ID!) {
 }`;
 
 const SEND = `mutation Send($input: SendPayoutsInput!) { sendPayouts(input: $input) { id payouts { id railStatus } } }`;
+
+const WITHDRAW = `mutation Withdraw($input: WithdrawPayoutRunFileInput!) { withdrawPayoutRunFile(input: $input) { id } }`;
 
 // Each rail, the payout method it pays to and its button.
 const RAILS = [
@@ -193,14 +195,14 @@ export function PayoutRunPage({ id }) {
               <div><dt>Total ${t.currency}</dt><dd><${Money} amount=${t.amount} currency=${t.currency} figure=${`run.${run.id}.total.${t.currency}`} /></dd></div>`)}
           </dl>
         <//>
-        <${Writable} note="payment files hold whole account numbers: an admin downloads them."><${Files} run=${run} /><//>
+        <${Writable} note="payment files hold whole account numbers: an admin downloads them."><${Files} run=${run} changed=${changed} /><//>
         <${Writable} note="an admin sends payouts by API."><${Send} run=${run} rails=${data.payoutRails || []} changed=${changed} /><//>
         <${RunPayouts} run=${run} changed=${changed} />
         <${Skipped} run=${run} />`}
     <//>`;
 }
 
-function Files({ run }) {
+function Files({ run, changed }) {
   const [outcome, setOutcome] = useState(null);
   const get = (format, currency) => async () => {
     setOutcome(null);
@@ -208,6 +210,7 @@ function Files({ run }) {
       const data = await gql(FILE, { runId: run.id, format, currency: currency || null });
       saveFile(data.payoutRunFile);
       setOutcome({ file: data.payoutRunFile });
+      changed(`Saved ${data.payoutRunFile.filename}: its payouts are handed to finance and not sent by API.`);
     } catch (error) {
       setOutcome({ error });
     }
@@ -216,7 +219,7 @@ function Files({ run }) {
   const paypal = [...new Set(pending.filter((p) => p.method && p.method.type === 'PAYPAL').map((p) => p.currency))];
   return html`
     <${Section} title="Payment files" id="run-files">
-      <p class="hint">Only pending payouts are in a file. A payout the file cannot carry is listed after the download: pay it by hand and mark it paid.</p>
+      <p class="hint">Only pending payouts are in a file. A payout the file cannot carry is listed after the download: pay it by hand and mark it paid. A payout in a downloaded file is not sent by API, unless you say the file was not used.</p>
       <div class="actions">
         <button type="button" class="secondary" onClick=${get('SEPA_PAIN_001')}>Download the SEPA file (XML)</button>
         ${(paypal.length ? paypal : [null]).map((c) => html`
@@ -242,6 +245,16 @@ function Send({ run, rails, changed }) {
         <p class="hint">No payout rail is configured: configurePayoutRail connects PayPal Payouts or Stripe Connect (docs/payouts.md).</p>
       <//>`;
   }
+  const withdraw = (format, label) => async () => {
+    setOutcome(null);
+    try {
+      await gql(WITHDRAW, { input: { runId: run.id, format } });
+      changed(`${label}: its payouts may be sent by API.`);
+    } catch (error) {
+      setOutcome({ error });
+    }
+  };
+  const filed = (type) => run.payouts.filter((p) => p.status === 'PENDING' && !p.rail && p.filedAs && p.method && p.method.type === type).length;
   const send = (rail, label) => async () => {
     setOutcome(null);
     try {
@@ -256,10 +269,13 @@ function Send({ run, rails, changed }) {
       <p class="hint">The run's pending payouts to the rail's method are sent once, in the background; each payout's rail status follows below. A payout sent by API is in no file and is not marked by hand.</p>
       <div class="actions">
         ${offered.map(([rail, type, label]) => {
-          const waiting = run.payouts.filter((p) => p.status === 'PENDING' && !p.rail && p.method && p.method.type === type).length;
+          const waiting = run.payouts.filter((p) => p.status === 'PENDING' && !p.rail && !p.filedAs && p.method && p.method.type === type).length;
           return html`<button type="button" data-rail=${rail} disabled=${waiting === 0} onClick=${send(rail, label)}>${label}${waiting > 0 ? ` (${waiting})` : ''}</button>`;
         })}
       </div>
+      ${filed('PAYPAL') > 0 && html`
+        <p class="hint">${filed('PAYPAL')} PayPal ${filed('PAYPAL') === 1 ? 'payout is' : 'payouts are'} in a downloaded PayPal file: sent by API only if that file was not used.</p>
+        <div class="actions"><button type="button" class="secondary" data-withdraw="PAYPAL_PAYOUTS_CSV" onClick=${withdraw('PAYPAL_PAYOUTS_CSV', 'The PayPal file was not used')}>The PayPal file was not used</button></div>`}
       ${outcome && outcome.error && html`<${Failure} error=${outcome.error} />`}
     <//>`;
 }
@@ -302,6 +318,7 @@ function RunPayouts({ run, changed }) {
                       ${p.rail && html`<span class="block" data-rail-status=${p.railStatus}>${method(p.rail === 'PAYPAL_PAYOUTS' ? 'PAYPAL' : 'STRIPE_CONNECT')}: ${RAIL_STATUS[p.railStatus] || words(p.railStatus)}</span>`}
                       ${p.railReference && html`<span class="muted block">${p.railReference}</span>`}
                       ${p.railError && html`<span class="muted block" data-rail-error>${p.railError}</span>`}
+                      ${p.filedAs && !p.rail && html`<span class="muted block" data-filed=${p.filedAs}>In the ${p.filedAs === 'SEPA_PAIN_001' ? 'SEPA' : 'PayPal'} file</span>`}
                     </td>
                     <td class="num"><${Money} amount=${p.amount} currency=${p.currency} figure=${`payout.${p.id}.amount`} /></td>
                     <td class="row-actions">${p.status === 'PENDING' && !p.rail && html`<${Writable}><${Mark} payout=${p} changed=${changed} /><//>`}</td>

@@ -163,6 +163,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
             "previewed",
             "run",
             "files",
+            "file withdrawn",
             "sent",
             "paid",
             "statement",

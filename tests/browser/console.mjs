@@ -202,6 +202,16 @@ try {
   const byApi = await api('query($id: ID!) { payoutRun(id: $id) { payouts { id method { type } } } }', { id: runId });
   const sent = byApi.payoutRun.payouts.filter((p) => p.method && p.method.type === 'PAYPAL').map((p) => p.id);
   check(sent.length > 0, 'the run has a PayPal payout to send');
+  // The PayPal file was downloaded: its payouts are finance's now, and
+  // sending them too would pay them twice — until finance says the file
+  // was not used.
+  await page.waitForSelector('button[data-rail="PAYPAL_PAYOUTS"][disabled]', { timeout });
+  for (const id of sent) {
+    await page.waitForSelector(`tr[data-payout="${id}"] [data-filed="PAYPAL_PAYOUTS_CSV"]`, { timeout });
+  }
+  await page.click('button[data-withdraw="PAYPAL_PAYOUTS_CSV"]');
+  await page.waitForSelector('button[data-rail="PAYPAL_PAYOUTS"]:not([disabled])', { timeout });
+  report.path.push('file withdrawn');
   await page.click('button[data-rail="PAYPAL_PAYOUTS"]');
   for (const id of sent) {
     await page.waitForSelector(`tr[data-payout="${id}"] [data-rail-status]`, { timeout });

@@ -20,8 +20,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{loader, page_args, policy};
 use crate::graphql::enums::{
-    PayoutMethodType, PayoutRail, PayoutRailStatus, PayoutRunStatus, PayoutStatus, SkipReason,
-    TaxForm, TaxProfileStatus,
+    PayoutFileFormat, PayoutMethodType, PayoutRail, PayoutRailStatus, PayoutRunStatus,
+    PayoutStatus, SkipReason, TaxForm, TaxProfileStatus,
 };
 use crate::graphql::loaders::{
     CommissionId, ContactId, GroupId, PayoutCommissions, PayoutMethodOf, PayoutRunId, PayoutsOfRun,
@@ -226,10 +226,42 @@ impl Payout {
     }
 
     /// What the provider last said went wrong, or why it is waiting (a
-    /// `429` and when it is tried again; unclaimed).
+    /// `429` and when it is tried again; unclaimed; a reversal and what
+    /// it made owed again).
     async fn rail_error(&self) -> ApiResult<Option<&str>> {
         let row = self.0.read(C::Row)?;
         Ok(row.rail_error.as_deref())
+    }
+
+    /// How much of it the provider took back after it was paid (a Stripe
+    /// transfer reversed): `0` when nothing was. In part, that much is
+    /// owed again and paid by the next run; in full, the payout is
+    /// `FAILED` and its commissions go to the next run.
+    async fn reversed_amount(&self) -> ApiResult<Decimal> {
+        let row = self.0.read(C::Row)?;
+        money(row.reversed_minor, &row.currency)
+    }
+
+    /// When it was handed to finance in a file (`payoutRunFile`): from
+    /// then on `sendPayouts` does not send it, unless
+    /// `withdrawPayoutRunFile` says the file was not used.
+    async fn filed_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.filed_at.map(DateTime::from))
+    }
+
+    /// The file it was handed to finance in.
+    async fn filed_as(&self) -> ApiResult<Option<PayoutFileFormat>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.filed_as.as_deref().and_then(|stored| {
+            [
+                crate::payouts::files::Format::PaypalPayoutsCsv,
+                crate::payouts::files::Format::SepaPain001,
+            ]
+            .into_iter()
+            .find(|format| format.as_str() == stored)
+            .map(PayoutFileFormat::from)
+        }))
     }
 }
 

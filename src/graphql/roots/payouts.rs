@@ -27,6 +27,15 @@ use async_graphql::{Context, ID, InputObject, Object};
 use base64::Engine;
 use entity::{payout, payout_run};
 
+/// A run's file that finance did not use.
+#[derive(InputObject)]
+pub struct WithdrawPayoutRunFileInput {
+    /// The run.
+    pub run_id: ID,
+    /// The file's format: its payouts (those it paid) may be sent by API again.
+    pub format: PayoutFileFormat,
+}
+
 /// Approved commissions paid by hand, with the payment's reference.
 #[derive(InputObject)]
 pub struct MarkCommissionsPaidInput {
@@ -165,7 +174,9 @@ impl PayoutQuery {
     /// The file of a run's pending payouts to hand PayPal or the bank
     /// (`commissions:write`: it holds whole account numbers). PayPal takes
     /// one currency per file: name it when the run pays PayPal in more
-    /// than one.
+    /// than one. The payouts it pays are handed to finance: `sendPayouts`
+    /// no longer sends them, unless `withdrawPayoutRunFile` says the file
+    /// was not used (a payout paid both ways would be paid twice).
     async fn payout_run_file(
         &self,
         ctx: &Context<'_>,
@@ -182,13 +193,13 @@ impl PayoutQuery {
         let currency = currency
             .map(|c| checked_currency("currency", &c))
             .transpose()?;
-        let file = files::of_run(
-            db(ctx)?.conn(),
+        // Handed to finance: its payouts are no longer sent by API.
+        let file = files::hand_over(
+            &db(ctx)?.on_primary(),
             principal.tenant_id(),
             &run_id,
             format.into(),
             currency.as_ref().map(Currency::code),
-            crate::db::now(),
         )
         .await?;
         Ok(File {
@@ -338,6 +349,29 @@ impl PayoutMutation {
         )
         .await?;
         Ok(Payout::shown(ctx, paid)?)
+    }
+
+    /// The run's file in `format` was not used: its pending payouts may be
+    /// sent by API (`sendPayouts`) again (`commissions:write`). Returns
+    /// the run; its payouts' `filedAt` are cleared.
+    async fn withdraw_payout_run_file(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The run and the file's format.")] input: WithdrawPayoutRunFileInput,
+    ) -> ApiResult<PayoutRun> {
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let db = db(ctx)?;
+        files::withdraw(
+            db,
+            principal.tenant_id(),
+            &input.run_id,
+            input.format.into(),
+        )
+        .await?;
+        let run = payouts::find_run(db.conn(), principal.tenant_id(), &input.run_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("payout run"))?;
+        Ok(PayoutRun::shown(ctx, run)?)
     }
 
     /// A pending payout that could not be sent: its commissions go to the

@@ -15,7 +15,8 @@ use crate::payouts::runs;
 use chrono::{DateTime, Utc};
 use entity::enums::{PayoutMethodType, PayoutStatus};
 use entity::payout;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
 /// A file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +33,104 @@ pub struct File {
     pub content: Vec<u8>,
     /// The run's pending payouts not in it, and why.
     pub left_out: Vec<(payout::Model, String)>,
+    /// The payouts it pays.
+    pub payouts: Vec<String>,
+}
+
+impl Format {
+    /// As a payout keeps it (`filed_as`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::PaypalPayoutsCsv => "PAYPAL_PAYOUTS_CSV",
+            Format::SepaPain001 => "SEPA_PAIN_001",
+        }
+    }
+}
+
+/// The file of a run's pending payouts, handed to finance: made on the
+/// primary with the payouts' partners locked (as `sendPayouts` locks
+/// them), and every payout it pays marked as filed in the same
+/// transaction — from then on it is not sent by API until finance says
+/// the file was not used ([`withdraw`]).
+pub async fn hand_over(
+    db: &crate::db::Db,
+    tenant_id: &str,
+    run_id: &str,
+    format: Format,
+    currency: Option<&str>,
+) -> ApiResult<File> {
+    db.transaction(|txn| {
+        Box::pin(async move {
+            lock_partners(&*txn, tenant_id, run_id).await?;
+            let now = crate::db::now();
+            let file = of_run(&*txn, tenant_id, run_id, format, currency, now).await?;
+            for chunk in file.payouts.chunks(crate::posting::WRITE_CHUNK) {
+                payout::Entity::update_many()
+                    .col_expr(payout::Column::FiledAt, Expr::value(now))
+                    .col_expr(payout::Column::FiledAs, Expr::value(format.as_str()))
+                    .filter(payout::Column::TenantId.eq(tenant_id))
+                    .filter(payout::Column::Id.is_in(chunk.iter().map(String::as_str)))
+                    .filter(payout::Column::Rail.is_null())
+                    .exec(&*txn)
+                    .await?;
+            }
+            Ok(file)
+        })
+    })
+    .await
+}
+
+/// Finance did not use a run's file of `format`: its pending payouts may
+/// be sent by API again. Returns how many were filed.
+pub async fn withdraw(
+    db: &crate::db::Db,
+    tenant_id: &str,
+    run_id: &str,
+    format: Format,
+) -> ApiResult<u64> {
+    crate::payouts::find_run(db.conn(), tenant_id, run_id)
+        .await?
+        .ok_or_else(|| ApiError::bad_input("input.runId", "names no payout run of the tenant"))?;
+    db.transaction(|txn| {
+        Box::pin(async move {
+            lock_partners(&*txn, tenant_id, run_id).await?;
+            Ok(payout::Entity::update_many()
+                .col_expr(
+                    payout::Column::FiledAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(payout::Column::FiledAs, Expr::value(Option::<String>::None))
+                .filter(payout::Column::TenantId.eq(tenant_id))
+                .filter(payout::Column::RunId.eq(run_id))
+                .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+                .filter(payout::Column::FiledAs.eq(format.as_str()))
+                .exec(&*txn)
+                .await?
+                .rows_affected)
+        })
+    })
+    .await
+}
+
+/// Locks the partners of a run's pending payouts.
+async fn lock_partners(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    run_id: &str,
+) -> ApiResult<()> {
+    let partners: Vec<String> = payout::Entity::find()
+        .select_only()
+        .column(payout::Column::PartnerId)
+        .distinct()
+        .filter(payout::Column::TenantId.eq(tenant_id))
+        .filter(payout::Column::RunId.eq(run_id))
+        .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    crate::posting::locks::partners_by_id(conn, tenant_id, partners.iter().map(String::as_str))
+        .await?;
+    Ok(())
 }
 
 /// The file of a run's pending payouts in `format`; `currency` picks the
@@ -70,6 +169,7 @@ pub async fn of_run(
                 content_type: "text/csv; charset=utf-8",
                 content: paypal::csv(&fit)?.into_bytes(),
                 left_out,
+                payouts: fit.into_iter().map(|p| p.id).collect(),
             })
         }
         Format::SepaPain001 => {
@@ -100,6 +200,7 @@ pub async fn of_run(
                 content_type: "application/xml",
                 content: sepa::xml(&document)?.into_bytes(),
                 left_out,
+                payouts: fit.into_iter().map(|p| p.id).collect(),
             })
         }
     }
