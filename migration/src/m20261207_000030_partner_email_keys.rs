@@ -84,6 +84,9 @@ mod tests {
         let nfc = "jos\u{e9}@example.com";
         assert_eq!(email_key(nfd), email_key(nfc));
         assert_eq!(email_key(" JANE@example.COM "), "jane@example.com");
-        assert_ne!(email_key("jane@example.com"), email_key("jane2@example.com"));
+        assert_ne!(
+            email_key("jane@example.com"),
+            email_key("jane2@example.com")
+        );
     }
 }

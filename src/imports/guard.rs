@@ -175,7 +175,10 @@ mod tests {
         assert_eq!(paging.step(Some("2"), Some(2), Some("3")), Ok(()));
         assert_eq!(
             paging.step(Some("3"), Some(2), Some("4")),
-            Err("Rewardful answered the same page of referrals twice (before 4): its paging loops".into())
+            Err(
+                "Rewardful answered the same page of referrals twice (before 4): its paging loops"
+                    .into()
+            )
         );
         let mut paging = Paging::new("PartnerStack", "rewards");
         assert_eq!(paging.step(None, Some(1), Some("k9")), Ok(()));
@@ -195,7 +198,10 @@ mod tests {
         }
         assert_eq!(
             paging.step(Some("4"), Some(4), Some("5")),
-            Err("FirstPromoter answered more than 3 pages of promoters: its paging does not end".into())
+            Err(
+                "FirstPromoter answered more than 3 pages of promoters: its paging does not end"
+                    .into()
+            )
         );
         // The last page names none: done.
         let mut paging = Paging::new("Rewardful", "campaigns");

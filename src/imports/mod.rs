@@ -25,12 +25,12 @@ use crate::payouts::seal::DataKey;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{ImportPhase, ImportSource, ImportStatus};
 use entity::{import, import_problem};
+use guard::{Hold, Paging};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
     QuerySelect,
 };
-use guard::{Hold, Paging};
 use source::{Page, PageError};
 use sources::{Credentials, Source};
 

@@ -171,7 +171,10 @@ pub enum BodyError {
 /// passes `limit` bytes — a `Content-Length` past it is refused unread —
 /// so that an endless or oversized answer never costs more memory than
 /// the limit. The connection is dropped with the answer.
-pub async fn body_within(mut answer: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+pub async fn body_within(
+    mut answer: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
     if answer
         .content_length()
         .is_some_and(|length| length > limit as u64)

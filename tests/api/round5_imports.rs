@@ -140,7 +140,8 @@ async fn answer(
             body.to_string()
         }
         Reply::Endless(bytes) => {
-            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n";
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n";
             if socket.write_all(head.as_bytes()).await.is_err() {
                 return;
             }
@@ -333,11 +334,7 @@ async fn negative_commissions_from_a_source_are_problems_never_commissions(app: 
     let mut negative = fixture.lists["commissions"][1].clone();
     negative["id"] = json!("com-neg");
     negative["amount"] = json!(-500);
-    fixture
-        .lists
-        .get_mut("commissions")
-        .unwrap()
-        .push(negative);
+    fixture.lists.get_mut("commissions").unwrap().push(negative);
     let (base, _) = serve(fixture).await;
     let done = import(&app, &base, false).await;
     assert_eq!(done["status"], "DONE", "{done}");
@@ -373,9 +370,9 @@ async fn negative_commissions_from_a_source_are_problems_never_commissions(app: 
 
 // ------------------------------------------------------------- item 6
 
-const CREATE: &str = "mutation($input: CreatePartnerInput!) { createPartner(input: $input) { id } }";
-const UPDATE: &str =
-    "mutation($id: ID!, $input: UpdatePartnerInput!) { updatePartner(id: $id, input: $input) { id email } }";
+const CREATE: &str =
+    "mutation($input: CreatePartnerInput!) { createPartner(input: $input) { id } }";
+const UPDATE: &str = "mutation($id: ID!, $input: UpdatePartnerInput!) { updatePartner(id: $id, input: $input) { id email } }";
 
 async fn one_address_is_one_partner_whatever_its_case_or_normalisation(app: TestApp) {
     // "José" composed (NFC).
@@ -508,7 +505,10 @@ async fn addresses_shared_before_the_rule_survive_its_migration(app: TestApp) {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
         entity::partner::Entity::find()
             .select_only()
-            .columns([entity::partner::Column::Id, entity::partner::Column::EmailKey])
+            .columns([
+                entity::partner::Column::Id,
+                entity::partner::Column::EmailKey,
+            ])
             .filter(entity::partner::Column::Id.is_in([first.as_str(), second.as_str()]))
             .into_tuple()
             .all(app.db.conn())
@@ -626,7 +626,11 @@ async fn a_page_slower_than_the_lease_is_read_once(app: TestApp) {
     })
     .await;
     assert_eq!(done["status"], "DONE", "{done}");
-    assert_eq!(slow.asked("/v1/commissions?1"), 1, "the page was read again");
+    assert_eq!(
+        slow.asked("/v1/commissions?1"),
+        1,
+        "the page was read again"
+    );
     assert_eq!(done["counts"]["commissions"], 1);
     let ann = partner_by_external(&app, "rewardful:aff-ann").await;
     assert_eq!(
@@ -640,10 +644,12 @@ async fn a_page_slower_than_the_lease_is_read_once(app: TestApp) {
 /// A page of affiliates that streams past 16 MiB and never ends: the
 /// import fails at the limit, naming the page.
 async fn an_answer_past_the_import_limit_is_read_no_further(app: TestApp) {
-    let oversized = Local::start(Arc::new(|path: &str, _: &HashMap<String, String>| match path {
-        "/v1/affiliates" => Reply::Endless(17 * 1024 * 1024),
-        _ => Reply::Json(rewardful_page(json!([]), None)),
-    }))
+    let oversized = Local::start(Arc::new(
+        |path: &str, _: &HashMap<String, String>| match path {
+            "/v1/affiliates" => Reply::Endless(17 * 1024 * 1024),
+            _ => Reply::Json(rewardful_page(json!([]), None)),
+        },
+    ))
     .await;
     let id = start(
         &app,
@@ -662,10 +668,12 @@ async fn an_answer_past_the_import_limit_is_read_no_further(app: TestApp) {
 /// PayPal's token answer streams past 4 MiB and never ends: the payout
 /// stays queued, tried again later, with the rail's words.
 async fn a_rail_answer_past_its_limit_is_read_no_further(app: TestApp) {
-    let paypal = Local::start(Arc::new(|path: &str, _: &HashMap<String, String>| match path {
-        "/v1/oauth2/token" => Reply::Endless(5 * 1024 * 1024),
-        _ => Reply::Json(json!({})),
-    }))
+    let paypal = Local::start(Arc::new(
+        |path: &str, _: &HashMap<String, String>| match path {
+            "/v1/oauth2/token" => Reply::Endless(5 * 1024 * 1024),
+            _ => Reply::Json(json!({})),
+        },
+    ))
     .await;
     crate::rails::configure_paypal(&app, &paypal.base).await;
     let partner = crate::ledger::partner_at(&app, "Nia", 10).await;
@@ -690,7 +698,8 @@ async fn a_rail_answer_past_its_limit_is_read_no_further(app: TestApp) {
         json!({ "input": { "runId": run["id"], "rail": "PAYPAL_PAYOUTS" } }),
     )
     .await;
-    let query = "query($id: ID!) { node(id: $id) { ... on Payout { status railStatus railError } } }";
+    let query =
+        "query($id: ID!) { node(id: $id) { ... on Payout { status railStatus railError } } }";
     let mut now = Value::Null;
     for _ in 0..600 {
         now = app.ok(&app.admin(), query, json!({ "id": payout })).await["node"].clone();

@@ -68,7 +68,9 @@ pub async fn page(
             Rows::Partners(data.iter().map(partner).collect::<Result<_, _>>()?)
         }
         ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, referral)?),
-        ImportPhase::Commissions => Rows::Commissions(super::kept(data, &mut problems, commission)?),
+        ImportPhase::Commissions => {
+            Rows::Commissions(super::kept(data, &mut problems, commission)?)
+        }
     };
     Ok(Page {
         rows,

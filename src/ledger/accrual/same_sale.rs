@@ -146,10 +146,9 @@ impl ImportedSales {
         }
         let list = self.0.get_mut(&customer?.id)?;
         let position = list.iter().position(|sale| {
-            amounts
-                .iter()
-                .any(|(currency, amount)| sale.currency == *currency && sale.amount_minor == *amount)
-                && (sale.at - at).abs() <= SAME_SALE_WITHIN
+            amounts.iter().any(|(currency, amount)| {
+                sale.currency == *currency && sale.amount_minor == *amount
+            }) && (sale.at - at).abs() <= SAME_SALE_WITHIN
         })?;
         let sale = list.remove(position);
         Some(format!("{REASON}{}{AFTER_ID}", sale.external_id))
