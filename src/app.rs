@@ -92,6 +92,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     let imports = crate::imports::Settings {
         data_key: options.data_key.clone(),
         allow_private: options.webhooks.allow_private,
+        lease: options.import_lease,
     };
     crate::imports::start_worker(db.clone(), imports.clone());
     let rails = crate::rails::Settings::new(

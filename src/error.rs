@@ -156,6 +156,10 @@ pub mod keys {
         "uq_partners_external_id",
         "partners.tenant_id, partners.external_id",
     );
+    pub const PARTNER_EMAIL: UniqueKey = key(
+        "uq_partners_email_key",
+        "partners.tenant_id, partners.email_key",
+    );
     pub const CATEGORY_NAME: UniqueKey = key(
         "uq_categories_name",
         "categories.tenant_id, categories.name",
@@ -208,10 +212,11 @@ pub mod keys {
     pub const IMPORT_RUNNING: UniqueKey = key("ux_imports_running", "imports.tenant_id");
 
     /// All of them, for the test that holds them to the schema.
-    pub const ALL: [UniqueKey; 17] = [
+    pub const ALL: [UniqueKey; 18] = [
         TENANT,
         GROUP_EXTERNAL_ID,
         PARTNER_EXTERNAL_ID,
+        PARTNER_EMAIL,
         CATEGORY_NAME,
         PENDING_REQUEST,
         ENROLLMENT,

@@ -10,6 +10,10 @@ pub struct Model {
     pub group_id: String,
     pub name: String,
     pub email: Option<String>,
+    /// `email` as compared for uniqueness in the tenant (NFC, trimmed,
+    /// lower case); null without an address, and on a partner that shared
+    /// its address with an older one before the rule (migration 000030).
+    pub email_key: Option<String>,
     pub external_id: Option<String>,
     pub r#type: PartnerType,
     pub status: PartnerStatus,

@@ -37,6 +37,10 @@ mod m20261204_000027_staff;
 mod m20261205_000028_imports;
 mod m20261206_000029_payout_rails;
 mod m20261207_000030_payout_money;
+mod m20261208_000031_partner_email_keys;
+
+/// An address as compared for uniqueness among a tenant's partners.
+pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
 
 pub struct Migrator;
 
@@ -74,6 +78,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000028_imports::Migration),
             Box::new(m20261206_000029_payout_rails::Migration),
             Box::new(m20261207_000030_payout_money::Migration),
+            Box::new(m20261208_000031_partner_email_keys::Migration),
         ]
     }
 }

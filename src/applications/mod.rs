@@ -34,7 +34,6 @@ use crate::portal;
 use chrono::Duration;
 use entity::enums::{ApplicationStatus, CampaignStatus, EmailKind, PartnerStatus};
 use entity::{campaign, partner, partner_application, tenant};
-use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     Select,
@@ -339,20 +338,14 @@ pub async fn submit(
     .await
 }
 
-/// The tenant's partner with this address (compared lower-cased).
+/// The tenant's partner with this address (compared as partners' are:
+/// case and Unicode normalisation aside).
 pub(crate) async fn partner_by_email(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     key: &str,
 ) -> ApiResult<Option<partner::Model>> {
-    Ok(partner::Entity::find()
-        .filter(partner::Column::TenantId.eq(tenant_id))
-        .filter(sea_orm::ExprTrait::eq(
-            Expr::expr(Func::lower(Expr::col(partner::Column::Email))),
-            key,
-        ))
-        .one(conn)
-        .await?)
+    crate::directory::partners::holder_of(conn, tenant_id, key, None).await
 }
 
 /// An application's answers as `(question, answer)`.

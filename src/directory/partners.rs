@@ -63,6 +63,67 @@ pub fn check_email(email: Option<&str>) -> ApiResult<Option<String>> {
     input::optional_email("input.email", email)
 }
 
+/// An address as compared for uniqueness among a tenant's partners: NFC,
+/// trimmed, lower case — `Jane@Example.com` and `jane@example.com`, or an
+/// `é` composed and decomposed, are one address.
+pub fn email_key(email: &str) -> String {
+    migration::partner_email_key(email)
+}
+
+/// The partner of the tenant holding `email`'s address, if any (other
+/// than `except`).
+pub async fn holder_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    email: &str,
+    except: Option<&str>,
+) -> ApiResult<Option<partner::Model>> {
+    let mut query = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .filter(partner::Column::EmailKey.eq(email_key(email)));
+    if let Some(id) = except {
+        query = query.filter(partner::Column::Id.ne(id));
+    }
+    Ok(query.one(conn).await?)
+}
+
+/// `input.email` is `holder`'s address already.
+fn email_taken(holder: Option<&partner::Model>) -> ApiError {
+    let message = match holder {
+        Some(holder) => format!(
+            "is already the address of partner {:?} ({}): one address, one partner",
+            holder.name, holder.id
+        ),
+        None => "is already another partner's address: one address, one partner".into(),
+    };
+    ApiError::bad_input("input.email", message)
+}
+
+/// Refuses an address another partner of the tenant holds.
+async fn check_email_free(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    email: Option<&str>,
+    except: Option<&str>,
+) -> ApiResult<()> {
+    let Some(email) = email else {
+        return Ok(());
+    };
+    match holder_of(conn, tenant_id, email, except).await? {
+        Some(holder) => Err(email_taken(Some(&holder))),
+        None => Ok(()),
+    }
+}
+
+/// A write that met the unique key of the address (a concurrent writer
+/// took it after the check), or of `externalId`, as the client's error.
+fn unique(err: sea_orm::DbErr) -> ApiError {
+    match crate::error::violates(&err, crate::error::keys::PARTNER_EMAIL) {
+        true => email_taken(None),
+        false => KEYED.unique(err),
+    }
+}
+
 pub fn check_external_id(external_id: Option<&str>) -> ApiResult<Option<String>> {
     input::optional_text("input.externalId", external_id, MAX_EXTERNAL_ID_CHARS)
 }
@@ -100,6 +161,7 @@ pub async fn insert(
     if let Some(external_id) = &new.external_id {
         KEYED.check_free(conn, tenant_id, external_id, None).await?;
     }
+    check_email_free(conn, tenant_id, new.email.as_deref(), None).await?;
     let group_id = resolve_group(conn, tenant_id, new.group_id.as_deref()).await?;
     let category_ids =
         categories::check_ids(conn, tenant_id, "input.categoryIds", &new.category_ids).await?;
@@ -109,6 +171,7 @@ pub async fn insert(
         tenant_id: Set(tenant_id.to_owned()),
         group_id: Set(group_id),
         name: Set(new.name),
+        email_key: Set(new.email.as_deref().map(email_key)),
         email: Set(new.email),
         external_id: Set(new.external_id),
         r#type: Set(new.partner_type),
@@ -120,7 +183,7 @@ pub async fn insert(
     let partner = partner::Entity::insert(model)
         .exec_with_returning(conn)
         .await
-        .map_err(|e| KEYED.unique(e))?;
+        .map_err(unique)?;
     categories::set_for_partner(conn, tenant_id, &partner.id, &category_ids).await?;
     Ok(partner)
 }
@@ -157,6 +220,8 @@ pub async fn update(
                 active.name = Set(name);
             }
             if let Some(email) = changes.email {
+                check_email_free(&*txn, tenant_id, email.as_deref(), Some(id)).await?;
+                active.email_key = Set(email.as_deref().map(email_key));
                 active.email = Set(email);
             }
             if let Some(external_id) = changes.external_id {
@@ -186,7 +251,7 @@ pub async fn update(
                 active.minimum_payout = Set(super::minimums::encode(minimums.as_deref()));
             }
             active.updated_at = Set(crate::db::now());
-            let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;
+            let updated = active.update(&*txn).await.map_err(unique)?;
             let text = |s: &str| Some(s.to_owned());
             let log = vec![
                 Change::new("group", text(&before.group_id), text(&updated.group_id)),

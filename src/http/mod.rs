@@ -124,6 +124,9 @@ pub struct Options {
     /// The first wait before a sent payout is read back
     /// (`REVSHARE_PAYOUT_POLL_SECONDS`).
     pub payout_poll: Duration,
+    /// How long a replica's hold on a running import lasts unrenewed
+    /// (two minutes; shorter in tests).
+    pub import_lease: chrono::Duration,
 }
 
 impl Options {
@@ -144,6 +147,7 @@ impl Options {
             mail: crate::mail::Settings::default(),
             backtest_inline: crate::backtests::Inline::default(),
             payout_poll: Duration::from_secs(crate::rails::DEFAULT_POLL_SECONDS),
+            import_lease: crate::imports::LEASE,
         }
     }
 }

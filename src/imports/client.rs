@@ -30,6 +30,9 @@ pub enum Auth {
 pub enum ReadError {
     /// `401`/`403`: the credentials were refused.
     Refused,
+    /// The source's host could not be reached at all (a name that does not
+    /// resolve, a refused connection…): where, and why.
+    Unreachable { base: String, why: String },
     /// Anything else after the last try, in words for the operator.
     Failed(String),
 }
@@ -40,6 +43,9 @@ pub struct Client {
     base: String,
     auth: Auth,
     requests: AtomicI64,
+    /// How long one `get` may take, its retries included (none: as many
+    /// tries as [`ATTEMPTS`]); what an answer the brand waits for needs.
+    budget: Option<Duration>,
 }
 
 impl Client {
@@ -49,7 +55,14 @@ impl Client {
             base: base.trim_end_matches('/').to_owned(),
             auth,
             requests: AtomicI64::new(0),
+            budget: None,
         }
+    }
+
+    /// This client, each `get` of it given up after `budget`.
+    pub fn within(mut self, budget: Duration) -> Client {
+        self.budget = Some(budget);
+        self
     }
 
     /// Requests made so far, retries included.
@@ -63,15 +76,20 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<serde_json::Value, ReadError> {
+        let started = tokio::time::Instant::now();
         let mut pause = Duration::from_secs(1);
-        let mut last = String::new();
+        let mut last = ReadError::Failed(String::new());
         for attempt in 1..=ATTEMPTS {
+            let left = self.budget.map(|b| b.saturating_sub(started.elapsed()));
             self.requests.fetch_add(1, Ordering::Relaxed);
             let mut request = self
                 .http
                 .get(format!("{}{path}", self.base))
                 .query(query)
                 .header("accept", "application/json");
+            if let Some(left) = left {
+                request = request.timeout(left.min(TIMEOUT));
+            }
             request = match &self.auth {
                 Auth::Basic(user, password) => request.basic_auth(user, Some(password)),
                 Auth::Bearer(token, headers) => {
@@ -91,37 +109,66 @@ impl Client {
                     if status.is_success() {
                         return read_json(answer).await;
                     }
-                    last = format!("{path} answered {}", status.as_u16());
+                    let said = format!("{path} answered {}", status.as_u16());
                     if status != 429 && !status.is_server_error() {
-                        return Err(ReadError::Failed(last));
+                        return Err(ReadError::Failed(said));
                     }
+                    last = ReadError::Failed(said);
                     retry_after(answer.headers()).unwrap_or(pause)
                 }
+                Err(err) if err.is_connect() => {
+                    last = ReadError::Unreachable {
+                        base: self.base.clone(),
+                        why: network_error(&err),
+                    };
+                    pause
+                }
                 Err(err) => {
-                    last = format!("{path} could not be read ({})", kind_of(&err));
+                    last = ReadError::Failed(format!(
+                        "{path} could not be read ({})",
+                        network_error(&err)
+                    ));
                     pause
                 }
             };
-            if attempt < ATTEMPTS {
-                tokio::time::sleep(wait.min(LONGEST_PAUSE)).await;
-                pause = (pause * 2).min(LONGEST_PAUSE);
+            let wait = wait.min(LONGEST_PAUSE);
+            let out_of_time = self
+                .budget
+                .is_some_and(|budget| started.elapsed() + wait >= budget);
+            if attempt == ATTEMPTS || out_of_time {
+                return Err(match last {
+                    ReadError::Failed(said) => {
+                        ReadError::Failed(format!("{said}, {attempt} times"))
+                    }
+                    ReadError::Unreachable { base, why } => ReadError::Unreachable {
+                        base,
+                        why: format!("{why}, {attempt} times"),
+                    },
+                    refused => refused,
+                });
             }
+            tokio::time::sleep(wait).await;
+            pause = (pause * 2).min(LONGEST_PAUSE);
         }
-        Err(ReadError::Failed(format!("{last}, {ATTEMPTS} times")))
+        Err(last)
     }
 }
 
+/// The answer's JSON, read no further than [`MAX_BODY_BYTES`].
 async fn read_json(answer: reqwest::Response) -> Result<serde_json::Value, ReadError> {
+    use crate::webhooks::ssrf::{BodyError, body_within};
     let url = answer.url().path().to_owned();
-    let body = answer
-        .bytes()
-        .await
-        .map_err(|err| ReadError::Failed(format!("{url} broke off ({})", kind_of(&err))))?;
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ReadError::Failed(format!(
-            "{url} answered more than 16 MiB"
-        )));
-    }
+    let body = match body_within(answer, MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return Err(ReadError::Failed(format!(
+                "{url} answered more than 16 MiB: reading stopped there"
+            )));
+        }
+        Err(BodyError::Broken(why)) => {
+            return Err(ReadError::Failed(format!("{url} broke off ({why})")));
+        }
+    };
     serde_json::from_slice(&body)
         .map_err(|_| ReadError::Failed(format!("{url} answered something other than JSON")))
 }
@@ -138,13 +185,4 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(seconds))
 }
 
-/// What kind of failure, without the library's text.
-fn kind_of(err: &reqwest::Error) -> &'static str {
-    if err.is_timeout() {
-        "timed out"
-    } else if err.is_connect() {
-        "no connection"
-    } else {
-        "a broken exchange"
-    }
-}
+use crate::webhooks::ssrf::network_error;

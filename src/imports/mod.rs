@@ -14,6 +14,7 @@
 //! answered. Why: docs/importing.md.
 
 pub mod client;
+pub mod guard;
 pub mod source;
 pub mod sources;
 pub mod write;
@@ -24,6 +25,7 @@ use crate::payouts::seal::DataKey;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{ImportPhase, ImportSource, ImportStatus};
 use entity::{import, import_problem};
+use guard::{Hold, Paging};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
@@ -32,8 +34,12 @@ use sea_orm::{
 use source::{Page, PageError};
 use sources::{Credentials, Source};
 
-/// How long a replica holds a running import without renewing.
-const LEASE: Duration = Duration::seconds(120);
+/// How long a replica holds a running import without renewing (renewed
+/// while it reads, [`guard::Hold`]).
+pub const LEASE: Duration = Duration::seconds(120);
+/// How long `startImport` tries the source's first page, its retries
+/// included: an answer within a request's deadline.
+const PROBE_WITHIN: std::time::Duration = std::time::Duration::from_secs(6);
 /// How often each replica looks for a running import nobody holds.
 const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
 
@@ -60,6 +66,9 @@ pub struct NewImport {
 pub struct Settings {
     pub data_key: Option<DataKey>,
     pub allow_private: bool,
+    /// How long a replica's hold on a running import lasts unrenewed
+    /// ([`LEASE`]; shorter in tests).
+    pub lease: Duration,
 }
 
 /// Starts an import: checks the input, reads the source's first page
@@ -90,18 +99,27 @@ pub async fn start(
             .await?
             .ok_or_else(|| ApiError::bad_input("input.groupId", "no such partner group"))?;
     }
+    // The brand waits for this answer: the first page is tried within
+    // [`PROBE_WITHIN`], well inside a request's deadline.
     let source = Source::open(
         new.source,
         &new.credentials,
         settings.allow_private,
         currency_of(&campaign)?,
-    )?;
+    )?
+    .within(PROBE_WITHIN);
     match source.probe().await {
         Ok(_) => {}
         Err(PageError::Refused) => {
             return Err(ApiError::bad_input(
                 "input.credentials",
                 format!("{} refused the API key", source.platform()),
+            ));
+        }
+        Err(err @ PageError::Unreachable { .. }) if new.credentials.base_url.is_some() => {
+            return Err(ApiError::bad_input(
+                "input.credentials.baseUrl",
+                failure(source.platform(), &err),
             ));
         }
         Err(err) => {
@@ -169,6 +187,10 @@ fn failure(platform: &str, err: &PageError) -> String {
         PageError::Refused => format!("{platform} refused the API key"),
         PageError::Unexpected { entity, id } => {
             format!("{platform} answered a {entity} ({id}) its documents do not describe")
+        }
+        PageError::Paging(said) => said.clone(),
+        PageError::Unreachable { base, why } => {
+            format!("could not reach {platform} at {base}: {why}")
         }
         PageError::Failed(said) => format!("{platform}: {said}"),
     }
@@ -283,9 +305,13 @@ pub async fn take_up(db: &Db, settings: &Settings) -> ApiResult<()> {
 }
 
 /// Claims a running import nobody holds: the lease, or `None`.
-async fn claim(conn: &impl ConnectionTrait, id: &str) -> ApiResult<Option<DateTime<Utc>>> {
+async fn claim(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    length: Duration,
+) -> ApiResult<Option<DateTime<Utc>>> {
     let now = crate::db::now();
-    let lease = now + LEASE;
+    let lease = now + length;
     let claimed = import::Entity::update_many()
         .col_expr(import::Column::LeaseUntil, Expr::value(lease))
         .filter(import::Column::Id.eq(id))
@@ -314,7 +340,7 @@ struct Place {
 /// ends the import `DONE`, or `FAILED` naming what failed.
 async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
     let conn = db.conn();
-    let Some(mut lease) = claim(conn, id).await? else {
+    let Some(lease) = claim(conn, id, settings.lease).await? else {
         return Ok(());
     };
     let row = import::Entity::find_by_id(id.to_owned())
@@ -359,6 +385,7 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
         several_groups: false,
         partners: Default::default(),
         referrals: Default::default(),
+        emails: Default::default(),
         learnt: Vec::new(),
     };
     let mut place = Place {
@@ -367,23 +394,48 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
         done: row.phase_done,
         total: row.phase_total,
     };
+    // The lease is renewed while anything is read.
+    let mut hold = Hold {
+        db,
+        id,
+        lease,
+        length: settings.lease,
+    };
     // What memory held before a resumption: the source's campaigns, and
     // which customer each referral is (read again, nothing written).
-    if (place.phase > 0 || place.cursor.is_some())
-        && let Err(err) = recall(db, &source, &mut target, place.phase).await
-    {
-        return finish(db, &row, lease, Some(failure(source.platform(), &err))).await;
+    if place.phase > 0 || place.cursor.is_some() {
+        match hold
+            .reading(recall(db, &source, &mut target, place.phase))
+            .await?
+        {
+            Some(Ok(())) => {}
+            Some(Err(err)) => {
+                let said = failure(source.platform(), &err);
+                return finish(db, &row, hold.lease, Some(said)).await;
+            }
+            // Cancelled, or taken over: nothing more.
+            None => return Ok(()),
+        }
     }
     let mut requests_before = source.requests();
     let mut problems = row.problems;
+    let mut paging = Paging::new(source.platform(), what(PHASES[place.phase]));
     loop {
         let phase = PHASES[place.phase];
-        let page = match source.page(phase, place.cursor.as_deref()).await {
-            Ok(page) => page,
-            Err(err) => {
-                return finish(db, &row, lease, Some(failure(source.platform(), &err))).await;
+        let page = match hold
+            .reading(source.page(phase, place.cursor.as_deref()))
+            .await?
+        {
+            Some(Ok(page)) => page,
+            Some(Err(err)) => {
+                let said = failure(source.platform(), &err);
+                return finish(db, &row, hold.lease, Some(said)).await;
             }
+            None => return Ok(()),
         };
+        if let Err(said) = paging.take(place.cursor.as_deref(), &page) {
+            return finish(db, &row, hold.lease, Some(said)).await;
+        }
         let requests = source.requests() - requests_before;
         requests_before = source.requests();
         match write_page(
@@ -391,24 +443,37 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
             &row,
             &mut target,
             &mut place,
-            lease,
+            (hold.lease, settings.lease),
             page,
             requests,
             &mut problems,
         )
         .await
         {
-            Ok(Some(renewed)) => lease = renewed,
+            Ok(Some(renewed)) => hold.lease = renewed,
             // Cancelled, or taken over: nothing more.
             Ok(None) => return Ok(()),
             Err(err) => {
                 tracing::warn!(error = ?err, import = %id, "an import's page failed");
-                return finish(db, &row, lease, Some(write::said(&err))).await;
+                return finish(db, &row, hold.lease, Some(write::said(&err))).await;
             }
         }
         if place.phase == PHASES.len() {
-            return finish(db, &row, lease, None).await;
+            return finish(db, &row, hold.lease, None).await;
         }
+        if PHASES[place.phase] != phase {
+            paging = Paging::new(source.platform(), what(PHASES[place.phase]));
+        }
+    }
+}
+
+/// What a phase reads, in words for an error.
+fn what(phase: ImportPhase) -> &'static str {
+    match phase {
+        ImportPhase::Groups => "campaigns",
+        ImportPhase::Partners => "partners",
+        ImportPhase::Customers => "customers",
+        ImportPhase::Commissions => "commissions",
     }
 }
 
@@ -432,8 +497,12 @@ async fn recall(
     }
     for phase in wanted {
         let mut cursor = None;
+        let mut paging = Paging::new(source.platform(), what(phase));
         loop {
             let page = source.page(phase, cursor.as_deref()).await?;
+            paging
+                .take(cursor.as_deref(), &page)
+                .map_err(PageError::Paging)?;
             let remembered = async {
                 let txn = db.write().await?;
                 write::page(&txn, target, &page.rows).await
@@ -459,7 +528,7 @@ async fn write_page(
     row: &import::Model,
     target: &mut write::Target,
     place: &mut Place,
-    lease: DateTime<Utc>,
+    (lease, length): (DateTime<Utc>, Duration),
     page: Page,
     requests: i64,
     problems: &mut i64,
@@ -479,7 +548,7 @@ async fn write_page(
         let txn = db.write().await?;
         let mut counts = write::page(&txn, target, &page.rows).await?;
         counts.problems.extend(page.problems.iter().cloned());
-        let renewed = crate::db::now() + LEASE;
+        let renewed = crate::db::now() + length;
         let phase = PHASES
             .get(next_phase)
             .copied()

@@ -113,6 +113,9 @@ pub struct Page {
     pub next: Option<String>,
     /// The phase's rows, when the source says.
     pub total: Option<i64>,
+    /// The page's items as the source answered them, hashed
+    /// ([`super::guard::fingerprint`]); `None` when it had none.
+    pub fingerprint: Option<u64>,
 }
 
 /// Why a page could not be had.
@@ -122,6 +125,11 @@ pub enum PageError {
     Refused,
     /// A row the source's documents do not describe: the entity and id.
     Unexpected { entity: &'static str, id: String },
+    /// The source's paging does not move on, in words naming the source
+    /// ([`super::guard::Paging`]).
+    Paging(String),
+    /// The source's host could not be reached: where, and why.
+    Unreachable { base: String, why: String },
     /// The source could not be read, in words for the operator.
     Failed(String),
 }
@@ -130,6 +138,9 @@ impl From<super::client::ReadError> for PageError {
     fn from(err: super::client::ReadError) -> PageError {
         match err {
             super::client::ReadError::Refused => PageError::Refused,
+            super::client::ReadError::Unreachable { base, why } => {
+                PageError::Unreachable { base, why }
+            }
             super::client::ReadError::Failed(said) => PageError::Failed(said),
         }
     }

@@ -49,6 +49,9 @@ pub struct Target {
     pub partners: HashMap<String, String>,
     /// Source referral → the customer's Stripe id and when it converted.
     pub referrals: HashMap<String, (String, DateTime<Utc>)>,
+    /// The addresses (as compared) of the partners this run brought in
+    /// (a dry run's would-be partners hold theirs in memory alone).
+    pub emails: HashSet<String>,
     /// Keys learnt during the page being written: forgotten should its
     /// transaction roll back.
     pub learnt: Vec<(Learnt, String)>,
@@ -229,7 +232,7 @@ async fn partner_of(
             }
         },
     };
-    let email = row
+    let mut email = row
         .email
         .as_deref()
         .and_then(|e| partners::check_email(Some(e)).ok().flatten());
@@ -239,6 +242,30 @@ async fn partner_of(
             &row.key,
             "its e-mail is not an address: imported without it",
         ));
+    }
+    // One address, one partner: a partner whose address (as compared:
+    // case and Unicode normalisation aside) another holds comes without it.
+    if let Some(address) = email.clone() {
+        let holder = partners::holder_of(conn, &target.tenant_id, &address, None).await?;
+        let first_in_run = target.emails.insert(partners::email_key(&address));
+        let taken = match (holder, first_in_run || !target.dry) {
+            (Some(holder), _) => Some(format!(
+                "partner {:?} ({}) of the program",
+                holder.name, holder.id
+            )),
+            (None, false) => Some("another partner of this import".to_owned()),
+            (None, true) => None,
+        };
+        if let Some(holder) = taken {
+            counts.problems.push(Problem::new(
+                "partner",
+                &row.key,
+                format!(
+                    "its e-mail {address} is the address of {holder} already: imported without it"
+                ),
+            ));
+            email = None;
+        }
     }
     let group_id = match &target.group_id {
         Some(id) => Some(id.clone()),

@@ -11,6 +11,8 @@
 //! - **Not doubled**: a sale the billing connector recorded during the
 //!   switch — an event of the same customer with the same amount within an
 //!   hour of the imported one — is `Skipped`, naming it.
+//! - **Never negative**: a negative amount is `Skipped` (the source
+//!   readers make it a problem row before it gets here).
 //! - **History kept for what follows**: the customer's net charges and the
 //!   partner's LTV and paying customers grow by the imported sales, so the
 //!   next sale is evaluated with the history the partner brought (a time
@@ -111,6 +113,14 @@ pub async fn record(
     for item in items {
         if recorded.contains(&item.external_id) || !seen.insert(item.external_id.clone()) {
             answers.push(Imported::Unchanged);
+            continue;
+        }
+        // What a source reader lets through negative is still never a
+        // negative commission (the readers make such a row a problem).
+        if item.amount_minor < 0 || item.sale_minor.is_some_and(|s| s < 0) {
+            answers.push(Imported::Skipped(
+                "its amount is negative: a negative commission is not imported".into(),
+            ));
             continue;
         }
         if let Some(reason) = matches.take(item) {

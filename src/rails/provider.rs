@@ -70,19 +70,20 @@ pub async fn exchange(http: &reqwest::Client, request: Request<'_>) -> Answer {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body = match answer.bytes().await {
-        Ok(body) if body.len() <= MAX_BODY_BYTES => body,
-        Ok(_) => {
+    // Read no further than the limit: an endless answer costs 4 MiB.
+    let body = match crate::webhooks::ssrf::body_within(answer, MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(crate::webhooks::ssrf::BodyError::TooLarge) => {
             return Answer::Later(
-                format!("{} answered more than 4 MiB", request.provider),
+                format!(
+                    "{} answered more than 4 MiB: reading stopped there",
+                    request.provider
+                ),
                 None,
             );
         }
-        Err(err) => {
-            return Answer::Later(
-                format!("{} broke off ({})", request.provider, kind_of(&err)),
-                None,
-            );
+        Err(crate::webhooks::ssrf::BodyError::Broken(why)) => {
+            return Answer::Later(format!("{} broke off ({why})", request.provider), None);
         }
     };
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);

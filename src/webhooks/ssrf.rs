@@ -158,6 +158,93 @@ pub fn client(timeout: std::time::Duration, allow_private: bool) -> reqwest::Cli
         .expect("an HTTP client with a resolver and rustls")
 }
 
+/// Why an answer's body was not read whole.
+#[derive(Debug)]
+pub enum BodyError {
+    /// It is longer than the limit: reading stopped there.
+    TooLarge,
+    /// The exchange broke off, in words without the library's text.
+    Broken(String),
+}
+
+/// An answer's body, read chunk by chunk and given up on as soon as it
+/// passes `limit` bytes — a `Content-Length` past it is refused unread —
+/// so that an endless or oversized answer never costs more memory than
+/// the limit. The connection is dropped with the answer.
+pub async fn body_within(
+    mut answer: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, BodyError> {
+    if answer
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = answer
+        .chunk()
+        .await
+        .map_err(|err| BodyError::Broken(network_error(&err)))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// What went wrong with an exchange, in words an operator can act on:
+/// a timeout, a name that does not resolve (with the resolver's words),
+/// a refused connection, a failed TLS handshake — never the library's
+/// outer text, which carries the whole URL with its query.
+pub fn network_error(err: &reqwest::Error) -> String {
+    use std::error::Error;
+    if err.is_timeout() {
+        return "timed out".into();
+    }
+    // The chain below reqwest's own error: hyper's, the connector's, the
+    // resolver's or the socket's.
+    let mut chain: Vec<String> = Vec::new();
+    let mut io_kind = None;
+    let mut source = err.source();
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            io_kind = io_kind.or(Some(io.kind()));
+        }
+        chain.push(cause.to_string());
+        source = cause.source();
+    }
+    let innermost = chain.last().cloned().unwrap_or_default();
+    let said = |what: &str| match innermost.is_empty() || innermost == what {
+        true => what.to_owned(),
+        false => format!("{what} ({innermost})"),
+    };
+    if chain.iter().any(|c| c.starts_with("dns error")) {
+        return said("dns error");
+    }
+    match io_kind {
+        Some(std::io::ErrorKind::ConnectionRefused) => return "connection refused".into(),
+        Some(std::io::ErrorKind::ConnectionReset) => return "connection reset".into(),
+        Some(std::io::ErrorKind::TimedOut) => return "timed out".into(),
+        _ => {}
+    }
+    if chain
+        .iter()
+        .any(|c| c.contains("certificate") || c.contains("tls") || c.contains("TLS"))
+    {
+        return said("TLS failed");
+    }
+    if err.is_connect() {
+        said("no connection")
+    } else if err.is_body() || err.is_decode() {
+        said("the answer broke off")
+    } else {
+        said("a broken exchange")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

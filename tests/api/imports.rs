@@ -30,7 +30,7 @@ on_both_databases_with!(
 );
 
 /// Imports read a local server (a private address) and seal credentials.
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     let mut options = crate::webhooks::loopback();
     options.data_key = Some(revshare::payouts::seal::DataKey::generate());
     options
@@ -54,17 +54,17 @@ const PAGE: usize = 2;
 
 /// The fixture server's state: its objects and what it was asked.
 #[derive(Default)]
-struct Fixture {
-    lists: HashMap<&'static str, Vec<Value>>,
+pub(crate) struct Fixture {
+    pub(crate) lists: HashMap<&'static str, Vec<Value>>,
     /// Requests per path, and the faults still to answer.
-    asked: HashMap<String, usize>,
-    faults: Vec<(String, u16)>,
+    pub(crate) asked: HashMap<String, usize>,
+    pub(crate) faults: Vec<(String, u16)>,
     expands: Vec<(String, Vec<String>)>,
     /// How long each page of commissions takes to answer.
     slow_commissions: std::time::Duration,
 }
 
-type Shared = Arc<Mutex<Fixture>>;
+pub(crate) type Shared = Arc<Mutex<Fixture>>;
 
 fn time(offset_seconds: i64) -> String {
     chrono::DateTime::from_timestamp(*PAID_AT + offset_seconds, 0)
@@ -73,7 +73,7 @@ fn time(offset_seconds: i64) -> String {
 }
 
 /// Rewardful's objects as its API reference documents them.
-fn rewardful() -> Fixture {
+pub(crate) fn rewardful() -> Fixture {
     let campaign = |id: &str, name: &str, percent: &str, months: Option<i64>| {
         json!({ "id": id, "name": name, "url": "https://acme.example", "private": false,
             "reward_type": "percent", "commission_percent": percent,
@@ -309,7 +309,7 @@ fn rewardful() -> Fixture {
 }
 
 /// Serves `fixture` on a port of its own: its address.
-async fn serve(fixture: Fixture) -> (String, Shared) {
+pub(crate) async fn serve(fixture: Fixture) -> (String, Shared) {
     let shared: Shared = Arc::new(Mutex::new(fixture));
     let app = axum::Router::new()
         .route("/v1/{list}", axum::routing::get(list))
@@ -394,14 +394,14 @@ async fn list(
     .into_response()
 }
 
-const START: &str =
+pub(crate) const START: &str =
     "mutation($input: StartImportInput!) { startImport(input: $input) { id status dryRun } }";
-const IMPORT: &str = "query($id: ID!) { import(id: $id) { status progress error dryRun
+pub(crate) const IMPORT: &str = "query($id: ID!) { import(id: $id) { status progress error dryRun
     counts { partners codes customers commissions skipped unchanged requests }
     problems(first: 50) { totalCount nodes { entity externalId reason } } } }";
 
 /// Starts an import from `base` and waits for it to end: the import.
-async fn import(app: &TestApp, base: &str, dry_run: bool) -> Value {
+pub(crate) async fn import(app: &TestApp, base: &str, dry_run: bool) -> Value {
     let started = app
         .ok(&app.admin(), START, json!({ "input": {
             "source": "REWARDFUL", "credentials": { "apiKey": SECRET, "baseUrl": base }, "dryRun": dry_run } }))
@@ -418,7 +418,7 @@ async fn import(app: &TestApp, base: &str, dry_run: bool) -> Value {
     panic!("the import did not end in a minute");
 }
 
-async fn partner_by_external(app: &TestApp, external: &str) -> Value {
+pub(crate) async fn partner_by_external(app: &TestApp, external: &str) -> Value {
     let found = app
         .ok(&app.admin(), "{ partners(first: 100) { nodes { id name email status externalId group { name rules { type ... on RecurringRule { percentage maxMonths } } } balance { currency accrued approved paid } } } }", json!({}))
         .await;
@@ -1206,6 +1206,7 @@ async fn a_run_killed_midway_finishes_with_each_row_once(app: TestApp) {
     let settings = revshare::imports::Settings {
         data_key: app.data_key.clone(),
         allow_private: true,
+        lease: revshare::imports::LEASE,
     };
     revshare::imports::take_up(&app.db, &settings)
         .await

@@ -95,12 +95,17 @@ impl Tables {
                     .filter_map(|r| referral(r, &mut problems).transpose())
                     .collect::<Result<_, _>>()?,
             ),
-            ImportPhase::Commissions => {
-                Rows::Commissions(slice.map(commission).collect::<Result<_, _>>()?)
-            }
+            ImportPhase::Commissions => Rows::Commissions(
+                slice
+                    .filter_map(|r| commission(r, &mut problems).transpose())
+                    .collect::<Result<_, _>>()?,
+            ),
         };
+        let read = self.sections.get(key).map_or(0, Vec::len);
         Ok(Page {
-            total: Some(self.sections.get(key).map_or(0, Vec::len) as i64),
+            // Rows by position: a page is where it starts.
+            fingerprint: (from < read).then_some(from as u64),
+            total: Some(read as i64),
             rows,
             problems,
             next,
@@ -230,7 +235,7 @@ fn referral(row: &Row, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
     }))
 }
 
-fn commission(row: &Row) -> Result<Commission, PageError> {
+fn commission(row: &Row, problems: &mut Vec<Problem>) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("commission", row, "commission_id");
     let key = get(row, "commission_id").ok_or_else(bad)?;
     let currency = get(row, "currency").and_then(currency_of).ok_or_else(bad)?;
@@ -243,6 +248,16 @@ fn commission(row: &Row) -> Result<Commission, PageError> {
         })
     };
     let amount_minor = minor("amount").ok_or_else(bad)?;
+    let sale_minor = minor("sale_amount");
+    if let Some(problem) = super::any_negative(
+        "commission",
+        key,
+        currency,
+        &[("amount", Some(amount_minor)), ("sale_amount", sale_minor)],
+    ) {
+        problems.push(problem);
+        return Ok(None);
+    }
     let earned_at = time(row, "earned_at").ok_or_else(bad)?;
     let state = match get(row, "status").map(str::to_lowercase).as_deref() {
         Some("pending") => SourceState::Pending {
@@ -257,15 +272,15 @@ fn commission(row: &Row) -> Result<Commission, PageError> {
         },
         _ => return Err(bad()),
     };
-    Ok(Commission {
+    Ok(Some(Commission {
         key: key.to_owned(),
         partner_key: get(row, "partner_id").map(str::to_owned),
         customer: None,
         referral_key: get(row, "customer_id").map(str::to_owned),
         currency,
         amount_minor,
-        sale_minor: minor("sale_amount"),
+        sale_minor,
         earned_at,
         state,
-    })
+    }))
 }

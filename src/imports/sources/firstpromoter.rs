@@ -75,6 +75,7 @@ pub async fn page(
         problems,
         next,
         total,
+        fingerprint: crate::imports::guard::fingerprint(data),
     })
 }
 
@@ -168,6 +169,16 @@ fn commission(
     let amount_minor = int(v, "amount")
         .and_then(|a| minor_of(currency, a))
         .ok_or_else(bad)?;
+    let sale_minor = int(v, "sale_amount").and_then(|cents| minor_of(currency, cents));
+    if let Some(problem) = super::any_negative(
+        "commission",
+        &key,
+        currency,
+        &[("amount", Some(amount_minor)), ("sale_amount", sale_minor)],
+    ) {
+        problems.push(problem);
+        return Ok(None);
+    }
     let earned_at = time(v, "created_at").ok_or_else(bad)?;
     let changed_at = time(v, "status_updated_at").unwrap_or(earned_at);
     let paid = v.get("is_paid").and_then(Value::as_bool).unwrap_or(false);
@@ -186,7 +197,7 @@ fn commission(
         referral_key: referral.and_then(|r| id(r, "id")),
         currency,
         amount_minor,
-        sale_minor: int(v, "sale_amount").and_then(|s| minor_of(currency, s)),
+        sale_minor,
         earned_at,
         state,
     }))

@@ -131,6 +131,22 @@ impl Source {
         Ok(Source { reader, currency })
     }
 
+    /// This source, each request of it given up (retries included) after
+    /// `budget`.
+    pub fn within(self, budget: std::time::Duration) -> Source {
+        let reader = match self.reader {
+            Reader::Rewardful(c) => Reader::Rewardful(c.within(budget)),
+            Reader::FirstPromoter(c) => Reader::FirstPromoter(c.within(budget)),
+            Reader::PartnerStack(c) => Reader::PartnerStack(c.within(budget)),
+            Reader::Tolt(c, program) => Reader::Tolt(c.within(budget), program),
+            Reader::Csv(tables) => Reader::Csv(tables),
+        };
+        Source {
+            reader,
+            currency: self.currency,
+        }
+    }
+
     /// The platform's name, as the brand knows it.
     pub fn platform(&self) -> &'static str {
         match self.reader {
@@ -217,6 +233,7 @@ fn empty(rows: Rows) -> Page {
         problems: Vec::new(),
         next: None,
         total: Some(0),
+        fingerprint: None,
     }
 }
 
@@ -234,6 +251,43 @@ fn unexpected(entity: &'static str, v: &serde_json::Value) -> PageError {
 /// Stripe counts them), in revshare's minor units.
 fn minor_of(currency: Currency, smallest: i64) -> Option<i64> {
     crate::connectors::units::minor(currency, smallest)
+}
+
+/// A negative amount from a source: a problem naming the row and the
+/// field, never a negative commission. (None of the sources read marks a
+/// commission as a clawback: a clawback owed is recorded in revshare.)
+fn negative(
+    entity: &'static str,
+    key: &str,
+    field: &str,
+    currency: Currency,
+    minor: i64,
+) -> super::source::Problem {
+    super::source::Problem::new(
+        entity,
+        key,
+        format!(
+            "its {field} is negative ({} {}): a negative commission is not imported \
+             (a clawback owed is recorded in revshare)",
+            currency.from_minor(minor),
+            currency.code()
+        ),
+    )
+}
+
+/// The first of an amount and a sale's amount that is negative, as a
+/// problem of the row.
+fn any_negative(
+    entity: &'static str,
+    key: &str,
+    currency: Currency,
+    amounts: &[(&str, Option<i64>)],
+) -> Option<super::source::Problem> {
+    amounts.iter().find_map(|(field, minor)| {
+        minor
+            .filter(|m| *m < 0)
+            .map(|m| negative(entity, key, field, currency, m))
+    })
 }
 
 /// A currency code as the source writes it (`usd`, `USD`).

@@ -54,17 +54,16 @@ pub async fn page(
             Rows::Partners(rows)
         }
         ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, customer)?),
-        _ => Rows::Commissions(
-            data.iter()
-                .map(|v| reward(v, currency))
-                .collect::<Result<_, _>>()?,
-        ),
+        _ => Rows::Commissions(super::kept(&data, &mut problems, |v, p| {
+            reward(v, currency, p)
+        })?),
     };
     Ok(Page {
         rows,
         problems,
         next,
         total: None,
+        fingerprint: crate::imports::guard::fingerprint(&data),
     })
 }
 
@@ -167,13 +166,26 @@ fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
     }))
 }
 
-fn reward(v: &Value, default: Currency) -> Result<Commission, PageError> {
+fn reward(
+    v: &Value,
+    default: Currency,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("reward", v);
     let key = id(v, "key").ok_or_else(bad)?;
     let currency = match text(v, "currency") {
         Some(code) => currency_of(code).ok_or_else(bad)?,
         None => default,
     };
+    let amount_minor = int(v, "amount")
+        .and_then(|a| minor_of(currency, a))
+        .ok_or_else(bad)?;
+    if let Some(problem) =
+        super::any_negative("reward", &key, currency, &[("amount", Some(amount_minor))])
+    {
+        problems.push(problem);
+        return Ok(None);
+    }
     let earned_at = time(v, "created_at").ok_or_else(bad)?;
     let changed_at = time(v, "updated_at").unwrap_or(earned_at);
     let state = match text(v, "reward_status").or_else(|| text(v, "status")) {
@@ -186,7 +198,7 @@ fn reward(v: &Value, default: Currency) -> Result<Commission, PageError> {
         _ => return Err(bad()),
     };
     let customer = v.get("customer");
-    Ok(Commission {
+    Ok(Some(Commission {
         partner_key: text(v, "partnership_key")
             .map(str::to_owned)
             .or_else(|| v.get("partnership").and_then(|p| id(p, "key"))),
@@ -196,13 +208,11 @@ fn reward(v: &Value, default: Currency) -> Result<Commission, PageError> {
         referral_key: customer
             .and_then(|c| id(c, "key"))
             .or_else(|| id(v, "customer_key")),
-        amount_minor: int(v, "amount")
-            .and_then(|a| minor_of(currency, a))
-            .ok_or_else(bad)?,
+        amount_minor,
         sale_minor: None,
         currency,
         earned_at,
         state,
         key,
-    })
+    }))
 }

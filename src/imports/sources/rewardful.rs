@@ -69,7 +69,7 @@ pub async fn page(
         }
         ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, referral)?),
         ImportPhase::Commissions => {
-            Rows::Commissions(data.iter().map(commission).collect::<Result<_, _>>()?)
+            Rows::Commissions(super::kept(data, &mut problems, commission)?)
         }
     };
     Ok(Page {
@@ -77,6 +77,7 @@ pub async fn page(
         problems,
         next,
         total,
+        fingerprint: crate::imports::guard::fingerprint(data),
     })
 }
 
@@ -173,7 +174,7 @@ fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
     }))
 }
 
-fn commission(v: &Value) -> Result<Commission, PageError> {
+fn commission(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("commission", v);
     let key = id(v, "id").ok_or_else(bad)?;
     let currency = text(v, "currency").and_then(currency_of).ok_or_else(bad)?;
@@ -204,7 +205,19 @@ fn commission(v: &Value) -> Result<Commission, PageError> {
     let sale_minor = sale
         .and_then(|s| int(s, "sale_amount_cents"))
         .filter(|_| sale_currency.is_none_or(|c| c == currency))
-        .and_then(|c| minor_of(currency, c));
+        .and_then(|cents| minor_of(currency, cents));
+    if let Some(problem) = super::any_negative(
+        "commission",
+        &key,
+        currency,
+        &[
+            ("amount", Some(amount_minor)),
+            ("sale.sale_amount_cents", sale_minor),
+        ],
+    ) {
+        problems.push(problem);
+        return Ok(None);
+    }
     let referral = sale.and_then(|s| s.get("referral"));
     let partner_key = sale
         .and_then(|s| s.get("affiliate"))
@@ -215,7 +228,7 @@ fn commission(v: &Value) -> Result<Commission, PageError> {
                 .and_then(|r| r.get("affiliate"))
                 .and_then(|a| id(a, "id"))
         });
-    Ok(Commission {
+    Ok(Some(Commission {
         key,
         partner_key,
         customer: referral
@@ -230,5 +243,5 @@ fn commission(v: &Value) -> Result<Commission, PageError> {
         sale_minor,
         earned_at,
         state,
-    })
+    }))
 }

@@ -53,17 +53,16 @@ pub async fn page(
             Rows::Partners(rows)
         }
         ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, customer)?),
-        _ => Rows::Commissions(
-            data.iter()
-                .map(|v| commission(v, currency))
-                .collect::<Result<_, _>>()?,
-        ),
+        _ => Rows::Commissions(super::kept(&data, &mut problems, |v, p| {
+            commission(v, currency, p)
+        })?),
     };
     Ok(Page {
         rows,
         problems,
         next,
         total,
+        fingerprint: crate::imports::guard::fingerprint(&data),
     })
 }
 
@@ -114,6 +113,7 @@ async fn partner(client: &Client, program: &str, v: &Value) -> Result<Partner, P
     let key = id(v, "id").ok_or_else(|| unexpected("partner", v))?;
     let mut codes = Vec::new();
     let mut cursor = None;
+    let mut paging = crate::imports::guard::Paging::new("Tolt", format!("links of partner {key}"));
     loop {
         let (links, next, _) = list(
             client,
@@ -123,6 +123,13 @@ async fn partner(client: &Client, program: &str, v: &Value) -> Result<Partner, P
             &[("partner_id", key.clone())],
         )
         .await?;
+        paging
+            .step(
+                cursor.as_deref(),
+                crate::imports::guard::fingerprint(&links),
+                next.as_deref(),
+            )
+            .map_err(PageError::Paging)?;
         codes.extend(
             links
                 .iter()
@@ -173,9 +180,26 @@ fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
     }))
 }
 
-fn commission(v: &Value, currency: Currency) -> Result<Commission, PageError> {
+fn commission(
+    v: &Value,
+    currency: Currency,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("commission", v);
     let key = id(v, "id").ok_or_else(bad)?;
+    let amount_minor = int(v, "amount")
+        .and_then(|a| minor_of(currency, a))
+        .ok_or_else(bad)?;
+    let sale_minor = int(v, "revenue").and_then(|cents| minor_of(currency, cents));
+    if let Some(problem) = super::any_negative(
+        "commission",
+        &key,
+        currency,
+        &[("amount", Some(amount_minor)), ("revenue", sale_minor)],
+    ) {
+        problems.push(problem);
+        return Ok(None);
+    }
     let earned_at = time(v, "created_at").ok_or_else(bad)?;
     let changed_at = time(v, "updated_at").unwrap_or(earned_at);
     let state = match text(v, "status") {
@@ -185,19 +209,17 @@ fn commission(v: &Value, currency: Currency) -> Result<Commission, PageError> {
         Some("rejected" | "refunded") => SourceState::Voided { at: changed_at },
         _ => return Err(bad()),
     };
-    Ok(Commission {
+    Ok(Some(Commission {
         partner_key: text(v, "partner_id")
             .map(str::to_owned)
             .or_else(|| v.get("partner").and_then(|p| id(p, "id"))),
         customer: None,
         referral_key: text(v, "customer_id").map(str::to_owned),
-        amount_minor: int(v, "amount")
-            .and_then(|a| minor_of(currency, a))
-            .ok_or_else(bad)?,
-        sale_minor: int(v, "revenue").and_then(|r| minor_of(currency, r)),
+        amount_minor,
+        sale_minor,
         currency,
         earned_at,
         state,
         key,
-    })
+    }))
 }

@@ -55,6 +55,8 @@ pub(super) struct Batch<'a> {
     pub posting: Posting,
     /// The tenant's tiers and the progress the batch counts in.
     pub tiers: TierBook,
+    /// Imported sales a connector's sale may be.
+    pub imported: super::same_sale::ImportedSales,
 }
 
 enum Outcome {
@@ -93,6 +95,7 @@ impl<'a> Batch<'a> {
             recorded_new: Vec::new(),
             posting: Posting::new(now),
             tiers: TierBook::default(),
+            imported: Default::default(),
         }
     }
 
@@ -144,6 +147,7 @@ impl<'a> Batch<'a> {
         let sale = item.new.kind == engine::EventKind::Sale;
         let amount_field = format!("{}.amount", item.prefix);
         self.check_totals(&amount_field, partner, &valid, customer.as_ref(), sale)?;
+        let same_sale = self.same_sale(&item, customer.as_ref(), &valid);
 
         // Every check has passed: build the rows and carry the history forward.
         let mut event = self.event_row(item, partner, &valid, customer.as_ref());
@@ -156,11 +160,18 @@ impl<'a> Batch<'a> {
         if let Some(converted) = &valid.conversion {
             self.converted(&event, converted);
         }
-        if let Some(customer) = customer {
+        // An imported sale grew the customer's history already.
+        if let Some(customer) = customer
+            && same_sale.is_none()
+        {
             self.carry(&event, customer, evaluation.threshold_bonus_paid);
         }
-        let commissions = match valid.earns {
-            true => self.earn(
+        let commissions = match (same_sale, valid.earns) {
+            (Some(reason), _) => {
+                event.nothing_reason = Some(reason);
+                Vec::new()
+            }
+            (None, true) => self.earn(
                 &mut event,
                 partner,
                 &valid,
@@ -170,7 +181,7 @@ impl<'a> Batch<'a> {
             )?,
             // A sale of a customer whose partner is suspended is recorded
             // and earns nothing (nor counts toward tiers) while it is.
-            false => {
+            (None, false) => {
                 event.nothing_reason = Some(
                     "the partner is not active: a sale of its customer is recorded and earns \
                      nothing"
@@ -185,6 +196,22 @@ impl<'a> Batch<'a> {
             duplicate: false,
             held: None,
         }))
+    }
+
+    /// A connector's sale an import brought over already: why it is not
+    /// accrued again ([`super::same_sale`]).
+    fn same_sale(
+        &mut self,
+        item: &Checked,
+        customer: Option<&customer::Model>,
+        valid: &Valid,
+    ) -> Option<String> {
+        let mut amounts = vec![(valid.currency.code(), valid.amount_minor)];
+        if let Some(converted) = &valid.conversion {
+            amounts.push((converted.sale_currency.as_str(), converted.sale_minor));
+        }
+        self.imported
+            .take(item, customer, &amounts, valid.occurred_at)
     }
 
     /// How the event's sale was converted, written beside it.

@@ -25,6 +25,7 @@ mod amounts;
 mod evaluate;
 mod history;
 mod load;
+mod same_sale;
 mod split;
 mod write;
 
@@ -291,6 +292,9 @@ async fn accrue(
     let mut batch = evaluate::Batch::new(tenant_id, &loaded, now);
     batch.state.totals = load::totals(conn, &loaded).await?;
     batch.state.customers = load::customers(conn, tenant_id, &loaded, &checked).await?;
+    batch.imported =
+        same_sale::ImportedSales::load(conn, tenant_id, &batch.state.customers, &checked, now)
+            .await?;
     let counted = checked
         .iter()
         .filter_map(|item| loaded.counted(item.as_ref().ok()?, now));
