@@ -43,6 +43,7 @@ mod ready_fields;
 mod relay;
 mod replicas;
 mod reports;
+mod round5_limits;
 mod staff;
 mod subscriptions;
 mod tiers;

@@ -1,0 +1,363 @@
+//! Hardening, round 5: bounds on `_entities`, deadlines on every SMTP
+//! step, dates in the tenant's zone in the portal, and a Stripe Connect
+//! onboarding link that says what it needs. Each test failed before its
+//! fix.
+
+use crate::helpers::{Backend, SECRET, TENANT, TestApp};
+use crate::mail::SmtpServer;
+use revshare::auth::jwt::Keys;
+use revshare::http::Options;
+use revshare::mail::settings::{Settings, Smtp};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+// ---------------------------------------------------------------------------
+// Item 15: a hung SMTP server.
+
+/// How the stand-in SMTP server treats the next connection.
+#[derive(Clone, Copy, Debug)]
+enum Smtpd {
+    /// Accepts the connection and never says a word.
+    SilentGreeting,
+    /// Speaks until `DATA`, then never answers it.
+    SilentData,
+    /// Takes the whole message, then never answers it.
+    SilentReply,
+    /// Passes the connection to a real SMTP server at this port.
+    Forward(u16),
+}
+
+/// A stand-in SMTP server on loopback whose behaviour the test switches,
+/// counting the connections it took.
+struct Stalling {
+    port: u16,
+    mode: Arc<Mutex<Smtpd>>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl Stalling {
+    async fn start(mode: Smtpd) -> Stalling {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mode = Arc::new(Mutex::new(mode));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (shared, counted) = (mode.clone(), connections.clone());
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let mode = *shared.lock().unwrap();
+                tokio::spawn(serve(socket, mode));
+            }
+        });
+        Stalling {
+            port,
+            mode,
+            connections,
+        }
+    }
+
+    fn set(&self, mode: Smtpd) {
+        *self.mode.lock().unwrap() = mode;
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+/// Reads (and drops) whatever comes until the client goes away.
+async fn hang(mut socket: impl tokio::io::AsyncRead + Unpin) {
+    let mut sink = [0u8; 1024];
+    while matches!(socket.read(&mut sink).await, Ok(n) if n > 0) {}
+}
+
+async fn serve(socket: TcpStream, mode: Smtpd) {
+    let port = match mode {
+        Smtpd::SilentGreeting => return hang(socket).await,
+        Smtpd::Forward(port) => port,
+        Smtpd::SilentData | Smtpd::SilentReply => {
+            return script(socket, matches!(mode, Smtpd::SilentReply)).await;
+        }
+    };
+    let mut socket = socket;
+    if let Ok(mut real) = TcpStream::connect(("127.0.0.1", port)).await {
+        let _ = tokio::io::copy_bidirectional(&mut socket, &mut real).await;
+    }
+}
+
+/// A minimal SMTP server that stops answering at `DATA` or, with
+/// `take_message`, after the message.
+async fn script(socket: TcpStream, take_message: bool) {
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read);
+    if write.write_all(b"220 stalling ESMTP\r\n").await.is_err() {
+        return;
+    }
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if !matches!(lines.read_line(&mut line).await, Ok(n) if n > 0) {
+            return;
+        }
+        let verb = line.trim_end().to_ascii_uppercase();
+        let answer: &[u8] = if verb.starts_with("EHLO") {
+            b"250-stalling\r\n250 8BITMIME\r\n"
+        } else if verb.starts_with("DATA") {
+            if !take_message {
+                return hang(lines).await;
+            }
+            if write.write_all(b"354 go ahead\r\n").await.is_err() {
+                return;
+            }
+            loop {
+                line.clear();
+                if !matches!(lines.read_line(&mut line).await, Ok(n) if n > 0) {
+                    return;
+                }
+                if line == ".\r\n" {
+                    return hang(lines).await;
+                }
+            }
+        } else if verb.starts_with("QUIT") {
+            b"221 bye\r\n"
+        } else {
+            b"250 OK\r\n"
+        };
+        if write.write_all(answer).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The step deadline the mail tests run with.
+const SMTP_TIMEOUT: Duration = Duration::from_millis(400);
+
+async fn mail_app(backend: Backend, port: u16) -> Option<TestApp> {
+    let mut smtp = Smtp::parse(&format!("smtp://127.0.0.1:{port}?tls=none")).unwrap();
+    smtp.timeout = SMTP_TIMEOUT;
+    let options = Options {
+        data_key: Some(revshare::payouts::seal::DataKey::generate()),
+        mail: Settings {
+            smtp: Some(smtp),
+            from: "partners@acme.test".parse().unwrap(),
+            retry_schedule: vec![Duration::from_secs(1)],
+            poll: Duration::from_millis(50),
+            dkim: None,
+            public_url: "https://partners.acme.test".into(),
+        },
+        ..Options::new(revshare::graphql::LOADER_DELAY)
+    };
+    TestApp::spawn_with_options(backend, Keys::hs256(SECRET), options).await
+}
+
+const SIGN_IN: &str =
+    "mutation($t: ID!, $e: String!) { requestPortalSignIn(tenantId: $t, email: $e) }";
+const EMAILS: &str = "{ emails { edges { node { to status attempts lastError sentAt } } } }";
+
+async fn emails(app: &TestApp) -> Vec<Value> {
+    let found = app.ok(&app.admin(), EMAILS, json!({})).await;
+    let mut all: Vec<Value> = found["emails"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    all.sort_by_key(|e| e["to"].as_str().unwrap_or_default().to_owned());
+    all
+}
+
+/// The e-mails once `done` holds of them all (up to 20 s).
+async fn emails_when(app: &TestApp, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+    for _ in 0..400 {
+        let all = emails(app).await;
+        if !all.is_empty() && all.iter().all(&done) {
+            return all;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("e-mails not as expected: {:?}", emails(app).await);
+}
+
+/// Asks for a sign-in e-mail to each of `names` (partners made first).
+async fn sign_ins(app: &TestApp, names: &[&str]) {
+    for name in names {
+        let email = format!("{name}@example.com");
+        app.create_partner(json!({ "name": name, "email": email }))
+            .await;
+        let (status, body) = app
+            .post(None, SIGN_IN, json!({ "t": TENANT, "e": email }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+fn waiting_after(e: &Value, step: &str) -> bool {
+    e["status"] == "QUEUED"
+        && e["attempts"].as_i64() >= Some(1)
+        && e["lastError"]
+            .as_str()
+            .is_some_and(|t| t.contains(&format!("did not answer {step} within 400 ms")))
+}
+
+/// Three e-mails written in one transaction, as one batch is: each
+/// opening an application (`ApplicationOpen`).
+async fn three_in_one_batch(app: &TestApp) {
+    let txn = app.db.write().await.unwrap();
+    for name in ["ada", "bea", "cy"] {
+        revshare::mail::queue(
+            &*txn,
+            revshare::mail::Mail {
+                tenant_id: TENANT.into(),
+                partner_id: None,
+                to: format!("{name}@example.com"),
+                content: revshare::mail::Content::ApplicationOpen {
+                    name: name.into(),
+                    campaign: "Spring".into(),
+                },
+                dedupe_key: Some(name.into()),
+                requested_by: None,
+                suppressed: false,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    txn.commit().await.unwrap();
+}
+
+/// A server that takes the connection and never greets: each message's
+/// attempt ends at the deadline, back in the queue (not failed), and the
+/// rest of the batch does not wait out the silence again; a working
+/// server then gets each message exactly once.
+async fn a_silent_smtp_greeting_costs_one_deadline_and_the_mail_is_sent_later(backend: Backend) {
+    let smtpd = Stalling::start(Smtpd::SilentGreeting).await;
+    let Some(app) = mail_app(backend, smtpd.port).await else {
+        return eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL");
+    };
+    let before = std::time::Instant::now();
+    three_in_one_batch(&app).await;
+    let mut attempted = Vec::new();
+    for _ in 0..400 {
+        // Read first: connections only grow, and each is made after its
+        // pass counted the attempts read next.
+        let connections = smtpd.connections();
+        let all = emails(&app).await;
+        if all.len() == 3
+            && all
+                .iter()
+                .all(|e| waiting_after(e, "the connection and greeting"))
+        {
+            let passes = all.iter().filter_map(|e| e["attempts"].as_i64()).max();
+            assert!(
+                connections as i64 <= passes.unwrap_or_default(),
+                "one silent connection a pass, not one a message: {connections} for {all:?}"
+            );
+            attempted = all;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(attempted.len(), 3, "{:?}", emails(&app).await);
+    assert!(
+        before.elapsed() < Duration::from_secs(10),
+        "back in the queue within a deadline, not a lease"
+    );
+    for e in &attempted {
+        assert_eq!(e["sentAt"], Value::Null);
+    }
+
+    let real = SmtpServer::start().await;
+    smtpd.set(Smtpd::Forward(port_of(&real)));
+    let sent = emails_when(&app, |e| e["status"] == "SENT").await;
+    assert_eq!(sent.len(), 3);
+    let received = real.wait_for(3).await;
+    assert_eq!(received.len(), 3, "each message sent once");
+}
+
+fn port_of(server: &SmtpServer) -> u16 {
+    let url = server.url();
+    let port = url.rsplit(':').next().unwrap().split('?').next().unwrap();
+    port.parse().unwrap()
+}
+
+/// A server that goes silent after `DATA`, before the message is written:
+/// the server cannot have it, so it is tried again and sent once.
+async fn a_server_silent_at_data_has_the_message_retried_and_sent_once(backend: Backend) {
+    let smtpd = Stalling::start(Smtpd::SilentData).await;
+    let Some(app) = mail_app(backend, smtpd.port).await else {
+        return eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL");
+    };
+    sign_ins(&app, &["dee"]).await;
+    let waiting = emails_when(&app, |e| waiting_after(e, "DATA")).await;
+    assert_eq!(waiting[0]["sentAt"], Value::Null);
+
+    let real = SmtpServer::start().await;
+    smtpd.set(Smtpd::Forward(port_of(&real)));
+    let sent = emails_when(&app, |e| e["status"] == "SENT").await;
+    assert!(sent[0]["attempts"].as_i64() >= Some(2), "{}", sent[0]);
+    assert_eq!(real.wait_for(1).await.len(), 1, "sent once");
+}
+
+/// A server that takes the whole message and never answers: it may have
+/// it, so the message is failed and never sent again, within a deadline
+/// (not the sender's two-minute lease).
+async fn a_server_silent_after_the_message_never_gets_it_twice(backend: Backend) {
+    let smtpd = Stalling::start(Smtpd::SilentReply).await;
+    let Some(app) = mail_app(backend, smtpd.port).await else {
+        return eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL");
+    };
+    sign_ins(&app, &["eve"]).await;
+    let failed = emails_when(&app, |e| e["status"] == "FAILED").await;
+    let error = failed[0]["lastError"].as_str().unwrap();
+    assert!(
+        error.contains("did not answer the message within 400 ms")
+            && error.contains("may have been sent"),
+        "{error}"
+    );
+    assert_eq!(failed[0]["attempts"], 1);
+
+    let real = SmtpServer::start().await;
+    smtpd.set(Smtpd::Forward(port_of(&real)));
+    // A message after it goes out; the failed one is not with it.
+    sign_ins(&app, &["fay"]).await;
+    let received = real.wait_for(1).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].1["to"], "fay@example.com");
+    let all = emails(&app).await;
+    assert_eq!(
+        (
+            all[0]["to"].as_str(),
+            all[0]["status"].as_str(),
+            all[0]["attempts"].as_i64()
+        ),
+        (Some("eve@example.com"), Some("FAILED"), Some(1))
+    );
+}
+
+macro_rules! on_both {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            use crate::helpers::Backend;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$test(Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$test(Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
+on_both!(
+    a_silent_smtp_greeting_costs_one_deadline_and_the_mail_is_sent_later,
+    a_server_silent_at_data_has_the_message_retried_and_sent_once,
+    a_server_silent_after_the_message_never_gets_it_twice,
+);
