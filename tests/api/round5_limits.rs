@@ -3,7 +3,7 @@
 //! onboarding link that says what it needs. Each test failed before its
 //! fix.
 
-use crate::helpers::{Backend, SECRET, TENANT, TestApp};
+use crate::helpers::{Backend, SECRET, TENANT, TestApp, code};
 use crate::mail::SmtpServer;
 use revshare::auth::jwt::Keys;
 use revshare::http::Options;
@@ -361,3 +361,248 @@ on_both!(
     a_server_silent_at_data_has_the_message_retried_and_sent_once,
     a_server_silent_after_the_message_never_gets_it_twice,
 );
+
+// ---------------------------------------------------------------------------
+// Item 19: Stripe Connect's onboarding link needs REVSHARE_PUBLIC_URL.
+
+/// Rails sealed with a data key, and no public URL.
+fn without_public_url() -> Options {
+    Options {
+        data_key: Some(revshare::payouts::seal::DataKey::generate()),
+        public_url: None,
+        ..Options::new(revshare::graphql::LOADER_DELAY)
+    }
+}
+
+crate::on_both_databases_with!(
+    without_public_url;
+    an_onboarding_link_without_a_public_url_says_what_to_set,
+);
+
+async fn an_onboarding_link_without_a_public_url_says_what_to_set(app: TestApp) {
+    app.ok(
+        &app.admin(),
+        "mutation($input: ConfigurePayoutRailInput!) { configurePayoutRail(input: $input) { rail } }",
+        json!({ "input": { "rail": "STRIPE_CONNECT", "mode": "SANDBOX",
+            "credentials": { "secretKey": "sk_test_51Hx0revshareKEY9876", "webhookSecret": "whsec_round5" } } }),
+    )
+    .await;
+    let partner = app
+        .create_partner(json!({ "name": "Nia", "email": "nia@example.com" }))
+        .await;
+    let error = app
+        .error(
+            Some(&app.partner_token(&partner)),
+            "mutation { createConnectOnboardingLink }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&error), "CONFLICT", "{error}");
+    assert_eq!(
+        error["message"],
+        "REVSHARE_PUBLIC_URL is not set: set it to where revshare is reached from outside \
+         (such as https://partners.example.com), the address Stripe sends the partner back to \
+         after onboarding"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Item 8: `_entities` bounded like `nodes(ids:)`, priced by its count, and
+// its fields batched.
+
+/// Loaders wait long enough that a batch is never split by the OS
+/// preempting a resolver: statements are counted.
+fn counting() -> Options {
+    let mut options = Options::new(Duration::from_millis(250));
+    options.data_key = Some(revshare::payouts::seal::DataKey::generate());
+    options
+}
+
+crate::on_both_databases_with!(
+    counting;
+    entities_past_the_cap_of_nodes_are_refused_naming_representations,
+    entities_priced_past_the_complexity_limit_are_refused_before_any_work,
+    entities_rank_exactly_in_a_bounded_number_of_statements,
+);
+
+/// `rank` over every day from 2020 to 2100 in USD, under `alias`.
+fn rank_field(alias: &str) -> String {
+    format!(
+        "{alias}: rank(from: \"2020-01-01T00:00:00Z\", to: \"2100-01-01T00:00:00Z\", currency: \"USD\") {{ rank amount partners }}"
+    )
+}
+
+/// `_entities` over `$r`, each partner with `aliases` aliases of `rank`.
+fn ranks_query(aliases: usize) -> String {
+    let fields: Vec<String> = (0..aliases).map(|n| rank_field(&format!("r{n}"))).collect();
+    format!(
+        "query($r: [_Any!]!) {{ _entities(representations: $r) {{ ... on Partner {{ id {} }} }} }}",
+        fields.join(" ")
+    )
+}
+
+async fn entities_past_the_cap_of_nodes_are_refused_naming_representations(app: TestApp) {
+    let own = app
+        .create_partner(json!({ "name": "Pia", "email": "pia@example.com" }))
+        .await;
+    let token = app.partner_token(&own);
+    let representations = |count: usize| -> Value {
+        (0..count)
+            .map(|_| json!({ "__typename": "Partner", "id": own }))
+            .collect()
+    };
+    // At the cap (`nodes(ids:)`'s, 100): answered, one entity each.
+    let at_cap = app
+        .ok(
+            &token,
+            &ranks_query(1),
+            json!({ "r": representations(100) }),
+        )
+        .await;
+    assert_eq!(at_cap["_entities"].as_array().unwrap().len(), 100);
+    // Past it, inline or by a variable: refused, naming the argument.
+    let before = app.statements();
+    let (status, body) = app
+        .post(
+            Some(&token),
+            &ranks_query(1),
+            json!({ "r": representations(101) }),
+        )
+        .await;
+    assert_eq!(app.statements(), before, "refused before any statement");
+    assert_eq!(status, 200, "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(crate::helpers::code(error), "BAD_USER_INPUT", "{body}");
+    assert_eq!(crate::helpers::field(error), "representations", "{body}");
+    assert_eq!(
+        error["message"],
+        "representations: must have at most 100 representations"
+    );
+    assert_eq!(body["data"], Value::Null);
+    let inline: Vec<String> = (0..101)
+        .map(|_| format!("{{ __typename: \"Partner\", id: \"{own}\" }}"))
+        .collect();
+    let query = format!(
+        "{{ _entities(representations: [{}]) {{ ... on Partner {{ id }} }} }}",
+        inline.join(", ")
+    );
+    let error = app.error(Some(&token), &query, json!({})).await;
+    assert_eq!(crate::helpers::field(&error), "representations", "{error}");
+}
+
+async fn entities_priced_past_the_complexity_limit_are_refused_before_any_work(app: TestApp) {
+    let own = app
+        .create_partner(json!({ "name": "Pia", "email": "pia@example.com" }))
+        .await;
+    let token = app.partner_token(&own);
+    let representations = |count: usize| -> Value {
+        (0..count)
+            .map(|_| json!({ "__typename": "Partner", "id": own }))
+            .collect()
+    };
+    // 30 aliases of `rank { rank amount partners }` (4 each) and the id:
+    // 121 a representation. 50 of them: 6,060 with the list's 10; 100:
+    // 12,110, over the 10,000 the whole query may cost.
+    let query = ranks_query(30);
+    let fifty = app
+        .ok(&token, &query, json!({ "r": representations(50) }))
+        .await;
+    assert_eq!(
+        fifty["_entities"][49]["r29"],
+        json!({ "rank": 1, "amount": "0.00", "partners": 0 })
+    );
+    let before = app.statements();
+    let (status, body) = app
+        .post(Some(&token), &query, json!({ "r": representations(100) }))
+        .await;
+    assert_eq!(app.statements(), before, "refused before any statement");
+    assert_eq!(status, 200, "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(crate::helpers::code(error), "BAD_USER_INPUT", "{body}");
+    assert_eq!(
+        error["message"],
+        "_entities costs 12110 (100 representations × 121 for what each selects, and 10), \
+         over the 10000 a query may cost: ask for fewer representations or fewer fields"
+    );
+    assert_eq!(body["data"], Value::Null);
+}
+
+async fn entities_rank_exactly_in_a_bounded_number_of_statements(app: TestApp) {
+    let group = app
+        .create_group("Ten", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    let mut partners = Vec::new();
+    for n in 1..=12 {
+        let id = app
+            .create_partner(json!({ "name": format!("P{n}"), "externalId": format!("crm-{n}"), "groupId": group }))
+            .await;
+        partners.push(id);
+    }
+    // P1 earns 3.00, P2 2.00, P3 1.00 (10 % of 30, 20, 10); the rest nothing.
+    for (n, amount) in [(0, "30.00"), (1, "20.00"), (2, "10.00")] {
+        crate::ledger::commission_id(
+            &app,
+            crate::ledger::sale_input(&partners[n], &format!("s-{n}"), amount),
+        )
+        .await;
+    }
+    let admin = app.admin();
+    let query = format!(
+        "query($r: [_Any!]!) {{ _entities(representations: $r) {{ ... on Partner {{ name {} {} }} }} }}",
+        rank_field("a"),
+        rank_field("b")
+    );
+    let exact = app
+        .ok(
+            &admin,
+            &query,
+            json!({ "r": [
+                { "__typename": "Partner", "id": partners[1] },
+                { "__typename": "Partner", "externalId": "crm-1" },
+                { "__typename": "Partner", "id": partners[2] },
+                { "__typename": "Partner", "id": partners[7] },
+            ] }),
+        )
+        .await;
+    let ranked = |name: &str, rank: i64, amount: &str| {
+        let rank = json!({ "rank": rank, "amount": amount, "partners": 3 });
+        json!({ "name": name, "a": rank, "b": rank })
+    };
+    assert_eq!(
+        exact["_entities"],
+        json!([
+            ranked("P2", 2, "2.00"),
+            ranked("P1", 1, "3.00"),
+            ranked("P3", 3, "1.00"),
+            ranked("P8", 4, "0.00"),
+        ])
+    );
+
+    // Five aliases of `rank` over 2 partners, then over 12: the same
+    // statements (the tenant's zone and one sum for the window, whatever
+    // the count).
+    let query = ranks_query(5);
+    let representations = |count: usize| -> Value {
+        partners[..count]
+            .iter()
+            .map(|id| json!({ "__typename": "Partner", "id": id }))
+            .collect()
+    };
+    let before = app.statements();
+    let few = app
+        .ok(&admin, &query, json!({ "r": representations(2) }))
+        .await;
+    let few_statements = app.statements() - before;
+    let before = app.statements();
+    let many = app
+        .ok(&admin, &query, json!({ "r": representations(12) }))
+        .await;
+    let many_statements = app.statements() - before;
+    assert_eq!(few["_entities"].as_array().unwrap().len(), 2);
+    assert_eq!(many["_entities"][11]["r4"]["rank"], 4);
+    assert_eq!(
+        few_statements, many_statements,
+        "rank in a bounded number of statements, whatever the count"
+    );
+    assert!(many_statements <= 4, "{many_statements} statements");
+}
