@@ -606,3 +606,53 @@ async fn entities_rank_exactly_in_a_bounded_number_of_statements(app: TestApp) {
     );
     assert!(many_statements <= 4, "{many_statements} statements");
 }
+
+// ---------------------------------------------------------------------------
+// Item 18: the portal shows dates in the tenant's time zone, and says so.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_shows_days_in_the_tenants_zone_whatever_the_browsers() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
+        json!({}),
+    )
+    .await;
+    let group = app
+        .create_group("Ten", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    let ada = app
+        .create_partner(json!({ "name": "Ada", "groupId": group }))
+        .await;
+    // 05:00 UTC on 11 March is 22:00 on the 10th in Los Angeles, and
+    // 19:00 on the 11th in Kiritimati, where the browser runs.
+    let mut sale = crate::ledger::sale_input(&ada, "late", "100.00");
+    sale["occurredAt"] = json!("2026-03-11T05:00:00Z");
+    let late = crate::ledger::commission_id(&app, sale).await;
+    let mut other = crate::ledger::sale_input(&ada, "later", "50.00");
+    other["occurredAt"] = json!("2026-03-12T20:00:00Z");
+    crate::ledger::commission_id(&app, other).await;
+    let code = crate::portal::portal_code(&app, &ada).await;
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.json");
+    let plan_json = json!({
+        "base": format!("http://{}", app.addr),
+        "link": format!("/portal/#code={code}"),
+        "browserZone": "Pacific/Kiritimati",
+        "commission": late,
+        "day": "2026-03-10",
+    });
+    std::fs::write(&plan, plan_json.to_string()).unwrap();
+    let report = crate::browser::node("portal-zone.mjs", &[plan.to_str().unwrap()]).await;
+    assert_eq!(
+        report,
+        json!({
+            "browserZone": "Pacific/Kiritimati",
+            "note": "Times in America/Los_Angeles",
+            "shown": "Mar 10, 2026",
+            "unfiltered": "2 commissions",
+            "filtered": "1 commission",
+        })
+    );
+}
