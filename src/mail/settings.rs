@@ -353,7 +353,7 @@ mod tests {
         assert_eq!(parse_timeout(250), Ok(Duration::from_millis(250)));
         assert_eq!(parse_timeout(60_000), Ok(MAX_SMTP_TIMEOUT));
         for bad in [0, 60_001] {
-            let refused = parse_timeout(bad).err().expect("refused");
+            let refused = parse_timeout(bad).expect_err("refused");
             assert!(refused.starts_with("REVSHARE_SMTP_TIMEOUT_MS"), "{refused}");
         }
         assert_eq!(
