@@ -186,15 +186,24 @@ async fn record(
         && error.as_deref().is_some_and(|e| e.starts_with('5'))
         && row.partner_id.is_some();
     let txn = db.write().await?;
-    email::Entity::update_many()
+    // Only this claim's attempt: a row whose lease ran out before it was
+    // recorded (deferred at the end of a long batch) may be another
+    // replica's now, perhaps in flight, and is left to it.
+    let updated = email::Entity::update_many()
         .col_expr(email::Column::Status, Expr::value(status.as_str()))
         .col_expr(email::Column::InFlight, Expr::value(false))
         .col_expr(email::Column::NextAttemptAt, Expr::value(next))
         .col_expr(email::Column::LastError, Expr::value(error))
         .col_expr(email::Column::SentAt, Expr::value(sent_at))
         .filter(email::Column::Id.eq(row.id.as_str()))
+        .filter(email::Column::Attempts.eq(row.attempts))
+        .filter(email::Column::Status.eq(EmailStatus::Queued))
         .exec(&*txn)
         .await?;
+    if updated.rows_affected == 0 {
+        txn.commit().await?;
+        return Ok(());
+    }
     if let (true, Some(partner_id)) = (bounced, row.partner_id.as_deref()) {
         super::preferences::bounced(&*txn, &row.tenant_id, partner_id, &row.to_address).await?;
     }
@@ -242,8 +251,8 @@ async fn interrupted(db: &Db) -> ApiResult<()> {
 
 /// Marks a claimed row in flight, once the SMTP server has answered
 /// `DATA` and just before the message is written: from here on it is never
-/// sent again. `false`: another replica
-/// claimed it since (this claim's lease ended first).
+/// sent again. `false`: another replica claimed it since (this claim's
+/// lease ended first).
 async fn hand_over(db: &Db, row: &email::Model) -> ApiResult<bool> {
     let until = crate::db::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let txn = db.write().await?;
