@@ -251,6 +251,17 @@ pub struct Config {
     #[arg(long, env = "REVSHARE_SMTP_URL", global = true)]
     pub smtp_url: Option<String>,
 
+    /// Milliseconds each step of an SMTP conversation (connecting and the
+    /// greeting, STARTTLS, AUTH, MAIL, each RCPT, DATA, the message and its
+    /// answer) may wait for the server; at most 60000.
+    #[arg(
+        long,
+        env = "REVSHARE_SMTP_TIMEOUT_MS",
+        default_value_t = crate::mail::settings::DEFAULT_SMTP_TIMEOUT.as_millis() as u64,
+        global = true
+    )]
+    pub smtp_timeout_ms: u64,
+
     /// The sender's address (the program's name is its display name);
     /// needed with `REVSHARE_SMTP_URL`.
     #[arg(long, env = "REVSHARE_MAIL_FROM", global = true)]
@@ -343,8 +354,14 @@ impl Config {
     /// where links in e-mail point (`REVSHARE_PUBLIC_URL`, else the address
     /// the server listens on).
     pub fn mail(&self, public_url: &str) -> Result<crate::mail::Settings, String> {
-        use crate::mail::settings::{Dkim, Smtp, parse_schedule};
-        let smtp = self.smtp_url.as_deref().map(Smtp::parse).transpose()?;
+        use crate::mail::settings::{Dkim, Smtp, parse_schedule, parse_timeout};
+        let timeout = parse_timeout(self.smtp_timeout_ms)?;
+        let smtp = self
+            .smtp_url
+            .as_deref()
+            .map(Smtp::parse)
+            .transpose()?
+            .map(|smtp| Smtp { timeout, ..smtp });
         let from = match (&self.mail_from, &smtp) {
             (Some(from), _) => from.trim().parse().map_err(|_| {
                 "REVSHARE_MAIL_FROM is not an e-mail address: partners@example.com".to_owned()

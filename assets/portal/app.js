@@ -4,7 +4,8 @@
 // and the server serves one document.
 import { html, render, useEffect, useState } from './lib.js';
 import { onSession, requestSignIn, signInTenant, signOut, signedOutBecause, start } from './api.js';
-import { useQuery } from './ui.js';
+import { Failure, Loading, useQuery } from './ui.js';
+import { setZone } from './zone.js';
 import { Overview } from './page-overview.js';
 import { Commissions } from './page-commissions.js';
 import { PayoutDetail, Payouts } from './page-payouts.js';
@@ -57,13 +58,19 @@ function useHash() {
   return hash;
 }
 
-/** The program's name as the brand set it (else the tenant's). */
-const PROGRAM = `query Program { viewer { tenant { programName } } }`;
+/**
+ * The program's name as the brand set it (else the tenant's), and its time
+ * zone: every date on every page is a day of the tenant's calendar.
+ */
+const PROGRAM = `query Program { viewer { tenant { programName timeZone } } }`;
 
 function Shell({ session }) {
   const hash = useHash();
   const program = useQuery(PROGRAM, {});
-  const programName = program.data ? program.data.viewer.tenant.programName : null;
+  const tenant = program.data ? program.data.viewer.tenant : null;
+  const programName = tenant ? tenant.programName : null;
+  // Set before the page renders: the page's dates are in it.
+  if (tenant) setZone(tenant.timeZone);
   const { nav, page } = route(hash);
   const [menu, setMenu] = useState(false);
   useEffect(() => setMenu(false), [hash]);
@@ -82,7 +89,12 @@ function Shell({ session }) {
           <li><a href=${href} aria-current=${href === nav ? 'page' : undefined}>${label}</a></li>`)}
       </ul>
     </nav>
-    <main id="main" tabindex="-1">${page}</main>`;
+    <main id="main" tabindex="-1">
+      ${program.error && html`<${Failure} error=${program.error} />`}
+      ${!tenant && !program.error && html`<${Loading} />`}
+      ${tenant && page}
+      ${tenant && html`<p class="muted zone" data-figure="viewer.tenant.timeZone">Times in ${tenant.timeZone}</p>`}
+    </main>`;
 }
 
 /** The e-mail sign-in form: a one-time link is sent to a partner's address. */

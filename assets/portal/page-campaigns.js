@@ -2,7 +2,7 @@
 // application to a public one it is not in.
 import { html } from './lib.js';
 import { gql } from './api.js';
-import { date } from './format.js';
+import { day } from './zone.js';
 import { Badge, Failure, Loading, Outcome, Page, useQuery, useSubmit } from './ui.js';
 
 const CAMPAIGNS = `query Campaigns {
@@ -50,7 +50,7 @@ function CampaignCard({ campaign, standing, reload }) {
       ${campaign.description && html`<p>${campaign.description}</p>`}
       <p class="muted">Paid in ${campaign.currency}${campaign.holdbackDays ? `, approved ${campaign.holdbackDays} days after each sale` : ''}.</p>
       ${standing && html`<p><${Badge} value=${standing.label} label=${standing.label} tone=${standing.tone} />
-        ${standing.since && html` <span class="muted">since ${date(standing.since)}</span>`}
+        ${standing.since && html` <span class="muted">since ${day(standing.since)}</span>`}
         ${standing.reason && html` <span class="muted">${standing.reason}</span>`}</p>`}
       ${(!standing || standing.tone === 'rejected') && campaign.visibility === 'PUBLIC' && html`
         <form onSubmit=${submit}>

@@ -2,7 +2,7 @@
 // and customers it brought; a new code in one of its campaigns.
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
-import { date } from './format.js';
+import { day } from './zone.js';
 import { Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
 
 const CODES = `query Codes {
@@ -61,7 +61,7 @@ export function Codes() {
             <tbody>
               ${codes.map((c) => html`
                 <tr data-code=${c.code}>
-                  <td><strong>${c.code}</strong>${c.couponCode && html`<span class="muted block">Coupon ${c.couponCode}</span>`}<span class="muted block">Since ${date(c.createdAt)}</span></td>
+                  <td><strong>${c.code}</strong>${c.couponCode && html`<span class="muted block">Coupon ${c.couponCode}</span>`}<span class="muted block">Since ${day(c.createdAt)}</span></td>
                   <td>${c.campaign.name}</td>
                   <td class="link-cell"><code data-figure=${`code.${c.code}.link`}>${link(c.code)}</code> <${Copy} text=${link(c.code)} label=${`the link of ${c.code}`} /></td>
                   <td class="num" data-figure=${`code.${c.code}.clicks`}>${c.clicks}</td>

@@ -2,7 +2,8 @@
 // row with the breakdown of how it was computed.
 import { html, useEffect, useRef, useState } from './lib.js';
 import { gql } from './api.js';
-import { date, money, words } from './format.js';
+import { money, words } from './format.js';
+import { day, dayStart } from './zone.js';
 import { Badge, Failure, Field, Loading, Money, Page, TableWrap } from './ui.js';
 
 const COMMISSIONS = `query Commissions($status: CommissionStatus, $from: DateTime, $to: DateTime, $after: String) {
@@ -28,14 +29,6 @@ const STATUSES = [
   ['PAID', 'Paid'],
   ['REVERSED', 'Reversed'],
 ];
-
-/** A `YYYY-MM-DD` day as the instant it starts (UTC); `next`: the day after. */
-function dayStart(day, next) {
-  if (!day) return null;
-  const at = new Date(`${day}T00:00:00Z`);
-  if (next) at.setUTCDate(at.getUTCDate() + 1);
-  return at.toISOString();
-}
 
 export function Commissions() {
   const [filter, setFilter] = useState({ status: null, from: null, to: null });
@@ -107,14 +100,14 @@ function Row({ row }) {
   return html`
     <tbody data-commission=${row.id}>
       <tr>
-        <td>${date(row.accruedAt)}</td>
+        <td>${day(row.accruedAt)}</td>
         <td>${row.campaign.name}${row.event && html`<span class="muted block">${row.event.externalId}</span>`}</td>
         <td>${words(row.kind)}</td>
         <td><${Badge} value=${row.status} label=${LABELS[row.status]} /></td>
         <td class="num"><${Money} amount=${row.amount} currency=${row.currency} figure=${`commission.${row.id}.amount`} /></td>
         <td>
           <button type="button" class="link" aria-expanded=${open ? 'true' : 'false'} aria-controls=${details}
-                  onClick=${() => setOpen(!open)}>${open ? 'Hide' : 'Breakdown'}<span class="visually-hidden"> of the commission of ${date(row.accruedAt)}</span></button>
+                  onClick=${() => setOpen(!open)}>${open ? 'Hide' : 'Breakdown'}<span class="visually-hidden"> of the commission of ${day(row.accruedAt)}</span></button>
         </td>
       </tr>
       <tr id=${details} hidden=${!open} class="breakdown">

@@ -2,7 +2,8 @@
 // and one deal's history by its id.
 import { html } from './lib.js';
 import { everyPage, gql } from './api.js';
-import { date, words } from './format.js';
+import { words } from './format.js';
+import { day } from './zone.js';
 import { Badge, Failure, Field, Loading, Money, NotFound, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
 
 const DEALS = `query Deals($after: String) {
@@ -91,7 +92,7 @@ export function DealDetail({ id }) {
             <div><dt>Amount</dt><dd><${Money} amount=${deal.amount} currency=${deal.currency} figure=${`deal.${deal.id}.amount`} /></dd></div>
             <div><dt>Registration</dt><dd><${Badge} value=${deal.registration} />${deal.registrationReason && ` ${deal.registrationReason}`}</dd></div>
             <div><dt>Stage</dt><dd>${deal.stage ? deal.stage.name : '—'} · ${words(deal.status)}</dd></div>
-            <div><dt>Registered</dt><dd>${date(deal.createdAt)}</dd></div>
+            <div><dt>Registered</dt><dd>${day(deal.createdAt)}</dd></div>
             ${deal.notes && html`<div><dt>Notes</dt><dd>${deal.notes}</dd></div>`}
           </dl>
         <//>
@@ -99,7 +100,7 @@ export function DealDetail({ id }) {
           ${deal.history.length === 0 && html`<p class="empty">No change yet.</p>`}
           <ol class="history">
             ${deal.history.map((c) => html`
-              <li><time datetime=${c.at}>${date(c.at)}</time>: ${words(c.field)} ${c.from ? `from ${c.from} ` : ''}to ${c.to || '—'} <span class="muted">by ${c.actor}</span></li>`)}
+              <li><time datetime=${c.at}>${day(c.at)}</time>: ${words(c.field)} ${c.from ? `from ${c.from} ` : ''}to ${c.to || '—'} <span class="muted">by ${c.actor}</span></li>`)}
           </ol>
         <//>`}
     <//>`;

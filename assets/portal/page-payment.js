@@ -1,7 +1,8 @@
 // Payment details: where the partner is paid, and its tax profile.
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
-import { date, method as methodName } from './format.js';
+import { method as methodName } from './format.js';
+import { day } from './zone.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, useQuery, useSubmit } from './ui.js';
 
 const PAYMENT = `query Payment {
@@ -81,7 +82,7 @@ function Method({ method, reload }) {
     <${Section} title="Payout method" id="method-title">
       ${method
         ? html`<p data-figure="method.current">Paid by ${methodName(method.type)}: <strong>${{ PAYPAL: method.paypalEmail, STRIPE_CONNECT: method.stripeAccountId }[method.type] || method.iban}</strong>
-                 ${method.bic && ` (${method.bic})`} <span class="muted">since ${date(method.updatedAt)}</span></p>`
+                 ${method.bic && ` (${method.bic})`} <span class="muted">since ${day(method.updatedAt)}</span></p>`
         : html`<p class="notice" role="note">No payout method yet: you are paid once you add one.</p>`}
       <form onSubmit=${submit} class="stack">
         <fieldset>

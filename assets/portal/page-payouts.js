@@ -2,7 +2,8 @@
 // payout's lines by its id.
 import { html, useState } from './lib.js';
 import { download, everyPage } from './api.js';
-import { date, method, money, words } from './format.js';
+import { method, money, words } from './format.js';
+import { day } from './zone.js';
 import { Badge, Failure, Loading, Money, NotFound, Outcome, Page, Section, TableWrap, useQuery } from './ui.js';
 
 const PAYOUTS = `query Payouts($after: String) {
@@ -76,7 +77,7 @@ export function Payouts() {
             <tbody>
               ${payouts.map((p) => html`
                 <tr data-payout=${p.id}>
-                  <td><a href=${`#/payouts/${p.id}`}>${date(p.paidAt || p.createdAt)}</a></td>
+                  <td><a href=${`#/payouts/${p.id}`}>${day(p.paidAt || p.createdAt)}</a></td>
                   <td><${Statement} payout=${p} /></td>
                   <td><${Badge} value=${p.status} />${p.railStatus && html`<span class="muted block" data-rail-status=${p.railStatus}>${RAIL[p.railStatus] || words(p.railStatus)}</span>`}</td>
                   <td>${p.method ? method(p.method.type) : '—'}</td>
@@ -101,8 +102,8 @@ export function PayoutDetail({ id }) {
           <dl class="facts">
             <div><dt>Amount</dt><dd><${Money} amount=${payout.amount} currency=${payout.currency} figure=${`payout.${payout.id}.amount`} /></dd></div>
             <div><dt>Status</dt><dd><${Badge} value=${payout.status} /></dd></div>
-            <div><dt>Made</dt><dd>${date(payout.createdAt)}</dd></div>
-            ${payout.paidAt && html`<div><dt>Paid</dt><dd>${date(payout.paidAt)}${payout.reference && ` · ${payout.reference}`}</dd></div>`}
+            <div><dt>Made</dt><dd>${day(payout.createdAt)}</dd></div>
+            ${payout.paidAt && html`<div><dt>Paid</dt><dd>${day(payout.paidAt)}${payout.reference && ` · ${payout.reference}`}</dd></div>`}
             ${payout.failureReason && html`<div><dt>Failed</dt><dd>${payout.failureReason}</dd></div>`}
             ${payout.railStatus && html`<div><dt>Sent by</dt><dd>${method(payout.rail === 'PAYPAL_PAYOUTS' ? 'PAYPAL' : 'STRIPE_CONNECT')}: ${RAIL[payout.railStatus] || words(payout.railStatus)}${payout.railStatus === 'UNCLAIMED' && payout.railError ? ` (${payout.railError})` : ''}</dd></div>`}
             <div><dt>Method</dt><dd>${payout.method ? `${method(payout.method.type)} ${payout.method.paypalEmail || payout.method.iban || payout.method.stripeAccountId || ''}` : '—'}</dd></div>
@@ -116,7 +117,7 @@ export function PayoutDetail({ id }) {
               <tbody>
                 ${payout.commissions.nodes.map((c) => html`
                   <tr>
-                    <td>${date(c.accruedAt)}</td>
+                    <td>${day(c.accruedAt)}</td>
                     <td>${words(c.kind)}</td>
                     <td>${c.campaign.name}${c.event && ` / ${c.event.externalId}`}</td>
                     <td class="num"><${Money} amount=${c.amount} currency=${c.currency} figure=${`line.${c.id}.amount`} /></td>

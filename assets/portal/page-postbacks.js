@@ -2,7 +2,8 @@
 // and payouts (its webhook endpoints), and a new one.
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
-import { date, words } from './format.js';
+import { words } from './format.js';
+import { day } from './zone.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
 
 const POSTBACKS = `query Postbacks {
@@ -46,7 +47,7 @@ export function Postbacks() {
             <tbody>
               ${endpoints.map((e) => html`
                 <tr data-endpoint=${e.id}>
-                  <td><code>${e.url}</code>${e.description && html`<span class="muted block">${e.description}</span>`}<span class="muted block">Since ${date(e.createdAt)}</span></td>
+                  <td><code>${e.url}</code>${e.description && html`<span class="muted block">${e.description}</span>`}<span class="muted block">Since ${day(e.createdAt)}</span></td>
                   <td>${e.eventTypes.length ? e.eventTypes.map(words).join(', ') : 'Every event'}</td>
                   <td><${Badge} value=${e.status} />${e.consecutiveFailures > 0 && html`<span class="muted block">${e.consecutiveFailures} failed in a row</span>`}</td>
                 </tr>`)}

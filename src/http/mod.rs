@@ -23,6 +23,7 @@ pub mod bundle;
 pub mod client;
 pub mod connectors;
 pub mod cors;
+mod entities;
 pub mod exports;
 mod files;
 pub mod graphiql;

@@ -21,6 +21,7 @@ pub static PORTAL: LazyLock<Bundle> = LazyLock::new(|| {
     let mut files = vec![
         file!("portal", "app.js", JS),
         file!("portal", "api.js", JS),
+        file!("portal", "zone.js", JS),
         file!("portal", "page-overview.js", JS),
         file!("portal", "page-commissions.js", JS),
         file!("portal", "page-payouts.js", JS),

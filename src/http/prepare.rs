@@ -118,11 +118,12 @@ impl Prepared {
         }
     }
 
-    /// The limits walk (introspection, selections, NUL characters) on the
-    /// parsed document; then the document is handed to the executor.
+    /// The limits walk (introspection, selections, NUL characters) and
+    /// `_entities`' bounds on the parsed document; then the document is handed to the executor.
     pub fn check(&mut self) -> Result<(), limits::Violation> {
         if let (Some(document), Some(request)) = (&self.document, &mut self.request) {
             limits::check(document, &request.variables)?;
+            super::entities::check(document, &request.variables)?;
             request.set_parsed_query(document.clone());
         }
         Ok(())

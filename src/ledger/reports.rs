@@ -14,7 +14,7 @@ use entity::enums::CommissionStatus;
 use entity::{commission_stat, ledger_total, partner};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// `SUM(column)` as a 64-bit integer on both backends (PostgreSQL sums
 /// `bigint`s as `numeric`).
@@ -288,24 +288,33 @@ pub async fn top_partners(
     Ok(rows)
 }
 
-/// A partner's rank in `[from, to)` in `currency`: 1 + the partners who
-/// earned more (ties share a rank), with what it earned and how many
-/// partners earned anything.
-pub async fn rank(
+/// Each of `partner_ids`' rank in `[from, to)` in `currency`: 1 + the
+/// partners who earned more (ties share a rank), with what it earned and
+/// how many partners earned anything — from one read of the window's
+/// earnings, however many partners are ranked.
+pub async fn ranks(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     zone_name: &str,
     range: (DateTime<Utc>, DateTime<Utc>),
     currency: &str,
-    partner_id: &str,
-) -> ApiResult<(u64, i64, u64)> {
+    partner_ids: &[&str],
+) -> ApiResult<HashMap<String, (u64, i64, u64)>> {
     let rows = earnings(conn, tenant_id, zone_name, range, currency).await?;
+    Ok(partner_ids
+        .iter()
+        .map(|id| ((*id).to_owned(), ranked(&rows, id)))
+        .collect())
+}
+
+/// A partner's place among `rows` (most first).
+fn ranked(rows: &[(String, i64)], partner_id: &str) -> (u64, i64, u64) {
     let own = rows
         .iter()
         .find(|(p, _)| p == partner_id)
         .map_or(0, |(_, amount)| *amount);
     let above = rows.iter().filter(|(_, amount)| *amount > own).count() as u64;
-    Ok((above + 1, own, rows.len() as u64))
+    (above + 1, own, rows.len() as u64)
 }
 
 /// The whole program's sums per currency and status.

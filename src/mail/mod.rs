@@ -11,6 +11,7 @@
 //! - [`preferences`]: what a partner wants to hear, one-click
 //!   unsubscribes, bounced addresses;
 //! - [`send`]: claiming, sending at most once, retrying, giving up;
+//! - [`smtp`]: one message over SMTP, each step under a deadline;
 //! - [`settings`]: `REVSHARE_SMTP_URL`, `REVSHARE_MAIL_FROM`, the retry
 //!   schedule, DKIM.
 
@@ -21,6 +22,7 @@ pub mod outbox;
 pub mod preferences;
 pub mod send;
 pub mod settings;
+pub mod smtp;
 
 pub use content::Content;
 pub use outbox::{Mail, queue};

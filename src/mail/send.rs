@@ -4,42 +4,49 @@
 //! - **Claiming.** Due `QUEUED` rows are claimed a batch at a time in one
 //!   statement that counts the attempt and sets their next attempt to a
 //!   lease ([`LEASE`]); `FOR UPDATE SKIP LOCKED` on PostgreSQL, so
-//!   replicas never claim the same row. Just before a row is handed to the
-//!   SMTP server it is marked in flight, on condition that its attempt is
-//!   still this claim's (a claim whose lease ran out meanwhile finds it
-//!   taken and leaves it).
+//!   replicas never claim the same row. Once the server has answered
+//!   `DATA`, just before the message is written, the row is marked in
+//!   flight, on condition that its attempt is still this claim's (a claim
+//!   whose lease ran out meanwhile finds it taken and leaves it).
+//! - **Deadlines.** Every SMTP step waits at most `REVSHARE_SMTP_TIMEOUT_MS`
+//!   ([`super::smtp`]). A server that cannot be reached or does not open a
+//!   session puts the rest of the batch back on the schedule too, untried:
+//!   a hung server holds the sender up one deadline a pass, not one a
+//!   message.
 //! - **At most once.** An attempt is recorded as soon as the server
-//!   answers: `250` is `SENT`; a temporary refusal (4xx) or a connection
-//!   that failed is retried after the schedule's next pause (±20 %) until
-//!   a day has passed, then `FAILED`; a permanent refusal (5xx) is
-//!   `FAILED` at once, and for a partner's address records the bounce. A
-//!   row still in flight when its lease ends was interrupted after it was
-//!   handed over (a crash, a lost connection to the database): it may have
-//!   been sent, so it is `FAILED` and never tried again.
+//!   answers: `250` is `SENT`; a temporary refusal (4xx), a connection
+//!   that failed or a step that ran out of time before the message was
+//!   written whole is retried after the schedule's next pause (±20 %)
+//!   until a day has passed, then `FAILED`; a permanent refusal (5xx) is
+//!   `FAILED` at once, and for a partner's address records the bounce. No
+//!   answer once the whole message was written: it may have been sent, so
+//!   it is `FAILED` and never tried again; so is a row still in flight when
+//!   its lease ends (a crash, a lost connection to the database). A sender
+//!   stopped before the message was written leaves the row claimed but not
+//!   in flight: it is claimed again when the lease ends.
 //! - **Stable.** The `Message-ID` is made from the row's id, the same on
 //!   every attempt; the program's name is the sender's display name.
 
 use super::content::{self, Content, DEFAULT_COLOR, Program, Rendered};
 use super::settings::{GIVE_UP_AFTER, Settings, sender};
+use super::smtp::{self, Delivery};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::enums::EmailStatus;
 use entity::{email, tenant};
-use lettre::AsyncTransport;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Duration;
 
-/// How long an attempt in flight is kept from every other claim: the
-/// transport's timeouts and a margin.
+/// How long an attempt in flight is kept from every other claim: twice
+/// the longest step deadline ([`super::settings::MAX_SMTP_TIMEOUT`]) that
+/// the message and its answer may take once handed over.
 pub const LEASE: Duration = Duration::from_secs(120);
 /// Rows claimed and sent together.
 const BATCH: u64 = 20;
-/// The longest an SMTP answer is kept as `lastError`.
-const MAX_ERROR_CHARS: usize = 300;
 
 /// Starts this replica's sender, when an SMTP server is configured.
 pub fn start(db: Db, settings: Settings) {
@@ -49,18 +56,8 @@ pub fn start(db: Db, settings: Settings) {
 }
 
 async fn run(db: Db, settings: Settings) {
-    let Some(smtp) = settings.smtp.clone() else {
-        return;
-    };
-    let transport = match smtp.transport() {
-        Ok(transport) => transport,
-        Err(err) => {
-            tracing::error!(error = %err, "the SMTP transport could not be built; no mail is sent");
-            return;
-        }
-    };
     loop {
-        let full = match pass(&db, &settings, &transport).await {
+        let full = match pass(&db, &settings).await {
             Ok(claimed) => claimed == BATCH,
             Err(err) => {
                 tracing::warn!(error = ?err, "sending mail failed; retrying");
@@ -75,11 +72,10 @@ async fn run(db: Db, settings: Settings) {
 
 /// One pass: gives up on interrupted attempts, claims a batch and sends
 /// it. Answers how many were claimed.
-pub async fn pass(
-    db: &Db,
-    settings: &Settings,
-    transport: &lettre::AsyncSmtpTransport<lettre::Tokio1Executor>,
-) -> ApiResult<u64> {
+pub async fn pass(db: &Db, settings: &Settings) -> ApiResult<u64> {
+    let Some(server) = settings.smtp.as_ref() else {
+        return Ok(0);
+    };
     // One read when nothing is due (the usual case): no write at all.
     if !due(db).await? {
         return Ok(0);
@@ -87,7 +83,14 @@ pub async fn pass(
     interrupted(db).await?;
     let claimed = claim(db, BATCH).await?;
     let count = claimed.len() as u64;
+    // Why the server could not be reached in this pass: the rest of the
+    // batch waits for its next attempt without asking it again.
+    let mut unreachable: Option<String> = None;
     for row in claimed {
+        if let Some(why) = &unreachable {
+            record(db, settings, &row, Outcome::Later(why.clone())).await?;
+            continue;
+        }
         let message = match message(db, settings, &row).await {
             Ok(message) => message,
             Err(ApiError::BadInput { .. }) => {
@@ -107,30 +110,25 @@ pub async fn pass(
                 continue;
             }
         };
-        // Another replica took it after this claim's lease ended: its send.
-        if !hand_over(db, &row).await? {
-            continue;
-        }
-        let outcome = match transport.send(message).await {
-            Ok(_) => Outcome::Sent,
-            Err(err) if err.is_permanent() => Outcome::Refused(answer(&err)),
-            Err(err) => Outcome::Later(answer(&err)),
+        let session = match smtp::open(server).await {
+            Ok(session) => session,
+            Err(why) => {
+                unreachable = Some(why.clone());
+                record(db, settings, &row, Outcome::Later(why)).await?;
+                continue;
+            }
+        };
+        let outcome = match session.deliver(&message, || hand_over(db, &row)).await? {
+            Delivery::Accepted => Outcome::Sent,
+            Delivery::Refused(why) => Outcome::Refused(why),
+            Delivery::Later(why) => Outcome::Later(why),
+            Delivery::Unsendable(why) | Delivery::MaybeSent(why) => Outcome::Unsendable(why),
+            // Another replica took it after this claim's lease ended: its send.
+            Delivery::Taken => continue,
         };
         record(db, settings, &row, outcome).await?;
     }
     Ok(count)
-}
-
-/// What the server said, as an admin reads it.
-fn answer(err: &lettre::transport::smtp::Error) -> String {
-    let mut text = match err.status() {
-        Some(code) => format!("{code} {err}"),
-        None => format!("could not reach the SMTP server: {err}"),
-    };
-    if text.chars().count() > MAX_ERROR_CHARS {
-        text = text.chars().take(MAX_ERROR_CHARS).collect();
-    }
-    text
 }
 
 enum Outcome {
@@ -140,7 +138,8 @@ enum Outcome {
     /// A temporary one, or no connection.
     Later(String),
     /// The row cannot be made into a message (an address the transport
-    /// refuses).
+    /// refuses), or may have been sent already: never tried again, and no
+    /// bounce.
     Unsendable(String),
 }
 
@@ -187,15 +186,24 @@ async fn record(
         && error.as_deref().is_some_and(|e| e.starts_with('5'))
         && row.partner_id.is_some();
     let txn = db.write().await?;
-    email::Entity::update_many()
+    // Only this claim's attempt: a row whose lease ran out before it was
+    // recorded (deferred at the end of a long batch) may be another
+    // replica's now, perhaps in flight, and is left to it.
+    let updated = email::Entity::update_many()
         .col_expr(email::Column::Status, Expr::value(status.as_str()))
         .col_expr(email::Column::InFlight, Expr::value(false))
         .col_expr(email::Column::NextAttemptAt, Expr::value(next))
         .col_expr(email::Column::LastError, Expr::value(error))
         .col_expr(email::Column::SentAt, Expr::value(sent_at))
         .filter(email::Column::Id.eq(row.id.as_str()))
+        .filter(email::Column::Attempts.eq(row.attempts))
+        .filter(email::Column::Status.eq(EmailStatus::Queued))
         .exec(&*txn)
         .await?;
+    if updated.rows_affected == 0 {
+        txn.commit().await?;
+        return Ok(());
+    }
     if let (true, Some(partner_id)) = (bounced, row.partner_id.as_deref()) {
         super::preferences::bounced(&*txn, &row.tenant_id, partner_id, &row.to_address).await?;
     }
@@ -241,9 +249,10 @@ async fn interrupted(db: &Db) -> ApiResult<()> {
     Ok(())
 }
 
-/// Marks a claimed row in flight, just before it is handed to the SMTP
-/// server: from here on it is never sent again. `false`: another replica
-/// claimed it since (this claim's lease ended first).
+/// Marks a claimed row in flight, once the SMTP server has answered
+/// `DATA` and just before the message is written: from here on it is never
+/// sent again. `false`: another replica claimed it since (this claim's
+/// lease ended first).
 async fn hand_over(db: &Db, row: &email::Model) -> ApiResult<bool> {
     let until = crate::db::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let txn = db.write().await?;

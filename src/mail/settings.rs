@@ -1,6 +1,6 @@
-//! How e-mail is sent (`REVSHARE_SMTP_URL`, `REVSHARE_MAIL_FROM`,
-//! `REVSHARE_MAIL_RETRY_SCHEDULE`, `REVSHARE_DKIM_*`), each checked when the
-//! server starts, its error naming the variable.
+//! How e-mail is sent (`REVSHARE_SMTP_URL`, `REVSHARE_SMTP_TIMEOUT_MS`,
+//! `REVSHARE_MAIL_FROM`, `REVSHARE_MAIL_RETRY_SCHEDULE`, `REVSHARE_DKIM_*`),
+//! each checked when the server starts, its error naming the variable.
 
 use lettre::message::Mailbox;
 use lettre::message::dkim::{
@@ -8,8 +8,6 @@ use lettre::message::dkim::{
     DkimSigningKey,
 };
 use lettre::message::header::HeaderName;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +15,12 @@ use std::time::Duration;
 pub const DEFAULT_RETRY_SCHEDULE: &str = "30s,2m,10m,1h,4h,8h,8h";
 /// The longest a message keeps being retried after it was written.
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+/// The default of `REVSHARE_SMTP_TIMEOUT_MS`: how long each SMTP step may
+/// wait for the server.
+pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest `REVSHARE_SMTP_TIMEOUT_MS` may be: a message handed over is
+/// answered (or given up on) well within the sender's lease.
+pub const MAX_SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where mail goes and how it is signed. No SMTP server: mail stays
 /// `QUEUED`, readable in `emails`.
@@ -76,6 +80,10 @@ pub struct Smtp {
     pub port: u16,
     pub security: Security,
     pub credentials: Option<(String, String)>,
+    /// How long each step of the conversation (connecting and the
+    /// greeting, STARTTLS, AUTH, MAIL, each RCPT, DATA, the message and
+    /// its answer) may wait for the server: `REVSHARE_SMTP_TIMEOUT_MS`.
+    pub timeout: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,29 +140,8 @@ impl Smtp {
             port: url.port().unwrap_or(port),
             security,
             credentials,
+            timeout: DEFAULT_SMTP_TIMEOUT,
         })
-    }
-
-    /// The transport lettre sends with.
-    pub fn transport(
-        &self,
-    ) -> Result<lettre::AsyncSmtpTransport<lettre::Tokio1Executor>, lettre::transport::smtp::Error>
-    {
-        let mut builder =
-            lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::builder_dangerous(&self.host)
-                .port(self.port)
-                .timeout(Some(Duration::from_secs(30)));
-        builder = match self.security {
-            Security::StartTls => {
-                builder.tls(Tls::Required(TlsParameters::new(self.host.clone())?))
-            }
-            Security::Tls => builder.tls(Tls::Wrapper(TlsParameters::new(self.host.clone())?)),
-            Security::None => builder.tls(Tls::None),
-        };
-        if let Some((user, password)) = &self.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
-        Ok(builder.build())
     }
 }
 
@@ -176,6 +163,19 @@ fn percent_encoding_decode(text: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// `REVSHARE_SMTP_TIMEOUT_MS`: above 0, at most [`MAX_SMTP_TIMEOUT`].
+pub fn parse_timeout(millis: u64) -> Result<Duration, String> {
+    match millis {
+        0 => Err("REVSHARE_SMTP_TIMEOUT_MS must be above 0".into()),
+        ms if ms > MAX_SMTP_TIMEOUT.as_millis() as u64 => Err(format!(
+            "REVSHARE_SMTP_TIMEOUT_MS must be at most {} (a minute): a message handed to the \
+             server must be answered within the sender's lease",
+            MAX_SMTP_TIMEOUT.as_millis()
+        )),
+        ms => Ok(Duration::from_millis(ms)),
+    }
 }
 
 /// `30s,2m,10m,1h`: pauses in seconds, minutes or hours; at least one.
@@ -346,6 +346,20 @@ mod tests {
         for bad in ["", "0s", "5", "2d", "25h", "1m,x"] {
             assert!(parse_schedule(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_smtp_timeout_is_above_zero_and_at_most_a_minute() {
+        assert_eq!(parse_timeout(250), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_timeout(60_000), Ok(MAX_SMTP_TIMEOUT));
+        for bad in [0, 60_001] {
+            let refused = parse_timeout(bad).expect_err("refused");
+            assert!(refused.starts_with("REVSHARE_SMTP_TIMEOUT_MS"), "{refused}");
+        }
+        assert_eq!(
+            Smtp::parse("smtp://mail.example.com").unwrap().timeout,
+            DEFAULT_SMTP_TIMEOUT
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ pub async fn onboarding_link(
         })?;
     let public = settings.public_url.as_deref().ok_or_else(|| {
         ApiError::Conflict(
-            "REVSHARE_PUBLIC_URL is not set: Stripe needs where to send the partner back".into(),
+            "REVSHARE_PUBLIC_URL is not set: set it to where revshare is reached from outside \
+             (such as https://partners.example.com), the address Stripe sends the partner back to \
+             after onboarding"
+                .into(),
         )
     })?;
     let stripe = Stripe {

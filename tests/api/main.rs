@@ -45,6 +45,7 @@ mod relay;
 mod replicas;
 mod reports;
 mod round5_imports;
+mod round5_limits;
 mod staff;
 mod subscriptions;
 mod tiers;

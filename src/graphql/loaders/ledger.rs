@@ -108,3 +108,53 @@ children_of!(
     contact_id,
     Currency
 );
+
+/// A partner's rank among the tenant's partners by what each earned over
+/// `[from, to)`'s days in `currency` (`Partner.rank`): every rank of one
+/// window from one read of its earnings, the tenant's zone read once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RankIn {
+    pub partner_id: String,
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+    /// An ISO 4217 code, checked.
+    pub currency: String,
+}
+
+impl Loader<RankIn> for DirectoryLoader {
+    /// The rank, what the partner earned (minor units), how many partners
+    /// earned anything.
+    type Value = (u64, i64, u64);
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[RankIn]) -> Result<HashMap<RankIn, Self::Value>, ApiError> {
+        use crate::ledger::reports;
+        let zone = reports::zone_of(&self.conn, &self.tenant_id).await?;
+        let mut windows: HashMap<(_, _, &str), Vec<&RankIn>> = HashMap::new();
+        for key in keys {
+            windows
+                .entry((key.from, key.to, key.currency.as_str()))
+                .or_default()
+                .push(key);
+        }
+        let mut found = HashMap::with_capacity(keys.len());
+        for ((from, to, currency), keys) in windows {
+            let partners: Vec<&str> = keys.iter().map(|k| k.partner_id.as_str()).collect();
+            let ranks = reports::ranks(
+                &self.conn,
+                &self.tenant_id,
+                &zone,
+                (from, to),
+                currency,
+                &partners,
+            )
+            .await?;
+            for key in keys {
+                if let Some(rank) = ranks.get(&key.partner_id) {
+                    found.insert(key.clone(), *rank);
+                }
+            }
+        }
+        Ok(found)
+    }
+}

@@ -5,7 +5,7 @@ use super::Partner;
 use crate::auth::Principal;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{db, principal};
+use crate::graphql::context::db;
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::reports::{self, Stat};
 use crate::posting::stats::Measure;
@@ -107,7 +107,9 @@ pub(crate) async fn zone(ctx: &Context<'_>, principal: &Principal) -> ApiResult<
 }
 
 /// `Partner.rank`: the partner's rank over `[from, to)`'s days in
-/// `currency`.
+/// `currency`, through the request's loader: the ranks of many partners
+/// (an `_entities` of many, aliases) read together, one window's earnings
+/// once.
 pub async fn rank_of(
     ctx: &Context<'_>,
     partner_id: &str,
@@ -115,19 +117,21 @@ pub async fn rank_of(
     to: DateTime,
     currency: String,
 ) -> ApiResult<PartnerRank> {
-    let principal = principal(ctx)?;
     let currency = checked_currency("currency", &currency)?;
-    let range = range(from, to)?;
-    let zone = zone(ctx, principal).await?;
-    let (rank, amount, partners) = reports::rank(
-        db(ctx)?.conn(),
-        principal.tenant_id(),
-        &zone,
-        range,
-        currency.code(),
-        partner_id,
-    )
-    .await?;
+    let (from, to) = range(from, to)?;
+    if to <= from {
+        return Err(ApiError::bad_input("to", "must be after `from`"));
+    }
+    let key = crate::graphql::loaders::RankIn {
+        partner_id: partner_id.to_owned(),
+        from,
+        to,
+        currency: currency.code().to_owned(),
+    };
+    let (rank, amount, partners) = crate::graphql::context::loader(ctx)?
+        .load_one(key)
+        .await?
+        .ok_or_else(|| ApiError::internal("rank", partner_id))?;
     Ok(PartnerRank {
         rank: rank as i64,
         amount: Decimal::from(currency.from_minor(amount)),
