@@ -104,9 +104,11 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     if options.dispatch_webhooks {
         crate::rails::start_worker(db.clone(), rails.clone());
     }
+    let sign_ins = crate::portal::SignIns::default();
     if options.dispatch_webhooks {
         crate::mail::send::start(db.clone(), options.mail.clone());
         crate::mail::earned::start(db.clone(), &notifier);
+        crate::portal::start_mailer(db.clone(), keys.clone(), sign_ins.clone());
         housekeeping(db.clone());
     }
     let scrape = Scrape {
@@ -128,6 +130,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         backtest_inline: options.backtest_inline,
         imports,
         rails: rails.clone(),
+        sign_ins,
     }));
     let state = AppState::new(schema, db, keys, options, connectors, rails);
     App {
@@ -138,8 +141,9 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
 }
 
 /// Now and then, on every replica: the daily digests that are due,
-/// unconfirmed applications past their week deleted, and portal sign-in
-/// addresses past their 30 days forgotten. Both are idempotent,
+/// unconfirmed applications past their week deleted, portal sign-in
+/// addresses past their 30 days and sign-in requests past their day
+/// forgotten. Each is idempotent,
 /// so replicas doing the same at once do it once.
 fn housekeeping(db: Db) {
     tokio::spawn(async move {
@@ -152,6 +156,9 @@ fn housekeeping(db: Db) {
             }
             if let Err(err) = crate::fraud::prune_sign_ins(&db, crate::db::now()).await {
                 tracing::warn!(error = ?err, "forgetting old sign-in addresses failed; retrying");
+            }
+            if let Err(err) = crate::portal::prune_requests(&db).await {
+                tracing::warn!(error = ?err, "forgetting old sign-in requests failed; retrying");
             }
             tokio::time::sleep(crate::mail::digest::DIGEST_EVERY).await;
         }

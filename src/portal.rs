@@ -27,9 +27,12 @@ use crate::mail;
 use crate::sign_in::{self, can_mint, check_minutes, not_valid};
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{EmailKind, PartnerStatus};
-use entity::{partner, portal_link, portal_session};
+use entity::{partner, portal_link, portal_session, sign_in_request};
 use sea_orm::sea_query::{Expr, Func};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
 
 pub use crate::sign_in::{MAX_LINK_MINUTES, SESSION_HOURS, SESSION_TOKEN_MINUTES};
 /// The longest an embed token lives.
@@ -118,91 +121,227 @@ pub async fn issue_link(
 
 /// The portal's path that spends a link's code.
 pub fn link_path(code: &str) -> String {
-    format!("/portal/#code={code}")
+    mail::content::portal_path(code)
 }
 
 /// How long an e-mailed sign-in link waits to be used.
 pub const EMAILED_LINK_MINUTES: i64 = 15;
-/// An anonymous address asks for at most this many sign-in links an hour.
+/// One network (an IPv4 address, an IPv6 /64) asks for at most this many
+/// sign-in links an hour, whatever the addresses.
 pub const SIGN_INS_PER_HOUR: u64 = 5;
-/// An e-mail address is sent at most this many sign-in links a day.
+/// An e-mail address is sent at most this many sign-in links a day asked
+/// for from one network: each network spends its own, never another's.
 pub const SIGN_INS_PER_DAY: u64 = 3;
+/// How long a request is kept (its network's hourly limit reads it).
+const REQUESTS_KEPT_HOURS: i64 = 24;
+/// How often waiting requests are looked for without being woken (one a
+/// replica took and stopped before handling).
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// Requests handled a look.
+const BATCH: u64 = 50;
+/// How long the mailer waits once woken, gathering the requests of the
+/// moment.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(250);
 
-/// `requestPortalSignIn`: e-mails a one-time link to the active partner of
-/// the tenant with this address, if there is one and neither the caller's
-/// address (`requested_by`, its keyed hash) nor the e-mail address is past
-/// its limit. The caller hears the same whatever happened.
+/// Wakes this replica's sign-in mailer: a request is waiting.
+#[derive(Clone, Debug, Default)]
+pub struct SignIns(std::sync::Arc<tokio::sync::Notify>);
+
+impl SignIns {
+    pub fn poke(&self) {
+        self.0.notify_one();
+    }
+}
+
+/// `requestPortalSignIn`: keeps the request, whoever the address is, and
+/// wakes the mailer ([`mail_requests`]), which e-mails a one-time link
+/// to the tenant's active partner with this address, if there is one. The
+/// request runs the same statements for any address — its network's count
+/// and the request written — so neither its answer nor its time tells who
+/// is a partner. Past its network's limit ([`SIGN_INS_PER_HOUR`]) nothing
+/// is kept. `requested_by`: the keyed hash of the caller's network.
 pub async fn request_sign_in(
     db: &Db,
-    keys: &Keys,
+    sign_ins: &SignIns,
     tenant_id: &str,
     email: &str,
     requested_by: Option<String>,
 ) -> ApiResult<()> {
-    if !keys.can_mint() {
+    let address = email.trim().to_lowercase();
+    let kept = db
+        .transaction(|txn| {
+            let (address, requested_by) = (address.clone(), requested_by.clone());
+            Box::pin(async move {
+                let conn = &*txn;
+                let now = crate::db::now();
+                let by = match &requested_by {
+                    Some(by) => sign_in_request::Column::RequestedBy.eq(by.as_str()),
+                    None => sign_in_request::Column::RequestedBy.is_null(),
+                };
+                let asked = sign_in_request::Entity::find()
+                    .filter(sign_in_request::Column::TenantId.eq(tenant_id))
+                    .filter(by)
+                    .filter(sign_in_request::Column::CreatedAt.gte(now - Duration::hours(1)))
+                    .count(conn)
+                    .await?;
+                if asked >= SIGN_INS_PER_HOUR {
+                    return Ok(false);
+                }
+                sign_in_request::Entity::insert(sign_in_request::ActiveModel {
+                    id: Set(crate::input::new_id()),
+                    tenant_id: Set(tenant_id.to_owned()),
+                    email: Set(Some(address)),
+                    requested_by: Set(requested_by),
+                    created_at: Set(now),
+                    handled_at: Set(None),
+                })
+                .exec_without_returning(conn)
+                .await?;
+                Ok(true)
+            })
+        })
+        .await?;
+    if kept {
+        sign_ins.poke();
+    }
+    Ok(())
+}
+
+/// This replica's sign-in mailer: handles waiting requests a moment
+/// ([`GATHER`]) after it is woken, and every [`LOOK_EVERY`]. The moment
+/// keeps its work — heavier for a partner's address — out of the time of
+/// the request that woke it.
+pub fn start_mailer(db: Db, keys: Keys, sign_ins: SignIns) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = mail_requests(&db, &keys).await {
+                tracing::warn!(error = ?err, "e-mailing sign-in links failed; retrying");
+            }
+            if tokio::time::timeout(LOOK_EVERY, sign_ins.0.notified())
+                .await
+                .is_ok()
+            {
+                tokio::time::sleep(GATHER).await;
+            }
+        }
+    });
+}
+
+/// Handles the waiting sign-in requests, each once over every replica:
+/// the address is forgotten, and the tenant's active partner with it is
+/// e-mailed a one-time link — unless the requesting network has asked
+/// for [`SIGN_INS_PER_DAY`] to it in a day. The link is made as the
+/// e-mail is sent (`mail::secrets`). A server that cannot mint tokens
+/// sends none. Answers how many were handled.
+pub async fn mail_requests(db: &Db, keys: &Keys) -> ApiResult<usize> {
+    let mut handled = 0;
+    loop {
+        let waiting: Vec<String> = sign_in_request::Entity::find()
+            .select_only()
+            .column(sign_in_request::Column::Id)
+            .filter(sign_in_request::Column::HandledAt.is_null())
+            .order_by_asc(sign_in_request::Column::CreatedAt)
+            .limit(BATCH)
+            .into_tuple()
+            .all(db.conn())
+            .await?;
+        if waiting.is_empty() {
+            return Ok(handled);
+        }
+        for id in &waiting {
+            db.transaction(|txn| Box::pin(async move { handle(&*txn, keys, id).await }))
+                .await?;
+            handled += 1;
+        }
+    }
+}
+
+/// Handles one request, in the caller's transaction (nothing when
+/// another replica handled it first).
+async fn handle(conn: &impl ConnectionTrait, keys: &Keys, id: &str) -> ApiResult<()> {
+    let Some(request) = sign_in_request::Entity::find_by_id(id.to_owned())
+        .filter(sign_in_request::Column::HandledAt.is_null())
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let taken = sign_in_request::Entity::update_many()
+        .col_expr(
+            sign_in_request::Column::HandledAt,
+            Expr::value(crate::db::now()),
+        )
+        .col_expr(
+            sign_in_request::Column::Email,
+            Expr::value(Option::<String>::None),
+        )
+        .filter(sign_in_request::Column::Id.eq(id))
+        .filter(sign_in_request::Column::HandledAt.is_null())
+        .exec(conn)
+        .await?;
+    let address = request.email.unwrap_or_default();
+    if taken.rows_affected != 1 || !keys.can_mint() || address.is_empty() {
         return Ok(());
     }
-    let address = email.trim().to_lowercase();
-    db.transaction(|txn| {
-        let (address, requested_by) = (address.clone(), requested_by.clone());
-        Box::pin(async move {
-            let conn = &*txn;
-            let hour_ago = crate::db::now() - Duration::hours(1);
-            let day_ago = crate::db::now() - Duration::days(1);
-            if let Some(by) = &requested_by
-                && mail::outbox::requested_since(conn, tenant_id, by, hour_ago).await?
-                    >= SIGN_INS_PER_HOUR
-            {
-                return Ok(());
-            }
-            let Some(partner) = partner::Entity::find()
-                .filter(partner::Column::TenantId.eq(tenant_id))
-                .filter(partner::Column::Status.eq(PartnerStatus::Active))
-                .filter(sea_orm::ExprTrait::eq(
-                    Expr::expr(Func::lower(Expr::col(partner::Column::Email))),
-                    address.as_str(),
-                ))
-                .one(conn)
-                .await?
-            else {
-                return Ok(());
-            };
-            let to = partner.email.clone().unwrap_or_default();
-            let sent =
-                mail::outbox::sent_to_since(conn, tenant_id, &to, EmailKind::PortalSignIn, day_ago)
-                    .await?;
-            if sent >= SIGN_INS_PER_DAY {
-                return Ok(());
-            }
-            let link = issue_link(
-                conn,
-                keys,
-                tenant_id,
-                "portal:sign-in",
-                &partner.id,
-                EMAILED_LINK_MINUTES,
-            )
-            .await?;
-            mail::queue(
-                conn,
-                mail::Mail {
-                    tenant_id: tenant_id.to_owned(),
-                    partner_id: Some(partner.id.clone()),
-                    to,
-                    content: mail::Content::PortalSignIn {
-                        name: partner.name.clone(),
-                        link: link_path(&link.code),
-                        minutes: EMAILED_LINK_MINUTES,
-                    },
-                    dedupe_key: None,
-                    requested_by,
-                    suppressed: false,
+    let tenant_id = request.tenant_id.as_str();
+    let Some(partner) = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .filter(partner::Column::Status.eq(PartnerStatus::Active))
+        .filter(sea_orm::ExprTrait::eq(
+            Expr::expr(Func::lower(Expr::col(partner::Column::Email))),
+            address.as_str(),
+        ))
+        .one(conn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let to = partner.email.clone().unwrap_or_default();
+    let day_ago = crate::db::now() - Duration::days(1);
+    let sent = mail::outbox::sent_to_from_since(
+        conn,
+        tenant_id,
+        &to,
+        EmailKind::PortalSignIn,
+        request.requested_by.as_deref(),
+        day_ago,
+    )
+    .await?;
+    if sent >= SIGN_INS_PER_DAY {
+        return Ok(());
+    }
+    mail::queue(
+        conn,
+        mail::Mail {
+            tenant_id: tenant_id.to_owned(),
+            partner_id: Some(partner.id.clone()),
+            to,
+            content: mail::Content::PortalSignIn {
+                name: partner.name.clone(),
+                link: mail::content::Link::Portal {
+                    partner: partner.id.clone(),
+                    minutes: EMAILED_LINK_MINUTES,
+                    by: "portal:sign-in".into(),
                 },
-            )
-            .await
-        })
-    })
+                minutes: EMAILED_LINK_MINUTES,
+            },
+            dedupe_key: None,
+            requested_by: request.requested_by,
+            suppressed: false,
+        },
+    )
     .await
+}
+
+/// Forgets sign-in requests past [`REQUESTS_KEPT_HOURS`], over every
+/// tenant; answers how many.
+pub async fn prune_requests(db: &Db) -> ApiResult<u64> {
+    let before = crate::db::now() - Duration::hours(REQUESTS_KEPT_HOURS);
+    let deleted = sign_in_request::Entity::delete_many()
+        .filter(sign_in_request::Column::CreatedAt.lt(before))
+        .exec(db.conn())
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 /// Spends a link's code: a new session and its first token.
@@ -235,8 +374,12 @@ pub async fn redeem(
                 // partner's own link is a self-referral (SPEC §21).
                 let ip_hash = match ip {
                     Some(ip) => Some(
-                        crate::attribution::clicks::hashed(&*txn, &link.tenant_id, &ip.to_string())
-                            .await?,
+                        crate::attribution::clicks::hashed_client(
+                            &*txn,
+                            &link.tenant_id,
+                            &ip.to_string(),
+                        )
+                        .await?,
                     ),
                     None => None,
                 };

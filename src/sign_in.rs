@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use sha2::Digest;
 
 /// A session token's life; the page renews it before it ends.
@@ -157,6 +157,29 @@ pub async fn open<S: SessionTable>(
         .filter(S::ENDED_AT.is_null())
         .filter(S::EXPIRES_AT.gt(crate::db::now()))
         .one(conn)
+        .await?)
+}
+
+/// Of `ids`, the sessions still open: not ended, not past their longest
+/// life (any tenant's: ids are unique).
+pub async fn open_among<S: SessionTable>(
+    conn: &impl ConnectionTrait,
+    ids: &[String],
+) -> ApiResult<Vec<String>>
+where
+    S::Model: Send + Sync,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(S::find()
+        .select_only()
+        .column(S::ID)
+        .filter(S::ID.is_in(ids.iter().map(String::as_str)))
+        .filter(S::ENDED_AT.is_null())
+        .filter(S::EXPIRES_AT.gt(crate::db::now()))
+        .into_tuple::<String>()
+        .all(conn)
         .await?)
 }
 

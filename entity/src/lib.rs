@@ -66,6 +66,7 @@ pub mod portal_link;
 pub mod portal_session;
 pub mod referral_code;
 pub mod refund;
+pub mod sign_in_request;
 pub mod staff_link;
 pub mod staff_session;
 pub mod statement_counter;

@@ -12,7 +12,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{self, DomainEventType, NewDomainEvent};
 use crate::input;
 use crate::mail::{self, Content, Mail};
-use crate::portal;
 use chrono::Duration;
 use entity::enums::{ApplicationStatus, CampaignStatus, PartnerStatus, PartnerType};
 use entity::{campaign, partner_application, tenant};
@@ -222,24 +221,19 @@ async fn settle(
                 ApiError::BadInput { message, .. } => ApiError::bad_input("input.groupId", message),
                 other => other,
             })?;
+            // The link is made as the e-mail is sent: no stored message
+            // holds its code.
             let content = match keys.can_mint() {
-                true => {
-                    let link = portal::issue_link(
-                        conn,
-                        keys,
-                        tenant_id,
-                        actor,
-                        &partner.id,
-                        APPROVED_LINK_MINUTES,
-                    )
-                    .await?;
-                    Content::ApplicationApproved {
-                        name: application.name.clone(),
-                        campaign: campaign.name.clone(),
-                        link: portal::link_path(&link.code),
+                true => Content::ApplicationApproved {
+                    name: application.name.clone(),
+                    campaign: campaign.name.clone(),
+                    link: crate::mail::content::Link::Portal {
+                        partner: partner.id.clone(),
                         minutes: APPROVED_LINK_MINUTES,
-                    }
-                }
+                        by: actor.to_owned(),
+                    },
+                    minutes: APPROVED_LINK_MINUTES,
+                },
                 // A server that cannot mint tokens sends the way to the
                 // portal's sign-in page instead.
                 false => Content::ApplicationApproved {

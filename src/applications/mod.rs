@@ -29,6 +29,7 @@ use crate::campaigns::{self, Visibility};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::input;
+use crate::mail::content::Link;
 use crate::mail::{self, Content, Mail};
 use crate::portal;
 use chrono::Duration;
@@ -143,12 +144,6 @@ pub(crate) fn hash(code: &str) -> String {
         .collect()
 }
 
-/// The path of an application's confirmation link: the join page, which
-/// confirms with the code after `#confirm=`.
-pub fn confirm_path(tenant_id: &str, campaign_id: &str, code: &str) -> String {
-    format!("/join/{tenant_id}/{campaign_id}#confirm={code}")
-}
-
 /// A public, active campaign of the tenant: the ones strangers apply to.
 pub async fn open_campaign(
     conn: &impl ConnectionTrait,
@@ -213,7 +208,7 @@ pub async fn submit(
             }
             let now = crate::db::now();
             let requested_by = match ip {
-                Some(ip) => Some(clicks::hashed(conn, tenant_id, &ip.to_string()).await?),
+                Some(ip) => Some(clicks::hashed_client(conn, tenant_id, &ip.to_string()).await?),
                 None => None,
             };
             if let Some(by) = &requested_by {
@@ -250,20 +245,17 @@ pub async fn submit(
             };
             if let Some(partner) = partner_by_email(conn, tenant_id, &key).await? {
                 let content = match partner.status == PartnerStatus::Active && keys.can_mint() {
+                    // The link is made as the e-mail is sent: no stored
+                    // message holds its code.
                     true => {
                         let minutes = portal::EMAILED_LINK_MINUTES;
-                        let link = portal::issue_link(
-                            conn,
-                            keys,
-                            tenant_id,
-                            "application",
-                            &partner.id,
-                            minutes,
-                        )
-                        .await?;
                         Content::AlreadyPartner {
                             name: partner.name.clone(),
-                            link: portal::link_path(&link.code),
+                            link: Link::Portal {
+                                partner: partner.id.clone(),
+                                minutes,
+                                by: "application".into(),
+                            },
                             minutes,
                         }
                     }
@@ -298,14 +290,17 @@ pub async fn submit(
                 mail::queue(conn, told(content, None)).await?;
                 return Ok(Submitted::Told);
             }
+            // The confirmation code is made as the e-mail is sent; until
+            // then the application holds the hash of one nobody has.
             let code = mail::outbox::random_code(32)?;
+            let id = input::new_id();
             let answers: Vec<serde_json::Value> = checked
                 .answers
                 .iter()
                 .map(|(q, a)| serde_json::json!({ "question": q, "answer": a }))
                 .collect();
             partner_application::Entity::insert(partner_application::ActiveModel {
-                id: Set(input::new_id()),
+                id: Set(id.clone()),
                 tenant_id: Set(tenant_id.to_owned()),
                 campaign_id: Set(campaign.id.clone()),
                 name: Set(checked.name.clone()),
@@ -329,7 +324,11 @@ pub async fn submit(
             let content = Content::ApplicationConfirm {
                 name: checked.name.clone(),
                 campaign: campaign.name.clone(),
-                link: confirm_path(tenant_id, &campaign.id, &code),
+                link: Link::Confirm {
+                    tenant: tenant_id.to_owned(),
+                    campaign: campaign.id.clone(),
+                    application: id,
+                },
             };
             mail::queue(conn, told(content, None)).await?;
             Ok(Submitted::Stored)

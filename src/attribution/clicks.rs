@@ -88,7 +88,7 @@ pub async fn record(
                 return Ok(None);
             }
             let ip_hash = match ip {
-                Some(ip) => Some(hashed(conn, tenant_id, ip).await?),
+                Some(ip) => Some(hashed_client(conn, tenant_id, ip).await?),
                 None => None,
             };
             let now = crate::db::now();
@@ -185,6 +185,38 @@ fn cut(mut text: String, max: usize) -> String {
         text.truncate(end);
     }
     text
+}
+
+/// An address as limits and fraud signals count it: an IPv4 address as it
+/// is (an IPv4-mapped IPv6 address as the IPv4 address it is), an IPv6
+/// address by its /64 — which one host commonly holds whole, so that
+/// rotating through it is one visitor, not 2^64.
+pub fn network(ip: std::net::IpAddr) -> std::net::IpAddr {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut octets = v6.octets();
+                octets[8..].fill(0);
+                IpAddr::from(octets)
+            }
+        },
+        v4 => v4,
+    }
+}
+
+/// A client address as stored and counted: its [`network`], hashed
+/// ([`hashed`]). Text that is no address is hashed as it is.
+pub async fn hashed_client(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    ip: &str,
+) -> ApiResult<String> {
+    match ip.trim().parse::<std::net::IpAddr>() {
+        Ok(ip) => hashed(conn, tenant_id, &network(ip).to_string()).await,
+        Err(_) => hashed(conn, tenant_id, ip).await,
+    }
 }
 
 /// The IP as stored: HMAC-SHA256 with the tenant's key (made on its first

@@ -135,6 +135,8 @@ pub struct Services {
     pub imports: crate::imports::Settings,
     /// How payouts reach their rails (SPEC §26).
     pub rails: crate::rails::Settings,
+    /// Wakes this replica's portal sign-in mailer.
+    pub sign_ins: crate::portal::SignIns,
 }
 
 /// The schema with its limits, over `services` (none: to print it). No
@@ -160,7 +162,8 @@ pub fn schema(services: Option<Services>) -> AppSchema {
             .data(services.mail)
             .data(services.backtest_inline)
             .data(services.imports)
-            .data(services.rails);
+            .data(services.rails)
+            .data(services.sign_ins);
         builder = builder
             .data(services.ingest)
             .data(services.notifier)

@@ -168,6 +168,24 @@ impl AnonymousLimit {
     }
 }
 
+impl AnonymousLimit {
+    /// Whether `address` is past the limit at `tenant_id` this minute,
+    /// without counting anything (an unknown address shares one count).
+    pub fn spent(&self, tenant_id: &str, address: Option<IpAddr>) -> bool {
+        if self.per_minute == 0 {
+            return false;
+        }
+        let address = address.map_or(IpAddr::from([0, 0, 0, 0]), by_host);
+        let minute = self.started.elapsed().as_secs() / 60;
+        let window = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        window.0 == minute
+            && window
+                .1
+                .get(&(tenant_id.to_owned(), address))
+                .is_some_and(|count| *count >= self.per_minute)
+    }
+}
+
 /// An address as the limiter counts it: IPv6 by its /64.
 fn by_host(address: IpAddr) -> IpAddr {
     match canonical(address) {

@@ -36,6 +36,7 @@ pub mod portal;
 pub mod prepare;
 pub mod referral;
 pub mod request_log;
+pub mod sessions;
 pub mod statements;
 pub mod unsubscribe;
 pub mod ws;
@@ -89,6 +90,10 @@ pub struct AppState {
     trusted_proxies: Arc<client::TrustedProxies>,
     /// Anonymous writes per client address.
     anonymous: Arc<client::AnonymousLimit>,
+    /// The sessions this replica's WebSockets act for.
+    sessions: sessions::Sessions,
+    /// Payout webhooks the provider did not verify, per client address.
+    unverified: Arc<client::AnonymousLimit>,
 }
 
 /// How the HTTP surface is set up, beyond the database and the keys.
@@ -174,6 +179,7 @@ impl AppState {
             ingest,
             rails,
             schema,
+            sessions: sessions::Sessions::new(db.clone()),
             db,
             keys: Arc::new(keys),
             tenants: TenantCache::default(),
@@ -183,6 +189,9 @@ impl AppState {
             trusted_proxies: Arc::new(options.trusted_proxies.clone()),
             anonymous: Arc::new(client::AnonymousLimit::new(
                 options.anonymous_writes_per_minute,
+            )),
+            unverified: Arc::new(client::AnonymousLimit::new(
+                payout_rails::UNVERIFIED_PER_MINUTE,
             )),
         }
     }

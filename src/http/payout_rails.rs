@@ -2,18 +2,32 @@
 //! ([`crate::rails::hooks`]) — `paypal` (PayPal Payouts) and `stripe`
 //! (the Stripe Connect endpoint). `200` only once the event's effect
 //! committed; `503` when the provider should deliver it again.
+//!
+//! A PayPal post is answered the same whether the tenant has the rail or
+//! not, and its verification (a call to PayPal with the rail's token,
+//! kept until shortly before it expires) is asked at most
+//! [`UNVERIFIED_PER_MINUTE`] times a minute for one client address (an
+//! IPv6 /64) and tenant once PayPal has refused to verify its posts:
+//! past that, a post is refused as unverified without asking PayPal.
+//! PayPal's own deliveries verify, and are never counted.
 
 use super::{AppState, error_body};
 use crate::rails::hooks::{self, Refusal};
 use crate::rails::paypal::Transmission;
+use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+
+/// Posts PayPal did not verify, a minute, from one client address to one
+/// tenant before the next is refused without asking PayPal.
+pub const UNVERIFIED_PER_MINUTE: u32 = 10;
 
 pub async fn receive(
     State(state): State<AppState>,
     Path((rail, tenant_id)): Path<(String, String)>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -34,7 +48,19 @@ pub async fn receive(
                     transmission_time: text("paypal-transmission-time")?,
                 })
             })();
-            hooks::paypal(&state.db, &state.rails, &tenant_id, transmission, &body).await
+            let address = state.client_address(peer.map(|Extension(ConnectInfo(a))| a), &headers);
+            match state.unverified.spent(&tenant_id, address) {
+                true => Err(Refusal::Signature(hooks::NOT_VERIFIED)),
+                false => {
+                    let taken =
+                        hooks::paypal(&state.db, &state.rails, &tenant_id, transmission, &body)
+                            .await;
+                    if matches!(taken, Err(Refusal::Signature(why)) if why == hooks::NOT_VERIFIED) {
+                        state.unverified.allow(&tenant_id, address);
+                    }
+                    taken
+                }
+            }
         }
         "stripe" => {
             let signature = text("stripe-signature");

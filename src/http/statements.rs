@@ -1,7 +1,8 @@
 //! `GET /statements/{payoutId}.pdf` (SPEC §16): a payout's statement,
 //! rendered for each request from what the ledger holds. With the bearer
 //! token of the payout's partner, or of staff with `commissions:read`;
-//! another partner's payout is `404`, exactly as an id naming nothing is.
+//! another partner's payout, and any payout to a token without
+//! `commissions:read`, is `404`, exactly as an id naming nothing is.
 
 use super::{AppState, error_response};
 use crate::auth::Scope;
@@ -34,9 +35,11 @@ pub async fn statement(
         Ok(None) => return not_found(),
         Err(err) => return error_response(err),
     };
-    // Another partner's statement is not found, as an unknown id.
-    if let Err(err) = policy.looks_up(&[Scope::CommissionsRead]) {
-        return error_response(err);
+    // Another partner's statement, and any to a token that may not read
+    // statements, is not found, as an unknown id: whether a payout exists
+    // is never the difference.
+    if policy.looks_up(&[Scope::CommissionsRead]).is_err() {
+        return not_found();
     }
     let Some(payout) = Visible::new(&policy, payout).filter(Visible::readable) else {
         return not_found();

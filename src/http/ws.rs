@@ -12,7 +12,10 @@
 //!   subscribe before the acknowledgement, 4401; a second
 //!   `connection_init`, 4429; an id already running, 4409; a message that
 //!   is not the protocol's, 4400;
-//! - the connection ends (4403) when its token expires;
+//! - the connection ends (4403) when its token expires, and when the
+//!   session its token belongs to ends (signing out, on any replica):
+//!   within [`super::sessions::EVERY`], each operation refused meanwhile
+//!   ([`super::sessions`]);
 //! - each operation is prepared, run and its answers mended by
 //!   [`super::prepare`], as over HTTP, with a request context of its own;
 //! - memory is bounded: an operation's events reach the socket through a
@@ -23,6 +26,7 @@
 
 use super::AppState;
 use super::prepare::{Prepared, first_code, limit_error};
+use super::sessions::Session;
 use crate::auth::Principal;
 use async_graphql::ServerError;
 use async_graphql::parser::types::OperationType;
@@ -205,6 +209,14 @@ async fn serve(state: AppState, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let principal = match handshake(&state, &mut stream).await {
         Ok((principal, expires_at)) => {
+            // A session's token: the socket lives while the session is
+            // open (an ended one is refused as a console token is).
+            if let Some(session) = Session::of(&principal)
+                && !session.is_open(&state.db).await.unwrap_or(false)
+            {
+                let _ = sink.send(session_ended()).await;
+                return;
+            }
             if sink
                 .send(text(&ServerMessage::ConnectionAck))
                 .await
@@ -220,6 +232,7 @@ async fn serve(state: AppState, socket: WebSocket) {
         }
     };
     let (principal, expires_at) = principal;
+    let mut held = Session::of(&principal).map(|session| state.sessions.hold(session));
     let (tx, mut rx) = mpsc::channel::<Outgoing>(OUTGOING);
     let mut connection = Connection {
         state,
@@ -261,6 +274,7 @@ async fn serve(state: AppState, socket: WebSocket) {
                 }
             }
             _ = &mut expiry => break Some(close(4403, "the token has expired")),
+            _ = ended(&mut held) => break Some(session_ended()),
             _ = stopped(&mut stopping) => {
                 break Some(close(1001, "the server is going away: reconnect and resume"));
             }
@@ -384,6 +398,21 @@ impl Sender {
     }
 }
 
+/// The close frame of a socket whose session ended.
+fn session_ended() -> Message {
+    close(4403, "the session has ended: sign in again")
+}
+
+/// Completes once the held session has ended (never without one).
+async fn ended(held: &mut Option<super::sessions::Held>) {
+    let Some(held) = held else {
+        return std::future::pending().await;
+    };
+    if held.ended.wait_for(|ended| *ended).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Completes once the server is stopping.
 async fn stopped(stopping: &mut tokio::sync::watch::Receiver<bool>) {
     loop {
@@ -473,6 +502,23 @@ async fn run(state: AppState, principal: Principal, id: String, operation: Opera
             return;
         }
     };
+    // Signed out since the socket opened: nothing more runs for it.
+    if let Some(session) = Session::of(&principal)
+        && !session.is_open(&state.db).await.unwrap_or(false)
+    {
+        let refused = super::prepare::refusal(
+            "UNAUTHENTICATED",
+            "the session has ended: sign in again",
+            None,
+        );
+        send(ServerMessage::Error {
+            id: &id,
+            payload: &[refused],
+        })
+        .await;
+        tx.done().await;
+        return;
+    }
     if let Some(refused) = prepared.refusal_for(Some(&principal)) {
         send(ServerMessage::Error {
             id: &id,

@@ -1,7 +1,10 @@
 //! What each e-mail says: the values it is drawn from ([`Content`], stored
 //! in the outbox as JSON) and its subject, text and HTML in the program's
 //! name and colour ([`render`]). Every value is escaped in the HTML part;
-//! every link is absolute under the public URL.
+//! every link is absolute under the public URL. A link that lets its
+//! follower in ([`Link`]) is stored as what it is for, never with its
+//! code: the code is made when the message is sent ([`super::secrets`]),
+//! and a stored message reads with it withheld ([`WITHHELD`]).
 
 use entity::enums::EmailKind;
 use serde::{Deserialize, Serialize};
@@ -13,7 +16,7 @@ pub enum Content {
     ApplicationConfirm {
         name: String,
         campaign: String,
-        link: String,
+        link: Link,
     },
     /// An application from an address with one open already.
     ApplicationOpen { name: String, campaign: String },
@@ -23,13 +26,13 @@ pub enum Content {
     /// An application from an address that is a partner's: a way in.
     AlreadyPartner {
         name: String,
-        link: String,
+        link: Link,
         minutes: i64,
     },
     ApplicationApproved {
         name: String,
         campaign: String,
-        link: String,
+        link: Link,
         minutes: i64,
     },
     ApplicationRejected {
@@ -39,7 +42,7 @@ pub enum Content {
     },
     PortalSignIn {
         name: String,
-        link: String,
+        link: Link,
         minutes: i64,
     },
     /// One commission as the ledger's batch writes it: what the e-mail
@@ -109,7 +112,97 @@ pub enum Content {
     },
 }
 
+/// What a stored message shows in place of a code it carries: the code
+/// is made when the message is sent, and only its recipient reads it.
+pub const WITHHELD: &str = "…";
+
+/// A link of an e-mail. One that lets its follower in is stored as what it
+/// opens — never with its code, which is made as the message is handed to
+/// the SMTP server ([`super::secrets`]) and kept only as its SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Link {
+    /// A one-time portal sign-in link for `partner`, good for `minutes`
+    /// from its sending; `by` is who it is made by (the link's `createdBy`).
+    Portal {
+        partner: String,
+        minutes: i64,
+        by: String,
+    },
+    /// The link that confirms `application`'s address.
+    Confirm {
+        tenant: String,
+        campaign: String,
+        application: String,
+    },
+    /// A link as it is: one that opens nothing (the portal's sign-in
+    /// page), or one a message queued by an earlier version holds whole
+    /// (sent as it is, read with its code withheld).
+    Path(String),
+    /// A link as sent, its code made: never stored.
+    #[serde(skip)]
+    Sent(String),
+}
+
+impl From<String> for Link {
+    fn from(path: String) -> Link {
+        Link::Path(path)
+    }
+}
+
+impl From<&str> for Link {
+    fn from(path: &str) -> Link {
+        Link::Path(path.to_owned())
+    }
+}
+
+/// Where a portal sign-in link's `code` is spent.
+pub fn portal_path(code: &str) -> String {
+    format!("/portal/#code={code}")
+}
+
+/// Where an application's confirmation `code` is spent.
+pub fn confirm_path(tenant_id: &str, campaign_id: &str, code: &str) -> String {
+    format!("/join/{tenant_id}/{campaign_id}#confirm={code}")
+}
+
+/// The codes a link holds as written, withheld.
+fn withheld(path: &str) -> String {
+    for marker in ["#code=", "#confirm="] {
+        if let Some((head, _)) = path.split_once(marker) {
+            return format!("{head}{marker}{WITHHELD}");
+        }
+    }
+    path.to_owned()
+}
+
+impl Link {
+    /// The path as a message shows it: as sent ([`Link::Sent`]) whole;
+    /// otherwise with any code withheld.
+    pub fn shown(&self) -> String {
+        match self {
+            Link::Portal { .. } => portal_path(WITHHELD),
+            Link::Confirm {
+                tenant, campaign, ..
+            } => confirm_path(tenant, campaign, WITHHELD),
+            Link::Path(path) => withheld(path),
+            Link::Sent(path) => path.clone(),
+        }
+    }
+}
+
 impl Content {
+    /// The link of a message that has one that may open something.
+    pub fn link_mut(&mut self) -> Option<&mut Link> {
+        match self {
+            Content::ApplicationConfirm { link, .. }
+            | Content::AlreadyPartner { link, .. }
+            | Content::ApplicationApproved { link, .. }
+            | Content::PortalSignIn { link, .. } => Some(link),
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> EmailKind {
         match self {
             Content::ApplicationConfirm { .. }
@@ -215,7 +308,7 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                 )),
                 Block::Action {
                     label: "Confirm my application".into(),
-                    url: url(link),
+                    url: url(&link.shown()),
                 },
                 Block::Para(
                     "If you did not apply, ignore this e-mail: nothing happens without the click."
@@ -257,7 +350,7 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                 )),
                 Block::Action {
                     label: "Sign in to the portal".into(),
-                    url: url(link),
+                    url: url(&link.shown()),
                 },
             ],
         ),
@@ -278,7 +371,7 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                 )),
                 Block::Action {
                     label: "Open my portal".into(),
-                    url: url(link),
+                    url: url(&link.shown()),
                 },
             ],
         ),
@@ -309,7 +402,7 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                 )),
                 Block::Action {
                     label: "Sign in".into(),
-                    url: url(link),
+                    url: url(&link.shown()),
                 },
                 Block::Para(
                     "If you did not ask to sign in, ignore this e-mail: nobody can sign in \
@@ -601,7 +694,7 @@ mod tests {
     fn every_value_is_escaped_in_html_and_plain_in_text() {
         let content = Content::PortalSignIn {
             name: "Eve <script>alert('x')</script> & co".into(),
-            link: "/portal/#code=a\"b".into(),
+            link: Link::Sent("/portal/#code=a\"b".into()),
             minutes: 15,
         };
         let mail = render(&content, &program(), None);
@@ -653,6 +746,40 @@ mod tests {
             mail.text
                 .contains("Commission: 12.50 EUR\nCampaign: Spring\n")
         );
+    }
+
+    #[test]
+    fn a_stored_link_reads_with_its_code_withheld_and_keeps_no_code() {
+        let portal = Content::PortalSignIn {
+            name: "Ann".into(),
+            link: Link::Portal {
+                partner: "p1".into(),
+                minutes: 15,
+                by: "portal:sign-in".into(),
+            },
+            minutes: 15,
+        };
+        let mail = render(&portal, &program(), Some("/mail/unsubscribe/…"));
+        assert!(
+            mail.text
+                .contains("Sign in:\nhttps://partners.acme.test/portal/#code=…\n"),
+            "{}",
+            mail.text
+        );
+        let stored = serde_json::to_string(&portal).unwrap();
+        assert_eq!(
+            stored,
+            r#"{"PortalSignIn":{"name":"Ann","link":{"partner":"p1","minutes":15,"by":"portal:sign-in"},"minutes":15}}"#
+        );
+        assert_eq!(serde_json::from_str::<Content>(&stored).unwrap(), portal);
+        // A message an earlier version queued, its code written whole:
+        // read withheld.
+        let old = r#"{"ApplicationConfirm":{"name":"Bo","campaign":"C","link":"/join/t/c#confirm=SECRET"}}"#;
+        let old: Content = serde_json::from_str(old).unwrap();
+        let mail = render(&old, &program(), None);
+        assert!(!mail.text.contains("SECRET"), "{}", mail.text);
+        assert!(!mail.html.contains("SECRET"));
+        assert!(mail.text.contains("/join/t/c#confirm=…\n"));
     }
 
     #[test]

@@ -27,7 +27,6 @@
 //! they now want.
 
 use super::content::Content;
-use super::outbox::random_code;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::Audience;
@@ -276,7 +275,7 @@ async fn write(conn: &impl ConnectionTrait, rows: &[Earned], now: DateTime<Utc>)
         values.push(Value::from(crate::input::new_id()));
         values.push(Value::from(*partner));
         values.push(Value::from(data));
-        values.push(Value::from(random_code(16)?));
+        values.push(Value::from(super::outbox::unsubscribe_placeholder()?));
     }
     values.push(Value::from(now));
     let tuples = vec!["(?, ?, ?, ?)"; by_partner.len()].join(", ");

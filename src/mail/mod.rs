@@ -10,6 +10,8 @@
 //! - [`digest`]: the daily digest of commissions;
 //! - [`preferences`]: what a partner wants to hear, one-click
 //!   unsubscribes, bounced addresses;
+//! - [`secrets`]: the codes a message carries, made as it is sent and
+//!   kept only hashed;
 //! - [`send`]: claiming, sending at most once, retrying, giving up;
 //! - [`smtp`]: one message over SMTP, each step under a deadline;
 //! - [`settings`]: `REVSHARE_SMTP_URL`, `REVSHARE_MAIL_FROM`, the retry
@@ -20,6 +22,7 @@ pub mod digest;
 pub mod earned;
 pub mod outbox;
 pub mod preferences;
+pub mod secrets;
 pub mod send;
 pub mod settings;
 pub mod smtp;

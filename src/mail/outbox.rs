@@ -38,6 +38,12 @@ pub fn random_code(bytes: usize) -> ApiResult<String> {
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buffer))
 }
 
+/// The hash a notification's unsubscribe column holds until the message
+/// is sent (`super::secrets` makes its code then): of a code nobody keeps.
+pub fn unsubscribe_placeholder() -> ApiResult<String> {
+    Ok(crate::sign_in::hash(&random_code(16)?))
+}
+
 /// Writes `mail` to the outbox, due at once (in the caller's transaction).
 pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
     let now = crate::db::now();
@@ -45,7 +51,7 @@ pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
     let data =
         serde_json::to_string(&mail.content).map_err(|e| ApiError::internal("mail content", e))?;
     let unsubscribe_code = match is_notification(kind) && mail.partner_id.is_some() {
-        true => Some(random_code(16)?),
+        true => Some(unsubscribe_placeholder()?),
         false => None,
     };
     let row = email::ActiveModel {
@@ -129,16 +135,31 @@ pub async fn sent_to_since(
         .await?)
 }
 
-/// How many e-mails an anonymous caller's address asked for since `since`.
-pub async fn requested_since(
+/// How many e-mails of `kind` went to `to` (compared lower-cased) since
+/// `since` that the network `requested_by` asked for (none: asked for by
+/// a caller whose address is not known).
+pub async fn sent_to_from_since(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
-    requested_by: &str,
+    to: &str,
+    kind: EmailKind,
+    requested_by: Option<&str>,
     since: DateTime<Utc>,
 ) -> ApiResult<u64> {
+    let by = match requested_by {
+        Some(by) => email::Column::RequestedBy.eq(by),
+        None => email::Column::RequestedBy.is_null(),
+    };
     Ok(email::Entity::find()
         .filter(email::Column::TenantId.eq(tenant_id))
-        .filter(email::Column::RequestedBy.eq(requested_by))
+        .filter(sea_orm::ExprTrait::eq(
+            sea_orm::sea_query::Expr::expr(sea_orm::sea_query::Func::lower(
+                sea_orm::sea_query::Expr::col(email::Column::ToAddress),
+            )),
+            to.trim().to_lowercase(),
+        ))
+        .filter(email::Column::Kind.eq(kind))
+        .filter(by)
         .filter(email::Column::CreatedAt.gte(since))
         .count(conn)
         .await?)

@@ -164,8 +164,14 @@ pub async fn unsubscribe(
     conn: &impl ConnectionTrait,
     code: &str,
 ) -> ApiResult<Option<Unsubscribed>> {
+    // Kept as its hash; a message sent by an earlier version kept its
+    // code whole (never 64 characters: 22).
+    let mut kept = vec![crate::sign_in::hash(code)];
+    if code.len() != 64 {
+        kept.push(code.to_owned());
+    }
     let Some(mail) = email::Entity::find()
-        .filter(email::Column::UnsubscribeCode.eq(code))
+        .filter(email::Column::UnsubscribeCode.is_in(kept))
         .one(conn)
         .await?
     else {

@@ -26,8 +26,13 @@
 //!   in flight: it is claimed again when the lease ends.
 //! - **Stable.** The `Message-ID` is made from the row's id, the same on
 //!   every attempt; the program's name is the sender's display name.
+//! - **Codes made at sending.** A message's sign-in, confirmation and
+//!   unsubscribe codes are made as it is handed over, their hashes kept
+//!   in the transaction that marks it in flight ([`super::secrets`]): no
+//!   stored row holds one.
 
 use super::content::{self, Content, DEFAULT_COLOR, Program, Rendered};
+use super::secrets::Minted;
 use super::settings::{GIVE_UP_AFTER, Settings, sender};
 use super::smtp::{self, Delivery};
 use crate::db::Db;
@@ -91,7 +96,7 @@ pub async fn pass(db: &Db, settings: &Settings) -> ApiResult<u64> {
             record(db, settings, &row, Outcome::Later(why.clone())).await?;
             continue;
         }
-        let message = match message(db, settings, &row).await {
+        let (message, minted) = match message(db, settings, &row).await {
             Ok(message) => message,
             Err(ApiError::BadInput { .. }) => {
                 let why = "the recipient's address is not one the SMTP transport takes";
@@ -118,7 +123,10 @@ pub async fn pass(db: &Db, settings: &Settings) -> ApiResult<u64> {
                 continue;
             }
         };
-        let outcome = match session.deliver(&message, || hand_over(db, &row)).await? {
+        let outcome = match session
+            .deliver(&message, || hand_over(db, &row, &minted))
+            .await?
+        {
             Delivery::Accepted => Outcome::Sent,
             Delivery::Refused(why) => Outcome::Refused(why),
             Delivery::Later(why) => Outcome::Later(why),
@@ -252,8 +260,8 @@ async fn interrupted(db: &Db) -> ApiResult<()> {
 /// Marks a claimed row in flight, once the SMTP server has answered
 /// `DATA` and just before the message is written: from here on it is never
 /// sent again. `false`: another replica claimed it since (this claim's
-/// lease ended first).
-async fn hand_over(db: &Db, row: &email::Model) -> ApiResult<bool> {
+/// lease ended first). Its codes' hashes are kept with the mark.
+async fn hand_over(db: &Db, row: &email::Model, minted: &Minted) -> ApiResult<bool> {
     let until = crate::db::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();
     let txn = db.write().await?;
     let updated = email::Entity::update_many()
@@ -265,6 +273,9 @@ async fn hand_over(db: &Db, row: &email::Model) -> ApiResult<bool> {
         .filter(email::Column::Status.eq(EmailStatus::Queued))
         .exec(&*txn)
         .await?;
+    if updated.rows_affected == 1 {
+        super::secrets::store(&*txn, row, minted).await?;
+    }
     txn.commit().await?;
     Ok(updated.rows_affected == 1)
 }
@@ -366,34 +377,49 @@ async fn content_of(
     }
 }
 
-/// A row as its reader sees it: subject, text and HTML.
+/// A row as its reader sees it: subject, text and HTML, every code it
+/// will carry withheld (only its recipient reads them).
 pub async fn rendered(
     conn: &impl sea_orm::ConnectionTrait,
     settings: &Settings,
     row: &email::Model,
 ) -> ApiResult<Rendered> {
-    Ok(presented(conn, settings, row).await?.1)
+    let content = content_of(conn, row).await?;
+    let unsubscribe = row
+        .unsubscribe_code
+        .as_ref()
+        .map(|_| unsubscribe_path(content::WITHHELD));
+    Ok(presented(conn, settings, row, &content, unsubscribe)
+        .await?
+        .1)
 }
 
-/// A row rendered, with the program it is rendered for (the sender
-/// needs its name and support address too).
+/// A row's `content` rendered, with the program it is rendered for (the
+/// sender needs its name and support address too).
 async fn presented(
     conn: &impl sea_orm::ConnectionTrait,
     settings: &Settings,
     row: &email::Model,
+    content: &Content,
+    unsubscribe: Option<String>,
 ) -> ApiResult<(Program, Rendered)> {
-    let content = content_of(conn, row).await?;
     let program = program(conn, settings, &row.tenant_id).await?;
-    let unsubscribe = row.unsubscribe_code.as_deref().map(unsubscribe_path);
-    let rendered = content::render(&content, &program, unsubscribe.as_deref());
+    let rendered = content::render(content, &program, unsubscribe.as_deref());
     Ok((program, rendered))
 }
 
-/// The message of a row, signed when DKIM is configured.
-async fn message(db: &Db, settings: &Settings, row: &email::Model) -> ApiResult<lettre::Message> {
-    let (program, rendered) = presented(db.conn(), settings, row).await?;
-    let unsubscribe = row
-        .unsubscribe_code
+/// The message of a row with its codes made, signed when DKIM is
+/// configured.
+async fn message(
+    db: &Db,
+    settings: &Settings,
+    row: &email::Model,
+) -> ApiResult<(lettre::Message, Minted)> {
+    let minted = super::secrets::mint(row, content_of(db.conn(), row).await?)?;
+    let path = minted.unsubscribe.as_deref().map(unsubscribe_path);
+    let (program, rendered) = presented(db.conn(), settings, row, &minted.content, path).await?;
+    let unsubscribe = minted
+        .unsubscribe
         .as_deref()
         .map(|code| format!("{}{}", program.base_url, unsubscribe_path(code)));
     let to: Mailbox = row
@@ -436,5 +462,5 @@ async fn message(db: &Db, settings: &Settings, row: &email::Model) -> ApiResult<
             None => &dkim.plain,
         });
     }
-    Ok(message)
+    Ok((message, minted))
 }

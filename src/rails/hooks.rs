@@ -41,6 +41,10 @@ impl From<crate::error::ApiError> for Refusal {
 /// What became of an event taken.
 pub type Taken = Result<&'static str, Refusal>;
 
+/// What a post PayPal did not sign is told (and one to a tenant without
+/// the rail).
+pub const NOT_VERIFIED: &str = "PayPal did not verify the signature";
+
 /// A PayPal webhook event.
 pub async fn paypal(
     db: &Db,
@@ -49,9 +53,9 @@ pub async fn paypal(
     transmission: Option<Transmission>,
     body: &[u8],
 ) -> Taken {
-    let rail = config::open(db.conn(), settings, tenant_id, PayoutRail::PaypalPayouts)
-        .await?
-        .ok_or(Refusal::NoRail)?;
+    // The same answers whether the tenant has the rail or not: the
+    // headers and the body are checked first, and a tenant without it is
+    // told what a post PayPal did not sign is told.
     let transmission = transmission.ok_or(Refusal::Signature("no PayPal transmission headers"))?;
     let text = std::str::from_utf8(body).map_err(|_| Refusal::Malformed("not UTF-8"))?;
     let event: serde_json::Value =
@@ -59,17 +63,22 @@ pub async fn paypal(
     if !event.is_object() {
         return Err(Refusal::Malformed("not an event"));
     }
+    let rail = config::open(db.conn(), settings, tenant_id, PayoutRail::PaypalPayouts)
+        .await?
+        .ok_or(Refusal::Signature(NOT_VERIFIED))?;
     let paypal = Paypal {
         http: &settings.http,
         rail: &rail,
     };
-    let token = paypal.token().await.map_err(|_| Refusal::Later)?;
+    let token = paypal.cached_token().await.map_err(|_| Refusal::Later)?;
     match paypal.verify(&token, &transmission, text).await {
         Answer::Taken(json) if json["verification_status"] == "SUCCESS" => {}
-        Answer::Taken(_) | Answer::Refused(..) => {
-            return Err(Refusal::Signature("PayPal did not verify the signature"));
+        Answer::Taken(_) | Answer::Refused(..) => return Err(Refusal::Signature(NOT_VERIFIED)),
+        Answer::Unauthorized => {
+            paypal.forget_token();
+            return Err(Refusal::Later);
         }
-        Answer::Unauthorized | Answer::Later(..) => return Err(Refusal::Later),
+        Answer::Later(..) => return Err(Refusal::Later),
     }
     let event_type = event["event_type"].as_str().unwrap_or_default();
     let resource = &event["resource"];

@@ -16,6 +16,19 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Items read per page of a batch (PayPal's largest).
 pub const PAGE_SIZE: usize = 1000;
+/// How long before PayPal's `expires_in` a kept token is no longer used.
+pub const TOKEN_MARGIN: std::time::Duration = std::time::Duration::from_secs(300);
+/// Most tokens a replica keeps (one a rail).
+const MAX_TOKENS_KEPT: usize = 10_000;
+
+/// The tokens kept: by rail, the token and until when it is used.
+type Kept = std::collections::HashMap<String, (String, std::time::Instant)>;
+
+fn tokens() -> std::sync::MutexGuard<'static, Kept> {
+    static TOKENS: std::sync::LazyLock<std::sync::Mutex<Kept>> =
+        std::sync::LazyLock::new(Default::default);
+    TOKENS.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// A tenant's PayPal account.
 pub struct Paypal<'a> {
@@ -30,6 +43,11 @@ impl Paypal<'_> {
 
     /// An access token: `Ok(token)`, or what the answer was.
     pub async fn token(&self) -> Result<String, Answer> {
+        self.token_with_life().await.map(|(token, _)| token)
+    }
+
+    /// An access token and how long PayPal says it lives.
+    async fn token_with_life(&self) -> Result<(String, Option<std::time::Duration>), Answer> {
         let Credentials::Paypal {
             client_id,
             client_secret,
@@ -56,7 +74,12 @@ impl Paypal<'_> {
         .await;
         match answer {
             Answer::Taken(json) => match json["access_token"].as_str() {
-                Some(token) if !token.is_empty() => Ok(token.to_owned()),
+                Some(token) if !token.is_empty() => Ok((
+                    token.to_owned(),
+                    json["expires_in"]
+                        .as_u64()
+                        .map(std::time::Duration::from_secs),
+                )),
                 _ => Err(Answer::Later(
                     "PayPal answered a token request without a token".into(),
                     None,
@@ -66,6 +89,51 @@ impl Paypal<'_> {
             Answer::Refused(..) => Err(Answer::Unauthorized),
             other => Err(other),
         }
+    }
+
+    /// An access token, kept for the rail until shortly before PayPal
+    /// says it expires (`expires_in`, less [`TOKEN_MARGIN`]): what an
+    /// anonymous webhook post costs is no credentialed call of its own.
+    /// Kept per replica, by the rail's host and credentials.
+    pub async fn cached_token(&self) -> Result<String, Answer> {
+        let key = self.token_key();
+        let now = std::time::Instant::now();
+        if let Some((token, until)) = tokens().get(&key)
+            && *until > now
+        {
+            return Ok(token.clone());
+        }
+        let (token, lives) = self.token_with_life().await?;
+        if let Some(lives) = lives.and_then(|l| l.checked_sub(TOKEN_MARGIN)) {
+            let mut kept = tokens();
+            kept.retain(|_, (_, until)| *until > now);
+            if kept.len() < MAX_TOKENS_KEPT {
+                kept.insert(key, (token.clone(), now + lives));
+            }
+        }
+        Ok(token)
+    }
+
+    /// Forgets the kept token (PayPal refused it).
+    pub fn forget_token(&self) {
+        tokens().remove(&self.token_key());
+    }
+
+    /// The rail's host and credentials, as a token is kept by them (the
+    /// secret hashed: never a key in memory).
+    fn token_key(&self) -> String {
+        use sha2::Digest;
+        let credentials = match &self.rail.credentials {
+            Credentials::Paypal {
+                client_id,
+                client_secret,
+                ..
+            } => format!("{client_id}:{client_secret}"),
+            _ => String::new(),
+        };
+        let digest = sha2::Sha256::digest(credentials.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{}|{}|{hex}", self.rail.tenant_id, self.rail.base_url)
     }
 
     fn bearer(token: &str) -> (&'static str, String) {

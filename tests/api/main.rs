@@ -44,6 +44,7 @@ mod ready_fields;
 mod relay;
 mod replicas;
 mod reports;
+mod round5_access;
 mod round5_imports;
 mod round5_limits;
 mod staff;

@@ -1088,7 +1088,9 @@ async fn a_statement_pdf_holds_each_line_and_the_total(app: TestApp) {
     assert!(has("Total USD 65.00"), "{text}");
     assert!(!has("order-h-1"), "another partner's line");
     // Staff read it; another partner, a token without the scope and no
-    // token do not; an unknown payout is not found.
+    // token do not; an unknown payout is not found. A token without the
+    // scope is told what an unknown payout is told (issue 69), where it
+    // was told 403.
     assert_eq!(get(Some(app.admin()), url.clone()).await.0, 200);
     assert_eq!(
         get(Some(app.partner_token(&other)), url.clone()).await.0,
@@ -1096,7 +1098,7 @@ async fn a_statement_pdf_holds_each_line_and_the_total(app: TestApp) {
     );
     assert_eq!(
         get(Some(app.service("events:write")), url.clone()).await.0,
-        403
+        404
     );
     assert_eq!(get(None, url.clone()).await.0, 401);
     assert_eq!(

@@ -16,12 +16,22 @@
 //!   an id naming nothing does: `null`, no error;
 //! - every `Node` type is reached by a partner or listed in
 //!   [`STAFF_ONLY_TYPES`], so a new type fails until it is classified.
+//!
+//! A console viewer and a service token of each read scope walk the same
+//! program: the viewer reaches and reads what the admin does, and no
+//! e-mail it reads holds a code; each scope looks up by id (`node(id:)`
+//! and `nodes(ids:)` alike) only the types [`BY_SCOPE`] lists, reads no
+//! e-mail, and reads `termsInForce` only with `campaigns:read`.
 
 use crate::helpers::{TestApp, code};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-crate::on_both_databases_with!(options; a_partner_reads_its_own_objects_whole_and_nothing_of_anyone_elses);
+crate::on_both_databases_with!(
+    options;
+    a_partner_reads_its_own_objects_whole_and_nothing_of_anyone_elses,
+    a_viewer_and_each_scoped_key_read_what_their_scopes_say,
+);
 
 /// Webhooks to loopback (the partners' endpoints), and sealed credentials
 /// (an import's).
@@ -564,4 +574,220 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
     }
     unlisted.push(("staff".to_owned(), backtest, "Backtest".to_owned()));
     ([partners.remove(0), partners.remove(0)], unlisted)
+}
+
+/// The `Node` types a service token of each read scope looks up by id, as
+/// `docs/security.md`'s table says (a `:write` scope reads as its `:read`).
+/// Every scope reads the tenant; the rest is the table of
+/// `docs/security.md` (codes and clicks with the partners', the campaigns'
+/// and the ledger's readers; contacts with the partners', the deals' and
+/// the ledger's; a plan's categories with `commission_plans:read`).
+const BY_SCOPE: &[(&str, &[&str])] = &[
+    (
+        "partners:read",
+        &[
+            "Category",
+            "Click",
+            "Contact",
+            "Customer",
+            "Partner",
+            "PartnerApplication",
+            "ReferralCode",
+            "Tenant",
+        ],
+    ),
+    ("partner_groups:read", &["PartnerGroup", "Tenant"]),
+    (
+        "campaigns:read",
+        &[
+            "Campaign",
+            "Click",
+            "DomainEvent",
+            "Enrollment",
+            "PartnerCommission",
+            "PartnershipRequest",
+            "ReferralCode",
+            "Tenant",
+        ],
+    ),
+    (
+        "commissions:read",
+        &[
+            "Click",
+            "Commission",
+            "Contact",
+            "Customer",
+            "DomainEvent",
+            "Event",
+            "FraudFlag",
+            "PartnerCommission",
+            "Payout",
+            "PayoutRun",
+            "ReferralCode",
+            "Tenant",
+            "UnattributedEvent",
+        ],
+    ),
+    // What its own calls answered, and nothing by id.
+    ("events:write", &["Tenant"]),
+    (
+        "deals:read",
+        &[
+            "Contact",
+            "CustomField",
+            "CustomFieldOption",
+            "Deal",
+            "DealStage",
+            "DomainEvent",
+            "Event",
+            "Tenant",
+        ],
+    ),
+    (
+        "commission_plans:read",
+        &[
+            "Category",
+            "CommissionPlan",
+            "CustomField",
+            "CustomFieldOption",
+            "DealStage",
+            "Tenant",
+        ],
+    ),
+    ("tiered_commissions:read", &["Tenant", "TieredCommission"]),
+    // An endpoint receiving commission events needs `commissions:read` too.
+    ("webhooks:read", &["Tenant"]),
+];
+
+/// Every id among `ids` that `nodes(ids:)` answers `token` with, 100 at a
+/// time.
+async fn nodes_read(app: &TestApp, token: &str, ids: &[String]) -> BTreeSet<String> {
+    let query = "query($ids: [ID!]!) { nodes(ids: $ids) { id } }";
+    let mut read = BTreeSet::new();
+    for chunk in ids.chunks(100) {
+        let data = app.ok(token, query, json!({ "ids": chunk })).await;
+        for (node, id) in data["nodes"].as_array().unwrap().iter().zip(chunk) {
+            if !node.is_null() {
+                assert_eq!(node["id"], json!(id));
+                read.insert(id.clone());
+            }
+        }
+    }
+    read
+}
+
+/// The ids a walk read by `node(id:)`.
+fn read_by_id(walk: &Walk) -> BTreeSet<String> {
+    walk.read
+        .iter()
+        .filter(|(_, read)| read.is_some())
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// No code a link opens with is in `text`: each is withheld (`…`).
+fn assert_no_code(text: &str) {
+    for marker in ["#code=", "#confirm=", "/mail/unsubscribe/"] {
+        for (_, rest) in text
+            .match_indices(marker)
+            .map(|(at, _)| text.split_at(at + marker.len()))
+        {
+            assert!(rest.starts_with('…'), "a code after {marker}: {text}");
+        }
+    }
+}
+
+async fn a_viewer_and_each_scoped_key_read_what_their_scopes_say(app: TestApp) {
+    let schema = Schema::read(&app).await;
+    let (partners, unlisted) = program(&app).await;
+    // The commission e-mails are written off the ledger's path: all of
+    // them before anyone walks.
+    while revshare::mail::earned::pass(&app.db).await.unwrap() {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let seeds: Vec<(String, String)> = unlisted
+        .iter()
+        .map(|(_, id, t)| (id.clone(), t.clone()))
+        .collect();
+    let staff = walk(&app, &schema, &app.admin(), &seeds).await;
+    let every: Vec<String> = staff.reached.keys().cloned().collect();
+
+    // A viewer reaches and reads what the admin does, field for field.
+    let viewer = crate::staff::staff_token(&app, "vi@acme.example", "VIEWER").await;
+    let seen = walk(&app, &schema, &viewer, &seeds).await;
+    assert_eq!(seen.reached, staff.reached, "what the viewer reaches");
+    assert_eq!(seen.read, staff.read, "what the viewer reads of each");
+    assert_eq!(nodes_read(&app, &viewer, &every).await, read_by_id(&staff));
+    // The e-mails it reads (a stranger's confirmation among them) hold no
+    // code.
+    let mails = app
+        .ok(
+            &viewer,
+            "{ emails { totalCount nodes { kind text html } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        mails["emails"]["totalCount"].as_u64().unwrap() >= 1,
+        "{mails}"
+    );
+    for mail in mails["emails"]["nodes"].as_array().unwrap() {
+        assert_no_code(mail["text"].as_str().unwrap());
+        assert_no_code(mail["html"].as_str().unwrap());
+    }
+
+    // Each read scope: the types it looks up by id, through `node(id:)`
+    // and `nodes(ids:)` alike, and no e-mail.
+    for (scope, types) in BY_SCOPE {
+        let token = app.service(scope);
+        let walked = walk(&app, &schema, &token, &seeds).await;
+        let by_id = read_by_id(&walked);
+        let mut found: BTreeSet<&str> = BTreeSet::new();
+        for id in &by_id {
+            found.insert(staff.reached.get(id).map_or("?", String::as_str));
+        }
+        let expected: BTreeSet<&str> = types.iter().copied().collect();
+        assert!(
+            found.is_subset(&expected),
+            "{scope}: the types it looks up by id: {found:?}"
+        );
+        // `nodes(ids:)` of every id of the tenant: what `node(id:)` read,
+        // and every object of the types the scope looks up, no other.
+        let listed = nodes_read(&app, &token, &every).await;
+        let types_listed: BTreeSet<&str> =
+            listed.iter().map(|id| staff.reached[id].as_str()).collect();
+        assert_eq!(
+            types_listed, expected,
+            "{scope}: the types nodes(ids:) reads"
+        );
+        assert!(
+            by_id
+                .iter()
+                .all(|id| listed.contains(id) || !staff.reached.contains_key(id)),
+            "{scope}: nodes(ids:) misses what node(id:) reads"
+        );
+        let (_, mails) = app
+            .post(Some(&token), "{ emails { totalCount } }", json!({}))
+            .await;
+        assert_eq!(
+            code(&mails["errors"][0]),
+            "FORBIDDEN",
+            "{scope} reads e-mails"
+        );
+    }
+    // `termsInForce` is the campaign readers' (a partner's own: see
+    // `round5_access`).
+    let terms = "query($p: ID!) { partner(id: $p) { name termsInForce { rulesSource } } }";
+    let alice = json!({ "p": partners[0].1 });
+    let (_, read) = app
+        .post(Some(&app.service("partners:read")), terms, alice.clone())
+        .await;
+    assert_eq!(read["data"]["partner"]["name"], "Alice");
+    assert_eq!(code(&read["errors"][0]), "FORBIDDEN", "{read}");
+    let both = app.service("partners:read campaigns:read");
+    let read = app.ok(&both, terms, alice).await;
+    assert!(
+        read["partner"]["termsInForce"]["rulesSource"].is_string(),
+        "{read}"
+    );
 }

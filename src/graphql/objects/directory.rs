@@ -222,6 +222,24 @@ impl Partner {
                     .ok_or_else(|| ApiError::internal("default campaign", &row.tenant_id))?,
             ),
         };
+        // A partner reads the terms of a campaign it may see alone: an
+        // invite-only campaign it is not in is an id naming nothing.
+        let policy = policy(ctx)?;
+        let partner_token = matches!(
+            policy.partner_rows(None),
+            crate::auth::access::Rows::Partner(_)
+        );
+        if partner_token && !campaign.is_default {
+            let enrolled = loader
+                .load_one(EnrollmentsOf(row.id.clone()))
+                .await?
+                .unwrap_or_default()
+                .iter()
+                .any(|e| e.campaign_id == campaign.id);
+            if !enrollment::is_visible(&campaign, enrolled) {
+                return Ok(None);
+            }
+        }
         // The newest snapshot row of this campaign (rows come oldest first).
         let snapshot = loader
             .load_one(SnapshotsOf(row.id.clone()))
@@ -236,7 +254,6 @@ impl Partner {
             None
         };
         let terms = enrollment::resolve_terms(snapshot, &campaign, group.as_deref())?;
-        let policy = policy(ctx)?;
         let snapshot = terms
             .snapshot
             .clone()

@@ -49,13 +49,14 @@ impl Email {
         Ok(self.rendered(ctx).await?.subject.clone())
     }
 
-    /// Its text part, as sent (or as it would be: with no SMTP server
-    /// configured, this is how a demo reads its links).
+    /// Its text part, as sent but for the codes its links carry, each
+    /// shown as `…`: they are made as it is sent, and only its recipient
+    /// reads them.
     async fn text(&self, ctx: &Context<'_>) -> ApiResult<String> {
         Ok(self.rendered(ctx).await?.text.clone())
     }
 
-    /// Its HTML part.
+    /// Its HTML part, its codes withheld as in `text`.
     async fn html(&self, ctx: &Context<'_>) -> ApiResult<String> {
         Ok(self.rendered(ctx).await?.html.clone())
     }

@@ -19,9 +19,10 @@ pub struct MailQuery;
 
 #[Object]
 impl MailQuery {
-    /// The tenant's e-mails, oldest first (admins): what was sent, what
-    /// waits, what failed and why. With no SMTP server configured every
-    /// e-mail stays `QUEUED` here, readable whole.
+    /// The tenant's e-mails, oldest first (admins and viewers): what was
+    /// sent, what waits, what failed and why. With no SMTP server
+    /// configured every e-mail stays `QUEUED` here; no e-mail shows a code
+    /// it carries.
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
     async fn emails(
         &self,
@@ -73,9 +74,10 @@ pub struct MailMutation;
 #[Object]
 impl MailMutation {
     /// E-mails a one-time portal sign-in link (15 minutes) to the tenant's
-    /// active partner with this address. Anonymous; always `true`, whether
-    /// or not such a partner exists, and nothing is sent past the limits
-    /// (5 an hour from one client address, 3 a day to one e-mail address).
+    /// active partner with this address. Anonymous; always `true` after the
+    /// same work, whether or not such a partner exists, and nothing is sent
+    /// past the limits (5 requests an hour from one client network, 3 links
+    /// a day to one e-mail address asked for from one network).
     async fn request_portal_sign_in(
         &self,
         ctx: &Context<'_>,
@@ -88,10 +90,21 @@ impl MailMutation {
         let keys = ctx
             .data::<Keys>()
             .map_err(|_| ApiError::internal("schema data", "no keys"))?;
+        // A server that cannot mint sends nothing, to anyone.
+        if !keys.can_mint() {
+            return Ok(true);
+        }
+        let sign_ins = ctx
+            .data::<crate::portal::SignIns>()
+            .map_err(|_| ApiError::internal("schema data", "no sign-in mailer"))?;
         let requested_by = match client(ctx) {
             Some(ip) => {
-                match crate::attribution::clicks::hashed(db.conn(), &tenant_id, &ip.to_string())
-                    .await
+                match crate::attribution::clicks::hashed_client(
+                    db.conn(),
+                    &tenant_id,
+                    &ip.to_string(),
+                )
+                .await
                 {
                     Ok(hash) => Some(hash),
                     // No such tenant: the same answer, nothing sent.
@@ -100,7 +113,7 @@ impl MailMutation {
             }
             None => None,
         };
-        crate::portal::request_sign_in(db, keys, &tenant_id, &email, requested_by).await?;
+        crate::portal::request_sign_in(db, sign_ins, &tenant_id, &email, requested_by).await?;
         Ok(true)
     }
 

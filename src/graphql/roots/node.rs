@@ -15,6 +15,7 @@ use super::{
     ledger::LedgerQuery, partners::PartnerQuery, payouts::PayoutQuery, tiers::TierQuery,
     webhooks::WebhookQuery,
 };
+use crate::auth::Scope;
 use crate::auth::access::Column;
 use crate::error::{ApiError, ApiResult};
 use crate::events::log::Cursor;
@@ -296,7 +297,23 @@ async fn by_row(
         Kind::CustomFieldOption => read!(custom_field_option, CustomFieldOption, CustomFieldOption),
         Kind::DealStage => read!(deal_stage, DealStage, DealStage),
         Kind::Enrollment => read!(enrollment, Enrollment, Enrollment),
-        Kind::Event => read!(event, Event, Event),
+        // As `commission(id:)` is looked up: an `events:write` caller reads
+        // what its own calls answered, never any event by id; `deals:read`
+        // reads a deal's events alone.
+        Kind::Event => {
+            let policy = policy(ctx)?;
+            let deals_only = match policy.looks_up(&[Scope::CommissionsRead]) {
+                Ok(()) => false,
+                Err(_) if policy.looks_up(&[Scope::DealsRead]).is_ok() => true,
+                Err(_) => return Ok(None),
+            };
+            match nodes::row::<event::Entity>(conn, tenant, id).await? {
+                Some(row) if !deals_only || row.deal_id.is_some() => {
+                    found::<Event>(ctx, row, Node::Event)
+                }
+                _ => Ok(None),
+            }
+        }
         Kind::FraudFlag => read!(fraud_flag, FraudFlag, FraudFlag),
         // Who may start it, as `backtest` answers.
         Kind::Backtest => match nodes::row::<entity::backtest::Entity>(conn, tenant, id).await? {
