@@ -9,6 +9,7 @@ use crate::graphql;
 use crate::http::metrics::{self, Scrape};
 use crate::http::{AppState, Options, router};
 use crate::ingest::Ingest;
+use crate::jobs::{Job, Runner, Shutdown, Step, Worker};
 use crate::webhooks::dispatch::{self, Poke};
 use axum::Router;
 use migration::{Migrator, MigratorTrait};
@@ -62,7 +63,7 @@ async fn build_stats(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
 /// applications sharing the server are unlikely to pick it.
 const MIGRATION_LOCK: i64 = 0x7265_7673_6861_7265;
 
-/// A running app's two routers.
+/// A running app's two routers, and the stop of its background work.
 pub struct App {
     /// The public surface: GraphQL, GraphiQL, probes.
     pub api: Router,
@@ -70,53 +71,57 @@ pub struct App {
     pub metrics: Router,
     /// Closes the public surface's WebSockets when the server stops.
     pub closing: crate::http::ws::Closing,
+    /// Stops this replica's jobs and serving tasks ([`crate::jobs`]).
+    pub shutdown: Shutdown,
 }
 
 /// The HTTP application over a migrated database, with this replica's
-/// background work on the event log: its wake-ups, the webhook
-/// dispatcher, pruning.
+/// background work: the tasks requests stand on (the event log's wake-ups,
+/// the ingestion queues, the replicas' positions) and the jobs
+/// `options.jobs` turns on, all started by one [`Runner`].
 pub fn build(db: Db, keys: Keys, options: &Options) -> App {
-    let notifier = Notifier::start(&db);
-    let ingest = Ingest::start(db.clone(), crate::ledger::write_parallelism(&db));
-    let dispatcher = Poke::default();
-    if options.dispatch_webhooks {
-        dispatch::start(
-            db.clone(),
-            &notifier,
-            options.webhooks.clone(),
-            dispatcher.clone(),
-        );
+    let shutdown = Shutdown::new();
+    let runner = shutdown.runner();
+    if let Some(poll) = db.replica_poll() {
+        runner.serve(poll);
     }
-    retention::spawn(db.clone(), options.event_retention_days);
-    crate::backtests::start_worker(db.clone());
-    let imports = crate::imports::Settings {
-        data_key: options.data_key.clone(),
-        allow_private: options.webhooks.allow_private,
-        lease: options.import_lease,
+    let notifier = Notifier::start(&db, &runner);
+    let ingest = Ingest::start(db.clone(), crate::ledger::write_parallelism(&db), &runner);
+    let background = Background {
+        db: db.clone(),
+        keys: keys.clone(),
+        notifier: notifier.clone(),
+        dispatcher: Poke::default(),
+        imports: crate::imports::Settings {
+            data_key: options.data_key.clone(),
+            allow_private: options.webhooks.allow_private,
+            lease: options.import_lease,
+            wake: Default::default(),
+        },
+        rails: crate::rails::Settings::new(
+            options.data_key.clone(),
+            options.webhooks.allow_private,
+            options.payout_poll,
+            options.public_url.clone(),
+        ),
+        backtests: crate::backtests::Wake::default(),
+        sign_ins: crate::portal::SignIns::default(),
     };
-    crate::imports::start_worker(db.clone(), imports.clone());
-    let rails = crate::rails::Settings::new(
-        options.data_key.clone(),
-        options.webhooks.allow_private,
-        options.payout_poll,
-        options.public_url.clone(),
-    );
-    if options.dispatch_webhooks {
-        crate::rails::start_worker(db.clone(), rails.clone());
-    }
-    let sign_ins = crate::portal::SignIns::default();
-    if options.dispatch_webhooks {
-        crate::mail::send::start(db.clone(), options.mail.clone());
-        crate::mail::earned::start(db.clone(), &notifier);
-        crate::portal::start_mailer(db.clone(), keys.clone(), sign_ins.clone());
-        housekeeping(db.clone());
-    }
+    start_jobs(&runner, &background, options);
     let scrape = Scrape {
         db: db.clone(),
         notifier: notifier.clone(),
         ingest: ingest.clone(),
     };
     let connectors = ingest.clone();
+    let Background {
+        dispatcher,
+        imports,
+        rails,
+        backtests,
+        sign_ins,
+        ..
+    } = background;
     let schema = graphql::schema(Some(graphql::Services {
         db: db.clone(),
         notifier,
@@ -128,41 +133,151 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         public_url: crate::graphql::roots::portal::PublicUrl(options.public_url.clone()),
         mail: options.mail.clone(),
         backtest_inline: options.backtest_inline,
+        backtests,
         imports,
         rails: rails.clone(),
         sign_ins,
     }));
-    let state = AppState::new(schema, db, keys, options, connectors, rails);
+    let state = AppState::new(schema, db, keys, options, connectors, rails, runner);
     App {
         closing: state.closing(),
         api: router(state, &options.cors),
         metrics: metrics::router(scrape),
+        shutdown,
     }
 }
 
-/// Now and then, on every replica: the daily digests that are due,
-/// unconfirmed applications past their week deleted, portal sign-in
-/// addresses past their 30 days and sign-in requests past their day
-/// forgotten. Each is idempotent,
-/// so replicas doing the same at once do it once.
-fn housekeeping(db: Db) {
-    tokio::spawn(async move {
-        loop {
-            if let Err(err) = crate::mail::digest::due(&db, crate::db::now()).await {
-                tracing::warn!(error = ?err, "writing the daily digests failed; retrying");
-            }
-            if let Err(err) = crate::applications::prune(&db).await {
-                tracing::warn!(error = ?err, "pruning unconfirmed applications failed; retrying");
-            }
-            if let Err(err) = crate::fraud::prune_sign_ins(&db, crate::db::now()).await {
-                tracing::warn!(error = ?err, "forgetting old sign-in addresses failed; retrying");
-            }
-            if let Err(err) = crate::portal::prune_requests(&db).await {
-                tracing::warn!(error = ?err, "forgetting old sign-in requests failed; retrying");
-            }
-            tokio::time::sleep(crate::mail::digest::DIGEST_EVERY).await;
+/// What the jobs share with the requests that wake them.
+struct Background {
+    db: Db,
+    keys: Keys,
+    notifier: Notifier,
+    dispatcher: Poke,
+    imports: crate::imports::Settings,
+    rails: crate::rails::Settings,
+    backtests: crate::backtests::Wake,
+    sign_ins: crate::portal::SignIns,
+}
+
+/// Starts every job `options.jobs` turns on: the one place a job is
+/// started (the list, and what each needs, is [`Job`]).
+fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
+    for job in Job::ALL {
+        if !options.jobs.on(job) {
+            continue;
         }
-    });
+        let db = on.db.clone();
+        match job {
+            Job::Webhooks => {
+                let (notifier, settings) = (on.notifier.clone(), options.webhooks.clone());
+                let poke = on.dispatcher.clone();
+                runner.spawn(move |stop| {
+                    dispatch::run_until_stopped(db, notifier, settings, poke, stop)
+                });
+            }
+            Job::Mail => {
+                let settings = options.mail.clone();
+                if settings.smtp.is_none() {
+                    continue;
+                }
+                let worker = Worker::every(job, settings.poll);
+                runner.run(worker, move |stop| {
+                    let (db, settings) = (db.clone(), settings.clone());
+                    async move { crate::mail::send::step(&db, &settings, &stop).await }
+                });
+            }
+            Job::CommissionMail => {
+                runner.run(crate::mail::earned::worker(&on.notifier), move |_| {
+                    let db = db.clone();
+                    async move { crate::mail::earned::step(&db).await }
+                });
+            }
+            Job::SignInMail => {
+                let keys = on.keys.clone();
+                runner.run(crate::portal::mailer(&on.sign_ins), move |_| {
+                    let (db, keys) = (db.clone(), keys.clone());
+                    async move {
+                        crate::portal::mail_requests(&db, &keys).await?;
+                        Ok(Step::Idle)
+                    }
+                });
+            }
+            Job::Housekeeping => {
+                let worker = Worker::every(job, crate::mail::digest::DIGEST_EVERY);
+                runner.run(worker, move |_| {
+                    let db = db.clone();
+                    async move { housekeeping(&db).await }
+                });
+            }
+            Job::Payouts => {
+                let settings = on.rails.clone();
+                runner.run(crate::rails::worker(&settings), move |stop| {
+                    let (db, settings) = (db.clone(), settings.clone());
+                    async move { crate::rails::look_until(&db, &settings, &stop).await }
+                });
+            }
+            Job::Imports => {
+                let (settings, tasks) = (on.imports.clone(), runner.clone());
+                runner.run(crate::imports::worker(&settings), move |_| {
+                    let (db, settings, tasks) = (db.clone(), settings.clone(), tasks.clone());
+                    async move { crate::imports::take_up(&db, &settings, &tasks).await }
+                });
+            }
+            Job::Backtests => {
+                let tasks = runner.clone();
+                runner.run(crate::backtests::worker(&on.backtests), move |_| {
+                    let (db, tasks) = (db.clone(), tasks.clone());
+                    async move { crate::backtests::take_up(&db, &tasks).await }
+                });
+            }
+            Job::Maturity => {
+                let Some(interval) = options.maturity_interval else {
+                    continue;
+                };
+                runner.run(crate::ledger::maturity::worker(interval), move |_| {
+                    let db = db.clone();
+                    async move { crate::ledger::maturity::step(&db).await }
+                });
+            }
+            Job::Rates => {
+                let Some(url) = options.fx_url.clone() else {
+                    continue;
+                };
+                runner.run(crate::ledger::exchange::worker(), move |_| {
+                    let (db, url) = (db.clone(), url.clone());
+                    async move { crate::ledger::exchange::step(&db, &url).await }
+                });
+            }
+            Job::Retention => {
+                let days = options.event_retention_days;
+                runner.run(retention::worker(), move |_| {
+                    let db = db.clone();
+                    async move { retention::step(&db, days).await }
+                });
+            }
+        }
+    }
+}
+
+/// Housekeeping's step: the daily digests that are due, unconfirmed
+/// applications past their week deleted, portal sign-in addresses past
+/// their 30 days and sign-in requests past their day forgotten. Each is
+/// idempotent, so replicas doing the same at once do it once; one that
+/// fails does not keep the others from their turn.
+async fn housekeeping(db: &Db) -> crate::error::ApiResult<Step> {
+    if let Err(err) = crate::mail::digest::due(db, crate::db::now()).await {
+        tracing::warn!(error = ?err, "writing the daily digests failed; retrying");
+    }
+    if let Err(err) = crate::applications::prune(db).await {
+        tracing::warn!(error = ?err, "pruning unconfirmed applications failed; retrying");
+    }
+    if let Err(err) = crate::fraud::prune_sign_ins(db, crate::db::now()).await {
+        tracing::warn!(error = ?err, "forgetting old sign-in addresses failed; retrying");
+    }
+    if let Err(err) = crate::portal::prune_requests(db).await {
+        tracing::warn!(error = ?err, "forgetting old sign-in requests failed; retrying");
+    }
+    Ok(Step::Idle)
 }
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.

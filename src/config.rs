@@ -158,6 +158,26 @@ pub struct Config {
     )]
     pub event_retention_days: u32,
 
+    /// The background jobs this replica runs: `all`, `none`, or names
+    /// separated by commas (webhooks, mail, commission-mail, sign-in-mail,
+    /// housekeeping, payouts, imports, backtests, maturity, rates,
+    /// retention). A job off here is run by the replicas where it is on.
+    #[arg(long, env = "REVSHARE_JOBS", default_value = "all", global = true)]
+    pub jobs: String,
+
+    /// Seconds a stop (SIGTERM, Ctrl-C) waits for requests in flight and
+    /// each job's current step before the process exits; leases are
+    /// released as jobs end, and what is still running then is cut off as a
+    /// crash would cut it (1 to 3600).
+    #[arg(
+        long,
+        env = "REVSHARE_SHUTDOWN_GRACE",
+        default_value_t = 25,
+        value_parser = clap::value_parser!(u64).range(1..=3600),
+        global = true
+    )]
+    pub shutdown_grace: u64,
+
     /// Milliseconds a webhook attempt may take before it counts as failed.
     #[arg(
         long,
@@ -327,6 +347,16 @@ pub struct Config {
 }
 
 impl Config {
+    /// The jobs `REVSHARE_JOBS` turns on.
+    pub fn jobs(&self) -> Result<crate::jobs::Jobs, String> {
+        crate::jobs::Jobs::parse(&self.jobs)
+    }
+
+    /// How long a stop waits (`REVSHARE_SHUTDOWN_GRACE`).
+    pub fn shutdown_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.shutdown_grace)
+    }
+
     /// What the token keys are made from.
     pub fn key_settings(&self) -> crate::auth::jwt::KeySettings {
         crate::auth::jwt::KeySettings {

@@ -35,6 +35,7 @@ use crate::db::Db;
 use crate::deals::moves::DealEvent;
 use crate::deals::record::{self, DealItem};
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::Runner;
 use crate::ledger::accrual::{self, Item, MAX_BATCH, PartnerRef, Recorded};
 use entity::{attribution, deal};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -72,14 +73,15 @@ pub struct Ingest {
 }
 
 impl Ingest {
-    /// Starts `workers` workers on the current Tokio runtime. They stop when
+    /// Starts `workers` workers, served by `runner` (requests wait on
+    /// them: they run until the requests have ended). They also stop when
     /// the last `Ingest` is dropped.
-    pub fn start(db: Db, workers: usize) -> Ingest {
+    pub fn start(db: Db, workers: usize, runner: &Runner) -> Ingest {
         let queues = (0..workers.max(1))
             .map(|_| {
                 // Bounded: when the database falls behind, callers wait here.
                 let (queue, jobs) = mpsc::channel(MAX_BATCH);
-                tokio::spawn(work(db.clone(), jobs));
+                runner.serve(work(db.clone(), jobs));
                 queue
             })
             .collect();

@@ -11,6 +11,8 @@
 //!   pages; change histories of deals and partners.
 //! - [`observe`]: metrics, transaction tallies, traces.
 //! - [`db`]: connections, write transactions, retries, deadlines.
+//! - [`jobs`]: background work in one place — every job and the setting
+//!   that turns it on, the stop each hears, leases, queues' claims.
 //! - [`auth`]: JWT verification and minting, the [`auth::Principal`] a
 //!   request acts as, scopes.
 //! - [`events`]: the domain-event outbox, read from a cursor by
@@ -68,6 +70,7 @@ pub mod http;
 pub mod imports;
 pub mod ingest;
 pub mod input;
+pub mod jobs;
 pub mod ledger;
 pub mod mail;
 pub mod nodes;

@@ -542,15 +542,6 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         );
         tracing::warn!("webhooks may go to http URLs and to loopback and private addresses");
     }
-    if config.maturity_interval > 0 {
-        revshare::ledger::maturity::spawn(
-            db.clone(),
-            std::time::Duration::from_secs(config.maturity_interval),
-        );
-    }
-    if let Some(url) = &config.fx_url {
-        revshare::ledger::exchange::spawn_daily(db.clone(), url.clone());
-    }
     let data_key = config
         .data_key(keys.development)
         .map_err(anyhow::Error::msg)?;
@@ -582,6 +573,10 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         cors: config.cors(keys.development).map_err(anyhow::Error::msg)?,
         apq_cache_size: config.apq_cache_size,
         event_retention_days: config.event_retention_days,
+        jobs: config.jobs().map_err(anyhow::Error::msg)?,
+        maturity_interval: (config.maturity_interval > 0)
+            .then(|| std::time::Duration::from_secs(config.maturity_interval)),
+        fx_url: config.fx_url.clone(),
         webhooks,
         graphiql_token: dev_token,
         ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))
@@ -598,17 +593,48 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
             })?;
         let url = format!("http://{}/metrics", metrics.local_addr()?);
         say.out(&format!("metrics at {url}"), json!({ "metrics": url }));
-        tokio::spawn(app::serve(metrics, app.metrics, std::future::pending()));
+        app.shutdown.runner().serve(async move {
+            drop(app::serve(metrics, app.metrics, std::future::pending()).await)
+        });
     }
-    let closing = app.closing;
-    app::serve(listener, app.api, async move {
-        stop_signal().await;
-        tracing::info!("shutting down");
+    let (closing, shutdown) = (app.closing, app.shutdown);
+    let (heard, stopping) = tokio::sync::oneshot::channel::<()>();
+    let server = app::serve(listener, app.api, async move {
+        let _ = stopping.await;
         // Subscribers hear 1001 and reconnect elsewhere; HTTP requests in
         // flight finish after.
         closing.close(std::time::Duration::from_secs(5)).await;
-    })
-    .await?;
+    });
+    tokio::pin!(server);
+    tokio::select! {
+        _ = stop_signal() => {}
+        served = &mut server => {
+            // The listener failed: nothing to drain.
+            served?;
+            return Ok(());
+        }
+    }
+    // A clean stop: no new request or job step; requests in flight and
+    // each job's step finish within the grace; leases are released.
+    let grace = config.shutdown_grace();
+    let deadline = tokio::time::Instant::now() + grace;
+    tracing::info!(grace_ms = grace.as_millis() as u64, "shutting down");
+    shutdown.request();
+    let _ = heard.send(());
+    if let Ok(served) = tokio::time::timeout_at(deadline, &mut server).await {
+        served?;
+    } else {
+        tracing::warn!("requests still running when the grace period ended were cut off");
+    }
+    let stopped = shutdown.stop(deadline).await;
+    match stopped.aborted {
+        0 => tracing::info!(jobs = stopped.finished, "background work stopped"),
+        aborted => tracing::warn!(
+            jobs = stopped.finished,
+            aborted,
+            "jobs still in a step when the grace period ended were cut off; their leases run out"
+        ),
+    }
     Ok(())
 }
 

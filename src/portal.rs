@@ -23,6 +23,7 @@ use crate::auth::Principal;
 use crate::auth::jwt::{Claims, Keys};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::{Job, Wake, Worker};
 use crate::mail;
 use crate::sign_in::{self, can_mint, check_minutes, not_valid};
 use chrono::{DateTime, Duration, Utc};
@@ -211,20 +212,10 @@ pub async fn request_sign_in(
 /// ([`GATHER`]) after it is woken, and every [`LOOK_EVERY`]. The moment
 /// keeps its work — heavier for a partner's address — out of the time of
 /// the request that woke it.
-pub fn start_mailer(db: Db, keys: Keys, sign_ins: SignIns) {
-    tokio::spawn(async move {
-        loop {
-            if let Err(err) = mail_requests(&db, &keys).await {
-                tracing::warn!(error = ?err, "e-mailing sign-in links failed; retrying");
-            }
-            if tokio::time::timeout(LOOK_EVERY, sign_ins.0.notified())
-                .await
-                .is_ok()
-            {
-                tokio::time::sleep(GATHER).await;
-            }
-        }
-    });
+pub fn mailer(sign_ins: &SignIns) -> Worker {
+    Worker::every(Job::SignInMail, LOOK_EVERY)
+        .woken_by(Wake::Poke(sign_ins.0.clone()))
+        .gathering(GATHER)
 }
 
 /// Handles the waiting sign-in requests, each once over every replica:

@@ -20,6 +20,7 @@ use crate::db::Db;
 use crate::deals::plans::{self, NewPlan};
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::events::{DomainEventType, NewDomainEvent};
+use crate::jobs::{self, Job, Lease, Runner, Step, Stop, Worker};
 use crate::tiers::NewTier;
 use change::Change;
 use chrono::{DateTime, Duration, Utc};
@@ -28,7 +29,7 @@ use entity::{backtest, backtest_result, campaign, event, partner, partner_group}
 use replay::{Figures, Replay};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use std::collections::HashSet;
 
@@ -94,6 +95,7 @@ pub async fn start(
     actor: &str,
     new: NewBacktest,
     inline: Inline,
+    wake: &Wake,
 ) -> ApiResult<backtest::Model> {
     if new.to <= new.from {
         return Err(ApiError::bad_input("input.to", "must be after from"));
@@ -161,7 +163,9 @@ pub async fn start(
         )),
         Err(err) => Err(err.into()),
         Ok(_) => {
-            spawn(db.clone(), row.id.clone());
+            // This replica's backtests job takes it up now (or another's,
+            // where backtests are off here).
+            wake.0.notify_one();
             Ok(row)
         }
     }
@@ -383,16 +387,12 @@ pub async fn cancel(db: &Db, tenant_id: &str, id: &str) -> ApiResult<backtest::M
                 .await?
                 .ok_or_else(|| ApiError::not_found("backtest"))?;
             let now = crate::db::now();
-            let moved = backtest::Entity::update_many()
+            let moved = jobs::lease::revoking(backtest::Entity::update_many())
                 .col_expr(
                     backtest::Column::Status,
                     Expr::value(BacktestStatus::Cancelled.as_str()),
                 )
                 .col_expr(backtest::Column::FinishedAt, Expr::value(now))
-                .col_expr(
-                    backtest::Column::LeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
                 .filter(backtest::Column::Id.eq(id))
                 .filter(backtest::Column::Status.eq(BacktestStatus::Running))
                 .exec(&*txn)
@@ -437,96 +437,63 @@ async fn announce(conn: &impl ConnectionTrait, row: &backtest::Model) -> ApiResu
     .await
 }
 
-/// Runs a background backtest on this replica.
-fn spawn(db: Db, id: String) {
-    tokio::spawn(async move {
-        if let Err(err) = run(&db, &id).await {
-            tracing::warn!(error = ?err, backtest = %id, "a backtest stopped; another look will take it up");
-        }
-    });
-}
+/// Wakes this replica's backtests job: one was started here.
+#[derive(Clone, Default)]
+pub struct Wake(pub std::sync::Arc<tokio::sync::Notify>);
 
 /// On every replica: running backtests nobody holds are taken up, and
-/// those past their days deleted.
-pub fn start_worker(db: Db) {
-    tokio::spawn(async move {
-        loop {
-            if let Err(err) = take_up(&db).await {
-                tracing::warn!(error = ?err, "looking for backtests failed; retrying");
-            }
-            tokio::time::sleep(LOOK_EVERY).await;
-        }
-    });
+/// those past their days deleted, every [`LOOK_EVERY`] and at once when
+/// one is started here.
+pub fn worker(wake: &Wake) -> Worker {
+    Worker::every(Job::Backtests, LOOK_EVERY).woken_by(jobs::Wake::Poke(wake.0.clone()))
 }
 
 /// Takes up the running backtests nobody holds (their replica stopped),
 /// and deletes those past their days.
-pub async fn take_up(db: &Db) -> ApiResult<()> {
+/// Each runs as a job of its own on `runner`.
+pub async fn take_up(db: &Db, runner: &Runner) -> ApiResult<Step> {
     let now = crate::db::now();
     let orphans: Vec<String> = backtest::Entity::find()
         .select_only()
         .column(backtest::Column::Id)
         .filter(backtest::Column::Status.eq(BacktestStatus::Running))
-        .filter(
-            sea_orm::Condition::any()
-                .add(backtest::Column::LeaseUntil.is_null())
-                .add(backtest::Column::LeaseUntil.lt(now)),
-        )
+        .filter(jobs::lease::free::<backtest::Entity>(now))
         .into_tuple()
         .all(db.conn())
         .await?;
     for id in orphans {
-        spawn(db.clone(), id);
+        let db = db.clone();
+        runner.spawn(move |stop| async move {
+            if let Err(err) = run(&db, &id, stop).await {
+                tracing::warn!(error = ?err, backtest = %id, "a backtest stopped; another look will take it up");
+            }
+        });
     }
     backtest::Entity::delete_many()
         .filter(backtest::Column::ExpiresAt.lt(now))
         .exec(db.conn())
         .await?;
-    Ok(())
-}
-
-/// Claims the backtest's lease: the lease it holds, or `None` when another
-/// replica holds it or it is no longer running.
-async fn claim(
-    conn: &impl ConnectionTrait,
-    id: &str,
-    held: Option<DateTime<Utc>>,
-    replayed: i64,
-) -> ApiResult<Option<DateTime<Utc>>> {
-    let now = crate::db::now();
-    let lease = now + LEASE;
-    let mut update = backtest::Entity::update_many()
-        .col_expr(backtest::Column::LeaseUntil, Expr::value(lease))
-        .col_expr(backtest::Column::Replayed, Expr::value(replayed))
-        .filter(backtest::Column::Id.eq(id))
-        .filter(backtest::Column::Status.eq(BacktestStatus::Running));
-    update = match held {
-        Some(held) => update.filter(backtest::Column::LeaseUntil.eq(held)),
-        None => update.filter(
-            sea_orm::Condition::any()
-                .add(backtest::Column::LeaseUntil.is_null())
-                .add(backtest::Column::LeaseUntil.lt(now)),
-        ),
-    };
-    let claimed = update.exec(conn).await?.rows_affected == 1;
-    Ok(claimed.then_some(lease))
+    Ok(Step::Idle)
 }
 
 /// Replays a running backtest page by page while this replica holds it,
 /// then writes its figures and `DONE` (or `FAILED`) — only if it still
 /// holds it, so a cancelled or taken-over run writes nothing.
-async fn run(db: &Db, id: &str) -> ApiResult<()> {
+async fn run(db: &Db, id: &str, stop: Stop) -> ApiResult<()> {
     let conn = db.conn();
-    let Some(mut lease) = claim(conn, id, None, 0).await? else {
+    let running = Condition::all().add(backtest::Column::Status.eq(BacktestStatus::Running));
+    let Some(mut lease) = Lease::take_one(conn, id, running, LEASE).await? else {
         return Ok(());
     };
     let row = backtest::Entity::find_by_id(id.to_owned())
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::internal("claimed backtest", id))?;
-    let replayed = replay_all(db, &row, &mut lease).await;
+    let replayed = replay_all(db, &row, &mut lease, &stop).await;
     let (status, figures, error) = match replayed {
         Ok(Some(figures)) => (BacktestStatus::Done, figures, None),
+        // Stopping: let go, for another replica to take up at once.
+        Ok(None) if stop.requested() => return lease.release(conn).await,
         // Cancelled, or taken over: nothing to write.
         Ok(None) => return Ok(()),
         Err(err) => {
@@ -535,22 +502,17 @@ async fn run(db: &Db, id: &str) -> ApiResult<()> {
             (BacktestStatus::Failed, Figures::new(), Some(said))
         }
     };
-    let (row, figures, error) = (&row, &figures, &error);
+    let (row, figures, error, lease) = (&row, &figures, &error, &lease);
     db.transaction(|txn| {
         Box::pin(async move {
             let now = crate::db::now();
-            let moved = backtest::Entity::update_many()
+            let moved = lease
+                .ending(backtest::Entity::update_many())
                 .col_expr(backtest::Column::Status, Expr::value(status.as_str()))
                 .col_expr(backtest::Column::FinishedAt, Expr::value(now))
-                .col_expr(
-                    backtest::Column::LeaseUntil,
-                    Expr::value(Option::<DateTime<Utc>>::None),
-                )
                 .col_expr(backtest::Column::Replayed, Expr::value(row.window_events))
                 .col_expr(backtest::Column::Error, Expr::value(error.clone()))
-                .filter(backtest::Column::Id.eq(row.id.as_str()))
                 .filter(backtest::Column::Status.eq(BacktestStatus::Running))
-                .filter(backtest::Column::LeaseUntil.eq(lease))
                 .exec(&*txn)
                 .await?;
             if moved.rows_affected == 0 {
@@ -569,10 +531,13 @@ async fn run(db: &Db, id: &str) -> ApiResult<()> {
 
 /// The replay, renewing the lease after every page; `None` when the lease
 /// was lost (cancelled, or another replica took it).
+/// The figures, or `None` when the lease was lost (cancelled, taken over)
+/// or the replica is stopping — checked between pages.
 async fn replay_all(
     db: &Db,
     row: &backtest::Model,
-    lease: &mut DateTime<Utc>,
+    lease: &mut Lease<backtest::Entity>,
+    stop: &Stop,
 ) -> ApiResult<Option<Figures>> {
     let conn = db.conn();
     let (change, only) = read_stored(&row.change)?;
@@ -582,9 +547,20 @@ async fn replay_all(
     };
     while replay.next_page(conn).await? {
         let done = replay.replayed() as i64;
-        match claim(conn, &row.id, Some(*lease), done).await? {
-            Some(renewed) => *lease = renewed,
-            None => return Ok(None),
+        let (update, renewed) = lease.renewing(backtest::Entity::update_many());
+        let held = update
+            .col_expr(backtest::Column::Replayed, Expr::value(done))
+            .filter(backtest::Column::Status.eq(BacktestStatus::Running))
+            .exec(conn)
+            .await?
+            .rows_affected
+            > 0;
+        if !held {
+            return Ok(None);
+        }
+        lease.renewed(renewed);
+        if stop.requested() {
+            return Ok(None);
         }
     }
     replay.finish().map(Some)

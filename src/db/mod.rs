@@ -81,10 +81,7 @@ impl Default for DbSettings {
     }
 }
 
-mod queue;
 pub mod replicas;
-
-pub use queue::claim_due;
 
 #[derive(Clone)]
 pub struct Db {

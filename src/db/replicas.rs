@@ -67,8 +67,6 @@ pub struct Replica {
 pub struct Replicas {
     members: Vec<Replica>,
     max_lag: Duration,
-    /// The primary's WAL position at the last poll.
-    primary_at: AtomicU64,
     /// Per principal (tenant and subject): the WAL position after its last
     /// write, and when.
     writes: Mutex<HashMap<String, (u64, Instant)>>,
@@ -77,26 +75,38 @@ pub struct Replicas {
 
 impl Db {
     /// This database with `members` as its read replicas, each lagging at
-    /// most `max_lag` to be read from; a task polls their positions while
-    /// the database is in use.
+    /// most `max_lag` to be read from; [`Db::replica_poll`] reads their
+    /// positions while the database is in use.
     pub fn with_replicas(mut self, members: Vec<Db>, max_lag: Duration) -> Db {
         if members.is_empty() {
             return self;
         }
         let set = Arc::new(Replicas::new(members, max_lag));
-        let (watched, primary, metrics) =
-            (Arc::downgrade(&set), self.clone(), self.metrics.clone());
-        metrics.replicas_known(set.members().iter().map(|r| r.name.as_str()));
-        tokio::spawn(async move {
+        self.metrics
+            .replicas_known(set.members().iter().map(|r| r.name.as_str()));
+        self.replicas = Some(set);
+        self
+    }
+
+    /// The loop that reads the replicas' positions every [`POLL`], for
+    /// the replica's runner to serve; it ends when the replicas are no
+    /// longer in use.
+    pub fn replica_poll(&self) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        let set = self.replicas.as_ref()?;
+        let (watched, primary, metrics) = (Arc::downgrade(set), self.clone(), self.metrics.clone());
+        // The primary's handle must not keep the replicas alive.
+        let primary = Db {
+            replicas: None,
+            ..primary
+        };
+        Some(async move {
             loop {
                 let Some(set) = watched.upgrade() else { return };
                 set.poll(&primary, &metrics).await;
                 drop(set);
                 tokio::time::sleep(POLL).await;
             }
-        });
-        self.replicas = Some(set);
-        self
+        })
     }
 
     /// The read replicas, if any.
@@ -224,7 +234,6 @@ impl Replicas {
         Replicas {
             members,
             max_lag,
-            primary_at: AtomicU64::new(0),
             writes: Mutex::new(HashMap::new()),
             next: AtomicUsize::new(0),
         }
@@ -275,12 +284,16 @@ impl Replicas {
 
     /// Reads every position once: the primary's, then each replica's.
     pub async fn poll(&self, primary: &Db, metrics: &Metrics) {
-        if let Ok(Ok(Some(at))) =
-            tokio::time::timeout(POLL_TIMEOUT, position(primary, "pg_current_wal_lsn()")).await
-        {
-            self.primary_at.store(at, Ordering::Release);
-        }
-        let primary_at = self.primary_at.load(Ordering::Acquire);
+        // The primary's position of this poll: one kept from an earlier
+        // poll (this one's timed out) may predate writes the replica has
+        // not replayed, so without it no replica counts as caught up.
+        let primary_at =
+            match tokio::time::timeout(POLL_TIMEOUT, position(primary, "pg_current_wal_lsn()"))
+                .await
+            {
+                Ok(Ok(Some(at))) => at,
+                _ => u64::MAX,
+            };
         for replica in &self.members {
             let found = tokio::time::timeout(POLL_TIMEOUT, replay(&replica.db)).await;
             match found {

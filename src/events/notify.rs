@@ -18,6 +18,7 @@
 //! lost another way delays an event by that much at most.
 
 use crate::db::Db;
+use crate::jobs::Runner;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -91,19 +92,16 @@ impl Notifier {
         tenants.values().map(|s| s.receiver_count()).sum()
     }
 
-    /// The notifier of `db`, with its listening task started.
-    pub fn start(db: &Db) -> Notifier {
+    /// The notifier of `db`, its listening task served by `runner` (the
+    /// event log's wake-ups are what subscriptions and jobs stand on).
+    pub fn start(db: &Db, runner: &Runner) -> Notifier {
         let notifier = Notifier::default();
         match db.backend() {
-            DbBackend::Postgres => {
-                tokio::spawn(listen(db.clone(), notifier.clone()));
-            }
-            _ => {
-                tokio::spawn(poll(db.clone(), notifier.clone()));
-            }
+            DbBackend::Postgres => runner.serve(listen(db.clone(), notifier.clone())),
+            _ => runner.serve(poll(db.clone(), notifier.clone())),
         }
         let periodic = notifier.clone();
-        tokio::spawn(async move {
+        runner.serve(async move {
             let mut every = tokio::time::interval(SAFETY_WAKE);
             every.tick().await;
             loop {

@@ -8,6 +8,7 @@
 
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::jobs::{Job, Step, Worker};
 use chrono::{DateTime, Utc};
 use entity::enums::DeliveryStatus;
 use entity::{domain_event, webhook_delivery};
@@ -80,19 +81,18 @@ pub async fn prune(db: &Db, cutoff: DateTime<Utc>) -> ApiResult<u64> {
     Ok(deleted)
 }
 
-/// Prunes every [`INTERVAL`] (the first time a minute after start-up).
-pub fn spawn(db: Db, retention_days: u32) {
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        let mut every = tokio::time::interval(INTERVAL);
-        loop {
-            every.tick().await;
-            let cutoff = crate::db::now() - chrono::Duration::days(i64::from(retention_days));
-            match prune(&db, cutoff).await {
-                Ok(0) => {}
-                Ok(deleted) => tracing::info!(deleted, "pruned the domain-event log"),
-                Err(err) => tracing::warn!(error = ?err, "pruning the domain-event log failed"),
-            }
-        }
-    });
+/// The job: prunes every [`INTERVAL`], the first time a minute after
+/// start-up.
+pub fn worker() -> Worker {
+    Worker::every(Job::Retention, INTERVAL).first_after(Duration::from_secs(60))
+}
+
+/// One prune of what is past `retention_days`, as the job's step.
+pub async fn step(db: &Db, retention_days: u32) -> ApiResult<Step> {
+    let cutoff = crate::db::now() - chrono::Duration::days(i64::from(retention_days));
+    let deleted = prune(db, cutoff).await?;
+    if deleted > 0 {
+        tracing::info!(deleted, "pruned the domain-event log");
+    }
+    Ok(Step::Idle)
 }

@@ -131,6 +131,8 @@ pub struct Services {
     pub mail: crate::mail::Settings,
     /// The largest backtest answered at once.
     pub backtest_inline: crate::backtests::Inline,
+    /// Wakes this replica's backtests job.
+    pub backtests: crate::backtests::Wake,
     /// How imports reach their sources.
     pub imports: crate::imports::Settings,
     /// How payouts reach their rails (SPEC §26).
@@ -161,6 +163,7 @@ pub fn schema(services: Option<Services>) -> AppSchema {
             .data(services.public_url)
             .data(services.mail)
             .data(services.backtest_inline)
+            .data(services.backtests)
             .data(services.imports)
             .data(services.rails)
             .data(services.sign_ins);

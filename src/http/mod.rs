@@ -109,9 +109,14 @@ pub struct Options {
     pub event_retention_days: u32,
     /// How webhooks are delivered.
     pub webhooks: crate::webhooks::Settings,
-    /// Whether this replica runs a webhook dispatcher (tests run API-only
+    /// The jobs this replica runs (`REVSHARE_JOBS`; tests run API-only
     /// apps beside other replicas).
-    pub dispatch_webhooks: bool,
+    pub jobs: crate::jobs::Jobs,
+    /// How often matured commissions are approved
+    /// (`REVSHARE_MATURITY_INTERVAL`; none: never on this replica).
+    pub maturity_interval: Option<Duration>,
+    /// The reference-rate file fetched daily (`REVSHARE_FX_URL`).
+    pub fx_url: Option<String>,
     /// What tax ids are sealed with (`REVSHARE_DATA_KEY`); none: tax
     /// profiles are refused.
     pub data_key: Option<crate::payouts::seal::DataKey>,
@@ -145,7 +150,9 @@ impl Options {
             apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
             event_retention_days: 30,
             webhooks: crate::webhooks::Settings::default(),
-            dispatch_webhooks: true,
+            jobs: crate::jobs::Jobs::all(),
+            maturity_interval: None,
+            fx_url: None,
             data_key: None,
             public_url: None,
             trusted_proxies: client::TrustedProxies::default(),
@@ -172,6 +179,7 @@ impl AppState {
         options: &Options,
         ingest: crate::ingest::Ingest,
         rails: crate::rails::Settings,
+        runner: crate::jobs::Runner,
     ) -> AppState {
         AppState {
             closing: ws::Closing::default(),
@@ -179,7 +187,7 @@ impl AppState {
             ingest,
             rails,
             schema,
-            sessions: sessions::Sessions::new(db.clone()),
+            sessions: sessions::Sessions::new(db.clone(), runner),
             db,
             keys: Arc::new(keys),
             tenants: TenantCache::default(),

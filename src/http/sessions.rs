@@ -18,6 +18,7 @@
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::jobs::Runner;
 use entity::{portal_session, staff_session};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -91,6 +92,7 @@ struct Inner {
 pub struct Sessions {
     db: Db,
     inner: Arc<Mutex<Inner>>,
+    runner: Runner,
 }
 
 /// A socket's hold on its session: `ended` turns true when it ends; the
@@ -114,10 +116,12 @@ impl Drop for Held {
 }
 
 impl Sessions {
-    pub fn new(db: Db) -> Sessions {
+    /// Sessions whose reader `runner` serves.
+    pub fn new(db: Db, runner: Runner) -> Sessions {
         Sessions {
             db,
             inner: Arc::default(),
+            runner,
         }
     }
 
@@ -140,7 +144,7 @@ impl Sessions {
         let ended = watched.ended.subscribe();
         if !inner.reading {
             inner.reading = true;
-            tokio::spawn(read(self.clone()));
+            self.runner.serve(read(self.clone()));
         }
         Held {
             ended,

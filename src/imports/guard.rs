@@ -10,16 +10,14 @@
 //! - [`Hold`]: the lease is renewed every third of its length while a
 //!   page is read, so a page slower to read than the lease is not taken
 //!   over and started again by another replica; a lease found lost
-//!   (cancelled, or taken over) stops the read.
+//!   (cancelled, or taken over) stops the read, and so does the replica's
+//!   stop, releasing the lease for another replica to take up at once.
 
 use super::source::Page;
 use crate::db::Db;
 use crate::error::ApiResult;
-use chrono::{DateTime, Duration, Utc};
-use entity::enums::ImportStatus;
+use crate::jobs::{Lease, Stop};
 use entity::import;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
@@ -119,18 +117,18 @@ pub fn fingerprint(items: &[serde_json::Value]) -> Option<u64> {
 /// A run's hold on its import: the lease, renewed while it reads.
 pub struct Hold<'a> {
     pub db: &'a Db,
-    pub id: &'a str,
-    pub lease: DateTime<Utc>,
-    /// How long a lease lasts.
-    pub length: Duration,
+    pub lease: Lease<import::Entity>,
+    /// The replica's stop: a read is dropped when it comes.
+    pub stop: Stop,
 }
 
 impl Hold<'_> {
     /// Runs `read`, renewing the lease every third of its length while it
     /// runs: what it answered, or `None` when the lease was lost (the
-    /// import cancelled, or taken over), the read dropped unfinished.
+    /// import cancelled, or taken over) or the replica is stopping, the
+    /// read dropped unfinished.
     pub async fn reading<T>(&mut self, read: impl Future<Output = T>) -> ApiResult<Option<T>> {
-        let every = (self.length / 3)
+        let every = (self.lease.length() / 3)
             .to_std()
             .unwrap_or(std::time::Duration::from_secs(40))
             .max(std::time::Duration::from_millis(100));
@@ -139,28 +137,24 @@ impl Hold<'_> {
             tokio::select! {
                 done = &mut read => return Ok(Some(done)),
                 _ = tokio::time::sleep(every) => {
-                    if !self.renew().await? {
+                    if !self.lease.renew(self.db.conn()).await? {
                         return Ok(None);
                     }
                 }
+                _ = self.stop.wait() => return Ok(None),
             }
         }
     }
 
-    /// Renews the lease while it holds; whether it did.
-    async fn renew(&mut self) -> ApiResult<bool> {
-        let renewed = crate::db::now() + self.length;
-        let moved = import::Entity::update_many()
-            .col_expr(import::Column::LeaseUntil, Expr::value(renewed))
-            .filter(import::Column::Id.eq(self.id))
-            .filter(import::Column::Status.eq(ImportStatus::Running))
-            .filter(import::Column::LeaseUntil.eq(self.lease))
-            .exec(self.db.conn())
-            .await?;
-        if moved.rows_affected == 1 {
-            self.lease = renewed;
+    /// Ends the run here because the replica is stopping (the place after
+    /// the last page written is kept): the lease is released, so another
+    /// replica takes the import up at once. Answers whether it stopped.
+    pub async fn stopping(self) -> ApiResult<bool> {
+        if !self.stop.requested() {
+            return Ok(false);
         }
-        Ok(moved.rows_affected == 1)
+        self.lease.release(self.db.conn()).await?;
+        Ok(true)
     }
 }
 

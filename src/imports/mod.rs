@@ -21,6 +21,7 @@ pub mod write;
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, keys, violates};
+use crate::jobs::{Job, Lease, Runner, Step, Stop, Wake, Worker};
 use crate::payouts::seal::DataKey;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{ImportPhase, ImportSource, ImportStatus};
@@ -28,7 +29,7 @@ use entity::{import, import_problem};
 use guard::{Hold, Paging};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
     QuerySelect,
 };
 use source::{Page, PageError};
@@ -69,6 +70,8 @@ pub struct Settings {
     /// How long a replica's hold on a running import lasts unrenewed
     /// ([`LEASE`]; shorter in tests).
     pub lease: Duration,
+    /// Wakes this replica's imports job: one was started here.
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Starts an import: checks the input, reads the source's first page
@@ -165,7 +168,9 @@ pub async fn start(
             true => ApiError::Conflict("an import is running for this program already".into()),
             false => e.into(),
         })?;
-    spawn(db.clone(), settings.clone(), id);
+    // This replica's imports job takes it up now (or another's, where
+    // imports are off here).
+    settings.wake.notify_one();
     Ok(row)
 }
 
@@ -215,16 +220,12 @@ pub async fn cancel(db: &Db, tenant_id: &str, id: &str) -> ApiResult<import::Mod
         .await?
         .ok_or_else(|| ApiError::not_found("import"))?;
     let now = crate::db::now();
-    let moved = import::Entity::update_many()
+    let moved = crate::jobs::lease::revoking(import::Entity::update_many())
         .col_expr(
             import::Column::Status,
             Expr::value(ImportStatus::Cancelled.as_str()),
         )
         .col_expr(import::Column::FinishedAt, Expr::value(now))
-        .col_expr(
-            import::Column::LeaseUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
         .col_expr(
             import::Column::Credentials,
             Expr::value(Option::<String>::None),
@@ -262,70 +263,34 @@ pub fn progress(row: &import::Model) -> f64 {
     ((phase + within) / PHASES.len() as f64).min(0.99)
 }
 
-/// Runs an import on this replica.
-fn spawn(db: Db, settings: Settings, id: String) {
-    tokio::spawn(async move {
-        if let Err(err) = run(&db, &settings, &id).await {
-            tracing::warn!(error = ?err, import = %id, "an import stopped; another look will take it up");
-        }
-    });
-}
-
-/// On every replica: running imports nobody holds are taken up.
-pub fn start_worker(db: Db, settings: Settings) {
-    tokio::spawn(async move {
-        loop {
-            if let Err(err) = take_up(&db, &settings).await {
-                tracing::warn!(error = ?err, "looking for imports failed; retrying");
-            }
-            tokio::time::sleep(LOOK_EVERY).await;
-        }
-    });
+/// On every replica: running imports nobody holds are taken up, every
+/// [`LOOK_EVERY`] and at once when one is started here.
+pub fn worker(settings: &Settings) -> Worker {
+    Worker::every(Job::Imports, LOOK_EVERY).woken_by(Wake::Poke(settings.wake.clone()))
 }
 
 /// Takes up the running imports whose replica stopped.
-pub async fn take_up(db: &Db, settings: &Settings) -> ApiResult<()> {
+/// Each runs as a job of its own on `runner`, reading and writing page
+/// after page until it ends, is taken over, or the replica stops.
+pub async fn take_up(db: &Db, settings: &Settings, runner: &Runner) -> ApiResult<Step> {
     let now = crate::db::now();
     let orphans: Vec<String> = import::Entity::find()
         .select_only()
         .column(import::Column::Id)
         .filter(import::Column::Status.eq(ImportStatus::Running))
-        .filter(
-            sea_orm::Condition::any()
-                .add(import::Column::LeaseUntil.is_null())
-                .add(import::Column::LeaseUntil.lt(now)),
-        )
+        .filter(crate::jobs::lease::free::<import::Entity>(now))
         .into_tuple()
         .all(db.conn())
         .await?;
     for id in orphans {
-        spawn(db.clone(), settings.clone(), id);
+        let (db, settings) = (db.clone(), settings.clone());
+        runner.spawn(move |stop| async move {
+            if let Err(err) = run(&db, &settings, &id, stop).await {
+                tracing::warn!(error = ?err, import = %id, "an import stopped; another look will take it up");
+            }
+        });
     }
-    Ok(())
-}
-
-/// Claims a running import nobody holds: the lease, or `None`.
-async fn claim(
-    conn: &impl ConnectionTrait,
-    id: &str,
-    length: Duration,
-) -> ApiResult<Option<DateTime<Utc>>> {
-    let now = crate::db::now();
-    let lease = now + length;
-    let claimed = import::Entity::update_many()
-        .col_expr(import::Column::LeaseUntil, Expr::value(lease))
-        .filter(import::Column::Id.eq(id))
-        .filter(import::Column::Status.eq(ImportStatus::Running))
-        .filter(
-            sea_orm::Condition::any()
-                .add(import::Column::LeaseUntil.is_null())
-                .add(import::Column::LeaseUntil.lt(now)),
-        )
-        .exec(conn)
-        .await?
-        .rows_affected
-        == 1;
-    Ok(claimed.then_some(lease))
+    Ok(Step::Idle)
 }
 
 /// Where a run stands between pages, as the row keeps it.
@@ -338,9 +303,10 @@ struct Place {
 
 /// Reads and writes page after page while this replica holds the lease;
 /// ends the import `DONE`, or `FAILED` naming what failed.
-async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
+async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()> {
     let conn = db.conn();
-    let Some(lease) = claim(conn, id, settings.lease).await? else {
+    let running = Condition::all().add(import::Column::Status.eq(ImportStatus::Running));
+    let Some(lease) = Lease::take_one(conn, id, running, settings.lease).await? else {
         return Ok(());
     };
     let row = import::Entity::find_by_id(id.to_owned())
@@ -357,8 +323,7 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
         _ => {
             return finish(
                 db,
-                &row,
-                lease,
+                &lease,
                 Some("its credentials cannot be opened with this server's data key".into()),
             )
             .await;
@@ -395,12 +360,7 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
         total: row.phase_total,
     };
     // The lease is renewed while anything is read.
-    let mut hold = Hold {
-        db,
-        id,
-        lease,
-        length: settings.lease,
-    };
+    let mut hold = Hold { db, lease, stop };
     // What memory held before a resumption: the source's campaigns, and
     // which customer each referral is (read again, nothing written).
     if place.phase > 0 || place.cursor.is_some() {
@@ -411,16 +371,19 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
             Some(Ok(())) => {}
             Some(Err(err)) => {
                 let said = failure(source.platform(), &err);
-                return finish(db, &row, hold.lease, Some(said)).await;
+                return finish(db, &hold.lease, Some(said)).await;
             }
-            // Cancelled, or taken over: nothing more.
-            None => return Ok(()),
+            // Cancelled, taken over, or stopping: nothing more here.
+            None => return hold.stopping().await.map(|_| ()),
         }
     }
     let mut requests_before = source.requests();
     let mut problems = row.problems;
     let mut paging = Paging::new(source.platform(), what(PHASES[place.phase]));
     loop {
+        if hold.stop.requested() {
+            return hold.stopping().await.map(|_| ());
+        }
         let phase = PHASES[place.phase];
         let page = match hold
             .reading(source.page(phase, place.cursor.as_deref()))
@@ -429,12 +392,12 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
             Some(Ok(page)) => page,
             Some(Err(err)) => {
                 let said = failure(source.platform(), &err);
-                return finish(db, &row, hold.lease, Some(said)).await;
+                return finish(db, &hold.lease, Some(said)).await;
             }
-            None => return Ok(()),
+            None => return hold.stopping().await.map(|_| ()),
         };
         if let Err(said) = paging.take(place.cursor.as_deref(), &page) {
-            return finish(db, &row, hold.lease, Some(said)).await;
+            return finish(db, &hold.lease, Some(said)).await;
         }
         let requests = source.requests() - requests_before;
         requests_before = source.requests();
@@ -443,23 +406,23 @@ async fn run(db: &Db, settings: &Settings, id: &str) -> ApiResult<()> {
             &row,
             &mut target,
             &mut place,
-            (hold.lease, settings.lease),
+            &hold.lease,
             page,
             requests,
             &mut problems,
         )
         .await
         {
-            Ok(Some(renewed)) => hold.lease = renewed,
+            Ok(Some(renewed)) => hold.lease.renewed(renewed),
             // Cancelled, or taken over: nothing more.
             Ok(None) => return Ok(()),
             Err(err) => {
                 tracing::warn!(error = ?err, import = %id, "an import's page failed");
-                return finish(db, &row, hold.lease, Some(write::said(&err))).await;
+                return finish(db, &hold.lease, Some(write::said(&err))).await;
             }
         }
         if place.phase == PHASES.len() {
-            return finish(db, &row, hold.lease, None).await;
+            return finish(db, &hold.lease, None).await;
         }
         if PHASES[place.phase] != phase {
             paging = Paging::new(source.platform(), what(PHASES[place.phase]));
@@ -528,7 +491,7 @@ async fn write_page(
     row: &import::Model,
     target: &mut write::Target,
     place: &mut Place,
-    (lease, length): (DateTime<Utc>, Duration),
+    lease: &Lease<import::Entity>,
     page: Page,
     requests: i64,
     problems: &mut i64,
@@ -548,14 +511,13 @@ async fn write_page(
         let txn = db.write().await?;
         let mut counts = write::page(&txn, target, &page.rows).await?;
         counts.problems.extend(page.problems.iter().cloned());
-        let renewed = crate::db::now() + length;
         let phase = PHASES
             .get(next_phase)
             .copied()
             .unwrap_or(ImportPhase::Commissions);
         let add = |column: import::Column, n: i64| Expr::col(column).add(n);
-        let moved = import::Entity::update_many()
-            .col_expr(import::Column::LeaseUntil, Expr::value(renewed))
+        let (update, renewed) = lease.renewing(import::Entity::update_many());
+        let moved = update
             .col_expr(import::Column::Phase, Expr::value(phase.as_str()))
             .col_expr(import::Column::Cursor, Expr::value(next_cursor.clone()))
             .col_expr(import::Column::PhaseDone, Expr::value(next_done))
@@ -592,9 +554,7 @@ async fn write_page(
                 import::Column::Requests,
                 add(import::Column::Requests, requests),
             )
-            .filter(import::Column::Id.eq(row.id.as_str()))
             .filter(import::Column::Status.eq(ImportStatus::Running))
-            .filter(import::Column::LeaseUntil.eq(lease))
             .exec(&*txn)
             .await?;
         if moved.rows_affected == 0 {
@@ -642,32 +602,22 @@ async fn write_page(
 
 /// Ends an import — `DONE`, or `FAILED` with `error` — while the lease
 /// holds, dropping its credentials.
-async fn finish(
-    db: &Db,
-    row: &import::Model,
-    lease: DateTime<Utc>,
-    error: Option<String>,
-) -> ApiResult<()> {
+async fn finish(db: &Db, lease: &Lease<import::Entity>, error: Option<String>) -> ApiResult<()> {
     let status = match error {
         Some(_) => ImportStatus::Failed,
         None => ImportStatus::Done,
     };
-    import::Entity::update_many()
+    lease
+        .ending(import::Entity::update_many())
         .col_expr(import::Column::Status, Expr::value(status.as_str()))
         .col_expr(import::Column::FinishedAt, Expr::value(crate::db::now()))
-        .col_expr(
-            import::Column::LeaseUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
         .col_expr(
             import::Column::Credentials,
             Expr::value(Option::<String>::None),
         )
         .col_expr(import::Column::Cursor, Expr::value(Option::<String>::None))
         .col_expr(import::Column::Error, Expr::value(error))
-        .filter(import::Column::Id.eq(row.id.as_str()))
         .filter(import::Column::Status.eq(ImportStatus::Running))
-        .filter(import::Column::LeaseUntil.eq(lease))
         .exec(db.conn())
         .await?;
     Ok(())

@@ -9,6 +9,7 @@ use crate::engine::fx;
 use crate::error::{ApiError, ApiResult};
 use crate::fx::Imported;
 use crate::input;
+use crate::jobs::{Job, Step, Worker};
 
 /// Longest name of a rate file's source (`ECB`, a URL).
 pub const MAX_SOURCE_CHARS: usize = 200;
@@ -61,18 +62,18 @@ pub const FETCH_EVERY: std::time::Duration = std::time::Duration::from_secs(24 *
 /// The largest file fetched (the whole history is under 2 MB).
 const MAX_FETCHED_BYTES: usize = 16 * 1024 * 1024;
 
-/// Fetches `url` once a day, from now, and imports it into every tenant
-/// ([`fetch`]); a failed day is logged and tried again the next.
-pub fn spawn_daily(db: Db, url: String) {
-    tokio::spawn(async move {
-        loop {
-            match fetch(&db, &url).await {
-                Ok(tenants) => tracing::info!(tenants, "exchange rates fetched and imported"),
-                Err(err) => tracing::warn!(error = ?err, "fetching exchange rates failed"),
-            }
-            tokio::time::sleep(FETCH_EVERY).await;
-        }
-    });
+/// The job: fetches the file once a day, from start-up, and imports it
+/// into every tenant ([`fetch`]); a failed day is logged and tried again
+/// the next.
+pub fn worker() -> Worker {
+    Worker::every(Job::Rates, FETCH_EVERY)
+}
+
+/// One fetch, as the job's step.
+pub async fn step(db: &Db, url: &str) -> ApiResult<Step> {
+    let tenants = fetch(db, url).await?;
+    tracing::info!(tenants, "exchange rates fetched and imported");
+    Ok(Step::Idle)
 }
 
 /// Fetches the reference-rate file at `url` and imports it into every

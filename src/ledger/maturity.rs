@@ -11,6 +11,7 @@
 use super::CommissionStatus;
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::jobs::{Job, Step, Worker};
 use crate::posting::{self, Move};
 use chrono::{DateTime, Utc};
 use entity::commission;
@@ -51,26 +52,21 @@ pub async fn approve_matured(db: &Db, now: DateTime<Utc>) -> ApiResult<u64> {
     .await
 }
 
-/// Runs [`approve_matured`] every `interval` until the process ends.
-pub fn spawn(db: Db, interval: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            loop {
-                match approve_matured(&db, crate::db::now()).await {
-                    Ok(n) if n == BATCH => continue,
-                    Ok(n) => {
-                        if n > 0 {
-                            tracing::info!(approved = n, "approved matured commissions");
-                        }
-                        db.metrics().maturity_ran();
-                        break;
-                    }
-                    Err(_) => break,
-                }
-            }
-        }
-    })
+/// The job: [`approve_matured`] every `interval` (`REVSHARE_MATURITY_INTERVAL`).
+pub fn worker(interval: Duration) -> Worker {
+    Worker::every(Job::Maturity, interval)
+}
+
+/// One batch approved, as the job's step: again at once while batches
+/// come back full.
+pub async fn step(db: &Db) -> ApiResult<Step> {
+    let approved = approve_matured(db, crate::db::now()).await?;
+    if approved == BATCH {
+        return Ok(Step::More);
+    }
+    if approved > 0 {
+        tracing::info!(approved, "approved matured commissions");
+    }
+    db.metrics().maturity_ran();
+    Ok(Step::Idle)
 }

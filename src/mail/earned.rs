@@ -32,6 +32,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::Audience;
 use crate::events::log::{self, Cursor};
 use crate::events::notify::Notifier;
+use crate::jobs::{Job, Step, Wake, Worker};
 use chrono::{DateTime, Utc};
 use entity::enums::{CommissionKind, CommissionStatus, DomainEventType};
 use sea_orm::{ConnectionTrait, DbBackend, FromQueryResult, Statement, Value};
@@ -50,34 +51,20 @@ const PAGE: u64 = 500;
 /// Commissions read per statement.
 const CHUNK: usize = 250;
 
-/// Starts this replica's task.
-pub fn start(db: Db, notifier: &Notifier) {
-    let woken = notifier.watch_any();
-    tokio::spawn(run(db, woken));
+/// This replica's task, as a job: a pass a moment ([`GATHER`]) after
+/// each wake-up of the event log, and every [`IDLE`] when it is quiet.
+pub fn worker(notifier: &Notifier) -> Worker {
+    Worker::every(Job::CommissionMail, IDLE)
+        .woken_by(Wake::Events(notifier.watch_any()))
+        .gathering(GATHER)
 }
 
-async fn run(db: Db, mut woken: tokio::sync::watch::Receiver<u64>) {
-    loop {
-        woken.borrow_and_update();
-        let more = match pass(&db).await {
-            Ok(more) => more,
-            Err(err) => {
-                tracing::warn!(error = ?err, "writing commission e-mails failed; retrying");
-                false
-            }
-        };
-        if !more {
-            tokio::select! {
-                changed = woken.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                }
-                _ = tokio::time::sleep(IDLE) => {}
-            }
-        }
-        tokio::time::sleep(GATHER).await;
-    }
+/// One pass, as the job's step.
+pub async fn step(db: &Db) -> ApiResult<Step> {
+    Ok(match pass(db).await? {
+        true => Step::More,
+        false => Step::Idle,
+    })
 }
 
 /// `sql` with the task's tag and `values`, its placeholders written `?`

@@ -37,6 +37,7 @@ use super::settings::{GIVE_UP_AFTER, Settings, sender};
 use super::smtp::{self, Delivery};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::{Step, Stop};
 use chrono::{DateTime, Utc};
 use entity::enums::EmailStatus;
 use entity::{email, tenant};
@@ -53,31 +54,24 @@ pub const LEASE: Duration = Duration::from_secs(120);
 /// Rows claimed and sent together.
 const BATCH: u64 = 20;
 
-/// Starts this replica's sender, when an SMTP server is configured.
-pub fn start(db: Db, settings: Settings) {
-    if settings.smtp.is_some() {
-        tokio::spawn(run(db, settings));
-    }
-}
-
-async fn run(db: Db, settings: Settings) {
-    loop {
-        let full = match pass(&db, &settings).await {
-            Ok(claimed) => claimed == BATCH,
-            Err(err) => {
-                tracing::warn!(error = ?err, "sending mail failed; retrying");
-                false
-            }
-        };
-        if !full {
-            tokio::time::sleep(settings.poll).await;
-        }
-    }
+/// This replica's sender, as a job's step (when an SMTP server is
+/// configured): a pass, again at once while passes come back full.
+pub async fn step(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<Step> {
+    Ok(match pass_until(db, settings, stop).await? == BATCH {
+        true => Step::More,
+        false => Step::Idle,
+    })
 }
 
 /// One pass: gives up on interrupted attempts, claims a batch and sends
 /// it. Answers how many were claimed.
 pub async fn pass(db: &Db, settings: &Settings) -> ApiResult<u64> {
+    pass_until(db, settings, &Stop::never()).await
+}
+
+/// [`pass`], handing back the messages of the batch not yet begun when
+/// the stop comes: due again at once, for any replica.
+async fn pass_until(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<u64> {
     let Some(server) = settings.smtp.as_ref() else {
         return Ok(0);
     };
@@ -91,7 +85,17 @@ pub async fn pass(db: &Db, settings: &Settings) -> ApiResult<u64> {
     // Why the server could not be reached in this pass: the rest of the
     // batch waits for its next attempt without asking it again.
     let mut unreachable: Option<String> = None;
-    for row in claimed {
+    let mut claimed = claimed.into_iter();
+    while let Some(row) = claimed.next() {
+        if stop.requested() {
+            let untried: Vec<String> = std::iter::once(row.id.clone())
+                .chain(claimed.map(|r| r.id))
+                .collect();
+            if let Some(until) = row.next_attempt_at {
+                crate::jobs::queue::hand_back(db, "emails", WAITING, &untried, until).await?;
+            }
+            break;
+        }
         if let Some(why) = &unreachable {
             record(db, settings, &row, Outcome::Later(why.clone())).await?;
             continue;
@@ -282,10 +286,12 @@ async fn hand_over(db: &Db, row: &email::Model, minted: &Minted) -> ApiResult<bo
 
 /// Claims up to `limit` due rows: the attempt counted (its number names
 /// the claim) and leased, not yet in flight.
+/// The outbox's rows waiting for an attempt.
+const WAITING: &str = "status = 'QUEUED' AND in_flight = false";
+
 async fn claim(db: &Db, limit: u64) -> ApiResult<Vec<email::Model>> {
-    let waiting = "status = 'QUEUED' AND in_flight = false";
     let claimed: Vec<email::Model> =
-        crate::db::claim_due(db, "emails", waiting, limit, LEASE).await?;
+        crate::jobs::queue::claim_due(db, "emails", WAITING, limit, LEASE).await?;
     // `RETURNING` keeps no order: sent in the order they were written.
     let mut claimed = claimed;
     claimed.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));

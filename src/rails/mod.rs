@@ -33,6 +33,7 @@ pub mod stripe;
 
 use crate::db::Db;
 use crate::error::ApiResult;
+use crate::jobs::{Job, Lease, Step, Stop, Wake, Worker};
 use crate::payouts::seal::DataKey;
 use chrono::{DateTime, Utc};
 use entity::enums::{PayoutRail, PayoutStatus, RailStatus};
@@ -105,19 +106,8 @@ pub fn backoff(poll: Duration, tries: i32) -> chrono::Duration {
 
 /// On every replica: payouts due are sent or looked at, every few
 /// seconds and whenever a run is queued here.
-pub fn start_worker(db: Db, settings: Settings) {
-    let every = settings.poll;
-    tokio::spawn(async move {
-        loop {
-            if let Err(err) = look(&db, &settings).await {
-                tracing::warn!(error = ?err, "sending payouts failed; retrying");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = settings.wake.notified() => {}
-            }
-        }
-    });
+pub fn worker(settings: &Settings) -> Worker {
+    Worker::every(Job::Payouts, settings.poll).woken_by(Wake::Poke(settings.wake.clone()))
 }
 
 /// What a group of due payouts needs.
@@ -138,7 +128,16 @@ type Group = (String, Work);
 /// part is always sent with every payout it holds — then each group's
 /// payouts claimed and sent or read.
 pub async fn look(db: &Db, settings: &Settings) -> ApiResult<()> {
+    look_until(db, settings, &Stop::never()).await.map(|_| ())
+}
+
+/// [`look`], as the job's step: no group is taken once the stop has come
+/// (the group in hand is finished and let go of).
+pub async fn look_until(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<Step> {
     for (tenant_id, work) in due_groups(db).await? {
+        if stop.requested() {
+            break;
+        }
         let ids = members(db, &tenant_id, &work).await?;
         if ids.is_empty() {
             continue;
@@ -158,7 +157,7 @@ pub async fn look(db: &Db, settings: &Settings) -> ApiResult<()> {
         claim.release(db).await?;
         done?;
     }
-    Ok(())
+    Ok(Step::Idle)
 }
 
 /// Due payouts: pending, on a rail, not ended there, due, and held by
@@ -266,14 +265,12 @@ fn legacy_part(part: &str) -> Condition {
 
 /// No replica holds it.
 fn free(now: DateTime<Utc>) -> Condition {
-    Condition::any()
-        .add(payout::Column::RailLeaseUntil.is_null())
-        .add(payout::Column::RailLeaseUntil.lt(now))
+    crate::jobs::lease::free::<payout::Entity>(now)
 }
 
 /// Payouts this replica holds while it sends them.
 pub struct Claim {
-    token: String,
+    lease: Lease<payout::Entity>,
     /// The payouts held, as they were when taken.
     pub payouts: Vec<payout::Model>,
 }
@@ -282,32 +279,17 @@ impl Claim {
     /// Takes every one of `ids` nobody holds — all or none, so a PayPal
     /// batch is always sent whole.
     async fn take(db: &Db, ids: &[String]) -> ApiResult<Option<Claim>> {
-        let now = crate::db::now();
-        let token = crate::input::new_id();
-        let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
-        let taken = payout::Entity::update_many()
-            .col_expr(payout::Column::RailLease, Expr::value(token.clone()))
-            .col_expr(payout::Column::RailLeaseUntil, Expr::value(until))
-            .filter(payout::Column::Id.is_in(ids.iter().map(String::as_str)))
-            .filter(payout::Column::Status.eq(PayoutStatus::Pending))
-            .filter(free(now))
-            .exec(db.conn())
-            .await?
-            .rows_affected;
-        let claim = Claim {
-            token,
-            payouts: Vec::new(),
-        };
-        if taken as usize != ids.len() {
-            claim.release(db).await?;
+        let pending = Condition::all().add(payout::Column::Status.eq(PayoutStatus::Pending));
+        let length = chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let Some(lease) = Lease::take(db.conn(), ids, pending, length).await? else {
             return Ok(None);
-        }
+        };
         let payouts = payout::Entity::find()
-            .filter(payout::Column::RailLease.eq(claim.token.as_str()))
+            .filter(lease.held())
             .order_by_asc(payout::Column::Id)
             .all(db.conn())
             .await?;
-        Ok(Some(Claim { payouts, ..claim }))
+        Ok(Some(Claim { lease, payouts }))
     }
 
     /// The most sends any of the payouts held has had (the backoff's
@@ -324,7 +306,7 @@ impl Claim {
                 payout::Column::RailSends,
                 sea_orm::ExprTrait::add(Expr::col(payout::Column::RailSends), 1),
             )
-            .filter(payout::Column::RailLease.eq(self.token.as_str()))
+            .filter(self.lease.held())
             .filter(payout::Column::Id.is_in(ids.iter().copied()))
             .exec(db.conn())
             .await?;
@@ -360,7 +342,7 @@ impl Claim {
             )
             .col_expr(payout::Column::RailNextAt, Expr::value(at))
             .col_expr(payout::Column::RailUpdatedAt, Expr::value(now))
-            .filter(payout::Column::RailLease.eq(self.token.as_str()))
+            .filter(self.lease.held())
             .filter(payout::Column::Id.is_in(ids.iter().copied()))
             .filter(payout::Column::Status.eq(PayoutStatus::Pending))
             .exec(db.conn())
@@ -380,7 +362,7 @@ impl Claim {
                     Expr::value(now + backoff(settings.poll, polls)),
                 )
                 .filter(payout::Column::Id.eq(payout.id.as_str()))
-                .filter(payout::Column::RailLease.eq(self.token.as_str()))
+                .filter(self.lease.held())
                 .filter(payout::Column::Status.eq(PayoutStatus::Pending))
                 .exec(db.conn())
                 .await?;
@@ -388,20 +370,8 @@ impl Claim {
         Ok(())
     }
 
-    async fn release(&self, db: &Db) -> ApiResult<()> {
-        payout::Entity::update_many()
-            .col_expr(
-                payout::Column::RailLease,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(
-                payout::Column::RailLeaseUntil,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            )
-            .filter(payout::Column::RailLease.eq(self.token.as_str()))
-            .exec(db.conn())
-            .await?;
-        Ok(())
+    async fn release(self, db: &Db) -> ApiResult<()> {
+        self.lease.release(db.conn()).await
     }
 }
 

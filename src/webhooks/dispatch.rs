@@ -23,6 +23,7 @@ use crate::db::Db;
 use crate::error::ApiResult;
 use crate::events::log::{self, Cursor};
 use crate::events::notify::Notifier;
+use crate::jobs::Stop;
 use chrono::{DateTime, Utc};
 use entity::enums::{DeliveryStatus, WebhookStatus};
 use entity::{domain_event, webhook_delivery, webhook_endpoint};
@@ -85,10 +86,18 @@ impl Poke {
     }
 }
 
-/// Starts the dispatcher of this replica.
-pub fn start(db: Db, notifier: &Notifier, settings: Settings, poke: Poke) {
+/// This replica's dispatcher, as a job: it claims and sends until the
+/// stop, then sends no more and waits for the batches in flight (each
+/// bounded by the delivery timeout) before it ends.
+pub async fn run_until_stopped(
+    db: Db,
+    notifier: Notifier,
+    settings: Settings,
+    poke: Poke,
+    stop: Stop,
+) {
     let woken = notifier.watch_any();
-    tokio::spawn(run(db, woken, settings, poke));
+    run(db, woken, settings, poke, stop).await
 }
 
 /// How soon a claim that found its due deliveries taken (or failed) is
@@ -98,7 +107,13 @@ const RETRY_CLAIM: Duration = Duration::from_millis(100);
 /// Deliveries claimed and sent together.
 const BATCH: usize = 64;
 
-async fn run(db: Db, mut woken: tokio::sync::watch::Receiver<u64>, settings: Settings, poke: Poke) {
+async fn run(
+    db: Db,
+    mut woken: tokio::sync::watch::Receiver<u64>,
+    settings: Settings,
+    poke: Poke,
+    stop: Stop,
+) {
     let client = ssrf::client(settings.timeout, settings.allow_private);
     // Batches in flight, with their sizes.
     let mut sending: JoinSet<usize> = JoinSet::new();
@@ -110,6 +125,12 @@ async fn run(db: Db, mut woken: tokio::sync::watch::Receiver<u64>, settings: Set
     let mut look = true;
     let mut behind = false;
     loop {
+        if stop.requested() {
+            // The batches in flight finish (their attempts recorded);
+            // nothing more is claimed.
+            while sending.join_next().await.is_some() {}
+            return;
+        }
         // A wake-up that came while this pass was busy (a batch ending, say)
         // is a reason to look: marking it seen without looking would leave
         // its events for the idle timer.
@@ -183,6 +204,7 @@ async fn run(db: Db, mut woken: tokio::sync::watch::Receiver<u64>, settings: Set
                 in_flight -= sizes.remove(&id).unwrap_or(0);
             }
             _ = tokio::time::sleep(wait) => look = true,
+            _ = stop.wait() => {}
         }
     }
 }
@@ -289,7 +311,7 @@ async fn claim(
     settings: &Settings,
 ) -> ApiResult<Vec<webhook_delivery::Model>> {
     let waiting = "status = 'PENDING'";
-    crate::db::claim_due(
+    crate::jobs::queue::claim_due(
         db,
         "webhook_deliveries",
         waiting,

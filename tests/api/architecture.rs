@@ -285,6 +285,7 @@ const LAYERS: &[&[&str]] = &[
     &["input", "paging", "history"],
     &["observe"],
     &["db"],
+    &["jobs"],
     &["fx"],
     &["auth"],
     &["sign_in"],
@@ -786,5 +787,79 @@ fn visibility_is_decided_when_an_object_is_made() {
             "graphql/roots/y.rs: builds a Visible",
             "graphql/roots/y.rs:2: reads a row bare",
         ]
+    );
+}
+
+/// Tasks started outside `jobs/` that are no background work: each is a
+/// request's or a connection's own, ended with it.
+const REQUEST_TASKS: &[(&str, &str)] = &[
+    ("graphql/loaders/mod.rs", "a request's DataLoader batches"),
+    (
+        "http/ws.rs",
+        "a socket's own operations, ended with the socket",
+    ),
+    (
+        "mail/smtp.rs",
+        "QUIT after an accepted message, bounded by the step deadline",
+    ),
+    (
+        "ledger/accrual/split.rs",
+        "a request's batch split over connections, awaited by it",
+    ),
+];
+
+/// Every file of `sources` outside `jobs/` that starts a task or declares
+/// a lease: a `tokio::spawn` (but the [`REQUEST_TASKS`]), or a lease
+/// column named — a lease is taken, renewed, released and revoked only
+/// through `jobs::lease`.
+fn background_work_outside_jobs(sources: &BTreeMap<String, String>) -> Vec<String> {
+    const LEASE_COLUMNS: &[&str] = &[
+        "Column::LeaseUntil",
+        "Column::RailLeaseUntil",
+        "Column::RailLease",
+    ];
+    sources
+        .iter()
+        .filter(|(file, _)| !file.starts_with("jobs/"))
+        .filter_map(|(file, code)| {
+            let spawns = code.contains("tokio::spawn")
+                && !REQUEST_TASKS.iter().any(|(allowed, _)| allowed == file);
+            let leases = LEASE_COLUMNS.iter().any(|column| code.contains(column));
+            (spawns || leases).then(|| file.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn background_work_runs_through_jobs() {
+    let found = background_work_outside_jobs(&sources());
+    assert!(
+        found.is_empty(),
+        "tasks or leases outside jobs/ (start them with jobs::Runner, hold rows with jobs::Lease): {found:?}"
+    );
+    // The check finds a loop spawned, and a lease written, where they
+    // should not be.
+    let planted: BTreeMap<String, String> = [
+        (
+            "mail/digest.rs".to_owned(),
+            "tokio::spawn(async move { loop { tick().await } });".to_owned(),
+        ),
+        (
+            "imports/x.rs".to_owned(),
+            "import::Entity::update_many().col_expr(import::Column::LeaseUntil, v)".to_owned(),
+        ),
+        (
+            "http/ws.rs".to_owned(),
+            "let task = tokio::spawn(run(socket));".to_owned(),
+        ),
+        (
+            "jobs/stop.rs".to_owned(),
+            "let task = tokio::spawn(work);".to_owned(),
+        ),
+    ]
+    .into();
+    assert_eq!(
+        background_work_outside_jobs(&planted),
+        ["imports/x.rs", "mail/digest.rs"]
     );
 }

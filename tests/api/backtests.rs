@@ -687,7 +687,10 @@ async fn large_ranges_run_in_the_background_once_per_program(app: TestApp) {
     let third = start(&app, input.clone()).await;
     settled(&app, &third["id"]).await;
     hold_as_another_replica(&app, third["id"].as_str().unwrap(), -1).await;
-    revshare::backtests::take_up(&app.db).await.unwrap();
+    let jobs = revshare::jobs::Shutdown::new();
+    revshare::backtests::take_up(&app.db, &jobs.runner())
+        .await
+        .unwrap();
     let resumed = settled(&app, &third["id"]).await;
     assert_eq!(resumed["status"], "DONE");
     assert_eq!(resumed["totals"], done["totals"]);

@@ -496,6 +496,19 @@ impl Replica {
         false
     }
 
+    /// Waits (up to `within`) for the process to end: its exit code, or
+    /// `None` while it still runs (or when a signal ended it).
+    pub async fn exit_code(&mut self, within: std::time::Duration) -> Option<i32> {
+        let until = std::time::Instant::now() + within;
+        while std::time::Instant::now() < until {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        None
+    }
+
     async fn launch(database_url: &str, env: &[(&str, &str)], keyed: bool) -> Replica {
         let dir = tempfile::tempdir().expect("temp dir");
         let addr = std::net::TcpListener::bind("127.0.0.1:0")

@@ -38,10 +38,10 @@ pub(crate) fn options() -> Options {
 
 /// The data key the test app and a replica process share, so either opens
 /// an import's sealed credentials.
-const DATA_KEY: &str = "c2VjcmV0LWRhdGEta2V5LWZvci10aGUtdGVzdHMtMzI=";
+pub(crate) const DATA_KEY: &str = "c2VjcmV0LWRhdGEta2V5LWZvci10aGUtdGVzdHMtMzI=";
 
 /// [`options`] with [`DATA_KEY`].
-fn keyed() -> Options {
+pub(crate) fn keyed() -> Options {
     let mut options = options();
     options.data_key = Some(revshare::payouts::seal::DataKey::from_base64(DATA_KEY).unwrap());
     options
@@ -61,7 +61,7 @@ pub(crate) struct Fixture {
     pub(crate) faults: Vec<(String, u16)>,
     expands: Vec<(String, Vec<String>)>,
     /// How long each page of commissions takes to answer.
-    slow_commissions: std::time::Duration,
+    pub(crate) slow_commissions: std::time::Duration,
 }
 
 pub(crate) type Shared = Arc<Mutex<Fixture>>;
@@ -1207,8 +1207,10 @@ async fn a_run_killed_midway_finishes_with_each_row_once(app: TestApp) {
         data_key: app.data_key.clone(),
         allow_private: true,
         lease: revshare::imports::LEASE,
+        wake: Default::default(),
     };
-    revshare::imports::take_up(&app.db, &settings)
+    let jobs = revshare::jobs::Shutdown::new();
+    revshare::imports::take_up(&app.db, &settings, &jobs.runner())
         .await
         .unwrap();
     let mut done = Value::Null;

@@ -1348,7 +1348,15 @@ async fn the_maturity_job_approves_matured_commissions_once_across_instances(app
                 "amount": "10", "occurredAt": "2026-01-02T00:00:00Z" }),
     )
     .await;
-    let job = maturity::spawn(app.db.clone(), std::time::Duration::from_millis(20));
+    let shutdown = revshare::jobs::Shutdown::new();
+    let db = app.db.clone();
+    shutdown.runner().run(
+        maturity::worker(std::time::Duration::from_millis(20)),
+        move |_| {
+            let db = db.clone();
+            async move { maturity::step(&db).await }
+        },
+    );
     let mut status = Value::Null;
     for _ in 0..100 {
         status = commission(&app, &late).await["status"].clone();
@@ -1357,7 +1365,7 @@ async fn the_maturity_job_approves_matured_commissions_once_across_instances(app
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    job.abort();
+    shutdown.stop(tokio::time::Instant::now()).await;
     assert_eq!(status, "APPROVED");
 }
 

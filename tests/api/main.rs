@@ -27,6 +27,7 @@ mod http_surface;
 mod hygiene;
 mod imports;
 mod inputs;
+mod jobs;
 mod ledger;
 mod mail;
 mod operations;

@@ -53,7 +53,14 @@ const DATA_KEY: &str = "c2VjcmV0LWRhdGEta2V5LWZvci10aGUtdGVzdHMtMzI=";
 fn keyed() -> Options {
     let mut options = options();
     options.data_key = Some(revshare::payouts::seal::DataKey::from_base64(DATA_KEY).unwrap());
-    options.dispatch_webhooks = false;
+    options.jobs = revshare::jobs::Jobs::all().without(&[
+        revshare::jobs::Job::Webhooks,
+        revshare::jobs::Job::Payouts,
+        revshare::jobs::Job::Mail,
+        revshare::jobs::Job::CommissionMail,
+        revshare::jobs::Job::SignInMail,
+        revshare::jobs::Job::Housekeeping,
+    ]);
     options
 }
 

@@ -34,7 +34,14 @@ fn proxied() -> Options {
     let mut options = crate::webhooks::loopback();
     options.trusted_proxies = revshare::http::client::TrustedProxies::parse("127.0.0.0/8").unwrap();
     options.data_key = Some(revshare::payouts::seal::DataKey::generate());
-    options.dispatch_webhooks = false;
+    options.jobs = revshare::jobs::Jobs::all().without(&[
+        revshare::jobs::Job::Webhooks,
+        revshare::jobs::Job::Payouts,
+        revshare::jobs::Job::Mail,
+        revshare::jobs::Job::CommissionMail,
+        revshare::jobs::Job::SignInMail,
+        revshare::jobs::Job::Housekeeping,
+    ]);
     options
 }
 

@@ -618,9 +618,11 @@ async fn a_page_slower_than_the_lease_is_read_once(app: TestApp) {
         data_key: app.data_key.clone(),
         allow_private: true,
         lease: chrono::Duration::seconds(1),
+        wake: Default::default(),
     };
+    let jobs = revshare::jobs::Shutdown::new();
     let done = ended(&app, &id, async || {
-        revshare::imports::take_up(&app.db, &settings)
+        revshare::imports::take_up(&app.db, &settings, &jobs.runner())
             .await
             .unwrap();
     })

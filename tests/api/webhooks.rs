@@ -993,7 +993,7 @@ async fn replicas_send_each_event_once() {
 async fn a_replica_killed_mid_delivery_delivers_everything_after_a_restart() {
     // The test's app only writes: the replica alone delivers.
     let options = Options {
-        dispatch_webhooks: false,
+        jobs: revshare::jobs::Jobs::none(),
         ..loopback()
     };
     let Some(app) =

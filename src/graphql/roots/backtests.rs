@@ -371,7 +371,9 @@ impl BacktestMutation {
         };
         let actor = policy.principal().subject.clone();
         let inline = ctx.data::<backtests::Inline>().copied().unwrap_or_default();
-        let row = backtests::start(db(ctx)?, policy.tenant_id(), &actor, new, inline).await?;
+        let wake = ctx.data::<backtests::Wake>().cloned().unwrap_or_default();
+        let row =
+            backtests::start(db(ctx)?, policy.tenant_id(), &actor, new, inline, &wake).await?;
         Ok(Backtest(row))
     }
 
