@@ -7,7 +7,7 @@ use super::config::{find, secrets};
 use super::effects;
 use super::marks::{Mark, mark, seen};
 use super::signatures::Verify;
-use super::{Handled, Refused, waits};
+use super::{Handled, NO_CONNECTOR, Refused, waits};
 use crate::db::Db;
 use crate::error::ApiResult;
 use chrono::Utc;
@@ -27,7 +27,7 @@ pub(super) async fn opened(
     let connector = find(db.conn(), tenant_id, provider)
         .await?
         .filter(|c| c.enabled)
-        .ok_or(Refused::NoConnector)?;
+        .ok_or(Refused::NotConfigured(NO_CONNECTOR))?;
     let header = signature.ok_or(Refused::Signature("no signature header"))?;
     verify(header, body, &secrets(&connector), Utc::now().timestamp())?;
     let event = serde_json::from_slice(body).map_err(|_| Refused::Malformed("not JSON"))?;

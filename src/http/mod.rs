@@ -21,17 +21,16 @@ pub mod admin;
 pub mod apq;
 pub mod bundle;
 pub mod client;
-pub mod connectors;
 pub mod cors;
 mod entities;
 pub mod exports;
 mod files;
 pub mod graphiql;
 pub mod graphql;
+pub mod intake;
 pub mod join;
 mod limits;
 pub mod metrics;
-pub mod payout_rails;
 pub mod portal;
 pub mod prepare;
 pub mod referral;
@@ -198,9 +197,7 @@ impl AppState {
             anonymous: Arc::new(client::AnonymousLimit::new(
                 options.anonymous_writes_per_minute,
             )),
-            unverified: Arc::new(client::AnonymousLimit::new(
-                payout_rails::UNVERIFIED_PER_MINUTE,
-            )),
+            unverified: Arc::new(client::AnonymousLimit::new(intake::UNVERIFIED_PER_MINUTE)),
         }
     }
 
@@ -329,11 +326,11 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         )
         .route(
             "/connectors/{provider}/{tenant_id}",
-            axum::routing::post(connectors::receive),
+            axum::routing::post(intake::connector),
         )
         .route(
             "/payouts/{rail}/{tenant_id}",
-            axum::routing::post(payout_rails::receive),
+            axum::routing::post(intake::rail),
         )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))

@@ -10,36 +10,13 @@ use super::paypal::{self, Paypal, Transmission};
 use super::provider::Answer;
 use super::record::{self, Said};
 use super::{Settings, connect, reversal};
+use crate::connectors::intake::{Handled, NO_RAIL, Refused, Taken};
 use crate::db::Db;
 use crate::error::ApiResult;
 use entity::enums::{PayoutRail, PayoutStatus, RailStatus};
 use entity::payout;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
-/// Why an event was not taken.
-#[derive(Debug)]
-pub enum Refusal {
-    /// The tenant has no such rail: `404`.
-    NoRail,
-    /// Unsigned, or not signed by the provider: `400`.
-    Signature(&'static str),
-    /// Not an event: `400`.
-    Malformed(&'static str),
-    /// The provider could not be asked, or the database failed: `503`,
-    /// so that the provider delivers it again.
-    Later,
-}
-
-impl From<crate::error::ApiError> for Refusal {
-    fn from(err: crate::error::ApiError) -> Refusal {
-        tracing::warn!(error = ?err, "a payout webhook could not be recorded");
-        Refusal::Later
-    }
-}
-
-/// What became of an event taken.
-pub type Taken = Result<&'static str, Refusal>;
 
 /// What a post PayPal did not sign is told (and one to a tenant without
 /// the rail).
@@ -56,47 +33,50 @@ pub async fn paypal(
     // The same answers whether the tenant has the rail or not: the
     // headers and the body are checked first, and a tenant without it is
     // told what a post PayPal did not sign is told.
-    let transmission = transmission.ok_or(Refusal::Signature("no PayPal transmission headers"))?;
-    let text = std::str::from_utf8(body).map_err(|_| Refusal::Malformed("not UTF-8"))?;
+    let transmission = transmission.ok_or(Refused::Signature("no PayPal transmission headers"))?;
+    let text = std::str::from_utf8(body).map_err(|_| Refused::Malformed("not UTF-8"))?;
     let event: serde_json::Value =
-        serde_json::from_str(text).map_err(|_| Refusal::Malformed("not JSON"))?;
+        serde_json::from_str(text).map_err(|_| Refused::Malformed("not JSON"))?;
     if !event.is_object() {
-        return Err(Refusal::Malformed("not an event"));
+        return Err(Refused::Malformed("not an event"));
     }
     let rail = config::open(db.conn(), settings, tenant_id, PayoutRail::PaypalPayouts)
         .await?
-        .ok_or(Refusal::Signature(NOT_VERIFIED))?;
+        .ok_or(Refused::Signature(NOT_VERIFIED))?;
     let paypal = Paypal {
         http: &settings.http,
         rail: &rail,
     };
-    let token = paypal.cached_token().await.map_err(|_| Refusal::Later)?;
+    let token = paypal
+        .cached_token()
+        .await
+        .map_err(|_| Refused::ProviderUnreachable)?;
     match paypal.verify(&token, &transmission, text).await {
         Answer::Taken(json) if json["verification_status"] == "SUCCESS" => {}
-        Answer::Taken(_) | Answer::Refused(..) => return Err(Refusal::Signature(NOT_VERIFIED)),
+        Answer::Taken(_) | Answer::Refused(..) => return Err(Refused::Signature(NOT_VERIFIED)),
         Answer::Unauthorized => {
             paypal.forget_token();
-            return Err(Refusal::Later);
+            return Err(Refused::ProviderUnreachable);
         }
-        Answer::Later(..) => return Err(Refusal::Later),
+        Answer::Later(..) => return Err(Refused::ProviderUnreachable),
     }
     let event_type = event["event_type"].as_str().unwrap_or_default();
     let resource = &event["resource"];
     if let Some(status) = paypal::event_status(event_type) {
         let Some((payout_id, said)) = paypal::said_of_item(resource, Some(status)) else {
-            return Err(Refusal::Malformed(
+            return Err(Refused::Malformed(
                 "an item event without its sender_item_id",
             ));
         };
         return match record::record(db, settings, tenant_id, &payout_id, &said).await? {
-            Some(_) => Ok("done"),
-            None => Ok("ignored"),
+            Some(_) => Ok(Handled::Done),
+            None => Ok(Handled::Ignored),
         };
     }
     if event_type.starts_with("PAYMENT.PAYOUTSBATCH.") {
         // The batch moved: its payouts are read back now.
         let Some(batch) = resource["batch_header"]["payout_batch_id"].as_str() else {
-            return Err(Refusal::Malformed(
+            return Err(Refused::Malformed(
                 "a batch event without its payout_batch_id",
             ));
         };
@@ -110,9 +90,9 @@ pub async fn paypal(
             .await
             .map_err(crate::error::ApiError::from)?;
         settings.wake.notify_one();
-        return Ok("done");
+        return Ok(Handled::Done);
     }
-    Ok("ignored")
+    Ok(Handled::Ignored)
 }
 
 /// A Stripe webhook event (the Connect endpoint's).
@@ -125,11 +105,11 @@ pub async fn stripe(
 ) -> Taken {
     let rail = config::open(db.conn(), settings, tenant_id, PayoutRail::StripeConnect)
         .await?
-        .ok_or(Refusal::NoRail)?;
+        .ok_or(Refused::NotConfigured(NO_RAIL))?;
     let Credentials::Stripe { webhook_secret, .. } = &rail.credentials else {
-        return Err(Refusal::NoRail);
+        return Err(Refused::NotConfigured(NO_RAIL));
     };
-    let signature = signature.ok_or(Refusal::Signature("no Stripe-Signature header"))?;
+    let signature = signature.ok_or(Refused::Signature("no Stripe-Signature header"))?;
     crate::connectors::Signed::parse(signature, ',', "t", "v1")
         .verify(
             '.',
@@ -137,27 +117,27 @@ pub async fn stripe(
             std::slice::from_ref(webhook_secret),
             crate::db::now().timestamp(),
         )
-        .map_err(|_| Refusal::Signature("the Stripe-Signature does not match"))?;
+        .map_err(|_| Refused::Signature("the Stripe-Signature does not match"))?;
     let event: serde_json::Value =
-        serde_json::from_slice(body).map_err(|_| Refusal::Malformed("not JSON"))?;
+        serde_json::from_slice(body).map_err(|_| Refused::Malformed("not JSON"))?;
     let object = &event["data"]["object"];
     match event["type"].as_str().unwrap_or_default() {
         "account.updated" => {
             let Some(account) = object["id"].as_str() else {
-                return Err(Refusal::Malformed("an account event without its id"));
+                return Err(Refused::Malformed("an account event without its id"));
             };
             let enabled = object["payouts_enabled"].as_bool().unwrap_or(false);
             match connect::account_updated(db, tenant_id, account, enabled).await? {
-                true => Ok("done"),
-                false => Ok("ignored"),
+                true => Ok(Handled::Done),
+                false => Ok(Handled::Ignored),
             }
         }
         kind @ ("transfer.created" | "transfer.reversed") => {
             let Some(transfer) = object["id"].as_str() else {
-                return Err(Refusal::Malformed("a transfer event without its id"));
+                return Err(Refused::Malformed("a transfer event without its id"));
             };
             let Some(payout_id) = payout_of_transfer(db, tenant_id, object, transfer).await? else {
-                return Ok("ignored");
+                return Ok(Handled::Ignored);
             };
             let recorded = match kind {
                 "transfer.created" => {
@@ -171,7 +151,7 @@ pub async fn stripe(
                 }
                 _ => {
                     let Some(amount_reversed_minor) = object["amount_reversed"].as_i64() else {
-                        return Err(Refusal::Malformed(
+                        return Err(Refused::Malformed(
                             "a reversed transfer without its amount_reversed",
                         ));
                     };
@@ -183,11 +163,11 @@ pub async fn stripe(
                 }
             };
             match recorded {
-                Some(_) => Ok("done"),
-                None => Ok("ignored"),
+                Some(_) => Ok(Handled::Done),
+                None => Ok(Handled::Ignored),
             }
         }
-        _ => Ok("ignored"),
+        _ => Ok(Handled::Ignored),
     }
 }
 

@@ -23,6 +23,7 @@ on_both_databases!(
     a_promotion_code_attributes_by_its_id_or_its_code,
     a_stripe_invoice_in_another_currency_is_converted_and_refunded_in_its_own,
     a_paddle_transaction_in_another_currency_is_converted_and_refunded_in_its_own,
+    billing_and_payout_providers_hear_one_answer_for_one_reason,
 );
 
 const SECRET: &str = "whsec_test_secret_for_revshare";
@@ -1104,4 +1105,88 @@ async fn rates_for_today(app: &TestApp) {
         today.pred_opt().unwrap()
     );
     crate::currencies::import(app, "ECB", &csv).await;
+}
+
+/// One intake for every provider: a billing connector's and a payout
+/// rail's posts are answered alike for the same reason — none configured,
+/// a bad signature, and "deliver it again later" (an adjustment of a sale
+/// not arrived yet) as `503 UNAVAILABLE` with `Retry-After: 60`.
+async fn billing_and_payout_providers_hear_one_answer_for_one_reason(app: TestApp) {
+    let raw = |path: String, headers: Vec<(&'static str, String)>, body: String| {
+        let app = &app;
+        async move {
+            let mut request = app.client.post(app.url(&path)).body(body);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let retry = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body: Value = response.json().await.unwrap();
+            (
+                status,
+                retry,
+                body["errors"][0]["extensions"]["code"].clone(),
+            )
+        }
+    };
+    let event =
+        json!({ "id": "evt_1", "type": "transfer.created", "data": { "object": {} } }).to_string();
+    let signature = || vec![("stripe-signature", "t=1,v1=00".to_owned())];
+    // Nothing configured: 404 from either.
+    let billing = raw(
+        format!("/connectors/stripe/{TENANT}"),
+        signature(),
+        event.clone(),
+    )
+    .await;
+    let payouts = raw(
+        format!("/payouts/stripe/{TENANT}"),
+        signature(),
+        event.clone(),
+    )
+    .await;
+    assert_eq!(billing, (404, None, json!("NOT_FOUND")));
+    assert_eq!(payouts, billing);
+    // A signature that does not match: 400 BAD_SIGNATURE from either.
+    configure(&app, &[SECRET], true).await;
+    let billing = raw(
+        format!("/connectors/stripe/{TENANT}"),
+        signature(),
+        event.clone(),
+    )
+    .await;
+    let payouts = raw(format!("/payouts/paypal/{TENANT}"), vec![], event).await;
+    assert_eq!(billing, (400, None, json!("BAD_SIGNATURE")));
+    assert_eq!(payouts, billing);
+    // Not yet: an approved refund of a Paddle transaction not delivered.
+    configure_paddle(&app).await;
+    let adjustment = paddle_event(
+        "evt_01",
+        "adjustment.created",
+        json!({ "id": "adj_01", "action": "refund", "status": "approved", "transaction_id": "txn_unknown",
+                "currency_code": "USD", "totals": { "subtotal": "100", "tax": "0", "total": "100", "currency_code": "USD" } }),
+    );
+    let ts = chrono::Utc::now().timestamp();
+    let body = adjustment.to_string();
+    let h1 = {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(PADDLE_SECRET.as_bytes()).unwrap();
+        mac.update(format!("{ts}:{body}").as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let later = raw(
+        format!("/connectors/paddle/{TENANT}"),
+        vec![("paddle-signature", format!("ts={ts};h1={h1}"))],
+        body,
+    )
+    .await;
+    assert_eq!(later, (503, Some("60".to_owned()), json!("UNAVAILABLE")));
 }
