@@ -464,8 +464,17 @@ pub async fn take_up(db: &Db, runner: &Runner) -> ApiResult<Step> {
     for id in orphans {
         let db = db.clone();
         runner.spawn(move |stop| async move {
-            if let Err(err) = run(&db, &id, stop).await {
-                tracing::warn!(error = ?err, backtest = %id, "a backtest stopped; another look will take it up");
+            match jobs::unless_it_panics(run(&db, &id, stop)).await {
+                Some(Ok(())) => {}
+                Some(Err(err)) => {
+                    tracing::warn!(error = ?err, backtest = %id, "a backtest stopped; another look will take it up");
+                }
+                None => {
+                    tracing::error!(backtest = %id, "a backtest's replay panicked: it is failed");
+                    if let Err(err) = fail_on_defect(&db, &id).await {
+                        tracing::warn!(error = ?err, backtest = %id, "failing a backtest failed");
+                    }
+                }
             }
         });
     }
@@ -474,6 +483,27 @@ pub async fn take_up(db: &Db, runner: &Runner) -> ApiResult<Step> {
         .exec(db.conn())
         .await?;
     Ok(Step::Idle)
+}
+
+/// Fails a running backtest whose replay met a defect, taking it from
+/// whoever holds it: taken up again, it would meet the same defect for
+/// ever.
+async fn fail_on_defect(db: &Db, id: &str) -> ApiResult<()> {
+    jobs::lease::revoking(backtest::Entity::update_many())
+        .col_expr(
+            backtest::Column::Status,
+            Expr::value(BacktestStatus::Failed.as_str()),
+        )
+        .col_expr(backtest::Column::FinishedAt, Expr::value(crate::db::now()))
+        .col_expr(
+            backtest::Column::Error,
+            Expr::value("the replay failed: ask the operator to read the server's log"),
+        )
+        .filter(backtest::Column::Id.eq(id))
+        .filter(backtest::Column::Status.eq(BacktestStatus::Running))
+        .exec(db.conn())
+        .await?;
+    Ok(())
 }
 
 /// Replays a running backtest page by page while this replica holds it,

@@ -285,12 +285,46 @@ pub async fn take_up(db: &Db, settings: &Settings, runner: &Runner) -> ApiResult
     for id in orphans {
         let (db, settings) = (db.clone(), settings.clone());
         runner.spawn(move |stop| async move {
-            if let Err(err) = run(&db, &settings, &id, stop).await {
-                tracing::warn!(error = ?err, import = %id, "an import stopped; another look will take it up");
+            match crate::jobs::unless_it_panics(run(&db, &settings, &id, stop)).await {
+                Some(Ok(())) => {}
+                Some(Err(err)) => {
+                    tracing::warn!(error = ?err, import = %id, "an import stopped; another look will take it up");
+                }
+                None => {
+                    tracing::error!(import = %id, "an import's run panicked: it is failed");
+                    if let Err(err) = fail_on_defect(&db, &id).await {
+                        tracing::warn!(error = ?err, import = %id, "failing an import failed");
+                    }
+                }
             }
         });
     }
     Ok(Step::Idle)
+}
+
+/// Fails a running import whose run met a defect, taking it from whoever
+/// holds it: taken up again, it would meet the same defect for ever.
+async fn fail_on_defect(db: &Db, id: &str) -> ApiResult<()> {
+    crate::jobs::lease::revoking(import::Entity::update_many())
+        .col_expr(
+            import::Column::Status,
+            Expr::value(ImportStatus::Failed.as_str()),
+        )
+        .col_expr(import::Column::FinishedAt, Expr::value(crate::db::now()))
+        .col_expr(
+            import::Column::Credentials,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(import::Column::Cursor, Expr::value(Option::<String>::None))
+        .col_expr(
+            import::Column::Error,
+            Expr::value("the import stopped on a defect in revshare: ask the operator to read the server's log"),
+        )
+        .filter(import::Column::Id.eq(id))
+        .filter(import::Column::Status.eq(ImportStatus::Running))
+        .exec(db.conn())
+        .await?;
+    Ok(())
 }
 
 /// Where a run stands between pages, as the row keeps it.

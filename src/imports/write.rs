@@ -18,12 +18,13 @@ use crate::attribution::codes;
 use crate::campaigns::enrollment;
 use crate::db::Txn;
 use crate::directory::{groups, partners};
-use crate::engine::{Rule, RuleEntry, RuleSet};
+use crate::engine::{EventKind, Rule, RuleEntry, RuleSet};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::imported::{self, ImportedCommission};
 use chrono::{DateTime, Utc};
 use entity::enums::{AttributionSource, PartnerType};
 use entity::{attribution, campaign, partner, partner_group, referral_code, unattributed_event};
+use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
@@ -122,7 +123,7 @@ impl Target {
 pub async fn page(conn: &Txn, target: &mut Target, rows: &Rows) -> ApiResult<Counts> {
     let mut counts = Counts::default();
     match rows {
-        Rows::Groups(rows) => groups_of(conn, target, rows).await?,
+        Rows::Groups(rows) => groups_of(conn, target, rows, &mut counts).await?,
         Rows::Partners(rows) => {
             for row in rows {
                 partner_of(conn, target, row, &mut counts).await?;
@@ -134,7 +135,12 @@ pub async fn page(conn: &Txn, target: &mut Target, rows: &Rows) -> ApiResult<Cou
     Ok(counts)
 }
 
-async fn groups_of(conn: &Txn, target: &mut Target, rows: &[Group]) -> ApiResult<()> {
+async fn groups_of(
+    conn: &Txn,
+    target: &mut Target,
+    rows: &[Group],
+    counts: &mut Counts,
+) -> ApiResult<()> {
     target.several_groups |= rows.len() > 1 || !target.groups.is_empty();
     if target.group_id.is_some() || !target.several_groups {
         // Kept in the import's group, or the default group.
@@ -150,6 +156,23 @@ async fn groups_of(conn: &Txn, target: &mut Target, rows: &[Group]) -> ApiResult
             target.learn_group(&row.key, String::new());
             continue;
         }
+        // Terms revshare cannot express are a problem naming the campaign,
+        // its partners kept in the default group — in a dry run too.
+        let rules = match rules_of(row) {
+            Ok(rules) => rules,
+            Err(why) => {
+                counts.problems.push(Problem::new(
+                    "campaign",
+                    &row.key,
+                    format!(
+                        "its terms cannot be expressed as a group's rules ({why}): its partners \
+                         keep the default group"
+                    ),
+                ));
+                target.learn_group(&row.key, String::new());
+                continue;
+            }
+        };
         let external_id = target.group_key(&row.key);
         let found = partner_group::Entity::find()
             .filter(partner_group::Column::TenantId.eq(target.tenant_id.as_str()))
@@ -166,7 +189,7 @@ async fn groups_of(conn: &Txn, target: &mut Target, rows: &[Group]) -> ApiResult
                     external_id: Some(external_id),
                     tags: Vec::new(),
                     is_default: false,
-                    rules: rules_of(row),
+                    rules,
                 };
                 groups::insert(conn, &target.tenant_id, new).await?.id
             }
@@ -177,28 +200,36 @@ async fn groups_of(conn: &Txn, target: &mut Target, rows: &[Group]) -> ApiResult
 }
 
 /// A source campaign's commission as a group's rules: a percentage of
-/// every sale (for its first months only, when it says so), or a flat
-/// amount per sale; none when it is something else.
-fn rules_of(group: &Group) -> RuleSet {
-    let rule = match (group.percentage, group.flat) {
-        (Some(percentage), _) => Some(Rule::Recurring {
+/// every sale (for its first months only, when it says so), or a fixed
+/// amount per sale (a flat fee beside a recurring rule of 0 %, since a
+/// rule set has exactly one recurring rule); or why it cannot be one (a
+/// percentage past 100, an amount out of bounds).
+fn rules_of(group: &Group) -> Result<RuleSet, String> {
+    let rules = match (group.percentage, group.flat) {
+        (Some(percentage), _) => vec![Rule::Recurring {
             percentage,
             max_months: group.max_months,
-        }),
-        (None, Some(amount)) => Some(Rule::FlatFee {
-            amount,
-            event_kind: Default::default(),
-        }),
-        (None, None) => None,
+        }],
+        (None, Some(amount)) => vec![
+            Rule::Recurring {
+                percentage: Decimal::ZERO,
+                max_months: None,
+            },
+            Rule::FlatFee {
+                amount,
+                event_kind: EventKind::Sale,
+            },
+        ],
+        (None, None) => return Err("it names neither a percentage nor an amount".into()),
     };
-    let entries: Vec<RuleEntry> = rule
+    let entries: Vec<RuleEntry> = rules
+        .into_iter()
         .map(|rule| RuleEntry {
             rule,
             description: Some("as it was at the source".into()),
         })
-        .into_iter()
         .collect();
-    RuleSet::new(entries).unwrap_or_else(|_| RuleSet::new(Vec::new()).expect("no rules is a set"))
+    RuleSet::new(entries).map_err(|err| err.message)
 }
 
 async fn partner_of(

@@ -25,6 +25,15 @@ pub mod stop;
 pub mod worker;
 
 pub use lease::{Lease, Leased};
+
+/// Runs `work`: what it answered, or `None` when it panicked — a defect a
+/// job logs and records (an import or a backtest failed, naming no
+/// internals), never one that takes the job down or, under a lease, is
+/// taken up and met again for ever.
+pub async fn unless_it_panics<T>(work: impl std::future::Future<Output = T>) -> Option<T> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(work).catch_unwind().await.ok()
+}
 pub use list::{Job, Jobs};
 pub use stop::{Runner, Shutdown, Stop, Stopped};
 pub use worker::{Step, Wake, Worker};

@@ -5,7 +5,9 @@
 use super::list::Job;
 use super::stop::Stop;
 use crate::error::ApiResult;
+use futures_util::FutureExt;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -101,10 +103,16 @@ impl Worker {
             if let Wake::Events(events) = &mut self.wake {
                 events.borrow_and_update();
             }
-            let next = match step(stop.clone()).await {
-                Ok(next) => next,
-                Err(err) => {
+            // A step that panics is a defect, never a stop: logged, and
+            // tried again after the interval like a failed one.
+            let next = match AssertUnwindSafe(step(stop.clone())).catch_unwind().await {
+                Ok(Ok(next)) => next,
+                Ok(Err(err)) => {
                     tracing::warn!(job = self.job.name(), error = ?err, "a job's step failed; retrying");
+                    Step::Idle
+                }
+                Err(_) => {
+                    tracing::error!(job = self.job.name(), "a job's step panicked; retrying");
                     Step::Idle
                 }
             };
@@ -165,5 +173,30 @@ mod tests {
             .expect("stopped within the wait")
             .expect("ran");
         assert_eq!(steps.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_step_that_panics_is_tried_again_and_the_job_goes_on() {
+        let shutdown = Shutdown::new();
+        let steps = Arc::new(AtomicUsize::new(0));
+        let counted = steps.clone();
+        let worker = Worker::every(Job::Maturity, Duration::from_millis(1));
+        let run = tokio::spawn(worker.run(shutdown.runner().stop(), move |_| {
+            let counted = counted.clone();
+            async move {
+                if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                    panic!("a defect in the first step");
+                }
+                Ok(Step::Idle)
+            }
+        }));
+        while steps.load(Ordering::SeqCst) < 3 {
+            tokio::task::yield_now().await;
+        }
+        shutdown.request();
+        tokio::time::timeout(Duration::from_secs(5), run)
+            .await
+            .expect("stopped within the wait")
+            .expect("the job's task itself never panicked");
     }
 }

@@ -22,6 +22,7 @@ on_both_databases_with!(
     options;
     a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning,
     a_second_import_adds_nothing_and_a_dry_run_writes_nothing,
+    a_fixed_amount_campaign_is_a_group_and_terms_past_expressing_are_a_problem,
     refused_credentials_and_bad_input_are_named,
     a_payload_the_documents_do_not_describe_fails_naming_its_row,
     a_firstpromoter_program_comes_over_through_its_v2_api,
@@ -1278,4 +1279,68 @@ async fn a_payload_the_documents_do_not_describe_fails_naming_its_row(app: TestA
         totals,
         json!({ "programTotals": [], "partners": { "totalCount": 5 } })
     );
+}
+
+/// Rewardful's `reward_type: amount` ($40 a sale) becomes a group paying
+/// 40.00 a sale (a flat fee beside a recurring 0 %), and a campaign whose
+/// terms no group can hold (150 %) is a problem row naming it, its
+/// partners in the default group — the import ends, in a dry run too,
+/// where it once panicked and ran for ever.
+async fn a_fixed_amount_campaign_is_a_group_and_terms_past_expressing_are_a_problem(app: TestApp) {
+    let mut fixture = rewardful();
+    fixture.faults.clear();
+    let campaigns = fixture.lists.get_mut("campaigns").unwrap();
+    campaigns[1]["reward_type"] = json!("amount");
+    campaigns[1]["commission_percent"] = Value::Null;
+    campaigns[1]["commission_amount_cents"] = json!(4000);
+    let mut past = campaigns[0].clone();
+    past["id"] = json!("c3");
+    past["name"] = json!("Too generous");
+    past["commission_percent"] = json!("150.0");
+    campaigns.push(past);
+    let (base, _) = serve(fixture).await;
+    let problem = json!({ "entity": "campaign", "externalId": "c3",
+        "reason": "its terms cannot be expressed as a group's rules (must be between 0 and 100): its partners keep the default group" });
+    let dry = import(&app, &base, true).await;
+    assert_eq!(dry["status"], "DONE", "{dry}");
+    assert!(
+        dry["problems"]["nodes"]
+            .as_array()
+            .unwrap()
+            .contains(&problem),
+        "{dry}"
+    );
+    let done = import(&app, &base, false).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert!(
+        done["problems"]["nodes"]
+            .as_array()
+            .unwrap()
+            .contains(&problem),
+        "{done}"
+    );
+    let groups = app
+        .ok(
+            &app.admin(),
+            "{ partnerGroups(first: 20) { nodes { name rules { type ... on RecurringRule { percentage maxMonths } ... on FlatFeeRule { amount } } } } }",
+            json!({}),
+        )
+        .await;
+    let named = |name: &str| {
+        groups["partnerGroups"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .map(|g| g["rules"].clone())
+    };
+    assert_eq!(
+        named("Partners"),
+        Some(json!([
+            { "type": "RECURRING", "percentage": "0", "maxMonths": null },
+            { "type": "FLAT_FEE", "amount": "40.00" },
+        ])),
+        "{groups}"
+    );
+    assert_eq!(named("Too generous"), None, "{groups}");
 }
