@@ -464,18 +464,8 @@ pub async fn take_up(db: &Db, runner: &Runner) -> ApiResult<Step> {
     for id in orphans {
         let db = db.clone();
         runner.spawn(move |stop| async move {
-            match jobs::unless_it_panics(run(&db, &id, stop)).await {
-                Some(Ok(())) => {}
-                Some(Err(err)) => {
-                    tracing::warn!(error = ?err, backtest = %id, "a backtest stopped; another look will take it up");
-                }
-                None => {
-                    tracing::error!(backtest = %id, "a backtest's replay panicked: it is failed");
-                    if let Err(err) = fail_on_defect(&db, &id).await {
-                        tracing::warn!(error = ?err, backtest = %id, "failing a backtest failed");
-                    }
-                }
-            }
+            let run = run(&db, &id, stop);
+            jobs::run_row("backtest", &id, run, || fail_on_defect(&db, &id)).await
         });
     }
     backtest::Entity::delete_many()

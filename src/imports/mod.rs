@@ -285,18 +285,8 @@ pub async fn take_up(db: &Db, settings: &Settings, runner: &Runner) -> ApiResult
     for id in orphans {
         let (db, settings) = (db.clone(), settings.clone());
         runner.spawn(move |stop| async move {
-            match crate::jobs::unless_it_panics(run(&db, &settings, &id, stop)).await {
-                Some(Ok(())) => {}
-                Some(Err(err)) => {
-                    tracing::warn!(error = ?err, import = %id, "an import stopped; another look will take it up");
-                }
-                None => {
-                    tracing::error!(import = %id, "an import's run panicked: it is failed");
-                    if let Err(err) = fail_on_defect(&db, &id).await {
-                        tracing::warn!(error = ?err, import = %id, "failing an import failed");
-                    }
-                }
-            }
+            let run = run(&db, &settings, &id, stop);
+            crate::jobs::run_row("import", &id, run, || fail_on_defect(&db, &id)).await
         });
     }
     Ok(Step::Idle)
