@@ -581,6 +581,8 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         graphiql_token: dev_token,
         ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))
     };
+    // Which jobs run here: with REVSHARE_JOBS, replicas differ.
+    tracing::info!(jobs = ?options.jobs.names(), "background jobs on this replica");
     let app = app::build(db, keys, &options);
     if let Some(address) = config.metrics_listen {
         let metrics = tokio::net::TcpListener::bind(address)
