@@ -236,6 +236,17 @@ pub struct Config {
     )]
     pub payout_poll_seconds: u64,
 
+    /// The most events a backtest answers at once; a larger range is
+    /// replayed in the background, page by page (SPEC §23).
+    #[arg(
+        long,
+        env = "REVSHARE_BACKTEST_INLINE_EVENTS",
+        default_value_t = crate::backtests::INLINE_EVENTS,
+        value_parser = clap::value_parser!(i64).range(0..=1_000_000),
+        global = true
+    )]
+    pub backtest_inline_events: i64,
+
     /// PostgreSQL streaming replicas to read from, comma-separated
     /// (`postgres://user@replica-1/db,postgres://user@replica-2/db`):
     /// queries, exports and statements read there; mutations, reads inside

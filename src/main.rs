@@ -577,6 +577,7 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         maturity_interval: (config.maturity_interval > 0)
             .then(|| std::time::Duration::from_secs(config.maturity_interval)),
         fx_url: config.fx_url.clone(),
+        backtest_inline: revshare::backtests::Inline(config.backtest_inline_events),
         webhooks,
         graphiql_token: dev_token,
         ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))

@@ -51,7 +51,7 @@ pub const KEPT_DAYS: i64 = 7;
 const LEASE: Duration = Duration::seconds(60);
 /// How often each replica looks for a running backtest nobody holds, and
 /// for expired ones.
-const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 /// Largest `partnerIds`.
 pub const MAX_PARTNERS: usize = 1000;
 

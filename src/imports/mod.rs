@@ -42,7 +42,7 @@ pub const LEASE: Duration = Duration::seconds(120);
 /// included: an answer within a request's deadline.
 const PROBE_WITHIN: std::time::Duration = std::time::Duration::from_secs(6);
 /// How often each replica looks for a running import nobody holds.
-const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(20);
+const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The phases, in order.
 const PHASES: [ImportPhase; 4] = [

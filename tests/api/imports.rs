@@ -63,6 +63,9 @@ pub(crate) struct Fixture {
     expands: Vec<(String, Vec<String>)>,
     /// How long each page of commissions takes to answer.
     pub(crate) slow_commissions: std::time::Duration,
+    /// Pages of commissions asked for, counted as they arrive (before
+    /// they are answered).
+    pub(crate) commissions_arrived: usize,
 }
 
 pub(crate) type Shared = Arc<Mutex<Fixture>>;
@@ -329,7 +332,11 @@ async fn list(
 ) -> Response {
     use base64::Engine;
     if name == "commissions" {
-        let slow = shared.lock().unwrap().slow_commissions;
+        let slow = {
+            let mut fixture = shared.lock().unwrap();
+            fixture.commissions_arrived += 1;
+            fixture.slow_commissions
+        };
         tokio::time::sleep(slow).await;
     }
     let expected = format!(

@@ -15,7 +15,12 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-crate::on_both_databases_with!(quiet; every_job_stops_at_shutdown_and_holds_no_lease);
+crate::on_both_databases_with!(
+    quiet;
+    every_job_stops_at_shutdown_and_holds_no_lease,
+    a_deploy_under_load_answers_every_request_it_took_and_hands_its_work_over,
+    every_job_killed_midway_is_taken_up_once,
+);
 
 /// The test's own app runs no job: the replica process alone does, until
 /// the test takes its place.
@@ -217,6 +222,467 @@ async fn every_job_stops_at_shutdown_and_holds_no_lease(app: TestApp) {
         "{done}"
     );
     assert_eq!(counts["skipped"], 0, "{done}");
+}
+
+/// `kill -9` with a step of every job that holds work in flight: an
+/// import's page being read, a run's payouts at PayPal (the money left,
+/// the answer never came), a webhook delivery waiting for its answer, an
+/// e-mail handed to the server. When their leases run out another replica
+/// takes each up once: the import finishes with each row once, the batch
+/// is asked for again under its idempotency key and made once, the
+/// delivery goes again under its id (at least once, as documented), and
+/// the e-mail that may have left is failed, never sent twice.
+async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
+    use crate::rails::{Hold, SEND};
+    let mut fixture = crate::imports::rewardful();
+    fixture.faults.clear();
+    fixture.slow_commissions = Duration::from_secs(60);
+    let (base, source) = crate::imports::serve(fixture).await;
+    let (paypal_base, paypal) = crate::rails::serve_paypal().await;
+    paypal.lock().unwrap().hold = Hold::Batch;
+    crate::rails::configure_paypal(&app, &paypal_base).await;
+    let receiver = Receiver::start().await;
+    receiver.script(&[], Answer::Hang(Duration::from_secs(60)));
+    let smtpd = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let smtp_url = format!(
+        "smtp://127.0.0.1:{}?tls=none",
+        smtpd.local_addr().unwrap().port()
+    );
+    let (greeted, mut connected) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = smtpd.accept().await {
+            let _ = greeted.send(());
+            tokio::spawn(slow_smtp(socket, Duration::from_secs(60)));
+        }
+    });
+    let env = [
+        ("REVSHARE_DATA_KEY", DATA_KEY),
+        ("REVSHARE_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("REVSHARE_WEBHOOK_TIMEOUT_MS", "30000"),
+        ("REVSHARE_SMTP_URL", smtp_url.as_str()),
+        ("REVSHARE_MAIL_FROM", "partners@example.com"),
+        ("REVSHARE_PAYOUT_POLL_SECONDS", "1"),
+        ("REVSHARE_JOBS", "imports,payouts,webhooks,mail"),
+    ];
+    let first = Replica::start(&app.url, &env).await;
+    let on_first = format!("http://{}/graphql", first.addr);
+
+    // The import, started on the first replica.
+    let started: Value = app
+        .client
+        .post(&on_first)
+        .bearer_auth(app.admin())
+        .json(&json!({ "query": START, "variables": { "input": {
+            "source": "REWARDFUL", "credentials": { "apiKey": "rwf_secret_test", "baseUrl": base } } } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let import_id = started["data"]["startImport"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("started: {started}"))
+        .to_owned();
+    // A payout to PayPal, sent from the first replica.
+    let kim = crate::rails::partner(&app, "Kim").await;
+    crate::payouts::paypal(&app, &kim, "kim@example.com").await;
+    crate::rails::earned(&app, &kim, "Kim", &[("100", None)]).await;
+    let run = crate::rails::run(&app).await;
+    let payout_id = crate::rails::payout_of(&run, &kim).to_owned();
+    let sent: Value = app
+        .client
+        .post(&on_first)
+        .bearer_auth(app.service("commissions:write"))
+        .json(&json!({ "query": SEND, "variables": { "input": { "runId": run["id"], "rail": "PAYPAL_PAYOUTS" } } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(sent["errors"].is_null(), "{sent}");
+    // A delivery of the commission a sale earned.
+    register(
+        &app,
+        &app.admin(),
+        json!({ "url": receiver.url(), "eventTypes": ["COMMISSION_CREATED"] }),
+    )
+    .await;
+    let alice = partner_at(&app, "Alice", 10).await;
+    commission_of(&app, sale_input(&alice, "s1", "100")).await;
+    // One e-mail.
+    {
+        let txn = app.db.write().await.unwrap();
+        revshare::mail::queue(
+            &*txn,
+            revshare::mail::Mail {
+                tenant_id: crate::helpers::TENANT.into(),
+                partner_id: None,
+                to: "ada@example.com".into(),
+                content: revshare::mail::Content::ApplicationOpen {
+                    name: "Ada".into(),
+                    campaign: "Spring".into(),
+                },
+                dedupe_key: Some("ada".into()),
+                requested_by: None,
+                suppressed: false,
+            },
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+    }
+
+    // Every job in its step, then killed.
+    until("a page of commissions asked for", async || {
+        source.lock().unwrap().commissions_arrived > 0
+    })
+    .await;
+    until("the batch made at PayPal", async || {
+        paypal.lock().unwrap().posts >= 1
+    })
+    .await;
+    until("a delivery sent", async || !receiver.received().is_empty()).await;
+    tokio::time::timeout(Duration::from_secs(30), connected.recv())
+        .await
+        .expect("the sender connected");
+    let mut handed = Vec::new();
+    until("an e-mail handed over", async || {
+        handed = email::Entity::find()
+            .all(app.db.conn())
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.in_flight)
+            .map(|e| e.id)
+            .collect();
+        !handed.is_empty()
+    })
+    .await;
+    first.kill();
+
+    // Their leases run out, as their lengths would; the world answers.
+    leases_run_out(&app).await;
+    source.lock().unwrap().slow_commissions = Duration::ZERO;
+    paypal.lock().unwrap().hold = Hold::None;
+    receiver.script(&[], Answer::Status(200));
+    let second = Replica::start(&app.url, &env).await;
+
+    // The import: finished, each of the source's six commissions once.
+    let mut done = Value::Null;
+    until("the import taken up and done", async || {
+        done = app
+            .ok(&app.admin(), IMPORT, json!({ "id": import_id }))
+            .await["import"]
+            .clone();
+        done["status"] != "RUNNING"
+    })
+    .await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    let counts = &done["counts"];
+    assert_eq!(
+        counts["commissions"].as_i64().unwrap() + counts["unchanged"].as_i64().unwrap(),
+        6,
+        "{done}"
+    );
+    // The payout: asked for again under the same key, made once.
+    let taken = crate::rails::until(&app, &payout_id, "SENT").await;
+    assert_eq!(taken["status"], "PENDING");
+    {
+        let paypal = paypal.lock().unwrap();
+        assert_eq!(
+            (paypal.posts, paypal.batches.len(), paypal.items_made()),
+            (2, 1, 1)
+        );
+        assert_eq!(paypal.violations, Vec::<String>::new());
+    }
+    // The delivery: answered, once recorded, the same id both times.
+    until("the delivery answered", async || {
+        webhook_delivery::Entity::find()
+            .all(app.db.conn())
+            .await
+            .unwrap()
+            .iter()
+            .all(|d| d.status == DeliveryStatus::Succeeded)
+    })
+    .await;
+    let received = receiver.received();
+    assert_eq!(received.len(), 2, "sent, and sent again");
+    assert_eq!(received[0].id, received[1].id);
+    assert_eq!(
+        webhook_delivery::Entity::find()
+            .all(app.db.conn())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // The e-mail that may have left: failed, never tried again.
+    let mut emails = Vec::new();
+    until("the e-mail settled", async || {
+        emails = email::Entity::find().all(app.db.conn()).await.unwrap();
+        emails
+            .iter()
+            .filter(|e| handed.contains(&e.id))
+            .all(|e| e.status != EmailStatus::Queued)
+    })
+    .await;
+    for e in emails.iter().filter(|e| handed.contains(&e.id)) {
+        assert_eq!((e.status, e.attempts), (EmailStatus::Failed, 1), "{e:?}");
+    }
+    drop(second);
+}
+
+/// What a dead replica held is free again, as when its leases end.
+async fn leases_run_out(app: &TestApp) {
+    use sea_orm::sea_query::Expr;
+    let past = chrono::Utc::now() - chrono::Duration::seconds(1);
+    let conn = app.db.conn();
+    import::Entity::update_many()
+        .col_expr(import::Column::LeaseUntil, Expr::value(past))
+        .exec(conn)
+        .await
+        .unwrap();
+    entity::payout::Entity::update_many()
+        .col_expr(entity::payout::Column::RailLeaseUntil, Expr::value(past))
+        .exec(conn)
+        .await
+        .unwrap();
+    webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(past))
+        .exec(conn)
+        .await
+        .unwrap();
+    email::Entity::update_many()
+        .col_expr(email::Column::NextAttemptAt, Expr::value(past))
+        .exec(conn)
+        .await
+        .unwrap();
+}
+
+/// What one client of the load saw.
+#[derive(Default)]
+struct Load {
+    /// External ids answered, by the replica that answered them.
+    first: Vec<String>,
+    second: Vec<String>,
+    /// Requests the stopping replica never took (refused, or closed on
+    /// an idle connection): none of them was recorded.
+    not_taken: usize,
+}
+
+const RECORD: &str =
+    "mutation($input: RecordEventInput!) { recordEvent(input: $input) { commissions { amount } } }";
+
+/// A client of a deploy: records sales, one after another, on `first`
+/// until it stops taking requests, then on `second` — sending again
+/// there what `first` did not take, as a load balancer would — until
+/// `enough` says so and it has been answered by `second` three times.
+async fn client_of_a_deploy(
+    db: revshare::db::Db,
+    urls: (String, String),
+    partner: String,
+    worker: usize,
+    token: String,
+    enough: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Load {
+    use std::sync::atomic::Ordering;
+    let client = reqwest::Client::new();
+    let mut load = Load::default();
+    let mut on_second = false;
+    let mut n = 0;
+    loop {
+        if on_second && load.second.len() >= 3 && enough.load(Ordering::SeqCst) {
+            return load;
+        }
+        let external_id = format!("load-{worker}-{n}");
+        let url = if on_second { &urls.1 } else { &urls.0 };
+        let sent = client
+            .post(url)
+            .bearer_auth(&token)
+            .json(&json!({ "query": RECORD, "variables": {
+                "input": sale_input(&partner, &external_id, "10.00") } }))
+            .send()
+            .await;
+        let answer = match sent {
+            Ok(response) => {
+                let status = response.status();
+                let body: Value = response.json().await.unwrap_or_else(|err| {
+                    panic!("{external_id}: an answer cut off ({status}): {err}")
+                });
+                assert_eq!(status, 200, "{external_id}: {body}");
+                body
+            }
+            Err(err) if !on_second => {
+                // The stopping replica did not take it: nothing of it may
+                // have been written.
+                assert_eq!(
+                    events_like(&db, &external_id).await,
+                    0,
+                    "{external_id} was recorded but never answered: {err}"
+                );
+                load.not_taken += 1;
+                on_second = true;
+                continue;
+            }
+            Err(err) => panic!("{external_id}: the second replica failed: {err}"),
+        };
+        let commissions = &answer["data"]["recordEvent"]["commissions"];
+        assert_eq!(
+            commissions,
+            &json!([{ "amount": "1.00" }]),
+            "{external_id}: {answer}"
+        );
+        match on_second {
+            false => load.first.push(external_id),
+            true => load.second.push(external_id),
+        }
+        n += 1;
+    }
+}
+
+/// `SIGTERM` to one of two replicas while clients write to it and it runs
+/// an import: every request it took is answered, none is lost or
+/// recorded twice, it exits 0, and the other replica takes the import up
+/// at its next look — not when the two-minute lease would have run out.
+async fn a_deploy_under_load_answers_every_request_it_took_and_hands_its_work_over(app: TestApp) {
+    let mut fixture = crate::imports::rewardful();
+    fixture.faults.clear();
+    fixture.slow_commissions = Duration::from_secs(3);
+    let (base, source) = crate::imports::serve(fixture).await;
+    let env = [
+        ("REVSHARE_DATA_KEY", DATA_KEY),
+        ("REVSHARE_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ("REVSHARE_SHUTDOWN_GRACE", "10"),
+    ];
+    let mut first = Replica::start(&app.url, &env).await;
+    let second = Replica::start(&app.url, &env).await;
+    let graphql = |replica: &Replica| format!("http://{}/graphql", replica.addr);
+
+    // The import runs on the first (started there, its job woken there).
+    let started: Value = app
+        .client
+        .post(graphql(&first))
+        .bearer_auth(app.admin())
+        .json(&json!({ "query": START, "variables": { "input": {
+            "source": "REWARDFUL", "credentials": { "apiKey": "rwf_secret_test", "baseUrl": base } } } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["data"]["startImport"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("started: {started}"))
+        .to_owned();
+    until("a page of commissions asked for", async || {
+        source
+            .lock()
+            .unwrap()
+            .asked
+            .keys()
+            .any(|path| path.starts_with("/v1/commissions"))
+    })
+    .await;
+
+    // Four clients, each its own partner's sales (10 %).
+    let db = app.db.clone();
+    let enough = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for worker in 0..4 {
+        let partner = partner_at(&app, &format!("Load {worker}"), 10).await;
+        clients.push(tokio::spawn(client_of_a_deploy(
+            db.clone(),
+            (graphql(&first), graphql(&second)),
+            partner,
+            worker,
+            app.service("events:write"),
+            enough.clone(),
+        )));
+    }
+    until("each client answered by the first replica", async || {
+        events_like(&db, "load-%").await >= 20
+    })
+    .await;
+
+    first.terminate();
+    let code = first.exit_code(Duration::from_secs(12)).await;
+    let exited = Instant::now();
+    assert_eq!(code, Some(0), "{}", first.log());
+    let log = first.log();
+    assert!(log.contains("background work stopped"), "{log}");
+    assert!(!log.contains("cut off"), "{log}");
+    source.lock().unwrap().slow_commissions = Duration::ZERO;
+    enough.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut answered = Vec::new();
+    let mut not_taken = 0;
+    for client in clients {
+        let load = client.await.expect("a client ended cleanly");
+        assert!(!load.first.is_empty() && load.second.len() >= 3);
+        not_taken += load.not_taken;
+        answered.extend(load.first);
+        answered.extend(load.second);
+    }
+    assert_eq!(not_taken, 4, "each client moved over once");
+
+    // Each answered sale recorded once, with its one commission; nothing
+    // recorded that was not answered.
+    answered.sort();
+    let before = answered.len();
+    answered.dedup();
+    assert_eq!(answered.len(), before, "an external id answered twice");
+    assert_eq!(events_like(&db, "load-%").await, answered.len() as u64);
+    assert_eq!(commissions_like(&db, "load-%").await, answered.len() as u64);
+
+    // The second replica takes the import up at its next look (5 s) and
+    // finishes it, each of the source's six commissions once.
+    let mut done = Value::Null;
+    until("the import taken up and done", async || {
+        done = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await["import"].clone();
+        done["status"] != "RUNNING"
+    })
+    .await;
+    let took = exited.elapsed();
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert!(
+        took < Duration::from_secs(30),
+        "taken up after {took:?}: as late as a lease's end"
+    );
+    let counts = &done["counts"];
+    assert_eq!(
+        counts["commissions"].as_i64().unwrap() + counts["unchanged"].as_i64().unwrap(),
+        6,
+        "{done}"
+    );
+    drop(second);
+}
+
+/// How many events' external ids are like `pattern`.
+async fn events_like(db: &revshare::db::Db, pattern: &str) -> u64 {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    entity::event::Entity::find()
+        .filter(entity::event::Column::ExternalId.like(pattern))
+        .count(db.conn())
+        .await
+        .unwrap()
+}
+
+/// How many commissions those events earned.
+async fn commissions_like(db: &revshare::db::Db, pattern: &str) -> u64 {
+    use sea_orm::sea_query::Query;
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let events = Query::select()
+        .column(entity::event::Column::Id)
+        .from(entity::event::Entity)
+        .and_where(entity::event::Column::ExternalId.like(pattern))
+        .to_owned();
+    entity::commission::Entity::find()
+        .filter(entity::commission::Column::EventId.in_subquery(events))
+        .count(db.conn())
+        .await
+        .unwrap()
 }
 
 /// A minimal SMTP server that answers every step at once but waits

@@ -73,7 +73,7 @@ const WEBHOOK_ID: &str = "1JE4291016473214C";
 /// Where the local PayPal server holds a request, never answering it (a
 /// replica is killed meanwhile).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Hold {
+pub(crate) enum Hold {
     None,
     /// `POST /v1/oauth2/token`: before anything is sent.
     Token,
@@ -112,7 +112,7 @@ pub(crate) struct Paypal {
     answers: HashMap<String, Value>,
     pub(crate) batches: Vec<Batch>,
     pub(crate) faults: VecDeque<u16>,
-    hold: Hold,
+    pub(crate) hold: Hold,
     /// Events PayPal delivered, by transmission id: what it verifies.
     delivered: HashMap<String, Value>,
     verified: usize,
