@@ -1,11 +1,16 @@
 //! Who may read what, decided here and asked everywhere. A request's
 //! [`Policy`] is built once from its principal (GraphQL keeps it in the
 //! request's context; the CSV exports and statement PDFs build theirs the
-//! same way) and answers every "may this caller see or do this": which
-//! partner's rows a list, series or export may hold ([`Policy::rows`]),
+//! same way) and answers every "may this caller see or do this": whether
+//! it finds a kind's objects by id or in a list, and which partner's rows
+//! a list, series or export may hold ([`Policy::finds`], [`Policy::list`]),
 //! which partner a mutation's input names ([`Policy::input_partner`]),
 //! what a partner sees of staff's details, whose webhook endpoints a caller
 //! manages ([`Policy::endpoints`]) and which event types it reads.
+//!
+//! Who finds each kind is one table ([`finding`]): the staff scopes that
+//! find every row (or a deal's rows alone), and which rows a partner
+//! token finds. No query names a scope of its own: it asks for its kind.
 //!
 //! What each kind of object shows, and to whom, is one table ([`rules`]):
 //! per kind, its columns — sets of fields — and for each the scopes staff
@@ -115,6 +120,57 @@ pub enum Kind {
     WebhookEndpoint,
     WebhookDelivery,
     Tenant,
+    Backtest,
+    Import,
+    Email,
+    PayoutRail,
+    FraudRule,
+    ExchangeRate,
+    Leaderboard,
+    ProgramTotals,
+}
+
+impl Kind {
+    /// Every kind, each a row of the table.
+    pub const ALL: [Kind; 37] = [
+        Kind::Partner,
+        Kind::Category,
+        Kind::PartnerGroup,
+        Kind::Campaign,
+        Kind::PartnershipRequest,
+        Kind::Enrollment,
+        Kind::PartnerCommission,
+        Kind::ReferralCode,
+        Kind::Click,
+        Kind::Customer,
+        Kind::UnattributedEvent,
+        Kind::DealStage,
+        Kind::CustomField,
+        Kind::CustomFieldOption,
+        Kind::Contact,
+        Kind::Deal,
+        Kind::Commission,
+        Kind::Event,
+        Kind::Payout,
+        Kind::PayoutRun,
+        Kind::SkippedPartner,
+        Kind::CommissionPlan,
+        Kind::TieredCommission,
+        Kind::DomainEvent,
+        Kind::FraudFlag,
+        Kind::PartnerApplication,
+        Kind::WebhookEndpoint,
+        Kind::WebhookDelivery,
+        Kind::Tenant,
+        Kind::Backtest,
+        Kind::Import,
+        Kind::Email,
+        Kind::PayoutRail,
+        Kind::FraudRule,
+        Kind::ExchangeRate,
+        Kind::Leaderboard,
+        Kind::ProgramTotals,
+    ];
 }
 
 /// A set of an object's fields read under one rule. The first column of a
@@ -185,6 +241,21 @@ pub enum StaffScopes {
     OfRow,
     /// Every token of the tenant.
     Every,
+    /// The console's staff: admins, and viewers, who read what admins do.
+    Console,
+}
+
+impl StaffScopes {
+    /// The scopes these are, for a row naming `row_scope` (none for the
+    /// console's staff, who go by role).
+    pub fn staff_scopes(&self, row_scope: Option<Scope>) -> Vec<Scope> {
+        match self {
+            StaffScopes::Any(scopes) => scopes.to_vec(),
+            StaffScopes::OfRow => row_scope.into_iter().collect(),
+            StaffScopes::Every => Scope::ALL.to_vec(),
+            StaffScopes::Console => Vec::new(),
+        }
+    }
 }
 
 /// One column of a kind: who reads it.
@@ -198,11 +269,7 @@ pub struct Rule {
 impl Rule {
     /// The scopes that read the column, for a row naming `row_scope`.
     pub fn staff_scopes(&self, row_scope: Option<Scope>) -> Vec<Scope> {
-        match self.staff {
-            StaffScopes::Any(scopes) => scopes.to_vec(),
-            StaffScopes::OfRow => row_scope.into_iter().collect(),
-            StaffScopes::Every => Scope::ALL.to_vec(),
-        }
+        self.staff.staff_scopes(row_scope)
     }
 }
 
@@ -249,7 +316,7 @@ const LEDGER: &[Scope] = &[S::CommissionsRead];
 /// Who looks customers up by their external id, and lists them: the
 /// ledger's and the partners' readers (a customer's row reads with
 /// `events:write` too, once the caller's events reach it).
-pub const CUSTOMER_LOOKUP: &[Scope] = &[S::PartnersRead, S::CommissionsRead];
+const CUSTOMER_LOOKUP: &[Scope] = &[S::PartnersRead, S::CommissionsRead];
 
 /// A kind's columns, as a constant (what `rules` answers lives for the
 /// program).
@@ -416,7 +483,144 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
         Kind::WebhookEndpoint | Kind::WebhookDelivery => {
             columns![rule(C::Row, &[S::WebhooksRead], Own)]
         }
+        // A backtest reads too with the scope of what it changed (its
+        // row's scope), checked where it is found.
+        Kind::Backtest | Kind::FraudRule | Kind::Leaderboard | Kind::ProgramTotals => {
+            columns![rule(C::Row, LEDGER, Staff)]
+        }
+        // The rates a partner's commissions were converted at.
+        Kind::ExchangeRate => columns![rule(C::Row, LEDGER, Partners)],
+        // The console's: what the program imports, sends and pays with.
+        Kind::Import | Kind::Email | Kind::PayoutRail => columns![Rule {
+            column: C::Row,
+            staff: StaffScopes::Console,
+            partner: Staff,
+        }],
     }
+}
+
+/// How a caller finds a kind's objects — by id, in a list, in an export,
+/// in a lookup of the federation — as against what it reads of one a
+/// call answered with (the kind's columns above).
+#[derive(Debug, Clone, Copy)]
+pub struct Finding {
+    /// The staff who find every row.
+    pub staff: StaffScopes,
+    /// The staff who, without `staff`, find a deal's rows alone (by id,
+    /// and through their deal).
+    pub deals: &'static [Scope],
+    /// Which rows a partner token finds.
+    pub partner: Finds,
+}
+
+/// Which rows of a kind a partner token finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finds {
+    /// Its own, or those open to it (another partner's: nothing).
+    Own,
+    /// None: it asks as staff, by scopes it holds none of.
+    Scoped,
+    /// None: refused with this, which says where it reads its own (to
+    /// staff without the finding's scopes too, for the console's kinds).
+    Refused(&'static str),
+}
+
+const fn finds(staff: &'static [Scope], partner: Finds) -> Finding {
+    Finding {
+        staff: StaffScopes::Any(staff),
+        deals: &[],
+        partner,
+    }
+}
+
+/// The table's finding rule for each kind: who finds its objects. A kind
+/// found only through `node(id:)` and its relations is found as its first
+/// column is read.
+pub fn finding(kind: Kind) -> Finding {
+    use Finds::{Own as Mine, Refused, Scoped};
+    match kind {
+        Kind::Partner => finds(&[S::PartnersRead], Mine),
+        Kind::Category => finds(&[S::PartnersRead], Scoped),
+        Kind::PartnerGroup => finds(&[S::PartnerGroupsRead], Scoped),
+        // A partner finds the campaigns open to it and its own requests.
+        Kind::Campaign | Kind::PartnershipRequest | Kind::Enrollment => {
+            finds(&[S::CampaignsRead], Mine)
+        }
+        Kind::Customer => finds(CUSTOMER_LOOKUP, Mine),
+        Kind::UnattributedEvent | Kind::PayoutRun | Kind::Backtest => finds(LEDGER, Scoped),
+        Kind::Deal | Kind::Contact => finds(&[S::DealsRead], Mine),
+        // The ledger's rows; `deals:read` finds a deal's alone. What an
+        // `events:write` caller's own calls answered it reads (the
+        // column), and finds nothing by id.
+        Kind::Commission | Kind::Event => Finding {
+            staff: StaffScopes::Any(LEDGER),
+            deals: &[S::DealsRead],
+            partner: Mine,
+        },
+        Kind::Payout => finds(LEDGER, Mine),
+        Kind::CommissionPlan => finds(&[S::CommissionPlansRead], Scoped),
+        Kind::TieredCommission => finds(&[S::TieredCommissionsRead], Scoped),
+        Kind::FraudFlag => finds(
+            LEDGER,
+            Refused("fraud flags are the program's staff's to read"),
+        ),
+        Kind::FraudRule => finds(
+            LEDGER,
+            Refused("the fraud policy is the program's staff's to read"),
+        ),
+        Kind::Leaderboard => finds(
+            LEDGER,
+            Refused("a partner reads its own rank (Partner.rank), not the leaderboard"),
+        ),
+        Kind::ProgramTotals => finds(LEDGER, Refused("a partner reads its own balance")),
+        Kind::PartnerApplication => finds(
+            &[S::PartnersRead],
+            Refused("applications are the program's staff's to read"),
+        ),
+        Kind::ExchangeRate => finds(LEDGER, Mine),
+        Kind::Import => console("only the program's staff read imports"),
+        Kind::Email => console("only the tenant's staff read its e-mails"),
+        Kind::PayoutRail => console("only the tenant's staff read its payout rails"),
+        Kind::PartnerCommission
+        | Kind::ReferralCode
+        | Kind::Click
+        | Kind::DealStage
+        | Kind::CustomField
+        | Kind::CustomFieldOption
+        | Kind::SkippedPartner
+        | Kind::DomainEvent
+        | Kind::WebhookEndpoint
+        | Kind::WebhookDelivery
+        | Kind::Tenant => {
+            let first = rules(kind)[0];
+            Finding {
+                staff: first.staff,
+                deals: &[],
+                partner: match first.partner {
+                    Reach::Staff => Finds::Scoped,
+                    _ => Finds::Own,
+                },
+            }
+        }
+    }
+}
+
+/// The console's staff find it; anyone else hears `refusal`.
+const fn console(refusal: &'static str) -> Finding {
+    Finding {
+        staff: StaffScopes::Console,
+        deals: &[],
+        partner: Finds::Refused(refusal),
+    }
+}
+
+/// Which of a kind's rows a caller finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// Every row it reads (a partner: its own).
+    Rows,
+    /// A deal's rows alone.
+    DealsOnly,
 }
 
 /// What one request's caller may see and do.
@@ -454,6 +658,7 @@ impl Policy {
                 Reach::Staff => false,
             },
             None if rule.staff == StaffScopes::Every => true,
+            None if rule.staff == StaffScopes::Console => self.reads_as_admin(),
             None => rule
                 .staff_scopes(row_scope)
                 .iter()
@@ -482,12 +687,56 @@ impl Policy {
         }
     }
 
-    /// Whether the caller may look objects of a kind up by id at all: a
-    /// partner may (it finds its own), staff need one of `staff_scopes`.
-    /// Asked before the object is read, so an id's existence is never the
-    /// difference between `FORBIDDEN` and not found.
-    pub fn looks_up(&self, staff_scopes: &[Scope]) -> ApiResult<()> {
-        self.rows(None, staff_scopes).map(|_| ())
+    /// Whether the caller finds objects of `kind` — by id, in a list —
+    /// and which, by the table's [`finding`]: `FORBIDDEN` naming the scopes
+    /// (or the kind's refusal) otherwise. Asked before any row is read, so
+    /// an id's existence is never the difference between `FORBIDDEN` and
+    /// not found.
+    pub fn finds(&self, kind: Kind) -> ApiResult<Found> {
+        let finding = finding(kind);
+        let refused = |scopes: &[Scope]| match finding.partner {
+            Finds::Refused(refusal) => ApiError::Forbidden(refusal.to_owned()),
+            Finds::Own | Finds::Scoped => requires(scopes),
+        };
+        if self.principal.own_partner().is_some() {
+            return match finding.partner {
+                Finds::Own => Ok(Found::Rows),
+                Finds::Scoped | Finds::Refused(_) => {
+                    Err(refused(&finding.staff.staff_scopes(None)))
+                }
+            };
+        }
+        let every = match finding.staff {
+            StaffScopes::Console => self.reads_as_admin(),
+            StaffScopes::Every => true,
+            StaffScopes::Any(_) | StaffScopes::OfRow => finding
+                .staff
+                .staff_scopes(None)
+                .iter()
+                .any(|scope| self.principal.has(*scope)),
+        };
+        match every {
+            true => Ok(Found::Rows),
+            false if finding.deals.iter().any(|s| self.principal.has(*s)) => Ok(Found::DealsOnly),
+            false => Err(refused(&finding.staff.staff_scopes(None))),
+        }
+    }
+
+    /// Whether the caller looks objects of `kind` up by id ([`Policy::finds`]).
+    pub fn looks_up(&self, kind: Kind) -> ApiResult<Found> {
+        self.finds(kind)
+    }
+
+    /// The rows a list of `kind` filtered by `named` (a partner's id;
+    /// none: no filter) holds: a partner token's own (another's:
+    /// nothing); for staff who find the kind, what it names. A list holds
+    /// every row it names or none: a deal's rows alone are found by id and
+    /// through their deal, not listed.
+    pub fn list(&self, kind: Kind, named: Option<&str>) -> ApiResult<Rows> {
+        match self.finds(kind)? {
+            Found::Rows => Ok(self.partner_rows(named)),
+            Found::DealsOnly => Err(requires(&finding(kind).staff.staff_scopes(None))),
+        }
     }
 
     /// The rows a list filtered by `named` (a partner's id; none: no
@@ -559,15 +808,6 @@ impl Policy {
         }
     }
 
-    /// What every partner reads, and staff with `scope` (the exchange
-    /// rates its commissions were converted at).
-    pub fn partners_or(&self, scope: Scope) -> ApiResult<()> {
-        match self.principal.own_partner() {
-            Some(_) => Ok(()),
-            None => self.require(scope),
-        }
-    }
-
     /// What only the tenant's admins do (change the tenant, reassign a
     /// customer, connect billing); anyone else is refused with `refusal`.
     pub fn admin(&self, refusal: &str) -> ApiResult<()> {
@@ -581,16 +821,6 @@ impl Policy {
     /// customer's partner overrides a partner's claim).
     pub fn is_admin(&self) -> bool {
         self.principal.role == super::Role::Admin
-    }
-
-    /// What only the tenant's staff read (its e-mails): an admin, or a
-    /// viewer, who reads everything an admin reads; anyone else is refused
-    /// with `refusal`.
-    pub fn staff_reader(&self, refusal: &str) -> ApiResult<()> {
-        match self.reads_as_admin() {
-            true => Ok(()),
-            false => Err(ApiError::Forbidden(refusal.to_owned())),
-        }
     }
 
     /// Whether the caller reads what an admin reads: an admin or a viewer.
@@ -714,39 +944,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_its_own_columns_once_and_the_object_first() {
-        use Kind as K;
-        let kinds = [
-            K::Partner,
-            K::Category,
-            K::PartnerGroup,
-            K::Campaign,
-            K::PartnershipRequest,
-            K::Enrollment,
-            K::PartnerCommission,
-            K::ReferralCode,
-            K::Click,
-            K::Customer,
-            K::UnattributedEvent,
-            K::DealStage,
-            K::CustomField,
-            K::CustomFieldOption,
-            K::Contact,
-            K::Deal,
-            K::Commission,
-            K::Event,
-            K::Payout,
-            K::PayoutRun,
-            K::SkippedPartner,
-            K::CommissionPlan,
-            K::TieredCommission,
-            K::DomainEvent,
-            K::FraudFlag,
-            K::PartnerApplication,
-            K::WebhookEndpoint,
-            K::WebhookDelivery,
-            K::Tenant,
-        ];
-        for kind in kinds {
+        for kind in Kind::ALL {
             let columns = rules(kind);
             assert!(!columns.is_empty() && columns.len() <= 32, "{kind:?}");
             for (i, rule) in columns.iter().enumerate() {
@@ -853,6 +1051,59 @@ mod tests {
             Ok(Endpoints::Tenants(_))
         ));
         assert!(reader.endpoints(Scope::WebhooksWrite).is_err());
+    }
+
+    #[test]
+    fn each_kind_is_found_by_its_one_rule() {
+        let deals = policy(Role::Service, None, &[Scope::DealsRead]);
+        assert_eq!(deals.looks_up(Kind::Commission), Ok(Found::DealsOnly));
+        assert_eq!(deals.looks_up(Kind::Event), Ok(Found::DealsOnly));
+        assert_eq!(
+            deals.list(Kind::Commission, None),
+            Err(ApiError::Forbidden(
+                "requires the commissions:read scope".into()
+            ))
+        );
+        let ledger = policy(Role::Service, None, &[Scope::CommissionsRead]);
+        assert_eq!(ledger.looks_up(Kind::Commission), Ok(Found::Rows));
+        let sender = policy(Role::Service, None, &[Scope::EventsWrite]);
+        assert!(
+            sender.looks_up(Kind::Commission).is_err(),
+            "reads what its calls answered, finds nothing"
+        );
+        let jane = policy(Role::Partner, Some("jane"), &[]);
+        assert_eq!(jane.list(Kind::Commission, Some("bob")), Ok(Rows::Nothing));
+        assert_eq!(
+            jane.finds(Kind::FraudFlag),
+            Err(ApiError::Forbidden(
+                "fraud flags are the program's staff's to read".into()
+            ))
+        );
+        assert_eq!(
+            jane.finds(Kind::PartnerGroup),
+            Err(ApiError::Forbidden(
+                "requires the partner_groups:read scope".into()
+            ))
+        );
+        assert_eq!(jane.finds(Kind::ExchangeRate), Ok(Found::Rows));
+        // The console's kinds go by role: a viewer finds them, no scope does.
+        let viewer = policy(Role::Viewer, None, &[]);
+        assert_eq!(viewer.finds(Kind::Import), Ok(Found::Rows));
+        let admin_scoped = policy(Role::Service, None, Scope::ALL);
+        assert_eq!(
+            admin_scoped.finds(Kind::Email),
+            Err(ApiError::Forbidden(
+                "only the tenant's staff read its e-mails".into()
+            ))
+        );
+        // Every kind has a finding, and those of staff alone find nothing
+        // for a partner.
+        for kind in Kind::ALL {
+            let found = finding(kind);
+            if rules(kind)[0].partner == Reach::Staff {
+                assert_ne!(found.partner, Finds::Own, "{kind:?}");
+            }
+        }
     }
 
     #[test]

@@ -150,14 +150,14 @@ impl Change {
         }
     }
 
-    /// The scope that reads the object changed.
-    pub fn read_scope(&self) -> crate::auth::Scope {
-        use crate::auth::Scope;
+    /// The kind of the object changed: who finds it reads the backtest.
+    pub fn changed(&self) -> crate::auth::access::Kind {
+        use crate::auth::access::Kind;
         match self.object() {
-            Object::Group(_) => Scope::PartnerGroupsRead,
-            Object::Campaign(_) => Scope::CampaignsRead,
-            Object::Tier(_) => Scope::TieredCommissionsRead,
-            Object::Plan(_) => Scope::CommissionPlansRead,
+            Object::Group(_) => Kind::PartnerGroup,
+            Object::Campaign(_) => Kind::Campaign,
+            Object::Tier(_) => Kind::TieredCommission,
+            Object::Plan(_) => Kind::CommissionPlan,
         }
     }
 

@@ -55,6 +55,20 @@ const LOOK_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 /// Largest `partnerIds`.
 pub const MAX_PARTNERS: usize = 1000;
 
+impl Proposal {
+    /// The kind of the object it changes: who finds it may try changes to
+    /// it.
+    pub fn changed(&self) -> crate::auth::access::Kind {
+        use crate::auth::access::Kind;
+        match self {
+            Proposal::GroupRules { .. } => Kind::PartnerGroup,
+            Proposal::CampaignRules { .. } => Kind::Campaign,
+            Proposal::Tier { .. } => Kind::TieredCommission,
+            Proposal::Plan { .. } => Kind::CommissionPlan,
+        }
+    }
+}
+
 /// The one change, as the API gives it.
 /// Without rules or a tier, the object's terms as they are: a replay that
 /// must reproduce the ledger.

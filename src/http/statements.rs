@@ -5,7 +5,6 @@
 //! `commissions:read`, is `404`, exactly as an id naming nothing is.
 
 use super::{AppState, error_response};
-use crate::auth::Scope;
 use crate::auth::access::Column;
 use crate::auth::visible::Visible;
 use crate::error::ApiError;
@@ -38,7 +37,7 @@ pub async fn statement(
     // Another partner's statement, and any to a token that may not read
     // statements, is not found, as an unknown id: whether a payout exists
     // is never the difference.
-    if policy.looks_up(&[Scope::CommissionsRead]).is_err() {
+    if policy.looks_up(crate::auth::access::Kind::Payout).is_err() {
         return not_found();
     }
     let Some(payout) = Visible::new(&policy, payout).filter(Visible::readable) else {

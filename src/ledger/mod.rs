@@ -20,7 +20,6 @@ pub mod refunds;
 pub mod reports;
 pub mod transitions;
 
-use crate::auth::Scope;
 use crate::auth::access::Policy;
 use crate::error::ApiResult;
 pub use entity::enums::{CommissionKind, CommissionStatus, EventKind, ReversalReason, TermsSource};
@@ -88,7 +87,7 @@ impl CommissionFilter {
     /// every partner's it may see): a partner token its own money (another
     /// partner's: nothing), staff with `commissions:read` what they name.
     pub fn readable(policy: &Policy, named: Option<&str>) -> ApiResult<CommissionFilter> {
-        let rows = policy.rows(named, &[Scope::CommissionsRead])?;
+        let rows = policy.list(crate::auth::access::Kind::Commission, named)?;
         Ok(CommissionFilter {
             partner_id: rows.partner_filter(),
             partners_money: policy.partners_money_only(),

@@ -3,7 +3,6 @@
 //! ([`crate::posting::stats`]) — rows per day, partner, campaign and
 //! currency, never the ledger's — so each costs the same at any size.
 
-use crate::auth::Scope;
 use crate::auth::access::Policy;
 use crate::engine::tiers::day_start;
 use crate::error::{ApiError, ApiResult};
@@ -72,7 +71,7 @@ impl StatFilter {
     /// the tenant's): a partner token its own (another partner's: a zero
     /// series), staff with `commissions:read` what they name.
     pub fn readable(policy: &Policy, named: Option<&str>) -> ApiResult<StatFilter> {
-        let rows = policy.rows(named, &[Scope::CommissionsRead])?;
+        let rows = policy.list(crate::auth::access::Kind::Commission, named)?;
         Ok(StatFilter {
             partner_id: rows.partner_filter(),
             ..StatFilter::default()

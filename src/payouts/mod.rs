@@ -33,7 +33,6 @@ pub mod settle;
 pub mod statement;
 pub mod tax;
 
-use crate::auth::Scope;
 use crate::auth::access::Policy;
 use crate::error::{ApiError, ApiResult};
 use entity::enums::{CommissionStatus, PayoutStatus};
@@ -129,7 +128,7 @@ impl PayoutFilter {
     /// partner's: nothing; the tenant's staff's never), staff with
     /// `commissions:read` what they name.
     pub fn readable(policy: &Policy, named: Option<&str>) -> ApiResult<PayoutFilter> {
-        let rows = policy.rows(named, &[Scope::CommissionsRead])?;
+        let rows = policy.list(crate::auth::access::Kind::Payout, named)?;
         Ok(PayoutFilter {
             partner_id: rows.partner_filter(),
             partners_money: policy.partners_money_only(),

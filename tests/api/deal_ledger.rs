@@ -1171,6 +1171,40 @@ async fn a_partner_sees_its_own_deals_only(app: TestApp) {
         .error(Some(&app.service("commissions:read")), list, json!({}))
         .await;
     assert_eq!(code(&error), "FORBIDDEN");
+    // It finds a deal's commission by id, as it finds the deal's events; a
+    // sale's commission is not its to find, nor is the ledger's list.
+    let reader = app.service("deals:read");
+    let find = "query($id: ID!) { commission(id: $id) { amount deal { name } } }";
+    let ids = app
+        .ok(&token, "{ commissions { nodes { id } } }", json!({}))
+        .await;
+    let deal_commission = ids["commissions"]["nodes"][0]["id"].clone();
+    assert_eq!(
+        app.ok(&reader, find, json!({ "id": deal_commission }))
+            .await["commission"]["deal"],
+        json!({ "name": "Mine" })
+    );
+    let seller = crate::ledger::partner_at(&app, "Seller", 10).await;
+    let sale =
+        crate::events::commission_of(&app, crate::ledger::sale_input(&seller, "sale-1", "100"))
+            .await;
+    assert_eq!(
+        app.ok(
+            &app.service("commissions:read"),
+            find,
+            json!({ "id": sale })
+        )
+        .await["commission"]["amount"],
+        "10.00"
+    );
+    assert_eq!(
+        app.ok(&reader, find, json!({ "id": sale })).await["commission"],
+        Value::Null
+    );
+    let error = app
+        .error(Some(&reader), "{ commissions { totalCount } }", json!({}))
+        .await;
+    assert_eq!(code(&error), "FORBIDDEN");
 }
 
 const DEAL_PAGE: &str = "{ deals(first: 50) { nodes { name partner { name } stage { name } owner { name } \

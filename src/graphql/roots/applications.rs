@@ -87,10 +87,7 @@ impl ApplicationQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<PartnerApplication>> {
         let policy = policy(ctx)?;
-        policy.staff(
-            Scope::PartnersRead,
-            "applications are the program's staff's to read",
-        )?;
+        policy.finds(crate::auth::access::Kind::PartnerApplication)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         list_connection(
             db(ctx)?.conn(),

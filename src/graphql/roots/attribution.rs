@@ -141,7 +141,7 @@ impl AttributionQuery {
         #[graphql(desc = "The customer's id in your systems.")] external_id: String,
     ) -> ApiResult<Option<Customer>> {
         let policy = policy(ctx)?;
-        policy.looks_up(crate::auth::access::CUSTOMER_LOOKUP)?;
+        policy.looks_up(crate::auth::access::Kind::Customer)?;
         let found = customers::find(db(ctx)?.conn(), policy.tenant_id(), &external_id).await?;
         let Some(found) = found else {
             return Ok(None);
@@ -166,7 +166,7 @@ impl AttributionQuery {
     ) -> ApiResult<ListConnection<Customer>> {
         let policy = policy(ctx)?;
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let rows = policy.rows(named, crate::auth::access::CUSTOMER_LOOKUP)?;
+        let rows = policy.list(crate::auth::access::Kind::Customer, named)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let select = customers::list(policy.tenant_id(), &rows);
         list_connection(
@@ -201,7 +201,7 @@ impl AttributionQuery {
     ) -> ApiResult<ListConnection<Event>> {
         let policy = policy(ctx)?;
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let rows = policy.rows(named, &[Scope::CommissionsRead])?;
+        let rows = policy.list(crate::auth::access::Kind::Event, named)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let customer = customer_external_id
             .map(|c| {
@@ -239,7 +239,7 @@ impl AttributionQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<UnattributedEvent>> {
         let policy = policy(ctx)?;
-        policy.require(Scope::CommissionsRead)?;
+        policy.finds(crate::auth::access::Kind::UnattributedEvent)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let select = customers::held(policy.tenant_id());
         list_connection(

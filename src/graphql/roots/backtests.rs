@@ -3,8 +3,7 @@
 //! changed object's read scope. A partner never starts or reads one.
 
 use crate::auth::Principal;
-use crate::auth::Scope;
-use crate::auth::access::Policy;
+use crate::auth::access::{Kind, Policy};
 use crate::backtests::{self, NewBacktest, Proposal};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Connection, TotalCount};
@@ -298,11 +297,11 @@ fn past(cursor: &str, desc: bool) -> ApiResult<Condition> {
     ))
 }
 
-/// Whether the caller reads backtests of `change`: an admin, or staff with
-/// `commissions:read` and the changed object's read scope.
+/// Whether the caller reads backtests of `change`: who finds backtests
+/// (`commissions:read`) and finds the object changed.
 fn may_read(policy: &Policy, change: &crate::backtests::change::Change) -> ApiResult<()> {
-    policy.require(Scope::CommissionsRead)?;
-    policy.require(change.read_scope())
+    policy.finds(Kind::Backtest)?;
+    policy.finds(change.changed()).map(drop)
 }
 
 /// A backtest the caller may read, or none.
@@ -327,7 +326,7 @@ impl BacktestQuery {
         #[graphql(desc = "The backtest's id.")] id: ID,
     ) -> ApiResult<Option<Backtest>> {
         let policy = caller_policy(ctx)?;
-        policy.require(Scope::CommissionsRead)?;
+        policy.finds(Kind::Backtest)?;
         match backtests::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? {
             Some(row) => readable(policy, row),
             None => Ok(None),
@@ -355,13 +354,8 @@ impl BacktestMutation {
         let (from, to) = (input.from, input.to);
         let partner_ids = input.partner_ids.take();
         let proposal = proposal(input, policy.principal())?;
-        policy.require(Scope::CommissionsRead)?;
-        policy.require(match &proposal {
-            Proposal::GroupRules { .. } => Scope::PartnerGroupsRead,
-            Proposal::CampaignRules { .. } => Scope::CampaignsRead,
-            Proposal::Tier { .. } => Scope::TieredCommissionsRead,
-            Proposal::Plan { .. } => Scope::CommissionPlansRead,
-        })?;
+        policy.finds(Kind::Backtest)?;
+        policy.finds(proposal.changed())?;
         forget_reads(ctx)?;
         let new = NewBacktest {
             from: from.value("input.from")?,
@@ -385,7 +379,7 @@ impl BacktestMutation {
         #[graphql(desc = "The backtest's id.")] id: ID,
     ) -> ApiResult<Backtest> {
         let policy = caller_policy(ctx)?;
-        policy.require(Scope::CommissionsRead)?;
+        policy.finds(Kind::Backtest)?;
         let found = backtests::find(db(ctx)?.conn(), policy.tenant_id(), &id).await?;
         let Some(row) = found
             .map(|row| readable(policy, row))

@@ -151,7 +151,7 @@ impl CampaignQuery {
         #[graphql(desc = "The campaign's id.")] id: ID,
     ) -> ApiResult<Option<Campaign>> {
         let policy = policy(ctx)?;
-        let rows = policy.rows(None, &[Scope::CampaignsRead])?;
+        let rows = policy.list(crate::auth::access::Kind::Campaign, None)?;
         let found = campaigns::visible(db(ctx)?.conn(), policy.tenant_id(), &id, &rows).await?;
         Ok(found.and_then(|row| Campaign::seen_in(ctx, row.into())))
     }
@@ -179,7 +179,7 @@ impl CampaignQuery {
         search: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Campaign>>> {
         let policy = policy(ctx)?;
-        let rows = policy.rows(None, &[Scope::CampaignsRead])?;
+        let rows = policy.list(crate::auth::access::Kind::Campaign, None)?;
         let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
         let filter = CampaignFilter {
             status: status.map(Into::into),
@@ -213,7 +213,7 @@ impl CampaignQuery {
         #[graphql(desc = "Only requests to this campaign.")] campaign_id: Option<ID>,
     ) -> ApiResult<ListConnection<PartnershipRequest>> {
         let policy = policy(ctx)?;
-        let rows = policy.rows(None, &[Scope::CampaignsRead])?;
+        let rows = policy.list(crate::auth::access::Kind::Campaign, None)?;
         let status = status.map(entity::enums::RequestStatus::from);
         let campaign_id = campaign_id.as_ref().map(|id| id.as_str());
         let select = enrollment::requests(policy.tenant_id(), &rows, status, campaign_id);

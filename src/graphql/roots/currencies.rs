@@ -1,7 +1,6 @@
 //! Exchange rates (SPEC §22): imported by a tenant's admins, read by
 //! anyone who reads the ledger and by partners.
 
-use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{db, policy as caller_policy};
 use crate::graphql::scalars::{Date, Decimal};
@@ -66,7 +65,7 @@ impl CurrencyQuery {
     ) -> ApiResult<Option<ExchangeRate>> {
         let policy = caller_policy(ctx)?;
         // A partner reads the rates its commissions were converted at.
-        policy.partners_or(Scope::CommissionsRead)?;
+        policy.finds(crate::auth::access::Kind::ExchangeRate)?;
         for (field, code) in [("base", &base), ("quote", &quote)] {
             crate::engine::Currency::parse(code)
                 .map_err(|e| ApiError::bad_input(field, e.to_string()))?;

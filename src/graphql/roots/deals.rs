@@ -125,7 +125,7 @@ pub fn field_values(values: Vec<CustomFieldValueInput>) -> Vec<(String, String)>
 /// Whose deals or contacts a list filtered by `asked` holds.
 fn deal_rows(ctx: &Context<'_>, asked: Option<ID>) -> ApiResult<Rows> {
     let named = asked.as_ref().map(|p| p.as_str());
-    policy(ctx)?.rows(named, &[Scope::DealsRead])
+    policy(ctx)?.list(crate::auth::access::Kind::Deal, named)
 }
 
 #[derive(Default)]
@@ -191,7 +191,7 @@ impl DealQuery {
         #[graphql(desc = "The plan's id.")] id: ID,
     ) -> ApiResult<Option<CommissionPlan>> {
         let principal = principal(ctx)?;
-        principal.require(Scope::CommissionPlansRead)?;
+        policy(ctx)?.finds(crate::auth::access::Kind::CommissionPlan)?;
         Ok(plans::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
             .and_then(CommissionPlan::for_caller(policy(ctx)?)))
@@ -221,7 +221,7 @@ impl DealQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<CommissionPlan>> {
         let principal = principal(ctx)?;
-        principal.require(Scope::CommissionPlansRead)?;
+        policy(ctx)?.finds(crate::auth::access::Kind::CommissionPlan)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let filter = PlanFilter {
             partner_type: partner_type.map(Into::into),
@@ -247,7 +247,7 @@ impl DealQuery {
         #[graphql(desc = "The deal's id.")] id: ID,
     ) -> ApiResult<Option<Deal>> {
         let policy = policy(ctx)?;
-        policy.looks_up(&[Scope::DealsRead])?;
+        policy.looks_up(crate::auth::access::Kind::Deal)?;
         let Some(found) = deals::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };

@@ -9,7 +9,7 @@
 //! own rows, another's (or one of a type its scopes do not read) is
 //! `null`, never an error that tells it exists.
 
-use crate::auth::Scope;
+use crate::auth::access::{Found, Kind};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{loader, policy};
 use crate::graphql::loaders::{
@@ -37,7 +37,7 @@ impl FederationQuery {
         shown(
             async {
                 let policy = policy(ctx)?;
-                policy.looks_up(&[Scope::PartnersRead])?;
+                policy.looks_up(crate::auth::access::Kind::Partner)?;
                 let found = loader(ctx)?.load_one(PartnerId(id.to_string())).await?;
                 Ok(found.and_then(|row| Partner::found(policy, row)))
             }
@@ -54,7 +54,7 @@ impl FederationQuery {
         shown(
             async {
                 let policy = policy(ctx)?;
-                policy.looks_up(&[Scope::PartnersRead])?;
+                policy.looks_up(crate::auth::access::Kind::Partner)?;
                 let Some(found) = loader(ctx)?
                     .load_one(PartnerExternalId(external_id))
                     .await?
@@ -76,7 +76,7 @@ impl FederationQuery {
         shown(
             async {
                 let policy = policy(ctx)?;
-                policy.looks_up(crate::auth::access::CUSTOMER_LOOKUP)?;
+                policy.looks_up(crate::auth::access::Kind::Customer)?;
                 let Some(found) = loader(ctx)?
                     .load_one(CustomerExternalId(external_id))
                     .await?
@@ -98,10 +98,14 @@ impl FederationQuery {
         shown(
             async {
                 let policy = policy(ctx)?;
-                policy.looks_up(&[Scope::CommissionsRead])?;
+                let found = policy.looks_up(Kind::Commission)?;
                 let Some(row) = loader(ctx)?.load_one(CommissionId(id.to_string())).await? else {
                     return Ok(None);
                 };
+                // `deals:read` finds a deal's commissions alone.
+                if found == Found::DealsOnly && row.deal_id.is_none() {
+                    return Ok(None);
+                }
                 Ok(Commission::found(policy, row))
             }
             .await,
@@ -112,7 +116,7 @@ impl FederationQuery {
     async fn find_campaign_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<Campaign>> {
         shown(
             async {
-                let rows = policy(ctx)?.rows(None, &[Scope::CampaignsRead])?;
+                let rows = policy(ctx)?.list(crate::auth::access::Kind::Campaign, None)?;
                 let partner = match rows {
                     crate::auth::access::Rows::Tenant => None,
                     crate::auth::access::Rows::Partner(partner) => Some(partner),

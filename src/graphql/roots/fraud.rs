@@ -71,10 +71,7 @@ impl FraudQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<FraudFlag>> {
         let policy = caller_policy(ctx)?;
-        policy.staff(
-            Scope::CommissionsRead,
-            "fraud flags are the program's staff's to read",
-        )?;
+        policy.finds(crate::auth::access::Kind::FraudFlag)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let filter = fraud::Filter {
             status: status.map(Into::into),
@@ -95,10 +92,7 @@ impl FraudQuery {
     /// (`commissions:read`; staff only).
     async fn fraud_policy(&self, ctx: &Context<'_>) -> ApiResult<Vec<FraudRule>> {
         let policy = caller_policy(ctx)?;
-        policy.staff(
-            Scope::CommissionsRead,
-            "the fraud policy is the program's staff's to read",
-        )?;
+        policy.finds(crate::auth::access::Kind::FraudRule)?;
         let rules = policy::all(db(ctx)?.conn(), policy.tenant_id()).await?;
         Ok(rules.into_iter().map(FraudRule).collect())
     }

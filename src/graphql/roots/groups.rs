@@ -4,7 +4,7 @@ use crate::auth::Scope;
 use crate::directory::groups::{self, GroupChanges, NewGroup};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
-use crate::graphql::context::{db, page_args, principal, text_change, writer};
+use crate::graphql::context::{db, page_args, policy, principal, text_change, writer};
 use crate::graphql::objects::PartnerGroup;
 use crate::graphql::objects::Seen as _;
 use crate::graphql::payouts::{MoneyInput, minimum_change};
@@ -83,7 +83,7 @@ impl GroupQuery {
         #[graphql(desc = "The group's id.")] id: ID,
     ) -> ApiResult<Option<PartnerGroup>> {
         let principal = principal(ctx)?;
-        principal.require(Scope::PartnerGroupsRead)?;
+        policy(ctx)?.finds(crate::auth::access::Kind::PartnerGroup)?;
         Ok(groups::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
             .and_then(|row| PartnerGroup::seen_in(ctx, row.into())))
@@ -111,7 +111,7 @@ impl GroupQuery {
         #[graphql(desc = "Only groups with exactly this tag.")] tag: Option<String>,
     ) -> ApiResult<ListConnection<Ready<PartnerGroup>>> {
         let principal = principal(ctx)?;
-        principal.require(Scope::PartnerGroupsRead)?;
+        policy(ctx)?.finds(crate::auth::access::Kind::PartnerGroup)?;
         let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
         let search = input::search(search.as_deref())?;
         let tag = input::optional_text("tag", tag.as_deref(), groups::MAX_TAG_CHARS)?;

@@ -247,7 +247,7 @@ impl ImportQuery {
         #[graphql(desc = "The import's id.")] id: ID,
     ) -> ApiResult<Option<Import>> {
         let policy = caller_policy(ctx)?;
-        policy.staff_reader("only the program's staff read imports")?;
+        policy.finds(crate::auth::access::Kind::Import)?;
         let found = imports::find(db(ctx)?.conn(), policy.tenant_id(), &id).await?;
         Ok(found.map(Import))
     }
@@ -260,7 +260,7 @@ impl ImportQuery {
         #[graphql(desc = "The cursor of the import before the page.")] after: Option<String>,
     ) -> ApiResult<ImportConnection> {
         let policy = caller_policy(ctx)?;
-        policy.staff_reader("only the program's staff read imports")?;
+        policy.finds(crate::auth::access::Kind::Import)?;
         let size = page_size(first)?;
         let conn = db(ctx)?.conn();
         let mut select =

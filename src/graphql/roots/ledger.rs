@@ -114,7 +114,7 @@ pub struct RecordEventPayload {
     pub held_reason: Option<crate::graphql::objects::HeldReason>,
 }
 
-use crate::auth::access::Policy;
+use crate::auth::access::{Found, Kind, Policy};
 
 impl RecordEventPayload {
     /// What an event recorded, as the caller sees it.
@@ -197,10 +197,14 @@ impl LedgerQuery {
         #[graphql(desc = "The commission's id.")] id: ID,
     ) -> ApiResult<Option<Commission>> {
         let policy = policy(ctx)?;
-        policy.looks_up(&[Scope::CommissionsRead])?;
+        let found = policy.looks_up(Kind::Commission)?;
         let Some(row) = ledger::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };
+        // `deals:read` finds a deal's commissions alone.
+        if found == Found::DealsOnly && row.deal_id.is_none() {
+            return Ok(None);
+        }
         Ok(Commission::found(policy, row))
     }
 

@@ -38,7 +38,7 @@ impl MailQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<Email>> {
         let policy = policy(ctx)?;
-        policy.staff_reader("only the tenant's staff read its e-mails")?;
+        policy.finds(crate::auth::access::Kind::Email)?;
         let filter = EmailFilter {
             kind: kind.map(Into::into),
             status: status.map(Into::into),

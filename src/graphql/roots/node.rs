@@ -15,8 +15,7 @@ use super::{
     ledger::LedgerQuery, partners::PartnerQuery, payouts::PayoutQuery, tiers::TierQuery,
     webhooks::WebhookQuery,
 };
-use crate::auth::Scope;
-use crate::auth::access::Column;
+use crate::auth::access::{self, Column};
 use crate::error::{ApiError, ApiResult};
 use crate::events::log::Cursor;
 use crate::graphql::context::{db, policy};
@@ -302,9 +301,8 @@ async fn by_row(
         // reads a deal's events alone.
         Kind::Event => {
             let policy = policy(ctx)?;
-            let deals_only = match policy.looks_up(&[Scope::CommissionsRead]) {
-                Ok(()) => false,
-                Err(_) if policy.looks_up(&[Scope::DealsRead]).is_ok() => true,
+            let deals_only = match policy.looks_up(access::Kind::Event) {
+                Ok(found) => found == access::Found::DealsOnly,
                 Err(_) => return Ok(None),
             };
             match nodes::row::<event::Entity>(conn, tenant, id).await? {
@@ -322,14 +320,14 @@ async fn by_row(
         },
         // The staff's alone, as `import` answers.
         Kind::Import => match nodes::row::<entity::import::Entity>(conn, tenant, id).await? {
-            Some(found) if policy(ctx)?.reads_as_admin() => {
+            Some(found) if policy(ctx)?.finds(access::Kind::Import).is_ok() => {
                 Ok(Some(Node::Import(super::imports::Import(found))))
             }
             _ => Ok(None),
         },
         // The staff's alone, as `emails` answers.
         Kind::Email => match nodes::row::<entity::email::Entity>(conn, tenant, id).await? {
-            Some(found) if policy(ctx)?.reads_as_admin() => {
+            Some(found) if policy(ctx)?.finds(access::Kind::Email).is_ok() => {
                 Ok(Some(Node::Email(Email::new(found))))
             }
             _ => Ok(None),

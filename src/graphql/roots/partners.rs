@@ -96,7 +96,7 @@ impl PartnerQuery {
     ) -> ApiResult<Option<Partner>> {
         let policy = policy(ctx)?;
         // A partner token reads itself only: another's id reads nothing.
-        policy.looks_up(&[Scope::PartnersRead])?;
+        policy.looks_up(crate::auth::access::Kind::Partner)?;
         if policy.partner_rows(Some(&id)).is_nothing() {
             return Ok(None);
         }
@@ -133,7 +133,7 @@ impl PartnerQuery {
         search: Option<String>,
     ) -> ApiResult<ListConnection<Ready<Partner>>> {
         let policy = policy(ctx)?;
-        let rows = policy.rows(None, &[Scope::PartnersRead])?;
+        let rows = policy.list(crate::auth::access::Kind::Partner, None)?;
         let request = PageRequest::parse(page_args(first, after, last, before), DEFAULT_LIMITS)?;
         let filter = PartnerFilter {
             group_id: group_id.map(|id| id.0),
@@ -178,7 +178,7 @@ impl PartnerQuery {
         search: Option<String>,
     ) -> ApiResult<ListConnection<Category>> {
         let principal = principal(ctx)?;
-        principal.require(Scope::PartnersRead)?;
+        policy(ctx)?.finds(crate::auth::access::Kind::Category)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let select = categories::list(
             principal.tenant_id(),

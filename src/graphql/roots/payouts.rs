@@ -83,7 +83,7 @@ impl PayoutQuery {
         #[graphql(desc = "The payout's id.")] id: ID,
     ) -> ApiResult<Option<Payout>> {
         let policy = policy(ctx)?;
-        policy.looks_up(&[Scope::CommissionsRead])?;
+        policy.looks_up(crate::auth::access::Kind::Payout)?;
         let Some(row) = payouts::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };
@@ -135,7 +135,7 @@ impl PayoutQuery {
         #[graphql(desc = "The run's id.")] id: ID,
     ) -> ApiResult<Option<PayoutRun>> {
         let principal = principal(ctx)?;
-        principal.require(Scope::CommissionsRead)?;
+        policy(ctx)?.finds(crate::auth::access::Kind::PayoutRun)?;
         let run = payouts::find_run(db(ctx)?.conn(), principal.tenant_id(), &id).await?;
         Ok(run.and_then(PayoutRun::for_caller(policy(ctx)?)))
     }
@@ -156,7 +156,7 @@ impl PayoutQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<PayoutRun>> {
         let principal = principal(ctx)?;
-        principal.require(Scope::CommissionsRead)?;
+        policy(ctx)?.finds(crate::auth::access::Kind::PayoutRun)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let open = status.map(|s| s == PayoutRunStatus::Open);
         let select = payouts::list_runs(principal.tenant_id(), open);

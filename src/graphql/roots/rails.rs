@@ -125,7 +125,7 @@ pub struct RailQuery;
 impl RailQuery {
     /// The tenant's payout rails (admins and viewers).
     async fn payout_rails(&self, ctx: &Context<'_>) -> ApiResult<Vec<PayoutRailConfig>> {
-        policy(ctx)?.staff_reader("only the tenant's staff read its payout rails")?;
+        policy(ctx)?.finds(crate::auth::access::Kind::PayoutRail)?;
         let public = settings(ctx)?.public_url.as_deref().map(str::to_owned);
         let rows = rails::config::list(db(ctx)?.conn(), principal(ctx)?.tenant_id()).await?;
         Ok(rows

@@ -5,7 +5,6 @@
 //! partner token reads its own series only (`partnerId` is its own, or
 //! omitted) and no leaderboard, only its rank.
 
-use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{db, loader, policy};
 use crate::graphql::loaders::PartnerId;
@@ -111,10 +110,7 @@ impl ReportQuery {
         #[graphql(default = 10, desc = "How many partners, 1 to 100 (10 by default).")] first: i32,
     ) -> ApiResult<Vec<PartnerAmount>> {
         let policy = policy(ctx)?;
-        policy.staff(
-            Scope::CommissionsRead,
-            "a partner reads its own rank (Partner.rank), not the leaderboard",
-        )?;
+        policy.finds(crate::auth::access::Kind::Leaderboard)?;
         let principal = policy.principal();
         if !(1..=reports::MAX_TOP as i32).contains(&first) {
             return Err(ApiError::bad_input(
@@ -167,7 +163,7 @@ impl ReportQuery {
         >,
     ) -> ApiResult<Vec<Balance>> {
         let policy = policy(ctx)?;
-        policy.staff(Scope::CommissionsRead, "a partner reads its own balance")?;
+        policy.finds(crate::auth::access::Kind::ProgramTotals)?;
         let conn = db(ctx)?.conn();
         let rows = reports::program_totals(conn, policy.tenant_id()).await?;
         let rows: Vec<(String, CommissionStatus, i64)> = rows

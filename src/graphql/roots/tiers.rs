@@ -56,7 +56,7 @@ impl TierQuery {
         #[graphql(desc = "The tier's id.")] id: ID,
     ) -> ApiResult<Option<TieredCommission>> {
         let principal = principal(ctx)?;
-        principal.require(Scope::TieredCommissionsRead)?;
+        policy(ctx)?.finds(crate::auth::access::Kind::TieredCommission)?;
         Ok(tiers::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
             .and_then(TieredCommission::for_caller(policy(ctx)?)))
@@ -76,7 +76,7 @@ impl TierQuery {
         after: Option<String>,
     ) -> ApiResult<ListConnection<TieredCommission>> {
         let principal = principal(ctx)?;
-        principal.require(Scope::TieredCommissionsRead)?;
+        policy(ctx)?.finds(crate::auth::access::Kind::TieredCommission)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let select = tiers::list(principal.tenant_id(), status.map(Into::into));
         list_connection(
