@@ -860,6 +860,12 @@ impl Policy {
         self.principal.own_partner().is_some() || self.principal.has(scope)
     }
 
+    /// Whose webhook endpoints the caller finds (and their deliveries), as
+    /// it would manage them with the scope that finds them.
+    pub fn endpoints_found(&self) -> ApiResult<Endpoints<'_>> {
+        self.endpoints(Scope::WebhooksRead)
+    }
+
     /// Whose webhook endpoints the caller manages: an admin every one, a
     /// service token holding `scope` the tenant's, a partner its own.
     pub fn endpoints(&self, scope: Scope) -> ApiResult<Endpoints<'_>> {

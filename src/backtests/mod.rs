@@ -15,6 +15,7 @@
 
 pub mod change;
 pub mod replay;
+pub mod results;
 
 use crate::db::Db;
 use crate::deals::plans::{self, NewPlan};

@@ -107,6 +107,23 @@ pub async fn list(
         .await?)
 }
 
+/// The events a tenant's connector for `provider` handled, with `status`
+/// if given: a list's rows.
+pub fn events(
+    tenant_id: &str,
+    provider: entity::enums::BillingProvider,
+    status: Option<entity::enums::ConnectorEventStatus>,
+) -> sea_orm::Select<entity::connector_event::Entity> {
+    use entity::connector_event::{Column, Entity};
+    let select = Entity::find()
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::Provider.eq(provider));
+    match status {
+        Some(status) => select.filter(Column::Status.eq(status)),
+        None => select,
+    }
+}
+
 /// What a connector received: events handled, of which ignored, and the
 /// last one's time.
 #[derive(Debug, Default, Clone, Copy)]

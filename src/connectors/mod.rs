@@ -28,7 +28,7 @@ pub mod stripe;
 pub mod units;
 mod waits;
 
-pub use config::{Configure, Counts, configure, counts, find, list, secrets};
+pub use config::{Configure, Counts, configure, counts, events, find, list, secrets};
 pub use intake::{Handled, NO_CONNECTOR, Refused};
 pub use signatures::{Signed, TOLERANCE_SECONDS};
 

@@ -790,6 +790,75 @@ fn visibility_is_decided_when_an_object_is_made() {
     );
 }
 
+/// What breaks the rule that a query asks the table who finds its kind and
+/// leaves its rows to the service modules: a file of `graphql/roots/` (or
+/// an export or statement of `http/`) naming a read scope, or a root
+/// querying the database itself.
+fn read_rules_outside_the_table(sources: &BTreeMap<String, String>) -> Vec<String> {
+    let mut found = Vec::new();
+    for (file, code) in sources {
+        let asks = file.starts_with("graphql/roots/") || file.starts_with("http/");
+        if asks {
+            let mut rest = code.as_str();
+            while let Some(at) = rest.find("Scope::") {
+                let name: String = rest[at + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric())
+                    .collect();
+                if name.ends_with("Read") {
+                    found.push(format!("{file}: names Scope::{name}"));
+                }
+                rest = &rest[at + 7..];
+            }
+        }
+        if file.starts_with("graphql/roots/") {
+            for queries in [
+                "Entity::find",
+                "Entity::update",
+                "Entity::delete",
+                "Entity::insert",
+                "find_by_statement",
+            ] {
+                if code.contains(queries) {
+                    found.push(format!("{file}: queries rows (`{queries}`)"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn every_read_rule_is_in_the_table() {
+    assert_eq!(
+        read_rules_outside_the_table(&sources()),
+        Vec::<String>::new(),
+        "a query asks auth::access (Policy::finds, Policy::list) for its kind, and its module for its rows"
+    );
+    let planted: BTreeMap<String, String> = [
+        (
+            "graphql/roots/x.rs".to_owned(),
+            "principal.require(Scope::CommissionsRead)?;\nlet w = writer(ctx, Scope::CommissionsWrite)?;".to_owned(),
+        ),
+        (
+            "graphql/roots/y.rs".to_owned(),
+            "let rows = import::Entity::find().all(conn).await?;".to_owned(),
+        ),
+        (
+            "ledger/z.rs".to_owned(),
+            "let rows = commission::Entity::find().all(conn).await?;".to_owned(),
+        ),
+    ]
+    .into();
+    assert_eq!(
+        read_rules_outside_the_table(&planted),
+        [
+            "graphql/roots/x.rs: names Scope::CommissionsRead",
+            "graphql/roots/y.rs: queries rows (`Entity::find`)",
+        ]
+    );
+}
+
 /// Tasks started outside `jobs/` that are no background work: each is a
 /// request's or a connection's own, ended with it.
 const REQUEST_TASKS: &[(&str, &str)] = &[

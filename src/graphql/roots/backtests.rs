@@ -17,11 +17,7 @@ use crate::graphql::scalars::{DateTime, Decimal};
 use crate::graphql::tiers::TieredCommissionInput;
 use async_graphql::connection::Edge;
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
-use entity::{backtest, backtest_result, partner};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use entity::{backtest, partner};
 use std::sync::Arc;
 
 /// A range of recorded events and one proposed change to replay them
@@ -180,24 +176,15 @@ impl Backtest {
 
     /// Each currency's totals, by currency (empty until it is done).
     async fn totals(&self, ctx: &Context<'_>) -> ApiResult<Vec<BacktestTotal>> {
-        let rows: Vec<(String, i64, i64)> = backtest_result::Entity::find()
-            .select_only()
-            .column(backtest_result::Column::Currency)
-            // Cast, so both databases answer an integer.
-            .column_as(Expr::cust("CAST(SUM(before_minor) AS BIGINT)"), "before")
-            .column_as(Expr::cust("CAST(SUM(after_minor) AS BIGINT)"), "after")
-            .filter(backtest_result::Column::BacktestId.eq(self.0.id.as_str()))
-            .group_by(backtest_result::Column::Currency)
-            .order_by_asc(backtest_result::Column::Currency)
-            .into_tuple()
-            .all(db(ctx)?.conn())
-            .await?;
-        rows.into_iter()
-            .map(|(currency, before, after)| {
+        let totals = backtests::results::totals(db(ctx)?.conn(), &self.0.id).await?;
+        totals
+            .into_iter()
+            .map(|total| {
+                let currency = total.currency;
                 Ok(BacktestTotal {
-                    before: money(before, &currency)?,
-                    after: money(after, &currency)?,
-                    difference: money(after - before, &currency)?,
+                    before: money(total.before, &currency)?,
+                    after: money(total.after, &currency)?,
+                    difference: money(total.after - total.before, &currency)?,
                     currency,
                 })
             })
@@ -220,40 +207,20 @@ impl Backtest {
             Some(_) => return Err(ApiError::bad_input("first", "must be between 1 and 100")),
         };
         let desc = order_by == BacktestPartnerOrder::DifferenceDesc;
-        let mut select = backtest_result::Entity::find()
-            .filter(backtest_result::Column::BacktestId.eq(self.0.id.as_str()));
-        let total = select.clone().count(db(ctx)?.conn()).await?;
-        if let Some(cursor) = &after {
-            select = select.filter(past(cursor, desc)?);
-        }
-        use backtest_result::Column as C;
-        select = select.order_by_asc(C::Currency);
-        select = match desc {
-            true => select.order_by_desc(C::DifferenceMinor),
-            false => select.order_by_asc(C::DifferenceMinor),
-        };
-        let mut rows = select
-            .order_by_asc(C::PartnerId)
-            .limit(size + 1)
-            .all(db(ctx)?.conn())
-            .await?;
-        let has_next = rows.len() as u64 > size;
-        rows.truncate(size as usize);
-        let partners: std::collections::HashMap<String, Arc<partner::Model>> =
-            partner::Entity::find()
-                .filter(partner::Column::TenantId.eq(self.0.tenant_id.as_str()))
-                .filter(partner::Column::Id.is_in(rows.iter().map(|r| r.partner_id.as_str())))
-                .all(db(ctx)?.conn())
-                .await?
-                .into_iter()
-                .map(|p| (p.id.clone(), Arc::new(p)))
-                .collect();
-        let mut connection = Connection::new(after.is_some(), has_next, TotalCount::known(total));
+        let page = backtests::results::partners(
+            db(ctx)?.conn(),
+            &self.0.tenant_id,
+            &self.0.id,
+            size,
+            after.as_deref(),
+            desc,
+        )
+        .await?;
+        let (partners, rows) = (page.partners, page.rows);
+        let total = TotalCount::known(page.total);
+        let mut connection = Connection::new(after.is_some(), page.has_next, total);
         for row in rows {
-            let cursor = format!(
-                "{}:{}:{}",
-                row.currency, row.difference_minor, row.partner_id
-            );
+            let cursor = backtests::results::cursor(&row);
             connection.edges.push(Edge::new(
                 cursor,
                 BacktestPartner {
@@ -269,32 +236,6 @@ impl Backtest {
         }
         Ok(connection)
     }
-}
-
-/// The rows after a cursor `currency:difference:partner`.
-fn past(cursor: &str, desc: bool) -> ApiResult<Condition> {
-    use backtest_result::Column as C;
-    let bad = || ApiError::bad_input("after", "is not a cursor of this list");
-    let mut parts = cursor.splitn(3, ':');
-    let (Some(currency), Some(difference), Some(partner)) =
-        (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad());
-    };
-    let difference: i64 = difference.parse().map_err(|_| bad())?;
-    let beyond = match desc {
-        true => C::DifferenceMinor.lt(difference),
-        false => C::DifferenceMinor.gt(difference),
-    };
-    Ok(Condition::any().add(C::Currency.gt(currency)).add(
-        Condition::all().add(C::Currency.eq(currency)).add(
-            Condition::any().add(beyond).add(
-                Condition::all()
-                    .add(C::DifferenceMinor.eq(difference))
-                    .add(C::PartnerId.gt(partner)),
-            ),
-        ),
-    ))
 }
 
 /// Whether the caller reads backtests of `change`: who finds backtests

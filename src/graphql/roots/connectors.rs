@@ -10,7 +10,6 @@ use crate::graphql::scalars::DateTime;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, InputObject, Object, SimpleObject};
 use entity::{billing_connector, connector_event};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 /// A billing provider's connector and its settings.
 #[derive(InputObject)]
@@ -145,13 +144,8 @@ impl ConnectorQuery {
         let principal = admin(ctx)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         let provider: entity::enums::BillingProvider = provider.into();
-        let mut select = connector_event::Entity::find()
-            .filter(connector_event::Column::TenantId.eq(principal.tenant_id()))
-            .filter(connector_event::Column::Provider.eq(provider));
-        if let Some(status) = status {
-            let status: entity::enums::ConnectorEventStatus = status.into();
-            select = select.filter(connector_event::Column::Status.eq(status));
-        }
+        let select =
+            crate::connectors::events(principal.tenant_id(), provider, status.map(Into::into));
         list_connection(
             db(ctx)?.conn(),
             &request,

@@ -11,8 +11,7 @@ use crate::imports::sources::Credentials;
 use crate::imports::{self, NewImport};
 use async_graphql::connection::Edge;
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use entity::{import, import_problem};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::import;
 
 /// The platform a program is imported from.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -202,13 +201,7 @@ impl Import {
             }
             None => 0,
         };
-        let rows = import_problem::Entity::find()
-            .filter(import_problem::Column::ImportId.eq(self.0.id.as_str()))
-            .filter(import_problem::Column::Seq.gte(from))
-            .order_by_asc(import_problem::Column::Seq)
-            .limit(size + 1)
-            .all(db(ctx)?.conn())
-            .await?;
+        let rows = imports::problems(db(ctx)?.conn(), &self.0.id, from, size + 1).await?;
         let has_next = rows.len() as u64 > size;
         let total = TotalCount::known(self.0.problems.max(0) as u64);
         let mut connection = Connection::new(after.is_some(), has_next, total);
@@ -262,18 +255,13 @@ impl ImportQuery {
         let policy = caller_policy(ctx)?;
         policy.finds(crate::auth::access::Kind::Import)?;
         let size = page_size(first)?;
-        let conn = db(ctx)?.conn();
-        let mut select =
-            import::Entity::find().filter(import::Column::TenantId.eq(policy.tenant_id()));
-        let total = select.clone().count(conn).await?;
-        if let Some(cursor) = &after {
-            select = select.filter(import::Column::Id.lt(cursor.as_str()));
-        }
-        let rows = select
-            .order_by_desc(import::Column::Id)
-            .limit(size + 1)
-            .all(conn)
-            .await?;
+        let (total, rows) = imports::page(
+            db(ctx)?.conn(),
+            policy.tenant_id(),
+            after.as_deref(),
+            size + 1,
+        )
+        .await?;
         let has_next = rows.len() as u64 > size;
         let mut connection = Connection::new(after.is_some(), has_next, TotalCount::known(total));
         for row in rows.into_iter().take(size as usize) {

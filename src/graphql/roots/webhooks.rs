@@ -103,7 +103,7 @@ impl WebhookQuery {
     ) -> ApiResult<Option<WebhookEndpoint>> {
         let policy = policy(ctx)?;
         let principal = policy.principal();
-        let manager = manager(policy, Scope::WebhooksRead)?;
+        let manager = policy.endpoints_found().map(Manager::from)?;
         Ok(
             webhooks::find(db(ctx)?.conn(), principal.tenant_id(), manager, &id)
                 .await?
@@ -125,7 +125,7 @@ impl WebhookQuery {
     ) -> ApiResult<ListConnection<WebhookEndpoint>> {
         let policy = policy(ctx)?;
         let principal = policy.principal();
-        let manager = manager(policy, Scope::WebhooksRead)?;
+        let manager = policy.endpoints_found().map(Manager::from)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
         list_connection(
             db(ctx)?.conn(),
