@@ -14,7 +14,11 @@
 //! - [`jobs`]: background work in one place — every job and the setting
 //!   that turns it on, the stop each hears, leases, queues' claims.
 //! - [`auth`]: JWT verification and minting, the [`auth::Principal`] a
-//!   request acts as, scopes.
+//!   request acts as, scopes, and the table of who finds and reads each
+//!   kind of object.
+//! - [`sign_in`], [`staff`], [`portal`]: one-time links and sessions —
+//!   what the console's and the portal's sign-ins share, the brand's staff
+//!   in the console, partners in the portal and its embed tokens.
 //! - [`events`]: the domain-event outbox, read from a cursor by
 //!   subscriptions and webhooks, and its wake-ups.
 //! - [`posting`]: every commission row, status move and balance, and the
@@ -22,16 +26,25 @@
 //! - [`directory`], [`campaigns`], [`tenants`]: groups, partners and
 //!   categories; campaigns, enrollment and snapshots; provisioning.
 //! - [`tiers`]: tiered commissions and the tier book applied at accrual.
+//! - [`fx`]: a tenant's exchange rates, as imported.
 //! - [`ledger`]: the event path, accrual of sales and leads, refunds,
 //!   approvals, reversals, maturity.
+//! - [`fraud`]: the signals a sale or a customer raises, the policy for
+//!   each, and the flags that hold commissions for review.
 //! - [`attribution`]: referral codes, clicks, customers tied to their
 //!   partner, and the sales held until they are.
 //! - [`deals`]: pipelines, contacts, commission plans, deals and their
 //!   events.
 //! - [`payouts`]: payout methods, minimums, runs, statements, payment
 //!   files and tax profiles.
-//! - [`portal`]: partners signed in to the portal by one-time links,
-//!   their sessions, embed tokens.
+//! - [`rails`]: paying partners by API — PayPal Payouts and Stripe
+//!   Connect — exactly once.
+//! - [`mail`]: the e-mail outbox, what each kind says, partners'
+//!   preferences, digests and the SMTP sender.
+//! - [`applications`]: strangers who apply to a program, their
+//!   confirmation and the staff's decision.
+//! - [`backtests`]: a change of terms replayed on the events recorded,
+//!   before and after, nothing written to the ledger.
 //! - [`nodes`]: what an id names, for Relay's `node(id:)`.
 //! - [`ingest`]: the queues that batch single events for the event path.
 //! - [`connectors`]: billing providers' webhooks (Stripe, Paddle) turned into

@@ -128,11 +128,13 @@ pub enum Kind {
     ExchangeRate,
     Leaderboard,
     ProgramTotals,
+    PayoutMethod,
+    TaxProfile,
 }
 
 impl Kind {
     /// Every kind, each a row of the table.
-    pub const ALL: [Kind; 37] = [
+    pub const ALL: [Kind; 39] = [
         Kind::Partner,
         Kind::Category,
         Kind::PartnerGroup,
@@ -170,6 +172,8 @@ impl Kind {
         Kind::ExchangeRate,
         Kind::Leaderboard,
         Kind::ProgramTotals,
+        Kind::PayoutMethod,
+        Kind::TaxProfile,
     ];
 }
 
@@ -490,6 +494,14 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
         }
         // The rates a partner's commissions were converted at.
         Kind::ExchangeRate => columns![rule(C::Row, LEDGER, Partners)],
+        // Where a partner is paid: with its record, or with a payout that
+        // recorded it; the IBAN whole to the partner alone.
+        Kind::PayoutMethod => columns![
+            rule(C::Row, &[S::PartnersRead, S::CommissionsRead], Own),
+            rule(C::BankWhole, &[], Own),
+        ],
+        // Never the tax id: its last 4.
+        Kind::TaxProfile => columns![rule(C::Row, &[S::PartnersRead], Own)],
         // The console's: what the program imports, sends and pays with.
         Kind::Import | Kind::Email | Kind::PayoutRail => columns![Rule {
             column: C::Row,
@@ -591,7 +603,9 @@ pub fn finding(kind: Kind) -> Finding {
         | Kind::DomainEvent
         | Kind::WebhookEndpoint
         | Kind::WebhookDelivery
-        | Kind::Tenant => {
+        | Kind::Tenant
+        | Kind::PayoutMethod
+        | Kind::TaxProfile => {
             let first = rules(kind)[0];
             Finding {
                 staff: first.staff,
@@ -838,12 +852,6 @@ impl Policy {
         self.principal.own_partner().is_some()
     }
 
-    /// Whether the caller reads `partner_id`'s bank details whole: the
-    /// partner itself; everyone else reads them masked.
-    pub fn reads_bank_details(&self, partner_id: &str) -> bool {
-        self.principal.own_partner() == Some(partner_id)
-    }
-
     /// Who the caller is shown did something: a partner sees itself and
     /// the system (`system`) by name and every other actor as `staff`;
     /// staff see every actor as written.
@@ -1002,14 +1010,11 @@ mod tests {
         let jane = policy(Role::Partner, Some("jane"), &[]);
         assert_eq!(jane.actor_shown("alice@brand.example", false), "staff");
         assert_eq!(jane.actor_shown("maturity", true), "maturity");
-        assert!(jane.reads_bank_details("jane"));
-        assert!(!jane.reads_bank_details("bob"));
         let admin = policy(Role::Admin, None, &[]);
         assert_eq!(
             admin.actor_shown("alice@brand.example", false),
             "alice@brand.example"
         );
-        assert!(!admin.reads_bank_details("jane"));
         assert!(admin.staff(Scope::CommissionsRead, "no").is_ok());
         assert!(jane.staff(Scope::CommissionsRead, "no").is_err());
         assert!(jane.partner_acting("no").is_ok());

@@ -173,6 +173,11 @@ mod rows {
         fraud_flag::Model => FraudFlag, |_row| None;
         partner_application::Model => PartnerApplication, |_row| None;
         webhook_endpoint::Model => WebhookEndpoint, |row| row.partner_id.as_deref();
+        import::Model => Import, |_row| None;
+        backtest::Model => Backtest, |_row| None;
+        email::Model => Email, |row| row.partner_id.as_deref();
+        tax_profile::Model => TaxProfile, |row| Some(&row.partner_id);
+        payout_rail::Model => PayoutRail, |_row| None;
     }
 
     /// The caller's tenant, every partner's program.

@@ -859,6 +859,35 @@ fn every_read_rule_is_in_the_table() {
     );
 }
 
+/// The modules `lib.rs` declares that its tour does not name.
+fn untoured(lib: &str) -> Vec<String> {
+    let tour: String = lib
+        .lines()
+        .filter(|line| line.starts_with("//!"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    lib.lines()
+        .filter_map(|line| line.strip_prefix("pub mod "))
+        .map(|name| name.trim_end_matches(';').to_owned())
+        .filter(|name| !tour.contains(&format!("[`{name}`]")))
+        .collect()
+}
+
+#[test]
+fn the_crates_tour_names_every_module() {
+    let lib = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/lib.rs"))
+        .expect("src/lib.rs");
+    assert_eq!(
+        untoured(&lib),
+        Vec::<String>::new(),
+        "name it in lib.rs's tour"
+    );
+    assert_eq!(
+        untoured("//! - [`engine`]: arithmetic.\npub mod engine;\npub mod jobs;\n"),
+        ["jobs"]
+    );
+}
+
 /// Tasks started outside `jobs/` that are no background work: each is a
 /// request's or a connection's own, ended with it.
 const REQUEST_TASKS: &[(&str, &str)] = &[

@@ -19,7 +19,7 @@ impl Email {
     async fn rendered(&self, ctx: &Context<'_>) -> ApiResult<&mail::content::Rendered> {
         self.1
             .get_or_try_init(|| async {
-                mail::send::rendered(db(ctx)?.conn(), settings(ctx)?, &self.0).await
+                mail::send::rendered(db(ctx)?.conn(), settings(ctx)?, self.0.read(C::Row)?).await
             })
             .await
     }
@@ -31,17 +31,19 @@ impl Email {
 impl Email {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// The address it is sent to.
-    async fn to(&self) -> &str {
-        &self.0.to_address
+    async fn to(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.to_address)
     }
 
     /// What it is.
-    async fn kind(&self) -> EmailKind {
-        self.0.kind.into()
+    async fn kind(&self) -> ApiResult<EmailKind> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.kind.into())
     }
 
     /// Its subject, in the program's current name.
@@ -62,24 +64,28 @@ impl Email {
     }
 
     /// Where it is.
-    async fn status(&self) -> EmailStatus {
-        self.0.status.into()
+    async fn status(&self) -> ApiResult<EmailStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// Attempts made to send it.
-    async fn attempts(&self) -> i32 {
-        self.0.attempts
+    async fn attempts(&self) -> ApiResult<i32> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.attempts)
     }
 
     /// What the SMTP server (or the connection to it) said last, when an
     /// attempt failed.
-    async fn last_error(&self) -> Option<&str> {
-        self.0.last_error.as_deref()
+    async fn last_error(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.last_error.as_deref())
     }
 
     /// The partner it is to or about.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
-        let Some(id) = &self.0.partner_id else {
+        let row = self.0.read(C::Row)?;
+        let Some(id) = &row.partner_id else {
             return Ok(None);
         };
         let partner = load_partner(&*loader(ctx)?, id).await?;
@@ -87,13 +93,15 @@ impl Email {
     }
 
     /// When it was written.
-    async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.created_at.into())
     }
 
     /// When the SMTP server accepted it.
-    async fn sent_at(&self) -> Option<DateTime> {
-        self.0.sent_at.map(Into::into)
+    async fn sent_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.sent_at.map(Into::into))
     }
 }
 

@@ -58,13 +58,14 @@ pub struct Campaign(pub Visible<Arc<campaign::Model>>);
 /// An e-mail in the outbox, rendered once however many of its subject,
 /// text and HTML are asked for.
 pub struct Email(
-    pub entity::email::Model,
+    pub Visible<entity::email::Model>,
     pub tokio::sync::OnceCell<crate::mail::content::Rendered>,
 );
 
 impl Email {
-    pub fn new(row: entity::email::Model) -> Email {
-        Email(row, tokio::sync::OnceCell::new())
+    /// `row` as `policy`'s caller sees it: none for a partner's token.
+    pub fn seen(policy: &Policy, row: entity::email::Model) -> Option<Email> {
+        Visible::new(policy, row).map(|row| Email(row, tokio::sync::OnceCell::new()))
     }
 }
 
@@ -339,10 +340,12 @@ pub struct SkippedPartner(pub Visible<payout_run_skip::Model>);
 
 /// Where a partner is paid: its method now, or as a payout recorded it.
 /// The IBAN is whole to the partner itself, masked (last 4) to others.
-pub struct PayoutMethod {
-    /// Whether the caller reads the IBAN whole (the partner itself),
-    /// decided when the method was read.
-    pub whole: bool,
+pub struct PayoutMethod(pub Visible<Method>);
+
+/// A payout method's data, from the partner's method or a payout's copy.
+pub struct Method {
+    /// The partner paid (none: one of the tenant's staff, on a payout).
+    pub partner_id: Option<String>,
     pub kind: entity::enums::PayoutMethodType,
     /// The PayPal account's e-mail.
     pub paypal_email: Option<String>,
@@ -357,7 +360,15 @@ pub struct PayoutMethod {
 }
 
 /// A partner's tax profile; its tax id is never answered, only its last 4.
-pub struct TaxProfile(pub entity::tax_profile::Model);
+pub struct TaxProfile(pub Visible<entity::tax_profile::Model>);
+
+impl Exposed for Method {
+    const KIND: crate::auth::access::Kind = crate::auth::access::Kind::PayoutMethod;
+
+    fn partner(&self) -> Option<&str> {
+        self.partner_id.as_deref()
+    }
+}
 
 /// The account a tenant pays SEPA transfers from.
 #[derive(SimpleObject)]

@@ -10,10 +10,11 @@
 //! id never, only its last four characters.
 
 use super::{
-    Commission, Contact, Money, Partner, PartnerGroup, Payout, PayoutAccount, PayoutMethod,
+    Commission, Contact, Method, Money, Partner, PartnerGroup, Payout, PayoutAccount, PayoutMethod,
     PayoutMinimum, PayoutRun, Seen, SkippedPartner, TaxProfile, money, related,
 };
-use crate::auth::access::Column as C;
+use crate::auth::access::{Column as C, Policy};
+use crate::auth::visible::Visible;
 use crate::directory::minimums;
 use crate::engine::accounts::Iban;
 use crate::error::{ApiError, ApiResult};
@@ -89,10 +90,13 @@ impl Payout {
 
     /// The payout method it was made to, as it was then: part of the
     /// payout, read with it (the IBAN masked to all but the partner).
-    async fn method(&self) -> ApiResult<Option<PayoutMethod>> {
+    async fn method(&self, ctx: &Context<'_>) -> ApiResult<Option<PayoutMethod>> {
         let row = self.0.read(C::Row)?;
-        Ok(row.method_type.map(|kind| PayoutMethod {
-            whole: self.0.reads(C::BankWhole),
+        let Some(kind) = row.method_type else {
+            return Ok(None);
+        };
+        let method = Method {
+            partner_id: (!row.staff_payee).then(|| row.partner_id.clone()),
             kind,
             paypal_email: row.method_paypal_email.clone(),
             iban: row.method_iban.clone(),
@@ -100,7 +104,8 @@ impl Payout {
             account_holder: row.method_account_holder.clone(),
             stripe_account_id: row.method_stripe_account.clone(),
             updated_at: row.created_at,
-        }))
+        };
+        Ok(Visible::new(policy(ctx)?, method).map(PayoutMethod))
     }
 
     /// The run that made it (none for one marked paid by hand).
@@ -377,10 +382,13 @@ impl SkippedPartner {
 }
 
 impl PayoutMethod {
-    /// A partner's method; `whole`: the caller reads its IBAN whole.
-    pub(crate) fn from_row(row: entity::payout_method::Model, whole: bool) -> PayoutMethod {
-        PayoutMethod {
-            whole,
+    /// A partner's method, as `policy`'s caller sees it.
+    pub(crate) fn from_row(
+        policy: &Policy,
+        row: entity::payout_method::Model,
+    ) -> Option<PayoutMethod> {
+        let method = Method {
+            partner_id: Some(row.partner_id),
             kind: row.r#type,
             paypal_email: row.paypal_email,
             iban: row.iban,
@@ -388,7 +396,8 @@ impl PayoutMethod {
             account_holder: row.account_holder,
             stripe_account_id: row.stripe_account_id,
             updated_at: row.updated_at,
-        }
+        };
+        Visible::new(policy, method).map(PayoutMethod)
     }
 }
 
@@ -397,42 +406,48 @@ impl PayoutMethod {
 impl PayoutMethod {
     /// PayPal or a bank transfer.
     #[graphql(name = "type")]
-    async fn kind(&self) -> PayoutMethodType {
-        self.kind.into()
+    async fn kind(&self) -> ApiResult<PayoutMethodType> {
+        Ok(self.0.read(C::Row)?.kind.into())
     }
 
     /// The PayPal account's e-mail.
-    async fn paypal_email(&self) -> Option<&str> {
-        self.paypal_email.as_deref()
+    async fn paypal_email(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.paypal_email.as_deref())
     }
 
     /// Whole to the partner itself; to anyone else its last 4 characters
     /// (`****3000`).
-    async fn iban(&self) -> Option<String> {
-        self.iban.as_deref().map(|iban| match self.whole {
-            true => iban.to_owned(),
-            false => Iban::masked(iban),
-        })
+    async fn iban(&self) -> ApiResult<Option<String>> {
+        let whole = self.0.reads(C::BankWhole);
+        Ok(self
+            .0
+            .read(C::Row)?
+            .iban
+            .as_deref()
+            .map(|iban| match whole {
+                true => iban.to_owned(),
+                false => Iban::masked(iban),
+            }))
     }
 
     /// The bank's BIC.
-    async fn bic(&self) -> Option<&str> {
-        self.bic.as_deref()
+    async fn bic(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.bic.as_deref())
     }
 
     /// The bank account's holder.
-    async fn account_holder(&self) -> Option<&str> {
-        self.account_holder.as_deref()
+    async fn account_holder(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.account_holder.as_deref())
     }
 
     /// The Stripe Express account (`acct_…`) of a `STRIPE_CONNECT` method.
-    async fn stripe_account_id(&self) -> Option<&str> {
-        self.stripe_account_id.as_deref()
+    async fn stripe_account_id(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.stripe_account_id.as_deref())
     }
 
     /// When it was set (a payout's: when the payout was made with it).
-    async fn updated_at(&self) -> DateTime {
-        self.updated_at.into()
+    async fn updated_at(&self) -> ApiResult<DateTime> {
+        Ok(self.0.read(C::Row)?.updated_at.into())
     }
 }
 
@@ -440,39 +455,46 @@ impl PayoutMethod {
 #[Object]
 impl TaxProfile {
     /// The form filed.
-    async fn form(&self) -> TaxForm {
-        self.0.form.into()
+    async fn form(&self) -> ApiResult<TaxForm> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.form.into())
     }
 
     /// Submitted, approved or rejected.
-    async fn status(&self) -> TaxProfileStatus {
-        self.0.status.into()
+    async fn status(&self) -> ApiResult<TaxProfileStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// ISO 3166-1 alpha-2.
-    async fn country(&self) -> &str {
-        &self.0.country
+    async fn country(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.country)
     }
 
     /// The last four letters or digits of the tax id (the id itself is
     /// stored encrypted and never answered).
-    async fn tax_id_last4(&self) -> &str {
-        &self.0.tax_id_last4
+    async fn tax_id_last4(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.tax_id_last4)
     }
 
     /// When it was submitted.
-    async fn submitted_at(&self) -> DateTime {
-        self.0.submitted_at.into()
+    async fn submitted_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.submitted_at.into())
     }
 
     /// When it was approved or rejected.
-    async fn decided_at(&self) -> Option<DateTime> {
-        self.0.decided_at.map(DateTime::from)
+    async fn decided_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.decided_at.map(DateTime::from))
     }
 
     /// Why it was rejected.
-    async fn reason(&self) -> Option<&str> {
-        self.0.reason.as_deref()
+    async fn reason(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.reason.as_deref())
     }
 }
 
@@ -517,12 +539,12 @@ pub(super) async fn payout_method_of(
     ctx: &Context<'_>,
     partner: &Partner,
 ) -> ApiResult<Option<PayoutMethod>> {
-    let whole = partner.0.reads(C::BankWhole);
     let partner = partner.0.read(C::Details)?;
     let row = loader(ctx)?
         .load_one(PayoutMethodOf(partner.id.clone()))
         .await?;
-    Ok(row.map(|row| PayoutMethod::from_row(row, whole)))
+    let policy = policy(ctx)?;
+    Ok(row.and_then(|row| PayoutMethod::from_row(policy, row)))
 }
 
 /// `Partner.taxProfile`.
@@ -534,7 +556,10 @@ pub(super) async fn tax_profile_of(
     let row = loader(ctx)?
         .load_one(TaxProfileOf(partner.id.clone()))
         .await?;
-    Ok(row.map(TaxProfile))
+    let policy = policy(ctx)?;
+    Ok(row
+        .and_then(|row| Visible::new(policy, row))
+        .map(TaxProfile))
 }
 
 /// A stored list of minimums as `[Money!]` (none: no setting).

@@ -3,7 +3,8 @@
 //! changed object's read scope. A partner never starts or reads one.
 
 use crate::auth::Principal;
-use crate::auth::access::{Kind, Policy};
+use crate::auth::access::{Column as C, Kind, Policy};
+use crate::auth::visible::Visible;
 use crate::backtests::{self, NewBacktest, Proposal};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Connection, TotalCount};
@@ -65,7 +66,7 @@ pub enum BacktestPartnerOrder {
 }
 
 /// A replay of a range of recorded events under one proposed change.
-pub struct Backtest(pub backtest::Model);
+pub struct Backtest(pub Visible<backtest::Model>);
 
 /// What a currency's commissions come to, as recorded and as proposed.
 #[derive(SimpleObject)]
@@ -126,57 +127,67 @@ pub type BacktestPartnerConnection = Connection<BacktestPartner, TotalCount>;
 impl Backtest {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// Where it stands.
-    async fn status(&self) -> crate::graphql::enums::BacktestStatus {
-        self.0.status.into()
+    async fn status(&self) -> ApiResult<crate::graphql::enums::BacktestStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// How far the replay is, from 0 to 1 (1 once it ended).
-    async fn progress(&self) -> f64 {
-        backtests::progress(&self.0)
+    async fn progress(&self) -> ApiResult<f64> {
+        let row = self.0.read(C::Row)?;
+        Ok(backtests::progress(row))
     }
 
     /// The range's events.
-    async fn events(&self) -> i64 {
-        self.0.events
+    async fn events(&self) -> ApiResult<i64> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.events)
     }
 
     /// The range's start (included).
-    async fn from(&self) -> DateTime {
-        DateTime::from(self.0.range_from)
+    async fn from(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(DateTime::from(row.range_from))
     }
 
     /// The range's end (excluded).
-    async fn to(&self) -> DateTime {
-        DateTime::from(self.0.range_to)
+    async fn to(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(DateTime::from(row.range_to))
     }
 
     /// When it was started.
-    async fn started_at(&self) -> DateTime {
-        DateTime::from(self.0.started_at)
+    async fn started_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(DateTime::from(row.started_at))
     }
 
     /// When it finished, failed or was cancelled.
-    async fn finished_at(&self) -> Option<DateTime> {
-        self.0.finished_at.map(DateTime::from)
+    async fn finished_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.finished_at.map(DateTime::from))
     }
 
     /// Why it failed, in words for the operator.
-    async fn error(&self) -> Option<&str> {
-        self.0.error.as_deref()
+    async fn error(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.error.as_deref())
     }
 
     /// When it is deleted: 7 days after it started.
-    async fn expires_at(&self) -> DateTime {
-        DateTime::from(self.0.expires_at)
+    async fn expires_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(DateTime::from(row.expires_at))
     }
 
     /// Each currency's totals, by currency (empty until it is done).
     async fn totals(&self, ctx: &Context<'_>) -> ApiResult<Vec<BacktestTotal>> {
-        let totals = backtests::results::totals(db(ctx)?.conn(), &self.0.id).await?;
+        let row = self.0.read(C::Row)?;
+        let totals = backtests::results::totals(db(ctx)?.conn(), &row.id).await?;
         totals
             .into_iter()
             .map(|total| {
@@ -207,10 +218,11 @@ impl Backtest {
             Some(_) => return Err(ApiError::bad_input("first", "must be between 1 and 100")),
         };
         let desc = order_by == BacktestPartnerOrder::DifferenceDesc;
+        let row = self.0.read(C::Row)?;
         let page = backtests::results::partners(
             db(ctx)?.conn(),
-            &self.0.tenant_id,
-            &self.0.id,
+            &row.tenant_id,
+            &row.id,
             size,
             after.as_deref(),
             desc,
@@ -251,7 +263,10 @@ pub(crate) fn readable(policy: &Policy, row: backtest::Model) -> ApiResult<Optio
         return Ok(None);
     }
     let change = backtests::change_of(&row)?;
-    Ok(may_read(policy, &change).is_ok().then_some(Backtest(row)))
+    match may_read(policy, &change) {
+        Ok(()) => Ok(Visible::new(policy, row).map(Backtest)),
+        Err(_) => Ok(None),
+    }
 }
 
 #[derive(Default)]
@@ -309,7 +324,9 @@ impl BacktestMutation {
         let wake = ctx.data::<backtests::Wake>().cloned().unwrap_or_default();
         let row =
             backtests::start(db(ctx)?, policy.tenant_id(), &actor, new, inline, &wake).await?;
-        Ok(Backtest(row))
+        Visible::new(policy, row)
+            .map(Backtest)
+            .ok_or_else(|| ApiError::not_found("backtest"))
     }
 
     /// Cancels a running backtest (who may start it); `CONFLICT` once it
@@ -330,8 +347,11 @@ impl BacktestMutation {
             return Err(ApiError::not_found("backtest"));
         };
         forget_reads(ctx)?;
-        let row = backtests::cancel(db(ctx)?, policy.tenant_id(), &row.0.id).await?;
-        Ok(Backtest(row))
+        let id = row.0.read(C::Row)?.id.clone();
+        let row = backtests::cancel(db(ctx)?, policy.tenant_id(), &id).await?;
+        Visible::new(policy, row)
+            .map(Backtest)
+            .ok_or_else(|| ApiError::not_found("backtest"))
     }
 }
 

@@ -3,6 +3,8 @@
 //! Admins start and cancel them; the console's viewers read them too; a
 //! partner never does. Credentials are taken, never answered.
 
+use crate::auth::access::{Column as C, Policy};
+use crate::auth::visible::Visible;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{Connection, TotalCount};
 use crate::graphql::context::{db, forget_reads, policy as caller_policy};
@@ -118,8 +120,20 @@ pub type ImportProblemConnection = Connection<ImportProblem, TotalCount>;
 /// A page of imports.
 pub type ImportConnection = Connection<Import, TotalCount>;
 
-/// An import's row.
-pub struct Import(pub import::Model);
+/// An import, as its caller reads it (the console's staff alone).
+pub struct Import(pub Visible<import::Model>);
+
+impl Import {
+    /// `row` as `policy`'s caller sees it: none for a partner's token.
+    pub(crate) fn seen(policy: &Policy, row: import::Model) -> Option<Import> {
+        Visible::new(policy, row).map(Import)
+    }
+
+    /// What a mutation of the console's answers.
+    fn answered(policy: &Policy, row: import::Model) -> ApiResult<Import> {
+        Import::seen(policy, row).ok_or_else(|| ApiError::not_found("import"))
+    }
+}
 
 /// A program brought over from another platform (SPEC §25): its partners,
 /// codes, customers and commissions, read page by page in the background.
@@ -127,61 +141,70 @@ pub struct Import(pub import::Model);
 impl Import {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().id.clone())
     }
 
     /// The platform.
-    async fn source(&self) -> ImportSource {
-        self.0.source.into()
+    async fn source(&self) -> ApiResult<ImportSource> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.source.into())
     }
 
     /// Where it stands.
-    async fn status(&self) -> ImportStatus {
-        self.0.status.into()
+    async fn status(&self) -> ApiResult<ImportStatus> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.status.into())
     }
 
     /// Whether it only reads and counts.
-    async fn dry_run(&self) -> bool {
-        self.0.dry_run
+    async fn dry_run(&self) -> ApiResult<bool> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.dry_run)
     }
 
     /// How far it is, from 0 to 1 (1 once it ended): a quarter per phase —
     /// campaigns, partners, customers, commissions.
-    async fn progress(&self) -> f64 {
-        imports::progress(&self.0)
+    async fn progress(&self) -> ApiResult<f64> {
+        let row = self.0.read(C::Row)?;
+        Ok(imports::progress(row))
     }
 
     /// What it brought over so far.
-    async fn counts(&self) -> ImportCounts {
-        ImportCounts {
-            partners: self.0.partners,
-            codes: self.0.codes,
-            customers: self.0.customers,
-            commissions: self.0.commissions,
-            skipped: self.0.skipped,
-            unchanged: self.0.unchanged,
-            requests: self.0.requests,
-        }
+    async fn counts(&self) -> ApiResult<ImportCounts> {
+        let row = self.0.read(C::Row)?;
+        Ok(ImportCounts {
+            partners: row.partners,
+            codes: row.codes,
+            customers: row.customers,
+            commissions: row.commissions,
+            skipped: row.skipped,
+            unchanged: row.unchanged,
+            requests: row.requests,
+        })
     }
 
     /// The campaign imported partners are enrolled in.
-    async fn campaign_id(&self) -> ID {
-        ID(self.0.campaign_id.clone())
+    async fn campaign_id(&self) -> ApiResult<ID> {
+        let row = self.0.read(C::Row)?;
+        Ok(ID(row.campaign_id.clone()))
     }
 
     /// When it was started.
-    async fn started_at(&self) -> DateTime {
-        DateTime::from(self.0.started_at)
+    async fn started_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(DateTime::from(row.started_at))
     }
 
     /// When it finished, failed or was cancelled.
-    async fn finished_at(&self) -> Option<DateTime> {
-        self.0.finished_at.map(DateTime::from)
+    async fn finished_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.finished_at.map(DateTime::from))
     }
 
     /// Why it failed: the source's answer, or the row that did not parse.
-    async fn error(&self) -> Option<&str> {
-        self.0.error.as_deref()
+    async fn error(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.error.as_deref())
     }
 
     /// The rows not imported, in the order they were met.
@@ -191,6 +214,7 @@ impl Import {
         #[graphql(desc = "How many (1–100, 50 when omitted).")] first: Option<i32>,
         #[graphql(desc = "The cursor of the row before the page.")] after: Option<String>,
     ) -> ApiResult<ImportProblemConnection> {
+        let row = self.0.read(C::Row)?;
         let size = page_size(first)?;
         let from: i64 = match &after {
             Some(cursor) => {
@@ -201,9 +225,9 @@ impl Import {
             }
             None => 0,
         };
-        let rows = imports::problems(db(ctx)?.conn(), &self.0.id, from, size + 1).await?;
+        let rows = imports::problems(db(ctx)?.conn(), &row.id, from, size + 1).await?;
         let has_next = rows.len() as u64 > size;
-        let total = TotalCount::known(self.0.problems.max(0) as u64);
+        let total = TotalCount::known(row.problems.max(0) as u64);
         let mut connection = Connection::new(after.is_some(), has_next, total);
         for row in rows.into_iter().take(size as usize) {
             connection.edges.push(Edge::new(
@@ -242,7 +266,7 @@ impl ImportQuery {
         let policy = caller_policy(ctx)?;
         policy.finds(crate::auth::access::Kind::Import)?;
         let found = imports::find(db(ctx)?.conn(), policy.tenant_id(), &id).await?;
-        Ok(found.map(Import))
+        Ok(found.and_then(|row| Import::seen(policy, row)))
     }
 
     /// The program's imports, newest first.
@@ -265,9 +289,10 @@ impl ImportQuery {
         let has_next = rows.len() as u64 > size;
         let mut connection = Connection::new(after.is_some(), has_next, TotalCount::known(total));
         for row in rows.into_iter().take(size as usize) {
-            connection
-                .edges
-                .push(Edge::new(row.id.clone(), Import(row)));
+            let cursor = row.id.clone();
+            if let Some(import) = Import::seen(policy, row) {
+                connection.edges.push(Edge::new(cursor, import));
+            }
         }
         Ok(connection)
     }
@@ -312,7 +337,7 @@ impl ImportMutation {
         })?;
         let actor = policy.principal().subject.clone();
         let row = imports::start(db(ctx)?, settings, policy.tenant_id(), &actor, new).await?;
-        Ok(Import(row))
+        Import::answered(policy, row)
     }
 
     /// Cancels a running import (admins): the page being read is not
@@ -325,8 +350,7 @@ impl ImportMutation {
         let policy = caller_policy(ctx)?;
         policy.admin("only the program's admins import")?;
         forget_reads(ctx)?;
-        Ok(Import(
-            imports::cancel(db(ctx)?, policy.tenant_id(), &id).await?,
-        ))
+        let row = imports::cancel(db(ctx)?, policy.tenant_id(), &id).await?;
+        Import::answered(policy, row)
     }
 }

@@ -50,7 +50,7 @@ impl MailQuery {
             &request,
             outbox::select(policy.tenant_id(), &filter),
             email::Column::Id,
-            |row| Some(Email::new(row)),
+            |row| Email::seen(policy, row),
         )
         .await
     }

@@ -321,14 +321,14 @@ async fn by_row(
         // The staff's alone, as `import` answers.
         Kind::Import => match nodes::row::<entity::import::Entity>(conn, tenant, id).await? {
             Some(found) if policy(ctx)?.finds(access::Kind::Import).is_ok() => {
-                Ok(Some(Node::Import(super::imports::Import(found))))
+                Ok(super::imports::Import::seen(policy(ctx)?, found).map(Node::Import))
             }
             _ => Ok(None),
         },
         // The staff's alone, as `emails` answers.
         Kind::Email => match nodes::row::<entity::email::Entity>(conn, tenant, id).await? {
             Some(found) if policy(ctx)?.finds(access::Kind::Email).is_ok() => {
-                Ok(Some(Node::Email(Email::new(found))))
+                Ok(Email::seen(policy(ctx)?, found).map(Node::Email))
             }
             _ => Ok(None),
         },

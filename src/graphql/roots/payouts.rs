@@ -10,6 +10,7 @@
 //! partner is answered as if it named none.
 
 use crate::auth::Scope;
+use crate::auth::visible::Visible;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, list_connection};
@@ -249,8 +250,7 @@ impl PayoutMutation {
         )
         .await
         .map_err(named_partner)?;
-        let whole = policy(ctx)?.reads_bank_details(&partner_id);
-        Ok(PayoutMethod::from_row(row, whole))
+        PayoutMethod::from_row(policy(ctx)?, row).ok_or_else(|| ApiError::not_found("partner"))
     }
 
     /// Submits a partner's tax profile (the partner itself, or
@@ -279,7 +279,9 @@ impl PayoutMutation {
         )
         .await
         .map_err(named_partner)?;
-        Ok(TaxProfile(row))
+        Visible::new(policy(ctx)?, row)
+            .map(TaxProfile)
+            .ok_or_else(|| ApiError::not_found("partner"))
     }
 
     /// Approves or rejects a partner's tax profile (`partners:write`).
@@ -303,7 +305,9 @@ impl PayoutMutation {
             reason,
         )
         .await?;
-        Ok(TaxProfile(row))
+        Visible::new(policy(ctx)?, row)
+            .map(TaxProfile)
+            .ok_or_else(|| ApiError::not_found("partner"))
     }
 
     /// Pays everyone owed up to a day: one pending payout per partner and

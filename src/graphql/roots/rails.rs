@@ -5,6 +5,8 @@
 //! `partners:write` for a partner).
 
 use crate::auth::Scope;
+use crate::auth::access::Column as C;
+use crate::auth::visible::Visible;
 use crate::error::ApiResult;
 use crate::graphql::context::{db, policy, principal, writer};
 use crate::graphql::enums::{PayoutRail, PayoutRailMode};
@@ -60,56 +62,63 @@ pub struct SendPayoutsInput {
 }
 
 /// A tenant's rail, and where revshare is reached from outside.
-pub struct PayoutRailConfig(pub payout_rail::Model, pub Option<String>);
+pub struct PayoutRailConfig(pub Visible<payout_rail::Model>, pub Option<String>);
 
 /// A tenant's account at a payout provider, as configured. Its secrets
 /// are never answered.
 #[Object]
 impl PayoutRailConfig {
     /// The provider.
-    async fn rail(&self) -> PayoutRail {
-        self.0.rail.into()
+    async fn rail(&self) -> ApiResult<PayoutRail> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.rail.into())
     }
 
     /// Live or sandbox.
-    async fn mode(&self) -> PayoutRailMode {
-        self.0.mode.into()
+    async fn mode(&self) -> ApiResult<PayoutRailMode> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.mode.into())
     }
 
     /// Where its API is reached.
-    async fn base_url(&self) -> &str {
-        &self.0.base_url
+    async fn base_url(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.base_url)
     }
 
     /// The last four characters of the client id or key, to recognise
     /// them by.
-    async fn credential_hint(&self) -> &str {
-        &self.0.credential_hint
+    async fn credential_hint(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.credential_hint)
     }
 
     /// Where the provider sends its webhooks (register it there):
     /// `/payouts/paypal/{tenantId}` or `/payouts/stripe/{tenantId}`, under
     /// `REVSHARE_PUBLIC_URL` when it is set.
-    async fn webhook_url(&self) -> String {
-        let provider = match self.0.rail {
+    async fn webhook_url(&self) -> ApiResult<String> {
+        let row = self.0.read(C::Row)?;
+        let provider = match row.rail {
             entity::enums::PayoutRail::PaypalPayouts => "paypal",
             entity::enums::PayoutRail::StripeConnect => "stripe",
         };
-        let path = format!("/payouts/{provider}/{}", self.0.tenant_id);
-        match &self.1 {
+        let path = format!("/payouts/{provider}/{}", row.tenant_id);
+        Ok(match &self.1 {
             Some(base) => format!("{}{path}", base.trim_end_matches('/')),
             None => path,
-        }
+        })
     }
 
     /// Who configured it (a token `sub`).
-    async fn configured_by(&self) -> &str {
-        &self.0.configured_by
+    async fn configured_by(&self) -> ApiResult<&str> {
+        let row = self.0.read(C::Row)?;
+        Ok(&row.configured_by)
     }
 
     /// When.
-    async fn configured_at(&self) -> DateTime {
-        self.0.configured_at.into()
+    async fn configured_at(&self) -> ApiResult<DateTime> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.configured_at.into())
     }
 }
 
@@ -128,8 +137,10 @@ impl RailQuery {
         policy(ctx)?.finds(crate::auth::access::Kind::PayoutRail)?;
         let public = settings(ctx)?.public_url.as_deref().map(str::to_owned);
         let rows = rails::config::list(db(ctx)?.conn(), principal(ctx)?.tenant_id()).await?;
+        let policy = policy(ctx)?;
         Ok(rows
             .into_iter()
+            .filter_map(|row| Visible::new(policy, row))
             .map(|row| PayoutRailConfig(row, public.clone()))
             .collect())
     }
@@ -170,6 +181,8 @@ impl RailMutation {
             given,
         )
         .await?;
+        let row = Visible::new(policy(ctx)?, row)
+            .ok_or_else(|| crate::error::ApiError::not_found("payout rail"))?;
         Ok(PayoutRailConfig(
             row,
             settings.public_url.as_deref().map(str::to_owned),
