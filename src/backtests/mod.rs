@@ -491,10 +491,11 @@ pub async fn take_up(db: &Db, runner: &Runner) -> ApiResult<Step> {
 }
 
 /// Fails a running backtest whose replay met a defect, taking it from
-/// whoever holds it: taken up again, it would meet the same defect for
-/// ever.
+/// whoever holds it (taken up again, it would meet the same defect for
+/// ever), and says so with `BACKTEST_FINISHED` as any end does.
 async fn fail_on_defect(db: &Db, id: &str) -> ApiResult<()> {
-    jobs::lease::revoking(backtest::Entity::update_many())
+    let txn = db.write().await?;
+    let failed = jobs::lease::revoking(backtest::Entity::update_many())
         .col_expr(
             backtest::Column::Status,
             Expr::value(BacktestStatus::Failed.as_str()),
@@ -506,8 +507,16 @@ async fn fail_on_defect(db: &Db, id: &str) -> ApiResult<()> {
         )
         .filter(backtest::Column::Id.eq(id))
         .filter(backtest::Column::Status.eq(BacktestStatus::Running))
-        .exec(db.conn())
+        .exec(&*txn)
         .await?;
+    if failed.rows_affected == 1
+        && let Some(row) = backtest::Entity::find_by_id(id.to_owned())
+            .one(&*txn)
+            .await?
+    {
+        announce(&*txn, &row).await?;
+    }
+    txn.commit().await?;
     Ok(())
 }
 

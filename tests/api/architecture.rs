@@ -863,8 +863,14 @@ fn every_read_rule_is_in_the_table() {
 /// another object, made by that object's field after its column was read,
 /// and shown with the policy's view of actors.
 const PARTS: &[(&str, &str)] = &[
-    ("CommissionTransition", "Commission.history, its History column"),
-    ("Change", "the history of a deal, a partner or a customer, by their History columns"),
+    (
+        "CommissionTransition",
+        "Commission.history, its History column",
+    ),
+    (
+        "Change",
+        "the history of a deal, a partner or a customer, by their History columns",
+    ),
     ("DealFieldValue", "Deal.customFieldValues, the deal's Row"),
 ];
 
@@ -903,7 +909,8 @@ fn every_object_of_a_stored_row_is_made_through_visible() {
     let planted: BTreeMap<String, String> = [
         (
             "graphql/objects/x.rs".to_owned(),
-            "pub struct Import(pub import::Model);\npub struct Change(pub change::Model);".to_owned(),
+            "pub struct Import(pub import::Model);\npub struct Change(pub change::Model);"
+                .to_owned(),
         ),
         (
             "graphql/roots/y.rs".to_owned(),
@@ -911,7 +918,10 @@ fn every_object_of_a_stored_row_is_made_through_visible() {
         ),
     ]
     .into();
-    assert_eq!(rows_without_visible(&planted), ["graphql/objects/x.rs: Import"]);
+    assert_eq!(
+        rows_without_visible(&planted),
+        ["graphql/objects/x.rs: Import"]
+    );
 }
 
 /// The modules `lib.rs` declares that its tour does not name.

@@ -20,6 +20,7 @@ crate::on_both_databases_with!(
     every_job_stops_at_shutdown_and_holds_no_lease,
     a_deploy_under_load_answers_every_request_it_took_and_hands_its_work_over,
     every_job_killed_midway_is_taken_up_once,
+    a_backtest_killed_midway_is_replayed_once,
 );
 
 /// The test's own app runs no job: the replica process alone does, until
@@ -432,6 +433,118 @@ async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
         assert_eq!((e.status, e.attempts), (EmailStatus::Failed, 1), "{e:?}");
     }
     drop(second);
+}
+
+/// A backtest of 6,000 events (three pages) on a replica killed once it
+/// holds it: when its lease runs out another replica replays it from the
+/// start, and it ends once — its figures whole, one `BACKTEST_FINISHED`.
+async fn a_backtest_killed_midway_is_replayed_once(app: TestApp) {
+    use entity::backtest;
+    let group = app
+        .create_group("Gold", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    let partner = app
+        .create_partner(json!({ "name": "Gold", "groupId": group }))
+        .await;
+    let record =
+        "mutation($e: [RecordEventInput!]!) { recordEvents(input: $e) { error { code } } }";
+    for batch in 0..6 {
+        let items: Vec<Value> = (0..1000)
+            .map(|i| {
+                json!({ "externalId": format!("bt-{batch}-{i}"), "partnerId": partner,
+                        "customerExternalId": format!("c-{}", i % 50), "amount": "10.00",
+                        "occurredAt": "2026-10-10T12:00:00Z" })
+            })
+            .collect();
+        let answered = app
+            .ok(&app.service("events:write"), record, json!({ "e": items }))
+            .await;
+        let failed = answered["recordEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|item| !item["error"].is_null())
+            .count();
+        assert_eq!(failed, 0, "batch {batch}");
+    }
+    let env = [
+        ("REVSHARE_JOBS", "backtests"),
+        ("REVSHARE_BACKTEST_INLINE_EVENTS", "1"),
+    ];
+    let first = Replica::start(&app.url, &env).await;
+    let input = json!({ "from": "2026-10-01T00:00:00Z", "to": "2026-11-01T00:00:00Z", "groupId": group,
+                        "rules": [{ "recurring": { "percentage": "20" } }] });
+    let started: Value = app
+        .client
+        .post(format!("http://{}/graphql", first.addr))
+        .bearer_auth(app.admin())
+        .json(&json!({ "query": crate::backtests::START, "variables": { "input": input } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = started["data"]["startBacktest"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("started: {started}"))
+        .to_owned();
+    assert_eq!(started["data"]["startBacktest"]["events"], 6000);
+    // Killed as soon as it holds the backtest, its replay begun.
+    let mut held = None;
+    for _ in 0..3000 {
+        let row = backtest::Entity::find_by_id(id.clone())
+            .one(app.db.conn())
+            .await
+            .unwrap()
+            .unwrap();
+        if row.lease_until.is_some() {
+            held = Some(row);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    first.kill();
+    let held = held.expect("the replica never took the backtest");
+    assert_eq!(held.status, entity::enums::BacktestStatus::Running);
+
+    // Its lease runs out; another replica replays it whole.
+    {
+        use sea_orm::sea_query::Expr;
+        backtest::Entity::update_many()
+            .col_expr(
+                backtest::Column::LeaseUntil,
+                Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+            )
+            .exec(app.db.conn())
+            .await
+            .unwrap();
+    }
+    let _second = Replica::start(&app.url, &env).await;
+    let query = "query($id: ID!) { backtest(id: $id) { status progress totals { currency before after difference } } }";
+    let mut done = Value::Null;
+    until("the backtest taken up and done", async || {
+        done = app.ok(&app.admin(), query, json!({ "id": id })).await["backtest"].clone();
+        done["status"] != "RUNNING"
+    })
+    .await;
+    assert_eq!(
+        done,
+        json!({ "status": "DONE", "progress": 1.0, "totals": [
+            { "currency": "USD", "before": "6000.00", "after": "12000.00", "difference": "6000.00" }] })
+    );
+    let events = app
+        .ok(
+            &app.admin(),
+            "{ domainEvents(first: 100, types: [BACKTEST_FINISHED]) { nodes { subjectId data } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        events["domainEvents"]["nodes"],
+        json!([{ "subjectId": id, "data": { "status": "DONE", "events": 6000 } }]),
+        "one BACKTEST_FINISHED"
+    );
 }
 
 /// What a dead replica held is free again, as when its leases end.
