@@ -411,6 +411,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         actor: row.started_by.clone(),
         groups: Default::default(),
         several_groups: false,
+        minimums: Default::default(),
         partners: Default::default(),
         referrals: Default::default(),
         emails: Default::default(),

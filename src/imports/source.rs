@@ -19,6 +19,10 @@ pub struct Group {
     pub max_months: Option<u32>,
     /// …or a flat amount per sale.
     pub flat: Option<Decimal>,
+    /// The least a payout may be: an amount and its currency.
+    pub minimum: Option<(Decimal, String)>,
+    /// The site its links lead to (what old links redirect to).
+    pub url: Option<String>,
 }
 
 /// An affiliate, promoter or partnership.
@@ -34,6 +38,24 @@ pub struct Partner {
     pub codes: Vec<String>,
     /// Its coupons, kept as codes' coupons.
     pub coupons: Vec<String>,
+    /// The PayPal address it is paid at, kept as its payout method.
+    pub paypal_email: Option<String>,
+    /// When it joined the program at the source.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// A coupon a source lists apart from its partners (Rewardful's
+/// `/v1/affiliate_coupons`): the code a customer types, the billing
+/// system's promotion code it is, and whose it is.
+#[derive(Debug, Clone)]
+pub struct Coupon {
+    pub key: String,
+    pub partner_key: String,
+    pub code: String,
+    /// Stripe's promotion code id (`promo_…`), which checkouts name.
+    pub promotion_id: Option<String>,
+    /// Archived at the source: it attributes nothing there.
+    pub archived: bool,
 }
 
 /// A referred customer.
@@ -87,6 +109,7 @@ impl Problem {
 pub enum Rows {
     Groups(Vec<Group>),
     Partners(Vec<Partner>),
+    Coupons(Vec<Coupon>),
     Customers(Vec<Referral>),
     Commissions(Vec<Commission>),
 }
@@ -97,6 +120,7 @@ impl Rows {
         match self {
             Rows::Groups(rows) => rows.len(),
             Rows::Partners(rows) => rows.len(),
+            Rows::Coupons(rows) => rows.len(),
             Rows::Customers(rows) => rows.len(),
             Rows::Commissions(rows) => rows.len(),
         }

@@ -5,15 +5,21 @@
 //!
 //! - a campaign → a partner group `{source}:campaign:{id}` (only when the
 //!   source has several and the import names no group), its commission as
-//!   the group's rules;
-//! - a partner → a partner `{source}:{id}`, enrolled in the import's
-//!   campaign, its link tokens as referral codes and its coupons as their
-//!   coupons, with the same text;
+//!   the group's rules and its minimum payout as the group's; its site is
+//!   the landing page of the import's campaign when that has none;
+//! - a partner → a partner `{source}:{id}`, partner since it joined the
+//!   source, enrolled in the import's campaign, its link tokens as referral
+//!   codes and its coupons as their coupons, with the same text; its
+//!   PayPal address as its payout method; its campaign's minimum as its
+//!   own when the campaign became no group of its own;
+//! - a coupon listed apart → a code of its partner with that coupon, and
+//!   the Stripe promotion code it is, so checkouts naming only `promo_…`
+//!   attribute; an archived one is a problem row;
 //! - a referral with a Stripe customer → that customer attributed to its
 //!   partner (source `IMPORT`), at the time it converted;
 //! - a commission → [`crate::ledger::imported`].
 
-use super::source::{Commission, Group, Partner, Problem, Referral, Rows};
+use super::source::{Commission, Coupon, Group, Partner, Problem, Referral, Rows};
 use crate::attribution::codes;
 use crate::campaigns::enrollment;
 use crate::db::Txn;
@@ -26,6 +32,7 @@ use entity::enums::{AttributionSource, PartnerType};
 use entity::{attribution, campaign, partner, partner_group, referral_code, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
 
@@ -44,6 +51,9 @@ pub struct Target {
     pub actor: String,
     /// Source campaign → group, once the groups are read.
     pub groups: HashMap<String, String>,
+    /// Source campaign → its minimum payout, for the partners of a
+    /// campaign that became no group of its own.
+    pub minimums: HashMap<String, (Decimal, String)>,
     /// Groups the source has: one alone keeps the default group.
     pub several_groups: bool,
     /// Source partner → partner id (a dry run's would-be partners too).
@@ -129,6 +139,7 @@ pub async fn page(conn: &Txn, target: &mut Target, rows: &Rows) -> ApiResult<Cou
                 partner_of(conn, target, row, &mut counts).await?;
             }
         }
+        Rows::Coupons(rows) => coupons_of(conn, target, rows, &mut counts).await?,
         Rows::Customers(rows) => customers_of(conn, target, rows, &mut counts).await?,
         Rows::Commissions(rows) => commissions_of(conn, target, rows, &mut counts).await?,
     }
@@ -142,10 +153,15 @@ async fn groups_of(
     counts: &mut Counts,
 ) -> ApiResult<()> {
     target.several_groups |= rows.len() > 1 || !target.groups.is_empty();
+    landing_of(conn, target, rows).await?;
     if target.group_id.is_some() || !target.several_groups {
-        // Kept in the import's group, or the default group.
+        // Kept in the import's group, or the default group: each partner
+        // keeps its campaign's minimum as its own.
         for row in rows {
             target.learn_group(&row.key, String::new());
+            if let Some(minimum) = &row.minimum {
+                target.minimums.insert(row.key.clone(), minimum.clone());
+            }
         }
         return Ok(());
     }
@@ -154,6 +170,9 @@ async fn groups_of(
         // the default group.
         if row.percentage.is_none() && row.flat.is_none() {
             target.learn_group(&row.key, String::new());
+            if let Some(minimum) = &row.minimum {
+                target.minimums.insert(row.key.clone(), minimum.clone());
+            }
             continue;
         }
         // Terms revshare cannot express are a problem naming the campaign,
@@ -170,6 +189,9 @@ async fn groups_of(
                     ),
                 ));
                 target.learn_group(&row.key, String::new());
+                if let Some(minimum) = &row.minimum {
+                    target.minimums.insert(row.key.clone(), minimum.clone());
+                }
                 continue;
             }
         };
@@ -191,11 +213,73 @@ async fn groups_of(
                     is_default: false,
                     rules,
                 };
-                groups::insert(conn, &target.tenant_id, new).await?.id
+                let made = groups::insert(conn, &target.tenant_id, new).await?;
+                if let Some(stored) = minimum_of(&row.key, row.minimum.as_ref(), counts) {
+                    partner_group::Entity::update_many()
+                        .col_expr(partner_group::Column::MinimumPayout, Expr::value(stored))
+                        .filter(partner_group::Column::Id.eq(made.id.as_str()))
+                        .exec(conn)
+                        .await?;
+                }
+                made.id
             }
         };
         target.learn_group(&row.key, id);
     }
+    Ok(())
+}
+
+/// A campaign's minimum payout as a stored list, or a problem naming the
+/// campaign (a currency revshare does not know, an amount finer than it).
+fn minimum_of(
+    key: &str,
+    minimum: Option<&(Decimal, String)>,
+    counts: &mut Counts,
+) -> Option<String> {
+    let minimum = minimum?;
+    match crate::directory::minimums::check("minimum_payout", std::slice::from_ref(minimum)) {
+        Ok(list) => crate::directory::minimums::encode(Some(&list)),
+        Err(err) => {
+            counts.problems.push(Problem::new(
+                "campaign",
+                key,
+                format!(
+                    "its minimum payout {} {} cannot be kept ({}): none kept",
+                    minimum.0,
+                    minimum.1,
+                    said(&err)
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// The import's campaign takes the first source campaign's site as its
+/// landing page when it has none, so old links (`?via=`) that come to
+/// `/r/{tenant}/{code}` redirect there.
+async fn landing_of(conn: &Txn, target: &mut Target, rows: &[Group]) -> ApiResult<()> {
+    if target.campaign.landing_url.is_some() {
+        return Ok(());
+    }
+    let url = rows.iter().find_map(|row| {
+        let url = row.url.as_deref()?;
+        crate::campaigns::check_landing_url("url", Some(url))
+            .ok()
+            .flatten()
+    });
+    let Some(url) = url else {
+        return Ok(());
+    };
+    if !target.dry {
+        campaign::Entity::update_many()
+            .col_expr(campaign::Column::LandingUrl, Expr::value(url.as_str()))
+            .filter(campaign::Column::Id.eq(target.campaign.id.as_str()))
+            .filter(campaign::Column::LandingUrl.is_null())
+            .exec(conn)
+            .await?;
+    }
+    target.campaign.landing_url = Some(url);
     Ok(())
 }
 
@@ -337,6 +421,28 @@ async fn partner_of(
             .0
         }
     };
+    // Partner since it joined the source; its campaign's minimum as its
+    // own when the campaign became no group of its own.
+    let minimum = row
+        .group_key
+        .as_ref()
+        .and_then(|key| target.minimums.get(key))
+        .cloned();
+    let minimum = minimum_of(&row.key, minimum.as_ref(), counts);
+    if row.since.is_some() || minimum.is_some() {
+        let mut update = partner::Entity::update_many();
+        if let Some(since) = row.since.filter(|at| *at < made.created_at) {
+            update = update.col_expr(partner::Column::CreatedAt, Expr::value(since));
+        }
+        if let Some(stored) = minimum {
+            update = update.col_expr(partner::Column::MinimumPayout, Expr::value(stored));
+        }
+        update
+            .filter(partner::Column::Id.eq(made.id.as_str()))
+            .exec(conn)
+            .await?;
+    }
+    paypal_of(conn, target, row, &made.id, counts).await?;
     for (code, coupon) in codes {
         match code_of(conn, target, &made.id, &code, coupon.as_deref()).await? {
             true => counts.codes += 1,
@@ -348,6 +454,126 @@ async fn partner_of(
         }
     }
     target.learn_partner(&row.key, made.id);
+    Ok(())
+}
+
+/// The partner's PayPal address as its payout method; one that is no
+/// address is a problem row, the partner kept without a method.
+async fn paypal_of(
+    conn: &Txn,
+    target: &Target,
+    row: &Partner,
+    partner_id: &str,
+    counts: &mut Counts,
+) -> ApiResult<()> {
+    use crate::payouts::methods::{GivenMethod, Method, store};
+    let Some(email) = row.paypal_email.as_deref() else {
+        return Ok(());
+    };
+    let given = GivenMethod {
+        kind: entity::enums::PayoutMethodType::Paypal,
+        paypal_email: Some(email),
+        iban: None,
+        bic: None,
+        account_holder: None,
+    };
+    match Method::check(&given) {
+        Ok(method) => {
+            store(conn, &target.tenant_id, &target.actor, partner_id, method).await?;
+        }
+        Err(err) => counts.problems.push(Problem::new(
+            "partner",
+            &row.key,
+            format!(
+                "its PayPal address cannot be its payout method ({}): imported without one",
+                said(&err)
+            ),
+        )),
+    }
+    Ok(())
+}
+
+/// Coupons a source lists apart: each a code of its partner with that
+/// coupon, and the Stripe promotion code it is; again, as it is.
+async fn coupons_of(
+    conn: &Txn,
+    target: &mut Target,
+    rows: &[Coupon],
+    counts: &mut Counts,
+) -> ApiResult<()> {
+    for row in rows {
+        let problem = |reason: String| Problem::new("coupon", &row.key, reason);
+        if row.archived {
+            counts.problems.push(problem(format!(
+                "{:?} is archived at the source: it attributes nothing there, nor here",
+                row.code
+            )));
+            continue;
+        }
+        let Some(code) = codes::imported_code(&row.code) else {
+            counts.problems.push(problem(format!(
+                "{:?} is not a code revshare keeps (1 to 64 letters, digits, '-', '_' or '.')",
+                row.code
+            )));
+            continue;
+        };
+        let Some(partner_id) = partner_id(conn, target, &row.partner_key).await? else {
+            counts.problems.push(problem(format!(
+                "its affiliate {} was not imported",
+                row.partner_key
+            )));
+            continue;
+        };
+        if target.dry {
+            counts.codes += 1;
+            continue;
+        }
+        let held = referral_code::Entity::find()
+            .filter(referral_code::Column::TenantId.eq(target.tenant_id.as_str()))
+            .filter(referral_code::Column::PartnerId.eq(partner_id.as_str()))
+            .filter(referral_code::Column::CouponKey.eq(row.code.to_lowercase()))
+            .one(conn)
+            .await?;
+        if held.is_some() {
+            counts.unchanged += 1;
+        } else if code_of(conn, target, &partner_id, &code, Some(&row.code)).await? {
+            counts.codes += 1;
+        } else {
+            counts.problems.push(problem(format!(
+                "{:?} is another partner's code or coupon already",
+                row.code
+            )));
+            continue;
+        }
+        if let Some(promotion) = &row.promotion_id {
+            promotion_of(conn, target, promotion, &row.code).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Learns that Stripe's promotion code `id` is `code`, as its webhook
+/// would tell: a checkout naming only the id then attributes.
+async fn promotion_of(conn: &Txn, target: &Target, id: &str, code: &str) -> ApiResult<()> {
+    use entity::connector_promotion_code as promo;
+    use sea_orm::sea_query::OnConflict;
+    promo::Entity::insert(promo::ActiveModel {
+        tenant_id: Set(target.tenant_id.clone()),
+        provider: Set(entity::enums::BillingProvider::Stripe),
+        promotion_id: Set(id.chars().take(255).collect()),
+        code: Set(code.chars().take(255).collect()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            promo::Column::TenantId,
+            promo::Column::Provider,
+            promo::Column::PromotionId,
+        ])
+        .update_column(promo::Column::Code)
+        .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
     Ok(())
 }
 

@@ -146,76 +146,84 @@ pub async fn set(
 ) -> ApiResult<payout_method::Model> {
     db.transaction(|txn| {
         let method = method.clone();
-        Box::pin(async move {
-            let partner = partner::Entity::find_by_id(partner_id.to_owned())
-                .filter(partner::Column::TenantId.eq(tenant_id))
-                .one(&*txn)
-                .await?
-                .ok_or_else(|| ApiError::not_found("partner"))?;
-            let method = match method {
-                Method::StripeConnect { .. } => Method::StripeConnect {
-                    account_id: ready_account(&*txn, tenant_id, partner_id).await?,
-                },
-                other => other,
-            };
-            let mut row = payout_method::ActiveModel {
-                partner_id: Set(partner_id.to_owned()),
-                tenant_id: Set(tenant_id.to_owned()),
-                r#type: Set(PayoutMethodType::Paypal),
-                paypal_email: Set(None),
-                iban: Set(None),
-                bic: Set(None),
-                account_holder: Set(None),
-                account_key: Set(Some(method.account_key())),
-                stripe_account_id: Set(None),
-                updated_by: Set(actor.to_owned()),
-                updated_at: Set(crate::db::now()),
-            };
-            match method {
-                Method::Paypal { email } => row.paypal_email = Set(Some(email)),
-                Method::BankTransfer {
-                    iban,
-                    bic,
-                    account_holder,
-                } => {
-                    row.r#type = Set(PayoutMethodType::BankTransfer);
-                    row.iban = Set(Some(iban.as_str().to_owned()));
-                    row.bic = Set(bic.map(|b| b.as_str().to_owned()));
-                    row.account_holder = Set(Some(account_holder));
-                }
-                Method::StripeConnect { account_id } => {
-                    row.r#type = Set(PayoutMethodType::StripeConnect);
-                    row.stripe_account_id = Set(Some(account_id));
-                }
-            }
-            use payout_method::Column as C;
-            let stored = payout_method::Entity::insert(row)
-                .on_conflict(
-                    OnConflict::column(C::PartnerId)
-                        .update_columns([
-                            C::Type,
-                            C::PaypalEmail,
-                            C::Iban,
-                            C::Bic,
-                            C::AccountHolder,
-                            C::AccountKey,
-                            C::StripeAccountId,
-                            C::UpdatedBy,
-                            C::UpdatedAt,
-                        ])
-                        .to_owned(),
-                )
-                .exec_with_returning(&*txn)
-                .await?;
-            // Another partner paid to the same account, or customers at
-            // the partner's own PayPal address: flagged, in this change.
-            let suspicious =
-                crate::fraud::signals::at_payout_method(&*txn, &partner, &stored).await?;
-            crate::fraud::raise_all(&txn, suspicious, crate::db::now()).await?;
-            Ok(stored)
-        })
+        Box::pin(async move { store(&txn, tenant_id, actor, partner_id, method).await })
     })
     .await
+}
+
+/// [`set`] in the caller's transaction (an import's page).
+pub async fn store(
+    txn: &crate::db::Txn,
+    tenant_id: &str,
+    actor: &str,
+    partner_id: &str,
+    method: Method,
+) -> ApiResult<payout_method::Model> {
+    let partner = partner::Entity::find_by_id(partner_id.to_owned())
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .one(txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    let method = match method {
+        Method::StripeConnect { .. } => Method::StripeConnect {
+            account_id: ready_account(txn, tenant_id, partner_id).await?,
+        },
+        other => other,
+    };
+    let mut row = payout_method::ActiveModel {
+        partner_id: Set(partner_id.to_owned()),
+        tenant_id: Set(tenant_id.to_owned()),
+        r#type: Set(PayoutMethodType::Paypal),
+        paypal_email: Set(None),
+        iban: Set(None),
+        bic: Set(None),
+        account_holder: Set(None),
+        account_key: Set(Some(method.account_key())),
+        stripe_account_id: Set(None),
+        updated_by: Set(actor.to_owned()),
+        updated_at: Set(crate::db::now()),
+    };
+    match method {
+        Method::Paypal { email } => row.paypal_email = Set(Some(email)),
+        Method::BankTransfer {
+            iban,
+            bic,
+            account_holder,
+        } => {
+            row.r#type = Set(PayoutMethodType::BankTransfer);
+            row.iban = Set(Some(iban.as_str().to_owned()));
+            row.bic = Set(bic.map(|b| b.as_str().to_owned()));
+            row.account_holder = Set(Some(account_holder));
+        }
+        Method::StripeConnect { account_id } => {
+            row.r#type = Set(PayoutMethodType::StripeConnect);
+            row.stripe_account_id = Set(Some(account_id));
+        }
+    }
+    use payout_method::Column as C;
+    let stored = payout_method::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(C::PartnerId)
+                .update_columns([
+                    C::Type,
+                    C::PaypalEmail,
+                    C::Iban,
+                    C::Bic,
+                    C::AccountHolder,
+                    C::AccountKey,
+                    C::StripeAccountId,
+                    C::UpdatedBy,
+                    C::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_with_returning(txn)
+        .await?;
+    // Another partner paid to the same account, or customers at
+    // the partner's own PayPal address: flagged, in this change.
+    let suspicious = crate::fraud::signals::at_payout_method(txn, &partner, &stored).await?;
+    crate::fraud::raise_all(txn, suspicious, crate::db::now()).await?;
+    Ok(stored)
 }
 
 /// The partner's Stripe account whose payouts Stripe enabled, or

@@ -23,6 +23,7 @@ on_both_databases_with!(
     a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning,
     a_second_import_adds_nothing_and_a_dry_run_writes_nothing,
     a_fixed_amount_campaign_is_a_group_and_terms_past_expressing_are_a_problem,
+    a_switched_program_pays_every_partner_owed_at_its_first_month_end,
     refused_credentials_and_bad_input_are_named,
     a_payload_the_documents_do_not_describe_fails_naming_its_row,
     a_firstpromoter_program_comes_over_through_its_v2_api,
@@ -80,8 +81,12 @@ fn time(offset_seconds: i64) -> String {
 pub(crate) fn rewardful() -> Fixture {
     let campaign = |id: &str, name: &str, percent: &str, months: Option<i64>| {
         json!({ "id": id, "name": name, "url": "https://acme.example", "private": false,
+            "private_tokens": false, "commission_amount_cents": null, "commission_amount_currency": null,
             "reward_type": "percent", "commission_percent": percent,
-            "max_commission_period_months": months, "days_until_commissions_are_due": 30,
+            "minimum_payout_cents": 0, "minimum_payout_currency": "USD",
+            "max_commission_period_months": months, "max_commissions": null,
+            "days_before_referrals_expire": 30, "days_until_commissions_are_due": 30,
+            "stripe_coupon_id": null, "default": id == "c1",
             "created_at": "2025-01-01T00:00:00.000Z", "updated_at": "2025-01-01T00:00:00.000Z" })
     };
     let affiliate = |id: &str,
@@ -90,12 +95,19 @@ pub(crate) fn rewardful() -> Fixture {
                      email: &str,
                      state: &str,
                      campaign: &str,
-                     tokens: &[&str],
-                     coupons: &[&str]| {
-        json!({ "id": id, "first_name": first, "last_name": last, "email": email, "state": state,
-            "created_at": "2025-02-01T00:00:00.000Z", "campaign": { "id": campaign, "name": campaign },
-            "links": tokens.iter().map(|t| json!({ "id": format!("link-{t}"), "url": format!("https://acme.example?via={t}"), "token": t, "visitors": 3, "leads": 1, "conversions": 1 })).collect::<Vec<_>>(),
-            "coupons": coupons.iter().map(|c| json!({ "id": format!("coupon-{c}"), "code": c })).collect::<Vec<_>>() })
+                     tokens: &[&str]| {
+        // As the affiliate object documents it; its coupons are listed
+        // apart (`/v1/affiliate_coupons`), below.
+        json!({ "id": id, "first_name": first, "last_name": last, "email": email, "paypal_email": null,
+            "state": state, "stripe_customer_id": null, "stripe_account_id": null,
+            "visitors": 3, "leads": 1, "conversions": 1,
+            "created_at": "2025-02-01T00:00:00.000Z", "updated_at": "2025-02-01T00:00:00.000Z",
+            "campaign": { "id": campaign, "name": campaign },
+            "links": tokens.iter().map(|t| json!({ "id": format!("link-{t}"), "url": format!("https://acme.example?via={t}"), "token": t, "visitors": 3, "leads": 1, "conversions": 1 })).collect::<Vec<_>>() })
+    };
+    let coupon = |code: &str, affiliate: &str| {
+        json!({ "id": format!("coupon-{code}"), "external_id": format!("promo_{}", code.to_lowercase()),
+            "token": code, "leads": 0, "conversions": 0, "archived": false, "affiliate_id": affiliate })
     };
     let referral = |id: &str, affiliate: &str, state: &str, customer: Option<&str>, at: &str| {
         json!({ "id": id, "conversion_state": state, "stripe_customer_id": customer,
@@ -140,7 +152,6 @@ pub(crate) fn rewardful() -> Fixture {
                 "active",
                 "c1",
                 &["jane"],
-                &["JANE20"],
             ),
             affiliate(
                 "aff-bob",
@@ -150,7 +161,6 @@ pub(crate) fn rewardful() -> Fixture {
                 "active",
                 "c1",
                 &["bob"],
-                &[],
             ),
             affiliate(
                 "aff-old",
@@ -160,7 +170,6 @@ pub(crate) fn rewardful() -> Fixture {
                 "archived",
                 "c2",
                 &["old-partner"],
-                &[],
             ),
             affiliate(
                 "aff-carl",
@@ -170,7 +179,6 @@ pub(crate) fn rewardful() -> Fixture {
                 "active",
                 "c1",
                 &[],
-                &["CARL10"],
             ),
             affiliate(
                 "aff-eva",
@@ -180,9 +188,12 @@ pub(crate) fn rewardful() -> Fixture {
                 "active",
                 "c2",
                 &["eva"],
-                &[],
             ),
         ],
+    );
+    fixture.lists.insert(
+        "affiliate_coupons",
+        vec![coupon("JANE20", "aff-jane"), coupon("CARL10", "aff-carl")],
     );
     fixture.lists.insert(
         "referrals",
@@ -473,7 +484,8 @@ async fn a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning(app
     let asked = fixture.lock().unwrap().asked.clone();
     assert_eq!(asked["/v1/affiliates?page=2"], 2, "the 429 was retried");
     assert_eq!(asked["/v1/commissions?page=1"], 2, "the 500 was retried");
-    assert_eq!(done["counts"]["requests"], 2 + 3 + 1 + 3 + 3 + 1);
+    // …and one page of coupons, after the affiliates.
+    assert_eq!(done["counts"]["requests"], 2 + 3 + 1 + 1 + 3 + 3 + 1);
     let expands = fixture.lock().unwrap().expands.clone();
     assert!(expands.contains(&("affiliates".into(), vec!["links".into(), "campaign".into()])));
     assert!(expands.contains(&("commissions".into(), vec!["sale".into(), "campaign".into()])));
@@ -579,6 +591,144 @@ async fn a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning(app
     );
 }
 
+/// A program as a brand moves it: a percentage campaign with a minimum
+/// payout and a fixed-amount one, partners paid at PayPal addresses (one
+/// not an address), coupons listed apart (one archived) — then its first
+/// month-end pays every partner owed, none left out for want of a method.
+async fn a_switched_program_pays_every_partner_owed_at_its_first_month_end(app: TestApp) {
+    let mut fixture = rewardful();
+    {
+        let campaigns = fixture.lists.get_mut("campaigns").unwrap();
+        campaigns[0]["minimum_payout_cents"] = json!(2500);
+        campaigns[1]["reward_type"] = json!("amount");
+        campaigns[1]["commission_percent"] = Value::Null;
+        campaigns[1]["commission_amount_cents"] = json!(4000);
+        campaigns[1]["commission_amount_currency"] = json!("USD");
+        for affiliate in fixture.lists.get_mut("affiliates").unwrap() {
+            let paypal = match affiliate["id"].as_str().unwrap() {
+                "aff-bob" => "bob at example".to_owned(),
+                other => format!("{}@paypal.example", other.trim_start_matches("aff-")),
+            };
+            affiliate["paypal_email"] = json!(paypal);
+        }
+        let coupons = fixture.lists.get_mut("affiliate_coupons").unwrap();
+        coupons.push(
+            json!({ "id": "coupon-OLD5", "external_id": "promo_old5", "token": "OLD5",
+            "leads": 0, "conversions": 0, "archived": true, "affiliate_id": "aff-bob" }),
+        );
+    }
+    let (base, _) = serve(fixture).await;
+    let done = import(&app, &base, false).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(done["counts"]["codes"], 6, "{done}");
+    let problems: Vec<(String, String)> = done["problems"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (text(&p["entity"]), text(&p["externalId"])))
+        .collect();
+    assert!(
+        problems.contains(&("partner".into(), "aff-bob".into())),
+        "{done}"
+    );
+    assert!(
+        problems.contains(&("coupon".into(), "coupon-OLD5".into())),
+        "{done}"
+    );
+    let reasons = done["problems"]["nodes"].to_string();
+    assert!(
+        reasons.contains("its PayPal address cannot be its payout method"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("is archived at the source: it attributes nothing there"),
+        "{reasons}"
+    );
+
+    // Each partner: paid at its PayPal address, partner since it joined
+    // Rewardful; the Standard group's minimum is its campaign's.
+    let jane = partner_by_external(&app, "rewardful:aff-jane").await;
+    let read = app
+        .ok(&app.admin(), "query($p: ID!) { partner(id: $p) { createdAt payoutMethod { type paypalEmail } group { name minimumPayout { amount currency } } } }", json!({ "p": jane["id"] }))
+        .await;
+    assert_eq!(
+        read["partner"],
+        json!({ "createdAt": "2025-02-01T00:00:00Z",
+            "payoutMethod": { "type": "PAYPAL", "paypalEmail": "jane@paypal.example" },
+            "group": { "name": "Standard", "minimumPayout": [{ "amount": "25.00", "currency": "USD" }] } })
+    );
+    let bob = partner_by_external(&app, "rewardful:aff-bob").await;
+    let read = app
+        .ok(
+            &app.admin(),
+            "query($p: ID!) { partner(id: $p) { payoutMethod { type } } }",
+            json!({ "p": bob["id"] }),
+        )
+        .await;
+    assert_eq!(read["partner"]["payoutMethod"], Value::Null);
+    // The fixed-amount campaign: $40 a sale.
+    let eva = partner_by_external(&app, "rewardful:aff-eva").await;
+    assert_eq!(eva["group"]["name"], "Partners");
+    // Old links land on the campaign's site; a coupon's promotion code is
+    // known by its id, as Stripe's checkouts name it.
+    let campaign = app
+        .ok(
+            &app.admin(),
+            "{ campaigns(first: 5) { nodes { isDefault landingUrl } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        campaign["campaigns"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["isDefault"] == true && c["landingUrl"] == "https://acme.example/"),
+        "{campaign}"
+    );
+    {
+        use sea_orm::EntityTrait;
+        let promotions = entity::connector_promotion_code::Entity::find()
+            .all(app.db.conn())
+            .await
+            .unwrap();
+        let mut learnt: Vec<(String, String)> = promotions
+            .into_iter()
+            .map(|p| (p.promotion_id, p.code))
+            .collect();
+        learnt.sort();
+        assert_eq!(
+            learnt,
+            [
+                ("promo_carl10".to_owned(), "CARL10".to_owned()),
+                ("promo_jane20".to_owned(), "JANE20".to_owned()),
+            ]
+        );
+    }
+
+    // The first month-end: every partner owed is paid at PayPal; none is
+    // left out for want of a method.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let run = app
+        .ok(
+            &app.admin(),
+            "mutation($end: Date!) { createPayoutRun(input: { periodEnd: $end }) { payouts { amount currency partner { externalId } method { type paypalEmail } } skipped { partner { externalId } reason balance { amount currency } } } }",
+            json!({ "end": today }),
+        )
+        .await;
+    assert_eq!(
+        run["createPayoutRun"]["payouts"],
+        json!([{ "amount": "30.00", "currency": "USD", "partner": { "externalId": "rewardful:aff-jane" },
+            "method": { "type": "PAYPAL", "paypalEmail": "jane@paypal.example" } }])
+    );
+    let skipped = run["createPayoutRun"]["skipped"].to_string();
+    assert!(!skipped.contains("NO_PAYOUT_METHOD"), "{skipped}");
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
 async fn a_second_import_adds_nothing_and_a_dry_run_writes_nothing(app: TestApp) {
     let (base, _) = serve(rewardful()).await;
     let dry = import(&app, &base, true).await;
@@ -615,7 +765,7 @@ async fn a_second_import_adds_nothing_and_a_dry_run_writes_nothing(app: TestApp)
     assert_eq!(
         again["counts"],
         json!({ "partners": 0, "codes": 0, "customers": 0, "commissions": 0, "skipped": 0,
-            "unchanged": 5 + 4 + 6, "requests": again["counts"]["requests"] })
+            "unchanged": 5 + 2 + 4 + 6, "requests": again["counts"]["requests"] })
     );
     let after = app.ok(&app.admin(), "{ programTotals { currency accrued approved paid } partners(first: 10) { totalCount } }", json!({})).await;
     assert_eq!(after, totals);

@@ -181,10 +181,12 @@ fn small_program(
     move |path, query| {
         let page: u64 = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
         match path {
-            "/v1/campaigns" | "/v1/referrals" => Reply::Json(rewardful_page(json!([]), None)),
+            "/v1/campaigns" | "/v1/referrals" | "/v1/affiliate_coupons" => {
+                Reply::Json(rewardful_page(json!([]), None))
+            }
             "/v1/affiliates" => Reply::Json(rewardful_page(
                 json!([{ "id": "aff-ann", "first_name": "Ann", "last_name": "Able",
-                    "email": "ann@example.com", "state": "active", "links": [], "coupons": [] }]),
+                    "email": "ann@example.com", "paypal_email": null, "state": "active", "links": [] }]),
                 None,
             )),
             "/v1/commissions" => commissions(page),

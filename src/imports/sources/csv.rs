@@ -188,6 +188,8 @@ fn group(row: &Row) -> Result<Group, PageError> {
         percentage: decimal(row, "percentage"),
         max_months: get(row, "max_months").and_then(|m| m.parse().ok()),
         flat: decimal(row, "flat_amount"),
+        minimum: None,
+        url: None,
     })
 }
 
@@ -211,6 +213,8 @@ fn partner(row: &Row) -> Result<Partner, PageError> {
         group_key: get(row, "group_id").map(str::to_owned),
         codes: words("codes"),
         coupons: words("coupons"),
+        paypal_email: None,
+        since: None,
     })
 }
 

@@ -115,6 +115,8 @@ fn promoter(v: &Value) -> Result<Partner, PageError> {
             .filter_map(|c| text(c, "ref_token").map(str::to_owned))
             .collect(),
         coupons,
+        paypal_email: None,
+        since: time(v, "created_at"),
         key,
     })
 }

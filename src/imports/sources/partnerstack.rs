@@ -143,6 +143,8 @@ async fn partnership(client: &Client, v: &Value) -> Result<Partner, PageError> {
         group_key: v.get("group").and_then(|g| id(g, "key")),
         codes,
         coupons: Vec::new(),
+        paypal_email: None,
+        since: time(v, "created_at"),
         key,
     })
 }

@@ -3,13 +3,17 @@
 //! (`limit` at most 100) answered as `{"pagination": {"next_page",
 //! "total_count", …}, "data": [...]}`.
 //!
-//! - `GET /campaigns`: `id`, `name`, `reward_type` (`percent` |
+//! - `GET /campaigns`: `id`, `name`, `url`, `reward_type` (`percent` |
 //!   `amount`), `commission_percent`, `commission_amount_cents`,
-//!   `max_commission_period_months`;
+//!   `max_commission_period_months`, `minimum_payout_cents` and
+//!   `minimum_payout_currency`;
 //! - `GET /affiliates?expand[]=links&expand[]=campaign`: `id`,
-//!   `first_name`, `last_name`, `email`, `state` (`active`, `suspended`,
-//!   `archived`…), `campaign`, `links[].token` (the `?via=` of a link),
-//!   `coupons[].code`;
+//!   `first_name`, `last_name`, `email`, `paypal_email`, `created_at`,
+//!   `state` (`active`, `suspended`, `archived`…), `campaign`,
+//!   `links[].token` (the `?via=` of a link);
+//! - `GET /affiliate_coupons` (read after the affiliates, in their phase):
+//!   `id`, `token` (the code a customer types), `external_id` (Stripe's
+//!   promotion code, `promo_…`), `archived`, `affiliate_id`;
 //! - `GET /referrals?expand[]=affiliate`: `id`, `affiliate`,
 //!   `conversion_state` (`visitor`, `lead`, `conversion`), `customer.id`
 //!   or `stripe_customer_id` (Stripe's `cus_…`), `became_conversion_at`,
@@ -21,7 +25,9 @@
 
 use super::super::client::Client;
 use super::super::source::json::{id, int, items, text, time};
-use super::super::source::{Commission, Group, Page, PageError, Partner, Problem, Referral, Rows};
+use super::super::source::{
+    Commission, Coupon, Group, Page, PageError, Partner, Problem, Referral, Rows,
+};
 use super::{currency_of, minor_of, unexpected};
 use crate::ledger::imported::SourceState;
 use entity::enums::{ImportPhase, PartnerStatus};
@@ -32,15 +38,21 @@ use serde_json::Value;
 pub const HOST: &str = "https://api.getrewardful.com";
 /// The largest page Rewardful answers.
 const LIMIT: u32 = 100;
+/// The partners' phase's cursors past the affiliates: pages of coupons.
+const COUPONS: &str = "coupons:";
 
 pub async fn page(
     client: &Client,
     phase: ImportPhase,
     cursor: Option<&str>,
 ) -> Result<Page, PageError> {
-    let number = cursor.unwrap_or("1").to_owned();
+    // The partners' phase reads the affiliates, then their coupons
+    // (cursors `coupons:N`).
+    let coupons = cursor.and_then(|c| c.strip_prefix(COUPONS));
+    let number = coupons.or(cursor).unwrap_or("1").to_owned();
     let (path, expand): (&str, &[&str]) = match phase {
         ImportPhase::Groups => ("/v1/campaigns", &[]),
+        ImportPhase::Partners if coupons.is_some() => ("/v1/affiliate_coupons", &[]),
         ImportPhase::Partners => ("/v1/affiliates", &["links", "campaign"]),
         ImportPhase::Customers => ("/v1/referrals", &["affiliate"]),
         ImportPhase::Commissions => ("/v1/commissions", &["sale", "campaign"]),
@@ -50,6 +62,7 @@ pub async fn page(
     let answer = client.get(path, &query).await?;
     let entity = match phase {
         ImportPhase::Groups => "campaign",
+        ImportPhase::Partners if coupons.is_some() => "coupon",
         ImportPhase::Partners => "affiliate",
         ImportPhase::Customers => "referral",
         ImportPhase::Commissions => "commission",
@@ -61,9 +74,20 @@ pub async fn page(
     let pagination = &answer["pagination"];
     let next = int(pagination, "next_page").map(|n| n.to_string());
     let total = int(pagination, "total_count");
+    let (next, total) = match (phase, coupons.is_some()) {
+        // After the last page of affiliates, the first of coupons.
+        (ImportPhase::Partners, false) => {
+            (Some(next.unwrap_or_else(|| format!("{COUPONS}1"))), total)
+        }
+        (ImportPhase::Partners, true) => (next.map(|n| format!("{COUPONS}{n}")), None),
+        _ => (next, total),
+    };
     let mut problems = Vec::new();
     let rows = match phase {
         ImportPhase::Groups => Rows::Groups(data.iter().map(group).collect::<Result<_, _>>()?),
+        ImportPhase::Partners if coupons.is_some() => {
+            Rows::Coupons(data.iter().map(coupon).collect::<Result<_, _>>()?)
+        }
         ImportPhase::Partners => {
             Rows::Partners(data.iter().map(partner).collect::<Result<_, _>>()?)
         }
@@ -98,7 +122,16 @@ fn group(v: &Value) -> Result<Group, PageError> {
         Some("amount") => int(v, "commission_amount_cents").map(|c| Decimal::new(c, 2)),
         _ => None,
     };
+    // A minimum of 0 is none.
+    let minimum = int(v, "minimum_payout_cents")
+        .filter(|cents| *cents > 0)
+        .map(|cents| {
+            let currency = text(v, "minimum_payout_currency").unwrap_or("USD");
+            (Decimal::new(cents, 2), currency.to_uppercase())
+        });
     Ok(Group {
+        minimum,
+        url: text(v, "url").map(str::to_owned),
         name: text(v, "name").unwrap_or(&key).to_owned(),
         key,
         percentage,
@@ -136,7 +169,24 @@ fn partner(v: &Value) -> Result<Partner, PageError> {
         status,
         group_key: v.get("campaign").and_then(|c| id(c, "id")),
         codes: tokens("links", "token"),
-        coupons: tokens("coupons", "code"),
+        // Read from `/v1/affiliate_coupons`, with their promotion codes.
+        coupons: Vec::new(),
+        paypal_email: text(v, "paypal_email").map(str::to_owned),
+        since: time(v, "created_at"),
+        key,
+    })
+}
+
+fn coupon(v: &Value) -> Result<Coupon, PageError> {
+    let key = id(v, "id").ok_or_else(|| unexpected("coupon", v))?;
+    let (Some(code), Some(partner_key)) = (text(v, "token"), id(v, "affiliate_id")) else {
+        return Err(unexpected("coupon", v));
+    };
+    Ok(Coupon {
+        code: code.to_owned(),
+        partner_key,
+        promotion_id: text(v, "external_id").map(str::to_owned),
+        archived: v.get("archived").and_then(Value::as_bool).unwrap_or(false),
         key,
     })
 }

@@ -158,6 +158,8 @@ async fn partner(client: &Client, program: &str, v: &Value) -> Result<Partner, P
         group_key: text(v, "group_id").map(str::to_owned),
         codes,
         coupons: Vec::new(),
+        paypal_email: None,
+        since: time(v, "created_at"),
         key,
     })
 }
