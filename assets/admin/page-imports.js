@@ -6,7 +6,7 @@
 import { html, useEffect, useState } from './lib.js';
 import { gql } from './api.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery } from './ui.js';
-import { Done, Paged, Writable, day, tone, useForm, useParams, usePaged } from './parts.js';
+import { Done, GroupSelect, Paged, Writable, day, tone, useForm, useGroups, useParams, usePaged } from './parts.js';
 
 const SOURCES = [
   ['REWARDFUL', 'Rewardful', [['apiKey', 'API secret']]],
@@ -75,11 +75,16 @@ function Start({ started }) {
     if (source === 'CSV') credentials.csv = form.get('csv');
     if (form.get('baseUrl')) credentials.baseUrl = form.get('baseUrl');
     const dryRun = form.get('dryRun') === 'on';
-    const data = await gql(START, { input: { source, credentials, dryRun } });
+    const groupId = form.get('groupId') || null;
+    const data = await gql(START, { input: { source, credentials, dryRun, groupId } });
     // The key does not stay on the page.
     element.reset();
     started(data.startImport.id, `${dryRun ? 'A dry run' : 'The import'} from ${sourceName(source)} started.`);
   }, 'Started.');
+  const { groups } = useGroups();
+  // A refused key names `credentials`; a bad address `credentials.baseUrl`,
+  // shown under its own field alone.
+  const keyError = (name) => fieldError(name) || (fieldError('baseUrl') ? null : fieldError('credentials'));
   return html`
     <${Section} title="Start an import" id="import-start">
       <div class="stack">
@@ -89,7 +94,7 @@ function Start({ started }) {
       </div>
       <form class="stack" onSubmit=${submit} autocomplete="off" key=${source}>
         ${fields.map(([name, label]) => html`
-          <${Field} id=${`import-${name}`} label=${label} hint="Used while the import runs, never shown again." error=${fieldError(name) || fieldError('credentials')}>
+          <${Field} id=${`import-${name}`} label=${label} hint="Used while the import runs, never shown again." error=${keyError(name)}>
             ${(a) => html`<input name=${name} type="password" required spellcheck="false" ...${a} />`}
           <//>`)}
         ${source === 'CSV' && html`
@@ -100,6 +105,9 @@ function Start({ started }) {
           <${Field} id="import-base" label="API address (optional)" hint="Only for a regional host: the platform's own is used otherwise." error=${fieldError('baseUrl')}>
             ${(a) => html`<input name="baseUrl" type="url" spellcheck="false" ...${a} />`}
           <//>`}
+        <${Field} id="import-group" label="Group" hint="Every imported partner goes into it; by default each source campaign becomes a group of its own, its terms as its rules." error=${fieldError('groupId')}>
+          ${(a) => html`<${GroupSelect} groups=${groups} blank="One group per source campaign" a=${a} />`}
+        <//>
         <label class="choice"><input type="checkbox" name="dryRun" /> Dry run: read and count everything, write nothing</label>
         <p><button type="submit" disabled=${busy}>Import from ${sourceName(source)}</button></p>
         <${Outcome} outcome=${outcome && outcome.error ? outcome : null} />

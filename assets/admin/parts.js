@@ -292,7 +292,7 @@ export function GroupSelect({ groups, name = 'groupId', value, blank, a }) {
 }
 
 const FIND_PARTNERS = `query FindPartners($search: String) {
-  partners(search: $search, first: 20) { nodes { id name email } }
+  partners(search: $search, first: 100) { nodes { id name email } }
 }`;
 
 const ONE_PARTNER = `query OnePartner($id: ID!) { partner(id: $id) { id name email } }`;
@@ -301,7 +301,7 @@ const noPartner = async () => ({ partner: null });
 
 /**
  * A partner chosen by searching its name or e-mail: a search box, and a
- * `<select name=…>` of the first 20 partners it finds.
+ * `<select name=…>` of the first 100 partners it finds (a page's most).
  */
 export function PartnerPicker({ id, name = 'partnerId', label = 'Partner', value, blank = 'Any partner', error }) {
   const [typed, setTyped] = useState('');
