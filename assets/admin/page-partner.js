@@ -53,6 +53,10 @@ const LINK = `mutation PortalLink($partnerId: ID!, $ttlMinutes: Int) {
   createPartnerPortalLink(partnerId: $partnerId, ttlMinutes: $ttlMinutes) { url expiresAt }
 }`;
 
+const SET_METHOD = `mutation SetMethod($input: SetPayoutMethodInput!) {
+  setPayoutMethod(input: $input) { type paypalEmail iban }
+}`;
+
 const DECIDE_TAX = `mutation DecideTax($input: DecideTaxProfileInput!) {
   decideTaxProfile(input: $input) { status decidedAt reason }
 }`;
@@ -201,8 +205,54 @@ function Payment({ partner, changed }) {
           : 'None submitted'}</dd></div>
         ${tax && tax.reason && html`<div><dt>Reason</dt><dd>${tax.reason}</dd></div>`}
       </dl>
+      <${Writable}>
+        <div class="actions">
+          <${Reveal} id="set-method" label=${m ? 'Change the payout method…' : 'Set a payout method…'}>${() => html`<${SetMethod} partner=${partner} changed=${changed} />`}<//>
+        </div>
+      <//>
       ${tax && html`<${Writable}><${DecideTax} partner=${partner} changed=${changed} /><//>`}
     <//>`;
+}
+
+/** Finance sets where a partner is paid: a PayPal address or a bank account. */
+function SetMethod({ partner, changed }) {
+  const [type, setType] = useState((partner.payoutMethod && partner.payoutMethod.type === 'BANK_TRANSFER') ? 'BANK_TRANSFER' : 'PAYPAL');
+  const [busy, outcome, fieldError, submit] = useForm(async (form) => {
+    const input = { partnerId: partner.id, type };
+    if (type === 'PAYPAL') input.paypalEmail = form.get('paypalEmail');
+    else {
+      input.iban = form.get('iban');
+      input.bic = form.get('bic') || null;
+      input.accountHolder = form.get('accountHolder');
+    }
+    await gql(SET_METHOD, { input });
+    changed(`${partner.name} is paid by ${method(type)} now.`);
+  }, 'Done.');
+  const named = ['paypalEmail', 'iban', 'bic', 'accountHolder', 'type'].some((f) => fieldError(f));
+  return html`
+    <form class="stack reason-form" onSubmit=${submit} autocomplete="off">
+      <${Field} id="set-method-type" label="Method" error=${fieldError('type')}>
+        ${(a) => html`<select value=${type} onChange=${(e) => setType(e.target.value)} ...${a}>
+          <option value="PAYPAL">${method('PAYPAL')}</option>
+          <option value="BANK_TRANSFER">${method('BANK_TRANSFER')}</option>
+        </select>`}
+      <//>
+      ${type === 'PAYPAL' ? html`
+        <${Field} id="set-method-paypal" label="PayPal address" error=${fieldError('paypalEmail')}>
+          ${(a) => html`<input name="paypalEmail" type="email" required spellcheck="false" ...${a} />`}
+        <//>` : html`
+        <${Field} id="set-method-iban" label="IBAN" error=${fieldError('iban')}>
+          ${(a) => html`<input name="iban" required spellcheck="false" ...${a} />`}
+        <//>
+        <${Field} id="set-method-bic" label="BIC (optional)" error=${fieldError('bic')}>
+          ${(a) => html`<input name="bic" spellcheck="false" ...${a} />`}
+        <//>
+        <${Field} id="set-method-holder" label="Account holder" error=${fieldError('accountHolder')}>
+          ${(a) => html`<input name="accountHolder" required ...${a} />`}
+        <//>`}
+      <p><button type="submit" disabled=${busy}>Save the payout method</button></p>
+      ${outcome && outcome.error && !named && html`<p class="notice error" role="alert">${outcome.error.message}</p>`}
+    </form>`;
 }
 
 function DecideTax({ partner, changed }) {

@@ -316,7 +316,7 @@ function RunPayouts({ run, changed }) {
                       ${p.reference && html`<span class="muted block">${p.reference}</span>`}
                       ${p.failureReason && html`<span class="muted block">${p.failureReason}</span>`}
                       ${p.rail && html`<span class="block" data-rail-status=${p.railStatus}>${method(p.rail === 'PAYPAL_PAYOUTS' ? 'PAYPAL' : 'STRIPE_CONNECT')}: ${RAIL_STATUS[p.railStatus] || words(p.railStatus)}</span>`}
-                      ${p.railReference && html`<span class="muted block">${p.railReference}</span>`}
+                      ${p.railReference && p.railReference !== p.reference && html`<span class="muted block">${p.railReference}</span>`}
                       ${p.railError && html`<span class="muted block" data-rail-error>${p.railError}</span>`}
                       ${p.filedAs && !p.rail && html`<span class="muted block" data-filed=${p.filedAs}>In the ${p.filedAs === 'SEPA_PAIN_001' ? 'SEPA' : 'PayPal'} file</span>`}
                     </td>

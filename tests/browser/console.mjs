@@ -115,8 +115,19 @@ try {
     }
   }
 
-  // A partner's balances, as the API answers them.
+  // A partner's balances, as the API answers them; finance sets where it
+  // is paid from its page (the run below pays it by that method).
   await open(`#/partners/${plan.partner}`, plan.partnerName);
+  await page.click('text=Set a payout method…');
+  await page.selectOption('#set-method-type', 'BANK_TRANSFER');
+  await page.fill('#set-method-iban', plan.bank.iban);
+  await page.fill('#set-method-bic', plan.bank.bic);
+  await page.fill('#set-method-holder', plan.bank.holder);
+  await page.click('text=Save the payout method');
+  await page.waitForSelector('[data-state="payout-method"]:has-text("3000")', { timeout });
+  const set = await api('query($id: ID!) { partner(id: $id) { payoutMethod { type bic accountHolder } } }', { id: plan.partner });
+  check(set.partner.payoutMethod && set.partner.payoutMethod.type === 'BANK_TRANSFER'
+    && set.partner.payoutMethod.accountHolder === plan.bank.holder, 'the method set in the console');
   const partner = await api('query($id: ID!) { partner(id: $id) { balance { currency accrued approved paid } } }', { id: plan.partner });
   check(partner.partner.balance.length > 0, 'the partner has balances');
   for (const balance of partner.partner.balance) {
