@@ -166,7 +166,7 @@ pub async fn attribute_in(
         referral_code::Entity::update_many()
             .col_expr(
                 referral_code::Column::Customers,
-                Expr::col(referral_code::Column::Customers).add(1),
+                Expr::col(referral_code::Column::Customers).add(1i64),
             )
             .filter(referral_code::Column::Id.eq(code_id.as_str()))
             .exec(conn)

@@ -68,6 +68,9 @@ pub struct Referral {
     pub customer: Option<String>,
     pub email: Option<String>,
     pub at: DateTime<Utc>,
+    /// The link token or coupon it came through, when the source says:
+    /// the code its customer counts on.
+    pub code: Option<String>,
 }
 
 /// A commission, as the source recorded it.

@@ -33,7 +33,7 @@ use entity::{attribution, campaign, partner, partner_group, referral_code, unatt
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
 
 /// What an import knows while it runs: where rows go, and the keys it
@@ -676,6 +676,31 @@ async fn customers_of(
         .into_iter()
         .map(|h| h.customer_external_id)
         .collect();
+    // The codes the referrals came through, by their text and coupon.
+    let tokens: Vec<String> = rows.iter().filter_map(|r| r.code.clone()).collect();
+    let lowered: Vec<String> = tokens.iter().map(|t| t.to_lowercase()).collect();
+    let mut through: HashMap<String, (String, String)> = HashMap::new();
+    if !tokens.is_empty() {
+        let found = referral_code::Entity::find()
+            .filter(referral_code::Column::TenantId.eq(target.tenant_id.as_str()))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(referral_code::Column::Code.is_in(tokens.iter().map(String::as_str)))
+                    .add(
+                        referral_code::Column::CouponKey.is_in(lowered.iter().map(String::as_str)),
+                    ),
+            )
+            .all(conn)
+            .await?;
+        for code in found {
+            let by = (code.id.clone(), code.partner_id.clone());
+            if let Some(coupon) = &code.coupon_key {
+                through.insert(coupon.clone(), by.clone());
+            }
+            through.insert(code.code.to_lowercase(), by);
+        }
+    }
+    let mut counted: HashMap<String, i64> = HashMap::new();
     let mut new = Vec::new();
     let mut in_page = HashSet::new();
     for row in rows {
@@ -729,6 +754,16 @@ async fn customers_of(
                 .await?;
             continue;
         }
+        // Counted on the partner's code it came through.
+        let code_id = row
+            .code
+            .as_ref()
+            .and_then(|token| through.get(&token.to_lowercase()))
+            .filter(|(_, owner)| *owner == partner_id)
+            .map(|(id, _)| id.clone());
+        if let Some(id) = &code_id {
+            *counted.entry(id.clone()).or_default() += 1;
+        }
         new.push(attribution::ActiveModel {
             id: Set(crate::input::new_id()),
             tenant_id: Set(target.tenant_id.clone()),
@@ -737,7 +772,7 @@ async fn customers_of(
             campaign_id: Set(target.campaign.id.clone()),
             source: Set(AttributionSource::Import),
             click_id: Set(None),
-            referral_code_id: Set(None),
+            referral_code_id: Set(code_id),
             email: Set(row.email.clone()),
             attributed_at: Set(row.at),
             created_at: Set(crate::db::now()),
@@ -746,6 +781,18 @@ async fn customers_of(
     for chunk in new.chunks(crate::posting::WRITE_CHUNK) {
         attribution::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(conn)
+            .await?;
+    }
+    // Bound as a BIGINT, as the attribution's own count is: one statement
+    // text is prepared once per connection, with its parameters' types.
+    for (code_id, n) in counted {
+        referral_code::Entity::update_many()
+            .col_expr(
+                referral_code::Column::Customers,
+                Expr::col(referral_code::Column::Customers).add(n),
+            )
+            .filter(referral_code::Column::Id.eq(code_id))
+            .exec(conn)
             .await?;
     }
     Ok(())

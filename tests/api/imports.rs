@@ -109,10 +109,17 @@ pub(crate) fn rewardful() -> Fixture {
         json!({ "id": format!("coupon-{code}"), "external_id": format!("promo_{}", code.to_lowercase()),
             "token": code, "leads": 0, "conversions": 0, "archived": false, "affiliate_id": affiliate })
     };
+    // The link it came through: the affiliate's first token, when it has
+    // one (`aff-jane` → `jane`).
     let referral = |id: &str, affiliate: &str, state: &str, customer: Option<&str>, at: &str| {
+        let token = match affiliate {
+            "aff-jane" | "aff-bob" | "aff-eva" => Some(affiliate.trim_start_matches("aff-")),
+            _ => None,
+        };
+        let link = token.map(|t| json!({ "id": format!("link-{t}"), "url": format!("https://acme.example?via={t}"), "token": t }));
         json!({ "id": id, "conversion_state": state, "stripe_customer_id": customer,
             "customer": customer.map(|c| json!({ "platform": "stripe", "id": c, "email": format!("{c}@buyer.example") })),
-            "affiliate": { "id": affiliate }, "link": null, "coupon": null,
+            "affiliate": { "id": affiliate }, "link": link, "coupon": null,
             "created_at": at, "became_lead_at": at, "became_conversion_at": if state == "conversion" { Some(at) } else { None } })
     };
     let commission = |id: &str,
@@ -555,6 +562,19 @@ async fn a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning(app
         json!([{ "amount": "15.00", "currency": "USD", "status": "REVERSED",
         "reversalReason": "IMPORTED_VOID", "accruedAt": "2026-05-02T10:00:00Z", "paidAt": null,
         "breakdown": [{ "vocabulary": "IMPORTED", "description": "imported from Rewardful", "value": "com-4", "amount": "15.00" }] }])
+    );
+
+    // Each code counts the customers it brought at the source.
+    let codes = app
+        .ok(
+            &app.admin(),
+            "query($p: ID!) { partner(id: $p) { referralCodes { code customers } } }",
+            json!({ "p": jane["id"] }),
+        )
+        .await;
+    assert_eq!(
+        codes["partner"]["referralCodes"],
+        json!([{ "code": "jane", "customers": 1 }, { "code": "jane20", "customers": 0 }])
     );
 
     // Old links keep earning: Jane's `?via=jane` is her code…

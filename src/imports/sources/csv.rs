@@ -236,6 +236,7 @@ fn referral(row: &Row, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
         customer: Some(customer.to_owned()),
         email: get(row, "email").map(str::to_owned),
         at: time(row, "converted_at").ok_or_else(|| unexpected("customer", row, "customer_id"))?,
+        code: None,
     }))
 }
 

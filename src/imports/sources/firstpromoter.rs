@@ -146,6 +146,7 @@ fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
         customer: Some(customer.to_owned()),
         email: text(v, "email").map(str::to_owned),
         at,
+        code: None,
     }))
 }
 

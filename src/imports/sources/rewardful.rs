@@ -16,7 +16,8 @@
 //!   promotion code, `promo_…`), `archived`, `affiliate_id`;
 //! - `GET /referrals?expand[]=affiliate`: `id`, `affiliate`,
 //!   `conversion_state` (`visitor`, `lead`, `conversion`), `customer.id`
-//!   or `stripe_customer_id` (Stripe's `cus_…`), `became_conversion_at`,
+//!   or `stripe_customer_id` (Stripe's `cus_…`), `link.token` or
+//!   `coupon.token` (what it came through), `became_conversion_at`,
 //!   `became_lead_at`, `created_at`;
 //! - `GET /commissions?expand[]=sale&expand[]=campaign`: `id`, `amount`
 //!   (cents), `currency`, `state` (`pending`, `due`, `paid`, `voided`),
@@ -221,6 +222,10 @@ fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
             .and_then(|c| text(c, "email"))
             .map(str::to_owned),
         at,
+        code: ["link", "coupon"]
+            .iter()
+            .find_map(|by| v.get(*by).and_then(|o| text(o, "token")))
+            .map(str::to_owned),
     }))
 }
 

@@ -179,6 +179,7 @@ fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
         customer: Some(customer.to_owned()),
         email: text(v, "email").map(str::to_owned),
         at: time(v, "created_at").ok_or_else(|| unexpected("customer", v))?,
+        code: None,
     }))
 }
 
