@@ -6,7 +6,9 @@
 //! lookup done by the HTTP layer before a principal exists.
 
 pub mod access;
+pub mod finding;
 pub mod jwt;
+pub mod table;
 pub mod visible;
 
 use crate::engine::Currency;

@@ -455,6 +455,19 @@ async fn promotion_code(txn: &Txn, tenant_id: &str, promotion: &Value) -> Outcom
     let (Some(id), Some(code)) = (text(promotion, "id"), promotion["code"].as_str()) else {
         return effects::ignored("a promotion code without an id or a code");
     };
+    learn_promotion(txn, tenant_id, id, code).await?;
+    Ok(Step::Done)
+}
+
+/// Remembers that Stripe's promotion code `id` (`promo_…`) is `code`, the
+/// text a customer types (its webhook says so; an import from a platform
+/// that knew it too).
+pub async fn learn_promotion(
+    conn: &impl sea_orm::ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+    code: &str,
+) -> ApiResult<()> {
     use entity::connector_promotion_code as promo;
     promo::Entity::insert(promo::ActiveModel {
         tenant_id: Set(tenant_id.to_owned()),
@@ -471,9 +484,9 @@ async fn promotion_code(txn: &Txn, tenant_id: &str, promotion: &Value) -> Outcom
         .update_column(promo::Column::Code)
         .to_owned(),
     )
-    .exec_without_returning(txn)
+    .exec_without_returning(conn)
     .await?;
-    Ok(Step::Done)
+    Ok(())
 }
 
 /// A checkout's promotion code that is a partner's coupon: named by its

@@ -15,8 +15,10 @@
 
 pub mod client;
 pub mod guard;
+mod program;
 pub mod source;
 pub mod sources;
+mod target;
 pub mod write;
 
 use crate::db::Db;

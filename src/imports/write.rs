@@ -19,115 +19,25 @@
 //!   partner (source `IMPORT`), at the time it converted;
 //! - a commission → [`crate::ledger::imported`].
 
-use super::source::{Commission, Coupon, Group, Partner, Problem, Referral, Rows};
+use super::program;
+use super::source::{Commission, Group, Partner, Problem, Referral, Rows};
+pub use super::target::{Counts, Learnt, Target, said};
+use super::target::{code_of, partner_id};
 use crate::attribution::codes;
 use crate::campaigns::enrollment;
 use crate::db::Txn;
 use crate::directory::{groups, partners};
 use crate::engine::{EventKind, Rule, RuleEntry, RuleSet};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::ledger::imported::{self, ImportedCommission};
-use chrono::{DateTime, Utc};
+
 use entity::enums::{AttributionSource, PartnerType};
-use entity::{attribution, campaign, partner, partner_group, referral_code, unattributed_event};
+use entity::{attribution, partner, partner_group, referral_code, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
 use std::collections::{HashMap, HashSet};
-
-/// What an import knows while it runs: where rows go, and the keys it
-/// resolved (in a dry run, also the rows it would have made).
-pub struct Target {
-    pub tenant_id: String,
-    /// `rewardful`, …: the prefix of every key.
-    pub prefix: &'static str,
-    /// `Rewardful`, …: what a breakdown line says.
-    pub platform: &'static str,
-    pub campaign: campaign::Model,
-    /// The group every partner goes into, when the import names one.
-    pub group_id: Option<String>,
-    pub dry: bool,
-    pub actor: String,
-    /// Source campaign → group, once the groups are read.
-    pub groups: HashMap<String, String>,
-    /// Source campaign → its minimum payout, for the partners of a
-    /// campaign that became no group of its own.
-    pub minimums: HashMap<String, (Decimal, String)>,
-    /// Groups the source has: one alone keeps the default group.
-    pub several_groups: bool,
-    /// Source partner → partner id (a dry run's would-be partners too).
-    pub partners: HashMap<String, String>,
-    /// Source referral → the customer's Stripe id and when it converted.
-    pub referrals: HashMap<String, (String, DateTime<Utc>)>,
-    /// The addresses (as compared) of the partners this run brought in
-    /// (a dry run's would-be partners hold theirs in memory alone).
-    pub emails: HashSet<String>,
-    /// Keys learnt during the page being written: forgotten should its
-    /// transaction roll back.
-    pub learnt: Vec<(Learnt, String)>,
-}
-
-/// Which map a key was learnt into.
-#[derive(Debug, Clone, Copy)]
-pub enum Learnt {
-    Group,
-    Partner,
-    Referral,
-}
-
-/// What a page came to.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Counts {
-    pub partners: i64,
-    pub codes: i64,
-    pub customers: i64,
-    pub commissions: i64,
-    pub skipped: i64,
-    pub unchanged: i64,
-    pub problems: Vec<Problem>,
-}
-
-impl Target {
-    /// A new page: nothing learnt yet.
-    pub fn begin_page(&mut self) {
-        self.learnt.clear();
-    }
-
-    /// Forgets what the page learnt (its transaction rolled back).
-    pub fn forget_page(&mut self) {
-        for (map, key) in std::mem::take(&mut self.learnt) {
-            match map {
-                Learnt::Group => drop(self.groups.remove(&key)),
-                Learnt::Partner => drop(self.partners.remove(&key)),
-                Learnt::Referral => drop(self.referrals.remove(&key)),
-            }
-        }
-    }
-
-    fn learn_group(&mut self, key: &str, id: String) {
-        self.learnt.push((Learnt::Group, key.to_owned()));
-        self.groups.insert(key.to_owned(), id);
-    }
-
-    fn learn_partner(&mut self, key: &str, id: String) {
-        self.learnt.push((Learnt::Partner, key.to_owned()));
-        self.partners.insert(key.to_owned(), id);
-    }
-
-    fn learn_referral(&mut self, key: &str, customer: String, at: DateTime<Utc>) {
-        self.learnt.push((Learnt::Referral, key.to_owned()));
-        self.referrals.insert(key.to_owned(), (customer, at));
-    }
-
-    pub fn partner_key(&self, id: &str) -> String {
-        format!("{}:{id}", self.prefix)
-    }
-
-    fn group_key(&self, id: &str) -> String {
-        format!("{}:campaign:{id}", self.prefix)
-    }
-}
 
 /// Writes (or, dry, counts) one page's rows.
 pub async fn page(conn: &Txn, target: &mut Target, rows: &Rows) -> ApiResult<Counts> {
@@ -139,7 +49,7 @@ pub async fn page(conn: &Txn, target: &mut Target, rows: &Rows) -> ApiResult<Cou
                 partner_of(conn, target, row, &mut counts).await?;
             }
         }
-        Rows::Coupons(rows) => coupons_of(conn, target, rows, &mut counts).await?,
+        Rows::Coupons(rows) => program::coupons_of(conn, target, rows, &mut counts).await?,
         Rows::Customers(rows) => customers_of(conn, target, rows, &mut counts).await?,
         Rows::Commissions(rows) => commissions_of(conn, target, rows, &mut counts).await?,
     }
@@ -153,7 +63,7 @@ async fn groups_of(
     counts: &mut Counts,
 ) -> ApiResult<()> {
     target.several_groups |= rows.len() > 1 || !target.groups.is_empty();
-    landing_of(conn, target, rows).await?;
+    program::landing_of(conn, target, rows).await?;
     if target.group_id.is_some() || !target.several_groups {
         // Kept in the import's group, or the default group: each partner
         // keeps its campaign's minimum as its own.
@@ -214,7 +124,7 @@ async fn groups_of(
                     rules,
                 };
                 let made = groups::insert(conn, &target.tenant_id, new).await?;
-                if let Some(stored) = minimum_of(&row.key, row.minimum.as_ref(), counts) {
+                if let Some(stored) = program::minimum_of(&row.key, row.minimum.as_ref(), counts) {
                     partner_group::Entity::update_many()
                         .col_expr(partner_group::Column::MinimumPayout, Expr::value(stored))
                         .filter(partner_group::Column::Id.eq(made.id.as_str()))
@@ -226,60 +136,6 @@ async fn groups_of(
         };
         target.learn_group(&row.key, id);
     }
-    Ok(())
-}
-
-/// A campaign's minimum payout as a stored list, or a problem naming the
-/// campaign (a currency revshare does not know, an amount finer than it).
-fn minimum_of(
-    key: &str,
-    minimum: Option<&(Decimal, String)>,
-    counts: &mut Counts,
-) -> Option<String> {
-    let minimum = minimum?;
-    match crate::directory::minimums::check("minimum_payout", std::slice::from_ref(minimum)) {
-        Ok(list) => crate::directory::minimums::encode(Some(&list)),
-        Err(err) => {
-            counts.problems.push(Problem::new(
-                "campaign",
-                key,
-                format!(
-                    "its minimum payout {} {} cannot be kept ({}): none kept",
-                    minimum.0,
-                    minimum.1,
-                    said(&err)
-                ),
-            ));
-            None
-        }
-    }
-}
-
-/// The import's campaign takes the first source campaign's site as its
-/// landing page when it has none, so old links (`?via=`) that come to
-/// `/r/{tenant}/{code}` redirect there.
-async fn landing_of(conn: &Txn, target: &mut Target, rows: &[Group]) -> ApiResult<()> {
-    if target.campaign.landing_url.is_some() {
-        return Ok(());
-    }
-    let url = rows.iter().find_map(|row| {
-        let url = row.url.as_deref()?;
-        crate::campaigns::check_landing_url("url", Some(url))
-            .ok()
-            .flatten()
-    });
-    let Some(url) = url else {
-        return Ok(());
-    };
-    if !target.dry {
-        campaign::Entity::update_many()
-            .col_expr(campaign::Column::LandingUrl, Expr::value(url.as_str()))
-            .filter(campaign::Column::Id.eq(target.campaign.id.as_str()))
-            .filter(campaign::Column::LandingUrl.is_null())
-            .exec(conn)
-            .await?;
-    }
-    target.campaign.landing_url = Some(url);
     Ok(())
 }
 
@@ -428,7 +284,7 @@ async fn partner_of(
         .as_ref()
         .and_then(|key| target.minimums.get(key))
         .cloned();
-    let minimum = minimum_of(&row.key, minimum.as_ref(), counts);
+    let minimum = program::minimum_of(&row.key, minimum.as_ref(), counts);
     if row.since.is_some() || minimum.is_some() {
         let mut update = partner::Entity::update_many();
         if let Some(since) = row.since.filter(|at| *at < made.created_at) {
@@ -442,7 +298,7 @@ async fn partner_of(
             .exec(conn)
             .await?;
     }
-    paypal_of(conn, target, row, &made.id, counts).await?;
+    program::paypal_of(conn, target, row, &made.id, counts).await?;
     for (code, coupon) in codes {
         match code_of(conn, target, &made.id, &code, coupon.as_deref()).await? {
             true => counts.codes += 1,
@@ -454,126 +310,6 @@ async fn partner_of(
         }
     }
     target.learn_partner(&row.key, made.id);
-    Ok(())
-}
-
-/// The partner's PayPal address as its payout method; one that is no
-/// address is a problem row, the partner kept without a method.
-async fn paypal_of(
-    conn: &Txn,
-    target: &Target,
-    row: &Partner,
-    partner_id: &str,
-    counts: &mut Counts,
-) -> ApiResult<()> {
-    use crate::payouts::methods::{GivenMethod, Method, store};
-    let Some(email) = row.paypal_email.as_deref() else {
-        return Ok(());
-    };
-    let given = GivenMethod {
-        kind: entity::enums::PayoutMethodType::Paypal,
-        paypal_email: Some(email),
-        iban: None,
-        bic: None,
-        account_holder: None,
-    };
-    match Method::check(&given) {
-        Ok(method) => {
-            store(conn, &target.tenant_id, &target.actor, partner_id, method).await?;
-        }
-        Err(err) => counts.problems.push(Problem::new(
-            "partner",
-            &row.key,
-            format!(
-                "its PayPal address cannot be its payout method ({}): imported without one",
-                said(&err)
-            ),
-        )),
-    }
-    Ok(())
-}
-
-/// Coupons a source lists apart: each a code of its partner with that
-/// coupon, and the Stripe promotion code it is; again, as it is.
-async fn coupons_of(
-    conn: &Txn,
-    target: &mut Target,
-    rows: &[Coupon],
-    counts: &mut Counts,
-) -> ApiResult<()> {
-    for row in rows {
-        let problem = |reason: String| Problem::new("coupon", &row.key, reason);
-        if row.archived {
-            counts.problems.push(problem(format!(
-                "{:?} is archived at the source: it attributes nothing there, nor here",
-                row.code
-            )));
-            continue;
-        }
-        let Some(code) = codes::imported_code(&row.code) else {
-            counts.problems.push(problem(format!(
-                "{:?} is not a code revshare keeps (1 to 64 letters, digits, '-', '_' or '.')",
-                row.code
-            )));
-            continue;
-        };
-        let Some(partner_id) = partner_id(conn, target, &row.partner_key).await? else {
-            counts.problems.push(problem(format!(
-                "its affiliate {} was not imported",
-                row.partner_key
-            )));
-            continue;
-        };
-        if target.dry {
-            counts.codes += 1;
-            continue;
-        }
-        let held = referral_code::Entity::find()
-            .filter(referral_code::Column::TenantId.eq(target.tenant_id.as_str()))
-            .filter(referral_code::Column::PartnerId.eq(partner_id.as_str()))
-            .filter(referral_code::Column::CouponKey.eq(row.code.to_lowercase()))
-            .one(conn)
-            .await?;
-        if held.is_some() {
-            counts.unchanged += 1;
-        } else if code_of(conn, target, &partner_id, &code, Some(&row.code)).await? {
-            counts.codes += 1;
-        } else {
-            counts.problems.push(problem(format!(
-                "{:?} is another partner's code or coupon already",
-                row.code
-            )));
-            continue;
-        }
-        if let Some(promotion) = &row.promotion_id {
-            promotion_of(conn, target, promotion, &row.code).await?;
-        }
-    }
-    Ok(())
-}
-
-/// Learns that Stripe's promotion code `id` is `code`, as its webhook
-/// would tell: a checkout naming only the id then attributes.
-async fn promotion_of(conn: &Txn, target: &Target, id: &str, code: &str) -> ApiResult<()> {
-    use entity::connector_promotion_code as promo;
-    use sea_orm::sea_query::OnConflict;
-    promo::Entity::insert(promo::ActiveModel {
-        tenant_id: Set(target.tenant_id.clone()),
-        provider: Set(entity::enums::BillingProvider::Stripe),
-        promotion_id: Set(id.chars().take(255).collect()),
-        code: Set(code.chars().take(255).collect()),
-    })
-    .on_conflict(
-        OnConflict::columns([
-            promo::Column::TenantId,
-            promo::Column::Provider,
-            promo::Column::PromotionId,
-        ])
-        .update_column(promo::Column::Code)
-        .to_owned(),
-    )
-    .exec_without_returning(conn)
-    .await?;
     Ok(())
 }
 
@@ -596,61 +332,6 @@ fn checked_codes(row: &Partner, counts: &mut Counts) -> Vec<(String, Option<Stri
         }
     }
     kept
-}
-
-/// A code with the source's text, unless another partner holds it; again
-/// for the same partner, as it is.
-async fn code_of(
-    conn: &Txn,
-    target: &Target,
-    partner_id: &str,
-    code: &str,
-    coupon: Option<&str>,
-) -> ApiResult<bool> {
-    let taken = referral_code::Entity::find()
-        .filter(referral_code::Column::TenantId.eq(target.tenant_id.as_str()))
-        .filter(
-            sea_orm::Condition::any()
-                .add(referral_code::Column::Code.eq(code))
-                .add_option(coupon.map(|c| referral_code::Column::CouponKey.eq(c.to_lowercase()))),
-        )
-        .one(conn)
-        .await?;
-    if let Some(taken) = taken {
-        return Ok(taken.partner_id == partner_id);
-    }
-    referral_code::Entity::insert(referral_code::ActiveModel {
-        id: Set(crate::input::new_id()),
-        tenant_id: Set(target.tenant_id.clone()),
-        partner_id: Set(partner_id.to_owned()),
-        campaign_id: Set(target.campaign.id.clone()),
-        code: Set(code.to_owned()),
-        coupon_code: Set(coupon.map(str::to_owned)),
-        coupon_key: Set(coupon.map(str::to_lowercase)),
-        clicks: Set(0),
-        customers: Set(0),
-        created_at: Set(crate::db::now()),
-        archived_at: Set(None),
-    })
-    .exec_without_returning(conn)
-    .await?;
-    Ok(true)
-}
-
-/// The partner a source's key names, read once.
-async fn partner_id(conn: &Txn, target: &mut Target, key: &str) -> ApiResult<Option<String>> {
-    if let Some(id) = target.partners.get(key) {
-        return Ok(Some(id.clone()));
-    }
-    let found = partner::Entity::find()
-        .filter(partner::Column::TenantId.eq(target.tenant_id.as_str()))
-        .filter(partner::Column::ExternalId.eq(target.partner_key(key)))
-        .one(conn)
-        .await?;
-    Ok(found.map(|p| {
-        target.learn_partner(key, p.id.clone());
-        p.id
-    }))
 }
 
 async fn customers_of(
@@ -853,13 +534,4 @@ async fn commissions_of(
         }
     }
     Ok(())
-}
-
-/// An error raised while writing a page, for the import's `error`.
-pub fn said(err: &ApiError) -> String {
-    match err {
-        ApiError::BadInput { field, message } => format!("{field} {message}"),
-        ApiError::Conflict(message) => message.clone(),
-        _ => "writing a page failed: ask the operator to read the server's log".into(),
-    }
 }

@@ -1,0 +1,431 @@
+//! The table of what each kind of object shows, and to whom ([`rules`]):
+//! per kind, its columns — sets of fields — and for each the scopes staff
+//! read it with and which partner token reads it (the row's partner, any
+//! partner, none). [`super::visible::Visible`] asks it once, when an
+//! object is made; [`super::access::Policy`] answers from it.
+
+use super::Scope;
+
+/// The kinds of object the API exposes, each a row of the table
+/// ([`rules`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Partner,
+    Category,
+    PartnerGroup,
+    Campaign,
+    PartnershipRequest,
+    Enrollment,
+    PartnerCommission,
+    ReferralCode,
+    Click,
+    Customer,
+    UnattributedEvent,
+    DealStage,
+    CustomField,
+    CustomFieldOption,
+    Contact,
+    Deal,
+    Commission,
+    Event,
+    Payout,
+    PayoutRun,
+    SkippedPartner,
+    CommissionPlan,
+    TieredCommission,
+    DomainEvent,
+    FraudFlag,
+    PartnerApplication,
+    WebhookEndpoint,
+    WebhookDelivery,
+    Tenant,
+    Backtest,
+    Import,
+    Email,
+    PayoutRail,
+    FraudRule,
+    ExchangeRate,
+    Leaderboard,
+    ProgramTotals,
+    PayoutMethod,
+    TaxProfile,
+}
+
+impl Kind {
+    /// Every kind, each a row of the table.
+    pub const ALL: [Kind; 39] = [
+        Kind::Partner,
+        Kind::Category,
+        Kind::PartnerGroup,
+        Kind::Campaign,
+        Kind::PartnershipRequest,
+        Kind::Enrollment,
+        Kind::PartnerCommission,
+        Kind::ReferralCode,
+        Kind::Click,
+        Kind::Customer,
+        Kind::UnattributedEvent,
+        Kind::DealStage,
+        Kind::CustomField,
+        Kind::CustomFieldOption,
+        Kind::Contact,
+        Kind::Deal,
+        Kind::Commission,
+        Kind::Event,
+        Kind::Payout,
+        Kind::PayoutRun,
+        Kind::SkippedPartner,
+        Kind::CommissionPlan,
+        Kind::TieredCommission,
+        Kind::DomainEvent,
+        Kind::FraudFlag,
+        Kind::PartnerApplication,
+        Kind::WebhookEndpoint,
+        Kind::WebhookDelivery,
+        Kind::Tenant,
+        Kind::Backtest,
+        Kind::Import,
+        Kind::Email,
+        Kind::PayoutRail,
+        Kind::FraudRule,
+        Kind::ExchangeRate,
+        Kind::Leaderboard,
+        Kind::ProgramTotals,
+        Kind::PayoutMethod,
+        Kind::TaxProfile,
+    ];
+}
+
+/// A set of an object's fields read under one rule. The first column of a
+/// kind is the object itself: a partner token that may not read it does
+/// not get the object at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// The object's own fields.
+    Row,
+    /// Its name, a label shown wherever data naming it is.
+    Label,
+    /// The rest of its record.
+    Details,
+    /// A partner's referral codes.
+    Codes,
+    /// A partner's enrollments, snapshots and terms.
+    Enrollments,
+    /// Money: balances, commissions, payouts, rank.
+    Money,
+    /// A partner's progress toward its tiers.
+    Tiers,
+    /// A partner's bank details, unmasked.
+    BankWhole,
+    /// A commission's fraud holds.
+    Holds,
+    /// History of changes.
+    History,
+    /// A customer's e-mail address.
+    Email,
+    /// A customer's e-mail address, unmasked.
+    EmailWhole,
+    /// A group's partners.
+    Members,
+    /// A plan's or tier's terms.
+    Terms,
+    /// Who a plan or tier applies to, and how it is set up.
+    Setup,
+    /// The run a payout was made in.
+    Run,
+    /// The account the tenant pays from.
+    Account,
+    /// What was recorded (a click, a held sale): read too by the caller
+    /// recording it, which does not look it up.
+    Recorded,
+}
+
+/// Which partner token reads a column, besides the staff holding its scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// The row's partner.
+    Owner,
+    /// The row's partner, or any partner when the row is no partner's (a
+    /// contact every partner may name).
+    OwnerOrShared,
+    /// Any partner that reached the object (a campaign open to it, its own
+    /// group).
+    Partners,
+    /// None: the tenant's staff alone.
+    Staff,
+}
+
+/// Which staff read a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffScopes {
+    /// Holders of one of these.
+    Any(&'static [Scope]),
+    /// Holders of the scope the row names ([`super::visible::Exposed::scope`]).
+    OfRow,
+    /// Every token of the tenant.
+    Every,
+    /// The console's staff: admins, and viewers, who read what admins do.
+    Console,
+}
+
+impl StaffScopes {
+    /// The scopes these are, for a row naming `row_scope` (none for the
+    /// console's staff, who go by role).
+    pub fn staff_scopes(&self, row_scope: Option<Scope>) -> Vec<Scope> {
+        match self {
+            StaffScopes::Any(scopes) => scopes.to_vec(),
+            StaffScopes::OfRow => row_scope.into_iter().collect(),
+            StaffScopes::Every => Scope::ALL.to_vec(),
+            StaffScopes::Console => Vec::new(),
+        }
+    }
+}
+
+/// One column of a kind: who reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub column: Column,
+    pub staff: StaffScopes,
+    pub partner: Reach,
+}
+
+impl Rule {
+    /// The scopes that read the column, for a row naming `row_scope`.
+    pub fn staff_scopes(&self, row_scope: Option<Scope>) -> Vec<Scope> {
+        self.staff.staff_scopes(row_scope)
+    }
+}
+
+const fn rule(column: Column, staff: &'static [Scope], partner: Reach) -> Rule {
+    Rule {
+        column,
+        staff: StaffScopes::Any(staff),
+        partner,
+    }
+}
+
+use Column as C;
+use Reach::{Owner as Own, OwnerOrShared, Partners, Staff};
+use Scope as S;
+
+/// A partner's name is a label, shown wherever data that refers to the
+/// partner is (its commissions, its campaigns, its deals, the plans and
+/// tiers naming it); the rest of its record needs `partners:read`.
+const PARTNER_LABEL: &[Scope] = &[
+    S::PartnersRead,
+    S::CommissionsRead,
+    S::CampaignsRead,
+    S::DealsRead,
+    S::CommissionPlansRead,
+    S::TieredCommissionsRead,
+];
+/// Referral codes and their clicks: the partner's record, its campaigns'
+/// and its money's.
+const CODES: &[Scope] = &[S::PartnersRead, S::CampaignsRead, S::CommissionsRead];
+/// Ledger rows are read with `commissions:read`, by the `events:write`
+/// caller whose events (and refunds) produced them — a recorded event
+/// answers with what it earned — and with `deals:read`, which reaches only
+/// the rows of deals (a deal shows what it earned).
+const LEDGER_ROW: &[Scope] = &[S::CommissionsRead, S::EventsWrite, S::DealsRead];
+/// The deal pipeline (stages, custom fields) is shown to deal readers and
+/// plan readers, and to every partner, who registers deals in it.
+const PIPELINE: &[Scope] = &[S::DealsRead, S::CommissionPlansRead];
+/// A customer is read with the ledger, the partners, and by the caller
+/// recording its events.
+const CUSTOMER: &[Scope] = &[S::CommissionsRead, S::PartnersRead, S::EventsWrite];
+/// A customer's address and history: the ledger's and the partners'.
+const CUSTOMER_EMAIL: &[Scope] = &[S::CommissionsRead, S::PartnersRead];
+pub(super) const LEDGER: &[Scope] = &[S::CommissionsRead];
+/// Who looks customers up by their external id, and lists them: the
+/// ledger's and the partners' readers (a customer's row reads with
+/// `events:write` too, once the caller's events reach it).
+pub(super) const CUSTOMER_LOOKUP: &[Scope] = &[S::PartnersRead, S::CommissionsRead];
+
+/// A kind's columns, as a constant (what `rules` answers lives for the
+/// program).
+macro_rules! columns {
+    ($($rule:expr),* $(,)?) => {{
+        const COLUMNS: &[Rule] = &[$($rule),*];
+        COLUMNS
+    }};
+}
+
+/// The table: per kind, its columns and who reads each. What a partner sees
+/// of staff (actors shown as `staff`) is [`Policy::actor_shown`].
+pub fn rules(kind: Kind) -> &'static [Rule] {
+    match kind {
+        Kind::Partner => columns![
+            rule(C::Label, PARTNER_LABEL, Own),
+            rule(C::Details, &[S::PartnersRead], Own),
+            rule(C::Codes, CODES, Own),
+            rule(C::Enrollments, &[S::CampaignsRead], Own),
+            rule(C::Money, LEDGER, Own),
+            rule(C::Tiers, &[S::TieredCommissionsRead], Own),
+            rule(C::BankWhole, &[], Own),
+        ],
+        // Group and category names are labels too, shown on the plans
+        // restricted to them.
+        Kind::Category => columns![
+            rule(
+                C::Label,
+                &[S::PartnersRead, S::CommissionPlansRead],
+                Partners
+            ),
+            rule(C::Details, &[S::PartnersRead], Partners),
+        ],
+        Kind::PartnerGroup => columns![
+            rule(
+                C::Label,
+                &[
+                    S::PartnerGroupsRead,
+                    S::PartnersRead,
+                    S::CommissionPlansRead
+                ],
+                Partners,
+            ),
+            rule(C::Details, &[S::PartnerGroupsRead], Staff),
+            rule(C::Members, &[S::PartnersRead], Staff),
+        ],
+        // A campaign's name is a label, shown beside the commissions it
+        // earned; the rest needs `campaigns:read`. Partner tokens reach only
+        // campaigns open to them (public, the default, their own).
+        Kind::Campaign => columns![
+            rule(
+                C::Label,
+                &[
+                    S::CampaignsRead,
+                    S::CommissionsRead,
+                    S::DealsRead,
+                    S::TieredCommissionsRead,
+                ],
+                Partners,
+            ),
+            rule(C::Details, &[S::CampaignsRead], Partners),
+        ],
+        // Enrollment data is the campaign manager's and the partner's own.
+        Kind::PartnershipRequest | Kind::Enrollment => {
+            columns![rule(C::Row, &[S::CampaignsRead], Own)]
+        }
+        Kind::PartnerCommission => {
+            columns![rule(C::Row, &[S::CampaignsRead, S::CommissionsRead], Own,)]
+        }
+        Kind::ReferralCode => columns![rule(C::Row, CODES, Own)],
+        // A click is found by id by the readers of codes, and read by the
+        // caller that recorded it too.
+        Kind::Click => columns![
+            rule(C::Row, CODES, Own),
+            rule(
+                C::Recorded,
+                &[
+                    S::PartnersRead,
+                    S::CampaignsRead,
+                    S::CommissionsRead,
+                    S::EventsWrite
+                ],
+                Own
+            ),
+        ],
+        // A sale held for its customer or its rate: the ledger's to find,
+        // and what the caller sending it (or its refund) hears.
+        Kind::UnattributedEvent => columns![
+            rule(C::Row, LEDGER, Staff),
+            rule(C::Recorded, &[S::CommissionsRead, S::EventsWrite], Staff),
+        ],
+        Kind::Customer => columns![
+            rule(C::Row, CUSTOMER, Own),
+            rule(C::Money, LEDGER, Own),
+            rule(C::History, CUSTOMER_EMAIL, Staff),
+            rule(C::Email, CUSTOMER_EMAIL, Own),
+            // A partner knows its customers by the address it referred,
+            // not the address the brand holds: masked (`j***@example.com`).
+            rule(C::EmailWhole, CUSTOMER_EMAIL, Staff),
+        ],
+        Kind::FraudFlag | Kind::PayoutRun | Kind::SkippedPartner => {
+            columns![rule(C::Row, LEDGER, Staff)]
+        }
+        Kind::DealStage | Kind::CustomField | Kind::CustomFieldOption => {
+            columns![rule(C::Row, PIPELINE, Partners)]
+        }
+        Kind::Contact => columns![
+            rule(
+                C::Row,
+                &[S::DealsRead, S::PartnersRead, S::CommissionsRead],
+                OwnerOrShared,
+            ),
+            rule(C::Money, LEDGER, Own),
+        ],
+        Kind::Deal => columns![rule(C::Row, &[S::DealsRead], Own)],
+        // A commission or payout that pays one of the tenant's staff is
+        // the tenant's expense, not a partner's money: its row names no
+        // partner, and no partner reads it.
+        Kind::Commission => columns![
+            rule(C::Row, LEDGER_ROW, Own),
+            rule(C::Holds, LEDGER, Staff),
+            rule(C::History, LEDGER, Own),
+        ],
+        Kind::Event => columns![rule(C::Row, LEDGER_ROW, Own)],
+        Kind::Payout => columns![
+            rule(C::Row, LEDGER, Own),
+            rule(C::Run, LEDGER, Staff),
+            rule(C::BankWhole, &[], Own),
+        ],
+        Kind::CommissionPlan => columns![
+            rule(
+                C::Terms,
+                &[S::CommissionPlansRead, S::DealsRead, S::CommissionsRead],
+                Partners,
+            ),
+            rule(C::Setup, &[S::CommissionPlansRead], Staff),
+        ],
+        Kind::TieredCommission => columns![
+            rule(
+                C::Terms,
+                &[S::TieredCommissionsRead, S::CommissionsRead],
+                Partners,
+            ),
+            rule(C::Setup, &[S::TieredCommissionsRead], Staff),
+        ],
+        // Read by the holders of the scope reading its subject, and by the
+        // partner it concerns.
+        Kind::DomainEvent => columns![Rule {
+            column: C::Row,
+            staff: StaffScopes::OfRow,
+            partner: Own,
+        }],
+        Kind::PartnerApplication => columns![rule(C::Row, &[S::PartnersRead], Staff)],
+        // The caller's tenant: its name and settings to every token; the
+        // account SEPA files pay from to the ledger's staff.
+        Kind::Tenant => columns![
+            Rule {
+                column: C::Row,
+                staff: StaffScopes::Every,
+                partner: Partners,
+            },
+            rule(C::Account, LEDGER, Staff),
+        ],
+        Kind::WebhookEndpoint | Kind::WebhookDelivery => {
+            columns![rule(C::Row, &[S::WebhooksRead], Own)]
+        }
+        // A backtest reads too with the scope of what it changed (its
+        // row's scope), checked where it is found.
+        Kind::Backtest | Kind::FraudRule | Kind::Leaderboard | Kind::ProgramTotals => {
+            columns![rule(C::Row, LEDGER, Staff)]
+        }
+        // The rates a partner's commissions were converted at.
+        Kind::ExchangeRate => columns![rule(C::Row, LEDGER, Partners)],
+        // Where a partner is paid: with its record, or with a payout that
+        // recorded it; the IBAN whole to the partner alone.
+        Kind::PayoutMethod => columns![
+            rule(C::Row, &[S::PartnersRead, S::CommissionsRead], Own),
+            rule(C::BankWhole, &[], Own),
+        ],
+        // Never the tax id: its last 4.
+        Kind::TaxProfile => columns![rule(C::Row, &[S::PartnersRead], Own)],
+        // The console's: what the program imports, sends and pays with.
+        Kind::Import | Kind::Email | Kind::PayoutRail => columns![Rule {
+            column: C::Row,
+            staff: StaffScopes::Console,
+            partner: Staff,
+        }],
+    }
+}

@@ -1,0 +1,175 @@
+//! What an import knows while it runs (its [`Target`]: where rows go, the
+//! keys it resolved) and what a page came to ([`Counts`]), with the
+//! lookups every kind of row shares: a partner by its source key, a code
+//! by its text. Below both [`super::write`] and [`super::program`].
+
+use super::source::Problem;
+use crate::db::Txn;
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, Utc};
+use entity::{campaign, partner, referral_code};
+use rust_decimal::Decimal;
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::collections::{HashMap, HashSet};
+
+/// What an import knows while it runs: where rows go, and the keys it
+/// resolved (in a dry run, also the rows it would have made).
+pub struct Target {
+    pub tenant_id: String,
+    /// `rewardful`, …: the prefix of every key.
+    pub prefix: &'static str,
+    /// `Rewardful`, …: what a breakdown line says.
+    pub platform: &'static str,
+    pub campaign: campaign::Model,
+    /// The group every partner goes into, when the import names one.
+    pub group_id: Option<String>,
+    pub dry: bool,
+    pub actor: String,
+    /// Source campaign → group, once the groups are read.
+    pub groups: HashMap<String, String>,
+    /// Source campaign → its minimum payout, for the partners of a
+    /// campaign that became no group of its own.
+    pub minimums: HashMap<String, (Decimal, String)>,
+    /// Groups the source has: one alone keeps the default group.
+    pub several_groups: bool,
+    /// Source partner → partner id (a dry run's would-be partners too).
+    pub partners: HashMap<String, String>,
+    /// Source referral → the customer's Stripe id and when it converted.
+    pub referrals: HashMap<String, (String, DateTime<Utc>)>,
+    /// The addresses (as compared) of the partners this run brought in
+    /// (a dry run's would-be partners hold theirs in memory alone).
+    pub emails: HashSet<String>,
+    /// Keys learnt during the page being written: forgotten should its
+    /// transaction roll back.
+    pub learnt: Vec<(Learnt, String)>,
+}
+
+/// Which map a key was learnt into.
+#[derive(Debug, Clone, Copy)]
+pub enum Learnt {
+    Group,
+    Partner,
+    Referral,
+}
+
+/// What a page came to.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    pub partners: i64,
+    pub codes: i64,
+    pub customers: i64,
+    pub commissions: i64,
+    pub skipped: i64,
+    pub unchanged: i64,
+    pub problems: Vec<Problem>,
+}
+
+impl Target {
+    /// A new page: nothing learnt yet.
+    pub fn begin_page(&mut self) {
+        self.learnt.clear();
+    }
+
+    /// Forgets what the page learnt (its transaction rolled back).
+    pub fn forget_page(&mut self) {
+        for (map, key) in std::mem::take(&mut self.learnt) {
+            match map {
+                Learnt::Group => drop(self.groups.remove(&key)),
+                Learnt::Partner => drop(self.partners.remove(&key)),
+                Learnt::Referral => drop(self.referrals.remove(&key)),
+            }
+        }
+    }
+
+    pub(super) fn learn_group(&mut self, key: &str, id: String) {
+        self.learnt.push((Learnt::Group, key.to_owned()));
+        self.groups.insert(key.to_owned(), id);
+    }
+
+    pub(super) fn learn_partner(&mut self, key: &str, id: String) {
+        self.learnt.push((Learnt::Partner, key.to_owned()));
+        self.partners.insert(key.to_owned(), id);
+    }
+
+    pub(super) fn learn_referral(&mut self, key: &str, customer: String, at: DateTime<Utc>) {
+        self.learnt.push((Learnt::Referral, key.to_owned()));
+        self.referrals.insert(key.to_owned(), (customer, at));
+    }
+
+    pub fn partner_key(&self, id: &str) -> String {
+        format!("{}:{id}", self.prefix)
+    }
+
+    pub(super) fn group_key(&self, id: &str) -> String {
+        format!("{}:campaign:{id}", self.prefix)
+    }
+}
+
+/// A code with the source's text, unless another partner holds it; again
+/// for the same partner, as it is.
+pub(super) async fn code_of(
+    conn: &Txn,
+    target: &Target,
+    partner_id: &str,
+    code: &str,
+    coupon: Option<&str>,
+) -> ApiResult<bool> {
+    let taken = referral_code::Entity::find()
+        .filter(referral_code::Column::TenantId.eq(target.tenant_id.as_str()))
+        .filter(
+            sea_orm::Condition::any()
+                .add(referral_code::Column::Code.eq(code))
+                .add_option(coupon.map(|c| referral_code::Column::CouponKey.eq(c.to_lowercase()))),
+        )
+        .one(conn)
+        .await?;
+    if let Some(taken) = taken {
+        return Ok(taken.partner_id == partner_id);
+    }
+    referral_code::Entity::insert(referral_code::ActiveModel {
+        id: Set(crate::input::new_id()),
+        tenant_id: Set(target.tenant_id.clone()),
+        partner_id: Set(partner_id.to_owned()),
+        campaign_id: Set(target.campaign.id.clone()),
+        code: Set(code.to_owned()),
+        coupon_code: Set(coupon.map(str::to_owned)),
+        coupon_key: Set(coupon.map(str::to_lowercase)),
+        clicks: Set(0),
+        customers: Set(0),
+        created_at: Set(crate::db::now()),
+        archived_at: Set(None),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(true)
+}
+
+/// The partner a source's key names, read once.
+pub(super) async fn partner_id(
+    conn: &Txn,
+    target: &mut Target,
+    key: &str,
+) -> ApiResult<Option<String>> {
+    if let Some(id) = target.partners.get(key) {
+        return Ok(Some(id.clone()));
+    }
+    let found = partner::Entity::find()
+        .filter(partner::Column::TenantId.eq(target.tenant_id.as_str()))
+        .filter(partner::Column::ExternalId.eq(target.partner_key(key)))
+        .one(conn)
+        .await?;
+    Ok(found.map(|p| {
+        target.learn_partner(key, p.id.clone());
+        p.id
+    }))
+}
+
+/// An error raised while writing a page, for the import's `error`.
+pub fn said(err: &ApiError) -> String {
+    match err {
+        ApiError::BadInput { field, message } => format!("{field} {message}"),
+        ApiError::Conflict(message) => message.clone(),
+        _ => "writing a page failed: ask the operator to read the server's log".into(),
+    }
+}
