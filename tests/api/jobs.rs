@@ -84,22 +84,8 @@ async fn every_job_stops_at_shutdown_and_holds_no_lease(app: TestApp) {
     .await;
 
     // Work for each: an import, a delivery, six e-mails.
-    let started: Value = app
-        .client
-        .post(format!("http://{}/graphql", replica.addr))
-        .bearer_auth(app.admin())
-        .json(&json!({ "query": START, "variables": { "input": {
-            "source": "REWARDFUL", "credentials": { "apiKey": "rwf_secret_test", "baseUrl": base } } } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = started["data"]["startImport"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("started: {started}"))
-        .to_owned();
+    let graphql = format!("http://{}/graphql", replica.addr);
+    let id = import_on(&app, &graphql, &base).await;
     let alice = partner_at(&app, "Alice", 10).await;
     commission_of(&app, sale_input(&alice, "s1", "100")).await;
     {
@@ -269,22 +255,7 @@ async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
     let on_first = format!("http://{}/graphql", first.addr);
 
     // The import, started on the first replica.
-    let started: Value = app
-        .client
-        .post(&on_first)
-        .bearer_auth(app.admin())
-        .json(&json!({ "query": START, "variables": { "input": {
-            "source": "REWARDFUL", "credentials": { "apiKey": "rwf_secret_test", "baseUrl": base } } } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let import_id = started["data"]["startImport"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("started: {started}"))
-        .to_owned();
+    let import_id = import_on(&app, &on_first, &base).await;
     // A payout to PayPal, sent from the first replica.
     let kim = crate::rails::partner(&app, "Kim").await;
     crate::payouts::paypal(&app, &kim, "kim@example.com").await;
@@ -547,6 +518,27 @@ async fn a_backtest_killed_midway_is_replayed_once(app: TestApp) {
     );
 }
 
+/// Starts a Rewardful import of `base` through the GraphQL endpoint at
+/// `url` (a replica's): its id.
+async fn import_on(app: &TestApp, url: &str, base: &str) -> String {
+    let started: Value = app
+        .client
+        .post(url)
+        .bearer_auth(app.admin())
+        .json(&json!({ "query": START, "variables": { "input": {
+            "source": "REWARDFUL", "credentials": { "apiKey": "rwf_secret_test", "baseUrl": base } } } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    started["data"]["startImport"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("started: {started}"))
+        .to_owned()
+}
+
 /// What a dead replica held is free again, as when its leases end.
 async fn leases_run_out(app: &TestApp) {
     use sea_orm::sea_query::Expr;
@@ -674,22 +666,7 @@ async fn a_deploy_under_load_answers_every_request_it_took_and_hands_its_work_ov
     let graphql = |replica: &Replica| format!("http://{}/graphql", replica.addr);
 
     // The import runs on the first (started there, its job woken there).
-    let started: Value = app
-        .client
-        .post(graphql(&first))
-        .bearer_auth(app.admin())
-        .json(&json!({ "query": START, "variables": { "input": {
-            "source": "REWARDFUL", "credentials": { "apiKey": "rwf_secret_test", "baseUrl": base } } } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = started["data"]["startImport"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("started: {started}"))
-        .to_owned();
+    let id = import_on(&app, &graphql(&first), &base).await;
     until("a page of commissions asked for", async || {
         source
             .lock()
