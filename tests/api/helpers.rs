@@ -107,13 +107,15 @@ impl TestApp {
 
     /// An app whose loaders wait long enough that a batch is never split by
     /// the OS preempting a resolver, for tests that count statements.
+    /// No job runs on it: the statements counted are the requests' alone,
+    /// not a job's look for work that happened to fall in between.
     pub async fn spawn_counting(backend: Backend) -> Option<TestApp> {
-        Self::spawn_with(
-            backend,
-            Keys::hs256(SECRET),
-            std::time::Duration::from_millis(250),
-        )
-        .await
+        let options = Options {
+            data_key: Some(revshare::payouts::seal::DataKey::generate()),
+            jobs: revshare::jobs::Jobs::none(),
+            ..Options::new(std::time::Duration::from_millis(250))
+        };
+        Self::spawn_with_options(backend, Keys::hs256(SECRET), options).await
     }
 
     async fn spawn_with(
@@ -544,7 +546,13 @@ impl Replica {
             _dir: dir,
         };
         let client = reqwest::Client::new();
-        for _ in 0..300 {
+        // Migrating a whole schema on a busy machine may take a while: wait
+        // for readiness as long as the process lives, up to a minute.
+        let mut replica = replica;
+        for _ in 0..1200 {
+            if let Ok(Some(status)) = replica.child.try_wait() {
+                panic!("the replica ended ({status}): {}", replica.log());
+            }
             let ready = client
                 .get(format!("http://{addr}/readyz"))
                 .send()
