@@ -10,7 +10,8 @@
 #   BACKEND=postgres benches/import.sh
 #   PARTNERS=1000 COMMISSIONS=10000 benches/import.sh
 #
-# Each partner has one link token and every tenth a coupon; 20,000
+# Each partner has one link token and a PayPal address, every tenth a
+# coupon (listed apart, as Rewardful does); 20,000
 # referred customers; commissions of 10.00 on sales of 50.00, cycling
 # through paid, due, pending and voided.
 set -euo pipefail
@@ -48,13 +49,19 @@ STATES = ["paid", "due", "pending", "voided"]
 
 def affiliate(i):
     return {"id": "aff-%d" % i, "first_name": "Partner", "last_name": str(i), "email": "p%d@example.com" % i,
+            "paypal_email": "p%d@example.com" % i, "created_at": "2025-06-01T00:00:00.000Z",
             "state": "active", "campaign": {"id": "c1", "name": "Standard"},
-            "links": [{"id": "l%d" % i, "token": "p%d" % i}],
-            "coupons": [{"id": "k%d" % i, "code": "SAVE%d" % i}] if i % 10 == 0 else []}
+            "links": [{"id": "l%d" % i, "token": "p%d" % i}]}
+
+def coupon(n):
+    i = n * 10
+    return {"id": "k%d" % i, "token": "SAVE%d" % i, "external_id": "promo_%d" % i,
+            "archived": False, "affiliate_id": "aff-%d" % i}
 
 def referral(j):
     return {"id": "ref-%d" % j, "conversion_state": "conversion", "stripe_customer_id": "cus_%d" % j,
-            "affiliate": {"id": "aff-%d" % (j % partners)}, "created_at": "2026-01-01T00:00:00.000Z",
+            "affiliate": {"id": "aff-%d" % (j % partners)}, "link": {"token": "p%d" % (j % partners)},
+            "created_at": "2026-01-01T00:00:00.000Z",
             "became_conversion_at": "2026-01-02T00:00:00.000Z"}
 
 def commission(k):
@@ -74,6 +81,7 @@ LISTS = {
     "/v1/campaigns": (1, lambda i: {"id": "c1", "name": "Standard", "reward_type": "percent",
                                     "commission_percent": "20.0", "max_commission_period_months": None}),
     "/v1/affiliates": (partners, affiliate),
+    "/v1/affiliate_coupons": (-(-partners // 10), coupon),
     "/v1/referrals": (customers, referral),
     "/v1/commissions": (commissions, commission),
 }
@@ -134,9 +142,16 @@ def memory(field):
 before = memory("VmRSS")
 started = post("""mutation($base: String!) { startImport(input: { source: REWARDFUL,
   credentials: { apiKey: "bench-secret", baseUrl: $base } }) { id } }""", {"base": base})["startImport"]["id"]
+# Each phase's seconds (campaigns, partners with their coupons,
+# customers, commissions), as the progress crosses each quarter.
+phases, phase, clock = [0.0] * 4, 0, time.monotonic()
 while True:
-    run = post("""query($id: ID!) { import(id: $id) { status error startedAt finishedAt
+    run = post("""query($id: ID!) { import(id: $id) { status error startedAt finishedAt progress
       counts { partners codes customers commissions skipped unchanged requests } } }""", {"id": started})["import"]
+    now_phase = min(3, int(run["progress"] * 4))
+    if run["status"] != "RUNNING" or now_phase != phase:
+        phases[phase] += time.monotonic() - clock
+        phase, clock = now_phase, time.monotonic()
     if run["status"] != "RUNNING":
         break
     time.sleep(0.5)
@@ -145,6 +160,7 @@ at = lambda t: datetime.datetime.fromisoformat(t.replace("Z", "+00:00"))
 seconds = (at(run["finishedAt"]) - at(run["startedAt"])).total_seconds()
 counts = run["counts"]
 assert (counts["partners"], counts["customers"], counts["commissions"]) == (partners, customers, commissions), counts
+assert counts["codes"] == partners + -(-partners // 10), counts
 
 # The source's own totals: 10.00 a commission, a quarter in each state;
 # voided ones are reversed, so in no column.
@@ -156,6 +172,7 @@ assert totals == expected, (totals, expected)
 print(json.dumps({
     "backend": backend, "partners": partners, "customers": customers, "commissions": commissions,
     "seconds": round(seconds, 1), "commissions_per_second": round(commissions / seconds),
+    "phase_seconds": dict(zip(["campaigns", "partners", "customers", "commissions"], [round(p, 1) for p in phases])),
     "requests": counts["requests"], "codes": counts["codes"],
     "rss_before_mib": before, "rss_peak_mib": memory("VmHWM"),
     "program_totals": totals[0],

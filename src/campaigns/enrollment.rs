@@ -434,18 +434,29 @@ pub async fn admit(
     campaign: &campaign::Model,
 ) -> ApiResult<(entity::partner::Model, Enrolled)> {
     let partner = partners::insert(conn, tenant_id, partner).await?;
+    let enrolled = admitted(conn, tenant_id, actor, &partner.id, campaign).await?;
+    Ok((partner, enrolled))
+}
+
+/// [`admit`]'s enrollment, of a partner just inserted.
+pub async fn admitted(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    actor: &str,
+    partner_id: &str,
+    campaign: &campaign::Model,
+) -> ApiResult<Enrolled> {
     let terms = campaign_terms(campaign)?;
-    let enrolled = enroll(
+    enroll(
         conn,
         tenant_id,
         actor,
-        &partner.id,
+        partner_id,
         campaign,
         terms,
         SnapshotSource::Approval,
     )
-    .await?;
-    Ok((partner, enrolled))
+    .await
 }
 
 /// Appends an `AMENDMENT` snapshot for an enrolled partner (or any partner,

@@ -82,6 +82,7 @@ impl Default for DbSettings {
 }
 
 pub mod replicas;
+pub mod statistics;
 
 #[derive(Clone)]
 pub struct Db {

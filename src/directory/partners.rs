@@ -188,6 +188,19 @@ pub async fn insert(
     Ok(partner)
 }
 
+/// A partner whose caller checked its external id and address free and
+/// its group the tenant's, in this transaction (an import's page, which
+/// reads them a page at a time): inserted as it is, with no category.
+pub async fn insert_checked(
+    conn: &impl ConnectionTrait,
+    model: partner::ActiveModel,
+) -> ApiResult<partner::Model> {
+    partner::Entity::insert(model)
+        .exec_with_returning(conn)
+        .await
+        .map_err(unique)
+}
+
 pub async fn create(db: &Db, tenant_id: &str, new: NewPartner) -> ApiResult<partner::Model> {
     db.transaction(|txn| {
         let new = new.clone();

@@ -16,6 +16,7 @@
 pub mod client;
 pub mod guard;
 mod program;
+mod read;
 pub mod source;
 pub mod sources;
 mod target;
@@ -29,10 +30,10 @@ use chrono::{DateTime, Duration, Utc};
 use entity::enums::{ImportPhase, ImportSource, ImportStatus};
 use entity::{import, import_problem};
 use guard::{Hold, Paging};
+pub use read::{find, page, problems};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
 };
 use source::{Page, PageError};
 use sources::{Credentials, Source};
@@ -203,56 +204,6 @@ fn failure(platform: &str, err: &PageError) -> String {
     }
 }
 
-pub async fn find(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    id: &str,
-) -> ApiResult<Option<import::Model>> {
-    Ok(import::Entity::find_by_id(id.to_owned())
-        .filter(import::Column::TenantId.eq(tenant_id))
-        .one(conn)
-        .await?)
-}
-
-/// A page of the tenant's imports, newest first: up to `limit` after
-/// (older than) import `after`, and how many the tenant has.
-pub async fn page(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    after: Option<&str>,
-    limit: u64,
-) -> ApiResult<(u64, Vec<import::Model>)> {
-    use sea_orm::{PaginatorTrait, QueryOrder};
-    let mut select = import::Entity::find().filter(import::Column::TenantId.eq(tenant_id));
-    let total = select.clone().count(conn).await?;
-    if let Some(cursor) = after {
-        select = select.filter(import::Column::Id.lt(cursor));
-    }
-    let rows = select
-        .order_by_desc(import::Column::Id)
-        .limit(limit)
-        .all(conn)
-        .await?;
-    Ok((total, rows))
-}
-
-/// Up to `limit` problems of import `id`, in order, from the `from`th.
-pub async fn problems(
-    conn: &impl ConnectionTrait,
-    id: &str,
-    from: i64,
-    limit: u64,
-) -> ApiResult<Vec<import_problem::Model>> {
-    use sea_orm::QueryOrder;
-    Ok(import_problem::Entity::find()
-        .filter(import_problem::Column::ImportId.eq(id))
-        .filter(import_problem::Column::Seq.gte(from))
-        .order_by_asc(import_problem::Column::Seq)
-        .limit(limit)
-        .all(conn)
-        .await?)
-}
-
 /// Cancels a running import: the page being read is not written, the
 /// pages written stay; `CONFLICT` once it has ended.
 pub async fn cancel(db: &Db, tenant_id: &str, id: &str) -> ApiResult<import::Model> {
@@ -417,6 +368,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         partners: Default::default(),
         referrals: Default::default(),
         emails: Default::default(),
+        default_group: None,
         learnt: Vec::new(),
     };
     let mut place = Place {
@@ -446,6 +398,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
     let mut requests_before = source.requests();
     let mut problems = row.problems;
     let mut paging = Paging::new(source.platform(), what(PHASES[place.phase]));
+    let mut growth = crate::db::statistics::Growth::new(GROWN);
     loop {
         if hold.stop.requested() {
             return hold.stopping().await.map(|_| ());
@@ -467,6 +420,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         }
         let requests = source.requests() - requests_before;
         requests_before = source.requests();
+        let read = page.rows.count() as u64;
         match write_page(
             db,
             &row,
@@ -479,7 +433,12 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         )
         .await
         {
-            Ok(Some(renewed)) => hold.lease.renewed(renewed),
+            Ok(Some(renewed)) => {
+                hold.lease.renewed(renewed);
+                if !target.dry {
+                    growth.wrote(db, read).await;
+                }
+            }
             // Cancelled, or taken over: nothing more.
             Ok(None) => return Ok(()),
             Err(err) => {
@@ -495,6 +454,17 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         }
     }
 }
+
+/// The tables an import grows, analysed as they do
+/// ([`crate::db::statistics`]).
+const GROWN: &[&str] = &[
+    "partners",
+    "referral_codes",
+    "attributions",
+    "customers",
+    "events",
+    "commissions",
+];
 
 /// What a phase reads, in words for an error.
 fn what(phase: ImportPhase) -> &'static str {

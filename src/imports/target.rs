@@ -40,6 +40,9 @@ pub struct Target {
     /// The addresses (as compared) of the partners this run brought in
     /// (a dry run's would-be partners hold theirs in memory alone).
     pub emails: HashSet<String>,
+    /// The tenant's default group, once a partner of a page went to it
+    /// (forgotten with the page, since an admin may change it meanwhile).
+    pub default_group: Option<String>,
     /// Keys learnt during the page being written: forgotten should its
     /// transaction roll back.
     pub learnt: Vec<(Learnt, String)>,
@@ -69,6 +72,7 @@ impl Target {
     /// A new page: nothing learnt yet.
     pub fn begin_page(&mut self) {
         self.learnt.clear();
+        self.default_group = None;
     }
 
     /// Forgets what the page learnt (its transaction rolled back).
@@ -143,6 +147,98 @@ pub(super) async fn code_of(
     .exec_without_returning(conn)
     .await?;
     Ok(true)
+}
+
+/// The codes a page of partners may take, read in one statement, and the
+/// ones it makes, written in one: [`code_of`] for a page at a time.
+#[derive(Default)]
+pub(super) struct Codes {
+    /// Code → the partner holding it.
+    by_code: HashMap<String, String>,
+    /// Coupon key (lower case) → the partner holding it.
+    by_coupon: HashMap<String, String>,
+    made: Vec<referral_code::ActiveModel>,
+}
+
+impl Codes {
+    /// The holders of `codes` (each a code, and the coupon it is).
+    pub(super) async fn of(
+        conn: &Txn,
+        target: &Target,
+        codes: &[(String, Option<String>)],
+    ) -> ApiResult<Codes> {
+        let mut book = Codes::default();
+        if codes.is_empty() {
+            return Ok(book);
+        }
+        let keys: Vec<String> = codes
+            .iter()
+            .filter_map(|(_, coupon)| coupon.as_ref().map(|c| c.to_lowercase()))
+            .collect();
+        let found = referral_code::Entity::find()
+            .filter(referral_code::Column::TenantId.eq(target.tenant_id.as_str()))
+            .filter(
+                sea_orm::Condition::any()
+                    .add(referral_code::Column::Code.is_in(codes.iter().map(|(c, _)| c.as_str())))
+                    .add(referral_code::Column::CouponKey.is_in(keys.iter().map(String::as_str))),
+            )
+            .all(conn)
+            .await?;
+        for code in found {
+            if let Some(key) = code.coupon_key {
+                book.by_coupon.insert(key, code.partner_id.clone());
+            }
+            book.by_code.insert(code.code, code.partner_id);
+        }
+        Ok(book)
+    }
+
+    /// A code for the partner unless another holds it or its coupon (then
+    /// `false`); again for the same partner, as it is.
+    pub(super) fn take(
+        &mut self,
+        target: &Target,
+        partner_id: &str,
+        code: &str,
+        coupon: Option<&str>,
+    ) -> bool {
+        let key = coupon.map(str::to_lowercase);
+        let holder = self
+            .by_code
+            .get(code)
+            .or_else(|| key.as_ref().and_then(|k| self.by_coupon.get(k)));
+        if let Some(holder) = holder {
+            return holder == partner_id;
+        }
+        self.by_code.insert(code.to_owned(), partner_id.to_owned());
+        if let Some(key) = &key {
+            self.by_coupon.insert(key.clone(), partner_id.to_owned());
+        }
+        self.made.push(referral_code::ActiveModel {
+            id: Set(crate::input::new_id()),
+            tenant_id: Set(target.tenant_id.clone()),
+            partner_id: Set(partner_id.to_owned()),
+            campaign_id: Set(target.campaign.id.clone()),
+            code: Set(code.to_owned()),
+            coupon_code: Set(coupon.map(str::to_owned)),
+            coupon_key: Set(key),
+            clicks: Set(0),
+            customers: Set(0),
+            created_at: Set(crate::db::now()),
+            archived_at: Set(None),
+        });
+        true
+    }
+
+    /// Writes the codes taken.
+    pub(super) async fn write(self, conn: &Txn) -> ApiResult<()> {
+        for chunk in self.made.chunks(crate::posting::WRITE_CHUNK) {
+            referral_code::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(conn)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// The partner a source's key names, read once.

@@ -21,8 +21,8 @@
 
 use super::program;
 use super::source::{Commission, Group, Partner, Problem, Referral, Rows};
+use super::target::{Codes, partner_id};
 pub use super::target::{Counts, Learnt, Target, said};
-use super::target::{code_of, partner_id};
 use crate::attribution::codes;
 use crate::campaigns::enrollment;
 use crate::db::Txn;
@@ -45,9 +45,14 @@ pub async fn page(conn: &Txn, target: &mut Target, rows: &Rows) -> ApiResult<Cou
     match rows {
         Rows::Groups(rows) => groups_of(conn, target, rows, &mut counts).await?,
         Rows::Partners(rows) => {
+            let mut book = match target.dry {
+                true => Codes::default(),
+                false => Codes::of(conn, target, &wanted_codes(rows)).await?,
+            };
             for row in rows {
-                partner_of(conn, target, row, &mut counts).await?;
+                partner_of(conn, target, row, &mut book, &mut counts).await?;
             }
+            book.write(conn).await?;
         }
         Rows::Coupons(rows) => program::coupons_of(conn, target, rows, &mut counts).await?,
         Rows::Customers(rows) => customers_of(conn, target, rows, &mut counts).await?,
@@ -176,6 +181,7 @@ async fn partner_of(
     conn: &Txn,
     target: &mut Target,
     row: &Partner,
+    book: &mut Codes,
     counts: &mut Counts,
 ) -> ApiResult<()> {
     let external_id = target.partner_key(&row.key);
@@ -254,28 +260,16 @@ async fn partner_of(
         counts.codes += codes.len() as i64;
         return Ok(());
     }
-    let new = partners::NewPartner {
-        name,
-        email,
-        external_id: Some(external_id),
-        partner_type: PartnerType::Referral,
-        status: row.status,
-        group_id: group_id.filter(|id| !id.starts_with("dry:")),
-        category_ids: Vec::new(),
-    };
-    let made = match target.campaign.is_default {
-        true => partners::insert(conn, &target.tenant_id, new).await?,
-        false => {
-            enrollment::admit(
-                conn,
-                &target.tenant_id,
-                &target.actor,
-                new,
-                &target.campaign,
-            )
-            .await?
-            .0
-        }
+    let group_id = match group_id.filter(|id| !id.starts_with("dry:")) {
+        Some(id) => id,
+        None => match &target.default_group {
+            Some(id) => id.clone(),
+            None => {
+                let id = groups::default_group(conn, &target.tenant_id).await?.id;
+                target.default_group = Some(id.clone());
+                id
+            }
+        },
     };
     // Partner since it joined the source; its campaign's minimum as its
     // own when the campaign became no group of its own.
@@ -284,23 +278,35 @@ async fn partner_of(
         .as_ref()
         .and_then(|key| target.minimums.get(key))
         .cloned();
-    let minimum = program::minimum_of(&row.key, minimum.as_ref(), counts);
-    if row.since.is_some() || minimum.is_some() {
-        let mut update = partner::Entity::update_many();
-        if let Some(since) = row.since.filter(|at| *at < made.created_at) {
-            update = update.col_expr(partner::Column::CreatedAt, Expr::value(since));
-        }
-        if let Some(stored) = minimum {
-            update = update.col_expr(partner::Column::MinimumPayout, Expr::value(stored));
-        }
-        update
-            .filter(partner::Column::Id.eq(made.id.as_str()))
-            .exec(conn)
-            .await?;
+    let now = crate::db::now();
+    let model = partner::ActiveModel {
+        id: Set(crate::input::new_id()),
+        tenant_id: Set(target.tenant_id.clone()),
+        group_id: Set(group_id),
+        name: Set(name),
+        email_key: Set(email.as_deref().map(partners::email_key)),
+        email: Set(email),
+        external_id: Set(Some(external_id)),
+        r#type: Set(PartnerType::Referral),
+        status: Set(row.status),
+        created_at: Set(row.since.filter(|at| *at < now).unwrap_or(now)),
+        updated_at: Set(now),
+        minimum_payout: Set(program::minimum_of(&row.key, minimum.as_ref(), counts)),
+    };
+    let made = partners::insert_checked(conn, model).await?;
+    if !target.campaign.is_default {
+        enrollment::admitted(
+            conn,
+            &target.tenant_id,
+            &target.actor,
+            &made.id,
+            &target.campaign,
+        )
+        .await?;
     }
     program::paypal_of(conn, target, row, &made.id, counts).await?;
     for (code, coupon) in codes {
-        match code_of(conn, target, &made.id, &code, coupon.as_deref()).await? {
+        match book.take(target, &made.id, &code, coupon.as_deref()) {
             true => counts.codes += 1,
             false => counts.problems.push(Problem::new(
                 "code",
@@ -311,6 +317,18 @@ async fn partner_of(
     }
     target.learn_partner(&row.key, made.id);
     Ok(())
+}
+
+/// Every code a page of partners brings, each with the coupon it is.
+fn wanted_codes(rows: &[Partner]) -> Vec<(String, Option<String>)> {
+    let tokens = rows.iter().flat_map(|r| r.codes.iter().map(|c| (c, None)));
+    let coupons = rows
+        .iter()
+        .flat_map(|r| r.coupons.iter().map(|c| (c, Some(c.clone()))));
+    tokens
+        .chain(coupons)
+        .filter_map(|(text, coupon)| codes::imported_code(text).map(|code| (code, coupon)))
+        .collect()
 }
 
 /// The partner's tokens as codes, each coupon on a code of its own text:
@@ -464,15 +482,19 @@ async fn customers_of(
             .exec_without_returning(conn)
             .await?;
     }
-    // Bound as a BIGINT, as the attribution's own count is: one statement
-    // text is prepared once per connection, with its parameters' types.
-    for (code_id, n) in counted {
+    // One statement for the page's codes. Each count is bound as a BIGINT,
+    // as the attribution's own is: a statement text is prepared once per
+    // connection, with its parameters' types.
+    let mut by: Option<sea_orm::sea_query::CaseStatement> = None;
+    for (code_id, n) in &counted {
+        let when = Expr::col(referral_code::Column::Id).eq(code_id.as_str());
+        by = Some(by.unwrap_or_default().case(when, Expr::val(*n)));
+    }
+    if let Some(by) = by {
+        let added = Expr::col(referral_code::Column::Customers).add(by.finally(Expr::val(0i64)));
         referral_code::Entity::update_many()
-            .col_expr(
-                referral_code::Column::Customers,
-                Expr::col(referral_code::Column::Customers).add(n),
-            )
-            .filter(referral_code::Column::Id.eq(code_id))
+            .col_expr(referral_code::Column::Customers, added)
+            .filter(referral_code::Column::Id.is_in(counted.keys().map(String::as_str)))
             .exec(conn)
             .await?;
     }
