@@ -399,15 +399,16 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
     let mut problems = row.problems;
     let mut paging = Paging::new(source.platform(), what(PHASES[place.phase]));
     let mut growth = crate::db::statistics::Growth::new(GROWN);
+    let mut ahead = None;
     loop {
         if hold.stop.requested() {
             return hold.stopping().await.map(|_| ());
         }
         let phase = PHASES[place.phase];
-        let page = match hold
-            .reading(source.page(phase, place.cursor.as_deref()))
-            .await?
-        {
+        let read = ahead
+            .take()
+            .unwrap_or_else(|| guard::read_ahead(&source, phase, place.cursor.clone()));
+        let page = match hold.reading(read).await? {
             Some(Ok(page)) => page,
             Some(Err(err)) => {
                 let said = failure(source.platform(), &err);
@@ -421,7 +422,13 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         let requests = source.requests() - requests_before;
         requests_before = source.requests();
         let read = page.rows.count() as u64;
-        match write_page(
+        // The next page is read while this one is written.
+        let next = match &page.next {
+            Some(cursor) => Some((phase, Some(cursor.clone()))),
+            None => PHASES.get(place.phase + 1).map(|next| (*next, None)),
+        };
+        let next = next.map(|(phase, cursor)| guard::read_ahead(&source, phase, cursor));
+        let write = write_page(
             db,
             &row,
             &mut target,
@@ -430,9 +437,10 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
             page,
             requests,
             &mut problems,
-        )
-        .await
-        {
+        );
+        let (written, next) = guard::write_beside(write, next).await;
+        ahead = next;
+        match written {
             Ok(Some(renewed)) => {
                 hold.lease.renewed(renewed);
                 if !target.dry {
