@@ -178,3 +178,25 @@ print(json.dumps({
     "program_totals": totals[0],
 }))
 PY
+
+# PostgreSQL's own bulk load as the peer: the rows the import made, loaded
+# with COPY into the same tables (every constraint, index and trigger, from
+# the import's schema) of a fresh database holding what was there before.
+if [ "$backend" = postgres ]; then
+  copied="${dbname}_copy"
+  made=(partners referral_codes payout_methods attributions customers partner_totals
+        events commissions commission_stats ledger_totals partner_balances)
+  only=(); for t in "${made[@]}"; do only+=(-t "$t"); done
+  except=(); for t in "${made[@]}"; do except+=(-T "$t"); done
+  psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $copied WITH (FORCE)" -c "CREATE DATABASE $copied"
+  pg_dump --schema-only "$pgurl/$dbname" | psql -q "$pgurl/$copied" >/dev/null
+  pg_dump --data-only --disable-triggers "${except[@]}" "$pgurl/$dbname" | psql -q "$pgurl/$copied" >/dev/null
+  pg_dump --data-only "${only[@]}" "$pgurl/$dbname" >"$work/made.sql"
+  psql "$pgurl/$copied" -qc "ANALYZE"
+  started=$(date +%s.%N)
+  psql -q -v ON_ERROR_STOP=1 "$pgurl/$copied" -f "$work/made.sql" >/dev/null
+  ended=$(date +%s.%N)
+  rows=$(psql -At "$pgurl/$copied" -c "SELECT (SELECT count(*) FROM commissions) + (SELECT count(*) FROM events)")
+  python3 -c "import json,sys; print(json.dumps({'copy_seconds': round(float(sys.argv[2]) - float(sys.argv[1]), 1), 'copy_events_and_commissions': int(sys.argv[3])}))" "$started" "$ended" "$rows"
+  psql "$pgurl/postgres" -qc "DROP DATABASE $copied WITH (FORCE)"
+fi

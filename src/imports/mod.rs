@@ -368,6 +368,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         partners: Default::default(),
         referrals: Default::default(),
         emails: Default::default(),
+        partner_emails: Default::default(),
         default_group: None,
         learnt: Vec::new(),
     };

@@ -40,6 +40,9 @@ pub struct Target {
     /// The addresses (as compared) of the partners this run brought in
     /// (a dry run's would-be partners hold theirs in memory alone).
     pub emails: HashSet<String>,
+    /// Source partner → its address as compared, as this run read it:
+    /// a customer of the same address is the partner's own purchase.
+    pub partner_emails: HashMap<String, String>,
     /// The tenant's default group, once a partner of a page went to it
     /// (forgotten with the page, since an admin may change it meanwhile).
     pub default_group: Option<String>,

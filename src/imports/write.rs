@@ -36,7 +36,7 @@ use entity::{attribution, partner, partner_group, referral_code, unattributed_ev
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
 
 /// Writes (or, dry, counts) one page's rows.
@@ -222,6 +222,10 @@ async fn partner_of(
     }
     // One address, one partner: a partner whose address (as compared:
     // case and Unicode normalisation aside) another holds comes without it.
+    if let Some(address) = email.as_deref() {
+        let key = partners::email_key(address);
+        target.partner_emails.insert(row.key.clone(), key);
+    }
     if let Some(address) = email.clone() {
         let holder = partners::holder_of(conn, &target.tenant_id, &address, None).await?;
         let first_in_run = target.emails.insert(partners::email_key(&address));
@@ -399,10 +403,23 @@ async fn customers_of(
             through.insert(code.code.to_lowercase(), by);
         }
     }
+    let own = partner_emails(conn, target, rows).await?;
     let mut counted: HashMap<String, i64> = HashMap::new();
     let mut new = Vec::new();
     let mut in_page = HashSet::new();
     for row in rows {
+        // A partner's own purchase is no referral (the sources count it
+        // apart, or not at all): its sales stay the source's commissions,
+        // none of its later ones accrue.
+        let address = row.email.as_deref().map(partners::email_key);
+        if address.is_some() && address.as_ref() == own.get(&row.partner_key) {
+            counts.problems.push(Problem::new(
+                "customer",
+                &row.key,
+                "its e-mail is its partner's own (a self-referral): not attributed",
+            ));
+            continue;
+        }
         let Some(customer) = &row.customer else {
             counts.problems.push(Problem::new(
                 "customer",
@@ -499,6 +516,43 @@ async fn customers_of(
             .await?;
     }
     Ok(())
+}
+
+/// The addresses (as compared) of the partners a page of referrals names:
+/// as this run read them, else as stored (a run taken up again).
+async fn partner_emails(
+    conn: &Txn,
+    target: &Target,
+    rows: &[Referral],
+) -> ApiResult<HashMap<String, String>> {
+    let mut own = HashMap::new();
+    let mut unknown = Vec::new();
+    for row in rows.iter().filter(|r| r.email.is_some()) {
+        match target.partner_emails.get(&row.partner_key) {
+            Some(key) => drop(own.insert(row.partner_key.clone(), key.clone())),
+            None => unknown.push(target.partner_key(&row.partner_key)),
+        }
+    }
+    if unknown.is_empty() || target.dry {
+        return Ok(own);
+    }
+    let stored: Vec<(Option<String>, Option<String>)> = partner::Entity::find()
+        .select_only()
+        .columns([partner::Column::ExternalId, partner::Column::EmailKey])
+        .filter(partner::Column::TenantId.eq(target.tenant_id.as_str()))
+        .filter(partner::Column::ExternalId.is_in(unknown))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let prefix = format!("{}:", target.prefix);
+    for (external_id, key) in stored {
+        if let (Some(external_id), Some(key)) = (external_id, key)
+            && let Some(source_key) = external_id.strip_prefix(&prefix)
+        {
+            own.insert(source_key.to_owned(), key);
+        }
+    }
+    Ok(own)
 }
 
 async fn commissions_of(

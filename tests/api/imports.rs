@@ -1054,6 +1054,11 @@ async fn a_firstpromoter_program_comes_over_through_its_v2_api(app: TestApp) {
         json!({ "id": 9999, "email": "lead@buyer.example", "uid": null, "state": "signup",
         "created_at": "2026-02-01T00:00:00Z", "promoter_campaign": { "promoter_id": 11 } }),
     );
+    // Fiona bought for herself, through her own link: no referral.
+    referrals.push(
+        json!({ "id": 500, "email": "Fiona@Example.com", "uid": "cus_fp_fiona", "state": "active",
+        "created_at": "2026-02-01T00:00:00Z", "promoter_campaign": { "id": 100, "campaign_id": 1, "promoter_id": 11 } }),
+    );
     let commission = |id: i64, promoter: i64, status: &str, paid: bool, unit: &str, amount: i64| {
         json!({
         "id": id, "status": status, "is_paid": paid, "unit": unit, "amount": amount, "sale_amount": 10000,
@@ -1108,6 +1113,7 @@ async fn a_firstpromoter_program_comes_over_through_its_v2_api(app: TestApp) {
     assert_eq!(
         done["problems"]["nodes"],
         json!([
+            { "entity": "customer", "externalId": "500", "reason": "its e-mail is its partner's own (a self-referral): not attributed" },
             { "entity": "customer", "externalId": "9999", "reason": "has no Stripe customer: nothing it pays can be tied to its partner" },
             { "entity": "commission", "externalId": "5", "reason": "a reward in credits, not money: not imported" },
         ])
