@@ -630,6 +630,13 @@ async fn a_switched_program_pays_every_partner_owed_at_its_first_month_end(app: 
                 other => format!("{}@paypal.example", other.trim_start_matches("aff-")),
             };
             affiliate["paypal_email"] = json!(paypal);
+            // Eva's second link carries Jane's token (the same page).
+            if affiliate["id"] == "aff-eva" {
+                affiliate["links"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!({ "id": "link-eva-2", "token": "jane" }));
+            }
         }
         let coupons = fixture.lists.get_mut("affiliate_coupons").unwrap();
         coupons.push(
@@ -662,6 +669,13 @@ async fn a_switched_program_pays_every_partner_owed_at_its_first_month_end(app: 
     );
     assert!(
         reasons.contains("is archived at the source: it attributes nothing there"),
+        "{reasons}"
+    );
+    assert!(
+        done["problems"]["nodes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "entity": "code", "externalId": "aff-eva", "reason": "\"jane\" is another partner's code or coupon already" })),
         "{reasons}"
     );
 
