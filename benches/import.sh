@@ -2,9 +2,11 @@
 # Importing a program (SPEC §25) of 10,000 partners and 100,000
 # commissions from a local server answering as Rewardful's API documents
 # (page/limit=100, expand[], HTTP Basic), on SQLite (the default) or
-# PostgreSQL: the time from startImport to DONE as the API answers it,
-# the server's peak resident memory, the requests the import made, and
-# programTotals held to the source's own totals to the cent.
+# PostgreSQL: the time from startImport to DONE as the API answers it and
+# each phase's share, the server's peak resident memory, the requests the
+# import made, and programTotals held to the source's own totals to the
+# cent. On PostgreSQL the rows the import made are then loaded with COPY
+# into the same tables of a fresh database: the peer's time.
 #
 #   benches/import.sh                              # SQLite
 #   BACKEND=postgres benches/import.sh
