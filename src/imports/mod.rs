@@ -13,6 +13,7 @@
 //! with the data key while it runs and dropped when it ends, and never
 //! answered. Why: docs/importing.md.
 
+mod ahead;
 pub mod client;
 pub mod guard;
 mod program;
@@ -408,7 +409,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         let phase = PHASES[place.phase];
         let read = ahead
             .take()
-            .unwrap_or_else(|| guard::read_ahead(&source, phase, place.cursor.clone()));
+            .unwrap_or_else(|| ahead::read_ahead(&source, phase, place.cursor.clone()));
         let page = match hold.reading(read).await? {
             Some(Ok(page)) => page,
             Some(Err(err)) => {
@@ -428,7 +429,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
             Some(cursor) => Some((phase, Some(cursor.clone()))),
             None => PHASES.get(place.phase + 1).map(|next| (*next, None)),
         };
-        let next = next.map(|(phase, cursor)| guard::read_ahead(&source, phase, cursor));
+        let next = next.map(|(phase, cursor)| ahead::read_ahead(&source, phase, cursor));
         let write = write_page(
             db,
             &row,
@@ -439,7 +440,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
             requests,
             &mut problems,
         );
-        let (written, next) = guard::write_beside(write, next).await;
+        let (written, next) = ahead::write_beside(write, next).await;
         ahead = next;
         match written {
             Ok(Some(renewed)) => {

@@ -134,7 +134,20 @@ pub(super) async fn code_of(
     if let Some(taken) = taken {
         return Ok(taken.partner_id == partner_id);
     }
-    referral_code::Entity::insert(referral_code::ActiveModel {
+    referral_code::Entity::insert(new_code(target, partner_id, code, coupon))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(true)
+}
+
+/// A code of the import's campaign with the source's text (and coupon).
+fn new_code(
+    target: &Target,
+    partner_id: &str,
+    code: &str,
+    coupon: Option<&str>,
+) -> referral_code::ActiveModel {
+    referral_code::ActiveModel {
         id: Set(crate::input::new_id()),
         tenant_id: Set(target.tenant_id.clone()),
         partner_id: Set(partner_id.to_owned()),
@@ -146,10 +159,7 @@ pub(super) async fn code_of(
         customers: Set(0),
         created_at: Set(crate::db::now()),
         archived_at: Set(None),
-    })
-    .exec_without_returning(conn)
-    .await?;
-    Ok(true)
+    }
 }
 
 /// The codes a page of partners may take, read in one statement, and the
@@ -217,19 +227,7 @@ impl Codes {
         if let Some(key) = &key {
             self.by_coupon.insert(key.clone(), partner_id.to_owned());
         }
-        self.made.push(referral_code::ActiveModel {
-            id: Set(crate::input::new_id()),
-            tenant_id: Set(target.tenant_id.clone()),
-            partner_id: Set(partner_id.to_owned()),
-            campaign_id: Set(target.campaign.id.clone()),
-            code: Set(code.to_owned()),
-            coupon_code: Set(coupon.map(str::to_owned)),
-            coupon_key: Set(key),
-            clicks: Set(0),
-            customers: Set(0),
-            created_at: Set(crate::db::now()),
-            archived_at: Set(None),
-        });
+        self.made.push(new_code(target, partner_id, code, coupon));
         true
     }
 
