@@ -51,7 +51,7 @@
 //!   attributions, sales and refunds.
 //! - [`webhooks`]: endpoints and the dispatcher.
 //! - [`imports`]: a program brought over from Rewardful, FirstPromoter,
-//!   PartnerStack, Tolt or CSV files, in the background.
+//!   PartnerStack, Tolt, Tapfiliate or CSV files, in the background.
 //! - [`graphql`]: the schema, loaders, limits, scalars.
 //! - [`http`]: the router, GraphQL over HTTP and WebSocket, GraphiQL.
 //! - [`config`], [`app`], [`demo`]: configuration, wiring for `revshare

@@ -1,5 +1,5 @@
 // Import: a program brought over from Rewardful, FirstPromoter,
-// PartnerStack, Tolt or CSV files (SPEC §25). An admin picks the source,
+// PartnerStack, Tolt, Tapfiliate or CSV files (SPEC §25). An admin picks the source,
 // pastes its key (never shown again), tries a dry run, then imports; the
 // page follows the import's progress and lists the rows that could not
 // come over. Earlier imports below, newest first.
@@ -12,7 +12,8 @@ const SOURCES = [
   ['REWARDFUL', 'Rewardful', [['apiKey', 'API secret']]],
   ['FIRSTPROMOTER', 'FirstPromoter', [['apiKey', 'API key'], ['accountId', 'Account ID']]],
   ['PARTNERSTACK', 'PartnerStack', [['publicKey', 'Public key'], ['secretKey', 'Secret key']]],
-  ['TOLT', 'Tolt', [['apiKey', 'API key']]],
+  ['TOLT', 'Tolt', [['apiKey', 'API key'], ['accountId', 'Program ID']]],
+  ['TAPFILIATE', 'Tapfiliate', [['apiKey', 'API key'], ['accountId', 'Program ID']]],
   ['CSV', 'CSV files', []],
 ];
 

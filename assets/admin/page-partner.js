@@ -17,7 +17,7 @@ const PARTNER = `query Partner($id: ID!) {
     payoutMinimums { amount currency source }
     payoutMethod { type paypalEmail iban bic accountHolder updatedAt }
     taxProfile { form status country taxIdLast4 submittedAt decidedAt reason }
-    referralCodes { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
+    referralCodes(first: 100) { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
   }
 }`;
 

@@ -9,7 +9,7 @@ const CODES = `query Codes {
   viewer {
     tenantId
     partner {
-      referralCodes { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
+      referralCodes(first: 100) { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
       enrollments { campaign { id name status } }
     }
   }

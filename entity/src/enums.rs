@@ -550,6 +550,7 @@ stored!(
         Firstpromoter = "FIRSTPROMOTER",
         Partnerstack = "PARTNERSTACK",
         Tolt = "TOLT",
+        Tapfiliate = "TAPFILIATE",
         /// A CSV file for each entity, in revshare's documented layout.
         Csv = "CSV",
     }

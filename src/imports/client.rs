@@ -23,6 +23,8 @@ pub enum Auth {
     Basic(String, String),
     /// `Authorization: Bearer …`, and headers of the source's own.
     Bearer(String, Vec<(&'static str, String)>),
+    /// A header of the source's own alone (`X-Api-Key: …`).
+    Header(&'static str, String),
 }
 
 /// Why a read failed.
@@ -76,6 +78,17 @@ impl Client {
         path: &str,
         query: &[(&str, String)],
     ) -> Result<serde_json::Value, ReadError> {
+        Ok(self.get_linked(path, query).await?.0)
+    }
+
+    /// [`Client::get`], and the `page` of the `Link` header's `rel="next"`
+    /// (RFC 8288), for a source that pages that way. Only the number is
+    /// kept: the source's own URL is never followed.
+    pub async fn get_linked(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+    ) -> Result<(serde_json::Value, Option<String>), ReadError> {
         let started = tokio::time::Instant::now();
         let mut pause = Duration::from_secs(1);
         let mut last = ReadError::Failed(String::new());
@@ -99,6 +112,7 @@ impl Client {
                     }
                     request
                 }
+                Auth::Header(name, value) => request.header(*name, value),
             };
             let wait = match request.send().await {
                 Ok(answer) => {
@@ -107,7 +121,8 @@ impl Client {
                         return Err(ReadError::Refused);
                     }
                     if status.is_success() {
-                        return read_json(answer).await;
+                        let next = next_page(answer.headers());
+                        return Ok((read_json(answer).await?, next));
                     }
                     let said = format!("{path} answered {}", status.as_u16());
                     if status != 429 && !status.is_server_error() {
@@ -173,16 +188,70 @@ async fn read_json(answer: reqwest::Response) -> Result<serde_json::Value, ReadE
         .map_err(|_| ReadError::Failed(format!("{url} answered something other than JSON")))
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is read as no hint).
+/// The `page` query parameter of a `Link` header's `rel="next"` target.
+fn next_page(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|link| {
+            let (target, params) = link.trim().split_once(';')?;
+            let next = params.split(';').any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "rel=\"next\"" || p == "rel=next"
+            });
+            let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+            let query = target.split_once('?')?.1;
+            let page = query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("page="))?;
+            (next && !page.is_empty() && page.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| page.to_owned())
+        })
+}
+
+/// How long the source asks to be left alone: `Retry-After` in seconds
+/// (the HTTP-date form is read as no hint), else, when
+/// `X-Ratelimit-Remaining` is 0, until `X-Ratelimit-Reset` (seconds since
+/// the epoch), as Tapfiliate signals its limit.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let seconds: u64 = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
-    Some(Duration::from_secs(seconds))
+    let number =
+        |name: &str| -> Option<u64> { headers.get(name)?.to_str().ok()?.trim().parse().ok() };
+    if let Some(seconds) = number("retry-after") {
+        return Some(Duration::from_secs(seconds));
+    }
+    if number("x-ratelimit-remaining")? != 0 {
+        return None;
+    }
+    let reset = number("x-ratelimit-reset")?;
+    let now = u64::try_from(chrono::Utc::now().timestamp()).ok()?;
+    Some(Duration::from_secs(reset.saturating_sub(now).max(1)))
 }
 
 use crate::webhooks::ssrf::network_error;
+
+#[cfg(test)]
+mod tests {
+    use super::next_page;
+    use reqwest::header::{HeaderMap, HeaderValue, LINK};
+
+    fn link(value: &str) -> Option<String> {
+        let mut headers = HeaderMap::new();
+        headers.insert(LINK, HeaderValue::from_str(value).unwrap());
+        next_page(&headers)
+    }
+
+    #[test]
+    fn the_next_page_is_read_from_a_link_header() {
+        let both = "<https://api.tapfiliate.com/1.6/conversions/?page=3>; rel=\"next\", \
+                    <https://api.tapfiliate.com/1.6/conversions/?page=51>; rel=\"last\"";
+        assert_eq!(link(both).as_deref(), Some("3"));
+        let first = "<https://x.test/a/?program_id=p&page=2>; rel=\"next\"";
+        assert_eq!(link(first).as_deref(), Some("2"));
+        assert_eq!(link("<https://x.test/a/?page=1>; rel=\"prev\""), None);
+        assert_eq!(link("<https://x.test/a/?page=x>; rel=\"next\""), None);
+        assert_eq!(link("garbage"), None);
+        assert_eq!(next_page(&HeaderMap::new()), None);
+    }
+}

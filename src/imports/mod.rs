@@ -1,5 +1,5 @@
 //! Importing a running program from another platform (SPEC §25):
-//! Rewardful, FirstPromoter, PartnerStack, Tolt — each read through its
+//! Rewardful, FirstPromoter, PartnerStack, Tolt, Tapfiliate — each read through its
 //! own documented REST API ([`sources`]) — or CSV files.
 //!
 //! An import reads its source phase by phase (campaigns, partners,

@@ -456,3 +456,46 @@ async fn every_unique_key_the_services_map_is_the_schemas(app: TestApp) {
         .collect();
     assert_eq!(matched, [keys::TENANT], "{duplicate:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_partners_with_their_codes_and_balances_are_one_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let partner = app.create_partner(json!({ "name": "Coded" })).await;
+    for code in ["first-code", "second-code", "third-code"] {
+        app.ok(
+            &app.admin(),
+            "mutation($p: ID!, $c: String!) { createReferralCode(input: { partnerId: $p, code: $c }) { id } }",
+            json!({ "p": partner, "c": code }),
+        )
+        .await;
+    }
+    // What a console's partner list asks: seven fields of each code and
+    // the balances, for a page of fifty.
+    let query = "query($codes: Int) { partners(first: 50) { nodes { id name email status \
+                 referralCodes(first: $codes) { id code couponCode clicks customers createdAt archivedAt } \
+                 balance { currency accrued approved paid } } } }";
+    let page = app.ok(&app.admin(), query, json!({})).await;
+    let codes: Vec<&Value> = page["partners"]["nodes"][0]["referralCodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["code"])
+        .collect();
+    assert_eq!(codes, ["first-code", "second-code", "third-code"]);
+    let two = app.ok(&app.admin(), query, json!({ "codes": 2 })).await;
+    let codes: Vec<&Value> = two["partners"]["nodes"][0]["referralCodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["code"])
+        .collect();
+    assert_eq!(codes, ["first-code", "second-code"], "the oldest first");
+    let error = app
+        .error(
+            Some(&app.admin()),
+            "query($p: ID!) { partner(id: $p) { referralCodes(first: 101) { id } } }",
+            json!({ "p": partner }),
+        )
+        .await;
+    assert_eq!((code(&error), field(&error)), ("BAD_USER_INPUT", "first"));
+}

@@ -29,6 +29,7 @@ on_both_databases_with!(
     a_firstpromoter_program_comes_over_through_its_v2_api,
     a_partnerstack_program_comes_over_with_its_partner_keys,
     a_tolt_program_comes_over_with_its_ref_links,
+    a_tapfiliate_program_comes_over_with_its_groups_terms_and_coupons,
 );
 
 /// Imports read a local server (a private address) and seal credentials.
@@ -868,6 +869,7 @@ enum Platform {
     FirstPromoter,
     PartnerStack,
     Tolt,
+    Tapfiliate,
 }
 
 /// A platform's objects and what it was asked: lists by path.
@@ -927,6 +929,9 @@ async fn answer(
             header("authorization").as_deref() == Some("Bearer tolt_key")
                 && param("program_id").as_deref() == Some("prg_1")
         }
+        Platform::Tapfiliate => {
+            header("x-api-key").as_deref() == Some("tap_key") && header("authorization").is_none()
+        }
     };
     served
         .headers_seen
@@ -946,10 +951,21 @@ async fn answer(
     if let Some(at) = served.faults.iter().position(|(p, _)| *p == key) {
         let (_, status) = served.faults.remove(at);
         let mut response = (StatusCode::from_u16(status).unwrap(), "try again").into_response();
-        if status == 429 {
-            response
-                .headers_mut()
-                .insert("retry-after", "1".parse().unwrap());
+        match platform {
+            // Tapfiliate signals its limit by its own headers, no Retry-After.
+            Platform::Tapfiliate if status == 429 => {
+                let reset = chrono::Utc::now().timestamp() + 1;
+                let headers = response.headers_mut();
+                headers.insert("x-ratelimit-limit", "100".parse().unwrap());
+                headers.insert("x-ratelimit-remaining", "0".parse().unwrap());
+                headers.insert("x-ratelimit-reset", reset.to_string().parse().unwrap());
+            }
+            _ if status == 429 => {
+                response
+                    .headers_mut()
+                    .insert("retry-after", "1".parse().unwrap());
+            }
+            _ => {}
         }
         return response;
     }
@@ -963,6 +979,38 @@ async fn answer(
     // Two rows a page, whatever the limit asked: every list spans pages.
     let size = 2;
     match platform {
+        // The program is an object; its commission types one list, unpaged.
+        Platform::Tapfiliate if path.ends_with("/commission-types/") => {
+            axum::Json(json!(rows)).into_response()
+        }
+        Platform::Tapfiliate if path.starts_with("/1.6/programs/") => {
+            axum::Json(rows[0].clone()).into_response()
+        }
+        Platform::Tapfiliate => {
+            // A bare array of `size` rows; the next page in a `Link`
+            // header whose URL (Tapfiliate's own host) is never followed.
+            let page: usize = param("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+            let data: Vec<Value> = rows
+                .iter()
+                .skip((page - 1) * size)
+                .take(size)
+                .cloned()
+                .collect();
+            let mut response = axum::Json(json!(data)).into_response();
+            let last = rows.len().div_ceil(size).max(1);
+            let own = |n: usize| format!("<https://api.tapfiliate.com{path}?page={n}>");
+            let mut links = vec![
+                format!("{}; rel=\"first\"", own(1)),
+                format!("{}; rel=\"last\"", own(last)),
+            ];
+            if page < last {
+                links.insert(0, format!("{}; rel=\"next\"", own(page + 1)));
+            }
+            response
+                .headers_mut()
+                .insert("link", links.join(", ").parse().unwrap());
+            response
+        }
         Platform::FirstPromoter => {
             // FirstPromoter answers `per_page` rows; its last page is short.
             let size: usize = param("per_page").and_then(|p| p.parse().ok()).unwrap_or(20);
@@ -1331,6 +1379,167 @@ async fn a_tolt_program_comes_over_with_its_ref_links(app: TestApp) {
     assert_eq!(
         clicked_to(&app, "tia_tolt", "cus_t_new").await,
         "tolt:part_1"
+    );
+}
+
+/// Tapfiliate's objects as its API v1.6 documents them (nulls present,
+/// amounts as decimal numbers): a percentage program with two affiliate
+/// groups, an affiliate with a coupon, customers of another program or of
+/// no affiliate, and commissions pending, approved, paid and disapproved.
+async fn a_tapfiliate_program_comes_over_with_its_groups_terms_and_coupons(app: TestApp) {
+    let affiliate = |id: &str,
+                     first: &str,
+                     last: Option<&str>,
+                     group: Value,
+                     coupon: Option<&str>| {
+        json!({ "id": id, "email": format!("{id}@example.com"), "firstname": first, "lastname": last,
+            "created_at": "2025-03-02T10:00:00+00:00", "meta_data": {}, "parent": null, "address": null,
+            "referral_link": format!("https://acme.example/?ref={id}"), "coupon": coupon })
+        .as_object()
+        .unwrap()
+        .clone()
+        .into_iter()
+        .chain(group.as_object().unwrap().clone())
+        .collect::<serde_json::Map<_, _>>()
+    };
+    let customer = |id: &str, external: &str, affiliate: Value, program: &str| {
+        json!({ "id": id, "customer_id": external, "status": "paid", "created_at": "2026-02-01T09:00:00+00:00",
+            "click": { "created_at": "2026-01-31T09:00:00+00:00", "referrer": null, "landing_page": "https://acme.example/" },
+            "program": { "id": program }, "affiliate": affiliate, "meta_data": {} })
+    };
+    let commission = |id: i64, who: &str, amount: f64, approved: Value, payout: Value| {
+        json!({ "id": id, "amount": amount, "approved": approved, "affiliate": { "id": who }, "kind": "regular",
+            "currency": "USD", "final": true, "created_at": "2026-03-01T10:00:00+00:00", "payout": payout,
+            "commission_type": "default", "conversion_sub_amount": 99.0, "comment": null })
+    };
+    let conversion = |id: i64, who: &str, customer: (&str, &str), commissions: Vec<Value>| {
+        json!({ "id": id, "external_id": format!("ORDER-{id}"), "amount": 99.0, "created_at": "2026-03-01T10:00:00+00:00",
+            "program": { "id": "acme-partners" }, "affiliate": { "id": who },
+            "customer": { "id": customer.0, "customer_id": customer.1 }, "commissions": commissions, "meta_data": {} })
+    };
+    let (base, served) = serve_platform(Served {
+        platform: Platform::Tapfiliate,
+        lists: HashMap::from([
+            ("/1.6/programs/acme-partners/".to_owned(), vec![json!({ "id": "acme-partners", "title": "Acme Partners",
+                "currency": "USD", "cookie_time": 45, "default_landing_page_url": "https://acme.example/pricing",
+                "incrementing_conversions": false, "recurring_commissions": true })]),
+            ("/1.6/programs/acme-partners/commission-types/".to_owned(), vec![json!({ "id": "default",
+                "name": "Default Commission", "type": "percentage", "percentage": 20.0, "amount": null })]),
+            ("/1.6/affiliate-groups/".to_owned(), vec![
+                json!({ "id": "influencers", "title": "Influencers", "affiliate_count": 1 }),
+                json!({ "id": "agencies", "title": "Agencies", "affiliate_count": 1 }),
+            ]),
+            ("/1.6/affiliates/".to_owned(), vec![
+                json!(affiliate("janedoe", "Jane", Some("Doe"), json!({ "affiliate_group_id": "influencers", "group": null }), Some("JANE20"))),
+                json!(affiliate("bobagency", "Bob", None, json!({ "group": { "id": "agencies", "name": "Agencies" } }), None)),
+                json!(affiliate("carl", "Carl", Some("Solo"), json!({ "affiliate_group_id": null, "group": null }), None)),
+            ]),
+            ("/1.6/customers/".to_owned(), vec![
+                customer("cu_1", "cus_tap1", json!({ "id": "janedoe" }), "acme-partners"),
+                customer("cu_2", "cus_tap2", json!({ "id": "bobagency" }), "acme-partners"),
+                customer("cu_3", "cus_tap3", Value::Null, "acme-partners"),
+                customer("cu_4", "cus_tap4", json!({ "id": "carl" }), "acme-eu"),
+            ]),
+            ("/1.6/conversions/".to_owned(), vec![
+                conversion(101, "janedoe", ("cu_1", "cus_tap1"), vec![commission(5001, "janedoe", 19.8, json!(true),
+                    json!({ "id": "pay_1", "paid_at": "2026-03-31T12:00:00+00:00" }))]),
+                conversion(102, "janedoe", ("cu_1", "cus_tap1"), vec![commission(5002, "janedoe", 19.8, json!(true), Value::Null)]),
+                conversion(103, "bobagency", ("cu_2", "cus_tap2"), vec![
+                    commission(5003, "bobagency", 10.0, Value::Null, Value::Null),
+                    commission(5004, "bobagency", 5.5, json!(false), Value::Null),
+                ]),
+            ]),
+        ]),
+        asked: HashMap::new(),
+        faults: vec![("/1.6/conversions/?2".into(), 429)],
+        headers_seen: Vec::new(),
+    })
+    .await;
+    let done = import_from(
+        &app,
+        "TAPFILIATE",
+        json!({ "apiKey": "tap_key", "accountId": "acme-partners", "baseUrl": base }),
+    )
+    .await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        counts(&done),
+        json!({ "partners": 3, "codes": 4, "customers": 2, "commissions": 4, "skipped": 0, "unchanged": 0 })
+    );
+    assert_eq!(
+        done["problems"]["nodes"],
+        json!([
+            { "entity": "customer", "externalId": "cu_3", "reason": "names no affiliate: there is no partner to attribute it to" },
+            { "entity": "customer", "externalId": "cu_4", "reason": "belongs to the program acme-eu, not the one imported" },
+        ])
+    );
+    let asked = served.lock().unwrap().asked.clone();
+    assert_eq!(
+        (
+            asked["/1.6/conversions/?2"],
+            asked.get("/1.6/conversions/?3").copied().unwrap_or(0)
+        ),
+        (2, 0),
+        "the 429 and its retry once its reset passed; no page past the last `next`"
+    );
+    // Every group pays the program's default commission type.
+    let jane = partner_by_external(&app, "tapfiliate:janedoe").await;
+    assert_eq!(
+        (&jane["name"], &jane["group"]),
+        (
+            &json!("Jane Doe"),
+            &json!({ "name": "Influencers", "rules": [{ "type": "RECURRING", "percentage": "20", "maxMonths": null }] })
+        )
+    );
+    assert_eq!(
+        jane["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "19.80", "paid": "19.80" }])
+    );
+    let bob = partner_by_external(&app, "tapfiliate:bobagency").await;
+    assert_eq!(
+        (&bob["name"], &bob["group"]["name"]),
+        (&json!("Bob"), &json!("Agencies"))
+    );
+    assert_eq!(
+        bob["balance"],
+        json!([{ "currency": "USD", "accrued": "10.00", "approved": "0.00", "paid": "0.00" }])
+    );
+    let carl = partner_by_external(&app, "tapfiliate:carl").await;
+    assert_eq!(carl["group"]["name"], "Acme Partners");
+    assert_eq!(
+        clicked_to(&app, "janedoe", "cus_tap_new").await,
+        "tapfiliate:janedoe"
+    );
+    let landing = app
+        .ok(
+            &app.admin(),
+            "{ campaigns(first: 5) { nodes { landingUrl } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        landing["campaigns"]["nodes"][0]["landingUrl"],
+        "https://acme.example/pricing"
+    );
+    let coupon = app
+        .ok(
+            &app.admin(),
+            "{ partners(first: 5) { nodes { externalId referralCodes { code couponCode } } } }",
+            json!({}),
+        )
+        .await;
+    let codes: Vec<&Value> = coupon["partners"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["externalId"] == "tapfiliate:janedoe")
+        .map(|p| &p["referralCodes"])
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            &json!([{ "code": "janedoe", "couponCode": null }, { "code": "jane20", "couponCode": "JANE20" }])
+        ]
     );
 }
 

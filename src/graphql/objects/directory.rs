@@ -23,6 +23,14 @@ use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object, Value};
 use std::sync::Arc;
 
+/// A partner's codes listed at once: 1–100, 25 when omitted, so a page of
+/// 50 partners with their codes and balances is within the complexity
+/// limit.
+const CODES_LIMITS: crate::paging::PageLimits = crate::paging::PageLimits {
+    default: 25,
+    max: 100,
+};
+
 impl ReadyFields for Partner {
     fn ready(&self, name: &str) -> Option<Value> {
         match name {
@@ -140,14 +148,32 @@ impl Partner {
         Ok(row.updated_at.into())
     }
 
-    /// The partner's referral codes, oldest first (archived ones too).
-    #[graphql(complexity = "crate::graphql::connection::list_cost(None, None, child_complexity)")]
-    async fn referral_codes(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::ReferralCode>> {
+    /// The partner's referral codes, oldest first (archived ones too): the
+    /// first `first` of them.
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first.or(Some(CODES_LIMITS.default as i32)), None, child_complexity)"
+    )]
+    async fn referral_codes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many codes, oldest first (1 to 100, 25 by default).")] first: Option<
+            i32,
+        >,
+    ) -> ApiResult<Vec<super::ReferralCode>> {
         let row = self.0.read(C::Codes)?;
-        let codes = loader(ctx)?
+        let size = PageRequest::parse(
+            crate::paging::PageArgs {
+                first,
+                ..Default::default()
+            },
+            CODES_LIMITS,
+        )?
+        .size as usize;
+        let mut codes = loader(ctx)?
             .load_one(crate::graphql::loaders::ReferralCodesOf(row.id.clone()))
             .await?
             .unwrap_or_default();
+        codes.truncate(size);
         Ok(super::ReferralCode::all(policy(ctx)?, codes))
     }
 

@@ -1,5 +1,5 @@
 //! Imports (SPEC §25): a program brought over from Rewardful,
-//! FirstPromoter, PartnerStack, Tolt or CSV files, in the background.
+//! FirstPromoter, PartnerStack, Tolt, Tapfiliate or CSV files, in the background.
 //! Admins start and cancel them; the console's viewers read them too; a
 //! partner never does. Credentials are taken, never answered.
 
@@ -25,8 +25,10 @@ pub enum ImportSource {
     Firstpromoter,
     /// PartnerStack's API v2: `publicKey` and `secretKey`.
     Partnerstack,
-    /// Tolt's API: `apiKey`.
+    /// Tolt's API: `apiKey`, and `accountId` its program's id.
     Tolt,
+    /// Tapfiliate's API v1.6: `apiKey`, and `accountId` its program's id.
+    Tapfiliate,
     /// CSV files in revshare's layout (docs/importing.md): `csv`.
     Csv,
 }
@@ -51,9 +53,11 @@ pub enum ImportStatus {
 /// never answered.
 #[derive(InputObject)]
 pub struct ImportCredentialsInput {
-    /// Rewardful's API secret, FirstPromoter's or Tolt's API key.
+    /// Rewardful's API secret; FirstPromoter's, Tolt's or Tapfiliate's API
+    /// key.
     pub api_key: Option<String>,
-    /// FirstPromoter's account id (`Account-ID`).
+    /// FirstPromoter's account id (`Account-ID`); the id of the Tolt or
+    /// Tapfiliate program read.
     pub account_id: Option<String>,
     /// PartnerStack's public key.
     pub public_key: Option<String>,

@@ -5,6 +5,7 @@ mod csv;
 mod firstpromoter;
 mod partnerstack;
 mod rewardful;
+mod tapfiliate;
 mod tolt;
 
 use super::client::{Auth, Client};
@@ -64,6 +65,8 @@ enum Reader {
     PartnerStack(Client),
     /// Its client and the program every list is scoped by.
     Tolt(Client, String),
+    /// Its client and the program it reads.
+    Tapfiliate(Client, String),
     Csv(csv::Tables),
 }
 
@@ -120,6 +123,13 @@ impl Source {
                 let client = Client::new(&base(tolt::HOST)?, auth, allow_private);
                 Reader::Tolt(client, program.to_owned())
             }
+            ImportSource::Tapfiliate => {
+                let key = c.needs(&c.api_key, "apiKey", "Tapfiliate")?;
+                let program = c.needs(&c.account_id, "accountId", "Tapfiliate (its program id)")?;
+                let auth = Auth::Header("X-Api-Key", key.to_owned());
+                let client = Client::new(&base(tapfiliate::HOST)?, auth, allow_private);
+                Reader::Tapfiliate(client, program.to_owned())
+            }
             ImportSource::Csv => {
                 let text = c.needs(&c.csv, "csv", "CSV files")?;
                 Reader::Csv(
@@ -139,6 +149,7 @@ impl Source {
             Reader::FirstPromoter(c) => Reader::FirstPromoter(c.within(budget)),
             Reader::PartnerStack(c) => Reader::PartnerStack(c.within(budget)),
             Reader::Tolt(c, program) => Reader::Tolt(c.within(budget), program),
+            Reader::Tapfiliate(c, program) => Reader::Tapfiliate(c.within(budget), program),
             Reader::Csv(tables) => Reader::Csv(tables),
         };
         Source {
@@ -154,6 +165,7 @@ impl Source {
             Reader::FirstPromoter(_) => "FirstPromoter",
             Reader::PartnerStack(_) => "PartnerStack",
             Reader::Tolt(..) => "Tolt",
+            Reader::Tapfiliate(..) => "Tapfiliate",
             Reader::Csv(_) => "CSV",
         }
     }
@@ -165,6 +177,7 @@ impl Source {
             Reader::FirstPromoter(_) => "firstpromoter",
             Reader::PartnerStack(_) => "partnerstack",
             Reader::Tolt(..) => "tolt",
+            Reader::Tapfiliate(..) => "tapfiliate",
             Reader::Csv(_) => "csv",
         }
     }
@@ -175,7 +188,8 @@ impl Source {
             Reader::Rewardful(client)
             | Reader::FirstPromoter(client)
             | Reader::PartnerStack(client)
-            | Reader::Tolt(client, _) => client.requests(),
+            | Reader::Tolt(client, _)
+            | Reader::Tapfiliate(client, _) => client.requests(),
             Reader::Csv(_) => 0,
         }
     }
@@ -184,7 +198,7 @@ impl Source {
     /// accepted: a refused key is answered at once.
     pub async fn probe(&self) -> Result<(), PageError> {
         let phase = match self.reader {
-            Reader::Rewardful(_) => ImportPhase::Groups,
+            Reader::Rewardful(_) | Reader::Tapfiliate(..) => ImportPhase::Groups,
             Reader::Csv(_) => return Ok(()),
             _ => ImportPhase::Customers,
         };
@@ -204,6 +218,9 @@ impl Source {
             }
             Reader::Tolt(client, program) => {
                 tolt::page(client, program, phase, cursor, currency).await
+            }
+            Reader::Tapfiliate(client, program) => {
+                tapfiliate::page(client, program, phase, cursor, currency).await
             }
             Reader::Csv(tables) => tables.page(phase, cursor),
         }
