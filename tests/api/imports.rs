@@ -1123,13 +1123,17 @@ async fn a_firstpromoter_program_comes_over_through_its_v2_api(app: TestApp) {
     );
     let commission = |id: i64, promoter: i64, status: &str, paid: bool, unit: &str, amount: i64| {
         json!({
-        "id": id, "status": status, "is_paid": paid, "unit": unit, "amount": amount, "sale_amount": 10000,
+        "id": id, "status": status, "is_paid": paid, "is_self_referral": false, "unit": unit, "amount": amount, "sale_amount": 10000,
         "original_sale_amount": 10000, "original_sale_currency": "usd", "commission_type": "sale",
         "created_at": "2026-05-01T00:00:00Z", "status_updated_at": "2026-06-01T00:00:00Z",
         "promoter_campaign": { "id": 100, "campaign_id": 1, "promoter_id": promoter, "promoter": { "id": promoter } },
         "referral": { "id": 1, "email": "c1@buyer.example", "uid": "cus_fp_1" } })
     };
+    // Fiona's own purchase, which FirstPromoter flags.
+    let mut own = commission(6, 11, "approved", false, "cash", 900);
+    own["is_self_referral"] = json!(true);
     let commissions = vec![
+        own,
         commission(1, 11, "approved", true, "cash", 2500),
         commission(2, 11, "approved", false, "cash", 2500),
         commission(3, 11, "pending", false, "cash", 2500),
@@ -1177,6 +1181,7 @@ async fn a_firstpromoter_program_comes_over_through_its_v2_api(app: TestApp) {
         json!([
             { "entity": "customer", "externalId": "500", "reason": "its e-mail is its partner's own (a self-referral): not attributed" },
             { "entity": "customer", "externalId": "9999", "reason": "has no Stripe customer: nothing it pays can be tied to its partner" },
+            { "entity": "commission", "externalId": "6", "reason": "FirstPromoter marks it a self-referral (the promoter's own purchase): not imported" },
             { "entity": "commission", "externalId": "5", "reason": "a reward in credits, not money: not imported" },
         ])
     );
@@ -1310,6 +1315,11 @@ async fn a_tolt_program_comes_over_with_its_ref_links(app: TestApp) {
         json!({ "id": id, "param": "ref", "value": value, "partner_id": partner,
         "created_at": "2026-01-15T14:30:00.000Z", "updated_at": "2026-01-15T14:30:00.000Z", "program_id": "prg_1" })
     };
+    let promotion = |id: &str, partner: &str, code: &str, active: bool| {
+        json!({ "id": id, "code": code, "type": "percentage", "value": 20, "partner_id": partner, "active": active,
+        "created_at": "2026-01-15T14:30:00.000Z", "updated_at": "2026-01-15T14:30:00.000Z", "program_id": "prg_1",
+        "organization_id": "org_1" })
+    };
     let commission = |id: &str, partner: &str, customer: &str, amount: i64, status: &str| {
         json!({ "id": id, "amount": amount,
         "customer_id": customer, "partner_id": partner, "transaction_id": format!("txn_{id}"), "charge_id": format!("ch_{id}"),
@@ -1320,13 +1330,21 @@ async fn a_tolt_program_comes_over_with_its_ref_links(app: TestApp) {
         platform: Platform::Tolt,
         lists: HashMap::from([
             ("/v1/partners".to_owned(), vec![
-                json!({ "id": "part_1", "first_name": "Tia", "last_name": "Tolt", "email": "tia@example.com", "status": "active", "group_id": "grp_1", "program_id": "prg_1", "created_at": "2026-01-13T10:06:11.251Z" }),
-                json!({ "id": "part_2", "first_name": null, "last_name": null, "company_name": "Acme Resellers", "email": "acme@example.com", "status": "suspended", "group_id": "grp_1", "program_id": "prg_1", "created_at": "2026-01-13T10:06:11.251Z" }),
-                json!({ "id": "part_3", "first_name": "Una", "last_name": null, "email": "una@example.com", "status": "pending", "group_id": "grp_1", "program_id": "prg_1", "created_at": "2026-01-13T10:06:11.251Z" }),
+                json!({ "id": "part_1", "first_name": "Tia", "last_name": "Tolt", "email": "tia@example.com", "status": "active", "group_id": "grp_1", "program_id": "prg_1", "created_at": "2026-01-13T10:06:11.251Z",
+                    "payout_method": "paypal", "payout_details": { "email": "tia.pays@example.com" } }),
+                json!({ "id": "part_2", "first_name": null, "last_name": null, "company_name": "Acme Resellers", "email": "acme@example.com", "status": "suspended", "group_id": "grp_1", "program_id": "prg_1", "created_at": "2026-01-13T10:06:11.251Z",
+                    "payout_method": "none", "payout_details": null }),
+                json!({ "id": "part_3", "first_name": "Una", "last_name": null, "email": "una@example.com", "status": "pending", "group_id": "grp_1", "program_id": "prg_1", "created_at": "2026-01-13T10:06:11.251Z",
+                    "payout_method": "wise", "payout_details": { "email": "una@wise.example" } }),
             ]),
             ("/v1/links?part_1".to_owned(), vec![link("lnk_1", "part_1", "tia_tolt"), link("lnk_2", "part_1", "tia2"), link("lnk_3", "part_1", "tia3")]),
             ("/v1/links?part_2".to_owned(), vec![link("lnk_4", "part_2", "acme")]),
             ("/v1/links?part_3".to_owned(), vec![]),
+            ("/v1/promotion-codes".to_owned(), vec![
+                promotion("prc_1", "part_1", "TIA20", true),
+                promotion("prc_2", "part_2", "OLDACME", false),
+                promotion("prc_3", "part_3", "UNA10", true),
+            ]),
             ("/v1/customers".to_owned(), vec![
                 json!({ "id": "cust_1", "customer_id": "cus_t1", "partner_id": "part_1", "status": "active", "created_at": "2026-03-01T00:00:00.000Z" }),
                 json!({ "id": "cust_2", "customer_id": null, "partner_id": "part_1", "status": "lead", "created_at": "2026-03-02T00:00:00.000Z" }),
@@ -1352,11 +1370,12 @@ async fn a_tolt_program_comes_over_with_its_ref_links(app: TestApp) {
     assert_eq!(done["status"], "DONE", "{done}");
     assert_eq!(
         counts(&done),
-        json!({ "partners": 3, "codes": 4, "customers": 2, "commissions": 3, "skipped": 0, "unchanged": 0 })
+        json!({ "partners": 3, "codes": 6, "customers": 2, "commissions": 3, "skipped": 0, "unchanged": 0 })
     );
     assert_eq!(
         done["problems"]["nodes"],
         json!([
+            { "entity": "coupon", "externalId": "prc_2", "reason": "\"OLDACME\" is archived at the source: it attributes nothing there, nor here" },
             { "entity": "customer", "externalId": "cust_2", "reason": "has no Stripe customer: nothing it pays can be tied to its partner" },
         ])
     );
@@ -1370,6 +1389,26 @@ async fn a_tolt_program_comes_over_with_its_ref_links(app: TestApp) {
     assert_eq!(
         tia["balance"],
         json!([{ "currency": "USD", "accrued": "0.00", "approved": "7.00", "paid": "19.99" }])
+    );
+    // Paid at its PayPal address; a method Tolt pays by that revshare
+    // does not is no method.
+    let methods = app
+        .ok(&app.admin(), "{ partners(first: 5) { nodes { externalId payoutMethod { type paypalEmail } referralCodes { code couponCode } } } }", json!({}))
+        .await;
+    let of = |external: &str| {
+        methods["partners"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["externalId"] == external)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(of("tolt:part_1")["payoutMethod"], json!({ "type": "PAYPAL", "paypalEmail": "tia.pays@example.com" }));
+    assert_eq!(of("tolt:part_3")["payoutMethod"], Value::Null);
+    assert_eq!(
+        of("tolt:part_3")["referralCodes"],
+        json!([{ "code": "una10", "couponCode": "UNA10" }])
     );
     let acme = partner_by_external(&app, "tolt:part_2").await;
     assert_eq!(

@@ -12,7 +12,7 @@
 //!   provider), `email`, `promoter_campaign.promoter_id`, `created_at`,
 //!   `customer_since`;
 //! - `GET /commissions`: `id`, `status` (`pending`, `approved`, `denied`),
-//!   `is_paid`, `unit` (`cash`, or a non-money reward), `amount` and
+//!   `is_paid`, `is_self_referral`, `unit` (`cash`, or a non-money reward), `amount` and
 //!   `sale_amount` (cents), `original_sale_currency`, `created_at`,
 //!   `status_updated_at`, `promoter_campaign.promoter_id`, `referral.id`,
 //!   `referral.uid`.
@@ -157,6 +157,14 @@ fn commission(
 ) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("commission", v);
     let key = id(v, "id").ok_or_else(bad)?;
+    if v.get("is_self_referral").and_then(Value::as_bool) == Some(true) {
+        problems.push(Problem::new(
+            "commission",
+            &key,
+            "FirstPromoter marks it a self-referral (the promoter's own purchase): not imported",
+        ));
+        return Ok(None);
+    }
     if let Some(unit) = text(v, "unit").filter(|u| *u != "cash") {
         problems.push(Problem::new(
             "commission",

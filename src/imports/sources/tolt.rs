@@ -6,9 +6,12 @@
 //!
 //! - `GET /partners`: `id`, `first_name`, `last_name`, `email`,
 //!   `company_name`, `group_id`, `status` (`active`, `pending`,
-//!   `suspended`, `rejected`);
+//!   `suspended`, `rejected`), `created_at`, `payout_method` (`paypal`…)
+//!   and `payout_details.email`;
 //! - `GET /links?partner_id=`: each link's `param` and `value` (`?ref=`
 //!   `value`), kept as codes;
+//! - `GET /promotion-codes` (read after the partners, in their phase):
+//!   `id`, `code`, `partner_id`, `active`, kept as coupons;
 //! - `GET /customers`: `id`, `customer_id` (the brand's id for the
 //!   customer, its Stripe id with the Stripe integration), `partner_id`,
 //!   `created_at`;
@@ -19,7 +22,9 @@
 
 use super::super::client::Client;
 use super::super::source::json::{id, int, items, text, time};
-use super::super::source::{Commission, Page, PageError, Partner, Problem, Referral, Rows};
+use super::super::source::{
+    Commission, Coupon, Page, PageError, Partner, Problem, Referral, Rows,
+};
 use super::{minor_of, unexpected};
 use crate::engine::Currency;
 use crate::ledger::imported::SourceState;
@@ -28,6 +33,9 @@ use serde_json::Value;
 
 pub const HOST: &str = "https://api.tolt.com";
 const LIMIT: i64 = 100;
+/// The partners' phase's cursors past the partners: pages of promotion
+/// codes (`coupons:` the first, then `coupons:{last id}`).
+const COUPONS: &str = "coupons:";
 
 pub async fn page(
     client: &Client,
@@ -36,6 +44,19 @@ pub async fn page(
     cursor: Option<&str>,
     currency: Currency,
 ) -> Result<Page, PageError> {
+    let coupons = cursor.and_then(|c| c.strip_prefix(COUPONS));
+    if let (ImportPhase::Partners, Some(after)) = (phase, coupons) {
+        let after = Some(after).filter(|a| !a.is_empty());
+        let path = "/v1/promotion-codes";
+        let (data, next, _) = list(client, path, program, after, &[]).await?;
+        return Ok(Page {
+            rows: Rows::Coupons(data.iter().map(promotion_code).collect::<Result<_, _>>()?),
+            problems: Vec::new(),
+            next: next.map(|n| format!("{COUPONS}{n}")),
+            total: None,
+            fingerprint: crate::imports::guard::fingerprint(&data),
+        });
+    }
     let path = match phase {
         ImportPhase::Groups => return Ok(super::empty(Rows::Groups(Vec::new()))),
         ImportPhase::Partners => "/v1/partners",
@@ -43,6 +64,11 @@ pub async fn page(
         ImportPhase::Commissions => "/v1/commissions",
     };
     let (data, next, total) = list(client, path, program, cursor, &[]).await?;
+    // After the last page of partners, the first of promotion codes.
+    let next = match phase {
+        ImportPhase::Partners => Some(next.unwrap_or_else(|| COUPONS.to_owned())),
+        _ => next,
+    };
     let mut problems = Vec::new();
     let rows = match phase {
         ImportPhase::Partners => {
@@ -157,10 +183,30 @@ async fn partner(client: &Client, program: &str, v: &Value) -> Result<Partner, P
         },
         group_key: text(v, "group_id").map(str::to_owned),
         codes,
+        // Read from `/v1/promotion-codes`.
         coupons: Vec::new(),
-        paypal_email: None,
+        paypal_email: match text(v, "payout_method") {
+            Some("paypal") => v
+                .get("payout_details")
+                .and_then(|d| text(d, "email"))
+                .map(str::to_owned),
+            _ => None,
+        },
         since: time(v, "created_at"),
         key,
+    })
+}
+
+/// A promotion code: a coupon of its partner (Tolt names no Stripe
+/// promotion code for it).
+fn promotion_code(v: &Value) -> Result<Coupon, PageError> {
+    let bad = || unexpected("promotion code", v);
+    Ok(Coupon {
+        key: id(v, "id").ok_or_else(bad)?,
+        partner_key: id(v, "partner_id").ok_or_else(bad)?,
+        code: text(v, "code").ok_or_else(bad)?.to_owned(),
+        promotion_id: None,
+        archived: v.get("active").and_then(Value::as_bool) == Some(false),
     })
 }
 
