@@ -30,6 +30,7 @@ on_both_databases_with!(
     a_partnerstack_program_comes_over_with_its_partner_keys,
     a_tolt_program_comes_over_with_its_ref_links,
     a_tapfiliate_program_comes_over_with_its_groups_terms_and_coupons,
+    a_self_referral_is_known_by_the_stored_partner_in_a_later_run,
 );
 
 /// Imports read a local server (a private address) and seal credentials.
@@ -1404,7 +1405,10 @@ async fn a_tolt_program_comes_over_with_its_ref_links(app: TestApp) {
             .cloned()
             .unwrap()
     };
-    assert_eq!(of("tolt:part_1")["payoutMethod"], json!({ "type": "PAYPAL", "paypalEmail": "tia.pays@example.com" }));
+    assert_eq!(
+        of("tolt:part_1")["payoutMethod"],
+        json!({ "type": "PAYPAL", "paypalEmail": "tia.pays@example.com" })
+    );
     assert_eq!(of("tolt:part_3")["payoutMethod"], Value::Null);
     assert_eq!(
         of("tolt:part_3")["referralCodes"],
@@ -1579,6 +1583,63 @@ async fn a_tapfiliate_program_comes_over_with_its_groups_terms_and_coupons(app: 
         [
             &json!([{ "code": "janedoe", "couponCode": null }, { "code": "jane20", "couponCode": "JANE20" }])
         ]
+    );
+}
+
+/// A later run (a second import, or one taken up again) has not read the
+/// partner in this run: its address is the stored one's.
+async fn a_self_referral_is_known_by_the_stored_partner_in_a_later_run(app: TestApp) {
+    let referral = |id: i64, email: &str, uid: &str| {
+        json!({ "id": id, "email": email, "uid": uid, "state": "active", "created_at": "2026-02-01T00:00:00Z",
+            "customer_since": null, "promoter_campaign": { "id": 100, "campaign_id": 1, "promoter_id": 11 } })
+    };
+    let (base, served) = serve_platform(Served {
+        platform: Platform::FirstPromoter,
+        lists: HashMap::from([
+            ("/api/v2/company/promoters".to_owned(), vec![json!({ "id": 11, "email": "fiona@example.com",
+                "name": "Fiona Fp", "state": "accepted", "archived_at": null, "profile": null,
+                "promoter_campaigns": [{ "id": 100, "campaign_id": 1, "promoter_id": 11, "state": "accepted",
+                    "ref_token": "fiona", "coupon": null, "promo_codes": [] }] })]),
+            ("/api/v2/company/referrals".to_owned(), vec![referral(1, "buyer@example.com", "cus_fp_1")]),
+            ("/api/v2/company/commissions".to_owned(), vec![]),
+        ]),
+        asked: HashMap::new(),
+        faults: Vec::new(),
+        headers_seen: Vec::new(),
+    })
+    .await;
+    let credentials = json!({ "apiKey": "fp_key", "accountId": "acc_1", "baseUrl": base });
+    let first = import_from(&app, "FIRSTPROMOTER", credentials.clone()).await;
+    assert_eq!(first["status"], "DONE", "{first}");
+    assert_eq!(first["counts"]["customers"], 1);
+    // Fiona's own purchase appears at the source after the first run.
+    served
+        .lock()
+        .unwrap()
+        .lists
+        .get_mut("/api/v2/company/referrals")
+        .unwrap()
+        .push(referral(2, " FIONA@example.COM ", "cus_fp_own"));
+    let second = import_from(&app, "FIRSTPROMOTER", credentials).await;
+    assert_eq!(second["status"], "DONE", "{second}");
+    assert_eq!(
+        counts(&second),
+        json!({ "partners": 0, "codes": 0, "customers": 0, "commissions": 0, "skipped": 0, "unchanged": 2 })
+    );
+    assert_eq!(
+        second["problems"]["nodes"],
+        json!([{ "entity": "customer", "externalId": "2", "reason": "its e-mail is its partner's own (a self-referral): not attributed" }])
+    );
+    let attributed = app
+        .ok(
+            &app.admin(),
+            "{ customers(first: 10) { nodes { externalId } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        attributed["customers"]["nodes"],
+        json!([{ "externalId": "cus_fp_1" }])
     );
 }
 

@@ -22,9 +22,7 @@
 
 use super::super::client::Client;
 use super::super::source::json::{id, int, items, text, time};
-use super::super::source::{
-    Commission, Coupon, Page, PageError, Partner, Problem, Referral, Rows,
-};
+use super::super::source::{Commission, Coupon, Page, PageError, Partner, Problem, Referral, Rows};
 use super::{minor_of, unexpected};
 use crate::engine::Currency;
 use crate::ledger::imported::SourceState;
