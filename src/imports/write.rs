@@ -49,8 +49,9 @@ pub async fn page(conn: &Txn, target: &mut Target, rows: &Rows) -> ApiResult<Cou
                 true => Codes::default(),
                 false => Codes::of(conn, target, &wanted_codes(rows)).await?,
             };
+            let mut known = Known::of(conn, target, rows).await?;
             for row in rows {
-                partner_of(conn, target, row, &mut book, &mut counts).await?;
+                partner_of(conn, target, row, &mut book, &mut known, &mut counts).await?;
             }
             book.write(conn).await?;
         }
@@ -177,22 +178,76 @@ fn rules_of(group: &Group) -> Result<RuleSet, String> {
     RuleSet::new(entries).map_err(|err| err.message)
 }
 
+/// What the program holds already of a page of partners, read in two
+/// statements: the partners an earlier run made (by source key), and the
+/// holders of their addresses (as compared), kept up to date as the page
+/// makes partners.
+struct Known {
+    /// External id → partner id.
+    made: HashMap<String, String>,
+    /// E-mail key → the holder's name and id.
+    holders: HashMap<String, (String, String)>,
+}
+
+impl Known {
+    async fn of(conn: &Txn, target: &Target, rows: &[Partner]) -> ApiResult<Known> {
+        let external: Vec<String> = rows.iter().map(|r| target.partner_key(&r.key)).collect();
+        let made: Vec<(String, Option<String>)> = partner::Entity::find()
+            .select_only()
+            .columns([partner::Column::Id, partner::Column::ExternalId])
+            .filter(partner::Column::TenantId.eq(target.tenant_id.as_str()))
+            .filter(partner::Column::ExternalId.is_in(external))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let keys: Vec<String> = rows
+            .iter()
+            .filter_map(|r| r.email.as_deref())
+            .filter_map(|e| partners::check_email(Some(e)).ok().flatten())
+            .map(|e| partners::email_key(&e))
+            .collect();
+        let holders: Vec<(String, String, Option<String>)> = match keys.is_empty() {
+            true => Vec::new(),
+            false => {
+                partner::Entity::find()
+                    .select_only()
+                    .columns([
+                        partner::Column::Id,
+                        partner::Column::Name,
+                        partner::Column::EmailKey,
+                    ])
+                    .filter(partner::Column::TenantId.eq(target.tenant_id.as_str()))
+                    .filter(partner::Column::EmailKey.is_in(keys))
+                    .into_tuple()
+                    .all(conn)
+                    .await?
+            }
+        };
+        Ok(Known {
+            made: made
+                .into_iter()
+                .filter_map(|(id, external)| Some((external?, id)))
+                .collect(),
+            holders: holders
+                .into_iter()
+                .filter_map(|(id, name, key)| Some((key?, (name, id))))
+                .collect(),
+        })
+    }
+}
+
 async fn partner_of(
     conn: &Txn,
     target: &mut Target,
     row: &Partner,
     book: &mut Codes,
+    known: &mut Known,
     counts: &mut Counts,
 ) -> ApiResult<()> {
     let external_id = target.partner_key(&row.key);
-    let found = partner::Entity::find()
-        .filter(partner::Column::TenantId.eq(target.tenant_id.as_str()))
-        .filter(partner::Column::ExternalId.eq(external_id.as_str()))
-        .one(conn)
-        .await?;
-    if let Some(found) = found {
+    if let Some(found) = known.made.get(&external_id) {
         counts.unchanged += 1;
-        target.learn_partner(&row.key, found.id);
+        target.learn_partner(&row.key, found.clone());
         return Ok(());
     }
     let name = match partners::check_name(&row.name) {
@@ -227,13 +282,10 @@ async fn partner_of(
         target.partner_emails.insert(row.key.clone(), key);
     }
     if let Some(address) = email.clone() {
-        let holder = partners::holder_of(conn, &target.tenant_id, &address, None).await?;
+        let holder = known.holders.get(&partners::email_key(&address));
         let first_in_run = target.emails.insert(partners::email_key(&address));
         let taken = match (holder, first_in_run || !target.dry) {
-            (Some(holder), _) => Some(format!(
-                "partner {:?} ({}) of the program",
-                holder.name, holder.id
-            )),
+            (Some((name, id)), _) => Some(format!("partner {name:?} ({id}) of the program")),
             (None, false) => Some("another partner of this import".to_owned()),
             (None, true) => None,
         };
@@ -290,7 +342,7 @@ async fn partner_of(
         name: Set(name),
         email_key: Set(email.as_deref().map(partners::email_key)),
         email: Set(email),
-        external_id: Set(Some(external_id)),
+        external_id: Set(Some(external_id.clone())),
         r#type: Set(PartnerType::Referral),
         status: Set(row.status),
         created_at: Set(row.since.filter(|at| *at < now).unwrap_or(now)),
@@ -298,6 +350,12 @@ async fn partner_of(
         minimum_payout: Set(program::minimum_of(&row.key, minimum.as_ref(), counts)),
     };
     let made = partners::insert_checked(conn, model).await?;
+    if let Some(key) = &made.email_key {
+        known
+            .holders
+            .insert(key.clone(), (made.name.clone(), made.id.clone()));
+    }
+    known.made.insert(external_id, made.id.clone());
     if !target.campaign.is_default {
         enrollment::admitted(
             conn,
