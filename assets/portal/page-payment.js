@@ -113,6 +113,13 @@ const FORMS = [
   ['OTHER', 'Another form'],
 ];
 
+const TIN_TYPES = [
+  ['', 'Not a W-9'],
+  ['SSN', 'SSN: Social Security number'],
+  ['EIN', 'EIN: employer identification number'],
+  ['ITIN', 'ITIN: individual taxpayer identification number'],
+];
+
 function formName(form) {
   const found = FORMS.find(([value]) => value === form);
   return found ? found[1].split(' (')[0] : form;
@@ -121,7 +128,12 @@ function formName(form) {
 function Tax({ profile, reload }) {
   const [busy, outcome, fieldError, submit] = useSubmit(async (form, element) => {
     await gql(SUBMIT_TAX, {
-      input: { form: form.get('form'), country: form.get('country'), taxId: form.get('taxId') },
+      input: {
+        form: form.get('form'),
+        country: form.get('country'),
+        taxId: form.get('taxId'),
+        tinType: form.get('tinType') || null,
+      },
     });
     // The tax id does not stay on the page.
     element.reset();
@@ -138,6 +150,8 @@ function Tax({ profile, reload }) {
           ${(a) => html`<select name="form" ...${a}>${FORMS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select>`}<//>
         <${Field} id="tax-country" label="Country" hint="Two letters: US, DE, FR…" error=${fieldError('country')}>
           ${(a) => html`<input name="country" required maxlength="2" autocomplete="country" ...${a} />`}<//>
+        <${Field} id="tax-tin-type" label="US taxpayer number (W-9)" hint="Which number a W-9 gives; leave it for another form." error=${fieldError('tinType')}>
+          ${(a) => html`<select name="tinType" ...${a}>${TIN_TYPES.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select>`}<//>
         <${Field} id="tax-id" label="Tax id" hint="Stored encrypted; only its last four characters are ever shown." error=${fieldError('taxId')}>
           ${(a) => html`<input name="taxId" required spellcheck="false" ...${a} />`}<//>
         <button type="submit" disabled=${busy}>Submit tax profile</button>

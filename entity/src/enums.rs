@@ -544,6 +544,18 @@ stored!(
 );
 
 stored!(
+    /// Which US taxpayer identification number a W-9 gives.
+    TinType {
+        /// A Social Security number.
+        Ssn = "SSN",
+        /// An employer identification number.
+        Ein = "EIN",
+        /// An individual taxpayer identification number.
+        Itin = "ITIN",
+    }
+);
+
+stored!(
     /// The platform a program is imported from.
     ImportSource {
         Rewardful = "REWARDFUL",

@@ -1,4 +1,4 @@
-use crate::enums::{TaxForm, TaxProfileStatus};
+use crate::enums::{TaxForm, TaxProfileStatus, TinType};
 use sea_orm::entity::prelude::*;
 
 /// A partner's tax profile: one per partner.
@@ -15,6 +15,8 @@ pub struct Model {
     /// The tax id, encrypted: never stored or returned in clear.
     pub tax_id_sealed: String,
     pub tax_id_last4: String,
+    /// A W-9's: which US number the tax id is.
+    pub tin_type: Option<TinType>,
     pub submitted_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
     pub decided_by: Option<String>,

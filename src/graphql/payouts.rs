@@ -3,7 +3,7 @@
 //! account, payout methods and tax profiles — each turned into the checked
 //! type its service takes, errors naming their input path.
 
-use super::enums::{PayoutMethodType, TaxForm};
+use super::enums::{PayoutMethodType, TaxForm, TinType};
 use super::scalars::Decimal;
 use crate::directory::minimums::{self, Minimum};
 use crate::error::ApiResult;
@@ -111,13 +111,24 @@ pub struct SubmitTaxProfileInput {
     pub form: TaxForm,
     /// ISO 3166-1 alpha-2 (`US`).
     pub country: String,
-    /// 4 to 30 letters and digits, with `-`, `/`, `.` or spaces.
+    /// A W-9's: its US number, 9 digits (`123-45-6789` for an SSN or
+    /// ITIN, `12-3456789` for an EIN, or without dashes), checked by the
+    /// rules of `tinType`. Another form's: 8 to 30 letters and digits, with
+    /// `-`, `/`, `.` or spaces.
     pub tax_id: String,
+    /// Which US number a W-9's tax id is; needed with a W-9, given with
+    /// no other form.
+    pub tin_type: Option<TinType>,
 }
 
 impl SubmitTaxProfileInput {
     pub fn submission(&self) -> ApiResult<Submission> {
-        Submission::check(self.form.into(), &self.country, &self.tax_id)
+        Submission::check(
+            self.form.into(),
+            &self.country,
+            &self.tax_id,
+            self.tin_type.map(Into::into),
+        )
     }
 }
 

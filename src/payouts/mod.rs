@@ -32,6 +32,7 @@ pub mod seal;
 pub mod settle;
 pub mod statement;
 pub mod tax;
+pub mod tin;
 
 use crate::auth::access::Policy;
 use crate::error::{ApiError, ApiResult};

@@ -11,7 +11,7 @@
 use super::seal::DataKey;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use entity::enums::{TaxForm, TaxProfileStatus};
+use entity::enums::{TaxForm, TaxProfileStatus, TinType};
 use entity::{partner, tax_profile};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -31,6 +31,8 @@ pub struct Submission {
     /// ISO 3166-1 alpha-2, upper case.
     pub country: String,
     tax_id: String,
+    /// A W-9's kind of number.
+    pub tin_type: Option<TinType>,
 }
 
 impl std::fmt::Debug for Submission {
@@ -42,14 +44,46 @@ impl std::fmt::Debug for Submission {
 
 impl Submission {
     /// Checks a submission as given; errors name `input.country`,
-    /// `input.taxId`.
-    pub fn check(form: TaxForm, country: &str, tax_id: &str) -> ApiResult<Submission> {
+    /// `input.tinType`, `input.taxId`. A W-9's tax id is a US number of
+    /// the kind `tin_type` says, checked by its rules ([`super::tin`]) and
+    /// kept as its nine digits; `tin_type` is a W-9's alone.
+    pub fn check(
+        form: TaxForm,
+        country: &str,
+        tax_id: &str,
+        tin_type: Option<TinType>,
+    ) -> ApiResult<Submission> {
         let country = country.trim().to_ascii_uppercase();
         if !crate::engine::countries::is_country(&country) {
             return Err(ApiError::bad_input(
                 "input.country",
                 "must be an ISO 3166 country code (US, DE)",
             ));
+        }
+        match (form, tin_type) {
+            (TaxForm::W9, None) => {
+                return Err(ApiError::bad_input(
+                    "input.tinType",
+                    "is needed with a W-9: SSN, EIN or ITIN",
+                ));
+            }
+            (TaxForm::W9, Some(kind)) => {
+                let digits = super::tin::check(kind, tax_id)
+                    .map_err(|why| ApiError::bad_input("input.taxId", why))?;
+                return Ok(Submission {
+                    form,
+                    country,
+                    tax_id: digits,
+                    tin_type: Some(kind),
+                });
+            }
+            (_, Some(_)) => {
+                return Err(ApiError::bad_input(
+                    "input.tinType",
+                    "is a W-9's alone: a W-8 or another form gives none",
+                ));
+            }
+            (_, None) => {}
         }
         let tax_id = tax_id.trim();
         let alphanumerics = tax_id.chars().filter(char::is_ascii_alphanumeric).count();
@@ -73,6 +107,7 @@ impl Submission {
             form,
             country,
             tax_id: tax_id.to_owned(),
+            tin_type: None,
         })
     }
 
@@ -125,6 +160,7 @@ pub async fn submit(
                 country: Set(submission.country),
                 tax_id_sealed: Set(sealed),
                 tax_id_last4: Set(last4),
+                tin_type: Set(submission.tin_type),
                 submitted_at: Set(crate::db::now()),
                 decided_at: Set(None),
                 decided_by: Set(None),
@@ -140,6 +176,7 @@ pub async fn submit(
                             C::Country,
                             C::TaxIdSealed,
                             C::TaxIdLast4,
+                            C::TinType,
                             C::SubmittedAt,
                             C::DecidedAt,
                             C::DecidedBy,
@@ -235,7 +272,7 @@ mod tests {
 
     #[test]
     fn a_tax_id_is_checked_and_shown_by_its_last_four() {
-        let ok = Submission::check(TaxForm::W9, " us ", "123-45-6789").unwrap();
+        let ok = Submission::check(TaxForm::W9, " us ", "123-45-6789", Some(TinType::Ssn)).unwrap();
         assert_eq!(ok.country, "US");
         assert_eq!(ok.last4(), "6789");
         assert!(!format!("{ok:?}").contains("6789"));
@@ -244,26 +281,56 @@ mod tests {
             _ => panic!("accepted"),
         };
         assert_eq!(
-            field(Submission::check(TaxForm::W9, "USA", "123456789")),
+            field(Submission::check(
+                TaxForm::W9,
+                "USA",
+                "123456789",
+                Some(TinType::Ssn)
+            )),
             "input.country"
         );
         // Two letters are not enough: `XX` names no country.
         assert_eq!(
-            field(Submission::check(TaxForm::W9, "XX", "123456789")),
+            field(Submission::check(
+                TaxForm::W9,
+                "XX",
+                "123456789",
+                Some(TinType::Ssn)
+            )),
             "input.country"
         );
+        let other = |id: &str| Submission::check(TaxForm::Other, "DE", id, None);
+        assert_eq!(field(other("12-3")), "input.taxId");
+        assert_eq!(field(other("12-34-567")), "input.taxId");
+        assert!(other("12-34-5678").is_ok());
+        assert_eq!(field(other("1234<script>")), "input.taxId");
+        // A W-9's number is a US one of the kind it says, kept as digits.
+        let w9 = Submission::check(TaxForm::W9, "US", "12-3456789", Some(TinType::Ein)).unwrap();
         assert_eq!(
-            field(Submission::check(TaxForm::W9, "US", "12-3")),
+            (w9.tax_id.as_str(), w9.tin_type),
+            ("123456789", Some(TinType::Ein))
+        );
+        assert_eq!(
+            field(Submission::check(TaxForm::W9, "US", "123-45-6789", None)),
+            "input.tinType"
+        );
+        assert_eq!(
+            field(Submission::check(
+                TaxForm::W9,
+                "US",
+                "666-45-6789",
+                Some(TinType::Ssn)
+            )),
             "input.taxId"
         );
         assert_eq!(
-            field(Submission::check(TaxForm::W9, "US", "12-34-567")),
-            "input.taxId"
-        );
-        assert!(Submission::check(TaxForm::W9, "US", "12-34-5678").is_ok());
-        assert_eq!(
-            field(Submission::check(TaxForm::W9, "US", "1234<script>")),
-            "input.taxId"
+            field(Submission::check(
+                TaxForm::W8ben,
+                "DE",
+                "12345678901",
+                Some(TinType::Ssn)
+            )),
+            "input.tinType"
         );
     }
 }

@@ -1125,12 +1125,81 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
     let first = run(&app, json!({ "periodEnd": "2026-01-31" })).await;
     assert_eq!(first["skipped"][0]["reason"], "TAX_PROFILE_NOT_APPROVED");
 
-    let submit = "mutation($input: SubmitTaxProfileInput!) { submitTaxProfile(input: $input) { form status country taxIdLast4 submittedAt decidedAt reason } }";
+    let submit = "mutation($input: SubmitTaxProfileInput!) { submitTaxProfile(input: $input) { form status country taxIdLast4 tinType submittedAt decidedAt reason } }";
+    // A W-9's number is checked by the rules of its kind, each named.
+    for (tin_type, tax_id, message) in [
+        (
+            None,
+            "123-45-6789",
+            ("input.tinType", "is needed with a W-9: SSN, EIN or ITIN"),
+        ),
+        (
+            Some("SSN"),
+            "666-45-6789",
+            (
+                "input.taxId",
+                "is no SSN: the SSA issues no number starting 666 (never 000, 666 or 900–999; a number starting with 9 is an ITIN)",
+            ),
+        ),
+        (
+            Some("SSN"),
+            "123-00-6789",
+            (
+                "input.taxId",
+                "is no SSN: its fourth and fifth digits are never 00",
+            ),
+        ),
+        (
+            Some("ITIN"),
+            "912-34-5678",
+            (
+                "input.taxId",
+                "is no ITIN: its fourth and fifth digits (34) are not 50–65, 70–88, 90–92 or 94–99",
+            ),
+        ),
+        (
+            Some("EIN"),
+            "07-1234567",
+            (
+                "input.taxId",
+                "is no EIN: the IRS assigns no EIN starting 07",
+            ),
+        ),
+        (
+            Some("EIN"),
+            "123-45-6789",
+            (
+                "input.taxId",
+                "must be 9 digits, as 12-3456789 or without dashes",
+            ),
+        ),
+    ] {
+        let error = app
+            .error(
+                Some(&app.partner_token(&hal)),
+                submit,
+                json!({ "input": { "form": "W9", "country": "US", "taxId": tax_id, "tinType": tin_type } }),
+            )
+            .await;
+        assert_eq!(
+            (
+                code(&error),
+                field(&error),
+                error["message"].as_str().unwrap()
+            ),
+            (
+                "BAD_USER_INPUT",
+                message.0,
+                format!("{}: {}", message.0, message.1).as_str()
+            ),
+            "{tax_id}"
+        );
+    }
     let (status, body) = app
         .post(
             Some(&app.partner_token(&hal)),
             submit,
-            json!({ "input": { "form": "W9", "country": "us", "taxId": "123-45-6789" } }),
+            json!({ "input": { "form": "W9", "country": "us", "taxId": "123-45-6789", "tinType": "SSN" } }),
         )
         .await;
     assert_eq!(status, 200);
@@ -1144,6 +1213,7 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
     assert_eq!(profile["status"], "SUBMITTED");
     assert_eq!(profile["country"], "US");
     assert_eq!(profile["taxIdLast4"], "6789");
+    assert_eq!(profile["tinType"], "SSN");
 
     // The row holds it sealed; only the key opens it.
     let row = app
@@ -1182,6 +1252,7 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
             country: "US".into(),
             tax_id_sealed: sealed,
             tax_id_last4: "6789".into(),
+            tin_type: Some(entity::enums::TinType::Ssn),
             submitted_at: chrono::Utc::now(),
             decided_at: None,
             decided_by: None,
@@ -1189,7 +1260,8 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
         },
     )
     .unwrap();
-    assert_eq!(stored, "123-45-6789");
+    // A W-9's number is kept as its nine digits.
+    assert_eq!(stored, "123456789");
 
     // Submitted is not approved; a rejection needs a reason.
     assert_eq!(
@@ -1230,7 +1302,7 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
         .error(
             Some(&app.partner_token(&other)),
             submit,
-            json!({ "input": { "partnerId": hal, "form": "W9", "country": "US", "taxId": "987-65-4321" } }),
+            json!({ "input": { "partnerId": hal, "form": "W9", "country": "US", "taxId": "987-65-4321", "tinType": "ITIN" } }),
         )
         .await;
     assert_eq!(field(&error), "input.partnerId");
@@ -1295,7 +1367,7 @@ async fn without_a_data_key_tax_profiles_are_refused() {
     let error = app
         .error(
             Some(&app.partner_token(&partner)),
-            "mutation { submitTaxProfile(input: { form: W9, country: \"US\", taxId: \"123-45-6789\" }) { status } }",
+            "mutation { submitTaxProfile(input: { form: W9, country: \"US\", taxId: \"123-45-6789\", tinType: SSN }) { status } }",
             json!({}),
         )
         .await;

@@ -100,6 +100,18 @@ pub enum TaxForm {
     Other,
 }
 
+/// Which US taxpayer identification number a W-9 gives.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TinType")]
+pub enum TinType {
+    /// A Social Security number (`123-45-6789`).
+    Ssn,
+    /// An employer identification number (`12-3456789`).
+    Ein,
+    /// An individual taxpayer identification number (`9XX-XX-XXXX`).
+    Itin,
+}
+
 /// Where a tax profile is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::TaxProfileStatus")]

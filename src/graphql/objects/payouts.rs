@@ -479,6 +479,13 @@ impl TaxProfile {
         Ok(&row.tax_id_last4)
     }
 
+    /// A W-9's kind of US number (none for a profile submitted before
+    /// W-9s said it: submitting it again says).
+    async fn tin_type(&self) -> ApiResult<Option<crate::graphql::enums::TinType>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.tin_type.map(Into::into))
+    }
+
     /// When it was submitted.
     async fn submitted_at(&self) -> ApiResult<DateTime> {
         let row = self.0.read(C::Row)?;
