@@ -11,7 +11,7 @@ const PAYMENT = `query Payment {
       id
       payoutMethod { type paypalEmail iban bic accountHolder stripeAccountId updatedAt }
       stripeConnect { available accountId payoutsEnabled }
-      taxProfile { form status country taxIdLast4 submittedAt decidedAt reason }
+      taxProfile { form status country taxIdLast4 validUntil expired submittedAt decidedAt reason }
     }
   }
 }`;
@@ -133,6 +133,7 @@ function Tax({ profile, reload }) {
         country: form.get('country'),
         taxId: form.get('taxId'),
         tinType: form.get('tinType') || null,
+        signedOn: form.get('signedOn') || null,
       },
     });
     // The tax id does not stay on the page.
@@ -143,7 +144,8 @@ function Tax({ profile, reload }) {
     <${Section} title="Tax profile" id="tax-title">
       ${profile
         ? html`<p data-figure="tax.current">${formName(profile.form)} for ${profile.country}, tax id ending ${profile.taxIdLast4}:
-                 <${Badge} value=${profile.status} />${profile.reason && html` <span class="muted">${profile.reason}</span>`}</p>`
+                 <${Badge} value=${profile.status} />${profile.reason && html` <span class="muted">${profile.reason}</span>`}
+                 ${profile.validUntil && html` <span class=${profile.expired ? 'field-error' : 'muted'}>${profile.expired ? `Expired: it was valid until ${profile.validUntil}; submit a new one.` : `Valid until ${profile.validUntil}.`}</span>`}</p>`
         : html`<p class="muted">No tax profile yet.</p>`}
       <form onSubmit=${submit} class="stack" autocomplete="off">
         <${Field} id="tax-form" label="Form" error=${fieldError('form')}>
@@ -152,6 +154,8 @@ function Tax({ profile, reload }) {
           ${(a) => html`<input name="country" required maxlength="2" autocomplete="country" ...${a} />`}<//>
         <${Field} id="tax-tin-type" label="US taxpayer number (W-9)" hint="Which number a W-9 gives; leave it for another form." error=${fieldError('tinType')}>
           ${(a) => html`<select name="tinType" ...${a}>${TIN_TYPES.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select>`}<//>
+        <${Field} id="tax-signed-on" label="Signed on" hint="The day you signed the form; a W-8 is valid to the end of the third year after." error=${fieldError('signedOn')}>
+          ${(a) => html`<input type="date" name="signedOn" ...${a} />`}<//>
         <${Field} id="tax-id" label="Tax id" hint="Stored encrypted; only its last four characters are ever shown." error=${fieldError('taxId')}>
           ${(a) => html`<input name="taxId" required spellcheck="false" ...${a} />`}<//>
         <button type="submit" disabled=${busy}>Submit tax profile</button>

@@ -17,6 +17,8 @@ pub struct Model {
     pub tax_id_last4: String,
     /// A W-9's: which US number the tax id is.
     pub tin_type: Option<TinType>,
+    /// The day the form was signed (a W-8 is valid from it).
+    pub signed_on: Option<Date>,
     pub submitted_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
     pub decided_by: Option<String>,

@@ -39,7 +39,7 @@ mod m20261206_000029_payout_rails;
 mod m20261207_000030_payout_money;
 mod m20261208_000031_partner_email_keys;
 mod m20261209_000032_sign_in_requests;
-mod m20261210_000033_tax_tin_types;
+mod m20261210_000033_tax_profile_details;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -82,7 +82,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000030_payout_money::Migration),
             Box::new(m20261208_000031_partner_email_keys::Migration),
             Box::new(m20261209_000032_sign_in_requests::Migration),
-            Box::new(m20261210_000033_tax_tin_types::Migration),
+            Box::new(m20261210_000033_tax_profile_details::Migration),
         ]
     }
 }

@@ -119,6 +119,9 @@ pub struct SubmitTaxProfileInput {
     /// Which US number a W-9's tax id is; needed with a W-9, given with
     /// no other form.
     pub tin_type: Option<TinType>,
+    /// The day the form was signed: needed with a W-8, valid from it to
+    /// the last day of the third calendar year after.
+    pub signed_on: Option<crate::graphql::scalars::Date>,
 }
 
 impl SubmitTaxProfileInput {
@@ -128,6 +131,8 @@ impl SubmitTaxProfileInput {
             &self.country,
             &self.tax_id,
             self.tin_type.map(Into::into),
+            self.signed_on.as_ref().map(|d| d.0),
+            chrono::Utc::now().date_naive(),
         )
     }
 }

@@ -271,6 +271,9 @@ impl Holders {
     ) -> ApiResult<Holders> {
         partner_ids.sort();
         partner_ids.dedup();
+        // A W-8 is valid through its last day in the tenant's time zone.
+        let zone: chrono_tz::Tz = tenant.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let today = chrono::Utc::now().with_timezone(&zone).date_naive();
         let mut holders = Holders {
             partners: BTreeMap::new(),
             groups: BTreeMap::new(),
@@ -300,9 +303,9 @@ impl Holders {
                 .methods
                 .extend(methods.into_iter().map(|m| (m.partner_id.clone(), m)));
             if tenant.require_tax_profile {
-                holders
-                    .tax_approved
-                    .extend(super::tax::approved_among(conn, &tenant.id, chunk.to_vec()).await?);
+                holders.tax_approved.extend(
+                    super::tax::approved_among(conn, &tenant.id, chunk.to_vec(), today).await?,
+                );
             }
         }
         Ok(holders)

@@ -11,6 +11,7 @@
 use super::seal::DataKey;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use chrono::{Datelike, NaiveDate};
 use entity::enums::{TaxForm, TaxProfileStatus, TinType};
 use entity::{partner, tax_profile};
 use sea_orm::sea_query::OnConflict;
@@ -33,6 +34,8 @@ pub struct Submission {
     tax_id: String,
     /// A W-9's kind of number.
     pub tin_type: Option<TinType>,
+    /// The day it was signed; a W-8's is needed.
+    pub signed_on: Option<NaiveDate>,
 }
 
 impl std::fmt::Debug for Submission {
@@ -52,7 +55,10 @@ impl Submission {
         country: &str,
         tax_id: &str,
         tin_type: Option<TinType>,
+        signed_on: Option<NaiveDate>,
+        today: NaiveDate,
     ) -> ApiResult<Submission> {
+        let signed_on = signed(form, signed_on, today)?;
         let country = country.trim().to_ascii_uppercase();
         if !crate::engine::countries::is_country(&country) {
             return Err(ApiError::bad_input(
@@ -75,6 +81,7 @@ impl Submission {
                     country,
                     tax_id: digits,
                     tin_type: Some(kind),
+                    signed_on,
                 });
             }
             (_, Some(_)) => {
@@ -108,6 +115,7 @@ impl Submission {
             country,
             tax_id: tax_id.to_owned(),
             tin_type: None,
+            signed_on,
         })
     }
 
@@ -122,6 +130,68 @@ impl Submission {
             .collect();
         tail.into_iter().rev().collect()
     }
+}
+
+/// The day a form was signed, checked: a W-8 needs it (its validity runs
+/// from it), and no form is signed in the future or, a W-8, so long ago
+/// that it has expired.
+fn signed(
+    form: TaxForm,
+    signed_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> ApiResult<Option<NaiveDate>> {
+    let w8 = matches!(form, TaxForm::W8ben | TaxForm::W8bene);
+    let Some(day) = signed_on else {
+        return match w8 {
+            true => Err(ApiError::bad_input(
+                "input.signedOn",
+                "is needed with a W-8: the day it was signed, from which it is valid",
+            )),
+            false => Ok(None),
+        };
+    };
+    // A day's grace for a signer whose day is ahead of the server's.
+    if day > today + chrono::Days::new(1) {
+        return Err(ApiError::bad_input("input.signedOn", "is in the future"));
+    }
+    if valid_until(form, Some(day)).is_some_and(|until| until < today) {
+        return Err(ApiError::bad_input(
+            "input.signedOn",
+            "is so long ago that the W-8 has expired (it is valid to the last day of the third \
+             calendar year after it was signed): sign a new one",
+        ));
+    }
+    Ok(Some(day))
+}
+
+/// The last day a profile holds: a W-8's is the last day of the third
+/// calendar year after it was signed (signed 2026-03-10, valid until
+/// 2029-12-31); other forms hold until they are replaced.
+pub fn valid_until(form: TaxForm, signed_on: Option<NaiveDate>) -> Option<NaiveDate> {
+    match form {
+        TaxForm::W8ben | TaxForm::W8bene => {
+            signed_on.and_then(|day| NaiveDate::from_ymd_opt(day.year() + 3, 12, 31))
+        }
+        TaxForm::W9 | TaxForm::Other => None,
+    }
+}
+
+/// The day a stored profile holds to: a W-8 submitted before its signing
+/// day was asked counts from the day it was submitted (signed no later).
+pub fn valid_until_of(row: &tax_profile::Model) -> Option<NaiveDate> {
+    valid_until(
+        row.form,
+        Some(
+            row.signed_on
+                .unwrap_or_else(|| row.submitted_at.date_naive()),
+        ),
+    )
+}
+
+/// Whether a stored profile has expired by `today`: an expired W-8 is no
+/// profile.
+pub fn expired(row: &tax_profile::Model, today: NaiveDate) -> bool {
+    valid_until_of(row).is_some_and(|until| until < today)
 }
 
 /// What ties a sealed tax id to its row.
@@ -161,6 +231,7 @@ pub async fn submit(
                 tax_id_sealed: Set(sealed),
                 tax_id_last4: Set(last4),
                 tin_type: Set(submission.tin_type),
+                signed_on: Set(submission.signed_on),
                 submitted_at: Set(crate::db::now()),
                 decided_at: Set(None),
                 decided_by: Set(None),
@@ -177,6 +248,7 @@ pub async fn submit(
                             C::TaxIdSealed,
                             C::TaxIdLast4,
                             C::TinType,
+                            C::SignedOn,
                             C::SubmittedAt,
                             C::DecidedAt,
                             C::DecidedBy,
@@ -240,11 +312,13 @@ pub async fn find(
         .await?)
 }
 
-/// The partners among these whose tax profile is approved.
+/// The partners among these whose tax profile is approved and, a W-8,
+/// still valid `today`.
 pub async fn approved_among(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     partner_ids: impl IntoIterator<Item = String>,
+    today: NaiveDate,
 ) -> ApiResult<Vec<String>> {
     Ok(tax_profile::Entity::find()
         .filter(tax_profile::Column::TenantId.eq(tenant_id))
@@ -253,6 +327,7 @@ pub async fn approved_among(
         .all(conn)
         .await?
         .into_iter()
+        .filter(|row| !expired(row, today))
         .map(|row| row.partner_id)
         .collect())
 }
@@ -270,9 +345,72 @@ pub fn tax_id(key: &DataKey, row: &tax_profile::Model) -> Result<String, super::
 mod tests {
     use super::*;
 
+    const TODAY: NaiveDate = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_w8_is_valid_to_the_end_of_the_third_year_after_its_signing() {
+        assert_eq!(
+            valid_until(TaxForm::W8ben, Some(day("2026-03-10"))),
+            Some(day("2029-12-31"))
+        );
+        assert_eq!(
+            valid_until(TaxForm::W8bene, Some(day("2023-12-31"))),
+            Some(day("2026-12-31"))
+        );
+        assert_eq!(valid_until(TaxForm::W9, Some(day("2020-01-01"))), None);
+        let w8 = |signed: Option<&str>| {
+            Submission::check(
+                TaxForm::W8ben,
+                "DE",
+                "DE123456789",
+                None,
+                signed.map(day),
+                TODAY,
+            )
+        };
+        let field = |r: ApiResult<Submission>| match r {
+            Err(ApiError::BadInput { field, message }) => format!("{field}: {message}"),
+            _ => panic!("accepted"),
+        };
+        assert!(field(w8(None)).starts_with("input.signedOn: is needed with a W-8"));
+        assert_eq!(
+            field(w8(Some("2026-11-28"))),
+            "input.signedOn: is in the future"
+        );
+        assert!(w8(Some("2026-11-27")).is_ok(), "a day's grace");
+        // Signed in 2022: valid to 2025-12-31, expired by today.
+        assert!(field(w8(Some("2022-12-31"))).contains("has expired"));
+        assert_eq!(
+            w8(Some("2023-01-01")).unwrap().signed_on,
+            Some(day("2023-01-01"))
+        );
+        // A W-9 needs no signing day, and keeps one given.
+        let w9 = Submission::check(
+            TaxForm::W9,
+            "US",
+            "12-3456789",
+            Some(TinType::Ein),
+            None,
+            TODAY,
+        );
+        assert_eq!(w9.unwrap().signed_on, None);
+    }
+
     #[test]
     fn a_tax_id_is_checked_and_shown_by_its_last_four() {
-        let ok = Submission::check(TaxForm::W9, " us ", "123-45-6789", Some(TinType::Ssn)).unwrap();
+        let ok = Submission::check(
+            TaxForm::W9,
+            " us ",
+            "123-45-6789",
+            Some(TinType::Ssn),
+            None,
+            TODAY,
+        )
+        .unwrap();
         assert_eq!(ok.country, "US");
         assert_eq!(ok.last4(), "6789");
         assert!(!format!("{ok:?}").contains("6789"));
@@ -285,7 +423,9 @@ mod tests {
                 TaxForm::W9,
                 "USA",
                 "123456789",
-                Some(TinType::Ssn)
+                Some(TinType::Ssn),
+                None,
+                TODAY
             )),
             "input.country"
         );
@@ -295,23 +435,40 @@ mod tests {
                 TaxForm::W9,
                 "XX",
                 "123456789",
-                Some(TinType::Ssn)
+                Some(TinType::Ssn),
+                None,
+                TODAY
             )),
             "input.country"
         );
-        let other = |id: &str| Submission::check(TaxForm::Other, "DE", id, None);
+        let other = |id: &str| Submission::check(TaxForm::Other, "DE", id, None, None, TODAY);
         assert_eq!(field(other("12-3")), "input.taxId");
         assert_eq!(field(other("12-34-567")), "input.taxId");
         assert!(other("12-34-5678").is_ok());
         assert_eq!(field(other("1234<script>")), "input.taxId");
         // A W-9's number is a US one of the kind it says, kept as digits.
-        let w9 = Submission::check(TaxForm::W9, "US", "12-3456789", Some(TinType::Ein)).unwrap();
+        let w9 = Submission::check(
+            TaxForm::W9,
+            "US",
+            "12-3456789",
+            Some(TinType::Ein),
+            None,
+            TODAY,
+        )
+        .unwrap();
         assert_eq!(
             (w9.tax_id.as_str(), w9.tin_type),
             ("123456789", Some(TinType::Ein))
         );
         assert_eq!(
-            field(Submission::check(TaxForm::W9, "US", "123-45-6789", None)),
+            field(Submission::check(
+                TaxForm::W9,
+                "US",
+                "123-45-6789",
+                None,
+                None,
+                TODAY
+            )),
             "input.tinType"
         );
         assert_eq!(
@@ -319,7 +476,9 @@ mod tests {
                 TaxForm::W9,
                 "US",
                 "666-45-6789",
-                Some(TinType::Ssn)
+                Some(TinType::Ssn),
+                None,
+                TODAY
             )),
             "input.taxId"
         );
@@ -328,7 +487,9 @@ mod tests {
                 TaxForm::W8ben,
                 "DE",
                 "12345678901",
-                Some(TinType::Ssn)
+                Some(TinType::Ssn),
+                Some(day("2026-01-01")),
+                TODAY
             )),
             "input.tinType"
         );

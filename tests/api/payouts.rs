@@ -23,6 +23,7 @@ on_both_databases!(
     a_statement_pdf_holds_each_line_and_the_total,
     a_statement_reads_back_in_any_script,
     a_tax_id_is_never_answered_logged_or_stored_in_clear,
+    an_expired_w8_is_no_profile,
     payout_methods_and_payouts_are_each_partners_own,
     the_monthly_path_in_the_docs_runs_as_written,
     payouts_made_before_runs_are_numbered_in_the_order_they_were_made,
@@ -1116,6 +1117,73 @@ async fn a_statement_pdf_holds_each_line_and_the_total(app: TestApp) {
     );
 }
 
+/// A W-8 is valid from the day it was signed to the last day of the third
+/// calendar year after; past it, a run that requires profiles skips its
+/// partner as if it had none.
+async fn an_expired_w8_is_no_profile(app: TestApp) {
+    set_tenant(&app, json!({ "requireTaxProfile": true })).await;
+    let ines = crate::ledger::partner_at(&app, "Ines", 10).await;
+    paypal(&app, &ines, "ines@example.com").await;
+    let sale = sale_at(&app, &ines, "i-1", "100", JANUARY).await;
+    approve(&app, &[&sale]).await;
+    let submit = "mutation($input: SubmitTaxProfileInput!) { submitTaxProfile(input: $input) { form signedOn validUntil expired tinType } }";
+    let token = app.partner_token(&ines);
+    let needs = app
+        .error(
+            Some(&token),
+            submit,
+            json!({ "input": { "form": "W8BEN", "country": "DE", "taxId": "DE 123 456 789" } }),
+        )
+        .await;
+    assert_eq!(field(&needs), "input.signedOn");
+    let signed = app
+        .ok(&token, submit, json!({ "input": { "form": "W8BEN", "country": "DE", "taxId": "DE 123 456 789", "signedOn": "2026-03-10" } }))
+        .await;
+    assert_eq!(
+        signed["submitTaxProfile"],
+        json!({ "form": "W8BEN", "signedOn": "2026-03-10", "validUntil": "2029-12-31", "expired": false, "tinType": null })
+    );
+    app.ok(
+        &app.admin(),
+        "mutation($p: ID!) { decideTaxProfile(input: { partnerId: $p, approve: true }) { status } }",
+        json!({ "p": ines }),
+    )
+    .await;
+    // Signed in 2022, as a W-8 on file since then would be: valid to
+    // 2025-12-31, expired now.
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        entity::tax_profile::Entity::update_many()
+            .col_expr(
+                entity::tax_profile::Column::SignedOn,
+                Expr::value(chrono::NaiveDate::from_ymd_opt(2022, 6, 1).unwrap()),
+            )
+            .filter(entity::tax_profile::Column::PartnerId.eq(ines.as_str()))
+            .exec(app.db.conn())
+            .await
+            .unwrap();
+    }
+    let read = app
+        .ok(
+            &app.admin(),
+            "query($p: ID!) { partner(id: $p) { taxProfile { status validUntil expired } } }",
+            json!({ "p": ines }),
+        )
+        .await;
+    assert_eq!(
+        read["partner"]["taxProfile"],
+        json!({ "status": "APPROVED", "validUntil": "2025-12-31", "expired": true })
+    );
+    let skipped = run(&app, json!({ "periodEnd": "2026-01-31" })).await;
+    assert_eq!(skipped["skipped"][0]["reason"], "TAX_PROFILE_NOT_APPROVED");
+    assert_eq!(skipped["payouts"], json!([]));
+    // A W-8 signed too long ago is refused, naming the day.
+    let old = app
+        .error(Some(&token), submit, json!({ "input": { "form": "W8BEN", "country": "DE", "taxId": "DE 123 456 789", "signedOn": "2022-06-01" } }))
+        .await;
+    assert_eq!(field(&old), "input.signedOn");
+}
+
 async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
     set_tenant(&app, json!({ "requireTaxProfile": true })).await;
     let hal = crate::ledger::partner_at(&app, "Hal", 10).await;
@@ -1253,6 +1321,7 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
             tax_id_sealed: sealed,
             tax_id_last4: "6789".into(),
             tin_type: Some(entity::enums::TinType::Ssn),
+            signed_on: None,
             submitted_at: chrono::Utc::now(),
             decided_at: None,
             decided_by: None,
@@ -1333,7 +1402,7 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
     let answer = reqwest::Client::new()
         .post(format!("http://{}/graphql", replica.addr))
         .bearer_auth(app.partner_token(&other))
-        .json(&json!({ "query": submit, "variables": { "input": { "form": "W8BEN", "country": "DE", "taxId": "DE 9988-7766-55" } } }))
+        .json(&json!({ "query": submit, "variables": { "input": { "form": "W8BEN", "country": "DE", "taxId": "DE 9988-7766-55", "signedOn": "2026-01-15" } } }))
         .send()
         .await
         .unwrap()

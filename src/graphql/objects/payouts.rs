@@ -486,6 +486,32 @@ impl TaxProfile {
         Ok(row.tin_type.map(Into::into))
     }
 
+    /// The day the form was signed.
+    async fn signed_on(&self) -> ApiResult<Option<crate::graphql::scalars::Date>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.signed_on.map(crate::graphql::scalars::Date))
+    }
+
+    /// A W-8's last valid day: the last day of the third calendar year
+    /// after it was signed (counted from its submission when it was
+    /// submitted before the day was asked). Other forms hold until they
+    /// are replaced.
+    async fn valid_until(&self) -> ApiResult<Option<crate::graphql::scalars::Date>> {
+        let row = self.0.read(C::Row)?;
+        Ok(crate::payouts::tax::valid_until_of(row).map(crate::graphql::scalars::Date))
+    }
+
+    /// Past its last valid day: an expired W-8 is no profile, and a run
+    /// that requires profiles skips its partner until a new one is
+    /// approved.
+    async fn expired(&self) -> ApiResult<bool> {
+        let row = self.0.read(C::Row)?;
+        Ok(crate::payouts::tax::expired(
+            row,
+            chrono::Utc::now().date_naive(),
+        ))
+    }
+
     /// When it was submitted.
     async fn submitted_at(&self) -> ApiResult<DateTime> {
         let row = self.0.read(C::Row)?;
