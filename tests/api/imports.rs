@@ -31,6 +31,7 @@ on_both_databases_with!(
     a_tolt_program_comes_over_with_its_ref_links,
     a_tapfiliate_program_comes_over_with_its_groups_terms_and_coupons,
     a_self_referral_is_known_by_the_stored_partner_in_a_later_run,
+    tapfiliate_terms_no_group_can_say_are_problems_naming_the_program,
 );
 
 /// Imports read a local server (a private address) and seal credentials.
@@ -1584,6 +1585,64 @@ async fn a_tapfiliate_program_comes_over_with_its_groups_terms_and_coupons(app: 
             &json!([{ "code": "janedoe", "couponCode": null }, { "code": "jane20", "couponCode": "JANE20" }])
         ]
     );
+}
+
+/// A Tapfiliate program paying a fixed amount on a customer's first sale
+/// only, with two commission types: no group's rules can say it, so its
+/// partners keep the default group and the program is named, twice.
+async fn tapfiliate_terms_no_group_can_say_are_problems_naming_the_program(app: TestApp) {
+    let (base, _) = serve_platform(Served {
+        platform: Platform::Tapfiliate,
+        lists: HashMap::from([
+            ("/1.6/programs/once/".to_owned(), vec![json!({ "id": "once", "title": "Once", "currency": "EUR",
+                "cookie_time": 30, "default_landing_page_url": null, "incrementing_conversions": false,
+                "recurring_commissions": false })]),
+            ("/1.6/programs/once/commission-types/".to_owned(), vec![
+                json!({ "id": "default", "name": "Default Commission", "type": "fixed", "percentage": null, "amount": 40.0 }),
+                json!({ "id": "vip", "name": "VIP", "type": "percentage", "percentage": 30.0, "amount": null }),
+            ]),
+            ("/1.6/affiliate-groups/".to_owned(), vec![json!({ "id": "resellers", "title": "Resellers", "affiliate_count": 1 })]),
+            ("/1.6/affiliates/".to_owned(), vec![json!({ "id": "lena", "email": "lena@example.com", "firstname": "Lena",
+                "lastname": null, "created_at": "2025-01-01T00:00:00+00:00", "affiliate_group_id": "resellers", "group": null,
+                "meta_data": {}, "referral_link": "https://once.example/?ref=lena", "coupon": null, "parent": null })]),
+            ("/1.6/customers/".to_owned(), vec![]),
+            ("/1.6/conversions/".to_owned(), vec![]),
+        ]),
+        asked: HashMap::new(),
+        faults: Vec::new(),
+        headers_seen: Vec::new(),
+    })
+    .await;
+    let done = import_from(
+        &app,
+        "TAPFILIATE",
+        json!({ "apiKey": "tap_key", "accountId": "once", "baseUrl": base }),
+    )
+    .await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        done["problems"]["nodes"],
+        json!([
+            { "entity": "campaign", "externalId": "once", "reason": "has 2 commission types: its groups pay its default one (Default Commission), and commissions already earned come over at their own amounts" },
+            { "entity": "campaign", "externalId": "once", "reason": "pays on a customer's first sale only, which no group's rules can say: its partners keep the default group" },
+        ])
+    );
+    let lena = partner_by_external(&app, "tapfiliate:lena").await;
+    let default = app
+        .ok(
+            &app.admin(),
+            "{ partnerGroups(first: 10) { nodes { name isDefault } } }",
+            json!({}),
+        )
+        .await;
+    let default_name = default["partnerGroups"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["isDefault"] == true)
+        .map(|g| g["name"].clone())
+        .unwrap();
+    assert_eq!(lena["group"]["name"], default_name);
 }
 
 /// A later run (a second import, or one taken up again) has not read the
