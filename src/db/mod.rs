@@ -60,6 +60,14 @@ pub const DEADLINE_MARGIN: Duration = Duration::from_secs(2);
 /// How much of a SQLite database is memory-mapped (address space, not
 /// memory: the pages live in the operating system's cache either way).
 const SQLITE_MMAP_BYTES: u64 = 1 << 30;
+/// The most a SQLite connection's page cache holds, in KiB (SQLite's own
+/// default is 2 MiB): the pages a write changes are copies, and an import
+/// writing into indexes whose keys land anywhere (a customer's or
+/// partner's id on every event) reloaded them a page at a time — 71.4 s
+/// for 100,000 commissions against 59.9 s with this cache, alternated.
+/// Pages read through the mapping are not copied, so a reader's cache
+/// stays small; the cache fills only as far as a connection's work needs.
+const SQLITE_CACHE_KIB: u64 = 128 * 1024;
 
 /// How long a connection released within [`ABANDONED_WINDOW`] of a call
 /// given up on may take to answer a ping before it is closed.
@@ -478,6 +486,7 @@ impl Db {
                     // connection's 2 MiB cache: a ledger past a few hundred
                     // MiB spent most of an import's time copying pages.
                     .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
+                    .pragma("cache_size", format!("-{SQLITE_CACHE_KIB}"))
             });
         }
         let mut conn = Database::connect(options).await?;
