@@ -125,14 +125,15 @@ pub struct SubmitTaxProfileInput {
 }
 
 impl SubmitTaxProfileInput {
-    pub fn submission(&self) -> ApiResult<Submission> {
+    /// The submission checked on `today` (the tenant's day).
+    pub fn submission(&self, today: chrono::NaiveDate) -> ApiResult<Submission> {
         Submission::check(
             self.form.into(),
             &self.country,
             &self.tax_id,
             self.tin_type.map(Into::into),
             self.signed_on.as_ref().map(|d| d.0),
-            chrono::Utc::now().date_naive(),
+            today,
         )
     }
 }

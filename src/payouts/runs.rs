@@ -272,8 +272,7 @@ impl Holders {
         partner_ids.sort();
         partner_ids.dedup();
         // A W-8 is valid through its last day in the tenant's time zone.
-        let zone: chrono_tz::Tz = tenant.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        let today = chrono::Utc::now().with_timezone(&zone).date_naive();
+        let today = super::tax::today_in(&tenant.time_zone);
         let mut holders = Holders {
             partners: BTreeMap::new(),
             groups: BTreeMap::new(),

@@ -188,6 +188,13 @@ pub fn valid_until_of(row: &tax_profile::Model) -> Option<NaiveDate> {
     )
 }
 
+/// Today in a tenant's time zone (UTC for one it does not name): the day a
+/// W-8's validity is judged on, wherever it is judged.
+pub fn today_in(time_zone: &str) -> NaiveDate {
+    let zone: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
+    chrono::Utc::now().with_timezone(&zone).date_naive()
+}
+
 /// Whether a stored profile has expired by `today`: an expired W-8 is no
 /// profile.
 pub fn expired(row: &tax_profile::Model, today: NaiveDate) -> bool {

@@ -504,12 +504,12 @@ impl TaxProfile {
     /// Past its last valid day: an expired W-8 is no profile, and a run
     /// that requires profiles skips its partner until a new one is
     /// approved.
-    async fn expired(&self) -> ApiResult<bool> {
+    async fn expired(&self, ctx: &Context<'_>) -> ApiResult<bool> {
         let row = self.0.read(C::Row)?;
-        Ok(crate::payouts::tax::expired(
-            row,
-            chrono::Utc::now().date_naive(),
-        ))
+        let today = crate::payouts::tax::today_in(
+            &crate::graphql::context::principal(ctx)?.tenant.time_zone,
+        );
+        Ok(crate::payouts::tax::expired(row, today))
     }
 
     /// When it was submitted.

@@ -263,7 +263,8 @@ impl PayoutMutation {
     ) -> ApiResult<TaxProfile> {
         let principal = principal(ctx)?;
         let partner_id = target(ctx, input.partner_id.as_ref(), Scope::PartnersWrite)?;
-        let submission = input.submission()?;
+        let submission =
+            input.submission(crate::payouts::tax::today_in(&principal.tenant.time_zone))?;
         let key = ctx.data_opt::<DataKey>().ok_or_else(|| {
             ApiError::Conflict(
                 "tax profiles are off on this server: it has no key to encrypt tax ids with".into(),
