@@ -87,6 +87,10 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                 program_name: Set(None),
                 support_email: Set(None),
                 brand_color: Set(None),
+                tax_payer: Set(None),
+                tax_excluded_methods: Set(None),
+                tax_thresholds: Set(None),
+                backup_withholding: Set(false),
             };
             // Another process creating the same tenant meanwhile (replicas
             // provisioning the demo together) passes the read above: the key
@@ -185,6 +189,13 @@ pub struct TenantChanges {
     pub program_name: Option<Option<String>>,
     pub support_email: Option<Option<String>>,
     pub brand_color: Option<Option<String>>,
+    /// The payer of its 1099s, checked and encoded (its EIN sealed).
+    pub tax_payer: Option<Option<String>>,
+    /// The methods a TPSO reports, encoded.
+    pub tax_excluded_methods: Option<String>,
+    /// Its own thresholds, encoded.
+    pub tax_thresholds: Option<String>,
+    pub backup_withholding: Option<bool>,
 }
 
 /// A brand colour as the pages and e-mails use it: `#` and six hex digits,
@@ -236,6 +247,10 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
             program_name,
             support_email,
             brand_color,
+            tax_payer,
+            tax_excluded_methods,
+            tax_thresholds,
+            backup_withholding,
         } = changes.clone();
         Box::pin(async move {
             let mut row = tenant::Entity::find_by_id(id.to_owned())
@@ -272,6 +287,18 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
             }
             if let Some(brand_color) = brand_color {
                 row.brand_color = brand_color;
+            }
+            if let Some(payer) = tax_payer {
+                row.tax_payer = payer;
+            }
+            if let Some(methods) = tax_excluded_methods {
+                row.tax_excluded_methods = Some(methods);
+            }
+            if let Some(thresholds) = tax_thresholds {
+                row.tax_thresholds = Some(thresholds);
+            }
+            if let Some(withholding) = backup_withholding {
+                row.backup_withholding = withholding;
             }
             tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
                 .exec(&*txn)

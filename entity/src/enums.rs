@@ -271,6 +271,8 @@ stored!(
         PayoutSent = "PAYOUT_SENT",
         StaffNewApplication = "STAFF_NEW_APPLICATION",
         StaffFraudFlag = "STAFF_FRAUD_FLAG",
+        /// A year-end tax form to download (SPEC §29).
+        TaxFormAvailable = "TAX_FORM_AVAILABLE",
     }
 );
 
@@ -579,5 +581,37 @@ stored!(
         Customers = "CUSTOMERS",
         /// Commissions and rewards.
         Commissions = "COMMISSIONS",
+    }
+);
+
+stored!(
+    /// A W-9's federal tax classification (its line 3a).
+    TaxClassification {
+        Individual = "INDIVIDUAL",
+        CCorporation = "C_CORPORATION",
+        SCorporation = "S_CORPORATION",
+        Partnership = "PARTNERSHIP",
+        TrustEstate = "TRUST_ESTATE",
+        /// A limited liability company taxed as a C corporation.
+        LlcC = "LLC_C",
+        /// A limited liability company taxed as an S corporation.
+        LlcS = "LLC_S",
+        /// A limited liability company taxed as a partnership.
+        LlcP = "LLC_P",
+        Other = "OTHER",
+    }
+);
+
+stored!(
+    /// Where a payment a 1099 counts came from.
+    TaxPaymentSource {
+        /// A payout paid: by hand, by file or by a rail.
+        Payout = "PAYOUT",
+        /// Money a rail's transfer took back after it was paid (negative).
+        Reversal = "REVERSAL",
+        /// A commission imported as paid at its source, on its paid day.
+        Import = "IMPORT",
+        /// Paid outside revshare, entered by hand (`addTaxPayment`).
+        Manual = "MANUAL",
     }
 );

@@ -1,4 +1,4 @@
-use crate::enums::{TaxForm, TaxProfileStatus, TinType};
+use crate::enums::{TaxClassification, TaxForm, TaxProfileStatus, TinType};
 use sea_orm::entity::prelude::*;
 
 /// A partner's tax profile: one per partner.
@@ -24,6 +24,15 @@ pub struct Model {
     pub decided_by: Option<String>,
     /// Why it was rejected.
     pub reason: Option<String>,
+    pub legal_name: Option<String>,
+    pub business_name: Option<String>,
+    pub classification: Option<TaxClassification>,
+    /// The address as JSON (`line1`, `line2`, `city`, `state`, `zip`, `country`).
+    pub address: Option<String>,
+    /// The keyed hash of a W-9's TIN: partners sharing a TIN are one payee.
+    pub tin_key: Option<String>,
+    pub services_outside_us: Option<bool>,
+    pub electronic_delivery_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,13 @@ pub struct Model {
     pub support_email: Option<String>,
     /// The brand's colour, `#rrggbb`.
     pub brand_color: Option<String>,
+    /// The payer of its 1099s, as JSON; its EIN sealed.
+    pub tax_payer: Option<String>,
+    /// The payout methods a TPSO reports (JSON list; none: `["PAYPAL"]`).
+    pub tax_excluded_methods: Option<String>,
+    /// Its own reporting thresholds by year (JSON `[{year, amountMinor}]`).
+    pub tax_thresholds: Option<String>,
+    pub backup_withholding: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -373,3 +373,24 @@ pub async fn suspend_in(
     history::record(conn, &stamp, id, vec![change]).await?;
     Ok(())
 }
+
+/// The tenant's partners among `ids`, in id order.
+pub async fn by_ids(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    ids: &[String],
+) -> ApiResult<Vec<partner::Model>> {
+    use sea_orm::QueryOrder;
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::posting::WRITE_CHUNK) {
+        rows.extend(
+            partner::Entity::find()
+                .filter(partner::Column::TenantId.eq(tenant_id))
+                .filter(partner::Column::Id.is_in(chunk.to_vec()))
+                .order_by_asc(partner::Column::Id)
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(rows)
+}

@@ -655,9 +655,15 @@ async fn commissions_of(
         });
     }
     let answers = imported::record(conn, &target.tenant_id, &items, target.dry).await?;
+    let mut paid = Vec::new();
     for (item, answer) in items.iter().zip(answers) {
         match answer {
-            imported::Imported::Written => counts.commissions += 1,
+            imported::Imported::Written => {
+                counts.commissions += 1;
+                if let imported::SourceState::Paid { at } = item.state {
+                    paid.push((item, at));
+                }
+            }
             imported::Imported::Unchanged => counts.unchanged += 1,
             imported::Imported::Skipped(reason) => {
                 counts.skipped += 1;
@@ -667,5 +673,47 @@ async fn commissions_of(
             }
         }
     }
+    if !target.dry && !paid.is_empty() {
+        paid_at_source(conn, target, paid).await?;
+    }
+    Ok(())
+}
+
+/// Commissions paid on the platform a brand left are payments its
+/// year-end forms count (SPEC §29): on the day they were paid there, in
+/// the tenant's zone, one a partner, day and currency.
+async fn paid_at_source(
+    conn: &Txn,
+    target: &Target,
+    paid: Vec<(&ImportedCommission, chrono::DateTime<chrono::Utc>)>,
+) -> ApiResult<()> {
+    use crate::payouts::tax_payments::{self, Payment};
+    let zone = crate::payouts::tenant_zone(conn, &target.tenant_id).await?;
+    let mut days: std::collections::BTreeMap<(String, chrono::NaiveDate, String), i64> =
+        Default::default();
+    for (item, at) in paid {
+        *days
+            .entry((
+                item.partner_id.clone(),
+                tax_payments::day_in(zone, at),
+                item.currency.code().to_owned(),
+            ))
+            .or_default() += item.amount_minor;
+    }
+    let payments = days
+        .into_iter()
+        .map(|((partner_id, paid_on, currency), amount_minor)| Payment {
+            partner_id,
+            amount_minor,
+            currency,
+            method: None,
+            withheld_minor: 0,
+            paid_on,
+            source: entity::enums::TaxPaymentSource::Import,
+            source_id: None,
+            note: Some(format!("paid on {}", target.platform)),
+        })
+        .collect();
+    tax_payments::record(conn, &target.tenant_id, &target.actor, payments).await?;
     Ok(())
 }

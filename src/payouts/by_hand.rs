@@ -123,6 +123,7 @@ async fn pay(
         run_id: None,
     };
     let payouts = issue::issue(conn, &issue, &payees).await?;
+    super::tax_payments::record_payouts(conn, tenant_id, actor, &payouts).await?;
     for (payout, payee) in payouts.iter().zip(payees) {
         posting::apply_move(conn, payee.rows, &paid_by(actor, now, Some(&payout.id))).await?;
         super::notify::paid(conn, payout).await?;

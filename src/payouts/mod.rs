@@ -19,6 +19,7 @@
 //! A pending payout's commissions stay `APPROVED` and carry its id, which
 //! is how no other run or `markCommissionsPaid` takes them.
 
+pub mod address;
 pub mod by_hand;
 pub mod export;
 pub mod files;
@@ -32,6 +33,7 @@ pub mod seal;
 pub mod settle;
 pub mod statement;
 pub mod tax;
+pub mod tax_payments;
 pub mod tin;
 
 use crate::auth::access::Policy;

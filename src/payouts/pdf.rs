@@ -69,8 +69,15 @@ pub fn fixed_columns(size: i32) -> usize {
 /// The document: its lines, flowed onto as many pages as they need, and a
 /// title for the reader's window.
 pub fn render(title: &str, lines: &[Line]) -> Vec<u8> {
-    let pages = paginate(lines);
-    let mut unicode = match lines.iter().any(|l| !in_win_ansi(&l.text)) {
+    render_documents(title, &[lines.to_vec()])
+}
+
+/// Several documents in one file, each starting on a page of its own
+/// (forms to print and post together).
+pub fn render_documents(title: &str, documents: &[Vec<Line>]) -> Vec<u8> {
+    let pages: Vec<Vec<&Line>> = documents.iter().flat_map(|lines| paginate(lines)).collect();
+    let lines = documents.iter().flatten();
+    let mut unicode = match lines.clone().any(|l| !in_win_ansi(&l.text)) {
         true => Embedded::new(),
         false => None,
     };

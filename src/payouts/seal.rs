@@ -24,6 +24,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct DataKey {
     key: Arc<LessSafeKey>,
+    /// For keyed hashes: derived from the key, never the key itself.
+    mac: ring::hmac::Key,
     id: String,
 }
 
@@ -64,8 +66,12 @@ impl DataKey {
             UnboundKey::new(&AES_256_GCM, bytes).map_err(|_| "unusable key".to_owned())?;
         let digest = sha2::Sha256::digest(bytes);
         let id = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+        let mut derived = sha2::Sha256::new();
+        derived.update(b"revshare keyed hash/");
+        derived.update(bytes);
         Ok(DataKey {
             key: Arc::new(LessSafeKey::new(unbound)),
+            mac: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &derived.finalize()),
             id,
         })
     }
@@ -90,6 +96,18 @@ impl DataKey {
         crate::auth::jwt::write_private(&path, &STANDARD.encode(bytes))
             .map_err(|e| e.to_string())?;
         DataKey::from_bytes(&bytes)
+    }
+
+    /// A keyed hash of `text`: 20 upper-case hex digits (80 bits), the
+    /// same for the same text under the same key and unguessable without
+    /// it — what makes two partners' equal tax ids one payee without
+    /// keeping either in clear (and fits a 1099's account number).
+    pub fn keyed_hash(&self, text: &str) -> String {
+        let tag = ring::hmac::sign(&self.mac, text.as_bytes());
+        tag.as_ref()[..10]
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect()
     }
 
     /// `plain`, sealed for the row `binding` names (`tenant/partner`).

@@ -76,6 +76,8 @@ pub(crate) async fn pay_locked(
     active.paid_at = Set(Some(now));
     edit(&mut active);
     let paid = active.update(conn).await?;
+    super::tax_payments::record_payouts(conn, tenant_id, actor, std::slice::from_ref(&paid))
+        .await?;
     let event = announce(DomainEventType::PayoutPaid, &paid, now)?;
     crate::events::append(conn, tenant_id, now, vec![event]).await?;
     super::notify::paid(conn, &paid).await?;

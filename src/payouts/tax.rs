@@ -8,11 +8,12 @@
 //! in clear, to show which id was filed. No answer, log line or column
 //! carries it whole.
 
+use super::address::Address;
 use super::seal::DataKey;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use chrono::{Datelike, NaiveDate};
-use entity::enums::{TaxForm, TaxProfileStatus, TinType};
+use entity::enums::{TaxClassification, TaxForm, TaxProfileStatus, TinType};
 use entity::{partner, tax_profile};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -36,6 +37,38 @@ pub struct Submission {
     pub tin_type: Option<TinType>,
     /// The day it was signed; a W-8's is needed.
     pub signed_on: Option<NaiveDate>,
+    /// What the form says beyond its number ([`Submission::with`]).
+    pub details: Details,
+}
+
+/// What a W-9 or a W-8 says beyond its number (SPEC §29): a W-9's names,
+/// classification and address make its 1099; consent to electronic
+/// delivery lets the form be e-mailed instead of posted.
+#[derive(Clone, Debug, Default)]
+pub struct Details {
+    /// The name on the tax return (a W-9's line 1; a W-8's name).
+    pub legal_name: Option<String>,
+    /// A W-9's business or disregarded entity name (line 2).
+    pub business_name: Option<String>,
+    pub classification: Option<TaxClassification>,
+    pub address: Option<Address>,
+    /// Consents to receive its forms electronically.
+    pub electronic_delivery: bool,
+    /// A W-8's: the services were performed outside the US.
+    pub services_outside_us: Option<bool>,
+}
+
+/// Whether a classification files as a corporation (exempt from a 1099-NEC).
+pub fn is_corporation(classification: Option<TaxClassification>) -> bool {
+    matches!(
+        classification,
+        Some(
+            TaxClassification::CCorporation
+                | TaxClassification::SCorporation
+                | TaxClassification::LlcC
+                | TaxClassification::LlcS
+        )
+    )
 }
 
 impl std::fmt::Debug for Submission {
@@ -82,6 +115,7 @@ impl Submission {
                     tax_id: digits,
                     tin_type: Some(kind),
                     signed_on,
+                    details: Details::default(),
                 });
             }
             (_, Some(_)) => {
@@ -116,7 +150,63 @@ impl Submission {
             tax_id: tax_id.to_owned(),
             tin_type: None,
             signed_on,
+            details: Details::default(),
         })
+    }
+
+    /// The submission with what its form says beyond its number, checked:
+    /// a W-9 needs its legal name, classification and address; a
+    /// classification, a business name and an address are a W-9's alone.
+    pub fn with(mut self, details: Details) -> ApiResult<Submission> {
+        let name = |field: &str, text: Option<String>| {
+            crate::input::optional_text(field, text.as_deref(), crate::input::MAX_NAME_CHARS)
+        };
+        let legal_name = name("input.legalName", details.legal_name)?;
+        let business_name = name("input.businessName", details.business_name)?;
+        let w9 = self.form == TaxForm::W9;
+        let w8 = matches!(self.form, TaxForm::W8ben | TaxForm::W8bene);
+        if w9 {
+            if legal_name.is_none() {
+                return Err(ApiError::bad_input(
+                    "input.legalName",
+                    "is needed with a W-9: the name on the tax return (line 1)",
+                ));
+            }
+            if details.classification.is_none() {
+                return Err(ApiError::bad_input(
+                    "input.classification",
+                    "is needed with a W-9: its federal tax classification (line 3a)",
+                ));
+            }
+            if details.address.is_none() {
+                return Err(ApiError::bad_input(
+                    "input.address",
+                    "is needed with a W-9: where its forms are sent (lines 5 and 6)",
+                ));
+            }
+        } else {
+            for (given, field) in [
+                (details.classification.is_some(), "input.classification"),
+                (business_name.is_some(), "input.businessName"),
+                (details.address.is_some(), "input.address"),
+            ] {
+                if given {
+                    return Err(ApiError::bad_input(field, "is a W-9's alone"));
+                }
+            }
+        }
+        if !w8 && details.services_outside_us.is_some() {
+            return Err(ApiError::bad_input(
+                "input.servicesOutsideUs",
+                "is a W-8's alone",
+            ));
+        }
+        self.details = Details {
+            legal_name,
+            business_name,
+            ..details
+        };
+        Ok(self)
     }
 
     /// The last four letters or digits of the tax id.
@@ -218,9 +308,20 @@ pub async fn submit(
 ) -> ApiResult<tax_profile::Model> {
     let sealed = key.seal(&binding(tenant_id, partner_id), &submission.tax_id);
     let last4 = submission.last4();
+    // Partners whose W-9s give the same TIN are one payee (SPEC §29).
+    // An SSN and an EIN of the same digits are different numbers.
+    let tin_key = submission.tin_type.map(|kind| {
+        key.keyed_hash(&format!(
+            "tin/{tenant_id}/{}/{}",
+            kind.as_str(),
+            submission.tax_id
+        ))
+    });
     db.transaction(|txn| {
         let (sealed, last4, submission) = (sealed.clone(), last4.clone(), submission.clone());
+        let tin_key = tin_key.clone();
         Box::pin(async move {
+            let now = crate::db::now();
             let exists = partner::Entity::find_by_id(partner_id.to_owned())
                 .filter(partner::Column::TenantId.eq(tenant_id))
                 .one(&*txn)
@@ -239,10 +340,17 @@ pub async fn submit(
                 tax_id_last4: Set(last4),
                 tin_type: Set(submission.tin_type),
                 signed_on: Set(submission.signed_on),
-                submitted_at: Set(crate::db::now()),
+                submitted_at: Set(now),
                 decided_at: Set(None),
                 decided_by: Set(None),
                 reason: Set(None),
+                legal_name: Set(submission.details.legal_name),
+                business_name: Set(submission.details.business_name),
+                classification: Set(submission.details.classification),
+                address: Set(submission.details.address.as_ref().map(Address::encode)),
+                tin_key: Set(tin_key),
+                services_outside_us: Set(submission.details.services_outside_us),
+                electronic_delivery_at: Set(submission.details.electronic_delivery.then_some(now)),
             };
             use tax_profile::Column as C;
             let stored = tax_profile::Entity::insert(row)
@@ -260,11 +368,19 @@ pub async fn submit(
                             C::DecidedAt,
                             C::DecidedBy,
                             C::Reason,
+                            C::LegalName,
+                            C::BusinessName,
+                            C::Classification,
+                            C::Address,
+                            C::TinKey,
+                            C::ServicesOutsideUs,
+                            C::ElectronicDeliveryAt,
                         ])
                         .to_owned(),
                 )
                 .exec_with_returning(&*txn)
                 .await?;
+            super::tax_payments::rekey(&*txn, tenant_id, &stored).await?;
             Ok(stored)
         })
     })
@@ -302,7 +418,9 @@ pub async fn decide(
             active.decided_at = Set(Some(crate::db::now()));
             active.decided_by = Set(Some(actor.to_owned()));
             active.reason = Set(reason);
-            Ok(active.update(&*txn).await?)
+            let decided = active.update(&*txn).await?;
+            super::tax_payments::rekey(&*txn, tenant_id, &decided).await?;
+            Ok(decided)
         })
     })
     .await

@@ -21,10 +21,10 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::DomainEventType;
 use crate::payouts::issue::announce;
-use crate::payouts::settle;
+use crate::payouts::{settle, tax_payments};
 use crate::posting::breakdown::{BreakdownLine, TransferReversedLine};
 use crate::posting::{NewCommission, Posting, TermsRef};
-use entity::enums::{CommissionKind, CommissionStatus, PayoutStatus, RailStatus};
+use entity::enums::{CommissionKind, CommissionStatus, PayoutStatus, RailStatus, TaxPaymentSource};
 use entity::{commission, payout};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -92,6 +92,22 @@ pub async fn record(
             if total <= payout.reversed_minor {
                 return Ok(Some(payout));
             }
+            // What came back was not paid after all: a negative payment
+            // on the day it came back, for the year-end forms.
+            let zone = crate::payouts::tenant_zone(&*txn, tenant_id).await?;
+            let mut returned = tax_payments::of_payout(&payout, zone);
+            if let Some(payment) = returned.as_mut() {
+                payment.amount_minor = payout.reversed_minor - total;
+                payment.paid_on = tax_payments::day_in(zone, now);
+                payment.source = TaxPaymentSource::Reversal;
+            }
+            tax_payments::record(
+                &*txn,
+                tenant_id,
+                "rail:STRIPE_CONNECT",
+                returned.into_iter().collect(),
+            )
+            .await?;
             match total == whole {
                 true => in_full(&txn, payout, &reversed.transfer, now).await,
                 false => in_part(&txn, payout, &reversed.transfer, total, now).await,
