@@ -95,6 +95,7 @@ pub mod posting;
 pub mod rails;
 pub mod sign_in;
 pub mod staff;
+pub mod tax;
 pub mod tenants;
 pub mod tiers;
 pub mod webhooks;

@@ -33,6 +33,7 @@ pub mod ready;
 pub mod roots;
 pub mod rules;
 pub mod scalars;
+pub mod tax;
 pub mod tiers;
 
 pub use context::{LOADER_DELAY, RequestContext};
@@ -74,6 +75,7 @@ pub struct Query(
     roots::backtests::BacktestQuery,
     roots::imports::ImportQuery,
     roots::rails::RailQuery,
+    roots::tax::TaxQuery,
     roots::federation::FederationQuery,
     roots::node::NodeQuery,
 );
@@ -102,6 +104,7 @@ pub struct Mutation(
     roots::backtests::BacktestMutation,
     roots::imports::ImportMutation,
     roots::rails::RailMutation,
+    roots::tax::TaxMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`

@@ -3,7 +3,7 @@
 //! account, payout methods and tax profiles — each turned into the checked
 //! type its service takes, errors naming their input path.
 
-use super::enums::{PayoutMethodType, TaxForm, TinType};
+use super::enums::{PayoutMethodType, TaxClassification, TaxForm, TinType};
 use super::scalars::Decimal;
 use crate::directory::minimums::{self, Minimum};
 use crate::error::ApiResult;
@@ -122,6 +122,21 @@ pub struct SubmitTaxProfileInput {
     /// The day the form was signed: needed with a W-8, valid from it to
     /// the last day of the third calendar year after.
     pub signed_on: Option<crate::graphql::scalars::Date>,
+    /// The name on the tax return: a W-9's line 1 (needed), a W-8's name.
+    pub legal_name: Option<String>,
+    /// A W-9's business or disregarded entity name (line 2), if different.
+    pub business_name: Option<String>,
+    /// A W-9's federal tax classification (needed): corporations get no
+    /// 1099-NEC.
+    pub classification: Option<TaxClassification>,
+    /// A W-9's address (needed): where its forms are sent.
+    pub address: Option<crate::graphql::tax::AddressInput>,
+    /// Consent to receive year-end forms electronically (e-mailed and in
+    /// the portal) instead of on paper.
+    #[graphql(default = false)]
+    pub electronic_delivery: bool,
+    /// A W-8's: the services were performed outside the United States.
+    pub services_outside_us: Option<bool>,
 }
 
 impl SubmitTaxProfileInput {
@@ -134,7 +149,19 @@ impl SubmitTaxProfileInput {
             self.tin_type.map(Into::into),
             self.signed_on.as_ref().map(|d| d.0),
             today,
-        )
+        )?
+        .with(crate::payouts::tax::Details {
+            legal_name: self.legal_name.clone(),
+            business_name: self.business_name.clone(),
+            classification: self.classification.map(Into::into),
+            address: self
+                .address
+                .as_ref()
+                .map(|a| a.address("input.address"))
+                .transpose()?,
+            electronic_delivery: self.electronic_delivery,
+            services_outside_us: self.services_outside_us,
+        })
     }
 }
 

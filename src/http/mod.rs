@@ -37,6 +37,7 @@ pub mod referral;
 pub mod request_log;
 pub mod sessions;
 pub mod statements;
+pub mod tax_forms;
 pub mod unsubscribe;
 pub mod ws;
 
@@ -310,6 +311,7 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/exports/commissions.csv", get(exports::commissions))
         .route("/exports/payouts.csv", get(exports::payouts))
         .route("/statements/{file}", get(statements::statement))
+        .route("/tax/{file}", get(tax_forms::copy_b))
         .route("/portal", get(portal::bare))
         .route(
             "/portal/",

@@ -101,6 +101,15 @@ pub enum Content {
         answers: Vec<(String, String)>,
         id: String,
     },
+    /// A year-end tax form to download (SPEC §29). The subject is the
+    /// one the IRS asks of an electronically furnished statement.
+    TaxFormAvailable {
+        name: String,
+        year: i32,
+        corrected: bool,
+        /// The portal's page of the partner's tax forms.
+        link: String,
+    },
     /// To the program's support address: a fraud signal raised a flag.
     StaffFraudFlag {
         signal: String,
@@ -220,6 +229,7 @@ impl Content {
             Content::PayoutSent { .. } => EmailKind::PayoutSent,
             Content::StaffNewApplication { .. } => EmailKind::StaffNewApplication,
             Content::StaffFraudFlag { .. } => EmailKind::StaffFraudFlag,
+            Content::TaxFormAvailable { .. } => EmailKind::TaxFormAvailable,
         }
     }
 }
@@ -488,6 +498,37 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                 });
             }
             (format!("{p} paid you {amount} {currency}"), name, blocks)
+        }
+        Content::TaxFormAvailable {
+            name,
+            year,
+            corrected,
+            link,
+        } => {
+            let form = match corrected {
+                true => format!("a corrected Form 1099-NEC for {year}"),
+                false => format!("your Form 1099-NEC for {year}"),
+            };
+            (
+                "IMPORTANT TAX RETURN DOCUMENT AVAILABLE".to_owned(),
+                name,
+                vec![
+                    Block::Para(format!(
+                        "{p} has issued {form}: what it paid you that year, as reported to the \
+                         IRS. You agreed to receive it electronically; it is in your portal, to \
+                         download as a PDF."
+                    )),
+                    Block::Action {
+                        label: "Open my tax forms".into(),
+                        url: url(link),
+                    },
+                    Block::Para(
+                        "It stays there for you to download again. To receive your forms on paper \
+                         instead, withdraw your consent in the portal's Tax page."
+                            .into(),
+                    ),
+                ],
+            )
         }
         Content::StaffNewApplication {
             name,

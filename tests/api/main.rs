@@ -50,6 +50,7 @@ mod round5_imports;
 mod round5_limits;
 mod staff;
 mod subscriptions;
+mod tax;
 mod tiers;
 mod visibility;
 mod webhooks;

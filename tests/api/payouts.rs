@@ -1246,7 +1246,7 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
             .error(
                 Some(&app.partner_token(&hal)),
                 submit,
-                json!({ "input": { "form": "W9", "country": "US", "taxId": tax_id, "tinType": tin_type } }),
+                json!({ "input": { "form": "W9", "country": "US", "taxId": tax_id, "tinType": tin_type, "legalName": "Hal Jordan", "classification": "INDIVIDUAL", "address": { "line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "62704" } } }),
             )
             .await;
         assert_eq!(
@@ -1267,7 +1267,7 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
         .post(
             Some(&app.partner_token(&hal)),
             submit,
-            json!({ "input": { "form": "W9", "country": "us", "taxId": "123-45-6789", "tinType": "SSN" } }),
+            json!({ "input": { "form": "W9", "country": "us", "taxId": "123-45-6789", "tinType": "SSN", "legalName": "Hal Jordan", "classification": "INDIVIDUAL", "address": { "line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "62704" } } }),
         )
         .await;
     assert_eq!(status, 200);
@@ -1326,6 +1326,13 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
             decided_at: None,
             decided_by: None,
             reason: None,
+            legal_name: None,
+            business_name: None,
+            classification: None,
+            address: None,
+            tin_key: None,
+            services_outside_us: None,
+            electronic_delivery_at: None,
         },
     )
     .unwrap();
@@ -1371,7 +1378,7 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
         .error(
             Some(&app.partner_token(&other)),
             submit,
-            json!({ "input": { "partnerId": hal, "form": "W9", "country": "US", "taxId": "987-65-4321", "tinType": "ITIN" } }),
+            json!({ "input": { "partnerId": hal, "form": "W9", "country": "US", "taxId": "987-65-4321", "tinType": "ITIN", "legalName": "Hal Jordan", "classification": "INDIVIDUAL", "address": { "line1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "62704" } } }),
         )
         .await;
     assert_eq!(field(&error), "input.partnerId");
@@ -1436,7 +1443,7 @@ async fn without_a_data_key_tax_profiles_are_refused() {
     let error = app
         .error(
             Some(&app.partner_token(&partner)),
-            "mutation { submitTaxProfile(input: { form: W9, country: \"US\", taxId: \"123-45-6789\", tinType: SSN }) { status } }",
+            "mutation { submitTaxProfile(input: { form: W9, country: \"US\", taxId: \"123-45-6789\", tinType: SSN, legalName: \"Hal\", classification: INDIVIDUAL, address: { line1: \"1 Main St\", city: \"Springfield\", state: \"IL\", zip: \"62704\" } }) { status } }",
             json!({}),
         )
         .await;

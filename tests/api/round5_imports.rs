@@ -203,7 +203,7 @@ fn paid_commission(id: &str, cents: i64) -> Value {
 }
 
 /// Starts an import of `source` with `credentials`: its id.
-async fn start(app: &TestApp, source: &str, credentials: Value) -> String {
+pub(crate) async fn start(app: &TestApp, source: &str, credentials: Value) -> String {
     let started = app
         .ok(
             &app.admin(),
@@ -216,7 +216,7 @@ async fn start(app: &TestApp, source: &str, credentials: Value) -> String {
 
 /// Waits (up to 90 s) for an import to end, calling `meanwhile` between
 /// looks: the import.
-async fn ended(app: &TestApp, id: &str, mut meanwhile: impl AsyncFnMut()) -> Value {
+pub(crate) async fn ended(app: &TestApp, id: &str, mut meanwhile: impl AsyncFnMut()) -> Value {
     for _ in 0..900 {
         let now = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await;
         if now["import"]["status"] != "RUNNING" {

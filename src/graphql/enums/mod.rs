@@ -463,6 +463,9 @@ pub enum EmailKind {
     StaffNewApplication,
     /// To the program's support address: a fraud flag was raised.
     StaffFraudFlag,
+    /// To a partner who consented to electronic delivery: a year-end tax
+    /// form was issued.
+    TaxFormAvailable,
 }
 
 /// Where an e-mail is.

@@ -155,3 +155,54 @@ pub enum PayoutRunStatus {
     /// Each of its payouts is paid or failed.
     Closed,
 }
+
+/// A W-9's federal tax classification (its line 3a).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TaxClassification")]
+pub enum TaxClassification {
+    /// An individual or sole proprietor (or a single-member LLC
+    /// disregarded as one).
+    Individual,
+    /// A C corporation: no 1099-NEC.
+    CCorporation,
+    /// An S corporation: no 1099-NEC.
+    SCorporation,
+    Partnership,
+    /// A trust or an estate.
+    TrustEstate,
+    /// A limited liability company taxed as a C corporation: no 1099-NEC.
+    LlcC,
+    /// A limited liability company taxed as an S corporation: no 1099-NEC.
+    LlcS,
+    /// A limited liability company taxed as a partnership.
+    LlcP,
+    Other,
+}
+
+/// Where a payee of a year stands (SPEC §29).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::tax::year::PayeeStatus")]
+pub enum TaxPayeeStatus {
+    /// An approved W-9 whose counted payments reach the year's threshold,
+    /// or anything was withheld: it gets a 1099-NEC.
+    Reportable,
+    /// An approved W-9 paid less than the threshold.
+    BelowThreshold,
+    /// An approved W-9 of a corporation (C, S, or an LLC taxed as one).
+    ExemptCorporation,
+    /// A foreign payee with a valid W-8: no 1099.
+    Foreign,
+    /// No approved W-9 (nor a W-8): ask for one.
+    MissingTin,
+    /// Its W-8 has expired: ask for a new one.
+    W8Expired,
+}
+
+/// Whether a year's forms were issued.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaxYearStatus {
+    /// Not issued yet: its payees change as payments are made.
+    Open,
+    /// Issued: its forms are frozen, and a change makes a corrected one.
+    Issued,
+}

@@ -433,6 +433,25 @@ impl Partner {
         super::payouts::tax_profile_of(ctx, self).await
     }
 
+    /// The 1099-NEC forms issued to it (its payee's), newest year first
+    /// (its own token, admins and finance).
+    async fn tax_forms(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::TaxForm1099>> {
+        let partner = self.0.read(C::Details)?;
+        let policy = crate::graphql::context::policy(ctx)?;
+        if policy.principal().own_partner().is_none() {
+            crate::tax::staff(policy)?;
+        }
+        crate::tax::forms::of_partner(
+            crate::graphql::context::db(ctx)?.conn(),
+            policy.tenant_id(),
+            &partner.id,
+        )
+        .await?
+        .into_iter()
+        .map(|form| super::form_for(policy, form))
+        .collect()
+    }
+
     /// Its own minimum payouts, per currency (none: its group's or the
     /// tenant's apply).
     async fn minimum_payout(&self) -> ApiResult<Option<Vec<Money>>> {

@@ -17,6 +17,7 @@ mod mail;
 mod payouts;
 mod plan_fields;
 pub(crate) mod reports;
+mod tax;
 mod tiers;
 mod viewer;
 mod webhooks;
@@ -84,6 +85,7 @@ pub use currencies::Conversion;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
 pub use mail::ApplicationAnswer;
 pub use payouts::StripeConnect;
+pub use tax::{Address, TaxForm1099, TaxPayer, TaxPayment, TaxReporting, TaxYear, form_for};
 
 /// What a fraud signal raised.
 pub struct FraudFlag(pub Visible<entity::fraud_flag::Model>);

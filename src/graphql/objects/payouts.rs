@@ -529,6 +529,43 @@ impl TaxProfile {
         let row = self.0.read(C::Row)?;
         Ok(row.reason.as_deref())
     }
+
+    /// The name on the tax return (a W-9's line 1, a W-8's name).
+    async fn legal_name(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.legal_name.as_deref())
+    }
+
+    /// A W-9's business or disregarded entity name.
+    async fn business_name(&self) -> ApiResult<Option<&str>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.business_name.as_deref())
+    }
+
+    /// A W-9's federal tax classification.
+    async fn classification(&self) -> ApiResult<Option<crate::graphql::enums::TaxClassification>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.classification.map(Into::into))
+    }
+
+    /// A W-9's address.
+    async fn address(&self) -> ApiResult<Option<super::Address>> {
+        let row = self.0.read(C::Row)?;
+        Ok(crate::payouts::address::Address::decode(row.address.as_deref()).map(Into::into))
+    }
+
+    /// When its partner consented to electronic delivery of its forms
+    /// (none: they are posted).
+    async fn electronic_delivery_at(&self) -> ApiResult<Option<DateTime>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.electronic_delivery_at.map(DateTime::from))
+    }
+
+    /// A W-8's: the services were performed outside the United States.
+    async fn services_outside_us(&self) -> ApiResult<Option<bool>> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.services_outside_us)
+    }
 }
 
 /// Stripe Connect for a partner.

@@ -455,6 +455,20 @@ impl Tenant {
     async fn brand_color(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         Ok(stored(ctx).await?.brand_color.clone())
     }
+
+    /// The payer of its 1099s (admins and finance).
+    async fn tax_payer(&self, ctx: &Context<'_>) -> ApiResult<Option<super::TaxPayer>> {
+        crate::tax::staff(crate::graphql::context::policy(ctx)?)?;
+        let stored = stored(ctx).await?;
+        Ok(crate::tax::settings::Payer::decode(stored.tax_payer.as_deref()).map(Into::into))
+    }
+
+    /// How it reports its 1099s (admins and finance).
+    async fn tax_reporting(&self, ctx: &Context<'_>) -> ApiResult<super::TaxReporting> {
+        crate::tax::staff(crate::graphql::context::policy(ctx)?)?;
+        let stored = stored(ctx).await?;
+        super::TaxReporting::of(&crate::tax::settings::Reporting::of(&stored))
+    }
 }
 
 /// The caller's tenant as stored (one statement per request).

@@ -26,6 +26,7 @@ pub mod portal;
 pub mod rails;
 pub mod reports;
 pub mod staff;
+pub mod tax;
 pub mod tiers;
 pub mod viewer;
 pub mod webhooks;

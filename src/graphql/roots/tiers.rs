@@ -42,6 +42,10 @@ pub struct UpdateTenantInput {
     pub support_email: MaybeUndefined<String>,
     /// The brand's colour as `#rrggbb` (null: the default).
     pub brand_color: MaybeUndefined<String>,
+    /// The payer of its 1099s (null: none).
+    pub tax_payer: MaybeUndefined<crate::graphql::tax::TaxPayerInput>,
+    /// How it reports its 1099s.
+    pub tax_reporting: Option<crate::graphql::tax::TaxReportingInput>,
 }
 
 #[derive(Default)]
@@ -106,7 +110,18 @@ impl TierMutation {
         policy.admin("only the tenant's admins change it")?;
         let principal = policy.principal();
         forget_reads(ctx)?;
+        let tax_payer = crate::graphql::tax::payer_change(
+            ctx.data_opt::<crate::payouts::seal::DataKey>(),
+            principal.tenant_id(),
+            input.tax_payer,
+        )?;
+        let (tax_excluded_methods, tax_thresholds, backup_withholding) =
+            crate::graphql::tax::reporting_change(input.tax_reporting)?;
         let changes = TenantChanges {
+            tax_payer,
+            tax_excluded_methods,
+            tax_thresholds,
+            backup_withholding,
             minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
             payout_account: account_change(input.payout_account)?,
             require_tax_profile: input.require_tax_profile,

@@ -1,0 +1,483 @@
+//! Year-end tax objects (SPEC §29): the payer, the reporting settings, a
+//! year and its payees, the forms issued, and payments entered by hand.
+//! A year and its payees reach only admins and finance (the roots check);
+//! a form reaches them and its payee's partners.
+
+use super::{Partner, Seen as _, money};
+use crate::error::{ApiError, ApiResult};
+use crate::graphql::context::{db, policy, principal};
+use crate::graphql::enums::{PayoutMethodType, TaxPayeeStatus, TaxYearStatus, TinType};
+use crate::graphql::scalars::{Date, DateTime, Decimal};
+use crate::tax::settings::Reporting;
+use crate::tax::year::{self, Judge};
+use async_graphql::{Context, ID, Object, SimpleObject};
+use entity::{tax_form, tax_payment};
+
+/// A postal address.
+#[derive(SimpleObject, Clone)]
+pub struct Address {
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    /// A US address's two-letter state; elsewhere the region.
+    pub state: String,
+    /// A US ZIP code (`62704` or `62704-1234`); elsewhere the postal code.
+    pub zip: String,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+impl From<crate::payouts::address::Address> for Address {
+    fn from(a: crate::payouts::address::Address) -> Address {
+        Address {
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            state: a.state,
+            zip: a.zip,
+            country: a.country,
+        }
+    }
+}
+
+/// The tenant as the payer of its 1099s.
+#[derive(SimpleObject)]
+pub struct TaxPayer {
+    pub legal_name: String,
+    /// The last four digits of its EIN (stored encrypted).
+    pub tin_last4: String,
+    pub address: Address,
+    pub phone: String,
+    pub email: Option<String>,
+}
+
+impl From<crate::tax::settings::Payer> for TaxPayer {
+    fn from(p: crate::tax::settings::Payer) -> TaxPayer {
+        TaxPayer {
+            legal_name: p.legal_name,
+            tin_last4: p.tin_last4,
+            address: p.address.into(),
+            phone: p.phone,
+            email: p.email,
+        }
+    }
+}
+
+/// A year's reporting threshold.
+#[derive(SimpleObject)]
+pub struct TaxThreshold {
+    /// The year (2025 stands for every year through it).
+    pub year: i32,
+    /// In USD: a payee whose counted payments reach it is reportable.
+    pub amount: Decimal,
+}
+
+/// How the tenant reports its 1099s.
+#[derive(SimpleObject)]
+pub struct TaxReporting {
+    /// Methods a TPSO reports on its 1099-K: their payments are excluded.
+    pub excluded_methods: Vec<PayoutMethodType>,
+    /// The law's thresholds and the tenant's own, by year.
+    pub thresholds: Vec<TaxThreshold>,
+    /// Payouts to partners without a valid W-9 or W-8 withhold 24 %.
+    pub backup_withholding: bool,
+}
+
+impl TaxReporting {
+    pub(crate) fn of(reporting: &Reporting) -> ApiResult<TaxReporting> {
+        Ok(TaxReporting {
+            excluded_methods: reporting
+                .excluded_methods
+                .iter()
+                .map(|m| (*m).into())
+                .collect(),
+            thresholds: reporting
+                .thresholds()
+                .into_iter()
+                .map(|(year, minor)| {
+                    Ok(TaxThreshold {
+                        year,
+                        amount: money(minor, "USD")?,
+                    })
+                })
+                .collect::<ApiResult<_>>()?,
+            backup_withholding: reporting.backup_withholding,
+        })
+    }
+}
+
+/// A calendar year as its 1099-NEC forms see it (admins and finance).
+pub struct TaxYear {
+    pub year: i32,
+    pub reporting: Reporting,
+    pub today: chrono::NaiveDate,
+    pub issued: Option<entity::tax_year::Model>,
+}
+
+impl TaxYear {
+    fn judge(&self) -> Judge<'_> {
+        Judge {
+            reporting: &self.reporting,
+            threshold: self.reporting.threshold(self.year),
+            today: self.today,
+        }
+    }
+}
+
+/// What a year adds up to.
+#[derive(SimpleObject)]
+pub struct TaxYearTotals {
+    /// Payees paid in the year.
+    pub payees: u64,
+    /// Of them, reportable.
+    pub reportable: u64,
+    /// What counts of the reportable payees: Box 1's sum, in USD.
+    pub amount: Decimal,
+    /// What was withheld of them: Box 4's sum, in USD.
+    pub withheld: Decimal,
+}
+
+#[Object]
+impl TaxYear {
+    /// The calendar year.
+    async fn year(&self) -> i32 {
+        self.year
+    }
+
+    /// Its threshold, in USD.
+    async fn threshold(&self) -> ApiResult<Decimal> {
+        money(self.reporting.threshold(self.year), "USD")
+    }
+
+    /// Whether its forms were issued.
+    async fn status(&self) -> TaxYearStatus {
+        match self.issued {
+            Some(_) => TaxYearStatus::Issued,
+            None => TaxYearStatus::Open,
+        }
+    }
+
+    /// When its forms were first issued.
+    async fn issued_at(&self) -> Option<DateTime> {
+        self.issued.as_ref().map(|y| y.issued_at.into())
+    }
+
+    /// Its payees, in the order of their keys; with `status`, only those.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn payees(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many (1 to 100, 50 by default).")] first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
+        after: Option<String>,
+        #[graphql(desc = "Only payees in this status.")] status: Option<TaxPayeeStatus>,
+    ) -> ApiResult<crate::graphql::connection::ListConnection<TaxPayee>> {
+        use crate::graphql::connection::{TotalCount, connection};
+        let tenant_id = principal(ctx)?.tenant_id();
+        let request = crate::paging::PageRequest::parse(
+            crate::graphql::context::page_args(first, after, None, None),
+            crate::paging::DEFAULT_LIMITS,
+        )?;
+        let after = request.cursor.as_deref();
+        let conn = db(ctx)?.conn();
+        let judge = self.judge();
+        let (rows, has_next, count) = match status {
+            None => {
+                let (rows, more) =
+                    year::page(conn, tenant_id, self.year, &judge, after, request.size).await?;
+                let count = year::count(conn, tenant_id, self.year).await?;
+                (rows, more, count)
+            }
+            Some(wanted) => {
+                let wanted: year::PayeeStatus = wanted.into();
+                let all: Vec<year::Payee> = year::all(conn, tenant_id, self.year, &judge)
+                    .await?
+                    .into_iter()
+                    .filter(|p| p.status == wanted)
+                    .collect();
+                let count = all.len() as u64;
+                let mut rows: Vec<year::Payee> = all
+                    .into_iter()
+                    .filter(|p| after.is_none_or(|a| p.key.as_str() > a))
+                    .take(request.size as usize + 1)
+                    .collect();
+                let more = rows.len() as u64 > request.size;
+                rows.truncate(request.size as usize);
+                (rows, more, count)
+            }
+        };
+        let page = crate::paging::Page {
+            rows,
+            has_previous: after.is_some(),
+            has_next,
+        };
+        let year = self.year;
+        Ok(connection(
+            page,
+            TotalCount::known(count),
+            |p| p.key.clone(),
+            |p| Some(TaxPayee { year, payee: p }),
+        ))
+    }
+
+    /// What the year adds up to (reads every payee's totals).
+    async fn totals(&self, ctx: &Context<'_>) -> ApiResult<TaxYearTotals> {
+        let tenant_id = principal(ctx)?.tenant_id();
+        let payees = year::all(db(ctx)?.conn(), tenant_id, self.year, &self.judge()).await?;
+        let totals = year::totals(&payees);
+        Ok(TaxYearTotals {
+            payees: totals.payees,
+            reportable: totals.reportable,
+            amount: money(totals.amount, "USD")?,
+            withheld: money(totals.withheld, "USD")?,
+        })
+    }
+
+    /// The forms issued for it, in the order issued; with `corrected`,
+    /// only corrections (true) or only originals (false).
+    async fn forms(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only corrections (true) or only originals (false).")] corrected: Option<
+            bool,
+        >,
+    ) -> ApiResult<Vec<TaxForm1099>> {
+        let tenant_id = principal(ctx)?.tenant_id();
+        Ok(
+            crate::tax::forms::forms_of(db(ctx)?.conn(), tenant_id, self.year)
+                .await?
+                .into_iter()
+                .filter(|f| corrected.is_none_or(|c| f.corrected == c))
+                .map(TaxForm1099)
+                .collect(),
+        )
+    }
+}
+
+/// One payee of a year: the partners sharing a TIN, or a partner without
+/// an approved W-9.
+pub struct TaxPayee {
+    year: i32,
+    payee: year::Payee,
+}
+
+#[Object]
+impl TaxPayee {
+    /// The payee's key: its TIN's keyed hash (20 hex digits), or its
+    /// partner's id when it has no approved W-9. A form's account number.
+    async fn key(&self) -> &str {
+        &self.payee.key
+    }
+
+    /// The name its profile gives (a W-9's line 1), else its partner's.
+    async fn name(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        if let Some(name) = self
+            .payee
+            .profile
+            .as_ref()
+            .and_then(|p| p.legal_name.clone())
+        {
+            return Ok(name);
+        }
+        let rows = crate::directory::partners::by_ids(
+            db(ctx)?.conn(),
+            principal(ctx)?.tenant_id(),
+            &self.payee.partner_ids,
+        )
+        .await?;
+        Ok(rows.into_iter().next().map(|p| p.name).unwrap_or_default())
+    }
+
+    /// The kind of its TIN (a W-9's).
+    async fn tin_type(&self) -> Option<TinType> {
+        self.payee
+            .profile
+            .as_ref()
+            .and_then(|p| p.tin_type)
+            .map(Into::into)
+    }
+
+    /// The last four digits of its TIN.
+    async fn tin_last4(&self) -> Option<&str> {
+        self.payee.profile.as_ref().map(|p| p.tax_id_last4.as_str())
+    }
+
+    /// Its partners.
+    async fn partners(&self, ctx: &Context<'_>) -> ApiResult<Vec<Partner>> {
+        let rows = crate::directory::partners::by_ids(
+            db(ctx)?.conn(),
+            principal(ctx)?.tenant_id(),
+            &self.payee.partner_ids,
+        )
+        .await?;
+        Ok(Partner::all(
+            policy(ctx)?,
+            rows.into_iter().map(std::sync::Arc::new),
+        ))
+    }
+
+    /// Paid in the year in USD: `counted` + `excluded`.
+    async fn paid(&self) -> ApiResult<Decimal> {
+        money(self.payee.paid(), "USD")
+    }
+
+    /// Paid by a method a TPSO reports (PayPal by default): not counted.
+    async fn excluded(&self) -> ApiResult<Decimal> {
+        money(self.payee.excluded, "USD")
+    }
+
+    /// What a 1099-NEC counts: Box 1.
+    async fn counted(&self) -> ApiResult<Decimal> {
+        money(self.payee.counted, "USD")
+    }
+
+    /// Backup withholding: Box 4.
+    async fn withheld(&self) -> ApiResult<Decimal> {
+        money(self.payee.withheld, "USD")
+    }
+
+    /// Paid in other currencies: no 1099 reports it.
+    async fn other_currencies(&self) -> ApiResult<Vec<super::Money>> {
+        self.payee
+            .other
+            .iter()
+            .map(|(currency, minor)| super::Money::of(*minor, currency))
+            .collect()
+    }
+
+    async fn status(&self) -> TaxPayeeStatus {
+        self.payee.status.into()
+    }
+
+    /// Its forms of the year, in the order issued.
+    async fn forms(&self, ctx: &Context<'_>) -> ApiResult<Vec<TaxForm1099>> {
+        Ok(crate::tax::forms::forms_of_payees(
+            db(ctx)?.conn(),
+            principal(ctx)?.tenant_id(),
+            self.year,
+            vec![self.payee.key.clone()],
+        )
+        .await?
+        .into_iter()
+        .map(TaxForm1099)
+        .collect())
+    }
+}
+
+/// A Form 1099-NEC as issued: never edited; a change makes another,
+/// `corrected`.
+pub struct TaxForm1099(pub tax_form::Model);
+
+#[Object]
+impl TaxForm1099 {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+
+    /// Its payee's key: the form's account number.
+    async fn payee(&self) -> &str {
+        &self.0.payee_key
+    }
+
+    /// The recipient's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// The last four digits of the recipient's TIN.
+    async fn tin_last4(&self) -> Option<&str> {
+        self.0.tin_last4.as_deref()
+    }
+
+    /// Nonemployee compensation, in USD.
+    async fn box1(&self) -> ApiResult<Decimal> {
+        money(self.0.box1_minor, "USD")
+    }
+
+    /// Federal income tax withheld, in USD.
+    async fn box4(&self) -> ApiResult<Decimal> {
+        money(self.0.box4_minor, "USD")
+    }
+
+    /// A correction of an earlier form.
+    async fn corrected(&self) -> bool {
+        self.0.corrected
+    }
+
+    /// The form it corrects.
+    async fn corrects_id(&self) -> Option<ID> {
+        self.0.corrects_id.clone().map(ID)
+    }
+
+    /// Its payee consented to electronic delivery (else it is posted).
+    async fn electronic(&self) -> bool {
+        self.0.electronic
+    }
+
+    async fn issued_at(&self) -> DateTime {
+        self.0.issued_at.into()
+    }
+
+    /// Copy B, for the recipient (`GET`, with the caller's token).
+    async fn pdf_url(&self) -> String {
+        format!("/tax/{}.pdf", self.0.id)
+    }
+}
+
+/// A payment made outside revshare, entered for the year-end forms.
+pub struct TaxPayment(pub tax_payment::Model);
+
+#[Object]
+impl TaxPayment {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
+        let rows = crate::directory::partners::by_ids(
+            db(ctx)?.conn(),
+            principal(ctx)?.tenant_id(),
+            std::slice::from_ref(&self.0.partner_id),
+        )
+        .await?;
+        Ok(
+            Partner::all(policy(ctx)?, rows.into_iter().map(std::sync::Arc::new))
+                .into_iter()
+                .next(),
+        )
+    }
+
+    /// In USD.
+    async fn amount(&self) -> ApiResult<Decimal> {
+        money(self.0.amount_minor, &self.0.currency)
+    }
+
+    /// The day paid: the year it counts in.
+    async fn paid_on(&self) -> Date {
+        Date(self.0.paid_on)
+    }
+
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+
+    async fn created_at(&self) -> DateTime {
+        self.0.created_at.into()
+    }
+}
+
+/// A payee-less answer would be a bug: a form read by a caller it does
+/// not concern is refused before it is built.
+pub fn form_for(
+    policy: &crate::auth::access::Policy,
+    form: tax_form::Model,
+) -> ApiResult<TaxForm1099> {
+    match crate::tax::reads_form(policy, &form) {
+        true => Ok(TaxForm1099(form)),
+        false => Err(ApiError::not_found("tax form")),
+    }
+}

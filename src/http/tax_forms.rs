@@ -1,0 +1,66 @@
+//! `GET /tax/{formId}.pdf` (SPEC §29): a 1099-NEC's Copy B, rendered for
+//! each request from the form as issued. With the bearer token of one of
+//! its payee's partners, or of the tenant's admins and finance; to anyone
+//! else — another partner, a viewer, a token of another tenant — it is
+//! `404`, exactly as an id naming nothing is.
+
+use super::{AppState, error_response};
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+pub async fn copy_b(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Response {
+    let policy = match super::exports::caller(&state, &headers).await {
+        Ok(policy) => policy,
+        Err(response) => return response,
+    };
+    let not_found = || error_response(ApiError::not_found("tax form"));
+    let Some(id) = file.strip_suffix(".pdf") else {
+        return not_found();
+    };
+    let Some(key) = state.rails.data_key.as_ref() else {
+        return not_found();
+    };
+    let db = state
+        .db
+        .for_reads(Some(&super::prepare::writer_key(policy.principal())));
+    let form = match crate::tax::forms::find(db.conn(), policy.tenant_id(), id).await {
+        Ok(Some(form)) => form,
+        Ok(None) => return not_found(),
+        Err(err) => return error_response(err),
+    };
+    if !crate::tax::reads_form(&policy, &form) {
+        return not_found();
+    }
+    let pdf = match crate::tax::copy_b::pdf(key, &form) {
+        Ok(pdf) => pdf,
+        Err(err) => return error_response(err),
+    };
+    let mut response = pdf.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    let corrected = match form.corrected {
+        true => "-corrected",
+        false => "",
+    };
+    let disposition = format!(
+        "inline; filename=\"1099nec-{}-copy-b{corrected}.pdf\"",
+        form.year
+    );
+    if let Ok(value) = HeaderValue::from_str(&disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    response
+}
