@@ -1,6 +1,6 @@
 // Payment details: where the partner is paid, and its tax profile.
 import { html, useState } from './lib.js';
-import { gql } from './api.js';
+import { download, gql } from './api.js';
 import { method as methodName } from './format.js';
 import { day } from './zone.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, useQuery, useSubmit } from './ui.js';
@@ -11,7 +11,9 @@ const PAYMENT = `query Payment {
       id
       payoutMethod { type paypalEmail iban bic accountHolder stripeAccountId updatedAt }
       stripeConnect { available accountId payoutsEnabled }
-      taxProfile { form status country taxIdLast4 validUntil expired submittedAt decidedAt reason }
+      taxProfile { form status country taxIdLast4 validUntil expired submittedAt decidedAt reason
+        legalName classification electronicDeliveryAt }
+      taxForms { id year box1 box4 corrected issuedAt pdfUrl }
     }
   }
 }`;
@@ -35,7 +37,8 @@ export function Payment() {
       ${error && html`<${Failure} error=${error} />`}
       ${partner && html`<${Method} method=${partner.payoutMethod} reload=${reload} />
                         <${Stripe} connect=${partner.stripeConnect} />
-                        <${Tax} profile=${partner.taxProfile} reload=${reload} />`}
+                        <${Tax} profile=${partner.taxProfile} reload=${reload} />
+                        <${TaxForms} forms=${partner.taxForms} />`}
     <//>`;
 }
 
@@ -120,22 +123,46 @@ const TIN_TYPES = [
   ['ITIN', 'ITIN: individual taxpayer identification number'],
 ];
 
+const CLASSIFICATIONS = [
+  ['INDIVIDUAL', 'Individual or sole proprietor'],
+  ['C_CORPORATION', 'C corporation'],
+  ['S_CORPORATION', 'S corporation'],
+  ['PARTNERSHIP', 'Partnership'],
+  ['TRUST_ESTATE', 'Trust or estate'],
+  ['LLC_C', 'LLC taxed as a C corporation'],
+  ['LLC_S', 'LLC taxed as an S corporation'],
+  ['LLC_P', 'LLC taxed as a partnership'],
+  ['OTHER', 'Other'],
+];
+
 function formName(form) {
   const found = FORMS.find(([value]) => value === form);
   return found ? found[1].split(' (')[0] : form;
 }
 
 function Tax({ profile, reload }) {
+  const [kind, setKind] = useState('W9');
+  const w9 = kind === 'W9';
   const [busy, outcome, fieldError, submit] = useSubmit(async (form, element) => {
-    await gql(SUBMIT_TAX, {
-      input: {
-        form: form.get('form'),
-        country: form.get('country'),
-        taxId: form.get('taxId'),
-        tinType: form.get('tinType') || null,
-        signedOn: form.get('signedOn') || null,
-      },
-    });
+    const given = (name) => form.get(name) || null;
+    const input = {
+      form: form.get('form'),
+      country: form.get('country'),
+      taxId: form.get('taxId'),
+      tinType: given('tinType'),
+      signedOn: given('signedOn'),
+      legalName: given('legalName'),
+      electronicDelivery: form.get('electronicDelivery') === 'on',
+    };
+    if (w9) {
+      input.businessName = given('businessName');
+      input.classification = given('classification');
+      input.address = {
+        line1: form.get('line1'), line2: given('line2'), city: form.get('city'),
+        state: form.get('state'), zip: form.get('zip'),
+      };
+    }
+    await gql(SUBMIT_TAX, { input });
     // The tax id does not stay on the page.
     element.reset();
     reload();
@@ -149,7 +176,24 @@ function Tax({ profile, reload }) {
         : html`<p class="muted">No tax profile yet.</p>`}
       <form onSubmit=${submit} class="stack" autocomplete="off">
         <${Field} id="tax-form" label="Form" error=${fieldError('form')}>
-          ${(a) => html`<select name="form" ...${a}>${FORMS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select>`}<//>
+          ${(a) => html`<select name="form" onChange=${(e) => setKind(e.target.value)} ...${a}>${FORMS.map(([v, l]) => html`<option value=${v} selected=${v === kind}>${l}</option>`)}</select>`}<//>
+        <${Field} id="tax-legal-name" label="Name on your tax return" hint=${w9 ? 'Line 1 of the W-9.' : 'As on the form.'} error=${fieldError('legalName')}>
+          ${(a) => html`<input name="legalName" required=${w9} autocomplete="name" ...${a} />`}<//>
+        ${w9 && html`
+          <${Field} id="tax-business-name" label="Business name (optional)" hint="Line 2 of the W-9, if different." error=${fieldError('businessName')}>
+            ${(a) => html`<input name="businessName" autocomplete="organization" ...${a} />`}<//>
+          <${Field} id="tax-classification" label="Federal tax classification" error=${fieldError('classification')}>
+            ${(a) => html`<select name="classification" required ...${a}>${CLASSIFICATIONS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select>`}<//>
+          <${Field} id="tax-line1" label="Address" error=${fieldError('address.line1') || fieldError('address')}>
+            ${(a) => html`<input name="line1" required autocomplete="address-line1" ...${a} />`}<//>
+          <${Field} id="tax-line2" label="Apartment, suite (optional)" error=${fieldError('address.line2')}>
+            ${(a) => html`<input name="line2" autocomplete="address-line2" ...${a} />`}<//>
+          <${Field} id="tax-city" label="City" error=${fieldError('address.city')}>
+            ${(a) => html`<input name="city" required autocomplete="address-level2" ...${a} />`}<//>
+          <${Field} id="tax-state" label="State" hint="Two letters: CA, NY." error=${fieldError('address.state')}>
+            ${(a) => html`<input name="state" required maxlength="2" autocomplete="address-level1" ...${a} />`}<//>
+          <${Field} id="tax-zip" label="ZIP code" error=${fieldError('address.zip')}>
+            ${(a) => html`<input name="zip" required autocomplete="postal-code" ...${a} />`}<//>`}
         <${Field} id="tax-country" label="Country" hint="Two letters: US, DE, FR…" error=${fieldError('country')}>
           ${(a) => html`<input name="country" required maxlength="2" autocomplete="country" ...${a} />`}<//>
         <${Field} id="tax-tin-type" label="US taxpayer number (W-9)" hint="Which number a W-9 gives; leave it for another form." error=${fieldError('tinType')}>
@@ -158,8 +202,34 @@ function Tax({ profile, reload }) {
           ${(a) => html`<input type="date" name="signedOn" ...${a} />`}<//>
         <${Field} id="tax-id" label="Tax id" hint="Stored encrypted; only its last four characters are ever shown." error=${fieldError('taxId')}>
           ${(a) => html`<input name="taxId" required spellcheck="false" ...${a} />`}<//>
+        <label class="choice"><input type="checkbox" name="electronicDelivery" checked=${Boolean(profile && profile.electronicDeliveryAt)} />
+          Send my year-end tax forms electronically (by e-mail and here) instead of by post</label>
         <button type="submit" disabled=${busy}>Submit tax profile</button>
         <${Outcome} outcome=${outcome} />
       </form>
+    <//>`;
+}
+
+// The year-end forms issued to the partner (Form 1099-NEC, Copy B), newest
+// year first, each to download.
+function TaxForms({ forms }) {
+  const [outcome, setOutcome] = useState(null);
+  if (!forms || forms.length === 0) return null;
+  const get = async (form) => {
+    setOutcome(null);
+    try {
+      await download(form.pdfUrl, `1099nec-${form.year}${form.corrected ? '-corrected' : ''}.pdf`);
+    } catch (error) {
+      setOutcome({ error });
+    }
+  };
+  return html`
+    <${Section} title="Tax forms" id="tax-forms-title">
+      <ul>
+        ${forms.map((form) => html`<li key=${form.id}>
+          <button type="button" class="link" onClick=${() => get(form)}>Form 1099-NEC ${form.year}${form.corrected ? ' (corrected)' : ''}<span class="visually-hidden"> (PDF)</span></button>
+          <span class="muted"> Box 1 $${form.box1}${form.box4 !== '0.00' ? `, Box 4 $${form.box4}` : ''}, issued ${day(form.issuedAt)}</span></li>`)}
+      </ul>
+      <${Outcome} outcome=${outcome} />
     <//>`;
 }

@@ -447,6 +447,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
             "application",
             "deal registration",
             "payout method",
+            "tax profile",
             "postback",
             "referral code by keyboard"
         ])

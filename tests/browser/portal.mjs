@@ -190,6 +190,29 @@ try {
       await page.waitForSelector('#method-iban-error', { timeout });
       check((await page.getAttribute('#method-iban', 'aria-invalid')) === 'true', 'the IBAN field is marked invalid');
       report.writes.push('payout method');
+      // The W-9 in full, with consent to electronic delivery of its forms.
+      const w9 = async (zip) => {
+        await page.fill('#tax-legal-name', 'Ada Lovelace');
+        await page.selectOption('#tax-classification', 'INDIVIDUAL');
+        await page.fill('#tax-line1', '1 Main St');
+        await page.fill('#tax-city', 'Springfield');
+        await page.fill('#tax-state', 'IL');
+        await page.fill('#tax-zip', zip);
+        await page.fill('#tax-country', 'US');
+        await page.selectOption('#tax-tin-type', 'SSN');
+        await page.fill('#tax-id', '123-45-6789');
+        await page.check('input[name="electronicDelivery"]');
+        await page.click('form:has(#tax-id) button[type="submit"]');
+      };
+      await w9('62704');
+      await page.waitForFunction(() => document.querySelector('[data-figure="tax.current"]')?.textContent.includes('6789'), null, { timeout });
+      const tax = (await api('{ viewer { partner { taxProfile { status legalName classification address { zip } electronicDeliveryAt } } } }')).viewer.partner.taxProfile;
+      check(tax.status === 'SUBMITTED' && tax.legalName === 'Ada Lovelace' && tax.classification === 'INDIVIDUAL'
+        && tax.address.zip === '62704' && tax.electronicDeliveryAt, `the W-9 is saved in full: ${JSON.stringify(tax)}`);
+      // A ZIP code of four digits is named at its field.
+      await w9('6270');
+      await page.waitForSelector('#tax-zip-error', { timeout });
+      report.writes.push('tax profile');
     }
     if (name === 'postbacks') {
       await page.fill('#postback-url', 'https://hooks.example.com/ada');
@@ -235,7 +258,9 @@ try {
     await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
     await page.focus('body');
     let reached = false;
-    for (let presses = 0; presses < 30 && !reached; presses += 1) {
+    // From where the focus last was (the browser keeps its place when it
+    // is blurred): through the page's own fields, round to the menu.
+    for (let presses = 0; presses < 60 && !reached; presses += 1) {
       await page.keyboard.press('Tab');
       reached = await page.evaluate((h) => document.activeElement?.getAttribute('href') === h, hash);
     }
