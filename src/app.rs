@@ -261,7 +261,8 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
 
 /// Housekeeping's step: the daily digests that are due, unconfirmed
 /// applications past their week deleted, portal sign-in addresses past
-/// their 30 days and sign-in requests past their day forgotten. Each is
+/// their 30 days and sign-in requests past their day forgotten, partners
+/// told of W-8s expiring within 30 days. Each is
 /// idempotent, so replicas doing the same at once do it once; one that
 /// fails does not keep the others from their turn.
 async fn housekeeping(db: &Db) -> crate::error::ApiResult<Step> {
@@ -276,6 +277,9 @@ async fn housekeeping(db: &Db) -> crate::error::ApiResult<Step> {
     }
     if let Err(err) = crate::portal::prune_requests(db).await {
         tracing::warn!(error = ?err, "forgetting old sign-in requests failed; retrying");
+    }
+    if let Err(err) = crate::tax::expiry::remind(db, crate::db::now()).await {
+        tracing::warn!(error = ?err, "telling partners of expiring W-8s failed; retrying");
     }
     Ok(Step::Idle)
 }

@@ -36,7 +36,9 @@
 //! - [`deals`]: pipelines, contacts, commission plans, deals and their
 //!   events.
 //! - [`payouts`]: payout methods, minimums, runs, statements, payment
-//!   files and tax profiles.
+//!   files, tax profiles and the payments a 1099 counts.
+//! - [`tax`]: year-end 1099-NEC forms — a year's payees, issuing and
+//!   corrections, Copy B, the IRIS CSV, W-8 expiry notices.
 //! - [`rails`]: paying partners by API — PayPal Payouts and Stripe
 //!   Connect — exactly once.
 //! - [`mail`]: the e-mail outbox, what each kind says, partners'

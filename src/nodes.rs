@@ -45,6 +45,7 @@ pub enum Kind {
     Payout,
     PayoutRun,
     ReferralCode,
+    TaxForm,
     TieredCommission,
     UnattributedEvent,
     WebhookDelivery,
@@ -52,7 +53,7 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 29] = [
+const TABLES: [(Kind, &str); 30] = [
     (Kind::Backtest, "backtests"),
     (Kind::Campaign, "campaigns"),
     (Kind::Category, "categories"),
@@ -78,6 +79,7 @@ const TABLES: [(Kind, &str); 29] = [
     (Kind::Payout, "payouts"),
     (Kind::PayoutRun, "payout_runs"),
     (Kind::ReferralCode, "referral_codes"),
+    (Kind::TaxForm, "tax_forms"),
     (Kind::TieredCommission, "tiered_commissions"),
     (Kind::UnattributedEvent, "unattributed_events"),
     (Kind::WebhookDelivery, "webhook_deliveries"),

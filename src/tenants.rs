@@ -314,6 +314,14 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
     .await
 }
 
+/// A tenant's row, as stored.
+pub async fn row(conn: &impl ConnectionTrait, id: &str) -> ApiResult<tenant::Model> {
+    tenant::Entity::find_by_id(id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant", id))
+}
+
 /// Every tenant's id, in id order.
 pub async fn ids(conn: &impl ConnectionTrait) -> ApiResult<Vec<String>> {
     use sea_orm::QueryOrder;

@@ -273,6 +273,8 @@ stored!(
         StaffFraudFlag = "STAFF_FRAUD_FLAG",
         /// A year-end tax form to download (SPEC §29).
         TaxFormAvailable = "TAX_FORM_AVAILABLE",
+        /// A W-8 that expires within 30 days (SPEC §29).
+        TaxProfileExpiring = "TAX_PROFILE_EXPIRING",
     }
 );
 

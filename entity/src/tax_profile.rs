@@ -33,6 +33,8 @@ pub struct Model {
     pub tin_key: Option<String>,
     pub services_outside_us: Option<bool>,
     pub electronic_delivery_at: Option<DateTimeUtc>,
+    /// The last valid day of a W-8 its partner was told of, 30 days before.
+    pub expiry_noticed_for: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,7 +5,8 @@
 //!   tax classification, address (JSON), consent to electronic delivery,
 //!   and `tin_key`, the keyed hash of its TIN that makes partners sharing
 //!   a TIN one payee; a W-8 says whether the services were performed
-//!   outside the US;
+//!   outside the US, and `expiry_noticed_for` is the last valid day its
+//!   partner was told of, 30 days before;
 //! - `tenants` gain the payer (`tax_payer`, JSON, its EIN sealed), the
 //!   reporting settings (methods a TPSO reports, thresholds by year, as
 //!   JSON) and whether payouts withhold backup withholding;
@@ -33,6 +34,7 @@ fn up_statements(timestamp: &str) -> Vec<String> {
         "tax_profiles ADD COLUMN address varchar NULL",
         "tax_profiles ADD COLUMN tin_key varchar NULL",
         "tax_profiles ADD COLUMN services_outside_us boolean NULL",
+        "tax_profiles ADD COLUMN expiry_noticed_for date NULL",
         "tenants ADD COLUMN tax_payer varchar NULL",
         "tenants ADD COLUMN tax_excluded_methods varchar NULL",
         "tenants ADD COLUMN tax_thresholds varchar NULL",
@@ -120,6 +122,7 @@ const DOWN: &[&str] = &[
     "ALTER TABLE tenants DROP COLUMN tax_thresholds",
     "ALTER TABLE tenants DROP COLUMN tax_excluded_methods",
     "ALTER TABLE tenants DROP COLUMN tax_payer",
+    "ALTER TABLE tax_profiles DROP COLUMN expiry_noticed_for",
     "ALTER TABLE tax_profiles DROP COLUMN services_outside_us",
     "ALTER TABLE tax_profiles DROP COLUMN tin_key",
     "ALTER TABLE tax_profiles DROP COLUMN address",

@@ -274,6 +274,45 @@ impl Policy {
         }
     }
 
+    /// Year-end tax forms (SPEC §29): a year, its payees, its files and
+    /// issuing are the tenant's admins' and finance's (`commissions:write`);
+    /// a partner reads its own forms elsewhere, and viewers none (the
+    /// forms carry whole TINs).
+    pub fn tax(&self) -> ApiResult<()> {
+        self.staff(
+            Scope::CommissionsWrite,
+            "a partner reads its own tax forms (viewer.partner.taxForms)",
+        )
+    }
+
+    /// Who reads a year's payees, the payer and the forms (each TIN
+    /// masked): admins and finance, and viewers, who read what an admin
+    /// reads; the acts and the files with whole TINs are [`Policy::tax`]'s.
+    pub fn reads_tax(&self) -> ApiResult<()> {
+        match self.reads_as_admin() {
+            true => Ok(()),
+            false => self.tax(),
+        }
+    }
+
+    /// Whether the caller reads a tax form of the payee these partners
+    /// are: one of them, or the tenant's staff who read tax.
+    pub fn reads_tax_form(&self, partner_ids: &[String]) -> bool {
+        match self.principal.own_partner() {
+            Some(own) => partner_ids.iter().any(|id| id == own),
+            None => self.reads_tax().is_ok(),
+        }
+    }
+
+    /// Whether the caller lists a partner's tax forms: the partner itself,
+    /// or the tenant's staff who read tax.
+    pub fn lists_tax_forms_of(&self, partner_id: &str) -> ApiResult<()> {
+        match self.principal.own_partner() {
+            Some(own) if own == partner_id => Ok(()),
+            _ => self.reads_tax(),
+        }
+    }
+
     /// What only the tenant's admins do (change the tenant, reassign a
     /// customer, connect billing); anyone else is refused with `refusal`.
     pub fn admin(&self, refusal: &str) -> ApiResult<()> {

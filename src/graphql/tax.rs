@@ -17,6 +17,7 @@ pub struct AddressInput {
     pub line1: String,
     /// The apartment, suite or unit.
     pub line2: Option<String>,
+    /// The city or town.
     pub city: String,
     /// A US address's two-letter state (`CA`); elsewhere the region.
     pub state: Option<String>,
@@ -50,9 +51,11 @@ pub struct TaxPayerInput {
     pub legal_name: String,
     /// Its EIN (`12-3456789`): stored encrypted, answered by its last four.
     pub tin: String,
+    /// Its address, printed on every form.
     pub address: AddressInput,
     /// The telephone number recipients call with questions.
     pub phone: String,
+    /// An address recipients write to.
     pub email: Option<String>,
 }
 
@@ -73,8 +76,6 @@ pub struct TaxReportingInput {
     pub excluded_methods: Option<Vec<PayoutMethodType>>,
     /// The tenant's thresholds for years after 2026 (replacing those set).
     pub thresholds: Option<Vec<TaxThresholdInput>>,
-    /// Withhold 24 % from payouts to partners without a valid W-9 or W-8.
-    pub backup_withholding: Option<bool>,
 }
 
 /// The payer as a change: absent, cleared, or checked and sealed.
@@ -129,5 +130,5 @@ pub fn reporting_change(
             settings::encode_thresholds(&rows)
         })
         .transpose()?;
-    Ok((methods, thresholds, given.backup_withholding))
+    Ok((methods, thresholds, None))
 }

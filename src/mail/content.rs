@@ -110,6 +110,14 @@ pub enum Content {
         /// The portal's page of the partner's tax forms.
         link: String,
     },
+    /// A partner's W-8 expires within 30 days (SPEC §29).
+    TaxProfileExpiring {
+        name: String,
+        /// Its last valid day, `2026-12-31`.
+        valid_until: String,
+        /// The portal's page to submit a new one.
+        link: String,
+    },
     /// To the program's support address: a fraud signal raised a flag.
     StaffFraudFlag {
         signal: String,
@@ -230,6 +238,7 @@ impl Content {
             Content::StaffNewApplication { .. } => EmailKind::StaffNewApplication,
             Content::StaffFraudFlag { .. } => EmailKind::StaffFraudFlag,
             Content::TaxFormAvailable { .. } => EmailKind::TaxFormAvailable,
+            Content::TaxProfileExpiring { .. } => EmailKind::TaxProfileExpiring,
         }
     }
 }
@@ -530,6 +539,25 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                 ],
             )
         }
+        Content::TaxProfileExpiring {
+            name,
+            valid_until,
+            link,
+        } => (
+            format!("Your W-8 for {p} expires on {valid_until}"),
+            name,
+            vec![
+                Block::Para(format!(
+                    "The W-8 you gave {p} is valid until {valid_until}. After that day it no \
+                     longer counts, and payouts that need a valid tax form wait until the program \
+                     approves a new one. Sign a new W-8 and submit it before then."
+                )),
+                Block::Action {
+                    label: "Submit a new W-8".into(),
+                    url: url(link),
+                },
+            ],
+        ),
         Content::StaffNewApplication {
             name,
             email,

@@ -351,6 +351,7 @@ pub async fn submit(
                 tin_key: Set(tin_key),
                 services_outside_us: Set(submission.details.services_outside_us),
                 electronic_delivery_at: Set(submission.details.electronic_delivery.then_some(now)),
+                expiry_noticed_for: Set(None),
             };
             use tax_profile::Column as C;
             let stored = tax_profile::Entity::insert(row)
@@ -375,6 +376,7 @@ pub async fn submit(
                             C::TinKey,
                             C::ServicesOutsideUs,
                             C::ElectronicDeliveryAt,
+                            C::ExpiryNoticedFor,
                         ])
                         .to_owned(),
                 )

@@ -332,7 +332,7 @@ async fn mail(conn: &impl ConnectionTrait, forms: &[tax_form::Model]) -> ApiResu
                     name: partner.name.clone(),
                     year: form.year,
                     corrected: form.corrected,
-                    link: "/portal/#/tax".into(),
+                    link: "/portal/#/payment".into(),
                 },
                 dedupe_key: Some(format!("tax-form:{}", form.id)),
                 requested_by: None,
@@ -407,13 +407,18 @@ pub async fn of_partner(
         .await?)
 }
 
-/// Whether `partner_id` is among a form's payee's partners.
-pub fn names_partner(form: &tax_form::Model, partner_id: &str) -> bool {
-    serde_json::from_str::<Vec<String>>(&form.partner_ids)
-        .is_ok_and(|ids| ids.iter().any(|id| id == partner_id))
-}
-
 /// The address a form was sent to.
 pub fn address_of(form: &tax_form::Model) -> Option<Address> {
     Address::decode(form.address.as_deref())
+}
+
+/// A year's state: whether (and when) its forms were issued.
+pub async fn issued(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    year: i32,
+) -> ApiResult<Option<tax_year::Model>> {
+    Ok(tax_year::Entity::find_by_id((tenant_id.to_owned(), year))
+        .one(conn)
+        .await?)
 }

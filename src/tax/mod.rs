@@ -8,36 +8,39 @@
 //! - [`forms`]: issuing — frozen forms, corrections beside them, the
 //!   e-mails;
 //! - [`copy_b`]: Copy B as a substitute statement, one PDF or many;
-//! - [`iris`]: the IRIS Taxpayer Portal's CSV, filled by the header pasted.
+//! - [`iris`]: the IRIS Taxpayer Portal's CSV, filled by the header pasted;
+//! - [`expiry`]: a W-8's partner told once, 30 days before it expires.
 //!
-//! Who: a year, its forms and its files are read and issued by the
-//! tenant's admins and finance (`commissions:write`); a partner reads its
-//! own payee's forms; no one else, viewers included (the forms carry
-//! whole TINs).
+//! Who: a year, its payees and its forms (TINs masked) are read by the
+//! tenant's admins, finance (`commissions:write`) and viewers; issuing,
+//! payments entered by hand and the files with whole TINs (the IRIS CSV,
+//! the paper Copy Bs) are admins' and finance's; a partner reads its own
+//! payee's forms; no one else.
 
 pub mod copy_b;
+pub mod expiry;
 pub mod forms;
 pub mod iris;
 pub mod settings;
 pub mod year;
 
-use crate::auth::Scope;
 use crate::auth::access::Policy;
 use crate::error::ApiResult;
 
-/// Admins and finance: who reads and issues a year.
+/// Admins and finance: who issues a year, enters payments and takes the
+/// files that carry whole TINs.
 pub fn staff(policy: &Policy) -> ApiResult<()> {
-    policy.staff(
-        Scope::CommissionsWrite,
-        "a partner reads its own tax forms (viewer.partner.taxForms)",
-    )
+    policy.tax()
+}
+
+/// Who reads a year, the payer and the forms: admins, finance, viewers.
+pub fn readers(policy: &Policy) -> ApiResult<()> {
+    policy.reads_tax()
 }
 
 /// Whether the caller may read `form`: the tenant's admins and finance,
 /// and its payee's partners.
 pub fn reads_form(policy: &Policy, form: &entity::tax_form::Model) -> bool {
-    match policy.principal().own_partner() {
-        Some(partner) => forms::names_partner(form, partner),
-        None => staff(policy).is_ok(),
-    }
+    let partners: Vec<String> = serde_json::from_str(&form.partner_ids).unwrap_or_default();
+    policy.reads_tax_form(&partners)
 }

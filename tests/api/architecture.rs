@@ -301,6 +301,7 @@ const LAYERS: &[&[&str]] = &[
     &["attribution"],
     &["deals"],
     &["payouts"],
+    &["tax"],
     &["backtests"],
     &["portal", "staff"],
     &["applications"],
@@ -863,6 +864,14 @@ fn every_read_rule_is_in_the_table() {
 /// another object, made by that object's field after its column was read,
 /// and shown with the policy's view of actors.
 const PARTS: &[(&str, &str)] = &[
+    (
+        "TaxForm1099",
+        "a 1099 as issued, made only where Policy::reads_tax_form or Policy::tax allowed it",
+    ),
+    (
+        "TaxPayment",
+        "addTaxPayment's answer, to admins and finance alone (Policy::tax)",
+    ),
     (
         "CommissionTransition",
         "Commission.history, its History column",

@@ -13,7 +13,11 @@ use std::path::PathBuf;
 on_both_databases_with!(loopback_webhooks; every_object_with_an_id_is_a_node_that_refetches);
 
 fn loopback_webhooks() -> revshare::http::Options {
-    crate::webhooks::loopback()
+    // With a data key: a 1099 seals its TINs.
+    revshare::http::Options {
+        data_key: Some(revshare::payouts::seal::DataKey::generate()),
+        ..crate::webhooks::loopback()
+    }
 }
 
 /// The object types with an `id: ID!`, and the interfaces each implements.
@@ -255,6 +259,47 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     .await;
     ids.insert("Backtest", id(&backtest["startBacktest"]["id"]));
     ids.insert("Import", finished_import(app).await);
+    // A 1099 of 2025: the payer, a W-9, a payment, issued.
+    ok(
+        &admin,
+        "mutation { updateTenant(input: { taxPayer: { legalName: \"Acme\", tin: \"12-3456789\", \
+           address: { line1: \"1 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" }, phone: \"512 555 0100\" } }) { name } }",
+        json!({}),
+    )
+    .await;
+    let payee = app
+        .create_partner(json!({ "name": "Tess", "email": "tess@example.com" }))
+        .await;
+    ok(
+        &admin,
+        "mutation($p: ID!) { submitTaxProfile(input: { partnerId: $p, form: W9, country: \"US\", taxId: \"123-45-6789\", \
+           tinType: SSN, legalName: \"Tess Payee\", classification: INDIVIDUAL, \
+           address: { line1: \"2 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" } }) { status } }",
+        json!({ "p": payee }),
+    )
+    .await;
+    ok(
+        &admin,
+        "mutation($p: ID!) { decideTaxProfile(input: { partnerId: $p, approve: true }) { status } }",
+        json!({ "p": payee }),
+    )
+    .await;
+    ok(
+        &admin,
+        "mutation($p: ID!) { addTaxPayment(input: { partnerId: $p, amount: \"700.00\", paidOn: \"2025-06-01\", note: \"cheque\" }) { amount } }",
+        json!({ "p": payee }),
+    )
+    .await;
+    let issued = ok(
+        &admin,
+        "mutation { issueTaxForms(year: 2025) { forms { id } } }",
+        json!({}),
+    )
+    .await;
+    ids.insert(
+        "TaxForm1099",
+        id(&issued["issueTaxForms"]["forms"][0]["id"]),
+    );
     (ids, partner)
 }
 

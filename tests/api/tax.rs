@@ -14,12 +14,13 @@ on_both_databases!(
     issuing_freezes_and_a_change_makes_a_corrected_form,
     the_iris_csv_fills_a_shuffled_starred_header_a_hundred_records_a_file,
     only_admins_finance_and_the_payee_read_tax_forms,
+    a_w8_partner_is_told_once_thirty_days_before_it_expires,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitTaxProfileInput!) { submitTaxProfile(input: $input) { status tinType legalName classification address { line1 city state zip country } electronicDeliveryAt } }";
 const DECIDE: &str =
     "mutation($p: ID!) { decideTaxProfile(input: { partnerId: $p, approve: true }) { status } }";
-const ADD: &str = "mutation($input: AddTaxPaymentInput!) { addTaxPayment(input: $input) { id amount paidOn note partner { id } } }";
+const ADD: &str = "mutation($input: AddTaxPaymentInput!) { addTaxPayment(input: $input) { amount paidOn note partner { id } } }";
 const YEAR: &str = "query($year: Int!, $status: TaxPayeeStatus) { taxYear(year: $year) { year threshold status issuedAt \
     totals { payees reportable amount withheld } \
     payees(first: 100, status: $status) { totalCount nodes { key name tinType tinLast4 paid excluded counted withheld status \
@@ -240,7 +241,7 @@ async fn a_years_payees_are_judged_at_the_thresholds_edges(app: TestApp) {
     // The tenant stops excluding PayPal: Gus's payout counts.
     app.ok(
         &app.admin(),
-        "mutation { updateTenant(input: { taxReporting: { excludedMethods: [], thresholds: [{ year: 2027, amount: \"2500.00\" }] } }) { taxReporting { excludedMethods thresholds { year amount } backupWithholding } } }",
+        "mutation { updateTenant(input: { taxReporting: { excludedMethods: [], thresholds: [{ year: 2027, amount: \"2500.00\" }] } }) { taxReporting { excludedMethods thresholds { year amount } } } }",
         json!({}),
     )
     .await;
@@ -253,11 +254,15 @@ async fn a_years_payees_are_judged_at_the_thresholds_edges(app: TestApp) {
         "2500.00"
     )));
     let settings = app
-        .ok(&app.admin(), "{ viewer { tenant { taxReporting { excludedMethods thresholds { year amount } backupWithholding } } } }", json!({}))
+        .ok(
+            &app.admin(),
+            "{ viewer { tenant { taxReporting { excludedMethods thresholds { year amount } } } } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         settings["viewer"]["tenant"]["taxReporting"],
-        json!({ "excludedMethods": [], "backupWithholding": false, "thresholds": [
+        json!({ "excludedMethods": [], "thresholds": [
             { "year": 2025, "amount": "600.00" }, { "year": 2026, "amount": "2000.00" }, { "year": 2027, "amount": "2500.00" }] })
     );
     // The law's years are not the tenant's.
@@ -636,60 +641,87 @@ async fn only_admins_finance_and_the_payee_read_tax_forms(app: TestApp) {
         .await;
     assert_eq!(none["viewer"]["partner"]["taxForms"], json!([]));
 
-    // Another partner, a viewer, a token of another scope: refused at
-    // every query and mutation, and the PDF is not found.
+    // The files with whole TINs, issuing and payments are admins' and
+    // finance's: another partner, a viewer and a token of another scope
+    // are refused each; the year and the forms (TINs masked) are read by
+    // viewers too, and by no partner but the payee's.
     let viewer = app.mint(&crate::helpers::TestApp::claims(
         crate::helpers::TENANT,
         "viewer",
     ));
-    for token in [
-        app.partner_token(&bea),
-        viewer.clone(),
-        app.service("commissions:read"),
-    ] {
-        for (query, variables) in [
-            ("query { taxYear(year: 2025) { year } }", json!({})),
-            (
-                "query { taxFormsCsv(year: 2025, header: \"Form Type\") { filename } }",
-                json!({}),
-            ),
-            (
-                "query { taxPaperForms(year: 2025) { filename } }",
-                json!({}),
-            ),
-            ("mutation { issueTaxForms(year: 2025) { year } }", json!({})),
-            (
-                "mutation($p: ID!) { addTaxPayment(input: { partnerId: $p, amount: \"1.00\", paidOn: \"2025-01-01\", note: \"x\" }) { id } }",
-                json!({ "p": ada }),
-            ),
-            (
-                "query { viewer { tenant { taxPayer { legalName } } } }",
-                json!({}),
-            ),
-        ] {
-            let refused = app.error(Some(&token), query, variables).await;
-            assert_eq!(code(&refused), "FORBIDDEN", "{query}: {refused}");
-        }
-        let response = reqwest::Client::new()
+    let acts = [
+        (
+            "query { taxFormsCsv(year: 2025, header: \"Form Type\") { filename } }",
+            json!({}),
+        ),
+        (
+            "query { taxPaperForms(year: 2025) { filename } }",
+            json!({}),
+        ),
+        ("mutation { issueTaxForms(year: 2025) { year } }", json!({})),
+        (
+            "mutation($p: ID!) { addTaxPayment(input: { partnerId: $p, amount: \"1.00\", paidOn: \"2025-01-01\", note: \"x\" }) { amount } }",
+            json!({ "p": ada }),
+        ),
+    ];
+    let reads = [
+        ("query { taxYear(year: 2025) { year } }", json!({})),
+        (
+            "query { viewer { tenant { taxPayer { legalName } } } }",
+            json!({}),
+        ),
+    ];
+    let pdf_status = async |token: &str| {
+        reqwest::Client::new()
             .get(app.url(form["pdfUrl"].as_str().unwrap()))
-            .bearer_auth(&token)
+            .bearer_auth(token)
             .send()
             .await
-            .unwrap();
-        assert_eq!(response.status(), 404);
+            .unwrap()
+            .status()
+    };
+    for token in [app.partner_token(&bea), app.service("commissions:read")] {
+        for (query, variables) in acts.iter().chain(&reads) {
+            let refused = app.error(Some(&token), query, variables.clone()).await;
+            assert_eq!(code(&refused), "FORBIDDEN", "{query}: {refused}");
+        }
+        assert_eq!(pdf_status(&token).await, 404);
     }
+    for (query, variables) in &acts {
+        let refused = app.error(Some(&viewer), query, variables.clone()).await;
+        assert_eq!(code(&refused), "FORBIDDEN", "a viewer: {query}: {refused}");
+    }
+    for (query, variables) in &reads {
+        app.ok(&viewer, query, variables.clone()).await;
+    }
+    let by_id = app
+        .post(
+            Some(&app.partner_token(&bea)),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": form["id"] }),
+        )
+        .await
+        .1;
+    assert_eq!(
+        by_id["data"]["node"],
+        Value::Null,
+        "another partner: {by_id}"
+    );
     for token in [
         app.admin(),
         app.service("commissions:write"),
         app.partner_token(&ada),
+        viewer.clone(),
     ] {
-        let response = reqwest::Client::new()
-            .get(app.url(form["pdfUrl"].as_str().unwrap()))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        assert_eq!(pdf_status(&token).await, 200);
+        let found = app
+            .ok(
+                &token,
+                "query($id: ID!) { node(id: $id) { ... on TaxForm1099 { id box1 } } }",
+                json!({ "id": form["id"] }),
+            )
+            .await;
+        assert_eq!(found["node"]["box1"], "900.00");
     }
     // A W-9 without its name, classification or address is refused by field.
     for (missing, named) in [
@@ -718,6 +750,49 @@ async fn only_admins_finance_and_the_payee_read_tax_forms(app: TestApp) {
         )
         .await;
     assert_eq!(field(&refused), "input.address.zip");
+}
+
+async fn a_w8_partner_is_told_once_thirty_days_before_it_expires(app: TestApp) {
+    let w8 = |signed: &str| json!({ "form": "W8BEN", "country": "DE", "taxId": "DE123456789", "signedOn": signed, "legalName": "Eve Example" });
+    // Signed in 2023: valid until 2026-12-31. Signed in 2024: until 2027.
+    let eve = with_profile(&app, "Eve", Some(w8("2023-06-01"))).await;
+    with_profile(&app, "Ida", Some(w8("2024-02-01"))).await;
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let remind = |text: &'static str| {
+        let db = app.db.clone();
+        async move { revshare::tax::expiry::remind(&db, at(text)).await.unwrap() }
+    };
+    // 30 November is 31 days before: nothing yet.
+    assert_eq!(remind("2026-11-30T12:00:00Z").await, 0);
+    // 1 December is 30 days before: Eve is told, once.
+    assert_eq!(remind("2026-12-01T12:00:00Z").await, 1);
+    assert_eq!(remind("2026-12-02T12:00:00Z").await, 0);
+    let mails = app
+        .ok(
+            &app.admin(),
+            "{ emails { nodes { to kind subject partner { id } } } }",
+            json!({}),
+        )
+        .await;
+    let expiring: Vec<&Value> = mails["emails"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "TAX_PROFILE_EXPIRING")
+        .collect();
+    assert_eq!(expiring.len(), 1, "{mails}");
+    assert_eq!(expiring[0]["to"], "eve@example.com");
+    assert_eq!(expiring[0]["partner"]["id"], json!(eve));
+    assert!(
+        expiring[0]["subject"]
+            .as_str()
+            .unwrap()
+            .ends_with("expires on 2026-12-31")
+    );
 }
 
 /// A tool of poppler's, run to its end: its standard output.

@@ -75,6 +75,11 @@ const STAFF_ONLY_FIELDS: &[(&str, &str)] = &[
     ("Customer.history", "its reassignments between partners"),
     ("Payout.run", "the run, which pays other partners too"),
     ("Tenant.payoutAccount", "the account SEPA files pay from"),
+    (
+        "Tenant.taxPayer",
+        "the payer of its 1099s: the tenant's staff who read tax",
+    ),
+    ("Tenant.taxReporting", "how it reports its 1099s"),
 ];
 
 /// The `Node` types a partner reaches through its objects but may not look
@@ -546,6 +551,27 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
         partners.push((name, partner));
     }
     crate::payouts::run(app, json!({ "periodEnd": "2026-01-31" })).await;
+    // Each partner's 1099 of 2025: a W-9 each, a payment, the year issued.
+    let payer = "mutation { updateTenant(input: { taxPayer: { legalName: \"Acme\", tin: \"12-3456789\", \
+        address: { line1: \"1 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" }, phone: \"512 555 0100\" } }) { name } }";
+    app.ok(&admin, payer, json!({})).await;
+    let w9 = "mutation($p: ID!, $tin: String!) { submitTaxProfile(input: { partnerId: $p, form: W9, country: \"US\", \
+        taxId: $tin, tinType: SSN, legalName: \"A Payee\", classification: INDIVIDUAL, \
+        address: { line1: \"2 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" } }) { status } }";
+    let approve = "mutation($p: ID!) { decideTaxProfile(input: { partnerId: $p, approve: true }) { status } }";
+    let paid = "mutation($p: ID!) { addTaxPayment(input: { partnerId: $p, amount: \"700.00\", paidOn: \"2025-06-01\", note: \"cheque\" }) { amount } }";
+    for ((_, partner), tin) in partners.iter().zip(["123-45-6789", "234-56-7890"]) {
+        app.ok(&admin, w9, json!({ "p": partner, "tin": tin }))
+            .await;
+        app.ok(&admin, approve, json!({ "p": partner })).await;
+        app.ok(&admin, paid, json!({ "p": partner })).await;
+    }
+    app.ok(
+        &admin,
+        "mutation { issueTaxForms(year: 2025) { year } }",
+        json!({}),
+    )
+    .await;
     // The staff's own: a held sale, a flagged customer, a stranger's
     // application (and its e-mail), a backtest, an import.
     let held = "mutation { recordEvent(input: { externalId: \"held-1\", customerExternalId: \"cus-unknown\", amount: \"10\" }) { unattributed } }";

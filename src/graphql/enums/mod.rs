@@ -466,6 +466,8 @@ pub enum EmailKind {
     /// To a partner who consented to electronic delivery: a year-end tax
     /// form was issued.
     TaxFormAvailable,
+    /// To a partner: its W-8 expires within 30 days.
+    TaxProfileExpiring,
 }
 
 /// Where an e-mail is.

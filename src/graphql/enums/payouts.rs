@@ -167,6 +167,7 @@ pub enum TaxClassification {
     CCorporation,
     /// An S corporation: no 1099-NEC.
     SCorporation,
+    /// A partnership.
     Partnership,
     /// A trust or an estate.
     TrustEstate,
@@ -176,6 +177,7 @@ pub enum TaxClassification {
     LlcS,
     /// A limited liability company taxed as a partnership.
     LlcP,
+    /// Another classification, as the W-9 names it.
     Other,
 }
 

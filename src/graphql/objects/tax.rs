@@ -16,8 +16,11 @@ use entity::{tax_form, tax_payment};
 /// A postal address.
 #[derive(SimpleObject, Clone)]
 pub struct Address {
+    /// The street address.
     pub line1: String,
+    /// The apartment, suite or unit.
     pub line2: Option<String>,
+    /// The city or town.
     pub city: String,
     /// A US address's two-letter state; elsewhere the region.
     pub state: String,
@@ -43,11 +46,15 @@ impl From<crate::payouts::address::Address> for Address {
 /// The tenant as the payer of its 1099s.
 #[derive(SimpleObject)]
 pub struct TaxPayer {
+    /// Its legal name, as the IRS knows it.
     pub legal_name: String,
     /// The last four digits of its EIN (stored encrypted).
     pub tin_last4: String,
+    /// Its address, printed on every form.
     pub address: Address,
+    /// The telephone number recipients call with questions.
     pub phone: String,
+    /// An address recipients write to.
     pub email: Option<String>,
 }
 
@@ -79,8 +86,6 @@ pub struct TaxReporting {
     pub excluded_methods: Vec<PayoutMethodType>,
     /// The law's thresholds and the tenant's own, by year.
     pub thresholds: Vec<TaxThreshold>,
-    /// Payouts to partners without a valid W-9 or W-8 withhold 24 %.
-    pub backup_withholding: bool,
 }
 
 impl TaxReporting {
@@ -101,7 +106,6 @@ impl TaxReporting {
                     })
                 })
                 .collect::<ApiResult<_>>()?,
-            backup_withholding: reporting.backup_withholding,
         })
     }
 }
@@ -137,6 +141,8 @@ pub struct TaxYearTotals {
     pub withheld: Decimal,
 }
 
+/// A calendar year as its 1099-NEC forms see it (admins, finance and
+/// viewers).
 #[Object]
 impl TaxYear {
     /// The calendar year.
@@ -261,6 +267,8 @@ pub struct TaxPayee {
     payee: year::Payee,
 }
 
+/// One payee of a year: the partners sharing a TIN, or a partner without
+/// an approved W-9.
 #[Object]
 impl TaxPayee {
     /// The payee's key: its TIN's keyed hash (20 hex digits), or its
@@ -345,6 +353,7 @@ impl TaxPayee {
             .collect()
     }
 
+    /// Whether it gets a form, and if not why.
     async fn status(&self) -> TaxPayeeStatus {
         self.payee.status.into()
     }
@@ -368,12 +377,16 @@ impl TaxPayee {
 /// `corrected`.
 pub struct TaxForm1099(pub tax_form::Model);
 
+/// A Form 1099-NEC as issued: never edited; a change makes another,
+/// `corrected`, beside it.
 #[Object]
 impl TaxForm1099 {
-    async fn id(&self) -> ID {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
 
+    /// The calendar year it reports.
     async fn year(&self) -> i32 {
         self.0.year
     }
@@ -418,6 +431,7 @@ impl TaxForm1099 {
         self.0.electronic
     }
 
+    /// When it was issued.
     async fn issued_at(&self) -> DateTime {
         self.0.issued_at.into()
     }
@@ -431,12 +445,10 @@ impl TaxForm1099 {
 /// A payment made outside revshare, entered for the year-end forms.
 pub struct TaxPayment(pub tax_payment::Model);
 
+/// A payment made outside revshare, entered for the year-end forms.
 #[Object]
 impl TaxPayment {
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
-    }
-
+    /// The partner paid.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
         let rows = crate::directory::partners::by_ids(
             db(ctx)?.conn(),
@@ -461,10 +473,12 @@ impl TaxPayment {
         Date(self.0.paid_on)
     }
 
+    /// What it was, as entered.
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
 
+    /// When it was entered.
     async fn created_at(&self) -> DateTime {
         self.0.created_at.into()
     }

@@ -456,18 +456,18 @@ impl Tenant {
         Ok(stored(ctx).await?.brand_color.clone())
     }
 
-    /// The payer of its 1099s (admins and finance).
+    /// The payer of its 1099s (the tenant's staff who read tax).
     async fn tax_payer(&self, ctx: &Context<'_>) -> ApiResult<Option<super::TaxPayer>> {
-        crate::tax::staff(crate::graphql::context::policy(ctx)?)?;
+        crate::tax::readers(crate::graphql::context::policy(ctx)?)?;
         let stored = stored(ctx).await?;
         Ok(crate::tax::settings::Payer::decode(stored.tax_payer.as_deref()).map(Into::into))
     }
 
-    /// How it reports its 1099s (admins and finance).
-    async fn tax_reporting(&self, ctx: &Context<'_>) -> ApiResult<super::TaxReporting> {
-        crate::tax::staff(crate::graphql::context::policy(ctx)?)?;
+    /// How it reports its 1099s (the tenant's staff who read tax).
+    async fn tax_reporting(&self, ctx: &Context<'_>) -> ApiResult<Option<super::TaxReporting>> {
+        crate::tax::readers(crate::graphql::context::policy(ctx)?)?;
         let stored = stored(ctx).await?;
-        super::TaxReporting::of(&crate::tax::settings::Reporting::of(&stored))
+        super::TaxReporting::of(&crate::tax::settings::Reporting::of(&stored)).map(Some)
     }
 }
 

@@ -65,6 +65,7 @@ pub enum Node {
     Payout(Payout),
     PayoutRun(PayoutRun),
     ReferralCode(ReferralCode),
+    TaxForm1099(crate::graphql::objects::TaxForm1099),
     Tenant(Tenant),
     TieredCommission(TieredCommission),
     UnattributedEvent(UnattributedEvent),
@@ -340,6 +341,14 @@ async fn by_row(
             read!(partnership_request, PartnershipRequest, PartnershipRequest)
         }
         Kind::ReferralCode => read!(referral_code, ReferralCode, ReferralCode),
+        // Its payee's partners and the staff who read tax, as
+        // `Partner.taxForms` answers.
+        Kind::TaxForm => match nodes::row::<entity::tax_form::Entity>(conn, tenant, id).await? {
+            Some(form) => Ok(crate::graphql::objects::form_for(policy(ctx)?, form)
+                .ok()
+                .map(Node::TaxForm1099)),
+            None => Ok(None),
+        },
         Kind::UnattributedEvent => read!(unattributed_event, UnattributedEvent, UnattributedEvent),
         _ => Err(ApiError::internal("node kind", format!("{kind:?}"))),
     }

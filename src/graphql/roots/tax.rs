@@ -49,19 +49,12 @@ fn checked_year(field: &str, year: i32) -> ApiResult<i32> {
 async fn year_of(ctx: &Context<'_>, year: i32) -> ApiResult<TaxYear> {
     let tenant_id = principal(ctx)?.tenant_id();
     let conn = db(ctx)?.conn();
-    let tenant = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::internal("tenant", tenant_id))?;
-    use sea_orm::EntityTrait;
-    let issued = entity::tax_year::Entity::find_by_id((tenant_id.to_owned(), year))
-        .one(conn)
-        .await?;
+    let tenant = crate::tenants::row(conn, tenant_id).await?;
     Ok(TaxYear {
         year,
         reporting: crate::tax::settings::Reporting::of(&tenant),
         today: crate::payouts::tax::today_in(&tenant.time_zone),
-        issued,
+        issued: crate::tax::forms::issued(conn, tenant_id, year).await?,
     })
 }
 
@@ -71,13 +64,13 @@ pub struct TaxQuery;
 #[Object]
 impl TaxQuery {
     /// A calendar year as its 1099-NEC forms see it: its payees, their
-    /// status, its forms (admins and finance).
+    /// status, its forms (admins, finance and viewers).
     async fn tax_year(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The calendar year.")] year: i32,
     ) -> ApiResult<TaxYear> {
-        crate::tax::staff(policy(ctx)?)?;
+        crate::tax::readers(policy(ctx)?)?;
         year_of(ctx, checked_year("year", year)?).await
     }
 
