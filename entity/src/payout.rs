@@ -63,6 +63,8 @@ pub struct Model {
     /// is not sent by API until finance withdraws the file.
     pub filed_at: Option<DateTimeUtc>,
     pub filed_as: Option<String>,
+    /// Backup withholding: what of `amount_minor` it does not send.
+    pub withheld_minor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,7 +9,8 @@
 //!   partner was told of, 30 days before;
 //! - `tenants` gain the payer (`tax_payer`, JSON, its EIN sealed), the
 //!   reporting settings (methods a TPSO reports, thresholds by year, as
-//!   JSON) and whether payouts withhold backup withholding;
+//!   JSON) and whether payouts withhold backup withholding, and
+//!   `payouts.withheld_minor` what a payout withheld (it sends the rest);
 //! - `tax_payments`: every payment, as made (a payout paid, a transfer
 //!   reversed, an imported commission paid at its source, one entered by
 //!   hand), in the calendar year of its day in the tenant's time zone;
@@ -39,6 +40,7 @@ fn up_statements(timestamp: &str) -> Vec<String> {
         "tenants ADD COLUMN tax_excluded_methods varchar NULL",
         "tenants ADD COLUMN tax_thresholds varchar NULL",
         "tenants ADD COLUMN backup_withholding boolean NOT NULL DEFAULT false",
+        "payouts ADD COLUMN withheld_minor bigint NOT NULL DEFAULT 0",
     ]
     .iter()
     .map(|change| format!("ALTER TABLE {change}"))
@@ -118,6 +120,7 @@ const DOWN: &[&str] = &[
     "DROP TABLE tax_totals",
     "DROP TABLE tax_payments",
     "ALTER TABLE tax_profiles DROP COLUMN electronic_delivery_at",
+    "ALTER TABLE payouts DROP COLUMN withheld_minor",
     "ALTER TABLE tenants DROP COLUMN backup_withholding",
     "ALTER TABLE tenants DROP COLUMN tax_thresholds",
     "ALTER TABLE tenants DROP COLUMN tax_excluded_methods",

@@ -76,6 +76,9 @@ pub struct TaxReportingInput {
     pub excluded_methods: Option<Vec<PayoutMethodType>>,
     /// The tenant's thresholds for years after 2026 (replacing those set).
     pub thresholds: Option<Vec<TaxThresholdInput>>,
+    /// Withhold 24 % from USD payouts to partners without an approved W-9
+    /// or a valid W-8 (backup withholding).
+    pub backup_withholding: Option<bool>,
 }
 
 /// The payer as a change: absent, cleared, or checked and sealed.
@@ -130,5 +133,5 @@ pub fn reporting_change(
             settings::encode_thresholds(&rows)
         })
         .transpose()?;
-    Ok((methods, thresholds, None))
+    Ok((methods, thresholds, given.backup_withholding))
 }

@@ -94,6 +94,7 @@ async fn pay(
             recipient_id,
             rows,
             method: None,
+            withheld_minor: 0,
         });
     }
     // The partner's own money goes to its method as it is now.
@@ -111,8 +112,10 @@ async fn pay(
     }
     // Every row is approved (the named ones checked above, the clawbacks
     // that net found approved): every row moves, or none.
+    let tenant = crate::tenants::row(conn, tenant_id).await?;
+    super::withholding::decide(conn, &tenant, &mut payees).await?;
     let now = crate::db::now();
-    let zone = super::tenant_zone(conn, tenant_id).await?;
+    let zone = super::zone_of(&tenant)?;
     let issue = Issue {
         tenant_id,
         zone,

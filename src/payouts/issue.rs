@@ -34,6 +34,8 @@ pub(crate) struct NewPayout {
     pub rows: Vec<commission::Model>,
     /// The payee's method now (none for a contact, or a partner without one).
     pub method: Option<payout_method::Model>,
+    /// Backup withholding ([`super::withholding`]): what it does not send.
+    pub withheld_minor: i64,
 }
 
 /// How a batch of payouts is issued.
@@ -138,6 +140,7 @@ fn row(issue: &Issue<'_>, new: &NewPayout, statement_number: String) -> payout::
         reversed_minor: 0,
         filed_at: None,
         filed_as: None,
+        withheld_minor: new.withheld_minor,
     }
 }
 

@@ -35,6 +35,7 @@ pub mod statement;
 pub mod tax;
 pub mod tax_payments;
 pub mod tin;
+pub mod withholding;
 
 use crate::auth::access::Policy;
 use crate::error::{ApiError, ApiResult};

@@ -89,7 +89,8 @@ async fn run(
     }
     let cutoff = crate::engine::tiers::day_start(zone, request.period_end + chrono::Days::new(1));
     let owed = owed(conn, tenant_id, request.currency, cutoff).await?;
-    let decided = decide(conn, &tenant, owed).await?;
+    let mut decided = decide(conn, &tenant, owed).await?;
+    super::withholding::decide(conn, &tenant, &mut decided.paid).await?;
     let run = payout_run::Model {
         id: crate::input::new_id(),
         tenant_id: tenant_id.to_owned(),
@@ -248,6 +249,7 @@ async fn decide(
                 staff_payee: false,
                 rows: owed.rows,
                 method: method.cloned(),
+                withheld_minor: 0,
             }),
         }
     }

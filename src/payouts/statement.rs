@@ -209,6 +209,25 @@ fn layout(
         12,
         format!("Total {currency} {}", money(payout.amount_minor)),
     ));
+    if payout.withheld_minor != 0 {
+        // Backup withholding: a line of its own, and what was sent.
+        lines.push(Line::new(
+            Font::Regular,
+            10,
+            format!(
+                "Backup withholding (24 %, federal income tax, Form 1099-NEC Box 4) {currency} -{}",
+                money(payout.withheld_minor)
+            ),
+        ));
+        lines.push(Line::new(
+            Font::Bold,
+            12,
+            format!(
+                "Sent {currency} {}",
+                money(super::withholding::sent_minor(payout))
+            ),
+        ));
+    }
     Ok(lines)
 }
 

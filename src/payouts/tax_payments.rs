@@ -65,7 +65,7 @@ pub fn of_payout(paid: &payout::Model, zone: Tz) -> Option<Payment> {
         amount_minor: paid.amount_minor,
         currency: paid.currency.clone(),
         method: paid.method_type,
-        withheld_minor: 0,
+        withheld_minor: paid.withheld_minor,
         paid_on: day_in(zone, paid.paid_at.unwrap_or(paid.created_at)),
         source: TaxPaymentSource::Payout,
         source_id: Some(paid.id.clone()),

@@ -227,9 +227,10 @@ impl Paypal<'_> {
 /// A payout as a batch item: to its PayPal address, its amount in its
 /// currency's decimals, its statement in the note.
 fn item(payout: &payout::Model) -> Value {
+    use crate::payouts::withholding;
     let value = crate::engine::Currency::parse(&payout.currency)
-        .map(|unit| unit.from_minor(payout.amount_minor).to_string())
-        .unwrap_or_else(|_| payout.amount_minor.to_string());
+        .map(|unit| unit.from_minor(withholding::sent_minor(payout)).to_string())
+        .unwrap_or_else(|_| withholding::sent_minor(payout).to_string());
     json!({
         "recipient_type": "EMAIL",
         "amount": { "value": value, "currency": payout.currency },

@@ -87,17 +87,22 @@ pub async fn record(
                 // Reversed in full already, or failed before it left.
                 PayoutStatus::Failed => return Ok(Some(payout)),
             };
-            let whole = payout.amount_minor;
+            // What the transfer sent: the payout less backup withholding.
+            let whole = crate::payouts::withholding::sent_minor(&payout);
             let total = reversed.amount_reversed_minor.clamp(0, whole);
             if total <= payout.reversed_minor {
                 return Ok(Some(payout));
             }
             // What came back was not paid after all: a negative payment
-            // on the day it came back, for the year-end forms.
+            // on the day it came back, for the year-end forms. Reversed
+            // whole, the payout was never made: what it withheld goes too.
             let zone = crate::payouts::tenant_zone(&*txn, tenant_id).await?;
             let mut returned = tax_payments::of_payout(&payout, zone);
             if let Some(payment) = returned.as_mut() {
-                payment.amount_minor = payout.reversed_minor - total;
+                let whole_back = total == whole;
+                let withheld = payout.withheld_minor * i64::from(whole_back);
+                payment.amount_minor = payout.reversed_minor - total - withheld;
+                payment.withheld_minor = -withheld;
                 payment.paid_on = tax_payments::day_in(zone, now);
                 payment.source = TaxPaymentSource::Reversal;
             }
@@ -132,7 +137,7 @@ async fn in_part(
     let note = format!(
         "Stripe reversed {} of {} {} (transfer {transfer}): {} is owed again and paid by the next run",
         amount(&payout, total)?,
-        amount(&payout, payout.amount_minor)?,
+        amount(&payout, crate::payouts::withholding::sent_minor(&payout))?,
         payout.currency,
         amount(&payout, owed)?,
     );
@@ -155,7 +160,7 @@ async fn in_full(
 ) -> ApiResult<payout::Model> {
     let reason = format!(
         "Stripe reversed transfer {transfer} in full ({} {}): its commissions go to the next run",
-        amount(&payout, payout.amount_minor)?,
+        amount(&payout, crate::payouts::withholding::sent_minor(&payout))?,
         payout.currency,
     );
     // What an earlier partial reversal made owed again is in the
@@ -173,7 +178,7 @@ async fn in_full(
     )
     .await?;
     let tenant_id = payout.tenant_id.clone();
-    let whole = payout.amount_minor;
+    let whole = crate::payouts::withholding::sent_minor(&payout);
     let mut active = payout.into_active_model();
     active.status = Set(PayoutStatus::Failed);
     active.failed_at = Set(Some(now));

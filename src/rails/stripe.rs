@@ -73,7 +73,7 @@ impl Stripe<'_> {
 
     /// The payout as a transfer to its partner's account.
     pub async fn transfer(&self, payout: &payout::Model) -> Answer {
-        let amount = payout.amount_minor.to_string();
+        let amount = crate::payouts::withholding::sent_minor(payout).to_string();
         let currency = payout.currency.to_lowercase();
         let destination = payout.method_stripe_account.as_deref().unwrap_or_default();
         let group = payout.run_id.as_deref().unwrap_or(&payout.id);

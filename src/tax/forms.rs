@@ -68,19 +68,26 @@ struct Facts {
 /// A payee's facts now. A TIN that does not open (sealed under another
 /// key: an operator's error to mend) fails the issue rather than make a
 /// wrong form.
-fn facts_of(key: &DataKey, payee: &Payee) -> ApiResult<Facts> {
+fn facts_of(key: &DataKey, payee: &Payee, partner_name: &str) -> ApiResult<Facts> {
     let profile = payee.profile.as_ref();
-    let tin = match profile {
-        Some(p) if payee.status != PayeeStatus::MissingTin => Some(
+    // Only an approved W-9 gives the TIN a form reports; a payee withheld
+    // from without one is reported without it.
+    let w9 = profile.filter(|p| {
+        p.form == entity::enums::TaxForm::W9
+            && p.status == entity::enums::TaxProfileStatus::Approved
+    });
+    let tin = match w9 {
+        Some(p) => Some(
             crate::payouts::tax::tax_id(key, p)
                 .map_err(|e| ApiError::internal("a payee's TIN", format!("{e:?}")))?,
         ),
-        _ => None,
+        None => None,
     };
+    let profile = w9;
     Ok(Facts {
         name: profile
             .and_then(|p| p.legal_name.clone())
-            .unwrap_or_default(),
+            .unwrap_or_else(|| partner_name.to_owned()),
         business_name: profile.and_then(|p| p.business_name.clone()),
         individual: profile
             .is_none_or(|p| matches!(p.classification, None | Some(TaxClassification::Individual))),
@@ -153,6 +160,18 @@ pub async fn issue(
                 today,
             };
             let payees = year::all(&*txn, tenant_id, year, &judge).await?;
+            // A payee without an approved W-9 is named as its partner is.
+            let unnamed: Vec<String> = payees
+                .iter()
+                .filter(|p| p.status == PayeeStatus::Reportable)
+                .filter_map(|p| p.partner_ids.first().cloned())
+                .collect();
+            let names: HashMap<String, String> =
+                crate::directory::partners::by_ids(&*txn, tenant_id, &unnamed)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.id, p.name))
+                    .collect();
             let mut latest: HashMap<String, tax_form::Model> = HashMap::new();
             for form in forms_of(&*txn, tenant_id, year).await? {
                 latest.insert(form.payee_key.clone(), form);
@@ -163,7 +182,12 @@ pub async fn issue(
                 if payee.status != PayeeStatus::Reportable && before.is_none() {
                     continue;
                 }
-                let facts = facts_of(key, payee)?;
+                let partner_name = payee
+                    .partner_ids
+                    .first()
+                    .and_then(|id| names.get(id))
+                    .map_or("", String::as_str);
+                let facts = facts_of(key, payee, partner_name)?;
                 if let Some(before) = &before
                     && facts_of_form(key, before)? == facts
                 {

@@ -5,11 +5,11 @@
 //! - `paid` = `counted` + `excluded`, in USD: a payment by a method a
 //!   TPSO reports (PayPal by default) is excluded; a payment in another
 //!   currency is not in either and is listed apart (`other`).
-//! - **Status**: a payee with an approved W-9 is `REPORTABLE` when what
-//!   counts reaches the year's threshold (≥) or anything was withheld,
-//!   `EXEMPT_CORPORATION` when it files as a corporation, else
-//!   `BELOW_THRESHOLD`. A payee without one is `FOREIGN` (a valid W-8),
-//!   `W8_EXPIRED`, or `MISSING_TIN`.
+//! - **Status**: any payee something was withheld from is `REPORTABLE`.
+//!   Otherwise a payee with an approved W-9 is `REPORTABLE` when what
+//!   counts reaches the year's threshold (≥), `EXEMPT_CORPORATION` when it
+//!   files as a corporation, else `BELOW_THRESHOLD`; a payee without one
+//!   is `FOREIGN` (a valid W-8), `W8_EXPIRED`, or `MISSING_TIN`.
 //!
 //! A page of payees reads the totals of that page's payees alone, in the
 //! order of their keys (an index's order: the page stops where it is
@@ -173,7 +173,8 @@ fn payee(
     let approved_w9 = own.clone().find(w9).cloned();
     let profile = approved_w9.clone().or_else(|| own.clone().next().cloned());
     let status = match &approved_w9 {
-        Some(_) if withheld > 0 => PayeeStatus::Reportable,
+        // Withheld from: reportable whatever its total or its form.
+        _ if withheld > 0 => PayeeStatus::Reportable,
         Some(w9) if crate::payouts::tax::is_corporation(w9.classification) => {
             PayeeStatus::ExemptCorporation
         }

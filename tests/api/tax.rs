@@ -15,6 +15,7 @@ on_both_databases!(
     the_iris_csv_fills_a_shuffled_starred_header_a_hundred_records_a_file,
     only_admins_finance_and_the_payee_read_tax_forms,
     a_w8_partner_is_told_once_thirty_days_before_it_expires,
+    backup_withholding_keeps_back_24_percent_to_the_cent,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitTaxProfileInput!) { submitTaxProfile(input: $input) { status tinType legalName classification address { line1 city state zip country } electronicDeliveryAt } }";
@@ -793,6 +794,114 @@ async fn a_w8_partner_is_told_once_thirty_days_before_it_expires(app: TestApp) {
             .unwrap()
             .ends_with("expires on 2026-12-31")
     );
+}
+
+async fn backup_withholding_keeps_back_24_percent_to_the_cent(app: TestApp) {
+    let admin = app.admin();
+    app.ok(
+        &admin,
+        "mutation { updateTenant(input: { taxReporting: { backupWithholding: true } }) { taxReporting { backupWithholding } } }",
+        json!({}),
+    )
+    .await;
+    // Kai gave no tax form; Lea's W-9 is approved.
+    let kai = crate::ledger::partner_at(&app, "Kai", 100).await;
+    let lea = crate::ledger::partner_at(&app, "Lea", 100).await;
+    let mut input = w9("Lea Lane", "456-78-9012", "SSN", "INDIVIDUAL");
+    input["partnerId"] = json!(lea);
+    app.ok(&admin, SUBMIT, json!({ "input": input })).await;
+    app.ok(&admin, DECIDE, json!({ "p": lea })).await;
+    let by_hand = "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"wire\" }) { id amount withheld sent statementUrl } }";
+    let mut paid = Vec::new();
+    for (partner, order) in [(&kai, "kai-1"), (&lea, "lea-1")] {
+        // 10.45 × 24 % = 2.508: 2.51 kept back, 7.94 sent.
+        let c =
+            crate::payouts::sale_at(&app, partner, order, "10.45", "2026-01-10T12:00:00Z").await;
+        crate::payouts::approve(&app, &[&c]).await;
+        paid.push(
+            app.ok(&admin, by_hand, json!({ "ids": [c] })).await["markCommissionsPaid"][0].clone(),
+        );
+    }
+    assert_eq!(
+        (&paid[0]["amount"], &paid[0]["withheld"], &paid[0]["sent"]),
+        (&json!("10.45"), &json!("2.51"), &json!("7.94"))
+    );
+    assert_eq!(
+        (&paid[1]["withheld"], &paid[1]["sent"]),
+        (&json!("0.00"), &json!("10.45"))
+    );
+
+    // The statement says it on a line of its own.
+    let pdf = reqwest::Client::new()
+        .get(app.url(paid[0]["statementUrl"].as_str().unwrap()))
+        .bearer_auth(app.partner_token(&kai))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("statement.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = pdftotext(&path).await;
+    for expected in [
+        "Total USD 10.45",
+        "Backup withholding (24 %",
+        "USD -2.51",
+        "Sent USD 7.94",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+
+    // A run's PayPal file sends the rest, and says why.
+    let nia = crate::ledger::partner_at(&app, "Nia", 100).await;
+    crate::payouts::paypal(&app, &nia, "nia@example.com").await;
+    let c = crate::payouts::sale_at(&app, &nia, "nia-1", "52.10", "2026-01-10T12:00:00Z").await;
+    crate::payouts::approve(&app, &[&c]).await;
+    let run = crate::payouts::run(&app, json!({ "periodEnd": "2026-01-31" })).await;
+    let payout = &run["payouts"][0];
+    let file = app
+        .ok(
+            &app.service("commissions:write"),
+            "query($run: ID!) { payoutRunFile(runId: $run, format: PAYPAL_PAYOUTS_CSV) { content } }",
+            json!({ "run": run["id"] }),
+        )
+        .await;
+    use base64::Engine;
+    let csv = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(file["payoutRunFile"]["content"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        csv,
+        format!(
+            "nia@example.com,39.60,USD,{},\"Commission statement {}, backup withholding 12.50 USD\",PayPal\r\n",
+            payout["id"].as_str().unwrap(),
+            payout["statementNumber"].as_str().unwrap()
+        )
+    );
+
+    // Box 4: Kai is reportable for what was withheld, whatever his total.
+    let now = year(&app, 2026).await;
+    let kai_payee = now["payees"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Kai")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            &kai_payee["status"],
+            &kai_payee["counted"],
+            &kai_payee["withheld"]
+        ),
+        (&json!("REPORTABLE"), &json!("10.45"), &json!("2.51"))
+    );
+    assert_eq!(now["totals"]["withheld"], "2.51");
 }
 
 /// A tool of poppler's, run to its end: its standard output.

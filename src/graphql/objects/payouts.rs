@@ -57,6 +57,20 @@ impl Payout {
         money(row.amount_minor, &row.currency)
     }
 
+    /// Backup withholding kept back from `amount` (24 %, for a partner
+    /// without a valid W-9 or W-8, when the tenant withholds): paid to the
+    /// IRS on the partner's behalf, Box 4 of its 1099. `0` otherwise.
+    async fn withheld(&self) -> ApiResult<Decimal> {
+        let row = self.0.read(C::Row)?;
+        money(row.withheld_minor, &row.currency)
+    }
+
+    /// What the payment sends: `amount` less `withheld`.
+    async fn sent(&self) -> ApiResult<Decimal> {
+        let row = self.0.read(C::Row)?;
+        money(crate::payouts::withholding::sent_minor(row), &row.currency)
+    }
+
     /// The currency paid in (ISO 4217).
     async fn currency(&self) -> ApiResult<&str> {
         let row = self.0.read(C::Row)?;

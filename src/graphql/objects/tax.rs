@@ -86,6 +86,9 @@ pub struct TaxReporting {
     pub excluded_methods: Vec<PayoutMethodType>,
     /// The law's thresholds and the tenant's own, by year.
     pub thresholds: Vec<TaxThreshold>,
+    /// USD payouts to partners without an approved W-9 or a valid W-8
+    /// withhold 24 %.
+    pub backup_withholding: bool,
 }
 
 impl TaxReporting {
@@ -106,6 +109,7 @@ impl TaxReporting {
                     })
                 })
                 .collect::<ApiResult<_>>()?,
+            backup_withholding: reporting.backup_withholding,
         })
     }
 }

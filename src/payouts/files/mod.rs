@@ -273,11 +273,31 @@ fn paypal_currency(pending: &[payout::Model], asked: Option<&str>) -> ApiResult<
 }
 
 /// An amount of a payout as a file writes it: `1234.50` (the currency's
-/// scale, a point, no grouping).
+/// scale, a point, no grouping) — what it sends, backup withholding
+/// deducted.
 pub(crate) fn amount(payout: &payout::Model) -> ApiResult<String> {
     let currency = crate::engine::Currency::parse(&payout.currency)
         .map_err(|e| ApiError::internal("payout currency", e))?;
-    Ok(currency.from_minor(payout.amount_minor).to_string())
+    Ok(currency
+        .from_minor(super::withholding::sent_minor(payout))
+        .to_string())
+}
+
+/// What a file says a payment is for: its statement, and what backup
+/// withholding kept back when it did (`Commission statement 2026-000001,
+/// backup withholding 2.51 USD`).
+pub(crate) fn remittance(payout: &payout::Model) -> ApiResult<String> {
+    let statement = format!("Commission statement {}", payout.statement_number);
+    if payout.withheld_minor == 0 {
+        return Ok(statement);
+    }
+    let currency = crate::engine::Currency::parse(&payout.currency)
+        .map_err(|e| ApiError::internal("payout currency", e))?;
+    Ok(format!(
+        "{statement}, backup withholding {} {}",
+        currency.from_minor(payout.withheld_minor),
+        payout.currency
+    ))
 }
 
 /// Why a payout handed to a rail is in no file: the rail sends it, and a

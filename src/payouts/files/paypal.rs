@@ -12,7 +12,7 @@ use entity::payout;
 pub fn csv(payouts: &[payout::Model]) -> ApiResult<String> {
     let mut out = String::new();
     for payout in payouts {
-        let note = format!("Commission statement {}", payout.statement_number);
+        let note = super::remittance(payout)?;
         let fields = [
             payout.method_paypal_email.clone().unwrap_or_default(),
             super::amount(payout)?,

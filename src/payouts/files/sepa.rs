@@ -125,10 +125,7 @@ fn transaction(payout: &payout::Model, amount: &str) -> ApiResult<String> {
         id = text(&payout.id, 35),
         holder = text(holder, 70),
         iban = text(iban, 34),
-        remittance = text(
-            &format!("Commission statement {}", payout.statement_number),
-            140
-        ),
+        remittance = text(&super::remittance(payout)?, 140),
     ))
 }
 
