@@ -1,7 +1,7 @@
 //! Backup withholding (SPEC §29): with the tenant's `backupWithholding`
 //! on, a USD payout to a partner with no approved W-9 and no valid W-8
 //! withholds 24 % of its amount, rounded once to the cent (SPEC §2's
-//! rounding, half away from zero). The payout pays the rest; what it
+//! rounding; 24 % of whole cents is never exactly half a cent). The payout pays the rest; what it
 //! withholds is a line of its own on the payout, its statement and its
 //! file, and counts in Box 4 of the partner's 1099. The ledger does not
 //! change: the commissions are paid in full — the withheld part is paid
@@ -102,14 +102,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_quarter_less_a_point_rounded_once_half_away_from_zero() {
+    fn a_quarter_less_a_point_rounded_once_to_the_cent() {
         assert_eq!(of(1045, "USD").unwrap(), 251, "2.508 is 2.51");
         assert_eq!(of(1255, "USD").unwrap(), 301, "3.012 is 3.01");
-        // 0.125 exactly: half away from zero.
-        assert_eq!(of(5_208_33, "USD").unwrap(), 1_250_00);
-        assert_eq!(of(5_208_34, "USD").unwrap(), 1_250_00);
-        assert_eq!(of(52_10, "USD").unwrap(), 12_50, "12.504 is 12.50");
-        assert_eq!(of(52_11, "USD").unwrap(), 12_51, "12.5064 is 12.51");
+        assert_eq!(of(5210, "USD").unwrap(), 1250, "12.504 is 12.50");
+        assert_eq!(of(5211, "USD").unwrap(), 1251, "12.5064 is 12.51");
+        // 24 % of whole cents is never half a cent (12 m = 50 k + 25 has
+        // no solution): the rounding's midpoint rule never decides.
         assert_eq!(of(0, "USD").unwrap(), 0);
+        assert_eq!(of(100_000_000, "USD").unwrap(), 24_000_000);
     }
 }
