@@ -20,6 +20,7 @@ import { Backtest } from './page-backtest.js';
 import { Events } from './page-events.js';
 import { Connectors } from './page-connectors.js';
 import { Imports } from './page-imports.js';
+import { YearEnd } from './page-tax.js';
 import { Settings } from './page-settings.js';
 
 const PAGES = [
@@ -29,6 +30,7 @@ const PAGES = [
   ['fraud', 'Fraud'],
   ['commissions', 'Commissions'],
   ['payouts', 'Payouts'],
+  ['year-end', 'Year-end'],
   ['groups', 'Groups'],
   ['campaigns', 'Campaigns'],
   ['backtest', 'Backtest'],
@@ -48,6 +50,7 @@ const LISTS = {
   fraud: Fraud,
   commissions: Commissions,
   payouts: Payouts,
+  'year-end': YearEnd,
   groups: Groups,
   campaigns: Campaigns,
   backtest: Backtest,

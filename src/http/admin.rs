@@ -28,6 +28,7 @@ pub static CONSOLE: LazyLock<Bundle> = LazyLock::new(|| {
         file!("admin", "page-events.js", JS),
         file!("admin", "page-connectors.js", JS),
         file!("admin", "page-imports.js", JS),
+        file!("admin", "page-tax.js", JS),
         file!("admin", "page-settings.js", JS),
         file!("admin", "console.css", CSS),
         file!("admin", "favicon.svg", SVG),

@@ -86,6 +86,36 @@ async fn seed(app: &TestApp) -> Value {
         )
         .await["partner"]["group"]["id"]
         .clone();
+    // Year-end: Tess's W-9 is approved and she was paid 700.00 in 2025;
+    // Uma gave no W-9.
+    let tess = app
+        .create_partner(json!({ "name": "Tess", "email": "tess@example.com" }))
+        .await;
+    let uma = app
+        .create_partner(json!({ "name": "Uma", "email": "uma@example.com" }))
+        .await;
+    app.ok(
+        &app.admin(),
+        "mutation($p: ID!) { submitTaxProfile(input: { partnerId: $p, form: W9, country: \"US\", taxId: \"123-45-6789\", \
+           tinType: SSN, legalName: \"Tess Payee\", classification: INDIVIDUAL, \
+           address: { line1: \"2 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" } }) { status } }",
+        json!({ "p": tess }),
+    )
+    .await;
+    app.ok(
+        &app.admin(),
+        "mutation($p: ID!) { decideTaxProfile(input: { partnerId: $p, approve: true }) { status } }",
+        json!({ "p": tess }),
+    )
+    .await;
+    for (partner, amount) in [(&tess, "700.00"), (&uma, "900.00")] {
+        app.ok(
+            &app.admin(),
+            "mutation($p: ID!, $a: Decimal!) { addTaxPayment(input: { partnerId: $p, amount: $a, paidOn: \"2025-06-01\", note: \"cheque\" }) { amount } }",
+            json!({ "p": partner, "a": amount }),
+        )
+        .await;
+    }
     let spent = staff_link(app, "ana@acme.example", "ADMIN").await;
     let code = spent.strip_prefix("/admin/#code=").unwrap();
     let (_, body) = app
@@ -160,7 +190,8 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
             "sent",
             "paid",
             "statement",
-            "imported"
+            "imported",
+            "year issued"
         ])
     );
     // "Send with PayPal" sent Sam's payout, once, as PayPal documents it
@@ -201,6 +232,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         "fraud",
         "commissions",
         "payouts",
+        "year-end",
         "groups",
         "group",
         "campaigns",
@@ -231,7 +263,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         report["counts"],
         json!({ "applications": 0, "fraud": 1, "events": 1, "ignored": 0 })
     );
-    assert_eq!(report["keyboard"].as_array().unwrap().len(), 13);
+    assert_eq!(report["keyboard"].as_array().unwrap().len(), 14);
     // Overview totals (3 states × 2 currencies), the partner's balance (3),
     // each payout's amount (2).
     assert!(report["figures"].as_u64().unwrap() >= 11, "{report}");

@@ -29,6 +29,7 @@ const PAGES = [
   ['fraud', '#/fraud', 'Fraud'],
   ['commissions', '#/commissions', 'Commissions'],
   ['payouts', '#/payouts', 'Payouts'],
+  ['year-end', '#/year-end', 'Year-end'],
   ['groups', '#/groups', 'Groups'],
   ['group', `#/groups/${plan.group}`, plan.groupName],
   ['campaigns', '#/campaigns', 'Campaigns'],
@@ -267,6 +268,50 @@ try {
   await audit('import done');
   await shoot('import-done', 1280);
   report.path.push('imported');
+
+  // Year-end: 2025's payees as the API answers them; the payer set, the
+  // year issued, the IRIS CSV and the paper copies downloaded.
+  await open('#/year-end?year=2025', 'Year-end');
+  await page.waitForSelector('[data-count="tax-payees"]', { timeout });
+  const year = await api('{ taxYear(year: 2025) { totals { payees reportable amount } missing: payees(status: MISSING_TIN) { totalCount } payees { nodes { key counted status } } } }');
+  check(await count('tax-payees') === year.taxYear.totals.payees, 'the payees counted as the API counts them');
+  check(await count('tax-reportable') === 1 && await count('tax-missing') === year.taxYear.missing.totalCount, 'one reportable, the missing W-9 counted');
+  await same('tax.box1', year.taxYear.totals.amount, 'USD');
+  for (const payee of year.taxYear.payees.nodes) {
+    await same(`tax.${payee.key}.counted`, payee.counted, 'USD');
+  }
+  check(await page.isDisabled('text=Issue the forms of 2025'), 'no issuing without a payer');
+  await page.fill('#payer-name', 'Acme Partners Inc.');
+  await page.fill('#payer-tin', '12-3456789');
+  await page.fill('#payer-line1', '500 Market St');
+  await page.fill('#payer-city', 'San Francisco');
+  await page.fill('#payer-state', 'CA');
+  await page.fill('#payer-zip', '9410');
+  await page.fill('#payer-phone', '(415) 555-0100');
+  await page.click('text=Save the payer');
+  await page.waitForSelector('#payer-zip-error', { timeout });
+  await page.fill('#payer-zip', '94105');
+  await page.fill('#payer-tin', '12-3456789');
+  await page.click('text=Save the payer');
+  await page.waitForSelector('[data-figure="tax.payer"]', { timeout });
+  check((await page.textContent('[data-figure="tax.payer"]')).includes('EIN ending 6789'), 'the payer shows its EIN by its last four');
+  await page.click('text=Issue the forms of 2025');
+  await page.waitForSelector('.done-line :text("1 form made.")', { timeout });
+  // The year read again after issuing: its one form counted.
+  await page.waitForFunction(() => document.querySelector('[data-count="tax-forms"]')?.textContent.trim() === '1', null, { timeout });
+  check(await count('tax-forms') === 1, 'one form issued');
+  const tess = year.taxYear.payees.nodes.find((p) => p.status === 'REPORTABLE').key;
+  await page.waitForSelector(`[data-payee="${tess}"] td:last-child:has-text("original")`, { timeout });
+  await page.fill('#iris-header', 'Form Type*,Tax Year*,Recipient Taxpayer ID Number*,Recipient Last Name,Box 1 Nonemployee Compensation*');
+  const csv = await saved(() => page.click('text=Download the IRIS CSV'), '1099nec-2025-1.csv');
+  const lines = readFileSync(csv, 'utf8').trim().split('\r\n');
+  check(lines.length === 2 && lines[1] === 'NEC,2025,123456789,Payee,700.00', `the IRIS CSV: ${JSON.stringify(lines)}`);
+  check(report.files['1099nec-2025-1.csv'].suggested === '1099nec-2025-1.csv', 'the CSV is named by its year and number');
+  const paper = await saved(() => page.click('text=Download the paper copies'), '1099nec-2025-paper.pdf');
+  check(readFileSync(paper).subarray(0, 5).toString() === '%PDF-', 'the paper copies are a PDF');
+  await audit('year-end issued');
+  await shoot('year-end-issued', 1280);
+  report.path.push('year issued');
 
   // 375 px wide: nothing wider than the screen.
   await page.setViewportSize({ width: 375, height: 800 });
