@@ -195,7 +195,13 @@ impl TaxYear {
             None => {
                 let (rows, more) =
                     year::page(conn, tenant_id, self.year, &judge, after, request.size).await?;
-                let count = year::count(conn, tenant_id, self.year).await?;
+                // Counted only when `totalCount` is asked: a page alone
+                // reads its own payees' totals and no more.
+                let (pool, tenant, year) = (conn.clone(), tenant_id.to_owned(), self.year);
+                let count = TotalCount::exact(move || {
+                    let (pool, tenant) = (pool.clone(), tenant.clone());
+                    async move { year::count(&pool, &tenant, year).await }
+                });
                 (rows, more, count)
             }
             Some(wanted) => {
@@ -205,7 +211,7 @@ impl TaxYear {
                     .into_iter()
                     .filter(|p| p.status == wanted)
                     .collect();
-                let count = all.len() as u64;
+                let count = TotalCount::known(all.len() as u64);
                 let mut rows: Vec<year::Payee> = all
                     .into_iter()
                     .filter(|p| after.is_none_or(|a| p.key.as_str() > a))
@@ -224,7 +230,7 @@ impl TaxYear {
         let year = self.year;
         Ok(connection(
             page,
-            TotalCount::known(count),
+            count,
             |p| p.key.clone(),
             |p| Some(TaxPayee { year, payee: p }),
         ))
