@@ -19,6 +19,7 @@ on_both_databases!(
     the_fraud_guides_policy_and_review_run_as_written,
     the_backtesting_guide_answers_as_written,
     the_importing_guide_runs_as_written,
+    the_tax_guide_runs_as_written,
 );
 
 /// The stranger's path of `docs/partners.md`, with an SMTP server to
@@ -681,4 +682,52 @@ async fn the_importing_guide_runs_as_written(app: TestApp) {
         json!({ "nodes": [{ "name": "Jane Doe", "externalId": "csv:aff-1", "status": "ACTIVE",
           "balance": [{ "currency": "USD", "accrued": "0.00", "approved": "30.00", "paid": "30.00" }] }] })
     );
+}
+
+/// docs/tax.md's payer, year and CSV, on a program with one partner paid
+/// 2,000.00 in 2026 under an approved W-9.
+async fn the_tax_guide_runs_as_written(app: TestApp) {
+    let ops = operations("docs/tax.md");
+    assert_eq!(ops.len(), 3);
+    let admin = app.admin();
+    let ada = app
+        .create_partner(json!({ "name": "Ada", "email": "ada@example.com" }))
+        .await;
+    app.ok(
+        &admin,
+        "mutation($p: ID!) { submitTaxProfile(input: { partnerId: $p, form: W9, country: \"US\", taxId: \"123-45-6789\", \
+           tinType: SSN, legalName: \"Ada Lovelace\", classification: INDIVIDUAL, \
+           address: { line1: \"1 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" } }) { status } }",
+        json!({ "p": ada }),
+    )
+    .await;
+    app.ok(
+        &admin,
+        "mutation($p: ID!) { decideTaxProfile(input: { partnerId: $p, approve: true }) { status } }",
+        json!({ "p": ada }),
+    )
+    .await;
+    app.ok(
+        &admin,
+        "mutation($p: ID!) { addTaxPayment(input: { partnerId: $p, amount: \"2000.00\", paidOn: \"2026-03-01\", note: \"cheque\" }) { amount } }",
+        json!({ "p": ada }),
+    )
+    .await;
+    let payer = app.ok(&admin, &ops[0], json!({})).await;
+    assert_eq!(
+        payer["updateTenant"]["taxPayer"],
+        json!({ "legalName": "Acme Partners Inc.", "tinLast4": "6789" })
+    );
+    let year = app.ok(&admin, &ops[1], json!({})).await["taxYear"].clone();
+    assert_eq!(year["threshold"], "2000.00");
+    assert_eq!(year["status"], "OPEN");
+    assert_eq!(
+        year["totals"],
+        json!({ "payees": 1, "reportable": 1, "amount": "2000.00", "withheld": "0.00" })
+    );
+    assert_eq!(year["payees"]["nodes"][0]["name"], "Ada Lovelace");
+    assert_eq!(year["payees"]["nodes"][0]["status"], "REPORTABLE");
+    // 2026's forms are issued from 1 January 2027: no file yet.
+    let files = app.ok(&admin, &ops[2], json!({})).await;
+    assert_eq!(files["taxFormsCsv"], json!([]));
 }
