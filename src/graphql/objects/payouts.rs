@@ -1,5 +1,6 @@
-//! Fields of payouts, runs, payout methods and tax profiles (SPEC §16),
-//! and the payout settings a tenant, a group and a partner read.
+//! Fields of payouts, runs and payout methods (SPEC §16), and the payout
+//! settings a tenant, a group and a partner read; a tax profile's fields
+//! are with the other tax objects ([`super::tax`]).
 //!
 //! Who reads what: a payout and a run's contents with `commissions:read`
 //! (a partner: its own payouts, never a run) — a payout's method as it was
@@ -22,7 +23,7 @@ use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{loader, page_args, policy};
 use crate::graphql::enums::{
     PayoutFileFormat, PayoutMethodType, PayoutRail, PayoutRailStatus, PayoutRunStatus,
-    PayoutStatus, SkipReason, TaxForm, TaxProfileStatus,
+    PayoutStatus, SkipReason,
 };
 use crate::graphql::loaders::{
     CommissionId, ContactId, GroupId, PayoutCommissions, PayoutMethodOf, PayoutRunId, PayoutsOfRun,
@@ -462,123 +463,6 @@ impl PayoutMethod {
     /// When it was set (a payout's: when the payout was made with it).
     async fn updated_at(&self) -> ApiResult<DateTime> {
         Ok(self.0.read(C::Row)?.updated_at.into())
-    }
-}
-
-/// A partner's tax profile.
-#[Object]
-impl TaxProfile {
-    /// The form filed.
-    async fn form(&self) -> ApiResult<TaxForm> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.form.into())
-    }
-
-    /// Submitted, approved or rejected.
-    async fn status(&self) -> ApiResult<TaxProfileStatus> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.status.into())
-    }
-
-    /// ISO 3166-1 alpha-2.
-    async fn country(&self) -> ApiResult<&str> {
-        let row = self.0.read(C::Row)?;
-        Ok(&row.country)
-    }
-
-    /// The last four letters or digits of the tax id (the id itself is
-    /// stored encrypted and never answered).
-    async fn tax_id_last4(&self) -> ApiResult<&str> {
-        let row = self.0.read(C::Row)?;
-        Ok(&row.tax_id_last4)
-    }
-
-    /// A W-9's kind of US number (none for a profile submitted before
-    /// W-9s said it: submitting it again says).
-    async fn tin_type(&self) -> ApiResult<Option<crate::graphql::enums::TinType>> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.tin_type.map(Into::into))
-    }
-
-    /// The day the form was signed.
-    async fn signed_on(&self) -> ApiResult<Option<crate::graphql::scalars::Date>> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.signed_on.map(crate::graphql::scalars::Date))
-    }
-
-    /// A W-8's last valid day: the last day of the third calendar year
-    /// after it was signed (counted from its submission when it was
-    /// submitted before the day was asked). Other forms hold until they
-    /// are replaced.
-    async fn valid_until(&self) -> ApiResult<Option<crate::graphql::scalars::Date>> {
-        let row = self.0.read(C::Row)?;
-        Ok(crate::payouts::tax::valid_until_of(row).map(crate::graphql::scalars::Date))
-    }
-
-    /// Past its last valid day: an expired W-8 is no profile, and a run
-    /// that requires profiles skips its partner until a new one is
-    /// approved.
-    async fn expired(&self, ctx: &Context<'_>) -> ApiResult<bool> {
-        let row = self.0.read(C::Row)?;
-        let today = crate::payouts::tax::today_in(
-            &crate::graphql::context::principal(ctx)?.tenant.time_zone,
-        );
-        Ok(crate::payouts::tax::expired(row, today))
-    }
-
-    /// When it was submitted.
-    async fn submitted_at(&self) -> ApiResult<DateTime> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.submitted_at.into())
-    }
-
-    /// When it was approved or rejected.
-    async fn decided_at(&self) -> ApiResult<Option<DateTime>> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.decided_at.map(DateTime::from))
-    }
-
-    /// Why it was rejected.
-    async fn reason(&self) -> ApiResult<Option<&str>> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.reason.as_deref())
-    }
-
-    /// The name on the tax return (a W-9's line 1, a W-8's name).
-    async fn legal_name(&self) -> ApiResult<Option<&str>> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.legal_name.as_deref())
-    }
-
-    /// A W-9's business or disregarded entity name.
-    async fn business_name(&self) -> ApiResult<Option<&str>> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.business_name.as_deref())
-    }
-
-    /// A W-9's federal tax classification.
-    async fn classification(&self) -> ApiResult<Option<crate::graphql::enums::TaxClassification>> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.classification.map(Into::into))
-    }
-
-    /// A W-9's address.
-    async fn address(&self) -> ApiResult<Option<super::Address>> {
-        let row = self.0.read(C::Row)?;
-        Ok(crate::payouts::address::Address::decode(row.address.as_deref()).map(Into::into))
-    }
-
-    /// When its partner consented to electronic delivery of its forms
-    /// (none: they are posted).
-    async fn electronic_delivery_at(&self) -> ApiResult<Option<DateTime>> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.electronic_delivery_at.map(DateTime::from))
-    }
-
-    /// A W-8's: the services were performed outside the United States.
-    async fn services_outside_us(&self) -> ApiResult<Option<bool>> {
-        let row = self.0.read(C::Row)?;
-        Ok(row.services_outside_us)
     }
 }
 
