@@ -72,9 +72,12 @@ fn facts_of(key: &DataKey, payee: &Payee, partner_name: &str) -> ApiResult<Facts
     let profile = payee.profile.as_ref();
     // Only an approved W-9 gives the TIN a form reports; a payee withheld
     // from without one is reported without it.
+    // (A W-9 approved before its TIN's kind was asked is not one: its
+    // number was never checked by the IRS's rules.)
     let w9 = profile.filter(|p| {
         p.form == entity::enums::TaxForm::W9
             && p.status == entity::enums::TaxProfileStatus::Approved
+            && p.tin_key.is_some()
     });
     let tin = match w9 {
         Some(p) => Some(
