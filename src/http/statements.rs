@@ -50,17 +50,19 @@ pub async fn statement(
         Ok(pdf) => pdf,
         Err(err) => return error_response(err),
     };
+    pdf_response(pdf, &format!("statement-{}.pdf", payout.statement_number))
+}
+
+/// A PDF answered inline under `filename`, never cached by anyone but
+/// its reader: a statement, a tax form.
+pub(super) fn pdf_response(pdf: Vec<u8>, filename: &str) -> Response {
     let mut response = pdf.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/pdf"),
     );
-    let disposition = format!(
-        "inline; filename=\"statement-{}.pdf\"",
-        payout.statement_number
-    );
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
+    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(

@@ -7,8 +7,8 @@
 use super::{AppState, error_response};
 use crate::error::ApiError;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::Response;
 
 pub async fn copy_b(
     State(state): State<AppState>,
@@ -41,26 +41,9 @@ pub async fn copy_b(
         Ok(pdf) => pdf,
         Err(err) => return error_response(err),
     };
-    let mut response = pdf.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
     let corrected = match form.corrected {
         true => "-corrected",
         false => "",
     };
-    let disposition = format!(
-        "inline; filename=\"1099nec-{}-copy-b{corrected}.pdf\"",
-        form.year
-    );
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    response
+    super::statements::pdf_response(pdf, &format!("1099nec-{}-copy-b{corrected}.pdf", form.year))
 }
