@@ -342,17 +342,44 @@ impl TaxYear {
                 (rows, more, count)
             }
         };
+        // The page's partners and forms in two statements, whatever its
+        // size: each payee takes its own.
+        let partner_ids: Vec<String> = rows.iter().flat_map(|p| p.partner_ids.clone()).collect();
+        let partners: Vec<std::sync::Arc<entity::partner::Model>> =
+            crate::directory::partners::by_ids(conn, tenant_id, &partner_ids)
+                .await?
+                .into_iter()
+                .map(std::sync::Arc::new)
+                .collect();
+        let keys: Vec<String> = rows.iter().map(|p| p.key.clone()).collect();
+        let forms = match keys.is_empty() {
+            true => Vec::new(),
+            false => crate::tax::forms::forms_of_payees(conn, tenant_id, self.year, keys).await?,
+        };
         let page = crate::paging::Page {
             rows,
             has_previous: after.is_some(),
             has_next,
         };
-        let year = self.year;
         Ok(connection(
             page,
             count,
             |p| p.key.clone(),
-            |p| Some(TaxPayee { year, payee: p }),
+            |p| {
+                Some(TaxPayee {
+                    partners: partners
+                        .iter()
+                        .filter(|row| p.partner_ids.contains(&row.id))
+                        .cloned()
+                        .collect(),
+                    forms: forms
+                        .iter()
+                        .filter(|f| f.payee_key == p.key)
+                        .cloned()
+                        .collect(),
+                    payee: p,
+                })
+            },
         ))
     }
 
@@ -393,8 +420,10 @@ impl TaxYear {
 /// One payee of a year: the partners sharing a TIN, or a partner without
 /// an approved W-9.
 pub struct TaxPayee {
-    year: i32,
     payee: year::Payee,
+    /// Its partners and forms, read for the whole page at once.
+    partners: Vec<std::sync::Arc<entity::partner::Model>>,
+    forms: Vec<tax_form::Model>,
 }
 
 /// One payee of a year: the partners sharing a TIN, or a partner without
@@ -408,22 +437,13 @@ impl TaxPayee {
     }
 
     /// The name its profile gives (a W-9's line 1), else its partner's.
-    async fn name(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        if let Some(name) = self
-            .payee
+    async fn name(&self) -> String {
+        self.payee
             .profile
             .as_ref()
             .and_then(|p| p.legal_name.clone())
-        {
-            return Ok(name);
-        }
-        let rows = crate::directory::partners::by_ids(
-            db(ctx)?.conn(),
-            principal(ctx)?.tenant_id(),
-            &self.payee.partner_ids,
-        )
-        .await?;
-        Ok(rows.into_iter().next().map(|p| p.name).unwrap_or_default())
+            .or_else(|| self.partners.first().map(|p| p.name.clone()))
+            .unwrap_or_default()
     }
 
     /// The kind of its TIN (a W-9's).
@@ -442,16 +462,7 @@ impl TaxPayee {
 
     /// Its partners.
     async fn partners(&self, ctx: &Context<'_>) -> ApiResult<Vec<Partner>> {
-        let rows = crate::directory::partners::by_ids(
-            db(ctx)?.conn(),
-            principal(ctx)?.tenant_id(),
-            &self.payee.partner_ids,
-        )
-        .await?;
-        Ok(Partner::all(
-            policy(ctx)?,
-            rows.into_iter().map(std::sync::Arc::new),
-        ))
+        Ok(Partner::all(policy(ctx)?, self.partners.iter().cloned()))
     }
 
     /// Paid in the year in USD: `counted` + `excluded`.
@@ -489,17 +500,8 @@ impl TaxPayee {
     }
 
     /// Its forms of the year, in the order issued.
-    async fn forms(&self, ctx: &Context<'_>) -> ApiResult<Vec<TaxForm1099>> {
-        Ok(crate::tax::forms::forms_of_payees(
-            db(ctx)?.conn(),
-            principal(ctx)?.tenant_id(),
-            self.year,
-            vec![self.payee.key.clone()],
-        )
-        .await?
-        .into_iter()
-        .map(TaxForm1099)
-        .collect())
+    async fn forms(&self) -> Vec<TaxForm1099> {
+        self.forms.iter().cloned().map(TaxForm1099).collect()
     }
 }
 
