@@ -87,6 +87,13 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     }
     let notifier = Notifier::start(&db, &runner);
     let ingest = Ingest::start(db.clone(), crate::ledger::write_parallelism(&db), &runner);
+    // The short links' clicks: queued by this replica's redirects, written
+    // by its own job wherever they are served (so not in REVSHARE_JOBS).
+    let (links, clicks) = crate::links::Links::new(db.clone(), options.geo.clone());
+    {
+        let (db, geo) = (db.clone(), links.geo());
+        runner.spawn(move |stop| crate::links::record::run(db, geo, clicks, stop));
+    }
     let background = Background {
         db: db.clone(),
         keys: keys.clone(),
@@ -137,8 +144,9 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         imports,
         rails: rails.clone(),
         sign_ins,
+        links: links.clone(),
     }));
-    let state = AppState::new(schema, db, keys, options, connectors, rails, runner);
+    let state = AppState::new(schema, db, keys, options, connectors, rails, runner, links);
     App {
         closing: state.closing(),
         api: router(state, &options.cors),

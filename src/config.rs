@@ -214,6 +214,12 @@ pub struct Config {
     #[arg(long, env = "REVSHARE_TRUSTED_PROXIES", global = true)]
     pub trusted_proxies: Option<String>,
 
+    /// A country database in MaxMind's format (`.mmdb`: DB-IP's country
+    /// lite database, MaxMind's GeoLite2 Country) that tells the country
+    /// of a short link's click. Unset: every click's country is `unknown`.
+    #[arg(long, env = "REVSHARE_GEOIP_DB", global = true)]
+    pub geoip_db: Option<String>,
+
     /// Anonymous writes (clicks on referral links) one client address may
     /// make to a tenant in a minute; past it the visitor is still
     /// redirected and nothing is written (0: no limit).

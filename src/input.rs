@@ -123,3 +123,23 @@ pub fn new_id() -> String {
         .unwrap_or_else(|_| ulid::Ulid::new())
         .to_string()
 }
+/// A host name as kept: lower case, letters, digits, `-` and dots, with
+/// at least one dot, no port.
+pub fn host_name(field: &str, given: &str) -> crate::error::ApiResult<String> {
+    let host = given.trim().trim_end_matches('.').to_ascii_lowercase();
+    let labels_ok = host.split('.').all(|label| {
+        (1..=63).contains(&label.len())
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    });
+    match host.len() <= 253 && host.contains('.') && labels_ok {
+        true => Ok(host),
+        false => Err(crate::error::ApiError::bad_input(
+            field,
+            format!("{:?} is not a host name (go.example.com)", given.trim()),
+        )),
+    }
+}

@@ -33,6 +33,9 @@
 //!   each, and the flags that hold commissions for review.
 //! - [`attribution`]: referral codes, clicks, customers tied to their
 //!   partner, and the sales held until they are.
+//! - [`links`]: partner links — short links on the tenant's own domains,
+//!   QR codes, clicks recorded in batches after the redirect, and their
+//!   stats from daily rollups.
 //! - [`deals`]: pipelines, contacts, commission plans, deals and their
 //!   events.
 //! - [`payouts`]: payout methods, minimums, runs, statements, payment
@@ -87,6 +90,7 @@ pub mod ingest;
 pub mod input;
 pub mod jobs;
 pub mod ledger;
+pub mod links;
 pub mod mail;
 pub mod nodes;
 pub mod observe;

@@ -560,6 +560,12 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         .map(str::to_owned)
         .unwrap_or_else(|| format!("http://{address}"));
     let mail = config.mail(&mail_base).map_err(anyhow::Error::msg)?;
+    let geo = match config.geoip_db.as_deref().filter(|p| !p.is_empty()) {
+        Some(path) => Some(std::sync::Arc::new(
+            revshare::links::visit::Geo::open(path).map_err(anyhow::Error::msg)?,
+        )),
+        None => None,
+    };
     if mail.smtp.is_none() {
         tracing::info!("REVSHARE_SMTP_URL is not set: e-mail stays QUEUED, readable in `emails`");
     }
@@ -580,6 +586,7 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         backtest_inline: revshare::backtests::Inline(config.backtest_inline_events),
         webhooks,
         graphiql_token: dev_token,
+        geo,
         ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))
     };
     // Which jobs run here: with REVSHARE_JOBS, replicas differ.

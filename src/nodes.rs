@@ -41,6 +41,7 @@ pub enum Kind {
     PartnerApplication,
     PartnerCommission,
     PartnerGroup,
+    PartnerLink,
     PartnershipRequest,
     Payout,
     PayoutRun,
@@ -53,7 +54,7 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 30] = [
+const TABLES: [(Kind, &str); 31] = [
     (Kind::Backtest, "backtests"),
     (Kind::Campaign, "campaigns"),
     (Kind::Category, "categories"),
@@ -75,6 +76,7 @@ const TABLES: [(Kind, &str); 30] = [
     (Kind::PartnerApplication, "partner_applications"),
     (Kind::PartnerCommission, "partner_commissions"),
     (Kind::PartnerGroup, "partner_groups"),
+    (Kind::PartnerLink, "partner_links"),
     (Kind::PartnershipRequest, "partnership_requests"),
     (Kind::Payout, "payouts"),
     (Kind::PayoutRun, "payout_runs"),

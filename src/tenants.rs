@@ -196,6 +196,9 @@ pub struct TenantChanges {
     /// Its own thresholds, encoded.
     pub tax_thresholds: Option<String>,
     pub backup_withholding: Option<bool>,
+    /// The hosts its short links answer on (SPEC §30), replacing those it
+    /// had.
+    pub link_domains: Option<Vec<String>>,
 }
 
 /// A brand colour as the pages and e-mails use it: `#` and six hex digits,
@@ -251,6 +254,7 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
             tax_excluded_methods,
             tax_thresholds,
             backup_withholding,
+            link_domains,
         } = changes.clone();
         Box::pin(async move {
             let mut row = tenant::Entity::find_by_id(id.to_owned())
@@ -303,6 +307,9 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
             tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
                 .exec(&*txn)
                 .await?;
+            if let Some(hosts) = link_domains {
+                replace_link_domains(&*txn, id, &hosts).await?;
+            }
             if moved {
                 // The reports' days start at midnight in the new zone.
                 crate::posting::stats::rebuild(&*txn, id).await?;
@@ -312,6 +319,74 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
         })
     })
     .await
+}
+
+/// The most link domains a tenant has.
+const MOST_LINK_DOMAINS: usize = 20;
+
+/// Replaces the tenant's link domains; a host another tenant has is
+/// refused, named.
+async fn replace_link_domains(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    given: &[String],
+) -> ApiResult<()> {
+    use entity::link_domain;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    const FIELD: &str = "input.linkDomains";
+    if given.len() > MOST_LINK_DOMAINS {
+        return Err(ApiError::bad_input(
+            FIELD,
+            format!("at most {MOST_LINK_DOMAINS} link domains"),
+        ));
+    }
+    let mut hosts: Vec<String> = Vec::new();
+    for host in given {
+        let host = crate::input::host_name(FIELD, host)?;
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    let others = link_domain::Entity::find()
+        .filter(link_domain::Column::Host.is_in(hosts.iter().map(String::as_str)))
+        .filter(link_domain::Column::TenantId.ne(tenant_id))
+        .all(conn)
+        .await?;
+    if let Some(other) = others.first() {
+        return Err(ApiError::bad_input(
+            FIELD,
+            format!("{} is another program's link domain", other.host),
+        ));
+    }
+    link_domain::Entity::delete_many()
+        .filter(link_domain::Column::TenantId.eq(tenant_id))
+        .exec(conn)
+        .await?;
+    let now = crate::db::now();
+    for host in hosts {
+        link_domain::Entity::insert(link_domain::ActiveModel {
+            host: Set(host),
+            tenant_id: Set(tenant_id.to_owned()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The tenant's link domains, in order.
+pub async fn link_domains(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<Vec<String>> {
+    use entity::link_domain;
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};
+    Ok(link_domain::Entity::find()
+        .filter(link_domain::Column::TenantId.eq(tenant_id))
+        .order_by_asc(link_domain::Column::Host)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| d.host)
+        .collect())
 }
 
 /// A tenant's row, as stored.

@@ -17,6 +17,8 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The smallest payout per currency, as JSON (`[{"currency", "amountMinor"}]`).
     pub minimum_payout: Option<String>,
+    /// The group's link settings (SPEC §30), as JSON; none: the defaults.
+    pub link_settings: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,8 +5,9 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::input;
 use entity::enums::PartnerStatus;
-use entity::{campaign, partner, referral_code};
+use entity::{campaign, partner, partner_link, referral_code};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
 };
@@ -94,22 +95,16 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewCode) -> ApiResult<referra
                     if code.is_none() && taken(&*txn, tenant_id, &drawn).await? {
                         return Ok(None);
                     }
-                    let model = referral_code::ActiveModel {
-                        id: Set(input::new_id()),
-                        tenant_id: Set(tenant_id.to_owned()),
-                        partner_id: Set(new.partner_id.clone()),
-                        campaign_id: Set(campaign.id),
-                        code: Set(drawn),
-                        coupon_code: Set(coupon.clone()),
-                        coupon_key: Set(coupon.as_ref().map(|c| c.to_lowercase())),
-                        clicks: Set(0),
-                        customers: Set(0),
-                        created_at: Set(crate::db::now()),
-                        archived_at: Set(None),
-                    };
-                    let inserted = referral_code::Entity::insert(model)
-                        .exec_with_returning(&*txn)
-                        .await;
+                    let inserted = insert(
+                        &*txn,
+                        tenant_id,
+                        &new.partner_id,
+                        &campaign.id,
+                        &drawn,
+                        coupon.as_deref(),
+                        None,
+                    )
+                    .await;
                     match inserted {
                         Ok(row) => Ok(Some(row)),
                         Err(e) if violates(&e, keys::REFERRAL_CODE) => {
@@ -132,6 +127,77 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewCode) -> ApiResult<referra
         "referral code",
         "five generated codes taken",
     ))
+}
+
+/// Inserts a code and its short link (SPEC §30: every code is a link with
+/// its text as the key), leading to `url` (none: the group's
+/// destination). A taken code or coupon is the database's unique
+/// violation, for the caller to name.
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+    campaign_id: &str,
+    code: &str,
+    coupon: Option<&str>,
+    url: Option<String>,
+) -> Result<referral_code::Model, sea_orm::DbErr> {
+    let now = crate::db::now();
+    let model = referral_code::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        partner_id: Set(partner_id.to_owned()),
+        campaign_id: Set(campaign_id.to_owned()),
+        code: Set(code.to_owned()),
+        coupon_code: Set(coupon.map(str::to_owned)),
+        coupon_key: Set(coupon.map(str::to_lowercase)),
+        clicks: Set(0),
+        customers: Set(0),
+        created_at: Set(now),
+        archived_at: Set(None),
+    };
+    let made = referral_code::Entity::insert(model)
+        .exec_with_returning(conn)
+        .await?;
+    partner_link::Entity::insert(link_of(&made, url))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(made)
+}
+
+/// The short link of a code just made.
+pub fn link_of(code: &referral_code::Model, url: Option<String>) -> partner_link::ActiveModel {
+    partner_link::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(code.tenant_id.clone()),
+        partner_id: Set(code.partner_id.clone()),
+        referral_code_id: Set(code.id.clone()),
+        link_key: Set(code.code.clone()),
+        url: Set(url),
+        clicks: Set(0),
+        created_at: Set(code.created_at),
+        archived_at: Set(code.archived_at),
+    }
+}
+
+/// The short link of a code about to be inserted (an import's).
+pub fn link_of_new(code: &referral_code::ActiveModel) -> partner_link::ActiveModel {
+    let text = |v: &sea_orm::ActiveValue<String>| v.clone().take().unwrap_or_default();
+    partner_link::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(text(&code.tenant_id)),
+        partner_id: Set(text(&code.partner_id)),
+        referral_code_id: Set(text(&code.id)),
+        link_key: Set(text(&code.code)),
+        url: Set(None),
+        clicks: Set(0),
+        created_at: Set(code
+            .created_at
+            .clone()
+            .take()
+            .unwrap_or_else(crate::db::now)),
+        archived_at: Set(code.archived_at.clone().take().flatten()),
+    }
 }
 
 async fn taken(conn: &impl ConnectionTrait, tenant_id: &str, code: &str) -> ApiResult<bool> {
@@ -193,8 +259,15 @@ pub async fn archive(
             if found.archived_at.is_some() {
                 return Ok(found);
             }
+            let now = crate::db::now();
+            // Its short link with it.
+            partner_link::Entity::update_many()
+                .col_expr(partner_link::Column::ArchivedAt, Expr::value(now))
+                .filter(partner_link::Column::ReferralCodeId.eq(found.id.as_str()))
+                .exec(&*txn)
+                .await?;
             let mut active = found.into_active_model();
-            active.archived_at = Set(Some(crate::db::now()));
+            active.archived_at = Set(Some(now));
             Ok(active.update(&*txn).await?)
         })
     })

@@ -93,6 +93,7 @@ pub fn finding(kind: Kind) -> Finding {
         Kind::PayoutRail => console("only the tenant's staff read its payout rails"),
         Kind::PartnerCommission
         | Kind::ReferralCode
+        | Kind::PartnerLink
         | Kind::Click
         | Kind::DealStage
         | Kind::CustomField

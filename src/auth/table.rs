@@ -18,6 +18,7 @@ pub enum Kind {
     Enrollment,
     PartnerCommission,
     ReferralCode,
+    PartnerLink,
     Click,
     Customer,
     UnattributedEvent,
@@ -53,7 +54,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, each a row of the table.
-    pub const ALL: [Kind; 39] = [
+    pub const ALL: [Kind; 40] = [
         Kind::Partner,
         Kind::Category,
         Kind::PartnerGroup,
@@ -62,6 +63,7 @@ impl Kind {
         Kind::Enrollment,
         Kind::PartnerCommission,
         Kind::ReferralCode,
+        Kind::PartnerLink,
         Kind::Click,
         Kind::Customer,
         Kind::UnattributedEvent,
@@ -309,7 +311,7 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
         Kind::PartnerCommission => {
             columns![rule(C::Row, &[S::CampaignsRead, S::CommissionsRead], Own,)]
         }
-        Kind::ReferralCode => columns![rule(C::Row, CODES, Own)],
+        Kind::ReferralCode | Kind::PartnerLink => columns![rule(C::Row, CODES, Own)],
         // A click is found by id by the readers of codes, and read by the
         // caller that recorded it too.
         Kind::Click => columns![

@@ -43,6 +43,8 @@ pub struct GroupChanges {
     pub rules: Option<RuleSet>,
     /// Replaces its minimum payouts (`Some(None)`: none of its own).
     pub minimum_payout: Option<Option<Vec<super::minimums::Minimum>>>,
+    /// Its link settings, checked and encoded (SPEC §30).
+    pub link_settings: Option<String>,
 }
 
 pub struct DeletedGroup {
@@ -163,6 +165,7 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
         minimum_payout: Set(None),
+        link_settings: Set(None),
     };
     partner_group::Entity::insert(model)
         .exec_with_returning(conn)
@@ -216,6 +219,9 @@ pub async fn update(
             }
             if let Some(rules) = changes.rules {
                 active.rules = Set(encode_rules(&rules)?);
+            }
+            if let Some(settings) = changes.link_settings {
+                active.link_settings = Set(Some(settings));
             }
             if let Some(minimums) = changes.minimum_payout {
                 active.minimum_payout = Set(super::minimums::encode(minimums.as_deref()));

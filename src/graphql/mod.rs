@@ -105,6 +105,7 @@ pub struct Mutation(
     roots::imports::ImportMutation,
     roots::rails::RailMutation,
     roots::tax::TaxMutation,
+    roots::links::LinkMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`
@@ -142,6 +143,8 @@ pub struct Services {
     pub rails: crate::rails::Settings,
     /// Wakes this replica's portal sign-in mailer.
     pub sign_ins: crate::portal::SignIns,
+    /// The short links' memory and click queue (SPEC §30).
+    pub links: crate::links::Links,
 }
 
 /// The schema with its limits, over `services` (none: to print it). No
@@ -169,7 +172,8 @@ pub fn schema(services: Option<Services>) -> AppSchema {
             .data(services.backtests)
             .data(services.imports)
             .data(services.rails)
-            .data(services.sign_ins);
+            .data(services.sign_ins)
+            .data(services.links);
         builder = builder
             .data(services.ingest)
             .data(services.notifier)

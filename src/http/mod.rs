@@ -30,6 +30,7 @@ pub mod graphql;
 pub mod intake;
 pub mod join;
 mod limits;
+mod links;
 pub mod metrics;
 pub mod portal;
 pub mod prepare;
@@ -94,6 +95,10 @@ pub struct AppState {
     sessions: sessions::Sessions,
     /// Payout webhooks the provider did not verify, per client address.
     unverified: Arc<client::AnonymousLimit>,
+    /// The short links' memory and click queue.
+    links: crate::links::Links,
+    /// Where revshare is reached from outside (none: paths).
+    public_url: Option<Arc<str>>,
 }
 
 /// How the HTTP surface is set up, beyond the database and the keys.
@@ -138,6 +143,8 @@ pub struct Options {
     /// How long a replica's hold on a running import lasts unrenewed
     /// (two minutes; shorter in tests).
     pub import_lease: chrono::Duration,
+    /// The country database clicks are read with (`REVSHARE_GEOIP_DB`).
+    pub geo: Option<Arc<crate::links::visit::Geo>>,
 }
 
 impl Options {
@@ -161,6 +168,7 @@ impl Options {
             backtest_inline: crate::backtests::Inline::default(),
             payout_poll: Duration::from_secs(crate::rails::DEFAULT_POLL_SECONDS),
             import_lease: crate::imports::LEASE,
+            geo: None,
         }
     }
 }
@@ -172,6 +180,7 @@ pub const DEFAULT_ANONYMOUS_WRITES_PER_MINUTE: u32 = 30;
 pub const DEFAULT_APQ_CACHE_SIZE: usize = 1000;
 
 impl AppState {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         schema: AppSchema,
         db: Db,
@@ -180,8 +189,11 @@ impl AppState {
         ingest: crate::ingest::Ingest,
         rails: crate::rails::Settings,
         runner: crate::jobs::Runner,
+        links: crate::links::Links,
     ) -> AppState {
         AppState {
+            links,
+            public_url: options.public_url.clone(),
             closing: ws::Closing::default(),
             field_types: Arc::new(crate::graphql::field_errors::FieldTypes::of(&schema.sdl())),
             ingest,
@@ -199,6 +211,14 @@ impl AppState {
                 options.anonymous_writes_per_minute,
             )),
             unverified: Arc::new(client::AnonymousLimit::new(intake::UNVERIFIED_PER_MINUTE)),
+        }
+    }
+
+    /// `path` as reached from outside.
+    pub fn public_url(&self, path: &str) -> String {
+        match &self.public_url {
+            Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+            None => path.to_owned(),
         }
     }
 
@@ -308,6 +328,8 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/r/{tenant_id}/{code}", get(referral::follow))
+        .route("/l/{tenant_id}/{key}", get(links::follow))
+        .route("/qr/{file}", get(links::qr))
         .route("/exports/commissions.csv", get(exports::commissions))
         .route("/exports/payouts.csv", get(exports::payouts))
         .route("/statements/{file}", get(statements::statement))
@@ -337,6 +359,10 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::map_response(json_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            links::on_link_domain,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.db.clone(),
             crate::http::request_log::layer,
@@ -456,7 +482,18 @@ async fn json_errors(response: Response) -> Response {
         .is_some_and(|v| {
             v.starts_with("application/json") || v.starts_with("application/graphql-response+json")
         });
-    if status.is_success() || is_json || status.is_redirection() || status.is_informational() {
+    // A page (a short link's 404) is answered as it is.
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if status.is_success()
+        || is_json
+        || is_page
+        || status.is_redirection()
+        || status.is_informational()
+    {
         return response;
     }
     let (code, message) = match status {

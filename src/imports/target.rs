@@ -134,7 +134,12 @@ pub(super) async fn code_of(
     if let Some(taken) = taken {
         return Ok(taken.partner_id == partner_id);
     }
-    referral_code::Entity::insert(new_code(target, partner_id, code, coupon))
+    let made = new_code(target, partner_id, code, coupon);
+    let link = crate::attribution::codes::link_of_new(&made);
+    referral_code::Entity::insert(made)
+        .exec_without_returning(conn)
+        .await?;
+    entity::partner_link::Entity::insert(link)
         .exec_without_returning(conn)
         .await?;
     Ok(true)
@@ -235,6 +240,11 @@ impl Codes {
     pub(super) async fn write(self, conn: &Txn) -> ApiResult<()> {
         for chunk in self.made.chunks(crate::posting::WRITE_CHUNK) {
             referral_code::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(conn)
+                .await?;
+            // Each code is a short link with its text as the key.
+            let links = chunk.iter().map(crate::attribution::codes::link_of_new);
+            entity::partner_link::Entity::insert_many(links.collect::<Vec<_>>())
                 .exec_without_returning(conn)
                 .await?;
         }

@@ -299,6 +299,7 @@ const LAYERS: &[&[&str]] = &[
     &["ledger"],
     &["fraud"],
     &["attribution"],
+    &["links"],
     &["deals"],
     &["payouts"],
     &["tax"],

@@ -29,6 +29,7 @@ mod imports;
 mod inputs;
 mod jobs;
 mod ledger;
+mod links;
 mod mail;
 mod operations;
 mod outcomes;

@@ -116,6 +116,17 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     )
     .await;
     ids.insert("ReferralCode", id(&code["createReferralCode"]["id"]));
+    // Every code is a short link too (SPEC §30).
+    let links = ok(
+        &app.partner_token(&partner),
+        "query($p: ID!) { partner(id: $p) { links { nodes { id } } } }",
+        json!({ "p": partner }),
+    )
+    .await;
+    ids.insert(
+        "PartnerLink",
+        id(&links["partner"]["links"]["nodes"][0]["id"]),
+    );
     let click = ok(
         &app.service("events:write"),
         "mutation { recordClick(input: { code: \"ada-spring\" }) { id } }",
@@ -415,6 +426,7 @@ async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
         "Customer",
         "Event",
         "ReferralCode",
+        "PartnerLink",
         "PartnershipRequest",
         "Enrollment",
         "WebhookEndpoint",

@@ -148,6 +148,37 @@ impl Partner {
         Ok(row.updated_at.into())
     }
 
+    /// The partner's short links, oldest first (archived ones too): one
+    /// for each of its referral codes.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn links(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "How many links from the start, or after `after` (1 to 100, 25 by default)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
+        after: Option<String>,
+    ) -> ApiResult<crate::graphql::connection::ListConnection<super::PartnerLink>> {
+        let row = self.0.read(C::Codes)?;
+        super::links::links_of(ctx, row, first, after).await
+    }
+
+    /// Clicks of all its links by `by` from `from` to `to` (days in the
+    /// tenant's time zone, both included, at most 366).
+    async fn link_stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first day.")] from: crate::graphql::scalars::Date,
+        #[graphql(desc = "The last day.")] to: crate::graphql::scalars::Date,
+        #[graphql(desc = "What the clicks are told by.")] by: super::LinkDimension,
+    ) -> ApiResult<Vec<super::LinkStat>> {
+        let row = self.0.read(C::Codes)?;
+        let of = crate::links::stats::Of::Partner(&row.id);
+        super::links::link_stats(ctx, &row.tenant_id, of, from, to, by).await
+    }
+
     /// The partner's referral codes, oldest first (archived ones too): the
     /// first `first` of them.
     #[graphql(
@@ -523,6 +554,12 @@ impl PartnerGroup {
     async fn name(&self) -> ApiResult<&str> {
         let row = self.0.read(C::Label)?;
         Ok(&row.name)
+    }
+
+    /// How its partners' short links work (SPEC §30).
+    async fn links(&self) -> ApiResult<super::LinkSettings> {
+        let row = self.0.read(C::Details)?;
+        Ok(crate::links::settings::LinkSettings::of(row.link_settings.as_deref()).into())
     }
 
     /// What the group is for.

@@ -422,6 +422,13 @@ impl Tenant {
         Ok(&row.time_zone)
     }
 
+    /// The hosts its partners' short links answer on (SPEC §30), the one
+    /// links are shared on first.
+    async fn link_domains(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        let row = self.0.read(C::Row)?;
+        crate::tenants::link_domains(crate::graphql::context::db(ctx)?.conn(), &row.id).await
+    }
+
     /// The smallest payout per currency, for partners whose group and own
     /// settings name none.
     async fn minimum_payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Vec<Money>>> {

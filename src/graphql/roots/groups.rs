@@ -56,6 +56,8 @@ pub struct UpdatePartnerGroupInput {
     /// The smallest payout of the group's partners, per currency (over the
     /// tenant's; a partner's own wins over it); `null` clears it.
     pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
+    /// Its partners' links (SPEC §30), replacing its settings.
+    pub links: Option<super::links::LinkSettingsInput>,
 }
 
 /// What `deletePartnerGroup` did.
@@ -188,17 +190,17 @@ impl GroupMutation {
                 .transpose()?,
             is_default: input.is_default,
             minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
+            link_settings: input.links.map(|l| l.encoded()).transpose()?,
             rules: input
                 .rules
                 .map(|r| rule_set("input.rules", r))
                 .transpose()?,
         };
-        PartnerGroup::shown(
-            ctx,
-            groups::update(db(ctx)?, principal.tenant_id(), &id, changes)
-                .await?
-                .into(),
-        )
+        let updated = groups::update(db(ctx)?, principal.tenant_id(), &id, changes).await?;
+        if let Ok(links) = ctx.data::<crate::links::Links>() {
+            links.changed();
+        }
+        PartnerGroup::shown(ctx, updated.into())
     }
 
     /// Deletes a group; its partners move to `reassignTo`, or to the default group.

@@ -18,6 +18,7 @@ pub mod fraud;
 pub mod groups;
 pub mod imports;
 pub mod ledger;
+pub mod links;
 pub mod mail;
 pub mod node;
 pub mod partners;

@@ -61,6 +61,7 @@ pub enum Node {
     PartnerApplication(PartnerApplication),
     PartnerCommission(PartnerCommission),
     PartnerGroup(PartnerGroup),
+    PartnerLink(crate::graphql::objects::PartnerLink),
     PartnershipRequest(PartnershipRequest),
     Payout(Payout),
     PayoutRun(PayoutRun),
@@ -341,6 +342,12 @@ async fn by_row(
             read!(partnership_request, PartnershipRequest, PartnershipRequest)
         }
         Kind::ReferralCode => read!(referral_code, ReferralCode, ReferralCode),
+        Kind::PartnerLink => match nodes::row::<entity::partner_link::Entity>(conn, tenant, id)
+            .await?
+        {
+            Some(row) => found::<crate::graphql::objects::PartnerLink>(ctx, row, Node::PartnerLink),
+            None => Ok(None),
+        },
         // Its payee's partners and the staff who read tax, as
         // `Partner.taxForms` answers.
         Kind::TaxForm => match nodes::row::<entity::tax_form::Entity>(conn, tenant, id).await? {

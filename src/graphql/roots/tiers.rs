@@ -46,6 +46,10 @@ pub struct UpdateTenantInput {
     pub tax_payer: MaybeUndefined<crate::graphql::tax::TaxPayerInput>,
     /// How it reports its 1099s.
     pub tax_reporting: Option<crate::graphql::tax::TaxReportingInput>,
+    /// The hosts its partners' short links answer on (`go.acme.com`,
+    /// pointed at revshare), replacing those it had; the first is the
+    /// one links are shared on.
+    pub link_domains: Option<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -136,10 +140,14 @@ impl TierMutation {
                     .map(|c| tenants::check_brand_color("input.brandColor", c))
                     .transpose()
             })?,
+            link_domains: input.link_domains,
             ..TenantChanges::named(input.name.as_deref(), input.time_zone.as_deref())?
         };
         let row = tenants::update(db(ctx)?, principal.tenant_id(), changes).await?;
         forget_tenant(ctx)?;
+        if let Ok(links) = ctx.data::<crate::links::Links>() {
+            links.changed();
+        }
         Tenant::shown(ctx, tenants::principal_tenant(row)?)
     }
 

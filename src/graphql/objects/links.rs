@@ -1,0 +1,226 @@
+//! Partner links (SPEC §30): a partner's short links, what their clicks
+//! tell, and a group's link settings. A link is read by whoever reads its
+//! partner's referral codes (a partner token: its own).
+
+use super::{Partner, PartnerLink, Seen};
+use crate::auth::access::Column as C;
+use crate::error::ApiResult;
+use crate::graphql::connection::{ListConnection, list_connection};
+use crate::graphql::context::{db, loader, page_args, policy, principal};
+use crate::graphql::loaders::load_partner;
+use crate::graphql::scalars::{Date, DateTime};
+use crate::links::settings::LinkSettings as Settings;
+use crate::links::stats::{self, Dimension, Of};
+use crate::paging::{DEFAULT_LIMITS, PageRequest};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use entity::partner_link;
+
+/// What clicks are told by.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum LinkDimension {
+    /// Each day of the range, in order (`YYYY-MM-DD`), with 0 for a day
+    /// without clicks.
+    Day,
+    /// ISO 3166-1 alpha-2 (`DE`), or `unknown` without a country database.
+    Country,
+    /// `desktop`, `mobile`, `tablet` or `unknown`.
+    Device,
+    /// The browser's name (`Chrome`, `Safari`).
+    Browser,
+    /// The operating system (`Windows 10`, `iPhone`, `Android`).
+    Os,
+    /// The referring page's domain, or `(direct)`.
+    Referrer,
+    /// `qr` for a scan of the link's QR code, `link` for the rest.
+    Qr,
+}
+
+impl From<LinkDimension> for Dimension {
+    fn from(by: LinkDimension) -> Dimension {
+        match by {
+            LinkDimension::Day => Dimension::Day,
+            LinkDimension::Country => Dimension::Country,
+            LinkDimension::Device => Dimension::Device,
+            LinkDimension::Browser => Dimension::Browser,
+            LinkDimension::Os => Dimension::Os,
+            LinkDimension::Referrer => Dimension::Referrer,
+            LinkDimension::Qr => Dimension::Qr,
+        }
+    }
+}
+
+/// A value of a dimension and its counted clicks.
+#[derive(SimpleObject)]
+pub struct LinkStat {
+    /// The day, country, device, browser, OS, referrer or `qr`/`link`.
+    pub value: String,
+    /// Clicks counted: once per link, visitor and hour, bots left out.
+    pub clicks: i64,
+}
+
+/// The UTM values a group's links add where the URL has none; `{partner}`
+/// in one is the link's key.
+#[derive(SimpleObject)]
+pub struct LinkUtm {
+    /// `utm_source`.
+    pub source: Option<String>,
+    /// `utm_medium`.
+    pub medium: Option<String>,
+    /// `utm_campaign`.
+    pub campaign: Option<String>,
+    /// `utm_term`.
+    pub term: Option<String>,
+    /// `utm_content`.
+    pub content: Option<String>,
+}
+
+/// How a group's partners' links work.
+#[derive(SimpleObject)]
+pub struct LinkSettings {
+    /// Where a link without a URL of its own leads (empty: none set; a
+    /// link then leads to the default campaign's landing URL).
+    pub destination: String,
+    /// Hosts a link's URL may be on, each with its subdomains, beside the
+    /// destination's.
+    pub allowed_domains: Vec<String>,
+    /// Active links a partner may have (1 to 100).
+    pub max_partner_links: i32,
+    /// The query parameter that names the partner (`via`).
+    pub param: String,
+    /// The UTM values added.
+    pub utm: LinkUtm,
+}
+
+impl From<Settings> for LinkSettings {
+    fn from(settings: Settings) -> LinkSettings {
+        LinkSettings {
+            destination: settings.destination.unwrap_or_default(),
+            allowed_domains: settings.allowed_domains,
+            max_partner_links: settings.max_partner_links as i32,
+            param: settings.param,
+            utm: LinkUtm {
+                source: settings.utm.source,
+                medium: settings.utm.medium,
+                campaign: settings.utm.campaign,
+                term: settings.utm.term,
+                content: settings.utm.content,
+            },
+        }
+    }
+}
+
+/// The short URL of a key: on the tenant's first link domain, else on
+/// revshare's own host (`/l/{tenantId}/{key}`).
+pub async fn short_url(ctx: &Context<'_>, tenant_id: &str, key: &str) -> ApiResult<String> {
+    let domains = crate::tenants::link_domains(db(ctx)?.conn(), tenant_id).await?;
+    Ok(match domains.first() {
+        Some(host) => format!("https://{host}/{key}"),
+        None => ctx
+            .data_opt::<crate::graphql::roots::portal::PublicUrl>()
+            .map(|public| public.of(&format!("/l/{tenant_id}/{key}")))
+            .unwrap_or_else(|| format!("/l/{tenant_id}/{key}")),
+    })
+}
+
+/// A partner's short link: its key is its referral code's text.
+#[Object]
+impl PartnerLink {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.0.key().id.clone())
+    }
+
+    /// The text after the link domain, in lower case.
+    async fn key(&self) -> ApiResult<&str> {
+        Ok(&self.0.read(C::Row)?.link_key)
+    }
+
+    /// The link to share: `https://{first link domain}/{key}`, or on
+    /// revshare's own host while the tenant has no link domain.
+    async fn short_url(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let row = self.0.read(C::Row)?;
+        short_url(ctx, &row.tenant_id, &row.link_key).await
+    }
+
+    /// Where it leads, its own; null: its group's destination.
+    async fn url(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.url.as_deref())
+    }
+
+    /// Its partner.
+    async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Partner> {
+        let row = self.0.read(C::Row)?;
+        Partner::shown(ctx, load_partner(&*loader(ctx)?, &row.partner_id).await?)
+    }
+
+    /// When it was made.
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        Ok(self.0.read(C::Row)?.created_at.into())
+    }
+
+    /// When it was archived: it leads nowhere and attributes nothing new.
+    async fn archived_at(&self) -> ApiResult<Option<DateTime>> {
+        Ok(self.0.read(C::Row)?.archived_at.map(Into::into))
+    }
+
+    /// Clicks counted since it was made: once per visitor and hour, bots
+    /// left out.
+    async fn clicks(&self) -> ApiResult<i64> {
+        Ok(self.0.read(C::Row)?.clicks)
+    }
+
+    /// Its clicks by `by` from `from` to `to` (days in the tenant's time
+    /// zone, both included, at most 366).
+    async fn stats(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first day.")] from: Date,
+        #[graphql(desc = "The last day.")] to: Date,
+        #[graphql(desc = "What the clicks are told by.")] by: LinkDimension,
+    ) -> ApiResult<Vec<LinkStat>> {
+        let row = self.0.read(C::Row)?;
+        link_stats(ctx, &row.tenant_id, Of::Link(&row.id), from, to, by).await
+    }
+}
+
+/// Clicks by `by` over a range of days, as [`LinkStat`]s.
+pub async fn link_stats(
+    ctx: &Context<'_>,
+    tenant_id: &str,
+    of: Of<'_>,
+    from: Date,
+    to: Date,
+    by: LinkDimension,
+) -> ApiResult<Vec<LinkStat>> {
+    let read = stats::read(db(ctx)?.conn(), tenant_id, of, from.0, to.0, by.into()).await?;
+    Ok(read
+        .into_iter()
+        .map(|s| LinkStat {
+            value: s.value,
+            clicks: s.clicks,
+        })
+        .collect())
+}
+
+/// A partner's links, oldest first.
+pub async fn links_of(
+    ctx: &Context<'_>,
+    partner: &entity::partner::Model,
+    first: Option<i32>,
+    after: Option<String>,
+) -> ApiResult<ListConnection<PartnerLink>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let policy = policy(ctx)?;
+    let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
+    let select = partner_link::Entity::find()
+        .filter(partner_link::Column::TenantId.eq(principal(ctx)?.tenant_id()))
+        .filter(partner_link::Column::PartnerId.eq(partner.id.as_str()));
+    list_connection(
+        db(ctx)?.conn(),
+        &request,
+        select,
+        partner_link::Column::Id,
+        PartnerLink::for_caller(policy),
+    )
+    .await
+}

@@ -1,0 +1,179 @@
+//! Partner links (SPEC §30): short links on the tenant's own domains, QR
+//! codes, and what each click tells.
+//!
+//! - [`settings`]: a group's link settings (destination, allowed domains,
+//!   most links a partner, the parameter, UTM values);
+//! - [`keys`]: a link's key, given or the partner's name as a slug;
+//! - [`manage`]: making, changing and archiving a partner's links — each
+//!   is a referral code (§15) with its text as the key, so every code,
+//!   imported ones too, is a short link;
+//! - [`target`]: a live link by its key, and the URL a visit is sent to;
+//! - [`visit`]: what a click tells — device, browser, OS, bot or not,
+//!   referrer, country;
+//! - [`record`]: clicks queued by the redirect and written in batches by
+//!   the `clicks` job, counted once per link, visitor and hour, summed
+//!   into daily rollups;
+//! - [`stats`]: clicks by day or dimension over a range, from the rollups;
+//! - [`qr`]: a link's QR code as PNG or SVG.
+//!
+//! [`Links`] is what the redirect reads on its way: the hosts that are
+//! link domains and the live links by key, each kept in memory for
+//! [`KEPT`] (a change made on this replica is seen at once, one made on
+//! another within [`KEPT`]), so that a redirect reads the database only
+//! for a key it has not seen lately, and never writes to it.
+
+pub mod keys;
+pub mod manage;
+pub mod qr;
+pub mod record;
+pub mod settings;
+pub mod stats;
+pub mod target;
+pub mod visit;
+
+use crate::db::Db;
+use crate::error::ApiResult;
+use entity::link_domain;
+use sea_orm::EntityTrait;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use target::Live;
+
+/// How long what the redirect read is kept.
+pub const KEPT: Duration = Duration::from_secs(10);
+/// Keys kept at most; past it the memory starts over.
+const MOST_KEPT: usize = 50_000;
+
+/// The redirect's memory, the click queue and the country database: cheap
+/// to clone, one per app.
+#[derive(Clone)]
+pub struct Links(Arc<Inner>);
+
+struct Inner {
+    db: Db,
+    hosts: RwLock<Hosts>,
+    reading_hosts: tokio::sync::Mutex<()>,
+    live: RwLock<HashMap<(String, String), Kept>>,
+    clicks: record::Clicks,
+    geo: Option<Arc<visit::Geo>>,
+}
+
+/// A key's link (none: it leads nowhere) and when it was read.
+type Kept = (Option<Arc<Live>>, Instant);
+
+#[derive(Default)]
+struct Hosts {
+    /// Host → tenant.
+    tenants: HashMap<String, String>,
+    read_at: Option<Instant>,
+}
+
+impl Links {
+    /// The redirect's side; the queue is the `clicks` job's.
+    pub fn new(db: Db, geo: Option<Arc<visit::Geo>>) -> (Links, record::Queue) {
+        let (clicks, queue) = record::Clicks::new();
+        let inner = Inner {
+            db,
+            hosts: RwLock::default(),
+            reading_hosts: tokio::sync::Mutex::new(()),
+            live: RwLock::default(),
+            clicks,
+            geo,
+        };
+        (Links(Arc::new(inner)), queue)
+    }
+
+    pub fn clicks(&self) -> &record::Clicks {
+        &self.0.clicks
+    }
+
+    pub fn geo(&self) -> Option<Arc<visit::Geo>> {
+        self.0.geo.clone()
+    }
+
+    /// Whether a country database is configured.
+    pub fn has_geo(&self) -> bool {
+        self.0.geo.is_some()
+    }
+
+    /// The tenant whose link domain `host` is (lower case, no port).
+    pub async fn tenant_of_host(&self, host: &str) -> ApiResult<Option<String>> {
+        let fresh = |hosts: &Hosts| hosts.read_at.is_some_and(|at| at.elapsed() < KEPT);
+        {
+            let hosts = self.0.hosts.read().unwrap_or_else(|e| e.into_inner());
+            if fresh(&hosts) {
+                return Ok(hosts.tenants.get(host).cloned());
+            }
+        }
+        // One request reads them again; the others answer from what was
+        // read before (the first ones wait for it).
+        let never_read = {
+            let hosts = self.0.hosts.read().unwrap_or_else(|e| e.into_inner());
+            hosts.read_at.is_none()
+        };
+        let guard = match never_read {
+            true => Some(self.0.reading_hosts.lock().await),
+            false => self.0.reading_hosts.try_lock().ok(),
+        };
+        if guard.is_some() {
+            let stale = {
+                let hosts = self.0.hosts.read().unwrap_or_else(|e| e.into_inner());
+                !fresh(&hosts)
+            };
+            if stale {
+                let read = link_domain::Entity::find().all(self.0.db.conn()).await;
+                let mut hosts = self.0.hosts.write().unwrap_or_else(|e| e.into_inner());
+                // A failed read keeps what was known, until the next look.
+                hosts.read_at = Some(Instant::now());
+                match read {
+                    Ok(rows) => {
+                        hosts.tenants = rows.into_iter().map(|r| (r.host, r.tenant_id)).collect();
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = ?err, "reading the link domains failed");
+                    }
+                }
+            }
+        }
+        let hosts = self.0.hosts.read().unwrap_or_else(|e| e.into_inner());
+        Ok(hosts.tenants.get(host).cloned())
+    }
+
+    /// The tenant's live link by its key (lower case).
+    pub async fn live(&self, tenant_id: &str, key: &str) -> ApiResult<Option<Arc<Live>>> {
+        let at = (tenant_id.to_owned(), key.to_owned());
+        {
+            let live = self.0.live.read().unwrap_or_else(|e| e.into_inner());
+            if let Some((link, read_at)) = live.get(&at)
+                && read_at.elapsed() < KEPT
+            {
+                return Ok(link.clone());
+            }
+        }
+        let link = target::live(self.0.db.conn(), tenant_id, key)
+            .await?
+            .map(Arc::new);
+        let mut live = self.0.live.write().unwrap_or_else(|e| e.into_inner());
+        if live.len() >= MOST_KEPT {
+            live.clear();
+        }
+        live.insert(at, (link.clone(), Instant::now()));
+        Ok(link)
+    }
+
+    /// Forgets what was read: a link, a group's settings or the link
+    /// domains changed on this replica.
+    pub fn changed(&self) {
+        self.0
+            .live
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        self.0
+            .hosts
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .read_at = None;
+    }
+}

@@ -1,0 +1,411 @@
+//! Clicks recorded after the answer: a redirect queues what it saw and
+//! answers at once; the `clicks` job takes what is queued and writes it as
+//! one transaction a batch.
+//!
+//! For each click of a batch, in order: its address hashed with the
+//! tenant's key (the address itself is never stored), §21's click signals
+//! (a click past the click-spam threshold is flagged and written nowhere),
+//! the click row (§15's, which a customer arriving with its id is
+//! attributed by), and whether its visitor (a keyed hash of address and
+//! user agent) is new to the link this hour — only then is it counted:
+//! the link's and its code's counters and the day's rollups
+//! (`link_stats`), summed over the batch before they are written.
+//!
+//! The queue is in memory and bounded ([`QUEUE`]): a click that finds it
+//! full is dropped and counted (`link_clicks_dropped_total`), never
+//! waited for. At a clean stop the job writes what is queued — after the
+//! requests in flight have been answered — before it ends.
+
+use super::visit::{self, Geo};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::Stop;
+use chrono::{DateTime, Utc};
+use entity::{campaign, click, link_stat, link_visit, partner_link, referral_code, tenant};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Alias, Expr, OnConflict};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tokio::sync::mpsc;
+
+/// Clicks the queue holds at most.
+pub const QUEUE: usize = 100_000;
+/// Clicks written in one transaction at most.
+pub const MAX_BATCH: usize = 1_000;
+/// How long the stop waits for one more click once the queue is empty.
+const LAST_CLICK: std::time::Duration = std::time::Duration::from_millis(200);
+/// Visits older than this many hours are forgotten.
+const VISIT_HOURS: i64 = 2;
+
+/// A visit of a short link, as the redirect saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub link: Arc<super::target::Live>,
+    pub click_id: String,
+    pub at: DateTime<Utc>,
+    pub address: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub referer: Option<String>,
+    pub qr: bool,
+    /// Where the visitor was sent.
+    pub landing_url: String,
+}
+
+/// The redirects' end of the queue: cheap to clone.
+#[derive(Clone)]
+pub struct Clicks {
+    sender: mpsc::Sender<Seen>,
+    dropped: Arc<AtomicU64>,
+}
+
+/// The job's end.
+pub struct Queue(mpsc::Receiver<Seen>);
+
+impl Clicks {
+    pub fn new() -> (Clicks, Queue) {
+        let (sender, receiver) = mpsc::channel(QUEUE);
+        let clicks = Clicks {
+            sender,
+            dropped: Arc::default(),
+        };
+        (clicks, Queue(receiver))
+    }
+
+    /// Queues a click, never waiting: one that finds the queue full (or
+    /// the job gone) is dropped and counted.
+    pub fn queue(&self, seen: Seen) {
+        if self.sender.try_send(seen).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Clicks dropped since start.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Clicks queued and not yet taken.
+    pub fn queued(&self) -> usize {
+        QUEUE - self.sender.capacity()
+    }
+}
+
+/// The `clicks` job: writes what is queued until the stop, then what is
+/// left.
+pub async fn run(db: Db, geo: Option<Arc<Geo>>, mut queue: Queue, stop: Stop) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    loop {
+        let taken = tokio::select! {
+            biased;
+            taken = queue.0.recv_many(&mut batch, MAX_BATCH) => taken,
+            _ = stop.wait() => break,
+        };
+        if taken == 0 {
+            return;
+        }
+        write_logged(&db, geo.as_deref(), &mut batch).await;
+    }
+    // The stop: requests in flight still queue theirs; what is queued is
+    // written until the queue stays empty a moment (or is closed).
+    while let Ok(taken) =
+        tokio::time::timeout(LAST_CLICK, queue.0.recv_many(&mut batch, MAX_BATCH)).await
+    {
+        if taken == 0 {
+            break;
+        }
+        write_logged(&db, geo.as_deref(), &mut batch).await;
+    }
+}
+
+async fn write_logged(db: &Db, geo: Option<&Geo>, batch: &mut Vec<Seen>) {
+    let seen = std::mem::take(batch);
+    let count = seen.len();
+    // A batch that fails is tried again twice, then given up (logged):
+    // the visitors were sent on whatever happens here.
+    for attempt in 1..=3 {
+        match write(db, geo, &seen).await {
+            Ok(()) => return,
+            Err(err) if attempt < 3 => {
+                tracing::warn!(error = ?err, count, attempt, "writing clicks failed; retrying");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+            }
+            Err(err) => {
+                tracing::error!(error = ?err, count, "writing clicks failed; these clicks are lost");
+            }
+        }
+    }
+}
+
+/// What a batch adds to a link.
+#[derive(Default)]
+struct Counts {
+    recorded: i64,
+    counted: i64,
+}
+
+/// Writes a batch of clicks in one transaction.
+pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen]) -> ApiResult<()> {
+    if seen.is_empty() {
+        return Ok(());
+    }
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let conn = &*txn;
+            let zones = zones(conn, seen).await?;
+            let campaigns = campaigns(conn, seen).await?;
+            let mut counts: HashMap<(&str, &str), Counts> = HashMap::new();
+            let mut rollups: BTreeMap<(String, &'static str, chrono::NaiveDate, String), i64> =
+                BTreeMap::new();
+            let now = crate::db::now();
+            for one in seen {
+                let link = &*one.link;
+                let Some(campaign) = campaigns.get(link.campaign_id.as_str()) else {
+                    continue;
+                };
+                let network = one.address.map(crate::attribution::clicks::network);
+                let ip_hash = match network {
+                    Some(ip) => Some(
+                        crate::attribution::clicks::hashed(conn, &link.tenant_id, &ip.to_string())
+                            .await?,
+                    ),
+                    None => None,
+                };
+                let verdict = crate::fraud::signals::at_click(
+                    conn,
+                    &link.tenant_id,
+                    &link.partner_id,
+                    campaign,
+                    ip_hash.as_deref(),
+                    Some(&one.landing_url),
+                    now,
+                )
+                .await?;
+                if verdict.spam {
+                    crate::fraud::raise_all(&txn, verdict.raise, now).await?;
+                    continue;
+                }
+                let agent = visit::agent(one.user_agent.as_deref());
+                click::Entity::insert(click::ActiveModel {
+                    id: Set(one.click_id.clone()),
+                    tenant_id: Set(link.tenant_id.clone()),
+                    referral_code_id: Set(link.referral_code_id.clone()),
+                    landing_url: Set(Some(cut(&one.landing_url, 2048))),
+                    user_agent: Set(one
+                        .user_agent
+                        .as_deref()
+                        .map(|ua| cut(ua, crate::attribution::clicks::MAX_USER_AGENT_BYTES))),
+                    ip_hash: Set(ip_hash),
+                    created_at: Set(one.at),
+                })
+                .exec_without_returning(conn)
+                .await?;
+                let raise = crate::fraud::signals::of_click(verdict.raise, &one.click_id);
+                crate::fraud::raise_all(&txn, raise, now).await?;
+                let entry = counts
+                    .entry((link.link_id.as_str(), link.referral_code_id.as_str()))
+                    .or_default();
+                entry.recorded += 1;
+                let visitor = format!(
+                    "{}\n{}",
+                    network.map(|ip| ip.to_string()).unwrap_or_default(),
+                    one.user_agent.as_deref().unwrap_or("")
+                );
+                let visitor =
+                    crate::attribution::clicks::hashed(conn, &link.tenant_id, &visitor).await?;
+                let new_visitor = link_visit::Entity::insert(link_visit::ActiveModel {
+                    link_id: Set(link.link_id.clone()),
+                    visitor: Set(visitor),
+                    hour: Set(one.at.timestamp().div_euclid(3600)),
+                })
+                .on_conflict(
+                    OnConflict::columns([
+                        link_visit::Column::LinkId,
+                        link_visit::Column::Visitor,
+                        link_visit::Column::Hour,
+                    ])
+                    .do_nothing()
+                    .to_owned(),
+                )
+                .exec_without_returning(conn)
+                .await?
+                    > 0;
+                if !new_visitor {
+                    continue;
+                }
+                entry.counted += 1;
+                let zone = zones
+                    .get(link.tenant_id.as_str())
+                    .copied()
+                    .unwrap_or(chrono_tz::UTC);
+                let day = one.at.with_timezone(&zone).date_naive();
+                let country = visit::country(geo, one.address);
+                let referrer = visit::referrer(one.referer.as_deref());
+                let qr = if one.qr { "qr" } else { "link" };
+                for (dimension, value) in [
+                    ("COUNTRY", country),
+                    ("DEVICE", agent.device.to_owned()),
+                    ("BROWSER", agent.browser.clone()),
+                    ("OS", agent.os.clone()),
+                    ("REFERRER", referrer),
+                    ("QR", qr.to_owned()),
+                ] {
+                    *rollups
+                        .entry((link.link_id.clone(), dimension, day, value))
+                        .or_default() += 1;
+                }
+            }
+            add_counts(conn, &counts).await?;
+            add_rollups(conn, seen, rollups).await?;
+            forget_old_visits(conn, now).await?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Each tenant's time zone.
+async fn zones<'a>(
+    conn: &impl ConnectionTrait,
+    seen: &'a [Seen],
+) -> ApiResult<HashMap<&'a str, chrono_tz::Tz>> {
+    let mut ids: Vec<&str> = seen.iter().map(|s| s.link.tenant_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = tenant::Entity::find()
+        .filter(tenant::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?;
+    Ok(ids
+        .into_iter()
+        .map(|id| {
+            let zone = rows
+                .iter()
+                .find(|t| t.id == id)
+                .and_then(|t| t.time_zone.parse().ok())
+                .unwrap_or(chrono_tz::UTC);
+            (id, zone)
+        })
+        .collect())
+}
+
+async fn campaigns(
+    conn: &impl ConnectionTrait,
+    seen: &[Seen],
+) -> ApiResult<HashMap<String, campaign::Model>> {
+    let mut ids: Vec<&str> = seen.iter().map(|s| s.link.campaign_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(campaign::Entity::find()
+        .filter(campaign::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect())
+}
+
+async fn add_counts(
+    conn: &impl ConnectionTrait,
+    counts: &HashMap<(&str, &str), Counts>,
+) -> ApiResult<()> {
+    for ((link_id, code_id), counts) in counts {
+        referral_code::Entity::update_many()
+            .col_expr(
+                referral_code::Column::Clicks,
+                Expr::col(referral_code::Column::Clicks).add(counts.recorded),
+            )
+            .filter(referral_code::Column::Id.eq(*code_id))
+            .exec(conn)
+            .await?;
+        if counts.counted > 0 {
+            partner_link::Entity::update_many()
+                .col_expr(
+                    partner_link::Column::Clicks,
+                    Expr::col(partner_link::Column::Clicks).add(counts.counted),
+                )
+                .filter(partner_link::Column::Id.eq(*link_id))
+                .exec(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn add_rollups(
+    conn: &impl ConnectionTrait,
+    seen: &[Seen],
+    rollups: BTreeMap<(String, &'static str, chrono::NaiveDate, String), i64>,
+) -> ApiResult<()> {
+    if rollups.is_empty() {
+        return Ok(());
+    }
+    let owners: HashMap<&str, (&str, &str)> = seen
+        .iter()
+        .map(|s| {
+            let link = &*s.link;
+            (
+                link.link_id.as_str(),
+                (link.tenant_id.as_str(), link.partner_id.as_str()),
+            )
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(rollups.len());
+    for ((link_id, dimension, day, value), clicks) in rollups {
+        let (tenant_id, partner_id) = owners
+            .get(link_id.as_str())
+            .copied()
+            .ok_or_else(|| ApiError::internal("link rollup", "a link of no click"))?;
+        rows.push(link_stat::ActiveModel {
+            tenant_id: Set(tenant_id.to_owned()),
+            partner_id: Set(partner_id.to_owned()),
+            link_id: Set(link_id),
+            dimension: Set(dimension.to_owned()),
+            day: Set(day),
+            value: Set(value),
+            clicks: Set(clicks),
+        });
+    }
+    let excluded = Alias::new("excluded");
+    for chunk in rows.chunks(200) {
+        link_stat::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([
+                    link_stat::Column::LinkId,
+                    link_stat::Column::Dimension,
+                    link_stat::Column::Day,
+                    link_stat::Column::Value,
+                ])
+                .value(
+                    link_stat::Column::Clicks,
+                    Expr::col((link_stat::Entity, link_stat::Column::Clicks))
+                        .add(Expr::col((excluded.clone(), link_stat::Column::Clicks))),
+                )
+                .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Forgets visits past [`VISIT_HOURS`] (a cheap range delete on the
+/// hour's index; nothing most batches).
+async fn forget_old_visits(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<()> {
+    let hour = now.timestamp().div_euclid(3600);
+    link_visit::Entity::delete_many()
+        .filter(link_visit::Column::Hour.lt(hour - VISIT_HOURS))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+fn cut(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
