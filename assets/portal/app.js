@@ -10,6 +10,7 @@ import { Overview } from './page-overview.js';
 import { Commissions } from './page-commissions.js';
 import { PayoutDetail, Payouts } from './page-payouts.js';
 import { Codes } from './page-codes.js';
+import { Links } from './page-links.js';
 import { Campaigns } from './page-campaigns.js';
 import { DealDetail, Deals } from './page-deals.js';
 import { Payment } from './page-payment.js';
@@ -19,6 +20,7 @@ const PAGES = [
   ['#/', 'Overview'],
   ['#/commissions', 'Commissions'],
   ['#/payouts', 'Payouts'],
+  ['#/links', 'Links'],
   ['#/codes', 'Referral links'],
   ['#/campaigns', 'Campaigns'],
   ['#/deals', 'Deals'],
@@ -34,6 +36,7 @@ function route(hash) {
     case '': return { nav: '#/', page: html`<${Overview} />` };
     case 'commissions': return { nav: '#/commissions', page: html`<${Commissions} />` };
     case 'payouts': return { nav: '#/payouts', page: id ? html`<${PayoutDetail} key=${id} id=${id} />` : html`<${Payouts} />` };
+    case 'links': return { nav: '#/links', page: html`<${Links} />` };
     case 'codes': return { nav: '#/codes', page: html`<${Codes} />` };
     case 'campaigns': return { nav: '#/campaigns', page: html`<${Campaigns} />` };
     case 'deals': return { nav: '#/deals', page: id ? html`<${DealDetail} key=${id} id=${id} />` : html`<${Deals} />` };

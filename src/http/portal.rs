@@ -25,6 +25,7 @@ pub static PORTAL: LazyLock<Bundle> = LazyLock::new(|| {
         file!("portal", "page-overview.js", JS),
         file!("portal", "page-commissions.js", JS),
         file!("portal", "page-payouts.js", JS),
+        file!("portal", "page-links.js", JS),
         file!("portal", "page-codes.js", JS),
         file!("portal", "page-campaigns.js", JS),
         file!("portal", "page-deals.js", JS),

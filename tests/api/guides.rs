@@ -20,6 +20,7 @@ on_both_databases!(
     the_backtesting_guide_answers_as_written,
     the_importing_guide_runs_as_written,
     the_tax_guide_runs_as_written,
+    the_links_guide_runs_as_written,
 );
 
 /// The stranger's path of `docs/partners.md`, with an SMTP server to
@@ -730,4 +731,92 @@ async fn the_tax_guide_runs_as_written(app: TestApp) {
     // 2026's forms are issued from 1 January 2027: no file yet.
     let files = app.ok(&admin, &ops[2], json!({})).await;
     assert_eq!(files["taxFormsCsv"], json!([]));
+}
+
+async fn the_links_guide_runs_as_written(app: TestApp) {
+    let ops = operations("docs/links.md");
+    assert_eq!(ops.len(), 4);
+    let admin = app.admin();
+    let domains = app.ok(&admin, &ops[0], json!({})).await;
+    assert_eq!(
+        domains["updateTenant"]["linkDomains"],
+        json!(["go.acme.com"])
+    );
+    let jane = app.create_partner(json!({ "name": "Jane Doe" })).await;
+    let group = app
+        .ok(
+            &admin,
+            "query($id: ID!) { partner(id: $id) { group { id } } }",
+            json!({ "id": jane }),
+        )
+        .await["partner"]["group"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let settings = app
+        .ok(&admin, &filled(&ops[1], &[("GROUP_ID", &group)]), json!({}))
+        .await;
+    assert_eq!(
+        settings["updatePartnerGroup"]["links"],
+        json!({
+            "destination": "https://acme.example/",
+            "allowedDomains": ["docs.acme.example"],
+            "maxPartnerLinks": 5,
+            "param": "via",
+            "utm": { "source": "partners", "medium": "affiliate", "campaign": "{partner}" }
+        })
+    );
+    let made = app.ok(&app.partner_token(&jane), &ops[2], json!({})).await;
+    assert_eq!(made["createPartnerLink"]["key"], "jane-docs");
+    assert_eq!(
+        made["createPartnerLink"]["shortUrl"],
+        "https://go.acme.com/jane-docs"
+    );
+    assert_eq!(
+        made["createPartnerLink"]["url"],
+        "https://docs.acme.example/start"
+    );
+    // The redirect, as the guide shows it.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .get(app.url("/jane-docs?gclid=abc"))
+        .header("host", "go.acme.com")
+        .header(
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let click = location
+        .split("click=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        location,
+        format!(
+            "https://docs.acme.example/start?via=jane-docs&click={click}&gclid=abc\
+             &utm_source=partners&utm_medium=affiliate&utm_campaign=jane-docs"
+        )
+    );
+    let read = app
+        .ok(
+            &admin,
+            &filled(&ops[3], &[("PARTNER_ID", &jane)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(read["partner"]["links"]["nodes"][0]["key"], "jane-docs");
+    assert_eq!(
+        read["partner"]["linkStats"].as_array().unwrap().len(),
+        30,
+        "every day of November"
+    );
 }

@@ -304,6 +304,34 @@ async fn seed(app: &TestApp) -> Value {
     let bea = crate::ledger::partner_at(app, "Bea", 10).await;
     paypal(app, &ada, "ada@example.com").await;
     paypal(app, &bea, "bea@example.com").await;
+    // Ada's short links lead to the brand's site, on its own domain.
+    let admin = app.admin();
+    app.ok(
+        &admin,
+        "mutation { updateTenant(input: { linkDomains: [\"go.acme.test\"] }) { id } }",
+        json!({}),
+    )
+    .await;
+    let group = app
+        .ok(
+            &admin,
+            "query($id: ID!) { partner(id: $id) { group { id } } }",
+            json!({ "id": ada }),
+        )
+        .await["partner"]["group"]["id"]
+        .clone();
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { links: { destination: \"https://acme.example/\" } }) { id } }",
+        json!({ "id": group }),
+    )
+    .await;
+    app.ok(
+        &admin,
+        "mutation($p: ID!) { createPartnerLink(input: { partnerId: $p, key: \"ada\" }) { id } }",
+        json!({ "p": ada }),
+    )
+    .await;
     let now = chrono::Utc::now();
     let month_ago = (now - chrono::Duration::days(35)).to_rfc3339();
     let months_ago = (now - chrono::Duration::days(70)).to_rfc3339();
@@ -420,6 +448,7 @@ async fn seed(app: &TestApp) -> Value {
         "otherPayout": bea_payout,
         "applyTo": spring,
         "newCode": "ada-summer",
+        "newLink": "ada-blog",
         "keyboardCode": "ada-keys",
         "tenant": TENANT,
         "timeZone": zone,
@@ -443,6 +472,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     assert_eq!(
         report["writes"],
         json!([
+            "partner link",
             "referral code",
             "application",
             "deal registration",
@@ -456,6 +486,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
         "overview",
         "commissions",
         "payouts",
+        "links",
         "codes",
         "campaigns",
         "deals",
@@ -469,7 +500,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     }
     assert_eq!(report["keyboard"], json!(pages));
     assert!(report["figures"].as_u64().unwrap() >= 15, "{report}");
-    assert_eq!(report["screenshots"].as_array().unwrap().len(), 16);
+    assert_eq!(report["screenshots"].as_array().unwrap().len(), 18);
     assert!(
         report["pages"]["sign-in-spent"]
             .as_str()

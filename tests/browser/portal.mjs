@@ -21,6 +21,7 @@ const PAGES = [
   ['overview', '#/', 'Overview'],
   ['commissions', '#/commissions', 'Commissions'],
   ['payouts', '#/payouts', 'Payouts'],
+  ['links', '#/links', 'Links'],
   ['codes', '#/codes', 'Referral links'],
   ['campaigns', '#/campaigns', 'Campaigns'],
   ['deals', '#/deals', 'Deals'],
@@ -137,6 +138,19 @@ try {
       const lines = await figures();
       for (const c of detail.payout.commissions.nodes) await same(lines, `line.${c.id}.amount`, c.amount, c.currency);
       await open('#/payouts', 'Payouts');
+    }
+    if (name === 'links') {
+      const data = await api('{ viewer { partner { links { nodes { key shortUrl clicks archivedAt } } } } }');
+      for (const l of data.viewer.partner.links.nodes.filter((n) => !n.archivedAt)) {
+        check(shown[`link.${l.key}.clicks`].text === String(l.clicks), `clicks of the link ${l.key}`);
+        check(shown[`link.${l.key}.url`].text === l.shortUrl, `the short URL of ${l.key}`);
+        report.figures += 2;
+      }
+      await page.fill('#link-key', plan.newLink);
+      await page.click('form button[type="submit"]');
+      await page.waitForSelector(`tr[data-link="${plan.newLink}"]`, { timeout });
+      check((await page.textContent(`[data-figure="link.${plan.newLink}.url"]`)) === `https://go.acme.test/${plan.newLink}`, 'the new link is on the link domain');
+      report.writes.push('partner link');
     }
     if (name === 'codes') {
       const data = await api('{ viewer { tenantId partner { referralCodes { code clicks customers } } } }');

@@ -1,0 +1,167 @@
+// Links: the partner's short links on the program's domain — each to copy,
+// its QR code to download — a new one, and what the last 30 days of clicks
+// tell: a day's clicks, top countries, devices and referrers.
+import { html, useState } from './lib.js';
+import { download, gql } from './api.js';
+import { zone } from './zone.js';
+import { Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
+
+const DAYS = 30;
+
+const LINKS = `query Links($from: Date!, $to: Date!) {
+  viewer {
+    partner {
+      id
+      links(first: 100) { nodes { id key shortUrl url clicks createdAt archivedAt } }
+      days: linkStats(from: $from, to: $to, by: DAY) { value clicks }
+      countries: linkStats(from: $from, to: $to, by: COUNTRY) { value clicks }
+      devices: linkStats(from: $from, to: $to, by: DEVICE) { value clicks }
+      referrers: linkStats(from: $from, to: $to, by: REFERRER) { value clicks }
+    }
+  }
+}`;
+
+const CREATE = `mutation NewLink($input: CreatePartnerLinkInput!) {
+  createPartnerLink(input: $input) { id key shortUrl }
+}`;
+
+/** Today in the program's time zone, and the day `DAYS - 1` before it. */
+function lastDays() {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: zone() || 'UTC' }).format(new Date());
+  const [y, m, d] = today.split('-').map(Number);
+  const first = new Date(Date.UTC(y, m - 1, d - (DAYS - 1))).toISOString().slice(0, 10);
+  return { from: first, to: today };
+}
+
+function Copy({ text, label }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2_000);
+    } catch {
+      setCopied(false);
+    }
+  };
+  return html`
+    <button type="button" class="secondary small" onClick=${copy}>${copied ? 'Copied' : 'Copy'}<span class="visually-hidden"> ${label}</span></button>
+    <span class="visually-hidden" role="status">${copied ? `${label} copied` : ''}</span>`;
+}
+
+/** A day's clicks as bars, and the same numbers as a table. */
+function ClickChart({ days }) {
+  const width = 640;
+  const height = 180;
+  const base = height - 24;
+  const highest = Math.max(1, ...days.map((d) => d.clicks));
+  const slot = width / Math.max(1, days.length);
+  const title = `Clicks a day, last ${DAYS} days`;
+  return html`
+    <figure class="chart">
+      <svg viewBox=${`0 0 ${width} ${height}`} role="img" aria-labelledby="clicks-title" focusable="false">
+        <title id="clicks-title">${title}</title>
+        <line x1="0" x2=${width} y1=${base} y2=${base} class="axis" />
+        ${days.map((d, i) => {
+          const h = (d.clicks / highest) * (base - 12);
+          return html`<g>
+            <rect x=${i * slot + slot * 0.15} y=${base - h} width=${slot * 0.7} height=${Math.max(h, d.clicks ? 1 : 0)} class="bar" />
+            ${i % 5 === 0 && html`<text x=${i * slot + slot / 2} y=${height - 6} text-anchor="middle" class="tick">${d.value.slice(5)}</text>`}
+          </g>`;
+        })}
+      </svg>
+      <figcaption class="visually-hidden">${title}</figcaption>
+    </figure>
+    <details>
+      <summary>Clicks by day</summary>
+      <${TableWrap} label="Clicks by day">
+        <table class="figures">
+          <thead><tr><th scope="col">Day</th><th scope="col" class="num">Clicks</th></tr></thead>
+          <tbody>${days.map((d) => html`<tr><th scope="row">${d.value}</th><td class="num" data-figure=${`day.${d.value}`}>${d.clicks}</td></tr>`)}</tbody>
+        </table>
+      <//>
+    </details>`;
+}
+
+/** The first five values of a dimension, with their clicks. */
+function Top({ title, rows, name, credit }) {
+  return html`
+    <div class="top">
+      <h3>${title}</h3>
+      ${rows.length === 0 ? html`<p class="muted">No clicks yet.</p>` : html`
+        <ol class="plain">
+          ${rows.slice(0, 5).map((r) => html`<li><span>${r.value}</span> <strong data-figure=${`${name}.${r.value}`}>${r.clicks}</strong></li>`)}
+        </ol>`}
+      ${credit}
+    </div>`;
+}
+
+export function Links() {
+  const [range] = useState(lastDays);
+  const { data, error, loading, reload } = useQuery(LINKS, range);
+  const partner = data && data.viewer.partner;
+  const [qrError, setQrError] = useState(null);
+  const [busy, outcome, fieldError, submit] = useSubmit(async (form) => {
+    const input = {};
+    if (form.get('key')) input.key = form.get('key');
+    if (form.get('url')) input.url = form.get('url');
+    const created = await gql(CREATE, { input });
+    reload();
+    return created.createPartnerLink;
+  }, (link) => `Your link ${link.shortUrl} is ready.`);
+  const links = partner ? partner.links.nodes.filter((l) => !l.archivedAt) : [];
+  const qr = async (link) => {
+    setQrError(null);
+    try {
+      await download(`/qr/${encodeURIComponent(link.id)}.png?size=1000`, `${link.key}-qr.png`);
+    } catch (e) {
+      setQrError(e.message);
+    }
+  };
+  const credit = html`<p class="muted small">Countries: <a href="https://db-ip.com">IP Geolocation by DB-IP</a></p>`;
+  return html`
+    <${Page} title="Links" intro="Short links on the program's own domain: share one, or its QR code; whoever buys after following it counts as yours.">
+      ${loading && !data && html`<${Loading} />`}
+      ${error && html`<${Failure} error=${error} />`}
+      ${partner && links.length === 0 && html`<p class="empty">No link yet: make your first one below.</p>`}
+      ${qrError && html`<p class="notice error" role="alert">${qrError}</p>`}
+      ${links.length > 0 && html`
+        <${TableWrap} label="Your links">
+          <table>
+            <thead><tr><th scope="col">Link</th><th scope="col">Leads to</th><th scope="col" class="num">Clicks</th><th scope="col">QR code</th></tr></thead>
+            <tbody>
+              ${links.map((l) => html`
+                <tr data-link=${l.key}>
+                  <td class="link-cell"><code data-figure=${`link.${l.key}.url`}>${l.shortUrl}</code> <${Copy} text=${l.shortUrl} label=${`the link ${l.key}`} /></td>
+                  <td>${l.url || html`<span class="muted">The program's page</span>`}</td>
+                  <td class="num" data-figure=${`link.${l.key}.clicks`}>${l.clicks}</td>
+                  <td><button type="button" class="secondary small" onClick=${() => qr(l)}>Download<span class="visually-hidden"> the QR code of ${l.key}</span></button></td>
+                </tr>`)}
+            </tbody>
+          </table>
+        <//>`}
+      ${partner && html`
+        <${Section} title=${`Last ${DAYS} days`} id="clicks-title-section">
+          <${ClickChart} days=${partner.days} />
+          <div class="tops">
+            <${Top} title="Top countries" rows=${partner.countries} name="country" credit=${credit} />
+            <${Top} title="Devices" rows=${partner.devices} name="device" />
+            <${Top} title="Referrers" rows=${partner.referrers} name="referrer" />
+          </div>
+        <//>
+        <${Section} title="New link" id="new-link-title">
+          <form onSubmit=${submit} class="stack">
+            <${Field} id="link-key" label="Key (optional)" hint="3 to 64 letters, digits, '-' or '_'; left empty, your name is used."
+                      error=${fieldError('key')}>
+              ${(a) => html`<input name="key" autocomplete="off" spellcheck="false" ...${a} />`}
+            <//>
+            <${Field} id="link-url" label="Leads to (optional)" hint="A page of the program's site; left empty, its main page."
+                      error=${fieldError('url')}>
+              ${(a) => html`<input name="url" type="url" inputmode="url" autocomplete="off" ...${a} />`}
+            <//>
+            <button type="submit" disabled=${busy}>Create link</button>
+            <${Outcome} outcome=${outcome} />
+          </form>
+        <//>`}
+    <//>`;
+}
