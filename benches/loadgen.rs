@@ -15,7 +15,11 @@
 //! reached); when the lines run out they start again, and the run says so.
 //! With `LOADGEN_STRIPE_SECRET=whsec_…`, each request is signed as Stripe
 //! signs its webhooks (`Stripe-Signature: t=…,v1=…`), for the connector's
-//! endpoint.
+//! endpoint. With `LOADGEN_METHOD=GET`, each request is a `GET` of URL (no
+//! body: BODY_FILE is `-`) that must answer below 400, redirects not
+//! followed, with the headers of `LOADGEN_HEADERS` (`name: value`, one a
+//! line), where `{{seq}}` is as above and `{{ip}}` an address unique to
+//! the request (for a short link's visitors).
 //!
 //! cargo run --release --example loadgen -- URL TOKEN BODY_FILE[,BODY_FILE…] [CONCURRENCY] [SECONDS]
 
@@ -30,10 +34,14 @@ async fn main() {
     }
     let url = args[1].clone();
     let token = args[2].clone();
-    let bodies: Vec<String> = args[3]
-        .split(',')
-        .map(|path| std::fs::read_to_string(path).expect("read body file"))
-        .collect();
+    let get = std::env::var("LOADGEN_METHOD").is_ok_and(|m| m == "GET");
+    let bodies: Vec<String> = match get {
+        true => vec![String::new()],
+        false => args[3]
+            .split(',')
+            .map(|path| std::fs::read_to_string(path).expect("read body file"))
+            .collect(),
+    };
     let concurrency: usize = args.get(4).map_or(16, |c| c.parse().expect("concurrency"));
     let picks: std::sync::Arc<Vec<String>> =
         std::sync::Arc::new(match std::env::var("LOADGEN_PICK") {
@@ -59,6 +67,7 @@ async fn main() {
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
+        .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
     let run = std::time::SystemTime::now()
@@ -159,12 +168,37 @@ fn stripe_signature(secret: &str, body: &str) -> String {
     format!("t={t},v1={v1}")
 }
 
+/// Requests made so far, for `{{ip}}`.
+static SENT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
 async fn send(
     client: &reqwest::Client,
     url: &str,
     token: &str,
     body: &str,
 ) -> Result<String, reqwest::Error> {
+    if std::env::var("LOADGEN_METHOD").is_ok_and(|m| m == "GET") {
+        let n = SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // 100.64.0.0/10, one address a request.
+        let ip = std::net::Ipv4Addr::from(0x6440_0000u32 | (n & 0x003f_ffff)).to_string();
+        let mut request = client.get(url);
+        for line in std::env::var("LOADGEN_HEADERS").unwrap_or_default().lines() {
+            if let Some((name, value)) = line.split_once(':') {
+                let value = value
+                    .trim()
+                    .replace("{{seq}}", &n.to_string())
+                    .replace("{{ip}}", &ip);
+                request = request.header(name.trim(), value);
+            }
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let _ = response.bytes().await?;
+        return Ok(match status.as_u16() < 400 {
+            true => String::new(),
+            false => format!("\"errors\": {status}"),
+        });
+    }
     let request = client.post(url);
     let request = if token == "-" {
         request

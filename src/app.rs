@@ -119,6 +119,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         db: db.clone(),
         notifier: notifier.clone(),
         ingest: ingest.clone(),
+        links: links.clone(),
     };
     let connectors = ingest.clone();
     let Background {

@@ -29,6 +29,9 @@ export const RULE_FIELDS = `type description
   ... on FirstPaidCustomerBonusRule { bonus }
   ... on FlatFeeRule { amount eventKind }`;
 
+/** The UTM values a group's links add. */
+const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
+
 let keys = 0;
 
 /** The editor's rows of a group's (or a campaign's) rules. */
@@ -172,6 +175,7 @@ const GROUP = `query Group($id: ID!) {
   partnerGroup(id: $id) {
     id name description externalId tags isDefault partnerCount
     minimumPayout { amount currency }
+    links { destination allowedDomains maxPartnerLinks param utm { source medium campaign term content } }
     rules { ${RULE_FIELDS} }
   }
 }`;
@@ -215,6 +219,13 @@ function GroupEditor({ group, saved }) {
       tags: form.get('tags').split(',').map((t) => t.trim()).filter(Boolean),
       rules: rowsToInput(rows),
       minimumPayout: parseMinimums(form.get('minimumPayout')),
+      links: {
+        destination: form.get('linkDestination') || null,
+        allowedDomains: form.get('linkDomains').split(',').map((d) => d.trim()).filter(Boolean),
+        maxPartnerLinks: Number(form.get('linkMax')),
+        param: form.get('linkParam') || null,
+        utm: Object.fromEntries(UTM.map((name) => [name, form.get(`utm-${name}`) || null])),
+      },
     };
     if (form.get('isDefault') === 'on' && !group.isDefault) input.isDefault = true;
     await gql(UPDATE, { id: group.id, input });
@@ -242,6 +253,22 @@ function GroupEditor({ group, saved }) {
             <//>
             <label class="choice"><input type="checkbox" name="isDefault" defaultChecked=${group.isDefault} disabled=${group.isDefault} />
               The default group${group.isDefault ? ' (another group made default takes its place)' : ' (new partners join it)'}</label>
+          </fieldset>
+        <//>
+        <${Section} title="Partner links" id="group-links">
+          <fieldset class="stack plain" disabled=${disabled}>
+            <legend class="visually-hidden">How the group's partners' short links work</legend>
+            <${Field} id="group-link-destination" label="Destination" hint="Where a link without a URL of its own leads (https)." error=${fieldError('destination')}>
+              ${(a) => html`<input name="linkDestination" type="url" defaultValue=${group.links.destination} ...${a} />`}<//>
+            <${Field} id="group-link-domains" label="Allowed domains" hint="A partner's own URL may be on these (and their subdomains), separated by commas." error=${fieldError('allowedDomains')}>
+              ${(a) => html`<input name="linkDomains" defaultValue=${group.links.allowedDomains.join(', ')} ...${a} />`}<//>
+            <${Field} id="group-link-max" label="Active links a partner" error=${fieldError('maxPartnerLinks')}>
+              ${(a) => html`<input name="linkMax" inputmode="numeric" defaultValue=${group.links.maxPartnerLinks} ...${a} />`}<//>
+            <${Field} id="group-link-param" label="Parameter" hint="Names the partner on your site: ?via=jane." error=${fieldError('param')}>
+              ${(a) => html`<input name="linkParam" defaultValue=${group.links.param} ...${a} />`}<//>
+            ${UTM.map((name) => html`
+              <${Field} id=${`group-utm-${name}`} label=${`utm_${name}`} hint=${name === 'source' ? 'Added where the URL has none; {partner} is the link\'s key.' : null} error=${fieldError(name)}>
+                ${(a) => html`<input name=${`utm-${name}`} defaultValue=${group.links.utm[name] || ''} ...${a} />`}<//>`)}
           </fieldset>
         <//>
         <${Writable} note="an admin changes a group's rules.">

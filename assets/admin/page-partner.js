@@ -18,6 +18,7 @@ const PARTNER = `query Partner($id: ID!) {
     payoutMethod { type paypalEmail iban bic accountHolder updatedAt }
     taxProfile { form status country taxIdLast4 submittedAt decidedAt reason }
     referralCodes(first: 100) { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
+    links(first: 100) { nodes { id key shortUrl url clicks createdAt archivedAt } }
   }
 }`;
 
@@ -80,6 +81,7 @@ export function PartnerPage({ id }) {
         <${Summary} partner=${partner} changed=${changed} />
         <${Balances} partner=${partner} />
         <${Payment} partner=${partner} changed=${changed} />
+        <${Links} links=${partner.links.nodes} />
         <${Codes} codes=${partner.referralCodes} />
         <${Commissions} partner=${partner} />
         <${Customers} partner=${partner} />
@@ -271,6 +273,29 @@ function DecideTax({ partner, changed }) {
         <${ReasonForm} id="tax-reject-reason" label="Why (the partner reads it)" submit="Reject"
                        run=${decide(false)} onDone=${() => changed('The tax profile is rejected.')} />`}<//>
     </div>`;
+}
+
+function Links({ links }) {
+  return html`
+    <${Section} title="Links" id="partner-links">
+      ${links.length === 0
+        ? html`<p class="empty">No link.</p>`
+        : html`
+          <${TableWrap} label="Links">
+            <table>
+              <thead><tr><th scope="col">Short link</th><th scope="col">Leads to</th><th scope="col" class="num">Clicks</th><th scope="col">Made</th></tr></thead>
+              <tbody>
+                ${links.map((l) => html`
+                  <tr data-link=${l.key}>
+                    <th scope="row"><code>${l.shortUrl}</code>${l.archivedAt && html`<span class="muted block">Archived ${day(l.archivedAt)}</span>`}</th>
+                    <td>${l.url || html`<span class="muted">The group's destination</span>`}</td>
+                    <td class="num">${l.clicks}</td>
+                    <td>${day(l.createdAt)}</td>
+                  </tr>`)}
+              </tbody>
+            </table>
+          <//>`}
+    <//>`;
 }
 
 function Codes({ codes }) {

@@ -215,21 +215,29 @@ async fn click_evidence(
     now: DateTime<Utc>,
 ) -> ApiResult<ClickEvidence> {
     let backend = conn.get_database_backend();
-    let (marks, packed) = match backend {
+    // An address's clicks are few, a popular code's many: the address's
+    // are read first (`ix_clicks_ip`), then told by their code's partner.
+    // PostgreSQL is held to that order by `OFFSET 0` — left free, with a
+    // code of 40,000 clicks it intersected both indexes at 20–40 ms a
+    // click; SQLite takes the address's index as it is.
+    let (marks, packed, fence) = match backend {
         sea_orm::DbBackend::Postgres => (
             ["$1", "$2", "$3", "$4", "$5"],
             "string_agg(signal || ':' || action || ':' || coalesce(threshold, ''), ',')",
+            "OFFSET 0",
         ),
         _ => (
             ["?1", "?2", "?3", "?4", "?5"],
             "group_concat(signal || ':' || action || ':' || coalesce(threshold, ''), ',')",
+            "",
         ),
     };
     let [tenant, ip, since, partner, signed_since] = marks;
     let sql = format!(
         "SELECT (SELECT {packed} FROM fraud_rules WHERE tenant_id = {tenant}) AS rules, \
-           (SELECT count(*) FROM clicks c JOIN referral_codes r ON r.id = c.referral_code_id \
-             WHERE c.ip_hash = {ip} AND c.created_at > {since} AND r.partner_id = {partner}) AS clicks, \
+           (SELECT count(*) FROM (SELECT referral_code_id FROM clicks \
+             WHERE ip_hash = {ip} AND created_at > {since} {fence}) c \
+             JOIN referral_codes r ON r.id = c.referral_code_id WHERE r.partner_id = {partner}) AS clicks, \
            (SELECT count(*) FROM portal_sessions WHERE partner_id = {partner} \
              AND ip_hash = {ip} AND started_at > {signed_since}) AS signed_in"
     );

@@ -20,6 +20,7 @@ pub struct Scrape {
     pub db: Db,
     pub notifier: Notifier,
     pub ingest: Ingest,
+    pub links: crate::links::Links,
 }
 
 /// How long a scrape waits for the webhook backlog's count.
@@ -36,6 +37,10 @@ impl Scrape {
         self.db.metrics().render(States {
             pool: self.db.pool_state(),
             ingest_depth: self.ingest.depth() as i64,
+            clicks: (
+                self.links.clicks().queued() as i64,
+                self.links.clicks().dropped(),
+            ),
             subscriptions: self.notifier.readers() as i64,
             webhook_backlog: backlog.map(|b| b as i64),
         })

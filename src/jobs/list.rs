@@ -6,6 +6,11 @@
 //!
 //! Some jobs also need their own setting to do anything: `mail` an SMTP
 //! server, `maturity` an interval above 0, `rates` a file's URL.
+//!
+//! Not in the list: the writer of the short links' clicks
+//! ([`crate::links::record`]). Its queue is the replica's memory, so it
+//! runs wherever redirects are served; `app::build` starts it with the
+//! others, as a job of the same stop.
 
 use std::collections::BTreeSet;
 

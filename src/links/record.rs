@@ -12,8 +12,8 @@
 //! (`link_stats`), summed over the batch before they are written.
 //!
 //! The queue is in memory and bounded ([`QUEUE`]): a click that finds it
-//! full is dropped and counted (`link_clicks_dropped_total`), never
-//! waited for. At a clean stop the job writes what is queued — after the
+//! full is dropped and counted (the `link_clicks_dropped` metric, beside
+//! `link_clicks_queued`), never waited for. At a clean stop the job writes what is queued — after the
 //! requests in flight have been answered — before it ends.
 
 use super::visit::{self, Geo};

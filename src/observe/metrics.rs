@@ -108,6 +108,8 @@ pub struct Metrics {
     pool: Family<StateLabel, Gauge>,
     commissions: Family<KindLabel, Counter>,
     ingest_depth: Gauge,
+    clicks_queued: Gauge,
+    clicks_dropped: Counter,
     accrual_batches: Histogram,
     retries: Counter,
     maturity_last_run: Gauge,
@@ -164,6 +166,18 @@ impl Metrics {
             "ingest_queue_depth",
             "Single events (recordEvent) waiting in the ingest queues for a worker",
             ingest_depth.clone(),
+        );
+        let clicks_queued = Gauge::default();
+        registry.register(
+            "link_clicks_queued",
+            "Short links' clicks answered and waiting in this replica's queue to be written",
+            clicks_queued.clone(),
+        );
+        let clicks_dropped = Counter::default();
+        registry.register(
+            "link_clicks_dropped",
+            "Short links' clicks dropped because the queue was full (the visitor was still sent on)",
+            clicks_dropped.clone(),
         );
         let accrual_batches = Histogram::new(BATCH_BUCKETS);
         registry.register(
@@ -227,6 +241,8 @@ impl Metrics {
             pool,
             commissions,
             ingest_depth,
+            clicks_queued,
+            clicks_dropped,
             accrual_batches,
             retries,
             maturity_last_run,
@@ -354,6 +370,8 @@ pub struct States {
     /// Idle, in use and most connections of the pool.
     pub pool: (i64, i64, i64),
     pub ingest_depth: i64,
+    /// Clicks queued, and dropped since start.
+    pub clicks: (i64, u64),
     pub subscriptions: i64,
     /// `None`: the database did not answer in time; the last figure stays.
     pub webhook_backlog: Option<i64>,
@@ -367,6 +385,9 @@ impl Metrics {
             self.pool.get_or_create(&StateLabel { state }).set(value);
         }
         self.ingest_depth.set(states.ingest_depth);
+        self.clicks_queued.set(states.clicks.0);
+        let dropped = states.clicks.1.saturating_sub(self.clicks_dropped.get());
+        self.clicks_dropped.inc_by(dropped);
         self.subscriptions.set(states.subscriptions);
         if let Some(backlog) = states.webhook_backlog {
             self.webhook_backlog.set(backlog);

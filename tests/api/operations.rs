@@ -504,6 +504,8 @@ async fn every_metric_family_is_in_the_first_scrape_at_zero() {
         "revshare_db_pool_connections",
         "revshare_commissions_written_total",
         "revshare_ingest_queue_depth",
+        "revshare_link_clicks_queued",
+        "revshare_link_clicks_dropped_total",
         "revshare_maturity_last_run_timestamp_seconds",
         "revshare_webhook_deliveries_total",
         "revshare_webhook_backlog",
