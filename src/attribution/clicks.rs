@@ -98,7 +98,7 @@ pub async fn record(
                 tenant_id,
                 &code.partner_id,
                 &campaign,
-                ip_hash.as_deref(),
+                ip_hash.as_deref().map(|hash| (hash, 0)),
                 landing.as_deref(),
                 now,
             )

@@ -88,13 +88,18 @@ pub async fn at_click(
     tenant_id: &str,
     partner_id: &str,
     campaign: &campaign::Model,
-    ip_hash: Option<&str>,
+    ip: Option<(&str, i64)>,
     landing_url: Option<&str>,
     now: DateTime<Utc>,
 ) -> ApiResult<ClickVerdict> {
+    // `ip`: the address's hash, and its clicks for the partner written in
+    // this batch but not yet inserted (a batch of clicks inserts them
+    // together at its end).
+    let ip_hash = ip.map(|(hash, _)| hash);
     // The policy and both signals' evidence in one statement: a click is
     // the hottest anonymous write, and each statement more costs it.
-    let evidence = click_evidence(conn, tenant_id, partner_id, ip_hash, now).await?;
+    let mut evidence = click_evidence(conn, tenant_id, partner_id, ip_hash, now).await?;
+    evidence.clicks += ip.map_or(0, |(_, pending)| pending);
     let rules = policy::from_packed(evidence.rules.as_deref());
     let on = |signal: FraudSignal| {
         rules

@@ -3,13 +3,14 @@
 //! one transaction a batch.
 //!
 //! For each click of a batch, in order: its address hashed with the
-//! tenant's key (the address itself is never stored), §21's click signals
-//! (a click past the click-spam threshold is flagged and written nowhere),
-//! the click row (§15's, which a customer arriving with its id is
-//! attributed by), and whether its visitor (a keyed hash of address and
-//! user agent) is new to the link this hour — only then is it counted:
-//! the link's and its code's counters and the day's rollups
-//! (`link_stats`), summed over the batch before they are written.
+//! tenant's key (the address itself is never stored) and §21's click
+//! signals (one statement; the batch's own earlier clicks from the address
+//! count toward the click-spam threshold, past which a click is flagged
+//! and written nowhere). Then, a statement a chunk: the click rows (§15's,
+//! which a customer arriving with its id is attributed by), and the
+//! visits — a visitor (a keyed hash of address and user agent) new to the
+//! link this hour is counted: the link's and its code's counters and the
+//! day's rollups (`link_stats`), summed over the batch.
 //!
 //! The queue is in memory and bounded ([`QUEUE`]): a click that finds it
 //! full is dropped and counted (the `link_clicks_dropped` metric, beside
@@ -160,6 +161,12 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen]) -> ApiResult<()> {
             let mut rollups: BTreeMap<(String, &'static str, chrono::NaiveDate, String), i64> =
                 BTreeMap::new();
             let now = crate::db::now();
+            // First each click's evidence, in order (a batch's own clicks
+            // from an address count toward its threshold)...
+            let mut pending: HashMap<(String, &str), i64> = HashMap::new();
+            let mut rows = Vec::new();
+            let mut raised = Vec::new();
+            let mut kept: Vec<(&Seen, (String, String, i64))> = Vec::new();
             for one in seen {
                 let link = &*one.link;
                 let Some(campaign) = campaigns.get(link.campaign_id.as_str()) else {
@@ -173,12 +180,18 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen]) -> ApiResult<()> {
                     ),
                     None => None,
                 };
+                let earlier = ip_hash.as_ref().map_or(0, |hash| {
+                    pending
+                        .get(&(hash.clone(), link.partner_id.as_str()))
+                        .copied()
+                        .unwrap_or(0)
+                });
                 let verdict = crate::fraud::signals::at_click(
                     conn,
                     &link.tenant_id,
                     &link.partner_id,
                     campaign,
-                    ip_hash.as_deref(),
+                    ip_hash.as_deref().map(|hash| (hash, earlier)),
                     Some(&one.landing_url),
                     now,
                 )
@@ -187,8 +200,16 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen]) -> ApiResult<()> {
                     crate::fraud::raise_all(&txn, verdict.raise, now).await?;
                     continue;
                 }
-                let agent = visit::agent(one.user_agent.as_deref());
-                click::Entity::insert(click::ActiveModel {
+                if let Some(hash) = &ip_hash {
+                    *pending
+                        .entry((hash.clone(), link.partner_id.as_str()))
+                        .or_default() += 1;
+                }
+                raised.extend(crate::fraud::signals::of_click(
+                    verdict.raise,
+                    &one.click_id,
+                ));
+                rows.push(click::ActiveModel {
                     id: Set(one.click_id.clone()),
                     tenant_id: Set(link.tenant_id.clone()),
                     referral_code_id: Set(link.referral_code_id.clone()),
@@ -199,15 +220,7 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen]) -> ApiResult<()> {
                         .map(|ua| cut(ua, crate::attribution::clicks::MAX_USER_AGENT_BYTES))),
                     ip_hash: Set(ip_hash),
                     created_at: Set(one.at),
-                })
-                .exec_without_returning(conn)
-                .await?;
-                let raise = crate::fraud::signals::of_click(verdict.raise, &one.click_id);
-                crate::fraud::raise_all(&txn, raise, now).await?;
-                let entry = counts
-                    .entry((link.link_id.as_str(), link.referral_code_id.as_str()))
-                    .or_default();
-                entry.recorded += 1;
+                });
                 let visitor = format!(
                     "{}\n{}",
                     network.map(|ip| ip.to_string()).unwrap_or_default(),
@@ -215,27 +228,30 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen]) -> ApiResult<()> {
                 );
                 let visitor =
                     crate::attribution::clicks::hashed(conn, &link.tenant_id, &visitor).await?;
-                let new_visitor = link_visit::Entity::insert(link_visit::ActiveModel {
-                    link_id: Set(link.link_id.clone()),
-                    visitor: Set(visitor),
-                    hour: Set(one.at.timestamp().div_euclid(3600)),
-                })
-                .on_conflict(
-                    OnConflict::columns([
-                        link_visit::Column::LinkId,
-                        link_visit::Column::Visitor,
-                        link_visit::Column::Hour,
-                    ])
-                    .do_nothing()
-                    .to_owned(),
-                )
-                .exec_without_returning(conn)
-                .await?
-                    > 0;
-                if !new_visitor {
+                let hour = one.at.timestamp().div_euclid(3600);
+                kept.push((one, (link.link_id.clone(), visitor, hour)));
+            }
+            // ...then the clicks, their flags and their visits, each in
+            // one statement a chunk.
+            for chunk in rows.chunks(WRITE_CHUNK) {
+                click::Entity::insert_many(chunk.to_vec())
+                    .exec_without_returning(conn)
+                    .await?;
+            }
+            crate::fraud::raise_all(&txn, raised, now).await?;
+            let mut new_visits = new_visits(conn, kept.iter().map(|(_, visit)| visit)).await?;
+            for (one, visit) in &kept {
+                let link = &*one.link;
+                let entry = counts
+                    .entry((link.link_id.as_str(), link.referral_code_id.as_str()))
+                    .or_default();
+                entry.recorded += 1;
+                // The visitor's first click of the hour is counted.
+                if !new_visits.remove(visit) {
                     continue;
                 }
                 entry.counted += 1;
+                let agent = visit::agent(one.user_agent.as_deref());
                 let zone = zones
                     .get(link.tenant_id.as_str())
                     .copied()
@@ -264,6 +280,65 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen]) -> ApiResult<()> {
         })
     })
     .await
+}
+
+/// Rows a statement inserts at most.
+const WRITE_CHUNK: usize = 500;
+
+/// Inserts the visits (link, visitor, hour) not seen before and answers
+/// those it inserted: one statement a chunk, `RETURNING` what was new.
+async fn new_visits<'a>(
+    conn: &impl ConnectionTrait,
+    visits: impl Iterator<Item = &'a (String, String, i64)>,
+) -> ApiResult<std::collections::HashSet<(String, String, i64)>> {
+    let mut distinct: Vec<&(String, String, i64)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for visit in visits {
+        if seen.insert(visit) {
+            distinct.push(visit);
+        }
+    }
+    let mut new = std::collections::HashSet::new();
+    for chunk in distinct.chunks(WRITE_CHUNK) {
+        let mut insert = sea_orm::sea_query::Query::insert();
+        insert
+            .into_table(link_visit::Entity)
+            .columns([
+                link_visit::Column::LinkId,
+                link_visit::Column::Visitor,
+                link_visit::Column::Hour,
+            ])
+            .on_conflict(
+                OnConflict::columns([
+                    link_visit::Column::LinkId,
+                    link_visit::Column::Visitor,
+                    link_visit::Column::Hour,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .returning(sea_orm::sea_query::Query::returning().columns([
+                link_visit::Column::LinkId,
+                link_visit::Column::Visitor,
+                link_visit::Column::Hour,
+            ]));
+        for (link, visitor, hour) in chunk {
+            insert.values_panic([
+                link.as_str().into(),
+                visitor.as_str().into(),
+                (*hour).into(),
+            ]);
+        }
+        let statement = conn.get_database_backend().build(&insert);
+        for row in conn.query_all_raw(statement).await? {
+            new.insert((
+                row.try_get::<String>("", "link_id")?,
+                row.try_get::<String>("", "visitor")?,
+                row.try_get::<i64>("", "hour")?,
+            ));
+        }
+    }
+    Ok(new)
 }
 
 /// Each tenant's time zone.

@@ -738,14 +738,15 @@ async fn every_referral_code_is_a_short_link(app: TestApp) {
     let admin = app.admin();
     let jane = partner_at(&app, "Jane", 10).await;
     set_up_links(&app, acme_settings()).await;
-    let create_code =
-        "mutation($input: CreateReferralCodeInput!) { createReferralCode(input: $input) { code } }";
-    app.ok(
-        &admin,
-        create_code,
-        json!({ "input": { "partnerId": jane, "code": "spring-jane" } }),
-    )
-    .await;
+    let create_code = "mutation($input: CreateReferralCodeInput!) { createReferralCode(input: $input) { id code } }";
+    let code = app
+        .ok(
+            &admin,
+            create_code,
+            json!({ "input": { "partnerId": jane, "code": "spring-jane" } }),
+        )
+        .await["createReferralCode"]["id"]
+        .clone();
     let links = app.ok(&admin, LINKS, json!({ "id": jane })).await;
     assert_eq!(
         links["partner"]["links"]["nodes"],
@@ -767,6 +768,18 @@ async fn every_referral_code_is_a_short_link(app: TestApp) {
         )
         .await;
     assert_eq!(field(&error), "input.code", "{error}");
+    // Archiving the code archives its link: 404 at once.
+    let archive = "mutation($id: ID!) { archiveReferralCode(id: $id) { archivedAt } }";
+    app.ok(&admin, archive, json!({ "id": code })).await;
+    assert_eq!(
+        get(&app, "/spring-jane", "203.0.113.9", CHROME_MAC).await,
+        (404, None)
+    );
+    let links = app.ok(&admin, LINKS, json!({ "id": jane })).await;
+    assert!(
+        links["partner"]["links"]["nodes"][0]["archivedAt"].is_string(),
+        "{links}"
+    );
 }
 
 async fn clicks_queued_when_a_replica_stops_cleanly_are_all_written(app: TestApp) {

@@ -274,7 +274,12 @@ impl AttributionMutation {
             code: input.code,
             coupon_code: input.coupon_code,
         };
-        ReferralCode::shown(ctx, codes::create(db(ctx)?, policy.tenant_id(), new).await?)
+        let made = codes::create(db(ctx)?, policy.tenant_id(), new).await?;
+        // Its short link answers at once on this replica.
+        if let Ok(links) = ctx.data::<crate::links::Links>() {
+            links.changed();
+        }
+        ReferralCode::shown(ctx, made)
     }
 
     /// Archives a code: it attributes nothing new; what it attributed
@@ -288,6 +293,9 @@ impl AttributionMutation {
         let rows = policy.rows(None, &[Scope::PartnersWrite])?;
         forget_reads(ctx)?;
         let archived = codes::archive(db(ctx)?, policy.tenant_id(), &id, rows.partner()).await?;
+        if let Ok(links) = ctx.data::<crate::links::Links>() {
+            links.changed();
+        }
         Ok(ReferralCode::shown(ctx, archived)?)
     }
 
