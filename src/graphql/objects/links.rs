@@ -2,8 +2,9 @@
 //! tell, and a group's link settings. A link is read by whoever reads its
 //! partner's referral codes (a partner token: its own).
 
-use super::{Partner, PartnerLink, Seen};
+use super::{Partner, Seen};
 use crate::auth::access::Column as C;
+use crate::auth::visible::Visible;
 use crate::error::ApiResult;
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{db, loader, page_args, policy, principal};
@@ -14,6 +15,21 @@ use crate::links::stats::{self, Dimension, Of};
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::partner_link;
+
+/// A partner's short link (SPEC §30).
+pub struct PartnerLink(pub Visible<partner_link::Model>);
+
+impl Seen for PartnerLink {
+    type Row = partner_link::Model;
+
+    fn made(row: Visible<partner_link::Model>) -> Self {
+        PartnerLink(row)
+    }
+
+    fn visible(&self) -> &Visible<partner_link::Model> {
+        &self.0
+    }
+}
 
 /// What clicks are told by.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]

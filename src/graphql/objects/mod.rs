@@ -84,7 +84,6 @@ pub struct PartnerApplication {
 pub use attribution::HeldReason;
 pub use currencies::Conversion;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
-pub use links::{LinkDimension, LinkSettings, LinkStat, LinkUtm};
 pub use mail::ApplicationAnswer;
 pub use payouts::StripeConnect;
 pub use tax::{Address, TaxForm1099, TaxPayer, TaxPayment, TaxReporting, TaxYear, form_for};
@@ -97,9 +96,6 @@ pub struct FraudRule(pub crate::fraud::policy::Rule);
 
 /// A partner's referral code in a campaign.
 pub struct ReferralCode(pub Visible<entity::referral_code::Model>);
-
-/// A partner's short link (SPEC §30).
-pub struct PartnerLink(pub Visible<entity::partner_link::Model>);
 
 /// A visit of a referral link, with its code.
 pub struct Click(pub Visible<crate::attribution::clicks::Clicked>);
@@ -622,7 +618,6 @@ seen!(
     Campaign => Arc<campaign::Model>,
     FraudFlag => entity::fraud_flag::Model,
     ReferralCode => entity::referral_code::Model,
-    PartnerLink => entity::partner_link::Model,
     Tenant => crate::auth::Tenant,
     Click => crate::attribution::clicks::Clicked,
     Customer => entity::attribution::Model,

@@ -61,7 +61,7 @@ pub enum Node {
     PartnerApplication(PartnerApplication),
     PartnerCommission(PartnerCommission),
     PartnerGroup(PartnerGroup),
-    PartnerLink(crate::graphql::objects::PartnerLink),
+    PartnerLink(crate::graphql::objects::links::PartnerLink),
     PartnershipRequest(PartnershipRequest),
     Payout(Payout),
     PayoutRun(PayoutRun),
@@ -345,7 +345,9 @@ async fn by_row(
         Kind::PartnerLink => match nodes::row::<entity::partner_link::Entity>(conn, tenant, id)
             .await?
         {
-            Some(row) => found::<crate::graphql::objects::PartnerLink>(ctx, row, Node::PartnerLink),
+            Some(row) => {
+                found::<crate::graphql::objects::links::PartnerLink>(ctx, row, Node::PartnerLink)
+            }
             None => Ok(None),
         },
         // Its payee's partners and the staff who read tax, as
