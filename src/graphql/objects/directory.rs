@@ -160,7 +160,7 @@ impl Partner {
         first: Option<i32>,
         #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
         after: Option<String>,
-    ) -> ApiResult<crate::graphql::connection::ListConnection<super::links::PartnerLink>> {
+    ) -> ApiResult<crate::graphql::connection::ListConnection<super::PartnerLink>> {
         let row = self.0.read(C::Codes)?;
         super::links::links_of(ctx, row, first, after).await
     }
@@ -172,8 +172,8 @@ impl Partner {
         ctx: &Context<'_>,
         #[graphql(desc = "The first day.")] from: crate::graphql::scalars::Date,
         #[graphql(desc = "The last day.")] to: crate::graphql::scalars::Date,
-        #[graphql(desc = "What the clicks are told by.")] by: super::links::LinkDimension,
-    ) -> ApiResult<Vec<super::links::LinkStat>> {
+        #[graphql(desc = "What the clicks are told by.")] by: super::LinkDimension,
+    ) -> ApiResult<Vec<super::LinkStat>> {
         let row = self.0.read(C::Codes)?;
         let of = crate::links::stats::Of::Partner(&row.id);
         super::links::link_stats(ctx, &row.tenant_id, of, from, to, by).await
@@ -557,7 +557,7 @@ impl PartnerGroup {
     }
 
     /// How its partners' short links work (SPEC §30).
-    async fn links(&self) -> ApiResult<super::links::LinkSettings> {
+    async fn links(&self) -> ApiResult<super::LinkSettings> {
         let row = self.0.read(C::Details)?;
         Ok(crate::links::settings::LinkSettings::of(row.link_settings.as_deref()).into())
     }

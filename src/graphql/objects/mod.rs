@@ -13,7 +13,7 @@ mod directory;
 mod events;
 mod fraud;
 mod ledger;
-pub(crate) mod links;
+mod links;
 mod mail;
 mod payouts;
 mod plan_fields;
@@ -84,6 +84,7 @@ pub struct PartnerApplication {
 pub use attribution::HeldReason;
 pub use currencies::Conversion;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
+pub use links::{LinkDimension, LinkSettings, LinkStat, PartnerLink};
 pub use mail::ApplicationAnswer;
 pub use payouts::StripeConnect;
 pub use tax::{Address, TaxForm1099, TaxPayer, TaxPayment, TaxReporting, TaxYear, form_for};

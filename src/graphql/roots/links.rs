@@ -5,8 +5,7 @@
 use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{db, forget_reads, policy};
-use crate::graphql::objects::Seen;
-use crate::graphql::objects::links::PartnerLink;
+use crate::graphql::objects::{PartnerLink, Seen};
 use crate::links::Links;
 use crate::links::manage::{self, NewLink};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};

@@ -61,7 +61,7 @@ pub enum Node {
     PartnerApplication(PartnerApplication),
     PartnerCommission(PartnerCommission),
     PartnerGroup(PartnerGroup),
-    PartnerLink(crate::graphql::objects::links::PartnerLink),
+    PartnerLink(crate::graphql::objects::PartnerLink),
     PartnershipRequest(PartnershipRequest),
     Payout(Payout),
     PayoutRun(PayoutRun),
@@ -345,9 +345,7 @@ async fn by_row(
         Kind::PartnerLink => match nodes::row::<entity::partner_link::Entity>(conn, tenant, id)
             .await?
         {
-            Some(row) => {
-                found::<crate::graphql::objects::links::PartnerLink>(ctx, row, Node::PartnerLink)
-            }
+            Some(row) => found::<crate::graphql::objects::PartnerLink>(ctx, row, Node::PartnerLink),
             None => Ok(None),
         },
         // Its payee's partners and the staff who read tax, as
