@@ -19,7 +19,8 @@ const CREATE = `mutation NewCode($input: CreateReferralCodeInput!) {
   createReferralCode(input: $input) { id code }
 }`;
 
-function Copy({ text, label }) {
+/** A button that copies `text` (`label` names it for screen readers). */
+export function Copy({ text, label }) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     try {

@@ -2,6 +2,7 @@
 // its QR code to download — a new one, and what the last 30 days of clicks
 // tell: a day's clicks, top countries, devices and referrers.
 import { html, useState } from './lib.js';
+import { Copy } from './page-codes.js';
 import { download, gql } from './api.js';
 import { zone } from './zone.js';
 import { Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
@@ -31,22 +32,6 @@ function lastDays() {
   const [y, m, d] = today.split('-').map(Number);
   const first = new Date(Date.UTC(y, m - 1, d - (DAYS - 1))).toISOString().slice(0, 10);
   return { from: first, to: today };
-}
-
-function Copy({ text, label }) {
-  const [copied, setCopied] = useState(false);
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2_000);
-    } catch {
-      setCopied(false);
-    }
-  };
-  return html`
-    <button type="button" class="secondary small" onClick=${copy}>${copied ? 'Copied' : 'Copy'}<span class="visually-hidden"> ${label}</span></button>
-    <span class="visually-hidden" role="status">${copied ? `${label} copied` : ''}</span>`;
 }
 
 /** A day's clicks as bars, and the same numbers as a table. */

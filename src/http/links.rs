@@ -235,12 +235,9 @@ pub async fn qr(
     else {
         return not_found();
     };
-    let short = match crate::tenants::link_domains(conn, policy.tenant_id()).await {
-        Ok(domains) => match domains.first() {
-            Some(host) => format!("https://{host}/{}", link.link_key),
-            None => state.public_url(&format!("/l/{}/{}", policy.tenant_id(), link.link_key)),
-        },
-        Err(err) => return super::error_response(err),
+    let short = match state.links.first_domain(policy.tenant_id()).await {
+        Some(host) => format!("https://{host}/{}", link.link_key),
+        None => state.public_url(&format!("/l/{}/{}", policy.tenant_id(), link.link_key)),
     };
     let text = format!("{short}?qr=1");
     let (body, kind, name) = match svg {

@@ -99,11 +99,34 @@ impl Links {
 
     /// The tenant whose link domain `host` is (lower case, no port).
     pub async fn tenant_of_host(&self, host: &str) -> ApiResult<Option<String>> {
+        self.read_hosts().await;
+        let hosts = self.0.hosts.read().unwrap_or_else(|e| e.into_inner());
+        Ok(hosts.tenants.get(host).cloned())
+    }
+
+    /// The tenant's link domain its links are shared on (the first in
+    /// order, as `Tenant.linkDomains` lists them), from memory: a page of
+    /// links reads no statement for it.
+    pub async fn first_domain(&self, tenant_id: &str) -> Option<String> {
+        self.read_hosts().await;
+        let hosts = self.0.hosts.read().unwrap_or_else(|e| e.into_inner());
+        hosts
+            .tenants
+            .iter()
+            .filter(|(_, tenant)| *tenant == tenant_id)
+            .map(|(host, _)| host)
+            .min()
+            .cloned()
+    }
+
+    /// Reads the link domains again when what is kept is older than
+    /// [`KEPT`].
+    async fn read_hosts(&self) {
         let fresh = |hosts: &Hosts| hosts.read_at.is_some_and(|at| at.elapsed() < KEPT);
         {
             let hosts = self.0.hosts.read().unwrap_or_else(|e| e.into_inner());
             if fresh(&hosts) {
-                return Ok(hosts.tenants.get(host).cloned());
+                return;
             }
         }
         // One request reads them again; the others answer from what was
@@ -136,8 +159,6 @@ impl Links {
                 }
             }
         }
-        let hosts = self.0.hosts.read().unwrap_or_else(|e| e.into_inner());
-        Ok(hosts.tenants.get(host).cloned())
     }
 
     /// The tenant's live link by its key (lower case).

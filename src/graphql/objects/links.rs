@@ -128,8 +128,11 @@ impl From<Settings> for LinkSettings {
 /// The short URL of a key: on the tenant's first link domain, else on
 /// revshare's own host (`/l/{tenantId}/{key}`).
 pub async fn short_url(ctx: &Context<'_>, tenant_id: &str, key: &str) -> ApiResult<String> {
-    let domains = crate::tenants::link_domains(db(ctx)?.conn(), tenant_id).await?;
-    Ok(match domains.first() {
+    let first = match ctx.data_opt::<crate::links::Links>() {
+        Some(links) => links.first_domain(tenant_id).await,
+        None => None,
+    };
+    Ok(match first {
         Some(host) => format!("https://{host}/{key}"),
         None => ctx
             .data_opt::<crate::graphql::roots::portal::PublicUrl>()
