@@ -25,6 +25,8 @@ pub struct Model {
     pub auto_approve_applications: bool,
     /// `false`: clicks from paid ads are flagged (`PAID_AD_CLICK`).
     pub allow_paid_ads: bool,
+    /// Its spend cap (SPEC §31), as JSON; none: no cap.
+    pub cap: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

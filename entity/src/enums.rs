@@ -46,6 +46,9 @@ stored!(
         Adjustment = "ADJUSTMENT",
         /// A tier's one-time bonus, the first time it is reached in a period.
         Bonus = "BONUS",
+        /// Earned by a partner on a commission of a partner it recruited
+        /// (SPEC §31); it follows that commission.
+        Referral = "REFERRAL",
     }
 );
 

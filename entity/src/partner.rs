@@ -21,6 +21,12 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// The smallest payout per currency, as JSON (`[{"currency", "amountMinor"}]`).
     pub minimum_payout: Option<String>,
+    /// The partner that recruited it (SPEC §31, one level).
+    pub referred_by: Option<String>,
+    /// Its first commission: a referral rule's `maxMonths` counts from it.
+    pub referral_started_at: Option<DateTimeUtc>,
+    /// When its commissions reached its referrer's threshold (paid once).
+    pub referral_threshold_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,11 @@ pub struct Model {
     pub minimum_payout: Option<String>,
     /// The group's link settings (SPEC §30), as JSON; none: the defaults.
     pub link_settings: Option<String>,
+    /// What its partners earn on the partners they recruit (SPEC §31), as
+    /// JSON; none: nothing.
+    pub referral: Option<String>,
+    /// Its spend cap (SPEC §31), as JSON; none: no cap.
+    pub cap: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

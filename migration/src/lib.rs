@@ -42,6 +42,7 @@ mod m20261209_000032_sign_in_requests;
 mod m20261210_000033_tax_profile_details;
 mod m20261211_000034_tax_year;
 mod m20261212_000035_partner_links;
+mod m20261213_000036_referrals_and_caps;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -87,6 +88,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000033_tax_profile_details::Migration),
             Box::new(m20261211_000034_tax_year::Migration),
             Box::new(m20261212_000035_partner_links::Migration),
+            Box::new(m20261213_000036_referrals_and_caps::Migration),
         ]
     }
 }

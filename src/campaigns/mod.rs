@@ -193,6 +193,7 @@ pub async fn insert(
         application_questions: Set(questions_json(&new.application_questions)),
         auto_approve_applications: Set(new.auto_approve_applications),
         allow_paid_ads: Set(new.allow_paid_ads),
+        cap: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };

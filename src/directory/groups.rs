@@ -166,6 +166,8 @@ pub async fn insert(
         updated_at: Set(now),
         minimum_payout: Set(None),
         link_settings: Set(None),
+        referral: Set(None),
+        cap: Set(None),
     };
     partner_group::Entity::insert(model)
         .exec_with_returning(conn)

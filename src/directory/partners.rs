@@ -179,6 +179,9 @@ pub async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
         minimum_payout: Set(None),
+        referred_by: Set(None),
+        referral_started_at: Set(None),
+        referral_threshold_at: Set(None),
     };
     let partner = partner::Entity::insert(model)
         .exec_with_returning(conn)

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod codec;
 pub mod countries;
 pub mod deals;
+pub mod engagement;
 pub mod fx;
 pub mod money;
 pub mod plans;

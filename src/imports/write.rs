@@ -348,6 +348,9 @@ async fn partner_of(
         created_at: Set(row.since.filter(|at| *at < now).unwrap_or(now)),
         updated_at: Set(now),
         minimum_payout: Set(program::minimum_of(&row.key, minimum.as_ref(), counts)),
+        referred_by: Set(None),
+        referral_started_at: Set(None),
+        referral_threshold_at: Set(None),
     };
     let made = partners::insert_checked(conn, model).await?;
     if let Some(key) = &made.email_key {

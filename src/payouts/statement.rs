@@ -237,6 +237,7 @@ fn kind(kind: CommissionKind) -> &'static str {
         CommissionKind::Clawback => "Clawback",
         CommissionKind::Adjustment => "Adjustment",
         CommissionKind::Bonus => "Bonus",
+        CommissionKind::Referral => "Referral",
     }
 }
 

@@ -35,6 +35,9 @@ pub enum CommissionKind {
     Adjustment,
     /// A tier's one-time bonus, the first time it is reached in a period.
     Bonus,
+    /// Earned on a commission of a partner this partner recruited (SPEC
+    /// §31); approved, paid and reversed with that commission.
+    Referral,
 }
 
 /// Why a commission was reversed or an event refunded.
