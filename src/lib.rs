@@ -26,6 +26,9 @@
 //! - [`directory`], [`campaigns`], [`tenants`]: groups, partners and
 //!   categories; campaigns, enrollment and snapshots; provisioning.
 //! - [`tiers`]: tiered commissions and the tier book applied at accrual.
+//! - [`engagement`]: partners who bring partners and spend caps — who
+//!   recruited whom, referral rules and the rewards they write beside a
+//!   recruit's commissions, caps and the cut at accrual.
 //! - [`fx`]: a tenant's exchange rates, as imported.
 //! - [`ledger`]: the event path, accrual of sales and leads, refunds,
 //!   approvals, reversals, maturity.
@@ -76,6 +79,7 @@ pub mod db;
 pub mod deals;
 pub mod demo;
 pub mod directory;
+pub mod engagement;
 pub mod engine;
 pub mod error;
 pub mod events;

@@ -84,6 +84,8 @@ async function submit(event) {
     country: value('country') || null,
     answers,
     website2: form.elements.website2.value || null,
+    // The partner whose link or code sent the applicant: its referrer.
+    via: new URLSearchParams(location.search).get('via') || null,
   };
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;

@@ -75,6 +75,10 @@ stored!(
         DealStage = "DEAL_STAGE",
         /// A payment on a deal.
         DealPayment = "DEAL_PAYMENT",
+        /// What earned a partner a reward no sale of its own did: a
+        /// commission of a partner it recruited (SPEC §31). No money
+        /// changed hands on it.
+        Reward = "REWARD",
     }
 );
 

@@ -29,6 +29,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub confirmed_at: Option<DateTimeUtc>,
     pub decided_at: Option<DateTimeUtc>,
+    /// The partner whose code or link sent the applicant (`?via=`).
+    pub referred_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

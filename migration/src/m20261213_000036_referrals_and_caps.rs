@@ -4,6 +4,9 @@
 //!   `referral_started_at`: its first commission, from which a referral
 //!   rule's `maxMonths` counts; `referral_threshold_at`: when its
 //!   commissions reached its referrer's threshold (paid once);
+//! - `partner_applications.referred_by`: the partner whose code or link
+//!   sent the applicant to the join page (`?via=`), its referrer once it
+//!   is approved;
 //! - `partner_groups.referral`: the group's referral rule (JSON; none:
 //!   its partners earn nothing on their recruits);
 //! - `partner_groups.cap`, `campaigns.cap`: a spend cap (JSON; none: no cap);
@@ -23,6 +26,7 @@ fn up_statements(timestamp: &str) -> Vec<String> {
         format!("ALTER TABLE partners ADD COLUMN referral_started_at {timestamp} NULL"),
         format!("ALTER TABLE partners ADD COLUMN referral_threshold_at {timestamp} NULL"),
         "CREATE INDEX partners_referred_by ON partners (referred_by, id)".into(),
+        "ALTER TABLE partner_applications ADD COLUMN referred_by varchar NULL".into(),
         "ALTER TABLE partner_groups ADD COLUMN referral varchar NULL".into(),
         "ALTER TABLE partner_groups ADD COLUMN cap varchar NULL".into(),
         "ALTER TABLE campaigns ADD COLUMN cap varchar NULL".into(),
@@ -39,6 +43,7 @@ const DOWN: &[&str] = &[
     "ALTER TABLE campaigns DROP COLUMN cap",
     "ALTER TABLE partner_groups DROP COLUMN cap",
     "ALTER TABLE partner_groups DROP COLUMN referral",
+    "ALTER TABLE partner_applications DROP COLUMN referred_by",
     "DROP INDEX partners_referred_by",
     "ALTER TABLE partners DROP COLUMN referral_threshold_at",
     "ALTER TABLE partners DROP COLUMN referral_started_at",

@@ -16,7 +16,7 @@ use chrono::Duration;
 use entity::enums::{ApplicationStatus, CampaignStatus, PartnerStatus, PartnerType};
 use entity::{campaign, partner_application, tenant};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 fn not_valid() -> ApiError {
     ApiError::NotFound("this confirmation link is not valid: apply again".into())
@@ -182,7 +182,7 @@ pub async fn decide(
 /// Records a decision on a pending application, with what follows from
 /// it, in the caller's transaction.
 async fn settle(
-    conn: &impl ConnectionTrait,
+    conn: &crate::db::Txn,
     keys: &Keys,
     application: &partner_application::Model,
     campaign: &campaign::Model,
@@ -221,6 +221,7 @@ async fn settle(
                 ApiError::BadInput { message, .. } => ApiError::bad_input("input.groupId", message),
                 other => other,
             })?;
+            super::referral::approved(conn, application, &partner, campaign).await?;
             // The link is made as the e-mail is sent: no stored message
             // holds its code.
             let content = match keys.can_mint() {

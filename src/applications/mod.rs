@@ -42,6 +42,7 @@ use sea_orm::{
 use sha2::Digest;
 
 mod decide;
+mod referral;
 pub use decide::{Decision, confirm, decide};
 
 /// Applications an hour from one client address.
@@ -71,6 +72,9 @@ pub struct Form {
     pub answers: Vec<(String, String)>,
     /// The honeypot.
     pub website2: Option<String>,
+    /// The code or link key of the partner who sent the applicant (the
+    /// join page's `?via=`).
+    pub via: Option<String>,
 }
 
 /// The form with every field checked.
@@ -130,6 +134,30 @@ fn check(form: &Form) -> ApiResult<Checked> {
         country,
         answers,
     })
+}
+
+/// The active partner whose live code (or link key: every code is one) an
+/// applicant came through; none for anything else — a stale or mistyped
+/// `?via=` never stops an application.
+async fn referrer_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    via: Option<&str>,
+) -> ApiResult<Option<String>> {
+    let Some(via) = via
+        .map(str::trim)
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+    else {
+        return Ok(None);
+    };
+    let Some(code) = crate::attribution::codes::live(conn, tenant_id, via).await? else {
+        return Ok(None);
+    };
+    let active = entity::partner::Entity::find_by_id(code.partner_id.clone())
+        .filter(entity::partner::Column::Status.eq(PartnerStatus::Active))
+        .one(conn)
+        .await?;
+    Ok(active.map(|p| p.id))
 }
 
 /// An address as compared: trimmed, lower-cased.
@@ -223,6 +251,7 @@ pub async fn submit(
                 }
             }
             let key = email_key(&checked.email);
+            let referred_by = referrer_of(conn, tenant_id, form.via.as_deref()).await?;
             let mailed = mail::outbox::sent_to_since(
                 conn,
                 tenant_id,
@@ -318,6 +347,7 @@ pub async fn submit(
                 created_at: Set(now),
                 confirmed_at: Set(None),
                 decided_at: Set(None),
+                referred_by: Set(referred_by),
             })
             .exec_without_returning(conn)
             .await?;

@@ -57,6 +57,8 @@ pub struct CampaignChanges {
     pub application_questions: Option<Vec<String>>,
     pub auto_approve_applications: Option<bool>,
     pub allow_paid_ads: Option<bool>,
+    /// Its spend cap, checked and encoded (SPEC §31; `Some(None)`: none).
+    pub cap: Option<Option<String>>,
 }
 
 /// The most questions an application form asks.
@@ -264,6 +266,9 @@ pub async fn update(
             }
             if let Some(allow) = changes.allow_paid_ads {
                 active.allow_paid_ads = Set(allow);
+            }
+            if let Some(cap) = changes.cap {
+                active.cap = Set(cap);
             }
             active.updated_at = Set(crate::db::now());
             let updated = active.update(&*txn).await?;

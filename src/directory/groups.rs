@@ -45,6 +45,10 @@ pub struct GroupChanges {
     pub minimum_payout: Option<Option<Vec<super::minimums::Minimum>>>,
     /// Its link settings, checked and encoded (SPEC §30).
     pub link_settings: Option<String>,
+    /// Its referral rule and spend cap, checked and encoded (SPEC §31;
+    /// `Some(None)`: none).
+    pub referral: Option<Option<String>>,
+    pub cap: Option<Option<String>>,
 }
 
 pub struct DeletedGroup {
@@ -224,6 +228,12 @@ pub async fn update(
             }
             if let Some(settings) = changes.link_settings {
                 active.link_settings = Set(Some(settings));
+            }
+            if let Some(referral) = changes.referral {
+                active.referral = Set(referral);
+            }
+            if let Some(cap) = changes.cap {
+                active.cap = Set(cap);
             }
             if let Some(minimums) = changes.minimum_payout {
                 active.minimum_payout = Set(super::minimums::encode(minimums.as_deref()));

@@ -106,6 +106,7 @@ pub struct Mutation(
     roots::rails::RailMutation,
     roots::tax::TaxMutation,
     roots::links::LinkMutation,
+    roots::engagement::EngagementMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`

@@ -265,6 +265,16 @@ async fn locked_event(
         }
     };
     let event = found.ok_or_else(|| ApiError::not_found("event"))?;
+    if event.kind == EventKind::Reward {
+        let field = match event_ref {
+            EventRef::Id(_) => "input.eventId",
+            EventRef::ExternalId(_) => "input.eventExternalId",
+        };
+        return Err(ApiError::bad_input(
+            field,
+            "a referral reward received no money: it follows the commission it came from",
+        ));
+    }
     if event.kind == EventKind::DealStage {
         let field = match event_ref {
             EventRef::Id(_) => "input.eventId",

@@ -26,6 +26,17 @@ fn all_in(
     if let Some(row) = rows.iter().find(|r| r.status != from) {
         return Err(conflict(row, to));
     }
+    // A referral reward is approved with the commission it came from.
+    if to == CommissionStatus::Approved
+        && let Some(row) = rows
+            .iter()
+            .find(|r| r.kind == CommissionKind::Referral && r.original_id.is_some())
+    {
+        return Err(ApiError::Conflict(format!(
+            "commission {} is a referral reward: it is approved with the commission it came from",
+            row.id
+        )));
+    }
     // A spiff pays a person: it is approved once that person is named.
     if to == CommissionStatus::Approved
         && let Some(row) = rows.iter().find(|r| r.recipient_pending)

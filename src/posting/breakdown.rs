@@ -8,6 +8,7 @@
 //! before the tag existed are group-rule lines without it, and still read.
 
 use crate::engine::RuleType;
+use crate::engine::engagement::{CapPer, CapPeriod, ReferralTrigger};
 use crate::engine::plans::{Trigger, ValueSource};
 use crate::engine::tiers::Action;
 use rust_decimal::Decimal;
@@ -25,6 +26,8 @@ pub enum BreakdownLine {
     TierBonus(TierBonusLine),
     Imported(ImportedLine),
     TransferReversed(TransferReversedLine),
+    Referral(ReferralLine),
+    CapCut(CapCutLine),
 }
 
 /// A partner-group rule (SPEC §5) that contributed.
@@ -119,6 +122,49 @@ pub struct TransferReversedLine {
     pub amount: Decimal,
 }
 
+/// A referrer's reward (SPEC §31) on a commission of a partner it
+/// recruited: the commission it follows, and what it was taken of.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReferralLine {
+    /// The recruit's commission it came from (and follows); none for a
+    /// reward on the recruit's approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commission_id: Option<String>,
+    /// The recruit.
+    pub partner_id: String,
+    pub trigger: ReferralTrigger,
+    /// `COMMISSION`, `SALE`: the percentage taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<Decimal>,
+    /// What the percentage was taken of (the commission, or the sale); a
+    /// threshold: the recruit's commissions once it was reached.
+    pub base: Decimal,
+    pub amount: Decimal,
+}
+
+/// Where a spend cap is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapSetOn {
+    PartnerGroup,
+    Campaign,
+}
+
+/// A spend cap (SPEC §31) cut the commission to what was left of it:
+/// `amount` is the (negative) difference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CapCutLine {
+    pub scope: CapSetOn,
+    /// The group or the campaign.
+    pub owner_id: String,
+    pub cap: Decimal,
+    pub period: CapPeriod,
+    pub per: CapPer,
+    /// What was left of the cap before this commission.
+    pub left: Decimal,
+    pub amount: Decimal,
+}
+
 impl BreakdownLine {
     pub fn amount(&self) -> Decimal {
         match self {
@@ -129,6 +175,8 @@ impl BreakdownLine {
             BreakdownLine::TierBonus(line) => line.amount,
             BreakdownLine::Imported(line) => line.amount,
             BreakdownLine::TransferReversed(line) => line.amount,
+            BreakdownLine::Referral(line) => line.amount,
+            BreakdownLine::CapCut(line) => line.amount,
         }
     }
 }

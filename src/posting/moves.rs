@@ -6,10 +6,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::events::{DomainEventType, NewDomainEvent};
 use crate::input;
 use chrono::{DateTime, Utc};
-use entity::enums::{CommissionStatus, ReversalReason};
+use entity::enums::{CommissionKind, CommissionStatus, ReversalReason};
 use entity::{commission, commission_transition};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use std::collections::BTreeMap;
 
 /// The locked rows in the order `ids` names them: `NOT_FOUND` for the
@@ -54,7 +56,40 @@ pub(crate) fn conflict(row: &commission::Model, to: CommissionStatus) -> ApiErro
 /// Moves locked rows from `mv.from` to `mv.to`, all or nothing: a row in
 /// another status is `CONFLICT` and nothing moves. Returns the rows as they
 /// now are, in the order given.
+///
+/// A commission approved takes its referrers' rewards (SPEC §31) with it:
+/// they are locked after it, in the one lock order, and approved in the
+/// same move — whoever approves it (staff, the maturity job, a fraud
+/// flag's release).
 pub(crate) async fn apply_move(
+    conn: &impl ConnectionTrait,
+    rows: Vec<commission::Model>,
+    mv: &Move<'_>,
+) -> ApiResult<Vec<commission::Model>> {
+    let moved = move_rows(conn, rows, mv).await?;
+    if mv.from == CommissionStatus::Accrued && mv.to == CommissionStatus::Approved {
+        let sources: Vec<&str> = moved
+            .iter()
+            .filter(|row| row.kind == CommissionKind::Commission)
+            .map(|row| row.id.as_str())
+            .collect();
+        if !sources.is_empty() {
+            let followers = super::locks::commissions_where(
+                conn,
+                Condition::all()
+                    .add(commission::Column::OriginalId.is_in(sources))
+                    .add(commission::Column::Kind.eq(CommissionKind::Referral))
+                    .add(commission::Column::Status.eq(CommissionStatus::Accrued)),
+            )
+            .await?;
+            move_rows(conn, followers, mv).await?;
+        }
+    }
+    Ok(moved)
+}
+
+/// [`apply_move`] of the rows alone.
+async fn move_rows(
     conn: &impl ConnectionTrait,
     rows: Vec<commission::Model>,
     mv: &Move<'_>,

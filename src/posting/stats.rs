@@ -123,6 +123,10 @@ impl StatDeltas {
 
     /// An event recorded.
     pub(crate) fn event(&mut self, row: &event::Model) {
+        // A referrer's reward is no event of the program's (SPEC §31).
+        if row.kind == entity::enums::EventKind::Reward {
+            return;
+        }
         let key = (
             row.tenant_id.clone(),
             row.partner_id.clone(),

@@ -128,7 +128,10 @@ pub(crate) async fn follow(
         conn,
         sea_orm::Condition::all()
             .add(commission::Column::OriginalId.eq(original.id.as_str()))
-            .add(commission::Column::Kind.eq(CommissionKind::Adjustment))
+            .add(
+                commission::Column::Kind
+                    .is_in([CommissionKind::Adjustment, CommissionKind::Referral]),
+            )
             .add(commission::Column::Status.ne(CommissionStatus::Reversed)),
     )
     .await?;
@@ -141,13 +144,20 @@ pub(crate) async fn follow(
             .into_tuple()
             .all(conn)
             .await?;
+        // A referrer's reward is its referrer's money: it follows the
+        // commission, and never counts in the recruit's progress.
+        let own = adjustment.kind == CommissionKind::Adjustment;
         let revenue = adjustment.revenue_minor.unwrap_or(0);
-        followed.lowering.revenue += share.of(revenue);
+        if own {
+            followed.lowering.revenue += share.of(revenue);
+        }
         let reversible = matches!(share, Share::All)
             && adjustment.status == CommissionStatus::Accrued
             && clawed.is_empty();
         if reversible {
-            followed.lowering.payout += adjustment.amount_minor;
+            if own {
+                followed.lowering.payout += adjustment.amount_minor;
+            }
             let moved = posting::apply_move(conn, vec![adjustment], mv).await?;
             followed.reversed.extend(moved);
             continue;
@@ -157,7 +167,9 @@ pub(crate) async fn follow(
             share => share.of(adjustment.amount_minor),
         };
         if amount != 0 {
-            followed.lowering.payout += amount;
+            if own {
+                followed.lowering.payout += amount;
+            }
             let at = mv.at;
             let new = clawback(&adjustment, -amount, at, mv.reason, mv.note.clone());
             followed.clawbacks.push(posting.add(new)?);

@@ -296,6 +296,7 @@ const LAYERS: &[&[&str]] = &[
     &["campaigns"],
     &["tenants"],
     &["tiers"],
+    &["engagement"],
     &["ledger"],
     &["fraud"],
     &["attribution"],

@@ -21,6 +21,7 @@ on_both_databases!(
     the_importing_guide_runs_as_written,
     the_tax_guide_runs_as_written,
     the_links_guide_runs_as_written,
+    the_engagement_guide_pays_a_referrer_and_caps_as_written,
 );
 
 /// The stranger's path of `docs/partners.md`, with an SMTP server to
@@ -818,5 +819,65 @@ async fn the_links_guide_runs_as_written(app: TestApp) {
         read["partner"]["linkStats"].as_array().unwrap().len(),
         30,
         "every day of November"
+    );
+}
+
+async fn the_engagement_guide_pays_a_referrer_and_caps_as_written(app: TestApp) {
+    let ops = operations("docs/engagement.md");
+    assert_eq!(ops.len(), 4);
+    let admin = app.admin();
+    let ambassadors = app
+        .create_group(
+            "Ambassadors",
+            json!([{ "recurring": { "percentage": 20 } }]),
+        )
+        .await;
+    let affiliates = app
+        .create_group("Affiliates", json!([{ "recurring": { "percentage": 30 } }]))
+        .await;
+    let rule = app
+        .ok(
+            &admin,
+            &filled(&ops[0], &[("AMBASSADORS_ID", &ambassadors)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        rule["updatePartnerGroup"]["referral"],
+        json!({ "trigger": "COMMISSION", "percentage": "10", "maxMonths": 12 })
+    );
+    let jane = app
+        .create_partner(json!({ "name": "Jane", "groupId": ambassadors }))
+        .await;
+    let sam = app
+        .create_partner(json!({ "name": "Sam", "groupId": affiliates }))
+        .await;
+    let ids = [("RECRUIT_ID", sam.as_str()), ("REFERRER_ID", jane.as_str())];
+    let set = app.ok(&admin, &filled(&ops[1], &ids), json!({})).await;
+    assert_eq!(set["setReferrer"]["referredBy"]["name"], "Jane");
+    app.ok(
+        &admin,
+        "mutation($p: ID!) { recordEvent(input: { externalId: \"o-1\", partnerId: $p, customerExternalId: \"c-1\", amount: \"250.00\" }) { commissions { amount } } }",
+        json!({ "p": sam }),
+    )
+    .await;
+    let recruits = app
+        .ok(&app.partner_token(&jane), &filled(&ops[2], &ids), json!({}))
+        .await;
+    assert_eq!(recruits["partner"]["recruits"][0]["name"], "Sam");
+    assert_eq!(
+        recruits["partner"]["recruits"][0]["earned"],
+        json!([{ "amount": "7.50", "currency": "USD" }])
+    );
+    let cap = app
+        .ok(
+            &admin,
+            &filled(&ops[3], &[("AMBASSADORS_ID", &ambassadors)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        cap["updatePartnerGroup"]["cap"],
+        json!({ "amount": "500", "currency": "USD", "period": "MONTH", "per": "PARTNER" })
     );
 }

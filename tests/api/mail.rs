@@ -185,6 +185,7 @@ with_smtp!(
     an_auto_approving_campaign_approves_at_confirmation_and_stale_ones_are_deleted,
     an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again,
     commission_emails_are_written_once_however_many_replicas_read_the_log,
+    an_applicant_sent_by_a_partner_is_its_recruit_once_approved,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitPartnerApplicationInput!) { submitPartnerApplication(input: $input) { accepted } }";
@@ -1695,4 +1696,128 @@ async fn every_template_reads_well_in_chromium() {
         report["mails"]["application-confirm"]["title"],
         "Confirm your application to Acme <Partners>"
     );
+}
+
+/// SPEC §31: the join page's `?via=` names the partner whose code sent the
+/// applicant; approved, the applicant is its recruit, and a referrer whose
+/// group pays on approval earns its reward — maturing after the campaign's
+/// holdback, approvable by staff.
+async fn an_applicant_sent_by_a_partner_is_its_recruit_once_approved(
+    app: TestApp,
+    smtp: SmtpServer,
+) {
+    let campaign = program(&app).await;
+    let staff = app.admin();
+    let ambassadors = app
+        .create_group(
+            "Ambassadors",
+            json!([{ "recurring": { "percentage": 20 } }]),
+        )
+        .await;
+    app.ok(
+        &staff,
+        "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { referral: { trigger: APPROVED, amount: \"25\" } }) { id } }",
+        json!({ "id": ambassadors }),
+    )
+    .await;
+    let jane = app
+        .create_partner(json!({ "name": "Jane", "groupId": ambassadors }))
+        .await;
+    app.ok(
+        &staff,
+        "mutation($p: ID!) { createReferralCode(input: { partnerId: $p, code: \"jane-blog\" }) { code } }",
+        json!({ "p": jane }),
+    )
+    .await;
+    let mut input = form(&app, &campaign, "Sam", "sam@example.com");
+    input["via"] = json!("JANE-BLOG");
+    submit(&app, input).await;
+    // Another applicant with a code nobody has: applies all the same.
+    let mut stray = form(&app, &campaign, "Lee", "lee@example.com");
+    stray["via"] = json!("nobody-here");
+    submit(&app, stray).await;
+    let received = smtp.wait_for(2).await;
+    for (_, message) in &received {
+        let link = message["links"][0].as_str().unwrap().to_owned();
+        let token = after(&link, "#confirm=");
+        let (_, confirmed) = app.post(None, CONFIRM, json!({ "token": token })).await;
+        assert_eq!(
+            confirmed["data"]["confirmPartnerApplication"]["status"], "PENDING",
+            "{confirmed}"
+        );
+    }
+    let pending = app
+        .ok(&staff, APPLICATIONS, json!({ "status": "PENDING" }))
+        .await;
+    let mut recruits = Vec::new();
+    for edge in pending["partnerApplications"]["edges"].as_array().unwrap() {
+        let id = edge["node"]["id"].as_str().unwrap();
+        let decided = app
+            .ok(
+                &staff,
+                DECIDE,
+                json!({ "input": { "id": id, "approve": true } }),
+            )
+            .await;
+        let partner = decided["decidePartnerApplication"]["partner"].clone();
+        recruits.push((
+            partner["name"].as_str().unwrap().to_owned(),
+            partner["id"].as_str().unwrap().to_owned(),
+        ));
+    }
+    recruits.sort();
+    let referrer = |id: &str| {
+        let id = id.to_owned();
+        let app = &app;
+        let staff = staff.clone();
+        async move {
+            app.ok(
+                &staff,
+                "query($id: ID!) { partner(id: $id) { referredBy { id } } }",
+                json!({ "id": id }),
+            )
+            .await["partner"]["referredBy"]["id"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        referrer(&recruits[0].1).await,
+        Value::Null,
+        "Lee came through no one"
+    );
+    assert_eq!(
+        referrer(&recruits[1].1).await,
+        json!(jane),
+        "Sam came through Jane"
+    );
+    let rewards = app
+        .ok(
+            &staff,
+            "query($p: ID!) { commissions(partnerId: $p) { nodes { id kind amount status matureAt event { kind externalId } breakdown { vocabulary description amount } } } }",
+            json!({ "p": jane }),
+        )
+        .await;
+    let rows = rewards["commissions"]["nodes"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["kind"], "REFERRAL");
+    assert_eq!(rows[0]["amount"], "25.00");
+    assert_eq!(rows[0]["status"], "ACCRUED");
+    assert_eq!(rows[0]["event"]["kind"], "REWARD");
+    assert_eq!(
+        rows[0]["event"]["externalId"],
+        format!("revshare:referral:approved:{}", recruits[1].1)
+    );
+    assert_eq!(
+        rows[0]["breakdown"][0]["description"],
+        "a partner you referred was approved"
+    );
+    // Staff may approve it: it follows no commission.
+    let approved = app
+        .ok(
+            &staff,
+            "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { status } }",
+            json!({ "ids": [rows[0]["id"]] }),
+        )
+        .await;
+    assert_eq!(approved["approveCommissions"][0]["status"], "APPROVED");
 }

@@ -16,6 +16,7 @@ mod currencies;
 mod deal_ledger;
 mod deal_workflow;
 mod deals;
+mod engagement;
 mod events;
 mod federation;
 mod fraud;

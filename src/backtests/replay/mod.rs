@@ -286,7 +286,11 @@ impl Replay {
         self.load_page(conn, &rows).await?;
         self.deal_page = DealPage::load(conn, &rows, self.plan.is_some()).await?;
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-        let recorded = self.recorded(conn, &ids).await?;
+        let partners: HashMap<&str, &str> = rows
+            .iter()
+            .map(|r| (r.id.as_str(), r.partner_id.as_str()))
+            .collect();
+        let recorded = self.recorded(conn, &partners).await?;
         let conversions: HashMap<String, event_conversion::Model> =
             event_conversion::Entity::find()
                 .filter(event_conversion::Column::EventId.is_in(ids.iter().copied()))
@@ -342,15 +346,18 @@ impl Replay {
     }
 
     /// The page's commissions as recorded: what each event holds now
-    /// (`before`), and whose original was reversed or fully refunded.
+    /// (`before`), and whose original was reversed or fully refunded. A
+    /// referrer's rewards on an event (SPEC §31), and their clawbacks, are
+    /// another partner's rows: not the event's partner's before.
     async fn recorded(
         &mut self,
         conn: &impl ConnectionTrait,
-        ids: &[&str],
+        partners: &HashMap<&str, &str>,
     ) -> ApiResult<HashMap<String, Recorded>> {
         #[derive(FromQueryResult)]
         struct Held {
             event_id: String,
+            partner_id: String,
             kind: CommissionKind,
             amount_minor: i64,
             status: CommissionStatus,
@@ -360,17 +367,21 @@ impl Replay {
             .select_only()
             .columns([
                 commission::Column::EventId,
+                commission::Column::PartnerId,
                 commission::Column::Kind,
                 commission::Column::AmountMinor,
                 commission::Column::Status,
                 commission::Column::ReversedAt,
             ])
-            .filter(commission::Column::EventId.is_in(ids.iter().copied()))
+            .filter(commission::Column::EventId.is_in(partners.keys().copied()))
             .into_model::<Held>()
             .all(conn)
             .await?;
         let mut recorded: HashMap<String, Recorded> = HashMap::new();
         for row in rows {
+            if partners.get(row.event_id.as_str()) != Some(&row.partner_id.as_str()) {
+                continue;
+            }
             let entry = recorded.entry(row.event_id).or_default();
             if row.status != CommissionStatus::Reversed {
                 entry.before += row.amount_minor;
@@ -447,6 +458,9 @@ impl Replay {
             EventKind::DealStage | EventKind::DealPayment => {
                 self.deal_event(row, counted, found, conversion)?
             }
+            // A referrer's reward (SPEC §31) is no sale of the terms
+            // tried: what it pays is the recruit's terms' business.
+            EventKind::Reward => return Ok(()),
         };
         if counted {
             let key = (row.currency.clone(), row.partner_id.clone());
@@ -481,6 +495,7 @@ impl Replay {
             amount_minor: row.amount_minor,
             revenue_minor: row.revenue_minor,
             amount_field: "event.amount",
+            limit: None,
         };
         let start = self.posting.rows().len();
         self.tiers.recorded(row.recorded_at);

@@ -416,6 +416,7 @@ impl Batch {
             amount_minor: event.amount_minor,
             revenue_minor: None,
             amount_field: &amount_field,
+            limit: None,
         };
         self.tiers.post(&mut self.posting, &accrued, earned)
     }

@@ -206,6 +206,9 @@ pub enum EventKind {
     DealStage,
     /// A payment on a deal.
     DealPayment,
+    /// What earned a partner a reward no sale of its own did: a commission
+    /// of a partner it recruited (SPEC §31). No money changed hands on it.
+    Reward,
 }
 
 impl EventKind {
@@ -216,7 +219,7 @@ impl EventKind {
         match self {
             EventKind::Sale => Ok(crate::engine::EventKind::Sale),
             EventKind::Lead => Ok(crate::engine::EventKind::Lead),
-            EventKind::DealStage | EventKind::DealPayment => {
+            EventKind::DealStage | EventKind::DealPayment | EventKind::Reward => {
                 Err(crate::error::ApiError::bad_input(
                     field,
                     "must be SALE or LEAD (deal events are recorded with moveDeal and recordDealPayment)",
@@ -274,6 +277,14 @@ pub enum BreakdownVocabulary {
     /// transfer reversed in part): owed again, paid by the next run.
     /// `description` names the payout, `value` the transfer.
     TransferReversed,
+    /// A referrer's reward on a commission of a partner it recruited (SPEC
+    /// §31): `commissionId` is that commission, `percentage` and `base`
+    /// what it was taken of.
+    Referral,
+    /// A spend cap cut the commission to what was left of it (SPEC §31):
+    /// `description` names the cap, `value` is what was left; `amount` is
+    /// the (negative) cut.
+    CapCut,
 }
 
 /// Who a plan's commission pays.

@@ -117,6 +117,13 @@ impl Campaign {
         Ok(row.auto_approve_applications)
     }
 
+    /// What each partner may earn in the campaign in a period (SPEC §31);
+    /// null: no cap.
+    async fn cap(&self) -> ApiResult<Option<crate::graphql::roots::engagement::SpendCap>> {
+        let row = self.0.read(C::Details)?;
+        Ok(crate::engagement::settings::cap_of(row.cap.as_deref()).map(Into::into))
+    }
+
     /// Whether partners may send paid-ad traffic; when false, a click from
     /// a paid ad is flagged (`PAID_AD_CLICK`).
     async fn allow_paid_ads(&self) -> ApiResult<bool> {

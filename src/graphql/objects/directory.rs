@@ -148,6 +148,42 @@ impl Partner {
         Ok(row.updated_at.into())
     }
 
+    /// The partner that recruited it (SPEC §31), when one did and the
+    /// caller may see it.
+    async fn referred_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
+        let row = self.0.read(C::Details)?;
+        let Some(referrer) = &row.referred_by else {
+            return Ok(None);
+        };
+        let found = crate::graphql::loaders::load_partner(&*loader(ctx)?, referrer).await?;
+        Ok(Partner::seen_in(ctx, found))
+    }
+
+    /// The partners it recruited (SPEC §31), newest first, with what each
+    /// earned it: `partners:read`, or its own token.
+    async fn recruits(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many, newest first (1 to 100, 25 by default).")] first: Option<i32>,
+    ) -> ApiResult<Vec<super::engagement::Recruit>> {
+        let row = self.0.read(C::Details)?;
+        let limit = match first {
+            None => 25,
+            Some(n) if (1..=100).contains(&n) => n as u64,
+            Some(_) => {
+                return Err(ApiError::bad_input("first", "must be between 1 and 100"));
+            }
+        };
+        let db = crate::graphql::context::db(ctx)?;
+        let found =
+            crate::engagement::referrers::recruits(db.conn(), &row.tenant_id, &row.id, limit)
+                .await?;
+        found
+            .into_iter()
+            .map(|(recruit, earned)| super::engagement::Recruit::of(&recruit, &earned))
+            .collect()
+    }
+
     /// The partner's short links, oldest first (archived ones too): one
     /// for each of its referral codes.
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
@@ -560,6 +596,20 @@ impl PartnerGroup {
     async fn links(&self) -> ApiResult<super::LinkSettings> {
         let row = self.0.read(C::Details)?;
         Ok(crate::links::settings::LinkSettings::of(row.link_settings.as_deref()).into())
+    }
+
+    /// What its partners earn on the partners they recruit (SPEC §31);
+    /// null: nothing.
+    async fn referral(&self) -> ApiResult<Option<crate::graphql::roots::engagement::ReferralRule>> {
+        let row = self.0.read(C::Details)?;
+        Ok(crate::engagement::settings::referral_of(row.referral.as_deref()).map(Into::into))
+    }
+
+    /// What each of its partners may earn in a period (SPEC §31); null:
+    /// no cap.
+    async fn cap(&self) -> ApiResult<Option<crate::graphql::roots::engagement::SpendCap>> {
+        let row = self.0.read(C::Details)?;
+        Ok(crate::engagement::settings::cap_of(row.cap.as_deref()).map(Into::into))
     }
 
     /// What the group is for.

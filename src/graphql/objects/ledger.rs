@@ -5,6 +5,7 @@ use super::{
     Partner, PartnerCommission, Seen, TieredCommission, money, related,
 };
 use crate::auth::access::Column as C;
+use crate::engine::engagement::{CapPer, CapPeriod, ReferralTrigger};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::context::{loader, policy};
 use crate::graphql::enums::{
@@ -18,7 +19,7 @@ use crate::graphql::loaders::{
 use crate::graphql::ready::{Ready, ReadyFields, enumerated, scalar, text};
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::columns;
-use crate::posting::breakdown::{self, BreakdownLine as Line};
+use crate::posting::breakdown::{self, BreakdownLine as Line, CapSetOn};
 use async_graphql::{Context, ID, Json, Object, SimpleObject, Value};
 use entity::commission::Column;
 use sea_orm::IdenStatic;
@@ -67,6 +68,8 @@ pub struct BreakdownLine {
     pub tier_id: Option<ID>,
     /// Tier lines: the modifier's action.
     pub action: Option<TierAction>,
+    /// Referral lines: the recruit's commission it came from (and follows).
+    pub commission_id: Option<ID>,
 }
 
 impl BreakdownLine {
@@ -90,6 +93,7 @@ impl BreakdownLine {
             base: None,
             tier_id: None,
             action: None,
+            commission_id: None,
         }
     }
 }
@@ -104,6 +108,8 @@ impl From<Line> for BreakdownLine {
             Line::TierBonus(l) => (BreakdownVocabulary::TierBonus, l.amount),
             Line::Imported(l) => (BreakdownVocabulary::Imported, l.amount),
             Line::TransferReversed(l) => (BreakdownVocabulary::TransferReversed, l.amount),
+            Line::Referral(l) => (BreakdownVocabulary::Referral, l.amount),
+            Line::CapCut(l) => (BreakdownVocabulary::CapCut, l.amount),
         };
         let mut out = BreakdownLine {
             vocabulary,
@@ -123,6 +129,7 @@ impl From<Line> for BreakdownLine {
             base: None,
             tier_id: None,
             action: None,
+            commission_id: None,
         };
         match line {
             Line::GroupRule(rule) => {
@@ -163,6 +170,43 @@ impl From<Line> for BreakdownLine {
                     reversed.payout_id
                 ));
                 out.value = Some(reversed.transfer);
+            }
+            Line::Referral(referral) => {
+                out.description = Some(
+                    match referral.trigger {
+                        ReferralTrigger::Sale => "a share of a sale by a partner you referred",
+                        ReferralTrigger::Threshold => {
+                            "a partner you referred reached the threshold"
+                        }
+                        ReferralTrigger::Approved => "a partner you referred was approved",
+                        _ => "a share of a commission of a partner you referred",
+                    }
+                    .to_owned(),
+                );
+                out.percentage = referral.percentage.map(|p| Decimal::from(p.normalize()));
+                out.base = Some(Decimal::from(referral.base));
+                out.commission_id = referral.commission_id.map(ID);
+            }
+            Line::CapCut(cut) => {
+                let owner = match cut.scope {
+                    CapSetOn::PartnerGroup => "the partner group's",
+                    CapSetOn::Campaign => "the campaign's",
+                };
+                let per = match cut.per {
+                    CapPer::Partner => "",
+                    CapPer::PartnerAndCustomer => " on one customer",
+                };
+                let period = match cut.period {
+                    CapPeriod::Day => "a day",
+                    CapPeriod::Week => "a week",
+                    CapPeriod::Month => "a month",
+                    CapPeriod::AllTime => "in all",
+                };
+                out.description = Some(format!(
+                    "cut to what is left of {owner} cap of {}{per} {period}",
+                    cut.cap.normalize()
+                ));
+                out.value = Some(cut.left.normalize().to_string());
             }
         }
         out

@@ -10,6 +10,7 @@ mod campaigns;
 mod currencies;
 mod deals;
 mod directory;
+mod engagement;
 mod events;
 mod fraud;
 mod ledger;
@@ -83,6 +84,7 @@ pub struct PartnerApplication {
 
 pub use attribution::HeldReason;
 pub use currencies::Conversion;
+pub use engagement::Recruit;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
 pub use links::{LinkDimension, LinkSettings, LinkStat, PartnerLink};
 pub use mail::ApplicationAnswer;

@@ -43,6 +43,10 @@ pub struct SubmitPartnerApplicationInput {
     /// Leave empty: a field people never see. A form that fills it is a
     /// bot's, and nothing is stored.
     pub website2: Option<String>,
+    /// The referral code or link key of the partner who sent the applicant
+    /// (the join page's `?via=`): once approved, that partner is its
+    /// referrer (SPEC §31). One naming no active partner is ignored.
+    pub via: Option<String>,
 }
 
 /// The answer to every submission, whatever happened.
@@ -131,6 +135,7 @@ impl ApplicationMutation {
                 .map(|a| (a.question, a.answer))
                 .collect(),
             website2: input.website2,
+            via: input.via,
         };
         applications::submit(db(ctx)?, keys(ctx)?, form, client(ctx)).await?;
         Ok(SubmitPartnerApplicationPayload { accepted: true })

@@ -77,6 +77,9 @@ pub struct UpdateCampaignInput {
     pub auto_approve_applications: Option<bool>,
     /// Whether partners may send paid-ad traffic.
     pub allow_paid_ads: Option<bool>,
+    /// What each partner may earn in the campaign in a period (SPEC §31);
+    /// `null`: no cap.
+    pub cap: MaybeUndefined<super::engagement::SpendCapInput>,
 }
 
 /// Terms to stamp instead of the campaign's.
@@ -322,6 +325,7 @@ impl CampaignMutation {
                 .transpose()?,
             auto_approve_applications: input.auto_approve_applications,
             allow_paid_ads: input.allow_paid_ads,
+            cap: super::engagement::cap_change("input.cap", input.cap)?,
         };
         Campaign::shown(
             ctx,

@@ -58,6 +58,12 @@ pub struct UpdatePartnerGroupInput {
     pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
     /// Its partners' links (SPEC §30), replacing its settings.
     pub links: Option<super::links::LinkSettingsInput>,
+    /// What its partners earn on the partners they recruit (SPEC §31);
+    /// `null`: nothing.
+    pub referral: MaybeUndefined<super::engagement::ReferralRuleInput>,
+    /// What each of its partners may earn in a period (SPEC §31); `null`:
+    /// no cap.
+    pub cap: MaybeUndefined<super::engagement::SpendCapInput>,
 }
 
 /// What `deletePartnerGroup` did.
@@ -191,6 +197,8 @@ impl GroupMutation {
             is_default: input.is_default,
             minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
             link_settings: input.links.map(|l| l.encoded()).transpose()?,
+            referral: super::engagement::referral_change("input.referral", input.referral)?,
+            cap: super::engagement::cap_change("input.cap", input.cap)?,
             rules: input
                 .rules
                 .map(|r| rule_set("input.rules", r))

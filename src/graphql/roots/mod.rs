@@ -12,6 +12,7 @@ pub mod currencies;
 pub mod deal_events;
 pub mod deal_workflow;
 pub mod deals;
+pub mod engagement;
 pub mod events;
 pub mod federation;
 pub mod fraud;

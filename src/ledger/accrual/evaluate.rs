@@ -10,6 +10,8 @@ use super::amounts::{Converted, amounts};
 use super::load::{Checked, Loaded};
 use super::{PartnerRef, Recorded, bad, minor_units, same_payload};
 use crate::campaigns::{self, enrollment, enrollment::Terms};
+use crate::engagement::caps::{CapBook, Want, nothing_left};
+use crate::engagement::referrals::ReferralBook;
 use crate::engine::{self, Charge, Currency, Evaluation, RuleSet, customer_month};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
@@ -41,6 +43,8 @@ pub(super) struct State {
     terms: HashMap<(String, String), Arc<Terms>>,
     /// How the batch's events in another currency were converted.
     pub conversions: Vec<event_conversion::Model>,
+    /// The referrers' events that record their rewards (SPEC §31).
+    pub rewards: Vec<event::Model>,
 }
 
 /// A batch being evaluated: its results so far and the rows it will write.
@@ -57,6 +61,10 @@ pub(super) struct Batch<'a> {
     pub tiers: TierBook,
     /// Imported sales a connector's sale may be.
     pub imported: super::same_sale::ImportedSales,
+    /// The spend caps over the batch's partners and what is spent of them.
+    pub caps: CapBook,
+    /// The referrers of the batch's partners (SPEC §31).
+    pub referrals: ReferralBook,
 }
 
 enum Outcome {
@@ -96,6 +104,8 @@ impl<'a> Batch<'a> {
             posting: Posting::new(now),
             tiers: TierBook::default(),
             imported: Default::default(),
+            caps: CapBook::default(),
+            referrals: ReferralBook::default(),
         }
     }
 
@@ -250,6 +260,15 @@ impl<'a> Batch<'a> {
                 commission: self.commission(event, valid, terms, evaluation),
             }],
         };
+        let want = Want {
+            partner_id: &partner.id,
+            group_id: &partner.group_id,
+            campaign_id: &valid.campaign.id,
+            customer_id: event.customer_id.as_deref(),
+            currency: valid.currency.code(),
+            at: event.occurred_at,
+        };
+        let limit = self.caps.limit(&want);
         let accrued = Accrued {
             partner_id: &partner.id,
             campaign_id: &valid.campaign.id,
@@ -260,10 +279,46 @@ impl<'a> Batch<'a> {
             amount_minor: valid.amount_minor,
             revenue_minor: valid.revenue_minor,
             amount_field,
+            limit: limit.clone(),
         };
         let commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
-        if commissions.is_empty() {
-            event.nothing_reason = Some(nothing_earned(terms, evaluation, sale));
+        for row in &commissions {
+            if row.kind == CommissionKind::Commission {
+                self.caps.spent(&want, row.amount_minor);
+            }
+        }
+        let cap_left_nothing = limit.as_ref().filter(|l| l.left_minor == 0);
+        match (commissions.is_empty(), cap_left_nothing) {
+            (true, Some(limit)) if !evaluation.fee.is_zero() => {
+                event.nothing_reason = Some(nothing_left(&limit.line, valid.currency.code()));
+            }
+            (true, _) => event.nothing_reason = Some(nothing_earned(terms, evaluation, sale)),
+            (false, _) => {}
+        }
+        let sale_minor = sale.then_some(valid.amount_minor);
+        let rewards = self
+            .referrals
+            .reward(&commissions, sale_minor, amount_field)?;
+        for reward in rewards {
+            let external_id = reward.external_id();
+            let payload = crate::ledger::path::Payload::new()
+                .field("commissionId", reward.source.id.clone())
+                .text();
+            let event = EventRow {
+                tenant_id: self.tenant_id,
+                external_id: &external_id,
+                partner_id: &reward.referrer,
+                campaign_id: &reward.source.campaign_id,
+                kind: EventKind::Reward,
+                amount_minor: 0,
+                currency: &reward.source.currency,
+                occurred_at: reward.source.accrued_at,
+                payload: &payload,
+                recorded_at: self.now,
+            }
+            .build();
+            self.posting.add(reward.commission(&event.id))?;
+            self.state.rewards.push(event);
         }
         Ok(commissions)
     }

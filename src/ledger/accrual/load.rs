@@ -33,6 +33,16 @@ pub(super) fn check(item: &Item) -> ApiResult<Checked<'_>> {
         &new.external_id,
         MAX_EXTERNAL_ID_CHARS,
     )?;
+    if external_id.starts_with(crate::engagement::referrals::RESERVED_PREFIX) {
+        return Err(bad(
+            prefix,
+            "externalId",
+            format!(
+                "must not start with `{}`: revshare names its own events so",
+                crate::engagement::referrals::RESERVED_PREFIX
+            ),
+        ));
+    }
     let customer_external_id = input::optional_text(
         &format!("{prefix}.customerExternalId"),
         new.customer_external_id.as_deref(),
@@ -130,6 +140,31 @@ impl Loaded {
         let own = item.new.currency.as_deref()?;
         let campaign = self.campaigns.get(self.campaign_id_of(item)?)?;
         (campaign.currency != own).then_some((own, campaign.currency.as_str()))
+    }
+
+    /// What a spend cap over an item counts it as, should it earn: its
+    /// partner, group, campaign, existing customer, currency and time (as
+    /// evaluation resolves them).
+    pub fn capped<'s>(
+        &'s self,
+        item: &'s Checked,
+        customers: &'s HashMap<(String, String), customer::Model>,
+        now: DateTime<Utc>,
+    ) -> Option<crate::engagement::caps::Want<'s>> {
+        let partner = self.partner_of(item)?;
+        let campaign = self.campaigns.get(self.campaign_id_of(item)?)?;
+        let customer = item
+            .customer_external_id
+            .as_ref()
+            .and_then(|c| customers.get(&(partner.id.clone(), c.clone())));
+        Some(crate::engagement::caps::Want {
+            partner_id: &partner.id,
+            group_id: &partner.group_id,
+            campaign_id: &campaign.id,
+            customer_id: customer.map(|c| c.id.as_str()),
+            currency: &campaign.currency,
+            at: occurred_at(item.new.occurred_at, now),
+        })
     }
 
     /// What an item counts in toward tiers, should it be recorded: its

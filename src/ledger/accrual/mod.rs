@@ -32,6 +32,8 @@ mod write;
 pub use split::record_split;
 
 use crate::db::Db;
+use crate::engagement::caps;
+use crate::engagement::referrals::ReferralBook;
 use crate::engine::{Currency, EventKind};
 use crate::error::{ApiError, ApiResult};
 use crate::ledger::path::Payload;
@@ -299,12 +301,21 @@ async fn accrue(
         .iter()
         .filter_map(|item| loaded.counted(item.as_ref().ok()?, now));
     batch.tiers = TierBook::load(conn, tenant_id, now, counted).await?;
+    let wants: Vec<caps::Want> = checked
+        .iter()
+        .filter_map(|item| loaded.capped(item.as_ref().ok()?, &batch.state.customers, now))
+        .collect();
+    batch.caps =
+        caps::CapBook::load(conn, tenant_id, &loaded.groups, &loaded.campaigns, &wants).await?;
+    batch.referrals = ReferralBook::load(conn, tenant_id, loaded.partners.values()).await?;
     for item in checked {
         batch.push(item);
     }
     let tiers = std::mem::take(&mut batch.tiers);
     tiers.settle(conn, tenant_id, &mut batch.posting).await?;
+    let referrals = std::mem::take(&mut batch.referrals);
     let answers = write::write(conn, batch).await?;
+    referrals.write(conn).await?;
     for (item, answer) in items.iter().zip(&answers) {
         if let Some(receipt) = &item.receipt {
             receipt.write(conn, answer).await?;

@@ -35,7 +35,8 @@ pub(super) async fn write(
     write_totals(conn, totals.map(|t| t.clone().into()).collect()).await?;
     let new = |i: &usize| results[*i].as_ref().ok();
     let events = recorded_new.iter().filter_map(|i| new(i)?.event.clone());
-    insert_events(conn, events.collect(), &mut posting).await?;
+    let rewards = state.rewards.iter().cloned();
+    insert_events(conn, events.chain(rewards).collect(), &mut posting).await?;
     let held = recorded_new.iter().filter_map(|i| new(i)?.held.clone());
     write_held(conn, held.map(Into::into).collect()).await?;
     for chunk in state.conversions.chunks(WRITE_CHUNK) {

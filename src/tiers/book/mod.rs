@@ -124,6 +124,37 @@ pub struct Accrued<'a> {
     /// The input that an amount beyond the ledger's range is blamed on
     /// (`input[3].amount`).
     pub amount_field: &'a str,
+    /// What is left of the spend caps over the event's commissions (SPEC
+    /// §31); none: no cap applies.
+    pub limit: Option<Limit>,
+}
+
+/// What is left of a spend cap for an event's commissions, and the line a
+/// cut commission's breakdown gets (its `left` and `amount` set when cut).
+#[derive(Debug, Clone)]
+pub struct Limit {
+    pub left_minor: i64,
+    pub line: crate::posting::breakdown::CapCutLine,
+}
+
+/// Cuts each amount to what is left of `limit`, in order: the cut
+/// commissions' cap lines (the difference each cut made).
+fn cut(amounts: &mut [Decimal], limit: &Limit, currency: Currency) -> Vec<Option<BreakdownLine>> {
+    let mut left = currency.from_minor(Ord::max(limit.left_minor, 0));
+    let mut lines = Vec::with_capacity(amounts.len());
+    for amount in amounts.iter_mut() {
+        if *amount > left && amount.is_sign_positive() {
+            let mut line = limit.line.clone();
+            line.left = left.normalize();
+            line.amount = (left - *amount).normalize();
+            *amount = left;
+            lines.push(Some(BreakdownLine::CapCut(line)));
+        } else {
+            lines.push(None);
+        }
+        left -= Ord::max(*amount, Decimal::ZERO);
+    }
+    lines
 }
 
 /// What the tiers make of an event.
@@ -134,6 +165,8 @@ struct Effect {
     /// The tier whose modifiers applied, and each commission's line for it.
     pub tier_id: Option<String>,
     pub lines: Vec<Option<BreakdownLine>>,
+    /// Each commission's spend-cap line, when a cap cut it.
+    pub cuts: Vec<Option<BreakdownLine>>,
     /// Adjustments of the batch's earlier commissions, when the event first
     /// reached a tier.
     pub adjustments: Vec<NewCommission>,
@@ -216,6 +249,9 @@ impl TierBook {
             });
         }
         let mut effect = self.effect(event, commissions, &states)?;
+        if let Some(limit) = &event.limit {
+            effect.cuts = cut(&mut effect.amounts, limit, event.currency);
+        }
         let paid = effect.amounts.iter().copied().sum();
         let paid_minor = earned_minor(event.currency, paid, event.amount_field)?;
         // Every new total first, then the rows: an event refused for a
@@ -376,6 +412,7 @@ impl TierBook {
                 revenue_minor: event.revenue_minor,
                 tier_id: None,
                 lines: vec![None; commissions.len()],
+                cuts: Vec::new(),
                 adjustments: Vec::new(),
             });
         };
@@ -408,6 +445,7 @@ impl TierBook {
             revenue_minor,
             tier_id: Some(tier.model.id.clone()),
             lines,
+            cuts: Vec::new(),
             adjustments: Vec::new(),
         })
     }

@@ -37,13 +37,16 @@ impl TierBook {
             .map(|amount| earned_minor(event.currency, *amount, event.amount_field))
             .collect::<ApiResult<_>>()?;
         let mut rows = Vec::with_capacity(earned.len());
+        let mut cuts = effect.cuts.into_iter();
         for ((earning, amount_minor), line) in earned.into_iter().zip(amounts).zip(effect.lines) {
+            let cut = cuts.next().flatten();
             if amount_minor == 0 {
                 continue;
             }
             let mut new = earning.commission;
             new.amount_minor = amount_minor;
             new.breakdown.extend(line);
+            new.breakdown.extend(cut);
             new.tier_id = effect.tier_id.clone();
             new.revenue_minor = effect.revenue_minor;
             rows.push(posting.add(new)?);

@@ -1,0 +1,293 @@
+//! Spend caps at accrual (SPEC §31): what each partner of a batch has
+//! earned in each cap's period, read once per batch under the partners'
+//! locks, and carried from item to item as the batch's commissions are
+//! cut to what is left.
+//!
+//! What a cap counts: the partner's `COMMISSION` rows in the cap's
+//! currency (of the campaign, for a campaign's cap) accrued in the period
+//! and not reversed, less the clawbacks of those rows — so a reversal or a
+//! refund frees room. Tier bonuses and adjustments, referral rewards and
+//! bounties are not capped. Both reads use `ix_commissions_earned`.
+//!
+//! Exact under concurrent sales: every accrual of a partner holds that
+//! partner's lock (taken first, in the ledger's one lock order) from
+//! before this read until its commit, so a second batch of the partner
+//! reads what the first wrote.
+
+use crate::engine::Currency;
+use crate::engine::engagement::{Cap, CapPer, Window};
+use crate::error::{ApiError, ApiResult};
+use crate::posting::breakdown::{CapCutLine, CapSetOn};
+use crate::tiers::book::Limit;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use entity::{campaign, partner_group};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use std::collections::{BTreeSet, HashMap};
+
+/// A cap's owner.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Owner {
+    Group(String),
+    Campaign(String),
+}
+
+/// What one commission is capped by: its partner, group, campaign,
+/// customer, currency and time.
+#[derive(Debug, Clone)]
+pub struct Want<'a> {
+    pub partner_id: &'a str,
+    pub group_id: &'a str,
+    pub campaign_id: &'a str,
+    pub customer_id: Option<&'a str>,
+    pub currency: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Counts kept per cap owner, partner and period, by customer (a cap
+/// per partner sums them).
+type Key = (Owner, String, Window);
+
+/// The caps over a batch's partners and what is spent of them.
+#[derive(Default)]
+pub struct CapBook {
+    zone: Option<Tz>,
+    groups: HashMap<String, Cap>,
+    campaigns: HashMap<String, Cap>,
+    used: HashMap<Key, HashMap<Option<String>, i64>>,
+}
+
+impl CapBook {
+    /// Reads what the partners `wants` name have spent of each cap over
+    /// them, in the periods holding their times: nothing is read when no
+    /// group or campaign of the batch has a cap.
+    pub async fn load(
+        conn: &impl ConnectionTrait,
+        tenant_id: &str,
+        groups: &HashMap<String, partner_group::Model>,
+        campaigns: &HashMap<String, campaign::Model>,
+        wants: &[Want<'_>],
+    ) -> ApiResult<CapBook> {
+        let decoded = |stored: Option<&str>| super::settings::cap_of(stored);
+        let mut book = CapBook {
+            groups: groups
+                .iter()
+                .filter_map(|(id, g)| Some((id.clone(), decoded(g.cap.as_deref())?)))
+                .collect(),
+            campaigns: campaigns
+                .iter()
+                .filter_map(|(id, c)| Some((id.clone(), decoded(c.cap.as_deref())?)))
+                .collect(),
+            ..CapBook::default()
+        };
+        if book.groups.is_empty() && book.campaigns.is_empty() {
+            return Ok(book);
+        }
+        let tenant = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
+            .one(conn)
+            .await?
+            .ok_or_else(|| ApiError::internal("caps", "no tenant"))?;
+        book.zone = Some(crate::posting::stats::zone(&tenant.time_zone)?);
+        // Each owner's period once, with the partners it is wanted for.
+        let mut reads: HashMap<(Owner, Window), (String, BTreeSet<&str>)> = HashMap::new();
+        for want in wants {
+            for (owner, cap) in book.caps_of(want) {
+                let window = cap.period.window(want.at, book.zone.unwrap_or(Tz::UTC));
+                let entry = reads
+                    .entry((owner, window))
+                    .or_insert_with(|| (cap.currency.clone(), BTreeSet::new()));
+                entry.1.insert(want.partner_id);
+            }
+        }
+        for ((owner, window), (currency, partners)) in reads {
+            let spent = spent(conn, tenant_id, &owner, window, &currency, &partners).await?;
+            for ((partner, customer), amount) in spent {
+                let key = (owner.clone(), partner, window);
+                *book
+                    .used
+                    .entry(key)
+                    .or_default()
+                    .entry(customer)
+                    .or_default() += amount;
+            }
+        }
+        Ok(book)
+    }
+
+    /// The caps over a commission, in its currency.
+    fn caps_of(&self, want: &Want) -> Vec<(Owner, &Cap)> {
+        let group = (self.groups.get(want.group_id))
+            .map(|cap| (Owner::Group(want.group_id.to_owned()), cap));
+        let campaign = (self.campaigns.get(want.campaign_id))
+            .map(|cap| (Owner::Campaign(want.campaign_id.to_owned()), cap));
+        [group, campaign]
+            .into_iter()
+            .flatten()
+            .filter(|(_, cap)| cap.currency == want.currency)
+            .collect()
+    }
+
+    /// What has been spent of one cap in the commission's period: of the
+    /// partner, or of the partner on its customer.
+    fn used(&self, owner: &Owner, cap: &Cap, want: &Want) -> (Window, i64) {
+        let window = cap.period.window(want.at, self.zone.unwrap_or(Tz::UTC));
+        let key = (owner.clone(), want.partner_id.to_owned(), window);
+        let Some(by_customer) = self.used.get(&key) else {
+            return (window, 0);
+        };
+        let used = match cap.per {
+            CapPer::Partner => by_customer.values().sum(),
+            CapPer::PartnerAndCustomer => by_customer
+                .get(&want.customer_id.map(str::to_owned))
+                .copied()
+                .unwrap_or(0),
+        };
+        (window, used)
+    }
+
+    /// What is left of the tightest cap over a commission, with the line a
+    /// cut would write; none when no cap applies.
+    pub fn limit(&self, want: &Want) -> Option<Limit> {
+        let currency = Currency::parse(want.currency).ok()?;
+        self.caps_of(want)
+            .into_iter()
+            .filter_map(|(owner, cap)| {
+                let cap_minor = currency.to_minor(cap.amount).ok()?;
+                let (_, used) = self.used(&owner, cap, want);
+                let (scope, owner_id) = match owner {
+                    Owner::Group(id) => (CapSetOn::PartnerGroup, id),
+                    Owner::Campaign(id) => (CapSetOn::Campaign, id),
+                };
+                Some(Limit {
+                    left_minor: Ord::max(cap_minor - used, 0),
+                    line: CapCutLine {
+                        scope,
+                        owner_id,
+                        cap: cap.amount,
+                        period: cap.period,
+                        per: cap.per,
+                        left: rust_decimal::Decimal::ZERO,
+                        amount: rust_decimal::Decimal::ZERO,
+                    },
+                })
+            })
+            .min_by_key(|limit| limit.left_minor)
+    }
+
+    /// Counts a commission of `amount_minor` in every cap over it.
+    pub fn spent(&mut self, want: &Want, amount_minor: i64) {
+        let zone = self.zone.unwrap_or(Tz::UTC);
+        let keys: Vec<Key> = self
+            .caps_of(want)
+            .into_iter()
+            .map(|(owner, cap)| {
+                let window = cap.period.window(want.at, zone);
+                (owner, want.partner_id.to_owned(), window)
+            })
+            .collect();
+        let customer = want.customer_id.map(str::to_owned);
+        for key in keys {
+            let by_customer = self.used.entry(key).or_default();
+            *by_customer.entry(customer.clone()).or_default() += amount_minor;
+        }
+    }
+}
+
+/// The reason an event that a cap left nothing of records.
+pub fn nothing_left(line: &CapCutLine, currency: &str) -> String {
+    use crate::engine::engagement::CapPeriod;
+    let owner = match line.scope {
+        CapSetOn::PartnerGroup => "the partner group's",
+        CapSetOn::Campaign => "the campaign's",
+    };
+    let per = match line.per {
+        CapPer::Partner => "",
+        CapPer::PartnerAndCustomer => " on this customer",
+    };
+    let period = match line.period {
+        CapPeriod::Day => " for the day",
+        CapPeriod::Week => " for the week",
+        CapPeriod::Month => " for the month",
+        CapPeriod::AllTime => "",
+    };
+    format!(
+        "{owner} spend cap of {} {currency}{per} is reached{period}: nothing is left of it for this commission",
+        line.cap.normalize()
+    )
+}
+
+/// What each partner (by customer) spent of an owner's cap in a period:
+/// its commissions accrued in it and not reversed, less their clawbacks.
+async fn spent(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    owner: &Owner,
+    window: Window,
+    currency: &str,
+    partners: &BTreeSet<&str>,
+) -> ApiResult<Vec<((String, Option<String>), i64)>> {
+    let (c, o, e) = (Alias::new("c"), Alias::new("o"), Alias::new("e"));
+    let col = |table: &Alias, name: &str| Expr::col((table.clone(), Alias::new(name)));
+    let mut found = Vec::new();
+    for clawbacks in [false, true] {
+        let mut select = Query::select();
+        select
+            .expr(col(&c, "partner_id"))
+            .expr(col(&e, "customer_id"))
+            .expr(Expr::cust("CAST(SUM(c.amount_minor) AS BIGINT)"))
+            .from_as(Alias::new("commissions"), c.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                Alias::new("events"),
+                e.clone(),
+                col(&e, "id").equals((c.clone(), Alias::new("event_id"))),
+            )
+            .and_where(col(&c, "tenant_id").eq(tenant_id))
+            .and_where(col(&c, "partner_id").is_in(partners.iter().copied()))
+            .and_where(col(&c, "currency").eq(currency))
+            .and_where(col(&c, "status").ne("REVERSED"))
+            .group_by_col((c.clone(), Alias::new("partner_id")))
+            .group_by_col((e.clone(), Alias::new("customer_id")));
+        if let Owner::Campaign(id) = owner {
+            select.and_where(col(&c, "campaign_id").eq(id.as_str()));
+        }
+        let accrued = match clawbacks {
+            false => {
+                select.and_where(col(&c, "kind").eq("COMMISSION"));
+                c.clone()
+            }
+            true => {
+                select
+                    .join_as(
+                        JoinType::InnerJoin,
+                        Alias::new("commissions"),
+                        o.clone(),
+                        col(&o, "id").equals((c.clone(), Alias::new("original_id"))),
+                    )
+                    .and_where(col(&c, "kind").eq("CLAWBACK"))
+                    .and_where(col(&o, "kind").eq("COMMISSION"));
+                // A clawback comes after its original: bounded below by
+                // the period's start, so the index serves it.
+                if let Some(start) = window.start {
+                    select.and_where(col(&c, "accrued_at").gte(start));
+                }
+                o.clone()
+            }
+        };
+        if let Some(start) = window.start {
+            select.and_where(col(&accrued, "accrued_at").gte(start));
+        }
+        if let Some(end) = window.end {
+            select.and_where(col(&accrued, "accrued_at").lt(end));
+        }
+        let statement = conn.get_database_backend().build(&select);
+        for row in conn.query_all_raw(statement).await? {
+            let partner: String = row.try_get_by_index(0)?;
+            let customer: Option<String> = row.try_get_by_index(1)?;
+            let sum: Option<i64> = row.try_get_by_index(2)?;
+            found.push(((partner, customer), sum.unwrap_or(0)));
+        }
+    }
+    Ok(found)
+}

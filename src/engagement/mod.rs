@@ -1,0 +1,21 @@
+//! Partners who bring partners, spend caps and bounties (SPEC §31): the
+//! levers a brand pulls once its program runs.
+//!
+//! - [`settings`]: a group's referral rule and a group's or campaign's
+//!   cap, as kept and as checked;
+//! - [`referrers`]: who recruited whom — set by an admin or by the join
+//!   page, never oneself and never in a cycle;
+//! - [`referrals`]: the referrer's rewards, written beside the recruit's
+//!   commissions at accrual and following them through approval,
+//!   maturity, reversal and refunds;
+//! - [`caps`]: what each partner of a batch has spent of each cap, and
+//!   the cut.
+//!
+//! The ledger's accrual calls [`caps`] and [`referrals`] inside its
+//! batch's transaction, under the partners' locks; the posting layer
+//! moves a referral reward with the commission it came from.
+
+pub mod caps;
+pub mod referrals;
+pub mod referrers;
+pub mod settings;

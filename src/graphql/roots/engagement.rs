@@ -1,0 +1,215 @@
+//! Partners who bring partners and spend caps (SPEC §31): who referred
+//! whom, a group's referral rule, a group's or campaign's cap.
+
+use crate::auth::Scope;
+use crate::engine::engagement as rules;
+use crate::error::ApiResult;
+use crate::graphql::context::{db, writer};
+use crate::graphql::objects::Partner;
+use crate::graphql::objects::Seen as _;
+use crate::graphql::scalars::Decimal;
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+
+/// What earns a referrer its reward.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::engine::engagement::ReferralTrigger")]
+pub enum ReferralTrigger {
+    /// `percentage` of each commission the recruit earns.
+    Commission,
+    /// `percentage` of the sale that earned the recruit's commission.
+    Sale,
+    /// `amount` once, when the recruit is approved.
+    Approved,
+    /// `amount` once, when the recruit's commissions reach `threshold`.
+    Threshold,
+}
+
+/// How long a spend cap's period is, in the tenant's time zone.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::engine::engagement::CapPeriod")]
+pub enum CapPeriod {
+    /// A calendar day.
+    Day,
+    /// Monday to Sunday.
+    Week,
+    /// A calendar month.
+    Month,
+    /// For as long as the cap is set.
+    AllTime,
+}
+
+/// What a spend cap bounds.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::engine::engagement::CapPer")]
+pub enum CapPer {
+    /// What each partner earns in the period.
+    Partner,
+    /// What each partner earns on one customer in the period.
+    PartnerAndCustomer,
+}
+
+/// What a group's partners earn on the partners they recruit.
+#[derive(InputObject)]
+pub struct ReferralRuleInput {
+    /// What earns the reward.
+    pub trigger: ReferralTrigger,
+    /// `COMMISSION`, `SALE`: the percentage (more than 0, at most 100).
+    pub percentage: Option<Decimal>,
+    /// `APPROVED`, `THRESHOLD`: the flat amount, in the currency of the
+    /// recruit's commission.
+    pub amount: Option<Decimal>,
+    /// `THRESHOLD`: the recruit's commissions that earn it.
+    pub threshold: Option<Decimal>,
+    /// Months from the recruit's first commission in which it pays (1 to
+    /// 600); omitted: for as long as both are partners.
+    pub max_months: Option<u32>,
+}
+
+/// What a group's partners earn on the partners they recruit.
+#[derive(SimpleObject)]
+pub struct ReferralRule {
+    /// What earns the reward.
+    pub trigger: ReferralTrigger,
+    /// `COMMISSION`, `SALE`: the percentage.
+    pub percentage: Option<Decimal>,
+    /// `APPROVED`, `THRESHOLD`: the flat amount.
+    pub amount: Option<Decimal>,
+    /// `THRESHOLD`: the recruit's commissions that earn it.
+    pub threshold: Option<Decimal>,
+    /// Months from the recruit's first commission in which it pays.
+    pub max_months: Option<u32>,
+}
+
+impl From<rules::ReferralRule> for ReferralRule {
+    fn from(rule: rules::ReferralRule) -> Self {
+        ReferralRule {
+            trigger: rule.trigger.into(),
+            percentage: rule.percentage.map(Into::into),
+            amount: rule.amount.map(Into::into),
+            threshold: rule.threshold.map(Into::into),
+            max_months: rule.max_months,
+        }
+    }
+}
+
+/// The most a partner (or a partner on one customer) earns in a period.
+#[derive(InputObject)]
+pub struct SpendCapInput {
+    /// The cap, in `currency`'s decimals at most.
+    pub amount: Decimal,
+    /// An ISO 4217 code: commissions in this currency are capped.
+    pub currency: String,
+    /// The period it counts in.
+    pub period: CapPeriod,
+    /// What it bounds.
+    pub per: CapPer,
+}
+
+/// The most a partner (or a partner on one customer) earns in a period:
+/// its `COMMISSION`s, not reversed, less their clawbacks.
+#[derive(SimpleObject)]
+pub struct SpendCap {
+    /// The cap.
+    pub amount: Decimal,
+    /// Its currency: commissions in it are capped.
+    pub currency: String,
+    /// The period it counts in, in the tenant's time zone.
+    pub period: CapPeriod,
+    /// What it bounds.
+    pub per: CapPer,
+}
+
+impl From<rules::Cap> for SpendCap {
+    fn from(cap: rules::Cap) -> Self {
+        SpendCap {
+            amount: cap.amount.into(),
+            currency: cap.currency,
+            period: cap.period.into(),
+            per: cap.per.into(),
+        }
+    }
+}
+
+/// A rule change: checked and encoded, `Some(None)` to clear it.
+pub fn referral_change(
+    field: &str,
+    change: MaybeUndefined<ReferralRuleInput>,
+) -> ApiResult<Option<Option<String>>> {
+    Ok(match change {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(input) => {
+            let value = |d: Option<Decimal>, name: &str| {
+                d.map(|d| d.value(&format!("{field}.{name}"))).transpose()
+            };
+            let rule = rules::ReferralRule {
+                trigger: input.trigger.into(),
+                percentage: value(input.percentage, "percentage")?,
+                amount: value(input.amount, "amount")?,
+                threshold: value(input.threshold, "threshold")?,
+                max_months: input.max_months,
+            };
+            Some(Some(crate::engagement::settings::encode_referral(
+                field, &rule,
+            )?))
+        }
+    })
+}
+
+/// A cap change: checked and encoded, `Some(None)` to clear it.
+pub fn cap_change(
+    field: &str,
+    change: MaybeUndefined<SpendCapInput>,
+) -> ApiResult<Option<Option<String>>> {
+    Ok(match change {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(input) => {
+            let cap = rules::Cap {
+                amount: input.amount.value(&format!("{field}.amount"))?,
+                currency: input.currency.trim().to_uppercase(),
+                period: input.period.into(),
+                per: input.per.into(),
+            };
+            Some(Some(crate::engagement::settings::encode_cap(field, &cap)?))
+        }
+    })
+}
+
+/// Who recruited a partner.
+#[derive(InputObject)]
+pub struct SetReferrerInput {
+    /// The recruited partner.
+    pub partner_id: ID,
+    /// The partner that recruited it; null clears its referrer.
+    pub referrer_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct EngagementMutation;
+
+#[Object]
+impl EngagementMutation {
+    /// Sets (or clears) the partner that recruited a partner
+    /// (`partners:write`): another partner of the tenant, not archived,
+    /// with another e-mail address, and not recruited by this partner
+    /// itself, directly or through others. The referrer earns on the
+    /// partner's commissions from then on by its own group's referral
+    /// rule; `maxMonths` counts from the partner's first commission.
+    async fn set_referrer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The partner and its referrer.")] input: SetReferrerInput,
+    ) -> ApiResult<Partner> {
+        let principal = writer(ctx, Scope::PartnersWrite)?;
+        let referrer = input.referrer_id.as_ref().map(|id| id.as_str());
+        let partner = crate::engagement::referrers::set(
+            db(ctx)?,
+            principal.tenant_id(),
+            &input.partner_id,
+            referrer,
+        )
+        .await?;
+        Partner::shown(ctx, std::sync::Arc::new(partner))
+    }
+}
