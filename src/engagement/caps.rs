@@ -6,8 +6,9 @@
 //! What a cap counts: the partner's `COMMISSION` rows in the cap's
 //! currency (of the campaign, for a campaign's cap) accrued in the period
 //! and not reversed, less the clawbacks of those rows — so a reversal or a
-//! refund frees room. Tier bonuses and adjustments, referral rewards and
-//! bounties are not capped. Both reads use `ix_commissions_earned`.
+//! refund frees room. Only sales' and leads' commissions: a deal's, tier
+//! bonuses and adjustments, and referral rewards are neither capped nor
+//! counted. Both reads use `ix_commissions_earned`.
 //!
 //! Exact under concurrent sales: every accrual of a partner holds that
 //! partner's lock (taken first, in the ledger's one lock order) from
@@ -45,6 +46,41 @@ pub struct Want<'a> {
     pub at: DateTime<Utc>,
 }
 
+/// A [`Want`] kept: what a replay remembers of a commission it may undo.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub partner_id: String,
+    pub group_id: String,
+    pub campaign_id: String,
+    pub customer_id: Option<String>,
+    pub currency: String,
+    pub at: DateTime<Utc>,
+}
+
+impl Kept {
+    pub fn of(want: &Want) -> Kept {
+        Kept {
+            partner_id: want.partner_id.to_owned(),
+            group_id: want.group_id.to_owned(),
+            campaign_id: want.campaign_id.to_owned(),
+            customer_id: want.customer_id.map(str::to_owned),
+            currency: want.currency.to_owned(),
+            at: want.at,
+        }
+    }
+
+    pub fn want(&self) -> Want<'_> {
+        Want {
+            partner_id: &self.partner_id,
+            group_id: &self.group_id,
+            campaign_id: &self.campaign_id,
+            customer_id: self.customer_id.as_deref(),
+            currency: &self.currency,
+            at: self.at,
+        }
+    }
+}
+
 /// Counts kept per cap owner, partner and period, by customer (a cap
 /// per partner sums them).
 type Key = (Owner, String, Window);
@@ -56,6 +92,8 @@ pub struct CapBook {
     groups: HashMap<String, Cap>,
     campaigns: HashMap<String, Cap>,
     used: HashMap<Key, HashMap<Option<String>, i64>>,
+    /// The counts read already.
+    read: std::collections::HashSet<Key>,
 }
 
 impl CapBook {
@@ -69,15 +107,28 @@ impl CapBook {
         campaigns: &HashMap<String, campaign::Model>,
         wants: &[Want<'_>],
     ) -> ApiResult<CapBook> {
+        let mut book = CapBook::of(conn, tenant_id, groups.values(), campaigns.values()).await?;
+        book.read(conn, tenant_id, wants, None).await?;
+        Ok(book)
+    }
+
+    /// The caps of these groups and campaigns, in the tenant's zone, with
+    /// nothing spent yet ([`CapBook::read`] reads what was).
+    pub async fn of<'a>(
+        conn: &impl ConnectionTrait,
+        tenant_id: &str,
+        groups: impl IntoIterator<Item = &'a partner_group::Model>,
+        campaigns: impl IntoIterator<Item = &'a campaign::Model>,
+    ) -> ApiResult<CapBook> {
         let decoded = |stored: Option<&str>| super::settings::cap_of(stored);
         let mut book = CapBook {
             groups: groups
-                .iter()
-                .filter_map(|(id, g)| Some((id.clone(), decoded(g.cap.as_deref())?)))
+                .into_iter()
+                .filter_map(|g| Some((g.id.clone(), decoded(g.cap.as_deref())?)))
                 .collect(),
             campaigns: campaigns
-                .iter()
-                .filter_map(|(id, c)| Some((id.clone(), decoded(c.cap.as_deref())?)))
+                .into_iter()
+                .filter_map(|c| Some((c.id.clone(), decoded(c.cap.as_deref())?)))
                 .collect(),
             ..CapBook::default()
         };
@@ -89,22 +140,55 @@ impl CapBook {
             .await?
             .ok_or_else(|| ApiError::internal("caps", "no tenant"))?;
         book.zone = Some(crate::posting::stats::zone(&tenant.time_zone)?);
+        Ok(book)
+    }
+
+    /// Reads what the partners `wants` name spent of each cap over them in
+    /// the periods holding their times — of what was accrued before
+    /// `before`, when given (a replay's own commissions replace the rest) —
+    /// once per cap, partner and period.
+    pub async fn read(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        tenant_id: &str,
+        wants: &[Want<'_>],
+        before: Option<DateTime<Utc>>,
+    ) -> ApiResult<()> {
+        if self.groups.is_empty() && self.campaigns.is_empty() {
+            return Ok(());
+        }
+        let zone = self.zone.unwrap_or(Tz::UTC);
         // Each owner's period once, with the partners it is wanted for.
         let mut reads: HashMap<(Owner, Window), (String, BTreeSet<&str>)> = HashMap::new();
+        let mut fresh = Vec::new();
         for want in wants {
-            for (owner, cap) in book.caps_of(want) {
-                let window = cap.period.window(want.at, book.zone.unwrap_or(Tz::UTC));
+            for (owner, cap) in self.caps_of(want) {
+                let window = cap.period.window(want.at, zone);
+                let key = (owner.clone(), want.partner_id.to_owned(), window);
+                if self.read.contains(&key) {
+                    continue;
+                }
+                fresh.push(key);
                 let entry = reads
                     .entry((owner, window))
                     .or_insert_with(|| (cap.currency.clone(), BTreeSet::new()));
                 entry.1.insert(want.partner_id);
             }
         }
+        self.read.extend(fresh);
         for ((owner, window), (currency, partners)) in reads {
-            let spent = spent(conn, tenant_id, &owner, window, &currency, &partners).await?;
+            // A replay reads what was accrued before it starts.
+            let mut read = window;
+            if let Some(before) = before {
+                read.end = Some(read.end.map_or(before, |end| Ord::min(end, before)));
+                if read.start.is_some_and(|start| start >= before) {
+                    continue;
+                }
+            }
+            let spent = spent(conn, tenant_id, &owner, read, &currency, &partners).await?;
             for ((partner, customer), amount) in spent {
                 let key = (owner.clone(), partner, window);
-                *book
+                *self
                     .used
                     .entry(key)
                     .or_default()
@@ -112,7 +196,7 @@ impl CapBook {
                     .or_default() += amount;
             }
         }
-        Ok(book)
+        Ok(())
     }
 
     /// The caps over a commission, in its currency.
@@ -247,6 +331,7 @@ async fn spent(
             .and_where(col(&c, "partner_id").is_in(partners.iter().copied()))
             .and_where(col(&c, "currency").eq(currency))
             .and_where(col(&c, "status").ne("REVERSED"))
+            .and_where(col(&c, "deal_id").is_null())
             .group_by_col((c.clone(), Alias::new("partner_id")))
             .group_by_col((e.clone(), Alias::new("customer_id")));
         if let Owner::Campaign(id) = owner {

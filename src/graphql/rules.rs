@@ -467,6 +467,10 @@ pub struct SimulationInput {
     /// The kind of event simulated (a sale by default).
     #[graphql(default)]
     pub event_kind: EventKind,
+    /// `simulatePartnerGroup`: what the partner has earned already in the
+    /// period of the group's spend cap (SPEC §31; 0 by default). The fee is
+    /// cut to what is left of the cap, as the ledger cuts it.
+    pub cap_spent: Option<Decimal>,
 }
 
 impl SimulationInput {
@@ -548,6 +552,9 @@ pub struct SimulationResult {
     pub partnership_ended: bool,
     /// What each rule contributed.
     pub breakdown: Vec<RuleContribution>,
+    /// What the group's spend cap cut from the fee (negative; SPEC §31):
+    /// null when no cap cut it.
+    pub cap_cut: Option<Decimal>,
 }
 
 pub fn contributions(rules: &RuleSet, evaluation: &Evaluation) -> Vec<RuleContribution> {
@@ -578,5 +585,50 @@ pub fn simulate(
         unrounded_fee: evaluation.unrounded_fee.into(),
         partnership_ended: evaluation.partnership_ended,
         breakdown: contributions(rules, &evaluation),
+        cap_cut: None,
     })
+}
+
+/// A simulation's fee cut by a group's spend cap, of which `spent`
+/// (`simulation.capSpent`) is spent: as the ledger cuts a commission. A
+/// cap in another currency than the simulation's does not apply.
+pub fn capped(
+    mut result: SimulationResult,
+    cap: Option<crate::engine::engagement::Cap>,
+    spent: Option<&Decimal>,
+) -> ApiResult<SimulationResult> {
+    let spent = spent
+        .map(|d| d.value("simulation.capSpent"))
+        .transpose()?
+        .unwrap_or_default();
+    if spent.is_sign_negative() && !spent.is_zero() {
+        return Err(ApiError::bad_input(
+            "simulation.capSpent",
+            "must not be negative",
+        ));
+    }
+    let Some(cap) = cap.filter(|c| c.currency == result.currency) else {
+        return Ok(result);
+    };
+    let currency =
+        Currency::parse(&cap.currency).map_err(|e| ApiError::internal("cap currency", e))?;
+    let minor = |d: rust_decimal::Decimal, field: &str| {
+        currency
+            .to_minor(d)
+            .map_err(|e| ApiError::bad_input(field, e.to_string()))
+    };
+    let fee = minor(
+        result.final_fee.value("finalFee")?,
+        "simulation.chargeAmount",
+    )?;
+    let paid = crate::engine::engagement::cut(
+        fee,
+        minor(spent, "simulation.capSpent")?,
+        minor(cap.amount, "cap")?,
+    );
+    if paid < fee {
+        result.final_fee = currency.from_minor(paid).into();
+        result.cap_cut = Some(currency.from_minor(paid - fee).into());
+    }
+    Ok(result)
 }

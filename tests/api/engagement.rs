@@ -20,6 +20,7 @@ on_both_databases!(
     a_cap_per_partner_and_customer_counts_each_customer,
     ten_concurrent_sales_under_a_cap_sum_to_the_cap,
     bad_rules_and_caps_name_their_field,
+    a_backtest_cuts_under_a_cap_as_the_ledger_does,
 );
 
 const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { duplicate event { id nothingReason } commissions { id amount } } }";
@@ -581,4 +582,70 @@ async fn bad_rules_and_caps_name_their_field(app: TestApp) {
         )
         .await;
     assert_eq!(cleared["updatePartnerGroup"]["referral"], Value::Null);
+}
+
+async fn a_backtest_cuts_under_a_cap_as_the_ledger_does(app: TestApp) {
+    let capped = group(
+        &app,
+        "Capped",
+        10,
+        json!({ "cap": { "amount": "100", "currency": "USD", "period": "MONTH", "per": "PARTNER" } }),
+    )
+    .await;
+    let ann = partner(&app, "ann", &capped).await;
+    // Before the range, in its month: 60.00 of the cap is spent.
+    sale_at(&app, &ann, "s1", "600", Some("2026-10-02T12:00:00Z")).await;
+    // In the range: 30.00, then 10.00 (cut).
+    sale_at(&app, &ann, "s2", "300", Some("2026-10-12T12:00:00Z")).await;
+    let cut = sale_at(&app, &ann, "s3", "300", Some("2026-10-20T12:00:00Z")).await;
+    assert_eq!(cut["commissions"][0]["amount"], "10.00");
+    let totals = |rules: Value| {
+        let app = &app;
+        let capped = capped.clone();
+        async move {
+            let input = json!({ "from": "2026-10-10T00:00:00Z", "to": "2026-11-01T00:00:00Z", "groupId": capped, "rules": rules });
+            let run = crate::backtests::start(app, input).await;
+            assert_eq!(run["status"], "DONE", "{run}");
+            run["totals"][0].clone()
+        }
+    };
+    // A simulation cuts as the ledger does: 60.00 with 70.00 spent of 100.
+    let simulate = "mutation($id: ID!, $spent: Decimal) { simulatePartnerGroup(id: $id, simulation: { chargeAmount: \"600\", capSpent: $spent }) { finalFee capCut } }";
+    let simulated = app
+        .ok(
+            &app.admin(),
+            simulate,
+            json!({ "id": capped, "spent": "70" }),
+        )
+        .await;
+    assert_eq!(
+        simulated["simulatePartnerGroup"],
+        json!({ "finalFee": "30.00", "capCut": "-30.00" })
+    );
+    let uncut = app
+        .ok(
+            &app.admin(),
+            simulate,
+            json!({ "id": capped, "spent": null }),
+        )
+        .await;
+    assert_eq!(
+        uncut["simulatePartnerGroup"],
+        json!({ "finalFee": "60.00", "capCut": null })
+    );
+    // The terms as they are reproduce the ledger, cut included.
+    assert_eq!(
+        totals(json!([{ "recurring": { "percentage": "10" } }])).await,
+        json!({ "currency": "USD", "before": "40.00", "after": "40.00", "difference": "0.00" })
+    );
+    // Twice the rate: the cap still holds what is left of it, 40.00.
+    assert_eq!(
+        totals(json!([{ "recurring": { "percentage": "20" } }])).await,
+        json!({ "currency": "USD", "before": "40.00", "after": "40.00", "difference": "0.00" })
+    );
+    // Half the rate: under the cap, 15.00 and 15.00.
+    assert_eq!(
+        totals(json!([{ "recurring": { "percentage": "5" } }])).await,
+        json!({ "currency": "USD", "before": "40.00", "after": "30.00", "difference": "-10.00" })
+    );
 }

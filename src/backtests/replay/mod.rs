@@ -34,6 +34,7 @@ use sales::{Bonus, BothTerms};
 use undo::{Adjustment, Open, Pending, Undo};
 
 use super::change::{Change, Versions};
+use crate::engagement::caps::{CapBook, Kept, Want};
 use crate::engine::{self, Currency};
 use crate::error::{ApiError, ApiResult};
 use crate::posting::Posting;
@@ -96,6 +97,8 @@ pub struct Replay {
     last_id: String,
     after_id: Option<String>,
     tiers: TierBook,
+    /// The spend caps (SPEC §31), cut as the ledger cuts them.
+    caps: CapBook,
     posting: Posting,
     /// The deal plan proposed, if the change is one.
     plan: Option<Proposed>,
@@ -198,8 +201,16 @@ impl Replay {
             .into_iter()
             .map(|g| Ok((g.id.clone(), change.group(g)?)))
             .collect::<ApiResult<HashMap<_, _>>>()?;
+        let caps = CapBook::of(
+            conn,
+            tenant_id,
+            groups.values().map(|g| &g.proposed),
+            campaigns.values().map(|c| &c.proposed),
+        )
+        .await?;
         Ok(Some(Replay {
             tenant_id: tenant_id.to_owned(),
+            caps,
 
             range,
             window,
@@ -284,6 +295,15 @@ impl Replay {
             return Ok(false);
         }
         self.load_page(conn, &rows).await?;
+        // What each partner spent of its caps before the window: the
+        // window's own commissions are the replay's.
+        let wants: Vec<Want> = rows.iter().filter_map(|row| self.capped(row)).collect();
+        let kept: Vec<Kept> = wants.iter().map(Kept::of).collect();
+        let wants: Vec<Want> = kept.iter().map(Kept::want).collect();
+        let tenant_id = self.tenant_id.clone();
+        self.caps
+            .read(conn, &tenant_id, &wants, Some(self.window.0))
+            .await?;
         self.deal_page = DealPage::load(conn, &rows, self.plan.is_some()).await?;
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let partners: HashMap<&str, &str> = rows
@@ -476,6 +496,23 @@ impl Replay {
     /// and keeps what a refund or reversal to come will need: answers what
     /// it earned at once (its commissions as the tiers leave them, a
     /// tier's bonus, the adjustments of a tier it reached).
+    /// What a sale or lead of the replay is capped as (SPEC §31): a deal's
+    /// event is not.
+    fn capped<'r>(&'r self, row: &'r Row) -> Option<Want<'r>> {
+        if !matches!(row.kind, EventKind::Sale | EventKind::Lead) {
+            return None;
+        }
+        let partner = self.partners.get(&row.partner_id)?;
+        Some(Want {
+            partner_id: &row.partner_id,
+            group_id: &partner.group_id,
+            campaign_id: &row.campaign_id,
+            customer_id: row.customer_id.as_deref(),
+            currency: &row.currency,
+            at: row.occurred_at,
+        })
+    }
+
     fn post(
         &mut self,
         row: &Row,
@@ -485,6 +522,8 @@ impl Replay {
         earned: Vec<Earning>,
     ) -> ApiResult<i64> {
         let sale = matches!(row.kind, EventKind::Sale | EventKind::DealPayment);
+        let cap = self.capped(row).map(|want| Kept::of(&want));
+        let limit = cap.as_ref().and_then(|kept| self.caps.limit(&kept.want()));
         let accrued = Accrued {
             partner_id: &row.partner_id,
             campaign_id: &row.campaign_id,
@@ -495,12 +534,20 @@ impl Replay {
             amount_minor: row.amount_minor,
             revenue_minor: row.revenue_minor,
             amount_field: "event.amount",
-            limit: None,
+            limit,
         };
         let start = self.posting.rows().len();
         self.tiers.recorded(row.recorded_at);
         self.tiers.post(&mut self.posting, &accrued, earned)?;
         let posted = &self.posting.rows()[start..];
+        if let Some(kept) = &cap {
+            let own: i64 = posted
+                .iter()
+                .filter(|c| c.kind == CommissionKind::Commission)
+                .map(|c| c.amount_minor)
+                .sum();
+            self.caps.spent(&kept.want(), own);
+        }
         let key = || counted.then(|| (row.currency.clone(), row.partner_id.clone()));
         let after: i64 = posted.iter().map(|c| c.amount_minor).sum();
         // Adjustments of originals a refund or reversal will come back to.
@@ -544,6 +591,7 @@ impl Replay {
                     originals,
                     full_refund_reverses,
                     undone: false,
+                    cap,
                 },
             );
         }

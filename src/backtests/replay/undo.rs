@@ -40,6 +40,8 @@ pub(super) struct Open {
     pub(super) originals: Vec<(String, i64, i64)>,
     pub(super) full_refund_reverses: bool,
     pub(super) undone: bool,
+    /// What its commission was capped as: a refund or reversal frees it.
+    pub(super) cap: Option<crate::engagement::caps::Kept>,
 }
 
 /// An adjustment of an original a refund may come back to.
@@ -109,6 +111,9 @@ impl Replay {
             lowering.payout += taken;
             lowering.revenue += share.of(*revenue);
             self.take(&open.key, taken);
+            if let Some(kept) = &open.cap {
+                self.caps.spent(&kept.want(), -taken);
+            }
             for adjustment in self.adjustments.get_mut(id).into_iter().flatten() {
                 let taken = share.of(adjustment.amount);
                 adjustment.clawed += taken;
@@ -143,6 +148,9 @@ impl Replay {
             lowering.payout += amount;
             lowering.revenue += revenue;
             self.take(&open.key, *amount);
+            if let Some(kept) = &open.cap {
+                self.caps.spent(&kept.want(), -amount);
+            }
             for adjustment in self.adjustments.get_mut(id).into_iter().flatten() {
                 let left = adjustment.amount - adjustment.clawed;
                 lowering.payout += left;

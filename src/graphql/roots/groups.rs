@@ -10,7 +10,7 @@ use crate::graphql::objects::Seen as _;
 use crate::graphql::payouts::{MoneyInput, minimum_change};
 use crate::graphql::ready::Ready;
 use crate::graphql::rules::{
-    GroupRuleInput, SimulationInput, SimulationResult, rule_set, simulate,
+    GroupRuleInput, SimulationInput, SimulationResult, capped, rule_set, simulate,
 };
 use crate::input;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
@@ -262,10 +262,12 @@ impl GroupMutation {
         let group = groups::find(db(ctx)?.conn(), principal.tenant_id(), &id)
             .await?
             .ok_or_else(|| ApiError::not_found("partner group"))?;
-        simulate(
+        let result = simulate(
             &groups::rules_of(&group)?,
             &simulation,
             principal.tenant.currency,
-        )
+        )?;
+        let cap = crate::engagement::settings::cap_of(group.cap.as_deref());
+        capped(result, cap, simulation.cap_spent.as_ref())
     }
 }

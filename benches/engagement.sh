@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# What a referrer and a spend cap cost a sale (SPEC §31): `recordEvent`
+# for partners with neither, and for partners recruited by a referrer
+# whose group pays 10 % of their commissions, in a group with a monthly
+# cap per partner (high enough never to cut, so every sale reads what its
+# partner spent and writes its referrer's reward and event) — alternated
+# for ROUNDS rounds on one database, one server.
+#
+#   benches/engagement.sh [CONCURRENCY] [SECONDS]
+#   ROUNDS=5 DATABASE=sqlite benches/engagement.sh 16 8
+#
+# DATABASE=postgres (the default) or sqlite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+concurrency="${1:-16}"
+seconds="${2:-8}"
+rounds="${ROUNDS:-3}"
+database="${DATABASE:-postgres}"
+pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432}"
+dbname="${BENCH_DATABASE:-revshare_bench_engagement}"
+port=18187
+work="$(mktemp -d)"
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+if [ -z "${REVSHARE_BIN:-}" ] || [ -z "${LOADGEN_BIN:-}" ]; then
+  cargo build --release --quiet --bin revshare --example loadgen
+fi
+bin="${REVSHARE_BIN:-target/release/revshare}"
+loadgen="${LOADGEN_BIN:-target/release/examples/loadgen}"
+case "$database" in
+  postgres)
+    psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname"
+    export REVSHARE_DATABASE_URL="$pgurl/$dbname"
+    analyze() { psql "$pgurl/$dbname" -qc "ANALYZE"; }
+    ;;
+  sqlite)
+    export REVSHARE_DATABASE_URL="sqlite://$work/bench.db?mode=rwc"
+    analyze() { :; }
+    ;;
+  *) echo "DATABASE is postgres or sqlite" >&2; exit 2 ;;
+esac
+export REVSHARE_DATA_DIR="$work" REVSHARE_LISTEN="127.0.0.1:$port"
+export REVSHARE_JWT_SECRET="load-test-secret-load-test-secret-0123" RUST_LOG=warn REVSHARE_MATURITY_INTERVAL=0
+
+"$bin" tenant create bench --name "Engagement bench" >/dev/null
+"$bin" serve >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+token="$("$bin" token --tenant bench --role admin --ttl 1h)"
+url="http://127.0.0.1:$port/graphql"
+gql() { curl -sf "$url" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "$1"; }
+id_of() { sed -E 's/.*"id":"([^"]+)".*/\1/'; }
+
+plain="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Plain\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"
+capped="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Capped\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"
+gql "{\"query\":\"mutation { updatePartnerGroup(id: \\\"$capped\\\", input: { cap: { amount: \\\"1000000000\\\", currency: \\\"USD\\\", period: MONTH, per: PARTNER } }) { id } }\"}" >/dev/null
+referrers="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Ambassadors\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"
+gql "{\"query\":\"mutation { updatePartnerGroup(id: \\\"$referrers\\\", input: { referral: { trigger: COMMISSION, percentage: \\\"10\\\" } }) { id } }\"}" >/dev/null
+for i in $(seq 0 $((concurrency - 1))); do
+  gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Plain $i\\\", externalId: \\\"p-$i\\\", groupId: \\\"$plain\\\" }) { id } }\"}" >/dev/null
+  referrer="$(gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Referrer $i\\\", externalId: \\\"r-$i\\\", groupId: \\\"$referrers\\\" }) { id } }\"}" | id_of)"
+  recruit="$(gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Recruit $i\\\", externalId: \\\"e-$i\\\", groupId: \\\"$capped\\\" }) { id } }\"}" | id_of)"
+  gql "{\"query\":\"mutation { setReferrer(input: { partnerId: \\\"$recruit\\\", referrerId: \\\"$referrer\\\" }) { id } }\"}" >/dev/null
+done
+
+for kind in p e; do
+  cat >"$work/$kind.json" <<JSON
+{"query":"mutation { recordEvent(input: { externalId: \"$kind-{{seq}}\", partnerExternalId: \"$kind-{{worker}}\", customerExternalId: \"c-{{seq}}\", amount: \"120.00\" }) { commissions { amount } } }"}
+JSON
+done
+
+plain_sum=0; engaged_sum=0
+rps() { sed -nE 's/.* rps=([0-9]+) .*/\1/p'; }
+for round in $(seq 1 "$rounds"); do
+  analyze
+  without="$("$loadgen" "$url" "$token" "$work/p.json" "$concurrency" "$seconds")"
+  analyze
+  with="$("$loadgen" "$url" "$token" "$work/e.json" "$concurrency" "$seconds")"
+  echo "round $round: without: $without"
+  echo "round $round: with a referrer and a cap: $with"
+  plain_sum=$((plain_sum + $(echo "$without" | rps)))
+  engaged_sum=$((engaged_sum + $(echo "$with" | rps)))
+done
+echo "recordEvent ($database, $concurrency clients): without $((plain_sum / rounds))/s; with a referrer and a cap $((engaged_sum / rounds))/s ($((100 * engaged_sum / plain_sum)) %)"
+if [ "$database" = postgres ]; then
+  echo "commissions: $(psql "$pgurl/$dbname" -Atc "SELECT kind || ' ' || count(*) FROM commissions GROUP BY kind ORDER BY kind" | tr '\n' ' ')"
+fi
