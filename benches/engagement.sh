@@ -9,13 +9,15 @@
 #   benches/engagement.sh [CONCURRENCY] [SECONDS]
 #   ROUNDS=5 DATABASE=sqlite benches/engagement.sh 16 8
 #
-# DATABASE=postgres (the default) or sqlite.
+# DATABASE=postgres (the default) or sqlite. ENGAGED=cap or referral
+# measures one lever alone (both by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 concurrency="${1:-16}"
 seconds="${2:-8}"
 rounds="${ROUNDS:-3}"
 database="${DATABASE:-postgres}"
+engaged="${ENGAGED:-both}"
 pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432}"
 dbname="${BENCH_DATABASE:-revshare_bench_engagement}"
 port=18187
@@ -53,14 +55,14 @@ id_of() { sed -E 's/.*"id":"([^"]+)".*/\1/'; }
 
 plain="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Plain\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"
 capped="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Capped\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"
-gql "{\"query\":\"mutation { updatePartnerGroup(id: \\\"$capped\\\", input: { cap: { amount: \\\"1000000000\\\", currency: \\\"USD\\\", period: MONTH, per: PARTNER } }) { id } }\"}" >/dev/null
+[ "$engaged" = referral ] || gql "{\"query\":\"mutation { updatePartnerGroup(id: \\\"$capped\\\", input: { cap: { amount: \\\"1000000000\\\", currency: \\\"USD\\\", period: MONTH, per: PARTNER } }) { id } }\"}" >/dev/null
 referrers="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Ambassadors\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"
 gql "{\"query\":\"mutation { updatePartnerGroup(id: \\\"$referrers\\\", input: { referral: { trigger: COMMISSION, percentage: \\\"10\\\" } }) { id } }\"}" >/dev/null
 for i in $(seq 0 $((concurrency - 1))); do
   gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Plain $i\\\", externalId: \\\"p-$i\\\", groupId: \\\"$plain\\\" }) { id } }\"}" >/dev/null
   referrer="$(gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Referrer $i\\\", externalId: \\\"r-$i\\\", groupId: \\\"$referrers\\\" }) { id } }\"}" | id_of)"
   recruit="$(gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Recruit $i\\\", externalId: \\\"e-$i\\\", groupId: \\\"$capped\\\" }) { id } }\"}" | id_of)"
-  gql "{\"query\":\"mutation { setReferrer(input: { partnerId: \\\"$recruit\\\", referrerId: \\\"$referrer\\\" }) { id } }\"}" >/dev/null
+  [ "$engaged" = cap ] || gql "{\"query\":\"mutation { setReferrer(input: { partnerId: \\\"$recruit\\\", referrerId: \\\"$referrer\\\" }) { id } }\"}" >/dev/null
 done
 
 for kind in p e; do

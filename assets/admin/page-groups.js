@@ -176,6 +176,8 @@ const GROUP = `query Group($id: ID!) {
     id name description externalId tags isDefault partnerCount
     minimumPayout { amount currency }
     links { destination allowedDomains maxPartnerLinks param utm { source medium campaign term content } }
+    referral { trigger percentage amount threshold maxMonths }
+    cap { amount currency period per }
     rules { ${RULE_FIELDS} }
   }
 }`;
@@ -227,6 +229,8 @@ function GroupEditor({ group, saved }) {
         utm: Object.fromEntries(UTM.map((name) => [name, form.get(`utm-${name}`) || null])),
       },
     };
+    input.referral = referralInput(form);
+    input.cap = capInput(form);
     if (form.get('isDefault') === 'on' && !group.isDefault) input.isDefault = true;
     await gql(UPDATE, { id: group.id, input });
     saved();
@@ -271,6 +275,51 @@ function GroupEditor({ group, saved }) {
                 ${(a) => html`<input name=${`utm-${name}`} defaultValue=${group.links.utm[name] || ''} ...${a} />`}<//>`)}
           </fieldset>
         <//>
+        <${Section} title="Referrals" id="group-referral">
+          <fieldset class="stack plain" disabled=${disabled}>
+            <legend class="visually-hidden">What the group's partners earn on the partners they recruit</legend>
+            <${Field} id="group-referral-trigger" label="Partners earn on their recruits" error=${fieldError('referral.trigger')}>
+              ${(a) => html`
+                <select name="referralTrigger" defaultValue=${group.referral ? group.referral.trigger : ''} ...${a}>
+                  <option value="">Nothing</option>
+                  <option value="COMMISSION">A percentage of each commission</option>
+                  <option value="SALE">A percentage of each sale</option>
+                  <option value="APPROVED">An amount when a recruit is approved</option>
+                  <option value="THRESHOLD">An amount when a recruit's commissions reach a total</option>
+                </select>`}<//>
+            <${Field} id="group-referral-percentage" label="Percentage" hint="For a percentage." error=${fieldError('referral.percentage')}>
+              ${(a) => html`<input name="referralPercentage" inputmode="decimal" defaultValue=${(group.referral && group.referral.percentage) || ''} ...${a} />`}<//>
+            <${Field} id="group-referral-amount" label="Amount" hint="For an amount, in the recruit's commission's currency." error=${fieldError('referral.amount')}>
+              ${(a) => html`<input name="referralAmount" inputmode="decimal" defaultValue=${(group.referral && group.referral.amount) || ''} ...${a} />`}<//>
+            <${Field} id="group-referral-threshold" label="Total to reach" hint="For an amount at a total." error=${fieldError('referral.threshold')}>
+              ${(a) => html`<input name="referralThreshold" inputmode="decimal" defaultValue=${(group.referral && group.referral.threshold) || ''} ...${a} />`}<//>
+            <${Field} id="group-referral-months" label="For months" hint="From the recruit's first commission; empty: for as long as both are partners." error=${fieldError('referral.maxMonths')}>
+              ${(a) => html`<input name="referralMonths" inputmode="numeric" defaultValue=${(group.referral && group.referral.maxMonths) || ''} ...${a} />`}<//>
+          </fieldset>
+        <//>
+        <${Section} title="Spend cap" id="group-cap">
+          <fieldset class="stack plain" disabled=${disabled}>
+            <legend class="visually-hidden">The most each of the group's partners earns in a period</legend>
+            <${Field} id="group-cap-amount" label="Cap" hint="Empty: no cap. Commissions are cut to what is left of it." error=${fieldError('cap.amount')}>
+              ${(a) => html`<input name="capAmount" inputmode="decimal" defaultValue=${(group.cap && group.cap.amount) || ''} ...${a} />`}<//>
+            <${Field} id="group-cap-currency" label="Currency" error=${fieldError('cap.currency')}>
+              ${(a) => html`<input name="capCurrency" defaultValue=${(group.cap && group.cap.currency) || 'USD'} ...${a} />`}<//>
+            <${Field} id="group-cap-period" label="Per" error=${fieldError('cap.period')}>
+              ${(a) => html`
+                <select name="capPeriod" defaultValue=${group.cap ? group.cap.period : 'MONTH'} ...${a}>
+                  <option value="DAY">Day</option>
+                  <option value="WEEK">Week (from Monday)</option>
+                  <option value="MONTH">Month</option>
+                  <option value="ALL_TIME">All time</option>
+                </select>`}<//>
+            <${Field} id="group-cap-per" label="Counted" error=${fieldError('cap.per')}>
+              ${(a) => html`
+                <select name="capPer" defaultValue=${group.cap ? group.cap.per : 'PARTNER'} ...${a}>
+                  <option value="PARTNER">Per partner</option>
+                  <option value="PARTNER_AND_CUSTOMER">Per partner and customer</option>
+                </select>`}<//>
+          </fieldset>
+        <//>
         <${Writable} note="an admin changes a group's rules.">
           <p><button type="submit" disabled=${busy}>Save the group</button></p>
           ${saveError && html`<${Outcome} outcome=${outcome} />`}
@@ -278,6 +327,33 @@ function GroupEditor({ group, saved }) {
       </form>
       <${Simulation} rows=${rows} onError=${setSimError} />
     </div>`;
+}
+
+/** The referral rule the form sets: only the fields its trigger reads. */
+function referralInput(form) {
+  const trigger = form.get('referralTrigger');
+  if (!trigger) return null;
+  const text = (name) => (form.get(name) || '').trim() || null;
+  const months = text('referralMonths');
+  return {
+    trigger,
+    percentage: trigger === 'COMMISSION' || trigger === 'SALE' ? text('referralPercentage') : null,
+    amount: trigger === 'APPROVED' || trigger === 'THRESHOLD' ? text('referralAmount') : null,
+    threshold: trigger === 'THRESHOLD' ? text('referralThreshold') : null,
+    maxMonths: months === null ? null : Number(months),
+  };
+}
+
+/** The spend cap the form sets; none without an amount. */
+function capInput(form) {
+  const amount = (form.get('capAmount') || '').trim();
+  if (!amount) return null;
+  return {
+    amount,
+    currency: (form.get('capCurrency') || '').trim().toUpperCase(),
+    period: form.get('capPeriod'),
+    per: form.get('capPer'),
+  };
 }
 
 /** Seed 000's example: 25 % for 3 months then 10 %, a charge of 299.9 in month 2, LTV 4500. */

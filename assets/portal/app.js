@@ -12,6 +12,7 @@ import { PayoutDetail, Payouts } from './page-payouts.js';
 import { Codes } from './page-codes.js';
 import { Links } from './page-links.js';
 import { Campaigns } from './page-campaigns.js';
+import { Referrals } from './page-referrals.js';
 import { DealDetail, Deals } from './page-deals.js';
 import { Payment } from './page-payment.js';
 import { Postbacks } from './page-postbacks.js';
@@ -23,6 +24,7 @@ const PAGES = [
   ['#/links', 'Links'],
   ['#/codes', 'Referral links'],
   ['#/campaigns', 'Campaigns'],
+  ['#/referrals', 'Referrals'],
   ['#/deals', 'Deals'],
   ['#/payment', 'Payment details'],
   ['#/postbacks', 'Postbacks'],
@@ -39,6 +41,7 @@ function route(hash) {
     case 'links': return { nav: '#/links', page: html`<${Links} />` };
     case 'codes': return { nav: '#/codes', page: html`<${Codes} />` };
     case 'campaigns': return { nav: '#/campaigns', page: html`<${Campaigns} />` };
+    case 'referrals': return { nav: '#/referrals', page: html`<${Referrals} />` };
     case 'deals': return { nav: '#/deals', page: id ? html`<${DealDetail} key=${id} id=${id} />` : html`<${Deals} />` };
     case 'payment': return { nav: '#/payment', page: html`<${Payment} />` };
     case 'postbacks': return { nav: '#/postbacks', page: html`<${Postbacks} />` };

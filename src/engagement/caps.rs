@@ -3,12 +3,14 @@
 //! locks, and carried from item to item as the batch's commissions are
 //! cut to what is left.
 //!
-//! What a cap counts: the partner's `COMMISSION` rows in the cap's
-//! currency (of the campaign, for a campaign's cap) accrued in the period
-//! and not reversed, less the clawbacks of those rows — so a reversal or a
-//! refund frees room. Only sales' and leads' commissions: a deal's, tier
-//! bonuses and adjustments, and referral rewards are neither capped nor
-//! counted. Both reads use `ix_commissions_earned`.
+//! What a cap counts: everything the partner earned in the cap's currency
+//! (of the campaign, for a campaign's cap) in the period — its commissions
+//! of every kind accrued in it, approved or paid, not reversed, less the
+//! clawbacks taken in it — so a reversal frees room in its commission's
+//! period, and a refund in its own. Only sales' and leads' commissions are
+//! cut. A cap per partner reads the reports' rollups (a few rows per
+//! partner and period, whatever its number of commissions); a cap per
+//! partner and customer reads the commissions of the batch's customers.
 //!
 //! Exact under concurrent sales: every accrual of a partner holds that
 //! partner's lock (taken first, in the ledger's one lock order) from
@@ -158,8 +160,15 @@ impl CapBook {
             return Ok(());
         }
         let zone = self.zone.unwrap_or(Tz::UTC);
-        // Each owner's period once, with the partners it is wanted for.
-        let mut reads: HashMap<(Owner, Window), (String, BTreeSet<&str>)> = HashMap::new();
+        // Each owner's period once, with the partners (and customers) it is
+        // wanted for.
+        struct Read<'w> {
+            currency: String,
+            per: CapPer,
+            partners: BTreeSet<&'w str>,
+            customers: BTreeSet<String>,
+        }
+        let mut reads: HashMap<(Owner, Window), Read> = HashMap::new();
         let mut fresh = Vec::new();
         for want in wants {
             for (owner, cap) in self.caps_of(want) {
@@ -169,23 +178,48 @@ impl CapBook {
                     continue;
                 }
                 fresh.push(key);
-                let entry = reads
-                    .entry((owner, window))
-                    .or_insert_with(|| (cap.currency.clone(), BTreeSet::new()));
-                entry.1.insert(want.partner_id);
+                let entry = reads.entry((owner, window)).or_insert_with(|| Read {
+                    currency: cap.currency.clone(),
+                    per: cap.per,
+                    partners: BTreeSet::new(),
+                    customers: BTreeSet::new(),
+                });
+                entry.partners.insert(want.partner_id);
+                entry.customers.extend(want.customer_id.map(str::to_owned));
             }
         }
         self.read.extend(fresh);
-        for ((owner, window), (currency, partners)) in reads {
-            // A replay reads what was accrued before it starts.
-            let mut read = window;
-            if let Some(before) = before {
-                read.end = Some(read.end.map_or(before, |end| Ord::min(end, before)));
-                if read.start.is_some_and(|start| start >= before) {
-                    continue;
+        for ((owner, window), read) in reads {
+            let (currency, partners) = (read.currency.as_str(), &read.partners);
+            let spent = match (before, read.per) {
+                // At accrual, a cap per partner reads the rollups.
+                (None, CapPer::Partner) => {
+                    spent_by_day(conn, tenant_id, &owner, window, zone, currency, partners).await?
                 }
-            }
-            let spent = spent(conn, tenant_id, &owner, read, &currency, &partners).await?;
+                (None, CapPer::PartnerAndCustomer) if read.customers.is_empty() => Vec::new(),
+                (None, CapPer::PartnerAndCustomer) => {
+                    let customers = Some(&read.customers);
+                    spent_by_row(
+                        conn, tenant_id, &owner, window, currency, partners, customers,
+                    )
+                    .await?
+                }
+                // A replay reads what was accrued before it starts.
+                (Some(before), per) => {
+                    let mut upto = window;
+                    upto.end = Some(upto.end.map_or(before, |end| Ord::min(end, before)));
+                    if upto.start.is_some_and(|start| start >= before) {
+                        continue;
+                    }
+                    let customers = match per {
+                        CapPer::Partner => None,
+                        CapPer::PartnerAndCustomer if read.customers.is_empty() => continue,
+                        CapPer::PartnerAndCustomer => Some(&read.customers),
+                    };
+                    spent_by_row(conn, tenant_id, &owner, upto, currency, partners, customers)
+                        .await?
+                }
+            };
             for ((partner, customer), amount) in spent {
                 let key = (owner.clone(), partner, window);
                 *self
@@ -271,6 +305,8 @@ impl CapBook {
             })
             .collect();
         let customer = want.customer_id.map(str::to_owned);
+        // A count not read yet keeps what is carried, and adds what is
+        // read to it.
         for key in keys {
             let by_customer = self.used.entry(key).or_default();
             *by_customer.entry(customer.clone()).or_default() += amount_minor;
@@ -301,78 +337,118 @@ pub fn nothing_left(line: &CapCutLine, currency: &str) -> String {
     )
 }
 
-/// What each partner (by customer) spent of an owner's cap in a period:
-/// its commissions accrued in it and not reversed, less their clawbacks.
-async fn spent(
+/// What each partner spent of an owner's cap in a period, from the
+/// reports' rollups: the tenant-local days of the period in
+/// `commission_stats` (accrued, approved, paid and clawed back), or, for
+/// all time, `ledger_totals` (every status but reversed) — a few rows per
+/// partner, whatever its number of commissions.
+async fn spent_by_day(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    owner: &Owner,
+    window: Window,
+    zone: Tz,
+    currency: &str,
+    partners: &BTreeSet<&str>,
+) -> ApiResult<Vec<((String, Option<String>), i64)>> {
+    let mut select = Query::select();
+    select
+        .column(Alias::new("partner_id"))
+        .expr(Expr::cust("CAST(SUM(amount_minor) AS BIGINT)"))
+        .and_where(Expr::col(Alias::new("tenant_id")).eq(tenant_id))
+        .and_where(Expr::col(Alias::new("partner_id")).is_in(partners.iter().copied()))
+        .and_where(Expr::col(Alias::new("currency")).eq(currency))
+        .group_by_col(Alias::new("partner_id"));
+    if let Owner::Campaign(id) = owner {
+        select.and_where(Expr::col(Alias::new("campaign_id")).eq(id.as_str()));
+    }
+    match (window.start, window.end) {
+        (Some(start), Some(end)) => {
+            let first = crate::posting::stats::day_of(start, zone);
+            let last = crate::posting::stats::day_of(end - chrono::Duration::microseconds(1), zone);
+            select
+                .from(Alias::new("commission_stats"))
+                .and_where(Expr::col(Alias::new("day")).gte(first))
+                .and_where(Expr::col(Alias::new("day")).lte(last))
+                .and_where(Expr::col(Alias::new("measure")).is_in([
+                    "ACCRUED",
+                    "APPROVED",
+                    "PAID",
+                    "CLAWED_BACK",
+                ]));
+        }
+        _ => {
+            select
+                .from(Alias::new("ledger_totals"))
+                .and_where(Expr::col(Alias::new("status")).ne("REVERSED"));
+        }
+    }
+    let statement = conn.get_database_backend().build(&select);
+    let mut found = Vec::new();
+    for row in conn.query_all_raw(statement).await? {
+        let partner: String = row.try_get_by_index(0)?;
+        let sum: Option<i64> = row.try_get_by_index(1)?;
+        found.push(((partner, None), sum.unwrap_or(0)));
+    }
+    Ok(found)
+}
+
+/// What each partner spent of an owner's cap in a period, from its
+/// commissions: on `customers` alone (a cap per partner and customer;
+/// none: every customer, by partner), accrued in `window` — every kind,
+/// not reversed, a clawback on its own time, as the rollups count them.
+async fn spent_by_row(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     owner: &Owner,
     window: Window,
     currency: &str,
     partners: &BTreeSet<&str>,
+    customers: Option<&BTreeSet<String>>,
 ) -> ApiResult<Vec<((String, Option<String>), i64)>> {
-    let (c, o, e) = (Alias::new("c"), Alias::new("o"), Alias::new("e"));
+    let (c, e) = (Alias::new("c"), Alias::new("e"));
     let col = |table: &Alias, name: &str| Expr::col((table.clone(), Alias::new(name)));
-    let mut found = Vec::new();
-    for clawbacks in [false, true] {
-        let mut select = Query::select();
+    let mut select = Query::select();
+    select
+        .expr(col(&c, "partner_id"))
+        .expr(Expr::cust("CAST(SUM(c.amount_minor) AS BIGINT)"))
+        .from_as(Alias::new("commissions"), c.clone())
+        .and_where(col(&c, "tenant_id").eq(tenant_id))
+        .and_where(col(&c, "partner_id").is_in(partners.iter().copied()))
+        .and_where(col(&c, "currency").eq(currency))
+        .and_where(col(&c, "status").ne("REVERSED"))
+        .group_by_col((c.clone(), Alias::new("partner_id")));
+    if let Some(customers) = customers {
         select
-            .expr(col(&c, "partner_id"))
             .expr(col(&e, "customer_id"))
-            .expr(Expr::cust("CAST(SUM(c.amount_minor) AS BIGINT)"))
-            .from_as(Alias::new("commissions"), c.clone())
             .join_as(
                 JoinType::InnerJoin,
                 Alias::new("events"),
                 e.clone(),
                 col(&e, "id").equals((c.clone(), Alias::new("event_id"))),
             )
-            .and_where(col(&c, "tenant_id").eq(tenant_id))
-            .and_where(col(&c, "partner_id").is_in(partners.iter().copied()))
-            .and_where(col(&c, "currency").eq(currency))
-            .and_where(col(&c, "status").ne("REVERSED"))
-            .and_where(col(&c, "deal_id").is_null())
-            .group_by_col((c.clone(), Alias::new("partner_id")))
+            .and_where(col(&e, "customer_id").is_in(customers.iter().map(String::as_str)))
             .group_by_col((e.clone(), Alias::new("customer_id")));
-        if let Owner::Campaign(id) = owner {
-            select.and_where(col(&c, "campaign_id").eq(id.as_str()));
-        }
-        let accrued = match clawbacks {
-            false => {
-                select.and_where(col(&c, "kind").eq("COMMISSION"));
-                c.clone()
-            }
-            true => {
-                select
-                    .join_as(
-                        JoinType::InnerJoin,
-                        Alias::new("commissions"),
-                        o.clone(),
-                        col(&o, "id").equals((c.clone(), Alias::new("original_id"))),
-                    )
-                    .and_where(col(&c, "kind").eq("CLAWBACK"))
-                    .and_where(col(&o, "kind").eq("COMMISSION"));
-                // A clawback comes after its original: bounded below by
-                // the period's start, so the index serves it.
-                if let Some(start) = window.start {
-                    select.and_where(col(&c, "accrued_at").gte(start));
-                }
-                o.clone()
-            }
+    }
+    if let Owner::Campaign(id) = owner {
+        select.and_where(col(&c, "campaign_id").eq(id.as_str()));
+    }
+    if let Some(start) = window.start {
+        select.and_where(col(&c, "accrued_at").gte(start));
+    }
+    if let Some(end) = window.end {
+        select.and_where(col(&c, "accrued_at").lt(end));
+    }
+    let statement = conn.get_database_backend().build(&select);
+    let mut found = Vec::new();
+    for row in conn.query_all_raw(statement).await? {
+        let partner: String = row.try_get_by_index(0)?;
+        let sum: Option<i64> = row.try_get_by_index(1)?;
+        let customer: Option<String> = match customers {
+            Some(_) => row.try_get_by_index(2)?,
+            None => None,
         };
-        if let Some(start) = window.start {
-            select.and_where(col(&accrued, "accrued_at").gte(start));
-        }
-        if let Some(end) = window.end {
-            select.and_where(col(&accrued, "accrued_at").lt(end));
-        }
-        let statement = conn.get_database_backend().build(&select);
-        for row in conn.query_all_raw(statement).await? {
-            let partner: String = row.try_get_by_index(0)?;
-            let customer: Option<String> = row.try_get_by_index(1)?;
-            let sum: Option<i64> = row.try_get_by_index(2)?;
-            found.push(((partner, customer), sum.unwrap_or(0)));
-        }
+        found.push(((partner, customer), sum.unwrap_or(0)));
     }
     Ok(found)
 }

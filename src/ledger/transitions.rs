@@ -165,9 +165,12 @@ pub(crate) async fn reverse_locked(
         revenue: reversed.revenue_minor.unwrap_or(0) + followed.lowering.revenue,
         sale_amount: 0,
     };
-    let (partner, campaign) = (&reversed.partner_id, &reversed.campaign_id);
-    let when = (reversed.accrued_at, reversed.recorded_at);
-    progress::lower(conn, partner, campaign, when, lowering).await?;
+    // A referral reward never counted toward its referrer's tiers.
+    if reversed.kind != CommissionKind::Referral {
+        let (partner, campaign) = (&reversed.partner_id, &reversed.campaign_id);
+        let when = (reversed.accrued_at, reversed.recorded_at);
+        progress::lower(conn, partner, campaign, when, lowering).await?;
+    }
     Ok(Reversal {
         commission: reversed,
         adjustments: followed.reversed,

@@ -252,6 +252,13 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
     // Seed 000's simulation, live: SPEC §5's 74.98, then 20 % for the first
     // months.
     assert_eq!(report["simulation"], json!(["74.98", "59.98"]));
+    // A group's referral rule and spend cap, set on its page (SPEC §31).
+    assert!(
+        report["writes"]
+            .as_array()
+            .is_some_and(|w| w.contains(&json!("referral rule and cap"))),
+        "{report}"
+    );
     // Sam's rate doubled: his 12.50 would have been 25.00; Jörg, paid by
     // his campaign's terms, stays as he was (by currency, then difference).
     assert_eq!(

@@ -17,6 +17,7 @@ on_both_databases!(
     a_recruits_recruits_never_pay_its_referrer,
     self_referrals_and_cycles_are_refused,
     a_cap_cuts_commissions_to_what_is_left_in_its_period,
+    a_refund_frees_what_it_takes_back,
     a_cap_per_partner_and_customer_counts_each_customer,
     ten_concurrent_sales_under_a_cap_sum_to_the_cap,
     bad_rules_and_caps_name_their_field,
@@ -421,15 +422,44 @@ async fn a_cap_cuts_commissions_to_what_is_left_in_its_period(app: TestApp) {
     .await;
     let freed = sale_at(&app, &ann, "s5", "1000", Some("2026-09-25T12:00:00Z")).await;
     assert_eq!(freed["commissions"][0]["amount"], "60.00");
-    // A refund of half of s2 frees half of its 40.00.
+}
+
+async fn a_refund_frees_what_it_takes_back(app: TestApp) {
+    let capped = group(
+        &app,
+        "Capped",
+        10,
+        json!({ "cap": { "amount": "50", "currency": "USD", "period": "ALL_TIME", "per": "PARTNER" } }),
+    )
+    .await;
+    let ann = partner(&app, "ann", &capped).await;
+    assert_eq!(
+        sale(&app, &ann, "s1", "300").await["commissions"][0]["amount"],
+        "30.00"
+    );
+    assert_eq!(
+        sale(&app, &ann, "s2", "300").await["commissions"][0]["amount"],
+        "20.00"
+    );
+    assert_eq!(
+        sale(&app, &ann, "s3", "300").await["commissions"],
+        json!([])
+    );
+    // Half of s1 refunded: its clawback of 15.00 is room again.
     app.ok(
-        &admin,
-        "mutation { recordRefund(input: { eventExternalId: \"s2\", amount: \"300\" }) { clawbacks { amount } } }",
+        &app.admin(),
+        "mutation { recordRefund(input: { eventExternalId: \"s1\", amount: \"150\" }) { clawbacks { amount } } }",
         json!({}),
     )
     .await;
-    let refunded = sale_at(&app, &ann, "s6", "1000", Some("2026-09-26T12:00:00Z")).await;
-    assert_eq!(refunded["commissions"][0]["amount"], "20.00");
+    assert_eq!(
+        sale(&app, &ann, "s4", "300").await["commissions"][0]["amount"],
+        "15.00"
+    );
+    assert_eq!(
+        sale(&app, &ann, "s5", "300").await["commissions"],
+        json!([])
+    );
 }
 
 async fn a_cap_per_partner_and_customer_counts_each_customer(app: TestApp) {

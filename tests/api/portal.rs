@@ -372,6 +372,29 @@ async fn seed(app: &TestApp) -> Value {
         json!({}),
     )
     .await;
+    // Ada recruited Cy, and earns 10 % of Cy's commissions (SPEC §31).
+    let group = app
+        .ok(
+            &admin,
+            "query($p: ID!) { partner(id: $p) { group { id } } }",
+            json!({ "p": ada }),
+        )
+        .await["partner"]["group"]["id"]
+        .clone();
+    app.ok(
+        &admin,
+        "mutation($g: ID!) { updatePartnerGroup(id: $g, input: { referral: { trigger: COMMISSION, percentage: \"10\" } }) { id } }",
+        json!({ "g": group }),
+    )
+    .await;
+    let cy = crate::ledger::partner_at(app, "Cy", 10).await;
+    app.ok(
+        &admin,
+        "mutation($p: ID!, $r: ID!) { setReferrer(input: { partnerId: $p, referrerId: $r }) { id } }",
+        json!({ "p": cy, "r": ada }),
+    )
+    .await;
+    crate::ledger::record(app, crate::ledger::sale_input(&cy, "cy-1", "200.00")).await;
     for (name, position) in [("Qualified", 1), ("Proposal", 2)] {
         app.ok(
             &app.admin(),
@@ -489,6 +512,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
         "links",
         "codes",
         "campaigns",
+        "referrals",
         "deals",
         "payment",
         "postbacks",
@@ -500,7 +524,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     }
     assert_eq!(report["keyboard"], json!(pages));
     assert!(report["figures"].as_u64().unwrap() >= 15, "{report}");
-    assert_eq!(report["screenshots"].as_array().unwrap().len(), 18);
+    assert_eq!(report["screenshots"].as_array().unwrap().len(), 20);
     assert!(
         report["pages"]["sign-in-spent"]
             .as_str()

@@ -156,6 +156,24 @@ try {
   await fee(after.finalFee);
   await same('simulation.finalFee', after.finalFee, after.currency);
   report.simulation.push(after.finalFee);
+  // The group's referral rule and spend cap (SPEC §31), saved as set,
+  // from the page as the API answers it (the rules as they were).
+  await page.reload();
+  await settled('Seed 000');
+  await page.selectOption('#group-referral-trigger', 'COMMISSION');
+  await page.fill('#group-referral-percentage', '10');
+  await page.fill('#group-referral-months', '12');
+  await page.fill('#group-cap-amount', '500');
+  await page.selectOption('#group-cap-period', 'WEEK');
+  await page.click('form.group-form button[type="submit"]');
+  await page.waitForSelector('text=The group is saved.', { timeout });
+  const engaged = (await api(`query($id: ID!) { partnerGroup(id: $id) {
+    referral { trigger percentage maxMonths } cap { amount currency period per } } }`, { id: plan.seedGroup })).partnerGroup;
+  check(JSON.stringify(engaged) === JSON.stringify({
+    referral: { trigger: 'COMMISSION', percentage: '10', maxMonths: 12 },
+    cap: { amount: '500', currency: 'USD', period: 'WEEK', per: 'PARTNER' },
+  }), `the group's referral rule and cap: ${JSON.stringify(engaged)}`);
+  report.writes = [...(report.writes || []), 'referral rule and cap'];
 
   // A backtest of Sam's group at twice its rate, before and after per
   // partner as the API answers them.

@@ -24,6 +24,7 @@ const PAGES = [
   ['links', '#/links', 'Links'],
   ['codes', '#/codes', 'Referral links'],
   ['campaigns', '#/campaigns', 'Campaigns'],
+  ['referrals', '#/referrals', 'Referrals'],
   ['deals', '#/deals', 'Deals'],
   ['payment', '#/payment', 'Payment details'],
   ['postbacks', '#/postbacks', 'Postbacks'],
@@ -174,6 +175,19 @@ try {
       const request = await api('query($c: ID!) { partnershipRequests(campaignId: $c) { nodes { status } } }', { c: plan.applyTo });
       check(request.partnershipRequests.nodes[0].status === 'PENDING', 'the application is pending');
       report.writes.push('application');
+    }
+    if (name === 'referrals') {
+      const data = await api('{ viewer { tenantId partner { referralCodes { code archivedAt } recruits { name earned { amount currency } } } } campaigns(first: 100) { nodes { id visibility } } }');
+      const recruits = data.viewer.partner.recruits;
+      check(recruits.length > 0, 'the partner has a recruit to show');
+      for (const [i, r] of recruits.entries()) {
+        for (const e of r.earned) await same(shown, `recruit.${i}.${e.currency}`, e.amount, e.currency);
+      }
+      const code = data.viewer.partner.referralCodes.find((c) => !c.archivedAt);
+      const open = data.campaigns.nodes.find((c) => c.visibility === 'PUBLIC');
+      check(shown['referral.link'].text === `${plan.base}/join/${data.viewer.tenantId}/${open.id}?via=${code.code}`, 'the link to recruit with');
+      check(shown['referral.terms'].text.startsWith('You earn 10 % of each commission'), `the terms: ${shown['referral.terms'].text}`);
+      report.figures += 2;
     }
     if (name === 'deals') {
       const data = await api('{ deals(first: 100) { nodes { id amount currency } } }');

@@ -543,7 +543,7 @@ impl Replay {
         if let Some(kept) = &cap {
             let own: i64 = posted
                 .iter()
-                .filter(|c| c.kind == CommissionKind::Commission)
+                .filter(|c| c.partner_id == row.partner_id)
                 .map(|c| c.amount_minor)
                 .sum();
             self.caps.spent(&kept.want(), own);

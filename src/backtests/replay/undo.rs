@@ -74,7 +74,7 @@ impl Replay {
                 continue;
             };
             match next.what {
-                Undo::Refund(amount) => self.refund(&mut open, amount),
+                Undo::Refund(amount) => self.refund(&mut open, amount, next.at),
                 Undo::Reversal => self.reverse(&mut open),
             }
             if still_to_come && !open.undone {
@@ -92,7 +92,7 @@ impl Replay {
     /// A refund of `refund` (minor units): a full refund in one go reverses
     /// (or claws back) everything; any other claws back the same share of
     /// each original and of its adjustments — the refunds module's steps.
-    fn refund(&mut self, open: &mut Open, refund: i64) {
+    fn refund(&mut self, open: &mut Open, refund: i64, at: DateTime<Utc>) {
         if open.undone {
             return;
         }
@@ -111,8 +111,12 @@ impl Replay {
             lowering.payout += taken;
             lowering.revenue += share.of(*revenue);
             self.take(&open.key, taken);
+            // A clawback frees room in the period it is taken, as the
+            // ledger's rollups count it.
             if let Some(kept) = &open.cap {
-                self.caps.spent(&kept.want(), -taken);
+                let mut then = kept.want();
+                then.at = at;
+                self.caps.spent(&then, -taken);
             }
             for adjustment in self.adjustments.get_mut(id).into_iter().flatten() {
                 let taken = share.of(adjustment.amount);

@@ -159,6 +159,20 @@ impl Partner {
         Ok(Partner::seen_in(ctx, found))
     }
 
+    /// What it earns on the partners it recruits: its group's referral
+    /// rule (SPEC §31) — `partners:read`, or its own token; null: nothing.
+    async fn referral_rule(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<crate::graphql::roots::engagement::ReferralRule>> {
+        let row = self.0.read(C::Details)?;
+        let group = loader(ctx)?
+            .load_one(GroupId(row.group_id.clone()))
+            .await?
+            .ok_or_else(|| ApiError::internal("partner group", &row.group_id))?;
+        Ok(crate::engagement::settings::referral_of(group.referral.as_deref()).map(Into::into))
+    }
+
     /// The partners it recruited (SPEC §31), newest first, with what each
     /// earned it: `partners:read`, or its own token.
     async fn recruits(

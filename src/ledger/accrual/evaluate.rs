@@ -281,12 +281,16 @@ impl<'a> Batch<'a> {
             amount_field,
             limit: limit.clone(),
         };
+        let start = self.posting.rows().len();
         let commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
-        for row in &commissions {
-            if row.kind == CommissionKind::Commission {
-                self.caps.spent(&want, row.amount_minor);
-            }
-        }
+        // Everything the partner earned on it counts in its caps: its
+        // commission, a tier's bonus, the adjustments a tier reached.
+        let earned: i64 = self.posting.rows()[start..]
+            .iter()
+            .filter(|row| row.partner_id == partner.id)
+            .map(|row| row.amount_minor)
+            .sum();
+        self.caps.spent(&want, earned);
         let cap_left_nothing = limit.as_ref().filter(|l| l.left_minor == 0);
         match (commissions.is_empty(), cap_left_nothing) {
             (true, Some(limit)) if !evaluation.fee.is_zero() => {
@@ -317,7 +321,25 @@ impl<'a> Batch<'a> {
                 recorded_at: self.now,
             }
             .build();
-            self.posting.add(reward.commission(&event.id))?;
+            let row = self.posting.add(reward.commission(&event.id))?;
+            // The reward counts in its referrer's caps too, when the batch
+            // read them.
+            if let Some(group_id) = self
+                .loaded
+                .partners
+                .get(&row.partner_id)
+                .map(|p| &p.group_id)
+            {
+                let theirs = Want {
+                    partner_id: &row.partner_id,
+                    group_id,
+                    campaign_id: &row.campaign_id,
+                    customer_id: None,
+                    currency: &row.currency,
+                    at: row.accrued_at,
+                };
+                self.caps.spent(&theirs, row.amount_minor);
+            }
             self.state.rewards.push(event);
         }
         Ok(commissions)
