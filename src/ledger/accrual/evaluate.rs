@@ -300,9 +300,21 @@ impl<'a> Batch<'a> {
             (false, _) => {}
         }
         let sale_minor = sale.then_some(valid.amount_minor);
+        self.reward_referrers(&commissions, sale_minor, amount_field)?;
+        Ok(commissions)
+    }
+
+    /// The referrers' rewards on a recruit's new `commissions` (SPEC §31),
+    /// each on an event of its referrer's, counted in the referrer's caps.
+    fn reward_referrers(
+        &mut self,
+        commissions: &[entity::commission::Model],
+        sale_minor: Option<i64>,
+        amount_field: &str,
+    ) -> ApiResult<()> {
         let rewards = self
             .referrals
-            .reward(&commissions, sale_minor, amount_field)?;
+            .reward(commissions, sale_minor, amount_field)?;
         for reward in rewards {
             let external_id = reward.external_id();
             let payload = crate::ledger::path::Payload::new()
@@ -322,8 +334,7 @@ impl<'a> Batch<'a> {
             }
             .build();
             let row = self.posting.add(reward.commission(&event.id))?;
-            // The reward counts in its referrer's caps too, when the batch
-            // read them.
+            // The reward counts in its referrer's caps too.
             if let Some(group_id) = self
                 .loaded
                 .partners
@@ -342,7 +353,7 @@ impl<'a> Batch<'a> {
             }
             self.state.rewards.push(event);
         }
-        Ok(commissions)
+        Ok(())
     }
 
     /// The event's commission as its terms decide it, before any tier.
