@@ -49,9 +49,9 @@ pub(super) struct State {
 
 /// A batch being evaluated: its results so far and the rows it will write.
 pub(super) struct Batch<'a> {
-    tenant_id: &'a str,
-    loaded: &'a Loaded,
-    now: DateTime<Utc>,
+    pub(super) tenant_id: &'a str,
+    pub(super) loaded: &'a Loaded,
+    pub(super) now: DateTime<Utc>,
     pub state: State,
     pub results: Vec<ApiResult<Recorded>>,
     /// Positions of the items recorded now (duplicates excluded).
@@ -302,58 +302,6 @@ impl<'a> Batch<'a> {
         let sale_minor = sale.then_some(valid.amount_minor);
         self.reward_referrers(&commissions, sale_minor, amount_field)?;
         Ok(commissions)
-    }
-
-    /// The referrers' rewards on a recruit's new `commissions` (SPEC §31),
-    /// each on an event of its referrer's, counted in the referrer's caps.
-    fn reward_referrers(
-        &mut self,
-        commissions: &[entity::commission::Model],
-        sale_minor: Option<i64>,
-        amount_field: &str,
-    ) -> ApiResult<()> {
-        let rewards = self
-            .referrals
-            .reward(commissions, sale_minor, amount_field)?;
-        for reward in rewards {
-            let external_id = reward.external_id();
-            let payload = crate::ledger::path::Payload::new()
-                .field("commissionId", reward.source.id.clone())
-                .text();
-            let event = EventRow {
-                tenant_id: self.tenant_id,
-                external_id: &external_id,
-                partner_id: &reward.referrer,
-                campaign_id: &reward.source.campaign_id,
-                kind: EventKind::Reward,
-                amount_minor: 0,
-                currency: &reward.source.currency,
-                occurred_at: reward.source.accrued_at,
-                payload: &payload,
-                recorded_at: self.now,
-            }
-            .build();
-            let row = self.posting.add(reward.commission(&event.id))?;
-            // The reward counts in its referrer's caps too.
-            if let Some(group_id) = self
-                .loaded
-                .partners
-                .get(&row.partner_id)
-                .map(|p| &p.group_id)
-            {
-                let theirs = Want {
-                    partner_id: &row.partner_id,
-                    group_id,
-                    campaign_id: &row.campaign_id,
-                    customer_id: None,
-                    currency: &row.currency,
-                    at: row.accrued_at,
-                };
-                self.caps.spent(&theirs, row.amount_minor);
-            }
-            self.state.rewards.push(event);
-        }
-        Ok(())
     }
 
     /// The event's commission as its terms decide it, before any tier.

@@ -12,7 +12,10 @@
 //!    customers, and each partner's totals — [`load`];
 //! 2. evaluate the items in order in memory, carrying each partner's and
 //!    customer's history — and its progress toward the tenant's tiers,
-//!    read by key ([`crate::tiers::book`]) — from item to item — [`evaluate`];
+//!    read by key ([`crate::tiers::book`]) — from item to item, cut to
+//!    what is left of the spend caps over it ([`crate::engagement::caps`])
+//!    — [`evaluate`]; a recruit's commissions write its referrers' rewards
+//!    ([`rewards`]);
 //! 3. write customers, totals, events, and the commissions through the
 //!    ledger's posting layer, with multi-row statements — [`write`].
 //!
@@ -25,6 +28,7 @@ mod amounts;
 mod evaluate;
 mod history;
 mod load;
+mod rewards;
 mod same_sale;
 mod split;
 mod write;
