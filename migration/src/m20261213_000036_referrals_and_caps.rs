@@ -11,8 +11,9 @@
 //!   its partners earn nothing on their recruits);
 //! - `partner_groups.cap`, `campaigns.cap`: a spend cap (JSON; none: no cap);
 //! - a referral commission exists once per commission it came from
-//!   (`uq_referrals`), and commissions are summed per partner and period
-//!   for caps (`ix_commissions_earned`).
+//!   (`uq_referrals`); a partner's commissions of a period are summed
+//!   where a cap reads them rather than the rollups — a cap per partner
+//!   and customer, a backtest's start (`ix_commissions_earned`).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
