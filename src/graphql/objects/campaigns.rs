@@ -119,7 +119,7 @@ impl Campaign {
 
     /// What each partner may earn in the campaign in a period (SPEC §31);
     /// null: no cap.
-    async fn cap(&self) -> ApiResult<Option<crate::graphql::roots::engagement::SpendCap>> {
+    async fn cap(&self) -> ApiResult<Option<crate::graphql::objects::engagement::SpendCap>> {
         let row = self.0.read(C::Details)?;
         Ok(crate::engagement::settings::cap_of(row.cap.as_deref()).map(Into::into))
     }

@@ -164,38 +164,23 @@ impl Partner {
     async fn referral_rule(
         &self,
         ctx: &Context<'_>,
-    ) -> ApiResult<Option<crate::graphql::roots::engagement::ReferralRule>> {
+    ) -> ApiResult<Option<crate::graphql::objects::engagement::ReferralRule>> {
         let row = self.0.read(C::Details)?;
-        let group = loader(ctx)?
-            .load_one(GroupId(row.group_id.clone()))
-            .await?
-            .ok_or_else(|| ApiError::internal("partner group", &row.group_id))?;
-        Ok(crate::engagement::settings::referral_of(group.referral.as_deref()).map(Into::into))
+        super::engagement::referral_rule_of(ctx, row).await
     }
 
     /// The partners it recruited (SPEC §31), newest first, with what each
     /// earned it: `partners:read`, or its own token.
+    #[graphql(
+        complexity = "crate::graphql::connection::list_cost(first.or(Some(CODES_LIMITS.default as i32)), None, child_complexity)"
+    )]
     async fn recruits(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "How many, newest first (1 to 100, 25 by default).")] first: Option<i32>,
     ) -> ApiResult<Vec<super::engagement::Recruit>> {
         let row = self.0.read(C::Details)?;
-        let limit = match first {
-            None => 25,
-            Some(n) if (1..=100).contains(&n) => n as u64,
-            Some(_) => {
-                return Err(ApiError::bad_input("first", "must be between 1 and 100"));
-            }
-        };
-        let db = crate::graphql::context::db(ctx)?;
-        let found =
-            crate::engagement::referrers::recruits(db.conn(), &row.tenant_id, &row.id, limit)
-                .await?;
-        found
-            .into_iter()
-            .map(|(recruit, earned)| super::engagement::Recruit::of(&recruit, &earned))
-            .collect()
+        super::engagement::recruits_of(ctx, row, first, CODES_LIMITS).await
     }
 
     /// The partner's short links, oldest first (archived ones too): one
@@ -614,14 +599,16 @@ impl PartnerGroup {
 
     /// What its partners earn on the partners they recruit (SPEC §31);
     /// null: nothing.
-    async fn referral(&self) -> ApiResult<Option<crate::graphql::roots::engagement::ReferralRule>> {
+    async fn referral(
+        &self,
+    ) -> ApiResult<Option<crate::graphql::objects::engagement::ReferralRule>> {
         let row = self.0.read(C::Details)?;
         Ok(crate::engagement::settings::referral_of(row.referral.as_deref()).map(Into::into))
     }
 
     /// What each of its partners may earn in a period (SPEC §31); null:
     /// no cap.
-    async fn cap(&self) -> ApiResult<Option<crate::graphql::roots::engagement::SpendCap>> {
+    async fn cap(&self) -> ApiResult<Option<crate::graphql::objects::engagement::SpendCap>> {
         let row = self.0.read(C::Details)?;
         Ok(crate::engagement::settings::cap_of(row.cap.as_deref()).map(Into::into))
     }

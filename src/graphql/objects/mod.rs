@@ -10,7 +10,7 @@ mod campaigns;
 mod currencies;
 mod deals;
 mod directory;
-mod engagement;
+pub(crate) mod engagement;
 mod events;
 mod fraud;
 mod ledger;

@@ -7,46 +7,9 @@ use crate::error::ApiResult;
 use crate::graphql::context::{db, writer};
 use crate::graphql::objects::Partner;
 use crate::graphql::objects::Seen as _;
+use crate::graphql::objects::engagement::{CapPer, CapPeriod, ReferralTrigger};
 use crate::graphql::scalars::Decimal;
-use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject};
-
-/// What earns a referrer its reward.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::engine::engagement::ReferralTrigger")]
-pub enum ReferralTrigger {
-    /// `percentage` of each commission the recruit earns.
-    Commission,
-    /// `percentage` of the sale that earned the recruit's commission.
-    Sale,
-    /// `amount` once, when the recruit is approved.
-    Approved,
-    /// `amount` once, when the recruit's commissions reach `threshold`.
-    Threshold,
-}
-
-/// How long a spend cap's period is, in the tenant's time zone.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::engine::engagement::CapPeriod")]
-pub enum CapPeriod {
-    /// A calendar day.
-    Day,
-    /// Monday to Sunday.
-    Week,
-    /// A calendar month.
-    Month,
-    /// For as long as the cap is set.
-    AllTime,
-}
-
-/// What a spend cap bounds.
-#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::engine::engagement::CapPer")]
-pub enum CapPer {
-    /// What each partner earns in the period.
-    Partner,
-    /// What each partner earns on one customer in the period.
-    PartnerAndCustomer,
-}
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
 /// What a group's partners earn on the partners they recruit.
 #[derive(InputObject)]
@@ -65,33 +28,6 @@ pub struct ReferralRuleInput {
     pub max_months: Option<u32>,
 }
 
-/// What a group's partners earn on the partners they recruit.
-#[derive(SimpleObject)]
-pub struct ReferralRule {
-    /// What earns the reward.
-    pub trigger: ReferralTrigger,
-    /// `COMMISSION`, `SALE`: the percentage.
-    pub percentage: Option<Decimal>,
-    /// `APPROVED`, `THRESHOLD`: the flat amount.
-    pub amount: Option<Decimal>,
-    /// `THRESHOLD`: the recruit's commissions that earn it.
-    pub threshold: Option<Decimal>,
-    /// Months from the recruit's first commission in which it pays.
-    pub max_months: Option<u32>,
-}
-
-impl From<rules::ReferralRule> for ReferralRule {
-    fn from(rule: rules::ReferralRule) -> Self {
-        ReferralRule {
-            trigger: rule.trigger.into(),
-            percentage: rule.percentage.map(Into::into),
-            amount: rule.amount.map(Into::into),
-            threshold: rule.threshold.map(Into::into),
-            max_months: rule.max_months,
-        }
-    }
-}
-
 /// The most a partner (or a partner on one customer) earns in a period.
 #[derive(InputObject)]
 pub struct SpendCapInput {
@@ -103,31 +39,6 @@ pub struct SpendCapInput {
     pub period: CapPeriod,
     /// What it bounds.
     pub per: CapPer,
-}
-
-/// The most a partner (or a partner on one customer) earns in a period:
-/// its `COMMISSION`s, not reversed, less their clawbacks.
-#[derive(SimpleObject)]
-pub struct SpendCap {
-    /// The cap.
-    pub amount: Decimal,
-    /// Its currency: commissions in it are capped.
-    pub currency: String,
-    /// The period it counts in, in the tenant's time zone.
-    pub period: CapPeriod,
-    /// What it bounds.
-    pub per: CapPer,
-}
-
-impl From<rules::Cap> for SpendCap {
-    fn from(cap: rules::Cap) -> Self {
-        SpendCap {
-            amount: cap.amount.into(),
-            currency: cap.currency,
-            period: cap.period.into(),
-            per: cap.per.into(),
-        }
-    }
 }
 
 /// A rule change: checked and encoded, `Some(None)` to clear it.
