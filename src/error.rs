@@ -210,9 +210,13 @@ pub mod keys {
 
     pub const BACKTEST_RUNNING: UniqueKey = key("ux_backtests_running", "backtests.tenant_id");
     pub const IMPORT_RUNNING: UniqueKey = key("ux_imports_running", "imports.tenant_id");
+    pub const BOUNTY_AWARD: UniqueKey = key(
+        "ux_bounty_awards",
+        "bounty_awards.bounty_id, bounty_awards.partner_id",
+    );
 
     /// All of them, for the test that holds them to the schema.
-    pub const ALL: [UniqueKey; 18] = [
+    pub const ALL: [UniqueKey; 19] = [
         TENANT,
         GROUP_EXTERNAL_ID,
         PARTNER_EXTERNAL_ID,
@@ -231,6 +235,7 @@ pub mod keys {
         UNATTRIBUTED_EXTERNAL_ID,
         BACKTEST_RUNNING,
         IMPORT_RUNNING,
+        BOUNTY_AWARD,
     ];
 }
 

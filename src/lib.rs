@@ -26,7 +26,7 @@
 //! - [`directory`], [`campaigns`], [`tenants`]: groups, partners and
 //!   categories; campaigns, enrollment and snapshots; provisioning.
 //! - [`tiers`]: tiered commissions and the tier book applied at accrual.
-//! - [`engagement`]: partners who bring partners and spend caps — who
+//! - [`engagement`]: partners who bring partners, spend caps and bounties — who
 //!   recruited whom, referral rules and the rewards they write beside a
 //!   recruit's commissions, caps and the cut at accrual.
 //! - [`fx`]: a tenant's exchange rates, as imported.

@@ -21,6 +21,8 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Backtest,
+    Bounty,
+    BountySubmission,
     Campaign,
     Category,
     Click,
@@ -54,8 +56,10 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 31] = [
+const TABLES: [(Kind, &str); 33] = [
     (Kind::Backtest, "backtests"),
+    (Kind::Bounty, "bounties"),
+    (Kind::BountySubmission, "bounty_submissions"),
     (Kind::Campaign, "campaigns"),
     (Kind::Category, "categories"),
     (Kind::Click, "clicks"),

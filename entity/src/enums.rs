@@ -49,6 +49,45 @@ stored!(
         /// Earned by a partner on a commission of a partner it recruited
         /// (SPEC §31); it follows that commission.
         Referral = "REFERRAL",
+        /// A bounty's reward (SPEC §31): a goal reached, or a submission
+        /// approved.
+        Bounty = "BOUNTY",
+    }
+);
+
+stored!(
+    /// What a bounty pays for (SPEC §31).
+    BountyKind { Performance = "PERFORMANCE", Submission = "SUBMISSION" }
+);
+
+stored!(
+    /// What a performance bounty's goal counts.
+    BountyMetric {
+        Sales = "SALES",
+        SaleAmount = "SALE_AMOUNT",
+        CommissionAmount = "COMMISSION_AMOUNT",
+        Customers = "CUSTOMERS",
+    }
+);
+
+stored!(
+    /// Where a bounty submission is.
+    BountySubmissionStatus {
+        Draft = "DRAFT",
+        Submitted = "SUBMITTED",
+        Approved = "APPROVED",
+        Rejected = "REJECTED",
+    }
+);
+
+stored!(
+    /// Why a bounty submission was rejected.
+    BountyRejection {
+        NotEligible = "NOT_ELIGIBLE",
+        LowQuality = "LOW_QUALITY",
+        Duplicate = "DUPLICATE",
+        OutOfTime = "OUT_OF_TIME",
+        Other = "OTHER",
     }
 );
 
@@ -280,6 +319,8 @@ stored!(
         StaffFraudFlag = "STAFF_FRAUD_FLAG",
         /// A year-end tax form to download (SPEC §29).
         TaxFormAvailable = "TAX_FORM_AVAILABLE",
+        /// A bounty submission approved or rejected (SPEC §31).
+        BountyDecided = "BOUNTY_DECIDED",
         /// A W-8 that expires within 30 days (SPEC §29).
         TaxProfileExpiring = "TAX_PROFILE_EXPIRING",
     }

@@ -2,12 +2,12 @@
 //! link sent it to the join page becomes its referrer, and is paid its
 //! group's `APPROVED` reward, in the approval's transaction.
 
-use crate::engagement::referrals::{self, RESERVED_PREFIX};
+use crate::engagement::referrals;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
-use crate::ledger::path::{EventRow, Payload, insert_events};
-use crate::posting::{Posting, earned_minor};
-use entity::enums::EventKind;
+use crate::ledger::path::Payload;
+use crate::ledger::rewards::{RewardEvent, book};
+use crate::posting::earned_minor;
 use entity::{campaign, partner, partner_application};
 
 /// Sets the new partner's referrer, when the applicant came through one
@@ -36,32 +36,16 @@ pub(super) async fn approved(
         .map_err(|e| ApiError::internal("campaign currency", e))?;
     let amount_minor = earned_minor(currency, amount, "input.id")?;
     let now = crate::db::now();
-    let external_id = format!("{RESERVED_PREFIX}referral:approved:{}", recruit.id);
-    let payload = Payload::new().field("partnerId", recruit.id.clone()).text();
-    let event = EventRow {
+    let row = referrals::approval_reward(&referrer, recruit, campaign, amount_minor, amount, now);
+    let event = RewardEvent {
         tenant_id,
-        external_id: &external_id,
         partner_id: &referrer.id,
         campaign_id: &campaign.id,
-        kind: EventKind::Reward,
-        amount_minor: 0,
         currency: currency.code(),
-        occurred_at: now,
-        payload: &payload,
-        recorded_at: now,
-    }
-    .build();
-    let mut posting = Posting::new(now);
-    let row = referrals::approval_reward(
-        &referrer,
-        recruit,
-        campaign,
-        &event.id,
-        amount_minor,
-        amount,
-        now,
-    );
-    insert_events(conn, vec![event], &mut posting).await?;
-    posting.add(row)?;
-    posting.write(conn).await
+        key: format!("referral:approved:{}", recruit.id),
+        payload: Payload::new().field("partnerId", recruit.id.clone()),
+        at: now,
+    };
+    book(conn, event, row).await?;
+    Ok(())
 }

@@ -6,7 +6,7 @@
 //! ([`super::access::Policy::finds`]) and names no scope of its own.
 
 use super::Scope;
-use super::table::{CUSTOMER_LOOKUP, Kind, LEDGER, Reach, StaffScopes, rules};
+use super::table::{BOUNTIES, CUSTOMER_LOOKUP, Kind, LEDGER, Reach, StaffScopes, rules};
 use Scope as S;
 
 /// How a caller finds a kind's objects — by id, in a list, in an export,
@@ -57,6 +57,8 @@ pub fn finding(kind: Kind) -> Finding {
             finds(&[S::CampaignsRead], Mine)
         }
         Kind::Customer => finds(CUSTOMER_LOOKUP, Mine),
+        // A partner finds the bounties of its group and its submissions.
+        Kind::Bounty | Kind::BountySubmission => finds(BOUNTIES, Mine),
         Kind::UnattributedEvent | Kind::PayoutRun | Kind::Backtest => finds(LEDGER, Scoped),
         Kind::Deal | Kind::Contact => finds(&[S::DealsRead], Mine),
         // The ledger's rows; `deals:read` finds a deal's alone. What an

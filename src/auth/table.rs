@@ -19,6 +19,8 @@ pub enum Kind {
     PartnerCommission,
     ReferralCode,
     PartnerLink,
+    Bounty,
+    BountySubmission,
     Click,
     Customer,
     UnattributedEvent,
@@ -54,7 +56,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, each a row of the table.
-    pub const ALL: [Kind; 40] = [
+    pub const ALL: [Kind; 42] = [
         Kind::Partner,
         Kind::Category,
         Kind::PartnerGroup,
@@ -64,6 +66,8 @@ impl Kind {
         Kind::PartnerCommission,
         Kind::ReferralCode,
         Kind::PartnerLink,
+        Kind::Bounty,
+        Kind::BountySubmission,
         Kind::Click,
         Kind::Customer,
         Kind::UnattributedEvent,
@@ -238,6 +242,9 @@ const CUSTOMER: &[Scope] = &[S::CommissionsRead, S::PartnersRead, S::EventsWrite
 /// A customer's address and history: the ledger's and the partners'.
 const CUSTOMER_EMAIL: &[Scope] = &[S::CommissionsRead, S::PartnersRead];
 pub(super) const LEDGER: &[Scope] = &[S::CommissionsRead];
+/// Bounties and their submissions: the campaigns' readers and the
+/// ledger's, who decide submissions.
+pub(super) const BOUNTIES: &[Scope] = &[S::CampaignsRead, S::CommissionsRead];
 /// Who looks customers up by their external id, and lists them: the
 /// ledger's and the partners' readers (a customer's row reads with
 /// `events:write` too, once the caller's events reach it).
@@ -312,6 +319,11 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
             columns![rule(C::Row, &[S::CampaignsRead, S::CommissionsRead], Own,)]
         }
         Kind::ReferralCode | Kind::PartnerLink => columns![rule(C::Row, CODES, Own)],
+        // A bounty is the program's offer to the partners of its groups
+        // (a partner finds those of its own group); a submission is its
+        // partner's and the program's who read bounties or the ledger.
+        Kind::Bounty => columns![rule(C::Row, BOUNTIES, Partners)],
+        Kind::BountySubmission => columns![rule(C::Row, BOUNTIES, Own)],
         // A click is found by id by the readers of codes, and read by the
         // caller that recorded it too.
         Kind::Click => columns![

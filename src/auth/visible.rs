@@ -156,6 +156,8 @@ mod rows {
         partner_commission::Model => PartnerCommission, |row| Some(&row.partner_id);
         referral_code::Model => ReferralCode, |row| Some(&row.partner_id);
         partner_link::Model => PartnerLink, |row| Some(&row.partner_id);
+        bounty::Model => Bounty, |_row| None;
+        bounty_submission::Model => BountySubmission, |row| Some(&row.partner_id);
         attribution::Model => Customer, |row| Some(&row.partner_id);
         unattributed_event::Model => UnattributedEvent, |_row| None;
         deal_stage::Model => DealStage, |_row| None;

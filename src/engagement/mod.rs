@@ -9,12 +9,16 @@
 //!   commissions at accrual and following them through approval,
 //!   maturity, reversal and refunds;
 //! - [`caps`]: what each partner of a batch has spent of each cap, and
-//!   the cut.
+//!   the cut;
+//! - [`bounties`]: rewards for a goal reached or for work staff approve.
 //!
 //! The ledger's accrual calls [`caps`] and [`referrals`] inside its
 //! batch's transaction, under the partners' locks; the posting layer
-//! moves a referral reward with the commission it came from.
+//! moves a referral reward with the commission it came from. The ledger
+//! also asks [`bounties::awards`] which goals a batch reached, and writes
+//! their rewards.
 
+pub mod bounties;
 pub mod caps;
 pub mod referrals;
 pub mod referrers;

@@ -328,14 +328,13 @@ pub async fn on_approval(
     })
 }
 
-/// The row of an `APPROVED` reward of `amount_minor` to `referrer` on its
-/// event `event_id` for `recruit`'s approval into `campaign`: accrued now,
-/// maturing after the campaign's holdback.
+/// The row of an `APPROVED` reward of `amount_minor` to `referrer` for
+/// `recruit`'s approval into `campaign` (its event set where it is
+/// booked): accrued now, maturing after the campaign's holdback.
 pub fn approval_reward(
     referrer: &partner::Model,
     recruit: &partner::Model,
     campaign: &entity::campaign::Model,
-    event_id: &str,
     amount_minor: i64,
     amount: Decimal,
     at: DateTime<Utc>,
@@ -346,7 +345,7 @@ pub fn approval_reward(
         tenant_id: referrer.tenant_id.clone(),
         partner_id: referrer.id.clone(),
         campaign_id: campaign.id.clone(),
-        event_id: event_id.to_owned(),
+        event_id: String::new(),
         amount_minor,
         currency: campaign.currency.clone(),
         terms: TermsRef {

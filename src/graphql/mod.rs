@@ -76,6 +76,7 @@ pub struct Query(
     roots::imports::ImportQuery,
     roots::rails::RailQuery,
     roots::tax::TaxQuery,
+    roots::bounties::BountyQuery,
     roots::federation::FederationQuery,
     roots::node::NodeQuery,
 );
@@ -107,6 +108,7 @@ pub struct Mutation(
     roots::tax::TaxMutation,
     roots::links::LinkMutation,
     roots::engagement::EngagementMutation,
+    roots::bounties::BountyMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`

@@ -18,6 +18,7 @@ pub mod maturity;
 pub mod path;
 pub mod refunds;
 pub mod reports;
+pub mod rewards;
 pub mod transitions;
 
 use crate::auth::access::Policy;

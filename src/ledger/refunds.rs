@@ -14,6 +14,7 @@
 use super::transitions::reverse_locked;
 use super::{CommissionKind, CommissionStatus, ReversalReason};
 use crate::db::Db;
+use crate::engagement::bounties::awards;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::input;
@@ -213,7 +214,7 @@ async fn refund(
         note,
         at: now,
     };
-    let (reversed, clawbacks) = settle(txn, actor, &refund).await?;
+    let (mut reversed, clawbacks) = settle(txn, actor, &refund).await?;
     refund::Entity::insert(refund::ActiveModel {
         id: Set(input::new_id()),
         tenant_id: Set(tenant_id.to_owned()),
@@ -235,6 +236,9 @@ async fn refund(
         .exec(txn)
         .await?;
     lower_history(txn, &event, refund_minor).await?;
+    // A performance bounty not matured yet is taken back with its goal.
+    let (partner, reason) = (event.partner_id.as_str(), new.reason);
+    reversed.extend(awards::recheck(txn, tenant_id, partner, actor, reason, now).await?);
     let event = event::Entity::find_by_id(event.id.clone())
         .one(txn)
         .await?

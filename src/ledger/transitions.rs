@@ -8,6 +8,7 @@
 
 use super::{CommissionKind, CommissionStatus, ReversalReason, check_ids};
 use crate::db::Db;
+use crate::engagement::bounties::awards;
 use crate::error::{ApiError, ApiResult};
 use crate::posting::{self, Move, Posting, conflict};
 use crate::tiers::progress::{self, Lowering, Share};
@@ -171,9 +172,16 @@ pub(crate) async fn reverse_locked(
         let when = (reversed.accrued_at, reversed.recorded_at);
         progress::lower(conn, partner, campaign, when, lowering).await?;
     }
+    // A performance bounty not matured yet is taken back with its goal.
+    let mut adjustments = followed.reversed;
+    if reversed.kind == CommissionKind::Commission {
+        let (tenant, partner) = (&reversed.tenant_id, &reversed.partner_id);
+        let taken = awards::recheck(conn, tenant, partner, actor, reason, mv.at).await?;
+        adjustments.extend(taken);
+    }
     Ok(Reversal {
         commission: reversed,
-        adjustments: followed.reversed,
+        adjustments,
         clawbacks: followed.clawbacks,
     })
 }

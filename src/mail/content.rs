@@ -118,6 +118,19 @@ pub enum Content {
         /// The portal's page to submit a new one.
         link: String,
     },
+    /// A partner's bounty submission was decided (SPEC §31).
+    BountyDecided {
+        name: String,
+        bounty: String,
+        approved: bool,
+        /// Approved: what it earned (`50.00 USD`).
+        amount: Option<String>,
+        /// Rejected: why, in words.
+        reason: Option<String>,
+        note: Option<String>,
+        /// The portal's page of bounties.
+        link: String,
+    },
     /// To the program's support address: a fraud signal raised a flag.
     StaffFraudFlag {
         signal: String,
@@ -239,6 +252,7 @@ impl Content {
             Content::StaffFraudFlag { .. } => EmailKind::StaffFraudFlag,
             Content::TaxFormAvailable { .. } => EmailKind::TaxFormAvailable,
             Content::TaxProfileExpiring { .. } => EmailKind::TaxProfileExpiring,
+            Content::BountyDecided { .. } => EmailKind::BountyDecided,
         }
     }
 }
@@ -558,6 +572,38 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                 },
             ],
         ),
+        Content::BountyDecided {
+            name,
+            bounty,
+            approved,
+            amount,
+            reason,
+            note,
+            link,
+        } => {
+            let mut blocks = vec![Block::Para(match (*approved, amount, reason) {
+                (true, Some(amount), _) => format!(
+                    "{p} approved your submission for the bounty \"{bounty}\": it earned you \
+                     {amount}, paid with your commissions once it matures."
+                ),
+                (_, _, Some(reason)) => format!(
+                    "{p} did not approve your submission for the bounty \"{bounty}\": {reason}."
+                ),
+                _ => format!("{p} decided your submission for the bounty \"{bounty}\"."),
+            })];
+            if let Some(note) = note {
+                blocks.push(Block::Para(note.clone()));
+            }
+            blocks.push(Block::Action {
+                label: "Open my bounties".into(),
+                url: url(link),
+            });
+            let subject = match *approved {
+                true => format!("Your bounty submission to {p} was approved"),
+                false => format!("Your bounty submission to {p} was not approved"),
+            };
+            (subject, name, blocks)
+        }
         Content::StaffNewApplication {
             name,
             email,

@@ -70,18 +70,7 @@ pub async fn step(db: &Db) -> ApiResult<Step> {
 /// `sql` with the task's tag and `values`, its placeholders written `?`
 /// (numbered for PostgreSQL).
 fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let mut text = String::with_capacity(TAG.len() + sql.len() + 16);
-    text.push_str(TAG);
-    for (n, part) in sql.split('?').enumerate() {
-        if n > 0 {
-            match backend {
-                DbBackend::Postgres => text.push_str(&format!("${n}")),
-                _ => text.push('?'),
-            }
-        }
-        text.push_str(part);
-    }
-    Statement::from_sql_and_values(backend, text, values)
+    crate::db::statement(backend, &format!("{TAG}{sql}"), values)
 }
 
 /// The columns of a commission its e-mail reads.

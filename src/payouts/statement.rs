@@ -238,6 +238,7 @@ fn kind(kind: CommissionKind) -> &'static str {
         CommissionKind::Adjustment => "Adjustment",
         CommissionKind::Bonus => "Bonus",
         CommissionKind::Referral => "Referral",
+        CommissionKind::Bounty => "Bounty",
     }
 }
 

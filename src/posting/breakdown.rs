@@ -28,6 +28,7 @@ pub enum BreakdownLine {
     TransferReversed(TransferReversedLine),
     Referral(ReferralLine),
     CapCut(CapCutLine),
+    Bounty(BountyLine),
 }
 
 /// A partner-group rule (SPEC §5) that contributed.
@@ -142,6 +143,19 @@ pub struct ReferralLine {
     pub amount: Decimal,
 }
 
+/// A bounty's reward (SPEC §31): its goal reached, or a submission
+/// approved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BountyLine {
+    pub bounty_id: String,
+    /// The bounty's name when it paid.
+    pub name: String,
+    /// The approved submission; none for a goal reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission_id: Option<String>,
+    pub amount: Decimal,
+}
+
 /// Where a spend cap is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -177,6 +191,7 @@ impl BreakdownLine {
             BreakdownLine::TransferReversed(line) => line.amount,
             BreakdownLine::Referral(line) => line.amount,
             BreakdownLine::CapCut(line) => line.amount,
+            BreakdownLine::Bounty(line) => line.amount,
         }
     }
 }

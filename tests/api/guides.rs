@@ -824,7 +824,7 @@ async fn the_links_guide_runs_as_written(app: TestApp) {
 
 async fn the_engagement_guide_pays_a_referrer_and_caps_as_written(app: TestApp) {
     let ops = operations("docs/engagement.md");
-    assert_eq!(ops.len(), 4);
+    assert_eq!(ops.len(), 7);
     let admin = app.admin();
     let ambassadors = app
         .create_group(
@@ -880,4 +880,35 @@ async fn the_engagement_guide_pays_a_referrer_and_caps_as_written(app: TestApp) 
         cap["updatePartnerGroup"]["cap"],
         json!({ "amount": "500", "currency": "USD", "period": "MONTH", "per": "PARTNER" })
     );
+
+    // Bounties: Sam (30 %) reaches 20.00 of commissions on 100.00 of sales.
+    let creators = [("CREATORS_ID", affiliates.as_str())];
+    let made = app.ok(&admin, &filled(&ops[4], &creators), json!({})).await;
+    assert_eq!(
+        made["createBounty"]["goal"],
+        json!({ "metric": "COMMISSION_AMOUNT", "value": "20.00" })
+    );
+    let bounty = made["createBounty"]["id"].as_str().unwrap().to_owned();
+    app.ok(
+        &admin,
+        "mutation($p: ID!) { recordEvent(input: { externalId: \"o-2\", partnerId: $p, customerExternalId: \"c-2\", amount: \"100.00\" }) { commissions { amount } } }",
+        json!({ "p": sam }),
+    )
+    .await;
+    let sams = app.partner_token(&sam);
+    let bounty_id = [("BOUNTY_ID", bounty.as_str())];
+    let progress = app.ok(&sams, &filled(&ops[5], &bounty_id), json!({})).await;
+    // 75.00 (o-1) + 30.00: reached, on the sale that crossed 20.00.
+    assert_eq!(progress["bounty"]["progress"]["value"], "105.00");
+    assert_eq!(progress["bounty"]["progress"]["reached"], true);
+    let work = app
+        .ok(
+            &admin,
+            "mutation($g: ID!) { createBounty(input: { name: \"Review\", groupIds: [$g], type: SUBMISSION, reward: { amount: \"40.00\", currency: \"USD\" }, startsAt: \"2026-01-01T00:00:00Z\" }) { id } }",
+            json!({ "g": affiliates }),
+        )
+        .await;
+    let work_id = [("BOUNTY_ID", work["createBounty"]["id"].as_str().unwrap())];
+    let submitted = app.ok(&sams, &filled(&ops[6], &work_id), json!({})).await;
+    assert_eq!(submitted["submitBounty"]["status"], "SUBMITTED");
 }

@@ -7,6 +7,7 @@ mod attribution;
 mod auth;
 mod backtest_deals;
 mod backtests;
+mod bounties;
 mod browser;
 mod campaigns;
 mod connectors;

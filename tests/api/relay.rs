@@ -127,6 +127,22 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
         "PartnerLink",
         id(&links["partner"]["links"]["nodes"][0]["id"]),
     );
+    // A bounty of Ada's group, and her work for it (SPEC §31).
+    let bounty = ok(
+        &admin,
+        "mutation($g: ID!) { createBounty(input: { name: \"Review\", groupIds: [$g], type: SUBMISSION, reward: { amount: \"10.00\", currency: \"USD\" }, startsAt: \"2026-01-01T00:00:00Z\" }) { id } }",
+        json!({ "g": group }),
+    )
+    .await;
+    let bounty = id(&bounty["createBounty"]["id"]);
+    ids.insert("Bounty", bounty.clone());
+    let submission = ok(
+        &app.partner_token(&partner),
+        "mutation($b: ID!) { submitBounty(input: { bountyId: $b, urls: [\"https://ada.example/review\"] }) { id } }",
+        json!({ "b": bounty }),
+    )
+    .await;
+    ids.insert("BountySubmission", id(&submission["submitBounty"]["id"]));
     let click = ok(
         &app.service("events:write"),
         "mutation { recordClick(input: { code: \"ada-spring\" }) { id } }",
@@ -427,6 +443,8 @@ async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
         "Event",
         "ReferralCode",
         "PartnerLink",
+        "Bounty",
+        "BountySubmission",
         "PartnershipRequest",
         "Enrollment",
         "WebhookEndpoint",
@@ -446,6 +464,8 @@ async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
         "Campaign",
         "DealStage",
         "Contact",
+        "Bounty",
+        "BountySubmission",
     ] {
         let own = app.ok(&mine, NODE, json!({ "id": ids[kind] })).await;
         assert_eq!(own["node"]["id"], ids[kind], "{kind} of its own");

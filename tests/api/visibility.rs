@@ -548,6 +548,27 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
         create_deal(app, json!({ "externalId": format!("D-{n}"), "partnerId": partner, "name": "Rollout", "amount": "1000",
                                  "stageId": p.stage("Lead"), "leadCreatorId": staff, "ownerId": tess }))
             .await;
+        // A bounty of its group, and its work for it (SPEC §31).
+        let group_id = app
+            .ok(
+                &admin,
+                "query($p: ID!) { partner(id: $p) { group { id } } }",
+                json!({ "p": partner }),
+            )
+            .await["partner"]["group"]["id"]
+            .clone();
+        let bounty = "mutation($g: ID!, $n: String!) { createBounty(input: { name: $n, groupIds: [$g], type: SUBMISSION, \
+            reward: { amount: \"10.00\", currency: \"USD\" }, startsAt: \"2026-01-01T00:00:00Z\" }) { id } }";
+        let bounty = app
+            .ok(
+                &admin,
+                bounty,
+                json!({ "g": group_id, "n": format!("{name}'s review") }),
+            )
+            .await["createBounty"]["id"]
+            .clone();
+        let submit = "mutation($b: ID!) { submitBounty(input: { bountyId: $b, urls: [\"https://a.example/r\"] }) { id } }";
+        app.ok(&token, submit, json!({ "b": bounty })).await;
         partners.push((name, partner));
     }
     crate::payouts::run(app, json!({ "periodEnd": "2026-01-31" })).await;
@@ -627,6 +648,8 @@ const BY_SCOPE: &[(&str, &[&str])] = &[
     (
         "campaigns:read",
         &[
+            "Bounty",
+            "BountySubmission",
             "Campaign",
             "Click",
             "DomainEvent",
@@ -641,6 +664,8 @@ const BY_SCOPE: &[(&str, &[&str])] = &[
     (
         "commissions:read",
         &[
+            "Bounty",
+            "BountySubmission",
             "Click",
             "Commission",
             "Contact",

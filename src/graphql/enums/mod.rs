@@ -38,6 +38,9 @@ pub enum CommissionKind {
     /// Earned on a commission of a partner this partner recruited (SPEC
     /// §31); approved, paid and reversed with that commission.
     Referral,
+    /// A bounty's reward (SPEC §31): its goal reached, or a submission
+    /// approved.
+    Bounty,
 }
 
 /// Why a commission was reversed or an event refunded.
@@ -285,6 +288,9 @@ pub enum BreakdownVocabulary {
     /// `description` names the cap, `value` is what was left; `amount` is
     /// the (negative) cut.
     CapCut,
+    /// A bounty's reward (SPEC §31): `description` names the bounty,
+    /// `value` is the bounty's id.
+    Bounty,
 }
 
 /// Who a plan's commission pays.
@@ -482,6 +488,8 @@ pub enum EmailKind {
     TaxFormAvailable,
     /// To a partner: its W-8 expires within 30 days.
     TaxProfileExpiring,
+    /// To a partner: its bounty submission was approved or rejected.
+    BountyDecided,
 }
 
 /// Where an e-mail is.

@@ -183,6 +183,21 @@ impl Partner {
         super::engagement::recruits_of(ctx, row, first, CODES_LIMITS).await
     }
 
+    /// The bounties offered to its group (SPEC §31), oldest first, ended
+    /// ones too: `partners:read`, or its own token.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn bounties(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many from the start, or after `after` (1 to 100, 25 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
+        after: Option<String>,
+    ) -> ApiResult<crate::graphql::connection::ListConnection<super::Bounty>> {
+        let row = self.0.read(C::Details)?;
+        super::bounties::bounties_of(ctx, Some(&row.group_id), first, after, None).await
+    }
+
     /// The partner's short links, oldest first (archived ones too): one
     /// for each of its referral codes.
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]

@@ -110,6 +110,7 @@ impl From<Line> for BreakdownLine {
             Line::TransferReversed(l) => (BreakdownVocabulary::TransferReversed, l.amount),
             Line::Referral(l) => (BreakdownVocabulary::Referral, l.amount),
             Line::CapCut(l) => (BreakdownVocabulary::CapCut, l.amount),
+            Line::Bounty(l) => (BreakdownVocabulary::Bounty, l.amount),
         };
         let mut out = BreakdownLine {
             vocabulary,
@@ -207,6 +208,13 @@ impl From<Line> for BreakdownLine {
                     cut.cap.normalize()
                 ));
                 out.value = Some(cut.left.normalize().to_string());
+            }
+            Line::Bounty(bounty) => {
+                out.description = Some(match bounty.submission_id {
+                    Some(_) => format!("bounty \"{}\": submission approved", bounty.name),
+                    None => format!("bounty \"{}\": goal reached", bounty.name),
+                });
+                out.value = Some(bounty.bounty_id);
             }
         }
         out

@@ -6,6 +6,7 @@
 //! every relation resolves through the request's loaders.
 
 mod attribution;
+pub(crate) mod bounties;
 mod campaigns;
 mod currencies;
 mod deals;
@@ -83,6 +84,7 @@ pub struct PartnerApplication {
 }
 
 pub use attribution::HeldReason;
+pub use bounties::{Bounty, BountyRejectionReason, BountySubmission, BountyType};
 pub use currencies::Conversion;
 pub use engagement::Recruit;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};

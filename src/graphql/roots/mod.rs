@@ -6,6 +6,7 @@
 pub mod applications;
 pub mod attribution;
 pub mod backtests;
+pub mod bounties;
 pub mod campaigns;
 pub mod connectors;
 pub mod currencies;

@@ -11,9 +11,9 @@
 //! read — is `null`, never an error that tells it exists.
 
 use super::{
-    attribution::AttributionQuery, campaigns::CampaignQuery, deals::DealQuery, groups::GroupQuery,
-    ledger::LedgerQuery, partners::PartnerQuery, payouts::PayoutQuery, tiers::TierQuery,
-    webhooks::WebhookQuery,
+    attribution::AttributionQuery, bounties::BountyQuery, campaigns::CampaignQuery,
+    deals::DealQuery, groups::GroupQuery, ledger::LedgerQuery, partners::PartnerQuery,
+    payouts::PayoutQuery, tiers::TierQuery, webhooks::WebhookQuery,
 };
 use crate::auth::access::{self, Column};
 use crate::error::{ApiError, ApiResult};
@@ -40,6 +40,8 @@ use sea_orm::ConnectionTrait;
 ))]
 pub enum Node {
     Backtest(super::backtests::Backtest),
+    Bounty(crate::graphql::objects::Bounty),
+    BountySubmission(crate::graphql::objects::BountySubmission),
     Campaign(Campaign),
     Category(Category),
     Click(Click),
@@ -156,6 +158,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
     match kind {
         Kind::Customer | Kind::WebhookDelivery | Kind::Click => by_parent(ctx, &id, kind).await,
         Kind::Campaign
+        | Kind::Bounty
         | Kind::Commission
         | Kind::CommissionPlan
         | Kind::Deal
@@ -174,6 +177,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
 async fn by_query(ctx: &Context<'_>, id: ID, kind: Kind) -> ApiResult<Option<Node>> {
     match kind {
         Kind::Campaign => shown(flat(CampaignQuery.campaign(ctx, id).await), Node::Campaign),
+        Kind::Bounty => shown(flat(BountyQuery.bounty(ctx, id).await), Node::Bounty),
         Kind::Commission => shown(
             flat(LedgerQuery.commission(ctx, id).await),
             Node::Commission,
@@ -342,6 +346,16 @@ async fn by_row(
             read!(partnership_request, PartnershipRequest, PartnershipRequest)
         }
         Kind::ReferralCode => read!(referral_code, ReferralCode, ReferralCode),
+        Kind::BountySubmission => {
+            match nodes::row::<entity::bounty_submission::Entity>(conn, tenant, id).await? {
+                Some(row) => found::<crate::graphql::objects::BountySubmission>(
+                    ctx,
+                    row,
+                    Node::BountySubmission,
+                ),
+                None => Ok(None),
+            }
+        }
         Kind::PartnerLink => match nodes::row::<entity::partner_link::Entity>(conn, tenant, id)
             .await?
         {

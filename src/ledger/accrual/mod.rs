@@ -17,7 +17,9 @@
 //!    — [`evaluate`]; a recruit's commissions write its referrers' rewards
 //!    ([`rewards`]);
 //! 3. write customers, totals, events, and the commissions through the
-//!    ledger's posting layer, with multi-row statements — [`write`].
+//!    ledger's posting layer, with multi-row statements — [`write`] — and
+//!    the rewards of the performance bounties the new commissions reach
+//!    ([`super::rewards`]).
 //!
 //! A `recordEvents` call may run as several such transactions side by side
 //! ([`split`]). Because every delivery of a partner's events takes that
@@ -36,6 +38,7 @@ mod write;
 pub use split::record_split;
 
 use crate::db::Db;
+use crate::engagement::bounties::awards as bounties;
 use crate::engagement::caps;
 use crate::engagement::referrals::ReferralBook;
 use crate::engine::{Currency, EventKind};
@@ -43,7 +46,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ledger::path::Payload;
 use crate::tiers::book::TierBook;
 use chrono::{DateTime, Utc};
-use entity::enums::HeldReason;
+use entity::enums::{CommissionKind, HeldReason};
 use entity::{commission, event, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -320,12 +323,35 @@ async fn accrue(
     let referrals = std::mem::take(&mut batch.referrals);
     let answers = write::write(conn, batch).await?;
     referrals.write(conn).await?;
+    super::rewards::reach_bounties(conn, tenant_id, &earned(&loaded, &answers)).await?;
     for (item, answer) in items.iter().zip(&answers) {
         if let Some(receipt) = &item.receipt {
             receipt.write(conn, answer).await?;
         }
     }
     Ok(answers)
+}
+
+/// The batch's new commissions as bounties count them.
+fn earned<'a>(
+    loaded: &'a load::Loaded,
+    answers: &'a [ApiResult<Recorded>],
+) -> Vec<bounties::Earned<'a>> {
+    answers
+        .iter()
+        .filter_map(|answer| answer.as_ref().ok())
+        .filter(|recorded| !recorded.duplicate)
+        .flat_map(|recorded| &recorded.commissions)
+        .filter(|row| row.kind == CommissionKind::Commission && row.amount_minor > 0)
+        .filter_map(|row| {
+            Some(bounties::Earned {
+                partner_id: &row.partner_id,
+                group_id: &loaded.partners.get(&row.partner_id)?.group_id,
+                currency: &row.currency,
+                accrued_at: row.accrued_at,
+            })
+        })
+        .collect()
 }
 
 /// Accrues, inside the caller's transaction — one that holds the
