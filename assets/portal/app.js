@@ -13,6 +13,7 @@ import { Codes } from './page-codes.js';
 import { Links } from './page-links.js';
 import { Campaigns } from './page-campaigns.js';
 import { Referrals } from './page-referrals.js';
+import { Bounties } from './page-bounties.js';
 import { DealDetail, Deals } from './page-deals.js';
 import { Payment } from './page-payment.js';
 import { Postbacks } from './page-postbacks.js';
@@ -25,6 +26,7 @@ const PAGES = [
   ['#/codes', 'Referral links'],
   ['#/campaigns', 'Campaigns'],
   ['#/referrals', 'Referrals'],
+  ['#/bounties', 'Bounties'],
   ['#/deals', 'Deals'],
   ['#/payment', 'Payment details'],
   ['#/postbacks', 'Postbacks'],
@@ -42,6 +44,7 @@ function route(hash) {
     case 'codes': return { nav: '#/codes', page: html`<${Codes} />` };
     case 'campaigns': return { nav: '#/campaigns', page: html`<${Campaigns} />` };
     case 'referrals': return { nav: '#/referrals', page: html`<${Referrals} />` };
+    case 'bounties': return { nav: '#/bounties', page: html`<${Bounties} />` };
     case 'deals': return { nav: '#/deals', page: id ? html`<${DealDetail} key=${id} id=${id} />` : html`<${Deals} />` };
     case 'payment': return { nav: '#/payment', page: html`<${Payment} />` };
     case 'postbacks': return { nav: '#/postbacks', page: html`<${Postbacks} />` };

@@ -395,6 +395,20 @@ async fn seed(app: &TestApp) -> Value {
     )
     .await;
     crate::ledger::record(app, crate::ledger::sale_input(&cy, "cy-1", "200.00")).await;
+    // Bounties of Ada's group (SPEC §31): a goal, work to submit, and one
+    // that ended.
+    let bounty = "mutation($input: CreateBountyInput!) { createBounty(input: $input) { id } }";
+    for input in [
+        json!({ "name": "Ten sales", "groupIds": [group], "type": "PERFORMANCE", "description": "Ten sales this year.",
+                "reward": { "amount": "100.00", "currency": "USD" }, "startsAt": "2026-01-01T00:00:00Z",
+                "goal": { "metric": "SALES", "value": "10" } }),
+        json!({ "name": "Review us", "groupIds": [group], "type": "SUBMISSION", "description": "Write a review of the product.",
+                "reward": { "amount": "40.00", "currency": "USD" }, "startsAt": "2026-01-01T00:00:00Z", "maxSubmissions": 2 }),
+        json!({ "name": "Launch week", "groupIds": [group], "type": "SUBMISSION",
+                "reward": { "amount": "20.00", "currency": "USD" }, "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2026-02-01T00:00:00Z" }),
+    ] {
+        app.ok(&admin, bounty, json!({ "input": input })).await;
+    }
     for (name, position) in [("Qualified", 1), ("Proposal", 2)] {
         app.ok(
             &app.admin(),
@@ -498,6 +512,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
             "partner link",
             "referral code",
             "application",
+            "bounty submission",
             "deal registration",
             "payout method",
             "tax profile",
@@ -513,6 +528,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
         "codes",
         "campaigns",
         "referrals",
+        "bounties",
         "deals",
         "payment",
         "postbacks",
@@ -524,7 +540,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     }
     assert_eq!(report["keyboard"], json!(pages));
     assert!(report["figures"].as_u64().unwrap() >= 15, "{report}");
-    assert_eq!(report["screenshots"].as_array().unwrap().len(), 20);
+    assert_eq!(report["screenshots"].as_array().unwrap().len(), 22);
     assert!(
         report["pages"]["sign-in-spent"]
             .as_str()

@@ -25,6 +25,7 @@ const PAGES = [
   ['codes', '#/codes', 'Referral links'],
   ['campaigns', '#/campaigns', 'Campaigns'],
   ['referrals', '#/referrals', 'Referrals'],
+  ['bounties', '#/bounties', 'Bounties'],
   ['deals', '#/deals', 'Deals'],
   ['payment', '#/payment', 'Payment details'],
   ['postbacks', '#/postbacks', 'Postbacks'],
@@ -188,6 +189,32 @@ try {
       check(shown['referral.link'].text === `${plan.base}/join/${data.viewer.tenantId}/${open.id}?via=${code.code}`, 'the link to recruit with');
       check(shown['referral.terms'].text.startsWith('You earn 10 % of each commission'), `the terms: ${shown['referral.terms'].text}`);
       report.figures += 2;
+    }
+    if (name === 'bounties') {
+      const data = await api('{ viewer { partner { bounties { nodes { id name type open goal { value } progress { value } reward { amount currency } } } } } }');
+      const bounties = data.viewer.partner.bounties.nodes;
+      await page.waitForSelector('[data-figure^="bounty."]', { timeout }).catch(async () => {
+        check(false, `no bounty shown: ${await page.textContent('main')}`);
+      });
+      Object.assign(shown, await figures());
+      check(bounties.length === 3, `three bounties: ${bounties.length}`);
+      for (const b of bounties) await same(shown, `bounty.${b.id}.reward`, b.reward.amount, b.reward.currency);
+      const goal = bounties.find((b) => b.type === 'PERFORMANCE');
+      check(shown[`bounty.${goal.id}.progress`].text.trim() === `${goal.progress.value} of ${goal.goal.value} sales`, `progress: ${shown[`bounty.${goal.id}.progress`].text}`);
+      report.figures += 1;
+      // A link that is not one is named at its field; then the work is submitted.
+      const work = bounties.find((b) => b.type === 'SUBMISSION' && b.open);
+      await page.fill(`#urls-${work.id}`, 'not a link');
+      await page.click(`form:has(#urls-${work.id}) button:text("Submit")`);
+      await page.waitForSelector(`#urls-${work.id}-error`, { timeout });
+      await page.fill(`#urls-${work.id}`, 'https://ada.example/review');
+      await page.fill(`#description-${work.id}`, 'My review');
+      await page.click(`form:has(#urls-${work.id}) button:text("Submit")`);
+      await page.waitForSelector('li[data-submission]', { timeout });
+      const mine = await api('query($b: ID!) { bounty(id: $b) { submissions { nodes { status urls description } } } }', { b: work.id });
+      const s = mine.bounty.submissions.nodes;
+      check(s.length === 1 && s[0].status === 'SUBMITTED' && s[0].urls[0] === 'https://ada.example/review' && s[0].description === 'My review', `the submission: ${JSON.stringify(s)}`);
+      report.writes.push('bounty submission');
     }
     if (name === 'deals') {
       const data = await api('{ deals(first: 100) { nodes { id amount currency } } }');
