@@ -12,6 +12,7 @@ import { Partners } from './page-partners.js';
 import { PartnerPage } from './page-partner.js';
 import { Applications } from './page-applications.js';
 import { Fraud } from './page-fraud.js';
+import { Bounties } from './page-bounties.js';
 import { Commissions } from './page-commissions.js';
 import { PayoutRunPage, Payouts } from './page-payouts.js';
 import { GroupPage, Groups } from './page-groups.js';
@@ -28,6 +29,7 @@ const PAGES = [
   ['partners', 'Partners'],
   ['applications', 'Applications'],
   ['fraud', 'Fraud'],
+  ['bounties', 'Bounties'],
   ['commissions', 'Commissions'],
   ['payouts', 'Payouts'],
   ['year-end', 'Year-end'],
@@ -48,6 +50,7 @@ const LISTS = {
   partners: Partners,
   applications: Applications,
   fraud: Fraud,
+  bounties: Bounties,
   commissions: Commissions,
   payouts: Payouts,
   'year-end': YearEnd,

@@ -55,6 +55,30 @@ async fn seed(app: &TestApp) -> Value {
     let sam = crate::ledger::partner_at(app, "Sam", 10).await;
     paypal(app, &sam, "sam@example.com").await;
     sale_at(app, &sam, "s-1", "125", "2026-01-12T12:00:00Z").await;
+    // A bounty of Sam's group, and his work waiting for review (SPEC §31).
+    let sams_group = app
+        .ok(
+            &app.admin(),
+            "query($p: ID!) { partner(id: $p) { group { id } } }",
+            json!({ "p": sam }),
+        )
+        .await["partner"]["group"]["id"]
+        .clone();
+    let bounty = app
+        .ok(
+            &app.admin(),
+            "mutation($g: ID!) { createBounty(input: { name: \"Review us\", groupIds: [$g], type: SUBMISSION, \
+             reward: { amount: \"40.00\", currency: \"USD\" }, startsAt: \"2026-01-01T00:00:00Z\" }) { id } }",
+            json!({ "g": sams_group }),
+        )
+        .await["createBounty"]["id"]
+        .clone();
+    app.ok(
+        &app.partner_token(&sam),
+        "mutation($b: ID!) { submitBounty(input: { bountyId: $b, urls: [\"https://sam.example/review\"], description: \"Two pages\" }) { id } }",
+        json!({ "b": bounty }),
+    )
+    .await;
     // The queues: a sale naming a customer nobody referred (held), and a
     // customer attributed to Sam with a disposable address (a flag).
     let writer = app.service("events:write");
@@ -230,6 +254,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         "partner",
         "applications",
         "fraud",
+        "bounties",
         "commissions",
         "payouts",
         "year-end",
@@ -256,7 +281,8 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
     assert!(
         report["writes"]
             .as_array()
-            .is_some_and(|w| w.contains(&json!("referral rule and cap"))),
+            .is_some_and(|w| w.contains(&json!("referral rule and cap"))
+                && w.contains(&json!("bounty decision"))),
         "{report}"
     );
     // Sam's rate doubled: his 12.50 would have been 25.00; Jörg, paid by
@@ -270,7 +296,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         report["counts"],
         json!({ "applications": 0, "fraud": 1, "events": 1, "ignored": 0 })
     );
-    assert_eq!(report["keyboard"].as_array().unwrap().len(), 14);
+    assert_eq!(report["keyboard"].as_array().unwrap().len(), 15);
     // Overview totals (3 states × 2 currencies), the partner's balance (3),
     // each payout's amount (2).
     assert!(report["figures"].as_u64().unwrap() >= 11, "{report}");

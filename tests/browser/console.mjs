@@ -27,6 +27,7 @@ const PAGES = [
   ['partner', `#/partners/${plan.partner}`, plan.partnerName],
   ['applications', '#/applications', 'Applications'],
   ['fraud', '#/fraud', 'Fraud'],
+  ['bounties', '#/bounties', 'Bounties'],
   ['commissions', '#/commissions', 'Commissions'],
   ['payouts', '#/payouts', 'Payouts'],
   ['year-end', '#/year-end', 'Year-end'],
@@ -174,6 +175,21 @@ try {
     cap: { amount: '500', currency: 'USD', period: 'WEEK', per: 'PARTNER' },
   }), `the group's referral rule and cap: ${JSON.stringify(engaged)}`);
   report.writes = [...(report.writes || []), 'referral rule and cap'];
+
+  // The bounty review queue: Sam's work, rejected with a reason and a
+  // note, as the API then answers.
+  await open('#/bounties', 'Bounties');
+  const queued = (await api('{ bounties { nodes { id submissions(status: SUBMITTED) { nodes { id } } } } }')).bounties.nodes[0];
+  const work = queued.submissions.nodes[0].id;
+  check(Number(await page.textContent(`[data-figure="bounty.${queued.id}.queue"]`)) === 1, 'one submission waits');
+  await page.click(`li[data-submission="${work}"] button:text("Reject…")`);
+  await page.selectOption(`li[data-submission="${work}"] select[name="reason"]`, 'LOW_QUALITY');
+  await page.fill(`li[data-submission="${work}"] textarea[name="note"]`, 'Too short.');
+  await page.click(`li[data-submission="${work}"] button:text("Reject the work")`);
+  await page.waitForSelector('text=is rejected', { timeout });
+  const decided = (await api('query($id: ID!) { node(id: $id) { ... on BountySubmission { status reason note } } }', { id: work })).node;
+  check(JSON.stringify(decided) === JSON.stringify({ status: 'REJECTED', reason: 'LOW_QUALITY', note: 'Too short.' }), `the decision: ${JSON.stringify(decided)}`);
+  report.writes.push('bounty decision');
 
   // A backtest of Sam's group at twice its rate, before and after per
   // partner as the API answers them.
