@@ -30,8 +30,7 @@ use entity::{bounty, campaign, partner_group};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-/// The longest name and description of a bounty.
-const MAX_NAME: usize = 200;
+/// The longest description of a bounty (its name: the project's names').
 const MAX_DESCRIPTION: usize = 5_000;
 /// Groups a bounty may name.
 const MAX_GROUPS: usize = 100;
@@ -93,7 +92,7 @@ pub fn goal_decimal(row: &bounty::Model, value: i64) -> Decimal {
 /// Makes a bounty (`campaigns:write`), checked whole before anything is
 /// written.
 pub async fn create(db: &Db, tenant_id: &str, new: NewBounty) -> ApiResult<bounty::Model> {
-    let name = input::required_text("input.name", &new.name, MAX_NAME)?;
+    let name = input::required_text("input.name", &new.name, input::MAX_NAME_CHARS)?;
     let description = input::optional_text(
         "input.description",
         new.description.as_deref(),
@@ -224,22 +223,4 @@ pub async fn find(
         .filter(bounty::Column::TenantId.eq(tenant_id))
         .one(conn)
         .await?)
-}
-
-/// The bounties offered to a group's partners, newest first, those that
-/// ended too.
-pub async fn of_group(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    group_id: &str,
-) -> ApiResult<Vec<bounty::Model>> {
-    use sea_orm::QueryOrder;
-    // A tenant has few bounties: its rows are read and kept by group here.
-    let rows = bounty::Entity::find()
-        .filter(bounty::Column::TenantId.eq(tenant_id))
-        .filter(bounty::Column::GroupIds.contains(group_id))
-        .order_by_desc(bounty::Column::Id)
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().filter(|b| is_for(b, group_id)).collect())
 }
