@@ -44,6 +44,7 @@ mod m20261211_000034_tax_year;
 mod m20261212_000035_partner_links;
 mod m20261213_000036_referrals_and_caps;
 mod m20261214_000037_bounties;
+mod m20261215_000038_kept_rows;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -91,6 +92,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000035_partner_links::Migration),
             Box::new(m20261213_000036_referrals_and_caps::Migration),
             Box::new(m20261214_000037_bounties::Migration),
+            Box::new(m20261215_000038_kept_rows::Migration),
         ]
     }
 }

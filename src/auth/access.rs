@@ -126,9 +126,8 @@ impl Policy {
             None if rule.staff == StaffScopes::Every => true,
             None if rule.staff == StaffScopes::Console => self.reads_as_admin(),
             None => rule
-                .staff_scopes(row_scope)
-                .iter()
-                .any(|scope| self.principal.has(*scope)),
+                .staff
+                .admit(row_scope, |scope| self.principal.has(scope)),
         }
     }
 
@@ -445,6 +444,22 @@ mod tests {
             Ok("bob".into())
         );
         assert!(admin.input_partner(None, field, write).is_err());
+    }
+
+    #[test]
+    fn admitting_a_column_is_holding_one_of_its_listed_scopes() {
+        let rows = std::iter::once(None).chain(Scope::ALL.iter().copied().map(Some));
+        for row_scope in rows {
+            for held in Scope::ALL {
+                let has = |scope: Scope| scope == *held;
+                for kind in Kind::ALL {
+                    for rule in rules(kind) {
+                        let listed = rule.staff_scopes(row_scope).iter().any(|s| has(*s));
+                        assert_eq!(rule.staff.admit(row_scope, has), listed, "{kind:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

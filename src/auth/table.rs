@@ -175,6 +175,19 @@ pub enum StaffScopes {
 }
 
 impl StaffScopes {
+    /// Whether a holder of the scopes `has` admits is one of these, for a
+    /// row naming `row_scope` (never for the console's staff, who go by
+    /// role): [`StaffScopes::staff_scopes`] without collecting them, as
+    /// every row of a list asks.
+    pub fn admit(&self, row_scope: Option<Scope>, has: impl Fn(Scope) -> bool) -> bool {
+        match self {
+            StaffScopes::Any(scopes) => scopes.iter().any(|scope| has(*scope)),
+            StaffScopes::OfRow => row_scope.is_some_and(has),
+            StaffScopes::Every => Scope::ALL.iter().any(|scope| has(*scope)),
+            StaffScopes::Console => false,
+        }
+    }
+
     /// The scopes these are, for a row naming `row_scope` (none for the
     /// console's staff, who go by role).
     pub fn staff_scopes(&self, row_scope: Option<Scope>) -> Vec<Scope> {

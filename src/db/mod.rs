@@ -28,6 +28,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::failure::{self, idle_since_failure, note_connection_failure};
 use crate::observe::metrics::Metrics;
 use crate::observe::tally::Tally;
+use kept::Kept;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
@@ -93,6 +94,7 @@ impl Default for DbSettings {
     }
 }
 
+pub mod kept;
 pub mod replicas;
 mod statement;
 pub mod statistics;
@@ -135,6 +137,8 @@ pub struct Timed<C> {
     /// The span statements are children of: a transaction's own, or none
     /// for the pool (the caller's current span).
     span: tracing::Span,
+    /// The rows kept in memory a change to their tables drops.
+    kept: Option<Arc<Kept>>,
 }
 
 impl Timed<DatabaseTransaction> {
@@ -147,6 +151,24 @@ impl Timed<DatabaseTransaction> {
 }
 
 impl<C> Timed<C> {
+    /// After a statement that `changes` a kept table: in a transaction,
+    /// noted for its commit; outside one, already committed.
+    fn changed_kept(&self, changes: bool) {
+        if !changes {
+            return;
+        }
+        match (&self.tally, &self.kept) {
+            (Some(tally), _) => tally.change_kept(),
+            (None, Some(kept)) => kept.changed(),
+            (None, None) => {}
+        }
+    }
+
+    /// The rows this connection's reads may keep in memory.
+    pub fn kept(&self) -> Option<&Arc<Kept>> {
+        self.kept.as_ref()
+    }
+
     /// The connection without a deadline (migrations, which may run long).
     pub fn unbounded(&self) -> &C {
         &self.inner
@@ -180,30 +202,45 @@ impl<C: ConnectionTrait + Send + Sync> ConnectionTrait for Timed<C> {
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let span = statement_span(&self.span, &stmt.sql);
-        self.bounded(self.inner.execute_raw(stmt))
+        let changes = kept::writes_kept(&stmt.sql);
+        let answer = self
+            .bounded(self.inner.execute_raw(stmt))
             .instrument(span)
-            .await
+            .await;
+        self.changed_kept(changes);
+        answer
     }
 
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
         let span = statement_span(&self.span, sql);
-        self.bounded(self.inner.execute_unprepared(sql))
+        let answer = self
+            .bounded(self.inner.execute_unprepared(sql))
             .instrument(span)
-            .await
+            .await;
+        self.changed_kept(kept::writes_kept(sql));
+        answer
     }
 
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let span = statement_span(&self.span, &stmt.sql);
-        self.bounded(self.inner.query_one_raw(stmt))
+        let changes = kept::writes_kept(&stmt.sql);
+        let answer = self
+            .bounded(self.inner.query_one_raw(stmt))
             .instrument(span)
-            .await
+            .await;
+        self.changed_kept(changes);
+        answer
     }
 
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let span = statement_span(&self.span, &stmt.sql);
-        self.bounded(self.inner.query_all_raw(stmt))
+        let changes = kept::writes_kept(&stmt.sql);
+        let answer = self
+            .bounded(self.inner.query_all_raw(stmt))
             .instrument(span)
-            .await
+            .await;
+        self.changed_kept(changes);
+        answer
     }
 
     fn support_returning(&self) -> bool {
@@ -292,6 +329,7 @@ impl<C> Timed<C> {
             deadline: self.deadline,
             tally,
             span: self.span.clone(),
+            kept: self.kept.clone(),
         }
     }
 }
@@ -303,18 +341,25 @@ impl WriteTxn {
             deadline,
             tally,
             span,
+            kept,
         } = self.txn;
         let commit = Timed {
             inner: (),
             deadline,
             tally: None,
             span: span.clone(),
+            kept: None,
         };
         commit
             .bounded(inner.commit())
             .instrument(statement_span(&span, "COMMIT"))
             .await?;
         self.commits.send_modify(|n| *n = n.wrapping_add(1));
+        if let (Some(tally), Some(kept)) = (&tally, kept)
+            && tally.changed_kept()
+        {
+            kept.changed();
+        }
         if let Some(tally) = tally {
             for (kind, rows) in tally.take() {
                 self.metrics.commissions_written(kind, rows);
@@ -335,6 +380,7 @@ impl WriteTxn {
             deadline,
             tally: None,
             span,
+            kept: None,
         };
         rollback.bounded(inner.rollback()).await
     }
@@ -355,12 +401,14 @@ impl Timed<DatabaseTransaction> {
             deadline,
             tally,
             span,
+            ..
         } = self;
         Timed {
             inner: (),
             deadline,
             tally: None,
             span,
+            kept: None,
         }
         .bounded(inner.commit())
         .await?;
@@ -382,6 +430,7 @@ impl Timed<DatabaseTransaction> {
             deadline,
             tally: None,
             span,
+            kept: None,
         }
         .bounded(inner.rollback())
         .await
@@ -500,6 +549,8 @@ impl Db {
                 deadline: settings.deadline(),
                 tally: None,
                 span: tracing::Span::none(),
+                // A replica's reads keep nothing of their own.
+                kept: (!lazy).then(|| Arc::new(Kept::new(sqlite))),
             },
             replicas: None,
             reading: None,
@@ -545,6 +596,13 @@ impl Db {
 
     pub fn backend(&self) -> DbBackend {
         self.conn.get_database_backend()
+    }
+
+    /// The partner groups and campaigns this process keeps in memory
+    /// ([`kept`]), and whether this handle's reads may add to them: only
+    /// reads from the primary do.
+    pub fn kept(&self) -> Option<(&Arc<Kept>, bool)> {
+        self.conn.kept.as_ref().map(|k| (k, self.reading.is_none()))
     }
 
     /// The app's metrics.
@@ -602,6 +660,7 @@ impl Db {
                 deadline: self.conn.deadline,
                 tally: Some(Arc::default()),
                 span,
+                kept: self.conn.kept.clone(),
             },
             _guard: guard,
             commits: self.commits.clone(),

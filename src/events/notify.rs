@@ -17,7 +17,7 @@
 //! Every [`SAFETY_WAKE`] all readers are woken anyway, so a notification
 //! lost another way delays an event by that much at most.
 
-use crate::db::Db;
+use crate::db::{Db, kept};
 use crate::jobs::Runner;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use std::collections::HashMap;
@@ -114,10 +114,18 @@ impl Notifier {
 }
 
 /// PostgreSQL: `LISTEN` on a connection of the pool, reconnecting (and
-/// waking everyone to catch up) when it is lost.
+/// waking everyone to catch up) when it is lost. The same connection hears
+/// changes to the groups and campaigns kept in memory ([`crate::db::kept`]):
+/// they are kept only while it listens.
 async fn listen(db: Db, notifier: Notifier) {
     use sea_orm::sqlx::postgres::PgListener;
     let pool = db.conn().unbounded().get_postgres_connection_pool().clone();
+    let kept = db.kept().map(|(kept, _)| kept.clone());
+    let trust = |heard: bool| {
+        if let Some(kept) = &kept {
+            kept.trust(heard);
+        }
+    };
     loop {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
@@ -127,19 +135,31 @@ async fn listen(db: Db, notifier: Notifier) {
                 continue;
             }
         };
-        if let Err(err) = listener.listen(CHANNEL).await {
+        if let Err(err) = listener.listen_all([CHANNEL, kept::CHANNEL]).await {
             tracing::warn!(error = %err, "cannot listen for domain events; retrying");
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
         // Whatever was notified before this connection listened.
         notifier.wake_all();
+        trust(true);
         loop {
             match listener.try_recv().await {
+                Ok(Some(notification)) if notification.channel() == kept::CHANNEL => {
+                    if let Some(kept) = &kept {
+                        kept.changed();
+                    }
+                }
                 Ok(Some(notification)) => notifier.wake(notification.payload()),
-                // The connection was lost and made again: catch up.
-                Ok(None) => notifier.wake_all(),
+                // The connection was lost: listen again on a new one
+                // (which wakes everyone to catch up); nothing is kept until
+                // it listens.
+                Ok(None) => {
+                    trust(false);
+                    break;
+                }
                 Err(err) => {
+                    trust(false);
                     tracing::warn!(error = %err, "lost the domain-event listener; reconnecting");
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     break;

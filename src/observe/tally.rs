@@ -1,5 +1,5 @@
-//! What a write transaction wrote, for the metrics: counted only once the
-//! transaction commits.
+//! What a write transaction wrote, for the metrics and the rows kept in
+//! memory: counted only once the transaction commits.
 
 use std::sync::Arc;
 
@@ -9,6 +9,10 @@ use std::sync::Arc;
 #[derive(Debug, Default)]
 pub struct Tally {
     commissions: std::sync::Mutex<Vec<(&'static str, u64)>>,
+    /// Whether it changed a table whose rows are kept in memory
+    /// ([`crate::db::kept`]): the outermost transaction's flag, set by any
+    /// savepoint in it (one rolled back too: a needless refill at worst).
+    changed_kept: std::sync::atomic::AtomicBool,
     parent: Option<Arc<Tally>>,
 }
 
@@ -16,8 +20,24 @@ impl Tally {
     pub fn child(parent: &Arc<Tally>) -> Arc<Tally> {
         Arc::new(Tally {
             commissions: Default::default(),
+            changed_kept: Default::default(),
             parent: Some(parent.clone()),
         })
+    }
+
+    /// Notes a change to a kept table, on the outermost transaction.
+    pub fn change_kept(&self) {
+        match &self.parent {
+            Some(parent) => parent.change_kept(),
+            None => self
+                .changed_kept
+                .store(true, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// Whether the transaction changed a kept table.
+    pub fn changed_kept(&self) -> bool {
+        self.changed_kept.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn add(&self, kind: &'static str, rows: u64) {

@@ -2,7 +2,7 @@
 //! `Partner.group`, `Partner.categories` and `PartnerGroup.partners`.
 
 use crate::campaigns::{create_campaign, enroll};
-use crate::helpers::{TestApp, code, field};
+use crate::helpers::{Backend, TestApp, code, field};
 use crate::on_both_databases;
 use async_graphql::futures_util::future::join_all;
 use serde_json::{Value, json};
@@ -20,6 +20,8 @@ on_both_databases!(
     terms_in_force_for_a_page_of_partners_runs_the_same_statements_for_5_and_50,
     group_partners_and_counts_resolve_in_batches,
     concurrent_mutations_all_succeed,
+    a_page_read_by_column_answers_as_whole_rows_do,
+    a_changed_group_is_read_changed_at_once_and_after_another_process_changes_it,
 );
 
 async fn a_partner_without_a_group_is_in_the_default_group(app: TestApp) {
@@ -395,4 +397,100 @@ async fn concurrent_mutations_all_succeed(app: TestApp) {
         .ok(&token, "{ partners { totalCount } }", json!({}))
         .await;
     assert_eq!(data["partners"]["totalCount"], 40);
+}
+
+/// The partners list reads only the columns its selection names: every
+/// field it reads that way answers as the partner read whole does.
+async fn a_page_read_by_column_answers_as_whole_rows_do(app: TestApp) {
+    let group = app
+        .create_group("Resellers", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    app.create_partner(json!({ "name": "Ada", "email": "ada@example.com", "externalId": "A-1", "type": "RESELLER", "groupId": group })).await;
+    app.create_partner(json!({ "name": "Bo" })).await;
+    let fields = "id name email externalId type status createdAt updatedAt group { id name }";
+    let admin = app.admin();
+    let listed = app
+        .ok(
+            &admin,
+            &format!("{{ partners {{ nodes {{ {fields} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let nodes = listed["partners"]["nodes"].as_array().unwrap();
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(nodes[0]["email"], "ada@example.com");
+    assert_eq!(nodes[0]["externalId"], "A-1");
+    assert_eq!(nodes[0]["type"], "RESELLER");
+    assert_eq!(nodes[0]["group"]["name"], "Resellers");
+    assert_eq!(nodes[1]["email"], Value::Null);
+    for node in nodes {
+        let whole = app
+            .ok(
+                &admin,
+                &format!("query($id: ID!) {{ partner(id: $id) {{ {fields} }} }}"),
+                json!({ "id": node["id"] }),
+            )
+            .await;
+        assert_eq!(&whole["partner"], node);
+    }
+}
+
+/// Groups are kept in memory between requests (src/db/kept.rs): a change
+/// made through the API is read at the next request, and on PostgreSQL one
+/// made by another process (here a statement on a connection of its own)
+/// as soon as its notification arrives.
+async fn a_changed_group_is_read_changed_at_once_and_after_another_process_changes_it(
+    app: TestApp,
+) {
+    let admin = app.admin();
+    let group = app
+        .create_group("Before", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    app.create_partner(json!({ "name": "Ada", "groupId": group }))
+        .await;
+    let query = "query($g: ID!) { partners(groupId: $g) { nodes { group { name } } } }";
+    let name = |data: Value| data["partners"]["nodes"][0]["group"]["name"].clone();
+    for _ in 0..2 {
+        assert_eq!(
+            name(app.ok(&admin, query, json!({ "g": group })).await),
+            "Before"
+        );
+    }
+    app.ok(
+        &admin,
+        r#"mutation($id: ID!) { updatePartnerGroup(id: $id, input: { name: "After" }) { name } }"#,
+        json!({ "id": group }),
+    )
+    .await;
+    assert_eq!(
+        name(app.ok(&admin, query, json!({ "g": group })).await),
+        "After"
+    );
+    assert_eq!(
+        name(app.ok(&admin, query, json!({ "g": group })).await),
+        "After"
+    );
+    if app.backend != Backend::Postgres {
+        return;
+    }
+    use sea_orm::ConnectionTrait;
+    app.db
+        .conn()
+        .unbounded()
+        .execute_unprepared(&format!(
+            "UPDATE partner_groups SET name = 'Elsewhere' WHERE id = '{group}'"
+        ))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if name(app.ok(&admin, query, json!({ "g": group })).await) == "Elsewhere" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "another process's change was never read"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }

@@ -5,6 +5,7 @@
 //! helpers are the relations object fields share.
 
 use crate::db::Db;
+use crate::db::kept::Kept;
 use crate::error::{ApiError, ApiResult};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
@@ -50,6 +51,9 @@ page_loader!(
 pub struct DirectoryLoader {
     pub conn: crate::db::Pool,
     pub tenant_id: String,
+    /// The groups and campaigns the process keeps, and whether this
+    /// request's reads may add to them ([`crate::db::kept`]).
+    pub kept: Option<(Arc<Kept>, bool)>,
 }
 
 pub type RequestLoader = DataLoader<DirectoryLoader, HashMapCache>;
@@ -60,6 +64,7 @@ pub fn new_loader(db: &Db, tenant_id: &str, delay: Duration) -> RequestLoader {
         DirectoryLoader {
             conn: db.conn().clone(),
             tenant_id: tenant_id.to_owned(),
+            kept: db.kept().map(|(kept, fills)| (kept.clone(), fills)),
         },
         tokio::spawn,
         HashMapCache::default(),
@@ -149,10 +154,60 @@ macro_rules! by_id {
     (@value $entity:ident shared) => { std::sync::Arc<$entity::Model> };
 }
 
+/// A loader of rows by id from a table the process keeps in memory
+/// ([`crate::db::kept`]): the rows kept for the tenant answer at once, the
+/// rest in one statement, kept for the next request unless a change came
+/// while it ran.
+macro_rules! kept_by_id {
+    ($($key:ident => $entity:ident . $table:ident),* $(,)?) => {$(
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $key(pub String);
+
+        impl Loader<$key> for DirectoryLoader {
+            type Value = Arc<$entity::Model>;
+            type Error = ApiError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, ApiError> {
+                let kept = self
+                    .kept
+                    .as_ref()
+                    .and_then(|(kept, fills)| Some((kept, *fills, kept.mark()?)));
+                let ids = keys.iter().map(|k| k.0.as_str());
+                let (rows, missing) = match kept {
+                    Some((kept, _, _)) => kept.$table.get(&self.tenant_id, ids),
+                    None => (Vec::new(), ids.collect()),
+                };
+                let mut found: HashMap<$key, Self::Value> = HashMap::with_capacity(keys.len());
+                found.extend(rows.into_iter().map(|row| ($key(row.id.clone()), row)));
+                if missing.is_empty() {
+                    return Ok(found);
+                }
+                let read: Vec<Arc<$entity::Model>> = $entity::Entity::find()
+                    .filter($entity::Column::TenantId.eq(self.tenant_id.as_str()))
+                    .filter($entity::Column::Id.is_in(missing))
+                    .all(&self.conn)
+                    .await?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect();
+                if let Some((kept, true, mark)) = kept {
+                    let rows = read.iter().map(|row| (row.id.as_str(), row));
+                    kept.$table.put(kept, mark, &self.tenant_id, rows);
+                }
+                found.extend(read.into_iter().map(|row| ($key(row.id.clone()), row)));
+                Ok(found)
+            }
+        }
+    )*};
+}
+
+kept_by_id! {
+    GroupId => partner_group.groups,
+    CampaignId => campaign.campaigns,
+}
+
 by_id! {
-    GroupId => partner_group (shared),
     PartnerId => partner (shared),
-    CampaignId => campaign (shared),
     EventId => event,
     SnapshotId => partner_commission,
     CommissionId => commission,
