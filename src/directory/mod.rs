@@ -6,6 +6,7 @@
 //! mutation is one transaction from [`crate::db::Db::write`].
 
 pub mod categories;
+pub mod columns;
 pub mod groups;
 pub mod minimums;
 pub mod partners;

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::auth::access::Column as C;
 use crate::campaigns::enrollment;
-use crate::directory::groups;
+use crate::directory::{columns, groups};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{loader, page_args, policy};
@@ -21,6 +21,8 @@ use crate::graphql::rules::{GroupRule, group_rules};
 use crate::graphql::scalars::DateTime;
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object, Value};
+use entity::partner::Column as PartnerColumn;
+use sea_orm::IdenStatic;
 use std::sync::Arc;
 
 /// A partner's codes listed at once: 1–100, 25 when omitted, so a page of
@@ -30,6 +32,40 @@ const CODES_LIMITS: crate::paging::PageLimits = crate::paging::PageLimits {
     default: 25,
     max: 100,
 };
+
+impl Partner {
+    /// The columns a field reads besides [`columns::ALWAYS`], for lists
+    /// that read only what their selection asks for; `None` for a field not
+    /// listed here, which then reads whole rows. Keep it beside the
+    /// resolvers: a resolver that reads another column names it here.
+    pub fn columns_of(field: &str) -> Option<&'static [PartnerColumn]> {
+        Some(match field {
+            "id" | "group" | "__typename" => &[],
+            "name" => &[PartnerColumn::Name],
+            "email" => &[PartnerColumn::Email],
+            "externalId" => &[PartnerColumn::ExternalId],
+            "type" => &[PartnerColumn::Type],
+            "status" => &[PartnerColumn::Status],
+            "createdAt" => &[PartnerColumn::CreatedAt],
+            "updatedAt" => &[PartnerColumn::UpdatedAt],
+            _ => return None,
+        })
+    }
+
+    /// The columns `fields` of partners read ([`Partner::columns_of`]), or
+    /// `None` when one of them needs whole rows.
+    pub fn columns<'a>(fields: impl IntoIterator<Item = &'a str>) -> Option<Vec<PartnerColumn>> {
+        let mut columns = columns::ALWAYS.to_vec();
+        for field in fields {
+            for column in Self::columns_of(field)? {
+                if !columns.iter().any(|c| c.as_str() == column.as_str()) {
+                    columns.push(*column);
+                }
+            }
+        }
+        Some(columns)
+    }
+}
 
 impl ReadyFields for Partner {
     fn ready(&self, name: &str) -> Option<Value> {

@@ -4,7 +4,9 @@ use crate::auth::Scope;
 use crate::directory::categories;
 use crate::directory::partners::{self, NewPartner, PartnerChanges, PartnerFilter};
 use crate::error::ApiResult;
-use crate::graphql::connection::{ListConnection, list_connection, primed_connection, selects};
+use crate::graphql::connection::{
+    ListConnection, item_fields, list_connection, page_connection, selects,
+};
 use crate::graphql::context::{db, ids, loader, page_args, policy, principal, text_change, writer};
 use crate::graphql::enums::{PartnerStatus, PartnerType};
 use crate::graphql::loaders::{GroupId, prime};
@@ -143,14 +145,27 @@ impl PartnerQuery {
             rows,
         };
         let select = partners::list(policy.tenant_id(), &filter);
+        let conn = db(ctx)?.conn();
+        let id = partner::Column::Id;
+        // Only the columns the selection reads, unless a field needs whole
+        // rows.
+        let page = match Partner::columns(item_fields(ctx)) {
+            Some(columns) => {
+                let decode = crate::directory::columns::decode;
+                request
+                    .fetch_columns(conn, select.clone(), id, &columns, decode)
+                    .await?
+            }
+            None => request.fetch(conn, select.clone(), id).await?,
+        };
         // A page's groups, loaded before its items resolve when asked for.
         let loader = loader(ctx)?;
         let groups = selects(ctx, &["group"]);
-        primed_connection(
-            db(ctx)?.conn(),
-            &request,
+        page_connection(
+            conn,
+            page,
             select,
-            partner::Column::Id,
+            id,
             |row| Partner::seen_in(ctx, row.into()).map(Ready),
             |rows: &[partner::Model]| {
                 let ids: Vec<GroupId> = match groups {
