@@ -276,3 +276,22 @@ pub fn list_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize)
     10 + (size.clamp(0, crate::paging::COMMISSION_LIMITS.max as i32) as usize)
         .saturating_mul(child_complexity)
 }
+
+/// The columns a list reads for the item fields `fields` asks: `always`,
+/// then each field's own (`of`, beside the object's resolvers) once; `None`
+/// when a field needs whole rows.
+pub fn columns_read<'a, C: sea_orm::IdenStatic + Copy>(
+    always: &[C],
+    fields: impl IntoIterator<Item = &'a str>,
+    of: impl Fn(&str) -> Option<&'static [C]>,
+) -> Option<Vec<C>> {
+    let mut columns = always.to_vec();
+    for field in fields {
+        for column in of(field)? {
+            if !columns.iter().any(|c| c.as_str() == column.as_str()) {
+                columns.push(*column);
+            }
+        }
+    }
+    Some(columns)
+}

@@ -22,7 +22,6 @@ use crate::graphql::scalars::DateTime;
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
 use async_graphql::{Context, ID, Object, Value};
 use entity::partner::Column as PartnerColumn;
-use sea_orm::IdenStatic;
 use std::sync::Arc;
 
 /// A partner's codes listed at once: 1–100, 25 when omitted, so a page of
@@ -55,15 +54,7 @@ impl Partner {
     /// The columns `fields` of partners read ([`Partner::columns_of`]), or
     /// `None` when one of them needs whole rows.
     pub fn columns<'a>(fields: impl IntoIterator<Item = &'a str>) -> Option<Vec<PartnerColumn>> {
-        let mut columns = columns::ALWAYS.to_vec();
-        for field in fields {
-            for column in Self::columns_of(field)? {
-                if !columns.iter().any(|c| c.as_str() == column.as_str()) {
-                    columns.push(*column);
-                }
-            }
-        }
-        Some(columns)
+        crate::graphql::connection::columns_read(&columns::ALWAYS, fields, Self::columns_of)
     }
 }
 

@@ -22,7 +22,6 @@ use crate::ledger::columns;
 use crate::posting::breakdown::{self, BreakdownLine as Line, CapSetOn};
 use async_graphql::{Context, ID, Json, Object, SimpleObject, Value};
 use entity::commission::Column;
-use sea_orm::IdenStatic;
 use sea_orm::prelude::DateTimeUtc;
 
 /// One line of a commission's breakdown: what contributed, in the
@@ -261,15 +260,7 @@ impl Commission {
     /// The columns `fields` of commissions read ([`Commission::columns_of`]),
     /// or `None` when one of them needs whole rows.
     pub fn columns<'a>(fields: impl IntoIterator<Item = &'a str>) -> Option<Vec<Column>> {
-        let mut columns = columns::ALWAYS.to_vec();
-        for field in fields {
-            for column in Self::columns_of(field)? {
-                if !columns.iter().any(|c| c.as_str() == column.as_str()) {
-                    columns.push(*column);
-                }
-            }
-        }
-        Some(columns)
+        crate::graphql::connection::columns_read(&columns::ALWAYS, fields, Self::columns_of)
     }
 
     /// The open flags that hold it (one statement per page of rows), for
