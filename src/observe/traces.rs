@@ -91,11 +91,16 @@ pub fn init(format: LogFormat) -> Result<(), String> {
         Ok(None) => (None, None),
         Err(err) => (None, Some(err)),
     };
-    tracing_subscriber::registry()
-        .with(log)
-        .with(traces)
-        .try_init()
-        .map_err(|e| e.to_string())?;
+    // Without an exporter the trace layer is left out, not added as
+    // `None`: an absent layer in the stack makes the registry ask every
+    // span site again on each call (interest "sometimes") and build and
+    // enter every span, for no one.
+    let logging = tracing_subscriber::registry().with(log);
+    match traces {
+        Some(traces) => logging.with(traces).try_init(),
+        None => logging.try_init(),
+    }
+    .map_err(|e| e.to_string())?;
     match failed {
         Some(err) => Err(err),
         None => Ok(()),
