@@ -102,6 +102,17 @@ pub fn principal<'a>(ctx: &Context<'a>) -> ApiResult<&'a Principal> {
     policy(ctx).map(Policy::principal)
 }
 
+/// The request's loaders, read from any context (a field's or a
+/// selection's); `None` without a token.
+pub fn loader_in<T>(ctx: &ContextBase<'_, T>) -> Option<Arc<RequestLoader>> {
+    let slot = ctx.data_opt::<RequestContext>()?.loader.as_ref()?;
+    Some(
+        slot.read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone(),
+    )
+}
+
 /// The request's loaders (the current ones, after any mutation).
 pub fn loader(ctx: &Context<'_>) -> ApiResult<Arc<RequestLoader>> {
     let slot = request(ctx)?

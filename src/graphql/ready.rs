@@ -9,7 +9,8 @@
 //! [`Ready<T>`] is the same GraphQL type as `T` (same name, same fields,
 //! registered by `T` itself), and resolves a selection on it in one pass:
 //! each field [`ReadyFields::ready`] answers is written straight into the
-//! object; every other field — a relation to load, a field the caller may
+//! object, and so is a relation [`ReadyFields::related`] finds in memory
+//! with every field asked of it ready ([`in_place`]); every other field — a relation to load, a field the caller may
 //! not read, a value that could fail — goes through `T`'s own resolver,
 //! the fields concurrently, so loader batches form as before and a refusal
 //! is the resolver's own error at the field's path. Fragments, aliases and
@@ -39,6 +40,34 @@ pub trait ReadyFields: ContainerType + Sync {
     /// as it always does. A value given here must be the one the resolver
     /// gives; a test compares the two for every field.
     fn ready(&self, name: &str) -> Option<Value>;
+
+    /// The value of the relation `field`, when the row it leads to is in
+    /// memory already (a list loaded it for its items,
+    /// [`crate::graphql::loaders::prime`]) and every field asked of it is
+    /// ready in turn ([`in_place`]): `None` sends the field through its
+    /// resolver, which loads the same row and answers (or refuses) as it
+    /// always does.
+    fn related(&self, _ctx: &ContextSelectionSet<'_>, _field: &Positioned<Field>) -> Option<Value> {
+        None
+    }
+}
+
+/// `object`, the row a relation `field` leads to, answered in place: the
+/// object its resolver would give, when every field its selection asks is
+/// ready (its own relations too). `None` when one is not: the caller
+/// sends the relation through its resolver then, which does the whole of
+/// it again the ordinary way.
+pub fn in_place<T: ReadyFields + OutputType>(
+    ctx: &ContextSelectionSet<'_>,
+    field: &Positioned<Field>,
+    object: T,
+) -> Option<Value> {
+    let ctx_field = ctx.with_field(field);
+    let inner = ctx_field.with_selection_set(&field.node.selection_set);
+    let mut answer = IndexMap::with_capacity(inner.item.node.items.len());
+    let mut waiting = Vec::new();
+    collect(&inner, &object, &mut answer, &mut waiting).ok()?;
+    waiting.is_empty().then_some(Value::Object(answer))
 }
 
 /// `T`, resolved with its ready fields answered in place.
@@ -104,7 +133,7 @@ fn collect<'a, T: ReadyFields + OutputType>(
                     "__typename" => {
                         Some(Value::String(root.introspection_type_name().into_owned()))
                     }
-                    _ => root.ready(name),
+                    _ => root.ready(name).or_else(|| root.related(ctx, field)),
                 };
                 match ready {
                     Some(value) => merge(answer, field.node.response_key().node.clone(), value),

@@ -2,7 +2,9 @@
 //! groups, campaigns, ledger rows): every such field answers what the
 //! type's own resolvers answer — `partner(id:)`, `partnerGroup(id:)`,
 //! `campaign(id:)` and `commission(id:)` resolve the ordinary way — for
-//! the tenant's staff and for a partner, and a selection with aliases,
+//! the tenant's staff and for a partner, and so does a relation a list
+//! loaded for its items (a ledger row's partner, its group and campaign;
+//! a partner's group), answered in place; a selection with aliases,
 //! fragments, repeated keys and `__typename` comes back byte for byte as
 //! the ordinary path writes it.
 
@@ -14,6 +16,7 @@ use serde_json::{Value, json};
 
 on_both_databases!(
     every_plain_field_of_a_list_item_answers_as_its_resolver,
+    a_list_items_relations_answer_as_their_resolvers,
     a_list_item_keeps_aliases_fragments_and_repeated_keys_in_order,
 );
 
@@ -203,6 +206,33 @@ async fn every_plain_field_of_a_list_item_answers_as_its_resolver(app: TestApp) 
         refused("currency"),
         ["requires the campaigns:read scope"; 2]
     );
+}
+
+async fn a_list_items_relations_answer_as_their_resolvers(app: TestApp) {
+    let northwind = program(&app).await;
+    let partner = plain_fields(&app, "Partner").await.join(" ");
+    let group = plain_fields(&app, "PartnerGroup").await.join(" ");
+    let campaign = plain_fields(&app, "Campaign").await.join(" ");
+    // `commission(id:)` and `partner(id:)` load no page: their relations
+    // resolve the ordinary way.
+    let admin = app.admin();
+    let ledger =
+        format!("partner {{ {partner} group {{ {group} }} }} campaign {{ {campaign} }} kind");
+    compare(&app, &admin, "commissions", "commission", &[ledger]).await;
+    let grouped = format!("name group {{ {group} }}");
+    compare(&app, &admin, "partners", "partner", &[grouped]).await;
+    // A partner's own rows, and what it may read of their relations.
+    let own = app.partner_token(&northwind);
+    let labels = "partner { id name email group { id name __typename } } \
+        campaign { id name currency }"
+        .to_owned();
+    compare(&app, &own, "commissions", "commission", &[labels]).await;
+    compare(&app, &own, "partners", "partner", &["group { id name }".into()]).await;
+    // Staff who read the ledger and not partners: a partner's label in
+    // place, its details refused at their paths as the resolver refuses.
+    let ledger = app.service("commissions:read");
+    let mixed = "amount partner { name email }".to_owned();
+    compare(&app, &ledger, "commissions", "commission", &[mixed]).await;
 }
 
 async fn a_list_item_keeps_aliases_fragments_and_repeated_keys_in_order(app: TestApp) {

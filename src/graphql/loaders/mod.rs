@@ -54,6 +54,57 @@ pub struct DirectoryLoader {
     /// The groups and campaigns the process keeps, and whether this
     /// request's reads may add to them ([`crate::db::kept`]).
     pub kept: Option<(Arc<Kept>, bool)>,
+    /// What lists loaded for their items ([`prime`]).
+    pub primed: std::sync::Mutex<Primed>,
+}
+
+/// The partners, groups and campaigns lists loaded for their items before
+/// those resolve ([`prime`]), by id: what an item's relation answers in
+/// place, with no loader future ([`crate::graphql::ready`]). The same rows
+/// the loaders' cache holds for the request, and replaced with it after a
+/// mutation.
+#[derive(Default)]
+pub struct Primed {
+    partners: HashMap<String, Arc<partner::Model>>,
+    groups: HashMap<String, Arc<partner_group::Model>>,
+    campaigns: HashMap<String, Arc<campaign::Model>>,
+}
+
+/// A key [`prime`] loads, whose rows [`Primed`] holds.
+pub trait PrimedKey: Send + Sync + std::hash::Hash + Eq + Clone + 'static {
+    type Row: Send + Sync + 'static;
+    fn id(&self) -> &str;
+    fn rows(primed: &Primed) -> &HashMap<String, Arc<Self::Row>>;
+    fn rows_mut(primed: &mut Primed) -> &mut HashMap<String, Arc<Self::Row>>;
+}
+
+macro_rules! primed_key {
+    ($($key:ident => $entity:ident . $field:ident),* $(,)?) => {$(
+        impl PrimedKey for $key {
+            type Row = $entity::Model;
+            fn id(&self) -> &str {
+                &self.0
+            }
+            fn rows(primed: &Primed) -> &HashMap<String, Arc<$entity::Model>> {
+                &primed.$field
+            }
+            fn rows_mut(primed: &mut Primed) -> &mut HashMap<String, Arc<$entity::Model>> {
+                &mut primed.$field
+            }
+        }
+    )*};
+}
+
+primed_key! {
+    PartnerId => partner.partners,
+    GroupId => partner_group.groups,
+    CampaignId => campaign.campaigns,
+}
+
+/// The row of `id` a list loaded for its items ([`prime`]), if it did.
+pub fn primed<K: PrimedKey>(loader: &RequestLoader, id: &str) -> Option<Arc<K::Row>> {
+    let primed = loader.loader().primed.lock().ok()?;
+    K::rows(&primed).get(id).cloned()
 }
 
 pub type RequestLoader = DataLoader<DirectoryLoader, HashMapCache>;
@@ -65,6 +116,7 @@ pub fn new_loader(db: &Db, tenant_id: &str, delay: Duration) -> RequestLoader {
             conn: db.conn().clone(),
             tenant_id: tenant_id.to_owned(),
             kept: db.kept().map(|(kept, fills)| (kept.clone(), fills)),
+            primed: Default::default(),
         },
         tokio::spawn,
         HashMapCache::default(),
@@ -101,15 +153,16 @@ pub async fn load_snapshot(
 
 /// Loads `keys` now, in one statement, and puts what it found in the
 /// request's cache, where a later `load_one` of any of them returns at once
-/// instead of waiting for a batch (used by lists that know what their items
-/// will ask for). Returns what it found.
+/// instead of waiting for a batch, and in [`Primed`], where an item's
+/// relation finds it without a future (used by lists that know what their
+/// items will ask for). Returns what it found.
 pub async fn prime<K>(
     loader: &RequestLoader,
     keys: impl IntoIterator<Item = K>,
-) -> ApiResult<HashMap<K, <DirectoryLoader as Loader<K>>::Value>>
+) -> ApiResult<HashMap<K, Arc<K::Row>>>
 where
-    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    DirectoryLoader: Loader<K, Error = ApiError>,
+    K: PrimedKey,
+    DirectoryLoader: Loader<K, Value = Arc<K::Row>, Error = ApiError>,
 {
     let mut keys: Vec<K> = keys.into_iter().collect();
     let mut seen = std::collections::HashSet::with_capacity(keys.len());
@@ -121,6 +174,10 @@ where
     loader
         .feed_many(found.iter().map(|(k, v)| (k.clone(), v.clone())))
         .await;
+    if let Ok(mut primed) = loader.loader().primed.lock() {
+        let rows = K::rows_mut(&mut primed);
+        rows.extend(found.iter().map(|(k, v)| (k.id().to_owned(), v.clone())));
+    }
     Ok(found)
 }
 

@@ -10,17 +10,18 @@ use crate::campaigns::enrollment;
 use crate::directory::{columns, groups};
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
-use crate::graphql::context::{loader, page_args, policy};
+use crate::graphql::context::{caller, loader, loader_in, page_args, policy};
 use crate::graphql::enums::{CommissionStatus, PartnerStatus, PartnerType};
 use crate::graphql::loaders::{
     BalanceOf, CampaignId, CategoriesOf, ChangesOf, DefaultCampaign, EnrollmentsOf, GroupId,
-    GroupPartners, PartnerCommissions, PartnerCountOf, PartnerPayouts, SnapshotsOf,
+    GroupPartners, PartnerCommissions, PartnerCountOf, PartnerPayouts, SnapshotsOf, primed,
 };
-use crate::graphql::ready::{Ready, ReadyFields, enumerated, scalar, text};
+use crate::graphql::ready::{Ready, ReadyFields, enumerated, in_place, scalar, text};
 use crate::graphql::rules::{GroupRule, group_rules};
 use crate::graphql::scalars::DateTime;
 use crate::paging::{COMMISSION_LIMITS, DEFAULT_LIMITS, Page, PageRequest};
-use async_graphql::{Context, ID, Object, Value};
+use async_graphql::parser::types::Field;
+use async_graphql::{Context, ContextSelectionSet, ID, Object, Positioned, Value};
 use entity::partner::Column as PartnerColumn;
 use std::sync::Arc;
 
@@ -75,6 +76,15 @@ impl ReadyFields for Partner {
             "updatedAt" => scalar(DateTime::from(row.updated_at)),
             _ => return None,
         })
+    }
+
+    fn related(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
+        if field.node.name.node != "group" {
+            return None;
+        }
+        let row = self.0.read(C::Details).ok()?;
+        let group = primed::<GroupId>(&*loader_in(ctx)?, &row.group_id)?;
+        in_place(ctx, field, PartnerGroup::seen(caller(ctx)?, group)?)
     }
 }
 

@@ -7,20 +7,23 @@ use super::{
 use crate::auth::access::Column as C;
 use crate::engine::engagement::{CapPer, CapPeriod, ReferralTrigger};
 use crate::error::{ApiError, ApiResult};
-use crate::graphql::context::{loader, policy};
+use crate::graphql::context::{caller, loader, loader_in, policy};
 use crate::graphql::enums::{
     BreakdownVocabulary, CommissionKind, CommissionStatus, EventKind, PlanTrigger, ReversalReason,
     RuleType, TermsSource, TierAction, ValueSource,
 };
 use crate::graphql::loaders::{
-    CommissionId, ContactId, CustomerId, DealId, DealStageId, EventId, HistoryOf, PlanId, TierId,
-    load_campaign, load_partner, load_snapshot,
+    CampaignId, CommissionId, ContactId, CustomerId, DealId, DealStageId, EventId, HistoryOf,
+    PartnerId, PlanId, TierId, load_campaign, load_partner, load_snapshot, primed,
 };
-use crate::graphql::ready::{Ready, ReadyFields, enumerated, scalar, text};
+use crate::graphql::ready::{Ready, ReadyFields, enumerated, in_place, scalar, text};
 use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::columns;
 use crate::posting::breakdown::{self, BreakdownLine as Line, CapSetOn};
-use async_graphql::{Context, ID, Json, Object, SimpleObject, Value};
+use async_graphql::parser::types::Field;
+use async_graphql::{
+    Context, ContextSelectionSet, ID, Json, Object, Positioned, SimpleObject, Value,
+};
 use entity::commission::Column;
 use sea_orm::prelude::DateTimeUtc;
 
@@ -307,6 +310,22 @@ impl ReadyFields for Commission {
             "recipientPending" => Value::Boolean(row.recipient_pending),
             _ => return None,
         })
+    }
+
+    fn related(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
+        let row = self.0.read(C::Row).ok()?;
+        let (loader, policy) = (loader_in(ctx)?, caller(ctx)?);
+        match field.node.name.node.as_str() {
+            "partner" => {
+                let partner = primed::<PartnerId>(&loader, &row.partner_id)?;
+                in_place(ctx, field, Partner::seen(policy, partner)?)
+            }
+            "campaign" => {
+                let campaign = primed::<CampaignId>(&loader, &row.campaign_id)?;
+                in_place(ctx, field, Campaign::seen(policy, campaign)?)
+            }
+            _ => None,
+        }
     }
 }
 
