@@ -2,7 +2,8 @@
 //! decode each row's e-mail, timestamps, payout minimums and referral
 //! marks. A reader names the columns it reads; the others keep a
 //! placeholder ([`blank`]) that nothing may read (as the ledger's rows,
-//! [`crate::ledger::columns`]).
+//! [`crate::ledger::columns`]). The loader of whole partners by id reads
+//! every column through [`decode`] too: by position, not looked up by name.
 
 use chrono::{DateTime, Utc};
 use entity::enums::{PartnerStatus, PartnerType};

@@ -181,18 +181,15 @@ where
     Ok(found)
 }
 
-/// A loader of rows by id, one per entity: `GroupId(id)` loads a group.
-/// `shared` rows are handed out behind an `Arc`: the rows many items of a
-/// list point at (a page of commissions names a few partners, groups and
-/// campaigns a hundred times), which the cache then need not copy for each.
+/// A loader of rows by id, one per entity: `EventId(id)` loads an event.
 macro_rules! by_id {
-    ($($key:ident => $entity:ident $(($shared:ident))?),* $(,)?) => {
+    ($($key:ident => $entity:ident),* $(,)?) => {
         $(
             #[derive(Debug, Clone, PartialEq, Eq, Hash)]
             pub struct $key(pub String);
 
             impl Loader<$key> for DirectoryLoader {
-                type Value = by_id!(@value $entity $($shared)?);
+                type Value = $entity::Model;
                 type Error = ApiError;
 
                 async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, ApiError> {
@@ -201,14 +198,11 @@ macro_rules! by_id {
                         .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0.clone())))
                         .all(&self.conn)
                         .await?;
-                    Ok(rows.into_iter().map(|row| ($key(row.id.clone()), row.into())).collect())
+                    Ok(rows.into_iter().map(|row| ($key(row.id.clone()), row)).collect())
                 }
             }
         )*
-
     };
-    (@value $entity:ident) => { $entity::Model };
-    (@value $entity:ident shared) => { std::sync::Arc<$entity::Model> };
 }
 
 /// A loader of rows by id from a table the process keeps in memory
@@ -263,8 +257,40 @@ kept_by_id! {
     CampaignId => campaign.campaigns,
 }
 
+/// Partners by id, behind an `Arc` (a page of commissions names a few
+/// partners a hundred times, which the cache then need not copy for
+/// each). Whole rows, each column read by its position
+/// ([`crate::directory::columns::decode`]) rather than looked up by name:
+/// the ledger's page reads them on every request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PartnerId(pub String);
+
+impl Loader<PartnerId> for DirectoryLoader {
+    type Value = Arc<partner::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[PartnerId]) -> Result<HashMap<PartnerId, Self::Value>, ApiError> {
+        use sea_orm::{ConnectionTrait, Iterable, QuerySelect, QueryTrait};
+        let columns: Vec<partner::Column> = partner::Column::iter().collect();
+        let select = partner::Entity::find()
+            .select_only()
+            .columns(columns.iter().copied())
+            .filter(partner::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(partner::Column::Id.is_in(keys.iter().map(|k| k.0.as_str())));
+        let rows = self
+            .conn
+            .query_all_raw(select.build(self.conn.get_database_backend()))
+            .await?;
+        let mut found = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let row = crate::directory::columns::decode(row, &columns)?;
+            found.insert(PartnerId(row.id.clone()), Arc::new(row));
+        }
+        Ok(found)
+    }
+}
+
 by_id! {
-    PartnerId => partner (shared),
     EventId => event,
     SnapshotId => partner_commission,
     CommissionId => commission,
