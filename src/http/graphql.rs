@@ -436,7 +436,13 @@ async fn run(
         Ok(query) => query,
         Err(answer) => return *answer,
     };
-    let mut prepared = match Prepared::parse(query, params.variables, params.operation_name) {
+    let mut prepared = match Prepared::parse(
+        &state.documents,
+        principal.is_some(),
+        query,
+        params.variables,
+        params.operation_name,
+    ) {
         Ok(prepared) => prepared,
         Err(violation) => return request_error(media, limit_error(&violation)),
     };

@@ -22,6 +22,7 @@ pub mod apq;
 pub mod bundle;
 pub mod client;
 pub mod cors;
+mod documents;
 mod entities;
 pub mod exports;
 mod files;
@@ -79,6 +80,8 @@ pub struct AppState {
     graphiql_token: Option<Arc<str>>,
     loader_delay: Duration,
     apq: Arc<apq::PersistedQueries>,
+    /// Parsed documents by query text.
+    documents: Arc<documents::Documents>,
     /// Stops this replica's WebSockets when the server stops.
     closing: ws::Closing,
     /// The schema's field types, to write failed fields as null.
@@ -206,6 +209,7 @@ impl AppState {
             graphiql_token: options.graphiql_token.as_deref().map(Arc::from),
             loader_delay: options.loader_delay,
             apq: Arc::new(apq::PersistedQueries::new(options.apq_cache_size)),
+            documents: Arc::default(),
             trusted_proxies: Arc::new(options.trusted_proxies.clone()),
             anonymous: Arc::new(client::AnonymousLimit::new(
                 options.anonymous_writes_per_minute,

@@ -10,6 +10,7 @@
 //! protocol messages.
 
 use super::AppState;
+use super::documents::Documents;
 use super::limits;
 use crate::auth::Principal;
 use crate::graphql::{RequestContext, field_errors, order};
@@ -18,6 +19,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{ServerError, Variables};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// The mutations a viewer runs: its own console session's.
 const VIEWER_MUTATIONS: &[&str] = &["renewStaffSession", "endStaffSession", "__typename"];
@@ -30,7 +32,7 @@ pub struct Prepared {
     /// The parsed document (also handed to the executor), kept to mend the
     /// answer; `None` when the text does not parse: the executor answers
     /// with the parser's error.
-    document: Option<ExecutableDocument>,
+    document: Option<Arc<ExecutableDocument>>,
     operation_name: Option<String>,
     /// The replica the request read from, if it did (set by
     /// [`Prepared::request`]).
@@ -43,14 +45,17 @@ pub struct Prepared {
 
 impl Prepared {
     /// Counts the query's tokens and nesting, bounds the variables'
-    /// nesting, and parses it once: nothing recurses on a value before
-    /// these checks.
+    /// nesting, and parses it once (or takes the document kept for the
+    /// same text, [`Documents`], which a caller with a token adds to):
+    /// nothing recurses on a value before these checks.
     pub fn parse(
+        documents: &Documents,
+        authenticated: bool,
         query: String,
         variables: Option<Map<String, Value>>,
         operation_name: Option<String>,
     ) -> Result<Prepared, limits::Violation> {
-        limits::check_size(&query)?;
+        let document = documents.parse(&query, authenticated)?;
         if let Some(variables) = &variables {
             limits::check_variables(variables)?;
         }
@@ -61,7 +66,6 @@ impl Prepared {
         if let Some(name) = &operation_name {
             request = request.operation_name(name.clone());
         }
-        let document = async_graphql::parser::parse_query(&request.query).ok();
         Ok(Prepared {
             query: request.query.clone(),
             variables: request.variables.clone(),
@@ -124,7 +128,7 @@ impl Prepared {
         if let (Some(document), Some(request)) = (&self.document, &mut self.request) {
             limits::check(document, &request.variables)?;
             super::entities::check(document, &request.variables)?;
-            request.set_parsed_query(document.clone());
+            request.set_parsed_query(ExecutableDocument::clone(document));
         }
         Ok(())
     }
@@ -164,7 +168,7 @@ impl Prepared {
         request.variables = self.variables.clone();
         request.operation_name = self.operation_name.clone();
         if let Some(document) = &self.document {
-            request.set_parsed_query(document.clone());
+            request.set_parsed_query(ExecutableDocument::clone(document));
         }
         Some(self.request_on(request, state.db.on_primary(), state, principal))
     }

@@ -485,6 +485,8 @@ async fn handshake(
 async fn run(state: AppState, principal: Principal, id: String, operation: Operation, tx: Sender) {
     let send = |message: ServerMessage<'_>| tx.send(text(&message));
     let mut prepared = match Prepared::parse(
+        &state.documents,
+        true,
         operation.query,
         operation.variables,
         operation.operation_name,

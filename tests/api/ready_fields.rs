@@ -227,7 +227,14 @@ async fn a_list_items_relations_answer_as_their_resolvers(app: TestApp) {
         campaign { id name currency }"
         .to_owned();
     compare(&app, &own, "commissions", "commission", &[labels]).await;
-    compare(&app, &own, "partners", "partner", &["group { id name }".into()]).await;
+    compare(
+        &app,
+        &own,
+        "partners",
+        "partner",
+        &["group { id name }".into()],
+    )
+    .await;
     // Staff who read the ledger and not partners: a partner's label in
     // place, its details refused at their paths as the resolver refuses.
     let ledger = app.service("commissions:read");
