@@ -10,8 +10,9 @@
 //! registered by `T` itself), and resolves a selection on it in one pass:
 //! each field [`ReadyFields::ready`] answers is written straight into the
 //! object, and so is a relation [`ReadyFields::related`] finds in memory
-//! with every field asked of it ready ([`in_place`]); every other field — a relation to load, a field the caller may
-//! not read, a value that could fail — goes through `T`'s own resolver,
+//! with every field asked of it ready ([`in_place`]); every other field —
+//! a relation to load, a field the caller may not read, a value that
+//! could fail — goes through `T`'s own resolver,
 //! the fields concurrently, so loader batches form as before and a refusal
 //! is the resolver's own error at the field's path. Fragments, aliases and
 //! repeated keys are walked as async-graphql walks them; `@skip` and

@@ -313,9 +313,13 @@ impl ReadyFields for Commission {
     }
 
     fn related(&self, ctx: &ContextSelectionSet<'_>, field: &Positioned<Field>) -> Option<Value> {
+        let name = field.node.name.node.as_str();
+        if !matches!(name, "partner" | "campaign") {
+            return None;
+        }
         let row = self.0.read(C::Row).ok()?;
         let (loader, policy) = (loader_in(ctx)?, caller(ctx)?);
-        match field.node.name.node.as_str() {
+        match name {
             "partner" => {
                 let partner = primed::<PartnerId>(&loader, &row.partner_id)?;
                 in_place(ctx, field, Partner::seen(policy, partner)?)
