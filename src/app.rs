@@ -89,7 +89,12 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
     let ingest = Ingest::start(db.clone(), crate::ledger::write_parallelism(&db), &runner);
     // The short links' clicks: queued by this replica's redirects, written
     // by its own job wherever they are served (so not in REVSHARE_JOBS).
-    let (links, clicks) = crate::links::Links::new(db.clone(), options.geo.clone());
+    let (links, clicks) = crate::links::Links::new(
+        db.clone(),
+        options.geo.clone(),
+        options.public_url.as_deref(),
+        options.dns_resolver,
+    );
     {
         let (db, geo) = (db.clone(), links.geo());
         runner.spawn(move |stop| crate::links::record::run(db, geo, clicks, stop));
@@ -213,9 +218,10 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
             }
             Job::Housekeeping => {
                 let worker = Worker::every(job, crate::mail::digest::DIGEST_EVERY);
+                let resolver = options.dns_resolver;
                 runner.run(worker, move |_| {
                     let db = db.clone();
-                    async move { housekeeping(&db).await }
+                    async move { housekeeping(&db, &resolver).await }
                 });
             }
             Job::Payouts => {
@@ -271,10 +277,14 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
 /// Housekeeping's step: the daily digests that are due, unconfirmed
 /// applications past their week deleted, portal sign-in addresses past
 /// their 30 days and sign-in requests past their day forgotten, partners
-/// told of W-8s expiring within 30 days. Each is
+/// told of W-8s expiring within 30 days, link domains' proofs looked up
+/// again after a day. Each is
 /// idempotent, so replicas doing the same at once do it once; one that
 /// fails does not keep the others from their turn.
-async fn housekeeping(db: &Db) -> crate::error::ApiResult<Step> {
+async fn housekeeping(
+    db: &Db,
+    resolver: &crate::links::dns::Resolver,
+) -> crate::error::ApiResult<Step> {
     if let Err(err) = crate::mail::digest::due(db, crate::db::now()).await {
         tracing::warn!(error = ?err, "writing the daily digests failed; retrying");
     }
@@ -289,6 +299,9 @@ async fn housekeeping(db: &Db) -> crate::error::ApiResult<Step> {
     }
     if let Err(err) = crate::tax::expiry::remind(db, crate::db::now()).await {
         tracing::warn!(error = ?err, "telling partners of expiring W-8s failed; retrying");
+    }
+    if let Err(err) = crate::links::domains::recheck_due(db, resolver, crate::db::now()).await {
+        tracing::warn!(error = ?err, "checking link domains' proofs failed; retrying");
     }
     Ok(Step::Idle)
 }

@@ -220,6 +220,13 @@ pub struct Config {
     #[arg(long, env = "REVSHARE_GEOIP_DB", global = true)]
     pub geoip_db: Option<String>,
 
+    /// The DNS resolver a link domain's proof (its TXT record) is looked
+    /// up with: an address, with a port or 53 (`1.1.1.1`,
+    /// `127.0.0.1:5353`). Unset: the first nameserver of
+    /// /etc/resolv.conf.
+    #[arg(long, env = "REVSHARE_DNS_RESOLVER", global = true)]
+    pub dns_resolver: Option<String>,
+
     /// Anonymous writes (clicks on referral links) one client address may
     /// make to a tenant in a minute; past it the visitor is still
     /// redirected and nothing is written (0: no limit).

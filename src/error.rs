@@ -22,6 +22,10 @@ pub enum ApiError {
     Conflict(String),
     /// The database cannot be reached or did not answer in time: retry.
     Unavailable,
+    /// Something else the request needs is away (a DNS resolver, the
+    /// disk); the text names it, and never holds an internal message.
+    /// Answered as `UNAVAILABLE`: retry.
+    Away(String),
     /// A serialization failure or deadlock: the transaction lost a race and
     /// may be retried (`Db::retrying` does, a bounded number of
     /// times). One that escapes a retry loop reaches the client as `CONFLICT`.
@@ -62,7 +66,7 @@ impl ApiError {
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::BadInput { .. } => "BAD_USER_INPUT",
             ApiError::Conflict(_) | ApiError::Contention => "CONFLICT",
-            ApiError::Unavailable => "UNAVAILABLE",
+            ApiError::Unavailable | ApiError::Away(_) => "UNAVAILABLE",
             ApiError::Internal => "INTERNAL",
         }
     }
@@ -72,7 +76,8 @@ impl ApiError {
             ApiError::Unauthenticated(m)
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
-            | ApiError::Conflict(m) => m.clone(),
+            | ApiError::Conflict(m)
+            | ApiError::Away(m) => m.clone(),
             ApiError::BadInput { field, message } => format!("{field}: {message}"),
             ApiError::Unavailable => "the database is unavailable; retry shortly".into(),
             ApiError::Contention => {

@@ -110,6 +110,34 @@ pub fn check_found(
 /// other partner had nothing), without reading that partner's rows.
 pub const NO_ROW_ID: &str = "";
 
+/// Every first path segment revshare routes, the probes among them: no
+/// link stands where the platform answers.
+const RESERVED_PATHS: &[&str] = &[
+    "admin",
+    "assets",
+    "connectors",
+    "exports",
+    "graphql",
+    "healthz",
+    "join",
+    "l",
+    "mail",
+    "metrics",
+    "payouts",
+    "portal",
+    "qr",
+    "r",
+    "readyz",
+    "statements",
+    "tax",
+];
+
+/// Whether `segment` (lower case) is a first path segment revshare
+/// routes: no link's key or referral code (a code is its link's key).
+pub fn reserved_path(segment: &str) -> bool {
+    RESERVED_PATHS.contains(&segment)
+}
+
 /// A new ULID, the id of every row. Ids made by one process increase
 /// strictly, so lists ordered by id follow creation order.
 pub fn new_id() -> String {

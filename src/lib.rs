@@ -7,8 +7,9 @@
 //!   group rules, deal plans, tiers. No I/O.
 //! - [`failure`], [`error`]: what a database error means; the API's error
 //!   and its codes.
-//! - [`input`], [`paging`], [`history`]: bounded inputs and ids; keyset
-//!   pages; change histories of deals and partners.
+//! - [`input`], [`paging`], [`history`], [`mailbox`]: bounded inputs and
+//!   ids; keyset pages; change histories of deals and partners; an e-mail
+//!   address as the mailbox it reaches (look-alikes one).
 //! - [`observe`]: metrics, transaction tallies, traces.
 //! - [`db`]: connections, write transactions, retries, deadlines.
 //! - [`jobs`]: background work in one place — every job and the setting
@@ -96,6 +97,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod links;
 pub mod mail;
+pub mod mailbox;
 pub mod nodes;
 pub mod observe;
 pub mod paging;

@@ -587,6 +587,8 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         webhooks,
         graphiql_token: dev_token,
         geo,
+        dns_resolver: revshare::links::dns::Resolver::parse(config.dns_resolver.as_deref())
+            .map_err(anyhow::Error::msg)?,
         ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))
     };
     // Which jobs run here: with REVSHARE_JOBS, replicas differ.

@@ -196,8 +196,8 @@ pub struct TenantChanges {
     /// Its own thresholds, encoded.
     pub tax_thresholds: Option<String>,
     pub backup_withholding: Option<bool>,
-    /// The hosts its short links answer on (SPEC §30), replacing those it
-    /// had.
+    /// The hosts its short links are to answer on (SPEC §30), checked
+    /// (`links::domains::check_host`), replacing those it had.
     pub link_domains: Option<Vec<String>>,
 }
 
@@ -308,7 +308,7 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
                 .exec(&*txn)
                 .await?;
             if let Some(hosts) = link_domains {
-                replace_link_domains(&*txn, id, &hosts).await?;
+                replace_link_domains(&*txn, id, "input.linkDomains", &hosts).await?;
             }
             if moved {
                 // The reports' days start at midnight in the new zone.
@@ -321,52 +321,75 @@ pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tena
     .await
 }
 
-/// The most link domains a tenant has.
+/// The most link domains a tenant names.
 const MOST_LINK_DOMAINS: usize = 20;
 
-/// Replaces the tenant's link domains; a host another tenant has is
-/// refused, named.
-async fn replace_link_domains(
+/// A token for a newly named host: 128 random bits in hex.
+fn new_token() -> ApiResult<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| ApiError::internal("randomness", e))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Makes the tenant's link domains `hosts` (checked by
+/// `links::domains::check_host`): those it keeps keep their token and
+/// status, new ones are `PENDING` with a token of their own (SPEC §30).
+/// A host another tenant holds verified is refused, named.
+pub(crate) async fn replace_link_domains(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
-    given: &[String],
+    field: &str,
+    hosts: &[String],
 ) -> ApiResult<()> {
+    use entity::enums::LinkDomainStatus;
     use entity::link_domain;
     use sea_orm::{ColumnTrait, QueryFilter};
-    const FIELD: &str = "input.linkDomains";
-    if given.len() > MOST_LINK_DOMAINS {
+    if hosts.len() > MOST_LINK_DOMAINS {
         return Err(ApiError::bad_input(
-            FIELD,
+            field,
             format!("at most {MOST_LINK_DOMAINS} link domains"),
         ));
     }
-    let mut hosts: Vec<String> = Vec::new();
-    for host in given {
-        let host = crate::input::host_name(FIELD, host)?;
-        if !hosts.contains(&host) {
-            hosts.push(host);
-        }
-    }
-    let others = link_domain::Entity::find()
+    let held = link_domain::Entity::find()
         .filter(link_domain::Column::Host.is_in(hosts.iter().map(String::as_str)))
         .filter(link_domain::Column::TenantId.ne(tenant_id))
-        .all(conn)
+        .filter(link_domain::Column::Status.eq(LinkDomainStatus::Verified))
+        .one(conn)
         .await?;
-    if let Some(other) = others.first() {
+    if let Some(other) = held {
         return Err(ApiError::bad_input(
-            FIELD,
+            field,
             format!("{} is another program's link domain", other.host),
         ));
     }
-    link_domain::Entity::delete_many()
+    let had = link_domain::Entity::find()
         .filter(link_domain::Column::TenantId.eq(tenant_id))
-        .exec(conn)
+        .all(conn)
         .await?;
+    let gone: Vec<&str> = had
+        .iter()
+        .filter(|row| !hosts.contains(&row.host))
+        .map(|row| row.host.as_str())
+        .collect();
+    if !gone.is_empty() {
+        link_domain::Entity::delete_many()
+            .filter(link_domain::Column::TenantId.eq(tenant_id))
+            .filter(link_domain::Column::Host.is_in(gone))
+            .exec(conn)
+            .await?;
+    }
     let now = crate::db::now();
     for host in hosts {
+        if had.iter().any(|row| &row.host == host) {
+            continue;
+        }
         link_domain::Entity::insert(link_domain::ActiveModel {
-            host: Set(host),
             tenant_id: Set(tenant_id.to_owned()),
+            host: Set(host.clone()),
+            token: Set(new_token()?),
+            status: Set(LinkDomainStatus::Pending),
+            verified_at: Set(None),
+            checked_at: Set(None),
             created_at: Set(now),
         })
         .exec_without_returning(conn)
@@ -375,7 +398,7 @@ async fn replace_link_domains(
     Ok(())
 }
 
-/// The tenant's link domains, in order.
+/// The hosts the tenant named for its links, proved or not, in order.
 pub async fn link_domains(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<Vec<String>> {
     use entity::link_domain;
     use sea_orm::{ColumnTrait, QueryFilter, QueryOrder};

@@ -665,3 +665,13 @@ stored!(
         Manual = "MANUAL",
     }
 );
+
+stored!(
+    /// Whether a tenant has proved it owns a link domain (SPEC §30).
+    LinkDomainStatus {
+        /// Named, not proved: the host answers nothing for the tenant.
+        Pending = "PENDING",
+        /// Its DNS TXT record holds the tenant's token: its links answer.
+        Verified = "VERIFIED",
+    }
+);

@@ -36,13 +36,20 @@ pub fn check_code(field: &str, given: &str) -> ApiResult<String> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !code.starts_with('-');
-    match valid {
-        true => Ok(code),
-        false => Err(ApiError::bad_input(
+    if !valid {
+        return Err(ApiError::bad_input(
             field,
             "must be 3 to 64 letters, digits or '-', not starting with '-'",
-        )),
+        ));
     }
+    // A code is its short link's key (SPEC §30).
+    if crate::input::reserved_path(&code) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{code:?} is reserved: revshare answers that path"),
+        ));
+    }
+    Ok(code)
 }
 
 /// A code another platform gave a partner (SPEC §25), kept with its text

@@ -19,7 +19,7 @@ pub mod clicks;
 pub mod codes;
 pub mod customers;
 
-pub use crate::fraud::email::normalized as normalized_email;
+pub use crate::mailbox::normalized as normalized_email;
 
 /// An e-mail as a partner token reads it: its first letter, then `***`
 /// (`j***@example.com`).

@@ -26,6 +26,11 @@ use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+/// Short-link keys a client address may try in a minute that lead
+/// nowhere; past them every key answers `429` for the rest of the minute,
+/// looked up or not (a visitor who mistyped one has room to spare).
+pub const UNKNOWN_KEYS_PER_MINUTE: u32 = 30;
+
 /// The longest key looked up (an imported code may be as short as one
 /// character).
 const MOST_KEY_BYTES: usize = 64;
@@ -102,19 +107,26 @@ async fn follow_key(state: &AppState, tenant_id: &str, key: &str, asked: Asked) 
     if method != Method::GET && method != Method::HEAD {
         return no_link();
     }
+    if state.unknown_keys.spent(tenant_id, asked.address) {
+        return probing();
+    }
     let key = key.to_ascii_lowercase();
     let plausible = !key.is_empty()
         && key.len() <= MOST_KEY_BYTES
         && key
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-    if !plausible {
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && !crate::links::keys::reserved(&key);
+    let link = match plausible {
+        false => None,
+        true => match state.links.live(tenant_id, &key).await {
+            Ok(link) => link,
+            Err(err) => return super::error_response(err),
+        },
+    };
+    let Some(link) = link else {
+        state.unknown_keys.allow(tenant_id, asked.address);
         return no_link();
-    }
-    let link = match state.links.live(tenant_id, &key).await {
-        Ok(Some(link)) => link,
-        Ok(None) => return no_link(),
-        Err(err) => return super::error_response(err),
     };
     let query = asked.query.as_deref();
     let user_agent = asked.user_agent.as_deref();
@@ -130,7 +142,8 @@ async fn follow_key(state: &AppState, tenant_id: &str, key: &str, asked: Asked) 
         return no_link();
     };
     let qr = query.is_some_and(|q| {
-        url::form_urlencoded::parse(q.as_bytes()).any(|(name, value)| name == "qr" && value == "1")
+        url::form_urlencoded::parse(q.as_bytes())
+            .any(|(name, value)| name.eq_ignore_ascii_case("qr") && value == "1")
     });
     state.links.clicks().queue(Seen {
         link: link.clone(),
@@ -182,6 +195,20 @@ const NO_LINK_PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta chars
 max-width:32rem;padding:0 1rem;color:#1f2328}</style></head><body><main>\
 <h1>This link leads nowhere</h1><p>It may have been mistyped, or its owner no longer uses it.</p>\
 </main></body></html>\n";
+
+/// A client past [`UNKNOWN_KEYS_PER_MINUTE`].
+fn probing() -> Response {
+    let mut response = (
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many unknown links from this network: try again in a minute.\n",
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    super::request_log::tag(&mut response, "RATE_LIMITED");
+    response
+}
 
 fn no_link() -> Response {
     let mut response = (StatusCode::NOT_FOUND, NO_LINK_PAGE).into_response();

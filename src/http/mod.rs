@@ -98,6 +98,9 @@ pub struct AppState {
     sessions: sessions::Sessions,
     /// Payout webhooks the provider did not verify, per client address.
     unverified: Arc<client::AnonymousLimit>,
+    /// Short-link keys that led nowhere, per client address: probing for
+    /// keys is limited ([`links::UNKNOWN_KEYS_PER_MINUTE`]).
+    unknown_keys: Arc<client::AnonymousLimit>,
     /// The short links' memory and click queue.
     links: crate::links::Links,
     /// Where revshare is reached from outside (none: paths).
@@ -148,6 +151,9 @@ pub struct Options {
     pub import_lease: chrono::Duration,
     /// The country database clicks are read with (`REVSHARE_GEOIP_DB`).
     pub geo: Option<Arc<crate::links::visit::Geo>>,
+    /// Where link domains' DNS proofs are looked up
+    /// (`REVSHARE_DNS_RESOLVER`; else the system's).
+    pub dns_resolver: crate::links::dns::Resolver,
 }
 
 impl Options {
@@ -172,6 +178,7 @@ impl Options {
             payout_poll: Duration::from_secs(crate::rails::DEFAULT_POLL_SECONDS),
             import_lease: crate::imports::LEASE,
             geo: None,
+            dns_resolver: crate::links::dns::Resolver::system(),
         }
     }
 }
@@ -215,6 +222,7 @@ impl AppState {
                 options.anonymous_writes_per_minute,
             )),
             unverified: Arc::new(client::AnonymousLimit::new(intake::UNVERIFIED_PER_MINUTE)),
+            unknown_keys: Arc::new(client::AnonymousLimit::new(links::UNKNOWN_KEYS_PER_MINUTE)),
         }
     }
 
@@ -465,7 +473,9 @@ pub fn status_of(err: &ApiError) -> StatusCode {
         ApiError::NotFound(_) => StatusCode::NOT_FOUND,
         ApiError::BadInput { .. } => StatusCode::BAD_REQUEST,
         ApiError::Conflict(_) => StatusCode::CONFLICT,
-        ApiError::Unavailable | ApiError::Contention => StatusCode::SERVICE_UNAVAILABLE,
+        ApiError::Unavailable | ApiError::Away(_) | ApiError::Contention => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -1,8 +1,8 @@
 //! `GET /tax/{formId}.pdf` (SPEC §29): a 1099-NEC's Copy B, rendered for
 //! each request from the form as issued. With the bearer token of one of
-//! its payee's partners, or of the tenant's admins and finance; to anyone
-//! else — another partner, a viewer, a token of another tenant — it is
-//! `404`, exactly as an id naming nothing is.
+//! its payee's partners, or of the tenant's admins, finance and viewers
+//! (`docs/tax.md`); to anyone else — another partner, a token of another
+//! tenant — it is `404`, exactly as an id naming nothing is.
 
 use super::{AppState, error_response};
 use crate::error::ApiError;

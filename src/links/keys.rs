@@ -3,8 +3,12 @@
 
 use crate::error::{ApiError, ApiResult};
 
-/// Keys the link domains answer otherwise.
-const RESERVED: &[&str] = &["healthz", "readyz", "qr", "assets"];
+/// Whether `key` (lower case) is a path revshare routes
+/// ([`crate::input::reserved_path`]), which no link answers, even one
+/// imported with that text.
+pub fn reserved(key: &str) -> bool {
+    crate::input::reserved_path(key)
+}
 
 /// A key as given: 3 to 64 letters, digits, `-` or `_`, starting with a
 /// letter or digit, compared in lower case.
@@ -24,8 +28,11 @@ pub fn check(field: &str, given: &str) -> ApiResult<String> {
             "must be 3 to 64 letters, digits, '-' or '_', starting with a letter or digit",
         ));
     }
-    if RESERVED.contains(&key.as_str()) {
-        return Err(ApiError::bad_input(field, "is reserved"));
+    if reserved(&key) {
+        return Err(ApiError::bad_input(
+            field,
+            format!("{key:?} is reserved: revshare answers that path"),
+        ));
     }
     Ok(key)
 }
@@ -49,7 +56,7 @@ pub fn slug(name: &str) -> Option<String> {
         }
     }
     let slug = slug.trim_end_matches('-').to_owned();
-    (slug.len() >= 3 && !RESERVED.contains(&slug.as_str())).then_some(slug)
+    (slug.len() >= 3 && !reserved(&slug)).then_some(slug)
 }
 
 /// `-` and four random letters or digits, for a slug that is taken.

@@ -14,7 +14,10 @@
 //!   the `clicks` job, counted once per link, visitor and hour, summed
 //!   into daily rollups;
 //! - [`stats`]: clicks by day or dimension over a range, from the rollups;
-//! - [`qr`]: a link's QR code as PNG or SVG.
+//! - [`qr`]: a link's QR code as PNG or SVG;
+//! - [`domains`]: the hosts a tenant names for its links, refused when
+//!   revshare answers on them, answering once the tenant proved it owns
+//!   each by DNS ([`dns`]: the TXT look-up).
 //!
 //! [`Links`] is what the redirect reads on its way: the hosts that are
 //! link domains and the live links by key, each kept in memory for
@@ -22,6 +25,8 @@
 //! another within [`KEPT`]), so that a redirect reads the database only
 //! for a key it has not seen lately, and never writes to it.
 
+pub mod dns;
+pub mod domains;
 pub mod keys;
 pub mod manage;
 pub mod qr;
@@ -33,8 +38,9 @@ pub mod visit;
 
 use crate::db::Db;
 use crate::error::ApiResult;
+use entity::enums::LinkDomainStatus;
 use entity::link_domain;
-use sea_orm::EntityTrait;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -57,6 +63,10 @@ struct Inner {
     live: RwLock<HashMap<(String, String), Kept>>,
     clicks: record::Clicks,
     geo: Option<Arc<visit::Geo>>,
+    /// The host revshare is served on (never a link domain).
+    platform_host: Option<String>,
+    /// Where a link domain's proof is looked up.
+    resolver: dns::Resolver,
 }
 
 /// A key's link (none: it leads nowhere) and when it was read.
@@ -64,14 +74,19 @@ type Kept = (Option<Arc<Live>>, Instant);
 
 #[derive(Default)]
 struct Hosts {
-    /// Host → tenant.
+    /// Verified host → tenant.
     tenants: HashMap<String, String>,
     read_at: Option<Instant>,
 }
 
 impl Links {
     /// The redirect's side; the queue is the `clicks` job's.
-    pub fn new(db: Db, geo: Option<Arc<visit::Geo>>) -> (Links, record::Queue) {
+    pub fn new(
+        db: Db,
+        geo: Option<Arc<visit::Geo>>,
+        public_url: Option<&str>,
+        resolver: dns::Resolver,
+    ) -> (Links, record::Queue) {
         let (clicks, queue) = record::Clicks::new();
         let inner = Inner {
             db,
@@ -80,6 +95,8 @@ impl Links {
             live: RwLock::default(),
             clicks,
             geo,
+            platform_host: domains::platform_host(public_url),
+            resolver,
         };
         (Links(Arc::new(inner)), queue)
     }
@@ -97,15 +114,29 @@ impl Links {
         self.0.geo.is_some()
     }
 
-    /// The tenant whose link domain `host` is (lower case, no port).
+    /// The host revshare is served on, lower case.
+    pub fn platform_host(&self) -> Option<&str> {
+        self.0.platform_host.as_deref()
+    }
+
+    /// Where link domains' proofs are looked up.
+    pub fn resolver(&self) -> &dns::Resolver {
+        &self.0.resolver
+    }
+
+    /// The tenant whose verified link domain `host` is (lower case, no
+    /// port); never revshare's own host, whatever a row says.
     pub async fn tenant_of_host(&self, host: &str) -> ApiResult<Option<String>> {
+        if self.platform_host() == Some(host) {
+            return Ok(None);
+        }
         self.read_hosts().await;
         let hosts = self.0.hosts.read().unwrap_or_else(|e| e.into_inner());
         Ok(hosts.tenants.get(host).cloned())
     }
 
-    /// The tenant's link domain its links are shared on (the first in
-    /// order, as `Tenant.linkDomains` lists them), from memory: a page of
+    /// The tenant's link domain its links are shared on (the first
+    /// verified one in order), from memory: a page of
     /// links reads no statement for it.
     pub async fn first_domain(&self, tenant_id: &str) -> Option<String> {
         self.read_hosts().await;
@@ -145,7 +176,10 @@ impl Links {
                 !fresh(&hosts)
             };
             if stale {
-                let read = link_domain::Entity::find().all(self.0.db.conn()).await;
+                let read = link_domain::Entity::find()
+                    .filter(link_domain::Column::Status.eq(LinkDomainStatus::Verified))
+                    .all(self.0.db.conn())
+                    .await;
                 let mut hosts = self.0.hosts.write().unwrap_or_else(|e| e.into_inner());
                 // A failed read keeps what was known, until the next look.
                 hosts.read_at = Some(Instant::now());

@@ -110,8 +110,8 @@ impl LinkSettings {
             && param
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-            && !matches!(param.as_str(), "click" | "qr")
-            && !param.starts_with("utm_");
+            && !matches!(param.to_ascii_lowercase().as_str(), "click" | "qr")
+            && !param.to_ascii_lowercase().starts_with("utm_");
         if !param_ok {
             return Err(ApiError::bad_input(
                 format!("{field}.param"),

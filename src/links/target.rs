@@ -87,15 +87,22 @@ pub const MAX_PASSED_QUERY: usize = 2048;
 /// The URL a visit of `link` is sent to: the link's URL with, in order,
 /// its own parameters, `{param}={key}` and `click={click}` (§15's names;
 /// none for a visit not recorded), the visit's own parameters (not the
-/// link's names, `click` or `qr`, nor one the URL has), then each UTM
+/// link's names, `click` or `qr` in any case, nor one the URL has), then each UTM
 /// value the URL and the visit lack (`{partner}` in it the link's key).
 /// Only the query changes: nothing a visitor sends moves the scheme, the
 /// host or the path.
 pub fn redirect_url(link: &Live, click: Option<&str>, query: Option<&str>) -> Option<String> {
     let mut url = url::Url::parse(&link.url).ok()?;
     let own: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-    let has = |name: &str, pairs: &[(String, String)]| pairs.iter().any(|(n, _)| n == name);
-    let reserved = |name: &str| name == link.param || name == "click" || name == "qr";
+    // Names are compared as a server reading them may: `VIA` is `via`.
+    let has = |name: &str, pairs: &[(String, String)]| {
+        pairs.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    let reserved = |name: &str| {
+        name.eq_ignore_ascii_case(&link.param)
+            || name.eq_ignore_ascii_case("click")
+            || name.eq_ignore_ascii_case("qr")
+    };
     let mut added: Vec<(String, String)> = own
         .iter()
         .filter(|(name, _)| !reserved(name))
@@ -152,6 +159,21 @@ mod tests {
                 ..Utm::default()
             },
         }
+    }
+
+    #[test]
+    fn reserved_names_are_reserved_in_any_case() {
+        let link = link("https://acme.example/");
+        assert_eq!(
+            redirect_url(
+                &link,
+                Some("01JCLICK"),
+                Some("VIA=bob&Click=x&QR=1&UTM_SOURCE=news&Plan=team")
+            )
+            .unwrap(),
+            "https://acme.example/?via=jane&click=01JCLICK&UTM_SOURCE=news&Plan=team\
+             &utm_medium=affiliate&utm_campaign=jane-fall"
+        );
     }
 
     #[test]

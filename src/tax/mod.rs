@@ -38,8 +38,8 @@ pub fn readers(policy: &Policy) -> ApiResult<()> {
     policy.reads_tax()
 }
 
-/// Whether the caller may read `form`: the tenant's admins and finance,
-/// and its payee's partners.
+/// Whether the caller may read `form`: the tenant's admins, finance and
+/// viewers, and its payee's partners.
 pub fn reads_form(policy: &Policy, form: &entity::tax_form::Model) -> bool {
     let partners: Vec<String> = serde_json::from_str(&form.partner_ids).unwrap_or_default();
     policy.reads_tax_form(&partners)

@@ -2,7 +2,7 @@
 //! resolves only to public addresses — never loopback, private, link-local,
 //! carrier-grade NAT, multicast, unspecified or otherwise reserved, in IPv4
 //! or IPv6 (IPv4-mapped and NAT64 forms are judged by the IPv4 address
-//! inside). The check is made on the addresses connected to: the HTTP
+//! inside; 6to4 and local-use NAT64 are refused whole). The check is made on the addresses connected to: the HTTP
 //! client resolves through [`Resolver`], which refuses a host if any of its
 //! addresses is forbidden and hands the client only the checked ones, so a
 //! name that resolves again to something else (DNS rebinding) is not
@@ -28,6 +28,20 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
             if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
                 let [.., a, b] = segments;
                 return forbidden_v4(Ipv4Addr::from((u32::from(a) << 16) | u32::from(b)));
+            }
+            // 6to4 (2002::/16) carries an IPv4 address in bits 16–47: one
+            // of 2002:7f00:1:: is loopback. Deprecated (RFC 7526) and
+            // relayed by whoever announces it, none is sent to; the
+            // address inside names why where it is itself forbidden.
+            if segments[0] == 0x2002 {
+                let inside =
+                    Ipv4Addr::from((u32::from(segments[1]) << 16) | u32::from(segments[2]));
+                return forbidden_v4(inside).or(Some("6to4 (deprecated)"));
+            }
+            // Local-use NAT64 (64:ff9b:1::/48, RFC 8215): a network's own
+            // translator, never the public internet.
+            if segments[..3] == [0x64, 0xff9b, 0x1] {
+                return Some("local-use NAT64");
             }
             if v6.is_unspecified() {
                 Some("unspecified")
@@ -271,6 +285,11 @@ mod tests {
             "::ffff:10.0.0.1",
             "64:ff9b::7f00:1",
             "::127.0.0.1",
+            "2002:7f00:1::1",
+            "2002:a00:1::",
+            "2002:5db8:d822::1",
+            "64:ff9b:1::7f00:1",
+            "64:ff9b:1::5db8:d822",
         ] {
             let ip: IpAddr = refused.parse().unwrap();
             assert!(forbidden(ip).is_some(), "{refused} was allowed");
@@ -284,6 +303,11 @@ mod tests {
             let ip: IpAddr = allowed.parse().unwrap();
             assert_eq!(forbidden(ip), None, "{allowed}");
         }
+        // 6to4 names the address inside where it is itself forbidden.
+        let loopback: IpAddr = "2002:7f00:1::1".parse().unwrap();
+        assert_eq!(forbidden(loopback), Some("loopback"));
+        let public: IpAddr = "2002:5db8:d822::1".parse().unwrap();
+        assert_eq!(forbidden(public), Some("6to4 (deprecated)"));
     }
 
     #[test]

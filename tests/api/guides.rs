@@ -736,13 +736,25 @@ async fn the_tax_guide_runs_as_written(app: TestApp) {
 
 async fn the_links_guide_runs_as_written(app: TestApp) {
     let ops = operations("docs/links.md");
-    assert_eq!(ops.len(), 4);
+    assert_eq!(ops.len(), 6);
     let admin = app.admin();
     let domains = app.ok(&admin, &ops[0], json!({})).await;
     assert_eq!(
         domains["updateTenant"]["linkDomains"],
         json!(["go.acme.com"])
     );
+    // Pending until its record is found: then the guide's look-up.
+    let proofs = app.ok(&admin, &ops[1], json!({})).await;
+    let proof = &proofs["viewer"]["tenant"]["linkDomainProofs"][0];
+    assert_eq!(proof["status"], "PENDING");
+    assert_eq!(proof["recordType"], "TXT");
+    assert_eq!(proof["recordName"], "_revshare-challenge.go.acme.com");
+    crate::dns::Dns::get().publish(
+        proof["recordName"].as_str().unwrap(),
+        proof["recordValue"].as_str().unwrap(),
+    );
+    let verified = app.ok(&admin, &ops[2], json!({})).await;
+    assert_eq!(verified["verifyLinkDomain"]["status"], "VERIFIED");
     let jane = app.create_partner(json!({ "name": "Jane Doe" })).await;
     let group = app
         .ok(
@@ -755,7 +767,7 @@ async fn the_links_guide_runs_as_written(app: TestApp) {
         .unwrap()
         .to_owned();
     let settings = app
-        .ok(&admin, &filled(&ops[1], &[("GROUP_ID", &group)]), json!({}))
+        .ok(&admin, &filled(&ops[3], &[("GROUP_ID", &group)]), json!({}))
         .await;
     assert_eq!(
         settings["updatePartnerGroup"]["links"],
@@ -767,7 +779,7 @@ async fn the_links_guide_runs_as_written(app: TestApp) {
             "utm": { "source": "partners", "medium": "affiliate", "campaign": "{partner}" }
         })
     );
-    let made = app.ok(&app.partner_token(&jane), &ops[2], json!({})).await;
+    let made = app.ok(&app.partner_token(&jane), &ops[4], json!({})).await;
     assert_eq!(made["createPartnerLink"]["key"], "jane-docs");
     assert_eq!(
         made["createPartnerLink"]["shortUrl"],
@@ -810,7 +822,7 @@ async fn the_links_guide_runs_as_written(app: TestApp) {
     let read = app
         .ok(
             &admin,
-            &filled(&ops[3], &[("PARTNER_ID", &jane)]),
+            &filled(&ops[5], &[("PARTNER_ID", &jane)]),
             json!({}),
         )
         .await;

@@ -182,7 +182,7 @@ impl TestApp {
     async fn spawn_full(
         backend: Backend,
         keys: Keys,
-        options: Options,
+        mut options: Options,
         route: impl Fn(&str) -> String,
         settings: DbSettings,
         replica: Option<(String, std::time::Duration)>,
@@ -264,6 +264,8 @@ impl TestApp {
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let data_key = options.data_key.clone();
+        // Link domains' proofs are looked up in the tests' DNS server.
+        options.dns_resolver = crate::dns::resolver();
         let built = app::build(db.clone(), keys.clone(), &options);
         let (shutdown, stop) = oneshot::channel::<()>();
         tokio::spawn(app::serve(listener, built.api, async {

@@ -63,6 +63,7 @@ async fn set_up_links(app: &TestApp, settings: Value) {
         json!({}),
     )
     .await;
+    crate::dns::prove(app, HOST).await;
     let groups = app
         .ok(&admin, "{ partnerGroups { nodes { id } } }", json!({}))
         .await;

@@ -312,6 +312,7 @@ async fn seed(app: &TestApp) -> Value {
         json!({}),
     )
     .await;
+    crate::dns::prove(app, "go.acme.test").await;
     let group = app
         .ok(
             &admin,

@@ -243,3 +243,51 @@ pub async fn links_of(
     )
     .await
 }
+
+/// Whether a link domain answers (SPEC §30).
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum LinkDomainStatus {
+    /// Named, its DNS record not found (yet, or any more): the host
+    /// answers nothing for the program.
+    Pending,
+    /// Its DNS record holds the program's token: its links answer on it.
+    Verified,
+}
+
+/// A host the program named for its short links, and the DNS record that
+/// proves the program owns it (SPEC §30).
+#[derive(SimpleObject)]
+pub struct LinkDomain {
+    /// In lower case (`go.acme.com`).
+    pub host: String,
+    pub status: LinkDomainStatus,
+    /// The name of the TXT record to create (`_revshare-challenge.go.acme.com`).
+    pub record_name: String,
+    /// Always `TXT`.
+    pub record_type: String,
+    /// What the record holds (`revshare-verification=…`).
+    pub record_value: String,
+    /// When the record was last found.
+    pub verified_at: Option<DateTime>,
+    /// When the record was last looked up (once a day, and by
+    /// `verifyLinkDomain`).
+    pub checked_at: Option<DateTime>,
+}
+
+impl From<entity::link_domain::Model> for LinkDomain {
+    fn from(row: entity::link_domain::Model) -> Self {
+        use crate::links::domains::{record_name, record_value};
+        LinkDomain {
+            record_name: record_name(&row.host),
+            record_type: "TXT".into(),
+            record_value: record_value(&row.token),
+            status: match row.status {
+                entity::enums::LinkDomainStatus::Pending => LinkDomainStatus::Pending,
+                entity::enums::LinkDomainStatus::Verified => LinkDomainStatus::Verified,
+            },
+            verified_at: row.verified_at.map(DateTime::from),
+            checked_at: row.checked_at.map(DateTime::from),
+            host: row.host,
+        }
+    }
+}

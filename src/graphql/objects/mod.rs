@@ -88,7 +88,7 @@ pub use bounties::{Bounty, BountyRejectionReason, BountySubmission, BountyType};
 pub use currencies::Conversion;
 pub use engagement::Recruit;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
-pub use links::{LinkDimension, LinkSettings, LinkStat, PartnerLink};
+pub use links::{LinkDimension, LinkDomain, LinkSettings, LinkStat, PartnerLink};
 pub use mail::ApplicationAnswer;
 pub use payouts::StripeConnect;
 pub use tax::{Address, TaxForm1099, TaxPayer, TaxPayment, TaxReporting, TaxYear, form_for};

@@ -422,11 +422,23 @@ impl Tenant {
         Ok(&row.time_zone)
     }
 
-    /// The hosts its partners' short links answer on (SPEC §30), the one
-    /// links are shared on first.
+    /// The hosts it named for its partners' short links (SPEC §30), in
+    /// order; each answers once proved (`linkDomainProofs`).
     async fn link_domains(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
         let row = self.0.read(C::Row)?;
         crate::tenants::link_domains(crate::graphql::context::db(ctx)?.conn(), &row.id).await
+    }
+
+    /// Each link domain's status and the DNS record that proves it
+    /// (admins only).
+    async fn link_domain_proofs(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::LinkDomain>> {
+        let row = self.0.read(C::Row)?;
+        crate::graphql::context::policy(ctx)?
+            .admin("only the tenant's admins see its link domains' proofs")?;
+        let rows =
+            crate::links::domains::of_tenant(crate::graphql::context::db(ctx)?.conn(), &row.id)
+                .await?;
+        Ok(rows.into_iter().map(super::LinkDomain::from).collect())
     }
 
     /// The smallest payout per currency, for partners whose group and own

@@ -46,9 +46,12 @@ pub struct UpdateTenantInput {
     pub tax_payer: MaybeUndefined<crate::graphql::tax::TaxPayerInput>,
     /// How it reports its 1099s.
     pub tax_reporting: Option<crate::graphql::tax::TaxReportingInput>,
-    /// The hosts its partners' short links answer on (`go.acme.com`,
-    /// pointed at revshare), replacing those it had; the first is the
-    /// one links are shared on.
+    /// The hosts its partners' short links are to answer on
+    /// (`go.acme.com`, pointed at revshare), replacing those it had; the
+    /// first verified in order is the one links are shared on. A new
+    /// host is `PENDING` until its DNS record proves the tenant owns it
+    /// (`Tenant.linkDomainProofs`, `verifyLinkDomain`). revshare's own
+    /// host, loopback names and IP addresses are refused.
     pub link_domains: Option<Vec<String>>,
 }
 
@@ -140,7 +143,7 @@ impl TierMutation {
                     .map(|c| tenants::check_brand_color("input.brandColor", c))
                     .transpose()
             })?,
-            link_domains: input.link_domains,
+            link_domains: link_domains(ctx, input.link_domains)?,
             ..TenantChanges::named(input.name.as_deref(), input.time_zone.as_deref())?
         };
         let row = tenants::update(db(ctx)?, principal.tenant_id(), changes).await?;
@@ -149,6 +152,30 @@ impl TierMutation {
             links.changed();
         }
         Tenant::shown(ctx, tenants::principal_tenant(row)?)
+    }
+
+    /// Looks up a link domain's DNS record now (admins only): `VERIFIED`
+    /// when it holds the tenant's token, else `PENDING`. A resolver that
+    /// does not answer is `UNAVAILABLE`, the status unchanged.
+    async fn verify_link_domain(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One of the tenant's link domains.")] host: String,
+    ) -> ApiResult<crate::graphql::objects::LinkDomain> {
+        let policy = policy(ctx)?;
+        policy.admin("only the tenant's admins prove its link domains")?;
+        let links = ctx
+            .data::<crate::links::Links>()
+            .map_err(|e| crate::error::ApiError::internal("links", e.message))?;
+        let row = crate::links::domains::verify(
+            db(ctx)?,
+            links.resolver(),
+            policy.principal().tenant_id(),
+            &host,
+        )
+        .await?;
+        links.changed();
+        Ok(row.into())
     }
 
     /// Creates a tier. It takes effect on events from its start date.
@@ -174,4 +201,24 @@ impl TierMutation {
         let tier = tiers::update(db(ctx)?, principal.tenant_id(), &id, input.into_new()?).await?;
         Ok(TieredCommission::shown(ctx, tier)?)
     }
+}
+
+/// The link domains as given, each checked: a host name, not revshare's
+/// own, at most once.
+fn link_domains(ctx: &Context<'_>, given: Option<Vec<String>>) -> ApiResult<Option<Vec<String>>> {
+    const FIELD: &str = "input.linkDomains";
+    let Some(given) = given else {
+        return Ok(None);
+    };
+    let platform = ctx
+        .data_opt::<crate::links::Links>()
+        .and_then(|links| links.platform_host());
+    let mut hosts: Vec<String> = Vec::new();
+    for host in &given {
+        let host = crate::links::domains::check_host(FIELD, host, platform)?;
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    Ok(Some(hosts))
 }
