@@ -133,6 +133,14 @@ pub const SIGN_INS_PER_HOUR: u64 = 5;
 /// An e-mail address is sent at most this many sign-in links a day asked
 /// for from one network: each network spends its own, never another's.
 pub const SIGN_INS_PER_DAY: u64 = 3;
+/// An e-mail address is sent at most this many sign-in links an hour in
+/// all, asked for from networks it has not signed in from lately:
+/// however many networks ask (100 /64s of one /48), a partner's mailbox
+/// is not flooded. A network it signed in from within
+/// [`crate::fraud::signals::SIGN_IN_DAYS`] keeps its own
+/// [`SIGN_INS_PER_DAY`], so a flood never keeps a partner from its
+/// link.
+pub const SIGN_INS_PER_ADDRESS_PER_HOUR: u64 = 5;
 /// How long a request is kept (its network's hourly limit reads it).
 const REQUESTS_KEPT_HOURS: i64 = 24;
 /// How often waiting requests are looked for without being woken (one a
@@ -301,6 +309,15 @@ async fn handle(conn: &impl ConnectionTrait, keys: &Keys, id: &str) -> ApiResult
     if sent >= SIGN_INS_PER_DAY {
         return Ok(());
     }
+    if !signed_in_from(conn, &partner.id, request.requested_by.as_deref()).await? {
+        let hour_ago = crate::db::now() - Duration::hours(1);
+        let all =
+            mail::outbox::sent_to_since(conn, tenant_id, &to, EmailKind::PortalSignIn, hour_ago)
+                .await?;
+        if all >= SIGN_INS_PER_ADDRESS_PER_HOUR {
+            return Ok(());
+        }
+    }
     mail::queue(
         conn,
         mail::Mail {
@@ -322,6 +339,25 @@ async fn handle(conn: &impl ConnectionTrait, keys: &Keys, id: &str) -> ApiResult
         },
     )
     .await
+}
+
+/// Whether the partner signed in to the portal from the network
+/// `requested_by` (hashed as clicks are) within the days its sessions'
+/// addresses are kept.
+async fn signed_in_from(
+    conn: &impl ConnectionTrait,
+    partner_id: &str,
+    requested_by: Option<&str>,
+) -> ApiResult<bool> {
+    let Some(network) = requested_by else {
+        return Ok(false);
+    };
+    Ok(portal_session::Entity::find()
+        .filter(portal_session::Column::PartnerId.eq(partner_id))
+        .filter(portal_session::Column::IpHash.eq(network))
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// Forgets sign-in requests past [`REQUESTS_KEPT_HOURS`], over every

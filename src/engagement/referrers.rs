@@ -56,7 +56,14 @@ pub async fn set_in(
         if referrer.id == recruit.id {
             return Err(ApiError::bad_input(field, "a partner cannot refer itself"));
         }
-        if referrer.email_key.is_some() && referrer.email_key == recruit.email_key {
+        // The mailbox, as the customers' self-referral check compares it:
+        // `alice+recruit@…`, `a.lice@gmail.com` and look-alikes are Alice.
+        let same_mailbox = match (&referrer.email, &recruit.email) {
+            (Some(a), Some(b)) => crate::mailbox::normalized(a) == crate::mailbox::normalized(b),
+            _ => false,
+        };
+        if same_mailbox || (referrer.email_key.is_some() && referrer.email_key == recruit.email_key)
+        {
             return Err(ApiError::bad_input(
                 field,
                 "a partner cannot refer itself: the referrer has the same e-mail address",

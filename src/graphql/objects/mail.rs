@@ -205,6 +205,39 @@ impl PartnerApplication {
         ))
     }
 
+    /// The partner whose code or link the applicant came through
+    /// (`?via=`), for the staff who decide it; approving makes it the
+    /// recruit's referrer unless it shares the applicant's mailbox.
+    async fn referred_by(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
+        let (false, Some(policy)) = (self.applicant, caller(ctx)) else {
+            return Ok(None);
+        };
+        let Some(id) = &self.row.read(C::Row)?.referred_by else {
+            return Ok(None);
+        };
+        Ok(Partner::seen(
+            policy,
+            load_partner(&*loader(ctx)?, id).await?,
+        ))
+    }
+
+    /// Whether the applicant's address is its referrer's own mailbox
+    /// (`alice+recruit@…`, dots in a Gmail address, look-alike
+    /// letters): such an application earns its referrer nothing.
+    async fn referrer_shares_mailbox(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let (false, Some(_)) = (self.applicant, caller(ctx)) else {
+            return Ok(false);
+        };
+        let row = self.row.read(C::Row)?;
+        let Some(id) = &row.referred_by else {
+            return Ok(false);
+        };
+        let referrer = load_partner(&*loader(ctx)?, id).await?;
+        Ok(referrer.email.as_deref().is_some_and(|email| {
+            crate::mailbox::normalized(email) == crate::mailbox::normalized(&row.email)
+        }))
+    }
+
     /// Why it was decided as it was, when the staff said.
     async fn reason(&self) -> ApiResult<Option<&str>> {
         let row = self.row.read(C::Row)?;
