@@ -307,6 +307,15 @@ async fn target(
                 .one(conn)
                 .await?
                 .ok_or_else(|| ApiError::internal("click", "no referral code"))?;
+            // An archived link attributes nothing new, whenever its
+            // click was made (before the archive, or on a replica that
+            // still had it in memory), as its code does not.
+            if code.archived_at.is_some() {
+                return Err(ApiError::bad_input(
+                    "input.clickId",
+                    "the click's link is archived: it attributes no new customer",
+                ));
+            }
             ("input.clickId", code, Some(found), AttributionSource::Click)
         }
         By::Code(text) => {

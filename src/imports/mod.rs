@@ -113,6 +113,7 @@ pub async fn start(
         &new.credentials,
         settings.allow_private,
         currency_of(&campaign)?,
+        crate::payouts::tenant_zone(conn, tenant_id).await?,
     )?
     .within(PROBE_WITHIN);
     match source.probe().await {
@@ -354,6 +355,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         &credentials,
         settings.allow_private,
         currency_of(&campaign)?,
+        crate::payouts::tenant_zone(conn, &row.tenant_id).await?,
     )?;
     let mut target = write::Target {
         tenant_id: row.tenant_id.clone(),

@@ -200,17 +200,19 @@ pub mod json {
         }
     }
 
-    /// An RFC 3339 time, or seconds (or milliseconds) since the epoch.
-    pub fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
+    /// An RFC 3339 time, or seconds (or milliseconds) since the epoch, or
+    /// a date alone (`2026-01-01`): that day's start in the tenant's
+    /// zone, so that it counts in that day (and year) wherever the zone
+    /// is — never midnight UTC, which is the day before west of it.
+    pub fn time(v: &Value, key: &str, zone: chrono_tz::Tz) -> Option<DateTime<Utc>> {
         match v.get(key)? {
-            Value::String(s) => DateTime::parse_from_rfc3339(s)
+            Value::String(s) => DateTime::parse_from_rfc3339(s.trim())
                 .ok()
                 .map(|t| t.with_timezone(&Utc))
                 .or_else(|| {
-                    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
                         .ok()
-                        .and_then(|d| d.and_hms_opt(0, 0, 0))
-                        .map(|t| t.and_utc())
+                        .map(|day| crate::engine::tiers::day_start(zone, day))
                 }),
             Value::Number(n) => {
                 let n = n.as_i64()?;

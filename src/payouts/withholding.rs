@@ -10,11 +10,16 @@
 //! Only USD payouts withhold: the 1099 reports US dollars, and a payout
 //! in another currency is no payment it counts. A spiff to a partner's
 //! contact or to the tenant's staff withholds nothing (no partner's
-//! W-9 speaks for them).
+//! W-9 speaks for them). Nor does a payout by a method the tenant's year
+//! leaves out (`excludedMethods`: PayPal by default): a payment through
+//! a payment settlement entity is the entity's to report on its 1099-K
+//! and the entity's to backup-withhold on (26 CFR 31.3406(g)-1(f) and the
+//! 1099-NEC instructions), never the brand's 1099-NEC — withholding the
+//! brand could not report would be a Box 4 without its Box 1.
 
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
-use entity::enums::{TaxForm, TaxProfileStatus};
+use entity::enums::{PayoutMethodType, TaxForm, TaxProfileStatus};
 use entity::tax_profile;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -70,8 +75,14 @@ pub(crate) async fn decide(
     if !tenant.backup_withholding {
         return Ok(());
     }
+    let excluded = excluded_methods(tenant);
+    let settled_elsewhere = |p: &super::issue::NewPayout| {
+        p.method
+            .as_ref()
+            .is_some_and(|m| excluded.contains(&m.r#type))
+    };
     let subject = |p: &super::issue::NewPayout| {
-        p.currency == "USD" && p.recipient_id.is_none() && !p.staff_payee
+        p.currency == "USD" && p.recipient_id.is_none() && !p.staff_payee && !settled_elsewhere(p)
     };
     let partners: Vec<String> = payouts
         .iter()
@@ -90,6 +101,18 @@ pub(crate) async fn decide(
         }
     }
     Ok(())
+}
+
+/// The payout methods whose payments a settlement entity reports on its
+/// 1099-K, as the tenant set them (`taxReporting.excludedMethods`;
+/// PayPal by default): its year leaves them out, and they withhold
+/// nothing.
+pub fn excluded_methods(tenant: &entity::tenant::Model) -> Vec<PayoutMethodType> {
+    tenant
+        .tax_excluded_methods
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
+        .unwrap_or_else(|| vec![PayoutMethodType::Paypal])
 }
 
 /// What a payout sends: its amount less what it withholds.

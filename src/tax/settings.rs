@@ -117,11 +117,7 @@ struct StoredThreshold {
 impl Reporting {
     /// A tenant's settings as stored (the defaults where it set none).
     pub fn of(tenant: &entity::tenant::Model) -> Reporting {
-        let excluded_methods = tenant
-            .tax_excluded_methods
-            .as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_else(|| vec![PayoutMethodType::Paypal]);
+        let excluded_methods = crate::payouts::withholding::excluded_methods(tenant);
         let own_thresholds = tenant
             .tax_thresholds
             .as_deref()

@@ -159,7 +159,11 @@ fn payee(
             partner_ids.push(row.partner_id.clone());
         }
         withheld += row.withheld_minor;
-        match (row.currency == "USD", judge.reporting.excludes(&row.method)) {
+        // A payment by an excluded method that withheld (made before
+        // such payments stopped withholding, or before the method was
+        // excluded) is reported: Box 4 never stands without its Box 1.
+        let excluded_method = judge.reporting.excludes(&row.method) && row.withheld_minor == 0;
+        match (row.currency == "USD", excluded_method) {
             (false, _) => *other.entry(row.currency.clone()).or_default() += row.amount_minor,
             (true, true) => excluded += row.amount_minor,
             (true, false) => counted += row.amount_minor,

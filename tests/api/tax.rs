@@ -11,11 +11,13 @@ use serde_json::{Value, json};
 on_both_databases!(
     a_years_payees_are_judged_at_the_thresholds_edges,
     a_payment_counts_in_the_year_of_its_day_in_the_tenants_zone,
+    an_imported_date_alone_is_that_day_in_the_tenants_zone,
     issuing_freezes_and_a_change_makes_a_corrected_form,
     the_iris_csv_fills_a_shuffled_starred_header_a_hundred_records_a_file,
     only_admins_finance_and_the_payee_read_tax_forms,
     a_w8_partner_is_told_once_thirty_days_before_it_expires,
     backup_withholding_keeps_back_24_percent_to_the_cent,
+    a_payout_left_to_a_settlement_entity_withholds_nothing,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitTaxProfileInput!) { submitTaxProfile(input: $input) { status tinType legalName classification address { line1 city state zip country } electronicDeliveryAt } }";
@@ -326,6 +328,62 @@ async fn a_payment_counts_in_the_year_of_its_day_in_the_tenants_zone(app: TestAp
     assert_eq!(
         by_name(&year(&app, 2026).await),
         vec![row("Ann Able", "BELOW_THRESHOLD", "50.00", "0.00", "50.00")]
+    );
+}
+
+/// Round 6, item 8: a source that gives a date alone (`2026-01-01`) means
+/// that day in the tenant's zone — not midnight UTC, which is the evening
+/// before in Los Angeles.
+async fn an_imported_date_alone_is_that_day_in_the_tenants_zone(app: TestApp) {
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
+        json!({}),
+    )
+    .await;
+    let csv = "partner_id,name,email,status\n\
+        p1,Ann Able,ann@example.com,active\n\
+        \n\
+        commission_id,partner_id,amount,currency,sale_amount,status,earned_at,due_at,paid_at\n\
+        c-1,p1,700.00,USD,1400.00,paid,2025-11-01,,2026-01-01\n\
+        c-2,p1,50.00,USD,100.00,paid,2025-11-02,,2025-12-31\n\
+        c-3,p1,10.00,USD,20.00,pending,2026-03-01,,\n";
+    let id = crate::round5_imports::start(&app, "CSV", json!({ "csv": csv })).await;
+    let done = crate::round5_imports::ended(&app, &id, async || {}).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    let ann = crate::imports::partner_by_external(&app, "csv:p1").await;
+    let ann_id = ann["id"].as_str().unwrap().to_owned();
+    let mut input = w9("Ann Able", "567-89-0123", "SSN", "INDIVIDUAL");
+    input["partnerId"] = json!(ann_id);
+    app.ok(&app.admin(), SUBMIT, json!({ "input": input }))
+        .await;
+    app.ok(&app.admin(), DECIDE, json!({ "p": ann_id })).await;
+    // 2026's threshold is 2,000.00.
+    assert_eq!(
+        by_name(&year(&app, 2026).await),
+        vec![row(
+            "Ann Able",
+            "BELOW_THRESHOLD",
+            "700.00",
+            "0.00",
+            "700.00"
+        )]
+    );
+    assert_eq!(
+        by_name(&year(&app, 2025).await),
+        vec![row("Ann Able", "BELOW_THRESHOLD", "50.00", "0.00", "50.00")]
+    );
+    // Earned on 1 March: the day's first instant in Los Angeles (PST).
+    let earned = app
+        .ok(
+            &app.admin(),
+            "query($p: ID!) { commissions(partnerId: $p, status: ACCRUED) { nodes { amount accruedAt } } }",
+            json!({ "p": ann_id }),
+        )
+        .await;
+    assert_eq!(
+        earned["commissions"]["nodes"],
+        json!([{ "amount": "10.00", "accruedAt": "2026-03-01T08:00:00Z" }])
     );
 }
 
@@ -854,7 +912,15 @@ async fn backup_withholding_keeps_back_24_percent_to_the_cent(app: TestApp) {
         assert!(text.contains(expected), "{expected:?} not in:\n{text}");
     }
 
-    // A run's PayPal file sends the rest, and says why.
+    // A tenant that reports what it pays by PayPal itself (no method
+    // left to a settlement entity's 1099-K) withholds on it too: a run's
+    // PayPal file sends the rest, and says why.
+    app.ok(
+        &admin,
+        "mutation { updateTenant(input: { taxReporting: { excludedMethods: [] } }) { id } }",
+        json!({}),
+    )
+    .await;
     let nia = crate::ledger::partner_at(&app, "Nia", 100).await;
     crate::payouts::paypal(&app, &nia, "nia@example.com").await;
     let c = crate::payouts::sale_at(&app, &nia, "nia-1", "52.10", "2026-01-10T12:00:00Z").await;
@@ -902,6 +968,60 @@ async fn backup_withholding_keeps_back_24_percent_to_the_cent(app: TestApp) {
         (&json!("REPORTABLE"), &json!("10.45"), &json!("2.51"))
     );
     assert_eq!(now["totals"]["withheld"], "2.51");
+}
+
+/// Round 6, item 12: PayPal is a payment settlement entity. What a brand
+/// pays through it is reported on the entity's 1099-K, and backup
+/// withholding on it is the entity's (26 CFR 31.3406(g)-1(f)): a payout
+/// by a method the year leaves out withholds nothing, so no 1099 ever
+/// shows a Box 4 without its Box 1.
+async fn a_payout_left_to_a_settlement_entity_withholds_nothing(app: TestApp) {
+    let admin = app.admin();
+    app.ok(
+        &admin,
+        "mutation { updateTenant(input: { taxReporting: { backupWithholding: true } }) { taxReporting { backupWithholding excludedMethods } } }",
+        json!({}),
+    )
+    .await;
+    let omar = crate::ledger::partner_at(&app, "Omar", 100).await;
+    crate::payouts::paypal(&app, &omar, "omar@example.com").await;
+    let c = crate::payouts::sale_at(&app, &omar, "omar-1", "333.33", "2026-01-10T12:00:00Z").await;
+    crate::payouts::approve(&app, &[&c]).await;
+    let run = crate::payouts::run(&app, json!({ "periodEnd": "2026-01-31" })).await;
+    let payout = app
+        .ok(
+            &admin,
+            "query($id: ID!) { node(id: $id) { ... on Payout { amount withheld sent } } }",
+            json!({ "id": run["payouts"][0]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        payout["node"],
+        json!({ "amount": "333.33", "withheld": "0.00", "sent": "333.33" })
+    );
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { markPayoutPaid(id: $id, reference: \"pp-1\") { status } }",
+        json!({ "id": run["payouts"][0]["id"] }),
+    )
+    .await;
+    let now = year(&app, 2026).await;
+    let omar_payee = now["payees"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Omar")
+        .unwrap_or_else(|| panic!("{now}"))
+        .clone();
+    assert_eq!(
+        (
+            &omar_payee["counted"],
+            &omar_payee["excluded"],
+            &omar_payee["withheld"]
+        ),
+        (&json!("0.00"), &json!("333.33"), &json!("0.00"))
+    );
+    assert_eq!(now["totals"]["withheld"], "0.00");
 }
 
 /// A tool of poppler's, run to its end: its standard output.

@@ -71,7 +71,14 @@ impl Tables {
         Ok(Tables { sections })
     }
 
-    pub fn page(&self, phase: ImportPhase, cursor: Option<&str>) -> Result<Page, PageError> {
+    /// The page of `phase` at `cursor`; a date alone is that day's start
+    /// in `zone`, the tenant's.
+    pub fn page(
+        &self,
+        phase: ImportPhase,
+        cursor: Option<&str>,
+        zone: chrono_tz::Tz,
+    ) -> Result<Page, PageError> {
         let key = match phase {
             ImportPhase::Groups => "group_id",
             ImportPhase::Partners => "partner_id",
@@ -92,12 +99,12 @@ impl Tables {
             ImportPhase::Partners => Rows::Partners(slice.map(partner).collect::<Result<_, _>>()?),
             ImportPhase::Customers => Rows::Customers(
                 slice
-                    .filter_map(|r| referral(r, &mut problems).transpose())
+                    .filter_map(|r| referral(r, zone, &mut problems).transpose())
                     .collect::<Result<_, _>>()?,
             ),
             ImportPhase::Commissions => Rows::Commissions(
                 slice
-                    .filter_map(|r| commission(r, &mut problems).transpose())
+                    .filter_map(|r| commission(r, zone, &mut problems).transpose())
                     .collect::<Result<_, _>>()?,
             ),
         };
@@ -171,9 +178,9 @@ fn unexpected(entity: &'static str, row: &Row, key: &str) -> PageError {
     }
 }
 
-fn time(row: &Row, column: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+fn time(row: &Row, column: &str, zone: chrono_tz::Tz) -> Option<chrono::DateTime<chrono::Utc>> {
     let value = Value::String(get(row, column)?.to_owned());
-    json::time(&serde_json::json!({ "t": value }), "t")
+    json::time(&serde_json::json!({ "t": value }), "t", zone)
 }
 
 fn decimal(row: &Row, column: &str) -> Option<rust_decimal::Decimal> {
@@ -218,7 +225,11 @@ fn partner(row: &Row) -> Result<Partner, PageError> {
     })
 }
 
-fn referral(row: &Row, problems: &mut Vec<Problem>) -> Result<Option<Referral>, PageError> {
+fn referral(
+    row: &Row,
+    zone: chrono_tz::Tz,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Referral>, PageError> {
     let key = get(row, "customer_id").ok_or_else(|| unexpected("customer", row, "customer_id"))?;
     let partner_key =
         get(row, "partner_id").ok_or_else(|| unexpected("customer", row, "customer_id"))?;
@@ -235,12 +246,17 @@ fn referral(row: &Row, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
         partner_key: partner_key.to_owned(),
         customer: Some(customer.to_owned()),
         email: get(row, "email").map(str::to_owned),
-        at: time(row, "converted_at").ok_or_else(|| unexpected("customer", row, "customer_id"))?,
+        at: time(row, "converted_at", zone)
+            .ok_or_else(|| unexpected("customer", row, "customer_id"))?,
         code: None,
     }))
 }
 
-fn commission(row: &Row, problems: &mut Vec<Problem>) -> Result<Option<Commission>, PageError> {
+fn commission(
+    row: &Row,
+    zone: chrono_tz::Tz,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("commission", row, "commission_id");
     let key = get(row, "commission_id").ok_or_else(bad)?;
     let currency = get(row, "currency").and_then(currency_of).ok_or_else(bad)?;
@@ -263,17 +279,17 @@ fn commission(row: &Row, problems: &mut Vec<Problem>) -> Result<Option<Commissio
         problems.push(problem);
         return Ok(None);
     }
-    let earned_at = time(row, "earned_at").ok_or_else(bad)?;
+    let earned_at = time(row, "earned_at", zone).ok_or_else(bad)?;
     let state = match get(row, "status").map(str::to_lowercase).as_deref() {
         Some("pending") => SourceState::Pending {
-            due_at: time(row, "due_at"),
+            due_at: time(row, "due_at", zone),
         },
         Some("due") => SourceState::Due,
         Some("paid") => SourceState::Paid {
-            at: time(row, "paid_at").ok_or_else(bad)?,
+            at: time(row, "paid_at", zone).ok_or_else(bad)?,
         },
         Some("voided") => SourceState::Voided {
-            at: time(row, "voided_at").unwrap_or(earned_at),
+            at: time(row, "voided_at", zone).unwrap_or(earned_at),
         },
         _ => return Err(bad()),
     };

@@ -26,6 +26,7 @@ use super::super::source::{Commission, Page, PageError, Partner, Problem, Referr
 use super::{currency_of, minor_of, unexpected};
 use crate::engine::Currency;
 use crate::ledger::imported::SourceState;
+use chrono_tz::Tz;
 use entity::enums::{ImportPhase, PartnerStatus};
 use serde_json::Value;
 
@@ -37,6 +38,7 @@ pub async fn page(
     phase: ImportPhase,
     cursor: Option<&str>,
     currency: Currency,
+    zone: Tz,
 ) -> Result<Page, PageError> {
     let path = match phase {
         ImportPhase::Groups => return Ok(super::empty(Rows::Groups(Vec::new()))),
@@ -62,12 +64,16 @@ pub async fn page(
     });
     let mut problems = Vec::new();
     let rows = match phase {
-        ImportPhase::Partners => {
-            Rows::Partners(data.iter().map(promoter).collect::<Result<_, _>>()?)
-        }
-        ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, referral)?),
+        ImportPhase::Partners => Rows::Partners(
+            data.iter()
+                .map(|v| promoter(v, zone))
+                .collect::<Result<_, _>>()?,
+        ),
+        ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, |v, p| {
+            referral(v, zone, p)
+        })?),
         _ => Rows::Commissions(super::kept(data, &mut problems, |v, p| {
-            commission(v, currency, p)
+            commission(v, currency, zone, p)
         })?),
     };
     Ok(Page {
@@ -79,7 +85,7 @@ pub async fn page(
     })
 }
 
-fn promoter(v: &Value) -> Result<Partner, PageError> {
+fn promoter(v: &Value, zone: Tz) -> Result<Partner, PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("promoter", v))?;
     let profile = v.get("profile");
     let name = text(v, "name").map(str::to_owned).unwrap_or_else(|| {
@@ -116,7 +122,7 @@ fn promoter(v: &Value) -> Result<Partner, PageError> {
             .collect(),
         coupons,
         paypal_email: None,
-        since: time(v, "created_at"),
+        since: time(v, "created_at", zone),
         key,
     })
 }
@@ -130,15 +136,19 @@ fn promoter_of(v: &Value) -> Option<String> {
         .or_else(|| id(v, "promoter_id"))
 }
 
-fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, PageError> {
+fn referral(
+    v: &Value,
+    zone: Tz,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Referral>, PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("referral", v))?;
     let partner_key = promoter_of(v).ok_or_else(|| unexpected("referral", v))?;
     let Some(customer) = text(v, "uid") else {
         problems.push(Problem::new("customer", &key, super::NO_CUSTOMER));
         return Ok(None);
     };
-    let at = time(v, "customer_since")
-        .or_else(|| time(v, "created_at"))
+    let at = time(v, "customer_since", zone)
+        .or_else(|| time(v, "created_at", zone))
         .ok_or_else(|| unexpected("referral", v))?;
     Ok(Some(Referral {
         key,
@@ -153,6 +163,7 @@ fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
 fn commission(
     v: &Value,
     default: Currency,
+    zone: Tz,
     problems: &mut Vec<Problem>,
 ) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("commission", v);
@@ -190,8 +201,8 @@ fn commission(
         problems.push(problem);
         return Ok(None);
     }
-    let earned_at = time(v, "created_at").ok_or_else(bad)?;
-    let changed_at = time(v, "status_updated_at").unwrap_or(earned_at);
+    let earned_at = time(v, "created_at", zone).ok_or_else(bad)?;
+    let changed_at = time(v, "status_updated_at", zone).unwrap_or(earned_at);
     let paid = v.get("is_paid").and_then(Value::as_bool).unwrap_or(false);
     let state = match (text(v, "status"), paid) {
         (Some("pending"), _) => SourceState::Pending { due_at: None },

@@ -57,6 +57,8 @@ impl Credentials {
 pub struct Source {
     reader: Reader,
     currency: Currency,
+    /// The tenant's zone: a date alone is that day's start in it.
+    zone: chrono_tz::Tz,
 }
 
 enum Reader {
@@ -79,6 +81,7 @@ impl Source {
         credentials: &Credentials,
         allow_private: bool,
         currency: Currency,
+        zone: chrono_tz::Tz,
     ) -> ApiResult<Source> {
         let base = |documented: &str| -> ApiResult<String> {
             match credentials
@@ -138,7 +141,11 @@ impl Source {
                 )
             }
         };
-        Ok(Source { reader, currency })
+        Ok(Source {
+            reader,
+            currency,
+            zone,
+        })
     }
 
     /// This source, each request of it given up (retries included) after
@@ -155,6 +162,7 @@ impl Source {
         Source {
             reader,
             currency: self.currency,
+            zone: self.zone,
         }
     }
 
@@ -207,22 +215,22 @@ impl Source {
 
     /// The page of `phase` at `cursor` (`None`: the first).
     pub async fn page(&self, phase: ImportPhase, cursor: Option<&str>) -> Result<Page, PageError> {
-        let currency = self.currency;
+        let (currency, zone) = (self.currency, self.zone);
         match &self.reader {
-            Reader::Rewardful(client) => rewardful::page(client, phase, cursor).await,
+            Reader::Rewardful(client) => rewardful::page(client, phase, cursor, zone).await,
             Reader::FirstPromoter(client) => {
-                firstpromoter::page(client, phase, cursor, currency).await
+                firstpromoter::page(client, phase, cursor, currency, zone).await
             }
             Reader::PartnerStack(client) => {
-                partnerstack::page(client, phase, cursor, currency).await
+                partnerstack::page(client, phase, cursor, currency, zone).await
             }
             Reader::Tolt(client, program) => {
-                tolt::page(client, program, phase, cursor, currency).await
+                tolt::page(client, program, phase, cursor, currency, zone).await
             }
             Reader::Tapfiliate(client, program) => {
-                tapfiliate::page(client, program, phase, cursor, currency).await
+                tapfiliate::page(client, program, phase, cursor, currency, zone).await
             }
-            Reader::Csv(tables) => tables.page(phase, cursor),
+            Reader::Csv(tables) => tables.page(phase, cursor, zone),
         }
     }
 }

@@ -25,6 +25,7 @@ use super::super::source::{Commission, Page, PageError, Partner, Problem, Referr
 use super::{currency_of, minor_of, unexpected};
 use crate::engine::Currency;
 use crate::ledger::imported::SourceState;
+use chrono_tz::Tz;
 use entity::enums::{ImportPhase, PartnerStatus};
 use serde_json::Value;
 
@@ -36,6 +37,7 @@ pub async fn page(
     phase: ImportPhase,
     cursor: Option<&str>,
     currency: Currency,
+    zone: Tz,
 ) -> Result<Page, PageError> {
     let path = match phase {
         ImportPhase::Groups => return Ok(super::empty(Rows::Groups(Vec::new()))),
@@ -49,13 +51,15 @@ pub async fn page(
         ImportPhase::Partners => {
             let mut rows = Vec::new();
             for v in &data {
-                rows.push(partnership(client, v).await?);
+                rows.push(partnership(client, v, zone).await?);
             }
             Rows::Partners(rows)
         }
-        ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, customer)?),
+        ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, |v, p| {
+            customer(v, zone, p)
+        })?),
         _ => Rows::Commissions(super::kept(&data, &mut problems, |v, p| {
-            reward(v, currency, p)
+            reward(v, currency, zone, p)
         })?),
     };
     Ok(Page {
@@ -108,7 +112,7 @@ async fn list(
     Ok((rows, next))
 }
 
-async fn partnership(client: &Client, v: &Value) -> Result<Partner, PageError> {
+async fn partnership(client: &Client, v: &Value, zone: Tz) -> Result<Partner, PageError> {
     let key = id(v, "key").ok_or_else(|| unexpected("partnership", v))?;
     let archived = ["archived", "is_archived"]
         .iter()
@@ -144,12 +148,16 @@ async fn partnership(client: &Client, v: &Value) -> Result<Partner, PageError> {
         codes,
         coupons: Vec::new(),
         paypal_email: None,
-        since: time(v, "created_at"),
+        since: time(v, "created_at", zone),
         key,
     })
 }
 
-fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, PageError> {
+fn customer(
+    v: &Value,
+    zone: Tz,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Referral>, PageError> {
     let key = id(v, "key").ok_or_else(|| unexpected("customer", v))?;
     let partner_key = text(v, "partnership_key")
         .map(str::to_owned)
@@ -164,7 +172,7 @@ fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
         partner_key,
         customer: Some(customer.to_owned()),
         email: text(v, "email").map(str::to_owned),
-        at: time(v, "created_at").ok_or_else(|| unexpected("customer", v))?,
+        at: time(v, "created_at", zone).ok_or_else(|| unexpected("customer", v))?,
         code: None,
     }))
 }
@@ -172,6 +180,7 @@ fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
 fn reward(
     v: &Value,
     default: Currency,
+    zone: Tz,
     problems: &mut Vec<Problem>,
 ) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("reward", v);
@@ -189,11 +198,11 @@ fn reward(
         problems.push(problem);
         return Ok(None);
     }
-    let earned_at = time(v, "created_at").ok_or_else(bad)?;
-    let changed_at = time(v, "updated_at").unwrap_or(earned_at);
+    let earned_at = time(v, "created_at", zone).ok_or_else(bad)?;
+    let changed_at = time(v, "updated_at", zone).unwrap_or(earned_at);
     let state = match text(v, "reward_status").or_else(|| text(v, "status")) {
         Some("pending" | "hold" | "scheduled") => SourceState::Pending {
-            due_at: time(v, "ready_at"),
+            due_at: time(v, "ready_at", zone),
         },
         Some("approved") => SourceState::Due,
         Some("paid") => SourceState::Paid { at: changed_at },

@@ -31,6 +31,7 @@ use super::super::source::{
 };
 use super::{currency_of, minor_of, unexpected};
 use crate::ledger::imported::SourceState;
+use chrono_tz::Tz;
 use entity::enums::{ImportPhase, PartnerStatus};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -46,6 +47,7 @@ pub async fn page(
     client: &Client,
     phase: ImportPhase,
     cursor: Option<&str>,
+    zone: Tz,
 ) -> Result<Page, PageError> {
     // The partners' phase reads the affiliates, then their coupons
     // (cursors `coupons:N`).
@@ -89,13 +91,17 @@ pub async fn page(
         ImportPhase::Partners if coupons.is_some() => {
             Rows::Coupons(data.iter().map(coupon).collect::<Result<_, _>>()?)
         }
-        ImportPhase::Partners => {
-            Rows::Partners(data.iter().map(partner).collect::<Result<_, _>>()?)
-        }
-        ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, referral)?),
-        ImportPhase::Commissions => {
-            Rows::Commissions(super::kept(data, &mut problems, commission)?)
-        }
+        ImportPhase::Partners => Rows::Partners(
+            data.iter()
+                .map(|v| partner(v, zone))
+                .collect::<Result<_, _>>()?,
+        ),
+        ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, |v, p| {
+            referral(v, zone, p)
+        })?),
+        ImportPhase::Commissions => Rows::Commissions(super::kept(data, &mut problems, |v, p| {
+            commission(v, zone, p)
+        })?),
     };
     Ok(Page {
         rows,
@@ -143,7 +149,7 @@ fn group(v: &Value) -> Result<Group, PageError> {
     })
 }
 
-fn partner(v: &Value) -> Result<Partner, PageError> {
+fn partner(v: &Value, zone: Tz) -> Result<Partner, PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("affiliate", v))?;
     let name = [text(v, "first_name"), text(v, "last_name")]
         .into_iter()
@@ -173,7 +179,7 @@ fn partner(v: &Value) -> Result<Partner, PageError> {
         // Read from `/v1/affiliate_coupons`, with their promotion codes.
         coupons: Vec::new(),
         paypal_email: text(v, "paypal_email").map(str::to_owned),
-        since: time(v, "created_at"),
+        since: time(v, "created_at", zone),
         key,
     })
 }
@@ -192,7 +198,11 @@ fn coupon(v: &Value) -> Result<Coupon, PageError> {
     })
 }
 
-fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, PageError> {
+fn referral(
+    v: &Value,
+    zone: Tz,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Referral>, PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("referral", v))?;
     let state = text(v, "conversion_state").unwrap_or("visitor");
     let customer = text(v, "stripe_customer_id")
@@ -209,9 +219,9 @@ fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
         }
         return Ok(None);
     }
-    let at = time(v, "became_conversion_at")
-        .or_else(|| time(v, "became_lead_at"))
-        .or_else(|| time(v, "created_at"))
+    let at = time(v, "became_conversion_at", zone)
+        .or_else(|| time(v, "became_lead_at", zone))
+        .or_else(|| time(v, "created_at", zone))
         .ok_or_else(|| unexpected("referral", v))?;
     Ok(Some(Referral {
         key,
@@ -229,7 +239,11 @@ fn referral(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
     }))
 }
 
-fn commission(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Commission>, PageError> {
+fn commission(
+    v: &Value,
+    zone: Tz,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("commission", v);
     let key = id(v, "id").ok_or_else(bad)?;
     let currency = text(v, "currency").and_then(currency_of).ok_or_else(bad)?;
@@ -238,20 +252,20 @@ fn commission(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Commissio
         .ok_or_else(bad)?;
     let sale = v.get("sale").filter(|s| s.is_object());
     let earned_at = sale
-        .and_then(|s| time(s, "charged_at"))
-        .or_else(|| time(v, "created_at"))
+        .and_then(|s| time(s, "charged_at", zone))
+        .or_else(|| time(v, "created_at", zone))
         .ok_or_else(bad)?;
     let state = match text(v, "state") {
         Some("pending") => SourceState::Pending {
-            due_at: time(v, "due_at"),
+            due_at: time(v, "due_at", zone),
         },
         Some("due") => SourceState::Due,
         Some("paid") => SourceState::Paid {
-            at: time(v, "paid_at").ok_or_else(bad)?,
+            at: time(v, "paid_at", zone).ok_or_else(bad)?,
         },
         Some("voided") => SourceState::Voided {
-            at: time(v, "voided_at")
-                .or_else(|| time(v, "updated_at"))
+            at: time(v, "voided_at", zone)
+                .or_else(|| time(v, "updated_at", zone))
                 .unwrap_or(earned_at),
         },
         _ => return Err(bad()),

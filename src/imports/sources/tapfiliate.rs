@@ -33,6 +33,7 @@ use super::super::source::{Commission, Group, Page, PageError, Partner, Problem,
 use super::unexpected;
 use crate::engine::Currency;
 use crate::ledger::imported::SourceState;
+use chrono_tz::Tz;
 use entity::enums::{ImportPhase, PartnerStatus};
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -46,6 +47,7 @@ pub async fn page(
     phase: ImportPhase,
     cursor: Option<&str>,
     currency: Currency,
+    zone: Tz,
 ) -> Result<Page, PageError> {
     let number = cursor.unwrap_or("1").to_owned();
     let (path, scoped) = match phase {
@@ -94,16 +96,16 @@ pub async fn page(
         }
         ImportPhase::Partners => Rows::Partners(
             data.iter()
-                .map(|v| affiliate(v, program))
+                .map(|v| affiliate(v, program, zone))
                 .collect::<Result<_, _>>()?,
         ),
         ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, |v, p| {
-            customer(v, program, p)
+            customer(v, program, zone, p)
         })?),
         ImportPhase::Commissions => {
             let mut rows = Vec::new();
             for v in data {
-                conversion(v, program, currency, &mut rows, &mut problems)?;
+                conversion(v, program, currency, zone, &mut rows, &mut problems)?;
             }
             Rows::Commissions(rows)
         }
@@ -220,7 +222,7 @@ fn minor(v: &Value, key: &str, currency: Currency) -> Option<i64> {
     currency.to_minor(currency.round(decimal(v, key)?)).ok()
 }
 
-fn affiliate(v: &Value, program: &str) -> Result<Partner, PageError> {
+fn affiliate(v: &Value, program: &str, zone: Tz) -> Result<Partner, PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("affiliate", v))?;
     let name = [text(v, "firstname"), text(v, "lastname")]
         .into_iter()
@@ -247,7 +249,7 @@ fn affiliate(v: &Value, program: &str) -> Result<Partner, PageError> {
         codes: vec![code],
         coupons: text(v, "coupon").map(str::to_owned).into_iter().collect(),
         paypal_email: None,
-        since: time(v, "created_at"),
+        since: time(v, "created_at", zone),
         key,
     })
 }
@@ -264,6 +266,7 @@ fn elsewhere(v: &Value, program: &str) -> Option<String> {
 fn customer(
     v: &Value,
     program: &str,
+    zone: Tz,
     problems: &mut Vec<Problem>,
 ) -> Result<Option<Referral>, PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("customer", v))?;
@@ -292,7 +295,7 @@ fn customer(
         partner_key,
         customer: Some(customer.to_owned()),
         email: text(v, "email").map(str::to_owned),
-        at: time(v, "created_at").ok_or_else(|| unexpected("customer", v))?,
+        at: time(v, "created_at", zone).ok_or_else(|| unexpected("customer", v))?,
         code: None,
     }))
 }
@@ -302,6 +305,7 @@ fn conversion(
     v: &Value,
     program: &str,
     default: Currency,
+    zone: Tz,
     rows: &mut Vec<Commission>,
     problems: &mut Vec<Problem>,
 ) -> Result<(), PageError> {
@@ -339,16 +343,16 @@ fn conversion(
             problems.push(problem);
             continue;
         }
-        let earned_at = time(c, "created_at")
-            .or_else(|| time(v, "created_at"))
+        let earned_at = time(c, "created_at", zone)
+            .or_else(|| time(v, "created_at", zone))
             .ok_or_else(bad)?;
         let payout = c.get("payout").filter(|p| !p.is_null());
         let state = match (c.get("approved").and_then(Value::as_bool), payout) {
             (None, _) => SourceState::Pending { due_at: None },
             (Some(true), None) => SourceState::Due,
             (Some(true), Some(payout)) => SourceState::Paid {
-                at: time(payout, "paid_at")
-                    .or_else(|| time(payout, "created_at"))
+                at: time(payout, "paid_at", zone)
+                    .or_else(|| time(payout, "created_at", zone))
                     .unwrap_or(earned_at),
             },
             (Some(false), _) => SourceState::Voided { at: earned_at },

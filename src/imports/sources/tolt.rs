@@ -26,6 +26,7 @@ use super::super::source::{Commission, Coupon, Page, PageError, Partner, Problem
 use super::{minor_of, unexpected};
 use crate::engine::Currency;
 use crate::ledger::imported::SourceState;
+use chrono_tz::Tz;
 use entity::enums::{ImportPhase, PartnerStatus};
 use serde_json::Value;
 
@@ -41,6 +42,7 @@ pub async fn page(
     phase: ImportPhase,
     cursor: Option<&str>,
     currency: Currency,
+    zone: Tz,
 ) -> Result<Page, PageError> {
     let coupons = cursor.and_then(|c| c.strip_prefix(COUPONS));
     if let (ImportPhase::Partners, Some(after)) = (phase, coupons) {
@@ -72,13 +74,15 @@ pub async fn page(
         ImportPhase::Partners => {
             let mut rows = Vec::new();
             for v in &data {
-                rows.push(partner(client, program, v).await?);
+                rows.push(partner(client, program, v, zone).await?);
             }
             Rows::Partners(rows)
         }
-        ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, customer)?),
+        ImportPhase::Customers => Rows::Customers(super::kept(&data, &mut problems, |v, p| {
+            customer(v, zone, p)
+        })?),
         _ => Rows::Commissions(super::kept(&data, &mut problems, |v, p| {
-            commission(v, currency, p)
+            commission(v, currency, zone, p)
         })?),
     };
     Ok(Page {
@@ -133,7 +137,12 @@ async fn list(
     Ok((rows, next, int(&answer, "total_count")))
 }
 
-async fn partner(client: &Client, program: &str, v: &Value) -> Result<Partner, PageError> {
+async fn partner(
+    client: &Client,
+    program: &str,
+    v: &Value,
+    zone: Tz,
+) -> Result<Partner, PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("partner", v))?;
     let mut codes = Vec::new();
     let mut cursor = None;
@@ -190,7 +199,7 @@ async fn partner(client: &Client, program: &str, v: &Value) -> Result<Partner, P
                 .map(str::to_owned),
             _ => None,
         },
-        since: time(v, "created_at"),
+        since: time(v, "created_at", zone),
         key,
     })
 }
@@ -208,7 +217,11 @@ fn promotion_code(v: &Value) -> Result<Coupon, PageError> {
     })
 }
 
-fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, PageError> {
+fn customer(
+    v: &Value,
+    zone: Tz,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<Referral>, PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("customer", v))?;
     let partner_key = text(v, "partner_id")
         .ok_or_else(|| unexpected("customer", v))?
@@ -222,7 +235,7 @@ fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
         partner_key,
         customer: Some(customer.to_owned()),
         email: text(v, "email").map(str::to_owned),
-        at: time(v, "created_at").ok_or_else(|| unexpected("customer", v))?,
+        at: time(v, "created_at", zone).ok_or_else(|| unexpected("customer", v))?,
         code: None,
     }))
 }
@@ -230,6 +243,7 @@ fn customer(v: &Value, problems: &mut Vec<Problem>) -> Result<Option<Referral>, 
 fn commission(
     v: &Value,
     currency: Currency,
+    zone: Tz,
     problems: &mut Vec<Problem>,
 ) -> Result<Option<Commission>, PageError> {
     let bad = || unexpected("commission", v);
@@ -247,8 +261,8 @@ fn commission(
         problems.push(problem);
         return Ok(None);
     }
-    let earned_at = time(v, "created_at").ok_or_else(bad)?;
-    let changed_at = time(v, "updated_at").unwrap_or(earned_at);
+    let earned_at = time(v, "created_at", zone).ok_or_else(bad)?;
+    let changed_at = time(v, "updated_at", zone).unwrap_or(earned_at);
     let state = match text(v, "status") {
         Some("pending") => SourceState::Pending { due_at: None },
         Some("approved") => SourceState::Due,
