@@ -26,6 +26,9 @@ pub struct Model {
     pub dedupe_key: Option<String>,
     /// The code of its one-click unsubscribe link (notifications only).
     pub unsubscribe_code: Option<String>,
+    /// The one before it, made for an attempt that may have been sent:
+    /// its link works too.
+    pub earlier_unsubscribe_code: Option<String>,
     /// The keyed hash of the address an anonymous request came from.
     pub requested_by: Option<String>,
     pub created_at: DateTimeUtc,

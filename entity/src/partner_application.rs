@@ -20,6 +20,9 @@ pub struct Model {
     pub status: ApplicationStatus,
     /// SHA-256 of the confirmation code, hex.
     pub token_hash: String,
+    /// The one before it, e-mailed by an attempt that may have been sent:
+    /// it confirms too.
+    pub earlier_token_hash: Option<String>,
     /// The keyed hash of the address it came from.
     pub requested_by: Option<String>,
     /// The partner approving made.

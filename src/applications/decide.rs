@@ -31,7 +31,11 @@ pub async fn confirm(db: &Db, keys: &Keys, code: &str) -> ApiResult<partner_appl
         Box::pin(async move {
             let conn = &*txn;
             let application = partner_application::Entity::find()
-                .filter(partner_application::Column::TokenHash.eq(code_hash.as_str()))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(partner_application::Column::TokenHash.eq(code_hash.as_str()))
+                        .add(partner_application::Column::EarlierTokenHash.eq(code_hash.as_str())),
+                )
                 .one(conn)
                 .await?
                 .ok_or_else(not_valid)?;

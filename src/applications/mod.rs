@@ -340,6 +340,7 @@ pub async fn submit(
                 answers: Set(serde_json::Value::Array(answers).to_string()),
                 status: Set(ApplicationStatus::Unconfirmed),
                 token_hash: Set(hash(&code)),
+                earlier_token_hash: Set(None),
                 requested_by: Set(requested_by.clone()),
                 partner_id: Set(None),
                 reason: Set(None),

@@ -71,6 +71,7 @@ pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
         last_error: Set(None),
         dedupe_key: Set(mail.dedupe_key),
         unsubscribe_code: Set(unsubscribe_code),
+        earlier_unsubscribe_code: Set(None),
         requested_by: Set(mail.requested_by),
         created_at: Set(now),
         sent_at: Set(None),

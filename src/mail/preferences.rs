@@ -171,7 +171,11 @@ pub async fn unsubscribe(
         kept.push(code.to_owned());
     }
     let Some(mail) = email::Entity::find()
-        .filter(email::Column::UnsubscribeCode.is_in(kept))
+        .filter(
+            sea_orm::Condition::any()
+                .add(email::Column::UnsubscribeCode.is_in(kept.clone()))
+                .add(email::Column::EarlierUnsubscribeCode.is_in(kept)),
+        )
         .one(conn)
         .await?
     else {

@@ -11,8 +11,11 @@
 //! - as the sender hands a message over it makes the codes ([`mint`]),
 //!   renders them into the message, and writes their hashes ([`store`])
 //!   in the transaction that marks the message in flight: a message
-//!   another replica took is not given codes, and one tried again after a
-//!   refusal is given new ones (the earlier never left this server).
+//!   another replica took is not given codes, and one tried again is
+//!   given new ones. The confirmation's and the unsubscribe link's hash
+//!   before the last is kept beside it and works too: an attempt with no
+//!   answer after the message was written may have been delivered, and
+//!   its copy is the one a reader may keep (the same `Message-ID`).
 //!
 //! A portal link is made at sending, so its minutes run from then.
 
@@ -135,7 +138,14 @@ pub async fn store(
                 application,
                 token_hash,
             } => {
+                // The code before stays good: an attempt that may have
+                // been sent carried it (both sides of SET read the row as
+                // it was).
                 partner_application::Entity::update_many()
+                    .col_expr(
+                        partner_application::Column::EarlierTokenHash,
+                        Expr::col(partner_application::Column::TokenHash),
+                    )
                     .col_expr(
                         partner_application::Column::TokenHash,
                         Expr::value(token_hash.as_str()),
@@ -147,6 +157,10 @@ pub async fn store(
             }
             Write::Unsubscribe { code_hash } => {
                 email::Entity::update_many()
+                    .col_expr(
+                        email::Column::EarlierUnsubscribeCode,
+                        Expr::col(email::Column::UnsubscribeCode),
+                    )
                     .col_expr(
                         email::Column::UnsubscribeCode,
                         Expr::value(code_hash.as_str()),

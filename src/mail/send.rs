@@ -13,15 +13,17 @@
 //!   session puts the rest of the batch back on the schedule too, untried:
 //!   a hung server holds the sender up one deadline a pass, not one a
 //!   message.
-//! - **At most once.** An attempt is recorded as soon as the server
-//!   answers: `250` is `SENT`; a temporary refusal (4xx), a connection
-//!   that failed or a step that ran out of time before the message was
-//!   written whole is retried after the schedule's next pause (±20 %)
-//!   until a day has passed, then `FAILED`; a permanent refusal (5xx) is
-//!   `FAILED` at once, and for a partner's address records the bounce. No
-//!   answer once the whole message was written: it may have been sent, so
-//!   it is `FAILED` and never tried again; so is a row still in flight when
-//!   its lease ends (a crash, a lost connection to the database). A sender
+//! - **Until the server says it took it.** An attempt is recorded as soon
+//!   as the server answers: `250` is `SENT`; a temporary refusal (4xx), a
+//!   connection that failed or a step that ran out of time is retried
+//!   after the schedule's next pause (±20 %) until a day has passed, then
+//!   `FAILED`; a permanent refusal (5xx) is `FAILED` at once, and for a
+//!   partner's address records the bounce. No answer once the whole
+//!   message was written, or a row still in flight when its lease ends (a
+//!   crash, a lost connection to the database): it may have been sent, and
+//!   is sent again with the same `Message-ID`, as every mail server does —
+//!   a duplicate, if the server's `250` was lost, is the accepted cost of
+//!   never losing one; the copy that arrived keeps working links. A sender
 //!   stopped before the message was written leaves the row claimed but not
 //!   in flight: it is claimed again when the lease ends.
 //! - **Stable.** The `Message-ID` is made from the row's id, the same on
@@ -134,7 +136,13 @@ async fn pass_until(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<u64>
             Delivery::Accepted => Outcome::Sent,
             Delivery::Refused(why) => Outcome::Refused(why),
             Delivery::Later(why) => Outcome::Later(why),
-            Delivery::Unsendable(why) | Delivery::MaybeSent(why) => Outcome::Unsendable(why),
+            Delivery::Unsendable(why) => Outcome::Unsendable(why),
+            // The server never said it took it: sent again, as a mail
+            // server does, with the same Message-ID (a duplicate, if its
+            // 250 was lost, is the accepted cost).
+            Delivery::MaybeSent(why) => Outcome::Later(format!(
+                "{why}: it may have been sent, and is sent again with the same Message-ID"
+            )),
             // Another replica took it after this claim's lease ended: its send.
             Delivery::Taken => continue,
         };
@@ -234,8 +242,28 @@ async fn due(db: &Db) -> ApiResult<bool> {
 }
 
 /// Rows in flight past their lease: interrupted after they were handed
-/// over, so never tried again.
+/// over (a crash, a lost connection to the database) with no answer
+/// recorded. Sent again with the same Message-ID, until a day has passed
+/// since they were written; then `FAILED`.
 async fn interrupted(db: &Db) -> ApiResult<()> {
+    let now = crate::db::now();
+    let give_up = now - chrono::Duration::from_std(GIVE_UP_AFTER).unwrap_or_default();
+    email::Entity::update_many()
+        .col_expr(email::Column::InFlight, Expr::value(false))
+        .col_expr(email::Column::NextAttemptAt, Expr::value(now))
+        .col_expr(
+            email::Column::LastError,
+            Expr::value(
+                "interrupted after it was handed to the SMTP server: it may have been sent, and \
+                 is sent again with the same Message-ID",
+            ),
+        )
+        .filter(email::Column::Status.eq(EmailStatus::Queued))
+        .filter(email::Column::InFlight.eq(true))
+        .filter(email::Column::NextAttemptAt.lte(now))
+        .filter(email::Column::CreatedAt.gt(give_up))
+        .exec(db.conn())
+        .await?;
     email::Entity::update_many()
         .col_expr(
             email::Column::Status,
@@ -249,21 +277,21 @@ async fn interrupted(db: &Db) -> ApiResult<()> {
         .col_expr(
             email::Column::LastError,
             Expr::value(
-                "interrupted after it was handed to the SMTP server: it may have been sent, so it \
-                 is not sent again",
+                "interrupted after it was handed to the SMTP server, for a day: given up (it may \
+                 have been sent)",
             ),
         )
         .filter(email::Column::Status.eq(EmailStatus::Queued))
         .filter(email::Column::InFlight.eq(true))
-        .filter(email::Column::NextAttemptAt.lte(crate::db::now()))
+        .filter(email::Column::NextAttemptAt.lte(now))
         .exec(db.conn())
         .await?;
     Ok(())
 }
 
 /// Marks a claimed row in flight, once the SMTP server has answered
-/// `DATA` and just before the message is written: from here on it is never
-/// sent again. `false`: another replica claimed it since (this claim's
+/// `DATA` and just before the message is written: from here on, without
+/// the server's answer, it may have been sent. `false`: another replica claimed it since (this claim's
 /// lease ended first). Its codes' hashes are kept with the mark.
 async fn hand_over(db: &Db, row: &email::Model, minted: &Minted) -> ApiResult<bool> {
     let until = crate::db::now() + chrono::Duration::from_std(LEASE).unwrap_or_default();

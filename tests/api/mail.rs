@@ -183,9 +183,10 @@ with_smtp!(
     temporary_refusals_are_retried_and_permanent_ones_fail_and_suppress,
     a_daily_digest_is_written_once_when_the_day_has_ended,
     an_auto_approving_campaign_approves_at_confirmation_and_stale_ones_are_deleted,
-    an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again,
+    an_attempt_interrupted_after_it_was_handed_over_is_sent_again_with_its_message_id,
     commission_emails_are_written_once_however_many_replicas_read_the_log,
     an_applicant_sent_by_a_partner_is_its_recruit_once_approved,
+    a_partner_applying_again_through_its_own_code_recruits_no_one,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitPartnerApplicationInput!) { submitPartnerApplication(input: $input) { accepted } }";
@@ -1486,10 +1487,12 @@ async fn an_auto_approving_campaign_approves_at_confirmation_and_stale_ones_are_
     assert_eq!(application_rows(&app).await, 1, "the approved one stays");
 }
 
-/// A replica that handed a message to the server and died before it
-/// recorded the answer leaves it in flight: when its lease ends, the
-/// message may have been sent, so it is failed, never sent again.
-async fn an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again(
+/// Round 6, item 13: a message handed to the server whose answer was never
+/// recorded (a replica that crashed after `DATA`) may or may not have
+/// arrived. It is sent again with the same `Message-ID`, as a mail server
+/// retries; one interrupted more than a day after it was written is given
+/// up.
+async fn an_attempt_interrupted_after_it_was_handed_over_is_sent_again_with_its_message_id(
     app: TestApp,
     smtp: SmtpServer,
 ) {
@@ -1499,25 +1502,30 @@ async fn an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again(
         .await;
     // Written and, as a crashed replica leaves it, in flight with its
     // lease over — in the transaction that writes it, before any sender
-    // can claim it.
+    // can claim it. The second was written two days ago.
     let txn = app.db.write().await.unwrap();
-    revshare::mail::queue(
-        &*txn,
-        revshare::mail::Mail {
-            tenant_id: TENANT.into(),
-            partner_id: None,
-            to: "pat@example.com".into(),
-            content: revshare::mail::Content::ApplicationOpen {
-                name: "Pat".into(),
-                campaign: "Spring".into(),
+    for (key, to) in [
+        ("interrupted", "pat@example.com"),
+        ("old", "old@example.com"),
+    ] {
+        revshare::mail::queue(
+            &*txn,
+            revshare::mail::Mail {
+                tenant_id: TENANT.into(),
+                partner_id: None,
+                to: to.into(),
+                content: revshare::mail::Content::ApplicationOpen {
+                    name: "Pat".into(),
+                    campaign: "Spring".into(),
+                },
+                dedupe_key: Some(key.into()),
+                requested_by: None,
+                suppressed: false,
             },
-            dedupe_key: Some("interrupted".into()),
-            requested_by: None,
-            suppressed: false,
-        },
-    )
-    .await
-    .unwrap();
+        )
+        .await
+        .unwrap();
+    }
     entity::email::Entity::update_many()
         .col_expr(entity::email::Column::InFlight, Expr::value(true))
         .col_expr(entity::email::Column::Attempts, Expr::value(1))
@@ -1525,25 +1533,41 @@ async fn an_attempt_interrupted_after_it_was_handed_over_is_never_sent_again(
             entity::email::Column::NextAttemptAt,
             Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
         )
-        .filter(entity::email::Column::DedupeKey.eq("interrupted"))
+        .filter(entity::email::Column::DedupeKey.is_in(["interrupted", "old"]))
+        .exec(&*txn)
+        .await
+        .unwrap();
+    entity::email::Entity::update_many()
+        .col_expr(
+            entity::email::Column::CreatedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::days(2)),
+        )
+        .filter(entity::email::Column::DedupeKey.eq("old"))
         .exec(&*txn)
         .await
         .unwrap();
     txn.commit().await.unwrap();
     let all = settled(&app).await;
-    assert_eq!(all.len(), 1);
-    assert_eq!(all[0]["status"], "FAILED");
-    assert_eq!(all[0]["attempts"], 1);
+    assert_eq!(all.len(), 2);
+    let by_to = |to: &str| all.iter().find(|e| e["to"] == to).unwrap().clone();
+    let pat = by_to("pat@example.com");
+    assert_eq!(pat["status"], "SENT", "{pat}");
+    assert_eq!(pat["attempts"], 2);
+    let old = by_to("old@example.com");
+    assert_eq!(old["status"], "FAILED", "{old}");
     assert!(
-        all[0]["lastError"]
-            .as_str()
-            .unwrap()
-            .contains("may have been sent"),
-        "{}",
-        all[0]
+        old["lastError"].as_str().unwrap().contains("given up"),
+        "{old}"
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(smtp.count(), 0, "never sent again");
+    let received = smtp.wait_for(1).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].1["to"], "pat@example.com");
+    let id = pat["id"].as_str().unwrap().to_ascii_lowercase();
+    let message_id = received[0].1["message_id"].as_str().unwrap();
+    assert!(
+        message_id.starts_with(&format!("<{id}@")),
+        "the row's own Message-ID: {message_id}"
+    );
 }
 
 /// Commission e-mails come from the event log, by a cursor: four readers
@@ -1820,4 +1844,100 @@ async fn an_applicant_sent_by_a_partner_is_its_recruit_once_approved(
         )
         .await;
     assert_eq!(approved["approveCommissions"][0]["status"], "APPROVED");
+}
+
+/// Round 6, item 3: Alice applies again as `alice+recruit@…` through her
+/// own code. Staff see who sent the application and that it is Alice's
+/// own mailbox; approved, the new partner has no referrer and Alice
+/// earns nothing.
+async fn a_partner_applying_again_through_its_own_code_recruits_no_one(
+    app: TestApp,
+    smtp: SmtpServer,
+) {
+    let campaign = program(&app).await;
+    let staff = app.admin();
+    let ambassadors = app
+        .create_group(
+            "Ambassadors",
+            json!([{ "recurring": { "percentage": 20 } }]),
+        )
+        .await;
+    app.ok(
+        &staff,
+        "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { referral: { trigger: APPROVED, amount: \"25\" } }) { id } }",
+        json!({ "id": ambassadors }),
+    )
+    .await;
+    let alice = app
+        .create_partner(
+            json!({ "name": "Alice", "email": "alice.smith@gmail.com", "groupId": ambassadors }),
+        )
+        .await;
+    app.ok(
+        &staff,
+        "mutation($p: ID!) { createReferralCode(input: { partnerId: $p, code: \"alice-blog\" }) { code } }",
+        json!({ "p": alice }),
+    )
+    .await;
+    // Her second address: a plus-tag, no dots, capitals — Gmail's same
+    // mailbox.
+    let mut input = form(&app, &campaign, "Alice Two", "AliceSmith+recruit@gmail.com");
+    input["via"] = json!("alice-blog");
+    submit(&app, input).await;
+    let received = smtp.wait_for(1).await;
+    let link = received[0].1["links"][0].as_str().unwrap().to_owned();
+    let (_, confirmed) = app
+        .post(None, CONFIRM, json!({ "token": after(&link, "#confirm=") }))
+        .await;
+    let id = confirmed["data"]["confirmPartnerApplication"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{confirmed}"))
+        .to_owned();
+    let seen = app
+        .ok(
+            &staff,
+            "{ partnerApplications(status: PENDING) { nodes { id referredBy { id name } referrerSharesMailbox } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        seen["partnerApplications"]["nodes"],
+        json!([{ "id": id, "referredBy": { "id": alice, "name": "Alice" }, "referrerSharesMailbox": true }])
+    );
+    let decided = app
+        .ok(
+            &staff,
+            DECIDE,
+            json!({ "input": { "id": id, "approve": true } }),
+        )
+        .await;
+    let second = decided["decidePartnerApplication"]["partner"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let referrer = app
+        .ok(
+            &staff,
+            "query($id: ID!) { partner(id: $id) { referredBy { id } } }",
+            json!({ "id": second }),
+        )
+        .await;
+    assert_eq!(referrer["partner"]["referredBy"], Value::Null);
+    let rewards = app
+        .ok(
+            &staff,
+            "query($p: ID!) { commissions(partnerId: $p) { totalCount } }",
+            json!({ "p": alice }),
+        )
+        .await;
+    assert_eq!(rewards["commissions"]["totalCount"], 0);
+    // Nor does the API let her name herself by a look-alike address.
+    let refused = app
+        .error(
+            Some(&staff),
+            "mutation($p: ID!, $r: ID) { setReferrer(input: { partnerId: $p, referrerId: $r }) { id } }",
+            json!({ "p": second, "r": alice }),
+        )
+        .await;
+    assert_eq!(field(&refused), "input.referrerId", "{refused}");
 }
