@@ -327,19 +327,114 @@ async fn connect(config: &Config) -> anyhow::Result<Db> {
             redact(&url)
         );
     }
-    Db::open(&url, &config.db_settings(), |_| {})
-        .await
-        .map_err(|err| {
-            let place = match scheme {
-                "sqlite" => format!("open the SQLite database {}", redact(&url)),
-                _ => format!("reach the database at {}", host_of(&url)),
+    if scheme == "sqlite" {
+        sqlite_file_is_there(&url, config.database_url.is_none(), &config.data_dir)?;
+    }
+    match Db::open(&url, &config.db_settings(), |_| {}).await {
+        Ok(db) => Ok(db),
+        Err(err) => {
+            let (place, why) = match scheme {
+                "sqlite" => (
+                    format!("open the SQLite database {}", redact(&url)),
+                    why(&err),
+                ),
+                _ => {
+                    let address = host_of(&url);
+                    let why = unreached(&address, config.db_settings().acquire_timeout)
+                        .await
+                        .unwrap_or_else(|| why(&err));
+                    (format!("reach the database at {address}"), why)
+                }
             };
-            anyhow::anyhow!(
-                "cannot {place} (REVSHARE_DATABASE_URL or --database-url: {}): {}",
-                redact(&url),
-                why(&err)
+            bail!(
+                "cannot {place} (REVSHARE_DATABASE_URL or --database-url: {}): {why}",
+                redact(&url)
             )
-        })
+        }
+    }
+}
+
+/// A SQLite database URL's file, checked before it is opened: the default
+/// one (`REVSHARE_DATA_DIR/revshare.db`) is made on the first start, with
+/// its folder; one named by `REVSHARE_DATABASE_URL` must be in a folder
+/// that exists, and must exist unless the URL says `mode=rwc` — a
+/// mistyped path is refused, never created empty beside the real one.
+fn sqlite_file_is_there(
+    url: &str,
+    default: bool,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let (path, query) = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split_once('?')
+        .unwrap_or((
+            url.trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:"),
+            "",
+        ));
+    if path.is_empty() || path == ":memory:" || query.contains("mode=memory") {
+        return Ok(());
+    }
+    if default {
+        return std::fs::create_dir_all(data_dir).with_context(|| {
+            format!(
+                "cannot make the data folder {} (REVSHARE_DATA_DIR or --data-dir)",
+                data_dir.display()
+            )
+        });
+    }
+    let file = std::path::Path::new(path);
+    if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty())
+        && !folder.is_dir()
+    {
+        bail!(
+            "the SQLite database {} is in a folder that does not exist ({}): \
+             check REVSHARE_DATABASE_URL (--database-url)",
+            file.display(),
+            folder.display()
+        );
+    }
+    let creates = query.split('&').any(|pair| pair == "mode=rwc");
+    if !file.exists() && !creates {
+        bail!(
+            "the SQLite database {} does not exist: check REVSHARE_DATABASE_URL \
+             (--database-url), or add ?mode=rwc to create it",
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+/// Why a PostgreSQL server at `address` (`host:port`) was not reached, as
+/// one direct try tells it: the pool retries a refused connection until
+/// its deadline and then says only that time ran out.
+async fn unreached(address: &str, within: std::time::Duration) -> Option<String> {
+    match tokio::time::timeout(within, tokio::net::TcpStream::connect(address)).await {
+        Err(_) => Some("no answer in time (is it running, and reachable from here?)".into()),
+        Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Some("connection refused (is it running on that port?)".into())
+        }
+        Ok(Err(err)) => Some(format!("{address} cannot be reached ({err})")),
+        // It answers: the pool's own error says why (credentials, the
+        // database's name).
+        Ok(Ok(_)) => None,
+    }
+}
+
+/// Replicas are refused for a SQLite database before anything is opened.
+fn check_replicas(config: &Config) -> anyhow::Result<()> {
+    let named = config
+        .database_replica_urls
+        .iter()
+        .any(|url| !url.trim().is_empty());
+    if named && config.database_url().starts_with("sqlite:") {
+        bail!(
+            "REVSHARE_DATABASE_REPLICA_URLS names replicas, but the database is SQLite: \
+             replicas are PostgreSQL streaming replicas of a PostgreSQL primary"
+        );
+    }
+    Ok(())
 }
 
 /// The primary with its read replicas (`REVSHARE_DATABASE_REPLICA_URLS`),
@@ -432,7 +527,57 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
             config.listen
         );
     }
+    // Every setting is checked before anything is written or migrated: a
+    // replica with a typo dies before it touches a shared database.
     let webhooks = config.webhooks().map_err(anyhow::Error::msg)?;
+    let data_key = config
+        .data_key(keys.development)
+        .map_err(anyhow::Error::msg)?;
+    let public_url = config.public_url().map_err(anyhow::Error::msg)?;
+    let trusted_proxies = revshare::http::client::TrustedProxies::parse(
+        config.trusted_proxies.as_deref().unwrap_or_default(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let geo = match config.geoip_db.as_deref().filter(|p| !p.is_empty()) {
+        Some(path) => Some(std::sync::Arc::new(
+            revshare::links::visit::Geo::open(path).map_err(anyhow::Error::msg)?,
+        )),
+        None => None,
+    };
+    let cors = config.cors(keys.development).map_err(anyhow::Error::msg)?;
+    let jobs = config.jobs().map_err(anyhow::Error::msg)?;
+    let dns_resolver = revshare::links::dns::Resolver::parse(config.dns_resolver.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    check_replicas(config)?;
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|err| {
+            anyhow::anyhow!(
+                "cannot listen on {} ({err}): set REVSHARE_LISTEN or --listen to another \
+                 address, such as 127.0.0.1:8081",
+                config.listen
+            )
+        })?;
+    let metrics = match config.metrics_listen {
+        Some(address) => Some(
+            tokio::net::TcpListener::bind(address)
+                .await
+                .map_err(|err| {
+                    anyhow::anyhow!(
+                        "cannot serve metrics on {address} ({err}): set REVSHARE_METRICS_LISTEN \
+                 or --metrics-listen to another address"
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    let address = listener.local_addr()?;
+    let mail_base = public_url
+        .as_deref()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("http://{address}"));
+    let mail = config.mail(&mail_base).map_err(anyhow::Error::msg)?;
+
     let db = connect(config).await?;
     app::migrate(&db).await.context("migrating")?;
     let db = with_replicas(config, db).await?;
@@ -459,16 +604,6 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         dev_token = Some(keys.mint(&claims)?);
     }
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|err| {
-            anyhow::anyhow!(
-                "cannot listen on {} ({err}): set REVSHARE_LISTEN or --listen to another \
-                 address, such as 127.0.0.1:8081",
-                config.listen
-            )
-        })?;
-    let address = listener.local_addr()?;
     let graphql = format!("http://{address}/graphql");
     say.out(
         &format!("revshare is serving GraphQL at {graphql} (GraphiQL in a browser)"),
@@ -542,30 +677,11 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         );
         tracing::warn!("webhooks may go to http URLs and to loopback and private addresses");
     }
-    let data_key = config
-        .data_key(keys.development)
-        .map_err(anyhow::Error::msg)?;
     if data_key.is_none() {
         tracing::warn!(
             "REVSHARE_DATA_KEY is not set: tax profiles are refused until it is (32 bytes, base64)"
         );
     }
-    let public_url = config.public_url().map_err(anyhow::Error::msg)?;
-    let trusted_proxies = revshare::http::client::TrustedProxies::parse(
-        config.trusted_proxies.as_deref().unwrap_or_default(),
-    )
-    .map_err(anyhow::Error::msg)?;
-    let mail_base = public_url
-        .as_deref()
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("http://{address}"));
-    let mail = config.mail(&mail_base).map_err(anyhow::Error::msg)?;
-    let geo = match config.geoip_db.as_deref().filter(|p| !p.is_empty()) {
-        Some(path) => Some(std::sync::Arc::new(
-            revshare::links::visit::Geo::open(path).map_err(anyhow::Error::msg)?,
-        )),
-        None => None,
-    };
     if mail.smtp.is_none() {
         tracing::info!("REVSHARE_SMTP_URL is not set: e-mail stays QUEUED, readable in `emails`");
     }
@@ -576,10 +692,10 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         trusted_proxies,
         anonymous_writes_per_minute: config.anonymous_writes_per_minute,
         payout_poll: std::time::Duration::from_secs(config.payout_poll_seconds.max(1)),
-        cors: config.cors(keys.development).map_err(anyhow::Error::msg)?,
+        cors,
         apq_cache_size: config.apq_cache_size,
         event_retention_days: config.event_retention_days,
-        jobs: config.jobs().map_err(anyhow::Error::msg)?,
+        jobs,
         maturity_interval: (config.maturity_interval > 0)
             .then(|| std::time::Duration::from_secs(config.maturity_interval)),
         fx_url: config.fx_url.clone(),
@@ -587,22 +703,13 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         webhooks,
         graphiql_token: dev_token,
         geo,
-        dns_resolver: revshare::links::dns::Resolver::parse(config.dns_resolver.as_deref())
-            .map_err(anyhow::Error::msg)?,
+        dns_resolver,
         ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))
     };
     // Which jobs run here: with REVSHARE_JOBS, replicas differ.
     tracing::info!(jobs = ?options.jobs.names(), "background jobs on this replica");
     let app = app::build(db, keys, &options);
-    if let Some(address) = config.metrics_listen {
-        let metrics = tokio::net::TcpListener::bind(address)
-            .await
-            .map_err(|err| {
-                anyhow::anyhow!(
-                    "cannot serve metrics on {address} ({err}): set REVSHARE_METRICS_LISTEN \
-                     or --metrics-listen to another address"
-                )
-            })?;
+    if let Some(metrics) = metrics {
         let url = format!("http://{}/metrics", metrics.local_addr()?);
         say.out(&format!("metrics at {url}"), json!({ "metrics": url }));
         app.shutdown.runner().serve(async move {

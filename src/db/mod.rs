@@ -484,9 +484,6 @@ impl Db {
         adjust: impl FnOnce(&mut DatabaseConnection),
     ) -> Result<Db, DbErr> {
         let sqlite = url.starts_with("sqlite:");
-        if sqlite {
-            create_sqlite_parent_dir(url)?;
-        }
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .max_connections(settings.max_connections.max(1))
@@ -531,7 +528,6 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
-                    .create_if_missing(true)
                     // Pages read from the operating system's cache in
                     // place, not copied a `pread` at a time into each
                     // connection's 2 MiB cache: a ledger past a few hundred
@@ -739,23 +735,4 @@ impl Db {
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
     chrono::Utc::now().trunc_subsecs(6)
-}
-
-fn create_sqlite_parent_dir(url: &str) -> Result<(), DbErr> {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .trim_start_matches("sqlite:")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        return Ok(());
-    }
-    if let Some(parent) = std::path::Path::new(path).parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    Ok(())
 }

@@ -551,7 +551,11 @@ async fn every_input_error_names_its_field() {
 
 /// Runs the revshare binary with `args` in `dir`, with only `env` (beyond
 /// PATH), and returns its exit status and what it printed, within 20 s.
-async fn run_binary(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String) {
+pub(crate) async fn run_binary(
+    dir: &std::path::Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String) {
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_revshare"));
     command
         .args(args)
