@@ -103,6 +103,14 @@ impl From<DbErr> for ApiError {
                 ApiError::Unavailable
             }
             crate::failure::Failure::Contention => ApiError::Contention,
+            crate::failure::Failure::StorageFull => {
+                tracing::error!(error = ?err, "the database's storage refused a write");
+                ApiError::Away(
+                    "the database's storage is full (or failing): nothing was written; retry \
+                     once space is freed"
+                        .into(),
+                )
+            }
             crate::failure::Failure::Other => ApiError::internal("database", err),
         }
     }

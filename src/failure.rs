@@ -14,6 +14,10 @@ pub enum Failure {
     Unavailable,
     /// A serialization failure or deadlock: the transaction may be retried.
     Contention,
+    /// The database's disk is full, or failed a write (SQLite's
+    /// `SQLITE_FULL` and I/O errors, PostgreSQL's `53100` and `58030`):
+    /// nothing was written; a retry succeeds once space is back.
+    StorageFull,
     /// Anything else: a bug or corruption.
     Other,
 }
@@ -42,6 +46,9 @@ pub fn classify(err: &DbErr) -> Failure {
             Some("40001" | "40P01") => Failure::Contention,
             Some(code) if code.starts_with("08") || code.starts_with("57") => Failure::Unavailable,
             Some("53300" | "5" | "6" | "517") => Failure::Unavailable,
+            Some("13" | "53100" | "58030") => Failure::StorageFull,
+            // SQLite's I/O errors: 10, extended as 10 + (n << 8).
+            Some(code) if code.parse::<u32>().is_ok_and(|c| c & 0xff == 10) => Failure::StorageFull,
             _ => Failure::Other,
         },
         _ => Failure::Other,

@@ -523,6 +523,30 @@ impl Db {
             })
         });
         if sqlite {
+            // A connection is never pooled inside a transaction, whatever
+            // ended it: a COMMIT that failed (a full disk) may leave SQLite's
+            // transaction open, and a ROLLBACK that then fails leaves the
+            // driver counting one. Pooled so, it would hold the write lock
+            // (every other writer "database is locked") and run the next
+            // transactions as savepoints inside one that never commits —
+            // answered ok, and lost at the stop. Its queued rollback is
+            // waited for (a ping goes after it), then a connection still
+            // in one is closed, which rolls it back.
+            options.map_sqlx_sqlite_pool_opts(|pool| {
+                pool.after_release(|conn, _| {
+                    Box::pin(async move {
+                        use sea_orm::sqlx::Connection;
+                        conn.ping().await?;
+                        let inside = conn.is_in_transaction();
+                        if inside {
+                            tracing::warn!(
+                                "a SQLite connection came back inside a transaction: closed"
+                            );
+                        }
+                        Ok(!inside)
+                    })
+                })
+            });
             options.map_sqlx_sqlite_opts(|opts| {
                 opts.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
