@@ -16,7 +16,8 @@ const PARTNER = `query Partner($id: ID!) {
     balance { currency accrued approved paid }
     payoutMinimums { amount currency source }
     payoutMethod { type paypalEmail iban bic accountHolder updatedAt }
-    taxProfile { form status country taxIdLast4 submittedAt decidedAt reason }
+    taxProfile { submissionId form status country taxIdLast4 submittedAt decidedAt reason }
+    taxProfileSubmissions { submissionId form status country taxIdLast4 submittedAt }
     referralCodes(first: 100) { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
     links(first: 100) { nodes { id key shortUrl url clicks createdAt archivedAt } }
   }
@@ -206,6 +207,7 @@ function Payment({ partner, changed }) {
           ? html`${tax.form} for ${tax.country}, tax id ending ${tax.taxIdLast4} <${Badge} value=${tax.status} />`
           : 'None submitted'}</dd></div>
         ${tax && tax.reason && html`<div><dt>Reason</dt><dd>${tax.reason}</dd></div>`}
+        ${waitingTax(partner) && html`<div><dt>New submission</dt><dd data-state="tax-waiting">${waitingTax(partner).form} for ${waitingTax(partner).country}, tax id ending ${waitingTax(partner).taxIdLast4}, sent ${day(waitingTax(partner).submittedAt)}: the approved profile stays in force until this one is approved</dd></div>`}
       </dl>
       <${Writable}>
         <div class="actions">
@@ -257,15 +259,24 @@ function SetMethod({ partner, changed }) {
     </form>`;
 }
 
+/** A submission waiting behind the approved profile in force, if any. */
+function waitingTax(partner) {
+  const tax = partner.taxProfile;
+  return (partner.taxProfileSubmissions || []).find((s) =>
+    s.status === 'SUBMITTED' && (!tax || s.submissionId !== tax.submissionId)) || null;
+}
+
+/** Staff decide a submission by its id: the one waiting, else the profile in force. */
 function DecideTax({ partner, changed }) {
+  const target = waitingTax(partner) || partner.taxProfile;
   const decide = (approve) => async (form) => {
-    const input = { partnerId: partner.id, approve };
+    const input = { partnerId: partner.id, submissionId: target.submissionId, approve };
     if (form.get('reason')) input.reason = form.get('reason');
     await gql(DECIDE_TAX, { input });
   };
   return html`
     <div class="actions">
-      ${partner.taxProfile.status !== 'APPROVED' && html`
+      ${target.status !== 'APPROVED' && html`
         <${Reveal} id="tax-approve" label="Approve the tax profile…">${() => html`
           <${ReasonForm} id="tax-approve-reason" label="Note (optional)" required=${false} submit="Approve"
                          run=${decide(true)} onDone=${() => changed('The tax profile is approved.')} />`}<//>`}

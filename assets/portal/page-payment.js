@@ -11,8 +11,9 @@ const PAYMENT = `query Payment {
       id
       payoutMethod { type paypalEmail iban bic accountHolder stripeAccountId updatedAt }
       stripeConnect { available accountId payoutsEnabled }
-      taxProfile { form status country taxIdLast4 validUntil expired submittedAt decidedAt reason
+      taxProfile { submissionId form status country taxIdLast4 validUntil expired submittedAt decidedAt reason
         legalName classification electronicDeliveryAt }
+      taxProfileSubmissions { submissionId form status country taxIdLast4 submittedAt }
       taxForms { id year box1 box4 corrected issuedAt pdfUrl }
     }
   }
@@ -37,7 +38,7 @@ export function Payment() {
       ${error && html`<${Failure} error=${error} />`}
       ${partner && html`<${Method} method=${partner.payoutMethod} reload=${reload} />
                         <${Stripe} connect=${partner.stripeConnect} />
-                        <${Tax} profile=${partner.taxProfile} reload=${reload} />
+                        <${Tax} profile=${partner.taxProfile} submissions=${partner.taxProfileSubmissions} reload=${reload} />
                         <${TaxForms} forms=${partner.taxForms} />`}
     <//>`;
 }
@@ -140,7 +141,10 @@ function formName(form) {
   return found ? found[1].split(' (')[0] : form;
 }
 
-function Tax({ profile, reload }) {
+function Tax({ profile, submissions, reload }) {
+  // A newer submission waits behind the approved profile in force.
+  const waiting = (submissions || []).find((s) =>
+    s.status === 'SUBMITTED' && profile && s.submissionId !== profile.submissionId);
   const [kind, setKind] = useState('W9');
   const w9 = kind === 'W9';
   const [busy, outcome, fieldError, submit] = useSubmit(async (form, element) => {
@@ -174,6 +178,7 @@ function Tax({ profile, reload }) {
                  <${Badge} value=${profile.status} />${profile.reason && html` <span class="muted">${profile.reason}</span>`}
                  ${profile.validUntil && html` <span class=${profile.expired ? 'field-error' : 'muted'}>${profile.expired ? `Expired: it was valid until ${profile.validUntil}; submit a new one.` : `Valid until ${profile.validUntil}.`}</span>`}</p>`
         : html`<p class="muted">No tax profile yet.</p>`}
+      ${waiting && html`<p data-figure="tax.waiting">Your new ${formName(waiting.form)}, tax id ending ${waiting.taxIdLast4}, waits for the program's review: until it is approved, your approved profile stays in force.</p>`}
       <form onSubmit=${submit} class="stack" autocomplete="off">
         <${Field} id="tax-form" label="Form" error=${fieldError('form')}>
           ${(a) => html`<select name="form" onChange=${(e) => setKind(e.target.value)} ...${a}>${FORMS.map(([v, l]) => html`<option value=${v} selected=${v === kind}>${l}</option>`)}</select>`}<//>

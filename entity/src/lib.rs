@@ -80,6 +80,7 @@ pub mod statement_counter;
 pub mod tax_form;
 pub mod tax_payment;
 pub mod tax_profile;
+pub mod tax_profile_submission;
 pub mod tax_total;
 pub mod tax_year;
 pub mod tenant;

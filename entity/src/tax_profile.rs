@@ -1,7 +1,8 @@
 use crate::enums::{TaxClassification, TaxForm, TaxProfileStatus, TinType};
 use sea_orm::entity::prelude::*;
 
-/// A partner's tax profile: one per partner.
+/// A partner's tax profile in force: one per partner. Every submission
+/// is kept as it was sent in [`crate::tax_profile_submission`].
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "tax_profiles")]
 pub struct Model {
@@ -35,6 +36,8 @@ pub struct Model {
     pub electronic_delivery_at: Option<DateTimeUtc>,
     /// The last valid day of a W-8 its partner was told of, 30 days before.
     pub expiry_noticed_for: Option<Date>,
+    /// The submission this profile is ([`crate::tax_profile_submission`]).
+    pub submission_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

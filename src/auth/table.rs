@@ -429,6 +429,12 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
                 partner: Partners,
             },
             rule(C::Account, LEDGER, Staff),
+            // The DNS records that prove its link domains: the console's.
+            Rule {
+                column: C::Setup,
+                staff: StaffScopes::Console,
+                partner: Staff,
+            },
         ],
         Kind::WebhookEndpoint | Kind::WebhookDelivery => {
             columns![rule(C::Row, &[S::WebhooksRead], Own)]

@@ -170,6 +170,10 @@ impl SubmitTaxProfileInput {
 pub struct DecideTaxProfileInput {
     /// The partner whose profile is decided.
     pub partner_id: ID,
+    /// The submission decided (`TaxProfile.submissionId`). Without it, the
+    /// partner's latest — refused when that one waits behind an approved
+    /// profile: replacing an approved profile names what replaces it.
+    pub submission_id: Option<ID>,
     /// True approves it, false rejects it.
     pub approve: bool,
     /// Why it is rejected (required to reject).

@@ -34,6 +34,7 @@ pub mod settle;
 pub mod statement;
 pub mod tax;
 pub mod tax_payments;
+pub mod tax_submissions;
 pub mod tin;
 pub mod withholding;
 

@@ -10,16 +10,11 @@
 
 use super::address::Address;
 use super::seal::DataKey;
-use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use chrono::{Datelike, NaiveDate};
 use entity::enums::{TaxClassification, TaxForm, TaxProfileStatus, TinType};
-use entity::{partner, tax_profile};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter,
-};
+use entity::tax_profile;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// Characters a tax id may have, its separators included.
 const MAX_TAX_ID_CHARS: usize = 30;
@@ -32,7 +27,7 @@ pub struct Submission {
     pub form: TaxForm,
     /// ISO 3166-1 alpha-2, upper case.
     pub country: String,
-    tax_id: String,
+    pub(super) tax_id: String,
     /// A W-9's kind of number.
     pub tin_type: Option<TinType>,
     /// The day it was signed; a W-8's is needed.
@@ -210,7 +205,7 @@ impl Submission {
     }
 
     /// The last four letters or digits of the tax id.
-    fn last4(&self) -> String {
+    pub(super) fn last4(&self) -> String {
         let tail: Vec<char> = self
             .tax_id
             .chars()
@@ -292,141 +287,11 @@ pub fn expired(row: &tax_profile::Model, today: NaiveDate) -> bool {
 }
 
 /// What ties a sealed tax id to its row.
-fn binding(tenant_id: &str, partner_id: &str) -> String {
+pub(super) fn binding(tenant_id: &str, partner_id: &str) -> String {
     format!("tax-id/{tenant_id}/{partner_id}")
 }
 
-/// Submits a partner's tax profile (replacing one it had: the new one
-/// waits for a decision). `NOT_FOUND` for a partner the tenant does not
-/// have.
-pub async fn submit(
-    db: &Db,
-    key: &DataKey,
-    tenant_id: &str,
-    partner_id: &str,
-    submission: Submission,
-) -> ApiResult<tax_profile::Model> {
-    let sealed = key.seal(&binding(tenant_id, partner_id), &submission.tax_id);
-    let last4 = submission.last4();
-    // Partners whose W-9s give the same TIN are one payee (SPEC §29).
-    // An SSN and an EIN of the same digits are different numbers.
-    let tin_key = submission.tin_type.map(|kind| {
-        key.keyed_hash(&format!(
-            "tin/{tenant_id}/{}/{}",
-            kind.as_str(),
-            submission.tax_id
-        ))
-    });
-    db.transaction(|txn| {
-        let (sealed, last4, submission) = (sealed.clone(), last4.clone(), submission.clone());
-        let tin_key = tin_key.clone();
-        Box::pin(async move {
-            let now = crate::db::now();
-            let exists = partner::Entity::find_by_id(partner_id.to_owned())
-                .filter(partner::Column::TenantId.eq(tenant_id))
-                .one(&*txn)
-                .await?
-                .is_some();
-            if !exists {
-                return Err(ApiError::not_found("partner"));
-            }
-            let row = tax_profile::ActiveModel {
-                partner_id: Set(partner_id.to_owned()),
-                tenant_id: Set(tenant_id.to_owned()),
-                form: Set(submission.form),
-                status: Set(TaxProfileStatus::Submitted),
-                country: Set(submission.country),
-                tax_id_sealed: Set(sealed),
-                tax_id_last4: Set(last4),
-                tin_type: Set(submission.tin_type),
-                signed_on: Set(submission.signed_on),
-                submitted_at: Set(now),
-                decided_at: Set(None),
-                decided_by: Set(None),
-                reason: Set(None),
-                legal_name: Set(submission.details.legal_name),
-                business_name: Set(submission.details.business_name),
-                classification: Set(submission.details.classification),
-                address: Set(submission.details.address.as_ref().map(Address::encode)),
-                tin_key: Set(tin_key),
-                services_outside_us: Set(submission.details.services_outside_us),
-                electronic_delivery_at: Set(submission.details.electronic_delivery.then_some(now)),
-                expiry_noticed_for: Set(None),
-            };
-            use tax_profile::Column as C;
-            let stored = tax_profile::Entity::insert(row)
-                .on_conflict(
-                    OnConflict::column(C::PartnerId)
-                        .update_columns([
-                            C::Form,
-                            C::Status,
-                            C::Country,
-                            C::TaxIdSealed,
-                            C::TaxIdLast4,
-                            C::TinType,
-                            C::SignedOn,
-                            C::SubmittedAt,
-                            C::DecidedAt,
-                            C::DecidedBy,
-                            C::Reason,
-                            C::LegalName,
-                            C::BusinessName,
-                            C::Classification,
-                            C::Address,
-                            C::TinKey,
-                            C::ServicesOutsideUs,
-                            C::ElectronicDeliveryAt,
-                            C::ExpiryNoticedFor,
-                        ])
-                        .to_owned(),
-                )
-                .exec_with_returning(&*txn)
-                .await?;
-            super::tax_payments::rekey(&*txn, tenant_id, &stored).await?;
-            Ok(stored)
-        })
-    })
-    .await
-}
-
-/// Approves or rejects a partner's tax profile (a rejection says why), by
-/// `actor`. A decided profile may be decided again: an approval can be
-/// withdrawn. `NOT_FOUND` when the partner has submitted none.
-pub async fn decide(
-    db: &Db,
-    tenant_id: &str,
-    actor: &str,
-    partner_id: &str,
-    approve: bool,
-    reason: Option<String>,
-) -> ApiResult<tax_profile::Model> {
-    if !approve && reason.is_none() {
-        return Err(ApiError::bad_input(
-            "input.reason",
-            "is required to reject a tax profile",
-        ));
-    }
-    db.transaction(|txn| {
-        let reason = reason.clone();
-        Box::pin(async move {
-            let row = find(&*txn, tenant_id, partner_id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("tax profile"))?;
-            let mut active = row.into_active_model();
-            active.status = Set(match approve {
-                true => TaxProfileStatus::Approved,
-                false => TaxProfileStatus::Rejected,
-            });
-            active.decided_at = Set(Some(crate::db::now()));
-            active.decided_by = Set(Some(actor.to_owned()));
-            active.reason = Set(reason);
-            let decided = active.update(&*txn).await?;
-            super::tax_payments::rekey(&*txn, tenant_id, &decided).await?;
-            Ok(decided)
-        })
-    })
-    .await
-}
+pub use super::tax_submissions::{decide, submit};
 
 pub async fn find(
     conn: &impl ConnectionTrait,

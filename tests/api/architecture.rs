@@ -282,7 +282,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["failure"],
     &["error"],
-    &["input", "paging", "history"],
+    &["input", "paging", "history", "mailbox"],
     &["observe"],
     &["db"],
     &["jobs"],

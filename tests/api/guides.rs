@@ -689,8 +689,17 @@ async fn the_importing_guide_runs_as_written(app: TestApp) {
 /// docs/tax.md's payer, year and CSV, on a program with one partner paid
 /// 2,000.00 in 2026 under an approved W-9.
 async fn the_tax_guide_runs_as_written(app: TestApp) {
-    let ops = operations("docs/tax.md");
-    assert_eq!(ops.len(), 3);
+    let all = operations("docs/tax.md");
+    assert_eq!(all.len(), 4);
+    let decide_again = all
+        .iter()
+        .find(|op| op.contains("decideTaxProfile"))
+        .unwrap()
+        .clone();
+    let ops: Vec<String> = all
+        .into_iter()
+        .filter(|op| !op.contains("decideTaxProfile"))
+        .collect();
     let admin = app.admin();
     let ada = app
         .create_partner(json!({ "name": "Ada", "email": "ada@example.com" }))
@@ -732,6 +741,31 @@ async fn the_tax_guide_runs_as_written(app: TestApp) {
     // 2026's forms are issued from 1 January 2027: no file yet.
     let files = app.ok(&admin, &ops[2], json!({})).await;
     assert_eq!(files["taxFormsCsv"], json!([]));
+    // Ada sends a new W-9: it waits until staff approve it by its id.
+    let sent = app
+        .ok(
+            &app.partner_token(&ada),
+            "mutation($p: ID!) { submitTaxProfile(input: { partnerId: $p, form: W9, country: \"US\", taxId: \"234-56-7890\", \
+               tinType: SSN, legalName: \"Ada Lovelace\", classification: INDIVIDUAL, \
+               address: { line1: \"2 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" } }) { submissionId } }",
+            json!({ "p": ada }),
+        )
+        .await;
+    let submission = sent["submitTaxProfile"]["submissionId"].as_str().unwrap();
+    let decided = app
+        .ok(
+            &admin,
+            &filled(
+                &decide_again,
+                &[("PARTNER_ID", &ada), ("SUBMISSION_ID", submission)],
+            ),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        decided["decideTaxProfile"],
+        json!({ "submissionId": submission, "status": "APPROVED", "taxIdLast4": "7890" })
+    );
 }
 
 async fn the_links_guide_runs_as_written(app: TestApp) {

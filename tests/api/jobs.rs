@@ -390,18 +390,20 @@ async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
             .len(),
         1
     );
-    // The e-mail that may have left: failed, never tried again.
+    // The e-mail that may have left: taken up again by the other replica
+    // once its lease ran out, to be sent again with the same Message-ID
+    // (round 6), never given up as failed.
     let mut emails = Vec::new();
-    until("the e-mail settled", async || {
+    until("the e-mail taken up again", async || {
         emails = email::Entity::find().all(app.db.conn()).await.unwrap();
         emails
             .iter()
             .filter(|e| handed.contains(&e.id))
-            .all(|e| e.status != EmailStatus::Queued)
+            .all(|e| e.attempts >= 2)
     })
     .await;
     for e in emails.iter().filter(|e| handed.contains(&e.id)) {
-        assert_eq!((e.status, e.attempts), (EmailStatus::Failed, 1), "{e:?}");
+        assert_ne!(e.status, EmailStatus::Failed, "{e:?}");
     }
     drop(second);
 }

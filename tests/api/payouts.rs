@@ -1334,6 +1334,7 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
             services_outside_us: None,
             electronic_delivery_at: None,
             expiry_noticed_for: None,
+            submission_id: None,
         },
     )
     .unwrap();

@@ -18,6 +18,7 @@ on_both_databases!(
     a_w8_partner_is_told_once_thirty_days_before_it_expires,
     backup_withholding_keeps_back_24_percent_to_the_cent,
     a_payout_left_to_a_settlement_entity_withholds_nothing,
+    a_resubmitted_w9_changes_nothing_until_staff_approve_it,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitTaxProfileInput!) { submitTaxProfile(input: $input) { status tinType legalName classification address { line1 city state zip country } electronicDeliveryAt } }";
@@ -385,6 +386,116 @@ async fn an_imported_date_alone_is_that_day_in_the_tenants_zone(app: TestApp) {
         earned["commissions"]["nodes"],
         json!([{ "amount": "10.00", "accruedAt": "2026-03-01T08:00:00Z" }])
     );
+}
+
+/// Round 6, item 2: after its 1099 was issued, a partner resubmitted its
+/// W-9 with a new TIN. The approved profile stays in force — its TIN, its
+/// payee, the issued form — until staff decide that submission by its
+/// id; every submission is kept.
+async fn a_resubmitted_w9_changes_nothing_until_staff_approve_it(app: TestApp) {
+    let token = app.service("commissions:write");
+    let ada = with_profile(
+        &app,
+        "Ada",
+        Some(w9("Ada Lovelace", "123-45-6789", "SSN", "INDIVIDUAL")),
+    )
+    .await;
+    pay(&app, &ada, "700.00", "2025-05-01").await;
+    set_payer(&app).await;
+    let issued = app.ok(&token, ISSUE, json!({ "year": 2025 })).await["issueTaxForms"].clone();
+    assert_eq!(issued["forms"][0]["box1"], "700.00");
+    let first_form = issued["forms"][0]["id"].clone();
+
+    // The partner's own token sends a new W-9 with another TIN.
+    let mut input = w9("Ada Lovelace", "234-56-4321", "SSN", "INDIVIDUAL");
+    input["partnerId"] = json!(ada);
+    let sent = app
+        .ok(
+            &app.partner_token(&ada),
+            "mutation($input: SubmitTaxProfileInput!) { submitTaxProfile(input: $input) { submissionId status taxIdLast4 } }",
+            json!({ "input": input }),
+        )
+        .await["submitTaxProfile"]
+        .clone();
+    assert_eq!(sent["status"], "SUBMITTED");
+    assert_eq!(sent["taxIdLast4"], "4321");
+    let profiles = "query($p: ID!) { partner(id: $p) { taxProfile { submissionId status taxIdLast4 } taxProfileSubmissions { submissionId status taxIdLast4 } } }";
+    let seen = app.ok(&app.admin(), profiles, json!({ "p": ada })).await["partner"].clone();
+    assert_eq!(seen["taxProfile"]["status"], "APPROVED");
+    assert_eq!(seen["taxProfile"]["taxIdLast4"], "6789");
+    let kept = seen["taxProfileSubmissions"].as_array().unwrap();
+    assert_eq!(kept.len(), 2, "every submission is kept: {seen}");
+    assert_eq!(kept[0]["submissionId"], sent["submissionId"]);
+    assert_eq!(
+        (&kept[1]["status"], &kept[1]["taxIdLast4"]),
+        (&json!("APPROVED"), &json!("6789"))
+    );
+    // The payee and its form are as issued: issuing again corrects nothing.
+    let year = year(&app, 2025).await;
+    assert_eq!(
+        by_name(&year),
+        vec![row(
+            "Ada Lovelace",
+            "REPORTABLE",
+            "700.00",
+            "0.00",
+            "700.00"
+        )]
+    );
+    let again = app.ok(&token, ISSUE, json!({ "year": 2025 })).await["issueTaxForms"].clone();
+    let forms = again["forms"].as_array().unwrap();
+    assert_eq!(forms.len(), 1, "no correction: {again}");
+    assert_eq!(forms[0]["id"], first_form);
+
+    // Deciding without naming it does not replace the approved profile.
+    let unnamed = app
+        .error(Some(&app.admin()), DECIDE, json!({ "p": ada }))
+        .await;
+    assert_eq!(field(&unnamed), "input.submissionId", "{unnamed}");
+    // Named, rejected: the approved one stays; named, approved: it replaces it.
+    let decide = "mutation($p: ID!, $s: ID!, $ok: Boolean!, $r: String) { decideTaxProfile(input: { partnerId: $p, submissionId: $s, approve: $ok, reason: $r }) { submissionId status taxIdLast4 } }";
+    let rejected = app
+        .ok(
+            &app.admin(),
+            decide,
+            json!({ "p": ada, "s": sent["submissionId"], "ok": false, "r": "TIN does not match" }),
+        )
+        .await;
+    assert_eq!(rejected["decideTaxProfile"]["status"], "REJECTED");
+    let seen = app.ok(&app.admin(), profiles, json!({ "p": ada })).await["partner"].clone();
+    assert_eq!(
+        (
+            &seen["taxProfile"]["status"],
+            &seen["taxProfile"]["taxIdLast4"]
+        ),
+        (&json!("APPROVED"), &json!("6789"))
+    );
+    let approved = app
+        .ok(
+            &app.admin(),
+            decide,
+            json!({ "p": ada, "s": sent["submissionId"], "ok": true }),
+        )
+        .await;
+    assert_eq!(
+        (
+            &approved["decideTaxProfile"]["status"],
+            &approved["decideTaxProfile"]["taxIdLast4"]
+        ),
+        (&json!("APPROVED"), &json!("4321"))
+    );
+    let seen = app.ok(&app.admin(), profiles, json!({ "p": ada })).await["partner"].clone();
+    assert_eq!(seen["taxProfile"]["submissionId"], sent["submissionId"]);
+    // A submission of another partner is not this one's.
+    let other = with_profile(&app, "Bea", None).await;
+    let wrong = app
+        .error(
+            Some(&app.admin()),
+            decide,
+            json!({ "p": other, "s": sent["submissionId"], "ok": true }),
+        )
+        .await;
+    assert_eq!(field(&wrong), "input.submissionId", "{wrong}");
 }
 
 async fn issuing_freezes_and_a_change_makes_a_corrected_form(app: TestApp) {

@@ -76,6 +76,10 @@ const STAFF_ONLY_FIELDS: &[(&str, &str)] = &[
     ("Payout.run", "the run, which pays other partners too"),
     ("Tenant.payoutAccount", "the account SEPA files pay from"),
     (
+        "Tenant.linkDomainProofs",
+        "the DNS records that prove its link domains",
+    ),
+    (
         "Tenant.taxPayer",
         "the payer of its 1099s: the tenant's staff who read tax",
     ),

@@ -546,9 +546,16 @@ impl Partner {
         super::payouts::stripe_connect_of(ctx, self).await
     }
 
-    /// Its tax profile (its own token and `partners:read`).
+    /// Its tax profile in force (its own token and `partners:read`).
     async fn tax_profile(&self, ctx: &Context<'_>) -> ApiResult<Option<TaxProfile>> {
         super::payouts::tax_profile_of(ctx, self).await
+    }
+
+    /// Every tax profile it submitted, newest first: the one in force
+    /// among them, and one waiting for a decision (its own token and
+    /// `partners:read`).
+    async fn tax_profile_submissions(&self, ctx: &Context<'_>) -> ApiResult<Vec<TaxProfile>> {
+        super::payouts::tax_profile_submissions_of(ctx, self).await
     }
 
     /// The 1099-NEC forms issued to it (its payee's), newest year first

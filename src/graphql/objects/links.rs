@@ -260,6 +260,7 @@ pub enum LinkDomainStatus {
 pub struct LinkDomain {
     /// In lower case (`go.acme.com`).
     pub host: String,
+    /// Whether it answers the program's links.
     pub status: LinkDomainStatus,
     /// The name of the TXT record to create (`_revshare-challenge.go.acme.com`).
     pub record_name: String,

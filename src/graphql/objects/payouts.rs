@@ -530,6 +530,30 @@ pub(super) async fn tax_profile_of(
         .map(TaxProfile))
 }
 
+/// `Partner.taxProfileSubmissions`: newest first, each as its profile.
+pub(super) async fn tax_profile_submissions_of(
+    ctx: &Context<'_>,
+    partner: &Partner,
+) -> ApiResult<Vec<TaxProfile>> {
+    use entity::tax_profile_submission as submission;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let partner = partner.0.read(C::Details)?;
+    let rows = submission::Entity::find()
+        .filter(submission::Column::TenantId.eq(partner.tenant_id.as_str()))
+        .filter(submission::Column::PartnerId.eq(partner.id.as_str()))
+        .order_by_desc(submission::Column::SubmittedAt)
+        .order_by_desc(submission::Column::Id)
+        .all(crate::graphql::context::db(ctx)?.conn())
+        .await?;
+    let policy = policy(ctx)?;
+    Ok(rows
+        .iter()
+        .map(crate::payouts::tax_submissions::as_profile)
+        .filter_map(|row| Visible::new(policy, row))
+        .map(TaxProfile)
+        .collect())
+}
+
 /// A stored list of minimums as `[Money!]` (none: no setting).
 pub(super) fn minimum_list(stored: Option<&str>) -> ApiResult<Option<Vec<Money>>> {
     minimums::decode(stored)?

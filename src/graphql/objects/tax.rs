@@ -19,6 +19,16 @@ use entity::{tax_form, tax_payment};
 /// A partner's tax profile.
 #[Object]
 impl TaxProfile {
+    /// The submission this is: each one a partner sends is kept, and
+    /// `decideTaxProfile` names the one it decides.
+    async fn submission_id(&self) -> ApiResult<ID> {
+        let row = self.0.read(C::Row)?;
+        Ok(ID(row
+            .submission_id
+            .clone()
+            .unwrap_or_else(|| row.partner_id.clone())))
+    }
+
     /// The form filed.
     async fn form(&self) -> ApiResult<TaxForm> {
         let row = self.0.read(C::Row)?;

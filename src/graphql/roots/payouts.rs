@@ -254,8 +254,11 @@ impl PayoutMutation {
     }
 
     /// Submits a partner's tax profile (the partner itself, or
-    /// `partners:write`); it waits for the tenant's decision. The tax id
-    /// is stored encrypted and never answered.
+    /// `partners:write`); it waits for the tenant's decision, and is kept
+    /// whatever it is. While the partner's profile is approved, that one
+    /// stays in force — its TIN and its payee — until the tenant approves
+    /// this submission by its id. The tax id is stored encrypted and never
+    /// answered.
     async fn submit_tax_profile(
         &self,
         ctx: &Context<'_>,
@@ -285,7 +288,8 @@ impl PayoutMutation {
             .ok_or_else(|| ApiError::not_found("partner"))
     }
 
-    /// Approves or rejects a partner's tax profile (`partners:write`).
+    /// Approves or rejects a submission of a partner's tax profile
+    /// (`partners:write`): approved, it is the profile in force.
     async fn decide_tax_profile(
         &self,
         ctx: &Context<'_>,
@@ -302,6 +306,7 @@ impl PayoutMutation {
             principal.tenant_id(),
             &principal.subject,
             &input.partner_id,
+            input.submission_id.as_ref().map(|id| id.as_str()),
             input.approve,
             reason,
         )
