@@ -174,6 +174,10 @@ pub struct DecideTaxProfileInput {
     /// partner's latest — refused when that one waits behind an approved
     /// profile: replacing an approved profile names what replaces it.
     pub submission_id: Option<ID>,
+    /// Approving a W-9 whose TIN another partner's approved W-9 gives
+    /// under another name makes the two one payee, issued in one name:
+    /// refused unless this names that partner.
+    pub confirm_shared_tin: Option<ID>,
     /// True approves it, false rejects it.
     pub approve: bool,
     /// Why it is rejected (required to reject).

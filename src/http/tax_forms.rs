@@ -34,8 +34,10 @@ pub async fn copy_b(
         Ok(None) => return not_found(),
         Err(err) => return error_response(err),
     };
-    if !crate::tax::reads_form(&policy, &form) {
-        return not_found();
+    match crate::tax::reads_form(db.conn(), &policy, &form).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(),
+        Err(err) => return error_response(err),
     }
     let pdf = match crate::tax::copy_b::pdf(key, &form) {
         Ok(pdf) => pdf,

@@ -291,7 +291,7 @@ pub(super) fn binding(tenant_id: &str, partner_id: &str) -> String {
     format!("tax-id/{tenant_id}/{partner_id}")
 }
 
-pub use super::tax_submissions::{decide, submit};
+pub use super::tax_submissions::{Decision, decide, submit};
 
 pub async fn find(
     conn: &impl ConnectionTrait,

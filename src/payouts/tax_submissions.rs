@@ -21,6 +21,55 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
+/// Two names as a person writes them: case and spacing aside.
+pub fn same_name(a: &str, b: &str) -> bool {
+    let folded = |s: &str| {
+        s.split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    folded(a) == folded(b)
+}
+
+/// Refuses to approve a W-9 whose TIN another partner's approved W-9
+/// gives under another name — it would make the two one payee, issued
+/// in one name — unless `confirmed` names that partner.
+async fn check_shared_tin(
+    conn: &impl ConnectionTrait,
+    row: &submission::Model,
+    confirmed: Option<&str>,
+) -> ApiResult<()> {
+    let (Some(tin_key), entity::enums::TaxForm::W9) = (row.tin_key.as_deref(), row.form) else {
+        return Ok(());
+    };
+    let holders = tax_profile::Entity::find()
+        .filter(tax_profile::Column::TenantId.eq(row.tenant_id.as_str()))
+        .filter(tax_profile::Column::TinKey.eq(tin_key))
+        .filter(tax_profile::Column::PartnerId.ne(row.partner_id.as_str()))
+        .filter(tax_profile::Column::Status.eq(TaxProfileStatus::Approved))
+        .order_by_asc(tax_profile::Column::PartnerId)
+        .all(conn)
+        .await?;
+    let own = row.legal_name.as_deref().unwrap_or_default();
+    for holder in holders {
+        let theirs = holder.legal_name.as_deref().unwrap_or_default();
+        if same_name(own, theirs) || confirmed == Some(holder.partner_id.as_str()) {
+            continue;
+        }
+        return Err(ApiError::bad_input(
+            "input.confirmSharedTin",
+            format!(
+                "the TIN ending {} is partner {}'s, as {theirs:?}: approving this W-9 as {own:?} \
+                 makes the two one payee, whose 1099 names one of them; if they are one person, \
+                 decide again with confirmSharedTin: \"{}\"",
+                row.tax_id_last4, holder.partner_id, holder.partner_id
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// A submission as a profile: what `TaxProfile` shows of either.
 pub fn as_profile(row: &submission::Model) -> tax_profile::Model {
     tax_profile::Model {
@@ -164,21 +213,38 @@ pub async fn submit(
     .await
 }
 
+/// What staff decide of a submission.
+pub struct Decision<'a> {
+    /// The submission decided (none: the partner's latest).
+    pub submission_id: Option<&'a str>,
+    pub approve: bool,
+    /// Why it is rejected (required to reject).
+    pub reason: Option<String>,
+    /// The partner whose TIN an approved W-9 shares under another name.
+    pub confirm_shared_tin: Option<&'a str>,
+}
+
 /// Approves or rejects a submission of a partner's tax profile (a
 /// rejection says why), by `actor`. `submission_id` names it; without
 /// one, the partner's latest is decided — unless it waits behind an
 /// approved profile, which only a decision naming it replaces. Approving
 /// makes it the profile in force; rejecting the profile in force
-/// withdraws it. `NOT_FOUND` when the partner has submitted none.
+/// withdraws it. A W-9 whose TIN another partner holds under another
+/// name is approved only with `confirm_shared_tin` naming that partner.
+/// `NOT_FOUND` when the partner has submitted none.
 pub async fn decide(
     db: &Db,
     tenant_id: &str,
     actor: &str,
     partner_id: &str,
-    submission_id: Option<&str>,
-    approve: bool,
-    reason: Option<String>,
+    decision: Decision<'_>,
 ) -> ApiResult<tax_profile::Model> {
+    let Decision {
+        submission_id,
+        approve,
+        reason,
+        confirm_shared_tin,
+    } = decision;
     if !approve && reason.is_none() {
         return Err(ApiError::bad_input(
             "input.reason",
@@ -227,6 +293,9 @@ pub async fn decide(
                     latest
                 }
             };
+            if approve {
+                check_shared_tin(&*txn, &row, confirm_shared_tin).await?;
+            }
             let mut decided = row.into_active_model();
             decided.status = Set(match approve {
                 true => TaxProfileStatus::Approved,

@@ -340,7 +340,22 @@ async fn mail(conn: &impl ConnectionTrait, forms: &[tax_form::Model]) -> ApiResu
             .order_by_asc(partner::Column::Id)
             .all(conn)
             .await?;
-        let Some((partner, address)) = partners.iter().find_map(|p| {
+        // Only a partner the form names, as it may read it
+        // ([`crate::tax::reads_form`]): with several, one whose own W-9
+        // gives the form's name.
+        let mut named = Vec::new();
+        for p in &partners {
+            let own_name = crate::payouts::tax::find(conn, &form.tenant_id, &p.id)
+                .await?
+                .and_then(|profile| profile.legal_name);
+            let reads = partners.len() <= 1
+                || own_name
+                    .is_some_and(|n| crate::payouts::tax_submissions::same_name(&n, &form.name));
+            if reads {
+                named.push(p);
+            }
+        }
+        let Some((partner, address)) = named.into_iter().find_map(|p| {
             p.email
                 .clone()
                 .filter(|a| !a.is_empty())

@@ -39,8 +39,27 @@ pub fn readers(policy: &Policy) -> ApiResult<()> {
 }
 
 /// Whether the caller may read `form`: the tenant's admins, finance and
-/// viewers, and its payee's partners.
-pub fn reads_form(policy: &Policy, form: &entity::tax_form::Model) -> bool {
+/// viewers, and its payee's partners — each of which only under the name
+/// the form is issued in. Partners whose W-9s give one TIN are one payee,
+/// and a form names one of them; one whose own W-9 gives another name (a
+/// TIN copied from someone else) never reads that person's form.
+pub async fn reads_form(
+    conn: &impl sea_orm::ConnectionTrait,
+    policy: &Policy,
+    form: &entity::tax_form::Model,
+) -> crate::error::ApiResult<bool> {
     let partners: Vec<String> = serde_json::from_str(&form.partner_ids).unwrap_or_default();
-    policy.reads_tax_form(&partners)
+    if !policy.reads_tax_form(&partners) {
+        return Ok(false);
+    }
+    let Some(own) = policy.principal().own_partner() else {
+        return Ok(true);
+    };
+    if partners.len() <= 1 {
+        return Ok(true);
+    }
+    let profile = crate::payouts::tax::find(conn, policy.tenant_id(), own).await?;
+    Ok(profile
+        .and_then(|p| p.legal_name)
+        .is_some_and(|name| crate::payouts::tax_submissions::same_name(&name, &form.name)))
 }

@@ -174,7 +174,13 @@ fn payee(
         p.form == TaxForm::W9 && p.status == TaxProfileStatus::Approved && p.tin_key.is_some()
     };
     let own = partner_ids.iter().filter_map(|id| profiles.get(id));
-    let approved_w9 = own.clone().find(w9).cloned();
+    // The W-9 approved first names the payee: one approved later with
+    // the same TIN (confirmed as the same person) never takes its name.
+    let approved_w9 = own
+        .clone()
+        .filter(w9)
+        .min_by_key(|p| (p.decided_at, p.partner_id.clone()))
+        .cloned();
     let profile = approved_w9.clone().or_else(|| own.clone().next().cloned());
     let status = match &approved_w9 {
         // Withheld from: reportable whatever its total or its form.

@@ -19,6 +19,7 @@ on_both_databases!(
     backup_withholding_keeps_back_24_percent_to_the_cent,
     a_payout_left_to_a_settlement_entity_withholds_nothing,
     a_resubmitted_w9_changes_nothing_until_staff_approve_it,
+    a_copied_tin_is_approved_only_when_confirmed_and_its_form_read_by_its_own,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitTaxProfileInput!) { submitTaxProfile(input: $input) { status tinType legalName classification address { line1 city state zip country } electronicDeliveryAt } }";
@@ -496,6 +497,99 @@ async fn a_resubmitted_w9_changes_nothing_until_staff_approve_it(app: TestApp) {
         )
         .await;
     assert_eq!(field(&wrong), "input.submissionId", "{wrong}");
+}
+
+/// Round 6, item 4: a W-9 carrying another partner's SSN under another
+/// name. Approving it needs a confirmation naming the other partner; once
+/// confirmed the two are one payee, issued in the first holder's name —
+/// and the copier never reads, nor is e-mailed, a form naming that person.
+async fn a_copied_tin_is_approved_only_when_confirmed_and_its_form_read_by_its_own(app: TestApp) {
+    let token = app.service("commissions:write");
+    let mut consenting = w9("Ada Lovelace", "123-45-6789", "SSN", "INDIVIDUAL");
+    consenting["electronicDelivery"] = json!(true);
+    let ada = with_profile(&app, "Ada", Some(consenting)).await;
+    pay(&app, &ada, "2500.00", "2025-05-01").await;
+    let mal = with_profile(&app, "Mal", None).await;
+    let mut copied = w9("Mal Content", "123-45-6789", "SSN", "INDIVIDUAL");
+    copied["partnerId"] = json!(mal);
+    copied["electronicDelivery"] = json!(true);
+    app.ok(&app.partner_token(&mal), SUBMIT, json!({ "input": copied }))
+        .await;
+    let decide = "mutation($p: ID!, $c: ID) { decideTaxProfile(input: { partnerId: $p, approve: true, confirmSharedTin: $c }) { status } }";
+    let refused = app
+        .error(Some(&app.admin()), decide, json!({ "p": mal, "c": null }))
+        .await;
+    assert_eq!(field(&refused), "input.confirmSharedTin", "{refused}");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains(&ada) && message.contains("6789"),
+        "{message}"
+    );
+    // Another partner named is no confirmation.
+    let wrong = app
+        .error(Some(&app.admin()), decide, json!({ "p": mal, "c": mal }))
+        .await;
+    assert_eq!(field(&wrong), "input.confirmSharedTin", "{wrong}");
+    let confirmed = app
+        .ok(&app.admin(), decide, json!({ "p": mal, "c": ada }))
+        .await;
+    assert_eq!(confirmed["decideTaxProfile"]["status"], "APPROVED");
+    pay(&app, &mal, "100.00", "2025-06-01").await;
+    set_payer(&app).await;
+    let issued = app.ok(&token, ISSUE, json!({ "year": 2025 })).await["issueTaxForms"].clone();
+    let forms = issued["forms"].as_array().unwrap();
+    assert_eq!(forms.len(), 1, "one payee: {issued}");
+    assert_eq!(
+        (&forms[0]["name"], &forms[0]["box1"]),
+        (&json!("Ada Lovelace"), &json!("2600.00"))
+    );
+    let forms_of = "query($p: ID!) { partner(id: $p) { taxForms { id pdfUrl } } }";
+    let of_mal = app
+        .ok(&app.partner_token(&mal), forms_of, json!({ "p": mal }))
+        .await;
+    assert_eq!(of_mal["partner"]["taxForms"], json!([]));
+    let of_ada = app
+        .ok(&app.partner_token(&ada), forms_of, json!({ "p": ada }))
+        .await;
+    let url = of_ada["partner"]["taxForms"][0]["pdfUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let copy_b = |token: String| {
+        let url = app.url(&url);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(copy_b(app.partner_token(&ada)).await, 200);
+    assert_eq!(copy_b(app.partner_token(&mal)).await, 404);
+    let node = app
+        .ok(
+            &app.partner_token(&mal),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({ "id": forms[0]["id"] }),
+        )
+        .await;
+    assert_eq!(node["node"], Value::Null);
+    // Its e-mail went to Ada alone.
+    let emails = app
+        .ok(
+            &app.admin(),
+            "{ emails(kind: TAX_FORM_AVAILABLE) { nodes { to } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        emails["emails"]["nodes"],
+        json!([{ "to": "ada@example.com" }])
+    );
 }
 
 async fn issuing_freezes_and_a_change_makes_a_corrected_form(app: TestApp) {

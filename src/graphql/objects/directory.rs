@@ -564,15 +564,12 @@ impl Partner {
         let partner = self.0.read(C::Details)?;
         let policy = crate::graphql::context::policy(ctx)?;
         policy.lists_tax_forms_of(&partner.id)?;
-        crate::tax::forms::of_partner(
-            crate::graphql::context::db(ctx)?.conn(),
-            policy.tenant_id(),
-            &partner.id,
-        )
-        .await?
-        .into_iter()
-        .map(|form| super::form_for(policy, form))
-        .collect()
+        let conn = crate::graphql::context::db(ctx)?.conn();
+        let mut readable = Vec::new();
+        for form in crate::tax::forms::of_partner(conn, policy.tenant_id(), &partner.id).await? {
+            readable.extend(super::form_for(conn, policy, form).await?);
+        }
+        Ok(readable)
     }
 
     /// Its own minimum payouts, per currency (none: its group's or the

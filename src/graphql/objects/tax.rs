@@ -6,7 +6,7 @@
 
 use super::{Partner, Seen as _, TaxProfile, money};
 use crate::auth::access::Column as C;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::graphql::context::{db, policy, principal};
 use crate::graphql::enums::{PayoutMethodType, TaxPayeeStatus, TaxYearStatus, TinType};
 use crate::graphql::enums::{TaxForm, TaxProfileStatus};
@@ -628,12 +628,12 @@ impl TaxPayment {
 
 /// A payee-less answer would be a bug: a form read by a caller it does
 /// not concern is refused before it is built.
-pub fn form_for(
+pub async fn form_for(
+    conn: &impl sea_orm::ConnectionTrait,
     policy: &crate::auth::access::Policy,
     form: tax_form::Model,
-) -> ApiResult<TaxForm1099> {
-    match crate::tax::reads_form(policy, &form) {
-        true => Ok(TaxForm1099(form)),
-        false => Err(ApiError::not_found("tax form")),
-    }
+) -> ApiResult<Option<TaxForm1099>> {
+    Ok(crate::tax::reads_form(conn, policy, &form)
+        .await?
+        .then_some(TaxForm1099(form)))
 }

@@ -365,8 +365,8 @@ async fn by_row(
         // Its payee's partners and the staff who read tax, as
         // `Partner.taxForms` answers.
         Kind::TaxForm => match nodes::row::<entity::tax_form::Entity>(conn, tenant, id).await? {
-            Some(form) => Ok(crate::graphql::objects::form_for(policy(ctx)?, form)
-                .ok()
+            Some(form) => Ok(crate::graphql::objects::form_for(conn, policy(ctx)?, form)
+                .await?
                 .map(Node::TaxForm1099)),
             None => Ok(None),
         },

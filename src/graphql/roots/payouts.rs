@@ -306,9 +306,12 @@ impl PayoutMutation {
             principal.tenant_id(),
             &principal.subject,
             &input.partner_id,
-            input.submission_id.as_ref().map(|id| id.as_str()),
-            input.approve,
-            reason,
+            tax::Decision {
+                submission_id: input.submission_id.as_ref().map(|id| id.as_str()),
+                approve: input.approve,
+                reason,
+                confirm_shared_tin: input.confirm_shared_tin.as_ref().map(|id| id.as_str()),
+            },
         )
         .await?;
         Visible::new(policy(ctx)?, row)
