@@ -297,9 +297,19 @@ impl Policy {
     /// Whether the caller reads a tax form of the payee these partners
     /// are: one of them, or the tenant's staff who read tax.
     pub fn reads_tax_form(&self, partner_ids: &[String]) -> bool {
+        self.tax_form_reader(partner_ids).is_some()
+    }
+
+    /// Who reads a tax form of the payee these partners are: the tenant's
+    /// staff who read tax, or one of its partners (whose own name then
+    /// decides, `tax::reads_form`); none for anyone else.
+    pub fn tax_form_reader(&self, partner_ids: &[String]) -> Option<FormReader<'_>> {
         match self.principal.own_partner() {
-            Some(own) => partner_ids.iter().any(|id| id == own),
-            None => self.reads_tax().is_ok(),
+            Some(own) => partner_ids
+                .iter()
+                .any(|id| id == own)
+                .then_some(FormReader::Partner(own)),
+            None => self.reads_tax().is_ok().then_some(FormReader::Staff),
         }
     }
 
@@ -637,4 +647,13 @@ mod tests {
         assert!(jane.partners_money_only());
         assert!(!admin.partners_money_only());
     }
+}
+
+/// Who reads a tax form ([`Policy::tax_form_reader`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormReader<'a> {
+    /// The tenant's staff who read tax: every form.
+    Staff,
+    /// One of the payee's partners, by its id.
+    Partner(&'a str),
 }

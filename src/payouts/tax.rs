@@ -291,8 +291,6 @@ pub(super) fn binding(tenant_id: &str, partner_id: &str) -> String {
     format!("tax-id/{tenant_id}/{partner_id}")
 }
 
-pub use super::tax_submissions::{Decision, decide, submit};
-
 pub async fn find(
     conn: &impl ConnectionTrait,
     tenant_id: &str,

@@ -48,16 +48,14 @@ pub async fn reads_form(
     policy: &Policy,
     form: &entity::tax_form::Model,
 ) -> crate::error::ApiResult<bool> {
+    use crate::auth::access::FormReader;
     let partners: Vec<String> = serde_json::from_str(&form.partner_ids).unwrap_or_default();
-    if !policy.reads_tax_form(&partners) {
-        return Ok(false);
-    }
-    let Some(own) = policy.principal().own_partner() else {
-        return Ok(true);
+    let own = match policy.tax_form_reader(&partners) {
+        None => return Ok(false),
+        Some(FormReader::Staff) => return Ok(true),
+        Some(FormReader::Partner(_)) if partners.len() <= 1 => return Ok(true),
+        Some(FormReader::Partner(own)) => own,
     };
-    if partners.len() <= 1 {
-        return Ok(true);
-    }
     let profile = crate::payouts::tax::find(conn, policy.tenant_id(), own).await?;
     Ok(profile
         .and_then(|p| p.legal_name)

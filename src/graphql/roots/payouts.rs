@@ -23,7 +23,7 @@ use crate::graphql::scalars::Date;
 use crate::paging::{DEFAULT_LIMITS, PageRequest};
 use crate::payouts::runs::RunRequest;
 use crate::payouts::seal::DataKey;
-use crate::payouts::{self, PayoutFilter, by_hand, files, methods, runs, settle, tax};
+use crate::payouts::{self, PayoutFilter, by_hand, files, methods, runs, settle, tax_submissions};
 use async_graphql::{Context, ID, InputObject, Object};
 use base64::Engine;
 use entity::{payout, payout_run};
@@ -274,7 +274,7 @@ impl PayoutMutation {
             )
         })?;
         crate::graphql::context::forget_reads(ctx)?;
-        let row = tax::submit(
+        let row = tax_submissions::submit(
             db(ctx)?,
             key,
             principal.tenant_id(),
@@ -301,12 +301,12 @@ impl PayoutMutation {
             input.reason.as_deref(),
             crate::input::MAX_NOTE_CHARS,
         )?;
-        let row = tax::decide(
+        let row = tax_submissions::decide(
             db(ctx)?,
             principal.tenant_id(),
             &principal.subject,
             &input.partner_id,
-            tax::Decision {
+            tax_submissions::Decision {
                 submission_id: input.submission_id.as_ref().map(|id| id.as_str()),
                 approve: input.approve,
                 reason,
