@@ -379,9 +379,16 @@ async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
             .all(|d| d.status == DeliveryStatus::Succeeded)
     })
     .await;
+    // Sent, and sent again by the other replica: the same delivery each
+    // time (the first replica may itself have tried again after its 30 s
+    // timeout, when the machine is slow enough that the kill comes later).
     let received = receiver.received();
-    assert_eq!(received.len(), 2, "sent, and sent again");
-    assert_eq!(received[0].id, received[1].id);
+    assert!(
+        received.len() >= 2,
+        "sent, and sent again: {}",
+        received.len()
+    );
+    assert!(received.iter().all(|r| r.id == received[0].id));
     assert_eq!(
         webhook_delivery::Entity::find()
             .all(app.db.conn())
