@@ -1,7 +1,7 @@
 // Payment details: where the partner is paid, and its tax profile.
 import { html, useState } from './lib.js';
 import { download, gql } from './api.js';
-import { method as methodName } from './format.js';
+import { method as methodName, money } from './format.js';
 import { day } from './zone.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, useQuery, useSubmit } from './ui.js';
 
@@ -174,8 +174,7 @@ function Tax({ profile, submissions, reload }) {
   return html`
     <${Section} title="Tax profile" id="tax-title">
       ${profile
-        ? html`<p data-figure="tax.current">${formName(profile.form)} for ${profile.country}, tax id ending ${profile.taxIdLast4}:
-                 <${Badge} value=${profile.status} />${profile.reason && html` <span class="muted">${profile.reason}</span>`}
+        ? html`<p data-figure="tax.current">${formName(profile.form)} for ${profile.country}, tax id ending ${profile.taxIdLast4}:${' '}<${Badge} value=${profile.status} />${profile.reason && html` <span class="muted">${profile.reason}</span>`}
                  ${profile.validUntil && html` <span class=${profile.expired ? 'field-error' : 'muted'}>${profile.expired ? `Expired: it was valid until ${profile.validUntil}; submit a new one.` : `Valid until ${profile.validUntil}.`}</span>`}</p>`
         : html`<p class="muted">No tax profile yet.</p>`}
       ${waiting && html`<p data-figure="tax.waiting">Your new ${formName(waiting.form)}, tax id ending ${waiting.taxIdLast4}, waits for the program's review: until it is approved, your approved profile stays in force.</p>`}
@@ -233,7 +232,7 @@ function TaxForms({ forms }) {
       <ul>
         ${forms.map((form) => html`<li key=${form.id}>
           <button type="button" class="link" onClick=${() => get(form)}>Form 1099-NEC ${form.year}${form.corrected ? ' (corrected)' : ''}<span class="visually-hidden"> (PDF)</span></button>
-          <span class="muted"> Box 1 $${form.box1}${form.box4 !== '0.00' ? `, Box 4 $${form.box4}` : ''}, issued ${day(form.issuedAt)}</span></li>`)}
+          <span class="muted"> Box 1 ${money(form.box1, 'USD')}${form.box4 !== '0.00' ? `, Box 4 ${money(form.box4, 'USD')}` : ''}, issued ${day(form.issuedAt)}</span></li>`)}
       </ul>
       <${Outcome} outcome=${outcome} />
     <//>`;

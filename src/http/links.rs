@@ -262,9 +262,22 @@ pub async fn qr(
     else {
         return not_found();
     };
-    let short = match state.links.first_domain(policy.tenant_id()).await {
-        Some(host) => format!("https://{host}/{}", link.link_key),
-        None => state.public_url(&format!("/l/{}/{}", policy.tenant_id(), link.link_key)),
+    let short = match (
+        state.links.first_domain(policy.tenant_id()).await,
+        &state.public_url,
+    ) {
+        (Some(host), _) => format!("https://{host}/{}", link.link_key),
+        (None, Some(_)) => {
+            state.public_url(&format!("/l/{}/{}", policy.tenant_id(), link.link_key))
+        }
+        // A bare path is no address a phone can open.
+        (None, None) => {
+            return super::error_response(ApiError::Conflict(
+                "a QR code needs an address a phone can open: verify a link domain \
+                 (verifyLinkDomain), or set REVSHARE_PUBLIC_URL"
+                    .into(),
+            ));
+        }
     };
     let text = format!("{short}?qr=1");
     let (body, kind, name) = match svg {

@@ -408,6 +408,7 @@ async fn a_resolver_that_fails_changes_nothing(app: TestApp) {
 crate::on_both_databases_with!(
     quiet;
     a_partners_mailbox_is_not_flooded_from_many_networks,
+    a_qr_code_is_never_of_a_bare_path,
 );
 
 /// Behind a proxy on loopback, the sign-in e-mails written when a test
@@ -551,4 +552,33 @@ async fn an_archived_links_clicks_attribute_nothing(app: TestApp) {
         )
         .await;
     assert_eq!(field(&by_code), "input.code", "{by_code}");
+}
+
+/// Item 15: with no verified link domain and no public URL, a QR code
+/// would encode `/l/{tenant}/{key}`, which no phone can open: refused,
+/// saying what to set.
+async fn a_qr_code_is_never_of_a_bare_path(app: TestApp) {
+    linked(&app, "jane-doe").await;
+    let link = app
+        .ok(
+            &app.admin(),
+            "{ partners { nodes { links { nodes { id } } } } }",
+            json!({}),
+        )
+        .await["partners"]["nodes"][0]["links"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = reqwest::Client::new()
+        .get(app.url(&format!("/qr/{link}.png")))
+        .bearer_auth(app.admin())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 409);
+    let body = response.text().await.unwrap();
+    assert!(
+        body.contains("REVSHARE_PUBLIC_URL") && body.contains("verifyLinkDomain"),
+        "{body}"
+    );
 }

@@ -132,6 +132,7 @@ fn transaction(payout: &payout::Model, amount: &str) -> ApiResult<String> {
 /// `value` in the EPC's character set, at most `max` characters, trimmed.
 /// None of its characters needs escaping in XML.
 fn text(value: &str, max: usize) -> String {
+    let value = greek_pairs(value);
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
         match c {
@@ -158,6 +159,71 @@ fn text(value: &str, max: usize) -> String {
         "" => "?".to_owned(),
         kept => kept.to_owned(),
     }
+}
+
+/// ELOT 743's pairs of Greek letters, spelled before the letters one by
+/// one: `ου` is `ou`; `αυ` `ευ` `ηυ` are `av` `ev` `iv`, and `af` `ef`
+/// `if` before θ κ ξ π σ τ φ χ ψ or at a word's end; `μπ` is `b` at a
+/// word's start (`mp` elsewhere, letter by letter); `γγ` `γξ` `γχ` are `ng` `nx`
+/// `nch`. A diaeresis parts a pair (`αϋ` is `ay`). A pair is in its
+/// letters' case (`Ου` is `Ou`, `ΟΥ` is `OU`).
+fn greek_pairs(value: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::UnicodeNormalization;
+    let greek =
+        |c: &char| ('\u{370}'..='\u{3ff}').contains(c) || ('\u{1f00}'..='\u{1fff}').contains(c);
+    if !value.chars().any(|c| greek(&c)) {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let base = |c: char| {
+        std::iter::once(c)
+            .nfd()
+            .next()
+            .and_then(|b| b.to_lowercase().next())
+            .unwrap_or(c)
+    };
+    let parted = |c: char| std::iter::once(c).nfd().any(|m| m == '\u{308}');
+    let chars: Vec<char> = value.chars().collect();
+    let mut out = String::with_capacity(value.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let a = chars[i];
+        let b = chars.get(i + 1).copied().filter(|b| !parted(*b));
+        let after = chars.get(i + 2).map(|c| base(*c));
+        let word_ends = after.is_none_or(|c| !c.is_alphabetic());
+        let voiceless = word_ends
+            || after.is_some_and(|c| {
+                matches!(c, 'θ' | 'κ' | 'ξ' | 'π' | 'σ' | 'ς' | 'τ' | 'φ' | 'χ' | 'ψ')
+            });
+        let starts = i == 0 || !chars[i - 1].is_alphabetic();
+        let pair = match (base(a), b.map(base)) {
+            ('ο', Some('υ')) => Some("ou"),
+            ('α', Some('υ')) => Some(if voiceless { "af" } else { "av" }),
+            ('ε', Some('υ')) => Some(if voiceless { "ef" } else { "ev" }),
+            ('η', Some('υ')) => Some(if voiceless { "if" } else { "iv" }),
+            ('μ', Some('π')) => Some(if starts { "b" } else { "mp" }),
+            ('γ', Some('γ')) => Some("ng"),
+            ('γ', Some('ξ')) => Some("nx"),
+            ('γ', Some('χ')) => Some("nch"),
+            _ => None,
+        };
+        let Some(latin) = pair else {
+            out.push(a);
+            i += 1;
+            continue;
+        };
+        let upper_b = b.is_some_and(char::is_uppercase);
+        match (a.is_uppercase(), upper_b) {
+            (true, true) => out.push_str(&latin.to_uppercase()),
+            (true, false) => {
+                let mut letters = latin.chars();
+                out.extend(letters.next().map(|c| c.to_ascii_uppercase()));
+                out.extend(letters);
+            }
+            _ => out.push_str(latin),
+        }
+        i += 2;
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// A letter of Latin-1 and Latin Extended-A without its accent; a space
@@ -344,6 +410,16 @@ mod tests {
         assert_eq!(text("Иван Петров", 70), "Ivan Petrov");
         assert_eq!(text("Щукин Жанна Ёлкина", 70), "Shchukin Zhanna Elkina");
         assert_eq!(text("Ελληνικά Ψάρι", 70), "Ellinika Psari");
+        // ELOT 743's pairs.
+        assert_eq!(text("Γεώργιος Παπαδόπουλος", 70), "Georgios Papadopoulos");
+        assert_eq!(text("ΟΥΡΑΝΙΑ Ουρανία", 70), "OURANIA Ourania");
+        assert_eq!(text("Ευάγγελος Αύγουστος", 70), "Evangelos Avgoustos");
+        assert_eq!(text("Ευθυμίου Ναύτης", 70), "Efthymiou Naftis");
+        assert_eq!(text("Μπάμπης Λάμπρος", 70), "Bampis Lampros");
+        assert_eq!(
+            text("Σπυρίδων Μαΐου Ευρυδίκη", 70),
+            "Spyridon Maiou Evrydiki"
+        );
         assert_eq!(text("Łukasz", 70), "Lukasz");
     }
 }
