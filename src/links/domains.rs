@@ -133,22 +133,20 @@ async fn settle(
         records.iter().any(|r| r.trim() == value)
     };
     let proved = holds(&row.token);
-    let (row, records_hold) = (row.clone(), holds);
-    let other_holds: Vec<(String, bool)> = {
-        let others = link_domain::Entity::find()
-            .filter(link_domain::Column::Host.eq(row.host.as_str()))
-            .filter(link_domain::Column::TenantId.ne(row.tenant_id.as_str()))
-            .filter(link_domain::Column::Status.eq(LinkDomainStatus::Verified))
-            .all(db.conn())
-            .await?;
-        others
-            .into_iter()
-            .map(|o| {
-                let still = records_hold(&o.token);
-                (o.tenant_id, still)
-            })
-            .collect()
-    };
+    // Other tenants holding the host verified, and whether their own
+    // record still stands beside this one.
+    let other_holds: Vec<(String, bool)> = link_domain::Entity::find()
+        .filter(link_domain::Column::Host.eq(row.host.as_str()))
+        .filter(link_domain::Column::TenantId.ne(row.tenant_id.as_str()))
+        .filter(link_domain::Column::Status.eq(LinkDomainStatus::Verified))
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(|other| {
+            let still = holds(&other.token);
+            (other.tenant_id, still)
+        })
+        .collect();
     if proved && other_holds.iter().any(|(_, still)| *still) {
         return Err(ApiError::bad_input(
             "host",

@@ -2,6 +2,8 @@
 //! variables (SPEC §3). Every command shares it; defaults make `revshare` run
 //! with no configuration at all, on SQLite under `./data/`.
 
+pub mod database;
+
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
