@@ -92,6 +92,9 @@ pub struct Sale<'a> {
     pub currency: Currency,
     pub amount_minor: i64,
     pub occurred_at: Option<DateTime<Utc>>,
+    /// The provider's ids of the sale, and the amount its commission base
+    /// did not count: what tells it from the same sale imported.
+    pub billed: crate::ledger::accrual::Billed,
 }
 
 /// A sale for its customer, as `recordEvent` records one naming only the
@@ -117,6 +120,7 @@ pub fn sale(sale: Sale<'_>) -> Outcome {
         source: sale.source,
         first_payload: None,
         receipt: None,
+        billed: Some(sale.billed),
     })))
 }
 

@@ -27,6 +27,7 @@ use super::{Handled, Refused, Signed};
 use crate::attribution::customers::By;
 use crate::db::{Db, Txn};
 use crate::engine::Currency;
+use crate::ledger::accrual::Billed;
 use chrono::{DateTime, Utc};
 use entity::connector_link;
 use entity::enums::{BillingProvider, CommissionBase, EventSource, ReversalReason};
@@ -133,13 +134,14 @@ async fn transaction(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Va
     else {
         return effects::ignored("an unknown currency");
     };
-    let amount = match base {
-        CommissionBase::AmountPaid => minor(&totals["grand_total"]),
-        CommissionBase::AmountExcludingTax => {
-            Some(minor(&totals["subtotal"]).unwrap_or(0) - minor(&totals["discount"]).unwrap_or(0))
-        }
-    }
-    .unwrap_or(0);
+    let with_tax = minor(&totals["grand_total"]);
+    let without_tax =
+        Some(minor(&totals["subtotal"]).unwrap_or(0) - minor(&totals["discount"]).unwrap_or(0));
+    let (amount, other) = match base {
+        CommissionBase::AmountPaid => (with_tax, without_tax),
+        CommissionBase::AmountExcludingTax => (without_tax, with_tax),
+    };
+    let amount = amount.unwrap_or(0);
     if amount <= 0 {
         return effects::ignored("the transaction's amount is zero: nothing to earn on");
     }
@@ -150,6 +152,10 @@ async fn transaction(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Va
         currency,
         amount_minor: amount,
         occurred_at: billed_at,
+        billed: Billed {
+            references: vec![id.to_owned()],
+            other_minor: other.filter(|o| *o != amount && *o > 0),
+        },
     };
     effects::sale(sale)
 }

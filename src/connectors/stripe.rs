@@ -40,6 +40,7 @@ use crate::attribution::customers::By;
 use crate::db::{Db, Txn};
 use crate::engine::Currency;
 use crate::error::ApiResult;
+use crate::ledger::accrual::Billed;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{BillingProvider, CommissionBase, EventSource, ReversalReason};
@@ -275,9 +276,9 @@ async fn invoice_paid(
         Some(taxes) => taxes.iter().filter_map(|t| t["amount"].as_i64()).sum(),
         None => invoice["tax"].as_i64().unwrap_or(0),
     };
-    let amount = match base {
-        CommissionBase::AmountPaid => paid,
-        CommissionBase::AmountExcludingTax => paid - tax,
+    let (amount, other) = match base {
+        CommissionBase::AmountPaid => (paid, paid - tax),
+        CommissionBase::AmountExcludingTax => (paid - tax, paid),
     };
     if amount <= 0 {
         return effects::ignored("the invoice's amount is zero: nothing to earn on");
@@ -293,6 +294,12 @@ async fn invoice_paid(
         currency,
         amount_minor,
         occurred_at,
+        billed: Billed {
+            references: std::iter::once(id.to_owned()).chain(keys).collect(),
+            other_minor: (other != amount && other > 0)
+                .then(|| units::minor(currency, other))
+                .flatten(),
+        },
     };
     effects::sale(sale)
 }

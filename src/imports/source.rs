@@ -85,6 +85,11 @@ pub struct Commission {
     pub currency: Currency,
     pub amount_minor: i64,
     pub sale_minor: Option<i64>,
+    /// The sale's tax, when the source says.
+    pub sale_tax_minor: Option<i64>,
+    /// The billing system's id of the sale (invoice, charge or payment),
+    /// when the source names it: a connector's sale it names is the same.
+    pub sale_reference: Option<String>,
     pub earned_at: DateTime<Utc>,
     pub state: SourceState,
 }

@@ -653,11 +653,14 @@ async fn commissions_of(
             currency: row.currency,
             amount_minor: row.amount_minor,
             sale_minor: row.sale_minor,
+            sale_tax_minor: row.sale_tax_minor,
+            sale_reference: row.sale_reference.clone(),
             earned_at: row.earned_at,
             state: row.state,
         });
     }
-    let answers = imported::record(conn, &target.tenant_id, &items, target.dry).await?;
+    let zone = crate::payouts::tenant_zone(conn, &target.tenant_id).await?;
+    let answers = imported::record(conn, &target.tenant_id, zone, &items, target.dry).await?;
     let mut paid = Vec::new();
     for (item, answer) in items.iter().zip(answers) {
         match answer {

@@ -9,8 +9,9 @@
 //! - **Once**: an `externalId` recorded before is `Unchanged` (a second
 //!   import, or a run resumed after a crash, adds nothing).
 //! - **Not doubled**: a sale the billing connector recorded during the
-//!   switch — an event of the same customer with the same amount within an
-//!   hour of the imported one — is `Skipped`, naming it.
+//!   switch is `Skipped`, naming it — the one whose invoice, charge or
+//!   payment the source names, else one of the same customer and amount
+//!   (with or without the sale's tax) at the same time ([`same_time`]).
 //! - **Never negative**: a negative amount is `Skipped` (the source
 //!   readers make it a problem row before it gets here).
 //! - **History kept for what follows**: the customer's net charges and the
@@ -26,14 +27,46 @@ use crate::posting::breakdown::{BreakdownLine, ImportedLine};
 use crate::posting::{ImportedTimes, NewCommission, Posting, TermsRef, WRITE_CHUNK};
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{CommissionKind, CommissionStatus, EventKind, ReversalReason, TermsSource};
-use entity::{customer, event, partner_total};
+use entity::{connector_link, customer, event, partner_total};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// How far apart an imported sale and one the connector recorded may be
-/// and still be the same sale.
+/// and still be the same sale, when the source gave the sale's time.
 pub const SAME_SALE_WITHIN: Duration = Duration::hours(1);
+
+/// Whether a connector's sale at `connector` may be the imported one at
+/// `imported`: within [`SAME_SALE_WITHIN`] of it, or — when the source
+/// gave only the sale's date, read as the start of that day in the
+/// tenant's zone — on that day in the tenant's zone.
+pub fn same_time(imported: DateTime<Utc>, connector: DateTime<Utc>, zone: chrono_tz::Tz) -> bool {
+    if (imported - connector).abs() <= SAME_SALE_WITHIN {
+        return true;
+    }
+    let day = connector.with_timezone(&zone).date_naive();
+    let start = crate::engine::tiers::day_start(zone, day);
+    start == imported && date_only(imported, zone)
+}
+
+/// Whether a time is the start of its day in the tenant's zone: how a
+/// source's date without a time is read.
+fn date_only(at: DateTime<Utc>, zone: chrono_tz::Tz) -> bool {
+    crate::engine::tiers::day_start(zone, at.with_timezone(&zone).date_naive()) == at
+}
+
+/// The amounts an imported sale may have been charged as: its own, and
+/// with the tax the source says it carried (a connector may count either).
+pub fn imported_amounts(sale_minor: i64, tax_minor: Option<i64>) -> Vec<i64> {
+    let mut amounts = vec![sale_minor];
+    if let Some(with_tax) = tax_minor
+        .filter(|tax| *tax > 0)
+        .and_then(|tax| sale_minor.checked_add(tax))
+    {
+        amounts.push(with_tax);
+    }
+    amounts
+}
 
 /// Where a commission stood at its source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,6 +98,11 @@ pub struct ImportedCommission {
     pub amount_minor: i64,
     /// The sale it was earned on, in `currency`, when the source says.
     pub sale_minor: Option<i64>,
+    /// The sale's tax, in `currency`, when the source says.
+    pub sale_tax_minor: Option<i64>,
+    /// The billing system's id of the sale (an invoice, charge or payment
+    /// id), when the source names it.
+    pub sale_reference: Option<String>,
     pub earned_at: DateTime<Utc>,
     pub state: SourceState,
 }
@@ -85,6 +123,7 @@ pub enum Imported {
 pub async fn record(
     conn: &Txn,
     tenant_id: &str,
+    zone: chrono_tz::Tz,
     items: &[ImportedCommission],
     dry: bool,
 ) -> ApiResult<Vec<Imported>> {
@@ -123,7 +162,7 @@ pub async fn record(
             ));
             continue;
         }
-        if let Some(reason) = matches.take(item) {
+        if let Some(reason) = matches.take(item, zone) {
             answers.push(Imported::Skipped(reason));
             continue;
         }
@@ -142,11 +181,18 @@ pub async fn record(
         }
         .build();
         row.customer_id = customer_id;
-        row.metadata = Some(serde_json::json!({
+        let mut metadata = serde_json::json!({
             "source": "IMPORT",
             "platform": item.platform,
             "id": item.source_id,
-        }));
+        });
+        if let Some(reference) = &item.sale_reference {
+            metadata[SALE_REFERENCE] = reference.as_str().into();
+        }
+        if let Some(tax) = item.sale_tax_minor {
+            metadata[SALE_TAX] = tax.into();
+        }
+        row.metadata = Some(metadata);
         posting.add_imported(commission(tenant_id, item, &row), times(item.state))?;
         events.push(row);
         answers.push(Imported::Written);
@@ -158,6 +204,11 @@ pub async fn record(
     }
     Ok(answers)
 }
+
+/// The imported event's metadata key of the billing system's id of its
+/// sale, and of the sale's tax in minor units.
+pub const SALE_REFERENCE: &str = "saleReference";
+pub const SALE_TAX: &str = "saleTaxMinor";
 
 /// The canonical payload an imported commission is recorded with.
 fn payload(item: &ImportedCommission) -> String {
@@ -242,26 +293,58 @@ struct Customers {
     totals: BTreeMap<(String, String), (i64, i64)>,
 }
 
-/// Sales recorded otherwise (the connector's) that an imported one may
-/// double: by customer row id, each `(event, amount, time)` taken once.
-struct Matches(
-    HashMap<String, Vec<(String, i64, DateTime<Utc>)>>,
-    HashMap<(String, String), String>,
-);
+/// A sale recorded otherwise (the connector's) that an imported one may
+/// double.
+struct Recorded {
+    external_id: String,
+    amount_minor: i64,
+    at: DateTime<Utc>,
+}
+
+/// The connector's sales an imported one may double, by customer row id,
+/// each taken once; the customers' row ids by (partner, external id); and
+/// the invoice each charge or payment the batch's sales name paid.
+struct Matches {
+    sales: HashMap<String, Vec<Recorded>>,
+    customers: HashMap<(String, String), String>,
+    paid: HashMap<String, String>,
+}
 
 impl Matches {
-    /// The reason an imported sale is skipped: an unclaimed sale of the
-    /// same customer, amount and currency within the hour.
-    fn take(&mut self, item: &ImportedCommission) -> Option<String> {
-        let ((customer, _), sale) = (item.customer.as_ref()?, item.sale_minor?);
-        let id = self.1.get(&(item.partner_id.clone(), customer.clone()))?;
-        let found = self.0.get_mut(id)?;
-        let at = found.iter().position(|(_, amount, when)| {
-            *amount == sale && (*when - item.earned_at).abs() <= SAME_SALE_WITHIN
+    /// The reason an imported sale is skipped: the unclaimed connector
+    /// sale of its customer that its source's reference names, else one
+    /// of the same amount (with or without its tax) at the same time.
+    fn take(&mut self, item: &ImportedCommission, zone: chrono_tz::Tz) -> Option<String> {
+        let (customer, _) = item.customer.as_ref()?;
+        let id = self
+            .customers
+            .get(&(item.partner_id.clone(), customer.clone()))?;
+        let found = self.sales.get_mut(id)?;
+        let named = item.sale_reference.as_deref().map(|reference| {
+            let invoice = self.paid.get(reference).map(String::as_str);
+            move |external_id: &str| {
+                let own = external_id.split_once(':').map(|(_, id)| id);
+                own == Some(reference) || (own.is_some() && own == invoice)
+            }
+        });
+        if let Some(named) = named
+            && let Some(at) = found.iter().position(|sale| named(&sale.external_id))
+        {
+            let sale = found.remove(at);
+            return Some(format!(
+                "recorded already as {} (the sale {} the source names)",
+                sale.external_id,
+                item.sale_reference.as_deref().unwrap_or_default()
+            ));
+        }
+        let amounts = imported_amounts(item.sale_minor?, item.sale_tax_minor);
+        let at = found.iter().position(|sale| {
+            amounts.contains(&sale.amount_minor) && same_time(item.earned_at, sale.at, zone)
         })?;
-        let (external_id, _, _) = found.remove(at);
+        let sale = found.remove(at);
         Some(format!(
-            "recorded already as {external_id} (same customer, same amount, within an hour)"
+            "recorded already as {} (same customer, same amount, same time)",
+            sale.external_id
         ))
     }
 }
@@ -306,7 +389,7 @@ impl Customers {
             .iter()
             .map(|(key, row)| (key.clone(), row.id.clone()))
             .collect();
-        let mut by_customer: HashMap<String, Vec<(String, i64, DateTime<Utc>)>> = HashMap::new();
+        let mut by_customer: HashMap<String, Vec<Recorded>> = HashMap::new();
         let wanted: HashSet<&str> = items
             .iter()
             .filter_map(|i| {
@@ -332,16 +415,37 @@ impl Customers {
                 .into_tuple()
                 .all(conn)
                 .await?;
-            for (external_id, customer_id, amount, at) in found {
+            for (external_id, customer_id, amount_minor, at) in found {
                 if let Some(customer_id) = customer_id {
-                    by_customer
-                        .entry(customer_id)
-                        .or_default()
-                        .push((external_id, amount, at));
+                    by_customer.entry(customer_id).or_default().push(Recorded {
+                        external_id,
+                        amount_minor,
+                        at,
+                    });
                 }
             }
         }
-        Ok(Matches(by_customer, ids))
+        // The invoices the charges and payments the sources name paid.
+        let references: HashSet<&str> = items
+            .iter()
+            .filter_map(|i| i.sale_reference.as_deref())
+            .collect();
+        let mut paid = HashMap::new();
+        if !references.is_empty() && !by_customer.is_empty() {
+            for link in connector_link::Entity::find()
+                .filter(connector_link::Column::TenantId.eq(tenant_id))
+                .filter(connector_link::Column::Key.is_in(references))
+                .all(conn)
+                .await?
+            {
+                paid.insert(link.key, link.invoice_id);
+            }
+        }
+        Ok(Matches {
+            sales: by_customer,
+            customers: ids,
+            paid,
+        })
     }
 
     /// Grows the customer's net charges and its partner's totals by the
@@ -446,5 +550,43 @@ impl Customers {
                 .await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn la(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+        chrono_tz::America::Los_Angeles
+            .with_ymd_and_hms(2026, 3, day, hour, minute, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn a_date_only_sale_is_the_same_as_one_that_day_in_the_tenants_zone() {
+        let zone = chrono_tz::America::Los_Angeles;
+        // A date is the start of its day there: all that day matches.
+        assert!(same_time(la(10, 0, 0), la(10, 20, 0), zone));
+        assert!(same_time(la(10, 0, 0), la(10, 23, 59), zone));
+        assert!(!same_time(la(10, 0, 0), la(11, 1, 30), zone));
+        // Within the hour before it still is.
+        assert!(same_time(la(10, 0, 0), la(9, 23, 30), zone));
+        // A time of day is within the hour, not its day.
+        assert!(same_time(la(10, 9, 0), la(10, 9, 45), zone));
+        assert!(!same_time(la(10, 9, 0), la(10, 17, 0), zone));
+        // Midnight in UTC is not a date in Los Angeles.
+        let utc_midnight = Utc.with_ymd_and_hms(2026, 3, 10, 0, 0, 0).unwrap();
+        assert!(!same_time(utc_midnight, la(9, 20, 0), zone));
+    }
+
+    #[test]
+    fn an_imported_sale_may_be_charged_with_its_tax() {
+        assert_eq!(imported_amounts(3000, Some(300)), vec![3000, 3300]);
+        assert_eq!(imported_amounts(3000, Some(0)), vec![3000]);
+        assert_eq!(imported_amounts(3000, None), vec![3000]);
+        assert_eq!(imported_amounts(i64::MAX, Some(1)), vec![i64::MAX]);
     }
 }

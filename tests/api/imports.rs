@@ -486,7 +486,7 @@ async fn a_rewardful_program_comes_over_whole_and_its_old_links_keep_earning(app
             { "entity": "customer", "externalId": "ref-2",
               "reason": "has no Stripe customer: nothing it pays can be tied to its partner" },
             { "entity": "commission", "externalId": "com-6",
-              "reason": "recorded already as stripe:in_switch (same customer, same amount, within an hour)" },
+              "reason": "recorded already as stripe:in_switch (same customer, same amount, same time)" },
         ])
     );
     // Paging: 1 + 3 + 3 + 3 pages and the first probe, plus a 429 and a

@@ -281,7 +281,7 @@ async fn an_invoice_paid_after_an_import_is_not_accrued_again(app: TestApp) {
     assert_eq!(
         nothing["events"]["nodes"],
         json!([{ "externalId": "stripe:in_after", "amount": "33.30",
-            "nothingReason": "the same sale was imported already as rewardful:commission:com-6 (same customer, same amount, within an hour): not accrued again" }])
+            "nothingReason": "the same sale was imported already as rewardful:commission:com-6 (same customer, same sale): not accrued again" }])
     );
 
     // The imported sale answers one invoice: a second one is a sale.

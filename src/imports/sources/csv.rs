@@ -9,7 +9,9 @@
 //! - `customer_id,partner_id,stripe_customer_id,email,converted_at`
 //! - `commission_id,partner_id,customer_id,amount,currency,sale_amount,status,earned_at,due_at,paid_at,voided_at`
 //!   (amounts as decimals in the currency — `30.00`; status `pending`,
-//!   `due`, `paid`, `voided`; times RFC 3339 or `YYYY-MM-DD`)
+//!   `due`, `paid`, `voided`; times RFC 3339 or `YYYY-MM-DD`), and
+//!   optionally `sale_tax` (the sale's tax) and `invoice_id` (the billing
+//!   system's invoice, charge or payment id of the sale)
 
 use super::super::source::json;
 use super::super::source::{Commission, Group, Page, PageError, Partner, Problem, Referral, Rows};
@@ -270,11 +272,16 @@ fn commission(
     };
     let amount_minor = minor("amount").ok_or_else(bad)?;
     let sale_minor = minor("sale_amount");
+    let sale_tax_minor = minor("sale_tax");
     if let Some(problem) = super::any_negative(
         "commission",
         key,
         currency,
-        &[("amount", Some(amount_minor)), ("sale_amount", sale_minor)],
+        &[
+            ("amount", Some(amount_minor)),
+            ("sale_amount", sale_minor),
+            ("sale_tax", sale_tax_minor),
+        ],
     ) {
         problems.push(problem);
         return Ok(None);
@@ -301,6 +308,8 @@ fn commission(
         currency,
         amount_minor,
         sale_minor,
+        sale_tax_minor,
+        sale_reference: get(row, "invoice_id").map(str::to_owned),
         earned_at,
         state,
     }))

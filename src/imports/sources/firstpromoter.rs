@@ -14,8 +14,8 @@
 //! - `GET /commissions`: `id`, `status` (`pending`, `approved`, `denied`),
 //!   `is_paid`, `is_self_referral`, `unit` (`cash`, or a non-money reward), `amount` and
 //!   `sale_amount` (cents), `original_sale_currency`, `created_at`,
-//!   `status_updated_at`, `promoter_campaign.promoter_id`, `referral.id`,
-//!   `referral.uid`.
+//!   `status_updated_at`, `event_id` (the billing provider's id of the
+//!   sale), `promoter_campaign.promoter_id`, `referral.id`, `referral.uid`.
 //!
 //! FirstPromoter's campaigns carry no commission terms in these objects:
 //! partners go into the import's group (or the default group).
@@ -220,6 +220,8 @@ fn commission(
         currency,
         amount_minor,
         sale_minor,
+        sale_tax_minor: None,
+        sale_reference: text(v, "event_id").map(str::to_owned),
         earned_at,
         state,
     }))

@@ -222,6 +222,8 @@ fn reward(
             .or_else(|| id(v, "customer_key")),
         amount_minor,
         sale_minor: None,
+        sale_tax_minor: None,
+        sale_reference: None,
         currency,
         earned_at,
         state,

@@ -22,7 +22,8 @@
 //! - `GET /commissions?expand[]=sale&expand[]=campaign`: `id`, `amount`
 //!   (cents), `currency`, `state` (`pending`, `due`, `paid`, `voided`),
 //!   `due_at`, `paid_at`, `voided_at`, `created_at`, `sale` (its
-//!   `sale_amount_cents`, `charged_at`, `referral`, `affiliate`).
+//!   `sale_amount_cents`, `tax_amount_cents`, `charged_at`,
+//!   `stripe_charge_id` or `external_id`, `referral`, `affiliate`).
 
 use super::super::client::Client;
 use super::super::source::json::{id, int, items, text, time};
@@ -310,6 +311,14 @@ fn commission(
         currency,
         amount_minor,
         sale_minor,
+        sale_tax_minor: sale
+            .and_then(|s| int(s, "tax_amount_cents"))
+            .filter(|_| sale_minor.is_some())
+            .and_then(|cents| minor_of(currency, cents))
+            .filter(|tax| *tax >= 0),
+        sale_reference: sale
+            .and_then(|s| text(s, "stripe_charge_id").or_else(|| text(s, "external_id")))
+            .map(str::to_owned),
         earned_at,
         state,
     }))

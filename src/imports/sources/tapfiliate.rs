@@ -16,7 +16,8 @@
 //! - `GET /customers/?program_id=`: `id`, `customer_id` (the brand's id
 //!   for the customer: its Stripe id with the Stripe integration),
 //!   `status`, `created_at`, `affiliate.id`, `program.id`;
-//! - `GET /conversions/?program_id=`: `id`, `amount`, `created_at`,
+//! - `GET /conversions/?program_id=`: `id`, `external_id` (the brand's
+//!   id of the sale), `amount`, `created_at`,
 //!   `affiliate.id`, `customer.customer_id`, `customer.id`, `commissions[]`
 //!   with `id`, `amount`, `conversion_sub_amount` (the sale it was paid
 //!   on), `currency`, `approved` (`null` pending, `true` approved, `false`
@@ -369,6 +370,8 @@ fn conversion(
             currency,
             amount_minor,
             sale_minor,
+            sale_tax_minor: None,
+            sale_reference: text(v, "external_id").map(str::to_owned),
             earned_at,
             state,
             key,

@@ -278,6 +278,8 @@ fn commission(
         referral_key: text(v, "customer_id").map(str::to_owned),
         amount_minor,
         sale_minor,
+        sale_tax_minor: None,
+        sale_reference: None,
         currency,
         earned_at,
         state,

@@ -217,8 +217,14 @@ impl<'a> Batch<'a> {
         valid: &Valid,
     ) -> Option<String> {
         let mut amounts = vec![(valid.currency.code(), valid.amount_minor)];
-        if let Some(converted) = &valid.conversion {
-            amounts.push((converted.sale_currency.as_str(), converted.sale_minor));
+        let other = item.billed.and_then(|b| b.other_minor);
+        match &valid.conversion {
+            Some(converted) => {
+                let own = converted.sale_currency.as_str();
+                amounts.push((own, converted.sale_minor));
+                amounts.extend(other.map(|other| (own, other)));
+            }
+            None => amounts.extend(other.map(|other| (valid.currency.code(), other))),
         }
         self.imported
             .take(item, customer, &amounts, valid.occurred_at)

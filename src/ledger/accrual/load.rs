@@ -23,6 +23,7 @@ pub(super) struct Checked<'a> {
     pub external_id: String,
     pub customer_external_id: Option<String>,
     pub payload: String,
+    pub billed: Option<&'a super::Billed>,
 }
 
 pub(super) fn check(item: &Item) -> ApiResult<Checked<'_>> {
@@ -71,6 +72,7 @@ pub(super) fn check(item: &Item) -> ApiResult<Checked<'_>> {
         customer_external_id,
         source: item.source,
         payload: item.first_payload.clone().unwrap_or_else(|| new.payload()),
+        billed: item.billed.as_ref(),
     })
 }
 

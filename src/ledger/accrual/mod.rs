@@ -228,6 +228,19 @@ pub struct Item {
     pub first_payload: Option<String>,
     /// What its producer writes beside it, in the same transaction.
     pub receipt: Option<Arc<dyn Receipt>>,
+    /// What a billing connector knows of its sale beyond the event.
+    pub billed: Option<Billed>,
+}
+
+/// What a billing connector knows of a sale beyond its event, so that it
+/// is told from the same sale an import brought over (SPEC §25): the
+/// provider's ids of it (invoice, charges, payments), and the amount the
+/// connector's commission base did not count (with tax when the base is
+/// without it, and the other way round).
+#[derive(Debug, Clone, Default)]
+pub struct Billed {
+    pub references: Vec<String>,
+    pub other_minor: Option<i64>,
 }
 
 /// What a producer writes beside its event, in the batch's transaction,
@@ -252,6 +265,7 @@ impl Item {
             source: entity::enums::EventSource::Api,
             first_payload: None,
             receipt: None,
+            billed: None,
         }
     }
 }
@@ -425,6 +439,7 @@ async fn accrue_rows(
                 source: row.source,
                 first_payload: Some(row.payload.clone()),
                 receipt: None,
+                billed: None,
             })
         })
         .collect::<ApiResult<Vec<Item>>>()?;
