@@ -20,6 +20,7 @@
 //! fails on any import cycle.
 
 pub mod batch;
+pub mod complexity;
 pub mod connection;
 pub mod context;
 pub mod enums;

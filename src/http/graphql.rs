@@ -492,6 +492,9 @@ async fn run(
         finished = prepared.finish(state, &mut response);
     }
     prepared.ran(state, writer.as_ref()).await;
+    if finished.refused {
+        prepared.name_its_cost(&mut response).await;
+    }
     let code = first_code(&response.errors);
     if code.is_some() {
         span.record("otel.status_code", "ERROR");

@@ -122,6 +122,28 @@ impl Prepared {
         }
     }
 
+    /// An operation refused past the complexity limit is answered naming
+    /// the limit and what it costs ([`crate::graphql::complexity`]): the
+    /// executor's refusal says neither. Only a refused operation is priced
+    /// again.
+    pub async fn name_its_cost(&self, response: &mut async_graphql::Response) {
+        let Some(error) = response
+            .errors
+            .iter_mut()
+            .find(|e| e.message == crate::graphql::complexity::REFUSED)
+        else {
+            return;
+        };
+        let mut request =
+            async_graphql::Request::new(self.query.clone()).variables(self.variables.clone());
+        if let Some(name) = &self.operation_name {
+            request = request.operation_name(name.clone());
+        }
+        if let Some(message) = crate::graphql::complexity::refusal(request).await {
+            error.message = message;
+        }
+    }
+
     /// The limits walk (introspection, selections, NUL characters) and
     /// `_entities`' bounds on the parsed document; then the document is handed to the executor.
     pub fn check(&mut self) -> Result<(), limits::Violation> {

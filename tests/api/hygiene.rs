@@ -251,7 +251,12 @@ async fn a_query_past_the_complexity_limit_is_refused() {
     let query = format!("{{ {} }}", fields.join(" "));
     let error = app.error(Some(&app.admin()), &query, json!({})).await;
     assert_eq!(code(&error), "BAD_USER_INPUT");
-    assert_eq!(error["message"], "Query is too complex.");
+    assert_eq!(
+        error["message"],
+        "Query is too complex: it costs 84000, over the 10000 an operation may cost (a field \
+         costs 1 and what it selects; a list 10 and its page size times what each item \
+         selects): ask for fewer fields or smaller pages"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -273,7 +278,12 @@ async fn nodes_costs_each_id_it_may_fetch() {
         .error(Some(&app.admin()), query, json!({ "ids": ids }))
         .await;
     assert_eq!(code(&error), "BAD_USER_INPUT");
-    assert_eq!(error["message"], "Query is too complex.");
+    assert_eq!(
+        error["message"],
+        "Query is too complex: it costs 11010, over the 10000 an operation may cost (a field \
+         costs 1 and what it selects; a list 10 and its page size times what each item \
+         selects): ask for fewer fields or smaller pages"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
