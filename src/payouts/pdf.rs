@@ -60,6 +60,40 @@ impl Line {
     }
 }
 
+impl Line {
+    /// The line broken at spaces into lines that fit across the page,
+    /// by the font's widest ordinary character (Helvetica's capitals are
+    /// at most 0.72 em, its bold's 0.78; Courier's every one 0.6): a
+    /// line is never cut at the right edge. A word wider than the page
+    /// stays whole on its own line.
+    pub fn fitted(self) -> Vec<Line> {
+        let widest = match self.font {
+            Font::Regular => 720,
+            Font::Bold => 780,
+            Font::Fixed => 600,
+        };
+        let columns = ((PAGE_WIDTH - 2 * MARGIN) * 1000 / (widest * self.size.max(1))) as usize;
+        if self.text.chars().count() <= columns {
+            return vec![self];
+        }
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for word in self.text.split_whitespace() {
+            if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > columns {
+                lines.push(Line::new(self.font, self.size, std::mem::take(&mut line)));
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        if !line.is_empty() {
+            lines.push(Line::new(self.font, self.size, line));
+        }
+        lines
+    }
+}
+
 /// Characters of the fixed font that fit across a page at `size` points.
 pub fn fixed_columns(size: i32) -> usize {
     // A Courier character is 600/1000 of the size wide.
@@ -268,6 +302,25 @@ impl Writer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_wider_than_the_page_is_broken_at_spaces_not_cut() {
+        let heading = "PAYER'S name, street address, city or town, state or province, country, ZIP or foreign postal code, and telephone no.";
+        let lines = Line::new(Font::Bold, 10, heading).fitted();
+        let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "PAYER'S name, street address, city or town, state or province,",
+                "country, ZIP or foreign postal code, and telephone no."
+            ]
+        );
+        // 63 capitals of bold 10-point Helvetica (0.78 em at most) fit in
+        // the 495 points between the margins.
+        assert!(texts.iter().all(|t| t.chars().count() * 78 / 10 <= 495));
+        let short = Line::new(Font::Regular, 10, "Telephone: 555-0100").fitted();
+        assert_eq!(short.len(), 1);
+    }
 
     #[test]
     fn text_is_escaped_and_encoded() {

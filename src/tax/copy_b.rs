@@ -113,7 +113,9 @@ pub fn lines(key: &DataKey, form: &tax_form::Model) -> ApiResult<Vec<Line>> {
                 .map(|l| Line::new(Font::Regular, 8, l)),
         );
     }
-    Ok(lines)
+    // The payer's heading, a long name or address: broken, never cut at
+    // the page's right edge.
+    Ok(lines.into_iter().flat_map(Line::fitted).collect())
 }
 
 fn address_lines(address: &Address) -> Vec<String> {
