@@ -302,6 +302,9 @@ fn code_errors(errors: &mut [ServerError]) -> bool {
             None => {
                 extensions.set("code", "BAD_USER_INPUT");
                 if let Some(field) = coerced_field(&error.message) {
+                    if let Some(said) = coerced_reason(&error.message) {
+                        error.message = format!("{field}: {said}");
+                    }
                     extensions.set("field", field);
                 }
             }
@@ -341,6 +344,59 @@ fn coerced_field(message: &str) -> Option<String> {
     Some(field)
 }
 
+/// What a coercion error says of its value, in the words a resolver's
+/// error uses (`input.rules[0].recurring.percentage: must be a number, such
+/// as "12.5"`), not the executor's (`Invalid value for argument …,
+/// expected type "Decimal"`): what a form shows beside its field.
+fn coerced_reason(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("Invalid value for argument \"")?;
+    let (_, detail) = rest.split_once("\", ")?;
+    let quoted = |text: &str| -> Vec<String> {
+        text.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    };
+    let said = if let Some(ty) = detail.strip_prefix("expected type \"") {
+        let ty = ty.trim_end_matches('"');
+        match ty.starts_with('[') {
+            true => format!("must be a list of {}", kind(ty)),
+            false => format!("must be {}", kind(ty)),
+        }
+    } else if detail.starts_with("enumeration type") {
+        let names = quoted(detail);
+        let (ty, value) = (names.first()?, names.get(1)?);
+        format!("\"{value}\" is not a value of {ty}")
+    } else if detail.ends_with("is required but not provided") {
+        "is required".to_owned()
+    } else if detail.starts_with("unknown field") {
+        let names = quoted(detail);
+        format!("is not a field of {}", names.get(1)?)
+    } else if detail.starts_with("Oneof") {
+        "give exactly one of its fields".to_owned()
+    } else {
+        return None;
+    };
+    Some(said)
+}
+
+/// A type's name as a person reads it.
+fn kind(ty: &str) -> String {
+    let ty = ty.trim_start_matches('[').trim_end_matches(['!', ']']);
+    match ty {
+        "Int" => "a whole number".to_owned(),
+        "Float" | "Decimal" => "a number, such as \"12.5\"".to_owned(),
+        "String" => "text".to_owned(),
+        "Boolean" => "true or false".to_owned(),
+        "ID" => "an id".to_owned(),
+        "DateTime" => "a time, such as \"2026-03-10T09:00:00Z\"".to_owned(),
+        "Date" => "a date, such as \"2026-03-10\"".to_owned(),
+        "JSON" => "JSON".to_owned(),
+        other => format!("a {other}"),
+    }
+}
+
 /// Whose writes a read must see: the principal's tenant and subject.
 pub fn writer_key(principal: &Principal) -> String {
     format!("{}\u{1f}{}", principal.tenant_id(), principal.subject)
@@ -369,5 +425,39 @@ mod tests {
             Some("input[3].amont")
         );
         assert_eq!(coerced_field("Unknown field \"x\""), None);
+    }
+
+    #[test]
+    fn a_coercion_error_says_what_the_value_must_be() {
+        let reason = |detail: &str| {
+            coerced_reason(&format!(
+                "Invalid value for argument \"input.rules.0.recurring.percentage\", {detail}"
+            ))
+        };
+        assert_eq!(
+            reason("expected type \"Decimal\"").as_deref(),
+            Some("must be a number, such as \"12.5\"")
+        );
+        assert_eq!(
+            reason("expected type \"Int!\"").as_deref(),
+            Some("must be a whole number")
+        );
+        assert_eq!(
+            reason("enumeration type \"EventKind\" does not contain the value \"SOLD\"").as_deref(),
+            Some("\"SOLD\" is not a value of EventKind")
+        );
+        assert_eq!(
+            reason("field \"name\" of type \"String!\" is required but not provided").as_deref(),
+            Some("is required")
+        );
+        assert_eq!(
+            reason("unknown field \"amont\" of type \"RecordEventInput\"").as_deref(),
+            Some("is not a field of RecordEventInput")
+        );
+        assert_eq!(
+            reason("Oneof input objects requires have exactly one field").as_deref(),
+            Some("give exactly one of its fields")
+        );
+        assert_eq!(reason("something new").as_deref(), None);
     }
 }

@@ -509,3 +509,57 @@ async fn fifty_partners_with_their_codes_and_balances_are_one_page() {
         .await;
     assert_eq!((code(&error), field(&error)), ("BAD_USER_INPUT", "first"));
 }
+
+/// What the console's group editor shows beside a rule's figure: the API's
+/// words for a value of the wrong kind, never the executor's ("Invalid
+/// value for argument …, expected type …").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_of_the_wrong_kind_is_named_in_words_a_form_can_show() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let simulate = "mutation($rules: [GroupRuleInput!]!, $simulation: SimulationInput!) { \
+                    simulatePartnerGroupRules(rules: $rules, simulation: $simulation) { finalFee } }";
+    let cases = [
+        (
+            json!([{ "recurring": { "percentage": true } }]),
+            json!({ "chargeAmount": "100" }),
+            "rules[0].recurring.percentage",
+            "rules[0].recurring.percentage: must be a number, such as \"12.5\"",
+        ),
+        (
+            json!([{ "recurring": { "percentage": "10" } }]),
+            json!({ "chargeAmount": "100", "customerMonths": "two" }),
+            "simulation.customerMonths",
+            "simulation.customerMonths: must be a whole number",
+        ),
+        (
+            json!([{ "recurring": { "percentage": "10" } }]),
+            json!({ "chargeAmount": "100", "eventKind": "SOLD" }),
+            "simulation.eventKind",
+            "simulation.eventKind: \"SOLD\" is not a value of EventKind",
+        ),
+        (
+            json!([{ "recurring": {} }]),
+            json!({}),
+            "rules[0].recurring.percentage",
+            "rules[0].recurring.percentage: is required",
+        ),
+        (
+            json!([{ "recurring": { "percentage": "10" }, "newCustomerTimeTier": null }]),
+            json!({}),
+            "rules[0]",
+            "rules[0]: give exactly one of its fields",
+        ),
+    ];
+    for (rules, simulation, named, message) in cases {
+        let error = app
+            .error(
+                Some(&app.admin()),
+                simulate,
+                json!({ "rules": rules, "simulation": simulation }),
+            )
+            .await;
+        assert_eq!(code(&error), "BAD_USER_INPUT", "{error}");
+        assert_eq!(field(&error), named, "{error}");
+        assert_eq!(error["message"], message, "{error}");
+    }
+}
