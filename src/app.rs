@@ -94,10 +94,17 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         options.geo.clone(),
         options.public_url.as_deref(),
         options.dns_resolver,
+        options.click_journal.clone(),
     );
     {
         let (db, geo) = (db.clone(), links.geo());
-        runner.spawn(move |stop| crate::links::record::run(db, geo, clicks, stop));
+        let journal = links.clicks().journal().cloned();
+        if let Some(journal) = journal.clone() {
+            // What the redirects append reaches the operating system within
+            // a moment, whatever the clicks job is busy with.
+            runner.spawn(move |stop| journal.flush_until(stop));
+        }
+        runner.spawn(move |stop| crate::links::record::run(db, geo, journal, clicks, stop));
     }
     let background = Background {
         db: db.clone(),

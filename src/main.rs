@@ -350,6 +350,8 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
     let jobs = config.jobs().map_err(anyhow::Error::msg)?;
     let dns_resolver = revshare::links::dns::Resolver::parse(config.dns_resolver.as_deref())
         .map_err(anyhow::Error::msg)?;
+    let click_journal = revshare::links::journal::Journal::open(&config.data_dir.join("clicks"))
+        .map_err(anyhow::Error::msg)?;
     database::check_replicas(config)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -506,6 +508,7 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         graphiql_token: dev_token,
         geo,
         dns_resolver,
+        click_journal: Some(click_journal),
         ..Options::new(std::time::Duration::from_millis(config.loader_delay_ms))
     };
     // Which jobs run here: with REVSHARE_JOBS, replicas differ.

@@ -450,3 +450,23 @@ pub fn principal_tenant(row: tenant::Model) -> ApiResult<Tenant> {
         time_zone: row.time_zone,
     })
 }
+
+/// The tenant's time zone.
+pub(crate) async fn tenant_zone(
+    conn: &impl sea_orm::ConnectionTrait,
+    tenant_id: &str,
+) -> crate::error::ApiResult<chrono_tz::Tz> {
+    let tenant = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| crate::error::ApiError::internal("tenant", tenant_id))?;
+    zone_of(&tenant)
+}
+
+/// The time zone a tenant's row names.
+pub(crate) fn zone_of(tenant: &entity::tenant::Model) -> crate::error::ApiResult<chrono_tz::Tz> {
+    tenant
+        .time_zone
+        .parse()
+        .map_err(|e| crate::error::ApiError::internal("tenant time zone", e))
+}

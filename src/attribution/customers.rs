@@ -69,8 +69,51 @@ pub async fn attribute(
     new: Attribute,
 ) -> ApiResult<Attributed> {
     let new = &checked(new)?;
+    if let By::Click(id) = &new.by {
+        click_recorded(db, tenant_id, id).await?;
+    }
     db.transaction(|txn| Box::pin(async move { attribute_in(&txn, tenant_id, staff, new).await }))
         .await
+}
+
+/// How long after its id was handed out a click not stored yet may still
+/// be on its way (a replica's queue, a database that was away): asked for
+/// then, it is `UNAVAILABLE` — try again — never "no such click".
+const CLICK_ON_ITS_WAY: chrono::Duration = chrono::Duration::minutes(10);
+/// How long an attribution waits for a click handed out moments ago.
+const CLICK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether a click id was handed out lately: its id is a ULID of when.
+fn fresh_click(id: &str, now: DateTime<Utc>) -> bool {
+    let Ok(ulid) = ulid::Ulid::from_string(id) else {
+        return false;
+    };
+    let Some(at) = DateTime::from_timestamp_millis(ulid.timestamp_ms() as i64) else {
+        return false;
+    };
+    at <= now + chrono::Duration::seconds(5) && now - at <= CLICK_ON_ITS_WAY
+}
+
+/// Waits (up to [`CLICK_WAIT`]) for a click handed out moments ago that
+/// the replica which answered its redirect has not stored yet: a click id
+/// is attributable the moment a visitor has it, on any replica.
+async fn click_recorded(db: &Db, tenant_id: &str, id: &str) -> ApiResult<()> {
+    if !fresh_click(id, crate::db::now()) {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let mut wait = std::time::Duration::from_millis(5);
+    loop {
+        let found = click::Entity::find_by_id(id.to_owned())
+            .filter(click::Column::TenantId.eq(tenant_id))
+            .one(db.conn())
+            .await?;
+        if found.is_some() || started.elapsed() >= CLICK_WAIT {
+            return Ok(());
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(std::time::Duration::from_millis(100));
+    }
 }
 
 /// `new` with its customer's id and e-mail checked (errors name
@@ -301,8 +344,14 @@ async fn target(
             let found = click::Entity::find_by_id(id.clone())
                 .filter(click::Column::TenantId.eq(tenant_id))
                 .one(conn)
-                .await?
-                .ok_or_else(|| ApiError::bad_input("input.clickId", "no such click"))?;
+                .await?;
+            let Some(found) = found else {
+                // Handed out lately: on its way, not unknown.
+                if fresh_click(id, crate::db::now()) {
+                    return Err(ApiError::Unavailable);
+                }
+                return Err(ApiError::bad_input("input.clickId", "no such click"));
+            };
             let code = referral_code::Entity::find_by_id(found.referral_code_id.clone())
                 .one(conn)
                 .await?
@@ -463,5 +512,24 @@ pub fn list(tenant_id: &str, rows: &Rows) -> Select<attribution::Entity> {
     match rows.partner_filter() {
         Some(id) => select.filter(attribution::Column::PartnerId.eq(id)),
         None => select,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_click_id_is_on_its_way_for_ten_minutes_after_it_was_handed_out() {
+        let now = Utc::now();
+        let at = |ago: Duration| {
+            ulid::Ulid::from_parts((now - ago).timestamp_millis() as u64, 7).to_string()
+        };
+        assert!(fresh_click(&at(Duration::milliseconds(30)), now));
+        assert!(fresh_click(&at(Duration::minutes(9)), now));
+        assert!(!fresh_click(&at(Duration::minutes(11)), now));
+        // A ULID from the future is a forged one, past a clock's drift.
+        assert!(!fresh_click(&at(Duration::minutes(-1)), now));
+        assert!(!fresh_click("not-a-click", now));
     }
 }

@@ -154,6 +154,9 @@ pub struct Options {
     /// Where link domains' DNS proofs are looked up
     /// (`REVSHARE_DNS_RESOLVER`; else the system's).
     pub dns_resolver: crate::links::dns::Resolver,
+    /// Where this process journals the clicks it hands ids to
+    /// (`REVSHARE_DATA_DIR/clicks/`); none: the queue alone.
+    pub click_journal: Option<crate::links::journal::Journal>,
 }
 
 impl Options {
@@ -179,6 +182,7 @@ impl Options {
             import_lease: crate::imports::LEASE,
             geo: None,
             dns_resolver: crate::links::dns::Resolver::system(),
+            click_journal: None,
         }
     }
 }

@@ -13,6 +13,9 @@
 //! - [`record`]: clicks queued by the redirect and written in batches by
 //!   the `clicks` job, counted once per link, visitor and hour, summed
 //!   into daily rollups;
+//! - [`journal`]: each click appended to a file of the process's own
+//!   before the redirect answers, replayed by the next process after a
+//!   kill, and by the job itself for clicks the full queue did not take;
 //! - [`stats`]: clicks by day or dimension over a range, from the rollups;
 //! - [`qr`]: a link's QR code as PNG or SVG;
 //! - [`domains`]: the hosts a tenant names for its links, refused when
@@ -27,6 +30,7 @@
 
 pub mod dns;
 pub mod domains;
+pub mod journal;
 pub mod keys;
 pub mod manage;
 pub mod qr;
@@ -86,8 +90,9 @@ impl Links {
         geo: Option<Arc<visit::Geo>>,
         public_url: Option<&str>,
         resolver: dns::Resolver,
+        journal: Option<journal::Journal>,
     ) -> (Links, record::Queue) {
-        let (clicks, queue) = record::Clicks::new();
+        let (clicks, queue) = record::Clicks::new(journal);
         let inner = Inner {
             db,
             hosts: RwLock::default(),
@@ -195,20 +200,29 @@ impl Links {
         }
     }
 
-    /// The tenant's live link by its key (lower case).
+    /// The tenant's live link by its key (lower case). While the database
+    /// is away, a link read before answers as it was last read, however
+    /// long ago: a redirect keeps working through an outage.
     pub async fn live(&self, tenant_id: &str, key: &str) -> ApiResult<Option<Arc<Live>>> {
         let at = (tenant_id.to_owned(), key.to_owned());
-        {
+        let known = {
             let live = self.0.live.read().unwrap_or_else(|e| e.into_inner());
-            if let Some((link, read_at)) = live.get(&at)
-                && read_at.elapsed() < KEPT
-            {
-                return Ok(link.clone());
+            match live.get(&at) {
+                Some((link, read_at)) if read_at.elapsed() < KEPT => return Ok(link.clone()),
+                Some((link, _)) => Some(link.clone()),
+                None => None,
             }
-        }
-        let link = target::live(self.0.db.conn(), tenant_id, key)
-            .await?
-            .map(Arc::new);
+        };
+        let link = match target::live(self.0.db.conn(), tenant_id, key).await {
+            Ok(link) => link.map(Arc::new),
+            Err(err) => match known {
+                Some(link) => {
+                    tracing::warn!(error = ?err, "reading a link failed; answering as last read");
+                    return Ok(link);
+                }
+                None => return Err(err),
+            },
+        };
         let mut live = self.0.live.write().unwrap_or_else(|e| e.into_inner());
         if live.len() >= MOST_KEPT {
             live.clear();
@@ -218,7 +232,8 @@ impl Links {
     }
 
     /// Forgets what was read: a link, a group's settings or the link
-    /// domains changed on this replica.
+    /// domains changed on this replica. (What an outage should answer
+    /// from is forgotten too: a change is rare, an outage rarer.)
     pub fn changed(&self) {
         self.0
             .live

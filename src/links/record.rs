@@ -12,11 +12,18 @@
 //! link this hour is counted: the link's and its code's counters and the
 //! day's rollups (`link_stats`), summed over the batch.
 //!
-//! The queue is in memory and bounded ([`QUEUE`]): a click that finds it
-//! full is dropped and counted (the `link_clicks_dropped` metric, beside
-//! `link_clicks_queued`), never waited for. At a clean stop the job writes what is queued — after the
-//! requests in flight have been answered — before it ends.
+//! Each click is appended to the process's journal ([`super::journal`])
+//! before the redirect answers, then queued. The queue is in memory and
+//! bounded ([`QUEUE`]): a click that finds it full is not queued (counted:
+//! the `link_clicks_dropped` metric, beside `link_clicks_queued`), never
+//! waited for — it stays in the journal, which the job replays once the
+//! queue has emptied. A batch the database refuses (it is away) is kept
+//! and tried again until it is written, never given up while the process
+//! lives. At a clean stop the job writes what is queued — after the
+//! requests in flight have been answered — before it ends; what it could
+//! not write stays in the journal for the next process.
 
+use super::journal::Journal;
 use super::visit::{self, Geo};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -25,9 +32,8 @@ use chrono::{DateTime, Utc};
 use entity::{campaign, click, link_stat, link_visit, partner_link, referral_code, tenant};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, OnConflict};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
 use std::collections::{BTreeMap, HashMap};
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc;
@@ -41,46 +47,46 @@ const LAST_CLICK: std::time::Duration = std::time::Duration::from_millis(200);
 /// Visits older than this many hours are forgotten.
 const VISIT_HOURS: i64 = 2;
 
-/// A visit of a short link, as the redirect saw it.
-#[derive(Debug, Clone)]
-pub struct Seen {
-    pub link: Arc<super::target::Live>,
-    pub click_id: String,
-    pub at: DateTime<Utc>,
-    pub address: Option<IpAddr>,
-    pub user_agent: Option<String>,
-    pub referer: Option<String>,
-    pub qr: bool,
-    /// Where the visitor was sent.
-    pub landing_url: String,
-}
+pub use super::visit::Seen;
 
 /// The redirects' end of the queue: cheap to clone.
 #[derive(Clone)]
 pub struct Clicks {
     sender: mpsc::Sender<Seen>,
     dropped: Arc<AtomicU64>,
+    journal: Option<Journal>,
 }
 
 /// The job's end.
 pub struct Queue(mpsc::Receiver<Seen>);
 
 impl Clicks {
-    pub fn new() -> (Clicks, Queue) {
+    /// The queue; each click journaled first when `journal` is given.
+    pub fn new(journal: Option<Journal>) -> (Clicks, Queue) {
         let (sender, receiver) = mpsc::channel(QUEUE);
         let clicks = Clicks {
             sender,
             dropped: Arc::default(),
+            journal,
         };
         (clicks, Queue(receiver))
     }
 
-    /// Queues a click, never waiting: one that finds the queue full (or
-    /// the job gone) is dropped and counted.
+    /// Journals a click, then queues it, never waiting: one that finds the
+    /// queue full (or the job gone) is counted, and written from the
+    /// journal later.
     pub fn queue(&self, seen: Seen) {
+        if let Some(journal) = &self.journal {
+            journal.append(&seen);
+        }
         if self.sender.try_send(seen).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// The journal the clicks are appended to, if any.
+    pub fn journal(&self) -> Option<&Journal> {
+        self.journal.as_ref()
     }
 
     /// Clicks dropped since start.
@@ -94,20 +100,59 @@ impl Clicks {
     }
 }
 
-/// The `clicks` job: writes what is queued until the stop, then what is
-/// left.
-pub async fn run(db: Db, geo: Option<Arc<Geo>>, mut queue: Queue, stop: Stop) {
+/// How often the job looks whether its journal holds clicks the queue
+/// never took.
+const LOOK: std::time::Duration = std::time::Duration::from_millis(500);
+/// The longest wait between two tries of a batch the database refused.
+const MOST_BETWEEN_TRIES: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The `clicks` job: writes the journals of processes gone, then what is
+/// queued until the stop, then what is left.
+pub async fn run(
+    db: Db,
+    geo: Option<Arc<Geo>>,
+    journal: Option<Journal>,
+    mut queue: Queue,
+    stop: Stop,
+) {
+    let geo = geo.as_deref();
+    if let Some(journal) = &journal {
+        for orphan in journal.orphans() {
+            let count = orphan.clicks.len();
+            if write_all(&db, geo, &orphan.clicks, &stop).await {
+                tracing::info!(count, "clicks of a process gone written from its journal");
+                orphan.done();
+            }
+        }
+    }
     let mut batch = Vec::with_capacity(MAX_BATCH);
     loop {
         let taken = tokio::select! {
             biased;
             taken = queue.0.recv_many(&mut batch, MAX_BATCH) => taken,
             _ = stop.wait() => break,
+            _ = tokio::time::sleep(LOOK) => {
+                // Clicks the full queue could not take: from the journal.
+                if let Some(journal) = &journal
+                    && journal.behind(queue.0.len())
+                {
+                    let own = journal.own();
+                    if write_all(&db, geo, &own, &stop).await {
+                        journal.written(own.len() as u64);
+                    }
+                }
+                continue;
+            }
         };
         if taken == 0 {
             return;
         }
-        write_logged(&db, geo.as_deref(), &mut batch).await;
+        let seen = std::mem::take(&mut batch);
+        if write_kept(&db, geo, &seen, &stop, false).await
+            && let Some(journal) = &journal
+        {
+            journal.written(seen.len() as u64);
+        }
     }
     // The stop: requests in flight still queue theirs; what is queued is
     // written until the queue stays empty a moment (or is closed).
@@ -117,27 +162,55 @@ pub async fn run(db: Db, geo: Option<Arc<Geo>>, mut queue: Queue, stop: Stop) {
         if taken == 0 {
             break;
         }
-        write_logged(&db, geo.as_deref(), &mut batch).await;
+        let seen = std::mem::take(&mut batch);
+        if write_kept(&db, geo, &seen, &stop, false).await
+            && let Some(journal) = &journal
+        {
+            journal.written(seen.len() as u64);
+        }
+    }
+    if let Some(journal) = &journal {
+        journal.close();
     }
 }
 
-async fn write_logged(db: &Db, geo: Option<&Geo>, batch: &mut Vec<Seen>) {
-    let seen = std::mem::take(batch);
+/// Writes clicks a batch at a time, each skipping the clicks stored
+/// already; `false` if the stop came first.
+async fn write_all(db: &Db, geo: Option<&Geo>, clicks: &[Seen], stop: &Stop) -> bool {
+    for chunk in clicks.chunks(MAX_BATCH) {
+        if !write_kept(db, geo, chunk, stop, true).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Writes a batch, trying again until it is written: the database away is
+/// waited for, never a reason to drop a click. After the stop a batch is
+/// tried a few times more, then left to the journal (`false`). A batch
+/// tried again skips the clicks a try that seemed to fail stored.
+async fn write_kept(db: &Db, geo: Option<&Geo>, seen: &[Seen], stop: &Stop, again: bool) -> bool {
     let count = seen.len();
-    // A batch that fails is tried again twice, then given up (logged):
-    // the visitors were sent on whatever happens here.
-    for attempt in 1..=3 {
-        match write(db, geo, &seen).await {
-            Ok(()) => return,
-            Err(err) if attempt < 3 => {
-                tracing::warn!(error = ?err, count, attempt, "writing clicks failed; retrying");
-                tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
-            }
+    let mut wait = std::time::Duration::from_millis(50);
+    let mut after_stop = 0;
+    for attempt in 1u64.. {
+        match write(db, geo, seen, again || attempt > 1).await {
+            Ok(()) => return true,
             Err(err) => {
-                tracing::error!(error = ?err, count, "writing clicks failed; these clicks are lost");
+                if stop.requested() {
+                    after_stop += 1;
+                    if after_stop > 3 {
+                        tracing::error!(error = ?err, count, "writing clicks failed at the stop; they stay in the journal");
+                        return false;
+                    }
+                }
+                tracing::warn!(error = ?err, count, attempt, "writing clicks failed; trying again");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MOST_BETWEEN_TRIES);
             }
         }
     }
+    false
 }
 
 /// What a batch adds to a link.
@@ -147,14 +220,29 @@ struct Counts {
     counted: i64,
 }
 
-/// Writes a batch of clicks in one transaction.
-pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen]) -> ApiResult<()> {
+/// Writes a batch of clicks in one transaction; with `skip_stored`, the
+/// clicks stored already (a journal replayed, a batch tried again) are
+/// left out.
+pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen], skip_stored: bool) -> ApiResult<()> {
     if seen.is_empty() {
         return Ok(());
     }
     db.transaction(|txn| {
         Box::pin(async move {
             let conn = &*txn;
+            let fresh: Vec<Seen>;
+            let seen = match skip_stored {
+                false => seen,
+                true => {
+                    let stored = stored(conn, seen).await?;
+                    fresh = seen
+                        .iter()
+                        .filter(|s| !stored.contains(&s.click_id))
+                        .cloned()
+                        .collect();
+                    fresh.as_slice()
+                }
+            };
             let zones = zones(conn, seen).await?;
             let campaigns = campaigns(conn, seen).await?;
             let mut counts: HashMap<(&str, &str), Counts> = HashMap::new();
@@ -280,6 +368,25 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen]) -> ApiResult<()> {
         })
     })
     .await
+}
+
+/// The ids of `seen` stored already.
+async fn stored(
+    conn: &impl ConnectionTrait,
+    seen: &[Seen],
+) -> ApiResult<std::collections::HashSet<String>> {
+    let mut found = std::collections::HashSet::new();
+    for chunk in seen.chunks(WRITE_CHUNK) {
+        let ids: Vec<String> = click::Entity::find()
+            .select_only()
+            .column(click::Column::Id)
+            .filter(click::Column::Id.is_in(chunk.iter().map(|s| s.click_id.as_str())))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        found.extend(ids);
+    }
+    Ok(found)
 }
 
 /// Rows a statement inserts at most.

@@ -2,7 +2,23 @@
 //! agent, by woothee's parser), whether it is a bot, the referrer's
 //! domain, and its country (from a MaxMind-format database).
 
+use chrono::{DateTime, Utc};
 use std::net::IpAddr;
+use std::sync::Arc;
+
+/// A visit of a short link, as the redirect saw it.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub link: Arc<super::target::Live>,
+    pub click_id: String,
+    pub at: DateTime<Utc>,
+    pub address: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub referer: Option<String>,
+    pub qr: bool,
+    /// Where the visitor was sent.
+    pub landing_url: String,
+}
 
 /// Words in a user agent that only link previews and crawlers send, beside
 /// what the parser knows as a crawler: a preview of a link pasted in a

@@ -176,7 +176,7 @@ impl Metrics {
         let clicks_dropped = Counter::default();
         registry.register(
             "link_clicks_dropped",
-            "Short links' clicks dropped because the queue was full (the visitor was still sent on)",
+            "Short links' clicks the full queue did not take: written later from this replica's journal (the visitor was still sent on)",
             clicks_dropped.clone(),
         );
         let accrual_batches = Histogram::new(BATCH_BUCKETS);

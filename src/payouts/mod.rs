@@ -39,30 +39,13 @@ pub mod tin;
 pub mod withholding;
 
 use crate::auth::access::Policy;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use entity::enums::{CommissionStatus, PayoutStatus};
 use entity::{commission, payout, payout_run};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select};
 use std::collections::HashSet;
 
-/// The tenant's time zone.
-pub(crate) async fn tenant_zone(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-) -> ApiResult<chrono_tz::Tz> {
-    let tenant = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::internal("tenant", tenant_id))?;
-    zone_of(&tenant)
-}
-
-pub(crate) fn zone_of(tenant: &entity::tenant::Model) -> ApiResult<chrono_tz::Tz> {
-    tenant
-        .time_zone
-        .parse()
-        .map_err(|e| ApiError::internal("tenant time zone", e))
-}
+pub(crate) use crate::tenants::{tenant_zone, zone_of};
 
 /// Of approved `clawbacks`, those that net into a payout now: whose
 /// original commission is paid, or is among `now_paid` (the payout being

@@ -53,6 +53,7 @@ mod round5_access;
 mod round5_imports;
 mod round5_limits;
 mod round6_access;
+mod round6_clicks;
 mod round6_imports;
 mod round6_money;
 mod round6_operating;

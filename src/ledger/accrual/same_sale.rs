@@ -97,7 +97,7 @@ impl ImportedSales {
         if ids.is_empty() {
             return Ok(ImportedSales::default());
         }
-        let zone = crate::payouts::tenant_zone(conn, tenant_id).await?;
+        let zone = crate::tenants::tenant_zone(conn, tenant_id).await?;
         let rows = event::Entity::find()
             .filter(event::Column::TenantId.eq(tenant_id))
             .filter(event::Column::CustomerId.is_in(ids))
