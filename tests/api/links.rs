@@ -783,9 +783,10 @@ async fn every_referral_code_is_a_short_link(app: TestApp) {
     );
 }
 
-async fn clicks_queued_when_a_replica_stops_cleanly_are_all_written(app: TestApp) {
+/// Jane's link `jane`, to the default group's destination.
+pub(crate) async fn janes_link(app: &TestApp) -> String {
     let admin = app.admin();
-    let jane = partner_at(&app, "Jane", 10).await;
+    let jane = partner_at(app, "Jane", 10).await;
     let groups = app
         .ok(&admin, "{ partnerGroups { nodes { id } } }", json!({}))
         .await;
@@ -803,6 +804,44 @@ async fn clicks_queued_when_a_replica_stops_cleanly_are_all_written(app: TestApp
         json!({ "input": { "partnerId": jane, "key": "jane" } }),
     )
     .await;
+    jane
+}
+
+pub(crate) fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Visitor `i` follows `jane` on `base`: the click id it was handed.
+pub(crate) async fn visit(client: &reqwest::Client, base: &str, i: usize) -> String {
+    let response = client
+        .get(format!("{base}/l/{TENANT}/jane"))
+        .header(
+            "user-agent",
+            format!("Mozilla/5.0 (X11; Linux x86_64) Firefox/{i}.0"),
+        )
+        .header(
+            "x-forwarded-for",
+            format!("198.51.{}.{}", i / 200, i % 200 + 1),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 302);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    url::Url::parse(&location)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "click")
+        .map(|(_, value)| value.into_owned())
+        .expect("a click id")
+}
+
+async fn clicks_queued_when_a_replica_stops_cleanly_are_all_written(app: TestApp) {
+    let admin = app.admin();
+    let jane = janes_link(&app).await;
     let replica = Replica::start(
         &app.url,
         &[
@@ -812,29 +851,14 @@ async fn clicks_queued_when_a_replica_stops_cleanly_are_all_written(app: TestApp
         ],
     )
     .await;
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
+    let client = client();
+    let base = format!("http://{}", replica.addr);
     // Each a visitor of its own (its own browser build), all answered
     // before the stop; the stop comes at once after the last.
     const VISITS: usize = 300;
     let mut sent = 0;
     for i in 0..VISITS {
-        let response = client
-            .get(format!("http://{}/l/{TENANT}/jane", replica.addr))
-            .header(
-                "user-agent",
-                format!("Mozilla/5.0 (X11; Linux x86_64) Firefox/{i}.0"),
-            )
-            .header(
-                "x-forwarded-for",
-                format!("198.51.{}.{}", i / 200, i % 200 + 1),
-            )
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status().as_u16(), 302);
+        visit(&client, &base, i).await;
         sent += 1;
     }
     replica.terminate();

@@ -3,8 +3,8 @@
 //! replica that answered is killed (`kill -9`) while the database could
 //! not take its clicks, which the next replica on its folder writes.
 
-use crate::helpers::{Backend, Replica, TENANT, TestApp};
-use crate::ledger::partner_at;
+use crate::helpers::{Backend, Replica, TestApp};
+use crate::links::{client, janes_link, visit};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use std::time::Duration;
@@ -23,62 +23,6 @@ fn options() -> revshare::http::Options {
 }
 
 const ATTRIBUTE: &str = "mutation($input: AttributeCustomerInput!) { attributeCustomer(input: $input) { attributedBy partner { id } } }";
-
-/// Jane's link `jane`, to the default group's destination.
-async fn janes_link(app: &TestApp) -> String {
-    let admin = app.admin();
-    let jane = partner_at(app, "Jane", 10).await;
-    let groups = app
-        .ok(&admin, "{ partnerGroups { nodes { id } } }", json!({}))
-        .await;
-    for group in groups["partnerGroups"]["nodes"].as_array().unwrap() {
-        app.ok(
-            &admin,
-            "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { links: { destination: \"https://acme.example/\" } }) { id } }",
-            json!({ "id": group["id"] }),
-        )
-        .await;
-    }
-    app.ok(
-        &admin,
-        "mutation($input: CreatePartnerLinkInput!) { createPartnerLink(input: $input) { id } }",
-        json!({ "input": { "partnerId": jane, "key": "jane" } }),
-    )
-    .await;
-    jane
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Visitor `i` follows `jane` on `base`: the click id it was handed.
-async fn visit(client: &reqwest::Client, base: &str, i: usize) -> String {
-    let response = client
-        .get(format!("{base}/l/{TENANT}/jane"))
-        .header(
-            "user-agent",
-            format!("Mozilla/5.0 (X11; Linux x86_64) Firefox/{i}.0"),
-        )
-        .header(
-            "x-forwarded-for",
-            format!("198.51.{}.{}", i / 200, i % 200 + 1),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 302);
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(name, _)| name == "click")
-        .map(|(_, value)| value.into_owned())
-        .expect("a click id")
-}
 
 async fn a_click_id_handed_out_is_attributable_at_once(app: TestApp) {
     let jane = janes_link(&app).await;
