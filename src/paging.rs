@@ -2,11 +2,17 @@
 //! the id of the row it points at, and a page is `id > after` (or `id <
 //! before`) with one extra row fetched to learn whether another page exists.
 //! No OFFSET scans, so a page costs the same anywhere in a large table.
+//!
+//! A list may also be ordered by a time column ([`Order::ByTime`]): the
+//! keyset is then the pair (time, id), and a cursor is
+//! `<nanoseconds since the epoch>.<id>`, so that rows of the same instant
+//! still page in a fixed order.
 
 use crate::error::ApiError;
+use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult,
-    QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, QueryTrait, Select,
 };
 
 /// The allowed and default `first`/`last` of one kind of list.
@@ -37,6 +43,32 @@ pub struct PageArgs {
     pub before: Option<String>,
 }
 
+/// What a list's pages follow: the id (recording order, the default of
+/// every list), or a time column with the id breaking ties.
+#[derive(Debug, Clone, Copy)]
+pub enum Order<C> {
+    ById(C),
+    ByTime { time: C, id: C, newest_first: bool },
+}
+
+impl<C> Order<C> {
+    fn timed(&self) -> bool {
+        matches!(self, Order::ByTime { .. })
+    }
+}
+
+/// The cursor of a row in an [`Order::ByTime`] list.
+pub fn timed_cursor(at: DateTime<Utc>, id: &str) -> String {
+    format!("{}.{id}", at.timestamp_nanos_opt().unwrap_or(i64::MAX))
+}
+
+/// A timed cursor's parts, if `cursor` is one.
+fn timed_parts(cursor: &str) -> Option<(DateTime<Utc>, &str)> {
+    let (nanos, id) = cursor.split_once('.')?;
+    ulid::Ulid::from_string(id).ok()?;
+    Some((DateTime::from_timestamp_nanos(nanos.parse().ok()?), id))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     pub size: u64,
@@ -61,12 +93,22 @@ impl<M> Page<M> {
     }
 }
 
-fn check_cursor(field: &str, cursor: Option<String>) -> Result<Option<String>, ApiError> {
+/// `cursor`, if it is one a list (`timed` or in id order) hands out.
+fn check_cursor(
+    field: &str,
+    cursor: Option<String>,
+    timed: bool,
+) -> Result<Option<String>, ApiError> {
     match cursor {
-        Some(c) if ulid::Ulid::from_string(&c).is_err() => Err(ApiError::bad_input(
-            field,
-            "is not a cursor returned by this list",
-        )),
+        Some(c)
+            if timed_parts(&c).is_some() != timed
+                || !timed && ulid::Ulid::from_string(&c).is_err() =>
+        {
+            Err(ApiError::bad_input(
+                field,
+                "is not a cursor returned by this list (in this order)",
+            ))
+        }
         other => Ok(other),
     }
 }
@@ -82,7 +124,18 @@ fn check_size(field: &str, value: i32, limits: PageLimits) -> Result<u64, ApiErr
 }
 
 impl PageRequest {
+    /// The page `args` ask of a list in id order.
     pub fn parse(args: PageArgs, limits: PageLimits) -> Result<PageRequest, ApiError> {
+        PageRequest::parse_in(args, limits, &Order::ById(()))
+    }
+
+    /// The page `args` ask of a list in `order`.
+    pub fn parse_in<C>(
+        args: PageArgs,
+        limits: PageLimits,
+        order: &Order<C>,
+    ) -> Result<PageRequest, ApiError> {
+        let timed = order.timed();
         if args.first.is_some() && args.last.is_some() {
             return Err(ApiError::bad_input("last", "cannot be combined with first"));
         }
@@ -102,7 +155,7 @@ impl PageRequest {
             };
             return Ok(PageRequest {
                 size,
-                cursor: check_cursor("before", args.before)?,
+                cursor: check_cursor("before", args.before, timed)?,
                 backward: true,
             });
         }
@@ -112,7 +165,7 @@ impl PageRequest {
         };
         Ok(PageRequest {
             size,
-            cursor: check_cursor("after", args.after)?,
+            cursor: check_cursor("after", args.after, timed)?,
             backward: false,
         })
     }
@@ -128,7 +181,22 @@ impl PageRequest {
         E: EntityTrait,
         C: ConnectionTrait,
     {
-        let rows = self.keyset(select, id).all(conn).await?;
+        self.fetch_in(conn, select, Order::ById(id)).await
+    }
+
+    /// [`fetch`](Self::fetch) in `order` (a request parsed for it,
+    /// [`parse_in`](Self::parse_in)).
+    pub async fn fetch_in<E, C>(
+        &self,
+        conn: &C,
+        select: Select<E>,
+        order: Order<E::Column>,
+    ) -> Result<Page<E::Model>, DbErr>
+    where
+        E: EntityTrait,
+        C: ConnectionTrait,
+    {
+        let rows = self.keyset(select, order).all(conn).await?;
         Ok(self.page(rows))
     }
 
@@ -139,7 +207,7 @@ impl PageRequest {
         &self,
         conn: &C,
         select: Select<E>,
-        id: E::Column,
+        order: Order<E::Column>,
         columns: &[E::Column],
         decode: impl Fn(&QueryResult, &[E::Column]) -> Result<M, DbErr>,
     ) -> Result<Page<M>, DbErr>
@@ -148,7 +216,7 @@ impl PageRequest {
         C: ConnectionTrait,
     {
         let select = self
-            .keyset(select, id)
+            .keyset(select, order)
             .select_only()
             .columns(columns.iter().copied());
         let rows = conn
@@ -162,8 +230,43 @@ impl PageRequest {
     }
 
     /// `select` narrowed to the page's keyset: after (or before) the
-    /// cursor, in id order, one row more than the page holds.
-    fn keyset<E: EntityTrait>(&self, select: Select<E>, id: E::Column) -> Select<E> {
+    /// cursor, in `order`, one row more than the page holds.
+    fn keyset<E: EntityTrait>(&self, select: Select<E>, order: Order<E::Column>) -> Select<E> {
+        let (time, id, newest_first) = match order {
+            Order::ById(id) => return self.id_keyset(select, id),
+            Order::ByTime {
+                time,
+                id,
+                newest_first,
+            } => (time, id, newest_first),
+        };
+        // Walking towards later times: forward in oldest-first order, or
+        // backward in newest-first order.
+        let later = self.backward == newest_first;
+        let mut select = select;
+        match self.cursor.as_deref().and_then(timed_parts) {
+            Some((at, cursor)) => {
+                let (beyond, tie) = match later {
+                    true => (time.gt(at), id.gt(cursor)),
+                    false => (time.lt(at), id.lt(cursor)),
+                };
+                let same = Condition::all().add(time.eq(at)).add(tie);
+                select = select.filter(Condition::any().add(beyond).add(same));
+            }
+            // Refused by `parse_in`: an id cursor in a timed list reads
+            // nothing rather than a wrong page.
+            None if self.cursor.is_some() => select = select.filter(id.is_null()),
+            None => {}
+        }
+        select = match later {
+            true => select.order_by_asc(time).order_by_asc(id),
+            false => select.order_by_desc(time).order_by_desc(id),
+        };
+        select.limit(self.size + 1)
+    }
+
+    /// [`keyset`](Self::keyset) in id order.
+    fn id_keyset<E: EntityTrait>(&self, select: Select<E>, id: E::Column) -> Select<E> {
         let mut select = select;
         if let Some(cursor) = &self.cursor {
             select = if self.backward {

@@ -9,7 +9,7 @@ import { Badge, Field, Money, Outcome, Page, TableWrap } from './ui.js';
 import { Done, Paged, PartnerPicker, ReasonForm, Reveal, Writable, day, dayStart, formParams, useForm, useParams, usePaged, writable } from './parts.js';
 
 const COMMISSIONS = `query Commissions($status: CommissionStatus, $partnerId: ID, $from: DateTime, $to: DateTime, $after: String) {
-  commissions(status: $status, partnerId: $partnerId, accruedFrom: $from, accruedTo: $to, first: 50, after: $after) {
+  commissions(status: $status, partnerId: $partnerId, accruedFrom: $from, accruedTo: $to, orderBy: ACCRUED_AT_DESC, first: 50, after: $after) {
     totalCount totalCountIsExact
     pageInfo { hasNextPage endCursor }
     nodes {

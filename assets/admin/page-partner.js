@@ -24,7 +24,7 @@ const PARTNER = `query Partner($id: ID!) {
 }`;
 
 const COMMISSIONS = `query PartnerCommissions($partnerId: ID!, $after: String) {
-  commissions(partnerId: $partnerId, first: 25, after: $after) {
+  commissions(partnerId: $partnerId, orderBy: ACCRUED_AT_DESC, first: 25, after: $after) {
     totalCount totalCountIsExact
     pageInfo { hasNextPage endCursor }
     nodes { id kind status amount currency accruedAt onHold campaign { name } event { externalId } }

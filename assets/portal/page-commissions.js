@@ -7,7 +7,7 @@ import { day, dayStart } from './zone.js';
 import { Badge, Failure, Field, Loading, Money, Page, TableWrap } from './ui.js';
 
 const COMMISSIONS = `query Commissions($status: CommissionStatus, $from: DateTime, $to: DateTime, $after: String) {
-  commissions(status: $status, accruedFrom: $from, accruedTo: $to, first: 25, after: $after) {
+  commissions(status: $status, accruedFrom: $from, accruedTo: $to, orderBy: ACCRUED_AT_DESC, first: 25, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
     nodes {

@@ -212,16 +212,21 @@ where
     F: Future<Output = ApiResult<()>>,
 {
     let page = request.fetch(conn, select.clone(), id).await?;
-    page_connection(conn, page, select, id, node, prime).await
+    page_connection(conn, page, select, id_cursor(id), node, prime).await
+}
+
+/// Each row's cursor in a list in id order: its id column `id`.
+pub fn id_cursor<M: ModelTrait>(id: <M::Entity as EntityTrait>::Column) -> impl Fn(&M) -> String {
+    move |row: &M| <String as ValueType>::try_from(row.get(id)).unwrap_or_default()
 }
 
 /// [`primed_connection`] of a page fetched already (for instance by
-/// column, [`PageRequest::fetch_columns`]).
+/// column, [`PageRequest::fetch_columns`]), each row's cursor by `cursor`.
 pub async fn page_connection<E, N, F>(
     conn: &Pool,
     page: Page<E::Model>,
     select: Select<E>,
-    id: E::Column,
+    cursor: impl Fn(&E::Model) -> String,
     node: impl Fn(E::Model) -> Option<N>,
     prime: impl FnOnce(&[E::Model]) -> F,
 ) -> ApiResult<ListConnection<N>>
@@ -232,7 +237,6 @@ where
     F: Future<Output = ApiResult<()>>,
 {
     prime(&page.rows).await?;
-    let cursor = |row: &E::Model| <String as ValueType>::try_from(row.get(id)).unwrap_or_default();
     Ok(connection(page, TotalCount::of(conn, select), cursor, node))
 }
 

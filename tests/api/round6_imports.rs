@@ -12,7 +12,10 @@ use chrono::TimeZone;
 use revshare::http::Options;
 use serde_json::{Value, json};
 
-on_both_databases_with!(options; a_sale_imported_by_its_day_or_with_its_tax_is_paid_once);
+on_both_databases_with!(options;
+    a_sale_imported_by_its_day_or_with_its_tax_is_paid_once,
+    an_imported_ledger_lists_in_the_order_it_was_earned,
+);
 
 fn options() -> Options {
     crate::imports::options()
@@ -149,4 +152,106 @@ async fn a_sale_imported_by_its_day_or_with_its_tax_is_paid_once(app: TestApp) {
         ann["balance"],
         json!([{ "currency": "USD", "accrued": "11.30", "approved": "0.00", "paid": "0.00" }])
     );
+}
+
+/// A history read out of order: the file lists March, then January, then
+/// two of the same February instant, then December.
+const HISTORY: &str = "partner_id,name,email,status
+p1,Ann Able,ann@example.com,active
+
+commission_id,partner_id,amount,currency,status,earned_at
+h-mar,p1,3.00,USD,pending,2026-03-05T10:00:00Z
+h-jan,p1,1.00,USD,pending,2026-01-05T10:00:00Z
+h-feb-a,p1,2.00,USD,pending,2026-02-05T10:00:00Z
+h-feb-b,p1,2.50,USD,pending,2026-02-05T10:00:00Z
+h-dec,p1,0.50,USD,pending,2025-12-05T10:00:00Z
+";
+
+const PAGE: &str = "query($order: CommissionOrder!, $first: Int, $after: String, $last: Int, $before: String) { \
+    commissions(orderBy: $order, first: $first, after: $after, last: $last, before: $before) { \
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor } nodes { amount } } }";
+
+/// Every amount of the ledger in `order`, paging two at a time forward
+/// (or backward from the end), and whether each page said so truly.
+async fn paged(app: &TestApp, order: &str, backward: bool) -> Vec<String> {
+    let (mut amounts, mut cursor) = (Vec::new(), Value::Null);
+    loop {
+        let variables = match backward {
+            false => json!({ "order": order, "first": 2, "after": cursor }),
+            true => json!({ "order": order, "last": 2, "before": cursor }),
+        };
+        let page = app.ok(&app.admin(), PAGE, variables).await["commissions"].clone();
+        let mut got: Vec<String> = page["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["amount"].as_str().unwrap().to_owned())
+            .collect();
+        let info = &page["pageInfo"];
+        if backward {
+            got.extend(amounts);
+            amounts = got;
+            if info["hasPreviousPage"] == false {
+                return amounts;
+            }
+            cursor = info["startCursor"].clone();
+        } else {
+            amounts.extend(got);
+            if info["hasNextPage"] == false {
+                return amounts;
+            }
+            cursor = info["endCursor"].clone();
+        }
+    }
+}
+
+async fn an_imported_ledger_lists_in_the_order_it_was_earned(app: TestApp) {
+    let id = start(&app, "CSV", json!({ "csv": HISTORY })).await;
+    let done = ended(&app, &id, async || {}).await;
+    assert_eq!(done["counts"]["commissions"], 5, "{done}");
+    // By default, as recorded: the file's order.
+    let recorded = ["3.00", "1.00", "2.00", "2.50", "0.50"];
+    assert_eq!(paged(&app, "RECORDED", false).await, recorded);
+    // As earned, each once, either way and from either end; the two of
+    // one instant in one fixed order.
+    let earned = ["0.50", "1.00", "2.00", "2.50", "3.00"];
+    let latest: Vec<&str> = earned.iter().rev().copied().collect();
+    assert_eq!(paged(&app, "ACCRUED_AT", false).await, earned);
+    assert_eq!(paged(&app, "ACCRUED_AT", true).await, earned);
+    assert_eq!(paged(&app, "ACCRUED_AT_DESC", false).await, latest);
+    assert_eq!(paged(&app, "ACCRUED_AT_DESC", true).await, latest);
+    // Whole rows (a breakdown needs them) page in the same order.
+    let whole = app
+        .ok(
+            &app.admin(),
+            "{ commissions(orderBy: ACCRUED_AT_DESC, first: 3) { nodes { amount breakdown { amount } } } }",
+            json!({}),
+        )
+        .await;
+    let amounts: Vec<&str> = whole["commissions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["amount"].as_str().unwrap())
+        .collect();
+    assert_eq!(amounts, ["3.00", "2.50", "2.00"]);
+
+    // A cursor pages only the order it came from.
+    let first = app
+        .ok(&app.admin(), PAGE, json!({ "order": "ACCRUED_AT", "first": 1 }))
+        .await;
+    let timed = first["commissions"]["pageInfo"]["endCursor"].clone();
+    let refused = app
+        .error(Some(&app.admin()), PAGE, json!({ "order": "RECORDED", "after": timed }))
+        .await;
+    assert_eq!(refused["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
+    assert_eq!(refused["extensions"]["field"], "after", "{refused}");
+    let first = app
+        .ok(&app.admin(), PAGE, json!({ "order": "RECORDED", "first": 1 }))
+        .await;
+    let by_id = first["commissions"]["pageInfo"]["endCursor"].clone();
+    let refused = app
+        .error(Some(&app.admin()), PAGE, json!({ "order": "ACCRUED_AT_DESC", "before": by_id }))
+        .await;
+    assert_eq!(refused["extensions"]["field"], "before", "{refused}");
 }

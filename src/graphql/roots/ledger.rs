@@ -5,7 +5,7 @@ use crate::auth::Scope;
 use crate::error::{ApiError, ApiResult};
 use crate::graphql::batch;
 use crate::graphql::connection::{
-    ListConnection, TotalCount, item_fields, page_connection, selects,
+    ListConnection, TotalCount, id_cursor, item_fields, page_connection, selects,
 };
 use crate::graphql::context::{db, ingest, loader, page_args, policy, writer};
 use crate::graphql::enums::{CommissionStatus, EventKind, ReversalReason};
@@ -17,9 +17,9 @@ use crate::graphql::scalars::{DateTime, Decimal};
 use crate::ledger::accrual::{self, NewConversion, PartnerRef, Recorded};
 use crate::ledger::refunds::{self, EventRef, NewRefund};
 use crate::ledger::{self, CommissionFilter, transitions};
-use crate::paging::{COMMISSION_LIMITS, PageRequest};
+use crate::paging::{COMMISSION_LIMITS, Order, PageRequest, timed_cursor};
 use async_graphql::futures_util::future::{BoxFuture, try_join};
-use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use entity::commission;
 
 /// A conversion or charge to record.
@@ -185,6 +185,33 @@ pub struct ReverseCommissionInput {
     pub note: Option<String>,
 }
 
+/// The order of a list of commissions.
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum CommissionOrder {
+    /// Oldest recorded first: the ledger as it was written (an import
+    /// records a program's history in the order it reads it).
+    #[default]
+    Recorded,
+    /// Earliest accrued first, whenever each was recorded.
+    AccruedAt,
+    /// Latest accrued first, as a console lists them.
+    AccruedAtDesc,
+}
+
+impl CommissionOrder {
+    fn order(self) -> Order<commission::Column> {
+        use commission::Column::{AccruedAt, Id};
+        match self {
+            CommissionOrder::Recorded => Order::ById(Id),
+            CommissionOrder::AccruedAt | CommissionOrder::AccruedAtDesc => Order::ByTime {
+                time: AccruedAt,
+                id: Id,
+                newest_first: self == CommissionOrder::AccruedAtDesc,
+            },
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct LedgerQuery;
 
@@ -208,8 +235,9 @@ impl LedgerQuery {
         Ok(Commission::found(policy, row))
     }
 
-    /// The ledger, oldest first: across the tenant with `commissions:read`; a
-    /// partner token sees only its own rows. `accruedTo` is exclusive.
+    /// The ledger, oldest recorded first unless `orderBy` says otherwise:
+    /// across the tenant with `commissions:read`; a partner token sees only
+    /// its own rows. `accruedTo` is exclusive.
     #[allow(clippy::too_many_arguments)]
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, last, child_complexity)")]
     async fn commissions(
@@ -237,10 +265,17 @@ impl LedgerQuery {
         last: Option<i32>,
         #[graphql(desc = "A cursor (`pageInfo.startCursor`): the page ends before it.")]
         before: Option<String>,
+        #[graphql(
+            desc = "The order of the rows (a cursor pages only the order it came from).",
+            default
+        )]
+        order_by: CommissionOrder,
     ) -> ApiResult<ListConnection<Ready<Commission>>> {
         let policy = policy(ctx)?;
         let named = partner_id.as_ref().map(|p| p.as_str());
-        let request = PageRequest::parse(page_args(first, after, last, before), COMMISSION_LIMITS)?;
+        let order = order_by.order();
+        let args = page_args(first, after, last, before);
+        let request = PageRequest::parse_in(args, COMMISSION_LIMITS, &order)?;
         let filter = CommissionFilter {
             status: status.map(Into::into),
             campaign_id: campaign_id.map(|c| c.0),
@@ -248,7 +283,7 @@ impl LedgerQuery {
             accrued_to: accrued_to.map(|t| t.value("accruedTo")).transpose()?,
             ..CommissionFilter::readable(policy, named)?
         };
-        commission_page(ctx, policy.tenant_id(), &request, filter).await
+        commission_page(ctx, policy.tenant_id(), &request, order, filter).await
     }
 }
 
@@ -259,24 +294,37 @@ async fn commission_page(
     ctx: &Context<'_>,
     tenant_id: &str,
     request: &PageRequest,
+    order: Order<commission::Column>,
     filter: CommissionFilter,
 ) -> ApiResult<ListConnection<Ready<Commission>>> {
     let select = ledger::list(tenant_id, &filter);
     let prime = prime_commission_relations(ctx)?;
     let conn = db(ctx)?.conn();
-    let id = commission::Column::Id;
     let page = match Commission::columns(item_fields(ctx)) {
-        Some(columns) => {
+        Some(mut columns) => {
+            // A timed list's cursors read each row's time.
+            let time = commission::Column::AccruedAt;
+            if matches!(order, Order::ByTime { .. })
+                && !columns
+                    .iter()
+                    .any(|c| matches!(c, commission::Column::AccruedAt))
+            {
+                columns.push(time);
+            }
             let decode = ledger::columns::decode;
             request
-                .fetch_columns(conn, select.clone(), id, &columns, decode)
+                .fetch_columns(conn, select.clone(), order, &columns, decode)
                 .await?
         }
-        None => request.fetch(conn, select.clone(), id).await?,
+        None => request.fetch_in(conn, select.clone(), order).await?,
     };
     let policy = policy(ctx)?;
     let node = |row| Commission::seen(policy, row).map(Ready);
-    let mut connection = page_connection(conn, page, select, id, node, prime).await?;
+    let cursor: Box<dyn Fn(&commission::Model) -> String + Send + Sync> = match order {
+        Order::ById(id) => Box::new(id_cursor(id)),
+        Order::ByTime { .. } => Box::new(|row| timed_cursor(row.accrued_at, &row.id)),
+    };
+    let mut connection = page_connection(conn, page, select, cursor, node, prime).await?;
     if ledger::reports::counted_by_totals(&filter) {
         let (conn, tenant) = (conn.clone(), tenant_id.to_owned());
         connection.additional_fields = TotalCount::exact(move || {

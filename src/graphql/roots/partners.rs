@@ -5,7 +5,7 @@ use crate::directory::categories;
 use crate::directory::partners::{self, NewPartner, PartnerChanges, PartnerFilter};
 use crate::error::ApiResult;
 use crate::graphql::connection::{
-    ListConnection, item_fields, list_connection, page_connection, selects,
+    ListConnection, id_cursor, item_fields, list_connection, page_connection, selects,
 };
 use crate::graphql::context::{db, ids, loader, page_args, policy, principal, text_change, writer};
 use crate::graphql::enums::{PartnerStatus, PartnerType};
@@ -15,7 +15,7 @@ use crate::graphql::objects::{Category, Partner};
 use crate::graphql::payouts::{MoneyInput, minimum_change};
 use crate::graphql::ready::Ready;
 use crate::input;
-use crate::paging::{DEFAULT_LIMITS, PageRequest};
+use crate::paging::{DEFAULT_LIMITS, Order, PageRequest};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::{category, partner};
 
@@ -153,7 +153,7 @@ impl PartnerQuery {
             Some(columns) => {
                 let decode = crate::directory::columns::decode;
                 request
-                    .fetch_columns(conn, select.clone(), id, &columns, decode)
+                    .fetch_columns(conn, select.clone(), Order::ById(id), &columns, decode)
                     .await?
             }
             None => request.fetch(conn, select.clone(), id).await?,
@@ -165,7 +165,7 @@ impl PartnerQuery {
             conn,
             page,
             select,
-            id,
+            id_cursor(id),
             |row| Partner::seen_in(ctx, row.into()).map(Ready),
             |rows: &[partner::Model]| {
                 let ids: Vec<GroupId> = match groups {
