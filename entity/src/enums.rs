@@ -538,6 +538,8 @@ stored!(
         NoPayoutMethod = "NO_PAYOUT_METHOD",
         /// The tenant requires an approved tax profile and it has none.
         TaxProfileNotApproved = "TAX_PROFILE_NOT_APPROVED",
+        /// It is suspended: what it is owed waits until it is active again.
+        PartnerSuspended = "PARTNER_SUSPENDED",
     }
 );
 

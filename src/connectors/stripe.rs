@@ -368,6 +368,38 @@ async fn invoice_of(
     Ok(None)
 }
 
+/// The sale a charge paid, locked: the connector's own, by the invoice it
+/// paid; else one an import brought whose billing id is the invoice, the
+/// charge or its payment (a sale paid before the switch) — with the
+/// invoice (or that id) the charge is linked to.
+async fn sold(txn: &Txn, tenant_id: &str, charge: &Value) -> ApiResult<Option<(String, Sold)>> {
+    let invoice = invoice_of(txn, tenant_id, charge).await?;
+    if let Some(invoice) = &invoice
+        && let Some(sale) = Sold::locked(txn, tenant_id, &format!("stripe:{invoice}")).await?
+    {
+        return Ok(Some((invoice.clone(), sale)));
+    }
+    let Some(customer) = text(charge, "customer") else {
+        return Ok(None);
+    };
+    let references: Vec<&str> = [
+        invoice.as_deref(),
+        text(charge, "id"),
+        text(charge, "payment_intent"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let Some(imported) =
+        crate::ledger::imported::sale_named(txn, tenant_id, customer, &references).await?
+    else {
+        return Ok(None);
+    };
+    let sale = Sold::locked(txn, tenant_id, &imported).await?;
+    let linked_to = references[0].to_owned();
+    Ok(sale.map(|sale| (linked_to, sale)))
+}
+
 /// Why a refund or dispute waits.
 const UNLINKED: &str =
     "the charge is not linked to a sale yet: applied when its invoice's payment arrives";
@@ -386,12 +418,9 @@ async fn refunded(txn: &Txn, tenant_id: &str, charge: &Value) -> Outcome {
         return effects::ignored("a charge without an id");
     };
     let keys = charge_keys(charge);
-    let Some(invoice) = invoice_of(txn, tenant_id, charge).await? else {
-        return Ok(wait(charge, keys));
-    };
     // The sale's lock first, then what was refunded of it and of the
     // charge: concurrent refunds of one charge queue here.
-    let Some(sale) = Sold::locked(txn, tenant_id, &format!("stripe:{invoice}")).await? else {
+    let Some((invoice, sale)) = sold(txn, tenant_id, charge).await? else {
         return Ok(wait(charge, keys));
     };
     link(txn, tenant_id, &invoice, [charge_id].into_iter()).await?;
@@ -441,10 +470,11 @@ async fn disputed(txn: &Txn, tenant_id: &str, dispute: &Value) -> Outcome {
     if keys.iter().all(Option::is_none) {
         return effects::ignored("a dispute naming no charge");
     }
-    let Some(invoice) = invoice_of(txn, tenant_id, &charge).await? else {
-        return Ok(wait(dispute, keys));
-    };
-    let Some(sale) = Sold::locked(txn, tenant_id, &format!("stripe:{invoice}")).await? else {
+    let charge = serde_json::json!({
+        "id": charge["id"], "payment_intent": charge["payment_intent"],
+        "customer": text(dispute, "customer").or_else(|| dispute["charge"].get("customer").and_then(Value::as_str)),
+    });
+    let Some((_, sale)) = sold(txn, tenant_id, &charge).await? else {
         return Ok(wait(dispute, keys));
     };
     let (amount_minor, refunded_minor, _) = sale.amounts()?;

@@ -7,7 +7,7 @@
 //! naming the row, never a stop. Written in the page's transaction by
 //! [`super::write`].
 
-use super::source::{Coupon, Group, Partner, Problem};
+use super::source::{BankAccount, Coupon, Group, Partner, Problem};
 use super::target::{Counts, Target, code_of, partner_id, said};
 use crate::attribution::codes;
 use crate::db::Txn;
@@ -71,9 +71,11 @@ pub(super) async fn landing_of(conn: &Txn, target: &mut Target, rows: &[Group]) 
     Ok(())
 }
 
-/// The partner's PayPal address as its payout method; one that is no
-/// address is a problem row, the partner kept without a method.
-pub(super) async fn paypal_of(
+/// The partner's PayPal address, or its bank account by IBAN, as its
+/// payout method; one revshare cannot pay (an address that is none, a
+/// kind of account it has no method for) is a problem row, the partner
+/// kept without a method.
+pub(super) async fn payout_method_of(
     conn: &Txn,
     target: &Target,
     row: &Partner,
@@ -81,15 +83,41 @@ pub(super) async fn paypal_of(
     counts: &mut Counts,
 ) -> ApiResult<()> {
     use crate::payouts::methods::{GivenMethod, Method, store};
-    let Some(email) = row.paypal_email.as_deref() else {
-        return Ok(());
-    };
-    let given = GivenMethod {
-        kind: entity::enums::PayoutMethodType::Paypal,
-        paypal_email: Some(email),
-        iban: None,
-        bic: None,
-        account_holder: None,
+    use entity::enums::PayoutMethodType;
+    let (given, what) = match (&row.paypal_email, &row.bank) {
+        (Some(email), _) => (
+            GivenMethod {
+                kind: PayoutMethodType::Paypal,
+                paypal_email: Some(email),
+                iban: None,
+                bic: None,
+                account_holder: None,
+            },
+            "PayPal address",
+        ),
+        (None, Some(BankAccount::Iban { holder, iban, bic })) => (
+            GivenMethod {
+                kind: PayoutMethodType::BankTransfer,
+                paypal_email: None,
+                iban: Some(iban),
+                bic: bic.as_deref(),
+                account_holder: Some(holder),
+            },
+            "bank account",
+        ),
+        (None, Some(BankAccount::Other(kind))) => {
+            counts.problems.push(Problem::new(
+                "partner",
+                &row.key,
+                format!(
+                    "it is paid by {kind} at {}, which revshare has no payout method for: \
+                     imported without one (finance sets one from the console)",
+                    target.platform
+                ),
+            ));
+            return Ok(());
+        }
+        (None, None) => return Ok(()),
     };
     match Method::check(&given) {
         Ok(method) => {
@@ -99,7 +127,7 @@ pub(super) async fn paypal_of(
             "partner",
             &row.key,
             format!(
-                "its PayPal address cannot be its payout method ({}): imported without one",
+                "its {what} cannot be its payout method ({}): imported without one",
                 said(&err)
             ),
         )),

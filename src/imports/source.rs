@@ -40,8 +40,24 @@ pub struct Partner {
     pub coupons: Vec<String>,
     /// The PayPal address it is paid at, kept as its payout method.
     pub paypal_email: Option<String>,
+    /// The bank account it is paid at, when the source publishes one.
+    pub bank: Option<BankAccount>,
     /// When it joined the program at the source.
     pub since: Option<DateTime<Utc>>,
+}
+
+/// A partner's bank account as a source publishes it.
+#[derive(Debug, Clone)]
+pub enum BankAccount {
+    /// By IBAN (and BIC): a bank transfer revshare pays.
+    Iban {
+        holder: String,
+        iban: String,
+        bic: Option<String>,
+    },
+    /// Any other kind (a US routing and account number, a wallet…): what
+    /// it is, in words, for the problem row that says it is not kept.
+    Other(String),
 }
 
 /// A coupon a source lists apart from its partners (Rewardful's
@@ -92,6 +108,9 @@ pub struct Commission {
     pub sale_reference: Option<String>,
     pub earned_at: DateTime<Utc>,
     pub state: SourceState,
+    /// How a paid commission was paid at the source, when it says (the
+    /// year-end forms exclude what a payment network reports).
+    pub paid_by: Option<entity::enums::PayoutMethodType>,
 }
 
 /// A row that cannot be imported, and why.

@@ -31,7 +31,7 @@ use crate::engine::{EventKind, Rule, RuleEntry, RuleSet};
 use crate::error::ApiResult;
 use crate::ledger::imported::{self, ImportedCommission};
 
-use entity::enums::{AttributionSource, PartnerType};
+use entity::enums::{AttributionSource, PartnerType, PayoutMethodType};
 use entity::{attribution, partner, partner_group, referral_code, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
@@ -151,20 +151,25 @@ async fn groups_of(
 /// rule set has exactly one recurring rule); or why it cannot be one (a
 /// percentage past 100, an amount out of bounds).
 fn rules_of(group: &Group) -> Result<RuleSet, String> {
+    let flat = |amount| Rule::FlatFee {
+        amount,
+        event_kind: EventKind::Sale,
+    };
     let rules = match (group.percentage, group.flat) {
-        (Some(percentage), _) => vec![Rule::Recurring {
-            percentage,
-            max_months: group.max_months,
-        }],
+        (Some(percentage), amount) => {
+            let recurring = Rule::Recurring {
+                percentage,
+                max_months: group.max_months,
+            };
+            // A percentage beside a flat amount pays both.
+            std::iter::once(recurring).chain(amount.map(flat)).collect()
+        }
         (None, Some(amount)) => vec![
             Rule::Recurring {
                 percentage: Decimal::ZERO,
                 max_months: None,
             },
-            Rule::FlatFee {
-                amount,
-                event_kind: EventKind::Sale,
-            },
+            flat(amount),
         ],
         (None, None) => return Err("it names neither a percentage nor an amount".into()),
     };
@@ -369,7 +374,7 @@ async fn partner_of(
         )
         .await?;
     }
-    program::paypal_of(conn, target, row, &made.id, counts).await?;
+    program::payout_method_of(conn, target, row, &made.id, counts).await?;
     for (code, coupon) in codes {
         match book.take(target, &made.id, &code, coupon.as_deref()) {
             true => counts.codes += 1,
@@ -396,17 +401,22 @@ fn wanted_codes(rows: &[Partner]) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-/// The partner's tokens as codes, each coupon on a code of its own text:
+/// The partner's tokens as codes, each coupon on a code of its own text
+/// (a coupon of the same text as a token is that token's code's coupon):
 /// a token revshare cannot take is a problem, not a failure.
 fn checked_codes(row: &Partner, counts: &mut Counts) -> Vec<(String, Option<String>)> {
-    let mut kept = Vec::new();
+    let mut kept: Vec<(String, Option<String>)> = Vec::new();
     let mut seen = HashSet::new();
     let tokens = row.codes.iter().map(|c| (c, None));
     let coupons = row.coupons.iter().map(|c| (c, Some(c.clone())));
     for (text, coupon) in tokens.chain(coupons) {
         match codes::imported_code(text) {
             Some(code) if seen.insert(code.clone()) => kept.push((code, coupon)),
-            Some(_) => {}
+            Some(code) => {
+                if let Some(held) = kept.iter_mut().find(|(c, held)| *c == code && held.is_none()) {
+                    held.1 = coupon;
+                }
+            }
             None => counts.problems.push(Problem::new(
                 "code",
                 &row.key,
@@ -657,6 +667,8 @@ async fn commissions_of(
             sale_reference: row.sale_reference.clone(),
             earned_at: row.earned_at,
             state: row.state,
+            paid_by: row.paid_by,
+            holdback_days: target.campaign.holdback_days,
         });
     }
     let zone = crate::payouts::tenant_zone(conn, &target.tenant_id).await?;
@@ -687,7 +699,8 @@ async fn commissions_of(
 
 /// Commissions paid on the platform a brand left are payments its
 /// year-end forms count (SPEC §29): on the day they were paid there, in
-/// the tenant's zone, one a partner, day and currency.
+/// the tenant's zone, one a partner, day, currency and method (a payment
+/// a payment network reports is excluded, as revshare's own are).
 async fn paid_at_source(
     conn: &Txn,
     target: &Target,
@@ -695,30 +708,33 @@ async fn paid_at_source(
 ) -> ApiResult<()> {
     use crate::payouts::tax_payments::{self, Payment};
     let zone = crate::payouts::tenant_zone(conn, &target.tenant_id).await?;
-    let mut days: std::collections::BTreeMap<(String, chrono::NaiveDate, String), i64> =
-        Default::default();
+    type Day = (String, chrono::NaiveDate, String, Option<PayoutMethodType>);
+    let mut days: std::collections::BTreeMap<Day, i64> = Default::default();
     for (item, at) in paid {
         *days
             .entry((
                 item.partner_id.clone(),
                 tax_payments::day_in(zone, at),
                 item.currency.code().to_owned(),
+                item.paid_by,
             ))
             .or_default() += item.amount_minor;
     }
     let payments = days
         .into_iter()
-        .map(|((partner_id, paid_on, currency), amount_minor)| Payment {
-            partner_id,
-            amount_minor,
-            currency,
-            method: None,
-            withheld_minor: 0,
-            paid_on,
-            source: entity::enums::TaxPaymentSource::Import,
-            source_id: None,
-            note: Some(format!("paid on {}", target.platform)),
-        })
+        .map(
+            |((partner_id, paid_on, currency, method), amount_minor)| Payment {
+                partner_id,
+                amount_minor,
+                currency,
+                method,
+                withheld_minor: 0,
+                paid_on,
+                source: entity::enums::TaxPaymentSource::Import,
+                source_id: None,
+                note: Some(format!("paid on {}", target.platform)),
+            },
+        )
         .collect();
     tax_payments::record(conn, &target.tenant_id, &target.actor, payments).await?;
     Ok(())

@@ -105,6 +105,11 @@ pub struct ImportedCommission {
     pub sale_reference: Option<String>,
     pub earned_at: DateTime<Utc>,
     pub state: SourceState,
+    /// How a paid one was paid at the source, when it says.
+    pub paid_by: Option<entity::enums::PayoutMethodType>,
+    /// The import campaign's holdback: a pending one the source gave no
+    /// due date matures that many days after it was earned.
+    pub holdback_days: Option<i32>,
 }
 
 /// What importing one commission came to.
@@ -210,6 +215,49 @@ pub async fn record(
 pub const SALE_REFERENCE: &str = "saleReference";
 pub const SALE_TAX: &str = "saleTaxMinor";
 
+/// The imported sale of the customer `customer_external_id` (at any of
+/// its partners) whose billing system's id is one of `references` (an
+/// invoice, a charge, a payment): its event's external id. A refund or
+/// dispute of a sale paid before the switch finds its commission so.
+pub async fn sale_named(
+    conn: &impl sea_orm::ConnectionTrait,
+    tenant_id: &str,
+    customer_external_id: &str,
+    references: &[&str],
+) -> ApiResult<Option<String>> {
+    if references.is_empty() {
+        return Ok(None);
+    }
+    let customers: Vec<String> = customer::Entity::find()
+        .select_only()
+        .column(customer::Column::Id)
+        .filter(customer::Column::TenantId.eq(tenant_id))
+        .filter(customer::Column::ExternalId.eq(customer_external_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if customers.is_empty() {
+        return Ok(None);
+    }
+    let rows: Vec<(String, Option<serde_json::Value>)> = event::Entity::find()
+        .select_only()
+        .columns([event::Column::ExternalId, event::Column::Metadata])
+        .filter(event::Column::TenantId.eq(tenant_id))
+        .filter(event::Column::CustomerId.is_in(customers))
+        .filter(event::Column::Kind.eq(EventKind::Sale))
+        // An imported one (`{source}:commission:{id}`).
+        .filter(event::Column::ExternalId.like("%:commission:%"))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows.into_iter().find_map(|(external_id, metadata)| {
+        let metadata = metadata?;
+        let imported = metadata.get("source").and_then(|s| s.as_str()) == Some("IMPORT");
+        let named = metadata.get(SALE_REFERENCE).and_then(|r| r.as_str())?;
+        (imported && references.contains(&named)).then_some(external_id)
+    }))
+}
+
 /// The canonical payload an imported commission is recorded with.
 fn payload(item: &ImportedCommission) -> String {
     Payload::new()
@@ -251,7 +299,10 @@ fn commission(tenant_id: &str, item: &ImportedCommission, event: &event::Model) 
             amount: item.currency.from_minor(item.amount_minor),
         })],
         accrued_at: item.earned_at,
-        holdback_days: None,
+        holdback_days: match item.state {
+            SourceState::Pending { due_at: None } => item.holdback_days,
+            _ => None,
+        },
         original_id: None,
         reason,
         note: None,

@@ -31,7 +31,7 @@ use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::posting;
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::enums::{CommissionKind, CommissionStatus, PayoutStatus, SkipReason};
+use entity::enums::{CommissionKind, CommissionStatus, PartnerStatus, PayoutStatus, SkipReason};
 use entity::{
     commission, partner, partner_balance, partner_group, payout, payout_method, payout_run,
     payout_run_skip, tenant,
@@ -231,7 +231,9 @@ async fn decide(
         )?
         .map_or(0, |(amount, _)| amount);
         let method = holders.methods.get(&owed.partner_id);
-        let reason = if net <= 0 || net < minimum {
+        let reason = if partner.status == PartnerStatus::Suspended {
+            Some(SkipReason::PartnerSuspended)
+        } else if net <= 0 || net < minimum {
             Some(SkipReason::BelowMinimum)
         } else if method.is_none() {
             Some(SkipReason::NoPayoutMethod)

@@ -59,6 +59,7 @@ mod round6_money;
 mod round6_operating;
 mod staff;
 mod subscriptions;
+mod switch_firstpromoter;
 mod tax;
 mod tiers;
 mod visibility;

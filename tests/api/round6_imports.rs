@@ -238,20 +238,36 @@ async fn an_imported_ledger_lists_in_the_order_it_was_earned(app: TestApp) {
 
     // A cursor pages only the order it came from.
     let first = app
-        .ok(&app.admin(), PAGE, json!({ "order": "ACCRUED_AT", "first": 1 }))
+        .ok(
+            &app.admin(),
+            PAGE,
+            json!({ "order": "ACCRUED_AT", "first": 1 }),
+        )
         .await;
     let timed = first["commissions"]["pageInfo"]["endCursor"].clone();
     let refused = app
-        .error(Some(&app.admin()), PAGE, json!({ "order": "RECORDED", "after": timed }))
+        .error(
+            Some(&app.admin()),
+            PAGE,
+            json!({ "order": "RECORDED", "after": timed }),
+        )
         .await;
     assert_eq!(refused["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
     assert_eq!(refused["extensions"]["field"], "after", "{refused}");
     let first = app
-        .ok(&app.admin(), PAGE, json!({ "order": "RECORDED", "first": 1 }))
+        .ok(
+            &app.admin(),
+            PAGE,
+            json!({ "order": "RECORDED", "first": 1 }),
+        )
         .await;
     let by_id = first["commissions"]["pageInfo"]["endCursor"].clone();
     let refused = app
-        .error(Some(&app.admin()), PAGE, json!({ "order": "ACCRUED_AT_DESC", "before": by_id }))
+        .error(
+            Some(&app.admin()),
+            PAGE,
+            json!({ "order": "ACCRUED_AT_DESC", "before": by_id }),
+        )
         .await;
     assert_eq!(refused["extensions"]["field"], "before", "{refused}");
 }

@@ -81,6 +81,9 @@ pub enum SkipReason {
     NoPayoutMethod,
     /// The tenant requires an approved tax profile and it has none.
     TaxProfileNotApproved,
+    /// It is suspended (blocked at the platform a program came from, or
+    /// by a manager): what it is owed waits until it is active again.
+    PartnerSuspended,
 }
 
 /// The tax form a partner filed.

@@ -223,6 +223,7 @@ fn partner(row: &Row) -> Result<Partner, PageError> {
         codes: words("codes"),
         coupons: words("coupons"),
         paypal_email: None,
+        bank: None,
         since: None,
     })
 }
@@ -312,5 +313,6 @@ fn commission(
         sale_reference: get(row, "invoice_id").map(str::to_owned),
         earned_at,
         state,
+        paid_by: None,
     }))
 }

@@ -148,6 +148,7 @@ async fn partnership(client: &Client, v: &Value, zone: Tz) -> Result<Partner, Pa
         codes,
         coupons: Vec::new(),
         paypal_email: None,
+        bank: None,
         since: time(v, "created_at", zone),
         key,
     })
@@ -227,6 +228,7 @@ fn reward(
         currency,
         earned_at,
         state,
+        paid_by: None,
         key,
     }))
 }

@@ -180,6 +180,7 @@ fn partner(v: &Value, zone: Tz) -> Result<Partner, PageError> {
         // Read from `/v1/affiliate_coupons`, with their promotion codes.
         coupons: Vec::new(),
         paypal_email: text(v, "paypal_email").map(str::to_owned),
+        bank: None,
         since: time(v, "created_at", zone),
         key,
     })
@@ -321,5 +322,6 @@ fn commission(
             .map(str::to_owned),
         earned_at,
         state,
+        paid_by: None,
     }))
 }

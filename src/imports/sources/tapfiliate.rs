@@ -250,6 +250,7 @@ fn affiliate(v: &Value, program: &str, zone: Tz) -> Result<Partner, PageError> {
         codes: vec![code],
         coupons: text(v, "coupon").map(str::to_owned).into_iter().collect(),
         paypal_email: None,
+        bank: None,
         since: time(v, "created_at", zone),
         key,
     })
@@ -374,6 +375,7 @@ fn conversion(
             sale_reference: text(v, "external_id").map(str::to_owned),
             earned_at,
             state,
+            paid_by: None,
             key,
         });
     }

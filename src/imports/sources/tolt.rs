@@ -199,6 +199,7 @@ async fn partner(
                 .map(str::to_owned),
             _ => None,
         },
+        bank: None,
         since: time(v, "created_at", zone),
         key,
     })
@@ -283,6 +284,7 @@ fn commission(
         currency,
         earned_at,
         state,
+        paid_by: None,
         key,
     }))
 }

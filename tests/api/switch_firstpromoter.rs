@@ -1,0 +1,310 @@
+//! The switch from FirstPromoter (issue 87), against a local server built
+//! from FirstPromoter's published v2 documents: bare arrays (`/promoters`
+//! alone under `data`, with `meta.pending_count`), `page`/`per_page`,
+//! states per campaign, rewards apart from campaigns, payout methods and
+//! promo codes behind their required filters, payouts apart from their
+//! commissions, every amount in cents of the account's currency.
+//!
+//! A Los Angeles program in three campaigns (a percentage for 12 months,
+//! a flat amount a sale, a customer's first payment only), seven promoters
+//! in every state, non-Latin names, sales the customers paid in EUR, a
+//! payout paid on New Year's Eve in Los Angeles (New Year's Day in UTC):
+//! imported, then its first month-end and its years' tax totals.
+
+mod account;
+
+use crate::helpers::TestApp;
+use crate::imports::{IMPORT, START, partner_by_external};
+use crate::on_both_databases_with;
+use account::{account, serve};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+on_both_databases_with!(options; a_firstpromoter_program_arrives_whole_and_right);
+
+fn options() -> revshare::http::Options {
+    crate::imports::options()
+}
+
+async fn imported(app: &TestApp, base: &str) -> Value {
+    let started = app
+        .ok(
+            &app.admin(),
+            START,
+            json!({ "input": { "source": "FIRSTPROMOTER",
+                "credentials": { "apiKey": "fp_key", "accountId": "acc_1", "baseUrl": base } } }),
+        )
+        .await;
+    let id = started["startImport"]["id"].as_str().unwrap().to_owned();
+    for _ in 0..900 {
+        let now = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await;
+        if now["import"]["status"] != "RUNNING" {
+            return now["import"].clone();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the import did not end in 90 s");
+}
+
+async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
+        json!({}),
+    )
+    .await;
+    // The campaign imported into holds commissions 30 days.
+    let campaigns = app
+        .ok(
+            &app.admin(),
+            "{ campaigns(first: 5) { nodes { id isDefault } } }",
+            json!({}),
+        )
+        .await;
+    let default = campaigns["campaigns"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["isDefault"] == true)
+        .unwrap()["id"]
+        .clone();
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updateCampaign(id: $id, input: { holdbackDays: 30 }) { holdbackDays } }",
+        json!({ "id": default }),
+    )
+    .await;
+    let (base, served) = serve(account()).await;
+    let done = imported(&app, &base).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        done["counts"],
+        json!({ "partners": 7, "codes": 9, "customers": 3, "commissions": 9, "skipped": 0,
+            "unchanged": 4, "requests": done["counts"]["requests"] }),
+        "{done}"
+    );
+    let problems: BTreeSet<(String, String, String)> = done["problems"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap().to_owned();
+            (s("entity"), s("externalId"), s("reason"))
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = [
+        ("campaign", "3", "pays a customer's first payment only at the source: its group pays the customer's first month (the one payment of a monthly or yearly plan)"),
+        ("promoter", "16", "is in campaigns 3 and 2: a partner has one group in revshare, so it earns campaign 3's terms on every code"),
+        ("partner", "16", "it is paid by a US bank account by routing and account number at FirstPromoter, which revshare has no payout method for: imported without one (finance sets one from the console)"),
+        ("coupon", "502", "\"YARO5\" is archived at the source: it attributes nothing there, nor here"),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    .collect();
+    assert_eq!(problems, expected, "{done}");
+    // Nothing but reads, each behind the filters the documents require.
+    let asked = served.lock().unwrap().asked.clone();
+    for path in [
+        "rewards",
+        "campaigns",
+        "payouts/stats",
+        "payout_methods",
+        "promo_codes",
+        "payouts",
+    ] {
+        assert!(
+            asked.iter().any(|p| p == path),
+            "{path} was not read: {asked:?}"
+        );
+    }
+
+    // Each campaign a group with its terms and the account's minimum.
+    let groups = app
+        .ok(
+            &app.admin(),
+            "{ partnerGroups(first: 10) { nodes { name isDefault minimumPayout { amount currency } \
+               rules { type ... on RecurringRule { percentage maxMonths } ... on FlatFeeRule { amount } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut groups: Vec<Value> = groups["partnerGroups"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["isDefault"] == false)
+        .cloned()
+        .collect();
+    groups.sort_by_key(|g| g["name"].as_str().unwrap().to_owned());
+    let minimum = json!([{ "amount": "25.00", "currency": "USD" }]);
+    assert_eq!(
+        groups,
+        vec![
+            json!({ "name": "Flat", "isDefault": false, "minimumPayout": minimum, "rules": [
+                { "type": "RECURRING", "percentage": "0", "maxMonths": null }, { "type": "FLAT_FEE", "amount": "20.00" }] }),
+            json!({ "name": "Launch", "isDefault": false, "minimumPayout": minimum, "rules": [
+                { "type": "RECURRING", "percentage": "50", "maxMonths": 1 }] }),
+            json!({ "name": "Pro", "isDefault": false, "minimumPayout": minimum, "rules": [
+                { "type": "RECURRING", "percentage": "30", "maxMonths": 12 }] }),
+        ]
+    );
+    // Old links land on the first campaign's page.
+    let landing = app
+        .ok(
+            &app.admin(),
+            "{ campaigns(first: 5) { nodes { isDefault landingUrl } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        landing["campaigns"]["nodes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({ "isDefault": true, "landingUrl": "https://acme.example/pro" })),
+        "{landing}"
+    );
+
+    // Each promoter: its state, group, join date, method, codes; its
+    // balance in dollars, as FirstPromoter stated it.
+    const PARTNER: &str = "query($p: ID!) { partner(id: $p) { name status createdAt group { name } \
+        payoutMethod { type paypalEmail iban accountHolder } referralCodes(first: 10) { code couponCode } \
+        balance { currency accrued approved paid } } }";
+    let read = async |external: &str| {
+        let id = partner_by_external(&app, external).await["id"].clone();
+        app.ok(&app.admin(), PARTNER, json!({ "p": id })).await["partner"].clone()
+    };
+    let yaro = read("firstpromoter:11").await;
+    assert_eq!(
+        yaro,
+        json!({ "name": "Ярослава Ковальчук", "status": "ACTIVE", "createdAt": "2025-03-01T10:00:00Z",
+            "group": { "name": "Pro" },
+            "payoutMethod": { "type": "PAYPAL", "paypalEmail": "yaro@paypal.example", "iban": null, "accountHolder": null },
+            "referralCodes": [{ "code": "yaro", "couponCode": "YARO" }, { "code": "yaro20", "couponCode": "YARO20" }],
+            "balance": [{ "currency": "USD", "accrued": "30.00", "approved": "30.00", "paid": "60.00" }] })
+    );
+    // Its pending commission matures by the campaign's holdback.
+    let pending = app
+        .ok(
+            &app.admin(),
+            "query($p: ID!) { commissions(partnerId: $p, status: ACCRUED) { nodes { accruedAt matureAt } } }",
+            json!({ "p": partner_by_external(&app, "firstpromoter:11").await["id"] }),
+        )
+        .await;
+    assert_eq!(
+        pending["commissions"]["nodes"],
+        json!([{ "accruedAt": "2026-02-10T10:00:00Z", "matureAt": "2026-03-12T10:00:00Z" }])
+    );
+    let lee = read("firstpromoter:12").await;
+    assert_eq!(lee["name"], "李小龙");
+    assert_eq!(lee["group"]["name"], "Flat");
+    assert_eq!(
+        lee["payoutMethod"],
+        json!({ "type": "BANK_TRANSFER", "paypalEmail": null, "iban": "****3000", "accountHolder": "Li Xiaolong" })
+    );
+    assert_eq!(
+        lee["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "20.00", "paid": "20.00" }])
+    );
+    for (external, status) in [
+        ("firstpromoter:13", "SUSPENDED"),
+        ("firstpromoter:14", "SUSPENDED"),
+        ("firstpromoter:15", "SUSPENDED"),
+        ("firstpromoter:16", "ACTIVE"),
+        ("firstpromoter:17", "ARCHIVED"),
+    ] {
+        assert_eq!(read(external).await["status"], status, "{external}");
+    }
+    assert_eq!(read("firstpromoter:16").await["group"]["name"], "Launch");
+    {
+        use sea_orm::EntityTrait;
+        let learnt: Vec<(String, String)> = entity::connector_promotion_code::Entity::find()
+            .all(app.db.conn())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.promotion_id, p.code))
+            .collect();
+        assert_eq!(learnt, [("promo_yaro20".to_owned(), "YARO20".to_owned())]);
+    }
+
+    // A refund at Stripe of a sale paid before the switch: the charge
+    // names the invoice FirstPromoter kept as the commission's event, and
+    // the pending commission is reversed.
+    crate::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
+    let refund = crate::connectors::event(
+        "evt_refund_4",
+        "charge.refunded",
+        json!({ "id": "ch_4", "object": "charge", "amount": 10_000, "amount_refunded": 10_000,
+            "currency": "usd", "customer": "cus_yaro_1", "invoice": "in_4", "payment_intent": "pi_4",
+            "refunded": true }),
+    );
+    crate::connectors::handled(&app, &refund, "done").await;
+    assert_eq!(
+        read("firstpromoter:11").await["balance"],
+        json!([{ "currency": "USD", "accrued": "0.00", "approved": "30.00", "paid": "60.00" }])
+    );
+
+    // The customers paid in EUR at FirstPromoter are billed in dollars
+    // here: their next sale is accepted, in the program's terms.
+    let sale = app
+        .ok(
+            &app.service("events:write"),
+            "mutation($input: RecordEventInput!) { recordEvent(input: $input) { commissions { amount currency } } }",
+            json!({ "input": { "externalId": "after-switch-1", "kind": "SALE", "amount": "50.00", "currency": "USD",
+                "customerExternalId": "cus_lee_1" } }),
+        )
+        .await;
+    assert_eq!(
+        sale["recordEvent"]["commissions"],
+        json!([{ "amount": "20.00", "currency": "USD" }])
+    );
+
+    // The first month-end: the due money of each promoter, as
+    // FirstPromoter would have paid it — the blocked one's waits.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let run = app
+        .ok(
+            &app.admin(),
+            "mutation($end: Date!) { createPayoutRun(input: { periodEnd: $end }) { \
+               payouts { amount currency partner { externalId } method { type } } \
+               skipped { partner { externalId } reason balance { amount currency } } } }",
+            json!({ "end": today }),
+        )
+        .await;
+    assert_eq!(
+        run["createPayoutRun"]["payouts"],
+        json!([{ "amount": "30.00", "currency": "USD", "partner": { "externalId": "firstpromoter:11" }, "method": { "type": "PAYPAL" } }])
+    );
+    let mut skipped: Vec<Value> = run["createPayoutRun"]["skipped"]
+        .as_array()
+        .unwrap()
+        .clone();
+    skipped.sort_by_key(|s| s["partner"]["externalId"].as_str().unwrap().to_owned());
+    assert_eq!(
+        skipped,
+        vec![
+            json!({ "partner": { "externalId": "firstpromoter:12" }, "reason": "BELOW_MINIMUM", "balance": { "amount": "20.00", "currency": "USD" } }),
+            json!({ "partner": { "externalId": "firstpromoter:13" }, "reason": "PARTNER_SUSPENDED", "balance": { "amount": "15.00", "currency": "USD" } }),
+            json!({ "partner": { "externalId": "firstpromoter:16" }, "reason": "NO_PAYOUT_METHOD", "balance": { "amount": "40.00", "currency": "USD" } }),
+        ]
+    );
+
+    // The years: what was paid on New Year's Eve in Los Angeles is 2025's,
+    // by PayPal (excluded, as revshare's own PayPal payouts); the bank
+    // transfer of 2 January is 2026's, and counts.
+    const YEAR: &str = "query($year: Int!) { taxYear(year: $year) { payees(first: 10) { nodes { partners { name } paid excluded counted } } } }";
+    let year = |y: i32| {
+        let app = &app;
+        async move {
+            app.ok(&app.admin(), YEAR, json!({ "year": y })).await["taxYear"]["payees"]["nodes"]
+                .clone()
+        }
+    };
+    assert_eq!(
+        year(2025).await,
+        json!([{ "partners": [{ "name": "Ярослава Ковальчук" }], "paid": "60.00", "excluded": "60.00", "counted": "0.00" }])
+    );
+    assert_eq!(
+        year(2026).await,
+        json!([{ "partners": [{ "name": "李小龙" }], "paid": "20.00", "excluded": "0.00", "counted": "20.00" }])
+    );
+}
