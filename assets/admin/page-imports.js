@@ -39,6 +39,11 @@ const PROBLEMS = `query Problems($id: ID!, $after: String) {
   }
 }`;
 
+const AFTER = `query AfterTheSwitch {
+  campaigns(first: 100) { nodes { id name isDefault landingUrl } }
+  viewer { tenant { linkDomainProofs { host status } } }
+}`;
+
 const IMPORTS = `query Imports($after: String) {
   imports(first: 25, after: $after) {
     totalCount
@@ -63,6 +68,7 @@ export function Imports() {
         <${Start} started=${show} />
       <//>
       ${params.id && html`<${Progress} key=${params.id} id=${params.id} ended=${() => setRound((r) => r + 1)} />`}
+      <${AfterSwitch} key=${`after-${round}`} />
       <${Earlier} key=${round} />
     <//>`;
 }
@@ -178,6 +184,31 @@ function Problems({ id }) {
           </tbody>
         </table>
       <//>
+    <//>`;
+}
+
+/** What will not work after the switch until it is set: an import
+ * brings partners into the default campaign, whose landing page old links
+ * (`/r/{tenant}/{code}`) redirect to, and a short link or its QR code
+ * needs a proved link domain to be the brand's own address. */
+function AfterSwitch() {
+  const { data } = useQuery(AFTER, {});
+  if (!data) return null;
+  const campaign = data.campaigns.nodes.find((c) => c.isDefault);
+  const proved = data.viewer.tenant.linkDomainProofs.some((d) => d.status === 'VERIFIED');
+  const warnings = [];
+  if (campaign && !campaign.landingUrl) {
+    warnings.push(['landing', html`Old links have nowhere to land: the campaign “${campaign.name}” has no landing page, so a click on <code>/r/…/{code}</code> answers “not found” until one is set on <a href=${`#/campaigns?edit=${campaign.id}`}>its page</a> (an import sets it from a source campaign's site when the source publishes one).`]);
+  }
+  if (!proved) {
+    warnings.push(['link-domain', html`No link domain is proved yet: partners' short links and their QR codes use revshare's own address until one is (<a href="#/settings">Settings</a>).`]);
+  }
+  if (warnings.length === 0) return null;
+  return html`
+    <${Section} title="Before partners use their old links" id="import-after">
+      <ul class="notice">
+        ${warnings.map(([name, text]) => html`<li data-warning=${name}>${text}</li>`)}
+      </ul>
     <//>`;
 }
 

@@ -396,8 +396,9 @@ async fn sold(txn: &Txn, tenant_id: &str, charge: &Value) -> ApiResult<Option<(S
         return Ok(None);
     };
     let sale = Sold::locked(txn, tenant_id, &imported).await?;
-    let linked_to = references[0].to_owned();
-    Ok(sale.map(|sale| (linked_to, sale)))
+    // The invoice when the charge names one, else the id that matched.
+    let linked_to = references.first().copied().unwrap_or(imported.as_str());
+    Ok(sale.map(|sale| (linked_to.to_owned(), sale)))
 }
 
 /// Why a refund or dispute waits.

@@ -298,6 +298,11 @@ try {
     return answered.counts;
   };
   report.import = [await importFromPage(true), await importFromPage(false)];
+  // The page says what will not work after the switch: no landing page
+  // for old links, no link domain for short links and QR codes.
+  for (const warning of ['landing', 'link-domain']) {
+    await page.waitForSelector(`[data-warning="${warning}"]`, { timeout });
+  }
   await page.waitForSelector('[data-problem="ref-2"]', { timeout });
   await audit('import done');
   await shoot('import-done', 1280);

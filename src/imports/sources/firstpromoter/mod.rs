@@ -247,7 +247,11 @@ async fn coupons(client: &Client, number: usize) -> Result<Page, PageError> {
     for v in &data {
         let promoter = id(v, "id").ok_or_else(|| unexpected("promoter", v))?;
         for campaign in items(v, "promoter_campaigns").into_iter().flatten() {
-            let Some(campaign_id) = id(campaign, "id") else {
+            // Asked only where the promoter lists codes: a request for each
+            // campaign of each promoter would spend the account's 400 a
+            // minute on nothing.
+            let listed = items(campaign, "promo_codes").is_some_and(|codes| !codes.is_empty());
+            let Some(campaign_id) = id(campaign, "id").filter(|_| listed) else {
                 continue;
             };
             let listed = all(
