@@ -20,7 +20,10 @@ use account::{account, serve};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
-on_both_databases_with!(options; a_firstpromoter_program_arrives_whole_and_right);
+on_both_databases_with!(options;
+    a_firstpromoter_program_arrives_whole_and_right,
+    a_payout_list_that_ignores_its_filter_dates_only_its_own,
+);
 
 fn options() -> revshare::http::Options {
     crate::imports::options()
@@ -306,5 +309,53 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
     assert_eq!(
         year(2026).await,
         json!([{ "partners": [{ "name": "李小龙" }], "paid": "20.00", "excluded": "0.00", "counted": "20.00" }])
+    );
+}
+
+/// A commission names no payout, so a payout's commissions are read by
+/// `filters[payout_id]`; a server that answered every commission instead
+/// still dates only the payout's promoter's paid ones by it.
+async fn a_payout_list_that_ignores_its_filter_dates_only_its_own(app: TestApp) {
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
+        json!({}),
+    )
+    .await;
+    let mut loose = account();
+    loose.filters_by_payout = false;
+    let (base, _) = serve(loose).await;
+    let done = imported(&app, &base).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    const BALANCE: &str =
+        "query($p: ID!) { partner(id: $p) { balance { accrued approved paid } } }";
+    for (external, balance) in [
+        (
+            "firstpromoter:11",
+            json!([{ "accrued": "30.00", "approved": "30.00", "paid": "60.00" }]),
+        ),
+        (
+            "firstpromoter:12",
+            json!([{ "accrued": "0.00", "approved": "20.00", "paid": "20.00" }]),
+        ),
+        (
+            "firstpromoter:16",
+            json!([{ "accrued": "0.00", "approved": "40.00", "paid": "0.00" }]),
+        ),
+    ] {
+        let id = partner_by_external(&app, external).await["id"].clone();
+        let read = app.ok(&app.admin(), BALANCE, json!({ "p": id })).await;
+        assert_eq!(read["partner"]["balance"], balance, "{external}");
+    }
+    let year = app
+        .ok(
+            &app.admin(),
+            "{ taxYear(year: 2025) { payees(first: 10) { nodes { paid excluded counted } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        year["taxYear"]["payees"]["nodes"],
+        json!([{ "paid": "60.00", "excluded": "60.00", "counted": "0.00" }])
     );
 }

@@ -14,6 +14,9 @@ pub(super) struct Account {
     lists: HashMap<&'static str, Vec<Value>>,
     payout_of: HashMap<i64, i64>,
     pub(super) asked: Vec<String>,
+    /// Whether `/commissions` honours `filters[payout_id]` (a server that
+    /// does not answers every commission).
+    pub(super) filters_by_payout: bool,
 }
 
 type Shared = Arc<Mutex<Account>>;
@@ -79,7 +82,7 @@ async fn answer(
                 .collect(),
             None => rows,
         },
-        "commissions" => match param("filters[payout_id]") {
+        "commissions" => match param("filters[payout_id]").filter(|_| account.filters_by_payout) {
             Some(payout) => rows
                 .into_iter()
                 .filter(|c| {
@@ -472,5 +475,6 @@ pub(super) fn account() -> Account {
         ]),
         payout_of: HashMap::from([(1, 901), (2, 901), (5, 902), (3, 903)]),
         asked: Vec::new(),
+        filters_by_payout: true,
     }
 }

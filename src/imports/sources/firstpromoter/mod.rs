@@ -457,8 +457,16 @@ async fn paid_payouts(
             _ => None,
         };
         let paid = Paid { at, method };
+        let promoter = payout.get("promoter").and_then(|p| id(p, "id"));
         let listed = all(client, "/commissions", &[("filters[payout_id]", key)]).await?;
-        rows.extend(super::kept(&listed, &mut problems, |v, p| {
+        // A commission names no payout: only a paid one of the payout's
+        // own promoter is taken as its, whatever the filter answered.
+        let its: Vec<Value> = listed
+            .into_iter()
+            .filter(|v| v.get("is_paid").and_then(Value::as_bool) == Some(true))
+            .filter(|v| promoter.is_none() || promoter_of(v) == promoter)
+            .collect();
+        rows.extend(super::kept(&its, &mut problems, |v, p| {
             commission(v, currency, zone, Some(paid), p)
         })?);
     }
