@@ -1,17 +1,21 @@
-//! What of a program comes over beside its partners and money: where
-//! each partner is paid (its PayPal address as its payout method), the
-//! least a payout may be (a campaign's minimum, on its group or on each
-//! of its partners), where old links land (the campaign's site), and the
-//! coupons a source lists apart (each a code of its partner, its Stripe
-//! promotion code remembered). What cannot come over is a problem row
-//! naming the row, never a stop. Written in the page's transaction by
-//! [`super::write`].
+//! What of a program comes over beside its partners and money: a
+//! campaign's terms as a group's rules, where each partner is paid (its
+//! PayPal address or IBAN as its payout method), the least a payout may
+//! be (a campaign's minimum, on its group or on each of its partners),
+//! where old links land (the campaign's site), the coupons a source lists
+//! apart (each a code of its partner, its Stripe promotion code
+//! remembered), and what was paid at the source as the year-end forms'
+//! payments. What cannot come over is a problem row naming the row, never
+//! a stop. Written in the page's transaction by [`super::write`].
 
 use super::source::{BankAccount, Coupon, Group, Partner, Problem};
 use super::target::{Counts, Target, code_of, partner_id, said};
 use crate::attribution::codes;
 use crate::db::Txn;
+use crate::engine::{EventKind, Rule, RuleEntry, RuleSet};
 use crate::error::ApiResult;
+use crate::ledger::imported::ImportedCommission;
+use entity::enums::PayoutMethodType;
 use entity::{campaign, referral_code};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -197,5 +201,86 @@ pub(super) async fn coupons_of(
             .await?;
         }
     }
+    Ok(())
+}
+
+/// A source campaign's commission as a group's rules: a percentage of
+/// every sale (for its first months only, when it says so), or a fixed
+/// amount per sale (a flat fee beside a recurring rule of 0 %, since a
+/// rule set has exactly one recurring rule); or why it cannot be one (a
+/// percentage past 100, an amount out of bounds).
+pub(super) fn rules_of(group: &Group) -> Result<RuleSet, String> {
+    let flat = |amount| Rule::FlatFee {
+        amount,
+        event_kind: EventKind::Sale,
+    };
+    let rules = match (group.percentage, group.flat) {
+        (Some(percentage), amount) => {
+            let recurring = Rule::Recurring {
+                percentage,
+                max_months: group.max_months,
+            };
+            // A percentage beside a flat amount pays both.
+            std::iter::once(recurring).chain(amount.map(flat)).collect()
+        }
+        (None, Some(amount)) => vec![
+            Rule::Recurring {
+                percentage: Decimal::ZERO,
+                max_months: None,
+            },
+            flat(amount),
+        ],
+        (None, None) => return Err("it names neither a percentage nor an amount".into()),
+    };
+    let entries: Vec<RuleEntry> = rules
+        .into_iter()
+        .map(|rule| RuleEntry {
+            rule,
+            description: Some("as it was at the source".into()),
+        })
+        .collect();
+    RuleSet::new(entries).map_err(|err| err.message)
+}
+
+/// Commissions paid on the platform a brand left are payments its
+/// year-end forms count (SPEC §29): on the day they were paid there, in
+/// the tenant's zone, one a partner, day, currency and method (a payment
+/// a payment network reports is excluded, as revshare's own are).
+pub(super) async fn paid_at_source(
+    conn: &Txn,
+    target: &Target,
+    paid: Vec<(&ImportedCommission, chrono::DateTime<chrono::Utc>)>,
+) -> ApiResult<()> {
+    use crate::payouts::tax_payments::{self, Payment};
+    let zone = crate::payouts::tenant_zone(conn, &target.tenant_id).await?;
+    type Day = (String, chrono::NaiveDate, String, Option<PayoutMethodType>);
+    let mut days: std::collections::BTreeMap<Day, i64> = Default::default();
+    for (item, at) in paid {
+        *days
+            .entry((
+                item.partner_id.clone(),
+                tax_payments::day_in(zone, at),
+                item.currency.code().to_owned(),
+                item.paid_by,
+            ))
+            .or_default() += item.amount_minor;
+    }
+    let payments = days
+        .into_iter()
+        .map(
+            |((partner_id, paid_on, currency, method), amount_minor)| Payment {
+                partner_id,
+                amount_minor,
+                currency,
+                method,
+                withheld_minor: 0,
+                paid_on,
+                source: entity::enums::TaxPaymentSource::Import,
+                source_id: None,
+                note: Some(format!("paid on {}", target.platform)),
+            },
+        )
+        .collect();
+    tax_payments::record(conn, &target.tenant_id, &target.actor, payments).await?;
     Ok(())
 }

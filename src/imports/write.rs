@@ -10,7 +10,7 @@
 //! - a partner → a partner `{source}:{id}`, partner since it joined the
 //!   source, enrolled in the import's campaign, its link tokens as referral
 //!   codes and its coupons as their coupons, with the same text; its
-//!   PayPal address as its payout method; its campaign's minimum as its
+//!   PayPal address or IBAN as its payout method; its campaign's minimum as its
 //!   own when the campaign became no group of its own;
 //! - a coupon listed apart → a code of its partner with that coupon, and
 //!   the Stripe promotion code it is, so checkouts naming only `promo_…`
@@ -27,13 +27,11 @@ use crate::attribution::codes;
 use crate::campaigns::enrollment;
 use crate::db::Txn;
 use crate::directory::{groups, partners};
-use crate::engine::{EventKind, Rule, RuleEntry, RuleSet};
 use crate::error::ApiResult;
 use crate::ledger::imported::{self, ImportedCommission};
 
-use entity::enums::{AttributionSource, PartnerType, PayoutMethodType};
+use entity::enums::{AttributionSource, PartnerType};
 use entity::{attribution, partner, partner_group, referral_code, unattributed_event};
-use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
@@ -93,7 +91,7 @@ async fn groups_of(
         }
         // Terms revshare cannot express are a problem naming the campaign,
         // its partners kept in the default group — in a dry run too.
-        let rules = match rules_of(row) {
+        let rules = match program::rules_of(row) {
             Ok(rules) => rules,
             Err(why) => {
                 counts.problems.push(Problem::new(
@@ -143,44 +141,6 @@ async fn groups_of(
         target.learn_group(&row.key, id);
     }
     Ok(())
-}
-
-/// A source campaign's commission as a group's rules: a percentage of
-/// every sale (for its first months only, when it says so), or a fixed
-/// amount per sale (a flat fee beside a recurring rule of 0 %, since a
-/// rule set has exactly one recurring rule); or why it cannot be one (a
-/// percentage past 100, an amount out of bounds).
-fn rules_of(group: &Group) -> Result<RuleSet, String> {
-    let flat = |amount| Rule::FlatFee {
-        amount,
-        event_kind: EventKind::Sale,
-    };
-    let rules = match (group.percentage, group.flat) {
-        (Some(percentage), amount) => {
-            let recurring = Rule::Recurring {
-                percentage,
-                max_months: group.max_months,
-            };
-            // A percentage beside a flat amount pays both.
-            std::iter::once(recurring).chain(amount.map(flat)).collect()
-        }
-        (None, Some(amount)) => vec![
-            Rule::Recurring {
-                percentage: Decimal::ZERO,
-                max_months: None,
-            },
-            flat(amount),
-        ],
-        (None, None) => return Err("it names neither a percentage nor an amount".into()),
-    };
-    let entries: Vec<RuleEntry> = rules
-        .into_iter()
-        .map(|rule| RuleEntry {
-            rule,
-            description: Some("as it was at the source".into()),
-        })
-        .collect();
-    RuleSet::new(entries).map_err(|err| err.message)
 }
 
 /// What the program holds already of a page of partners, read in two
@@ -692,50 +652,7 @@ async fn commissions_of(
         }
     }
     if !target.dry && !paid.is_empty() {
-        paid_at_source(conn, target, paid).await?;
+        program::paid_at_source(conn, target, paid).await?;
     }
-    Ok(())
-}
-
-/// Commissions paid on the platform a brand left are payments its
-/// year-end forms count (SPEC §29): on the day they were paid there, in
-/// the tenant's zone, one a partner, day, currency and method (a payment
-/// a payment network reports is excluded, as revshare's own are).
-async fn paid_at_source(
-    conn: &Txn,
-    target: &Target,
-    paid: Vec<(&ImportedCommission, chrono::DateTime<chrono::Utc>)>,
-) -> ApiResult<()> {
-    use crate::payouts::tax_payments::{self, Payment};
-    let zone = crate::payouts::tenant_zone(conn, &target.tenant_id).await?;
-    type Day = (String, chrono::NaiveDate, String, Option<PayoutMethodType>);
-    let mut days: std::collections::BTreeMap<Day, i64> = Default::default();
-    for (item, at) in paid {
-        *days
-            .entry((
-                item.partner_id.clone(),
-                tax_payments::day_in(zone, at),
-                item.currency.code().to_owned(),
-                item.paid_by,
-            ))
-            .or_default() += item.amount_minor;
-    }
-    let payments = days
-        .into_iter()
-        .map(
-            |((partner_id, paid_on, currency, method), amount_minor)| Payment {
-                partner_id,
-                amount_minor,
-                currency,
-                method,
-                withheld_minor: 0,
-                paid_on,
-                source: entity::enums::TaxPaymentSource::Import,
-                source_id: None,
-                note: Some(format!("paid on {}", target.platform)),
-            },
-        )
-        .collect();
-    tax_payments::record(conn, &target.tenant_id, &target.actor, payments).await?;
     Ok(())
 }
