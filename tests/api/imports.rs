@@ -1057,7 +1057,7 @@ async fn answer(
 }
 
 /// Starts an import of `source` with `credentials` and waits for its end.
-async fn import_from(app: &TestApp, source: &str, credentials: Value) -> Value {
+pub(crate) async fn import_from(app: &TestApp, source: &str, credentials: Value) -> Value {
     let started = app
         .ok(
             &app.admin(),

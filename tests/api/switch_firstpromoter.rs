@@ -14,7 +14,7 @@
 mod account;
 
 use crate::helpers::TestApp;
-use crate::imports::{IMPORT, START, partner_by_external};
+use crate::imports::{import_from, partner_by_external};
 use crate::on_both_databases_with;
 use account::{account, serve};
 use serde_json::{Value, json};
@@ -29,24 +29,10 @@ fn options() -> revshare::http::Options {
     crate::imports::options()
 }
 
+/// Imports the account at `base` and waits for the end.
 async fn imported(app: &TestApp, base: &str) -> Value {
-    let started = app
-        .ok(
-            &app.admin(),
-            START,
-            json!({ "input": { "source": "FIRSTPROMOTER",
-                "credentials": { "apiKey": "fp_key", "accountId": "acc_1", "baseUrl": base } } }),
-        )
-        .await;
-    let id = started["startImport"]["id"].as_str().unwrap().to_owned();
-    for _ in 0..900 {
-        let now = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await;
-        if now["import"]["status"] != "RUNNING" {
-            return now["import"].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the import did not end in 90 s");
+    let credentials = json!({ "apiKey": "fp_key", "accountId": "acc_1", "baseUrl": base });
+    import_from(app, "FIRSTPROMOTER", credentials).await
 }
 
 async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
