@@ -160,6 +160,7 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
                 status: PartnerStatus::Active,
                 group_id: group_id.cloned(),
                 category_ids,
+                country: None,
             },
         )
         .await?;

@@ -15,7 +15,7 @@ const PARTNER = `query Partner($id: ID!) {
     group { id name }
     balance { currency accrued approved paid }
     payoutMinimums { amount currency source }
-    payoutMethod { type paypalEmail iban bic accountHolder updatedAt }
+    payoutMethod { type paypalEmail iban bic accountHolder routingNumber accountNumber updatedAt }
     taxProfile { submissionId form status country taxIdLast4 submittedAt decidedAt reason }
     taxProfileSubmissions { submissionId form status country taxIdLast4 submittedAt }
     referralCodes(first: 100) { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
@@ -199,7 +199,9 @@ function Payment({ partner, changed }) {
     <${Section} title="Payout method and tax" id="partner-payment">
       <dl class="facts">
         <div><dt>Payout method</dt><dd data-state="payout-method">${m
-          ? `${method(m.type)}: ${m.type === 'PAYPAL' ? m.paypalEmail : `${m.iban}${m.bic ? ` (${m.bic})` : ''}`}`
+          ? `${method(m.type)}: ${m.type === 'PAYPAL' ? m.paypalEmail
+            : m.type === 'ACH' ? `${m.accountNumber} (routing ${m.routingNumber})`
+            : `${m.iban}${m.bic ? ` (${m.bic})` : ''}`}`
           : 'None yet: the partner cannot be paid'}</dd></div>
         ${m && m.accountHolder && html`<div><dt>Account holder</dt><dd>${m.accountHolder}</dd></div>`}
         ${m && html`<div><dt>Method set</dt><dd>${day(m.updatedAt)}</dd></div>`}
@@ -218,13 +220,19 @@ function Payment({ partner, changed }) {
     <//>`;
 }
 
-/** Finance sets where a partner is paid: a PayPal address or a bank account. */
+/** Finance sets where a partner is paid: a PayPal address or a bank account (IBAN, or a US one by ACH). */
 function SetMethod({ partner, changed }) {
-  const [type, setType] = useState((partner.payoutMethod && partner.payoutMethod.type === 'BANK_TRANSFER') ? 'BANK_TRANSFER' : 'PAYPAL');
+  const current = partner.payoutMethod && partner.payoutMethod.type;
+  const [type, setType] = useState(['BANK_TRANSFER', 'ACH'].includes(current) ? current : 'PAYPAL');
   const [busy, outcome, fieldError, submit] = useForm(async (form) => {
     const input = { partnerId: partner.id, type };
     if (type === 'PAYPAL') input.paypalEmail = form.get('paypalEmail');
-    else {
+    else if (type === 'ACH') {
+      input.routingNumber = form.get('routingNumber');
+      input.accountNumber = form.get('accountNumber');
+      input.accountType = form.get('accountType');
+      input.accountHolder = form.get('accountHolder');
+    } else {
       input.iban = form.get('iban');
       input.bic = form.get('bic') || null;
       input.accountHolder = form.get('accountHolder');
@@ -232,18 +240,31 @@ function SetMethod({ partner, changed }) {
     await gql(SET_METHOD, { input });
     changed(`${partner.name} is paid by ${method(type)} now.`);
   }, 'Done.');
-  const named = ['paypalEmail', 'iban', 'bic', 'accountHolder', 'type'].some((f) => fieldError(f));
+  const named = ['paypalEmail', 'iban', 'bic', 'accountHolder', 'routingNumber', 'accountNumber', 'accountType', 'type'].some((f) => fieldError(f));
   return html`
     <form class="stack reason-form" onSubmit=${submit} autocomplete="off">
       <${Field} id="set-method-type" label="Method" error=${fieldError('type')}>
         ${(a) => html`<select value=${type} onChange=${(e) => setType(e.target.value)} ...${a}>
           <option value="PAYPAL">${method('PAYPAL')}</option>
           <option value="BANK_TRANSFER">${method('BANK_TRANSFER')}</option>
+          <option value="ACH">${method('ACH')}</option>
         </select>`}
       <//>
       ${type === 'PAYPAL' ? html`
         <${Field} id="set-method-paypal" label="PayPal address" error=${fieldError('paypalEmail')}>
           ${(a) => html`<input name="paypalEmail" type="email" required spellcheck="false" ...${a} />`}
+        <//>` : type === 'ACH' ? html`
+        <${Field} id="set-method-routing" label="Routing number" error=${fieldError('routingNumber')}>
+          ${(a) => html`<input name="routingNumber" required inputmode="numeric" spellcheck="false" ...${a} />`}
+        <//>
+        <${Field} id="set-method-account" label="Account number" error=${fieldError('accountNumber')}>
+          ${(a) => html`<input name="accountNumber" required inputmode="numeric" spellcheck="false" ...${a} />`}
+        <//>
+        <${Field} id="set-method-account-type" label="Account type" error=${fieldError('accountType')}>
+          ${(a) => html`<select name="accountType" ...${a}><option value="CHECKING">Checking</option><option value="SAVINGS">Savings</option></select>`}
+        <//>
+        <${Field} id="set-method-holder" label="Account holder" error=${fieldError('accountHolder')}>
+          ${(a) => html`<input name="accountHolder" required ...${a} />`}
         <//>` : html`
         <${Field} id="set-method-iban" label="IBAN" error=${fieldError('iban')}>
           ${(a) => html`<input name="iban" required spellcheck="false" ...${a} />`}

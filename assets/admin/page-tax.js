@@ -13,6 +13,7 @@ const YEAR = `query Year($year: Int!) {
     totals { payees reportable amount withheld }
     missing: payees(first: 1, status: MISSING_TIN) { totalCount }
     expired: payees(first: 1, status: W8_EXPIRED) { totalCount }
+    missingW8: payees(first: 1, status: MISSING_W8) { totalCount }
     forms { id corrected electronic }
   }
   viewer { tenant { taxPayer { legalName tinLast4 phone address { line1 line2 city state zip } } } }
@@ -49,6 +50,7 @@ const STATUSES = [
   ['FOREIGN', 'Foreign (W-8)'],
   ['MISSING_TIN', 'Missing a W-9'],
   ['W8_EXPIRED', 'W-8 expired'],
+  ['MISSING_W8', 'Abroad, missing a W-8'],
 ];
 
 /** The year whose forms are due next: last year's. */
@@ -102,6 +104,7 @@ function Summary({ year }) {
         <div><dt>Box 4, withheld</dt><dd><${Money} amount=${t.withheld} currency="USD" figure="tax.box4" /></dd></div>
         <div><dt>Missing a W-9</dt><dd data-count="tax-missing">${year.missing.totalCount}</dd></div>
         <div><dt>W-8 expired</dt><dd data-count="tax-expired">${year.expired.totalCount}</dd></div>
+        <div><dt>Abroad, missing a W-8</dt><dd data-count="tax-missing-w8">${year.missingW8.totalCount}</dd></div>
         <div><dt>Forms</dt><dd data-count="tax-forms">${year.forms.length}${corrected > 0 ? ` (${corrected} corrected)` : ''}</dd></div>
         <div><dt>Status</dt><dd><${Badge} value=${year.status} />${year.issuedAt && html` <span class="muted">first issued ${day(year.issuedAt)}</span>`}</dd></div>
       </dl>

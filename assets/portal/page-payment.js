@@ -9,7 +9,7 @@ const PAYMENT = `query Payment {
   viewer {
     partner {
       id
-      payoutMethod { type paypalEmail iban bic accountHolder stripeAccountId updatedAt }
+      payoutMethod { type paypalEmail iban bic accountHolder stripeAccountId routingNumber accountNumber accountType updatedAt }
       stripeConnect { available accountId payoutsEnabled }
       taxProfile { submissionId form status country taxIdLast4 validUntil expired submittedAt decidedAt reason
         legalName classification electronicDeliveryAt }
@@ -74,7 +74,12 @@ function Method({ method, reload }) {
   const [busy, outcome, fieldError, submit] = useSubmit(async (form) => {
     const input = { type: kind };
     if (kind === 'PAYPAL') input.paypalEmail = form.get('paypalEmail');
-    else {
+    else if (kind === 'ACH') {
+      input.accountHolder = form.get('accountHolder');
+      input.routingNumber = form.get('routingNumber');
+      input.accountNumber = form.get('accountNumber');
+      input.accountType = form.get('accountType');
+    } else {
       input.iban = form.get('iban');
       input.accountHolder = form.get('accountHolder');
       if (form.get('bic')) input.bic = form.get('bic');
@@ -85,7 +90,7 @@ function Method({ method, reload }) {
   return html`
     <${Section} title="Payout method" id="method-title">
       ${method
-        ? html`<p data-figure="method.current">Paid by ${methodName(method.type)}: <strong>${{ PAYPAL: method.paypalEmail, STRIPE_CONNECT: method.stripeAccountId }[method.type] || method.iban}</strong>
+        ? html`<p data-figure="method.current">Paid by ${methodName(method.type)}: <strong>${{ PAYPAL: method.paypalEmail, STRIPE_CONNECT: method.stripeAccountId, ACH: method.accountNumber && `${method.accountNumber} (routing ${method.routingNumber})` }[method.type] || method.iban}</strong>
                  ${method.bic && ` (${method.bic})`} <span class="muted">since ${day(method.updatedAt)}</span></p>`
         : html`<p class="notice" role="note">No payout method yet: you are paid once you add one.</p>`}
       <form onSubmit=${submit} class="stack">
@@ -93,10 +98,21 @@ function Method({ method, reload }) {
           <legend>Paid by</legend>
           <label class="choice"><input type="radio" name="type" value="PAYPAL" checked=${kind === 'PAYPAL'} onChange=${() => setKind('PAYPAL')} /> PayPal</label>
           <label class="choice"><input type="radio" name="type" value="BANK_TRANSFER" checked=${kind === 'BANK_TRANSFER'} onChange=${() => setKind('BANK_TRANSFER')} /> Bank transfer (IBAN)</label>
+          <label class="choice"><input type="radio" name="type" value="ACH" checked=${kind === 'ACH'} onChange=${() => setKind('ACH')} /> US bank account (ACH)</label>
         </fieldset>
         ${kind === 'PAYPAL'
           ? html`<${Field} id="method-email" label="PayPal e-mail" error=${fieldError('paypalEmail')}>
                    ${(a) => html`<input type="email" name="paypalEmail" autocomplete="email" required ...${a} />`}<//>`
+          : kind === 'ACH'
+          ? html`
+            <${Field} id="method-holder" label="Account holder" error=${fieldError('accountHolder')}>
+              ${(a) => html`<input name="accountHolder" autocomplete="name" required ...${a} />`}<//>
+            <${Field} id="method-routing" label="Routing number" hint="The 9 digits at the bottom left of a check." error=${fieldError('routingNumber')}>
+              ${(a) => html`<input name="routingNumber" inputmode="numeric" spellcheck="false" autocomplete="off" required ...${a} />`}<//>
+            <${Field} id="method-account" label="Account number" error=${fieldError('accountNumber')}>
+              ${(a) => html`<input name="accountNumber" inputmode="numeric" spellcheck="false" autocomplete="off" required ...${a} />`}<//>
+            <${Field} id="method-account-type" label="Account type" error=${fieldError('accountType')}>
+              ${(a) => html`<select name="accountType" ...${a}><option value="CHECKING">Checking</option><option value="SAVINGS">Savings</option></select>`}<//>`
           : html`
             <${Field} id="method-holder" label="Account holder" error=${fieldError('accountHolder')}>
               ${(a) => html`<input name="accountHolder" autocomplete="name" required ...${a} />`}<//>

@@ -78,7 +78,7 @@ function fromUnits(units, scale) {
 
 /** A payout method's name. */
 export function method(type) {
-  return { PAYPAL: 'PayPal', BANK_TRANSFER: 'Bank transfer', STRIPE_CONNECT: 'Stripe' }[type] || words(type);
+  return { PAYPAL: 'PayPal', BANK_TRANSFER: 'Bank transfer', STRIPE_CONNECT: 'Stripe', ACH: 'ACH (US bank)' }[type] || words(type);
 }
 
 /** A status or kind as words (`BELOW_MINIMUM` → `Below minimum`). */

@@ -455,6 +455,9 @@ stored!(
         /// A refund or dispute of a charge not linked to a sale yet: kept,
         /// and applied once when the link arrives.
         Waiting = "WAITING",
+        /// A sale the ledger refused (its reason says why): kept with its
+        /// event, recorded again by `retryConnectorEvent`.
+        Refused = "REFUSED",
     }
 );
 
@@ -489,6 +492,16 @@ stored!(
         BankTransfer = "BANK_TRANSFER",
         /// To the partner's Stripe Express account, by transfer (SPEC §26).
         StripeConnect = "STRIPE_CONNECT",
+        /// To a US bank account by ACH: routing and account number.
+        Ach = "ACH",
+    }
+);
+
+stored!(
+    /// The kind of a US bank account an ACH credit is sent to.
+    UsAccountType {
+        Checking = "CHECKING",
+        Savings = "SAVINGS",
     }
 );
 

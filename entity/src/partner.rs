@@ -27,6 +27,9 @@ pub struct Model {
     pub referral_started_at: Option<DateTimeUtc>,
     /// When its commissions reached its referrer's threshold (paid once).
     pub referral_threshold_at: Option<DateTimeUtc>,
+    /// The country it lives in (ISO 3166-1 alpha-2), as it or its source
+    /// said: year-end asks one abroad for a W-8, not a W-9.
+    pub country: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,4 +1,4 @@
-use crate::enums::{PayoutMethodType, PayoutRail, PayoutStatus, RailStatus};
+use crate::enums::{PayoutMethodType, PayoutRail, PayoutStatus, RailStatus, UsAccountType};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -53,6 +53,11 @@ pub struct Model {
     pub rail_updated_at: Option<DateTimeUtc>,
     /// The Stripe account of a `STRIPE_CONNECT` method, as it was.
     pub method_stripe_account: Option<String>,
+    /// An `ACH` method's routing and account number, and its kind, as
+    /// they were.
+    pub method_routing_number: Option<String>,
+    pub method_account_number: Option<String>,
+    pub method_account_type: Option<UsAccountType>,
     /// The `sender_batch_id` a PayPal payout is sent under, fixed when it
     /// is queued: a run's part of at most PayPal's 15,000 items a call.
     pub rail_sender_batch: Option<String>,

@@ -1,4 +1,4 @@
-use crate::enums::PayoutMethodType;
+use crate::enums::{PayoutMethodType, UsAccountType};
 use sea_orm::entity::prelude::*;
 
 /// Where a partner is paid: one per partner.
@@ -18,6 +18,11 @@ pub struct Model {
     pub account_key: Option<String>,
     /// A `STRIPE_CONNECT` method's Express account.
     pub stripe_account_id: Option<String>,
+    /// An `ACH` method's ABA routing number (9 digits, checked).
+    pub routing_number: Option<String>,
+    /// An `ACH` method's account number (4 to 17 digits).
+    pub account_number: Option<String>,
+    pub account_type: Option<UsAccountType>,
     pub updated_by: String,
     pub updated_at: DateTimeUtc,
 }

@@ -217,6 +217,7 @@ async fn settle(
                     status: PartnerStatus::Active,
                     group_id: decision.group_id.clone(),
                     category_ids: Vec::new(),
+                country: None,
                 },
                 campaign,
             )

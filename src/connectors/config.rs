@@ -130,6 +130,8 @@ pub fn events(
 pub struct Counts {
     pub received: i64,
     pub ignored: i64,
+    /// Sales the ledger refused, kept to retry.
+    pub refused: i64,
     pub last_at: Option<DateTime<Utc>>,
 }
 
@@ -144,6 +146,7 @@ pub async fn counts(
         provider: BillingProvider,
         received: i64,
         ignored: i64,
+        refused: i64,
         last_at: Option<DateTime<Utc>>,
     }
     let rows = connector_event::Entity::find()
@@ -162,6 +165,15 @@ pub async fn counts(
             .sum(),
             "ignored",
         )
+        .column_as(
+            Expr::case(
+                connector_event::Column::Status.eq(ConnectorEventStatus::Refused),
+                1,
+            )
+            .finally(0)
+            .sum(),
+            "refused",
+        )
         .column_as(connector_event::Column::ReceivedAt.max(), "last_at")
         .filter(connector_event::Column::TenantId.eq(tenant_id))
         .group_by(connector_event::Column::Provider)
@@ -174,6 +186,7 @@ pub async fn counts(
             let counts = Counts {
                 received: r.received,
                 ignored: r.ignored,
+                refused: r.refused,
                 last_at: r.last_at,
             };
             (r.provider, counts)

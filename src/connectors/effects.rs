@@ -136,7 +136,8 @@ pub fn refused(err: &ApiError) -> bool {
 pub fn refusal(err: &ApiError) -> String {
     match err {
         ApiError::BadInput { field, message } => {
-            format!("the sale was refused: {} {message}", words(field))
+            let field = field.rsplit('.').next().unwrap_or(field);
+            format!("the sale was refused ({field}): {message}")
         }
         ApiError::Conflict(message) => format!("the sale was refused: {message}"),
         _ => "the sale was not recorded".to_owned(),

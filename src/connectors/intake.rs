@@ -20,6 +20,10 @@ pub enum Handled {
     /// A refund or dispute of a sale not found yet: kept, and applied once
     /// when the sale's link arrives (`billingConnectorEvents` lists it).
     Waiting,
+    /// A sale the ledger refused (a suspended partner, a currency it
+    /// cannot hold…): kept with the event and listed `REFUSED` with its
+    /// reason, recorded by `retryConnectorEvent` once the cause is mended.
+    Refused,
 }
 
 impl Handled {
@@ -30,6 +34,7 @@ impl Handled {
             Handled::Ignored => "ignored",
             Handled::Again => "again",
             Handled::Waiting => "waiting",
+            Handled::Refused => "refused",
         }
     }
 }

@@ -46,6 +46,14 @@ impl<'a> Mark<'a> {
         }
     }
 
+    /// A sale the ledger refused: kept with its event, to retry.
+    pub(super) fn refused(reason: &'a str) -> Mark<'a> {
+        Mark {
+            status: ConnectorEventStatus::Refused,
+            reason: Some(reason),
+        }
+    }
+
     /// The mark a step writes at once (a sale's is written in its batch,
     /// a waiting delivery's with what it waits for).
     pub(super) fn of(step: &'a effects::Step) -> Option<Mark<'a>> {

@@ -34,3 +34,65 @@ pub use signatures::{Signed, TOLERANCE_SECONDS};
 
 /// The actor a connector's refunds are recorded by.
 pub const ACTOR: &str = "connector";
+
+/// Records again a delivery whose sale the ledger refused, once its cause
+/// is mended (the partner reactivated, the campaign's terms changed): its
+/// kept event handled as when it arrived, under the connector's settings
+/// now. Refused again, it is kept again with the new reason. `NOT_FOUND`
+/// for no refused delivery of that id.
+pub async fn retry(
+    db: &crate::db::Db,
+    ingest: &crate::ingest::Ingest,
+    tenant_id: &str,
+    provider: entity::enums::BillingProvider,
+    event_id: &str,
+) -> crate::error::ApiResult<entity::connector_event::Model> {
+    use crate::error::ApiError;
+    use entity::connector_event::{Column, Entity};
+    use entity::enums::{BillingProvider, ConnectorEventStatus};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let of = || {
+        Entity::find()
+            .filter(Column::TenantId.eq(tenant_id))
+            .filter(Column::Provider.eq(provider))
+            .filter(Column::EventId.eq(event_id))
+    };
+    let kept = of()
+        .filter(Column::Status.eq(ConnectorEventStatus::Refused))
+        .one(db.conn())
+        .await?
+        .ok_or_else(|| ApiError::not_found("refused connector event"))?;
+    let connector = find(db.conn(), tenant_id, provider)
+        .await?
+        .filter(|c| c.enabled)
+        .ok_or_else(|| ApiError::bad_input("provider", "its connector is not enabled"))?;
+    let event: serde_json::Value = kept
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .ok_or_else(|| ApiError::internal("refused connector event", event_id))?;
+    // Its mark goes, so that it is handled as new; a concurrent retry
+    // finds nothing to delete and stops here.
+    let gone = Entity::delete_many()
+        .filter(Column::TenantId.eq(tenant_id))
+        .filter(Column::Provider.eq(provider))
+        .filter(Column::EventId.eq(event_id))
+        .filter(Column::Status.eq(ConnectorEventStatus::Refused))
+        .exec(db.conn())
+        .await?;
+    if gone.rows_affected == 0 {
+        return Err(ApiError::not_found("refused connector event"));
+    }
+    let handled = match provider {
+        BillingProvider::Stripe => stripe::handled(db, ingest, tenant_id, &connector, &event).await,
+        BillingProvider::Paddle => paddle::handled(db, ingest, tenant_id, &connector, &event).await,
+    };
+    match handled {
+        Ok(_) => {}
+        Err(Refused::Failed(err)) => return Err(err),
+        Err(_) => {}
+    }
+    of().one(db.conn())
+        .await?
+        .ok_or_else(|| ApiError::internal("connector event", event_id))
+}

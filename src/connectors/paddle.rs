@@ -51,6 +51,17 @@ pub async fn receive(
 ) -> Result<Handled, Refused> {
     let (connector, event) =
         super::run::opened(db, tenant_id, PROVIDER, signature, body, verify).await?;
+    handled(db, ingest, tenant_id, &connector, &event).await
+}
+
+/// Handles one verified event (or a refused one again).
+pub(super) async fn handled(
+    db: &Db,
+    ingest: &crate::ingest::Ingest,
+    tenant_id: &str,
+    connector: &entity::billing_connector::Model,
+    event: &Value,
+) -> Result<Handled, Refused> {
     let (Some(id), Some(kind)) = (event["event_id"].as_str(), event["event_type"].as_str()) else {
         return Err(Refused::Malformed(
             "an event has an event_id and an event_type",
@@ -61,7 +72,7 @@ pub async fn receive(
     let handle = |txn: crate::db::Transaction| -> crate::db::BoxFuture<'_, Outcome> {
         Box::pin(async move { handle(&txn, tenant_id, base, kind, data).await })
     };
-    super::run::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await
+    super::run::run(db, ingest, tenant_id, PROVIDER, (id, kind, event), handle).await
 }
 
 async fn handle(

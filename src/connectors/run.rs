@@ -5,7 +5,7 @@
 
 use super::config::{find, secrets};
 use super::effects;
-use super::marks::{Mark, mark, seen};
+use super::marks::{Mark, insert_mark, mark, seen};
 use super::signatures::Verify;
 use super::{Handled, NO_CONNECTOR, Refused, waits};
 use crate::db::Db;
@@ -44,7 +44,7 @@ pub(super) async fn run<'a>(
     ingest: &'a crate::ingest::Ingest,
     tenant_id: &'a str,
     provider: BillingProvider,
-    (id, kind): (&'a str, &'a str),
+    (id, kind, event): (&'a str, &'a str, &'a serde_json::Value),
     handle: impl Fn(crate::db::Transaction) -> crate::db::BoxFuture<'a, effects::Outcome> + Sync,
 ) -> Result<Handled, Refused> {
     let handle = &handle;
@@ -69,7 +69,7 @@ pub(super) async fn run<'a>(
             })
         })
         .await?;
-    recorded(db, ingest, tenant_id, provider, (id, kind), step).await
+    recorded(db, ingest, tenant_id, provider, (id, kind, event), step).await
 }
 
 /// One verified event whose handling only reads, or writes what is
@@ -83,7 +83,7 @@ pub(super) async fn run_unlocked<'a, F>(
     ingest: &'a crate::ingest::Ingest,
     tenant_id: &'a str,
     provider: BillingProvider,
-    (id, kind): (&'a str, &'a str),
+    (id, kind, event): (&'a str, &'a str, &'a serde_json::Value),
     handle: impl FnOnce(&'a crate::db::Pool) -> F,
 ) -> Result<Handled, Refused>
 where
@@ -93,17 +93,20 @@ where
     if let Some(marked) = Mark::of(&step) {
         mark(db.conn(), tenant_id, provider, id, kind, marked).await?;
     }
-    recorded(db, ingest, tenant_id, provider, (id, kind), step).await
+    recorded(db, ingest, tenant_id, provider, (id, kind, event), step).await
 }
 
 /// What handling came to: a sale is recorded through the event path's
-/// queues, its event marked in the sale's batch.
+/// queues, its event marked in the sale's batch. A sale the ledger
+/// refuses is kept with the provider's event (`REFUSED`, its reason
+/// beside it) for `retryConnectorEvent` once the cause is mended: never
+/// passed over as ignored.
 async fn recorded(
     db: &Db,
     ingest: &crate::ingest::Ingest,
     tenant_id: &str,
     provider: BillingProvider,
-    (id, kind): (&str, &str),
+    (id, kind, event): (&str, &str, &serde_json::Value),
     step: effects::Step,
 ) -> Result<Handled, Refused> {
     let mut item = match step {
@@ -115,29 +118,32 @@ async fn recorded(
         effects::Step::Sale(item) => *item,
     };
     let external_id = item.event.external_id.clone();
+    let payload = event.to_string();
     item.receipt = Some(std::sync::Arc::new(Marked {
         tenant_id: tenant_id.to_owned(),
         provider,
         event_id: id.to_owned(),
         kind: kind.to_owned(),
+        payload: payload.clone(),
     }));
     match ingest.record(tenant_id, item).await {
         Ok(recorded) if recorded.duplicate => Ok(Handled::Again),
         Ok(_) => Ok(Handled::Done),
         Err(err) if effects::refused(&err) => {
-            tracing::info!(target: "revshare::connectors", sale = %external_id, error = ?err, "connector sale ignored");
+            tracing::info!(target: "revshare::connectors", sale = %external_id, error = ?err, "connector sale refused");
             // Marked in the batch already, unless the sale's own
             // statement failed (its savepoint, and the mark, rolled back).
             let reason = effects::refusal(&err);
-            let reason = &reason;
+            let (reason, payload) = (&reason, &payload);
             db.transaction(|txn| {
                 Box::pin(async move {
-                    let marked = Mark::ignored(reason);
-                    mark(&*txn, tenant_id, provider, id, kind, marked).await
+                    let marked = Mark::refused(reason);
+                    let kept = Some(payload.clone());
+                    insert_mark(&*txn, tenant_id, provider, (id, kind), marked, kept).await
                 })
             })
             .await?;
-            Ok(Handled::Ignored)
+            Ok(Handled::Refused)
         }
         Err(err) => Err(Refused::Failed(err)),
     }
@@ -145,14 +151,16 @@ async fn recorded(
 
 /// The mark of a provider's event that carried a sale, written in the
 /// sale's batch: handled when the sale was recorded (or held, or was
-/// recorded before), ignored when its terms refused it; nothing on a
-/// failure, so the provider's retry records it.
+/// recorded before), refused (with the event kept) when its terms
+/// refused it; nothing on a failure, so the provider's retry records it.
 #[derive(Debug)]
 struct Marked {
     tenant_id: String,
     provider: BillingProvider,
     event_id: String,
     kind: String,
+    /// The provider's event, kept with a refusal.
+    payload: String,
 }
 
 impl crate::ledger::accrual::Receipt for Marked {
@@ -163,11 +171,11 @@ impl crate::ledger::accrual::Receipt for Marked {
     ) -> crate::db::BoxFuture<'a, ApiResult<()>> {
         Box::pin(async move {
             let reason;
-            let marked = match answer {
-                Ok(_) => Mark::DONE,
+            let (marked, kept) = match answer {
+                Ok(_) => (Mark::DONE, None),
                 Err(err) if effects::refused(err) => {
                     reason = effects::refusal(err);
-                    Mark::ignored(&reason)
+                    (Mark::refused(&reason), Some(self.payload.clone()))
                 }
                 Err(_) => return Ok(()),
             };
@@ -176,8 +184,10 @@ impl crate::ledger::accrual::Receipt for Marked {
                 provider,
                 event_id,
                 kind,
+                ..
             } = self;
-            mark(conn, tenant_id, *provider, event_id, kind, marked).await
+            let key = (event_id.as_str(), kind.as_str());
+            insert_mark(conn, tenant_id, *provider, key, marked, kept).await
         })
     }
 }

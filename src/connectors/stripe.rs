@@ -67,6 +67,17 @@ pub async fn receive(
 ) -> Result<Handled, Refused> {
     let (connector, event) =
         super::run::opened(db, tenant_id, PROVIDER, signature, body, verify).await?;
+    handled(db, ingest, tenant_id, &connector, &event).await
+}
+
+/// Handles one verified event (or a refused one again).
+pub(super) async fn handled(
+    db: &Db,
+    ingest: &crate::ingest::Ingest,
+    tenant_id: &str,
+    connector: &entity::billing_connector::Model,
+    event: &Value,
+) -> Result<Handled, Refused> {
     let (Some(id), Some(kind)) = (event["id"].as_str(), event["type"].as_str()) else {
         return Err(Refused::Malformed("an event has an id and a type"));
     };
@@ -75,8 +86,9 @@ pub async fn receive(
     if kind == "invoice.paid" {
         // Links and a sale, each idempotent: no transaction of its own.
         let paid = |conn| invoice_paid(conn, tenant_id, base, object);
+        let delivery = (id, kind, event);
         let handled =
-            super::run::run_unlocked(db, ingest, tenant_id, PROVIDER, (id, kind), paid).await?;
+            super::run::run_unlocked(db, ingest, tenant_id, PROVIDER, delivery, paid).await?;
         // A refund or dispute that arrived first may find its sale now.
         let keys = invoice_keys(object);
         super::waits::release(db, tenant_id, PROVIDER, &keys, resume_boxed).await?;
@@ -85,7 +97,8 @@ pub async fn receive(
     let handle = |txn: crate::db::Transaction| -> crate::db::BoxFuture<'_, Outcome> {
         Box::pin(async move { handle(&txn, tenant_id, kind, object).await })
     };
-    let handled = super::run::run(db, ingest, tenant_id, PROVIDER, (id, kind), handle).await?;
+    let delivery = (id, kind, event);
+    let handled = super::run::run(db, ingest, tenant_id, PROVIDER, delivery, handle).await?;
     let keys = match (kind, handled) {
         // A link that may end a wait.
         ("invoice_payment.paid", _) => payment_keys(&object["payment"]),

@@ -33,6 +33,7 @@ fn blank() -> Model {
         referred_by: None,
         referral_started_at: None,
         referral_threshold_at: None,
+        country: None,
     }
 }
 
@@ -56,6 +57,7 @@ pub fn decode(row: &QueryResult, columns: &[Column]) -> Result<Model, DbErr> {
             Column::ReferredBy => m.referred_by = row.try_get_by_index(i)?,
             Column::ReferralStartedAt => m.referral_started_at = row.try_get_by_index(i)?,
             Column::ReferralThresholdAt => m.referral_threshold_at = row.try_get_by_index(i)?,
+            Column::Country => m.country = row.try_get_by_index(i)?,
         }
     }
     Ok(m)

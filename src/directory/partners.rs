@@ -27,6 +27,8 @@ pub struct NewPartner {
     pub status: PartnerStatus,
     pub group_id: Option<String>,
     pub category_ids: Vec<String>,
+    /// ISO 3166-1 alpha-2, upper case.
+    pub country: Option<String>,
 }
 
 /// A partial update; `Some(None)` clears a nullable field, and a cleared
@@ -40,6 +42,7 @@ pub struct PartnerChanges {
     pub status: Option<PartnerStatus>,
     pub group_id: Option<Option<String>>,
     pub category_ids: Option<Vec<String>>,
+    pub country: Option<Option<String>>,
     /// Replaces its minimum payouts (`Some(None)`: none of its own).
     pub minimum_payout: Option<Option<Vec<super::minimums::Minimum>>>,
 }
@@ -128,6 +131,22 @@ pub fn check_external_id(external_id: Option<&str>) -> ApiResult<Option<String>>
     input::optional_text("input.externalId", external_id, MAX_EXTERNAL_ID_CHARS)
 }
 
+/// A partner's country: an ISO 3166-1 alpha-2 code (any case), kept upper
+/// case; empty is none.
+pub fn check_country(country: Option<&str>) -> ApiResult<Option<String>> {
+    let Some(code) = country.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(None);
+    };
+    let code = code.to_uppercase();
+    match crate::engine::countries::is_country(&code) {
+        true => Ok(Some(code)),
+        false => Err(ApiError::bad_input(
+            "input.country",
+            "must be an ISO 3166-1 alpha-2 country code (US, DE, JP)",
+        )),
+    }
+}
+
 /// A partner's `externalId` key.
 const KEYED: Keyed<partner::Entity> = Keyed {
     tenant_id: partner::Column::TenantId,
@@ -182,6 +201,7 @@ pub async fn insert(
         referred_by: Set(None),
         referral_started_at: Set(None),
         referral_threshold_at: Set(None),
+        country: Set(new.country),
     };
     let partner = partner::Entity::insert(model)
         .exec_with_returning(conn)
@@ -253,6 +273,9 @@ pub async fn update(
             }
             if let Some(status) = changes.status {
                 active.status = Set(status);
+            }
+            if let Some(country) = changes.country {
+                active.country = Set(country);
             }
             if let Some(group_id) = changes.group_id {
                 active.group_id = Set(resolve_group(&*txn, tenant_id, group_id.as_deref()).await?);

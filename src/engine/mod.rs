@@ -7,6 +7,7 @@
 //! deterministic and cheap to test exhaustively.
 
 pub mod accounts;
+pub mod us_accounts;
 pub mod codec;
 pub mod countries;
 pub mod deals;

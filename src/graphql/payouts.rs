@@ -87,6 +87,12 @@ pub struct SetPayoutMethodInput {
     pub bic: Option<String>,
     /// The account holder, as the bank knows it (at most 70 characters).
     pub account_holder: Option<String>,
+    /// For `ACH`: the bank's ABA routing number (9 digits, checked).
+    pub routing_number: Option<String>,
+    /// For `ACH`: the account number (4 to 17 digits).
+    pub account_number: Option<String>,
+    /// For `ACH`: checking (the default) or savings.
+    pub account_type: Option<super::enums::UsAccountType>,
 }
 
 impl SetPayoutMethodInput {
@@ -97,6 +103,9 @@ impl SetPayoutMethodInput {
             iban: self.iban.as_deref(),
             bic: self.bic.as_deref(),
             account_holder: self.account_holder.as_deref(),
+            routing_number: self.routing_number.as_deref(),
+            account_number: self.account_number.as_deref(),
+            account_type: self.account_type.map(Into::into),
         })
     }
 }

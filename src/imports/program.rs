@@ -75,7 +75,8 @@ pub(super) async fn landing_of(conn: &Txn, target: &mut Target, rows: &[Group]) 
     Ok(())
 }
 
-/// The partner's PayPal address, or its bank account by IBAN, as its
+/// The partner's PayPal address, or its bank account (by IBAN, or a US
+/// one by routing and account number), as its
 /// payout method; one revshare cannot pay (an address that is none, a
 /// kind of account it has no method for) is a problem row, the partner
 /// kept without a method.
@@ -91,23 +92,40 @@ pub(super) async fn payout_method_of(
     let (given, what) = match (&row.paypal_email, &row.bank) {
         (Some(email), _) => (
             GivenMethod {
-                kind: PayoutMethodType::Paypal,
                 paypal_email: Some(email),
-                iban: None,
-                bic: None,
-                account_holder: None,
+                ..GivenMethod::of(PayoutMethodType::Paypal)
             },
             "PayPal address",
         ),
         (None, Some(BankAccount::Iban { holder, iban, bic })) => (
             GivenMethod {
-                kind: PayoutMethodType::BankTransfer,
-                paypal_email: None,
                 iban: Some(iban),
                 bic: bic.as_deref(),
                 account_holder: Some(holder),
+                ..GivenMethod::of(PayoutMethodType::BankTransfer)
             },
             "bank account",
+        ),
+        (
+            None,
+            Some(BankAccount::Ach {
+                holder,
+                routing,
+                account,
+                savings,
+            }),
+        ) => (
+            GivenMethod {
+                routing_number: Some(routing),
+                account_number: Some(account),
+                account_type: Some(match savings {
+                    true => entity::enums::UsAccountType::Savings,
+                    false => entity::enums::UsAccountType::Checking,
+                }),
+                account_holder: Some(holder),
+                ..GivenMethod::of(PayoutMethodType::Ach)
+            },
+            "US bank account",
         ),
         (None, Some(BankAccount::Other(kind))) => {
             counts.problems.push(Problem::new(

@@ -44,6 +44,8 @@ pub struct Partner {
     pub bank: Option<BankAccount>,
     /// When it joined the program at the source.
     pub since: Option<DateTime<Utc>>,
+    /// Its country (ISO 3166-1 alpha-2, upper case), when the source says.
+    pub country: Option<String>,
 }
 
 /// A partner's bank account as a source publishes it.
@@ -55,7 +57,14 @@ pub enum BankAccount {
         iban: String,
         bic: Option<String>,
     },
-    /// Any other kind (a US routing and account number, a wallet…): what
+    /// A US account by routing and account number: paid by ACH.
+    Ach {
+        holder: String,
+        routing: String,
+        account: String,
+        savings: bool,
+    },
+    /// Any other kind (a wallet, a local account without an IBAN…): what
     /// it is, in words, for the problem row that says it is not kept.
     Other(String),
 }

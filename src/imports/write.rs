@@ -316,6 +316,7 @@ async fn partner_of(
         referred_by: Set(None),
         referral_started_at: Set(None),
         referral_threshold_at: Set(None),
+        country: Set(row.country.clone()),
     };
     let made = partners::insert_checked(conn, model).await?;
     if let Some(key) = &made.email_key {

@@ -1,14 +1,17 @@
 //! Payout methods: where a partner is paid — a PayPal account or a bank
-//! account — one per partner, set by the partner itself or the tenant's
-//! staff. Each is checked when set (an e-mail's form; an IBAN's country
-//! length and check digits, a BIC's form), so that a run's file never
-//! carries an account its bank or PayPal would refuse for its form.
+//! account (by IBAN, or a US one by routing and account number for ACH) —
+//! one per partner, set by the partner itself or the tenant's staff. Each
+//! is checked when set (an e-mail's form; an IBAN's country length and
+//! check digits, a BIC's form; a routing number's prefix and check digit),
+//! so that a run's file never carries an account its bank or PayPal would
+//! refuse for its form.
 
 use crate::db::Db;
 use crate::engine::accounts::{Bic, Iban};
+use crate::engine::us_accounts::{AccountNumber, RoutingNumber};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use entity::enums::PayoutMethodType;
+use entity::enums::{PayoutMethodType, UsAccountType};
 use entity::{partner, payout_method};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -29,6 +32,13 @@ pub enum Method {
     StripeConnect {
         account_id: String,
     },
+    /// A US bank account, credited by ACH.
+    Ach {
+        routing: RoutingNumber,
+        account: AccountNumber,
+        account_type: UsAccountType,
+        account_holder: String,
+    },
 }
 
 /// A method as a client gives it.
@@ -38,6 +48,26 @@ pub struct GivenMethod<'a> {
     pub iban: Option<&'a str>,
     pub bic: Option<&'a str>,
     pub account_holder: Option<&'a str>,
+    pub routing_number: Option<&'a str>,
+    pub account_number: Option<&'a str>,
+    /// An `ACH` account's kind (checking when not given).
+    pub account_type: Option<UsAccountType>,
+}
+
+impl<'a> GivenMethod<'a> {
+    /// A method of `kind` with none of its fields given yet.
+    pub fn of(kind: PayoutMethodType) -> GivenMethod<'a> {
+        GivenMethod {
+            kind,
+            paypal_email: None,
+            iban: None,
+            bic: None,
+            account_holder: None,
+            routing_number: None,
+            account_number: None,
+            account_type: None,
+        }
+    }
 }
 
 impl Method {
@@ -48,17 +78,33 @@ impl Method {
             Method::Paypal { email } => crate::fraud::email::normalized(email),
             Method::BankTransfer { iban, .. } => iban.as_str().to_lowercase(),
             Method::StripeConnect { account_id } => format!("stripe:{account_id}"),
+            Method::Ach {
+                routing, account, ..
+            } => format!("ach:{}:{}", routing.as_str(), account.as_str()),
         }
     }
 
     /// Checks a method as given; errors name `input.<field>`. Fields of
     /// the other type are refused rather than ignored, so that a client
     /// never believes it stored what it did not.
-    pub fn check(given: &GivenMethod<'_>) -> ApiResult<Method> {
+    pub fn check<'a>(given: &GivenMethod<'a>) -> ApiResult<Method> {
         let present = |value: Option<&str>| value.is_some_and(|v| !v.trim().is_empty());
         let refuse = |field: &str, of: &str| {
             ApiError::bad_input(format!("input.{field}"), format!("is only for {of}"))
         };
+        if given.kind != PayoutMethodType::Ach {
+            for (field, value) in [
+                ("routingNumber", given.routing_number),
+                ("accountNumber", given.account_number),
+            ] {
+                if present(value) {
+                    return Err(refuse(field, "ACH"));
+                }
+            }
+            if given.account_type.is_some() {
+                return Err(refuse("accountType", "ACH"));
+            }
+        }
         match given.kind {
             PayoutMethodType::Paypal => {
                 for (field, value) in [
@@ -131,6 +177,38 @@ impl Method {
                     account_holder,
                 })
             }
+            PayoutMethodType::Ach => {
+                for (field, value, of) in [
+                    ("paypalEmail", given.paypal_email, "PAYPAL"),
+                    ("iban", given.iban, "BANK_TRANSFER"),
+                    ("bic", given.bic, "BANK_TRANSFER"),
+                ] {
+                    if present(value) {
+                        return Err(refuse(field, of));
+                    }
+                }
+                let needed = |field: &str, value: Option<&'a str>| {
+                    value.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                        ApiError::bad_input(format!("input.{field}"), "is required for ACH")
+                    })
+                };
+                let routing = RoutingNumber::parse(needed("routingNumber", given.routing_number)?)
+                    .map_err(|e| ApiError::bad_input("input.routingNumber", e.to_string()))?;
+                let account = AccountNumber::parse(needed("accountNumber", given.account_number)?)
+                    .map_err(|e| ApiError::bad_input("input.accountNumber", e.to_string()))?;
+                let account_holder = input::optional_text(
+                    "input.accountHolder",
+                    given.account_holder,
+                    input::MAX_ACCOUNT_HOLDER_CHARS,
+                )?
+                .ok_or_else(|| ApiError::bad_input("input.accountHolder", "is required for ACH"))?;
+                Ok(Method::Ach {
+                    routing,
+                    account,
+                    account_type: given.account_type.unwrap_or(UsAccountType::Checking),
+                    account_holder,
+                })
+            }
         }
     }
 }
@@ -180,6 +258,9 @@ pub async fn store(
         account_holder: Set(None),
         account_key: Set(Some(method.account_key())),
         stripe_account_id: Set(None),
+        routing_number: Set(None),
+        account_number: Set(None),
+        account_type: Set(None),
         updated_by: Set(actor.to_owned()),
         updated_at: Set(crate::db::now()),
     };
@@ -199,6 +280,18 @@ pub async fn store(
             row.r#type = Set(PayoutMethodType::StripeConnect);
             row.stripe_account_id = Set(Some(account_id));
         }
+        Method::Ach {
+            routing,
+            account,
+            account_type,
+            account_holder,
+        } => {
+            row.r#type = Set(PayoutMethodType::Ach);
+            row.routing_number = Set(Some(routing.as_str().to_owned()));
+            row.account_number = Set(Some(account.as_str().to_owned()));
+            row.account_type = Set(Some(account_type));
+            row.account_holder = Set(Some(account_holder));
+        }
     }
     use payout_method::Column as C;
     let stored = payout_method::Entity::insert(row)
@@ -212,6 +305,9 @@ pub async fn store(
                     C::AccountHolder,
                     C::AccountKey,
                     C::StripeAccountId,
+                    C::RoutingNumber,
+                    C::AccountNumber,
+                    C::AccountType,
                     C::UpdatedBy,
                     C::UpdatedAt,
                 ])
@@ -265,13 +361,7 @@ mod tests {
     use super::*;
 
     fn given(kind: PayoutMethodType) -> GivenMethod<'static> {
-        GivenMethod {
-            kind,
-            paypal_email: None,
-            iban: None,
-            bic: None,
-            account_holder: None,
-        }
+        GivenMethod::of(kind)
     }
 
     fn field(result: ApiResult<Method>) -> String {
@@ -322,5 +412,51 @@ mod tests {
             ..given(PayoutMethodType::BankTransfer)
         };
         assert_eq!(field(Method::check(&bad_bic)), "input.bic");
+    }
+
+    #[test]
+    fn an_ach_account_is_checked_by_its_routing_number_and_keeps_to_its_fields() {
+        let ach = GivenMethod {
+            routing_number: Some("021000021"),
+            account_number: Some("0001-2345-6789"),
+            account_holder: Some("Ann Example"),
+            ..given(PayoutMethodType::Ach)
+        };
+        match Method::check(&ach).unwrap() {
+            Method::Ach {
+                routing,
+                account,
+                account_type,
+                account_holder,
+            } => {
+                assert_eq!(routing.as_str(), "021000021");
+                assert_eq!(account.as_str(), "000123456789");
+                assert_eq!(account_type, UsAccountType::Checking);
+                assert_eq!(account_holder, "Ann Example");
+            }
+            other => panic!("{other:?}"),
+        }
+        let mistyped = GivenMethod {
+            routing_number: Some("021000012"),
+            ..ach
+        };
+        assert_eq!(field(Method::check(&mistyped)), "input.routingNumber");
+        let with_iban = GivenMethod {
+            iban: Some("DE89370400440532013000"),
+            ..ach
+        };
+        assert_eq!(field(Method::check(&with_iban)), "input.iban");
+        let no_account = GivenMethod {
+            account_number: None,
+            ..ach
+        };
+        assert_eq!(field(Method::check(&no_account)), "input.accountNumber");
+        let bank_with_routing = GivenMethod {
+            iban: Some("DE89370400440532013000"),
+            account_holder: Some("Ann"),
+            routing_number: Some("021000021"),
+            ..given(PayoutMethodType::BankTransfer)
+        };
+        assert_eq!(field(Method::check(&bank_with_routing)), "input.routingNumber");
     }
 }

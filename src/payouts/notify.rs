@@ -41,6 +41,12 @@ pub(crate) async fn paid(conn: &impl ConnectionTrait, paid: &payout::Model) -> A
             format!("PayPal {}", super::statement::mask_email(email))
         }
         (Some(PayoutMethodType::StripeConnect), _, _) => "your Stripe account".to_owned(),
+        (Some(PayoutMethodType::Ach), _, _) => format!(
+            "ACH to account {}",
+            crate::engine::accounts::Iban::masked(
+                paid.method_account_number.as_deref().unwrap_or_default()
+            )
+        ),
         _ => "as agreed with the program".to_owned(),
     };
     let amount = match crate::engine::Currency::parse(&paid.currency) {

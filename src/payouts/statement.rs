@@ -286,6 +286,16 @@ fn method(payout: &payout::Model) -> String {
             "Stripe account {}",
             payout.method_stripe_account.as_deref().unwrap_or_default()
         ),
+        Some(PayoutMethodType::Ach) => format!(
+            "ACH to account {} at routing number {} ({})",
+            payout
+                .method_account_number
+                .as_deref()
+                .map(Iban::masked)
+                .unwrap_or_default(),
+            payout.method_routing_number.as_deref().unwrap_or_default(),
+            payout.method_account_holder.as_deref().unwrap_or_default()
+        ),
         None => "none on file".to_owned(),
     }
 }

@@ -9,7 +9,9 @@
 //!   Otherwise a payee with an approved W-9 is `REPORTABLE` when what
 //!   counts reaches the year's threshold (≥), `EXEMPT_CORPORATION` when it
 //!   files as a corporation, else `BELOW_THRESHOLD`; a payee without one
-//!   is `FOREIGN` (a valid W-8), `W8_EXPIRED`, or `MISSING_TIN`.
+//!   is `FOREIGN` (a valid W-8), `W8_EXPIRED`, `MISSING_W8` (none, and
+//!   its partners live outside the US and its territories), or
+//!   `MISSING_TIN`.
 //!
 //! A page of payees reads the totals of that page's payees alone, in the
 //! order of their keys (an index's order: the page stops where it is
@@ -20,9 +22,9 @@ use super::settings::Reporting;
 use crate::error::ApiResult;
 use chrono::NaiveDate;
 use entity::enums::{TaxForm, TaxProfileStatus};
-use entity::{tax_profile, tax_total};
+use entity::{partner, tax_profile, tax_total};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PayeeStatus {
@@ -32,6 +34,8 @@ pub enum PayeeStatus {
     Foreign,
     MissingTin,
     W8Expired,
+    /// Neither form, and its partners live abroad: ask for a W-8.
+    MissingW8,
 }
 
 /// One payee of a year.
@@ -125,7 +129,22 @@ async fn payees(
     partners.sort();
     partners.dedup();
     let mut profiles: HashMap<String, tax_profile::Model> = HashMap::new();
+    let mut abroad: HashSet<String> = HashSet::new();
     for chunk in partners.chunks(crate::posting::WRITE_CHUNK) {
+        let countries: Vec<(String, Option<String>)> = partner::Entity::find()
+            .select_only()
+            .columns([partner::Column::Id, partner::Column::Country])
+            .filter(partner::Column::TenantId.eq(tenant_id))
+            .filter(partner::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        abroad.extend(
+            countries
+                .into_iter()
+                .filter(|(_, country)| country.as_deref().is_some_and(outside_us))
+                .map(|(id, _)| id),
+        );
         for profile in tax_profile::Entity::find()
             .filter(tax_profile::Column::TenantId.eq(tenant_id))
             .filter(tax_profile::Column::PartnerId.is_in(chunk.to_vec()))
@@ -141,13 +160,20 @@ async fn payees(
     }
     Ok(grouped
         .into_iter()
-        .map(|(key, rows)| payee(judge, &profiles, key, rows))
+        .map(|(key, rows)| payee(judge, &profiles, &abroad, key, rows))
         .collect())
+}
+
+/// A country a 1099 does not follow a payee to: not the US nor one of
+/// its territories (their residents file with the IRS too).
+fn outside_us(country: &str) -> bool {
+    !matches!(country, "US" | "PR" | "GU" | "VI" | "AS" | "MP" | "UM")
 }
 
 fn payee(
     judge: &Judge<'_>,
     profiles: &HashMap<String, tax_profile::Model>,
+    abroad: &HashSet<String>,
     key: String,
     rows: Vec<tax_total::Model>,
 ) -> Payee {
@@ -200,6 +226,7 @@ fn payee(
                     false => PayeeStatus::Foreign,
                 }
             }
+            _ if partner_ids.iter().all(|id| abroad.contains(id)) => PayeeStatus::MissingW8,
             _ => PayeeStatus::MissingTin,
         },
     };

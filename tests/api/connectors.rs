@@ -24,6 +24,7 @@ on_both_databases!(
     a_stripe_invoice_in_another_currency_is_converted_and_refunded_in_its_own,
     a_paddle_transaction_in_another_currency_is_converted_and_refunded_in_its_own,
     billing_and_payout_providers_hear_one_answer_for_one_reason,
+    a_sale_the_ledger_refuses_is_kept_and_recorded_once_mended,
 );
 
 const SECRET: &str = "whsec_test_secret_for_revshare";
@@ -1189,4 +1190,69 @@ async fn billing_and_payout_providers_hear_one_answer_for_one_reason(app: TestAp
     )
     .await;
     assert_eq!(later, (503, Some("60".to_owned()), json!("UNAVAILABLE")));
+}
+
+/// A sale refused by the ledger (its campaign paused) is neither lost nor
+/// passed over as ignored: answered `refused`, kept with its event and
+/// its reason, counted apart, and recorded by `retryConnectorEvent` once
+/// the campaign runs again — once, however often it is retried.
+async fn a_sale_the_ledger_refuses_is_kept_and_recorded_once_mended(app: TestApp) {
+    let create = "mutation { createCampaign(input: { name: \"Spring\", currency: \"USD\", rules: [{ recurring: { percentage: 10 } }] }) { id } }";
+    let campaign = app.ok(&app.admin(), create, json!({})).await["createCampaign"]["id"].clone();
+    let invite = "mutation($c: ID!) { invitePartner(input: { name: \"Jane\", campaignId: $c }) { partner { id } } }";
+    let jane = app.ok(&app.admin(), invite, json!({ "c": campaign })).await["invitePartner"]["partner"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    code_for(&app, &jane, "jane", campaign.as_str()).await;
+    configure(&app, &[SECRET], true).await;
+    handled(&app, &checkout("evt_1", "cus_A", "jane"), "done").await;
+    let status = "mutation($id: ID!, $s: CampaignStatus!) { updateCampaign(id: $id, input: { status: $s }) { status } }";
+    app.ok(&app.admin(), status, json!({ "id": campaign, "s": "PAUSED" }))
+        .await;
+    let paid = invoice("in_1", "evt_2", "cus_A", 10_000, 0, "usd", None);
+    handled(&app, &paid, "refused").await;
+    // Delivered again by Stripe: the same answer, nothing recorded.
+    handled(&app, &paid, "refused").await;
+    assert_eq!(ledger(&app).await, json!([]));
+    assert_eq!(
+        deliveries(&app, Some("REFUSED")).await,
+        json!([{ "id": "evt_2", "type": "invoice.paid", "status": "REFUSED",
+                 "reason": "the sale was refused (campaignId): the campaign is not active" }])
+    );
+    let counted = app
+        .ok(&app.admin(), "{ billingConnectors { eventsReceived eventsIgnored eventsRefused } }", json!({}))
+        .await;
+    assert_eq!(
+        counted["billingConnectors"],
+        json!([{ "eventsReceived": 2, "eventsIgnored": 0, "eventsRefused": 1 }])
+    );
+    const RETRY: &str = "mutation($id: String!) { retryConnectorEvent(provider: STRIPE, id: $id) { id status reason } }";
+    // Still paused: refused again, kept again.
+    assert_eq!(
+        app.ok(&app.admin(), RETRY, json!({ "id": "evt_2" })).await["retryConnectorEvent"],
+        json!({ "id": "evt_2", "status": "REFUSED", "reason": "the sale was refused (campaignId): the campaign is not active" })
+    );
+    app.ok(&app.admin(), status, json!({ "id": campaign, "s": "ACTIVE" }))
+        .await;
+    assert_eq!(
+        app.ok(&app.admin(), RETRY, json!({ "id": "evt_2" })).await["retryConnectorEvent"],
+        json!({ "id": "evt_2", "status": "DONE", "reason": null })
+    );
+    assert_eq!(
+        ledger(&app).await,
+        json!([{ "kind": "COMMISSION", "amount": "10.00", "status": "ACCRUED", "reversalReason": null,
+                 "event": { "externalId": "stripe:in_1", "amount": "100.00", "currency": "USD", "refundedAmount": "0.00" } }])
+    );
+    // Done is not retried; only admins retry.
+    let again = app
+        .error(Some(&app.admin()), RETRY, json!({ "id": "evt_2" }))
+        .await;
+    assert_eq!(again["extensions"]["code"], "NOT_FOUND", "{again}");
+    let viewer = app
+        .error(Some(&app.service("events:write")), RETRY, json!({ "id": "evt_2" }))
+        .await;
+    assert_eq!(viewer["extensions"]["code"], "FORBIDDEN", "{viewer}");
+    handled(&app, &paid, "again").await;
+    assert_eq!(ledger(&app).await.as_array().unwrap().len(), 1);
 }

@@ -84,7 +84,7 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
     let expected: BTreeSet<(String, String, String)> = [
         ("campaign", "3", "pays a customer's first payment only at the source: its group pays the customer's first month (the one payment of a monthly or yearly plan)"),
         ("promoter", "16", "is in campaigns 3 and 2: a partner has one group in revshare, so it earns campaign 3's terms on every code"),
-        ("partner", "16", "it is paid by a US bank account by routing and account number at FirstPromoter, which revshare has no payout method for: imported without one (finance sets one from the console)"),
+        ("promoter", "12", "sent FirstPromoter a W-8, which its API gives as a document, not its data: ask the partner to submit its tax form in the portal"),
         ("coupon", "502", "\"YARO5\" is archived at the source: it attributes nothing there, nor here"),
     ]
     .into_iter()
@@ -154,7 +154,7 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
 
     // Each promoter: its state, group, join date, method, codes; its
     // balance in dollars, as FirstPromoter stated it.
-    const PARTNER: &str = "query($p: ID!) { partner(id: $p) { name status createdAt group { name } \
+    const PARTNER: &str = "query($p: ID!) { partner(id: $p) { name status createdAt country group { name } \
         payoutMethod { type paypalEmail iban accountHolder } referralCodes(first: 10) { code couponCode } \
         balance { currency accrued approved paid } } }";
     let read = async |external: &str| {
@@ -164,7 +164,7 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
     let yaro = read("firstpromoter:11").await;
     assert_eq!(
         yaro,
-        json!({ "name": "Ярослава Ковальчук", "status": "ACTIVE", "createdAt": "2025-03-01T10:00:00Z",
+        json!({ "name": "Ярослава Ковальчук", "status": "ACTIVE", "createdAt": "2025-03-01T10:00:00Z", "country": "US",
             "group": { "name": "Pro" },
             "payoutMethod": { "type": "PAYPAL", "paypalEmail": "yaro@paypal.example", "iban": null, "accountHolder": null },
             "referralCodes": [{ "code": "yaro", "couponCode": "YARO" }, { "code": "yaro20", "couponCode": "YARO20" }],
@@ -184,6 +184,7 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
     );
     let lee = read("firstpromoter:12").await;
     assert_eq!(lee["name"], "李小龙");
+    assert_eq!(lee["country"], "CN");
     assert_eq!(lee["group"]["name"], "Flat");
     assert_eq!(
         lee["payoutMethod"],
@@ -203,6 +204,18 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
         assert_eq!(read(external).await["status"], status, "{external}");
     }
     assert_eq!(read("firstpromoter:16").await["group"]["name"], "Launch");
+    // Dee's US bank account is its method, paid by ACH, its number masked.
+    let dee = app
+        .ok(
+            &app.admin(),
+            "query($p: ID!) { partner(id: $p) { payoutMethod { type routingNumber accountNumber accountType accountHolder } } }",
+            json!({ "p": partner_by_external(&app, "firstpromoter:16").await["id"] }),
+        )
+        .await;
+    assert_eq!(
+        dee["partner"]["payoutMethod"],
+        json!({ "type": "ACH", "routingNumber": "011000015", "accountNumber": "****6789", "accountType": "CHECKING", "accountHolder": "Dee Two" })
+    );
     {
         use sea_orm::EntityTrait;
         let learnt: Vec<(String, String)> = entity::connector_promotion_code::Entity::find()
@@ -261,7 +274,10 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
         .await;
     assert_eq!(
         run["createPayoutRun"]["payouts"],
-        json!([{ "amount": "30.00", "currency": "USD", "partner": { "externalId": "firstpromoter:11" }, "method": { "type": "PAYPAL" } }])
+        json!([
+            { "amount": "30.00", "currency": "USD", "partner": { "externalId": "firstpromoter:11" }, "method": { "type": "PAYPAL" } },
+            { "amount": "40.00", "currency": "USD", "partner": { "externalId": "firstpromoter:16" }, "method": { "type": "ACH" } },
+        ])
     );
     let mut skipped: Vec<Value> = run["createPayoutRun"]["skipped"]
         .as_array()
@@ -273,14 +289,14 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
         vec![
             json!({ "partner": { "externalId": "firstpromoter:12" }, "reason": "BELOW_MINIMUM", "balance": { "amount": "20.00", "currency": "USD" } }),
             json!({ "partner": { "externalId": "firstpromoter:13" }, "reason": "PARTNER_SUSPENDED", "balance": { "amount": "15.00", "currency": "USD" } }),
-            json!({ "partner": { "externalId": "firstpromoter:16" }, "reason": "NO_PAYOUT_METHOD", "balance": { "amount": "40.00", "currency": "USD" } }),
         ]
     );
 
     // The years: what was paid on New Year's Eve in Los Angeles is 2025's,
     // by PayPal (excluded, as revshare's own PayPal payouts); the bank
     // transfer of 2 January is 2026's, and counts.
-    const YEAR: &str = "query($year: Int!) { taxYear(year: $year) { payees(first: 10) { nodes { partners { name } paid excluded counted } } } }";
+    // Yaro lives in the US and is asked for a W-9; Lee, in China, for a W-8.
+    const YEAR: &str = "query($year: Int!) { taxYear(year: $year) { payees(first: 10) { nodes { partners { name } paid excluded counted status } } } }";
     let year = |y: i32| {
         let app = &app;
         async move {
@@ -290,11 +306,11 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
     };
     assert_eq!(
         year(2025).await,
-        json!([{ "partners": [{ "name": "Ярослава Ковальчук" }], "paid": "60.00", "excluded": "60.00", "counted": "0.00" }])
+        json!([{ "partners": [{ "name": "Ярослава Ковальчук" }], "paid": "60.00", "excluded": "60.00", "counted": "0.00", "status": "MISSING_TIN" }])
     );
     assert_eq!(
         year(2026).await,
-        json!([{ "partners": [{ "name": "李小龙" }], "paid": "20.00", "excluded": "0.00", "counted": "20.00" }])
+        json!([{ "partners": [{ "name": "李小龙" }], "paid": "20.00", "excluded": "0.00", "counted": "20.00", "status": "MISSING_W8" }])
     );
 }
 

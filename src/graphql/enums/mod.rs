@@ -617,6 +617,10 @@ pub enum ConnectorEventStatus {
     /// does not order its events): kept, and applied once when the
     /// invoice's payment arrives.
     Waiting,
+    /// A sale the ledger refused (a suspended partner, an amount its
+    /// currency cannot hold…): its reason says why; kept with its event,
+    /// and recorded again by `retryConnectorEvent` once that is mended.
+    Refused,
 }
 
 /// What a connector's sale amount is.

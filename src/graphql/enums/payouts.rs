@@ -29,6 +29,16 @@ pub enum PayoutMethodType {
     /// To the partner's Stripe Express account (Connect with Stripe), by
     /// transfer; set once Stripe enables the account's payouts.
     StripeConnect,
+    /// To a US bank account by ACH: its routing (ABA) and account number.
+    Ach,
+}
+
+/// The kind of a US bank account.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::UsAccountType")]
+pub enum UsAccountType {
+    Checking,
+    Savings,
 }
 
 /// A provider revshare sends payouts through (SPEC §26).
@@ -201,6 +211,9 @@ pub enum TaxPayeeStatus {
     MissingTin,
     /// Its W-8 has expired: ask for a new one.
     W8Expired,
+    /// Neither form, and its partner lives outside the US and its
+    /// territories (its `country`): ask for a W-8, not a W-9.
+    MissingW8,
 }
 
 /// Whether a year's forms were issued.

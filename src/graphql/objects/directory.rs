@@ -127,6 +127,12 @@ impl Partner {
         Ok(row.external_id.as_deref())
     }
 
+    /// The country it lives in (ISO 3166-1 alpha-2), as it or its source
+    /// said: a partner outside the US is asked for a W-8 at year-end.
+    async fn country(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Details)?.country.as_deref())
+    }
+
     /// A referrer, a reseller or a distributor: commission plans are for one
     /// type.
     #[graphql(name = "type")]

@@ -364,6 +364,10 @@ pub struct Method {
     pub account_holder: Option<String>,
     /// A `STRIPE_CONNECT` method's Express account.
     pub stripe_account_id: Option<String>,
+    /// An `ACH` method's routing and account number, and kind.
+    pub routing_number: Option<String>,
+    pub account_number: Option<String>,
+    pub account_type: Option<entity::enums::UsAccountType>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 

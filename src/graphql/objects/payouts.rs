@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{loader, page_args, policy};
 use crate::graphql::enums::{
+    UsAccountType,
     PayoutFileFormat, PayoutMethodType, PayoutRail, PayoutRailStatus, PayoutRunStatus,
     PayoutStatus, SkipReason,
 };
@@ -118,6 +119,9 @@ impl Payout {
             bic: row.method_bic.clone(),
             account_holder: row.method_account_holder.clone(),
             stripe_account_id: row.method_stripe_account.clone(),
+            routing_number: row.method_routing_number.clone(),
+            account_number: row.method_account_number.clone(),
+            account_type: row.method_account_type,
             updated_at: row.created_at,
         };
         Ok(Visible::new(policy(ctx)?, method).map(PayoutMethod))
@@ -410,6 +414,9 @@ impl PayoutMethod {
             bic: row.bic,
             account_holder: row.account_holder,
             stripe_account_id: row.stripe_account_id,
+            routing_number: row.routing_number,
+            account_number: row.account_number,
+            account_type: row.account_type,
             updated_at: row.updated_at,
         };
         Visible::new(policy, method).map(PayoutMethod)
@@ -453,6 +460,31 @@ impl PayoutMethod {
     /// The bank account's holder.
     async fn account_holder(&self) -> ApiResult<Option<&str>> {
         Ok(self.0.read(C::Row)?.account_holder.as_deref())
+    }
+
+    /// An `ACH` account's ABA routing number (the bank's, not a secret).
+    async fn routing_number(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.routing_number.as_deref())
+    }
+
+    /// An `ACH` account's number: whole to the partner itself; to anyone
+    /// else its last 4 digits (`****6789`), as an IBAN is.
+    async fn account_number(&self) -> ApiResult<Option<String>> {
+        let whole = self.0.reads(C::BankWhole);
+        Ok(self
+            .0
+            .read(C::Row)?
+            .account_number
+            .as_deref()
+            .map(|number| match whole {
+                true => number.to_owned(),
+                false => Iban::masked(number),
+            }))
+    }
+
+    /// An `ACH` account's kind.
+    async fn account_type(&self) -> ApiResult<Option<UsAccountType>> {
+        Ok(self.0.read(C::Row)?.account_type.map(Into::into))
     }
 
     /// The Stripe Express account (`acct_…`) of a `STRIPE_CONNECT` method.

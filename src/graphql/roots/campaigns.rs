@@ -413,6 +413,7 @@ impl CampaignMutation {
             status: crate::graphql::enums::PartnerStatus::Active,
             group_id: input.group_id,
             category_ids: input.category_ids,
+            country: None,
         })?;
         let snapshot = input
             .commission_snapshot

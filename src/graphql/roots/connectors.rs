@@ -46,6 +46,9 @@ pub struct BillingConnector {
     pub events_received: i32,
     /// Of those, the ones of a type not taken or with nothing to do.
     pub events_ignored: i32,
+    /// Of those, the sales the ledger refused, kept to retry
+    /// (`billingConnectorEvents(status: REFUSED)`).
+    pub events_refused: i32,
     /// When it last handled an event.
     pub last_event_at: Option<DateTime>,
 }
@@ -63,6 +66,7 @@ impl BillingConnector {
             commission_base: row.commission_base.into(),
             events_received: i32::try_from(counts.received).unwrap_or(i32::MAX),
             events_ignored: i32::try_from(counts.ignored).unwrap_or(i32::MAX),
+            events_refused: i32::try_from(counts.refused).unwrap_or(i32::MAX),
             last_event_at: counts.last_at.map(Into::into),
         }
     }
@@ -182,5 +186,27 @@ impl ConnectorMutation {
         let counts = connectors::counts(db.conn(), principal.tenant_id()).await?;
         let counted = counts.get(&row.provider).copied().unwrap_or_default();
         Ok(BillingConnector::of(row, counted))
+    }
+
+    /// Records again a delivery whose sale was refused (admins), once its
+    /// cause is mended: answers what became of it now (`DONE`, or
+    /// `REFUSED` again with the new reason).
+    async fn retry_connector_event(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The billing system.")] provider: BillingProvider,
+        #[graphql(desc = "The provider's event id (`evt_…`).")] id: String,
+    ) -> ApiResult<BillingConnectorEvent> {
+        let principal = admin(ctx)?;
+        forget_reads(ctx)?;
+        let row = crate::connectors::retry(
+            db(ctx)?,
+            crate::graphql::context::ingest(ctx)?,
+            principal.tenant_id(),
+            provider.into(),
+            &id,
+        )
+        .await?;
+        Ok(BillingConnectorEvent::of(row))
     }
 }

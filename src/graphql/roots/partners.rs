@@ -39,6 +39,9 @@ pub struct CreatePartnerInput {
     /// The categories to label it with.
     #[graphql(default)]
     pub category_ids: Vec<ID>,
+    /// The country it lives in (ISO 3166-1 alpha-2): year-end asks a
+    /// partner outside the US for a W-8, not a W-9.
+    pub country: Option<String>,
 }
 
 /// Omitted fields stay as they are; `null` clears `email` and `externalId`,
@@ -60,6 +63,8 @@ pub struct UpdatePartnerInput {
     pub group_id: MaybeUndefined<ID>,
     /// Replaces the partner's categories.
     pub category_ids: Option<Vec<ID>>,
+    /// Its country (ISO 3166-1 alpha-2); null clears it.
+    pub country: MaybeUndefined<String>,
     /// The partner's own smallest payout, per currency (over its group's
     /// and the tenant's); `null` clears it.
     pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
@@ -82,6 +87,7 @@ pub fn new_partner(input: CreatePartnerInput) -> ApiResult<NewPartner> {
         status: input.status.into(),
         group_id: input.group_id.map(|id| id.0),
         category_ids: ids(input.category_ids),
+        country: partners::check_country(input.country.as_deref())?,
     })
 }
 
@@ -222,15 +228,7 @@ impl PartnerMutation {
         #[graphql(desc = "The partner to create.")] input: CreatePartnerInput,
     ) -> ApiResult<Partner> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
-        let new = NewPartner {
-            name: partners::check_name(&input.name)?,
-            email: partners::check_email(input.email.as_deref())?,
-            external_id: partners::check_external_id(input.external_id.as_deref())?,
-            partner_type: input.partner_type.into(),
-            status: input.status.into(),
-            group_id: input.group_id.map(|id| id.0),
-            category_ids: ids(input.category_ids),
-        };
+        let new = new_partner(input)?;
         Partner::shown(
             ctx,
             partners::create(db(ctx)?, principal.tenant_id(), new)
@@ -260,6 +258,7 @@ impl PartnerMutation {
                 MaybeUndefined::Value(id) => Some(Some(id.0)),
             },
             category_ids: input.category_ids.map(ids),
+            country: text_change(input.country, partners::check_country)?,
             minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
         };
         Partner::shown(

@@ -225,6 +225,7 @@ fn partner(row: &Row) -> Result<Partner, PageError> {
         paypal_email: None,
         bank: None,
         since: None,
+        country: None,
     })
 }
 

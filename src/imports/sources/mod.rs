@@ -319,3 +319,10 @@ fn any_negative(
 fn currency_of(code: &str) -> Option<Currency> {
     Currency::parse(&code.trim().to_uppercase()).ok()
 }
+
+/// A country as a source writes it: an ISO 3166-1 alpha-2 code (any
+/// case). A name (`Canada`) is not guessed at: none.
+fn country_of(text: &str) -> Option<String> {
+    let code = text.trim().to_uppercase();
+    crate::engine::countries::is_country(&code).then_some(code)
+}

@@ -151,6 +151,7 @@ async fn partnership(client: &Client, v: &Value, zone: Tz) -> Result<Partner, Pa
         bank: None,
         since: time(v, "created_at", zone),
         key,
+        country: None,
     })
 }
 

@@ -183,6 +183,7 @@ fn partner(v: &Value, zone: Tz) -> Result<Partner, PageError> {
         bank: None,
         since: time(v, "created_at", zone),
         key,
+        country: None,
     })
 }
 

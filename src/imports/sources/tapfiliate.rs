@@ -253,6 +253,7 @@ fn affiliate(v: &Value, program: &str, zone: Tz) -> Result<Partner, PageError> {
         bank: None,
         since: time(v, "created_at", zone),
         key,
+        country: None,
     })
 }
 

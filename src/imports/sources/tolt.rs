@@ -202,6 +202,7 @@ async fn partner(
         bank: None,
         since: time(v, "created_at", zone),
         key,
+        country: None,
     })
 }
 

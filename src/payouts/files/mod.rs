@@ -184,6 +184,9 @@ pub async fn of_run(
                     Some(format!("in {}: SEPA transfers are in EUR", p.currency))
                 }
                 Some(PayoutMethodType::BankTransfer) => outside_sepa(p),
+                Some(PayoutMethodType::Ach) => {
+                    Some("paid by ACH to a US account: no SEPA transfer reaches it".to_owned())
+                }
                 _ => Some("not paid by bank transfer".to_owned()),
             });
             nothing_fits(&fit, "SEPA")?;

@@ -263,6 +263,17 @@ pub(super) fn account() -> Account {
         None,
     );
     old["archived_at"] = json!("2025-06-01T00:00:00.000Z");
+    // Lee lives in China and sent FirstPromoter a W-8BEN.
+    let mut lee = promoter(
+        12,
+        "李小龙",
+        "lee@example.com",
+        "2025-04-01T10:00:00.000Z",
+        vec![member(121, 2, "accepted", "lee", None, &[])],
+        Some("bank"),
+    );
+    lee["profile"]["country"] = json!("CN");
+    lee["profile"]["w8_form_url"] = json!("https://cdn.firstpromoter.example/w8/12.pdf");
     let promoters = vec![
         // The coupon YARO is the text of the token yaro.
         promoter(
@@ -280,14 +291,7 @@ pub(super) fn account() -> Account {
             )],
             Some("paypal"),
         ),
-        promoter(
-            12,
-            "李小龙",
-            "lee@example.com",
-            "2025-04-01T10:00:00.000Z",
-            vec![member(121, 2, "accepted", "lee", None, &[])],
-            Some("bank"),
-        ),
+        lee,
         promoter(
             13,
             "Sam Blocked",

@@ -13,7 +13,9 @@
 //! - `GET /payouts/stats`: `meta.min_payment`, the account's minimum
 //!   payout (in cents, as its other whole-number amounts);
 //! - `GET /promoters`: `id`, `email`, `name` (or `profile.first_name`,
-//!   `last_name`), `joined_at`, `archived_at`, `selected_payout_method`,
+//!   `last_name`), `profile.country`, `profile.w8_form_url` and
+//!   `w9_form_url` (a form's document), `joined_at`, `archived_at`,
+//!   `selected_payout_method`,
 //!   `promoter_campaigns[]` with `campaign_id`, `state` (`accepted`,
 //!   `pending`, `rejected`, `blocked`, `inactive`), `ref_token` (the
 //!   `?fpr=` of its links), `coupon`, `promo_codes[]`;
@@ -21,7 +23,8 @@
 //!   `bank`, `wise`, `crypto`, `custom`, `dots`), `is_selected`,
 //!   `is_disabled`, `details` (`paypal_email`; a bank's
 //!   `account_holder_name`, `iban`, `swift_bic_code`, `routing_aba_number`,
-//!   `account_number`, `bank_country`);
+//!   `account_number`, `bank_country`: a US account by routing and
+//!   account number is paid by ACH);
 //! - `GET /promo_codes?promoter_campaign_id=`: `code`, `ext_id` (Stripe's
 //!   promotion code), `archived_at`;
 //! - `GET /referrals`: `id`, `uid` (the customer's id at the billing
@@ -329,6 +332,20 @@ fn promoter(v: &Value, zone: Tz, problems: &mut Vec<Problem>) -> Result<Partner,
             ),
         ));
     }
+    // A tax form FirstPromoter keeps is a document, not its data: the
+    // partner is asked again here.
+    for (field, form) in [("w9_form_url", "W-9"), ("w8_form_url", "W-8")] {
+        if profile.and_then(|p| text(p, field)).is_some() {
+            problems.push(Problem::new(
+                "promoter",
+                &key,
+                format!(
+                    "sent FirstPromoter a {form}, which its API gives as a document, not its \
+                     data: ask the partner to submit its tax form in the portal"
+                ),
+            ));
+        }
+    }
     let mut coupons = Vec::new();
     for c in &campaigns {
         coupons.extend(text(c, "coupon").map(str::to_owned));
@@ -350,6 +367,7 @@ fn promoter(v: &Value, zone: Tz, problems: &mut Vec<Problem>) -> Result<Partner,
         bank: None,
         since: time(v, "joined_at", zone).or_else(|| time(v, "created_at", zone)),
         key,
+        country: profile.and_then(|p| text(p, "country")).and_then(super::country_of),
     })
 }
 
@@ -383,14 +401,32 @@ fn payout_method(methods: &[Value]) -> (Option<String>, Option<BankAccount>) {
                     bic: text(&details, "swift_bic_code").map(str::to_owned),
                 }),
             ),
-            None => {
-                let country = text(&details, "bank_country").unwrap_or("its");
-                let kind = match text(&details, "routing_aba_number") {
-                    Some(_) => format!("a {country} bank account by routing and account number"),
-                    None => format!("a {country} bank account without an IBAN"),
-                };
-                (None, Some(BankAccount::Other(kind)))
-            }
+            None => match (
+                text(&details, "routing_aba_number"),
+                text(&details, "account_number"),
+            ) {
+                (Some(routing), Some(account)) => (
+                    None,
+                    Some(BankAccount::Ach {
+                        holder: text(&details, "account_holder_name")
+                            .unwrap_or_default()
+                            .to_owned(),
+                        routing: routing.to_owned(),
+                        account: account.to_owned(),
+                        savings: text(&details, "account_type")
+                            .is_some_and(|t| t.eq_ignore_ascii_case("savings")),
+                    }),
+                ),
+                _ => {
+                    let country = text(&details, "bank_country").unwrap_or("its");
+                    (
+                        None,
+                        Some(BankAccount::Other(format!(
+                            "a {country} bank account without an IBAN"
+                        ))),
+                    )
+                }
+            },
         },
         Some(other) => (None, Some(BankAccount::Other(format!("{other} payouts")))),
         None => (None, None),
@@ -584,7 +620,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn a_bank_account_by_routing_number_is_named_not_kept() {
+    fn a_bank_account_by_routing_number_is_kept_for_ach() {
         let methods = [
             json!({ "method": "bank", "is_selected": true, "is_disabled": false,
             "details": { "bank_country": "US", "account_holder_name": "Ann", "routing_aba_number": "011000015", "account_number": "123456789" } }),
@@ -592,7 +628,7 @@ mod tests {
         let (paypal, bank) = payout_method(&methods);
         assert!(paypal.is_none());
         assert!(
-            matches!(bank, Some(BankAccount::Other(ref what)) if what == "a US bank account by routing and account number")
+            matches!(bank, Some(BankAccount::Ach { ref routing, ref account, savings: false, .. }) if routing == "011000015" && account == "123456789")
         );
         let methods = [
             json!({ "method": "paypal", "is_selected": false, "is_disabled": true, "details": { "paypal_email": "old@example.com" } }),
