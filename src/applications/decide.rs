@@ -217,7 +217,7 @@ async fn settle(
                     status: PartnerStatus::Active,
                     group_id: decision.group_id.clone(),
                     category_ids: Vec::new(),
-                country: None,
+                    country: None,
                 },
                 campaign,
             )

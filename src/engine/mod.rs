@@ -7,7 +7,6 @@
 //! deterministic and cheap to test exhaustively.
 
 pub mod accounts;
-pub mod us_accounts;
 pub mod codec;
 pub mod countries;
 pub mod deals;
@@ -17,6 +16,7 @@ pub mod money;
 pub mod plans;
 pub mod rules;
 pub mod tiers;
+pub mod us_accounts;
 
 pub use codec::{CodecError, decode_rules, encode_rules};
 pub use money::{Currency, MoneyError, clawback_minor, decimals, parse_decimal, share_minor};

@@ -62,7 +62,7 @@ impl RoutingNumber {
             return Err(UsAccountError::RoutingPrefix);
         }
         let sum = 3 * (d[0] + d[3] + d[6]) + 7 * (d[1] + d[4] + d[7]) + (d[2] + d[5] + d[8]);
-        if sum % 10 != 0 {
+        if !sum.is_multiple_of(10) {
             return Err(UsAccountError::RoutingChecksum);
         }
         Ok(RoutingNumber(number))
@@ -93,7 +93,13 @@ mod tests {
     #[test]
     fn a_routing_number_is_checked_by_its_prefix_and_check_digit() {
         // Published routing numbers of the Federal Reserve and two banks.
-        for good in ["011000015", "021000021", "026009593", "111000025", "322271627"] {
+        for good in [
+            "011000015",
+            "021000021",
+            "026009593",
+            "111000025",
+            "322271627",
+        ] {
             assert_eq!(RoutingNumber::parse(good).unwrap().as_str(), good);
         }
         assert_eq!(
@@ -125,11 +131,17 @@ mod tests {
             AccountNumber::parse("0001 2345 6789").unwrap().as_str(),
             "000123456789"
         );
-        assert_eq!(AccountNumber::parse("123"), Err(UsAccountError::AccountForm));
+        assert_eq!(
+            AccountNumber::parse("123"),
+            Err(UsAccountError::AccountForm)
+        );
         assert_eq!(
             AccountNumber::parse("123456789012345678"),
             Err(UsAccountError::AccountForm)
         );
-        assert_eq!(AccountNumber::parse("12AB56"), Err(UsAccountError::AccountForm));
+        assert_eq!(
+            AccountNumber::parse("12AB56"),
+            Err(UsAccountError::AccountForm)
+        );
     }
 }

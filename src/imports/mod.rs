@@ -361,6 +361,7 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         tenant_id: row.tenant_id.clone(),
         prefix: source.prefix(),
         platform: source.platform(),
+        source_pays: source.pays_partners(),
         campaign,
         group_id: row.group_id.clone(),
         dry: row.dry_run,

@@ -23,6 +23,11 @@ pub struct Group {
     pub minimum: Option<(Decimal, String)>,
     /// The site its links lead to (what old links redirect to).
     pub url: Option<String>,
+    /// The source keeps its terms where its API does not publish them
+    /// (PartnerStack's offers): the group is made all the same, so its
+    /// partners stay together, with the default group's rules until
+    /// staff set its own.
+    pub unpublished_terms: bool,
 }
 
 /// An affiliate, promoter or partnership.

@@ -21,6 +21,10 @@ pub struct Target {
     pub prefix: &'static str,
     /// `Rewardful`, …: what a breakdown line says.
     pub platform: &'static str,
+    /// The source paid partners itself, as the payer that reports them
+    /// (PartnerStack): what it paid is not among the brand's year-end
+    /// payments.
+    pub source_pays: bool,
     pub campaign: campaign::Model,
     /// The group every partner goes into, when the import names one.
     pub group_id: Option<String>,

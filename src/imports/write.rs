@@ -81,8 +81,26 @@ async fn groups_of(
     }
     for row in rows {
         // A campaign without terms would pay nothing: its partners keep
-        // the default group.
-        if row.percentage.is_none() && row.flat.is_none() {
+        // the default group — unless the source only keeps its terms out
+        // of its API: then its partners stay together, in a group paying
+        // the default group's rules until staff set its own.
+        let rules = if row.unpublished_terms {
+            counts.problems.push(Problem::new(
+                "group",
+                &row.key,
+                format!(
+                    "{}'s API does not publish a group's terms: {:?} is made with the default \
+                     group's rules, to be set to its own before its partners' next sale",
+                    target.platform, row.name
+                ),
+            ));
+            Some(groups::rules_of(
+                &groups::default_group(conn, &target.tenant_id).await?,
+            )?)
+        } else {
+            None
+        };
+        if rules.is_none() && row.percentage.is_none() && row.flat.is_none() {
             target.learn_group(&row.key, String::new());
             if let Some(minimum) = &row.minimum {
                 target.minimums.insert(row.key.clone(), minimum.clone());
@@ -91,7 +109,7 @@ async fn groups_of(
         }
         // Terms revshare cannot express are a problem naming the campaign,
         // its partners kept in the default group — in a dry run too.
-        let rules = match program::rules_of(row) {
+        let rules = match rules.map(Ok).unwrap_or_else(|| program::rules_of(row)) {
             Ok(rules) => rules,
             Err(why) => {
                 counts.problems.push(Problem::new(
@@ -652,7 +670,7 @@ async fn commissions_of(
             }
         }
     }
-    if !target.dry && !paid.is_empty() {
+    if !target.dry && !paid.is_empty() && !target.source_pays {
         program::paid_at_source(conn, target, paid).await?;
     }
     Ok(())

@@ -73,6 +73,9 @@ pub fn imported_amounts(sale_minor: i64, tax_minor: Option<i64>) -> Vec<i64> {
 pub enum SourceState {
     /// Pending: `ACCRUED`, maturing when the source said it would be due.
     Pending { due_at: Option<DateTime<Utc>> },
+    /// Held at the source (a fraud or manual hold): `ACCRUED`, never
+    /// maturing by itself — staff approve or reverse it.
+    Held,
     /// Due, not paid yet: `APPROVED` — revshare's next payout run pays it.
     Due,
     /// Paid at the source: `PAID`, with its date.
@@ -272,7 +275,7 @@ fn payload(item: &ImportedCommission) -> String {
 
 fn commission(tenant_id: &str, item: &ImportedCommission, event: &event::Model) -> NewCommission {
     let (status, reason) = match item.state {
-        SourceState::Pending { .. } => (CommissionStatus::Accrued, None),
+        SourceState::Pending { .. } | SourceState::Held => (CommissionStatus::Accrued, None),
         SourceState::Due => (CommissionStatus::Approved, None),
         SourceState::Paid { .. } => (CommissionStatus::Paid, None),
         SourceState::Voided { .. } => (
@@ -320,7 +323,7 @@ fn times(state: SourceState) -> ImportedTimes {
             mature_at: due_at,
             ..ImportedTimes::default()
         },
-        SourceState::Due => ImportedTimes::default(),
+        SourceState::Held | SourceState::Due => ImportedTimes::default(),
         // Approved when it was paid, as far as anyone can tell.
         SourceState::Paid { at } => ImportedTimes {
             approved_at: Some(at),

@@ -457,6 +457,9 @@ mod tests {
             routing_number: Some("021000021"),
             ..given(PayoutMethodType::BankTransfer)
         };
-        assert_eq!(field(Method::check(&bank_with_routing)), "input.routingNumber");
+        assert_eq!(
+            field(Method::check(&bank_with_routing)),
+            "input.routingNumber"
+        );
     }
 }

@@ -1208,8 +1208,12 @@ async fn a_sale_the_ledger_refuses_is_kept_and_recorded_once_mended(app: TestApp
     configure(&app, &[SECRET], true).await;
     handled(&app, &checkout("evt_1", "cus_A", "jane"), "done").await;
     let status = "mutation($id: ID!, $s: CampaignStatus!) { updateCampaign(id: $id, input: { status: $s }) { status } }";
-    app.ok(&app.admin(), status, json!({ "id": campaign, "s": "PAUSED" }))
-        .await;
+    app.ok(
+        &app.admin(),
+        status,
+        json!({ "id": campaign, "s": "PAUSED" }),
+    )
+    .await;
     let paid = invoice("in_1", "evt_2", "cus_A", 10_000, 0, "usd", None);
     handled(&app, &paid, "refused").await;
     // Delivered again by Stripe: the same answer, nothing recorded.
@@ -1221,7 +1225,11 @@ async fn a_sale_the_ledger_refuses_is_kept_and_recorded_once_mended(app: TestApp
                  "reason": "the sale was refused (campaignId): the campaign is not active" }])
     );
     let counted = app
-        .ok(&app.admin(), "{ billingConnectors { eventsReceived eventsIgnored eventsRefused } }", json!({}))
+        .ok(
+            &app.admin(),
+            "{ billingConnectors { eventsReceived eventsIgnored eventsRefused } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         counted["billingConnectors"],
@@ -1233,8 +1241,12 @@ async fn a_sale_the_ledger_refuses_is_kept_and_recorded_once_mended(app: TestApp
         app.ok(&app.admin(), RETRY, json!({ "id": "evt_2" })).await["retryConnectorEvent"],
         json!({ "id": "evt_2", "status": "REFUSED", "reason": "the sale was refused (campaignId): the campaign is not active" })
     );
-    app.ok(&app.admin(), status, json!({ "id": campaign, "s": "ACTIVE" }))
-        .await;
+    app.ok(
+        &app.admin(),
+        status,
+        json!({ "id": campaign, "s": "ACTIVE" }),
+    )
+    .await;
     assert_eq!(
         app.ok(&app.admin(), RETRY, json!({ "id": "evt_2" })).await["retryConnectorEvent"],
         json!({ "id": "evt_2", "status": "DONE", "reason": null })
@@ -1250,7 +1262,11 @@ async fn a_sale_the_ledger_refuses_is_kept_and_recorded_once_mended(app: TestApp
         .await;
     assert_eq!(again["extensions"]["code"], "NOT_FOUND", "{again}");
     let viewer = app
-        .error(Some(&app.service("events:write")), RETRY, json!({ "id": "evt_2" }))
+        .error(
+            Some(&app.service("events:write")),
+            RETRY,
+            json!({ "id": "evt_2" }),
+        )
         .await;
     assert_eq!(viewer["extensions"]["code"], "FORBIDDEN", "{viewer}");
     handled(&app, &paid, "again").await;

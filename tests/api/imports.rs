@@ -971,14 +971,16 @@ async fn answer(
         }
         return response;
     }
-    let list_key = match (platform, param("partner_id")) {
-        (Platform::Tolt, Some(partner)) if path == "/v1/links" => format!("/v1/links?{partner}"),
+    let list_key = match (platform, param("partner_id"), param("status")) {
+        (Platform::Tolt, Some(partner), _) if path == "/v1/links" => format!("/v1/links?{partner}"),
+        (Platform::PartnerStack, _, Some(status)) => format!("{path}?status={status}"),
         _ => path.clone(),
     };
-    // FirstPromoter's lists a test gives none of (campaigns, rewards,
-    // payouts, promo codes) are empty: `switch_firstpromoter` reads a
-    // program with all of them.
-    let empty = matches!(platform, Platform::FirstPromoter).then(Vec::new);
+    // FirstPromoter's and PartnerStack's lists a test gives none of
+    // (campaigns, rewards, payouts, promo codes; groups, scheduled
+    // rewards) are empty: `switch_firstpromoter` and `switch_partnerstack`
+    // read programs with all of them.
+    let empty = matches!(platform, Platform::FirstPromoter | Platform::PartnerStack).then(Vec::new);
     let Some(rows) = served.lists.get(&list_key).cloned().or(empty) else {
         return StatusCode::NOT_FOUND.into_response();
     };

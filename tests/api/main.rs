@@ -60,6 +60,7 @@ mod round6_operating;
 mod staff;
 mod subscriptions;
 mod switch_firstpromoter;
+mod switch_partnerstack;
 mod tax;
 mod tiers;
 mod visibility;

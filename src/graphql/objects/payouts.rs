@@ -22,9 +22,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{loader, page_args, policy};
 use crate::graphql::enums::{
-    UsAccountType,
     PayoutFileFormat, PayoutMethodType, PayoutRail, PayoutRailStatus, PayoutRunStatus,
-    PayoutStatus, SkipReason,
+    PayoutStatus, SkipReason, UsAccountType,
 };
 use crate::graphql::loaders::{
     CommissionId, ContactId, GroupId, PayoutCommissions, PayoutMethodOf, PayoutRunId, PayoutsOfRun,

@@ -199,6 +199,7 @@ fn group(row: &Row) -> Result<Group, PageError> {
         flat: decimal(row, "flat_amount"),
         minimum: None,
         url: None,
+        unpublished_terms: false,
     })
 }
 

@@ -178,6 +178,13 @@ impl Source {
         }
     }
 
+    /// Whether the platform paid the partners itself, as the payer of
+    /// record that files their tax forms (PartnerStack pays its partners
+    /// and issues their 1099s; the others pay nothing, the brand does).
+    pub fn pays_partners(&self) -> bool {
+        matches!(self.reader, Reader::PartnerStack(_))
+    }
+
     /// The prefix of the keys its rows are imported under.
     pub fn prefix(&self) -> &'static str {
         match self.reader {

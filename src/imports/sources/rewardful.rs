@@ -147,6 +147,7 @@ fn group(v: &Value) -> Result<Group, PageError> {
             .and_then(|m| u32::try_from(m).ok())
             .filter(|m| *m > 0),
         flat,
+        unpublished_terms: false,
     })
 }
 

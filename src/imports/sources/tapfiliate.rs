@@ -162,6 +162,7 @@ async fn program_terms(
         flat: None,
         minimum: None,
         url: None,
+        unpublished_terms: false,
     };
     let problem = |reason: String| Problem::new("campaign", program, reason);
     if types.len() > 1 {

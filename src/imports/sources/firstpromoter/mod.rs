@@ -204,6 +204,7 @@ async fn campaigns(client: &Client, currency: Currency) -> Result<Page, PageErro
             minimum: minimum.clone(),
             url: text(v, "landing_url").map(str::to_owned),
             key,
+            unpublished_terms: false,
         });
     }
     Ok(Page {
@@ -367,7 +368,9 @@ fn promoter(v: &Value, zone: Tz, problems: &mut Vec<Problem>) -> Result<Partner,
         bank: None,
         since: time(v, "joined_at", zone).or_else(|| time(v, "created_at", zone)),
         key,
-        country: profile.and_then(|p| text(p, "country")).and_then(super::country_of),
+        country: profile
+            .and_then(|p| text(p, "country"))
+            .and_then(super::country_of),
     })
 }
 

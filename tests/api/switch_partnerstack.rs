@@ -1,0 +1,298 @@
+//! The switch from PartnerStack (issue 87), against a local server built
+//! from PartnerStack's vendor API v2 documents: `{"data": {"items",
+//! "has_more"}}` pages over `starting_after` keys, times in milliseconds,
+//! amounts in cents of each reward's own currency, scheduled rewards only
+//! in their own list, and no terms, payout methods, coupons or tax forms
+//! in the vendor API.
+//!
+//! A Los Angeles program in two groups: partners in Brazil and Japan, one
+//! pending, one archived, one whose country is a name; USD and EUR
+//! rewards in every state (a fraud hold, a scheduled one, a manual
+//! bonus); payouts on New Year's Eve in Los Angeles and on 2 January:
+//! imported, a pre-switch invoice refunded at Stripe, then its first
+//! month-end and its years' tax totals.
+
+mod account;
+
+use crate::helpers::TestApp;
+use crate::imports::{import_from, partner_by_external};
+use crate::on_both_databases_with;
+use account::{account, serve};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+on_both_databases_with!(options;
+    a_partnerstack_program_arrives_whole_and_right,
+);
+
+fn options() -> revshare::http::Options {
+    crate::imports::options()
+}
+
+async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
+        json!({}),
+    )
+    .await;
+    // The default group pays 20 %; the campaign holds commissions 30 days.
+    let setup = app
+        .ok(
+            &app.admin(),
+            "{ partnerGroups(first: 5) { nodes { id isDefault } } campaigns(first: 5) { nodes { id isDefault } } }",
+            json!({}),
+        )
+        .await;
+    let default_of = |list: &str| {
+        setup[list]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["isDefault"] == true)
+            .unwrap()["id"]
+            .clone()
+    };
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { rules: [{ recurring: { percentage: 20 } }] }) { id } }",
+        json!({ "id": default_of("partnerGroups") }),
+    )
+    .await;
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updateCampaign(id: $id, input: { holdbackDays: 30 }) { holdbackDays } }",
+        json!({ "id": default_of("campaigns") }),
+    )
+    .await;
+
+    let (base, served) = serve(account()).await;
+    let credentials = json!({ "publicKey": "pk_live", "secretKey": "sk_live", "baseUrl": base });
+    let done = import_from(&app, "PARTNERSTACK", credentials).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        done["counts"],
+        json!({ "partners": 5, "codes": 6, "customers": 2, "commissions": 8, "skipped": 0,
+            "unchanged": 0, "requests": done["counts"]["requests"] }),
+        "{done}"
+    );
+    let problems: BTreeSet<(String, String, String)> = done["problems"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let s = |k: &str| p[k].as_str().unwrap().to_owned();
+            (s("entity"), s("externalId"), s("reason"))
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = [
+        ("group", "grup_res", "PartnerStack's API does not publish a group's terms: \"Resellers\" is made with the default group's rules, to be set to its own before its partners' next sale"),
+        ("group", "grup_aff", "PartnerStack's API does not publish a group's terms: \"Affiliates\" is made with the default group's rules, to be set to its own before its partners' next sale"),
+        ("partnership", "part_uma", "its country \"United States\" is not an ISO 3166-1 code: none kept (set it on the partner)"),
+        ("customer", "cust_test", "a test customer at PartnerStack: not imported"),
+        ("customer", "cust_none", "has no Stripe customer: nothing it pays can be tied to its partner"),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
+    .collect();
+    assert_eq!(problems, expected, "{done}");
+    let asked = served.lock().unwrap().asked.clone();
+    for path in [
+        "groups",
+        "links/partnership/part_ana",
+        "rewards",
+        "rewards?status=scheduled",
+    ] {
+        assert!(
+            asked.iter().any(|p| p == path),
+            "{path} was not read: {asked:?}"
+        );
+    }
+
+    // Each group is there, paying the default group's rules for now.
+    let groups = app
+        .ok(
+            &app.admin(),
+            "{ partnerGroups(first: 10) { nodes { name isDefault rules { type ... on RecurringRule { percentage maxMonths } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut groups: Vec<Value> = groups["partnerGroups"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["isDefault"] == false)
+        .cloned()
+        .collect();
+    groups.sort_by_key(|g| g["name"].as_str().unwrap().to_owned());
+    let rules = json!([{ "type": "RECURRING", "percentage": "20", "maxMonths": null }]);
+    assert_eq!(
+        groups,
+        vec![
+            json!({ "name": "Affiliates", "isDefault": false, "rules": rules }),
+            json!({ "name": "Resellers", "isDefault": false, "rules": rules }),
+        ]
+    );
+
+    // Each partnership: its state, group, join date, country, codes and
+    // balance in the currency PartnerStack stated.
+    const PARTNER: &str = "query($p: ID!) { partner(id: $p) { name status createdAt country group { name } \
+        payoutMethod { type } referralCodes(first: 10) { code } balance { currency accrued approved paid } } }";
+    let read = async |external: &str| {
+        let id = partner_by_external(&app, external).await["id"].clone();
+        app.ok(&app.admin(), PARTNER, json!({ "p": id })).await["partner"].clone()
+    };
+    let mut ana = read("partnerstack:part_ana").await;
+    let mut codes: Vec<String> = ana["referralCodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect();
+    codes.sort();
+    assert_eq!(codes, ["ana", "ana-vip"]);
+    ana.as_object_mut().unwrap().remove("referralCodes");
+    assert_eq!(
+        ana,
+        json!({ "name": "Ana Lima", "status": "ACTIVE", "createdAt": "2025-03-01T10:00:00Z", "country": "BR",
+            "group": { "name": "Resellers" }, "payoutMethod": null,
+            "balance": [{ "currency": "USD", "accrued": "15.00", "approved": "15.00", "paid": "30.00" }] })
+    );
+    let kenji = read("partnerstack:part_ken").await;
+    assert_eq!(
+        kenji,
+        json!({ "name": "健二 山田", "status": "ACTIVE", "createdAt": "2025-04-01T10:00:00Z", "country": "JP",
+            "group": { "name": "Affiliates" }, "payoutMethod": null, "referralCodes": [{ "code": "kenji" }],
+            "balance": [{ "currency": "EUR", "accrued": "7.00", "approved": "20.00", "paid": "50.00" }] })
+    );
+    for (external, status, country) in [
+        ("partnerstack:part_sue", "SUSPENDED", Value::Null),
+        ("partnerstack:part_uma", "ACTIVE", Value::Null),
+        ("partnerstack:part_old", "ARCHIVED", json!("DE")),
+    ] {
+        let partner = read(external).await;
+        assert_eq!(
+            (&partner["status"], &partner["country"]),
+            (&json!(status), &country),
+            "{external}"
+        );
+    }
+    // A pending reward matures by the campaign's holdback; the one held
+    // at PartnerStack for review never matures by itself.
+    const PENDING: &str = "query($p: ID!) { commissions(partnerId: $p, status: ACCRUED, orderBy: ACCRUED_AT) { nodes { amount accruedAt matureAt } } }";
+    let pending = async |external: &str| {
+        let id = partner_by_external(&app, external).await["id"].clone();
+        app.ok(&app.admin(), PENDING, json!({ "p": id })).await["commissions"]["nodes"].clone()
+    };
+    assert_eq!(
+        pending("partnerstack:part_ana").await,
+        json!([{ "amount": "9.00", "accruedAt": "2026-11-10T10:00:00Z", "matureAt": "2026-12-10T10:00:00Z" },
+               { "amount": "6.00", "accruedAt": "2026-11-20T10:00:00Z", "matureAt": "2026-12-20T10:00:00Z" }])
+    );
+    assert_eq!(
+        pending("partnerstack:part_ken").await,
+        json!([{ "amount": "7.00", "accruedAt": "2026-11-12T10:00:00Z", "matureAt": null }])
+    );
+
+    // Stripe refunds a sale made before the switch: the reward names its
+    // invoice as its transaction, and the pending commission is reversed.
+    crate::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
+    let refund = crate::connectors::event(
+        "evt_refund_ana_3",
+        "charge.refunded",
+        json!({ "id": "ch_ana_3", "object": "charge", "amount": 3_000, "amount_refunded": 3_000,
+            "currency": "usd", "customer": "cus_ana_1", "invoice": "in_ana_3", "payment_intent": "pi_ana_3",
+            "refunded": true }),
+    );
+    crate::connectors::handled(&app, &refund, "done").await;
+    assert_eq!(
+        read("partnerstack:part_ana").await["balance"],
+        json!([{ "currency": "USD", "accrued": "6.00", "approved": "15.00", "paid": "30.00" }])
+    );
+
+    // PartnerStack publishes no payout method: the partners give theirs
+    // in the portal — Ana a US bank account, Kenji PayPal.
+    let set = "mutation($input: SetPayoutMethodInput!) { setPayoutMethod(input: $input) { type accountNumber } }";
+    let ana_id = partner_by_external(&app, "partnerstack:part_ana").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let own = app
+        .ok(
+            &app.partner_token(&ana_id),
+            set,
+            json!({ "input": { "type": "ACH", "routingNumber": "021000021", "accountNumber": "0001-2345-6789",
+                "accountHolder": "Ana Lima" } }),
+        )
+        .await;
+    assert_eq!(
+        own["setPayoutMethod"],
+        json!({ "type": "ACH", "accountNumber": "000123456789" })
+    );
+    let kenji_id = partner_by_external(&app, "partnerstack:part_ken").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        &app.partner_token(&kenji_id),
+        set,
+        json!({ "input": { "type": "PAYPAL", "paypalEmail": "kenji@paypal.example" } }),
+    )
+    .await;
+
+    // The first month-end: what PartnerStack showed as approved.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let run = app
+        .ok(
+            &app.admin(),
+            "mutation($end: Date!) { createPayoutRun(input: { periodEnd: $end }) { \
+               payouts { id amount currency partner { externalId } method { type accountNumber } } \
+               skipped { partner { externalId } reason } } }",
+            json!({ "end": today }),
+        )
+        .await;
+    let mut payouts: Vec<Value> = run["createPayoutRun"]["payouts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    payouts.sort_by_key(|p| p["partner"]["externalId"].as_str().unwrap().to_owned());
+    let ana_payout = payouts[0]["id"].clone();
+    for p in &mut payouts {
+        p.as_object_mut().unwrap().remove("id");
+    }
+    assert_eq!(
+        payouts,
+        vec![
+            json!({ "amount": "15.00", "currency": "USD", "partner": { "externalId": "partnerstack:part_ana" },
+                "method": { "type": "ACH", "accountNumber": "****6789" } }),
+            json!({ "amount": "20.00", "currency": "EUR", "partner": { "externalId": "partnerstack:part_ken" },
+                "method": { "type": "PAYPAL", "accountNumber": null } }),
+        ]
+    );
+    assert_eq!(run["createPayoutRun"]["skipped"], json!([]));
+
+    // The years: PartnerStack paid its partners and files their forms, so
+    // what it paid (on New Year's Eve in Los Angeles, on 2 January) is in
+    // neither of the brand's years; the brand's own ACH payment to Ana is
+    // 2026's, and Ana, in Brazil, is asked for a W-8.
+    const YEAR: &str = "query($year: Int!) { taxYear(year: $year) { payees(first: 10) { nodes { partners { name } paid excluded counted status } } } }";
+    let year = |y: i32| {
+        let app = &app;
+        async move {
+            app.ok(&app.admin(), YEAR, json!({ "year": y })).await["taxYear"]["payees"]["nodes"]
+                .clone()
+        }
+    };
+    assert_eq!(year(2025).await, json!([]));
+    assert_eq!(year(2026).await, json!([]));
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { markPayoutPaid(id: $id, reference: \"ACH-2026-11\") { status } }",
+        json!({ "id": ana_payout }),
+    )
+    .await;
+    assert_eq!(
+        year(2026).await,
+        json!([{ "partners": [{ "name": "Ana Lima" }], "paid": "15.00", "excluded": "0.00", "counted": "15.00", "status": "MISSING_W8" }])
+    );
+}
