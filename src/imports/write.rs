@@ -89,8 +89,9 @@ async fn groups_of(
                 "group",
                 &row.key,
                 format!(
-                    "{}'s API does not publish a group's terms: {:?} is made with the default \
-                     group's rules, to be set to its own before its partners' next sale",
+                    "{}'s API does not publish a group's terms in a form revshare reads: {:?} is \
+                     made with the default group's rules, to be set to its own before its \
+                     partners' next sale",
                     target.platform, row.name
                 ),
             ));
@@ -639,6 +640,7 @@ async fn commissions_of(
             partner_id,
             campaign_id: target.campaign.id.clone(),
             customer,
+            billed_in: target.campaign.currency.clone(),
             currency: row.currency,
             amount_minor: row.amount_minor,
             sale_minor: row.sale_minor,

@@ -97,6 +97,10 @@ pub struct ImportedCommission {
     /// The customer's id in the billing system (`cus_…`), when known, and
     /// when it was attributed.
     pub customer: Option<(String, DateTime<Utc>)>,
+    /// The currency the customer is billed in from now on: its campaign's,
+    /// which every later sale is recorded (or converted) in, whatever
+    /// currency the source counted this one in.
+    pub billed_in: String,
     pub currency: Currency,
     pub amount_minor: i64,
     /// The sale it was earned on, in `currency`, when the source says.
@@ -520,7 +524,7 @@ impl Customers {
                 tenant_id: tenant_id.to_owned(),
                 partner_id: item.partner_id.clone(),
                 external_id: external.clone(),
-                currency: item.currency.code().to_owned(),
+                currency: item.billed_in.clone(),
                 acquired_at: *attributed_at,
                 net_minor: 0,
                 threshold_bonus_paid: false,

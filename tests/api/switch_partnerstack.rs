@@ -86,8 +86,8 @@ async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
         })
         .collect();
     let expected: BTreeSet<(String, String, String)> = [
-        ("group", "grup_res", "PartnerStack's API does not publish a group's terms: \"Resellers\" is made with the default group's rules, to be set to its own before its partners' next sale"),
-        ("group", "grup_aff", "PartnerStack's API does not publish a group's terms: \"Affiliates\" is made with the default group's rules, to be set to its own before its partners' next sale"),
+        ("group", "grup_res", "PartnerStack's API does not publish a group's terms in a form revshare reads: \"Resellers\" is made with the default group's rules, to be set to its own before its partners' next sale"),
+        ("group", "grup_aff", "PartnerStack's API does not publish a group's terms in a form revshare reads: \"Affiliates\" is made with the default group's rules, to be set to its own before its partners' next sale"),
         ("partnership", "part_uma", "its country \"United States\" is not an ISO 3166-1 code: none kept (set it on the partner)"),
         ("customer", "cust_test", "a test customer at PartnerStack: not imported"),
         ("customer", "cust_none", "has no Stripe customer: nothing it pays can be tied to its partner"),

@@ -9,7 +9,7 @@ mod tapfiliate;
 mod tolt;
 
 use super::client::{Auth, Client};
-use super::source::{Page, PageError, Rows};
+use super::source::{Page, PageError};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use entity::enums::{ImportPhase, ImportSource};
@@ -65,8 +65,9 @@ enum Reader {
     Rewardful(Client),
     FirstPromoter(Client),
     PartnerStack(Client),
-    /// Its client and the program every list is scoped by.
-    Tolt(Client, String),
+    /// Its clients (API v1, and v2 for the program and its groups) and
+    /// the program every list is scoped by.
+    Tolt(Client, Client, String),
     /// Its client and the program it reads.
     Tapfiliate(Client, String),
     Csv(csv::Tables),
@@ -122,9 +123,10 @@ impl Source {
             ImportSource::Tolt => {
                 let key = c.needs(&c.api_key, "apiKey", "Tolt")?;
                 let program = c.needs(&c.account_id, "accountId", "Tolt (its program id)")?;
-                let auth = Auth::Bearer(key.to_owned(), Vec::new());
-                let client = Client::new(&base(tolt::HOST)?, auth, allow_private);
-                Reader::Tolt(client, program.to_owned())
+                let auth = || Auth::Bearer(key.to_owned(), Vec::new());
+                let client = Client::new(&base(tolt::HOST)?, auth(), allow_private);
+                let v2 = Client::new(&base(tolt::HOST_V2)?, auth(), allow_private);
+                Reader::Tolt(client, v2, program.to_owned())
             }
             ImportSource::Tapfiliate => {
                 let key = c.needs(&c.api_key, "apiKey", "Tapfiliate")?;
@@ -155,7 +157,9 @@ impl Source {
             Reader::Rewardful(c) => Reader::Rewardful(c.within(budget)),
             Reader::FirstPromoter(c) => Reader::FirstPromoter(c.within(budget)),
             Reader::PartnerStack(c) => Reader::PartnerStack(c.within(budget)),
-            Reader::Tolt(c, program) => Reader::Tolt(c.within(budget), program),
+            Reader::Tolt(c, v2, program) => {
+                Reader::Tolt(c.within(budget), v2.within(budget), program)
+            }
             Reader::Tapfiliate(c, program) => Reader::Tapfiliate(c.within(budget), program),
             Reader::Csv(tables) => Reader::Csv(tables),
         };
@@ -203,8 +207,8 @@ impl Source {
             Reader::Rewardful(client)
             | Reader::FirstPromoter(client)
             | Reader::PartnerStack(client)
-            | Reader::Tolt(client, _)
             | Reader::Tapfiliate(client, _) => client.requests(),
+            Reader::Tolt(client, v2, _) => client.requests() + v2.requests(),
             Reader::Csv(_) => 0,
         }
     }
@@ -231,8 +235,9 @@ impl Source {
             Reader::PartnerStack(client) => {
                 partnerstack::page(client, phase, cursor, currency, zone).await
             }
-            Reader::Tolt(client, program) => {
-                tolt::page(client, program, phase, cursor, currency, zone).await
+            Reader::Tolt(client, v2, program) => {
+                let clients = tolt::Clients { v1: client, v2 };
+                tolt::page(clients, program, phase, cursor, currency, zone).await
             }
             Reader::Tapfiliate(client, program) => {
                 tapfiliate::page(client, program, phase, cursor, currency, zone).await
@@ -256,17 +261,6 @@ fn kept<T>(
         rows.extend(read(v, problems)?);
     }
     Ok(rows)
-}
-
-/// A phase the source has nothing for, read without a request.
-fn empty(rows: Rows) -> Page {
-    Page {
-        rows,
-        problems: Vec::new(),
-        next: None,
-        total: Some(0),
-        fingerprint: None,
-    }
 }
 
 /// A row the source's documents do not describe: its entity and id.
