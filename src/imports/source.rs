@@ -246,6 +246,9 @@ pub mod json {
         match v.get(key)? {
             Value::String(s) => DateTime::parse_from_rfc3339(s.trim())
                 .ok()
+                // An offset without its colon (`+0000`), as Tapfiliate
+                // writes some of its times.
+                .or_else(|| DateTime::parse_from_str(s.trim(), "%Y-%m-%dT%H:%M:%S%.f%z").ok())
                 .map(|t| t.with_timezone(&Utc))
                 .or_else(|| {
                     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
@@ -270,5 +273,27 @@ pub mod json {
             "" => v.as_array(),
             _ => v.get(key)?.as_array(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json::time;
+    use serde_json::json;
+
+    #[test]
+    fn a_time_is_read_with_or_without_its_offsets_colon() {
+        let zone = chrono_tz::America::Los_Angeles;
+        let at = |v| time(&json!({ "at": v }), "at", zone).map(|t| t.to_rfc3339());
+        let instant = Some("2026-01-01T04:00:00+00:00".to_owned());
+        assert_eq!(at("2026-01-01T04:00:00+0000"), instant);
+        assert_eq!(at("2026-01-01T04:00:00+00:00"), instant);
+        assert_eq!(at("2025-12-31T20:00:00.000-0800"), instant);
+        // A date alone is that day's start in the tenant's zone.
+        assert_eq!(
+            at("2025-12-31"),
+            Some("2025-12-31T08:00:00+00:00".to_owned())
+        );
+        assert_eq!(at("31/12/2025"), None);
     }
 }

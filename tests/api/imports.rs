@@ -988,11 +988,15 @@ async fn answer(
         (Platform::PartnerStack, _, Some(status)) => format!("{path}?status={status}"),
         _ => path.clone(),
     };
-    // FirstPromoter's and PartnerStack's lists a test gives none of
-    // (campaigns, rewards, payouts, promo codes; groups, scheduled
-    // rewards) are empty: `switch_firstpromoter` and `switch_partnerstack`
-    // read programs with all of them.
-    let empty = matches!(platform, Platform::FirstPromoter | Platform::PartnerStack).then(Vec::new);
+    // FirstPromoter's, PartnerStack's and Tapfiliate's lists a test gives
+    // none of (campaigns, rewards, payouts, promo codes; groups, scheduled
+    // rewards; payout methods) are empty: the `switch_*` tests read
+    // programs with all of them.
+    let empty = matches!(
+        platform,
+        Platform::FirstPromoter | Platform::PartnerStack | Platform::Tapfiliate
+    )
+    .then(Vec::new);
     let Some(rows) = served.lists.get(&list_key).cloned().or(empty) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -1003,7 +1007,9 @@ async fn answer(
         Platform::Tapfiliate if path.ends_with("/commission-types/") => {
             axum::Json(json!(rows)).into_response()
         }
-        Platform::Tapfiliate if path.starts_with("/1.6/programs/") => {
+        Platform::Tapfiliate
+            if path.starts_with("/1.6/programs/") && !path.ends_with("/affiliates/") =>
+        {
             axum::Json(rows[0].clone()).into_response()
         }
         Platform::Tapfiliate => {
@@ -1497,7 +1503,7 @@ async fn a_tapfiliate_program_comes_over_with_its_groups_terms_and_coupons(app: 
                 json!({ "id": "influencers", "title": "Influencers", "affiliate_count": 1 }),
                 json!({ "id": "agencies", "title": "Agencies", "affiliate_count": 1 }),
             ]),
-            ("/1.6/affiliates/".to_owned(), vec![
+            ("/1.6/programs/acme-partners/affiliates/".to_owned(), vec![
                 json!(affiliate("janedoe", "Jane", Some("Doe"), json!({ "affiliate_group_id": "influencers", "group": null }), Some("JANE20"))),
                 json!(affiliate("bobagency", "Bob", None, json!({ "group": { "id": "agencies", "name": "Agencies" } }), None)),
                 json!(affiliate("carl", "Carl", Some("Solo"), json!({ "affiliate_group_id": null, "group": null }), None)),
@@ -1626,7 +1632,7 @@ async fn tapfiliate_terms_no_group_can_say_are_problems_naming_the_program(app: 
                 json!({ "id": "vip", "name": "VIP", "type": "percentage", "percentage": 30.0, "amount": null }),
             ]),
             ("/1.6/affiliate-groups/".to_owned(), vec![json!({ "id": "resellers", "title": "Resellers", "affiliate_count": 1 })]),
-            ("/1.6/affiliates/".to_owned(), vec![json!({ "id": "lena", "email": "lena@example.com", "firstname": "Lena",
+            ("/1.6/programs/once/affiliates/".to_owned(), vec![json!({ "id": "lena", "email": "lena@example.com", "firstname": "Lena",
                 "lastname": null, "created_at": "2025-01-01T00:00:00+00:00", "affiliate_group_id": "resellers", "group": null,
                 "meta_data": {}, "referral_link": "https://once.example/?ref=lena", "coupon": null, "parent": null })]),
             ("/1.6/customers/".to_owned(), vec![]),

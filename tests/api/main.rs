@@ -61,6 +61,7 @@ mod staff;
 mod subscriptions;
 mod switch_firstpromoter;
 mod switch_partnerstack;
+mod switch_tapfiliate;
 mod switch_tolt;
 mod tax;
 mod tiers;

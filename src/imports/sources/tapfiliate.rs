@@ -10,9 +10,16 @@
 //! - `GET /programs/{program}/commission-types/`: `id` (`default`…),
 //!   `name`, `type` (`percentage` | `fixed`), `percentage`, `amount`;
 //! - `GET /affiliate-groups/`: `id`, `title` (or `name`);
-//! - `GET /affiliates/`: `id`, `firstname`, `lastname`, `email`,
-//!   `created_at`, `affiliate_group_id` (or `group.id`), `referral_link`
-//!   (its `?ref=`), `coupon`;
+//! - `GET /programs/{program}/affiliates/`: the program's affiliates, each
+//!   `id`, `firstname`, `lastname`, `email`, `created_at`, `applied_at`,
+//!   `approved` (`true`, `false` disapproved, `null` pending review),
+//!   `affiliate_group_id` (or `group.id`), `address.country.code`,
+//!   `referral_link.link` (its `?ref=`), `coupon`;
+//! - `GET /affiliates/{id}/payout-methods/`: its methods, the `primary`
+//!   one kept — PayPal by its address, a bank by IBAN or by routing and
+//!   account number (Tapfiliate does not document the methods' fields:
+//!   they are read by the names its forms use, and anything else is a
+//!   problem row);
 //! - `GET /customers/?program_id=`: `id`, `customer_id` (the brand's id
 //!   for the customer: its Stripe id with the Stripe integration),
 //!   `status`, `created_at`, `affiliate.id`, `program.id`;
@@ -21,8 +28,10 @@
 //!   `affiliate.id`, `customer.customer_id`, `customer.id`, `commissions[]`
 //!   with `id`, `amount`, `conversion_sub_amount` (the sale it was paid
 //!   on), `currency`, `approved` (`null` pending, `true` approved, `false`
-//!   disapproved), `payout` (its payment once paid, with `paid_at`),
-//!   `created_at`, `affiliate.id`.
+//!   disapproved), `payout` (its payment once paid: an object with its
+//!   date, or the id of a payment, read from `GET /payments/{id}/` for
+//!   its `created_at`), `created_at`, `affiliate.id`; amounts in the
+//!   commission's `currency`, else the program's.
 //!
 //! The program's terms are its default commission type: every group made
 //! of it (the program's, and each affiliate group's) pays them, since the
@@ -30,7 +39,9 @@
 
 use super::super::client::Client;
 use super::super::source::json::{id, items, text, time};
-use super::super::source::{Commission, Group, Page, PageError, Partner, Problem, Referral, Rows};
+use super::super::source::{
+    BankAccount, Commission, Group, Page, PageError, Partner, Problem, Referral, Rows,
+};
 use super::unexpected;
 use crate::engine::Currency;
 use crate::ledger::imported::SourceState;
@@ -51,9 +62,10 @@ pub async fn page(
     zone: Tz,
 ) -> Result<Page, PageError> {
     let number = cursor.unwrap_or("1").to_owned();
+    let affiliates = format!("/1.6/programs/{program}/affiliates/");
     let (path, scoped) = match phase {
         ImportPhase::Groups => ("/1.6/affiliate-groups/", false),
-        ImportPhase::Partners => ("/1.6/affiliates/", false),
+        ImportPhase::Partners => ("", false),
         ImportPhase::Customers => ("/1.6/customers/", true),
         ImportPhase::Commissions => ("/1.6/conversions/", true),
     };
@@ -61,6 +73,10 @@ pub async fn page(
     if scoped {
         query.push(("program_id", program.to_owned()));
     }
+    let path = match phase {
+        ImportPhase::Partners => affiliates.as_str(),
+        _ => path,
+    };
     let (answer, next) = client.get_linked(path, &query).await?;
     let data = items(&answer, "").ok_or_else(|| PageError::Unexpected {
         entity: "page",
@@ -95,18 +111,45 @@ pub async fn page(
             }
             Rows::Groups(rows)
         }
-        ImportPhase::Partners => Rows::Partners(
-            data.iter()
-                .map(|v| affiliate(v, program, zone))
-                .collect::<Result<_, _>>()?,
-        ),
+        ImportPhase::Partners => {
+            let mut rows = Vec::with_capacity(data.len());
+            for v in data {
+                let mut partner = affiliate(v, program, zone, &mut problems)?;
+                let path = format!("/1.6/affiliates/{}/payout-methods/", partner.key);
+                let methods = client.get(&path, &[]).await?;
+                (partner.paypal_email, partner.bank) =
+                    payout_method(items(&methods, "").map(Vec::as_slice).unwrap_or_default());
+                rows.push(partner);
+            }
+            Rows::Partners(rows)
+        }
         ImportPhase::Customers => Rows::Customers(super::kept(data, &mut problems, |v, p| {
             customer(v, program, zone, p)
         })?),
         ImportPhase::Commissions => {
             let mut rows = Vec::new();
+            let mut by_payment = Vec::new();
             for v in data {
-                conversion(v, program, currency, zone, &mut rows, &mut problems)?;
+                conversion(
+                    v,
+                    program,
+                    currency,
+                    zone,
+                    &mut rows,
+                    &mut by_payment,
+                    &mut problems,
+                )?;
+            }
+            // A commission whose payout is a payment's id is paid on the
+            // day of that payment.
+            let mut payments = Payments::default();
+            for (at, payment) in by_payment {
+                if !matches!(rows[at].state, SourceState::Paid { .. }) {
+                    continue;
+                }
+                if let Some(paid) = payments.paid_on(client, &payment, zone).await? {
+                    rows[at].state = SourceState::Paid { at: paid };
+                }
             }
             Rows::Commissions(rows)
         }
@@ -224,15 +267,23 @@ fn minor(v: &Value, key: &str, currency: Currency) -> Option<i64> {
     currency.to_minor(currency.round(decimal(v, key)?)).ok()
 }
 
-fn affiliate(v: &Value, program: &str, zone: Tz) -> Result<Partner, PageError> {
+fn affiliate(
+    v: &Value,
+    program: &str,
+    zone: Tz,
+    problems: &mut Vec<Problem>,
+) -> Result<Partner, PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("affiliate", v))?;
     let name = [text(v, "firstname"), text(v, "lastname")]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" ");
-    // The `?ref=` of its referral link, else its id (Tapfiliate's default).
-    let code = text(v, "referral_link")
+    // The `?ref=` of its referral link (an object since 1.5), else its id
+    // (Tapfiliate's default).
+    let code = v
+        .get("referral_link")
+        .and_then(|l| text(l, "link").or_else(|| l.as_str()))
         .and_then(|link| url::Url::parse(link).ok())
         .and_then(|link| {
             link.query_pairs()
@@ -241,10 +292,27 @@ fn affiliate(v: &Value, program: &str, zone: Tz) -> Result<Partner, PageError> {
         })
         .filter(|code| !code.is_empty())
         .unwrap_or_else(|| key.clone());
+    let given = v
+        .get("address")
+        .and_then(|a| a.get("country"))
+        .and_then(|c| text(c, "code").or_else(|| c.as_str()));
+    let country = given.and_then(super::country_of);
+    if let (Some(given), None) = (given, &country) {
+        problems.push(Problem::new(
+            "affiliate",
+            &key,
+            format!("its country {given:?} is not an ISO 3166-1 code: none kept"),
+        ));
+    }
     Ok(Partner {
         name,
         email: text(v, "email").map(str::to_owned),
-        status: PartnerStatus::Active,
+        // Approved into the program; pending review or disapproved, it
+        // earns nothing until a manager activates it.
+        status: match v.get("approved") {
+            Some(Value::Bool(false) | Value::Null) => PartnerStatus::Suspended,
+            _ => PartnerStatus::Active,
+        },
         group_key: id(v, "affiliate_group_id")
             .or_else(|| v.get("group").and_then(|g| id(g, "id")))
             .or_else(|| Some(program.to_owned())),
@@ -252,10 +320,89 @@ fn affiliate(v: &Value, program: &str, zone: Tz) -> Result<Partner, PageError> {
         coupons: text(v, "coupon").map(str::to_owned).into_iter().collect(),
         paypal_email: None,
         bank: None,
-        since: time(v, "created_at", zone),
+        since: time(v, "applied_at", zone).or_else(|| time(v, "created_at", zone)),
         key,
-        country: None,
+        country,
     })
+}
+
+/// The affiliate's primary payout method (else its only one): a PayPal
+/// address, a bank account by IBAN or a US one by routing and account
+/// number, or another kind named for the problem row.
+fn payout_method(methods: &[Value]) -> (Option<String>, Option<BankAccount>) {
+    let primary = |m: &&Value| m.get("primary").and_then(Value::as_bool) == Some(true);
+    let Some(method) = methods
+        .iter()
+        .find(primary)
+        .or_else(|| (methods.len() == 1).then(|| &methods[0]))
+    else {
+        return (None, None);
+    };
+    let details = method.get("details").unwrap_or(method);
+    let detail = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| text(details, k))
+            .map(str::to_owned)
+    };
+    let kind = [text(method, "id"), text(method, "title")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    let holder = detail(&["account_holder", "account_holder_name", "name"]).unwrap_or_default();
+    if kind.contains("paypal") {
+        return (detail(&["paypal_email", "email"]), None);
+    }
+    if let Some(iban) = detail(&["iban"]) {
+        let bic = detail(&["bic", "swift", "swift_bic"]);
+        return (None, Some(BankAccount::Iban { holder, iban, bic }));
+    }
+    if let (Some(routing), Some(account)) = (
+        detail(&["routing_number", "aba", "routing"]),
+        detail(&["account_number"]),
+    ) {
+        let savings = detail(&["account_type"]).is_some_and(|t| t.eq_ignore_ascii_case("savings"));
+        return (
+            None,
+            Some(BankAccount::Ach {
+                holder,
+                routing,
+                account,
+                savings,
+            }),
+        );
+    }
+    let name = text(method, "title")
+        .or_else(|| text(method, "id"))
+        .unwrap_or("another method");
+    (None, Some(BankAccount::Other(format!("{name} payouts"))))
+}
+
+/// The payments a page's commissions name by id, each read once.
+#[derive(Default)]
+struct Payments {
+    seen: std::collections::HashMap<String, Option<chrono::DateTime<chrono::Utc>>>,
+}
+
+impl Payments {
+    /// The day a commission paid by a payment named by id was paid.
+    async fn paid_on(
+        &mut self,
+        client: &Client,
+        payment: &str,
+        zone: Tz,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, PageError> {
+        if let Some(at) = self.seen.get(payment) {
+            return Ok(*at);
+        }
+        let v = client
+            .get(&format!("/1.6/payments/{payment}/"), &[])
+            .await?;
+        let at = time(&v, "created_at", zone);
+        self.seen.insert(payment.to_owned(), at);
+        Ok(at)
+    }
 }
 
 /// A row of another program of the account (the list's filter aside).
@@ -304,13 +451,15 @@ fn customer(
     }))
 }
 
-/// A conversion's commissions, each a row.
+/// A conversion's commissions, each a row; those paid by a payment named
+/// by its id alone in `by_payment` (the row's place, the payment).
 fn conversion(
     v: &Value,
     program: &str,
     default: Currency,
     zone: Tz,
     rows: &mut Vec<Commission>,
+    by_payment: &mut Vec<(usize, String)>,
     problems: &mut Vec<Problem>,
 ) -> Result<(), PageError> {
     let key = id(v, "id").ok_or_else(|| unexpected("conversion", v))?;
@@ -329,7 +478,10 @@ fn conversion(
     {
         let bad = || unexpected("commission", c);
         let key = id(c, "id").ok_or_else(bad)?;
-        let currency = match text(c, "currency") {
+        // Its own currency, else its program's, else the import's.
+        let currency = match text(c, "currency")
+            .or_else(|| v.get("program").and_then(|p| text(p, "currency")))
+        {
             Some(code) => super::currency_of(code).ok_or_else(bad)?,
             None => default,
         };
@@ -351,6 +503,13 @@ fn conversion(
             .or_else(|| time(v, "created_at", zone))
             .ok_or_else(bad)?;
         let payout = c.get("payout").filter(|p| !p.is_null());
+        if let Some(payment) = payout.and_then(|p| match p {
+            Value::String(id) => Some(id.clone()),
+            Value::Number(id) => Some(id.to_string()),
+            _ => None,
+        }) {
+            by_payment.push((rows.len(), payment));
+        }
         let state = match (c.get("approved").and_then(Value::as_bool), payout) {
             (None, _) => SourceState::Pending { due_at: None },
             (Some(true), None) => SourceState::Due,
