@@ -1,8 +1,10 @@
 // Connectors: Stripe's and Paddle's webhooks, turned into attributions,
 // sales and refunds. Each connector's endpoint address to paste into the
-// provider's dashboard, the events it received and ignored, and its
-// deliveries by outcome (ignored ones with why; refunds waiting for
-// their sale). An admin sets a connector up with its signing secrets.
+// provider's dashboard, the events it received, ignored and refused, and
+// its deliveries by outcome (ignored ones with why; refunds waiting for
+// their sale; sales the ledger refused, which an admin records again once
+// their cause is mended). An admin sets a connector up with its signing
+// secrets.
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
 import { words } from './format.js';
@@ -10,7 +12,11 @@ import { Badge, Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQ
 import { Done, Paged, Writable, day, formParams, tone, useForm, useParams, usePaged } from './parts.js';
 
 const CONNECTORS = `query Connectors {
-  billingConnectors { provider endpointUrl enabled commissionBase eventsReceived eventsIgnored lastEventAt }
+  billingConnectors { provider endpointUrl enabled commissionBase eventsReceived eventsIgnored eventsRefused lastEventAt }
+}`;
+
+const RETRY = `mutation Retry($provider: BillingProvider!, $id: String!) {
+  retryConnectorEvent(provider: $provider, id: $id) { id status reason }
 }`;
 
 const DELIVERIES = `query Deliveries($provider: BillingProvider!, $status: ConnectorEventStatus, $after: String) {
@@ -75,6 +81,7 @@ function Connector({ connector: c }) {
       <dl class="facts">
         <div><dt>Events received</dt><dd data-count=${`connector.${c.provider}.received`}>${c.eventsReceived}</dd></div>
         <div><dt>Of those, ignored</dt><dd><a href=${`#/connectors?provider=${c.provider}&status=IGNORED`} data-count=${`connector.${c.provider}.ignored`}>${c.eventsIgnored}</a></dd></div>
+        <div><dt>Sales refused</dt><dd><a href=${`#/connectors?provider=${c.provider}&status=REFUSED`} data-count=${`connector.${c.provider}.refused`}>${c.eventsRefused}</a></dd></div>
         <div><dt>Last event</dt><dd>${c.lastEventAt ? day(c.lastEventAt) : 'None yet'}</dd></div>
         <div><dt>Commission on</dt><dd>${(BASES.find(([b]) => b === c.commissionBase) || [, words(c.commissionBase)])[1]}</dd></div>
       </dl>
@@ -97,6 +104,7 @@ function Deliveries({ connectors }) {
             <select name="status" ...${a}>
               <option value="IGNORED" selected=${status === 'IGNORED'}>Ignored</option>
               <option value="WAITING" selected=${status === 'WAITING'}>Waiting for their sale</option>
+              <option value="REFUSED" selected=${status === 'REFUSED'}>Sales refused</option>
               <option value="DONE" selected=${status === 'DONE'}>Done</option>
             </select>`}
         <//>
@@ -112,7 +120,8 @@ function Deliveries({ connectors }) {
                   <th scope="row"><code>${e.id}</code></th>
                   <td><code>${e.type}</code></td>
                   <td><${Badge} value=${e.status} tone=${tone(e.status)} /></td>
-                  <td>${e.reason || '—'}</td>
+                  <td>${e.reason || '—'}
+                    ${e.status === 'REFUSED' && html`<${Writable}><${Retry} provider=${provider} event=${e} retried=${paged.reload} /><//>`}</td>
                   <td>${day(e.receivedAt)}</td>
                 </tr>`)}
             </tbody>
@@ -120,6 +129,21 @@ function Deliveries({ connectors }) {
         <//>
       <//>
     <//>`;
+}
+
+/** Records a refused sale again, once its cause is mended; says what it came to. */
+function Retry({ provider, event, retried }) {
+  const [busy, outcome, , submit] = useForm(async () => {
+    const data = await gql(RETRY, { provider, id: event.id });
+    const now = data.retryConnectorEvent;
+    if (now.status === 'REFUSED') throw new Error(`Refused again: ${now.reason}`);
+    retried();
+  }, 'Recorded.');
+  return html`
+    <form class="inline" onSubmit=${submit}>
+      <button type="submit" class="secondary small" disabled=${busy}>Record again<span class="visually-hidden"> ${event.id}</span></button>
+      <${Outcome} outcome=${outcome} />
+    </form>`;
 }
 
 function Configure({ connectors, configured }) {

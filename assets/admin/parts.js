@@ -406,7 +406,7 @@ export function tone(value) {
   const tones = {
     ACTIVE: 'approved', DONE: 'approved', CLOSED: 'paid', CONFIRMED: 'rejected', DISMISSED: 'paid',
     SUSPENDED: 'failed', ARCHIVED: 'disabled', OPEN: 'pending', RUNNING: 'pending', HOLD: 'failed',
-    FLAG: 'pending', IGNORED: 'disabled', WAITING: 'pending', CANCELLED: 'disabled', UNCONFIRMED: 'pending',
+    FLAG: 'pending', IGNORED: 'disabled', WAITING: 'pending', REFUSED: 'failed', CANCELLED: 'disabled', UNCONFIRMED: 'pending',
     PAUSED: 'pending',
   };
   return tones[value];
