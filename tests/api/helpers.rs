@@ -596,3 +596,12 @@ impl Drop for Replica {
         let _ = self.child.wait();
     }
 }
+
+/// Serves `router` on a loopback port of its own (a provider's documents
+/// made a server); answers its base URL.
+pub async fn serve_local(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.ok() });
+    format!("http://{addr}")
+}

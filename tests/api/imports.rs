@@ -887,13 +887,10 @@ type SharedServed = Arc<Mutex<Served>>;
 
 async fn serve_platform(served: Served) -> (String, SharedServed) {
     let shared = Arc::new(Mutex::new(served));
-    let app = axum::Router::new()
+    let router = axum::Router::new()
         .route("/{*path}", axum::routing::get(answer))
         .with_state(shared.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    (format!("http://{addr}"), shared)
+    (crate::helpers::serve_local(router).await, shared)
 }
 
 async fn answer(

@@ -63,6 +63,7 @@ mod switch_firstpromoter;
 mod switch_partnerstack;
 mod switch_tapfiliate;
 mod switch_tolt;
+mod switching;
 mod tax;
 mod tiers;
 mod visibility;

@@ -16,9 +16,9 @@ mod account;
 use crate::helpers::TestApp;
 use crate::imports::{import_from, partner_by_external};
 use crate::on_both_databases_with;
+use crate::switching;
 use account::{account, serve};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 
 on_both_databases_with!(options;
     a_firstpromoter_program_arrives_whole_and_right,
@@ -43,20 +43,7 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
     )
     .await;
     // The campaign imported into holds commissions 30 days.
-    let campaigns = app
-        .ok(
-            &app.admin(),
-            "{ campaigns(first: 5) { nodes { id isDefault } } }",
-            json!({}),
-        )
-        .await;
-    let default = campaigns["campaigns"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["isDefault"] == true)
-        .unwrap()["id"]
-        .clone();
+    let default = switching::default_of(&app, "campaigns").await;
     app.ok(
         &app.admin(),
         "mutation($id: ID!) { updateCampaign(id: $id, input: { holdbackDays: 30 }) { holdbackDays } }",
@@ -72,25 +59,29 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
             "unchanged": 4, "requests": done["counts"]["requests"] }),
         "{done}"
     );
-    let problems: BTreeSet<(String, String, String)> = done["problems"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap().to_owned();
-            (s("entity"), s("externalId"), s("reason"))
-        })
-        .collect();
-    let expected: BTreeSet<(String, String, String)> = [
-        ("campaign", "3", "pays a customer's first payment only at the source: its group pays the customer's first month (the one payment of a monthly or yearly plan)"),
-        ("promoter", "16", "is in campaigns 3 and 2: a partner has one group in revshare, so it earns campaign 3's terms on every code"),
-        ("promoter", "12", "sent FirstPromoter a W-8, which its API gives as a document, not its data: ask the partner to submit its tax form in the portal"),
-        ("coupon", "502", "\"YARO5\" is archived at the source: it attributes nothing there, nor here"),
-    ]
-    .into_iter()
-    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
-    .collect();
-    assert_eq!(problems, expected, "{done}");
+    let expected = switching::expected(&[
+        (
+            "campaign",
+            "3",
+            "pays a customer's first payment only at the source: its group pays the customer's first month (the one payment of a monthly or yearly plan)",
+        ),
+        (
+            "promoter",
+            "16",
+            "is in campaigns 3 and 2: a partner has one group in revshare, so it earns campaign 3's terms on every code",
+        ),
+        (
+            "promoter",
+            "12",
+            "sent FirstPromoter a W-8, which its API gives as a document, not its data: ask the partner to submit its tax form in the portal",
+        ),
+        (
+            "coupon",
+            "502",
+            "\"YARO5\" is archived at the source: it attributes nothing there, nor here",
+        ),
+    ]);
+    assert_eq!(switching::problems(&done), expected, "{done}");
     // Nothing but reads, each behind the filters the documents require.
     let asked = served.lock().unwrap().asked.clone();
     for path in [
@@ -108,22 +99,12 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
     }
 
     // Each campaign a group with its terms and the account's minimum.
-    let groups = app
-        .ok(
-            &app.admin(),
-            "{ partnerGroups(first: 10) { nodes { name isDefault minimumPayout { amount currency } \
-               rules { type ... on RecurringRule { percentage maxMonths } ... on FlatFeeRule { amount } } } } }",
-            json!({}),
-        )
-        .await;
-    let mut groups: Vec<Value> = groups["partnerGroups"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["isDefault"] == false)
-        .cloned()
-        .collect();
-    groups.sort_by_key(|g| g["name"].as_str().unwrap().to_owned());
+    let groups = switching::imported_groups(
+        &app,
+        "minimumPayout { amount currency } \
+         rules { type ... on RecurringRule { percentage maxMonths } ... on FlatFeeRule { amount } }",
+    )
+    .await;
     let minimum = json!([{ "amount": "25.00", "currency": "USD" }]);
     assert_eq!(
         groups,
@@ -296,14 +277,7 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
     // by PayPal (excluded, as revshare's own PayPal payouts); the bank
     // transfer of 2 January is 2026's, and counts.
     // Yaro lives in the US and is asked for a W-9; Lee, in China, for a W-8.
-    const YEAR: &str = "query($year: Int!) { taxYear(year: $year) { payees(first: 10) { nodes { partners { name } paid excluded counted status } } } }";
-    let year = |y: i32| {
-        let app = &app;
-        async move {
-            app.ok(&app.admin(), YEAR, json!({ "year": y })).await["taxYear"]["payees"]["nodes"]
-                .clone()
-        }
-    };
+    let year = |y: i32| switching::payees(&app, y, "paid excluded counted status");
     assert_eq!(
         year(2025).await,
         json!([{ "partners": [{ "name": "Ярослава Ковальчук" }], "paid": "60.00", "excluded": "60.00", "counted": "0.00", "status": "MISSING_TIN" }])

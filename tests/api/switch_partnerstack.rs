@@ -17,9 +17,9 @@ mod account;
 use crate::helpers::TestApp;
 use crate::imports::{import_from, partner_by_external};
 use crate::on_both_databases_with;
+use crate::switching;
 use account::{account, serve};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 
 on_both_databases_with!(options;
     a_partnerstack_program_arrives_whole_and_right,
@@ -37,32 +37,16 @@ async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
     )
     .await;
     // The default group pays 20 %; the campaign holds commissions 30 days.
-    let setup = app
-        .ok(
-            &app.admin(),
-            "{ partnerGroups(first: 5) { nodes { id isDefault } } campaigns(first: 5) { nodes { id isDefault } } }",
-            json!({}),
-        )
-        .await;
-    let default_of = |list: &str| {
-        setup[list]["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["isDefault"] == true)
-            .unwrap()["id"]
-            .clone()
-    };
     app.ok(
         &app.admin(),
         "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { rules: [{ recurring: { percentage: 20 } }] }) { id } }",
-        json!({ "id": default_of("partnerGroups") }),
+        json!({ "id": switching::default_of(&app, "partnerGroups").await }),
     )
     .await;
     app.ok(
         &app.admin(),
         "mutation($id: ID!) { updateCampaign(id: $id, input: { holdbackDays: 30 }) { holdbackDays } }",
-        json!({ "id": default_of("campaigns") }),
+        json!({ "id": switching::default_of(&app, "campaigns").await }),
     )
     .await;
 
@@ -76,26 +60,34 @@ async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
             "unchanged": 0, "requests": done["counts"]["requests"] }),
         "{done}"
     );
-    let problems: BTreeSet<(String, String, String)> = done["problems"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap().to_owned();
-            (s("entity"), s("externalId"), s("reason"))
-        })
-        .collect();
-    let expected: BTreeSet<(String, String, String)> = [
-        ("group", "grup_res", "PartnerStack's API does not publish a group's terms in a form revshare reads: \"Resellers\" is made with the default group's rules, to be set to its own before its partners' next sale"),
-        ("group", "grup_aff", "PartnerStack's API does not publish a group's terms in a form revshare reads: \"Affiliates\" is made with the default group's rules, to be set to its own before its partners' next sale"),
-        ("partnership", "part_uma", "its country \"United States\" is not an ISO 3166-1 code: none kept (set it on the partner)"),
-        ("customer", "cust_test", "a test customer at PartnerStack: not imported"),
-        ("customer", "cust_none", "has no Stripe customer: nothing it pays can be tied to its partner"),
-    ]
-    .into_iter()
-    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
-    .collect();
-    assert_eq!(problems, expected, "{done}");
+    let expected = switching::expected(&[
+        (
+            "group",
+            "grup_res",
+            "PartnerStack's API does not publish a group's terms in a form revshare reads: \"Resellers\" is made with the default group's rules, to be set to its own before its partners' next sale",
+        ),
+        (
+            "group",
+            "grup_aff",
+            "PartnerStack's API does not publish a group's terms in a form revshare reads: \"Affiliates\" is made with the default group's rules, to be set to its own before its partners' next sale",
+        ),
+        (
+            "partnership",
+            "part_uma",
+            "its country \"United States\" is not an ISO 3166-1 code: none kept (set it on the partner)",
+        ),
+        (
+            "customer",
+            "cust_test",
+            "a test customer at PartnerStack: not imported",
+        ),
+        (
+            "customer",
+            "cust_none",
+            "has no Stripe customer: nothing it pays can be tied to its partner",
+        ),
+    ]);
+    assert_eq!(switching::problems(&done), expected, "{done}");
     let asked = served.lock().unwrap().asked.clone();
     for path in [
         "groups",
@@ -110,21 +102,11 @@ async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
     }
 
     // Each group is there, paying the default group's rules for now.
-    let groups = app
-        .ok(
-            &app.admin(),
-            "{ partnerGroups(first: 10) { nodes { name isDefault rules { type ... on RecurringRule { percentage maxMonths } } } } }",
-            json!({}),
-        )
-        .await;
-    let mut groups: Vec<Value> = groups["partnerGroups"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["isDefault"] == false)
-        .cloned()
-        .collect();
-    groups.sort_by_key(|g| g["name"].as_str().unwrap().to_owned());
+    let groups = switching::imported_groups(
+        &app,
+        "rules { type ... on RecurringRule { percentage maxMonths } }",
+    )
+    .await;
     let rules = json!([{ "type": "RECURRING", "percentage": "20", "maxMonths": null }]);
     assert_eq!(
         groups,
@@ -251,11 +233,10 @@ async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
             json!({ "end": today }),
         )
         .await;
-    let mut payouts: Vec<Value> = run["createPayoutRun"]["payouts"]
-        .as_array()
-        .unwrap()
-        .clone();
-    payouts.sort_by_key(|p| p["partner"]["externalId"].as_str().unwrap().to_owned());
+    let mut payouts = switching::sorted_by(
+        &run["createPayoutRun"]["payouts"],
+        |p| &p["partner"]["externalId"],
+    );
     let ana_payout = payouts[0]["id"].clone();
     for p in &mut payouts {
         p.as_object_mut().unwrap().remove("id");
@@ -275,14 +256,7 @@ async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
     // what it paid (on New Year's Eve in Los Angeles, on 2 January) is in
     // neither of the brand's years; the brand's own ACH payment to Ana is
     // 2026's, and Ana, in Brazil, is asked for a W-8.
-    const YEAR: &str = "query($year: Int!) { taxYear(year: $year) { payees(first: 10) { nodes { partners { name } paid excluded counted status } } } }";
-    let year = |y: i32| {
-        let app = &app;
-        async move {
-            app.ok(&app.admin(), YEAR, json!({ "year": y })).await["taxYear"]["payees"]["nodes"]
-                .clone()
-        }
-    };
+    let year = |y: i32| switching::payees(&app, y, "paid excluded counted status");
     assert_eq!(year(2025).await, json!([]));
     assert_eq!(year(2026).await, json!([]));
     app.ok(

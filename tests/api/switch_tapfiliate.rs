@@ -17,9 +17,9 @@ mod account;
 use crate::helpers::TestApp;
 use crate::imports::{import_from, partner_by_external};
 use crate::on_both_databases_with;
+use crate::switching;
 use account::{account, serve};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 
 on_both_databases_with!(options;
     a_tapfiliate_program_arrives_whole_and_right,
@@ -36,23 +36,10 @@ async fn a_tapfiliate_program_arrives_whole_and_right(app: TestApp) {
         json!({}),
     )
     .await;
-    let campaign = app
-        .ok(
-            &app.admin(),
-            "{ campaigns(first: 5) { nodes { id isDefault } } }",
-            json!({}),
-        )
-        .await["campaigns"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["isDefault"] == true)
-        .unwrap()["id"]
-        .clone();
     app.ok(
         &app.admin(),
         "mutation($id: ID!) { updateCampaign(id: $id, input: { holdbackDays: 30 }) { holdbackDays } }",
-        json!({ "id": campaign }),
+        json!({ "id": switching::default_of(&app, "campaigns").await }),
     )
     .await;
 
@@ -66,22 +53,12 @@ async fn a_tapfiliate_program_arrives_whole_and_right(app: TestApp) {
             "unchanged": 0, "requests": done["counts"]["requests"] }),
         "{done}"
     );
-    let problems: BTreeSet<(String, String, String)> = done["problems"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap().to_owned();
-            (s("entity"), s("externalId"), s("reason"))
-        })
-        .collect();
-    let expected: BTreeSet<(String, String, String)> = [
-        ("partner", "dan", "it is paid by Venmo payouts at Tapfiliate, which revshare has no payout method for: imported without one (finance sets one from the console)"),
-    ]
-    .into_iter()
-    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
-    .collect();
-    assert_eq!(problems, expected, "{done}");
+    let expected = switching::expected(&[(
+        "partner",
+        "dan",
+        "it is paid by Venmo payouts at Tapfiliate, which revshare has no payout method for: imported without one (finance sets one from the console)",
+    )]);
+    assert_eq!(switching::problems(&done), expected, "{done}");
     let asked = served.lock().unwrap().asked.clone();
     for path in [
         "programs/acme/affiliates/",
@@ -95,21 +72,9 @@ async fn a_tapfiliate_program_arrives_whole_and_right(app: TestApp) {
     }
 
     // The program and its affiliate group, each paying its 25 %.
-    let groups = app
-        .ok(
-            &app.admin(),
-            "{ partnerGroups(first: 10) { nodes { name isDefault rules { type ... on RecurringRule { percentage } } } } }",
-            json!({}),
-        )
-        .await;
-    let mut groups: Vec<Value> = groups["partnerGroups"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["isDefault"] == false)
-        .cloned()
-        .collect();
-    groups.sort_by_key(|g| g["name"].as_str().unwrap().to_owned());
+    let groups =
+        switching::imported_groups(&app, "rules { type ... on RecurringRule { percentage } }")
+            .await;
     let rules = json!([{ "type": "RECURRING", "percentage": "25" }]);
     assert_eq!(
         groups,
@@ -205,11 +170,10 @@ async fn a_tapfiliate_program_arrives_whole_and_right(app: TestApp) {
             json!({ "end": today }),
         )
         .await;
-    let mut payouts: Vec<Value> = run["createPayoutRun"]["payouts"]
-        .as_array()
-        .unwrap()
-        .clone();
-    payouts.sort_by_key(|p| p["partner"]["externalId"].as_str().unwrap().to_owned());
+    let payouts = switching::sorted_by(
+        &run["createPayoutRun"]["payouts"],
+        |p| &p["partner"]["externalId"],
+    );
     assert_eq!(
         payouts,
         vec![
@@ -222,13 +186,12 @@ async fn a_tapfiliate_program_arrives_whole_and_right(app: TestApp) {
     // The years: Marie's EUR payment of New Year's Eve in Los Angeles is
     // 2025's (no 1099's currency; she is in France: a W-8); Joe's USD of
     // 2 January is 2026's and counts (he is in the US: a W-9).
-    const YEAR: &str = "query($year: Int!) { taxYear(year: $year) { payees(first: 10) { nodes { partners { name } paid counted otherCurrencies { amount currency } status } } } }";
     let year = |y: i32| {
-        let app = &app;
-        async move {
-            app.ok(&app.admin(), YEAR, json!({ "year": y })).await["taxYear"]["payees"]["nodes"]
-                .clone()
-        }
+        switching::payees(
+            &app,
+            y,
+            "paid counted otherCurrencies { amount currency } status",
+        )
     };
     assert_eq!(
         year(2025).await,

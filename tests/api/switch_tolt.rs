@@ -19,9 +19,9 @@ mod account;
 use crate::helpers::TestApp;
 use crate::imports::{import_from, partner_by_external};
 use crate::on_both_databases_with;
+use crate::switching;
 use account::{account, serve};
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
 
 on_both_databases_with!(options;
     a_tolt_program_arrives_whole_and_right,
@@ -38,24 +38,10 @@ async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
         json!({}),
     )
     .await;
-    let setup = app
-        .ok(
-            &app.admin(),
-            "{ partnerGroups(first: 5) { nodes { id isDefault } } }",
-            json!({}),
-        )
-        .await;
-    let default_group = setup["partnerGroups"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["isDefault"] == true)
-        .unwrap()["id"]
-        .clone();
     app.ok(
         &app.admin(),
         "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { rules: [{ recurring: { percentage: 20 } }] }) { id } }",
-        json!({ "id": default_group }),
+        json!({ "id": switching::default_of(&app, "partnerGroups").await }),
     )
     .await;
 
@@ -69,27 +55,39 @@ async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
             "unchanged": 0, "requests": done["counts"]["requests"] }),
         "{done}"
     );
-    let problems: BTreeSet<(String, String, String)> = done["problems"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            let s = |k: &str| p[k].as_str().unwrap().to_owned();
-            (s("entity"), s("externalId"), s("reason"))
-        })
-        .collect();
-    let expected: BTreeSet<(String, String, String)> = [
-        ("group", "grp_std", "Tolt's API does not publish a group's terms in a form revshare reads: \"Standard\" is made with the default group's rules, to be set to its own before its partners' next sale"),
-        ("group", "grp_vip", "Tolt's API does not publish a group's terms in a form revshare reads: \"VIP\" is made with the default group's rules, to be set to its own before its partners' next sale"),
-        ("partner", "part_rex", "it is paid by crypto payouts at Tolt, which revshare has no payout method for: imported without one (finance sets one from the console)"),
-        ("coupon", "prc_2", "\"ANNOLD\" is archived at the source: it attributes nothing there, nor here"),
-        ("customer", "cust_lead", "has no Stripe customer: nothing it pays can be tied to its partner"),
-        ("commission", "comm_9", "its amount is negative (-14.70 EUR): a negative commission is not imported (a clawback owed is recorded in revshare)"),
-    ]
-    .into_iter()
-    .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()))
-    .collect();
-    assert_eq!(problems, expected, "{done}");
+    let expected = switching::expected(&[
+        (
+            "group",
+            "grp_std",
+            "Tolt's API does not publish a group's terms in a form revshare reads: \"Standard\" is made with the default group's rules, to be set to its own before its partners' next sale",
+        ),
+        (
+            "group",
+            "grp_vip",
+            "Tolt's API does not publish a group's terms in a form revshare reads: \"VIP\" is made with the default group's rules, to be set to its own before its partners' next sale",
+        ),
+        (
+            "partner",
+            "part_rex",
+            "it is paid by crypto payouts at Tolt, which revshare has no payout method for: imported without one (finance sets one from the console)",
+        ),
+        (
+            "coupon",
+            "prc_2",
+            "\"ANNOLD\" is archived at the source: it attributes nothing there, nor here",
+        ),
+        (
+            "customer",
+            "cust_lead",
+            "has no Stripe customer: nothing it pays can be tied to its partner",
+        ),
+        (
+            "commission",
+            "comm_9",
+            "its amount is negative (-14.70 EUR): a negative commission is not imported (a clawback owed is recorded in revshare)",
+        ),
+    ]);
+    assert_eq!(switching::problems(&done), expected, "{done}");
     let asked = served.lock().unwrap().asked.clone();
     for path in [
         "v2/programs/prg_acme",
@@ -105,22 +103,14 @@ async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
 
     // Each group with its minimum in the program's currency (the
     // program's where the group has none); old links land on its site.
+    let groups = switching::imported_groups(&app, "minimumPayout { amount currency }").await;
     let read = app
         .ok(
             &app.admin(),
-            "{ partnerGroups(first: 10) { nodes { name isDefault minimumPayout { amount currency } } } \
-               campaigns(first: 5) { nodes { isDefault landingUrl } } }",
+            "{ campaigns(first: 5) { nodes { isDefault landingUrl } } }",
             json!({}),
         )
         .await;
-    let mut groups: Vec<Value> = read["partnerGroups"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| g["isDefault"] == false)
-        .cloned()
-        .collect();
-    groups.sort_by_key(|g| g["name"].as_str().unwrap().to_owned());
     assert_eq!(
         groups,
         vec![
@@ -230,11 +220,10 @@ async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
             json!({ "end": today }),
         )
         .await;
-    let mut payouts: Vec<Value> = run["createPayoutRun"]["payouts"]
-        .as_array()
-        .unwrap()
-        .clone();
-    payouts.sort_by_key(|p| p["partner"]["externalId"].as_str().unwrap().to_owned());
+    let payouts = switching::sorted_by(
+        &run["createPayoutRun"]["payouts"],
+        |p| &p["partner"]["externalId"],
+    );
     assert_eq!(
         payouts,
         vec![
@@ -250,13 +239,12 @@ async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
     // The years: Li's EUR paid on New Year's Eve in Los Angeles is 2025's
     // and in no 1099's currency, and Li, in China, is asked for a W-8;
     // Sam's USD of 2 January is 2026's and counts.
-    const YEAR: &str = "query($year: Int!) { taxYear(year: $year) { payees(first: 10) { nodes { partners { name } paid counted otherCurrencies { amount currency } status } } } }";
     let year = |y: i32| {
-        let app = &app;
-        async move {
-            app.ok(&app.admin(), YEAR, json!({ "year": y })).await["taxYear"]["payees"]["nodes"]
-                .clone()
-        }
+        switching::payees(
+            &app,
+            y,
+            "paid counted otherCurrencies { amount currency } status",
+        )
     };
     assert_eq!(
         year(2025).await,

@@ -24,13 +24,10 @@ type Shared = Arc<Mutex<Account>>;
 
 pub(super) async fn serve(account: Account) -> (String, Shared) {
     let shared = Arc::new(Mutex::new(account));
-    let app = axum::Router::new()
+    let router = axum::Router::new()
         .route("/{*path}", axum::routing::get(answer))
         .with_state(shared.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    (format!("http://{addr}"), shared)
+    (crate::helpers::serve_local(router).await, shared)
 }
 
 fn refused(status: StatusCode, message: &str, kind: &str) -> Response {
