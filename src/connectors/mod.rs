@@ -87,10 +87,27 @@ pub async fn retry(
         BillingProvider::Stripe => stripe::handled(db, ingest, tenant_id, &connector, &event).await,
         BillingProvider::Paddle => paddle::handled(db, ingest, tenant_id, &connector, &event).await,
     };
-    match handled {
-        Ok(_) => {}
-        Err(Refused::Failed(err)) => return Err(err),
-        Err(_) => {}
+    if let Err(refused) = handled {
+        // Not handled (an outage, a lost race): the delivery is kept as it
+        // was, to retry again.
+        let marked = marks::Mark {
+            status: ConnectorEventStatus::Refused,
+            reason: kept.reason.as_deref(),
+        };
+        let key = (event_id, kept.kind.as_str());
+        marks::insert_mark(
+            db.conn(),
+            tenant_id,
+            provider,
+            key,
+            marked,
+            kept.payload.clone(),
+        )
+        .await?;
+        return Err(match refused {
+            Refused::Failed(err) => err,
+            _ => ApiError::Unavailable,
+        });
     }
     of().one(db.conn())
         .await?

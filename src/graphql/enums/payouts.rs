@@ -37,7 +37,9 @@ pub enum PayoutMethodType {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::UsAccountType")]
 pub enum UsAccountType {
+    /// A checking account (ACH transaction code 22).
     Checking,
+    /// A savings account (ACH transaction code 32).
     Savings,
 }
 
