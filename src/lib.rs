@@ -81,7 +81,7 @@ pub mod deals;
 pub mod demo;
 pub mod directory;
 pub mod engagement;
-pub mod engine;
+pub use revshare_engine as engine;
 pub mod error;
 pub mod events;
 pub mod failure;

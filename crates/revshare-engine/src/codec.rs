@@ -34,7 +34,7 @@ pub fn encode_rules(rules: &RuleSet) -> Result<serde_json::Value, CodecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Rule;
+    use crate::Rule;
     use rust_decimal::Decimal;
 
     #[test]

@@ -342,7 +342,7 @@ mod tests {
 
     #[test]
     fn the_history_file_and_the_daily_file_are_read_as_published() {
-        let history = include_str!("../../tests/fixtures/ecb/eurofxref-hist.csv");
+        let history = include_str!("../../../tests/fixtures/ecb/eurofxref-hist.csv");
         let days = parse_file(history).unwrap();
         assert_eq!(days.len(), 11);
         assert_eq!(days[0].day, NaiveDate::from_ymd_opt(2025, 6, 30).unwrap());
@@ -353,7 +353,7 @@ mod tests {
         assert!(!days[0].rates.contains_key("CYP"));
         assert_eq!(days[0].rates.len(), 30);
 
-        let daily = include_str!("../../tests/fixtures/ecb/eurofxref.csv");
+        let daily = include_str!("../../../tests/fixtures/ecb/eurofxref.csv");
         let day = parse_file(daily).unwrap();
         assert_eq!(day.len(), 1);
         assert_eq!(day[0].day, days[0].day);

@@ -170,7 +170,7 @@ pub fn fired(entries: &Entries, trigger: DealTrigger<'_>, options: &DealOptions)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::plans::{Calculation, Entry, OneOff, PlanValue, Recurring, ValueSource};
+    use crate::plans::{Calculation, Entry, OneOff, PlanValue, Recurring, ValueSource};
     use proptest::prelude::*;
 
     fn set(items: &[&str]) -> BTreeSet<String> {
