@@ -36,12 +36,7 @@ async fn imported(app: &TestApp, base: &str) -> Value {
 }
 
 async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
-    app.ok(
-        &app.admin(),
-        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
-        json!({}),
-    )
-    .await;
+    switching::in_los_angeles(&app).await;
     // The campaign imported into holds commissions 30 days.
     let default = switching::default_of(&app, "campaigns").await;
     app.ok(

@@ -30,12 +30,7 @@ fn options() -> revshare::http::Options {
 }
 
 async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
-    app.ok(
-        &app.admin(),
-        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
-        json!({}),
-    )
-    .await;
+    switching::in_los_angeles(&app).await;
     // The default group pays 20 %; the campaign holds commissions 30 days.
     app.ok(
         &app.admin(),

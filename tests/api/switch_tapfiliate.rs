@@ -30,12 +30,7 @@ fn options() -> revshare::http::Options {
 }
 
 async fn a_tapfiliate_program_arrives_whole_and_right(app: TestApp) {
-    app.ok(
-        &app.admin(),
-        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
-        json!({}),
-    )
-    .await;
+    switching::in_los_angeles(&app).await;
     app.ok(
         &app.admin(),
         "mutation($id: ID!) { updateCampaign(id: $id, input: { holdbackDays: 30 }) { holdbackDays } }",

@@ -32,12 +32,7 @@ fn options() -> revshare::http::Options {
 }
 
 async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
-    app.ok(
-        &app.admin(),
-        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
-        json!({}),
-    )
-    .await;
+    switching::in_los_angeles(&app).await;
     app.ok(
         &app.admin(),
         "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { rules: [{ recurring: { percentage: 20 } }] }) { id } }",

@@ -75,3 +75,14 @@ pub fn sorted_by(list: &Value, key: impl Fn(&Value) -> &Value) -> Vec<Value> {
     rows.sort_by_key(|r| key(r).as_str().unwrap_or_default().to_owned());
     rows
 }
+
+/// The tenant keeps its books in Los Angeles: New Year's Eve there is New
+/// Year's Day in UTC, where a paid date's year is decided wrong.
+pub async fn in_los_angeles(app: &TestApp) {
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { timeZone: \"America/Los_Angeles\" }) { timeZone } }",
+        json!({}),
+    )
+    .await;
+}
