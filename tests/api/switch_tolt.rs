@@ -171,6 +171,24 @@ async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
                     { "currency": "USD", "accrued": "0.00", "approved": "0.00", "paid": "60.00" }])
         )
     );
+    // The partner list reads each country by its column alone.
+    let listed = app
+        .ok(
+            &app.admin(),
+            "{ partners(first: 10) { nodes { externalId country } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        switching::sorted_by(&listed["partners"]["nodes"], |p| &p["externalId"]),
+        vec![
+            json!({ "externalId": "tolt:part_ann", "country": "DE" }),
+            json!({ "externalId": "tolt:part_li", "country": "CN" }),
+            json!({ "externalId": "tolt:part_pen", "country": null }),
+            json!({ "externalId": "tolt:part_rex", "country": "FR" }),
+            json!({ "externalId": "tolt:part_sam", "country": "US" }),
+        ]
+    );
     for (external, status) in [
         ("tolt:part_pen", "SUSPENDED"),
         ("tolt:part_rex", "SUSPENDED"),

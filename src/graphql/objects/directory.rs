@@ -44,6 +44,7 @@ impl Partner {
             "name" => &[PartnerColumn::Name],
             "email" => &[PartnerColumn::Email],
             "externalId" => &[PartnerColumn::ExternalId],
+            "country" => &[PartnerColumn::Country],
             "type" => &[PartnerColumn::Type],
             "status" => &[PartnerColumn::Status],
             "createdAt" => &[PartnerColumn::CreatedAt],
