@@ -102,9 +102,9 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         if let Some(journal) = journal.clone() {
             // What the redirects append reaches the operating system within
             // a moment, whatever the clicks job is busy with.
-            runner.spawn(move |stop| journal.flush_until(stop));
+            runner.start(move |stop| journal.flush_until(stop));
         }
-        runner.spawn(move |stop| crate::links::record::run(db, geo, journal, clicks, stop));
+        runner.start(move |stop| crate::links::record::run(db, geo, journal, clicks, stop));
     }
     let background = Background {
         db: db.clone(),
@@ -192,7 +192,7 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
             Job::Webhooks => {
                 let (notifier, settings) = (on.notifier.clone(), options.webhooks.clone());
                 let poke = on.dispatcher.clone();
-                runner.spawn(move |stop| {
+                runner.start(move |stop| {
                     dispatch::run_until_stopped(db, notifier, settings, poke, stop)
                 });
             }

@@ -1,113 +1,26 @@
-//! revshare: a GraphQL gateway for partner programs.
+//! revshare: a GraphQL gateway for partner programs — the binary's crate.
 //!
-//! A tour, from the core outwards (ARCHITECTURE.md has the map and the
-//! rules each layer keeps):
+//! The house is four crates along its layers (ARCHITECTURE.md draws them):
 //!
-//! - [`engine`]: pure commission arithmetic — money and the one rounding,
-//!   group rules, deal plans, tiers. No I/O.
-//! - [`failure`], [`error`]: what a database error means; the API's error
-//!   and its codes.
-//! - [`input`], [`paging`], [`history`], [`mailbox`]: bounded inputs and
-//!   ids; keyset pages; change histories of deals and partners; an e-mail
-//!   address as the mailbox it reaches (look-alikes one).
-//! - [`observe`]: metrics, transaction tallies, traces.
-//! - [`db`]: connections, write transactions, retries, deadlines.
-//! - [`jobs`]: background work in one place — every job and the setting
-//!   that turns it on, the stop each hears, leases, queues' claims.
-//! - [`auth`]: JWT verification and minting, the [`auth::Principal`] a
-//!   request acts as, scopes, and the table of who finds and reads each
-//!   kind of object.
-//! - [`sign_in`], [`staff`], [`portal`]: one-time links and sessions —
-//!   what the console's and the portal's sign-ins share, the brand's staff
-//!   in the console, partners in the portal and its embed tokens.
-//! - [`events`]: the domain-event outbox, read from a cursor by
-//!   subscriptions and webhooks, and its wake-ups.
-//! - [`posting`]: every commission row, status move and balance, and the
-//!   lock order.
-//! - [`directory`], [`campaigns`], [`tenants`]: groups, partners and
-//!   categories; campaigns, enrollment and snapshots; provisioning.
-//! - [`tiers`]: tiered commissions and the tier book applied at accrual.
-//! - [`engagement`]: partners who bring partners, spend caps and bounties — who
-//!   recruited whom, referral rules and the rewards they write beside a
-//!   recruit's commissions, caps and the cut at accrual.
-//! - [`fx`]: a tenant's exchange rates, as imported.
-//! - [`ledger`]: the event path, accrual of sales and leads, refunds,
-//!   approvals, reversals, maturity.
-//! - [`fraud`]: the signals a sale or a customer raises, the policy for
-//!   each, and the flags that hold commissions for review.
-//! - [`attribution`]: referral codes, clicks, customers tied to their
-//!   partner, and the sales held until they are.
-//! - [`links`]: partner links — short links on the tenant's own domains,
-//!   QR codes, clicks recorded in batches after the redirect, and their
-//!   stats from daily rollups.
-//! - [`deals`]: pipelines, contacts, commission plans, deals and their
-//!   events.
-//! - [`payouts`]: payout methods, minimums, runs, statements, payment
-//!   files, tax profiles and the payments a 1099 counts.
-//! - [`tax`]: year-end 1099-NEC forms — a year's payees, issuing and
-//!   corrections, Copy B, the IRIS CSV, W-8 expiry notices.
-//! - [`rails`]: paying partners by API — PayPal Payouts and Stripe
-//!   Connect — exactly once.
-//! - [`mail`]: the e-mail outbox, what each kind says, partners'
-//!   preferences, digests and the SMTP sender.
-//! - [`applications`]: strangers who apply to a program, their
-//!   confirmation and the staff's decision.
-//! - [`backtests`]: a change of terms replayed on the events recorded,
-//!   before and after, nothing written to the ledger.
-//! - [`nodes`]: what an id names, for Relay's `node(id:)`.
-//! - [`ingest`]: the queues that batch single events for the event path.
-//! - [`connectors`]: billing providers' webhooks (Stripe, Paddle) turned into
-//!   attributions, sales and refunds.
-//! - [`webhooks`]: endpoints and the dispatcher.
-//! - [`imports`]: a program brought over from Rewardful, FirstPromoter,
-//!   PartnerStack, Tolt, Tapfiliate or CSV files, in the background.
-//! - [`graphql`]: the schema, loaders, limits, scalars.
-//! - [`http`]: the router, GraphQL over HTTP and WebSocket, GraphiQL.
-//! - [`config`], [`app`], [`demo`]: configuration, wiring for `revshare
-//!   serve` and the tests, the development tenant.
-//!
-//! `src/main.rs` is the CLI; `entity/` and `migration/` are the storage crates.
+//! - `revshare-engine` ([`engine`]): money and its one rounding, rules,
+//!   plans, tiers — pure arithmetic, no I/O.
+//! - `revshare-core`: every service below the surface, from what an error
+//!   means to the ledger, payouts, imports and rails (re-exported here by
+//!   module, so `revshare::ledger` names what it always named).
+//! - `revshare-api` ([`graphql`], [`http`]): the schema and the router.
+//! - this crate: [`config`], [`app`] (the wiring `revshare serve` and the
+//!   tests share) and [`demo`] (the development tenant); `src/main.rs` is
+//!   the CLI.
 
 pub mod app;
-pub mod applications;
-pub mod attribution;
-pub mod auth;
-pub mod backtests;
-pub mod campaigns;
 pub mod config;
-pub mod connectors;
-pub mod db;
-pub mod deals;
 pub mod demo;
-pub mod directory;
-pub mod engagement;
-pub use revshare_engine as engine;
-pub mod error;
-pub mod events;
-pub mod failure;
-pub mod fraud;
-pub mod fx;
-pub mod graphql;
-pub mod history;
-pub mod http;
-pub mod imports;
-pub mod ingest;
-pub mod input;
-pub mod jobs;
-pub mod ledger;
-pub mod links;
-pub mod mail;
-pub mod mailbox;
-pub mod nodes;
-pub mod observe;
-pub mod paging;
-pub mod payouts;
-pub mod portal;
-pub mod posting;
-pub mod rails;
-pub mod sign_in;
-pub mod staff;
-pub mod tax;
-pub mod tenants;
-pub mod tiers;
-pub mod webhooks;
+
+pub use revshare_api::{graphql, http};
+pub use revshare_core::engine;
+pub use revshare_core::{
+    applications, attribution, auth, backtests, campaigns, connectors, db, deals, directory,
+    engagement, error, events, failure, fraud, fx, history, imports, ingest, input, jobs, ledger,
+    links, mail, mailbox, nodes, observe, paging, payouts, portal, posting, rails, reads, sign_in,
+    staff, tax, tenants, tiers, webhooks,
+};

@@ -25,6 +25,14 @@ macro_rules! stored {
                     $($name::$variant => $text),*
                 }
             }
+
+            /// The value stored as `text`, if it is one.
+            pub fn parse(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
         }
     };
 }

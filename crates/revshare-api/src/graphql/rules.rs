@@ -1,0 +1,634 @@
+//! The rule vocabulary in GraphQL (SPEC §5): the `@oneOf` input
+//! `GroupRuleInput`, the output interface `GroupRule` with one type per rule,
+//! and the simulation types. Conversion to the engine's [`RuleSet`] is where
+//! validation errors get their input path (`input.rules[1].percentage`).
+
+use super::enums::{EventKind, RuleType};
+use super::scalars::Decimal;
+use async_graphql::{InputObject, Interface, OneofObject, SimpleObject};
+use revshare_core::error::{ApiError, ApiResult};
+use revshare_engine::{self as engine, Currency, Evaluation, Rule, RuleEntry, RuleError, RuleSet};
+
+/// The baseline percentage; exactly one per rule set.
+#[derive(InputObject)]
+pub struct RecurringRuleInput {
+    /// Of each charge, 0 to 100.
+    pub percentage: Decimal,
+    /// No commission after this customer month.
+    pub max_months: Option<i32>,
+    /// What the rule is for, kept with it.
+    pub description: Option<String>,
+}
+
+/// Replaces the baseline while the customer month is at most `maxMonths`.
+#[derive(InputObject)]
+pub struct NewCustomerTimeTierRuleInput {
+    /// The customer's first months it applies in (1 or more).
+    pub max_months: i32,
+    /// Of each charge in those months, 0 to 100.
+    pub percentage: Decimal,
+    /// What the rule is for, kept with it.
+    pub description: Option<String>,
+}
+
+/// Adds points once the partner's LTV reaches `minLtvTotal`.
+#[derive(InputObject)]
+pub struct PartnerLtvUpgradeRuleInput {
+    /// What the partner's customers must have paid.
+    pub min_ltv_total: Decimal,
+    /// Percentage points added then.
+    pub upgrade_percentage: Decimal,
+    /// What the rule is for, kept with it.
+    pub description: Option<String>,
+}
+
+/// A flat bonus, once per customer, on a charge of at least `minChargeTotal`.
+#[derive(InputObject)]
+pub struct ChargeThresholdBonusRuleInput {
+    /// What the customer's charges must total.
+    pub min_charge_total: Decimal,
+    /// The bonus, in the campaign's currency.
+    pub bonus: Decimal,
+    /// What the rule is for, kept with it.
+    pub description: Option<String>,
+}
+
+/// Adds points once the partner has `minCustomers` paying customers.
+#[derive(InputObject)]
+pub struct QualifiedCustomersUpgradeRuleInput {
+    /// How many paying customers it takes.
+    pub min_customers: i32,
+    /// Percentage points added then.
+    pub upgrade_percentage: Decimal,
+    /// What the rule is for, kept with it.
+    pub description: Option<String>,
+}
+
+/// A flat bonus on the partner's first paying customer's first charge.
+#[derive(InputObject)]
+pub struct FirstPaidCustomerBonusRuleInput {
+    /// The bonus, in the campaign's currency.
+    pub bonus: Decimal,
+    /// What the rule is for, kept with it.
+    pub description: Option<String>,
+}
+
+/// A fixed amount for every event of `eventKind`.
+#[derive(InputObject)]
+pub struct FlatFeeRuleInput {
+    /// The amount, in the campaign's currency.
+    pub amount: Decimal,
+    /// The kind of event it pays on.
+    #[graphql(default)]
+    pub event_kind: EventKind,
+    /// What the rule is for, kept with it.
+    pub description: Option<String>,
+}
+
+/// One rule: set exactly one field.
+#[derive(OneofObject)]
+pub enum GroupRuleInput {
+    /// A percentage of every charge.
+    Recurring(RecurringRuleInput),
+    /// A percentage of a customer's charges in its first months.
+    NewCustomerTimeTier(NewCustomerTimeTierRuleInput),
+    /// More percentage points once the partner's customers paid a total.
+    PartnerLtvUpgrade(PartnerLtvUpgradeRuleInput),
+    /// A bonus once a customer's charges reach a total.
+    ChargeThresholdBonus(ChargeThresholdBonusRuleInput),
+    /// More percentage points once the partner has enough paying customers.
+    QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRuleInput),
+    /// A bonus on a customer's first paid charge.
+    FirstPaidCustomerBonus(FirstPaidCustomerBonusRuleInput),
+    /// A fixed amount per event of a kind.
+    FlatFee(FlatFeeRuleInput),
+}
+
+impl GroupRuleInput {
+    fn variant(&self) -> &'static str {
+        match self {
+            GroupRuleInput::Recurring(_) => "recurring",
+            GroupRuleInput::NewCustomerTimeTier(_) => "newCustomerTimeTier",
+            GroupRuleInput::PartnerLtvUpgrade(_) => "partnerLtvUpgrade",
+            GroupRuleInput::ChargeThresholdBonus(_) => "chargeThresholdBonus",
+            GroupRuleInput::QualifiedCustomersUpgrade(_) => "qualifiedCustomersUpgrade",
+            GroupRuleInput::FirstPaidCustomerBonus(_) => "firstPaidCustomerBonus",
+            GroupRuleInput::FlatFee(_) => "flatFee",
+        }
+    }
+
+    fn into_entry(self, index: usize) -> Result<RuleEntry, RuleError> {
+        let (rule, description) = self.into_rule(&Check { index })?;
+        let description = description
+            .map(|d| d.trim().to_owned())
+            .filter(|d| !d.is_empty());
+        Ok(RuleEntry { rule, description })
+    }
+
+    /// The rule this input gives, each value checked, with its description.
+    fn into_rule(self, check: &Check) -> Result<(Rule, Option<String>), RuleError> {
+        Ok(match self {
+            GroupRuleInput::Recurring(r) => (
+                Rule::Recurring {
+                    percentage: check.decimal("percentage", r.percentage)?,
+                    max_months: r
+                        .max_months
+                        .map(|m| check.count("maxMonths", m))
+                        .transpose()?,
+                },
+                r.description,
+            ),
+            GroupRuleInput::NewCustomerTimeTier(r) => (
+                Rule::NewCustomerTimeTier {
+                    max_months: check.count("maxMonths", r.max_months)?,
+                    percentage: check.decimal("percentage", r.percentage)?,
+                },
+                r.description,
+            ),
+            GroupRuleInput::PartnerLtvUpgrade(r) => (
+                Rule::PartnerLtvUpgrade {
+                    min_ltv_total: check.decimal("minLtvTotal", r.min_ltv_total)?,
+                    upgrade_percentage: check.decimal("upgradePercentage", r.upgrade_percentage)?,
+                },
+                r.description,
+            ),
+            GroupRuleInput::ChargeThresholdBonus(r) => (
+                Rule::ChargeThresholdBonus {
+                    min_charge_total: check.decimal("minChargeTotal", r.min_charge_total)?,
+                    bonus: check.decimal("bonus", r.bonus)?,
+                },
+                r.description,
+            ),
+            GroupRuleInput::QualifiedCustomersUpgrade(r) => (
+                Rule::QualifiedCustomersUpgrade {
+                    min_customers: check.count("minCustomers", r.min_customers)?,
+                    upgrade_percentage: check.decimal("upgradePercentage", r.upgrade_percentage)?,
+                },
+                r.description,
+            ),
+            GroupRuleInput::FirstPaidCustomerBonus(r) => (
+                Rule::FirstPaidCustomerBonus {
+                    bonus: check.decimal("bonus", r.bonus)?,
+                },
+                r.description,
+            ),
+            GroupRuleInput::FlatFee(r) => (
+                Rule::FlatFee {
+                    amount: check.decimal("amount", r.amount)?,
+                    event_kind: r
+                        .event_kind
+                        .for_rules("")
+                        .map_err(|_| check.error("eventKind", "must be SALE or LEAD"))?,
+                },
+                r.description,
+            ),
+        })
+    }
+}
+
+/// The checks of the values of the rule at `index`, each error naming the
+/// rule and the field.
+struct Check {
+    index: usize,
+}
+
+impl Check {
+    fn error(&self, field: &'static str, message: &str) -> RuleError {
+        RuleError {
+            index: Some(self.index),
+            field,
+            message: message.into(),
+        }
+    }
+
+    fn decimal(
+        &self,
+        field: &'static str,
+        value: Decimal,
+    ) -> Result<rust_decimal::Decimal, RuleError> {
+        value.parsed().map_err(|message| self.error(field, message))
+    }
+
+    fn count(&self, field: &'static str, value: i32) -> Result<u32, RuleError> {
+        u32::try_from(value)
+            .ok()
+            .filter(|v| *v >= 1)
+            .ok_or_else(|| self.error(field, "must be at least 1"))
+    }
+}
+
+/// Validates rules from an input; errors name `{field}[i].{variant}.{param}`.
+pub fn rule_set(field: &str, rules: Vec<GroupRuleInput>) -> ApiResult<RuleSet> {
+    let variants: Vec<&'static str> = rules.iter().map(GroupRuleInput::variant).collect();
+    let path = |err: RuleError| {
+        let mut path = field.to_owned();
+        if let Some(index) = err.index {
+            path.push_str(&format!("[{index}]"));
+            if !err.field.is_empty() {
+                path.push_str(&format!(".{}.{}", variants[index], err.field));
+            }
+        }
+        ApiError::bad_input(path, err.message)
+    };
+    let entries = rules
+        .into_iter()
+        .enumerate()
+        .map(|(index, rule)| rule.into_entry(index))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(path)?;
+    RuleSet::new(entries).map_err(path)
+}
+
+/// A percentage of every charge, for as many months as set (always, when none).
+#[derive(SimpleObject)]
+pub struct RecurringRule {
+    /// Which rule it is.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about it.
+    pub description: Option<String>,
+    /// Of each charge.
+    pub percentage: Decimal,
+    /// For a customer's first months only (none: always).
+    pub max_months: Option<u32>,
+}
+
+/// A percentage of a customer's charges in its first months (seed 000's time
+/// tier).
+#[derive(SimpleObject)]
+pub struct NewCustomerTimeTierRule {
+    /// Which rule it is.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about it.
+    pub description: Option<String>,
+    /// The customer's first months it applies in.
+    pub max_months: u32,
+    /// Of each charge in those months.
+    pub percentage: Decimal,
+}
+
+/// More percentage points once the partner's customers have paid a total.
+#[derive(SimpleObject)]
+pub struct PartnerLtvUpgradeRule {
+    /// Which rule it is.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about it.
+    pub description: Option<String>,
+    /// What the partner's customers must have paid.
+    pub min_ltv_total: Decimal,
+    /// Percentage points added then.
+    pub upgrade_percentage: Decimal,
+}
+
+/// A one-time bonus once a customer's charges reach a total.
+#[derive(SimpleObject)]
+pub struct ChargeThresholdBonusRule {
+    /// Which rule it is.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about it.
+    pub description: Option<String>,
+    /// What the customer's charges must total.
+    pub min_charge_total: Decimal,
+    /// The bonus, in the campaign's currency.
+    pub bonus: Decimal,
+}
+
+/// More percentage points once the partner has enough paying customers.
+#[derive(SimpleObject)]
+pub struct QualifiedCustomersUpgradeRule {
+    /// Which rule it is.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about it.
+    pub description: Option<String>,
+    /// How many paying customers it takes.
+    pub min_customers: u32,
+    /// Percentage points added then.
+    pub upgrade_percentage: Decimal,
+}
+
+/// A bonus on each customer's first paid charge.
+#[derive(SimpleObject)]
+pub struct FirstPaidCustomerBonusRule {
+    /// Which rule it is.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about it.
+    pub description: Option<String>,
+    /// The bonus, in the campaign's currency.
+    pub bonus: Decimal,
+}
+
+/// A fixed amount per event of a kind.
+#[derive(SimpleObject)]
+pub struct FlatFeeRule {
+    /// Which rule it is.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about it.
+    pub description: Option<String>,
+    /// The amount, in the campaign's currency.
+    pub amount: Decimal,
+    /// The kind of event it pays on.
+    pub event_kind: EventKind,
+}
+
+/// One rule of a rule set.
+#[derive(Interface)]
+#[graphql(
+    field(
+        name = "type",
+        method = "rule_type",
+        ty = "&RuleType",
+        desc = "Which rule it is."
+    ),
+    field(
+        name = "description",
+        ty = "&Option<String>",
+        desc = "What the tenant wrote about it."
+    )
+)]
+pub enum GroupRule {
+    Recurring(RecurringRule),
+    NewCustomerTimeTier(NewCustomerTimeTierRule),
+    PartnerLtvUpgrade(PartnerLtvUpgradeRule),
+    ChargeThresholdBonus(ChargeThresholdBonusRule),
+    QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRule),
+    FirstPaidCustomerBonus(FirstPaidCustomerBonusRule),
+    FlatFee(FlatFeeRule),
+}
+
+impl From<&RuleEntry> for GroupRule {
+    fn from(entry: &RuleEntry) -> Self {
+        let description = entry.description.clone();
+        let rule_type = entry.rule.rule_type().into();
+        match entry.rule {
+            Rule::Recurring {
+                percentage,
+                max_months,
+            } => GroupRule::Recurring(RecurringRule {
+                rule_type,
+                description,
+                percentage: percentage.into(),
+                max_months,
+            }),
+            Rule::NewCustomerTimeTier {
+                max_months,
+                percentage,
+            } => GroupRule::NewCustomerTimeTier(NewCustomerTimeTierRule {
+                rule_type,
+                description,
+                max_months,
+                percentage: percentage.into(),
+            }),
+            Rule::PartnerLtvUpgrade {
+                min_ltv_total,
+                upgrade_percentage,
+            } => GroupRule::PartnerLtvUpgrade(PartnerLtvUpgradeRule {
+                rule_type,
+                description,
+                min_ltv_total: min_ltv_total.into(),
+                upgrade_percentage: upgrade_percentage.into(),
+            }),
+            Rule::QualifiedCustomersUpgrade {
+                min_customers,
+                upgrade_percentage,
+            } => GroupRule::QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRule {
+                rule_type,
+                description,
+                min_customers,
+                upgrade_percentage: upgrade_percentage.into(),
+            }),
+            Rule::ChargeThresholdBonus { .. }
+            | Rule::FirstPaidCustomerBonus { .. }
+            | Rule::FlatFee { .. } => bonus(&entry.rule, rule_type, description),
+        }
+    }
+}
+
+/// The rules that pay an amount rather than a percentage.
+fn bonus(rule: &Rule, rule_type: RuleType, description: Option<String>) -> GroupRule {
+    match *rule {
+        Rule::ChargeThresholdBonus {
+            min_charge_total,
+            bonus,
+        } => GroupRule::ChargeThresholdBonus(ChargeThresholdBonusRule {
+            rule_type,
+            description,
+            min_charge_total: min_charge_total.into(),
+            bonus: bonus.into(),
+        }),
+        Rule::FirstPaidCustomerBonus { bonus } => {
+            GroupRule::FirstPaidCustomerBonus(FirstPaidCustomerBonusRule {
+                rule_type,
+                description,
+                bonus: bonus.into(),
+            })
+        }
+        Rule::FlatFee { amount, event_kind } => GroupRule::FlatFee(FlatFeeRule {
+            rule_type,
+            description,
+            amount: amount.into(),
+            event_kind: event_kind.into(),
+        }),
+        _ => unreachable!("a percentage rule is mapped by GroupRule::from"),
+    }
+}
+
+pub fn group_rules(rules: &RuleSet) -> Vec<GroupRule> {
+    rules.entries().iter().map(GroupRule::from).collect()
+}
+
+/// A hypothetical charge and partner history to evaluate rules against.
+#[derive(InputObject)]
+pub struct SimulationInput {
+    /// The charge (ignored for `LEAD` events).
+    #[graphql(default)]
+    pub charge_amount: Option<Decimal>,
+    /// The customer month of the charge: 1 in the month of acquisition.
+    #[graphql(default = 1)]
+    pub customer_months: i32,
+    /// The partner's LTV before this charge.
+    pub partner_ltv: Option<Decimal>,
+    /// The partner's paying customers before this charge.
+    #[graphql(default)]
+    pub qualified_customers: i32,
+    /// This is the partner's first paying customer's first charge.
+    #[graphql(default)]
+    pub first_paid_customer_bootstrap: bool,
+    /// The customer has already earned a charge-threshold bonus.
+    #[graphql(default)]
+    pub customer_had_threshold_bonus: bool,
+    /// Defaults to the tenant's currency.
+    pub currency: Option<String>,
+    /// The kind of event simulated (a sale by default).
+    #[graphql(default)]
+    pub event_kind: EventKind,
+    /// `simulatePartnerGroup`: what the partner has earned already in the
+    /// period of the group's spend cap (SPEC §31; 0 by default). The fee is
+    /// cut to what is left of the cap, as the ledger cuts it.
+    pub cap_spent: Option<Decimal>,
+}
+
+impl SimulationInput {
+    pub fn charge(&self, default_currency: Currency) -> ApiResult<(engine::Charge, Currency)> {
+        let currency = match &self.currency {
+            Some(code) => Currency::parse(code)
+                .map_err(|e| ApiError::bad_input("simulation.currency", e.to_string()))?,
+            None => default_currency,
+        };
+        // Amounts in the simulation's currency: its decimals at most, as an
+        // event's amount.
+        let amount = |field: &str, value: Option<Decimal>| -> ApiResult<rust_decimal::Decimal> {
+            let value = value
+                .map(|d| d.value(field))
+                .transpose()?
+                .unwrap_or_default();
+            if value.is_sign_negative() && !value.is_zero() {
+                return Err(ApiError::bad_input(field, "must not be negative"));
+            }
+            currency
+                .to_minor(value)
+                .map_err(|e| ApiError::bad_input(field, e.to_string()))?;
+            Ok(value)
+        };
+        let charge_amount = amount("simulation.chargeAmount", self.charge_amount)?;
+        let partner_ltv = amount("simulation.partnerLtv", self.partner_ltv)?;
+        let customer_month = u32::try_from(self.customer_months)
+            .ok()
+            .filter(|m| *m >= 1)
+            .ok_or_else(|| {
+                ApiError::bad_input("simulation.customerMonths", "must be at least 1")
+            })?;
+        let paying_customers = u32::try_from(self.qualified_customers).map_err(|_| {
+            ApiError::bad_input("simulation.qualifiedCustomers", "must not be negative")
+        })?;
+        Ok((
+            engine::Charge {
+                kind: self.event_kind.for_rules("simulation.eventKind")?,
+                amount: charge_amount,
+                customer_month,
+                partner_ltv,
+                paying_customers,
+                first_paid_customer: self.first_paid_customer_bootstrap,
+                customer_had_threshold_bonus: self.customer_had_threshold_bonus,
+            },
+            currency,
+        ))
+    }
+}
+
+/// What one rule contributed to a fee.
+#[derive(SimpleObject)]
+pub struct RuleContribution {
+    /// Position of the rule in the rule set.
+    pub rule_index: u32,
+    /// The rule that contributed.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about the rule.
+    pub description: Option<String>,
+    /// Percentage points applied, for percentage rules.
+    pub percentage: Option<Decimal>,
+    /// The contribution before the fee is rounded.
+    pub amount: Decimal,
+}
+
+/// What the rules would pay on a simulated charge, rule by rule.
+#[derive(SimpleObject)]
+pub struct SimulationResult {
+    /// The fee, rounded once to the currency's minor unit.
+    pub final_fee: Decimal,
+    /// The currency simulated in (the tenant's).
+    pub currency: String,
+    /// The percentage applied to the charge: the base rate plus upgrades, at most 100.
+    pub effective_percentage: Decimal,
+    /// The sum of the breakdown before rounding.
+    pub unrounded_fee: Decimal,
+    /// The recurring rule's `maxMonths` has passed: nothing is earned.
+    pub partnership_ended: bool,
+    /// What each rule contributed.
+    pub breakdown: Vec<RuleContribution>,
+    /// What the group's spend cap cut from the fee (negative; SPEC §31):
+    /// null when no cap cut it.
+    pub cap_cut: Option<Decimal>,
+}
+
+pub fn contributions(rules: &RuleSet, evaluation: &Evaluation) -> Vec<RuleContribution> {
+    evaluation
+        .breakdown
+        .iter()
+        .map(|line| RuleContribution {
+            rule_index: line.rule_index as u32,
+            rule_type: line.rule_type.into(),
+            description: rules.entries()[line.rule_index].description.clone(),
+            percentage: line.percentage.map(Decimal::from),
+            amount: line.amount.into(),
+        })
+        .collect()
+}
+
+pub fn simulate(
+    rules: &RuleSet,
+    simulation: &SimulationInput,
+    default_currency: Currency,
+) -> ApiResult<SimulationResult> {
+    let (charge, currency) = simulation.charge(default_currency)?;
+    let evaluation = rules.evaluate(&charge, currency);
+    Ok(SimulationResult {
+        final_fee: evaluation.fee.into(),
+        currency: currency.code().to_owned(),
+        effective_percentage: evaluation.percentage.into(),
+        unrounded_fee: evaluation.unrounded_fee.into(),
+        partnership_ended: evaluation.partnership_ended,
+        breakdown: contributions(rules, &evaluation),
+        cap_cut: None,
+    })
+}
+
+/// A simulation's fee cut by a group's spend cap, of which `spent`
+/// (`simulation.capSpent`) is spent: as the ledger cuts a commission. A
+/// cap in another currency than the simulation's does not apply.
+pub fn capped(
+    mut result: SimulationResult,
+    cap: Option<revshare_engine::engagement::Cap>,
+    spent: Option<&Decimal>,
+) -> ApiResult<SimulationResult> {
+    let spent = spent
+        .map(|d| d.value("simulation.capSpent"))
+        .transpose()?
+        .unwrap_or_default();
+    if spent.is_sign_negative() && !spent.is_zero() {
+        return Err(ApiError::bad_input(
+            "simulation.capSpent",
+            "must not be negative",
+        ));
+    }
+    let Some(cap) = cap.filter(|c| c.currency == result.currency) else {
+        return Ok(result);
+    };
+    let currency =
+        Currency::parse(&cap.currency).map_err(|e| ApiError::internal("cap currency", e))?;
+    let minor = |d: rust_decimal::Decimal, field: &str| {
+        currency
+            .to_minor(d)
+            .map_err(|e| ApiError::bad_input(field, e.to_string()))
+    };
+    let fee = minor(
+        result.final_fee.value("finalFee")?,
+        "simulation.chargeAmount",
+    )?;
+    let paid = revshare_engine::engagement::cut(
+        fee,
+        minor(spent, "simulation.capSpent")?,
+        minor(cap.amount, "cap")?,
+    );
+    if paid < fee {
+        result.final_fee = currency.from_minor(paid).into();
+        result.cap_cut = Some(currency.from_minor(paid - fee).into());
+    }
+    Ok(result)
+}
