@@ -119,7 +119,6 @@ pub fn sale(sale: Sale<'_>) -> Outcome {
         event: new,
         source: sale.source,
         first_payload: None,
-        receipt: None,
         billed: Some(sale.billed),
     })))
 }

@@ -54,8 +54,8 @@ impl<'a> Mark<'a> {
         }
     }
 
-    /// The mark a step writes at once (a sale's is written in its batch,
-    /// a waiting delivery's with what it waits for).
+    /// The mark a step writes at once (a sale's once the sale's answer is
+    /// back, a waiting delivery's with what it waits for).
     pub(super) fn of(step: &'a effects::Step) -> Option<Mark<'a>> {
         match step {
             effects::Step::Done => Some(Mark::DONE),

@@ -1,7 +1,7 @@
 //! How one verified delivery is handled: in a transaction with its id
 //! marked, or (for effects idempotent on their own) on the pool; a sale it
-//! carries recorded through the event path's queues with its mark in the
-//! sale's batch.
+//! carries recorded through the event path's queues, and its delivery
+//! marked once the sale's answer is back.
 
 use super::config::{find, secrets};
 use super::effects;
@@ -9,7 +9,6 @@ use super::marks::{Mark, insert_mark, mark, seen};
 use super::signatures::Verify;
 use super::{Handled, NO_CONNECTOR, Refused, waits};
 use crate::db::Db;
-use crate::error::ApiResult;
 use chrono::Utc;
 use entity::billing_connector;
 use entity::enums::BillingProvider;
@@ -36,9 +35,10 @@ pub(super) async fn opened(
 
 /// One verified event: handled in one transaction with its id marked. A
 /// sale it carries is recorded through the event path's queues after that
-/// transaction, with the mark written in the sale's own batch
-/// ([`Marked`]): both exactly once (the sale by its `externalId`), so a
-/// retry after a failure in between records nothing twice.
+/// transaction, and its delivery marked once the sale's answer is back
+/// ([`recorded`]): the sale is recorded once by its `externalId`, so a
+/// retry after a failure in between records nothing twice — it answers
+/// `duplicate`, and the delivery is marked then.
 pub(super) async fn run<'a>(
     db: &'a Db,
     ingest: &'a crate::ingest::Ingest,
@@ -76,8 +76,8 @@ pub(super) async fn run<'a>(
 /// idempotent on its own (a sale, the links of an invoice's payments):
 /// handled on the pool, with no transaction of its own and no lookup of
 /// its id — a sale is recorded once by its `externalId` (a redelivery is
-/// its duplicate, answered `again`), its mark written in the sale's batch;
-/// another event's mark is one statement.
+/// its duplicate, answered `again`), its mark written once its answer is
+/// back; another event's mark is one statement.
 pub(super) async fn run_unlocked<'a, F>(
     db: &'a Db,
     ingest: &'a crate::ingest::Ingest,
@@ -97,10 +97,13 @@ where
 }
 
 /// What handling came to: a sale is recorded through the event path's
-/// queues, its event marked in the sale's batch. A sale the ledger
-/// refuses is kept with the provider's event (`REFUSED`, its reason
-/// beside it) for `retryConnectorEvent` once the cause is mended: never
-/// passed over as ignored.
+/// queues, then its delivery marked — handled when the sale was recorded
+/// (or held, or was recorded before: a redelivery's `duplicate`); refused,
+/// with the provider's event kept (`REFUSED`, its reason beside it) for
+/// `retryConnectorEvent` once the cause is mended, when its terms refused
+/// it; nothing on a failure, so the provider's retry records it. The ledger
+/// knows nothing of connectors: the mark is this module's, after the
+/// sale's own commit.
 async fn recorded(
     db: &Db,
     ingest: &crate::ingest::Ingest,
@@ -109,7 +112,7 @@ async fn recorded(
     (id, kind, event): (&str, &str, &serde_json::Value),
     step: effects::Step,
 ) -> Result<Handled, Refused> {
-    let mut item = match step {
+    let item = match step {
         effects::Step::Done => return Ok(Handled::Done),
         effects::Step::Ignored(_) => return Ok(Handled::Ignored),
         effects::Step::Again => return Ok(Handled::Again),
@@ -119,75 +122,23 @@ async fn recorded(
     };
     let external_id = item.event.external_id.clone();
     let payload = event.to_string();
-    item.receipt = Some(std::sync::Arc::new(Marked {
-        tenant_id: tenant_id.to_owned(),
-        provider,
-        event_id: id.to_owned(),
-        kind: kind.to_owned(),
-        payload: payload.clone(),
-    }));
-    match ingest.record(tenant_id, item).await {
-        Ok(recorded) if recorded.duplicate => Ok(Handled::Again),
-        Ok(_) => Ok(Handled::Done),
+    let (reason, kept, handled) = match ingest.record(tenant_id, item).await {
+        Ok(recorded) if recorded.duplicate => (None, None, Handled::Again),
+        Ok(_) => (None, None, Handled::Done),
         Err(err) if effects::refused(&err) => {
             tracing::info!(target: "revshare::connectors", sale = %external_id, error = ?err, "connector sale refused");
-            // Marked in the batch already, unless the sale's own
-            // statement failed (its savepoint, and the mark, rolled back).
-            let reason = effects::refusal(&err);
-            let (reason, payload) = (&reason, &payload);
-            db.transaction(|txn| {
-                Box::pin(async move {
-                    let marked = Mark::refused(reason);
-                    let kept = Some(payload.clone());
-                    insert_mark(&*txn, tenant_id, provider, (id, kind), marked, kept).await
-                })
-            })
-            .await?;
-            Ok(Handled::Refused)
+            (
+                Some(effects::refusal(&err)),
+                Some(payload),
+                Handled::Refused,
+            )
         }
-        Err(err) => Err(Refused::Failed(err)),
-    }
-}
-
-/// The mark of a provider's event that carried a sale, written in the
-/// sale's batch: handled when the sale was recorded (or held, or was
-/// recorded before), refused (with the event kept) when its terms
-/// refused it; nothing on a failure, so the provider's retry records it.
-#[derive(Debug)]
-struct Marked {
-    tenant_id: String,
-    provider: BillingProvider,
-    event_id: String,
-    kind: String,
-    /// The provider's event, kept with a refusal.
-    payload: String,
-}
-
-impl crate::ledger::accrual::Receipt for Marked {
-    fn write<'a>(
-        &'a self,
-        conn: &'a crate::db::Txn,
-        answer: &'a ApiResult<crate::ledger::accrual::Recorded>,
-    ) -> crate::db::BoxFuture<'a, ApiResult<()>> {
-        Box::pin(async move {
-            let reason;
-            let (marked, kept) = match answer {
-                Ok(_) => (Mark::DONE, None),
-                Err(err) if effects::refused(err) => {
-                    reason = effects::refusal(err);
-                    (Mark::refused(&reason), Some(self.payload.clone()))
-                }
-                Err(_) => return Ok(()),
-            };
-            let Marked {
-                tenant_id,
-                provider,
-                event_id,
-                kind,
-                ..
-            } = self;
-            let key = (event_id.as_str(), kind.as_str());
-            insert_mark(conn, tenant_id, *provider, key, marked, kept).await
-        })
-    }
+        Err(err) => return Err(Refused::Failed(err)),
+    };
+    let marked = match &reason {
+        Some(reason) => Mark::refused(reason),
+        None => Mark::DONE,
+    };
+    insert_mark(db.conn(), tenant_id, provider, (id, kind), marked, kept).await?;
+    Ok(handled)
 }

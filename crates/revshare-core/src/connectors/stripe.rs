@@ -83,35 +83,100 @@ pub(super) async fn handled(
     };
     let object = &event["data"]["object"];
     let base = connector.commission_base;
-    if kind == "invoice.paid" {
-        // Links and a sale, each idempotent: no transaction of its own.
-        let paid = |conn| invoice_paid(conn, tenant_id, base, object);
-        let delivery = (id, kind, event);
-        let handled =
-            super::run::run_unlocked(db, ingest, tenant_id, PROVIDER, delivery, paid).await?;
-        // A refund or dispute that arrived first may find its sale now.
-        let keys = invoice_keys(object);
-        super::waits::release(db, tenant_id, PROVIDER, &keys, resume_boxed).await?;
-        return Ok(handled);
-    }
-    let handle = |txn: crate::db::Transaction| -> crate::db::BoxFuture<'_, Outcome> {
-        Box::pin(async move { handle(&txn, tenant_id, kind, object).await })
-    };
     let delivery = (id, kind, event);
-    let handled = super::run::run(db, ingest, tenant_id, PROVIDER, delivery, handle).await?;
-    let keys = match (kind, handled) {
+    // Each kind its way: in a transaction with its id marked (`locked`), or
+    // on the pool when what it writes is idempotent on its own; then the
+    // waits it may end.
+    let (handled, keys) = match kind {
+        // Links and a sale, each idempotent. A refund or dispute that
+        // arrived first may find its sale now.
+        "invoice.paid" => {
+            let paid = |conn| invoice_paid(conn, tenant_id, base, object);
+            let handled =
+                super::run::run_unlocked(db, ingest, tenant_id, PROVIDER, delivery, paid).await?;
+            (handled, invoice_keys(object))
+        }
         // A link that may end a wait.
-        ("invoice_payment.paid", _) => payment_keys(&object["payment"]),
-        // Kept: what it waits for may have committed meanwhile.
-        (_, Handled::Waiting) => charge_keys(object)
-            .into_iter()
-            .flatten()
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
+        "invoice_payment.paid" => {
+            let handled = locked(db, ingest, tenant_id, delivery, |txn, tenant, object| {
+                Box::pin(invoice_payment_paid(txn, tenant, object))
+            })
+            .await?;
+            (handled, payment_keys(&object["payment"]))
+        }
+        "charge.refunded" | "charge.dispute.created" => {
+            let handler: Handler = match kind {
+                "charge.refunded" => |txn, tenant, object| Box::pin(refunded(txn, tenant, object)),
+                _ => |txn, tenant, object| Box::pin(disputed(txn, tenant, object)),
+            };
+            let handled = locked(db, ingest, tenant_id, delivery, handler).await?;
+            // Kept: what it waits for may have committed meanwhile.
+            let keys = match handled {
+                Handled::Waiting => charge_keys(object)
+                    .into_iter()
+                    .flatten()
+                    .map(str::to_owned)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            (handled, keys)
+        }
+        "checkout.session.completed" => {
+            let handled = locked(db, ingest, tenant_id, delivery, |txn, tenant, object| {
+                Box::pin(checkout(txn, tenant, object))
+            })
+            .await?;
+            (handled, Vec::new())
+        }
+        "customer.created" | "customer.updated" => {
+            let handled = locked(db, ingest, tenant_id, delivery, |txn, tenant, object| {
+                Box::pin(customer(txn, tenant, object))
+            })
+            .await?;
+            (handled, Vec::new())
+        }
+        "promotion_code.created" | "promotion_code.updated" => {
+            let handled = locked(db, ingest, tenant_id, delivery, |txn, tenant, object| {
+                Box::pin(promotion_code(txn, tenant, object))
+            })
+            .await?;
+            (handled, Vec::new())
+        }
+        // Nothing written but its mark, one statement.
+        _ => {
+            let skipped = |_| async move {
+                effects::ignored(format!(
+                    "revshare does not take {} events",
+                    kind.chars().take(60).collect::<String>()
+                ))
+            };
+            let handled =
+                super::run::run_unlocked(db, ingest, tenant_id, PROVIDER, delivery, skipped)
+                    .await?;
+            (handled, Vec::new())
+        }
     };
     super::waits::release(db, tenant_id, PROVIDER, &keys, resume_boxed).await?;
     Ok(handled)
+}
+
+/// How a kind of event is handled in a transaction: with the transaction,
+/// the tenant and the event's object.
+type Handler = for<'t> fn(&'t Txn, &'t str, &'t Value) -> crate::db::BoxFuture<'t, Outcome>;
+
+/// One delivery handled by `handler` in a transaction with its id marked.
+async fn locked<'a>(
+    db: &'a Db,
+    ingest: &'a crate::ingest::Ingest,
+    tenant_id: &'a str,
+    delivery: (&'a str, &'a str, &'a Value),
+    handler: Handler,
+) -> Result<Handled, Refused> {
+    let object = &delivery.2["data"]["object"];
+    let handle = move |txn: crate::db::Transaction| -> crate::db::BoxFuture<'a, Outcome> {
+        Box::pin(async move { handler(&txn, tenant_id, object).await })
+    };
+    super::run::run(db, ingest, tenant_id, PROVIDER, delivery, handle).await
 }
 
 /// What a refund's charge or a dispute waits for: the charge's id and its
@@ -132,29 +197,14 @@ fn resume_boxed<'a>(
     Box::pin(resume(txn, tenant_id, kind, object))
 }
 
-async fn handle(txn: &Txn, tenant_id: &str, kind: &str, object: &Value) -> Outcome {
-    match kind {
-        "checkout.session.completed" => checkout(txn, tenant_id, object).await,
-        "customer.created" | "customer.updated" => customer(txn, tenant_id, object).await,
-        "promotion_code.created" | "promotion_code.updated" => {
-            promotion_code(txn, tenant_id, object).await
-        }
-        "invoice_payment.paid" => {
-            let keys = payment_keys(&object["payment"]);
-            match text(object, "invoice") {
-                Some(invoice) => {
-                    link(txn, tenant_id, invoice, keys.iter().map(String::as_str)).await?
-                }
-                None => return effects::ignored("the payment names no invoice"),
-            }
-            Ok(Step::Done)
-        }
-        "charge.refunded" | "charge.dispute.created" => resume(txn, tenant_id, kind, object).await,
-        _ => effects::ignored(format!(
-            "revshare does not take {} events",
-            kind.chars().take(60).collect::<String>()
-        )),
+/// A payment tied to its invoice: the links a refund of it follows.
+async fn invoice_payment_paid(txn: &Txn, tenant_id: &str, object: &Value) -> Outcome {
+    let keys = payment_keys(&object["payment"]);
+    match text(object, "invoice") {
+        Some(invoice) => link(txn, tenant_id, invoice, keys.iter().map(String::as_str)).await?,
+        None => return effects::ignored("the payment names no invoice"),
     }
+    Ok(Step::Done)
 }
 
 /// A refund or dispute, delivered now or kept waiting for its sale

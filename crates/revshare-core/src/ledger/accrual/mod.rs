@@ -50,7 +50,6 @@ use entity::enums::{CommissionKind, HeldReason};
 use entity::{commission, event, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use std::sync::Arc;
 
 pub use super::path::MAX_BATCH;
 /// Largest `metadata` accepted, as JSON text.
@@ -226,8 +225,6 @@ pub struct Item {
     /// The payload it was first sent with, for an event accrued from its
     /// held form (so that a redelivery still matches).
     pub first_payload: Option<String>,
-    /// What its producer writes beside it, in the same transaction.
-    pub receipt: Option<Arc<dyn Receipt>>,
     /// What a billing connector knows of its sale beyond the event.
     pub billed: Option<Billed>,
 }
@@ -243,19 +240,6 @@ pub struct Billed {
     pub other_minor: Option<i64>,
 }
 
-/// What a producer writes beside its event, in the batch's transaction,
-/// once the event is answered — a billing connector's mark of the
-/// provider's event id — so that the event and the producer's record of
-/// having delivered it commit together (or not at all), in the batch's
-/// one commit instead of a transaction of their own.
-pub trait Receipt: Send + Sync + std::fmt::Debug {
-    fn write<'a>(
-        &'a self,
-        conn: &'a crate::db::Txn,
-        answer: &'a ApiResult<Recorded>,
-    ) -> crate::db::BoxFuture<'a, ApiResult<()>>;
-}
-
 impl Item {
     /// An event sent to the API.
     pub fn new(prefix: impl Into<String>, event: NewConversion) -> Item {
@@ -264,7 +248,6 @@ impl Item {
             event,
             source: entity::enums::EventSource::Api,
             first_payload: None,
-            receipt: None,
             billed: None,
         }
     }
@@ -338,11 +321,6 @@ async fn accrue(
     let answers = write::write(conn, batch).await?;
     referrals.write(conn).await?;
     super::rewards::reach_bounties(conn, tenant_id, &earned(&loaded, &answers)).await?;
-    for (item, answer) in items.iter().zip(&answers) {
-        if let Some(receipt) = &item.receipt {
-            receipt.write(conn, answer).await?;
-        }
-    }
     Ok(answers)
 }
 
@@ -438,7 +416,6 @@ async fn accrue_rows(
                 event,
                 source: row.source,
                 first_payload: Some(row.payload.clone()),
-                receipt: None,
                 billed: None,
             })
         })
