@@ -289,6 +289,16 @@ async fn a_submission_bounty_takes_work_up_to_its_limit_and_is_decided_once(app:
     let draft = &draft["data"]["submitBounty"];
     assert_eq!(draft["status"], "DRAFT");
     assert_eq!(draft["submittedAt"], Value::Null);
+    // A draft is its partner's alone: staff find no such id, nor list it;
+    // its partner reads it.
+    let looked = "query($b: ID!, $s: ID!) { bounty(id: $b) { submissions { totalCount } } node(id: $s) { ... on BountySubmission { status } } }";
+    let vars = json!({ "b": id, "s": draft["id"] });
+    let staff = app.ok(&app.admin(), looked, vars.clone()).await;
+    assert_eq!(staff["node"], Value::Null);
+    assert_eq!(staff["bounty"]["submissions"]["totalCount"], 0);
+    let own = app.ok(&token, looked, vars).await;
+    assert_eq!(own["node"]["status"], "DRAFT");
+    assert_eq!(own["bounty"]["submissions"]["totalCount"], 1);
     let first = submit(json!({ "bountyId": id, "urls": ["https://blog.example/review"], "description": "My review" })).await;
     let first = first["data"]["submitBounty"].clone();
     assert_eq!(first["id"], draft["id"]);

@@ -188,6 +188,15 @@ async fn entities_resolve_in_one_statement_per_type_as_node_shows_them(app: Test
             .await;
         assert_eq!(node["node"], Value::Null, "node {n} agrees");
     }
+    // `deals:read` finds a deal's commissions alone: a sale's resolves to
+    // null, as `commission(id:)` and `node(id:)` answer it.
+    let deals = app.service("deals:read");
+    let sale = json!([{ "__typename": "Commission", "id": commissions[0] }]);
+    let seen = app.ok(&deals, ENTITIES, json!({ "r": sale })).await;
+    assert_eq!(seen["_entities"], json!([null]));
+    let by_id = "query($id: ID!) { commission(id: $id) { id } node(id: $id) { id } }";
+    let seen = app.ok(&deals, by_id, json!({ "id": commissions[0] })).await;
+    assert_eq!(seen, json!({ "commission": null, "node": null }));
     // A token of another tenant resolves nothing of this one.
     let stranger = app.admin_of(crate::helpers::OTHER_TENANT);
     let seen = app

@@ -25,7 +25,7 @@
 //! list's scope.
 
 pub use super::finding::{Finding, Finds, Found, finding};
-pub use super::table::{Column, Kind, Reach, Rule, StaffScopes, rules};
+pub use super::table::{Column, Kind, Reach, Rule, StaffScopes, event_scope, rules};
 use super::{Principal, Scope};
 use crate::error::{ApiError, ApiResult};
 
@@ -116,6 +116,19 @@ impl Policy {
     /// Whether the caller reads a column under `rule` of a row of
     /// `partner` (none: no partner's) naming `row_scope`.
     pub fn reads(&self, rule: &Rule, partner: Option<&str>, row_scope: Option<Scope>) -> bool {
+        self.reads_row(rule, partner, row_scope, false)
+    }
+
+    /// [`Policy::reads`] of a row that may be a `draft` its partner has not
+    /// submitted: no staff reads a draft under a
+    /// [`StaffScopes::Submitted`] rule.
+    pub fn reads_row(
+        &self,
+        rule: &Rule,
+        partner: Option<&str>,
+        row_scope: Option<Scope>,
+        draft: bool,
+    ) -> bool {
         match self.principal.own_partner() {
             Some(own) => match rule.partner {
                 Reach::Owner => partner == Some(own),
@@ -125,6 +138,7 @@ impl Policy {
             },
             None if rule.staff == StaffScopes::Every => true,
             None if rule.staff == StaffScopes::Console => self.reads_as_admin(),
+            None if draft && matches!(rule.staff, StaffScopes::Submitted(_)) => false,
             None => rule
                 .staff
                 .admit(row_scope, |scope| self.principal.has(scope)),
@@ -174,7 +188,7 @@ impl Policy {
         let every = match finding.staff {
             StaffScopes::Console => self.reads_as_admin(),
             StaffScopes::Every => true,
-            StaffScopes::Any(_) | StaffScopes::OfRow => finding
+            StaffScopes::Any(_) | StaffScopes::Submitted(_) | StaffScopes::OfRow => finding
                 .staff
                 .staff_scopes(None)
                 .iter()
@@ -184,6 +198,22 @@ impl Policy {
             true => Ok(Found::Rows),
             false if finding.deals.iter().any(|s| self.principal.has(*s)) => Ok(Found::DealsOnly),
             false => Err(refused(&finding.staff.staff_scopes(None))),
+        }
+    }
+
+    /// Whether the caller finds a row of `kind` by id, the row being of
+    /// `deal` (a ledger row's; none: no deal's): every row it finds, or
+    /// (`deals:read` on the ledger, the table's [`Finding::deals`]) a
+    /// deal's alone; an `events:write` caller, which reads the rows its
+    /// own calls answered, finds none by id.
+    pub fn finds_row(&self, kind: Kind, deal: Option<&str>) -> bool {
+        if finding(kind).deals.is_empty() {
+            return true;
+        }
+        match self.finds(kind) {
+            Ok(Found::Rows) => true,
+            Ok(Found::DealsOnly) => deal.is_some(),
+            Err(_) => false,
         }
     }
 
@@ -362,10 +392,10 @@ impl Policy {
         }
     }
 
-    /// Whether the caller reads events of a type `scope` guards: a partner
-    /// reads its own events of every type.
-    pub fn reads_events(&self, scope: Scope) -> bool {
-        self.principal.own_partner().is_some() || self.principal.has(scope)
+    /// Whether the caller reads events of type `kind` (the table's
+    /// [`event_scope`]): a partner its own events of every type.
+    pub fn reads_event(&self, kind: entity::enums::DomainEventType) -> bool {
+        self.principal.own_partner().is_some() || self.principal.has(event_scope(kind))
     }
 
     /// Whose webhook endpoints the caller finds (and their deliveries), as
@@ -408,6 +438,7 @@ pub(super) fn requires(scopes: &[Scope]) -> ApiError {
 mod tests {
     use super::*;
     use crate::auth::Role;
+    use entity::enums::DomainEventType;
 
     fn policy(role: Role, partner: Option<&str>, scopes: &[Scope]) -> Policy {
         Policy::new(Principal::for_tests(role, partner, scopes))
@@ -554,9 +585,22 @@ mod tests {
     }
 
     #[test]
+    fn every_type_of_event_reads_with_a_read_scope_of_the_table() {
+        for kind in crate::events::ALL_TYPES {
+            let scope = event_scope(kind);
+            assert!(scope.as_str().ends_with(":read"), "{kind:?}: {scope:?}");
+        }
+        assert_eq!(event_scope(DomainEventType::DealUpdated), Scope::DealsRead);
+        assert_eq!(
+            event_scope(DomainEventType::PayoutRailChanged),
+            Scope::CommissionsRead
+        );
+    }
+
+    #[test]
     fn events_and_endpoints_go_by_the_scopes_a_partner_by_itself() {
         let jane = policy(Role::Partner, Some("jane"), &[]);
-        assert!(jane.reads_events(Scope::DealsRead));
+        assert!(jane.reads_event(DomainEventType::DealStageChanged));
         assert!(matches!(
             jane.endpoints(Scope::WebhooksWrite),
             Ok(Endpoints::Partner("jane"))
@@ -571,8 +615,8 @@ mod tests {
             None,
             &[Scope::WebhooksRead, Scope::DealsRead],
         );
-        assert!(reader.reads_events(Scope::DealsRead));
-        assert!(!reader.reads_events(Scope::CommissionsRead));
+        assert!(reader.reads_event(DomainEventType::DealStageChanged));
+        assert!(!reader.reads_event(DomainEventType::CommissionCreated));
         assert!(matches!(
             reader.endpoints(Scope::WebhooksRead),
             Ok(Endpoints::Tenants(_))

@@ -172,6 +172,10 @@ pub enum StaffScopes {
     Every,
     /// The console's staff: admins, and viewers, who read what admins do.
     Console,
+    /// Holders of one of these, of a row its partner submitted: a draft
+    /// ([`super::visible::Exposed::draft`]) is its partner's alone, to
+    /// staff an id naming nothing.
+    Submitted(&'static [Scope]),
 }
 
 impl StaffScopes {
@@ -181,7 +185,9 @@ impl StaffScopes {
     /// every row of a list asks.
     pub fn admit(&self, row_scope: Option<Scope>, has: impl Fn(Scope) -> bool) -> bool {
         match self {
-            StaffScopes::Any(scopes) => scopes.iter().any(|scope| has(*scope)),
+            StaffScopes::Any(scopes) | StaffScopes::Submitted(scopes) => {
+                scopes.iter().any(|scope| has(*scope))
+            }
             StaffScopes::OfRow => row_scope.is_some_and(has),
             StaffScopes::Every => Scope::ALL.iter().any(|scope| has(*scope)),
             StaffScopes::Console => false,
@@ -192,7 +198,7 @@ impl StaffScopes {
     /// console's staff, who go by role).
     pub fn staff_scopes(&self, row_scope: Option<Scope>) -> Vec<Scope> {
         match self {
-            StaffScopes::Any(scopes) => scopes.to_vec(),
+            StaffScopes::Any(scopes) | StaffScopes::Submitted(scopes) => scopes.to_vec(),
             StaffScopes::OfRow => row_scope.into_iter().collect(),
             StaffScopes::Every => Scope::ALL.to_vec(),
             StaffScopes::Console => Vec::new(),
@@ -336,7 +342,12 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
         // (a partner finds those of its own group); a submission is its
         // partner's and the program's who read bounties or the ledger.
         Kind::Bounty => columns![rule(C::Row, BOUNTIES, Partners)],
-        Kind::BountySubmission => columns![rule(C::Row, BOUNTIES, Own)],
+        // A draft is its partner's alone.
+        Kind::BountySubmission => columns![Rule {
+            column: C::Row,
+            staff: StaffScopes::Submitted(BOUNTIES),
+            partner: Own,
+        }],
         // A click is found by id by the readers of codes, and read by the
         // caller that recorded it too.
         Kind::Click => columns![
@@ -460,5 +471,37 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
             staff: StaffScopes::Console,
             partner: Staff,
         }],
+    }
+}
+
+/// The table's row for each type of domain event: the scope that reads
+/// it — its subject's, one per type and named here rather than derived
+/// (a rail's change reads with the ledger, not the console; an
+/// attribution with the ledger alone). A partner reads its own events of
+/// every type.
+pub fn event_scope(kind: entity::enums::DomainEventType) -> Scope {
+    use DomainEventType as T;
+    use entity::enums::DomainEventType;
+    match kind {
+        T::CommissionCreated
+        | T::CommissionStatusChanged
+        | T::PayoutCreated
+        | T::PayoutPaid
+        | T::PayoutFailed
+        | T::PayoutRailChanged => Scope::CommissionsRead,
+        T::PartnerEnrolled | T::PartnershipRequestCreated | T::PartnershipRequestDecided => {
+            Scope::CampaignsRead
+        }
+        T::DealStageChanged
+        | T::DealPaymentRecorded
+        | T::DealRegistered
+        | T::DealRegistrationDecided
+        | T::DealUpdated => Scope::DealsRead,
+        T::TierReached => Scope::TieredCommissionsRead,
+        T::CustomerAttributed => Scope::CommissionsRead,
+        T::PartnerApplied | T::PartnerApplicationDecided => Scope::PartnersRead,
+        // Staff who read the ledger; never a partner (no partner is named
+        // as the event's reader).
+        T::FraudFlagged | T::FraudFlagResolved | T::BacktestFinished => Scope::CommissionsRead,
     }
 }

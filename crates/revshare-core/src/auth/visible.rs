@@ -29,6 +29,15 @@ pub trait Exposed {
     fn scope(&self) -> Option<Scope> {
         None
     }
+    /// The deal a ledger row belongs to: what `deals:read` finds it by.
+    fn deal(&self) -> Option<&str> {
+        None
+    }
+    /// Whether the row is a draft its partner has not submitted: its
+    /// partner's alone.
+    fn draft(&self) -> bool {
+        false
+    }
 }
 
 impl<T: Exposed> Exposed for Arc<T> {
@@ -41,6 +50,14 @@ impl<T: Exposed> Exposed for Arc<T> {
     fn scope(&self) -> Option<Scope> {
         (**self).scope()
     }
+
+    fn deal(&self) -> Option<&str> {
+        (**self).deal()
+    }
+
+    fn draft(&self) -> bool {
+        (**self).draft()
+    }
 }
 
 /// A row and which of its kind's columns the caller reads.
@@ -51,28 +68,35 @@ pub struct Visible<T> {
     allowed: u32,
     /// Whether the caller is a partner (its refusals say so).
     partner: bool,
+    /// Whether the caller finds the row by id: it reads the object itself,
+    /// and the table's finding admits the row ([`Policy::finds_row`]).
+    found: bool,
 }
 
 impl<T: Exposed> Visible<T> {
     /// `row` as `policy`'s caller sees it: `None` for a partner token when
     /// the row is not for it (another partner's, the tenant's own). Staff
     /// always get the object; each column they lack a scope for refuses
-    /// the fields that read it, naming the scopes.
+    /// the fields that read it, naming the scopes — but a draft, which is
+    /// its partner's alone and to them an id naming nothing.
     pub fn new(policy: &Policy, row: T) -> Option<Visible<T>> {
         let rules = rules(T::KIND);
+        let (partner_of, scope, draft) = (row.partner(), row.scope(), row.draft());
         let allowed = rules
             .iter()
             .enumerate()
-            .filter(|(_, rule)| policy.reads(rule, row.partner(), row.scope()))
+            .filter(|(_, rule)| policy.reads_row(rule, partner_of, scope, draft))
             .fold(0, |bits, (i, _)| bits | (1 << i));
         let partner = policy.principal().own_partner().is_some();
-        if partner && allowed & 1 == 0 {
+        if allowed & 1 == 0 && (partner || draft) {
             return None;
         }
+        let found = allowed & 1 != 0 && policy.finds_row(T::KIND, row.deal());
         Some(Visible {
             row,
             allowed,
             partner,
+            found,
         })
     }
 
@@ -91,9 +115,9 @@ impl<T: Exposed> Visible<T> {
     }
 
     /// Whether the caller reads the object itself (its kind's first
-    /// column): what a lookup by id shows it for.
+    /// column) and finds it by id: what a lookup by id shows it for.
     pub fn readable(&self) -> bool {
-        self.allowed & 1 != 0
+        self.found
     }
 
     /// Whether the caller reads `column` (a mask: the partner's IBAN whole,
@@ -124,6 +148,7 @@ impl Visible<entity::partner_application::Model> {
             row,
             allowed: 1,
             partner: true,
+            found: true,
         }
     }
 }
@@ -157,7 +182,6 @@ mod rows {
         referral_code::Model => ReferralCode, |row| Some(&row.partner_id);
         partner_link::Model => PartnerLink, |row| Some(&row.partner_id);
         bounty::Model => Bounty, |_row| None;
-        bounty_submission::Model => BountySubmission, |row| Some(&row.partner_id);
         attribution::Model => Customer, |row| Some(&row.partner_id);
         unattributed_event::Model => UnattributedEvent, |_row| None;
         deal_stage::Model => DealStage, |_row| None;
@@ -165,9 +189,6 @@ mod rows {
         custom_field_option::Model => CustomFieldOption, |_row| None;
         contact::Model => Contact, |row| row.partner_id.as_deref();
         deal::Model => Deal, |row| Some(&row.partner_id);
-        // A staff payee's row is the tenant's expense, no partner's money.
-        commission::Model => Commission, |row| (!row.staff_payee).then_some(row.partner_id.as_str());
-        event::Model => Event, |row| Some(&row.partner_id);
         payout::Model => Payout, |row| (!row.staff_payee).then_some(row.partner_id.as_str());
         payout_run::Model => PayoutRun, |_row| None;
         payout_run_skip::Model => SkippedPartner, |_row| None;
@@ -181,6 +202,60 @@ mod rows {
         email::Model => Email, |row| row.partner_id.as_deref();
         tax_profile::Model => TaxProfile, |row| Some(&row.partner_id);
         payout_rail::Model => PayoutRail, |_row| None;
+    }
+
+    /// A ledger row, of its deal when it has one. A staff payee's row is
+    /// the tenant's expense, no partner's money.
+    impl Exposed for commission::Model {
+        const KIND: Kind = Kind::Commission;
+
+        fn partner(&self) -> Option<&str> {
+            (!self.staff_payee).then_some(self.partner_id.as_str())
+        }
+
+        fn deal(&self) -> Option<&str> {
+            self.deal_id.as_deref()
+        }
+    }
+
+    /// A recorded event, of its deal when it has one.
+    impl Exposed for event::Model {
+        const KIND: Kind = Kind::Event;
+
+        fn partner(&self) -> Option<&str> {
+            Some(&self.partner_id)
+        }
+
+        fn deal(&self) -> Option<&str> {
+            self.deal_id.as_deref()
+        }
+    }
+
+    /// A bounty submission, its partner's alone while a draft.
+    impl Exposed for bounty_submission::Model {
+        const KIND: Kind = Kind::BountySubmission;
+
+        fn partner(&self) -> Option<&str> {
+            Some(&self.partner_id)
+        }
+
+        fn draft(&self) -> bool {
+            self.status == entity::enums::BountySubmissionStatus::Draft
+        }
+    }
+
+    /// A stored event: read by the holders of the scope the table names
+    /// for its type, and by the partner it concerns.
+    impl Exposed for domain_event::Model {
+        const KIND: Kind = Kind::DomainEvent;
+
+        fn partner(&self) -> Option<&str> {
+            self.partner_id.as_deref()
+        }
+
+        fn scope(&self) -> Option<crate::auth::Scope> {
+            Some(crate::auth::access::event_scope(self.kind))
+        }
     }
 
     /// The caller's tenant, every partner's program.

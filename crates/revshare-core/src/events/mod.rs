@@ -19,8 +19,7 @@ pub mod log;
 pub mod notify;
 pub mod retention;
 
-use crate::auth::Scope;
-use crate::auth::access::Policy;
+use crate::auth::access::{Policy, event_scope};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use entity::domain_event;
@@ -74,47 +73,6 @@ pub async fn append(
     Ok(())
 }
 
-/// A stored event, for the access table: read by the holders of the
-/// scope reading its subject, and by the partner it concerns.
-impl crate::auth::visible::Exposed for entity::domain_event::Model {
-    const KIND: crate::auth::access::Kind = crate::auth::access::Kind::DomainEvent;
-
-    fn partner(&self) -> Option<&str> {
-        self.partner_id.as_deref()
-    }
-
-    fn scope(&self) -> Option<Scope> {
-        Some(scope_of(self.kind))
-    }
-}
-
-/// The scope that reads an event's subject.
-pub fn scope_of(kind: DomainEventType) -> Scope {
-    use DomainEventType as T;
-    match kind {
-        T::CommissionCreated
-        | T::CommissionStatusChanged
-        | T::PayoutCreated
-        | T::PayoutPaid
-        | T::PayoutFailed
-        | T::PayoutRailChanged => Scope::CommissionsRead,
-        T::PartnerEnrolled | T::PartnershipRequestCreated | T::PartnershipRequestDecided => {
-            Scope::CampaignsRead
-        }
-        T::DealStageChanged
-        | T::DealPaymentRecorded
-        | T::DealRegistered
-        | T::DealRegistrationDecided
-        | T::DealUpdated => Scope::DealsRead,
-        T::TierReached => Scope::TieredCommissionsRead,
-        T::CustomerAttributed => Scope::CommissionsRead,
-        T::PartnerApplied | T::PartnerApplicationDecided => Scope::PartnersRead,
-        // Staff who read the ledger; never a partner (no partner is named
-        // as the event's reader).
-        T::FraudFlagged | T::FraudFlagResolved | T::BacktestFinished => Scope::CommissionsRead,
-    }
-}
-
 /// Every type, in a stable order.
 pub const ALL_TYPES: [DomainEventType; 21] = [
     DomainEventType::CommissionCreated,
@@ -145,7 +103,7 @@ pub const ALL_TYPES: [DomainEventType; 21] = [
 pub fn readable_types(policy: &Policy) -> Vec<DomainEventType> {
     ALL_TYPES
         .into_iter()
-        .filter(|kind| policy.reads_events(scope_of(*kind)))
+        .filter(|kind| policy.reads_event(*kind))
         .collect()
 }
 
@@ -179,7 +137,7 @@ impl Audience {
                     return Err(ApiError::Forbidden(format!(
                         "{} events need the {} scope",
                         kind.as_str(),
-                        scope_of(*kind).as_str()
+                        event_scope(*kind).as_str()
                     )));
                 }
                 let mut asked = asked;

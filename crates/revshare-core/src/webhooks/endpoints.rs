@@ -52,7 +52,7 @@ impl Manager<'_> {
                     && audience_of(endpoint)
                         .types
                         .iter()
-                        .all(|kind| policy.reads_events(crate::events::scope_of(*kind)))
+                        .all(|kind| policy.reads_event(*kind))
             }
             Manager::Partner(partner) => endpoint.partner_id.as_deref() == Some(*partner),
         }
@@ -216,7 +216,7 @@ pub fn list(tenant_id: &str, manager: Manager<'_>) -> Select<webhook_endpoint::E
             let mut select = select.filter(webhook_endpoint::Column::PartnerId.is_null());
             let unread: Vec<DomainEventType> = crate::events::ALL_TYPES
                 .into_iter()
-                .filter(|kind| !policy.reads_events(crate::events::scope_of(*kind)))
+                .filter(|kind| !policy.reads_event(*kind))
                 .collect();
             if !unread.is_empty() {
                 // `[]` takes every type, this token's unread ones too.

@@ -8,7 +8,7 @@ use crate::graphql::loaders::load_partner;
 use crate::graphql::scalars::{DateTime, Decimal};
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use entity::{bounty, bounty_submission};
-use revshare_core::auth::access::{Column as C, Rows};
+use revshare_core::auth::access::{Column as C, Kind, Rows};
 use revshare_core::auth::visible::Visible;
 use revshare_core::engagement::bounties as rules;
 use revshare_core::error::{ApiError, ApiResult};
@@ -240,9 +240,9 @@ impl Bounty {
         let row = self.row()?;
         let policy = policy(ctx)?;
         let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
-        let own = partner_asked(ctx, None)?.partner_filter();
+        let rows = policy.list(Kind::BountySubmission, None)?;
         let status = status.map(entity::enums::BountySubmissionStatus::from);
-        let select = rules::submissions_of(row, own.as_deref(), status);
+        let select = rules::submissions_of(row, &rows, status);
         list_connection(
             revshare_core::reads::lists::list(
                 db(ctx)?.conn(),

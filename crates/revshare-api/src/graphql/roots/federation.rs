@@ -16,7 +16,7 @@ use crate::graphql::loaders::{
 use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Campaign, Commission, Customer, Partner};
 use async_graphql::{Context, ID, Object};
-use revshare_core::auth::access::{Found, Kind};
+use revshare_core::auth::access::Kind;
 use revshare_core::error::{ApiError, ApiResult};
 
 /// A refusal for the caller's scopes read as nothing to show.
@@ -98,14 +98,10 @@ impl FederationQuery {
         shown(
             async {
                 let policy = policy(ctx)?;
-                let found = policy.looks_up(Kind::Commission)?;
+                policy.looks_up(Kind::Commission)?;
                 let Some(row) = loader(ctx)?.load_one(CommissionId(id.to_string())).await? else {
                     return Ok(None);
                 };
-                // `deals:read` finds a deal's commissions alone.
-                if found == Found::DealsOnly && row.deal_id.is_none() {
-                    return Ok(None);
-                }
                 Ok(Commission::found(policy, row))
             }
             .await,

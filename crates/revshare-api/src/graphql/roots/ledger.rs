@@ -115,7 +115,7 @@ pub struct RecordEventPayload {
     pub held_reason: Option<crate::graphql::objects::HeldReason>,
 }
 
-use revshare_core::auth::access::{Found, Kind, Policy};
+use revshare_core::auth::access::{Kind, Policy};
 
 impl RecordEventPayload {
     /// What an event recorded, as the caller sees it.
@@ -225,14 +225,12 @@ impl LedgerQuery {
         #[graphql(desc = "The commission's id.")] id: ID,
     ) -> ApiResult<Option<Commission>> {
         let policy = policy(ctx)?;
-        let found = policy.looks_up(Kind::Commission)?;
+        // Refused before any row is read; which rows it finds (`deals:read`
+        // a deal's alone) is the table's, when the object is made.
+        policy.looks_up(Kind::Commission)?;
         let Some(row) = ledger::find(db(ctx)?.conn(), policy.tenant_id(), &id).await? else {
             return Ok(None);
         };
-        // `deals:read` finds a deal's commissions alone.
-        if found == Found::DealsOnly && row.deal_id.is_none() {
-            return Ok(None);
-        }
         Ok(Commission::found(policy, row))
     }
 

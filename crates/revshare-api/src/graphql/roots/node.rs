@@ -302,22 +302,9 @@ async fn by_row(
         Kind::CustomFieldOption => read!(custom_field_option, CustomFieldOption, CustomFieldOption),
         Kind::DealStage => read!(deal_stage, DealStage, DealStage),
         Kind::Enrollment => read!(enrollment, Enrollment, Enrollment),
-        // As `commission(id:)` is looked up: an `events:write` caller reads
-        // what its own calls answered, never any event by id; `deals:read`
-        // reads a deal's events alone.
-        Kind::Event => {
-            let policy = policy(ctx)?;
-            let deals_only = match policy.looks_up(access::Kind::Event) {
-                Ok(found) => found == access::Found::DealsOnly,
-                Err(_) => return Ok(None),
-            };
-            match nodes::row::<event::Entity>(conn, tenant, id).await? {
-                Some(row) if !deals_only || row.deal_id.is_some() => {
-                    found::<Event>(ctx, row, Node::Event)
-                }
-                _ => Ok(None),
-            }
-        }
+        // As `commission(id:)` is looked up (the table's finding): an
+        // `events:write` caller finds no event by id; `deals:read` a deal's.
+        Kind::Event => read!(event, Event, Event),
         Kind::FraudFlag => read!(fraud_flag, FraudFlag, FraudFlag),
         // Who may start it, as `backtest` answers.
         Kind::Backtest => match nodes::row::<entity::backtest::Entity>(conn, tenant, id).await? {

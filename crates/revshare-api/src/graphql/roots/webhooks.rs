@@ -72,7 +72,7 @@ fn readable_types(policy: &Policy, types: &[DomainEventType]) -> ApiResult<Vec<S
         return Err(ApiError::Forbidden(format!(
             "{} events need the {} scope; name the event types this token may read",
             kind.as_str(),
-            events::scope_of(*kind).as_str()
+            revshare_core::auth::access::event_scope(*kind).as_str()
         )));
     }
     Ok(types)

@@ -243,12 +243,14 @@ pub fn list(
     select
 }
 
-/// The submissions to a bounty the caller reads, optionally of one
-/// `status`: a partner's own (`own`), drafts included; staff every
-/// partner's, drafts never (a draft is its partner's alone).
+/// The submissions to a bounty among `rows` (the access policy's list of
+/// them), optionally of one `status`: a partner's own, drafts included;
+/// staff every partner's but drafts — the table's rule (a draft is its
+/// partner's alone), kept in the statement so that pages and counts hold
+/// what the caller reads.
 pub fn submissions_of(
     row: &bounty::Model,
-    own: Option<&str>,
+    rows: &crate::auth::access::Rows,
     status: Option<entity::enums::BountySubmissionStatus>,
 ) -> Select<entity::bounty_submission::Entity> {
     use entity::bounty_submission;
@@ -256,7 +258,7 @@ pub fn submissions_of(
     let mut select = bounty_submission::Entity::find()
         .filter(bounty_submission::Column::TenantId.eq(row.tenant_id.as_str()))
         .filter(bounty_submission::Column::BountyId.eq(row.id.as_str()));
-    select = match own {
+    select = match rows.partner_filter() {
         Some(own) => select.filter(bounty_submission::Column::PartnerId.eq(own)),
         None => select.filter(bounty_submission::Column::Status.ne(BountySubmissionStatus::Draft)),
     };
