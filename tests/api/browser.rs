@@ -122,26 +122,15 @@ async fn graphiql_runs_a_subscription_over_its_websocket() {
         .unwrap()
         .expect("a line from the browser");
     assert_eq!(first, r#"{"subscribed":true}"#);
-    // Sales until the page shows one (the first may beat the subscription
-    // to the server).
-    let answer = {
-        let reading = tokio::spawn(async move { lines.next_line().await });
-        let mut n = 0;
-        while !reading.is_finished() && n < 40 {
-            crate::events::commission_of(
-                &app,
-                crate::ledger::sale_input(&partner, &format!("live-{n}"), "120"),
-            )
-            .await;
-            n += 1;
-            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        }
-        reading
-            .await
-            .unwrap()
-            .unwrap()
-            .expect("the browser's answer")
-    };
+    // Once the page's subscription listens on the server, one sale: the
+    // page shows it.
+    crate::support::metrics::until_sample(&app, "revshare_subscriptions_active", "1").await;
+    crate::events::commission_of(&app, crate::ledger::sale_input(&partner, "live", "120")).await;
+    let answer = lines
+        .next_line()
+        .await
+        .unwrap()
+        .expect("the browser's answer");
     assert!(child.wait().await.unwrap().success());
     let answer: Value = serde_json::from_str(&answer).unwrap();
     let result: Value = serde_json::from_str(answer["result"].as_str().unwrap()).unwrap();

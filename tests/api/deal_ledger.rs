@@ -1463,7 +1463,7 @@ async fn a_batch_of_deal_events_is_recorded_in_order_each_answered_on_its_own(ap
 /// are two batches (one, had the worker not taken the first before the
 /// others arrived), never six.
 async fn deal_events_that_arrive_together_are_recorded_as_one_batch(app: TestApp) {
-    use crate::operations::{sample, scrape, scrape_until};
+    use crate::support::metrics::{sample, scrape, scrape_until};
     use sea_orm::ConnectionTrait;
     let p = pipeline(&app).await;
     pipeline_plan(&app, &p).await;

@@ -31,16 +31,14 @@ pub(crate) async fn listed(
     // database of the server (other tests'). Read again, as a client
     // following the log does, until the page is final.
     let first = variables["first"].as_u64().unwrap_or(50) as usize;
-    let mut data = app.ok(token, EVENTS, variables.clone()).await;
-    for _ in 0..300 {
+    let within = std::time::Duration::from_secs(30);
+    let look = async || app.ok(token, EVENTS, variables.clone()).await;
+    let data = crate::support::wait::last_of(within, look, |data: &Value| {
         let page = &data["domainEvents"];
         let short = page["nodes"].as_array().unwrap().len() < first;
-        if !(short && page["pageInfo"]["hasNextPage"] == true) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        data = app.ok(token, EVENTS, variables.clone()).await;
-    }
+        !(short && page["pageInfo"]["hasNextPage"] == true)
+    })
+    .await;
     data["domainEvents"]["nodes"]
         .as_array()
         .unwrap()

@@ -662,14 +662,8 @@ async fn the_importing_guide_runs_as_written(app: TestApp) {
     let started = app.ok(&admin, &ops[0], json!({})).await;
     assert_eq!(started["startImport"]["status"], "RUNNING");
     let id = text(&started["startImport"]["id"]);
-    let mut import = Value::Null;
-    for _ in 0..300 {
-        import = app.ok(&admin, &ops[1], json!({ "id": id })).await["import"].clone();
-        if import["status"] != "RUNNING" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let within = std::time::Duration::from_secs(30);
+    let import = crate::support::imports::ended_as(&app, &ops[1], &id, within, async || {}).await;
     assert_eq!(
         import,
         json!({ "status": "DONE", "progress": 1.0,

@@ -423,11 +423,7 @@ async fn list(
     .into_response()
 }
 
-pub(crate) const START: &str =
-    "mutation($input: StartImportInput!) { startImport(input: $input) { id status dryRun } }";
-pub(crate) const IMPORT: &str = "query($id: ID!) { import(id: $id) { status progress error dryRun
-    counts { partners codes customers commissions skipped unchanged requests }
-    problems(first: 50) { totalCount nodes { entity externalId reason } } } }";
+pub(crate) use crate::support::imports::{IMPORT, START};
 
 /// Starts an import from `base` and waits for it to end: the import.
 pub(crate) async fn import(app: &TestApp, base: &str, dry_run: bool) -> Value {
@@ -437,14 +433,7 @@ pub(crate) async fn import(app: &TestApp, base: &str, dry_run: bool) -> Value {
         .await;
     assert_eq!(started["startImport"]["status"], "RUNNING");
     let id = started["startImport"]["id"].as_str().unwrap().to_owned();
-    for _ in 0..600 {
-        let now = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await;
-        if now["import"]["status"] != "RUNNING" {
-            return now["import"].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the import did not end in a minute");
+    crate::support::imports::ended(app, &id).await
 }
 
 pub(crate) async fn partner_by_external(app: &TestApp, external: &str) -> Value {
@@ -1083,14 +1072,7 @@ pub(crate) async fn import_from(app: &TestApp, source: &str, credentials: Value)
         )
         .await;
     let id = started["startImport"]["id"].as_str().unwrap().to_owned();
-    for _ in 0..600 {
-        let now = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await;
-        if now["import"]["status"] != "RUNNING" {
-            return now["import"].clone();
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the import did not end in a minute");
+    crate::support::imports::ended(app, &id).await
 }
 
 /// The counts an import answers, without its requests.
@@ -1806,14 +1788,7 @@ async fn a_run_killed_midway_finishes_with_each_row_once(app: TestApp) {
     revshare::imports::take_up(&app.db, &settings, &jobs.runner())
         .await
         .unwrap();
-    let mut done = Value::Null;
-    for _ in 0..300 {
-        done = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await["import"].clone();
-        if done["status"] != "RUNNING" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let done = crate::support::imports::ended(&app, &id).await;
     assert_eq!(done["status"], "DONE", "{done}");
     assert_eq!(
         counts(&done),

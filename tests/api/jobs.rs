@@ -32,14 +32,8 @@ fn quiet() -> Options {
 }
 
 /// Waits (up to 30 s) until `done` holds.
-async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
-    for _ in 0..600 {
-        if done().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("never came to pass: {what}");
+async fn until(what: &str, done: impl AsyncFnMut() -> bool) {
+    crate::support::wait::until(what, Duration::from_secs(30), done).await
 }
 
 async fn every_job_stops_at_shutdown_and_holds_no_lease(app: TestApp) {

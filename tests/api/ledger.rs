@@ -1411,19 +1411,18 @@ async fn two_revshare_processes_approve_each_matured_commission_once(app: TestAp
     };
     let processes = [start("first"), start("second")];
 
-    let mut approved = 0;
-    for _ in 0..150 {
-        approved = 0;
+    let count = async || {
+        let mut approved = 0;
         for id in &matured {
             if commission(&app, id).await["status"] == "APPROVED" {
                 approved += 1;
             }
         }
-        if approved == matured.len() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+        approved
+    };
+    let within = std::time::Duration::from_secs(15);
+    let approved =
+        crate::support::wait::last_of(within, count, |approved| *approved == matured.len()).await;
     // A further round of each, which must find nothing left to approve.
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     drop(processes);

@@ -272,6 +272,14 @@ async fn settled(app: &TestApp) -> Vec<Value> {
     panic!("e-mails still queued: {:?}", emails(app).await);
 }
 
+/// Every portal sign-in request handled, each once whoever handles it
+/// (the job, or this): the e-mails they write are in the outbox.
+async fn sign_ins_handled(app: &TestApp) {
+    revshare::portal::mail_requests(&app.db, &app.keys)
+        .await
+        .unwrap();
+}
+
 /// What follows `marker` in `url`.
 fn after<'a>(url: &'a str, marker: &str) -> &'a str {
     url.split_once(marker)
@@ -727,7 +735,7 @@ async fn anonymous_applications_past_a_limit_or_from_a_bot_store_nothing(
     );
     assert_eq!(application_rows(&app).await, 5);
     smtp.wait_for(5).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app).await;
     assert_eq!(smtp.count(), 5, "nothing sent past the limit");
     assert_eq!(emails(&app).await.len(), 5);
 }
@@ -786,7 +794,7 @@ async fn an_address_already_known_is_told_so_by_email(app: TestApp, smtp: SmtpSe
     submit(&app, form(&app, &campaign, "Di", "di@example.com")).await;
     smtp.wait_for(4).await;
     submit(&app, form(&app, &campaign, "Di", "di@example.com")).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app).await;
     assert_eq!(smtp.count(), 4, "three a day to one address");
     assert_eq!(application_rows(&app).await, 1);
 }
@@ -866,7 +874,8 @@ async fn a_partner_signs_in_by_email(app: TestApp, smtp: SmtpServer) {
         .await;
     }
     smtp.wait_for(3).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    sign_ins_handled(&app).await;
+    settled(&app).await;
     assert_eq!(smtp.count(), 3);
     // An archived partner is sent nothing (asked from a network of its
     // own: 127.0.0.1 has asked five times this hour).
@@ -888,7 +897,8 @@ async fn a_partner_signs_in_by_email(app: TestApp, smtp: SmtpServer) {
         .await
         .unwrap();
     assert_eq!(asked.status(), 200);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    sign_ins_handled(&app).await;
+    settled(&app).await;
     assert_eq!(smtp.count(), 3);
 }
 
@@ -935,7 +945,7 @@ async fn commissions_and_payouts_are_emailed_as_the_partner_wants(app: TestApp, 
         "{url}"
     );
     assert!(text.contains(&format!("Stop these e-mails: {url}\n")));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app).await;
     assert_eq!(
         smtp.count(),
         1,
@@ -977,7 +987,7 @@ async fn commissions_and_payouts_are_emailed_as_the_partner_wants(app: TestApp, 
         json!({ "commissionEarned": "OFF", "payoutSent": true, "suppressed": false })
     );
     record(&app, sale_input(&partner, "s-3", "10.00")).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app).await;
     assert_eq!(smtp.count(), 1, "turned off: no e-mail");
 
     // The partner turns it on again itself; staff need partners:write.
@@ -1090,9 +1100,22 @@ async fn temporary_refusals_are_retried_and_permanent_ones_fail_and_suppress(
     // Bounce: refused for good (550): FAILED, never retried.
     // Tempfail: refused for now each time: still QUEUED, its error kept.
     smtp.wait_for(1).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    let all = emails(&app).await;
-    let by_to = |to: &str| all.iter().find(|e| e["to"] == to).unwrap().clone();
+    // Until the flaky one went on its retry, the bounce failed and the
+    // temporary failure was tried again.
+    let of = |all: &[Value], to: &str| all.iter().find(|e| e["to"] == to).cloned();
+    let retried = |all: &Vec<Value>| {
+        let attempts = |to| {
+            of(all, to)
+                .and_then(|e| e["attempts"].as_i64())
+                .unwrap_or(0)
+        };
+        of(all, "flaky@example.com").is_some_and(|e| e["status"] == "SENT")
+            && of(all, "bounce@example.com").is_some_and(|e| e["status"] == "FAILED")
+            && attempts("tempfail@example.com") >= 2
+    };
+    let within = Duration::from_secs(30);
+    let all = crate::support::wait::last_of(within, async || emails(&app).await, retried).await;
+    let by_to = |to: &str| of(&all, to).unwrap();
     let f = by_to("flaky@example.com");
     assert_eq!(
         (f["status"].as_str(), f["attempts"].as_i64()),
@@ -1170,16 +1193,9 @@ async fn without_smtp_mail_waits_queued_its_codes_withheld() {
         .await;
     app.post(None, SIGN_IN, json!({ "t": TENANT, "e": "jo@example.com" }))
         .await;
-    // The e-mail is written off the request's path.
-    let mut all = emails(&app).await;
-    for _ in 0..400 {
-        if !all.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        all = emails(&app).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The e-mail is written off the request's path: every request handled
+    // (by the job or here, each once), it is there.
+    sign_ins_handled(&app).await;
     let all = emails(&app).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["status"], "QUEUED");
@@ -1289,7 +1305,7 @@ async fn a_daily_digest_is_written_once_when_the_day_has_ended(app: TestApp, smt
     assert_eq!(daily["updateEmailPreferences"]["commissionEarned"], "DAILY");
     record(&app, sale_input(&partner, "d-1", "10.00")).await;
     record(&app, sale_input(&partner, "d-2", "25.50")).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app).await;
     assert_eq!(smtp.count(), 0, "no single e-mails for a digest's partner");
 
     // Before the day has ended (the tenant's zone is UTC): nothing.
@@ -1323,7 +1339,7 @@ async fn a_daily_digest_is_written_once_when_the_day_has_ended(app: TestApp, smt
             .contains("Commissions: 2\nEarned: 3.55 USD\n")
     );
     assert!(digest["headers"]["List-Unsubscribe"].is_string());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(&app).await;
     assert_eq!(smtp.count(), 1);
 }
 

@@ -7,6 +7,7 @@ use crate::events::commission_of;
 use crate::helpers::{Replica, SECRET, TENANT, TestApp};
 use crate::ledger::{partner_at, sale_input};
 use crate::subscriptions::{SUBSCRIBE, Ws};
+use crate::support::metrics::{sample, scrape, scrape_until};
 use crate::webhooks::{Receiver, register};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -26,43 +27,6 @@ crate::on_both_databases!(
 
 fn webhooks_to_loopback() -> revshare::http::Options {
     crate::webhooks::loopback()
-}
-
-/// `GET /metrics` of `app`.
-pub(crate) async fn scrape(app: &TestApp) -> String {
-    let response = app
-        .client
-        .get(format!("http://{}/metrics", app.metrics_addr))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/openmetrics-text")
-    );
-    response.text().await.unwrap()
-}
-
-/// The value of the sample `series` (name and labels as written), if any.
-pub(crate) fn sample(text: &str, series: &str) -> Option<String> {
-    text.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-        .map(|value| value.split(' ').next().unwrap_or_default().to_owned())
-}
-
-/// Scrapes until `done` holds (within 10 s).
-pub(crate) async fn scrape_until(app: &TestApp, done: impl Fn(&str) -> bool) -> String {
-    for _ in 0..200 {
-        let text = scrape(app).await;
-        if done(&text) {
-            return text;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("metrics never got there: {}", scrape(app).await);
 }
 
 async fn metrics_count_requests_commissions_deliveries_and_subscriptions(app: TestApp) {

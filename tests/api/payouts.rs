@@ -1439,8 +1439,14 @@ async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
         answer["data"]["submitTaxProfile"]["taxIdLast4"], "6655",
         "{answer}"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let log = replica.log();
+    // Its log line may come after its answer: wait for it.
+    let within = std::time::Duration::from_secs(10);
+    let log = crate::support::wait::last_of(
+        within,
+        async || replica.log(),
+        |log| log.contains("graphql request"),
+    )
+    .await;
     assert!(
         log.contains("graphql request"),
         "the request was logged: {log}"

@@ -102,8 +102,8 @@ async fn until_pong(ws: &mut Ws) -> Vec<Value> {
 }
 
 async fn subscriptions_active(app: &TestApp) -> String {
-    let text = crate::operations::scrape(app).await;
-    crate::operations::sample(&text, "revshare_subscriptions_active").unwrap_or_default()
+    let text = crate::support::metrics::scrape(app).await;
+    crate::support::metrics::sample(&text, "revshare_subscriptions_active").unwrap_or_default()
 }
 
 /// Completing an id and subscribing under it again, pipelined, while the
@@ -135,13 +135,15 @@ async fn an_id_reused_at_once_never_leaks_a_subscription(app: TestApp) {
     }
     let refused = until_pong(&mut ws).await;
     assert_eq!(refused, Vec::<Value>::new());
-    crate::operations::scrape_until(&app, |text| {
-        crate::operations::sample(text, "revshare_subscriptions_active").as_deref() == Some("100")
+    crate::support::metrics::scrape_until(&app, |text| {
+        crate::support::metrics::sample(text, "revshare_subscriptions_active").as_deref()
+            == Some("100")
     })
     .await;
     drop(ws);
-    crate::operations::scrape_until(&app, |text| {
-        crate::operations::sample(text, "revshare_subscriptions_active").as_deref() == Some("0")
+    crate::support::metrics::scrape_until(&app, |text| {
+        crate::support::metrics::sample(text, "revshare_subscriptions_active").as_deref()
+            == Some("0")
     })
     .await;
 }

@@ -247,8 +247,7 @@ pub(crate) async fn serve_paypal() -> (String, SharedPaypal) {
 
 /// Hangs: the request is never answered.
 async fn never() -> Response {
-    tokio::time::sleep(Duration::from_secs(3600)).await;
-    StatusCode::GATEWAY_TIMEOUT.into_response()
+    std::future::pending().await
 }
 
 async fn paypal_token(
@@ -607,13 +606,15 @@ pub(crate) async fn payout(app: &TestApp, id: &str) -> Value {
 
 /// Waits (up to 30 s) until the payout's rail status is `status`.
 pub(crate) async fn until(app: &TestApp, id: &str, status: &str) -> Value {
-    let mut now = Value::Null;
-    for _ in 0..300 {
-        now = payout(app, id).await;
-        if now["railStatus"] == status {
-            return now;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let within = Duration::from_secs(30);
+    let now = crate::support::wait::last_of(
+        within,
+        async || payout(app, id).await,
+        |now| now["railStatus"] == status,
+    )
+    .await;
+    if now["railStatus"] == status {
+        return now;
     }
     let row = {
         use sea_orm::EntityTrait;

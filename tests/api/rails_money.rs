@@ -44,15 +44,14 @@ async fn payouts_in(app: &TestApp, status: &str) -> u64 {
 
 /// Waits (up to 60 s) until `count` payouts are `status`.
 async fn until_count(app: &TestApp, status: &str, count: u64) {
-    let mut seen = 0;
-    for _ in 0..600 {
-        seen = payouts_in(app, status).await;
-        if seen == count {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{seen} payouts {status}, not {count}");
+    let within = Duration::from_secs(60);
+    let seen = crate::support::wait::last_of(
+        within,
+        async || payouts_in(app, status).await,
+        |seen| *seen == count,
+    )
+    .await;
+    assert_eq!(seen, count, "payouts {status}");
 }
 
 /// More payouts than one look took before: every one is in a batch,
@@ -124,14 +123,9 @@ async fn a_paypal_run_of_2001_payouts_pays_every_one(app: TestApp) {
     .await;
     until_count(&app, "PENDING", N as u64).await;
     // Every payout is sent, each in the one batch that holds it.
-    let mut sent = 0;
-    for _ in 0..600 {
-        sent = paypal.lock().unwrap().items_made();
-        if sent == N {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let within = Duration::from_secs(60);
+    let made = async || paypal.lock().unwrap().items_made();
+    let sent = crate::support::wait::last_of(within, made, |sent| *sent == N).await;
     {
         let paypal = paypal.lock().unwrap();
         assert_eq!(sent, N);
@@ -220,12 +214,8 @@ async fn a_transfer_reversed_in_part_is_owed_again_and_in_full_fails_the_payout(
         json!({ "input": { "runId": first["id"], "rail": "STRIPE_CONNECT" } }),
     )
     .await;
-    for _ in 0..300 {
-        if payout(&app, &id).await["railError"].is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let failed = async || payout(&app, &id).await["railError"].is_string();
+    crate::support::wait::until("the transfer's error", Duration::from_secs(30), failed).await;
     assert_eq!(payout(&app, &id).await["status"], "PENDING");
     let transfer = {
         let stripe = stripe.lock().unwrap();

@@ -254,7 +254,7 @@ async fn replica_ready(app: &TestApp) {
             Instant::now() < deadline,
             "the replica never caught up: {lag:?}"
         );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(crate::support::wait::POLL).await;
     }
 }
 
@@ -324,7 +324,7 @@ async fn a_write_then_a_read_sees_it_and_reads_leave_the_primary() {
             "the standby ran the reads: {} → {ran}",
             before.1
         );
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::sleep(crate::support::wait::POLL).await;
     }
     let on_replica = figure(&app, "revshare_db_reads_total{database=\"replica_1\"}").await;
     assert!(on_replica.is_some_and(|n| n >= 25.0), "{on_replica:?}");
@@ -344,7 +344,7 @@ async fn a_lagging_replica_is_skipped_until_it_catches_up() {
     let deadline = Instant::now() + Duration::from_secs(10);
     while figure(&app, lagging).await.is_none_or(|ms| ms <= 300.0) {
         assert!(Instant::now() < deadline, "the standby never lagged");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(crate::support::wait::POLL).await;
     }
     // A reader that wrote nothing still reads the write: from the primary.
     let reader = app.service("partners:read");

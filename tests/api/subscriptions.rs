@@ -273,7 +273,7 @@ async fn a_partner_hears_its_own_events_only(app: TestApp) {
     let mut others = Ws::connect(app.addr, &app.admin_of(OTHER_TENANT)).await;
     others.subscribe("o", SUBSCRIBE, json!({})).await;
     // The subscriptions start listening before the first sale.
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    crate::support::metrics::until_sample(&app, "revshare_subscriptions_active", "3").await;
 
     let b1 = sale(&app, &bob, "b1").await;
     let a1 = sale(&app, &alice, "a1").await;
@@ -375,7 +375,7 @@ async fn a_slow_subscriber_is_caught_up_from_the_log(app: TestApp) {
     let alice = partner_at(&app, "Alice", 10).await;
     let mut ws = Ws::connect(app.addr, &app.admin()).await;
     ws.subscribe("slow", SUBSCRIBE, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    crate::support::metrics::until_sample(&app, "revshare_subscriptions_active", "1").await;
     // 600 events while the client reads nothing.
     for batch in 0..3 {
         let input: Vec<Value> = (0..200)

@@ -306,8 +306,8 @@ async fn a_payment_counts_in_the_year_of_its_day_in_the_tenants_zone(app: TestAp
         c-1,p1,700.00,USD,1400.00,paid,2025-11-01,,2026-01-01T07:30:00Z\n\
         c-2,p1,50.00,USD,100.00,paid,2025-11-02,,2026-01-01T08:30:00Z\n\
         c-3,p1,25.00,EUR,50.00,paid,2025-11-03,,2025-06-01T12:00:00Z\n";
-    let id = crate::round5_imports::start(&app, "CSV", json!({ "csv": csv })).await;
-    let done = crate::round5_imports::ended(&app, &id, async || {}).await;
+    let id = crate::import_sources_misbehaving::start(&app, "CSV", json!({ "csv": csv })).await;
+    let done = crate::import_sources_misbehaving::ended(&app, &id, async || {}).await;
     assert_eq!(done["status"], "DONE", "{done}");
     let ann = crate::imports::partner_by_external(&app, "csv:p1").await;
     let ann_id = ann["id"].as_str().unwrap().to_owned();
@@ -350,8 +350,8 @@ async fn an_imported_date_alone_is_that_day_in_the_tenants_zone(app: TestApp) {
         c-1,p1,700.00,USD,1400.00,paid,2025-11-01,,2026-01-01\n\
         c-2,p1,50.00,USD,100.00,paid,2025-11-02,,2025-12-31\n\
         c-3,p1,10.00,USD,20.00,pending,2026-03-01,,\n";
-    let id = crate::round5_imports::start(&app, "CSV", json!({ "csv": csv })).await;
-    let done = crate::round5_imports::ended(&app, &id, async || {}).await;
+    let id = crate::import_sources_misbehaving::start(&app, "CSV", json!({ "csv": csv })).await;
+    let done = crate::import_sources_misbehaving::ended(&app, &id, async || {}).await;
     assert_eq!(done["status"], "DONE", "{done}");
     let ann = crate::imports::partner_by_external(&app, "csv:p1").await;
     let ann_id = ann["id"].as_str().unwrap().to_owned();

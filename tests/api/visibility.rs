@@ -834,7 +834,7 @@ async fn a_viewer_and_each_scoped_key_read_what_their_scopes_say(app: TestApp) {
         );
     }
     // `termsInForce` is the campaign readers' (a partner's own: see
-    // `round5_access`).
+    // `what_callers_cannot_learn`).
     let terms = "query($p: ID!) { partner(id: $p) { name termsInForce { rulesSource } } }";
     let alice = json!({ "p": partners[0].1 });
     let (_, read) = app

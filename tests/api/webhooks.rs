@@ -449,7 +449,10 @@ async fn who_manages_an_endpoint_and_what_it_is_sent(app: TestApp) {
     let a = commission_of(&app, sale_input(&alice, "a1", "100")).await;
     // Alice's endpoint hears a1; the commissions endpoint hears both.
     let received = receiver.wait_for(3).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Both events were fanned out (the three came): once no delivery is
+    // pending, nothing more is sent.
+    let settled = async || revshare::webhooks::backlog(&app.db).await.unwrap() == 0;
+    crate::support::wait::until("every delivery sent", Duration::from_secs(30), settled).await;
     let received = {
         let later = receiver.received();
         assert_eq!(later.len(), received.len(), "nothing more: {later:?}");

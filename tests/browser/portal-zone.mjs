@@ -1,5 +1,5 @@
 // The partner portal in a browser whose own time zone is not the
-// tenant's, for tests/api/round5_limits.rs:
+// tenant's, for tests/api/deadlines_and_bounds.rs:
 //
 //   node portal-zone.mjs PLAN.json
 //

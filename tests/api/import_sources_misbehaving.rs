@@ -216,16 +216,9 @@ pub(crate) async fn start(app: &TestApp, source: &str, credentials: Value) -> St
 
 /// Waits (up to 90 s) for an import to end, calling `meanwhile` between
 /// looks: the import.
-pub(crate) async fn ended(app: &TestApp, id: &str, mut meanwhile: impl AsyncFnMut()) -> Value {
-    for _ in 0..900 {
-        let now = app.ok(&app.admin(), IMPORT, json!({ "id": id })).await;
-        if now["import"]["status"] != "RUNNING" {
-            return now["import"].clone();
-        }
-        meanwhile().await;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the import did not end in 90 s");
+pub(crate) async fn ended(app: &TestApp, id: &str, meanwhile: impl AsyncFnMut()) -> Value {
+    let within = Duration::from_secs(90);
+    crate::support::imports::ended_as(app, IMPORT, id, within, meanwhile).await
 }
 
 async fn totals(app: &TestApp) -> Value {

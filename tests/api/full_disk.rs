@@ -188,7 +188,7 @@ async fn sqlite_on_a_full_disk_answers_each_write_for_what_it_is_and_recovers() 
             "still refused after space came back: {errors:?}"
         );
         round += 1;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(crate::support::wait::POLL).await;
     }
     let (again, errors) = write_batches(&app, &partner, "again").await;
     assert!(errors.is_empty(), "{errors:?}");

@@ -5,9 +5,9 @@
 
 use crate::connectors::{configure, event, handled, invoice};
 use crate::helpers::TestApp;
+use crate::import_sources_misbehaving::{ended, start};
 use crate::imports::partner_by_external;
 use crate::on_both_databases_with;
-use crate::round5_imports::{ended, start};
 use chrono::TimeZone;
 use revshare::http::Options;
 use serde_json::{Value, json};
