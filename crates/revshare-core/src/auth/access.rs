@@ -585,19 +585,6 @@ mod tests {
     }
 
     #[test]
-    fn every_type_of_event_reads_with_a_read_scope_of_the_table() {
-        for kind in crate::events::ALL_TYPES {
-            let scope = event_scope(kind);
-            assert!(scope.as_str().ends_with(":read"), "{kind:?}: {scope:?}");
-        }
-        assert_eq!(event_scope(DomainEventType::DealUpdated), Scope::DealsRead);
-        assert_eq!(
-            event_scope(DomainEventType::PayoutRailChanged),
-            Scope::CommissionsRead
-        );
-    }
-
-    #[test]
     fn events_and_endpoints_go_by_the_scopes_a_partner_by_itself() {
         let jane = policy(Role::Partner, Some("jane"), &[]);
         assert!(jane.reads_event(DomainEventType::DealStageChanged));

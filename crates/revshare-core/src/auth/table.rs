@@ -505,3 +505,22 @@ pub fn event_scope(kind: entity::enums::DomainEventType) -> Scope {
         T::FraudFlagged | T::FraudFlagResolved | T::BacktestFinished => Scope::CommissionsRead,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::enums::DomainEventType;
+
+    #[test]
+    fn every_type_of_event_reads_with_a_read_scope_of_the_table() {
+        for kind in crate::events::ALL_TYPES {
+            let scope = event_scope(kind);
+            assert!(scope.as_str().ends_with(":read"), "{kind:?}: {scope:?}");
+        }
+        assert_eq!(event_scope(DomainEventType::DealUpdated), Scope::DealsRead);
+        assert_eq!(
+            event_scope(DomainEventType::PayoutRailChanged),
+            Scope::CommissionsRead
+        );
+    }
+}
