@@ -48,8 +48,7 @@ where
 
 /// The tenant's row as stored: its settings beyond what a token carries.
 pub async fn tenant(conn: &Pool, tenant_id: &str) -> ApiResult<tenant::Model> {
-    tenant::Entity::find_by_id(tenant_id.to_owned())
-        .one(conn)
+    tenant_named(conn, tenant_id)
         .await?
         .ok_or_else(|| ApiError::internal("tenant", tenant_id))
 }
