@@ -1063,14 +1063,6 @@ fn every_read_rule_is_in_the_table() {
 /// and shown with the policy's view of actors.
 const PARTS: &[(&str, &str)] = &[
     (
-        "TaxForm1099",
-        "a 1099 as issued, made only where Policy::reads_tax_form or Policy::tax allowed it",
-    ),
-    (
-        "TaxPayment",
-        "addTaxPayment's answer, to admins and finance alone (Policy::tax)",
-    ),
-    (
         "CommissionTransition",
         "Commission.history, its History column",
     ),
@@ -1087,7 +1079,7 @@ const PARTS: &[(&str, &str)] = &[
     ),
     (
         "TaxYear",
-        "taxYear's answer, to admins and finance alone (Policy::tax)",
+        "taxYear's answer, to the readers of its kind's Row (tax::readers)",
     ),
     ("TaxPayee", "TaxYear.payees, a part of its year"),
     (

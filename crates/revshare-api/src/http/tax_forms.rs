@@ -34,12 +34,18 @@ pub async fn copy_b(
         Ok(None) => return not_found(),
         Err(err) => return error_response(err),
     };
-    match revshare_core::tax::reads_form(db.conn(), &policy, &form).await {
-        Ok(true) => {}
-        Ok(false) => return not_found(),
+    let form = match revshare_core::tax::PayeeForm::visible(db.conn(), &policy, form).await {
+        Ok(Some(visible)) => visible,
+        Ok(None) => return not_found(),
         Err(err) => return error_response(err),
-    }
-    let pdf = match revshare_core::tax::copy_b::pdf(key, &form) {
+    };
+    let Ok(form) = form
+        .read(revshare_core::auth::access::Column::Row)
+        .map(|f| &f.form)
+    else {
+        return not_found();
+    };
+    let pdf = match revshare_core::tax::copy_b::pdf(key, form) {
         Ok(pdf) => pdf,
         Err(err) => return error_response(err),
     };

@@ -138,6 +138,9 @@ impl Policy {
             },
             None if rule.staff == StaffScopes::Every => true,
             None if rule.staff == StaffScopes::Console => self.reads_as_admin(),
+            None if matches!(rule.staff, StaffScopes::ConsoleOr(_)) && self.reads_as_admin() => {
+                true
+            }
             None if draft && matches!(rule.staff, StaffScopes::Submitted(_)) => false,
             None => rule
                 .staff
@@ -187,8 +190,12 @@ impl Policy {
         }
         let every = match finding.staff {
             StaffScopes::Console => self.reads_as_admin(),
+            StaffScopes::ConsoleOr(_) if self.reads_as_admin() => true,
             StaffScopes::Every => true,
-            StaffScopes::Any(_) | StaffScopes::Submitted(_) | StaffScopes::OfRow => finding
+            StaffScopes::Any(_)
+            | StaffScopes::Submitted(_)
+            | StaffScopes::OfRow
+            | StaffScopes::ConsoleOr(_) => finding
                 .staff
                 .staff_scopes(None)
                 .iter()
@@ -293,6 +300,14 @@ impl Policy {
             .ok_or_else(|| ApiError::Forbidden(refusal.to_owned()))
     }
 
+    /// The caller's partner, when it is one of `partners` (the partners
+    /// one payee is); `None` for staff and any other partner.
+    pub fn partner_among(&self, partners: &[String]) -> Option<&str> {
+        self.principal
+            .own_partner()
+            .filter(|own| partners.iter().any(|id| id == own))
+    }
+
     /// What staff alone read (the leaderboard, the program's totals), with
     /// `scope`; a partner is refused with `refusal`, which says where it
     /// reads its own.
@@ -303,52 +318,26 @@ impl Policy {
         }
     }
 
-    /// Year-end tax forms (SPEC §29): a year, its payees, its files and
-    /// issuing are the tenant's admins' and finance's (`commissions:write`);
-    /// a partner reads its own forms elsewhere, and viewers none (the
-    /// forms carry whole TINs).
-    pub fn tax(&self) -> ApiResult<()> {
-        self.staff(
-            Scope::CommissionsWrite,
-            "a partner reads its own tax forms (viewer.partner.taxForms)",
-        )
-    }
-
-    /// Who reads a year's payees, the payer and the forms (each TIN
-    /// masked): admins and finance, and viewers, who read what an admin
-    /// reads; the acts and the files with whole TINs are [`Policy::tax`]'s.
-    pub fn reads_tax(&self) -> ApiResult<()> {
-        match self.reads_as_admin() {
-            true => Ok(()),
-            false => self.tax(),
+    /// Whether the caller reads `column` of the tenant's own row of `kind`
+    /// (a tax year, no partner's): a partner is refused with the kind's
+    /// refusal, which says where it reads its own; staff without the
+    /// column's scopes, naming them.
+    pub fn reads_column(&self, kind: Kind, column: Column) -> ApiResult<()> {
+        let Some(rule) = rules(kind).iter().find(|rule| rule.column == column) else {
+            return Err(ApiError::internal(
+                "access",
+                format!("{kind:?} has no column {column:?}"),
+            ));
+        };
+        if self.reads(rule, None, None) {
+            return Ok(());
         }
-    }
-
-    /// Whether the caller reads a tax form of the payee these partners
-    /// are: one of them, or the tenant's staff who read tax.
-    pub fn reads_tax_form(&self, partner_ids: &[String]) -> bool {
-        self.tax_form_reader(partner_ids).is_some()
-    }
-
-    /// Who reads a tax form of the payee these partners are: the tenant's
-    /// staff who read tax, or one of its partners (whose own name then
-    /// decides, `tax::reads_form`); none for anyone else.
-    pub fn tax_form_reader(&self, partner_ids: &[String]) -> Option<FormReader<'_>> {
-        match self.principal.own_partner() {
-            Some(own) => partner_ids
-                .iter()
-                .any(|id| id == own)
-                .then_some(FormReader::Partner(own)),
-            None => self.reads_tax().is_ok().then_some(FormReader::Staff),
-        }
-    }
-
-    /// Whether the caller lists a partner's tax forms: the partner itself,
-    /// or the tenant's staff who read tax.
-    pub fn lists_tax_forms_of(&self, partner_id: &str) -> ApiResult<()> {
-        match self.principal.own_partner() {
-            Some(own) if own == partner_id => Ok(()),
-            _ => self.reads_tax(),
+        match (self.principal.own_partner(), finding(kind).partner) {
+            (Some(_), Finds::Refused(refusal)) => Err(ApiError::Forbidden(refusal.to_owned())),
+            (Some(_), _) => Err(ApiError::Forbidden(
+                "partners see only their own data".into(),
+            )),
+            (None, _) => Err(requires(&rule.staff_scopes(None))),
         }
     }
 
@@ -678,13 +667,31 @@ mod tests {
         assert!(jane.partners_money_only());
         assert!(!admin.partners_money_only());
     }
-}
 
-/// Who reads a tax form ([`Policy::tax_form_reader`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FormReader<'a> {
-    /// The tenant's staff who read tax: every form.
-    Staff,
-    /// One of the payee's partners, by its id.
-    Partner(&'a str),
+    #[test]
+    fn viewers_read_a_tax_year_and_only_finance_its_whole_tins() {
+        let (year, files) = (
+            (Kind::TaxYear, Column::Row),
+            (Kind::TaxYear, Column::TinWhole),
+        );
+        let viewer = policy(Role::Viewer, None, &[Scope::CommissionsRead]);
+        let finance = policy(Role::Service, None, &[Scope::CommissionsWrite]);
+        let reader = policy(Role::Service, None, &[Scope::CommissionsRead]);
+        let jane = policy(Role::Partner, Some("jane"), &[]);
+        assert!(viewer.reads_column(year.0, year.1).is_ok());
+        assert!(viewer.reads_column(files.0, files.1).is_err());
+        assert!(finance.reads_column(files.0, files.1).is_ok());
+        assert_eq!(
+            reader.reads_column(year.0, year.1),
+            Err(ApiError::Forbidden(
+                "requires the commissions:write scope".into()
+            ))
+        );
+        assert!(matches!(jane.reads_column(year.0, year.1),
+            Err(ApiError::Forbidden(m)) if m.contains("viewer.partner.taxForms")));
+        let payee = ["jane".to_owned(), "joe".to_owned()];
+        assert_eq!(jane.partner_among(&payee), Some("jane"));
+        assert_eq!(jane.partner_among(&payee[1..]), None);
+        assert_eq!(finance.partner_among(&payee), None);
+    }
 }

@@ -6,7 +6,9 @@
 //! ([`super::access::Policy::finds`]) and names no scope of its own.
 
 use super::Scope;
-use super::table::{BOUNTIES, CUSTOMER_LOOKUP, Kind, LEDGER, Reach, StaffScopes, rules};
+use super::table::{
+    BOUNTIES, CUSTOMER_LOOKUP, Kind, LEDGER, Reach, StaffScopes, TAX_READERS, rules,
+};
 use Scope as S;
 
 /// How a caller finds a kind's objects — by id, in a list, in an export,
@@ -93,6 +95,11 @@ pub fn finding(kind: Kind) -> Finding {
         Kind::Import => console("only the program's staff read imports"),
         Kind::Email => console("only the tenant's staff read its e-mails"),
         Kind::PayoutRail => console("only the tenant's staff read its payout rails"),
+        Kind::TaxYear | Kind::TaxPayment => Finding {
+            staff: TAX_READERS,
+            deals: &[],
+            partner: Finds::Refused("a partner reads its own tax forms (viewer.partner.taxForms)"),
+        },
         Kind::PartnerCommission
         | Kind::ReferralCode
         | Kind::PartnerLink
@@ -106,7 +113,8 @@ pub fn finding(kind: Kind) -> Finding {
         | Kind::WebhookDelivery
         | Kind::Tenant
         | Kind::PayoutMethod
-        | Kind::TaxProfile => {
+        | Kind::TaxProfile
+        | Kind::TaxForm => {
             let first = rules(kind)[0];
             Finding {
                 staff: first.staff,

@@ -52,11 +52,14 @@ pub enum Kind {
     ProgramTotals,
     PayoutMethod,
     TaxProfile,
+    TaxYear,
+    TaxForm,
+    TaxPayment,
 }
 
 impl Kind {
     /// Every kind, each a row of the table.
-    pub const ALL: [Kind; 42] = [
+    pub const ALL: [Kind; 45] = [
         Kind::Partner,
         Kind::Category,
         Kind::PartnerGroup,
@@ -99,6 +102,9 @@ impl Kind {
         Kind::ProgramTotals,
         Kind::PayoutMethod,
         Kind::TaxProfile,
+        Kind::TaxYear,
+        Kind::TaxForm,
+        Kind::TaxPayment,
     ];
 }
 
@@ -144,6 +150,9 @@ pub enum Column {
     /// What was recorded (a click, a held sale): read too by the caller
     /// recording it, which does not look it up.
     Recorded,
+    /// What carries whole TINs (a year's files) and the acts that make it
+    /// (issuing, payments entered by hand).
+    TinWhole,
 }
 
 /// Which partner token reads a column, besides the staff holding its scopes.
@@ -172,6 +181,8 @@ pub enum StaffScopes {
     Every,
     /// The console's staff: admins, and viewers, who read what admins do.
     Console,
+    /// The console's staff, and holders of one of these (who go by scope).
+    ConsoleOr(&'static [Scope]),
     /// Holders of one of these, of a row its partner submitted: a draft
     /// ([`super::visible::Exposed::draft`]) is its partner's alone, to
     /// staff an id naming nothing.
@@ -181,13 +192,13 @@ pub enum StaffScopes {
 impl StaffScopes {
     /// Whether a holder of the scopes `has` admits is one of these, for a
     /// row naming `row_scope` (never for the console's staff, who go by
-    /// role): [`StaffScopes::staff_scopes`] without collecting them, as
+    /// role: [`super::access::Policy::reads_row`] admits them): [`StaffScopes::staff_scopes`] without collecting them, as
     /// every row of a list asks.
     pub fn admit(&self, row_scope: Option<Scope>, has: impl Fn(Scope) -> bool) -> bool {
         match self {
-            StaffScopes::Any(scopes) | StaffScopes::Submitted(scopes) => {
-                scopes.iter().any(|scope| has(*scope))
-            }
+            StaffScopes::Any(scopes)
+            | StaffScopes::Submitted(scopes)
+            | StaffScopes::ConsoleOr(scopes) => scopes.iter().any(|scope| has(*scope)),
             StaffScopes::OfRow => row_scope.is_some_and(has),
             StaffScopes::Every => Scope::ALL.iter().any(|scope| has(*scope)),
             StaffScopes::Console => false,
@@ -198,7 +209,9 @@ impl StaffScopes {
     /// console's staff, who go by role).
     pub fn staff_scopes(&self, row_scope: Option<Scope>) -> Vec<Scope> {
         match self {
-            StaffScopes::Any(scopes) | StaffScopes::Submitted(scopes) => scopes.to_vec(),
+            StaffScopes::Any(scopes)
+            | StaffScopes::Submitted(scopes)
+            | StaffScopes::ConsoleOr(scopes) => scopes.to_vec(),
             StaffScopes::OfRow => row_scope.into_iter().collect(),
             StaffScopes::Every => Scope::ALL.to_vec(),
             StaffScopes::Console => Vec::new(),
@@ -268,6 +281,11 @@ pub(super) const BOUNTIES: &[Scope] = &[S::CampaignsRead, S::CommissionsRead];
 /// ledger's and the partners' readers (a customer's row reads with
 /// `events:write` too, once the caller's events reach it).
 pub(super) const CUSTOMER_LOOKUP: &[Scope] = &[S::PartnersRead, S::CommissionsRead];
+/// Year-end tax (SPEC §29): its acts and the files with whole TINs are
+/// admins' and finance's (`commissions:write`); viewers read the rest.
+pub(super) const TAX: &[Scope] = &[S::CommissionsWrite];
+/// Who reads a year, its payees, the payer and the forms (TINs masked).
+pub(super) const TAX_READERS: StaffScopes = StaffScopes::ConsoleOr(TAX);
 
 /// A kind's columns, as a constant (what `rules` answers lives for the
 /// program).
@@ -465,6 +483,29 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
         ],
         // Never the tax id: its last 4.
         Kind::TaxProfile => columns![rule(C::Row, &[S::PartnersRead], Own)],
+        // A year and its payees: the tenant's, never a partner's; its
+        // files (whole TINs), issuing and payments entered by hand are
+        // admins' and finance's alone.
+        Kind::TaxYear => columns![
+            Rule {
+                column: C::Row,
+                staff: TAX_READERS,
+                partner: Staff,
+            },
+            rule(C::TinWhole, TAX, Staff),
+        ],
+        // A form is read by its payee's partner whose name it bears
+        // ([`crate::tax::PayeeForm`]), and by the year's readers.
+        Kind::TaxForm => columns![Rule {
+            column: C::Row,
+            staff: TAX_READERS,
+            partner: Own,
+        }],
+        Kind::TaxPayment => columns![Rule {
+            column: C::Row,
+            staff: TAX_READERS,
+            partner: Staff,
+        }],
         // The console's: what the program imports, sends and pays with.
         Kind::Import | Kind::Email | Kind::PayoutRail => columns![Rule {
             column: C::Row,

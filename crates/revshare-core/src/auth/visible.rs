@@ -201,6 +201,7 @@ mod rows {
         backtest::Model => Backtest, |_row| None;
         email::Model => Email, |row| row.partner_id.as_deref();
         tax_profile::Model => TaxProfile, |row| Some(&row.partner_id);
+        tax_payment::Model => TaxPayment, |row| Some(&row.partner_id);
         payout_rail::Model => PayoutRail, |_row| None;
     }
 

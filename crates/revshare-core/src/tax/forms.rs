@@ -341,7 +341,7 @@ async fn mail(conn: &impl ConnectionTrait, forms: &[tax_form::Model]) -> ApiResu
             .all(conn)
             .await?;
         // Only a partner the form names, as it may read it
-        // ([`crate::tax::reads_form`]): with several, one whose own W-9
+        // ([`crate::tax::PayeeForm`]): with several, one whose own W-9
         // gives the form's name.
         let mut named = Vec::new();
         for p in &partners {

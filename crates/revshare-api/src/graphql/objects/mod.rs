@@ -651,6 +651,8 @@ seen!(
     PayoutRun => payout_run::Model,
     SkippedPartner => payout_run_skip::Model,
     WebhookDelivery => (webhook_delivery::Model, Option<String>),
+    TaxForm1099 => revshare_core::tax::PayeeForm,
+    TaxPayment => entity::tax_payment::Model,
 );
 
 impl Enrollment {

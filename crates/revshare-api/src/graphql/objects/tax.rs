@@ -12,7 +12,9 @@ use crate::graphql::scalars::{Date, DateTime, Decimal};
 use async_graphql::{Context, ID, Object, SimpleObject};
 use entity::{tax_form, tax_payment};
 use revshare_core::auth::access::Column as C;
+use revshare_core::auth::visible::Visible;
 use revshare_core::error::ApiResult;
+use revshare_core::tax::PayeeForm;
 use revshare_core::tax::settings::Reporting;
 use revshare_core::tax::year::{self, Judge};
 
@@ -421,14 +423,11 @@ impl TaxYear {
         >,
     ) -> ApiResult<Vec<TaxForm1099>> {
         let tenant_id = principal(ctx)?.tenant_id();
-        Ok(
-            revshare_core::tax::forms::forms_of(db(ctx)?.conn(), tenant_id, self.year)
-                .await?
-                .into_iter()
-                .filter(|f| corrected.is_none_or(|c| f.corrected == c))
-                .map(TaxForm1099)
-                .collect(),
-        )
+        let forms = revshare_core::tax::forms::forms_of(db(ctx)?.conn(), tenant_id, self.year)
+            .await?
+            .into_iter()
+            .filter(|f| corrected.is_none_or(|c| f.corrected == c));
+        forms_for(ctx, forms).await
     }
 }
 
@@ -515,14 +514,21 @@ impl TaxPayee {
     }
 
     /// Its forms of the year, in the order issued.
-    async fn forms(&self) -> Vec<TaxForm1099> {
-        self.forms.iter().cloned().map(TaxForm1099).collect()
+    async fn forms(&self, ctx: &Context<'_>) -> ApiResult<Vec<TaxForm1099>> {
+        forms_for(ctx, self.forms.iter().cloned()).await
     }
 }
 
 /// A Form 1099-NEC as issued: never edited; a change makes another,
 /// `corrected`.
-pub struct TaxForm1099(pub tax_form::Model);
+pub struct TaxForm1099(pub Visible<PayeeForm>);
+
+impl TaxForm1099 {
+    /// The form, as its Row column reads.
+    fn form(&self) -> ApiResult<&tax_form::Model> {
+        Ok(&self.0.read(C::Row)?.form)
+    }
+}
 
 /// A Form 1099-NEC as issued: never edited; a change makes another,
 /// `corrected`, beside it.
@@ -530,67 +536,76 @@ pub struct TaxForm1099(pub tax_form::Model);
 impl TaxForm1099 {
     /// Unique among every object of the API: `node(id:)` fetches it again.
     pub(crate) async fn id(&self) -> ID {
-        ID(self.0.id.clone())
+        ID(self.0.key().form.id.clone())
     }
 
     /// The calendar year it reports.
-    async fn year(&self) -> i32 {
-        self.0.year
+    async fn year(&self) -> ApiResult<i32> {
+        let form = self.form()?;
+        Ok(form.year)
     }
 
     /// Its payee's key: the form's account number.
-    async fn payee(&self) -> &str {
-        &self.0.payee_key
+    async fn payee(&self) -> ApiResult<&str> {
+        let form = self.form()?;
+        Ok(&form.payee_key)
     }
 
     /// The recipient's name.
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self) -> ApiResult<&str> {
+        let form = self.form()?;
+        Ok(&form.name)
     }
 
     /// The last four digits of the recipient's TIN.
-    async fn tin_last4(&self) -> Option<&str> {
-        self.0.tin_last4.as_deref()
+    async fn tin_last4(&self) -> ApiResult<Option<&str>> {
+        let form = self.form()?;
+        Ok(form.tin_last4.as_deref())
     }
 
     /// Nonemployee compensation, in USD.
     async fn box1(&self) -> ApiResult<Decimal> {
-        money(self.0.box1_minor, "USD")
+        money(self.form()?.box1_minor, "USD")
     }
 
     /// Federal income tax withheld, in USD.
     async fn box4(&self) -> ApiResult<Decimal> {
-        money(self.0.box4_minor, "USD")
+        money(self.form()?.box4_minor, "USD")
     }
 
     /// A correction of an earlier form.
-    async fn corrected(&self) -> bool {
-        self.0.corrected
+    async fn corrected(&self) -> ApiResult<bool> {
+        let form = self.form()?;
+        Ok(form.corrected)
     }
 
     /// The form it corrects.
-    async fn corrects_id(&self) -> Option<ID> {
-        self.0.corrects_id.clone().map(ID)
+    async fn corrects_id(&self) -> ApiResult<Option<ID>> {
+        let form = self.form()?;
+        Ok(form.corrects_id.clone().map(ID))
     }
 
     /// Its payee consented to electronic delivery (else it is posted).
-    async fn electronic(&self) -> bool {
-        self.0.electronic
+    async fn electronic(&self) -> ApiResult<bool> {
+        let form = self.form()?;
+        Ok(form.electronic)
     }
 
     /// When it was issued.
-    async fn issued_at(&self) -> DateTime {
-        self.0.issued_at.into()
+    async fn issued_at(&self) -> ApiResult<DateTime> {
+        let form = self.form()?;
+        Ok(form.issued_at.into())
     }
 
     /// Copy B, for the recipient (`GET`, with the caller's token).
-    async fn pdf_url(&self) -> String {
-        format!("/tax/{}.pdf", self.0.id)
+    async fn pdf_url(&self) -> ApiResult<String> {
+        let form = self.form()?;
+        Ok(format!("/tax/{}.pdf", form.id))
     }
 }
 
 /// A payment made outside revshare, entered for the year-end forms.
-pub struct TaxPayment(pub tax_payment::Model);
+pub struct TaxPayment(pub Visible<tax_payment::Model>);
 
 /// A payment made outside revshare, entered for the year-end forms.
 #[Object]
@@ -600,7 +615,7 @@ impl TaxPayment {
         let rows = revshare_core::directory::partners::by_ids(
             db(ctx)?.conn(),
             principal(ctx)?.tenant_id(),
-            std::slice::from_ref(&self.0.partner_id),
+            std::slice::from_ref(&self.0.read(C::Row)?.partner_id),
         )
         .await?;
         Ok(
@@ -612,33 +627,48 @@ impl TaxPayment {
 
     /// In USD.
     async fn amount(&self) -> ApiResult<Decimal> {
-        money(self.0.amount_minor, &self.0.currency)
+        let row = self.0.read(C::Row)?;
+        money(row.amount_minor, &row.currency)
     }
 
     /// The day paid: the year it counts in.
-    async fn paid_on(&self) -> Date {
-        Date(self.0.paid_on)
+    async fn paid_on(&self) -> ApiResult<Date> {
+        Ok(Date(self.0.read(C::Row)?.paid_on))
     }
 
     /// What it was, as entered.
-    async fn note(&self) -> Option<&str> {
-        self.0.note.as_deref()
+    async fn note(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.note.as_deref())
     }
 
     /// When it was entered.
-    async fn created_at(&self) -> DateTime {
-        self.0.created_at.into()
+    async fn created_at(&self) -> ApiResult<DateTime> {
+        Ok(self.0.read(C::Row)?.created_at.into())
     }
 }
 
-/// A payee-less answer would be a bug: a form read by a caller it does
-/// not concern is refused before it is built.
+/// `form` as the caller reads it: its payee's partner whose name it
+/// bears, and the tenant's staff who read tax ([`PayeeForm::visible`]);
+/// `None` to anyone else, exactly as an id naming nothing.
 pub async fn form_for(
     conn: &revshare_core::db::Pool,
     policy: &revshare_core::auth::access::Policy,
     form: tax_form::Model,
 ) -> ApiResult<Option<TaxForm1099>> {
-    Ok(revshare_core::tax::reads_form(conn, policy, &form)
+    Ok(PayeeForm::visible(conn, policy, form)
         .await?
-        .then_some(TaxForm1099(form)))
+        .map(TaxForm1099))
+}
+
+/// Those of `forms` the caller reads, in their order.
+async fn forms_for(
+    ctx: &Context<'_>,
+    forms: impl IntoIterator<Item = tax_form::Model>,
+) -> ApiResult<Vec<TaxForm1099>> {
+    let (conn, policy) = (db(ctx)?.conn(), policy(ctx)?);
+    let mut readable = Vec::new();
+    for form in forms {
+        readable.extend(form_for(conn, policy, form).await?);
+    }
+    Ok(readable)
 }

@@ -185,7 +185,8 @@ impl TaxMutation {
             }
             other => other,
         })?;
-        Ok(TaxPayment(row))
+        <TaxPayment as crate::graphql::objects::Seen>::seen(policy(ctx)?, row)
+            .ok_or_else(|| ApiError::internal("tax payment", "added but not visible"))
     }
 
     /// Issues a year's 1099-NEC forms: one for each reportable payee,
