@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod codec;
+pub mod conditions;
 pub mod countries;
 pub mod deals;
 pub mod engagement;
@@ -19,8 +20,9 @@ pub mod tiers;
 pub mod us_accounts;
 
 pub use codec::{CodecError, decode_rules, encode_rules};
+pub use conditions::{Condition, Facts, Line, Outcome, Reward};
 pub use money::{Currency, MoneyError, clawback_minor, decimals, parse_decimal, share_minor};
 pub use rules::{
-    BreakdownLine, Charge, Evaluation, EventKind, Rule, RuleEntry, RuleError, RuleSet, RuleType,
-    customer_month,
+    BreakdownLine, Charge, Evaluation, EventKind, LineEvaluation, Rule, RuleEntry, RuleError,
+    RuleSet, RuleType, customer_month,
 };

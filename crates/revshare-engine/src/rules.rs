@@ -6,6 +6,7 @@
 //! serde form of [`RuleEntry`] is the persisted form (snake_case `type` tag,
 //! decimals as strings); change it only with a migration.
 
+use super::conditions::{Condition, Facts, Line, Outcome, Reward};
 use super::money::{Currency, MAX_AMOUNT};
 use chrono::{DateTime, Months, Utc};
 use rust_decimal::Decimal;
@@ -91,6 +92,9 @@ impl Rule {
                 amount,
                 event_kind: EventKind::Lead,
             } => format!("{} {currency} for every lead", amount.normalize()),
+            Rule::Conditional { when, then } => {
+                format!("{} when {}", then.in_words(currency), when.in_words())
+            }
         }
     }
 }
@@ -107,6 +111,7 @@ pub enum RuleType {
     QualifiedCustomersUpgrade,
     FirstPaidCustomerBonus,
     FlatFee,
+    Conditional,
 }
 
 /// One rule and its parameters.
@@ -142,6 +147,12 @@ pub enum Rule {
         #[serde(default)]
         event_kind: EventKind,
     },
+    /// SPEC §32: the first of a set's conditional rules, in the order
+    /// written, whose `when` holds of a line sets that line's base.
+    Conditional {
+        when: Condition,
+        then: Reward,
+    },
 }
 
 impl Rule {
@@ -154,6 +165,7 @@ impl Rule {
             Rule::QualifiedCustomersUpgrade { .. } => RuleType::QualifiedCustomersUpgrade,
             Rule::FirstPaidCustomerBonus { .. } => RuleType::FirstPaidCustomerBonus,
             Rule::FlatFee { .. } => RuleType::FlatFee,
+            Rule::Conditional { .. } => RuleType::Conditional,
         }
     }
 }
@@ -173,15 +185,15 @@ pub struct RuleEntry {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
     pub index: Option<usize>,
-    pub field: &'static str,
+    pub field: String,
     pub message: String,
 }
 
 impl RuleError {
-    fn at(index: usize, field: &'static str, message: impl Into<String>) -> Self {
+    fn at(index: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
         RuleError {
             index: Some(index),
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }
@@ -208,6 +220,8 @@ pub struct RuleSet {
     threshold_bonuses: Vec<Step<Decimal>>,
     first_paid_bonus: Option<Step<()>>,
     flat_fees: Vec<(usize, Decimal, EventKind)>,
+    /// The conditional rules' positions, in the order written.
+    conditionals: Vec<usize>,
 }
 
 /// The charge being evaluated and the partner's history before it.
@@ -254,6 +268,29 @@ pub struct Evaluation {
     /// A charge-threshold bonus is part of the fee (the customer has had it now).
     pub threshold_bonus_paid: bool,
     pub breakdown: Vec<BreakdownLine>,
+    /// What each line of the sale earned, in the order given.
+    pub lines: Vec<LineEvaluation>,
+}
+
+/// What one line of a sale earned (SPEC §32).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineEvaluation {
+    /// Its position among the sale's lines.
+    pub line: usize,
+    /// The rule that set its base: the conditional rule matched, else the
+    /// time tier or the recurring rule.
+    pub rule_index: usize,
+    pub rule_type: RuleType,
+    /// A conditional rule matched it.
+    pub conditional: bool,
+    /// The percentage applied to it (base and upgrades), for a percentage.
+    pub percentage: Option<Decimal>,
+    /// Its share before rounding.
+    pub unrounded: Decimal,
+    /// Its share, rounded once.
+    pub amount: Decimal,
+    /// Its rule's months have passed: it earned nothing.
+    pub ended: bool,
 }
 
 fn check_percentage(index: usize, field: &'static str, value: Decimal) -> Result<(), RuleError> {
@@ -325,7 +362,7 @@ impl RuleSet {
         if entries.len() > MAX_RULES {
             return Err(RuleError {
                 index: None,
-                field: "",
+                field: String::new(),
                 message: format!("must have at most {MAX_RULES} rules"),
             });
         }
@@ -336,6 +373,7 @@ impl RuleSet {
         let mut threshold_bonuses = Vec::new();
         let mut first_paid_bonus = None;
         let mut flat_fees = Vec::new();
+        let mut conditionals = Vec::new();
 
         for (index, entry) in entries.iter().enumerate() {
             if let Some(description) = &entry.description
@@ -440,13 +478,19 @@ impl RuleSet {
                     check_positive_amount(index, "amount", amount)?;
                     flat_fees.push((index, amount, event_kind));
                 }
+                Rule::Conditional { ref when, ref then } => {
+                    when.check("when")
+                        .and_then(|()| then.check("then"))
+                        .map_err(|e| RuleError::at(index, e.field, e.message))?;
+                    conditionals.push(index);
+                }
             }
         }
 
         let Some((recurring, recurring_percentage, recurring_max_months)) = recurring else {
             return Err(RuleError {
                 index: None,
-                field: "",
+                field: String::new(),
                 message: "must contain exactly one recurring rule".into(),
             });
         };
@@ -470,6 +514,7 @@ impl RuleSet {
             threshold_bonuses,
             first_paid_bonus,
             flat_fees,
+            conditionals,
         })
     }
 
@@ -501,66 +546,154 @@ impl RuleSet {
             .collect()
     }
 
-    /// Evaluates one charge (SPEC §5, "Evaluation of one charge").
+    /// Evaluates one charge (SPEC §5, "Evaluation of one charge"): one line,
+    /// the whole amount, with no product; a condition reads of it only what
+    /// the charge says (its amount and customer month).
     pub fn evaluate(&self, charge: &Charge, currency: Currency) -> Evaluation {
-        let month = charge.customer_month.max(1);
-        let mut breakdown = Vec::with_capacity(4);
+        let facts = Facts {
+            sale_amount: charge.amount,
+            customer_month: charge.customer_month.max(1),
+            ..Facts::default()
+        };
+        self.evaluate_sale(charge, &facts, &[Line::whole(charge.amount)], currency)
+    }
 
-        // 1. The base: the tightest time tier covering the month, else recurring.
+    /// Evaluates a sale of `lines` (SPEC §32): each line's base is set by
+    /// the first conditional rule whose condition holds of it, else by
+    /// the time tiers and the recurring rule as §5 says; the upgrades add
+    /// to a line's percentage; every line is rounded once, and the bonuses
+    /// and flat fees are paid once per event. `lines` must sum to the
+    /// charge's amount (the caller checks it); none: the whole amount.
+    pub fn evaluate_sale(
+        &self,
+        charge: &Charge,
+        facts: &Facts,
+        lines: &[Line],
+        currency: Currency,
+    ) -> Evaluation {
+        let whole = [Line::whole(charge.amount)];
+        let lines = match lines {
+            [] => &whole[..],
+            some => some,
+        };
+        let month = charge.customer_month.max(1);
         let tier = self.time_tiers.iter().find(|tier| tier.threshold >= month);
-        let partnership_ended =
-            tier.is_none() && self.recurring_max_months.is_some_and(|max| max < month);
-        if partnership_ended {
+        let base_ended = tier.is_none() && self.recurring_max_months.is_some_and(|max| max < month);
+        let base = match tier {
+            Some(tier) => (tier.index, RuleType::NewCustomerTimeTier, tier.value),
+            None => (
+                self.recurring,
+                RuleType::Recurring,
+                self.recurring_percentage,
+            ),
+        };
+        let ltv = self
+            .ltv_upgrades
+            .iter()
+            .rev()
+            .find(|s| charge.partner_ltv >= s.threshold);
+        let customers = self
+            .customer_upgrades
+            .iter()
+            .rev()
+            .find(|s| charge.paying_customers >= s.threshold);
+        let upgrades = [
+            ltv.map(|s| (s.index, RuleType::PartnerLtvUpgrade, s.value)),
+            customers.map(|s| (s.index, RuleType::QualifiedCustomersUpgrade, s.value)),
+        ];
+
+        let mut parts = Parts::default();
+        let mut evaluated = Vec::with_capacity(lines.len());
+        for (position, line) in lines.iter().enumerate() {
+            let matched = match charge.kind {
+                EventKind::Sale => self.conditionals.iter().copied().find(|&i| {
+                    matches!(&self.entries[i].rule, Rule::Conditional { when, .. } if when.holds(facts, line))
+                }),
+                EventKind::Lead => None,
+            };
+            let mut earned = LineEvaluation {
+                line: position,
+                rule_index: matched.unwrap_or(base.0),
+                rule_type: matched.map_or(base.1, |_| RuleType::Conditional),
+                conditional: matched.is_some(),
+                percentage: None,
+                unrounded: Decimal::ZERO,
+                amount: currency.round(Decimal::ZERO),
+                ended: false,
+            };
+            let reward = matched.and_then(|i| match &self.entries[i].rule {
+                Rule::Conditional { then, .. } => Some(then),
+                _ => None,
+            });
+            earned.ended = match reward {
+                Some(reward) => reward.max_months.is_some_and(|max| max < month),
+                None => base_ended,
+            };
+            if earned.ended || charge.kind == EventKind::Lead {
+                evaluated.push(earned);
+                continue;
+            }
+            let mut line_parts: Vec<BreakdownLine> = Vec::with_capacity(3);
+            let percentage_base = match reward.map(|r| (&r.outcome, r.keep_upgrades)) {
+                None => Some(((base.0, base.1), base.2, true)),
+                Some((Outcome::Percentage(p), keep)) => {
+                    Some(((earned.rule_index, RuleType::Conditional), *p, keep))
+                }
+                Some((Outcome::Amount { amount, per_unit }, _)) => {
+                    let units = match per_unit {
+                        true => Decimal::from(line.quantity),
+                        false => Decimal::ONE,
+                    };
+                    line_parts.push(BreakdownLine {
+                        rule_index: earned.rule_index,
+                        rule_type: RuleType::Conditional,
+                        percentage: None,
+                        amount: amount * units,
+                    });
+                    None
+                }
+                Some((Outcome::Nothing, _)) => None,
+            };
+            if let Some(((rule_index, rule_type), points, keep_upgrades)) = percentage_base {
+                let mut percentage = Decimal::ZERO;
+                let with = upgrades.iter().flatten().filter(|_| keep_upgrades);
+                for &(rule_index, rule_type, points) in
+                    std::iter::once(&(rule_index, rule_type, points)).chain(with)
+                {
+                    let points = points.min(HUNDRED - percentage);
+                    percentage += points;
+                    line_parts.push(BreakdownLine {
+                        rule_index,
+                        rule_type,
+                        percentage: Some(points),
+                        amount: line.amount * points / HUNDRED,
+                    });
+                }
+                earned.percentage = Some(percentage);
+            }
+            earned.unrounded = line_parts.iter().map(|part| part.amount).sum();
+            earned.amount = currency.round(earned.unrounded);
+            parts.add(line_parts);
+            evaluated.push(earned);
+        }
+
+        let every_line_ended = evaluated.iter().all(|line| line.ended);
+        if every_line_ended {
             return Evaluation {
                 fee: currency.round(Decimal::ZERO),
                 unrounded_fee: Decimal::ZERO,
                 percentage: Decimal::ZERO,
-                partnership_ended,
+                partnership_ended: true,
                 threshold_bonus_paid: false,
-                breakdown,
+                breakdown: Vec::new(),
+                lines: evaluated,
             };
         }
 
-        let mut percentage = Decimal::ZERO;
+        // Once per event: the bonuses (on a sale) and the flat fees.
+        let mut once = Vec::new();
         let mut threshold_bonus_paid = false;
         if charge.kind == EventKind::Sale {
-            let (base_index, base_rule, base) = match tier {
-                Some(tier) => (tier.index, RuleType::NewCustomerTimeTier, tier.value),
-                None => (
-                    self.recurring,
-                    RuleType::Recurring,
-                    self.recurring_percentage,
-                ),
-            };
-            // 2. Upgrades: the highest threshold reached of each kind; the
-            // total is capped at 100 by clipping the later contributions.
-            let ltv = self
-                .ltv_upgrades
-                .iter()
-                .rev()
-                .find(|s| charge.partner_ltv >= s.threshold);
-            let customers = self
-                .customer_upgrades
-                .iter()
-                .rev()
-                .find(|s| charge.paying_customers >= s.threshold);
-            let parts = [
-                Some((base_index, base_rule, base)),
-                ltv.map(|s| (s.index, RuleType::PartnerLtvUpgrade, s.value)),
-                customers.map(|s| (s.index, RuleType::QualifiedCustomersUpgrade, s.value)),
-            ];
-            for (rule_index, rule_type, points) in parts.into_iter().flatten() {
-                let points = points.min(HUNDRED - percentage);
-                percentage += points;
-                breakdown.push(BreakdownLine {
-                    rule_index,
-                    rule_type,
-                    percentage: Some(points),
-                    amount: charge.amount * points / HUNDRED,
-                });
-            }
-
-            // 3. Bonuses.
             if !charge.customer_had_threshold_bonus
                 && let Some(bonus) = self
                     .threshold_bonuses
@@ -569,7 +702,7 @@ impl RuleSet {
                     .find(|s| charge.amount >= s.threshold)
             {
                 threshold_bonus_paid = true;
-                breakdown.push(BreakdownLine {
+                once.push(BreakdownLine {
                     rule_index: bonus.index,
                     rule_type: RuleType::ChargeThresholdBonus,
                     percentage: None,
@@ -579,7 +712,7 @@ impl RuleSet {
             if charge.first_paid_customer
                 && let Some(bonus) = self.first_paid_bonus
             {
-                breakdown.push(BreakdownLine {
+                once.push(BreakdownLine {
                     rule_index: bonus.index,
                     rule_type: RuleType::FirstPaidCustomerBonus,
                     percentage: None,
@@ -589,7 +722,7 @@ impl RuleSet {
         }
         for &(rule_index, amount, kind) in &self.flat_fees {
             if kind == charge.kind {
-                breakdown.push(BreakdownLine {
+                once.push(BreakdownLine {
                     rule_index,
                     rule_type: RuleType::FlatFee,
                     percentage: None,
@@ -597,16 +730,67 @@ impl RuleSet {
                 });
             }
         }
+        let once_total: Decimal = once.iter().map(|part| part.amount).sum();
+        parts.add(once);
 
-        let unrounded_fee: Decimal = breakdown.iter().map(|line| line.amount).sum();
+        // Each line is rounded once, and the once-per-event parts together;
+        // a sale of one line is rounded once as a whole, as §5 says.
+        let fee = match &evaluated[..] {
+            [one] => currency.round(one.unrounded + once_total),
+            many => {
+                let lines: Decimal = many.iter().map(|line| line.amount).sum();
+                currency.round(lines + currency.round(once_total))
+            }
+        };
+        let breakdown = parts.into_breakdown();
         Evaluation {
-            fee: currency.round(unrounded_fee),
-            unrounded_fee,
-            percentage,
-            partnership_ended,
+            fee,
+            unrounded_fee: breakdown.iter().map(|line| line.amount).sum(),
+            percentage: evaluated
+                .iter()
+                .find_map(|line| line.percentage)
+                .unwrap_or(Decimal::ZERO),
+            partnership_ended: false,
             threshold_bonus_paid,
             breakdown,
+            lines: evaluated,
         }
+    }
+
+    /// Whether the set holds a conditional rule (SPEC §32).
+    pub fn has_conditions(&self) -> bool {
+        !self.conditionals.is_empty()
+    }
+}
+
+/// The breakdown being summed: one line per rule that contributed, in
+/// the order first met, its amount over every line of the sale.
+#[derive(Default)]
+struct Parts {
+    lines: Vec<BreakdownLine>,
+}
+
+impl Parts {
+    fn add(&mut self, parts: Vec<BreakdownLine>) {
+        for part in parts {
+            match self
+                .lines
+                .iter_mut()
+                .find(|line| line.rule_index == part.rule_index && line.rule_type == part.rule_type)
+            {
+                Some(line) => {
+                    line.amount += part.amount;
+                    if line.percentage != part.percentage {
+                        line.percentage = None;
+                    }
+                }
+                None => self.lines.push(part),
+            }
+        }
+    }
+
+    fn into_breakdown(self) -> Vec<BreakdownLine> {
+        self.lines
     }
 }
 
@@ -936,9 +1120,9 @@ mod tests {
         );
         assert_eq!(err(vec![recurring("10"), recurring("5")]).index, Some(1));
         let e = err(vec![recurring("100.01")]);
-        assert_eq!((e.index, e.field), (Some(0), "percentage"));
+        assert_eq!((e.index, e.field.as_str()), (Some(0), "percentage"));
         let e = err(vec![recurring("-1")]);
-        assert_eq!((e.index, e.field), (Some(0), "percentage"));
+        assert_eq!((e.index, e.field.as_str()), (Some(0), "percentage"));
         let e = err(vec![
             recurring("1"),
             entry(Rule::NewCustomerTimeTier {
@@ -946,7 +1130,7 @@ mod tests {
                 percentage: d("5"),
             }),
         ]);
-        assert_eq!((e.index, e.field), (Some(1), "maxMonths"));
+        assert_eq!((e.index, e.field.as_str()), (Some(1), "maxMonths"));
         let e = err(vec![
             entry(Rule::NewCustomerTimeTier {
                 max_months: 3,
@@ -958,7 +1142,7 @@ mod tests {
                 percentage: d("6"),
             }),
         ]);
-        assert_eq!((e.index, e.field), (Some(2), "maxMonths"));
+        assert_eq!((e.index, e.field.as_str()), (Some(2), "maxMonths"));
         let e = err(vec![
             recurring("1"),
             entry(Rule::PartnerLtvUpgrade {
@@ -970,7 +1154,7 @@ mod tests {
                 upgrade_percentage: d("2"),
             }),
         ]);
-        assert_eq!((e.index, e.field), (Some(2), "minLtvTotal"));
+        assert_eq!((e.index, e.field.as_str()), (Some(2), "minLtvTotal"));
         let e = err(vec![
             recurring("1"),
             entry(Rule::PartnerLtvUpgrade {
@@ -978,7 +1162,7 @@ mod tests {
                 upgrade_percentage: d("1"),
             }),
         ]);
-        assert_eq!((e.index, e.field), (Some(1), "minLtvTotal"));
+        assert_eq!((e.index, e.field.as_str()), (Some(1), "minLtvTotal"));
         let e = err(vec![
             recurring("1"),
             entry(Rule::QualifiedCustomersUpgrade {
@@ -990,7 +1174,7 @@ mod tests {
                 upgrade_percentage: d("2"),
             }),
         ]);
-        assert_eq!((e.index, e.field), (Some(2), "upgradePercentage"));
+        assert_eq!((e.index, e.field.as_str()), (Some(2), "upgradePercentage"));
         let e = err(vec![
             recurring("1"),
             entry(Rule::QualifiedCustomersUpgrade {
@@ -998,7 +1182,7 @@ mod tests {
                 upgrade_percentage: d("3"),
             }),
         ]);
-        assert_eq!((e.index, e.field), (Some(1), "minCustomers"));
+        assert_eq!((e.index, e.field.as_str()), (Some(1), "minCustomers"));
         let e = err(vec![
             recurring("1"),
             entry(Rule::ChargeThresholdBonus {
@@ -1006,12 +1190,12 @@ mod tests {
                 bonus: d("0"),
             }),
         ]);
-        assert_eq!((e.index, e.field), (Some(1), "bonus"));
+        assert_eq!((e.index, e.field.as_str()), (Some(1), "bonus"));
         let e = err(vec![
             recurring("1"),
             entry(Rule::FirstPaidCustomerBonus { bonus: d("-5") }),
         ]);
-        assert_eq!((e.index, e.field), (Some(1), "bonus"));
+        assert_eq!((e.index, e.field.as_str()), (Some(1), "bonus"));
         let e = err(vec![
             recurring("1"),
             entry(Rule::FlatFee {
@@ -1019,7 +1203,7 @@ mod tests {
                 event_kind: EventKind::Lead,
             }),
         ]);
-        assert_eq!((e.index, e.field), (Some(1), "amount"));
+        assert_eq!((e.index, e.field.as_str()), (Some(1), "amount"));
     }
 
     #[test]
