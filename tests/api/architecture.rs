@@ -1339,3 +1339,225 @@ fn background_work_runs_through_jobs() {
         ]
     );
 }
+
+/// The integration tests' files (`tests/api/`), by path under it
+/// (`ledger.rs`, `switch_tolt/account.rs`, `support/paypal.rs`), whole:
+/// comments are read too, a doc link being a reference as well.
+fn test_files() -> BTreeMap<String, String> {
+    fn walk(dir: &Path, root: &Path, found: &mut BTreeMap<String, String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, root, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let name = path.strip_prefix(root).unwrap().to_string_lossy();
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.insert(name.replace('\\', "/"), text);
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api");
+    let mut found = BTreeMap::new();
+    walk(&root, &root, &mut found);
+    found
+}
+
+/// `code` with the inside of its string literals blanked (its lines kept
+/// where they were): a string is no reference, a comment is.
+fn without_strings(code: &str) -> String {
+    let chars: Vec<char> = code.chars().collect();
+    let mut out = String::with_capacity(code.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let at = |n: usize| chars.get(i + n).copied();
+        if at(0) == Some('/') && at(1) == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                out.push(chars[i]);
+                i += 1;
+            }
+        } else if at(0) == Some('\'')
+            && (at(1) == Some('"') || (at(1) == Some('\\') && at(3) == Some('\'')))
+        {
+            // '"' and '\"' are characters, not strings.
+            let len = if at(1) == Some('"') { 3 } else { 4 };
+            out.extend(&chars[i..i + len]);
+            i += len;
+        } else if at(0) == Some('"') || (at(0) == Some('r') && matches!(at(1), Some('"' | '#'))) {
+            let raw = at(0) == Some('r');
+            let hashes = if raw {
+                chars[i + 1..].iter().take_while(|c| **c == '#').count()
+            } else {
+                0
+            };
+            let open = if raw { 2 + hashes } else { 1 };
+            if raw && at(1 + hashes) != Some('"') {
+                out.push(chars[i]);
+                i += 1;
+                continue;
+            }
+            out.extend(&chars[i..i + open]);
+            i += open;
+            let close: String = std::iter::once('"')
+                .chain(std::iter::repeat_n('#', hashes))
+                .collect();
+            while i < chars.len() {
+                if !raw && chars[i] == '\\' {
+                    out.push_str("  ");
+                    i += 2;
+                    continue;
+                }
+                let rest: String = chars[i..(i + close.len()).min(chars.len())]
+                    .iter()
+                    .collect();
+                if rest == close {
+                    out.push_str(&close);
+                    i += close.len();
+                    break;
+                }
+                out.push(if chars[i] == '\n' { '\n' } else { ' ' });
+                i += 1;
+            }
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The area modules `main.rs` declares: every module but `helpers` (the
+/// harness) and `support` (what the areas share).
+fn test_areas(main: &str) -> BTreeSet<String> {
+    main.lines()
+        .filter_map(|line| line.strip_prefix("mod "))
+        .map(|name| name.trim_end_matches(';').trim().to_owned())
+        .filter(|name| name != "helpers" && name != "support")
+        .collect()
+}
+
+/// Each reference a file of `files` makes to an area module not its own,
+/// as `file:line: crate::area`: a path through `crate::` (or a
+/// `crate::{…}` group), or through `super::` to the crate's root (once
+/// from an area's file, twice from a file of its folder). A file's own
+/// area is its path's first part (`switch_tolt/account.rs` is
+/// `switch_tolt`'s, and may name it); `helpers.rs` and `support/` own no
+/// area, so they name none. The macros (`crate::on_both_databases!`) are
+/// no modules.
+fn cross_area_references(
+    files: &BTreeMap<String, String>,
+    areas: &BTreeSet<String>,
+) -> Vec<String> {
+    let ident = |text: &str| -> String {
+        text.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut found = Vec::new();
+    for (file, code) in files {
+        if file == "main.rs" {
+            continue;
+        }
+        let own = file
+            .split('/')
+            .next()
+            .unwrap()
+            .trim_end_matches(".rs")
+            .to_owned();
+        let depth = file.matches('/').count();
+        let code = &without_strings(code);
+        let up = "super::".repeat(depth + 1);
+        let mut named = |at: usize, area: String| {
+            if areas.contains(&area) && area != own {
+                let line = code[..at].matches('\n').count() + 1;
+                found.push(format!("{file}:{line}: crate::{area}"));
+            }
+        };
+        for prefix in ["crate::", up.as_str()] {
+            for (at, _) in code.match_indices(prefix) {
+                let before = code[..at].chars().next_back();
+                if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+                    continue;
+                }
+                let rest = &code[at + prefix.len()..];
+                if let Some(group) = rest.strip_prefix('{') {
+                    let group = &group[..group.find('}').unwrap_or(group.len())];
+                    for item in group.split(',') {
+                        named(at, ident(item.trim()));
+                    }
+                } else {
+                    named(at, ident(rest));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_area_module_reaches_into_another() {
+    let files = test_files();
+    let areas = test_areas(&files["main.rs"]);
+    // The check reads the tests as they are.
+    assert!(
+        areas.contains("ledger") && areas.contains("rails"),
+        "{areas:?}"
+    );
+    assert!(!areas.contains("support") && !areas.contains("helpers"));
+    assert!(files.contains_key("switch_tolt/account.rs"));
+    assert!(files.keys().filter(|f| f.starts_with("support/")).count() > 10);
+    assert_eq!(
+        cross_area_references(&files, &areas),
+        Vec::<String>::new(),
+        "move what the areas share into tests/api/support/ and import it from there"
+    );
+    // Planted references, in every form, beside what is allowed.
+    let planted: BTreeMap<String, String> = [
+        (
+            "ledger.rs",
+            "use crate::helpers::TestApp;\nuse crate::support::sales::record;\ncrate::on_both_databases!(a);\nfn f() { crate::ledger::x(); }",
+        ),
+        (
+            "payouts.rs",
+            "use crate::ledger::{partner_at, sale_input};\n/// As [`crate::rails`] does.\nfn f() { crate::rails::paypal::serve(); }",
+        ),
+        ("tax.rs", "use crate::{campaigns, helpers};\nfn f() { super::deals::pipeline(); }"),
+        (
+            "switch_tolt/account.rs",
+            "use super::problems;\nfn f() { super::super::imports::options(); }",
+        ),
+        ("support/sales.rs", "use crate::support::wait;\nfn f() { crate::ledger::x(); }"),
+        ("helpers.rs", "macro_rules! m { () => { super::$test(app) } }"),
+        (
+            "architecture.rs",
+            "let code = \"use crate::ledger::x;\";\nlet raw = r#\"crate::rails\"#;\nlet c = '\"'; // crate::tax\n",
+        ),
+    ]
+    .into_iter()
+    .map(|(file, code)| (file.to_owned(), code.to_owned()))
+    .collect();
+    let areas: BTreeSet<String> = [
+        "campaigns",
+        "deals",
+        "imports",
+        "ledger",
+        "payouts",
+        "rails",
+        "switch_tolt",
+        "tax",
+    ]
+    .map(String::from)
+    .into();
+    assert_eq!(
+        cross_area_references(&planted, &areas),
+        [
+            "architecture.rs:3: crate::tax",
+            "payouts.rs:1: crate::ledger",
+            "payouts.rs:2: crate::rails",
+            "payouts.rs:3: crate::rails",
+            "support/sales.rs:2: crate::ledger",
+            "switch_tolt/account.rs:2: crate::imports",
+            "tax.rs:1: crate::campaigns",
+            "tax.rs:2: crate::deals",
+        ]
+    );
+}

@@ -3,8 +3,8 @@
 //! nobody has attributed it, accrued exactly once when someone does.
 
 use crate::helpers::{TENANT, TestApp, code, field};
-use crate::ledger::partner_at;
 use crate::on_both_databases;
+use crate::support::partners::partner_at;
 use serde_json::{Value, json};
 
 on_both_databases!(

@@ -3,7 +3,7 @@
 
 use crate::helpers::{Backend, TENANT, TestApp, code};
 use crate::on_both_databases;
-use crate::webhooks::loopback;
+use crate::support::receiver::loopback;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -45,9 +45,9 @@ on_both_databases!(
 crate::on_both_databases_with!(loopback; another_partners_object_answers_as_if_it_did_not_exist);
 
 async fn a_lookup_by_id_without_the_scope_is_forbidden_whether_or_not_the_id_exists(app: TestApp) {
-    let partner = crate::ledger::partner_at(&app, "Jane", 10).await;
-    let sale = crate::ledger::sale_input(&partner, "s1", "100");
-    let commission = crate::ledger::commission_id(&app, sale).await;
+    let partner = crate::support::partners::partner_at(&app, "Jane", 10).await;
+    let sale = crate::support::sales::sale_input(&partner, "s1", "100");
+    let commission = crate::support::sales::commission_id(&app, sale).await;
     // A token that records events but reads nothing learns nothing from
     // an id: an existing one and an unknown one answer alike.
     let writer = app.service("events:write");
@@ -417,7 +417,7 @@ async fn a_configured_issuer_and_audience_are_required() {
 /// is empty, a mutation on it is `NOT_FOUND`, an input naming it is
 /// refused by that field.
 async fn another_partners_object_answers_as_if_it_did_not_exist(app: TestApp) {
-    use crate::deals::{CREATE_DEAL, create_contact, id_of, pipeline};
+    use crate::support::deals::{CREATE_DEAL, create_contact, id_of, pipeline};
     let admin = app.admin();
     let p = pipeline(&app).await;
     let alice = app
@@ -431,12 +431,15 @@ async fn another_partners_object_answers_as_if_it_did_not_exist(app: TestApp) {
         .await;
     let mine = app.partner_token(&alice);
     // Bob's objects, one of each kind a partner owns.
-    let commission =
-        crate::ledger::commission_id(&app, crate::ledger::sale_input(&bob, "b1", "100")).await;
+    let commission = crate::support::sales::commission_id(
+        &app,
+        crate::support::sales::sale_input(&bob, "b1", "100"),
+    )
+    .await;
     let deal_input = json!({ "input": { "externalId": "d1", "partnerId": bob, "name": "Bob's", "amount": "100", "stageId": p.stage("Lead") } });
     let deal = id_of(&app.ok(&admin, CREATE_DEAL, deal_input).await["createDeal"]);
     let contact = create_contact(&app, Some(&bob), "Fay").await;
-    let (endpoint, _) = crate::webhooks::register(
+    let (endpoint, _) = crate::support::receiver::register(
         &app,
         &app.partner_token(&bob),
         json!({ "url": "http://127.0.0.1:9/hook" }),

@@ -6,11 +6,12 @@
 //! so from the start; a new plan reaches the deals it would have been
 //! chosen for.
 
-use crate::backtests::{START, ledger_state, ledger_sum, row, rows, start, with};
-use crate::deal_ledger::{move_deal, pay};
-use crate::deals::{Pipeline, create_contact, create_deal, create_plan, one_off, pipeline};
 use crate::helpers::{TestApp, code, field};
 use crate::on_both_databases;
+use crate::support::backtests::{START, ledger_state, ledger_sum, row, rows, start, with};
+use crate::support::deals::{
+    Pipeline, create_contact, create_deal, create_plan, move_deal, one_off, pay, pipeline,
+};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -73,7 +74,7 @@ async fn deal_history(app: &TestApp, plan: impl Fn(&Pipeline) -> Value) -> DealH
     let sam = app
         .create_partner(json!({ "name": "Sam", "type": "RESELLER" }))
         .await;
-    let default = crate::campaigns::default_campaign(app).await;
+    let default = crate::support::campaigns::default_campaign(app).await;
     app.ok(
         &app.admin(),
         "mutation($input: TieredCommissionInput!) { createTieredCommission(input: $input) { id } }",

@@ -6,42 +6,11 @@
 //! installs.
 
 use crate::helpers::{Backend, SECRET, TestApp};
+use crate::support::browser::{node, tools};
 use revshare::auth::jwt::Keys;
 use revshare::http::Options;
 use revshare::http::cors::Origins;
 use serde_json::Value;
-use std::path::PathBuf;
-
-/// `tests/browser/`, with its packages installed.
-fn tools() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
-    assert!(
-        dir.join("node_modules/playwright-core").exists(),
-        "tests/browser has no packages: run scripts/test, which installs them and Chromium"
-    );
-    dir
-}
-
-/// Runs `node SCRIPT ARGS` in `tests/browser/`; its last line of output,
-/// as JSON.
-pub(crate) async fn node(script: &str, args: &[&str]) -> Value {
-    let output = tokio::process::Command::new("node")
-        .arg(script)
-        .args(args)
-        .current_dir(tools())
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("node runs (scripts/test installs it)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "node {script} {args:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let line = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
 
 async fn app_with(options: Options) -> TestApp {
     TestApp::spawn_with_options(Backend::Sqlite, Keys::hs256(SECRET), options)
@@ -100,7 +69,7 @@ async fn graphiql_runs_a_query_offline_and_loads_only_from_its_origin() {
 async fn graphiql_runs_a_subscription_over_its_websocket() {
     use tokio::io::AsyncBufReadExt;
     let app = graphiql_app().await;
-    let partner = crate::ledger::partner_at(&app, "Alice", 10).await;
+    let partner = crate::support::partners::partner_at(&app, "Alice", 10).await;
     let origin = format!("http://{}", app.addr);
     let mut child = tokio::process::Command::new("node")
         .arg("browser.mjs")
@@ -125,7 +94,11 @@ async fn graphiql_runs_a_subscription_over_its_websocket() {
     // Once the page's subscription listens on the server, one sale: the
     // page shows it.
     crate::support::metrics::until_sample(&app, "revshare_subscriptions_active", "1").await;
-    crate::events::commission_of(&app, crate::ledger::sale_input(&partner, "live", "120")).await;
+    crate::support::sales::commission_of(
+        &app,
+        crate::support::sales::sale_input(&partner, "live", "120"),
+    )
+    .await;
     let answer = lines
         .next_line()
         .await

@@ -2,42 +2,9 @@
 
 use crate::helpers::{TestApp, code, field};
 use crate::on_both_databases;
+use crate::support::campaigns::{CREATE, create_campaign};
+use crate::support::partners::approved_partner;
 use serde_json::{Value, json};
-
-const CREATE: &str = "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id name currency status visibility holdbackDays isDefault rules { type ... on RecurringRule { percentage } } } }";
-
-pub async fn create_campaign(app: &TestApp, input: Value) -> String {
-    let data = app
-        .ok(&app.admin(), CREATE, json!({ "input": input }))
-        .await;
-    data["createCampaign"]["id"].as_str().unwrap().to_owned()
-}
-
-/// A partner enrolled through apply + approve; returns its id.
-pub async fn approved_partner(app: &TestApp, name: &str, campaign: &str) -> String {
-    let partner = app.create_partner(json!({ "name": name })).await;
-    enroll(app, &partner, campaign).await;
-    partner
-}
-
-/// Enrolls `partner` in `campaign` through apply + approve.
-pub async fn enroll(app: &TestApp, partner: &str, campaign: &str) {
-    let token = app.partner_token(partner);
-    let data = app
-        .ok(
-            &token,
-            "mutation($c: ID!) { applyToCampaign(campaignId: $c) { id status } }",
-            json!({ "c": campaign }),
-        )
-        .await;
-    let request = data["applyToCampaign"]["id"].as_str().unwrap().to_owned();
-    app.ok(
-        &app.admin(),
-        "mutation($id: ID!) { approvePartnershipRequest(id: $id) { partner { id } } }",
-        json!({ "id": request }),
-    )
-    .await;
-}
 
 /// Records a sale of `amount` for `partner`; returns the first commission's amount.
 pub async fn sale(
@@ -522,22 +489,4 @@ async fn amendments_append_to_the_snapshot_history(app: TestApp) {
         (code(&error), field(&error)),
         ("BAD_USER_INPUT", "input.campaignId")
     );
-}
-
-/// The tenant's default campaign.
-pub(crate) async fn default_campaign(app: &TestApp) -> String {
-    app.ok(
-        &app.admin(),
-        "{ campaigns { nodes { id isDefault } } }",
-        json!({}),
-    )
-    .await["campaigns"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["isDefault"] == true)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }

@@ -4,7 +4,7 @@
 //! not take its clicks, which the next replica on its folder writes.
 
 use crate::helpers::{Backend, Replica, TestApp};
-use crate::links::{client, janes_link, visit};
+use crate::support::links::{client, janes_link, visit};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 use std::time::Duration;

@@ -6,9 +6,12 @@
 //! field's own tools. The console's page and files as served are checked
 //! with the portal's in `http_surface`/`portal`.
 
-use crate::campaigns::{create_campaign, enroll};
 use crate::helpers::{Backend, TENANT, TestApp};
-use crate::payouts::{payments_tool, paypal, poppler, sale_at};
+use crate::support::campaigns::create_campaign;
+use crate::support::partners::enroll;
+use crate::support::payouts::paypal;
+use crate::support::sales::sale_at;
+use crate::support::tools::{payments_tool, poppler};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -46,13 +49,13 @@ async fn seed(app: &TestApp) -> Value {
         .await;
     enroll(app, &jorg, &euro).await;
     // Jörg's bank account is set in the console, from his page.
-    crate::ledger::commission_id(
+    crate::support::sales::commission_id(
         app,
         json!({ "externalId": "j-1", "partnerId": jorg, "campaignId": euro, "customerExternalId": "c-j-1",
                 "amount": "1234.50", "currency": "EUR", "occurredAt": "2026-01-10T12:00:00Z" }),
     )
     .await;
-    let sam = crate::ledger::partner_at(app, "Sam", 10).await;
+    let sam = crate::support::partners::partner_at(app, "Sam", 10).await;
     paypal(app, &sam, "sam@example.com").await;
     sale_at(app, &sam, "s-1", "125", "2026-01-12T12:00:00Z").await;
     // A bounty of Sam's group, and his work waiting for review (SPEC §31).
@@ -173,7 +176,7 @@ async fn seed(app: &TestApp) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
     // Payouts by API reach a local PayPal (a private address).
-    let mut options = crate::webhooks::loopback();
+    let mut options = crate::support::receiver::loopback();
     options.data_key = Some(revshare::payouts::seal::DataKey::generate());
     options.payout_poll = std::time::Duration::from_secs(1);
     let app = TestApp::spawn_with_options(
@@ -184,8 +187,8 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
     .await
     .unwrap();
     let mut plan = seed(&app).await;
-    let (paypal_base, paypal) = crate::rails::serve_paypal().await;
-    crate::rails::configure_paypal(&app, &paypal_base).await;
+    let (paypal_base, paypal) = crate::support::paypal::serve_paypal().await;
+    crate::support::rails::configure_paypal(&app, &paypal_base).await;
     let dir = tempfile::tempdir().unwrap();
     // REVSHARE_SCREENSHOTS=docs/console keeps them (they are the docs' pictures).
     let shots = std::env::var("REVSHARE_SCREENSHOTS")
@@ -196,7 +199,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
     plan["downloads"] = json!(dir.path().to_str().unwrap());
     let plan_file = dir.path().join("plan.json");
     std::fs::write(&plan_file, plan.to_string()).unwrap();
-    let report = crate::browser::node("console.mjs", &[plan_file.to_str().unwrap()]).await;
+    let report = crate::support::browser::node("console.mjs", &[plan_file.to_str().unwrap()]).await;
     // What docs/BENCHMARKS.md quotes (no timed assertion).
     eprintln!(
         "console: first page interactive in {} ms",
@@ -236,9 +239,9 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         .unwrap();
     assert_eq!(sam_payout["rail"], "PAYPAL_PAYOUTS");
     let sam_id = sam_payout["id"].as_str().unwrap();
-    crate::rails::until(&app, sam_id, "SENT").await;
+    crate::support::rails::until(&app, sam_id, "SENT").await;
     paypal.lock().unwrap().item_of(sam_id).status = "SUCCESS";
-    let paid = crate::rails::until(&app, sam_id, "SUCCEEDED").await;
+    let paid = crate::support::rails::until(&app, sam_id, "SUCCEEDED").await;
     assert_eq!(paid["status"], "PAID");
     {
         let paypal = paypal.lock().unwrap();
@@ -381,7 +384,7 @@ async fn the_console_is_served_whole_never_framed_and_shares_the_portals_files()
     let app = TestApp::spawn_with_options(
         Backend::Sqlite,
         revshare::auth::jwt::Keys::hs256(crate::helpers::SECRET),
-        crate::portal::with_origins(),
+        crate::support::portal::with_origins(),
     )
     .await
     .unwrap();

@@ -4,8 +4,9 @@
 //! imported — accrued then, in order and once.
 
 use crate::helpers::{TestApp, code, field};
-use crate::ledger::partner_at;
 use crate::on_both_databases;
+use crate::support::partners::partner_at;
+use crate::support::rates::{IMPORT, import};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -22,19 +23,8 @@ on_both_databases!(
 const HISTORY: &str = include_str!("../fixtures/ecb/eurofxref-hist.csv");
 const DAILY: &str = include_str!("../fixtures/ecb/eurofxref.csv");
 
-const IMPORT: &str = "mutation($input: ImportExchangeRatesInput!) { importExchangeRates(input: $input) { imported days accrued } }";
 const RATE: &str = "query($b: String!, $q: String!, $d: Date!) { exchangeRate(base: $b, quote: $q, day: $d) { base quote rate day source } }";
 const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { duplicate unattributed heldReason event { amount currency } commissions { id amount currency conversion { saleAmount saleCurrency rate day source } } } }";
-
-pub(crate) async fn import(app: &TestApp, source: &str, csv: &str) -> Value {
-    app.ok(
-        &app.admin(),
-        IMPORT,
-        json!({ "input": { "source": source, "csv": csv } }),
-    )
-    .await["importExchangeRates"]
-        .clone()
-}
 
 async fn rate(app: &TestApp, base: &str, quote: &str, day: &str) -> Value {
     app.ok(
@@ -439,12 +429,12 @@ async fn program_totals_convert_every_currency_at_the_latest_rate(app: TestApp) 
         &format!("Date,USD,GBP,\n{day},1.172,0.8555,\n"),
     )
     .await;
-    let euro = crate::campaigns::create_campaign(
+    let euro = crate::support::campaigns::create_campaign(
         &app,
         json!({ "name": "Euro", "currency": "EUR", "rules": [{ "recurring": { "percentage": 10 } }] }),
     )
     .await;
-    let eve = crate::campaigns::approved_partner(&app, "Eve", &euro).await;
+    let eve = crate::support::partners::approved_partner(&app, "Eve", &euro).await;
     let pat = partner_at(&app, "Pat", 10).await;
     let now = chrono::Utc::now().to_rfc3339();
     let mut in_euros = sale(&eve, "eur-1", "100.00", "EUR", &now);
@@ -485,7 +475,7 @@ async fn program_totals_convert_every_currency_at_the_latest_rate(app: TestApp) 
 }
 
 async fn a_deal_payment_in_another_currency_is_converted_into_the_deals(app: TestApp) {
-    use crate::deals::{create_deal, create_plan, pipeline, reseller_plan};
+    use crate::support::deals::{create_deal, create_plan, pipeline, reseller_plan};
     import(&app, "ECB", HISTORY).await;
     let p = pipeline(&app).await;
     create_plan(&app, reseller_plan(&p)).await;

@@ -4,7 +4,7 @@
 //! fix.
 
 use crate::helpers::{Backend, SECRET, TENANT, TestApp, code};
-use crate::mail::SmtpServer;
+use crate::support::smtp::SmtpServer;
 use revshare::auth::jwt::Keys;
 use revshare::http::Options;
 use revshare::mail::settings::{Settings, Smtp};
@@ -546,9 +546,9 @@ async fn entities_rank_exactly_in_a_bounded_number_of_statements(app: TestApp) {
     }
     // P1 earns 3.00, P2 2.00, P3 1.00 (10 % of 30, 20, 10); the rest nothing.
     for (n, amount) in [(0, "30.00"), (1, "20.00"), (2, "10.00")] {
-        crate::ledger::commission_id(
+        crate::support::sales::commission_id(
             &app,
-            crate::ledger::sale_input(&partners[n], &format!("s-{n}"), amount),
+            crate::support::sales::sale_input(&partners[n], &format!("s-{n}"), amount),
         )
         .await;
     }
@@ -633,13 +633,13 @@ async fn the_portal_shows_days_in_the_tenants_zone_whatever_the_browsers() {
         .await;
     // 05:00 UTC on 11 March is 22:00 on the 10th in Los Angeles, and
     // 19:00 on the 11th in Kiritimati, where the browser runs.
-    let mut sale = crate::ledger::sale_input(&ada, "late", "100.00");
+    let mut sale = crate::support::sales::sale_input(&ada, "late", "100.00");
     sale["occurredAt"] = json!("2026-03-11T05:00:00Z");
-    let late = crate::ledger::commission_id(&app, sale).await;
-    let mut other = crate::ledger::sale_input(&ada, "later", "50.00");
+    let late = crate::support::sales::commission_id(&app, sale).await;
+    let mut other = crate::support::sales::sale_input(&ada, "later", "50.00");
     other["occurredAt"] = json!("2026-03-12T20:00:00Z");
-    crate::ledger::commission_id(&app, other).await;
-    let code = crate::portal::portal_code(&app, &ada).await;
+    crate::support::sales::commission_id(&app, other).await;
+    let code = crate::support::portal::portal_code(&app, &ada).await;
     let dir = tempfile::tempdir().unwrap();
     let plan = dir.path().join("plan.json");
     let plan_json = json!({
@@ -650,7 +650,7 @@ async fn the_portal_shows_days_in_the_tenants_zone_whatever_the_browsers() {
         "day": "2026-03-10",
     });
     std::fs::write(&plan, plan_json.to_string()).unwrap();
-    let report = crate::browser::node("portal-zone.mjs", &[plan.to_str().unwrap()]).await;
+    let report = crate::support::browser::node("portal-zone.mjs", &[plan.to_str().unwrap()]).await;
     assert_eq!(
         report,
         json!({

@@ -3,12 +3,15 @@
 //! payment occurrence, spiffs and their recipients, and deal commissions
 //! through holdback, maturity, approval, payout, refunds and reversal.
 
-use crate::campaigns::{create_campaign, enroll};
-use crate::deals::{Pipeline, create_contact, create_deal, create_plan, id_of, one_off, pipeline};
-use crate::hardening::assert_balances_agree;
 use crate::helpers::{OTHER_TENANT, TestApp, code, field};
-use crate::ledger::assert_fields_read_alone_match_whole_rows;
 use crate::on_both_databases;
+use crate::support::campaigns::create_campaign;
+use crate::support::deals::{
+    Pipeline, create_contact, create_deal, create_plan, id_of, move_deal, move_query, one_off, pay,
+    pay_query, pipeline,
+};
+use crate::support::ledger::{assert_balances_agree, assert_fields_read_alone_match_whole_rows};
+use crate::support::partners::enroll;
 use async_graphql::futures_util::future::join_all;
 use chrono::{TimeZone, Utc};
 use revshare::ledger::maturity;
@@ -28,48 +31,6 @@ on_both_databases!(
     a_batch_of_deal_events_is_recorded_in_order_each_answered_on_its_own,
     deal_events_that_arrive_together_are_recorded_as_one_batch,
 );
-
-const COMMISSION: &str = "id amount status recipientPending recipient { name } plan { label } \
-    breakdown { vocabulary planLabel entryIndex stageId trigger occurrence value valueSource base amount }";
-
-fn move_query() -> String {
-    format!(
-        "mutation($input: MoveDealInput!) {{ moveDeal(input: $input) {{ duplicate event {{ id kind externalId amount stage {{ name }} deal {{ name }} }} \
-         deal {{ stage {{ name }} paymentCount }} commissions {{ {COMMISSION} }} }} }}"
-    )
-}
-
-fn pay_query() -> String {
-    format!(
-        "mutation($input: DealPaymentInput!) {{ recordDealPayment(input: $input) {{ duplicate event {{ id kind externalId amount stage {{ name }} }} \
-         deal {{ paymentCount }} commissions {{ {COMMISSION} }} }} }}"
-    )
-}
-
-pub(crate) async fn move_deal(app: &TestApp, deal: &str, stage: &str, external_id: &str) -> Value {
-    app.ok(
-        &app.admin(),
-        &move_query(),
-        json!({ "input": { "dealId": deal, "stageId": stage, "externalId": external_id } }),
-    )
-    .await["moveDeal"]
-        .clone()
-}
-
-pub(crate) async fn pay(
-    app: &TestApp,
-    deal: &str,
-    external_id: &str,
-    amount: Option<&str>,
-) -> Value {
-    app.ok(
-        &app.admin(),
-        &pay_query(),
-        json!({ "input": { "dealId": deal, "externalId": external_id, "amount": amount } }),
-    )
-    .await["recordDealPayment"]
-        .clone()
-}
 
 /// A deal read as the admin, with `selection`.
 async fn deal_read(app: &TestApp, deal: &str, selection: &str) -> Value {
@@ -295,7 +256,7 @@ async fn deal_events_are_recorded_exactly_once(app: TestApp) {
     let error = app
         .error(
             Some(&app.admin()),
-            crate::deals::CREATE_DEAL,
+            crate::support::deals::CREATE_DEAL,
             json!({ "input": changed }),
         )
         .await;
@@ -334,12 +295,12 @@ async fn deal_events_are_recorded_exactly_once(app: TestApp) {
     let error = app
         .error(
             Some(&app.service("events:write")),
-            crate::ledger::RECORD,
+            crate::support::sales::RECORD,
             json!({ "input": sale }),
         )
         .await;
     assert_eq!(code(&error), "CONFLICT");
-    crate::ledger::record(
+    crate::support::sales::record(
         &app,
         json!({ "externalId": "a-sale", "partnerId": partner, "customerExternalId": "c", "amount": "10" }),
     )
@@ -397,7 +358,7 @@ async fn twenty_concurrent_deliveries_of_a_deal_event_record_one(app: TestApp) {
     let creations = (0..20).map(|_| {
         app.post(
             Some(&token),
-            crate::deals::CREATE_DEAL,
+            crate::support::deals::CREATE_DEAL,
             json!({ "input": input }),
         )
     });
@@ -1006,7 +967,7 @@ async fn deal_validations_name_the_field_and_write_nothing(app: TestApp) {
         let error = app
             .error(
                 Some(&app.admin()),
-                crate::deals::CREATE_DEAL,
+                crate::support::deals::CREATE_DEAL,
                 json!({ "input": input }),
             )
             .await;
@@ -1057,7 +1018,7 @@ async fn deal_validations_name_the_field_and_write_nothing(app: TestApp) {
     let error = app
         .error(
             Some(&app.service("events:write")),
-            crate::ledger::RECORD,
+            crate::support::sales::RECORD,
             json!({ "input": { "externalId": "x", "partnerId": partner, "kind": "DEAL_PAYMENT", "amount": "1" } }),
         )
         .await;
@@ -1142,7 +1103,7 @@ async fn a_partner_sees_its_own_deals_only(app: TestApp) {
     // Writing is the tenant's.
     for (query, input) in [
         (
-            crate::deals::CREATE_DEAL.to_owned(),
+            crate::support::deals::CREATE_DEAL.to_owned(),
             json!({ "externalId": "x", "partnerId": north, "name": "X", "amount": "1", "stageId": p.stage("Lead") }),
         ),
         (
@@ -1184,10 +1145,12 @@ async fn a_partner_sees_its_own_deals_only(app: TestApp) {
             .await["commission"]["deal"],
         json!({ "name": "Mine" })
     );
-    let seller = crate::ledger::partner_at(&app, "Seller", 10).await;
-    let sale =
-        crate::events::commission_of(&app, crate::ledger::sale_input(&seller, "sale-1", "100"))
-            .await;
+    let seller = crate::support::partners::partner_at(&app, "Seller", 10).await;
+    let sale = crate::support::sales::commission_of(
+        &app,
+        crate::support::sales::sale_input(&seller, "sale-1", "100"),
+    )
+    .await;
     assert_eq!(
         app.ok(
             &app.service("commissions:read"),
@@ -1342,7 +1305,7 @@ async fn deal_events_sent_together_are_answered_each_on_its_own(app: TestApp) {
         read,
         json!({ "paymentCount": 1, "events": { "totalCount": 3 } })
     );
-    crate::hardening::assert_balances_agree(&app).await;
+    crate::support::ledger::assert_balances_agree(&app).await;
 }
 
 async fn a_batch_of_deal_events_is_recorded_in_order_each_answered_on_its_own(app: TestApp) {

@@ -2,11 +2,14 @@
 //! token and the tenant's decision; one deal per company domain; deals that
 //! change, with their history; lost and reopened deals; won stages.
 
-use crate::campaigns::{create_campaign, enroll};
-use crate::deals::{Pipeline, create_contact, create_deal, create_plan, id_of, one_off, pipeline};
-use crate::events::listed;
 use crate::helpers::{TENANT, TestApp, code, field};
 use crate::on_both_databases;
+use crate::support::campaigns::create_campaign;
+use crate::support::deals::{
+    Pipeline, create_contact, create_deal, create_plan, id_of, one_off, pipeline,
+};
+use crate::support::events::listed;
+use crate::support::partners::enroll;
 use async_graphql::futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -607,7 +610,7 @@ async fn a_lost_deal_earns_nothing_until_it_is_reopened(app: TestApp) {
     .await;
     let partner = reseller(&app, "Reseller").await;
     // A tier counting every event of the default campaign.
-    let campaign = crate::campaigns::default_campaign(&app).await;
+    let campaign = crate::support::campaigns::default_campaign(&app).await;
     app.ok(
         &admin,
         "mutation($input: TieredCommissionInput!) { createTieredCommission(input: $input) { id } }",
@@ -749,7 +752,7 @@ async fn stages_are_renamed_moved_and_marked_won(app: TestApp) {
     let created = app
         .ok(
             &admin,
-            crate::deals::CREATE_STAGE
+            crate::support::deals::CREATE_STAGE
                 .replace("position }", "position isWon }")
                 .as_str(),
             json!({ "input": { "name": "Live", "position": 60, "isWon": true } }),
@@ -1057,7 +1060,7 @@ async fn a_pipeline_in_use_changes_without_losing_what_deals_hold(app: TestApp) 
     let naming = app
         .error(
             Some(&admin),
-            crate::deals::CREATE_DEAL,
+            crate::support::deals::CREATE_DEAL,
             json!({ "input": { "externalId": "named", "partnerId": partner, "name": "Named", "amount": "10",
                 "stageId": p.stage("Lead"), "leadCreatorId": lee } }),
         )
@@ -1091,7 +1094,7 @@ async fn a_registration_needs_a_stage_to_arrive_at(app: TestApp) {
     let stage = app
         .ok(
             &admin,
-            crate::deals::CREATE_STAGE,
+            crate::support::deals::CREATE_STAGE,
             json!({ "input": { "name": "Lead", "position": 10 } }),
         )
         .await["createDealStage"]["id"]

@@ -634,7 +634,7 @@ async fn a_backtest_cuts_under_a_cap_as_the_ledger_does(app: TestApp) {
         let capped = capped.clone();
         async move {
             let input = json!({ "from": "2026-10-10T00:00:00Z", "to": "2026-11-01T00:00:00Z", "groupId": capped, "rules": rules });
-            let run = crate::backtests::start(app, input).await;
+            let run = crate::support::backtests::start(app, input).await;
             assert_eq!(run["status"], "DONE", "{run}");
             run["totals"][0].clone()
         }

@@ -2,11 +2,13 @@
 //! mutation's transaction (none when it fails), listed from a cursor, and
 //! read only by who may read its subject.
 
-use crate::campaigns::create_campaign;
-use crate::deals::{create_deal, create_plan, one_off, pipeline};
 use crate::helpers::{OTHER_TENANT, TestApp, code};
-use crate::ledger::{partner_at, sale_input};
 use crate::on_both_databases;
+use crate::support::campaigns::create_campaign;
+use crate::support::deals::{create_deal, create_plan, one_off, pipeline};
+use crate::support::events::{EVENTS, listed};
+use crate::support::partners::partner_at;
+use crate::support::sales::{commission_of, sale_input};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -16,43 +18,6 @@ on_both_databases!(
     the_list_pages_by_cursor,
 );
 
-pub(crate) const EVENTS: &str = "query($types: [DomainEventType!], $partnerId: ID, $first: Int, $after: String) { \
-    domainEvents(types: $types, partnerId: $partnerId, first: $first, after: $after) { \
-    pageInfo { hasNextPage endCursor } nodes { id type subjectId data partner { id } } } }";
-
-/// The events `token` lists, as `(type, subjectId, data)`.
-pub(crate) async fn listed(
-    app: &TestApp,
-    token: &str,
-    variables: Value,
-) -> Vec<(String, String, Value)> {
-    // A page shorter than asked for that says more follows stopped at an
-    // event not final yet: a transaction older than it still runs, in any
-    // database of the server (other tests'). Read again, as a client
-    // following the log does, until the page is final.
-    let first = variables["first"].as_u64().unwrap_or(50) as usize;
-    let within = std::time::Duration::from_secs(30);
-    let look = async || app.ok(token, EVENTS, variables.clone()).await;
-    let data = crate::support::wait::last_of(within, look, |data: &Value| {
-        let page = &data["domainEvents"];
-        let short = page["nodes"].as_array().unwrap().len() < first;
-        !(short && page["pageInfo"]["hasNextPage"] == true)
-    })
-    .await;
-    data["domainEvents"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["type"].as_str().unwrap().to_owned(),
-                e["subjectId"].as_str().unwrap().to_owned(),
-                e["data"].clone(),
-            )
-        })
-        .collect()
-}
-
 /// The types of the events the admin lists.
 async fn types(app: &TestApp) -> Vec<String> {
     listed(app, &app.admin(), json!({ "first": 100 }))
@@ -60,21 +25,6 @@ async fn types(app: &TestApp) -> Vec<String> {
         .into_iter()
         .map(|(kind, _, _)| kind)
         .collect()
-}
-
-/// Records a sale; answers its commission's id.
-pub(crate) async fn commission_of(app: &TestApp, input: Value) -> String {
-    let data = app
-        .ok(
-            &app.service("events:write"),
-            "mutation($input: RecordEventInput!) { recordEvent(input: $input) { commissions { id } } }",
-            json!({ "input": input }),
-        )
-        .await;
-    data["recordEvent"]["commissions"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 async fn every_type_is_written_by_its_mutation(app: TestApp) {
@@ -452,27 +402,4 @@ async fn the_list_pages_by_cursor(app: TestApp) {
         (code(&error), crate::helpers::field(&error)),
         ("BAD_USER_INPUT", "after")
     );
-}
-
-/// The subjects of every event the admin lists, page after page.
-pub(crate) async fn all_subjects(app: &TestApp) -> Vec<String> {
-    let mut seen = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let data = app
-            .ok(
-                &app.admin(),
-                EVENTS,
-                json!({ "first": 100, "after": after }),
-            )
-            .await;
-        let page = &data["domainEvents"];
-        for node in page["nodes"].as_array().unwrap() {
-            seen.push(node["subjectId"].as_str().unwrap().to_owned());
-        }
-        if page["pageInfo"]["hasNextPage"] == false {
-            return seen;
-        }
-        after = page["pageInfo"]["endCursor"].as_str().map(str::to_owned);
-    }
 }

@@ -87,8 +87,8 @@ async fn entities_resolve_in_one_statement_per_type_as_node_shows_them(app: Test
     }
     let mut commissions = Vec::new();
     for (n, partner) in partners.iter().enumerate() {
-        let input = crate::ledger::sale_input(partner, &format!("s-{n}"), "100");
-        commissions.push(crate::ledger::commission_id(&app, input).await);
+        let input = crate::support::sales::sale_input(partner, &format!("s-{n}"), "100");
+        commissions.push(crate::support::sales::commission_id(&app, input).await);
     }
     for (n, partner) in partners.iter().enumerate() {
         app.ok(
@@ -98,7 +98,7 @@ async fn entities_resolve_in_one_statement_per_type_as_node_shows_them(app: Test
         )
         .await;
     }
-    let campaign = crate::campaigns::create_campaign(
+    let campaign = crate::support::campaigns::create_campaign(
         &app,
         json!({ "name": "Spring", "visibility": "INVITE_ONLY" }),
     )
@@ -231,8 +231,16 @@ async fn a_gateway_composes_revshare_with_another_subgraph_and_keeps_its_rules()
     let bob = app
         .create_partner(json!({ "name": "Bob", "externalId": "crm-bob", "groupId": group }))
         .await;
-    crate::ledger::commission_id(&app, crate::ledger::sale_input(&ann, "a-1", "250")).await;
-    crate::ledger::commission_id(&app, crate::ledger::sale_input(&bob, "b-1", "100")).await;
+    crate::support::sales::commission_id(
+        &app,
+        crate::support::sales::sale_input(&ann, "a-1", "250"),
+    )
+    .await;
+    crate::support::sales::commission_id(
+        &app,
+        crate::support::sales::sale_input(&bob, "b-1", "100"),
+    )
+    .await;
     let crossing = "{ partners(first: 10) { nodes { name externalId crmOwner commissions(first: 5) { nodes { amount status } } } } }";
     let plan = json!({
         "base": format!("http://{}", app.addr),
@@ -248,7 +256,7 @@ async fn a_gateway_composes_revshare_with_another_subgraph_and_keeps_its_rules()
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plan.json");
     std::fs::write(&file, plan.to_string()).unwrap();
-    let report = crate::browser::node("federation.mjs", &[file.to_str().unwrap()]).await;
+    let report = crate::support::browser::node("federation.mjs", &[file.to_str().unwrap()]).await;
     assert_eq!(report["composition"], json!([]), "{report}");
     assert_eq!(report["supergraphHasCrmOwner"], true);
     let answers = &report["answers"];
@@ -289,7 +297,7 @@ async fn a_gateway_composes_revshare_with_another_subgraph_and_keeps_its_rules()
 }
 
 async fn the_entities_query_in_the_docs_runs_as_written(app: TestApp) {
-    let operations = crate::guides::operations("docs/federation.md");
+    let operations = crate::support::guides::operations("docs/federation.md");
     assert_eq!(operations.len(), 1, "the guide's one query");
     let group = app
         .create_group("Ten", json!([{ "recurring": { "percentage": 10 } }]))
@@ -297,8 +305,11 @@ async fn the_entities_query_in_the_docs_runs_as_written(app: TestApp) {
     let ann = app
         .create_partner(json!({ "name": "Ann", "externalId": "crm-ann", "groupId": group }))
         .await;
-    let commission =
-        crate::ledger::commission_id(&app, crate::ledger::sale_input(&ann, "a-1", "250")).await;
+    let commission = crate::support::sales::commission_id(
+        &app,
+        crate::support::sales::sale_input(&ann, "a-1", "250"),
+    )
+    .await;
     let representations = json!([
         { "__typename": "Partner", "externalId": "crm-ann" },
         { "__typename": "Commission", "id": commission },

@@ -3,8 +3,8 @@
 //! the money exactly, and a policy per tenant.
 
 use crate::helpers::{TestApp, code, field};
-use crate::ledger::partner_at;
 use crate::on_both_databases;
+use crate::support::partners::partner_at;
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -40,7 +40,7 @@ async fn commission(app: &TestApp, id: &str) -> Value {
 
 /// A sale of `customer` for `partner`: its commission's id.
 async fn sale(app: &TestApp, partner: &str, customer: &str, external_id: &str) -> String {
-    crate::ledger::commission_id(
+    crate::support::sales::commission_id(
         app,
         json!({ "externalId": external_id, "partnerId": partner, "customerExternalId": customer, "amount": "100.00" }),
     )
@@ -273,7 +273,7 @@ async fn a_confirmed_flag_takes_the_money_back_and_suspends(app: TestApp) {
     .await;
     let earlier = sale(&app, &bo, "cus-b1", "b-1").await;
     let other = sale(&app, &bo, "cus-b3", "b-3").await;
-    crate::payouts::approve(&app, &[&earlier, &other]).await;
+    crate::support::payouts::approve(&app, &[&earlier, &other]).await;
     let iban = "DE89 3704 0044 0532 0130 00";
     for partner in [&bo, &cy] {
         set_method(
@@ -463,7 +463,7 @@ async fn clicks_past_the_threshold_count_nowhere_and_paid_or_own_clicks_are_flag
     );
 
     // The partner's own address: it signed in to the portal from it.
-    let secret = crate::portal::portal_code(&app, &dee).await;
+    let secret = crate::support::portal::portal_code(&app, &dee).await;
     app.post(
         None,
         "mutation($c: String!) { redeemPortalLink(code: $c) { token } }",
@@ -639,8 +639,8 @@ async fn a_payout_run_and_a_hold_at_once_never_both_take_a_row(app: TestApp) {
     let today = chrono::Utc::now().date_naive().to_string();
     for (partner, sold, i) in &rounds {
         // Approved now, so that this round's run is the first to see it.
-        crate::payouts::approve(&app, &[sold]).await;
-        let run = crate::payouts::run(&app, json!({ "periodEnd": today }));
+        crate::support::payouts::approve(&app, &[sold]).await;
+        let run = crate::support::payouts::run(&app, json!({ "periodEnd": today }));
         let hold = set_method(
             &app,
             json!({ "partnerId": partner, "type": "PAYPAL", "paypalEmail": format!("buyer{i}@example.com") }),

@@ -6,7 +6,8 @@
 //! not filled here (its data folder is the machine's).
 
 use crate::helpers::{Backend, SECRET, TestApp};
-use crate::ledger::{partner_at, sale_input};
+use crate::support::partners::partner_at;
+use crate::support::sales::sale_input;
 use revshare::auth::jwt::Keys;
 use revshare::db::DbSettings;
 use revshare::http::Options;

@@ -4,6 +4,7 @@
 
 use crate::helpers::{TENANT, TestApp};
 use crate::on_both_databases;
+use crate::support::guides::operations;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -28,7 +29,7 @@ on_both_databases!(
 /// catch what is sent (the links' codes are made as a message is sent).
 mod the_partners_guide_joins_as_written {
     use crate::helpers::Backend;
-    use crate::mail::{SmtpServer, settings, spawn};
+    use crate::support::smtp::{SmtpServer, settings, spawn};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
@@ -47,60 +48,6 @@ mod the_partners_guide_joins_as_written {
             None => eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL"),
         }
     }
-}
-
-/// The ```graphql blocks of `path` (from the repository's root), in
-/// order; each holds one operation, as GraphiQL runs a paste without
-/// asking which.
-pub(crate) fn operations(path: &str) -> Vec<String> {
-    let text =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```graphql") => current = Some(String::new()),
-            (Some(block), "```") => {
-                assert_eq!(
-                    count_operations(block),
-                    1,
-                    "{path}: one operation a block:\n{block}"
-                );
-                blocks.push(block.clone());
-                current = None;
-            }
-            (Some(block), text) => {
-                block.push_str(text);
-                block.push('\n');
-            }
-            _ => {}
-        }
-    }
-    blocks
-}
-
-/// Operations in a block: braces opened at the top level, outside
-/// comments and strings.
-fn count_operations(block: &str) -> usize {
-    let (mut depth, mut count) = (0i32, 0);
-    for line in block.lines() {
-        let code = line.split('#').next().unwrap_or_default();
-        let mut in_string = false;
-        for c in code.chars() {
-            match c {
-                '"' => in_string = !in_string,
-                '{' if !in_string => {
-                    if depth == 0 {
-                        count += 1;
-                    }
-                    depth += 1;
-                }
-                '}' if !in_string => depth -= 1,
-                _ => {}
-            }
-        }
-    }
-    count
 }
 
 /// The one of `ops` that holds `text`.
@@ -175,7 +122,7 @@ async fn latest_email(app: &TestApp, count: usize) -> Value {
 /// is read from `emails`, as the guide shows it, and a link's code from
 /// the message the SMTP server received (no stored e-mail holds one). The
 /// guide's tenant is the demo's; here it is the test's.
-async fn the_partners_guide_joins_as_written(app: TestApp, smtp: crate::mail::SmtpServer) {
+async fn the_partners_guide_joins_as_written(app: TestApp, smtp: crate::support::smtp::SmtpServer) {
     let ops: Vec<String> = operations("docs/partners.md")
         .into_iter()
         .map(|op| op.replace("\"demo\"", &format!("\"{}\"", crate::helpers::TENANT)))
@@ -777,7 +724,7 @@ async fn the_links_guide_runs_as_written(app: TestApp) {
     assert_eq!(proof["status"], "PENDING");
     assert_eq!(proof["recordType"], "TXT");
     assert_eq!(proof["recordName"], "_revshare-challenge.go.acme.com");
-    crate::dns::Dns::get().publish(
+    crate::support::dns::Dns::get().publish(
         proof["recordName"].as_str().unwrap(),
         proof["recordValue"].as_str().unwrap(),
     );

@@ -6,11 +6,14 @@
 //! with history.
 
 use crate::helpers::{Backend, TestApp, code, field};
-use crate::ledger::{commission, commission_id, partner_at, sale_input};
 use crate::on_both_databases;
+use crate::support::http::raw_exchange;
+use crate::support::ledger::{assert_balances_agree, balances_and_sums};
+use crate::support::partners::partner_at;
+use crate::support::sales::{commission, commission_id, sale_input};
 use async_graphql::futures_util::future::join_all;
 use revshare::auth::jwt::{Claims, Keys, now_seconds};
-use revshare::db::{Db, DbSettings};
+use revshare::db::DbSettings;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -38,66 +41,6 @@ const REVERSE: &str =
     "mutation($id: ID!) { reverseCommission(input: { id: $id, reason: FRAUD }) { status } }";
 const APPROVE: &str = "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id status } }";
 const PAY: &str = "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"r\" }) { amount } }";
-
-/// The kept balances — each partner's, then each payee contact's — and the
-/// same figures summed from the ledger. A partner's money is its own
-/// commissions and its own people's spiffs, not a spiff to one of the
-/// tenant's staff (a contact without a partner); a contact's is every spiff
-/// paid to it.
-async fn balances_and_sums(db: &Db) -> (Vec<Value>, Vec<Value>) {
-    let rows = |sql: &'static str| async move {
-        db.conn()
-            .query_all_raw(Statement::from_string(db.backend(), sql))
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| {
-                json!([
-                    row.try_get::<String>("", "payee").unwrap(),
-                    row.try_get::<String>("", "currency").unwrap(),
-                    row.try_get::<String>("", "status").unwrap(),
-                    row.try_get::<i64>("", "amount").unwrap(),
-                    row.try_get::<i64>("", "n").unwrap(),
-                ])
-            })
-            .collect::<Vec<_>>()
-    };
-    let mut kept = rows(
-        "SELECT partner_id AS payee, currency, status, amount_minor AS amount, commission_count AS n \
-          FROM partner_balances WHERE commission_count <> 0 OR amount_minor <> 0 \
-          ORDER BY partner_id, currency, status",
-    )
-    .await;
-    kept.extend(
-        rows(
-            "SELECT contact_id AS payee, currency, status, amount_minor AS amount, commission_count AS n \
-              FROM contact_balances WHERE commission_count <> 0 OR amount_minor <> 0 \
-              ORDER BY contact_id, currency, status",
-        )
-        .await,
-    );
-    let mut summed = rows(
-        "SELECT c.partner_id AS payee, c.currency, c.status, CAST(SUM(c.amount_minor) AS BIGINT) AS amount, \
-          CAST(COUNT(*) AS BIGINT) AS n FROM commissions c LEFT JOIN contacts k ON k.id = c.recipient_id \
-          WHERE k.id IS NULL OR k.partner_id IS NOT NULL \
-          GROUP BY c.partner_id, c.currency, c.status ORDER BY c.partner_id, c.currency, c.status",
-    )
-    .await;
-    summed.extend(
-        rows(
-            "SELECT recipient_id AS payee, currency, status, CAST(SUM(amount_minor) AS BIGINT) AS amount, \
-              CAST(COUNT(*) AS BIGINT) AS n FROM commissions WHERE recipient_id IS NOT NULL \
-              GROUP BY recipient_id, currency, status ORDER BY recipient_id, currency, status",
-        )
-        .await,
-    );
-    (kept, summed)
-}
-
-pub(crate) async fn assert_balances_agree(app: &TestApp) {
-    let (kept, summed) = balances_and_sums(&app.db).await;
-    assert_eq!(kept, summed);
-}
 
 async fn a_partial_refund_racing_a_reversal_has_one_outcome(app: TestApp) {
     // 25 % of 100: a refund of 40 claws back 10.
@@ -462,7 +405,7 @@ async fn a_partners_commission_pages_are_keyset_by_partner(app: TestApp) {
 async fn nul_characters_are_bad_user_input_naming_the_field(app: TestApp) {
     let partner = partner_at(&app, "Clean", 10).await;
     let create = "mutation($input: CreatePartnerInput!) { createPartner(input: $input) { id } }";
-    let record = crate::ledger::RECORD;
+    let record = crate::support::sales::RECORD;
     let events = app.service("events:write");
     let cases = [
         (
@@ -795,12 +738,12 @@ async fn scopes_hold_on_every_nested_path(app: TestApp) {
     // One of everything: a partner with an email, a category and a group, a
     // campaign it applied to and was approved for, an event with its
     // commission (approved and paid, so it has history and a payout).
-    let campaign = crate::campaigns::create_campaign(
+    let campaign = crate::support::campaigns::create_campaign(
         &app,
         json!({ "name": "Walked", "rules": [{ "recurring": { "percentage": 10 } }] }),
     )
     .await;
-    let partner = crate::campaigns::approved_partner(&app, "Walker", &campaign).await;
+    let partner = crate::support::partners::approved_partner(&app, "Walker", &campaign).await;
     // A tier reached by the walker's first event, whose revenue modifier
     // names it on the commission (and changes no amount).
     app.ok(
@@ -826,7 +769,7 @@ async fn scopes_hold_on_every_nested_path(app: TestApp) {
     app.ok(&app.admin(), PAY, json!({ "ids": [id] })).await;
     // A deal of the partner, won: a partnership commission and a spiff,
     // and a plan restricted to a group, a category and the partner.
-    let p = crate::deals::pipeline(&app).await;
+    let p = crate::support::deals::pipeline(&app).await;
     let won = p.stage("Closed won");
     let category = app
         .ok(
@@ -842,26 +785,26 @@ async fn scopes_hold_on_every_nested_path(app: TestApp) {
             json!([{ "recurring": { "percentage": 0 } }]),
         )
         .await;
-    crate::deals::create_plan(
+    crate::support::deals::create_plan(
         &app,
         json!({ "label": "Walked", "partnerType": "REFERRAL", "entries": [{ "paymentStageId": won,
                 "calculation": { "split": { "oneOff": { "value": "10%" }, "recurring": { "value": "1%" } } } }] }),
     )
     .await;
-    crate::deals::create_plan(
+    crate::support::deals::create_plan(
         &app,
         json!({ "label": "Restricted", "partnerType": "DISTRIBUTOR", "groupIds": [group], "categoryIds": [category],
-                "partnerIds": [partner], "entries": [crate::deals::one_off(won, "1%")] }),
+                "partnerIds": [partner], "entries": [crate::support::deals::one_off(won, "1%")] }),
     )
     .await;
-    crate::deals::create_plan(
+    crate::support::deals::create_plan(
         &app,
         json!({ "label": "Walked spiff", "partnerType": "REFERRAL", "paymentTarget": "INDIVIDUAL",
-                "autoAssignRecipient": "LEAD_CREATOR", "entries": [crate::deals::one_off(won, "5")] }),
+                "autoAssignRecipient": "LEAD_CREATOR", "entries": [crate::support::deals::one_off(won, "5")] }),
     )
     .await;
-    let lead = crate::deals::create_contact(&app, Some(&partner), "Walking lead").await;
-    crate::deals::create_deal(
+    let lead = crate::support::deals::create_contact(&app, Some(&partner), "Walking lead").await;
+    crate::support::deals::create_deal(
         &app,
         json!({ "externalId": "walked-deal", "partnerId": partner, "name": "Walked deal", "amount": "100", "stageId": won,
                 "leadCreatorId": lead, "customFieldValues": [{ "customFieldId": p.size, "optionId": p.large }] }),
@@ -1363,46 +1306,11 @@ async fn introspection_and_selections_are_bounded_before_they_run() {
 /// now carries at most 8 KiB (GraphiQL's introspection fits), refused as
 /// soon as it passes that, unparsed; with a token, a query's tokens and
 /// directives are counted before it is parsed.
-/// Sends `head` and `body` on a connection of its own and reads the answer
-/// (what arrived within 5 s), without waiting for the server to read the
-/// body.
-pub(crate) async fn raw_exchange(
-    addr: std::net::SocketAddr,
-    head: String,
-    body: Vec<u8>,
-) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    // The server may answer and close before the body is written.
-    let _ = stream.write_all(&body).await;
-    let mut reply = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut buffer = [0u8; 4096];
-        loop {
-            match stream.read(&mut buffer).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    reply.extend_from_slice(&buffer[..n]);
-                    if reply.windows(4).any(|w| w == b"\r\n\r\n")
-                        && String::from_utf8_lossy(&reply).contains("\"errors\"")
-                        && reply.ends_with(b"}")
-                    {
-                        break;
-                    }
-                }
-            }
-        }
-    })
-    .await;
-    String::from_utf8_lossy(&reply).into_owned()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_anonymous_request_is_small_and_every_query_is_bounded_before_parsing() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let (status, body) = app
-        .post(None, crate::hygiene::INTROSPECTION, json!({}))
+        .post(None, crate::support::schema::INTROSPECTION, json!({}))
         .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["data"]["__schema"]["types"].is_array());

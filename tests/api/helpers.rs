@@ -265,7 +265,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("local addr");
         let data_key = options.data_key.clone();
         // Link domains' proofs are looked up in the tests' DNS server.
-        options.dns_resolver = crate::dns::resolver();
+        options.dns_resolver = crate::support::dns::resolver();
         let built = app::build(db.clone(), keys.clone(), &options);
         let (shutdown, stop) = oneshot::channel::<()>();
         tokio::spawn(app::serve(listener, built.api, async {

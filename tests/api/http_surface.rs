@@ -6,12 +6,12 @@
 //! `browser.rs`.
 
 use crate::helpers::{Backend, SECRET, TestApp, code, field};
+use crate::support::http::run_binary;
 use revshare::auth::jwt::Keys;
 use revshare::http::Options;
 use revshare::http::cors::Origins;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::time::Duration;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -547,35 +547,6 @@ async fn every_input_error_names_its_field() {
         (code(&error), field(&error)),
         ("BAD_USER_INPUT", "input[1].amont")
     );
-}
-
-/// Runs the revshare binary with `args` in `dir`, with only `env` (beyond
-/// PATH), and returns its exit status and what it printed, within 20 s.
-pub(crate) async fn run_binary(
-    dir: &std::path::Path,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> (bool, String) {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_revshare"));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .kill_on_drop(true);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = tokio::time::timeout(Duration::from_secs(20), command.output())
-        .await
-        .expect("the command ended")
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

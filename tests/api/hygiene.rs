@@ -3,6 +3,7 @@
 
 use crate::helpers::{Backend, TestApp, code, field};
 use crate::on_both_databases;
+use crate::support::schema::INTROSPECTION;
 use migration::{Migrator, MigratorTrait};
 use revshare::db::Db;
 use sea_orm::ConnectionTrait;
@@ -212,9 +213,6 @@ async fn healthz_and_graphiql_are_served() {
         assert!(html.contains("/graphql"), "{path}");
     }
 }
-
-/// The introspection query GraphiQL sends when it loads.
-pub(crate) const INTROSPECTION: &str = include_str!("introspection.graphql");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphiql_introspection_passes_the_depth_and_complexity_limits() {

@@ -9,10 +9,12 @@
 //! answer can stream past a limit and then hang), or the Rewardful
 //! fixture of `imports.rs`.
 
-use crate::connectors::{configure, handled, invoice};
 use crate::helpers::{TestApp, code, field};
-use crate::imports::{IMPORT, START, import, partner_by_external, rewardful, serve};
 use crate::on_both_databases_with;
+use crate::support::connectors::{configure, handled, invoice};
+use crate::support::imports::{START, ended_meanwhile, import, start};
+use crate::support::partners::partner_by_external;
+use crate::support::sources::{rewardful, serve};
 use revshare::http::Options;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -35,7 +37,7 @@ on_both_databases_with!(
 on_both_databases_with!(short_lease; a_page_slower_than_the_lease_is_read_once);
 
 fn options() -> Options {
-    crate::imports::options()
+    crate::support::imports::options()
 }
 
 /// The lease of a running import lasts a second: a page read slower than
@@ -202,25 +204,6 @@ fn paid_commission(id: &str, cents: i64) -> Value {
             "sale_amount_cents": 4000, "affiliate": { "id": "aff-ann" } } })
 }
 
-/// Starts an import of `source` with `credentials`: its id.
-pub(crate) async fn start(app: &TestApp, source: &str, credentials: Value) -> String {
-    let started = app
-        .ok(
-            &app.admin(),
-            START,
-            json!({ "input": { "source": source, "credentials": credentials } }),
-        )
-        .await;
-    started["startImport"]["id"].as_str().unwrap().to_owned()
-}
-
-/// Waits (up to 90 s) for an import to end, calling `meanwhile` between
-/// looks: the import.
-pub(crate) async fn ended(app: &TestApp, id: &str, meanwhile: impl AsyncFnMut()) -> Value {
-    let within = Duration::from_secs(90);
-    crate::support::imports::ended_as(app, IMPORT, id, within, meanwhile).await
-}
-
 async fn totals(app: &TestApp) -> Value {
     app.ok(
         &app.admin(),
@@ -305,7 +288,7 @@ c-neg-sale,p1,3.00,USD,-10.00,due,2026-05-03,,
 async fn negative_commissions_from_a_source_are_problems_never_commissions(app: TestApp) {
     // A CSV's −7.50 paid commission, and a sale of −10.00.
     let id = start(&app, "CSV", json!({ "csv": CSV_NEGATIVE })).await;
-    let done = ended(&app, &id, async || {}).await;
+    let done = ended_meanwhile(&app, &id, async || {}).await;
     assert_eq!(done["status"], "DONE", "{done}");
     assert_eq!(done["counts"]["commissions"], 1);
     assert_eq!(
@@ -431,7 +414,7 @@ p3,Zed Again,ZED@example.com,active
             )
             .await;
         let id = started["startImport"]["id"].as_str().unwrap().to_owned();
-        let done = ended(&app, &id, async || {}).await;
+        let done = ended_meanwhile(&app, &id, async || {}).await;
         assert_eq!(done["status"], "DONE", "{done}");
         assert_eq!(done["counts"]["partners"], 3);
         let zed = match dry {
@@ -546,7 +529,7 @@ async fn a_source_whose_paging_never_ends_fails_naming_it(app: TestApp) {
         json!({ "apiKey": "key", "baseUrl": endless.base }),
     )
     .await;
-    let failed = ended(&app, &id, async || {}).await;
+    let failed = ended_meanwhile(&app, &id, async || {}).await;
     assert_eq!(failed["status"], "FAILED", "{failed}");
     assert_eq!(
         failed["error"],
@@ -578,7 +561,7 @@ async fn a_source_whose_paging_never_ends_fails_naming_it(app: TestApp) {
         json!({ "publicKey": "pk", "secretKey": "sk", "baseUrl": looping.base }),
     )
     .await;
-    let failed = ended(&app, &id, async || {}).await;
+    let failed = ended_meanwhile(&app, &id, async || {}).await;
     assert_eq!(failed["status"], "FAILED", "{failed}");
     assert_eq!(
         failed["error"],
@@ -587,7 +570,10 @@ async fn a_source_whose_paging_never_ends_fails_naming_it(app: TestApp) {
     // The tenant's next import is not held up.
     let csv = "partner_id,name\np1,Pat\n";
     let next = start(&app, "CSV", json!({ "csv": csv })).await;
-    assert_eq!(ended(&app, &next, async || {}).await["status"], "DONE");
+    assert_eq!(
+        ended_meanwhile(&app, &next, async || {}).await["status"],
+        "DONE"
+    );
 }
 
 // ------------------------------------------------------------ item 14
@@ -616,7 +602,7 @@ async fn a_page_slower_than_the_lease_is_read_once(app: TestApp) {
         wake: Default::default(),
     };
     let jobs = revshare::jobs::Shutdown::new();
-    let done = ended(&app, &id, async || {
+    let done = ended_meanwhile(&app, &id, async || {
         revshare::imports::take_up(&app.db, &settings, &jobs.runner())
             .await
             .unwrap();
@@ -654,7 +640,7 @@ async fn an_answer_past_the_import_limit_is_read_no_further(app: TestApp) {
         json!({ "apiKey": "key", "baseUrl": oversized.base }),
     )
     .await;
-    let failed = ended(&app, &id, async || {}).await;
+    let failed = ended_meanwhile(&app, &id, async || {}).await;
     assert_eq!(failed["status"], "FAILED", "{failed}");
     assert_eq!(
         failed["error"],
@@ -672,13 +658,13 @@ async fn a_rail_answer_past_its_limit_is_read_no_further(app: TestApp) {
         },
     ))
     .await;
-    crate::rails::configure_paypal(&app, &paypal.base).await;
-    let partner = crate::ledger::partner_at(&app, "Nia", 10).await;
-    crate::payouts::paypal(&app, &partner, "nia@example.com").await;
-    let mut sale = crate::ledger::sale_input(&partner, "n-1", "100");
+    crate::support::rails::configure_paypal(&app, &paypal.base).await;
+    let partner = crate::support::partners::partner_at(&app, "Nia", 10).await;
+    crate::support::payouts::paypal(&app, &partner, "nia@example.com").await;
+    let mut sale = crate::support::sales::sale_input(&partner, "n-1", "100");
     sale["occurredAt"] = json!("2026-01-10T12:00:00Z");
-    let commission = crate::ledger::commission_id(&app, sale).await;
-    crate::payouts::approve(&app, &[&commission]).await;
+    let commission = crate::support::sales::commission_id(&app, sale).await;
+    crate::support::payouts::approve(&app, &[&commission]).await;
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let run = app
         .ok(

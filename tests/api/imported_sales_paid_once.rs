@@ -3,11 +3,11 @@
 //! import gave only its date, or its amount with the tax the connector's
 //! base leaves out. An import's invoice id names the sale outright.
 
-use crate::connectors::{configure, event, handled, invoice};
 use crate::helpers::TestApp;
-use crate::import_sources_misbehaving::{ended, start};
-use crate::imports::partner_by_external;
 use crate::on_both_databases_with;
+use crate::support::connectors::{configure, event, handled, invoice};
+use crate::support::imports::{ended_meanwhile, start};
+use crate::support::partners::partner_by_external;
 use chrono::TimeZone;
 use revshare::http::Options;
 use serde_json::{Value, json};
@@ -18,7 +18,7 @@ on_both_databases_with!(options;
 );
 
 fn options() -> Options {
-    crate::imports::options()
+    crate::support::imports::options()
 }
 
 /// Ann's customers in a Los Angeles program: D bought 33.00 with its 3.00
@@ -63,7 +63,7 @@ async fn a_sale_imported_by_its_day_or_with_its_tax_is_paid_once(app: TestApp) {
     )
     .await;
     let id = start(&app, "CSV", json!({ "csv": CSV })).await;
-    let done = ended(&app, &id, async || {}).await;
+    let done = ended_meanwhile(&app, &id, async || {}).await;
     assert_eq!(done["status"], "DONE", "{done}");
     assert_eq!(done["counts"]["commissions"], 4, "{done}");
     let ann = partner_by_external(&app, "csv:p1").await;
@@ -207,7 +207,7 @@ async fn paged(app: &TestApp, order: &str, backward: bool) -> Vec<String> {
 
 async fn an_imported_ledger_lists_in_the_order_it_was_earned(app: TestApp) {
     let id = start(&app, "CSV", json!({ "csv": HISTORY })).await;
-    let done = ended(&app, &id, async || {}).await;
+    let done = ended_meanwhile(&app, &id, async || {}).await;
     assert_eq!(done["counts"]["commissions"], 5, "{done}");
     // By default, as recorded: the file's order.
     let recorded = ["3.00", "1.00", "2.00", "2.50", "0.50"];

@@ -5,10 +5,11 @@
 //! literals answered under their input path — in a batch, as that item's
 //! error alone.
 
-use crate::campaigns::default_campaign;
 use crate::helpers::{TestApp, code, field};
-use crate::ledger::{partner_at, sale_input};
 use crate::on_both_databases;
+use crate::support::campaigns::default_campaign;
+use crate::support::partners::partner_at;
+use crate::support::sales::sale_input;
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -134,7 +135,7 @@ async fn an_amount_beyond_the_ledger_is_the_items_error_on_every_delivery(app: T
         data["recordEvent"]["commissions"],
         json!([{ "amount": "999999999999.99" }])
     );
-    crate::hardening::assert_balances_agree(&app).await;
+    crate::support::ledger::assert_balances_agree(&app).await;
 }
 
 /// README: no zero rows. A tier decreasing a commission by 100 % leaves

@@ -3,11 +3,11 @@
 //! and the process exits 0 within its grace period — so another replica
 //! takes the work up at once, not when a lease runs out.
 
-use crate::events::commission_of;
 use crate::helpers::{Replica, TestApp};
-use crate::imports::{DATA_KEY, IMPORT, START};
-use crate::ledger::{partner_at, sale_input};
-use crate::webhooks::{Answer, Receiver, register};
+use crate::support::imports::{DATA_KEY, IMPORT, START};
+use crate::support::partners::partner_at;
+use crate::support::receiver::{Answer, Receiver, register};
+use crate::support::sales::{commission_of, sale_input};
 use entity::enums::{DeliveryStatus, EmailStatus};
 use entity::{email, import, webhook_delivery};
 use revshare::http::Options;
@@ -26,7 +26,7 @@ crate::on_both_databases_with!(
 /// The test's own app runs no job: the replica process alone does, until
 /// the test takes its place.
 fn quiet() -> Options {
-    let mut options = crate::imports::keyed();
+    let mut options = crate::support::imports::keyed();
     options.jobs = revshare::jobs::Jobs::none();
     options
 }
@@ -38,10 +38,10 @@ async fn until(what: &str, done: impl AsyncFnMut() -> bool) {
 
 async fn every_job_stops_at_shutdown_and_holds_no_lease(app: TestApp) {
     // An import whose pages of commissions take 4 s to read.
-    let mut fixture = crate::imports::rewardful();
+    let mut fixture = crate::support::sources::rewardful();
     fixture.faults.clear();
     fixture.slow_commissions = Duration::from_secs(4);
-    let (base, source) = crate::imports::serve(fixture).await;
+    let (base, source) = crate::support::sources::serve(fixture).await;
     // A webhook receiver that answers after 3 s.
     let receiver = Receiver::start().await;
     receiver.script(&[], Answer::Hang(Duration::from_secs(3)));
@@ -214,14 +214,15 @@ async fn every_job_stops_at_shutdown_and_holds_no_lease(app: TestApp) {
 /// delivery goes again under its id (at least once, as documented), and
 /// the e-mail that may have left is failed, never sent twice.
 async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
-    use crate::rails::{Hold, SEND};
-    let mut fixture = crate::imports::rewardful();
+    use crate::support::paypal::Hold;
+    use crate::support::rails::SEND;
+    let mut fixture = crate::support::sources::rewardful();
     fixture.faults.clear();
     fixture.slow_commissions = Duration::from_secs(60);
-    let (base, source) = crate::imports::serve(fixture).await;
-    let (paypal_base, paypal) = crate::rails::serve_paypal().await;
+    let (base, source) = crate::support::sources::serve(fixture).await;
+    let (paypal_base, paypal) = crate::support::paypal::serve_paypal().await;
     paypal.lock().unwrap().hold = Hold::Batch;
-    crate::rails::configure_paypal(&app, &paypal_base).await;
+    crate::support::rails::configure_paypal(&app, &paypal_base).await;
     let receiver = Receiver::start().await;
     receiver.script(&[], Answer::Hang(Duration::from_secs(60)));
     let smtpd = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -251,11 +252,11 @@ async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
     // The import, started on the first replica.
     let import_id = import_on(&app, &on_first, &base).await;
     // A payout to PayPal, sent from the first replica.
-    let kim = crate::rails::partner(&app, "Kim").await;
-    crate::payouts::paypal(&app, &kim, "kim@example.com").await;
-    crate::rails::earned(&app, &kim, "Kim", &[("100", None)]).await;
-    let run = crate::rails::run(&app).await;
-    let payout_id = crate::rails::payout_of(&run, &kim).to_owned();
+    let kim = crate::support::rails::partner(&app, "Kim").await;
+    crate::support::payouts::paypal(&app, &kim, "kim@example.com").await;
+    crate::support::rails::earned(&app, &kim, "Kim", &[("100", None)]).await;
+    let run = crate::support::rails::run(&app).await;
+    let payout_id = crate::support::rails::payout_of(&run, &kim).to_owned();
     let sent: Value = app
         .client
         .post(&on_first)
@@ -353,7 +354,7 @@ async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
         "{done}"
     );
     // The payout: asked for again under the same key, made once.
-    let taken = crate::rails::until(&app, &payout_id, "SENT").await;
+    let taken = crate::support::rails::until(&app, &payout_id, "SENT").await;
     assert_eq!(taken["status"], "PENDING");
     {
         let paypal = paypal.lock().unwrap();
@@ -452,7 +453,9 @@ async fn a_backtest_killed_midway_is_replayed_once(app: TestApp) {
         .client
         .post(format!("http://{}/graphql", first.addr))
         .bearer_auth(app.admin())
-        .json(&json!({ "query": crate::backtests::START, "variables": { "input": input } }))
+        .json(
+            &json!({ "query": crate::support::backtests::START, "variables": { "input": input } }),
+        )
         .send()
         .await
         .unwrap()
@@ -655,10 +658,10 @@ async fn client_of_a_deploy(
 /// recorded twice, it exits 0, and the other replica takes the import up
 /// at its next look — not when the two-minute lease would have run out.
 async fn a_deploy_under_load_answers_every_request_it_took_and_hands_its_work_over(app: TestApp) {
-    let mut fixture = crate::imports::rewardful();
+    let mut fixture = crate::support::sources::rewardful();
     fixture.faults.clear();
     fixture.slow_commissions = Duration::from_secs(3);
-    let (base, source) = crate::imports::serve(fixture).await;
+    let (base, source) = crate::support::sources::serve(fixture).await;
     let env = [
         ("REVSHARE_DATA_KEY", DATA_KEY),
         ("REVSHARE_WEBHOOK_ALLOW_PRIVATE", "true"),

@@ -1,168 +1,23 @@
 //! Events and the commission ledger (SPEC §7): accrual, exactly-once,
 //! lifecycle, immutability, refunds, maturity, reading.
 
-use crate::campaigns::{approved_partner, create_campaign};
 use crate::helpers::{Backend, OTHER_TENANT, TestApp, code, field};
 use crate::on_both_databases;
+use crate::support::campaigns::create_campaign;
+use crate::support::ledger::{NESTED_LEDGER, assert_fields_read_alone_match_whole_rows, ledger_of};
+use crate::support::partners::{approved_partner, partner_at};
+use crate::support::sales::{RECORD, RECORD_MANY, commission, commission_id, record, sale_input};
 use async_graphql::futures_util::future::join_all;
 use revshare::db::Db;
 use revshare::ledger::maturity;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-pub(crate) const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { duplicate event { id externalId amount } commissions { id amount status } } }";
-const COMMISSION_FIELDS: &str = "id kind amount currency status accruedAt holdbackDays matureAt approvedAt paidAt reversedAt reversalReason reversalNote rulesSource \
-    partner { name } campaign { name } event { externalId amount } snapshot { source } \
-    breakdown { ruleIndex type percentage amount } history { fromStatus toStatus reason actor }";
-
-/// Every field of a ledger row, with a selection for those that need one.
-const EVERY_COMMISSION_FIELD: &[&str] = &[
-    "kind",
-    "amount",
-    "currency",
-    "status",
-    "partner { id }",
-    "campaign { id }",
-    "event { id }",
-    "snapshot { id }",
-    "breakdown { vocabulary amount ruleIndex type percentage planId entryIndex value tierId action }",
-    "rulesSource",
-    "accruedAt",
-    "recordedAt",
-    "holdbackDays",
-    "matureAt",
-    "approvedAt",
-    "paidAt",
-    "reversedAt",
-    "reversalReason",
-    "reversalNote",
-    "original { id }",
-    "payoutId",
-    "plan { id }",
-    "deal { id }",
-    "recipient { id }",
-    "tier { id }",
-    "revenue",
-    "recipientPending",
-    "history { fromStatus toStatus }",
-    "onHold",
-    "holds { id }",
-    "conversion { saleAmount saleCurrency rate day source }",
-    "__typename",
-];
-
-/// The ledger list reads only the columns its selection asks for: each
-/// field, asked for alone, answers what it answers beside every other
-/// field (asked for through a fragment), and what `commission(id:)`
-/// (whole rows) answers.
-pub(crate) async fn assert_fields_read_alone_match_whole_rows(app: &TestApp) {
-    let admin = app.admin();
-    // Every field of the type, so that a field added later is checked too.
-    let schema = app
-        .ok(
-            &admin,
-            "{ __type(name: \"Commission\") { fields { name } } }",
-            json!({}),
-        )
-        .await;
-    let mut fields: Vec<&str> = schema["__type"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
-    fields.push("__typename");
-    let mut checked: Vec<&str> = EVERY_COMMISSION_FIELD
-        .iter()
-        .map(|f| f.split(' ').next().unwrap())
-        .collect();
-    checked.push("id"); // every query below asks for it
-    fields.sort_unstable();
-    checked.sort_unstable();
-    assert_eq!(checked, fields, "every field of Commission is checked");
-    let all = EVERY_COMMISSION_FIELD.join(" ");
-    let list = app
-        .ok(
-            &admin,
-            &format!(
-                "{{ commissions(first: 50) {{ nodes {{ id ...Row }} }} }} fragment Row on Commission {{ {all} }}"
-            ),
-            json!({}),
-        )
-        .await;
-    let rows = list["commissions"]["nodes"].as_array().unwrap().clone();
-    assert!(!rows.is_empty() && rows.len() < 50);
-    for row in &rows {
-        let one = app
-            .ok(
-                &admin,
-                &format!("query($id: ID!) {{ commission(id: $id) {{ id {all} }} }}"),
-                json!({ "id": row["id"] }),
-            )
-            .await;
-        assert_eq!(&one["commission"], row);
-    }
-    for field in EVERY_COMMISSION_FIELD {
-        let name = field.split(' ').next().unwrap();
-        let alone = app
-            .ok(
-                &admin,
-                &format!("{{ commissions(first: 50) {{ edges {{ node {{ id {field} }} }} }} }}"),
-                json!({}),
-            )
-            .await;
-        let edges = alone["commissions"]["edges"].as_array().unwrap();
-        assert_eq!(edges.len(), rows.len());
-        for (edge, row) in edges.iter().zip(&rows) {
-            assert_eq!(edge["node"]["id"], row["id"]);
-            assert_eq!(edge["node"][name], row[name], "{name} of {}", row["id"]);
-        }
-    }
-}
-
-pub(crate) async fn record(app: &TestApp, input: Value) -> Value {
-    app.ok(
-        &app.service("events:write"),
-        RECORD,
-        json!({ "input": input }),
-    )
-    .await["recordEvent"]
-        .clone()
-}
-
-pub(crate) async fn commission_id(app: &TestApp, input: Value) -> String {
-    record(app, input).await["commissions"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 pub(crate) async fn commission_count(app: &TestApp) -> u64 {
     app.ok(&app.admin(), "{ commissions { totalCount } }", json!({}))
         .await["commissions"]["totalCount"]
         .as_u64()
         .unwrap()
-}
-
-pub(crate) async fn commission(app: &TestApp, id: &str) -> Value {
-    let query = format!("query($id: ID!) {{ commission(id: $id) {{ {COMMISSION_FIELDS} }} }}");
-    app.ok(&app.admin(), &query, json!({ "id": id })).await["commission"].clone()
-}
-
-/// A partner in the default campaign whose group pays `percentage` %.
-pub(crate) async fn partner_at(app: &TestApp, name: &str, percentage: u32) -> String {
-    let group = app
-        .create_group(
-            &format!("{name} group"),
-            json!([{ "recurring": { "percentage": percentage } }]),
-        )
-        .await;
-    app.create_partner(json!({ "name": name, "groupId": group }))
-        .await
-}
-
-pub(crate) fn sale_input(partner: &str, external_id: &str, amount: &str) -> Value {
-    json!({ "externalId": external_id, "partnerId": partner, "customerExternalId": format!("c-{external_id}"), "amount": amount })
 }
 
 on_both_databases!(
@@ -293,8 +148,6 @@ async fn the_engine_inputs_come_from_the_partners_stored_history(app: TestApp) {
         assert_eq!(recorded["commissions"][0]["amount"], fee, "{input}");
     }
 }
-
-pub(crate) const RECORD_MANY: &str = "mutation($input: [RecordEventInput!]!) { recordEvents(input: $input) { externalId payload { duplicate commissions { amount } } error { code field } } }";
 
 async fn record_many(app: &TestApp, batch: Value) -> Value {
     app.ok(
@@ -1555,39 +1408,6 @@ async fn the_ledger_is_read_with_filters_and_partner_scoping(app: TestApp) {
         app.ok(&globex, list, json!({})).await["commissions"]["totalCount"],
         0
     );
-}
-
-const NESTED_LEDGER: &str = "{ commissions(first: 100) { nodes { amount partner { name group { name } } campaign { name } event { externalId } snapshot { source } history { toStatus } } } }";
-
-pub(crate) async fn ledger_of(app: &TestApp, n: usize) {
-    let campaign = create_campaign(
-        app,
-        json!({ "name": "C", "rules": [{ "recurring": { "percentage": 10 } }] }),
-    )
-    .await;
-    let partners = [
-        approved_partner(app, "P1", &campaign).await,
-        approved_partner(app, "P2", &campaign).await,
-        app.create_partner(json!({ "name": "P3" })).await,
-    ];
-    let group = app
-        .create_group("Paying", json!([{ "recurring": { "percentage": 5 } }]))
-        .await;
-    app.ok(
-        &app.admin(),
-        "mutation($id: ID!, $g: ID!) { updatePartner(id: $id, input: { groupId: $g }) { id } }",
-        json!({ "id": partners[2], "g": group }),
-    )
-    .await;
-    for i in 0..n {
-        let partner = &partners[i % 3];
-        let campaign = if i % 3 == 2 {
-            Value::Null
-        } else {
-            json!(campaign)
-        };
-        record(app, json!({ "externalId": format!("n{i}"), "partnerId": partner, "campaignId": campaign, "customerExternalId": "c", "amount": "10" })).await;
-    }
 }
 
 async fn the_nested_ledger_read_runs_the_same_statements_for_5_and_50(app: TestApp) {

@@ -4,9 +4,9 @@
 //! link keyed as a path revshare routes; reserved redirect parameters
 //! passed through in capitals; link keys probed without limit.
 
-use crate::dns::{Dns, PROOFS, VERIFY, proof_of, prove, prove_as};
 use crate::helpers::{OTHER_TENANT, TestApp, code, field};
-use crate::links::visit_on;
+use crate::support::dns::{Dns, PROOFS, VERIFY, proof_of, prove, prove_as};
+use crate::support::links::visit_on;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -183,7 +183,7 @@ async fn a_link_domain_answers_only_once_proved_and_stops_when_its_record_goes(a
 
     // The daily look-up: a record gone sends the host back to pending.
     dns.withdraw("_revshare-challenge.go.acme.test", &value);
-    let resolver = crate::dns::resolver();
+    let resolver = crate::support::dns::resolver();
     let soon = revshare::db::now() + chrono::Duration::hours(1);
     revshare::links::domains::recheck_due(&app.db, &resolver, soon)
         .await
@@ -398,7 +398,7 @@ async fn a_resolver_that_fails_changes_nothing(app: TestApp) {
         "names the record: {error}"
     );
     let tomorrow = revshare::db::now() + chrono::Duration::hours(25);
-    revshare::links::domains::recheck_due(&app.db, &crate::dns::resolver(), tomorrow)
+    revshare::links::domains::recheck_due(&app.db, &crate::support::dns::resolver(), tomorrow)
         .await
         .unwrap();
     assert_eq!(proof_of(&app, &admin, host).await["status"], "VERIFIED");

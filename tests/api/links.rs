@@ -3,8 +3,9 @@
 //! read back by a real decoder, and the clicks a clean stop still writes.
 
 use crate::helpers::{Replica, TENANT, TestApp, code, field};
-use crate::ledger::partner_at;
 use crate::on_both_databases_with;
+use crate::support::links::{CREATE, client, janes_link, visit, visit_on};
+use crate::support::partners::partner_at;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -50,7 +51,6 @@ const CHROME_MAC: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleW
                           (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
 const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 \
                       (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
-const CREATE: &str = "mutation($input: CreatePartnerLinkInput!) { createPartnerLink(input: $input) { id key shortUrl url clicks archivedAt partner { name } } }";
 const LINKS: &str =
     "query($id: ID!) { partner(id: $id) { links { nodes { key clicks archivedAt } } } }";
 
@@ -63,7 +63,7 @@ async fn set_up_links(app: &TestApp, settings: Value) {
         json!({}),
     )
     .await;
-    crate::dns::prove(app, HOST).await;
+    crate::support::dns::prove(app, HOST).await;
     let groups = app
         .ok(&admin, "{ partnerGroups { nodes { id } } }", json!({}))
         .await;
@@ -83,31 +83,6 @@ fn acme_settings() -> Value {
         "allowedDomains": ["docs.acme.example"],
         "utm": { "source": "partners", "medium": "affiliate", "campaign": "{partner}-fall" }
     })
-}
-
-/// A visit of `path` on `host`: the status, `Location` and body.
-pub async fn visit_on(
-    app: &TestApp,
-    host: &str,
-    method: reqwest::Method,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> (u16, Option<String>, String) {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let mut request = client.request(method, app.url(path)).header("host", host);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    (status, location, response.text().await.unwrap_or_default())
 }
 
 async fn get(app: &TestApp, path: &str, from: &str, agent: &str) -> (u16, Option<String>) {
@@ -781,62 +756,6 @@ async fn every_referral_code_is_a_short_link(app: TestApp) {
         links["partner"]["links"]["nodes"][0]["archivedAt"].is_string(),
         "{links}"
     );
-}
-
-/// Jane's link `jane`, to the default group's destination.
-pub(crate) async fn janes_link(app: &TestApp) -> String {
-    let admin = app.admin();
-    let jane = partner_at(app, "Jane", 10).await;
-    let groups = app
-        .ok(&admin, "{ partnerGroups { nodes { id } } }", json!({}))
-        .await;
-    for group in groups["partnerGroups"]["nodes"].as_array().unwrap() {
-        app.ok(
-            &admin,
-            "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { links: { destination: \"https://acme.example/\" } }) { id } }",
-            json!({ "id": group["id"] }),
-        )
-        .await;
-    }
-    app.ok(
-        &admin,
-        CREATE,
-        json!({ "input": { "partnerId": jane, "key": "jane" } }),
-    )
-    .await;
-    jane
-}
-
-pub(crate) fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Visitor `i` follows `jane` on `base`: the click id it was handed.
-pub(crate) async fn visit(client: &reqwest::Client, base: &str, i: usize) -> String {
-    let response = client
-        .get(format!("{base}/l/{TENANT}/jane"))
-        .header(
-            "user-agent",
-            format!("Mozilla/5.0 (X11; Linux x86_64) Firefox/{i}.0"),
-        )
-        .header(
-            "x-forwarded-for",
-            format!("198.51.{}.{}", i / 200, i % 200 + 1),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 302);
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    url::Url::parse(&location)
-        .unwrap()
-        .query_pairs()
-        .find(|(name, _)| name == "click")
-        .map(|(_, value)| value.into_owned())
-        .expect("a click id")
 }
 
 async fn clicks_queued_when_a_replica_stops_cleanly_are_all_written(app: TestApp) {

@@ -3,149 +3,14 @@
 //! as a mail client reads them (`tests/tools/mail.py`, Python's `email`
 //! package) and whose DKIM signatures are verified with dkimpy.
 
-use crate::helpers::{Backend, SECRET, TENANT, TestApp, code, field};
-use crate::ledger::{partner_at, sale_input};
-use revshare::auth::jwt::Keys;
-use revshare::http::Options;
-use revshare::mail::settings::{Dkim, Settings, Smtp};
+use crate::helpers::{Backend, TENANT, TestApp, code, field};
+use crate::support::partners::partner_at;
+use crate::support::sales::sale_input;
+use crate::support::smtp::{PUBLIC, SmtpServer, run_tool, settings, spawn};
+use revshare::mail::settings::{Dkim, Settings};
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-/// Where links in the tests' mail point.
-const PUBLIC: &str = "https://partners.acme.test";
-
-fn tools() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tools")
-}
-
-fn python() -> PathBuf {
-    let python = tools().join(".venv/bin/python");
-    assert!(
-        python.exists(),
-        "tests/tools/.venv is missing: run scripts/test, which installs aiosmtpd and dkimpy"
-    );
-    python
-}
-
-/// A real SMTP server on loopback, keeping each message it accepts.
-pub struct SmtpServer {
-    _child: tokio::process::Child,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl SmtpServer {
-    pub async fn start() -> SmtpServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut child = tokio::process::Command::new(python())
-            .arg(tools().join("smtp.py"))
-            .arg("serve")
-            .arg(dir.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start smtp.py");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .await
-            .expect("smtp.py's port");
-        let port = serde_json::from_str::<Value>(&line).expect("port line")["port"]
-            .as_u64()
-            .expect("port") as u16;
-        SmtpServer {
-            _child: child,
-            port,
-            dir,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("smtp://127.0.0.1:{}?tls=none", self.port)
-    }
-
-    fn files(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-            .collect();
-        files.sort();
-        files
-    }
-
-    /// The messages received so far, waiting (up to 20 s) until there are
-    /// `count`; each parsed by `mail.py read`, with its file.
-    pub async fn wait_for(&self, count: usize) -> Vec<(PathBuf, Value)> {
-        for _ in 0..400 {
-            if self.files().len() >= count {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let files = self.files();
-        assert!(
-            files.len() >= count,
-            "expected {count} messages, the server has {}",
-            files.len()
-        );
-        files
-            .into_iter()
-            .map(|file| {
-                let read = run_tool(&["read", file.to_str().unwrap()]);
-                (file, read)
-            })
-            .collect()
-    }
-
-    /// How many messages arrived (without waiting).
-    pub fn count(&self) -> usize {
-        self.files().len()
-    }
-}
-
-fn run_tool(args: &[&str]) -> Value {
-    let output = std::process::Command::new(python())
-        .arg(tools().join("mail.py"))
-        .args(args)
-        .output()
-        .expect("run mail.py");
-    assert!(
-        output.status.success(),
-        "mail.py {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("mail.py's JSON")
-}
-
-/// Mail settings sending to `smtp`, retrying after a second.
-pub(crate) fn settings(smtp: &SmtpServer) -> Settings {
-    Settings {
-        smtp: Some(Smtp::parse(&smtp.url()).unwrap()),
-        from: "partners@acme.test".parse().unwrap(),
-        retry_schedule: vec![Duration::from_secs(1)],
-        poll: Duration::from_millis(50),
-        dkim: None,
-        public_url: PUBLIC.into(),
-    }
-}
-
-/// An app sending `mail`, behind a proxy on loopback (a request without
-/// `X-Forwarded-For` is the proxy's own, 127.0.0.1).
-pub(crate) async fn spawn(backend: Backend, mail: Settings) -> Option<TestApp> {
-    let options = Options {
-        data_key: Some(revshare::payouts::seal::DataKey::generate()),
-        trusted_proxies: revshare::http::client::TrustedProxies::parse("127.0.0.0/8").unwrap(),
-        mail,
-        ..Options::new(revshare::graphql::LOADER_DELAY)
-    };
-    TestApp::spawn_with_options(backend, Keys::hs256(SECRET), options).await
-}
 
 /// Each test on both databases, with a fresh SMTP server of its own.
 macro_rules! with_smtp {
@@ -236,7 +101,7 @@ fn form(_app: &TestApp, campaign: &str, name: &str, email: &str) -> Value {
 /// of the log (as the background task does a moment later): whatever
 /// the sale earns is in the outbox when this returns.
 async fn record(app: &TestApp, input: Value) -> Value {
-    let recorded = crate::ledger::record(app, input).await;
+    let recorded = crate::support::sales::record(app, input).await;
     // `true` while another pass holds the cursor, or an event is not final.
     while revshare::mail::earned::pass(&app.db).await.unwrap() {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -1353,7 +1218,7 @@ async fn the_join_page_and_the_email_sign_in_work_in_chromium() {
     let app = spawn(Backend::Sqlite, settings(&smtp)).await.unwrap();
     let campaign = program(&app).await;
     let local = |link: &str| link.replace(PUBLIC, &app.url(""));
-    let node = crate::browser::node;
+    let node = crate::support::browser::node;
 
     // Not public: 404, as an unknown campaign.
     let default = app
@@ -1609,7 +1474,7 @@ async fn commission_emails_are_written_once_however_many_replicas_read_the_log(
     let recorded = app
         .ok(
             &token,
-            crate::ledger::RECORD_MANY,
+            crate::support::sales::RECORD_MANY,
             json!({ "input": batch }),
         )
         .await;
@@ -1721,7 +1586,7 @@ async fn every_template_reads_well_in_chromium() {
     }
     let shots = std::env::var("REVSHARE_SCREENSHOTS").unwrap_or_default();
     let dir_arg = dir.path().to_str().unwrap();
-    let report = crate::browser::node("join.mjs", &["mail", dir_arg, &shots]).await;
+    let report = crate::support::browser::node("join.mjs", &["mail", dir_arg, &shots]).await;
     let mut seen: Vec<&str> = report["mails"]
         .as_object()
         .unwrap()

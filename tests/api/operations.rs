@@ -3,12 +3,12 @@
 //! OTLP/HTTP to a loopback collector, continuing the caller's `traceparent`;
 //! one log line per request, as JSON or text, never with a token.
 
-use crate::events::commission_of;
 use crate::helpers::{Replica, SECRET, TENANT, TestApp};
-use crate::ledger::{partner_at, sale_input};
-use crate::subscriptions::{SUBSCRIBE, Ws};
 use crate::support::metrics::{sample, scrape, scrape_until};
-use crate::webhooks::{Receiver, register};
+use crate::support::partners::partner_at;
+use crate::support::receiver::{Receiver, register};
+use crate::support::sales::{commission_of, sale_input};
+use crate::support::ws::{SUBSCRIBE, Ws};
 use axum::body::Bytes;
 use axum::extract::State;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -26,7 +26,7 @@ crate::on_both_databases!(
 );
 
 fn webhooks_to_loopback() -> revshare::http::Options {
-    crate::webhooks::loopback()
+    crate::support::receiver::loopback()
 }
 
 async fn metrics_count_requests_commissions_deliveries_and_subscriptions(app: TestApp) {

@@ -3,8 +3,8 @@
 //! forward.
 
 use crate::helpers::{TestApp, code};
-use crate::ledger::partner_at;
 use crate::on_both_databases;
+use crate::support::partners::partner_at;
 use serde_json::json;
 
 on_both_databases!(each_event_says_whether_it_earned_and_why_not);

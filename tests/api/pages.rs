@@ -6,8 +6,8 @@
 //! statement).
 
 use crate::helpers::TestApp;
-use crate::ledger::ledger_of;
 use crate::on_both_databases;
+use crate::support::ledger::ledger_of;
 use serde_json::{Value, json};
 
 on_both_databases!(

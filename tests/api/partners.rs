@@ -1,9 +1,10 @@
 //! Partners and categories, their filters, and the DataLoaders behind
 //! `Partner.group`, `Partner.categories` and `PartnerGroup.partners`.
 
-use crate::campaigns::{create_campaign, enroll};
 use crate::helpers::{Backend, TestApp, code, field};
 use crate::on_both_databases;
+use crate::support::campaigns::create_campaign;
+use crate::support::partners::enroll;
 use async_graphql::futures_util::future::join_all;
 use serde_json::{Value, json};
 

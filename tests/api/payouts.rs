@@ -2,10 +2,13 @@
 //! or failed, racing runs, statement numbers, payment files checked by
 //! independent tools, statements read back from their PDF, tax profiles.
 
-use crate::campaigns::{create_campaign, enroll};
 use crate::helpers::{Backend, Replica, SECRET, TestApp, code, field};
-use crate::ledger::sale_input;
 use crate::on_both_databases;
+use crate::support::campaigns::create_campaign;
+use crate::support::partners::enroll;
+use crate::support::payouts::{RUN, SET_METHOD, approve, paypal, run};
+use crate::support::sales::sale_at;
+use crate::support::tools::{payments_tool, poppler};
 use async_graphql::futures_util::future::join_all;
 use revshare::auth::jwt::Keys;
 use revshare::http::Options;
@@ -29,56 +32,7 @@ on_both_databases!(
     payouts_made_before_runs_are_numbered_in_the_order_they_were_made,
 );
 
-const RUN: &str = "mutation($input: CreatePayoutRunInput!) { createPayoutRun(input: $input) { \
-    id periodEnd currency status total { amount currency } \
-    payouts { id amount currency status statementNumber reference commissionCount partner { name } method { type paypalEmail iban } } \
-    skipped { partner { name } reason balance { amount currency } } } }";
-
 const JANUARY: &str = "2026-01-10T12:00:00Z";
-
-/// Runs a payout run as finance does (`commissions:write`).
-pub(crate) async fn run(app: &TestApp, input: Value) -> Value {
-    app.ok(
-        &app.service("commissions:write"),
-        RUN,
-        json!({ "input": input }),
-    )
-    .await["createPayoutRun"]
-        .clone()
-}
-
-/// A sale that occurred at `at`; answers its commission's id.
-pub(crate) async fn sale_at(
-    app: &TestApp,
-    partner: &str,
-    external_id: &str,
-    amount: &str,
-    at: &str,
-) -> String {
-    let mut input = sale_input(partner, external_id, amount);
-    input["occurredAt"] = json!(at);
-    crate::ledger::commission_id(app, input).await
-}
-
-pub(crate) async fn approve(app: &TestApp, ids: &[&str]) {
-    app.ok(
-        &app.service("commissions:write"),
-        "mutation($ids: [ID!]!) { approveCommissions(ids: $ids) { id } }",
-        json!({ "ids": ids }),
-    )
-    .await;
-}
-
-const SET_METHOD: &str = "mutation($input: SetPayoutMethodInput!) { setPayoutMethod(input: $input) { type paypalEmail iban bic accountHolder } }";
-
-pub(crate) async fn paypal(app: &TestApp, partner: &str, email: &str) {
-    app.ok(
-        &app.admin(),
-        SET_METHOD,
-        json!({ "input": { "partnerId": partner, "type": "PAYPAL", "paypalEmail": email } }),
-    )
-    .await;
-}
 
 async fn bank(app: &TestApp, partner: &str, iban: &str, bic: Option<&str>, holder: &str) {
     app.ok(
@@ -445,7 +399,7 @@ async fn held_plan(app: &TestApp, payout_id: &str) -> String {
 }
 
 async fn a_failed_payouts_commissions_are_paid_by_the_next_run(app: TestApp) {
-    let fay = crate::ledger::partner_at(&app, "Fay", 10).await;
+    let fay = crate::support::partners::partner_at(&app, "Fay", 10).await;
     paypal(&app, &fay, "fay@example.com").await;
     let f1 = sale_at(&app, &fay, "f-1", "100", JANUARY).await;
     let f2 = sale_at(&app, &fay, "f-2", "200", JANUARY).await;
@@ -455,7 +409,7 @@ async fn a_failed_payouts_commissions_are_paid_by_the_next_run(app: TestApp) {
     assert_eq!(first["payouts"][0]["amount"], "30.00");
     // The tenant's ledger holds more than the payout: another partner's
     // 40 sales, pending.
-    let gus = crate::ledger::partner_at(&app, "Gus", 10).await;
+    let gus = crate::support::partners::partner_at(&app, "Gus", 10).await;
     for n in 0..40 {
         sale_at(&app, &gus, &format!("g-{n}"), "10", JANUARY).await;
     }
@@ -572,7 +526,7 @@ async fn a_failed_payouts_commissions_are_paid_by_the_next_run(app: TestApp) {
         json!([{ "accrued": "0.00", "approved": "0.00", "paid": "50.00" }])
     );
     // Each change was announced.
-    let events = crate::events::listed(
+    let events = crate::support::events::listed(
         &app,
         &app.admin(),
         json!({ "types": ["PAYOUT_CREATED", "PAYOUT_PAID", "PAYOUT_FAILED"] }),
@@ -601,7 +555,7 @@ async fn racing_runs_never_pay_a_commission_twice(app: TestApp) {
     let mut partners = Vec::new();
     let mut commissions = Vec::new();
     for i in 0..8 {
-        let partner = crate::ledger::partner_at(&app, &format!("Racer {i}"), 10).await;
+        let partner = crate::support::partners::partner_at(&app, &format!("Racer {i}"), 10).await;
         paypal(&app, &partner, &format!("racer{i}@example.com")).await;
         for j in 0..3 {
             commissions.push(sale_at(&app, &partner, &format!("r-{i}-{j}"), "100", JANUARY).await);
@@ -694,29 +648,6 @@ async fn statement_numbers_have_no_gaps_under_twenty_concurrent_runs(app: TestAp
     assert_eq!(numbers, expected);
 }
 
-/// `tests/tools/payments.py`, in the virtual environment `scripts/test`
-/// makes; its JSON answer.
-pub(crate) async fn payments_tool(args: &[&str]) -> Value {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tools");
-    let python = dir.join(".venv/bin/python");
-    assert!(
-        python.exists(),
-        "tests/tools/.venv is missing: run scripts/test, which installs sepaxml and python-stdnum"
-    );
-    let output = tokio::process::Command::new(python)
-        .arg(dir.join("payments.py"))
-        .args(args)
-        .output()
-        .await
-        .expect("python runs");
-    assert!(
-        output.status.success(),
-        "payments.py {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("JSON")
-}
-
 const FILE: &str = "query($run: ID!, $format: PayoutFileFormat!, $currency: String) { payoutRunFile(runId: $run, format: $format, currency: $currency) { filename contentType content leftOut { payout { id partner { name } } reason } } }";
 
 fn decoded(file: &Value) -> String {
@@ -745,9 +676,9 @@ async fn the_sepa_file_validates_and_the_paypal_file_matches_its_golden_copy(app
     let lea = in_euro("Léa Dupont").await;
     let pat = in_euro("Pat").await;
     let vic = in_euro("Vic").await;
-    let sam = crate::ledger::partner_at(&app, "Sam", 10).await;
-    let tia = crate::ledger::partner_at(&app, "Tia", 10).await;
-    let uma = crate::ledger::partner_at(&app, "Uma", 10).await;
+    let sam = crate::support::partners::partner_at(&app, "Sam", 10).await;
+    let tia = crate::support::partners::partner_at(&app, "Tia", 10).await;
+    let uma = crate::support::partners::partner_at(&app, "Uma", 10).await;
     let euro_sale = |partner: &str, id: &str, amount: &str| {
         json!({ "externalId": id, "partnerId": partner, "campaignId": euro, "customerExternalId": format!("c-{id}"),
                 "amount": amount, "currency": "EUR", "occurredAt": JANUARY })
@@ -759,7 +690,7 @@ async fn the_sepa_file_validates_and_the_paypal_file_matches_its_golden_copy(app
         euro_sale(&pat, "p-1", "500"),
         euro_sale(&vic, "v-1", "200"),
     ] {
-        ids.push(crate::ledger::commission_id(&app, input).await);
+        ids.push(crate::support::sales::commission_id(&app, input).await);
     }
     ids.push(sale_at(&app, &sam, "s-1", "125", JANUARY).await);
     ids.push(sale_at(&app, &tia, "t-1", "80.10", JANUARY).await);
@@ -1018,8 +949,8 @@ async fn ibans_are_judged_as_an_independent_validator_judges_them(app: TestApp) 
 }
 
 async fn a_statement_pdf_holds_each_line_and_the_total(app: TestApp) {
-    let gus = crate::ledger::partner_at(&app, "Gus", 10).await;
-    let other = crate::ledger::partner_at(&app, "Hank", 10).await;
+    let gus = crate::support::partners::partner_at(&app, "Gus", 10).await;
+    let other = crate::support::partners::partner_at(&app, "Hank", 10).await;
     paypal(&app, &gus, "gus@example.com").await;
     paypal(&app, &other, "hank@example.com").await;
     let g1 = sale_at(&app, &gus, "order-g-1", "600", JANUARY).await;
@@ -1139,7 +1070,7 @@ async fn a_statement_pdf_holds_each_line_and_the_total(app: TestApp) {
 /// partner as if it had none.
 async fn an_expired_w8_is_no_profile(app: TestApp) {
     set_tenant(&app, json!({ "requireTaxProfile": true })).await;
-    let ines = crate::ledger::partner_at(&app, "Ines", 10).await;
+    let ines = crate::support::partners::partner_at(&app, "Ines", 10).await;
     paypal(&app, &ines, "ines@example.com").await;
     let sale = sale_at(&app, &ines, "i-1", "100", JANUARY).await;
     approve(&app, &[&sale]).await;
@@ -1203,7 +1134,7 @@ async fn an_expired_w8_is_no_profile(app: TestApp) {
 
 async fn a_tax_id_is_never_answered_logged_or_stored_in_clear(app: TestApp) {
     set_tenant(&app, json!({ "requireTaxProfile": true })).await;
-    let hal = crate::ledger::partner_at(&app, "Hal", 10).await;
+    let hal = crate::support::partners::partner_at(&app, "Hal", 10).await;
     paypal(&app, &hal, "hal@example.com").await;
     let h1 = sale_at(&app, &hal, "h-1", "100", JANUARY).await;
     approve(&app, &[&h1]).await;
@@ -1491,8 +1422,8 @@ async fn without_a_data_key_tax_profiles_are_refused() {
 }
 
 async fn payout_methods_and_payouts_are_each_partners_own(app: TestApp) {
-    let lou = crate::ledger::partner_at(&app, "Lou", 10).await;
-    let max = crate::ledger::partner_at(&app, "Max", 10).await;
+    let lou = crate::support::partners::partner_at(&app, "Lou", 10).await;
+    let max = crate::support::partners::partner_at(&app, "Max", 10).await;
     let own = app.partner_token(&lou);
     let set = app
         .ok(
@@ -1638,10 +1569,10 @@ async fn payout_methods_and_payouts_are_each_partners_own(app: TestApp) {
 
 async fn the_monthly_path_in_the_docs_runs_as_written(app: TestApp) {
     // What the guide assumes: a partner with approved commissions.
-    let partner = crate::ledger::partner_at(&app, "Nia", 10).await;
+    let partner = crate::support::partners::partner_at(&app, "Nia", 10).await;
     let c1 = sale_at(&app, &partner, "n-1", "400", JANUARY).await;
     approve(&app, &[&c1]).await;
-    let operations = crate::guides::operations("docs/payouts.md");
+    let operations = crate::support::guides::operations("docs/payouts.md");
     assert_eq!(
         operations.len(),
         8,
@@ -1686,7 +1617,7 @@ async fn payouts_made_before_runs_are_numbered_in_the_order_they_were_made(app: 
     let pay = "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"wire\" }) { id statementNumber status } }";
     let mut made = Vec::new();
     for name in ["Oda", "Per", "Quinn"] {
-        let partner = crate::ledger::partner_at(&app, name, 10).await;
+        let partner = crate::support::partners::partner_at(&app, name, 10).await;
         let c = sale_at(&app, &partner, &format!("{name}-1"), "100", JANUARY).await;
         approve(&app, &[&c]).await;
         let paid = app.ok(&app.admin(), pay, json!({ "ids": [c] })).await;
@@ -1716,7 +1647,7 @@ async fn payouts_made_before_runs_are_numbered_in_the_order_they_were_made(app: 
         );
     }
     // The counter goes on from them.
-    let partner = crate::ledger::partner_at(&app, "Rae", 10).await;
+    let partner = crate::support::partners::partner_at(&app, "Rae", 10).await;
     let c = sale_at(&app, &partner, "rae-1", "100", JANUARY).await;
     approve(&app, &[&c]).await;
     let paid = app.ok(&app.admin(), pay, json!({ "ids": [c] })).await;
@@ -1726,35 +1657,11 @@ async fn payouts_made_before_runs_are_numbered_in_the_order_they_were_made(app: 
     );
 }
 
-/// What `pdftotext` and `pdffonts` read of a PDF.
-pub(crate) async fn poppler(pdf: &[u8]) -> (String, String) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("statement.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let run = |tool: &'static str, args: Vec<String>| async move {
-        let output = tokio::process::Command::new(tool)
-            .args(args)
-            .output()
-            .await
-            .expect("poppler's tools run (scripts/test installs poppler-utils)");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).unwrap()
-    };
-    let file = path.to_str().unwrap().to_owned();
-    let text = run("pdftotext", vec![file.clone(), "-".into()]).await;
-    let fonts = run("pdffonts", vec![file]).await;
-    (text, fonts)
-}
-
 async fn a_statement_reads_back_in_any_script(app: TestApp) {
     let names = ["Иван Петров", "山田太郎", "Ελληνικά Λτδ", "Łukasz Żółć"];
     let mut partners = Vec::new();
     for (i, name) in names.iter().enumerate() {
-        let partner = crate::ledger::partner_at(&app, name, 10).await;
+        let partner = crate::support::partners::partner_at(&app, name, 10).await;
         paypal(&app, &partner, &format!("p{i}@example.com")).await;
         let c = sale_at(&app, &partner, &format!("order-{i}"), "100", JANUARY).await;
         approve(&app, &[&c]).await;

@@ -2,37 +2,21 @@
 //! and embed tokens through the API; the page and its files as served; and
 //! a partner using every page in headless Chromium (`tests/browser/portal.mjs`).
 
-use crate::campaigns::create_campaign;
 use crate::helpers::{Backend, SECRET, TENANT, TestApp, code, field};
 use crate::on_both_databases;
-use crate::payouts::{approve, paypal, run, sale_at};
+use crate::support::campaigns::create_campaign;
+use crate::support::payouts::{approve, paypal, run};
+use crate::support::portal::{LINK, portal_code, with_origins};
+use crate::support::sales::sale_at;
 use revshare::auth::jwt::Keys;
-use revshare::http::Options;
-use revshare::http::cors::Origins;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
 on_both_databases!(a_portal_link_signs_a_partner_in_once);
 
-const LINK: &str = "mutation($p: ID!, $ttl: Int) { createPartnerPortalLink(partnerId: $p, ttlMinutes: $ttl) { url expiresAt } }";
 const REDEEM: &str = "mutation($code: String!) { redeemPortalLink(code: $code) { token expiresAt partnerId partnerName } }";
 const RENEW: &str = "mutation { renewPortalSession { token expiresAt partnerId } }";
-
-/// A sign-in link's code, made by staff.
-pub(crate) async fn portal_code(app: &TestApp, partner: &str) -> String {
-    let data = app
-        .ok(
-            &app.service("partners:write"),
-            LINK,
-            json!({ "p": partner }),
-        )
-        .await;
-    let url = data["createPartnerPortalLink"]["url"].as_str().unwrap();
-    url.strip_prefix("/portal/#code=")
-        .expect("a portal path")
-        .to_owned()
-}
 
 async fn a_portal_link_signs_a_partner_in_once(app: TestApp) {
     let ada = app.create_partner(json!({ "name": "Ada" })).await;
@@ -211,13 +195,6 @@ async fn a_portal_link_signs_a_partner_in_once(app: TestApp) {
     assert_eq!(code(&error), "UNAUTHENTICATED");
 }
 
-pub(crate) fn with_origins() -> Options {
-    Options {
-        cors: Origins::parse("https://brand.example").unwrap(),
-        ..Options::new(revshare::graphql::LOADER_DELAY)
-    }
-}
-
 #[tokio::test]
 async fn the_portal_is_served_whole_under_graphiqls_policy() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
@@ -300,8 +277,8 @@ async fn seed(app: &TestApp) -> Value {
         json!({ "z": zone }),
     )
     .await;
-    let ada = crate::ledger::partner_at(app, "Ada Lovelace Ltd", 10).await;
-    let bea = crate::ledger::partner_at(app, "Bea", 10).await;
+    let ada = crate::support::partners::partner_at(app, "Ada Lovelace Ltd", 10).await;
+    let bea = crate::support::partners::partner_at(app, "Bea", 10).await;
     paypal(app, &ada, "ada@example.com").await;
     paypal(app, &bea, "bea@example.com").await;
     // Ada's short links lead to the brand's site, on its own domain.
@@ -312,7 +289,7 @@ async fn seed(app: &TestApp) -> Value {
         json!({}),
     )
     .await;
-    crate::dns::prove(app, "go.acme.test").await;
+    crate::support::dns::prove(app, "go.acme.test").await;
     let group = app
         .ok(
             &admin,
@@ -388,14 +365,18 @@ async fn seed(app: &TestApp) -> Value {
         json!({ "g": group }),
     )
     .await;
-    let cy = crate::ledger::partner_at(app, "Cy", 10).await;
+    let cy = crate::support::partners::partner_at(app, "Cy", 10).await;
     app.ok(
         &admin,
         "mutation($p: ID!, $r: ID!) { setReferrer(input: { partnerId: $p, referrerId: $r }) { id } }",
         json!({ "p": cy, "r": ada }),
     )
     .await;
-    crate::ledger::record(app, crate::ledger::sale_input(&cy, "cy-1", "200.00")).await;
+    crate::support::sales::record(
+        app,
+        crate::support::sales::sale_input(&cy, "cy-1", "200.00"),
+    )
+    .await;
     // Bounties of Ada's group (SPEC §31): a goal, work to submit, and one
     // that ended.
     let bounty = "mutation($input: CreateBountyInput!) { createBounty(input: $input) { id } }";
@@ -433,7 +414,7 @@ async fn seed(app: &TestApp) -> Value {
         )
         .await["registerDeal"]["id"]
         .clone();
-    let default_campaign = crate::campaigns::default_campaign(app).await;
+    let default_campaign = crate::support::campaigns::default_campaign(app).await;
     app.ok(
         &app.admin(),
         "mutation($input: TieredCommissionInput!) { createTieredCommission(input: $input) { id } }",
@@ -506,7 +487,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     plan["screenshots"] = json!(shots.to_str().unwrap());
     let plan_file = dir.path().join("plan.json");
     std::fs::write(&plan_file, plan.to_string()).unwrap();
-    let report = crate::browser::node("portal.mjs", &[plan_file.to_str().unwrap()]).await;
+    let report = crate::support::browser::node("portal.mjs", &[plan_file.to_str().unwrap()]).await;
     assert_eq!(
         report["writes"],
         json!([

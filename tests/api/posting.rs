@@ -1,10 +1,11 @@
 //! The ledger's posting layer, fed directly: one row of each kind, written
 //! by the one writer every producer uses, then read back through the API.
 
-use crate::hardening::assert_balances_agree;
 use crate::helpers::TestApp;
-use crate::ledger::{RECORD, partner_at};
 use crate::on_both_databases;
+use crate::support::ledger::assert_balances_agree;
+use crate::support::partners::partner_at;
+use crate::support::sales::RECORD;
 use chrono::{TimeZone, Utc};
 use revshare::ledger::{CommissionKind, CommissionStatus, ReversalReason, TermsSource};
 use revshare::posting::breakdown::{AdjustmentLine, BreakdownLine, GroupRuleLine};
@@ -35,7 +36,7 @@ async fn the_posting_layer_writes_each_kind_of_row(app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let campaign = crate::campaigns::default_campaign(&app).await;
+    let campaign = crate::support::campaigns::default_campaign(&app).await;
 
     let accrued_at = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
     let row = |kind, status, amount_minor, breakdown, original_id: Option<&str>| NewCommission {

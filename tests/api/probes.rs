@@ -5,7 +5,7 @@
 //! or spoil. The webhook endpoint rules are in `webhooks`.
 
 use crate::helpers::{Backend, TestApp, code};
-use crate::subscriptions::{Received, Ws};
+use crate::support::ws::{Received, Ws};
 use serde_json::{Value, json};
 
 /// The probe's bodies: an argument value 1,750 lists deep and one 1,500
@@ -111,26 +111,30 @@ async fn subscriptions_active(app: &TestApp) -> String {
 /// each `complete` stops its own, nothing is sent after it, and nothing
 /// outlives the socket.
 async fn an_id_reused_at_once_never_leaks_a_subscription(app: TestApp) {
-    let partner = crate::ledger::partner_at(&app, "Alice", 10).await;
+    let partner = crate::support::partners::partner_at(&app, "Alice", 10).await;
     let mut ws = Ws::connect(app.addr, &app.admin()).await;
     for _ in 0..20 {
         for _ in 0..100 {
             ws.subscribe("x", "{ __typename }", json!({})).await;
             ws.send(json!({ "type": "complete", "id": "x" })).await;
-            ws.subscribe("x", crate::subscriptions::SUBSCRIBE, json!({}))
+            ws.subscribe("x", crate::support::ws::SUBSCRIBE, json!({}))
                 .await;
             ws.send(json!({ "type": "complete", "id": "x" })).await;
         }
         until_pong(&mut ws).await;
     }
     // Every subscription was completed: an event reaches none of them.
-    crate::events::commission_of(&app, crate::ledger::sale_input(&partner, "s1", "100")).await;
+    crate::support::sales::commission_of(
+        &app,
+        crate::support::sales::sale_input(&partner, "s1", "100"),
+    )
+    .await;
     let late = ws.recv_within(std::time::Duration::from_secs(2)).await;
     assert_eq!(late, None, "a message after every complete");
     assert_eq!(subscriptions_active(&app).await, "0");
     // And the limit counts what runs: 100 operations still fit.
     for n in 0..100 {
-        ws.subscribe(&n.to_string(), crate::subscriptions::SUBSCRIBE, json!({}))
+        ws.subscribe(&n.to_string(), crate::support::ws::SUBSCRIBE, json!({}))
             .await;
     }
     let refused = until_pong(&mut ws).await;
@@ -207,7 +211,7 @@ async fn the_development_token_is_served_to_loopback_hosts_only() {
             let head = format!(
                 "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
             );
-            let answer = crate::hardening::raw_exchange(app.addr, head, Vec::new()).await;
+            let answer = crate::support::http::raw_exchange(app.addr, head, Vec::new()).await;
             assert!(answer.starts_with("HTTP/1.1 200"), "{host}{path}: {answer}");
             assert!(answer.contains("revshare · GraphiQL"), "{host}{path}");
             assert_eq!(
@@ -236,7 +240,7 @@ async fn websockets_close_with_a_frame_that_says_why(app: TestApp) {
 
     let replica = crate::helpers::Replica::start(&app.url, &[]).await;
     let mut ws = Ws::connect(replica.addr, &app.admin()).await;
-    ws.subscribe("events", crate::subscriptions::SUBSCRIBE, json!({}))
+    ws.subscribe("events", crate::support::ws::SUBSCRIBE, json!({}))
         .await;
     until_pong(&mut ws).await;
     replica.terminate();
@@ -266,12 +270,12 @@ fn errors_at(body: &Value, path: Value) -> Vec<String> {
 /// it, up to the nearest field that can (GraphQL spec, "Handling Field
 /// Errors").
 async fn a_refused_field_is_null_at_its_path(app: TestApp) {
-    let campaign = crate::campaigns::create_campaign(
+    let campaign = crate::support::campaigns::create_campaign(
         &app,
         json!({ "name": "Launch", "rules": [{ "recurring": { "percentage": 10 } }] }),
     )
     .await;
-    let partner = crate::campaigns::approved_partner(&app, "Alice", &campaign).await;
+    let partner = crate::support::partners::approved_partner(&app, "Alice", &campaign).await;
     app.ok(
         &app.admin(),
         "mutation($input: TieredCommissionInput!) { createTieredCommission(input: $input) { id } }",
@@ -280,7 +284,7 @@ async fn a_refused_field_is_null_at_its_path(app: TestApp) {
                 "payout": { "action": "INCREASE", "value": "10" }, "goals": { "conversions": 100 } } }),
     )
     .await;
-    let commission = crate::ledger::commission_id(
+    let commission = crate::support::sales::commission_id(
         &app,
         json!({ "externalId": "s1", "partnerId": partner, "campaignId": campaign,
                 "customerExternalId": "c1", "amount": "100" }),
@@ -360,13 +364,13 @@ async fn a_refused_field_is_null_at_its_path(app: TestApp) {
 /// as the staff token's `sub` (often an e-mail); its own changes and the
 /// system's (`maturity`, `tier:<id>`) keep their names. Staff read them all.
 async fn partners_read_staff_as_a_role_not_a_person(app: TestApp) {
-    let campaign = crate::campaigns::create_campaign(
+    let campaign = crate::support::campaigns::create_campaign(
         &app,
         json!({ "name": "Launch", "rules": [{ "recurring": { "percentage": 10 } }] }),
     )
     .await;
-    let partner = crate::campaigns::approved_partner(&app, "Alice", &campaign).await;
-    let commission = crate::ledger::commission_id(
+    let partner = crate::support::partners::approved_partner(&app, "Alice", &campaign).await;
+    let commission = crate::support::sales::commission_id(
         &app,
         json!({ "externalId": "s1", "partnerId": partner, "campaignId": campaign,
                 "customerExternalId": "c1", "amount": "100" }),
@@ -397,7 +401,7 @@ async fn partners_read_staff_as_a_role_not_a_person(app: TestApp) {
         json!([{ "toStatus": "APPROVED", "actor": "ops@brand.example" }])
     );
 
-    crate::deals::pipeline(&app).await;
+    crate::support::deals::pipeline(&app).await;
     let registered = app
         .ok(
             &partners,
@@ -433,12 +437,13 @@ async fn partners_read_staff_as_a_role_not_a_person(app: TestApp) {
 /// `NOT_FOUND` (as `campaign(id)` is null), and a deal's lead creator that
 /// is the tenant's contact, another partner's or nobody's gets one answer.
 async fn refusals_to_a_partner_tell_nothing_of_what_exists(app: TestApp) {
-    let paused = crate::campaigns::create_campaign(&app, json!({ "name": "Paused" })).await;
-    let alice = crate::ledger::partner_at(&app, "Alice", 10).await;
-    let bob = crate::ledger::partner_at(&app, "Bob", 10).await;
+    let paused =
+        crate::support::campaigns::create_campaign(&app, json!({ "name": "Paused" })).await;
+    let alice = crate::support::partners::partner_at(&app, "Alice", 10).await;
+    let bob = crate::support::partners::partner_at(&app, "Bob", 10).await;
     let alices = app.partner_token(&alice);
     // Carol is in it before it pauses; Alice is not.
-    let carol = crate::campaigns::approved_partner(&app, "Carol", &paused).await;
+    let carol = crate::support::partners::approved_partner(&app, "Carol", &paused).await;
     app.ok(
         &app.admin(),
         "mutation($id: ID!) { updateCampaign(id: $id, input: { status: PAUSED }) { status } }",
@@ -476,9 +481,9 @@ async fn refusals_to_a_partner_tell_nothing_of_what_exists(app: TestApp) {
         .await;
     assert_eq!(code(&error), "CONFLICT", "{error}");
 
-    crate::deals::pipeline(&app).await;
-    let tenants = crate::deals::create_contact(&app, None, "Tenant seller").await;
-    let bobs = crate::deals::create_contact(&app, Some(&bob), "Bob's seller").await;
+    crate::support::deals::pipeline(&app).await;
+    let tenants = crate::support::deals::create_contact(&app, None, "Tenant seller").await;
+    let bobs = crate::support::deals::create_contact(&app, Some(&bob), "Bob's seller").await;
     let register = "mutation($lead: ID!, $domain: String!) { registerDeal(input: { name: \"Deal\", amount: \"1000\", \
         companyName: \"Co\", companyDomain: $domain, leadCreatorId: $lead }) { id } }";
     let mut answers = Vec::new();

@@ -1,6 +1,6 @@
 //! Paying partners by API (SPEC §26), against local servers that answer
 //! as PayPal's and Stripe's published OpenAPI documents describe
-//! ([`crate::contract`]): every request revshare sends is checked against
+//! ([`crate::support::contract`]): every request revshare sends is checked against
 //! the document, strictly, and every answer the servers give as well. The
 //! servers keep what a provider keeps — batches by `sender_batch_id`,
 //! answers by `PayPal-Request-Id` and `Idempotency-Key` — and count what
@@ -9,16 +9,21 @@
 //! and out of order, a replica killed between marking and sending and
 //! while the provider holds its request, two replicas on one run.
 
-use crate::contract::Document;
 use crate::helpers::{Replica, TestApp, code, field};
 use crate::on_both_databases_with;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use crate::support::paypal::{
+    CLIENT_ID, CLIENT_SECRET, Hold, Paypal, SentItem, WEBHOOK_ID, deliver_paypal, item_event,
+    serve_paypal,
+};
+use crate::support::rails::{
+    CONFIGURE, CONNECT, SEND, configure_paypal, earned, options, partner, payout, payout_of, run,
+    until,
+};
+use crate::support::stripe::{
+    SECRET_KEY, WEBHOOK_SECRET, deliver_stripe, serve_stripe, stripe_event,
+};
 use revshare::http::Options;
 use serde_json::{Value, json};
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 on_both_databases_with!(
@@ -34,16 +39,6 @@ on_both_databases_with!(
     keyed;
     a_replica_killed_while_sending_leaves_each_payout_sent_once,
 );
-
-/// Rails reach local servers (private addresses), seal with a data key,
-/// read back every second.
-pub(crate) fn options() -> Options {
-    let mut options = crate::webhooks::loopback();
-    options.data_key = Some(revshare::payouts::seal::DataKey::generate());
-    options.payout_poll = Duration::from_secs(1);
-    options.public_url = Some(Arc::from("https://partners.example.com"));
-    options
-}
 
 /// The data key the test app and replica processes share.
 const DATA_KEY: &str = "c2VjcmV0LWRhdGEta2V5LWZvci10aGUtdGVzdHMtMzI=";
@@ -64,589 +59,19 @@ fn keyed() -> Options {
     options
 }
 
-const CLIENT_ID: &str = "AeCLIENT-test-1234";
-const CLIENT_SECRET: &str = "EO-secret-never-answered";
-const WEBHOOK_ID: &str = "1JE4291016473214C";
-
-// ---------------------------------------------------------------- PayPal
-
-/// Where the local PayPal server holds a request, never answering it (a
-/// replica is killed meanwhile).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Hold {
-    None,
-    /// `POST /v1/oauth2/token`: before anything is sent.
-    Token,
-    /// `POST /v1/payments/payouts`, after the batch is made: the money
-    /// left, the answer never arrives.
-    Batch,
-}
-
-/// An item as the test expects it sent: payout, receiver, value, currency.
-type SentItem = (String, String, String, String);
-
-pub(crate) struct Item {
-    payout_item_id: String,
-    sender_item_id: String,
-    receiver: String,
-    value: String,
-    currency: String,
-    pub(crate) status: &'static str,
-}
-
-pub(crate) struct Batch {
-    pub(crate) id: String,
-    pub(crate) sender_batch_id: String,
-    email_subject: String,
-    pub(crate) items: Vec<Item>,
-}
-
-/// What the local PayPal server keeps and was asked.
-pub(crate) struct Paypal {
-    payouts: Document,
-    webhooks: Document,
-    token: String,
-    tokens: usize,
-    /// `POST /v1/payments/payouts` received, answered or not.
-    pub(crate) posts: usize,
-    answers: HashMap<String, Value>,
-    pub(crate) batches: Vec<Batch>,
-    pub(crate) faults: VecDeque<u16>,
-    pub(crate) hold: Hold,
-    /// Events PayPal delivered, by transmission id: what it verifies.
-    delivered: HashMap<String, Value>,
-    verified: usize,
-    pub(crate) violations: Vec<String>,
-}
-
-pub(crate) type SharedPaypal = Arc<Mutex<Paypal>>;
-
-impl Paypal {
-    fn new() -> Paypal {
-        Paypal {
-            payouts: Document::load("paypal-payments_payouts_batch_v1.json"),
-            webhooks: Document::load("paypal-notifications_webhooks_v1.json"),
-            token: "A21AAFEpH4PsADK7qSS7pSRsgzfENtu-Q1ysgEDVDESseMHBYXVJYE8ovjj68elIDy8nF26AwPhfXTIeWAZHSLIsQkSYz9ifg".into(),
-            tokens: 0,
-            posts: 0,
-            answers: HashMap::new(),
-            batches: Vec::new(),
-            faults: VecDeque::new(),
-            hold: Hold::None,
-            delivered: HashMap::new(),
-            verified: 0,
-            violations: Vec::new(),
-        }
-    }
-
-    /// Items made across every batch: payouts money left for.
-    pub(crate) fn items_made(&self) -> usize {
-        self.batches.iter().map(|b| b.items.len()).sum()
-    }
-
-    pub(crate) fn item_of(&mut self, payout: &str) -> &mut Item {
-        self.batches
-            .iter_mut()
-            .flat_map(|b| b.items.iter_mut())
-            .find(|i| i.sender_item_id == payout)
-            .expect("an item for the payout")
-    }
-
-    fn answer(&mut self, method: &str, template: &str, status: u16, body: Value) -> Response {
-        let document = match template {
-            "/v1/notifications/verify-webhook-signature" => &self.webhooks,
-            _ => &self.payouts,
-        };
-        if template != "/v1/oauth2/token" {
-            for violation in document.check_answer(method, template, status, &body) {
-                self.violations
-                    .push(format!("answer to {method} {template}: {violation}"));
-            }
-        }
-        (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response()
-    }
-
-    /// A page of a batch, as PayPal pages it (`page`, `page_size`); the
-    /// batch is `SUCCESS` once no item waits.
-    fn batch_json(&self, batch: &Batch, page: usize, page_size: usize) -> Value {
-        let page_size = page_size.clamp(1, 1000);
-        let total_pages = batch.items.len().div_ceil(page_size).max(1);
-        let waiting = batch
-            .items
-            .iter()
-            .any(|item| matches!(item.status, "PENDING" | "NEW" | "ONHOLD"));
-        let items: Vec<Value> = batch
-            .items
-            .iter()
-            .skip((page.max(1) - 1) * page_size)
-            .take(page_size)
-            .map(|item| {
-                let mut json = json!({
-                    "payout_item_id": item.payout_item_id,
-                    "transaction_status": item.status,
-                    "payout_batch_id": batch.id,
-                    "payout_item_fee": { "currency": item.currency, "value": "0.00" },
-                    "payout_item": {
-                        "recipient_type": "EMAIL",
-                        "amount": { "currency": item.currency, "value": item.value },
-                        "receiver": item.receiver,
-                        "sender_item_id": item.sender_item_id,
-                    },
-                    "time_processed": "2026-11-25T10:00:00Z",
-                    "links": [{ "href": format!("https://api-m.paypal.com/v1/payments/payouts-item/{}", item.payout_item_id), "rel": "item", "method": "GET" }],
-                });
-                if item.status == "SUCCESS" {
-                    json["transaction_id"] = json!(format!("TX{}", &item.payout_item_id[..8]));
-                }
-                if matches!(item.status, "FAILED" | "RETURNED" | "UNCLAIMED") {
-                    json["errors"] = json!({ "name": "RECEIVER_UNREGISTERED",
-                        "message": "Receiver is unregistered", "debug_id": "a1b2c3", "information_link": "https://developer.paypal.com/docs/api/payments.payouts-batch/#errors" });
-                }
-                json
-            })
-            .collect();
-        json!({
-            "batch_header": {
-                "payout_batch_id": batch.id,
-                "batch_status": if waiting { "PROCESSING" } else { "SUCCESS" },
-                "sender_batch_header": { "sender_batch_id": batch.sender_batch_id, "email_subject": batch.email_subject },
-                "time_created": "2026-11-25T10:00:00Z",
-            },
-            "items": items,
-            "total_items": batch.items.len(),
-            "total_pages": total_pages,
-            "links": [{ "href": format!("https://api-m.paypal.com/v1/payments/payouts/{}", batch.id), "rel": "self", "method": "GET" }],
-        })
-    }
-}
-
-/// Letters and digits as PayPal's ids are made of, one per `n`.
-fn paypal_id(n: usize, prefix: &str) -> String {
-    format!("{prefix}{n:0>5}")
-}
-
-pub(crate) async fn serve_paypal() -> (String, SharedPaypal) {
-    let state = Arc::new(Mutex::new(Paypal::new()));
-    let app = axum::Router::new()
-        .route("/v1/oauth2/token", axum::routing::post(paypal_token))
-        .route("/v1/payments/payouts", axum::routing::post(paypal_create))
-        .route(
-            "/v1/payments/payouts/{id}",
-            axum::routing::get(paypal_batch),
-        )
-        .route(
-            "/v1/notifications/verify-webhook-signature",
-            axum::routing::post(paypal_verify),
-        )
-        .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    (base, state)
-}
-
-/// Hangs: the request is never answered.
-async fn never() -> Response {
-    std::future::pending().await
-}
-
-async fn paypal_token(
-    State(state): State<SharedPaypal>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    use base64::Engine;
-    let expected = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
-    );
-    let hold = {
-        let mut paypal = state.lock().unwrap();
-        if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str()) {
-            return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": "invalid_client", "error_description": "Client Authentication failed" }))).into_response();
-        }
-        if body != "grant_type=client_credentials" {
-            paypal
-                .violations
-                .push(format!("token request body {body:?}"));
-        }
-        paypal.tokens += 1;
-        paypal.hold
-    };
-    if hold == Hold::Token {
-        return never().await;
-    }
-    let token = state.lock().unwrap().token.clone();
-    axum::Json(json!({
-        "scope": "https://uri.paypal.com/services/payments/payouts",
-        "access_token": token, "token_type": "Bearer", "app_id": "APP-80W284485P519543T",
-        "expires_in": 32400, "nonce": "2026-11-25T10:00:00ZdJlSCj0uTAOdbkh8p2p5rKS0gcf-b6VZF5X-SfY2j3w",
-    }))
-    .into_response()
-}
-
-fn bearer_ok(paypal: &Paypal, headers: &HeaderMap) -> bool {
-    headers.get("authorization").and_then(|v| v.to_str().ok())
-        == Some(format!("Bearer {}", paypal.token).as_str())
-}
-
-async fn paypal_create(
-    State(state): State<SharedPaypal>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    let hold = {
-        let mut paypal = state.lock().unwrap();
-        let paypal = &mut *paypal;
-        if !bearer_ok(paypal, &headers) {
-            return StatusCode::UNAUTHORIZED.into_response();
-        }
-        paypal.posts += 1;
-        let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        let mut violations =
-            paypal
-                .payouts
-                .check_json("POST", "/v1/payments/payouts", &request, &[]);
-        violations.extend(
-            paypal
-                .payouts
-                .check_headers("POST", "/v1/payments/payouts", &headers),
-        );
-        if !violations.is_empty() {
-            paypal.violations.extend(
-                violations
-                    .iter()
-                    .map(|v| format!("POST /v1/payments/payouts: {v}")),
-            );
-            let error = json!({ "name": "VALIDATION_ERROR", "message": "Invalid request - see details", "debug_id": "b1c2d3", "details": [{ "field": "body", "issue": violations.join("; ") }] });
-            return paypal.answer("POST", "/v1/payments/payouts", 400, error);
-        }
-        if let Some(status) = paypal.faults.pop_front() {
-            let error = json!({ "name": if status == 429 { "RATE_LIMIT_REACHED" } else { "INTERNAL_SERVER_ERROR" },
-                "message": "Try again later", "debug_id": format!("f{}", paypal.posts) });
-            let mut response =
-                (StatusCode::from_u16(status).unwrap(), axum::Json(error)).into_response();
-            if status == 429 {
-                response
-                    .headers_mut()
-                    .insert("retry-after", "1".parse().unwrap());
-            }
-            return response;
-        }
-        let request_id = headers
-            .get("paypal-request-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned();
-        // The server stores PayPal-Request-Id keys: the first answer again.
-        if let Some(first) = paypal.answers.get(&request_id).cloned() {
-            return paypal.answer("POST", "/v1/payments/payouts", 201, first);
-        }
-        let header = &request["sender_batch_header"];
-        let sender_batch_id = header["sender_batch_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if let Some(original) = paypal
-            .batches
-            .iter()
-            .find(|b| b.sender_batch_id == sender_batch_id)
-        {
-            let error = json!({ "name": "USER_BUSINESS_ERROR", "message": "User business error.", "debug_id": "d1e2f3",
-                "details": [{ "field": "SENDER_BATCH_ID", "issue": format!("Batch with given sender_batch_id already exists: {sender_batch_id}") }],
-                "links": [{ "href": format!("https://api-m.paypal.com/v1/payments/payouts/{}", original.id), "rel": "self", "method": "GET" }] });
-            return paypal.answer("POST", "/v1/payments/payouts", 400, error);
-        }
-        let number = paypal.batches.len() + 1;
-        let items = request["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .enumerate()
-            .map(|(i, item)| Item {
-                payout_item_id: paypal_id(number * 100 + i, "8AELMXH8UB"),
-                sender_item_id: item["sender_item_id"].as_str().unwrap().to_owned(),
-                receiver: item["receiver"].as_str().unwrap().to_owned(),
-                value: item["amount"]["value"].as_str().unwrap().to_owned(),
-                currency: item["amount"]["currency"].as_str().unwrap().to_owned(),
-                status: "PENDING",
-            })
-            .collect();
-        let batch = Batch {
-            id: paypal_id(number, "5UXD2E8A"),
-            sender_batch_id: sender_batch_id.clone(),
-            email_subject: header["email_subject"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            items,
-        };
-        let answer = json!({
-            "batch_header": { "payout_batch_id": batch.id, "batch_status": "PENDING",
-                "sender_batch_header": { "sender_batch_id": sender_batch_id, "email_subject": batch.email_subject } },
-            "links": [{ "href": format!("https://api-m.paypal.com/v1/payments/payouts/{}", batch.id), "rel": "self", "method": "GET" }],
-        });
-        paypal.batches.push(batch);
-        paypal.answers.insert(request_id, answer.clone());
-        match paypal.hold {
-            Hold::Batch => Err(()),
-            _ => Ok(paypal.answer("POST", "/v1/payments/payouts", 201, answer)),
-        }
-    };
-    match hold {
-        Ok(response) => response,
-        Err(()) => never().await,
-    }
-}
-
-async fn paypal_batch(
-    State(state): State<SharedPaypal>,
-    Path(id): Path<String>,
-    axum::extract::Query(paging): axum::extract::Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let mut paypal = state.lock().unwrap();
-    if !bearer_ok(&paypal, &headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    let Some(batch) = paypal.batches.iter().find(|b| b.id == id) else {
-        let error = json!({ "name": "INVALID_RESOURCE_ID", "message": "Requested resource ID was not found.", "debug_id": "e1" });
-        return paypal.answer("GET", "/v1/payments/payouts/{id}", 404, error);
-    };
-    let number = |name: &str, default: usize| {
-        paging
-            .get(name)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(default)
-    };
-    let json = paypal.batch_json(batch, number("page", 1), number("page_size", 1000));
-    paypal.answer("GET", "/v1/payments/payouts/{id}", 200, json)
-}
-
-async fn paypal_verify(
-    State(state): State<SharedPaypal>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    let mut paypal = state.lock().unwrap();
-    if !bearer_ok(&paypal, &headers) {
-        return StatusCode::UNAUTHORIZED.into_response();
-    }
-    let request: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-    let template = "/v1/notifications/verify-webhook-signature";
-    let violations = paypal
-        .webhooks
-        .check_json("POST", template, &request, &["webhook_event"]);
-    paypal.violations.extend(
-        violations
-            .into_iter()
-            .map(|v| format!("POST {template}: {v}")),
-    );
-    paypal.verified += 1;
-    let id = request["transmission_id"].as_str().unwrap_or_default();
-    // PayPal verifies what it sent, for the webhook it was sent to.
-    let genuine = request["webhook_id"] == WEBHOOK_ID
-        && request["transmission_sig"] == format!("sig-{id}")
-        && paypal.delivered.get(id) == Some(&request["webhook_event"]);
-    let status = if genuine { "SUCCESS" } else { "FAILURE" };
-    paypal.answer(
-        "POST",
-        template,
-        200,
-        json!({ "verification_status": status }),
-    )
-}
-
-/// PayPal delivers `event` to the tenant's webhook URL, signed (or not).
-async fn deliver_paypal(
-    app: &TestApp,
-    paypal: &SharedPaypal,
-    transmission: &str,
-    event: &Value,
-    genuine: bool,
-) -> (u16, Value) {
-    paypal
-        .lock()
-        .unwrap()
-        .delivered
-        .insert(transmission.to_owned(), event.clone());
-    let signature = match genuine {
-        true => format!("sig-{transmission}"),
-        false => "forged".to_owned(),
-    };
-    let answer = app
-        .client
-        .post(format!(
-            "http://{}/payouts/paypal/{}",
-            app.addr,
-            crate::helpers::TENANT
-        ))
-        .header("paypal-auth-algo", "SHA256withRSA")
-        .header(
-            "paypal-cert-url",
-            "https://api.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-1d93a270",
-        )
-        .header("paypal-transmission-id", transmission)
-        .header("paypal-transmission-sig", signature)
-        .header("paypal-transmission-time", "2026-11-25T10:00:00Z")
-        .header("content-type", "application/json")
-        .body(serde_json::to_string_pretty(event).unwrap())
-        .send()
-        .await
-        .unwrap();
-    let status = answer.status().as_u16();
-    (status, answer.json().await.unwrap_or(Value::Null))
-}
-
-/// A `PAYMENT.PAYOUTS-ITEM.*` event for a payout's item.
-fn item_event(paypal: &SharedPaypal, id: &str, kind: &str, payout: &str) -> Value {
-    let paypal = paypal.lock().unwrap();
-    let batch = paypal
-        .batches
-        .iter()
-        .find(|b| b.items.iter().any(|i| i.sender_item_id == payout))
-        .expect("the payout's batch");
-    let item = batch
-        .items
-        .iter()
-        .find(|i| i.sender_item_id == payout)
-        .unwrap();
-    let status = match kind {
-        "SUCCEEDED" => "SUCCESS",
-        other => other,
-    };
-    let resource = json!({
-        "payout_item_id": item.payout_item_id,
-        "transaction_status": status,
-        "payout_batch_id": batch.id,
-        "payout_item": { "recipient_type": "EMAIL", "amount": { "currency": item.currency, "value": item.value },
-            "receiver": item.receiver, "sender_item_id": payout },
-        "errors": { "name": "RECEIVER_UNREGISTERED", "message": "Receiver is unregistered" },
-    });
-    json!({
-        "id": id,
-        "create_time": "2026-11-25T10:05:00.000Z",
-        "resource_type": "payouts_item",
-        "event_type": format!("PAYMENT.PAYOUTS-ITEM.{kind}"),
-        "summary": "Payout item status changed",
-        "resource": resource,
-        "links": [],
-        "event_version": "1.0",
-    })
-}
-
 // ------------------------------------------------------------ the program
-
-pub(crate) const CONFIGURE: &str = "mutation($input: ConfigurePayoutRailInput!) { configurePayoutRail(input: $input) { rail mode baseUrl credentialHint webhookUrl configuredBy } }";
-pub(crate) const SEND: &str = "mutation($input: SendPayoutsInput!) { sendPayouts(input: $input) { id status payouts { id status railStatus } } }";
-pub(crate) const PAYOUT: &str = "query($id: ID!) { node(id: $id) { ... on Payout { id status amount currency reference rail railStatus railReference railError paidAt failureReason commissions { nodes { id status payoutId } } } } }";
-
-pub(crate) async fn configure_paypal(app: &TestApp, base: &str) -> Value {
-    app.ok(
-        &app.admin(),
-        CONFIGURE,
-        json!({ "input": { "rail": "PAYPAL_PAYOUTS", "mode": "SANDBOX", "baseUrl": base,
-            "credentials": { "clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET, "webhookId": WEBHOOK_ID } } }),
-    )
-    .await["configurePayoutRail"]
-        .clone()
-}
-
-/// A partner with an address, at 10 %.
-pub(crate) async fn partner(app: &TestApp, name: &str) -> String {
-    let group = app
-        .create_group(
-            &format!("{name} group"),
-            json!([{ "recurring": { "percentage": 10 } }]),
-        )
-        .await;
-    app.create_partner(json!({ "name": name, "email": format!("{}@example.com", name.to_lowercase()), "groupId": group }))
-        .await
-}
 
 /// The program's campaign in euros, at 10 %; `partners` enrolled.
 async fn in_euros(app: &TestApp, partners: &[&str]) -> String {
-    let euro = crate::campaigns::create_campaign(
+    let euro = crate::support::campaigns::create_campaign(
         app,
         json!({ "name": "Europe", "currency": "EUR", "rules": [{ "recurring": { "percentage": 10 } }] }),
     )
     .await;
     for partner in partners {
-        crate::campaigns::enroll(app, partner, &euro).await;
+        crate::support::partners::enroll(app, partner, &euro).await;
     }
     euro
-}
-
-/// Approved commissions of a tenth of each sale (`(amount, campaign)`: a
-/// campaign in euros, or the default one in dollars).
-pub(crate) async fn earned(
-    app: &TestApp,
-    partner: &str,
-    key: &str,
-    sales: &[(&str, Option<&str>)],
-) -> Vec<String> {
-    let mut ids = Vec::new();
-    for (n, (amount, campaign)) in sales.iter().enumerate() {
-        let mut input = crate::ledger::sale_input(partner, &format!("{key}-{n}"), amount);
-        input["occurredAt"] = json!("2026-01-10T12:00:00Z");
-        if let Some(campaign) = campaign {
-            input["campaignId"] = json!(campaign);
-            input["currency"] = json!("EUR");
-        }
-        ids.push(crate::ledger::commission_id(app, input).await);
-    }
-    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    crate::payouts::approve(app, &refs).await;
-    ids
-}
-
-pub(crate) async fn payout(app: &TestApp, id: &str) -> Value {
-    app.ok(&app.admin(), PAYOUT, json!({ "id": id })).await["node"].clone()
-}
-
-/// Waits (up to 30 s) until the payout's rail status is `status`.
-pub(crate) async fn until(app: &TestApp, id: &str, status: &str) -> Value {
-    let within = Duration::from_secs(30);
-    let now = crate::support::wait::last_of(
-        within,
-        async || payout(app, id).await,
-        |now| now["railStatus"] == status,
-    )
-    .await;
-    if now["railStatus"] == status {
-        return now;
-    }
-    let row = {
-        use sea_orm::EntityTrait;
-        entity::payout::Entity::find_by_id(id.to_owned())
-            .one(app.db.conn())
-            .await
-            .unwrap()
-    };
-    panic!("payout {id} never became {status}: {now}\n{row:?}");
-}
-
-pub(crate) fn payout_of<'a>(run: &'a Value, partner: &str) -> &'a str {
-    run["payouts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["partner"]["id"] == partner)
-        .and_then(|p| p["id"].as_str())
-        .expect("the partner's payout")
-}
-
-const RUN: &str = "mutation($input: CreatePayoutRunInput!) { createPayoutRun(input: $input) { id payouts { id amount currency partner { id name } method { type } } } }";
-
-pub(crate) async fn run(app: &TestApp) -> Value {
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    app.ok(
-        &app.service("commissions:write"),
-        RUN,
-        json!({ "input": { "periodEnd": today } }),
-    )
-    .await["createPayoutRun"]
-        .clone()
 }
 
 async fn emails_of(app: &TestApp, partner: &str) -> Vec<String> {
@@ -701,9 +126,9 @@ async fn paypal_pays_a_run_once_and_follows_each_payout_to_its_end(app: TestApp)
     let nia = partner(&app, "Nia").await;
     let ona = partner(&app, "Ona").await;
     let eve = partner(&app, "Eve").await;
-    crate::payouts::paypal(&app, &nia, "nia@example.com").await;
-    crate::payouts::paypal(&app, &ona, "ona@example.com").await;
-    crate::payouts::paypal(&app, &eve, "eve@example.com").await;
+    crate::support::payouts::paypal(&app, &nia, "nia@example.com").await;
+    crate::support::payouts::paypal(&app, &ona, "ona@example.com").await;
+    crate::support::payouts::paypal(&app, &eve, "eve@example.com").await;
     let euro = in_euros(&app, &[&nia, &eve]).await;
     earned(
         &app,
@@ -951,7 +376,7 @@ async fn a_500_and_a_429_are_tried_again_and_the_batch_leaves_once(app: TestApp)
     paypal.lock().unwrap().faults.extend([500, 429]);
     configure_paypal(&app, &base).await;
     let nia = partner(&app, "Nia").await;
-    crate::payouts::paypal(&app, &nia, "nia@example.com").await;
+    crate::support::payouts::paypal(&app, &nia, "nia@example.com").await;
     earned(&app, &nia, "n", &[("100", None)]).await;
     let run = run(&app).await;
     let id = payout_of(&run, &nia).to_owned();
@@ -1035,7 +460,7 @@ async fn rails_are_admins_and_their_secrets_never_come_back(app: TestApp) {
         .await;
     assert_eq!(field(&error), "input.baseUrl");
     // A rail not configured is named when a run is sent through it.
-    crate::payouts::paypal(&app, &nia, "nia@example.com").await;
+    crate::support::payouts::paypal(&app, &nia, "nia@example.com").await;
     earned(&app, &nia, "n", &[("100", None)]).await;
     let run = run(&app).await;
     let error = app
@@ -1129,7 +554,12 @@ async fn a_replica_killed_while_sending_leaves_each_payout_sent_once(app: TestAp
             _ => "Lou",
         };
         let kim = partner(&app, name).await;
-        crate::payouts::paypal(&app, &kim, &format!("{}@example.com", name.to_lowercase())).await;
+        crate::support::payouts::paypal(
+            &app,
+            &kim,
+            &format!("{}@example.com", name.to_lowercase()),
+        )
+        .await;
         earned(&app, &kim, name, &[("100", None)]).await;
         let run = run(&app).await;
         let id = payout_of(&run, &kim).to_owned();
@@ -1202,183 +632,6 @@ async fn a_replica_killed_while_sending_leaves_each_payout_sent_once(app: TestAp
 
 // ---------------------------------------------------------------- Stripe
 
-pub(crate) const SECRET_KEY: &str = "sk_test_51Hx0revshareKEY9876";
-pub(crate) const WEBHOOK_SECRET: &str = "whsec_revshare_connect_test";
-
-/// What the local Stripe server keeps and was asked.
-pub(crate) struct Stripe {
-    document: Document,
-    fixtures: Value,
-    /// Answers by `Idempotency-Key` (and path): the first, again.
-    answers: HashMap<(String, String), Value>,
-    pub(crate) accounts: Vec<Value>,
-    links: usize,
-    pub(crate) transfers: Vec<Value>,
-    /// `POST /v1/transfers` received.
-    pub(crate) transfer_posts: usize,
-    pub(crate) faults: VecDeque<u16>,
-    violations: Vec<String>,
-}
-
-pub(crate) type SharedStripe = Arc<Mutex<Stripe>>;
-
-impl Stripe {
-    /// A transfer as Stripe's fixtures show one.
-    pub(crate) fn fixtures_transfer(&self) -> Value {
-        self.fixtures["transfer"].clone()
-    }
-}
-
-pub(crate) async fn serve_stripe() -> (String, SharedStripe) {
-    let fixtures: Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/contracts/stripe-fixtures.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
-    let state = Arc::new(Mutex::new(Stripe {
-        document: Document::load("stripe-connect.json"),
-        fixtures,
-        answers: HashMap::new(),
-        accounts: Vec::new(),
-        links: 0,
-        transfers: Vec::new(),
-        transfer_posts: 0,
-        faults: VecDeque::new(),
-        violations: Vec::new(),
-    }));
-    let app = axum::Router::new()
-        .route("/v1/{*path}", axum::routing::post(stripe_post))
-        .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
-    (base, state)
-}
-
-async fn stripe_post(
-    State(state): State<SharedStripe>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-    body: String,
-) -> Response {
-    let mut stripe = state.lock().unwrap();
-    let stripe = &mut *stripe;
-    let template = format!("/v1/{path}");
-    if headers.get("authorization").and_then(|v| v.to_str().ok())
-        != Some(format!("Bearer {SECRET_KEY}").as_str())
-    {
-        return (StatusCode::UNAUTHORIZED, axum::Json(json!({ "error": { "type": "invalid_request_error", "message": "Invalid API Key provided" } }))).into_response();
-    }
-    let violations = stripe.document.check_form("POST", &template, &body);
-    if !violations.is_empty() {
-        stripe
-            .violations
-            .extend(violations.iter().map(|v| format!("POST {template}: {v}")));
-        return (StatusCode::BAD_REQUEST, axum::Json(json!({ "error": { "type": "invalid_request_error", "message": violations.join("; ") } }))).into_response();
-    }
-    let Some(key) = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-    else {
-        stripe
-            .violations
-            .push(format!("POST {template}: no Idempotency-Key"));
-        return StatusCode::BAD_REQUEST.into_response();
-    };
-    if template == "/v1/transfers" {
-        stripe.transfer_posts += 1;
-        // Refused before it ran: Stripe saves no result for the key.
-        if let Some(status) = stripe.faults.pop_front() {
-            let error =
-                json!({ "error": { "type": "api_error", "message": "An unknown error occurred" } });
-            return (StatusCode::from_u16(status).unwrap(), axum::Json(error)).into_response();
-        }
-    }
-    if let Some(first) = stripe.answers.get(&(template.clone(), key.clone())) {
-        return axum::Json(first.clone()).into_response();
-    }
-    let form = crate::contract::form_to_json(&body);
-    let answer = match template.as_str() {
-        "/v1/accounts" => {
-            let mut account = stripe.fixtures["account"].clone();
-            account["id"] = json!(format!("acct_1Revshare{:0>6}", stripe.accounts.len() + 1));
-            account["type"] = form["type"].clone();
-            account["email"] = form["email"].clone();
-            account["metadata"] = form["metadata"].clone();
-            account["payouts_enabled"] = json!(false);
-            account["charges_enabled"] = json!(false);
-            account["details_submitted"] = json!(false);
-            stripe.accounts.push(account.clone());
-            account
-        }
-        "/v1/account_links" => {
-            stripe.links += 1;
-            let mut link = stripe.fixtures["account_link"].clone();
-            link["url"] = json!(format!(
-                "https://connect.stripe.com/setup/e/{}/{}",
-                form["account"].as_str().unwrap(),
-                stripe.links
-            ));
-            link
-        }
-        "/v1/transfers" => {
-            let mut transfer = stripe.fixtures["transfer"].clone();
-            transfer["id"] = json!(format!("tr_1Revshare{:0>8}", stripe.transfers.len() + 1));
-            transfer["amount"] = json!(form["amount"].as_str().unwrap().parse::<i64>().unwrap());
-            transfer["currency"] = form["currency"].clone();
-            transfer["destination"] = form["destination"].clone();
-            transfer["transfer_group"] = form["transfer_group"].clone();
-            transfer["description"] = form["description"].clone();
-            transfer["metadata"] = form["metadata"].clone();
-            stripe.transfers.push(transfer.clone());
-            transfer
-        }
-        _ => return StatusCode::NOT_FOUND.into_response(),
-    };
-    for violation in stripe
-        .document
-        .check_answer("POST", &template, 200, &answer)
-    {
-        stripe
-            .violations
-            .push(format!("answer to POST {template}: {violation}"));
-    }
-    stripe.answers.insert((template, key), answer.clone());
-    axum::Json(answer).into_response()
-}
-
-/// Stripe delivers `event` to the tenant's Connect webhook, signed.
-pub(crate) async fn deliver_stripe(app: &TestApp, event: &Value, secret: &str) -> (u16, Value) {
-    let body = event.to_string();
-    let signature =
-        crate::connectors::signature(&body, secret, chrono::Utc::now().timestamp()).await;
-    let answer = app
-        .client
-        .post(format!(
-            "http://{}/payouts/stripe/{}",
-            app.addr,
-            crate::helpers::TENANT
-        ))
-        .header("stripe-signature", signature)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = answer.status().as_u16();
-    (status, answer.json().await.unwrap_or(Value::Null))
-}
-
-pub(crate) fn stripe_event(id: &str, kind: &str, object: Value) -> Value {
-    json!({ "id": id, "object": "event", "api_version": "2020-08-27", "created": 1_764_064_800,
-        "type": kind, "livemode": false, "pending_webhooks": 1, "data": { "object": object } })
-}
-
-pub(crate) const CONNECT: &str = "mutation($p: ID) { createConnectOnboardingLink(partnerId: $p) }";
 const CONNECTED: &str = "query($id: ID!) { partner(id: $id) { stripeConnect { available accountId payoutsEnabled } payoutMethod { type stripeAccountId } } }";
 
 async fn stripe_connect_onboards_a_partner_and_pays_it_by_transfer(app: TestApp) {
@@ -1563,7 +816,7 @@ async fn stripe_connect_onboards_a_partner_and_pays_it_by_transfer(app: TestApp)
 }
 
 async fn the_rails_in_the_docs_run_as_written(app: TestApp) {
-    let operations = crate::guides::operations("docs/payouts.md");
+    let operations = crate::support::guides::operations("docs/payouts.md");
     let (configure, connect, send) = (&operations[5], &operations[6], &operations[7]);
     let (base, paypal) = serve_paypal().await;
     let (stripe_base, _stripe) = serve_stripe().await;
@@ -1593,7 +846,7 @@ async fn the_rails_in_the_docs_run_as_written(app: TestApp) {
         link["createConnectOnboardingLink"],
         "https://connect.stripe.com/setup/e/acct_1Revshare000001/1"
     );
-    crate::payouts::paypal(&app, &nia, "nia@example.com").await;
+    crate::support::payouts::paypal(&app, &nia, "nia@example.com").await;
     earned(&app, &nia, "n", &[("100", None)]).await;
     let run = run(&app).await;
     let id = payout_of(&run, &nia).to_owned();

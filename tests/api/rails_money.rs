@@ -1,15 +1,19 @@
 //! Money sent by API that must not strand, double or overpay (hardening
 //! round 5): a PayPal run larger than one look, Stripe transfers reversed
 //! in part and in full, and a run handed to finance in a file and sent by
-//! API too. Against the same local providers as [`crate::rails`], held to
-//! their published documents.
+//! API too. Against the same local providers as the rails tests
+//! ([`crate::support::paypal`], [`crate::support::stripe`]), held to their
+//! published documents.
 
 use crate::helpers::{TestApp, code};
 use crate::on_both_databases_with;
-use crate::rails::{
-    CONFIGURE, CONNECT, PAYOUT, SECRET_KEY, SEND, WEBHOOK_SECRET, configure_paypal, deliver_stripe,
-    earned, options, partner, payout, payout_of, run, serve_paypal, serve_stripe, stripe_event,
-    until,
+use crate::support::paypal::serve_paypal;
+use crate::support::rails::{
+    CONFIGURE, CONNECT, PAYOUT, SEND, configure_paypal, earned, options, partner, payout,
+    payout_of, run, until,
+};
+use crate::support::stripe::{
+    SECRET_KEY, WEBHOOK_SECRET, deliver_stripe, serve_stripe, stripe_event,
 };
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -69,7 +73,7 @@ async fn a_paypal_run_of_2001_payouts_pays_every_one(app: TestApp) {
             let id = app
                 .create_partner(json!({ "name": format!("P{n:04}"), "groupId": group }))
                 .await;
-            crate::payouts::paypal(app, &id, &format!("p{n:04}@example.com")).await;
+            crate::support::payouts::paypal(app, &id, &format!("p{n:04}@example.com")).await;
             id
         }
     })
@@ -79,7 +83,8 @@ async fn a_paypal_run_of_2001_payouts_pays_every_one(app: TestApp) {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let mut sale = crate::ledger::sale_input(p, &format!("s{chunk_no}-{i}"), "10");
+                let mut sale =
+                    crate::support::sales::sale_input(p, &format!("s{chunk_no}-{i}"), "10");
                 sale["occurredAt"] = json!("2026-01-10T12:00:00Z");
                 sale
             })
@@ -103,7 +108,7 @@ async fn a_paypal_run_of_2001_payouts_pays_every_one(app: TestApp) {
             })
             .collect();
         let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-        crate::payouts::approve(&app, &refs).await;
+        crate::support::payouts::approve(&app, &refs).await;
     }
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let run = app
@@ -149,7 +154,11 @@ async fn a_paypal_run_of_2001_payouts_pays_every_one(app: TestApp) {
 }
 
 /// A partner paid through its Stripe Express account, at 10 %.
-async fn connected(app: &TestApp, stripe: &crate::rails::SharedStripe, name: &str) -> String {
+async fn connected(
+    app: &TestApp,
+    stripe: &crate::support::stripe::SharedStripe,
+    name: &str,
+) -> String {
     let id = partner(app, name).await;
     app.ok(&app.partner_token(&id), CONNECT, json!({})).await;
     let mut account = stripe.lock().unwrap().accounts.last().unwrap().clone();
@@ -327,7 +336,7 @@ async fn a_payout_handed_over_in_a_file_is_not_sent_by_api_until_the_file_is_wit
     let (base, paypal) = serve_paypal().await;
     configure_paypal(&app, &base).await;
     let nia = partner(&app, "Nia").await;
-    crate::payouts::paypal(&app, &nia, "nia@example.com").await;
+    crate::support::payouts::paypal(&app, &nia, "nia@example.com").await;
     earned(&app, &nia, "n", &[("100", None)]).await;
     let run = run(&app).await;
     let run_id = run["id"].as_str().unwrap().to_owned();

@@ -8,10 +8,11 @@
 //! fragments, repeated keys and `__typename` comes back byte for byte as
 //! the ordinary path writes it.
 
-use crate::campaigns::{approved_partner, create_campaign};
 use crate::helpers::TestApp;
-use crate::ledger::record;
 use crate::on_both_databases;
+use crate::support::campaigns::create_campaign;
+use crate::support::partners::approved_partner;
+use crate::support::sales::record;
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -70,7 +71,7 @@ async fn program(app: &TestApp) -> String {
                                 "type": "RESELLER", "groupId": group }),
         )
         .await;
-    crate::campaigns::enroll(app, &northwind, &launch).await;
+    crate::support::partners::enroll(app, &northwind, &launch).await;
     let contoso = approved_partner(app, "Contoso", &launch).await;
     for (n, partner) in [&northwind, &contoso].into_iter().enumerate() {
         record(

@@ -5,7 +5,8 @@
 
 use crate::helpers::{OTHER_TENANT, TestApp};
 use crate::on_both_databases_with;
-use crate::payouts::{approve, paypal, run, sale_at};
+use crate::support::payouts::{approve, paypal, run};
+use crate::support::sales::sale_at;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ fn loopback_webhooks() -> revshare::http::Options {
     // With a data key: a 1099 seals its TINs.
     revshare::http::Options {
         data_key: Some(revshare::payouts::seal::DataKey::generate()),
-        ..crate::webhooks::loopback()
+        ..crate::support::receiver::loopback()
     }
 }
 
@@ -81,7 +82,7 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     )
     .await;
     ids.insert("Category", id(&category["createCategory"]["id"]));
-    let campaign = crate::campaigns::create_campaign(
+    let campaign = crate::support::campaigns::create_campaign(
         app,
         json!({ "name": "Spring", "landingUrl": "https://brand.example/spring", "rules": [{ "recurring": { "percentage": 10 } }] }),
     )
@@ -187,15 +188,17 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     let the_run = run(app, json!({ "periodEnd": "2026-01-31" })).await;
     ids.insert("PayoutRun", id(&the_run["id"]));
     ids.insert("Payout", id(&the_run["payouts"][0]["id"]));
-    let pipeline = crate::deals::pipeline(app).await;
+    let pipeline = crate::support::deals::pipeline(app).await;
     ids.insert("DealStage", pipeline.stage("Lead").to_owned());
     ids.insert("CustomField", pipeline.size.clone());
     ids.insert("CustomFieldOption", pipeline.small.clone());
-    let contact = crate::deals::create_contact(app, Some(&partner), "Bo").await;
+    let contact = crate::support::deals::create_contact(app, Some(&partner), "Bo").await;
     ids.insert("Contact", contact);
-    let plan = crate::deals::create_plan(app, crate::deals::reseller_plan(&pipeline)).await;
+    let plan =
+        crate::support::deals::create_plan(app, crate::support::deals::reseller_plan(&pipeline))
+            .await;
     ids.insert("CommissionPlan", plan);
-    let deal = crate::deals::create_deal(
+    let deal = crate::support::deals::create_deal(
         app,
         json!({ "externalId": "D-1", "partnerId": partner, "name": "Rollout", "amount": "1000", "stageId": pipeline.stage("Lead") }),
     )
@@ -212,7 +215,7 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
         "TieredCommission",
         id(&tier["createTieredCommission"]["id"]),
     );
-    let (endpoint, _) = crate::webhooks::register(
+    let (endpoint, _) = crate::support::receiver::register(
         app,
         &admin,
         json!({ "url": "http://127.0.0.1:9/unreachable", "eventTypes": ["COMMISSION_CREATED"] }),
@@ -471,7 +474,7 @@ async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
         assert_eq!(own["node"]["id"], ids[kind], "{kind} of its own");
     }
     // The tenant's own people are not a partner's to look up, as in `contacts`.
-    let staff = crate::deals::create_contact(&app, None, "Tess").await;
+    let staff = crate::support::deals::create_contact(&app, None, "Tess").await;
     let found = app.ok(&mine, NODE, json!({ "id": staff })).await;
     assert_eq!(found["node"], Value::Null, "the tenant's staff");
     let found = app.ok(&admin, NODE, json!({ "id": staff })).await;

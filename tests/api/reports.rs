@@ -4,8 +4,9 @@
 //! the ledger lists.
 
 use crate::helpers::{TestApp, code, field};
-use crate::ledger::{commission_id, partner_at, record};
 use crate::on_both_databases;
+use crate::support::partners::partner_at;
+use crate::support::sales::{commission_id, record};
 use serde_json::{Value, json};
 
 on_both_databases!(

@@ -6,7 +6,8 @@
 
 use crate::helpers::{Backend, TestApp, code, field};
 use crate::on_both_databases;
-use crate::subscriptions::{Received, Ws};
+use crate::support::staff::{LINK, REDEEM, staff_code, staff_token};
+use crate::support::ws::{Received, Ws};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
@@ -16,29 +17,8 @@ on_both_databases!(
     only_an_admin_makes_staff_links_and_bad_input_is_named,
 );
 
-const LINK: &str = "mutation($input: CreateStaffSignInLinkInput!) { createStaffSignInLink(input: $input) { url expiresAt } }";
-const REDEEM: &str = "mutation($code: String!) { redeemStaffSignInLink(code: $code) { token expiresAt email role } }";
 const RENEW: &str = "mutation { renewStaffSession { token expiresAt email role } }";
 const END: &str = "mutation { endStaffSession }";
-
-/// A staff link's code, made by the admin of the test tenant.
-async fn staff_code(app: &TestApp, input: Value) -> String {
-    let data = app.ok(&app.admin(), LINK, json!({ "input": input })).await;
-    let url = data["createStaffSignInLink"]["url"].as_str().unwrap();
-    url.strip_prefix("/admin/#code=")
-        .expect("a console path")
-        .to_owned()
-}
-
-/// A signed-in staff session's first token.
-pub(crate) async fn staff_token(app: &TestApp, email: &str, role: &str) -> String {
-    let code = staff_code(app, json!({ "email": email, "role": role })).await;
-    let (_, body) = app.post(None, REDEEM, json!({ "code": code })).await;
-    body["data"]["redeemStaffSignInLink"]["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{body}"))
-        .to_owned()
-}
 
 fn minutes_until(at: &Value) -> i64 {
     let at: chrono::DateTime<chrono::Utc> = at.as_str().unwrap().parse().unwrap();

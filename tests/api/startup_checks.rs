@@ -3,7 +3,7 @@
 //! database was migrated, a refused PostgreSQL port reported as "no
 //! answer in time", a mistyped SQLite path created empty.
 
-use crate::http_surface::run_binary;
+use crate::support::http::run_binary;
 
 /// The settings a typo in each of which stops a start: the variable, the
 /// mistyped value, and what the refusal names.

@@ -14,9 +14,10 @@
 mod account;
 
 use crate::helpers::TestApp;
-use crate::imports::{import_from, partner_by_external};
 use crate::on_both_databases_with;
-use crate::switching;
+use crate::support::imports::import_from;
+use crate::support::partners::partner_by_external;
+use crate::support::switching;
 use account::{account, serve};
 use serde_json::{Value, json};
 
@@ -26,7 +27,7 @@ on_both_databases_with!(options;
 );
 
 fn options() -> revshare::http::Options {
-    crate::imports::options()
+    crate::support::imports::options()
 }
 
 /// Imports the account at `base` and waits for the end.
@@ -207,15 +208,15 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
     // A refund at Stripe of a sale paid before the switch: the charge
     // names the invoice FirstPromoter kept as the commission's event, and
     // the pending commission is reversed.
-    crate::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
-    let refund = crate::connectors::event(
+    crate::support::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
+    let refund = crate::support::connectors::event(
         "evt_refund_4",
         "charge.refunded",
         json!({ "id": "ch_4", "object": "charge", "amount": 10_000, "amount_refunded": 10_000,
             "currency": "usd", "customer": "cus_yaro_1", "invoice": "in_4", "payment_intent": "pi_4",
             "refunded": true }),
     );
-    crate::connectors::handled(&app, &refund, "done").await;
+    crate::support::connectors::handled(&app, &refund, "done").await;
     assert_eq!(
         read("firstpromoter:11").await["balance"],
         json!([{ "currency": "USD", "accrued": "0.00", "approved": "30.00", "paid": "60.00" }])

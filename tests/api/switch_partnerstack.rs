@@ -15,9 +15,10 @@
 mod account;
 
 use crate::helpers::TestApp;
-use crate::imports::{import_from, partner_by_external};
 use crate::on_both_databases_with;
-use crate::switching;
+use crate::support::imports::import_from;
+use crate::support::partners::partner_by_external;
+use crate::support::switching;
 use account::{account, serve};
 use serde_json::{Value, json};
 
@@ -26,7 +27,7 @@ on_both_databases_with!(options;
 );
 
 fn options() -> revshare::http::Options {
-    crate::imports::options()
+    crate::support::imports::options()
 }
 
 async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
@@ -173,15 +174,15 @@ async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
 
     // Stripe refunds a sale made before the switch: the reward names its
     // invoice as its transaction, and the pending commission is reversed.
-    crate::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
-    let refund = crate::connectors::event(
+    crate::support::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
+    let refund = crate::support::connectors::event(
         "evt_refund_ana_3",
         "charge.refunded",
         json!({ "id": "ch_ana_3", "object": "charge", "amount": 3_000, "amount_refunded": 3_000,
             "currency": "usd", "customer": "cus_ana_1", "invoice": "in_ana_3", "payment_intent": "pi_ana_3",
             "refunded": true }),
     );
-    crate::connectors::handled(&app, &refund, "done").await;
+    crate::support::connectors::handled(&app, &refund, "done").await;
     assert_eq!(
         read("partnerstack:part_ana").await["balance"],
         json!([{ "currency": "USD", "accrued": "6.00", "approved": "15.00", "paid": "30.00" }])

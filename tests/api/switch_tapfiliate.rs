@@ -15,9 +15,10 @@
 mod account;
 
 use crate::helpers::TestApp;
-use crate::imports::{import_from, partner_by_external};
 use crate::on_both_databases_with;
-use crate::switching;
+use crate::support::imports::import_from;
+use crate::support::partners::partner_by_external;
+use crate::support::switching;
 use account::{account, serve};
 use serde_json::{Value, json};
 
@@ -26,7 +27,7 @@ on_both_databases_with!(options;
 );
 
 fn options() -> revshare::http::Options {
-    crate::imports::options()
+    crate::support::imports::options()
 }
 
 async fn a_tapfiliate_program_arrives_whole_and_right(app: TestApp) {
@@ -141,15 +142,15 @@ async fn a_tapfiliate_program_arrives_whole_and_right(app: TestApp) {
 
     // A refund at Stripe of Joe's invoice from before the switch: the
     // conversion's external id is the invoice.
-    crate::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
-    let refund = crate::connectors::event(
+    crate::support::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
+    let refund = crate::support::connectors::event(
         "evt_refund_joe_3",
         "charge.refunded",
         json!({ "id": "ch_joe_3", "object": "charge", "amount": 3_200, "amount_refunded": 3_200,
             "currency": "usd", "customer": "cus_joe_1", "invoice": "in_joe_3", "payment_intent": "pi_joe_3",
             "refunded": true }),
     );
-    crate::connectors::handled(&app, &refund, "done").await;
+    crate::support::connectors::handled(&app, &refund, "done").await;
     assert_eq!(
         read("tapfiliate:joe").await["balance"],
         json!([{ "currency": "USD", "accrued": "0.00", "approved": "30.00", "paid": "60.00" }])

@@ -17,9 +17,10 @@
 mod account;
 
 use crate::helpers::TestApp;
-use crate::imports::{import_from, partner_by_external};
 use crate::on_both_databases_with;
-use crate::switching;
+use crate::support::imports::import_from;
+use crate::support::partners::partner_by_external;
+use crate::support::switching;
 use account::{account, serve};
 use serde_json::{Value, json};
 
@@ -28,7 +29,7 @@ on_both_databases_with!(options;
 );
 
 fn options() -> revshare::http::Options {
-    crate::imports::options()
+    crate::support::imports::options()
 }
 
 async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
@@ -209,14 +210,14 @@ async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
     );
 
     // Stripe refunds a charge from before the switch: Tolt kept its id.
-    crate::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
-    let refund = crate::connectors::event(
+    crate::support::connectors::configure(&app, &["whsec_test_secret_for_revshare"], true).await;
+    let refund = crate::support::connectors::event(
         "evt_refund_li_3",
         "charge.refunded",
         json!({ "id": "ch_li_3", "object": "charge", "amount": 3_000, "amount_refunded": 3_000,
             "currency": "eur", "customer": "cus_li_1", "payment_intent": "pi_li_3", "refunded": true }),
     );
-    crate::connectors::handled(&app, &refund, "done").await;
+    crate::support::connectors::handled(&app, &refund, "done").await;
     assert_eq!(
         read("tolt:part_li").await["balance"],
         json!([{ "currency": "EUR", "accrued": "0.00", "approved": "25.00", "paid": "30.00" }])

@@ -169,15 +169,16 @@ async fn a_years_payees_are_judged_at_the_thresholds_edges(app: TestApp) {
     pay(&app, &fay, "1000.00", "2026-05-01").await;
     pay(&app, &fay_llc, "1000.00", "2026-06-01").await;
     // A payout to a PayPal account is on PayPal's 1099-K: excluded.
-    let gus = crate::ledger::partner_at(&app, "Gus", 100).await;
+    let gus = crate::support::partners::partner_at(&app, "Gus", 100).await;
     let mut input = w9("Gus Grissom", "456-78-9012", "SSN", "INDIVIDUAL");
     input["partnerId"] = json!(gus);
     app.ok(&app.admin(), SUBMIT, json!({ "input": input }))
         .await;
     app.ok(&app.admin(), DECIDE, json!({ "p": gus })).await;
-    crate::payouts::paypal(&app, &gus, "gus@example.com").await;
-    let c = crate::payouts::sale_at(&app, &gus, "gus-1", "2500", "2026-01-10T12:00:00Z").await;
-    crate::payouts::approve(&app, &[&c]).await;
+    crate::support::payouts::paypal(&app, &gus, "gus@example.com").await;
+    let c =
+        crate::support::sales::sale_at(&app, &gus, "gus-1", "2500", "2026-01-10T12:00:00Z").await;
+    crate::support::payouts::approve(&app, &[&c]).await;
     app.ok(
         &app.admin(),
         "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"pp\" }) { id } }",
@@ -306,10 +307,10 @@ async fn a_payment_counts_in_the_year_of_its_day_in_the_tenants_zone(app: TestAp
         c-1,p1,700.00,USD,1400.00,paid,2025-11-01,,2026-01-01T07:30:00Z\n\
         c-2,p1,50.00,USD,100.00,paid,2025-11-02,,2026-01-01T08:30:00Z\n\
         c-3,p1,25.00,EUR,50.00,paid,2025-11-03,,2025-06-01T12:00:00Z\n";
-    let id = crate::import_sources_misbehaving::start(&app, "CSV", json!({ "csv": csv })).await;
-    let done = crate::import_sources_misbehaving::ended(&app, &id, async || {}).await;
+    let id = crate::support::imports::start(&app, "CSV", json!({ "csv": csv })).await;
+    let done = crate::support::imports::ended_meanwhile(&app, &id, async || {}).await;
     assert_eq!(done["status"], "DONE", "{done}");
-    let ann = crate::imports::partner_by_external(&app, "csv:p1").await;
+    let ann = crate::support::partners::partner_by_external(&app, "csv:p1").await;
     let ann_id = ann["id"].as_str().unwrap().to_owned();
     let mut input = w9("Ann Able", "567-89-0123", "SSN", "INDIVIDUAL");
     input["partnerId"] = json!(ann_id);
@@ -350,10 +351,10 @@ async fn an_imported_date_alone_is_that_day_in_the_tenants_zone(app: TestApp) {
         c-1,p1,700.00,USD,1400.00,paid,2025-11-01,,2026-01-01\n\
         c-2,p1,50.00,USD,100.00,paid,2025-11-02,,2025-12-31\n\
         c-3,p1,10.00,USD,20.00,pending,2026-03-01,,\n";
-    let id = crate::import_sources_misbehaving::start(&app, "CSV", json!({ "csv": csv })).await;
-    let done = crate::import_sources_misbehaving::ended(&app, &id, async || {}).await;
+    let id = crate::support::imports::start(&app, "CSV", json!({ "csv": csv })).await;
+    let done = crate::support::imports::ended_meanwhile(&app, &id, async || {}).await;
     assert_eq!(done["status"], "DONE", "{done}");
-    let ann = crate::imports::partner_by_external(&app, "csv:p1").await;
+    let ann = crate::support::partners::partner_by_external(&app, "csv:p1").await;
     let ann_id = ann["id"].as_str().unwrap().to_owned();
     let mut input = w9("Ann Able", "567-89-0123", "SSN", "INDIVIDUAL");
     input["partnerId"] = json!(ann_id);
@@ -1068,8 +1069,8 @@ async fn backup_withholding_keeps_back_24_percent_to_the_cent(app: TestApp) {
     )
     .await;
     // Kai gave no tax form; Lea's W-9 is approved.
-    let kai = crate::ledger::partner_at(&app, "Kai", 100).await;
-    let lea = crate::ledger::partner_at(&app, "Lea", 100).await;
+    let kai = crate::support::partners::partner_at(&app, "Kai", 100).await;
+    let lea = crate::support::partners::partner_at(&app, "Lea", 100).await;
     let mut input = w9("Lea Lane", "456-78-9012", "SSN", "INDIVIDUAL");
     input["partnerId"] = json!(lea);
     app.ok(&admin, SUBMIT, json!({ "input": input })).await;
@@ -1079,8 +1080,9 @@ async fn backup_withholding_keeps_back_24_percent_to_the_cent(app: TestApp) {
     for (partner, order) in [(&kai, "kai-1"), (&lea, "lea-1")] {
         // 10.45 × 24 % = 2.508: 2.51 kept back, 7.94 sent.
         let c =
-            crate::payouts::sale_at(&app, partner, order, "10.45", "2026-01-10T12:00:00Z").await;
-        crate::payouts::approve(&app, &[&c]).await;
+            crate::support::sales::sale_at(&app, partner, order, "10.45", "2026-01-10T12:00:00Z")
+                .await;
+        crate::support::payouts::approve(&app, &[&c]).await;
         paid.push(
             app.ok(&admin, by_hand, json!({ "ids": [c] })).await["markCommissionsPaid"][0].clone(),
         );
@@ -1126,11 +1128,12 @@ async fn backup_withholding_keeps_back_24_percent_to_the_cent(app: TestApp) {
         json!({}),
     )
     .await;
-    let nia = crate::ledger::partner_at(&app, "Nia", 100).await;
-    crate::payouts::paypal(&app, &nia, "nia@example.com").await;
-    let c = crate::payouts::sale_at(&app, &nia, "nia-1", "52.10", "2026-01-10T12:00:00Z").await;
-    crate::payouts::approve(&app, &[&c]).await;
-    let run = crate::payouts::run(&app, json!({ "periodEnd": "2026-01-31" })).await;
+    let nia = crate::support::partners::partner_at(&app, "Nia", 100).await;
+    crate::support::payouts::paypal(&app, &nia, "nia@example.com").await;
+    let c =
+        crate::support::sales::sale_at(&app, &nia, "nia-1", "52.10", "2026-01-10T12:00:00Z").await;
+    crate::support::payouts::approve(&app, &[&c]).await;
+    let run = crate::support::payouts::run(&app, json!({ "periodEnd": "2026-01-31" })).await;
     let payout = &run["payouts"][0];
     let file = app
         .ok(
@@ -1188,11 +1191,12 @@ async fn a_payout_left_to_a_settlement_entity_withholds_nothing(app: TestApp) {
         json!({}),
     )
     .await;
-    let omar = crate::ledger::partner_at(&app, "Omar", 100).await;
-    crate::payouts::paypal(&app, &omar, "omar@example.com").await;
-    let c = crate::payouts::sale_at(&app, &omar, "omar-1", "333.33", "2026-01-10T12:00:00Z").await;
-    crate::payouts::approve(&app, &[&c]).await;
-    let run = crate::payouts::run(&app, json!({ "periodEnd": "2026-01-31" })).await;
+    let omar = crate::support::partners::partner_at(&app, "Omar", 100).await;
+    crate::support::payouts::paypal(&app, &omar, "omar@example.com").await;
+    let c = crate::support::sales::sale_at(&app, &omar, "omar-1", "333.33", "2026-01-10T12:00:00Z")
+        .await;
+    crate::support::payouts::approve(&app, &[&c]).await;
+    let run = crate::support::payouts::run(&app, json!({ "periodEnd": "2026-01-31" })).await;
     let payout = app
         .ok(
             &admin,

@@ -4,11 +4,11 @@
 //! retroactive adjustments exactly once, refunds and reversals taking them
 //! down, and what a partner sees.
 
-use crate::campaigns::{create_campaign, default_campaign};
 use crate::helpers::{Backend, OTHER_TENANT, TestApp, code, field};
-use crate::ledger::assert_fields_read_alone_match_whole_rows;
-use crate::ledger::partner_at;
 use crate::on_both_databases;
+use crate::support::campaigns::{create_campaign, default_campaign};
+use crate::support::ledger::assert_fields_read_alone_match_whole_rows;
+use crate::support::partners::partner_at;
 use async_graphql::futures_util::future::join_all;
 use serde_json::{Value, json};
 
@@ -183,7 +183,7 @@ async fn seed_004s_silver_commission_is_created_read_updated_and_listed(app: Tes
     let mut campaigns = Vec::new();
     for name in ["Offer 1", "Offer 15", "Offer 12"] {
         campaigns.push(
-            crate::campaigns::create_campaign(
+            crate::support::campaigns::create_campaign(
                 &app,
                 json!({ "name": name, "rules": [{ "recurring": { "percentage": 10 } }] }),
             )
@@ -467,7 +467,7 @@ async fn a_reached_tier_modifies_later_commissions_and_adjusts_earlier_ones(app:
                  "goals": { "conversions": 10, "revenue": "121" }, "maxima": { "revenue": "1000", "conversions": 0 },
                  "reached": true, "capped": false }])
     );
-    crate::hardening::assert_balances_agree(&app).await;
+    crate::support::ledger::assert_balances_agree(&app).await;
     assert_fields_read_alone_match_whole_rows(&app).await;
 }
 
@@ -731,13 +731,13 @@ async fn periods_follow_the_tenant_time_zone_across_a_dst_change(app: TestApp) {
 }
 
 async fn deal_events_count_toward_tiers_and_are_modified(app: TestApp) {
-    let p = crate::deals::pipeline(&app).await;
+    let p = crate::support::deals::pipeline(&app).await;
     let won = p.stage("Closed won");
     let partner = app
         .create_partner(json!({ "name": "Dealer", "type": "RESELLER" }))
         .await;
     let campaign = default_campaign(&app).await;
-    crate::deals::create_plan(
+    crate::support::deals::create_plan(
         &app,
         json!({ "label": "Payments", "partnerType": "RESELLER", "entries": [{ "paymentStageId": won,
                 "calculation": { "split": { "oneOff": { "value": "5%" }, "recurring": { "value": "10%" } } } }] }),
@@ -751,7 +751,7 @@ async fn deal_events_count_toward_tiers_and_are_modified(app: TestApp) {
                 "goals": { "conversions": 2 } }),
     )
     .await;
-    let deal = crate::deals::create_deal(
+    let deal = crate::support::deals::create_deal(
         &app,
         json!({ "externalId": "d", "partnerId": partner, "name": "D", "amount": "1000", "stageId": won }),
     )
@@ -881,7 +881,7 @@ async fn refunds_and_reversals_take_adjustments_and_progress_down(app: TestApp) 
         json!({ "payout": "108.50", "revenue": "111.60", "saleAmount": "850.00", "conversions": 10, "events": 10 })
     );
     assert_eq!(progress["reached"], true);
-    crate::hardening::assert_balances_agree(&app).await;
+    crate::support::ledger::assert_balances_agree(&app).await;
 }
 
 /// A tier created mid-period starts its progress at zero: refunding or
@@ -930,7 +930,7 @@ async fn refunds_of_events_from_before_a_tier_leave_its_progress_alone(app: Test
             json!({ "payout": "6.00", "revenue": "9.00", "saleAmount": "60.00", "conversions": 1, "events": 1 })
         )
     );
-    crate::hardening::assert_balances_agree(&app).await;
+    crate::support::ledger::assert_balances_agree(&app).await;
 }
 
 /// Adjustments are commissions of the period: they count in the progress
@@ -978,7 +978,7 @@ async fn adjustments_count_in_every_tier_in_scope(app: TestApp) {
             json!({ "payout": "11.00", "revenue": "14.10", "saleAmount": "100.00", "conversions": 2, "events": 2 })
         )
     );
-    crate::hardening::assert_balances_agree(&app).await;
+    crate::support::ledger::assert_balances_agree(&app).await;
 }
 
 /// A full refund of a commission whose approved adjustment cannot be
@@ -1023,7 +1023,7 @@ async fn a_refund_answers_every_row_it_reversed_or_clawed_back(app: TestApp) {
         json!({ "reversed": [{ "kind": "COMMISSION", "amount": "10.00", "status": "REVERSED" }],
                 "clawbacks": [{ "kind": "CLAWBACK", "amount": "-5.00", "original": { "id": adjustment_id } }] })
     );
-    crate::hardening::assert_balances_agree(&app).await;
+    crate::support::ledger::assert_balances_agree(&app).await;
 }
 
 /// A tier created after sales of its period were recorded (its start date
@@ -1061,7 +1061,7 @@ async fn a_tier_neither_counts_nor_adjusts_what_was_recorded_before_it(app: Test
             json!({ "payout": "26.00", "revenue": "29.10", "saleAmount": "200.00", "conversions": 2, "events": 2 })
         )]
     );
-    crate::hardening::assert_balances_agree(&app).await;
+    crate::support::ledger::assert_balances_agree(&app).await;
 }
 
 async fn a_partner_sees_its_own_progress_only(app: TestApp) {

@@ -36,7 +36,7 @@ crate::on_both_databases_with!(
 /// Webhooks to loopback (the partners' endpoints), and sealed credentials
 /// (an import's).
 fn options() -> revshare::http::Options {
-    let mut options = crate::webhooks::loopback();
+    let mut options = crate::support::receiver::loopback();
     options.data_key = Some(revshare::payouts::seal::DataKey::generate());
     options
 }
@@ -469,11 +469,13 @@ async fn a_partner_reads_its_own_objects_whole_and_nothing_of_anyone_elses(app: 
 /// partner owns; beside them, the staff's own objects of every kind. With
 /// the partners, the objects no list holds, as (owner, id, type).
 async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, String, String)>) {
-    use crate::deals::{create_contact, create_deal, create_plan, pipeline, reseller_plan};
+    use crate::support::deals::{
+        create_contact, create_deal, create_plan, pipeline, reseller_plan,
+    };
     let (admin, events) = (app.admin(), app.service("events:write"));
     let p = pipeline(app).await;
     create_plan(app, reseller_plan(&p)).await;
-    let campaign = crate::campaigns::create_campaign(
+    let campaign = crate::support::campaigns::create_campaign(
         app,
         json!({ "name": "Spring", "landingUrl": "https://brand.example/spring", "rules": [{ "recurring": { "percentage": 10 } }] }),
     )
@@ -495,7 +497,7 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
         "period": "MONTHLY", "applyToAllPartners": true, "campaignIds": [campaign], "goals": { "conversions": 5 } } }))
         .await;
     let tess = create_contact(app, None, "Tess").await;
-    let (admin_hook, _) = crate::webhooks::register(
+    let (admin_hook, _) = crate::support::receiver::register(
         app,
         &admin,
         json!({ "url": "http://127.0.0.1:9/staff", "eventTypes": ["COMMISSION_CREATED"] }),
@@ -514,11 +516,14 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
             )
             .await;
         let token = app.partner_token(&partner);
-        let (hook, _) =
-            crate::webhooks::register(app, &token, json!({ "url": "http://127.0.0.1:9/hook" }))
-                .await;
+        let (hook, _) = crate::support::receiver::register(
+            app,
+            &token,
+            json!({ "url": "http://127.0.0.1:9/hook" }),
+        )
+        .await;
         hooks.push((token.clone(), hook));
-        crate::campaigns::enroll(app, &partner, &campaign).await;
+        crate::support::partners::enroll(app, &partner, &campaign).await;
         let code = format!("{name}-spring").to_lowercase();
         app.ok(
             &token,
@@ -537,17 +542,17 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
             json!({ "click": click, "c": format!("cus-{n}") }),
         )
         .await;
-        let mut sale = crate::ledger::sale_input(&partner, &format!("spring-{n}"), "80");
+        let mut sale = crate::support::sales::sale_input(&partner, &format!("spring-{n}"), "80");
         sale["customerExternalId"] = json!(format!("cus-{n}"));
         sale["campaignId"] = json!(campaign);
-        crate::ledger::record(app, sale).await;
+        crate::support::sales::record(app, sale).await;
         // A sale in January, paid by the run below.
-        let mut sale = crate::ledger::sale_input(&partner, &format!("sale-{n}"), "100");
+        let mut sale = crate::support::sales::sale_input(&partner, &format!("sale-{n}"), "100");
         sale["campaignId"] = json!(campaign);
         sale["occurredAt"] = json!("2026-01-10T12:00:00Z");
-        let commission = crate::ledger::commission_id(app, sale).await;
-        crate::payouts::approve(app, &[&commission]).await;
-        crate::payouts::paypal(app, &partner, &format!("{name}@example.com")).await;
+        let commission = crate::support::sales::commission_id(app, sale).await;
+        crate::support::payouts::approve(app, &[&commission]).await;
+        crate::support::payouts::paypal(app, &partner, &format!("{name}@example.com")).await;
         let staff = create_contact(app, Some(&partner), &format!("{name}'s seller")).await;
         create_deal(app, json!({ "externalId": format!("D-{n}"), "partnerId": partner, "name": "Rollout", "amount": "1000",
                                  "stageId": p.stage("Lead"), "leadCreatorId": staff, "ownerId": tess }))
@@ -575,7 +580,7 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
         app.ok(&token, submit, json!({ "b": bounty })).await;
         partners.push((name, partner));
     }
-    crate::payouts::run(app, json!({ "periodEnd": "2026-01-31" })).await;
+    crate::support::payouts::run(app, json!({ "periodEnd": "2026-01-31" })).await;
     // Each partner's 1099 of 2025: a W-9 each, a payment, the year issued.
     let payer = "mutation { updateTenant(input: { taxPayer: { legalName: \"Acme\", tin: \"12-3456789\", \
         address: { line1: \"1 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" }, phone: \"512 555 0100\" } }) { name } }";
@@ -771,7 +776,7 @@ async fn a_viewer_and_each_scoped_key_read_what_their_scopes_say(app: TestApp) {
     let every: Vec<String> = staff.reached.keys().cloned().collect();
 
     // A viewer reaches and reads what the admin does, field for field.
-    let viewer = crate::staff::staff_token(&app, "vi@acme.example", "VIEWER").await;
+    let viewer = crate::support::staff::staff_token(&app, "vi@acme.example", "VIEWER").await;
     let seen = walk(&app, &schema, &viewer, &seeds).await;
     assert_eq!(seen.reached, staff.reached, "what the viewer reaches");
     assert_eq!(seen.read, staff.read, "what the viewer reads of each");

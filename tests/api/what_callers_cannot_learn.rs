@@ -7,8 +7,8 @@
 //! 403, PayPal webhook posts that each cost a credentialed call).
 
 use crate::helpers::{Backend, OTHER_TENANT, TENANT, TestApp, code};
-use crate::mail::{SmtpServer, settings, spawn};
-use crate::subscriptions::{Received, Ws};
+use crate::support::smtp::{SmtpServer, settings, spawn};
+use crate::support::ws::{Received, Ws};
 use revshare::http::Options;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
@@ -31,7 +31,7 @@ crate::on_both_databases_with!(
 /// itself, so that what a request runs is all it counts. Rails reach
 /// loopback and seal with a data key.
 fn proxied() -> Options {
-    let mut options = crate::webhooks::loopback();
+    let mut options = crate::support::receiver::loopback();
     options.trusted_proxies = revshare::http::client::TrustedProxies::parse("127.0.0.0/8").unwrap();
     options.data_key = Some(revshare::payouts::seal::DataKey::generate());
     options.jobs = revshare::jobs::Jobs::all().without(&[
@@ -151,14 +151,14 @@ async fn no_stored_email_holds_a_code_and_a_viewer_cannot_become_a_partner(
         json!({}),
     )
     .await;
-    let viewer = crate::staff::staff_token(&app, "vi@acme.example", "VIEWER").await;
+    let viewer = crate::support::staff::staff_token(&app, "vi@acme.example", "VIEWER").await;
     let group = app
         .create_group("Paid", json!([{ "recurring": { "percentage": 10 } }]))
         .await;
     let flo = app
         .create_partner(json!({ "name": "Flo", "email": "flo@example.com", "groupId": group }))
         .await;
-    let campaign = crate::campaigns::create_campaign(
+    let campaign = crate::support::campaigns::create_campaign(
         &app,
         json!({ "name": "Open", "visibility": "PUBLIC", "rules": [{ "recurring": { "percentage": 10 } }] }),
     )
@@ -256,7 +256,11 @@ async fn no_stored_email_holds_a_code_and_a_viewer_cannot_become_a_partner(
 
     // A commission's one-click unsubscribe: the recipient's link works;
     // the stored one shows none.
-    crate::ledger::record(&app, crate::ledger::sale_input(&flo, "s-1", "100.00")).await;
+    crate::support::sales::record(
+        &app,
+        crate::support::sales::sale_input(&flo, "s-1", "100.00"),
+    )
+    .await;
     while revshare::mail::earned::pass(&app.db).await.unwrap() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -325,7 +329,7 @@ fn in_64(n: usize) -> String {
 /// from addresses of one /64 are counted as one client's.
 async fn an_ipv6_64_is_one_client_to_every_limit(app: TestApp) {
     let admin = app.admin();
-    let campaign = crate::campaigns::create_campaign(
+    let campaign = crate::support::campaigns::create_campaign(
         &app,
         json!({ "name": "Open", "visibility": "PUBLIC", "landingUrl": "https://brand.example/",
                 "rules": [{ "recurring": { "percentage": 10 } }] }),
@@ -374,7 +378,7 @@ async fn an_ipv6_64_is_one_client_to_every_limit(app: TestApp) {
 
     // Clicks: the click-spam threshold counts the /64 as one visitor.
     let partner = app.create_partner(json!({ "name": "Cy" })).await;
-    crate::campaigns::enroll(&app, &partner, &campaign).await;
+    crate::support::partners::enroll(&app, &partner, &campaign).await;
     app.ok(
         &app.partner_token(&partner),
         "mutation($c: ID!) { createReferralCode(input: { campaignId: $c, code: \"cyc\" }) { id } }",
@@ -563,7 +567,8 @@ async fn a_sign_in_request_costs_the_same_for_anyone_and_nobody_spends_a_partner
 
 /// A person of the staff signed in by a link, as `role`.
 async fn staff_session(app: &TestApp, role: &str) -> String {
-    crate::staff::staff_token(app, &format!("{}@acme.example", role.to_lowercase()), role).await
+    crate::support::staff::staff_token(app, &format!("{}@acme.example", role.to_lowercase()), role)
+        .await
 }
 
 /// A partner signed in to the portal by a link: its session's token.
@@ -692,7 +697,7 @@ const TERMS: &str = "query($c: ID) { viewer { partner { termsInForce(campaignId:
 /// Item 12: `termsInForce` of an invite-only campaign answers a partner
 /// outside it as an id naming nothing; its member and the staff read it.
 async fn a_partner_reads_no_terms_of_an_invite_only_campaign_it_is_not_in(app: TestApp) {
-    let vip = crate::campaigns::create_campaign(
+    let vip = crate::support::campaigns::create_campaign(
         &app,
         json!({ "name": "VIP", "visibility": "INVITE_ONLY", "rules": [{ "recurring": { "percentage": 30 } }] }),
     )
@@ -750,14 +755,14 @@ async fn a_partner_reads_no_terms_of_an_invite_only_campaign_it_is_not_in(app: T
 /// event by id — `node(id:)` and `nodes(ids:)` answer as for an id naming
 /// nothing; `deals:read` reads no sale's; `commissions:read` reads it.
 async fn an_events_write_key_reads_no_event_by_id(app: TestApp) {
-    let partner = crate::ledger::partner_at(&app, "Ed", 10).await;
+    let partner = crate::support::partners::partner_at(&app, "Ed", 10).await;
     let recorded =
         "mutation($input: RecordEventInput!) { recordEvent(input: $input) { event { id } } }";
     let event = app
         .ok(
             &app.service("events:write"),
             recorded,
-            json!({ "input": crate::ledger::sale_input(&partner, "e-1", "10") }),
+            json!({ "input": crate::support::sales::sale_input(&partner, "e-1", "10") }),
         )
         .await["recordEvent"]["event"]["id"]
         .as_str()
@@ -791,13 +796,13 @@ async fn an_events_write_key_reads_no_event_by_id(app: TestApp) {
 /// Item 12: a payout's statement to a token that may not read statements
 /// is `404` with the body an unknown id gets.
 async fn a_statement_a_token_may_not_read_is_not_found_as_an_unknown_one(app: TestApp) {
-    let partner = crate::ledger::partner_at(&app, "Pia", 10).await;
-    let mut sale = crate::ledger::sale_input(&partner, "p-1", "100");
+    let partner = crate::support::partners::partner_at(&app, "Pia", 10).await;
+    let mut sale = crate::support::sales::sale_input(&partner, "p-1", "100");
     sale["occurredAt"] = json!("2026-01-10T12:00:00Z");
-    let commission = crate::ledger::commission_id(&app, sale).await;
-    crate::payouts::approve(&app, &[&commission]).await;
-    crate::payouts::paypal(&app, &partner, "pia@example.com").await;
-    crate::payouts::run(&app, json!({ "periodEnd": "2026-01-31" })).await;
+    let commission = crate::support::sales::commission_id(&app, sale).await;
+    crate::support::payouts::approve(&app, &[&commission]).await;
+    crate::support::payouts::paypal(&app, &partner, "pia@example.com").await;
+    crate::support::payouts::run(&app, json!({ "periodEnd": "2026-01-31" })).await;
     let payout = app
         .ok(&app.admin(), "{ payouts { nodes { id } } }", json!({}))
         .await["payouts"]["nodes"][0]["id"]
