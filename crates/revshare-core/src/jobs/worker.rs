@@ -116,6 +116,9 @@ impl Worker {
                     Step::Idle
                 }
             };
+            // Each step's end, at debug: a job seen going round (and, for a
+            // test, a further round come and gone).
+            tracing::debug!(job = self.job.name(), "a job's step ended");
             if next == Step::More {
                 continue;
             }

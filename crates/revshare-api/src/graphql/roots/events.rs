@@ -160,12 +160,13 @@ fn follow(
     mut fresh: impl FnMut() + Send + 'static,
 ) -> impl Stream<Item = entity::domain_event::Model> + Send + 'static {
     async_stream::stream! {
+        // Open from here, counted in `subscriptions_active` whatever it may hear.
+        let mut woken = notifier.watch(&audience.tenant_id);
         if audience.nobody {
             // Another partner's events: there are none to wait for.
             std::future::pending::<()>().await;
         }
         let mut cursor = start;
-        let mut woken = notifier.watch(&audience.tenant_id);
         // Unsettled events are retried sooner and sooner less often.
         let mut pause = Duration::from_millis(10);
         loop {
