@@ -1426,7 +1426,7 @@ async fn a_batch_of_deal_events_is_recorded_in_order_each_answered_on_its_own(ap
 /// are two batches (one, had the worker not taken the first before the
 /// others arrived), never six.
 async fn deal_events_that_arrive_together_are_recorded_as_one_batch(app: TestApp) {
-    use crate::support::metrics::{sample, scrape, scrape_until};
+    use crate::support::metrics::{sample, scrape, scrape_until, until_sample};
     use sea_orm::ConnectionTrait;
     let p = pipeline(&app).await;
     pipeline_plan(&app, &p).await;
@@ -1460,8 +1460,9 @@ async fn deal_events_that_arrive_together_are_recorded_as_one_batch(app: TestApp
     };
     let first = send(0);
     let rest = async {
-        // The worker takes the first move and waits for the partner.
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // The worker takes the first move (a batch of one begun) and waits
+        // for the partner.
+        until_sample(&app, "revshare_accrual_batch_events_count", "1").await;
         let rest = join_all((1..6).map(send));
         let release = async {
             scrape_until(&app, |text| {

@@ -574,6 +574,16 @@ impl Replica {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// Where it serves its metrics: started with
+    /// `REVSHARE_METRICS_LISTEN`, it says so before it is ready.
+    pub fn metrics_url(&self) -> String {
+        let log = self.log();
+        log.lines()
+            .find_map(|line| line.split("metrics at ").nth(1))
+            .map(|url| url.trim().to_owned())
+            .unwrap_or_else(|| panic!("no metrics address in its log: {log}"))
+    }
+
     /// Asks it to stop, as a container runtime does (SIGTERM).
     pub fn terminate(&self) {
         let status = std::process::Command::new("kill")

@@ -1254,7 +1254,7 @@ async fn two_revshare_processes_approve_each_matured_commission_once(app: TestAp
                 "two-processes-secret-two-processes-secret",
             )
             .env("REVSHARE_MATURITY_INTERVAL", "1")
-            .env("RUST_LOG", "revshare=info")
+            .env("RUST_LOG", crate::support::wait::JOB_STEPS_LOGGED)
             .env("NO_COLOR", "1")
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -1277,7 +1277,15 @@ async fn two_revshare_processes_approve_each_matured_commission_once(app: TestAp
     let approved =
         crate::support::wait::last_of(within, count, |approved| *approved == matured.len()).await;
     // A further round of each, which must find nothing left to approve.
-    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    let log = |name: &'static str| {
+        let path = dir.path().join(format!("{name}.log"));
+        move || std::fs::read_to_string(&path).unwrap_or_default()
+    };
+    use crate::support::wait::{job_steps, until_a_step_after};
+    let seen = ["first", "second"].map(|name| job_steps(&log(name)(), "maturity"));
+    for (name, seen) in ["first", "second"].into_iter().zip(seen) {
+        until_a_step_after("maturity", seen, log(name)).await;
+    }
     drop(processes);
     assert_eq!(approved, matured.len());
     for id in &matured {

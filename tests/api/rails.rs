@@ -518,7 +518,8 @@ async fn rails_are_admins_and_their_secrets_never_come_back(app: TestApp) {
     assert_eq!(code(&error), "FORBIDDEN", "{error}");
 }
 
-/// A replica process sending payouts (`REVSHARE_PAYOUT_POLL_SECONDS=1`).
+/// A replica process sending payouts (`REVSHARE_PAYOUT_POLL_SECONDS=1`),
+/// its jobs' steps in its log.
 async fn sender(app: &TestApp) -> Replica {
     Replica::start(
         &app.url,
@@ -526,6 +527,7 @@ async fn sender(app: &TestApp) -> Replica {
             ("REVSHARE_DATA_KEY", DATA_KEY),
             ("REVSHARE_WEBHOOK_ALLOW_PRIVATE", "true"),
             ("REVSHARE_PAYOUT_POLL_SECONDS", "1"),
+            ("RUST_LOG", crate::support::wait::JOB_STEPS_LOGGED),
         ],
     )
     .await
@@ -595,8 +597,10 @@ async fn a_replica_killed_while_sending_leaves_each_payout_sent_once(app: TestAp
             held(&paypal.lock().unwrap()),
             "the request never reached the provider"
         );
-        // While the first holds the lease, the second sends nothing.
-        tokio::time::sleep(Duration::from_millis(2500)).await;
+        // While the first holds the lease, the second sends nothing: a
+        // whole look of the second's begun since.
+        let seen = crate::support::wait::job_steps(&second.log(), "payouts");
+        crate::support::wait::until_a_step_after("payouts", seen, || second.log()).await;
         {
             let paypal = paypal.lock().unwrap();
             let expected = match hold {

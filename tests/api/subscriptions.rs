@@ -200,7 +200,8 @@ async fn a_partner_hears_its_own_events_only(app: TestApp) {
             json!({ "p": bob }),
         )
         .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Open beside the other three before the sales.
+    crate::support::metrics::until_sample(&app, "revshare_subscriptions_active", "4").await;
     sale(&app, &bob, "b3").await;
     sale(&app, &alice, "a3").await;
     asking.quiet().await;
@@ -304,11 +305,24 @@ async fn a_subscriber_of_one_replica_hears_an_event_recorded_on_another() {
         return;
     };
     let first = Replica::start(&app.url, &[]).await;
-    let second = Replica::start(&app.url, &[]).await;
+    let metrics = [("REVSHARE_METRICS_LISTEN", "127.0.0.1:0")];
+    let second = Replica::start(&app.url, &metrics).await;
     let alice = partner_at(&app, "Alice", 10).await;
     let mut ws = Ws::connect(second.addr, &app.partner_token(&alice)).await;
     ws.subscribe("x", SUBSCRIBE, json!({})).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Listening on the second before the sale on the first.
+    let url = second.metrics_url();
+    let client = reqwest::Client::new();
+    crate::support::wait::until(
+        "the subscription is open on the second replica",
+        Duration::from_secs(10),
+        async || {
+            let text = crate::support::metrics::scrape_url(&client, &url).await;
+            crate::support::metrics::sample(&text, "revshare_subscriptions_active").as_deref()
+                == Some("1")
+        },
+    )
+    .await;
     let data = reqwest::Client::new()
         .post(format!("http://{}/graphql", first.addr))
         .bearer_auth(app.service("events:write"))

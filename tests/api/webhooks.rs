@@ -597,9 +597,23 @@ async fn gone_and_failures_in_a_row_disable_an_endpoint(app: TestApp) {
         "2 events in a row could not be delivered"
     );
     assert_eq!(failing.received().len(), 8);
-    // Disabled: later events are not sent, and a replay is refused.
-    commission_of(&app, sale_input(&alice, "s3", "100")).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Disabled: later events are not sent, and a replay is refused. An
+    // endpoint enabled beside them is sent the next event: the dispatcher
+    // has been past it.
+    let witness = Receiver::start().await;
+    register(&app, &app.admin(), json!({ "url": witness.url() })).await;
+    let s3 = commission_of(&app, sale_input(&alice, "s3", "100")).await;
+    crate::support::wait::until(
+        "an enabled endpoint is sent the event after the disabling",
+        Duration::from_secs(30),
+        async || {
+            witness
+                .received()
+                .iter()
+                .any(|r| r.json()["data"]["subjectId"] == json!(s3))
+        },
+    )
+    .await;
     assert_eq!(failing.received().len(), 8);
     assert_eq!(gone.received().len(), 1);
     let error = app
@@ -782,7 +796,7 @@ async fn replicas_send_each_event_once() {
         Replica::start(&app.url, &env).await,
     ];
     let receiver = Receiver::start().await;
-    let (_, secret) = register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
+    let (id, secret) = register(&app, &app.admin(), json!({ "url": receiver.url() })).await;
     let alice = partner_at(&app, "Alice", 10).await;
     let client = reqwest::Client::new();
     let token = app.service("events:write");
@@ -814,8 +828,19 @@ async fn replicas_send_each_event_once() {
         .await;
     }
     receiver.wait_for(40).await;
-    // Time for a second sending, which must not come.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // A second sending must not come: once every delivery is final none is
+    // claimed again, and each attempt was counted when it was claimed.
+    let read = endpoint_when(&app, &id, |e| {
+        let deliveries = e["deliveries"]["nodes"].as_array().unwrap();
+        deliveries.len() >= 40 && deliveries.iter().all(|d| d["status"] == "SUCCEEDED")
+    })
+    .await;
+    let deliveries = read["deliveries"]["nodes"].as_array().unwrap();
+    let attempts: i64 = deliveries
+        .iter()
+        .map(|d| d["attempts"].as_i64().unwrap())
+        .sum();
+    assert_eq!((deliveries.len(), attempts), (40, 40));
     let received = receiver.received();
     let mut ids: Vec<&str> = received.iter().map(|r| r.id.as_str()).collect();
     ids.sort();

@@ -7,12 +7,13 @@ use std::time::Duration;
 
 /// `GET /metrics` of `app`.
 pub async fn scrape(app: &TestApp) -> String {
-    let response = app
-        .client
-        .get(format!("http://{}/metrics", app.metrics_addr))
-        .send()
-        .await
-        .unwrap();
+    let url = format!("http://{}/metrics", app.metrics_addr);
+    scrape_url(&app.client, &url).await
+}
+
+/// `GET` of a server's metrics at `url` (a replica's, say).
+pub async fn scrape_url(client: &reqwest::Client, url: &str) -> String {
+    let response = client.get(url).send().await.unwrap();
     assert_eq!(response.status(), 200);
     assert!(
         response.headers()["content-type"]

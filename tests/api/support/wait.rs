@@ -47,3 +47,27 @@ pub async fn last_of<T>(
         tokio::time::sleep(POLL).await;
     }
 }
+
+/// `RUST_LOG` for a `revshare serve` whose log shows each step a job
+/// ends (`a job's step ended`, at debug).
+pub const JOB_STEPS_LOGGED: &str = "revshare=info,revshare_core::jobs::worker=debug";
+
+/// The steps of `job` that a server's `log` says ended (logged under
+/// [`JOB_STEPS_LOGGED`]).
+pub fn job_steps(log: &str, job: &str) -> usize {
+    let named = format!("job=\"{job}\"");
+    log.lines()
+        .filter(|line| line.contains("a job's step ended") && line.contains(&named))
+        .count()
+}
+
+/// Waits (within 30 s) until `log` shows a whole step of `job` that began
+/// after `seen` steps had ended: two more ended (the first may have begun
+/// before).
+pub async fn until_a_step_after(job: &str, seen: usize, log: impl Fn() -> String) {
+    let what = format!("a whole step of {job} after the {seen} seen");
+    until(&what, Duration::from_secs(30), async || {
+        job_steps(&log(), job) >= seen + 2
+    })
+    .await
+}
