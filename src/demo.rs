@@ -161,6 +161,7 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
                 group_id: group_id.cloned(),
                 category_ids,
                 country: None,
+                tags: Vec::new(),
             },
         )
         .await?;
@@ -219,6 +220,8 @@ async fn sample_activity(db: &Db, partner: &partner::Model) -> ApiResult<()> {
                     occurred_at: Some(now - chrono::Duration::days(*days_ago)),
                     revenue: None,
                     metadata: None,
+                    lines: Vec::new(),
+                    customer: None,
                 },
             )
         })

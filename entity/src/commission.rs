@@ -16,6 +16,9 @@ pub struct Model {
     pub currency: String,
     pub status: CommissionStatus,
     pub breakdown: Json,
+    /// How each line of its sale earned (SPEC §32): a JSON array; none for
+    /// a sale without lines.
+    pub lines: Option<String>,
     pub rules_source: TermsSource,
     pub original_id: Option<String>,
     pub accrued_at: DateTimeUtc,

@@ -13,6 +13,11 @@ pub struct Model {
     pub net_minor: i64,
     pub threshold_bonus_paid: bool,
     pub created_at: DateTimeUtc,
+    /// ISO 3166-1 alpha-2, as its newest event sent it (SPEC §32).
+    pub country: Option<String>,
+    /// A flat JSON object of strings, numbers and booleans, as its newest
+    /// event sent it.
+    pub attributes: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

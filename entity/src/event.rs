@@ -17,6 +17,9 @@ pub struct Model {
     pub occurred_at: DateTimeUtc,
     pub revenue_minor: Option<i64>,
     pub metadata: Option<Json>,
+    /// The lines it was sold in, as recorded (SPEC §32): a JSON array;
+    /// none for an event sent without lines.
+    pub lines: Option<String>,
     pub payload: String,
     pub refunded_minor: i64,
     pub recorded_at: DateTimeUtc,

@@ -30,6 +30,8 @@ pub struct Model {
     /// The country it lives in (ISO 3166-1 alpha-2), as it or its source
     /// said: year-end asks one abroad for a W-8, not a W-9.
     pub country: Option<String>,
+    /// Labels conditions read (SPEC §32): `",a,b,"`, or `""` for none.
+    pub tags: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

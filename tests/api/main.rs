@@ -11,6 +11,7 @@ mod bounties;
 mod browser;
 mod campaigns;
 mod click_durability;
+mod conditions;
 mod connectors;
 mod console;
 mod contract;

@@ -48,7 +48,7 @@ use tokio::sync::{mpsc, oneshot};
 const REMEMBERED_DEALS: usize = 100_000;
 
 enum Queued {
-    Sale(Item, oneshot::Sender<ApiResult<Recorded>>),
+    Sale(Box<Item>, oneshot::Sender<ApiResult<Recorded>>),
     Deal(DealItem, oneshot::Sender<ApiResult<DealEvent>>),
 }
 
@@ -116,7 +116,7 @@ impl Ingest {
             }
         };
         let (reply, answer) = oneshot::channel();
-        self.send(tenant_id, &key, Queued::Sale(item, reply))
+        self.send(tenant_id, &key, Queued::Sale(Box::new(item), reply))
             .await?;
         answer
             .await
@@ -230,7 +230,7 @@ async fn work(db: Db, mut jobs: mpsc::Receiver<Job>) {
             for event in events {
                 match event {
                     Queued::Sale(item, reply) => {
-                        sales.0.push(item);
+                        sales.0.push(*item);
                         sales.1.push(reply);
                     }
                     Queued::Deal(item, reply) => {

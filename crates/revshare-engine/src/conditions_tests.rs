@@ -267,13 +267,11 @@ fn a_missing_subject_matches_nothing_but_not_exists() {
         &facts,
         &l
     ));
-    assert!(
-        holds(
-            keyed(Subject::EventMetadata, "plan", Operator::Ne, "x"),
-            &facts,
-            &l
-        ) == false
-    );
+    assert!(!holds(
+        keyed(Subject::EventMetadata, "plan", Operator::Ne, "x"),
+        &facts,
+        &l
+    ));
 }
 
 #[test]

@@ -81,6 +81,7 @@ const EVERY_COMMISSION_FIELD: &[&str] = &[
     "event { id }",
     "snapshot { id }",
     "breakdown { vocabulary amount ruleIndex type percentage planId entryIndex value tierId action }",
+    "lines { line { externalId productId amount } rule condition percentage amount }",
     "rulesSource",
     "accruedAt",
     "recordedAt",

@@ -21,10 +21,12 @@
 
 pub mod batch;
 pub mod complexity;
+pub mod conditions;
 pub mod connection;
 pub mod context;
 pub mod enums;
 pub mod field_errors;
+pub mod lines;
 pub mod loaders;
 pub mod objects;
 pub mod order;

@@ -3,6 +3,7 @@
 //! and the simulation types. Conversion to the engine's [`RuleSet`] is where
 //! validation errors get their input path (`input.rules[1].percentage`).
 
+use super::conditions::{Condition, ConditionInput, Reward, RewardInput};
 use super::enums::{EventKind, RuleType};
 use super::scalars::Decimal;
 use async_graphql::{InputObject, Interface, OneofObject, SimpleObject};
@@ -102,6 +103,21 @@ pub enum GroupRuleInput {
     FirstPaidCustomerBonus(FirstPaidCustomerBonusRuleInput),
     /// A fixed amount per event of a kind.
     FlatFee(FlatFeeRuleInput),
+    /// Pays a line by what was sold, to whom, by whom (SPEC §32): the
+    /// first conditional rule, in the order written, whose `when` holds
+    /// of a line sets its base.
+    Conditional(ConditionalRuleInput),
+}
+
+/// A rule that pays the lines its condition holds of.
+#[derive(InputObject)]
+pub struct ConditionalRuleInput {
+    /// What the rule is for, kept with it.
+    pub description: Option<String>,
+    /// The lines it pays.
+    pub when: ConditionInput,
+    /// What it pays them.
+    pub then: RewardInput,
 }
 
 impl GroupRuleInput {
@@ -114,6 +130,7 @@ impl GroupRuleInput {
             GroupRuleInput::QualifiedCustomersUpgrade(_) => "qualifiedCustomersUpgrade",
             GroupRuleInput::FirstPaidCustomerBonus(_) => "firstPaidCustomerBonus",
             GroupRuleInput::FlatFee(_) => "flatFee",
+            GroupRuleInput::Conditional(_) => "conditional",
         }
     }
 
@@ -182,6 +199,19 @@ impl GroupRuleInput {
                 },
                 r.description,
             ),
+            GroupRuleInput::Conditional(r) => {
+                let at = |mut e: RuleError| {
+                    e.index = Some(check.index);
+                    e
+                };
+                (
+                    Rule::Conditional {
+                        when: r.when.into_condition("when", 1).map_err(at)?,
+                        then: r.then.into_reward().map_err(at)?,
+                    },
+                    r.description,
+                )
+            }
         })
     }
 }
@@ -196,7 +226,7 @@ impl Check {
     fn error(&self, field: &'static str, message: &str) -> RuleError {
         RuleError {
             index: Some(self.index),
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }
@@ -359,6 +389,24 @@ pub enum GroupRule {
     QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRule),
     FirstPaidCustomerBonus(FirstPaidCustomerBonusRule),
     FlatFee(FlatFeeRule),
+    Conditional(ConditionalRule),
+}
+
+/// A rule that pays the lines its condition holds of (SPEC §32).
+#[derive(SimpleObject)]
+pub struct ConditionalRule {
+    /// Which rule it is.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about it.
+    pub description: Option<String>,
+    /// The lines it pays.
+    pub when: Condition,
+    /// What it pays them.
+    pub then: Reward,
+    /// The condition and the reward in words (amounts in the campaign's
+    /// currency).
+    pub summary: String,
 }
 
 impl From<&RuleEntry> for GroupRule {
@@ -405,6 +453,13 @@ impl From<&RuleEntry> for GroupRule {
             Rule::ChargeThresholdBonus { .. }
             | Rule::FirstPaidCustomerBonus { .. }
             | Rule::FlatFee { .. } => bonus(&entry.rule, rule_type, description),
+            Rule::Conditional { ref when, ref then } => GroupRule::Conditional(ConditionalRule {
+                rule_type,
+                description,
+                when: when.into(),
+                then: then.into(),
+                summary: entry.rule.in_words(""),
+            }),
         }
     }
 }
@@ -471,6 +526,16 @@ pub struct SimulationInput {
     /// period of the group's spend cap (SPEC §31; 0 by default). The fee is
     /// cut to what is left of the cap, as the ledger cuts it.
     pub cap_spent: Option<Decimal>,
+    /// The sale's lines (SPEC §32), summing exactly to `chargeAmount`;
+    /// none: one line, the whole amount.
+    pub lines: Option<Vec<super::lines::EventLineInput>>,
+    /// The customer, as conditions read it.
+    pub customer: Option<super::lines::EventCustomerInput>,
+    /// The partner, as conditions read it.
+    pub partner: Option<super::lines::SimulationPartnerInput>,
+    /// The customer's first paid event (`SALE_IS_FIRST`).
+    #[graphql(default)]
+    pub sale_is_first: bool,
 }
 
 impl SimulationInput {
@@ -555,6 +620,8 @@ pub struct SimulationResult {
     /// What the group's spend cap cut from the fee (negative; SPEC §31):
     /// null when no cap cut it.
     pub cap_cut: Option<Decimal>,
+    /// How each line earned, when the simulation gave lines (SPEC §32).
+    pub lines: Vec<super::lines::CommissionLine>,
 }
 
 pub fn contributions(rules: &RuleSet, evaluation: &Evaluation) -> Vec<RuleContribution> {
@@ -577,7 +644,13 @@ pub fn simulate(
     default_currency: Currency,
 ) -> ApiResult<SimulationResult> {
     let (charge, currency) = simulation.charge(default_currency)?;
-    let evaluation = rules.evaluate(&charge, currency);
+    let sale = super::lines::Simulated {
+        lines: simulation.lines.as_deref(),
+        customer: simulation.customer.as_ref(),
+        partner: simulation.partner.as_ref(),
+        sale_is_first: simulation.sale_is_first,
+    };
+    let (evaluation, lines) = super::lines::simulated(rules, sale, &charge, currency)?;
     Ok(SimulationResult {
         final_fee: evaluation.fee.into(),
         currency: currency.code().to_owned(),
@@ -586,6 +659,7 @@ pub fn simulate(
         partnership_ended: evaluation.partnership_ended,
         breakdown: contributions(rules, &evaluation),
         cap_cut: None,
+        lines,
     })
 }
 

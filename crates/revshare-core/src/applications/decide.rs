@@ -218,6 +218,7 @@ async fn settle(
                     group_id: decision.group_id.clone(),
                     category_ids: Vec::new(),
                     country: None,
+                    tags: Vec::new(),
                 },
                 campaign,
             )

@@ -113,6 +113,8 @@ pub fn sale(sale: Sale<'_>) -> Outcome {
         occurred_at: sale.occurred_at,
         revenue: None,
         metadata: None,
+        lines: Vec::new(),
+        customer: None,
     };
     Ok(Step::Sale(Box::new(Item {
         prefix: "sale".to_owned(),

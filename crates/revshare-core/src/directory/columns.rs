@@ -34,6 +34,7 @@ fn blank() -> Model {
         referral_started_at: None,
         referral_threshold_at: None,
         country: None,
+        tags: String::new(),
     }
 }
 
@@ -58,6 +59,7 @@ pub fn decode(row: &QueryResult, columns: &[Column]) -> Result<Model, DbErr> {
             Column::ReferralStartedAt => m.referral_started_at = row.try_get_by_index(i)?,
             Column::ReferralThresholdAt => m.referral_threshold_at = row.try_get_by_index(i)?,
             Column::Country => m.country = row.try_get_by_index(i)?,
+            Column::Tags => m.tags = row.try_get_by_index(i)?,
         }
     }
     Ok(m)

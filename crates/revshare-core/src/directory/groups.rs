@@ -92,7 +92,7 @@ pub fn check_tags(field: &str, tags: &[String]) -> ApiResult<Vec<String>> {
     Ok(clean)
 }
 
-fn encode_tags(tags: &[String]) -> String {
+pub fn encode_tags(tags: &[String]) -> String {
     if tags.is_empty() {
         String::new()
     } else {

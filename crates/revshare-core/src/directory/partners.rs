@@ -29,6 +29,9 @@ pub struct NewPartner {
     pub category_ids: Vec<String>,
     /// ISO 3166-1 alpha-2, upper case.
     pub country: Option<String>,
+    /// Labels conditional rules read (SPEC §32), checked
+    /// ([`super::groups::check_tags`]).
+    pub tags: Vec<String>,
 }
 
 /// A partial update; `Some(None)` clears a nullable field, and a cleared
@@ -43,6 +46,8 @@ pub struct PartnerChanges {
     pub group_id: Option<Option<String>>,
     pub category_ids: Option<Vec<String>>,
     pub country: Option<Option<String>>,
+    /// Replaces every tag (checked).
+    pub tags: Option<Vec<String>>,
     /// Replaces its minimum payouts (`Some(None)`: none of its own).
     pub minimum_payout: Option<Option<Vec<super::minimums::Minimum>>>,
 }
@@ -202,6 +207,7 @@ pub async fn insert(
         referral_started_at: Set(None),
         referral_threshold_at: Set(None),
         country: Set(new.country),
+        tags: Set(super::groups::encode_tags(&new.tags)),
     };
     let partner = partner::Entity::insert(model)
         .exec_with_returning(conn)
@@ -273,6 +279,9 @@ pub async fn update(
             }
             if let Some(status) = changes.status {
                 active.status = Set(status);
+            }
+            if let Some(tags) = changes.tags {
+                active.tags = Set(super::groups::encode_tags(&tags));
             }
             if let Some(country) = changes.country {
                 active.country = Set(country);

@@ -336,6 +336,7 @@ async fn partner_of(
         referral_started_at: Set(None),
         referral_threshold_at: Set(None),
         country: Set(row.country.clone()),
+        tags: Set(String::new()),
     };
     let made = partners::insert_checked(conn, model).await?;
     if let Some(key) = &made.email_key {

@@ -529,6 +529,8 @@ impl Customers {
                 net_minor: 0,
                 threshold_bonus_paid: false,
                 created_at: now,
+                country: None,
+                attributes: None,
             });
         let sale = item.sale_minor.unwrap_or(0);
         if row.currency == item.currency.code()

@@ -182,6 +182,22 @@ impl Posting {
         &self.rows
     }
 
+    /// Sets how each line of its sale earned (SPEC §32) on the rows queued
+    /// since `from` that are `event_id`'s commission, as `explain` words
+    /// each for its amount.
+    pub fn explain_lines(
+        &mut self,
+        from: usize,
+        event_id: &str,
+        explain: impl Fn(i64) -> Option<String>,
+    ) {
+        for row in &mut self.rows[from..] {
+            if row.event_id == event_id && row.kind == CommissionKind::Commission {
+                row.lines = explain(row.amount_minor);
+            }
+        }
+    }
+
     /// Keeps only the rows at `indices` (ascending), in order, and drops
     /// the rest: a replay that writes nothing keeps in memory only the rows
     /// something may still look back at.
@@ -222,6 +238,7 @@ impl Posting {
             currency: new.currency,
             status: new.status,
             breakdown,
+            lines: None,
             rules_source: new.terms.rules_source,
             original_id: new.original_id,
             accrued_at: new.accrued_at,

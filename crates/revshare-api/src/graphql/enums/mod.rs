@@ -194,6 +194,8 @@ pub enum RuleType {
     FirstPaidCustomerBonus,
     /// A fixed amount per event of a kind.
     FlatFee,
+    /// Pays the lines its condition holds of (SPEC §32).
+    Conditional,
 }
 
 /// What an event records.

@@ -136,6 +136,13 @@ impl Partner {
         Ok(self.0.read(C::Details)?.country.as_deref())
     }
 
+    /// Labels conditional rules read (`PARTNER_TAG`, SPEC §32).
+    async fn tags(&self) -> ApiResult<Vec<String>> {
+        Ok(revshare_core::ledger::lines::tags(
+            &self.0.read(C::Details)?.tags,
+        ))
+    }
+
     /// A referrer, a reseller or a distributor: commission plans are for one
     /// type.
     #[graphql(name = "type")]

@@ -415,6 +415,14 @@ impl Commission {
         Ok(snapshot.and_then(|row| PartnerCommission::seen(policy(ctx).ok()?, row)))
     }
 
+    /// How each line of its sale earned (SPEC §32): the rule, the
+    /// condition in words, the percentage or amount, the line's share; none
+    /// for a sale without lines.
+    async fn lines(&self) -> ApiResult<Vec<crate::graphql::lines::CommissionLine>> {
+        let row = self.0.read(C::Row)?;
+        crate::graphql::lines::commission_lines(row.lines.as_deref(), &row.currency)
+    }
+
     /// What contributed, unrounded; `amount` is their sum rounded once.
     /// For staff, a held commission ends with a `FRAUD_HOLD` line per flag
     /// that holds it (`held: CLICK_SPAM`).
@@ -683,6 +691,12 @@ impl Event {
     async fn refunded_amount(&self) -> ApiResult<Decimal> {
         let row = self.0.read(C::Row)?;
         money(row.refunded_minor, &row.currency)
+    }
+
+    /// What was sold, line by line, as recorded (SPEC §32); none for an
+    /// event sent without lines.
+    async fn lines(&self) -> ApiResult<Vec<crate::graphql::lines::EventLine>> {
+        crate::graphql::lines::event_lines(self.0.read(C::Row)?.lines.as_deref())
     }
 
     /// What the client sent with it, as given.

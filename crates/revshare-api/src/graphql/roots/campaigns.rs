@@ -418,6 +418,7 @@ impl CampaignMutation {
             group_id: input.group_id,
             category_ids: input.category_ids,
             country: None,
+            tags: Vec::new(),
         })?;
         let snapshot = input
             .commission_snapshot

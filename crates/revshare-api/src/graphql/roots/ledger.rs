@@ -53,6 +53,11 @@ pub struct RecordEventInput {
     pub revenue: Option<Decimal>,
     /// Anything to keep with it: a JSON value of at most 4 KiB.
     pub metadata: Option<Json<serde_json::Value>>,
+    /// What was sold, line by line (at most 100; SPEC §32): their amounts
+    /// sum exactly to `amount`. None: one line, the whole amount.
+    pub lines: Option<Vec<crate::graphql::lines::EventLineInput>>,
+    /// What the sale says of its customer (kept on it, newest wins).
+    pub customer: Option<crate::graphql::lines::EventCustomerInput>,
 }
 
 impl RecordEventInput {
@@ -91,6 +96,8 @@ impl RecordEventInput {
                 .map(|r| r.value(&field("revenue")))
                 .transpose()?,
             metadata: self.metadata.map(|m| m.0),
+            lines: crate::graphql::lines::sale_lines(prefix, self.lines)?,
+            customer: self.customer.map(|c| c.facts()),
         })
     }
 }

@@ -43,6 +43,10 @@ pub struct CreatePartnerInput {
     /// The country it lives in (ISO 3166-1 alpha-2): year-end asks a
     /// partner outside the US for a W-8, not a W-9.
     pub country: Option<String>,
+    /// Labels conditional rules read (`PARTNER_TAG`): at most 20, each up
+    /// to 50 characters, none with a comma.
+    #[graphql(default)]
+    pub tags: Vec<String>,
 }
 
 /// Omitted fields stay as they are; `null` clears `email` and `externalId`,
@@ -66,6 +70,8 @@ pub struct UpdatePartnerInput {
     pub category_ids: Option<Vec<ID>>,
     /// Its country (ISO 3166-1 alpha-2); null clears it.
     pub country: MaybeUndefined<String>,
+    /// New tags, replacing every tag.
+    pub tags: Option<Vec<String>>,
     /// The partner's own smallest payout, per currency (over its group's
     /// and the tenant's); `null` clears it.
     pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
@@ -89,6 +95,7 @@ pub fn new_partner(input: CreatePartnerInput) -> ApiResult<NewPartner> {
         group_id: input.group_id.map(|id| id.0),
         category_ids: ids(input.category_ids),
         country: partners::check_country(input.country.as_deref())?,
+        tags: revshare_core::directory::groups::check_tags("input.tags", &input.tags)?,
     })
 }
 
@@ -261,6 +268,10 @@ impl PartnerMutation {
             },
             category_ids: input.category_ids.map(ids),
             country: text_change(input.country, partners::check_country)?,
+            tags: input
+                .tags
+                .map(|tags| revshare_core::directory::groups::check_tags("input.tags", &tags))
+                .transpose()?,
             minimum_payout: minimum_change("input.minimumPayout", input.minimum_payout)?,
         };
         Partner::shown(

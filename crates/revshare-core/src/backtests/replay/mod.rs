@@ -87,6 +87,10 @@ struct Row {
     history_bonus: Option<bool>,
     history_earns: Option<bool>,
     history_deal: Option<String>,
+    /// What was sold, line by line (SPEC §32), and the metadata sent:
+    /// what a conditional rule reads.
+    lines: Option<String>,
+    metadata: Option<serde_json::Value>,
 }
 
 pub struct Replay {
@@ -275,6 +279,8 @@ impl Replay {
                 event::Column::HistoryBonus,
                 event::Column::HistoryEarns,
                 event::Column::HistoryDeal,
+                event::Column::Lines,
+                event::Column::Metadata,
             ])
             .filter(event::Column::TenantId.eq(self.tenant_id.as_str()))
             .filter(event::Column::Id.gt(after))

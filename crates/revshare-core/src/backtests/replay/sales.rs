@@ -112,14 +112,37 @@ impl Replay {
         // The bonus as recorded, less what the range's events paid under the
         // recorded terms, plus what they paid under the proposed ones.
         let had = carried.proposed || (bonus && !carried.recorded);
-        let evaluation = terms.rules.evaluate(&charge(had), currency);
+        let sold: Vec<crate::ledger::lines::SaleLine> = match &row.lines {
+            Some(lines) => {
+                serde_json::from_str(lines).map_err(|e| ApiError::internal("event lines", e))?
+            }
+            None => Vec::new(),
+        };
+        let sent = currency.from_minor(row.amount_minor);
+        let lines = crate::ledger::lines::engine_lines(&sold, sent, amount);
+        let facts = self.partners.get(&row.partner_id).map(|partner| {
+            crate::ledger::lines::Sale {
+                amount,
+                customer_month: u32::try_from(month).unwrap_or(1),
+                is_first: net <= 0,
+                customer: None,
+                partner,
+                categories: Vec::new(),
+                metadata: row.metadata.as_ref(),
+            }
+            .facts()
+        });
+        let evaluate = |rules: &engine::RuleSet, had: bool| match (
+            &facts,
+            rules.has_conditions() || !lines.is_empty(),
+        ) {
+            (Some(facts), true) => rules.evaluate_sale(&charge(had), facts, &lines, currency),
+            _ => rules.evaluate(&charge(had), currency),
+        };
+        let evaluation = evaluate(&terms.rules, had);
         if let Some(customer) = &row.customer_id {
             let recorded_paid = match &recorded_terms {
-                Some(old) => {
-                    old.rules
-                        .evaluate(&charge(bonus), currency)
-                        .threshold_bonus_paid
-                }
+                Some(old) => evaluate(&old.rules, bonus).threshold_bonus_paid,
                 None => evaluation.threshold_bonus_paid,
             };
             if evaluation.threshold_bonus_paid || recorded_paid {

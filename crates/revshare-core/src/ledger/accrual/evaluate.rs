@@ -153,13 +153,38 @@ impl<'a> Batch<'a> {
         let customer = self.customer(&item, partner, &valid)?;
         let terms = self.terms(partner, valid.campaign)?;
         let charge = self.charge(&item, partner, &valid, customer.as_ref());
-        let evaluation = terms.rules.evaluate(&charge, valid.currency);
+        let lines =
+            crate::ledger::lines::engine_lines(&item.new.lines, item.new.amount, charge.amount);
+        let evaluation = match terms.rules.has_conditions() || !lines.is_empty() {
+            false => terms.rules.evaluate(&charge, valid.currency),
+            true => {
+                let facts = crate::ledger::lines::Sale {
+                    amount: charge.amount,
+                    customer_month: charge.customer_month,
+                    is_first: customer.as_ref().is_some_and(|c| c.net_minor <= 0),
+                    customer: customer.as_ref(),
+                    partner,
+                    categories: self
+                        .loaded
+                        .categories
+                        .get(&partner.id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    metadata: item.new.metadata.as_ref(),
+                }
+                .facts();
+                terms
+                    .rules
+                    .evaluate_sale(&charge, &facts, &lines, valid.currency)
+            }
+        };
         let sale = item.new.kind == engine::EventKind::Sale;
         let amount_field = format!("{}.amount", item.prefix);
         self.check_totals(&amount_field, partner, &valid, customer.as_ref(), sale)?;
         let same_sale = self.same_sale(&item, customer.as_ref(), &valid);
 
         // Every check has passed: build the rows and carry the history forward.
+        let sold = item.new.lines.clone();
         let mut event = self.event_row(item, partner, &valid, customer.as_ref());
         let before = super::history::Before {
             totals: &self.state.totals,
@@ -185,8 +210,8 @@ impl<'a> Batch<'a> {
                 &mut event,
                 partner,
                 &valid,
-                &terms,
-                &evaluation,
+                (&terms, &evaluation),
+                &sold,
                 &amount_field,
             )?,
             // A sale of a customer whose partner is suspended is recorded
@@ -254,8 +279,8 @@ impl<'a> Batch<'a> {
         event: &mut event::Model,
         partner: &partner::Model,
         valid: &Valid<'a>,
-        terms: &Terms,
-        evaluation: &Evaluation,
+        (terms, evaluation): (&Terms, &Evaluation),
+        sold: &[crate::ledger::lines::SaleLine],
         amount_field: &str,
     ) -> ApiResult<Vec<entity::commission::Model>> {
         let sale = event.kind == EventKind::Sale;
@@ -288,7 +313,25 @@ impl<'a> Batch<'a> {
             limit: limit.clone(),
         };
         let start = self.posting.rows().len();
-        let commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
+        let mut commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
+        if !sold.is_empty() {
+            let explain = |amount_minor: i64| {
+                let earned = crate::ledger::lines::earned(
+                    &terms.rules,
+                    evaluation,
+                    sold,
+                    valid.currency,
+                    amount_minor,
+                );
+                serde_json::to_string(&earned).ok()
+            };
+            self.posting.explain_lines(start, &event.id, explain);
+            for row in &mut commissions {
+                if row.event_id == event.id && row.kind == CommissionKind::Commission {
+                    row.lines = explain(row.amount_minor);
+                }
+            }
+        }
         // Everything the partner earned on it counts in its caps: its
         // commission, a tier's bonus, the adjustments a tier reached.
         let earned: i64 = self.posting.rows()[start..]
@@ -481,6 +524,11 @@ impl<'a> Batch<'a> {
         if new.kind == engine::EventKind::Sale && item.customer_external_id.is_none() {
             return Err(bad(prefix, "customerExternalId", "is required for a sale"));
         }
+        let sent = match &new.currency {
+            Some(code) => engine::Currency::parse(code).ok(),
+            None => Some(currency),
+        };
+        crate::ledger::lines::check(prefix, &new.lines, new.amount, sent)?;
         let pair = (partner.id.clone(), campaign.id.clone());
         if !campaign.is_default && !self.loaded.enrolled.contains(&pair) {
             return Err(bad(
@@ -557,21 +605,26 @@ impl<'a> Batch<'a> {
                 "currency",
                 format!("this customer is billed in {}", existing.currency),
             )),
-            Some(existing) => Ok(Some(existing.clone())),
-            None => Ok(Some(customer::Model {
-                id: input::new_id(),
-                tenant_id: self.tenant_id.to_owned(),
-                partner_id: partner.id.clone(),
-                external_id: external.clone(),
-                currency: valid.currency.code().to_owned(),
-                acquired_at: item
-                    .new
-                    .customer_acquired_at
-                    .map_or(valid.occurred_at, |t| t.trunc_subsecs(6)),
-                net_minor: 0,
-                threshold_bonus_paid: false,
-                created_at: self.now,
-            })),
+            Some(existing) => Ok(Some(with_facts(existing.clone(), item))),
+            None => Ok(Some(with_facts(
+                customer::Model {
+                    id: input::new_id(),
+                    tenant_id: self.tenant_id.to_owned(),
+                    partner_id: partner.id.clone(),
+                    external_id: external.clone(),
+                    currency: valid.currency.code().to_owned(),
+                    acquired_at: item
+                        .new
+                        .customer_acquired_at
+                        .map_or(valid.occurred_at, |t| t.trunc_subsecs(6)),
+                    net_minor: 0,
+                    threshold_bonus_paid: false,
+                    created_at: self.now,
+                    country: None,
+                    attributes: None,
+                },
+                item,
+            ))),
         }
     }
 
@@ -649,6 +702,9 @@ impl<'a> Batch<'a> {
         row.customer_id = customer.map(|c| c.id.clone());
         row.revenue_minor = valid.revenue_minor;
         row.metadata = item.new.metadata.clone();
+        if !item.new.lines.is_empty() {
+            row.lines = serde_json::to_string(&item.new.lines).ok();
+        }
         row
     }
 
@@ -685,6 +741,20 @@ impl<'a> Batch<'a> {
         }
         self.state.customers.insert(key, customer);
     }
+}
+
+/// The customer with what the event says of it: its country and
+/// attributes, the newest sent winning.
+fn with_facts(mut customer: customer::Model, item: &Checked) -> customer::Model {
+    if let Some(facts) = &item.new.customer {
+        if let Some(country) = &facts.country {
+            customer.country = Some(country.clone());
+        }
+        if let Some(attributes) = &facts.attributes {
+            customer.attributes = Some(attributes.to_string());
+        }
+    }
+    customer
 }
 
 /// Why an event that earned nothing did, in words support can forward

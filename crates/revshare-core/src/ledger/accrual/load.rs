@@ -56,6 +56,14 @@ pub(super) fn check(item: &Item) -> ApiResult<Checked<'_>> {
             "give a partner (partnerId or partnerExternalId) or the customer's customerExternalId",
         ));
     }
+    let sent = new
+        .currency
+        .as_deref()
+        .and_then(|code| crate::engine::Currency::parse(code).ok());
+    crate::ledger::lines::check(prefix, &new.lines, new.amount, sent)?;
+    if let Some(customer) = &new.customer {
+        crate::ledger::lines::check_customer(prefix, customer)?;
+    }
     if let Some(metadata) = &new.metadata
         && metadata.to_string().len() > MAX_METADATA_BYTES
     {
@@ -97,9 +105,22 @@ pub(super) struct Loaded {
     /// The rates the items in another currency than their campaign's
     /// convert at (none read when every item is in its campaign's).
     pub rates: crate::fx::Book,
+    /// The partners' categories, by id and name, when a rule set in play
+    /// tests them.
+    pub categories: HashMap<String, Vec<(String, String)>>,
 }
 
 impl Loaded {
+    /// Whether a rule set in play tests a partner's categories.
+    fn reads_categories(&self) -> bool {
+        let tests = |rules: Option<&serde_json::Value>| {
+            rules.is_some_and(|r| r.to_string().contains("PARTNER_CATEGORY"))
+        };
+        self.groups.values().any(|g| tests(Some(&g.rules)))
+            || self.campaigns.values().any(|c| tests(c.rules.as_ref()))
+            || self.snapshots.values().any(|s| tests(s.rules.as_ref()))
+    }
+
     /// The partner an item names, if it exists.
     pub fn partner(&self, reference: &PartnerRef) -> Option<&partner::Model> {
         let id = match reference {
@@ -223,7 +244,35 @@ pub(super) async fn load(
         rates(conn, tenant_id, &foreign, &mut loaded).await?;
     }
     terms_rows(conn, tenant_id, &mut loaded).await?;
+    if loaded.reads_categories() {
+        categories(conn, tenant_id, &mut loaded).await?;
+    }
     Ok(loaded)
+}
+
+/// The categories of the batch's partners, by id and name: read only when
+/// a rule set in play tests them (SPEC §32).
+async fn categories(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    loaded: &mut Loaded,
+) -> ApiResult<()> {
+    let links = entity::partner_category::Entity::find()
+        .filter(entity::partner_category::Column::TenantId.eq(tenant_id))
+        .filter(entity::partner_category::Column::PartnerId.is_in(loaded.partners.keys().cloned()))
+        .find_also_related(entity::category::Entity)
+        .all(conn)
+        .await?;
+    for (link, category) in links {
+        if let Some(category) = category {
+            loaded
+                .categories
+                .entry(link.partner_id)
+                .or_default()
+                .push((category.id, category.name));
+        }
+    }
+    Ok(())
 }
 
 /// The rates the foreign items need: their currencies and their

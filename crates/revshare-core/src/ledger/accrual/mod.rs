@@ -90,6 +90,11 @@ pub struct NewConversion {
     pub occurred_at: Option<DateTime<Utc>>,
     pub revenue: Option<Decimal>,
     pub metadata: Option<serde_json::Value>,
+    /// What was sold, line by line (SPEC §32); none: one line, the whole
+    /// amount.
+    pub lines: Vec<crate::ledger::lines::SaleLine>,
+    /// The customer's country and attributes, kept on it (newest wins).
+    pub customer: Option<crate::ledger::lines::CustomerFacts>,
 }
 
 #[derive(Clone)]
@@ -149,6 +154,18 @@ impl NewConversion {
             occurred_at: time("occurredAt")?,
             revenue: decimal("revenue")?,
             metadata: value.get("metadata").filter(|m| !m.is_null()).cloned(),
+            lines: match value.get("lines") {
+                Some(lines) => {
+                    serde_json::from_value(lines.clone()).map_err(|_| broken("lines"))?
+                }
+                None => Vec::new(),
+            },
+            customer: value
+                .get("customer")
+                .map(|c| crate::ledger::lines::CustomerFacts {
+                    country: c.get("country").and_then(|v| v.as_str()).map(str::to_owned),
+                    attributes: c.get("attributes").filter(|a| !a.is_null()).cloned(),
+                }),
         })
     }
 
@@ -167,6 +184,7 @@ impl NewConversion {
             .at("occurredAt", self.occurred_at)
             .amount("revenue", self.revenue)
             .field("metadata", self.metadata.clone())
+            .lines(&self.lines, self.customer.as_ref())
             .text()
     }
 }

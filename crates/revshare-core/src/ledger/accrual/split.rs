@@ -189,6 +189,8 @@ mod tests {
                 occurred_at: None,
                 revenue: None,
                 metadata: None,
+                lines: Vec::new(),
+                customer: None,
             },
         )
     }

@@ -64,6 +64,8 @@ async fn write_customers(
                     .update_columns([
                         customer::Column::NetMinor,
                         customer::Column::ThresholdBonusPaid,
+                        customer::Column::Country,
+                        customer::Column::Attributes,
                     ])
                     .to_owned(),
             )

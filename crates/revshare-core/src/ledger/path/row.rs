@@ -41,6 +41,7 @@ impl EventRow<'_> {
             occurred_at: self.occurred_at,
             revenue_minor: None,
             metadata: None,
+            lines: None,
             payload: self.payload.to_owned(),
             refunded_minor: 0,
             recorded_at: self.recorded_at,
@@ -91,6 +92,35 @@ impl Payload {
     /// A time, in RFC 3339.
     pub fn at(self, name: &str, at: Option<DateTime<Utc>>) -> Payload {
         self.field(name, at.map(|t| t.to_rfc3339()))
+    }
+
+    /// A sale's lines and customer facts (SPEC §32), amounts normalized;
+    /// left out when none were sent, so that a payload from before lines
+    /// existed is the same payload today.
+    pub fn lines(
+        self,
+        lines: &[crate::ledger::lines::SaleLine],
+        customer: Option<&crate::ledger::lines::CustomerFacts>,
+    ) -> Payload {
+        let mut payload = self;
+        if !lines.is_empty() {
+            let normalized: Vec<serde_json::Value> = lines
+                .iter()
+                .map(|line| {
+                    let mut line = line.clone();
+                    line.amount = line.amount.normalize();
+                    serde_json::to_value(line).unwrap_or_default()
+                })
+                .collect();
+            payload = payload.field("lines", normalized);
+        }
+        if let Some(customer) = customer {
+            payload = payload.field(
+                "customer",
+                serde_json::json!({ "country": customer.country, "attributes": customer.attributes }),
+            );
+        }
+        payload
     }
 
     pub fn text(self) -> String {

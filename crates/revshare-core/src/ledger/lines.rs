@@ -1,0 +1,299 @@
+//! A sale's lines (SPEC §32): what an event carries of what was sold and to
+//! whom, checked before anything is written; the facts the engine's
+//! conditions read; and how each line earned, kept on the commission.
+//!
+//! Stored as JSON text: an event's `lines` as sent (amounts as decimal
+//! strings), a commission's `lines` as [`Earned`] rows. An event sent
+//! without lines stores none and its commission no lines: the engine reads
+//! it as one line with no product, the whole amount.
+
+use crate::error::{ApiError, ApiResult};
+use revshare_engine::{Currency, Facts, Line};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+
+/// Most lines one event carries.
+pub const MAX_LINES: usize = 100;
+/// Largest line or attribute metadata, as JSON text.
+pub const MAX_FLAT_BYTES: usize = 2048;
+/// Longest id, code or product of a line, in characters.
+const MAX_TEXT: usize = 200;
+/// The plan intervals a line may name.
+pub const INTERVALS: [&str; 5] = ["DAY", "WEEK", "MONTH", "YEAR", "ONE_TIME"];
+
+/// One line of a sale, as sent and as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SaleLine {
+    pub external_id: String,
+    pub product_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_interval: Option<String>,
+    pub quantity: u32,
+    /// Net of the line's discounts, in the event's currency.
+    pub amount: Decimal,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coupon_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<serde_json::Value>,
+}
+
+/// What an event says of its customer: kept on the customer, newest wins.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerFacts {
+    pub country: Option<String>,
+    pub attributes: Option<serde_json::Value>,
+}
+
+/// How one line earned, kept on the commission (`Commission.lines`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Earned {
+    pub line: SaleLine,
+    /// The matched rule's description, or its type.
+    pub rule: String,
+    /// The condition in words; none when no conditional rule matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<Decimal>,
+    /// The line's share of the commission, in minor units.
+    pub amount_minor: i64,
+}
+
+fn bad(field: String, message: impl Into<String>) -> ApiError {
+    ApiError::bad_input(field, message)
+}
+
+/// Checks an event's lines against its `amount` in `currency`: at most
+/// [`MAX_LINES`], ids unique (a line sent without one is numbered by its
+/// position, "1", "2", …, where it is read), none negative, each within
+/// the currency's decimals, and their sum exactly the amount. Errors name
+/// `{prefix}.lines[i].field`.
+pub fn check(
+    prefix: &str,
+    lines: &[SaleLine],
+    amount: Decimal,
+    currency: Option<Currency>,
+) -> ApiResult<()> {
+    if lines.len() > MAX_LINES {
+        return Err(bad(
+            format!("{prefix}.lines"),
+            format!("must hold at most {MAX_LINES} lines"),
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut sum = Decimal::ZERO;
+    for (i, line) in lines.iter().enumerate() {
+        let at = |field: &str| format!("{prefix}.lines[{i}].{field}");
+        for (field, text) in [
+            ("externalId", Some(&line.external_id)),
+            ("productId", Some(&line.product_id)),
+            ("priceId", line.price_id.as_ref()),
+            ("couponCode", line.coupon_code.as_ref()),
+        ] {
+            if let Some(text) = text
+                && (text.trim().is_empty() || text.chars().count() > MAX_TEXT)
+            {
+                return Err(bad(
+                    at(field),
+                    format!("must be 1 to {MAX_TEXT} characters"),
+                ));
+            }
+        }
+        if !seen.insert(line.external_id.clone()) {
+            return Err(bad(at("externalId"), "repeats another line's externalId"));
+        }
+        if line.quantity == 0 {
+            return Err(bad(at("quantity"), "must be at least 1"));
+        }
+        if line.amount.is_sign_negative() && !line.amount.is_zero() {
+            return Err(bad(at("amount"), "must not be negative"));
+        }
+        if let Some(currency) = currency {
+            currency
+                .to_minor(line.amount)
+                .map_err(|e| bad(at("amount"), e.to_string()))?;
+        }
+        if let Some(metadata) = &line.metadata {
+            flat(&at("metadata"), metadata)?;
+        }
+        sum += line.amount;
+    }
+    if !lines.is_empty() && sum != amount {
+        return Err(bad(
+            format!("{prefix}.lines"),
+            format!("sum to {sum}, not the amount {amount}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a customer's country and attributes (`{prefix}.customer`).
+pub fn check_customer(prefix: &str, customer: &CustomerFacts) -> ApiResult<()> {
+    if let Some(country) = &customer.country
+        && !revshare_engine::countries::is_country(country)
+    {
+        return Err(bad(
+            format!("{prefix}.customer.country"),
+            "must be an ISO 3166-1 alpha-2 code (DE, US, …)",
+        ));
+    }
+    if let Some(attributes) = &customer.attributes {
+        flat(&format!("{prefix}.customer.attributes"), attributes)?;
+    }
+    Ok(())
+}
+
+/// A flat JSON object of strings, numbers and booleans, at most
+/// [`MAX_FLAT_BYTES`].
+fn flat(field: &str, value: &serde_json::Value) -> ApiResult<()> {
+    let Some(object) = value.as_object() else {
+        return Err(bad(field.to_owned(), "must be a JSON object"));
+    };
+    if let Some((key, _)) = object
+        .iter()
+        .find(|(_, v)| !(v.is_string() || v.is_number() || v.is_boolean()))
+    {
+        return Err(bad(
+            field.to_owned(),
+            format!("`{key}` must be a string, a number or a boolean"),
+        ));
+    }
+    if value.to_string().len() > MAX_FLAT_BYTES {
+        return Err(bad(
+            field.to_owned(),
+            format!("must be at most {MAX_FLAT_BYTES} bytes of JSON"),
+        ));
+    }
+    Ok(())
+}
+
+/// A flat object's fields as text, as conditions read them: a string as
+/// itself, a number in its decimal form, a boolean as `true`/`false`;
+/// anything else (a nested value in an event's free metadata) is left out.
+pub fn texts(value: Option<&serde_json::Value>) -> BTreeMap<String, String> {
+    let Some(object) = value.and_then(|v| v.as_object()) else {
+        return BTreeMap::new();
+    };
+    object
+        .iter()
+        .filter_map(|(key, value)| {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => b.to_string(),
+                _ => return None,
+            };
+            Some((key.clone(), text))
+        })
+        .collect()
+}
+
+/// The engine's lines of a sale, their amounts in the campaign's currency:
+/// a sale converted from another currency shares the converted `exact`
+/// amount among its lines in proportion, as they sum to it.
+pub fn engine_lines(lines: &[SaleLine], sent: Decimal, exact: Decimal) -> Vec<Line> {
+    let converted = sent != exact && !sent.is_zero();
+    lines
+        .iter()
+        .map(|line| Line {
+            external_id: line.external_id.clone(),
+            product: Some(line.product_id.clone()),
+            price: line.price_id.clone(),
+            interval: line.plan_interval.clone(),
+            quantity: line.quantity,
+            amount: match converted {
+                true => line.amount * exact / sent,
+                false => line.amount,
+            },
+            coupon: line.coupon_code.clone(),
+            metadata: texts(line.metadata.as_ref()),
+        })
+        .collect()
+}
+
+/// The facts of a sale beside its lines, for the engine's conditions.
+pub struct Sale<'a> {
+    pub amount: Decimal,
+    pub customer_month: u32,
+    pub is_first: bool,
+    pub customer: Option<&'a entity::customer::Model>,
+    pub partner: &'a entity::partner::Model,
+    /// The partner's categories, by id and name.
+    pub categories: Vec<(String, String)>,
+    pub metadata: Option<&'a serde_json::Value>,
+}
+
+impl Sale<'_> {
+    pub fn facts(self) -> Facts {
+        let attributes = self
+            .customer
+            .and_then(|c| c.attributes.as_deref())
+            .and_then(|a| serde_json::from_str(a).ok());
+        Facts {
+            sale_amount: self.amount,
+            is_first: self.is_first,
+            customer_month: self.customer_month,
+            customer_country: self.customer.and_then(|c| c.country.clone()),
+            customer_attributes: texts(attributes.as_ref()),
+            partner_country: self.partner.country.clone(),
+            partner_tags: tags(&self.partner.tags),
+            partner_type: Some(self.partner.r#type.as_str().to_owned()),
+            partner_categories: self.categories,
+            metadata: texts(self.metadata),
+        }
+    }
+}
+
+/// A partner's stored tags (`",a,b,"`) as a list.
+pub fn tags(stored: &str) -> Vec<String> {
+    stored
+        .split(',')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How each line earned, its shares cut to the commission's `amount_minor`
+/// in the lines' order (a cap or a tier that cut the commission cuts the
+/// last lines first).
+pub fn earned(
+    rules: &revshare_engine::RuleSet,
+    evaluation: &revshare_engine::Evaluation,
+    lines: &[SaleLine],
+    currency: Currency,
+    amount_minor: i64,
+) -> Vec<Earned> {
+    let mut left = amount_minor;
+    evaluation
+        .lines
+        .iter()
+        .zip(lines)
+        .map(|(line, sent)| {
+            let entry = &rules.entries()[line.rule_index];
+            let share = currency.to_minor(line.amount).unwrap_or(0).min(left.max(0));
+            left -= share;
+            Earned {
+                line: sent.clone(),
+                rule: entry.description.clone().unwrap_or_else(|| {
+                    serde_json::to_value(line.rule_type)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                }),
+                condition: match (&entry.rule, line.conditional) {
+                    (revshare_engine::Rule::Conditional { when, .. }, true) => {
+                        Some(when.in_words())
+                    }
+                    _ => None,
+                },
+                percentage: line.percentage.map(|p| p.normalize()),
+                amount_minor: share,
+            }
+        })
+        .collect()
+}

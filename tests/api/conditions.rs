@@ -1,0 +1,435 @@
+//! Conditional rewards (SPEC §32), through the API as a client uses them:
+//! a group's conditional rules pay each line of a sale by what was sold,
+//! to whom and by whom; the commission explains every line; bad lines and
+//! bad conditions are refused naming the field, with nothing written; a
+//! simulation pays what the ledger pays.
+
+use crate::helpers::{TestApp, code, field};
+use serde_json::{Value, json};
+
+/// §32's example: yearly plans 40 % for their first 12 months, hardware
+/// nothing, the rest 20 %.
+fn guide_rules() -> Value {
+    json!([
+        { "conditional": {
+            "description": "Yearly plans",
+            "when": { "test": { "subject": "LINE_INTERVAL", "operator": "EQ", "value": "YEAR" } },
+            "then": { "percentage": "40", "maxMonths": 12 } } },
+        { "conditional": {
+            "when": { "test": { "subject": "LINE_PRODUCT", "operator": "IN", "values": ["prod_hw"] } },
+            "then": { "nothing": true } } },
+        { "recurring": { "percentage": "20" } }
+    ])
+}
+
+fn guide_lines() -> Value {
+    json!([
+        { "externalId": "yearly", "productId": "prod_pro", "planInterval": "YEAR", "amount": "1200.00" },
+        { "externalId": "addon", "productId": "prod_seats", "planInterval": "MONTH", "amount": "30.00" },
+        { "externalId": "hw", "productId": "prod_hw", "planInterval": "ONE_TIME", "amount": "100.00" }
+    ])
+}
+
+const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) {
+    event { id lines { externalId productId planInterval quantity amount } }
+    commissions { id amount lines { line { externalId } rule condition percentage amount } } } }";
+
+async fn partner_in(app: &TestApp, name: &str, rules: Value, extra: Value) -> String {
+    let group = app.create_group(&format!("{name}'s group"), rules).await;
+    let mut input = json!({ "name": name, "groupId": group });
+    if let (Some(input), Some(extra)) = (input.as_object_mut(), extra.as_object()) {
+        input.extend(extra.clone());
+    }
+    app.create_partner(input).await
+}
+
+fn sale(partner: &str, id: &str, amount: &str, lines: Value) -> Value {
+    json!({ "externalId": id, "partnerId": partner, "customerExternalId": format!("c-{id}"),
+            "amount": amount, "lines": lines })
+}
+
+async fn events_recorded(app: &TestApp) -> usize {
+    let data = app
+        .ok(
+            &app.admin(),
+            "{ events(first: 100) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    data["events"]["nodes"].as_array().map_or(0, Vec::len)
+}
+
+crate::on_both_databases!(the_guides_sale_pays_each_line_by_its_condition);
+async fn the_guides_sale_pays_each_line_by_its_condition(app: TestApp) {
+    let alice = partner_in(&app, "Alice", guide_rules(), json!({})).await;
+    let events = app.service("events:write");
+    let data = app
+        .ok(
+            &events,
+            RECORD,
+            json!({ "input": sale(&alice, "s1", "1330.00", guide_lines()) }),
+        )
+        .await;
+    let recorded = &data["recordEvent"];
+    assert_eq!(recorded["commissions"][0]["amount"], "486.00");
+    assert_eq!(
+        recorded["commissions"][0]["lines"],
+        json!([
+            { "line": { "externalId": "yearly" }, "rule": "Yearly plans",
+              "condition": "the plan's interval is YEAR", "percentage": "40", "amount": "480.00" },
+            { "line": { "externalId": "addon" }, "rule": "RECURRING",
+              "condition": null, "percentage": "20", "amount": "6.00" },
+            { "line": { "externalId": "hw" }, "rule": "CONDITIONAL",
+              "condition": "the product is one of prod_hw", "percentage": null, "amount": "0.00" }
+        ])
+    );
+    assert_eq!(
+        recorded["event"]["lines"][0],
+        json!({ "externalId": "yearly", "productId": "prod_pro", "planInterval": "YEAR",
+                "quantity": 1, "amount": "1200.00" })
+    );
+
+    // The same customer in its 13th month: the yearly line earns nothing.
+    let mut later = sale(&alice, "s2", "1330.00", guide_lines());
+    later["customerExternalId"] = json!("c-late");
+    later["customerAcquiredAt"] = json!("2025-01-15T00:00:00Z");
+    later["occurredAt"] = json!("2026-01-15T00:00:00Z");
+    let data = app.ok(&events, RECORD, json!({ "input": later })).await;
+    let lines = &data["recordEvent"]["commissions"][0]["lines"];
+    assert_eq!(data["recordEvent"]["commissions"][0]["amount"], "6.00");
+    assert_eq!(lines[0]["amount"], "0.00");
+    assert_eq!(lines[1]["amount"], "6.00");
+
+    // Read back, the commission and the event say the same.
+    let id = recorded["commissions"][0]["id"].clone();
+    let read = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { commission(id: $id) { amount lines { amount } event { lines { externalId } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    assert_eq!(read["commission"]["lines"][0]["amount"], "480.00");
+    assert_eq!(read["commission"]["event"]["lines"][2]["externalId"], "hw");
+}
+
+crate::on_both_databases!(bad_lines_are_refused_naming_the_field_with_nothing_written);
+async fn bad_lines_are_refused_naming_the_field_with_nothing_written(app: TestApp) {
+    let alice = partner_in(&app, "Alice", guide_rules(), json!({})).await;
+    let events = app.service("events:write");
+    let line =
+        |id: &str, amount: &str| json!({ "externalId": id, "productId": "p", "amount": amount });
+    let many: Vec<Value> = (0..101).map(|i| line(&i.to_string(), "1")).collect();
+    let cases = [
+        (
+            json!([line("a", "10"), line("b", "5")]),
+            "20",
+            "input.lines",
+        ),
+        (
+            json!([line("a", "25"), line("b", "-5")]),
+            "20",
+            "input.lines[1].amount",
+        ),
+        (
+            json!([line("a", "10"), line("a", "10")]),
+            "20",
+            "input.lines[1].externalId",
+        ),
+        (
+            json!([line("a", "10.001"), line("b", "9.999")]),
+            "20",
+            "input.lines[0].amount",
+        ),
+        (json!(many), "101", "input.lines"),
+        (
+            json!([{ "productId": "p", "amount": "20", "quantity": 0 }]),
+            "20",
+            "input.lines[0].quantity",
+        ),
+        (
+            json!([{ "productId": "p", "amount": "20", "metadata": { "nested": { "a": 1 } } }]),
+            "20",
+            "input.lines[0].metadata",
+        ),
+    ];
+    for (lines, amount, expected) in cases {
+        let error = app
+            .error(
+                Some(&events),
+                RECORD,
+                json!({ "input": sale(&alice, "bad", amount, lines) }),
+            )
+            .await;
+        assert_eq!(code(&error), "BAD_USER_INPUT", "{error}");
+        assert_eq!(field(&error), expected, "{error}");
+    }
+    let mut country = sale(&alice, "bad", "20", json!([line("a", "20")]));
+    country["customer"] = json!({ "country": "XX" });
+    let error = app
+        .error(Some(&events), RECORD, json!({ "input": country }))
+        .await;
+    assert_eq!(field(&error), "input.customer.country", "{error}");
+    assert_eq!(events_recorded(&app).await, 0);
+    // Lines without ids are numbered by their position.
+    let data = app
+        .ok(
+            &events,
+            RECORD,
+            json!({ "input": sale(&alice, "ok", "20", json!([
+                { "productId": "p", "amount": "15" }, { "productId": "q", "amount": "5" }])) }),
+        )
+        .await;
+    let ids: Vec<&str> = data["recordEvent"]["event"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["externalId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["1", "2"]);
+}
+
+crate::on_both_databases!(conditions_out_of_bounds_are_refused_naming_the_field);
+async fn conditions_out_of_bounds_are_refused_naming_the_field(app: TestApp) {
+    let create =
+        "mutation($input: CreatePartnerGroupInput!) { createPartnerGroup(input: $input) { id } }";
+    let with = |rule: Value| json!({ "input": { "name": "G", "rules": [rule, { "recurring": { "percentage": "10" } }] } });
+    let test = |subject: &str, operator: &str, extra: Value| {
+        let mut t = json!({ "subject": subject, "operator": operator });
+        if let (Some(t), Some(extra)) = (t.as_object_mut(), extra.as_object()) {
+            t.extend(extra.clone());
+        }
+        json!({ "conditional": { "when": { "test": t }, "then": { "percentage": "10" } } })
+    };
+    let cases = [
+        (
+            test("EVENT_METADATA", "EQ", json!({ "value": "x" })),
+            "input.rules[0].conditional.when.test.key",
+        ),
+        (
+            test("LINE_PRODUCT", "EQ", json!({ "key": "k", "value": "x" })),
+            "input.rules[0].conditional.when.test.key",
+        ),
+        (
+            test("LINE_PRODUCT", "IN", json!({ "value": "x" })),
+            "input.rules[0].conditional.when.test.value",
+        ),
+        (
+            test(
+                "LINE_PRODUCT",
+                "EQ",
+                json!({ "value": "x", "values": ["y"] }),
+            ),
+            "input.rules[0].conditional.when.test.values",
+        ),
+        (
+            json!({ "conditional": {
+                "when": { "not": { "not": { "not": { "not": { "test": { "subject": "LINE_PRODUCT", "operator": "EXISTS" } } } } } },
+                "then": { "nothing": true } } }),
+            "input.rules[0].conditional.when.not.not.not.not",
+        ),
+        (
+            json!({ "conditional": {
+                "when": { "test": { "subject": "LINE_PRODUCT", "operator": "EXISTS" } },
+                "then": { "percentage": "10", "nothing": true } } }),
+            "input.rules[0].conditional.then",
+        ),
+        (
+            json!({ "conditional": {
+                "when": { "test": { "subject": "LINE_PRODUCT", "operator": "EXISTS" } },
+                "then": { "percentage": "101" } } }),
+            "input.rules[0].conditional.then.percentage",
+        ),
+    ];
+    for (rule, expected) in cases {
+        let error = app.error(Some(&app.admin()), create, with(rule)).await;
+        assert_eq!(code(&error), "BAD_USER_INPUT", "{error}");
+        assert_eq!(field(&error), expected, "{error}");
+    }
+    let groups = app
+        .ok(
+            &app.admin(),
+            "{ partnerGroups(first: 50) { nodes { name } } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        !groups.to_string().contains("\"G\""),
+        "nothing written: {groups}"
+    );
+    // Read back as written, with the rule in words.
+    let id = app.create_group("Yearly", guide_rules()).await;
+    let read = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { partnerGroup(id: $id) { rules { type ... on ConditionalRule {
+                when { test { subject operator value values } } then { percentage maxMonths nothing keepUpgrades } summary } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let rules = &read["partnerGroup"]["rules"];
+    assert_eq!(rules[0]["type"], "CONDITIONAL");
+    assert_eq!(
+        rules[0]["when"]["test"],
+        json!({ "subject": "LINE_INTERVAL", "operator": "EQ", "value": "YEAR", "values": null })
+    );
+    assert_eq!(
+        rules[0]["then"],
+        json!({ "percentage": "40", "maxMonths": 12, "nothing": false, "keepUpgrades": true })
+    );
+    assert_eq!(
+        rules[0]["summary"],
+        "40 % for the first 12 months when the plan's interval is YEAR"
+    );
+    assert_eq!(
+        rules[1]["summary"],
+        "nothing when the product is one of prod_hw"
+    );
+}
+
+/// Agencies in Germany earn 30 % on the first sale of a customer with a
+/// `segment` of `smb`, paid per seat elsewhere; others the recurring 10 %.
+fn partner_rules() -> Value {
+    json!([
+        { "conditional": {
+            "when": { "all": [
+                { "test": { "subject": "PARTNER_TAG", "operator": "EQ", "value": "agency" } },
+                { "test": { "subject": "CUSTOMER_COUNTRY", "operator": "EQ", "value": "DE" } },
+                { "test": { "subject": "CUSTOMER_ATTRIBUTE", "key": "segment", "operator": "EQ", "value": "smb" } },
+                { "test": { "subject": "SALE_IS_FIRST", "operator": "EQ", "value": "true" } }
+            ] },
+            "then": { "percentage": "30" } } },
+        { "conditional": {
+            "when": { "test": { "subject": "EVENT_METADATA", "key": "channel", "operator": "EQ", "value": "seats" } },
+            "then": { "amount": "2.50", "perUnit": true } } },
+        { "recurring": { "percentage": "10" } }
+    ])
+}
+
+crate::on_both_databases!(the_partner_the_customer_and_the_sale_are_subjects);
+async fn the_partner_the_customer_and_the_sale_are_subjects(app: TestApp) {
+    let agency = partner_in(
+        &app,
+        "Agency",
+        partner_rules(),
+        json!({ "tags": ["agency"] }),
+    )
+    .await;
+    let other = partner_in(&app, "Other", partner_rules(), json!({})).await;
+    let events = app.service("events:write");
+    let first = |partner: &str, id: &str| {
+        let mut input = sale(
+            partner,
+            id,
+            "100.00",
+            json!([{ "productId": "p", "amount": "100.00" }]),
+        );
+        input["customer"] = json!({ "country": "DE", "attributes": { "segment": "smb" } });
+        input
+    };
+    let amount = async |input: Value| {
+        let data = app.ok(&events, RECORD, json!({ "input": input })).await;
+        data["recordEvent"]["commissions"][0]["amount"].clone()
+    };
+    assert_eq!(amount(first(&agency, "a1")).await, "30.00");
+    assert_eq!(amount(first(&other, "o1")).await, "10.00");
+    // The customer's second sale is not its first; its facts were kept.
+    let mut second = sale(
+        &agency,
+        "a2",
+        "100.00",
+        json!([{ "productId": "p", "amount": "100.00" }]),
+    );
+    second["customerExternalId"] = json!("c-a1");
+    assert_eq!(amount(second).await, "10.00");
+    // Per unit, by the event's metadata.
+    let mut seats = sale(
+        &other,
+        "o2",
+        "80.00",
+        json!([{ "productId": "seat", "amount": "80.00", "quantity": 4 }]),
+    );
+    seats["metadata"] = json!({ "channel": "seats" });
+    assert_eq!(amount(seats).await, "10.00");
+    // The partner's tags are its own to read back.
+    let read = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { partner(id: $id) { tags } }",
+            json!({ "id": agency }),
+        )
+        .await;
+    assert_eq!(read["partner"]["tags"], json!(["agency"]));
+}
+
+crate::on_both_databases!(a_simulation_pays_what_the_ledger_pays);
+async fn a_simulation_pays_what_the_ledger_pays(app: TestApp) {
+    let alice = partner_in(&app, "Alice", guide_rules(), json!({})).await;
+    let group = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { partner(id: $id) { group { id } } }",
+            json!({ "id": alice }),
+        )
+        .await["partner"]["group"]["id"]
+        .clone();
+    let simulated = app
+        .ok(
+            &app.admin(),
+            "mutation($id: ID!, $lines: [EventLineInput!]) { simulatePartnerGroup(id: $id, simulation: {
+                chargeAmount: \"1330.00\", lines: $lines }) { finalFee lines { line { externalId } amount condition } } }",
+            json!({ "id": group, "lines": guide_lines() }),
+        )
+        .await;
+    let recorded = app
+        .ok(
+            &app.service("events:write"),
+            RECORD,
+            json!({ "input": sale(&alice, "s1", "1330.00", guide_lines()) }),
+        )
+        .await;
+    let commission = &recorded["recordEvent"]["commissions"][0];
+    let simulation = &simulated["simulatePartnerGroup"];
+    assert_eq!(simulation["finalFee"], "486.00");
+    assert_eq!(simulation["finalFee"], commission["amount"]);
+    for i in 0..3 {
+        assert_eq!(
+            simulation["lines"][i]["amount"],
+            commission["lines"][i]["amount"]
+        );
+    }
+    // A simulation's lines are checked as an event's.
+    let error = app
+        .error(
+            Some(&app.admin()),
+            "mutation($id: ID!) { simulatePartnerGroup(id: $id, simulation: {
+                chargeAmount: \"10\", lines: [{ productId: \"p\", amount: \"9\" }] }) { finalFee } }",
+            json!({ "id": group }),
+        )
+        .await;
+    assert_eq!(field(&error), "simulation.lines", "{error}");
+}
+
+crate::on_both_databases!(a_partner_reads_only_its_own_lines);
+async fn a_partner_reads_only_its_own_lines(app: TestApp) {
+    let alice = partner_in(&app, "Alice", guide_rules(), json!({})).await;
+    let bob = partner_in(&app, "Bob", guide_rules(), json!({})).await;
+    let events = app.service("events:write");
+    let recorded = app
+        .ok(
+            &events,
+            RECORD,
+            json!({ "input": sale(&alice, "s1", "1330.00", guide_lines()) }),
+        )
+        .await;
+    let id = recorded["recordEvent"]["commissions"][0]["id"].clone();
+    let query = "query($id: ID!) { commission(id: $id) { lines { amount } } }";
+    let own = app
+        .ok(&app.partner_token(&alice), query, json!({ "id": id }))
+        .await;
+    assert_eq!(own["commission"]["lines"][0]["amount"], "480.00");
+    let (_, other) = app
+        .post(Some(&app.partner_token(&bob)), query, json!({ "id": id }))
+        .await;
+    assert_eq!(other["data"]["commission"], Value::Null, "{other}");
+}
