@@ -433,3 +433,56 @@ async fn a_partner_reads_only_its_own_lines(app: TestApp) {
         .await;
     assert_eq!(other["data"]["commission"], Value::Null, "{other}");
 }
+
+crate::on_both_databases!(a_stripe_invoice_of_three_lines_shares_its_discount_by_largest_remainder);
+async fn a_stripe_invoice_of_three_lines_shares_its_discount_by_largest_remainder(app: TestApp) {
+    use crate::support::connectors::{SECRET, checkout, configure, handled, invoice};
+    let alice = partner_in(&app, "Alice", guide_rules(), json!({})).await;
+    app.ok(
+        &app.admin(),
+        "mutation($input: CreateReferralCodeInput!) { createReferralCode(input: $input) { id } }",
+        json!({ "input": { "partnerId": alice, "code": "alice" } }),
+    )
+    .await;
+    configure(&app, &[SECRET], true).await;
+    handled(&app, &checkout("evt_1", "cus_A", "alice"), "done").await;
+    // Lines of 1,200.00 (yearly), 30.00 less a 3.00 line discount
+    // (monthly) and 100.00 (hardware): 1,327.00 of nets; an invoice-level
+    // discount leaves 1,000.00 paid, shared by the nets, the two minor
+    // units left going to the largest remainders (hardware, then the
+    // add-on).
+    let mut paid = invoice("in_1", "evt_2", "cus_A", 100_000, 0, "usd", None);
+    let line = |id: &str, product: &str, interval: Option<&str>, amount: i64, discount: i64| {
+        json!({ "id": id, "object": "line_item", "amount": amount, "quantity": 1,
+                "discount_amounts": [{ "amount": discount, "discount": "di_1" }],
+                "price": { "id": format!("price_{product}"), "product": product,
+                           "recurring": interval.map(|i| json!({ "interval": i })) } })
+    };
+    paid["data"]["object"]["lines"]["data"] = json!([
+        line("il_yearly", "prod_pro", Some("year"), 120_000, 0),
+        line("il_addon", "prod_seats", Some("month"), 3_000, 300),
+        line("il_hw", "prod_hw", None, 10_000, 0),
+    ]);
+    paid["data"]["object"]["customer_address"] = json!({ "country": "de" });
+    handled(&app, &paid, "done").await;
+    let read = app
+        .ok(
+            &app.admin(),
+            "{ commissions { nodes { amount lines { line { externalId productId planInterval amount } percentage amount } } } }",
+            json!({}),
+        )
+        .await;
+    let commission = &read["commissions"]["nodes"][0];
+    assert_eq!(commission["amount"], "365.79");
+    assert_eq!(
+        commission["lines"],
+        json!([
+            { "line": { "externalId": "il_yearly", "productId": "prod_pro", "planInterval": "YEAR", "amount": "904.29" },
+              "percentage": "40", "amount": "361.72" },
+            { "line": { "externalId": "il_addon", "productId": "prod_seats", "planInterval": "MONTH", "amount": "20.35" },
+              "percentage": "20", "amount": "4.07" },
+            { "line": { "externalId": "il_hw", "productId": "prod_hw", "planInterval": "ONE_TIME", "amount": "75.36" },
+              "percentage": null, "amount": "0.00" }
+        ])
+    );
+}

@@ -8,7 +8,8 @@
 use crate::helpers::{TENANT, TestApp};
 use crate::on_both_databases;
 use crate::support::connectors::{
-    CONFIGURE, SECRET, configure, deliver, deliver_signed, event, handled, invoice, post, signature,
+    CONFIGURE, SECRET, checkout, configure, deliver, deliver_signed, event, handled, invoice, post,
+    signature,
 };
 use crate::support::partners::partner_at;
 use serde_json::{Value, json};
@@ -31,17 +32,6 @@ on_both_databases!(
 );
 
 const CONNECTORS: &str = "{ billingConnectors { provider endpointUrl enabled commissionBase eventsReceived eventsIgnored } }";
-fn checkout(id: &str, customer: &str, reference: &str) -> Value {
-    event(
-        id,
-        "checkout.session.completed",
-        json!({
-            "id": format!("cs_{id}"), "object": "checkout.session", "client_reference_id": reference,
-            "customer": customer, "customer_details": { "email": "buyer@example.com" }, "mode": "subscription",
-            "created": chrono::Utc::now().timestamp(), "metadata": {}, "discounts": [], "status": "complete",
-        }),
-    )
-}
 
 async fn ledger(app: &TestApp) -> Value {
     let query = "{ commissions { nodes { kind amount status reversalReason event { externalId amount currency refundedAmount } } } }";

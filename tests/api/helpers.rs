@@ -416,13 +416,25 @@ pub async fn remigrate_from(db: &Db, name: &str) {
         .position(|n| n == name)
         .unwrap_or_else(|| panic!("no migration {name}"));
     // In one transaction, as the server migrates: on SQLite the pool's
-    // other connections would otherwise run some of the statements.
-    let txn = db.write().await.unwrap();
-    Migrator::down(txn.unbounded(), Some((names.len() - position) as u32))
-        .await
-        .unwrap();
-    Migrator::up(txn.unbounded(), None).await.unwrap();
-    txn.commit().await.unwrap();
+    // other connections would otherwise run some of the statements. The
+    // app's jobs keep reading meanwhile (the server itself migrates before
+    // they start): on PostgreSQL a job's read may take its tables in the
+    // other order and deadlock with the DDL, which then rolls back whole —
+    // and is run again.
+    let steps = Some((names.len() - position) as u32);
+    for attempt in 1.. {
+        let txn = db.write().await.unwrap();
+        let migrated = async {
+            Migrator::down(txn.unbounded(), steps).await?;
+            Migrator::up(txn.unbounded(), None).await
+        }
+        .await;
+        match migrated {
+            Ok(()) => return txn.commit().await.unwrap(),
+            Err(err) if attempt < 5 && format!("{err:?}").contains("40P01") => continue,
+            Err(err) => panic!("remigrating from {name}: {err:?}"),
+        }
+    }
 }
 
 /// The error code of a GraphQL error.

@@ -21,7 +21,9 @@ pub mod us_accounts;
 
 pub use codec::{CodecError, decode_rules, encode_rules};
 pub use conditions::{Condition, Facts, Line, Outcome, Reward};
-pub use money::{Currency, MoneyError, clawback_minor, decimals, parse_decimal, share_minor};
+pub use money::{
+    Currency, MoneyError, clawback_minor, decimals, largest_remainder, parse_decimal, share_minor,
+};
 pub use rules::{
     BreakdownLine, Charge, Evaluation, EventKind, LineEvaluation, Rule, RuleEntry, RuleError,
     RuleSet, RuleType, customer_month,

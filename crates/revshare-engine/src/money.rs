@@ -205,6 +205,32 @@ pub fn share_minor(whole: i64, part: i64, total: i64) -> i64 {
     rounded as i64
 }
 
+/// `whole` (≥ 0) shared in proportion to `weights` (each ≥ 0, not all 0)
+/// by largest remainder: each part is its floor share, and the minor units
+/// left go one each to the largest remainders (the first of equal ones), so
+/// the parts sum exactly to `whole`. `None` for weights that cannot share.
+pub fn largest_remainder(whole: i64, weights: &[i64]) -> Option<Vec<i64>> {
+    let total: i128 = weights.iter().map(|w| *w as i128).sum();
+    if whole < 0 || total <= 0 || weights.iter().any(|w| *w < 0) {
+        return None;
+    }
+    let exact: Vec<(i128, i128)> = weights
+        .iter()
+        .map(|w| {
+            let n = whole as i128 * *w as i128;
+            (n / total, n % total)
+        })
+        .collect();
+    let mut parts: Vec<i64> = exact.iter().map(|(q, _)| *q as i64).collect();
+    let left = whole - parts.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|a, b| exact[*b].1.cmp(&exact[*a].1).then(a.cmp(b)));
+    for i in order.into_iter().take(usize::try_from(left).ok()?) {
+        parts[i] += 1;
+    }
+    Some(parts)
+}
+
 /// The clawback of a commission for one refund of its event, pro rata at the
 /// commission's rate. It is the cumulative share after the refund minus the
 /// cumulative share before it, so however a refund is split, the clawbacks
@@ -222,6 +248,36 @@ pub fn clawback_minor(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn largest_remainder_shares_exactly() {
+        assert_eq!(largest_remainder(100, &[1, 1, 1]), Some(vec![34, 33, 33]));
+        assert_eq!(
+            largest_remainder(90, &[120000, 3000, 10000]).map(|p| p.iter().sum::<i64>()),
+            Some(90)
+        );
+        assert_eq!(largest_remainder(1000, &[0, 5]), Some(vec![0, 1000]));
+        assert_eq!(largest_remainder(10, &[0, 0]), None);
+        assert_eq!(largest_remainder(10, &[3, -1]), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn largest_remainder_parts_sum_to_the_whole_and_stay_within_a_unit(
+            whole in 0i64..10_000_000,
+            weights in proptest::collection::vec(0i64..1_000_000, 1..20),
+        ) {
+            if let Some(parts) = largest_remainder(whole, &weights) {
+                proptest::prop_assert_eq!(parts.iter().sum::<i64>(), whole);
+                let total: i128 = weights.iter().map(|w| *w as i128).sum();
+                for (part, weight) in parts.iter().zip(&weights) {
+                    let exact = whole as i128 * *weight as i128;
+                    let scaled = *part as i128 * total;
+                    proptest::prop_assert!((scaled - exact).abs() < total);
+                }
+            }
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
     use std::str::FromStr;

@@ -129,3 +129,17 @@ pub(crate) fn invoice(
     }
     event(event_id, "invoice.paid", invoice)
 }
+
+/// A checkout completed for `customer`, its `client_reference_id` a
+/// partner's code or click.
+pub(crate) fn checkout(id: &str, customer: &str, reference: &str) -> Value {
+    event(
+        id,
+        "checkout.session.completed",
+        json!({
+            "id": format!("cs_{id}"), "object": "checkout.session", "client_reference_id": reference,
+            "customer": customer, "customer_details": { "email": "buyer@example.com" }, "mode": "subscription",
+            "created": chrono::Utc::now().timestamp(), "metadata": {}, "discounts": [], "status": "complete",
+        }),
+    )
+}

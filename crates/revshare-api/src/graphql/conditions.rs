@@ -2,6 +2,7 @@
 //! `ConditionInput` and its tests, the reward, and the same shapes out
 //! (`ConditionalRule.when`, `.then`) with the rule in words.
 
+use super::enums::RuleType;
 use super::scalars::Decimal;
 use async_graphql::{Enum, InputObject, OneofObject, SimpleObject};
 use revshare_engine::conditions::{self as engine, MAX_DEPTH, Outcome};
@@ -302,4 +303,21 @@ impl From<&EngineReward> for Reward {
             keep_upgrades: reward.keep_upgrades,
         }
     }
+}
+
+/// A rule that pays the lines its condition holds of (SPEC §32).
+#[derive(SimpleObject)]
+pub struct ConditionalRule {
+    /// Which rule it is.
+    #[graphql(name = "type")]
+    pub rule_type: RuleType,
+    /// What the tenant wrote about it.
+    pub description: Option<String>,
+    /// The lines it pays.
+    pub when: Condition,
+    /// What it pays them.
+    pub then: Reward,
+    /// The condition and the reward in words (amounts in the campaign's
+    /// currency).
+    pub summary: String,
 }

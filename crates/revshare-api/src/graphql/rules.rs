@@ -3,7 +3,7 @@
 //! and the simulation types. Conversion to the engine's [`RuleSet`] is where
 //! validation errors get their input path (`input.rules[1].percentage`).
 
-use super::conditions::{Condition, ConditionInput, Reward, RewardInput};
+use super::conditions::{ConditionInput, ConditionalRule, RewardInput};
 use super::enums::{EventKind, RuleType};
 use super::scalars::Decimal;
 use async_graphql::{InputObject, Interface, OneofObject, SimpleObject};
@@ -390,23 +390,6 @@ pub enum GroupRule {
     FirstPaidCustomerBonus(FirstPaidCustomerBonusRule),
     FlatFee(FlatFeeRule),
     Conditional(ConditionalRule),
-}
-
-/// A rule that pays the lines its condition holds of (SPEC §32).
-#[derive(SimpleObject)]
-pub struct ConditionalRule {
-    /// Which rule it is.
-    #[graphql(name = "type")]
-    pub rule_type: RuleType,
-    /// What the tenant wrote about it.
-    pub description: Option<String>,
-    /// The lines it pays.
-    pub when: Condition,
-    /// What it pays them.
-    pub then: Reward,
-    /// The condition and the reward in words (amounts in the campaign's
-    /// currency).
-    pub summary: String,
 }
 
 impl From<&RuleEntry> for GroupRule {

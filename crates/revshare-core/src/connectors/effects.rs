@@ -95,6 +95,10 @@ pub struct Sale<'a> {
     /// The provider's ids of the sale, and the amount its commission base
     /// did not count: what tells it from the same sale imported.
     pub billed: crate::ledger::accrual::Billed,
+    /// Its lines, sharing its amount (SPEC §32; none: one line).
+    pub lines: Vec<crate::ledger::lines::SaleLine>,
+    /// The customer's country, as the invoice gives it.
+    pub customer_facts: Option<crate::ledger::lines::CustomerFacts>,
 }
 
 /// A sale for its customer, as `recordEvent` records one naming only the
@@ -113,8 +117,8 @@ pub fn sale(sale: Sale<'_>) -> Outcome {
         occurred_at: sale.occurred_at,
         revenue: None,
         metadata: None,
-        lines: Vec::new(),
-        customer: None,
+        lines: sale.lines,
+        customer: sale.customer_facts,
     };
     Ok(Step::Sale(Box::new(Item {
         prefix: "sale".to_owned(),

@@ -20,6 +20,7 @@
 mod config;
 mod effects;
 pub mod intake;
+mod lines;
 mod marks;
 pub mod paddle;
 mod run;

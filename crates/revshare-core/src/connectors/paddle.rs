@@ -167,6 +167,8 @@ async fn transaction(txn: &Txn, tenant_id: &str, base: CommissionBase, data: &Va
             references: vec![id.to_owned()],
             other_minor: other.filter(|o| *o != amount && *o > 0),
         },
+        lines: super::lines::paddle(data, currency, amount),
+        customer_facts: super::lines::customer(data),
     };
     effects::sale(sale)
 }

@@ -18,6 +18,8 @@
 //!   connector's base is `AMOUNT_EXCLUDING_TAX`; the currency upper-cased,
 //!   Stripe's integer amounts read in the currency's minor unit (JPY in
 //!   yen); at `status_transitions.paid_at`. A zero invoice records nothing.
+//!   Its lines, sharing the sale's amount, and the customer's country go
+//!   with it (SPEC §32, [`super::lines`]).
 //!   The charge and payment intent that paid it are remembered (`charge`,
 //!   `payment_intent` before 2025-03-31; the invoice's `payments` after);
 //! - `invoice_payment.paid`: remembers which payment intent paid which
@@ -363,6 +365,8 @@ async fn invoice_paid(
                 .then(|| units::minor(currency, other))
                 .flatten(),
         },
+        lines: super::lines::stripe(invoice, currency, amount_minor),
+        customer_facts: super::lines::customer(invoice),
     };
     effects::sale(sale)
 }
