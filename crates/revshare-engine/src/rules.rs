@@ -742,7 +742,7 @@ impl RuleSet {
                 currency.round(lines + currency.round(once_total))
             }
         };
-        let breakdown = parts.into_breakdown();
+        let breakdown = parts.lines;
         Evaluation {
             fee,
             unrounded_fee: breakdown.iter().map(|line| line.amount).sum(),
@@ -787,10 +787,6 @@ impl Parts {
                 None => self.lines.push(part),
             }
         }
-    }
-
-    fn into_breakdown(self) -> Vec<BreakdownLine> {
-        self.lines
     }
 }
 

@@ -19,8 +19,6 @@ pub const MAX_LINES: usize = 100;
 pub const MAX_FLAT_BYTES: usize = 2048;
 /// Longest id, code or product of a line, in characters.
 const MAX_TEXT: usize = 200;
-/// The plan intervals a line may name.
-pub const INTERVALS: [&str; 5] = ["DAY", "WEEK", "MONTH", "YEAR", "ONE_TIME"];
 
 /// One line of a sale, as sent and as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
