@@ -22,6 +22,9 @@ pub struct Model {
     pub lines: Option<String>,
     pub payload: String,
     pub refunded_minor: i64,
+    /// What each line has had refunded (SPEC §32): a JSON object of line
+    /// ids to amounts in the lines' currency; none until a line is.
+    pub refunded_lines: Option<String>,
     pub recorded_at: DateTimeUtc,
     /// For deal events: the deal, and the stage a move went to.
     pub deal_id: Option<String>,

@@ -51,6 +51,7 @@ mod m20261218_000041_tax_profile_submissions;
 mod m20261219_000042_commissions_by_accrual;
 mod m20261220_000043_us_accounts_and_countries;
 mod m20261221_000044_sale_lines;
+mod m20261222_000045_line_refunds;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -105,6 +106,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261219_000042_commissions_by_accrual::Migration),
             Box::new(m20261220_000043_us_accounts_and_countries::Migration),
             Box::new(m20261221_000044_sale_lines::Migration),
+            Box::new(m20261222_000045_line_refunds::Migration),
         ]
     }
 }

@@ -486,3 +486,155 @@ async fn a_stripe_invoice_of_three_lines_shares_its_discount_by_largest_remainde
         ])
     );
 }
+
+const REFUND: &str = "mutation($input: RecordRefundInput!) { recordRefund(input: $input) {
+    event { refundedAmount lines { externalId refunded } } reversed { id } clawbacks { amount } } }";
+
+crate::on_both_databases!(a_refund_naming_lines_gives_back_their_share_and_others_pro_rata);
+async fn a_refund_naming_lines_gives_back_their_share_and_others_pro_rata(app: TestApp) {
+    let alice = partner_in(&app, "Alice", guide_rules(), json!({})).await;
+    let events = app.service("events:write");
+    let input = sale(&alice, "s1", "1330.00", guide_lines());
+    app.ok(&events, RECORD, json!({ "input": input })).await;
+    let refund = |input: Value| {
+        let mut input = input;
+        input["eventExternalId"] = json!("s1");
+        json!({ "input": input })
+    };
+    let refunded = |data: &Value| {
+        data["recordRefund"]["event"]["lines"]
+            .as_array()
+            .map(|lines| {
+                lines
+                    .iter()
+                    .map(|l| l["refunded"].clone())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+
+    // The hardware line comes back whole: it earned nothing, nothing leaves.
+    let data = app
+        .ok(&events, REFUND, refund(json!({ "lines": ["hw"] })))
+        .await;
+    assert_eq!(data["recordRefund"]["clawbacks"], json!([]));
+    assert_eq!(data["recordRefund"]["event"]["refundedAmount"], "100.00");
+    assert_eq!(
+        refunded(&data),
+        [json!("0.00"), json!("0.00"), json!("100.00")]
+    );
+
+    // A quarter of the yearly line: a quarter of its 480.00.
+    let data = app
+        .ok(
+            &events,
+            REFUND,
+            refund(json!({ "lines": ["yearly"], "amount": "300.00" })),
+        )
+        .await;
+    assert_eq!(
+        data["recordRefund"]["clawbacks"],
+        json!([{ "amount": "-120.00" }])
+    );
+
+    // Naming no line: what is left of each line, pro rata (900.00 and
+    // 30.00 share 93.00 as 90.00 and 3.00), each line's own share leaving:
+    // 36.00 of the yearly line, 0.60 of the add-on — not 486 × 93 / 1330.
+    let data = app
+        .ok(&events, REFUND, refund(json!({ "amount": "93.00" })))
+        .await;
+    assert_eq!(
+        data["recordRefund"]["clawbacks"],
+        json!([{ "amount": "-36.60" }])
+    );
+    assert_eq!(
+        refunded(&data),
+        [json!("390.00"), json!("3.00"), json!("100.00")]
+    );
+
+    // Beyond what is left of a line, an unknown line, a line named twice.
+    for (input, field) in [
+        (json!({ "lines": ["hw"], "amount": "0.01" }), "input.amount"),
+        (
+            json!({ "lines": ["addon"], "amount": "27.01" }),
+            "input.amount",
+        ),
+        (json!({ "lines": ["yearly", "nope"] }), "input.lines[1]"),
+        (json!({ "lines": ["addon", "addon"] }), "input.lines[1]"),
+        (json!({ "lines": [] }), "input.lines"),
+    ] {
+        let errors = app.error(Some(&events), REFUND, refund(input)).await;
+        assert_eq!(
+            (code(&errors), crate::helpers::field(&errors)),
+            ("BAD_USER_INPUT", field),
+            "{errors}"
+        );
+    }
+    let errors = app
+        .error(Some(&events), REFUND, refund(json!({ "lines": ["hw"] })))
+        .await;
+    assert_eq!(code(&errors), "CONFLICT");
+
+    // The rest: to the cent, the whole 486.00 has left.
+    let data = app.ok(&events, REFUND, refund(json!({}))).await;
+    assert_eq!(
+        data["recordRefund"]["clawbacks"],
+        json!([{ "amount": "-329.40" }])
+    );
+    assert_eq!(data["recordRefund"]["event"]["refundedAmount"], "1330.00");
+    assert_eq!(
+        refunded(&data),
+        [json!("1200.00"), json!("30.00"), json!("100.00")]
+    );
+
+    // A sale recorded without lines refuses a refund naming some.
+    let plain = json!({ "externalId": "p1", "partnerId": alice, "customerExternalId": "c-p",
+                        "amount": "50.00" });
+    app.ok(&events, RECORD, json!({ "input": plain })).await;
+    let errors = app
+        .error(
+            Some(&events),
+            REFUND,
+            json!({ "input": { "eventExternalId": "p1", "lines": ["1"] } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&errors), field(&errors)),
+        ("BAD_USER_INPUT", "input.lines")
+    );
+}
+
+crate::on_both_databases!(a_sale_no_line_earned_on_says_which_condition_paid_nothing);
+async fn a_sale_no_line_earned_on_says_which_condition_paid_nothing(app: TestApp) {
+    let alice = partner_in(&app, "Alice", guide_rules(), json!({})).await;
+    let events = app.service("events:write");
+    let record = "mutation($input: RecordEventInput!) { recordEvent(input: $input) {
+        event { nothingReason } commissions { id } } }";
+    let hardware = json!([{ "externalId": "hw", "productId": "prod_hw", "amount": "100.00" }]);
+    let data = app
+        .ok(
+            &events,
+            record,
+            json!({ "input": sale(&alice, "h1", "100.00", hardware) }),
+        )
+        .await;
+    assert_eq!(data["recordEvent"]["commissions"], json!([]));
+    assert_eq!(
+        data["recordEvent"]["event"]["nothingReason"],
+        "the partner group's rules: no line earned: line hw: nothing when the product is one of prod_hw"
+    );
+
+    // A yearly plan past its 12 months, beside the hardware.
+    let lines = json!([
+        { "externalId": "yearly", "productId": "prod_pro", "planInterval": "YEAR", "amount": "1200.00" },
+        { "externalId": "hw", "productId": "prod_hw", "amount": "100.00" }
+    ]);
+    let mut late = sale(&alice, "y13", "1300.00", lines);
+    late["customerAcquiredAt"] = json!("2025-01-15T00:00:00Z");
+    late["occurredAt"] = json!("2026-01-15T00:00:00Z");
+    let data = app.ok(&events, record, json!({ "input": late })).await;
+    assert_eq!(
+        data["recordEvent"]["event"]["nothingReason"],
+        "the partner group's rules: no line earned: line yearly: \"Yearly plans\", 40 % for the first 12 months when the plan's interval is YEAR, whose months have passed; line hw: nothing when the product is one of prod_hw"
+    );
+}

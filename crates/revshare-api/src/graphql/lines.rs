@@ -132,6 +132,10 @@ pub struct EventLine {
     pub coupon_code: Option<String>,
     /// As sent.
     pub metadata: Option<Json<serde_json::Value>>,
+    /// What refunds have taken off it so far, in the event's currency
+    /// (SPEC §32); null on a commission's copy of the line (read the
+    /// event's).
+    pub refunded: Option<Decimal>,
 }
 
 impl From<SaleLine> for EventLine {
@@ -145,18 +149,32 @@ impl From<SaleLine> for EventLine {
             amount: line.amount.into(),
             coupon_code: line.coupon_code,
             metadata: line.metadata.map(Json),
+            refunded: None,
         }
     }
 }
 
-/// An event's stored lines (none for an event sent without lines).
-pub fn event_lines(stored: Option<&str>) -> ApiResult<Vec<EventLine>> {
+/// An event's stored lines (none for an event sent without lines), each
+/// with what refunds have taken off it.
+pub fn event_lines(stored: Option<&str>, refunded: Option<&str>) -> ApiResult<Vec<EventLine>> {
     let Some(stored) = stored else {
         return Ok(Vec::new());
     };
     let lines: Vec<SaleLine> =
         serde_json::from_str(stored).map_err(|e| ApiError::internal("event lines", e))?;
-    Ok(lines.into_iter().map(EventLine::from).collect())
+    let refunded = revshare_core::ledger::line_refunds::refunded(refunded)?;
+    Ok(lines
+        .into_iter()
+        .map(|line| {
+            // Nothing refunded reads at the line's own scale ("0.00").
+            let mut taken = refunded.get(&line.external_id).copied().unwrap_or_default();
+            taken.rescale(taken.scale().max(line.amount.scale()));
+            EventLine {
+                refunded: Some(taken.into()),
+                ..EventLine::from(line)
+            }
+        })
+        .collect())
 }
 
 /// How one line of a sale earned.

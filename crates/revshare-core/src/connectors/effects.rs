@@ -235,6 +235,7 @@ impl Sold {
                 let refund = NewRefund {
                     event: EventRef::Id(event.id.clone()),
                     amount,
+                    lines: None,
                     reason,
                     note: Some(note),
                 };

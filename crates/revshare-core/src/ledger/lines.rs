@@ -295,3 +295,39 @@ pub fn earned(
         })
         .collect()
 }
+
+/// Why a sale earned nothing, line by line, when a conditional rule
+/// decided one of its lines: each line with the rule that paid it, in
+/// words (`Event.nothingReason`). `None` when no conditional rule matched.
+pub fn nothing_in_words(
+    rules: &revshare_engine::RuleSet,
+    evaluation: &revshare_engine::Evaluation,
+    lines: &[SaleLine],
+    currency: &str,
+) -> Option<String> {
+    if !evaluation.lines.iter().any(|l| l.conditional) {
+        return None;
+    }
+    let each: Vec<String> = evaluation
+        .lines
+        .iter()
+        .map(|line| {
+            let entry = &rules.entries()[line.rule_index];
+            let which = match lines.get(line.line) {
+                Some(sent) => format!("line {}", sent.external_id),
+                None => "the sale".to_owned(),
+            };
+            let named = match &entry.description {
+                Some(text) => format!("\"{text}\", "),
+                None => String::new(),
+            };
+            let ended = if line.ended {
+                ", whose months have passed"
+            } else {
+                ""
+            };
+            format!("{which}: {named}{}{ended}", entry.rule.in_words(currency))
+        })
+        .collect();
+    Some(format!("no line earned: {}", each.join("; ")))
+}

@@ -1,6 +1,8 @@
 //! Refunds (SPEC §7): a full refund of an event reverses its `ACCRUED`
 //! commission; any other refund appends a negative `CLAWBACK` row, pro rata at
-//! the original commission's rate, linked to it. Clawbacks are approved at
+//! the original commission's rate, linked to it. A sale recorded with lines
+//! is refunded line by line: the named lines, or every line pro rata, each
+//! line's share of the commission given back ([`super::line_refunds`]). Clawbacks are approved at
 //! once and net against the partner's next payout. The customer's net
 //! charges drop by the refund, so later events see the lower LTV; a
 //! commission's tier adjustments follow it, and the partner's progress
@@ -11,6 +13,7 @@
 //! approval racing it waits, or is waited for, and each answers what it
 //! would have answered in sequence.
 
+use super::line_refunds::Split;
 use super::transitions::reverse_locked;
 use super::{CommissionKind, CommissionStatus, ReversalReason};
 use crate::db::Db;
@@ -40,6 +43,9 @@ pub struct NewRefund {
     pub event: EventRef,
     /// Omitted: everything not refunded yet.
     pub amount: Option<Decimal>,
+    /// The lines it comes off (SPEC §32), by their ids; omitted: every
+    /// line pro rata.
+    pub lines: Option<Vec<String>>,
     pub reason: ReversalReason,
     pub note: Option<String>,
 }
@@ -110,6 +116,7 @@ pub async fn refund_what_was_held(
     let refund = NewRefund {
         event: EventRef::Id(event.id.clone()),
         amount: Some(currency.from_minor(held.refunded_minor)),
+        lines: None,
         reason: ReversalReason::Refund,
         note: Some(note.to_owned()),
     };
@@ -180,12 +187,18 @@ async fn refund(
     let conversion = event_conversion::Entity::find_by_id(event.id.clone())
         .one(txn)
         .await?;
+    // A sale's lines are in its own currency: a refund is split among them
+    // first, and is what they give up (SPEC §32).
+    let own = conversion
+        .as_ref()
+        .map_or(&event.currency, |c| &c.sale_currency);
+    let own = Currency::parse(own).map_err(|e| ApiError::internal("sale currency", e))?;
+    let lines = Split::of(&event, own, new.lines.as_deref(), new.amount)?;
+    let amount = lines.as_ref().map(Split::total).or(new.amount);
     let (refund_minor, sale_refund) = match &conversion {
         Some(converted) => {
-            let own = Currency::parse(&converted.sale_currency)
-                .map_err(|e| ApiError::internal("sale currency", e))?;
             let remaining = converted.sale_amount_minor - converted.refunded_sale_minor;
-            let sale_refund = checked_minor(own, remaining, new.amount)?;
+            let sale_refund = checked_minor(own, remaining, amount)?;
             let share = crate::engine::fx::refund_share(
                 event.amount_minor,
                 converted.sale_amount_minor,
@@ -194,7 +207,7 @@ async fn refund(
             );
             (share, Some(sale_refund))
         }
-        None => (refund_minor(&event, new.amount)?, None),
+        None => (refund_minor(&event, amount)?, None),
     };
     if let Some(sale_refund) = sale_refund {
         event_conversion::Entity::update_many()
@@ -214,7 +227,7 @@ async fn refund(
         note,
         at: now,
     };
-    let (mut reversed, clawbacks) = settle(txn, actor, &refund).await?;
+    let (mut reversed, clawbacks) = settle(txn, actor, &refund, lines.as_ref()).await?;
     refund::Entity::insert(refund::ActiveModel {
         id: Set(input::new_id()),
         tenant_id: Set(tenant_id.to_owned()),
@@ -227,11 +240,15 @@ async fn refund(
     })
     .exec_without_returning(txn)
     .await?;
-    event::Entity::update_many()
-        .col_expr(
-            event::Column::RefundedMinor,
-            Expr::col(event::Column::RefundedMinor).add(refund_minor),
-        )
+    let mut update = event::Entity::update_many().col_expr(
+        event::Column::RefundedMinor,
+        Expr::col(event::Column::RefundedMinor).add(refund_minor),
+    );
+    if let Some(lines) = &lines {
+        let after = lines.refunded_after()?;
+        update = update.col_expr(event::Column::RefundedLines, Expr::value(after));
+    }
+    update
         .filter(event::Column::Id.eq(event.id.as_str()))
         .exec(txn)
         .await?;
@@ -354,6 +371,7 @@ async fn settle(
     txn: &crate::db::Txn,
     actor: &str,
     refund: &Refund<'_>,
+    lines: Option<&Split>,
 ) -> ApiResult<(Vec<commission::Model>, Vec<commission::Model>)> {
     let event = refund.event;
     let full_refund = event.refunded_minor == 0 && refund.refund_minor == event.amount_minor;
@@ -399,14 +417,20 @@ async fn settle(
             }
             _ => {}
         }
-        let amount = share.of(original.amount_minor);
+        // A commission that explains its lines gives back each line's own
+        // share; any other, its share of the whole sale (SPEC §32, §7).
+        let own = match lines {
+            Some(lines) => lines.share_of(&original)?.unwrap_or(share),
+            None => share,
+        };
+        let amount = own.of(original.amount_minor);
         lowering.payout += amount;
         lowering.revenue += share.of(original.revenue_minor.unwrap_or(0));
         if amount != 0 {
             let new = clawback(&original, -amount, refund.at, mv.reason, mv.note.clone());
             clawbacks.push(posting.add(new)?);
         }
-        let followed = progress::follow(txn, &original, share, &mv, &mut posting).await?;
+        let followed = progress::follow(txn, &original, own, &mv, &mut posting).await?;
         clawbacks.extend(followed.clawbacks);
         lowering.payout += followed.lowering.payout;
         lowering.revenue += followed.lowering.revenue;

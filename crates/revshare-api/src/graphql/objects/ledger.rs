@@ -696,7 +696,8 @@ impl Event {
     /// What was sold, line by line, as recorded (SPEC §32); none for an
     /// event sent without lines.
     async fn lines(&self) -> ApiResult<Vec<crate::graphql::lines::EventLine>> {
-        crate::graphql::lines::event_lines(self.0.read(C::Row)?.lines.as_deref())
+        let row = self.0.read(C::Row)?;
+        crate::graphql::lines::event_lines(row.lines.as_deref(), row.refunded_lines.as_deref())
     }
 
     /// What the client sent with it, as given.

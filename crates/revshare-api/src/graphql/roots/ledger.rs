@@ -156,8 +156,12 @@ pub struct RecordRefundInput {
     pub event_id: Option<ID>,
     /// The event refunded, by its `externalId` (or `eventId`).
     pub event_external_id: Option<String>,
-    /// Omitted: everything not refunded yet.
+    /// Omitted: everything not refunded yet (of the named lines, when
+    /// `lines` names some).
     pub amount: Option<Decimal>,
+    /// The lines it comes off, by their `externalId`s, in proportion to
+    /// what is left of each (SPEC §32); omitted: every line pro rata.
+    pub lines: Option<Vec<String>>,
     /// Why (a refund by default).
     #[graphql(default_with = "ReversalReason::Refund")]
     pub reason: ReversalReason,
@@ -409,6 +413,7 @@ impl LedgerMutation {
         let refund = NewRefund {
             event,
             amount: input.amount.map(|a| a.value("input.amount")).transpose()?,
+            lines: input.lines,
             reason: input.reason.into(),
             note: input.note,
         };

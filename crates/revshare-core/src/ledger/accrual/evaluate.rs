@@ -345,7 +345,12 @@ impl<'a> Batch<'a> {
             (true, Some(limit)) if !evaluation.fee.is_zero() => {
                 event.nothing_reason = Some(nothing_left(&limit.line, valid.currency.code()));
             }
-            (true, _) => event.nothing_reason = Some(nothing_earned(terms, evaluation, sale)),
+            (true, _) => {
+                let code = valid.currency.code();
+                let lines =
+                    crate::ledger::lines::nothing_in_words(&terms.rules, evaluation, sold, code);
+                event.nothing_reason = Some(nothing_earned(terms, evaluation, sale, lines));
+            }
             (false, _) => {}
         }
         let sale_minor = sale.then_some(valid.amount_minor);
@@ -759,7 +764,12 @@ fn with_facts(mut customer: customer::Model, item: &Checked) -> customer::Model 
 
 /// Why an event that earned nothing did, in words support can forward
 /// (`Event.nothingReason`).
-fn nothing_earned(terms: &Terms, evaluation: &Evaluation, sale: bool) -> String {
+fn nothing_earned(
+    terms: &Terms,
+    evaluation: &Evaluation,
+    sale: bool,
+    lines: Option<String>,
+) -> String {
     use entity::enums::TermsSource;
     let rules = match terms.rules_source {
         TermsSource::Snapshot => "the partner's own terms for this campaign",
@@ -772,6 +782,8 @@ fn nothing_earned(terms: &Terms, evaluation: &Evaluation, sale: bool) -> String 
         )
     } else if !sale {
         format!("{rules} pay no flat fee for a lead")
+    } else if let Some(lines) = lines {
+        format!("{rules}: {lines}")
     } else if evaluation.percentage.is_zero() {
         format!("{rules} pay 0 % (a default campaign and group pay nothing until given rules)")
     } else {

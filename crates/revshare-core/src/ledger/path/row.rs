@@ -44,6 +44,7 @@ impl EventRow<'_> {
             lines: None,
             payload: self.payload.to_owned(),
             refunded_minor: 0,
+            refunded_lines: None,
             recorded_at: self.recorded_at,
             deal_id: None,
             stage_id: None,
