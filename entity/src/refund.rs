@@ -12,6 +12,10 @@ pub struct Model {
     pub currency: String,
     pub reason: ReversalReason,
     pub note: Option<String>,
+    /// What it took off each of its event's lines (SPEC §32): a JSON
+    /// object of line ids to minor units of the lines' currency; none for
+    /// an event without lines.
+    pub lines: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 /// §32's example: yearly plans 40 % for their first 12 months, hardware
 /// nothing, the rest 20 %.
-fn guide_rules() -> Value {
+pub(crate) fn guide_rules() -> Value {
     json!([
         { "conditional": {
             "description": "Yearly plans",
@@ -22,7 +22,7 @@ fn guide_rules() -> Value {
     ])
 }
 
-fn guide_lines() -> Value {
+pub(crate) fn guide_lines() -> Value {
     json!([
         { "externalId": "yearly", "productId": "prod_pro", "planInterval": "YEAR", "amount": "1200.00" },
         { "externalId": "addon", "productId": "prod_seats", "planInterval": "MONTH", "amount": "30.00" },
@@ -43,7 +43,7 @@ async fn partner_in(app: &TestApp, name: &str, rules: Value, extra: Value) -> St
     app.create_partner(input).await
 }
 
-fn sale(partner: &str, id: &str, amount: &str, lines: Value) -> Value {
+pub(crate) fn sale(partner: &str, id: &str, amount: &str, lines: Value) -> Value {
     json!({ "externalId": id, "partnerId": partner, "customerExternalId": format!("c-{id}"),
             "amount": amount, "lines": lines })
 }
@@ -636,5 +636,186 @@ async fn a_sale_no_line_earned_on_says_which_condition_paid_nothing(app: TestApp
     assert_eq!(
         data["recordEvent"]["event"]["nothingReason"],
         "the partner group's rules: no line earned: line yearly: \"Yearly plans\", 40 % for the first 12 months when the plan's interval is YEAR, whose months have passed; line hw: nothing when the product is one of prod_hw"
+    );
+}
+
+/// What a simulated 100.00 line earns when `when` holds (50 %) or does
+/// not (the rest pays 10 %), with the line, customer and partner given.
+async fn pays(app: &TestApp, when: Value, simulation: Value) -> String {
+    let rules = json!([
+        { "conditional": { "when": when, "then": { "percentage": "50" } } },
+        { "recurring": { "percentage": "10" } }
+    ]);
+    let mut simulation = simulation;
+    if simulation.get("lines").is_none() {
+        simulation["lines"] = json!([{ "productId": "pro", "amount": "100.00" }]);
+    }
+    simulation["chargeAmount"] = json!("100.00");
+    let data = app
+        .ok(
+            &app.admin(),
+            "mutation($rules: [GroupRuleInput!]!, $simulation: SimulationInput!) {
+                simulatePartnerGroupRules(rules: $rules, simulation: $simulation) { finalFee } }",
+            json!({ "rules": rules, "simulation": simulation }),
+        )
+        .await;
+    data["simulatePartnerGroupRules"]["finalFee"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn test(subject: &str, operator: &str, value: Value) -> Value {
+    let mut test = json!({ "subject": subject, "operator": operator });
+    match value {
+        Value::Array(_) => test["values"] = value,
+        Value::String(_) => test["value"] = value,
+        _ => {}
+    }
+    json!({ "test": test })
+}
+
+crate::on_both_databases!(every_operator_holds_at_its_edges_and_a_missing_subject_holds_nothing);
+async fn every_operator_holds_at_its_edges_and_a_missing_subject_holds_nothing(app: TestApp) {
+    let (held, not) = ("50.00", "10.00");
+    let none = json!({});
+    let cases = [
+        // Numbers compare as decimals; not a number compares false.
+        (test("LINE_AMOUNT", "GT", json!("100")), &none, not),
+        (test("LINE_AMOUNT", "GTE", json!("100")), &none, held),
+        (test("LINE_AMOUNT", "LT", json!("100")), &none, not),
+        (test("LINE_AMOUNT", "LTE", json!("100.000")), &none, held),
+        (test("LINE_AMOUNT", "EQ", json!("100")), &none, held),
+        (test("LINE_AMOUNT", "GT", json!("a lot")), &none, not),
+        (test("LINE_QUANTITY", "IN", json!(["1", "2"])), &none, held),
+        (test("LINE_QUANTITY", "NOT_IN", json!(["1"])), &none, not),
+        // Strings compare exactly, case-sensitively.
+        (test("LINE_PRODUCT", "EQ", json!("Pro")), &none, not),
+        (test("LINE_PRODUCT", "NE", json!("Pro")), &none, held),
+        (
+            test("LINE_PRODUCT", "STARTS_WITH", json!("pr")),
+            &none,
+            held,
+        ),
+        (test("LINE_PRODUCT", "ENDS_WITH", json!("ro")), &none, held),
+        (test("LINE_PRODUCT", "CONTAINS", json!("r")), &none, held),
+        (test("LINE_PRODUCT", "CONTAINS", json!("x")), &none, not),
+        // A missing subject: only NOT_EXISTS holds, NE and NOT_IN included.
+        (test("LINE_COUPON", "NE", json!("SPRING")), &none, not),
+        (test("LINE_COUPON", "NOT_IN", json!(["SPRING"])), &none, not),
+        (test("LINE_COUPON", "EXISTS", Value::Null), &none, not),
+        (test("LINE_COUPON", "NOT_EXISTS", Value::Null), &none, held),
+        (test("PARTNER_COUNTRY", "NE", json!("DE")), &none, not),
+        // The customer's month, at the edge of its bound.
+        (
+            test("CUSTOMER_MONTH", "LTE", json!("12")),
+            &json!({ "customerMonths": 12 }),
+            held,
+        ),
+        (
+            test("CUSTOMER_MONTH", "LTE", json!("12")),
+            &json!({ "customerMonths": 13 }),
+            not,
+        ),
+    ];
+    for (when, simulation, expected) in cases {
+        assert_eq!(
+            pays(&app, when.clone(), simulation.clone()).await,
+            expected,
+            "{when}"
+        );
+    }
+
+    // Several tags: EQ when one is; NE only when none is.
+    let tagged = |tags: Value| json!({ "partner": { "tags": tags } });
+    let agency = test("PARTNER_TAG", "EQ", json!("agency"));
+    let not_agency = test("PARTNER_TAG", "NE", json!("agency"));
+    assert_eq!(
+        pays(&app, agency.clone(), tagged(json!(["reseller", "agency"]))).await,
+        held
+    );
+    assert_eq!(
+        pays(
+            &app,
+            not_agency.clone(),
+            tagged(json!(["reseller", "agency"]))
+        )
+        .await,
+        not
+    );
+    assert_eq!(
+        pays(&app, not_agency.clone(), tagged(json!(["reseller"]))).await,
+        held
+    );
+    assert_eq!(pays(&app, not_agency, tagged(json!([]))).await, not);
+
+    // Nesting: not (any of a coupon, or all of a yearly pro line) —
+    // keyed subjects read their key.
+    let nested = json!({ "not": { "any": [
+        test("LINE_COUPON", "EXISTS", Value::Null),
+        { "all": [
+            test("LINE_INTERVAL", "EQ", json!("YEAR")),
+            { "test": { "subject": "LINE_METADATA", "key": "seats", "operator": "GTE", "value": "10" } }
+        ] }
+    ] } });
+    let line = |interval: &str, seats: i64| {
+        json!({ "lines": [{ "productId": "pro", "planInterval": interval, "amount": "100.00",
+                            "metadata": { "seats": seats } }] })
+    };
+    assert_eq!(pays(&app, nested.clone(), line("YEAR", 10)).await, not);
+    assert_eq!(pays(&app, nested.clone(), line("YEAR", 9)).await, held);
+    assert_eq!(pays(&app, nested, line("MONTH", 10)).await, held);
+}
+
+crate::on_both_databases!(the_first_rule_written_wins_and_upgrades_add_unless_kept_out);
+async fn the_first_rule_written_wins_and_upgrades_add_unless_kept_out(app: TestApp) {
+    let yearly = json!({ "conditional": {
+        "when": test("LINE_INTERVAL", "EQ", json!("YEAR")), "then": { "percentage": "40" } } });
+    let pro = json!({ "conditional": {
+        "when": test("LINE_PRODUCT", "EQ", json!("prod_pro")), "then": { "amount": "5.00", "perUnit": true } } });
+    let simulate = async |rules: Value, ltv: &str| {
+        let data = app
+            .ok(
+                &app.admin(),
+                "mutation($rules: [GroupRuleInput!]!, $lines: [EventLineInput!], $ltv: Decimal) {
+                    simulatePartnerGroupRules(rules: $rules, simulation: {
+                        chargeAmount: \"1200.00\", lines: $lines, partnerLtv: $ltv }) {
+                        finalFee lines { rule percentage amount } } }",
+                json!({ "rules": rules, "ltv": ltv, "lines": [
+                    { "externalId": "y", "productId": "prod_pro", "planInterval": "YEAR",
+                      "quantity": 3, "amount": "1200.00" }] }),
+            )
+            .await;
+        data["simulatePartnerGroupRules"].clone()
+    };
+    // Written first, the yearly rule pays 40 % of 1200.00; swapped, the
+    // product's 5.00 a unit (three units) pays first.
+    let base = json!({ "recurring": { "percentage": "20" } });
+    let first = simulate(json!([yearly, pro, base]), "0").await;
+    assert_eq!(first["finalFee"], "480.00");
+    let swapped = simulate(json!([pro, yearly, base]), "0").await;
+    assert_eq!(swapped["finalFee"], "15.00");
+    assert_eq!(swapped["lines"][0]["rule"], "CONDITIONAL");
+    assert_eq!(swapped["lines"][0]["percentage"], Value::Null);
+
+    // An LTV upgrade of 5 points adds to the matched 40 %, unless the
+    // rule keeps upgrades out; never to a flat amount.
+    let upgrade =
+        json!({ "partnerLtvUpgrade": { "minLtvTotal": "1000", "upgradePercentage": "5" } });
+    let upgraded = simulate(json!([yearly, base, upgrade]), "5000").await;
+    assert_eq!(upgraded["finalFee"], "540.00");
+    assert_eq!(upgraded["lines"][0]["percentage"], "45");
+    let mut kept_out = yearly.clone();
+    kept_out["conditional"]["then"]["keepUpgrades"] = json!(false);
+    let kept = simulate(json!([kept_out, base, upgrade]), "5000").await;
+    assert_eq!(kept["finalFee"], "480.00");
+    let flat = simulate(json!([pro, base, upgrade]), "5000").await;
+    assert_eq!(flat["finalFee"], "15.00");
+    // Nothing: the line earns nothing, and no later rule pays it.
+    let nothing = json!({ "conditional": {
+        "when": test("LINE_PRODUCT", "EQ", json!("prod_pro")), "then": { "nothing": true } } });
+    assert_eq!(
+        simulate(json!([nothing, yearly, base]), "0").await["finalFee"],
+        "0.00"
     );
 }

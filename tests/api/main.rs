@@ -12,6 +12,7 @@ mod browser;
 mod campaigns;
 mod click_durability;
 mod conditions;
+mod conditions_replay;
 mod connectors;
 mod console;
 mod contract;

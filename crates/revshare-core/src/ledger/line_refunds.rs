@@ -107,6 +107,18 @@ impl Split {
         serde_json::to_string(&after).map_err(|e| ApiError::internal("refunded lines", e))
     }
 
+    /// What this refund takes off each line, as the refund keeps it
+    /// (minor units, lines it leaves alone left out).
+    pub fn this_refund(&self) -> ApiResult<String> {
+        let taken: BTreeMap<&str, i64> = self
+            .parts
+            .iter()
+            .filter(|p| p.refund > 0)
+            .map(|p| (p.external_id.as_str(), p.refund))
+            .collect();
+        serde_json::to_string(&taken).map_err(|e| ApiError::internal("refund lines", e))
+    }
+
     /// The share of `original` this refund takes back, line by line; `None`
     /// when the commission explains no lines or is of nothing (it then
     /// follows the whole sale's refunded part).
@@ -119,38 +131,54 @@ impl Split {
         }
         let earned: Vec<Earned> =
             serde_json::from_str(stored).map_err(|e| ApiError::internal("commission lines", e))?;
-        let earned: BTreeMap<&str, i64> = earned
-            .iter()
-            .map(|e| (e.line.external_id.as_str(), e.amount_minor))
-            .collect();
-        Ok(Some(self.share_of_amounts(original.amount_minor, &earned)))
+        Ok(Some(line_share(
+            &self.parts,
+            original.amount_minor,
+            &by_line(&earned),
+        )))
     }
 
-    /// [`Split::share_of`] for a commission of `whole` whose lines earned
-    /// `earned` (by line id, minor units).
+    #[cfg(test)]
     fn share_of_amounts(&self, whole: i64, earned: &BTreeMap<&str, i64>) -> Share {
-        let (mut before, mut now, mut in_lines) = (0, 0, 0);
-        for part in self.parts.iter().filter(|p| p.amount > 0) {
-            let line = earned.get(part.external_id.as_str()).copied().unwrap_or(0);
-            in_lines += line;
-            let (b, n) = cumulative(line, part.refunded_before, part.refund, part.amount);
-            before += b;
-            now += n;
-        }
-        // Bonuses, flat fees once per event and lines sold for nothing
-        // follow the whole sale.
-        let rest = whole - in_lines;
-        let sale: i64 = self.parts.iter().map(|p| p.amount).sum();
-        let sale_before: i64 = self.parts.iter().map(|p| p.refunded_before).sum();
-        let refund: i64 = self.parts.iter().map(|p| p.refund).sum();
-        let (b, n) = cumulative(rest, sale_before, refund, sale);
+        let earned = earned.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+        line_share(&self.parts, whole, &earned)
+    }
+}
+
+/// What each line earned of a commission, by line id (minor units).
+pub fn by_line(earned: &[Earned]) -> BTreeMap<String, i64> {
+    earned
+        .iter()
+        .map(|e| (e.line.external_id.clone(), e.amount_minor))
+        .collect()
+}
+
+/// The share of a commission of `whole` (its lines having earned
+/// `earned`) that a refund of `parts` takes back: each line's own share of
+/// its refunded part, and what the lines do not hold by the whole sale's.
+pub fn line_share(parts: &[LinePart], whole: i64, earned: &BTreeMap<String, i64>) -> Share {
+    let (mut before, mut now, mut in_lines) = (0, 0, 0);
+    for part in parts.iter().filter(|p| p.amount > 0) {
+        let line = earned.get(&part.external_id).copied().unwrap_or(0);
+        in_lines += line;
+        let (b, n) = cumulative(line, part.refunded_before, part.refund, part.amount);
         before += b;
         now += n;
-        Share::Refund {
-            event_amount: whole,
-            refunded_before: before.clamp(0, whole),
-            refund: now.clamp(0, whole - before.clamp(0, whole)),
-        }
+    }
+    // Bonuses, flat fees once per event and lines sold for nothing follow
+    // the whole sale.
+    let rest = whole - in_lines;
+    let sale: i64 = parts.iter().map(|p| p.amount).sum();
+    let sale_before: i64 = parts.iter().map(|p| p.refunded_before).sum();
+    let refund: i64 = parts.iter().map(|p| p.refund).sum();
+    let (b, n) = cumulative(rest, sale_before, refund, sale);
+    before += b;
+    now += n;
+    let before = before.clamp(0, whole.max(0));
+    Share::Refund {
+        event_amount: whole.max(1),
+        refunded_before: before,
+        refund: now.clamp(0, whole.max(0) - before),
     }
 }
 

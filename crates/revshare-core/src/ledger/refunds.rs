@@ -236,6 +236,7 @@ async fn refund(
         currency: Set(event.currency.clone()),
         reason: Set(new.reason),
         note: Set(refund.note.clone()),
+        lines: Set(lines.as_ref().map(Split::this_refund).transpose()?),
         created_at: Set(now),
     })
     .exec_without_returning(txn)

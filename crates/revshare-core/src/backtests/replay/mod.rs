@@ -435,7 +435,18 @@ impl Replay {
         let mut refunded: HashSet<String> = HashSet::new();
         for r in refunds {
             refunded.insert(r.event_id.clone());
-            self.push(r.created_at, r.event_id, Undo::Refund(r.amount_minor));
+            let lines = match r.lines.as_deref() {
+                Some(taken) => Some(
+                    serde_json::from_str(taken)
+                        .map_err(|e| ApiError::internal("refund lines", e))?,
+                ),
+                None => None,
+            };
+            self.push(
+                r.created_at,
+                r.event_id,
+                Undo::Refund(r.amount_minor, lines),
+            );
         }
         for (event_id, found) in recorded {
             // A reversal by a full refund is the refund's; any other stands.
@@ -598,6 +609,7 @@ impl Replay {
                     full_refund_reverses,
                     undone: false,
                     cap,
+                    lines: None,
                 },
             );
         }

@@ -5,10 +5,13 @@
 //! proposed, with the history kept on the event and the customer's
 //! charge-threshold bonus carried through the replay.
 
+use super::undo::OpenLines;
 use super::{Recorded, Replay, Row, exact_amount};
 use crate::campaigns::enrollment::{self, Terms};
 use crate::engine::{self, Charge, Currency};
 use crate::error::{ApiError, ApiResult};
+use crate::ledger::line_refunds::{self, LinePart};
+use crate::ledger::lines;
 use crate::posting::{NewCommission, TermsRef};
 use crate::tiers::book::Earning;
 use entity::enums::{CommissionKind, CommissionStatus, EventKind};
@@ -112,16 +115,25 @@ impl Replay {
         // The bonus as recorded, less what the range's events paid under the
         // recorded terms, plus what they paid under the proposed ones.
         let had = carried.proposed || (bonus && !carried.recorded);
-        let sold: Vec<crate::ledger::lines::SaleLine> = match &row.lines {
+        let sold: Vec<lines::SaleLine> = match &row.lines {
             Some(lines) => {
                 serde_json::from_str(lines).map_err(|e| ApiError::internal("event lines", e))?
             }
             None => Vec::new(),
         };
-        let sent = currency.from_minor(row.amount_minor);
-        let lines = crate::ledger::lines::engine_lines(&sold, sent, amount);
+        // The lines sum to the sale as sent, in its own currency.
+        let own = match conversion {
+            Some(c) => Currency::parse(&c.sale_currency)
+                .map_err(|e| ApiError::internal("sale currency", e))?,
+            None => currency,
+        };
+        let sent = match conversion {
+            Some(c) => own.from_minor(c.sale_amount_minor),
+            None => currency.from_minor(row.amount_minor),
+        };
+        let lines = lines::engine_lines(&sold, sent, amount);
         let facts = self.partners.get(&row.partner_id).map(|partner| {
-            crate::ledger::lines::Sale {
+            lines::Sale {
                 amount,
                 customer_month: u32::try_from(month).unwrap_or(1),
                 is_first: net <= 0,
@@ -158,7 +170,32 @@ impl Replay {
                 commission: self.commission(row, &terms),
             }],
         };
-        self.post(row, currency, counted, found, earned)
+        let after = self.post(row, currency, counted, found, earned)?;
+        // A refund will come back to it line by line (SPEC §32).
+        if !sold.is_empty()
+            && let Some(open) = self.open.get_mut(&row.id)
+        {
+            let parts = sold
+                .iter()
+                .map(|line| LinePart {
+                    external_id: line.external_id.clone(),
+                    amount: own.to_minor(line.amount).unwrap_or(0),
+                    refunded_before: 0,
+                    refund: 0,
+                })
+                .collect();
+            let explained = |amount: i64| {
+                let earned = lines::earned(&terms.rules, &evaluation, &sold, currency, amount);
+                line_refunds::by_line(&earned)
+            };
+            let earned = open
+                .originals
+                .iter()
+                .map(|(id, amount, _)| (id.clone(), explained(*amount)))
+                .collect();
+            open.lines = Some(OpenLines { parts, earned });
+        }
+        Ok(after)
     }
 
     /// The event's commission before any tier, as accrual builds it

@@ -5,9 +5,11 @@
 
 use super::Replay;
 use crate::error::ApiResult;
+use crate::ledger::line_refunds::{LinePart, line_share};
 use crate::tiers::progress::{Lowering, Share};
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap};
 
 /// A refund or reversal still to be applied, when it happened.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -21,7 +23,8 @@ pub(super) struct Pending {
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Undo {
-    Refund(i64),
+    /// Its amount, and what it took off each line (SPEC §32).
+    Refund(i64, Option<BTreeMap<String, i64>>),
     Reversal,
 }
 
@@ -42,6 +45,15 @@ pub(super) struct Open {
     pub(super) undone: bool,
     /// What its commission was capped as: a refund or reversal frees it.
     pub(super) cap: Option<crate::engagement::caps::Kept>,
+    /// A sale's lines, for refunds that took them off line by line.
+    pub(super) lines: Option<OpenLines>,
+}
+
+/// A replayed sale's lines: what each has had refunded, and what each of
+/// its originals' lines earned under the proposal.
+pub(super) struct OpenLines {
+    pub(super) parts: Vec<LinePart>,
+    pub(super) earned: HashMap<String, BTreeMap<String, i64>>,
 }
 
 /// An adjustment of an original a refund may come back to.
@@ -74,7 +86,9 @@ impl Replay {
                 continue;
             };
             match next.what {
-                Undo::Refund(amount) => self.refund(&mut open, amount, next.at),
+                Undo::Refund(amount, lines) => {
+                    self.refund(&mut open, amount, lines.as_ref(), next.at)
+                }
                 Undo::Reversal => self.reverse(&mut open),
             }
             if still_to_come && !open.undone {
@@ -92,10 +106,25 @@ impl Replay {
     /// A refund of `refund` (minor units): a full refund in one go reverses
     /// (or claws back) everything; any other claws back the same share of
     /// each original and of its adjustments — the refunds module's steps.
-    fn refund(&mut self, open: &mut Open, refund: i64, at: DateTime<Utc>) {
+    fn refund(
+        &mut self,
+        open: &mut Open,
+        refund: i64,
+        lines: Option<&BTreeMap<String, i64>>,
+        at: DateTime<Utc>,
+    ) {
         if open.undone {
             return;
         }
+        let by_line = match (open.lines.as_mut(), lines) {
+            (Some(book), Some(taken)) => {
+                for part in &mut book.parts {
+                    part.refund = taken.get(&part.external_id).copied().unwrap_or(0);
+                }
+                Some(&*book)
+            }
+            _ => None,
+        };
         let full = open.refunded_minor == 0 && refund == open.amount_minor;
         let share = Share::Refund {
             event_amount: open.amount_minor,
@@ -107,7 +136,13 @@ impl Replay {
             ..Lowering::default()
         };
         for (id, amount, revenue) in &open.originals {
-            let taken = share.of(*amount);
+            // An original that explains its lines gives back each line's
+            // own share, as the refunds module does.
+            let own = match by_line.and_then(|book| book.earned.get(id).map(|e| (book, e))) {
+                Some((book, earned)) if *amount > 0 => line_share(&book.parts, *amount, earned),
+                _ => share,
+            };
+            let taken = own.of(*amount);
             lowering.payout += taken;
             lowering.revenue += share.of(*revenue);
             self.take(&open.key, taken);
@@ -119,7 +154,7 @@ impl Replay {
                 self.caps.spent(&then, -taken);
             }
             for adjustment in self.adjustments.get_mut(id).into_iter().flatten() {
-                let taken = share.of(adjustment.amount);
+                let taken = own.of(adjustment.amount);
                 adjustment.clawed += taken;
                 lowering.payout += taken;
                 lowering.revenue += share.of(adjustment.revenue);
@@ -136,6 +171,10 @@ impl Replay {
             }
         }
         open.refunded_minor += refund;
+        for part in open.lines.iter_mut().flat_map(|book| book.parts.iter_mut()) {
+            part.refunded_before += part.refund;
+            part.refund = 0;
+        }
         open.undone |= full;
         let place = (open.partner_id.as_str(), open.campaign_id.as_str());
         self.tiers.lower(place, open.at, lowering);
