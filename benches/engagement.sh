@@ -19,40 +19,11 @@ seconds="${2:-8}"
 rounds="${ROUNDS:-3}"
 database="${DATABASE:-postgres}"
 engaged="${ENGAGED:-both}"
-pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432}"
 dbname="${BENCH_DATABASE:-revshare_bench_engagement}"
 port=18187
-work="$(mktemp -d)"
-trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-if [ -z "${REVSHARE_BIN:-}" ] || [ -z "${LOADGEN_BIN:-}" ]; then
-  cargo build --release --quiet --bin revshare --example loadgen
-fi
-bin="${REVSHARE_BIN:-target/release/revshare}"
-loadgen="${LOADGEN_BIN:-target/release/examples/loadgen}"
-case "$database" in
-  postgres)
-    psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname"
-    export REVSHARE_DATABASE_URL="$pgurl/$dbname"
-    analyze() { psql "$pgurl/$dbname" -qc "ANALYZE"; }
-    ;;
-  sqlite)
-    export REVSHARE_DATABASE_URL="sqlite://$work/bench.db?mode=rwc"
-    analyze() { :; }
-    ;;
-  *) echo "DATABASE is postgres or sqlite" >&2; exit 2 ;;
-esac
-export REVSHARE_DATA_DIR="$work" REVSHARE_LISTEN="127.0.0.1:$port"
-export REVSHARE_JWT_SECRET="load-test-secret-load-test-secret-0123" RUST_LOG=warn REVSHARE_MATURITY_INTERVAL=0
-
-"$bin" tenant create bench --name "Engagement bench" >/dev/null
-"$bin" serve >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-token="$("$bin" token --tenant bench --role admin --ttl 1h)"
-url="http://127.0.0.1:$port/graphql"
-gql() { curl -sf "$url" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "$1"; }
-id_of() { sed -E 's/.*"id":"([^"]+)".*/\1/'; }
+title="Engagement bench"
+# shellcheck source=benches/serve.sh
+. benches/serve.sh
 
 plain="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Plain\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"
 capped="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Capped\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | id_of)"

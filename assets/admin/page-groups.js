@@ -1,7 +1,8 @@
 // Groups: the program's partner groups (tiers) and their rules. A group's
-// page edits its rules with seed 000's simulation beside them, run again
-// as the rules change, and saves them with its name, tags and minimum
-// payouts. The rules editor is also the backtest's.
+// page edits its rules — conditional ones (SPEC §32) included, their
+// condition as JSON — with seed 000's simulation beside them (or a sale of
+// several lines), run again as the rules change, and saves them with its
+// name, tags and minimum payouts. The rules editor is also the backtest's.
 import { html, useEffect, useState } from './lib.js';
 import { gql } from './api.js';
 import { words } from './format.js';
@@ -17,7 +18,51 @@ const RULES = [
   ['chargeThresholdBonus', 'CHARGE_THRESHOLD_BONUS', 'Bonus on a large charge', [['minChargeTotal', 'Charge at least', 'decimal', true], ['bonus', 'Bonus', 'decimal', true]]],
   ['firstPaidCustomerBonus', 'FIRST_PAID_CUSTOMER_BONUS', 'First paying customer bonus', [['bonus', 'Bonus', 'decimal', true]]],
   ['flatFee', 'FLAT_FEE', 'Flat fee per event', [['amount', 'Amount', 'decimal', true], ['eventKind', 'For each', 'event', true]]],
+  ['conditional', 'CONDITIONAL', 'Conditional: pays the lines a condition holds of', [
+    ['when', 'Condition (a ConditionInput, in JSON)', 'json', true],
+    ['pays', 'Pays each line', 'pays', true],
+    ['value', 'Percentage or amount', 'decimal', false],
+    ['maxMonths', 'Last customer month paid (optional)', 'int', false],
+    ['keepUpgrades', 'Upgrades add to its percentage', 'yesno', true],
+  ]],
 ];
+
+/** What a conditional rule pays, as the editor offers it. */
+const PAYS = [['percentage', 'A percentage'], ['amount', 'A flat amount'], ['perUnit', 'A flat amount per unit'], ['nothing', 'Nothing']];
+
+/** A condition to start from: the plan's interval is YEAR. */
+const SAMPLE_WHEN = JSON.stringify({ test: { subject: 'LINE_INTERVAL', operator: 'EQ', value: 'YEAR' } }, null, 2);
+
+/** A conditional rule's editor values from the API's rule. */
+function conditionalValues(rule) {
+  const then = rule.then || {};
+  const pays = then.nothing ? 'nothing' : then.percentage !== null && then.percentage !== undefined ? 'percentage' : then.perUnit ? 'perUnit' : 'amount';
+  return {
+    when: JSON.stringify(rule.whenInput, null, 2),
+    pays,
+    value: String((pays === 'percentage' ? then.percentage : then.amount) ?? ''),
+    maxMonths: then.maxMonths === null || then.maxMonths === undefined ? '' : String(then.maxMonths),
+    keepUpgrades: then.keepUpgrades === false ? 'false' : 'true',
+  };
+}
+
+/** A conditional row's `ConditionalRuleInput` (null while its condition is not JSON). */
+function conditionalInput(values) {
+  let when;
+  try {
+    when = JSON.parse(values.when);
+  } catch {
+    return null;
+  }
+  const then = {};
+  if (values.pays === 'nothing') then.nothing = true;
+  else if (values.pays === 'percentage') then.percentage = values.value.trim();
+  else then.amount = values.value.trim();
+  if (values.pays === 'perUnit') then.perUnit = true;
+  if (values.maxMonths.trim() !== '') then.maxMonths = Number(values.maxMonths);
+  if (values.keepUpgrades === 'false') then.keepUpgrades = false;
+  return { when, then };
+}
 
 /** A rule's fields as the API answers them (`maxMonths` differs in type between two rules: aliased). */
 export const RULE_FIELDS = `type description
@@ -27,7 +72,8 @@ export const RULE_FIELDS = `type description
   ... on QualifiedCustomersUpgradeRule { minCustomers upgradePercentage }
   ... on ChargeThresholdBonusRule { minChargeTotal bonus }
   ... on FirstPaidCustomerBonusRule { bonus }
-  ... on FlatFeeRule { amount eventKind }`;
+  ... on FlatFeeRule { amount eventKind }
+  ... on ConditionalRule { whenInput summary then { percentage amount perUnit maxMonths nothing keepUpgrades } }`;
 
 /** The UTM values a group's links add. */
 const UTM = ['source', 'medium', 'campaign', 'term', 'content'];
@@ -38,6 +84,7 @@ let keys = 0;
 export function rulesToRows(rules) {
   return (rules || []).map((rule) => {
     const [kind, , , params] = RULES.find(([, type]) => type === rule.type);
+    if (kind === 'conditional') return { key: ++keys, kind, description: rule.description || '', values: conditionalValues(rule), summary: rule.summary };
     const values = Object.fromEntries(params.map(([name]) => {
       const value = kind === 'newCustomerTimeTier' && name === 'maxMonths' ? rule.tierMaxMonths : rule[name];
       return [name, value === null || value === undefined ? '' : String(value)];
@@ -48,18 +95,26 @@ export function rulesToRows(rules) {
 
 function emptyRow(kind) {
   const [, , , params] = RULES.find(([k]) => k === kind);
+  if (kind === 'conditional') return { key: ++keys, kind, description: '', values: { when: SAMPLE_WHEN, pays: 'percentage', value: '', maxMonths: '', keepUpgrades: 'true' } };
   return { key: ++keys, kind, description: '', values: Object.fromEntries(params.map(([name, , type]) => [name, type === 'event' ? 'SALE' : ''])) };
 }
 
 /** Every required parameter filled in. */
 function rowsComplete(rows) {
-  return rows.every((row) => RULES.find(([k]) => k === row.kind)[3].every(([name, , , required]) => !required || row.values[name].trim() !== ''));
+  return rows.every((row) => (row.kind === 'conditional'
+    ? conditionalInput(row.values) !== null && (row.values.pays === 'nothing' || row.values.value.trim() !== '')
+    : RULES.find(([k]) => k === row.kind)[3].every(([name, , , required]) => !required || row.values[name].trim() !== '')));
 }
 
 /** The rows as `[GroupRuleInput!]`. */
 export function rowsToInput(rows) {
   return rows.map((row) => {
     const [, , , params] = RULES.find(([k]) => k === row.kind);
+    if (row.kind === 'conditional') {
+      const fields = conditionalInput(row.values) || { when: null, then: {} };
+      if (row.description.trim()) fields.description = row.description.trim();
+      return { conditional: fields };
+    }
     const fields = {};
     for (const [name, , type] of params) {
       const value = row.values[name].trim();
@@ -72,9 +127,11 @@ export function rowsToInput(rows) {
 
 /** Where an API error about rules points: `{ index, param }` (`input.rules[1].recurring.percentage`). */
 function ruleErrorAt(error) {
-  const found = error && error.field && /rules(?:\[(\d+)\](?:\.\w+\.(\w+))?)?$/.exec(error.field);
+  const found = error && error.field && /rules(?:\[(\d+)\](?:\.\w+\.(\w+)([.[].*)?)?)?$/.exec(error.field);
   if (!found) return null;
-  return { index: found[1] === undefined ? null : Number(found[1]), param: found[2] || null, message: error.message };
+  // A condition's error names where in it: `when.any[2].test.value`.
+  const within = found[3] ? `${found[2]}${found[3]}: ` : '';
+  return { index: found[1] === undefined ? null : Number(found[1]), param: found[2] || null, message: `${within}${error.message}` };
 }
 
 /** Rules edited in place: `rows`, `setRows(next)`; `error` an API error to show where it points. */
@@ -103,9 +160,18 @@ function RuleFields({ id, row, index, at, change, remove, disabled }) {
     <select value=${row.kind} disabled=${disabled} onChange=${(e) => change({ kind: e.target.value, values: emptyRow(e.target.value).values })} ...${a}>
       ${RULES.map(([k, , label]) => html`<option value=${k}>${label}</option>`)}
     </select>`;
+  const set = (name) => (e) => change({ values: { ...row.values, [name]: e.target.value } });
   const input = (name, type) => (a) => (type === 'event'
-    ? html`<select value=${row.values[name]} disabled=${disabled} onChange=${(e) => change({ values: { ...row.values, [name]: e.target.value } })} ...${a}>
+    ? html`<select value=${row.values[name]} disabled=${disabled} onChange=${set(name)} ...${a}>
              <option value="SALE">Sale</option><option value="LEAD">Lead</option></select>`
+    : type === 'json'
+    ? html`<textarea value=${row.values[name]} disabled=${disabled} rows="6" spellcheck="false" class="code" onInput=${set(name)} ...${a}></textarea>`
+    : type === 'pays'
+    ? html`<select value=${row.values[name]} disabled=${disabled} onChange=${set(name)} ...${a}>
+             ${PAYS.map(([value, label]) => html`<option value=${value}>${label}</option>`)}</select>`
+    : type === 'yesno'
+    ? html`<select value=${row.values[name]} disabled=${disabled} onChange=${set(name)} ...${a}>
+             <option value="true">Yes</option><option value="false">No</option></select>`
     : html`<input value=${row.values[name]} disabled=${disabled} inputmode=${type === 'int' ? 'numeric' : 'decimal'} autocomplete="off"
                   onInput=${(e) => change({ values: { ...row.values, [name]: e.target.value } })} ...${a} />`);
   return html`
@@ -117,7 +183,9 @@ function RuleFields({ id, row, index, at, change, remove, disabled }) {
       <${Field} id=${`${id}-description`} label="Description (optional)">
         ${(a) => html`<input value=${row.description} disabled=${disabled} onInput=${(e) => change({ description: e.target.value })} ...${a} />`}
       <//>
-      ${at && !at.param && html`<p class="field-error">${at.message}</p>`}
+      ${row.kind === 'conditional' && row.summary && html`<p class="hint" data-summary>As saved: ${row.summary}.</p>`}
+      ${row.kind === 'conditional' && conditionalInput(row.values) === null && html`<p class="field-error">The condition is not JSON yet.</p>`}
+      ${at && !params.some(([name]) => name === at.param) && html`<p class="field-error">${at.message}</p>`}
       ${!disabled && html`<p><button type="button" class="secondary small" onClick=${remove}>Remove rule ${index + 1}</button></p>`}
     </fieldset>`;
 }
@@ -188,6 +256,7 @@ const SIMULATE = `mutation Simulate($rules: [GroupRuleInput!]!, $simulation: Sim
   simulatePartnerGroupRules(rules: $rules, simulation: $simulation) {
     finalFee currency effectivePercentage unroundedFee partnershipEnded
     breakdown { ruleIndex type description percentage amount }
+    lines { line { externalId productId } rule condition percentage amount }
   }
 }`;
 
@@ -357,7 +426,20 @@ function capInput(form) {
 }
 
 /** Seed 000's example: 25 % for 3 months then 10 %, a charge of 299.9 in month 2, LTV 4500. */
-const SEED = { chargeAmount: '299.9', customerMonths: '2', partnerLtv: '4500', qualifiedCustomers: '0', firstPaidCustomerBootstrap: false, customerHadThresholdBonus: false, eventKind: 'SALE' };
+const SEED = { chargeAmount: '299.9', customerMonths: '2', partnerLtv: '4500', qualifiedCustomers: '0', firstPaidCustomerBootstrap: false, customerHadThresholdBonus: false, eventKind: 'SALE', lines: '' };
+
+/** SPEC §32's sample sale: a yearly plan, a monthly add-on and hardware. */
+const SAMPLE_LINES = 'prod_pro YEAR 1200.00\nprod_seats MONTH 30.00\nprod_hw ONE_TIME 100.00';
+
+/** The sale's lines, one a row: `product interval amount [quantity]` (none: the whole charge). */
+function linesInput(text) {
+  const rows = text.split('\n').map((row) => row.trim()).filter(Boolean);
+  if (!rows.length) return null;
+  return rows.map((row) => {
+    const [productId, planInterval, amount, quantity] = row.split(/\s+/);
+    return { productId, planInterval, amount, quantity: quantity === undefined ? 1 : Number(quantity) };
+  });
+}
 
 function simulationInput(sim) {
   return {
@@ -368,6 +450,7 @@ function simulationInput(sim) {
     firstPaidCustomerBootstrap: sim.firstPaidCustomerBootstrap,
     customerHadThresholdBonus: sim.customerHadThresholdBonus,
     eventKind: sim.eventKind,
+    lines: linesInput(sim.lines),
   };
 }
 
@@ -410,6 +493,9 @@ function Simulation({ rows, onError }) {
             <${Field} id="sim-eventKind" label="Event">${(a) => html`<select value=${sim.eventKind} onChange=${set('eventKind')} ...${a}><option value="SALE">Sale</option><option value="LEAD">Lead</option></select>`}<//>
             <label class="choice"><input type="checkbox" checked=${sim.firstPaidCustomerBootstrap} onChange=${set('firstPaidCustomerBootstrap')} /> The partner's first paying customer's first charge</label>
             <label class="choice"><input type="checkbox" checked=${sim.customerHadThresholdBonus} onChange=${set('customerHadThresholdBonus')} /> The customer already had a charge-threshold bonus</label>
+            <${Field} id="sim-lines" label="Lines (optional)" hint="One a row: product, interval (DAY, WEEK, MONTH, YEAR, ONE_TIME), amount, and a quantity if more than 1. They sum to the charge." error=${at('lines')}>
+              ${(a) => html`<textarea value=${sim.lines} onInput=${set('lines')} rows="3" spellcheck="false" class="code" ...${a}></textarea>`}<//>
+            <p><button type="button" class="secondary small" onClick=${() => setSim({ ...sim, chargeAmount: '1330.00', customerMonths: '1', lines: SAMPLE_LINES })}>Try a sale of three lines</button></p>
           </fieldset>
           ${!ready && html`<p class="hint">Fill in every rule's figures to see what they pay.</p>`}
           ${simError && html`<${Failure} error=${simError} />`}
@@ -438,5 +524,21 @@ function SimulationResult({ result }) {
           </table>
         <//>
         <p class="hint">Before rounding: ${result.unroundedFee} ${result.currency}.</p>`}
+      ${result && result.lines.length > 0 && html`
+        <${TableWrap} label="What each line earned">
+          <table data-table="simulation-lines">
+            <thead><tr><th scope="col">Line</th><th scope="col">Rule</th><th scope="col">Condition</th><th scope="col" class="num">Percentage</th><th scope="col" class="num">Amount</th></tr></thead>
+            <tbody>
+              ${result.lines.map((line, i) => html`
+                <tr>
+                  <th scope="row">${line.line.externalId}. ${line.line.productId}</th>
+                  <td>${line.rule}</td>
+                  <td>${line.condition || '—'}</td>
+                  <td class="num">${line.percentage === null ? '—' : `${line.percentage} %`}</td>
+                  <td class="num"><${Money} amount=${line.amount} currency=${result.currency} figure=${`simulation.line.${i}`} /></td>
+                </tr>`)}
+            </tbody>
+          </table>
+        <//>`}
     </div>`;
 }

@@ -1,5 +1,6 @@
-// Campaigns: those open to the partner, where it stands in each, and an
-// application to a public one it is not in.
+// Campaigns: those open to the partner, where it stands in each, the terms
+// it earns by in those it takes part in, in words, and an application to a
+// public one it is not in.
 import { html } from './lib.js';
 import { gql } from './api.js';
 import { day } from './zone.js';
@@ -12,6 +13,10 @@ const CAMPAIGNS = `query Campaigns {
 }`;
 
 const APPLY = `mutation Apply($campaignId: ID!) { applyToCampaign(campaignId: $campaignId) { id status } }`;
+
+const TERMS = `query Terms($campaignId: ID) {
+  viewer { partner { termsInForce(campaignId: $campaignId) { inWords } } }
+}`;
 
 function standing(campaign, data) {
   if (campaign.isDefault) return { label: 'You take part', tone: 'approved' };
@@ -52,10 +57,28 @@ function CampaignCard({ campaign, standing, reload }) {
       ${standing && html`<p><${Badge} value=${standing.label} label=${standing.label} tone=${standing.tone} />
         ${standing.since && html` <span class="muted">since ${day(standing.since)}</span>`}
         ${standing.reason && html` <span class="muted">${standing.reason}</span>`}</p>`}
+      ${standing && standing.tone === 'approved' && html`<${Terms} campaign=${campaign} />`}
       ${(!standing || standing.tone === 'rejected') && campaign.visibility === 'PUBLIC' && html`
         <form onSubmit=${submit}>
           <button type="submit" disabled=${busy}>Apply<span class="visually-hidden"> to ${campaign.name}</span></button>
         </form>`}
       <${Outcome} outcome=${outcome} />
     </li>`;
+}
+
+// The terms the partner earns by in the campaign, in words: one sentence a
+// rule, conditions included ("40 % for the first 12 months when the plan's
+// interval is YEAR").
+function Terms({ campaign }) {
+  const { data, error } = useQuery(TERMS, { campaignId: campaign.id });
+  const words = data && data.viewer.partner.termsInForce ? data.viewer.partner.termsInForce.inWords : [];
+  const heading = `terms-${campaign.id}`;
+  return html`
+    <section aria-labelledby=${heading} class="terms">
+      <h3 id=${heading}>Your terms</h3>
+      ${error && html`<${Failure} error=${error} />`}
+      ${data && (words.length
+        ? html`<ul>${words.map((sentence, i) => html`<li key=${i}>${sentence}</li>`)}</ul>`
+        : html`<p class="muted">No commission is paid in this campaign yet.</p>`)}
+    </section>`;
 }

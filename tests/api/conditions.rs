@@ -432,6 +432,18 @@ async fn a_partner_reads_only_its_own_lines(app: TestApp) {
         .post(Some(&app.partner_token(&bob)), query, json!({ "id": id }))
         .await;
     assert_eq!(other["data"]["commission"], Value::Null, "{other}");
+
+    // Its terms, in words: a rule's description where it has one.
+    let terms = "{ viewer { partner { termsInForce { inWords } } } }";
+    let read = app.ok(&app.partner_token(&alice), terms, json!({})).await;
+    assert_eq!(
+        read["viewer"]["partner"]["termsInForce"]["inWords"],
+        json!([
+            "Yearly plans",
+            "nothing when the product is one of prod_hw",
+            "20 % of every payment"
+        ])
+    );
 }
 
 crate::on_both_databases!(a_stripe_invoice_of_three_lines_shares_its_discount_by_largest_remainder);

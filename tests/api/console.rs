@@ -278,13 +278,15 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
     }
     assert_eq!(report["pages"]["viewer"], "checked");
     // Seed 000's simulation, live: SPEC §5's 74.98, then 20 % for the first
-    // months.
-    assert_eq!(report["simulation"], json!(["74.98", "59.98"]));
+    // months; then with yearly plans at 40 %, a sale of three lines in the
+    // customer's first month: 480.00, 7.50 and 25.00 (SPEC §32).
+    assert_eq!(report["simulation"], json!(["74.98", "59.98", "512.50"]));
     // A group's referral rule and spend cap, set on its page (SPEC §31).
     assert!(
         report["writes"]
             .as_array()
             .is_some_and(|w| w.contains(&json!("referral rule and cap"))
+                && w.contains(&json!("conditional rule"))
                 && w.contains(&json!("bounty decision"))),
         "{report}"
     );

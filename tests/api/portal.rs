@@ -298,6 +298,18 @@ async fn seed(app: &TestApp) -> Value {
         )
         .await["partner"]["group"]["id"]
         .clone();
+    // Her terms read in words in the portal, a condition among them; her
+    // sales carry no lines, so it pays none of them.
+    app.ok(
+        &admin,
+        "mutation($id: ID!, $rules: [GroupRuleInput!]!) { updatePartnerGroup(id: $id, input: { rules: $rules }) { id } }",
+        json!({ "id": group, "rules": [
+            { "conditional": { "when": { "test": { "subject": "LINE_PRODUCT", "operator": "IN", "values": ["hardware"] } },
+                               "then": { "nothing": true } } },
+            { "recurring": { "percentage": 10 } }
+        ] }),
+    )
+    .await;
     app.ok(
         &admin,
         "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { links: { destination: \"https://acme.example/\" } }) { id } }",

@@ -171,6 +171,15 @@ try {
       const data = await api('{ campaigns(first: 100) { nodes { id name } } }');
       const listed = await page.$$eval('li[data-campaign] h2', (hs) => hs.map((h) => h.textContent));
       check(JSON.stringify(listed) === JSON.stringify(data.campaigns.nodes.map((c) => c.name)), `campaigns: ${listed} vs the API's`);
+      // The terms the partner earns by, in words, on the campaign it is in.
+      const terms = await api('{ campaigns(first: 100) { nodes { id isDefault } } viewer { partner { termsInForce { inWords } } } }');
+      const home = terms.campaigns.nodes.find((c) => c.isDefault).id;
+      const words = terms.viewer.partner.termsInForce.inWords;
+      check(words.some((w) => w.includes(' when ')), `a condition in words among ${words}`);
+      await page.waitForFunction(([id, n]) => document.querySelectorAll(`li[data-campaign="${id}"] .terms li`).length === n, [home, words.length], { timeout });
+      const read = await page.$$eval(`li[data-campaign="${home}"] .terms li`, (ls) => ls.map((l) => l.textContent));
+      check(JSON.stringify(read) === JSON.stringify(words), `terms: ${read} vs the API's ${words}`);
+      report.figures += words.length;
       await page.click(`li[data-campaign="${plan.applyTo}"] button[type="submit"]`);
       await page.waitForFunction((id) => document.querySelector(`li[data-campaign="${id}"]`)?.textContent.includes('Application pending'), plan.applyTo, { timeout });
       const request = await api('query($c: ID!) { partnershipRequests(campaignId: $c) { nodes { status } } }', { c: plan.applyTo });

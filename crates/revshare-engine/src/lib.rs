@@ -12,6 +12,7 @@ pub mod conditions;
 pub mod countries;
 pub mod deals;
 pub mod engagement;
+pub mod evaluation;
 pub mod fx;
 pub mod money;
 pub mod plans;

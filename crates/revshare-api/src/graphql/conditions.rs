@@ -4,7 +4,7 @@
 
 use super::enums::RuleType;
 use super::scalars::Decimal;
-use async_graphql::{Enum, InputObject, OneofObject, SimpleObject};
+use async_graphql::{Enum, InputObject, InputType, Json, OneofObject, SimpleObject};
 use revshare_engine::conditions::{self as engine, MAX_DEPTH, Outcome};
 use revshare_engine::{Reward as EngineReward, RuleError};
 
@@ -315,9 +315,48 @@ pub struct ConditionalRule {
     pub description: Option<String>,
     /// The lines it pays.
     pub when: Condition,
+    /// `when` as a `ConditionInput`, whole, to edit and send back: a
+    /// client need not select the condition's every level.
+    pub when_input: Json<serde_json::Value>,
     /// What it pays them.
     pub then: Reward,
     /// The condition and the reward in words (amounts in the campaign's
     /// currency).
     pub summary: String,
+}
+
+/// A condition as the `ConditionInput` that writes it, in JSON.
+pub fn condition_input(condition: &engine::Condition) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let name = |value: async_graphql::Value| value.into_json().unwrap_or(Value::Null);
+    match condition {
+        engine::Condition::All(parts) => {
+            json!({ "all": parts.iter().map(condition_input).collect::<Vec<_>>() })
+        }
+        engine::Condition::Any(parts) => {
+            json!({ "any": parts.iter().map(condition_input).collect::<Vec<_>>() })
+        }
+        engine::Condition::Not(inner) => json!({ "not": condition_input(inner) }),
+        engine::Condition::Test(test) => {
+            let mut written = serde_json::Map::new();
+            written.insert(
+                "subject".into(),
+                name(ConditionSubject::from(test.subject).to_value()),
+            );
+            written.insert(
+                "operator".into(),
+                name(ConditionOperator::from(test.operator).to_value()),
+            );
+            if let Some(key) = &test.key {
+                written.insert("key".into(), json!(key));
+            }
+            if let Some(value) = &test.value {
+                written.insert("value".into(), json!(value));
+            }
+            if let Some(values) = &test.values {
+                written.insert("values".into(), json!(values));
+            }
+            json!({ "test": written })
+        }
+    }
 }

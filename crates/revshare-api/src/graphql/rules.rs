@@ -389,7 +389,7 @@ pub enum GroupRule {
     QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRule),
     FirstPaidCustomerBonus(FirstPaidCustomerBonusRule),
     FlatFee(FlatFeeRule),
-    Conditional(ConditionalRule),
+    Conditional(Box<ConditionalRule>),
 }
 
 impl From<&RuleEntry> for GroupRule {
@@ -436,13 +436,16 @@ impl From<&RuleEntry> for GroupRule {
             Rule::ChargeThresholdBonus { .. }
             | Rule::FirstPaidCustomerBonus { .. }
             | Rule::FlatFee { .. } => bonus(&entry.rule, rule_type, description),
-            Rule::Conditional { ref when, ref then } => GroupRule::Conditional(ConditionalRule {
-                rule_type,
-                description,
-                when: when.into(),
-                then: then.into(),
-                summary: entry.rule.in_words(""),
-            }),
+            Rule::Conditional { ref when, ref then } => {
+                GroupRule::Conditional(Box::new(ConditionalRule {
+                    rule_type,
+                    description,
+                    when: when.into(),
+                    when_input: async_graphql::Json(super::conditions::condition_input(when)),
+                    then: then.into(),
+                    summary: entry.rule.in_words(""),
+                }))
+            }
         }
     }
 }

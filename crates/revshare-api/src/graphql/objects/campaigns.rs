@@ -316,6 +316,15 @@ impl TermsInForce {
         group_rules(&self.terms.rules)
     }
 
+    /// The rules as the partner reads them (SPEC §32): one sentence a rule
+    /// (its description when it has one), amounts in the campaign's
+    /// currency, conditions in words — "40 % for the first 12 months when
+    /// the plan's interval is YEAR".
+    async fn in_words(&self) -> ApiResult<Vec<String>> {
+        let campaign = self.campaign.0.read(C::Details)?;
+        Ok(self.terms.rules.in_words(&campaign.currency))
+    }
+
     /// Where the rules come from: the partner's snapshot, the campaign or the
     /// group.
     async fn rules_source(&self) -> TermsSource {
