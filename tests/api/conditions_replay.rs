@@ -4,9 +4,9 @@
 //! sale's lines in order, and a refund of a line gives back what that line
 //! kept.
 
-use crate::conditions::{guide_lines, guide_rules, sale};
 use crate::helpers::TestApp;
 use crate::support::backtests::{row, rows, start};
+use crate::support::conditions::{guide_lines, guide_rules, sale};
 use serde_json::{Value, json};
 
 const RECORD: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) {

@@ -9,6 +9,7 @@
 pub mod backtests;
 pub mod browser;
 pub mod campaigns;
+pub mod conditions;
 pub mod connectors;
 pub mod contract;
 pub mod deals;

@@ -38,10 +38,12 @@ pub struct Split {
 impl Split {
     /// The refund of an event recorded with lines; `None` for one recorded
     /// without (named lines are then refused). `currency` is the lines' own
-    /// (the sale's, before any conversion).
+    /// (the sale's, before any conversion), `refunded_so_far` what was refunded
+    /// of the sale so far in it.
     pub fn of(
         event: &event::Model,
         currency: Currency,
+        refunded_so_far: i64,
         named: Option<&[String]>,
         amount: Option<Decimal>,
     ) -> ApiResult<Option<Split>> {
@@ -74,6 +76,9 @@ impl Split {
                 refunded_before,
                 refund: 0,
             });
+        }
+        if event.refunded_lines.is_none() {
+            kept_before_lines(&mut parts, refunded_so_far);
         }
         let amount = amount
             .map(|a| {
@@ -194,6 +199,22 @@ fn cumulative(whole: i64, before: i64, now: i64, total: i64) -> (i64, i64) {
     let share_before = crate::engine::share_minor(whole, before, total);
     let share_after = crate::engine::share_minor(whole, after, total);
     (share_before, share_after - share_before)
+}
+
+/// A sale refunded before its lines' refunds were kept: what was refunded
+/// is shared among its lines in proportion to their amounts, by largest
+/// remainder, as a refund naming none would have been.
+fn kept_before_lines(parts: &mut [LinePart], refunded: i64) {
+    let amounts: Vec<i64> = parts.iter().map(|p| p.amount).collect();
+    let whole: i64 = amounts.iter().sum();
+    if refunded <= 0 || whole <= 0 {
+        return;
+    }
+    if let Some(shares) = crate::engine::largest_remainder(refunded.min(whole), &amounts) {
+        for (part, share) in parts.iter_mut().zip(shares) {
+            part.refunded_before = share;
+        }
+    }
 }
 
 /// What each line of an event has had refunded, as kept on it.
@@ -340,6 +361,21 @@ mod tests {
         let mut p = parts(&[("a", 1_000, 1_000), ("b", 1_000, 0), ("c", 2_000, 0)]);
         split(&mut p, None, Some(100), eur()).unwrap();
         assert_eq!(refunds(&p), [0, 33, 67]);
+    }
+
+    #[test]
+    fn a_sale_refunded_before_its_lines_were_kept_shares_what_was() {
+        let mut p = parts(&[
+            ("yearly", 120_000, 0),
+            ("addon", 3_000, 0),
+            ("hw", 10_000, 0),
+        ]);
+        kept_before_lines(&mut p, 13_300);
+        let before: Vec<i64> = p.iter().map(|p| p.refunded_before).collect();
+        assert_eq!(before, [12_000, 300, 1_000]);
+        // What is left of them: 119,700 of the whole 133,000.
+        split(&mut p, None, None, eur()).unwrap();
+        assert_eq!(refunds(&p), [108_000, 2_700, 9_000]);
     }
 
     #[test]

@@ -193,7 +193,16 @@ async fn refund(
         .as_ref()
         .map_or(&event.currency, |c| &c.sale_currency);
     let own = Currency::parse(own).map_err(|e| ApiError::internal("sale currency", e))?;
-    let lines = Split::of(&event, own, new.lines.as_deref(), new.amount)?;
+    let refunded_so_far = conversion
+        .as_ref()
+        .map_or(event.refunded_minor, |c| c.refunded_sale_minor);
+    let lines = Split::of(
+        &event,
+        own,
+        refunded_so_far,
+        new.lines.as_deref(),
+        new.amount,
+    )?;
     let amount = lines.as_ref().map(Split::total).or(new.amount);
     let (refund_minor, sale_refund) = match &conversion {
         Some(converted) => {
