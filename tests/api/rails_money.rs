@@ -46,9 +46,10 @@ async fn payouts_in(app: &TestApp, status: &str) -> u64 {
         .unwrap()
 }
 
-/// Waits (up to 60 s) until `count` payouts are `status`.
+/// Waits (up to 180 s: 2,001 payouts on a busy 2-core machine) until
+/// `count` payouts are `status`.
 async fn until_count(app: &TestApp, status: &str, count: u64) {
-    let within = Duration::from_secs(60);
+    let within = Duration::from_secs(180);
     let seen = crate::support::wait::last_of(
         within,
         async || payouts_in(app, status).await,

@@ -239,7 +239,7 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
 
     // The first month-end: the due money of each promoter, as
     // FirstPromoter would have paid it — the blocked one's waits.
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = crate::support::switching::today();
     let run = app
         .ok(
             &app.admin(),

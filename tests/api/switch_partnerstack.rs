@@ -219,7 +219,7 @@ async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
     .await;
 
     // The first month-end: what PartnerStack showed as approved.
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = crate::support::switching::today();
     let run = app
         .ok(
             &app.admin(),

@@ -157,7 +157,7 @@ async fn a_tapfiliate_program_arrives_whole_and_right(app: TestApp) {
     );
 
     // The first month-end: what Tapfiliate showed as approved and unpaid.
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = crate::support::switching::today();
     let run = app
         .ok(
             &app.admin(),

@@ -224,7 +224,7 @@ async fn a_tolt_program_arrives_whole_and_right(app: TestApp) {
     );
 
     // The first month-end: each minimum holds in the program's currency.
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let today = crate::support::switching::today();
     let run = app
         .ok(
             &app.admin(),

@@ -86,3 +86,13 @@ pub async fn in_los_angeles(app: &TestApp) {
     )
     .await;
 }
+
+/// Today in the programs' time zone (America/Los_Angeles), as a payout
+/// run's `periodEnd` is checked: UTC's date runs a day ahead of it for
+/// eight hours of every day.
+pub(crate) fn today() -> String {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::America::Los_Angeles)
+        .format("%Y-%m-%d")
+        .to_string()
+}
