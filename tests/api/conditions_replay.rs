@@ -105,3 +105,66 @@ async fn a_cap_cuts_a_multi_line_sale_last_line_first(app: TestApp) {
     let yearly = json!({ "eventExternalId": "s1", "lines": ["yearly"], "amount": "600.00" });
     assert_eq!(clawed(&app, yearly).await, json!([{ "amount": "-150.00" }]));
 }
+
+crate::on_both_databases!(a_backtest_reads_the_customer_and_the_partner_categories);
+async fn a_backtest_reads_the_customer_and_the_partner_categories(app: TestApp) {
+    let group = app
+        .create_group(
+            "Resellers",
+            json!([{ "recurring": { "percentage": "10" } }]),
+        )
+        .await;
+    let emea = app
+        .ok(
+            &app.admin(),
+            "mutation { createCategory(input: { name: \"EMEA\" }) { id } }",
+            json!({}),
+        )
+        .await["createCategory"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ada = app
+        .create_partner(json!({ "name": "Ada", "groupId": group, "categoryIds": [emea] }))
+        .await;
+    let bob = app
+        .create_partner(json!({ "name": "Bob", "groupId": group }))
+        .await;
+    let line = || json!([{ "productId": "p", "amount": "100.00" }]);
+    for (partner, id, country) in [(&ada, "a1", "DE"), (&ada, "a2", "US"), (&bob, "b1", "DE")] {
+        let mut input = sale(partner, id, "100.00", line());
+        input["occurredAt"] = json!("2026-11-02T10:00:00Z");
+        input["customer"] = json!({ "country": country, "attributes": { "segment": "smb" } });
+        app.ok(&app.admin(), RECORD, json!({ "input": input }))
+            .await;
+    }
+    // German customers of the EMEA category's partners 30 %, customers of
+    // the smb segment otherwise 15 %, the rest 10 % as recorded: Ada's
+    // German sale 30.00, her American one 15.00, Bob's German one 15.00.
+    let rules = json!([
+        { "conditional": {
+            "when": { "all": [
+                { "test": { "subject": "CUSTOMER_COUNTRY", "operator": "EQ", "value": "DE" } },
+                { "test": { "subject": "PARTNER_CATEGORY", "operator": "EQ", "value": "EMEA" } }
+            ] },
+            "then": { "percentage": "30" } } },
+        { "conditional": {
+            "when": { "test": { "subject": "CUSTOMER_ATTRIBUTE", "key": "segment", "operator": "EQ", "value": "smb" } },
+            "then": { "percentage": "15" } } },
+        { "recurring": { "percentage": "10" } }
+    ]);
+    let backtest = start(
+        &app,
+        json!({ "from": "2026-11-01T00:00:00Z", "to": "2026-11-20T00:00:00Z",
+                "groupId": group, "rules": rules }),
+    )
+    .await;
+    assert_eq!(backtest["status"], "DONE", "{backtest}");
+    assert_eq!(
+        rows(&backtest),
+        [
+            row("Ada", "20.00", "45.00", "25.00", 2),
+            row("Bob", "10.00", "15.00", "5.00", 1)
+        ]
+    );
+}

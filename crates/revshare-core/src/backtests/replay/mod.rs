@@ -42,8 +42,8 @@ use crate::tiers::book::{Accrued, Earning, TierBook};
 use chrono::{DateTime, Utc};
 use entity::enums::{CommissionKind, CommissionStatus, EventKind};
 use entity::{
-    campaign, commission, event, event_conversion, partner, partner_commission, partner_group,
-    refund,
+    campaign, category, commission, customer, event, event_conversion, partner, partner_category,
+    partner_commission, partner_group, refund,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
@@ -111,6 +111,11 @@ pub struct Replay {
     campaigns: HashMap<String, Versions<campaign::Model>>,
     groups: HashMap<String, Versions<partner_group::Model>>,
     partners: HashMap<String, partner::Model>,
+    /// The partners' categories, by id and name (SPEC §32).
+    categories: HashMap<String, Vec<(String, String)>>,
+    /// The page's customers, as they are now: their country and attributes
+    /// as their newest event sent them (SPEC §32).
+    customers: HashMap<String, customer::Model>,
     snapshots: HashMap<(String, String), partner_commission::Model>,
     /// Terms by (partner, campaign): as recorded (`None` when the change
     /// leaves them) and as proposed.
@@ -228,6 +233,8 @@ impl Replay {
             campaigns,
             groups,
             partners: HashMap::new(),
+            categories: HashMap::new(),
+            customers: HashMap::new(),
             snapshots: HashMap::new(),
             terms: HashMap::new(),
             bonuses: HashMap::new(),
@@ -341,8 +348,23 @@ impl Replay {
         Ok(self.figures)
     }
 
-    /// The page's partners, their snapshots and groups, read once.
+    /// The page's customers; its partners, their snapshots and categories,
+    /// read once.
     async fn load_page(&mut self, conn: &impl ConnectionTrait, rows: &[Row]) -> ApiResult<()> {
+        let customers: HashSet<&str> = rows
+            .iter()
+            .filter_map(|r| r.customer_id.as_deref())
+            .collect();
+        self.customers = match customers.is_empty() {
+            true => HashMap::new(),
+            false => customer::Entity::find()
+                .filter(customer::Column::Id.is_in(customers))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect(),
+        };
         let new: HashSet<&str> = rows
             .iter()
             .map(|r| r.partner_id.as_str())
@@ -367,6 +389,19 @@ impl Replay {
         {
             self.snapshots
                 .insert((row.partner_id.clone(), row.campaign_id.clone()), row);
+        }
+        for (link, category) in partner_category::Entity::find()
+            .filter(partner_category::Column::PartnerId.is_in(new.iter().copied()))
+            .find_also_related(category::Entity)
+            .all(conn)
+            .await?
+        {
+            if let Some(category) = category {
+                self.categories
+                    .entry(link.partner_id)
+                    .or_default()
+                    .push((category.id, category.name));
+            }
         }
         Ok(())
     }

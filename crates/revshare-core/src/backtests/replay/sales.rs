@@ -137,9 +137,16 @@ impl Replay {
                 amount,
                 customer_month: u32::try_from(month).unwrap_or(1),
                 is_first: net <= 0,
-                customer: None,
+                customer: row
+                    .customer_id
+                    .as_ref()
+                    .and_then(|id| self.customers.get(id)),
                 partner,
-                categories: Vec::new(),
+                categories: self
+                    .categories
+                    .get(&row.partner_id)
+                    .cloned()
+                    .unwrap_or_default(),
                 metadata: row.metadata.as_ref(),
             }
             .facts()
