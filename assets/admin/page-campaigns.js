@@ -1,13 +1,16 @@
 // Campaigns: what partners promote. The list (found by name, filtered by
 // status), and a campaign made or edited: where referral links land, how
 // long a click attributes, whether anyone may apply (and what the form
-// asks), whether paid ads are allowed. The campaign being edited is in
-// the address (`#/campaigns?edit=<id>`, `edit=new` for a new one).
+// asks), whether paid ads are allowed, and its rules — its partners'
+// groups', or its own, edited (conditions too, SPEC §32) with the group
+// page's editor and simulation. The campaign being edited is in the address
+// (`#/campaigns?edit=<id>`, `edit=new` for a new one).
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
 import { words } from './format.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery } from './ui.js';
 import { Done, Paged, Reveal, Writable, day, formParams, tone, useForm, useParams, usePaged, useTenant, writable } from './parts.js';
+import { RULE_FIELDS, RulesEditor, Simulation, ruleErrorAt, rulesToRows, rowsToInput } from './page-groups.js';
 
 const FIELDS = `id name description status currency holdbackDays landingUrl attributionWindowDays visibility
   applicationQuestions autoApproveApplications allowPaidAds isDefault createdAt`;
@@ -20,7 +23,7 @@ const CAMPAIGNS = `query Campaigns($search: String, $status: CampaignStatus, $af
   }
 }`;
 
-const CAMPAIGN = `query Campaign($id: ID!) { campaign(id: $id) { ${FIELDS} } }`;
+const CAMPAIGN = `query Campaign($id: ID!) { campaign(id: $id) { ${FIELDS} rules { ${RULE_FIELDS} } } }`;
 
 const CREATE = `mutation CreateCampaign($input: CreateCampaignInput!) { createCampaign(input: $input) { id name } }`;
 const UPDATE = `mutation UpdateCampaign($id: ID!, $input: UpdateCampaignInput!) { updateCampaign(id: $id, input: $input) { id name } }`;
@@ -96,7 +99,7 @@ function Editor({ id, finished }) {
 }
 
 /** The form's fields as a campaign's input (`creating`: the fields only a new one takes). */
-function campaignInput(form, creating) {
+function campaignInput(form, creating, rules) {
   const text = (name) => (form.get(name) || '').trim() || null;
   const count = (name) => (text(name) === null ? null : Number(text(name)));
   const input = {
@@ -108,6 +111,7 @@ function campaignInput(form, creating) {
     applicationQuestions: (form.get('applicationQuestions') || '').split('\n').map((q) => q.trim()).filter(Boolean),
     autoApproveApplications: form.get('autoApproveApplications') === 'on',
     allowPaidAds: form.get('allowPaidAds') === 'on',
+    rules,
   };
   if (count('attributionWindowDays') !== null) input.attributionWindowDays = count('attributionWindowDays');
   if (creating) {
@@ -121,9 +125,12 @@ function campaignInput(form, creating) {
 function CampaignForm({ campaign, finished }) {
   const tenant = useTenant();
   const creating = !campaign;
-  const c = campaign || { visibility: 'PUBLIC', applicationQuestions: [], allowPaidAds: true, autoApproveApplications: false, status: 'ACTIVE' };
+  const c = campaign || { visibility: 'PUBLIC', applicationQuestions: [], allowPaidAds: true, autoApproveApplications: false, status: 'ACTIVE', rules: null };
+  const [own, setOwn] = useState(c.rules !== null);
+  const [rows, setRows] = useState(() => rulesToRows(c.rules || []));
+  const [simError, setSimError] = useState(null);
   const [busy, outcome, fieldError, submit] = useForm(async (form) => {
-    const input = campaignInput(form, creating);
+    const input = campaignInput(form, creating, own ? rowsToInput(rows) : null);
     const saved = creating ? (await gql(CREATE, { input })).createCampaign : (await gql(UPDATE, { id: campaign.id, input })).updateCampaign;
     finished(creating ? `${saved.name} is made.` : `${saved.name} is saved.`);
   }, 'Saved.');
@@ -149,6 +156,15 @@ function CampaignForm({ campaign, finished }) {
       <//>
       <label class="choice"><input type="checkbox" name="autoApproveApplications" defaultChecked=${c.autoApproveApplications} /> Approve an application as soon as its e-mail is confirmed</label>
       <label class="choice"><input type="checkbox" name="allowPaidAds" defaultChecked=${c.allowPaidAds} /> Partners may send paid-ad traffic (otherwise such clicks are flagged)</label>
+      <fieldset class="stack">
+        <legend>What its partners earn</legend>
+        <label class="choice"><input type="radio" name="ownRules" value="no" checked=${!own} onChange=${() => setOwn(false)} /> Their group's rules</label>
+        <label class="choice"><input type="radio" name="ownRules" value="yes" checked=${own} onChange=${() => setOwn(true)} /> Rules of its own, in place of their groups' (snapshots already stamped keep theirs)</label>
+        ${own && html`
+          <${RulesEditor} id="campaign-rule" rows=${rows} setRows=${setRows}
+                          error=${ruleErrorAt(outcome && outcome.error) ? outcome.error : simError} />
+          <${Simulation} rows=${rows} onError=${setSimError} />`}
+      </fieldset>
       ${!creating && html`
         <${Field} id="campaign-status" label="Status" error=${fieldError('status')}>
           ${(a) => html`<select name="status" ...${a}>${['ACTIVE', 'PAUSED'].map((s) => html`<option value=${s} selected=${c.status === s}>${words(s)}</option>`)}</select>`}

@@ -1,6 +1,6 @@
 // Groups: the program's partner groups (tiers) and their rules. A group's
 // page edits its rules — conditional ones (SPEC §32) included, their
-// condition as JSON — with seed 000's simulation beside them (or a sale of
+// condition as a form of tests, groups and negations — with seed 000's simulation beside them (or a sale of
 // several lines), run again as the rules change, and saves them with its
 // name, tags and minimum payouts. The rules editor is also the backtest's.
 import { html, useEffect, useState } from './lib.js';
@@ -8,6 +8,7 @@ import { gql } from './api.js';
 import { words } from './format.js';
 import { Badge, Failure, Field, Loading, Money, NotFound, Outcome, Page, Section, TableWrap, useQuery } from './ui.js';
 import { Done, Writable, minimumsText, parseMinimums, useForm, useGroups, writable } from './parts.js';
+import { ConditionEditor, SAMPLE_WHEN } from './conditions.js';
 
 /** Each rule type: its input field, its words, its parameters `[name, label, kind, required]`. */
 const RULES = [
@@ -19,7 +20,7 @@ const RULES = [
   ['firstPaidCustomerBonus', 'FIRST_PAID_CUSTOMER_BONUS', 'First paying customer bonus', [['bonus', 'Bonus', 'decimal', true]]],
   ['flatFee', 'FLAT_FEE', 'Flat fee per event', [['amount', 'Amount', 'decimal', true], ['eventKind', 'For each', 'event', true]]],
   ['conditional', 'CONDITIONAL', 'Conditional: pays the lines a condition holds of', [
-    ['when', 'Condition (a ConditionInput, in JSON)', 'json', true],
+    ['when', 'Condition', 'condition', true],
     ['pays', 'Pays each line', 'pays', true],
     ['value', 'Percentage or amount', 'decimal', false],
     ['maxMonths', 'Last customer month paid (optional)', 'int', false],
@@ -30,15 +31,12 @@ const RULES = [
 /** What a conditional rule pays, as the editor offers it. */
 const PAYS = [['percentage', 'A percentage'], ['amount', 'A flat amount'], ['perUnit', 'A flat amount per unit'], ['nothing', 'Nothing']];
 
-/** A condition to start from: the plan's interval is YEAR. */
-const SAMPLE_WHEN = JSON.stringify({ test: { subject: 'LINE_INTERVAL', operator: 'EQ', value: 'YEAR' } }, null, 2);
-
 /** A conditional rule's editor values from the API's rule. */
 function conditionalValues(rule) {
   const then = rule.then || {};
   const pays = then.nothing ? 'nothing' : then.percentage !== null && then.percentage !== undefined ? 'percentage' : then.perUnit ? 'perUnit' : 'amount';
   return {
-    when: JSON.stringify(rule.whenInput, null, 2),
+    when: rule.whenInput,
     pays,
     value: String((pays === 'percentage' ? then.percentage : then.amount) ?? ''),
     maxMonths: then.maxMonths === null || then.maxMonths === undefined ? '' : String(then.maxMonths),
@@ -46,14 +44,8 @@ function conditionalValues(rule) {
   };
 }
 
-/** A conditional row's `ConditionalRuleInput` (null while its condition is not JSON). */
+/** A conditional row's `ConditionalRuleInput`. */
 function conditionalInput(values) {
-  let when;
-  try {
-    when = JSON.parse(values.when);
-  } catch {
-    return null;
-  }
   const then = {};
   if (values.pays === 'nothing') then.nothing = true;
   else if (values.pays === 'percentage') then.percentage = values.value.trim();
@@ -61,7 +53,7 @@ function conditionalInput(values) {
   if (values.pays === 'perUnit') then.perUnit = true;
   if (values.maxMonths.trim() !== '') then.maxMonths = Number(values.maxMonths);
   if (values.keepUpgrades === 'false') then.keepUpgrades = false;
-  return { when, then };
+  return { when: values.when, then };
 }
 
 /** A rule's fields as the API answers them (`maxMonths` differs in type between two rules: aliased). */
@@ -102,7 +94,7 @@ function emptyRow(kind) {
 /** Every required parameter filled in. */
 function rowsComplete(rows) {
   return rows.every((row) => (row.kind === 'conditional'
-    ? conditionalInput(row.values) !== null && (row.values.pays === 'nothing' || row.values.value.trim() !== '')
+    ? row.values.pays === 'nothing' || row.values.value.trim() !== ''
     : RULES.find(([k]) => k === row.kind)[3].every(([name, , , required]) => !required || row.values[name].trim() !== '')));
 }
 
@@ -111,7 +103,7 @@ export function rowsToInput(rows) {
   return rows.map((row) => {
     const [, , , params] = RULES.find(([k]) => k === row.kind);
     if (row.kind === 'conditional') {
-      const fields = conditionalInput(row.values) || { when: null, then: {} };
+      const fields = conditionalInput(row.values);
       if (row.description.trim()) fields.description = row.description.trim();
       return { conditional: fields };
     }
@@ -126,7 +118,7 @@ export function rowsToInput(rows) {
 }
 
 /** Where an API error about rules points: `{ index, param }` (`input.rules[1].recurring.percentage`). */
-function ruleErrorAt(error) {
+export function ruleErrorAt(error) {
   const found = error && error.field && /rules(?:\[(\d+)\](?:\.\w+\.(\w+)([.[].*)?)?)?$/.exec(error.field);
   if (!found) return null;
   // A condition's error names where in it: `when.any[2].test.value`.
@@ -164,8 +156,6 @@ function RuleFields({ id, row, index, at, change, remove, disabled }) {
   const input = (name, type) => (a) => (type === 'event'
     ? html`<select value=${row.values[name]} disabled=${disabled} onChange=${set(name)} ...${a}>
              <option value="SALE">Sale</option><option value="LEAD">Lead</option></select>`
-    : type === 'json'
-    ? html`<textarea value=${row.values[name]} disabled=${disabled} rows="6" spellcheck="false" class="code" onInput=${set(name)} ...${a}></textarea>`
     : type === 'pays'
     ? html`<select value=${row.values[name]} disabled=${disabled} onChange=${set(name)} ...${a}>
              ${PAYS.map(([value, label]) => html`<option value=${value}>${label}</option>`)}</select>`
@@ -178,13 +168,15 @@ function RuleFields({ id, row, index, at, change, remove, disabled }) {
     <fieldset class="rule" data-rule=${row.kind}>
       <legend>Rule ${index + 1}</legend>
       <${Field} id=${`${id}-kind`} label="Kind">${kinds}<//>
-      ${params.map(([name, label, type]) => html`
-        <${Field} id=${`${id}-${name}`} label=${label} error=${at && at.param === name ? at.message : null}>${input(name, type)}<//>`)}
+      ${params.map(([name, label, type]) => (type === 'condition'
+        ? html`<${ConditionEditor} id=${`${id}-${name}`} value=${row.values[name]} disabled=${disabled}
+                 error=${at && at.param === name ? at.message : null}
+                 onChange=${(when) => change({ values: { ...row.values, [name]: when } })} />`
+        : html`<${Field} id=${`${id}-${name}`} label=${label} error=${at && at.param === name ? at.message : null}>${input(name, type)}<//>`))}
       <${Field} id=${`${id}-description`} label="Description (optional)">
         ${(a) => html`<input value=${row.description} disabled=${disabled} onInput=${(e) => change({ description: e.target.value })} ...${a} />`}
       <//>
       ${row.kind === 'conditional' && row.summary && html`<p class="hint" data-summary>As saved: ${row.summary}.</p>`}
-      ${row.kind === 'conditional' && conditionalInput(row.values) === null && html`<p class="field-error">The condition is not JSON yet.</p>`}
       ${at && !params.some(([name]) => name === at.param) && html`<p class="field-error">${at.message}</p>`}
       ${!disabled && html`<p><button type="button" class="secondary small" onClick=${remove}>Remove rule ${index + 1}</button></p>`}
     </fieldset>`;
@@ -455,7 +447,7 @@ function simulationInput(sim) {
 }
 
 /** The rules on a charge, run again (300 ms after the last change) whenever they or the charge change. */
-function Simulation({ rows, onError }) {
+export function Simulation({ rows, onError }) {
   const [sim, setSim] = useState(SEED);
   const [state, setState] = useState({ result: null, error: null });
   const ready = rowsComplete(rows) && Number.isInteger(Number(sim.customerMonths)) && sim.customerMonths !== '';

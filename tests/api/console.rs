@@ -270,6 +270,8 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         "import",
         "settings",
     ];
+    // The condition form and the simulation on a campaign's page.
+    assert_eq!(report["axe"]["campaign rules"]["serious"], 0, "{report}");
     for page in pages {
         assert_eq!(report["pages"][page], "checked", "{report}");
         assert_eq!(report["axe"][page]["serious"], 0);
@@ -287,6 +289,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
             .as_array()
             .is_some_and(|w| w.contains(&json!("referral rule and cap"))
                 && w.contains(&json!("conditional rule"))
+                && w.contains(&json!("campaign rules"))
                 && w.contains(&json!("bounty decision"))),
         "{report}"
     );

@@ -19,6 +19,11 @@ import { readFileSync } from 'node:fs';
 import { check, checks, launch, timeout } from './harness.mjs';
 
 const plan = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+/** The same JSON, whatever the order of its objects' keys. */
+const canonical = (value) => (Array.isArray(value) ? value.map(canonical)
+  : value && typeof value === 'object' ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical(value[k])])) : value);
+const sameJson = (a, b) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+
 const report = { pages: {}, axe: {}, narrow: {}, figures: 0, counts: {}, files: {}, path: [], keyboard: [], screenshots: [] };
 
 const PAGES = [
@@ -176,16 +181,30 @@ try {
   }), `the group's referral rule and cap: ${JSON.stringify(engaged)}`);
   report.writes = [...(report.writes || []), 'referral rule and cap'];
 
-  // A conditional rule (SPEC §32) added on the page — yearly plans 40 % —
-  // tried on a sale of three lines as the API simulates it, each line
-  // explained, and saved as written.
+  // A conditional rule (SPEC §32) added on the page — yearly plans without
+  // a coupon 40 %, its condition built in the form (a group of a test and a
+  // negated test) — tried on a sale of three lines as the API simulates it,
+  // each line explained, and saved as written.
   await page.reload();
   await settled('Seed 000');
   await page.click('button:text("Add a rule")');
-  await page.locator('select[id^="group-rule-"][id$="-kind"]').last().selectOption('conditional');
-  await page.locator('input[id^="group-rule-"][id$="-value"]').last().fill('40');
+  const kind = page.locator('select[id^="group-rule-"][id$="-kind"]').last();
+  await kind.selectOption('conditional');
+  const rule = (await kind.getAttribute('id')).slice(0, -'-kind'.length);
+  const within = `${rule}-when`;
+  await page.selectOption(`#${within}-of`, 'all');
+  await page.locator('fieldset.rule').last().locator('button:text("Add a test")').click();
+  await page.selectOption(`#${within}-all-1-of`, 'not');
+  await page.selectOption(`#${within}-all-1-not-subject`, 'LINE_COUPON');
+  await page.selectOption(`#${within}-all-1-not-operator`, 'EXISTS');
+  check(await page.locator(`#${within}-all-1-not-value`).count() === 0, 'EXISTS takes no value');
+  await page.fill(`#${rule}-value`, '40');
   await page.click('button:text("Try a sale of three lines")');
-  const conditional = { conditional: { when: { test: { subject: 'LINE_INTERVAL', operator: 'EQ', value: 'YEAR' } }, then: { percentage: '40' } } };
+  const when = { all: [
+    { test: { subject: 'LINE_INTERVAL', operator: 'EQ', value: 'YEAR' } },
+    { not: { test: { subject: 'LINE_COUPON', operator: 'EXISTS' } } },
+  ] };
+  const conditional = { conditional: { when, then: { percentage: '40' } } };
   const rules = [{ newCustomerTimeTier: { maxMonths: 3, percentage: '25' } }, { recurring: { percentage: '10' } }, conditional];
   const sold = (await api(`mutation($rules: [GroupRuleInput!]!, $lines: [EventLineInput!]) { simulatePartnerGroupRules(rules: $rules,
     simulation: { chargeAmount: "1330.00", customerMonths: 1, partnerLtv: "4500", lines: $lines }) { finalFee currency lines { condition amount } } }`, {
@@ -205,13 +224,51 @@ try {
   await page.waitForSelector('text=The group is saved.', { timeout });
   const written = (await api(`query($id: ID!) { partnerGroup(id: $id) { rules { type ... on ConditionalRule { whenInput summary } } } }`, { id: plan.seedGroup })).partnerGroup.rules;
   const kept = written.find((r) => r.type === 'CONDITIONAL');
-  check(kept && kept.summary === "40 % when the plan's interval is YEAR"
-    && JSON.stringify(Object.entries(kept.whenInput.test).sort()) === JSON.stringify(Object.entries(conditional.conditional.when.test).sort()),
+  check(kept && kept.summary === "40 % when the plan's interval is YEAR and not (the line's coupon is given)"
+    && sameJson(kept.whenInput, when),
   `the conditional rule saved: ${JSON.stringify(written)}`);
   await page.reload();
   await settled('Seed 000');
   await page.waitForSelector('[data-summary]', { timeout });
   report.writes.push('conditional rule');
+
+  // A campaign's own rules, edited on its page with the same editor: a
+  // campaign made by the API for it, given a conditional rule (any plan
+  // whose product starts with "prod_" pays 15 %) and a recurring one, and
+  // saved as written; then back to its partners' groups' rules.
+  const editor = 'section[aria-labelledby="campaign-editor"]';
+  const made = (await api('mutation { createCampaign(input: { name: "Per plan" }) { id } }')).createCampaign.id;
+  await open(`#/campaigns?edit=${made}`, 'Campaigns');
+  await page.waitForSelector(`${editor} form`, { timeout });
+  await page.check('input[name="ownRules"][value="yes"]');
+  await page.click(`${editor} button:text("Add a rule")`);
+  await page.fill(`${editor} input[id^="campaign-rule-"][id$="-percentage"]`, '5');
+  await page.click(`${editor} button:text("Add a rule")`);
+  const second = page.locator(`${editor} select[id^="campaign-rule-"][id$="-kind"]`).last();
+  await second.selectOption('conditional');
+  const test = `${(await second.getAttribute('id')).slice(0, -'-kind'.length)}-when`;
+  await page.selectOption(`#${test}-subject`, 'LINE_PRODUCT');
+  await page.selectOption(`#${test}-operator`, 'STARTS_WITH');
+  await page.fill(`#${test}-value`, 'prod_');
+  await page.fill(`#${test.slice(0, -'-when'.length)}-value`, '15');
+  await page.click(`${editor} button:text("Try a sale of three lines")`);
+  await page.waitForSelector(`${editor} table[data-table="simulation-lines"]`, { timeout });
+  await audit('campaign rules');
+  await page.click(`${editor} button[type="submit"]`);
+  await page.waitForSelector('text=Per plan is saved.', { timeout });
+  const own = (await api(`query($id: ID!) { campaign(id: $id) { rules { type ... on RecurringRule { percentage }
+    ... on ConditionalRule { whenInput then { percentage } } } } }`, { id: made })).campaign.rules;
+  check(own && own.length === 2 && own[0].type === 'RECURRING' && own[0].percentage === '5'
+    && sameJson(own[1].whenInput, { test: { subject: 'LINE_PRODUCT', operator: 'STARTS_WITH', value: 'prod_' } })
+    && own[1].then.percentage === '15', `the campaign's own rules: ${JSON.stringify(own)}`);
+  await open(`#/campaigns?edit=${made}`, 'Campaigns');
+  await page.waitForSelector(`${editor} form`, { timeout });
+  await page.check('input[name="ownRules"][value="no"]');
+  await page.click(`${editor} button[type="submit"]`);
+  await page.waitForSelector('text=Per plan is saved.', { timeout });
+  const fell = (await api('query($id: ID!) { campaign(id: $id) { rules { type } } }', { id: made })).campaign.rules;
+  check(fell === null, `the campaign's rules fall through again: ${JSON.stringify(fell)}`);
+  report.writes.push('campaign rules');
 
   // The bounty review queue: Sam's work, rejected with a reason and a
   // note, as the API then answers.

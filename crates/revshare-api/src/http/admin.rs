@@ -24,6 +24,7 @@ pub static CONSOLE: LazyLock<Bundle> = LazyLock::new(|| {
         file!("admin", "page-commissions.js", JS),
         file!("admin", "page-payouts.js", JS),
         file!("admin", "page-groups.js", JS),
+        file!("admin", "conditions.js", JS),
         file!("admin", "page-campaigns.js", JS),
         file!("admin", "page-backtest.js", JS),
         file!("admin", "page-events.js", JS),
