@@ -13,7 +13,8 @@
 #   ROUNDS=4 DATABASE=sqlite benches/conditions.sh 16 8
 #
 # DATABASE=postgres (the default) or sqlite. BATCH sets the sales in each
-# request (10).
+# request (10). Each run's line ends with the CPU the server and PostgreSQL
+# spent per request.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 concurrency="${1:-16}"
@@ -68,20 +69,34 @@ for i in $(seq 0 $((concurrency - 1))); do
 done
 
 # A batch of BATCH sales of 1330.00: plain, or a yearly plan, an add-on
-# and hardware.
-python3 - "$work" "$batch" <<'PY'
+# and hardware; sent in the request's variables, as clients send a batch
+# (LITERALS=1: written into the query itself).
+python3 - "$work" "$batch" "${LITERALS:-0}" <<'PY'
 import json, sys
-work, batch = sys.argv[1], int(sys.argv[2])
-lines = ('lines: [{ externalId: \\"yearly\\", productId: \\"prod_pro\\", planInterval: YEAR, amount: \\"1200.00\\" }, '
-         '{ externalId: \\"addon\\", productId: \\"addon_seats\\", planInterval: MONTH, quantity: 3, amount: \\"30.00\\" }, '
-         '{ externalId: \\"hw\\", productId: \\"prod_hw\\", planInterval: ONE_TIME, amount: \\"100.00\\" }]')
-for kind, extra in (("p", ""), ("l", lines)):
-    items = ", ".join(
-        f'{{ externalId: \\"{kind}-{{{{seq}}}}-{n}\\", partnerExternalId: \\"{kind}-{{{{worker}}}}\\", '
-        f'customerExternalId: \\"c-{{{{seq}}}}-{n}\\", amount: \\"1330.00\\" {extra} }}'
-        for n in range(batch))
-    query = f'mutation {{ recordEvents(input: [{items}]) {{ error {{ code }} payload {{ commissions {{ amount }} }} }} }}'
-    open(f"{work}/{kind}.json", "w").write('{"query":"' + query + '"}')
+work, batch, literals = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "1"
+lines = [
+    {"externalId": "yearly", "productId": "prod_pro", "planInterval": "YEAR", "amount": "1200.00"},
+    {"externalId": "addon", "productId": "addon_seats", "planInterval": "MONTH", "quantity": 3, "amount": "30.00"},
+    {"externalId": "hw", "productId": "prod_hw", "planInterval": "ONE_TIME", "amount": "100.00"},
+]
+answer = "{ error { code } payload { commissions { amount } } }"
+for kind, extra in (("p", {}), ("l", {"lines": lines})):
+    items = [dict({"externalId": f"{kind}-{{{{seq}}}}-{n}", "partnerExternalId": f"{kind}-{{{{worker}}}}",
+                   "customerExternalId": f"c-{{{{seq}}}}-{n}", "amount": "1330.00"}, **extra)
+             for n in range(batch)]
+    if literals:
+        # GraphQL's input literals: keys unquoted, enum values bare.
+        text = json.dumps(items)
+        for key in ("externalId", "partnerExternalId", "customerExternalId", "amount", "lines",
+                    "productId", "planInterval", "quantity"):
+            text = text.replace(f'"{key}":', f"{key}:")
+        for value in ("YEAR", "MONTH", "ONE_TIME"):
+            text = text.replace(f'"{value}"', value)
+        body = {"query": f"mutation {{ recordEvents(input: {text}) {answer} }}"}
+    else:
+        body = {"query": f"mutation($input: [RecordEventInput!]!) {{ recordEvents(input: $input) {answer} }}",
+                "variables": {"input": items}}
+    open(f"{work}/{kind}.json", "w").write(json.dumps(body))
 PY
 # One batch of each first: every item recorded, at the amounts expected.
 check() {
@@ -99,14 +114,14 @@ for round in $(seq 1 "$rounds"); do
   # Which set goes first alternates: the database grows as the bench runs.
   if [ $((round % 2)) -eq 1 ]; then
     analyze
-    without="$("$loadgen" "$url" "$token" "$work/p.json" "$concurrency" "$seconds")"
+    without="$(load "$work/p.json")"
     analyze
-    with="$("$loadgen" "$url" "$token" "$work/l.json" "$concurrency" "$seconds")"
+    with="$(load "$work/l.json")"
   else
     analyze
-    with="$("$loadgen" "$url" "$token" "$work/l.json" "$concurrency" "$seconds")"
+    with="$(load "$work/l.json")"
     analyze
-    without="$("$loadgen" "$url" "$token" "$work/p.json" "$concurrency" "$seconds")"
+    without="$(load "$work/p.json")"
   fi
   echo "round $round: plain sales: $without"
   echo "round $round: three-line sales under 20 conditional rules: $with"

@@ -3,7 +3,9 @@
 # sqlite), `dbname`, `port` and `title` first; this sets `bin`, `loadgen`,
 # `work` (removed on exit, the server stopped), `url`, `token`, and
 # defines `analyze` (PostgreSQL's ANALYZE between phases), `gql BODY` and
-# `id_of` (the first `id` of an answer).
+# `id_of` (the first `id` of an answer), and `load BODY_FILE` (loadgen at
+# `concurrency` clients for `seconds`, its line followed by the CPU the
+# server and PostgreSQL spent per request).
 pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432}"
 work="$(mktemp -d)"
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -36,3 +38,14 @@ token="$("$bin" token --tenant bench --role admin --ttl 1h)"
 url="http://127.0.0.1:$port/graphql"
 gql() { curl -sf "$url" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "$1"; }
 id_of() { sed -E 's/.*"id":"([^"]+)".*/\1/'; }
+
+# shellcheck source=benches/cpu.sh
+. benches/cpu.sh
+load() {
+  local s0 p0 s1 p1 out requests
+  s0="$(cpu_ms "$server")" p0="$(pg_cpu_ms)"
+  out="$("$loadgen" "$url" "$token" "$1" "$concurrency" "$seconds")"
+  s1="$(cpu_ms "$server")" p1="$(pg_cpu_ms)"
+  requests="$(echo "$out" | sed -nE 's/^requests=([0-9]+).*/\1/p')"
+  echo "$out cpu_ms_per_request: $(python3 -c "print('server=%.3f postgres=%.3f' % (($s1 - $s0) / $requests, ($p1 - $p0) / $requests))")"
+}

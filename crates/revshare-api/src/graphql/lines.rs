@@ -193,31 +193,53 @@ pub struct CommissionLine {
     pub amount: Decimal,
 }
 
-/// A commission's stored lines in `currency` (none for a sale without
-/// lines).
-pub fn commission_lines(stored: Option<&str>, currency: &str) -> ApiResult<Vec<CommissionLine>> {
+/// A commission's stored lines in `currency`, each with its line as the
+/// event `sold` it (none for a sale without lines).
+pub fn commission_lines(
+    stored: Option<&str>,
+    sold: Option<&str>,
+    currency: &str,
+) -> ApiResult<Vec<CommissionLine>> {
     let Some(stored) = stored else {
         return Ok(Vec::new());
     };
     let earned: Vec<Earned> =
         serde_json::from_str(stored).map_err(|e| ApiError::internal("commission lines", e))?;
-    explained(earned, currency)
+    let sold: Vec<SaleLine> = match sold {
+        Some(sold) => {
+            serde_json::from_str(sold).map_err(|e| ApiError::internal("event lines", e))?
+        }
+        None => Vec::new(),
+    };
+    explained(earned, &sold, currency)
 }
 
-/// How lines earned, their shares in `currency`.
-fn explained(earned: Vec<Earned>, currency: &str) -> ApiResult<Vec<CommissionLine>> {
+/// How lines earned, their shares in `currency`, each with its line of
+/// `sold`.
+fn explained(
+    earned: Vec<Earned>,
+    sold: &[SaleLine],
+    currency: &str,
+) -> ApiResult<Vec<CommissionLine>> {
     let currency = revshare_engine::Currency::parse(currency)
         .map_err(|e| ApiError::internal("commission currency", e))?;
-    Ok(earned
+    let by_id: std::collections::HashMap<&str, &SaleLine> =
+        sold.iter().map(|l| (l.external_id.as_str(), l)).collect();
+    earned
         .into_iter()
-        .map(|earned| CommissionLine {
-            line: earned.line.into(),
-            rule: earned.rule,
-            condition: earned.condition,
-            percentage: earned.percentage.map(Into::into),
-            amount: currency.from_minor(earned.amount_minor).into(),
+        .map(|earned| {
+            let line = by_id
+                .get(earned.line.as_str())
+                .ok_or_else(|| ApiError::internal("commission line", &earned.line))?;
+            Ok(CommissionLine {
+                line: (*line).clone().into(),
+                rule: earned.rule,
+                condition: earned.condition,
+                percentage: earned.percentage.map(Into::into),
+                amount: currency.from_minor(earned.amount_minor).into(),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The partner a simulation pays (SPEC §32): what conditions read of it.
@@ -308,7 +330,7 @@ pub fn simulated(
         true => Vec::new(),
         false => lines::earned(rules, &evaluation, &sent, currency, fee_minor),
     };
-    let explained = explained(earned, currency.code())?;
+    let explained = explained(earned, &sent, currency.code())?;
     Ok((evaluation, explained))
 }
 

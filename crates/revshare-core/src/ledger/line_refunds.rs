@@ -154,7 +154,7 @@ impl Split {
 pub fn by_line(earned: &[Earned]) -> BTreeMap<String, i64> {
     earned
         .iter()
-        .map(|e| (e.line.external_id.clone(), e.amount_minor))
+        .map(|e| (e.line.clone(), e.amount_minor))
         .collect()
 }
 

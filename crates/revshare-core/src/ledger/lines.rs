@@ -3,7 +3,8 @@
 //! conditions read; and how each line earned, kept on the commission.
 //!
 //! Stored as JSON text: an event's `lines` as sent (amounts as decimal
-//! strings), a commission's `lines` as [`Earned`] rows. An event sent
+//! strings), a commission's `lines` as [`Earned`] rows naming the event's
+//! lines by id. An event sent
 //! without lines stores none and its commission no lines: the engine reads
 //! it as one line with no product, the whole amount.
 
@@ -46,11 +47,13 @@ pub struct CustomerFacts {
     pub attributes: Option<serde_json::Value>,
 }
 
-/// How one line earned, kept on the commission (`Commission.lines`).
+/// How one line earned, kept on the commission (`Commission.lines`): the
+/// line by its `externalId`, read whole on the event's lines.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Earned {
-    pub line: SaleLine,
+    #[serde(deserialize_with = "line_id")]
+    pub line: String,
     /// The matched rule's description, or its type.
     pub rule: String,
     /// The condition in words; none when no conditional rule matched.
@@ -60,6 +63,25 @@ pub struct Earned {
     pub percentage: Option<Decimal>,
     /// The line's share of the commission, in minor units.
     pub amount_minor: i64,
+}
+
+/// A line as an [`Earned`] names it: its id, or (as the first commissions
+/// of lines kept it) the whole line.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LineRef {
+    Id(String),
+    Line {
+        #[serde(rename = "externalId")]
+        external_id: String,
+    },
+}
+
+fn line_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match LineRef::deserialize(d)? {
+        LineRef::Id(id) => id,
+        LineRef::Line { external_id } => external_id,
+    })
 }
 
 fn bad(field: String, message: impl Into<String>) -> ApiError {
@@ -276,7 +298,7 @@ pub fn earned(
             let share = currency.to_minor(line.amount).unwrap_or(0).min(left.max(0));
             left -= share;
             Earned {
-                line: sent.clone(),
+                line: sent.external_id.clone(),
                 rule: entry.description.clone().unwrap_or_else(|| {
                     serde_json::to_value(line.rule_type)
                         .ok()
@@ -330,4 +352,31 @@ pub fn nothing_in_words(
         })
         .collect();
     Some(format!("no line earned: {}", each.join("; ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_is_kept_by_its_id_and_read_either_way() {
+        let earned = Earned {
+            line: "yearly".into(),
+            rule: "Yearly plans".into(),
+            condition: Some("the plan's interval is YEAR".into()),
+            percentage: Some(Decimal::new(40, 0)),
+            amount_minor: 48000,
+        };
+        let kept = serde_json::to_string(&earned).unwrap();
+        assert_eq!(
+            kept,
+            r#"{"line":"yearly","rule":"Yearly plans","condition":"the plan's interval is YEAR","percentage":"40","amountMinor":48000}"#
+        );
+        assert_eq!(serde_json::from_str::<Earned>(&kept).unwrap(), earned);
+        // The first commissions of lines kept the whole line.
+        let whole = r#"{"line":{"externalId":"yearly","productId":"prod_pro","planInterval":"YEAR",
+            "quantity":1,"amount":"1200.00"},"rule":"Yearly plans",
+            "condition":"the plan's interval is YEAR","percentage":"40","amountMinor":48000}"#;
+        assert_eq!(serde_json::from_str::<Earned>(whole).unwrap(), earned);
+    }
 }

@@ -189,7 +189,7 @@ impl Posting {
         &mut self,
         from: usize,
         event_id: &str,
-        explain: impl Fn(i64) -> Option<String>,
+        mut explain: impl FnMut(i64) -> Option<String>,
     ) {
         for row in &mut self.rows[from..] {
             if row.event_id == event_id && row.kind == CommissionKind::Commission {

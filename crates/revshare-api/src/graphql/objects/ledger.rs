@@ -418,9 +418,24 @@ impl Commission {
     /// How each line of its sale earned (SPEC §32): the rule, the
     /// condition in words, the percentage or amount, the line's share; none
     /// for a sale without lines.
-    async fn lines(&self) -> ApiResult<Vec<crate::graphql::lines::CommissionLine>> {
+    async fn lines(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<crate::graphql::lines::CommissionLine>> {
         let row = self.0.read(C::Row)?;
-        crate::graphql::lines::commission_lines(row.lines.as_deref(), &row.currency)
+        if row.lines.is_none() {
+            return Ok(Vec::new());
+        }
+        // The lines themselves are the event's (loaded once for a page).
+        let event = loader(ctx)?
+            .load_one(EventId(row.event_id.clone()))
+            .await?
+            .ok_or_else(|| ApiError::internal("commission event", &row.event_id))?;
+        crate::graphql::lines::commission_lines(
+            row.lines.as_deref(),
+            event.lines.as_deref(),
+            &row.currency,
+        )
     }
 
     /// What contributed, unrounded; `amount` is their sum rounded once.

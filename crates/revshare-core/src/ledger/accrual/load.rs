@@ -113,9 +113,7 @@ pub(super) struct Loaded {
 impl Loaded {
     /// Whether a rule set in play tests a partner's categories.
     fn reads_categories(&self) -> bool {
-        let tests = |rules: Option<&serde_json::Value>| {
-            rules.is_some_and(|r| r.to_string().contains("PARTNER_CATEGORY"))
-        };
+        let tests = |rules: Option<&serde_json::Value>| rules.is_some_and(names_categories);
         self.groups.values().any(|g| tests(Some(&g.rules)))
             || self.campaigns.values().any(|c| tests(c.rules.as_ref()))
             || self.snapshots.values().any(|s| tests(s.rules.as_ref()))
@@ -248,6 +246,17 @@ pub(super) async fn load(
         categories(conn, tenant_id, &mut loaded).await?;
     }
     Ok(loaded)
+}
+
+/// Whether stored rules test a partner's categories anywhere (a subject
+/// `PARTNER_CATEGORY`), read without writing them out.
+fn names_categories(rules: &serde_json::Value) -> bool {
+    match rules {
+        serde_json::Value::String(s) => s == "PARTNER_CATEGORY",
+        serde_json::Value::Array(items) => items.iter().any(names_categories),
+        serde_json::Value::Object(map) => map.values().any(names_categories),
+        _ => false,
+    }
 }
 
 /// The categories of the batch's partners, by id and name: read only when

@@ -315,7 +315,13 @@ impl<'a> Batch<'a> {
         let start = self.posting.rows().len();
         let mut commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
         if !sold.is_empty() {
-            let explain = |amount_minor: i64| {
+            // Each amount explained once: the posting's row and the
+            // commission answered are the same commission.
+            let mut explained: Vec<(i64, Option<String>)> = Vec::new();
+            let mut explain = |amount_minor: i64| {
+                if let Some((_, text)) = explained.iter().find(|(a, _)| *a == amount_minor) {
+                    return text.clone();
+                }
                 let earned = crate::ledger::lines::earned(
                     &terms.rules,
                     evaluation,
@@ -323,9 +329,11 @@ impl<'a> Batch<'a> {
                     valid.currency,
                     amount_minor,
                 );
-                serde_json::to_string(&earned).ok()
+                let text = serde_json::to_string(&earned).ok();
+                explained.push((amount_minor, text.clone()));
+                text
             };
-            self.posting.explain_lines(start, &event.id, explain);
+            self.posting.explain_lines(start, &event.id, &mut explain);
             for row in &mut commissions {
                 if row.event_id == event.id && row.kind == CommissionKind::Commission {
                     row.lines = explain(row.amount_minor);
