@@ -19,6 +19,7 @@ pub mod plans;
 pub mod rules;
 pub mod tiers;
 pub mod us_accounts;
+pub mod vat;
 
 pub use codec::{CodecError, decode_rules, encode_rules};
 pub use conditions::{Condition, Facts, Line, Outcome, Reward};
