@@ -272,7 +272,7 @@ fn luhn(s: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// ISO 7064 MOD 11,10, as Germany's (the OIB).
@@ -379,7 +379,7 @@ fn united_kingdom(s: &str) -> bool {
     let b = s.as_bytes();
     let weighted: u32 = (0..7).map(|i| digit(b[i]) * (8 - i as u32)).sum();
     let total = weighted + digit(b[7]) * 10 + digit(b[8]);
-    total % 97 == 0 || (total + 55) % 97 == 0
+    total.is_multiple_of(97) || (total + 55).is_multiple_of(97)
 }
 
 /// What a partner says of its VAT (SPEC §33).
