@@ -38,6 +38,12 @@ macro_rules! stored {
 }
 
 stored!(
+    /// What an issued document is (UNTDID 1001): a self-billed invoice
+    /// (389) or a self-billed credit note (261) correcting one.
+    InvoiceKind { Invoice = "INVOICE", CreditNote = "CREDIT_NOTE" }
+);
+
+stored!(
     /// Where a commission is in its life: `ACCRUED → APPROVED → PAID`, or
     /// `ACCRUED → REVERSED`.
     CommissionStatus { Accrued = "ACCRUED", Approved = "APPROVED", Paid = "PAID", Reversed = "REVERSED" }

@@ -9,6 +9,7 @@ pub struct Model {
     pub tenant_id: String,
     pub partner_id: String,
     pub currency: String,
+    /// What it pays: `net_minor` plus `vat_minor`.
     pub amount_minor: i64,
     /// The payment's reference; `''` until a pending payout is paid.
     pub reference: String,
@@ -70,6 +71,16 @@ pub struct Model {
     pub filed_as: Option<String>,
     /// Backup withholding: what of `amount_minor` it does not send.
     pub withheld_minor: i64,
+    /// What its commissions and clawbacks sum to; `amount_minor` is this
+    /// plus `vat_minor` (SPEC §33).
+    pub net_minor: i64,
+    /// The VAT a self-billed invoice adds to the net; 0 otherwise.
+    pub vat_minor: i64,
+    /// The VAT rate applied, a percentage as decimal text (`19`).
+    pub vat_rate: Option<String>,
+    /// Self-billed: the VAT decision and both parties as they were when
+    /// the payout was made (JSON); none for a payout that is not.
+    pub self_billing: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

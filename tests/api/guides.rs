@@ -4,7 +4,7 @@
 
 use crate::helpers::{TENANT, TestApp};
 use crate::on_both_databases;
-use crate::support::guides::operations;
+use crate::support::guides::{filled, operations};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
@@ -55,15 +55,6 @@ fn op_with<'o>(ops: &'o [String], text: &str) -> &'o str {
     ops.iter()
         .find(|op| op.contains(text))
         .unwrap_or_else(|| panic!("no operation holds {text}"))
-}
-
-/// `operation` with each `"PLACEHOLDER"` replaced by its value.
-fn filled(operation: &str, values: &[(&str, &str)]) -> String {
-    values
-        .iter()
-        .fold(operation.to_owned(), |op, (name, value)| {
-            op.replace(&format!("\"{name}\""), &format!("\"{value}\""))
-        })
 }
 
 /// A guide's first two steps: an offer (`createCampaign`), then a partner

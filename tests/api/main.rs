@@ -36,6 +36,7 @@ mod import_sources_misbehaving;
 mod imported_sales_paid_once;
 mod imports;
 mod inputs;
+mod invoices;
 mod jobs;
 mod ledger;
 mod link_hosts_and_keys;

@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, code};
 use crate::on_both_databases_with;
 use crate::support::paypal::serve_paypal;
 use crate::support::rails::{
-    CONFIGURE, CONNECT, PAYOUT, SEND, configure_paypal, earned, options, partner, payout,
+    CONFIGURE, PAYOUT, SEND, configure_paypal, connected, earned, options, partner, payout,
     payout_of, run, until,
 };
 use crate::support::stripe::{
@@ -152,21 +152,6 @@ async fn a_paypal_run_of_2001_payouts_pays_every_one(app: TestApp) {
     until_count(&app, "PAID", N as u64).await;
     assert_eq!(payouts_in(&app, "PENDING").await, 0);
     assert_eq!(paypal.lock().unwrap().violations, Vec::<String>::new());
-}
-
-/// A partner paid through its Stripe Express account, at 10 %.
-async fn connected(
-    app: &TestApp,
-    stripe: &crate::support::stripe::SharedStripe,
-    name: &str,
-) -> String {
-    let id = partner(app, name).await;
-    app.ok(&app.partner_token(&id), CONNECT, json!({})).await;
-    let mut account = stripe.lock().unwrap().accounts.last().unwrap().clone();
-    account["payouts_enabled"] = json!(true);
-    let updated = stripe_event(&format!("evt_{name}"), "account.updated", account);
-    assert_eq!(deliver_stripe(app, &updated, WEBHOOK_SECRET).await.0, 200);
-    id
 }
 
 const REVERSED: &str = "query($id: ID!) { node(id: $id) { ... on Payout { status railStatus reversedAmount railError failureReason } } }";

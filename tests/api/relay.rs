@@ -330,6 +330,46 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
         "TaxForm1099",
         id(&issued["issueTaxForms"]["forms"][0]["id"]),
     );
+    // A self-billed invoice (SPEC §33): a program that self-bills, a
+    // partner that accepted, a commission paid by hand.
+    ok(
+        &admin,
+        "mutation { updateTenant(input: { invoicing: { selfBilling: true, legalName: \"Acme GmbH\", country: \"DE\", \
+           vatId: \"DE811907980\", agreement: \"Acme issues your invoices.\", \
+           address: { line1: \"Friedrichstraße 100\", city: \"Berlin\", zip: \"10117\", country: \"DE\" } } }) { name } }",
+        json!({}),
+    )
+    .await;
+    let ivo = crate::support::partners::partner_at(app, "Ivo", 10).await;
+    ok(
+        &app.partner_token(&ivo),
+        "mutation { setPartnerVat(input: { registered: true, vatId: \"DE136695976\", country: \"DE\", legalName: \"Ivo UG\", \
+           address: { line1: \"Domstraße 1\", city: \"Köln\", zip: \"50667\", country: \"DE\" } }) { vatId } }",
+        json!({}),
+    )
+    .await;
+    ok(
+        &app.partner_token(&ivo),
+        "mutation { acceptSelfBillingAgreement(input: { version: 1 }) { version } }",
+        json!({}),
+    )
+    .await;
+    let earned = crate::support::sales::commission_id(
+        app,
+        crate::support::sales::sale_input(&ivo, "ivo-1", "100"),
+    )
+    .await;
+    approve(app, &[&earned]).await;
+    let paid = ok(
+        &app.service("commissions:write"),
+        "mutation($ids: [ID!]!) { markCommissionsPaid(input: { ids: $ids, reference: \"BANK-1\" }) { invoice { id } } }",
+        json!({ "ids": [earned] }),
+    )
+    .await;
+    ids.insert(
+        "Invoice",
+        id(&paid["markCommissionsPaid"][0]["invoice"]["id"]),
+    );
     (ids, partner)
 }
 

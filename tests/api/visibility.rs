@@ -504,6 +504,12 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
     )
     .await;
     let mut hooks = vec![(admin.clone(), admin_hook)];
+    // The program self-bills (SPEC §33): each partner's paid payout is
+    // invoiced.
+    let invoicing = "mutation { updateTenant(input: { invoicing: { selfBilling: true, legalName: \"Acme GmbH\", \
+        country: \"DE\", vatId: \"DE811907980\", agreement: \"Acme issues your invoices.\", \
+        address: { line1: \"Friedrichstraße 100\", city: \"Berlin\", zip: \"10117\", country: \"DE\" } } }) { name } }";
+    app.ok(&admin, invoicing, json!({})).await;
     let (mut partners, mut unlisted) = (Vec::new(), Vec::new());
     for (n, (name, group)) in [("Alice", None), ("Bob", Some(&paying))]
         .into_iter()
@@ -553,6 +559,11 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
         let commission = crate::support::sales::commission_id(app, sale).await;
         crate::support::payouts::approve(app, &[&commission]).await;
         crate::support::payouts::paypal(app, &partner, &format!("{name}@example.com")).await;
+        let vat = "mutation { setPartnerVat(input: { registered: true, vatId: \"DE136695976\", country: \"DE\", \
+            legalName: \"A Partner\", address: { line1: \"Domstraße 1\", city: \"Köln\", zip: \"50667\", country: \"DE\" } }) { vatId } }";
+        app.ok(&token, vat, json!({})).await;
+        let accept = "mutation { acceptSelfBillingAgreement(input: { version: 1 }) { version } }";
+        app.ok(&token, accept, json!({})).await;
         let staff = create_contact(app, Some(&partner), &format!("{name}'s seller")).await;
         create_deal(app, json!({ "externalId": format!("D-{n}"), "partnerId": partner, "name": "Rollout", "amount": "1000",
                                  "stageId": p.stage("Lead"), "leadCreatorId": staff, "ownerId": tess }))
@@ -580,7 +591,18 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
         app.ok(&token, submit, json!({ "b": bounty })).await;
         partners.push((name, partner));
     }
-    crate::support::payouts::run(app, json!({ "periodEnd": "2026-01-31" })).await;
+    let the_run = crate::support::payouts::run(app, json!({ "periodEnd": "2026-01-31" })).await;
+    for payout in the_run["payouts"].as_array().unwrap() {
+        let paid = "mutation($id: ID!) { markPayoutPaid(id: $id, reference: \"BANK-1\") { invoice { id } } }";
+        let paid = app
+            .ok(
+                &app.service("commissions:write"),
+                paid,
+                json!({ "id": payout["id"] }),
+            )
+            .await;
+        assert!(paid["markPayoutPaid"]["invoice"]["id"].is_string());
+    }
     // Each partner's 1099 of 2025: a W-9 each, a payment, the year issued.
     let payer = "mutation { updateTenant(input: { taxPayer: { legalName: \"Acme\", tin: \"12-3456789\", \
         address: { line1: \"1 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" }, phone: \"512 555 0100\" } }) { name } }";
@@ -682,6 +704,7 @@ const BY_SCOPE: &[(&str, &[&str])] = &[
             "DomainEvent",
             "Event",
             "FraudFlag",
+            "Invoice",
             "PartnerCommission",
             "Payout",
             "PayoutRun",

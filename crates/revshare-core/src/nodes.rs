@@ -39,6 +39,7 @@ pub enum Kind {
     Event,
     FraudFlag,
     Import,
+    Invoice,
     Partner,
     PartnerApplication,
     PartnerCommission,
@@ -56,7 +57,7 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 33] = [
+const TABLES: [(Kind, &str); 34] = [
     (Kind::Backtest, "backtests"),
     (Kind::Bounty, "bounties"),
     (Kind::BountySubmission, "bounty_submissions"),
@@ -76,6 +77,7 @@ const TABLES: [(Kind, &str); 33] = [
     (Kind::Event, "events"),
     (Kind::FraudFlag, "fraud_flags"),
     (Kind::Import, "imports"),
+    (Kind::Invoice, "invoices"),
     (Kind::Partner, "partners"),
     (Kind::PartnerApplication, "partner_applications"),
     (Kind::PartnerCommission, "partner_commissions"),

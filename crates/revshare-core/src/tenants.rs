@@ -241,84 +241,93 @@ impl TenantChanges {
 /// transaction).
 pub async fn update(db: &Db, id: &str, changes: TenantChanges) -> ApiResult<tenant::Model> {
     db.transaction(|txn| {
-        let TenantChanges {
-            name,
-            time_zone,
-            minimum_payout,
-            payout_account,
-            require_tax_profile,
-            program_name,
-            support_email,
-            brand_color,
-            tax_payer,
-            tax_excluded_methods,
-            tax_thresholds,
-            backup_withholding,
-            link_domains,
-        } = changes.clone();
-        Box::pin(async move {
-            let mut row = tenant::Entity::find_by_id(id.to_owned())
-                .one(&*txn)
-                .await?
-                .ok_or_else(|| ApiError::not_found("tenant"))?;
-            if let Some(name) = name {
-                row.name = name;
-            }
-            let moved = time_zone
-                .as_ref()
-                .is_some_and(|zone| *zone != row.time_zone);
-            if let Some(zone) = time_zone {
-                row.time_zone = zone;
-            }
-            if let Some(minimums) = minimum_payout {
-                row.minimum_payout = crate::directory::minimums::encode(minimums.as_deref());
-            }
-            if let Some(account) = payout_account {
-                row.payout_account_iban = account.as_ref().map(|a| a.iban.as_str().to_owned());
-                row.payout_account_bic = account
-                    .as_ref()
-                    .and_then(|a| a.bic.as_ref().map(|b| b.as_str().to_owned()));
-                row.payout_account_name = account.map(|a| a.name);
-            }
-            if let Some(required) = require_tax_profile {
-                row.require_tax_profile = required;
-            }
-            if let Some(program_name) = program_name {
-                row.program_name = program_name;
-            }
-            if let Some(support_email) = support_email {
-                row.support_email = support_email;
-            }
-            if let Some(brand_color) = brand_color {
-                row.brand_color = brand_color;
-            }
-            if let Some(payer) = tax_payer {
-                row.tax_payer = payer;
-            }
-            if let Some(methods) = tax_excluded_methods {
-                row.tax_excluded_methods = Some(methods);
-            }
-            if let Some(thresholds) = tax_thresholds {
-                row.tax_thresholds = Some(thresholds);
-            }
-            if let Some(withholding) = backup_withholding {
-                row.backup_withholding = withholding;
-            }
-            tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
-                .exec(&*txn)
-                .await?;
-            if let Some(hosts) = link_domains {
-                replace_link_domains(&*txn, id, "input.linkDomains", &hosts).await?;
-            }
-            if moved {
-                // The reports' days start at midnight in the new zone.
-                crate::posting::stats::rebuild(&*txn, id).await?;
-                row.stats_zone = Some(row.time_zone.clone());
-            }
-            Ok(row)
-        })
+        let changes = changes.clone();
+        Box::pin(async move { apply(&*txn, id, changes).await })
     })
     .await
+}
+
+/// [`update`] in the caller's transaction (a change of more than the
+/// tenant's row: its invoicing too).
+pub async fn apply(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    changes: TenantChanges,
+) -> ApiResult<tenant::Model> {
+    let TenantChanges {
+        name,
+        time_zone,
+        minimum_payout,
+        payout_account,
+        require_tax_profile,
+        program_name,
+        support_email,
+        brand_color,
+        tax_payer,
+        tax_excluded_methods,
+        tax_thresholds,
+        backup_withholding,
+        link_domains,
+    } = changes;
+    let mut row = tenant::Entity::find_by_id(id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tenant"))?;
+    if let Some(name) = name {
+        row.name = name;
+    }
+    let moved = time_zone
+        .as_ref()
+        .is_some_and(|zone| *zone != row.time_zone);
+    if let Some(zone) = time_zone {
+        row.time_zone = zone;
+    }
+    if let Some(minimums) = minimum_payout {
+        row.minimum_payout = crate::directory::minimums::encode(minimums.as_deref());
+    }
+    if let Some(account) = payout_account {
+        row.payout_account_iban = account.as_ref().map(|a| a.iban.as_str().to_owned());
+        row.payout_account_bic = account
+            .as_ref()
+            .and_then(|a| a.bic.as_ref().map(|b| b.as_str().to_owned()));
+        row.payout_account_name = account.map(|a| a.name);
+    }
+    if let Some(required) = require_tax_profile {
+        row.require_tax_profile = required;
+    }
+    if let Some(program_name) = program_name {
+        row.program_name = program_name;
+    }
+    if let Some(support_email) = support_email {
+        row.support_email = support_email;
+    }
+    if let Some(brand_color) = brand_color {
+        row.brand_color = brand_color;
+    }
+    if let Some(payer) = tax_payer {
+        row.tax_payer = payer;
+    }
+    if let Some(methods) = tax_excluded_methods {
+        row.tax_excluded_methods = Some(methods);
+    }
+    if let Some(thresholds) = tax_thresholds {
+        row.tax_thresholds = Some(thresholds);
+    }
+    if let Some(withholding) = backup_withholding {
+        row.backup_withholding = withholding;
+    }
+    tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
+        .exec(conn)
+        .await?;
+    if let Some(hosts) = link_domains {
+        replace_link_domains(conn, id, "input.linkDomains", &hosts).await?;
+    }
+    if moved {
+        // The reports' days start at midnight in the new zone.
+        crate::posting::stats::rebuild(conn, id).await?;
+        row.stats_zone = Some(row.time_zone.clone());
+    }
+    Ok(row)
 }
 
 /// The most link domains a tenant names.

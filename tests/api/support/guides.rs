@@ -55,3 +55,12 @@ fn count_operations(block: &str) -> usize {
     }
     count
 }
+
+/// `operation` with each `"PLACEHOLDER"` replaced by its value.
+pub(crate) fn filled(operation: &str, values: &[(&str, &str)]) -> String {
+    values
+        .iter()
+        .fold(operation.to_owned(), |op, (name, value)| {
+            op.replace(&format!("\"{name}\""), &format!("\"{value}\""))
+        })
+}

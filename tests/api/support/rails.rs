@@ -121,3 +121,28 @@ pub(crate) async fn run(app: &TestApp) -> Value {
 }
 
 pub(crate) const CONNECT: &str = "mutation($p: ID) { createConnectOnboardingLink(partnerId: $p) }";
+
+/// A partner paid through its Stripe Express account, at 10 %.
+pub(crate) async fn connected(
+    app: &TestApp,
+    stripe: &crate::support::stripe::SharedStripe,
+    name: &str,
+) -> String {
+    let id = partner(app, name).await;
+    app.ok(&app.partner_token(&id), CONNECT, json!({})).await;
+    let mut account = stripe.lock().unwrap().accounts.last().unwrap().clone();
+    account["payouts_enabled"] = json!(true);
+    let updated =
+        crate::support::stripe::stripe_event(&format!("evt_{name}"), "account.updated", account);
+    assert_eq!(
+        crate::support::stripe::deliver_stripe(
+            app,
+            &updated,
+            crate::support::stripe::WEBHOOK_SECRET
+        )
+        .await
+        .0,
+        200
+    );
+    id
+}

@@ -50,3 +50,45 @@ pub(crate) async fn poppler(pdf: &[u8]) -> (String, String) {
     let fonts = run("pdffonts", vec![file]).await;
     (text, fonts)
 }
+
+/// What the OASIS UBL 2.1 schemas say of an XML document
+/// (`tests/tools/ubl.py`): `valid`, or the errors, one a line.
+pub(crate) async fn ubl_verdict(xml: &str) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/tools");
+    let python = dir.join(".venv/bin/python");
+    assert!(
+        python.exists(),
+        "tests/tools/.venv is missing: run scripts/test, which installs the UBL schemas"
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), xml).unwrap();
+    let output = tokio::process::Command::new(python)
+        .arg(dir.join("ubl.py"))
+        .arg(file.path())
+        .output()
+        .await
+        .expect("python runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout).trim(),
+        String::from_utf8_lossy(&output.stderr).trim()
+    )
+}
+
+/// A PDF's text as `pdftotext -layout` reads it: each printed line as one
+/// line, its columns kept apart by spaces.
+pub(crate) async fn pdf_layout_text(pdf: &[u8]) -> String {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), pdf).unwrap();
+    let output = tokio::process::Command::new("pdftotext")
+        .args(["-layout", file.path().to_str().unwrap(), "-"])
+        .output()
+        .await
+        .expect("pdftotext runs (scripts/test installs poppler-utils)");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}

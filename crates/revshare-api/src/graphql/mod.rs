@@ -57,7 +57,12 @@ pub const MAX_COMPLEXITY: usize = 10_000;
 /// token reads only its own (another partner's object is null or an empty
 /// page).
 #[derive(MergedObject, Default)]
-pub struct Query(
+pub struct Query(QueryParts, MoreQueryParts);
+
+/// The first half of [`Query`]'s roots: merged in two halves, a
+/// resolver's future nests half as deep.
+#[derive(MergedObject, Default)]
+pub struct QueryParts(
     roots::viewer::ViewerQuery,
     roots::groups::GroupQuery,
     roots::partners::PartnerQuery,
@@ -70,6 +75,11 @@ pub struct Query(
     roots::webhooks::WebhookQuery,
     roots::attribution::AttributionQuery,
     roots::connectors::ConnectorQuery,
+);
+
+/// The second half of [`Query`]'s roots.
+#[derive(MergedObject, Default)]
+pub struct MoreQueryParts(
     roots::payouts::PayoutQuery,
     roots::applications::ApplicationQuery,
     roots::mail::MailQuery,
@@ -79,6 +89,7 @@ pub struct Query(
     roots::imports::ImportQuery,
     roots::rails::RailQuery,
     roots::tax::TaxQuery,
+    roots::invoices::InvoiceQuery,
     roots::bounties::BountyQuery,
     roots::federation::FederationQuery,
     roots::node::NodeQuery,
@@ -87,7 +98,11 @@ pub struct Query(
 /// What a token may change: one transaction per mutation, all or nothing; a bad
 /// input is `BAD_USER_INPUT` naming its field.
 #[derive(MergedObject, Default)]
-pub struct Mutation(
+pub struct Mutation(MutationParts, MoreMutationParts);
+
+/// The first half of [`Mutation`]'s roots (as [`QueryParts`]).
+#[derive(MergedObject, Default)]
+pub struct MutationParts(
     roots::groups::GroupMutation,
     roots::partners::PartnerMutation,
     roots::campaigns::CampaignMutation,
@@ -100,6 +115,11 @@ pub struct Mutation(
     roots::connectors::ConnectorMutation,
     roots::payouts::PayoutMutation,
     roots::portal::PortalMutation,
+);
+
+/// The second half of [`Mutation`]'s roots.
+#[derive(MergedObject, Default)]
+pub struct MoreMutationParts(
     roots::staff::StaffMutation,
     roots::applications::ApplicationMutation,
     roots::mail::MailMutation,
@@ -109,6 +129,7 @@ pub struct Mutation(
     roots::imports::ImportMutation,
     roots::rails::RailMutation,
     roots::tax::TaxMutation,
+    roots::invoices::InvoiceMutation,
     roots::links::LinkMutation,
     roots::engagement::EngagementMutation,
     roots::bounties::BountyMutation,

@@ -27,7 +27,10 @@
 
 use super::apq::Resolved;
 use super::prepare::{Prepared, first_code, limit_error, refusal};
-use super::{AppState, MAX_ANONYMOUS_BODY_BYTES, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, error_body};
+use super::{
+    AppState, MAX_ANONYMOUS_BODY_BYTES, MAX_BODY_BYTES, MAX_UPLOAD_BODY_BYTES, RETRY_AFTER_SECONDS,
+    error_body,
+};
 use crate::http::request_log::Slot;
 use async_graphql::ServerError;
 use async_graphql::parser::types::OperationType;
@@ -132,6 +135,35 @@ struct Params {
 }
 
 impl Params {
+    /// Whether the document is one mutation whose only field is
+    /// `uploadPartnerInvoice`.
+    fn uploads_an_invoice(&self) -> bool {
+        use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
+        let Some(Ok(document)) = self
+            .query
+            .as_deref()
+            .map(async_graphql::parser::parse_query)
+        else {
+            return false;
+        };
+        let operation = match &document.operations {
+            DocumentOperations::Single(operation) => &operation.node,
+            DocumentOperations::Multiple(operations) if operations.len() == 1 => {
+                match operations.values().next() {
+                    Some(operation) => &operation.node,
+                    None => return false,
+                }
+            }
+            DocumentOperations::Multiple(_) => return false,
+        };
+        let fields = &operation.selection_set.node.items;
+        document.fragments.is_empty()
+            && operation.ty == OperationType::Mutation
+            && fields.len() == 1
+            && matches!(&fields[0].node, Selection::Field(field)
+                if field.node.name.node == "uploadPartnerInvoice")
+    }
+
     /// A JSON body: one object (a batch is refused).
     fn from_body(body: &[u8]) -> Result<Params, String> {
         let value: Value =
@@ -252,7 +284,11 @@ async fn post_answer(
             message,
         );
     }
-    let limit = match principal {
+    // A partner's own invoice (SPEC §33) is the one request allowed past
+    // the body limit, up to MAX_UPLOAD_BODY_BYTES: its size is checked
+    // again once its operation is known.
+    let limit = match &principal {
+        Some(p) if p.uploads_invoices() => MAX_UPLOAD_BODY_BYTES,
         Some(_) => MAX_BODY_BYTES,
         None => MAX_ANONYMOUS_BODY_BYTES,
     };
@@ -261,6 +297,13 @@ async fn post_answer(
         Err(refused) => return refused,
     };
     match Params::from_body(&body) {
+        Ok(params) if body.len() > MAX_BODY_BYTES && !params.uploads_an_invoice() => error_body(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_USER_INPUT",
+            &format!(
+                "the request body is larger than {MAX_BODY_BYTES} bytes (only uploadPartnerInvoice carries more)"
+            ),
+        ),
         Ok(params) => run(&state, &slot, principal, params, media, Some(client)).await,
         Err(message) => error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
     }

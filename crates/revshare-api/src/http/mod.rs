@@ -60,6 +60,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 
 /// Largest request body: a full `recordEvents` batch fits with room to spare.
 pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// The largest body of the one request allowed past [`MAX_BODY_BYTES`]: a
+/// partner's own PDF invoice, base64 (SPEC §33).
+pub const MAX_UPLOAD_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// Largest body of a request without a token, which may only introspect:
 /// GraphiQL's introspection query is about 2 KiB. The body is refused as
 /// soon as it passes this, before anything is parsed, so anonymous clients
@@ -338,7 +341,6 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
     let framers = cors.clone();
     Router::new()
         .route("/", get(graphiql_page))
-        .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/assets/{hash}/{name}", get(graphiql::asset))
         .route("/healthz", get(healthz))
@@ -349,6 +351,7 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/exports/commissions.csv", get(exports::commissions))
         .route("/exports/payouts.csv", get(exports::payouts))
         .route("/statements/{file}", get(statements::statement))
+        .route("/invoices/{file}", get(statements::invoice))
         .route("/tax/{file}", get(tax_forms::copy_b))
         .route("/portal", get(portal::bare))
         .route(
@@ -374,6 +377,13 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // GraphQL bounds its own bodies (by the caller, and by operation):
+        // up to MAX_UPLOAD_BODY_BYTES for a partner's invoice.
+        .merge(
+            Router::new()
+                .route("/graphql", get(graphql::get).post(graphql::post))
+                .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BODY_BYTES)),
+        )
         .layer(axum::middleware::map_response(json_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

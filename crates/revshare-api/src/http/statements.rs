@@ -3,13 +3,15 @@
 //! token of the payout's partner, or of staff with `commissions:read`;
 //! another partner's payout, and any payout to a token without
 //! `commissions:read`, is `404`, exactly as an id naming nothing is.
+//! `GET /invoices/{id}.pdf` and `.xml` (SPEC §33), a payout's self-billed
+//! documents, are read as their payout is.
 
 use super::{AppState, error_response};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use revshare_core::auth::access::Column;
-use revshare_core::auth::visible::Visible;
+use revshare_core::auth::visible::{Exposed, Visible};
 use revshare_core::error::ApiError;
 
 pub async fn statement(
@@ -17,55 +19,75 @@ pub async fn statement(
     headers: HeaderMap,
     Path(file): Path<String>,
 ) -> Response {
-    let policy = match super::exports::caller(&state, &headers).await {
-        Ok(policy) => policy,
+    let (policy, db) = match reader(&state, &headers).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let not_found = || error_response(ApiError::not_found("statement"));
     let Some(id) = file.strip_suffix(".pdf") else {
         return not_found();
     };
-    let db = state
-        .db
-        .for_reads(Some(&super::prepare::writer_key(policy.principal())));
     let conn = db.conn();
     let payout = match revshare_core::payouts::find(conn, policy.tenant_id(), id).await {
-        Ok(Some(payout)) => payout,
-        Ok(None) => return not_found(),
+        Ok(found) => found,
         Err(err) => return error_response(err),
     };
-    // Another partner's statement, and any to a token that may not read
-    // statements, is not found, as an unknown id: whether a payout exists
-    // is never the difference.
-    if policy
-        .looks_up(revshare_core::auth::access::Kind::Payout)
-        .is_err()
+    let Some(payout) = payout.and_then(|row| as_payout(&policy, row)) else {
+        return not_found();
+    };
+    let pdf = match revshare_core::payouts::statement::pdf(conn, policy.tenant_id(), &payout).await
     {
-        return not_found();
-    }
-    let Some(payout) = Visible::new(&policy, payout).filter(Visible::readable) else {
-        return not_found();
-    };
-    let Ok(payout) = payout.read(Column::Row) else {
-        return not_found();
-    };
-    let pdf = match revshare_core::payouts::statement::pdf(conn, policy.tenant_id(), payout).await {
         Ok(pdf) => pdf,
         Err(err) => return error_response(err),
     };
     pdf_response(pdf, &format!("statement-{}.pdf", payout.statement_number))
 }
 
+/// The caller of a file request, and where it reads (its own writes
+/// seen).
+async fn reader(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(revshare_core::auth::access::Policy, revshare_core::db::Db), Response> {
+    let policy = super::exports::caller(state, headers).await?;
+    let db = state
+        .db
+        .for_reads(Some(&super::prepare::writer_key(policy.principal())));
+    Ok((policy, db))
+}
+
+/// A row read as its payout is: the payout's partner, or staff who read
+/// payouts. Another partner's, and any to a token that may not read
+/// payouts, is none, as an unknown id: whether it exists is never the
+/// difference.
+fn as_payout<T: Exposed + Clone>(
+    policy: &revshare_core::auth::access::Policy,
+    row: T,
+) -> Option<T> {
+    policy
+        .looks_up(revshare_core::auth::access::Kind::Payout)
+        .ok()?;
+    let row = Visible::new(policy, row).filter(Visible::readable)?;
+    row.read(Column::Row).ok().cloned()
+}
+
 /// A PDF answered inline under `filename`, never cached by anyone but
 /// its reader: a statement, a tax form.
 pub(super) fn pdf_response(pdf: Vec<u8>, filename: &str) -> Response {
-    let mut response = pdf.into_response();
+    file_response(
+        pdf,
+        "application/pdf",
+        &format!("inline; filename=\"{filename}\""),
+    )
+}
+
+/// A file answered as `disposition` says, never cached by anyone but its
+/// reader.
+fn file_response(body: Vec<u8>, content_type: &'static str, disposition: &str) -> Response {
+    let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(
@@ -73,4 +95,54 @@ pub(super) fn pdf_response(pdf: Vec<u8>, filename: &str) -> Response {
         HeaderValue::from_static("private, no-store"),
     );
     response
+}
+
+/// `GET /invoices/{id}.pdf` and `/invoices/{id}.xml` (SPEC §33): an issued
+/// self-billed invoice or credit note, as a PDF or as UBL 2.1. Read as its
+/// payout is: the partner's own, staff with `commissions:read`; any other
+/// is `404`, as an id naming nothing.
+pub async fn invoice(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+) -> Response {
+    use revshare_core::payouts::invoicing::{document, read, ubl};
+    let (policy, db) = match reader(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let not_found = || error_response(ApiError::not_found("invoice"));
+    let (id, xml) = match (file.strip_suffix(".pdf"), file.strip_suffix(".xml")) {
+        (Some(id), _) => (id, false),
+        (_, Some(id)) => (id, true),
+        _ => return not_found(),
+    };
+    let conn = db.conn();
+    let row = match read::find(conn, policy.tenant_id(), id).await {
+        Ok(found) => found,
+        Err(err) => return error_response(err),
+    };
+    let Some(row) = row.and_then(|row| as_payout(&policy, row)) else {
+        return not_found();
+    };
+    let corrects = match &row.corrects_id {
+        Some(original) => match read::find(conn, policy.tenant_id(), original).await {
+            Ok(found) => found,
+            Err(err) => return error_response(err),
+        },
+        None => None,
+    };
+    let name = format!("invoice-{}", row.number);
+    let answer = match xml {
+        false => document::pdf(&row, corrects.as_ref())
+            .map(|pdf| pdf_response(pdf, &format!("{name}.pdf"))),
+        true => ubl::xml(&row, corrects.as_ref()).map(|text| {
+            file_response(
+                text.into_bytes(),
+                "application/xml; charset=utf-8",
+                &format!("attachment; filename=\"{name}.xml\""),
+            )
+        }),
+    };
+    answer.unwrap_or_else(error_response)
 }

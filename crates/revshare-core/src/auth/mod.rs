@@ -232,6 +232,13 @@ impl Principal {
         }
     }
 
+    /// Whether the caller may send a request body past the usual limit:
+    /// a partner uploading its own invoice (SPEC §33) is the one such
+    /// request; the operation is checked once it is parsed.
+    pub fn uploads_invoices(&self) -> bool {
+        self.own_partner().is_some()
+    }
+
     /// The scope names this principal holds, for `viewer`.
     pub fn scope_names(&self) -> Vec<&'static str> {
         Scope::ALL

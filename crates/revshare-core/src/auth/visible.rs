@@ -190,6 +190,8 @@ mod rows {
         contact::Model => Contact, |row| row.partner_id.as_deref();
         deal::Model => Deal, |row| Some(&row.partner_id);
         payout::Model => Payout, |row| (!row.staff_payee).then_some(row.partner_id.as_str());
+        // A payout's self-billed documents: read as the payout is.
+        invoice::Model => Payout, |row| Some(&row.partner_id);
         payout_run::Model => PayoutRun, |_row| None;
         payout_run_skip::Model => SkippedPartner, |_row| None;
         commission_plan::Model => CommissionPlan, |_row| None;
@@ -201,6 +203,10 @@ mod rows {
         backtest::Model => Backtest, |_row| None;
         email::Model => Email, |row| row.partner_id.as_deref();
         tax_profile::Model => TaxProfile, |row| Some(&row.partner_id);
+        // A partner's VAT details and its answer to the self-billing
+        // agreement: read as its tax profile is.
+        partner_vat::Model => TaxProfile, |row| Some(&row.partner_id);
+        self_billing_acceptance::Model => TaxProfile, |row| Some(&row.partner_id);
         tax_payment::Model => TaxPayment, |row| Some(&row.partner_id);
         payout_rail::Model => PayoutRail, |_row| None;
     }

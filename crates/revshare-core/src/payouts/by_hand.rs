@@ -131,6 +131,8 @@ async fn pay(
         posting::apply_move(conn, payee.rows, &paid_by(actor, now, Some(&payout.id))).await?;
         super::notify::paid(conn, payout).await?;
     }
+    // Their self-billed invoices, numbered after every other lock.
+    super::invoicing::issue::invoices(conn, tenant_id, &payouts, now).await?;
     Ok(payouts)
 }
 

@@ -62,13 +62,25 @@ pub(crate) async fn issue(
     if payouts.is_empty() {
         return Ok(Vec::new());
     }
+    // Self-billing (SPEC §33): the VAT each payout's invoice will take is
+    // decided now, and the payout pays it.
+    let partners: Vec<String> = payouts
+        .iter()
+        .filter(|p| p.recipient_id.is_none() && !p.staff_payee)
+        .map(|p| p.partner_id.clone())
+        .collect();
+    let billed = super::invoicing::decide(conn, issue.tenant_id, issue.at, partners).await?;
     let year = issue.at.with_timezone(&issue.zone).year();
     let numbers = take_numbers(conn, issue.tenant_id, year, payouts.len() as i64).await?;
     let models: Vec<payout::Model> = payouts
         .iter()
         .zip(numbers)
-        .map(|(new, number)| row(issue, new, number))
-        .collect();
+        .map(|(new, number)| {
+            let own = new.recipient_id.is_none() && !new.staff_payee;
+            let billed = own.then(|| billed.get(&new.partner_id)).flatten();
+            row(issue, new, number, billed)
+        })
+        .collect::<ApiResult<_>>()?;
     for chunk in models.chunks(crate::posting::WRITE_CHUNK) {
         payout::Entity::insert_many(chunk.iter().cloned().map(payout::ActiveModel::from))
             .exec_without_returning(conn)
@@ -98,15 +110,25 @@ pub(crate) async fn issue(
     Ok(models)
 }
 
-fn row(issue: &Issue<'_>, new: &NewPayout, statement_number: String) -> payout::Model {
+fn row(
+    issue: &Issue<'_>,
+    new: &NewPayout,
+    statement_number: String,
+    billed: Option<&super::invoicing::SelfBilled>,
+) -> ApiResult<payout::Model> {
     let method = new.method.as_ref();
     let paid = issue.status == PayoutStatus::Paid;
-    payout::Model {
+    let net_minor: i64 = new.rows.iter().map(|r| r.amount_minor).sum();
+    let vat_minor = match billed {
+        Some(billed) => billed.vat_on(net_minor)?,
+        None => 0,
+    };
+    Ok(payout::Model {
         id: input::new_id(),
         tenant_id: issue.tenant_id.to_owned(),
         partner_id: new.partner_id.clone(),
         currency: new.currency.clone(),
-        amount_minor: new.rows.iter().map(|r| r.amount_minor).sum(),
+        amount_minor: net_minor + vat_minor,
         reference: issue.reference.to_owned(),
         commission_count: new.rows.len() as i32,
         created_by: issue.actor.to_owned(),
@@ -144,7 +166,11 @@ fn row(issue: &Issue<'_>, new: &NewPayout, statement_number: String) -> payout::
         filed_at: None,
         filed_as: None,
         withheld_minor: new.withheld_minor,
-    }
+        net_minor,
+        vat_minor,
+        vat_rate: billed.and_then(|b| b.rate.clone()),
+        self_billing: billed.map(super::invoicing::SelfBilled::encode),
+    })
 }
 
 /// The next `count` statement numbers of a tenant's year, in order.

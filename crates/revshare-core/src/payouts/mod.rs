@@ -23,6 +23,7 @@ pub mod address;
 pub mod by_hand;
 pub mod export;
 pub mod files;
+pub mod invoicing;
 pub mod issue;
 pub mod methods;
 pub mod notify;

@@ -58,12 +58,12 @@ pub(crate) async fn pay_locked(
     let rows = held(conn, tenant_id, &payout_id).await?;
     // What is paid is what the payout says, to the cent.
     let sum: i64 = rows.iter().map(|r| r.amount_minor).sum();
-    if sum != pending.amount_minor || rows.len() != pending.commission_count as usize {
+    if sum != pending.net_minor || rows.len() != pending.commission_count as usize {
         return Err(ApiError::internal(
             "payout holds",
             format!(
-                "payout {payout_id} of {} in {} rows holds {sum} in {}",
-                pending.amount_minor,
+                "payout {payout_id} of net {} in {} rows holds {sum} in {}",
+                pending.net_minor,
                 pending.commission_count,
                 rows.len()
             ),
@@ -81,6 +81,8 @@ pub(crate) async fn pay_locked(
     let event = announce(DomainEventType::PayoutPaid, &paid, now)?;
     crate::events::append(conn, tenant_id, now, vec![event]).await?;
     super::notify::paid(conn, &paid).await?;
+    // Its self-billed invoice, numbered now: the counter is the last lock.
+    super::invoicing::issue::invoices(conn, tenant_id, std::slice::from_ref(&paid), now).await?;
     Ok(paid)
 }
 

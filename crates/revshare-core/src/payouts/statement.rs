@@ -38,7 +38,7 @@ pub async fn pdf(
 }
 
 /// The commissions a payout holds (or held), by accrual.
-async fn held(
+pub(crate) async fn held(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     payout_id: &str,
@@ -183,10 +183,13 @@ fn layout(
             &money(commission.amount_minor),
         ));
     }
-    if sum != payout.amount_minor {
+    if sum != payout.net_minor {
         return Err(ApiError::internal(
             "statement",
-            format!("lines sum to {sum}, the payout is {}", payout.amount_minor),
+            format!(
+                "lines sum to {sum}, the payout's net is {}",
+                payout.net_minor
+            ),
         ));
     }
     lines.push(Line::new(Font::Fixed, LINE_SIZE, "-".repeat(columns)));
@@ -204,6 +207,18 @@ fn layout(
             money(clawbacks.iter().map(|c| c.amount_minor).sum())
         ),
     ));
+    if payout.self_billing.is_some() {
+        // Self-billed (SPEC §33): the net, the VAT on it, and what is paid.
+        let rate = payout.vat_rate.as_deref().unwrap_or("0");
+        lines.push(fact(
+            "Net",
+            format!("{currency} {}", money(payout.net_minor)),
+        ));
+        lines.push(fact(
+            "VAT",
+            format!("{currency} {} ({rate} %)", money(payout.vat_minor)),
+        ));
+    }
     lines.push(Line::new(
         Font::Bold,
         12,

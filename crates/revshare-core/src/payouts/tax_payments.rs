@@ -62,7 +62,8 @@ pub fn of_payout(paid: &payout::Model, zone: Tz) -> Option<Payment> {
     }
     Some(Payment {
         partner_id: paid.partner_id.clone(),
-        amount_minor: paid.amount_minor,
+        // The net: VAT on a self-billed payout is no compensation.
+        amount_minor: paid.net_minor,
         currency: paid.currency.clone(),
         method: paid.method_type,
         withheld_minor: paid.withheld_minor,

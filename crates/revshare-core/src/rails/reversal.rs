@@ -10,7 +10,8 @@
 //!   next run pays (netted with whatever else the partner is owed).
 //! - In full: the payout is `FAILED` and its commissions go back to
 //!   `APPROVED` for the next run; a part owed again by an earlier partial
-//!   reversal is taken back, so nothing is owed twice.
+//!   reversal is taken back, so nothing is owed twice; its self-billed
+//!   invoice, if it had one, gets a credit note for the whole.
 //!
 //! Stripe's `amount_reversed` is the transfer's running total, so an event
 //! returns only what no earlier one did: twice, or out of order, the
@@ -188,6 +189,8 @@ async fn in_full(
     active.rail_error = Set(Some(reason));
     active.rail_updated_at = Set(Some(now));
     let failed = active.update(txn).await?;
+    // Its self-billed invoice is corrected by a credit note (SPEC §33).
+    crate::payouts::invoicing::issue::credit_note(txn, &tenant_id, &failed.id, now).await?;
     let event = announce(DomainEventType::PayoutFailed, &failed, now)?;
     crate::events::append(txn, &tenant_id, now, vec![event]).await?;
     announce_rail(txn, &failed, now).await?;

@@ -226,3 +226,22 @@ pub enum TaxYearStatus {
     /// Issued: its forms are frozen, and a change makes a corrected one.
     Issued,
 }
+
+/// What an issued self-billed document is (UNTDID 1001).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::InvoiceKind")]
+pub enum InvoiceType {
+    /// A self-billed invoice (type 389), issued when its payout was paid.
+    Invoice,
+    /// A self-billed credit note (type 261) for the whole of an invoice
+    /// whose payout was reversed.
+    CreditNote,
+}
+
+/// How a VAT id was checked.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VatCheck {
+    /// By its state's form and, where the state publishes it, its check
+    /// digits; no online register (VIES, HMRC) was asked.
+    Format,
+}

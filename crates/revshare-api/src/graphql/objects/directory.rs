@@ -562,6 +562,23 @@ impl Partner {
         super::payouts::stripe_connect_of(ctx, self).await
     }
 
+    /// Its VAT details, for self-billed invoices (its own token and
+    /// `partners:read`).
+    async fn vat(&self, ctx: &Context<'_>) -> ApiResult<Option<super::PartnerVat>> {
+        let partner = self.0.read(C::Details)?;
+        super::invoices::vat_of(ctx, &partner.tenant_id, &partner.id).await
+    }
+
+    /// Its latest answer to the tenant's self-billing agreement (its own
+    /// token and `partners:read`).
+    async fn self_billing(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Option<super::SelfBillingAgreement>> {
+        let partner = self.0.read(C::Details)?;
+        super::invoices::self_billing_of(ctx, &partner.tenant_id, &partner.id).await
+    }
+
     /// Its tax profile in force (its own token and `partners:read`).
     async fn tax_profile(&self, ctx: &Context<'_>) -> ApiResult<Option<TaxProfile>> {
         super::payouts::tax_profile_of(ctx, self).await

@@ -51,10 +51,54 @@ impl Payout {
         Partner::shown(ctx, load_partner(&*loader(ctx)?, &row.partner_id).await?)
     }
 
-    /// The net amount: its commissions less its clawbacks.
+    /// What it pays: `net` plus `vat` (the net alone unless it is
+    /// self-billed with VAT, SPEC §33).
     async fn amount(&self) -> ApiResult<Decimal> {
         let row = self.0.read(C::Row)?;
         money(row.amount_minor, &row.currency)
+    }
+
+    /// Its commissions less its clawbacks.
+    async fn net(&self) -> ApiResult<Money> {
+        let row = self.0.read(C::Row)?;
+        Money::of(row.net_minor, &row.currency)
+    }
+
+    /// The VAT its self-billed invoice adds to the net, decided when it
+    /// was made; `0` for a payout that is not self-billed, or takes none.
+    async fn vat(&self) -> ApiResult<Money> {
+        let row = self.0.read(C::Row)?;
+        Money::of(row.vat_minor, &row.currency)
+    }
+
+    /// Its self-billed invoice, issued when it was paid (none for a payout
+    /// not self-billed, or not paid yet).
+    async fn invoice(&self, ctx: &Context<'_>) -> ApiResult<Option<super::Invoice>> {
+        self.document(ctx, entity::enums::InvoiceKind::Invoice)
+            .await
+    }
+
+    /// The credit note correcting its invoice, once it was reversed.
+    async fn credit_note(&self, ctx: &Context<'_>) -> ApiResult<Option<super::Invoice>> {
+        self.document(ctx, entity::enums::InvoiceKind::CreditNote)
+            .await
+    }
+
+    /// The PDF invoice its partner uploaded for it (a partner without a
+    /// self-billing agreement), base64.
+    async fn partner_invoice(&self, ctx: &Context<'_>) -> ApiResult<Option<super::File>> {
+        use base64::Engine;
+        let row = self.0.read(C::Row)?;
+        let conn = crate::graphql::context::db(ctx)?.conn();
+        let found =
+            revshare_core::payouts::invoicing::upload::of_payout(conn, &row.tenant_id, &row.id)
+                .await?;
+        Ok(found.map(|file| super::File {
+            filename: format!("invoice-{}.pdf", row.statement_number),
+            content_type: "application/pdf".into(),
+            content: base64::engine::general_purpose::STANDARD.encode(&file.pdf),
+            left_out: Vec::new(),
+        }))
     }
 
     /// Backup withholding kept back from `amount` (24 %, for a partner
@@ -653,4 +697,30 @@ pub(super) async fn tenant_account(ctx: &Context<'_>) -> ApiResult<Option<Payout
 /// `Tenant.requireTaxProfile`.
 pub(super) async fn tenant_requires_tax(ctx: &Context<'_>) -> ApiResult<bool> {
     Ok(tenant_row(ctx).await?.require_tax_profile)
+}
+
+impl Payout {
+    /// Its document of `kind`, if issued.
+    async fn document(
+        &self,
+        ctx: &Context<'_>,
+        kind: entity::enums::InvoiceKind,
+    ) -> ApiResult<Option<super::Invoice>> {
+        let row = self.0.read(C::Row)?;
+        if row.self_billing.is_none() || row.status == Stored::Pending {
+            return Ok(None);
+        }
+        let conn = crate::graphql::context::db(ctx)?.conn();
+        let rows = revshare_core::payouts::invoicing::read::of_payouts(
+            conn,
+            &row.tenant_id,
+            vec![row.id.clone()],
+        )
+        .await?;
+        let policy = policy(ctx)?;
+        Ok(rows
+            .into_iter()
+            .find(|r| r.kind == kind)
+            .and_then(|r| <super::Invoice as Seen>::seen(policy, r)))
+    }
 }

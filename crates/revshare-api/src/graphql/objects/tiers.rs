@@ -422,6 +422,19 @@ impl Tenant {
         Ok(&row.time_zone)
     }
 
+    /// Its invoicing identity and self-billing agreement (SPEC §33): what
+    /// its self-billed invoices name as the customer, and the agreement its
+    /// partners accept.
+    async fn invoicing(&self, ctx: &Context<'_>) -> ApiResult<super::Invoicing> {
+        let row = self.0.read(C::Row)?;
+        let conn = crate::graphql::context::db(ctx)?.conn();
+        Ok(
+            revshare_core::payouts::invoicing::settings::read(conn, &row.id)
+                .await?
+                .into(),
+        )
+    }
+
     /// The hosts it named for its partners' short links (SPEC §30), in
     /// order; each answers once proved (`linkDomainProofs`).
     async fn link_domains(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {

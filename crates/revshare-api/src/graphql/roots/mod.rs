@@ -19,6 +19,7 @@ pub mod federation;
 pub mod fraud;
 pub mod groups;
 pub mod imports;
+pub mod invoices;
 pub mod ledger;
 pub mod links;
 pub mod mail;

@@ -38,6 +38,10 @@ use revshare_core::nodes::{self, Kind};
     ty = "ID",
     desc = "Unique among every object of the API: `node(id:)` fetches it again."
 ))]
+// A node is made for one answer and moved once into it; its variants are
+// the object types themselves, as the interface lists them (a payout, the
+// largest, is its whole row).
+#[allow(clippy::large_enum_variant)]
 pub enum Node {
     Backtest(super::backtests::Backtest),
     Bounty(crate::graphql::objects::Bounty),
@@ -59,6 +63,7 @@ pub enum Node {
     Event(Event),
     FraudFlag(FraudFlag),
     Import(super::imports::Import),
+    Invoice(crate::graphql::objects::Invoice),
     Partner(Partner),
     PartnerApplication(PartnerApplication),
     PartnerCommission(PartnerCommission),
@@ -162,6 +167,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
         | Kind::Commission
         | Kind::CommissionPlan
         | Kind::Deal
+        | Kind::Invoice
         | Kind::Partner
         | Kind::PartnerGroup
         | Kind::Payout
@@ -187,6 +193,10 @@ async fn by_query(ctx: &Context<'_>, id: ID, kind: Kind) -> ApiResult<Option<Nod
             Node::CommissionPlan,
         ),
         Kind::Deal => shown(flat(DealQuery.deal(ctx, id).await), Node::Deal),
+        Kind::Invoice => shown(
+            flat(super::invoices::InvoiceQuery.invoice(ctx, id).await),
+            Node::Invoice,
+        ),
         Kind::Partner => shown(flat(PartnerQuery.partner(ctx, id).await), Node::Partner),
         Kind::PartnerGroup => shown(
             flat(GroupQuery.partner_group(ctx, id).await),

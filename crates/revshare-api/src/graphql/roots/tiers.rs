@@ -53,6 +53,61 @@ pub struct UpdateTenantInput {
     /// (`Tenant.linkDomainProofs`, `verifyLinkDomain`). revshare's own
     /// host, loopback names and IP addresses are refused.
     pub link_domains: Option<Vec<String>>,
+    /// Its invoicing identity and self-billing agreement (SPEC §33).
+    pub invoicing: Option<InvoicingInput>,
+}
+
+/// The tenant's invoicing: each field given replaces the one stored
+/// (null clears it); self-billing on needs a legal name, an address, an
+/// EU or UK country, a VAT id of its form and an agreement.
+#[derive(InputObject)]
+pub struct InvoicingInput {
+    /// Whether it issues its partners' invoices.
+    pub self_billing: Option<bool>,
+    /// Its legal name.
+    pub legal_name: MaybeUndefined<String>,
+    /// Its address.
+    pub address: MaybeUndefined<crate::graphql::tax::AddressInput>,
+    /// Its VAT id, checked by its country's form and check digit.
+    pub vat_id: MaybeUndefined<String>,
+    /// An EU state or `GB` (ISO 3166-1 alpha-2).
+    pub country: MaybeUndefined<String>,
+    /// What invoice numbers start with (`SB-`: `SB-2026-000001`): 1 to 12
+    /// of A-Z, 0-9, `-` and `/`. A new series starts at 1.
+    pub series: Option<String>,
+    /// What an invoice to a small business says of its exemption.
+    pub exemption_text: MaybeUndefined<String>,
+    /// The agreement's text: a text that differs from the current one is
+    /// published as the next version, which partners accept anew.
+    pub agreement: Option<String>,
+}
+
+impl InvoicingInput {
+    fn change(self) -> ApiResult<revshare_core::payouts::invoicing::settings::InvoicingChange> {
+        fn maybe<T>(value: MaybeUndefined<T>) -> Option<Option<T>> {
+            match value {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(v) => Some(Some(v)),
+            }
+        }
+        let address = match self.address {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(a) => Some(Some(a.address("input.invoicing.address")?)),
+        };
+        revshare_core::payouts::invoicing::settings::InvoicingChange {
+            self_billing: self.self_billing,
+            legal_name: maybe(self.legal_name),
+            address,
+            vat_id: maybe(self.vat_id),
+            country: maybe(self.country),
+            series: self.series,
+            exemption_text: maybe(self.exemption_text),
+            agreement: self.agreement,
+        }
+        .checked()
+    }
 }
 
 #[derive(Default)]
@@ -152,7 +207,19 @@ impl TierMutation {
             link_domains: link_domains(ctx, input.link_domains)?,
             ..TenantChanges::named(input.name.as_deref(), input.time_zone.as_deref())?
         };
-        let row = tenants::update(db(ctx)?, principal.tenant_id(), changes).await?;
+        let invoicing = input.invoicing.map(InvoicingInput::change).transpose()?;
+        let row = match invoicing {
+            Some(invoicing) => {
+                revshare_core::payouts::invoicing::settings::update_tenant(
+                    db(ctx)?,
+                    principal.tenant_id(),
+                    changes,
+                    invoicing,
+                )
+                .await?
+            }
+            None => tenants::update(db(ctx)?, principal.tenant_id(), changes).await?,
+        };
         forget_tenant(ctx)?;
         if let Ok(links) = ctx.data::<revshare_core::links::Links>() {
             links.changed();

@@ -1,0 +1,373 @@
+//! Self-billed invoices with VAT (SPEC §33): the tenant's invoicing, a
+//! partner's VAT details and its answer to the agreement, and the issued
+//! documents. Who reads a document reads its payout (admins, the
+//! ledger's readers, viewers; the partner its own); a partner's VAT
+//! details and answer are read as its tax profile is (its own token and
+//! `partners:read`).
+
+use super::{Address, Money, Payout, Seen};
+use crate::graphql::context::{db, policy};
+use crate::graphql::enums::{InvoiceType, VatCheck};
+use crate::graphql::scalars::{Date, DateTime, Decimal};
+use async_graphql::{Context, ID, Object, SimpleObject};
+use entity::{invoice, partner_vat, self_billing_acceptance};
+use revshare_core::auth::access::Column as C;
+use revshare_core::auth::visible::Visible;
+use revshare_core::error::{ApiError, ApiResult};
+use revshare_core::payouts::address::Address as Stored;
+use revshare_core::payouts::invoicing::{self, Party as StoredParty, issue as issued, settings};
+use std::str::FromStr;
+
+/// A self-billed invoice or credit note: issued once, never changed.
+pub struct Invoice(pub Visible<invoice::Model>);
+
+impl Seen for Invoice {
+    type Row = invoice::Model;
+
+    fn made(row: Visible<invoice::Model>) -> Self {
+        Invoice(row)
+    }
+
+    fn visible(&self) -> &Visible<invoice::Model> {
+        &self.0
+    }
+}
+
+/// The tenant's invoicing identity and self-billing settings.
+#[derive(SimpleObject)]
+pub struct Invoicing {
+    /// Whether it issues its partners' invoices (self-billing).
+    pub self_billing: bool,
+    /// Its legal name, the customer on every invoice.
+    pub legal_name: Option<String>,
+    /// Its address, on every invoice.
+    pub address: Option<Address>,
+    /// Its VAT id, checked by form and check digit.
+    pub vat_id: Option<String>,
+    /// Its country (ISO 3166-1 alpha-2): the VAT decision's B.
+    pub country: Option<String>,
+    /// What its invoice numbers start with: `{series}{year}-{000001}`.
+    pub series: String,
+    /// What an invoice to a partner under the small-business exemption
+    /// says.
+    pub exemption_text: Option<String>,
+    /// The agreement partners accept, its current version.
+    pub agreement: Option<Agreement>,
+}
+
+/// A version of the tenant's self-billing agreement.
+#[derive(SimpleObject)]
+pub struct Agreement {
+    /// Numbered from 1; each new text is the next.
+    pub version: i32,
+    /// What the partner accepts.
+    pub text: String,
+}
+
+impl From<settings::Invoicing> for Invoicing {
+    fn from(i: settings::Invoicing) -> Invoicing {
+        Invoicing {
+            self_billing: i.self_billing,
+            legal_name: i.legal_name,
+            address: i.address.map(Into::into),
+            vat_id: i.vat_id,
+            country: i.country,
+            series: i.series,
+            exemption_text: i.exemption_text,
+            agreement: i
+                .agreement
+                .map(|(version, text)| Agreement { version, text }),
+        }
+    }
+}
+
+/// One side of a document, as it was when issued.
+#[derive(SimpleObject)]
+pub struct Party {
+    /// Its legal name.
+    pub name: String,
+    /// Its address, as it was.
+    pub address: Option<Address>,
+    /// Its VAT id, as it was.
+    pub vat_id: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+}
+
+impl From<StoredParty> for Party {
+    fn from(p: StoredParty) -> Party {
+        Party {
+            name: p.name,
+            address: p.address.map(Into::into),
+            vat_id: p.vat_id,
+            country: p.country,
+        }
+    }
+}
+
+/// A line of a document: one campaign's commissions, or what was taken
+/// back of them (negative).
+#[derive(SimpleObject)]
+pub struct InvoiceLine {
+    /// The campaign it is for.
+    pub campaign_id: ID,
+    /// "Commissions, {campaign}" or "Clawbacks, {campaign}".
+    pub description: String,
+    /// Negative for what was taken back.
+    pub amount: Money,
+}
+
+/// A self-billed invoice or credit note (SPEC §33): issued in the
+/// partner's name when its payout was paid (or reversed), never changed.
+#[Object]
+impl Invoice {
+    /// Unique among every object of the API: `node(id:)` fetches it again.
+    pub(crate) async fn id(&self) -> ID {
+        ID(self.0.key().id.clone())
+    }
+
+    /// `{series}{year}-{000001}`: gapless per tenant, series and year,
+    /// never reused.
+    async fn number(&self) -> ApiResult<&str> {
+        Ok(&self.0.read(C::Row)?.number)
+    }
+
+    /// An invoice, or a credit note correcting one.
+    async fn r#type(&self) -> ApiResult<InvoiceType> {
+        Ok(self.0.read(C::Row)?.kind.into())
+    }
+
+    /// When it was issued (its payout paid, or reversed).
+    async fn issued_at(&self) -> ApiResult<DateTime> {
+        Ok(self.0.read(C::Row)?.issued_at.into())
+    }
+
+    /// The day it was issued, in the tenant's time zone.
+    async fn issue_date(&self) -> ApiResult<Date> {
+        Ok(Date(self.0.read(C::Row)?.issue_date))
+    }
+
+    /// The first accrual day of its commissions (the tenant's zone).
+    async fn supply_from(&self) -> ApiResult<Date> {
+        Ok(Date(self.0.read(C::Row)?.supply_from))
+    }
+
+    /// The last accrual day of its commissions.
+    async fn supply_to(&self) -> ApiResult<Date> {
+        Ok(Date(self.0.read(C::Row)?.supply_to))
+    }
+
+    /// One line per campaign; clawbacks as negative lines.
+    async fn lines(&self) -> ApiResult<Vec<InvoiceLine>> {
+        let row = self.0.read(C::Row)?;
+        issued::lines_of(row)?
+            .into_iter()
+            .map(|l| {
+                Ok(InvoiceLine {
+                    campaign_id: ID(l.campaign_id),
+                    description: l.description,
+                    amount: Money::of(l.amount_minor, &row.currency)?,
+                })
+            })
+            .collect()
+    }
+
+    /// What its lines sum to (negative on a credit note).
+    async fn net(&self) -> ApiResult<Money> {
+        let row = self.0.read(C::Row)?;
+        Money::of(row.net_minor, &row.currency)
+    }
+
+    /// The VAT rate as a percentage (`19` for 19 %); null: no VAT.
+    async fn vat_rate(&self) -> ApiResult<Option<Decimal>> {
+        let row = self.0.read(C::Row)?;
+        row.vat_rate
+            .as_deref()
+            .map(|r| {
+                rust_decimal::Decimal::from_str(r)
+                    .map(Decimal::from)
+                    .map_err(|e| ApiError::internal("stored VAT rate", e))
+            })
+            .transpose()
+    }
+
+    /// The VAT on the net, rounded once.
+    async fn vat(&self) -> ApiResult<Money> {
+        let row = self.0.read(C::Row)?;
+        Money::of(row.vat_minor, &row.currency)
+    }
+
+    /// Net and VAT: what the payout paid.
+    async fn gross(&self) -> ApiResult<Money> {
+        let row = self.0.read(C::Row)?;
+        Money::of(row.gross_minor, &row.currency)
+    }
+
+    /// What it says in words: "Self-billing", "Reverse charge", the
+    /// exemption, HMRC's sentence.
+    async fn mentions(&self) -> ApiResult<Vec<String>> {
+        issued::decoded("invoice mentions", &self.0.read(C::Row)?.mentions)
+    }
+
+    /// The invoice a credit note corrects.
+    async fn corrects(&self, ctx: &Context<'_>) -> ApiResult<Option<Invoice>> {
+        let row = self.0.read(C::Row)?;
+        let Some(id) = &row.corrects_id else {
+            return Ok(None);
+        };
+        let found = invoicing::read::find(db(ctx)?.conn(), &row.tenant_id, id).await?;
+        Ok(found.and_then(|r| Invoice::seen(policy(ctx).ok()?, r)))
+    }
+
+    /// The partner: the supplier, in whose name it is issued.
+    async fn supplier(&self) -> ApiResult<Party> {
+        let party: StoredParty =
+            issued::decoded("invoice supplier", &self.0.read(C::Row)?.supplier)?;
+        Ok(party.into())
+    }
+
+    /// The brand: the customer, who issues it (self-billing).
+    async fn customer(&self) -> ApiResult<Party> {
+        let party: StoredParty =
+            issued::decoded("invoice customer", &self.0.read(C::Row)?.customer)?;
+        Ok(party.into())
+    }
+
+    /// The payout it is for.
+    async fn payout(&self, ctx: &Context<'_>) -> ApiResult<Option<Payout>> {
+        let row = self.0.read(C::Row)?;
+        let found =
+            revshare_core::payouts::find(db(ctx)?.conn(), &row.tenant_id, &row.payout_id).await?;
+        Ok(found.and_then(|r| Payout::seen(policy(ctx).ok()?, r)))
+    }
+
+    /// Where its PDF is: `GET` it with the same token.
+    async fn pdf_url(&self) -> ApiResult<String> {
+        Ok(format!("/invoices/{}.pdf", self.0.read(C::Row)?.id))
+    }
+
+    /// Where it is as UBL 2.1 XML (EN 16931).
+    async fn xml_url(&self) -> ApiResult<String> {
+        Ok(format!("/invoices/{}.xml", self.0.read(C::Row)?.id))
+    }
+}
+
+/// A partner's VAT details.
+pub struct PartnerVat(pub Visible<partner_vat::Model>);
+
+/// A partner's VAT details: what its self-billed invoices say of it.
+#[Object]
+impl PartnerVat {
+    /// Registered for VAT.
+    async fn registered(&self) -> ApiResult<bool> {
+        Ok(self.0.read(C::Row)?.registered)
+    }
+
+    /// Its VAT id, with its country's prefix (`DE136695976`).
+    async fn vat_id(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.vat_id.as_deref())
+    }
+
+    /// The legal name its invoices carry (none: its name).
+    async fn legal_name(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.legal_name.as_deref())
+    }
+
+    /// The address its invoices carry.
+    async fn address(&self) -> ApiResult<Option<Address>> {
+        Ok(Stored::decode(self.0.read(C::Row)?.address.as_deref()).map(Into::into))
+    }
+
+    /// Where it is established for VAT (ISO 3166-1 alpha-2).
+    async fn country(&self) -> ApiResult<&str> {
+        Ok(&self.0.read(C::Row)?.country)
+    }
+
+    /// Under its state's small-business exemption: its invoices carry no
+    /// VAT and the tenant's exemption wording.
+    async fn small_business(&self) -> ApiResult<bool> {
+        Ok(self.0.read(C::Row)?.small_business)
+    }
+
+    /// How its VAT id was checked.
+    async fn checked_by(&self) -> ApiResult<Option<VatCheck>> {
+        Ok(self
+            .0
+            .read(C::Row)?
+            .vat_id
+            .as_ref()
+            .map(|_| VatCheck::Format))
+    }
+
+    /// When it was last set.
+    async fn updated_at(&self) -> ApiResult<DateTime> {
+        Ok(self.0.read(C::Row)?.updated_at.into())
+    }
+}
+
+/// A partner's answer to the tenant's self-billing agreement.
+pub struct SelfBillingAgreement(pub Visible<self_billing_acceptance::Model>);
+
+/// A partner's answer to the tenant's self-billing agreement.
+#[Object]
+impl SelfBillingAgreement {
+    /// The agreement's version it answered.
+    async fn version(&self) -> ApiResult<i32> {
+        Ok(self.0.read(C::Row)?.version)
+    }
+
+    /// When it accepted (none: it declined).
+    async fn accepted_at(&self) -> ApiResult<Option<DateTime>> {
+        Ok(self.0.read(C::Row)?.accepted_at.map(Into::into))
+    }
+
+    /// When a UK agreement ends: 12 months after acceptance. An EU one
+    /// ends when the tenant publishes a new version.
+    async fn expires_at(&self) -> ApiResult<Option<DateTime>> {
+        Ok(self.0.read(C::Row)?.expires_at.map(Into::into))
+    }
+
+    /// When it declined.
+    async fn declined_at(&self) -> ApiResult<Option<DateTime>> {
+        Ok(self.0.read(C::Row)?.declined_at.map(Into::into))
+    }
+
+    /// Whether payouts made now are self-billed: accepted, the current
+    /// version, not expired, and the tenant self-bills.
+    async fn in_force(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let row = self.0.read(C::Row)?;
+        let now = settings::read(db(ctx)?.conn(), &row.tenant_id).await?;
+        Ok(now.self_billing
+            && invoicing::partners::in_force(row, now.version(), revshare_core::db::now()))
+    }
+}
+
+/// `Partner.vat`.
+pub(super) async fn vat_of(
+    ctx: &Context<'_>,
+    tenant_id: &str,
+    partner_id: &str,
+) -> ApiResult<Option<PartnerVat>> {
+    let rows =
+        invoicing::partners::details_of(db(ctx)?.conn(), tenant_id, &[partner_id.to_owned()])
+            .await?;
+    let policy = policy(ctx)?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|row| Visible::new(policy, row))
+        .map(PartnerVat))
+}
+
+/// `Partner.selfBilling`.
+pub(super) async fn self_billing_of(
+    ctx: &Context<'_>,
+    tenant_id: &str,
+    partner_id: &str,
+) -> ApiResult<Option<SelfBillingAgreement>> {
+    let row = invoicing::partners::answer_of(db(ctx)?.conn(), tenant_id, partner_id).await?;
+    let policy = policy(ctx)?;
+    Ok(row
+        .and_then(|row| Visible::new(policy, row))
+        .map(SelfBillingAgreement))
+}

@@ -1,0 +1,130 @@
+//! An issued document as a PDF (`GET /invoices/{id}.pdf`): its title and
+//! number, the dates, both parties with their addresses and VAT ids, one
+//! line per campaign, the net, the rate, the VAT, the gross and every
+//! mention in full — what `pdftotext` reads back, field by field.
+
+use super::Party;
+use super::issue::{decoded, lines_of};
+use crate::engine::Currency;
+use crate::error::{ApiError, ApiResult};
+use crate::payouts::pdf::{self, Font, Line};
+use entity::enums::InvoiceKind;
+use entity::invoice;
+
+/// The title a document is printed under.
+pub fn title(row: &invoice::Model) -> String {
+    match row.kind {
+        InvoiceKind::Invoice => format!("Self-billed invoice {}", row.number),
+        InvoiceKind::CreditNote => format!("Self-billed credit note {}", row.number),
+    }
+}
+
+/// The PDF of an issued document; `corrects` is the invoice a credit note
+/// names.
+pub fn pdf(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<Vec<u8>> {
+    Ok(pdf::render(&title(row), &layout(row, corrects)?))
+}
+
+fn layout(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<Vec<Line>> {
+    let currency =
+        Currency::parse(&row.currency).map_err(|e| ApiError::internal("invoice currency", e))?;
+    let money = |minor: i64| format!("{} {}", row.currency, currency.from_minor(minor));
+    let fact =
+        |label: &str, value: String| Line::new(Font::Regular, 10, format!("{label:<18}{value}"));
+    let supplier: Party = decoded("invoice supplier", &row.supplier)?;
+    let customer: Party = decoded("invoice customer", &row.customer)?;
+    let mentions: Vec<String> = decoded("invoice mentions", &row.mentions)?;
+    let mut lines = vec![
+        Line::new(Font::Bold, 16, title(row)),
+        Line::new(Font::Regular, 10, ""),
+        fact("Number", row.number.clone()),
+        fact("Issue date", row.issue_date.to_string()),
+        fact(
+            "Supply period",
+            format!("{} to {}", row.supply_from, row.supply_to),
+        ),
+    ];
+    if let Some(original) = corrects {
+        lines.push(fact(
+            "Corrects",
+            format!("invoice {} of {}", original.number, original.issue_date),
+        ));
+    }
+    lines.push(Line::new(Font::Regular, 10, ""));
+    for (role, party) in [
+        ("Supplier (the partner)", &supplier),
+        ("Customer (issued by)", &customer),
+    ] {
+        lines.push(Line::new(Font::Bold, 10, role));
+        lines.extend(party_lines(party));
+        lines.push(Line::new(Font::Regular, 10, ""));
+    }
+    let columns = pdf::fixed_columns(9);
+    let amount_width = 18;
+    let description_width = columns - amount_width - 2;
+    let row_line = |description: &str, amount: &str| {
+        let description: String = description.chars().take(description_width).collect();
+        Line::new(
+            Font::Fixed,
+            9,
+            format!("{description:<description_width$}  {amount:>amount_width$}"),
+        )
+    };
+    lines.push(row_line("Description", &format!("Amount {}", row.currency)));
+    lines.push(Line::new(Font::Fixed, 9, "-".repeat(columns)));
+    for line in lines_of(row)? {
+        lines.push(row_line(
+            &line.description,
+            &currency.from_minor(line.amount_minor).to_string(),
+        ));
+    }
+    lines.push(Line::new(Font::Fixed, 9, "-".repeat(columns)));
+    lines.push(fact("Net", money(row.net_minor)));
+    lines.push(fact(
+        "VAT rate",
+        match &row.vat_rate {
+            Some(rate) => format!("{rate} %"),
+            None => "none".into(),
+        },
+    ));
+    lines.push(fact("VAT", money(row.vat_minor)));
+    lines.push(Line::new(
+        Font::Bold,
+        12,
+        format!("Gross {}", money(row.gross_minor)),
+    ));
+    lines.push(Line::new(Font::Regular, 10, ""));
+    for mention in mentions {
+        lines.extend(Line::new(Font::Bold, 10, mention).fitted());
+    }
+    Ok(lines)
+}
+
+fn party_lines(party: &Party) -> Vec<Line> {
+    let mut lines = vec![Line::new(Font::Regular, 10, party.name.clone())];
+    if let Some(address) = &party.address {
+        lines.push(Line::new(Font::Regular, 10, address.line1.clone()));
+        if let Some(line2) = &address.line2 {
+            lines.push(Line::new(Font::Regular, 10, line2.clone()));
+        }
+        let place = [address.zip.as_str(), address.city.as_str()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        lines.push(Line::new(
+            Font::Regular,
+            10,
+            format!("{place}, {}", address.country),
+        ));
+    }
+    lines.push(Line::new(
+        Font::Regular,
+        10,
+        match &party.vat_id {
+            Some(id) => format!("VAT id {id}"),
+            None => "No VAT id".into(),
+        },
+    ));
+    lines
+}

@@ -1,0 +1,286 @@
+//! A partner's side of self-billing (SPEC §33): its VAT details, set by
+//! the tenant's staff or by the partner itself, and its answer to the
+//! tenant's agreement — accepted (a UK one for 12 months), or declined.
+//!
+//! An acceptance holds for the version accepted: when the tenant publishes
+//! a new one, the partner is paid as one without an agreement until it
+//! accepts again. Every answer is kept; the latest is the partner's.
+
+use super::settings;
+use crate::db::Db;
+use crate::engine::vat;
+use crate::error::{ApiError, ApiResult};
+use crate::payouts::address::Address;
+use chrono::{DateTime, Months, Utc};
+use entity::{partner, partner_vat, self_billing_acceptance};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+
+/// A partner's VAT details as given.
+#[derive(Debug, Clone)]
+pub struct VatDetails {
+    pub registered: bool,
+    pub vat_id: Option<String>,
+    pub legal_name: Option<String>,
+    pub address: Option<Address>,
+    pub country: String,
+    pub small_business: bool,
+}
+
+impl VatDetails {
+    /// Checks the details: the country a known one, a registered partner's
+    /// VAT id of its country's form (an EU or UK one) — errors name
+    /// `input.vatId` and the others.
+    pub fn checked(mut self) -> ApiResult<VatDetails> {
+        let country = self.country.trim().to_ascii_uppercase();
+        if !crate::engine::countries::is_country(&country) {
+            return Err(ApiError::bad_input(
+                "input.country",
+                "must be an ISO 3166 country code (DE, GB)",
+            ));
+        }
+        self.vat_id = match self
+            .vat_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            None if self.registered && vat::standard_rate(&country).is_some() => {
+                return Err(ApiError::bad_input(
+                    "input.vatId",
+                    "is required of a partner registered for VAT in the EU or the UK",
+                ));
+            }
+            None => None,
+            Some(id) if vat::standard_rate(&country).is_some() => {
+                Some(settings::checked_vat_id("input.vatId", &country, id)?)
+            }
+            // Outside the EU and the UK: kept as given, for the invoice.
+            Some(id) => Some(crate::input::required_text("input.vatId", id, 40)?),
+        };
+        self.legal_name = crate::input::optional_text(
+            "input.legalName",
+            self.legal_name.as_deref(),
+            crate::input::MAX_NAME_CHARS,
+        )?;
+        self.country = country;
+        Ok(self)
+    }
+}
+
+/// Sets a partner's VAT details (its invoices issued so far keep the
+/// details they were issued with).
+pub async fn set(
+    db: &Db,
+    tenant_id: &str,
+    partner_id: &str,
+    details: VatDetails,
+) -> ApiResult<partner_vat::Model> {
+    let details = details.checked()?;
+    db.transaction(|txn| {
+        let details = details.clone();
+        Box::pin(async move {
+            partner_of(&*txn, tenant_id, partner_id).await?;
+            let row = partner_vat::Model {
+                partner_id: partner_id.to_owned(),
+                tenant_id: tenant_id.to_owned(),
+                registered: details.registered,
+                vat_id: details.vat_id,
+                legal_name: details.legal_name,
+                address: details.address.as_ref().map(Address::encode),
+                country: details.country,
+                small_business: details.small_business,
+                updated_at: crate::db::now(),
+            };
+            use partner_vat::Column as C;
+            partner_vat::Entity::insert(partner_vat::ActiveModel::from(row.clone()))
+                .on_conflict(
+                    sea_orm::sea_query::OnConflict::column(C::PartnerId)
+                        .update_columns([
+                            C::Registered,
+                            C::VatId,
+                            C::LegalName,
+                            C::Address,
+                            C::Country,
+                            C::SmallBusiness,
+                            C::UpdatedAt,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(&*txn)
+                .await?;
+            Ok(row)
+        })
+    })
+    .await
+}
+
+/// The partners' VAT details, by partner.
+pub async fn details_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_ids: &[String],
+) -> ApiResult<Vec<partner_vat::Model>> {
+    let mut rows = Vec::new();
+    for chunk in partner_ids.chunks(crate::posting::WRITE_CHUNK) {
+        rows.extend(
+            partner_vat::Entity::find()
+                .filter(partner_vat::Column::TenantId.eq(tenant_id))
+                .filter(partner_vat::Column::PartnerId.is_in(chunk.to_vec()))
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
+/// The partner's latest answer to the agreement, if any.
+pub async fn answer_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+) -> ApiResult<Option<self_billing_acceptance::Model>> {
+    Ok(self_billing_acceptance::Entity::find()
+        .filter(self_billing_acceptance::Column::TenantId.eq(tenant_id))
+        .filter(self_billing_acceptance::Column::PartnerId.eq(partner_id))
+        .order_by_desc(self_billing_acceptance::Column::CreatedAt)
+        .order_by_desc(self_billing_acceptance::Column::Id)
+        .one(conn)
+        .await?)
+}
+
+/// The partners' latest answers, by partner.
+pub async fn answers_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_ids: &[String],
+) -> ApiResult<std::collections::HashMap<String, self_billing_acceptance::Model>> {
+    let mut latest = std::collections::HashMap::new();
+    for chunk in partner_ids.chunks(crate::posting::WRITE_CHUNK) {
+        let rows = self_billing_acceptance::Entity::find()
+            .filter(self_billing_acceptance::Column::TenantId.eq(tenant_id))
+            .filter(self_billing_acceptance::Column::PartnerId.is_in(chunk.to_vec()))
+            .order_by_asc(self_billing_acceptance::Column::CreatedAt)
+            .order_by_asc(self_billing_acceptance::Column::Id)
+            .all(conn)
+            .await?;
+        for row in rows {
+            latest.insert(row.partner_id.clone(), row);
+        }
+    }
+    Ok(latest)
+}
+
+/// Whether an answer is an acceptance in force at `at` of `version`.
+pub fn in_force(answer: &self_billing_acceptance::Model, version: i32, at: DateTime<Utc>) -> bool {
+    answer.accepted_at.is_some()
+        && answer.declined_at.is_none()
+        && answer.version == version
+        && answer.expires_at.is_none_or(|end| at < end)
+}
+
+/// The partner accepts version `version` of the tenant's agreement: it
+/// must be the current one, and the partner must have said who it is (its
+/// VAT details with a legal name and an address, which its invoices
+/// carry). A UK agreement expires 12 months after.
+pub async fn accept(
+    db: &Db,
+    tenant_id: &str,
+    partner_id: &str,
+    version: i32,
+) -> ApiResult<self_billing_acceptance::Model> {
+    db.transaction(|txn| {
+        Box::pin(async move {
+            partner_of(&*txn, tenant_id, partner_id).await?;
+            let invoicing = settings::read(&*txn, tenant_id).await?;
+            if !invoicing.self_billing {
+                return Err(ApiError::Conflict(
+                    "the program does not self-bill: there is no agreement to accept".into(),
+                ));
+            }
+            if version != invoicing.version() {
+                return Err(ApiError::bad_input(
+                    "input.version",
+                    format!(
+                        "must be the agreement's current version, {}",
+                        invoicing.version()
+                    ),
+                ));
+            }
+            let details = details_of(&*txn, tenant_id, &[partner_id.to_owned()]).await?;
+            let Some(details) = details.first() else {
+                return Err(ApiError::Conflict(
+                    "set the partner's VAT details (setPartnerVat) before accepting: its invoices carry them".into(),
+                ));
+            };
+            if details.legal_name.is_none() || details.address.is_none() {
+                return Err(ApiError::Conflict(
+                    "the partner's VAT details need a legal name and an address before it accepts: its invoices carry them".into(),
+                ));
+            }
+            let now = crate::db::now();
+            let uk = invoicing.country.as_deref() == Some("GB");
+            let row = self_billing_acceptance::Model {
+                id: crate::input::new_id(),
+                tenant_id: tenant_id.to_owned(),
+                partner_id: partner_id.to_owned(),
+                version,
+                accepted_at: Some(now),
+                expires_at: uk.then(|| now + Months::new(12)),
+                declined_at: None,
+                created_at: now,
+            };
+            self_billing_acceptance::Entity::insert(self_billing_acceptance::ActiveModel::from(
+                row.clone(),
+            ))
+            .exec_without_returning(&*txn)
+            .await?;
+            Ok(row)
+        })
+    })
+    .await
+}
+
+/// The partner declines the tenant's agreement: it is paid as before, with
+/// its statement, and may upload its own invoices.
+pub async fn decline(
+    db: &Db,
+    tenant_id: &str,
+    partner_id: &str,
+) -> ApiResult<self_billing_acceptance::Model> {
+    db.transaction(|txn| {
+        Box::pin(async move {
+            partner_of(&*txn, tenant_id, partner_id).await?;
+            let invoicing = settings::read(&*txn, tenant_id).await?;
+            let now = crate::db::now();
+            let row = self_billing_acceptance::Model {
+                id: crate::input::new_id(),
+                tenant_id: tenant_id.to_owned(),
+                partner_id: partner_id.to_owned(),
+                version: invoicing.version(),
+                accepted_at: None,
+                expires_at: None,
+                declined_at: Some(now),
+                created_at: now,
+            };
+            self_billing_acceptance::Entity::insert(self_billing_acceptance::ActiveModel::from(
+                row.clone(),
+            ))
+            .exec_without_returning(&*txn)
+            .await?;
+            Ok(row)
+        })
+    })
+    .await
+}
+
+async fn partner_of(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+) -> ApiResult<partner::Model> {
+    partner::Entity::find_by_id(partner_id.to_owned())
+        .filter(partner::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))
+}

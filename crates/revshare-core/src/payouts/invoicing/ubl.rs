@@ -1,0 +1,240 @@
+//! An issued document as UBL 2.1 (`GET /invoices/{id}.xml`), the syntax
+//! EN 16931 binds to: an `Invoice` with `InvoiceTypeCode` 389 (self-billed
+//! invoice, UNTDID 1001) or a `CreditNote` with `CreditNoteTypeCode` 261
+//! (self-billed credit note) naming its invoice in `BillingReference`.
+//! Elements in the order the OASIS schemas require.
+//!
+//! - The supplier is the partner, the customer the brand (self-billing);
+//!   each with its name, postal address and VAT id (`PartyTaxScheme`).
+//! - The VAT category (UNCL 5305): `S` at the rate, `AE` for a reverse
+//!   charge (exemption code `VATEX-EU-AE`), `E` for a small business (the
+//!   tenant's exemption wording), `O` for a supply outside the scope of
+//!   VAT (a partner not registered, or outside the EU and the UK), whose
+//!   parties name no VAT id (EN 16931's BR-O-02); the PDF prints them.
+//! - A credit note states its amounts as positive numbers, as UBL does:
+//!   the document's type says they are credited. A negative line of an
+//!   invoice (clawbacks) is a quantity of -1 at a positive price.
+//! - `cbc:TaxAmount` is the document's VAT; `PayableAmount` its gross.
+
+use super::Party;
+use super::issue::{decoded, lines_of};
+use crate::engine::Currency;
+use crate::error::{ApiError, ApiResult};
+use entity::enums::InvoiceKind;
+use entity::invoice;
+use std::fmt::Write;
+
+/// The document as UBL 2.1 XML; `corrects` is the invoice a credit note
+/// names.
+pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<String> {
+    let currency =
+        Currency::parse(&row.currency).map_err(|e| ApiError::internal("invoice currency", e))?;
+    let credit = row.kind == InvoiceKind::CreditNote;
+    // A credit note's amounts, stored negative, are written as credited.
+    let sign = if credit { -1 } else { 1 };
+    let amount = |minor: i64| currency.from_minor(minor * sign).to_string();
+    let cur = xml_escape(&row.currency);
+    let supplier: Party = decoded("invoice supplier", &row.supplier)?;
+    let customer: Party = decoded("invoice customer", &row.customer)?;
+    let mentions: Vec<String> = decoded("invoice mentions", &row.mentions)?;
+    let category = Category::of(row, &mentions);
+    let (root, type_tag, type_code, line_tag, quantity_tag) = match credit {
+        false => (
+            "Invoice",
+            "InvoiceTypeCode",
+            "389",
+            "InvoiceLine",
+            "InvoicedQuantity",
+        ),
+        true => (
+            "CreditNote",
+            "CreditNoteTypeCode",
+            "261",
+            "CreditNoteLine",
+            "CreditedQuantity",
+        ),
+    };
+    let mut x = String::with_capacity(4096);
+    let _ = write!(
+        x,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <{root} xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:{root}-2\" \
+         xmlns:cac=\"urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2\" \
+         xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2\">\n"
+    );
+    tag(&mut x, "cbc:CustomizationID", "urn:cen.eu:en16931:2017");
+    tag(&mut x, "cbc:ID", &row.number);
+    tag(&mut x, "cbc:IssueDate", &row.issue_date.to_string());
+    tag(&mut x, &format!("cbc:{type_tag}"), type_code);
+    for mention in &mentions {
+        tag(&mut x, "cbc:Note", mention);
+    }
+    tag(&mut x, "cbc:DocumentCurrencyCode", &row.currency);
+    x.push_str("<cac:InvoicePeriod>");
+    tag(&mut x, "cbc:StartDate", &row.supply_from.to_string());
+    tag(&mut x, "cbc:EndDate", &row.supply_to.to_string());
+    x.push_str("</cac:InvoicePeriod>\n");
+    if let Some(original) = corrects {
+        x.push_str("<cac:BillingReference><cac:InvoiceDocumentReference>");
+        tag(&mut x, "cbc:ID", &original.number);
+        tag(&mut x, "cbc:IssueDate", &original.issue_date.to_string());
+        x.push_str("</cac:InvoiceDocumentReference></cac:BillingReference>\n");
+    }
+    // EN 16931's BR-O-02: a supply outside the scope of VAT names no VAT
+    // ids.
+    let ids = category.code != "O";
+    party(&mut x, "cac:AccountingSupplierParty", &supplier, ids);
+    party(&mut x, "cac:AccountingCustomerParty", &customer, ids);
+    // The VAT: one subtotal, the whole net in one category.
+    let _ = write!(
+        x,
+        "<cac:TaxTotal><cbc:TaxAmount currencyID=\"{cur}\">{}</cbc:TaxAmount>\
+         <cac:TaxSubtotal><cbc:TaxableAmount currencyID=\"{cur}\">{}</cbc:TaxableAmount>\
+         <cbc:TaxAmount currencyID=\"{cur}\">{}</cbc:TaxAmount>",
+        amount(row.vat_minor),
+        amount(row.net_minor),
+        amount(row.vat_minor),
+    );
+    category.write(&mut x, "cac:TaxCategory", true);
+    x.push_str("</cac:TaxSubtotal></cac:TaxTotal>\n");
+    let _ = writeln!(
+        x,
+        "<cac:LegalMonetaryTotal>\
+         <cbc:LineExtensionAmount currencyID=\"{cur}\">{net}</cbc:LineExtensionAmount>\
+         <cbc:TaxExclusiveAmount currencyID=\"{cur}\">{net}</cbc:TaxExclusiveAmount>\
+         <cbc:TaxInclusiveAmount currencyID=\"{cur}\">{gross}</cbc:TaxInclusiveAmount>\
+         <cbc:PayableAmount currencyID=\"{cur}\">{gross}</cbc:PayableAmount>\
+         </cac:LegalMonetaryTotal>",
+        net = amount(row.net_minor),
+        gross = amount(row.gross_minor),
+    );
+    for (n, line) in lines_of(row)?.iter().enumerate() {
+        let written = line.amount_minor * sign;
+        let quantity = if written < 0 { "-1" } else { "1" };
+        let _ = write!(x, "<cac:{line_tag}>");
+        tag(&mut x, "cbc:ID", &(n + 1).to_string());
+        let _ = write!(
+            x,
+            "<cbc:{quantity_tag} unitCode=\"C62\">{quantity}</cbc:{quantity_tag}>\
+             <cbc:LineExtensionAmount currencyID=\"{cur}\">{}</cbc:LineExtensionAmount>\
+             <cac:Item>",
+            currency.from_minor(written),
+        );
+        tag(&mut x, "cbc:Name", &line.description);
+        category.write(&mut x, "cac:ClassifiedTaxCategory", false);
+        let _ = writeln!(
+            x,
+            "</cac:Item><cac:Price><cbc:PriceAmount currencyID=\"{cur}\">{}</cbc:PriceAmount>\
+             </cac:Price></cac:{line_tag}>",
+            currency.from_minor(written.abs()),
+        );
+    }
+    let _ = writeln!(x, "</{root}>");
+    Ok(x)
+}
+
+/// The document's VAT category (UNCL 5305).
+struct Category {
+    code: &'static str,
+    percent: String,
+    /// An exemption's code (VATEX) and wording.
+    exemption: Option<(Option<&'static str>, String)>,
+}
+
+impl Category {
+    fn of(row: &invoice::Model, mentions: &[String]) -> Category {
+        let has = |text: &str| mentions.iter().any(|m| m == text);
+        if let Some(rate) = &row.vat_rate {
+            return Category {
+                code: "S",
+                percent: rate.clone(),
+                exemption: None,
+            };
+        }
+        if has("Reverse charge") {
+            return Category {
+                code: "AE",
+                percent: "0".into(),
+                exemption: Some((Some("VATEX-EU-AE"), "Reverse charge".into())),
+            };
+        }
+        // The tenant's exemption wording: a small business's mention.
+        let wording = mentions.iter().find(|m| *m != "Self-billing").cloned();
+        match wording {
+            Some(wording) => Category {
+                code: "E",
+                percent: "0".into(),
+                exemption: Some((None, wording)),
+            },
+            None => Category {
+                code: "O",
+                percent: "0".into(),
+                exemption: Some((Some("VATEX-EU-O"), "Not subject to VAT".into())),
+            },
+        }
+    }
+
+    /// As a `TaxCategory` (with its exemption) or an item's
+    /// `ClassifiedTaxCategory`. Category `O` carries no rate.
+    fn write(&self, x: &mut String, element: &str, exemption: bool) {
+        let _ = write!(x, "<{element}>");
+        tag(x, "cbc:ID", self.code);
+        if self.code != "O" {
+            tag(x, "cbc:Percent", &self.percent);
+        }
+        if exemption && let Some((code, reason)) = &self.exemption {
+            if let Some(code) = code {
+                tag(x, "cbc:TaxExemptionReasonCode", code);
+            }
+            tag(x, "cbc:TaxExemptionReason", reason);
+        }
+        let _ = write!(
+            x,
+            "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></{element}>"
+        );
+    }
+}
+
+fn party(x: &mut String, element: &str, party: &Party, with_vat_id: bool) {
+    let _ = write!(x, "<{element}><cac:Party><cac:PartyName>");
+    tag(x, "cbc:Name", &party.name);
+    x.push_str("</cac:PartyName><cac:PostalAddress>");
+    if let Some(address) = &party.address {
+        tag(x, "cbc:StreetName", &address.line1);
+        if let Some(line2) = &address.line2 {
+            tag(x, "cbc:AdditionalStreetName", line2);
+        }
+        tag(x, "cbc:CityName", &address.city);
+        if !address.zip.is_empty() {
+            tag(x, "cbc:PostalZone", &address.zip);
+        }
+        if !address.state.is_empty() {
+            tag(x, "cbc:CountrySubentity", &address.state);
+        }
+    }
+    x.push_str("<cac:Country>");
+    tag(x, "cbc:IdentificationCode", &party.country);
+    x.push_str("</cac:Country></cac:PostalAddress>");
+    if let Some(vat_id) = party.vat_id.as_ref().filter(|_| with_vat_id) {
+        x.push_str("<cac:PartyTaxScheme>");
+        tag(x, "cbc:CompanyID", vat_id);
+        x.push_str("<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>");
+    }
+    x.push_str("<cac:PartyLegalEntity>");
+    tag(x, "cbc:RegistrationName", &party.name);
+    let _ = writeln!(x, "</cac:PartyLegalEntity></cac:Party></{element}>");
+}
+
+fn tag(x: &mut String, name: &str, text: &str) {
+    let _ = write!(x, "<{name}>{}</{name}>", xml_escape(text));
+}
+
+/// Text as XML character data: the markup characters as entities, and
+/// the control characters XML 1.0 cannot hold dropped.
+fn xml_escape(text: &str) -> String {
+    let kept: String = text
+        .chars()
+        .filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    crate::mail::content::escape(&kept)
+}

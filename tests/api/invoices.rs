@@ -1,0 +1,1245 @@
+//! Self-billed invoices with VAT (SPEC §33): the tenant's invoicing, each
+//! partner's VAT details and agreement, the VAT decided when a payout is
+//! made and paid with it, invoices numbered without a gap when payouts are
+//! paid, credit notes for reversed ones, the PDF and the UBL read back by
+//! independent tools, the partner's own upload, and who reads what.
+
+use crate::helpers::{TestApp, code, field};
+use crate::on_both_databases;
+use crate::support::campaigns::create_campaign;
+use crate::support::partners::enroll;
+use crate::support::payouts::{approve, paypal, run};
+use crate::support::tools::{pdf_layout_text, ubl_verdict};
+use async_graphql::futures_util::future::join_all;
+use chrono::Datelike;
+use serde_json::{Value, json};
+
+on_both_databases!(
+    a_german_brand_bills_each_row_of_the_vat_table,
+    a_uk_brand_adds_20_percent_and_hmrcs_sentence_for_12_months,
+    a_run_pays_net_and_vat_and_ten_payouts_paid_at_once_take_ten_numbers,
+    a_clawback_is_a_negative_line_and_an_invoice_never_changes,
+    the_pdf_and_the_ubl_read_back,
+    malformed_vat_ids_are_refused_by_country,
+    a_partner_without_an_agreement_uploads_its_own_pdf,
+    each_role_reads_the_invoices_it_may,
+    the_guide_runs_as_written,
+);
+
+const INVOICE_FIELDS: &str = "id number type issueDate supplyFrom supplyTo net { amount currency } vatRate vat { amount } gross { amount } \
+    mentions lines { description amount { amount } } supplier { name vatId country address { line1 city zip country } } \
+    customer { name vatId country } corrects { number } pdfUrl xmlUrl";
+
+fn paid_query() -> String {
+    format!(
+        "mutation($input: MarkCommissionsPaidInput!) {{ markCommissionsPaid(input: $input) {{ id amount statementNumber \
+         partner {{ id name }} net {{ amount }} vat {{ amount }} invoice {{ {INVOICE_FIELDS} }} }} }}"
+    )
+}
+
+const SET_TENANT: &str = "mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { invoicing { selfBilling legalName vatId country series exemptionText agreement { version text } } } }";
+const SET_VAT: &str = "mutation($input: SetPartnerVatInput!) { setPartnerVat(input: $input) { registered vatId legalName country smallBusiness checkedBy address { line1 city zip country } } }";
+const ACCEPT: &str = "mutation($v: Int!) { acceptSelfBillingAgreement(input: { version: $v }) { version acceptedAt expiresAt declinedAt } }";
+
+/// The brand's invoicing: a self-billing program in `country`.
+async fn self_billing(app: &TestApp, country: &str, vat_id: &str, zone: &str) -> Value {
+    app.ok(
+        &app.admin(),
+        SET_TENANT,
+        json!({ "input": { "timeZone": zone, "invoicing": {
+            "selfBilling": true, "legalName": format!("Acme {country} Ltd"), "vatId": vat_id, "country": country,
+            "address": { "line1": "Friedrichstraße 100", "city": "Berlin", "zip": "10117", "country": country },
+            "exemptionText": "Kein Ausweis der Umsatzsteuer: Kleinunternehmer nach § 19 UStG",
+            "agreement": "Acme issues your invoices in your name; you issue none for what it pays."
+        } } }),
+    )
+    .await["updateTenant"]["invoicing"]
+        .clone()
+}
+
+/// A partner of `campaign` with VAT details (`vat`: registered, VAT id,
+/// small business, country) that accepted the agreement's `version`.
+async fn billed_partner(
+    app: &TestApp,
+    campaign: &str,
+    name: &str,
+    vat: (bool, Option<&str>, bool, &str),
+    version: Option<i64>,
+) -> String {
+    let id = app.create_partner(json!({ "name": name })).await;
+    enroll(app, &id, campaign).await;
+    let (registered, vat_id, small_business, country) = vat;
+    app.ok(
+        &app.partner_token(&id),
+        SET_VAT,
+        json!({ "input": { "registered": registered, "vatId": vat_id, "smallBusiness": small_business,
+            "country": country, "legalName": format!("{name} Media"),
+            "address": address_in(name, country) } }),
+    )
+    .await;
+    if let Some(version) = version {
+        app.ok(&app.partner_token(&id), ACCEPT, json!({ "v": version }))
+            .await;
+    }
+    id
+}
+
+/// A partner registered for VAT in `country` under `vat_id`, that
+/// accepted version 1 of the agreement.
+async fn registered(
+    app: &TestApp,
+    campaign: &str,
+    name: &str,
+    vat_id: &str,
+    country: &str,
+) -> String {
+    billed_partner(
+        app,
+        campaign,
+        name,
+        (true, Some(vat_id), false, country),
+        Some(1),
+    )
+    .await
+}
+
+/// A brand in Germany that self-bills, and its campaign in euros.
+async fn german_brand(app: &TestApp) -> String {
+    let euro = euro_campaign(app).await;
+    self_billing(app, "DE", "DE811907980", "Europe/Berlin").await;
+    euro
+}
+
+/// An address in `country`: Köln, or New York for the US.
+fn address_in(name: &str, country: &str) -> Value {
+    match country {
+        "US" => {
+            json!({ "line1": format!("{name} St 1"), "city": "New York", "state": "NY", "zip": "10001", "country": "US" })
+        }
+        _ => {
+            json!({ "line1": format!("{name}weg 1"), "city": "Köln", "zip": "50667", "country": country })
+        }
+    }
+}
+
+/// A sale of `amount` EUR in `campaign` on `day`; answers its commission.
+async fn sale(
+    app: &TestApp,
+    partner: &str,
+    campaign: &str,
+    id: &str,
+    amount: &str,
+    day: &str,
+) -> String {
+    crate::support::sales::commission_id(
+        app,
+        json!({ "externalId": id, "partnerId": partner, "campaignId": campaign, "customerExternalId": format!("c-{id}"),
+            "amount": amount, "currency": "EUR", "occurredAt": format!("{day}T12:00:00Z") }),
+    )
+    .await
+}
+
+async fn euro_campaign(app: &TestApp) -> String {
+    create_campaign(
+        app,
+        json!({ "name": "Europe", "currency": "EUR", "rules": [{ "recurring": { "percentage": 10 } }] }),
+    )
+    .await
+}
+
+/// Pays the commissions by hand; answers the payouts by partner name.
+async fn pay_by_hand(app: &TestApp, ids: &[&str]) -> std::collections::BTreeMap<String, Value> {
+    approve(app, ids).await;
+    mark_paid(app, ids).await
+}
+
+/// Marks approved commissions paid; answers the payouts by partner name.
+async fn mark_paid(app: &TestApp, ids: &[&str]) -> std::collections::BTreeMap<String, Value> {
+    let paid = app
+        .ok(
+            &app.service("commissions:write"),
+            &paid_query(),
+            json!({ "input": { "ids": ids, "reference": "BANK-2026-01" } }),
+        )
+        .await;
+    paid["markCommissionsPaid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["partner"]["name"].as_str().unwrap().to_owned(), p.clone()))
+        .collect()
+}
+
+fn year() -> i32 {
+    chrono::Utc::now().year()
+}
+
+fn today() -> String {
+    chrono::Utc::now().date_naive().to_string()
+}
+
+/// Every row of SPEC §33's table for a brand in Germany, paid by hand:
+/// domestic and registered (19 % of 123.45 is 23.4555: 23.46, rounded
+/// once), EU cross-border (reverse charge, both VAT ids), a small business
+/// (the exemption wording), not registered, outside the EU; a partner that
+/// declined and one that accepted a version since replaced are paid as
+/// before, with no invoice. The five invoices take numbers 1 to 5.
+async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
+    let euro = euro_campaign(&app).await;
+    let invoicing = self_billing(&app, "DE", "DE 811 907 980", "Europe/Berlin").await;
+    assert_eq!(
+        invoicing,
+        json!({ "selfBilling": true, "legalName": "Acme DE Ltd", "vatId": "DE811907980", "country": "DE",
+            "series": "SB-", "exemptionText": "Kein Ausweis der Umsatzsteuer: Kleinunternehmer nach § 19 UStG",
+            "agreement": { "version": 1, "text": "Acme issues your invoices in your name; you issue none for what it pays." } })
+    );
+    // Vera accepts version 1; the tenant then publishes version 2.
+    let vera = registered(&app, &euro, "Vera", "DE136695976", "DE").await;
+    let v2 = app
+        .ok(
+            &app.admin(),
+            SET_TENANT,
+            json!({ "input": { "invoicing": { "agreement": "Version two of the agreement." } } }),
+        )
+        .await;
+    assert_eq!(v2["updateTenant"]["invoicing"]["agreement"]["version"], 2);
+    let stale = app
+        .error(Some(&app.partner_token(&vera)), ACCEPT, json!({ "v": 1 }))
+        .await;
+    assert_eq!(
+        (code(&stale), field(&stale)),
+        ("BAD_USER_INPUT", "input.version")
+    );
+    let dora = billed_partner(
+        &app,
+        &euro,
+        "Dora",
+        (true, Some("DE136695976"), false, "DE"),
+        Some(2),
+    )
+    .await;
+    let fleur = billed_partner(
+        &app,
+        &euro,
+        "Fleur",
+        (true, Some("FR40303265045"), false, "FR"),
+        Some(2),
+    )
+    .await;
+    let kai = billed_partner(
+        &app,
+        &euro,
+        "Kai",
+        (true, Some("DE129273398"), true, "DE"),
+        Some(2),
+    )
+    .await;
+    let uli = billed_partner(&app, &euro, "Uli", (false, None, false, "DE"), Some(2)).await;
+    let sam = billed_partner(
+        &app,
+        &euro,
+        "Sam",
+        (true, Some("98-7654321"), false, "US"),
+        Some(2),
+    )
+    .await;
+    let nora = billed_partner(
+        &app,
+        &euro,
+        "Nora",
+        (true, Some("DE136695976"), false, "DE"),
+        None,
+    )
+    .await;
+    let declined = app
+        .ok(
+            &app.partner_token(&nora),
+            "mutation { declineSelfBilling { version acceptedAt declinedAt } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(declined["declineSelfBilling"]["version"], 2);
+    assert!(declined["declineSelfBilling"]["declinedAt"].is_string());
+    let mut ids = Vec::new();
+    for (partner, amount) in [
+        (&dora, "1234.50"),
+        (&fleur, "500"),
+        (&kai, "300"),
+        (&uli, "200"),
+        (&sam, "100"),
+        (&nora, "100"),
+        (&vera, "100"),
+    ] {
+        ids.push(
+            sale(
+                &app,
+                partner,
+                &euro,
+                &format!("o-{partner}"),
+                amount,
+                "2026-01-10",
+            )
+            .await,
+        );
+    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let paid = pay_by_hand(&app, &ids).await;
+    let money = |p: &Value| {
+        (
+            p["net"]["amount"].as_str().unwrap().to_owned(),
+            p["vat"]["amount"].as_str().unwrap().to_owned(),
+            p["amount"].as_str().unwrap().to_owned(),
+        )
+    };
+    let owned = |a: &str, b: &str, c: &str| (a.to_owned(), b.to_owned(), c.to_owned());
+    assert_eq!(money(&paid["Dora"]), owned("123.45", "23.46", "146.91"));
+    assert_eq!(money(&paid["Fleur"]), owned("50.00", "0.00", "50.00"));
+    assert_eq!(money(&paid["Kai"]), owned("30.00", "0.00", "30.00"));
+    assert_eq!(money(&paid["Uli"]), owned("20.00", "0.00", "20.00"));
+    assert_eq!(money(&paid["Sam"]), owned("10.00", "0.00", "10.00"));
+    assert_eq!(money(&paid["Nora"]), owned("10.00", "0.00", "10.00"));
+    assert_eq!(money(&paid["Vera"]), owned("10.00", "0.00", "10.00"));
+    assert_eq!(paid["Nora"]["invoice"], Value::Null);
+    assert_eq!(paid["Vera"]["invoice"], Value::Null);
+    let dora_invoice = &paid["Dora"]["invoice"];
+    assert_eq!(dora_invoice["type"], "INVOICE");
+    assert_eq!(dora_invoice["vatRate"], "19");
+    assert_eq!(dora_invoice["vat"]["amount"], "23.46");
+    assert_eq!(dora_invoice["gross"]["amount"], "146.91");
+    assert_eq!(
+        dora_invoice["net"],
+        json!({ "amount": "123.45", "currency": "EUR" })
+    );
+    assert_eq!(dora_invoice["mentions"], json!(["Self-billing"]));
+    assert_eq!(
+        (
+            dora_invoice["supplyFrom"].as_str(),
+            dora_invoice["supplyTo"].as_str()
+        ),
+        (Some("2026-01-10"), Some("2026-01-10"))
+    );
+    assert_eq!(
+        dora_invoice["supplier"],
+        json!({ "name": "Dora Media", "vatId": "DE136695976", "country": "DE",
+            "address": { "line1": "Doraweg 1", "city": "Köln", "zip": "50667", "country": "DE" } })
+    );
+    assert_eq!(
+        dora_invoice["customer"],
+        json!({ "name": "Acme DE Ltd", "vatId": "DE811907980", "country": "DE" })
+    );
+    assert_eq!(
+        dora_invoice["lines"],
+        json!([{ "description": "Commissions, Europe", "amount": { "amount": "123.45" } }])
+    );
+    let fleur_invoice = &paid["Fleur"]["invoice"];
+    assert_eq!(fleur_invoice["vatRate"], Value::Null);
+    assert_eq!(
+        fleur_invoice["mentions"],
+        json!(["Self-billing", "Reverse charge"])
+    );
+    assert_eq!(fleur_invoice["supplier"]["vatId"], "FR40303265045");
+    assert_eq!(fleur_invoice["customer"]["vatId"], "DE811907980");
+    assert_eq!(
+        paid["Kai"]["invoice"]["mentions"],
+        json!([
+            "Self-billing",
+            "Kein Ausweis der Umsatzsteuer: Kleinunternehmer nach § 19 UStG"
+        ])
+    );
+    assert_eq!(paid["Uli"]["invoice"]["mentions"], json!(["Self-billing"]));
+    assert_eq!(paid["Sam"]["invoice"]["mentions"], json!(["Self-billing"]));
+    assert_eq!(paid["Sam"]["invoice"]["vatRate"], Value::Null);
+    // Five invoices, numbered 1 to 5 of the year, in the order paid.
+    let mut numbers: Vec<String> = ["Dora", "Fleur", "Kai", "Uli", "Sam"]
+        .iter()
+        .map(|name| {
+            paid[*name]["invoice"]["number"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    numbers.sort();
+    let year = year();
+    assert_eq!(
+        numbers,
+        (1..=5)
+            .map(|n| format!("SB-{year}-{n:06}"))
+            .collect::<Vec<_>>()
+    );
+    // The partner reads its own answer; the list has the five invoices.
+    let answer = app
+        .ok(
+            &app.partner_token(&vera),
+            "query($p: ID!) { partner(id: $p) { selfBilling { version inForce } vat { vatId checkedBy } } }",
+            json!({ "p": vera }),
+        )
+        .await;
+    assert_eq!(
+        answer["partner"],
+        json!({ "selfBilling": { "version": 1, "inForce": false }, "vat": { "vatId": "DE136695976", "checkedBy": "FORMAT" } })
+    );
+    let listed = app
+        .ok(
+            &app.admin(),
+            "{ invoices { totalCount nodes { number } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(listed["invoices"]["totalCount"], 5);
+}
+
+/// A UK brand: a registered UK partner's invoice adds 20 % and HMRC's
+/// sentence; its agreement expires 12 months after acceptance; an EU
+/// partner's is a reverse charge.
+async fn a_uk_brand_adds_20_percent_and_hmrcs_sentence_for_12_months(app: TestApp) {
+    let euro = euro_campaign(&app).await;
+    self_billing(&app, "GB", "GB980780684", "Europe/London").await;
+    let gina = registered(&app, &euro, "Gina", "GB434031494", "GB").await;
+    let dirk = registered(&app, &euro, "Dirk", "DE136695976", "DE").await;
+    let agreement = app
+        .ok(
+            &app.partner_token(&gina),
+            "query($p: ID!) { partner(id: $p) { selfBilling { version acceptedAt expiresAt inForce } } }",
+            json!({ "p": gina }),
+        )
+        .await["partner"]["selfBilling"]
+        .clone();
+    let accepted =
+        chrono::DateTime::parse_from_rfc3339(agreement["acceptedAt"].as_str().unwrap()).unwrap();
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(agreement["expiresAt"].as_str().unwrap()).unwrap();
+    assert_eq!(expires, accepted + chrono::Months::new(12));
+    assert_eq!(agreement["inForce"], true);
+    // 0.05 of VAT on 0.25: 20 % of an odd-cent net, rounded once.
+    let g = sale(&app, &gina, &euro, "g-1", "2.55", "2026-02-03").await;
+    let g2 = sale(&app, &gina, &euro, "g-2", "1000", "2026-02-20").await;
+    let d = sale(&app, &dirk, &euro, "d-1", "1000", "2026-02-03").await;
+    let paid = pay_by_hand(&app, &[&g, &g2, &d]).await;
+    // 10 % of 2.55 is 0.26 (0.255 away from zero); the net 100.26 at 20 %
+    // is 20.052: VAT 20.05.
+    assert_eq!(paid["Gina"]["net"]["amount"], "100.26");
+    assert_eq!(paid["Gina"]["vat"]["amount"], "20.05");
+    assert_eq!(paid["Gina"]["amount"], "120.31");
+    let invoice = &paid["Gina"]["invoice"];
+    assert_eq!(invoice["vatRate"], "20");
+    assert_eq!(
+        invoice["mentions"],
+        json!([
+            "Self-billing",
+            "The VAT shown is your output tax due to HMRC"
+        ])
+    );
+    assert_eq!(
+        (invoice["supplyFrom"].as_str(), invoice["supplyTo"].as_str()),
+        (Some("2026-02-03"), Some("2026-02-20"))
+    );
+    assert_eq!(invoice["issueDate"].as_str().unwrap().len(), 10);
+    assert_eq!(paid["Dirk"]["vat"]["amount"], "0.00");
+    assert_eq!(
+        paid["Dirk"]["invoice"]["mentions"],
+        json!(["Self-billing", "Reverse charge"])
+    );
+}
+
+/// A run decides the VAT when it makes the payouts: its PayPal file pays
+/// net + VAT. Ten payouts marked paid at once take ten numbers with no
+/// gap; a payout that failed takes none, and the next paid takes 11.
+async fn a_run_pays_net_and_vat_and_ten_payouts_paid_at_once_take_ten_numbers(app: TestApp) {
+    let euro = german_brand(&app).await;
+    let mut partners = Vec::new();
+    for n in 0..12 {
+        let name = format!("P{n:02}");
+        let id = billed_partner(
+            &app,
+            &euro,
+            &name,
+            (true, Some("DE136695976"), false, "DE"),
+            Some(1),
+        )
+        .await;
+        paypal(&app, &id, &format!("p{n}@example.com")).await;
+        let c = sale(&app, &id, &euro, &format!("r-{n}"), "100.05", "2026-01-10").await;
+        approve(&app, &[&c]).await;
+        partners.push(id);
+    }
+    let the_run = run(
+        &app,
+        json!({ "periodEnd": "2026-01-31", "currency": "EUR" }),
+    )
+    .await;
+    let payouts: Vec<(String, String)> = the_run["payouts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_owned(),
+                p["amount"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(payouts.len(), 12);
+    // 10.01 (10.005 away from zero) and 19 % of it, 1.9019: 1.90.
+    assert!(
+        payouts.iter().all(|(_, amount)| amount == "11.91"),
+        "{payouts:?}"
+    );
+    let file = app
+        .ok(
+            &app.service("commissions:write"),
+            "query($run: ID!) { payoutRunFile(runId: $run, format: PAYPAL_PAYOUTS_CSV, currency: \"EUR\") { content } }",
+            json!({ "run": the_run["id"] }),
+        )
+        .await;
+    use base64::Engine;
+    let csv = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(file["payoutRunFile"]["content"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(csv.matches(",11.91,").count(), 12, "{csv}");
+    // Pending: no invoice yet.
+    let one = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { payout(id: $id) { invoice { number } net { amount } vat { amount } } }",
+            json!({ "id": payouts[0].0 }),
+        )
+        .await;
+    assert_eq!(
+        one["payout"],
+        json!({ "invoice": null, "net": { "amount": "10.01" }, "vat": { "amount": "1.90" } })
+    );
+    // The eleventh fails: it takes no number.
+    app.ok(
+        &app.service("commissions:write"),
+        "mutation($id: ID!) { markPayoutFailed(id: $id, reason: \"bounced\") { status invoice { number } } }",
+        json!({ "id": payouts[10].0 }),
+    )
+    .await;
+    let pay = "mutation($id: ID!) { markPayoutPaid(id: $id, reference: \"r\") { invoice { number gross { amount } } } }";
+    let token = app.service("commissions:write");
+    let answers = join_all(
+        payouts[..10]
+            .iter()
+            .map(|(id, _)| app.ok(&token, pay, json!({ "id": id }))),
+    )
+    .await;
+    let mut numbers: Vec<String> = answers
+        .iter()
+        .map(|a| {
+            assert_eq!(a["markPayoutPaid"]["invoice"]["gross"]["amount"], "11.91");
+            a["markPayoutPaid"]["invoice"]["number"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    numbers.sort();
+    let year = year();
+    assert_eq!(
+        numbers,
+        (1..=10)
+            .map(|n| format!("SB-{year}-{n:06}"))
+            .collect::<Vec<_>>()
+    );
+    let last = app.ok(&token, pay, json!({ "id": payouts[11].0 })).await;
+    assert_eq!(
+        last["markPayoutPaid"]["invoice"]["number"],
+        format!("SB-{year}-000011")
+    );
+}
+
+/// A refund's clawback nets into the payout as a negative line of its
+/// campaign; the invoice issued stays as it was when the partner's
+/// details (and the tenant's) change after, and the database refuses to
+/// change or delete it.
+async fn a_clawback_is_a_negative_line_and_an_invoice_never_changes(app: TestApp) {
+    let euro = german_brand(&app).await;
+    let dora = registered(&app, &euro, "Dora", "DE136695976", "DE").await;
+    let first = sale(&app, &dora, &euro, "c-1", "600", "2026-01-10").await;
+    let second = sale(&app, &dora, &euro, "c-2", "200", "2026-01-20").await;
+    approve(&app, &[&first, &second]).await;
+    let refund = app
+        .ok(
+            &app.service("events:write"),
+            "mutation { recordRefund(input: { eventExternalId: \"c-1\", amount: \"150\" }) { clawbacks { id } } }",
+            json!({}),
+        )
+        .await;
+    assert!(refund["recordRefund"]["clawbacks"][0]["id"].is_string());
+    let paid = mark_paid(&app, &[&first, &second]).await;
+    let invoice = paid["Dora"]["invoice"].clone();
+    assert_eq!(
+        invoice["lines"],
+        json!([{ "description": "Commissions, Europe", "amount": { "amount": "80.00" } },
+               { "description": "Clawbacks, Europe", "amount": { "amount": "-15.00" } }])
+    );
+    assert_eq!(invoice["net"]["amount"], "65.00");
+    assert_eq!(invoice["vat"]["amount"], "12.35");
+    assert_eq!(invoice["gross"]["amount"], "77.35");
+    let xml_url = invoice["xmlUrl"].as_str().unwrap().to_owned();
+    let before = get(&app, &app.admin(), &xml_url).await;
+    assert_eq!(before.0, 200);
+    // The partner moves and renames itself; the tenant changes its name.
+    app.ok(
+        &app.partner_token(&dora),
+        SET_VAT,
+        json!({ "input": { "registered": true, "vatId": "DE129273398", "country": "DE", "legalName": "Dora Neu GmbH",
+            "address": { "line1": "Neue Str. 2", "city": "Bonn", "zip": "53111", "country": "DE" } } }),
+    )
+    .await;
+    app.ok(
+        &app.admin(),
+        SET_TENANT,
+        json!({ "input": { "invoicing": { "legalName": "Acme Renamed GmbH" } } }),
+    )
+    .await;
+    let again = app
+        .ok(
+            &app.admin(),
+            &format!("query($id: ID!) {{ invoice(id: $id) {{ {INVOICE_FIELDS} }} }}"),
+            json!({ "id": invoice["id"] }),
+        )
+        .await;
+    assert_eq!(again["invoice"], invoice);
+    assert_eq!(get(&app, &app.admin(), &xml_url).await, before);
+    // The database itself refuses to change or delete an issued document.
+    use sea_orm::ConnectionTrait;
+    let id = invoice["id"].as_str().unwrap();
+    for sql in [
+        format!("UPDATE invoices SET net_minor = 1 WHERE id = '{id}'"),
+        format!("UPDATE invoices SET supplier = '{{}}' WHERE id = '{id}'"),
+        format!("DELETE FROM invoices WHERE id = '{id}'"),
+    ] {
+        let err = app
+            .db
+            .conn()
+            .execute_unprepared(&sql)
+            .await
+            .expect_err(&sql);
+        let text = err.to_string();
+        assert!(
+            text.contains("never changes") || text.contains("never deleted"),
+            "{sql}: {text}"
+        );
+    }
+}
+
+/// `GET` with a token: the status and the body.
+async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
+    let response = app
+        .client
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (
+        response.status().as_u16(),
+        response.bytes().await.unwrap().to_vec(),
+    )
+}
+
+/// The PDF reads back with `pdftotext`, every field and mention in full;
+/// the XML validates against the OASIS UBL 2.1 schemas, its `TaxAmount`
+/// the VAT, a reverse charge in category `AE`.
+async fn the_pdf_and_the_ubl_read_back(app: TestApp) {
+    let euro = german_brand(&app).await;
+    let dora = registered(&app, &euro, "Dora", "DE136695976", "DE").await;
+    let fleur = registered(&app, &euro, "Fleur", "FR40303265045", "FR").await;
+    let d = sale(&app, &dora, &euro, "x-1", "1234.50", "2026-01-10").await;
+    let f = sale(&app, &fleur, &euro, "x-2", "500", "2026-01-11").await;
+    let uli = billed_partner(&app, &euro, "Uli", (false, None, false, "DE"), Some(1)).await;
+    let kai = billed_partner(
+        &app,
+        &euro,
+        "Kai",
+        (true, Some("DE129273398"), true, "DE"),
+        Some(1),
+    )
+    .await;
+    let u = sale(&app, &uli, &euro, "x-3", "100", "2026-01-12").await;
+    let k = sale(&app, &kai, &euro, "x-4", "100", "2026-01-12").await;
+    let paid = pay_by_hand(&app, &[&d, &f, &u, &k]).await;
+    // Outside the scope of VAT (O): no VAT id named; a small business (E):
+    // the exemption's wording.
+    for (name, category, reason) in [
+        ("Uli", "<cbc:ID>O</cbc:ID>", "Not subject to VAT"),
+        (
+            "Kai",
+            "<cbc:ID>E</cbc:ID><cbc:Percent>0</cbc:Percent>",
+            "Kleinunternehmer",
+        ),
+    ] {
+        let url = paid[name]["invoice"]["xmlUrl"].as_str().unwrap().to_owned();
+        let xml = String::from_utf8(get(&app, &app.admin(), &url).await.1).unwrap();
+        assert_eq!(ubl_verdict(&xml).await, "valid", "{xml}");
+        assert!(xml.contains(category) && xml.contains(reason), "{xml}");
+        assert_eq!(xml.contains("<cbc:CompanyID>"), name == "Kai", "{xml}");
+    }
+    let invoice = &paid["Dora"]["invoice"];
+    let number = invoice["number"].as_str().unwrap();
+    let (status, pdf) = get(
+        &app,
+        &app.partner_token(&dora),
+        invoice["pdfUrl"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = pdf_layout_text(&pdf).await;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for wanted in [
+        format!("Self-billed invoice {number}"),
+        format!("Issue date {}", today()),
+        "Supply period 2026-01-10 to 2026-01-10".to_owned(),
+        "Dora Media".to_owned(),
+        "Doraweg 1".to_owned(),
+        "50667 Köln, DE".to_owned(),
+        "VAT id DE136695976".to_owned(),
+        "Acme DE Ltd".to_owned(),
+        "VAT id DE811907980".to_owned(),
+        "Commissions, Europe 123.45".to_owned(),
+        "Net EUR 123.45".to_owned(),
+        "VAT rate 19 %".to_owned(),
+        "VAT EUR 23.46".to_owned(),
+        "Gross EUR 146.91".to_owned(),
+        "Self-billing".to_owned(),
+    ] {
+        assert!(lines.contains(&wanted), "{wanted:?} in {text}");
+    }
+    let (status, xml) = get(
+        &app,
+        &app.partner_token(&dora),
+        invoice["xmlUrl"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let xml = String::from_utf8(xml).unwrap();
+    assert_eq!(ubl_verdict(&xml).await, "valid", "{xml}");
+    assert!(
+        xml.contains("<cbc:InvoiceTypeCode>389</cbc:InvoiceTypeCode>"),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!("<cbc:ID>{number}</cbc:ID>")), "{xml}");
+    assert!(
+        xml.contains("<cac:TaxTotal><cbc:TaxAmount currencyID=\"EUR\">23.46</cbc:TaxAmount>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<cbc:PayableAmount currencyID=\"EUR\">146.91</cbc:PayableAmount>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<cbc:ID>S</cbc:ID><cbc:Percent>19</cbc:Percent>"),
+        "{xml}"
+    );
+    let reverse = &paid["Fleur"]["invoice"];
+    let (_, xml) = get(&app, &app.admin(), reverse["xmlUrl"].as_str().unwrap()).await;
+    let xml = String::from_utf8(xml).unwrap();
+    assert_eq!(ubl_verdict(&xml).await, "valid", "{xml}");
+    assert!(xml.contains("<cbc:ID>AE</cbc:ID>"), "{xml}");
+    assert!(
+        xml.contains("<cbc:TaxExemptionReasonCode>VATEX-EU-AE</cbc:TaxExemptionReasonCode>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<cbc:TaxAmount currencyID=\"EUR\">0.00</cbc:TaxAmount>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<cbc:CompanyID>FR40303265045</cbc:CompanyID>"),
+        "{xml}"
+    );
+    let (_, pdf) = get(&app, &app.admin(), reverse["pdfUrl"].as_str().unwrap()).await;
+    let text = pdf_layout_text(&pdf).await;
+    assert!(text.contains("Reverse charge"), "{text}");
+    assert!(text.contains("VAT id FR40303265045"), "{text}");
+    // A document the schemas refuse is told apart: the check can fail.
+    let broken = xml.replacen("<cbc:IssueDate>", "<cbc:IssueDateX>", 1);
+    assert_ne!(ubl_verdict(&broken).await, "valid");
+}
+
+/// A malformed VAT id is `BAD_USER_INPUT` on `input.vatId`, by form and by
+/// check digit, for each state whose algorithm is published, and the
+/// tenant's own on `input.invoicing.vatId`.
+async fn malformed_vat_ids_are_refused_by_country(app: TestApp) {
+    let partner = app.create_partner(json!({ "name": "Malte" })).await;
+    for (country, id, why) in [
+        ("DE", "DE136695977", "has check digits that do not match"),
+        ("DE", "DE13669597", "must be 9 digits"),
+        ("FR", "FR41303265045", "has check digits that do not match"),
+        ("IT", "IT00743110158", "has check digits that do not match"),
+        ("HR", "HR69435151531", "has check digits that do not match"),
+        ("NL", "NL004495446B01", "has check digits that do not match"),
+        ("BE", "BE0477472702", "has check digits that do not match"),
+        ("AT", "ATU13585628", "has check digits that do not match"),
+        ("PL", "PL5260250275", "has check digits that do not match"),
+        ("ES", "ESA28015866", "has check digits that do not match"),
+        ("GB", "GB980780685", "has check digits that do not match"),
+        ("DE", "FR40303265045", "starts with another state's prefix"),
+    ] {
+        let error = app
+            .error(
+                Some(&app.admin()),
+                SET_VAT,
+                json!({ "input": { "partnerId": partner, "registered": true, "vatId": id, "country": country } }),
+            )
+            .await;
+        assert_eq!(
+            (code(&error), field(&error)),
+            ("BAD_USER_INPUT", "input.vatId"),
+            "{country} {id}: {error}"
+        );
+        assert!(
+            error["message"].as_str().unwrap().contains(why),
+            "{country} {id}: {error}"
+        );
+    }
+    let missing = app
+        .error(
+            Some(&app.admin()),
+            SET_VAT,
+            json!({ "input": { "partnerId": partner, "registered": true, "country": "DE" } }),
+        )
+        .await;
+    assert_eq!(field(&missing), "input.vatId");
+    let tenant = app
+        .error(
+            Some(&app.admin()),
+            SET_TENANT,
+            json!({ "input": { "invoicing": { "country": "DE", "vatId": "DE811907981" } } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&tenant), field(&tenant)),
+        ("BAD_USER_INPUT", "input.invoicing.vatId")
+    );
+    let incomplete = app
+        .error(
+            Some(&app.admin()),
+            SET_TENANT,
+            json!({ "input": { "invoicing": { "selfBilling": true, "country": "DE", "vatId": "DE811907980" } } }),
+        )
+        .await;
+    assert_eq!(field(&incomplete), "input.invoicing.legalName");
+    // Nothing was half written.
+    let now = app
+        .ok(
+            &app.admin(),
+            "{ viewer { tenant { invoicing { selfBilling country vatId } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        now["viewer"]["tenant"]["invoicing"],
+        json!({ "selfBilling": false, "country": null, "vatId": null })
+    );
+}
+
+const UPLOAD: &str = "mutation($input: UploadPartnerInvoiceInput!) { uploadPartnerInvoice(input: $input) { id partnerInvoice { filename contentType content } } }";
+
+/// A PDF of `size` bytes: a header, filler, and the end-of-file marker.
+fn pdf_of(size: usize) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(size - 6, b' ');
+    pdf.extend_from_slice(b"%%EOF\n");
+    pdf
+}
+
+/// A partner without an agreement uploads its own invoice: a PDF of at
+/// most 5 MiB, the one body allowed past 2 MiB; anything else is refused,
+/// and a self-billed payout takes none.
+async fn a_partner_without_an_agreement_uploads_its_own_pdf(app: TestApp) {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let euro = german_brand(&app).await;
+    let olga = billed_partner(
+        &app,
+        &euro,
+        "Olga",
+        (true, Some("DE136695976"), false, "DE"),
+        None,
+    )
+    .await;
+    let dora = registered(&app, &euro, "Dora", "DE136695976", "DE").await;
+    let o = sale(&app, &olga, &euro, "u-1", "100", "2026-01-10").await;
+    let d = sale(&app, &dora, &euro, "u-2", "100", "2026-01-10").await;
+    let paid = pay_by_hand(&app, &[&o, &d]).await;
+    let payout = paid["Olga"]["id"].as_str().unwrap().to_owned();
+    let token = app.partner_token(&olga);
+    // Nearly 5 MiB: 6.7 MiB of base64, past the 2 MiB body limit.
+    let big = pdf_of(5 * 1024 * 1024);
+    let uploaded = app
+        .ok(
+            &token,
+            UPLOAD,
+            json!({ "input": { "payoutId": payout, "pdf": b64(&big) } }),
+        )
+        .await;
+    let file = &uploaded["uploadPartnerInvoice"]["partnerInvoice"];
+    assert_eq!(file["contentType"], "application/pdf");
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(file["content"].as_str().unwrap())
+            .unwrap(),
+        big
+    );
+    // Paid against it: it stays.
+    let again = app
+        .error(
+            Some(&token),
+            UPLOAD,
+            json!({ "input": { "payoutId": payout, "pdf": b64(&pdf_of(1000)) } }),
+        )
+        .await;
+    assert_eq!(code(&again), "CONFLICT");
+    for (bytes, why) in [
+        (pdf_of(5 * 1024 * 1024 + 1), "at most 5 MiB"),
+        (b"<html>not a pdf</html>".to_vec(), "must be a PDF"),
+    ] {
+        let error = app
+            .error(
+                Some(&token),
+                UPLOAD,
+                json!({ "input": { "payoutId": payout, "pdf": b64(&bytes) } }),
+            )
+            .await;
+        assert_eq!(
+            (code(&error), field(&error)),
+            ("BAD_USER_INPUT", "input.pdf"),
+            "{error}"
+        );
+        assert!(error["message"].as_str().unwrap().contains(why), "{error}");
+    }
+    // Dora's payout is self-billed; staff upload nothing; another
+    // partner's payout is not found.
+    let billed = app
+        .error(
+            Some(&app.partner_token(&dora)),
+            UPLOAD,
+            json!({ "input": { "payoutId": paid["Dora"]["id"], "pdf": b64(&pdf_of(1000)) } }),
+        )
+        .await;
+    assert_eq!(code(&billed), "CONFLICT");
+    let staff = app
+        .error(
+            Some(&app.admin()),
+            UPLOAD,
+            json!({ "input": { "payoutId": payout, "pdf": b64(&pdf_of(1000)) } }),
+        )
+        .await;
+    assert_eq!(code(&staff), "FORBIDDEN");
+    let other = app
+        .error(
+            Some(&app.partner_token(&dora)),
+            UPLOAD,
+            json!({ "input": { "payoutId": payout, "pdf": b64(&pdf_of(1000)) } }),
+        )
+        .await;
+    assert_eq!(code(&other), "NOT_FOUND");
+    // Only the upload may be that large: any other 3 MiB body is refused.
+    let (status, _) = app
+        .post(
+            Some(&token),
+            "query($pad: String) { viewer { __typename } }",
+            json!({ "pad": "x".repeat(3 * 1024 * 1024) }),
+        )
+        .await;
+    assert_eq!(status, 413);
+    // Staff read it.
+    let read = app
+        .ok(
+            &app.service("commissions:read"),
+            "query($id: ID!) { payout(id: $id) { partnerInvoice { filename } } }",
+            json!({ "id": payout }),
+        )
+        .await;
+    assert!(read["payout"]["partnerInvoice"]["filename"].is_string());
+}
+
+/// Admins, the ledger's readers (`commissions:read`) and viewers read
+/// every invoice; a partner its own; another partner, a token without the
+/// scope and none read nothing — `404` for the files, as an id naming
+/// nothing. Only the partner answers the agreement.
+async fn each_role_reads_the_invoices_it_may(app: TestApp) {
+    let euro = german_brand(&app).await;
+    let dora = registered(&app, &euro, "Dora", "DE136695976", "DE").await;
+    let eve = registered(&app, &euro, "Eve", "DE129273398", "DE").await;
+    let d = sale(&app, &dora, &euro, "a-1", "100", "2026-01-10").await;
+    let e = sale(&app, &eve, &euro, "a-2", "100", "2026-01-10").await;
+    let paid = pay_by_hand(&app, &[&d, &e]).await;
+    let invoice = paid["Dora"]["invoice"]["id"].as_str().unwrap().to_owned();
+    let viewer = crate::support::staff::staff_token(&app, "vi@acme.example", "VIEWER").await;
+    let by_id = "query($id: ID!) { invoice(id: $id) { number } node(id: $id) { ... on Invoice { number } } }";
+    let list = "{ invoices { totalCount } }";
+    for token in [app.admin(), app.service("commissions:read"), viewer.clone()] {
+        let read = app.ok(&token, by_id, json!({ "id": invoice })).await;
+        assert!(read["invoice"]["number"].is_string(), "{read}");
+        assert_eq!(read["node"], read["invoice"]);
+        assert_eq!(
+            app.ok(&token, list, json!({})).await["invoices"]["totalCount"],
+            2
+        );
+        assert_eq!(
+            get(&app, &token, &format!("/invoices/{invoice}.pdf"))
+                .await
+                .0,
+            200
+        );
+    }
+    let own = app
+        .ok(&app.partner_token(&dora), by_id, json!({ "id": invoice }))
+        .await;
+    assert!(own["invoice"]["number"].is_string());
+    assert_eq!(
+        app.ok(&app.partner_token(&dora), list, json!({})).await["invoices"]["totalCount"],
+        1
+    );
+    let others = app
+        .ok(&app.partner_token(&eve), by_id, json!({ "id": invoice }))
+        .await;
+    assert_eq!(others, json!({ "invoice": null, "node": null }));
+    for path in [
+        format!("/invoices/{invoice}.pdf"),
+        format!("/invoices/{invoice}.xml"),
+    ] {
+        assert_eq!(get(&app, &app.partner_token(&eve), &path).await.0, 404);
+        assert_eq!(get(&app, &app.service("events:write"), &path).await.0, 404);
+    }
+    assert_eq!(
+        get(&app, &app.admin(), &format!("/invoices/{invoice}.txt"))
+            .await
+            .0,
+        404
+    );
+    let refused = app
+        .error(Some(&app.service("events:write")), list, json!({}))
+        .await;
+    assert_eq!(code(&refused), "FORBIDDEN");
+    // Staff answer no agreement; a partner sets no other's VAT details.
+    let staff = app
+        .error(Some(&app.admin()), ACCEPT, json!({ "v": 1 }))
+        .await;
+    assert_eq!(code(&staff), "FORBIDDEN");
+    let set = app
+        .error(
+            Some(&app.partner_token(&eve)),
+            SET_VAT,
+            json!({ "input": { "partnerId": dora, "registered": false, "country": "DE" } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&set), field(&set)),
+        ("BAD_USER_INPUT", "input.partnerId")
+    );
+    let vat = "query($p: ID!) { partner(id: $p) { vat { vatId } } }";
+    let seen = app.ok(&viewer, vat, json!({ "p": dora })).await;
+    assert_eq!(seen["partner"]["vat"]["vatId"], "DE136695976");
+}
+
+use crate::support::rails::options;
+
+crate::on_both_databases_with!(options; a_payout_reversed_in_full_gets_a_credit_note);
+
+/// A self-billed payout sent through Stripe Connect, whose transfer Stripe
+/// reverses in full: the transfer paid it (its invoice issued), then the
+/// reversal failed it, and a credit note for the whole invoice names it —
+/// its amounts negated, as UBL's `CreditNote` 261 with the invoice in
+/// `BillingReference`, validated by the schemas.
+async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
+    use crate::support::rails::{CONFIGURE, SEND, connected, earned, payout, payout_of, run};
+    use crate::support::stripe::{
+        SECRET_KEY, WEBHOOK_SECRET, deliver_stripe, serve_stripe, stripe_event,
+    };
+    let (base, stripe) = serve_stripe().await;
+    app.ok(
+        &app.admin(),
+        CONFIGURE,
+        json!({ "input": { "rail": "STRIPE_CONNECT", "mode": "SANDBOX", "baseUrl": base,
+            "credentials": { "secretKey": SECRET_KEY, "webhookSecret": WEBHOOK_SECRET } } }),
+    )
+    .await;
+    self_billing(&app, "DE", "DE811907980", "Europe/Berlin").await;
+    let nia = connected(&app, &stripe, "Nia").await;
+    app.ok(
+        &app.partner_token(&nia),
+        SET_VAT,
+        json!({ "input": { "registered": true, "vatId": "DE136695976", "country": "DE", "legalName": "Nia Media",
+            "address": address_in("Nia", "DE") } }),
+    )
+    .await;
+    app.ok(&app.partner_token(&nia), ACCEPT, json!({ "v": 1 }))
+        .await;
+    earned(&app, &nia, "n", &[("15000", None)]).await;
+    let first = run(&app).await;
+    let id = payout_of(&first, &nia).to_owned();
+    // 1,500.00 and 19 % of it: the transfer sends 1,785.00.
+    assert_eq!(first["payouts"][0]["amount"], "1785.00");
+    stripe.lock().unwrap().faults.extend([500; 50]);
+    app.ok(
+        &app.service("commissions:write"),
+        SEND,
+        json!({ "input": { "runId": first["id"], "rail": "STRIPE_CONNECT" } }),
+    )
+    .await;
+    let failed = async || payout(&app, &id).await["railError"].is_string();
+    crate::support::wait::until(
+        "the transfer's error",
+        std::time::Duration::from_secs(30),
+        failed,
+    )
+    .await;
+    let mut transfer = stripe.lock().unwrap().fixtures_transfer();
+    transfer["id"] = json!("tr_1RevshareINV00001");
+    transfer["amount"] = json!(178_500);
+    transfer["currency"] = json!("usd");
+    transfer["metadata"] = json!({ "payout": id });
+    transfer["amount_reversed"] = json!(178_500);
+    transfer["reversed"] = json!(true);
+    let reversed = stripe_event("evt_inv_r1", "transfer.reversed", transfer);
+    assert_eq!(deliver_stripe(&app, &reversed, WEBHOOK_SECRET).await.0, 200);
+    let documents = app
+        .ok(
+            &app.admin(),
+            &format!(
+                "query($id: ID!) {{ payout(id: $id) {{ status invoice {{ {INVOICE_FIELDS} }} creditNote {{ {INVOICE_FIELDS} }} }} }}"
+            ),
+            json!({ "id": id }),
+        )
+        .await["payout"]
+        .clone();
+    assert_eq!(documents["status"], "FAILED");
+    let invoice = &documents["invoice"];
+    let note = &documents["creditNote"];
+    assert_eq!(invoice["gross"]["amount"], "1785.00");
+    assert_eq!(note["type"], "CREDIT_NOTE");
+    assert_eq!(note["corrects"]["number"], invoice["number"]);
+    assert_eq!(
+        (
+            note["net"]["amount"].as_str(),
+            note["vat"]["amount"].as_str(),
+            note["gross"]["amount"].as_str()
+        ),
+        (Some("-1500.00"), Some("-285.00"), Some("-1785.00"))
+    );
+    let year = year();
+    assert_eq!(invoice["number"], format!("SB-{year}-000001"));
+    assert_eq!(note["number"], format!("SB-{year}-000002"));
+    assert_eq!(note["supplier"], invoice["supplier"]);
+    let (status, xml) = get(
+        &app,
+        &app.partner_token(&nia),
+        note["xmlUrl"].as_str().unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let xml = String::from_utf8(xml).unwrap();
+    assert_eq!(ubl_verdict(&xml).await, "valid", "{xml}");
+    assert!(
+        xml.contains("<cbc:CreditNoteTypeCode>261</cbc:CreditNoteTypeCode>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>{}</cbc:ID>",
+            invoice["number"].as_str().unwrap()
+        )),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<cac:TaxTotal><cbc:TaxAmount currencyID=\"USD\">285.00</cbc:TaxAmount>"),
+        "{xml}"
+    );
+    let (_, pdf) = get(&app, &app.admin(), note["pdfUrl"].as_str().unwrap()).await;
+    let text = pdf_layout_text(&pdf).await;
+    assert!(
+        text.contains(&format!("Self-billed credit note SB-{year}-000002")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("invoice SB-{year}-000001 of")),
+        "{text}"
+    );
+    assert!(text.contains("Gross USD -1785.00"), "{text}");
+}
+
+/// `docs/invoices.md`'s path, block by block, with the values it states.
+async fn the_guide_runs_as_written(app: TestApp) {
+    use crate::support::guides::{filled, operations};
+    let ops = operations("docs/invoices.md");
+    assert_eq!(ops.len(), 7);
+    let set = app.ok(&app.admin(), &ops[0], json!({})).await;
+    assert_eq!(
+        set["updateTenant"]["invoicing"],
+        json!({ "selfBilling": true, "vatId": "DE811907980", "agreement": { "version": 1 } })
+    );
+    let euro = euro_campaign(&app).await;
+    let dora = app.create_partner(json!({ "name": "Dora" })).await;
+    enroll(&app, &dora, &euro).await;
+    let own = app.partner_token(&dora);
+    let vat = app.ok(&own, &ops[1], json!({})).await;
+    assert_eq!(
+        vat["setPartnerVat"],
+        json!({ "vatId": "DE136695976", "checkedBy": "FORMAT" })
+    );
+    let accepted = app.ok(&own, &ops[2], json!({})).await;
+    assert_eq!(accepted["acceptSelfBillingAgreement"]["version"], 1);
+    assert_eq!(
+        accepted["acceptSelfBillingAgreement"]["expiresAt"],
+        Value::Null
+    );
+    let ids = [
+        ("PARTNER_ID", dora.as_str()),
+        ("CAMPAIGN_ID", euro.as_str()),
+    ];
+    let sale = app
+        .ok(
+            &app.service("events:write"),
+            &filled(&ops[3], &ids),
+            json!({}),
+        )
+        .await;
+    let commission = sale["recordEvent"]["commissions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(sale["recordEvent"]["commissions"][0]["amount"], "123.45");
+    let ids = [("COMMISSION_ID", commission.as_str())];
+    let finance = app.service("commissions:write");
+    app.ok(&finance, &filled(&ops[4], &ids), json!({})).await;
+    let paid = app.ok(&finance, &filled(&ops[5], &ids), json!({})).await;
+    let payout = &paid["markCommissionsPaid"][0];
+    assert_eq!(
+        (
+            payout["amount"].as_str(),
+            payout["net"]["amount"].as_str(),
+            payout["vat"]["amount"].as_str()
+        ),
+        (Some("146.91"), Some("123.45"), Some("23.46"))
+    );
+    let invoice = &payout["invoice"];
+    assert_eq!(invoice["number"], format!("SB-{}-000001", year()));
+    assert_eq!(invoice["vatRate"], "19");
+    assert_eq!(invoice["gross"]["amount"], "146.91");
+    assert_eq!(invoice["mentions"], json!(["Self-billing"]));
+    assert_eq!(
+        invoice["lines"],
+        json!([{ "description": "Commissions, Europe", "amount": { "amount": "123.45" } }])
+    );
+    let listed = app.ok(&own, &ops[6], json!({})).await;
+    assert_eq!(listed["invoices"]["totalCount"], 1);
+    assert_eq!(
+        listed["invoices"]["nodes"][0]["gross"],
+        json!({ "amount": "146.91", "currency": "EUR" })
+    );
+    assert_eq!(
+        get(&app, &own, invoice["pdfUrl"].as_str().unwrap()).await.0,
+        200
+    );
+}
