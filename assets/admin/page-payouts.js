@@ -38,6 +38,7 @@ const RUN = `query Run($id: ID!) {
     payouts {
       id amount currency status statementNumber statementUrl reference commissionCount paidAt failedAt failureReason
       rail railStatus railReference railError filedAs
+      vat { amount } invoice { number pdfUrl xmlUrl } creditNote { number pdfUrl xmlUrl }
       partner { id name }
       method { type paypalEmail iban stripeAccountId }
     }
@@ -296,6 +297,21 @@ function Statement({ payout }) {
     ${error && html`<${Failure} error=${error} />`}`;
 }
 
+/** A payout's self-billed invoice and credit note: their PDF and XML. */
+function Documents({ payout }) {
+  const [error, setError] = useState(null);
+  const get = (url, name) => {
+    setError(null);
+    download(url, name).catch(setError);
+  };
+  const one = (doc, kind) => doc && html`
+    <span class="block" data-document=${doc.number}>${kind} ${doc.number}:
+      <button type="button" class="link" onClick=${() => get(doc.pdfUrl, `invoice-${doc.number}.pdf`)}>PDF<span class="visually-hidden"> of ${doc.number}</span></button>
+      <button type="button" class="link" onClick=${() => get(doc.xmlUrl, `invoice-${doc.number}.xml`)}>XML<span class="visually-hidden"> of ${doc.number}</span></button></span>`;
+  return html`${one(payout.invoice, 'Invoice')}${one(payout.creditNote, 'Credit note')}
+    ${error && html`<${Failure} error=${error} />`}`;
+}
+
 function RunPayouts({ run, changed }) {
   return html`
     <${Section} title="Payouts" id="run-payouts">
@@ -308,7 +324,7 @@ function RunPayouts({ run, changed }) {
               <tbody>
                 ${run.payouts.map((p) => html`
                   <tr data-payout=${p.id}>
-                    <th scope="row"><${Statement} payout=${p} /><span class="muted block">${p.commissionCount} ${p.commissionCount === 1 ? 'line' : 'lines'}</span></th>
+                    <th scope="row"><${Statement} payout=${p} /><span class="muted block">${p.commissionCount} ${p.commissionCount === 1 ? 'line' : 'lines'}</span><${Documents} payout=${p} /></th>
                     <td><a href=${`#/partners/${encodeURIComponent(p.partner.id)}`}>${p.partner.name}</a></td>
                     <td>${p.method ? method(p.method.type) : '—'}${p.method && html`<span class="muted block">${p.method.paypalEmail || p.method.iban || p.method.stripeAccountId}</span>`}</td>
                     <td data-state=${p.status}>
@@ -320,7 +336,8 @@ function RunPayouts({ run, changed }) {
                       ${p.railError && html`<span class="muted block" data-rail-error>${p.railError}</span>`}
                       ${p.filedAs && !p.rail && html`<span class="muted block" data-filed=${p.filedAs}>In the ${p.filedAs === 'SEPA_PAIN_001' ? 'SEPA' : 'PayPal'} file</span>`}
                     </td>
-                    <td class="num"><${Money} amount=${p.amount} currency=${p.currency} figure=${`payout.${p.id}.amount`} /></td>
+                    <td class="num"><${Money} amount=${p.amount} currency=${p.currency} figure=${`payout.${p.id}.amount`} />
+                      ${Number(p.vat.amount) !== 0 && html`<span class="muted block">of which VAT ${p.vat.amount}</span>`}</td>
                     <td class="row-actions">${p.status === 'PENDING' && !p.rail && html`<${Writable}><${Mark} payout=${p} changed=${changed} /><//>`}</td>
                   </tr>`)}
               </tbody>

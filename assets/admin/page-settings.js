@@ -15,6 +15,13 @@ const SETTINGS = `query Settings { viewer { tenant { ${TENANT_FIELDS} } } fraudP
 
 const UPDATE = `mutation UpdateTenant($input: UpdateTenantInput!) { updateTenant(input: $input) { ${TENANT_FIELDS} } }`;
 
+const INVOICING_FIELDS = `invoicing { selfBilling legalName vatId country series exemptionText
+  address { line1 line2 city zip country } agreement { version text } }`;
+
+const INVOICING = `query Invoicing { viewer { tenant { id ${INVOICING_FIELDS} } } }`;
+
+const SET_INVOICING = `mutation SetInvoicing($input: UpdateTenantInput!) { updateTenant(input: $input) { id ${INVOICING_FIELDS} } }`;
+
 const POLICY = `mutation SetPolicy($input: SetFraudPolicyInput!) { setFraudPolicy(input: $input) { signal action threshold } }`;
 
 const STAFF_LINK = `mutation StaffLink($input: CreateStaffSignInLinkInput!) { createStaffSignInLink(input: $input) { url expiresAt } }`;
@@ -45,6 +52,7 @@ export function Settings() {
       ${data && html`
         <${Program} tenant=${data.viewer.tenant} saved=${saved} />
         <${Policy} rules=${data.fraudPolicy} saved=${saved} />`}
+      <${Invoicing} saved=${saved} />
       <${Writable} note="an admin changes settings and makes staff sign-in links."><${StaffLink} /><//>
       <${Outbox} />
     <//>`;
@@ -106,6 +114,70 @@ function Program({ tenant, saved }) {
       </fieldset>
       <${Writable} note="only an admin changes the program's settings.">
         <p><button type="submit" disabled=${busy}>Save the settings</button></p>
+        <${Outcome} outcome=${outcome && outcome.error ? outcome : null} />
+      <//>
+    </form>`;
+}
+
+/**
+ * The tenant's invoicing (SPEC §33): the identity its self-billed invoices
+ * name as the customer, the number series, the small-business wording and
+ * the agreement partners accept (a changed text is a new version).
+ */
+function Invoicing({ saved }) {
+  const { data, error, reload } = useQuery(INVOICING, {});
+  const [busy, outcome, fieldError, submit] = useForm(async (form) => {
+    const text = (name) => (form.get(name) || '').trim() || null;
+    const input = {
+      selfBilling: form.get('selfBilling') === 'on',
+      legalName: text('legalName'),
+      country: text('country'),
+      vatId: text('vatId'),
+      series: text('series') || 'SB-',
+      exemptionText: text('exemptionText'),
+      address: text('line1')
+        ? { line1: text('line1'), line2: text('line2'), city: text('city'), zip: text('zip'), country: text('country') }
+        : null,
+    };
+    if (text('agreement')) input.agreement = text('agreement');
+    await gql(SET_INVOICING, { input: { invoicing: input } });
+    reload();
+    saved('The invoicing settings are saved.');
+  }, 'Saved.');
+  if (error) return html`<${Failure} error=${error} />`;
+  if (!data) return null;
+  const invoicing = data.viewer.tenant.invoicing;
+  const address = invoicing.address || {};
+  const field = (name, label, value, hint, attrs = {}) => html`
+    <${Field} id=${`invoicing-${name}`} label=${label} hint=${hint} error=${fieldError(name)}>
+      ${(a) => html`<input name=${name} defaultValue=${value || ''} autocomplete="off" ...${attrs} ...${a} />`}
+    <//>`;
+  return html`
+    <form onSubmit=${submit}>
+      <fieldset class="plain" disabled=${!writable()}>
+        <legend class="visually-hidden">Invoicing</legend>
+        <${Section} title="Invoicing" id="settings-invoicing">
+          <div class="stack">
+            <label class="choice"><input type="checkbox" name="selfBilling" defaultChecked=${invoicing.selfBilling} />
+              Issue partners' invoices (self-billing), with VAT decided per payout</label>
+            ${field('legalName', 'Legal name', invoicing.legalName, 'The customer on every invoice.')}
+            ${field('country', 'Country', invoicing.country, 'An EU state or GB: the VAT decision depends on it.', { maxlength: 2 })}
+            ${field('vatId', 'VAT id', invoicing.vatId, 'Checked by its form and check digits.', { spellcheck: 'false' })}
+            ${field('line1', 'Street address', address.line1)}
+            ${field('line2', 'Address line 2 (optional)', address.line2)}
+            ${field('city', 'City', address.city)}
+            ${field('zip', 'Postal code', address.zip)}
+            ${field('series', 'Number series', invoicing.series, 'Invoice numbers are {series}{year}-{000001}.')}
+            ${field('exemptionText', 'Small-business wording', invoicing.exemptionText, 'What an invoice to a partner under the small-business exemption says.')}
+            <${Field} id="invoicing-agreement" label=${invoicing.agreement ? `Agreement (version ${invoicing.agreement.version})` : 'Agreement'}
+                      hint="Partners accept it in the portal; a changed text is the next version, which they accept anew." error=${fieldError('agreement')}>
+              ${(a) => html`<textarea name="agreement" rows="6" defaultValue=${invoicing.agreement ? invoicing.agreement.text : ''} ...${a}></textarea>`}
+            <//>
+          </div>
+        <//>
+      </fieldset>
+      <${Writable} note="only an admin changes the invoicing settings.">
+        <p><button type="submit" disabled=${busy}>Save the invoicing settings</button></p>
         <${Outcome} outcome=${outcome && outcome.error ? outcome : null} />
       <//>
     </form>`;

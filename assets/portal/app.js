@@ -16,6 +16,7 @@ import { Referrals } from './page-referrals.js';
 import { Bounties } from './page-bounties.js';
 import { DealDetail, Deals } from './page-deals.js';
 import { Payment } from './page-payment.js';
+import { Invoices } from './page-invoices.js';
 import { Postbacks } from './page-postbacks.js';
 
 const PAGES = [
@@ -29,6 +30,7 @@ const PAGES = [
   ['#/bounties', 'Bounties'],
   ['#/deals', 'Deals'],
   ['#/payment', 'Payment details'],
+  ['#/invoices', 'Invoices'],
   ['#/postbacks', 'Postbacks'],
 ];
 
@@ -47,6 +49,7 @@ function route(hash) {
     case 'bounties': return { nav: '#/bounties', page: html`<${Bounties} />` };
     case 'deals': return { nav: '#/deals', page: id ? html`<${DealDetail} key=${id} id=${id} />` : html`<${Deals} />` };
     case 'payment': return { nav: '#/payment', page: html`<${Payment} />` };
+    case 'invoices': return { nav: '#/invoices', page: html`<${Invoices} />` };
     case 'postbacks': return { nav: '#/postbacks', page: html`<${Postbacks} />` };
     default: return { nav: null, page: html`<${Missing} />` };
   }

@@ -510,6 +510,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
             "deal registration",
             "payout method",
             "tax profile",
+            "VAT details",
             "postback",
             "referral code by keyboard"
         ])
@@ -525,6 +526,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
         "bounties",
         "deals",
         "payment",
+        "invoices",
         "postbacks",
     ];
     for page in pages {
@@ -534,7 +536,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     }
     assert_eq!(report["keyboard"], json!(pages));
     assert!(report["figures"].as_u64().unwrap() >= 15, "{report}");
-    assert_eq!(report["screenshots"].as_array().unwrap().len(), 22);
+    assert_eq!(report["screenshots"].as_array().unwrap().len(), 24);
     assert!(
         report["pages"]["sign-in-spent"]
             .as_str()

@@ -270,6 +270,29 @@ try {
   check(fell === null, `the campaign's rules fall through again: ${JSON.stringify(fell)}`);
   report.writes.push('campaign rules');
 
+  // The invoicing settings (SPEC §33): a malformed VAT id is named at its
+  // field; then the identity and the agreement are saved, as the API says.
+  await open('#/settings', 'Settings');
+  await page.waitForSelector('#invoicing-legalName', { timeout });
+  await page.check('input[name="selfBilling"]');
+  await page.fill('#invoicing-legalName', 'Acme GmbH');
+  await page.fill('#invoicing-country', 'DE');
+  await page.fill('#invoicing-vatId', 'DE811907981');
+  await page.fill('#invoicing-line1', 'Friedrichstraße 100');
+  await page.fill('#invoicing-city', 'Berlin');
+  await page.fill('#invoicing-zip', '10117');
+  await page.fill('#invoicing-agreement', 'Acme GmbH issues your invoices in your name.');
+  await page.click('text=Save the invoicing settings');
+  await page.waitForSelector('#invoicing-vatId-error', { timeout });
+  await page.fill('#invoicing-vatId', 'DE 811 907 980');
+  await page.click('text=Save the invoicing settings');
+  await page.waitForSelector('text=The invoicing settings are saved.', { timeout });
+  const invoicing = (await api('{ viewer { tenant { invoicing { selfBilling vatId agreement { version } } } } }')).viewer.tenant.invoicing;
+  check(invoicing.selfBilling && invoicing.vatId === 'DE811907980' && invoicing.agreement.version === 1,
+    `the invoicing settings are saved: ${JSON.stringify(invoicing)}`);
+  await audit('invoicing settings');
+  report.writes.push('invoicing');
+
   // The bounty review queue: Sam's work, rejected with a reason and a
   // note, as the API then answers.
   await open('#/bounties', 'Bounties');
@@ -463,7 +486,8 @@ try {
     await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
     await page.focus('body');
     let reached = false;
-    for (let presses = 0; presses < 40 && !reached; presses += 1) {
+    // From where focus last was (the page title), through the page, round to the top.
+    for (let presses = 0; presses < 80 && !reached; presses += 1) {
       await page.keyboard.press('Tab');
       reached = await page.evaluate((h) => document.activeElement?.getAttribute('href') === h, hash);
     }

@@ -28,6 +28,7 @@ const PAGES = [
   ['bounties', '#/bounties', 'Bounties'],
   ['deals', '#/deals', 'Deals'],
   ['payment', '#/payment', 'Payment details'],
+  ['invoices', '#/invoices', 'Invoices'],
   ['postbacks', '#/postbacks', 'Postbacks'],
 ];
 
@@ -277,6 +278,20 @@ try {
       await w9('6270');
       await page.waitForSelector('#tax-zip-error', { timeout });
       report.writes.push('tax profile');
+    }
+    if (name === 'invoices') {
+      // The VAT details: a changed check digit is named at its field.
+      await page.fill('#vat-country', 'DE');
+      await page.fill('#vat-id', 'DE136695977');
+      await page.click('form:has(#vat-id) button[type="submit"]');
+      await page.waitForSelector('#vat-id-error', { timeout });
+      await page.fill('#vat-id', 'DE 136 695 976');
+      await page.fill('#vat-legal-name', 'Ada Lovelace Ltd');
+      await page.click('form:has(#vat-id) button[type="submit"]');
+      await page.waitForFunction(() => document.querySelector('[data-figure="vat.current"]')?.textContent.includes('DE136695976'), null, { timeout });
+      const vat = (await api('{ viewer { partner { vat { vatId legalName country } } } }')).viewer.partner.vat;
+      check(vat.vatId === 'DE136695976' && vat.legalName === 'Ada Lovelace Ltd' && vat.country === 'DE', `the VAT details are saved: ${JSON.stringify(vat)}`);
+      report.writes.push('VAT details');
     }
     if (name === 'postbacks') {
       await page.fill('#postback-url', 'https://hooks.example.com/ada');
