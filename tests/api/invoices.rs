@@ -500,6 +500,22 @@ async fn a_run_pays_net_and_vat_and_ten_payouts_paid_at_once_take_ten_numbers(ap
     )
     .unwrap();
     assert_eq!(csv.matches(",11.91,").count(), 12, "{csv}");
+    // Its statement says the net, the VAT and what is paid.
+    let (status, pdf) = get(
+        &app,
+        &app.admin(),
+        &format!("/statements/{}.pdf", payouts[0].0),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = pdf_layout_text(&pdf).await;
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for wanted in ["Net EUR 10.01", "VAT EUR 1.90 (19 %)", "Total EUR 11.91"] {
+        assert!(lines.iter().any(|l| l == wanted), "{wanted:?} in {text}");
+    }
     // Pending: no invoice yet.
     let one = app
         .ok(
