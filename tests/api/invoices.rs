@@ -1064,8 +1064,9 @@ use crate::support::rails::options;
 crate::on_both_databases_with!(options; a_payout_reversed_in_full_gets_a_credit_note);
 
 /// A self-billed payout sent through Stripe Connect, whose transfer Stripe
-/// reverses in full: the transfer paid it (its invoice issued), then the
-/// reversal failed it, and a credit note for the whole invoice names it —
+/// reverses in part, then in full: the transfer paid it (its invoice
+/// issued); the part came back is owed again by its net share; the rest
+/// failed it, and a credit note for the whole invoice names it —
 /// its amounts negated, as UBL's `CreditNote` 261 with the invoice in
 /// `BillingReference`, validated by the schemas.
 async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
@@ -1116,10 +1117,36 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
     transfer["amount"] = json!(178_500);
     transfer["currency"] = json!("usd");
     transfer["metadata"] = json!({ "payout": id });
-    transfer["amount_reversed"] = json!(178_500);
-    transfer["reversed"] = json!(true);
-    let reversed = stripe_event("evt_inv_r1", "transfer.reversed", transfer);
-    assert_eq!(deliver_stripe(&app, &reversed, WEBHOOK_SECRET).await.0, 200);
+    // A fifth comes back first: its net share, 300.00 of the 357.00, is
+    // owed again (the next payout adds its VAT again); then the rest.
+    let adjustments = async || {
+        let rows = app
+            .ok(
+                &app.admin(),
+                "query($p: ID!) { commissions(partnerId: $p) { nodes { kind amount } } }",
+                json!({ "p": nia }),
+            )
+            .await;
+        rows["commissions"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "ADJUSTMENT")
+            .map(|c| c["amount"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    for (event, back) in [("evt_inv_r1", 35_700), ("evt_inv_r2", 178_500)] {
+        transfer["amount_reversed"] = json!(back);
+        transfer["reversed"] = json!(back == 178_500);
+        let reversed = stripe_event(event, "transfer.reversed", transfer.clone());
+        assert_eq!(deliver_stripe(&app, &reversed, WEBHOOK_SECRET).await.0, 200);
+        if back == 35_700 {
+            assert_eq!(adjustments().await, vec!["300.00"]);
+        }
+    }
+    let mut owed = adjustments().await;
+    owed.sort();
+    assert_eq!(owed, vec!["-300.00", "300.00"]);
     let documents = app
         .ok(
             &app.admin(),

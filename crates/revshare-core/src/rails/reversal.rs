@@ -7,7 +7,9 @@
 //!   `transfer.created` and `transfer.reversed` arrives first.
 //! - In part: the payout stays paid for the rest, and what came back is
 //!   owed again — a `TRANSFER_REVERSED` adjustment, `APPROVED`, that the
-//!   next run pays (netted with whatever else the partner is owed).
+//!   next run pays (netted with whatever else the partner is owed). Of a
+//!   self-billed payout with VAT, the adjustment is the net share of what
+//!   came back: the next payout adds its VAT again (SPEC §33).
 //! - In full: the payout is `FAILED` and its commissions go back to
 //!   `APPROVED` for the next run; a part owed again by an earlier partial
 //!   reversal is taken back, so nothing is owed twice; its self-billed
@@ -102,7 +104,8 @@ pub async fn record(
             if let Some(payment) = returned.as_mut() {
                 let whole_back = total == whole;
                 let withheld = payout.withheld_minor * i64::from(whole_back);
-                payment.amount_minor = payout.reversed_minor - total - withheld;
+                payment.amount_minor =
+                    net_of(&payout, payout.reversed_minor)? - net_of(&payout, total)? - withheld;
                 payment.withheld_minor = -withheld;
                 payment.paid_on = tax_payments::day_in(zone, now);
                 payment.source = TaxPaymentSource::Reversal;
@@ -134,7 +137,10 @@ async fn in_part(
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<payout::Model> {
     let owed = total - payout.reversed_minor;
-    owe(txn, &payout, transfer, owed, now).await?;
+    // Owed again as commission: its net share, which the next payout
+    // pays with its VAT again.
+    let owed_net = net_of(&payout, total)? - net_of(&payout, payout.reversed_minor)?;
+    owe(txn, &payout, transfer, owed_net, now).await?;
     let note = format!(
         "Stripe reversed {} of {} {} (transfer {transfer}): {} is owed again and paid by the next run",
         amount(&payout, total)?,
@@ -167,7 +173,8 @@ async fn in_full(
     // What an earlier partial reversal made owed again is in the
     // commissions now going back.
     if payout.reversed_minor > 0 {
-        owe(txn, &payout, transfer, -payout.reversed_minor, now).await?;
+        let owed_net = net_of(&payout, payout.reversed_minor)?;
+        owe(txn, &payout, transfer, -owed_net, now).await?;
     }
     crate::posting::unpay(
         txn,
@@ -195,6 +202,23 @@ async fn in_full(
     crate::events::append(txn, &tenant_id, now, vec![event]).await?;
     announce_rail(txn, &failed, now).await?;
     Ok(failed)
+}
+
+/// The net share of `sent_minor` of a payout's transfer: all of it for a
+/// payout without VAT; for a self-billed one with VAT (SPEC §33), the part
+/// its net is of net + VAT, rounded once (SPEC §2). Taken of running totals
+/// (what came back so far), so the shares of several reversals add up to
+/// the net exactly.
+fn net_of(payout: &payout::Model, sent_minor: i64) -> ApiResult<i64> {
+    use rust_decimal::prelude::*;
+    if payout.vat_minor == 0 || payout.amount_minor == 0 {
+        return Ok(sent_minor);
+    }
+    (Decimal::from(sent_minor) * Decimal::from(payout.net_minor)
+        / Decimal::from(payout.amount_minor))
+    .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+    .to_i64()
+    .ok_or_else(|| ApiError::internal("reversal", "out of range"))
 }
 
 /// An adjustment of `minor` (owed again, or taken back when negative) to
