@@ -1,9 +1,9 @@
-//! Payouts' relations: a run's payouts and skipped partners, a partner's
-//! payout method and tax profile.
+//! Payouts' relations: a run's payouts and skipped partners, a payout's
+//! self-billed documents, a partner's payout method and tax profile.
 
 use super::{DirectoryLoader, group_by};
 use async_graphql::dataloader::Loader;
-use entity::{payout, payout_method, payout_run_skip, tax_profile};
+use entity::{invoice, payout, payout_method, payout_run_skip, tax_profile};
 use revshare_core::error::ApiError;
 use revshare_core::reads;
 use std::collections::HashMap;
@@ -30,6 +30,32 @@ impl Loader<PayoutsOfRun> for DirectoryLoader {
         .await?;
         Ok(group_by(keys, rows, |row| {
             PayoutsOfRun(row.run_id.clone().unwrap_or_default())
+        }))
+    }
+}
+
+/// A payout's self-billed documents: its invoice, then its credit note.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DocumentsOfPayout(pub String);
+
+impl Loader<DocumentsOfPayout> for DirectoryLoader {
+    type Value = Vec<invoice::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[DocumentsOfPayout],
+    ) -> Result<HashMap<DocumentsOfPayout, Self::Value>, ApiError> {
+        let rows = reads::rows_in::<invoice::Entity, _>(
+            &self.conn,
+            (invoice::Column::TenantId, &self.tenant_id),
+            invoice::Column::PayoutId,
+            keys.iter().map(|k| k.0.clone()),
+            &[invoice::Column::Id],
+        )
+        .await?;
+        Ok(group_by(keys, rows, |row| {
+            DocumentsOfPayout(row.payout_id.clone())
         }))
     }
 }

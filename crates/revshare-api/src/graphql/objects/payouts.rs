@@ -597,13 +597,10 @@ impl Payout {
         if row.self_billing.is_none() || row.status == Stored::Pending {
             return Ok(None);
         }
-        let conn = crate::graphql::context::db(ctx)?.conn();
-        let rows = revshare_core::payouts::invoicing::read::of_payouts(
-            conn,
-            &row.tenant_id,
-            vec![row.id.clone()],
-        )
-        .await?;
+        let rows = loader(ctx)?
+            .load_one(crate::graphql::loaders::DocumentsOfPayout(row.id.clone()))
+            .await?
+            .unwrap_or_default();
         let policy = policy(ctx)?;
         Ok(rows
             .into_iter()

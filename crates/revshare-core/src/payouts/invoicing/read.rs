@@ -1,10 +1,10 @@
-//! Issued documents found by id, by payout, and listed (oldest first, by
-//! id: ids grow with issue).
+//! Issued documents found by id and listed (oldest first, by id: ids grow
+//! with issue); a payout's are read by the surface's loader.
 
 use crate::error::ApiResult;
 use chrono::NaiveDate;
 use entity::invoice;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
 /// A document of the tenant.
 pub async fn find(
@@ -40,24 +40,4 @@ pub fn list(tenant_id: &str, filter: &InvoiceFilter) -> Select<invoice::Entity> 
         select = select.filter(invoice::Column::IssueDate.lte(to));
     }
     select
-}
-
-/// A payout's documents: its invoice, then its credit note.
-pub async fn of_payouts(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    payout_ids: Vec<String>,
-) -> ApiResult<Vec<invoice::Model>> {
-    let mut rows = Vec::new();
-    for chunk in payout_ids.chunks(crate::posting::WRITE_CHUNK) {
-        rows.extend(
-            invoice::Entity::find()
-                .filter(invoice::Column::TenantId.eq(tenant_id))
-                .filter(invoice::Column::PayoutId.is_in(chunk.to_vec()))
-                .order_by_asc(invoice::Column::Id)
-                .all(conn)
-                .await?,
-        );
-    }
-    Ok(rows)
 }
