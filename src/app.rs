@@ -272,9 +272,16 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
             }
             Job::Retention => {
                 let days = options.event_retention_days;
+                let activity_days = options.activity_retention_days;
                 runner.run(retention::worker(), move |_| {
                     let db = db.clone();
-                    async move { retention::step(&db, days).await }
+                    async move {
+                        let step = retention::step(&db, days).await?;
+                        if let Some(days) = activity_days {
+                            crate::audit::step(&db, days).await?;
+                        }
+                        Ok(step)
+                    }
                 });
             }
         }

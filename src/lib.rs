@@ -19,8 +19,8 @@ pub mod demo;
 pub use revshare_api::{graphql, http};
 pub use revshare_core::engine;
 pub use revshare_core::{
-    applications, attribution, auth, backtests, campaigns, connectors, db, deals, directory,
-    engagement, error, events, failure, fraud, fx, history, imports, ingest, input, jobs, ledger,
-    links, mail, mailbox, nodes, observe, paging, payouts, portal, posting, rails, reads, sign_in,
-    staff, tax, tenants, tiers, webhooks,
+    activity, applications, attribution, audit, auth, backtests, campaigns, connectors, db, deals,
+    directory, engagement, error, events, failure, fraud, fx, history, imports, ingest, input,
+    jobs, ledger, links, mail, mailbox, nodes, observe, paging, payouts, portal, posting, rails,
+    reads, sign_in, staff, tax, tenants, tiers, webhooks,
 };

@@ -23,6 +23,7 @@ import { Connectors } from './page-connectors.js';
 import { Imports } from './page-imports.js';
 import { YearEnd } from './page-tax.js';
 import { Settings } from './page-settings.js';
+import { Activity } from './page-activity.js';
 
 const PAGES = [
   ['', 'Overview'],
@@ -39,6 +40,7 @@ const PAGES = [
   ['events', 'Held events'],
   ['connectors', 'Connectors'],
   ['import', 'Import'],
+  ['activity', 'Activity'],
   ['settings', 'Settings'],
 ];
 
@@ -60,6 +62,7 @@ const LISTS = {
   events: Events,
   connectors: Connectors,
   import: Imports,
+  activity: Activity,
   settings: Settings,
 };
 

@@ -6,6 +6,7 @@
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
 import { method, money, words } from './format.js';
+import { Trail } from './page-activity.js';
 import { Badge, Failure, Field, Loading, Money, NotFound, Page, Section, TableWrap, useQuery } from './ui.js';
 import { Done, GroupSelect, Paged, ReasonForm, Reveal, Writable, day, tone, useForm, useGroups, usePaged } from './parts.js';
 
@@ -86,7 +87,8 @@ export function PartnerPage({ id }) {
         <${Codes} codes=${partner.referralCodes} />
         <${Commissions} partner=${partner} />
         <${Customers} partner=${partner} />
-        <${Flags} partner=${partner} />`}
+        <${Flags} partner=${partner} />
+        <${Trail} objectId=${partner.id} title="Activity on this partner" />`}
     <//>`;
 }
 

@@ -704,3 +704,17 @@ stored!(
         Verified = "VERIFIED",
     }
 );
+
+stored!(
+    /// Who wrote an activity entry (SPEC §34).
+    ActorKind {
+        /// A console session or an admin's token.
+        Staff = "STAFF",
+        /// A service token (an API key).
+        ApiKey = "API_KEY",
+        /// A partner's own token.
+        Partner = "PARTNER",
+        /// One of revshare's own jobs.
+        System = "SYSTEM",
+    }
+);

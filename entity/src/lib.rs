@@ -3,6 +3,8 @@
 //! JSON with decimal strings; ids are ULID strings; every row has `tenant_id`.
 //! Enumerated columns are typed with [`enums`], stored as their text.
 
+pub mod activity;
+pub mod activity_cutoff;
 pub mod attribution;
 pub mod backtest;
 pub mod backtest_result;

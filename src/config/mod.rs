@@ -160,6 +160,16 @@ pub struct Config {
     )]
     pub event_retention_days: u32,
 
+    /// Days the activity log keeps an entry (SPEC §34); unset: forever.
+    /// Removes whole days only, and says so in an entry of its own.
+    #[arg(
+        long,
+        env = "REVSHARE_ACTIVITY_RETENTION_DAYS",
+        value_parser = clap::value_parser!(u32).range(1..),
+        global = true
+    )]
+    pub activity_retention_days: Option<u32>,
+
     /// The background jobs this replica runs: `all`, `none`, or names
     /// separated by commas (webhooks, mail, commission-mail, sign-in-mail,
     /// housekeeping, payouts, imports, backtests, maturity, rates,

@@ -284,7 +284,7 @@ const LAYERS: &[&[&str]] = &[
     &["engine"],
     &["failure"],
     &["error"],
-    &["input", "paging", "history", "mailbox"],
+    &["input", "paging", "history", "activity", "mailbox"],
     &["observe"],
     &["db"],
     &["jobs"],
@@ -315,6 +315,7 @@ const LAYERS: &[&[&str]] = &[
     &["webhooks"],
     &["imports"],
     &["rails"],
+    &["audit"],
     &["reads"],
 ];
 

@@ -370,6 +370,9 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
         "Invoice",
         id(&paid["markCommissionsPaid"][0]["invoice"]["id"]),
     );
+    // What the last mutation wrote in the activity log.
+    let logged = ok(&admin, "{ activity(last: 1) { nodes { id } } }", json!({})).await;
+    ids.insert("ActivityEntry", id(&logged["activity"]["nodes"][0]["id"]));
     (ids, partner)
 }
 

@@ -168,7 +168,8 @@ async fn a_viewer_reads_what_an_admin_reads_and_runs_no_mutation(app: TestApp) {
         .map(|s| s.as_str().unwrap())
         .collect();
     assert!(scopes.iter().all(|s| s.ends_with(":read")), "{scopes:?}");
-    assert_eq!(scopes.len(), 8, "every read scope: {scopes:?}");
+    assert_eq!(scopes.len(), 9, "every read scope: {scopes:?}");
+    assert!(scopes.contains(&"activity:read"), "{scopes:?}");
 
     // The same reads answer the same, the admins' own (e-mails) included.
     let reads = "{ partners { nodes { id name } } emails { nodes { id } } partnerGroups { nodes { name } } }";

@@ -743,6 +743,7 @@ const BY_SCOPE: &[(&str, &[&str])] = &[
     ("tiered_commissions:read", &["Tenant", "TieredCommission"]),
     // An endpoint receiving commission events needs `commissions:read` too.
     ("webhooks:read", &["Tenant"]),
+    ("activity:read", &["ActivityEntry", "Tenant"]),
 ];
 
 /// Every id among `ids` that `nodes(ids:)` answers `token` with, 100 at a
@@ -795,11 +796,12 @@ async fn a_viewer_and_each_scoped_key_read_what_their_scopes_say(app: TestApp) {
         .iter()
         .map(|(_, id, t)| (id.clone(), t.clone()))
         .collect();
+    // Signed in first: its sign-in is in the activity log both walk.
+    let viewer = crate::support::staff::staff_token(&app, "vi@acme.example", "VIEWER").await;
     let staff = walk(&app, &schema, &app.admin(), &seeds).await;
     let every: Vec<String> = staff.reached.keys().cloned().collect();
 
     // A viewer reaches and reads what the admin does, field for field.
-    let viewer = crate::support::staff::staff_token(&app, "vi@acme.example", "VIEWER").await;
     let seen = walk(&app, &schema, &viewer, &seeds).await;
     assert_eq!(seen.reached, staff.reached, "what the viewer reaches");
     assert_eq!(seen.read, staff.read, "what the viewer reads of each");

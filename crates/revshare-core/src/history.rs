@@ -38,6 +38,11 @@ pub async fn record(
     subject_id: &str,
     changes: Vec<Change>,
 ) -> ApiResult<()> {
+    crate::activity::changed(
+        changes
+            .iter()
+            .map(|c| (c.field, c.from.clone(), c.to.clone())),
+    );
     let rows: Vec<change::ActiveModel> = changes
         .into_iter()
         .filter(|c| c.from != c.to)

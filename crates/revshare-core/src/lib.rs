@@ -9,8 +9,9 @@
 //!   group rules, deal plans, tiers. No I/O.
 //! - [`failure`], [`error`]: what a database error means; the API's error
 //!   and its codes.
-//! - [`input`], [`paging`], [`history`], [`mailbox`]: bounded inputs and
-//!   ids; keyset pages; change histories of deals and partners; an e-mail
+//! - [`input`], [`paging`], [`history`], [`activity`], [`mailbox`]: bounded
+//!   inputs and ids; keyset pages; change histories of deals and partners;
+//!   the activity log's entries, written as changes commit; an e-mail
 //!   address as the mailbox it reaches (look-alikes one).
 //! - [`observe`]: metrics, transaction tallies, traces.
 //! - [`db`]: connections, write transactions, retries, deadlines.
@@ -63,6 +64,8 @@
 //! - [`webhooks`]: endpoints and the dispatcher.
 //! - [`imports`]: a program brought over from Rewardful, FirstPromoter,
 //!   PartnerStack, Tolt, Tapfiliate or CSV files, in the background.
+//! - [`audit`]: the activity log read — filters, pages, its exports — and
+//!   trimmed by whole days.
 //! - [`reads`]: what the surface reads — its loaders' batches, a list's
 //!   page and count, the pages of a parent's children — so that the
 //!   surface's crate names no database.
@@ -70,8 +73,10 @@
 //! `entity/` and `migration/` are the storage crates; `revshare-api` is the
 //! surface standing on this crate, and `revshare` the binary that wires both.
 
+pub mod activity;
 pub mod applications;
 pub mod attribution;
+pub mod audit;
 pub mod auth;
 pub mod backtests;
 pub mod campaigns;

@@ -20,6 +20,7 @@ use std::str::FromStr;
 /// The kinds of row an id may name, each with its table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
+    ActivityEntry,
     Backtest,
     Bounty,
     BountySubmission,
@@ -57,7 +58,8 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 34] = [
+const TABLES: [(Kind, &str); 35] = [
+    (Kind::ActivityEntry, "activity"),
     (Kind::Backtest, "backtests"),
     (Kind::Bounty, "bounties"),
     (Kind::BountySubmission, "bounty_submissions"),

@@ -19,6 +19,7 @@
 //! any other; a server that verifies with a public key alone cannot mint
 //! and says so.
 
+use crate::activity::{self, Actor, ActorKind};
 use crate::auth::Principal;
 use crate::auth::jwt::{Claims, Keys};
 use crate::db::Db;
@@ -423,6 +424,10 @@ pub async fn redeem(
                     .exec_without_returning(&*txn)
                     .await?;
                 sign_in::spend::<portal_link::Entity>(&*txn, &code_hash, &session.id, now).await?;
+                // Signed in: the activity log learns who (SPEC §34).
+                let actor = Actor::new(ActorKind::Partner, &partner.id, &partner.name);
+                activity::acted_by(&partner.tenant_id, actor);
+                activity::on("Partner", &partner.id);
                 Ok((session, partner))
             })
         })

@@ -185,14 +185,22 @@ where
 
 /// Signs out: the session ends (answers whether it was open).
 pub async fn end<S: SessionTable>(db: &Db, tenant_id: &str, session_id: &str) -> ApiResult<bool> {
-    let ended = S::update_many()
-        .col_expr(S::ENDED_AT, Expr::value(crate::db::now()))
-        .filter(S::ID.eq(session_id))
-        .filter(S::TENANT_ID.eq(tenant_id))
-        .filter(S::ENDED_AT.is_null())
-        .exec(db.conn())
-        .await?
-        .rows_affected;
+    // A transaction of its own: signing out is an act the activity log
+    // records (SPEC §34), in the same commit.
+    let ended = db
+        .transaction(|txn| {
+            Box::pin(async move {
+                Ok(S::update_many()
+                    .col_expr(S::ENDED_AT, Expr::value(crate::db::now()))
+                    .filter(S::ID.eq(session_id))
+                    .filter(S::TENANT_ID.eq(tenant_id))
+                    .filter(S::ENDED_AT.is_null())
+                    .exec(&*txn)
+                    .await?
+                    .rows_affected)
+            })
+        })
+        .await?;
     Ok(ended == 1)
 }
 

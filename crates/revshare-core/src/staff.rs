@@ -19,6 +19,7 @@
 //! There is no list of staff: a link is the invitation, made by an admin
 //! (or whoever holds the server's command line) for an address.
 
+use crate::activity::{self, Actor, ActorKind};
 use crate::auth::jwt::{Claims, Keys};
 use crate::auth::{Principal, Role};
 use crate::db::Db;
@@ -106,18 +107,32 @@ pub async fn create_link(
     if tenant.is_none() {
         return Err(ApiError::bad_input("tenant", "names no tenant"));
     }
-    staff_link::Entity::insert(staff_link::ActiveModel {
+    let link = staff_link::ActiveModel {
         code_hash: Set(code_hash),
         tenant_id: Set(tenant_id.to_owned()),
-        email: Set(email),
+        email: Set(email.clone()),
         role: Set(role.as_str().to_owned()),
         created_by: Set(actor.to_owned()),
         created_at: Set(now),
         expires_at: Set(expires_at),
         redeemed_at: Set(None),
         session_id: Set(None),
+    };
+    // In a transaction: the activity log records who was let in, and as
+    // what (never the code).
+    db.transaction(|txn| {
+        let (link, email) = (link.clone(), email.clone());
+        Box::pin(async move {
+            staff_link::Entity::insert(link)
+                .exec_without_returning(&*txn)
+                .await?;
+            activity::changed([
+                ("email", None, Some(email)),
+                ("role", None, Some(role.as_str().to_owned())),
+            ]);
+            Ok(())
+        })
     })
-    .exec_without_returning(db.conn())
     .await?;
     Ok(IssuedLink { code, expires_at })
 }
@@ -145,6 +160,10 @@ pub async fn redeem(db: &Db, keys: &Keys, code: &str) -> ApiResult<Issued> {
                     .exec_without_returning(&*txn)
                     .await?;
                 sign_in::spend::<staff_link::Entity>(&*txn, &code_hash, &session.id, now).await?;
+                // Signed in: the activity log learns who (SPEC §34).
+                let actor = Actor::new(ActorKind::Staff, &session.email, &session.email);
+                activity::acted_by(&session.tenant_id, actor);
+                activity::on("Tenant", &session.tenant_id);
                 Ok(session)
             })
         })

@@ -32,6 +32,10 @@ pub const LOADER_DELAY: Duration = Duration::from_millis(3);
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Client(pub Option<std::net::IpAddr>);
 
+/// The request's id (`x-request-id`), as the activity log records it.
+#[derive(Clone, Debug, Default)]
+pub struct RequestId(pub Option<String>);
+
 /// The request's client address.
 pub fn client(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
     ctx.data_opt::<Client>().and_then(|c| c.0)

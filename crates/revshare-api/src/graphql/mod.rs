@@ -19,6 +19,7 @@
 //! client without a code. A test reads the `use` lines of these modules and
 //! fails on any import cycle.
 
+pub mod acting;
 pub mod batch;
 pub mod complexity;
 pub mod conditions;
@@ -91,14 +92,20 @@ pub struct MoreQueryParts(
     roots::tax::TaxQuery,
     roots::invoices::InvoiceQuery,
     roots::bounties::BountyQuery,
+    roots::activity::ActivityQuery,
     roots::federation::FederationQuery,
     roots::node::NodeQuery,
 );
 
 /// What a token may change: one transaction per mutation, all or nothing; a bad
-/// input is `BAD_USER_INPUT` naming its field.
+/// input is `BAD_USER_INPUT` naming its field. The schema's root is
+/// [`acting::Mutation`], which runs each of these fields within its
+/// activity scope (SPEC §34).
 #[derive(MergedObject, Default)]
-pub struct Mutation(MutationParts, MoreMutationParts);
+#[graphql(name = "Mutation")]
+pub struct MutationRoots(MutationParts, MoreMutationParts);
+
+pub use acting::Mutation;
 
 /// The first half of [`Mutation`]'s roots (as [`QueryParts`]).
 #[derive(MergedObject, Default)]

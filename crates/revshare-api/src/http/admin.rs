@@ -32,6 +32,7 @@ pub static CONSOLE: LazyLock<Bundle> = LazyLock::new(|| {
         file!("admin", "page-imports.js", JS),
         file!("admin", "page-tax.js", JS),
         file!("admin", "page-settings.js", JS),
+        file!("admin", "page-activity.js", JS),
         file!("admin", "console.css", CSS),
         file!("admin", "favicon.svg", SVG),
     ];

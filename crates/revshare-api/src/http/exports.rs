@@ -1,4 +1,5 @@
-//! `GET /exports/commissions.csv` and `GET /exports/payouts.csv` (SPEC §17):
+//! `GET /exports/commissions.csv` and `GET /exports/payouts.csv` (SPEC §17),
+//! and the activity log's `GET /exports/activity.csv` and `.jsonl` (§34):
 //! the ledger and the payouts as CSV, streamed a page at a time
 //! ([`revshare_core::ledger::exports`]), with the queries' filters as query
 //! parameters and the bearer token's scopes: staff need
@@ -18,6 +19,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
+use revshare_core::audit;
 use revshare_core::auth::access::Policy;
 use revshare_core::error::{ApiError, ApiResult};
 use revshare_core::ledger::CommissionFilter;
@@ -76,6 +78,60 @@ pub async fn payouts(
     csv("payouts.csv", payout_export::PAYOUT_HEADER, page)
 }
 
+/// `GET /exports/activity.csv` (SPEC §34): the activity log, with
+/// `activity(filter:)`'s filters as parameters.
+pub async fn activity_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    activity(state, headers, params, false).await
+}
+
+/// `GET /exports/activity.jsonl`: the same, one JSON object a line.
+pub async fn activity_jsonl(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Params,
+) -> Response {
+    activity(state, headers, params, true).await
+}
+
+async fn activity(
+    state: AppState,
+    headers: HeaderMap,
+    params: HashMap<String, String>,
+    lines: bool,
+) -> Response {
+    let policy = match caller(&state, &headers).await {
+        Ok(policy) => policy,
+        Err(response) => return response,
+    };
+    let filter = match activity_filter(&policy, &params) {
+        Ok(filter) => filter,
+        Err(err) => return error_response(err),
+    };
+    // A partner's export (its own entries) leaves out where acts came from.
+    let ips = filter.partner_id.is_none();
+    let db = state
+        .db
+        .for_reads(Some(&super::prepare::writer_key(policy.principal())));
+    let tenant = policy.tenant_id().to_owned();
+    let page = move |after: String| {
+        let (db, tenant, filter) = (db.clone(), tenant.clone(), filter.clone());
+        async move {
+            match lines {
+                true => audit::jsonl_page(db.conn(), &tenant, &filter, &after, ips).await,
+                false => audit::csv_page(db.conn(), &tenant, &filter, &after, ips).await,
+            }
+        }
+    };
+    match lines {
+        true => download("activity.jsonl", "application/x-ndjson", "", page),
+        false => csv("activity.csv", audit::CSV_HEADER, page),
+    }
+}
+
 /// The caller's policy; the caller must have a token.
 pub(super) async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Policy, Response> {
     match state.authenticate(headers).await? {
@@ -94,10 +150,23 @@ where
     P: Fn(String) -> F + Send + 'static,
     F: std::future::Future<Output = ApiResult<Option<(String, String)>>> + Send,
 {
+    download(name, "text/csv; charset=utf-8", columns, page)
+}
+
+/// A download of `content_type`: `first` (a header row, or nothing), then
+/// each page as [`csv`] says.
+fn download<F, P>(name: &str, content_type: &'static str, first: &'static str, page: P) -> Response
+where
+    P: Fn(String) -> F + Send + 'static,
+    F: std::future::Future<Output = ApiResult<Option<(String, String)>>> + Send,
+{
+    let columns = first;
     let name = name.to_owned();
     let log_name = name.clone();
     let body = async_stream::stream! {
-        yield Ok::<_, std::io::Error>(columns.to_owned());
+        if !columns.is_empty() {
+            yield Ok::<_, std::io::Error>(columns.to_owned());
+        }
         let mut after = String::new();
         loop {
             match page(after.clone()).await {
@@ -116,10 +185,7 @@ where
     };
     let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -214,5 +280,43 @@ fn payout_filter(policy: &Policy, params: &HashMap<String, String>) -> ApiResult
         currency,
         created_from: at(params, "createdFrom")?,
         created_to: at(params, "createdTo")?,
+    })
+}
+
+const ACTIVITY_PARAMS: &[&str] = &[
+    "actorKind",
+    "actorId",
+    "objectId",
+    "objectKind",
+    "action",
+    "from",
+    "to",
+];
+
+fn activity_filter(policy: &Policy, params: &HashMap<String, String>) -> ApiResult<audit::Filter> {
+    known(params, ACTIVITY_PARAMS)?;
+    let actor_kind = params
+        .get("actorKind")
+        .map(|s| {
+            entity::enums::ActorKind::parse(s).ok_or_else(|| {
+                ApiError::bad_input("actorKind", "must be STAFF, API_KEY, PARTNER or SYSTEM")
+            })
+        })
+        .transpose()?;
+    let (from, to) = (at(params, "from")?, at(params, "to")?);
+    if let (Some(from), Some(to)) = (from, to)
+        && to <= from
+    {
+        return Err(ApiError::bad_input("to", "must be after from"));
+    }
+    Ok(audit::Filter {
+        actor_kind,
+        actor_id: params.get("actorId").cloned(),
+        object_id: params.get("objectId").cloned(),
+        object_kind: params.get("objectKind").cloned(),
+        action: params.get("action").cloned(),
+        from,
+        to,
+        ..audit::Filter::readable(policy)?
     })
 }

@@ -519,7 +519,10 @@ async fn run(
     let span = crate::http::request_log::operation_span(ty, name.as_deref());
     let writer = state.db.replicas().and(principal.clone());
     let client = crate::graphql::context::Client(client.flatten());
-    let request = prepared.request(state, principal).data(client);
+    let request = prepared
+        .request(state, principal)
+        .data(client)
+        .data(crate::graphql::context::RequestId(slot.id()));
     let mut response = state.schema.execute(request).instrument(span.clone()).await;
     let mut finished = prepared.finish(state, &mut response);
     // A query its replica failed (gone mid-request) is answered from the

@@ -121,6 +121,8 @@ pub struct Options {
     pub apq_cache_size: usize,
     /// Days the event log keeps an event.
     pub event_retention_days: u32,
+    /// Days the activity log keeps an entry; none: forever.
+    pub activity_retention_days: Option<u32>,
     /// How webhooks are delivered.
     pub webhooks: revshare_core::webhooks::Settings,
     /// The jobs this replica runs (`REVSHARE_JOBS`; tests run API-only
@@ -171,6 +173,7 @@ impl Options {
             cors: cors::Origins::None,
             apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
             event_retention_days: 30,
+            activity_retention_days: None,
             webhooks: revshare_core::webhooks::Settings::default(),
             jobs: revshare_core::jobs::Jobs::all(),
             maturity_interval: None,
@@ -350,6 +353,8 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/qr/{file}", get(links::qr))
         .route("/exports/commissions.csv", get(exports::commissions))
         .route("/exports/payouts.csv", get(exports::payouts))
+        .route("/exports/activity.csv", get(exports::activity_csv))
+        .route("/exports/activity.jsonl", get(exports::activity_jsonl))
         .route("/statements/{file}", get(statements::statement))
         .route("/invoices/{file}", get(statements::invoice))
         .route("/tax/{file}", get(tax_forms::copy_b))

@@ -56,6 +56,8 @@ struct Seen {
     operation_type: Option<&'static str>,
     operation_name: Option<String>,
     outcome: Option<&'static str>,
+    /// The request's id (what the activity log records).
+    id: Option<String>,
 }
 
 impl Slot {
@@ -83,6 +85,11 @@ impl Slot {
             seen.operation_type = operation_type.map(type_name);
             seen.operation_name = operation_name.and_then(loggable_name);
         });
+    }
+
+    /// The request's id, once the layer gave it one.
+    pub fn id(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|seen| seen.id.clone())
     }
 
     /// What the answer came to: the first error's code, or none.
@@ -129,6 +136,7 @@ pub async fn layer(State(db): State<Db>, mut request: Request, next: Next) -> Re
     let started = Instant::now();
     let id = request_id(request.headers());
     let slot = Arc::new(Slot::default());
+    slot.update(|seen| seen.id = Some(id.clone()));
     request.extensions_mut().insert(slot.clone());
     let span = tracing::info_span!(
         target: "revshare::request",

@@ -92,6 +92,7 @@ pub fn finding(kind: Kind) -> Finding {
             Refused("applications are the program's staff's to read"),
         ),
         Kind::ExchangeRate => finds(LEDGER, Mine),
+        Kind::ActivityEntry => finds(&[S::ActivityRead], Mine),
         Kind::Import => console("only the program's staff read imports"),
         Kind::Email => console("only the tenant's staff read its e-mails"),
         Kind::PayoutRail => console("only the tenant's staff read its payout rails"),

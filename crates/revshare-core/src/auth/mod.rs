@@ -86,6 +86,7 @@ scopes! {
     TieredCommissionsWrite => "tiered_commissions:write",
     WebhooksRead => "webhooks:read",
     WebhooksWrite => "webhooks:write",
+    ActivityRead => "activity:read",
 }
 
 impl Scope {

@@ -55,11 +55,13 @@ pub enum Kind {
     TaxYear,
     TaxForm,
     TaxPayment,
+    /// An entry of the activity log (SPEC §34).
+    ActivityEntry,
 }
 
 impl Kind {
     /// Every kind, each a row of the table.
-    pub const ALL: [Kind; 45] = [
+    pub const ALL: [Kind; 46] = [
         Kind::Partner,
         Kind::Category,
         Kind::PartnerGroup,
@@ -105,6 +107,7 @@ impl Kind {
         Kind::TaxYear,
         Kind::TaxForm,
         Kind::TaxPayment,
+        Kind::ActivityEntry,
     ];
 }
 
@@ -153,6 +156,8 @@ pub enum Column {
     /// What carries whole TINs (a year's files) and the acts that make it
     /// (issuing, payments entered by hand).
     TinWhole,
+    /// Where an act came from: the request's IP (staff alone).
+    Origin,
 }
 
 /// Which partner token reads a column, besides the staff holding its scopes.
@@ -506,6 +511,12 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
             staff: TAX_READERS,
             partner: Staff,
         }],
+        // The activity log (SPEC §34): its readers read it all; a partner
+        // the entries about itself, without where they came from.
+        Kind::ActivityEntry => columns![
+            rule(C::Row, &[S::ActivityRead], Own),
+            rule(C::Origin, &[S::ActivityRead], Staff),
+        ],
         // The console's: what the program imports, sends and pays with.
         Kind::Import | Kind::Email | Kind::PayoutRail => columns![Rule {
             column: C::Row,

@@ -238,6 +238,15 @@ mod rows {
         }
     }
 
+    /// An activity entry, read by the partner it is about.
+    impl Exposed for entity::activity::Model {
+        const KIND: Kind = Kind::ActivityEntry;
+
+        fn partner(&self) -> Option<&str> {
+            self.partner_id.as_deref()
+        }
+    }
+
     /// A bounty submission, its partner's alone while a draft.
     impl Exposed for bounty_submission::Model {
         const KIND: Kind = Kind::BountySubmission;

@@ -126,6 +126,8 @@ pub fn sale(sale: Sale<'_>) -> Outcome {
         source: sale.source,
         first_payload: None,
         billed: Some(sale.billed),
+        // A provider's webhook, not an actor's act.
+        by: None,
     })))
 }
 

@@ -335,7 +335,11 @@ impl<C> Timed<C> {
 }
 
 impl WriteTxn {
+    /// Commits, writing first the activity entry of the act the task is
+    /// within, if any (SPEC §34): in this transaction, so that the change
+    /// and its entry commit together or not at all.
     pub async fn commit(self) -> Result<(), DbErr> {
+        crate::activity::write_pending(&self.txn, now()).await?;
         let Timed {
             inner,
             deadline,
@@ -668,6 +672,7 @@ impl Db {
             sqlite_transaction_mode: guard.as_ref().map(|_| SqliteTransactionMode::Immediate),
             ..Default::default()
         };
+        crate::activity::begun();
         let span = tracing::info_span!(target: "revshare::db", "db.transaction");
         let txn = self
             .conn

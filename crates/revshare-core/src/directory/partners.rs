@@ -235,6 +235,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewPartner) -> ApiResult<part
         let new = new.clone();
         Box::pin(async move {
             let partner = insert(&*txn, tenant_id, new).await?;
+            crate::activity::on("Partner", &partner.id);
             Ok(partner)
         })
     })
@@ -320,6 +321,24 @@ pub async fn update(
                 at: updated.updated_at,
             };
             history::record(&*txn, &stamp, id, log).await?;
+            // The record's other fields, for the activity log alone (the
+            // partner's history keeps the three above).
+            crate::activity::changed([
+                ("name", text(&before.name), text(&updated.name)),
+                ("email", before.email.clone(), updated.email.clone()),
+                (
+                    "externalId",
+                    before.external_id.clone(),
+                    updated.external_id.clone(),
+                ),
+                ("country", before.country.clone(), updated.country.clone()),
+                ("tags", text(&before.tags), text(&updated.tags)),
+                (
+                    "minimumPayout",
+                    before.minimum_payout.clone(),
+                    updated.minimum_payout.clone(),
+                ),
+            ]);
             Ok(updated)
         })
     })

@@ -23,6 +23,7 @@ pub mod sources;
 mod target;
 pub mod write;
 
+use crate::activity;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::jobs::{Job, Lease, Runner, Step, Stop, Wake, Worker};
@@ -633,6 +634,23 @@ async fn write_page(
                 .exec_without_returning(&*txn)
                 .await?;
         }
+        // One activity entry per page written (SPEC §34): what it brought.
+        let counted = |n: i64| (n != 0).then(|| n.to_string());
+        let entry = activity::Entry::on(
+            &row.tenant_id,
+            activity::Actor::system("imports"),
+            "importPageWritten",
+            "Import",
+            &row.id,
+        )
+        .changing("phase", None, Some(phase.as_str().to_owned()))
+        .changing("partners", None, counted(counts.partners))
+        .changing("codes", None, counted(counts.codes))
+        .changing("customers", None, counted(counts.customers))
+        .changing("commissions", None, counted(counts.commissions))
+        .changing("skipped", None, counted(counts.skipped))
+        .changing("unchanged", None, counted(counts.unchanged));
+        activity::record(&*txn, crate::db::now(), vec![entry]).await?;
         txn.commit().await?;
         Ok::<_, ApiError>(Some((renewed, counts.problems.len() as i64)))
     }

@@ -9,6 +9,7 @@
 //! writer serializes the rounds.
 
 use super::CommissionStatus;
+use crate::activity::{self, Actor, Entry};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::jobs::{Job, Step, Worker};
@@ -45,7 +46,28 @@ pub async fn approve_matured(db: &Db, now: DateTime<Utc>) -> ApiResult<u64> {
             note: None,
             payout_id: None,
         };
-        let approved = posting::apply_move(&*txn, due, &mv).await?.len() as u64;
+        let moved = posting::apply_move(&*txn, due, &mv).await?;
+        let approved = moved.len() as u64;
+        // One activity entry per commission approved (SPEC §34).
+        let entries = moved
+            .iter()
+            .map(|row| {
+                Entry::on(
+                    &row.tenant_id,
+                    Actor::system(ACTOR),
+                    "approveMatured",
+                    "Commission",
+                    &row.id,
+                )
+                .about(&row.partner_id)
+                .changing(
+                    "status",
+                    Some("ACCRUED".into()),
+                    Some("APPROVED".into()),
+                )
+            })
+            .collect();
+        activity::record(&*txn, now, entries).await?;
         txn.commit().await?;
         Ok(approved)
     })

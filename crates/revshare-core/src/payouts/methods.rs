@@ -294,6 +294,14 @@ pub async fn store(
         }
     }
     use payout_method::Column as C;
+    let before = match crate::activity::recording() {
+        true => {
+            payout_method::Entity::find_by_id(partner_id.to_owned())
+                .one(txn)
+                .await?
+        }
+        false => None,
+    };
     let stored = payout_method::Entity::insert(row)
         .on_conflict(
             OnConflict::column(C::PartnerId)
@@ -315,11 +323,36 @@ pub async fn store(
         )
         .exec_with_returning(txn)
         .await?;
+    crate::activity::changed(method_changes(before.as_ref(), &stored));
     // Another partner paid to the same account, or customers at
     // the partner's own PayPal address: flagged, in this change.
     let suspicious = crate::fraud::signals::at_payout_method(txn, &partner, &stored).await?;
     crate::fraud::raise_all(txn, suspicious, crate::db::now()).await?;
     Ok(stored)
+}
+
+/// What a new method changed of the old (none: the first), field by
+/// field, as the activity log keeps it (its account numbers masked there).
+fn method_changes(
+    before: Option<&payout_method::Model>,
+    after: &payout_method::Model,
+) -> Vec<(&'static str, Option<String>, Option<String>)> {
+    let field = |name: &'static str, of: fn(&payout_method::Model) -> Option<String>| {
+        (name, before.and_then(of), of(after))
+    };
+    vec![
+        field("type", |m| Some(m.r#type.as_str().to_owned())),
+        field("paypalEmail", |m| m.paypal_email.clone()),
+        field("iban", |m| m.iban.clone()),
+        field("bic", |m| m.bic.clone()),
+        field("accountHolder", |m| m.account_holder.clone()),
+        field("stripeAccountId", |m| m.stripe_account_id.clone()),
+        field("routingNumber", |m| m.routing_number.clone()),
+        field("accountNumber", |m| m.account_number.clone()),
+        field("accountType", |m| {
+            m.account_type.map(|t| t.as_str().to_owned())
+        }),
+    ]
 }
 
 /// The partner's Stripe account whose payouts Stripe enabled, or

@@ -201,6 +201,12 @@ pub async fn submit(
             submission::Entity::insert(submission::ActiveModel::from(row.clone()))
                 .exec_without_returning(&*txn)
                 .await?;
+            crate::activity::changed([
+                ("form", None, Some(row.form.as_str().to_owned())),
+                ("country", None, Some(row.country.clone())),
+                ("taxId", None, Some(submission.tax_id.clone())),
+                ("legalName", None, row.legal_name.clone()),
+            ]);
             let approved = find(&*txn, tenant_id, partner_id)
                 .await?
                 .is_some_and(|p| p.status == TaxProfileStatus::Approved);

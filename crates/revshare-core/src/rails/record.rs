@@ -9,6 +9,7 @@
 //! the payout ends in one final status, once.
 
 use super::Settings;
+use crate::activity::{Actor, Entry};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::events::DomainEventType;
@@ -119,6 +120,7 @@ pub async fn record(
             let Some(to) = next(payout.rail_status, said.status) else {
                 return Ok(Some(payout));
             };
+            let (rail_before, status_before) = (payout.rail_status, payout.status);
             let reference = said.reference.clone().or(payout.rail_reference.clone());
             let batch = said.batch.clone().or(payout.rail_batch.clone());
             let edit = |active: &mut payout::ActiveModel, error: Option<String>| {
@@ -167,6 +169,24 @@ pub async fn record(
                 }
             };
             announce_rail(&*txn, &changed, now).await?;
+            // The payout's rail moved (sent, settled, failed): an entry
+            // of the payouts job's (SPEC §34).
+            let name = |s: Option<RailStatus>| s.map(|s| s.as_str().to_owned());
+            let entry = Entry::on(
+                tenant_id,
+                Actor::system(&format!("rail:{}", rail.as_str())),
+                "payoutRailChanged",
+                "Payout",
+                &changed.id,
+            )
+            .about(&changed.partner_id)
+            .changing("railStatus", name(rail_before), name(changed.rail_status))
+            .changing(
+                "status",
+                Some(status_before.as_str().to_owned()),
+                Some(changed.status.as_str().to_owned()),
+            );
+            crate::activity::record(&*txn, now, vec![entry]).await?;
             Ok(Some(changed))
         })
     })

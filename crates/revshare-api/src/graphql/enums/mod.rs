@@ -638,3 +638,17 @@ pub enum CommissionBase {
     #[default]
     AmountExcludingTax,
 }
+
+/// Who did an act recorded in the activity log.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ActorKind")]
+pub enum ActorKind {
+    /// Staff: a console session or an admin's token.
+    Staff,
+    /// A service token.
+    ApiKey,
+    /// A partner's own token.
+    Partner,
+    /// One of revshare's own jobs.
+    System,
+}

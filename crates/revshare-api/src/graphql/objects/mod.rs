@@ -5,6 +5,7 @@
 //! ([`super::context::guard`]), wherever the object was reached from, and
 //! every relation resolves through the request's loaders.
 
+pub(crate) mod activity;
 mod attribution;
 pub(crate) mod bounties;
 mod campaigns;

@@ -3,6 +3,7 @@
 //! types of [`super::objects`]; they import no object module and no root
 //! imports another back.
 
+pub mod activity;
 pub mod applications;
 pub mod attribution;
 pub mod backtests;

@@ -43,6 +43,7 @@ use revshare_core::nodes::{self, Kind};
 // largest, is its whole row).
 #[allow(clippy::large_enum_variant)]
 pub enum Node {
+    ActivityEntry(crate::graphql::objects::activity::ActivityEntry),
     Backtest(super::backtests::Backtest),
     Bounty(crate::graphql::objects::Bounty),
     BountySubmission(crate::graphql::objects::BountySubmission),
@@ -146,6 +147,13 @@ fn found<O: Seen>(
     node: impl FnOnce(O) -> Node,
 ) -> ApiResult<Option<Node>> {
     Ok(O::found(policy(ctx)?, row).map(node))
+}
+
+/// The object `id` names as `node(id:)` answers it.
+pub(crate) async fn node_by_id(ctx: &Context<'_>, id: &str) -> ApiResult<Option<Node>> {
+    let tenant = policy(ctx)?.tenant_id();
+    let kinds = nodes::locate(db(ctx)?.conn(), tenant, &[id]).await?;
+    fetch(ctx, &ID(id.to_owned()), kinds.get(id).copied()).await
 }
 
 /// The object `id` names, `kind` being where it was found (none: not a
@@ -282,9 +290,9 @@ async fn by_row(
     kind: Kind,
 ) -> ApiResult<Option<Node>> {
     use entity::{
-        category, contact, custom_field, custom_field_option, deal_stage, enrollment, event,
-        fraud_flag, partner_application, partner_commission, partnership_request, referral_code,
-        unattributed_event,
+        activity, category, contact, custom_field, custom_field_option, deal_stage, enrollment,
+        event, fraud_flag, partner_application, partner_commission, partnership_request,
+        referral_code, unattributed_event,
     };
     macro_rules! read {
         ($entity:ident, $object:ty, $variant:ident) => {
@@ -343,6 +351,11 @@ async fn by_row(
             read!(partnership_request, PartnershipRequest, PartnershipRequest)
         }
         Kind::ReferralCode => read!(referral_code, ReferralCode, ReferralCode),
+        Kind::ActivityEntry => read!(
+            activity,
+            crate::graphql::objects::activity::ActivityEntry,
+            ActivityEntry
+        ),
         Kind::BountySubmission => {
             match nodes::row::<entity::bounty_submission::Entity>(conn, tenant, id).await? {
                 Some(row) => found::<crate::graphql::objects::BountySubmission>(

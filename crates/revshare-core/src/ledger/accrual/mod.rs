@@ -245,6 +245,9 @@ pub struct Item {
     pub first_payload: Option<String>,
     /// What a billing connector knows of its sale beyond the event.
     pub billed: Option<Billed>,
+    /// Who sent it, for its activity entry (SPEC §34): the batch writes
+    /// one per event it records.
+    pub by: Option<crate::activity::Acting>,
 }
 
 /// What a billing connector knows of a sale beyond its event, so that it
@@ -267,6 +270,7 @@ impl Item {
             source: entity::enums::EventSource::Api,
             first_payload: None,
             billed: None,
+            by: crate::activity::acting(),
         }
     }
 }
@@ -337,9 +341,50 @@ async fn accrue(
     tiers.settle(conn, tenant_id, &mut batch.posting).await?;
     let referrals = std::mem::take(&mut batch.referrals);
     let answers = write::write(conn, batch).await?;
+    // The events' own entries stand for the act's (`recordEvents` in the
+    // caller's transaction writes one per event, not one more).
+    if items.iter().any(|item| item.by.is_some()) {
+        crate::activity::quiet();
+    }
+    crate::activity::record(conn, now, entries(items, &answers)).await?;
     referrals.write(conn).await?;
     super::rewards::reach_bounties(conn, tenant_id, &earned(&loaded, &answers)).await?;
     Ok(answers)
+}
+
+/// An activity entry for each event a caller sent that the batch
+/// recorded anew (a redelivery changes nothing and writes none): the
+/// event, or the held event, with its amount and what it earned.
+fn entries(items: &[Item], answers: &[ApiResult<Recorded>]) -> Vec<crate::activity::Entry> {
+    items
+        .iter()
+        .zip(answers)
+        .filter_map(|(item, answer)| {
+            let (by, recorded) = (item.by.as_ref()?, answer.as_ref().ok()?);
+            if recorded.duplicate {
+                return None;
+            }
+            let (kind, id, partner) = match (&recorded.event, &recorded.held) {
+                (Some(event), _) => ("Event", &event.id, Some(event.partner_id.as_str())),
+                (None, Some(held)) => ("UnattributedEvent", &held.id, None),
+                (None, None) => return None,
+            };
+            let mut entry = by.entry(kind, id).changing(
+                "externalId",
+                None,
+                Some(item.event.external_id.clone()),
+            );
+            if let Some(partner) = partner {
+                entry = entry.about(partner);
+            }
+            let earned: Vec<String> = recorded
+                .commissions
+                .iter()
+                .map(|c| format!("{} {}", c.amount_minor, c.currency))
+                .collect();
+            Some(entry.changing("commissions", None, Some(earned.join(", "))))
+        })
+        .collect()
 }
 
 /// The batch's new commissions as bounties count them.
@@ -435,6 +480,8 @@ async fn accrue_rows(
                 source: row.source,
                 first_payload: Some(row.payload.clone()),
                 billed: None,
+                // Accrued by the act that released it, whose entry it is.
+                by: None,
             })
         })
         .collect::<ApiResult<Vec<Item>>>()?;

@@ -80,6 +80,14 @@ pub async fn set(
         let details = details.clone();
         Box::pin(async move {
             partner_of(&*txn, tenant_id, partner_id).await?;
+            let before = match crate::activity::recording() {
+                true => {
+                    partner_vat::Entity::find_by_id(partner_id.to_owned())
+                        .one(&*txn)
+                        .await?
+                }
+                false => None,
+            };
             let row = partner_vat::Model {
                 partner_id: partner_id.to_owned(),
                 tenant_id: tenant_id.to_owned(),
@@ -108,6 +116,16 @@ pub async fn set(
                 )
                 .exec_without_returning(&*txn)
                 .await?;
+            let field = |name: &'static str, of: fn(&partner_vat::Model) -> Option<String>| {
+                (name, before.as_ref().and_then(of), of(&row))
+            };
+            crate::activity::changed([
+                field("registered", |v| Some(v.registered.to_string())),
+                field("vatId", |v| v.vat_id.clone()),
+                field("legalName", |v| v.legal_name.clone()),
+                field("country", |v| Some(v.country.clone())),
+                field("smallBusiness", |v| Some(v.small_business.to_string())),
+            ]);
             Ok(row)
         })
     })

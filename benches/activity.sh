@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# What the activity log (SPEC §34) costs mutations: two builds alternated
+# on PostgreSQL (A B A B …), each round on a fresh database — a sale
+# recorded (`recordEvent`, the ledger's hot path: its entry is one more
+# row in its transaction) and a partner renamed (`updatePartner`: its
+# entry lists the field before and after) — with requests/s per round and
+# the ratio A/B of each pair.
+#
+#   benches/activity.sh BIN_A BIN_B [ROUNDS] [CONCURRENCY] [SECONDS]
+#   LOADGEN_BIN=target/release/examples/loadgen benches/activity.sh new/revshare old/revshare 3
+#
+# Loopback only; each run is bounded by SECONDS. The bench database is
+# dropped and created anew each round.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin_a="$1"; bin_b="$2"
+rounds="${3:-3}"; concurrency="${4:-8}"; seconds="${5:-10}"
+pgurl="${PGURL:-postgres://postgres@127.0.0.1:5432}"
+dbname="${BENCH_DATABASE:-revshare_activity_bench}"
+loadgen="${LOADGEN_BIN:-target/release/examples/loadgen}"
+port=18183
+work="$(mktemp -d)"
+trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cat >"$work/sale.json" <<'JSON'
+{"query":"mutation($input: RecordEventInput!) { recordEvent(input: $input) { duplicate commissions { id } } }","variables":{"input":{"externalId":"s-{{seq}}","partnerId":"{{pick}}","customerExternalId":"c-{{seq}}","amount":"100.00"}}}
+JSON
+cat >"$work/rename.json" <<'JSON'
+{"query":"mutation($id: ID!) { updatePartner(id: $id, input: { name: \"Partner {{seq}}\" }) { id } }","variables":{"id":"{{pick}}"}}
+JSON
+
+# One round of `bin`: prints "sales/s renames/s".
+round() {
+  local bin="$1"
+  psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname" >/dev/null
+  export REVSHARE_DATABASE_URL="$pgurl/$dbname" REVSHARE_DATA_DIR="$work" REVSHARE_LISTEN="127.0.0.1:$port"
+  export REVSHARE_JWT_SECRET="load-test-secret-load-test-secret-0123" RUST_LOG=warn REVSHARE_MATURITY_INTERVAL=0 REVSHARE_JOBS=none
+  "$bin" tenant create bench --name "Activity bench" >/dev/null
+  "$bin" serve >"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+  local token url
+  token="$("$bin" token --tenant bench --role admin --ttl 1h)"
+  url="http://127.0.0.1:$port/graphql"
+  gql() { curl -sf "$url" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "$1"; }
+  local group
+  group="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Ten\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')"
+  : >"$work/partners.txt"
+  for i in $(seq 0 $((concurrency * 4 - 1))); do
+    gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Partner $i\\\", groupId: \\\"$group\\\" }) { id } }\"}" \
+      | sed -E 's/.*"id":"([^"]+)".*/\1/' >>"$work/partners.txt"
+  done
+  psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
+  local sales renames
+  sales="$(LOADGEN_PICK="$work/partners.txt" "$loadgen" "$url" "$token" "$work/sale.json" "$concurrency" "$seconds" | grep -oE 'rps=[0-9]+' | cut -d= -f2)"
+  psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
+  renames="$(LOADGEN_PICK="$work/partners.txt" "$loadgen" "$url" "$token" "$work/rename.json" "$concurrency" "$seconds" | grep -oE 'rps=[0-9]+' | cut -d= -f2)"
+  kill "$server"; wait "$server" 2>/dev/null || true
+  echo "$sales $renames"
+}
+
+echo "round  A sales/s  B sales/s  A/B   A renames/s  B renames/s  A/B"
+for r in $(seq 1 "$rounds"); do
+  read -r sa ra <<<"$(round "$bin_a")"
+  read -r sb rb <<<"$(round "$bin_b")"
+  printf '%-6s %-10s %-10s %-5s %-12s %-12s %s\n' "$r" "$sa" "$sb" \
+    "$(echo "scale=3; $sa / $sb" | bc)" "$ra" "$rb" "$(echo "scale=3; $ra / $rb" | bc)"
+done

@@ -1,0 +1,260 @@
+//! The activity log read (SPEC §34): its filters, a page of entries, its
+//! exports a page at a time (CSV and JSON lines, so an export of any size
+//! holds one page in memory), and retention — whole days only, said in an
+//! entry of its own. Entries are written by [`crate::activity`] as their
+//! changes commit.
+
+use crate::activity::{self, Actor, ActorKind, FieldChange, Scope};
+use crate::auth::access::{Kind, Policy, Rows};
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::ledger::exports::{cell, input_cell};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use entity::{activity as entry, activity_cutoff};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Select,
+};
+
+/// Entries read and written at once by an export.
+pub const PAGE: u64 = 1_000;
+
+/// What `activity(filter:)` and the exports narrow the log to; `to` is
+/// exclusive.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub actor_kind: Option<ActorKind>,
+    pub actor_id: Option<String>,
+    pub object_id: Option<String>,
+    pub object_kind: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// The partner the entries are about: a partner token's own.
+    pub partner_id: Option<String>,
+}
+
+impl Filter {
+    /// The entries `policy`'s caller reads: its readers (admins, viewers,
+    /// `activity:read`) all; a partner those about itself.
+    pub fn readable(policy: &Policy) -> ApiResult<Filter> {
+        let rows = policy.list(Kind::ActivityEntry, None)?;
+        Ok(Filter {
+            partner_id: match rows {
+                Rows::Tenant => None,
+                other => other.partner_filter(),
+            },
+            ..Filter::default()
+        })
+    }
+}
+
+/// The tenant's entries `filter` keeps.
+pub fn select(tenant_id: &str, filter: &Filter) -> Select<entry::Entity> {
+    let mut select = entry::Entity::find().filter(entry::Column::TenantId.eq(tenant_id));
+    if let Some(kind) = filter.actor_kind {
+        select = select.filter(entry::Column::ActorKind.eq(kind));
+    }
+    if let Some(id) = &filter.actor_id {
+        select = select.filter(entry::Column::ActorId.eq(id.as_str()));
+    }
+    if let Some(id) = &filter.object_id {
+        select = select.filter(entry::Column::ObjectId.eq(id.as_str()));
+    }
+    if let Some(kind) = &filter.object_kind {
+        select = select.filter(entry::Column::ObjectKind.eq(kind.as_str()));
+    }
+    if let Some(action) = &filter.action {
+        select = select.filter(entry::Column::Action.eq(action.as_str()));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(entry::Column::At.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(entry::Column::At.lt(to));
+    }
+    if let Some(partner) = &filter.partner_id {
+        select = select.filter(entry::Column::PartnerId.eq(partner.as_str()));
+    }
+    select
+}
+
+/// An entry's changes as stored (an unreadable list reads as none).
+pub fn changes_of(row: &entry::Model) -> Vec<FieldChange> {
+    serde_json::from_str(&row.changes).unwrap_or_default()
+}
+
+/// The next page of entries after `after` (an id; empty: the first).
+async fn page(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    filter: &Filter,
+    after: &str,
+) -> ApiResult<Vec<entry::Model>> {
+    Ok(select(tenant_id, filter)
+        .filter(entry::Column::Id.gt(after))
+        .order_by_asc(entry::Column::Id)
+        .limit(PAGE)
+        .all(conn)
+        .await?)
+}
+
+pub const CSV_HEADER: &str = "id,at,actor_kind,actor_id,actor_name,action,object_kind,object_id,partner_id,changes,request_id,ip,reason\r\n";
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// The next page as CSV lines and the last id written; `ips`: whether the
+/// caller reads where each act came from.
+pub async fn csv_page(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    filter: &Filter,
+    after: &str,
+    ips: bool,
+) -> ApiResult<Option<(String, String)>> {
+    let rows = page(conn, tenant_id, filter, after).await?;
+    let Some(last) = rows.last().map(|r| r.id.clone()) else {
+        return Ok(None);
+    };
+    let mut out = String::with_capacity(rows.len() * 256);
+    for row in &rows {
+        let optional = |value: &Option<String>| value.clone().unwrap_or_default();
+        cell(&mut out, &row.id);
+        out.push(',');
+        cell(&mut out, &stamp(row.at));
+        out.push(',');
+        cell(&mut out, row.actor_kind.as_str());
+        out.push(',');
+        input_cell(&mut out, &row.actor_id);
+        out.push(',');
+        input_cell(&mut out, &row.actor_name);
+        out.push(',');
+        cell(&mut out, &row.action);
+        out.push(',');
+        cell(&mut out, &optional(&row.object_kind));
+        out.push(',');
+        input_cell(&mut out, &optional(&row.object_id));
+        out.push(',');
+        cell(&mut out, &optional(&row.partner_id));
+        out.push(',');
+        input_cell(&mut out, &row.changes);
+        out.push(',');
+        input_cell(&mut out, &optional(&row.request_id));
+        out.push(',');
+        if ips {
+            cell(&mut out, &optional(&row.ip));
+        }
+        out.push(',');
+        input_cell(&mut out, &optional(&row.reason));
+        out.push_str("\r\n");
+    }
+    Ok(Some((out, last)))
+}
+
+/// The next page as JSON lines (one entry an object, `changes` a list)
+/// and the last id written.
+pub async fn jsonl_page(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    filter: &Filter,
+    after: &str,
+    ips: bool,
+) -> ApiResult<Option<(String, String)>> {
+    let rows = page(conn, tenant_id, filter, after).await?;
+    let Some(last) = rows.last().map(|r| r.id.clone()) else {
+        return Ok(None);
+    };
+    let mut out = String::with_capacity(rows.len() * 320);
+    for row in &rows {
+        let line = serde_json::json!({
+            "id": row.id,
+            "at": stamp(row.at),
+            "actor": { "kind": row.actor_kind.as_str(), "id": row.actor_id, "name": row.actor_name },
+            "action": row.action,
+            "object": { "kind": row.object_kind, "id": row.object_id },
+            "partnerId": row.partner_id,
+            "changes": changes_of(row),
+            "requestId": row.request_id,
+            "ip": if ips { row.ip.clone() } else { None },
+            "reason": row.reason,
+        });
+        out.push_str(&line.to_string());
+        out.push('\n');
+    }
+    Ok(Some((out, last)))
+}
+
+/// Removes the tenant's entries of the days before `days` days ago
+/// (whole days, UTC): the cutoff moves to that midnight, the entries
+/// before it go, and an entry of its own says how many and up to when —
+/// all in one transaction. Answers how many were removed.
+pub async fn trim(db: &Db, tenant_id: &str, days: u32, now: DateTime<Utc>) -> ApiResult<u64> {
+    let midnight = (now - Duration::days(i64::from(days)))
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .ok_or_else(|| ApiError::internal("activity retention", "no midnight"))?;
+    let scope = Scope::new("activityRetention").by(tenant_id, Actor::system("activity retention"));
+    activity::within(scope, async {
+        db.transaction(|txn| {
+            Box::pin(async move {
+                let kept = activity_cutoff::Entity::find_by_id(tenant_id)
+                    .one(&*txn)
+                    .await?
+                    .map(|c| c.keeps_from);
+                if kept.is_some_and(|kept| kept >= midnight) {
+                    activity::quiet();
+                    return Ok(0);
+                }
+                activity_cutoff::Entity::insert(activity_cutoff::ActiveModel {
+                    tenant_id: Set(tenant_id.to_owned()),
+                    keeps_from: Set(midnight),
+                })
+                .on_conflict(
+                    OnConflict::column(activity_cutoff::Column::TenantId)
+                        .update_column(activity_cutoff::Column::KeepsFrom)
+                        .to_owned(),
+                )
+                .exec_without_returning(&*txn)
+                .await?;
+                let removed = entry::Entity::delete_many()
+                    .filter(entry::Column::TenantId.eq(tenant_id))
+                    .filter(entry::Column::At.lt(midnight))
+                    .exec(&*txn)
+                    .await?
+                    .rows_affected;
+                if removed == 0 && kept.is_some() {
+                    activity::quiet();
+                }
+                activity::changed([
+                    ("keepsFrom", kept.map(stamp), Some(stamp(midnight))),
+                    ("removed", None, Some(removed.to_string())),
+                ]);
+                Ok(removed)
+            })
+        })
+        .await
+    })
+    .await
+}
+
+/// The retention job's part for the log: every tenant trimmed to `days`.
+pub async fn step(db: &Db, days: u32) -> ApiResult<()> {
+    let tenants: Vec<String> = entity::tenant::Entity::find()
+        .select_only()
+        .column(entity::tenant::Column::Id)
+        .into_tuple()
+        .all(db.conn())
+        .await?;
+    let now = crate::db::now();
+    for tenant in tenants {
+        let removed = trim(db, &tenant, days, now).await?;
+        if removed > 0 {
+            tracing::info!(tenant = %tenant, removed, "trimmed the activity log");
+        }
+    }
+    Ok(())
+}
