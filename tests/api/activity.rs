@@ -554,6 +554,7 @@ async fn both_exports_stream_the_filtered_log(app: TestApp) {
         own.iter()
             .all(|e| e["ip"].is_null() && e["partnerId"] == a.as_str())
     );
+    assert!(own.iter().all(|e| e["actor"]["id"] == "staff"), "{own:?}");
 }
 
 async fn each_role_reads_what_it_may(app: TestApp) {
@@ -615,6 +616,21 @@ async fn each_role_reads_what_it_may(app: TestApp) {
             .unwrap()
             .iter()
             .all(|e| e["ip"].is_null())
+    );
+    // Staff are `staff` to it, as in a history; itself by name.
+    let actors: Vec<Value> = own["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"].clone())
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            json!({ "kind": "STAFF", "id": "staff", "name": "staff" }),
+            json!({ "kind": "STAFF", "id": "staff", "name": "staff" }),
+            json!({ "kind": "PARTNER", "id": a, "name": "Kit 2" }),
+        ]
     );
     let other = activity(&app, &app.partner_token(&a), json!({ "objectId": b })).await;
     assert_eq!(other["totalCount"], 0);

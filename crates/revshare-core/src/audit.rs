@@ -80,6 +80,16 @@ pub fn select(tenant_id: &str, filter: &Filter) -> Select<entry::Entity> {
     select
 }
 
+/// The actor's id and name as the caller reads them: everyone's to staff
+/// (`staff_reader`); to a partner, itself and the jobs, and none for staff
+/// or a service token (shown as `staff`, as a history shows them).
+pub fn actor_shown(row: &entry::Model, staff_reader: bool) -> Option<(&str, &str)> {
+    match row.actor_kind {
+        ActorKind::Staff | ActorKind::ApiKey if !staff_reader => None,
+        _ => Some((&row.actor_id, &row.actor_name)),
+    }
+}
+
 /// An entry's changes as stored (an unreadable list reads as none).
 pub fn changes_of(row: &entry::Model) -> Vec<FieldChange> {
     serde_json::from_str(&row.changes).unwrap_or_default()
@@ -106,14 +116,14 @@ fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// The next page as CSV lines and the last id written; `ips`: whether the
-/// caller reads where each act came from.
+/// The next page as CSV lines and the last id written; `staff`: whether the
+/// caller is staff, who read where each act came from and who did it.
 pub async fn csv_page(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     filter: &Filter,
     after: &str,
-    ips: bool,
+    staff: bool,
 ) -> ApiResult<Option<(String, String)>> {
     let rows = page(conn, tenant_id, filter, after).await?;
     let Some(last) = rows.last().map(|r| r.id.clone()) else {
@@ -126,11 +136,12 @@ pub async fn csv_page(
         out.push(',');
         cell(&mut out, &stamp(row.at));
         out.push(',');
+        let (actor_id, actor_name) = actor_shown(row, staff).unwrap_or(("staff", "staff"));
         cell(&mut out, row.actor_kind.as_str());
         out.push(',');
-        input_cell(&mut out, &row.actor_id);
+        input_cell(&mut out, actor_id);
         out.push(',');
-        input_cell(&mut out, &row.actor_name);
+        input_cell(&mut out, actor_name);
         out.push(',');
         cell(&mut out, &row.action);
         out.push(',');
@@ -144,7 +155,7 @@ pub async fn csv_page(
         out.push(',');
         input_cell(&mut out, &optional(&row.request_id));
         out.push(',');
-        if ips {
+        if staff {
             cell(&mut out, &optional(&row.ip));
         }
         out.push(',');
@@ -161,7 +172,7 @@ pub async fn jsonl_page(
     tenant_id: &str,
     filter: &Filter,
     after: &str,
-    ips: bool,
+    staff: bool,
 ) -> ApiResult<Option<(String, String)>> {
     let rows = page(conn, tenant_id, filter, after).await?;
     let Some(last) = rows.last().map(|r| r.id.clone()) else {
@@ -169,16 +180,17 @@ pub async fn jsonl_page(
     };
     let mut out = String::with_capacity(rows.len() * 320);
     for row in &rows {
+        let (actor_id, actor_name) = actor_shown(row, staff).unwrap_or(("staff", "staff"));
         let line = serde_json::json!({
             "id": row.id,
             "at": stamp(row.at),
-            "actor": { "kind": row.actor_kind.as_str(), "id": row.actor_id, "name": row.actor_name },
+            "actor": { "kind": row.actor_kind.as_str(), "id": actor_id, "name": actor_name },
             "action": row.action,
             "object": { "kind": row.object_kind, "id": row.object_id },
             "partnerId": row.partner_id,
             "changes": changes_of(row),
             "requestId": row.request_id,
-            "ip": if ips { row.ip.clone() } else { None },
+            "ip": if staff { row.ip.clone() } else { None },
             "reason": row.reason,
         });
         out.push_str(&line.to_string());

@@ -111,8 +111,9 @@ async fn activity(
         Ok(filter) => filter,
         Err(err) => return error_response(err),
     };
-    // A partner's export (its own entries) leaves out where acts came from.
-    let ips = filter.partner_id.is_none();
+    // A partner's export (its own entries) leaves out where acts came
+    // from, and who of the staff did them.
+    let staff = filter.partner_id.is_none();
     let db = state
         .db
         .for_reads(Some(&super::prepare::writer_key(policy.principal())));
@@ -121,8 +122,8 @@ async fn activity(
         let (db, tenant, filter) = (db.clone(), tenant.clone(), filter.clone());
         async move {
             match lines {
-                true => audit::jsonl_page(db.conn(), &tenant, &filter, &after, ips).await,
-                false => audit::csv_page(db.conn(), &tenant, &filter, &after, ips).await,
+                true => audit::jsonl_page(db.conn(), &tenant, &filter, &after, staff).await,
+                false => audit::csv_page(db.conn(), &tenant, &filter, &after, staff).await,
             }
         }
     };

@@ -71,13 +71,18 @@ impl ActivityEntry {
         Ok(self.0.read(C::Row)?.at.into())
     }
 
-    /// Who acted.
+    /// Who acted. A partner reads staff and service tokens as `staff`
+    /// (as in a history), itself and revshare's jobs by name.
     async fn actor(&self) -> ApiResult<Actor> {
         let row = self.0.read(C::Row)?;
+        let (id, name) = match revshare_core::audit::actor_shown(row, self.0.reads(C::Origin)) {
+            Some(shown) => (shown.0.to_owned(), shown.1.to_owned()),
+            None => ("staff".to_owned(), "staff".to_owned()),
+        };
         Ok(Actor {
             kind: row.actor_kind.into(),
-            id: row.actor_id.clone(),
-            name: row.actor_name.clone(),
+            id,
+            name,
         })
     }
 
