@@ -4,9 +4,12 @@
 # recorded (`recordEvent`, the ledger's hot path: its entry is one more
 # row in its transaction) and a partner renamed (`updatePartner`: its
 # entry lists the field before and after) — with requests/s per round and
-# the ratio A/B of each pair.
+# the ratio A/B of each pair. Then the exports of A at 100,000 and at
+# 1,000,000 entries (written by SQL): their time and the server's peak
+# memory (VmHWM) before and after each, which stays flat.
 #
 #   benches/activity.sh BIN_A BIN_B [ROUNDS] [CONCURRENCY] [SECONDS]
+#   EXPORTS=0 benches/activity.sh …   # the rounds alone
 #   LOADGEN_BIN=target/release/examples/loadgen benches/activity.sh new/revshare old/revshare 3
 #
 # Loopback only; each run is bounded by SECONDS. The bench database is
@@ -47,8 +50,9 @@ round() {
   group="$(gql '{"query":"mutation { createPartnerGroup(input: { name: \"Ten\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' | sed -E 's/.*"id":"([^"]+)".*/\1/')"
   : >"$work/partners.txt"
   for i in $(seq 0 $((concurrency * 4 - 1))); do
-    gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Partner $i\\\", groupId: \\\"$group\\\" }) { id } }\"}" \
-      | sed -E 's/.*"id":"([^"]+)".*/\1/' >>"$work/partners.txt"
+    # One id a line (a reply ends without a newline).
+    printf '%s\n' "$(gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Partner $i\\\", groupId: \\\"$group\\\" }) { id } }\"}" \
+      | sed -E 's/.*"id":"([^"]+)".*/\1/')" >>"$work/partners.txt"
   done
   psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
   local sales renames
@@ -65,4 +69,32 @@ for r in $(seq 1 "$rounds"); do
   read -r sb rb <<<"$(round "$bin_b")"
   printf '%-6s %-10s %-10s %-5s %-12s %-12s %s\n' "$r" "$sa" "$sb" \
     "$(echo "scale=3; $sa / $sb" | bc)" "$ra" "$rb" "$(echo "scale=3; $ra / $rb" | bc)"
+done
+
+[ "${EXPORTS:-1}" = 1 ] || exit 0
+psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname" >/dev/null
+export REVSHARE_DATABASE_URL="$pgurl/$dbname" REVSHARE_DATA_DIR="$work" REVSHARE_LISTEN="127.0.0.1:$port"
+"$bin_a" tenant create bench --name "Activity bench" >/dev/null
+"$bin_a" serve >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+token="$("$bin_a" token --tenant bench --role admin --ttl 1h)"
+peak() { awk '/VmHWM/ { print $2 " kB" }' "/proc/$server/status"; }
+written=0
+echo "entries    file   seconds  bytes       server peak before → after"
+for total in 100000 1000000; do
+  psql "$pgurl/$dbname" -qc "INSERT INTO activity (id, tenant_id, at, actor_kind, actor_id, actor_name, action, object_kind, object_id, partner_id, changes, request_id, ip)
+    SELECT lpad(to_hex(n), 26, '0'), 'bench', now() - (n || ' seconds')::interval, 'STAFF', 'admin@bench.example', 'admin@bench.example',
+           'updatePartner', 'Partner', lpad(to_hex(n % 5000), 26, '0'), lpad(to_hex(n % 5000), 26, '0'),
+           '[{\"field\":\"name\",\"before\":\"Partner\",\"after\":\"Partner, Ltd\"}]', 'req-' || n, '127.0.0.1'
+    FROM generate_series($written + 1, $total) AS n" >/dev/null
+  psql "$pgurl/$dbname" -qc "ANALYZE activity" >/dev/null
+  written=$total
+  for file in activity.csv activity.jsonl; do
+    before="$(peak)"
+    start=$(date +%s.%N)
+    bytes="$(curl -sf "http://127.0.0.1:$port/exports/$file" -H "Authorization: Bearer $token" | wc -c)"
+    took="$(echo "$(date +%s.%N) - $start" | bc)"
+    printf '%-10s %-6s %-8.2f %-11s %s → %s\n' "$total" "${file#activity.}" "$took" "$bytes" "$before" "$(peak)"
+  done
 done
