@@ -43,6 +43,7 @@ const PAGES = [
   ['events', '#/events', 'Held events'],
   ['connectors', '#/connectors', 'Connectors'],
   ['import', '#/import', 'Import'],
+  ['activity', '#/activity', 'Activity'],
   ['settings', '#/settings', 'Settings'],
 ];
 

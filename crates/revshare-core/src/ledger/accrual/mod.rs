@@ -382,7 +382,8 @@ fn entries(items: &[Item], answers: &[ApiResult<Recorded>]) -> Vec<crate::activi
                 .iter()
                 .map(|c| format!("{} {}", c.amount_minor, c.currency))
                 .collect();
-            Some(entry.changing("commissions", None, Some(earned.join(", "))))
+            let earned = (!earned.is_empty()).then(|| earned.join(", "));
+            Some(entry.changing("commissions", None, earned))
         })
         .collect()
 }
