@@ -298,6 +298,6 @@ mod tests {
         for scope in Scope::ALL {
             assert_eq!(Scope::parse(scope.as_str()), Some(*scope));
         }
-        assert_eq!(Scope::ALL.len(), 17);
+        assert_eq!(Scope::ALL.len(), 18);
     }
 }
