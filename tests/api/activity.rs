@@ -7,6 +7,9 @@
 use crate::helpers::{OTHER_TENANT, TENANT, TestApp, code};
 use crate::on_both_databases;
 use crate::support::campaigns::create_campaign;
+use crate::support::deals::{
+    create_deal, create_plan, move_deal, pay_query, pipeline, reseller_plan,
+};
 use crate::support::partners::approved_partner;
 use crate::support::sales::{commission_id, sale_input};
 use crate::support::staff::staff_token;
@@ -25,6 +28,8 @@ on_both_databases!(
     filters_and_pages,
     both_exports_stream_the_filtered_log,
     each_role_reads_what_it_may,
+    compared_rows_say_each_field_before_and_after,
+    deal_events_write_an_entry_each,
 );
 
 const ENTRY: &str = "id at actor { kind id name } action object { kind id node { id } } \
@@ -165,7 +170,7 @@ async fn each_actor_kind_writes_its_entry_with_exact_changes(app: TestApp) {
         sold[0]["changes"],
         json!([
             { "field": "externalId", "before": null, "after": "s-1" },
-            { "field": "commissions", "before": null, "after": "1000 USD" },
+            { "field": "commissions", "before": null, "after": "10.00 USD" },
         ])
     );
     let later = revshare::db::now() + chrono::Duration::days(400);
@@ -501,9 +506,18 @@ async fn both_exports_stream_the_filtered_log(app: TestApp) {
     );
     assert_eq!(lines.len(), 4, "{csv}");
     assert!(lines[1].starts_with(&format!("{},", entries[0]["id"].as_str().unwrap())));
-    assert!(lines[1].contains(&format!(
-        ",STAFF,admin-of-acme,admin-of-acme,createPartner,Partner,{a},{a},[],"
-    )));
+    assert!(
+        lines[1].contains(&format!(
+            ",STAFF,admin-of-acme,admin-of-acme,createPartner,Partner,{a},{a},\"[{{"
+        )),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains(r#"{""field"":""name"",""before"":null,""after"":""=Ivy""}"#),
+        "{}",
+        lines[1]
+    );
     assert!(
         lines[2]
             .contains(r#","[{""field"":""name"",""before"":""=Ivy"",""after"":""Ivy, Ltd""}]","#)
@@ -647,4 +661,150 @@ async fn each_role_reads_what_it_may(app: TestApp) {
         activity(&app, &app.admin_of(OTHER_TENANT), json!({})).await["totalCount"],
         0
     );
+}
+
+/// The changes of the one entry of `action`.
+async fn changes_of(app: &TestApp, action: &str) -> Value {
+    let entries = entries_of(app, action).await;
+    assert_eq!(entries.len(), 1, "{action}: {entries:?}");
+    entries[0]["changes"].clone()
+}
+
+/// The change of `field` among `changes`, if any.
+fn change<'a>(changes: &'a Value, field: &str) -> Option<&'a Value> {
+    changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == field)
+}
+
+async fn compared_rows_say_each_field_before_and_after(app: TestApp) {
+    // A row created: each of its fields, from nothing.
+    let campaign = create_campaign(&app, json!({ "name": "Spring", "holdbackDays": 14 })).await;
+    let created = changes_of(&app, "createCampaign").await;
+    assert_eq!(
+        change(&created, "name"),
+        Some(&json!({ "field": "name", "before": null, "after": "Spring" }))
+    );
+    assert_eq!(
+        change(&created, "holdbackDays"),
+        Some(&json!({ "field": "holdbackDays", "before": null, "after": "14" }))
+    );
+    for hidden in ["id", "tenantId", "createdAt", "updatedAt"] {
+        assert_eq!(change(&created, hidden), None, "{hidden}: {created}");
+    }
+
+    // A row changed: exactly the fields that changed.
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updateCampaign(id: $id, input: { name: \"Summer\", holdbackDays: 30 }) { id } }",
+        json!({ "id": campaign }),
+    )
+    .await;
+    assert_eq!(
+        changes_of(&app, "updateCampaign").await,
+        json!([
+            { "field": "holdbackDays", "before": "14", "after": "30" },
+            { "field": "name", "before": "Spring", "after": "Summer" },
+        ])
+    );
+
+    // An IBAN keeps its last 4, before and after.
+    let account =
+        |iban: &str| json!({ "input": { "payoutAccount": { "iban": iban, "name": "Acme GmbH" } } });
+    let update = "mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { name } }";
+    app.ok(&app.admin(), update, account("DE02 1203 0000 0000 2020 51"))
+        .await;
+    app.ok(&app.admin(), update, account("DE89 3704 0044 0532 0130 00"))
+        .await;
+    let entries = entries_of(&app, "updateTenant").await;
+    assert_eq!(entries.len(), 2);
+    assert_eq!(
+        entries[1]["object"],
+        json!({ "kind": "Tenant", "id": TENANT, "node": { "id": TENANT } })
+    );
+    assert_eq!(
+        entries[1]["changes"],
+        json!([{ "field": "payoutAccountIban", "before": "…2051", "after": "…3000" }])
+    );
+    assert!(
+        !entries[0]["changes"].to_string().contains("DE02"),
+        "{}",
+        entries[0]["changes"]
+    );
+
+    // A change to nothing says so: no fields.
+    app.ok(
+        &app.admin(),
+        "mutation($id: ID!) { updateCampaign(id: $id, input: { name: \"Summer\" }) { id } }",
+        json!({ "id": campaign }),
+    )
+    .await;
+    let updates = entries_of(&app, "updateCampaign").await;
+    assert_eq!(updates.len(), 2);
+    assert_eq!(updates[1]["changes"], json!([]));
+}
+
+async fn deal_events_write_an_entry_each(app: TestApp) {
+    let p = pipeline(&app).await;
+    create_plan(&app, reseller_plan(&p)).await;
+    let partner = app
+        .create_partner(json!({ "name": "North", "type": "RESELLER" }))
+        .await;
+    let deal = create_deal(
+        &app,
+        json!({ "externalId": "deal-1", "partnerId": partner, "name": "Big", "amount": "1000", "stageId": p.stage("Lead") }),
+    )
+    .await;
+
+    // A move, queued for its batch: the batch writes the staff's entry.
+    move_deal(&app, &deal, p.stage("Closed won"), "won-1").await;
+    let moved = entries_of(&app, "moveDeal").await;
+    assert_eq!(moved.len(), 1, "{moved:?}");
+    assert_eq!(moved[0]["actor"]["kind"], "STAFF");
+    assert_eq!(
+        moved[0]["object"],
+        json!({ "kind": "Deal", "id": deal, "node": { "id": deal } })
+    );
+    assert_eq!(moved[0]["ip"], "127.0.0.1");
+    assert_eq!(
+        moved[0]["changes"],
+        json!([
+            { "field": "externalId", "before": null, "after": "won-1" },
+            { "field": "stageId", "before": null, "after": p.stage("Closed won") },
+            { "field": "commissions", "before": null, "after": "100.00 USD" },
+        ])
+    );
+
+    // A payment by a service token; its redelivery writes none.
+    let pay = json!({ "input": { "dealId": deal, "amount": "200", "externalId": "pay-1" } });
+    let service = app.service("deals:write");
+    app.ok(&service, &pay_query(), pay.clone()).await;
+    app.ok(&service, &pay_query(), pay).await;
+    let paid = entries_of(&app, "recordDealPayment").await;
+    assert_eq!(paid.len(), 1, "{paid:?}");
+    assert_eq!(paid[0]["actor"]["kind"], "API_KEY");
+    assert_eq!(
+        paid[0]["changes"],
+        json!([
+            { "field": "externalId", "before": null, "after": "pay-1" },
+            { "field": "payment", "before": null, "after": "200.00 USD" },
+            { "field": "commissions", "before": null, "after": "16.00 USD" },
+        ])
+    );
+    // The partner reads the entries about its deal.
+    let own = activity(
+        &app,
+        &app.partner_token(&partner),
+        json!({ "objectId": deal }),
+    )
+    .await;
+    let actions: Vec<&str> = own["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["createDeal", "moveDeal", "recordDealPayment"]);
 }

@@ -49,7 +49,7 @@ const REMEMBERED_DEALS: usize = 100_000;
 
 enum Queued {
     Sale(Box<Item>, oneshot::Sender<ApiResult<Recorded>>),
-    Deal(DealItem, oneshot::Sender<ApiResult<DealEvent>>),
+    Deal(Box<DealItem>, oneshot::Sender<ApiResult<DealEvent>>),
 }
 
 struct Job {
@@ -128,7 +128,7 @@ impl Ingest {
     pub async fn record_deal(&self, tenant_id: &str, item: DealItem) -> ApiResult<DealEvent> {
         let key = self.partner_of(tenant_id, &item.deal_id).await?;
         let (reply, answer) = oneshot::channel();
-        self.send(tenant_id, &key, Queued::Deal(item, reply))
+        self.send(tenant_id, &key, Queued::Deal(Box::new(item), reply))
             .await?;
         answer
             .await
@@ -234,7 +234,7 @@ async fn work(db: Db, mut jobs: mpsc::Receiver<Job>) {
                         sales.1.push(reply);
                     }
                     Queued::Deal(item, reply) => {
-                        deals.0.push(item);
+                        deals.0.push(*item);
                         deals.1.push(reply);
                     }
                 }

@@ -96,6 +96,18 @@ const TABLES: [(Kind, &str); 35] = [
     (Kind::WebhookEndpoint, "webhook_endpoints"),
 ];
 
+/// The table of the kind whose GraphQL type is `name` (`Tenant` too,
+/// keyed by the tenant's id), if its rows are a kind's.
+pub fn table_named(name: &str) -> Option<&'static str> {
+    if name == "Tenant" {
+        return Some("tenants");
+    }
+    TABLES
+        .iter()
+        .find(|(kind, _)| format!("{kind:?}") == name)
+        .map(|(_, table)| *table)
+}
+
 /// Most ids `nodes` takes at once.
 pub const MAX_IDS: usize = 100;
 

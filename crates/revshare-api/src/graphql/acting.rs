@@ -174,6 +174,22 @@ pub const OBJECTS: &[(&str, &str, &str)] = &[
     ("decideBountySubmission", "BountySubmission", "input.id"),
 ];
 
+/// Mutations whose services say field by field what they change (as the
+/// object's history keeps it, or from a row of another table): no row is
+/// compared for them.
+const DESCRIBED: &[&str] = &[
+    "updatePartner",
+    "setPayoutMethod",
+    "submitTaxProfile",
+    "setPartnerVat",
+    "updateDeal",
+    "registerDeal",
+    "approveDealRegistration",
+    "rejectDealRegistration",
+    "reassignCustomer",
+    "createStaffSignInLink",
+];
+
 /// Arguments naming the partner an act is about.
 const PARTNER_ARGUMENTS: &[&str] = &["partnerId", "input.partnerId"];
 
@@ -200,6 +216,11 @@ fn scope_of(ctx: &Context<'_>) -> Scope {
         .and_then(|client| client.0)
         .map(|ip| ip.to_string());
     let mut scope = Scope::new(action).from(request_id, ip);
+    scope = if DESCRIBED.contains(&action) {
+        scope.described()
+    } else {
+        scope.compared(revshare_core::nodes::table_named)
+    };
     let principal = super::context::policy(ctx).ok().map(Policy::principal);
     if let Some(principal) = principal {
         scope = scope.by(principal.tenant_id(), actor_of(principal));

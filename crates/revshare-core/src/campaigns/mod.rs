@@ -209,7 +209,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewCampaign) -> ApiResult<cam
         let new = new.clone();
         Box::pin(async move {
             let created = insert(&*txn, tenant_id, new, false).await?;
-            crate::activity::on("Campaign", &created.id);
+            crate::activity::created("Campaign", &created.id);
             Ok(created)
         })
     })

@@ -679,7 +679,7 @@ impl Db {
             .bounded(self.conn.inner.begin_with_options(options))
             .instrument(statement_span(&span, "BEGIN"))
             .await?;
-        Ok(WriteTxn {
+        let txn = WriteTxn {
             txn: Timed {
                 inner: txn,
                 deadline: self.conn.deadline,
@@ -690,7 +690,10 @@ impl Db {
             _guard: guard,
             commits: self.commits.clone(),
             metrics: self.metrics.clone(),
-        })
+        };
+        // The act's object as it was, for its entry to say what changed.
+        crate::activity::look_before(&txn.txn).await?;
+        Ok(txn)
     }
 
     /// Whether the database answers a trivial query within `within`.

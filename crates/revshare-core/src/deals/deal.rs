@@ -116,6 +116,7 @@ async fn create_in(
         payload,
     };
     let deal = insert_deal(conn, &partner, &campaign, &stage, new, fields).await?;
+    crate::activity::created("Deal", &deal.id);
     let frozen = applicable_now(conn, tenant_id, &partner).await?;
     write_terms(conn, &deal, 1, &frozen, None, actor).await?;
     let arrival = DealItem {
@@ -128,6 +129,7 @@ async fn create_in(
             stage_id: stage.id,
             created: true,
         },
+        by: None,
     };
     let mut recorded = record::record_in(conn, tenant_id, std::slice::from_ref(&arrival)).await?;
     recorded

@@ -43,6 +43,7 @@ pub async fn create_stage(
                 .exec_with_returning(&*txn)
                 .await
                 .map_err(position_taken)?;
+            crate::activity::created("DealStage", &stage.id);
             Ok(stage)
         })
     })
@@ -225,6 +226,7 @@ pub async fn create_field(
             })
             .exec_with_returning(&*txn)
             .await?;
+            crate::activity::created("CustomField", &field.id);
             let rows = labels.into_iter().enumerate().map(|(position, label)| {
                 custom_field_option::ActiveModel {
                     id: Set(input::new_id()),
@@ -305,6 +307,7 @@ pub async fn create_contact(
             })
             .exec_with_returning(&*txn)
             .await?;
+            crate::activity::created("Contact", &contact.id);
             Ok(contact)
         })
     })

@@ -185,7 +185,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewGroup) -> ApiResult<partne
         Box::pin(async move {
             lock_tenant(&*txn, tenant_id).await?;
             let group = insert(&*txn, tenant_id, new).await?;
-            crate::activity::on("PartnerGroup", &group.id);
+            crate::activity::created("PartnerGroup", &group.id);
             Ok(group)
         })
     })

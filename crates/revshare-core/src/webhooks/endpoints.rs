@@ -166,7 +166,7 @@ pub async fn create(
             })
             .exec_with_returning(&*txn)
             .await?;
-            crate::activity::on("WebhookEndpoint", &endpoint.id);
+            crate::activity::created("WebhookEndpoint", &endpoint.id);
             Ok(WithSecret { endpoint, secret })
         })
     })

@@ -53,6 +53,10 @@ pub struct DealItem {
     pub deal_id: String,
     pub occurred_at: Option<DateTime<Utc>>,
     pub what: What,
+    /// Who sent it, for its activity entry (SPEC §34): the batch writes
+    /// one per event it records. None for the arrival a deal's own
+    /// creation or approval records, whose act has its entry.
+    pub by: Option<crate::activity::Acting>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +105,7 @@ pub fn prepare_move(prefix: &str, new: StageMove) -> ApiResult<DealItem> {
             stage_id: new.stage_id,
             created: false,
         },
+        by: crate::activity::acting(),
     })
 }
 
@@ -127,6 +132,7 @@ pub fn prepare_payment(prefix: &str, new: NewPayment) -> ApiResult<DealItem> {
             amount: new.amount,
             currency: new.currency,
         },
+        by: crate::activity::acting(),
     })
 }
 
@@ -177,7 +183,57 @@ pub async fn record_in(conn: &Txn, tenant_id: &str, items: &[DealItem]) -> Answe
     for item in items {
         batch.push(item);
     }
-    write::write(conn, tenant_id, batch.finish()).await
+    let answers = write::write(conn, tenant_id, batch.finish()).await?;
+    // Each event's own entry stands for the act's (`recordDealEvents`
+    // writes one per event, not one more).
+    if items.iter().any(|item| item.by.is_some()) {
+        crate::activity::quiet();
+    }
+    crate::activity::record(conn, now, entries(items, &answers)).await?;
+    Ok(answers)
+}
+
+/// An activity entry for each event a caller sent that the batch
+/// recorded anew (a redelivery changes nothing and writes none), on its
+/// deal: the stage it reached or the payment, and what it earned.
+fn entries(items: &[DealItem], answers: &[ApiResult<DealEvent>]) -> Vec<crate::activity::Entry> {
+    items
+        .iter()
+        .zip(answers)
+        .filter_map(|(item, answer)| {
+            let (by, recorded) = (item.by.as_ref()?, answer.as_ref().ok()?);
+            if recorded.duplicate {
+                return None;
+            }
+            let event = &recorded.event;
+            let entry = by
+                .entry("Deal", &recorded.deal.id)
+                .about(&recorded.deal.partner_id)
+                .changing("externalId", None, Some(event.external_id.clone()));
+            let entry = match &item.what {
+                What::Stage { stage_id, .. } => {
+                    entry.changing("stageId", None, Some(stage_id.clone()))
+                }
+                What::Payment { .. } => entry.changing(
+                    "payment",
+                    None,
+                    Some(crate::activity::amount(event.amount_minor, &event.currency)),
+                ),
+            };
+            Some(
+                entry.changing(
+                    "commissions",
+                    None,
+                    crate::activity::amounts(
+                        recorded
+                            .commissions
+                            .iter()
+                            .map(|c| (c.amount_minor, c.currency.as_str())),
+                    ),
+                ),
+            )
+        })
+        .collect()
 }
 
 /// The answer to a redelivery: the event as first recorded, with what it

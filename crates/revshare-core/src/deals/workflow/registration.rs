@@ -85,6 +85,7 @@ pub async fn register(
                     false => e.into(),
                 });
             }
+            crate::activity::created("Deal", &deal.id);
             write_values(conn, &deal, options.into_iter().collect()).await?;
             let stamp = Stamp {
                 tenant_id,
@@ -292,6 +293,7 @@ pub async fn approve(
                     stage_id: stage.id,
                     created: true,
                 },
+                by: None,
             };
             let mut recorded =
                 record::record_in(&txn, tenant_id, std::slice::from_ref(&arrival)).await?;

@@ -190,9 +190,11 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewBounty) -> ApiResult<bount
     db.transaction(|txn| {
         let row = row.clone();
         Box::pin(async move {
-            Ok(bounty::Entity::insert(row)
+            let bounty = bounty::Entity::insert(row)
                 .exec_with_returning(&*txn)
-                .await?)
+                .await?;
+            crate::activity::created("Bounty", &bounty.id);
+            Ok(bounty)
         })
     })
     .await

@@ -377,12 +377,12 @@ fn entries(items: &[Item], answers: &[ApiResult<Recorded>]) -> Vec<crate::activi
             if let Some(partner) = partner {
                 entry = entry.about(partner);
             }
-            let earned: Vec<String> = recorded
-                .commissions
-                .iter()
-                .map(|c| format!("{} {}", c.amount_minor, c.currency))
-                .collect();
-            let earned = (!earned.is_empty()).then(|| earned.join(", "));
+            let earned = crate::activity::amounts(
+                recorded
+                    .commissions
+                    .iter()
+                    .map(|c| (c.amount_minor, c.currency.as_str())),
+            );
             Some(entry.changing("commissions", None, earned))
         })
         .collect()

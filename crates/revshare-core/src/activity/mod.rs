@@ -19,7 +19,13 @@
 //! account number keeps its last 4 characters; credentials, sign-in codes,
 //! tokens and keys are left out whole ([`Exposure`]).
 //!
+//! An act whose services say nothing of what they changed is compared
+//! instead: its object's row as the transaction began ([`look_before`])
+//! and as it commits, column by column ([`rows`]).
+//!
 //! The log is read, exported and trimmed by `audit`, higher up.
+
+mod rows;
 
 use chrono::{DateTime, Utc};
 pub use entity::enums::ActorKind;
@@ -98,6 +104,9 @@ pub fn exposure(field: &str) -> Exposure {
         "datakey",
         "signingkey",
         "clientid",
+        "sealed",
+        "hash",
+        "unsubscribe",
     ];
     const LAST_FOUR: &[&str] = &[
         "taxid",
@@ -127,6 +136,21 @@ pub fn last_four(value: &str) -> String {
     format!("…{tail}")
 }
 
+/// An amount in minor units of `currency` as clients read it (`12.50 USD`;
+/// minor units as they are for a code revshare does not know).
+pub fn amount(minor: i64, currency: &str) -> String {
+    match revshare_engine::money::Currency::parse(currency) {
+        Ok(known) => format!("{} {currency}", known.from_minor(minor)),
+        Err(_) => format!("{minor} {currency}"),
+    }
+}
+
+/// Amounts as one text (`10.00 USD, 2.00 USD`); none when there are none.
+pub fn amounts<'a>(each: impl IntoIterator<Item = (i64, &'a str)>) -> Option<String> {
+    let all: Vec<String> = each.into_iter().map(|(m, c)| amount(m, c)).collect();
+    (!all.is_empty()).then(|| all.join(", "))
+}
+
 /// `change` as the log may hold it: masked, or none when it is a secret.
 pub fn safe(field: &str, before: Option<String>, after: Option<String>) -> Option<FieldChange> {
     let shown = |value: Option<String>| match exposure(field) {
@@ -152,6 +176,10 @@ pub struct Scope {
     ip: Option<String>,
     given: Mutex<Given>,
     noted: Mutex<Noted>,
+    /// The table of an object's kind, when its rows may be compared.
+    tables: Option<fn(&str) -> Option<&'static str>>,
+    /// Whether the act's services say what they change themselves.
+    described: bool,
 }
 
 /// What the caller knew, or a service told once the caller did not
@@ -173,6 +201,18 @@ struct Noted {
     changes: Vec<FieldChange>,
     reason: Option<String>,
     quiet: bool,
+    /// The object's row as the transaction began.
+    before: Option<Before>,
+    /// Whether the noted object is a row the transaction created.
+    created: bool,
+}
+
+/// An object's row as a transaction began (`row` none: it did not exist).
+#[derive(Debug)]
+struct Before {
+    object: Object,
+    table: &'static str,
+    row: Option<rows::Row>,
 }
 
 impl Scope {
@@ -184,7 +224,23 @@ impl Scope {
             ip: None,
             given: Mutex::new(Given::default()),
             noted: Mutex::new(Noted::default()),
+            tables: None,
+            described: false,
         }
+    }
+
+    /// Whose objects' rows are compared, `tables` naming each kind's
+    /// table (a kind without one is not compared).
+    pub fn compared(mut self, tables: fn(&str) -> Option<&'static str>) -> Scope {
+        self.tables = Some(tables);
+        self
+    }
+
+    /// Whose services say what they change ([`changed`]): no row is
+    /// compared.
+    pub fn described(mut self) -> Scope {
+        self.described = true;
+        self
     }
 
     /// By `actor` of `tenant_id`.
@@ -276,6 +332,13 @@ pub fn on(kind: &str, id: &str) {
     });
 }
 
+/// The current transaction created the row `kind` `id`, its object: the
+/// entry holds each of its fields (unless the service said which).
+pub fn created(kind: &str, id: &str) {
+    on(kind, id);
+    with_noted(|noted| noted.created = true);
+}
+
 /// The current transaction is about partner `id` (its record, or a row of
 /// its own): that partner reads its entry.
 pub fn about(partner_id: &str) {
@@ -328,6 +391,71 @@ pub fn acted_by(tenant_id: &str, actor: Actor) {
 /// A write transaction began: what a previous attempt noted is forgotten.
 pub fn begun() {
     with_noted(|noted| *noted = Noted::default());
+}
+
+/// Reads the row of the object the current act names as its write
+/// transaction `conn` begins, to compare it with the row it commits
+/// (unless the act's services say what they change).
+pub async fn look_before(conn: &impl ConnectionTrait) -> Result<(), DbErr> {
+    let Ok(Some((tenant_id, object, table))) = SCOPE.try_with(|scope| {
+        if scope.described {
+            return None;
+        }
+        let given = scope.given.lock().ok()?;
+        let object = given.object.clone()?;
+        let table = (scope.tables?)(&object.kind)?;
+        Some((given.tenant_id.clone()?, object, table))
+    }) else {
+        return Ok(());
+    };
+    let row = rows::read(conn, table, &tenant_id, &object.id).await?;
+    with_noted(|noted| noted.before = Some(Before { object, table, row }));
+    Ok(())
+}
+
+/// What the current act's entry compares: its object's row before and
+/// the table to read it from now.
+struct Comparison {
+    tenant_id: String,
+    object: Object,
+    table: &'static str,
+    before: Option<rows::Row>,
+}
+
+/// The comparison the entry of `scope` needs: none when its services
+/// said what they changed, or its object's row was not read as the
+/// transaction began and was not created by it.
+fn comparison(scope: &Scope) -> Option<Comparison> {
+    if scope.described {
+        return None;
+    }
+    let tables = scope.tables?;
+    let mut noted = scope.noted.lock().ok()?;
+    if noted.quiet || !noted.changes.is_empty() {
+        return None;
+    }
+    let given = scope.given.lock().ok()?;
+    given.actor.as_ref()?;
+    let tenant_id = given.tenant_id.clone()?;
+    let before = noted.before.take();
+    if noted.created {
+        let object = noted.object.clone()?;
+        let table = tables(&object.kind)?;
+        return Some(Comparison {
+            tenant_id,
+            object,
+            table,
+            before: None,
+        });
+    }
+    let object = noted.object.clone().or_else(|| given.object.clone())?;
+    let before = before.filter(|before| before.object == object)?;
+    Some(Comparison {
+        tenant_id,
+        object,
+        table: before.table,
+        before: before.row,
+    })
 }
 
 /// An entry a job writes itself, beside its change (one per commission a
@@ -456,6 +584,17 @@ pub async fn record(
 /// Writes the current scope's entry in the transaction `conn` about to
 /// commit, if the task acts within one whose actor is known; at `at`.
 pub async fn write_pending(conn: &impl ConnectionTrait, at: DateTime<Utc>) -> Result<(), DbErr> {
+    if let Ok(Some(compared)) = SCOPE.try_with(|scope| comparison(scope)) {
+        let Comparison {
+            tenant_id,
+            object,
+            table,
+            before,
+        } = compared;
+        let after = rows::read(conn, table, &tenant_id, &object.id).await?;
+        let changes = rows::compare(before.as_ref(), after.as_ref());
+        with_noted(|noted| noted.changes = changes);
+    }
     let Ok(Some(mut entry)) = SCOPE.try_with(|scope| entry_of(scope, at)) else {
         return Ok(());
     };
