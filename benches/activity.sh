@@ -2,8 +2,10 @@
 # What the activity log (SPEC §34) costs mutations: two builds alternated
 # on PostgreSQL (A B A B …), each round on a fresh database — a sale
 # recorded (`recordEvent`, the ledger's hot path: its entry is one more
-# row in its transaction) and a partner renamed (`updatePartner`: its
-# entry lists the field before and after) — with requests/s per round and
+# row in its transaction), a partner renamed (`updatePartner`: its
+# service lists the fields it changed) and a campaign renamed
+# (`updateCampaign`: its row is read as the transaction begins and as it
+# commits, and compared) — with requests/s per round and
 # the ratio A/B of each pair. Then the exports of A at 100,000 and at
 # 1,000,000 entries (written by SQL): their time and the server's peak
 # memory (VmHWM) before and after each, which stays flat.
@@ -31,8 +33,11 @@ JSON
 cat >"$work/rename.json" <<'JSON'
 {"query":"mutation($id: ID!) { updatePartner(id: $id, input: { name: \"Partner {{seq}}\" }) { id } }","variables":{"id":"{{pick}}"}}
 JSON
+cat >"$work/campaign.json" <<'JSON'
+{"query":"mutation($id: ID!) { updateCampaign(id: $id, input: { name: \"Campaign {{seq}}\" }) { id } }","variables":{"id":"{{pick}}"}}
+JSON
 
-# One round of `bin`: prints "sales/s renames/s".
+# One round of `bin`: prints "sales/s renames/s campaign-renames/s".
 round() {
   local bin="$1"
   psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname" >/dev/null
@@ -54,21 +59,29 @@ round() {
     printf '%s\n' "$(gql "{\"query\":\"mutation { createPartner(input: { name: \\\"Partner $i\\\", groupId: \\\"$group\\\" }) { id } }\"}" \
       | sed -E 's/.*"id":"([^"]+)".*/\1/')" >>"$work/partners.txt"
   done
+  : >"$work/campaigns.txt"
+  for i in $(seq 0 $((concurrency * 4 - 1))); do
+    printf '%s\n' "$(gql "{\"query\":\"mutation { createCampaign(input: { name: \\\"Campaign $i\\\" }) { id } }\"}" \
+      | sed -E 's/.*"id":"([^"]+)".*/\1/')" >>"$work/campaigns.txt"
+  done
   psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
-  local sales renames
+  local sales renames campaigns
   sales="$(LOADGEN_PICK="$work/partners.txt" "$loadgen" "$url" "$token" "$work/sale.json" "$concurrency" "$seconds" | grep -oE 'rps=[0-9]+' | cut -d= -f2)"
   psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
   renames="$(LOADGEN_PICK="$work/partners.txt" "$loadgen" "$url" "$token" "$work/rename.json" "$concurrency" "$seconds" | grep -oE 'rps=[0-9]+' | cut -d= -f2)"
+  psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
+  campaigns="$(LOADGEN_PICK="$work/campaigns.txt" "$loadgen" "$url" "$token" "$work/campaign.json" "$concurrency" "$seconds" | grep -oE 'rps=[0-9]+' | cut -d= -f2)"
   kill "$server"; wait "$server" 2>/dev/null || true
-  echo "$sales $renames"
+  echo "$sales $renames $campaigns"
 }
 
-echo "round  A sales/s  B sales/s  A/B   A renames/s  B renames/s  A/B"
+ratio() { echo "scale=3; $1 / $2" | bc; }
+echo "round  A sales/s  B sales/s  A/B    A renames/s  B renames/s  A/B    A campaigns/s  B campaigns/s  A/B"
 for r in $(seq 1 "$rounds"); do
-  read -r sa ra <<<"$(round "$bin_a")"
-  read -r sb rb <<<"$(round "$bin_b")"
-  printf '%-6s %-10s %-10s %-5s %-12s %-12s %s\n' "$r" "$sa" "$sb" \
-    "$(echo "scale=3; $sa / $sb" | bc)" "$ra" "$rb" "$(echo "scale=3; $ra / $rb" | bc)"
+  read -r sa ra ca <<<"$(round "$bin_a")"
+  read -r sb rb cb <<<"$(round "$bin_b")"
+  printf '%-6s %-10s %-10s %-6s %-12s %-12s %-6s %-14s %-14s %s\n' "$r" "$sa" "$sb" "$(ratio "$sa" "$sb")" \
+    "$ra" "$rb" "$(ratio "$ra" "$rb")" "$ca" "$cb" "$(ratio "$ca" "$cb")"
 done
 
 [ "${EXPORTS:-1}" = 1 ] || exit 0

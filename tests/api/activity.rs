@@ -214,6 +214,17 @@ async fn secrets_are_masked_or_left_out(app: TestApp) {
         set[1]["changes"],
         json!([{ "field": "iban", "before": "…3000", "after": "…5555" }])
     );
+    // A tax id keeps its last 4.
+    crate::support::partners::submit_w9(&app, &partner, "Dee Payee").await;
+    assert_eq!(
+        changes_of(&app, "submitTaxProfile").await,
+        json!([
+            { "field": "form", "before": null, "after": "W9" },
+            { "field": "country", "before": null, "after": "US" },
+            { "field": "taxId", "before": null, "after": "…6789" },
+            { "field": "legalName", "before": null, "after": "Dee Payee" },
+        ])
+    );
     // A staff link's sign-in code is never written.
     let code = crate::support::staff::staff_code(
         &app,
@@ -233,7 +244,7 @@ async fn secrets_are_masked_or_left_out(app: TestApp) {
         .to_owned();
     let everything = export(&app, &app.admin(), "activity.jsonl", "").await;
     assert!(everything.contains("redeemStaffSignInLink"));
-    for secret in [iban, "GB33BUKB20201555555555", &code, &token] {
+    for secret in [iban, "GB33BUKB20201555555555", "123-45-6789", "123456789", &code, &token] {
         assert!(!everything.contains(secret), "{secret} is in the log");
     }
 }
@@ -301,6 +312,10 @@ async fn the_database_refuses_to_change_or_delete_an_entry(app: TestApp) {
     assert!(update.is_err(), "an entry was changed");
     let delete = conn.execute_unprepared("DELETE FROM activity").await;
     assert!(delete.is_err(), "an entry was deleted");
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let truncate = conn.execute_unprepared("TRUNCATE activity").await;
+        assert!(truncate.is_err(), "the log was truncated");
+    }
     let moved_back = conn
         .execute_unprepared(&format!(
             "INSERT INTO activity_cutoffs (tenant_id, keeps_from) VALUES ('{TENANT}', '2020-01-01T00:00:00Z')"

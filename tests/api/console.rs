@@ -121,14 +121,7 @@ async fn seed(app: &TestApp) -> Value {
     let uma = app
         .create_partner(json!({ "name": "Uma", "email": "uma@example.com" }))
         .await;
-    app.ok(
-        &app.admin(),
-        "mutation($p: ID!) { submitTaxProfile(input: { partnerId: $p, form: W9, country: \"US\", taxId: \"123-45-6789\", \
-           tinType: SSN, legalName: \"Tess Payee\", classification: INDIVIDUAL, \
-           address: { line1: \"2 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" } }) { status } }",
-        json!({ "p": tess }),
-    )
-    .await;
+    crate::support::partners::submit_w9(&app, &tess, "Tess Payee").await;
     app.ok(
         &app.admin(),
         "mutation($p: ID!) { decideTaxProfile(input: { partnerId: $p, approve: true }) { status } }",

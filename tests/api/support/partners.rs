@@ -55,3 +55,16 @@ pub(crate) async fn partner_by_external(app: &TestApp, external: &str) -> Value 
         .cloned()
         .unwrap_or_else(|| panic!("no partner {external}: {found}"))
 }
+
+/// A W-9 submitted for `partner` by an admin: SSN `123-45-6789`, an
+/// individual in Austin, TX, named `legal_name`.
+pub(crate) async fn submit_w9(app: &TestApp, partner: &str, legal_name: &str) {
+    app.ok(
+        &app.admin(),
+        "mutation($p: ID!, $name: String!) { submitTaxProfile(input: { partnerId: $p, form: W9, country: \"US\", \
+           taxId: \"123-45-6789\", tinType: SSN, legalName: $name, classification: INDIVIDUAL, \
+           address: { line1: \"2 Main St\", city: \"Austin\", state: \"TX\", zip: \"78701\" } }) { status } }",
+        json!({ "p": partner, "name": legal_name }),
+    )
+    .await;
+}

@@ -175,9 +175,11 @@ pub const OBJECTS: &[(&str, &str, &str)] = &[
 ];
 
 /// Mutations whose services say field by field what they change (as the
-/// object's history keeps it, or from a row of another table): no row is
-/// compared for them.
+/// object's history keeps it, from a row of another table, or comparing
+/// the rows they hold before and after): no row is read to compare.
 const DESCRIBED: &[&str] = &[
+    "updateCampaign",
+    "updatePartnerGroup",
     "updatePartner",
     "setPayoutMethod",
     "submitTaxProfile",

@@ -29,7 +29,7 @@ mod rows;
 
 use chrono::{DateTime, Utc};
 pub use entity::enums::ActorKind;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait, ModelTrait};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -203,8 +203,6 @@ struct Noted {
     quiet: bool,
     /// The object's row as the transaction began.
     before: Option<Before>,
-    /// Whether the noted object is a row the transaction created.
-    created: bool,
 }
 
 /// An object's row as a transaction began (`row` none: it did not exist).
@@ -332,11 +330,25 @@ pub fn on(kind: &str, id: &str) {
     });
 }
 
-/// The current transaction created the row `kind` `id`, its object: the
-/// entry holds each of its fields (unless the service said which).
-pub fn created(kind: &str, id: &str) {
+/// The current transaction created `row`, the object `kind` `id`: the
+/// entry holds each of its fields, from nothing.
+pub fn created<M: ModelTrait>(kind: &str, id: &str, row: &M) {
     on(kind, id);
-    with_noted(|noted| noted.created = true);
+    compared(None, Some(row));
+}
+
+/// The current transaction changed its object from `before` to `after`,
+/// rows the service holds (none: created, or deleted): each column that
+/// differs is a change, named and shown as [`rows`] says.
+pub fn compared<M: ModelTrait>(before: Option<&M>, after: Option<&M>) {
+    if !recording() {
+        return;
+    }
+    let changes = rows::compare(
+        before.map(rows::of_model).as_ref(),
+        after.map(rows::of_model).as_ref(),
+    );
+    with_noted(|noted| noted.changes.extend(changes));
 }
 
 /// The current transaction is about partner `id` (its record, or a row of
@@ -424,12 +436,12 @@ struct Comparison {
 
 /// The comparison the entry of `scope` needs: none when its services
 /// said what they changed, or its object's row was not read as the
-/// transaction began and was not created by it.
+/// transaction began.
 fn comparison(scope: &Scope) -> Option<Comparison> {
     if scope.described {
         return None;
     }
-    let tables = scope.tables?;
+    scope.tables?;
     let mut noted = scope.noted.lock().ok()?;
     if noted.quiet || !noted.changes.is_empty() {
         return None;
@@ -438,16 +450,6 @@ fn comparison(scope: &Scope) -> Option<Comparison> {
     given.actor.as_ref()?;
     let tenant_id = given.tenant_id.clone()?;
     let before = noted.before.take();
-    if noted.created {
-        let object = noted.object.clone()?;
-        let table = tables(&object.kind)?;
-        return Some(Comparison {
-            tenant_id,
-            object,
-            table,
-            before: None,
-        });
-    }
     let object = noted.object.clone().or_else(|| given.object.clone())?;
     let before = before.filter(|before| before.object == object)?;
     Some(Comparison {

@@ -15,7 +15,11 @@
 use super::{FieldChange, safe};
 use chrono::{DateTime, SecondsFormat, Utc};
 use revshare_engine::money::Currency;
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, JsonValue, Statement, Value};
+use sea_orm::sea_query::sea_value_to_json_value;
+use sea_orm::{
+    ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue,
+    ModelTrait, Statement, Value,
+};
 use std::collections::BTreeMap;
 
 /// A row's columns, each as text (`None`: null).
@@ -63,6 +67,22 @@ pub async fn read(
     ))
 }
 
+/// The columns of a row a service holds, as [`read`] would have read
+/// them (no statement).
+pub fn of_model<M: ModelTrait>(model: &M) -> Row {
+    <M::Entity as EntityTrait>::Column::iter()
+        .filter_map(|column| {
+            let name = column.as_str();
+            let value = model.get(column);
+            // Bytes are no field a person reads.
+            if !kept(name) || matches!(value, Value::Bytes(_)) {
+                return None;
+            }
+            Some((name.to_owned(), text(sea_value_to_json_value(&value))))
+        })
+        .collect()
+}
+
 /// Whether a column says something of the object (not its identity,
 /// bookkeeping or internal keys).
 fn kept(column: &str) -> bool {
@@ -78,7 +98,8 @@ fn kept(column: &str) -> bool {
 fn text(value: JsonValue) -> Option<String> {
     let text = match value {
         JsonValue::Null => return None,
-        JsonValue::String(s) => moment(&s).unwrap_or(s),
+        // A moment as a statement writes it is quoted (`'2026-…'`).
+        JsonValue::String(s) => moment(s.trim_matches('\'')).unwrap_or(s),
         JsonValue::Bool(b) => b.to_string(),
         JsonValue::Number(n) => n.to_string(),
         other => other.to_string(),

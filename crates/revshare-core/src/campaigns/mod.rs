@@ -209,7 +209,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewCampaign) -> ApiResult<cam
         let new = new.clone();
         Box::pin(async move {
             let created = insert(&*txn, tenant_id, new, false).await?;
-            crate::activity::created("Campaign", &created.id);
+            crate::activity::created("Campaign", &created.id, &created);
             Ok(created)
         })
     })
@@ -234,6 +234,7 @@ pub async fn update(
                     "the default campaign is always active",
                 ));
             }
+            let before = current.clone();
             let mut active = current.into_active_model();
             if let Some(name) = changes.name {
                 active.name = Set(name);
@@ -273,6 +274,7 @@ pub async fn update(
             }
             active.updated_at = Set(crate::db::now());
             let updated = active.update(&*txn).await?;
+            crate::activity::compared(Some(&before), Some(&updated));
             Ok(updated)
         })
     })

@@ -116,7 +116,7 @@ async fn create_in(
         payload,
     };
     let deal = insert_deal(conn, &partner, &campaign, &stage, new, fields).await?;
-    crate::activity::created("Deal", &deal.id);
+    crate::activity::created("Deal", &deal.id, &deal);
     let frozen = applicable_now(conn, tenant_id, &partner).await?;
     write_terms(conn, &deal, 1, &frozen, None, actor).await?;
     let arrival = DealItem {

@@ -43,7 +43,7 @@ pub async fn create_stage(
                 .exec_with_returning(&*txn)
                 .await
                 .map_err(position_taken)?;
-            crate::activity::created("DealStage", &stage.id);
+            crate::activity::created("DealStage", &stage.id, &stage);
             Ok(stage)
         })
     })
@@ -226,7 +226,7 @@ pub async fn create_field(
             })
             .exec_with_returning(&*txn)
             .await?;
-            crate::activity::created("CustomField", &field.id);
+            crate::activity::created("CustomField", &field.id, &field);
             let rows = labels.into_iter().enumerate().map(|(position, label)| {
                 custom_field_option::ActiveModel {
                     id: Set(input::new_id()),
@@ -307,7 +307,7 @@ pub async fn create_contact(
             })
             .exec_with_returning(&*txn)
             .await?;
-            crate::activity::created("Contact", &contact.id);
+            crate::activity::created("Contact", &contact.id, &contact);
             Ok(contact)
         })
     })

@@ -127,7 +127,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewPlan) -> ApiResult<commiss
                 true,
             )
             .await?;
-            crate::activity::created("CommissionPlan", &plan.id);
+            crate::activity::created("CommissionPlan", &plan.id, &plan);
             Ok(plan)
         })
     })

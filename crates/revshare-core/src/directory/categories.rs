@@ -45,7 +45,7 @@ pub async fn create(db: &Db, tenant_id: &str, name: &str) -> ApiResult<category:
                         e.into()
                     }
                 })?;
-            crate::activity::created("Category", &created.id);
+            crate::activity::created("Category", &created.id, &created);
             Ok(created)
         })
     })

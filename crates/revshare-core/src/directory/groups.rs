@@ -185,7 +185,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewGroup) -> ApiResult<partne
         Box::pin(async move {
             lock_tenant(&*txn, tenant_id).await?;
             let group = insert(&*txn, tenant_id, new).await?;
-            crate::activity::created("PartnerGroup", &group.id);
+            crate::activity::created("PartnerGroup", &group.id, &group);
             Ok(group)
         })
     })
@@ -206,6 +206,7 @@ pub async fn update(
                 .await?
                 .ok_or_else(|| ApiError::not_found("partner group"))?;
             let was_default = group.is_default;
+            let before = group.clone();
             let mut active = group.into_active_model();
             if let Some(name) = changes.name {
                 active.name = Set(name);
@@ -254,6 +255,7 @@ pub async fn update(
             }
             active.updated_at = Set(crate::db::now());
             let updated = active.update(&*txn).await.map_err(|e| KEYED.unique(e))?;
+            crate::activity::compared(Some(&before), Some(&updated));
             Ok(updated)
         })
     })

@@ -235,7 +235,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewPartner) -> ApiResult<part
         let new = new.clone();
         Box::pin(async move {
             let partner = insert(&*txn, tenant_id, new).await?;
-            crate::activity::created("Partner", &partner.id);
+            crate::activity::created("Partner", &partner.id, &partner);
             Ok(partner)
         })
     })

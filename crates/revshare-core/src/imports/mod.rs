@@ -14,6 +14,7 @@
 //! answered. Why: docs/importing.md.
 
 mod ahead;
+mod cancel;
 pub mod client;
 pub mod guard;
 mod program;
@@ -32,6 +33,7 @@ use chrono::{DateTime, Duration, Utc};
 use entity::enums::{ImportPhase, ImportSource, ImportStatus};
 use entity::{import, import_problem};
 use guard::{Hold, Paging};
+pub use cancel::cancel;
 pub use read::{find, page, problems};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -205,43 +207,6 @@ fn failure(platform: &str, err: &PageError) -> String {
         }
         PageError::Failed(said) => format!("{platform}: {said}"),
     }
-}
-
-/// Cancels a running import: the page being read is not written, the
-/// pages written stay; `CONFLICT` once it has ended.
-pub async fn cancel(db: &Db, tenant_id: &str, id: &str) -> ApiResult<import::Model> {
-    let conn = db.conn();
-    let found = find(conn, tenant_id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("import"))?;
-    let now = crate::db::now();
-    let moved = crate::jobs::lease::revoking(import::Entity::update_many())
-        .col_expr(
-            import::Column::Status,
-            Expr::value(ImportStatus::Cancelled.as_str()),
-        )
-        .col_expr(import::Column::FinishedAt, Expr::value(now))
-        .col_expr(
-            import::Column::Credentials,
-            Expr::value(Option::<String>::None),
-        )
-        .filter(import::Column::Id.eq(id))
-        .filter(import::Column::Status.eq(ImportStatus::Running))
-        .exec(conn)
-        .await?;
-    if moved.rows_affected == 0 {
-        return Err(ApiError::Conflict(format!(
-            "the import is {} already",
-            found.status.as_str()
-        )));
-    }
-    Ok(import::Model {
-        status: ImportStatus::Cancelled,
-        finished_at: Some(now),
-        lease_until: None,
-        credentials: None,
-        ..found
-    })
 }
 
 /// How far an import is, 0 to 1: a quarter per phase, the phase's share

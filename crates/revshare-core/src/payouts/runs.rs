@@ -103,7 +103,7 @@ async fn run(
     payout_run::Entity::insert(payout_run::ActiveModel::from(run.clone()))
         .exec_without_returning(conn)
         .await?;
-    crate::activity::created("PayoutRun", &run.id);
+    crate::activity::created("PayoutRun", &run.id, &run);
     let issue = Issue {
         tenant_id,
         zone,

@@ -100,7 +100,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewTier) -> ApiResult<tiered_
                     .exec_with_returning(&*txn)
                     .await?;
             set_scope(&*txn, &tier, &new).await?;
-            crate::activity::created("TieredCommission", &tier.id);
+            crate::activity::created("TieredCommission", &tier.id, &tier);
             Ok(tier)
         })
     })

@@ -166,7 +166,7 @@ pub async fn create(
             })
             .exec_with_returning(&*txn)
             .await?;
-            crate::activity::created("WebhookEndpoint", &endpoint.id);
+            crate::activity::created("WebhookEndpoint", &endpoint.id, &endpoint);
             Ok(WithSecret { endpoint, secret })
         })
     })

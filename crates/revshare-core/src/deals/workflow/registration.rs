@@ -85,7 +85,7 @@ pub async fn register(
                     false => e.into(),
                 });
             }
-            crate::activity::created("Deal", &deal.id);
+            crate::activity::on("Deal", &deal.id);
             write_values(conn, &deal, options.into_iter().collect()).await?;
             let stamp = Stamp {
                 tenant_id,

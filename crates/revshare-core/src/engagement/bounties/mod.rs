@@ -193,7 +193,7 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewBounty) -> ApiResult<bount
             let bounty = bounty::Entity::insert(row)
                 .exec_with_returning(&*txn)
                 .await?;
-            crate::activity::created("Bounty", &bounty.id);
+            crate::activity::created("Bounty", &bounty.id, &bounty);
             Ok(bounty)
         })
     })
