@@ -3,9 +3,11 @@
 # on PostgreSQL (A B A B …), each round on a fresh database — a sale
 # recorded (`recordEvent`, the ledger's hot path: its entry is one more
 # row in its transaction), a partner renamed (`updatePartner`: its
-# service lists the fields it changed) and a campaign renamed
-# (`updateCampaign`: its row is read as the transaction begins and as it
-# commits, and compared) — with requests/s per round and
+# service lists the fields it changed), a campaign renamed
+# (`updateCampaign`: its service compares the rows it holds) and a deal
+# stage renamed (`updateDealStage`: its row is read as the transaction
+# begins and again as it commits, and compared) — with requests/s per
+# round and
 # the ratio A/B of each pair. Then the exports of A at 100,000 and at
 # 1,000,000 entries (written by SQL): their time and the server's peak
 # memory (VmHWM) before and after each, which stays flat.
@@ -37,7 +39,12 @@ cat >"$work/campaign.json" <<'JSON'
 {"query":"mutation($id: ID!) { updateCampaign(id: $id, input: { name: \"Campaign {{seq}}\" }) { id } }","variables":{"id":"{{pick}}"}}
 JSON
 
-# One round of `bin`: prints "sales/s renames/s campaign-renames/s".
+cat >"$work/stage.json" <<'JSON'
+{"query":"mutation($id: ID!) { updateDealStage(id: $id, input: { name: \"Stage {{seq}}\" }) { id } }","variables":{"id":"{{pick}}"}}
+JSON
+
+# One round of `bin`: prints "sales/s renames/s campaign-renames/s
+# stage-renames/s".
 round() {
   local bin="$1"
   psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" -c "CREATE DATABASE $dbname" >/dev/null
@@ -64,24 +71,32 @@ round() {
     printf '%s\n' "$(gql "{\"query\":\"mutation { createCampaign(input: { name: \\\"Campaign $i\\\" }) { id } }\"}" \
       | sed -E 's/.*"id":"([^"]+)".*/\1/')" >>"$work/campaigns.txt"
   done
+  : >"$work/stages.txt"
+  for i in $(seq 0 $((concurrency * 4 - 1))); do
+    printf '%s\n' "$(gql "{\"query\":\"mutation { createDealStage(input: { name: \\\"Stage $i\\\", position: $((i + 1)) }) { id } }\"}" \
+      | sed -E 's/.*"id":"([^"]+)".*/\1/')" >>"$work/stages.txt"
+  done
   psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
-  local sales renames campaigns
+  local sales renames campaigns stages
   sales="$(LOADGEN_PICK="$work/partners.txt" "$loadgen" "$url" "$token" "$work/sale.json" "$concurrency" "$seconds" | grep -oE 'rps=[0-9]+' | cut -d= -f2)"
   psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
   renames="$(LOADGEN_PICK="$work/partners.txt" "$loadgen" "$url" "$token" "$work/rename.json" "$concurrency" "$seconds" | grep -oE 'rps=[0-9]+' | cut -d= -f2)"
   psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
   campaigns="$(LOADGEN_PICK="$work/campaigns.txt" "$loadgen" "$url" "$token" "$work/campaign.json" "$concurrency" "$seconds" | grep -oE 'rps=[0-9]+' | cut -d= -f2)"
+  psql "$pgurl/$dbname" -qc "ANALYZE" >/dev/null
+  stages="$(LOADGEN_PICK="$work/stages.txt" "$loadgen" "$url" "$token" "$work/stage.json" "$concurrency" "$seconds" | grep -oE 'rps=[0-9]+' | cut -d= -f2)"
   kill "$server"; wait "$server" 2>/dev/null || true
-  echo "$sales $renames $campaigns"
+  echo "$sales $renames $campaigns $stages"
 }
 
 ratio() { echo "scale=3; $1 / $2" | bc; }
-echo "round  A sales/s  B sales/s  A/B    A renames/s  B renames/s  A/B    A campaigns/s  B campaigns/s  A/B"
+echo "round  sales/s A  B      A/B    renames/s A  B     A/B    campaigns/s A  B   A/B    stages/s A  B      A/B"
 for r in $(seq 1 "$rounds"); do
-  read -r sa ra ca <<<"$(round "$bin_a")"
-  read -r sb rb cb <<<"$(round "$bin_b")"
-  printf '%-6s %-10s %-10s %-6s %-12s %-12s %-6s %-14s %-14s %s\n' "$r" "$sa" "$sb" "$(ratio "$sa" "$sb")" \
-    "$ra" "$rb" "$(ratio "$ra" "$rb")" "$ca" "$cb" "$(ratio "$ca" "$cb")"
+  read -r sa ra ca ga <<<"$(round "$bin_a")"
+  read -r sb rb cb gb <<<"$(round "$bin_b")"
+  printf '%-6s %-6s %-6s %-6s %-6s %-6s %-6s %-6s %-6s %-6s %-6s %-6s %s\n' "$r" \
+    "$sa" "$sb" "$(ratio "$sa" "$sb")" "$ra" "$rb" "$(ratio "$ra" "$rb")" \
+    "$ca" "$cb" "$(ratio "$ca" "$cb")" "$ga" "$gb" "$(ratio "$ga" "$gb")"
 done
 
 [ "${EXPORTS:-1}" = 1 ] || exit 0

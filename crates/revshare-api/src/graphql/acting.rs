@@ -180,6 +180,9 @@ pub const OBJECTS: &[(&str, &str, &str)] = &[
 const DESCRIBED: &[&str] = &[
     "updateCampaign",
     "updatePartnerGroup",
+    "updateCommissionPlan",
+    "archiveCommissionPlan",
+    "updateTieredCommission",
     "updatePartner",
     "setPayoutMethod",
     "submitTaxProfile",

@@ -161,6 +161,7 @@ pub async fn update(
                 partner_ids: changes.partner_ids.clone().unwrap_or_default(),
             };
             check_restrictions(&*txn, tenant_id, &restrictions).await?;
+            let before = current.clone();
             let mut active = current.into_active_model();
             if let Some(entries) = &changes.entries {
                 check_entries(&*txn, tenant_id, entries, "input").await?;
@@ -179,6 +180,7 @@ pub async fn update(
             active.auto_assign_recipient = Set(assign);
             active.updated_at = Set(crate::db::now());
             let plan = active.update(&*txn).await?;
+            crate::activity::compared(Some(&before), Some(&plan));
             set_restrictions(
                 &*txn,
                 tenant_id,
@@ -205,11 +207,13 @@ pub async fn archive(db: &Db, tenant_id: &str, id: &str) -> ApiResult<commission
             if current.archived_at.is_some() {
                 return Err(ApiError::Conflict("the plan is already archived".into()));
             }
+            let before = current.clone();
             let mut active = current.into_active_model();
             let now = crate::db::now();
             active.archived_at = Set(Some(now));
             active.updated_at = Set(now);
             let plan = active.update(&*txn).await?;
+            crate::activity::compared(Some(&before), Some(&plan));
             Ok(plan)
         })
     })

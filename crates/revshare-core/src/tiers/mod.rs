@@ -122,6 +122,7 @@ pub async fn update(
                 .await?
                 .ok_or_else(|| ApiError::not_found("tiered commission"))?;
             let fields = check(&*txn, tenant_id, &new).await?;
+            let before = current.clone();
             let identity = (current.id, tenant_id, current.created_at);
             let tier = tiered_commission::Model {
                 updated_at: crate::db::now(),
@@ -142,6 +143,7 @@ pub async fn update(
                 .exec(&*txn)
                 .await?;
             set_scope(&*txn, &tier, &new).await?;
+            crate::activity::compared(Some(&before), Some(&tier));
             Ok(tier)
         })
     })
