@@ -244,7 +244,14 @@ async fn secrets_are_masked_or_left_out(app: TestApp) {
         .to_owned();
     let everything = export(&app, &app.admin(), "activity.jsonl", "").await;
     assert!(everything.contains("redeemStaffSignInLink"));
-    for secret in [iban, "GB33BUKB20201555555555", "123-45-6789", "123456789", &code, &token] {
+    for secret in [
+        iban,
+        "GB33BUKB20201555555555",
+        "123-45-6789",
+        "123456789",
+        &code,
+        &token,
+    ] {
         assert!(!everything.contains(secret), "{secret} is in the log");
     }
 }

@@ -121,7 +121,7 @@ async fn seed(app: &TestApp) -> Value {
     let uma = app
         .create_partner(json!({ "name": "Uma", "email": "uma@example.com" }))
         .await;
-    crate::support::partners::submit_w9(&app, &tess, "Tess Payee").await;
+    crate::support::partners::submit_w9(app, &tess, "Tess Payee").await;
     app.ok(
         &app.admin(),
         "mutation($p: ID!) { decideTaxProfile(input: { partnerId: $p, approve: true }) { status } }",

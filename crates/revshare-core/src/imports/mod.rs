@@ -29,11 +29,11 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult, keys, violates};
 use crate::jobs::{Job, Lease, Runner, Step, Stop, Wake, Worker};
 use crate::payouts::seal::DataKey;
+pub use cancel::cancel;
 use chrono::{DateTime, Duration, Utc};
 use entity::enums::{ImportPhase, ImportSource, ImportStatus};
 use entity::{import, import_problem};
 use guard::{Hold, Paging};
-pub use cancel::cancel;
 pub use read::{find, page, problems};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
