@@ -755,6 +755,24 @@ async fn compared_rows_say_each_field_before_and_after(app: TestApp) {
         "{}",
         entries[0]["changes"]
     );
+    // A document's secrets are scrubbed too: the payer's sealed EIN.
+    app.ok(
+        &app.admin(),
+        update,
+        json!({ "input": { "taxPayer": { "legalName": "Acme Inc", "tin": "12-3456789", "phone": "5125550100",
+            "address": { "line1": "1 Main St", "city": "Austin", "state": "TX", "zip": "78701" } } } }),
+    )
+    .await;
+    let payer = entries_of(&app, "updateTenant").await[2]["changes"].clone();
+    let payer = change(&payer, "taxPayer")
+        .expect("the payer changed")
+        .to_string();
+    assert!(payer.contains("Acme Inc"), "{payer}");
+    assert!(payer.contains(r#"\"tinLast4\":\"6789\""#), "{payer}");
+    assert!(
+        !payer.contains("tinSealed") && !payer.contains("3456789"),
+        "{payer}"
+    );
 
     // A change to nothing says so: no fields.
     app.ok(

@@ -12,7 +12,7 @@
 //! whatever [`super::exposure`] calls secret; tax ids, IBANs and account
 //! numbers keep their last 4.
 
-use super::{FieldChange, safe};
+use super::{Exposure, FieldChange, exposure, last_four, safe};
 use chrono::{DateTime, SecondsFormat, Utc};
 use revshare_engine::money::Currency;
 use sea_orm::sea_query::sea_value_to_json_value;
@@ -94,15 +94,21 @@ fn kept(column: &str) -> bool {
 }
 
 /// A column's value as text: moments in RFC 3339 UTC, whatever the
-/// database's form of them.
+/// database's form of them; a JSON document with its secrets scrubbed.
 fn text(value: JsonValue) -> Option<String> {
     let text = match value {
         JsonValue::Null => return None,
+        JsonValue::String(s) if s.starts_with('{') || s.starts_with('[') => {
+            match serde_json::from_str::<JsonValue>(&s) {
+                Ok(document) => scrubbed(document).to_string(),
+                Err(_) => s,
+            }
+        }
         // A moment as a statement writes it is quoted (`'2026-…'`).
         JsonValue::String(s) => moment(s.trim_matches('\'')).unwrap_or(s),
         JsonValue::Bool(b) => b.to_string(),
         JsonValue::Number(n) => n.to_string(),
-        other => other.to_string(),
+        other => scrubbed(other).to_string(),
     };
     Some(if text.chars().count() > LONGEST {
         let mut cut: String = text.chars().take(LONGEST).collect();
@@ -111,6 +117,29 @@ fn text(value: JsonValue) -> Option<String> {
     } else {
         text
     })
+}
+
+/// A JSON document (a payer's details, a rule set) with each key the log
+/// may not hold left out, and those it may show the last 4 of masked, at
+/// any depth.
+fn scrubbed(document: JsonValue) -> JsonValue {
+    match document {
+        JsonValue::Object(fields) => JsonValue::Object(
+            fields
+                .into_iter()
+                .filter_map(|(key, value)| match (exposure(&key), value) {
+                    (Exposure::Secret, _) => None,
+                    (Exposure::LastFour, JsonValue::String(s)) => {
+                        Some((key, JsonValue::String(last_four(&s))))
+                    }
+                    (Exposure::LastFour, _) => None,
+                    (Exposure::Plain, value) => Some((key, scrubbed(value))),
+                })
+                .collect(),
+        ),
+        JsonValue::Array(items) => JsonValue::Array(items.into_iter().map(scrubbed).collect()),
+        other => other,
+    }
 }
 
 /// `s` as an RFC 3339 moment in UTC, if it is one.
@@ -248,6 +277,14 @@ mod tests {
             Some("2026-11-28T13:00:00Z")
         );
         assert_eq!(moment("ACTIVE"), None);
+        assert_eq!(
+            text(JsonValue::String(
+                r#"{"legal_name":"Acme","tin_sealed":"c2VhbGVk","bank":{"iban":"DE89370400440532013000"}}"#
+                    .into()
+            ))
+            .as_deref(),
+            Some(r#"{"bank":{"iban":"…3000"},"legal_name":"Acme"}"#)
+        );
         assert!(!kept("click_key") && !kept("rail_lease_until") && kept("status"));
         assert_eq!(field_name("minimum_payout"), "minimumPayout");
     }
