@@ -265,7 +265,12 @@ try {
   await open(`#/campaigns?edit=${made}`, 'Campaigns');
   await page.waitForSelector(`${editor} form`, { timeout });
   await page.check('input[name="ownRules"][value="no"]');
+  // The first save's notice may still be shown: the update's answer is
+  // what says this save is done.
+  const updated = page.waitForResponse((r) => r.url().endsWith('/graphql')
+    && (r.request().postData() ?? '').includes('updateCampaign'), { timeout });
   await page.click(`${editor} button[type="submit"]`);
+  await updated;
   await page.waitForSelector('text=Per plan is saved.', { timeout });
   const fell = (await api('query($id: ID!) { campaign(id: $id) { rules { type } } }', { id: made })).campaign.rules;
   check(fell === null, `the campaign's rules fall through again: ${JSON.stringify(fell)}`);
