@@ -284,11 +284,22 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
                     }
                 });
             }
+            Job::Broadcasts => {
+                let worker = Worker::every(job, crate::messages::broadcasts::POLL);
+                runner.run(worker, move |_| {
+                    let db = db.clone();
+                    async move {
+                        crate::messages::broadcasts::send_due(&db, crate::db::now()).await?;
+                        Ok(Step::Idle)
+                    }
+                });
+            }
         }
     }
 }
 
-/// Housekeeping's step: the daily digests that are due, unconfirmed
+/// Housekeeping's step: the daily digests that are due (commissions and
+/// messages), unconfirmed
 /// applications past their week deleted, portal sign-in addresses past
 /// their 30 days and sign-in requests past their day forgotten, partners
 /// told of W-8s expiring within 30 days, link domains' proofs looked up
@@ -301,6 +312,9 @@ async fn housekeeping(
 ) -> crate::error::ApiResult<Step> {
     if let Err(err) = crate::mail::digest::due(db, crate::db::now()).await {
         tracing::warn!(error = ?err, "writing the daily digests failed; retrying");
+    }
+    if let Err(err) = crate::messages::mail::digest_due(db, crate::db::now()).await {
+        tracing::warn!(error = ?err, "writing the daily digests of messages failed; retrying");
     }
     if let Err(err) = crate::applications::prune(db).await {
         tracing::warn!(error = ?err, "pruning unconfirmed applications failed; retrying");

@@ -337,6 +337,10 @@ stored!(
         BountyDecided = "BOUNTY_DECIDED",
         /// A W-8 that expires within 30 days (SPEC §29).
         TaxProfileExpiring = "TAX_PROFILE_EXPIRING",
+        /// A message from the program, or a day's digest of them (SPEC §35).
+        Message = "MESSAGE",
+        /// A partner's message, to the program's support address.
+        StaffMessage = "STAFF_MESSAGE",
     }
 );
 
@@ -717,4 +721,24 @@ stored!(
         /// One of revshare's own jobs.
         System = "SYSTEM",
     }
+);
+
+stored!(
+    /// Who wrote a message (SPEC §35).
+    MessageSender { Staff = "STAFF", Partner = "PARTNER" }
+);
+
+stored!(
+    /// Where a broadcast is: waiting for its time, sent, or canceled.
+    BroadcastStatus {
+        Scheduled = "SCHEDULED",
+        Sending = "SENDING",
+        Sent = "SENT",
+        Canceled = "CANCELED",
+    }
+);
+
+stored!(
+    /// What starts a workflow.
+    WorkflowTriggerKind { Approved = "APPROVED", Metric = "METRIC" }
 );

@@ -11,6 +11,8 @@ pub struct Model {
     pub tenant_id: String,
     pub commission_earned: CommissionEarnedMail,
     pub payout_sent: bool,
+    /// How it hears of messages (SPEC §35).
+    pub messages: CommissionEarnedMail,
     /// Notifications to this address are suppressed (while it is the
     /// partner's).
     pub bounced_address: Option<String>,

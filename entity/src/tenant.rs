@@ -34,6 +34,8 @@ pub struct Model {
     /// Its own reporting thresholds by year (JSON `[{year, amountMinor}]`).
     pub tax_thresholds: Option<String>,
     pub backup_withholding: bool,
+    /// How its staff hear of partners' messages at the support address.
+    pub staff_message_mail: crate::enums::CommissionEarnedMail,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

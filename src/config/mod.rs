@@ -173,7 +173,7 @@ pub struct Config {
     /// The background jobs this replica runs: `all`, `none`, or names
     /// separated by commas (webhooks, mail, commission-mail, sign-in-mail,
     /// housekeeping, payouts, imports, backtests, maturity, rates,
-    /// retention). A job off here is run by the replicas where it is on.
+    /// retention, broadcasts). A job off here is run by the replicas where it is on.
     #[arg(long, env = "REVSHARE_JOBS", default_value = "all", global = true)]
     pub jobs: String,
 

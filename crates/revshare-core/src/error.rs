@@ -31,6 +31,12 @@ pub enum ApiError {
     /// may be retried (`Db::retrying` does, a bounded number of
     /// times). One that escapes a retry loop reaches the client as `CONFLICT`.
     Contention,
+    /// The caller sent more than its limit allows (SPEC §3): it may try
+    /// again in `retry_after` seconds.
+    TooManyRequests {
+        message: String,
+        retry_after: u64,
+    },
     Internal,
 }
 
@@ -68,6 +74,7 @@ impl ApiError {
             ApiError::BadInput { .. } => "BAD_USER_INPUT",
             ApiError::Conflict(_) | ApiError::Contention => "CONFLICT",
             ApiError::Unavailable | ApiError::Away(_) => "UNAVAILABLE",
+            ApiError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
             ApiError::Internal => "INTERNAL",
         }
     }
@@ -78,7 +85,8 @@ impl ApiError {
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
-            | ApiError::Away(m) => m.clone(),
+            | ApiError::Away(m)
+            | ApiError::TooManyRequests { message: m, .. } => m.clone(),
             ApiError::BadInput { field, message } => format!("{field}: {message}"),
             ApiError::Unavailable => "the database is unavailable; retry shortly".into(),
             ApiError::Contention => {

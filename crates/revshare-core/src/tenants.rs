@@ -91,6 +91,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                 tax_excluded_methods: Set(None),
                 tax_thresholds: Set(None),
                 backup_withholding: Set(false),
+                staff_message_mail: Set(entity::enums::CommissionEarnedMail::Immediate),
             };
             // Another process creating the same tenant meanwhile (replicas
             // provisioning the demo together) passes the read above: the key
@@ -199,6 +200,8 @@ pub struct TenantChanges {
     /// The hosts its short links are to answer on (SPEC §30), checked
     /// (`links::domains::check_host`), replacing those it had.
     pub link_domains: Option<Vec<String>>,
+    /// How staff hear of partners' messages at the support address.
+    pub staff_message_mail: Option<entity::enums::CommissionEarnedMail>,
 }
 
 /// A brand colour as the pages and e-mails use it: `#` and six hex digits,
@@ -268,6 +271,7 @@ pub async fn apply(
         tax_thresholds,
         backup_withholding,
         link_domains,
+        staff_message_mail,
     } = changes;
     let mut row = tenant::Entity::find_by_id(id.to_owned())
         .one(conn)
@@ -315,6 +319,9 @@ pub async fn apply(
     }
     if let Some(withholding) = backup_withholding {
         row.backup_withholding = withholding;
+    }
+    if let Some(mail) = staff_message_mail {
+        row.staff_message_mail = mail;
     }
     tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
         .exec(conn)

@@ -40,11 +40,13 @@ pub enum Job {
     Rates,
     /// Prune the domain-event log past its days (`events/retention.rs`).
     Retention,
+    /// Send scheduled broadcasts when due (`messages/broadcasts.rs`).
+    Broadcasts,
 }
 
 impl Job {
     /// Every job, in the order they are started.
-    pub const ALL: [Job; 11] = [
+    pub const ALL: [Job; 12] = [
         Job::Webhooks,
         Job::Mail,
         Job::CommissionMail,
@@ -56,6 +58,7 @@ impl Job {
         Job::Maturity,
         Job::Rates,
         Job::Retention,
+        Job::Broadcasts,
     ];
 
     /// Its name in `REVSHARE_JOBS` and the logs.
@@ -72,6 +75,7 @@ impl Job {
             Job::Maturity => "maturity",
             Job::Rates => "rates",
             Job::Retention => "retention",
+            Job::Broadcasts => "broadcasts",
         }
     }
 }
@@ -153,7 +157,7 @@ mod tests {
             Err(
                 "REVSHARE_JOBS names no job \"mails\": use all, none, or some of webhooks, \
                  mail, commission-mail, sign-in-mail, housekeeping, payouts, imports, \
-                 backtests, maturity, rates, retention"
+                 backtests, maturity, rates, retention, broadcasts"
                     .to_owned()
             )
         );

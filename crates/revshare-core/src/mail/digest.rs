@@ -26,7 +26,7 @@ pub const LOOK_BACK_DAYS: i64 = 2;
 
 /// The days of `zone` that had ended by `now` and are looked back on,
 /// each with the instants it ran between.
-fn ended_days(
+pub(crate) fn ended_days(
     zone: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> Vec<(NaiveDate, DateTime<Utc>, DateTime<Utc>)> {

@@ -19,6 +19,8 @@ use std::collections::HashMap;
 pub struct Preferences {
     pub commission_earned: CommissionEarnedMail,
     pub payout_sent: bool,
+    /// Messages from the program (SPEC §35).
+    pub messages: CommissionEarnedMail,
     pub bounced_address: Option<String>,
 }
 
@@ -27,6 +29,7 @@ impl Default for Preferences {
         Preferences {
             commission_earned: CommissionEarnedMail::Immediate,
             payout_sent: true,
+            messages: CommissionEarnedMail::Immediate,
             bounced_address: None,
         }
     }
@@ -46,6 +49,7 @@ impl From<partner_mail::Model> for Preferences {
         Preferences {
             commission_earned: row.commission_earned,
             payout_sent: row.payout_sent,
+            messages: row.messages,
             bounced_address: row.bounced_address,
         }
     }
@@ -90,6 +94,7 @@ async fn store(
         tenant_id: Set(tenant_id.to_owned()),
         commission_earned: Set(preferences.commission_earned),
         payout_sent: Set(preferences.payout_sent),
+        messages: Set(preferences.messages),
         bounced_address: Set(preferences.bounced_address.clone()),
         updated_at: Set(crate::db::now()),
     })
@@ -98,6 +103,7 @@ async fn store(
             .update_columns([
                 partner_mail::Column::CommissionEarned,
                 partner_mail::Column::PayoutSent,
+                partner_mail::Column::Messages,
                 partner_mail::Column::BouncedAddress,
                 partner_mail::Column::UpdatedAt,
             ])
@@ -113,6 +119,7 @@ async fn store(
 pub struct Change {
     pub commission_earned: Option<CommissionEarnedMail>,
     pub payout_sent: Option<bool>,
+    pub messages: Option<CommissionEarnedMail>,
 }
 
 /// Changes a partner of the tenant's preferences (in the caller's
@@ -134,6 +141,9 @@ pub async fn update(
     }
     if let Some(payout) = change.payout_sent {
         preferences.payout_sent = payout;
+    }
+    if let Some(messages) = change.messages {
+        preferences.messages = messages;
     }
     store(conn, tenant_id, partner_id, &preferences).await?;
     Ok(preferences)
@@ -190,6 +200,10 @@ pub async fn unsubscribe(
     let change = match mail.kind {
         EmailKind::CommissionEarned => Change {
             commission_earned: Some(CommissionEarnedMail::Off),
+            ..Change::default()
+        },
+        EmailKind::Message => Change {
+            messages: Some(CommissionEarnedMail::Off),
             ..Change::default()
         },
         _ => Change {

@@ -105,6 +105,23 @@ where
     .await
 }
 
+/// [`list`] in `order` (a request parsed for it), whole rows.
+pub async fn list_ordered<E>(
+    conn: &Pool,
+    request: &PageRequest,
+    select: Select<E>,
+    order: Order<E::Column>,
+) -> ApiResult<Listed<E::Model>>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync,
+{
+    list_in(conn, request, select, order, None, |_, _| {
+        unreachable_decode()
+    })
+    .await
+}
+
 /// [`list`] in `order` (a request parsed for it), reading only `columns`
 /// when given (in that order, each row made by `decode`): a reader that
 /// asks for a few fields of wide rows does not pay for decoding the others.

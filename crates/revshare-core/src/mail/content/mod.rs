@@ -9,6 +9,8 @@
 use entity::enums::EmailKind;
 use serde::{Deserialize, Serialize};
 
+mod messages;
+
 /// The values of one e-mail, by what it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Content {
@@ -131,6 +133,31 @@ pub enum Content {
         /// The portal's page of bounties.
         link: String,
     },
+    /// A message from the program (SPEC §35); `link`: the portal's page
+    /// of messages.
+    Message {
+        name: String,
+        /// A broadcast's subject.
+        #[serde(default)]
+        subject: Option<String>,
+        body: String,
+        link: String,
+    },
+    /// A day's messages from the program, each cut to its first lines.
+    MessageDigest {
+        name: String,
+        bodies: Vec<String>,
+        link: String,
+    },
+    /// To the program's support address: a partner wrote.
+    StaffMessage {
+        partner: String,
+        partner_id: String,
+        body: String,
+    },
+    /// To the program's support address: a day's messages from partners,
+    /// `(partner, how many)`.
+    StaffMessageDigest { threads: Vec<(String, u64)> },
     /// To the program's support address: a fraud signal raised a flag.
     StaffFraudFlag {
         signal: String,
@@ -253,6 +280,10 @@ impl Content {
             Content::TaxFormAvailable { .. } => EmailKind::TaxFormAvailable,
             Content::TaxProfileExpiring { .. } => EmailKind::TaxProfileExpiring,
             Content::BountyDecided { .. } => EmailKind::BountyDecided,
+            Content::Message { .. } | Content::MessageDigest { .. } => EmailKind::Message,
+            Content::StaffMessage { .. } | Content::StaffMessageDigest { .. } => {
+                EmailKind::StaffMessage
+            }
         }
     }
 }
@@ -260,7 +291,10 @@ impl Content {
 /// Whether a kind is a notification: sent only as the partner wants, with
 /// a one-click unsubscribe link, and suppressed to an address that bounced.
 pub fn is_notification(kind: EmailKind) -> bool {
-    matches!(kind, EmailKind::CommissionEarned | EmailKind::PayoutSent)
+    matches!(
+        kind,
+        EmailKind::CommissionEarned | EmailKind::PayoutSent | EmailKind::Message
+    )
 }
 
 /// How the program presents itself in its mail.
@@ -326,7 +360,7 @@ fn several(count: u64, total: String, portal: String) -> Vec<Block> {
 pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -> Rendered {
     let url = |path: &str| absolute(&program.base_url, path);
     let p = &program.name;
-    let (subject, greeting, blocks) = match content {
+    let (subject, greeting, blocks): (String, &str, Vec<Block>) = match content {
         Content::ApplicationConfirm {
             name,
             campaign,
@@ -639,6 +673,10 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
                 ],
             )
         }
+        Content::Message { .. }
+        | Content::MessageDigest { .. }
+        | Content::StaffMessage { .. }
+        | Content::StaffMessageDigest { .. } => messages::blocks(content, program),
         Content::StaffFraudFlag {
             signal,
             action,

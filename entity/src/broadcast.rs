@@ -1,0 +1,30 @@
+use crate::enums::BroadcastStatus;
+use sea_orm::entity::prelude::*;
+
+/// A message to an audience of partners (SPEC §35).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "broadcasts")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub tenant_id: String,
+    pub subject: String,
+    pub body: String,
+    /// Its filters, as JSON.
+    pub audience: String,
+    pub status: BroadcastStatus,
+    pub send_at: Option<DateTimeUtc>,
+    pub sent_at: Option<DateTimeUtc>,
+    /// The partners it resolved to when it sent.
+    pub recipients: Option<i32>,
+    /// The messages it wrote.
+    pub delivered: i32,
+    pub created_by: String,
+    pub created_at: DateTimeUtc,
+    pub canceled_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
