@@ -29,10 +29,13 @@
 //!   lock order.
 //! - [`directory`], [`campaigns`], [`tenants`]: groups, partners and
 //!   categories; campaigns, enrollment and snapshots; provisioning.
+//! - [`messages`]: talking to partners — one thread each, unread counts,
+//!   e-mail by preference, broadcasts to an audience.
 //! - [`tiers`]: tiered commissions and the tier book applied at accrual.
 //! - [`engagement`]: partners who bring partners, spend caps and bounties — who
 //!   recruited whom, referral rules and the rewards they write beside a
-//!   recruit's commissions, caps and the cut at accrual.
+//!   recruit's commissions, caps and the cut at accrual — and workflows
+//!   that act on a partner approved or reaching a metric.
 //! - [`fx`]: a tenant's exchange rates, as imported.
 //! - [`ledger`]: the event path, accrual of sales and leads, refunds,
 //!   approvals, reversals, maturity.
@@ -100,6 +103,7 @@ pub mod ledger;
 pub mod links;
 pub mod mail;
 pub mod mailbox;
+pub mod messages;
 pub mod nodes;
 pub mod observe;
 pub mod paging;

@@ -24,6 +24,7 @@ pub enum Kind {
     Backtest,
     Bounty,
     BountySubmission,
+    Broadcast,
     Campaign,
     Category,
     Click,
@@ -41,6 +42,7 @@ pub enum Kind {
     FraudFlag,
     Import,
     Invoice,
+    Message,
     Partner,
     PartnerApplication,
     PartnerCommission,
@@ -55,14 +57,16 @@ pub enum Kind {
     UnattributedEvent,
     WebhookDelivery,
     WebhookEndpoint,
+    Workflow,
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 35] = [
+const TABLES: [(Kind, &str); 38] = [
     (Kind::ActivityEntry, "activity"),
     (Kind::Backtest, "backtests"),
     (Kind::Bounty, "bounties"),
     (Kind::BountySubmission, "bounty_submissions"),
+    (Kind::Broadcast, "broadcasts"),
     (Kind::Campaign, "campaigns"),
     (Kind::Category, "categories"),
     (Kind::Click, "clicks"),
@@ -80,6 +84,7 @@ const TABLES: [(Kind, &str); 35] = [
     (Kind::FraudFlag, "fraud_flags"),
     (Kind::Import, "imports"),
     (Kind::Invoice, "invoices"),
+    (Kind::Message, "messages"),
     (Kind::Partner, "partners"),
     (Kind::PartnerApplication, "partner_applications"),
     (Kind::PartnerCommission, "partner_commissions"),
@@ -94,6 +99,7 @@ const TABLES: [(Kind, &str); 35] = [
     (Kind::UnattributedEvent, "unattributed_events"),
     (Kind::WebhookDelivery, "webhook_deliveries"),
     (Kind::WebhookEndpoint, "webhook_endpoints"),
+    (Kind::Workflow, "workflows"),
 ];
 
 /// The table of the kind whose GraphQL type is `name` (`Tenant` too,

@@ -228,6 +228,7 @@ async fn settle(
                 other => other,
             })?;
             super::referral::approved(conn, application, &partner, campaign).await?;
+            crate::ledger::workflows::approved(conn, &partner, &campaign.id).await?;
             // The link is made as the e-mail is sent: no stored message
             // holds its code.
             let content = match keys.can_mint() {

@@ -93,6 +93,15 @@ pub fn finding(kind: Kind) -> Finding {
         ),
         Kind::ExchangeRate => finds(LEDGER, Mine),
         Kind::ActivityEntry => finds(&[S::ActivityRead], Mine),
+        Kind::Message => finds(&[S::PartnersRead], Mine),
+        Kind::Broadcast => finds(
+            &[S::PartnersRead],
+            Refused("broadcasts are the program's staff's to read; a partner reads its messages"),
+        ),
+        Kind::Workflow => finds(
+            &[S::PartnersRead],
+            Refused("workflows are the program's staff's to read"),
+        ),
         Kind::Import => console("only the program's staff read imports"),
         Kind::Email => console("only the tenant's staff read its e-mails"),
         Kind::PayoutRail => console("only the tenant's staff read its payout rails"),

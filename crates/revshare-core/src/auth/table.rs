@@ -57,11 +57,17 @@ pub enum Kind {
     TaxPayment,
     /// An entry of the activity log (SPEC §34).
     ActivityEntry,
+    /// A message of a partner's thread (SPEC §35).
+    Message,
+    /// A message to an audience of partners.
+    Broadcast,
+    /// What happens to a partner approved or reaching a metric.
+    Workflow,
 }
 
 impl Kind {
     /// Every kind, each a row of the table.
-    pub const ALL: [Kind; 46] = [
+    pub const ALL: [Kind; 49] = [
         Kind::Partner,
         Kind::Category,
         Kind::PartnerGroup,
@@ -108,6 +114,9 @@ impl Kind {
         Kind::TaxForm,
         Kind::TaxPayment,
         Kind::ActivityEntry,
+        Kind::Message,
+        Kind::Broadcast,
+        Kind::Workflow,
     ];
 }
 
@@ -517,6 +526,11 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
             rule(C::Row, &[S::ActivityRead], Own),
             rule(C::Origin, &[S::ActivityRead], Staff),
         ],
+        // A partner's thread is the partner's and the program's who read
+        // partners (SPEC §35); a broadcast's audience and a workflow are
+        // the program's staff's alone.
+        Kind::Message => columns![rule(C::Row, &[S::PartnersRead], Own)],
+        Kind::Broadcast | Kind::Workflow => columns![rule(C::Row, &[S::PartnersRead], Staff)],
         // The console's: what the program imports, sends and pays with.
         Kind::Import | Kind::Email | Kind::PayoutRail => columns![Rule {
             column: C::Row,

@@ -182,6 +182,9 @@ mod rows {
         referral_code::Model => ReferralCode, |row| Some(&row.partner_id);
         partner_link::Model => PartnerLink, |row| Some(&row.partner_id);
         bounty::Model => Bounty, |_row| None;
+        message::Model => Message, |row| Some(&row.partner_id);
+        broadcast::Model => Broadcast, |_row| None;
+        workflow::Model => Workflow, |_row| None;
         attribution::Model => Customer, |row| Some(&row.partner_id);
         unattributed_event::Model => UnattributedEvent, |_row| None;
         deal_stage::Model => DealStage, |_row| None;

@@ -10,7 +10,9 @@
 //!   maturity, reversal and refunds;
 //! - [`caps`]: what each partner of a batch has spent of each cap, and
 //!   the cut;
-//! - [`bounties`]: rewards for a goal reached or for work staff approve.
+//! - [`bounties`]: rewards for a goal reached or for work staff approve;
+//! - [`workflows`]: what happens to a partner approved, or reaching a
+//!   metric, once per partner (SPEC §35).
 //!
 //! The ledger's accrual calls [`caps`] and [`referrals`] inside its
 //! batch's transaction, under the partners' locks; the posting layer
@@ -23,3 +25,4 @@ pub mod caps;
 pub mod referrals;
 pub mod referrers;
 pub mod settings;
+pub mod workflows;

@@ -22,6 +22,7 @@ pub mod refunds;
 pub mod reports;
 pub mod rewards;
 pub mod transitions;
+pub mod workflows;
 
 use crate::auth::access::Policy;
 use crate::error::ApiResult;

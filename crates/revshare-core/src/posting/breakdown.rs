@@ -29,6 +29,7 @@ pub enum BreakdownLine {
     Referral(ReferralLine),
     CapCut(CapCutLine),
     Bounty(BountyLine),
+    Workflow(WorkflowLine),
 }
 
 /// A partner-group rule (SPEC §5) that contributed.
@@ -179,6 +180,14 @@ pub struct CapCutLine {
     pub amount: Decimal,
 }
 
+/// A workflow's bonus (SPEC §35): the workflow that paid it, by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowLine {
+    pub workflow_id: String,
+    pub name: String,
+    pub amount: Decimal,
+}
+
 impl BreakdownLine {
     pub fn amount(&self) -> Decimal {
         match self {
@@ -192,6 +201,7 @@ impl BreakdownLine {
             BreakdownLine::Referral(line) => line.amount,
             BreakdownLine::CapCut(line) => line.amount,
             BreakdownLine::Bounty(line) => line.amount,
+            BreakdownLine::Workflow(line) => line.amount,
         }
     }
 }

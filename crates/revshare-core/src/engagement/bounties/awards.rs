@@ -27,6 +27,8 @@ use std::collections::{BTreeMap, HashSet};
 pub struct Earned<'a> {
     pub partner_id: &'a str,
     pub group_id: &'a str,
+    /// Its campaign (where a workflow's bonus is booked).
+    pub campaign_id: &'a str,
     pub currency: &'a str,
     pub accrued_at: DateTime<Utc>,
 }

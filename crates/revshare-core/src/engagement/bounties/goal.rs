@@ -29,6 +29,17 @@ struct Counted {
     value: Option<i64>,
 }
 
+/// What a goal counts: a metric over a partner's commissions of one
+/// currency accrued between two instants (a bounty's, or a workflow's
+/// `metricReached`).
+pub struct Goal<'a> {
+    pub tenant_id: &'a str,
+    pub metric: BountyMetric,
+    pub currency: &'a str,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
 /// The partner's progress toward `bounty`'s goal: minor units of its
 /// currency for an amount, a count otherwise.
 pub async fn progress(
@@ -39,17 +50,34 @@ pub async fn progress(
     let Some(metric) = bounty.goal_metric else {
         return Ok(0);
     };
-    // The partner's commissions the bounty counts.
+    let goal = Goal {
+        tenant_id: &bounty.tenant_id,
+        metric,
+        currency: &bounty.currency,
+        starts_at: bounty.starts_at,
+        ends_at: bounty.ends_at,
+    };
+    counted(conn, &goal, partner_id).await
+}
+
+/// The partner's value of `goal`'s metric (see the module).
+pub async fn counted(
+    conn: &impl ConnectionTrait,
+    goal: &Goal<'_>,
+    partner_id: &str,
+) -> ApiResult<i64> {
+    let metric = goal.metric;
+    // The partner's commissions the goal counts.
     let counted = "SELECT c.id, c.event_id, c.amount_minor FROM commissions c \
          WHERE c.tenant_id = ? AND c.partner_id = ? AND c.kind = 'COMMISSION' \
          AND c.status <> 'REVERSED' AND c.currency = ? AND c.accrued_at >= ? AND c.accrued_at < ?";
     let window = || -> Vec<Value> {
         vec![
-            bounty.tenant_id.clone().into(),
+            goal.tenant_id.to_owned().into(),
             partner_id.to_owned().into(),
-            bounty.currency.clone().into(),
-            bounty.starts_at.into(),
-            bounty.ends_at.unwrap_or_else(never).into(),
+            goal.currency.to_owned().into(),
+            goal.starts_at.into(),
+            goal.ends_at.unwrap_or_else(never).into(),
         ]
     };
     let (sql, values) = match metric {
@@ -90,7 +118,7 @@ pub async fn progress(
     let counted = Counted::find_by_statement(statement)
         .one(conn)
         .await?
-        .ok_or_else(|| ApiError::internal("bounty progress", "no row"))?;
+        .ok_or_else(|| ApiError::internal("goal progress", "no row"))?;
     Ok(counted.value.unwrap_or(0))
 }
 

@@ -18,8 +18,9 @@
 //!    ([`rewards`]);
 //! 3. write customers, totals, events, and the commissions through the
 //!    ledger's posting layer, with multi-row statements — [`write`] — and
-//!    the rewards of the performance bounties the new commissions reach
-//!    ([`super::rewards`]).
+//!    the rewards of the performance bounties the new commissions reach,
+//!    and the workflows whose metric they reach ([`super::rewards`],
+//!    [`super::workflows`]).
 //!
 //! A `recordEvents` call may run as several such transactions side by side
 //! ([`split`]). Because every delivery of a partner's events takes that
@@ -348,7 +349,9 @@ async fn accrue(
     }
     crate::activity::record(conn, now, entries(items, &answers)).await?;
     referrals.write(conn).await?;
-    super::rewards::reach_bounties(conn, tenant_id, &earned(&loaded, &answers)).await?;
+    let earned = earned(&loaded, &answers);
+    super::rewards::reach_bounties(conn, tenant_id, &earned).await?;
+    super::workflows::reached(conn, tenant_id, &earned).await?;
     Ok(answers)
 }
 
@@ -403,6 +406,7 @@ fn earned<'a>(
             Some(bounties::Earned {
                 partner_id: &row.partner_id,
                 group_id: &loaded.partners.get(&row.partner_id)?.group_id,
+                campaign_id: &row.campaign_id,
                 currency: &row.currency,
                 accrued_at: row.accrued_at,
             })

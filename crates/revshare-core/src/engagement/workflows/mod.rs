@@ -1,0 +1,415 @@
+//! Workflows (SPEC §35): when a partner is approved, or reaches a metric,
+//! move it to a group, send it a message, tag it, or pay it a bonus —
+//! once per partner.
+//!
+//! - here: a workflow as made, checked and kept (its trigger and actions
+//!   as JSON), enabled or not;
+//! - [`run`]: which workflows an approval or a batch's commissions set
+//!   off, the run claimed once per workflow and partner
+//!   (`ux_workflow_runs`, under the partner's lock), and the actions that
+//!   move no money. The ledger books `payBonus` (a `BONUS` row on an event
+//!   of the partner's own, [`crate::ledger::rewards`]) in the same
+//!   transaction, and records each action's outcome on the run.
+//!
+//! `metricReached` counts as a performance bounty's goal does
+//! ([`super::bounties::goal`]): the partner's commissions in the
+//! workflow's currency (the program's unless named), accrued within its
+//! `from`–`to` (open ends: always), not reversed.
+
+pub mod run;
+
+use crate::db::Db;
+use crate::engine::Currency;
+use crate::error::{ApiError, ApiResult};
+use crate::input;
+use chrono::{DateTime, Utc};
+use entity::enums::{BountyMetric, WorkflowTriggerKind};
+use entity::{partner_group, workflow, workflow_run};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use serde::{Deserialize, Serialize};
+
+/// Groups a workflow may name.
+const MAX_GROUPS: usize = 100;
+/// Actions a workflow may take.
+const MAX_ACTIONS: usize = 10;
+
+/// A `metricReached` trigger as kept: `value` in minor units of
+/// `currency` for an amount, a count otherwise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metric {
+    pub metric: BountyMetric,
+    pub value: i64,
+    pub currency: String,
+    #[serde(default)]
+    pub from: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl Metric {
+    /// The kept value as the API reads it.
+    pub fn decimal(&self) -> Decimal {
+        match super::bounties::counts_money(self.metric) {
+            true => Currency::parse(&self.currency)
+                .map(|c| c.from_minor(self.value))
+                .unwrap_or_else(|_| Decimal::from(self.value)),
+            false => Decimal::from(self.value),
+        }
+    }
+
+    /// Whether a commission accrued `at` falls in its window.
+    pub fn covers(&self, at: DateTime<Utc>) -> bool {
+        self.from.is_none_or(|from| at >= from) && self.to.is_none_or(|to| at < to)
+    }
+}
+
+/// What sets a workflow off, as kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "on")]
+pub enum Trigger {
+    PartnerApproved,
+    MetricReached(Metric),
+}
+
+/// One action, as kept.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "action")]
+pub enum Action {
+    #[serde(rename_all = "camelCase")]
+    MoveToGroup {
+        group_id: String,
+    },
+    SendMessage {
+        body: String,
+    },
+    AddTag {
+        tag: String,
+    },
+    #[serde(rename_all = "camelCase")]
+    PayBonus {
+        amount_minor: i64,
+        currency: String,
+    },
+}
+
+/// A trigger as a client gives it.
+pub enum TriggerInput {
+    PartnerApproved,
+    MetricReached {
+        metric: BountyMetric,
+        value: Decimal,
+        currency: Option<String>,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    },
+}
+
+/// An action as a client gives it.
+pub enum ActionInput {
+    MoveToGroup(String),
+    SendMessage(String),
+    AddTag(String),
+    PayBonus(Decimal, String),
+}
+
+/// A workflow as a client asks for it.
+pub struct NewWorkflow {
+    pub name: String,
+    pub group_ids: Vec<String>,
+    pub trigger: TriggerInput,
+    pub actions: Vec<ActionInput>,
+}
+
+/// The kept trigger of a row (`None`: unreadable).
+pub fn trigger_of(row: &workflow::Model) -> Option<Trigger> {
+    serde_json::from_str(&row.trigger).ok()
+}
+
+/// The kept actions of a row.
+pub fn actions_of(row: &workflow::Model) -> Vec<Action> {
+    serde_json::from_str(&row.actions).unwrap_or_default()
+}
+
+/// The groups a row names (empty: every group).
+pub fn groups_of(row: &workflow::Model) -> Vec<String> {
+    serde_json::from_str(&row.group_ids).unwrap_or_default()
+}
+
+async fn check_groups(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    field: &str,
+    ids: &[String],
+) -> ApiResult<()> {
+    let found: Vec<String> = partner_group::Entity::find()
+        .filter(partner_group::Column::TenantId.eq(tenant_id))
+        .filter(partner_group::Column::Id.is_in(ids.iter().map(String::as_str)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|g| g.id)
+        .collect();
+    input::check_found(
+        field,
+        ids,
+        |id| found.iter().any(|g| g == id),
+        "no such partner group",
+    )
+}
+
+fn money(field: &str, amount: Decimal, code: &str) -> ApiResult<(i64, String)> {
+    let currency = Currency::parse(code.trim())
+        .map_err(|e| ApiError::bad_input(format!("{field}.currency"), e.to_string()))?;
+    if amount <= Decimal::ZERO {
+        return Err(ApiError::bad_input(
+            format!("{field}.amount"),
+            "must be more than 0",
+        ));
+    }
+    let minor = currency
+        .to_minor(amount)
+        .map_err(|e| ApiError::bad_input(format!("{field}.amount"), e.to_string()))?;
+    Ok((minor, currency.code().to_owned()))
+}
+
+async fn check_trigger(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    given: TriggerInput,
+) -> ApiResult<Trigger> {
+    let field = "input.trigger.metricReached";
+    Ok(match given {
+        TriggerInput::PartnerApproved => Trigger::PartnerApproved,
+        TriggerInput::MetricReached {
+            metric,
+            value,
+            currency,
+            from,
+            to,
+        } => {
+            let code = match currency {
+                Some(code) => code.trim().to_uppercase(),
+                None => {
+                    entity::tenant::Entity::find_by_id(tenant_id.to_owned())
+                        .one(conn)
+                        .await?
+                        .ok_or_else(|| ApiError::internal("workflow", "no tenant"))?
+                        .currency
+                }
+            };
+            let unit = Currency::parse(&code)
+                .map_err(|e| ApiError::bad_input(format!("{field}.currency"), e.to_string()))?;
+            if value <= Decimal::ZERO {
+                return Err(ApiError::bad_input(
+                    format!("{field}.value"),
+                    "must be more than 0",
+                ));
+            }
+            let value = match super::bounties::counts_money(metric) {
+                true => unit
+                    .to_minor(value)
+                    .map_err(|e| ApiError::bad_input(format!("{field}.value"), e.to_string()))?,
+                false => {
+                    if value.fract() != Decimal::ZERO {
+                        return Err(ApiError::bad_input(
+                            format!("{field}.value"),
+                            "must be a whole number",
+                        ));
+                    }
+                    i64::try_from(value.trunc().mantissa() / 10i128.pow(value.scale())).map_err(
+                        |_| ApiError::bad_input(format!("{field}.value"), "is too large"),
+                    )?
+                }
+            };
+            if let (Some(from), Some(to)) = (from, to)
+                && to <= from
+            {
+                return Err(ApiError::bad_input(
+                    format!("{field}.to"),
+                    "must be after from",
+                ));
+            }
+            Trigger::MetricReached(Metric {
+                metric,
+                value,
+                currency: unit.code().to_owned(),
+                from,
+                to,
+            })
+        }
+    })
+}
+
+async fn check_actions(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    given: Vec<ActionInput>,
+) -> ApiResult<Vec<Action>> {
+    if given.is_empty() || given.len() > MAX_ACTIONS {
+        return Err(ApiError::bad_input(
+            "input.actions",
+            format!("must list from 1 to {MAX_ACTIONS} actions"),
+        ));
+    }
+    let mut actions = Vec::with_capacity(given.len());
+    for (i, action) in given.into_iter().enumerate() {
+        let field = format!("input.actions[{i}]");
+        actions.push(match action {
+            ActionInput::MoveToGroup(group_id) => {
+                let field = format!("{field}.moveToGroup");
+                check_groups(conn, tenant_id, &field, std::slice::from_ref(&group_id))
+                    .await
+                    .map_err(|_| ApiError::bad_input(&field, "no such partner group"))?;
+                Action::MoveToGroup { group_id }
+            }
+            ActionInput::SendMessage(body) => Action::SendMessage {
+                body: crate::messages::check_body(&format!("{field}.sendMessage"), &body)?,
+            },
+            ActionInput::AddTag(tag) => {
+                let tags = crate::directory::groups::check_tags(
+                    &format!("{field}.addTag"),
+                    std::slice::from_ref(&tag),
+                )
+                .map_err(|e| match e {
+                    ApiError::BadInput { message, .. } => {
+                        ApiError::bad_input(format!("{field}.addTag"), message)
+                    }
+                    other => other,
+                })?;
+                Action::AddTag {
+                    tag: tags.into_iter().next().unwrap_or(tag),
+                }
+            }
+            ActionInput::PayBonus(amount, currency) => {
+                let (amount_minor, currency) =
+                    money(&format!("{field}.payBonus"), amount, &currency)?;
+                Action::PayBonus {
+                    amount_minor,
+                    currency,
+                }
+            }
+        });
+    }
+    Ok(actions)
+}
+
+fn json<T: Serialize>(value: &T) -> ApiResult<String> {
+    serde_json::to_string(value).map_err(|e| ApiError::internal("workflow", e))
+}
+
+/// Makes a workflow, enabled, checked whole before anything is written.
+pub async fn create(
+    db: &Db,
+    tenant_id: &str,
+    actor: &str,
+    new: NewWorkflow,
+) -> ApiResult<workflow::Model> {
+    let name = input::required_text("input.name", &new.name, input::MAX_NAME_CHARS)?;
+    if new.group_ids.len() > MAX_GROUPS {
+        return Err(ApiError::bad_input(
+            "input.groupIds",
+            format!("must list at most {MAX_GROUPS} groups"),
+        ));
+    }
+    let NewWorkflow {
+        group_ids,
+        trigger,
+        actions,
+        ..
+    } = new;
+    let txn = db.write().await?;
+    let conn = &*txn;
+    check_groups(conn, tenant_id, "input.groupIds", &group_ids).await?;
+    let trigger = check_trigger(conn, tenant_id, trigger).await?;
+    let actions = check_actions(conn, tenant_id, actions).await?;
+    let now = crate::db::now();
+    let row = workflow::Model {
+        id: input::new_id(),
+        tenant_id: tenant_id.to_owned(),
+        name,
+        group_ids: json(&group_ids)?,
+        trigger_kind: match trigger {
+            Trigger::PartnerApproved => WorkflowTriggerKind::Approved,
+            Trigger::MetricReached(_) => WorkflowTriggerKind::Metric,
+        },
+        trigger: json(&trigger)?,
+        actions: json(&actions)?,
+        enabled: true,
+        created_by: actor.to_owned(),
+        created_at: now,
+        updated_at: now,
+    };
+    workflow::Entity::insert(workflow::ActiveModel {
+        id: Set(row.id.clone()),
+        tenant_id: Set(row.tenant_id.clone()),
+        name: Set(row.name.clone()),
+        group_ids: Set(row.group_ids.clone()),
+        trigger_kind: Set(row.trigger_kind),
+        trigger: Set(row.trigger.clone()),
+        actions: Set(row.actions.clone()),
+        enabled: Set(true),
+        created_by: Set(row.created_by.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    crate::activity::created("Workflow", &row.id, &row);
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// Turns a workflow on or off; a workflow off sets nothing off.
+pub async fn set_enabled(
+    db: &Db,
+    tenant_id: &str,
+    id: &str,
+    enabled: bool,
+) -> ApiResult<workflow::Model> {
+    let txn = db.write().await?;
+    let conn = &*txn;
+    let before = find(conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("workflow"))?;
+    let after = workflow::Model {
+        enabled,
+        updated_at: crate::db::now(),
+        ..before.clone()
+    };
+    workflow::Entity::update(workflow::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(after.id.clone()),
+        enabled: Set(enabled),
+        updated_at: Set(after.updated_at),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    crate::activity::compared(Some(&before), Some(&after));
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn find(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    id: &str,
+) -> ApiResult<Option<workflow::Model>> {
+    Ok(workflow::Entity::find_by_id(id.to_owned())
+        .filter(workflow::Column::TenantId.eq(tenant_id))
+        .one(conn)
+        .await?)
+}
+
+/// The tenant's workflows.
+pub fn list(tenant_id: &str) -> Select<workflow::Entity> {
+    workflow::Entity::find().filter(workflow::Column::TenantId.eq(tenant_id))
+}
+
+/// A workflow's runs.
+pub fn runs(tenant_id: &str, workflow_id: &str) -> Select<workflow_run::Entity> {
+    workflow_run::Entity::find()
+        .filter(workflow_run::Column::TenantId.eq(tenant_id))
+        .filter(workflow_run::Column::WorkflowId.eq(workflow_id))
+}

@@ -1,0 +1,343 @@
+//! Which workflows an approval or a batch's commissions set off, the run
+//! claimed once per workflow and partner, and the actions that move no
+//! money (the ledger books `payBonus`: [`crate::ledger::rewards`]).
+
+use super::{Action, Trigger, groups_of, trigger_of};
+use crate::engagement::bounties::awards::Earned;
+use crate::engagement::bounties::goal::{self, Goal};
+use crate::error::{ApiError, ApiResult};
+use crate::history::{Change, Stamp};
+use crate::messages::{NewMessage, write};
+use chrono::{DateTime, Utc};
+use entity::enums::{MessageSender, WorkflowTriggerKind};
+use entity::{partner, partner_group, workflow, workflow_run};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+
+/// What an action is, as its outcome names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActionKind {
+    MoveToGroup,
+    SendMessage,
+    AddTag,
+    PayBonus,
+}
+
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::MoveToGroup { .. } => ActionKind::MoveToGroup,
+            Action::SendMessage { .. } => ActionKind::SendMessage,
+            Action::AddTag { .. } => ActionKind::AddTag,
+            Action::PayBonus { .. } => ActionKind::PayBonus,
+        }
+    }
+}
+
+/// How one action of a run went: done, or not and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub action: ActionKind,
+    pub done: bool,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+impl Outcome {
+    pub fn done(action: ActionKind, detail: impl Into<String>) -> Outcome {
+        Outcome {
+            action,
+            done: true,
+            detail: Some(detail.into()),
+        }
+    }
+
+    fn not_done(action: ActionKind, detail: impl Into<String>) -> Outcome {
+        Outcome {
+            action,
+            done: false,
+            detail: Some(detail.into()),
+        }
+    }
+}
+
+/// The outcomes kept on a run.
+pub fn outcomes_of(row: &workflow_run::Model) -> Vec<Outcome> {
+    serde_json::from_str(&row.outcomes).unwrap_or_default()
+}
+
+/// A workflow set off on a partner: in which campaign a bonus is booked
+/// (the approval's, or the commission's that reached the metric), and
+/// when.
+pub struct Due {
+    pub workflow: workflow::Model,
+    pub partner_id: String,
+    pub campaign_id: String,
+    pub at: DateTime<Utc>,
+}
+
+fn acts_on(row: &workflow::Model, group_id: &str) -> bool {
+    let groups = groups_of(row);
+    groups.is_empty() || groups.iter().any(|g| g == group_id)
+}
+
+async fn enabled(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    kind: WorkflowTriggerKind,
+) -> ApiResult<Vec<workflow::Model>> {
+    Ok(workflow::Entity::find()
+        .filter(workflow::Column::TenantId.eq(tenant_id))
+        .filter(workflow::Column::TriggerKind.eq(kind))
+        .filter(workflow::Column::Enabled.eq(true))
+        .all(conn)
+        .await?)
+}
+
+/// The enabled `partnerApproved` workflows for `partner`'s group, just
+/// approved into `campaign_id`.
+pub async fn on_approval(
+    conn: &impl ConnectionTrait,
+    partner: &partner::Model,
+    campaign_id: &str,
+    at: DateTime<Utc>,
+) -> ApiResult<Vec<Due>> {
+    Ok(
+        enabled(conn, &partner.tenant_id, WorkflowTriggerKind::Approved)
+            .await?
+            .into_iter()
+            .filter(|row| acts_on(row, &partner.group_id))
+            .map(|workflow| Due {
+                workflow,
+                partner_id: partner.id.clone(),
+                campaign_id: campaign_id.to_owned(),
+                at,
+            })
+            .collect(),
+    )
+}
+
+/// The enabled `metricReached` workflows a batch's new commissions make
+/// their partners reach, not run on them yet. The caller holds the
+/// partners' locks.
+pub async fn reached(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    earned: &[Earned<'_>],
+) -> ApiResult<Vec<Due>> {
+    if earned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let workflows = enabled(conn, tenant_id, WorkflowTriggerKind::Metric).await?;
+    if workflows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Each (workflow, partner) a commission of the batch counts toward,
+    // with the campaign and moment of its latest such commission.
+    let mut candidates: BTreeMap<(usize, &str), (&str, DateTime<Utc>)> = BTreeMap::new();
+    for (i, row) in workflows.iter().enumerate() {
+        let Some(Trigger::MetricReached(metric)) = trigger_of(row) else {
+            continue;
+        };
+        for e in earned {
+            if e.currency == metric.currency
+                && metric.covers(e.accrued_at)
+                && acts_on(row, e.group_id)
+            {
+                let at = candidates
+                    .entry((i, e.partner_id))
+                    .or_insert((e.campaign_id, e.accrued_at));
+                if e.accrued_at >= at.1 {
+                    *at = (e.campaign_id, e.accrued_at);
+                }
+            }
+        }
+    }
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ran: HashSet<(String, String)> = workflow_run::Entity::find()
+        .filter(workflow_run::Column::TenantId.eq(tenant_id))
+        .filter(
+            workflow_run::Column::WorkflowId
+                .is_in(candidates.keys().map(|(i, _)| workflows[*i].id.as_str())),
+        )
+        .filter(workflow_run::Column::PartnerId.is_in(candidates.keys().map(|(_, p)| *p)))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|run| (run.workflow_id, run.partner_id))
+        .collect();
+    let mut due = Vec::new();
+    for ((i, partner_id), (campaign_id, at)) in candidates {
+        let row = &workflows[i];
+        if ran.contains(&(row.id.clone(), partner_id.to_owned())) {
+            continue;
+        }
+        let Some(Trigger::MetricReached(metric)) = trigger_of(row) else {
+            continue;
+        };
+        let goal = Goal {
+            tenant_id,
+            metric: metric.metric,
+            currency: &metric.currency,
+            starts_at: metric.from.unwrap_or(DateTime::UNIX_EPOCH),
+            ends_at: metric.to,
+        };
+        if goal::counted(conn, &goal, partner_id).await? >= metric.value {
+            due.push(Due {
+                workflow: row.clone(),
+                partner_id: partner_id.to_owned(),
+                campaign_id: campaign_id.to_owned(),
+                at,
+            });
+        }
+    }
+    Ok(due)
+}
+
+/// Claims the run of `due`: its id, or `None` when the workflow ran on
+/// the partner already (`ux_workflow_runs` decides a race).
+pub async fn claim(
+    conn: &impl ConnectionTrait,
+    due: &Due,
+    now: DateTime<Utc>,
+) -> ApiResult<Option<String>> {
+    let id = crate::input::new_id();
+    let inserted = workflow_run::Entity::insert(workflow_run::ActiveModel {
+        id: Set(id.clone()),
+        tenant_id: Set(due.workflow.tenant_id.clone()),
+        workflow_id: Set(due.workflow.id.clone()),
+        partner_id: Set(due.partner_id.clone()),
+        outcomes: Set("[]".into()),
+        ran_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            workflow_run::Column::WorkflowId,
+            workflow_run::Column::PartnerId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok((inserted == 1).then_some(id))
+}
+
+/// Records a run's outcomes.
+pub async fn finish(
+    conn: &impl ConnectionTrait,
+    run_id: &str,
+    outcomes: &[Outcome],
+) -> ApiResult<()> {
+    let kept =
+        serde_json::to_string(outcomes).map_err(|e| ApiError::internal("workflow run", e))?;
+    workflow_run::Entity::update_many()
+        .col_expr(workflow_run::Column::Outcomes, Expr::value(kept))
+        .filter(workflow_run::Column::Id.eq(run_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// Who a workflow acts as, in a partner's history and its messages.
+pub fn actor_of(row: &workflow::Model) -> String {
+    format!("workflow:{}", row.id)
+}
+
+/// Takes an action that moves no money (`payBonus` is the ledger's).
+pub async fn act(
+    conn: &impl ConnectionTrait,
+    due: &Due,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> ApiResult<Outcome> {
+    let kind = action.kind();
+    let tenant_id = due.workflow.tenant_id.as_str();
+    let Some(partner) = crate::directory::partners::find(conn, tenant_id, &due.partner_id).await?
+    else {
+        return Ok(Outcome::not_done(kind, "the partner is gone"));
+    };
+    let actor = actor_of(&due.workflow);
+    Ok(match action {
+        Action::MoveToGroup { group_id } => {
+            let group = partner_group::Entity::find_by_id(group_id.clone())
+                .filter(partner_group::Column::TenantId.eq(tenant_id))
+                .one(conn)
+                .await?;
+            let Some(group) = group else {
+                return Ok(Outcome::not_done(kind, "the group no longer exists"));
+            };
+            if partner.group_id == group.id {
+                return Ok(Outcome::done(
+                    kind,
+                    format!("already in \"{}\"", group.name),
+                ));
+            }
+            partner::Entity::update_many()
+                .col_expr(partner::Column::GroupId, Expr::value(group.id.as_str()))
+                .col_expr(partner::Column::UpdatedAt, Expr::value(now))
+                .filter(partner::Column::Id.eq(partner.id.as_str()))
+                .exec(conn)
+                .await?;
+            let stamp = Stamp {
+                tenant_id,
+                actor: &actor,
+                at: now,
+            };
+            let change = Change::new(
+                "group",
+                Some(partner.group_id.clone()),
+                Some(group.id.clone()),
+            );
+            crate::history::record(conn, &stamp, &partner.id, vec![change]).await?;
+            Outcome::done(kind, format!("moved to \"{}\"", group.name))
+        }
+        Action::AddTag { tag } => {
+            let mut tags: Vec<String> = partner
+                .tags
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect();
+            if tags.iter().any(|t| t == tag) {
+                return Ok(Outcome::done(kind, format!("already tagged \"{tag}\"")));
+            }
+            if tags.len() >= crate::directory::groups::MAX_TAGS {
+                return Ok(Outcome::not_done(
+                    kind,
+                    "the partner has the most tags it may",
+                ));
+            }
+            tags.push(tag.clone());
+            partner::Entity::update_many()
+                .col_expr(
+                    partner::Column::Tags,
+                    Expr::value(crate::directory::groups::encode_tags(&tags)),
+                )
+                .col_expr(partner::Column::UpdatedAt, Expr::value(now))
+                .filter(partner::Column::Id.eq(partner.id.as_str()))
+                .exec(conn)
+                .await?;
+            Outcome::done(kind, format!("tagged \"{tag}\""))
+        }
+        Action::SendMessage { body } => {
+            let new = NewMessage {
+                partner: &partner,
+                sender: MessageSender::Staff,
+                author: actor.clone(),
+                body: body.clone(),
+                subject: None,
+                broadcast_id: None,
+                workflow_id: Some(due.workflow.id.clone()),
+            };
+            let message = write(conn, new, now).await?;
+            Outcome::done(kind, format!("message {}", message.id))
+        }
+        Action::PayBonus { .. } => Outcome::not_done(kind, "booked by the ledger"),
+    })
+}

@@ -1,0 +1,119 @@
+//! Workflows run (SPEC §35), in the transaction of what set them off: a
+//! batch's accrual (under its partners' locks) or an application's
+//! approval. Each run is claimed once per workflow and partner
+//! ([`run::claim`]); its actions are taken in order, `payBonus` booked
+//! here as a `BONUS` row on a `REWARD` event of the partner's own, keyed
+//! `workflow:{workflow}:{partner}` and explained by the workflow's name;
+//! each action's outcome is kept on the run.
+
+use super::path::Payload;
+use super::rewards::{RewardEvent, book};
+use crate::engagement::bounties::awards::Earned;
+use crate::engagement::workflows::run::{self, ActionKind, Due, Outcome};
+use crate::engagement::workflows::{Action, actions_of};
+use crate::error::{ApiError, ApiResult};
+use crate::posting::breakdown::{BreakdownLine, WorkflowLine};
+use crate::posting::{NewCommission, TermsRef};
+use entity::enums::{CommissionKind, CommissionStatus, TermsSource};
+use entity::{campaign, partner};
+use sea_orm::EntityTrait;
+
+/// Runs the `metricReached` workflows a batch's new commissions reach.
+pub(crate) async fn reached(
+    conn: &crate::db::Txn,
+    tenant_id: &str,
+    earned: &[Earned<'_>],
+) -> ApiResult<()> {
+    let due = run::reached(conn, tenant_id, earned).await?;
+    take(conn, due).await
+}
+
+/// Runs the `partnerApproved` workflows of a partner just approved into
+/// `campaign_id`.
+pub async fn approved(
+    conn: &crate::db::Txn,
+    partner: &partner::Model,
+    campaign_id: &str,
+) -> ApiResult<()> {
+    let due = run::on_approval(conn, partner, campaign_id, crate::db::now()).await?;
+    take(conn, due).await
+}
+
+async fn take(conn: &crate::db::Txn, due: Vec<Due>) -> ApiResult<()> {
+    let now = crate::db::now();
+    for due in due {
+        let Some(run_id) = run::claim(conn, &due, now).await? else {
+            continue;
+        };
+        let mut outcomes = Vec::new();
+        for action in actions_of(&due.workflow) {
+            outcomes.push(match &action {
+                Action::PayBonus {
+                    amount_minor,
+                    currency,
+                } => pay(conn, &due, *amount_minor, currency).await?,
+                other => run::act(conn, &due, other, now).await?,
+            });
+        }
+        run::finish(conn, &run_id, &outcomes).await?;
+    }
+    Ok(())
+}
+
+/// The workflow's bonus, booked in the campaign of what set it off.
+async fn pay(
+    conn: &crate::db::Txn,
+    due: &Due,
+    amount_minor: i64,
+    code: &str,
+) -> ApiResult<Outcome> {
+    let workflow = &due.workflow;
+    let campaign = campaign::Entity::find_by_id(due.campaign_id.clone())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("workflow campaign", &due.campaign_id))?;
+    let currency = crate::engine::Currency::parse(code)
+        .map_err(|e| ApiError::internal("workflow currency", e))?;
+    let amount = currency.from_minor(amount_minor).normalize();
+    let row = NewCommission {
+        kind: CommissionKind::Bonus,
+        status: CommissionStatus::Accrued,
+        tenant_id: workflow.tenant_id.clone(),
+        partner_id: due.partner_id.clone(),
+        campaign_id: campaign.id.clone(),
+        event_id: String::new(),
+        amount_minor,
+        currency: currency.code().to_owned(),
+        terms: TermsRef {
+            snapshot_id: None,
+            rules_source: TermsSource::Group,
+        },
+        breakdown: vec![BreakdownLine::Workflow(WorkflowLine {
+            workflow_id: workflow.id.clone(),
+            name: workflow.name.clone(),
+            amount,
+        })],
+        accrued_at: due.at,
+        holdback_days: Some(campaign.holdback_days.unwrap_or(0)),
+        original_id: None,
+        reason: None,
+        note: Some(format!("workflow \"{}\"", workflow.name)),
+        deal: None,
+        tier_id: None,
+        revenue_minor: None,
+    };
+    let event = RewardEvent {
+        tenant_id: &workflow.tenant_id,
+        partner_id: &due.partner_id,
+        campaign_id: &campaign.id,
+        currency: currency.code(),
+        key: format!("workflow:{}:{}", workflow.id, due.partner_id),
+        payload: Payload::new().field("workflowId", workflow.id.clone()),
+        at: due.at,
+    };
+    let written = book(conn, event, row).await?;
+    Ok(Outcome::done(
+        ActionKind::PayBonus,
+        format!("{amount} {} (commission {})", currency.code(), written.id),
+    ))
+}
