@@ -172,6 +172,12 @@ pub const OBJECTS: &[(&str, &str, &str)] = &[
     ("createBounty", "Bounty", ""),
     ("submitBounty", "Bounty", "input.bountyId"),
     ("decideBountySubmission", "BountySubmission", "input.id"),
+    ("sendMessage", "Message", ""),
+    ("markMessagesRead", "Partner", "input.partnerId"),
+    ("createBroadcast", "Broadcast", ""),
+    ("cancelBroadcast", "Broadcast", "id"),
+    ("createWorkflow", "Workflow", ""),
+    ("setWorkflowEnabled", "Workflow", "id"),
 ];
 
 /// Mutations whose services say field by field what they change (as the
@@ -193,6 +199,9 @@ const DESCRIBED: &[&str] = &[
     "rejectDealRegistration",
     "reassignCustomer",
     "createStaffSignInLink",
+    "markMessagesRead",
+    "cancelBroadcast",
+    "setWorkflowEnabled",
 ];
 
 /// Arguments naming the partner an act is about.

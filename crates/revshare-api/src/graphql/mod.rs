@@ -92,6 +92,7 @@ pub struct MoreQueryParts(
     roots::tax::TaxQuery,
     roots::invoices::InvoiceQuery,
     roots::bounties::BountyQuery,
+    roots::messages::MessageQuery,
     roots::activity::ActivityQuery,
     roots::federation::FederationQuery,
     roots::node::NodeQuery,
@@ -140,6 +141,7 @@ pub struct MoreMutationParts(
     roots::links::LinkMutation,
     roots::engagement::EngagementMutation,
     roots::bounties::BountyMutation,
+    roots::messages::MessageMutation,
 );
 
 /// Domain events pushed as they happen, over `graphql-transport-ws`

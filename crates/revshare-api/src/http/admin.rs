@@ -33,6 +33,12 @@ pub static CONSOLE: LazyLock<Bundle> = LazyLock::new(|| {
         file!("admin", "page-tax.js", JS),
         file!("admin", "page-settings.js", JS),
         file!("admin", "page-activity.js", JS),
+        file!("admin", "messages.js", JS),
+        file!("admin", "page-inbox.js", JS),
+        file!("admin", "page-broadcasts.js", JS),
+        file!("admin", "broadcast-form.js", JS),
+        file!("admin", "page-workflows.js", JS),
+        file!("admin", "workflow-form.js", JS),
         file!("admin", "console.css", CSS),
         file!("admin", "favicon.svg", SVG),
     ];

@@ -495,6 +495,7 @@ pub fn status_of(err: &ApiError) -> StatusCode {
         ApiError::Unavailable | ApiError::Away(_) | ApiError::Contention => {
             StatusCode::SERVICE_UNAVAILABLE
         }
+        ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

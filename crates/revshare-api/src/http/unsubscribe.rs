@@ -85,6 +85,7 @@ pub async fn confirm(State(state): State<AppState>, Path(code): Path<String>) ->
         Ok(Some(done)) => {
             let what = match done.kind {
                 EmailKind::CommissionEarned => "commission e-mails",
+                EmailKind::Message => "e-mails of messages (they stay in the portal)",
                 _ => "payout e-mails",
             };
             page(

@@ -296,6 +296,9 @@ pub enum BreakdownVocabulary {
     /// A bounty's reward (SPEC §31): `description` names the bounty,
     /// `value` is the bounty's id.
     Bounty,
+    /// A workflow's bonus (SPEC §35): `description` names the workflow,
+    /// `value` is its id.
+    Workflow,
 }
 
 /// Who a plan's commission pays.
@@ -495,6 +498,11 @@ pub enum EmailKind {
     TaxProfileExpiring,
     /// To a partner: its bounty submission was approved or rejected.
     BountyDecided,
+    /// To a partner: a message from the program, or a day's digest of them.
+    Message,
+    /// To the program's support address: a partner's message, or a day's
+    /// digest of them.
+    StaffMessage,
 }
 
 /// Where an e-mail is.

@@ -250,6 +250,28 @@ impl Partner {
         super::bounties::bounties_of(ctx, Some(&row.group_id), first, after, None).await
     }
 
+    /// Its thread of messages with the program (SPEC §35), newest first:
+    /// `partners:read`, or its own token.
+    #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]
+    async fn messages(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many from the newest, or after `after` (1 to 100, 25 by default).")]
+        first: Option<i32>,
+        #[graphql(desc = "A cursor (`pageInfo.endCursor`): the page starts after it.")]
+        after: Option<String>,
+    ) -> ApiResult<crate::graphql::connection::ListConnection<super::Message>> {
+        let row = self.0.read(C::Details)?;
+        super::messages::messages_of(ctx, &row.tenant_id, &row.id, first, after).await
+    }
+
+    /// The messages of its thread the caller has not read: to staff, the
+    /// partner's; to the partner's own token, the program's.
+    async fn unread_messages(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        let row = self.0.read(C::Details)?;
+        super::messages::unread_for(ctx, Some(&row.id)).await
+    }
+
     /// The partner's short links, oldest first (archived ones too): one
     /// for each of its referral codes.
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]

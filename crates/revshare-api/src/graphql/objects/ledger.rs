@@ -112,6 +112,7 @@ impl From<Line> for BreakdownLine {
             Line::Referral(l) => (BreakdownVocabulary::Referral, l.amount),
             Line::CapCut(l) => (BreakdownVocabulary::CapCut, l.amount),
             Line::Bounty(l) => (BreakdownVocabulary::Bounty, l.amount),
+            Line::Workflow(l) => (BreakdownVocabulary::Workflow, l.amount),
         };
         let mut out = BreakdownLine {
             vocabulary,
@@ -216,6 +217,10 @@ impl From<Line> for BreakdownLine {
                     None => format!("bounty \"{}\": goal reached", bounty.name),
                 });
                 out.value = Some(bounty.bounty_id);
+            }
+            Line::Workflow(workflow) => {
+                out.description = Some(format!("workflow \"{}\"", workflow.name));
+                out.value = Some(workflow.workflow_id);
             }
         }
         out

@@ -118,6 +118,12 @@ impl EmailPreferences {
         self.0.payout_sent
     }
 
+    /// Each message from the program at once (the default), a daily
+    /// digest, or none (SPEC §35).
+    async fn messages(&self) -> CommissionEarnedMail {
+        self.0.messages.into()
+    }
+
     /// Whether notifications are suppressed: the partner's address bounced
     /// permanently (until it changes).
     async fn suppressed(&self) -> bool {

@@ -20,6 +20,7 @@ mod invoices;
 mod ledger;
 mod links;
 mod mail;
+pub(crate) mod messages;
 mod payouts;
 mod plan_fields;
 pub(crate) mod reports;
@@ -96,6 +97,7 @@ pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
 pub use invoices::{Invoice, Invoicing, PartnerVat, SelfBillingAgreement};
 pub use links::{LinkDimension, LinkDomain, LinkSettings, LinkStat, PartnerLink};
 pub use mail::ApplicationAnswer;
+pub use messages::{Broadcast, Message, Workflow};
 pub use payouts::StripeConnect;
 pub use tax::{Address, TaxForm1099, TaxPayer, TaxPayment, TaxReporting, TaxYear, form_for};
 

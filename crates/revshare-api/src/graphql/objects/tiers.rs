@@ -489,6 +489,16 @@ impl Tenant {
         Ok(stored(ctx).await?.brand_color.clone())
     }
 
+    /// How staff hear of partners' messages at the support address
+    /// (SPEC §35): each at once (the default), a daily digest, or not at
+    /// all.
+    async fn staff_message_mail(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<crate::graphql::enums::CommissionEarnedMail> {
+        Ok(stored(ctx).await?.staff_message_mail.into())
+    }
+
     /// The payer of its 1099s (the tenant's staff who read tax).
     async fn tax_payer(&self, ctx: &Context<'_>) -> ApiResult<Option<super::TaxPayer>> {
         revshare_core::tax::readers(crate::graphql::context::policy(ctx)?)?;

@@ -45,6 +45,14 @@ impl Viewer {
         Ok(principal(ctx)?.scope_names())
     }
 
+    /// The messages the caller has not read (SPEC §35): a partner token,
+    /// the program's to it; staff (`partners:read`), every partner's to
+    /// the program.
+    async fn unread_messages(&self, ctx: &Context<'_>) -> ApiResult<u64> {
+        let own = policy(ctx)?.partner_rows(None).partner().map(str::to_owned);
+        super::messages::unread_for(ctx, own.as_deref()).await
+    }
+
     /// The partner a partner token acts for.
     async fn partner(&self, ctx: &Context<'_>) -> ApiResult<Option<Partner>> {
         let policy = policy(ctx)?;

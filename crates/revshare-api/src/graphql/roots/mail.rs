@@ -68,6 +68,8 @@ pub struct UpdateEmailPreferencesInput {
     pub commission_earned: Option<CommissionEarnedMail>,
     /// Whether a payout marked paid is e-mailed.
     pub payout_sent: Option<bool>,
+    /// Each message from the program at once, a daily digest, or none.
+    pub messages: Option<CommissionEarnedMail>,
 }
 
 #[derive(Default)]
@@ -137,6 +139,7 @@ impl MailMutation {
         let change = Change {
             commission_earned: input.commission_earned.map(Into::into),
             payout_sent: input.payout_sent,
+            messages: input.messages.map(Into::into),
         };
         let tenant_id = policy.tenant_id().to_owned();
         let (preferences, address) = db(ctx)?

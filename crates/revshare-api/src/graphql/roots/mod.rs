@@ -24,6 +24,7 @@ pub mod invoices;
 pub mod ledger;
 pub mod links;
 pub mod mail;
+pub mod messages;
 pub mod node;
 pub mod partners;
 pub mod payouts;

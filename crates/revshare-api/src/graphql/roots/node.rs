@@ -47,6 +47,7 @@ pub enum Node {
     Backtest(super::backtests::Backtest),
     Bounty(crate::graphql::objects::Bounty),
     BountySubmission(crate::graphql::objects::BountySubmission),
+    Broadcast(crate::graphql::objects::Broadcast),
     Campaign(Campaign),
     Category(Category),
     Click(Click),
@@ -65,6 +66,7 @@ pub enum Node {
     FraudFlag(FraudFlag),
     Import(super::imports::Import),
     Invoice(crate::graphql::objects::Invoice),
+    Message(crate::graphql::objects::Message),
     Partner(Partner),
     PartnerApplication(PartnerApplication),
     PartnerCommission(PartnerCommission),
@@ -80,6 +82,7 @@ pub enum Node {
     UnattributedEvent(UnattributedEvent),
     WebhookDelivery(WebhookDelivery),
     WebhookEndpoint(WebhookEndpoint),
+    Workflow(crate::graphql::objects::Workflow),
 }
 
 #[derive(Default)]
@@ -319,6 +322,23 @@ async fn by_row(
         Kind::CustomField => read!(custom_field, CustomField, CustomField),
         Kind::CustomFieldOption => read!(custom_field_option, CustomFieldOption, CustomFieldOption),
         Kind::DealStage => read!(deal_stage, DealStage, DealStage),
+        Kind::Message => match nodes::row::<entity::message::Entity>(conn, tenant, id).await? {
+            Some(row) => found::<crate::graphql::objects::Message>(ctx, row, Node::Message),
+            None => Ok(None),
+        },
+        // The staff's alone, as `broadcasts` and `workflows` answer.
+        Kind::Broadcast => match nodes::row::<entity::broadcast::Entity>(conn, tenant, id).await? {
+            Some(found) if policy(ctx)?.finds(access::Kind::Broadcast).is_ok() => Ok(
+                crate::graphql::objects::Broadcast::found(policy(ctx)?, found).map(Node::Broadcast),
+            ),
+            _ => Ok(None),
+        },
+        Kind::Workflow => match nodes::row::<entity::workflow::Entity>(conn, tenant, id).await? {
+            Some(found) if policy(ctx)?.finds(access::Kind::Workflow).is_ok() => Ok(
+                crate::graphql::objects::Workflow::found(policy(ctx)?, found).map(Node::Workflow),
+            ),
+            _ => Ok(None),
+        },
         Kind::Enrollment => read!(enrollment, Enrollment, Enrollment),
         // As `commission(id:)` is looked up (the table's finding): an
         // `events:write` caller finds no event by id; `deals:read` a deal's.

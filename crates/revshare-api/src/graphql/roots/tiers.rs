@@ -42,6 +42,9 @@ pub struct UpdateTenantInput {
     pub support_email: MaybeUndefined<String>,
     /// The brand's colour as `#rrggbb` (null: the default).
     pub brand_color: MaybeUndefined<String>,
+    /// How staff hear of partners' messages at the support address: each
+    /// at once, a daily digest, or not at all (SPEC §35).
+    pub staff_message_mail: Option<crate::graphql::enums::CommissionEarnedMail>,
     /// The payer of its 1099s (null: none).
     pub tax_payer: MaybeUndefined<crate::graphql::tax::TaxPayerInput>,
     /// How it reports its 1099s.
@@ -205,6 +208,7 @@ impl TierMutation {
                     .transpose()
             })?,
             link_domains: link_domains(ctx, input.link_domains)?,
+            staff_message_mail: input.staff_message_mail.map(Into::into),
             ..TenantChanges::named(input.name.as_deref(), input.time_zone.as_deref())?
         };
         let invoicing = input.invoicing.map(InvoicingInput::change).transpose()?;
