@@ -24,10 +24,15 @@ import { Imports } from './page-imports.js';
 import { YearEnd } from './page-tax.js';
 import { Settings } from './page-settings.js';
 import { Activity } from './page-activity.js';
+import { Inbox, InboxThread } from './page-inbox.js';
+import { Broadcasts } from './page-broadcasts.js';
+import { Workflows } from './page-workflows.js';
+import { UnreadCount, useUnread } from './messages.js';
 
 const PAGES = [
   ['', 'Overview'],
   ['partners', 'Partners'],
+  ['inbox', 'Inbox'],
   ['applications', 'Applications'],
   ['fraud', 'Fraud'],
   ['bounties', 'Bounties'],
@@ -36,6 +41,8 @@ const PAGES = [
   ['year-end', 'Year-end'],
   ['groups', 'Groups'],
   ['campaigns', 'Campaigns'],
+  ['broadcasts', 'Broadcasts'],
+  ['workflows', 'Workflows'],
   ['backtest', 'Backtest'],
   ['events', 'Held events'],
   ['connectors', 'Connectors'],
@@ -45,11 +52,12 @@ const PAGES = [
 ];
 
 /** Pages with a list and one item by id (`#/partners/<id>`). */
-const DETAILS = { partners: PartnerPage, payouts: PayoutRunPage, groups: GroupPage };
+const DETAILS = { partners: PartnerPage, payouts: PayoutRunPage, groups: GroupPage, inbox: InboxThread };
 
 const LISTS = {
   '': Overview,
   partners: Partners,
+  inbox: Inbox,
   applications: Applications,
   fraud: Fraud,
   bounties: Bounties,
@@ -58,6 +66,8 @@ const LISTS = {
   'year-end': YearEnd,
   groups: Groups,
   campaigns: Campaigns,
+  broadcasts: Broadcasts,
+  workflows: Workflows,
   backtest: Backtest,
   events: Events,
   connectors: Connectors,
@@ -104,6 +114,8 @@ function Shell({ session }) {
   const [menu, setMenu] = useState(false);
   useEffect(() => setMenu(false), [hash]);
   const { nav, page } = route(hash);
+  // Partners' messages staff have not read, beside the Inbox entry.
+  const unread = useUnread(hash);
   const program = tenant ? tenant.programName || tenant.name : 'Console';
   return html`
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main').focus(); }}>Skip to content</a>
@@ -121,7 +133,7 @@ function Shell({ session }) {
     <nav id="nav" aria-label="Console" class=${menu ? 'open' : ''}>
       <ul>
         ${PAGES.map(([path, label]) => html`
-          <li><a href=${`#/${path}`} aria-current=${path === nav ? 'page' : undefined}>${label}</a></li>`)}
+          <li><a href=${`#/${path}`} aria-current=${path === nav ? 'page' : undefined}>${label}${path === 'inbox' && html`<${UnreadCount} count=${unread} />`}</a></li>`)}
       </ul>
     </nav>
     <main id="main" tabindex="-1">

@@ -1,12 +1,13 @@
-// A partner: who it is and where it stands (group, status), its balances,
-// how it is paid and its tax profile, its referral codes, commissions,
-// customers and fraud flags. An admin suspends or reactivates it, moves
-// it to another group, decides its tax profile, and makes a one-time
-// sign-in link to its portal.
+// A partner: who it is and where it stands (group, status), its messages,
+// its balances, how it is paid and its tax profile, its referral codes,
+// commissions, customers and fraud flags. An admin suspends or
+// reactivates it, moves it to another group, decides its tax profile,
+// writes to it, and makes a one-time sign-in link to its portal.
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
 import { method, money, words } from './format.js';
 import { Trail } from './page-activity.js';
+import { Thread, useThread } from './messages.js';
 import { Badge, Failure, Field, Loading, Money, NotFound, Page, Section, TableWrap, useQuery } from './ui.js';
 import { Done, GroupSelect, Paged, ReasonForm, Reveal, Writable, day, tone, useForm, useGroups, usePaged } from './parts.js';
 
@@ -81,6 +82,7 @@ export function PartnerPage({ id }) {
       <${Done} message=${done} />
       ${partner && html`
         <${Summary} partner=${partner} changed=${changed} />
+        <${Messages} partner=${partner} />
         <${Balances} partner=${partner} />
         <${Payment} partner=${partner} changed=${changed} />
         <${Links} links=${partner.links.nodes} />
@@ -170,6 +172,17 @@ function SignInLink({ partner }) {
           <p><code data-state="portal-link">${url}</code></p>`}
       </div>
     </form>`;
+}
+
+/** The thread with the partner, oldest first; opening it marks the partner's messages read. */
+function Messages({ partner }) {
+  const { partner: thread, paged } = useThread(partner.id);
+  const unread = thread ? thread.unreadMessages : 0;
+  return html`
+    <${Section} title="Messages" id="partner-messages" actions=${html`<a href="#/inbox">The inbox</a>`}>
+      ${unread > 0 && html`<p data-figure="partner.unreadMessages">${unread} new from ${partner.name} since staff last read the thread.</p>`}
+      <${Thread} partner=${thread} paged=${paged} idPrefix="partner-message" />
+    <//>`;
 }
 
 function Balances({ partner }) {

@@ -5,7 +5,7 @@
 // reason, a partner picker and the program's groups.
 import { html, useCallback, useEffect, useRef, useState } from './lib.js';
 import { canWrite, everyPage, gql } from './api.js';
-import { add, date } from './format.js';
+import { add, date, dateTime } from './format.js';
 import { Failure, Field, Loading, Outcome, useQuery, useSubmit } from './ui.js';
 
 // ---------------------------------------------------------------------
@@ -38,6 +38,11 @@ export function zone() {
 /** An instant as a day in the tenant's time zone. */
 export function day(at) {
   return date(at, zone());
+}
+
+/** An instant as a day and a time of day in the tenant's time zone. */
+export function dayTime(at) {
+  return dateTime(at, zone());
 }
 
 /** A calendar day the API names (`Date`, `2026-03-31`), as written: no time zone moves it. */
@@ -86,6 +91,21 @@ export function dayStart(text, next) {
   if (!text) return null;
   const [y, m, d] = text.split('-').map(Number);
   const local = Date.UTC(y, m - 1, d + (next ? 1 : 0));
+  let at = local - offset(local);
+  at = local - offset(at);
+  return new Date(at).toISOString();
+}
+
+/**
+ * A `datetime-local` field's `YYYY-MM-DDTHH:MM` as the instant it names in
+ * the tenant's time zone (UTC, RFC 3339); empty is null.
+ */
+export function zonedInstant(text) {
+  if (!text) return null;
+  const [dayPart, timePart = '00:00'] = text.split('T');
+  const [y, m, d] = dayPart.split('-').map(Number);
+  const [hh, mm] = timePart.split(':').map(Number);
+  const local = Date.UTC(y, m - 1, d, hh, mm);
   let at = local - offset(local);
   at = local - offset(at);
   return new Date(at).toISOString();
@@ -407,7 +427,7 @@ export function tone(value) {
     ACTIVE: 'approved', DONE: 'approved', CLOSED: 'paid', CONFIRMED: 'rejected', DISMISSED: 'paid',
     SUSPENDED: 'failed', ARCHIVED: 'disabled', OPEN: 'pending', RUNNING: 'pending', HOLD: 'failed',
     FLAG: 'pending', IGNORED: 'disabled', WAITING: 'pending', REFUSED: 'failed', CANCELLED: 'disabled', UNCONFIRMED: 'pending',
-    PAUSED: 'pending',
+    PAUSED: 'pending', SCHEDULED: 'pending', SENDING: 'pending', SENT: 'approved', CANCELED: 'disabled',
   };
   return tones[value];
 }

@@ -18,9 +18,11 @@ import { DealDetail, Deals } from './page-deals.js';
 import { Payment } from './page-payment.js';
 import { Invoices } from './page-invoices.js';
 import { Postbacks } from './page-postbacks.js';
+import { Messages, UnreadCount, useUnread } from './page-messages.js';
 
 const PAGES = [
   ['#/', 'Overview'],
+  ['#/messages', 'Messages'],
   ['#/commissions', 'Commissions'],
   ['#/payouts', 'Payouts'],
   ['#/links', 'Links'],
@@ -40,6 +42,7 @@ function route(hash) {
   const [, first = '', id] = path.split('/');
   switch (first) {
     case '': return { nav: '#/', page: html`<${Overview} />` };
+    case 'messages': return { nav: '#/messages', page: html`<${Messages} />` };
     case 'commissions': return { nav: '#/commissions', page: html`<${Commissions} />` };
     case 'payouts': return { nav: '#/payouts', page: id ? html`<${PayoutDetail} key=${id} id=${id} />` : html`<${Payouts} />` };
     case 'links': return { nav: '#/links', page: html`<${Links} />` };
@@ -86,6 +89,8 @@ function Shell({ session }) {
   const { nav, page } = route(hash);
   const [menu, setMenu] = useState(false);
   useEffect(() => setMenu(false), [hash]);
+  // The program's messages not read yet, beside the Messages entry.
+  const unread = useUnread(hash);
   return html`
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById('main').focus(); }}>Skip to content</a>
     <header class="top">
@@ -98,7 +103,7 @@ function Shell({ session }) {
     <nav id="nav" aria-label="Portal" class=${menu ? 'open' : ''}>
       <ul>
         ${PAGES.map(([href, label]) => html`
-          <li><a href=${href} aria-current=${href === nav ? 'page' : undefined}>${label}</a></li>`)}
+          <li><a href=${href} aria-current=${href === nav ? 'page' : undefined}>${label}${href === '#/messages' && html`<${UnreadCount} count=${unread} />`}</a></li>`)}
       </ul>
     </nav>
     <main id="main" tabindex="-1">

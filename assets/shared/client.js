@@ -11,12 +11,17 @@
 const RENEW_BEFORE_MS = 2 * 60 * 1000;
 const RETRY_MS = 15_000;
 
-/** An error the API answered: its code, the input field it names, its message. */
+/**
+ * An error the API answered: its code, the input field it names, its
+ * message, and its other `extensions` (`retryAfter`, in seconds, on
+ * TOO_MANY_REQUESTS).
+ */
 export class ApiError extends Error {
-  constructor(message, code, field) {
+  constructor(message, code, field, extensions) {
     super(message);
     this.code = code || 'INTERNAL';
     this.field = field || null;
+    this.extensions = extensions || {};
   }
 }
 
@@ -53,7 +58,7 @@ export function makeClient({ key, renew, renewed, end, expired }) {
       if (code === 'UNAUTHENTICATED' && token) expire(expired);
       // A field's error is shown at the field: its path need not be repeated.
       const message = field ? first.message.replace(`${field}: `, '') : first.message;
-      throw new ApiError(message.charAt(0).toUpperCase() + message.slice(1), code, field);
+      throw new ApiError(message.charAt(0).toUpperCase() + message.slice(1), code, field, first.extensions);
     }
     return body.data;
   }

@@ -33,6 +33,11 @@ export function date(at, timeZone) {
   return at ? dates({ dateStyle: 'medium' }, timeZone).format(new Date(at)) : '—';
 }
 
+/** An RFC 3339 instant as a day and a time of day, in `timeZone` (the browser's when none). */
+export function dateTime(at, timeZone) {
+  return at ? dates({ dateStyle: 'medium', timeStyle: 'short' }, timeZone).format(new Date(at)) : '—';
+}
+
 /** The last day before an interval's exclusive end (`periodEnd`), in `timeZone`. */
 export function lastDay(end, timeZone) {
   return end ? date(Date.parse(end) - 1, timeZone) : '—';
@@ -86,4 +91,32 @@ export function words(value) {
   if (!value) return '';
   const text = value.toLowerCase().replace(/_/g, ' ');
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** An http(s) address in plain text: up to a space or a character no address holds. */
+const ADDRESS = /https?:\/\/[^\s<>"'`]+/gi;
+
+/**
+ * Plain text (a message's body) as its parts: `{ text }`, or `{ text,
+ * href }` for an http(s) address in it. Punctuation closing a sentence
+ * (`.`, `,`, an unopened `)`) stays text, not the address's.
+ */
+export function linkParts(text) {
+  const parts = [];
+  let last = 0;
+  for (const found of String(text || '').matchAll(ADDRESS)) {
+    let href = found[0];
+    for (;;) {
+      const end = href.slice(-1);
+      const unopened = end === ')' && href.split('(').length < href.split(')').length;
+      if (!/[.,;:!?\]]/.test(end) && !unopened) break;
+      href = href.slice(0, -1);
+    }
+    if (!/^https?:\/\/[^/?#]/i.test(href)) continue;
+    if (found.index > last) parts.push({ text: text.slice(last, found.index) });
+    parts.push({ text: href, href });
+    last = found.index + href.length;
+  }
+  if (last < String(text || '').length) parts.push({ text: String(text).slice(last) });
+  return parts;
 }

@@ -3,7 +3,7 @@
 // its exact figure, a bar chart with its numbers as a table.
 import { html, useCallback, useEffect, useState } from './lib.js';
 import { gql } from './api.js';
-import { money } from './format.js';
+import { linkParts, money } from './format.js';
 
 /** The app's name, as its document names it (`Partner portal`, `Console`). */
 export function appName() {
@@ -127,6 +127,17 @@ export function useSubmit(run, done) {
 /** An amount in its currency, carrying the API's exact figure. */
 export function Money({ amount, currency, figure }) {
   return html`<span class="money" data-figure=${figure} data-amount=${amount} data-currency=${currency}>${money(amount, currency)}</span>`;
+}
+
+/**
+ * Plain text someone wrote (a message's body): never read as HTML, its
+ * line breaks kept, each http(s) address in it a link.
+ */
+export function PlainText({ text, tag = 'div' }) {
+  const Tag = tag;
+  return html`<${Tag} class="plain-text">${linkParts(text).map((p) => (p.href
+    ? html`<a href=${p.href} rel="noopener noreferrer" target="_blank">${p.text}</a>`
+    : p.text))}<//>`;
 }
 
 /**
