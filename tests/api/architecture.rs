@@ -295,6 +295,7 @@ const LAYERS: &[&[&str]] = &[
     &["mail"],
     &["posting"],
     &["directory"],
+    &["messages"],
     &["campaigns"],
     &["tenants"],
     &["tiers"],
@@ -1086,6 +1087,10 @@ const PARTS: &[(&str, &str)] = &[
     (
         "BacktestPartner",
         "Backtest.partners, a part of the backtest (a Visible), its partner read by the loader only for staff",
+    ),
+    (
+        "WorkflowRun",
+        "Workflow.runs, a part of its workflow (a Visible), its partner read by the loader",
     ),
 ];
 

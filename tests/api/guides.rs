@@ -23,6 +23,7 @@ on_both_databases!(
     the_tax_guide_runs_as_written,
     the_links_guide_runs_as_written,
     the_engagement_guide_pays_a_referrer_and_caps_as_written,
+    the_messages_guide_runs_as_written,
 );
 
 /// The stranger's path of `docs/partners.md`, with an SMTP server to
@@ -889,4 +890,79 @@ async fn the_engagement_guide_pays_a_referrer_and_caps_as_written(app: TestApp) 
     let work_id = [("BOUNTY_ID", work["createBounty"]["id"].as_str().unwrap())];
     let submitted = app.ok(&sams, &filled(&ops[6], &work_id), json!({})).await;
     assert_eq!(submitted["submitBounty"]["status"], "SUBMITTED");
+}
+
+async fn the_messages_guide_runs_as_written(app: TestApp) {
+    let ops = operations("docs/messages.md");
+    assert_eq!(ops.len(), 8);
+    let admin = app.admin();
+    let group = app
+        .create_group("Partners", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    let jane = app
+        .create_partner(
+            json!({ "name": "Jane Doe", "groupId": group, "tags": ["vip"], "country": "DE" }),
+        )
+        .await;
+    let own = app.partner_token(&jane);
+    let sent = app
+        .ok(
+            &admin,
+            &filled(&ops[0], &[("PARTNER_ID", &jane)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent["sendMessage"]["from"], "STAFF");
+    assert_eq!(sent["sendMessage"]["readAt"], Value::Null);
+    let mine = app.ok(&own, &ops[1], json!({})).await;
+    assert_eq!(mine["viewer"]["unreadMessages"], 1);
+    assert_eq!(
+        mine["viewer"]["partner"]["messages"]["edges"][0]["node"]["body"],
+        "Hi Jane, your payout goes out on Friday."
+    );
+    let reply = app.ok(&own, &ops[2], json!({})).await;
+    assert_eq!(reply["sendMessage"]["from"], "PARTNER");
+    let reply = reply["sendMessage"]["id"].as_str().unwrap().to_owned();
+    let inbox = app.ok(&admin, &ops[3], json!({})).await;
+    assert_eq!(inbox["messageThreads"]["totalCount"], 1);
+    assert_eq!(inbox["messageThreads"]["edges"][0]["node"]["unread"], 1);
+    let read = app
+        .ok(
+            &admin,
+            &filled(&ops[4], &[("PARTNER_ID", &jane), ("MESSAGE_ID", &reply)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(read["markMessagesRead"], 1);
+    // Jane earned 100.00 USD: she is the audience.
+    crate::support::sales::record(
+        &app,
+        json!({ "externalId": "s-1", "partnerId": jane, "customerExternalId": "c-1", "amount": "1000.00" }),
+    )
+    .await;
+    let broadcast = app.ok(&admin, &ops[5], json!({})).await;
+    assert_eq!(
+        broadcast["createBroadcast"],
+        json!({ "id": broadcast["createBroadcast"]["id"], "status": "SENT", "recipients": 1, "delivered": 1, "read": 0 })
+    );
+    let workflow = app.ok(&admin, &ops[6], json!({})).await;
+    assert_eq!(workflow["createWorkflow"]["enabled"], true);
+    for i in 2..=10 {
+        crate::support::sales::record(
+            &app,
+            json!({ "externalId": format!("s-{i}"), "partnerId": jane, "customerExternalId": format!("c-{i}"), "amount": "10.00" }),
+        )
+        .await;
+    }
+    let runs = app.ok(&admin, &ops[7], json!({})).await;
+    let run = &runs["workflows"]["edges"][0]["node"]["runs"]["edges"][0]["node"];
+    assert_eq!(run["partner"]["name"], "Jane Doe");
+    assert_eq!(
+        run["outcomes"],
+        json!([
+            { "action": "SEND_MESSAGE", "done": true, "detail": run["outcomes"][0]["detail"] },
+            { "action": "ADD_TAG", "done": true, "detail": "tagged \"gold\"" },
+            { "action": "PAY_BONUS", "done": true, "detail": run["outcomes"][2]["detail"] },
+        ])
+    );
 }

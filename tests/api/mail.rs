@@ -52,6 +52,7 @@ with_smtp!(
     commission_emails_are_written_once_however_many_replicas_read_the_log,
     an_applicant_sent_by_a_partner_is_its_recruit_once_approved,
     a_partner_applying_again_through_its_own_code_recruits_no_one,
+    an_approval_workflow_acts_once_on_each_partner_approved,
 );
 
 const SUBMIT: &str = "mutation($input: SubmitPartnerApplicationInput!) { submitPartnerApplication(input: $input) { accepted } }";
@@ -1821,4 +1822,84 @@ async fn a_partner_applying_again_through_its_own_code_recruits_no_one(
         )
         .await;
     assert_eq!(field(&refused), "input.referrerId", "{refused}");
+}
+
+/// A `partnerApproved` workflow (SPEC §35) acts on the partner an
+/// application's approval makes, in the approval's transaction, once; a
+/// workflow turned off acts on no one.
+async fn an_approval_workflow_acts_once_on_each_partner_approved(app: TestApp, smtp: SmtpServer) {
+    let campaign = program(&app).await;
+    let staff = app.admin();
+    let workflow = app
+        .ok(
+            &staff,
+            "mutation { createWorkflow(input: { name: \"Welcome\", trigger: { partnerApproved: true }, \
+             actions: [{ sendMessage: \"Welcome aboard!\" }, { addTag: \"new\" }, { payBonus: { amount: \"5.00\", currency: \"USD\" } }] }) { id } }",
+            json!({}),
+        )
+        .await["createWorkflow"]["id"]
+        .clone();
+    let approve = async |name: &str, email: &str| {
+        let before = smtp.count();
+        submit(&app, form(&app, &campaign, name, email)).await;
+        // The applicant's confirmation, among what the program sends.
+        let mut link = None;
+        for more in 1..=20 {
+            let received = smtp.wait_for(before + more).await;
+            link = received
+                .iter()
+                .filter(|(_, read)| read["to"] == email)
+                .flat_map(|(_, read)| read["links"].as_array().cloned().unwrap_or_default())
+                .filter_map(|l| l.as_str().map(str::to_owned))
+                .find(|l| l.contains("#confirm="));
+            if link.is_some() {
+                break;
+            }
+        }
+        let link = link.expect("a confirmation link");
+        let token = after(&link, "#confirm=").to_owned();
+        let (_, confirmed) = app.post(None, CONFIRM, json!({ "token": token })).await;
+        let id = confirmed["data"]["confirmPartnerApplication"]["id"].clone();
+        app.ok(
+            &staff,
+            DECIDE,
+            json!({ "input": { "id": id, "approve": true } }),
+        )
+        .await["decidePartnerApplication"]["partner"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let ann = approve("Ann", "ann@example.com").await;
+    let found = "query($p: ID!) { partner(id: $p) { tags messages { edges { node { author body } } } \
+                 commissions { nodes { kind amount breakdown { description } } } } }";
+    let read = app.ok(&staff, found, json!({ "p": ann })).await;
+    assert_eq!(read["partner"]["tags"], json!(["new"]));
+    assert_eq!(
+        read["partner"]["messages"]["edges"],
+        json!([{ "node": { "author": "workflow: Welcome", "body": "Welcome aboard!" } }])
+    );
+    assert_eq!(
+        read["partner"]["commissions"]["nodes"],
+        json!([{ "kind": "BONUS", "amount": "5.00", "breakdown": [{ "description": "workflow \"Welcome\"" }] }])
+    );
+    let runs = "query($id: ID!) { node(id: $id) { ... on Workflow { runs { edges { node { partner { id } outcomes { action done } } } } } } }";
+    let listed = app.ok(&staff, runs, json!({ "id": workflow })).await;
+    assert_eq!(
+        listed["node"]["runs"]["edges"],
+        json!([{ "node": { "partner": { "id": ann }, "outcomes": [
+            { "action": "SEND_MESSAGE", "done": true },
+            { "action": "ADD_TAG", "done": true },
+            { "action": "PAY_BONUS", "done": true },
+        ] } }])
+    );
+    // Off: the next partner approved is left alone.
+    let off = "mutation($id: ID!) { setWorkflowEnabled(id: $id, enabled: false) { enabled } }";
+    app.ok(&staff, off, json!({ "id": workflow })).await;
+    let bo = approve("Bo", "bo@example.com").await;
+    let read = app.ok(&staff, found, json!({ "p": bo })).await;
+    assert_eq!(read["partner"]["tags"], json!([]));
+    assert_eq!(read["partner"]["messages"]["edges"], json!([]));
+    let listed = app.ok(&staff, runs, json!({ "id": workflow })).await;
+    assert_eq!(listed["node"]["runs"]["edges"].as_array().unwrap().len(), 1);
 }

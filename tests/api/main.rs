@@ -43,6 +43,7 @@ mod ledger;
 mod link_hosts_and_keys;
 mod links;
 mod mail;
+mod messages;
 mod operations;
 mod outcomes;
 mod pages;

@@ -144,6 +144,28 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     )
     .await;
     ids.insert("BountySubmission", id(&submission["submitBounty"]["id"]));
+    // A message of Ada's thread, a broadcast, a workflow (SPEC §35).
+    let message = ok(
+        &admin,
+        "mutation($p: ID!) { sendMessage(input: { partnerId: $p, body: \"Welcome\" }) { id } }",
+        json!({ "p": partner }),
+    )
+    .await;
+    ids.insert("Message", id(&message["sendMessage"]["id"]));
+    let broadcast = ok(
+        &admin,
+        "mutation { createBroadcast(input: { subject: \"News\", body: \"Hello\", audience: { tags: [\"none-has-it\"] } }) { id } }",
+        json!({}),
+    )
+    .await;
+    ids.insert("Broadcast", id(&broadcast["createBroadcast"]["id"]));
+    let workflow = ok(
+        &admin,
+        "mutation { createWorkflow(input: { name: \"Welcome\", trigger: { partnerApproved: true }, actions: [{ addTag: \"new\" }] }) { id } }",
+        json!({}),
+    )
+    .await;
+    ids.insert("Workflow", id(&workflow["createWorkflow"]["id"]));
     let click = ok(
         &app.service("events:write"),
         "mutation { recordClick(input: { code: \"ada-spring\" }) { id } }",
@@ -491,6 +513,9 @@ async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
         "PartnerLink",
         "Bounty",
         "BountySubmission",
+        "Message",
+        "Broadcast",
+        "Workflow",
         "PartnershipRequest",
         "Enrollment",
         "WebhookEndpoint",
@@ -512,6 +537,7 @@ async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
         "Contact",
         "Bounty",
         "BountySubmission",
+        "Message",
     ] {
         let own = app.ok(&mine, NODE, json!({ "id": ids[kind] })).await;
         assert_eq!(own["node"]["id"], ids[kind], "{kind} of its own");

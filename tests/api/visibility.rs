@@ -63,6 +63,8 @@ const STAFF_ONLY_TYPES: &[(&str, &str)] = &[
     ("Email", "what the program sends"),
     ("Backtest", "rules tried on the program's history"),
     ("Import", "a program brought over"),
+    ("Broadcast", "a message to many partners, and its audience"),
+    ("Workflow", "what the program does to partners"),
 ];
 
 /// The fields refused (`FORBIDDEN`) a partner on the objects it reaches.
@@ -589,6 +591,12 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
             .clone();
         let submit = "mutation($b: ID!) { submitBounty(input: { bountyId: $b, urls: [\"https://a.example/r\"] }) { id } }";
         app.ok(&token, submit, json!({ "b": bounty })).await;
+        // Its thread both ways (SPEC §35).
+        let write =
+            "mutation($p: ID!) { sendMessage(input: { partnerId: $p, body: \"Hi\" }) { id } }";
+        app.ok(&admin, write, json!({ "p": partner })).await;
+        let reply = "mutation { sendMessage(input: { body: \"Hello\" }) { id } }";
+        app.ok(&token, reply, json!({})).await;
         partners.push((name, partner));
     }
     let the_run = crate::support::payouts::run(app, json!({ "periodEnd": "2026-01-31" })).await;
@@ -635,6 +643,10 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
     let backtest = "mutation($g: ID!) { startBacktest(input: { from: \"2020-01-01T00:00:00Z\", to: \"2030-01-01T00:00:00Z\", groupId: $g }) { id } }";
     let backtest = app.ok(&admin, backtest, json!({ "g": paying })).await;
     let backtest = text(&backtest["startBacktest"]["id"]);
+    let broadcast = "mutation { createBroadcast(input: { subject: \"News\", body: \"Hello all\", audience: {} }) { id } }";
+    app.ok(&admin, broadcast, json!({})).await;
+    let workflow = "mutation { createWorkflow(input: { name: \"Welcome\", trigger: { partnerApproved: true }, actions: [{ addTag: \"new\" }] }) { id } }";
+    app.ok(&admin, workflow, json!({})).await;
     let import = "mutation { startImport(input: { source: CSV, dryRun: true, credentials: { csv: \"partner_id,name\\nx-1,Xu\\n\" } }) { id } }";
     app.ok(&admin, import, json!({})).await;
     // Each endpoint has been sent something before anyone walks.
@@ -664,15 +676,18 @@ const BY_SCOPE: &[(&str, &[&str])] = &[
     (
         "partners:read",
         &[
+            "Broadcast",
             "Category",
             "Click",
             "Contact",
             "Customer",
+            "Message",
             "Partner",
             "PartnerApplication",
             "PartnerLink",
             "ReferralCode",
             "Tenant",
+            "Workflow",
         ],
     ),
     ("partner_groups:read", &["PartnerGroup", "Tenant"]),
