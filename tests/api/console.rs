@@ -249,6 +249,9 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         "partners",
         "partner",
         "applications",
+        "inbox",
+        "broadcasts",
+        "workflows",
         "fraud",
         "bounties",
         "commissions",
@@ -285,7 +288,8 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
                 && w.contains(&json!("conditional rule"))
                 && w.contains(&json!("campaign rules"))
                 && w.contains(&json!("invoicing"))
-                && w.contains(&json!("bounty decision"))),
+                && w.contains(&json!("bounty decision"))
+                && w.contains(&json!("message"))),
         "{report}"
     );
     // Sam's rate doubled: his 12.50 would have been 25.00; Jörg, paid by
@@ -300,7 +304,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         json!({ "applications": 0, "fraud": 1, "events": 1, "ignored": 0 })
     );
     // Every page but the two reached from a list (a partner, a group).
-    assert_eq!(report["keyboard"].as_array().unwrap().len(), 16);
+    assert_eq!(report["keyboard"].as_array().unwrap().len(), 19);
     // Overview totals (3 states × 2 currencies), the partner's balance (3),
     // each payout's amount (2).
     assert!(report["figures"].as_u64().unwrap() >= 11, "{report}");

@@ -267,6 +267,9 @@ async fn the_portal_is_served_whole_under_graphiqls_policy() {
 /// and paid ones, a clawback, a payout paid with its statement, a code, a
 /// registered deal, a tier it is working toward; and another partner with
 /// a deal and a payout of its own.
+/// The program's message to Ada: markup and a link, shown as text.
+const MESSAGE: &str = "Welcome! <b>Not bold</b> <img src=x onerror=alert(1)> See https://acme.example/terms";
+
 async fn seed(app: &TestApp) -> Value {
     // East of UTC: each month of the tenant's starts the evening before in
     // UTC, so the page must count and name months in the tenant's zone.
@@ -460,6 +463,13 @@ async fn seed(app: &TestApp) -> Value {
         .await
         .unwrap();
     let link = portal_code(app, &ada).await;
+    // A message from the program, with markup that must stay text.
+    app.ok(
+        &app.admin(),
+        "mutation($p: ID!, $b: String!) { sendMessage(input: { partnerId: $p, body: $b }) { id } }",
+        json!({ "p": ada, "b": MESSAGE }),
+    )
+    .await;
     let embed = app
         .ok(
             &app.admin(),
@@ -481,6 +491,7 @@ async fn seed(app: &TestApp) -> Value {
         "newCode": "ada-summer",
         "newLink": "ada-blog",
         "keyboardCode": "ada-keys",
+        "message": MESSAGE,
         "tenant": TENANT,
         "timeZone": zone,
     })
@@ -503,6 +514,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     assert_eq!(
         report["writes"],
         json!([
+            "message",
             "partner link",
             "referral code",
             "application",
@@ -517,6 +529,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     );
     let pages = [
         "overview",
+        "messages",
         "commissions",
         "payouts",
         "links",
@@ -536,7 +549,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     }
     assert_eq!(report["keyboard"], json!(pages));
     assert!(report["figures"].as_u64().unwrap() >= 15, "{report}");
-    assert_eq!(report["screenshots"].as_array().unwrap().len(), 24);
+    assert_eq!(report["screenshots"].as_array().unwrap().len(), 26);
     assert!(
         report["pages"]["sign-in-spent"]
             .as_str()

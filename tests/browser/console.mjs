@@ -31,6 +31,9 @@ const PAGES = [
   ['partners', '#/partners', 'Partners'],
   ['partner', `#/partners/${plan.partner}`, plan.partnerName],
   ['applications', '#/applications', 'Applications'],
+  ['inbox', '#/inbox', 'Inbox'],
+  ['broadcasts', '#/broadcasts', 'Broadcasts'],
+  ['workflows', '#/workflows', 'Workflows'],
   ['fraud', '#/fraud', 'Fraud'],
   ['bounties', '#/bounties', 'Bounties'],
   ['commissions', '#/commissions', 'Commissions'],
@@ -313,6 +316,24 @@ try {
   const decided = (await api('query($id: ID!) { node(id: $id) { ... on BountySubmission { status reason note } } }', { id: work })).node;
   check(JSON.stringify(decided) === JSON.stringify({ status: 'REJECTED', reason: 'LOW_QUALITY', note: 'Too short.' }), `the decision: ${JSON.stringify(decided)}`);
   report.writes.push('bounty decision');
+
+  // A message from the partner's page, kept as the text it is; then the
+  // inbox lists the thread.
+  await open(`#/partners/${plan.partner}`, plan.partnerName);
+  const note = 'Your payout goes out Friday: <b>not bold</b> https://acme.example/faq';
+  await page.fill('#partner-message-body', note);
+  await page.click('form:has(#partner-message-body) button[type="submit"]');
+  await page.waitForSelector('li[data-from="STAFF"] .plain-text', { timeout });
+  const shownNote = await page.textContent('li[data-from="STAFF"] .plain-text');
+  check(shownNote === note, `the message as written: ${shownNote}`);
+  const inside = await page.$$eval('li[data-from="STAFF"] .plain-text *', (els) => els.map((e) => e.tagName));
+  check(JSON.stringify(inside) === '["A"]', `only its link is an element: ${inside}`);
+  const thread = (await api('query($p: ID!) { partner(id: $p) { messages(first: 1) { edges { node { from body } } } } }', { p: plan.partner }))
+    .partner.messages.edges[0].node;
+  check(thread.from === 'STAFF' && thread.body === note, `the message sent: ${JSON.stringify(thread)}`);
+  await open('#/inbox', 'Inbox');
+  await page.waitForFunction((name) => document.querySelector('main')?.textContent.includes(name), plan.partnerName, { timeout });
+  report.writes.push('message');
 
   // A backtest of Sam's group at twice its rate, before and after per
   // partner as the API answers them.

@@ -19,6 +19,7 @@ const report = { pages: {}, axe: {}, writes: [], figures: 0, screenshots: [], ke
 
 const PAGES = [
   ['overview', '#/', 'Overview'],
+  ['messages', '#/messages', 'Messages'],
   ['commissions', '#/commissions', 'Commissions'],
   ['payouts', '#/payouts', 'Payouts'],
   ['links', '#/links', 'Links'],
@@ -109,6 +110,34 @@ try {
       check(JSON.stringify(months) === JSON.stringify(expected), `months shown ${months}, the tenant's ${expected}`);
       const tiers = await page.$$eval('.tier progress', (bars) => bars.length);
       check(tiers > 0, 'tier progress is shown');
+      // The program's message not read yet, counted beside Messages.
+      const unread = (await api('{ viewer { unreadMessages } }')).viewer.unreadMessages;
+      check(unread === 1, `one message unread: ${unread}`);
+      await page.waitForSelector('nav a[href="#/messages"] [data-figure="viewer.unreadMessages"]', { timeout });
+      const badge = await page.textContent('nav a[href="#/messages"] [data-figure="viewer.unreadMessages"]');
+      check(badge.startsWith('1'), `the unread count beside Messages: ${badge}`);
+      report.figures += 1;
+    }
+    if (name === 'messages') {
+      // The body as the text it is: no element made of it, its link an anchor.
+      await page.waitForSelector('li[data-from="STAFF"]', { timeout });
+      const body = await page.textContent('li[data-from="STAFF"] .plain-text');
+      check(body === plan.message, `the message as sent: ${body}`);
+      const made = await page.$$eval('li[data-from="STAFF"] .plain-text *', (els) => els.map((e) => e.tagName));
+      check(JSON.stringify(made) === '["A"]', `only its link is an element: ${made}`);
+      const href = await page.getAttribute('li[data-from="STAFF"] .plain-text a', 'href');
+      check(href === 'https://acme.example/terms', `the link: ${href}`);
+      // Opened, it is read: the count goes.
+      await page.waitForFunction(() => !document.querySelector('nav [data-figure="viewer.unreadMessages"]'), null, { timeout });
+      const read = await api('{ viewer { unreadMessages } }');
+      check(read.viewer.unreadMessages === 0, 'opening the thread read it');
+      await page.fill('#message-body', 'Thanks, <i>noted</i>.');
+      await page.click('form:has(#message-body) button[type="submit"]');
+      await page.waitForSelector('li[data-from="PARTNER"]', { timeout });
+      const mine = await api('{ viewer { partner { messages(first: 1) { edges { node { from body } } } } } }');
+      const last = mine.viewer.partner.messages.edges[0].node;
+      check(last.from === 'PARTNER' && last.body === 'Thanks, <i>noted</i>.', `the reply: ${JSON.stringify(last)}`);
+      report.writes.push('message');
     }
     if (name === 'commissions') {
       const data = await api('{ commissions(first: 25) { totalCount nodes { id amount currency } } }');
