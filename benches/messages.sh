@@ -36,7 +36,7 @@ for n in "${sizes[@]}"; do
   token="$("$bin" token --tenant bench --role admin --ttl 1h)"
   url="http://127.0.0.1:$port/graphql"
   post() { curl -sf -o "$work/answer.json" -w '%{time_total}' "$url" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "$1"; }
-  post '{"query":"mutation { createPartnerGroup(input: { name: \"All\", rules: [] }) { id } }"}' >/dev/null
+  post '{"query":"mutation { createPartnerGroup(input: { name: \"All\", rules: [{ recurring: { percentage: 10 } }] }) { id } }"}' >/dev/null
   group="$(sed -E 's/.*"id":"([^"]+)".*/\1/' "$work/answer.json")"
   psql "$pgurl/$dbname" -qc "INSERT INTO partners (id, tenant_id, group_id, name, email, email_key, type, status, created_at, updated_at, tags)
     SELECT 'P' || lpad(i::text, 25, '0'), 'bench', '$group', 'Partner ' || i, 'p' || i || '@example.com', 'p' || i || '@example.com',

@@ -268,7 +268,8 @@ async fn the_portal_is_served_whole_under_graphiqls_policy() {
 /// registered deal, a tier it is working toward; and another partner with
 /// a deal and a payout of its own.
 /// The program's message to Ada: markup and a link, shown as text.
-const MESSAGE: &str = "Welcome! <b>Not bold</b> <img src=x onerror=alert(1)> See https://acme.example/terms";
+const MESSAGE: &str =
+    "Welcome! <b>Not bold</b> <img src=x onerror=alert(1)> See https://acme.example/terms";
 
 async fn seed(app: &TestApp) -> Value {
     // East of UTC: each month of the tenant's starts the evening before in

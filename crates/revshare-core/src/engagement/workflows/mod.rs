@@ -413,3 +413,101 @@ pub fn runs(tenant_id: &str, workflow_id: &str) -> Select<workflow_run::Entity> 
         .filter(workflow_run::Column::TenantId.eq(tenant_id))
         .filter(workflow_run::Column::WorkflowId.eq(workflow_id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, day, 0, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn a_metric_covers_its_from_and_not_its_to() {
+        let metric = Metric {
+            metric: BountyMetric::Sales,
+            value: 3,
+            currency: "USD".into(),
+            from: Some(at(2)),
+            to: Some(at(5)),
+        };
+        assert!(!metric.covers(at(1)));
+        assert!(metric.covers(at(2)));
+        assert!(metric.covers(at(4)));
+        assert!(!metric.covers(at(5)));
+        let open = Metric {
+            from: None,
+            to: None,
+            ..metric
+        };
+        assert!(open.covers(at(1)) && open.covers(at(31)));
+    }
+
+    #[test]
+    fn a_metric_reads_money_in_its_currency_and_counts_whole() {
+        let money = Metric {
+            metric: BountyMetric::SaleAmount,
+            value: 12_345,
+            currency: "USD".into(),
+            from: None,
+            to: None,
+        };
+        assert_eq!(money.decimal().to_string(), "123.45");
+        let yen = Metric {
+            currency: "JPY".into(),
+            ..money.clone()
+        };
+        assert_eq!(yen.decimal().to_string(), "12345");
+        let count = Metric {
+            metric: BountyMetric::Customers,
+            ..money
+        };
+        assert_eq!(count.decimal().to_string(), "12345");
+    }
+
+    #[test]
+    fn triggers_and_actions_keep_their_stored_shape() {
+        let trigger = Trigger::MetricReached(Metric {
+            metric: BountyMetric::CommissionAmount,
+            value: 5_000,
+            currency: "EUR".into(),
+            from: None,
+            to: None,
+        });
+        assert_eq!(
+            serde_json::to_value(&trigger).unwrap(),
+            serde_json::json!({ "on": "metricReached", "metric": "COMMISSION_AMOUNT", "value": 5000, "currency": "EUR", "from": null, "to": null })
+        );
+        let actions = vec![
+            Action::MoveToGroup {
+                group_id: "g".into(),
+            },
+            Action::PayBonus {
+                amount_minor: 2_500,
+                currency: "USD".into(),
+            },
+        ];
+        let kept = serde_json::to_string(&actions).unwrap();
+        assert_eq!(
+            kept,
+            r#"[{"action":"moveToGroup","groupId":"g"},{"action":"payBonus","amountMinor":2500,"currency":"USD"}]"#
+        );
+        let row = workflow::Model {
+            id: "w".into(),
+            tenant_id: "t".into(),
+            name: "n".into(),
+            group_ids: "[]".into(),
+            trigger_kind: WorkflowTriggerKind::Approved,
+            trigger: r#"{"on":"partnerApproved"}"#.into(),
+            actions: kept,
+            enabled: true,
+            created_by: "a".into(),
+            created_at: at(1),
+            updated_at: at(1),
+        };
+        assert_eq!(trigger_of(&row), Some(Trigger::PartnerApproved));
+        assert_eq!(actions_of(&row), actions);
+        assert!(groups_of(&row).is_empty());
+    }
+}

@@ -87,3 +87,60 @@ pub(super) fn blocks<'c>(content: &'c Content, program: &Program) -> (String, &'
         _ => (String::new(), "", Vec::new()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Content, Program, render};
+    use super::excerpt;
+
+    fn program() -> Program {
+        Program {
+            name: "Acme".into(),
+            color: "#112233".into(),
+            support_email: None,
+            base_url: "https://partners.acme.test".into(),
+        }
+    }
+
+    #[test]
+    fn a_digest_cuts_each_body_at_300_characters() {
+        assert_eq!(excerpt("short"), "short");
+        let long = "é".repeat(301);
+        let cut = excerpt(&long);
+        assert_eq!(cut.chars().count(), 301);
+        assert!(cut.ends_with("é…"));
+        assert_eq!(excerpt(&"a".repeat(300)), "a".repeat(300));
+    }
+
+    #[test]
+    fn a_message_is_text_in_its_text_part_and_escaped_in_its_html() {
+        let content = Content::Message {
+            name: "Ada".into(),
+            subject: None,
+            body: "<script>alert(1)</script> & more".into(),
+            link: "/portal/#/messages".into(),
+        };
+        let sent = render(&content, &program(), Some("/mail/unsubscribe/x"));
+        assert_eq!(sent.subject, "A message from Acme");
+        assert!(sent.text.contains("<script>alert(1)</script> & more"));
+        assert!(
+            sent.html
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; more")
+        );
+        assert!(!sent.html.contains("<script>"));
+        assert!(
+            sent.text
+                .contains("https://partners.acme.test/portal/#/messages")
+        );
+        let broadcast = Content::Message {
+            name: "Ada".into(),
+            subject: Some("Spring rates".into()),
+            body: "New rates".into(),
+            link: "/portal/#/messages".into(),
+        };
+        assert_eq!(
+            render(&broadcast, &program(), None).subject,
+            "Spring rates (Acme)"
+        );
+    }
+}

@@ -486,14 +486,12 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
             ..
         } => (
             format!("You earned {amount_minor} (minor units) {currency}"),
-            &String::new(),
+            "",
             Vec::new(),
         ),
-        Content::CommissionsRef { count, .. } => (
-            format!("You earned {count} commissions"),
-            &String::new(),
-            Vec::new(),
-        ),
+        Content::CommissionsRef { count, .. } => {
+            (format!("You earned {count} commissions"), "", Vec::new())
+        }
         Content::CommissionsEarned {
             name,
             count,
@@ -662,7 +660,7 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
             facts.push(("Application".into(), id.clone()));
             (
                 format!("New application to {campaign}: {name}"),
-                &String::new(),
+                "",
                 vec![
                     Block::Para(
                         "A new application was confirmed by its address and waits for a decision \
@@ -690,7 +688,7 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
             };
             (
                 format!("Fraud flag on {partner}: {signal}"),
-                &String::new(),
+                "",
                 vec![
                     Block::Para(format!(
                         "A fraud signal raised a flag for review (resolveFraudFlag).{held}"
