@@ -235,14 +235,17 @@ pub async fn mark_read(
     .await
 }
 
-pub async fn find(
+/// The tenant's messages with these ids (the inbox's latest of each
+/// thread, in one statement).
+pub async fn by_ids(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
-    id: &str,
-) -> ApiResult<Option<message::Model>> {
-    Ok(message::Entity::find_by_id(id.to_owned())
+    ids: &[&str],
+) -> ApiResult<Vec<message::Model>> {
+    Ok(message::Entity::find()
         .filter(message::Column::TenantId.eq(tenant_id))
-        .one(conn)
+        .filter(message::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
         .await?)
 }
 

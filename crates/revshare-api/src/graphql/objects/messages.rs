@@ -193,8 +193,9 @@ pub(crate) async fn unread_for(ctx: &Context<'_>, partner_id: Option<&str>) -> A
     messages::unread(db(ctx)?.conn(), policy.tenant_id(), partner_id, reader).await
 }
 
-/// A thread of the console's inbox.
-pub struct MessageThread(pub messages::Thread);
+/// A thread of the console's inbox, with its latest message (read with
+/// the page's others in one statement).
+pub struct MessageThread(pub messages::Thread, Message);
 
 /// A partner's thread, as the console's inbox lists it.
 #[Object]
@@ -205,13 +206,8 @@ impl MessageThread {
     }
 
     /// Its latest message.
-    async fn last_message(&self, ctx: &Context<'_>) -> ApiResult<Message> {
-        let policy = policy(ctx)?;
-        let conn = db(ctx)?.conn();
-        let row = messages::find(conn, policy.tenant_id(), &self.0.last_id)
-            .await?
-            .ok_or_else(|| ApiError::internal("thread", "no last message"))?;
-        Message::seen(policy, row).ok_or_else(|| ApiError::internal("thread", "not seen"))
+    async fn last_message(&self) -> &Message {
+        &self.1
     }
 
     /// The partner's messages staff have not read.
@@ -246,11 +242,22 @@ pub(crate) async fn threads_of(
         let (conn, tenant) = (counting.clone(), tenant.clone());
         async move { messages::thread_count(&conn, &tenant, unread).await }
     });
+    let last: Vec<&str> = rows.iter().map(|t| t.last_id.as_str()).collect();
+    let mut latest: std::collections::HashMap<String, message::Model> =
+        messages::by_ids(conn, policy.tenant_id(), &last)
+            .await?
+            .into_iter()
+            .map(|m| (m.id.clone(), m))
+            .collect();
     let mut connection = Connection::new(request.cursor.is_some(), has_next, count);
     for row in rows {
+        let message = latest
+            .remove(&row.last_id)
+            .and_then(|m| Message::seen(policy, m))
+            .ok_or_else(|| ApiError::internal("thread", "no latest message"))?;
         connection
             .edges
-            .push(Edge::new(row.last_id.clone(), MessageThread(row)));
+            .push(Edge::new(row.last_id.clone(), MessageThread(row, message)));
     }
     Ok(connection)
 }
