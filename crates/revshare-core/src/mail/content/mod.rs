@@ -9,7 +9,13 @@
 use entity::enums::EmailKind;
 use serde::{Deserialize, Serialize};
 
+mod layout;
+mod link;
 mod messages;
+
+pub use layout::escape;
+use layout::{Block, absolute, html, text};
+pub use link::{Link, WITHHELD, confirm_path, portal_path};
 
 /// The values of one e-mail, by what it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,85 +175,6 @@ pub enum Content {
     },
 }
 
-/// What a stored message shows in place of a code it carries: the code
-/// is made when the message is sent, and only its recipient reads it.
-pub const WITHHELD: &str = "…";
-
-/// A link of an e-mail. One that lets its follower in is stored as what it
-/// opens — never with its code, which is made as the message is handed to
-/// the SMTP server ([`super::secrets`]) and kept only as its SHA-256.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Link {
-    /// A one-time portal sign-in link for `partner`, good for `minutes`
-    /// from its sending; `by` is who it is made by (the link's `createdBy`).
-    Portal {
-        partner: String,
-        minutes: i64,
-        by: String,
-    },
-    /// The link that confirms `application`'s address.
-    Confirm {
-        tenant: String,
-        campaign: String,
-        application: String,
-    },
-    /// A link as it is: one that opens nothing (the portal's sign-in
-    /// page), or one a message queued by an earlier version holds whole
-    /// (sent as it is, read with its code withheld).
-    Path(String),
-    /// A link as sent, its code made: never stored.
-    #[serde(skip)]
-    Sent(String),
-}
-
-impl From<String> for Link {
-    fn from(path: String) -> Link {
-        Link::Path(path)
-    }
-}
-
-impl From<&str> for Link {
-    fn from(path: &str) -> Link {
-        Link::Path(path.to_owned())
-    }
-}
-
-/// Where a portal sign-in link's `code` is spent.
-pub fn portal_path(code: &str) -> String {
-    format!("/portal/#code={code}")
-}
-
-/// Where an application's confirmation `code` is spent.
-pub fn confirm_path(tenant_id: &str, campaign_id: &str, code: &str) -> String {
-    format!("/join/{tenant_id}/{campaign_id}#confirm={code}")
-}
-
-/// The codes a link holds as written, withheld.
-fn withheld(path: &str) -> String {
-    for marker in ["#code=", "#confirm="] {
-        if let Some((head, _)) = path.split_once(marker) {
-            return format!("{head}{marker}{WITHHELD}");
-        }
-    }
-    path.to_owned()
-}
-
-impl Link {
-    /// The path as a message shows it: as sent ([`Link::Sent`]) whole;
-    /// otherwise with any code withheld.
-    pub fn shown(&self) -> String {
-        match self {
-            Link::Portal { .. } => portal_path(WITHHELD),
-            Link::Confirm {
-                tenant, campaign, ..
-            } => confirm_path(tenant, campaign, WITHHELD),
-            Link::Path(path) => withheld(path),
-            Link::Sent(path) => path.clone(),
-        }
-    }
-}
-
 impl Content {
     /// The link of a message that has one that may open something.
     pub fn link_mut(&mut self) -> Option<&mut Link> {
@@ -317,18 +244,6 @@ pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
-}
-
-/// One paragraph or a call to action, written once for both parts.
-enum Block {
-    Para(String),
-    /// A button in HTML, the bare URL in text.
-    Action {
-        label: String,
-        url: String,
-    },
-    /// Label–value rows.
-    Facts(Vec<(String, String)>),
 }
 
 /// Totals per currency as read: `73.50 USD, 12.00 EUR`.
@@ -709,123 +624,6 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
         html: html(program, &subject, greeting, &blocks, unsubscribe.as_deref()),
         subject,
     }
-}
-
-/// `path` under the public URL; a URL already absolute stays as it is.
-fn absolute(base: &str, path: &str) -> String {
-    if path.starts_with("https://") || path.starts_with("http://") {
-        return path.to_owned();
-    }
-    format!("{}{path}", base.trim_end_matches('/'))
-}
-
-fn text(program: &Program, greeting: &str, blocks: &[Block], unsubscribe: Option<&str>) -> String {
-    let mut out = String::new();
-    if !greeting.is_empty() {
-        out.push_str(&format!("Hello {greeting},\n\n"));
-    }
-    for block in blocks {
-        match block {
-            Block::Para(text) => out.push_str(&format!("{text}\n\n")),
-            Block::Action { label, url } => out.push_str(&format!("{label}:\n{url}\n\n")),
-            Block::Facts(rows) => {
-                for (label, value) in rows {
-                    out.push_str(&format!("{label}: {value}\n"));
-                }
-                out.push('\n');
-            }
-        }
-    }
-    out.push_str(&format!("-- \n{}\n", program.name));
-    if let Some(support) = &program.support_email {
-        out.push_str(&format!("Questions? Write to {support}\n"));
-    }
-    if let Some(link) = unsubscribe {
-        out.push_str(&format!("Stop these e-mails: {link}\n"));
-    }
-    out
-}
-
-fn html(
-    program: &Program,
-    subject: &str,
-    greeting: &str,
-    blocks: &[Block],
-    unsubscribe: Option<&str>,
-) -> String {
-    let color = escape(&program.color);
-    let mut body = String::new();
-    if !greeting.is_empty() {
-        body.push_str(&format!("<p>Hello {},</p>\n", escape(greeting)));
-    }
-    for block in blocks {
-        match block {
-            Block::Para(text) => body.push_str(&format!("<p>{}</p>\n", escape(text))),
-            Block::Action { label, url } => body.push_str(&format!(
-                "<p><a href=\"{}\" style=\"display:inline-block;padding:10px 18px;\
-                 background:{color};color:#ffffff;text-decoration:none;border-radius:4px;\
-                 font-weight:bold\">{}</a></p>\n",
-                escape(url),
-                escape(label)
-            )),
-            Block::Facts(rows) => {
-                body.push_str("<table role=\"presentation\" style=\"border-collapse:collapse\">\n");
-                for (label, value) in rows {
-                    body.push_str(&format!(
-                        "<tr><th scope=\"row\" style=\"text-align:left;padding:4px 16px 4px 0;\
-                         color:#555555;font-weight:normal\">{}</th>\
-                         <td style=\"padding:4px 0\">{}</td></tr>\n",
-                        escape(label),
-                        escape(value)
-                    ));
-                }
-                body.push_str("</table>\n");
-            }
-        }
-    }
-    let mut footer = escape(&program.name);
-    if let Some(support) = &program.support_email {
-        footer.push_str(&format!(
-            " · Questions? <a href=\"mailto:{0}\" style=\"color:#555555\">{0}</a>",
-            escape(support)
-        ));
-    }
-    if let Some(link) = unsubscribe {
-        footer.push_str(&format!(
-            " · <a href=\"{}\" style=\"color:#555555\">Stop these e-mails</a>",
-            escape(link)
-        ));
-    }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width\">\n<title>{title}</title>\n</head>\n\
-         <body style=\"margin:0;padding:0;background:#f4f4f4;font-family:Arial,Helvetica,sans-serif;\
-         color:#222222;line-height:1.5\">\n\
-         <div style=\"max-width:560px;margin:0 auto;background:#ffffff\">\n\
-         <div style=\"background:{color};color:#ffffff;padding:16px 24px;font-size:18px;\
-         font-weight:bold\">{name}</div>\n\
-         <div style=\"padding:8px 24px 16px\">\n{body}</div>\n\
-         <div style=\"padding:12px 24px;font-size:12px;color:#555555;border-top:1px solid #dddddd\">\
-         {footer}</div>\n</div>\n</body>\n</html>\n",
-        title = escape(subject),
-        name = escape(&program.name),
-    )
-}
-
-/// Text as HTML: `& < > " '` as entities.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
