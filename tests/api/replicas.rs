@@ -3,6 +3,12 @@
 //! into a temporary directory, a second server on a port of its own
 //! (`scripts/test` lets the local cluster stream to it: `pg_hba.conf`'s
 //! replication line). Skipped, with a message, without PostgreSQL.
+//!
+//! Each standby streams through a physical replication slot created, with
+//! its WAL reserved, before `pg_basebackup` starts. Without it the backup's
+//! own temporary slot is made only after its checkpoint, and a checkpoint
+//! of a concurrent test's backup in between may recycle the segment the
+//! backup starts from ("requested WAL segment … has already been removed").
 
 use crate::helpers::TestApp;
 use serde_json::{Value, json};
@@ -18,6 +24,25 @@ struct Standby {
     port: u16,
     /// `postgres://user@127.0.0.1:port`, for a database of its.
     base: String,
+    /// The primary's replication slot this standby streams through.
+    slot: String,
+    /// `TEST_DATABASE_URL`: the primary, where the slot is dropped.
+    primary: String,
+}
+
+/// The slots' names: `revshare_standby_{process}_{n}`.
+const SLOT_PREFIX: &str = "revshare_standby_";
+
+/// Runs one statement on the primary with `psql` (also from `Drop`, which
+/// cannot await), answering its output.
+fn primary_sql(bin: &Path, primary: &str, sql: &str) -> Option<String> {
+    let out = Command::new(bin.join("psql"))
+        .args([primary, "-qAtc", sql])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// Runs `program` with `args` as the `postgres` user when this process is
@@ -62,13 +87,17 @@ impl Standby {
         assert!(chown.is_ok(), "chown the standby's directory");
         let data = dir.path().join("data");
         let data_arg = data.to_str().expect("a path");
+        let slot = reserve_slot(&bin, &admin);
         let backup = as_postgres(
             &bin.join("pg_basebackup"),
             &[
                 "-h", host, "-p", port, "-U", &user, "-D", data_arg, "-R", "-X", "stream", "-c",
-                "fast",
+                "fast", "-S", &slot,
             ],
         );
+        if !backup.status.success() {
+            drop_slot(&bin, &admin, &slot);
+        }
         assert!(
             backup.status.success(),
             "pg_basebackup failed (scripts/test allows replication from 127.0.0.1 in pg_hba.conf): {}",
@@ -105,6 +134,8 @@ impl Standby {
             bin,
             port,
             _dir: dir,
+            slot,
+            primary: admin,
         };
         standby.run("start", &options, &log);
         Some(standby)
@@ -183,6 +214,50 @@ impl Drop for Standby {
             &self.bin.join("pg_ctl"),
             &["-D", &data, "-m", "immediate", "-w", "stop"],
         );
+        drop_slot(&self.bin, &self.primary, &self.slot);
+    }
+}
+
+/// A physical slot of the primary with its WAL reserved from now, after
+/// dropping the inactive ones an earlier, interrupted run left (they would
+/// hold the primary's WAL forever).
+fn reserve_slot(bin: &Path, primary: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let mine = format!("{SLOT_PREFIX}{}_", std::process::id());
+    primary_sql(
+        bin,
+        primary,
+        &format!(
+            "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots \
+             WHERE slot_name LIKE '{SLOT_PREFIX}%' AND slot_name NOT LIKE '{mine}%' AND NOT active"
+        ),
+    );
+    let slot = format!("{mine}{}", NEXT.fetch_add(1, Ordering::Relaxed));
+    let made = primary_sql(
+        bin,
+        primary,
+        &format!("SELECT pg_create_physical_replication_slot('{slot}', true)"),
+    );
+    assert!(made.is_some(), "create the replication slot {slot}");
+    slot
+}
+
+/// Drops `slot` once its walsender has let it go (the standby was just
+/// stopped): a wait on that condition, given up after 30 s.
+fn drop_slot(bin: &Path, primary: &str, slot: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let sql = format!(
+        "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots \
+         WHERE slot_name = '{slot}' AND NOT active"
+    );
+    let left = format!("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'");
+    while Instant::now() < deadline {
+        primary_sql(bin, primary, &sql);
+        if primary_sql(bin, primary, &left).as_deref() != Some("1") {
+            return;
+        }
+        std::thread::sleep(crate::support::wait::POLL);
     }
 }
 
