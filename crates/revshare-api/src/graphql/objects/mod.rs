@@ -21,6 +21,7 @@ mod ledger;
 mod links;
 mod mail;
 pub(crate) mod messages;
+mod money;
 mod payouts;
 mod plan_fields;
 pub(crate) mod reports;
@@ -36,20 +37,18 @@ use super::scalars::Decimal;
 use crate::graphql::loaders::{DealStageId, DirectoryLoader};
 use async_graphql::SimpleObject;
 use async_graphql::dataloader::Loader;
-use entity::enums::CommissionStatus;
 use entity::{
     campaign, category, change, commission, commission_plan, commission_transition, contact,
-    contact_balance, custom_field, custom_field_option, deal, deal_field_value, deal_stage,
-    deal_term, deal_term_version, domain_event, enrollment, event, partner, partner_balance,
-    partner_commission, partner_group, partnership_request, payout, payout_run, payout_run_skip,
-    tier_progress, tiered_commission, webhook_delivery, webhook_endpoint,
+    custom_field, custom_field_option, deal, deal_field_value, deal_stage, deal_term,
+    deal_term_version, domain_event, enrollment, event, partner, partner_commission, partner_group,
+    partnership_request, payout, payout_run, payout_run_skip, tier_progress, tiered_commission,
+    webhook_delivery, webhook_endpoint,
 };
 use revshare_core::auth::access::Policy;
 use revshare_core::auth::visible::{Exposed, Visible};
 use revshare_core::campaigns::enrollment::Terms;
 use revshare_core::deals::accrue::FrozenPlan;
 use revshare_core::error::{ApiError, ApiResult};
-use revshare_engine::Currency;
 use revshare_engine::plans;
 use std::sync::Arc;
 
@@ -98,6 +97,7 @@ pub use invoices::{Invoice, Invoicing, PartnerVat, SelfBillingAgreement};
 pub use links::{LinkDimension, LinkDomain, LinkSettings, LinkStat, PartnerLink};
 pub use mail::ApplicationAnswer;
 pub use messages::{Broadcast, Message, Workflow};
+pub(crate) use money::{balances, money};
 pub use payouts::StripeConnect;
 pub use tax::{Address, TaxForm1099, TaxPayer, TaxPayment, TaxReporting, TaxYear, form_for};
 
@@ -445,75 +445,6 @@ fn actor_as_seen<'a>(
 ) -> &'a str {
     let system = actor == revshare_core::ledger::maturity::ACTOR || actor.starts_with("tier:");
     caller.map_or(actor, |policy| policy.actor_shown(actor, system))
-}
-
-pub(crate) fn money(minor: i64, currency: &str) -> ApiResult<Decimal> {
-    let currency =
-        Currency::parse(currency).map_err(|e| ApiError::internal("stored currency", e))?;
-    Ok(Decimal::from(currency.from_minor(minor)))
-}
-
-/// A balance row the ledger keeps: a partner's or a payee contact's.
-pub(crate) struct Total {
-    currency: String,
-    status: CommissionStatus,
-    amount_minor: i64,
-}
-
-impl From<partner_balance::Model> for Total {
-    fn from(row: partner_balance::Model) -> Self {
-        Total {
-            currency: row.currency,
-            status: row.status,
-            amount_minor: row.amount_minor,
-        }
-    }
-}
-
-impl From<contact_balance::Model> for Total {
-    fn from(row: contact_balance::Model) -> Self {
-        Total {
-            currency: row.currency,
-            status: row.status,
-            amount_minor: row.amount_minor,
-        }
-    }
-}
-
-impl From<(String, CommissionStatus, i64)> for Total {
-    fn from((currency, status, amount_minor): (String, CommissionStatus, i64)) -> Self {
-        Total {
-            currency,
-            status,
-            amount_minor,
-        }
-    }
-}
-
-/// Balances from the totals the ledger keeps, in currency order.
-pub(crate) fn balances<T: Into<Total>>(totals: Vec<T>) -> ApiResult<Vec<Balance>> {
-    let mut balances: Vec<Balance> = Vec::new();
-    for total in totals.into_iter().map(Into::into) {
-        if balances.last().is_none_or(|b| b.currency != total.currency) {
-            let zero = money(0, &total.currency)?;
-            balances.push(Balance {
-                currency: total.currency.clone(),
-                accrued: zero,
-                approved: zero,
-                paid: zero,
-                rate_day: None,
-            });
-        }
-        let balance = balances.last_mut().expect("pushed above");
-        let amount = money(total.amount_minor, &total.currency)?;
-        match total.status {
-            CommissionStatus::Accrued => balance.accrued = amount,
-            CommissionStatus::Approved => balance.approved = amount,
-            CommissionStatus::Paid => balance.paid = amount,
-            CommissionStatus::Reversed => {}
-        }
-    }
-    Ok(balances)
 }
 
 /// A stage of the tenant's pipeline that a row refers to (it exists: the
