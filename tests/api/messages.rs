@@ -18,6 +18,7 @@ on_both_databases!(
     a_broadcast_reaches_its_exact_audience_once_each,
     a_scheduled_broadcast_sends_when_due_and_a_canceled_one_never,
     a_workflow_crossed_by_ten_concurrent_sales_acts_once,
+    pages_of_broadcasts_and_threads_read_in_as_many_statements_whatever_their_length,
     each_role_does_what_its_scopes_allow_and_bad_input_names_its_field,
 );
 
@@ -670,6 +671,104 @@ async fn a_workflow_crossed_by_ten_concurrent_sales_acts_once(app: TestApp) {
     let input = json!({ "input": { "externalId": "r10", "partnerId": ada, "customerExternalId": "c10", "amount": "10.00" } });
     app.ok(&admin, record, input).await;
     assert_eq!(bonuses(&app, &ada).await.len(), 1);
+}
+
+async fn pages_of_broadcasts_and_threads_read_in_as_many_statements_whatever_their_length(
+    app: TestApp,
+) {
+    let app = TestApp::spawn_counting(app.backend).await.unwrap();
+    let admin = app.admin();
+    let rules = json!([{ "recurring": { "percentage": 10 } }]);
+    let gold = app.create_group("Gold", rules).await;
+    let ann = app
+        .create_partner(json!({ "name": "Ann", "groupId": gold }))
+        .await;
+    app.create_partner(json!({ "name": "Ben", "groupId": gold }))
+        .await;
+    // Two workflows message Ann when her first sale is recorded.
+    for name in ["First sale", "Welcome aboard"] {
+        let input = json!({ "input": {
+            "name": name,
+            "trigger": { "metricReached": { "metric": "SALES", "value": "1" } },
+            "actions": [{ "sendMessage": format!("{name}!") }],
+        } });
+        app.ok(&admin, WORKFLOW, input).await;
+    }
+    crate::support::sales::record(
+        &app,
+        json!({ "externalId": "s-1", "partnerId": ann, "customerExternalId": "c-1", "amount": "10.00" }),
+    )
+    .await;
+    // Four broadcasts to both; Ann reads all she has, Ben none.
+    for i in 0..4 {
+        let input = json!({ "input": { "subject": format!("News {i}"), "body": format!("Issue {i}"), "audience": {} } });
+        app.ok(&admin, BROADCAST, input).await;
+    }
+    let ann_token = app.partner_token(&ann);
+    let mine = app.ok(&ann_token, MINE, json!({})).await;
+    let newest = mine["viewer"]["partner"]["messages"]["edges"][0]["node"]["id"].clone();
+    app.ok(&ann_token, READ, json!({ "input": { "upTo": newest } }))
+        .await;
+
+    let counted = |query: &'static str, first: i64| {
+        let (app, admin, ann) = (&app, admin.clone(), ann.clone());
+        async move {
+            let before = app.statements();
+            let page = app
+                .ok(&admin, query, json!({ "first": first, "p": ann }))
+                .await;
+            (app.statements() - before, page)
+        }
+    };
+    let list = "query($first: Int) { broadcasts(first: $first) { edges { node { subject recipients delivered read } } } }";
+    let (one, page) = counted(list, 1).await;
+    assert_eq!(
+        page["broadcasts"]["edges"][0]["node"],
+        json!({ "subject": "News 3", "recipients": 2, "delivered": 2, "read": 1 })
+    );
+    let (all, page) = counted(list, 50).await;
+    let read: Vec<&Value> = page["broadcasts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["node"]["read"])
+        .collect();
+    assert_eq!(read, [&json!(1); 4]);
+    assert_eq!(
+        one, all,
+        "a page of broadcasts and their reads: {one} and {all}"
+    );
+
+    let thread = "query($p: ID!, $first: Int) { partner(id: $p) { messages(first: $first) { edges { node { author body broadcast { subject read } } } } } }";
+    // Five: the broadcasts' four and a workflow's; then all six.
+    let (one, _) = counted(thread, 5).await;
+    let (all, page) = counted(thread, 50).await;
+    let authors: Vec<(Value, Value)> = page["partner"]["messages"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["node"]["author"].clone(),
+                e["node"]["broadcast"]["subject"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(authors.len(), 6);
+    let mut workflows: Vec<&Value> = authors[4..].iter().map(|(a, _)| a).collect();
+    workflows.sort_by_key(|a| a.as_str().map(str::to_owned));
+    assert_eq!(
+        workflows,
+        [
+            &json!("workflow: First sale"),
+            &json!("workflow: Welcome aboard")
+        ]
+    );
+    assert_eq!(authors[0].1, json!("News 3"));
+    assert_eq!(
+        one, all,
+        "a thread, its broadcasts and authors: {one} and {all}"
+    );
 }
 
 async fn each_role_does_what_its_scopes_allow_and_bad_input_names_its_field(app: TestApp) {

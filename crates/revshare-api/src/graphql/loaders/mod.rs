@@ -6,9 +6,9 @@
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    campaign, category, commission, commission_plan, contact, custom_field, custom_field_option,
-    customer, deal, deal_stage, event, partner, partner_commission, partner_group, payout,
-    payout_run, tiered_commission,
+    broadcast, campaign, category, commission, commission_plan, contact, custom_field,
+    custom_field_option, customer, deal, deal_stage, event, partner, partner_commission,
+    partner_group, payout, payout_run, tiered_commission, workflow,
 };
 use revshare_core::db::Db;
 use revshare_core::db::kept::Kept;
@@ -298,6 +298,8 @@ by_id! {
     TierId => tiered_commission,
     PayoutId => payout,
     PayoutRunId => payout_run,
+    BroadcastId => broadcast,
+    WorkflowId => workflow,
 }
 
 /// Rows grouped under the key each belongs to, every key answered (with
@@ -361,6 +363,7 @@ mod deals;
 mod directory;
 mod federation;
 mod ledger;
+mod messages;
 mod payouts;
 mod tiers;
 
@@ -368,5 +371,6 @@ pub use deals::*;
 pub use directory::*;
 pub use federation::*;
 pub use ledger::*;
+pub use messages::*;
 pub use payouts::*;
 pub use tiers::*;

@@ -4,7 +4,7 @@ use super::{Money, Partner, Seen};
 use crate::graphql::connection::{Connection, ListConnection, TotalCount, list_connection};
 use crate::graphql::context::{db, loader, page_args, policy};
 use crate::graphql::enums::PartnerStatus;
-use crate::graphql::loaders::load_partner;
+use crate::graphql::loaders::{BroadcastId, ReadsOfBroadcast, WorkflowId, load_partner};
 use crate::graphql::scalars::{DateTime, Decimal};
 use async_graphql::connection::Edge;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
@@ -110,9 +110,9 @@ impl Message {
                 .clone());
         }
         if let Some(id) = &row.workflow_id {
-            let conn = db(ctx)?.conn();
-            let name = flows::find(conn, &row.tenant_id, id).await?.map(|w| w.name);
-            return Ok(format!("workflow: {}", name.unwrap_or_default()));
+            let found = loader(ctx)?.load_one(WorkflowId(id.clone())).await?;
+            let name = found.map(|w| w.name).unwrap_or_default();
+            return Ok(format!("workflow: {name}"));
         }
         Ok(row.author.clone())
     }
@@ -144,7 +144,7 @@ impl Message {
         if policy.finds(Kind::Broadcast).is_err() {
             return Ok(None);
         }
-        let found = broadcasts::find(db(ctx)?.conn(), &row.tenant_id, id).await?;
+        let found = loader(ctx)?.load_one(BroadcastId(id.clone())).await?;
         Ok(found.and_then(|row| Broadcast::found(policy, row)))
     }
 
@@ -366,7 +366,10 @@ impl Broadcast {
     /// How many of its messages their recipients have read.
     async fn read(&self, ctx: &Context<'_>) -> ApiResult<u64> {
         let row = self.0.read(C::Row)?;
-        broadcasts::read(db(ctx)?.conn(), &row.id).await
+        let read = loader(ctx)?
+            .load_one(ReadsOfBroadcast(row.id.clone()))
+            .await?;
+        Ok(read.unwrap_or(0))
     }
 
     /// When it was made.
