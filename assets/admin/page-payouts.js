@@ -38,7 +38,7 @@ const RUN = `query Run($id: ID!) {
     payouts {
       id amount currency status statementNumber statementUrl reference commissionCount paidAt failedAt failureReason
       rail railStatus railReference railError filedAs
-      vat { amount } invoice { number pdfUrl xmlUrl } creditNote { number pdfUrl xmlUrl }
+      vat { amount } invoice { number pdfUrl xmlUrl } creditNotes { number pdfUrl xmlUrl }
       partner { id name }
       method { type paypalEmail iban stripeAccountId }
     }
@@ -297,7 +297,7 @@ function Statement({ payout }) {
     ${error && html`<${Failure} error=${error} />`}`;
 }
 
-/** A payout's self-billed invoice and credit note: their PDF and XML. */
+/** A payout's self-billed invoice and credit notes: their PDF and XML. */
 function Documents({ payout }) {
   const [error, setError] = useState(null);
   const get = (url, name) => {
@@ -308,7 +308,7 @@ function Documents({ payout }) {
     <span class="block" data-document=${doc.number}>${kind} ${doc.number}:
       <button type="button" class="link" onClick=${() => get(doc.pdfUrl, `invoice-${doc.number}.pdf`)}>PDF<span class="visually-hidden"> of ${doc.number}</span></button>
       <button type="button" class="link" onClick=${() => get(doc.xmlUrl, `invoice-${doc.number}.xml`)}>XML<span class="visually-hidden"> of ${doc.number}</span></button></span>`;
-  return html`${one(payout.invoice, 'Invoice')}${one(payout.creditNote, 'Credit note')}
+  return html`${one(payout.invoice, 'Invoice')}${(payout.creditNotes || []).map((note) => one(note, 'Credit note'))}
     ${error && html`<${Failure} error=${error} />`}`;
 }
 

@@ -36,6 +36,17 @@ pub struct Model {
     pub customer: String,
     /// A credit note's invoice.
     pub corrects_id: Option<String>,
+    /// The brand's national currency when the document is in another
+    /// (ISO 4217), its VAT stated in it too; none: the same currency.
+    pub tax_currency: Option<String>,
+    /// The VAT in `tax_currency`, in its minor units (negative on a credit
+    /// note).
+    pub tax_vat_minor: Option<i64>,
+    /// The rate used, as decimal text: one unit of `currency` in
+    /// `tax_currency`.
+    pub tax_rate: Option<String>,
+    /// The day of that reference rate.
+    pub tax_rate_day: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

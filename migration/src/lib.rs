@@ -55,6 +55,7 @@ mod m20261222_000045_line_refunds;
 mod m20261223_000046_self_billing;
 mod m20261224_000047_activity;
 mod m20261225_000048_messages;
+mod m20261226_000049_invoices_that_add_up;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -113,6 +114,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261223_000046_self_billing::Migration),
             Box::new(m20261224_000047_activity::Migration),
             Box::new(m20261225_000048_messages::Migration),
+            Box::new(m20261226_000049_invoices_that_add_up::Migration),
         ]
     }
 }

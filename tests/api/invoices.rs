@@ -19,6 +19,7 @@ on_both_databases!(
     a_uk_brand_adds_20_percent_and_hmrcs_sentence_for_12_months,
     a_run_pays_net_and_vat_and_ten_payouts_paid_at_once_take_ten_numbers,
     a_clawback_is_a_negative_line_and_an_invoice_never_changes,
+    a_payout_in_dollars_states_its_vat_in_euros_too,
     the_pdf_and_the_ubl_read_back,
     malformed_vat_ids_are_refused_by_country,
     a_partner_without_an_agreement_uploads_its_own_pdf,
@@ -645,6 +646,97 @@ async fn a_clawback_is_a_negative_line_and_an_invoice_never_changes(app: TestApp
 }
 
 /// `GET` with a token: the status and the body.
+/// A German brand pays a partner in US dollars: 1,800.00 USD and 19 %,
+/// 342.00 USD of VAT — which the invoice also states in euros, the
+/// brand's national currency, at the reference rate of its day (1 EUR =
+/// 1.172 USD: 1 USD = 0.8532423208 EUR, 291.81 EUR), in its XML (BT-6,
+/// BT-111) and its PDF; a brand paying in its own currency states none.
+async fn a_payout_in_dollars_states_its_vat_in_euros_too(app: TestApp) {
+    let dollars = create_campaign(
+        &app,
+        json!({ "name": "Americas", "currency": "USD", "rules": [{ "recurring": { "percentage": 10 } }] }),
+    )
+    .await;
+    let euro = german_brand(&app).await;
+    let today = chrono::Utc::now().date_naive();
+    crate::support::rates::import(
+        &app,
+        "ECB",
+        &format!(
+            "Date,USD,\n{today},1.172,\n{},1.172,\n",
+            today.pred_opt().unwrap()
+        ),
+    )
+    .await;
+    let lea = registered(&app, &dollars, "Lea", "DE136695976", "DE").await;
+    enroll(&app, &lea, &euro).await;
+    let usd = crate::support::sales::commission_id(
+        &app,
+        json!({ "externalId": "usd-1", "partnerId": lea, "campaignId": dollars, "customerExternalId": "c-usd-1",
+            "amount": "18000", "currency": "USD", "occurredAt": "2026-01-10T12:00:00Z" }),
+    )
+    .await;
+    let eur = sale(&app, &lea, &euro, "eur-1", "1000", "2026-01-11").await;
+    let paid = pay_by_hand(&app, &[&usd]).await;
+    let invoice = paid["Lea"]["invoice"]["id"].as_str().unwrap().to_owned();
+    let stated = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { node(id: $id) { ... on Invoice { vat { amount currency } vatInTaxCurrency { amount currency } exchangeRate { from to rate day } } } }",
+            json!({ "id": invoice }),
+        )
+        .await["node"]
+        .clone();
+    assert_eq!(
+        stated,
+        json!({ "vat": { "amount": "342.00", "currency": "USD" },
+            "vatInTaxCurrency": { "amount": "291.81", "currency": "EUR" },
+            "exchangeRate": { "from": "USD", "to": "EUR", "rate": "0.8532423208", "day": today.to_string() } })
+    );
+    let (_, xml) = get(&app, &app.admin(), &format!("/invoices/{invoice}.xml")).await;
+    let xml = String::from_utf8(xml).unwrap();
+    assert!(
+        xml.contains("<cbc:DocumentCurrencyCode>USD</cbc:DocumentCurrencyCode><cbc:TaxCurrencyCode>EUR</cbc:TaxCurrencyCode>"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<cac:TaxTotal><cbc:TaxAmount currencyID=\"EUR\">291.81</cbc:TaxAmount></cac:TaxTotal>"
+        ),
+        "{xml}"
+    );
+    assert_eq!(ubl_verdict(&xml).await, "valid", "{xml}");
+    let (_, pdf) = get(&app, &app.admin(), &format!("/invoices/{invoice}.pdf")).await;
+    let text = pdf_layout_text(&pdf).await;
+    let stated = text.lines().find(|l| l.starts_with("VAT in EUR"));
+    assert_eq!(
+        stated.map(|l| l.split_whitespace().collect::<Vec<_>>()),
+        Some(vec!["VAT", "in", "EUR", "EUR", "291.81"]),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "1 USD = 0.8532423208 EUR, reference rate of {today}"
+        )),
+        "{text}"
+    );
+    // In euros, the brand's own currency: nothing more to state.
+    let paid = pay_by_hand(&app, &[&eur]).await;
+    let invoice = paid["Lea"]["invoice"]["id"].as_str().unwrap().to_owned();
+    let stated = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { node(id: $id) { ... on Invoice { vat { amount } vatInTaxCurrency { amount } exchangeRate { rate } } } }",
+            json!({ "id": invoice }),
+        )
+        .await["node"]
+        .clone();
+    assert_eq!(
+        stated,
+        json!({ "vat": { "amount": "19.00" }, "vatInTaxCurrency": null, "exchangeRate": null })
+    );
+}
+
 async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Vec<u8>) {
     let response = app
         .client
@@ -1065,10 +1157,12 @@ crate::on_both_databases_with!(options; a_payout_reversed_in_full_gets_a_credit_
 
 /// A self-billed payout sent through Stripe Connect, whose transfer Stripe
 /// reverses in part, then in full: the transfer paid it (its invoice
-/// issued); the part came back is owed again by its net share; the rest
-/// failed it, and a credit note for the whole invoice names it —
-/// its amounts negated, as UBL's `CreditNote` 261 with the invoice in
-/// `BillingReference`, validated by the schemas.
+/// issued); the part came back is owed again by its net share and
+/// credited by a first credit note (its net and VAT); the rest failed it,
+/// and a second credit note takes back what the first did not — each as
+/// UBL's `CreditNote` 261 with the invoice in `BillingReference`,
+/// validated by the schemas. At every step the invoice and its credit
+/// notes add up to what the partner holds.
 async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
     use crate::support::rails::{CONFIGURE, SEND, connected, earned, payout, payout_of, run};
     use crate::support::stripe::{
@@ -1093,11 +1187,11 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
     .await;
     app.ok(&app.partner_token(&nia), ACCEPT, json!({ "v": 1 }))
         .await;
-    earned(&app, &nia, "n", &[("15000", None)]).await;
+    earned(&app, &nia, "n", &[("18000", None)]).await;
     let first = run(&app).await;
     let id = payout_of(&first, &nia).to_owned();
-    // 1,500.00 and 19 % of it: the transfer sends 1,785.00.
-    assert_eq!(first["payouts"][0]["amount"], "1785.00");
+    // 1,800.00 and 19 % of it: the transfer sends 2,142.00.
+    assert_eq!(first["payouts"][0]["amount"], "2142.00");
     stripe.lock().unwrap().faults.extend([500; 50]);
     app.ok(
         &app.service("commissions:write"),
@@ -1114,10 +1208,10 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
     .await;
     let mut transfer = stripe.lock().unwrap().fixtures_transfer();
     transfer["id"] = json!("tr_1RevshareINV00001");
-    transfer["amount"] = json!(178_500);
+    transfer["amount"] = json!(214_200);
     transfer["currency"] = json!("usd");
     transfer["metadata"] = json!({ "payout": id });
-    // A fifth comes back first: its net share, 300.00 of the 357.00, is
+    // A sixth comes back first: its net share, 300.00 of the 357.00, is
     // owed again (the next payout adds its VAT again); then the rest.
     let adjustments = async || {
         let rows = app
@@ -1135,13 +1229,28 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
             .map(|c| c["amount"].as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
     };
-    for (event, back) in [("evt_inv_r1", 35_700), ("evt_inv_r2", 178_500)] {
+    for (event, back) in [("evt_inv_r1", 35_700), ("evt_inv_r2", 214_200)] {
         transfer["amount_reversed"] = json!(back);
-        transfer["reversed"] = json!(back == 178_500);
+        transfer["reversed"] = json!(back == 214_200);
         let reversed = stripe_event(event, "transfer.reversed", transfer.clone());
         assert_eq!(deliver_stripe(&app, &reversed, WEBHOOK_SECRET).await.0, 200);
         if back == 35_700 {
             assert_eq!(adjustments().await, vec!["300.00"]);
+            // Received 1,785.00 of 2,142.00: the invoice less a credit
+            // note of the 357.00 that came back.
+            let notes = app
+                .ok(
+                    &app.admin(),
+                    "query($id: ID!) { payout(id: $id) { creditNotes { number net { amount } vat { amount } gross { amount } lines { amount { amount } } } } }",
+                    json!({ "id": id }),
+                )
+                .await;
+            assert_eq!(
+                notes["payout"]["creditNotes"],
+                json!([{ "number": format!("SB-{}-000002", year()), "net": { "amount": "-300.00" },
+                    "vat": { "amount": "-57.00" }, "gross": { "amount": "-357.00" },
+                    "lines": [{ "amount": { "amount": "-300.00" } }] }])
+            );
         }
     }
     let mut owed = adjustments().await;
@@ -1151,7 +1260,7 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
         .ok(
             &app.admin(),
             &format!(
-                "query($id: ID!) {{ payout(id: $id) {{ status invoice {{ {INVOICE_FIELDS} }} creditNote {{ {INVOICE_FIELDS} }} }} }}"
+                "query($id: ID!) {{ payout(id: $id) {{ status invoice {{ {INVOICE_FIELDS} }} creditNote {{ number }} creditNotes {{ {INVOICE_FIELDS} }} }} }}"
             ),
             json!({ "id": id }),
         )
@@ -1159,8 +1268,13 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
         .clone();
     assert_eq!(documents["status"], "FAILED");
     let invoice = &documents["invoice"];
-    let note = &documents["creditNote"];
-    assert_eq!(invoice["gross"]["amount"], "1785.00");
+    let note = &documents["creditNotes"][1];
+    assert_eq!(documents["creditNotes"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        documents["creditNote"]["number"],
+        documents["creditNotes"][0]["number"]
+    );
+    assert_eq!(invoice["gross"]["amount"], "2142.00");
     assert_eq!(note["type"], "CREDIT_NOTE");
     assert_eq!(note["corrects"]["number"], invoice["number"]);
     assert_eq!(
@@ -1169,11 +1283,12 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
             note["vat"]["amount"].as_str(),
             note["gross"]["amount"].as_str()
         ),
-        (Some("-1500.00"), Some("-285.00"), Some("-1785.00"))
+        (Some("-1500.00"), Some("-285.00"), Some("-1785.00")),
+        "what the first credit note did not take back"
     );
     let year = year();
     assert_eq!(invoice["number"], format!("SB-{year}-000001"));
-    assert_eq!(note["number"], format!("SB-{year}-000002"));
+    assert_eq!(note["number"], format!("SB-{year}-000003"));
     assert_eq!(note["supplier"], invoice["supplier"]);
     let (status, xml) = get(
         &app,
@@ -1202,7 +1317,7 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
     let (_, pdf) = get(&app, &app.admin(), note["pdfUrl"].as_str().unwrap()).await;
     let text = pdf_layout_text(&pdf).await;
     assert!(
-        text.contains(&format!("Self-billed credit note SB-{year}-000002")),
+        text.contains(&format!("Self-billed credit note SB-{year}-000003")),
         "{text}"
     );
     assert!(

@@ -23,6 +23,7 @@ on_both_databases_with!(
     options;
     a_paypal_run_of_2001_payouts_pays_every_one,
     a_transfer_reversed_in_part_is_owed_again_and_in_full_fails_the_payout,
+    a_refund_takes_back_what_the_sale_earned_whatever_transfers_carried_it,
     a_payout_handed_over_in_a_file_is_not_sent_by_api_until_the_file_is_withdrawn,
 );
 
@@ -306,6 +307,81 @@ async fn a_transfer_reversed_in_part_is_owed_again_and_in_full_fails_the_payout(
     assert_eq!(
         balance["partner"]["balance"],
         json!([{ "currency": "USD", "approved": "1500.00", "paid": "0.00" }])
+    );
+}
+
+/// A 1,000.00 commission paid by a transfer Stripe reverses 300.00 of:
+/// the 300.00 is owed again and paid by the next run, so the partner
+/// received 1,000.00 in all. When the customer then refunds the sale, the
+/// partner gives back what the sale earned, 1,000.00 — never the 300.00
+/// owed again a second time, which is money that moved, not earned.
+async fn a_refund_takes_back_what_the_sale_earned_whatever_transfers_carried_it(app: TestApp) {
+    let (base, stripe) = serve_stripe().await;
+    app.ok(
+        &app.admin(),
+        CONFIGURE,
+        json!({ "input": { "rail": "STRIPE_CONNECT", "mode": "SANDBOX", "baseUrl": base,
+            "credentials": { "secretKey": SECRET_KEY, "webhookSecret": WEBHOOK_SECRET } } }),
+    )
+    .await;
+    let ana = connected(&app, &stripe, "Ana").await;
+    earned(&app, &ana, "a", &[("10000", None)]).await;
+    let first = run(&app).await;
+    let id = payout_of(&first, &ana).to_owned();
+    assert_eq!(first["payouts"][0]["amount"], "1000.00");
+    stripe.lock().unwrap().faults.extend([500; 50]);
+    app.ok(
+        &app.service("commissions:write"),
+        SEND,
+        json!({ "input": { "runId": first["id"], "rail": "STRIPE_CONNECT" } }),
+    )
+    .await;
+    let failed = async || payout(&app, &id).await["railError"].is_string();
+    crate::support::wait::until("the transfer's error", Duration::from_secs(30), failed).await;
+    let transfer = {
+        let stripe = stripe.lock().unwrap();
+        let mut transfer = stripe.fixtures_transfer();
+        transfer["id"] = json!("tr_1RevshareREF00001");
+        transfer["amount"] = json!(100_000);
+        transfer["currency"] = json!("usd");
+        transfer["metadata"] = json!({ "payout": id });
+        transfer
+    };
+    let (status, _) = reversal(&app, "evt_ref1", &transfer, 30_000).await;
+    assert_eq!(status, 200);
+    stripe.lock().unwrap().faults.clear();
+    // The next run pays the 300.00 owed again, by hand: 1,000.00 in all.
+    let second = run(&app).await;
+    assert_eq!(second["payouts"][0]["amount"], "300.00");
+    let again = payout_of(&second, &ana).to_owned();
+    app.ok(
+        &app.service("commissions:write"),
+        "mutation($id: ID!) { markPayoutPaid(id: $id, reference: \"BANK-1\") { id status } }",
+        json!({ "id": again }),
+    )
+    .await;
+    let refunded = app
+        .ok(
+            &app.service("events:write"),
+            "mutation { recordRefund(input: { eventExternalId: \"a-0\" }) { clawbacks { amount kind } reversed { id } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        refunded["recordRefund"],
+        json!({ "clawbacks": [{ "amount": "-1000.00", "kind": "CLAWBACK" }], "reversed": [] })
+    );
+    let balance = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { partner(id: $id) { balance { currency approved paid } } }",
+            json!({ "id": ana }),
+        )
+        .await;
+    assert_eq!(
+        balance["partner"]["balance"],
+        json!([{ "currency": "USD", "approved": "-1000.00", "paid": "1300.00" }]),
+        "paid 700.00 + 300.00 by transfers (1,300.00 of payouts less the 300.00 that came back), owes back 1,000.00"
     );
 }
 

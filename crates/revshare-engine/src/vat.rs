@@ -28,6 +28,25 @@ pub fn standard_rate(country: &str) -> Option<Decimal> {
     Some(Decimal::new(whole * 10 + tenths, 1).normalize())
 }
 
+/// The currency VAT is accounted in by an EU state or the UK (ISO 4217):
+/// an invoice in another currency states its VAT in this one too (VAT
+/// Directive art. 230; HMRC's sterling rule). Bulgaria keeps euros since
+/// 1 January 2026.
+pub fn national_currency(country: &str) -> Option<&'static str> {
+    let code = match country {
+        "CZ" => "CZK",
+        "DK" => "DKK",
+        "HU" => "HUF",
+        "PL" => "PLN",
+        "RO" => "RON",
+        "SE" => "SEK",
+        "GB" => "GBP",
+        other if standard_rate(other).is_some() => "EUR",
+        _ => return None,
+    };
+    Some(code)
+}
+
 /// Whether a country is one of the EU's 27 member states.
 pub fn in_eu(country: &str) -> bool {
     standard_rate(country).is_some() && country != "GB"

@@ -9,11 +9,16 @@
 //!   owed again — a `TRANSFER_REVERSED` adjustment, `APPROVED`, that the
 //!   next run pays (netted with whatever else the partner is owed). Of a
 //!   self-billed payout with VAT, the adjustment is the net share of what
-//!   came back: the next payout adds its VAT again (SPEC §33).
+//!   came back: the next payout adds its VAT again, and a credit note
+//!   takes back that share and its VAT from the invoice (SPEC §33).
 //! - In full: the payout is `FAILED` and its commissions go back to
 //!   `APPROVED` for the next run; a part owed again by an earlier partial
 //!   reversal is taken back, so nothing is owed twice; its self-billed
-//!   invoice, if it had one, gets a credit note for the whole.
+//!   invoice, if it had one, gets a credit note for what no earlier one
+//!   credited.
+//! - The adjustment is money that moved, not money earned: a refund of the
+//!   sale later takes back what the sale earned, never the adjustment
+//!   (only a tier's adjustments follow their commission).
 //!
 //! Stripe's `amount_reversed` is the transfer's running total, so an event
 //! returns only what no earlier one did: twice, or out of order, the
@@ -23,6 +28,7 @@ use super::record::announce_rail;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::DomainEventType;
+use crate::payouts::invoicing::issue::{Credited, credit_note};
 use crate::payouts::issue::announce;
 use crate::payouts::{settle, tax_payments};
 use crate::posting::breakdown::{BreakdownLine, TransferReversedLine};
@@ -141,6 +147,12 @@ async fn in_part(
     // pays with its VAT again.
     let owed_net = net_of(&payout, total)? - net_of(&payout, payout.reversed_minor)?;
     owe(txn, &payout, transfer, owed_net, now).await?;
+    // Its self-billed invoice is credited by what came back (SPEC §33).
+    let credited = Credited::UpTo {
+        gross_minor: total,
+        net_minor: net_of(&payout, total)?,
+    };
+    credit_note(txn, &payout.tenant_id, &payout.id, credited, now).await?;
     let note = format!(
         "Stripe reversed {} of {} {} (transfer {transfer}): {} is owed again and paid by the next run",
         amount(&payout, total)?,
@@ -196,8 +208,9 @@ async fn in_full(
     active.rail_error = Set(Some(reason));
     active.rail_updated_at = Set(Some(now));
     let failed = active.update(txn).await?;
-    // Its self-billed invoice is corrected by a credit note (SPEC §33).
-    crate::payouts::invoicing::issue::credit_note(txn, &tenant_id, &failed.id, now).await?;
+    // Its self-billed invoice is credited by what no earlier note took
+    // back (SPEC §33).
+    credit_note(txn, &tenant_id, &failed.id, Credited::Whole, now).await?;
     let event = announce(DomainEventType::PayoutFailed, &failed, now)?;
     crate::events::append(txn, &tenant_id, now, vec![event]).await?;
     announce_rail(txn, &failed, now).await?;

@@ -128,9 +128,17 @@ pub(crate) async fn follow(
         conn,
         sea_orm::Condition::all()
             .add(commission::Column::OriginalId.eq(original.id.as_str()))
+            // A tier's adjustments (they name their tier) and referral
+            // rewards; never an adjustment of a payout (a transfer the
+            // provider took back), which is money that moved, not earned.
             .add(
-                commission::Column::Kind
-                    .is_in([CommissionKind::Adjustment, CommissionKind::Referral]),
+                sea_orm::Condition::any()
+                    .add(commission::Column::Kind.eq(CommissionKind::Referral))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(commission::Column::Kind.eq(CommissionKind::Adjustment))
+                            .add(commission::Column::TierId.is_not_null()),
+                    ),
             )
             .add(commission::Column::Status.ne(CommissionStatus::Reversed)),
     )

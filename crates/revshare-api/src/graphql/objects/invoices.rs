@@ -117,6 +117,20 @@ pub struct InvoiceLine {
     pub amount: Money,
 }
 
+/// The reference rate a document's VAT was stated at in the brand's
+/// national currency.
+#[derive(SimpleObject)]
+pub struct InvoiceExchangeRate {
+    /// The document's currency.
+    pub from: String,
+    /// The brand's national currency.
+    pub to: String,
+    /// One `from` in `to`.
+    pub rate: Decimal,
+    /// The day of the reference rate: the last on or before the issue day.
+    pub day: Date,
+}
+
 /// A self-billed invoice or credit note (SPEC §33): issued in the
 /// partner's name when its payout was paid (or reversed), never changed.
 #[Object]
@@ -195,6 +209,37 @@ impl Invoice {
     async fn vat(&self) -> ApiResult<Money> {
         let row = self.0.read(C::Row)?;
         Money::of(row.vat_minor, &row.currency)
+    }
+
+    /// The VAT in the brand's national currency, when the document is in
+    /// another (a German brand paying in USD states its VAT in EUR too, at
+    /// `exchangeRate`); null when it is in that currency, takes no VAT, or
+    /// no rate was known on its day.
+    async fn vat_in_tax_currency(&self) -> ApiResult<Option<Money>> {
+        let row = self.0.read(C::Row)?;
+        match (&row.tax_currency, row.tax_vat_minor) {
+            (Some(code), Some(minor)) => Money::of(minor, code).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// The reference rate `vatInTaxCurrency` was stated at: one unit of
+    /// the document's currency in the national one, and the rate's day.
+    async fn exchange_rate(&self) -> ApiResult<Option<InvoiceExchangeRate>> {
+        let row = self.0.read(C::Row)?;
+        let (Some(to), Some(rate), Some(day)) =
+            (&row.tax_currency, &row.tax_rate, row.tax_rate_day)
+        else {
+            return Ok(None);
+        };
+        let rate = rust_decimal::Decimal::from_str(rate)
+            .map_err(|e| ApiError::internal("stored tax rate", e))?;
+        Ok(Some(InvoiceExchangeRate {
+            from: row.currency.clone(),
+            to: to.clone(),
+            rate: rate.into(),
+            day: Date(day),
+        }))
     }
 
     /// Net and VAT: what the payout paid.

@@ -76,9 +76,18 @@ impl Payout {
             .await
     }
 
-    /// The credit note correcting its invoice, once it was reversed.
+    /// The first credit note correcting its invoice, once its transfer
+    /// came back (in part or in full); `creditNotes` has every one.
     async fn credit_note(&self, ctx: &Context<'_>) -> ApiResult<Option<super::Invoice>> {
         self.document(ctx, entity::enums::InvoiceKind::CreditNote)
+            .await
+    }
+
+    /// The credit notes correcting its invoice, oldest first: one for each
+    /// part of its transfer that came back, so that its invoice and credit
+    /// notes add up to what the partner finally received.
+    async fn credit_notes(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::Invoice>> {
+        self.documents(ctx, entity::enums::InvoiceKind::CreditNote)
             .await
     }
 
@@ -593,18 +602,29 @@ impl Payout {
         ctx: &Context<'_>,
         kind: entity::enums::InvoiceKind,
     ) -> ApiResult<Option<super::Invoice>> {
+        Ok(self.documents(ctx, kind).await?.into_iter().next())
+    }
+
+    /// Its documents of `kind` the caller sees, in the order issued.
+    async fn documents(
+        &self,
+        ctx: &Context<'_>,
+        kind: entity::enums::InvoiceKind,
+    ) -> ApiResult<Vec<super::Invoice>> {
         let row = self.0.read(C::Row)?;
         if row.self_billing.is_none() || row.status == Stored::Pending {
-            return Ok(None);
+            return Ok(Vec::new());
         }
-        let rows = loader(ctx)?
+        let mut rows = loader(ctx)?
             .load_one(crate::graphql::loaders::DocumentsOfPayout(row.id.clone()))
             .await?
             .unwrap_or_default();
+        rows.retain(|r| r.kind == kind);
+        rows.sort_by(|a, b| (a.issued_at, &a.number).cmp(&(b.issued_at, &b.number)));
         let policy = policy(ctx)?;
         Ok(rows
             .into_iter()
-            .find(|r| r.kind == kind)
-            .and_then(|r| <super::Invoice as Seen>::seen(policy, r)))
+            .filter_map(|r| <super::Invoice as Seen>::seen(policy, r))
+            .collect())
     }
 }

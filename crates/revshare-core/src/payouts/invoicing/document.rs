@@ -88,6 +88,26 @@ fn layout(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<
         },
     ));
     lines.push(fact("VAT", money(row.vat_minor)));
+    if let (Some(code), Some(minor), Some(rate), Some(day)) = (
+        &row.tax_currency,
+        row.tax_vat_minor,
+        &row.tax_rate,
+        row.tax_rate_day,
+    ) {
+        let national =
+            Currency::parse(code).map_err(|e| ApiError::internal("invoice tax currency", e))?;
+        lines.push(fact(
+            &format!("VAT in {code}"),
+            format!("{code} {}", national.from_minor(minor)),
+        ));
+        lines.push(fact(
+            "Exchange rate",
+            format!(
+                "1 {} = {rate} {code}, reference rate of {day}",
+                row.currency
+            ),
+        ));
+    }
     lines.push(Line::new(
         Font::Bold,
         12,

@@ -9,8 +9,11 @@
 //!   Its lines are one per campaign (what its commissions sum to), and one
 //!   per campaign for what was taken back (clawbacks, negative
 //!   adjustments), as a negative line; they sum to the payout's net.
-//! - A **credit note** (UNTDID 261) for the whole of a paid invoice whose
-//!   payout was reversed, naming it: every amount negated.
+//! - A **credit note** (UNTDID 261) naming the invoice, for what of a
+//!   paid payout came back: a transfer reversed in part is credited by its
+//!   share (net and VAT, lines in proportion, rounded once), reversed in
+//!   full by what no earlier note credited — so a payout's invoice and
+//!   credit notes always add up to what the partner finally received.
 //!
 //! An issued document is written once and never changed: its parties are
 //! those the payout was made with, whatever the partner or the tenant
@@ -104,7 +107,14 @@ pub(crate) async fn invoices(
             supplier: serde_json::to_string(&billed.supplier).unwrap_or_default(),
             customer: serde_json::to_string(&billed.customer).unwrap_or_default(),
             corrects_id: None,
+            tax_currency: None,
+            tax_vat_minor: None,
+            tax_rate: None,
+            tax_rate_day: None,
         });
+    }
+    for draft in &mut drafts {
+        in_national_currency(conn, tenant_id, draft, &billed_country(draft)?).await?;
     }
     let numbers = take_numbers(conn, tenant_id, &series, day, drafts.len() as i64).await?;
     for (draft, number) in drafts.iter_mut().zip(numbers) {
@@ -118,12 +128,25 @@ pub(crate) async fn invoices(
     Ok(drafts)
 }
 
-/// The credit note for the invoice of a paid payout now reversed in full;
-/// none when the payout had no invoice, or has its credit note already.
+/// How much of a payout's invoice its credit notes take back in all.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Credited {
+    /// What came back of its transfer so far: `gross_minor` as sent, of
+    /// which `net_minor` is the net share (the rest its VAT).
+    UpTo { gross_minor: i64, net_minor: i64 },
+    /// All of it: the payout failed.
+    Whole,
+}
+
+/// The credit note for what of a paid payout's invoice came back since its
+/// last credit note: the notes of a payout together take back `credited`,
+/// each its net, VAT and lines. None when the payout had no invoice, or
+/// nothing new came back.
 pub(crate) async fn credit_note(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     payout_id: &str,
+    credited: Credited,
     at: DateTime<Utc>,
 ) -> ApiResult<Option<invoice::Model>> {
     let issued = invoice::Entity::find()
@@ -134,8 +157,44 @@ pub(crate) async fn credit_note(
     let Some(original) = issued.iter().find(|i| i.kind == InvoiceKind::Invoice) else {
         return Ok(None);
     };
-    if issued.iter().any(|i| i.kind == InvoiceKind::CreditNote) {
+    let notes: Vec<&invoice::Model> = issued
+        .iter()
+        .filter(|i| i.kind == InvoiceKind::CreditNote)
+        .collect();
+    let (net_in_all, gross_in_all) = match credited {
+        Credited::Whole => (original.net_minor, original.gross_minor),
+        Credited::UpTo {
+            gross_minor,
+            net_minor,
+        } => (
+            Ord::max(Ord::min(net_minor, original.net_minor), 0),
+            Ord::max(Ord::min(gross_minor, original.gross_minor), 0),
+        ),
+    };
+    let net = net_in_all + notes.iter().map(|n| n.net_minor).sum::<i64>();
+    let gross = gross_in_all + notes.iter().map(|n| n.gross_minor).sum::<i64>();
+    if net <= 0 && gross <= 0 {
         return Ok(None);
+    }
+    let mut lines = Vec::new();
+    let earlier: Vec<Vec<InvoiceLine>> = notes
+        .iter()
+        .map(|n| lines_of(n))
+        .collect::<ApiResult<_>>()?;
+    let invoiced = lines_of(original)?;
+    for (line, in_all) in invoiced.iter().zip(spread(&invoiced, net_in_all)) {
+        let before: i64 = earlier
+            .iter()
+            .flatten()
+            .filter(|l| l.campaign_id == line.campaign_id && l.description == line.description)
+            .map(|l| -l.amount_minor)
+            .sum();
+        if in_all != before {
+            lines.push(InvoiceLine {
+                amount_minor: before - in_all,
+                ..line.clone()
+            });
+        }
     }
     let zone = crate::payouts::tenant_zone(conn, tenant_id).await?;
     let day = at.with_timezone(&zone).date_naive();
@@ -144,30 +203,132 @@ pub(crate) async fn credit_note(
         .await?
         .pop()
         .ok_or_else(|| ApiError::internal("credit note", "no number"))?;
-    let lines: Vec<InvoiceLine> = lines_of(original)?
-        .into_iter()
-        .map(|l| InvoiceLine {
-            amount_minor: -l.amount_minor,
-            ..l
-        })
-        .collect();
     let note = invoice::Model {
         id: crate::input::new_id(),
         number,
         kind: InvoiceKind::CreditNote,
         issued_at: at,
         issue_date: day,
-        net_minor: -original.net_minor,
-        vat_minor: -original.vat_minor,
-        gross_minor: -original.gross_minor,
-        lines: serde_json::to_string(&lines).unwrap_or_default(),
+        net_minor: -net,
+        vat_minor: -(gross - net),
+        gross_minor: -gross,
+        lines: serde_json::to_string(&lines).map_err(|e| ApiError::internal("credit note", e))?,
         corrects_id: Some(original.id.clone()),
+        // At its invoice's rate: the correction of what was stated.
+        tax_vat_minor: match (&original.tax_currency, &original.tax_rate) {
+            (Some(code), Some(rate)) => {
+                Some(-stated_in(&original.currency, code, rate, gross - net)?)
+            }
+            _ => None,
+        },
         ..original.clone()
     };
     invoice::Entity::insert(invoice::ActiveModel::from(note.clone()))
         .exec_without_returning(conn)
         .await?;
     Ok(Some(note))
+}
+
+/// The brand's country, as the document names it.
+fn billed_country(draft: &invoice::Model) -> ApiResult<String> {
+    let customer: super::Party = decoded("invoice customer", &draft.customer)?;
+    Ok(customer.country)
+}
+
+/// States a document's VAT in the brand's national currency when it is in
+/// another (VAT Directive art. 230): at the tenant's reference rate of the
+/// issue day (the last published on or before it, a week back at most, as
+/// sales convert), the rate and its day kept with it. Without such a rate
+/// the document states its own currency only, and the log says so.
+async fn in_national_currency(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    draft: &mut invoice::Model,
+    country: &str,
+) -> ApiResult<()> {
+    let Some(national) = crate::engine::vat::national_currency(country) else {
+        return Ok(());
+    };
+    if national == draft.currency || draft.vat_minor == 0 {
+        return Ok(());
+    }
+    let day = draft.issue_date;
+    let book = crate::fx::book(
+        conn,
+        tenant_id,
+        [draft.currency.as_str(), national],
+        day,
+        day,
+    )
+    .await?;
+    let Some(found) = book.cross(&draft.currency, national, day) else {
+        tracing::warn!(
+            tenant = tenant_id,
+            payout = draft.payout_id,
+            "no {}/{national} rate on or a week before {day}: the invoice states its VAT in {} only",
+            draft.currency,
+            draft.currency
+        );
+        return Ok(());
+    };
+    let rate = found.cross.rate().normalize().to_string();
+    draft.tax_vat_minor = Some(stated_in(
+        &draft.currency,
+        national,
+        &rate,
+        draft.vat_minor,
+    )?);
+    draft.tax_currency = Some(national.to_owned());
+    draft.tax_rate = Some(rate);
+    draft.tax_rate_day = Some(found.day);
+    Ok(())
+}
+
+/// `vat_minor` of `from` at `rate` in `to`'s minor units, rounded once
+/// (SPEC §2): the stated rate reproduces the stated amount.
+fn stated_in(from: &str, to: &str, rate: &str, vat_minor: i64) -> ApiResult<i64> {
+    use rust_decimal::prelude::*;
+    let (from, to) = (
+        crate::engine::Currency::parse(from).map_err(|e| ApiError::internal("currency", e))?,
+        crate::engine::Currency::parse(to).map_err(|e| ApiError::internal("currency", e))?,
+    );
+    let rate = Decimal::from_str(rate).map_err(|e| ApiError::internal("tax rate", e))?;
+    let converted = from
+        .from_minor(vat_minor)
+        .checked_mul(rate)
+        .ok_or_else(|| ApiError::internal("tax rate", "out of range"))?;
+    to.to_minor(to.round(converted))
+        .map_err(|e| ApiError::internal("tax amount", e))
+}
+
+/// `total` spread over the lines by their shares, each rounded once (SPEC
+/// §2) and what rounding leaves on the largest: the shares sum to `total`
+/// exactly, and equal the lines when `total` is their sum.
+fn spread(lines: &[InvoiceLine], total: i64) -> Vec<i64> {
+    use rust_decimal::prelude::*;
+    let sum: i64 = lines.iter().map(|l| l.amount_minor).sum();
+    if sum == 0 {
+        let mut shares = vec![0; lines.len()];
+        if let Some(first) = shares.first_mut() {
+            *first = total;
+        }
+        return shares;
+    }
+    let mut shares: Vec<i64> = lines
+        .iter()
+        .map(|l| {
+            (Decimal::from(total) * Decimal::from(l.amount_minor) / Decimal::from(sum))
+                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                .to_i64()
+                .unwrap_or(0)
+        })
+        .collect();
+    let left = total - shares.iter().sum::<i64>();
+    let largest = (0..lines.len()).max_by_key(|&i| lines[i].amount_minor.abs());
+    if let Some(i) = largest {
+        shares[i] += left;
+    }
+    shares
 }
 
 /// One line per campaign for what its rows earned, and one per campaign,
@@ -259,3 +420,26 @@ async fn take_numbers(
 
 /// The numbers six digits hold.
 const MAX_A_YEAR: i64 = 999_999;
+
+#[cfg(test)]
+mod tests {
+    use super::{InvoiceLine, spread};
+
+    fn line(campaign: &str, amount_minor: i64) -> InvoiceLine {
+        InvoiceLine {
+            campaign_id: campaign.into(),
+            description: format!("Commissions, {campaign}"),
+            amount_minor,
+        }
+    }
+
+    #[test]
+    fn a_share_of_the_lines_sums_to_it_and_the_whole_is_the_lines() {
+        let lines = [line("a", 100_000), line("b", 80_000), line("c", -10_000)];
+        assert_eq!(spread(&lines, 30_000), vec![17_647, 14_118, -1_765]);
+        assert_eq!(spread(&lines, 30_000).iter().sum::<i64>(), 30_000);
+        assert_eq!(spread(&lines, 170_000), vec![100_000, 80_000, -10_000]);
+        assert_eq!(spread(&lines, 1), vec![1, 0, 0]);
+        assert_eq!(spread(&[], 0), Vec::<i64>::new());
+    }
+}

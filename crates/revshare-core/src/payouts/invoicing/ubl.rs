@@ -14,7 +14,10 @@
 //! - A credit note states its amounts as positive numbers, as UBL does:
 //!   the document's type says they are credited. A negative line of an
 //!   invoice (clawbacks) is a quantity of -1 at a positive price.
-//! - `cbc:TaxAmount` is the document's VAT; `PayableAmount` its gross.
+//! - `cbc:TaxAmount` is the document's VAT; `PayableAmount` its gross. A
+//!   document in a currency other than the brand's national one names that
+//!   one (`TaxCurrencyCode`) and states its VAT in it in a second
+//!   `TaxTotal` (EN 16931's BT-6 and BT-111).
 
 use super::Party;
 use super::issue::{decoded, lines_of};
@@ -70,6 +73,11 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
         tag(&mut x, "cbc:Note", mention);
     }
     tag(&mut x, "cbc:DocumentCurrencyCode", &row.currency);
+    // The VAT also in the brand's national currency (BT-6, BT-111).
+    let in_tax_currency = row.tax_currency.as_deref().zip(row.tax_vat_minor);
+    if let Some((code, _)) = in_tax_currency {
+        tag(&mut x, "cbc:TaxCurrencyCode", code);
+    }
     x.push_str("<cac:InvoicePeriod>");
     tag(&mut x, "cbc:StartDate", &row.supply_from.to_string());
     tag(&mut x, "cbc:EndDate", &row.supply_to.to_string());
@@ -97,6 +105,16 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
     );
     category.write(&mut x, "cac:TaxCategory", true);
     x.push_str("</cac:TaxSubtotal></cac:TaxTotal>\n");
+    if let Some((code, minor)) = in_tax_currency {
+        let national =
+            Currency::parse(code).map_err(|e| ApiError::internal("invoice tax currency", e))?;
+        let _ = writeln!(
+            x,
+            "<cac:TaxTotal><cbc:TaxAmount currencyID=\"{}\">{}</cbc:TaxAmount></cac:TaxTotal>",
+            xml_escape(code),
+            national.from_minor(minor * sign),
+        );
+    }
     let _ = writeln!(
         x,
         "<cac:LegalMonetaryTotal>\
