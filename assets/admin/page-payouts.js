@@ -70,6 +70,8 @@ const FAILED = `mutation Failed($id: ID!, $reason: String!) { markPayoutFailed(i
 
 const SKIPPED = {
   BELOW_MINIMUM: 'Below the minimum payout',
+  NEGATIVE_BALANCE: 'Negative balance: clawbacks to earn back',
+  NOTHING_OWED: 'Nothing owed',
   NO_PAYOUT_METHOD: 'No payout method',
   TAX_PROFILE_NOT_APPROVED: 'Tax profile not approved',
 };

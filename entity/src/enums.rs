@@ -565,6 +565,10 @@ stored!(
     SkipReason {
         /// Its net balance is under the minimum in force for it.
         BelowMinimum = "BELOW_MINIMUM",
+        /// It owes more than it is owed: clawbacks not yet earned back.
+        NegativeBalance = "NEGATIVE_BALANCE",
+        /// Its commissions and clawbacks net to exactly nothing.
+        NothingOwed = "NOTHING_OWED",
         /// It has no payout method.
         NoPayoutMethod = "NO_PAYOUT_METHOD",
         /// The tenant requires an approved tax profile and it has none.

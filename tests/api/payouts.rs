@@ -495,7 +495,7 @@ async fn a_failed_payouts_commissions_are_paid_by_the_next_run(app: TestApp) {
     assert_eq!(third["payouts"], json!([]));
     assert_eq!(
         third["skipped"],
-        json!([{ "partner": { "name": "Fay" }, "reason": "BELOW_MINIMUM", "balance": { "amount": "-10.00", "currency": "USD" } }])
+        json!([{ "partner": { "name": "Fay" }, "reason": "NEGATIVE_BALANCE", "balance": { "amount": "-10.00", "currency": "USD" } }])
     );
     // …and nets against what is earned next.
     let f3 = sale_at(&app, &fay, "f-3", "300", JANUARY).await;

@@ -14,7 +14,9 @@
 //!    zero, the partner has a payout method, and — where the tenant
 //!    requires one — an approved tax profile; otherwise it is carried over
 //!    and the partner listed with the first reason in that order
-//!    (`BELOW_MINIMUM`, `NO_PAYOUT_METHOD`, `TAX_PROFILE_NOT_APPROVED`).
+//!    (`PARTNER_SUSPENDED`, `NEGATIVE_BALANCE` below zero, `BELOW_MINIMUM`
+//!    under a minimum set, `NOTHING_OWED` at exactly zero,
+//!    `NO_PAYOUT_METHOD`, `TAX_PROFILE_NOT_APPROVED`).
 //! 5. Each payout is issued `PENDING`, numbered, and holds its commissions
 //!    (they stay `APPROVED`): no other run and no `markCommissionsPaid`
 //!    takes them until it is paid or fails.
@@ -234,8 +236,12 @@ async fn decide(
         let method = holders.methods.get(&owed.partner_id);
         let reason = if partner.status == PartnerStatus::Suspended {
             Some(SkipReason::PartnerSuspended)
-        } else if net <= 0 || net < minimum {
+        } else if net < 0 {
+            Some(SkipReason::NegativeBalance)
+        } else if net < minimum {
             Some(SkipReason::BelowMinimum)
+        } else if net == 0 {
+            Some(SkipReason::NothingOwed)
         } else if method.is_none() {
             Some(SkipReason::NoPayoutMethod)
         } else if tenant.require_tax_profile && !holders.tax_approved.contains(&owed.partner_id) {

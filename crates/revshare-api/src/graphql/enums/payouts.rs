@@ -87,8 +87,15 @@ pub enum PayoutRailStatus {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::enums::SkipReason")]
 pub enum SkipReason {
-    /// Its net balance is under the minimum in force for it (or not above 0).
+    /// Its net balance is above 0 and under the minimum in force for it
+    /// (or is 0 where a minimum is set).
     BelowMinimum,
+    /// Its net balance is below 0: clawbacks of commissions paid before
+    /// outweigh what it earned since, and net against what it earns next.
+    NegativeBalance,
+    /// Its commissions and clawbacks net to exactly 0, and no minimum is
+    /// set: nothing is owed until it earns more.
+    NothingOwed,
     /// It has no payout method.
     NoPayoutMethod,
     /// The tenant requires an approved tax profile and it has none.

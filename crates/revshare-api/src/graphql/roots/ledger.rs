@@ -105,10 +105,14 @@ impl RecordEventInput {
 /// What recording an event did.
 #[derive(SimpleObject)]
 pub struct RecordEventPayload {
-    /// The event; `null` when it is held (`heldReason` says why).
+    /// The event; `null` when it is held (`heldReason` says why), or, with
+    /// the error at its path, when the selection asks of it what the
+    /// caller may not read.
     pub event: Option<Event>,
-    /// The commissions it accrued (none when it earned nothing).
-    pub commissions: Vec<Commission>,
+    /// The commissions it accrued (none when it earned nothing); `null`,
+    /// with the error at its path, when the selection asks of them what the
+    /// caller may not read — the event is recorded all the same.
+    pub commissions: Option<Vec<Commission>>,
     /// The event had been recorded before with this payload: this is that result.
     pub duplicate: bool,
     /// It named only a customer nobody has attributed: held, earning
@@ -132,7 +136,7 @@ impl RecordEventPayload {
             unattributed: reason == Some(entity::enums::HeldReason::Unattributed),
             held_reason: reason.map(Into::into),
             event: recorded.event.and_then(Event::for_caller(policy)),
-            commissions: Commission::all(policy, recorded.commissions),
+            commissions: Some(Commission::all(policy, recorded.commissions)),
             duplicate: recorded.duplicate,
         }
     }

@@ -9,7 +9,8 @@
 //!
 //! What history the rules see is what accrual saw, kept on each event
 //! (`events.history_*`): the customer's month, the partner's LTV and
-//! paying customers, the customer's net charges; for a deal event, its
+//! paying customers, the customer's net charges (and, from the events
+//! recorded before, whether it had a paid sale); for a deal event, its
 //! terms version, field values and trigger. What depends on the
 //! terms is carried through the replay: the customer's charge-threshold
 //! bonus and the partner's progress toward tiers, which starts at zero at
@@ -116,6 +117,8 @@ pub struct Replay {
     /// The page's customers, as they are now: their country and attributes
     /// as their newest event sent them (SPEC §32).
     customers: HashMap<String, customer::Model>,
+    /// The page's customers' first paid sales, by customer (SALE_IS_FIRST).
+    first_sales: HashMap<String, String>,
     snapshots: HashMap<(String, String), partner_commission::Model>,
     /// Terms by (partner, campaign): as recorded (`None` when the change
     /// leaves them) and as proposed.
@@ -235,6 +238,7 @@ impl Replay {
             partners: HashMap::new(),
             categories: HashMap::new(),
             customers: HashMap::new(),
+            first_sales: HashMap::new(),
             snapshots: HashMap::new(),
             terms: HashMap::new(),
             bonuses: HashMap::new(),
@@ -308,6 +312,7 @@ impl Replay {
             return Ok(false);
         }
         self.load_page(conn, &rows).await?;
+        self.load_first_sales(conn, &rows).await?;
         // What each partner spent of its caps before the window: the
         // window's own commissions are the replay's.
         let wants: Vec<Want> = rows.iter().filter_map(|row| self.capped(row)).collect();

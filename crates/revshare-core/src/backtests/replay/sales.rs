@@ -15,7 +15,9 @@ use crate::ledger::lines;
 use crate::posting::{NewCommission, TermsRef};
 use crate::tiers::book::Earning;
 use entity::enums::{CommissionKind, CommissionStatus, EventKind};
-use entity::event_conversion;
+use entity::{event, event_conversion};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The customer's charge-threshold bonus as the replay carries it: paid
@@ -132,11 +134,13 @@ impl Replay {
             None => currency.from_minor(row.amount_minor),
         };
         let lines = lines::engine_lines(&sold, sent, amount);
+        // A customer whose sales were refunded in full has had a sale.
+        let sold_before = self.sold_before(row);
         let facts = self.partners.get(&row.partner_id).map(|partner| {
             lines::Sale {
                 amount,
                 customer_month: u32::try_from(month).unwrap_or(1),
-                is_first: net <= 0,
+                is_first: net <= 0 && !sold_before,
                 customer: row
                     .customer_id
                     .as_ref()
@@ -203,6 +207,50 @@ impl Replay {
             open.lines = Some(OpenLines { parts, earned });
         }
         Ok(after)
+    }
+
+    /// Whether the row's customer had a paid sale recorded before it (as
+    /// accrual saw it: none of its sales since is its first).
+    fn sold_before(&self, row: &Row) -> bool {
+        row.customer_id
+            .as_ref()
+            .and_then(|c| self.first_sales.get(c))
+            .is_some_and(|first| first.as_str() < row.id.as_str())
+    }
+
+    /// The page's customers' first paid sales, by customer: the id of the
+    /// earliest recorded (ids are in the order events were recorded).
+    pub(super) async fn load_first_sales(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        rows: &[Row],
+    ) -> ApiResult<()> {
+        let customers: HashSet<&str> = rows
+            .iter()
+            .filter_map(|r| r.customer_id.as_deref())
+            .collect();
+        self.first_sales = HashMap::new();
+        if customers.is_empty() {
+            return Ok(());
+        }
+        let found: Vec<(Option<String>, Option<String>)> = event::Entity::find()
+            .select_only()
+            .column(event::Column::CustomerId)
+            .column_as(event::Column::Id.min(), "first")
+            .filter(event::Column::TenantId.eq(self.tenant_id.as_str()))
+            .filter(event::Column::CustomerId.is_in(customers))
+            .filter(event::Column::Kind.eq(EventKind::Sale))
+            .filter(event::Column::AmountMinor.gt(0))
+            .group_by(event::Column::CustomerId)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        for (customer, first) in found {
+            if let (Some(customer), Some(first)) = (customer, first) {
+                self.first_sales.insert(customer, first);
+            }
+        }
+        Ok(())
     }
 
     /// The event's commission before any tier, as accrual builds it

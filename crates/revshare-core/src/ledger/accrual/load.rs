@@ -7,12 +7,13 @@ use crate::error::ApiResult;
 use crate::input::{self, MAX_EXTERNAL_ID_CHARS};
 use crate::ledger::path::{occurred_at, recorded};
 use chrono::{DateTime, Utc};
+use entity::enums::EventKind;
 use entity::{
-    attribution, campaign, customer, enrollment, partner, partner_commission, partner_group,
+    attribution, campaign, customer, enrollment, event, partner, partner_commission, partner_group,
     partner_total, unattributed_event,
 };
 use sea_orm::sea_query::Condition;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// An item that passed the checks needing no database.
@@ -553,4 +554,40 @@ pub(super) async fn customers(
         .into_iter()
         .map(|c| ((c.partner_id.clone(), c.external_id.clone()), c))
         .collect())
+}
+
+/// Of the batch's customers owed nothing now, those that have had a paid
+/// sale (one refunded in full included): a sale of theirs is not their
+/// first (`SALE_IS_FIRST`). A customer whose net is above 0 has had one.
+pub(super) async fn had_sales(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    customers: &HashMap<(String, String), customer::Model>,
+) -> ApiResult<HashSet<String>> {
+    let mut had: HashSet<String> = customers
+        .values()
+        .filter(|c| c.net_minor > 0)
+        .map(|c| c.id.clone())
+        .collect();
+    let owed_nothing: BTreeSet<&str> = customers
+        .values()
+        .filter(|c| c.net_minor <= 0)
+        .map(|c| c.id.as_str())
+        .collect();
+    if owed_nothing.is_empty() {
+        return Ok(had);
+    }
+    let sold: Vec<Option<String>> = event::Entity::find()
+        .select_only()
+        .column(event::Column::CustomerId)
+        .distinct()
+        .filter(event::Column::TenantId.eq(tenant_id))
+        .filter(event::Column::CustomerId.is_in(owed_nothing))
+        .filter(event::Column::Kind.eq(EventKind::Sale))
+        .filter(event::Column::AmountMinor.gt(0))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    had.extend(sold.into_iter().flatten());
+    Ok(had)
 }

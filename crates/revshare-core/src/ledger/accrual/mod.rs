@@ -321,6 +321,7 @@ async fn accrue(
     let mut batch = evaluate::Batch::new(tenant_id, &loaded, now);
     batch.state.totals = load::totals(conn, &loaded).await?;
     batch.state.customers = load::customers(conn, tenant_id, &loaded, &checked).await?;
+    batch.state.had_sale = load::had_sales(conn, tenant_id, &batch.state.customers).await?;
     batch.imported =
         same_sale::ImportedSales::load(conn, tenant_id, &batch.state.customers, &checked, now)
             .await?;

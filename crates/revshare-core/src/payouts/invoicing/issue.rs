@@ -1,6 +1,8 @@
 //! Issuing self-billed documents (SPEC §33).
 //!
-//! - An **invoice** for each self-billed payout when it is paid: numbered
+//! - An **invoice** for each self-billed payout when it is paid, if its
+//!   partner still agrees then (a decline since the payout was made, or a
+//!   UK agreement run out, issues none in its name): numbered
 //!   `{series}{year}-{000001}` from the tenant's counter for its series and
 //!   the year of issue (in the tenant's zone), by one upsert in the
 //!   payout's own transaction — a transaction that rolls back gives its
@@ -19,7 +21,7 @@
 //! those the payout was made with, whatever the partner or the tenant
 //! changes after.
 
-use super::{SelfBilled, settings};
+use super::{SelfBilled, partners, settings};
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use entity::enums::InvoiceKind;
@@ -51,7 +53,9 @@ pub fn decoded<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> ApiRes
 }
 
 /// The invoices of the self-billed among `paid` (payouts just paid),
-/// numbered in the order given.
+/// numbered in the order given: of those whose partner still agrees when
+/// they are paid (an invoice is issued in its name then), none for a
+/// partner that declined since its payout was made.
 pub(crate) async fn invoices(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
@@ -63,6 +67,21 @@ pub(crate) async fn invoices(
         .filter_map(|p| p.self_billing.as_deref().map(|text| (p, text)))
         .map(|(p, text)| SelfBilled::decode(text).map(|b| (p, b)))
         .collect::<ApiResult<_>>()?;
+    if billed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut partner_ids: Vec<String> = billed.iter().map(|(p, _)| p.partner_id.clone()).collect();
+    partner_ids.sort();
+    partner_ids.dedup();
+    let answers = partners::answers_of(conn, tenant_id, &partner_ids).await?;
+    let billed: Vec<(&payout::Model, SelfBilled)> = billed
+        .into_iter()
+        .filter(|(p, b)| {
+            answers
+                .get(&p.partner_id)
+                .is_some_and(|a| partners::still_agreed(a, b.agreement_version, at))
+        })
+        .collect();
     if billed.is_empty() {
         return Ok(Vec::new());
     }

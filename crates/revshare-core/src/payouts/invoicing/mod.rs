@@ -8,8 +8,11 @@
 //!   the engine's table ([`crate::engine::vat`]) on the brand's and the
 //!   partner's countries — with both parties as they are then, kept on the
 //!   payout, which pays net + VAT;
-//! - [`issue`]: the invoice, numbered when the payout is paid, and the
-//!   credit note when a paid payout is reversed;
+//! - [`issue`]: the invoice, numbered when the payout is paid — if the
+//!   partner still agrees then: a partner that declines makes its pending
+//!   payouts that have not left plain (no VAT), and one paid after is
+//!   issued no invoice — and the credit note when a paid payout is
+//!   reversed;
 //! - [`document`] and [`ubl`]: an issued document as a PDF and as UBL 2.1;
 //! - [`upload`]: the PDF invoice a partner without an agreement uploads;
 //! - [`read`]: issued documents found and listed.

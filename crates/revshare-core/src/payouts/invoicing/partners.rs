@@ -12,7 +12,9 @@ use crate::engine::vat;
 use crate::error::{ApiError, ApiResult};
 use crate::payouts::address::Address;
 use chrono::{DateTime, Months, Utc};
-use entity::{partner, partner_vat, self_billing_acceptance};
+use entity::enums::PayoutStatus;
+use entity::{partner, partner_vat, payout, self_billing_acceptance};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 /// A partner's VAT details as given.
@@ -196,6 +198,21 @@ pub fn in_force(answer: &self_billing_acceptance::Model, version: i32, at: DateT
         && answer.expires_at.is_none_or(|end| at < end)
 }
 
+/// Whether the partner's latest answer still lets the brand invoice in its
+/// name, at `at`, a payout made under `version`: an acceptance of that
+/// version (or of a later one), not expired. A partner that declined since
+/// the payout was made, or whose UK agreement ran out, is issued none.
+pub fn still_agreed(
+    answer: &self_billing_acceptance::Model,
+    version: i32,
+    at: DateTime<Utc>,
+) -> bool {
+    answer.accepted_at.is_some()
+        && answer.declined_at.is_none()
+        && answer.version >= version
+        && answer.expires_at.is_none_or(|end| at < end)
+}
+
 /// The partner accepts version `version` of the tenant's agreement: it
 /// must be the current one, and the partner must have said who it is (its
 /// VAT details with a legal name and an address, which its invoices
@@ -259,7 +276,10 @@ pub async fn accept(
 }
 
 /// The partner declines the tenant's agreement: it is paid as before, with
-/// its statement, and may upload its own invoices.
+/// its statement, and may upload its own invoices. Its pending payouts
+/// that have not left yet (neither handed to a rail nor filed for finance)
+/// are self-billed no more: they pay their net, with no VAT; one paid
+/// after the decline is issued no invoice ([`super::issue::invoices`]).
 pub async fn decline(
     db: &Db,
     tenant_id: &str,
@@ -267,7 +287,14 @@ pub async fn decline(
 ) -> ApiResult<self_billing_acceptance::Model> {
     db.transaction(|txn| {
         Box::pin(async move {
-            partner_of(&*txn, tenant_id, partner_id).await?;
+            // The lock of every change to a partner's money: its payouts
+            // are paid or failed under it.
+            crate::posting::locks::partners_by_id(&*txn, tenant_id, [partner_id])
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ApiError::not_found("partner"))?;
+            unbill_pending(&*txn, tenant_id, partner_id).await?;
             let invoicing = settings::read(&*txn, tenant_id).await?;
             let now = crate::db::now();
             let row = self_billing_acceptance::Model {
@@ -289,6 +316,30 @@ pub async fn decline(
         })
     })
     .await
+}
+
+/// The partner's pending self-billed payouts that have not left, made
+/// plain: no VAT, the amount their net, no self-billing kept.
+async fn unbill_pending(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    partner_id: &str,
+) -> ApiResult<u64> {
+    use payout::Column as P;
+    let result = payout::Entity::update_many()
+        .col_expr(P::AmountMinor, Expr::col(P::NetMinor))
+        .col_expr(P::VatMinor, Expr::value(0i64))
+        .col_expr(P::VatRate, Expr::value(Option::<String>::None))
+        .col_expr(P::SelfBilling, Expr::value(Option::<String>::None))
+        .filter(P::TenantId.eq(tenant_id))
+        .filter(P::PartnerId.eq(partner_id))
+        .filter(P::Status.eq(PayoutStatus::Pending))
+        .filter(P::SelfBilling.is_not_null())
+        .filter(P::Rail.is_null())
+        .filter(P::FiledAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 async fn partner_of(

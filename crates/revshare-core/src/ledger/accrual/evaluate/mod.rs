@@ -21,7 +21,7 @@ use crate::tiers::book::{Accrued, Earning, TierBook};
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::enums::{CampaignStatus, CommissionKind, CommissionStatus, EventKind, HeldReason};
 use entity::{campaign, customer, event, event_conversion, partner, partner_total};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 mod checks;
@@ -33,6 +33,9 @@ use explain::{breakdown, nothing_earned, stored_kind};
 #[derive(Default)]
 pub(super) struct State {
     pub customers: HashMap<(String, String), customer::Model>,
+    /// The customers (by id) that have had a paid sale, a refunded one
+    /// included: none of their sales is their first.
+    pub had_sale: HashSet<String>,
     /// Customers to write (each once: one statement can't touch a row twice).
     pub touched: BTreeSet<(String, String)>,
     /// Each partner's totals by (partner id, currency), and those to write.
@@ -161,7 +164,11 @@ impl<'a> Batch<'a> {
                 let facts = crate::ledger::lines::Sale {
                     amount: charge.amount,
                     customer_month: charge.customer_month,
-                    is_first: customer.as_ref().is_some_and(|c| c.net_minor <= 0),
+                    // A customer whose sales were refunded in full has
+                    // had a sale all the same.
+                    is_first: customer
+                        .as_ref()
+                        .is_some_and(|c| c.net_minor <= 0 && !self.state.had_sale.contains(&c.id)),
                     customer: customer.as_ref(),
                     partner,
                     categories: self
@@ -563,6 +570,9 @@ impl<'a> Batch<'a> {
             }
             customer.net_minor = after;
             customer.threshold_bonus_paid |= bonus_paid;
+            if event.amount_minor > 0 {
+                self.state.had_sale.insert(customer.id.clone());
+            }
         }
         if !self.state.customers.contains_key(&key) || sale {
             self.state.touched.insert(key.clone());
