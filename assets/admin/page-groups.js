@@ -523,7 +523,7 @@ function SimulationResult({ result }) {
             <tbody>
               ${result.lines.map((line, i) => html`
                 <tr>
-                  <th scope="row">${line.line.externalId}. ${line.line.productId}</th>
+                  <th scope="row">${line.line.externalId}. ${line.line.productId ?? 'the whole sale'}</th>
                   <td>${line.rule}</td>
                   <td>${line.condition || '—'}</td>
                   <td class="num">${line.percentage === null ? '—' : `${line.percentage} %`}</td>

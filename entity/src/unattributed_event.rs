@@ -23,6 +23,11 @@ pub struct Model {
     pub payload: String,
     /// Refunded while held; refunded on the event when it is accrued.
     pub refunded_minor: i64,
+    /// What each of its lines had refunded while held (SPEC §32), as an
+    /// event keeps it (`events.refunded_lines`: line id → decimal text, in
+    /// its currency); taken off the same lines of the event it becomes.
+    /// Null for a sale held without lines, or refunded before this was kept.
+    pub refunded_lines: Option<String>,
     pub recorded_at: DateTimeUtc,
     /// When its customer's attribution accrued it (an event under the same
     /// `externalId` then holds it).

@@ -56,6 +56,7 @@ mod m20261223_000046_self_billing;
 mod m20261224_000047_activity;
 mod m20261225_000048_messages;
 mod m20261226_000049_invoices_that_add_up;
+mod m20261227_000050_held_line_refunds;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -115,6 +116,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261224_000047_activity::Migration),
             Box::new(m20261225_000048_messages::Migration),
             Box::new(m20261226_000049_invoices_that_add_up::Migration),
+            Box::new(m20261227_000050_held_line_refunds::Migration),
         ]
     }
 }

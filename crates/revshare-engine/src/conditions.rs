@@ -304,16 +304,12 @@ impl Test {
             Subject::LineAmount => Found::Number(line.amount),
             Subject::LineQuantity => Found::Number(Decimal::from(line.quantity)),
             Subject::LineCoupon => line.coupon.as_deref().into(),
-            Subject::LineMetadata => line.metadata.get(key).map(String::as_str).into(),
+            Subject::LineMetadata => line.metadata.get(key).into(),
             Subject::SaleAmount => Found::Number(facts.sale_amount),
             Subject::SaleIsFirst => Found::One(if facts.is_first { "true" } else { "false" }),
             Subject::CustomerMonth => Found::Number(Decimal::from(facts.customer_month)),
             Subject::CustomerCountry => facts.customer_country.as_deref().into(),
-            Subject::CustomerAttribute => facts
-                .customer_attributes
-                .get(key)
-                .map(String::as_str)
-                .into(),
+            Subject::CustomerAttribute => facts.customer_attributes.get(key).into(),
             Subject::PartnerCountry => facts.partner_country.as_deref().into(),
             Subject::PartnerTag => {
                 Found::Many(facts.partner_tags.iter().map(String::as_str).collect())
@@ -326,7 +322,7 @@ impl Test {
                     .flat_map(|(id, name)| [id.as_str(), name.as_str()])
                     .collect(),
             ),
-            Subject::EventMetadata => facts.metadata.get(key).map(String::as_str).into(),
+            Subject::EventMetadata => facts.metadata.get(key).into(),
         };
         let values: Vec<&str> = match (&self.value, &self.values) {
             (Some(value), _) => vec![value.as_str()],
@@ -370,6 +366,16 @@ enum Found<'a> {
 impl<'a> From<Option<&'a str>> for Found<'a> {
     fn from(value: Option<&'a str>) -> Self {
         value.map_or(Found::Missing, Found::One)
+    }
+}
+
+impl<'a> From<Option<&'a FieldValue>> for Found<'a> {
+    fn from(value: Option<&'a FieldValue>) -> Self {
+        match value {
+            None => Found::Missing,
+            Some(FieldValue::Text(text)) => Found::One(text.as_str()),
+            Some(FieldValue::Number(number)) => Found::Number(*number),
+        }
     }
 }
 
@@ -489,9 +495,24 @@ impl Reward {
     }
 }
 
+/// One field of flat metadata or attributes, as a condition reads it: a
+/// number sent as a number compares as a decimal (`10.0` equals `"10"`,
+/// under `EQ` and `IN` as under `GT`); anything else is text (a boolean
+/// as `true`/`false`), compared exactly.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Text(String),
+    Number(Decimal),
+}
+
+impl From<&str> for FieldValue {
+    fn from(text: &str) -> Self {
+        FieldValue::Text(text.to_owned())
+    }
+}
+
 /// What a condition reads of a sale beside its line. Metadata and
-/// attributes are flat: each value as text (a number in its decimal form,
-/// a boolean as `true`/`false`).
+/// attributes are flat: each field a [`FieldValue`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Facts {
     pub sale_amount: Decimal,
@@ -500,14 +521,14 @@ pub struct Facts {
     /// §5's customer month.
     pub customer_month: u32,
     pub customer_country: Option<String>,
-    pub customer_attributes: BTreeMap<String, String>,
+    pub customer_attributes: BTreeMap<String, FieldValue>,
     pub partner_country: Option<String>,
     pub partner_tags: Vec<String>,
     /// `AFFILIATE`, `RESELLER`, …
     pub partner_type: Option<String>,
     /// Each category's id and name.
     pub partner_categories: Vec<(String, String)>,
-    pub metadata: BTreeMap<String, String>,
+    pub metadata: BTreeMap<String, FieldValue>,
 }
 
 /// One line of a sale, as a condition reads it. An event without lines is
@@ -523,7 +544,7 @@ pub struct Line {
     /// Net of the line's discounts, ≥ 0.
     pub amount: Decimal,
     pub coupon: Option<String>,
-    pub metadata: BTreeMap<String, String>,
+    pub metadata: BTreeMap<String, FieldValue>,
 }
 
 impl Line {

@@ -277,18 +277,18 @@ fn a_missing_subject_matches_nothing_but_not_exists() {
 #[test]
 fn each_subject_reads_its_own_field() {
     let mut metadata = BTreeMap::new();
-    metadata.insert("seats".to_owned(), "12".to_owned());
+    metadata.insert("seats".to_owned(), FieldValue::from("12"));
     let facts = Facts {
         sale_amount: d("250"),
         is_first: true,
         customer_month: 2,
         customer_country: Some("DE".into()),
-        customer_attributes: [("segment".to_owned(), "smb".to_owned())].into(),
+        customer_attributes: [("segment".to_owned(), FieldValue::from("smb"))].into(),
         partner_country: Some("FR".into()),
         partner_tags: vec!["agency".into(), "gold".into()],
         partner_type: Some("RESELLER".into()),
         partner_categories: vec![("cat_1".into(), "Agencies".into())],
-        metadata: [("channel".to_owned(), "web".to_owned())].into(),
+        metadata: [("channel".to_owned(), FieldValue::from("web"))].into(),
     };
     let l = Line {
         price: Some("price_9".into()),
@@ -431,6 +431,131 @@ fn every_line_is_rounded_once() {
 }
 
 #[test]
+fn a_sale_of_many_lines_posts_its_lines_each_rounded_once() {
+    // 100 lines of 0.07 at 20 %: 0.014 each, 0.01 once rounded — 1.00,
+    // not 1.40 rounded once over the whole sale.
+    let rules = RuleSet::new(vec![recurring("20")]).unwrap();
+    let lines: Vec<Line> = (1..=100)
+        .map(|i| line(&i.to_string(), "p", "MONTH", "0.07"))
+        .collect();
+    let evaluation =
+        rules.evaluate_sale(&sale("7.00", 1), &facts("7.00", 1), &lines, Currency::USD);
+    assert_eq!(evaluation.fee.to_string(), "1.00");
+    assert_eq!(evaluation.to_post().to_string(), "1.00");
+    assert_eq!(evaluation.unrounded_fee, d("1.4"));
+    assert_eq!(
+        evaluation.effective_percentage(d("7.00")).to_string(),
+        "14.29"
+    );
+    // One line of 7.00 is rounded once as a whole, after any tier.
+    let one = rules.evaluate(&sale("7.00", 1), Currency::USD);
+    assert_eq!(one.to_post(), d("1.4"));
+    assert_eq!(one.effective_percentage(d("7.00")).to_string(), "20");
+}
+
+#[test]
+fn a_sale_of_many_lines_reads_its_percentage_as_what_the_lines_earned() {
+    // 30 % of 250.00, 10 % of 199.00, nothing on 76.00: 94.90 of 525.00,
+    // 18.076…, rounded once to two places half away from zero.
+    let rules = RuleSet::new(vec![
+        conditional(
+            test(Subject::LineProduct, Operator::Eq, Some("pro")),
+            Outcome::Percentage(d("30")),
+            None,
+        ),
+        conditional(
+            test(Subject::LineProduct, Operator::Eq, Some("hw")),
+            Outcome::Nothing,
+            None,
+        ),
+        recurring("10"),
+    ])
+    .unwrap();
+    let lines = [
+        line("1", "pro", "YEAR", "250.00"),
+        line("2", "seats", "MONTH", "199.00"),
+        line("3", "hw", "ONE_TIME", "76.00"),
+    ];
+    let evaluation = rules.evaluate_sale(
+        &sale("525.00", 1),
+        &facts("525.00", 1),
+        &lines,
+        Currency::USD,
+    );
+    assert_eq!(evaluation.fee.to_string(), "94.90");
+    assert_eq!(evaluation.percentage.to_string(), "30");
+    assert_eq!(
+        evaluation.effective_percentage(d("525.00")).to_string(),
+        "18.08"
+    );
+}
+
+#[test]
+fn a_number_in_metadata_equals_the_same_number_however_written() {
+    let mut facts = facts("100", 1);
+    facts
+        .metadata
+        .insert("seats".into(), FieldValue::Number(d("10.0")));
+    facts
+        .metadata
+        .insert("code".into(), FieldValue::from("10.0"));
+    let l = line("1", "p", "MONTH", "100");
+    let seats = |operator, value: &str| keyed(Subject::EventMetadata, "seats", operator, value);
+    assert!(holds(seats(Operator::Eq, "10"), &facts, &l));
+    assert!(holds(seats(Operator::Eq, "10.00"), &facts, &l));
+    assert!(!holds(seats(Operator::Ne, "10"), &facts, &l));
+    assert!(!holds(seats(Operator::Eq, "ten"), &facts, &l));
+    let among_seats = |operator, values: &[&str]| {
+        Condition::Test(Test {
+            subject: Subject::EventMetadata,
+            key: Some("seats".into()),
+            operator,
+            value: None,
+            values: Some(values.iter().map(|v| (*v).to_owned()).collect()),
+        })
+    };
+    assert!(holds(
+        among_seats(Operator::In, &["5", "10"][..]),
+        &facts,
+        &l
+    ));
+    assert!(!holds(
+        among_seats(Operator::NotIn, &["10"][..]),
+        &facts,
+        &l
+    ));
+    // Text stays text: compared exactly.
+    assert!(!holds(
+        keyed(Subject::EventMetadata, "code", Operator::Eq, "10"),
+        &facts,
+        &l
+    ));
+    assert!(holds(
+        keyed(Subject::EventMetadata, "code", Operator::Eq, "10.0"),
+        &facts,
+        &l
+    ));
+}
+
+#[test]
+fn fifty_conditional_rules_beside_a_base_rule_are_a_rule_set_and_51_are_not() {
+    let rule = |i: usize| {
+        conditional(
+            test(Subject::LineProduct, Operator::Eq, Some(&format!("p{i}"))),
+            Outcome::Percentage(d("10")),
+            None,
+        )
+    };
+    let mut fifty: Vec<RuleEntry> = (0..50).map(rule).collect();
+    fifty.push(recurring("20"));
+    assert!(RuleSet::new(fifty).is_ok());
+    let mut more: Vec<RuleEntry> = (0..51).map(rule).collect();
+    more.push(recurring("20"));
+    let e = RuleSet::new(more).unwrap_err();
+    assert_eq!((e.index, e.field.as_str()), (Some(50), ""));
+}
+
+#[test]
 fn bounds_are_refused_naming_the_field() {
     let refused = |entry: RuleEntry| RuleSet::new(vec![entry, recurring("10")]).unwrap_err();
     let deep = (0..4).fold(
@@ -553,6 +678,12 @@ proptest! {
         for (line, earned) in lines.iter().zip(&evaluation.lines) {
             let rate = if line.interval.as_deref() == Some("YEAR") { d("0.4") } else { d("0.2") };
             prop_assert_eq!(earned.amount, Currency::USD.round(line.amount * rate));
+        }
+        // What is posted is rounded once more to the same fee, and for
+        // several lines is their sum (SPEC §32).
+        prop_assert_eq!(Currency::USD.round(evaluation.to_post()), evaluation.fee);
+        if lines.len() > 1 {
+            prop_assert_eq!(evaluation.to_post(), sum);
         }
     }
 }

@@ -8,7 +8,52 @@ use crate::money::Currency;
 use crate::rules::{
     BreakdownLine, Charge, Evaluation, EventKind, HUNDRED, LineEvaluation, Rule, RuleSet, RuleType,
 };
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+/// The places a sale of several lines' `effectivePercentage` is rounded
+/// to, once, half away from zero (SPEC §2's midpoint).
+pub const PERCENTAGE_PLACES: u32 = 2;
+
+impl Evaluation {
+    /// What a commission is posted from before a tier's modifier — by the
+    /// ledger, a backtest and a simulation alike. A sale of one line: the
+    /// fee unrounded, rounded once after the modifier (SPEC §2). A sale of
+    /// several: the fee as its lines were rounded, each once, and the
+    /// once-per-event parts together (§32), so that the lines sum to it.
+    pub fn to_post(&self) -> Decimal {
+        match self.lines.len() {
+            0 | 1 => self.unrounded_fee,
+            _ => self.fee,
+        }
+    }
+
+    /// The percentage of `charge` its lines earned (`effectivePercentage`).
+    /// A sale of one line: the percentage applied to it (base and
+    /// upgrades, at most 100). A sale of several: what the lines earned,
+    /// each rounded once, × 100 / `charge`, rounded once to
+    /// [`PERCENTAGE_PLACES`] half away from zero (94.90 of 525.00:
+    /// 18.08). The once-per-event bonuses and fees are in neither.
+    pub fn effective_percentage(&self, charge: Decimal) -> Decimal {
+        if self.lines.len() <= 1 {
+            return self.percentage;
+        }
+        if charge <= Decimal::ZERO {
+            return Decimal::ZERO;
+        }
+        let earned: Decimal = self.lines.iter().map(|line| line.amount).sum();
+        earned
+            .checked_mul(HUNDRED)
+            .and_then(|points| points.checked_div(charge))
+            .map_or(Decimal::ZERO, |share| {
+                share
+                    .round_dp_with_strategy(
+                        PERCENTAGE_PLACES,
+                        RoundingStrategy::MidpointAwayFromZero,
+                    )
+                    .normalize()
+            })
+    }
+}
 
 impl RuleSet {
     /// Evaluates one charge (SPEC §5, "Evaluation of one charge"): one line,

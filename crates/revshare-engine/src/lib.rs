@@ -22,7 +22,7 @@ pub mod us_accounts;
 pub mod vat;
 
 pub use codec::{CodecError, decode_rules, encode_rules};
-pub use conditions::{Condition, Facts, Line, Outcome, Reward};
+pub use conditions::{Condition, Facts, FieldValue, Line, Outcome, Reward};
 pub use money::{
     Currency, MoneyError, clawback_minor, decimals, largest_remainder, parse_decimal, share_minor,
 };

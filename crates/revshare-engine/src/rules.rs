@@ -12,8 +12,11 @@ use chrono::{DateTime, Months, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// Longest rule set accepted: a limit on everything.
-pub const MAX_RULES: usize = 50;
+/// Longest rule set accepted, a limit on everything: [`MAX_CONDITIONAL_RULES`]
+/// conditional rules beside as many others.
+pub const MAX_RULES: usize = 2 * MAX_CONDITIONAL_RULES;
+/// Most conditional rules in one rule set (SPEC §32).
+pub const MAX_CONDITIONAL_RULES: usize = 50;
 /// Longest rule description accepted, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
 
@@ -260,7 +263,9 @@ pub struct Evaluation {
     pub fee: Decimal,
     /// The sum of the breakdown before rounding.
     pub unrounded_fee: Decimal,
-    /// The percentage applied to the charge (base plus upgrades, at most 100).
+    /// The percentage applied to the charge (base plus upgrades, at most
+    /// 100): for a sale of several lines, the first line's that has one
+    /// ([`Evaluation::effective_percentage`] says what the lines earned).
     pub percentage: Decimal,
     /// The recurring rule's `maxMonths` has passed and no tier covers the
     /// month: nothing is earned.
@@ -479,6 +484,15 @@ impl RuleSet {
                     flat_fees.push((index, amount, event_kind));
                 }
                 Rule::Conditional { ref when, ref then } => {
+                    if conditionals.len() == MAX_CONDITIONAL_RULES {
+                        return Err(RuleError::at(
+                            index,
+                            "",
+                            format!(
+                                "a rule set has at most {MAX_CONDITIONAL_RULES} conditional rules"
+                            ),
+                        ));
+                    }
                     when.check("when")
                         .and_then(|()| then.check("then"))
                         .map_err(|e| RuleError::at(index, e.field, e.message))?;

@@ -118,8 +118,8 @@ impl EventCustomerInput {
 pub struct EventLine {
     /// Unique within its event.
     pub external_id: String,
-    /// The product sold.
-    pub product_id: String,
+    /// The product sold; null for the one line of a sale sent without lines.
+    pub product_id: Option<String>,
     /// The price it was sold at.
     pub price_id: Option<String>,
     /// How often its plan bills.
@@ -142,7 +142,7 @@ impl From<SaleLine> for EventLine {
     fn from(line: SaleLine) -> Self {
         EventLine {
             external_id: line.external_id,
-            product_id: line.product_id,
+            product_id: Some(line.product_id),
             price_id: line.price_id,
             plan_interval: line.plan_interval.as_deref().and_then(PlanInterval::of),
             quantity: line.quantity,
@@ -193,11 +193,12 @@ pub struct CommissionLine {
     pub amount: Decimal,
 }
 
-/// A commission's stored lines in `currency`, each with its line as the
-/// event `sold` it (none for a sale without lines).
+/// A commission's stored lines in `currency`, each with its line as its
+/// `event` sold it — the one line of a sale sent without lines, the whole
+/// amount (none kept: none).
 pub fn commission_lines(
     stored: Option<&str>,
-    sold: Option<&str>,
+    event: &entity::event::Model,
     currency: &str,
 ) -> ApiResult<Vec<CommissionLine>> {
     let Some(stored) = stored else {
@@ -205,20 +206,40 @@ pub fn commission_lines(
     };
     let earned: Vec<Earned> =
         serde_json::from_str(stored).map_err(|e| ApiError::internal("commission lines", e))?;
-    let sold: Vec<SaleLine> = match sold {
+    let sold: Vec<SaleLine> = match event.lines.as_deref() {
         Some(sold) => {
             serde_json::from_str(sold).map_err(|e| ApiError::internal("event lines", e))?
         }
         None => Vec::new(),
     };
-    explained(earned, &sold, currency)
+    let whole = revshare_engine::Currency::parse(&event.currency)
+        .map_err(|e| ApiError::internal("event currency", e))?
+        .from_minor(event.amount_minor);
+    explained(earned, &sold, whole, currency)
+}
+
+/// The one line of a sale sent without lines (SPEC §32): no product, the
+/// whole `amount`.
+fn whole_line(amount: rust_decimal::Decimal) -> EventLine {
+    EventLine {
+        external_id: revshare_core::ledger::lines::WHOLE_LINE.to_owned(),
+        product_id: None,
+        price_id: None,
+        plan_interval: None,
+        quantity: 1,
+        amount: amount.into(),
+        coupon_code: None,
+        metadata: None,
+        refunded: None,
+    }
 }
 
 /// How lines earned, their shares in `currency`, each with its line of
-/// `sold`.
+/// `sold` (none: the one line of the `whole` sale).
 fn explained(
     earned: Vec<Earned>,
     sold: &[SaleLine],
+    whole: rust_decimal::Decimal,
     currency: &str,
 ) -> ApiResult<Vec<CommissionLine>> {
     let currency = revshare_engine::Currency::parse(currency)
@@ -228,11 +249,13 @@ fn explained(
     earned
         .into_iter()
         .map(|earned| {
-            let line = by_id
-                .get(earned.line.as_str())
-                .ok_or_else(|| ApiError::internal("commission line", &earned.line))?;
+            let line = match by_id.get(earned.line.as_str()) {
+                Some(line) => EventLine::from((*line).clone()),
+                None if sold.is_empty() => whole_line(whole),
+                None => return Err(ApiError::internal("commission line", &earned.line)),
+            };
             Ok(CommissionLine {
-                line: (*line).clone().into(),
+                line,
                 rule: earned.rule,
                 condition: earned.condition,
                 percentage: earned.percentage.map(Into::into),
@@ -265,6 +288,8 @@ pub struct Simulated<'a> {
     pub customer: Option<&'a EventCustomerInput>,
     pub partner: Option<&'a SimulationPartnerInput>,
     pub sale_is_first: bool,
+    /// The event's metadata, as `recordEvent` takes it.
+    pub metadata: Option<&'a serde_json::Value>,
 }
 
 /// A simulation's evaluation (SPEC §32): its lines, customer and partner
@@ -300,12 +325,21 @@ pub fn simulated(
             "must be an ISO 3166-1 alpha-2 country code (US, DE, JP)",
         )
     })?;
+    let max = revshare_core::ledger::accrual::MAX_METADATA_BYTES;
+    if let Some(metadata) = simulated.metadata
+        && metadata.to_string().len() > max
+    {
+        return Err(ApiError::bad_input(
+            "simulation.metadata",
+            format!("must be at most {max} bytes of JSON"),
+        ));
+    }
     let facts = revshare_engine::Facts {
         sale_amount: charge.amount,
         is_first: simulated.sale_is_first,
         customer_month: charge.customer_month,
         customer_country: customer.country.clone(),
-        customer_attributes: lines::texts(customer.attributes.as_ref()),
+        customer_attributes: lines::fields(customer.attributes.as_ref()),
         partner_country,
         partner_tags: revshare_core::directory::groups::check_tags(
             "simulation.partner.tags",
@@ -319,18 +353,26 @@ pub fn simulated(
             .iter()
             .map(|id| (id.clone(), id.clone()))
             .collect(),
-        metadata: Default::default(),
+        metadata: lines::fields(simulated.metadata),
     };
     let engine_lines = lines::engine_lines(&sent, charge.amount, charge.amount);
     let evaluation = rules.evaluate_sale(charge, &facts, &engine_lines, currency);
     let fee_minor = currency
         .to_minor(evaluation.fee)
         .map_err(|e| ApiError::internal("simulated fee", e))?;
-    let earned = match sent.is_empty() {
-        true => Vec::new(),
-        false => lines::earned(rules, &evaluation, &sent, currency, fee_minor),
+    // A sale's lines, as the ledger explains them: one, the whole charge,
+    // for a sale given without lines; a lead's none.
+    let earned = match charge.kind {
+        revshare_engine::EventKind::Lead => Vec::new(),
+        revshare_engine::EventKind::Sale => {
+            lines::earned(rules, &evaluation, &sent, currency, fee_minor)
+        }
     };
-    let explained = explained(earned, &sent, currency.code())?;
+    // The whole charge at the currency's scale, as the ledger reads it.
+    let whole = currency
+        .to_minor(charge.amount)
+        .map_or(charge.amount, |minor| currency.from_minor(minor));
+    let explained = explained(earned, &sent, whole, currency.code())?;
     Ok((evaluation, explained))
 }
 

@@ -522,6 +522,8 @@ pub struct SimulationInput {
     /// The customer's first paid event (`SALE_IS_FIRST`).
     #[graphql(default)]
     pub sale_is_first: bool,
+    /// The event's metadata, as `recordEvent` takes it (`EVENT_METADATA`).
+    pub metadata: Option<async_graphql::Json<serde_json::Value>>,
 }
 
 impl SimulationInput {
@@ -596,6 +598,7 @@ pub struct SimulationResult {
     /// The currency simulated in (the tenant's).
     pub currency: String,
     /// The percentage applied to the charge: the base rate plus upgrades, at most 100.
+    /// A sale of several lines: what they earned of it, rounded once to two places.
     pub effective_percentage: Decimal,
     /// The sum of the breakdown before rounding.
     pub unrounded_fee: Decimal,
@@ -606,7 +609,7 @@ pub struct SimulationResult {
     /// What the group's spend cap cut from the fee (negative; SPEC §31):
     /// null when no cap cut it.
     pub cap_cut: Option<Decimal>,
-    /// How each line earned, when the simulation gave lines (SPEC §32).
+    /// How each line earned (SPEC §32); a sale given without lines is one line.
     pub lines: Vec<super::lines::CommissionLine>,
 }
 
@@ -635,12 +638,13 @@ pub fn simulate(
         customer: simulation.customer.as_ref(),
         partner: simulation.partner.as_ref(),
         sale_is_first: simulation.sale_is_first,
+        metadata: simulation.metadata.as_ref().map(|m| &m.0),
     };
     let (evaluation, lines) = super::lines::simulated(rules, sale, &charge, currency)?;
     Ok(SimulationResult {
         final_fee: evaluation.fee.into(),
         currency: currency.code().to_owned(),
-        effective_percentage: evaluation.percentage.into(),
+        effective_percentage: evaluation.effective_percentage(charge.amount).into(),
         unrounded_fee: evaluation.unrounded_fee.into(),
         partnership_ended: evaluation.partnership_ended,
         breakdown: contributions(rules, &evaluation),

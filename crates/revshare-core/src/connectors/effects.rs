@@ -238,6 +238,7 @@ impl Sold {
                     event: EventRef::Id(event.id.clone()),
                     amount,
                     lines: None,
+                    taken: None,
                     reason,
                     note: Some(note),
                 };
@@ -245,7 +246,7 @@ impl Sold {
                 crate::fraud::after_refund(txn, &refunded.event.partner_id).await?;
             }
             Sold::Held(held) => {
-                refunds::refund_held(txn, tenant_id, &held.external_id, amount).await?;
+                refunds::refund_held(txn, tenant_id, &held.external_id, amount, None).await?;
             }
         }
         Ok(())

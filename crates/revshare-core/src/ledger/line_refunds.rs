@@ -47,7 +47,23 @@ impl Split {
         named: Option<&[String]>,
         amount: Option<Decimal>,
     ) -> ApiResult<Option<Split>> {
-        let Some(stored) = event.lines.as_deref() else {
+        let sold = stored_lines(event.lines.as_deref())?;
+        let kept = (event.refunded_lines.as_deref(), refunded_so_far);
+        Split::of_lines(sold, kept, currency, named, amount)
+    }
+
+    /// [`Split::of`] for a sale's `sold` lines (`None`: sold without
+    /// lines) — an event's, or those of a sale held unattributed (SPEC
+    /// §15) — `kept` being what each line has had refunded as kept (none
+    /// yet) and what was refunded of the whole sale.
+    pub fn of_lines(
+        sold: Option<Vec<SaleLine>>,
+        kept: (Option<&str>, i64),
+        currency: Currency,
+        named: Option<&[String]>,
+        amount: Option<Decimal>,
+    ) -> ApiResult<Option<Split>> {
+        let Some(sold) = sold else {
             return match named {
                 Some(_) => Err(ApiError::bad_input(
                     "input.lines",
@@ -56,30 +72,7 @@ impl Split {
                 None => Ok(None),
             };
         };
-        let lines: Vec<SaleLine> =
-            serde_json::from_str(stored).map_err(|e| ApiError::internal("event lines", e))?;
-        let before = refunded(event.refunded_lines.as_deref())?;
-        let mut parts = Vec::with_capacity(lines.len());
-        for line in lines {
-            let minor = |d: Decimal| {
-                currency
-                    .to_minor(d)
-                    .map_err(|e| ApiError::internal("event line amount", e))
-            };
-            let refunded_before = match before.get(&line.external_id) {
-                Some(d) => minor(*d)?,
-                None => 0,
-            };
-            parts.push(LinePart {
-                amount: minor(line.amount)?,
-                external_id: line.external_id,
-                refunded_before,
-                refund: 0,
-            });
-        }
-        if event.refunded_lines.is_none() {
-            kept_before_lines(&mut parts, refunded_so_far);
-        }
+        let mut parts = parts_of(sold, kept, currency)?;
         let amount = amount
             .map(|a| {
                 currency
@@ -88,6 +81,32 @@ impl Split {
             })
             .transpose()?;
         split(&mut parts, named, amount, currency)?;
+        Ok(Some(Split { parts, currency }))
+    }
+
+    /// The refund that takes exactly `taken` off each line of the event,
+    /// in the lines' `currency` (what was refunded of a sale while it was
+    /// held, line by line, refunded on the event it became), each line at
+    /// most what is left of it; `None` for an event recorded without lines.
+    pub fn exact(
+        event: &event::Model,
+        currency: Currency,
+        refunded_so_far: i64,
+        taken: &BTreeMap<String, Decimal>,
+    ) -> ApiResult<Option<Split>> {
+        let Some(sold) = stored_lines(event.lines.as_deref())? else {
+            return Ok(None);
+        };
+        let kept = (event.refunded_lines.as_deref(), refunded_so_far);
+        let mut parts = parts_of(sold, kept, currency)?;
+        for part in &mut parts {
+            if let Some(amount) = taken.get(&part.external_id) {
+                let minor = currency
+                    .to_minor(*amount)
+                    .map_err(|e| ApiError::internal("held line refund", e))?;
+                part.refund = minor.clamp(0, (part.amount - part.refunded_before).max(0));
+            }
+        }
         Ok(Some(Split { parts, currency }))
     }
 
@@ -148,6 +167,62 @@ impl Split {
         let earned = earned.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
         line_share(&self.parts, whole, &earned)
     }
+}
+
+/// An event's stored lines; `None` for one recorded without.
+fn stored_lines(stored: Option<&str>) -> ApiResult<Option<Vec<SaleLine>>> {
+    stored
+        .map(|text| {
+            serde_json::from_str::<Vec<SaleLine>>(text)
+                .map_err(|e| ApiError::internal("event lines", e))
+        })
+        .transpose()
+}
+
+/// The lines of a sale held unattributed, read from the payload it is
+/// kept with (SPEC §15); `None` for one sent without lines.
+pub fn held_lines(payload: &str) -> ApiResult<Option<Vec<SaleLine>>> {
+    let value: serde_json::Value =
+        serde_json::from_str(payload).map_err(|e| ApiError::internal("held payload", e))?;
+    match value.get("lines") {
+        Some(lines) if !lines.is_null() => serde_json::from_value(lines.clone())
+            .map(Some)
+            .map_err(|e| ApiError::internal("held lines", e)),
+        _ => Ok(None),
+    }
+}
+
+/// Each of `sold`'s lines as a refund sees it, with what it has had
+/// refunded: as `kept` says line by line, or — kept before lines' refunds
+/// were — the whole sale's refunded part shared among them.
+fn parts_of(
+    sold: Vec<SaleLine>,
+    (refunded_lines, refunded_so_far): (Option<&str>, i64),
+    currency: Currency,
+) -> ApiResult<Vec<LinePart>> {
+    let before = refunded(refunded_lines)?;
+    let mut parts = Vec::with_capacity(sold.len());
+    for line in sold {
+        let minor = |d: Decimal| {
+            currency
+                .to_minor(d)
+                .map_err(|e| ApiError::internal("event line amount", e))
+        };
+        let refunded_before = match before.get(&line.external_id) {
+            Some(d) => minor(*d)?,
+            None => 0,
+        };
+        parts.push(LinePart {
+            amount: minor(line.amount)?,
+            external_id: line.external_id,
+            refunded_before,
+            refund: 0,
+        });
+    }
+    if refunded_lines.is_none() {
+        kept_before_lines(&mut parts, refunded_so_far);
+    }
+    Ok(parts)
 }
 
 /// What each line earned of a commission, by line id (minor units).

@@ -4,12 +4,12 @@
 //!
 //! Stored as JSON text: an event's `lines` as sent (amounts as decimal
 //! strings), a commission's `lines` as [`Earned`] rows naming the event's
-//! lines by id. An event sent
-//! without lines stores none and its commission no lines: the engine reads
-//! it as one line with no product, the whole amount.
+//! lines by id. An event sent without lines stores none: the engine reads
+//! it as one line with no product, the whole amount, and its commission
+//! explains that one line, [`WHOLE_LINE`].
 
 use crate::error::{ApiError, ApiResult};
-use revshare_engine::{Currency, Facts, Line};
+use revshare_engine::{Currency, Facts, FieldValue, Line};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -20,6 +20,9 @@ pub const MAX_LINES: usize = 100;
 pub const MAX_FLAT_BYTES: usize = 2048;
 /// Longest id, code or product of a line, in characters.
 const MAX_TEXT: usize = 200;
+/// The id of the one line of a sale sent without lines (the engine's
+/// [`Line::whole`]), as its commission explains it.
+pub const WHOLE_LINE: &str = "1";
 
 /// One line of a sale, as sent and as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,25 +195,35 @@ fn flat(field: &str, value: &serde_json::Value) -> ApiResult<()> {
     Ok(())
 }
 
-/// A flat object's fields as text, as conditions read them: a string as
-/// itself, a number in its decimal form, a boolean as `true`/`false`;
-/// anything else (a nested value in an event's free metadata) is left out.
-pub fn texts(value: Option<&serde_json::Value>) -> BTreeMap<String, String> {
+/// A flat object's fields as conditions read them: a string as itself, a
+/// number as a decimal (so `10.0` equals `"10"`), a boolean as
+/// `true`/`false`; anything else (a nested value in an event's free
+/// metadata) is left out.
+pub fn fields(value: Option<&serde_json::Value>) -> BTreeMap<String, FieldValue> {
     let Some(object) = value.and_then(|v| v.as_object()) else {
         return BTreeMap::new();
     };
     object
         .iter()
         .filter_map(|(key, value)| {
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Bool(b) => b.to_string(),
+            let field = match value {
+                serde_json::Value::String(s) => FieldValue::Text(s.clone()),
+                serde_json::Value::Number(n) => number(n),
+                serde_json::Value::Bool(b) => FieldValue::Text(b.to_string()),
                 _ => return None,
             };
-            Some((key.clone(), text))
+            Some((key.clone(), field))
         })
         .collect()
+}
+
+/// A JSON number as a decimal, written plainly (`10.0`) or in exponent
+/// form (`1e3`); one no decimal holds stays its text.
+fn number(n: &serde_json::Number) -> FieldValue {
+    let text = n.to_string();
+    text.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(&text))
+        .map_or(FieldValue::Text(text), FieldValue::Number)
 }
 
 /// The engine's lines of a sale, their amounts in the campaign's currency:
@@ -231,7 +244,7 @@ pub fn engine_lines(lines: &[SaleLine], sent: Decimal, exact: Decimal) -> Vec<Li
                 false => line.amount,
             },
             coupon: line.coupon_code.clone(),
-            metadata: texts(line.metadata.as_ref()),
+            metadata: fields(line.metadata.as_ref()),
         })
         .collect()
 }
@@ -259,12 +272,12 @@ impl Sale<'_> {
             is_first: self.is_first,
             customer_month: self.customer_month,
             customer_country: self.customer.and_then(|c| c.country.clone()),
-            customer_attributes: texts(attributes.as_ref()),
+            customer_attributes: fields(attributes.as_ref()),
             partner_country: self.partner.country.clone(),
             partner_tags: tags(&self.partner.tags),
             partner_type: Some(self.partner.r#type.as_str().to_owned()),
             partner_categories: self.categories,
-            metadata: texts(self.metadata),
+            metadata: fields(self.metadata),
         }
     }
 }
@@ -280,7 +293,8 @@ pub fn tags(stored: &str) -> Vec<String> {
 
 /// How each line earned, its shares cut to the commission's `amount_minor`
 /// in the lines' order (a cap or a tier that cut the commission cuts the
-/// last lines first).
+/// last lines first). A sale sent without `lines` is its one line,
+/// [`WHOLE_LINE`].
 pub fn earned(
     rules: &revshare_engine::RuleSet,
     evaluation: &revshare_engine::Evaluation,
@@ -292,13 +306,17 @@ pub fn earned(
     evaluation
         .lines
         .iter()
-        .zip(lines)
-        .map(|(line, sent)| {
+        .filter_map(|line| match lines.get(line.line) {
+            Some(sent) => Some((line, sent.external_id.as_str())),
+            None if lines.is_empty() => Some((line, WHOLE_LINE)),
+            None => None,
+        })
+        .map(|(line, id)| {
             let entry = &rules.entries()[line.rule_index];
             let share = currency.to_minor(line.amount).unwrap_or(0).min(left.max(0));
             left -= share;
             Earned {
-                line: sent.external_id.clone(),
+                line: id.to_owned(),
                 rule: entry.description.clone().unwrap_or_else(|| {
                     serde_json::to_value(line.rule_type)
                         .ok()
@@ -357,6 +375,23 @@ pub fn nothing_in_words(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_is_read_as_a_decimal_and_a_string_as_text() {
+        let metadata: serde_json::Value = serde_json::from_str(
+            r#"{ "seats": 10.0, "big": 1e21, "code": "10.0", "on": true, "nested": { "a": 1 } }"#,
+        )
+        .unwrap();
+        let read = fields(Some(&metadata));
+        assert_eq!(read["seats"], FieldValue::Number(Decimal::new(10, 0)));
+        assert_eq!(
+            read["big"],
+            FieldValue::Number(Decimal::from_scientific("1e21").unwrap())
+        );
+        assert_eq!(read["code"], FieldValue::Text("10.0".into()));
+        assert_eq!(read["on"], FieldValue::Text("true".into()));
+        assert!(!read.contains_key("nested"));
+    }
 
     #[test]
     fn a_line_is_kept_by_its_id_and_read_either_way() {

@@ -2,7 +2,10 @@
 //! commission; any other refund appends a negative `CLAWBACK` row, pro rata at
 //! the original commission's rate, linked to it. A sale recorded with lines
 //! is refunded line by line: the named lines, or every line pro rata, each
-//! line's share of the commission given back ([`super::line_refunds`]). Clawbacks are approved at
+//! line's share of the commission given back ([`super::line_refunds`]) —
+//! a sale held unattributed too: what each of its lines had refunded while
+//! held is kept on it, and taken off those lines of the event it becomes
+//! (SPEC §15, §32). Clawbacks are approved at
 //! once and net against the partner's next payout. The customer's net
 //! charges drop by the refund, so later events see the lower LTV; a
 //! commission's tier adjustments follow it, and the partner's progress
@@ -33,6 +36,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter,
 };
+use std::collections::BTreeMap;
 
 pub enum EventRef {
     Id(String),
@@ -46,6 +50,10 @@ pub struct NewRefund {
     /// The lines it comes off (SPEC §32), by their ids; omitted: every
     /// line pro rata.
     pub lines: Option<Vec<String>>,
+    /// Exactly what it takes off each line, by id, in the sale's own
+    /// currency: what was refunded of a sale while it was held, as kept
+    /// on it. When given, `lines` and `amount` are not read.
+    pub taken: Option<BTreeMap<String, Decimal>>,
     pub reason: ReversalReason,
     pub note: Option<String>,
 }
@@ -90,7 +98,8 @@ pub async fn record_txn(
         && super::accrual::find_event(txn, tenant_id, external)
             .await?
             .is_none()
-        && let Some(held) = refund_held(txn, tenant_id, external, new.amount).await?
+        && let Some(held) =
+            refund_held(txn, tenant_id, external, new.amount, new.lines.as_deref()).await?
     {
         return Ok(Recorded::Held(held));
     }
@@ -99,7 +108,9 @@ pub async fn record_txn(
 }
 
 /// What was refunded of an event while it was held, refunded on the event
-/// it became, as any refund (a reversal or a clawback of what it earned).
+/// it became, as any refund (a reversal or a clawback of what it earned):
+/// each line by what it had refunded while held, as kept on the held row
+/// (one refunded while held before that was kept: every line pro rata).
 pub async fn refund_what_was_held(
     txn: &crate::db::Txn,
     tenant_id: &str,
@@ -113,10 +124,12 @@ pub async fn refund_what_was_held(
     }
     let currency =
         Currency::parse(&held.currency).map_err(|e| ApiError::internal("held currency", e))?;
+    let taken = super::line_refunds::refunded(held.refunded_lines.as_deref())?;
     let refund = NewRefund {
         event: EventRef::Id(event.id.clone()),
         amount: Some(currency.from_minor(held.refunded_minor)),
         lines: None,
+        taken: (!taken.is_empty()).then_some(taken),
         reason: ReversalReason::Refund,
         note: Some(note.to_owned()),
     };
@@ -137,13 +150,17 @@ pub async fn record_in(
 
 /// A refund of an event held unattributed (SPEC §15): kept on it, and
 /// refunded on the event it becomes when its customer is attributed. Under
-/// the customer's lock, as an attribution takes it. `None`: no event is
-/// held under `external_id`.
+/// the customer's lock, as an attribution takes it. A sale held with lines
+/// is refunded line by line as an event is — the `lines` named, or every
+/// line pro rata — and what each line had refunded is kept on it; a line it
+/// does not have, or more than is left, is refused naming the field, with
+/// nothing written. `None`: no event is held under `external_id`.
 pub async fn refund_held(
     txn: &crate::db::Txn,
     tenant_id: &str,
     external_id: &str,
     amount: Option<Decimal>,
+    lines: Option<&[String]>,
 ) -> ApiResult<Option<unattributed_event::Model>> {
     let find = || {
         unattributed_event::Entity::find()
@@ -161,13 +178,23 @@ pub async fn refund_held(
     };
     let currency =
         Currency::parse(&held.currency).map_err(|e| ApiError::internal("held currency", e))?;
+    let sold = super::line_refunds::held_lines(&held.payload)?;
+    let kept = (held.refunded_lines.as_deref(), held.refunded_minor);
+    let split = Split::of_lines(sold, kept, currency, lines, amount)?;
+    let amount = split.as_ref().map(Split::total).or(amount);
     let remaining = held.amount_minor - held.refunded_minor;
     let refund_minor = checked_minor(currency, remaining, amount)?;
-    unattributed_event::Entity::update_many()
-        .col_expr(
-            unattributed_event::Column::RefundedMinor,
-            Expr::col(unattributed_event::Column::RefundedMinor).add(refund_minor),
-        )
+    let mut update = unattributed_event::Entity::update_many().col_expr(
+        unattributed_event::Column::RefundedMinor,
+        Expr::col(unattributed_event::Column::RefundedMinor).add(refund_minor),
+    );
+    if let Some(split) = &split {
+        update = update.col_expr(
+            unattributed_event::Column::RefundedLines,
+            Expr::value(split.refunded_after()?),
+        );
+    }
+    update
         .filter(unattributed_event::Column::Id.eq(held.id.as_str()))
         .exec(txn)
         .await?;
@@ -196,13 +223,22 @@ async fn refund(
     let refunded_so_far = conversion
         .as_ref()
         .map_or(event.refunded_minor, |c| c.refunded_sale_minor);
-    let lines = Split::of(
-        &event,
-        own,
-        refunded_so_far,
-        new.lines.as_deref(),
-        new.amount,
-    )?;
+    // What a held sale's lines had refunded is taken off them exactly;
+    // should the event hold none of it, its amount is refunded pro rata.
+    let exact = match &new.taken {
+        Some(taken) => Split::exact(&event, own, refunded_so_far, taken)?,
+        None => None,
+    };
+    let lines = match exact.filter(|split| !split.total().is_zero()) {
+        Some(split) => Some(split),
+        None => Split::of(
+            &event,
+            own,
+            refunded_so_far,
+            new.lines.as_deref(),
+            new.amount,
+        )?,
+    };
     let amount = lines.as_ref().map(Split::total).or(new.amount);
     let (refund_minor, sale_refund) = match &conversion {
         Some(converted) => {

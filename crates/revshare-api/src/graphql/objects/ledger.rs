@@ -420,8 +420,9 @@ impl Commission {
     }
 
     /// How each line of its sale earned (SPEC §32): the rule, the
-    /// condition in words, the percentage or amount, the line's share; none
-    /// for a sale without lines.
+    /// condition in words, the percentage or amount, the line's share. A
+    /// sale sent without lines is one line, the whole amount; a lead has
+    /// none.
     async fn lines(
         &self,
         ctx: &Context<'_>,
@@ -435,11 +436,7 @@ impl Commission {
             .load_one(EventId(row.event_id.clone()))
             .await?
             .ok_or_else(|| ApiError::internal("commission event", &row.event_id))?;
-        crate::graphql::lines::commission_lines(
-            row.lines.as_deref(),
-            event.lines.as_deref(),
-            &row.currency,
-        )
+        crate::graphql::lines::commission_lines(row.lines.as_deref(), &event, &row.currency)
     }
 
     /// What contributed, unrounded; `amount` is their sum rounded once.

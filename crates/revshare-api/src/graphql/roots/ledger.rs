@@ -418,6 +418,7 @@ impl LedgerMutation {
             event,
             amount: input.amount.map(|a| a.value("input.amount")).transpose()?,
             lines: input.lines,
+            taken: None,
             reason: input.reason.into(),
             note: input.note,
         };

@@ -176,8 +176,9 @@ impl Replay {
         }
         let earned = match evaluation.fee.is_zero() {
             true => Vec::new(),
+            // Posted as accrual posts it: several lines each rounded once.
             false => vec![Earning {
-                unrounded: evaluation.unrounded_fee,
+                unrounded: evaluation.to_post(),
                 commission: self.commission(row, &terms),
             }],
         };

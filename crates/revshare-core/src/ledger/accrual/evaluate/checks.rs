@@ -92,6 +92,7 @@ impl<'a> Batch<'a> {
             source: item.source,
             payload: item.payload,
             refunded_minor: 0,
+            refunded_lines: None,
             recorded_at: self.now,
             accrued_at: None,
             reason,

@@ -293,8 +293,9 @@ impl<'a> Batch<'a> {
         let sale = event.kind == EventKind::Sale;
         let earned = match evaluation.fee.is_zero() {
             true => Vec::new(),
+            // A sale of several lines posts them each rounded once (§32).
             false => vec![Earning {
-                unrounded: evaluation.unrounded_fee,
+                unrounded: evaluation.to_post(),
                 commission: self.commission(event, valid, terms, evaluation),
             }],
         };
@@ -321,7 +322,9 @@ impl<'a> Batch<'a> {
         };
         let start = self.posting.rows().len();
         let mut commissions = self.tiers.post(&mut self.posting, &accrued, earned)?;
-        if !sold.is_empty() {
+        // A sale's commission explains its lines — one, the whole amount,
+        // for a sale sent without lines (§32); a lead's has none.
+        if sale {
             // Each amount explained once: the posting's row and the
             // commission answered are the same commission.
             let mut explained: Vec<(i64, Option<String>)> = Vec::new();
