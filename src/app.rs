@@ -124,6 +124,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
             options.public_url.clone(),
         ),
         backtests: crate::backtests::Wake::default(),
+        broadcasts: crate::messages::broadcasts::Wake::default(),
         sign_ins: crate::portal::SignIns::default(),
     };
     start_jobs(&runner, &background, options);
@@ -139,6 +140,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         imports,
         rails,
         backtests,
+        broadcasts,
         sign_ins,
         ..
     } = background;
@@ -154,6 +156,7 @@ pub fn build(db: Db, keys: Keys, options: &Options) -> App {
         mail: options.mail.clone(),
         backtest_inline: options.backtest_inline,
         backtests,
+        broadcasts,
         imports,
         rails: rails.clone(),
         sign_ins,
@@ -177,6 +180,7 @@ struct Background {
     imports: crate::imports::Settings,
     rails: crate::rails::Settings,
     backtests: crate::backtests::Wake,
+    broadcasts: crate::messages::broadcasts::Wake,
     sign_ins: crate::portal::SignIns,
 }
 
@@ -285,7 +289,7 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
                 });
             }
             Job::Broadcasts => {
-                let worker = Worker::every(job, crate::messages::broadcasts::POLL);
+                let worker = crate::messages::broadcasts::worker(&on.broadcasts);
                 runner.run(worker, move |_| {
                     let db = db.clone();
                     async move {

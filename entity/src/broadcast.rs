@@ -15,13 +15,15 @@ pub struct Model {
     pub status: BroadcastStatus,
     pub send_at: Option<DateTimeUtc>,
     pub sent_at: Option<DateTimeUtc>,
-    /// The partners it resolved to when it sent.
+    /// The partners its audience resolved to when it began sending.
     pub recipients: Option<i32>,
-    /// The messages it wrote.
+    /// The messages it has written.
     pub delivered: i32,
     pub created_by: String,
     pub created_at: DateTimeUtc,
     pub canceled_at: Option<DateTimeUtc>,
+    /// While it sends: the last partner (by id) whose message is written.
+    pub sent_through: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

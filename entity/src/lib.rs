@@ -13,6 +13,7 @@ pub mod bounty;
 pub mod bounty_award;
 pub mod bounty_submission;
 pub mod broadcast;
+pub mod broadcast_recipient;
 pub mod campaign;
 pub mod category;
 pub mod change;

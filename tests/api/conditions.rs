@@ -624,6 +624,72 @@ async fn a_sale_no_line_earned_on_says_which_condition_paid_nothing(app: TestApp
     );
 }
 
+crate::on_both_databases!(a_yearly_line_alone_past_its_months_says_its_rule_has_passed);
+/// The guide's yearly line alone in its 13th customer month: every line of
+/// the sale is past its months, and the reason names the line and its
+/// rule (docs/conditions.md), not the customer's partnership in general.
+async fn a_yearly_line_alone_past_its_months_says_its_rule_has_passed(app: TestApp) {
+    let alice = partner_in(&app, "Alice", guide_rules(), json!({})).await;
+    let events = app.service("events:write");
+    let record = "mutation($input: RecordEventInput!) { recordEvent(input: $input) {
+        event { nothingReason } commissions { id } } }";
+    let yearly = json!([
+        { "externalId": "yearly", "productId": "prod_pro", "planInterval": "YEAR", "amount": "1200.00" }
+    ]);
+    let mut late = sale(&alice, "y13", "1200.00", yearly);
+    late["customerAcquiredAt"] = json!("2025-01-15T00:00:00Z");
+    late["occurredAt"] = json!("2026-01-15T00:00:00Z");
+    let data = app.ok(&events, record, json!({ "input": late })).await;
+    assert_eq!(data["recordEvent"]["commissions"], json!([]));
+    assert_eq!(
+        data["recordEvent"]["event"]["nothingReason"],
+        "the partner group's rules: no line earned: line yearly: \"Yearly plans\", 40 % for the first 12 months when the plan's interval is YEAR, whose months have passed"
+    );
+}
+
+crate::on_both_databases!(a_held_sales_lines_read_in_the_currencys_minor_digits_once_accrued);
+/// The guide's sale sent naming only its customer: held until the
+/// customer is attributed, then accrued from what was kept of it, its
+/// lines' amounts as sent — `1200.00`, not `1200`.
+async fn a_held_sales_lines_read_in_the_currencys_minor_digits_once_accrued(app: TestApp) {
+    let alice = partner_in(&app, "Alice", guide_rules(), json!({})).await;
+    let events = app.service("events:write");
+    let mut held = sale(&alice, "h1", "1330.00", guide_lines());
+    if let Some(held) = held.as_object_mut() {
+        held.remove("partnerId");
+    }
+    let record = "mutation($input: RecordEventInput!) { recordEvent(input: $input) {
+        unattributed event { id } commissions { id } } }";
+    let data = app.ok(&events, record, json!({ "input": held })).await;
+    assert_eq!(
+        data["recordEvent"],
+        json!({ "unattributed": true, "event": null, "commissions": [] })
+    );
+    let attribute = "mutation($input: AttributeCustomerInput!) { attributeCustomer(input: $input) { externalId } }";
+    let input = json!({ "input": { "customerExternalId": "c-h1", "partnerId": alice } });
+    app.ok(&events, attribute, input).await;
+    let read = "{ commissions { nodes { amount
+        event { externalId lines { externalId amount refunded } }
+        lines { line { externalId amount } amount } } } }";
+    let line =
+        |id: &str, amount: &str| json!({ "externalId": id, "amount": amount, "refunded": "0.00" });
+    let earned = |id: &str, amount: &str, share: &str| json!({ "line": { "externalId": id, "amount": amount }, "amount": share });
+    assert_eq!(
+        app.ok(&app.admin(), read, json!({})).await["commissions"]["nodes"],
+        json!([{
+            "amount": "486.00",
+            "event": { "externalId": "h1", "lines": [
+                line("yearly", "1200.00"), line("addon", "30.00"), line("hw", "100.00")
+            ] },
+            "lines": [
+                earned("yearly", "1200.00", "480.00"),
+                earned("addon", "30.00", "6.00"),
+                earned("hw", "100.00", "0.00")
+            ]
+        }])
+    );
+}
+
 /// What a simulated 100.00 line earns when `when` holds (50 %) or does
 /// not (the rest pays 10 %), with the line, customer and partner given.
 async fn pays(app: &TestApp, when: Value, simulation: Value) -> String {

@@ -212,7 +212,8 @@ async fn every_job_stops_at_shutdown_and_holds_no_lease(app: TestApp) {
 /// takes each up once: the import finishes with each row once, the batch
 /// is asked for again under its idempotency key and made once, the
 /// delivery goes again under its id (at least once, as documented), and
-/// the e-mail that may have left is failed, never sent twice.
+/// the e-mail that may have left is sent again with the same
+/// `Message-ID` (at least once), never given up as failed.
 async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
     use crate::support::paypal::Hold;
     use crate::support::rails::SEND;

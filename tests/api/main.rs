@@ -44,6 +44,7 @@ mod link_hosts_and_keys;
 mod links;
 mod mail;
 mod messages;
+mod money_broadcasts;
 mod money_lines;
 mod money_payouts;
 mod operations;

@@ -173,6 +173,8 @@ pub struct Services {
     pub backtest_inline: revshare_core::backtests::Inline,
     /// Wakes this replica's backtests job.
     pub backtests: revshare_core::backtests::Wake,
+    /// Wakes this replica's broadcasts job.
+    pub broadcasts: revshare_core::messages::broadcasts::Wake,
     /// How imports reach their sources.
     pub imports: revshare_core::imports::Settings,
     /// How payouts reach their rails (SPEC §26).
@@ -206,6 +208,7 @@ pub fn schema(services: Option<Services>) -> AppSchema {
             .data(services.mail)
             .data(services.backtest_inline)
             .data(services.backtests)
+            .data(services.broadcasts)
             .data(services.imports)
             .data(services.rails)
             .data(services.sign_ins)

@@ -40,7 +40,8 @@ pub enum Job {
     Rates,
     /// Prune the domain-event log past its days (`events/retention.rs`).
     Retention,
-    /// Send scheduled broadcasts when due (`messages/broadcasts.rs`).
+    /// Start scheduled broadcasts when due and finish every broadcast
+    /// sending (`messages/broadcasts/sending.rs`).
     Broadcasts,
 }
 

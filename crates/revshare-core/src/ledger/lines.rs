@@ -282,6 +282,26 @@ impl Sale<'_> {
     }
 }
 
+/// `lines` as an event keeps them: each amount carries at least the
+/// minor digits of `currency`, the currency they were sold in (`1200.00`
+/// USD however it was sent or kept — a held sale's payload keeps amounts
+/// normalized, `1200`).
+pub fn in_minor_digits(lines: &[SaleLine], currency: Currency) -> Vec<SaleLine> {
+    lines
+        .iter()
+        .map(|line| {
+            let mut amount = line.amount;
+            if amount.scale() < currency.minor_units() {
+                amount.rescale(currency.minor_units());
+            }
+            SaleLine {
+                amount,
+                ..line.clone()
+            }
+        })
+        .collect()
+}
+
 /// A partner's stored tags (`",a,b,"`) as a list.
 pub fn tags(stored: &str) -> Vec<String> {
     stored

@@ -7,7 +7,9 @@
 //! What a failure means depends on how far the message got. Until the
 //! whole message has been written and its terminating `.` is on its way
 //! the server cannot have accepted it, so it is tried again later; from
-//! then on it may have been, so it is never sent again. The sender marks
+//! then on it may have been, so it is sent again with the same
+//! `Message-ID` (at least once: its reader's mail client keeps one copy;
+//! see `super::send`). The sender marks
 //! a row in flight (`hand_over`) only once the server has answered `DATA`
 //! with `354`, just before the message is written.
 
@@ -37,7 +39,7 @@ pub enum Delivery {
     /// the server cannot take).
     Unsendable(String),
     /// No answer after the message was written whole: the server may
-    /// have accepted it, so it is never sent again.
+    /// have accepted it, so it is sent again with the same `Message-ID`.
     MaybeSent(String),
     /// Another claim took the row before it was handed over: nothing was
     /// written, nothing is recorded.

@@ -33,7 +33,8 @@ pub enum MessageSender {
 pub enum BroadcastStatus {
     /// Waiting for its `sendAt`; it can be canceled.
     Scheduled,
-    /// Being sent (within its one transaction).
+    /// Being sent, a batch of recipients at a time: `delivered` counts
+    /// the messages written so far.
     Sending,
     /// Sent: every recipient has it in its thread.
     Sent,
@@ -352,13 +353,14 @@ impl Broadcast {
         Ok(self.0.read(C::Row)?.sent_at.map(Into::into))
     }
 
-    /// The partners its audience resolved to when it was sent; null
-    /// before.
+    /// The partners its audience resolved to when it started sending;
+    /// null before.
     async fn recipients(&self) -> ApiResult<Option<i32>> {
         Ok(self.0.read(C::Row)?.recipients)
     }
 
-    /// The messages it wrote, one per recipient.
+    /// The messages it has written, one per recipient: `recipients` once
+    /// it is `SENT`.
     async fn delivered(&self) -> ApiResult<i32> {
         Ok(self.0.read(C::Row)?.delivered)
     }

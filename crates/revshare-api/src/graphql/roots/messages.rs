@@ -287,8 +287,9 @@ impl MessageMutation {
     }
 
     /// Makes a broadcast (`partners:write`): sent now, or at `sendAt`. Its
-    /// audience is resolved once, when it sends; each recipient gets it
-    /// once, as a message in its thread.
+    /// audience is resolved once, when it starts sending; each recipient
+    /// gets it once, as a message in its thread. A large audience may
+    /// answer `SENDING`: the rest is written in the background.
     async fn create_broadcast(
         &self,
         ctx: &Context<'_>,
@@ -333,8 +334,15 @@ impl MessageMutation {
                 .map(|at| at.value("input.sendAt"))
                 .transpose()?,
         };
-        let row =
-            broadcasts::create(db(ctx)?, principal.tenant_id(), &principal.subject, new).await?;
+        let wake = ctx.data::<broadcasts::Wake>().cloned().unwrap_or_default();
+        let row = broadcasts::create(
+            db(ctx)?,
+            principal.tenant_id(),
+            &principal.subject,
+            new,
+            &wake,
+        )
+        .await?;
         Broadcast::shown(ctx, row)
     }
 

@@ -7,7 +7,12 @@ use crate::posting::breakdown::{BreakdownLine, GroupRuleLine};
 use entity::enums::EventKind;
 
 /// Why an event that earned nothing did, in words support can forward
-/// (`Event.nothingReason`).
+/// (`Event.nothingReason`). When a conditional rule decided one of its
+/// lines, the lines say why, each by its rule — a line past its rule's
+/// `maxMonths` says that rule's months have passed, even when every line
+/// of the sale is past them (docs/conditions.md) — and the customer's
+/// partnership is said to be over only when no conditional rule decided
+/// a line.
 pub(super) fn nothing_earned(
     terms: &Terms,
     evaluation: &Evaluation,
@@ -20,14 +25,14 @@ pub(super) fn nothing_earned(
         TermsSource::Campaign => "the campaign's rules",
         _ => "the partner group's rules",
     };
-    if evaluation.partnership_ended {
+    if let Some(lines) = lines.filter(|_| sale) {
+        format!("{rules}: {lines}")
+    } else if evaluation.partnership_ended {
         format!(
             "the customer's partnership is over: {rules} pay for a limited number of months, and this came after them"
         )
     } else if !sale {
         format!("{rules} pay no flat fee for a lead")
-    } else if let Some(lines) = lines {
-        format!("{rules}: {lines}")
     } else if evaluation.percentage.is_zero() {
         format!("{rules} pay 0 % (a default campaign and group pay nothing until given rules)")
     } else {

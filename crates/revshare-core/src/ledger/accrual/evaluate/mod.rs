@@ -541,7 +541,14 @@ impl<'a> Batch<'a> {
         row.revenue_minor = valid.revenue_minor;
         row.metadata = item.new.metadata.clone();
         if !item.new.lines.is_empty() {
-            row.lines = serde_json::to_string(&item.new.lines).ok();
+            // In the currency the sale was sent in, with its minor digits.
+            let sold_in = valid
+                .conversion
+                .as_ref()
+                .and_then(|c| Currency::parse(&c.sale_currency).ok())
+                .unwrap_or(valid.currency);
+            let lines = crate::ledger::lines::in_minor_digits(&item.new.lines, sold_in);
+            row.lines = serde_json::to_string(&lines).ok();
         }
         row
     }
