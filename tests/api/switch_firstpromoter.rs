@@ -18,12 +18,14 @@ use crate::on_both_databases_with;
 use crate::support::imports::import_from;
 use crate::support::partners::partner_by_external;
 use crate::support::switching;
-use account::{account, serve};
+use account::{account, serve, with_refund, with_three_campaigns};
 use serde_json::{Value, json};
 
 on_both_databases_with!(options;
     a_firstpromoter_program_arrives_whole_and_right,
     a_payout_list_that_ignores_its_filter_dates_only_its_own,
+    each_code_earns_by_the_campaign_it_came_from,
+    a_refund_firstpromoter_booked_claws_back_its_sale,
 );
 
 fn options() -> revshare::http::Options {
@@ -60,11 +62,6 @@ async fn a_firstpromoter_program_arrives_whole_and_right(app: TestApp) {
             "campaign",
             "3",
             "pays a customer's first payment only at the source: its group pays the customer's first month (the one payment of a monthly or yearly plan)",
-        ),
-        (
-            "promoter",
-            "16",
-            "is in campaigns 3 and 2: a partner has one group in revshare, so it earns campaign 3's terms on every code",
         ),
         (
             "promoter",
@@ -329,5 +326,180 @@ async fn a_payout_list_that_ignores_its_filter_dates_only_its_own(app: TestApp) 
     assert_eq!(
         year["taxYear"]["payees"]["nodes"],
         json!([{ "paid": "60.00", "excluded": "60.00", "counted": "0.00" }])
+    );
+}
+
+/// A promoter in several campaigns: each of its codes earns by the
+/// campaign it came from — its own campaign's through its group, each
+/// other one's through a campaign of that campaign's terms it is enrolled
+/// in. A new sale of 100.00 through Tess's codes pays 30.00 (Pro, hers),
+/// 20.00 (Flat) and 50.00 (Launch); through Dee's, 50.00 (Launch, hers)
+/// and 20.00 (Flat). (Before, every code earned its partner's first
+/// campaign's terms: 30.00, 30.00, 30.00, 50.00, 50.00.)
+async fn each_code_earns_by_the_campaign_it_came_from(app: TestApp) {
+    switching::in_los_angeles(&app).await;
+    let (base, _) = serve(with_three_campaigns()).await;
+    let done = imported(&app, &base).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(done["counts"]["codes"], 12, "{done}");
+    let promoters: Vec<_> = switching::problems(&done)
+        .into_iter()
+        .filter(|(entity, _, _)| entity == "promoter")
+        .map(|(_, id, _)| id)
+        .collect();
+    assert_eq!(promoters, ["12"], "{done}");
+
+    // The campaigns of Flat's and Launch's terms, for the codes held in
+    // them besides their partners' own campaigns.
+    const CAMPAIGNS: &str = "{ campaigns(first: 10) { nodes { name isDefault visibility landingUrl \
+        rules { type ... on RecurringRule { percentage maxMonths } ... on FlatFeeRule { amount } } } } }";
+    let made = async || {
+        let read = app.ok(&app.admin(), CAMPAIGNS, json!({})).await;
+        let mut made: Vec<Value> = read["campaigns"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["isDefault"] == false)
+            .cloned()
+            .collect();
+        made.sort_by_key(|c| c["name"].as_str().unwrap().to_owned());
+        made
+    };
+    let campaigns = vec![
+        json!({ "name": "Flat", "isDefault": false, "visibility": "INVITE_ONLY", "landingUrl": "https://acme.example/flat",
+            "rules": [{ "type": "RECURRING", "percentage": "0", "maxMonths": null }, { "type": "FLAT_FEE", "amount": "20.00" }] }),
+        json!({ "name": "Launch", "isDefault": false, "visibility": "INVITE_ONLY", "landingUrl": "https://acme.example/launch",
+            "rules": [{ "type": "RECURRING", "percentage": "50", "maxMonths": 1 }] }),
+    ];
+    assert_eq!(made().await, campaigns);
+
+    // A new customer through each code, and its first sale.
+    const SALE: &str = "mutation($input: RecordEventInput!) { recordEvent(input: $input) { commissions { amount } } }";
+    let attribute = "mutation($input: AttributeCustomerInput!) { attributeCustomer(input: $input) { externalId } }";
+    for (code, customer) in [
+        ("tess", "cus_new_1"),
+        ("tess2", "cus_new_2"),
+        ("tess3", "cus_new_3"),
+        ("dee", "cus_new_4"),
+        ("dee2", "cus_new_5"),
+    ] {
+        app.ok(
+            &app.admin(),
+            attribute,
+            json!({ "input": { "customerExternalId": customer, "code": code } }),
+        )
+        .await;
+        app.ok(
+            &app.service("events:write"),
+            SALE,
+            json!({ "input": { "externalId": format!("after-{code}"), "kind": "SALE", "amount": "100.00",
+                "customerExternalId": customer } }),
+        )
+        .await;
+    }
+    let read = app
+        .ok(
+            &app.admin(),
+            "{ commissions(first: 100) { nodes { amount currency campaign { name isDefault } event { externalId } } } }",
+            json!({}),
+        )
+        .await;
+    let mut paid: Vec<Value> = read["commissions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["event"]["externalId"].as_str().unwrap().starts_with("after-"))
+        .map(|c| {
+            // The import's own campaign by what it is, the others by name.
+            let campaign = match c["campaign"]["isDefault"] == true {
+                true => json!("the import's"),
+                false => c["campaign"]["name"].clone(),
+            };
+            json!({ "sale": c["event"]["externalId"], "amount": c["amount"], "currency": c["currency"], "campaign": campaign })
+        })
+        .collect();
+    paid.sort_by_key(|p| p["sale"].as_str().unwrap().to_owned());
+    let earned = |sale: &str, amount: &str, campaign: &str| json!({ "sale": sale, "amount": amount, "currency": "USD", "campaign": campaign });
+    assert_eq!(
+        paid,
+        vec![
+            earned("after-dee", "50.00", "the import's"),
+            earned("after-dee2", "20.00", "Flat"),
+            earned("after-tess", "30.00", "the import's"),
+            earned("after-tess2", "20.00", "Flat"),
+            earned("after-tess3", "50.00", "Launch"),
+        ]
+    );
+
+    // A second import makes no campaign again.
+    let again = imported(&app, &base).await;
+    assert_eq!(again["status"], "DONE", "{again}");
+    assert_eq!(made().await, campaigns);
+}
+
+/// A negative commission is a refund FirstPromoter booked: it comes over
+/// as a clawback of the sale's commission (its customer's latest due one
+/// by then), dated when FirstPromoter booked it, and Yaro's first
+/// month-end pays 27.00 — what FirstPromoter owes — not 30.00. (Before,
+/// it was a problem row and the run paid 30.00.)
+async fn a_refund_firstpromoter_booked_claws_back_its_sale(app: TestApp) {
+    switching::in_los_angeles(&app).await;
+    let (base, _) = serve(with_refund()).await;
+    let done = imported(&app, &base).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        (&done["counts"]["commissions"], &done["counts"]["skipped"]),
+        (&json!(10), &json!(0)),
+        "{done}"
+    );
+    assert!(
+        !switching::problems(&done)
+            .iter()
+            .any(|(_, id, _)| id == "20"),
+        "{done}"
+    );
+    let yaro = partner_by_external(&app, "firstpromoter:11").await["id"].clone();
+    let read = app
+        .ok(
+            &app.admin(),
+            "query($p: ID!) { partner(id: $p) { balance { currency accrued approved paid } } \
+               commissions(partnerId: $p, orderBy: ACCRUED_AT) { nodes { kind amount status accruedAt \
+                 event { externalId } original { event { externalId } } } } }",
+            json!({ "p": yaro }),
+        )
+        .await;
+    assert_eq!(
+        read["partner"]["balance"],
+        json!([{ "currency": "USD", "accrued": "30.00", "approved": "27.00", "paid": "60.00" }])
+    );
+    let clawbacks: Vec<&Value> = read["commissions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "CLAWBACK")
+        .collect();
+    assert_eq!(
+        clawbacks,
+        [
+            &json!({ "kind": "CLAWBACK", "amount": "-3.00", "status": "APPROVED", "accruedAt": "2026-02-15T10:00:00Z",
+            "event": { "externalId": "firstpromoter:clawback:20" },
+            "original": { "event": { "externalId": "firstpromoter:commission:3" } } })
+        ]
+    );
+
+    let run = app
+        .ok(
+            &app.admin(),
+            "mutation($end: Date!) { createPayoutRun(input: { periodEnd: $end }) { \
+               payouts { amount currency partner { externalId } } } }",
+            json!({ "end": switching::today() }),
+        )
+        .await;
+    assert_eq!(
+        run["createPayoutRun"]["payouts"],
+        json!([
+            { "amount": "27.00", "currency": "USD", "partner": { "externalId": "firstpromoter:11" } },
+            { "amount": "40.00", "currency": "USD", "partner": { "externalId": "firstpromoter:16" } },
+        ])
     );
 }

@@ -19,11 +19,13 @@ use crate::on_both_databases_with;
 use crate::support::imports::import_from;
 use crate::support::partners::partner_by_external;
 use crate::support::switching;
-use account::{account, serve};
+use account::{account, all_scheduled, serve, with_clawbacks};
 use serde_json::{Value, json};
 
 on_both_databases_with!(options;
     a_partnerstack_program_arrives_whole_and_right,
+    negative_rewards_claw_back_their_sales_and_tags_come_over,
+    a_program_whose_rewards_are_all_scheduled_arrives_whole,
 );
 
 fn options() -> revshare::http::Options {
@@ -265,4 +267,190 @@ async fn a_partnerstack_program_arrives_whole_and_right(app: TestApp) {
         year(2026).await,
         json!([{ "partners": [{ "name": "Ana Lima" }], "paid": "15.00", "excluded": "0.00", "counted": "15.00", "status": "MISSING_W8" }])
     );
+}
+
+/// A partner's balances and its clawbacks (each with the event it was
+/// booked on and the sale's commission it takes back), by `externalId`.
+async fn balance_and_clawbacks(app: &TestApp, external: &str) -> (Value, Vec<Value>) {
+    let id = partner_by_external(app, external).await["id"].clone();
+    let read = app
+        .ok(
+            &app.admin(),
+            "query($p: ID!) { partner(id: $p) { tags balance { currency accrued approved paid } } \
+               commissions(partnerId: $p, orderBy: ACCRUED_AT) { nodes { kind amount status accruedAt paidAt \
+                 event { externalId } original { event { externalId } } } } }",
+            json!({ "p": id }),
+        )
+        .await;
+    let clawbacks = read["commissions"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "CLAWBACK")
+        .cloned()
+        .map(|mut c| {
+            c.as_object_mut().unwrap().remove("kind");
+            c
+        })
+        .collect();
+    (read["partner"].clone(), clawbacks)
+}
+
+/// Negative rewards are clawbacks PartnerStack booked on refunds, listed
+/// before the sales they take back: each comes over as a clawback of its
+/// sale's commission, dated when PartnerStack booked it, so what each
+/// partner is owed is what PartnerStack owed it — and the first
+/// month-end pays that, not the rewards without their clawbacks. (Before,
+/// each was a problem row: the run paid Ana 15.00 and Kenji 20.00.)
+async fn negative_rewards_claw_back_their_sales_and_tags_come_over(app: TestApp) {
+    switching::in_los_angeles(&app).await;
+    let (base, _) = serve(with_clawbacks()).await;
+    let credentials = json!({ "publicKey": "pk_live", "secretKey": "sk_live", "baseUrl": base });
+    let done = import_from(&app, "PARTNERSTACK", credentials).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    assert_eq!(
+        done["counts"],
+        json!({ "partners": 5, "codes": 6, "customers": 2, "commissions": 12, "skipped": 0,
+            "unchanged": 0, "requests": done["counts"]["requests"] }),
+        "{done}"
+    );
+    let declined = switching::problems(&done)
+        .into_iter()
+        .filter(|(entity, _, _)| entity == "clawback" || entity == "reward")
+        .collect::<Vec<_>>();
+    assert_eq!(
+        declined,
+        [(
+            "clawback".to_owned(),
+            "rwrd_13".to_owned(),
+            "PartnerStack declined it: nothing is clawed back".to_owned()
+        )],
+        "{done}"
+    );
+
+    // Ana: 15.00 due, less 10.00 taken back of it (the refund names no
+    // sale: her customer's latest due commission) and 3.00 of her first
+    // invoice's, paid already (the sale the refund names).
+    let (ana, clawbacks) = balance_and_clawbacks(&app, "partnerstack:part_ana").await;
+    assert_eq!(
+        ana,
+        json!({ "tags": ["reseller", "emea"],
+            "balance": [{ "currency": "USD", "accrued": "15.00", "approved": "2.00", "paid": "30.00" }] })
+    );
+    assert_eq!(
+        clawbacks,
+        vec![
+            json!({ "amount": "-3.00", "status": "APPROVED", "accruedAt": "2026-11-24T10:00:00Z", "paidAt": null,
+                "event": { "externalId": "partnerstack:clawback:rwrd_10" },
+                "original": { "event": { "externalId": "partnerstack:commission:rwrd_1" } } }),
+            json!({ "amount": "-10.00", "status": "APPROVED", "accruedAt": "2026-11-25T10:00:00Z", "paidAt": null,
+                "event": { "externalId": "partnerstack:clawback:rwrd_9" },
+                "original": { "event": { "externalId": "partnerstack:commission:rwrd_2" } } }),
+        ]
+    );
+    // Kenji: 20.00 due less 15.00 (no customer: his latest due
+    // commission); 50.00 paid less the 5.00 PartnerStack took off that
+    // payout already.
+    let (kenji, clawbacks) = balance_and_clawbacks(&app, "partnerstack:part_ken").await;
+    assert_eq!(
+        kenji,
+        json!({ "tags": ["vip"],
+            "balance": [{ "currency": "EUR", "accrued": "7.00", "approved": "5.00", "paid": "45.00" }] })
+    );
+    assert_eq!(
+        clawbacks,
+        vec![
+            json!({ "amount": "-5.00", "status": "PAID", "accruedAt": "2025-12-22T10:00:00Z",
+                "paidAt": "2026-01-02T18:00:00Z", "event": { "externalId": "partnerstack:clawback:rwrd_12" },
+                "original": { "event": { "externalId": "partnerstack:commission:rwrd_7" } } }),
+            json!({ "amount": "-15.00", "status": "APPROVED", "accruedAt": "2026-11-26T10:00:00Z", "paidAt": null,
+                "event": { "externalId": "partnerstack:clawback:rwrd_11" },
+                "original": { "event": { "externalId": "partnerstack:commission:rwrd_4" } } }),
+        ]
+    );
+
+    // A second import books nothing again.
+    let (base, _) = serve(with_clawbacks()).await;
+    let credentials = json!({ "publicKey": "pk_live", "secretKey": "sk_live", "baseUrl": base });
+    let again = import_from(&app, "PARTNERSTACK", credentials).await;
+    assert_eq!(again["status"], "DONE", "{again}");
+    assert_eq!(again["counts"]["commissions"], 0, "{again}");
+    assert_eq!(
+        balance_and_clawbacks(&app, "partnerstack:part_ana").await.0["balance"],
+        json!([{ "currency": "USD", "accrued": "15.00", "approved": "2.00", "paid": "30.00" }])
+    );
+
+    // The first month-end pays what PartnerStack owed.
+    let set = "mutation($input: SetPayoutMethodInput!) { setPayoutMethod(input: $input) { type } }";
+    for (external, method) in [
+        (
+            "partnerstack:part_ana",
+            json!({ "type": "ACH", "routingNumber": "021000021", "accountNumber": "0001-2345-6789", "accountHolder": "Ana Lima" }),
+        ),
+        (
+            "partnerstack:part_ken",
+            json!({ "type": "PAYPAL", "paypalEmail": "kenji@paypal.example" }),
+        ),
+    ] {
+        let id = partner_by_external(&app, external).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.ok(&app.partner_token(&id), set, json!({ "input": method }))
+            .await;
+    }
+    let run = app
+        .ok(
+            &app.admin(),
+            "mutation($end: Date!) { createPayoutRun(input: { periodEnd: $end }) { \
+               payouts { amount currency partner { externalId } } } }",
+            json!({ "end": switching::today() }),
+        )
+        .await;
+    assert_eq!(
+        switching::sorted_by(
+            &run["createPayoutRun"]["payouts"],
+            |p| &p["partner"]["externalId"]
+        ),
+        vec![
+            json!({ "amount": "2.00", "currency": "USD", "partner": { "externalId": "partnerstack:part_ana" } }),
+            json!({ "amount": "5.00", "currency": "EUR", "partner": { "externalId": "partnerstack:part_ken" } }),
+        ]
+    );
+}
+
+/// A program whose rewards are all scheduled answers an empty default
+/// list of rewards: its scheduled list is read at once, over its pages.
+/// (Before, the move to it was an empty page naming a next one, which the
+/// paging guard took for an endless loop: the import failed.)
+async fn a_program_whose_rewards_are_all_scheduled_arrives_whole(app: TestApp) {
+    let (base, served) = serve(all_scheduled()).await;
+    let credentials = json!({ "publicKey": "pk_live", "secretKey": "sk_live", "baseUrl": base });
+    let done = import_from(&app, "PARTNERSTACK", credentials).await;
+    assert_eq!(
+        (&done["status"], &done["error"]),
+        (&json!("DONE"), &Value::Null),
+        "{done}"
+    );
+    assert_eq!(done["counts"]["commissions"], 3, "{done}");
+    let asked = served.lock().unwrap().asked.clone();
+    for path in ["rewards", "rewards?status=scheduled"] {
+        assert!(
+            asked.iter().any(|p| p == path),
+            "{path} was not read: {asked:?}"
+        );
+    }
+    for (external, balance) in [
+        (
+            "partnerstack:part_ana",
+            json!([{ "currency": "USD", "accrued": "10.50", "approved": "0.00", "paid": "0.00" }]),
+        ),
+        (
+            "partnerstack:part_ken",
+            json!([{ "currency": "EUR", "accrued": "8.00", "approved": "0.00", "paid": "0.00" }]),
+        ),
+    ] {
+        let (partner, _) = balance_and_clawbacks(&app, external).await;
+        assert_eq!(partner["balance"], balance, "{external}");
+    }
 }

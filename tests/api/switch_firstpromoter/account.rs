@@ -479,3 +479,50 @@ pub(super) fn account() -> Account {
         filters_by_payout: true,
     }
 }
+
+/// The program with Tess in all three campaigns, a token in each: her
+/// own Pro (30 % for 12 months), then Flat (20.00 a sale) and Launch
+/// (50 % of a first month).
+pub(super) fn with_three_campaigns() -> Account {
+    let mut account = account();
+    let tess = promoter(
+        18,
+        "Tess Three",
+        "tess@example.com",
+        "2025-05-01T10:00:00.000Z",
+        vec![
+            member(181, 1, "accepted", "tess", None, &[]),
+            member(182, 2, "accepted", "tess2", None, &[]),
+            member(183, 3, "accepted", "tess3", None, &[]),
+        ],
+        None,
+    );
+    account.lists.entry("promoters").or_default().push(tess);
+    account
+}
+
+/// The program with a refund FirstPromoter booked as a negative
+/// commission of Yaro's (its tracking API's `refund`): 3.00 of a 10.00
+/// refund, due off Yaro's next payout.
+pub(super) fn with_refund() -> Account {
+    let mut account = account();
+    let mut refund = commission(
+        20,
+        11,
+        "approved",
+        false,
+        -300,
+        -1000,
+        "cus_yaro_1",
+        "2026-02-15T10:00:00.000Z",
+    );
+    refund["commission_type"] = json!("refund");
+    refund["event_id"] = json!("re_20");
+    // Listed first, newest first: before the sales it may take back.
+    account
+        .lists
+        .entry("commissions")
+        .or_default()
+        .insert(0, refund);
+    account
+}

@@ -364,3 +364,118 @@ pub(super) fn account() -> Account {
         asked: Vec::new(),
     }
 }
+
+/// The program with the clawbacks PartnerStack booked on refunds, listed
+/// before the rewards they take back: Ana's of a refund naming no sale of
+/// hers and of one naming her first invoice, Kenji's on no customer (one
+/// of them settled in a payout already), a declined one of Sue's; and the
+/// partnerships' tags, as words and as objects.
+pub(super) fn with_clawbacks() -> Account {
+    let mut account = account();
+    let taken_back = vec![
+        reward(
+            "rwrd_11",
+            "part_ken",
+            None,
+            -1500,
+            "EUR",
+            "approved",
+            "2026-11-26T10:00:00Z",
+            None,
+            None,
+        ),
+        // The refund's own transaction: it names no sale of Ana's.
+        reward(
+            "rwrd_9",
+            "part_ana",
+            Some("cust_ana1"),
+            -1000,
+            "USD",
+            "approved",
+            "2026-11-25T10:00:00Z",
+            Some(("re_ana_1", -3_333)),
+            None,
+        ),
+        // A part of her first invoice refunded: the transaction is its.
+        reward(
+            "rwrd_10",
+            "part_ana",
+            Some("cust_ana1"),
+            -300,
+            "USD",
+            "approved",
+            "2026-11-24T10:00:00Z",
+            Some(("in_ana_1", -1_000)),
+            None,
+        ),
+        reward(
+            "rwrd_13",
+            "part_sue",
+            None,
+            -200,
+            "USD",
+            "declined",
+            "2026-09-05T10:00:00Z",
+            None,
+            None,
+        ),
+        // Taken off Kenji's payout of 2 January already.
+        reward(
+            "rwrd_12",
+            "part_ken",
+            None,
+            -500,
+            "EUR",
+            "paid",
+            "2025-12-22T10:00:00Z",
+            None,
+            Some("2026-01-02T18:00:00Z"),
+        ),
+    ];
+    let rewards = account.lists.remove("rewards").unwrap_or_default();
+    let listed = taken_back.into_iter().chain(rewards).collect();
+    account.lists.insert("rewards".to_owned(), listed);
+    let partnerships = account.lists.entry("partnerships".to_owned()).or_default();
+    for partnership in partnerships.iter_mut() {
+        match partnership["key"].as_str() {
+            Some("part_ana") => partnership["tags"] = json!(["reseller", " emea "]),
+            Some("part_ken") => partnership["tags"] = json!([{ "key": "tag_1", "name": "vip" }]),
+            _ => {}
+        }
+    }
+    account
+}
+
+/// The program with every reward scheduled: its default list of rewards
+/// is empty, its scheduled list spans two pages.
+pub(super) fn all_scheduled() -> Account {
+    let mut account = account();
+    account.lists.insert("rewards".to_owned(), Vec::new());
+    let scheduled = account
+        .lists
+        .entry("rewards?status=scheduled".to_owned())
+        .or_default();
+    scheduled.push(reward(
+        "rwrd_20",
+        "part_ana",
+        Some("cust_ana1"),
+        450,
+        "USD",
+        "scheduled",
+        "2026-11-21T10:00:00Z",
+        Some(("in_ana_5", 1_500)),
+        None,
+    ));
+    scheduled.push(reward(
+        "rwrd_21",
+        "part_ken",
+        Some("cust_ken1"),
+        800,
+        "EUR",
+        "scheduled",
+        "2026-11-22T10:00:00Z",
+        Some(("in_ken_3", 4_000)),
+        None,
+    ));
+    account
+}

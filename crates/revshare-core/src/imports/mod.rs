@@ -16,7 +16,9 @@
 mod ahead;
 mod cancel;
 pub mod client;
+mod commissions;
 pub mod guard;
+mod memberships;
 mod program;
 mod read;
 pub mod source;
@@ -333,6 +335,8 @@ async fn run(db: &Db, settings: &Settings, id: &str, stop: Stop) -> ApiResult<()
         dry: row.dry_run,
         actor: row.started_by.clone(),
         groups: Default::default(),
+        sites: Default::default(),
+        campaigns: Default::default(),
         several_groups: false,
         minimums: Default::default(),
         partners: Default::default(),
@@ -528,10 +532,17 @@ async fn write_page(
         ),
         None => (place.phase + 1, None, 0, None),
     };
+    // The page after the commissions' last: the clawbacks they held are
+    // booked, in a transaction of their own (no other partner locked).
+    let last = PHASES.get(place.phase) == Some(&ImportPhase::Commissions)
+        && place.cursor.as_deref() == Some(sources::CLAWBACKS);
     target.begin_page();
     let written = async {
         let txn = db.write().await?;
         let mut counts = write::page(&txn, target, &page.rows).await?;
+        if last {
+            commissions::clawbacks(&txn, target, &mut counts).await?;
+        }
         counts.problems.extend(page.problems.iter().cloned());
         let phase = PHASES
             .get(next_phase)

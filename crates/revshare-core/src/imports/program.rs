@@ -1,7 +1,8 @@
 //! What of a program comes over beside its partners and money: a
 //! campaign's terms as a group's rules, where each partner is paid (its
 //! PayPal address or IBAN as its payout method), the least a payout may
-//! be (a campaign's minimum, on its group or on each of its partners),
+//! be (a campaign's minimum, on its group or on each of its partners), a
+//! partner's labels at the source as its tags,
 //! where old links land (the campaign's site), the coupons a source lists
 //! apart (each a code of its partner, its Stripe promotion code
 //! remembered), and what was paid at the source as the year-end forms'
@@ -45,6 +46,32 @@ pub(super) fn minimum_of(
             None
         }
     }
+}
+
+/// The partner's labels at the source as its tags, stored: each kept as a
+/// tag is (trimmed, 1 to 50 characters, no comma), the first 20 distinct
+/// ones; one that cannot be is a problem row naming it.
+pub(super) fn tags_of(row: &Partner, counts: &mut Counts) -> String {
+    use crate::directory::groups::{MAX_TAGS, check_tags, encode_tags};
+    let mut kept: Vec<String> = Vec::new();
+    for tag in &row.tags {
+        match check_tags("tags", std::slice::from_ref(tag)).map(|c| c.into_iter().next()) {
+            Ok(None) => {}
+            Ok(Some(clean)) if kept.contains(&clean) => {}
+            Ok(Some(clean)) if kept.len() < MAX_TAGS => kept.push(clean),
+            Ok(Some(_)) => counts.problems.push(Problem::new(
+                "partner",
+                &row.key,
+                format!("its tag {tag:?} is past the {MAX_TAGS} a partner keeps: left out"),
+            )),
+            Err(err) => counts.problems.push(Problem::new(
+                "partner",
+                &row.key,
+                format!("its tag {tag:?} cannot be kept ({}): left out", said(&err)),
+            )),
+        }
+    }
+    encode_tags(&kept)
 }
 
 /// The import's campaign takes the first source campaign's site as its

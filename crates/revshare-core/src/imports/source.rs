@@ -51,6 +51,22 @@ pub struct Partner {
     pub since: Option<DateTime<Utc>>,
     /// Its country (ISO 3166-1 alpha-2, upper case), when the source says.
     pub country: Option<String>,
+    /// Its labels at the source (PartnerStack's partnership tags), kept as
+    /// its tags.
+    pub tags: Vec<String>,
+    /// Its codes and coupons in the source's other campaigns than
+    /// `group_key` (a FirstPromoter promoter in several): each earns by
+    /// the campaign it came from.
+    pub elsewhere: Vec<Membership>,
+}
+
+/// A partner's part in another campaign of the source than its own: the
+/// campaign, and the link tokens and coupons it holds there.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub group_key: String,
+    pub codes: Vec<String>,
+    pub coupons: Vec<String>,
 }
 
 /// A partner's bank account as a source publishes it.
@@ -103,7 +119,10 @@ pub struct Referral {
     pub code: Option<String>,
 }
 
-/// A commission, as the source recorded it.
+/// A commission, as the source recorded it. A negative amount is a
+/// clawback the source booked (a refund of a sale already paid on): it
+/// comes over as a clawback of its sale's commission
+/// ([`crate::ledger::imported_clawbacks`]).
 #[derive(Debug, Clone)]
 pub struct Commission {
     pub key: String,

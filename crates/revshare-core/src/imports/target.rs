@@ -32,6 +32,11 @@ pub struct Target {
     pub actor: String,
     /// Source campaign → group, once the groups are read.
     pub groups: HashMap<String, String>,
+    /// Source campaign → its site, once the groups are read.
+    pub sites: HashMap<String, Option<String>>,
+    /// Source campaign → the campaign of its terms that partners in it
+    /// besides their own hold their codes there in, once one needed it.
+    pub campaigns: HashMap<String, campaign::Model>,
     /// Source campaign → its minimum payout, for the partners of a
     /// campaign that became no group of its own.
     pub minimums: HashMap<String, (Decimal, String)>,
@@ -61,6 +66,7 @@ pub enum Learnt {
     Group,
     Partner,
     Referral,
+    Campaign,
 }
 
 /// What a page came to.
@@ -89,6 +95,7 @@ impl Target {
                 Learnt::Group => drop(self.groups.remove(&key)),
                 Learnt::Partner => drop(self.partners.remove(&key)),
                 Learnt::Referral => drop(self.referrals.remove(&key)),
+                Learnt::Campaign => drop(self.campaigns.remove(&key)),
             }
         }
     }
@@ -101,6 +108,11 @@ impl Target {
     pub(super) fn learn_partner(&mut self, key: &str, id: String) {
         self.learnt.push((Learnt::Partner, key.to_owned()));
         self.partners.insert(key.to_owned(), id);
+    }
+
+    pub(super) fn learn_campaign(&mut self, key: &str, campaign: campaign::Model) {
+        self.learnt.push((Learnt::Campaign, key.to_owned()));
+        self.campaigns.insert(key.to_owned(), campaign);
     }
 
     pub(super) fn learn_referral(&mut self, key: &str, customer: String, at: DateTime<Utc>) {
@@ -138,7 +150,7 @@ pub(super) async fn code_of(
     if let Some(taken) = taken {
         return Ok(taken.partner_id == partner_id);
     }
-    let made = new_code(target, partner_id, code, coupon);
+    let made = new_code(target, &target.campaign.id, partner_id, code, coupon);
     let link = crate::attribution::codes::link_of_new(&made);
     referral_code::Entity::insert(made)
         .exec_without_returning(conn)
@@ -149,9 +161,11 @@ pub(super) async fn code_of(
     Ok(true)
 }
 
-/// A code of the import's campaign with the source's text (and coupon).
+/// A code of `campaign_id` (the import's, or the one of the source
+/// campaign it came from) with the source's text (and coupon).
 fn new_code(
     target: &Target,
+    campaign_id: &str,
     partner_id: &str,
     code: &str,
     coupon: Option<&str>,
@@ -160,7 +174,7 @@ fn new_code(
         id: Set(crate::input::new_id()),
         tenant_id: Set(target.tenant_id.clone()),
         partner_id: Set(partner_id.to_owned()),
-        campaign_id: Set(target.campaign.id.clone()),
+        campaign_id: Set(campaign_id.to_owned()),
         code: Set(code.to_owned()),
         coupon_code: Set(coupon.map(str::to_owned)),
         coupon_key: Set(coupon.map(str::to_lowercase)),
@@ -215,11 +229,12 @@ impl Codes {
         Ok(book)
     }
 
-    /// A code for the partner unless another holds it or its coupon (then
-    /// `false`); again for the same partner, as it is.
+    /// A code of `campaign_id` for the partner unless another holds it or
+    /// its coupon (then `false`); again for the same partner, as it is.
     pub(super) fn take(
         &mut self,
         target: &Target,
+        campaign_id: &str,
         partner_id: &str,
         code: &str,
         coupon: Option<&str>,
@@ -236,7 +251,8 @@ impl Codes {
         if let Some(key) = &key {
             self.by_coupon.insert(key.clone(), partner_id.to_owned());
         }
-        self.made.push(new_code(target, partner_id, code, coupon));
+        self.made
+            .push(new_code(target, campaign_id, partner_id, code, coupon));
         true
     }
 
@@ -254,6 +270,38 @@ impl Codes {
         }
         Ok(())
     }
+}
+
+/// A partner's tokens as codes, each coupon on a code of its own text (a
+/// coupon of the same text as a token is that token's code's coupon): a
+/// token revshare cannot take is a problem of the partner `key`, not a
+/// failure.
+pub(super) fn checked_codes(
+    key: &str,
+    tokens: &[String],
+    coupons: &[String],
+    counts: &mut Counts,
+) -> Vec<(String, Option<String>)> {
+    let mut kept: Vec<(String, Option<String>)> = Vec::new();
+    let mut seen = HashSet::new();
+    let tokens = tokens.iter().map(|c| (c, None));
+    let coupons = coupons.iter().map(|c| (c, Some(c.clone())));
+    for (text, coupon) in tokens.chain(coupons) {
+        match crate::attribution::codes::imported_code(text) {
+            Some(code) if seen.insert(code.clone()) => kept.push((code, coupon)),
+            Some(code) => {
+                if let Some(held) = kept.iter_mut().find(|(c, held)| *c == code && held.is_none()) {
+                    held.1 = coupon;
+                }
+            }
+            None => counts.problems.push(Problem::new(
+                "code",
+                key,
+                format!("{text:?} is not a code revshare keeps (1 to 64 letters, digits, '-', '_' or '.')"),
+            )),
+        }
+    }
+    kept
 }
 
 /// The partner a source's key names, read once.

@@ -17,18 +17,22 @@
 //!   attribute; an archived one is a problem row;
 //! - a referral with a Stripe customer → that customer attributed to its
 //!   partner (source `IMPORT`), at the time it converted;
-//! - a commission → [`crate::ledger::imported`].
+//! - a partner's codes of another campaign at the source (a FirstPromoter
+//!   promoter in several) → codes of a campaign with that campaign's
+//!   terms, the partner enrolled in it ([`super::memberships`]);
+//! - its labels (PartnerStack's tags) → its tags;
+//! - a commission → [`crate::ledger::imported`], a clawback the source
+//!   booked → [`crate::ledger::imported_clawbacks`] ([`super::commissions`]).
 
 use super::program;
-use super::source::{Commission, Group, Partner, Problem, Referral, Rows};
-use super::target::{Codes, partner_id};
+use super::source::{Group, Partner, Problem, Referral, Rows};
+use super::target::{Codes, checked_codes, partner_id};
 pub use super::target::{Counts, Learnt, Target, said};
 use crate::attribution::codes;
 use crate::campaigns::enrollment;
 use crate::db::Txn;
 use crate::directory::{groups, partners};
 use crate::error::ApiResult;
-use crate::ledger::imported::{self, ImportedCommission};
 
 use entity::enums::{AttributionSource, PartnerType};
 use entity::{attribution, partner, partner_group, referral_code, unattributed_event};
@@ -55,7 +59,7 @@ pub async fn page(conn: &Txn, target: &mut Target, rows: &Rows) -> ApiResult<Cou
         }
         Rows::Coupons(rows) => program::coupons_of(conn, target, rows, &mut counts).await?,
         Rows::Customers(rows) => customers_of(conn, target, rows, &mut counts).await?,
-        Rows::Commissions(rows) => commissions_of(conn, target, rows, &mut counts).await?,
+        Rows::Commissions(rows) => super::commissions::of(conn, target, rows, &mut counts).await?,
     }
     Ok(counts)
 }
@@ -68,6 +72,9 @@ async fn groups_of(
 ) -> ApiResult<()> {
     target.several_groups |= rows.len() > 1 || !target.groups.is_empty();
     program::landing_of(conn, target, rows).await?;
+    for row in rows {
+        target.sites.insert(row.key.clone(), row.url.clone());
+    }
     if target.group_id.is_some() || !target.several_groups {
         // Kept in the import's group, or the default group: each partner
         // keeps its campaign's minimum as its own.
@@ -294,10 +301,11 @@ async fn partner_of(
             .cloned(),
     };
     counts.partners += 1;
-    let codes = checked_codes(row, counts);
+    let codes = checked_codes(&row.key, &row.codes, &row.coupons, counts);
     if target.dry {
         target.learn_partner(&row.key, format!("dry:{external_id}"));
         counts.codes += codes.len() as i64;
+        super::memberships::elsewhere_of(conn, target, row, None, book, counts).await?;
         return Ok(());
     }
     let group_id = match group_id.filter(|id| !id.starts_with("dry:")) {
@@ -336,7 +344,7 @@ async fn partner_of(
         referral_started_at: Set(None),
         referral_threshold_at: Set(None),
         country: Set(row.country.clone()),
-        tags: Set(String::new()),
+        tags: Set(program::tags_of(row, counts)),
     };
     let made = partners::insert_checked(conn, model).await?;
     if let Some(key) = &made.email_key {
@@ -356,8 +364,9 @@ async fn partner_of(
         .await?;
     }
     program::payout_method_of(conn, target, row, &made.id, counts).await?;
+    let campaign_id = target.campaign.id.clone();
     for (code, coupon) in codes {
-        match book.take(target, &made.id, &code, coupon.as_deref()) {
+        match book.take(target, &campaign_id, &made.id, &code, coupon.as_deref()) {
             true => counts.codes += 1,
             false => counts.problems.push(Problem::new(
                 "code",
@@ -366,46 +375,26 @@ async fn partner_of(
             )),
         }
     }
+    super::memberships::elsewhere_of(conn, target, row, Some(&made.id), book, counts).await?;
     target.learn_partner(&row.key, made.id);
     Ok(())
 }
 
-/// Every code a page of partners brings, each with the coupon it is.
+/// Every code a page of partners brings (in any of their campaigns), each
+/// with the coupon it is.
 fn wanted_codes(rows: &[Partner]) -> Vec<(String, Option<String>)> {
-    let tokens = rows.iter().flat_map(|r| r.codes.iter().map(|c| (c, None)));
-    let coupons = rows
-        .iter()
-        .flat_map(|r| r.coupons.iter().map(|c| (c, Some(c.clone()))));
+    let held = rows.iter().flat_map(|r| {
+        let elsewhere = r.elsewhere.iter().map(|m| (&m.codes, &m.coupons));
+        std::iter::once((&r.codes, &r.coupons)).chain(elsewhere)
+    });
+    let tokens = held
+        .clone()
+        .flat_map(|(codes, _)| codes.iter().map(|c| (c, None)));
+    let coupons = held.flat_map(|(_, coupons)| coupons.iter().map(|c| (c, Some(c.clone()))));
     tokens
         .chain(coupons)
         .filter_map(|(text, coupon)| codes::imported_code(text).map(|code| (code, coupon)))
         .collect()
-}
-
-/// The partner's tokens as codes, each coupon on a code of its own text
-/// (a coupon of the same text as a token is that token's code's coupon):
-/// a token revshare cannot take is a problem, not a failure.
-fn checked_codes(row: &Partner, counts: &mut Counts) -> Vec<(String, Option<String>)> {
-    let mut kept: Vec<(String, Option<String>)> = Vec::new();
-    let mut seen = HashSet::new();
-    let tokens = row.codes.iter().map(|c| (c, None));
-    let coupons = row.coupons.iter().map(|c| (c, Some(c.clone())));
-    for (text, coupon) in tokens.chain(coupons) {
-        match codes::imported_code(text) {
-            Some(code) if seen.insert(code.clone()) => kept.push((code, coupon)),
-            Some(code) => {
-                if let Some(held) = kept.iter_mut().find(|(c, held)| *c == code && held.is_none()) {
-                    held.1 = coupon;
-                }
-            }
-            None => counts.problems.push(Problem::new(
-                "code",
-                &row.key,
-                format!("{text:?} is not a code revshare keeps (1 to 64 letters, digits, '-', '_' or '.')"),
-            )),
-        }
-    }
-    kept
 }
 
 async fn customers_of(
@@ -605,76 +594,4 @@ async fn partner_emails(
         }
     }
     Ok(own)
-}
-
-async fn commissions_of(
-    conn: &Txn,
-    target: &mut Target,
-    rows: &[Commission],
-    counts: &mut Counts,
-) -> ApiResult<()> {
-    let mut items = Vec::new();
-    for row in rows {
-        let Some(key) = &row.partner_key else {
-            counts
-                .problems
-                .push(Problem::new("commission", &row.key, "names no partner"));
-            continue;
-        };
-        let Some(partner_id) = partner_id(conn, target, key).await? else {
-            counts.problems.push(Problem::new(
-                "commission",
-                &row.key,
-                format!("its partner {key} was not imported"),
-            ));
-            continue;
-        };
-        let customer = match (&row.customer, &row.referral_key) {
-            (Some(customer), _) => Some((customer.clone(), row.earned_at)),
-            (None, Some(referral)) => target.referrals.get(referral).cloned(),
-            (None, None) => None,
-        };
-        items.push(ImportedCommission {
-            external_id: format!("{}:commission:{}", target.prefix, row.key),
-            platform: target.platform,
-            source_id: row.key.clone(),
-            partner_id,
-            campaign_id: target.campaign.id.clone(),
-            customer,
-            billed_in: target.campaign.currency.clone(),
-            currency: row.currency,
-            amount_minor: row.amount_minor,
-            sale_minor: row.sale_minor,
-            sale_tax_minor: row.sale_tax_minor,
-            sale_reference: row.sale_reference.clone(),
-            earned_at: row.earned_at,
-            state: row.state,
-            paid_by: row.paid_by,
-            holdback_days: target.campaign.holdback_days,
-        });
-    }
-    let zone = crate::payouts::tenant_zone(conn, &target.tenant_id).await?;
-    let answers = imported::record(conn, &target.tenant_id, zone, &items, target.dry).await?;
-    let mut paid = Vec::new();
-    for (item, answer) in items.iter().zip(answers) {
-        match answer {
-            imported::Imported::Written => {
-                counts.commissions += 1;
-                if let imported::SourceState::Paid { at } = item.state {
-                    paid.push((item, at));
-                }
-            }
-            imported::Imported::Unchanged => counts.unchanged += 1,
-            imported::Imported::Skipped(reason) => {
-                counts.skipped += 1;
-                counts
-                    .problems
-                    .push(Problem::new("commission", &item.source_id, reason));
-            }
-        }
-    }
-    if !target.dry && !paid.is_empty() && !target.source_pays {
-        program::paid_at_source(conn, target, paid).await?;
-    }
-    Ok(())
 }

@@ -12,7 +12,8 @@
 //!   switch is `Skipped`, naming it — the one whose invoice, charge or
 //!   payment the source names, else one of the same customer and amount
 //!   (with or without the sale's tax) at the same time ([`same_time`]).
-//! - **Never negative**: a negative amount is `Skipped` (the source
+//! - **Never negative**: a negative amount is `Skipped` here (a source's
+//!   clawback is booked as one by [`super::imported_clawbacks`]; the other
 //!   readers make it a problem row before it gets here).
 //! - **History kept for what follows**: the customer's net charges and the
 //!   partner's LTV and paying customers grow by the imported sales, so the
@@ -265,8 +266,9 @@ pub async fn sale_named(
     }))
 }
 
-/// The canonical payload an imported commission is recorded with.
-fn payload(item: &ImportedCommission) -> String {
+/// The canonical payload an imported commission (or clawback) is recorded
+/// with.
+pub(super) fn payload(item: &ImportedCommission) -> String {
     Payload::new()
         .field("source", "IMPORT")
         .field("platform", item.platform)

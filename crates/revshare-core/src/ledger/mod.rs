@@ -14,6 +14,7 @@ pub mod events;
 pub mod exchange;
 pub mod exports;
 pub mod imported;
+pub mod imported_clawbacks;
 pub mod line_refunds;
 pub mod lines;
 pub mod maturity;

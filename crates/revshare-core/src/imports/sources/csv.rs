@@ -227,6 +227,8 @@ fn partner(row: &Row) -> Result<Partner, PageError> {
         bank: None,
         since: None,
         country: None,
+        tags: Vec::new(),
+        elsewhere: Vec::new(),
     })
 }
 

@@ -224,8 +224,36 @@ impl Source {
         self.page(phase, None).await.map(|_| ())
     }
 
-    /// The page of `phase` at `cursor` (`None`: the first).
+    /// The page of `phase` at `cursor` (`None`: the first). The
+    /// commissions' last page names one more, [`CLAWBACKS`]: no source's,
+    /// empty, whose write books the clawbacks the phase's pages held in a
+    /// transaction of its own.
     pub async fn page(&self, phase: ImportPhase, cursor: Option<&str>) -> Result<Page, PageError> {
+        let commissions = phase == ImportPhase::Commissions;
+        if commissions && cursor == Some(CLAWBACKS) {
+            return Ok(Page {
+                rows: super::source::Rows::Commissions(Vec::new()),
+                problems: Vec::new(),
+                next: None,
+                total: None,
+                fingerprint: None,
+            });
+        }
+        let mut page = self.read(phase, cursor).await?;
+        if commissions && page.next.is_none() {
+            page.next = Some(CLAWBACKS.to_owned());
+            // This reader's own move, never an empty page naming a next
+            // one to the paging guard.
+            let marker = [serde_json::Value::from(CLAWBACKS)];
+            page.fingerprint = page
+                .fingerprint
+                .or_else(|| super::guard::fingerprint(&marker));
+        }
+        Ok(page)
+    }
+
+    /// The source's own page of `phase` at `cursor`.
+    async fn read(&self, phase: ImportPhase, cursor: Option<&str>) -> Result<Page, PageError> {
         let (currency, zone) = (self.currency, self.zone);
         match &self.reader {
             Reader::Rewardful(client) => rewardful::page(client, phase, cursor, zone).await,
@@ -246,6 +274,10 @@ impl Source {
         }
     }
 }
+
+/// The cursor of the page after the commissions' last: the clawbacks the
+/// phase's pages held are booked when it is written.
+pub const CLAWBACKS: &str = "clawbacks:booked";
 
 /// What a referral with no customer id is told.
 const NO_CUSTOMER: &str = "has no Stripe customer: nothing it pays can be tied to its partner";
@@ -279,9 +311,10 @@ fn minor_of(currency: Currency, smallest: i64) -> Option<i64> {
     crate::connectors::units::minor(currency, smallest)
 }
 
-/// A negative amount from a source: a problem naming the row and the
-/// field, never a negative commission. (None of the sources read marks a
-/// commission as a clawback: a clawback owed is recorded in revshare.)
+/// A negative amount from a source that does not book clawbacks as such:
+/// a problem naming the row and the field, never a negative commission.
+/// (PartnerStack's negative rewards and FirstPromoter's negative
+/// commissions are clawbacks, and come over as clawbacks.)
 fn negative(
     entity: &'static str,
     key: &str,

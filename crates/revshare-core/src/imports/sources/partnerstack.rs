@@ -10,7 +10,8 @@
 //!   is made with the default group's rules and a problem row;
 //! - `GET /partnerships`: `key`, `email`, `first_name`, `last_name`,
 //!   `partner_key` (the `ps_partner_key` of its links), `group.key`,
-//!   `joined_at`, `address.country`, `archived`, `approved_status`;
+//!   `joined_at`, `address.country`, `archived`, `approved_status`, `tags`
+//!   (kept as the partner's tags);
 //! - `GET /links/partnership/{key}`: each link's `url`: its
 //!   `ps_partner_key`, else its last path segment
 //!   (`https://acme.partnerlinks.io/jane`), kept as a code;
@@ -23,7 +24,10 @@
 //!   `declined`), `created_at`, `updated_at`, `partnership.key`,
 //!   `customer.key`, `transaction` (`key`, the brand's id of the sale,
 //!   and its `amount` and `currency`), `invoice.payment_date` (when the
-//!   reward was paid out).
+//!   reward was paid out). A negative reward is a clawback PartnerStack
+//!   booked on a refund: it comes over as a clawback of its sale's
+//!   commission. A program whose rewards are all scheduled answers an
+//!   empty default list: its scheduled list is read at once.
 //!
 //! The vendor API publishes no payout method, minimum, coupon or tax
 //! form: PartnerStack pays its partners itself and files their forms.
@@ -55,7 +59,7 @@ pub async fn page(
     if phase == ImportPhase::Groups {
         return groups(client).await;
     }
-    let (path, filter, after) = match phase {
+    let (path, mut filter, after) = match phase {
         ImportPhase::Partners => ("/partnerships", None, cursor),
         ImportPhase::Customers => ("/customers", None, cursor),
         _ => match cursor.and_then(|c| c.strip_prefix(SCHEDULED)) {
@@ -67,7 +71,14 @@ pub async fn page(
             None => ("/rewards", None, cursor),
         },
     };
-    let (data, more) = list(client, path, filter, after).await?;
+    let (mut data, mut more) = list(client, path, filter, after).await?;
+    if phase == ImportPhase::Commissions && filter.is_none() && data.is_empty() {
+        // The default list of rewards is read (or was empty from the
+        // start, every reward scheduled): the scheduled ones at once, so
+        // that no empty page names a next one.
+        filter = Some("scheduled");
+        (data, more) = list(client, path, filter, None).await?;
+    }
     let next = match (more, filter) {
         (true, None) => Some(last_key(&data, path)?),
         (true, Some(_)) => Some(format!("{SCHEDULED}{}", last_key(&data, path)?)),
@@ -258,8 +269,28 @@ async fn partnership(
         bank: None,
         since: time(v, "joined_at", zone).or_else(|| time(v, "created_at", zone)),
         country,
+        tags: tags(v),
         key,
+        elsewhere: Vec::new(),
     })
+}
+
+/// A partnership's tags, as PartnerStack lists them: each a word, or an
+/// object naming one (`name`, else `label`, else `key`).
+fn tags(v: &Value) -> Vec<String> {
+    items(v, "tags")
+        .into_iter()
+        .flatten()
+        .filter_map(|tag| match tag {
+            Value::String(word) => Some(word.trim()),
+            named => text(named, "name")
+                .or_else(|| text(named, "label"))
+                .or_else(|| text(named, "key"))
+                .map(str::trim),
+        })
+        .filter(|tag| !tag.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 fn customer(
@@ -319,14 +350,14 @@ fn reward(
         })
         .and_then(|t| int(t, "amount"))
         .and_then(|cents| minor_of(currency, cents));
+    // A negative reward is a clawback PartnerStack booked (its transaction
+    // the refund): it comes over as one. A reward of a negative sale is not.
+    let negative_sale = sale_minor.filter(|_| amount_minor >= 0);
     if let Some(problem) = super::any_negative(
         "reward",
         &key,
         currency,
-        &[
-            ("amount", Some(amount_minor)),
-            ("transaction.amount", sale_minor),
-        ],
+        &[("transaction.amount", negative_sale)],
     ) {
         problems.push(problem);
         return Ok(None);

@@ -185,6 +185,8 @@ fn partner(v: &Value, zone: Tz) -> Result<Partner, PageError> {
         since: time(v, "created_at", zone),
         key,
         country: None,
+        tags: Vec::new(),
+        elsewhere: Vec::new(),
     })
 }
 

@@ -323,6 +323,8 @@ fn affiliate(
         since: time(v, "applied_at", zone).or_else(|| time(v, "created_at", zone)),
         key,
         country,
+        tags: Vec::new(),
+        elsewhere: Vec::new(),
     })
 }
 

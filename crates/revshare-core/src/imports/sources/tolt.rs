@@ -228,6 +228,8 @@ async fn partner(
         since: time(v, "created_at", zone),
         country: text(v, "country_code").and_then(super::country_of),
         key,
+        tags: Vec::new(),
+        elsewhere: Vec::new(),
     })
     .inspect(|p| {
         if let (Some(given), None) = (text(v, "country_code"), &p.country) {

@@ -18,7 +18,8 @@
 //!   `selected_payout_method`,
 //!   `promoter_campaigns[]` with `campaign_id`, `state` (`accepted`,
 //!   `pending`, `rejected`, `blocked`, `inactive`), `ref_token` (the
-//!   `?fpr=` of its links), `coupon`, `promo_codes[]`;
+//!   `?fpr=` of its links), `coupon`, `promo_codes[]` — each in the campaign
+//!   it came from (a promoter's other campaigns' in [`Membership`]s);
 //! - `GET /payout_methods?filters[promoter_id]=`: `method` (`paypal`,
 //!   `bank`, `wise`, `crypto`, `custom`, `dots`), `is_selected`,
 //!   `is_disabled`, `details` (`paypal_email`; a bank's
@@ -39,7 +40,8 @@
 //!   currency: `original_sale_currency` names only what the customer
 //!   paid in), `created_at`, `status_updated_at`, `event_id` (the billing
 //!   provider's id of the sale), `promoter_campaign.promoter_id`,
-//!   `referral.id`, `referral.uid`.
+//!   `referral.id`, `referral.uid`. A negative `amount` is a refund's
+//!   clawback (FirstPromoter's negative commissions), imported as one.
 //!
 //! FirstPromoter's API does not name the account's currency: every amount
 //! is counted in the import campaign's.
@@ -49,7 +51,8 @@ mod terms;
 use super::super::client::Client;
 use super::super::source::json::{id, int, items, text, time};
 use super::super::source::{
-    BankAccount, Commission, Coupon, Group, Page, PageError, Partner, Problem, Referral, Rows,
+    BankAccount, Commission, Coupon, Group, Membership, Page, PageError, Partner, Problem,
+    Referral, Rows,
 };
 use super::{minor_of, unexpected};
 use crate::engine::Currency;
@@ -317,22 +320,6 @@ fn promoter(v: &Value, zone: Tz, problems: &mut Vec<Problem>) -> Result<Partner,
     };
     let home = campaigns.iter().find(accepted).or(campaigns.first());
     let group_key = home.and_then(|c| id(c, "campaign_id"));
-    let others: Vec<String> = campaigns
-        .iter()
-        .filter_map(|c| id(c, "campaign_id"))
-        .filter(|c| Some(c) != group_key.as_ref())
-        .collect();
-    if let (Some(home), false) = (&group_key, others.is_empty()) {
-        problems.push(Problem::new(
-            "promoter",
-            &key,
-            format!(
-                "is in campaigns {home} and {}: a partner has one group in revshare, so it \
-                 earns campaign {home}'s terms on every code",
-                others.join(", ")
-            ),
-        ));
-    }
     // A tax form FirstPromoter keeps is a document, not its data: the
     // partner is asked again here.
     for (field, form) in [("w9_form_url", "W-9"), ("w8_form_url", "W-8")] {
@@ -347,11 +334,28 @@ fn promoter(v: &Value, zone: Tz, problems: &mut Vec<Problem>) -> Result<Partner,
             ));
         }
     }
-    let mut coupons = Vec::new();
+    // Its tokens and coupons, each in the campaign it came from: those of
+    // its other campaigns earn by their own campaign's terms.
+    let (mut codes, mut coupons, mut elsewhere) = (Vec::new(), Vec::new(), Vec::new());
     for c in &campaigns {
-        coupons.extend(text(c, "coupon").map(str::to_owned));
-        if let Some(codes) = items(c, "promo_codes") {
-            coupons.extend(codes.iter().filter_map(|p| p.as_str().map(str::to_owned)));
+        let tokens: Vec<String> = text(c, "ref_token")
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        let mut held: Vec<String> = text(c, "coupon").map(str::to_owned).into_iter().collect();
+        if let Some(listed) = items(c, "promo_codes") {
+            held.extend(listed.iter().filter_map(|p| p.as_str().map(str::to_owned)));
+        }
+        match id(c, "campaign_id").filter(|other| Some(other) != group_key.as_ref()) {
+            Some(other) => elsewhere.push(Membership {
+                group_key: other,
+                codes: tokens,
+                coupons: held,
+            }),
+            None => {
+                codes.extend(tokens);
+                coupons.extend(held);
+            }
         }
     }
     Ok(Partner {
@@ -359,10 +363,7 @@ fn promoter(v: &Value, zone: Tz, problems: &mut Vec<Problem>) -> Result<Partner,
         email: text(v, "email").map(str::to_owned),
         status,
         group_key,
-        codes: campaigns
-            .iter()
-            .filter_map(|c| text(c, "ref_token").map(str::to_owned))
-            .collect(),
+        codes,
         coupons,
         paypal_email: None,
         bank: None,
@@ -371,6 +372,8 @@ fn promoter(v: &Value, zone: Tz, problems: &mut Vec<Problem>) -> Result<Partner,
         country: profile
             .and_then(|p| text(p, "country"))
             .and_then(super::country_of),
+        tags: Vec::new(),
+        elsewhere,
     })
 }
 
@@ -577,11 +580,15 @@ fn commission(
         .and_then(|a| minor_of(currency, a))
         .ok_or_else(bad)?;
     let sale_minor = int(v, "sale_amount").and_then(|cents| minor_of(currency, cents));
+    // A negative commission is a refund's clawback FirstPromoter booked
+    // (its tracking API's negative commissions): it comes over as one. A
+    // commission of a negative sale is not.
+    let negative_sale = sale_minor.filter(|_| amount_minor >= 0);
     if let Some(problem) = super::any_negative(
         "commission",
         &key,
         currency,
-        &[("amount", Some(amount_minor)), ("sale_amount", sale_minor)],
+        &[("sale_amount", negative_sale)],
     ) {
         problems.push(problem);
         return Ok(None);
