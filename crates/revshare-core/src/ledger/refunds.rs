@@ -72,7 +72,7 @@ pub struct Refunded {
 /// unattributed (kept on it until it is accrued).
 pub enum Recorded {
     Event(Box<Refunded>),
-    Held(unattributed_event::Model),
+    Held(Box<unattributed_event::Model>),
 }
 
 pub async fn record(db: &Db, tenant_id: &str, actor: &str, new: NewRefund) -> ApiResult<Recorded> {
@@ -101,7 +101,7 @@ pub async fn record_txn(
         && let Some(held) =
             refund_held(txn, tenant_id, external, new.amount, new.lines.as_deref()).await?
     {
-        return Ok(Recorded::Held(held));
+        return Ok(Recorded::Held(Box::new(held)));
     }
     let refunded = refund(txn, tenant_id, actor, new, new.note.clone()).await?;
     Ok(Recorded::Event(Box::new(refunded)))

@@ -441,7 +441,7 @@ impl LedgerMutation {
             }
             refunds::Recorded::Held(held) => RecordRefundPayload {
                 event: None,
-                unattributed_event: Some(UnattributedEvent::shown(ctx, held)?),
+                unattributed_event: Some(UnattributedEvent::shown(ctx, *held)?),
                 reversed: Vec::new(),
                 clawbacks: Vec::new(),
             },
