@@ -23,7 +23,7 @@ const ACTIVITY = `query Activity($filter: ActivityFilter, $after: String) {
   }
 }`;
 
-const KINDS = [['', 'Anyone'], ['STAFF', 'Staff'], ['API_KEY', 'Service tokens'], ['PARTNER', 'Partners'], ['SYSTEM', 'revshare jobs']];
+const KINDS = [['', 'Anyone'], ['STAFF', 'Staff'], ['API_KEY', 'Service tokens'], ['PARTNER', 'Partners'], ['SYSTEM', 'revshare jobs'], ['WORKFLOW', 'Workflows']];
 
 /** The newest first: each page of `last` entries, reversed, going back. */
 function useNewest(filter) {

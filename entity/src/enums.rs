@@ -724,6 +724,8 @@ stored!(
         Partner = "PARTNER",
         /// One of revshare's own jobs.
         System = "SYSTEM",
+        /// A workflow (SPEC §35), acting on a partner it was set off on.
+        Workflow = "WORKFLOW",
     }
 );
 

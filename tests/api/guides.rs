@@ -894,7 +894,7 @@ async fn the_engagement_guide_pays_a_referrer_and_caps_as_written(app: TestApp) 
 
 async fn the_messages_guide_runs_as_written(app: TestApp) {
     let ops = operations("docs/messages.md");
-    assert_eq!(ops.len(), 8);
+    assert_eq!(ops.len(), 9);
     let admin = app.admin();
     let group = app
         .create_group("Partners", json!([{ "recurring": { "percentage": 10 } }]))
@@ -964,5 +964,28 @@ async fn the_messages_guide_runs_as_written(app: TestApp) {
             { "action": "ADD_TAG", "done": true, "detail": "tagged \"gold\"" },
             { "action": "PAY_BONUS", "done": true, "detail": run["outcomes"][2]["detail"] },
         ])
+    );
+    // Each action in the activity log, the workflow its actor.
+    let log = app.ok(&admin, &ops[8], json!({})).await;
+    let entries = log["activity"]["nodes"].as_array().unwrap();
+    let said: Vec<Value> = entries
+        .iter()
+        .map(|e| json!([e["actor"]["kind"], e["actor"]["name"], e["action"]]))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            json!(["WORKFLOW", "Ten sales", "sendMessage"]),
+            json!(["WORKFLOW", "Ten sales", "addTag"]),
+            json!(["WORKFLOW", "Ten sales", "payBonus"]),
+        ]
+    );
+    assert_eq!(
+        entries[1]["changes"],
+        json!([{ "field": "tags", "before": "vip", "after": "vip, gold" }])
+    );
+    assert_eq!(
+        entries[2]["changes"],
+        json!([{ "field": "amount", "before": null, "after": "50.00 USD" }])
     );
 }

@@ -75,3 +75,4 @@ mod tiers;
 mod visibility;
 mod webhooks;
 mod what_callers_cannot_learn;
+mod workflow_writes;

@@ -31,7 +31,8 @@ pub struct Stamp<'a> {
 }
 
 /// Appends `changes` to `subject_id`'s history, leaving out those that
-/// change nothing; in the caller's transaction.
+/// change nothing; in the caller's transaction. The act the current task
+/// is within lists them in its activity entry.
 pub async fn record(
     conn: &impl ConnectionTrait,
     stamp: &Stamp<'_>,
@@ -43,6 +44,18 @@ pub async fn record(
             .iter()
             .map(|c| (c.field, c.from.clone(), c.to.clone())),
     );
+    keep(conn, stamp, subject_id, changes).await
+}
+
+/// Appends `changes` to `subject_id`'s history as [`record`] does, for an
+/// actor that writes its activity entry itself (a workflow acting inside
+/// another act's transaction): the current task's act notes nothing.
+pub async fn keep(
+    conn: &impl ConnectionTrait,
+    stamp: &Stamp<'_>,
+    subject_id: &str,
+    changes: Vec<Change>,
+) -> ApiResult<()> {
     let rows: Vec<change::ActiveModel> = changes
         .into_iter()
         .filter(|c| c.from != c.to)

@@ -300,7 +300,10 @@ fn activity_filter(policy: &Policy, params: &HashMap<String, String>) -> ApiResu
         .get("actorKind")
         .map(|s| {
             entity::enums::ActorKind::parse(s).ok_or_else(|| {
-                ApiError::bad_input("actorKind", "must be STAFF, API_KEY, PARTNER or SYSTEM")
+                ApiError::bad_input(
+                    "actorKind",
+                    "must be STAFF, API_KEY, PARTNER, SYSTEM or WORKFLOW",
+                )
             })
         })
         .transpose()?;

@@ -39,10 +39,10 @@ use std::sync::{Arc, Mutex};
 pub struct Actor {
     pub kind: ActorKind,
     /// The staff member's e-mail (a token's `sub`), a service token's
-    /// subject, the partner's id, or the job's name.
+    /// subject, the partner's id, the job's name, or the workflow's id.
     pub id: String,
     /// As a person reads it: the e-mail, the key's subject, the partner's
-    /// name or e-mail, the job's name.
+    /// name or e-mail, the job's name, the workflow's name.
     pub name: String,
 }
 
@@ -58,6 +58,11 @@ impl Actor {
     /// One of revshare's own jobs, by name (`maturity`, `payouts`, …).
     pub fn system(job: &str) -> Actor {
         Actor::new(ActorKind::System, job, job)
+    }
+
+    /// A workflow, by its id and name.
+    pub fn workflow(id: &str, name: &str) -> Actor {
+        Actor::new(ActorKind::Workflow, id, name)
     }
 }
 
@@ -495,6 +500,13 @@ impl Entry {
     /// About partner `id`.
     pub fn about(mut self, partner_id: &str) -> Entry {
         self.partner_id = Some(partner_id.to_owned());
+        self
+    }
+
+    /// Creating `row`: each of its fields, from nothing (as [`created`]).
+    pub fn creating<M: ModelTrait>(mut self, row: &M) -> Entry {
+        let made = rows::of_model(row);
+        self.changes.extend(rows::compare(None, Some(&made)));
         self
     }
 

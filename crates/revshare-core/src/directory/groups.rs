@@ -5,7 +5,7 @@
 //! tenant row (PostgreSQL; SQLite writes are serialized already), so two
 //! concurrent "make this default" updates run one after the other.
 
-use super::Keyed;
+use super::{Keyed, tags};
 use crate::db::Db;
 use crate::engine::{RuleSet, decode_rules, encode_rules};
 use crate::error::{ApiError, ApiResult};
@@ -92,23 +92,6 @@ pub fn check_tags(field: &str, tags: &[String]) -> ApiResult<Vec<String>> {
     Ok(clean)
 }
 
-pub fn encode_tags(tags: &[String]) -> String {
-    if tags.is_empty() {
-        String::new()
-    } else {
-        format!(",{},", tags.join(","))
-    }
-}
-
-pub fn tags_of(group: &partner_group::Model) -> Vec<String> {
-    group
-        .tags
-        .split(',')
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// The validated rules stored on a group.
 pub fn rules_of(group: &partner_group::Model) -> ApiResult<RuleSet> {
     Ok(decode_rules(&group.rules)?)
@@ -163,7 +146,7 @@ pub async fn insert(
         name: Set(new.name),
         description: Set(new.description),
         external_id: Set(new.external_id),
-        tags: Set(encode_tags(&new.tags)),
+        tags: Set(tags::encode(&new.tags)),
         is_default: Set(new.is_default),
         rules: Set(encode_rules(&new.rules)?),
         created_at: Set(now),
@@ -222,8 +205,8 @@ pub async fn update(
                 }
                 active.external_id = Set(external_id);
             }
-            if let Some(tags) = changes.tags {
-                active.tags = Set(encode_tags(&tags));
+            if let Some(given) = changes.tags {
+                active.tags = Set(tags::encode(&given));
             }
             if let Some(rules) = changes.rules {
                 active.rules = Set(encode_rules(&rules)?);
@@ -377,14 +360,14 @@ pub fn list(
         );
     }
     if let Some(tag) = tag {
-        let mut pattern = String::from("%,");
-        for c in tag.to_lowercase().chars() {
+        let mut pattern = String::from("%");
+        for c in tags::needle(&tag.to_lowercase()).chars() {
             if matches!(c, '%' | '_' | '\\') {
                 pattern.push('\\');
             }
             pattern.push(c);
         }
-        pattern.push_str(",%");
+        pattern.push('%');
         select = select.filter(
             Expr::expr(Func::lower(Expr::col(partner_group::Column::Tags)))
                 .like(LikeExpr::new(pattern).escape('\\')),

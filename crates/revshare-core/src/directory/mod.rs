@@ -3,13 +3,20 @@
 //!
 //! Services take the tenant id explicitly and scope every statement by it;
 //! authorization has already happened in the resolver that calls them. Each
-//! mutation is one transaction from [`crate::db::Db::write`].
+//! mutation is one transaction from [`crate::db::Db::write`]; a partner's
+//! change is also offered in the caller's transaction
+//! ([`partners::change`], [`partners::move_to_group`],
+//! [`partners::add_tag`]), kept in its history and the activity log as
+//! [`recorded`] says, so a workflow changes a partner through the writes
+//! staff use. [`tags`] is how tags are stored.
 
 pub mod categories;
 pub mod columns;
 pub mod groups;
 pub mod minimums;
 pub mod partners;
+pub mod recorded;
+pub mod tags;
 
 use crate::error::{ApiError, ApiResult, UniqueKey, violates};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};

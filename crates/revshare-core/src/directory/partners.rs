@@ -1,8 +1,8 @@
 //! Partners: create, update, read and list. A partner always belongs to a
 //! group; one created without a group is placed in the tenant's default group.
 
-use super::Keyed;
-use super::{categories, groups};
+use super::recorded::{self, By};
+use super::{Keyed, categories, groups, tags};
 use crate::auth::access::Rows;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -207,7 +207,7 @@ pub async fn insert(
         referral_started_at: Set(None),
         referral_threshold_at: Set(None),
         country: Set(new.country),
-        tags: Set(super::groups::encode_tags(&new.tags)),
+        tags: Set(tags::encode(&new.tags)),
     };
     let partner = partner::Entity::insert(model)
         .exec_with_returning(conn)
@@ -242,8 +242,8 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewPartner) -> ApiResult<part
     .await
 }
 
-/// Changes a partner; a change of its group, status or type (what decides
-/// its terms) is kept in its history, by `actor`.
+/// Changes a partner in its own transaction (`updatePartner`), by
+/// `actor` as its history names it ([`change`]).
 pub async fn update(
     db: &Db,
     tenant_id: &str,
@@ -253,96 +253,124 @@ pub async fn update(
 ) -> ApiResult<partner::Model> {
     db.transaction(|txn| {
         let changes = changes.clone();
-        Box::pin(async move {
-            let current = find(&*txn, tenant_id, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("partner"))?;
-            let before = current.clone();
-            let mut active = current.into_active_model();
-            if let Some(name) = changes.name {
-                active.name = Set(name);
-            }
-            if let Some(email) = changes.email {
-                check_email_free(&*txn, tenant_id, email.as_deref(), Some(id)).await?;
-                active.email_key = Set(email.as_deref().map(email_key));
-                active.email = Set(email);
-            }
-            if let Some(external_id) = changes.external_id {
-                if let Some(external_id) = &external_id {
-                    KEYED
-                        .check_free(&*txn, tenant_id, external_id, Some(id))
-                        .await?;
-                }
-                active.external_id = Set(external_id);
-            }
-            if let Some(partner_type) = changes.partner_type {
-                active.r#type = Set(partner_type);
-            }
-            if let Some(status) = changes.status {
-                active.status = Set(status);
-            }
-            if let Some(tags) = changes.tags {
-                active.tags = Set(super::groups::encode_tags(&tags));
-            }
-            if let Some(country) = changes.country {
-                active.country = Set(country);
-            }
-            if let Some(group_id) = changes.group_id {
-                active.group_id = Set(resolve_group(&*txn, tenant_id, group_id.as_deref()).await?);
-            }
-            if let Some(category_ids) = changes.category_ids {
-                let ids =
-                    categories::check_ids(&*txn, tenant_id, "input.categoryIds", &category_ids)
-                        .await?;
-                categories::set_for_partner(&*txn, tenant_id, id, &ids).await?;
-            }
-            if let Some(minimums) = changes.minimum_payout {
-                active.minimum_payout = Set(super::minimums::encode(minimums.as_deref()));
-            }
-            active.updated_at = Set(crate::db::now());
-            let updated = active.update(&*txn).await.map_err(unique)?;
-            let text = |s: &str| Some(s.to_owned());
-            let log = vec![
-                Change::new("group", text(&before.group_id), text(&updated.group_id)),
-                Change::new(
-                    "status",
-                    text(before.status.as_str()),
-                    text(updated.status.as_str()),
-                ),
-                Change::new(
-                    "type",
-                    text(before.r#type.as_str()),
-                    text(updated.r#type.as_str()),
-                ),
-            ];
-            let stamp = Stamp {
-                tenant_id,
-                actor,
-                at: updated.updated_at,
-            };
-            history::record(&*txn, &stamp, id, log).await?;
-            // The record's other fields, for the activity log alone (the
-            // partner's history keeps the three above).
-            crate::activity::changed([
-                ("name", text(&before.name), text(&updated.name)),
-                ("email", before.email.clone(), updated.email.clone()),
-                (
-                    "externalId",
-                    before.external_id.clone(),
-                    updated.external_id.clone(),
-                ),
-                ("country", before.country.clone(), updated.country.clone()),
-                ("tags", text(&before.tags), text(&updated.tags)),
-                (
-                    "minimumPayout",
-                    before.minimum_payout.clone(),
-                    updated.minimum_payout.clone(),
-                ),
-            ]);
-            Ok(updated)
-        })
+        Box::pin(async move { change(&*txn, tenant_id, &By::act(actor), id, changes).await })
     })
     .await
+}
+
+/// Changes a partner in the caller's transaction, kept as `by` made it
+/// ([`super::recorded`]): its group, status, type and tags in its
+/// history, every field in the activity log.
+pub async fn change(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    by: &By<'_>,
+    id: &str,
+    changes: PartnerChanges,
+) -> ApiResult<partner::Model> {
+    let current = find(conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    let before = current.clone();
+    let mut active = current.into_active_model();
+    if let Some(name) = changes.name {
+        active.name = Set(name);
+    }
+    if let Some(email) = changes.email {
+        check_email_free(conn, tenant_id, email.as_deref(), Some(id)).await?;
+        active.email_key = Set(email.as_deref().map(email_key));
+        active.email = Set(email);
+    }
+    if let Some(external_id) = changes.external_id {
+        if let Some(external_id) = &external_id {
+            KEYED
+                .check_free(conn, tenant_id, external_id, Some(id))
+                .await?;
+        }
+        active.external_id = Set(external_id);
+    }
+    if let Some(partner_type) = changes.partner_type {
+        active.r#type = Set(partner_type);
+    }
+    if let Some(status) = changes.status {
+        active.status = Set(status);
+    }
+    if let Some(given) = changes.tags {
+        active.tags = Set(tags::encode(&given));
+    }
+    if let Some(country) = changes.country {
+        active.country = Set(country);
+    }
+    if let Some(group_id) = changes.group_id {
+        active.group_id = Set(resolve_group(conn, tenant_id, group_id.as_deref()).await?);
+    }
+    if let Some(category_ids) = changes.category_ids {
+        let ids =
+            categories::check_ids(conn, tenant_id, "input.categoryIds", &category_ids).await?;
+        categories::set_for_partner(conn, tenant_id, id, &ids).await?;
+    }
+    if let Some(minimums) = changes.minimum_payout {
+        active.minimum_payout = Set(super::minimums::encode(minimums.as_deref()));
+    }
+    active.updated_at = Set(crate::db::now());
+    let updated = active.update(conn).await.map_err(unique)?;
+    recorded::record(conn, by, &before, &updated).await?;
+    Ok(updated)
+}
+
+/// Moves partner `id` to the tenant's group `group_id`, in the caller's
+/// transaction ([`change`]).
+pub async fn move_to_group(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    by: &By<'_>,
+    id: &str,
+    group_id: &str,
+) -> ApiResult<partner::Model> {
+    let changes = PartnerChanges {
+        group_id: Some(Some(group_id.to_owned())),
+        ..PartnerChanges::default()
+    };
+    change(conn, tenant_id, by, id, changes).await
+}
+
+/// What adding a tag did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tagged {
+    /// The partner has it now.
+    Added,
+    /// The partner had it already: nothing changed.
+    Already,
+    /// The partner has [`groups::MAX_TAGS`] tags: nothing changed.
+    Full,
+}
+
+/// Adds `tag` (checked by the caller, [`groups::check_tags`]) after
+/// partner `id`'s tags, in the caller's transaction ([`change`]).
+pub async fn add_tag(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    by: &By<'_>,
+    id: &str,
+    tag: &str,
+) -> ApiResult<Tagged> {
+    let current = find(conn, tenant_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("partner"))?;
+    let mut given = tags::decode(&current.tags);
+    if given.iter().any(|t| t == tag) {
+        return Ok(Tagged::Already);
+    }
+    if given.len() >= groups::MAX_TAGS {
+        return Ok(Tagged::Full);
+    }
+    given.push(tag.to_owned());
+    let changes = PartnerChanges {
+        tags: Some(given),
+        ..PartnerChanges::default()
+    };
+    change(conn, tenant_id, by, id, changes).await?;
+    Ok(Tagged::Added)
 }
 
 pub async fn find(

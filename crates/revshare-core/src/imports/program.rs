@@ -52,7 +52,7 @@ pub(super) fn minimum_of(
 /// tag is (trimmed, 1 to 50 characters, no comma), the first 20 distinct
 /// ones; one that cannot be is a problem row naming it.
 pub(super) fn tags_of(row: &Partner, counts: &mut Counts) -> String {
-    use crate::directory::groups::{MAX_TAGS, check_tags, encode_tags};
+    use crate::directory::groups::{MAX_TAGS, check_tags};
     let mut kept: Vec<String> = Vec::new();
     for tag in &row.tags {
         match check_tags("tags", std::slice::from_ref(tag)).map(|c| c.into_iter().next()) {
@@ -71,7 +71,7 @@ pub(super) fn tags_of(row: &Partner, counts: &mut Counts) -> String {
             )),
         }
     }
-    encode_tags(&kept)
+    crate::directory::tags::encode(&kept)
 }
 
 /// The import's campaign takes the first source campaign's site as its

@@ -274,7 +274,7 @@ impl Sale<'_> {
             customer_country: self.customer.and_then(|c| c.country.clone()),
             customer_attributes: fields(attributes.as_ref()),
             partner_country: self.partner.country.clone(),
-            partner_tags: tags(&self.partner.tags),
+            partner_tags: crate::directory::tags::decode(&self.partner.tags),
             partner_type: Some(self.partner.r#type.as_str().to_owned()),
             partner_categories: self.categories,
             metadata: fields(self.metadata),
@@ -299,15 +299,6 @@ pub fn in_minor_digits(lines: &[SaleLine], currency: Currency) -> Vec<SaleLine> 
                 ..line.clone()
             }
         })
-        .collect()
-}
-
-/// A partner's stored tags (`",a,b,"`) as a list.
-pub fn tags(stored: &str) -> Vec<String> {
-    stored
-        .split(',')
-        .filter(|t| !t.is_empty())
-        .map(str::to_owned)
         .collect()
 }
 

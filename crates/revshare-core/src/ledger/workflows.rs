@@ -3,11 +3,13 @@
 //! approval. Each run is claimed once per workflow and partner
 //! ([`run::claim`]); its actions are taken in order, `payBonus` booked
 //! here as a `BONUS` row on a `REWARD` event of the partner's own, keyed
-//! `workflow:{workflow}:{partner}` and explained by the workflow's name;
-//! each action's outcome is kept on the run.
+//! `workflow:{workflow}:{partner}` and explained by the workflow's name,
+//! with an activity entry whose actor is the workflow (`payBonus`, the
+//! commission, its amount); each action's outcome is kept on the run.
 
 use super::path::Payload;
 use super::rewards::{RewardEvent, book};
+use crate::activity::Entry;
 use crate::engagement::bounties::awards::Earned;
 use crate::engagement::workflows::run::{self, ActionKind, Due, Outcome};
 use crate::engagement::workflows::{Action, actions_of};
@@ -112,6 +114,20 @@ async fn pay(
         at: due.at,
     };
     let written = book(conn, event, row).await?;
+    let entry = Entry::on(
+        &workflow.tenant_id,
+        run::acting(workflow),
+        "payBonus",
+        "Commission",
+        &written.id,
+    )
+    .about(&due.partner_id)
+    .changing(
+        "amount",
+        None,
+        Some(crate::activity::amount(amount_minor, currency.code())),
+    );
+    crate::activity::record(conn, crate::db::now(), vec![entry]).await?;
     Ok(Outcome::done(
         ActionKind::PayBonus,
         format!("{amount} {} (commission {})", currency.code(), written.id),

@@ -659,4 +659,6 @@ pub enum ActorKind {
     Partner,
     /// One of revshare's own jobs.
     System,
+    /// A workflow, acting on a partner it was set off on.
+    Workflow,
 }

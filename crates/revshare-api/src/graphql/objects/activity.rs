@@ -30,10 +30,11 @@ impl Seen for ActivityEntry {
 /// Who acted.
 #[derive(SimpleObject)]
 pub struct Actor {
-    /// Staff, a service token, a partner, or one of revshare's jobs.
+    /// Staff, a service token, a partner, one of revshare's jobs, or a
+    /// workflow.
     pub kind: ActorKind,
     /// The staff member's e-mail, the token's subject, the partner's id,
-    /// or the job's name.
+    /// the job's name, or the workflow's id.
     pub id: String,
     /// As a person reads it.
     pub name: String,

@@ -137,7 +137,7 @@ impl Partner {
 
     /// Labels conditional rules read (`PARTNER_TAG`, SPEC §32).
     async fn tags(&self) -> ApiResult<Vec<String>> {
-        Ok(revshare_core::ledger::lines::tags(
+        Ok(revshare_core::directory::tags::decode(
             &self.0.read(C::Details)?.tags,
         ))
     }
@@ -156,8 +156,9 @@ impl Partner {
         Ok(row.status.into())
     }
 
-    /// Changes to the partner recorded as history, oldest first: a tier's
-    /// promotion is a `group` change with actor `tier:<id>`.
+    /// Changes to its group, status, type and tags, oldest first: a tier's
+    /// promotion is a `group` change with actor `tier:<id>`, a workflow's
+    /// move or tag one with actor `workflow:<id>`.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<Change>> {
         let row = self.0.read(C::Details)?;
         let changes = loader(ctx)?

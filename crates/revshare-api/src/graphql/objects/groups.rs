@@ -9,7 +9,7 @@ use crate::graphql::rules::{GroupRule, group_rules};
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, Value};
 use revshare_core::auth::access::Column as C;
-use revshare_core::directory::groups;
+use revshare_core::directory::{groups, tags};
 use revshare_core::error::ApiResult;
 use revshare_core::paging::{DEFAULT_LIMITS, Page, PageRequest};
 
@@ -46,7 +46,7 @@ impl ReadyFields for PartnerGroup {
             "description" => text(row.description.as_deref()),
             "externalId" => text(row.external_id.as_deref()),
             "tags" => Value::List(
-                groups::tags_of(row)
+                tags::decode(&row.tags)
                     .into_iter()
                     .map(Value::String)
                     .collect(),
@@ -114,7 +114,7 @@ impl PartnerGroup {
     /// Labels to find the group by (`partnerGroups(tag:)`).
     async fn tags(&self) -> ApiResult<Vec<String>> {
         let row = self.0.read(C::Details)?;
-        Ok(groups::tags_of(row))
+        Ok(tags::decode(&row.tags))
     }
 
     /// Whether partners without a group belong here; one group per tenant is.

@@ -17,10 +17,10 @@ use revshare_core::paging::{DEFAULT_LIMITS, PageRequest};
 /// What `activity` narrows the log to; every filter given must hold.
 #[derive(InputObject, Default)]
 pub struct ActivityFilter {
-    /// Who acted: staff, a service token, a partner or a job.
+    /// Who acted: staff, a service token, a partner, a job or a workflow.
     pub actor_kind: Option<ActorKind>,
     /// The actor's id: a staff member's e-mail, a token's subject, a
-    /// partner's id, a job's name.
+    /// partner's id, a job's name, a workflow's id.
     pub actor_id: Option<String>,
     /// The object acted on: its trail.
     pub object_id: Option<ID>,

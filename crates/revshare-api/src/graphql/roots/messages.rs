@@ -13,6 +13,7 @@ use async_graphql::{Context, ID, InputObject, Object, OneofObject};
 use entity::enums::MessageSender;
 use revshare_core::auth::Scope;
 use revshare_core::auth::access::Kind;
+use revshare_core::engagement::workflows::run::ActionKind;
 use revshare_core::engagement::workflows::{self as flows, ActionInput, NewWorkflow, TriggerInput};
 use revshare_core::error::{ApiError, ApiResult};
 use revshare_core::messages;
@@ -367,17 +368,14 @@ impl MessageMutation {
         #[graphql(desc = "The workflow.")] input: CreateWorkflowInput,
     ) -> ApiResult<Workflow> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
+        flows::may_write(principal, input.actions.iter().map(kind_of))?;
         let mut actions = Vec::with_capacity(input.actions.len());
         for (i, action) in input.actions.into_iter().enumerate() {
             actions.push(match action {
-                WorkflowActionInput::MoveToGroup(id) => {
-                    principal.require(Scope::PartnerGroupsWrite)?;
-                    ActionInput::MoveToGroup(id.0)
-                }
+                WorkflowActionInput::MoveToGroup(id) => ActionInput::MoveToGroup(id.0),
                 WorkflowActionInput::SendMessage(body) => ActionInput::SendMessage(body),
                 WorkflowActionInput::AddTag(tag) => ActionInput::AddTag(tag),
                 WorkflowActionInput::PayBonus(money) => {
-                    principal.require(Scope::CommissionsWrite)?;
                     let field = format!("input.actions[{i}].payBonus.amount");
                     ActionInput::PayBonus(money.amount.value(&field)?, money.currency)
                 }
@@ -415,7 +413,9 @@ impl MessageMutation {
         Workflow::shown(ctx, row)
     }
 
-    /// Turns a workflow on or off (`partners:write`).
+    /// Turns a workflow on or off: as making it, `partners:write`, with
+    /// `partner_groups:write` for one that moves partners and
+    /// `commissions:write` for one that pays bonuses.
     async fn set_workflow_enabled(
         &self,
         ctx: &Context<'_>,
@@ -423,7 +423,17 @@ impl MessageMutation {
         #[graphql(desc = "Whether it acts.")] enabled: bool,
     ) -> ApiResult<Workflow> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
-        let row = flows::set_enabled(db(ctx)?, principal.tenant_id(), &id, enabled).await?;
+        let row = flows::set_enabled(db(ctx)?, principal, &id, enabled).await?;
         Workflow::shown(ctx, row)
+    }
+}
+
+/// What a workflow's action is, as given.
+fn kind_of(action: &WorkflowActionInput) -> ActionKind {
+    match action {
+        WorkflowActionInput::MoveToGroup(_) => ActionKind::MoveToGroup,
+        WorkflowActionInput::SendMessage(_) => ActionKind::SendMessage,
+        WorkflowActionInput::AddTag(_) => ActionKind::AddTag,
+        WorkflowActionInput::PayBonus(_) => ActionKind::PayBonus,
     }
 }

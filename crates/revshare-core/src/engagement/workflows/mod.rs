@@ -18,6 +18,7 @@
 
 pub mod run;
 
+use crate::auth::{Principal, Scope};
 use crate::db::Db;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
@@ -25,6 +26,7 @@ use crate::input;
 use chrono::{DateTime, Utc};
 use entity::enums::{BountyMetric, WorkflowTriggerKind};
 use entity::{partner_group, workflow, workflow_run};
+use run::ActionKind;
 use rust_decimal::Decimal;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use serde::{Deserialize, Serialize};
@@ -120,6 +122,48 @@ pub struct NewWorkflow {
     pub group_ids: Vec<String>,
     pub trigger: TriggerInput,
     pub actions: Vec<ActionInput>,
+}
+
+/// The scope an action needs beside `partners:write`, of whoever makes,
+/// enables or changes a workflow taking it (SPEC §35): moving partners
+/// is `partner_groups:write`'s, paying them `commissions:write`'s.
+pub fn needs(kind: ActionKind) -> Option<Scope> {
+    match kind {
+        ActionKind::MoveToGroup => Some(Scope::PartnerGroupsWrite),
+        ActionKind::PayBonus => Some(Scope::CommissionsWrite),
+        ActionKind::SendMessage | ActionKind::AddTag => None,
+    }
+}
+
+/// Refuses `principal` (`FORBIDDEN`) unless it may make, enable or change
+/// a workflow taking actions of these kinds: what creating one needs,
+/// changing it needs too — a key that could not make a workflow that
+/// pays cannot turn one on either.
+pub fn may_write(
+    principal: &Principal,
+    kinds: impl IntoIterator<Item = ActionKind>,
+) -> ApiResult<()> {
+    principal.require(Scope::PartnersWrite)?;
+    for kind in kinds {
+        if let Some(scope) = needs(kind) {
+            principal.require(scope)?;
+        }
+    }
+    Ok(())
+}
+
+/// The kinds of a row's actions; a list that cannot be read is taken as
+/// every kind, so that it needs every scope.
+fn kinds_of(row: &workflow::Model) -> Vec<ActionKind> {
+    match serde_json::from_str::<Vec<Action>>(&row.actions) {
+        Ok(actions) => actions.iter().map(Action::kind).collect(),
+        Err(_) => vec![
+            ActionKind::MoveToGroup,
+            ActionKind::SendMessage,
+            ActionKind::AddTag,
+            ActionKind::PayBonus,
+        ],
+    }
 }
 
 /// The kept trigger of a row (`None`: unreadable).
@@ -361,18 +405,20 @@ pub async fn create(
     Ok(row)
 }
 
-/// Turns a workflow on or off; a workflow off sets nothing off.
+/// Turns a workflow on or off, for `principal` if it may change it
+/// ([`may_write`]: what making it needs); a workflow off sets nothing off.
 pub async fn set_enabled(
     db: &Db,
-    tenant_id: &str,
+    principal: &Principal,
     id: &str,
     enabled: bool,
 ) -> ApiResult<workflow::Model> {
     let txn = db.write().await?;
     let conn = &*txn;
-    let before = find(conn, tenant_id, id)
+    let before = find(conn, principal.tenant_id(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("workflow"))?;
+    may_write(principal, kinds_of(&before))?;
     let after = workflow::Model {
         enabled,
         updated_at: crate::db::now(),

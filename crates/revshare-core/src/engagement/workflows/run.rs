@@ -1,16 +1,23 @@
 //! Which workflows an approval or a batch's commissions set off, the run
 //! claimed once per workflow and partner, and the actions that move no
-//! money (the ledger books `payBonus`: [`crate::ledger::rewards`]).
+//! money (the ledger books `payBonus`: [`crate::ledger::rewards`]). A
+//! workflow moves and tags a partner through the directory's own writes
+//! ([`crate::directory::partners::change`]), and every action writes an
+//! activity entry whose actor is the workflow (`WORKFLOW`, its id and
+//! name) in the transaction of what set it off.
 
 use super::{Action, Trigger, groups_of, trigger_of};
+use crate::activity::{Actor, Entry};
+use crate::directory::groups;
+use crate::directory::partners::{self, Tagged};
+use crate::directory::recorded::By;
 use crate::engagement::bounties::awards::Earned;
 use crate::engagement::bounties::goal::{self, Goal};
 use crate::error::{ApiError, ApiResult};
-use crate::history::{Change, Stamp};
 use crate::messages::{NewMessage, write};
 use chrono::{DateTime, Utc};
 use entity::enums::{MessageSender, WorkflowTriggerKind};
-use entity::{partner, partner_group, workflow, workflow_run};
+use entity::{partner, workflow, workflow_run};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
@@ -249,7 +256,14 @@ pub fn actor_of(row: &workflow::Model) -> String {
     format!("workflow:{}", row.id)
 }
 
-/// Takes an action that moves no money (`payBonus` is the ledger's).
+/// Who a workflow acts as in the activity log: itself, by id and name.
+pub fn acting(row: &workflow::Model) -> Actor {
+    Actor::workflow(&row.id, &row.name)
+}
+
+/// Takes an action that moves no money (`payBonus` is the ledger's),
+/// through the writes staff use: each writes the partner's history where
+/// it keeps one, and an activity entry whose actor is the workflow.
 pub async fn act(
     conn: &impl ConnectionTrait,
     due: &Due,
@@ -258,18 +272,13 @@ pub async fn act(
 ) -> ApiResult<Outcome> {
     let kind = action.kind();
     let tenant_id = due.workflow.tenant_id.as_str();
-    let Some(partner) = crate::directory::partners::find(conn, tenant_id, &due.partner_id).await?
-    else {
+    let Some(partner) = partners::find(conn, tenant_id, &due.partner_id).await? else {
         return Ok(Outcome::not_done(kind, "the partner is gone"));
     };
-    let actor = actor_of(&due.workflow);
+    let history = actor_of(&due.workflow);
     Ok(match action {
         Action::MoveToGroup { group_id } => {
-            let group = partner_group::Entity::find_by_id(group_id.clone())
-                .filter(partner_group::Column::TenantId.eq(tenant_id))
-                .one(conn)
-                .await?;
-            let Some(group) = group else {
+            let Some(group) = groups::find(conn, tenant_id, group_id).await? else {
                 return Ok(Outcome::not_done(kind, "the group no longer exists"));
             };
             if partner.group_id == group.id {
@@ -278,64 +287,39 @@ pub async fn act(
                     format!("already in \"{}\"", group.name),
                 ));
             }
-            partner::Entity::update_many()
-                .col_expr(partner::Column::GroupId, Expr::value(group.id.as_str()))
-                .col_expr(partner::Column::UpdatedAt, Expr::value(now))
-                .filter(partner::Column::Id.eq(partner.id.as_str()))
-                .exec(conn)
-                .await?;
-            let stamp = Stamp {
-                tenant_id,
-                actor: &actor,
-                at: now,
-            };
-            let change = Change::new(
-                "group",
-                Some(partner.group_id.clone()),
-                Some(group.id.clone()),
-            );
-            crate::history::record(conn, &stamp, &partner.id, vec![change]).await?;
+            let by = By::own(&history, acting(&due.workflow), "moveToGroup");
+            partners::move_to_group(conn, tenant_id, &by, &partner.id, &group.id).await?;
             Outcome::done(kind, format!("moved to \"{}\"", group.name))
         }
         Action::AddTag { tag } => {
-            let mut tags: Vec<String> = partner
-                .tags
-                .split(',')
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned)
-                .collect();
-            if tags.iter().any(|t| t == tag) {
-                return Ok(Outcome::done(kind, format!("already tagged \"{tag}\"")));
+            let by = By::own(&history, acting(&due.workflow), "addTag");
+            match partners::add_tag(conn, tenant_id, &by, &partner.id, tag).await? {
+                Tagged::Added => Outcome::done(kind, format!("tagged \"{tag}\"")),
+                Tagged::Already => Outcome::done(kind, format!("already tagged \"{tag}\"")),
+                Tagged::Full => Outcome::not_done(kind, "the partner has the most tags it may"),
             }
-            if tags.len() >= crate::directory::groups::MAX_TAGS {
-                return Ok(Outcome::not_done(
-                    kind,
-                    "the partner has the most tags it may",
-                ));
-            }
-            tags.push(tag.clone());
-            partner::Entity::update_many()
-                .col_expr(
-                    partner::Column::Tags,
-                    Expr::value(crate::directory::groups::encode_tags(&tags)),
-                )
-                .col_expr(partner::Column::UpdatedAt, Expr::value(now))
-                .filter(partner::Column::Id.eq(partner.id.as_str()))
-                .exec(conn)
-                .await?;
-            Outcome::done(kind, format!("tagged \"{tag}\""))
         }
         Action::SendMessage { body } => {
             let new = NewMessage {
                 partner: &partner,
                 sender: MessageSender::Staff,
-                author: actor.clone(),
+                author: history.clone(),
                 body: body.clone(),
                 subject: None,
                 broadcast_id: None,
                 workflow_id: Some(due.workflow.id.clone()),
             };
             let message = write(conn, new, now).await?;
+            let entry = Entry::on(
+                tenant_id,
+                acting(&due.workflow),
+                "sendMessage",
+                "Message",
+                &message.id,
+            )
+            .about(&partner.id)
+            .creating(&message);
+            crate::activity::record(conn, now, vec![entry]).await?;
             Outcome::done(kind, format!("message {}", message.id))
         }
         Action::PayBonus { .. } => Outcome::not_done(kind, "booked by the ledger"),

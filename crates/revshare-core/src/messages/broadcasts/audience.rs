@@ -193,8 +193,7 @@ pub fn resolve(tenant_id: &str, audience: &Audience) -> Select<partner::Entity> 
     if !audience.tags.is_empty() {
         let mut any = Condition::any();
         for tag in &audience.tags {
-            // Kept as `,a,b,`: a whole tag is `,tag,` (a tag holds no comma).
-            any = any.add(partner::Column::Tags.contains(format!(",{tag},")));
+            any = any.add(partner::Column::Tags.contains(crate::directory::tags::needle(tag)));
         }
         select = select.filter(any);
     }
