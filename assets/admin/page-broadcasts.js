@@ -14,7 +14,7 @@ const BROADCASTS = `query Broadcasts($after: String) {
     pageInfo { hasNextPage endCursor }
     edges {
       node {
-        id subject body status sendAt sentAt recipients delivered read createdAt
+        id subject body status failure sendAt sentAt recipients delivered read createdAt
         audience {
           groupIds categoryIds tags statuses countries
           earnedAtLeast { amount currency }
@@ -94,6 +94,7 @@ function Broadcast({ b, groups, changed }) {
         <span class="muted"> · made ${dayTime(b.createdAt)}</span></p>
       <dl class="facts">
         ${b.status === 'SCHEDULED' && b.sendAt && html`<div><dt>To be sent</dt><dd><time datetime=${b.sendAt}>${dayTime(b.sendAt)}</time></dd></div>`}
+        ${b.failure && html`<div><dt>Failed</dt><dd data-failure>${b.failure}</dd></div>`}
         ${b.sentAt && html`<div><dt>Sent</dt><dd><time datetime=${b.sentAt}>${dayTime(b.sentAt)}</time></dd></div>`}
         <div><dt>Recipients</dt><dd data-figure=${figure('recipients')}>${b.recipients === null ? 'Counted when it is sent' : b.recipients}</dd></div>
         <div><dt>Delivered</dt><dd data-figure=${figure('delivered')}>${b.delivered}</dd></div>

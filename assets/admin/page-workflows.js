@@ -19,7 +19,7 @@ const WORKFLOWS = `query Workflows($after: String) {
         id name enabled groupIds createdAt
         trigger { partnerApproved metricReached { metric value currency from to } }
         actions { kind moveToGroup sendMessage addTag payBonus { amount currency } }
-        runs(first: 20) { edges { node { partner { id name } ranAt outcomes { action done detail } } } }
+        runs(first: 20) { edges { node { partner { id name } ranAt failure outcomes { action done detail } } } }
       }
     }
   }
@@ -117,6 +117,7 @@ function Workflow({ w, groupName, changed }) {
                     <th scope="row"><a href=${`#/partners/${encodeURIComponent(r.partner.id)}`}>${r.partner.name}</a></th>
                     <td><time datetime=${r.ranAt}>${dayTime(r.ranAt)}</time></td>
                     <td>
+                      ${r.failure && html`<p data-failure><${Badge} value="FAILED" tone="failed" label="failed" /> <span class="muted">${r.failure}</span></p>`}
                       <ul class="history">
                         ${r.outcomes.map((o) => html`
                           <li data-outcome=${o.action}>${words(o.action)}: ${o.done

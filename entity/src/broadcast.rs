@@ -24,6 +24,8 @@ pub struct Model {
     pub canceled_at: Option<DateTimeUtc>,
     /// While it sends: the last partner (by id) whose message is written.
     pub sent_through: Option<String>,
+    /// Why it is `FAILED`: what could not be read (it went to no one).
+    pub failure: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

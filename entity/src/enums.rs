@@ -735,12 +735,14 @@ stored!(
 );
 
 stored!(
-    /// Where a broadcast is: waiting for its time, sent, or canceled.
+    /// Where a broadcast is: scheduled, sending, sent, canceled or failed.
     BroadcastStatus {
         Scheduled = "SCHEDULED",
         Sending = "SENDING",
         Sent = "SENT",
         Canceled = "CANCELED",
+        /// Its stored audience could not be read: sent to no one.
+        Failed = "FAILED",
     }
 );
 

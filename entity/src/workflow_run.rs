@@ -12,6 +12,10 @@ pub struct Model {
     /// Each action's outcome, as JSON, in order.
     pub outcomes: String,
     pub ran_at: DateTimeUtc,
+    /// Why it took no action (what of its workflow could not be read);
+    /// none when it ran. A failed run is taken again when the workflow is
+    /// next due for the partner.
+    pub failure: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

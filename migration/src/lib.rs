@@ -58,6 +58,7 @@ mod m20261225_000048_messages;
 mod m20261226_000049_invoices_that_add_up;
 mod m20261227_000050_held_line_refunds;
 mod m20261228_000051_broadcast_batches;
+mod m20261229_000052_failures_of_stored_json;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -119,6 +120,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261226_000049_invoices_that_add_up::Migration),
             Box::new(m20261227_000050_held_line_refunds::Migration),
             Box::new(m20261228_000051_broadcast_batches::Migration),
+            Box::new(m20261229_000052_failures_of_stored_json::Migration),
         ]
     }
 }

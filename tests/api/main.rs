@@ -64,6 +64,7 @@ mod replicas;
 mod reports;
 mod staff;
 mod startup_checks;
+mod stored_json;
 mod subscriptions;
 mod support;
 mod switch_firstpromoter;

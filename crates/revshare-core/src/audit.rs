@@ -90,9 +90,10 @@ pub fn actor_shown(row: &entry::Model, staff_reader: bool) -> Option<(&str, &str
     }
 }
 
-/// An entry's changes as stored (an unreadable list reads as none).
-pub fn changes_of(row: &entry::Model) -> Vec<FieldChange> {
-    serde_json::from_str(&row.changes).unwrap_or_default()
+/// An entry's changes as stored; a list that does not read is an error,
+/// never none.
+pub fn changes_of(row: &entry::Model) -> ApiResult<Vec<FieldChange>> {
+    ApiError::stored("activity changes", &row.changes)
 }
 
 /// The next page of entries after `after` (an id; empty: the first).
@@ -181,6 +182,7 @@ pub async fn jsonl_page(
     let mut out = String::with_capacity(rows.len() * 320);
     for row in &rows {
         let (actor_id, actor_name) = actor_shown(row, staff).unwrap_or(("staff", "staff"));
+        let changes = changes_of(row)?;
         let line = serde_json::json!({
             "id": row.id,
             "at": stamp(row.at),
@@ -188,7 +190,7 @@ pub async fn jsonl_page(
             "action": row.action,
             "object": { "kind": row.object_kind, "id": row.object_id },
             "partnerId": row.partner_id,
-            "changes": changes_of(row),
+            "changes": changes,
             "requestId": row.request_id,
             "ip": if staff { row.ip.clone() } else { None },
             "reason": row.reason,

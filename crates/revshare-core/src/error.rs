@@ -66,6 +66,19 @@ impl ApiError {
         ApiError::Internal
     }
 
+    /// A stored JSON value read as its type. One that does not read is
+    /// corruption, never a default: an internal error, logged with `what`
+    /// it is.
+    pub fn stored<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> ApiResult<T> {
+        serde_json::from_str(text).map_err(|e| ApiError::internal(what, e))
+    }
+
+    /// A value written as JSON text; one that cannot be is an internal
+    /// error, never an empty text in its place.
+    pub fn json<T: serde::Serialize + ?Sized>(what: &str, value: &T) -> ApiResult<String> {
+        serde_json::to_string(value).map_err(|e| ApiError::internal(what, e))
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthenticated(_) => "UNAUTHENTICATED",

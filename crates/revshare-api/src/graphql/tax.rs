@@ -108,7 +108,7 @@ pub fn payer_change(
             email: given.email.as_deref(),
         },
     )?;
-    Ok(Some(Some(payer.encode())))
+    Ok(Some(Some(payer.encode()?)))
 }
 
 /// The reporting settings as changes: (methods, thresholds, withholding).
@@ -118,11 +118,14 @@ pub fn reporting_change(
     let Some(given) = given else {
         return Ok((None, None, None));
     };
-    let methods = given.excluded_methods.map(|methods| {
-        let methods: Vec<entity::enums::PayoutMethodType> =
-            methods.into_iter().map(Into::into).collect();
-        settings::encode_methods(&methods)
-    });
+    let methods = given
+        .excluded_methods
+        .map(|methods| {
+            let methods: Vec<entity::enums::PayoutMethodType> =
+                methods.into_iter().map(Into::into).collect();
+            settings::encode_methods(&methods)
+        })
+        .transpose()?;
     let thresholds = given
         .thresholds
         .map(|rows| {

@@ -111,7 +111,13 @@ pub async fn page(
         .as_deref()
         .map(|d| format!("<p>{}</p>\n", escape(d)))
         .unwrap_or_default();
-    let questions: String = revshare_core::campaigns::questions_of(&campaign)
+    // Questions that do not read are no form to show: an error, never a
+    // form asking nothing.
+    let asked = match revshare_core::campaigns::questions_of(&campaign) {
+        Ok(asked) => asked,
+        Err(err) => return super::error_response(err),
+    };
+    let questions: String = asked
         .iter()
         .enumerate()
         .map(|(i, q)| {

@@ -93,7 +93,7 @@ pub async fn confirm(db: &Db, keys: &Keys, code: &str) -> ApiResult<partner_appl
                             campaign: campaign.name.clone(),
                             website: application.website.clone(),
                             country: application.country.clone(),
-                            answers: answers_of(&application),
+                            answers: answers_of(&application)?,
                             id: application.id.clone(),
                         },
                         dedupe_key: Some(format!("staff-application:{}", application.id)),

@@ -225,7 +225,7 @@ pub async fn submit(
             let Some(campaign) = open_campaign(conn, tenant_id, &form.campaign_id).await? else {
                 return Ok(Submitted::Dropped);
             };
-            let asked = campaigns::questions_of(&campaign);
+            let asked = campaigns::questions_of(&campaign)?;
             for (i, (question, _)) in checked.answers.iter().enumerate() {
                 if !asked.contains(question) {
                     return Err(ApiError::bad_input(
@@ -378,11 +378,12 @@ pub(crate) async fn partner_by_email(
     crate::directory::partners::holder_of(conn, tenant_id, key, None).await
 }
 
-/// An application's answers as `(question, answer)`.
-pub fn answers_of(application: &partner_application::Model) -> Vec<(String, String)> {
+/// An application's answers as `(question, answer)`; answers that do not
+/// read are an error, never none.
+pub fn answers_of(application: &partner_application::Model) -> ApiResult<Vec<(String, String)>> {
     let values: Vec<serde_json::Value> =
-        serde_json::from_str(&application.answers).unwrap_or_default();
-    values
+        ApiError::stored("application answers", &application.answers)?;
+    Ok(values
         .iter()
         .map(|v| {
             (
@@ -390,7 +391,7 @@ pub fn answers_of(application: &partner_application::Model) -> Vec<(String, Stri
                 v["answer"].as_str().unwrap_or_default().to_owned(),
             )
         })
-        .collect()
+        .collect())
 }
 
 /// The tenant's applications, by status and campaign.

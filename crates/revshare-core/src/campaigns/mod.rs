@@ -90,13 +90,14 @@ pub fn check_questions(field: &str, questions: Vec<String>) -> ApiResult<Vec<Str
     Ok(checked)
 }
 
-/// A campaign's application questions as stored.
-pub fn questions_of(campaign: &campaign::Model) -> Vec<String> {
-    serde_json::from_str(&campaign.application_questions).unwrap_or_default()
+/// A campaign's application questions as stored; a list that does not
+/// read is an error, never no question.
+pub fn questions_of(campaign: &campaign::Model) -> ApiResult<Vec<String>> {
+    ApiError::stored("application questions", &campaign.application_questions)
 }
 
-fn questions_json(questions: &[String]) -> String {
-    serde_json::to_string(questions).unwrap_or_else(|_| "[]".into())
+fn questions_json(questions: &[String]) -> ApiResult<String> {
+    ApiError::json("application questions", questions)
 }
 
 /// The longest landing URL.
@@ -192,7 +193,7 @@ pub async fn insert(
         is_default: Set(is_default),
         landing_url: Set(new.landing_url),
         attribution_window_days: Set(new.attribution_window_days.unwrap_or(90)),
-        application_questions: Set(questions_json(&new.application_questions)),
+        application_questions: Set(questions_json(&new.application_questions)?),
         auto_approve_applications: Set(new.auto_approve_applications),
         allow_paid_ads: Set(new.allow_paid_ads),
         cap: Set(None),
@@ -261,7 +262,7 @@ pub async fn update(
                 active.attribution_window_days = Set(days);
             }
             if let Some(questions) = changes.application_questions {
-                active.application_questions = Set(questions_json(&questions));
+                active.application_questions = Set(questions_json(&questions)?);
             }
             if let Some(auto) = changes.auto_approve_applications {
                 active.auto_approve_applications = Set(auto);

@@ -194,7 +194,8 @@ pub async fn counts(
         .collect())
 }
 
-/// A connector's signing secrets.
-pub fn secrets(connector: &billing_connector::Model) -> Vec<String> {
-    serde_json::from_str(&connector.signing_secrets).unwrap_or_default()
+/// A connector's signing secrets; a list that does not read is an error
+/// (a failure here, delivered again), never no secret.
+pub fn secrets(connector: &billing_connector::Model) -> ApiResult<Vec<String>> {
+    ApiError::stored("connector signing secrets", &connector.signing_secrets)
 }

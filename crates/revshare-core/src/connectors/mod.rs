@@ -67,11 +67,10 @@ pub async fn retry(
         .await?
         .filter(|c| c.enabled)
         .ok_or_else(|| ApiError::bad_input("provider", "its connector is not enabled"))?;
-    let event: serde_json::Value = kept
-        .payload
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok())
-        .ok_or_else(|| ApiError::internal("refused connector event", event_id))?;
+    let event: serde_json::Value = match kept.payload.as_deref() {
+        Some(text) => ApiError::stored("refused connector event", text)?,
+        None => return Err(ApiError::internal("refused connector event", event_id)),
+    };
     // Its mark goes, so that it is handled as new; a concurrent retry
     // finds nothing to delete and stops here.
     let gone = Entity::delete_many()

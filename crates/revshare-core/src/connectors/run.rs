@@ -28,7 +28,7 @@ pub(super) async fn opened(
         .filter(|c| c.enabled)
         .ok_or(Refused::NotConfigured(NO_CONNECTOR))?;
     let header = signature.ok_or(Refused::Signature("no signature header"))?;
-    verify(header, body, &secrets(&connector), Utc::now().timestamp())?;
+    verify(header, body, &secrets(&connector)?, Utc::now().timestamp())?;
     let event = serde_json::from_slice(body).map_err(|_| Refused::Malformed("not JSON"))?;
     Ok((connector, event))
 }

@@ -12,6 +12,10 @@
 //! or sale looks for waiting deliveries right after it commits. Whichever
 //! commits last sees the other, and applying claims the delivery with a
 //! conditional update, so when both see it one applies it.
+//!
+//! A kept delivery whose object does not read is applied to nothing —
+//! never as an empty event — and waits on, its reason saying why
+//! ([`UNREADABLE_PAYLOAD`]).
 
 use super::effects::{Outcome, Step, Wait};
 use super::marks::{Mark, insert_mark};
@@ -22,6 +26,9 @@ use entity::{connector_event, connector_wait};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+
+/// Why a waiting delivery was not applied: its kept object does not read.
+pub const UNREADABLE_PAYLOAD: &str = "its kept event could not be read: it was not applied";
 
 /// How a provider applies one of its waiting deliveries: the delivery's
 /// type and object, in the applying transaction.
@@ -133,16 +140,31 @@ async fn apply(
             else {
                 return Ok(());
             };
-            let object: serde_json::Value =
-                serde_json::from_str(row.payload.as_deref().unwrap_or("null")).unwrap_or_default();
-            let step = resume(conn, tenant_id, &row.kind, &object).await?;
-            let (status, reason) = match step {
-                Step::Waiting(_) | Step::NotYet => {
-                    // Still missing: as it was.
-                    (ConnectorEventStatus::Waiting, row.reason)
-                }
-                Step::Ignored(reason) => (ConnectorEventStatus::Ignored, Some(reason)),
-                _ => (ConnectorEventStatus::Done, None),
+            let object = match row.payload.as_deref() {
+                None => Some(serde_json::Value::Null),
+                Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+                    Ok(object) => Some(object),
+                    Err(err) => {
+                        tracing::error!(event = %event_id, error = %err, "a waiting connector event's kept payload does not read: it is applied to nothing");
+                        None
+                    }
+                },
+            };
+            let (status, reason) = match object {
+                // Applied to nothing, never as an empty event: it waits
+                // on, saying why.
+                None => (
+                    ConnectorEventStatus::Waiting,
+                    Some(UNREADABLE_PAYLOAD.to_owned()),
+                ),
+                Some(object) => match resume(conn, tenant_id, &row.kind, &object).await? {
+                    Step::Waiting(_) | Step::NotYet => {
+                        // Still missing: as it was.
+                        (ConnectorEventStatus::Waiting, row.reason)
+                    }
+                    Step::Ignored(reason) => (ConnectorEventStatus::Ignored, Some(reason)),
+                    _ => (ConnectorEventStatus::Done, None),
+                },
             };
             let ended = status != ConnectorEventStatus::Waiting;
             connector_event::Entity::update_many()

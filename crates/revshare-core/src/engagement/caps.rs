@@ -122,18 +122,19 @@ impl CapBook {
         groups: impl IntoIterator<Item = &'a partner_group::Model>,
         campaigns: impl IntoIterator<Item = &'a campaign::Model>,
     ) -> ApiResult<CapBook> {
+        // A cap that does not read is an error, never no cap.
         let decoded = |stored: Option<&str>| super::settings::cap_of(stored);
-        let mut book = CapBook {
-            groups: groups
-                .into_iter()
-                .filter_map(|g| Some((g.id.clone(), decoded(g.cap.as_deref())?)))
-                .collect(),
-            campaigns: campaigns
-                .into_iter()
-                .filter_map(|c| Some((c.id.clone(), decoded(c.cap.as_deref())?)))
-                .collect(),
-            ..CapBook::default()
-        };
+        let mut book = CapBook::default();
+        for g in groups {
+            if let Some(cap) = decoded(g.cap.as_deref())? {
+                book.groups.insert(g.id.clone(), cap);
+            }
+        }
+        for c in campaigns {
+            if let Some(cap) = decoded(c.cap.as_deref())? {
+                book.campaigns.insert(c.id.clone(), cap);
+            }
+        }
         if book.groups.is_empty() && book.campaigns.is_empty() {
             return Ok(book);
         }

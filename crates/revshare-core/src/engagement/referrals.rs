@@ -92,14 +92,18 @@ impl ReferralBook {
             .all(conn)
             .await?;
         let groups: HashSet<&str> = referrers.iter().map(|r| r.group_id.as_str()).collect();
-        let rules: HashMap<String, ReferralRule> = partner_group::Entity::find()
+        let mut rules: HashMap<String, ReferralRule> = HashMap::new();
+        let found = partner_group::Entity::find()
             .filter(partner_group::Column::Id.is_in(groups))
             .all(conn)
-            .await?
-            .into_iter()
-            .filter_map(|g| Some((g.id, referral_of(g.referral.as_deref())?)))
-            .filter(|(_, rule)| rule.trigger != ReferralTrigger::Approved)
-            .collect();
+            .await?;
+        for group in found {
+            if let Some(rule) = referral_of(group.referral.as_deref())?
+                && rule.trigger != ReferralTrigger::Approved
+            {
+                rules.insert(group.id, rule);
+            }
+        }
         let rule_of: HashMap<&str, &ReferralRule> = referrers
             .iter()
             .filter_map(|r| Some((r.id.as_str(), rules.get(&r.group_id)?)))
@@ -316,10 +320,13 @@ pub async fn on_approval(
     else {
         return Ok(None);
     };
-    let rule = partner_group::Entity::find_by_id(referrer.group_id.clone())
+    let rule = match partner_group::Entity::find_by_id(referrer.group_id.clone())
         .one(conn)
         .await?
-        .and_then(|g| referral_of(g.referral.as_deref()));
+    {
+        Some(group) => referral_of(group.referral.as_deref())?,
+        None => None,
+    };
     Ok(match rule {
         Some(rule) if rule.trigger == ReferralTrigger::Approved => {
             rule.amount.map(|amount| (referrer, amount))

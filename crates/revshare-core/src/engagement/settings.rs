@@ -6,14 +6,20 @@ use crate::engine::Currency;
 use crate::engine::engagement::{Cap, ReferralRule};
 use crate::error::{ApiError, ApiResult};
 
-/// A stored rule, or none when there is none (or it no longer reads).
-pub fn referral_of(stored: Option<&str>) -> Option<ReferralRule> {
-    serde_json::from_str(stored?).ok()
+/// A stored rule, or none when there is none; one that does not read is
+/// an error, never no rule.
+pub fn referral_of(stored: Option<&str>) -> ApiResult<Option<ReferralRule>> {
+    stored
+        .map(|text| ApiError::stored("stored referral rule", text))
+        .transpose()
 }
 
-/// A stored cap, or none.
-pub fn cap_of(stored: Option<&str>) -> Option<Cap> {
-    serde_json::from_str(stored?).ok()
+/// A stored cap, or none when there is none; one that does not read is
+/// an error, never no cap (which would cap nothing).
+pub fn cap_of(stored: Option<&str>) -> ApiResult<Option<Cap>> {
+    stored
+        .map(|text| ApiError::stored("stored cap", text))
+        .transpose()
 }
 
 /// A rule checked, each problem naming its field under `prefix`, and

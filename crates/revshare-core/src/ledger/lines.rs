@@ -262,12 +262,15 @@ pub struct Sale<'a> {
 }
 
 impl Sale<'_> {
-    pub fn facts(self) -> Facts {
-        let attributes = self
+    /// The facts; a customer's stored attributes that do not read are an
+    /// error, never none (a condition on them would be decided on nothing).
+    pub fn facts(self) -> ApiResult<Facts> {
+        let attributes: Option<serde_json::Value> = self
             .customer
             .and_then(|c| c.attributes.as_deref())
-            .and_then(|a| serde_json::from_str(a).ok());
-        Facts {
+            .map(|a| ApiError::stored("customer attributes", a))
+            .transpose()?;
+        Ok(Facts {
             sale_amount: self.amount,
             is_first: self.is_first,
             customer_month: self.customer_month,
@@ -278,7 +281,7 @@ impl Sale<'_> {
             partner_type: Some(self.partner.r#type.as_str().to_owned()),
             partner_categories: self.categories,
             metadata: fields(self.metadata),
-        }
+        })
     }
 }
 

@@ -6,6 +6,9 @@
 //! `workflow:{workflow}:{partner}` and explained by the workflow's name,
 //! with an activity entry whose actor is the workflow (`payBonus`, the
 //! commission, its amount); each action's outcome is kept on the run.
+//! Actions that do not read are no actions: the run is recorded failed
+//! with why, and is claimed again the next time the workflow is due for
+//! the partner.
 
 use super::path::Payload;
 use super::rewards::{RewardEvent, book};
@@ -47,8 +50,17 @@ async fn take(conn: &crate::db::Txn, due: Vec<Due>) -> ApiResult<()> {
         let Some(run_id) = run::claim(conn, &due, now).await? else {
             continue;
         };
+        let Ok(actions) = actions_of(&due.workflow) else {
+            tracing::error!(
+                workflow = %due.workflow.id,
+                partner = %due.partner_id,
+                "a workflow's stored actions do not read: its run failed, taking none"
+            );
+            run::fail(conn, &run_id, run::UNREADABLE_ACTIONS).await?;
+            continue;
+        };
         let mut outcomes = Vec::new();
-        for action in actions_of(&due.workflow) {
+        for action in actions {
             outcomes.push(match &action {
                 Action::PayBonus {
                     amount_minor,

@@ -31,9 +31,7 @@ pub async fn settings_of(
     let group = partner_group::Entity::find_by_id(partner.group_id.clone())
         .one(conn)
         .await?;
-    Ok(LinkSettings::of(
-        group.as_ref().and_then(|g| g.link_settings.as_deref()),
-    ))
+    LinkSettings::of(group.as_ref().and_then(|g| g.link_settings.as_deref()))
 }
 
 /// A URL as a link of this partner may lead: on the group's allowed

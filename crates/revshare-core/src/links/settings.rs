@@ -67,12 +67,13 @@ impl Default for LinkSettings {
 }
 
 impl LinkSettings {
-    /// The settings a group keeps: the defaults where it keeps none (or
-    /// what it keeps no longer reads).
-    pub fn of(stored: Option<&str>) -> LinkSettings {
-        stored
-            .and_then(|json| serde_json::from_str(json).ok())
-            .unwrap_or_default()
+    /// The settings a group keeps: the defaults where it keeps none; what
+    /// it keeps that does not read is an error, never the defaults.
+    pub fn of(stored: Option<&str>) -> ApiResult<LinkSettings> {
+        match stored {
+            Some(json) => ApiError::stored("link settings", json),
+            None => Ok(LinkSettings::default()),
+        }
     }
 
     pub fn encode(&self) -> String {
@@ -241,9 +242,10 @@ mod tests {
         );
         assert_eq!(
             LinkSettings::of(Some(&settings().encode())),
-            settings(),
+            Ok(settings()),
             "kept as it reads back"
         );
-        assert_eq!(LinkSettings::of(Some("{")), LinkSettings::default());
+        assert_eq!(LinkSettings::of(None), Ok(LinkSettings::default()));
+        assert_eq!(LinkSettings::of(Some("{")), Err(ApiError::Internal));
     }
 }

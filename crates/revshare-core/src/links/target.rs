@@ -51,11 +51,10 @@ pub async fn live(
         .await?
         .map(|p| p.group_id);
     let settings = match group_id {
-        Some(id) => partner_group::Entity::find_by_id(id)
-            .one(conn)
-            .await?
-            .map(|g| LinkSettings::of(g.link_settings.as_deref()))
-            .unwrap_or_default(),
+        Some(id) => match partner_group::Entity::find_by_id(id).one(conn).await? {
+            Some(group) => LinkSettings::of(group.link_settings.as_deref())?,
+            None => LinkSettings::default(),
+        },
         None => LinkSettings::default(),
     };
     let url = match link.url.clone().or(settings.destination.clone()) {

@@ -90,9 +90,11 @@ impl Address {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// A stored address; none for one that does not read (never written so).
-    pub fn decode(text: Option<&str>) -> Option<Address> {
-        text.and_then(|t| serde_json::from_str(t).ok())
+    /// A stored address, none when there is none; one that does not read
+    /// is an error, never no address.
+    pub fn decode(text: Option<&str>) -> ApiResult<Option<Address>> {
+        text.map(|t| ApiError::stored("stored address", t))
+            .transpose()
     }
 
     /// Its last line: `Springfield, IL 62704` (and the country, abroad).
@@ -175,7 +177,12 @@ mod tests {
         assert_eq!(field(us("IL", "627-041234")), "input.address.zip");
         assert_eq!(field(us("IL", "6270A")), "input.address.zip");
         let round = Address::decode(Some(&ok.encode())).unwrap();
-        assert_eq!(round, ok);
+        assert_eq!(round, Some(ok));
+        assert_eq!(
+            Address::decode(Some("{\"line1\":")),
+            Err(crate::error::ApiError::Internal)
+        );
+        assert_eq!(Address::decode(None), Ok(None));
     }
 
     #[test]

@@ -169,7 +169,9 @@ fn row(
         net_minor,
         vat_minor,
         vat_rate: billed.and_then(|b| b.rate.clone()),
-        self_billing: billed.map(super::invoicing::SelfBilled::encode),
+        self_billing: billed
+            .map(super::invoicing::SelfBilled::encode)
+            .transpose()?,
     })
 }
 

@@ -75,7 +75,7 @@ pub(crate) async fn decide(
     if !tenant.backup_withholding {
         return Ok(());
     }
-    let excluded = excluded_methods(tenant);
+    let excluded = excluded_methods(tenant)?;
     let settled_elsewhere = |p: &super::issue::NewPayout| {
         p.method
             .as_ref()
@@ -106,13 +106,13 @@ pub(crate) async fn decide(
 /// The payout methods whose payments a settlement entity reports on its
 /// 1099-K, as the tenant set them (`taxReporting.excludedMethods`;
 /// PayPal by default): its year leaves them out, and they withhold
-/// nothing.
-pub fn excluded_methods(tenant: &entity::tenant::Model) -> Vec<PayoutMethodType> {
-    tenant
-        .tax_excluded_methods
-        .as_deref()
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_else(|| vec![PayoutMethodType::Paypal])
+/// nothing. Methods stored that do not read are an error, never the
+/// default.
+pub fn excluded_methods(tenant: &entity::tenant::Model) -> ApiResult<Vec<PayoutMethodType>> {
+    match tenant.tax_excluded_methods.as_deref() {
+        Some(text) => ApiError::stored("excluded payout methods", text),
+        None => Ok(vec![PayoutMethodType::Paypal]),
+    }
 }
 
 /// What a payout sends: its amount less what it withholds.

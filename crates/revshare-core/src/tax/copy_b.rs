@@ -40,7 +40,7 @@ fn ein(digits: &str) -> String {
 
 /// The lines of one form's Copy B.
 pub fn lines(key: &DataKey, form: &tax_form::Model) -> ApiResult<Vec<Line>> {
-    let payer = Payer::decode(Some(&form.payer))
+    let payer = Payer::decode(Some(&form.payer))?
         .ok_or_else(|| crate::error::ApiError::internal("a form's payer", &form.id))?;
     let payer_tin = payer.tin(key, &form.tenant_id)?;
     let recipient_tin = match (form.tin_type, &form.tin_last4) {
@@ -78,7 +78,7 @@ pub fn lines(key: &DataKey, form: &tax_form::Model) -> ApiResult<Vec<Line>> {
     if let Some(business) = &form.business_name {
         lines.push(text(business.clone()));
     }
-    if let Some(address) = super::forms::address_of(form) {
+    if let Some(address) = super::forms::address_of(form)? {
         lines.extend(address_lines(&address).into_iter().map(text));
     }
     lines.push(text(format!(

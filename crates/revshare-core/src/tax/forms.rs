@@ -147,7 +147,7 @@ pub async fn issue(
                     ),
                 ));
             }
-            let Some(payer) = Payer::decode(tenant.tax_payer.as_deref()) else {
+            let Some(payer) = Payer::decode(tenant.tax_payer.as_deref())? else {
                 return Err(ApiError::Conflict(
                     "the program has no payer: set its legal name, EIN, address and phone \
                      (updateTenant taxPayer) before issuing"
@@ -156,7 +156,7 @@ pub async fn issue(
             };
             let now = crate::db::now();
             hold_year(&*txn, tenant_id, year, actor, now).await?;
-            let reporting = super::settings::Reporting::of(&tenant);
+            let reporting = super::settings::Reporting::of(&tenant)?;
             let judge = Judge {
                 reporting: &reporting,
                 threshold: reporting.threshold(year),
@@ -206,7 +206,7 @@ pub async fn issue(
                     before.as_ref(),
                     actor,
                     now,
-                ));
+                )?);
             }
             // A payee with a form and no payments left in the year (its TIN
             // changed, or its payments were taken back): corrected to zero.
@@ -221,7 +221,7 @@ pub async fn issue(
                 facts.box4 = 0;
                 let payee = Payee {
                     key: before.payee_key.clone(),
-                    partner_ids: serde_json::from_str(&before.partner_ids).unwrap_or_default(),
+                    partner_ids: partners_of(&before)?,
                     profile: None,
                     counted: 0,
                     excluded: 0,
@@ -239,7 +239,7 @@ pub async fn issue(
                     Some(&before),
                     actor,
                     now,
-                );
+                )?;
                 zero.electronic = before.electronic;
                 made.push(zero);
             }
@@ -296,18 +296,20 @@ fn form(
     before: Option<&tax_form::Model>,
     actor: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> tax_form::Model {
+) -> ApiResult<tax_form::Model> {
     let id = crate::input::new_id();
     let tin_sealed = facts
         .tin
         .as_deref()
         .map(|tin| key.seal(&binding(tenant_id, &id), tin));
-    tax_form::Model {
+    // An issued form never changes: what it copies is written whole, or
+    // it is not issued.
+    Ok(tax_form::Model {
         tenant_id: tenant_id.to_owned(),
         year,
         payee_key: payee.key.clone(),
-        partner_ids: serde_json::to_string(&payee.partner_ids).unwrap_or_default(),
-        payer: payer.encode(),
+        partner_ids: ApiError::json("a form's partners", &payee.partner_ids)?,
+        payer: payer.encode()?,
         name: facts.name,
         business_name: facts.business_name,
         individual: facts.individual,
@@ -326,14 +328,14 @@ fn form(
         issued_at: now,
         issued_by: actor.to_owned(),
         id,
-    }
+    })
 }
 
 /// E-mails each electronic form's payee, once a form.
 async fn mail(conn: &impl ConnectionTrait, forms: &[tax_form::Model]) -> ApiResult<()> {
     use crate::mail::{self, Content, Mail};
     for form in forms.iter().filter(|f| f.electronic) {
-        let ids: Vec<String> = serde_json::from_str(&form.partner_ids).unwrap_or_default();
+        let ids = partners_of(form)?;
         let partners = partner::Entity::find()
             .filter(partner::Column::TenantId.eq(form.tenant_id.as_str()))
             .filter(partner::Column::Id.is_in(ids))
@@ -449,9 +451,15 @@ pub async fn of_partner(
         .await?)
 }
 
-/// The address a form was sent to.
-pub fn address_of(form: &tax_form::Model) -> Option<Address> {
+/// The address a form was sent to; one that does not read is an error.
+pub fn address_of(form: &tax_form::Model) -> ApiResult<Option<Address>> {
     Address::decode(form.address.as_deref())
+}
+
+/// The partners a form's payee is; a list that does not read is an
+/// error, never no partner.
+pub fn partners_of(form: &tax_form::Model) -> ApiResult<Vec<String>> {
+    ApiError::stored("a form's partners", &form.partner_ids)
 }
 
 /// A year's state: whether (and when) its forms were issued.

@@ -10,6 +10,7 @@
 
 use super::settings::Payer;
 use crate::error::{ApiError, ApiResult};
+use crate::payouts::address::Address;
 use crate::payouts::seal::DataKey;
 use entity::enums::TinType;
 use entity::tax_form;
@@ -254,11 +255,11 @@ fn amount(minor: i64) -> String {
 fn value(
     field: Field,
     form: &tax_form::Model,
+    address: Option<&Address>,
     payer: &Payer,
     payer_tin: &str,
     tin: &str,
 ) -> String {
-    let address = super::forms::address_of(form);
     let (first, last) = match form.name.trim().rsplit_once(' ') {
         Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
         None => (String::new(), form.name.trim().to_owned()),
@@ -301,12 +302,12 @@ fn value(
             true => String::new(),
             false => form.business_name.clone().unwrap_or_default(),
         },
-        Field::Address1 => address.map(|a| a.line1).unwrap_or_default(),
-        Field::Address2 => address.and_then(|a| a.line2).unwrap_or_default(),
-        Field::City => address.map(|a| a.city).unwrap_or_default(),
-        Field::State => address.map(|a| a.state).unwrap_or_default(),
+        Field::Address1 => address.map(|a| a.line1.clone()).unwrap_or_default(),
+        Field::Address2 => address.and_then(|a| a.line2.clone()).unwrap_or_default(),
+        Field::City => address.map(|a| a.city.clone()).unwrap_or_default(),
+        Field::State => address.map(|a| a.state.clone()).unwrap_or_default(),
         Field::Zip => address.map(|a| a.zip.replace('-', "")).unwrap_or_default(),
-        Field::Country => address.map(|a| a.country).unwrap_or_default(),
+        Field::Country => address.map(|a| a.country.clone()).unwrap_or_default(),
         Field::AccountNumber => form.payee_key.clone(),
         Field::Corrected => match form.corrected {
             true => "Y".into(),
@@ -342,14 +343,22 @@ pub fn files(
     for (n, chunk) in forms.chunks(RECORDS_A_FILE).enumerate() {
         let mut text = format!("{header_line}\r\n");
         for form in chunk {
-            let payer = Payer::decode(Some(&form.payer))
+            let payer = Payer::decode(Some(&form.payer))?
                 .ok_or_else(|| ApiError::internal("a form's payer", &form.id))?;
             let payer_tin = payer.tin(key, &form.tenant_id)?;
             let tin = super::forms::recipient_tin(key, form)?.unwrap_or_default();
+            let address = super::forms::address_of(form)?;
             let record = columns
                 .iter()
                 .map(|(_, field)| match field {
-                    Some(field) => cell(&value(*field, form, &payer, &payer_tin, &tin)),
+                    Some(field) => cell(&value(
+                        *field,
+                        form,
+                        address.as_ref(),
+                        &payer,
+                        &payer_tin,
+                        &tin,
+                    )),
                     None => String::new(),
                 })
                 .collect::<Vec<_>>()

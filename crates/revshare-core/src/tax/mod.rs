@@ -68,7 +68,7 @@ impl PayeeForm {
         policy: &Policy,
         form: entity::tax_form::Model,
     ) -> ApiResult<Option<Visible<PayeeForm>>> {
-        let partners: Vec<String> = serde_json::from_str(&form.partner_ids).unwrap_or_default();
+        let partners = forms::partners_of(&form)?;
         let reader = match policy.partner_among(&partners) {
             Some(own) if partners.len() <= 1 || named(conn, policy, own, &form).await? => {
                 Some(own.to_owned())

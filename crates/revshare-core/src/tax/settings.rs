@@ -83,12 +83,15 @@ impl Payer {
         })
     }
 
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// As stored; copied whole into every form issued.
+    pub fn encode(&self) -> ApiResult<String> {
+        ApiError::json("tax payer", self)
     }
 
-    pub fn decode(text: Option<&str>) -> Option<Payer> {
-        text.and_then(|t| serde_json::from_str(t).ok())
+    /// The stored payer, none when there is none; one that does not read
+    /// is an error, never no payer.
+    pub fn decode(text: Option<&str>) -> ApiResult<Option<Payer>> {
+        text.map(|t| ApiError::stored("tax payer", t)).transpose()
     }
 
     /// The payer's whole TIN, opened: what its forms print and file.
@@ -115,22 +118,22 @@ struct StoredThreshold {
 }
 
 impl Reporting {
-    /// A tenant's settings as stored (the defaults where it set none).
-    pub fn of(tenant: &entity::tenant::Model) -> Reporting {
-        let excluded_methods = crate::payouts::withholding::excluded_methods(tenant);
-        let own_thresholds = tenant
-            .tax_thresholds
-            .as_deref()
-            .and_then(|t| serde_json::from_str::<Vec<StoredThreshold>>(t).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|t| (t.year, t.amount_minor))
-            .collect();
-        Reporting {
+    /// A tenant's settings as stored (the defaults where it set none);
+    /// settings that do not read are an error, never the defaults.
+    pub fn of(tenant: &entity::tenant::Model) -> ApiResult<Reporting> {
+        let excluded_methods = crate::payouts::withholding::excluded_methods(tenant)?;
+        let own_thresholds = match tenant.tax_thresholds.as_deref() {
+            Some(text) => ApiError::stored::<Vec<StoredThreshold>>("tax thresholds", text)?
+                .into_iter()
+                .map(|t| (t.year, t.amount_minor))
+                .collect(),
+            None => Vec::new(),
+        };
+        Ok(Reporting {
             excluded_methods,
             own_thresholds,
             backup_withholding: tenant.backup_withholding,
-        }
+        })
     }
 
     /// The threshold of `year`, in cents: the law's through 2026; a later
@@ -201,11 +204,11 @@ pub fn encode_thresholds(rows: &[(i32, rust_decimal::Decimal)]) -> ApiResult<Str
 }
 
 /// Excluded methods encoded for the tenant's row.
-pub fn encode_methods(methods: &[PayoutMethodType]) -> String {
+pub fn encode_methods(methods: &[PayoutMethodType]) -> ApiResult<String> {
     let mut methods = methods.to_vec();
     methods.sort();
     methods.dedup();
-    serde_json::to_string(&methods).unwrap_or_default()
+    ApiError::json("excluded methods", &methods)
 }
 
 #[cfg(test)]

@@ -247,7 +247,12 @@ async fn fan_out(db: &Db) -> ApiResult<FanOut> {
 /// every event up to it is final, so the place may move there even when
 /// none of them is the endpoint's.
 async fn fan_out_one(db: &Db, seen: &webhook_endpoint::Model, end: Cursor) -> ApiResult<bool> {
-    let audience = audience_of(seen);
+    // Types that do not read: sent nothing (never every type), its place
+    // kept, and no other endpoint held up.
+    let Ok(audience) = audience_of(seen) else {
+        tracing::error!(endpoint = %seen.id, "a webhook endpoint's stored event types do not read: it is sent nothing");
+        return Ok(false);
+    };
     let place = Cursor {
         xid: seen.cursor_xid,
         seq: seen.cursor_seq,

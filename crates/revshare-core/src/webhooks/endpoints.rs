@@ -48,11 +48,11 @@ impl Manager<'_> {
         match self {
             Manager::Admin => true,
             Manager::Service(policy) => {
+                // Types that do not read are no service's to manage.
                 endpoint.partner_id.is_none()
-                    && audience_of(endpoint)
-                        .types
-                        .iter()
-                        .all(|kind| policy.reads_event(*kind))
+                    && audience_of(endpoint).is_ok_and(|audience| {
+                        audience.types.iter().all(|kind| policy.reads_event(*kind))
+                    })
             }
             Manager::Partner(partner) => endpoint.partner_id.as_deref() == Some(*partner),
         }
@@ -150,7 +150,7 @@ pub async fn create(
                 tenant_id: Set(tenant_id.to_owned()),
                 partner_id: Set(manager.partner().map(str::to_owned)),
                 url: Set(url),
-                event_types: Set(types_json(&new.event_types)),
+                event_types: Set(types_json(&new.event_types)?),
                 description: Set(description),
                 secret: Set(secret.clone()),
                 previous_secret: Set(None),
@@ -285,7 +285,7 @@ pub async fn update(
                 endpoint.url = url;
             }
             if let Some(types) = event_types {
-                endpoint.event_types = types_json(&types);
+                endpoint.event_types = types_json(&types)?;
             }
             if let Some(description) = description {
                 endpoint.description = description;
@@ -400,7 +400,7 @@ pub async fn replay(
                     settings.replay_limit
                 )));
             }
-            let audience = audience_of(&endpoint);
+            let audience = audience_of(&endpoint)?;
             let mut cursor = after;
             let mut count = 0u64;
             loop {

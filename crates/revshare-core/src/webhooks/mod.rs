@@ -25,30 +25,32 @@ pub use endpoints::*;
 pub use settings::*;
 
 use crate::db::Db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::events::{Audience, DomainEventType};
 use entity::enums::DeliveryStatus;
 use entity::{webhook_delivery, webhook_endpoint};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-/// Event types as an endpoint stores them: names, sorted, once each.
-pub(crate) fn types_json(types: &[DomainEventType]) -> String {
+/// Event types as an endpoint stores them: names, sorted, once each;
+/// an error rather than `[]`, which is every type.
+pub(crate) fn types_json(types: &[DomainEventType]) -> ApiResult<String> {
     let mut names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
     names.sort();
     names.dedup();
-    serde_json::to_string(&names).unwrap_or_else(|_| "[]".into())
+    ApiError::json("webhook event types", &names)
 }
 
-/// An endpoint's event types (empty: all).
-pub fn types_of(endpoint: &webhook_endpoint::Model) -> Vec<DomainEventType> {
-    serde_json::from_str::<Vec<DomainEventType>>(&endpoint.event_types).unwrap_or_default()
+/// An endpoint's event types (empty: all); a list that does not read is
+/// an error, never the empty list (which is every type).
+pub fn types_of(endpoint: &webhook_endpoint::Model) -> ApiResult<Vec<DomainEventType>> {
+    ApiError::stored("webhook event types", &endpoint.event_types)
 }
 
 /// The events an endpoint is sent: its tenant's (its partner's only, for a
-/// partner's), of its types.
-pub fn audience_of(endpoint: &webhook_endpoint::Model) -> Audience {
-    let types = types_of(endpoint);
-    Audience {
+/// partner's), of its types; an error when its types do not read.
+pub fn audience_of(endpoint: &webhook_endpoint::Model) -> ApiResult<Audience> {
+    let types = types_of(endpoint)?;
+    Ok(Audience {
         tenant_id: endpoint.tenant_id.clone(),
         types: match types.is_empty() {
             true => crate::events::ALL_TYPES.to_vec(),
@@ -56,7 +58,7 @@ pub fn audience_of(endpoint: &webhook_endpoint::Model) -> Audience {
         },
         partner_id: endpoint.partner_id.clone(),
         nobody: false,
-    }
+    })
 }
 
 /// Deliveries pending over every tenant (due now or waiting to be retried):

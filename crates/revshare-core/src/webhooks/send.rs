@@ -14,7 +14,7 @@
 
 use super::{Settings, sign};
 use crate::db::Db;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::events::log::Cursor;
 use chrono::{DateTime, Utc};
 use entity::enums::{DeliveryStatus, WebhookStatus};
@@ -29,21 +29,24 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 /// What an attempt's `last_error` keeps.
 const MAX_ERROR_CHARS: usize = 300;
 
-/// The body of a delivery: the event as a receiver reads it.
-pub fn body(event: &domain_event::Model) -> String {
-    let mut data: serde_json::Value =
-        serde_json::from_str(&event.data).unwrap_or_else(|_| serde_json::json!({}));
+/// Why a delivery was not sent: its event's stored data does not read.
+const UNREADABLE_EVENT: &str = "the event's stored data could not be read";
+
+/// The body of a delivery: the event as a receiver reads it. Data that
+/// does not read is an error: no receiver is sent an event made up.
+pub fn body(event: &domain_event::Model) -> ApiResult<String> {
+    let mut data: serde_json::Value = ApiError::stored("domain event data", &event.data)?;
     if let Some(object) = data.as_object_mut() {
         object.insert("subjectId".into(), event.subject_id.clone().into());
         object.insert("partnerId".into(), event.partner_id.clone().into());
     }
-    serde_json::json!({
+    Ok(serde_json::json!({
         "id": Cursor::of(event).id(),
         "type": event.kind.as_str(),
         "timestamp": event.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         "data": data,
     })
-    .to_string()
+    .to_string())
 }
 
 /// How an attempt went.
@@ -197,7 +200,9 @@ async fn send(
     event: &domain_event::Model,
 ) -> Outcome {
     let id = Cursor::of(event).id();
-    let body = body(event);
+    let Ok(body) = body(event) else {
+        return Outcome::NotSent(UNREADABLE_EVENT);
+    };
     let timestamp = crate::db::now().timestamp();
     let request = client
         .post(&endpoint.url)

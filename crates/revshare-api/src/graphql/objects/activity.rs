@@ -104,7 +104,7 @@ impl ActivityEntry {
     /// Each field it changed, before and after.
     async fn changes(&self) -> ApiResult<Vec<FieldChange>> {
         let row = self.0.read(C::Row)?;
-        Ok(revshare_core::audit::changes_of(row)
+        Ok(revshare_core::audit::changes_of(row)?
             .into_iter()
             .map(|c| FieldChange {
                 field: c.field,

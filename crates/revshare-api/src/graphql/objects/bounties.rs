@@ -144,7 +144,7 @@ impl Bounty {
 
     /// The groups whose partners it is for.
     async fn group_ids(&self) -> ApiResult<Vec<ID>> {
-        Ok(rules::groups_of(self.row()?).into_iter().map(ID).collect())
+        Ok(rules::groups_of(self.row()?)?.into_iter().map(ID).collect())
     }
 
     /// The campaign its rewards are booked in and mature by.
@@ -307,7 +307,7 @@ impl BountySubmission {
 
     /// The work's URLs.
     async fn urls(&self) -> ApiResult<Vec<String>> {
-        Ok(serde_json::from_str(&self.row()?.urls).unwrap_or_default())
+        ApiError::stored("bounty submission urls", &self.row()?.urls)
     }
 
     /// What the partner says of it.

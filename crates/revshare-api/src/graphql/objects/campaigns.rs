@@ -107,7 +107,7 @@ impl Campaign {
     /// and country.
     async fn application_questions(&self) -> ApiResult<Vec<String>> {
         let row = self.0.read(C::Details)?;
-        Ok(campaigns::questions_of(row))
+        campaigns::questions_of(row)
     }
 
     /// Whether an application is approved as soon as its address is
@@ -121,7 +121,7 @@ impl Campaign {
     /// null: no cap.
     async fn cap(&self) -> ApiResult<Option<crate::graphql::objects::engagement::SpendCap>> {
         let row = self.0.read(C::Details)?;
-        Ok(revshare_core::engagement::settings::cap_of(row.cap.as_deref()).map(Into::into))
+        Ok(revshare_core::engagement::settings::cap_of(row.cap.as_deref())?.map(Into::into))
     }
 
     /// Whether partners may send paid-ad traffic; when false, a click from

@@ -138,7 +138,10 @@ pub(crate) async fn referral_rule_of(
         .load_one(crate::graphql::loaders::GroupId(partner.group_id.clone()))
         .await?
         .ok_or_else(|| ApiError::internal("partner group", &partner.group_id))?;
-    Ok(revshare_core::engagement::settings::referral_of(group.referral.as_deref()).map(Into::into))
+    Ok(
+        revshare_core::engagement::settings::referral_of(group.referral.as_deref())?
+            .map(Into::into),
+    )
 }
 
 /// `Partner.recruits(first)`, `first` bounded by `limits`.

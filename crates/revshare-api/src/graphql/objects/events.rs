@@ -7,7 +7,7 @@ use crate::graphql::loaders::{CommissionId, DealId, PayoutId, load_partner};
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Json, Object};
 use revshare_core::auth::access::Column as C;
-use revshare_core::error::ApiResult;
+use revshare_core::error::{ApiError, ApiResult};
 use revshare_core::events::{DomainEventType as Stored, log::Cursor};
 
 impl DomainEvent {
@@ -63,7 +63,7 @@ impl DomainEvent {
     /// amount, currency, status and kind; a deal's stage; …).
     async fn data(&self) -> ApiResult<Json<serde_json::Value>> {
         let row = self.0.read(C::Row)?;
-        Ok(Json(serde_json::from_str(&row.data).unwrap_or_default()))
+        Ok(Json(ApiError::stored("domain event data", &row.data)?))
     }
 
     /// The commission, as it is now (`COMMISSION_*` events).

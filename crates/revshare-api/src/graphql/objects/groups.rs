@@ -77,7 +77,7 @@ impl PartnerGroup {
     /// How its partners' short links work (SPEC §30).
     async fn links(&self) -> ApiResult<super::LinkSettings> {
         let row = self.0.read(C::Details)?;
-        Ok(revshare_core::links::settings::LinkSettings::of(row.link_settings.as_deref()).into())
+        Ok(revshare_core::links::settings::LinkSettings::of(row.link_settings.as_deref())?.into())
     }
 
     /// What its partners earn on the partners they recruit (SPEC §31);
@@ -87,7 +87,7 @@ impl PartnerGroup {
     ) -> ApiResult<Option<crate::graphql::objects::engagement::ReferralRule>> {
         let row = self.0.read(C::Details)?;
         Ok(
-            revshare_core::engagement::settings::referral_of(row.referral.as_deref())
+            revshare_core::engagement::settings::referral_of(row.referral.as_deref())?
                 .map(Into::into),
         )
     }
@@ -96,7 +96,7 @@ impl PartnerGroup {
     /// no cap.
     async fn cap(&self) -> ApiResult<Option<crate::graphql::objects::engagement::SpendCap>> {
         let row = self.0.read(C::Details)?;
-        Ok(revshare_core::engagement::settings::cap_of(row.cap.as_deref()).map(Into::into))
+        Ok(revshare_core::engagement::settings::cap_of(row.cap.as_deref())?.map(Into::into))
     }
 
     /// What the group is for.

@@ -320,7 +320,7 @@ impl PartnerVat {
 
     /// The address its invoices carry.
     async fn address(&self) -> ApiResult<Option<Address>> {
-        Ok(Stored::decode(self.0.read(C::Row)?.address.as_deref()).map(Into::into))
+        Ok(Stored::decode(self.0.read(C::Row)?.address.as_deref())?.map(Into::into))
     }
 
     /// Where it is established for VAT (ISO 3166-1 alpha-2).

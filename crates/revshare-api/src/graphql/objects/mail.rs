@@ -185,7 +185,7 @@ impl PartnerApplication {
     /// The campaign's questions and the applicant's answers.
     async fn answers(&self) -> ApiResult<Vec<ApplicationAnswer>> {
         let row = self.row.read(C::Row)?;
-        Ok(revshare_core::applications::answers_of(row)
+        Ok(revshare_core::applications::answers_of(row)?
             .into_iter()
             .map(|(question, answer)| ApplicationAnswer { question, answer })
             .collect())

@@ -40,6 +40,9 @@ pub enum BroadcastStatus {
     Sent,
     /// Canceled before it was sent.
     Canceled,
+    /// Not sent, to anyone: its stored audience could not be read when
+    /// it was due (`failure` says so).
+    Failed,
 }
 
 /// What a `metricReached` workflow counts, as a performance bounty's goal
@@ -322,7 +325,7 @@ impl Broadcast {
 
     /// Who it is for.
     async fn audience(&self) -> ApiResult<BroadcastAudience> {
-        let kept = broadcasts::audience_of(self.0.read(C::Row)?);
+        let kept = broadcasts::audience_of(self.0.read(C::Row)?)?;
         let earned = kept.earned.as_ref();
         Ok(BroadcastAudience {
             group_ids: kept.group_ids.into_iter().map(ID).collect(),
@@ -341,6 +344,11 @@ impl Broadcast {
     /// Where it is.
     async fn status(&self) -> ApiResult<BroadcastStatus> {
         Ok(self.0.read(C::Row)?.status.into())
+    }
+
+    /// Why it is `FAILED`; null otherwise.
+    async fn failure(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.failure.as_deref())
     }
 
     /// When it is to be sent; null: it was sent when made.
@@ -473,16 +481,23 @@ impl WorkflowRun {
         self.0.ran_at.into()
     }
 
-    /// Each action's outcome, in order.
-    async fn outcomes(&self) -> Vec<WorkflowOutcome> {
-        run::outcomes_of(&self.0)
+    /// Each action's outcome, in order (none when it failed).
+    async fn outcomes(&self) -> ApiResult<Vec<WorkflowOutcome>> {
+        Ok(run::outcomes_of(&self.0)?
             .into_iter()
             .map(|o| WorkflowOutcome {
                 action: o.action.into(),
                 done: o.done,
                 detail: o.detail,
             })
-            .collect()
+            .collect())
+    }
+
+    /// Why it took no action — what of its workflow could not be read —
+    /// or null when it ran. A failed run is taken again the next time the
+    /// workflow is due for the partner.
+    async fn failure(&self) -> Option<&str> {
+        self.0.failure.as_deref()
     }
 }
 
@@ -538,7 +553,7 @@ impl Workflow {
 
     /// The groups whose partners it acts on; empty: every group.
     async fn group_ids(&self) -> ApiResult<Vec<ID>> {
-        Ok(flows::groups_of(self.0.read(C::Row)?)
+        Ok(flows::groups_of(self.0.read(C::Row)?)?
             .into_iter()
             .map(ID)
             .collect())
@@ -547,8 +562,8 @@ impl Workflow {
     /// What sets it off.
     async fn trigger(&self) -> ApiResult<WorkflowTrigger> {
         let row = self.0.read(C::Row)?;
-        Ok(match flows::trigger_of(row) {
-            Some(Trigger::MetricReached(metric)) => WorkflowTrigger {
+        Ok(match flows::trigger_of(row)? {
+            Trigger::MetricReached(metric) => WorkflowTrigger {
                 partner_approved: false,
                 metric_reached: Some(WorkflowMetricTrigger {
                     metric: metric.metric.into(),
@@ -558,17 +573,16 @@ impl Workflow {
                     to: metric.to.map(Into::into),
                 }),
             },
-            Some(Trigger::PartnerApproved) => WorkflowTrigger {
+            Trigger::PartnerApproved => WorkflowTrigger {
                 partner_approved: true,
                 metric_reached: None,
             },
-            None => return Err(ApiError::internal("workflow trigger", &row.id)),
         })
     }
 
     /// What it does, in order.
     async fn actions(&self) -> ApiResult<Vec<WorkflowAction>> {
-        flows::actions_of(self.0.read(C::Row)?)
+        flows::actions_of(self.0.read(C::Row)?)?
             .into_iter()
             .map(action_of)
             .collect()

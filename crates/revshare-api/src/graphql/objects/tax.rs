@@ -129,7 +129,7 @@ impl TaxProfile {
     async fn address(&self) -> ApiResult<Option<super::Address>> {
         let row = self.0.read(C::Row)?;
         Ok(
-            revshare_core::payouts::address::Address::decode(row.address.as_deref())
+            revshare_core::payouts::address::Address::decode(row.address.as_deref())?
                 .map(Into::into),
         )
     }

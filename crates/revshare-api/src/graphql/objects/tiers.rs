@@ -504,7 +504,7 @@ impl Tenant {
         revshare_core::tax::readers(crate::graphql::context::policy(ctx)?)?;
         let stored = stored(ctx).await?;
         Ok(
-            revshare_core::tax::settings::Payer::decode(stored.tax_payer.as_deref())
+            revshare_core::tax::settings::Payer::decode(stored.tax_payer.as_deref())?
                 .map(Into::into),
         )
     }
@@ -513,7 +513,7 @@ impl Tenant {
     async fn tax_reporting(&self, ctx: &Context<'_>) -> ApiResult<Option<super::TaxReporting>> {
         revshare_core::tax::readers(crate::graphql::context::policy(ctx)?)?;
         let stored = stored(ctx).await?;
-        super::TaxReporting::of(&revshare_core::tax::settings::Reporting::of(&stored)).map(Some)
+        super::TaxReporting::of(&revshare_core::tax::settings::Reporting::of(&stored)?).map(Some)
     }
 }
 

@@ -33,7 +33,7 @@ impl WebhookEndpoint {
     /// The types sent; empty: every type.
     async fn event_types(&self) -> ApiResult<Vec<DomainEventType>> {
         let row = self.0.read(C::Row)?;
-        Ok(webhooks::types_of(row)
+        Ok(webhooks::types_of(row)?
             .into_iter()
             .map(Into::into)
             .collect())

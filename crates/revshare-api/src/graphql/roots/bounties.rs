@@ -103,7 +103,7 @@ impl BountyQuery {
                     .await?
                     .group_id
                     .clone();
-            if !rules::is_for(&row, &group) {
+            if !rules::is_for(&row, &group)? {
                 return Ok(None);
             }
         }

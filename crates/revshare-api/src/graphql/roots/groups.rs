@@ -269,7 +269,7 @@ impl GroupMutation {
             &simulation,
             principal.tenant.currency,
         )?;
-        let cap = revshare_core::engagement::settings::cap_of(group.cap.as_deref());
+        let cap = revshare_core::engagement::settings::cap_of(group.cap.as_deref())?;
         capped(result, cap, simulation.cap_spent.as_ref())
     }
 }

@@ -52,7 +52,7 @@ async fn year_of(ctx: &Context<'_>, year: i32) -> ApiResult<TaxYear> {
     let tenant = revshare_core::tenants::row(conn, tenant_id).await?;
     Ok(TaxYear {
         year,
-        reporting: revshare_core::tax::settings::Reporting::of(&tenant),
+        reporting: revshare_core::tax::settings::Reporting::of(&tenant)?,
         today: revshare_core::payouts::tax::today_in(&tenant.time_zone),
         issued: revshare_core::tax::forms::issued(conn, tenant_id, year).await?,
     })

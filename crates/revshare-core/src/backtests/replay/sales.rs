@@ -136,25 +136,29 @@ impl Replay {
         let lines = lines::engine_lines(&sold, sent, amount);
         // A customer whose sales were refunded in full has had a sale.
         let sold_before = self.sold_before(row);
-        let facts = self.partners.get(&row.partner_id).map(|partner| {
-            lines::Sale {
-                amount,
-                customer_month: u32::try_from(month).unwrap_or(1),
-                is_first: net <= 0 && !sold_before,
-                customer: row
-                    .customer_id
-                    .as_ref()
-                    .and_then(|id| self.customers.get(id)),
-                partner,
-                categories: self
-                    .categories
-                    .get(&row.partner_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                metadata: row.metadata.as_ref(),
-            }
-            .facts()
-        });
+        let facts = self
+            .partners
+            .get(&row.partner_id)
+            .map(|partner| {
+                lines::Sale {
+                    amount,
+                    customer_month: u32::try_from(month).unwrap_or(1),
+                    is_first: net <= 0 && !sold_before,
+                    customer: row
+                        .customer_id
+                        .as_ref()
+                        .and_then(|id| self.customers.get(id)),
+                    partner,
+                    categories: self
+                        .categories
+                        .get(&row.partner_id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    metadata: row.metadata.as_ref(),
+                }
+                .facts()
+            })
+            .transpose()?;
         let evaluate = |rules: &engine::RuleSet, had: bool| match (
             &facts,
             rules.has_conditions() || !lines.is_empty(),

@@ -63,7 +63,11 @@ pub async fn due(
     // its latest such commission.
     let mut candidates: BTreeMap<(String, String), (usize, DateTime<Utc>)> = BTreeMap::new();
     for (i, bounty) in bounties.iter().enumerate() {
-        let groups = super::groups_of(bounty);
+        // Groups that do not read are no groups: the bounty awards no one.
+        let Ok(groups) = super::groups_of(bounty) else {
+            tracing::error!(bounty = %bounty.id, "a bounty's stored groups do not read: it awards no one");
+            continue;
+        };
         for e in earned {
             let counts = e.currency == bounty.currency
                 && super::is_open(bounty, e.accrued_at)

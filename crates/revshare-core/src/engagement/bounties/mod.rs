@@ -3,7 +3,8 @@
 //! to the partners of the groups it names.
 //!
 //! - here: a bounty as made and checked, and the bounties a partner's
-//!   group is offered;
+//!   group is offered (a bounty whose stored groups do not read is for
+//!   no group: an error where it is read, and it awards no one);
 //! - [`goal`]: a partner's progress toward a performance bounty's goal,
 //!   read from the ledger;
 //! - [`awards`]: the performance bounties a batch's commissions reach,
@@ -200,14 +201,15 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewBounty) -> ApiResult<bount
     .await
 }
 
-/// The groups a bounty is for.
-pub fn groups_of(row: &bounty::Model) -> Vec<String> {
-    serde_json::from_str(&row.group_ids).unwrap_or_default()
+/// The groups a bounty is for; a list that does not read is an error.
+pub fn groups_of(row: &bounty::Model) -> ApiResult<Vec<String>> {
+    ApiError::stored("bounty groups", &row.group_ids)
 }
 
-/// Whether a bounty is for the partners of `group_id`.
-pub fn is_for(row: &bounty::Model, group_id: &str) -> bool {
-    groups_of(row).iter().any(|g| g == group_id)
+/// Whether a bounty is for the partners of `group_id`; an error when its
+/// groups do not read.
+pub fn is_for(row: &bounty::Model, group_id: &str) -> ApiResult<bool> {
+    Ok(groups_of(row)?.iter().any(|g| g == group_id))
 }
 
 /// Whether a bounty counts (or takes submissions) at `at`.

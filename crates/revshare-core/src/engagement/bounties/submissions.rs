@@ -97,10 +97,10 @@ pub async fn submit(
         .next()
         .ok_or_else(|| ApiError::not_found("partner"))?;
     let field = "input.bountyId";
-    let bounty = super::find(conn, tenant_id, &given.bounty_id)
-        .await?
-        .filter(|b| super::is_for(b, &partner.group_id))
-        .ok_or_else(|| ApiError::bad_input(field, "no such bounty"))?;
+    let bounty = match super::find(conn, tenant_id, &given.bounty_id).await? {
+        Some(b) if super::is_for(&b, &partner.group_id)? => b,
+        _ => return Err(ApiError::bad_input(field, "no such bounty")),
+    };
     if bounty.kind != BountyKind::Submission {
         return Err(ApiError::bad_input(
             field,

@@ -166,19 +166,21 @@ fn kinds_of(row: &workflow::Model) -> Vec<ActionKind> {
     }
 }
 
-/// The kept trigger of a row (`None`: unreadable).
-pub fn trigger_of(row: &workflow::Model) -> Option<Trigger> {
-    serde_json::from_str(&row.trigger).ok()
+/// The kept trigger of a row; one that does not read is an error.
+pub fn trigger_of(row: &workflow::Model) -> ApiResult<Trigger> {
+    ApiError::stored("workflow trigger", &row.trigger)
 }
 
-/// The kept actions of a row.
-pub fn actions_of(row: &workflow::Model) -> Vec<Action> {
-    serde_json::from_str(&row.actions).unwrap_or_default()
+/// The kept actions of a row; ones that do not read are an error, never
+/// none (a run that took none would look done).
+pub fn actions_of(row: &workflow::Model) -> ApiResult<Vec<Action>> {
+    ApiError::stored("workflow actions", &row.actions)
 }
 
-/// The groups a row names (empty: every group).
-pub fn groups_of(row: &workflow::Model) -> Vec<String> {
-    serde_json::from_str(&row.group_ids).unwrap_or_default()
+/// The groups a row names (empty: every group); a list that does not
+/// read is an error, never the empty list — which is every group.
+pub fn groups_of(row: &workflow::Model) -> ApiResult<Vec<String>> {
+    ApiError::stored("workflow groups", &row.group_ids)
 }
 
 async fn check_groups(
@@ -552,8 +554,28 @@ mod tests {
             created_at: at(1),
             updated_at: at(1),
         };
-        assert_eq!(trigger_of(&row), Some(Trigger::PartnerApproved));
-        assert_eq!(actions_of(&row), actions);
-        assert!(groups_of(&row).is_empty());
+        assert_eq!(trigger_of(&row), Ok(Trigger::PartnerApproved));
+        assert_eq!(actions_of(&row), Ok(actions));
+        assert_eq!(groups_of(&row), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn what_does_not_read_is_an_error_never_a_default() {
+        let row = workflow::Model {
+            id: "w".into(),
+            tenant_id: "t".into(),
+            name: "n".into(),
+            group_ids: "not json".into(),
+            trigger_kind: WorkflowTriggerKind::Approved,
+            trigger: r#"{"on":"somethingElse"}"#.into(),
+            actions: r#"{"action":"addTag"}"#.into(),
+            enabled: true,
+            created_by: "a".into(),
+            created_at: at(1),
+            updated_at: at(1),
+        };
+        assert_eq!(groups_of(&row), Err(ApiError::Internal));
+        assert_eq!(trigger_of(&row), Err(ApiError::Internal));
+        assert_eq!(actions_of(&row), Err(ApiError::Internal));
     }
 }

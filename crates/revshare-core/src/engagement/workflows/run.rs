@@ -5,6 +5,13 @@
 //! ([`crate::directory::partners::change`]), and every action writes an
 //! activity entry whose actor is the workflow (`WORKFLOW`, its id and
 //! name) in the transaction of what set it off.
+//!
+//! A workflow whose stored trigger or groups do not read is set off by
+//! nothing (logged): it cannot say whom it is for, and never acts on
+//! everyone. One whose actions do not read has its run recorded failed,
+//! with why ([`UNREADABLE_ACTIONS`]), having taken none; a failed run is
+//! claimed again the next time the workflow is due for its partner, so it
+//! never keeps the partner from the workflow.
 
 use super::{Action, Trigger, groups_of, trigger_of};
 use crate::activity::{Actor, Entry};
@@ -71,10 +78,14 @@ impl Outcome {
     }
 }
 
-/// The outcomes kept on a run.
-pub fn outcomes_of(row: &workflow_run::Model) -> Vec<Outcome> {
-    serde_json::from_str(&row.outcomes).unwrap_or_default()
+/// The outcomes kept on a run; ones that do not read are an error.
+pub fn outcomes_of(row: &workflow_run::Model) -> ApiResult<Vec<Outcome>> {
+    ApiError::stored("workflow run outcomes", &row.outcomes)
 }
+
+/// Why a run took no action: its workflow's stored actions do not read.
+pub const UNREADABLE_ACTIONS: &str =
+    "the workflow's stored actions could not be read: none was taken";
 
 /// A workflow set off on a partner: in which campaign a bonus is booked
 /// (the approval's, or the commission's that reached the metric), and
@@ -86,22 +97,48 @@ pub struct Due {
     pub at: DateTime<Utc>,
 }
 
-fn acts_on(row: &workflow::Model, group_id: &str) -> bool {
-    let groups = groups_of(row);
-    groups.is_empty() || groups.iter().any(|g| g == group_id)
+/// An enabled workflow with its trigger and groups read.
+struct Readable {
+    row: workflow::Model,
+    trigger: Trigger,
+    /// Empty: every group.
+    groups: Vec<String>,
 }
 
+impl Readable {
+    fn acts_on(&self, group_id: &str) -> bool {
+        self.groups.is_empty() || self.groups.iter().any(|g| g == group_id)
+    }
+}
+
+/// The tenant's enabled workflows of `kind` whose trigger and groups
+/// read; the others are left out, logged: they act on no one.
 async fn enabled(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     kind: WorkflowTriggerKind,
-) -> ApiResult<Vec<workflow::Model>> {
-    Ok(workflow::Entity::find()
+) -> ApiResult<Vec<Readable>> {
+    let rows = workflow::Entity::find()
         .filter(workflow::Column::TenantId.eq(tenant_id))
         .filter(workflow::Column::TriggerKind.eq(kind))
         .filter(workflow::Column::Enabled.eq(true))
         .all(conn)
-        .await?)
+        .await?;
+    let mut readable = Vec::with_capacity(rows.len());
+    for row in rows {
+        match (trigger_of(&row), groups_of(&row)) {
+            (Ok(trigger), Ok(groups)) => readable.push(Readable {
+                row,
+                trigger,
+                groups,
+            }),
+            _ => tracing::error!(
+                workflow = %row.id,
+                "a workflow's stored trigger or groups do not read: it acts on no one"
+            ),
+        }
+    }
+    Ok(readable)
 }
 
 /// The enabled `partnerApproved` workflows for `partner`'s group, just
@@ -116,9 +153,9 @@ pub async fn on_approval(
         enabled(conn, &partner.tenant_id, WorkflowTriggerKind::Approved)
             .await?
             .into_iter()
-            .filter(|row| acts_on(row, &partner.group_id))
-            .map(|workflow| Due {
-                workflow,
+            .filter(|flow| flow.acts_on(&partner.group_id))
+            .map(|flow| Due {
+                workflow: flow.row,
                 partner_id: partner.id.clone(),
                 campaign_id: campaign_id.to_owned(),
                 at,
@@ -145,14 +182,14 @@ pub async fn reached(
     // Each (workflow, partner) a commission of the batch counts toward,
     // with the campaign and moment of its latest such commission.
     let mut candidates: BTreeMap<(usize, &str), (&str, DateTime<Utc>)> = BTreeMap::new();
-    for (i, row) in workflows.iter().enumerate() {
-        let Some(Trigger::MetricReached(metric)) = trigger_of(row) else {
+    for (i, flow) in workflows.iter().enumerate() {
+        let Trigger::MetricReached(metric) = &flow.trigger else {
             continue;
         };
         for e in earned {
             if e.currency == metric.currency
                 && metric.covers(e.accrued_at)
-                && acts_on(row, e.group_id)
+                && flow.acts_on(e.group_id)
             {
                 let at = candidates
                     .entry((i, e.partner_id))
@@ -166,13 +203,18 @@ pub async fn reached(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
+    // A failed run is no run: the workflow is due again.
     let ran: HashSet<(String, String)> = workflow_run::Entity::find()
         .filter(workflow_run::Column::TenantId.eq(tenant_id))
         .filter(
-            workflow_run::Column::WorkflowId
-                .is_in(candidates.keys().map(|(i, _)| workflows[*i].id.as_str())),
+            workflow_run::Column::WorkflowId.is_in(
+                candidates
+                    .keys()
+                    .map(|(i, _)| workflows[*i].row.id.as_str()),
+            ),
         )
         .filter(workflow_run::Column::PartnerId.is_in(candidates.keys().map(|(_, p)| *p)))
+        .filter(workflow_run::Column::Failure.is_null())
         .all(conn)
         .await?
         .into_iter()
@@ -180,11 +222,12 @@ pub async fn reached(
         .collect();
     let mut due = Vec::new();
     for ((i, partner_id), (campaign_id, at)) in candidates {
-        let row = &workflows[i];
+        let flow = &workflows[i];
+        let row = &flow.row;
         if ran.contains(&(row.id.clone(), partner_id.to_owned())) {
             continue;
         }
-        let Some(Trigger::MetricReached(metric)) = trigger_of(row) else {
+        let Trigger::MetricReached(metric) = &flow.trigger else {
             continue;
         };
         let goal = Goal {
@@ -207,12 +250,19 @@ pub async fn reached(
 }
 
 /// Claims the run of `due`: its id, or `None` when the workflow ran on
-/// the partner already (`ux_workflow_runs` decides a race).
+/// the partner already (`ux_workflow_runs` decides a race). A run that
+/// failed is no run: it gives way to this one.
 pub async fn claim(
     conn: &impl ConnectionTrait,
     due: &Due,
     now: DateTime<Utc>,
 ) -> ApiResult<Option<String>> {
+    workflow_run::Entity::delete_many()
+        .filter(workflow_run::Column::WorkflowId.eq(due.workflow.id.as_str()))
+        .filter(workflow_run::Column::PartnerId.eq(due.partner_id.as_str()))
+        .filter(workflow_run::Column::Failure.is_not_null())
+        .exec(conn)
+        .await?;
     let id = crate::input::new_id();
     let inserted = workflow_run::Entity::insert(workflow_run::ActiveModel {
         id: Set(id.clone()),
@@ -221,6 +271,7 @@ pub async fn claim(
         partner_id: Set(due.partner_id.clone()),
         outcomes: Set("[]".into()),
         ran_at: Set(now),
+        failure: Set(None),
     })
     .on_conflict(
         OnConflict::columns([
@@ -235,14 +286,24 @@ pub async fn claim(
     Ok((inserted == 1).then_some(id))
 }
 
+/// Records that a run took no action, and why: it is claimed again the
+/// next time its workflow is due for the partner.
+pub async fn fail(conn: &impl ConnectionTrait, run_id: &str, why: &str) -> ApiResult<()> {
+    workflow_run::Entity::update_many()
+        .col_expr(workflow_run::Column::Failure, Expr::value(why))
+        .filter(workflow_run::Column::Id.eq(run_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
 /// Records a run's outcomes.
 pub async fn finish(
     conn: &impl ConnectionTrait,
     run_id: &str,
     outcomes: &[Outcome],
 ) -> ApiResult<()> {
-    let kept =
-        serde_json::to_string(outcomes).map_err(|e| ApiError::internal("workflow run", e))?;
+    let kept = ApiError::json("workflow run", outcomes)?;
     workflow_run::Entity::update_many()
         .col_expr(workflow_run::Column::Outcomes, Expr::value(kept))
         .filter(workflow_run::Column::Id.eq(run_id))

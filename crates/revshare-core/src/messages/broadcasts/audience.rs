@@ -59,9 +59,10 @@ pub struct AudienceInput {
     pub earned_to: Option<DateTime<Utc>>,
 }
 
-/// The kept audience of a broadcast row (the default if unreadable).
-pub fn audience_of(row: &broadcast::Model) -> Audience {
-    serde_json::from_str(&row.audience).unwrap_or_default()
+/// The kept audience of a broadcast row. One that does not read is an
+/// error, never the default: the default is every active partner.
+pub fn audience_of(row: &broadcast::Model) -> ApiResult<Audience> {
+    ApiError::stored("broadcast audience", &row.audience)
 }
 
 fn too_many(field: &str, values: usize) -> ApiResult<()> {

@@ -5,7 +5,9 @@
 //!   resolved once when it starts sending;
 //! - [`sending`]: how it reaches them — claimed once, then written a
 //!   batch of recipients per transaction, each recipient once, resumed
-//!   where it stopped;
+//!   where it stopped; one whose stored audience does not read is
+//!   `FAILED` with why, sent to no one (never to the default audience,
+//!   every active partner);
 //! - here: making one (scheduled, or started and sent at once as far as
 //!   a request goes), canceling a scheduled one, reading them.
 //!
@@ -19,7 +21,8 @@ pub mod sending;
 
 pub use audience::{Audience, AudienceInput, Earned, audience_of, resolve};
 pub use sending::{
-    BATCH, INLINE, POLL, Progress, Wake, claim_due, finish, send_batch, send_due, worker,
+    BATCH, Claim, INLINE, POLL, Progress, UNREADABLE_AUDIENCE, Wake, claim_due, finish, send_batch,
+    send_due, worker,
 };
 
 use super::check_body;
@@ -83,6 +86,7 @@ pub async fn create(
                     created_at: now,
                     canceled_at: None,
                     sent_through: None,
+                    failure: None,
                 };
                 broadcast::Entity::insert(broadcast::ActiveModel {
                     id: Set(row.id.clone()),
@@ -99,6 +103,7 @@ pub async fn create(
                     created_at: Set(now),
                     canceled_at: Set(None),
                     sent_through: Set(None),
+                    failure: Set(None),
                 })
                 .exec_without_returning(conn)
                 .await?;

@@ -8,7 +8,9 @@
 //!   replicas find it due, and one canceled first never starts; in the
 //!   same transaction its audience is resolved, once, into
 //!   `broadcast_recipients` (one statement, `INSERT … SELECT`), and
-//!   `recipients` is that count.
+//!   `recipients` is that count. A stored audience that does not read
+//!   resolves to no one: the same conditional update moves it to
+//!   `FAILED` with why ([`UNREADABLE_AUDIENCE`]) instead.
 //! - **Batches** ([`send_batch`]): each transaction takes the next
 //!   [`BATCH`] partners still to be written (by id), advances
 //!   `sent_through` and `delivered` on the condition that `sent_through`
@@ -84,14 +86,47 @@ pub enum Progress {
     Idle,
 }
 
+/// Why a broadcast whose stored audience does not read is `FAILED`.
+pub const UNREADABLE_AUDIENCE: &str =
+    "its stored audience could not be read: it was sent to no one";
+
+/// What claiming a scheduled broadcast did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Started: its audience resolved to this many recipients.
+    Started(i32),
+    /// Its stored audience does not read: `FAILED`, sent to no one.
+    Failed,
+    /// Another started, failed or canceled it first.
+    Lost,
+}
+
 /// Starts a `SCHEDULED` broadcast in the caller's transaction: moves it
 /// to `SENDING`, resolves its audience into the partners still to be
-/// written, and keeps their count as `recipients`. Answers that count;
-/// `None` when another started or canceled it first.
-pub(super) async fn claim(
-    conn: &impl ConnectionTrait,
-    row: &broadcast::Model,
-) -> ApiResult<Option<i32>> {
+/// written, and keeps their count as `recipients`. An audience that does
+/// not read resolves to no one: the broadcast is `FAILED` with why
+/// ([`UNREADABLE_AUDIENCE`]), never sent to a default audience.
+pub(super) async fn claim(conn: &impl ConnectionTrait, row: &broadcast::Model) -> ApiResult<Claim> {
+    let audience = match audience_of(row) {
+        Ok(audience) => audience,
+        Err(_) => {
+            tracing::error!(broadcast = %row.id, "a broadcast's stored audience does not read: failed, sent to no one");
+            let failed = broadcast::Entity::update_many()
+                .col_expr(
+                    broadcast::Column::Status,
+                    Expr::value(BroadcastStatus::Failed.as_str()),
+                )
+                .col_expr(broadcast::Column::Failure, Expr::value(UNREADABLE_AUDIENCE))
+                .filter(broadcast::Column::Id.eq(row.id.as_str()))
+                .filter(broadcast::Column::Status.eq(BroadcastStatus::Scheduled))
+                .exec(conn)
+                .await?;
+            return Ok(match failed.rows_affected {
+                1 => Claim::Failed,
+                _ => Claim::Lost,
+            });
+        }
+    };
     let claimed = broadcast::Entity::update_many()
         .col_expr(
             broadcast::Column::Status,
@@ -102,9 +137,9 @@ pub(super) async fn claim(
         .exec(conn)
         .await?;
     if claimed.rows_affected != 1 {
-        return Ok(None);
+        return Ok(Claim::Lost);
     }
-    let chosen = resolve(&row.tenant_id, &audience_of(row))
+    let chosen = resolve(&row.tenant_id, &audience)
         .select_only()
         .column(partner::Column::Id)
         .column(partner::Column::TenantId)
@@ -129,7 +164,7 @@ pub(super) async fn claim(
         .filter(broadcast::Column::Id.eq(row.id.as_str()))
         .exec(conn)
         .await?;
-    Ok(Some(recipients))
+    Ok(Claim::Started(recipients))
 }
 
 /// Writes the next batch of a `SENDING` broadcast's messages in a
@@ -283,7 +318,9 @@ pub(super) async fn send_now(
 }
 
 /// Starts every scheduled broadcast due by `now`, over every tenant, each
-/// in a transaction of its own; answers the ids of those started here.
+/// in a transaction of its own; answers the ids of those started here
+/// (one whose audience does not read is `FAILED` instead, and not among
+/// them).
 pub async fn claim_due(db: &Db, now: DateTime<Utc>) -> ApiResult<Vec<String>> {
     let due = broadcast::Entity::find()
         .filter(broadcast::Column::Status.eq(BroadcastStatus::Scheduled))
@@ -293,32 +330,33 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>) -> ApiResult<Vec<String>> {
         .await?;
     let mut started = Vec::new();
     for row in due {
-        let recipients = db
+        let claimed = db
             .transaction(|txn| {
                 let row = row.clone();
                 Box::pin(async move {
-                    let recipients = claim(&*txn, &row).await?;
-                    if let Some(recipients) = recipients {
-                        let entry = Entry::on(
-                            &row.tenant_id,
-                            Actor::system("broadcasts"),
-                            "sendBroadcast",
-                            "Broadcast",
-                            &row.id,
-                        )
-                        .changing("status", Some("SCHEDULED".into()), Some("SENDING".into()))
-                        .changing(
-                            "recipients",
-                            None,
-                            Some(recipients.to_string()),
-                        );
-                        crate::activity::record(&*txn, now, vec![entry]).await?;
-                    }
-                    Ok(recipients)
+                    let claimed = claim(&*txn, &row).await?;
+                    let entry = Entry::on(
+                        &row.tenant_id,
+                        Actor::system("broadcasts"),
+                        "sendBroadcast",
+                        "Broadcast",
+                        &row.id,
+                    );
+                    let entry = match claimed {
+                        Claim::Started(recipients) => entry
+                            .changing("status", Some("SCHEDULED".into()), Some("SENDING".into()))
+                            .changing("recipients", None, Some(recipients.to_string())),
+                        Claim::Failed => entry
+                            .changing("status", Some("SCHEDULED".into()), Some("FAILED".into()))
+                            .changing("failure", None, Some(UNREADABLE_AUDIENCE.into())),
+                        Claim::Lost => return Ok(claimed),
+                    };
+                    crate::activity::record(&*txn, now, vec![entry]).await?;
+                    Ok(claimed)
                 })
             })
             .await?;
-        if recipients.is_some() {
+        if let Claim::Started(_) = claimed {
             started.push(row.id);
         }
     }

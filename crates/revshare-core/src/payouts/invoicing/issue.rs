@@ -121,10 +121,12 @@ pub(crate) async fn invoices(
             vat_rate: payout.vat_rate.clone(),
             vat_minor: payout.vat_minor,
             gross_minor: payout.net_minor + payout.vat_minor,
-            lines: serde_json::to_string(&lines).unwrap_or_default(),
-            mentions: serde_json::to_string(&billed.mentions).unwrap_or_default(),
-            supplier: serde_json::to_string(&billed.supplier).unwrap_or_default(),
-            customer: serde_json::to_string(&billed.customer).unwrap_or_default(),
+            // A document never changes once issued: what it says is
+            // written whole, or it is not issued.
+            lines: ApiError::json("invoice lines", &lines)?,
+            mentions: ApiError::json("invoice mentions", &billed.mentions)?,
+            supplier: ApiError::json("invoice supplier", &billed.supplier)?,
+            customer: ApiError::json("invoice customer", &billed.customer)?,
             corrects_id: None,
             tax_currency: None,
             tax_vat_minor: None,

@@ -68,8 +68,10 @@ pub struct SelfBilled {
 }
 
 impl SelfBilled {
-    pub fn encode(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+    /// As stored on its payout, which it bills: an error rather than an
+    /// empty text.
+    pub fn encode(&self) -> ApiResult<String> {
+        ApiError::json("payout self-billing", self)
     }
 
     /// A payout's, as stored.
@@ -169,7 +171,7 @@ pub(crate) async fn decide(
             reverse_charge: decision.reverse_charge(),
             supplier: Party {
                 name,
-                address: Address::decode(details.address.as_deref()),
+                address: Address::decode(details.address.as_deref())?,
                 vat_id: details.vat_id.clone(),
                 country: details.country.clone(),
             },

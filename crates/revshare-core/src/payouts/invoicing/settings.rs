@@ -150,7 +150,7 @@ pub async fn read(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<Inv
     Ok(Invoicing {
         self_billing: row.self_billing,
         legal_name: row.legal_name,
-        address: Address::decode(row.address.as_deref()),
+        address: Address::decode(row.address.as_deref())?,
         vat_id: row.vat_id,
         country: row.country,
         series: row.series,

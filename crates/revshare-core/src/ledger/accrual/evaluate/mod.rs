@@ -179,7 +179,7 @@ impl<'a> Batch<'a> {
                         .unwrap_or_default(),
                     metadata: item.new.metadata.as_ref(),
                 }
-                .facts();
+                .facts()?;
                 terms
                     .rules
                     .evaluate_sale(&charge, &facts, &lines, valid.currency)
