@@ -50,6 +50,7 @@ mod money_payouts;
 mod operations;
 mod outcomes;
 mod pages;
+mod partner_activity;
 mod partners;
 mod payouts;
 mod portal;

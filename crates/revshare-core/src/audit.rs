@@ -31,7 +31,10 @@ pub struct Filter {
     pub action: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    /// The partner the entries are about: a partner token's own.
+    /// The partner the entries are about: a partner token's own (set only
+    /// for a partner, whose `actor_id` then matches only the actors it
+    /// reads: itself, the jobs, and `staff` for every staff member and
+    /// service token).
     pub partner_id: Option<String>,
 }
 
@@ -57,7 +60,15 @@ pub fn select(tenant_id: &str, filter: &Filter) -> Select<entry::Entity> {
         select = select.filter(entry::Column::ActorKind.eq(kind));
     }
     if let Some(id) = &filter.actor_id {
-        select = select.filter(entry::Column::ActorId.eq(id.as_str()));
+        select = match &filter.partner_id {
+            // A partner reads staff and service tokens as `staff`: that is
+            // what it finds them by, and their own ids find nothing.
+            Some(_) if id == STAFF => select.filter(entry::Column::ActorKind.is_in(UNNAMED)),
+            Some(_) => select
+                .filter(entry::Column::ActorId.eq(id.as_str()))
+                .filter(entry::Column::ActorKind.is_not_in(UNNAMED)),
+            None => select.filter(entry::Column::ActorId.eq(id.as_str())),
+        };
     }
     if let Some(id) = &filter.object_id {
         select = select.filter(entry::Column::ObjectId.eq(id.as_str()));
@@ -80,6 +91,38 @@ pub fn select(tenant_id: &str, filter: &Filter) -> Select<entry::Entity> {
     select
 }
 
+/// What a partner reads in place of a staff member or a service token.
+pub const STAFF: &str = "staff";
+
+/// The actors a partner reads as [`STAFF`], never by their ids.
+const UNNAMED: [ActorKind; 2] = [ActorKind::Staff, ActorKind::ApiKey];
+
+/// Fields of an entry's changes no partner reads: a note the staff keep
+/// (a customer's reassignment), and the spiffs a deal pays the tenant's
+/// own people.
+const STAFF_FIELDS: &[&str] = &["note", activity::STAFF_SPIFFS];
+
+/// Fields naming who did or wrote something: a partner reads itself there,
+/// anyone else as [`STAFF`].
+const WHO_FIELDS: &[&str] = &[
+    "author",
+    "actor",
+    "createdBy",
+    "updatedBy",
+    "decidedBy",
+    "requestedBy",
+    "issuedBy",
+    "startedBy",
+    "configuredBy",
+];
+
+/// Fields naming a partner: a partner reads its own id there, no other.
+const PARTNER_FIELDS: &[&str] = &["partnerId"];
+
+/// Acts whose reason is a note the staff keep for themselves (a
+/// customer's history is the staff's): no partner reads it.
+const STAFF_REASONS: &[&str] = &["reassignCustomer"];
+
 /// The actor's id and name as the caller reads them: everyone's to staff
 /// (`staff_reader`); to a partner, itself and the jobs, and none for staff
 /// or a service token (shown as `staff`, as a history shows them).
@@ -94,6 +137,87 @@ pub fn actor_shown(row: &entry::Model, staff_reader: bool) -> Option<(&str, &str
 /// never none.
 pub fn changes_of(row: &entry::Model) -> ApiResult<Vec<FieldChange>> {
     ApiError::stored("activity changes", &row.changes)
+}
+
+/// An entry's changes as the caller reads them: as stored to staff
+/// (`staff_reader`); to the partner the entry is about, what is its own —
+/// no staff note and no spiff to the tenant's people, no other partner's
+/// id, and staff as [`STAFF`], never by address or sign-in.
+pub fn changes_shown(row: &entry::Model, staff_reader: bool) -> ApiResult<Vec<FieldChange>> {
+    let changes = changes_of(row)?;
+    if staff_reader {
+        return Ok(changes);
+    }
+    Ok(changes
+        .into_iter()
+        .filter(|change| !STAFF_FIELDS.contains(&change.field.as_str()))
+        .map(|change| change_to_partner(row, change))
+        .filter(|change| change.before.is_some() || change.after.is_some())
+        .collect())
+}
+
+/// `change` of an entry about a partner, as that partner reads it.
+fn change_to_partner(row: &entry::Model, change: FieldChange) -> FieldChange {
+    let FieldChange {
+        field,
+        before,
+        after,
+    } = change;
+    let before = before.and_then(|value| to_partner(row, &field, value));
+    let after = after.and_then(|value| to_partner(row, &field, value));
+    FieldChange {
+        field,
+        before,
+        after,
+    }
+}
+
+/// The reason an entry gives as the caller reads it: to a partner, none
+/// that is a staff note, and staff as [`STAFF`].
+pub fn reason_shown(row: &entry::Model, staff_reader: bool) -> Option<String> {
+    let reason = row.reason.clone()?;
+    match staff_reader {
+        true => Some(reason),
+        false if STAFF_REASONS.contains(&row.action.as_str()) => None,
+        false => Some(unnamed(row, reason)),
+    }
+}
+
+/// `value` of `field` in an entry about a partner, as that partner reads
+/// it; none when it is not the partner's to read.
+fn to_partner(row: &entry::Model, field: &str, value: String) -> Option<String> {
+    let own = row.partner_id.as_deref().unwrap_or_default();
+    if PARTNER_FIELDS.contains(&field) {
+        return (value == own).then_some(value);
+    }
+    if WHO_FIELDS.contains(&field) && value != own {
+        return Some(STAFF.to_owned());
+    }
+    Some(unnamed(row, value))
+}
+
+/// `text` with the staff member or service token that acted, if one did,
+/// named as [`STAFF`]: its id whole, or an address within the text.
+fn unnamed(row: &entry::Model, text: String) -> String {
+    let actor = row.actor_id.as_str();
+    if !UNNAMED.contains(&row.actor_kind) || actor.is_empty() {
+        return text;
+    }
+    if text == actor {
+        STAFF.to_owned()
+    } else if actor.contains('@') && text.contains(actor) {
+        text.replace(actor, STAFF)
+    } else {
+        text
+    }
+}
+
+/// The changes as the caller reads them, as the exports write them.
+fn changes_text(row: &entry::Model, staff: bool) -> ApiResult<String> {
+    match staff {
+        true => Ok(row.changes.clone()),
+        false => ApiError::json("activity changes", &changes_shown(row, false)?),
+    }
 }
 
 /// The next page of entries after `after` (an id; empty: the first).
@@ -118,7 +242,8 @@ fn stamp(at: DateTime<Utc>) -> String {
 }
 
 /// The next page as CSV lines and the last id written; `staff`: whether the
-/// caller is staff, who read where each act came from and who did it.
+/// caller is staff, who read where each act came from and who did it (a
+/// partner reads each entry as [`changes_shown`] and [`reason_shown`] say).
 pub async fn csv_page(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
@@ -137,7 +262,7 @@ pub async fn csv_page(
         out.push(',');
         cell(&mut out, &stamp(row.at));
         out.push(',');
-        let (actor_id, actor_name) = actor_shown(row, staff).unwrap_or(("staff", "staff"));
+        let (actor_id, actor_name) = actor_shown(row, staff).unwrap_or((STAFF, STAFF));
         cell(&mut out, row.actor_kind.as_str());
         out.push(',');
         input_cell(&mut out, actor_id);
@@ -152,7 +277,7 @@ pub async fn csv_page(
         out.push(',');
         cell(&mut out, &optional(&row.partner_id));
         out.push(',');
-        input_cell(&mut out, &row.changes);
+        input_cell(&mut out, &changes_text(row, staff)?);
         out.push(',');
         input_cell(&mut out, &optional(&row.request_id));
         out.push(',');
@@ -160,7 +285,7 @@ pub async fn csv_page(
             cell(&mut out, &optional(&row.ip));
         }
         out.push(',');
-        input_cell(&mut out, &optional(&row.reason));
+        input_cell(&mut out, &reason_shown(row, staff).unwrap_or_default());
         out.push_str("\r\n");
     }
     Ok(Some((out, last)))
@@ -181,8 +306,7 @@ pub async fn jsonl_page(
     };
     let mut out = String::with_capacity(rows.len() * 320);
     for row in &rows {
-        let (actor_id, actor_name) = actor_shown(row, staff).unwrap_or(("staff", "staff"));
-        let changes = changes_of(row)?;
+        let (actor_id, actor_name) = actor_shown(row, staff).unwrap_or((STAFF, STAFF));
         let line = serde_json::json!({
             "id": row.id,
             "at": stamp(row.at),
@@ -190,10 +314,10 @@ pub async fn jsonl_page(
             "action": row.action,
             "object": { "kind": row.object_kind, "id": row.object_id },
             "partnerId": row.partner_id,
-            "changes": changes,
+            "changes": changes_shown(row, staff)?,
             "requestId": row.request_id,
             "ip": if staff { row.ip.clone() } else { None },
-            "reason": row.reason,
+            "reason": reason_shown(row, staff),
         });
         out.push_str(&line.to_string());
         out.push('\n');
@@ -271,4 +395,95 @@ pub async fn step(db: &Db, days: u32) -> ApiResult<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn logged(action: &str, actor: (ActorKind, &str), changes: &[FieldChange]) -> entry::Model {
+        entry::Model {
+            id: "e1".into(),
+            tenant_id: "t".into(),
+            at: DateTime::from_timestamp(0, 0).unwrap_or_default(),
+            actor_kind: actor.0,
+            actor_id: actor.1.into(),
+            actor_name: actor.1.into(),
+            action: action.into(),
+            object_kind: None,
+            object_id: None,
+            partner_id: Some("own".into()),
+            changes: serde_json::to_string(changes).unwrap(),
+            request_id: None,
+            ip: Some("127.0.0.1".into()),
+            reason: Some("moved by ops@brand.example".into()),
+        }
+    }
+
+    fn change(field: &str, before: Option<&str>, after: Option<&str>) -> FieldChange {
+        FieldChange {
+            field: field.into(),
+            before: before.map(Into::into),
+            after: after.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_partner_reads_of_an_entry_what_is_its_own() {
+        let staff = (ActorKind::Staff, "ops@brand.example");
+        let row = logged(
+            "reassignCustomer",
+            staff,
+            &[
+                change("partnerId", Some("other"), Some("own")),
+                change("note", None, Some("private")),
+                change("commissions", None, Some("100.00 USD")),
+                change(activity::STAFF_SPIFFS, None, Some("777.00 USD")),
+                change("author", None, Some("ops@brand.example")),
+                change("body", None, Some("write to ops@brand.example")),
+            ],
+        );
+        assert_eq!(
+            changes_shown(&row, true).unwrap(),
+            changes_of(&row).unwrap()
+        );
+        assert_eq!(
+            changes_shown(&row, false).unwrap(),
+            [
+                change("partnerId", None, Some("own")),
+                change("commissions", None, Some("100.00 USD")),
+                change("author", None, Some("staff")),
+                change("body", None, Some("write to staff")),
+            ]
+        );
+        assert_eq!(reason_shown(&row, false), None);
+        assert_eq!(
+            reason_shown(&row, true).as_deref(),
+            Some("moved by ops@brand.example")
+        );
+        let sent = logged("sendMessage", staff, &[]);
+        assert_eq!(
+            reason_shown(&sent, false).as_deref(),
+            Some("moved by staff")
+        );
+        // The partner's own acts and a job's keep their names.
+        let own = logged(
+            "sendMessage",
+            (ActorKind::Partner, "own"),
+            &[change("author", None, Some("own"))],
+        );
+        assert_eq!(
+            changes_shown(&own, false).unwrap(),
+            changes_of(&own).unwrap()
+        );
+        let cli = logged(
+            "sendMessage",
+            (ActorKind::Staff, "cli"),
+            &[change("body", None, Some("a client"))],
+        );
+        assert_eq!(
+            changes_shown(&cli, false).unwrap(),
+            changes_of(&cli).unwrap()
+        );
+    }
 }

@@ -60,7 +60,8 @@ impl ContainerType for Mutation {
 impl ObjectType for Mutation {}
 
 /// Each mutation's object: its GraphQL type and the argument naming it
-/// (empty: the row it creates, which its service names).
+/// (empty: its service names it — the row it creates, or one its
+/// arguments name by another key, as a customer by its external id).
 pub const OBJECTS: &[(&str, &str, &str)] = &[
     ("createPartnerGroup", "PartnerGroup", ""),
     ("updatePartnerGroup", "PartnerGroup", "id"),
@@ -118,7 +119,7 @@ pub const OBJECTS: &[(&str, &str, &str)] = &[
     ("replayWebhookDeliveries", "WebhookEndpoint", "endpointId"),
     ("createReferralCode", "ReferralCode", ""),
     ("archiveReferralCode", "ReferralCode", "id"),
-    ("reassignCustomer", "Customer", "input.customerId"),
+    ("reassignCustomer", "Customer", ""),
     ("recordClick", "Click", ""),
     ("attributeCustomer", "Customer", ""),
     (

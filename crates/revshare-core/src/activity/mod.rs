@@ -156,6 +156,11 @@ pub fn amounts<'a>(each: impl IntoIterator<Item = (i64, &'a str)>) -> Option<Str
     (!all.is_empty()).then(|| all.join(", "))
 }
 
+/// The field of a deal event's entry listing what it pays the tenant's
+/// own people (spiffs to a contact of no partner), apart from the
+/// partner's `commissions`: the tenant's expense, which no partner reads.
+pub const STAFF_SPIFFS: &str = "staffSpiffs";
+
 /// `change` as the log may hold it: masked, or none when it is a secret.
 pub fn safe(field: &str, before: Option<String>, after: Option<String>) -> Option<FieldChange> {
     let shown = |value: Option<String>| match exposure(field) {

@@ -309,6 +309,9 @@ pub async fn reassign(
             active.referral_code_id = Set(None);
             active.attributed_at = Set(now);
             let moved = sea_orm::ActiveModelTrait::update(active, conn).await?;
+            // The activity entry names the customer; the partner it moved
+            // to reads it (`input.partnerId`).
+            crate::activity::on("Customer", &moved.id);
             crate::history::record(conn, &stamp, &moved.id, log).await?;
             Ok(moved)
         })

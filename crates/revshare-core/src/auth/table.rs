@@ -167,6 +167,10 @@ pub enum Column {
     TinWhole,
     /// Where an act came from: the request's IP (staff alone).
     Origin,
+    /// Who of the program's side acted or wrote — a staff member's
+    /// address, a token's subject — as written (staff alone; a partner
+    /// reads `staff`, or the program's name).
+    Staffer,
 }
 
 /// Which partner token reads a column, besides the staff holding its scopes.
@@ -521,15 +525,21 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
             partner: Staff,
         }],
         // The activity log (SPEC §34): its readers read it all; a partner
-        // the entries about itself, without where they came from.
+        // the entries about itself, without where they came from or which
+        // of the staff acted (`audit::changes_shown`).
         Kind::ActivityEntry => columns![
             rule(C::Row, &[S::ActivityRead], Own),
             rule(C::Origin, &[S::ActivityRead], Staff),
+            rule(C::Staffer, &[S::ActivityRead], Staff),
         ],
         // A partner's thread is the partner's and the program's who read
-        // partners (SPEC §35); a broadcast's audience and a workflow are
+        // partners (SPEC §35), the partner reading the program's side by
+        // the program's name; a broadcast's audience and a workflow are
         // the program's staff's alone.
-        Kind::Message => columns![rule(C::Row, &[S::PartnersRead], Own)],
+        Kind::Message => columns![
+            rule(C::Row, &[S::PartnersRead], Own),
+            rule(C::Staffer, &[S::PartnersRead], Staff),
+        ],
         Kind::Broadcast | Kind::Workflow => columns![rule(C::Row, &[S::PartnersRead], Staff)],
         // The console's: what the program imports, sends and pays with.
         Kind::Import | Kind::Email | Kind::PayoutRail => columns![Rule {

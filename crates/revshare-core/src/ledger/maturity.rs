@@ -48,23 +48,24 @@ pub async fn approve_matured(db: &Db, now: DateTime<Utc>) -> ApiResult<u64> {
         };
         let moved = posting::apply_move(&*txn, due, &mv).await?;
         let approved = moved.len() as u64;
-        // One activity entry per commission approved (SPEC §34).
+        // One activity entry per commission approved (SPEC §34), read by
+        // its partner — but a spiff to the tenant's own people, which is
+        // no partner's money.
         let entries = moved
             .iter()
             .map(|row| {
-                Entry::on(
+                let entry = Entry::on(
                     &row.tenant_id,
                     Actor::system(ACTOR),
                     "approveMatured",
                     "Commission",
                     &row.id,
-                )
-                .about(&row.partner_id)
-                .changing(
-                    "status",
-                    Some("ACCRUED".into()),
-                    Some("APPROVED".into()),
-                )
+                );
+                let entry = match row.staff_payee {
+                    true => entry,
+                    false => entry.about(&row.partner_id),
+                };
+                entry.changing("status", Some("ACCRUED".into()), Some("APPROVED".into()))
             })
             .collect();
         activity::record(&*txn, now, entries).await?;

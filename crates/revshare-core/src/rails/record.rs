@@ -170,7 +170,8 @@ pub async fn record(
             };
             announce_rail(&*txn, &changed, now).await?;
             // The payout's rail moved (sent, settled, failed): an entry
-            // of the payouts job's (SPEC §34).
+            // of the payouts job's (SPEC §34), read by its partner — but a
+            // payout to the tenant's own people, which is no partner's.
             let name = |s: Option<RailStatus>| s.map(|s| s.as_str().to_owned());
             let entry = Entry::on(
                 tenant_id,
@@ -178,14 +179,18 @@ pub async fn record(
                 "payoutRailChanged",
                 "Payout",
                 &changed.id,
-            )
-            .about(&changed.partner_id)
-            .changing("railStatus", name(rail_before), name(changed.rail_status))
-            .changing(
-                "status",
-                Some(status_before.as_str().to_owned()),
-                Some(changed.status.as_str().to_owned()),
             );
+            let entry = match changed.staff_payee {
+                true => entry,
+                false => entry.about(&changed.partner_id),
+            };
+            let entry = entry
+                .changing("railStatus", name(rail_before), name(changed.rail_status))
+                .changing(
+                    "status",
+                    Some(status_before.as_str().to_owned()),
+                    Some(changed.status.as_str().to_owned()),
+                );
             crate::activity::record(&*txn, now, vec![entry]).await?;
             Ok(Some(changed))
         })

@@ -7,6 +7,7 @@ use crate::graphql::enums::ActorKind;
 use crate::graphql::scalars::DateTime;
 use async_graphql::{ID, Object, SimpleObject};
 use entity::activity as entry;
+use revshare_core::audit::STAFF;
 use revshare_core::auth::access::Column as C;
 use revshare_core::auth::visible::Visible;
 use revshare_core::error::ApiResult;
@@ -34,7 +35,8 @@ pub struct Actor {
     /// workflow.
     pub kind: ActorKind,
     /// The staff member's e-mail, the token's subject, the partner's id,
-    /// the job's name, or the workflow's id.
+    /// the job's name, or the workflow's id; to a partner, staff and
+    /// tokens are `staff`.
     pub id: String,
     /// As a person reads it.
     pub name: String,
@@ -76,9 +78,9 @@ impl ActivityEntry {
     /// (as in a history), itself and revshare's jobs by name.
     async fn actor(&self) -> ApiResult<Actor> {
         let row = self.0.read(C::Row)?;
-        let (id, name) = match revshare_core::audit::actor_shown(row, self.0.reads(C::Origin)) {
+        let (id, name) = match revshare_core::audit::actor_shown(row, self.0.reads(C::Staffer)) {
             Some(shown) => (shown.0.to_owned(), shown.1.to_owned()),
-            None => ("staff".to_owned(), "staff".to_owned()),
+            None => (STAFF.to_owned(), STAFF.to_owned()),
         };
         Ok(Actor {
             kind: row.actor_kind.into(),
@@ -101,17 +103,21 @@ impl ActivityEntry {
         })
     }
 
-    /// Each field it changed, before and after.
+    /// Each field it changed, before and after. A partner reads what is
+    /// its own: no other partner's id, no note the staff keep, no spiff
+    /// paid to the program's own people, and staff as `staff`.
     async fn changes(&self) -> ApiResult<Vec<FieldChange>> {
         let row = self.0.read(C::Row)?;
-        Ok(revshare_core::audit::changes_of(row)?
-            .into_iter()
-            .map(|c| FieldChange {
-                field: c.field,
-                before: c.before,
-                after: c.after,
-            })
-            .collect())
+        Ok(
+            revshare_core::audit::changes_shown(row, self.0.reads(C::Staffer))?
+                .into_iter()
+                .map(|c| FieldChange {
+                    field: c.field,
+                    before: c.before,
+                    after: c.after,
+                })
+                .collect(),
+        )
     }
 
     /// The request it came in (`x-request-id`); none for a job's.
@@ -127,8 +133,13 @@ impl ActivityEntry {
         }
     }
 
-    /// The reason the actor gave, if any.
-    async fn reason(&self) -> ApiResult<Option<&str>> {
-        Ok(self.0.read(C::Row)?.reason.as_deref())
+    /// The reason the actor gave, if any; to a partner, none that is a
+    /// note the staff keep (a customer's reassignment).
+    async fn reason(&self) -> ApiResult<Option<String>> {
+        let row = self.0.read(C::Row)?;
+        Ok(revshare_core::audit::reason_shown(
+            row,
+            self.0.reads(C::Staffer),
+        ))
     }
 }

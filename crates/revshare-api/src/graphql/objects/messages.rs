@@ -4,7 +4,7 @@ use super::{Money, Partner, Seen};
 use crate::graphql::connection::{Connection, ListConnection, TotalCount, list_connection};
 use crate::graphql::context::{db, loader, page_args, policy};
 use crate::graphql::enums::PartnerStatus;
-use crate::graphql::loaders::{BroadcastId, ReadsOfBroadcast, WorkflowId, load_partner};
+use crate::graphql::loaders::{BroadcastId, ReadsOfBroadcast, TenantRow, WorkflowId, load_partner};
 use crate::graphql::scalars::{DateTime, Decimal};
 use async_graphql::connection::Edge;
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
@@ -104,7 +104,8 @@ impl Message {
     }
 
     /// Who wrote it, by name: the partner's name, or the program's side
-    /// — a staff member's sign-in (`sub`), or `workflow: <name>`.
+    /// — to staff, a staff member's sign-in (`sub`), or `workflow: <name>`;
+    /// to the partner, the program's name.
     async fn author(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let row = self.0.read(C::Row)?;
         if row.sender == entity::enums::MessageSender::Partner {
@@ -112,6 +113,14 @@ impl Message {
                 .await?
                 .name
                 .clone());
+        }
+        // A partner reads no address or sign-in of the program's people.
+        if !self.0.reads(C::Staffer) {
+            let tenant = loader(ctx)?
+                .load_one(TenantRow)
+                .await?
+                .ok_or_else(|| ApiError::internal("tenant", "missing"))?;
+            return Ok(revshare_core::tenants::program_name(&tenant).to_owned());
         }
         if let Some(id) = &row.workflow_id {
             let found = loader(ctx)?.load_one(WorkflowId(id.clone())).await?;

@@ -20,7 +20,8 @@ pub struct ActivityFilter {
     /// Who acted: staff, a service token, a partner, a job or a workflow.
     pub actor_kind: Option<ActorKind>,
     /// The actor's id: a staff member's e-mail, a token's subject, a
-    /// partner's id, a job's name, a workflow's id.
+    /// partner's id, a job's name, a workflow's id. A partner finds staff
+    /// and tokens by `staff`, as it reads them, and by nothing else.
     pub actor_id: Option<String>,
     /// The object acted on: its trail.
     pub object_id: Option<ID>,

@@ -195,7 +195,9 @@ pub async fn record_in(conn: &Txn, tenant_id: &str, items: &[DealItem]) -> Answe
 
 /// An activity entry for each event a caller sent that the batch
 /// recorded anew (a redelivery changes nothing and writes none), on its
-/// deal: the stage it reached or the payment, and what it earned.
+/// deal: the stage it reached or the payment, and what it earned — the
+/// partner's commissions (its people's spiffs among them) apart from the
+/// spiffs paid to the tenant's own people, which no partner reads.
 fn entries(items: &[DealItem], answers: &[ApiResult<DealEvent>]) -> Vec<crate::activity::Entry> {
     items
         .iter()
@@ -220,20 +222,20 @@ fn entries(items: &[DealItem], answers: &[ApiResult<DealEvent>]) -> Vec<crate::a
                     Some(crate::activity::amount(event.amount_minor, &event.currency)),
                 ),
             };
+            let (staff, partners): (Vec<&commission::Model>, Vec<&commission::Model>) =
+                recorded.commissions.iter().partition(|c| c.staff_payee);
             Some(
-                entry.changing(
-                    "commissions",
-                    None,
-                    crate::activity::amounts(
-                        recorded
-                            .commissions
-                            .iter()
-                            .map(|c| (c.amount_minor, c.currency.as_str())),
-                    ),
-                ),
+                entry
+                    .changing("commissions", None, listed(&partners))
+                    .changing(crate::activity::STAFF_SPIFFS, None, listed(&staff)),
             )
         })
         .collect()
+}
+
+/// The amounts of `rows` as one text; none when there are none.
+fn listed(rows: &[&commission::Model]) -> Option<String> {
+    crate::activity::amounts(rows.iter().map(|c| (c.amount_minor, c.currency.as_str())))
 }
 
 /// The answer to a redelivery: the event as first recorded, with what it
