@@ -2,6 +2,7 @@
 //! talks to a real server over HTTP with real tokens; storage tests run on
 //! SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL too.
 
+mod access_round7;
 mod activity;
 mod architecture;
 mod attribution;

@@ -26,11 +26,23 @@ pub(crate) struct Ws {
 impl Ws {
     /// A socket on `path` of `addr`, speaking the protocol.
     pub(crate) async fn open(addr: SocketAddr, path: &str) -> Ws {
+        Ws::open_with(addr, path, &[]).await
+    }
+
+    /// A socket on `path` of `addr`, its upgrade request carrying `headers`.
+    pub(crate) async fn open_with(
+        addr: SocketAddr,
+        path: &str,
+        headers: &[(&'static str, &str)],
+    ) -> Ws {
         let mut request = format!("ws://{addr}{path}").into_client_request().unwrap();
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             "graphql-transport-ws".parse().unwrap(),
         );
+        for (name, value) in headers {
+            request.headers_mut().append(*name, value.parse().unwrap());
+        }
         let (socket, response) = tokio_tungstenite::connect_async(request)
             .await
             .expect("the upgrade");
@@ -43,7 +55,17 @@ impl Ws {
 
     /// A connection acknowledged for `token`.
     pub(crate) async fn connect(addr: SocketAddr, token: &str) -> Ws {
-        let mut ws = Ws::open(addr, "/graphql").await;
+        Ws::connect_with(addr, token, &[]).await
+    }
+
+    /// A connection acknowledged for `token`, its upgrade request carrying
+    /// `headers` (`X-Forwarded-For` from a trusted proxy).
+    pub(crate) async fn connect_with(
+        addr: SocketAddr,
+        token: &str,
+        headers: &[(&'static str, &str)],
+    ) -> Ws {
+        let mut ws = Ws::open_with(addr, "/graphql", headers).await;
         ws.send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } }))
             .await;
         assert_eq!(

@@ -28,11 +28,13 @@ pub const LOADER_DELAY: Duration = Duration::from_millis(3);
 
 /// The address of the client that sent the request, as the server
 /// believes it (never an untrusted `X-Forwarded-For`): what anonymous
-/// writes are limited by. None over a WebSocket or a GET.
+/// writes are limited by. Over a WebSocket, the socket's client, for each
+/// of its operations; none for a GET (which runs no mutation).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Client(pub Option<std::net::IpAddr>);
 
-/// The request's id (`x-request-id`), as the activity log records it.
+/// The request's id (`x-request-id`, or one revshare made; over a
+/// WebSocket, one per operation), as the activity log records it.
 #[derive(Clone, Debug, Default)]
 pub struct RequestId(pub Option<String>);
 

@@ -14,7 +14,9 @@
 //!   malformed one is answered like every other error: a GraphQL-shaped
 //!   JSON body with `extensions.code` (`BAD_USER_INPUT`), never a text
 //!   naming the server's types. The token is checked first; then the body is
-//!   read within its limit, persisted queries are resolved
+//!   read within the limit the token allows, as it streams and unparsed
+//!   ([`super::body`]: past 2 MiB only a partner's invoice upload), persisted
+//!   queries are resolved
 //!   ([`super::apq`]), and the operation is prepared by
 //!   [`super::prepare`] (counted, parsed, checked), as over WebSocket;
 //!   only then does it run.
@@ -26,16 +28,14 @@
 //!   their paths, keys in selection order).
 
 use super::apq::Resolved;
-use super::prepare::{Prepared, first_code, limit_error, refusal};
-use super::{
-    AppState, MAX_ANONYMOUS_BODY_BYTES, MAX_BODY_BYTES, MAX_UPLOAD_BODY_BYTES, RETRY_AFTER_SECONDS,
-    error_body,
-};
+use super::body::{self, Allowance};
+use super::prepare::{Origin, Prepared, first_code, limit_error, refusal};
+use super::{AppState, MAX_BODY_BYTES, RETRY_AFTER_SECONDS, error_body};
 use crate::http::request_log::Slot;
 use async_graphql::ServerError;
 use async_graphql::parser::types::OperationType;
 use axum::Extension;
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, RawQuery, State};
@@ -135,35 +135,6 @@ struct Params {
 }
 
 impl Params {
-    /// Whether the document is one mutation whose only field is
-    /// `uploadPartnerInvoice`.
-    fn uploads_an_invoice(&self) -> bool {
-        use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
-        let Some(Ok(document)) = self
-            .query
-            .as_deref()
-            .map(async_graphql::parser::parse_query)
-        else {
-            return false;
-        };
-        let operation = match &document.operations {
-            DocumentOperations::Single(operation) => &operation.node,
-            DocumentOperations::Multiple(operations) if operations.len() == 1 => {
-                match operations.values().next() {
-                    Some(operation) => &operation.node,
-                    None => return false,
-                }
-            }
-            DocumentOperations::Multiple(_) => return false,
-        };
-        let fields = &operation.selection_set.node.items;
-        document.fragments.is_empty()
-            && operation.ty == OperationType::Mutation
-            && fields.len() == 1
-            && matches!(&fields[0].node, Selection::Field(field)
-                if field.node.name.node == "uploadPartnerInvoice")
-    }
-
     /// A JSON body: one object (a batch is refused).
     fn from_body(body: &[u8]) -> Result<Params, String> {
         let value: Value =
@@ -285,26 +256,41 @@ async fn post_answer(
         );
     }
     // A partner's own invoice (SPEC §33) is the one request allowed past
-    // the body limit, up to MAX_UPLOAD_BODY_BYTES: its size is checked
-    // again once its operation is known.
-    let limit = match &principal {
-        Some(p) if p.uploads_invoices() => MAX_UPLOAD_BODY_BYTES,
-        Some(_) => MAX_BODY_BYTES,
-        None => MAX_ANONYMOUS_BODY_BYTES,
+    // the body limit, up to MAX_UPLOAD_BODY_BYTES: known as it streams,
+    // without parsing the body ([`super::body`]).
+    let allowance = match &principal {
+        Some(p) if p.uploads_invoices() => Allowance::Uploader,
+        Some(_) => Allowance::Token,
+        None => Allowance::Anonymous,
     };
-    let body = match read_body(&headers, body, limit).await {
-        Ok(body) => body,
+    let read = match body::read(&headers, body, allowance).await {
+        Ok(read) => read,
         Err(refused) => return refused,
     };
-    match Params::from_body(&body) {
-        Ok(params) if body.len() > MAX_BODY_BYTES && !params.uploads_an_invoice() => error_body(
+    match Params::from_body(&read.bytes) {
+        // Past MAX_BODY_BYTES only the upload's query runs, as it was read.
+        Ok(params) if read.upload.is_some() && params.query != read.upload => error_body(
             StatusCode::PAYLOAD_TOO_LARGE,
             "BAD_USER_INPUT",
             &format!(
                 "the request body is larger than {MAX_BODY_BYTES} bytes (only uploadPartnerInvoice carries more)"
             ),
         ),
-        Ok(params) => run(&state, &slot, principal, params, media, Some(client)).await,
+        Ok(params) => {
+            let origin = Origin {
+                client,
+                request_id: slot.id(),
+            };
+            run(
+                &state,
+                &slot,
+                principal,
+                params,
+                media,
+                Method::Post(origin),
+            )
+            .await
+        }
         Err(message) => error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
     }
 }
@@ -315,14 +301,16 @@ async fn post_answer(
 pub async fn get(
     State(state): State<AppState>,
     slot: Option<Extension<Arc<Slot>>>,
+    peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     raw: RawQuery,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    if let Ok(upgrade) = upgrade {
-        return super::ws::accept(state, upgrade);
-    }
     let slot = slot.map(|Extension(slot)| slot).unwrap_or_default();
+    if let Ok(upgrade) = upgrade {
+        let peer = peer.map(|Extension(ConnectInfo(a))| a);
+        return super::ws::accept(state, upgrade, peer, &headers, &slot);
+    }
     let answer = get_answer(state.clone(), slot.clone(), headers, raw);
     within_deadline(&state, &slot, answer).await
 }
@@ -354,7 +342,7 @@ async fn get_answer(
     };
     slot.graphql(principal.as_ref().map(|p| p.tenant.id.as_str()));
     match Params::from_url(&raw) {
-        Ok(params) => run(&state, &slot, principal, params, media, None).await,
+        Ok(params) => run(&state, &slot, principal, params, media, Method::Get).await,
         Err(message) => error_body(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &message),
     }
 }
@@ -385,30 +373,6 @@ fn json_content(headers: &HeaderMap) -> Result<(), &'static str> {
         }
     }
     Ok(())
-}
-
-/// The body, read up to `limit` bytes: a longer one is refused on its
-/// announced length, or as soon as it passes the limit.
-async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, Response> {
-    let too_large = || {
-        let message = match limit {
-            MAX_ANONYMOUS_BODY_BYTES => format!(
-                "a request without a token may carry at most {limit} bytes: send Authorization: Bearer <jwt>"
-            ),
-            _ => format!("the request body is larger than {limit} bytes"),
-        };
-        error_body(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &message)
-    };
-    let announced = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if announced.is_some_and(|length| length > limit) {
-        return Err(too_large());
-    }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| too_large())
 }
 
 /// An answer that failed before anything ran: one error, no `data` under
@@ -464,6 +428,13 @@ fn query_of(
     }
 }
 
+/// How a request came: a POST from its client, or a GET (which runs no
+/// mutation, and names no client).
+enum Method {
+    Post(Origin),
+    Get,
+}
+
 /// Resolves, checks, parses and runs one GraphQL request.
 async fn run(
     state: &AppState,
@@ -471,10 +442,18 @@ async fn run(
     principal: Option<Principal>,
     mut params: Params,
     media: Media,
-    // The client of a POST; none: a GET, which runs no mutation.
-    client: Option<Option<std::net::IpAddr>>,
+    method: Method,
 ) -> Response {
-    let by_get = client.is_none();
+    let (by_get, origin) = match method {
+        Method::Post(origin) => (false, origin),
+        Method::Get => (
+            true,
+            Origin {
+                client: None,
+                request_id: slot.id(),
+            },
+        ),
+    };
     let query = match query_of(state, &mut params, principal.is_some(), media) {
         Ok(query) => query,
         Err(answer) => return *answer,
@@ -518,11 +497,7 @@ async fn run(
     }
     let span = crate::http::request_log::operation_span(ty, name.as_deref());
     let writer = state.db.replicas().and(principal.clone());
-    let client = crate::graphql::context::Client(client.flatten());
-    let request = prepared
-        .request(state, principal)
-        .data(client)
-        .data(crate::graphql::context::RequestId(slot.id()));
+    let request = origin.onto(prepared.request(state, principal));
     let mut response = state.schema.execute(request).instrument(span.clone()).await;
     let mut finished = prepared.finish(state, &mut response);
     // A query its replica failed (gone mid-request) is answered from the
@@ -532,7 +507,7 @@ async fn run(
     {
         response = state
             .schema
-            .execute(again.data(client))
+            .execute(origin.onto(again))
             .instrument(span.clone())
             .await;
         finished = prepared.finish(state, &mut response);

@@ -4,7 +4,8 @@
 //! answers).
 //!
 //! - [`graphql`]: GraphQL over HTTP — media types, status codes, `GET`,
-//!   body limits, the order of the checks before a request runs;
+//!   the order of the checks before a request runs; its bodies are read
+//!   within their limits by `body`;
 //! - [`apq`]: automatic persisted queries;
 //! - [`graphiql`]: the page and its assets, embedded, under a strict
 //!   `Content-Security-Policy`;
@@ -19,6 +20,7 @@
 
 pub mod admin;
 pub mod apq;
+mod body;
 pub mod bundle;
 pub mod client;
 pub mod cors;
@@ -382,8 +384,9 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        // GraphQL bounds its own bodies (by the caller, and by operation):
-        // up to MAX_UPLOAD_BODY_BYTES for a partner's invoice.
+        // GraphQL bounds its own bodies (by the caller, and by operation,
+        // as they stream: `body`): up to MAX_UPLOAD_BODY_BYTES for a
+        // partner's invoice.
         .merge(
             Router::new()
                 .route("/graphql", get(graphql::get).post(graphql::post))

@@ -22,6 +22,28 @@ use revshare_core::error::ApiError;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
+/// Where an operation comes from, as every limit and the activity log read
+/// it: the client's address as the server believes it (the peer, or what a
+/// trusted proxy says: [`super::client::address`]) and the request's id.
+/// The same over HTTP and WebSocket, where each operation is a request of
+/// its own.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub client: Option<std::net::IpAddr>,
+    pub request_id: Option<String>,
+}
+
+impl Origin {
+    /// The request, carrying this origin in its data
+    /// ([`crate::graphql::context::Client`],
+    /// [`crate::graphql::context::RequestId`]).
+    pub fn onto(&self, request: async_graphql::Request) -> async_graphql::Request {
+        request
+            .data(crate::graphql::context::Client(self.client))
+            .data(crate::graphql::context::RequestId(self.request_id.clone()))
+    }
+}
+
 /// The mutations a viewer runs: its own console session's.
 const VIEWER_MUTATIONS: &[&str] = &["renewStaffSession", "endStaffSession", "__typename"];
 

@@ -14,8 +14,9 @@
 //! (a boxed future, a type lookup by name), which cost the nested ledger
 //! read about 10 % (docs/BENCHMARKS.md, "Operating it").
 //!
-//! Operations over WebSocket have no HTTP request around them: the socket's
-//! handler records their metrics ([`labels`]).
+//! Operations over WebSocket have no HTTP request around them: each has a
+//! request id of its own, and the socket's handler counts and logs it as
+//! the request it would have been ([`over_websocket`]).
 
 use async_graphql::parser::types::OperationType;
 use axum::extract::{Request, State};
@@ -220,6 +221,40 @@ pub fn operation_span(ty: Option<OperationType>, name: Option<&str>) -> tracing:
         graphql.operation.name = name.unwrap_or(""),
         otel.status_code = tracing::field::Empty,
     )
+}
+
+/// A query or mutation answered over WebSocket.
+pub struct Answered<'a> {
+    /// The operation's own request id.
+    pub request_id: Option<&'a str>,
+    /// The id of the request that opened its socket.
+    pub socket: Option<&'a str>,
+    pub tenant: &'a str,
+    pub operation_type: Option<OperationType>,
+    pub operation_name: Option<&'a str>,
+    /// Its first error's code.
+    pub code: Option<&'a str>,
+    pub took: std::time::Duration,
+}
+
+/// An operation over WebSocket, answered: its metrics and its log line, as
+/// an HTTP request's ([`layer`]), naming its socket.
+pub fn over_websocket(db: &Db, answered: Answered<'_>) {
+    let labels = labels(answered.operation_type, answered.code);
+    let (operation_type, outcome) = (labels.operation_type, labels.outcome);
+    let name = answered.operation_name.and_then(loggable_name);
+    db.metrics().request(labels, answered.took);
+    tracing::info!(
+        target: "revshare::request",
+        request_id = %answered.request_id.unwrap_or("-"),
+        socket = %answered.socket.unwrap_or("-"),
+        tenant = %answered.tenant,
+        operation_type = %operation_type,
+        operation_name = %name.as_deref().unwrap_or("-"),
+        duration_ms = answered.took.as_secs_f64() * 1000.0,
+        outcome = %outcome,
+        "graphql request over websocket"
+    );
 }
 
 /// The labels of an operation that ran outside an HTTP request (over

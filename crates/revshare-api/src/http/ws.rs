@@ -18,6 +18,12 @@
 //!   ([`super::sessions`]);
 //! - each operation is prepared, run and its answers mended by
 //!   [`super::prepare`], as over HTTP, with a request context of its own;
+//! - each operation is the HTTP request it would have been to every limit
+//!   and log: it carries the socket's client address (the peer, or what a
+//!   trusted proxy said when the socket opened, [`super::client::address`])
+//!   and a request id of its own ([`Origin`]), so the anonymous forms'
+//!   limits count it, the activity log records its `ip` and `requestId`,
+//!   and the request log writes its line;
 //! - memory is bounded: an operation's events reach the socket through a
 //!   small bounded channel, so a slow client makes its subscriptions wait
 //!   — they read the log from their own cursor when it drains, and hold
@@ -25,17 +31,22 @@
 //!   ([`BUFFER_BYTES`]).
 
 use super::AppState;
-use super::prepare::{Prepared, first_code, limit_error};
+use super::prepare::{Origin, Prepared, first_code, limit_error};
+use super::request_log::Slot;
 use super::sessions::Session;
 use async_graphql::ServerError;
 use async_graphql::parser::types::OperationType;
-use axum::extract::State;
+use axum::Extension;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use revshare_core::auth::Principal;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -85,17 +96,56 @@ impl Closing {
 }
 
 /// `GET /graphql/ws` (and `GET /graphql` with an upgrade).
-pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    accept(state, ws)
+pub async fn upgrade(
+    State(state): State<AppState>,
+    slot: Option<Extension<Arc<Slot>>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let slot = slot.map(|Extension(slot)| slot).unwrap_or_default();
+    let peer = peer.map(|Extension(ConnectInfo(a))| a);
+    accept(state, ws, peer, &headers, &slot)
 }
 
-pub(super) fn accept(state: AppState, ws: WebSocketUpgrade) -> Response {
+/// Accepts the upgrade; the client is read from the upgrade's request, as
+/// HTTP reads it from each request.
+pub(super) fn accept(
+    state: AppState,
+    ws: WebSocketUpgrade,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    slot: &Slot,
+) -> Response {
+    let socket = Socket {
+        client: state.client_address(peer, headers),
+        id: slot.id(),
+    };
     ws.protocols([PROTOCOL])
         .read_buffer_size(BUFFER_BYTES)
         .write_buffer_size(BUFFER_BYTES)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(state, socket))
+        .on_upgrade(move |ws| serve(state, ws, socket))
+}
+
+/// What a socket learnt from the request that opened it.
+#[derive(Debug)]
+struct Socket {
+    /// The client's address, as the server believes it.
+    client: Option<IpAddr>,
+    /// The upgrade request's id, named in each operation's log line.
+    id: Option<String>,
+}
+
+impl Socket {
+    /// The origin of one operation: the socket's client, a new request id.
+    fn operation(&self) -> Origin {
+        Origin {
+            client: self.client,
+            request_id: Some(ulid::Ulid::new().to_string()),
+        }
+    }
 }
 
 /// What a client sends.
@@ -203,10 +253,10 @@ impl Running {
     }
 }
 
-async fn serve(state: AppState, socket: WebSocket) {
+async fn serve(state: AppState, ws: WebSocket, socket: Socket) {
     // Held while the socket is open: a stopping server waits for it.
     let mut stopping = state.closing.subscribe();
-    let (mut sink, mut stream) = socket.split();
+    let (mut sink, mut stream) = ws.split();
     let principal = match handshake(&state, &mut stream).await {
         Ok((principal, expires_at)) => {
             // A session's token: the socket lives while the session is
@@ -237,6 +287,7 @@ async fn serve(state: AppState, socket: WebSocket) {
     let mut connection = Connection {
         state,
         principal,
+        socket,
         tx,
         running: Running::default(),
     };
@@ -324,6 +375,7 @@ fn read(
 struct Connection {
     state: AppState,
     principal: Principal,
+    socket: Socket,
     tx: mpsc::Sender<Outgoing>,
     running: Running,
 }
@@ -369,6 +421,8 @@ impl Connection {
         let task = tokio::spawn(run(
             self.state.clone(),
             self.principal.clone(),
+            self.socket.operation(),
+            self.socket.id.clone(),
             id.clone(),
             payload,
             sender,
@@ -480,9 +534,19 @@ async fn handshake(
         .map_err(|_| close(4403, "Forbidden"))
 }
 
-/// One operation: checked as an HTTP request is, run, its answers sent in
-/// selection order; then `complete` (or one `error` if it never ran).
-async fn run(state: AppState, principal: Principal, id: String, operation: Operation, tx: Sender) {
+/// One operation: checked as an HTTP request is, run as one (its
+/// `origin` in its data), its answers sent in selection order; then
+/// `complete` (or one `error` if it never ran).
+async fn run(
+    state: AppState,
+    principal: Principal,
+    origin: Origin,
+    // The socket's own id (its upgrade request's).
+    socket: Option<String>,
+    id: String,
+    operation: Operation,
+    tx: Sender,
+) {
     let send = |message: ServerMessage<'_>| tx.send(text(&message));
     let mut prepared = match Prepared::parse(
         &state.documents,
@@ -531,23 +595,34 @@ async fn run(state: AppState, principal: Principal, id: String, operation: Opera
         return;
     }
     let ty = prepared.operation_type();
+    let name = prepared.operation_name().map(str::to_owned);
+    let tenant = principal.tenant_id().to_owned();
     let started = std::time::Instant::now();
     let writer = state.db.replicas().map(|_| principal.clone());
     let mut answers = state
         .schema
-        .execute_stream(prepared.request(&state, Some(principal)));
+        .execute_stream(origin.onto(prepared.request(&state, Some(principal))));
     let mut first = true;
     while let Some(mut answer) = answers.next().await {
         if first {
             prepared.ran(&state, writer.as_ref()).await;
         }
         let finished = prepared.finish(&state, &mut answer);
-        // A query or mutation is one answer: counted as an HTTP request is
-        // (a subscription is counted open, in `subscriptions_active`).
+        // A query or mutation is one answer: counted and logged as an
+        // HTTP request is (a subscription is counted open, in
+        // `subscriptions_active`).
         if first && ty != Some(OperationType::Subscription) {
-            state.db.metrics().request(
-                crate::http::request_log::labels(ty, first_code(&answer.errors)),
-                started.elapsed(),
+            super::request_log::over_websocket(
+                &state.db,
+                super::request_log::Answered {
+                    request_id: origin.request_id.as_deref(),
+                    socket: socket.as_deref(),
+                    tenant: &tenant,
+                    operation_type: ty,
+                    operation_name: name.as_deref(),
+                    code: first_code(&answer.errors),
+                    took: started.elapsed(),
+                },
             );
         }
         // An operation that did not validate never ran: one `error`.
