@@ -167,7 +167,8 @@ function base64Of(file) {
 }
 
 function Upload({ payouts, reload }) {
-  const open = payouts.filter((p) => !p.invoice && p.status !== 'FAILED');
+  // An invoice is uploaded while its payout is pending: a paid one keeps what it was paid against.
+  const open = payouts.filter((p) => !p.invoice && p.status === 'PENDING');
   const [busy, outcome, fieldError, submit] = useSubmit(async (form, element) => {
     const file = form.get('pdf');
     const pdf = file && file.size ? await base64Of(file) : '';

@@ -960,9 +960,9 @@ fn pdf_of(size: usize) -> Vec<u8> {
     pdf
 }
 
-/// A partner without an agreement uploads its own invoice: a PDF of at
-/// most 5 MiB, the one body allowed past 2 MiB; anything else is refused,
-/// and a self-billed payout takes none.
+/// A partner without an agreement uploads its own invoice while its
+/// payout is pending: a PDF of at most 5 MiB, the one body allowed past
+/// 2 MiB; anything else is refused, and a self-billed payout takes none.
 async fn a_partner_without_an_agreement_uploads_its_own_pdf(app: TestApp) {
     use base64::Engine;
     let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
@@ -978,8 +978,16 @@ async fn a_partner_without_an_agreement_uploads_its_own_pdf(app: TestApp) {
     let dora = registered(&app, &euro, "Dora", "DE136695976", "DE").await;
     let o = sale(&app, &olga, &euro, "u-1", "100", "2026-01-10").await;
     let d = sale(&app, &dora, &euro, "u-2", "100", "2026-01-10").await;
-    let paid = pay_by_hand(&app, &[&o, &d]).await;
-    let payout = paid["Olga"]["id"].as_str().unwrap().to_owned();
+    // Olga's payout waits in a run; Dora's is paid by hand.
+    approve(&app, &[&o]).await;
+    paypal(&app, &olga, "olga@example.com").await;
+    let the_run = run(
+        &app,
+        json!({ "periodEnd": "2026-01-31", "currency": "EUR" }),
+    )
+    .await;
+    let payout = the_run["payouts"][0]["id"].as_str().unwrap().to_owned();
+    let paid = pay_by_hand(&app, &[&d]).await;
     let token = app.partner_token(&olga);
     // Nearly 5 MiB: 6.7 MiB of base64, past the 2 MiB body limit.
     let big = pdf_of(5 * 1024 * 1024);
@@ -999,6 +1007,12 @@ async fn a_partner_without_an_agreement_uploads_its_own_pdf(app: TestApp) {
         big
     );
     // Paid against it: it stays.
+    app.ok(
+        &app.service("commissions:write"),
+        "mutation($id: ID!) { markPayoutPaid(id: $id, reference: \"r\") { status } }",
+        json!({ "id": payout }),
+    )
+    .await;
     let again = app
         .error(
             Some(&token),

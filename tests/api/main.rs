@@ -38,6 +38,7 @@ mod import_sources_misbehaving;
 mod imported_sales_paid_once;
 mod imports;
 mod inputs;
+mod inputs_round7;
 mod invoices;
 mod jobs;
 mod ledger;

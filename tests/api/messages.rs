@@ -190,7 +190,10 @@ async fn a_thread_goes_both_ways_with_unread_counts_and_read_receipts(app: TestA
             json!({ "input": { "partnerId": ada, "body": "hi" } }),
         )
         .await;
-    assert_eq!(code(&write), "FORBIDDEN");
+    assert_eq!(
+        (code(&write), field(&write)),
+        ("BAD_USER_INPUT", "input.partnerId")
+    );
     let read = app
         .error(Some(&other), READ, json!({ "input": { "upTo": first_id } }))
         .await;

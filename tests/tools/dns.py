@@ -5,11 +5,14 @@ domains' proofs up in. UDP and TCP on 127.0.0.1, one free port.
                        until stdin reaches EOF or SIGTERM/SIGINT
 
 FILE is JSON, read again for every question:
-  {"txt": {"NAME": ["value", ...]}, "servfail": ["NAME", ...]}
+  {"txt": {"NAME": ["value", ...]}, "servfail": ["NAME", ...],
+   "answers_as": {"NAME": "OWNER"}}
 A TXT question for a NAME listed under "txt" is answered with its
-records; a NAME under "servfail" is answered SERVFAIL; any other name
-NXDOMAIN. Names are compared in lower case, without the final dot. A
-value longer than 255 bytes is split in strings, as DNS carries it.
+records; a NAME under "servfail" is answered SERVFAIL; a NAME under
+"answers_as" is answered with OWNER's records under OWNER's name (what a
+careless or poisoned resolver sends); any other name NXDOMAIN. Names are
+compared in lower case, without the final dot. A value longer than 255
+bytes is split in strings, as DNS carries it.
 """
 
 import json
@@ -42,15 +45,26 @@ class FileResolver(BaseResolver):
             reply.header.rcode = RCODE.SERVFAIL
             return reply
         txt = {k.lower(): v for k, v in data.get("txt", {}).items()}
+        answers_as = {k.lower(): v.lower() for k, v in data.get("answers_as", {}).items()}
+        if name in answers_as:
+            owner = answers_as[name]
+            if request.q.qtype == QTYPE.TXT:
+                for value in txt.get(owner, []):
+                    add_txt(reply, owner, value)
+            return reply
         if name not in txt:
             reply.header.rcode = RCODE.NXDOMAIN
             return reply
         if request.q.qtype == QTYPE.TXT:
             for value in txt[name]:
-                raw = value.encode()
-                strings = [raw[i : i + 255] for i in range(0, len(raw), 255)] or [b""]
-                reply.add_answer(RR(name, QTYPE.TXT, rdata=TXT(strings), ttl=60))
+                add_txt(reply, name, value)
         return reply
+
+
+def add_txt(reply, owner, value):
+    raw = value.encode()
+    strings = [raw[i : i + 255] for i in range(0, len(raw), 255)] or [b""]
+    reply.add_answer(RR(owner, QTYPE.TXT, rdata=TXT(strings), ttl=60))
 
 
 def serve(path):

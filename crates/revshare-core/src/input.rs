@@ -21,7 +21,31 @@ pub const MAX_REFERENCE_CHARS: usize = 200;
 /// An account holder's name on a payment: SEPA's `Nm` holds 70 characters.
 pub const MAX_ACCOUNT_HOLDER_CHARS: usize = 70;
 
-/// A required, trimmed, non-empty text of at most `max` characters.
+/// Whether XML 1.0 cannot hold `c` (its `Char` production): a C0 control
+/// but tab, line feed and carriage return, or U+FFFE and U+FFFF. A
+/// document holding one is malformed, and an invoice never changes.
+pub fn outside_xml(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0}'..='\u{8}' | '\u{B}' | '\u{C}' | '\u{E}'..='\u{1F}' | '\u{FFFE}' | '\u{FFFF}'
+    )
+}
+
+/// Whether `c` cannot stand in one line of text: a control character (a
+/// line break, a tab, an escape), a line or paragraph separator, or a
+/// character XML cannot hold.
+pub fn outside_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || outside_xml(c)
+}
+
+/// `c` as a client names it: `U+000A`.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+/// A required, trimmed, non-empty text of at most `max` characters, with
+/// no character a document cannot carry (line breaks and tabs may be in
+/// it: a note, a description, a message).
 pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -33,6 +57,15 @@ pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> 
             format!("must be at most {max} characters"),
         ));
     }
+    if let Some(c) = trimmed.chars().find(|c| outside_xml(*c)) {
+        return Err(ApiError::bad_input(
+            field,
+            format!(
+                "must not hold {}, which no document can carry",
+                code_point(c)
+            ),
+        ));
+    }
     Ok(trimmed.to_owned())
 }
 
@@ -41,6 +74,37 @@ pub fn optional_text(field: &str, value: Option<&str>, max: usize) -> ApiResult<
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(text) => required_text(field, text, max).map(Some),
+    }
+}
+
+/// A required single line: [`required_text`] with no line break, tab or
+/// other control character — what a name, a subject, an address line or
+/// anything else that may reach an e-mail's header or a document is.
+pub fn required_line(field: &str, value: &str, max: usize) -> ApiResult<String> {
+    let text = required_text(field, value, max)?;
+    check_line(field, &text)?;
+    Ok(text)
+}
+
+/// An optional single line: blank means absent.
+pub fn optional_line(field: &str, value: Option<&str>, max: usize) -> ApiResult<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => required_line(field, text, max).map(Some),
+    }
+}
+
+/// Refuses `text` where it holds a character no single line may.
+pub fn check_line(field: &str, text: &str) -> ApiResult<()> {
+    match text.chars().find(|c| outside_line(*c)) {
+        Some(c) => Err(ApiError::bad_input(
+            field,
+            format!(
+                "must be one line of printable text: it holds {}",
+                code_point(c)
+            ),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -56,7 +120,7 @@ pub fn optional_email(field: &str, value: Option<&str>) -> ApiResult<Option<Stri
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !domain.contains('@')
-                && !email.chars().any(char::is_whitespace)
+                && !email.chars().any(|c| c.is_whitespace() || outside_line(c))
         }
         None => false,
     };
@@ -119,6 +183,7 @@ const RESERVED_PATHS: &[&str] = &[
     "exports",
     "graphql",
     "healthz",
+    "invoices",
     "join",
     "l",
     "mail",
@@ -169,5 +234,105 @@ pub fn host_name(field: &str, given: &str) -> crate::error::ApiResult<String> {
             field,
             format!("{:?} is not a host name (go.example.com)", given.trim()),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(result: ApiResult<impl std::fmt::Debug>) -> String {
+        match result {
+            Err(err) => err.message(),
+            Ok(value) => format!("accepted {value:?}"),
+        }
+    }
+
+    #[test]
+    fn a_line_holds_no_control_character_and_no_text_what_xml_forbids() {
+        assert_eq!(
+            required_line("input.name", "  Acme Partners ", 200),
+            Ok("Acme Partners".to_owned())
+        );
+        // Trailing line breaks are trimmed away; one inside is refused.
+        assert_eq!(
+            required_line("input.name", "Acme\n", 200),
+            Ok("Acme".to_owned())
+        );
+        for (given, held) in [
+            ("Acme\nBcc: x@evil.test", "U+000A"),
+            ("Acme\r", "U+000D"),
+            ("Ac\tme", "U+0009"),
+            ("Ac\u{1b}[31mme", "U+001B"),
+            ("Ac\u{85}me", "U+0085"),
+            ("Ac\u{2028}me", "U+2028"),
+            ("Ac\u{7f}me", "U+007F"),
+        ] {
+            assert_eq!(
+                message(required_line("input.programName", given, 200)),
+                format!("input.programName: must be one line of printable text: it holds {held}"),
+                "{given:?}"
+            );
+        }
+        // What XML 1.0 cannot hold is refused in any text, with its name.
+        for (given, held) in [
+            ("Acme\u{FFFF}", "U+FFFF"),
+            ("Acme\u{FFFE} GmbH", "U+FFFE"),
+            ("A\u{1}cme", "U+0001"),
+            ("A\u{b}cme", "U+000B"),
+            ("A\u{c}cme", "U+000C"),
+            ("A\u{1f}cme", "U+001F"),
+        ] {
+            for checked in [
+                required_text("input.legalName", given, 200),
+                required_line("input.legalName", given, 200),
+            ] {
+                assert_eq!(
+                    message(checked),
+                    format!("input.legalName: must not hold {held}, which no document can carry"),
+                    "{given:?}"
+                );
+            }
+        }
+        // A multi-line text keeps its line breaks and tabs, and what XML
+        // holds beyond the BMP's last characters.
+        assert_eq!(
+            required_text("input.note", "one\r\ntwo\tthree \u{FFFD}\u{10000}", 2000),
+            Ok("one\r\ntwo\tthree \u{FFFD}\u{10000}".to_owned())
+        );
+        assert_eq!(optional_line("input.name", Some("  "), 200), Ok(None));
+        assert_eq!(
+            message(optional_line("input.name", Some("a\nb"), 200)),
+            "input.name: must be one line of printable text: it holds U+000A"
+        );
+        assert_eq!(
+            message(optional_email(
+                "input.supportEmail",
+                Some("a@b.example\u{7}")
+            )),
+            "input.supportEmail: must not hold U+0007, which no document can carry"
+        );
+        assert_eq!(
+            message(optional_email(
+                "input.supportEmail",
+                Some("a\u{85}b@b.example")
+            )),
+            "input.supportEmail: must be an e-mail address"
+        );
+    }
+
+    #[test]
+    fn the_documents_paths_are_reserved() {
+        for segment in [
+            "invoices",
+            "statements",
+            "tax",
+            "mail",
+            "connectors",
+            "payouts",
+        ] {
+            assert!(reserved_path(segment), "{segment}");
+        }
+        assert!(!reserved_path("jane-doe"));
     }
 }

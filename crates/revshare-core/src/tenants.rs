@@ -54,7 +54,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
         .map_err(|e| ApiError::bad_input("currency", e.to_string()))?;
     let time_zone = check_time_zone("timeZone", &new.time_zone)?;
     let name =
-        crate::input::optional_text("name", new.name.as_deref(), crate::input::MAX_NAME_CHARS)?
+        crate::input::optional_line("name", new.name.as_deref(), crate::input::MAX_NAME_CHARS)?
             .unwrap_or_else(|| new.id.clone());
 
     let exists = || ApiError::Conflict(format!("tenant {} already exists", new.id));
@@ -167,7 +167,7 @@ impl PayoutAccount {
                     .map_err(|e| ApiError::bad_input(format!("{field}.bic"), e.to_string()))
             })
             .transpose()?;
-        let name = crate::input::required_text(
+        let name = crate::input::required_line(
             &format!("{field}.name"),
             name,
             crate::input::MAX_ACCOUNT_HOLDER_CHARS,
@@ -228,7 +228,7 @@ impl TenantChanges {
     pub fn named(name: Option<&str>, time_zone: Option<&str>) -> ApiResult<TenantChanges> {
         Ok(TenantChanges {
             name: name
-                .map(|n| crate::input::required_text("input.name", n, crate::input::MAX_NAME_CHARS))
+                .map(|n| crate::input::required_line("input.name", n, crate::input::MAX_NAME_CHARS))
                 .transpose()?,
             time_zone: time_zone
                 .map(|zone| check_time_zone("input.timeZone", zone))

@@ -26,6 +26,7 @@ pub struct Dns {
 struct Records {
     txt: BTreeMap<String, BTreeSet<String>>,
     servfail: BTreeSet<String>,
+    answers_as: BTreeMap<String, String>,
 }
 
 static SHARED: OnceLock<Option<Dns>> = OnceLock::new();
@@ -88,6 +89,7 @@ impl Dns {
         let body = json!({
             "txt": records.txt,
             "servfail": records.servfail,
+            "answers_as": records.answers_as,
         });
         let temporary = self.file.with_extension("tmp");
         std::fs::write(&temporary, body.to_string()).unwrap();
@@ -110,6 +112,18 @@ impl Dns {
             if let Some(values) = r.txt.get_mut(&name.to_ascii_lowercase()) {
                 values.remove(value);
             }
+        });
+    }
+
+    /// Questions about `name` answered with `owner`'s TXT records, under
+    /// `owner`'s name (or as any other, `None`).
+    pub fn answer_as(&self, name: &str, owner: Option<&str>) {
+        self.write(|r| {
+            let name = name.to_ascii_lowercase();
+            match owner {
+                Some(owner) => r.answers_as.insert(name, owner.to_ascii_lowercase()),
+                None => r.answers_as.remove(&name),
+            };
         });
     }
 

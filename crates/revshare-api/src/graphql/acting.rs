@@ -205,6 +205,16 @@ const DESCRIBED: &[&str] = &[
     "setWorkflowEnabled",
 ];
 
+/// The anonymous forms, each with the argument naming the tenant it is
+/// for (empty: found by the code it carries). A form is the act of the
+/// tenant it names: a token sent with it names the actor only when it is
+/// that tenant's, and never writes the form into its own tenant's log.
+const FORMS: &[(&str, &str)] = &[
+    ("submitPartnerApplication", "input.tenantId"),
+    ("requestPortalSignIn", "tenantId"),
+    ("confirmPartnerApplication", ""),
+];
+
 /// Arguments naming the partner an act is about.
 const PARTNER_ARGUMENTS: &[&str] = &["partnerId", "input.partnerId"];
 
@@ -237,6 +247,11 @@ fn scope_of(ctx: &Context<'_>) -> Scope {
         scope.compared(revshare_core::nodes::table_named)
     };
     let principal = super::context::policy(ctx).ok().map(Policy::principal);
+    let principal = match FORMS.iter().find(|(name, _)| *name == action) {
+        Some((_, path)) => principal
+            .filter(|p| !path.is_empty() && argument(ctx, path).as_deref() == Some(p.tenant_id())),
+        None => principal,
+    };
     if let Some(principal) = principal {
         scope = scope.by(principal.tenant_id(), actor_of(principal));
     }

@@ -90,6 +90,9 @@ pub enum Exposure {
     LastFour,
     /// Nothing: the field is left out (credentials, codes, tokens, keys).
     Secret,
+    /// A URL without what may carry a secret: its user information, query
+    /// and fragment shown as `…` (a webhook's `?token=`).
+    Url,
 }
 
 /// How much of a field named `field` the log may hold, by its name.
@@ -125,6 +128,8 @@ pub fn exposure(field: &str) -> Exposure {
         Exposure::Secret
     } else if LAST_FOUR.iter().any(|s| name.contains(s)) || name == "tin" || name == "ein" {
         Exposure::LastFour
+    } else if name.ends_with("url") {
+        Exposure::Url
     } else {
         Exposure::Plain
     }
@@ -166,6 +171,7 @@ pub fn safe(field: &str, before: Option<String>, after: Option<String>) -> Optio
     let shown = |value: Option<String>| match exposure(field) {
         Exposure::Plain => value,
         Exposure::LastFour => value.map(|v| last_four(&v)),
+        Exposure::Url => value.map(|v| rows::masked_url(&v)),
         Exposure::Secret => None,
     };
     if exposure(field) == Exposure::Secret {
@@ -691,5 +697,45 @@ mod tests {
             })
         );
         assert_eq!(safe("secret", Some("a".into()), Some("b".into())), None);
+    }
+
+    #[test]
+    fn a_urls_query_and_user_information_are_masked() {
+        assert_eq!(exposure("url"), Exposure::Url);
+        assert_eq!(exposure("landingUrl"), Exposure::Url);
+        assert_eq!(exposure("landing_url"), Exposure::Url);
+        assert_eq!(
+            safe(
+                "url",
+                Some("https://hooks.example.com/in".into()),
+                Some("https://bob:pw@hooks.example.com:8443/in/x?token=s3cret&a=1#frag".into())
+            ),
+            Some(FieldChange {
+                field: "url".into(),
+                before: Some("https://hooks.example.com/in".into()),
+                after: Some("https://…@hooks.example.com:8443/in/x?…#…".into()),
+            })
+        );
+        for (given, shown) in [
+            (
+                "https://hooks.example.com/?",
+                "https://hooks.example.com/?…",
+            ),
+            (
+                "https://hooks.example.com?t=1",
+                "https://hooks.example.com?…",
+            ),
+            (
+                "https://a@b@hooks.example.com/p",
+                "https://…@hooks.example.com/p",
+            ),
+            ("hooks.example.com/in?key=1", "hooks.example.com/in?…"),
+            (
+                "https://hooks.example.com/a@b",
+                "https://hooks.example.com/a@b",
+            ),
+        ] {
+            assert_eq!(rows::masked_url(given), shown, "{given}");
+        }
     }
 }

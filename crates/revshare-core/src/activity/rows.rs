@@ -133,6 +133,10 @@ fn scrubbed(document: JsonValue) -> JsonValue {
                         Some((key, JsonValue::String(last_four(&s))))
                     }
                     (Exposure::LastFour, _) => None,
+                    (Exposure::Url, JsonValue::String(s)) => {
+                        Some((key, JsonValue::String(masked_url(&s))))
+                    }
+                    (Exposure::Url, _) => None,
                     (Exposure::Plain, value) => Some((key, scrubbed(value))),
                 })
                 .collect(),
@@ -140,6 +144,32 @@ fn scrubbed(document: JsonValue) -> JsonValue {
         JsonValue::Array(items) => JsonValue::Array(items.into_iter().map(scrubbed).collect()),
         other => other,
     }
+}
+
+/// A URL as the log may hold it: its user information (`user:password@`),
+/// query and fragment each `…`, the rest as it is — read as text, so a
+/// URL that does not parse is masked alike.
+pub(super) fn masked_url(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let host = match authority.rfind('@') {
+        Some(at) => format!("…@{}", &authority[at + 1..]),
+        None => authority.to_owned(),
+    };
+    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+    let (path, after) = tail.split_at(path_end);
+    let mut masked = format!("{scheme}{host}{path}");
+    if after.starts_with('?') {
+        masked.push_str("?…");
+    }
+    if after.contains('#') {
+        masked.push_str("#…");
+    }
+    masked
 }
 
 /// `s` as an RFC 3339 moment in UTC, if it is one.

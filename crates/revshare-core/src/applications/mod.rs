@@ -88,12 +88,12 @@ struct Checked {
 }
 
 fn check(form: &Form) -> ApiResult<Checked> {
-    let name = input::required_text("input.name", &form.name, MAX_NAME_CHARS)?;
+    let name = input::required_line("input.name", &form.name, MAX_NAME_CHARS)?;
     let email = input::optional_email("input.email", Some(&form.email))?
         .ok_or_else(|| ApiError::bad_input("input.email", "is required"))?;
     let website =
-        input::optional_text("input.website", form.website.as_deref(), MAX_WEBSITE_CHARS)?;
-    let country = match input::optional_text("input.country", form.country.as_deref(), 2)? {
+        input::optional_line("input.website", form.website.as_deref(), MAX_WEBSITE_CHARS)?;
+    let country = match input::optional_line("input.country", form.country.as_deref(), 2)? {
         Some(code) => {
             let code = code.to_ascii_uppercase();
             if !crate::engine::countries::is_country(&code) {

@@ -138,7 +138,7 @@ pub fn check_window(field: &str, days: i32) -> ApiResult<i32> {
 }
 
 pub fn check_name(name: &str) -> ApiResult<String> {
-    input::required_text("input.name", name, MAX_NAME_CHARS)
+    input::required_line("input.name", name, MAX_NAME_CHARS)
 }
 
 pub fn check_description(description: Option<&str>) -> ApiResult<Option<String>> {

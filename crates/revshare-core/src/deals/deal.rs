@@ -64,7 +64,7 @@ pub struct NewDeal {
 pub async fn create(db: &Db, tenant_id: &str, actor: &str, new: NewDeal) -> ApiResult<DealEvent> {
     let external_id =
         input::required_text("input.externalId", &new.external_id, MAX_EXTERNAL_ID_CHARS)?;
-    let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
+    let name = input::required_line("input.name", &new.name, MAX_NAME_CHARS)?;
     let payload = creation_payload(&new);
     let (new, external_id, name, payload) = (&new, &external_id, &name, &payload);
     db.transaction(|txn| {

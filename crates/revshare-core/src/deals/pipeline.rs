@@ -24,7 +24,7 @@ pub async fn create_stage(
     position: i32,
     is_won: bool,
 ) -> ApiResult<deal_stage::Model> {
-    let name = input::required_text("input.name", name, MAX_NAME_CHARS)?;
+    let name = input::required_line("input.name", name, MAX_NAME_CHARS)?;
     check_position(position)?;
     db.transaction(|txn| {
         let name = name.clone();
@@ -69,7 +69,7 @@ pub async fn update_stage(
     let name = changes
         .name
         .as_deref()
-        .map(|n| input::required_text("input.name", n, MAX_NAME_CHARS))
+        .map(|n| input::required_line("input.name", n, MAX_NAME_CHARS))
         .transpose()?;
     if let Some(position) = changes.position {
         check_position(position)?;
@@ -186,7 +186,7 @@ pub async fn create_field(
     name: &str,
     options: &[String],
 ) -> ApiResult<custom_field::Model> {
-    let name = input::required_text("input.name", name, MAX_NAME_CHARS)?;
+    let name = input::required_line("input.name", name, MAX_NAME_CHARS)?;
     if options.is_empty() || options.len() > MAX_OPTIONS {
         return Err(ApiError::bad_input(
             "input.options",
@@ -197,7 +197,7 @@ pub async fn create_field(
     let mut seen = HashSet::new();
     for (i, option) in options.iter().enumerate() {
         let field = format!("input.options[{i}]");
-        let label = input::required_text(&field, option, MAX_NAME_CHARS)?;
+        let label = input::required_line(&field, option, MAX_NAME_CHARS)?;
         if !seen.insert(label.to_lowercase()) {
             return Err(ApiError::bad_input(field, "repeats another option"));
         }
@@ -282,7 +282,7 @@ pub async fn create_contact(
     tenant_id: &str,
     new: NewContact,
 ) -> ApiResult<contact::Model> {
-    let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
+    let name = input::required_line("input.name", &new.name, MAX_NAME_CHARS)?;
     let email = input::optional_email("input.email", new.email.as_deref())?;
     db.transaction(|txn| {
         let new = new.clone();

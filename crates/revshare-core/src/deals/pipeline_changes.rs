@@ -74,7 +74,7 @@ pub async fn update_field(
     options: Option<Vec<OptionChange>>,
 ) -> ApiResult<custom_field::Model> {
     let name = name
-        .map(|n| input::required_text("input.name", n, MAX_NAME_CHARS))
+        .map(|n| input::required_line("input.name", n, MAX_NAME_CHARS))
         .transpose()?;
     let options = options
         .map(|o| checked_options(o, "input.options"))
@@ -131,7 +131,7 @@ fn checked_options(options: Vec<OptionChange>, at: &str) -> ApiResult<Vec<Option
     let mut checked = Vec::with_capacity(options.len());
     for (i, option) in options.into_iter().enumerate() {
         let field = format!("{at}[{i}].label");
-        let label = input::required_text(&field, &option.label, MAX_NAME_CHARS)?;
+        let label = input::required_line(&field, &option.label, MAX_NAME_CHARS)?;
         if !labels.insert(label.to_lowercase()) {
             return Err(ApiError::bad_input(field, "repeats another option"));
         }
@@ -302,7 +302,7 @@ pub async fn update_contact(
     let name = changes
         .name
         .as_deref()
-        .map(|n| input::required_text("input.name", n, MAX_NAME_CHARS))
+        .map(|n| input::required_line("input.name", n, MAX_NAME_CHARS))
         .transpose()?;
     let email = match &changes.email {
         Some(email) => Some(input::optional_email("input.email", email.as_deref())?),

@@ -65,7 +65,7 @@ pub struct PlanChanges {
 }
 
 pub fn check_label(label: &str) -> ApiResult<String> {
-    input::required_text("input.label", label, MAX_NAME_CHARS)
+    input::required_line("input.label", label, MAX_NAME_CHARS)
 }
 
 /// A spiff names who it pays; a partnership commission pays the partner.

@@ -14,7 +14,7 @@ use sea_orm::{
 pub const MAX_CATEGORIES_PER_PARTNER: usize = 50;
 
 pub async fn create(db: &Db, tenant_id: &str, name: &str) -> ApiResult<category::Model> {
-    let name = input::required_text("input.name", name, MAX_NAME_CHARS)?;
+    let name = input::required_line("input.name", name, MAX_NAME_CHARS)?;
     db.transaction(|txn| {
         let name = name.clone();
         Box::pin(async move {

@@ -58,7 +58,7 @@ pub struct DeletedGroup {
 }
 
 pub fn check_name(field: &str, name: &str) -> ApiResult<String> {
-    input::required_text(field, name, MAX_NAME_CHARS)
+    input::required_line(field, name, MAX_NAME_CHARS)
 }
 
 pub fn check_description(field: &str, description: Option<&str>) -> ApiResult<Option<String>> {
@@ -81,7 +81,7 @@ pub fn check_tags(field: &str, tags: &[String]) -> ApiResult<Vec<String>> {
     let mut clean: Vec<String> = Vec::with_capacity(tags.len());
     for (i, tag) in tags.iter().enumerate() {
         let tag_field = format!("{field}[{i}]");
-        let tag = input::required_text(&tag_field, tag, MAX_TAG_CHARS)?;
+        let tag = input::required_line(&tag_field, tag, MAX_TAG_CHARS)?;
         if tag.contains(',') {
             return Err(ApiError::bad_input(tag_field, "must not contain a comma"));
         }

@@ -64,7 +64,7 @@ pub struct PartnerFilter {
 }
 
 pub fn check_name(name: &str) -> ApiResult<String> {
-    input::required_text("input.name", name, MAX_NAME_CHARS)
+    input::required_line("input.name", name, MAX_NAME_CHARS)
 }
 
 pub fn check_email(email: Option<&str>) -> ApiResult<Option<String>> {

@@ -5,9 +5,12 @@
 //! desired to the configured resolver (`REVSHARE_DNS_RESOLVER`, else the
 //! first `nameserver` of `/etc/resolv.conf`), over UDP, again over TCP
 //! when the answer is truncated (RFC 7766). Each TXT record's strings are
-//! joined, as SPF and every verification record read them. Whatever a
-//! server sends back is read with bounds checked: a malformed answer is
-//! an error, never a panic.
+//! joined, as SPF and every verification record read them. Only records
+//! whose owner is the very name asked count: a record the resolver
+//! returns for another name (a chain it followed, a poisoned or careless
+//! answer) proves nothing of this one. Whatever a server sends back is
+//! read with bounds checked: a malformed answer is an error, never a
+//! panic.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -79,7 +82,8 @@ impl Resolver {
     }
 
     /// The TXT records of `name` (none when the name or its records do not
-    /// exist), each one's strings joined.
+    /// exist), each one's strings joined: those whose owner is `name`
+    /// itself alone.
     pub async fn txt(&self, name: &str) -> Result<Vec<String>, LookupError> {
         let mut id = [0u8; 2];
         getrandom::fill(&mut id).map_err(|e| LookupError::NoAnswer(e.to_string()))?;
@@ -88,11 +92,11 @@ impl Resolver {
         let mut last = LookupError::NoAnswer("no try made".into());
         for _ in 0..TRIES {
             match self.over_udp(&query, id).await {
-                Ok(answer) => match read(&answer, id)? {
+                Ok(answer) => match read(&answer, id, name)? {
                     Read::Records(records) => return Ok(records),
                     Read::Truncated => {
                         let answer = self.over_tcp(&query).await?;
-                        return match read(&answer, id)? {
+                        return match read(&answer, id, name)? {
                             Read::Records(records) => Ok(records),
                             Read::Truncated => Err(LookupError::Malformed("truncated over TCP")),
                         };
@@ -187,8 +191,18 @@ enum Read {
     Truncated,
 }
 
-/// Reads an answer to query `id`: its TXT records (none for NXDOMAIN).
-fn read(answer: &[u8], id: u16) -> Result<Read, LookupError> {
+/// The labels of `name` as compared: lower case, without the final dot.
+fn labels(name: &str) -> Vec<Vec<u8>> {
+    name.trim_end_matches('.')
+        .split('.')
+        .map(|label| label.to_ascii_lowercase().into_bytes())
+        .collect()
+}
+
+/// Reads an answer to query `id` for `name`: the TXT records whose owner
+/// is `name` (none for NXDOMAIN).
+fn read(answer: &[u8], id: u16, name: &str) -> Result<Read, LookupError> {
+    let asked = labels(name);
     let mut at = Cursor {
         bytes: answer,
         at: 0,
@@ -218,12 +232,12 @@ fn read(answer: &[u8], id: u16) -> Result<Read, LookupError> {
     }
     let mut records = Vec::new();
     for _ in 0..answers {
-        at.skip_name()?;
+        let owner = at.name()?;
         let (kind, class) = (at.u16()?, at.u16()?);
         at.take(4)?;
         let length = at.u16()? as usize;
         let data = at.take(length)?;
-        if kind != TYPE_TXT || class != CLASS_IN {
+        if kind != TYPE_TXT || class != CLASS_IN || owner != asked {
             continue;
         }
         let mut text = Vec::new();
@@ -259,6 +273,53 @@ impl<'a> Cursor<'a> {
         Ok(u16::from_be_bytes([two[0], two[1]]))
     }
 
+    /// Reads a name: its labels in lower case, following a pointer that
+    /// ends it to the earlier labels it names (RFC 1035 §4.1.4); the
+    /// cursor steps over the name as written.
+    fn name(&mut self) -> Result<Vec<Vec<u8>>, LookupError> {
+        let mut labels = Vec::new();
+        let mut at = self.at;
+        // Where the cursor goes on: after the first pointer, if any.
+        let mut after: Option<usize> = None;
+        for _ in 0..128 {
+            let size = *self
+                .bytes
+                .get(at)
+                .ok_or(LookupError::Malformed("shorter than it says"))?;
+            match size {
+                0 => {
+                    self.at = after.unwrap_or(at + 1);
+                    return Ok(labels);
+                }
+                s if s & 0xc0 == 0xc0 => {
+                    let low = *self
+                        .bytes
+                        .get(at + 1)
+                        .ok_or(LookupError::Malformed("shorter than it says"))?;
+                    let target = (usize::from(s & 0x3f) << 8) | usize::from(low);
+                    // A pointer names an earlier name: one that does not
+                    // could loop.
+                    if target >= at {
+                        return Err(LookupError::Malformed("a pointer that does not point back"));
+                    }
+                    after = after.or(Some(at + 2));
+                    at = target;
+                }
+                s if s & 0xc0 == 0 => {
+                    let end = at + 1 + usize::from(s);
+                    let label = self
+                        .bytes
+                        .get(at + 1..end)
+                        .ok_or(LookupError::Malformed("shorter than it says"))?;
+                    labels.push(label.to_ascii_lowercase());
+                    at = end;
+                }
+                _ => return Err(LookupError::Malformed("a label of an unknown kind")),
+            }
+        }
+        Err(LookupError::Malformed("a name of too many labels"))
+    }
+
     /// Steps over a name, its labels or a pointer ending it (RFC 1035 §4.1.4).
     fn skip_name(&mut self) -> Result<(), LookupError> {
         for _ in 0..128 {
@@ -283,6 +344,9 @@ impl<'a> Cursor<'a> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The name every answer here is to.
+    const ASKED: &str = "_revshare-challenge.go.acme.test";
 
     /// An answer to `id` with the given TXT records, each split in strings.
     fn answer(id: u16, flags: u16, records: &[&[&str]]) -> Vec<u8> {
@@ -333,20 +397,61 @@ mod tests {
             &[&["revshare-", "verification=abc"], &["v=spf1 -all"]],
         );
         assert_eq!(
-            records(read(&bytes, 7).unwrap()),
+            records(read(&bytes, 7, ASKED).unwrap()),
             ["revshare-verification=abc", "v=spf1 -all"]
         );
         // NXDOMAIN: no records. SERVFAIL: unknown.
-        assert!(records(read(&answer(7, 0x8183, &[]), 7).unwrap()).is_empty());
+        assert!(records(read(&answer(7, 0x8183, &[]), 7, ASKED).unwrap()).is_empty());
         assert!(matches!(
-            read(&answer(7, 0x8182, &[]), 7),
+            read(&answer(7, 0x8182, &[]), 7, ASKED),
             Err(LookupError::Refused(2))
         ));
         assert!(matches!(
-            read(&answer(7, 0x8380, &[]), 7),
+            read(&answer(7, 0x8380, &[]), 7, ASKED),
             Ok(Read::Truncated)
         ));
-        assert!(read(&bytes, 8).is_err());
+        assert!(read(&bytes, 8, ASKED).is_err());
+        // The name asked in another case, or with its final dot, is itself.
+        assert_eq!(
+            records(read(&bytes, 7, "_REVSHARE-challenge.Go.acme.test.").unwrap()).len(),
+            2
+        );
+    }
+
+    #[test]
+    fn only_records_owned_by_the_name_asked_count() {
+        // The first record's owner is the name asked (a pointer to the
+        // question); the second's is another name, written out.
+        let mut bytes = answer(7, 0x8180, &[&["revshare-verification=ours"]]);
+        bytes[6..8].copy_from_slice(&2u16.to_be_bytes());
+        for label in ["proof", "attacker", "test"] {
+            bytes.push(label.len() as u8);
+            bytes.extend_from_slice(label.as_bytes());
+        }
+        bytes.push(0);
+        bytes.extend_from_slice(&TYPE_TXT.to_be_bytes());
+        bytes.extend_from_slice(&CLASS_IN.to_be_bytes());
+        bytes.extend_from_slice(&300u32.to_be_bytes());
+        let text = b"revshare-verification=theirs";
+        bytes.extend_from_slice(&(text.len() as u16 + 1).to_be_bytes());
+        bytes.push(text.len() as u8);
+        bytes.extend_from_slice(text);
+        assert_eq!(
+            records(read(&bytes, 7, ASKED).unwrap()),
+            ["revshare-verification=ours"]
+        );
+        assert_eq!(
+            records(read(&bytes, 7, "proof.attacker.test").unwrap()),
+            ["revshare-verification=theirs"]
+        );
+        assert!(records(read(&bytes, 7, "go.acme.test").unwrap()).is_empty());
+        // A pointer forward (or to itself) is refused, never followed.
+        let mut looping = answer(7, 0x8180, &[&["x"]]);
+        // The record: its owner (a pointer), type, class, TTL, length, "x".
+        let at = looping.len() - 14;
+        let forward = (at as u16) | 0xc000;
+        looping[at..at + 2].copy_from_slice(&forward.to_be_bytes());
+        assert!(read(&looping, 7, ASKED).is_err());
     }
 
     #[test]
@@ -366,14 +471,14 @@ mod tests {
         /// Nothing a server sends panics the reader.
         #[test]
         fn any_answer_is_read_or_refused(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
-            let _ = read(&bytes, 0);
+            let _ = read(&bytes, 0, ASKED);
         }
 
         #[test]
         fn a_cut_answer_is_refused(cut in 0usize..60) {
             let bytes = answer(9, 0x8180, &[&["revshare-verification=abc"]]);
             if cut < bytes.len() {
-                prop_assert!(read(&bytes[..cut], 9).is_err());
+                prop_assert!(read(&bytes[..cut], 9, ASKED).is_err());
             }
         }
     }

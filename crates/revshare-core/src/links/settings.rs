@@ -121,7 +121,7 @@ impl LinkSettings {
         }
         let utm_field = |name: &str| format!("{field}.utm.{name}");
         let value = |name: &str, value: Option<String>| -> ApiResult<Option<String>> {
-            crate::input::optional_text(&utm_field(name), value.as_deref(), MAX_UTM_CHARS)
+            crate::input::optional_line(&utm_field(name), value.as_deref(), MAX_UTM_CHARS)
         };
         let utm = Utm {
             source: value("source", self.utm.source)?,

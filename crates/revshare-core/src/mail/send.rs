@@ -26,8 +26,13 @@
 //!   never losing one; the copy that arrived keeps working links. A sender
 //!   stopped before the message was written leaves the row claimed but not
 //!   in flight: it is claimed again when the lease ends.
+//! - **Each message on its own.** What one message's data does — an
+//!   error, even a panic of the transport's encoder — is recorded on that
+//!   message, retried on the schedule, and the rest of the batch (other
+//!   tenants' mail) goes on; only the database going away ends a pass.
 //! - **Stable.** The `Message-ID` is made from the row's id, the same on
-//!   every attempt; the program's name is the sender's display name.
+//!   every attempt; the program's name is the sender's display name, as
+//!   one line (as is the subject): no header is broken or injected.
 //! - **Codes made at sending.** A message's sign-in, confirmation and
 //!   unsubscribe codes are made as it is handed over, their hashes kept
 //!   in the transaction that marks it in flight ([`super::secrets`]): no
@@ -35,7 +40,7 @@
 
 use super::content::{self, Content, DEFAULT_COLOR, Program, Rendered};
 use super::secrets::Minted;
-use super::settings::{GIVE_UP_AFTER, Settings, sender};
+use super::settings::{GIVE_UP_AFTER, Settings, Smtp, one_line, sender};
 use super::smtp::{self, Delivery};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -43,10 +48,12 @@ use crate::jobs::{Step, Stop};
 use chrono::{DateTime, Utc};
 use entity::enums::EmailStatus;
 use entity::{email, tenant};
+use futures_util::FutureExt;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
 
 /// How long an attempt in flight is kept from every other claim: twice
@@ -98,57 +105,76 @@ async fn pass_until(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<u64>
             }
             break;
         }
-        if let Some(why) = &unreachable {
-            record(db, settings, &row, Outcome::Later(why.clone())).await?;
-            continue;
+        // Each message on its own: what one tenant's data does to its
+        // message (an error, even a panic) is recorded on that message,
+        // and the rest of the batch — other tenants' mail — goes on.
+        let tried = AssertUnwindSafe(attempt(db, settings, server, &row, &mut unreachable))
+            .catch_unwind()
+            .await;
+        let why = match tried {
+            Ok(Ok(())) => continue,
+            // The database itself is away: the pass ends, the batch is
+            // claimed again when its lease ends.
+            Ok(Err(err @ (ApiError::Unavailable | ApiError::Away(_)))) => return Err(err),
+            Ok(Err(err)) => format!("not sent ({}); retrying", err.message()),
+            Err(_) => "the message could not be made from what the program holds; retrying".into(),
+        };
+        tracing::warn!(email = %row.id, why = %why, "a message failed; the rest of its batch goes on");
+        if let Err(err) = record(db, settings, &row, Outcome::Later(why)).await {
+            tracing::warn!(email = %row.id, error = ?err, "a message's failure was not recorded");
         }
-        let (message, minted) = match message(db, settings, &row).await {
-            Ok(message) => message,
-            Err(ApiError::BadInput { .. }) => {
-                let why = "the recipient's address is not one the SMTP transport takes";
-                record(db, settings, &row, Outcome::Unsendable(why.into())).await?;
-                continue;
-            }
-            Err(err) => {
-                tracing::warn!(error = ?err, "a message could not be prepared; retrying");
-                record(
-                    db,
-                    settings,
-                    &row,
-                    Outcome::Later("not prepared; retrying".into()),
-                )
-                .await?;
-                continue;
-            }
-        };
-        let session = match smtp::open(server).await {
-            Ok(session) => session,
-            Err(why) => {
-                unreachable = Some(why.clone());
-                record(db, settings, &row, Outcome::Later(why)).await?;
-                continue;
-            }
-        };
-        let outcome = match session
-            .deliver(&message, || hand_over(db, &row, &minted))
-            .await?
-        {
-            Delivery::Accepted => Outcome::Sent,
-            Delivery::Refused(why) => Outcome::Refused(why),
-            Delivery::Later(why) => Outcome::Later(why),
-            Delivery::Unsendable(why) => Outcome::Unsendable(why),
-            // The server never said it took it: sent again, as a mail
-            // server does, with the same Message-ID (a duplicate, if its
-            // 250 was lost, is the accepted cost).
-            Delivery::MaybeSent(why) => Outcome::Later(format!(
-                "{why}: it may have been sent, and is sent again with the same Message-ID"
-            )),
-            // Another replica took it after this claim's lease ended: its send.
-            Delivery::Taken => continue,
-        };
-        record(db, settings, &row, outcome).await?;
     }
     Ok(count)
+}
+
+/// One claimed message: made, handed to the server, its outcome recorded.
+async fn attempt(
+    db: &Db,
+    settings: &Settings,
+    server: &Smtp,
+    row: &email::Model,
+    unreachable: &mut Option<String>,
+) -> ApiResult<()> {
+    if let Some(why) = unreachable.as_ref() {
+        return record(db, settings, row, Outcome::Later(why.clone())).await;
+    }
+    let (message, minted) = match message(db, settings, row).await {
+        Ok(message) => message,
+        Err(ApiError::BadInput { .. }) => {
+            let why = "the recipient's address is not one the SMTP transport takes";
+            return record(db, settings, row, Outcome::Unsendable(why.into())).await;
+        }
+        Err(err) => {
+            tracing::warn!(error = ?err, "a message could not be prepared; retrying");
+            let why = Outcome::Later("not prepared; retrying".into());
+            return record(db, settings, row, why).await;
+        }
+    };
+    let session = match smtp::open(server).await {
+        Ok(session) => session,
+        Err(why) => {
+            *unreachable = Some(why.clone());
+            return record(db, settings, row, Outcome::Later(why)).await;
+        }
+    };
+    let outcome = match session
+        .deliver(&message, || hand_over(db, row, &minted))
+        .await?
+    {
+        Delivery::Accepted => Outcome::Sent,
+        Delivery::Refused(why) => Outcome::Refused(why),
+        Delivery::Later(why) => Outcome::Later(why),
+        Delivery::Unsendable(why) => Outcome::Unsendable(why),
+        // The server never said it took it: sent again, as a mail
+        // server does, with the same Message-ID (a duplicate, if its
+        // 250 was lost, is the accepted cost).
+        Delivery::MaybeSent(why) => Outcome::Later(format!(
+            "{why}: it may have been sent, and is sent again with the same Message-ID"
+        )),
+        // Another replica took it after this claim's lease ended: its send.
+        Delivery::Taken => return Ok(()),
+    };
+    record(db, settings, row, outcome).await
 }
 
 enum Outcome {
@@ -464,7 +490,7 @@ async fn message(
     let mut builder = lettre::Message::builder()
         .from(sender(settings, &program.name))
         .to(to)
-        .subject(rendered.subject)
+        .subject(one_line(&rendered.subject))
         .message_id(Some(format!("<{}@{domain}>", row.id.to_ascii_lowercase())));
     if let Some(support) = program
         .support_email

@@ -296,14 +296,52 @@ fn signing_key(pem: &str) -> Result<DkimSigningKey, String> {
     }
 }
 
-/// The sender as a mailbox: the program's name before the address.
+/// The sender as a mailbox: the program's name before the address, as
+/// one line.
 pub fn sender(settings: &Settings, program: &str) -> Mailbox {
-    Mailbox::new(Some(program.to_owned()), settings.from.clone())
+    Mailbox::new(Some(one_line(program)), settings.from.clone())
+}
+
+/// `text` as one header's words: each character no line may hold (a line
+/// break, a control character) a space. A name written before names were
+/// checked, or brought over by an import, never breaks a header or the
+/// transport's encoder, whose display of a name with a line break fails.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| match crate::input::outside_line(c) {
+            true => ' ',
+            false => c,
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_with_a_line_break_is_one_line_in_the_header() {
+        let settings = Settings::default();
+        let from = sender(&settings, "Acme\r\nBcc: victim@evil.test\u{7}");
+        assert_eq!(from.name.as_deref(), Some("Acme  Bcc: victim@evil.test "));
+        // The transport shows and encodes it (it panicked on the break).
+        assert_eq!(
+            from.to_string(),
+            "\"Acme  Bcc: victim@evil.test\" <partners@localhost>"
+        );
+        let message = lettre::Message::builder()
+            .from(from)
+            .to("p@example.com".parse().unwrap())
+            .subject(one_line("Welcome to\nAcme"))
+            .body(String::from("hello"))
+            .unwrap();
+        let headers = String::from_utf8(message.formatted()).unwrap();
+        assert!(
+            headers.contains("Subject: Welcome to Acme\r\n"),
+            "{headers}"
+        );
+        assert!(!headers.contains("\r\nBcc:"), "{headers}");
+    }
 
     #[test]
     fn smtp_urls_say_how_the_server_is_reached() {

@@ -47,7 +47,7 @@ impl Address {
     /// Checks an address; errors name `{field}.line1` and the others.
     pub fn check(field: &str, given: &Given<'_>) -> ApiResult<Address> {
         let line = |name: &str, text: &str| {
-            crate::input::required_text(&format!("{field}.{name}"), text, MAX_LINE_CHARS)
+            crate::input::required_line(&format!("{field}.{name}"), text, MAX_LINE_CHARS)
         };
         let country = given.country.unwrap_or("US").trim().to_ascii_uppercase();
         if !crate::engine::countries::is_country(&country) {
@@ -58,7 +58,7 @@ impl Address {
         }
         let line1 = line("line1", given.line1)?;
         let line2 =
-            crate::input::optional_text(&format!("{field}.line2"), given.line2, MAX_LINE_CHARS)?;
+            crate::input::optional_line(&format!("{field}.line2"), given.line2, MAX_LINE_CHARS)?;
         let city = line("city", given.city)?;
         let (state, zip) = match country.as_str() {
             "US" => (
@@ -66,13 +66,13 @@ impl Address {
                 us_zip(field, given.zip.unwrap_or(""))?,
             ),
             _ => (
-                crate::input::optional_text(
+                crate::input::optional_line(
                     &format!("{field}.state"),
                     given.state,
                     MAX_LINE_CHARS,
                 )?
                 .unwrap_or_default(),
-                crate::input::optional_text(&format!("{field}.zip"), given.zip, 20)?
+                crate::input::optional_line(&format!("{field}.zip"), given.zip, 20)?
                     .unwrap_or_default(),
             ),
         };

@@ -163,7 +163,7 @@ impl Method {
                         Bic::parse(b).map_err(|e| ApiError::bad_input("input.bic", e.to_string()))
                     })
                     .transpose()?;
-                let account_holder = input::optional_text(
+                let account_holder = input::optional_line(
                     "input.accountHolder",
                     given.account_holder,
                     input::MAX_ACCOUNT_HOLDER_CHARS,
@@ -196,7 +196,7 @@ impl Method {
                     .map_err(|e| ApiError::bad_input("input.routingNumber", e.to_string()))?;
                 let account = AccountNumber::parse(needed("accountNumber", given.account_number)?)
                     .map_err(|e| ApiError::bad_input("input.accountNumber", e.to_string()))?;
-                let account_holder = input::optional_text(
+                let account_holder = input::optional_line(
                     "input.accountHolder",
                     given.account_holder,
                     input::MAX_ACCOUNT_HOLDER_CHARS,

@@ -154,7 +154,7 @@ impl Submission {
     /// classification, a business name and an address are a W-9's alone.
     pub fn with(mut self, details: Details) -> ApiResult<Submission> {
         let name = |field: &str, text: Option<String>| {
-            crate::input::optional_text(field, text.as_deref(), crate::input::MAX_NAME_CHARS)
+            crate::input::optional_line(field, text.as_deref(), crate::input::MAX_NAME_CHARS)
         };
         let legal_name = name("input.legalName", details.legal_name)?;
         let business_name = name("input.businessName", details.business_name)?;

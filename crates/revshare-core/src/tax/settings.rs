@@ -54,14 +54,14 @@ pub struct GivenPayer<'a> {
 impl Payer {
     /// Checks a payer; errors name `input.taxPayer.tin` and the others.
     pub fn check(key: &DataKey, tenant_id: &str, given: GivenPayer<'_>) -> ApiResult<Payer> {
-        let legal_name = crate::input::required_text(
+        let legal_name = crate::input::required_line(
             "input.taxPayer.legalName",
             given.legal_name,
             crate::input::MAX_NAME_CHARS,
         )?;
         let digits = crate::payouts::tin::check(TinType::Ein, given.tin)
             .map_err(|why| ApiError::bad_input("input.taxPayer.tin", why))?;
-        let phone = crate::input::required_text("input.taxPayer.phone", given.phone, 30)?;
+        let phone = crate::input::required_line("input.taxPayer.phone", given.phone, 30)?;
         let phone_digits = phone.chars().filter(char::is_ascii_digit).count();
         let phone_shaped = phone
             .chars()

@@ -83,7 +83,7 @@ pub fn terms_of(tier: &tiered_commission::Model) -> ApiResult<TierTerms> {
 pub fn time_zone(name: &str) -> ApiResult<Tz> {
     name.parse::<Tz>().map_err(|_| {
         ApiError::Conflict(format!(
-            "the tenant's time zone {name} is unknown: set one with updateTenant"
+            "the program's time zone {name} is unknown: its settings must name a known one"
         ))
     })
 }
@@ -214,7 +214,7 @@ struct Checked {
 /// What the engine does not check: texts, dates, scope, and that the ids
 /// are the tenant's.
 async fn check(conn: &impl ConnectionTrait, tenant_id: &str, new: &NewTier) -> ApiResult<Checked> {
-    let name = input::required_text("input.name", &new.name, MAX_NAME_CHARS)?;
+    let name = input::required_line("input.name", &new.name, MAX_NAME_CHARS)?;
     let notes = input::optional_text("input.notes", new.notes.as_deref(), MAX_NOTE_CHARS)?;
     for (field, date) in [
         ("input.startDate", new.start_date),

@@ -90,7 +90,7 @@ pub struct WithSecret {
 }
 
 fn check_url(url: &str, settings: &Settings) -> ApiResult<String> {
-    let url = input::required_text("input.url", url, MAX_URL_CHARS)?;
+    let url = input::required_line("input.url", url, MAX_URL_CHARS)?;
     ssrf::check_url(&url, settings.allow_private)
         .map_err(|message| ApiError::bad_input("input.url", message))?;
     Ok(url)

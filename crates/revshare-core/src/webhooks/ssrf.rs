@@ -1,8 +1,9 @@
 //! Where a webhook may be sent (SPEC §12): an `https` URL whose host
 //! resolves only to public addresses — never loopback, private, link-local,
 //! carrier-grade NAT, multicast, unspecified or otherwise reserved, in IPv4
-//! or IPv6 (IPv4-mapped and NAT64 forms are judged by the IPv4 address
-//! inside; 6to4 and local-use NAT64 are refused whole). The check is made on the addresses connected to: the HTTP
+//! or IPv6 (NAT64 is judged by the IPv4 address inside; IPv4-mapped,
+//! IPv4-translated, Teredo, 6to4 and local-use NAT64 are refused whole,
+//! named by the address inside where it is itself forbidden). The check is made on the addresses connected to: the HTTP
 //! client resolves through [`Resolver`], which refuses a host if any of its
 //! addresses is forbidden and hands the client only the checked ones, so a
 //! name that resolves again to something else (DNS rebinding) is not
@@ -20,10 +21,24 @@ pub fn forbidden(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => forbidden_v4(v4),
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return forbidden_v4(v4);
-            }
             let segments = v6.segments();
+            let inside = Ipv4Addr::from((u32::from(segments[6]) << 16) | u32::from(segments[7]));
+            // IPv4-mapped (::ffff:0:0/96) and IPv4-translated
+            // (::ffff:0:0:0/96, RFC 2765): an IPv4 address
+            // reached over IPv6 sockets, none sent to — the address
+            // inside names why where it is itself forbidden.
+            if v6.to_ipv4_mapped().is_some() {
+                return forbidden_v4(inside).or(Some("mapped IPv4"));
+            }
+            if segments[..6] == [0, 0, 0, 0, 0xffff, 0] {
+                return forbidden_v4(inside).or(Some("translated IPv4"));
+            }
+            // Teredo (2001::/32, RFC 4380) tunnels to the IPv4 client
+            // address held inverted in its last 32 bits; relayed by
+            // whoever announces it, none is sent to.
+            if segments[..2] == [0x2001, 0] {
+                return forbidden_v4(Ipv4Addr::from(!u32::from(inside))).or(Some("Teredo"));
+            }
             // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits.
             if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
                 let [.., a, b] = segments;
@@ -290,6 +305,11 @@ mod tests {
             "2002:5db8:d822::1",
             "64:ff9b:1::7f00:1",
             "64:ff9b:1::5db8:d822",
+            "::ffff:93.184.216.34",
+            "::ffff:0:93.184.216.34",
+            "::ffff:0:127.0.0.1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001::1",
         ] {
             let ip: IpAddr = refused.parse().unwrap();
             assert!(forbidden(ip).is_some(), "{refused} was allowed");
@@ -298,7 +318,7 @@ mod tests {
             "93.184.216.34",
             "1.1.1.1",
             "2606:4700:4700::1111",
-            "::ffff:93.184.216.34",
+            "2001:4860:4860::8888",
         ] {
             let ip: IpAddr = allowed.parse().unwrap();
             assert_eq!(forbidden(ip), None, "{allowed}");
@@ -308,6 +328,21 @@ mod tests {
         assert_eq!(forbidden(loopback), Some("loopback"));
         let public: IpAddr = "2002:5db8:d822::1".parse().unwrap();
         assert_eq!(forbidden(public), Some("6to4 (deprecated)"));
+        // So do the mapped, translated and Teredo forms.
+        for (ip, why) in [
+            ("::ffff:93.184.216.34", "mapped IPv4"),
+            ("::ffff:10.0.0.1", "private"),
+            ("::ffff:0:93.184.216.34", "translated IPv4"),
+            ("::ffff:0:127.0.0.1", "loopback"),
+            // Client 192.0.2.45 inverted, as RFC 4380's example holds it.
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "reserved"),
+            ("2001:0:4136:e378:8000:63bf:a247:2bcb", "Teredo"),
+            // 127.0.0.1 inverted: 0x80ff:fffe.
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"),
+        ] {
+            let address: IpAddr = ip.parse().unwrap();
+            assert_eq!(forbidden(address), Some(why), "{ip}");
+        }
     }
 
     #[test]
@@ -319,6 +354,14 @@ mod tests {
             (
                 "https://[::ffff:10.0.0.1]/",
                 "must not be a private address",
+            ),
+            (
+                "https://[::ffff:93.184.216.34]/",
+                "must not be a mapped IPv4 address",
+            ),
+            (
+                "https://[2001:0:4136:e378:8000:63bf:a247:2bcb]/",
+                "must not be a Teredo address",
             ),
             ("https://localhost:8443/", "must not be a loopback address"),
             (

@@ -181,10 +181,10 @@ impl InvoiceMutation {
             .ok_or_else(|| ApiError::not_found("partner"))
     }
 
-    /// The partner's own PDF invoice for one of its payouts, not
+    /// The partner's own PDF invoice for one of its pending payouts, not
     /// self-billed (the partner's own token): a PDF of at most 5 MiB,
     /// base64 — the one request that may carry up to 8 MiB. It replaces
-    /// one uploaded before while the payout is pending.
+    /// one uploaded before; a paid payout takes none.
     async fn upload_partner_invoice(
         &self,
         ctx: &Context<'_>,

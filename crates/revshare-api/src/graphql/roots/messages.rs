@@ -220,8 +220,10 @@ impl MessageMutation {
                     .as_ref()
                     .is_some_and(|id| id.as_str() != own)
                 {
-                    return Err(ApiError::Forbidden(
-                        "a partner writes to its own thread alone".into(),
+                    // Another partner is named as an id naming nothing is.
+                    return Err(ApiError::bad_input(
+                        "input.partnerId",
+                        "names no partner of the tenant",
                     ));
                 }
                 forget_reads(ctx)?;
@@ -262,8 +264,9 @@ impl MessageMutation {
                     .as_ref()
                     .is_some_and(|id| id.as_str() != own)
                 {
-                    return Err(ApiError::Forbidden(
-                        "a partner reads its own thread alone".into(),
+                    return Err(ApiError::bad_input(
+                        "input.partnerId",
+                        "names no partner of the tenant",
                     ));
                 }
                 (own, MessageSender::Partner)

@@ -193,7 +193,7 @@ impl TierMutation {
             payout_account: account_change(input.payout_account)?,
             require_tax_profile: input.require_tax_profile,
             program_name: text_change(input.program_name, |name| {
-                revshare_core::input::optional_text(
+                revshare_core::input::optional_line(
                     "input.programName",
                     name,
                     revshare_core::input::MAX_NAME_CHARS,

@@ -42,7 +42,7 @@ pub async fn update(
     let name = changes
         .name
         .as_deref()
-        .map(|n| input::required_text("input.name", n, MAX_NAME_CHARS))
+        .map(|n| input::required_line("input.name", n, MAX_NAME_CHARS))
         .transpose()?;
     let (name, changes) = (&name, &changes);
     db.transaction(|txn| {

@@ -39,8 +39,8 @@ pub async fn register(
     new: Registration,
 ) -> ApiResult<deal::Model> {
     let checked = Checked {
-        name: input::required_text("input.name", &new.name, MAX_NAME_CHARS)?,
-        company: input::required_text("input.companyName", &new.company_name, MAX_NAME_CHARS)?,
+        name: input::required_line("input.name", &new.name, MAX_NAME_CHARS)?,
+        company: input::required_line("input.companyName", &new.company_name, MAX_NAME_CHARS)?,
         domain: company_domain("input.companyDomain", &new.company_domain)?,
         notes: input::optional_text("input.notes", new.notes.as_deref(), MAX_NOTE_CHARS)?,
         new: &new,

@@ -93,7 +93,7 @@ pub fn goal_decimal(row: &bounty::Model, value: i64) -> Decimal {
 /// Makes a bounty (`campaigns:write`), checked whole before anything is
 /// written.
 pub async fn create(db: &Db, tenant_id: &str, new: NewBounty) -> ApiResult<bounty::Model> {
-    let name = input::required_text("input.name", &new.name, input::MAX_NAME_CHARS)?;
+    let name = input::required_line("input.name", &new.name, input::MAX_NAME_CHARS)?;
     let description = input::optional_text(
         "input.description",
         new.description.as_deref(),

@@ -352,7 +352,7 @@ pub async fn create(
     actor: &str,
     new: NewWorkflow,
 ) -> ApiResult<workflow::Model> {
-    let name = input::required_text("input.name", &new.name, input::MAX_NAME_CHARS)?;
+    let name = input::required_line("input.name", &new.name, input::MAX_NAME_CHARS)?;
     if new.group_ids.len() > MAX_GROUPS {
         return Err(ApiError::bad_input(
             "input.groupIds",

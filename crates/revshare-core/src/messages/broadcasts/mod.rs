@@ -60,7 +60,7 @@ pub async fn create(
     new: NewBroadcast,
     wake: &Wake,
 ) -> ApiResult<broadcast::Model> {
-    let subject = input::required_text("input.subject", &new.subject, MAX_SUBJECT_CHARS)?;
+    let subject = input::required_line("input.subject", &new.subject, MAX_SUBJECT_CHARS)?;
     let body = check_body("input.body", &new.body)?;
     let row = db
         .transaction(|txn| {

@@ -57,9 +57,9 @@ impl VatDetails {
                 Some(settings::checked_vat_id("input.vatId", &country, id)?)
             }
             // Outside the EU and the UK: kept as given, for the invoice.
-            Some(id) => Some(crate::input::required_text("input.vatId", id, 40)?),
+            Some(id) => Some(crate::input::required_line("input.vatId", id, 40)?),
         };
-        self.legal_name = crate::input::optional_text(
+        self.legal_name = crate::input::optional_line(
             "input.legalName",
             self.legal_name.as_deref(),
             crate::input::MAX_NAME_CHARS,
@@ -243,13 +243,16 @@ pub async fn accept(
             }
             let details = details_of(&*txn, tenant_id, &[partner_id.to_owned()]).await?;
             let Some(details) = details.first() else {
+                // Met by the partner in the portal: said in its words.
                 return Err(ApiError::Conflict(
-                    "set the partner's VAT details (setPartnerVat) before accepting: its invoices carry them".into(),
+                    "give your VAT details before you accept: your invoices carry them".into(),
                 ));
             };
             if details.legal_name.is_none() || details.address.is_none() {
                 return Err(ApiError::Conflict(
-                    "the partner's VAT details need a legal name and an address before it accepts: its invoices carry them".into(),
+                    "your VAT details need your legal name and address before you accept: your \
+                     invoices carry them"
+                        .into(),
                 ));
             }
             let now = crate::db::now();

@@ -81,7 +81,7 @@ impl InvoicingChange {
     pub fn checked(mut self) -> ApiResult<InvoicingChange> {
         let field = |name: &str| format!("input.invoicing.{name}");
         if let Some(Some(name)) = &self.legal_name {
-            self.legal_name = Some(crate::input::optional_text(
+            self.legal_name = Some(crate::input::optional_line(
                 &field("legalName"),
                 Some(name),
                 crate::input::MAX_NAME_CHARS,

@@ -248,11 +248,26 @@ fn tag(x: &mut String, name: &str, text: &str) {
 }
 
 /// Text as XML character data: the markup characters as entities, and
-/// the control characters XML 1.0 cannot hold dropped.
+/// every character XML 1.0 cannot hold (the controls, U+FFFE, U+FFFF)
+/// dropped — the inputs refuse them, and a name kept from before cannot
+/// make an issued document malformed.
 fn xml_escape(text: &str) -> String {
     let kept: String = text
         .chars()
-        .filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r'))
+        .filter(|c| !crate::input::outside_xml(*c))
         .collect();
     crate::mail::content::escape(&kept)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_escape;
+
+    #[test]
+    fn no_character_xml_forbids_reaches_a_document() {
+        assert_eq!(
+            xml_escape("Acme\u{FFFF} & Co\u{1}\u{FFFE} <GmbH>\tKöln"),
+            "Acme &amp; Co &lt;GmbH&gt;\tKöln"
+        );
+    }
 }

@@ -1,9 +1,10 @@
 //! The fallback (SPEC §33): a partner without a self-billing agreement
 //! uploads its own invoice for one of its payouts — a PDF (by its
-//! `%PDF-` header and its `%%EOF` trailer) of at most 5 MiB. It may
-//! replace it while the payout is pending; once the payout is paid, the
-//! invoice it was paid against stays. A self-billed payout takes none:
-//! its invoice is issued for it.
+//! `%PDF-` header and its `%%EOF` trailer) of at most 5 MiB, while the
+//! payout is pending, and may replace it until then; once the payout is
+//! paid, the invoice it was paid against stays, and a payout paid with
+//! none takes none after. A self-billed payout takes none: its invoice
+//! is issued for it.
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -61,14 +62,18 @@ pub async fn upload(
                     "payout {payout_id} failed: nothing was paid to invoice"
                 )));
             }
+            // Paid, it is frozen: with the invoice it was paid against, or
+            // with none (one uploaded now would be one it was never paid
+            // against, and could never be replaced).
+            if payout.status != PayoutStatus::Pending {
+                return Err(ApiError::Conflict(format!(
+                    "payout {payout_id} is paid: an invoice is uploaded while its payout is \
+                     pending, and the one it was paid against stays"
+                )));
+            }
             let before = partner_invoice::Entity::find_by_id(payout_id.to_owned())
                 .one(&*txn)
                 .await?;
-            if before.is_some() && payout.status != PayoutStatus::Pending {
-                return Err(ApiError::Conflict(format!(
-                    "payout {payout_id} was paid against the invoice uploaded: it stays"
-                )));
-            }
             let row = partner_invoice::Model {
                 payout_id: payout_id.to_owned(),
                 tenant_id: tenant_id.to_owned(),
