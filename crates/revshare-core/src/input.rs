@@ -261,7 +261,7 @@ mod tests {
         );
         for (given, held) in [
             ("Acme\nBcc: x@evil.test", "U+000A"),
-            ("Acme\r", "U+000D"),
+            ("Ac\rme", "U+000D"),
             ("Ac\tme", "U+0009"),
             ("Ac\u{1b}[31mme", "U+001B"),
             ("Ac\u{85}me", "U+0085"),
