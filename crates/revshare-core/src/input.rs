@@ -263,7 +263,7 @@ mod tests {
             ("Acme\nBcc: x@evil.test", "U+000A"),
             ("Ac\rme", "U+000D"),
             ("Ac\tme", "U+0009"),
-            ("Ac\u{1b}[31mme", "U+001B"),
+            ("Ac\u{9b}31mme", "U+009B"),
             ("Ac\u{85}me", "U+0085"),
             ("Ac\u{2028}me", "U+2028"),
             ("Ac\u{7f}me", "U+007F"),
