@@ -59,6 +59,7 @@ mod m20261226_000049_invoices_that_add_up;
 mod m20261227_000050_held_line_refunds;
 mod m20261228_000051_broadcast_batches;
 mod m20261229_000052_failures_of_stored_json;
+mod m20261230_000053_activity_cutoffs_said;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -121,6 +122,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261227_000050_held_line_refunds::Migration),
             Box::new(m20261228_000051_broadcast_batches::Migration),
             Box::new(m20261229_000052_failures_of_stored_json::Migration),
+            Box::new(m20261230_000053_activity_cutoffs_said::Migration),
         ]
     }
 }

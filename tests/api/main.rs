@@ -4,6 +4,7 @@
 
 mod access_round7;
 mod activity;
+mod activity_holes;
 mod architecture;
 mod attribution;
 mod auth;

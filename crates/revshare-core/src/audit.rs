@@ -4,7 +4,7 @@
 //! entry of its own. Entries are written by [`crate::activity`] as their
 //! changes commit.
 
-use crate::activity::{self, Actor, ActorKind, FieldChange, Scope};
+use crate::activity::{self, Actor, ActorKind, FieldChange};
 use crate::auth::access::{Kind, Policy, Rows};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -13,8 +13,8 @@ use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use entity::{activity as entry, activity_cutoff};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 
 /// Entries read and written at once by an export.
@@ -326,55 +326,71 @@ pub async fn jsonl_page(
 }
 
 /// Removes the tenant's entries of the days before `days` days ago
-/// (whole days, UTC): the cutoff moves to that midnight, the entries
-/// before it go, and an entry of its own says how many and up to when —
-/// all in one transaction. Answers how many were removed.
+/// (whole days, UTC): an entry of its own says how many and from when the
+/// log keeps entries, the cutoff moves to that midnight, and the entries
+/// before it go — all in one transaction, the entry first (the database
+/// takes no cutoff that an entry of retention's does not name). With
+/// nothing to remove past a cutoff already set, nothing moves. Answers
+/// how many were removed.
 pub async fn trim(db: &Db, tenant_id: &str, days: u32, now: DateTime<Utc>) -> ApiResult<u64> {
     let midnight = (now - Duration::days(i64::from(days)))
         .date_naive()
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
         .ok_or_else(|| ApiError::internal("activity retention", "no midnight"))?;
-    let scope = Scope::new("activityRetention").by(tenant_id, Actor::system("activity retention"));
-    activity::within(scope, async {
-        db.transaction(|txn| {
-            Box::pin(async move {
-                let kept = activity_cutoff::Entity::find_by_id(tenant_id)
-                    .one(&*txn)
-                    .await?
-                    .map(|c| c.keeps_from);
-                if kept.is_some_and(|kept| kept >= midnight) {
-                    activity::quiet();
-                    return Ok(0);
-                }
-                activity_cutoff::Entity::insert(activity_cutoff::ActiveModel {
-                    tenant_id: Set(tenant_id.to_owned()),
-                    keeps_from: Set(midnight),
-                })
-                .on_conflict(
-                    OnConflict::column(activity_cutoff::Column::TenantId)
-                        .update_column(activity_cutoff::Column::KeepsFrom)
-                        .to_owned(),
-                )
-                .exec_without_returning(&*txn)
+    db.transaction(|txn| {
+        Box::pin(async move {
+            let kept = activity_cutoff::Entity::find_by_id(tenant_id)
+                .one(&*txn)
+                .await?
+                .map(|c| c.keeps_from);
+            if kept.is_some_and(|kept| kept >= midnight) {
+                return Ok(0);
+            }
+            // Nothing to remove past a cutoff already set: nothing moves,
+            // nothing is said.
+            let removing = entry::Entity::find()
+                .filter(entry::Column::TenantId.eq(tenant_id))
+                .filter(entry::Column::At.lt(midnight))
+                .count(&*txn)
                 .await?;
-                let removed = entry::Entity::delete_many()
-                    .filter(entry::Column::TenantId.eq(tenant_id))
-                    .filter(entry::Column::At.lt(midnight))
-                    .exec(&*txn)
-                    .await?
-                    .rows_affected;
-                if removed == 0 && kept.is_some() {
-                    activity::quiet();
-                }
-                activity::changed([
-                    ("keepsFrom", kept.map(stamp), Some(stamp(midnight))),
-                    ("removed", None, Some(removed.to_string())),
-                ]);
-                Ok(removed)
+            if removing == 0 && kept.is_some() {
+                return Ok(0);
+            }
+            // The entry first: the database takes a cutoff only when an
+            // entry of retention's, kept past it, names its day.
+            let said = activity::Entry {
+                tenant_id: tenant_id.to_owned(),
+                actor: Actor::system("activity retention"),
+                action: "activityRetention".to_owned(),
+                object: None,
+                partner_id: None,
+                changes: Vec::new(),
+                request_id: None,
+                ip: None,
+            }
+            .changing("keepsFrom", kept.map(stamp), Some(stamp(midnight)))
+            .changing("removed", None, Some(removing.to_string()));
+            activity::record(&*txn, crate::db::now(), vec![said]).await?;
+            activity_cutoff::Entity::insert(activity_cutoff::ActiveModel {
+                tenant_id: Set(tenant_id.to_owned()),
+                keeps_from: Set(midnight),
             })
+            .on_conflict(
+                OnConflict::column(activity_cutoff::Column::TenantId)
+                    .update_column(activity_cutoff::Column::KeepsFrom)
+                    .to_owned(),
+            )
+            .exec_without_returning(&*txn)
+            .await?;
+            let removed = entry::Entity::delete_many()
+                .filter(entry::Column::TenantId.eq(tenant_id))
+                .filter(entry::Column::At.lt(midnight))
+                .exec(&*txn)
+                .await?
+                .rows_affected;
+            Ok(removed)
         })
-        .await
     })
     .await
 }

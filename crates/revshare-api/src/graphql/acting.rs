@@ -7,7 +7,8 @@
 //!
 //! [`OBJECTS`] says what each mutation changes and which argument names
 //! it; a mutation that creates its object has the service name the row
-//! it wrote. An argument naming a partner (`partnerId`, `input.partnerId`)
+//! it wrote. Every mutation of the schema has its row (a test reads the
+//! schema's `Mutation` fields and holds them to the table). An argument naming a partner (`partnerId`, `input.partnerId`)
 //! makes the entry one that partner reads.
 
 use super::MutationRoots;
@@ -157,7 +158,7 @@ pub const OBJECTS: &[(&str, &str, &str)] = &[
     ("cancelBacktest", "Backtest", "id"),
     ("startImport", "Import", ""),
     ("cancelImport", "Import", "id"),
-    ("configurePayoutRail", "Tenant", "input.rail"),
+    ("configurePayoutRail", "PayoutRailConfig", "input.rail"),
     ("sendPayouts", "PayoutRun", "input.runId"),
     ("createConnectOnboardingLink", "Partner", "partnerId"),
     ("addTaxPayment", "Partner", "input.partnerId"),
@@ -203,6 +204,10 @@ const DESCRIBED: &[&str] = &[
     "markMessagesRead",
     "cancelBroadcast",
     "setWorkflowEnabled",
+    "configurePayoutRail",
+    "recordRefund",
+    "acceptSelfBillingAgreement",
+    "declineSelfBilling",
 ];
 
 /// The anonymous forms, each with the argument naming the tenant it is

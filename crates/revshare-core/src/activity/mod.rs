@@ -15,9 +15,11 @@
 //! begins ([`begun`]), so a transaction run again after losing a race
 //! notes its changes once.
 //!
-//! Nothing secret enters it: a field holding a tax id, an IBAN or an
-//! account number keeps its last 4 characters; credentials, sign-in codes,
-//! tokens and keys are left out whole ([`Exposure`]).
+//! Nothing secret enters it: what an entry shows of a field is decided by
+//! a list of the fields that may be shown ([`Exposure`], [`shown`]) — in
+//! clear, or by their last 4 characters (tax ids, IBANs, account
+//! numbers); a field the lists do not name, credentials, sign-in codes,
+//! tokens and keys among them, is left out whole.
 //!
 //! An act whose services say nothing of what they changed is compared
 //! instead: its object's row as the transaction began ([`look_before`])
@@ -25,7 +27,11 @@
 //!
 //! The log is read, exported and trimmed by `audit`, higher up.
 
+mod fields;
 mod rows;
+mod shown;
+
+pub use fields::{Exposure, amount, amounts, decimal, exposure, last_four, safe};
 
 use chrono::{DateTime, Utc};
 pub use entity::enums::ActorKind;
@@ -81,108 +87,10 @@ pub struct FieldChange {
     pub after: Option<String>,
 }
 
-/// What may be said of a field's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exposure {
-    /// As it is.
-    Plain,
-    /// Its last 4 characters (tax ids, IBANs, account numbers).
-    LastFour,
-    /// Nothing: the field is left out (credentials, codes, tokens, keys).
-    Secret,
-    /// A URL without what may carry a secret: its user information, query
-    /// and fragment shown as `…` (a webhook's `?token=`).
-    Url,
-}
-
-/// How much of a field named `field` the log may hold, by its name.
-pub fn exposure(field: &str) -> Exposure {
-    let name: String = field
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_lowercase();
-    const SECRET: &[&str] = &[
-        "secret",
-        "password",
-        "credential",
-        "token",
-        "apikey",
-        "privatekey",
-        "datakey",
-        "signingkey",
-        "clientid",
-        "sealed",
-        "hash",
-        "unsubscribe",
-    ];
-    const LAST_FOUR: &[&str] = &[
-        "taxid",
-        "iban",
-        "accountnumber",
-        "vatid",
-        "ssn",
-        "bankaccount",
-    ];
-    if SECRET.iter().any(|s| name.contains(s)) || name == "code" || name.ends_with("signincode") {
-        Exposure::Secret
-    } else if LAST_FOUR.iter().any(|s| name.contains(s)) || name == "tin" || name == "ein" {
-        Exposure::LastFour
-    } else if name.ends_with("url") {
-        Exposure::Url
-    } else {
-        Exposure::Plain
-    }
-}
-
-/// `value`'s last 4 characters after `…` (the whole of a shorter one is
-/// still hidden: `…` alone).
-pub fn last_four(value: &str) -> String {
-    let chars: Vec<char> = value.chars().filter(|c| !c.is_whitespace()).collect();
-    if chars.len() <= 4 {
-        return "…".to_owned();
-    }
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("…{tail}")
-}
-
-/// An amount in minor units of `currency` as clients read it (`12.50 USD`;
-/// minor units as they are for a code revshare does not know).
-pub fn amount(minor: i64, currency: &str) -> String {
-    match revshare_engine::money::Currency::parse(currency) {
-        Ok(known) => format!("{} {currency}", known.from_minor(minor)),
-        Err(_) => format!("{minor} {currency}"),
-    }
-}
-
-/// Amounts as one text (`10.00 USD, 2.00 USD`); none when there are none.
-pub fn amounts<'a>(each: impl IntoIterator<Item = (i64, &'a str)>) -> Option<String> {
-    let all: Vec<String> = each.into_iter().map(|(m, c)| amount(m, c)).collect();
-    (!all.is_empty()).then(|| all.join(", "))
-}
-
 /// The field of a deal event's entry listing what it pays the tenant's
 /// own people (spiffs to a contact of no partner), apart from the
 /// partner's `commissions`: the tenant's expense, which no partner reads.
 pub const STAFF_SPIFFS: &str = "staffSpiffs";
-
-/// `change` as the log may hold it: masked, or none when it is a secret.
-pub fn safe(field: &str, before: Option<String>, after: Option<String>) -> Option<FieldChange> {
-    let shown = |value: Option<String>| match exposure(field) {
-        Exposure::Plain => value,
-        Exposure::LastFour => value.map(|v| last_four(&v)),
-        Exposure::Url => value.map(|v| rows::masked_url(&v)),
-        Exposure::Secret => None,
-    };
-    if exposure(field) == Exposure::Secret {
-        return None;
-    }
-    Some(FieldChange {
-        field: field.to_owned(),
-        before: shown(before),
-        after: shown(after),
-    })
-}
 
 /// An act in progress: what every entry its transactions write says.
 #[derive(Debug)]
@@ -215,6 +123,8 @@ struct Noted {
     object: Option<Object>,
     partner_id: Option<String>,
     changes: Vec<FieldChange>,
+    /// Changed outside the object's row: added to what it compares to.
+    beside: Vec<FieldChange>,
     reason: Option<String>,
     quiet: bool,
     /// The object's row as the transaction began.
@@ -391,6 +301,27 @@ pub fn changed<'a>(changes: impl IntoIterator<Item = (&'a str, Option<String>, O
     });
 }
 
+/// The current transaction also changed these fields outside its
+/// object's row, each `(field, before, after)` (the tenant's invoicing
+/// beside its settings): added to what comparing the row finds, or to
+/// what its services said (masked as [`changed`]).
+pub fn also_changed<'a>(
+    changes: impl IntoIterator<Item = (&'a str, Option<String>, Option<String>)>,
+) {
+    if !recording() {
+        return;
+    }
+    with_noted(|noted| {
+        for (field, before, after) in changes {
+            if before != after
+                && let Some(safe) = safe(field, before, after)
+            {
+                noted.beside.push(safe);
+            }
+        }
+    });
+}
+
 /// The reason the actor gave.
 pub fn because(reason: &str) {
     with_noted(|noted| noted.reason = Some(reason.to_owned()));
@@ -400,6 +331,23 @@ pub fn because(reason: &str) {
 /// renewal, a claim on a queue): it writes no entry.
 pub fn quiet() {
     with_noted(|noted| noted.quiet = true);
+}
+
+/// The current act changed many objects at once (commissions approved or
+/// paid together): one entry for each, naming it, made by `entries` of
+/// the act and written in `conn`'s transaction at `at` — instead of the
+/// act's one entry, which would name none of them. Outside an act whose
+/// actor is known, nothing is written.
+pub async fn each(
+    conn: &impl ConnectionTrait,
+    at: DateTime<Utc>,
+    entries: impl FnOnce(&Acting) -> Vec<Entry>,
+) -> Result<(), DbErr> {
+    let Some(by) = acting() else {
+        return Ok(());
+    };
+    quiet();
+    record(conn, at, entries(&by)).await
 }
 
 /// Who acted, when the caller could not say (an anonymous sign-in learns
@@ -650,6 +598,8 @@ fn entry_of(scope: &Scope, at: DateTime<Utc>) -> Option<entity::activity::Active
     let (tenant_id, actor) = (given.tenant_id.clone()?, given.actor.clone()?);
     let object = noted.object.or_else(|| given.object.clone());
     let partner_id = noted.partner_id.or_else(|| given.partner_id.clone());
+    let mut changes = noted.changes;
+    changes.extend(noted.beside);
     Some(entity::activity::ActiveModel {
         id: Set(crate::input::new_id()),
         tenant_id: Set(tenant_id),
@@ -661,81 +611,9 @@ fn entry_of(scope: &Scope, at: DateTime<Utc>) -> Option<entity::activity::Active
         object_kind: Set(object.as_ref().map(|o| o.kind.clone())),
         object_id: Set(object.map(|o| o.id)),
         partner_id: Set(partner_id),
-        changes: Set(serde_json::to_string(&noted.changes).unwrap_or_else(|_| "[]".into())),
+        changes: Set(serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into())),
         request_id: Set(scope.request_id.clone()),
         ip: Set(scope.ip.clone()),
         reason: Set(noted.reason.or_else(|| given.reason.clone())),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_masked_or_left_out_by_their_name() {
-        assert_eq!(exposure("name"), Exposure::Plain);
-        assert_eq!(exposure("countryCode"), Exposure::Plain);
-        assert_eq!(exposure("taxId"), Exposure::LastFour);
-        assert_eq!(exposure("tin"), Exposure::LastFour);
-        assert_eq!(exposure("iban"), Exposure::LastFour);
-        assert_eq!(exposure("account_number"), Exposure::LastFour);
-        assert_eq!(exposure("vatId"), Exposure::LastFour);
-        assert_eq!(exposure("secret"), Exposure::Secret);
-        assert_eq!(exposure("signingSecret"), Exposure::Secret);
-        assert_eq!(exposure("apiKey"), Exposure::Secret);
-        assert_eq!(exposure("code"), Exposure::Secret);
-        assert_eq!(exposure("refreshToken"), Exposure::Secret);
-        assert_eq!(last_four("DE89 3704 0044 0532 0130 00"), "…3000");
-        assert_eq!(last_four("1234"), "…");
-        assert_eq!(
-            safe("iban", None, Some("GB33BUKB20201555555555".into())),
-            Some(FieldChange {
-                field: "iban".into(),
-                before: None,
-                after: Some("…5555".into())
-            })
-        );
-        assert_eq!(safe("secret", Some("a".into()), Some("b".into())), None);
-    }
-
-    #[test]
-    fn a_urls_query_and_user_information_are_masked() {
-        assert_eq!(exposure("url"), Exposure::Url);
-        assert_eq!(exposure("landingUrl"), Exposure::Url);
-        assert_eq!(exposure("landing_url"), Exposure::Url);
-        assert_eq!(
-            safe(
-                "url",
-                Some("https://hooks.example.com/in".into()),
-                Some("https://bob:pw@hooks.example.com:8443/in/x?token=s3cret&a=1#frag".into())
-            ),
-            Some(FieldChange {
-                field: "url".into(),
-                before: Some("https://hooks.example.com/in".into()),
-                after: Some("https://…@hooks.example.com:8443/in/x?…#…".into()),
-            })
-        );
-        for (given, shown) in [
-            (
-                "https://hooks.example.com/?",
-                "https://hooks.example.com/?…",
-            ),
-            (
-                "https://hooks.example.com?t=1",
-                "https://hooks.example.com?…",
-            ),
-            (
-                "https://a@b@hooks.example.com/p",
-                "https://…@hooks.example.com/p",
-            ),
-            ("hooks.example.com/in?key=1", "hooks.example.com/in?…"),
-            (
-                "https://hooks.example.com/a@b",
-                "https://hooks.example.com/a@b",
-            ),
-        ] {
-            assert_eq!(rows::masked_url(given), shown, "{given}");
-        }
-    }
 }

@@ -171,13 +171,26 @@ pub async fn start(
         lease_until: Set(None),
         error: Set(None),
     };
-    let row = import::Entity::insert(row)
-        .exec_with_returning(conn)
-        .await
-        .map_err(|e| match violates(&e, keys::IMPORT_RUNNING) {
-            true => ApiError::Conflict("an import is running for this program already".into()),
-            false => e.into(),
-        })?;
+    // Written with its activity entry: the import, each of its fields
+    // (its sealed credentials never).
+    let row = db
+        .transaction(|txn| {
+            let row = row.clone();
+            Box::pin(async move {
+                let row = import::Entity::insert(row)
+                    .exec_with_returning(&*txn)
+                    .await
+                    .map_err(|e| match violates(&e, keys::IMPORT_RUNNING) {
+                        true => ApiError::Conflict(
+                            "an import is running for this program already".into(),
+                        ),
+                        false => e.into(),
+                    })?;
+                crate::activity::created("Import", &row.id, &row);
+                Ok(row)
+            })
+        })
+        .await?;
     // This replica's imports job takes it up now (or another's, where
     // imports are off here).
     settings.wake.notify_one();

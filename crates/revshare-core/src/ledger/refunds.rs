@@ -61,6 +61,8 @@ pub struct NewRefund {
 /// What a refund did, every row of it.
 pub struct Refunded {
     pub event: event::Model,
+    /// What this refund took off the event, in its currency's minor units.
+    pub refund_minor: i64,
     /// Each commission it reversed, followed by the tier adjustments
     /// reversed with it.
     pub reversed: Vec<commission::Model>,
@@ -87,7 +89,9 @@ pub fn checked(mut new: NewRefund) -> ApiResult<NewRefund> {
     Ok(new)
 }
 
-/// [`record`] in the caller's transaction, its refund [`checked`].
+/// [`record`] in the caller's transaction, its refund [`checked`]. Its
+/// activity entry names the sale refunded (the event, or the event held
+/// unattributed) and says what it refunded (SPEC §34).
 pub async fn record_txn(
     txn: &crate::db::Txn,
     tenant_id: &str,
@@ -98,12 +102,31 @@ pub async fn record_txn(
         && super::accrual::find_event(txn, tenant_id, external)
             .await?
             .is_none()
-        && let Some(held) =
-            refund_held(txn, tenant_id, external, new.amount, new.lines.as_deref()).await?
+        && let Some((before, held)) =
+            refund_held_from(txn, tenant_id, external, new.amount, new.lines.as_deref()).await?
     {
+        let shown = |minor| Some(crate::activity::decimal(minor, &held.currency));
+        crate::activity::on("UnattributedEvent", &held.id);
+        crate::activity::changed([("refundedAmount", shown(before), shown(held.refunded_minor))]);
         return Ok(Recorded::Held(Box::new(held)));
     }
     let refunded = refund(txn, tenant_id, actor, new, new.note.clone()).await?;
+    let event = &refunded.event;
+    let shown = |minor| Some(crate::activity::decimal(minor, &event.currency));
+    let amounts = |rows: &[commission::Model]| {
+        crate::activity::amounts(rows.iter().map(|c| (c.amount_minor, c.currency.as_str())))
+    };
+    crate::activity::on("Event", &event.id);
+    crate::activity::about(&event.partner_id);
+    crate::activity::changed([
+        (
+            "refundedAmount",
+            shown(event.refunded_minor - refunded.refund_minor),
+            shown(event.refunded_minor),
+        ),
+        ("reversed", None, amounts(refunded.reversed.as_slice())),
+        ("clawbacks", None, amounts(refunded.clawbacks.as_slice())),
+    ]);
     Ok(Recorded::Event(Box::new(refunded)))
 }
 
@@ -162,6 +185,19 @@ pub async fn refund_held(
     amount: Option<Decimal>,
     lines: Option<&[String]>,
 ) -> ApiResult<Option<unattributed_event::Model>> {
+    let refunded = refund_held_from(txn, tenant_id, external_id, amount, lines).await?;
+    Ok(refunded.map(|(_, held)| held))
+}
+
+/// [`refund_held`], with what the held event had refunded before (its
+/// currency's minor units).
+async fn refund_held_from(
+    txn: &crate::db::Txn,
+    tenant_id: &str,
+    external_id: &str,
+    amount: Option<Decimal>,
+    lines: Option<&[String]>,
+) -> ApiResult<Option<(i64, unattributed_event::Model)>> {
     let find = || {
         unattributed_event::Entity::find()
             .filter(unattributed_event::Column::TenantId.eq(tenant_id))
@@ -198,7 +234,8 @@ pub async fn refund_held(
         .filter(unattributed_event::Column::Id.eq(held.id.as_str()))
         .exec(txn)
         .await?;
-    Ok(find().one(txn).await?)
+    let before = held.refunded_minor;
+    Ok(find().one(txn).await?.map(|after| (before, after)))
 }
 
 async fn refund(
@@ -308,6 +345,7 @@ async fn refund(
         .unwrap_or(event);
     Ok(Refunded {
         event,
+        refund_minor,
         reversed,
         clawbacks,
     })

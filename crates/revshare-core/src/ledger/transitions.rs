@@ -82,6 +82,22 @@ pub async fn approve(
                 payout_id: None,
             };
             let approved = posting::apply_move(&*txn, rows, &mv).await?;
+            // One entry per commission, each naming it (SPEC §34).
+            crate::activity::each(&*txn, mv.at, |by| {
+                approved
+                    .iter()
+                    .map(|row| {
+                        by.entry("Commission", &row.id)
+                            .about(&row.partner_id)
+                            .changing(
+                                "status",
+                                Some(mv.from.as_str().to_owned()),
+                                Some(mv.to.as_str().to_owned()),
+                            )
+                    })
+                    .collect()
+            })
+            .await?;
             Ok(approved)
         })
     })

@@ -127,10 +127,25 @@ async fn pay(
     };
     let payouts = issue::issue(conn, &issue, &payees).await?;
     super::tax_payments::record_payouts(conn, tenant_id, actor, &payouts).await?;
+    let mut paid = Vec::new();
     for (payout, payee) in payouts.iter().zip(payees) {
-        posting::apply_move(conn, payee.rows, &paid_by(actor, now, Some(&payout.id))).await?;
+        let moved =
+            posting::apply_move(conn, payee.rows, &paid_by(actor, now, Some(&payout.id))).await?;
+        paid.extend(moved.into_iter().map(|row| (row, payout.id.clone())));
         super::notify::paid(conn, payout).await?;
     }
+    // One entry per commission paid, each naming it and its payout.
+    crate::activity::each(conn, now, |by| {
+        paid.iter()
+            .map(|(row, payout_id)| {
+                by.entry("Commission", &row.id)
+                    .about(&row.partner_id)
+                    .changing("status", Some("APPROVED".into()), Some("PAID".into()))
+                    .changing("payoutId", None, Some(payout_id.clone()))
+            })
+            .collect()
+    })
+    .await?;
     // Their self-billed invoices, numbered after every other lock.
     super::invoicing::issue::invoices(conn, tenant_id, &payouts, now).await?;
     Ok(payouts)

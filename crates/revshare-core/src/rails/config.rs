@@ -172,7 +172,10 @@ impl Credentials {
     }
 }
 
-/// Stores (or replaces) a tenant's rail.
+/// Stores (or replaces) a tenant's rail, in one transaction with its
+/// activity entry: the rail is the object, each setting that changed a
+/// change (`mode`, `baseUrl`, `credentialHint`, …); the sealed credentials
+/// are never in it.
 pub async fn configure(
     db: &Db,
     settings: &Settings,
@@ -194,18 +197,48 @@ pub async fn configure(
     };
     let plain = serde_json::to_string(&credentials)
         .map_err(|e| ApiError::internal("rail credentials", e))?;
-    let row = payout_rail::ActiveModel {
-        tenant_id: Set(tenant_id.to_owned()),
-        rail: Set(given.rail),
-        mode: Set(given.mode),
-        base_url: Set(base_url),
-        credentials: Set(key.seal(&binding(tenant_id, given.rail), &plain)),
-        credential_hint: Set(credentials.hint()),
-        configured_by: Set(actor.to_owned()),
-        configured_at: Set(crate::db::now()),
+    let row = payout_rail::Model {
+        tenant_id: tenant_id.to_owned(),
+        rail: given.rail,
+        mode: given.mode,
+        base_url,
+        credentials: key.seal(&binding(tenant_id, given.rail), &plain),
+        credential_hint: credentials.hint(),
+        configured_by: actor.to_owned(),
+        configured_at: crate::db::now(),
     };
+    db.transaction(|txn| {
+        let row = row.clone();
+        Box::pin(async move {
+            let before = payout_rail::Entity::find_by_id((row.tenant_id.clone(), row.rail))
+                .one(&*txn)
+                .await?;
+            let stored = store(&*txn, row).await?;
+            crate::activity::on("PayoutRailConfig", stored.rail.as_str());
+            crate::activity::compared(before.as_ref(), Some(&stored));
+            Ok(stored)
+        })
+    })
+    .await
+}
+
+/// Writes `row` over the tenant's rail of its kind, if any.
+async fn store(
+    conn: &impl ConnectionTrait,
+    row: payout_rail::Model,
+) -> ApiResult<payout_rail::Model> {
     use payout_rail::Column as C;
-    let stored = payout_rail::Entity::insert(row)
+    let active = payout_rail::ActiveModel {
+        tenant_id: Set(row.tenant_id),
+        rail: Set(row.rail),
+        mode: Set(row.mode),
+        base_url: Set(row.base_url),
+        credentials: Set(row.credentials),
+        credential_hint: Set(row.credential_hint),
+        configured_by: Set(row.configured_by),
+        configured_at: Set(row.configured_at),
+    };
+    let stored = payout_rail::Entity::insert(active)
         .on_conflict(
             OnConflict::columns([C::TenantId, C::Rail])
                 .update_columns([
@@ -218,7 +251,7 @@ pub async fn configure(
                 ])
                 .to_owned(),
         )
-        .exec_with_returning(db.conn())
+        .exec_with_returning(conn)
         .await?;
     Ok(stored)
 }

@@ -23,8 +23,14 @@
 //! Stripe's `amount_reversed` is the transfer's running total, so an event
 //! returns only what no earlier one did: twice, or out of order, the
 //! payout ends the same.
+//!
+//! Each reversal that changes something says so in the activity log, in
+//! its transaction, as the rail (SPEC §34): the payout with what changed
+//! of it (`reversedAmount`, and `status` and `railStatus` when it moved),
+//! and the credit note it issued.
 
 use super::record::announce_rail;
+use crate::activity::{self, Actor, Entry};
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::events::DomainEventType;
@@ -34,11 +40,16 @@ use crate::payouts::{settle, tax_payments};
 use crate::posting::breakdown::{BreakdownLine, TransferReversedLine};
 use crate::posting::{NewCommission, Posting, TermsRef};
 use entity::enums::{CommissionKind, CommissionStatus, PayoutStatus, RailStatus, TaxPaymentSource};
-use entity::{commission, payout};
+use entity::{commission, invoice, payout};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder,
 };
+
+/// Who acts for a reversal: the rail.
+const ACTOR: &str = "rail:STRIPE_CONNECT";
+/// The act's name in the activity log.
+const ACTION: &str = "transferReversed";
 
 /// What Stripe said of a transfer it reversed.
 #[derive(Debug, Clone)]
@@ -68,11 +79,12 @@ pub async fn record(
             if payout.rail.is_none() {
                 return Ok(None);
             }
+            let was = Was::of(&payout);
             let now = crate::db::now();
             let payout = match payout.status {
                 // The transfer exists: it paid the payout.
                 PayoutStatus::Pending => {
-                    let actor = "rail:STRIPE_CONNECT";
+                    let actor = ACTOR;
                     let transfer = reversed.transfer.clone();
                     let paid = settle::pay_locked(
                         &*txn,
@@ -100,6 +112,8 @@ pub async fn record(
             let whole = crate::payouts::withholding::sent_minor(&payout);
             let total = reversed.amount_reversed_minor.clamp(0, whole);
             if total <= payout.reversed_minor {
+                // Old news; but a pending payout the transfer paid moved.
+                said(&*txn, was, &payout, None, now).await?;
                 return Ok(Some(payout));
             }
             // What came back was not paid after all: a negative payment
@@ -116,32 +130,107 @@ pub async fn record(
                 payment.paid_on = tax_payments::day_in(zone, now);
                 payment.source = TaxPaymentSource::Reversal;
             }
-            tax_payments::record(
-                &*txn,
-                tenant_id,
-                "rail:STRIPE_CONNECT",
-                returned.into_iter().collect(),
-            )
-            .await?;
-            match total == whole {
-                true => in_full(&txn, payout, &reversed.transfer, now).await,
-                false => in_part(&txn, payout, &reversed.transfer, total, now).await,
-            }
-            .map(Some)
+            tax_payments::record(&*txn, tenant_id, ACTOR, returned.into_iter().collect()).await?;
+            let (after, note) = match total == whole {
+                true => in_full(&txn, payout, &reversed.transfer, now).await?,
+                false => in_part(&txn, payout, &reversed.transfer, total, now).await?,
+            };
+            said(&*txn, was, &after, note.as_ref(), now).await?;
+            Ok(Some(after))
         })
     })
     .await
 }
 
+/// What the payout was when the reversal arrived.
+#[derive(Debug, Clone, Copy)]
+struct Was {
+    status: PayoutStatus,
+    rail_status: Option<RailStatus>,
+    reversed_minor: i64,
+}
+
+impl Was {
+    fn of(payout: &payout::Model) -> Was {
+        Was {
+            status: payout.status,
+            rail_status: payout.rail_status,
+            reversed_minor: payout.reversed_minor,
+        }
+    }
+}
+
+/// The rail's entries of a reversal, in its transaction: the payout with
+/// each field that changed (none when nothing did), and the credit note
+/// it issued, each field from nothing.
+async fn said(
+    conn: &impl ConnectionTrait,
+    was: Was,
+    payout: &payout::Model,
+    note: Option<&invoice::Model>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    let rail = |s: Option<RailStatus>| s.map(|s| s.as_str().to_owned());
+    let sent = |minor| Some(activity::decimal(minor, &payout.currency));
+    let moved = Entry::on(
+        &payout.tenant_id,
+        Actor::system(ACTOR),
+        ACTION,
+        "Payout",
+        &payout.id,
+    )
+    .about(&payout.partner_id)
+    .changing(
+        "status",
+        Some(was.status.as_str().to_owned()),
+        Some(payout.status.as_str().to_owned()),
+    )
+    .changing(
+        "railStatus",
+        rail(was.rail_status),
+        rail(payout.rail_status),
+    )
+    .changing(
+        "reversedAmount",
+        sent(was.reversed_minor),
+        sent(payout.reversed_minor),
+    );
+    let mut entries = Vec::new();
+    if !moved.changes.is_empty() {
+        entries.push(moved);
+    }
+    if let Some(note) = note {
+        let amount = |minor| Some(activity::decimal(minor, &note.currency));
+        entries.push(
+            Entry::on(
+                &note.tenant_id,
+                Actor::system(ACTOR),
+                ACTION,
+                "Invoice",
+                &note.id,
+            )
+            .about(&note.partner_id)
+            .changing("type", None, Some(note.kind.as_str().to_owned()))
+            .changing("number", None, Some(note.number.clone()))
+            .changing("correctsId", None, note.corrects_id.clone())
+            .changing("net", None, amount(note.net_minor))
+            .changing("vat", None, amount(note.vat_minor))
+            .changing("gross", None, amount(note.gross_minor)),
+        );
+    }
+    activity::record(conn, now, entries).await?;
+    Ok(())
+}
+
 /// Part of a paid payout's transfer came back: what no earlier reversal
-/// returned is owed again.
+/// returned is owed again. Answers the payout and the credit note issued.
 async fn in_part(
     txn: &crate::db::Txn,
     payout: payout::Model,
     transfer: &str,
     total: i64,
     now: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<payout::Model> {
+) -> ApiResult<(payout::Model, Option<invoice::Model>)> {
     let owed = total - payout.reversed_minor;
     // Owed again as commission: its net share, which the next payout
     // pays with its VAT again.
@@ -152,7 +241,7 @@ async fn in_part(
         gross_minor: total,
         net_minor: net_of(&payout, total)?,
     };
-    credit_note(txn, &payout.tenant_id, &payout.id, credited, now).await?;
+    let credit = credit_note(txn, &payout.tenant_id, &payout.id, credited, now).await?;
     let note = format!(
         "Stripe reversed {} of {} {} (transfer {transfer}): {} is owed again and paid by the next run",
         amount(&payout, total)?,
@@ -166,17 +255,18 @@ async fn in_part(
     active.rail_updated_at = Set(Some(now));
     let noted = active.update(txn).await?;
     announce_rail(txn, &noted, now).await?;
-    Ok(noted)
+    Ok((noted, credit))
 }
 
 /// A paid payout's transfer came back whole: it failed, and its
-/// commissions go to the next run.
+/// commissions go to the next run. Answers the payout and the credit note
+/// issued.
 async fn in_full(
     txn: &crate::db::Txn,
     payout: payout::Model,
     transfer: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> ApiResult<payout::Model> {
+) -> ApiResult<(payout::Model, Option<invoice::Model>)> {
     let reason = format!(
         "Stripe reversed transfer {transfer} in full ({} {}): its commissions go to the next run",
         amount(&payout, crate::payouts::withholding::sent_minor(&payout))?,
@@ -188,15 +278,7 @@ async fn in_full(
         let owed_net = net_of(&payout, payout.reversed_minor)?;
         owe(txn, &payout, transfer, -owed_net, now).await?;
     }
-    crate::posting::unpay(
-        txn,
-        &payout.tenant_id,
-        &payout.id,
-        "rail:STRIPE_CONNECT",
-        now,
-        &reason,
-    )
-    .await?;
+    crate::posting::unpay(txn, &payout.tenant_id, &payout.id, ACTOR, now, &reason).await?;
     let tenant_id = payout.tenant_id.clone();
     let whole = crate::payouts::withholding::sent_minor(&payout);
     let mut active = payout.into_active_model();
@@ -210,11 +292,11 @@ async fn in_full(
     let failed = active.update(txn).await?;
     // Its self-billed invoice is credited by what no earlier note took
     // back (SPEC §33).
-    credit_note(txn, &tenant_id, &failed.id, Credited::Whole, now).await?;
+    let credit = credit_note(txn, &tenant_id, &failed.id, Credited::Whole, now).await?;
     let event = announce(DomainEventType::PayoutFailed, &failed, now)?;
     crate::events::append(txn, &tenant_id, now, vec![event]).await?;
     announce_rail(txn, &failed, now).await?;
-    Ok(failed)
+    Ok((failed, credit))
 }
 
 /// The net share of `sent_minor` of a payout's transfer: all of it for a

@@ -50,7 +50,8 @@ pub struct NewBroadcast {
 
 /// Makes a broadcast (`partners:write`). With a `sendAt` to come it is
 /// `SCHEDULED`; else it starts in this transaction (its audience
-/// resolved, `recipients` counted) and is sent for up to
+/// resolved, `recipients` counted) — an audience smaller than a batch
+/// sent in it too — and a larger one is sent for up to
 /// [`sending::INLINE`]: answered `SENT`, or `SENDING` when the job
 /// (woken by `wake`) has the rest to write.
 pub async fn create(
@@ -111,7 +112,20 @@ pub async fn create(
                     crate::activity::created("Broadcast", &row.id, &row);
                     return Ok(row);
                 }
-                sending::claim(conn, &row).await?;
+                let recipients = sending::claim(conn, &row).await?;
+                // An audience smaller than a batch is sent here and now:
+                // the entry says what the broadcast became, `SENT` to
+                // each recipient; a larger one's is `SENDING`, and the
+                // batch that sends its last says `SENT`.
+                let small = match recipients {
+                    sending::Claim::Started(n) => {
+                        u64::try_from(n).is_ok_and(|n| n < sending::BATCH)
+                    }
+                    sending::Claim::Failed | sending::Claim::Lost => false,
+                };
+                if small {
+                    sending::write_batch(conn, &row.id, now).await?;
+                }
                 let started = find(conn, tenant_id, &row.id)
                     .await?
                     .ok_or_else(|| ApiError::internal("broadcast", "gone after starting"))?;

@@ -168,95 +168,17 @@ pub(super) async fn claim(conn: &impl ConnectionTrait, row: &broadcast::Model) -
 }
 
 /// Writes the next batch of a `SENDING` broadcast's messages in a
-/// transaction of its own (see the module), stamped `now`.
+/// transaction of its own (see the module), stamped `now`. The batch that
+/// sends the last says so in the activity log, as the `broadcasts` job:
+/// `SENT`, and how many it delivered in all.
 pub async fn send_batch(db: &Db, id: &str, now: DateTime<Utc>) -> ApiResult<Progress> {
     db.transaction(|txn| {
         Box::pin(async move {
             // An act's entry says what it did once, not per batch.
             crate::activity::quiet();
             let conn = &*txn;
-            let Some(row) = broadcast::Entity::find_by_id(id.to_owned())
-                .one(conn)
-                .await?
-            else {
-                return Ok(Progress::Idle);
-            };
-            if row.status != BroadcastStatus::Sending {
-                return Ok(Progress::Idle);
-            }
-            let next: Vec<String> = broadcast_recipient::Entity::find()
-                .select_only()
-                .column(broadcast_recipient::Column::PartnerId)
-                .filter(broadcast_recipient::Column::BroadcastId.eq(id))
-                .order_by_asc(broadcast_recipient::Column::PartnerId)
-                .limit(BATCH)
-                .into_tuple()
-                .all(conn)
-                .await?;
-            let partners = match next.is_empty() {
-                true => Vec::new(),
-                false => {
-                    partner::Entity::find()
-                        .filter(partner::Column::TenantId.eq(row.tenant_id.as_str()))
-                        .filter(partner::Column::Id.is_in(next.iter().map(String::as_str)))
-                        .order_by_asc(partner::Column::Id)
-                        .all(conn)
-                        .await?
-                }
-            };
-            let written = i32::try_from(partners.len()).unwrap_or(i32::MAX);
-            let through = next.last().cloned().or_else(|| row.sent_through.clone());
-            // The batch is this sender's only if no other moved the
-            // broadcast on since it was read (on PostgreSQL the row's
-            // lock orders racing senders; the second finds it moved).
-            let mut advance = broadcast::Entity::update_many()
-                .col_expr(broadcast::Column::SentThrough, Expr::value(through))
-                .col_expr(
-                    broadcast::Column::Delivered,
-                    Expr::col(broadcast::Column::Delivered).add(written),
-                )
-                .filter(broadcast::Column::Id.eq(id))
-                .filter(broadcast::Column::Status.eq(BroadcastStatus::Sending));
-            advance = match &row.sent_through {
-                Some(was) => advance.filter(broadcast::Column::SentThrough.eq(was.as_str())),
-                None => advance.filter(broadcast::Column::SentThrough.is_null()),
-            };
-            if advance.exec(conn).await?.rows_affected != 1 {
-                return Ok(Progress::Raced);
-            }
-            for partner in &partners {
-                let new = NewMessage {
-                    partner,
-                    sender: MessageSender::Staff,
-                    author: row.created_by.clone(),
-                    body: row.body.clone(),
-                    subject: Some(row.subject.clone()),
-                    broadcast_id: Some(row.id.clone()),
-                    workflow_id: None,
-                };
-                write(conn, new, now).await?;
-            }
-            if let Some(last) = next.last() {
-                broadcast_recipient::Entity::delete_many()
-                    .filter(broadcast_recipient::Column::BroadcastId.eq(id))
-                    .filter(broadcast_recipient::Column::PartnerId.lte(last.as_str()))
-                    .exec(conn)
-                    .await?;
-            }
-            if next.len() as u64 == BATCH {
-                return Ok(Progress::More);
-            }
-            broadcast::Entity::update_many()
-                .col_expr(
-                    broadcast::Column::Status,
-                    Expr::value(BroadcastStatus::Sent.as_str()),
-                )
-                .col_expr(broadcast::Column::SentAt, Expr::value(now))
-                .filter(broadcast::Column::Id.eq(id))
-                .exec(conn)
-                .await?;
-            if row.send_at.is_some() {
-                let delivered = row.delivered.saturating_add(written);
+            let (progress, sent) = write_batch(conn, id, now).await?;
+            if let Some((row, delivered)) = sent {
                 let entry = Entry::on(
                     &row.tenant_id,
                     Actor::system("broadcasts"),
@@ -268,10 +190,107 @@ pub async fn send_batch(db: &Db, id: &str, now: DateTime<Utc>) -> ApiResult<Prog
                 .changing("delivered", None, Some(delivered.to_string()));
                 crate::activity::record(conn, now, vec![entry]).await?;
             }
-            Ok(Progress::Sent)
+            Ok(progress)
         })
     })
     .await
+}
+
+/// A sent broadcast as its last batch read it, and the messages it
+/// delivered in all.
+type Sent = Option<(broadcast::Model, i32)>;
+
+/// Writes the next batch of a `SENDING` broadcast's messages in the
+/// caller's transaction: what it did, and — when it wrote the last — the
+/// broadcast and how many it delivered in all. `createBroadcast` sends
+/// an audience smaller than a batch so, in the transaction that made it.
+pub(super) async fn write_batch(
+    conn: &impl ConnectionTrait,
+    id: &str,
+    now: DateTime<Utc>,
+) -> ApiResult<(Progress, Sent)> {
+    let Some(row) = broadcast::Entity::find_by_id(id.to_owned())
+        .one(conn)
+        .await?
+    else {
+        return Ok((Progress::Idle, None));
+    };
+    if row.status != BroadcastStatus::Sending {
+        return Ok((Progress::Idle, None));
+    }
+    let next: Vec<String> = broadcast_recipient::Entity::find()
+        .select_only()
+        .column(broadcast_recipient::Column::PartnerId)
+        .filter(broadcast_recipient::Column::BroadcastId.eq(id))
+        .order_by_asc(broadcast_recipient::Column::PartnerId)
+        .limit(BATCH)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let partners = match next.is_empty() {
+        true => Vec::new(),
+        false => {
+            partner::Entity::find()
+                .filter(partner::Column::TenantId.eq(row.tenant_id.as_str()))
+                .filter(partner::Column::Id.is_in(next.iter().map(String::as_str)))
+                .order_by_asc(partner::Column::Id)
+                .all(conn)
+                .await?
+        }
+    };
+    let written = i32::try_from(partners.len()).unwrap_or(i32::MAX);
+    let through = next.last().cloned().or_else(|| row.sent_through.clone());
+    // The batch is this sender's only if no other moved the
+    // broadcast on since it was read (on PostgreSQL the row's
+    // lock orders racing senders; the second finds it moved).
+    let mut advance = broadcast::Entity::update_many()
+        .col_expr(broadcast::Column::SentThrough, Expr::value(through))
+        .col_expr(
+            broadcast::Column::Delivered,
+            Expr::col(broadcast::Column::Delivered).add(written),
+        )
+        .filter(broadcast::Column::Id.eq(id))
+        .filter(broadcast::Column::Status.eq(BroadcastStatus::Sending));
+    advance = match &row.sent_through {
+        Some(was) => advance.filter(broadcast::Column::SentThrough.eq(was.as_str())),
+        None => advance.filter(broadcast::Column::SentThrough.is_null()),
+    };
+    if advance.exec(conn).await?.rows_affected != 1 {
+        return Ok((Progress::Raced, None));
+    }
+    for partner in &partners {
+        let new = NewMessage {
+            partner,
+            sender: MessageSender::Staff,
+            author: row.created_by.clone(),
+            body: row.body.clone(),
+            subject: Some(row.subject.clone()),
+            broadcast_id: Some(row.id.clone()),
+            workflow_id: None,
+        };
+        write(conn, new, now).await?;
+    }
+    if let Some(last) = next.last() {
+        broadcast_recipient::Entity::delete_many()
+            .filter(broadcast_recipient::Column::BroadcastId.eq(id))
+            .filter(broadcast_recipient::Column::PartnerId.lte(last.as_str()))
+            .exec(conn)
+            .await?;
+    }
+    if next.len() as u64 == BATCH {
+        return Ok((Progress::More, None));
+    }
+    broadcast::Entity::update_many()
+        .col_expr(
+            broadcast::Column::Status,
+            Expr::value(BroadcastStatus::Sent.as_str()),
+        )
+        .col_expr(broadcast::Column::SentAt, Expr::value(now))
+        .filter(broadcast::Column::Id.eq(id))
+        .exec(conn)
+        .await?;
+    let delivered = row.delivered.saturating_add(written);
+    Ok((Progress::Sent, Some((row, delivered))))
 }
 
 /// Writes a `SENDING` broadcast's batches until none is left; answers

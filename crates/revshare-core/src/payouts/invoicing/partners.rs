@@ -255,6 +255,7 @@ pub async fn accept(
                         .into(),
                 ));
             }
+            let before = answer_of(&*txn, tenant_id, partner_id).await?;
             let now = crate::db::now();
             let uk = invoicing.country.as_deref() == Some("GB");
             let row = self_billing_acceptance::Model {
@@ -272,6 +273,7 @@ pub async fn accept(
             ))
             .exec_without_returning(&*txn)
             .await?;
+            answered(before.as_ref(), &row);
             Ok(row)
         })
     })
@@ -299,6 +301,7 @@ pub async fn decline(
                 .ok_or_else(|| ApiError::not_found("partner"))?;
             unbill_pending(&*txn, tenant_id, partner_id).await?;
             let invoicing = settings::read(&*txn, tenant_id).await?;
+            let before = answer_of(&*txn, tenant_id, partner_id).await?;
             let now = crate::db::now();
             let row = self_billing_acceptance::Model {
                 id: crate::input::new_id(),
@@ -315,10 +318,33 @@ pub async fn decline(
             ))
             .exec_without_returning(&*txn)
             .await?;
+            answered(before.as_ref(), &row);
             Ok(row)
         })
     })
     .await
+}
+
+/// The partner's answer to the agreement, from `before` (its latest, if
+/// any) to `after`, as the activity log keeps it (SPEC §34): the version
+/// answered and when.
+fn answered(
+    before: Option<&self_billing_acceptance::Model>,
+    after: &self_billing_acceptance::Model,
+) {
+    type Of = fn(&self_billing_acceptance::Model) -> Option<String>;
+    let field = |name: &'static str, of: Of| (name, before.and_then(of), of(after));
+    crate::activity::changed([
+        field("agreementVersion", |a| Some(a.version.to_string())),
+        field("acceptedAt", |a| a.accepted_at.map(stamp)),
+        field("expiresAt", |a| a.expires_at.map(stamp)),
+        field("declinedAt", |a| a.declined_at.map(stamp)),
+    ]);
+}
+
+/// A moment as the activity log writes one: RFC 3339, UTC.
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// The partner's pending self-billed payouts that have not left, made

@@ -168,6 +168,7 @@ pub async fn apply(
 ) -> ApiResult<Invoicing> {
     let field = |name: &str| format!("input.invoicing.{name}");
     let mut now = read(conn, &tenant.id).await?;
+    let was = now.clone();
     if let Some(on) = change.self_billing {
         now.self_billing = on;
     }
@@ -250,7 +251,47 @@ pub async fn apply(
         )
         .exec_without_returning(conn)
         .await?;
+    said(&was, &now);
     Ok(now)
+}
+
+/// What a change did to the tenant's invoicing, for the activity log
+/// (SPEC §34): each field that changed, beside the tenant's own row — the
+/// switch, the identity (its VAT id by its last 4), the series, the
+/// wording and the agreement's version.
+fn said(was: &Invoicing, now: &Invoicing) {
+    let address = |i: &Invoicing| i.address.as_ref().map(Address::encode);
+    let version = |i: &Invoicing| i.agreement.as_ref().map(|(v, _)| v.to_string());
+    crate::activity::also_changed([
+        (
+            "invoicing.selfBilling",
+            Some(was.self_billing.to_string()),
+            Some(now.self_billing.to_string()),
+        ),
+        (
+            "invoicing.legalName",
+            was.legal_name.clone(),
+            now.legal_name.clone(),
+        ),
+        ("invoicing.address", address(was), address(now)),
+        ("invoicing.vatId", was.vat_id.clone(), now.vat_id.clone()),
+        (
+            "invoicing.country",
+            was.country.clone(),
+            now.country.clone(),
+        ),
+        (
+            "invoicing.series",
+            Some(was.series.clone()),
+            Some(now.series.clone()),
+        ),
+        (
+            "invoicing.exemptionText",
+            was.exemption_text.clone(),
+            now.exemption_text.clone(),
+        ),
+        ("invoicing.agreementVersion", version(was), version(now)),
+    ]);
 }
 
 /// What self-billing needs, each missing part named.
