@@ -195,11 +195,11 @@ async fn a_broadcast_larger_than_a_batch_reaches_each_partner_once_and_resumes_w
 /// Partners in the large broadcast: on SQLite, one transaction writing
 /// all their messages and e-mails held the writer for longer than a sale
 /// waits for it.
-const LARGE: usize = 3_000;
+const LARGE: usize = 6_000;
 /// How long a write waits for SQLite's writer (the acquire timeout) in
 /// the test below: a batch of a broadcast is well within it, a whole
 /// audience of [`LARGE`] is not.
-const WRITER_WAIT: Duration = Duration::from_millis(500);
+const WRITER_WAIT: Duration = Duration::from_millis(300);
 /// Clients recording sales, one at a time each, while the broadcast sends.
 const CLIENTS: usize = 4;
 /// The sales each client records at least.
@@ -304,12 +304,12 @@ async fn sales_recorded_while_a_large_broadcast_sends_all_succeed(app: TestApp) 
     );
     assert!(recorded >= CLIENTS * AT_LEAST);
     let id = made["id"].as_str().unwrap();
-    assert_eq!(made["recipients"], 3000, "{made}");
+    assert_eq!(made["recipients"], 6000, "{made}");
     let sent = state(&app, id).await;
     assert_eq!(
         (&sent["status"], &sent["recipients"], &sent["delivered"]),
-        (&json!("SENT"), &json!(3000), &json!(3000))
+        (&json!("SENT"), &json!(6000), &json!(6000))
     );
-    assert_eq!(written(&app, id).await, (3000, 3000));
-    assert_eq!(mailed(&app).await, (3000, 3000));
+    assert_eq!(written(&app, id).await, (6000, 6000));
+    assert_eq!(mailed(&app).await, (6000, 6000));
 }
