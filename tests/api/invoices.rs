@@ -1191,6 +1191,18 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
     )
     .await;
     self_billing(&app, "DE", "DE811907980", "Europe/Berlin").await;
+    // Paid in dollars by a German brand: each document states its VAT in
+    // euros too (1 EUR = 1.172 USD).
+    let today = chrono::Utc::now().date_naive();
+    crate::support::rates::import(
+        &app,
+        "ECB",
+        &format!(
+            "Date,USD,\n{today},1.172,\n{},1.172,\n",
+            today.pred_opt().unwrap()
+        ),
+    )
+    .await;
     let nia = connected(&app, &stripe, "Nia").await;
     app.ok(
         &app.partner_token(&nia),
@@ -1281,6 +1293,22 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
         .await["payout"]
         .clone();
     assert_eq!(documents["status"], "FAILED");
+    // In euros the notes take back the invoice's 291.81 to the cent: the
+    // first its share (57.00 USD: 48.63), the second the rest (243.18,
+    // where 285.00 USD alone would round to 243.17).
+    let in_euros = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { payout(id: $id) { invoice { vatInTaxCurrency { amount } } creditNotes { vatInTaxCurrency { amount } } } }",
+            json!({ "id": id }),
+        )
+        .await["payout"]
+        .clone();
+    assert_eq!(
+        in_euros,
+        json!({ "invoice": { "vatInTaxCurrency": { "amount": "291.81" } },
+            "creditNotes": [{ "vatInTaxCurrency": { "amount": "-48.63" } }, { "vatInTaxCurrency": { "amount": "-243.18" } }] })
+    );
     let invoice = &documents["invoice"];
     let note = &documents["creditNotes"][1];
     assert_eq!(documents["creditNotes"].as_array().unwrap().len(), 2);

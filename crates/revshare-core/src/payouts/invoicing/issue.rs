@@ -236,9 +236,23 @@ pub(crate) async fn credit_note(
         lines: serde_json::to_string(&lines).map_err(|e| ApiError::internal("credit note", e))?,
         corrects_id: Some(original.id.clone()),
         // At its invoice's rate: the correction of what was stated.
-        tax_vat_minor: match (&original.tax_currency, &original.tax_rate) {
-            (Some(code), Some(rate)) => {
-                Some(-stated_in(&original.currency, code, rate, gross - net)?)
+        // At its invoice's rate, of what the notes take back in all, less
+        // what earlier notes stated: the notes of a payout add up to its
+        // invoice's VAT in that currency too, to the cent.
+        tax_vat_minor: match (
+            &original.tax_currency,
+            &original.tax_rate,
+            original.tax_vat_minor,
+        ) {
+            (Some(code), Some(rate), Some(invoiced)) => {
+                let in_all = match credited {
+                    Credited::Whole => invoiced,
+                    Credited::UpTo { .. } => {
+                        stated_in(&original.currency, code, rate, gross_in_all - net_in_all)?
+                    }
+                };
+                let before: i64 = notes.iter().filter_map(|n| n.tax_vat_minor).sum();
+                Some(-(in_all + before))
             }
             _ => None,
         },
