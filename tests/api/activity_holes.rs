@@ -182,7 +182,9 @@ async fn configuring_a_rail_says_what_changed_and_never_its_credentials(app: Tes
 /// failed; `reversedAmount` each time), and one naming each credit note
 /// it issued. Today a reversal writes none.
 async fn a_reversal_names_the_payout_and_each_credit_note(app: TestApp) {
-    use crate::support::rails::{SEND, connected, earned, payout, payout_of, run};
+    use crate::support::rails::{
+        connected, earned, payout, payout_of, run, send_stalled, transfer_for,
+    };
     use crate::support::stripe::{
         SECRET_KEY, WEBHOOK_SECRET, deliver_stripe, serve_stripe, stripe_event,
     };
@@ -201,26 +203,9 @@ async fn a_reversal_names_the_payout_and_each_credit_note(app: TestApp) {
     let first = run(&app).await;
     let id = payout_of(&first, &nia).to_owned();
     assert_eq!(first["payouts"][0]["amount"], "2142.00");
-    stripe.lock().unwrap().faults.extend([500; 50]);
-    app.ok(
-        &app.service("commissions:write"),
-        SEND,
-        json!({ "input": { "runId": first["id"], "rail": "STRIPE_CONNECT" } }),
-    )
-    .await;
-    let failed = async || payout(&app, &id).await["railError"].is_string();
-    crate::support::wait::until(
-        "the transfer's error",
-        std::time::Duration::from_secs(30),
-        failed,
-    )
-    .await;
+    send_stalled(&app, &stripe, &first, &id).await;
     let rail_before = payout(&app, &id).await["railStatus"].clone();
-    let mut transfer = stripe.lock().unwrap().fixtures_transfer();
-    transfer["id"] = json!("tr_1RevshareLOG00001");
-    transfer["amount"] = json!(214_200);
-    transfer["currency"] = json!("usd");
-    transfer["metadata"] = json!({ "payout": id });
+    let mut transfer = transfer_for(&stripe, &id, "tr_1RevshareLOG00001", 214_200);
     let documents =
         "query($id: ID!) { payout(id: $id) { invoice { id number } creditNotes { id number } } }";
     let year = chrono::Utc::now().format("%Y").to_string();

@@ -1178,7 +1178,9 @@ crate::on_both_databases_with!(options; a_payout_reversed_in_full_gets_a_credit_
 /// validated by the schemas. At every step the invoice and its credit
 /// notes add up to what the partner holds.
 async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
-    use crate::support::rails::{CONFIGURE, SEND, connected, earned, payout, payout_of, run};
+    use crate::support::rails::{
+        CONFIGURE, connected, earned, payout_of, run, send_stalled, transfer_for,
+    };
     use crate::support::stripe::{
         SECRET_KEY, WEBHOOK_SECRET, deliver_stripe, serve_stripe, stripe_event,
     };
@@ -1218,25 +1220,8 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
     let id = payout_of(&first, &nia).to_owned();
     // 1,800.00 and 19 % of it: the transfer sends 2,142.00.
     assert_eq!(first["payouts"][0]["amount"], "2142.00");
-    stripe.lock().unwrap().faults.extend([500; 50]);
-    app.ok(
-        &app.service("commissions:write"),
-        SEND,
-        json!({ "input": { "runId": first["id"], "rail": "STRIPE_CONNECT" } }),
-    )
-    .await;
-    let failed = async || payout(&app, &id).await["railError"].is_string();
-    crate::support::wait::until(
-        "the transfer's error",
-        std::time::Duration::from_secs(30),
-        failed,
-    )
-    .await;
-    let mut transfer = stripe.lock().unwrap().fixtures_transfer();
-    transfer["id"] = json!("tr_1RevshareINV00001");
-    transfer["amount"] = json!(214_200);
-    transfer["currency"] = json!("usd");
-    transfer["metadata"] = json!({ "payout": id });
+    send_stalled(&app, &stripe, &first, &id).await;
+    let mut transfer = transfer_for(&stripe, &id, "tr_1RevshareINV00001", 214_200);
     // A sixth comes back first: its net share, 300.00 of the 357.00, is
     // owed again (the next payout adds its VAT again); then the rest.
     let adjustments = async || {

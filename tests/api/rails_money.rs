@@ -10,7 +10,7 @@ use crate::on_both_databases_with;
 use crate::support::paypal::serve_paypal;
 use crate::support::rails::{
     CONFIGURE, PAYOUT, SEND, configure_paypal, connected, earned, options, partner, payout,
-    payout_of, run, until,
+    payout_of, run, send_stalled, transfer_for, until,
 };
 use crate::support::stripe::{
     SECRET_KEY, WEBHOOK_SECRET, deliver_stripe, serve_stripe, stripe_event,
@@ -203,25 +203,9 @@ async fn a_transfer_reversed_in_part_is_owed_again_and_in_full_fails_the_payout(
     let id = payout_of(&first, &nia).to_owned();
     assert_eq!(first["payouts"][0]["amount"], "1500.00");
     // Stripe fails every try before it runs: the payout waits, pending.
-    stripe.lock().unwrap().faults.extend([500; 50]);
-    app.ok(
-        &app.service("commissions:write"),
-        SEND,
-        json!({ "input": { "runId": first["id"], "rail": "STRIPE_CONNECT" } }),
-    )
-    .await;
-    let failed = async || payout(&app, &id).await["railError"].is_string();
-    crate::support::wait::until("the transfer's error", Duration::from_secs(30), failed).await;
+    send_stalled(&app, &stripe, &first, &id).await;
     assert_eq!(payout(&app, &id).await["status"], "PENDING");
-    let transfer = {
-        let stripe = stripe.lock().unwrap();
-        let mut transfer = stripe.fixtures_transfer();
-        transfer["id"] = json!("tr_1RevshareREV00001");
-        transfer["amount"] = json!(150_000);
-        transfer["currency"] = json!("usd");
-        transfer["metadata"] = json!({ "payout": id });
-        transfer
-    };
+    let transfer = transfer_for(&stripe, &id, "tr_1RevshareREV00001", 150_000);
     let (status, body) = reversal(&app, "evt_r1", &transfer, 10_000).await;
     assert_eq!((status, body["handled"].as_str()), (200, Some("done")));
     let part = "Stripe reversed 100.00 of 1500.00 USD (transfer tr_1RevshareREV00001): 100.00 is owed again and paid by the next run";
@@ -329,24 +313,8 @@ async fn a_refund_takes_back_what_the_sale_earned_whatever_transfers_carried_it(
     let first = run(&app).await;
     let id = payout_of(&first, &ana).to_owned();
     assert_eq!(first["payouts"][0]["amount"], "1000.00");
-    stripe.lock().unwrap().faults.extend([500; 50]);
-    app.ok(
-        &app.service("commissions:write"),
-        SEND,
-        json!({ "input": { "runId": first["id"], "rail": "STRIPE_CONNECT" } }),
-    )
-    .await;
-    let failed = async || payout(&app, &id).await["railError"].is_string();
-    crate::support::wait::until("the transfer's error", Duration::from_secs(30), failed).await;
-    let transfer = {
-        let stripe = stripe.lock().unwrap();
-        let mut transfer = stripe.fixtures_transfer();
-        transfer["id"] = json!("tr_1RevshareREF00001");
-        transfer["amount"] = json!(100_000);
-        transfer["currency"] = json!("usd");
-        transfer["metadata"] = json!({ "payout": id });
-        transfer
-    };
+    send_stalled(&app, &stripe, &first, &id).await;
+    let transfer = transfer_for(&stripe, &id, "tr_1RevshareREF00001", 100_000);
     let (status, _) = reversal(&app, "evt_ref1", &transfer, 30_000).await;
     assert_eq!(status, 200);
     stripe.lock().unwrap().faults.clear();

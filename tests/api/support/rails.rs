@@ -146,3 +146,39 @@ pub(crate) async fn connected(
     );
     id
 }
+
+/// Sends `run` through Stripe Connect while Stripe fails every try:
+/// no transfer is made, and the payout `payout_id` waits, pending, with
+/// its error — for a test to say, by Stripe's events, that one was.
+pub(crate) async fn send_stalled(
+    app: &TestApp,
+    stripe: &crate::support::stripe::SharedStripe,
+    run: &Value,
+    payout_id: &str,
+) {
+    stripe.lock().unwrap().faults.extend([500; 50]);
+    app.ok(
+        &app.service("commissions:write"),
+        SEND,
+        json!({ "input": { "runId": run["id"], "rail": "STRIPE_CONNECT" } }),
+    )
+    .await;
+    let failed = async || payout(app, payout_id).await["railError"].is_string();
+    crate::support::wait::until("the transfer's error", Duration::from_secs(30), failed).await;
+}
+
+/// The transfer `id` of `amount_minor` dollars Stripe made for the payout
+/// `payout_id`, as its events carry it.
+pub(crate) fn transfer_for(
+    stripe: &crate::support::stripe::SharedStripe,
+    payout_id: &str,
+    id: &str,
+    amount_minor: i64,
+) -> Value {
+    let mut transfer = stripe.lock().unwrap().fixtures_transfer();
+    transfer["id"] = json!(id);
+    transfer["amount"] = json!(amount_minor);
+    transfer["currency"] = json!("usd");
+    transfer["metadata"] = json!({ "payout": payout_id });
+    transfer
+}
