@@ -360,8 +360,10 @@ stored!(
 );
 
 stored!(
-    /// How a partner hears of its commissions.
-    CommissionEarnedMail { Immediate = "IMMEDIATE", Daily = "DAILY", Off = "OFF" }
+    /// How often an e-mail of its kind is sent: each at once, in a daily
+    /// digest, or never (a partner's commissions and messages; partners'
+    /// messages to the staff).
+    MailPreference { Immediate = "IMMEDIATE", Daily = "DAILY", Off = "OFF" }
 );
 
 stored!(

@@ -1,4 +1,4 @@
-use crate::enums::CommissionEarnedMail;
+use crate::enums::MailPreference;
 use sea_orm::entity::prelude::*;
 
 /// What a partner wants to be e-mailed (no row: the defaults), and the
@@ -9,10 +9,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub partner_id: String,
     pub tenant_id: String,
-    pub commission_earned: CommissionEarnedMail,
+    pub commission_earned: MailPreference,
     pub payout_sent: bool,
     /// How it hears of messages (SPEC §35).
-    pub messages: CommissionEarnedMail,
+    pub messages: MailPreference,
     /// Notifications to this address are suppressed (while it is the
     /// partner's).
     pub bounced_address: Option<String>,

@@ -35,7 +35,7 @@ pub struct Model {
     pub tax_thresholds: Option<String>,
     pub backup_withholding: bool,
     /// How its staff hear of partners' messages at the support address.
-    pub staff_message_mail: crate::enums::CommissionEarnedMail,
+    pub staff_message_mail: crate::enums::MailPreference,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

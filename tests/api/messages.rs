@@ -316,7 +316,7 @@ async fn each_message_is_emailed_once_as_its_reader_prefers(app: TestApp) {
     let bea = app.create_partner(partner("Bea")).await;
     let cy = app.create_partner(partner("Cy")).await;
     let dee = app.create_partner(json!({ "name": "Dee" })).await;
-    let prefer = "mutation($p: ID!, $m: CommissionEarnedMail!) { updateEmailPreferences(input: { partnerId: $p, messages: $m }) { messages } }";
+    let prefer = "mutation($p: ID!, $m: MailPreference!) { updateEmailPreferences(input: { partnerId: $p, messages: $m }) { messages } }";
     let set = app
         .ok(&admin, prefer, json!({ "p": bea, "m": "DAILY" }))
         .await;

@@ -91,7 +91,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                 tax_excluded_methods: Set(None),
                 tax_thresholds: Set(None),
                 backup_withholding: Set(false),
-                staff_message_mail: Set(entity::enums::CommissionEarnedMail::Immediate),
+                staff_message_mail: Set(entity::enums::MailPreference::Immediate),
             };
             // Another process creating the same tenant meanwhile (replicas
             // provisioning the demo together) passes the read above: the key
@@ -201,7 +201,7 @@ pub struct TenantChanges {
     /// (`links::domains::check_host`), replacing those it had.
     pub link_domains: Option<Vec<String>>,
     /// How staff hear of partners' messages at the support address.
-    pub staff_message_mail: Option<entity::enums::CommissionEarnedMail>,
+    pub staff_message_mail: Option<entity::enums::MailPreference>,
 }
 
 /// A brand colour as the pages and e-mails use it: `#` and six hex digits,

@@ -117,6 +117,7 @@ pub struct MutationParts(
     roots::ledger::LedgerMutation,
     roots::deals::DealMutation,
     roots::deal_workflow::DealWorkflowMutation,
+    roots::tenant::TenantMutation,
     roots::tiers::TierMutation,
     roots::webhooks::WebhookMutation,
     roots::attribution::AttributionMutation,

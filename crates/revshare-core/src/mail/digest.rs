@@ -14,7 +14,7 @@ use super::outbox::{self, Mail};
 use super::preferences::Preferences;
 use crate::error::ApiResult;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
-use entity::enums::{CommissionEarnedMail, CommissionKind, CommissionStatus};
+use entity::enums::{CommissionKind, CommissionStatus, MailPreference};
 use entity::{commission, partner, partner_mail, tenant};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
@@ -60,7 +60,7 @@ pub async fn due(db: &crate::db::Db, now: DateTime<Utc>) -> ApiResult<usize> {
 /// were written (or found written already).
 pub async fn run(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<usize> {
     let wanting: Vec<partner_mail::Model> = partner_mail::Entity::find()
-        .filter(partner_mail::Column::CommissionEarned.eq(CommissionEarnedMail::Daily))
+        .filter(partner_mail::Column::CommissionEarned.eq(MailPreference::Daily))
         .all(conn)
         .await?;
     if wanting.is_empty() {

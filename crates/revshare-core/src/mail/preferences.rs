@@ -8,7 +8,7 @@
 
 use super::content::is_notification;
 use crate::error::{ApiError, ApiResult};
-use entity::enums::{CommissionEarnedMail, EmailKind};
+use entity::enums::{EmailKind, MailPreference};
 use entity::{email, partner, partner_mail};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -17,19 +17,19 @@ use std::collections::HashMap;
 /// A partner's e-mail preferences.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Preferences {
-    pub commission_earned: CommissionEarnedMail,
+    pub commission_earned: MailPreference,
     pub payout_sent: bool,
     /// Messages from the program (SPEC §35).
-    pub messages: CommissionEarnedMail,
+    pub messages: MailPreference,
     pub bounced_address: Option<String>,
 }
 
 impl Default for Preferences {
     fn default() -> Self {
         Preferences {
-            commission_earned: CommissionEarnedMail::Immediate,
+            commission_earned: MailPreference::Immediate,
             payout_sent: true,
-            messages: CommissionEarnedMail::Immediate,
+            messages: MailPreference::Immediate,
             bounced_address: None,
         }
     }
@@ -117,9 +117,9 @@ async fn store(
 /// A change of preferences (`None`: as it is).
 #[derive(Clone, Copy, Default)]
 pub struct Change {
-    pub commission_earned: Option<CommissionEarnedMail>,
+    pub commission_earned: Option<MailPreference>,
     pub payout_sent: Option<bool>,
-    pub messages: Option<CommissionEarnedMail>,
+    pub messages: Option<MailPreference>,
 }
 
 /// Changes a partner of the tenant's preferences (in the caller's
@@ -199,11 +199,11 @@ pub async fn unsubscribe(
     }
     let change = match mail.kind {
         EmailKind::CommissionEarned => Change {
-            commission_earned: Some(CommissionEarnedMail::Off),
+            commission_earned: Some(MailPreference::Off),
             ..Change::default()
         },
         EmailKind::Message => Change {
-            messages: Some(CommissionEarnedMail::Off),
+            messages: Some(MailPreference::Off),
             ..Change::default()
         },
         _ => Change {

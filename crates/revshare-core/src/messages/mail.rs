@@ -22,7 +22,7 @@ use crate::mail::content::Content;
 use crate::mail::outbox::{Mail, queue};
 use crate::mail::preferences;
 use chrono::{DateTime, Utc};
-use entity::enums::{CommissionEarnedMail, MessageSender};
+use entity::enums::{MailPreference, MessageSender};
 use entity::{message, partner, tenant};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -49,9 +49,9 @@ pub(super) async fn on_written(
             };
             let wants = preferences::one(conn, &partner.id).await?;
             match wants.messages {
-                CommissionEarnedMail::Off => Ok(settled),
-                CommissionEarnedMail::Daily => Ok(None),
-                CommissionEarnedMail::Immediate => {
+                MailPreference::Off => Ok(settled),
+                MailPreference::Daily => Ok(None),
+                MailPreference::Immediate => {
                     let mail = Mail {
                         tenant_id: row.tenant_id.clone(),
                         partner_id: Some(partner.id.clone()),
@@ -80,9 +80,9 @@ pub(super) async fn on_written(
                 return Ok(settled);
             };
             match tenant.staff_message_mail {
-                CommissionEarnedMail::Off => Ok(settled),
-                CommissionEarnedMail::Daily => Ok(None),
-                CommissionEarnedMail::Immediate => {
+                MailPreference::Off => Ok(settled),
+                MailPreference::Daily => Ok(None),
+                MailPreference::Immediate => {
                     let mail = Mail {
                         tenant_id: row.tenant_id.clone(),
                         partner_id: None,
@@ -177,7 +177,7 @@ pub async fn digest(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResul
                 continue;
             };
             let wants = preferences::one(conn, partner_id).await?;
-            if wants.messages == CommissionEarnedMail::Off {
+            if wants.messages == MailPreference::Off {
                 continue;
             }
             let mail = Mail {
@@ -199,7 +199,7 @@ pub async fn digest(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResul
         let support = tenant.support_email.clone().filter(|a| !a.is_empty());
         if let Some(address) = support
             && !to_staff.is_empty()
-            && tenant.staff_message_mail != CommissionEarnedMail::Off
+            && tenant.staff_message_mail != MailPreference::Off
         {
             let threads = to_staff
                 .into_iter()

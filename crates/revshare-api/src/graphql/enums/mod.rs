@@ -520,15 +520,17 @@ pub enum EmailStatus {
     Suppressed,
 }
 
-/// How a partner hears of its commissions.
+/// How often an e-mail of its kind is sent: each at once, in a daily
+/// digest, or never. Every mail preference is one: a partner's
+/// `commissionEarned` and `messages`, the tenant's `staffMessageMail`.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "entity::enums::CommissionEarnedMail")]
-pub enum CommissionEarnedMail {
-    /// One e-mail a commission.
+#[graphql(remote = "entity::enums::MailPreference")]
+pub enum MailPreference {
+    /// One e-mail each (each commission, each message).
     Immediate,
     /// One digest a day, in the program's time zone.
     Daily,
-    /// None.
+    /// Never.
     Off,
 }
 

@@ -2,7 +2,7 @@
 
 use super::{Campaign, Email, EmailPreferences, Partner, PartnerApplication, Seen};
 use crate::graphql::context::{caller, db, loader, policy};
-use crate::graphql::enums::{ApplicationStatus, CommissionEarnedMail, EmailKind, EmailStatus};
+use crate::graphql::enums::{ApplicationStatus, EmailKind, EmailStatus, MailPreference};
 use crate::graphql::loaders::{load_campaign, load_partner};
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, SimpleObject};
@@ -109,7 +109,7 @@ impl Email {
 #[Object]
 impl EmailPreferences {
     /// Each commission at once (the default), a daily digest, or none.
-    async fn commission_earned(&self) -> CommissionEarnedMail {
+    async fn commission_earned(&self) -> MailPreference {
         self.0.commission_earned.into()
     }
 
@@ -120,7 +120,7 @@ impl EmailPreferences {
 
     /// Each message from the program at once (the default), a daily
     /// digest, or none (SPEC §35).
-    async fn messages(&self) -> CommissionEarnedMail {
+    async fn messages(&self) -> MailPreference {
         self.0.messages.into()
     }
 

@@ -28,6 +28,7 @@ pub(crate) mod reports;
 mod runs;
 mod sales;
 mod tax;
+mod tenant;
 mod tiers;
 mod viewer;
 mod webhooks;

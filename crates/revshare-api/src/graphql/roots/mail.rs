@@ -3,7 +3,7 @@
 
 use crate::graphql::connection::{ListConnection, list_connection};
 use crate::graphql::context::{client, db, forget_reads, page_args, policy};
-use crate::graphql::enums::{CommissionEarnedMail, EmailKind, EmailStatus};
+use crate::graphql::enums::{EmailKind, EmailStatus, MailPreference};
 use crate::graphql::objects::{Email, EmailPreferences};
 use async_graphql::{Context, ID, InputObject, Object};
 use entity::email;
@@ -65,11 +65,11 @@ pub struct UpdateEmailPreferencesInput {
     /// its own and may leave it out.
     pub partner_id: Option<ID>,
     /// Each commission at once, a daily digest, or none.
-    pub commission_earned: Option<CommissionEarnedMail>,
+    pub commission_earned: Option<MailPreference>,
     /// Whether a payout marked paid is e-mailed.
     pub payout_sent: Option<bool>,
     /// Each message from the program at once, a daily digest, or none.
-    pub messages: Option<CommissionEarnedMail>,
+    pub messages: Option<MailPreference>,
 }
 
 #[derive(Default)]

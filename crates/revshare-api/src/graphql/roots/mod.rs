@@ -33,6 +33,7 @@ pub mod rails;
 pub mod reports;
 pub mod staff;
 pub mod tax;
+pub mod tenant;
 pub mod tiers;
 pub mod viewer;
 pub mod webhooks;
