@@ -18,7 +18,7 @@ use revshare_engine::money::Currency;
 use sea_orm::sea_query::sea_value_to_json_value;
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue,
-    ModelTrait, Statement, Value,
+    ModelTrait, Value,
 };
 use std::collections::BTreeMap;
 
@@ -36,23 +36,18 @@ pub async fn read(
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<Row>, DbErr> {
-    let backend = conn.get_database_backend();
     let (sql, values): (String, Vec<Value>) = if table == "tenants" {
         (
-            format!("SELECT * FROM {table} WHERE id = $1"),
+            format!("SELECT * FROM {table} WHERE id = ?"),
             vec![id.into()],
         )
     } else {
         (
-            format!("SELECT * FROM {table} WHERE id = $1 AND tenant_id = $2"),
+            format!("SELECT * FROM {table} WHERE id = ? AND tenant_id = ?"),
             vec![id.into(), tenant_id.into()],
         )
     };
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => sql,
-        _ => sql.replace('$', "?"),
-    };
-    let statement = Statement::from_sql_and_values(backend, sql, values);
+    let statement = crate::db::statement(conn.get_database_backend(), &sql, values);
     let Some(JsonValue::Object(columns)) =
         JsonValue::find_by_statement(statement).one(conn).await?
     else {

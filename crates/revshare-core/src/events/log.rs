@@ -16,8 +16,7 @@ use super::Audience;
 use crate::error::{ApiError, ApiResult};
 use entity::domain_event;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Statement,
-    Value,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, Value,
 };
 
 /// A place in the log: after the event it names.
@@ -97,10 +96,7 @@ pub async fn read(
     let mut values: Vec<Value> = Vec::new();
     let mut bind = |value: Value| {
         values.push(value);
-        match postgres {
-            true => format!("${}", values.len()),
-            false => "?".to_owned(),
-        }
+        "?"
     };
     let horizon = match postgres {
         true => "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
@@ -124,7 +120,7 @@ pub async fn read(
         sql.push_str(" AND 1 = 0");
     }
     if audience.types.len() < super::ALL_TYPES.len() {
-        let types: Vec<String> = audience
+        let types: Vec<&str> = audience
             .types
             .iter()
             .map(|t| bind(t.as_str().into()))
@@ -135,7 +131,7 @@ pub async fn read(
         " ORDER BY xid, seq LIMIT {}",
         bind(((limit + 1) as i64).into())
     ));
-    let rows = Row::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+    let rows = Row::find_by_statement(crate::db::statement(backend, &sql, values))
         .all(conn)
         .await?;
     let mut page = Page {
@@ -184,23 +180,21 @@ pub async fn find(
 /// say where to start starts here, and hears what comes next.
 pub async fn end(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<Cursor> {
     let backend = conn.get_database_backend();
-    let (sql, value) = match backend {
-        DbBackend::Postgres => (
-            "SELECT xid, seq FROM domain_events WHERE tenant_id = $1 \
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT xid, seq FROM domain_events WHERE tenant_id = ? \
              AND xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint \
-             ORDER BY xid DESC, seq DESC LIMIT 1",
-            tenant_id,
-        ),
-        _ => (
-            "SELECT xid, seq FROM domain_events WHERE tenant_id = ? ORDER BY xid DESC, seq DESC LIMIT 1",
-            tenant_id,
-        ),
+             ORDER BY xid DESC, seq DESC LIMIT 1"
+        }
+        _ => {
+            "SELECT xid, seq FROM domain_events WHERE tenant_id = ? ORDER BY xid DESC, seq DESC LIMIT 1"
+        }
     };
     let row = conn
-        .query_one_raw(Statement::from_sql_and_values(
+        .query_one_raw(crate::db::statement(
             backend,
             sql,
-            [Value::from(value)],
+            vec![Value::from(tenant_id)],
         ))
         .await?;
     Ok(match row {

@@ -13,8 +13,7 @@ use chrono::{DateTime, Utc};
 use entity::enums::DeliveryStatus;
 use entity::{domain_event, webhook_delivery};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
-    Value,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Value,
 };
 use std::time::Duration;
 
@@ -56,12 +55,7 @@ pub async fn prune(db: &Db, cutoff: DateTime<Utc>) -> ApiResult<u64> {
         if old.is_empty() {
             break;
         }
-        let marks: Vec<String> = (1..=old.len())
-            .map(|n| match backend {
-                sea_orm::DbBackend::Postgres => format!("${n}"),
-                _ => "?".to_owned(),
-            })
-            .collect();
+        let marks = vec!["?"; old.len()];
         let sql = format!(
             "DELETE FROM domain_events WHERE seq IN ({}) AND NOT EXISTS \
              (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = domain_events.seq)",
@@ -69,7 +63,7 @@ pub async fn prune(db: &Db, cutoff: DateTime<Utc>) -> ApiResult<u64> {
         );
         let txn = db.write().await?;
         let result = txn
-            .execute_raw(Statement::from_sql_and_values(backend, sql, old))
+            .execute_raw(crate::db::statement(backend, &sql, old))
             .await?;
         txn.commit().await?;
         deleted += result.rows_affected();

@@ -9,7 +9,7 @@ use entity::enums::{
     CommissionStatus, DomainEventType, FraudAction, FraudFlagStatus, FraudScope, FraudSignal,
 };
 use entity::{fraud_flag, fraud_flag_commission};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Statement, Value};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
 
 /// A flag a signal would raise.
 pub struct Raise {
@@ -46,12 +46,7 @@ pub async fn raise(
     }
     let id = crate::input::new_id();
     let backend = txn.get_database_backend();
-    let marks: Vec<String> = (1..=12)
-        .map(|n| match backend {
-            sea_orm::DbBackend::Postgres => format!("${n}"),
-            _ => "?".to_owned(),
-        })
-        .collect();
+    let marks = ["?"; 12];
     let sql = format!(
         "INSERT INTO fraud_flags (id, tenant_id, signal, action, scope, partner_id, \
            customer_external_id, click_id, subject_key, details, status, created_at) \
@@ -74,7 +69,7 @@ pub async fn raise(
         now.into(),
     ];
     let inserted = txn
-        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .execute_raw(crate::db::statement(backend, &sql, values))
         .await?
         .rows_affected();
     if inserted == 0 {

@@ -15,7 +15,7 @@ use entity::enums::{
 };
 use entity::{commission, fraud_flag};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, Statement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -145,22 +145,15 @@ pub(crate) async fn covered(
     struct Id {
         id: String,
     }
-    let backend = conn.get_database_backend();
-    let (a, b, c, d) = match backend {
-        sea_orm::DbBackend::Postgres => ("$1", "$2", "$3", "$4"),
-        _ => ("?", "?", "?", "?"),
-    };
     // The scope's rows as a `HOLD` covers them, whatever the flag's action
     // (a confirmed `FLAG` takes back what it would have held).
-    let sql = format!(
-        "SELECT c.id FROM commissions c WHERE c.partner_id = {a} AND c.status = 'ACCRUED' \
-         AND ({b} = 'PARTNER' OR ({c} = 'CUSTOMER' AND {d} = (SELECT cu.external_id FROM events e \
-           JOIN customers cu ON cu.id = e.customer_id WHERE e.id = c.event_id)))"
-    );
-    let mut ids: Vec<String> = Id::find_by_statement(Statement::from_sql_and_values(
-        backend,
+    let sql = "SELECT c.id FROM commissions c WHERE c.partner_id = ? AND c.status = 'ACCRUED' \
+         AND (? = 'PARTNER' OR (? = 'CUSTOMER' AND ? = (SELECT cu.external_id FROM events e \
+           JOIN customers cu ON cu.id = e.customer_id WHERE e.id = c.event_id)))";
+    let mut ids: Vec<String> = Id::find_by_statement(crate::db::statement(
+        conn.get_database_backend(),
         sql,
-        [
+        vec![
             flag.partner_id.clone().into(),
             flag.scope.as_str().into(),
             flag.scope.as_str().into(),

@@ -24,7 +24,6 @@ use entity::{attribution, campaign, click, partner, payout_method, portal_sessio
 use rust_decimal::Decimal;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
-    Statement,
 };
 
 /// How long a partner's portal sign-in addresses are kept and compared.
@@ -225,35 +224,37 @@ async fn click_evidence(
     // PostgreSQL is held to that order by `OFFSET 0` — left free, with a
     // code of 40,000 clicks it intersected both indexes at 20–40 ms a
     // click; SQLite takes the address's index as it is.
-    let (marks, packed, fence) = match backend {
+    let (packed, fence) = match backend {
         sea_orm::DbBackend::Postgres => (
-            ["$1", "$2", "$3", "$4", "$5"],
             "string_agg(signal || ':' || action || ':' || coalesce(threshold, ''), ',')",
             "OFFSET 0",
         ),
         _ => (
-            ["?1", "?2", "?3", "?4", "?5"],
             "group_concat(signal || ':' || action || ':' || coalesce(threshold, ''), ',')",
             "",
         ),
     };
-    let [tenant, ip, since, partner, signed_since] = marks;
     let sql = format!(
-        "SELECT (SELECT {packed} FROM fraud_rules WHERE tenant_id = {tenant}) AS rules, \
+        "SELECT (SELECT {packed} FROM fraud_rules WHERE tenant_id = ?) AS rules, \
            (SELECT count(*) FROM (SELECT referral_code_id FROM clicks \
-             WHERE ip_hash = {ip} AND created_at > {since} {fence}) c \
-             JOIN referral_codes r ON r.id = c.referral_code_id WHERE r.partner_id = {partner}) AS clicks, \
-           (SELECT count(*) FROM portal_sessions WHERE partner_id = {partner} \
-             AND ip_hash = {ip} AND started_at > {signed_since}) AS signed_in"
+             WHERE ip_hash = ? AND created_at > ? {fence}) c \
+             JOIN referral_codes r ON r.id = c.referral_code_id WHERE r.partner_id = ?) AS clicks, \
+           (SELECT count(*) FROM portal_sessions WHERE partner_id = ? \
+             AND ip_hash = ? AND started_at > ?) AS signed_in"
     );
-    let found = ClickEvidence::find_by_statement(Statement::from_sql_and_values(
+    // `?` names one value each, in order: the partner and the address are
+    // bound twice.
+    let ip = ip_hash.unwrap_or_default();
+    let found = ClickEvidence::find_by_statement(crate::db::statement(
         backend,
-        sql,
-        [
+        &sql,
+        vec![
             tenant_id.into(),
-            ip_hash.unwrap_or_default().into(),
+            ip.into(),
             (now - Duration::hours(SPAM_WINDOW_HOURS)).into(),
             partner_id.into(),
+            partner_id.into(),
+            ip.into(),
             (now - Duration::days(SIGN_IN_DAYS)).into(),
         ],
     ))
@@ -475,21 +476,14 @@ async fn of_customer(
     struct Id {
         id: String,
     }
-    let backend = conn.get_database_backend();
-    let (a, b) = match backend {
-        sea_orm::DbBackend::Postgres => ("$1", "$2"),
-        _ => ("?", "?"),
-    };
-    let sql = format!(
-        "SELECT c.id FROM commissions c JOIN events e ON e.id = c.event_id \
+    let sql = "SELECT c.id FROM commissions c JOIN events e ON e.id = c.event_id \
          JOIN customers cu ON cu.id = e.customer_id \
-         WHERE c.partner_id = {a} AND cu.external_id = {b} \
-         AND c.kind IN ('COMMISSION', 'BONUS') AND c.status <> 'REVERSED' ORDER BY c.id"
-    );
-    Ok(Id::find_by_statement(Statement::from_sql_and_values(
-        backend,
+         WHERE c.partner_id = ? AND cu.external_id = ? \
+         AND c.kind IN ('COMMISSION', 'BONUS') AND c.status <> 'REVERSED' ORDER BY c.id";
+    Ok(Id::find_by_statement(crate::db::statement(
+        conn.get_database_backend(),
         sql,
-        [partner_id.into(), external.into()],
+        vec![partner_id.into(), external.into()],
     ))
     .all(conn)
     .await?
@@ -525,20 +519,13 @@ pub async fn after_refund(
         sales: i64,
         refunded: Option<i64>,
     }
-    let backend = conn.get_database_backend();
-    let (a, b) = match backend {
-        sea_orm::DbBackend::Postgres => ("$1", "$2"),
-        _ => ("?", "?"),
-    };
-    let sql = format!(
-        "SELECT count(*) AS sales, \
+    let sql = "SELECT count(*) AS sales, \
            sum(CASE WHEN refunded_minor > 0 THEN 1 ELSE 0 END) AS refunded \
-         FROM events WHERE partner_id = {a} AND kind = 'SALE' AND occurred_at > {b}"
-    );
-    let counts = Counts::find_by_statement(Statement::from_sql_and_values(
-        backend,
+         FROM events WHERE partner_id = ? AND kind = 'SALE' AND occurred_at > ?";
+    let counts = Counts::find_by_statement(crate::db::statement(
+        conn.get_database_backend(),
         sql,
-        [
+        vec![
             partner.id.clone().into(),
             (now - Duration::days(REFUND_DAYS)).into(),
         ],

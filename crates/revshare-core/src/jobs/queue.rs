@@ -26,25 +26,22 @@ pub async fn claim_due<M: sea_orm::FromQueryResult>(
     let now = crate::db::now();
     let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
     let backend = db.backend();
-    let (params, skip_locked) = match backend {
-        DbBackend::Postgres => (["$1", "$2", "$3"], " FOR UPDATE SKIP LOCKED"),
-        _ => (["?", "?", "?"], ""),
+    let skip_locked = match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
     };
     let sql = format!(
-        "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = {until} \
+        "UPDATE {table} SET attempts = attempts + 1, next_attempt_at = ? \
          WHERE id IN (SELECT id FROM {table} \
-           WHERE {waiting} AND next_attempt_at <= {now} \
-           ORDER BY next_attempt_at LIMIT {limit}{skip_locked}) \
+           WHERE {waiting} AND next_attempt_at <= ? \
+           ORDER BY next_attempt_at LIMIT ?{skip_locked}) \
          RETURNING *",
-        until = params[0],
-        now = params[1],
-        limit = params[2],
     );
     let txn = db.write().await?;
-    let claimed = M::find_by_statement(sea_orm::Statement::from_sql_and_values(
+    let claimed = M::find_by_statement(crate::db::statement(
         backend,
-        sql,
-        [
+        &sql,
+        vec![
             sea_orm::Value::from(until),
             sea_orm::Value::from(now),
             sea_orm::Value::from(limit as i64),
@@ -71,17 +68,10 @@ pub async fn hand_back(
         return Ok(());
     }
     let backend = db.backend();
-    let placeholder = |n: usize| match backend {
-        DbBackend::Postgres => format!("${n}"),
-        _ => "?".to_owned(),
-    };
-    let list: Vec<String> = (3..ids.len() + 3).map(placeholder).collect();
+    let list = vec!["?"; ids.len()].join(", ");
     let sql = format!(
-        "UPDATE {table} SET attempts = attempts - 1, next_attempt_at = {now} \
-         WHERE {waiting} AND next_attempt_at = {until} AND id IN ({list})",
-        now = placeholder(1),
-        until = placeholder(2),
-        list = list.join(", "),
+        "UPDATE {table} SET attempts = attempts - 1, next_attempt_at = ? \
+         WHERE {waiting} AND next_attempt_at = ? AND id IN ({list})",
     );
     let mut values = vec![
         sea_orm::Value::from(crate::db::now()),
@@ -89,11 +79,8 @@ pub async fn hand_back(
     ];
     values.extend(ids.iter().map(|id| sea_orm::Value::from(id.as_str())));
     let txn = db.write().await?;
-    sea_orm::ConnectionTrait::execute_raw(
-        &*txn,
-        sea_orm::Statement::from_sql_and_values(backend, sql, values),
-    )
-    .await?;
+    sea_orm::ConnectionTrait::execute_raw(&*txn, crate::db::statement(backend, &sql, values))
+        .await?;
     txn.commit().await?;
     Ok(())
 }

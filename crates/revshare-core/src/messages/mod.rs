@@ -25,7 +25,7 @@ use entity::enums::MessageSender;
 use entity::{message, partner};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Select, Value,
 };
 
@@ -74,19 +74,8 @@ pub async fn write(
     };
     let mailed_at = mail::on_written(conn, new.partner, &row, new.subject).await?;
     let row = message::Model { mailed_at, ..row };
-    let active = message::ActiveModel {
-        id: Set(row.id.clone()),
-        tenant_id: Set(row.tenant_id.clone()),
-        partner_id: Set(row.partner_id.clone()),
-        sender: Set(row.sender),
-        author: Set(row.author.clone()),
-        body: Set(row.body.clone()),
-        broadcast_id: Set(row.broadcast_id.clone()),
-        workflow_id: Set(row.workflow_id.clone()),
-        sent_at: Set(row.sent_at),
-        read_at: Set(None),
-        mailed_at: Set(row.mailed_at),
-    };
+    // Every column written (`reset_all`: the copy's `Unchanged` made `Set`).
+    let active = message::ActiveModel::from(row.clone()).reset_all();
     message::Entity::insert(active)
         .exec_without_returning(conn)
         .await?;
@@ -249,7 +238,8 @@ pub async fn by_ids(
         .await?)
 }
 
-/// A partner's thread, newest first (by id: in the order written).
+/// A partner's thread (ordered and paged by the caller: `Partner.messages`
+/// newest first, by `sent_at` then id).
 pub fn thread(tenant_id: &str, partner_id: &str) -> Select<message::Entity> {
     message::Entity::find()
         .filter(message::Column::TenantId.eq(tenant_id))

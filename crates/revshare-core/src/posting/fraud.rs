@@ -68,7 +68,7 @@ pub async fn holding(
     conn: &impl ConnectionTrait,
     ids: &[&str],
 ) -> ApiResult<Vec<(String, entity::fraud_flag::Model)>> {
-    use sea_orm::{FromQueryResult, Statement};
+    use sea_orm::FromQueryResult;
     #[derive(FromQueryResult)]
     struct Pair {
         commission_id: String,
@@ -77,21 +77,16 @@ pub async fn holding(
     let backend = conn.get_database_backend();
     let mut pairs = Vec::new();
     for chunk in ids.chunks(super::WRITE_CHUNK) {
-        let marks: Vec<String> = (1..=chunk.len())
-            .map(|n| match backend {
-                sea_orm::DbBackend::Postgres => format!("${n}"),
-                _ => "?".to_owned(),
-            })
-            .collect();
+        let marks = vec!["?"; chunk.len()];
         let sql = format!(
             "SELECT commissions.id AS commission_id, f.id AS flag_id FROM fraud_flags f \
              JOIN commissions ON commissions.id IN ({}) WHERE {}",
             marks.join(", "),
             covers!()
         );
-        let values = chunk.iter().map(|id| sea_orm::Value::from(*id));
+        let values = chunk.iter().map(|id| sea_orm::Value::from(*id)).collect();
         pairs.extend(
-            Pair::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+            Pair::find_by_statement(crate::db::statement(backend, &sql, values))
                 .all(conn)
                 .await?,
         );

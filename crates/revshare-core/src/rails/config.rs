@@ -10,7 +10,7 @@ use crate::payouts::seal::DataKey;
 use entity::enums::{PayoutRail, PayoutRailMode};
 use entity::payout_rail;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 
 /// The longest credential taken.
@@ -228,16 +228,7 @@ async fn store(
     row: payout_rail::Model,
 ) -> ApiResult<payout_rail::Model> {
     use payout_rail::Column as C;
-    let active = payout_rail::ActiveModel {
-        tenant_id: Set(row.tenant_id),
-        rail: Set(row.rail),
-        mode: Set(row.mode),
-        base_url: Set(row.base_url),
-        credentials: Set(row.credentials),
-        credential_hint: Set(row.credential_hint),
-        configured_by: Set(row.configured_by),
-        configured_at: Set(row.configured_at),
-    };
+    let active = payout_rail::ActiveModel::from(row).reset_all();
     let stored = payout_rail::Entity::insert(active)
         .on_conflict(
             OnConflict::columns([C::TenantId, C::Rail])

@@ -93,10 +93,7 @@ impl PageQuery<'_> {
         let mut values: Vec<Value> = Vec::new();
         let mut bind = |value: Value| {
             values.push(value);
-            match backend {
-                DbBackend::Postgres => format!("${}", values.len()),
-                _ => "?".to_owned(),
-            }
+            "?"
         };
         let (table, parent_column, key) = (self.table, self.parent_column, self.key);
         let mut parts = Vec::with_capacity(self.parents.len());
@@ -118,7 +115,7 @@ impl PageQuery<'_> {
             ));
             parts.push(sql);
         }
-        Statement::from_sql_and_values(backend, parts.join(" UNION ALL "), values)
+        crate::db::statement(backend, &parts.join(" UNION ALL "), values)
     }
 }
 

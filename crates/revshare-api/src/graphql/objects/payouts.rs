@@ -500,7 +500,8 @@ pub(super) async fn tax_profile_of(
         .map(TaxProfile))
 }
 
-/// `Partner.taxProfileSubmissions`: newest first, each as its profile.
+/// `Partner.taxProfileSubmissions`: each as its profile, newest first as
+/// `reads::tax_profile_submissions` reads them.
 pub(super) async fn tax_profile_submissions_of(
     ctx: &Context<'_>,
     partner: &Partner,

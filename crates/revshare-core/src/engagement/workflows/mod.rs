@@ -28,7 +28,10 @@ use entity::enums::{BountyMetric, WorkflowTriggerKind};
 use entity::{partner_group, workflow, workflow_run};
 use run::ActionKind;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    Select,
+};
 use serde::{Deserialize, Serialize};
 
 /// Groups a workflow may name.
@@ -387,21 +390,9 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    workflow::Entity::insert(workflow::ActiveModel {
-        id: Set(row.id.clone()),
-        tenant_id: Set(row.tenant_id.clone()),
-        name: Set(row.name.clone()),
-        group_ids: Set(row.group_ids.clone()),
-        trigger_kind: Set(row.trigger_kind),
-        trigger: Set(row.trigger.clone()),
-        actions: Set(row.actions.clone()),
-        enabled: Set(true),
-        created_by: Set(row.created_by.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    workflow::Entity::insert(workflow::ActiveModel::from(row.clone()).reset_all())
+        .exec_without_returning(conn)
+        .await?;
     crate::activity::created("Workflow", &row.id, &row);
     txn.commit().await?;
     Ok(row)

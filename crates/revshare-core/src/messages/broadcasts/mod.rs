@@ -34,7 +34,7 @@ use entity::enums::BroadcastStatus;
 use entity::{broadcast, message};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Select,
 };
 
 /// The longest subject.
@@ -89,25 +89,9 @@ pub async fn create(
                     sent_through: None,
                     failure: None,
                 };
-                broadcast::Entity::insert(broadcast::ActiveModel {
-                    id: Set(row.id.clone()),
-                    tenant_id: Set(row.tenant_id.clone()),
-                    subject: Set(row.subject.clone()),
-                    body: Set(row.body.clone()),
-                    audience: Set(row.audience.clone()),
-                    status: Set(row.status),
-                    send_at: Set(row.send_at),
-                    sent_at: Set(None),
-                    recipients: Set(None),
-                    delivered: Set(0),
-                    created_by: Set(row.created_by.clone()),
-                    created_at: Set(now),
-                    canceled_at: Set(None),
-                    sent_through: Set(None),
-                    failure: Set(None),
-                })
-                .exec_without_returning(conn)
-                .await?;
+                broadcast::Entity::insert(broadcast::ActiveModel::from(row.clone()).reset_all())
+                    .exec_without_returning(conn)
+                    .await?;
                 if scheduled.is_some() {
                     crate::activity::created("Broadcast", &row.id, &row);
                     return Ok(row);
@@ -185,7 +169,8 @@ pub async fn find(
         .await?)
 }
 
-/// The tenant's broadcasts (newest first by id).
+/// The tenant's broadcasts (ordered and paged by the caller: `broadcasts`
+/// newest first, by `created_at` then id).
 pub fn list(tenant_id: &str) -> Select<broadcast::Entity> {
     broadcast::Entity::find().filter(broadcast::Column::TenantId.eq(tenant_id))
 }

@@ -10,7 +10,7 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use entity::enums::PayoutStatus;
 use entity::partner_invoice;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 /// The largest PDF taken: 5 MiB.
 pub const MAX_PDF_BYTES: usize = 5 * 1024 * 1024;
@@ -87,14 +87,9 @@ pub async fn upload(
                     .exec(&*txn)
                     .await?;
             }
-            partner_invoice::Entity::insert(partner_invoice::ActiveModel {
-                payout_id: Set(row.payout_id.clone()),
-                tenant_id: Set(row.tenant_id.clone()),
-                partner_id: Set(row.partner_id.clone()),
-                pdf: Set(row.pdf.clone()),
-                size_bytes: Set(row.size_bytes),
-                uploaded_at: Set(row.uploaded_at),
-            })
+            partner_invoice::Entity::insert(
+                partner_invoice::ActiveModel::from(row.clone()).reset_all(),
+            )
             .exec_without_returning(&*txn)
             .await?;
             Ok(row)
