@@ -1,7 +1,7 @@
 //! What the e-mails of messages say (SPEC §35): a body is plain text,
 //! escaped in the HTML part like every value.
 
-use super::{Block, Content, Program, absolute};
+use super::{Block, Content, Parts, Program, absolute};
 
 /// A body cut to its first 300 characters, for a digest.
 pub(crate) fn excerpt(body: &str) -> String {
@@ -11,8 +11,8 @@ pub(crate) fn excerpt(body: &str) -> String {
     }
 }
 
-/// The subject, greeting and blocks of a message's e-mail.
-pub(super) fn blocks<'c>(content: &'c Content, program: &Program) -> (String, &'c str, Vec<Block>) {
+/// A message from the program to a partner, or a day's of them.
+pub(super) fn to_partner<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
     let url = |path: &str| absolute(&program.base_url, path);
     let p = &program.name;
     match content {
@@ -55,6 +55,14 @@ pub(super) fn blocks<'c>(content: &'c Content, program: &Program) -> (String, &'
                 blocks,
             )
         }
+        _ => (String::new(), "", Vec::new()),
+    }
+}
+
+/// To the program's support address: a partner wrote, or a day's
+/// messages from partners.
+pub(super) fn to_staff(content: &Content) -> Parts<'_> {
+    match content {
         Content::StaffMessage {
             partner,
             partner_id,

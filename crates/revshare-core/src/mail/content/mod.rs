@@ -9,9 +9,13 @@
 use entity::enums::EmailKind;
 use serde::{Deserialize, Serialize};
 
+mod applications;
+mod commissions;
+mod fraud;
 mod layout;
 mod link;
 mod messages;
+mod payouts;
 
 pub use layout::escape;
 use layout::{Block, absolute, html, text};
@@ -246,379 +250,45 @@ pub struct Rendered {
     pub html: String,
 }
 
-/// Totals per currency as read: `73.50 USD, 12.00 EUR`.
-fn listed(totals: &[(String, String)]) -> String {
-    totals
-        .iter()
-        .map(|(amount, currency)| format!("{amount} {currency}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// What an e-mail of several commissions says: how many, how much, and
-/// where to see them.
-fn several(count: u64, total: String, portal: String) -> Vec<Block> {
-    vec![
-        Block::Facts(vec![
-            ("Commissions".into(), count.to_string()),
-            ("Earned".into(), total),
-        ]),
-        Block::Action {
-            label: "See them in the portal".into(),
-            url: portal,
-        },
-    ]
-}
+/// An e-mail's subject, greeting (empty: none) and blocks, drawn from its
+/// [`Content`] by the function of its family; [`render`] lays them out.
+/// A family's function given a kind not its own gives nothing.
+type Parts<'c> = (String, &'c str, Vec<Block>);
 
 /// The subject and both parts of `content`. `unsubscribe`: the one-click
 /// link of a notification.
 pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -> Rendered {
-    let url = |path: &str| absolute(&program.base_url, path);
-    let p = &program.name;
-    let (subject, greeting, blocks): (String, &str, Vec<Block>) = match content {
-        Content::ApplicationConfirm {
-            name,
-            campaign,
-            link,
-        } => (
-            format!("Confirm your application to {p}"),
-            name,
-            vec![
-                Block::Para(format!(
-                    "Thank you for applying to {campaign}. Confirm that this address is yours, and \
-                     your application goes to the {p} team."
-                )),
-                Block::Action {
-                    label: "Confirm my application".into(),
-                    url: url(&link.shown()),
-                },
-                Block::Para(
-                    "If you did not apply, ignore this e-mail: nothing happens without the click."
-                        .into(),
-                ),
-            ],
-        ),
-        Content::ApplicationOpen { name, campaign } => (
-            format!("Your application to {p}"),
-            name,
-            vec![Block::Para(format!(
-                "We received another application to {campaign} from this address. The one you \
-                 sent before is still open: there is nothing more to do, and we will write when \
-                 it is decided."
-            ))],
-        ),
-        Content::PartnerNotActive { name } => (
-            format!("Your application to {p}"),
-            name,
-            vec![Block::Para(format!(
-                "We received an application from this address, which is already a partner's in \
-                 {p}, and that partnership is not active at the moment. We did not open a new \
-                 application: to take the partnership up again, reply to this e-mail or write \
-                 to the {p} team."
-            ))],
-        ),
-        Content::AlreadyPartner {
-            name,
-            link,
-            minutes,
-        } => (
-            format!("You are already a {p} partner"),
-            name,
-            vec![
-                Block::Para(format!(
-                    "We received an application from this address, which is already a partner's \
-                     in {p}. Sign in to your portal instead (the link works once, for {minutes} \
-                     minutes):"
-                )),
-                Block::Action {
-                    label: "Sign in to the portal".into(),
-                    url: url(&link.shown()),
-                },
-            ],
-        ),
-        Content::ApplicationApproved {
-            name,
-            campaign,
-            link,
-            minutes,
-        } => (
-            format!("Welcome to {p}"),
-            name,
-            vec![
-                Block::Para(format!(
-                    "Your application to {campaign} was approved. Your portal has your referral \
-                     links, your commissions and your payouts. This link signs you in once, \
-                     within {minutes} minutes; later, ask for a new one on the portal's \
-                     sign-in page."
-                )),
-                Block::Action {
-                    label: "Open my portal".into(),
-                    url: url(&link.shown()),
-                },
-            ],
-        ),
-        Content::ApplicationRejected {
-            name,
-            campaign,
-            reason,
-        } => {
-            let mut blocks = vec![Block::Para(format!(
-                "Thank you for your interest in {campaign}. We are not able to accept your \
-                 application."
-            ))];
-            if let Some(reason) = reason {
-                blocks.push(Block::Facts(vec![("Reason".into(), reason.clone())]));
-            }
-            (format!("Your application to {p}"), name, blocks)
+    let (subject, greeting, blocks) = match content {
+        Content::ApplicationConfirm { .. }
+        | Content::ApplicationOpen { .. }
+        | Content::PartnerNotActive { .. } => applications::applied(content, program),
+        Content::AlreadyPartner { .. } | Content::PortalSignIn { .. } => {
+            applications::sign_in(content, program)
         }
-        Content::PortalSignIn {
-            name,
-            link,
-            minutes,
-        } => (
-            format!("Sign in to {p}"),
-            name,
-            vec![
-                Block::Para(format!(
-                    "Here is your sign-in link. It works once, within {minutes} minutes."
-                )),
-                Block::Action {
-                    label: "Sign in".into(),
-                    url: url(&link.shown()),
-                },
-                Block::Para(
-                    "If you did not ask to sign in, ignore this e-mail: nobody can sign in \
-                     without the link."
-                        .into(),
-                ),
-            ],
-        ),
-        // Read into a `CommissionEarned` before rendering; as it stands,
-        // it says what it holds.
-        Content::CommissionRef {
-            amount_minor,
-            currency,
-            ..
-        } => (
-            format!("You earned {amount_minor} (minor units) {currency}"),
-            "",
-            Vec::new(),
-        ),
-        Content::CommissionsRef { count, .. } => {
-            (format!("You earned {count} commissions"), "", Vec::new())
+        Content::ApplicationApproved { .. } | Content::ApplicationRejected { .. } => {
+            applications::decided(content, program)
         }
-        Content::CommissionsEarned {
-            name,
-            count,
-            totals,
-        } => {
-            let total = listed(totals);
-            let subject = format!("You earned {count} commissions: {total}");
-            (subject, name, several(*count, total, url("/portal/")))
+        Content::StaffNewApplication { .. } => applications::to_staff(content),
+        Content::CommissionRef { .. } | Content::CommissionsRef { .. } => {
+            commissions::unread(content)
         }
-        Content::CommissionEarned {
-            name,
-            amount,
-            currency,
-            campaign,
-        } => (
-            format!("You earned {amount} {currency}"),
-            name,
-            vec![
-                Block::Facts(vec![
-                    ("Commission".into(), format!("{amount} {currency}")),
-                    ("Campaign".into(), campaign.clone()),
-                ]),
-                Block::Action {
-                    label: "See it in the portal".into(),
-                    url: url("/portal/"),
-                },
-            ],
-        ),
-        Content::CommissionDigest {
-            name,
-            day,
-            count,
-            totals,
-        } => {
-            let total = listed(totals);
-            let subject = format!("Your commissions of {day}: {total}");
-            (subject, name, several(*count, total, url("/portal/")))
+        Content::CommissionsEarned { .. }
+        | Content::CommissionEarned { .. }
+        | Content::CommissionDigest { .. } => commissions::earned(content, program),
+        Content::BountyDecided { .. } => commissions::bounty(content, program),
+        Content::PayoutSent { .. } => payouts::sent(content, program),
+        Content::TaxFormAvailable { .. } | Content::TaxProfileExpiring { .. } => {
+            payouts::tax(content, program)
         }
-        Content::PayoutSent {
-            name,
-            amount,
-            currency,
-            method,
-            statement,
-            link,
-        } => {
-            let mut facts = vec![
-                ("Amount".into(), format!("{amount} {currency}")),
-                ("Paid to".into(), method.clone()),
-            ];
-            if let Some(statement) = statement {
-                facts.push(("Statement".into(), statement.clone()));
-            }
-            let mut blocks = vec![Block::Facts(facts)];
-            if let Some(link) = link {
-                blocks.push(Block::Action {
-                    label: "Download the statement (PDF)".into(),
-                    url: url(link),
-                });
-            }
-            (format!("{p} paid you {amount} {currency}"), name, blocks)
+        Content::Message { .. } | Content::MessageDigest { .. } => {
+            messages::to_partner(content, program)
         }
-        Content::TaxFormAvailable {
-            name,
-            year,
-            corrected,
-            link,
-        } => {
-            let form = match corrected {
-                true => format!("a corrected Form 1099-NEC for {year}"),
-                false => format!("your Form 1099-NEC for {year}"),
-            };
-            (
-                "IMPORTANT TAX RETURN DOCUMENT AVAILABLE".to_owned(),
-                name,
-                vec![
-                    Block::Para(format!(
-                        "{p} has issued {form}: what it paid you that year, as reported to the \
-                         IRS. You agreed to receive it electronically; it is in your portal, to \
-                         download as a PDF."
-                    )),
-                    Block::Action {
-                        label: "Open my tax forms".into(),
-                        url: url(link),
-                    },
-                    Block::Para(
-                        "It stays there for you to download again. To receive your forms on paper \
-                         instead, withdraw your consent in the portal's Tax page."
-                            .into(),
-                    ),
-                ],
-            )
+        Content::StaffMessage { .. } | Content::StaffMessageDigest { .. } => {
+            messages::to_staff(content)
         }
-        Content::TaxProfileExpiring {
-            name,
-            valid_until,
-            link,
-        } => (
-            format!("Your W-8 for {p} expires on {valid_until}"),
-            name,
-            vec![
-                Block::Para(format!(
-                    "The W-8 you gave {p} is valid until {valid_until}. After that day it no \
-                     longer counts, and payouts that need a valid tax form wait until the program \
-                     approves a new one. Sign a new W-8 and submit it before then."
-                )),
-                Block::Action {
-                    label: "Submit a new W-8".into(),
-                    url: url(link),
-                },
-            ],
-        ),
-        Content::BountyDecided {
-            name,
-            bounty,
-            approved,
-            amount,
-            reason,
-            note,
-            link,
-        } => {
-            let mut blocks = vec![Block::Para(match (*approved, amount, reason) {
-                (true, Some(amount), _) => format!(
-                    "{p} approved your submission for the bounty \"{bounty}\": it earned you \
-                     {amount}, paid with your commissions once it matures."
-                ),
-                (_, _, Some(reason)) => format!(
-                    "{p} did not approve your submission for the bounty \"{bounty}\": {reason}."
-                ),
-                _ => format!("{p} decided your submission for the bounty \"{bounty}\"."),
-            })];
-            if let Some(note) = note {
-                blocks.push(Block::Para(note.clone()));
-            }
-            blocks.push(Block::Action {
-                label: "Open my bounties".into(),
-                url: url(link),
-            });
-            let subject = match *approved {
-                true => format!("Your bounty submission to {p} was approved"),
-                false => format!("Your bounty submission to {p} was not approved"),
-            };
-            (subject, name, blocks)
-        }
-        Content::StaffNewApplication {
-            name,
-            email,
-            campaign,
-            website,
-            country,
-            answers,
-            id,
-        } => {
-            let mut facts = vec![
-                ("Name".into(), name.clone()),
-                ("E-mail".into(), email.clone()),
-                ("Campaign".into(), campaign.clone()),
-            ];
-            if let Some(website) = website {
-                facts.push(("Website".into(), website.clone()));
-            }
-            if let Some(country) = country {
-                facts.push(("Country".into(), country.clone()));
-            }
-            facts.extend(answers.iter().cloned());
-            facts.push(("Application".into(), id.clone()));
-            (
-                format!("New application to {campaign}: {name}"),
-                "",
-                vec![
-                    Block::Para(
-                        "A new application was confirmed by its address and waits for a decision \
-                         (decidePartnerApplication)."
-                            .into(),
-                    ),
-                    Block::Facts(facts),
-                ],
-            )
-        }
-        Content::Message { .. }
-        | Content::MessageDigest { .. }
-        | Content::StaffMessage { .. }
-        | Content::StaffMessageDigest { .. } => messages::blocks(content, program),
-        Content::StaffFraudFlag {
-            signal,
-            action,
-            partner,
-            details,
-            id,
-        } => {
-            let held = match action.as_str() {
-                "HOLD" => " What it covers is held until the flag is resolved.",
-                _ => "",
-            };
-            (
-                format!("Fraud flag on {partner}: {signal}"),
-                "",
-                vec![
-                    Block::Para(format!(
-                        "A fraud signal raised a flag for review (resolveFraudFlag).{held}"
-                    )),
-                    Block::Facts(vec![
-                        ("Signal".into(), signal.clone()),
-                        ("Partner".into(), partner.clone()),
-                        ("Evidence".into(), details.clone()),
-                        ("Flag".into(), id.clone()),
-                    ]),
-                ],
-            )
-        }
+        Content::StaffFraudFlag { .. } => fraud::flagged(content),
     };
-    let unsubscribe = unsubscribe.map(url);
+    let unsubscribe = unsubscribe.map(|path| absolute(&program.base_url, path));
     Rendered {
         text: text(program, greeting, &blocks, unsubscribe.as_deref()),
         html: html(program, &subject, greeting, &blocks, unsubscribe.as_deref()),
