@@ -3,7 +3,7 @@
 //! by the time tiers and the recurring rule; the upgrades; every line
 //! rounded once; the bonuses and flat fees once per event.
 
-use crate::conditions::{Facts, Line, Outcome};
+use crate::conditions::{Facts, Line, Outcome, Reward};
 use crate::money::Currency;
 use crate::rules::{
     BreakdownLine, Charge, Evaluation, EventKind, HUNDRED, LineEvaluation, Rule, RuleSet, RuleType,
@@ -86,6 +86,49 @@ impl RuleSet {
             [] => &whole[..],
             some => some,
         };
+        let basis = self.basis(charge);
+
+        let mut parts = Parts::default();
+        let mut evaluated = Vec::with_capacity(lines.len());
+        for (position, line) in lines.iter().enumerate() {
+            let (earned, line_parts) =
+                self.evaluate_line(charge, facts, &basis, position, line, currency);
+            if let Some(line_parts) = line_parts {
+                parts.add(line_parts);
+            }
+            evaluated.push(earned);
+        }
+
+        let every_line_ended = evaluated.iter().all(|line| line.ended);
+        if every_line_ended {
+            return nothing_earned(evaluated, currency);
+        }
+
+        let (once, threshold_bonus_paid) = self.once_per_event(charge);
+        let once_total: Decimal = once.iter().map(|part| part.amount).sum();
+        parts.add(once);
+
+        let fee = sale_fee(&evaluated, once_total, currency);
+        let breakdown = parts.lines;
+        Evaluation {
+            fee,
+            unrounded_fee: breakdown.iter().map(|line| line.amount).sum(),
+            percentage: evaluated
+                .iter()
+                .find_map(|line| line.percentage)
+                .unwrap_or(Decimal::ZERO),
+            partnership_ended: false,
+            threshold_bonus_paid,
+            breakdown,
+            lines: evaluated,
+        }
+    }
+
+    /// What every line of a sale is evaluated against (SPEC §5): the
+    /// customer month, the base the time tier or else the recurring rule
+    /// sets and whether its months have passed, and the upgrades the
+    /// partner's LTV and paying customers reached.
+    fn basis(&self, charge: &Charge) -> Basis {
         let month = charge.customer_month.max(1);
         let tier = self.time_tiers.iter().find(|tier| tier.threshold >= month);
         let base_ended = tier.is_none() && self.recurring_max_months.is_some_and(|max| max < month);
@@ -111,96 +154,80 @@ impl RuleSet {
             ltv.map(|s| (s.index, RuleType::PartnerLtvUpgrade, s.value)),
             customers.map(|s| (s.index, RuleType::QualifiedCustomersUpgrade, s.value)),
         ];
-
-        let mut parts = Parts::default();
-        let mut evaluated = Vec::with_capacity(lines.len());
-        for (position, line) in lines.iter().enumerate() {
-            let matched = match charge.kind {
-                EventKind::Sale => self.conditionals.iter().copied().find(|&i| {
-                    matches!(&self.entries[i].rule, Rule::Conditional { when, .. } if when.holds(facts, line))
-                }),
-                EventKind::Lead => None,
-            };
-            let mut earned = LineEvaluation {
-                line: position,
-                rule_index: matched.unwrap_or(base.0),
-                rule_type: matched.map_or(base.1, |_| RuleType::Conditional),
-                conditional: matched.is_some(),
-                percentage: None,
-                unrounded: Decimal::ZERO,
-                amount: currency.round(Decimal::ZERO),
-                ended: false,
-            };
-            let reward = matched.and_then(|i| match &self.entries[i].rule {
-                Rule::Conditional { then, .. } => Some(then),
-                _ => None,
-            });
-            earned.ended = match reward {
-                Some(reward) => reward.max_months.is_some_and(|max| max < month),
-                None => base_ended,
-            };
-            if earned.ended || charge.kind == EventKind::Lead {
-                evaluated.push(earned);
-                continue;
-            }
-            let mut line_parts: Vec<BreakdownLine> = Vec::with_capacity(3);
-            let percentage_base = match reward.map(|r| (&r.outcome, r.keep_upgrades)) {
-                None => Some(((base.0, base.1), base.2, true)),
-                Some((Outcome::Percentage(p), keep)) => {
-                    Some(((earned.rule_index, RuleType::Conditional), *p, keep))
-                }
-                Some((Outcome::Amount { amount, per_unit }, _)) => {
-                    let units = match per_unit {
-                        true => Decimal::from(line.quantity),
-                        false => Decimal::ONE,
-                    };
-                    line_parts.push(BreakdownLine {
-                        rule_index: earned.rule_index,
-                        rule_type: RuleType::Conditional,
-                        percentage: None,
-                        amount: amount * units,
-                    });
-                    None
-                }
-                Some((Outcome::Nothing, _)) => None,
-            };
-            if let Some(((rule_index, rule_type), points, keep_upgrades)) = percentage_base {
-                let mut percentage = Decimal::ZERO;
-                let with = upgrades.iter().flatten().filter(|_| keep_upgrades);
-                for &(rule_index, rule_type, points) in
-                    std::iter::once(&(rule_index, rule_type, points)).chain(with)
-                {
-                    let points = points.min(HUNDRED - percentage);
-                    percentage += points;
-                    line_parts.push(BreakdownLine {
-                        rule_index,
-                        rule_type,
-                        percentage: Some(points),
-                        amount: line.amount * points / HUNDRED,
-                    });
-                }
-                earned.percentage = Some(percentage);
-            }
-            earned.unrounded = line_parts.iter().map(|part| part.amount).sum();
-            earned.amount = currency.round(earned.unrounded);
-            parts.add(line_parts);
-            evaluated.push(earned);
+        Basis {
+            month,
+            base,
+            base_ended,
+            upgrades,
         }
+    }
 
-        let every_line_ended = evaluated.iter().all(|line| line.ended);
-        if every_line_ended {
-            return Evaluation {
-                fee: currency.round(Decimal::ZERO),
-                unrounded_fee: Decimal::ZERO,
-                percentage: Decimal::ZERO,
-                partnership_ended: true,
-                threshold_bonus_paid: false,
-                breakdown: Vec::new(),
-                lines: evaluated,
-            };
+    /// What one line of a sale earned (SPEC §32), and its parts for the
+    /// breakdown: its rule; nothing if that rule's months have passed or
+    /// the event is a lead (no parts); else its parts, rounded once.
+    fn evaluate_line(
+        &self,
+        charge: &Charge,
+        facts: &Facts,
+        basis: &Basis,
+        position: usize,
+        line: &Line,
+        currency: Currency,
+    ) -> (LineEvaluation, Option<Vec<BreakdownLine>>) {
+        let (mut earned, reward) = self.line_rule(charge, facts, basis, position, line, currency);
+        if earned.ended || charge.kind == EventKind::Lead {
+            return (earned, None);
         }
+        let line_parts = line_breakdown(basis, &mut earned, reward, line);
+        earned.unrounded = line_parts.iter().map(|part| part.amount).sum();
+        earned.amount = currency.round(earned.unrounded);
+        (earned, Some(line_parts))
+    }
 
-        // Once per event: the bonuses (on a sale) and the flat fees.
+    /// The rule that sets a line's base: on a sale, the first conditional
+    /// rule whose condition holds of it (with its reward), else the time
+    /// tier or the recurring rule; and whether that rule's months have
+    /// passed. The line as yet earns nothing.
+    fn line_rule(
+        &self,
+        charge: &Charge,
+        facts: &Facts,
+        basis: &Basis,
+        position: usize,
+        line: &Line,
+        currency: Currency,
+    ) -> (LineEvaluation, Option<&Reward>) {
+        let base = basis.base;
+        let matched = match charge.kind {
+            EventKind::Sale => self.conditionals.iter().copied().find(|&i| {
+                matches!(&self.entries[i].rule, Rule::Conditional { when, .. } if when.holds(facts, line))
+            }),
+            EventKind::Lead => None,
+        };
+        let mut earned = LineEvaluation {
+            line: position,
+            rule_index: matched.unwrap_or(base.0),
+            rule_type: matched.map_or(base.1, |_| RuleType::Conditional),
+            conditional: matched.is_some(),
+            percentage: None,
+            unrounded: Decimal::ZERO,
+            amount: currency.round(Decimal::ZERO),
+            ended: false,
+        };
+        let reward = matched.and_then(|i| match &self.entries[i].rule {
+            Rule::Conditional { then, .. } => Some(then),
+            _ => None,
+        });
+        earned.ended = match reward {
+            Some(reward) => reward.max_months.is_some_and(|max| max < basis.month),
+            None => basis.base_ended,
+        };
+        (earned, reward)
+    }
+
+    /// Once per event: the bonuses (on a sale) and the flat fees; and
+    /// whether a charge-threshold bonus is among them.
+    fn once_per_event(&self, charge: &Charge) -> (Vec<BreakdownLine>, bool) {
         let mut once = Vec::new();
         let mut threshold_bonus_paid = false;
         if charge.kind == EventKind::Sale {
@@ -240,30 +267,101 @@ impl RuleSet {
                 });
             }
         }
-        let once_total: Decimal = once.iter().map(|part| part.amount).sum();
-        parts.add(once);
+        (once, threshold_bonus_paid)
+    }
+}
 
-        // Each line is rounded once, and the once-per-event parts together;
-        // a sale of one line is rounded once as a whole, as §5 says.
-        let fee = match &evaluated[..] {
-            [one] => currency.round(one.unrounded + once_total),
-            many => {
-                let lines: Decimal = many.iter().map(|line| line.amount).sum();
-                currency.round(lines + currency.round(once_total))
-            }
-        };
-        let breakdown = parts.lines;
-        Evaluation {
-            fee,
-            unrounded_fee: breakdown.iter().map(|line| line.amount).sum(),
-            percentage: evaluated
-                .iter()
-                .find_map(|line| line.percentage)
-                .unwrap_or(Decimal::ZERO),
-            partnership_ended: false,
-            threshold_bonus_paid,
-            breakdown,
-            lines: evaluated,
+/// What every line of a sale is evaluated against (`RuleSet::basis`).
+struct Basis {
+    /// §5's customer month, at least 1.
+    month: u32,
+    /// The time tier or the recurring rule: its position, type and
+    /// percentage.
+    base: (usize, RuleType, Decimal),
+    /// No time tier covers the month and the recurring rule's months
+    /// have passed.
+    base_ended: bool,
+    /// The LTV and the customer-count upgrades reached, if any.
+    upgrades: [Option<(usize, RuleType, Decimal)>; 2],
+}
+
+/// A line's parts before rounding, rule by rule, and the percentage
+/// applied to it (`earned.percentage`) for a percentage: its reward's
+/// flat amount (× its quantity per unit), or nothing; else its base
+/// percentage — the reward's, or the time tier's or recurring rule's —
+/// and, unless the reward drops them, the upgrades, the whole at most 100.
+fn line_breakdown(
+    basis: &Basis,
+    earned: &mut LineEvaluation,
+    reward: Option<&Reward>,
+    line: &Line,
+) -> Vec<BreakdownLine> {
+    let (base, upgrades) = (basis.base, &basis.upgrades);
+    let mut line_parts: Vec<BreakdownLine> = Vec::with_capacity(3);
+    let percentage_base = match reward.map(|r| (&r.outcome, r.keep_upgrades)) {
+        None => Some(((base.0, base.1), base.2, true)),
+        Some((Outcome::Percentage(p), keep)) => {
+            Some(((earned.rule_index, RuleType::Conditional), *p, keep))
+        }
+        Some((Outcome::Amount { amount, per_unit }, _)) => {
+            let units = match per_unit {
+                true => Decimal::from(line.quantity),
+                false => Decimal::ONE,
+            };
+            line_parts.push(BreakdownLine {
+                rule_index: earned.rule_index,
+                rule_type: RuleType::Conditional,
+                percentage: None,
+                amount: amount * units,
+            });
+            None
+        }
+        Some((Outcome::Nothing, _)) => None,
+    };
+    if let Some(((rule_index, rule_type), points, keep_upgrades)) = percentage_base {
+        let mut percentage = Decimal::ZERO;
+        let with = upgrades.iter().flatten().filter(|_| keep_upgrades);
+        for &(rule_index, rule_type, points) in
+            std::iter::once(&(rule_index, rule_type, points)).chain(with)
+        {
+            let points = points.min(HUNDRED - percentage);
+            percentage += points;
+            line_parts.push(BreakdownLine {
+                rule_index,
+                rule_type,
+                percentage: Some(points),
+                amount: line.amount * points / HUNDRED,
+            });
+        }
+        earned.percentage = Some(percentage);
+    }
+    line_parts
+}
+
+/// The evaluation of a sale every line of which has ended: nothing
+/// earned, the partnership ended.
+fn nothing_earned(evaluated: Vec<LineEvaluation>, currency: Currency) -> Evaluation {
+    Evaluation {
+        fee: currency.round(Decimal::ZERO),
+        unrounded_fee: Decimal::ZERO,
+        percentage: Decimal::ZERO,
+        partnership_ended: true,
+        threshold_bonus_paid: false,
+        breakdown: Vec::new(),
+        lines: evaluated,
+    }
+}
+
+/// The fee of the `evaluated` lines and the once-per-event parts, which
+/// come to `once_total` before rounding.
+fn sale_fee(evaluated: &[LineEvaluation], once_total: Decimal, currency: Currency) -> Decimal {
+    // Each line is rounded once, and the once-per-event parts together;
+    // a sale of one line is rounded once as a whole, as §5 says.
+    match evaluated {
+        [one] => currency.round(one.unrounded + once_total),
+        many => {
+            let lines: Decimal = many.iter().map(|line| line.amount).sum();
+            currency.round(lines + currency.round(once_total))
         }
     }
 }

@@ -238,6 +238,10 @@ async fn refund_held_from(
     Ok(find().one(txn).await?.map(|after| (before, after)))
 }
 
+/// Refunds an event (SPEC §7): the refund split among its lines and
+/// taken off it, in the sale's own currency and the event's; its
+/// commissions settled; the refund's row, the event's refunded amount and
+/// the partner's history written; a bounty's goal rechecked.
 async fn refund(
     txn: &crate::db::Txn,
     tenant_id: &str,
@@ -251,55 +255,11 @@ async fn refund(
     let conversion = event_conversion::Entity::find_by_id(event.id.clone())
         .one(txn)
         .await?;
-    // A sale's lines are in its own currency: a refund is split among them
-    // first, and is what they give up (SPEC §32).
-    let own = conversion
-        .as_ref()
-        .map_or(&event.currency, |c| &c.sale_currency);
-    let own = Currency::parse(own).map_err(|e| ApiError::internal("sale currency", e))?;
-    let refunded_so_far = conversion
-        .as_ref()
-        .map_or(event.refunded_minor, |c| c.refunded_sale_minor);
-    // What a held sale's lines had refunded is taken off them exactly;
-    // should the event hold none of it, its amount is refunded pro rata.
-    let exact = match &new.taken {
-        Some(taken) => Split::exact(&event, own, refunded_so_far, taken)?,
-        None => None,
-    };
-    let lines = match exact.filter(|split| !split.total().is_zero()) {
-        Some(split) => Some(split),
-        None => Split::of(
-            &event,
-            own,
-            refunded_so_far,
-            new.lines.as_deref(),
-            new.amount,
-        )?,
-    };
+    let (own, lines) = split_among_lines(&event, conversion.as_ref(), new)?;
     let amount = lines.as_ref().map(Split::total).or(new.amount);
-    let (refund_minor, sale_refund) = match &conversion {
-        Some(converted) => {
-            let remaining = converted.sale_amount_minor - converted.refunded_sale_minor;
-            let sale_refund = checked_minor(own, remaining, amount)?;
-            let share = crate::engine::fx::refund_share(
-                event.amount_minor,
-                converted.sale_amount_minor,
-                converted.refunded_sale_minor,
-                sale_refund,
-            );
-            (share, Some(sale_refund))
-        }
-        None => (refund_minor(&event, amount)?, None),
-    };
+    let (refund_minor, sale_refund) = minor_refunds(&event, conversion.as_ref(), own, amount)?;
     if let Some(sale_refund) = sale_refund {
-        event_conversion::Entity::update_many()
-            .col_expr(
-                event_conversion::Column::RefundedSaleMinor,
-                Expr::col(event_conversion::Column::RefundedSaleMinor).add(sale_refund),
-            )
-            .filter(event_conversion::Column::EventId.eq(event.id.as_str()))
-            .exec(txn)
-            .await?;
+        add_sale_refund(txn, &event, sale_refund).await?;
     }
     let now = crate::db::now();
     let refund = Refund {
@@ -310,31 +270,8 @@ async fn refund(
         at: now,
     };
     let (mut reversed, clawbacks) = settle(txn, actor, &refund, lines.as_ref()).await?;
-    refund::Entity::insert(refund::ActiveModel {
-        id: Set(input::new_id()),
-        tenant_id: Set(tenant_id.to_owned()),
-        event_id: Set(event.id.clone()),
-        amount_minor: Set(refund_minor),
-        currency: Set(event.currency.clone()),
-        reason: Set(new.reason),
-        note: Set(refund.note.clone()),
-        lines: Set(lines.as_ref().map(Split::this_refund).transpose()?),
-        created_at: Set(now),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    let mut update = event::Entity::update_many().col_expr(
-        event::Column::RefundedMinor,
-        Expr::col(event::Column::RefundedMinor).add(refund_minor),
-    );
-    if let Some(lines) = &lines {
-        let after = lines.refunded_after()?;
-        update = update.col_expr(event::Column::RefundedLines, Expr::value(after));
-    }
-    update
-        .filter(event::Column::Id.eq(event.id.as_str()))
-        .exec(txn)
-        .await?;
+    insert_refund(txn, tenant_id, &refund, lines.as_ref()).await?;
+    add_refund(txn, &event, refund_minor, lines.as_ref()).await?;
     lower_history(txn, &event, refund_minor).await?;
     // A performance bounty not matured yet is taken back with its goal.
     let (partner, reason) = (event.partner_id.as_str(), new.reason);
@@ -349,6 +286,130 @@ async fn refund(
         reversed,
         clawbacks,
     })
+}
+
+/// The sale's own currency, and the refund split among its lines in it
+/// (`None`: a sale recorded without lines): what a held sale's lines had
+/// refunded, exactly, else the lines named or every line pro rata.
+fn split_among_lines(
+    event: &event::Model,
+    conversion: Option<&event_conversion::Model>,
+    new: &NewRefund,
+) -> ApiResult<(Currency, Option<Split>)> {
+    // A sale's lines are in its own currency: a refund is split among them
+    // first, and is what they give up (SPEC §32).
+    let own = conversion.map_or(&event.currency, |c| &c.sale_currency);
+    let own = Currency::parse(own).map_err(|e| ApiError::internal("sale currency", e))?;
+    let refunded_so_far = conversion.map_or(event.refunded_minor, |c| c.refunded_sale_minor);
+    // What a held sale's lines had refunded is taken off them exactly;
+    // should the event hold none of it, its amount is refunded pro rata.
+    let exact = match &new.taken {
+        Some(taken) => Split::exact(event, own, refunded_so_far, taken)?,
+        None => None,
+    };
+    let lines = match exact.filter(|split| !split.total().is_zero()) {
+        Some(split) => Some(split),
+        None => Split::of(
+            event,
+            own,
+            refunded_so_far,
+            new.lines.as_deref(),
+            new.amount,
+        )?,
+    };
+    Ok((own, lines))
+}
+
+/// The refund of `amount` (`None`: all that is left) in the event's
+/// minor units, and for a sale converted from another currency in its own
+/// (SPEC §22): the event's refund is then its share of what the sale
+/// converted to.
+fn minor_refunds(
+    event: &event::Model,
+    conversion: Option<&event_conversion::Model>,
+    own: Currency,
+    amount: Option<Decimal>,
+) -> ApiResult<(i64, Option<i64>)> {
+    let (refund_minor, sale_refund) = match conversion {
+        Some(converted) => {
+            let remaining = converted.sale_amount_minor - converted.refunded_sale_minor;
+            let sale_refund = checked_minor(own, remaining, amount)?;
+            let share = crate::engine::fx::refund_share(
+                event.amount_minor,
+                converted.sale_amount_minor,
+                converted.refunded_sale_minor,
+                sale_refund,
+            );
+            (share, Some(sale_refund))
+        }
+        None => (refund_minor(event, amount)?, None),
+    };
+    Ok((refund_minor, sale_refund))
+}
+
+/// What a converted sale had refunded in its own currency grows by
+/// `sale_refund`.
+async fn add_sale_refund(
+    txn: &impl ConnectionTrait,
+    event: &event::Model,
+    sale_refund: i64,
+) -> ApiResult<()> {
+    event_conversion::Entity::update_many()
+        .col_expr(
+            event_conversion::Column::RefundedSaleMinor,
+            Expr::col(event_conversion::Column::RefundedSaleMinor).add(sale_refund),
+        )
+        .filter(event_conversion::Column::EventId.eq(event.id.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// The refund's row: what it took off the event, in the event's
+/// currency, and what it took off each line.
+async fn insert_refund(
+    txn: &impl ConnectionTrait,
+    tenant_id: &str,
+    refund: &Refund<'_>,
+    lines: Option<&Split>,
+) -> ApiResult<()> {
+    refund::Entity::insert(refund::ActiveModel {
+        id: Set(input::new_id()),
+        tenant_id: Set(tenant_id.to_owned()),
+        event_id: Set(refund.event.id.clone()),
+        amount_minor: Set(refund.refund_minor),
+        currency: Set(refund.event.currency.clone()),
+        reason: Set(refund.reason),
+        note: Set(refund.note.clone()),
+        lines: Set(lines.map(Split::this_refund).transpose()?),
+        created_at: Set(refund.at),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    Ok(())
+}
+
+/// What the event had refunded grows by `refund_minor`, and what each of
+/// its lines had by what the refund took off it.
+async fn add_refund(
+    txn: &impl ConnectionTrait,
+    event: &event::Model,
+    refund_minor: i64,
+    lines: Option<&Split>,
+) -> ApiResult<()> {
+    let mut update = event::Entity::update_many().col_expr(
+        event::Column::RefundedMinor,
+        Expr::col(event::Column::RefundedMinor).add(refund_minor),
+    );
+    if let Some(lines) = lines {
+        let after = lines.refunded_after()?;
+        update = update.col_expr(event::Column::RefundedLines, Expr::value(after));
+    }
+    update
+        .filter(event::Column::Id.eq(event.id.as_str()))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// The refunded event, read again under its partner's lock (which orders

@@ -95,6 +95,16 @@ enum Checks<'l> {
     NoRate,
 }
 
+/// What an item's checks before its evaluation make of it.
+enum Admission<'l> {
+    /// It passed: evaluated with its partner.
+    Valid(&'l partner::Model, Valid<'l>),
+    /// A redelivery: the original's result.
+    Duplicate(Recorded),
+    /// Held, for this reason.
+    Held(HeldReason),
+}
+
 impl<'a> Batch<'a> {
     pub fn new(tenant_id: &'a str, loaded: &'a Loaded, now: DateTime<Utc>) -> Batch<'a> {
         Batch {
@@ -132,59 +142,21 @@ impl<'a> Batch<'a> {
         self.results.push(result);
     }
 
+    /// One item through the steps the module names: its checks, its
+    /// customer, terms and charge, the evaluation, the totals it adds to;
+    /// then — every check passed — its event, the history carried forward
+    /// and what it earns.
     fn evaluate(&mut self, item: Checked) -> ApiResult<Outcome> {
-        // A sale naming only a customer nobody attributed is held.
-        let unattributed = item.new.partner.is_none() && self.loaded.attribution(&item).is_none();
-        let partner = match unattributed {
-            true => None,
-            false => Some(self.partner(&item)?),
-        };
-        if let Some(original) = self.duplicate(&item)? {
-            return Ok(Outcome::Duplicate(original));
-        }
-        let Some(partner) = partner else {
-            return self.hold(item, HeldReason::Unattributed).map(Outcome::New);
-        };
-        let valid = match self.validate(&item, partner)? {
-            Checks::Valid(valid) => valid,
-            Checks::NoRate => {
-                return self
-                    .hold(item, HeldReason::NoExchangeRate)
-                    .map(Outcome::New);
-            }
+        let (partner, valid) = match self.admit(&item)? {
+            Admission::Valid(partner, valid) => (partner, valid),
+            Admission::Duplicate(original) => return Ok(Outcome::Duplicate(original)),
+            Admission::Held(reason) => return self.hold(item, reason).map(Outcome::New),
         };
         let customer = self.customer(&item, partner, &valid)?;
         let terms = self.terms(partner, valid.campaign)?;
         let charge = self.charge(&item, partner, &valid, customer.as_ref());
-        let lines =
-            crate::ledger::lines::engine_lines(&item.new.lines, item.new.amount, charge.amount);
-        let evaluation = match terms.rules.has_conditions() || !lines.is_empty() {
-            false => terms.rules.evaluate(&charge, valid.currency),
-            true => {
-                let facts = crate::ledger::lines::Sale {
-                    amount: charge.amount,
-                    customer_month: charge.customer_month,
-                    // A customer whose sales were refunded in full has
-                    // had a sale all the same.
-                    is_first: customer
-                        .as_ref()
-                        .is_some_and(|c| c.net_minor <= 0 && !self.state.had_sale.contains(&c.id)),
-                    customer: customer.as_ref(),
-                    partner,
-                    categories: self
-                        .loaded
-                        .categories
-                        .get(&partner.id)
-                        .cloned()
-                        .unwrap_or_default(),
-                    metadata: item.new.metadata.as_ref(),
-                }
-                .facts()?;
-                terms
-                    .rules
-                    .evaluate_sale(&charge, &facts, &lines, valid.currency)
-            }
-        };
+        let evaluation =
+            self.evaluation(&item, partner, &valid, customer.as_ref(), &terms, &charge)?;
         let sale = item.new.kind == engine::EventKind::Sale;
         let amount_field = format!("{}.amount", item.prefix);
         self.check_totals(&amount_field, partner, &valid, customer.as_ref(), sale)?;
@@ -192,16 +164,7 @@ impl<'a> Batch<'a> {
 
         // Every check has passed: build the rows and carry the history forward.
         let sold = item.new.lines.clone();
-        let mut event = self.event_row(item, partner, &valid, customer.as_ref());
-        let before = super::history::Before {
-            totals: &self.state.totals,
-            customer: customer.as_ref(),
-            partner,
-        };
-        super::history::keep(&mut event, &charge, valid.earns, before);
-        if let Some(converted) = &valid.conversion {
-            self.converted(&event, converted);
-        }
+        let mut event = self.event_with_history(item, partner, &valid, customer.as_ref(), &charge);
         // An imported sale grew the customer's history already.
         if let Some(customer) = customer
             && same_sale.is_none()
@@ -238,6 +201,95 @@ impl<'a> Batch<'a> {
             duplicate: false,
             held: None,
         }))
+    }
+
+    /// The item's checks before it is evaluated, in order: its partner
+    /// resolved (none for a sale naming only a customer nobody
+    /// attributed), the exactly-once rule applied, then — a partner
+    /// found — the item validated.
+    fn admit(&self, item: &Checked) -> ApiResult<Admission<'a>> {
+        // A sale naming only a customer nobody attributed is held.
+        let unattributed = item.new.partner.is_none() && self.loaded.attribution(item).is_none();
+        let partner = match unattributed {
+            true => None,
+            false => Some(self.partner(item)?),
+        };
+        if let Some(original) = self.duplicate(item)? {
+            return Ok(Admission::Duplicate(original));
+        }
+        let Some(partner) = partner else {
+            return Ok(Admission::Held(HeldReason::Unattributed));
+        };
+        match self.validate(item, partner)? {
+            Checks::Valid(valid) => Ok(Admission::Valid(partner, valid)),
+            Checks::NoRate => Ok(Admission::Held(HeldReason::NoExchangeRate)),
+        }
+    }
+
+    /// The item evaluated under its terms (SPEC §5, §32): the charge
+    /// alone, or — the rules reading conditions, or lines sent — the sale
+    /// of its lines, with the facts its conditions read.
+    fn evaluation(
+        &self,
+        item: &Checked,
+        partner: &partner::Model,
+        valid: &Valid,
+        customer: Option<&customer::Model>,
+        terms: &Terms,
+        charge: &Charge,
+    ) -> ApiResult<Evaluation> {
+        let lines =
+            crate::ledger::lines::engine_lines(&item.new.lines, item.new.amount, charge.amount);
+        let evaluation = match terms.rules.has_conditions() || !lines.is_empty() {
+            false => terms.rules.evaluate(charge, valid.currency),
+            true => {
+                let facts = crate::ledger::lines::Sale {
+                    amount: charge.amount,
+                    customer_month: charge.customer_month,
+                    // A customer whose sales were refunded in full has
+                    // had a sale all the same.
+                    is_first: customer
+                        .is_some_and(|c| c.net_minor <= 0 && !self.state.had_sale.contains(&c.id)),
+                    customer,
+                    partner,
+                    categories: self
+                        .loaded
+                        .categories
+                        .get(&partner.id)
+                        .cloned()
+                        .unwrap_or_default(),
+                    metadata: item.new.metadata.as_ref(),
+                }
+                .facts()?;
+                terms
+                    .rules
+                    .evaluate_sale(charge, &facts, &lines, valid.currency)
+            }
+        };
+        Ok(evaluation)
+    }
+
+    /// The item's event row, with the history before it kept on it (SPEC
+    /// §23), and a converted sale's conversion beside it.
+    fn event_with_history(
+        &mut self,
+        item: Checked,
+        partner: &partner::Model,
+        valid: &Valid,
+        customer: Option<&customer::Model>,
+        charge: &Charge,
+    ) -> event::Model {
+        let mut event = self.event_row(item, partner, valid, customer);
+        let before = super::history::Before {
+            totals: &self.state.totals,
+            customer,
+            partner,
+        };
+        super::history::keep(&mut event, charge, valid.earns, before);
+        if let Some(converted) = &valid.conversion {
+            self.converted(&event, converted);
+        }
+        event
     }
 
     /// A connector's sale an import brought over already: why it is not
