@@ -217,6 +217,13 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
                     async move { crate::mail::earned::step(&db).await }
                 });
             }
+            Job::Reactions => {
+                let kept = crate::ledger::reactions::Kept::default();
+                runner.run(crate::ledger::reactions::worker(&on.notifier), move |_| {
+                    let (db, kept) = (db.clone(), kept.clone());
+                    async move { crate::ledger::reactions::step(&db, &kept).await }
+                });
+            }
             Job::SignInMail => {
                 let keys = on.keys.clone();
                 runner.run(crate::portal::mailer(&on.sign_ins), move |_| {

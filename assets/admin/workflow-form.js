@@ -118,7 +118,7 @@ function Trigger({ metric, setMetric, fieldError, tenant }) {
         ${input('metricValue', AMOUNTS.includes(metric) ? 'Amount to reach' : 'Number to reach', null, { required: true, inputmode: 'decimal' })}
         ${AMOUNTS.includes(metric) && input('metricCurrency', 'Currency', `Three letters; empty: ${tenant.currency}.`, { maxlength: 3 })}
         <div class="picker">
-          ${input('metricFrom', 'Counted from (day)', 'Empty: no start.', { type: 'date' })}
+          ${input('metricFrom', 'Counted from (day)', 'Empty: from now on — what partners did before the workflow does not count. Name an earlier day to count it.', { type: 'date' })}
           ${input('metricTo', 'Counted through (day)', 'Empty: no end.', { type: 'date' })}
         </div>`}
       ${error && html`<p class="field-error" id="workflow-trigger-error">${error}</p>`}

@@ -60,6 +60,7 @@ mod m20261227_000050_held_line_refunds;
 mod m20261228_000051_broadcast_batches;
 mod m20261229_000052_failures_of_stored_json;
 mod m20261230_000053_activity_cutoffs_said;
+mod m20261231_000054_reaction_cursors;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -123,6 +124,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261228_000051_broadcast_batches::Migration),
             Box::new(m20261229_000052_failures_of_stored_json::Migration),
             Box::new(m20261230_000053_activity_cutoffs_said::Migration),
+            Box::new(m20261231_000054_reaction_cursors::Migration),
         ]
     }
 }

@@ -40,11 +40,16 @@ async fn bounty(app: &TestApp, input: Value) -> Value {
         .clone()
 }
 
+/// Records a sale, and waits for what reacts to it (the bounties it
+/// reaches are paid after it commits).
 async fn sale(app: &TestApp, partner: &str, id: &str, amount: &str, customer: &str) -> Value {
     let input = json!({ "externalId": id, "partnerId": partner, "customerExternalId": customer, "amount": amount });
-    app.ok(&app.admin(), RECORD, json!({ "input": input }))
+    let recorded = app
+        .ok(&app.admin(), RECORD, json!({ "input": input }))
         .await["recordEvent"]
-        .clone()
+        .clone();
+    crate::support::sales::reacted(app).await;
+    recorded
 }
 
 async fn refund(app: &TestApp, id: &str, amount: &str) {
@@ -207,6 +212,7 @@ async fn concurrent_sales_reach_a_bounty_exactly_once(app: TestApp) {
         assert_eq!(*status, 200, "{body}");
         assert!(body.get("errors").is_none(), "{body}");
     }
+    crate::support::sales::reacted(&app).await;
     assert_eq!(
         rows(&app, &ada, "BOUNTY").await,
         [row("BOUNTY", "25.00", "ACCRUED")]

@@ -874,6 +874,8 @@ async fn the_engagement_guide_pays_a_referrer_and_caps_as_written(app: TestApp) 
         json!({ "p": sam }),
     )
     .await;
+    // The reward is written after the sale commits.
+    crate::support::sales::reacted(&app).await;
     let sams = app.partner_token(&sam);
     let bounty_id = [("BOUNTY_ID", bounty.as_str())];
     let progress = app.ok(&sams, &filled(&ops[5], &bounty_id), json!({})).await;
@@ -947,6 +949,8 @@ async fn the_messages_guide_runs_as_written(app: TestApp) {
     );
     let workflow = app.ok(&admin, &ops[6], json!({})).await;
     assert_eq!(workflow["createWorkflow"]["enabled"], true);
+    // Ten sales from when the workflow is made: the one before it does not
+    // count, and the tenth sets it off, after the sale commits.
     for i in 2..=10 {
         crate::support::sales::record(
             &app,
@@ -954,6 +958,22 @@ async fn the_messages_guide_runs_as_written(app: TestApp) {
         )
         .await;
     }
+    crate::support::sales::reacted(&app).await;
+    let runs = app.ok(&admin, &ops[7], json!({})).await;
+    assert_eq!(
+        runs["workflows"]["edges"][0]["node"]["runs"]["edges"],
+        json!([]),
+        "nine sales since it began"
+    );
+    {
+        let i = 11;
+        crate::support::sales::record(
+            &app,
+            json!({ "externalId": format!("s-{i}"), "partnerId": jane, "customerExternalId": format!("c-{i}"), "amount": "10.00" }),
+        )
+        .await;
+    }
+    crate::support::sales::reacted(&app).await;
     let runs = app.ok(&admin, &ops[7], json!({})).await;
     let run = &runs["workflows"]["edges"][0]["node"]["runs"]["edges"][0]["node"];
     assert_eq!(run["partner"]["name"], "Jane Doe");

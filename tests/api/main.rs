@@ -62,6 +62,7 @@ mod probes;
 mod program;
 mod rails;
 mod rails_money;
+mod reactions;
 mod ready_fields;
 mod relay;
 mod replicas;

@@ -82,6 +82,7 @@ async fn sale(app: &TestApp, partner: &str, external_id: &str) {
         crate::support::sales::sale_input(partner, external_id, "100.00"),
     )
     .await;
+    crate::support::sales::reacted(app).await;
 }
 
 async fn runs(app: &TestApp, workflow: &str) -> Value {

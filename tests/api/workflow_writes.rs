@@ -70,6 +70,7 @@ async fn a_workflows_move_and_tag_are_kept_as_staffs_are_with_the_workflow_as_ac
         json!({ "externalId": "s-1", "partnerId": ada, "customerExternalId": "c-1", "amount": "10.00" }),
     )
     .await;
+    crate::support::sales::reacted(&app).await;
 
     // The partner as the workflow left it, its history naming the workflow.
     let read = app.ok(&admin, PARTNER, json!({ "p": ada })).await["partner"].clone();

@@ -65,3 +65,28 @@ pub(crate) async fn commission_of(app: &TestApp, input: Value) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Waits until what reacts to sales (SPEC §35: performance bounties,
+/// `metricReached` workflows), which runs after each sale commits, has
+/// read every event logged so far: each tenant's reaction cursor stands at
+/// or past its log's last event.
+pub(crate) async fn reacted(app: &TestApp) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let sql = "SELECT COUNT(*) AS behind FROM domain_events d WHERE NOT EXISTS \
+               (SELECT 1 FROM reaction_cursors c WHERE c.tenant_id = d.tenant_id \
+                AND (c.cursor_xid > d.xid OR (c.cursor_xid = d.xid AND c.cursor_seq >= d.seq)))";
+    crate::support::wait::until(
+        "the sales' reactions read every event logged",
+        std::time::Duration::from_secs(20),
+        async || {
+            let conn = app.db.conn();
+            let row = conn
+                .query_one_raw(Statement::from_string(conn.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "behind").unwrap() == 0
+        },
+    )
+    .await
+}

@@ -15,7 +15,7 @@
 use super::{Exposure, FieldChange, exposure, last_four, safe};
 use chrono::{DateTime, SecondsFormat, Utc};
 use revshare_engine::money::Currency;
-use sea_orm::sea_query::sea_value_to_json_value;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, sea_value_to_json_value};
 use sea_orm::{
     ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, JsonValue,
     ModelTrait, Value,
@@ -36,18 +36,16 @@ pub async fn read(
     tenant_id: &str,
     id: &str,
 ) -> Result<Option<Row>, DbErr> {
-    let (sql, values): (String, Vec<Value>) = if table == "tenants" {
-        (
-            format!("SELECT * FROM {table} WHERE id = ?"),
-            vec![id.into()],
-        )
-    } else {
-        (
-            format!("SELECT * FROM {table} WHERE id = ? AND tenant_id = ?"),
-            vec![id.into(), tenant_id.into()],
-        )
-    };
-    let statement = crate::db::statement(conn.get_database_backend(), &sql, values);
+    // Built by the query builder, which writes each backend's placeholders.
+    let mut query = Query::select();
+    query
+        .expr(Expr::cust("*"))
+        .from(Alias::new(table))
+        .and_where(Expr::col(Alias::new("id")).eq(id));
+    if table != "tenants" {
+        query.and_where(Expr::col(Alias::new("tenant_id")).eq(tenant_id));
+    }
+    let statement = conn.get_database_backend().build(&query);
     let Some(JsonValue::Object(columns)) =
         JsonValue::find_by_statement(statement).one(conn).await?
     else {

@@ -15,6 +15,7 @@
 //! events (never a spiff to the tenant's staff), a service token the types
 //! whose subject its scopes read, an admin all of the tenant's.
 
+pub mod cursors;
 pub mod log;
 pub mod notify;
 pub mod retention;

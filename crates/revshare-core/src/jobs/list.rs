@@ -23,6 +23,9 @@ pub enum Job {
     Mail,
     /// Write the e-mails of commissions earned (`mail/earned.rs`).
     CommissionMail,
+    /// Pay the performance bounties and run the workflows that sales reach,
+    /// after each sale commits (`ledger/reactions.rs`).
+    Reactions,
     /// Write the e-mails of portal sign-in requests (`portal.rs`).
     SignInMail,
     /// Daily digests, unconfirmed applications and old sign-in addresses
@@ -47,10 +50,11 @@ pub enum Job {
 
 impl Job {
     /// Every job, in the order they are started.
-    pub const ALL: [Job; 12] = [
+    pub const ALL: [Job; 13] = [
         Job::Webhooks,
         Job::Mail,
         Job::CommissionMail,
+        Job::Reactions,
         Job::SignInMail,
         Job::Housekeeping,
         Job::Payouts,
@@ -68,6 +72,7 @@ impl Job {
             Job::Webhooks => "webhooks",
             Job::Mail => "mail",
             Job::CommissionMail => "commission-mail",
+            Job::Reactions => "reactions",
             Job::SignInMail => "sign-in-mail",
             Job::Housekeeping => "housekeeping",
             Job::Payouts => "payouts",
@@ -157,7 +162,7 @@ mod tests {
             Jobs::parse("webhooks,mails"),
             Err(
                 "REVSHARE_JOBS names no job \"mails\": use all, none, or some of webhooks, \
-                 mail, commission-mail, sign-in-mail, housekeeping, payouts, imports, \
+                 mail, commission-mail, reactions, sign-in-mail, housekeeping, payouts, imports, \
                  backtests, maturity, rates, retention, broadcasts"
                     .to_owned()
             )

@@ -19,6 +19,7 @@ pub mod line_refunds;
 pub mod lines;
 pub mod maturity;
 pub mod path;
+pub mod reactions;
 pub mod refunds;
 pub mod reports;
 pub mod rewards;

@@ -3,7 +3,7 @@
 //! is a ledger row on a `REWARD` event of its partner's own, whose
 //! `externalId` (`revshare:…`) keys it: written once whatever is retried.
 
-use crate::engagement::bounties::awards::{self, Due, Earned};
+use crate::engagement::bounties::awards::{self, Due};
 use crate::engagement::bounties::submissions::{self, Decision};
 use crate::engagement::referrals::RESERVED_PREFIX;
 use crate::error::{ApiError, ApiResult};
@@ -109,42 +109,38 @@ async fn campaign_of(
         .ok_or_else(|| ApiError::internal("bounty campaign", &bounty.campaign_id))
 }
 
-/// Pays the performance bounties a batch's new commissions reached (see
-/// [`awards`]), in the batch's transaction, under its partners' locks.
-pub(crate) async fn reach_bounties(
+/// Pays a performance bounty a partner reached (see [`awards`]): its
+/// `BOUNTY` commission, and the award that keeps it once per partner.
+pub(crate) async fn pay_bounty(
     conn: &crate::db::Txn,
-    tenant_id: &str,
-    earned: &[Earned<'_>],
+    due: &Due,
+    now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let now = crate::db::now();
-    for due in awards::due(conn, tenant_id, earned).await? {
-        let Due {
-            bounty,
-            partner_id,
-            at,
-        } = &due;
-        let campaign = campaign_of(conn, bounty).await?;
-        let event = RewardEvent {
-            tenant_id,
-            partner_id,
-            campaign_id: &bounty.campaign_id,
-            currency: &bounty.currency,
-            key: format!("bounty:{}:{}", bounty.id, crate::input::new_id()),
-            payload: Payload::new().field("bountyId", bounty.id.clone()),
-            at: *at,
-        };
-        let row = bounty_row(
-            bounty,
-            &campaign,
-            partner_id,
-            bounty.reward_minor,
-            None,
-            *at,
-        )?;
-        let written = book(conn, event, row).await?;
-        awards::record(conn, &due, &written.id, now).await?;
-    }
-    Ok(())
+    let Due {
+        bounty,
+        partner_id,
+        at,
+    } = due;
+    let campaign = campaign_of(conn, bounty).await?;
+    let event = RewardEvent {
+        tenant_id: &bounty.tenant_id,
+        partner_id,
+        campaign_id: &bounty.campaign_id,
+        currency: &bounty.currency,
+        key: format!("bounty:{}:{}", bounty.id, crate::input::new_id()),
+        payload: Payload::new().field("bountyId", bounty.id.clone()),
+        at: *at,
+    };
+    let row = bounty_row(
+        bounty,
+        &campaign,
+        partner_id,
+        bounty.reward_minor,
+        None,
+        *at,
+    )?;
+    let written = book(conn, event, row).await?;
+    awards::record(conn, due, &written.id, now).await
 }
 
 /// Decides a bounty submission (`commissions:write`), in one transaction:

@@ -1,8 +1,9 @@
-//! Workflows run (SPEC §35), in the transaction of what set them off: a
-//! batch's accrual (under its partners' locks) or an application's
-//! approval. Each run is claimed once per workflow and partner
-//! ([`run::claim`]); its actions are taken in order, `payBonus` booked
-//! here as a `BONUS` row on a `REWARD` event of the partner's own, keyed
+//! Workflows run (SPEC §35): a `partnerApproved` one in the transaction
+//! of the approval; a `metricReached` one after the sale that reached it
+//! committed, by what reacts to sales ([`super::reactions`]). Each run is
+//! claimed once per workflow and partner ([`run::claim`]); its actions
+//! are taken in order, `payBonus` booked here as a `BONUS` row on a
+//! `REWARD` event of the partner's own, keyed
 //! `workflow:{workflow}:{partner}` and explained by the workflow's name,
 //! with an activity entry whose actor is the workflow (`payBonus`, the
 //! commission, its amount); each action's outcome is kept on the run.
@@ -13,7 +14,6 @@
 use super::path::Payload;
 use super::rewards::{RewardEvent, book};
 use crate::activity::Entry;
-use crate::engagement::bounties::awards::Earned;
 use crate::engagement::workflows::run::{self, ActionKind, Due, Outcome};
 use crate::engagement::workflows::{Action, actions_of};
 use crate::error::{ApiError, ApiResult};
@@ -23,16 +23,6 @@ use entity::enums::{CommissionKind, CommissionStatus, TermsSource};
 use entity::{campaign, partner};
 use sea_orm::EntityTrait;
 
-/// Runs the `metricReached` workflows a batch's new commissions reach.
-pub(crate) async fn reached(
-    conn: &crate::db::Txn,
-    tenant_id: &str,
-    earned: &[Earned<'_>],
-) -> ApiResult<()> {
-    let due = run::reached(conn, tenant_id, earned).await?;
-    take(conn, due).await
-}
-
 /// Runs the `partnerApproved` workflows of a partner just approved into
 /// `campaign_id`.
 pub async fn approved(
@@ -40,38 +30,42 @@ pub async fn approved(
     partner: &partner::Model,
     campaign_id: &str,
 ) -> ApiResult<()> {
-    let due = run::on_approval(conn, partner, campaign_id, crate::db::now()).await?;
-    take(conn, due).await
-}
-
-async fn take(conn: &crate::db::Txn, due: Vec<Due>) -> ApiResult<()> {
     let now = crate::db::now();
-    for due in due {
-        let Some(run_id) = run::claim(conn, &due, now).await? else {
-            continue;
-        };
-        let Ok(actions) = actions_of(&due.workflow) else {
-            tracing::error!(
-                workflow = %due.workflow.id,
-                partner = %due.partner_id,
-                "a workflow's stored actions do not read: its run failed, taking none"
-            );
-            run::fail(conn, &run_id, run::UNREADABLE_ACTIONS).await?;
-            continue;
-        };
-        let mut outcomes = Vec::new();
-        for action in actions {
-            outcomes.push(match &action {
-                Action::PayBonus {
-                    amount_minor,
-                    currency,
-                } => pay(conn, &due, *amount_minor, currency).await?,
-                other => run::act(conn, &due, other, now).await?,
-            });
-        }
-        run::finish(conn, &run_id, &outcomes).await?;
+    for due in run::on_approval(conn, partner, campaign_id, now).await? {
+        take(conn, &due, now).await?;
     }
     Ok(())
+}
+
+/// Runs `due` unless the workflow ran on the partner already: claims the
+/// run, takes its actions in order and keeps their outcomes.
+pub(crate) async fn take(
+    conn: &crate::db::Txn,
+    due: &Due,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<()> {
+    let Some(run_id) = run::claim(conn, due, now).await? else {
+        return Ok(());
+    };
+    let Ok(actions) = actions_of(&due.workflow) else {
+        tracing::error!(
+            workflow = %due.workflow.id,
+            partner = %due.partner_id,
+            "a workflow's stored actions do not read: its run failed, taking none"
+        );
+        return run::fail(conn, &run_id, run::UNREADABLE_ACTIONS).await;
+    };
+    let mut outcomes = Vec::new();
+    for action in actions {
+        outcomes.push(match &action {
+            Action::PayBonus {
+                amount_minor,
+                currency,
+            } => pay(conn, due, *amount_minor, currency).await?,
+            other => run::act(conn, due, other, now).await?,
+        });
+    }
+    run::finish(conn, &run_id, &outcomes).await
 }
 
 /// The workflow's bonus, booked in the campaign of what set it off.

@@ -6,11 +6,9 @@
 //! One task per replica, woken by the log growing, gathers for
 //! [`GATHER`] and then, per tenant, reads the `COMMISSION_CREATED` events
 //! after the tenant's cursor (`mail_cursors`) and, in one transaction with
-//! the cursor's row locked (`FOR UPDATE SKIP LOCKED` on PostgreSQL: a
-//! replica finding it locked leaves it to the one holding it), writes the
-//! e-mails of the commissions among them that earn their partner money and
-//! moves the cursor on. The cursor moves only over final events
-//! ([`crate::events::log`]), so none is skipped and none e-mailed twice.
+//! the cursor's row held ([`crate::events::cursors`]), writes the e-mails
+//! of the commissions among them that earn their partner money and moves
+//! the cursor on: none is skipped and none e-mailed twice.
 //!
 //! A partner is sent one e-mail per commission, except that the
 //! commissions one reading finds together — a batch recorded at once, or
@@ -29,8 +27,8 @@
 use super::content::Content;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::events::Audience;
-use crate::events::log::{self, Cursor};
+use crate::events::cursors::Cursors;
+use crate::events::log::Cursor;
 use crate::events::notify::Notifier;
 use crate::jobs::{Job, Step, Wake, Worker};
 use chrono::{DateTime, Utc};
@@ -67,10 +65,15 @@ pub async fn step(db: &Db) -> ApiResult<Step> {
     })
 }
 
-/// `sql` with the task's tag and `values`, its placeholders written `?`
-/// (numbered for PostgreSQL).
+/// The task's place in each tenant's log.
+const CURSORS: Cursors = Cursors {
+    table: "mail_cursors",
+    tag: TAG,
+};
+
+/// `sql` with the task's tag and `values`, its placeholders written `?`.
 fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    crate::db::statement(backend, &format!("{TAG}{sql}"), values)
+    CURSORS.statement(backend, sql, values)
 }
 
 /// The columns of a commission its e-mail reads.
@@ -86,85 +89,29 @@ struct Earned {
     staff_payee: bool,
 }
 
-#[derive(FromQueryResult)]
-struct Place {
-    tenant_id: String,
-    cursor_xid: Option<i64>,
-    cursor_seq: Option<i64>,
-}
-
 /// One pass over every tenant; answers whether a tenant has more waiting
 /// than was read (or an event not final yet).
 pub async fn pass(db: &Db) -> ApiResult<bool> {
-    let places = Place::find_by_statement(statement(
-        db.backend(),
-        "SELECT t.id AS tenant_id, c.cursor_xid, c.cursor_seq FROM tenants t \
-         LEFT JOIN mail_cursors c ON c.tenant_id = t.id ORDER BY t.id",
-        Vec::new(),
-    ))
-    .all(db.conn())
-    .await?;
     let mut more = false;
-    for place in places {
-        let at = Cursor {
-            xid: place.cursor_xid.unwrap_or(0),
-            seq: place.cursor_seq.unwrap_or(0),
-        };
-        more |= tenant(db, &place.tenant_id, at).await?;
+    for (tenant_id, place) in CURSORS.places(db).await? {
+        more |= tenant(db, &tenant_id, place).await?;
     }
     Ok(more)
 }
 
 /// One tenant's new commissions into e-mails; answers whether more wait.
 async fn tenant(db: &Db, tenant_id: &str, place: Cursor) -> ApiResult<bool> {
-    let audience = Audience {
-        tenant_id: tenant_id.to_owned(),
-        types: vec![DomainEventType::CommissionCreated],
-        partner_id: None,
-        nobody: false,
+    let types = vec![DomainEventType::CommissionCreated];
+    let read = CURSORS.read(db, tenant_id, place, types, PAGE).await?;
+    let Some(to) = read.to else {
+        return Ok(read.more);
     };
-    let end = log::end(db.conn(), tenant_id).await?;
-    let page = log::read(db.conn(), &audience, place, PAGE).await?;
-    let to = match (page.events.last(), page.full) {
-        (Some(last), true) => Cursor::of(last),
-        (last, false) => last.map(Cursor::of).unwrap_or(place).max(end),
-        (None, true) => place,
-    };
-    if to <= place {
-        return Ok(!page.settled);
-    }
     let backend = db.backend();
     let txn = db.write().await?;
-    // The cursor's row, made at the start of the log for a tenant that
-    // has none yet (one created since the cursors were), then locked.
-    txn.execute_raw(statement(
-        backend,
-        "INSERT INTO mail_cursors (tenant_id, cursor_xid, cursor_seq) VALUES (?, 0, 0) \
-         ON CONFLICT (tenant_id) DO NOTHING",
-        vec![tenant_id.into()],
-    ))
-    .await?;
-    let lock = match backend {
-        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
-        _ => "",
-    };
-    let locked = Place::find_by_statement(statement(
-        backend,
-        &format!(
-            "SELECT tenant_id, cursor_xid, cursor_seq FROM mail_cursors WHERE tenant_id = ?{lock}"
-        ),
-        vec![tenant_id.into()],
-    ))
-    .one(&*txn)
-    .await?;
-    // Locked by another replica, or moved by it meanwhile: look again.
-    let Some(locked) = locked else {
-        return Ok(true);
-    };
-    if (locked.cursor_xid, locked.cursor_seq) != (Some(place.xid), Some(place.seq)) {
+    if !CURSORS.hold(&*txn, tenant_id, place).await? {
         return Ok(true);
     }
-    let ids: Vec<&str> = page.events.iter().map(|e| e.subject_id.as_str()).collect();
+    let ids: Vec<&str> = read.events.iter().map(|e| e.subject_id.as_str()).collect();
     let mut rows = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(CHUNK) {
         let marks = vec!["?"; chunk.len()].join(", ");
@@ -186,14 +133,9 @@ async fn tenant(db: &Db, tenant_id: &str, place: Cursor) -> ApiResult<bool> {
     // e-mail (the page holds at most [`PAGE`] events, so at most as many
     // partners).
     write(&*txn, &rows, crate::db::now()).await?;
-    txn.execute_raw(statement(
-        backend,
-        "UPDATE mail_cursors SET cursor_xid = ?, cursor_seq = ? WHERE tenant_id = ?",
-        vec![to.xid.into(), to.seq.into(), tenant_id.into()],
-    ))
-    .await?;
+    CURSORS.advance(&*txn, tenant_id, to).await?;
     txn.commit().await?;
-    Ok(page.full || !page.settled)
+    Ok(read.more)
 }
 
 /// Writes the `COMMISSION_EARNED` e-mails of `rows`: of those that earn

@@ -87,7 +87,9 @@ pub struct WorkflowMetricInput {
     pub value: Decimal,
     /// The currency of the commissions counted; omitted: the program's.
     pub currency: Option<String>,
-    /// From when commissions count; omitted: always.
+    /// From when commissions count; omitted: from the moment the workflow
+    /// is made, so that what partners did before it began does not set it
+    /// off. Name an earlier instant to count their history too.
     pub from: Option<DateTime>,
     /// Until when (excluded); omitted: no end.
     pub to: Option<DateTime>,

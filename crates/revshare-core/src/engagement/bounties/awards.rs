@@ -24,6 +24,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use std::collections::{BTreeMap, HashSet};
 
 /// A commission just written, as a bounty counts it.
+#[derive(Clone, Copy)]
 pub struct Earned<'a> {
     pub partner_id: &'a str,
     pub group_id: &'a str,
@@ -46,6 +47,7 @@ pub async fn due(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     earned: &[Earned<'_>],
+    bounds: &mut goal::Bounds,
 ) -> ApiResult<Vec<Due>> {
     let Some(latest) = earned.iter().map(|e| e.accrued_at).max() else {
         return Ok(Vec::new());
@@ -98,7 +100,10 @@ pub async fn due(
             continue;
         }
         let bounty = &bounties[i];
-        if goal::reaches(bounty, goal::progress(conn, bounty, &partner_id).await?) {
+        let (Some(goal), Some(target)) = (goal::of(bounty), bounty.goal_value) else {
+            continue;
+        };
+        if bounds.reaches(conn, &goal, &partner_id, target).await? {
             due.push(Due {
                 bounty: bounty.clone(),
                 partner_id,

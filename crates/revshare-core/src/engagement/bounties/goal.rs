@@ -40,6 +40,17 @@ pub struct Goal<'a> {
     pub ends_at: Option<DateTime<Utc>>,
 }
 
+/// What `bounty`'s goal counts (none for a submission bounty).
+pub fn of(bounty: &bounty::Model) -> Option<Goal<'_>> {
+    Some(Goal {
+        tenant_id: &bounty.tenant_id,
+        metric: bounty.goal_metric?,
+        currency: &bounty.currency,
+        starts_at: bounty.starts_at,
+        ends_at: bounty.ends_at,
+    })
+}
+
 /// The partner's progress toward `bounty`'s goal: minor units of its
 /// currency for an amount, a count otherwise.
 pub async fn progress(
@@ -47,17 +58,10 @@ pub async fn progress(
     bounty: &bounty::Model,
     partner_id: &str,
 ) -> ApiResult<i64> {
-    let Some(metric) = bounty.goal_metric else {
-        return Ok(0);
-    };
-    let goal = Goal {
-        tenant_id: &bounty.tenant_id,
-        metric,
-        currency: &bounty.currency,
-        starts_at: bounty.starts_at,
-        ends_at: bounty.ends_at,
-    };
-    counted(conn, &goal, partner_id).await
+    match of(bounty) {
+        Some(goal) => counted(conn, &goal, partner_id).await,
+        None => Ok(0),
+    }
 }
 
 /// The partner's value of `goal`'s metric (see the module).
@@ -125,4 +129,135 @@ pub async fn counted(
 /// Whether `value` reaches the bounty's goal.
 pub fn reaches(bounty: &bounty::Model, value: i64) -> bool {
     bounty.goal_value.is_some_and(|goal| value >= goal)
+}
+
+/// Most (goal, partner) bounds kept at once; past it they are forgotten
+/// and counted again.
+const MAX_BOUNDS: usize = 100_000;
+
+/// What a goal counts, without its partner: equal goals (a bounty's and
+/// a workflow's alike) share their count.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Counts {
+    metric: BountyMetric,
+    currency: String,
+    starts_at: DateTime<Utc>,
+    ends_at: Option<DateTime<Utc>>,
+}
+
+impl Counts {
+    fn of(goal: &Goal<'_>) -> Counts {
+        Counts {
+            metric: goal.metric,
+            currency: goal.currency.to_owned(),
+            starts_at: goal.starts_at,
+            ends_at: goal.ends_at,
+        }
+    }
+
+    fn covers(&self, currency: &str, at: DateTime<Utc>) -> bool {
+        self.currency == currency && at >= self.starts_at && self.ends_at.is_none_or(|end| at < end)
+    }
+}
+
+/// A commission written since a partner's goals were counted, as far as
+/// it can raise them.
+pub struct Grown<'a> {
+    pub partner_id: &'a str,
+    pub currency: &'a str,
+    pub accrued_at: DateTime<Utc>,
+    /// The commission's amount, in minor units.
+    pub commission_minor: i64,
+    /// Its sale's amount (0 for a lead), in minor units.
+    pub sale_minor: i64,
+}
+
+/// Upper bounds of partners' progress toward goals, so that a goal a
+/// partner is far from is not counted from its history again on every
+/// commission (what reacts to sales, [`crate::ledger::reactions`]).
+///
+/// A bound is the partner's exact value when it was last counted, raised
+/// by every commission written since ([`Bounds::grow`]) as much as that
+/// commission can raise it — one sale, its amount, its commission, one
+/// customer — and never lowered: a refund or a reversal only lowers the
+/// true value, under the bound. So a bound below the goal proves the goal
+/// not reached, and [`Bounds::reaches`] counts only when the bound
+/// reaches the goal; the count then sets the bound anew. Only as good as
+/// the commissions it is told of: its keeper forgets it when it may have
+/// missed some.
+#[derive(Default)]
+pub struct Bounds {
+    /// Whether bounds are kept at all: a lookup under the partners' locks
+    /// counts every time.
+    keep: bool,
+    known: std::collections::HashMap<String, Vec<(Counts, i64)>>,
+    len: usize,
+}
+
+impl Bounds {
+    /// Bounds that count every time (none is kept).
+    pub fn exact() -> Bounds {
+        Bounds::default()
+    }
+
+    /// Bounds kept from one lookup to the next.
+    pub fn kept() -> Bounds {
+        Bounds {
+            keep: true,
+            ..Bounds::default()
+        }
+    }
+
+    /// Whether `partner_id` reaches `target` of `goal`: counted from its
+    /// history unless a kept bound shows it cannot.
+    pub async fn reaches(
+        &mut self,
+        conn: &impl ConnectionTrait,
+        goal: &Goal<'_>,
+        partner_id: &str,
+        target: i64,
+    ) -> ApiResult<bool> {
+        let counts = Counts::of(goal);
+        if self.keep
+            && let Some((_, bound)) = self
+                .known
+                .get(partner_id)
+                .and_then(|kept| kept.iter().find(|(c, _)| *c == counts))
+            && *bound < target
+        {
+            return Ok(false);
+        }
+        let value = counted(conn, goal, partner_id).await?;
+        if self.keep {
+            if self.len >= MAX_BOUNDS {
+                self.known.clear();
+                self.len = 0;
+            }
+            let kept = self.known.entry(partner_id.to_owned()).or_default();
+            match kept.iter_mut().find(|(c, _)| *c == counts) {
+                Some((_, bound)) => *bound = value,
+                None => {
+                    kept.push((counts, value));
+                    self.len += 1;
+                }
+            }
+        }
+        Ok(value >= target)
+    }
+
+    /// Raises the bounds `commission` can raise.
+    pub fn grow(&mut self, commission: &Grown<'_>) {
+        let Some(kept) = self.known.get_mut(commission.partner_id) else {
+            return;
+        };
+        for (counts, bound) in kept.iter_mut() {
+            if counts.covers(commission.currency, commission.accrued_at) {
+                *bound += match counts.metric {
+                    BountyMetric::CommissionAmount => commission.commission_minor.max(0),
+                    BountyMetric::SaleAmount => commission.sale_minor.max(0),
+                    BountyMetric::Sales | BountyMetric::Customers => 1,
+                };
+            }
+        }
+    }
 }

@@ -61,10 +61,15 @@ pub fn counts_money(metric: BountyMetric) -> bool {
     )
 }
 
-/// A goal's value as kept: minor units of `currency` for an amount, a
-/// whole count otherwise; more than zero.
-fn goal_value(metric: BountyMetric, value: Decimal, currency: Currency) -> ApiResult<i64> {
-    let field = "input.goal.value";
+/// A goal's value as kept — a bounty's or a workflow's `metricReached`:
+/// minor units of `currency` for an amount, a whole count otherwise; more
+/// than zero. A bad value is `BAD_USER_INPUT` naming `field`.
+pub fn goal_value(
+    field: &str,
+    metric: BountyMetric,
+    value: Decimal,
+    currency: Currency,
+) -> ApiResult<i64> {
     if value <= Decimal::ZERO {
         return Err(ApiError::bad_input(field, "must be more than 0"));
     }
@@ -80,13 +85,22 @@ fn goal_value(metric: BountyMetric, value: Decimal, currency: Currency) -> ApiRe
         .map_err(|_| ApiError::bad_input(field, "is too large"))
 }
 
-/// A kept goal value as the API reads it.
-pub fn goal_decimal(row: &bounty::Model, value: i64) -> Decimal {
-    match row.goal_metric.map(counts_money) {
-        Some(true) => Currency::parse(&row.currency)
+/// A kept goal value as the API reads it: an amount of `currency`, or a
+/// count.
+pub fn value_decimal(metric: BountyMetric, value: i64, currency: &str) -> Decimal {
+    match counts_money(metric) {
+        true => Currency::parse(currency)
             .map(|c| c.from_minor(value))
             .unwrap_or_else(|_| Decimal::from(value)),
-        _ => Decimal::from(value),
+        false => Decimal::from(value),
+    }
+}
+
+/// A bounty's kept goal value as the API reads it.
+pub fn goal_decimal(row: &bounty::Model, value: i64) -> Decimal {
+    match row.goal_metric {
+        Some(metric) => value_decimal(metric, value, &row.currency),
+        None => Decimal::from(value),
     }
 }
 
@@ -132,7 +146,11 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewBounty) -> ApiResult<bount
                     "only a SUBMISSION bounty takes submissions",
                 ));
             }
-            (Some(metric), Some(goal_value(metric, value, currency)?), 0)
+            (
+                Some(metric),
+                Some(goal_value("input.goal.value", metric, value, currency)?),
+                0,
+            )
         }
         BountyKind::Submission => {
             if new.goal.is_some() {

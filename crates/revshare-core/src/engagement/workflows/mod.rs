@@ -14,7 +14,10 @@
 //! `metricReached` counts as a performance bounty's goal does
 //! ([`super::bounties::goal`]): the partner's commissions in the
 //! workflow's currency (the program's unless named), accrued within its
-//! `from`–`to` (open ends: always), not reversed.
+//! `from`–`to`, not reversed. `from` is the moment the workflow is made
+//! unless its maker names another: what partners did before a workflow
+//! began does not set it off (a workflow kept without one counts from
+//! always, as it was made to). `to` omitted: no end.
 
 pub mod run;
 
@@ -56,12 +59,7 @@ pub struct Metric {
 impl Metric {
     /// The kept value as the API reads it.
     pub fn decimal(&self) -> Decimal {
-        match super::bounties::counts_money(self.metric) {
-            true => Currency::parse(&self.currency)
-                .map(|c| c.from_minor(self.value))
-                .unwrap_or_else(|_| Decimal::from(self.value)),
-            false => Decimal::from(self.value),
-        }
+        super::bounties::value_decimal(self.metric, self.value, &self.currency)
     }
 
     /// Whether a commission accrued `at` falls in its window.
@@ -227,6 +225,7 @@ async fn check_trigger(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     given: TriggerInput,
+    now: DateTime<Utc>,
 ) -> ApiResult<Trigger> {
     let field = "input.trigger.metricReached";
     Ok(match given {
@@ -250,29 +249,11 @@ async fn check_trigger(
             };
             let unit = Currency::parse(&code)
                 .map_err(|e| ApiError::bad_input(format!("{field}.currency"), e.to_string()))?;
-            if value <= Decimal::ZERO {
-                return Err(ApiError::bad_input(
-                    format!("{field}.value"),
-                    "must be more than 0",
-                ));
-            }
-            let value = match super::bounties::counts_money(metric) {
-                true => unit
-                    .to_minor(value)
-                    .map_err(|e| ApiError::bad_input(format!("{field}.value"), e.to_string()))?,
-                false => {
-                    if value.fract() != Decimal::ZERO {
-                        return Err(ApiError::bad_input(
-                            format!("{field}.value"),
-                            "must be a whole number",
-                        ));
-                    }
-                    i64::try_from(value.trunc().mantissa() / 10i128.pow(value.scale())).map_err(
-                        |_| ApiError::bad_input(format!("{field}.value"), "is too large"),
-                    )?
-                }
-            };
-            if let (Some(from), Some(to)) = (from, to)
+            let value =
+                super::bounties::goal_value(&format!("{field}.value"), metric, value, unit)?;
+            // Counted from when it begins unless the maker says otherwise.
+            let from = from.unwrap_or(now);
+            if let Some(to) = to
                 && to <= from
             {
                 return Err(ApiError::bad_input(
@@ -284,7 +265,7 @@ async fn check_trigger(
                 metric,
                 value,
                 currency: unit.code().to_owned(),
-                from,
+                from: Some(from),
                 to,
             })
         }
@@ -371,9 +352,9 @@ pub async fn create(
     let txn = db.write().await?;
     let conn = &*txn;
     check_groups(conn, tenant_id, "input.groupIds", &group_ids).await?;
-    let trigger = check_trigger(conn, tenant_id, trigger).await?;
-    let actions = check_actions(conn, tenant_id, actions).await?;
     let now = crate::db::now();
+    let trigger = check_trigger(conn, tenant_id, trigger, now).await?;
+    let actions = check_actions(conn, tenant_id, actions).await?;
     let row = workflow::Model {
         id: input::new_id(),
         tenant_id: tenant_id.to_owned(),

@@ -171,6 +171,7 @@ pub async fn reached(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     earned: &[Earned<'_>],
+    bounds: &mut goal::Bounds,
 ) -> ApiResult<Vec<Due>> {
     if earned.is_empty() {
         return Ok(Vec::new());
@@ -237,7 +238,10 @@ pub async fn reached(
             starts_at: metric.from.unwrap_or(DateTime::UNIX_EPOCH),
             ends_at: metric.to,
         };
-        if goal::counted(conn, &goal, partner_id).await? >= metric.value {
+        if bounds
+            .reaches(conn, &goal, partner_id, metric.value)
+            .await?
+        {
             due.push(Due {
                 workflow: row.clone(),
                 partner_id: partner_id.to_owned(),

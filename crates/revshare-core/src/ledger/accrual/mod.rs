@@ -17,10 +17,12 @@
 //!    — [`evaluate`]; a recruit's commissions write its referrers' rewards
 //!    ([`rewards`]);
 //! 3. write customers, totals, events, and the commissions through the
-//!    ledger's posting layer, with multi-row statements — [`write`] — and
-//!    the rewards of the performance bounties the new commissions reach,
-//!    and the workflows whose metric they reach ([`super::rewards`],
-//!    [`super::workflows`]).
+//!    ledger's posting layer, with multi-row statements — [`write`].
+//!
+//! Nothing else: what reacts to a sale — the performance bounties and the
+//! workflows its commissions reach — runs after it commits, from the
+//! `COMMISSION_CREATED` events it wrote ([`super::reactions`]), and can
+//! neither fail nor slow it.
 //!
 //! A `recordEvents` call may run as several such transactions side by side
 //! ([`split`]). Because every delivery of a partner's events takes that
@@ -39,7 +41,6 @@ mod write;
 pub use split::record_split;
 
 use crate::db::Db;
-use crate::engagement::bounties::awards as bounties;
 use crate::engagement::caps;
 use crate::engagement::referrals::ReferralBook;
 use crate::engine::{Currency, EventKind};
@@ -47,7 +48,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::ledger::path::Payload;
 use crate::tiers::book::TierBook;
 use chrono::{DateTime, Utc};
-use entity::enums::{CommissionKind, HeldReason};
+use entity::enums::HeldReason;
 use entity::{commission, event, unattributed_event};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -350,9 +351,6 @@ async fn accrue(
     }
     crate::activity::record(conn, now, entries(items, &answers)).await?;
     referrals.write(conn).await?;
-    let earned = earned(&loaded, &answers);
-    super::rewards::reach_bounties(conn, tenant_id, &earned).await?;
-    super::workflows::reached(conn, tenant_id, &earned).await?;
     Ok(answers)
 }
 
@@ -388,29 +386,6 @@ fn entries(items: &[Item], answers: &[ApiResult<Recorded>]) -> Vec<crate::activi
                     .map(|c| (c.amount_minor, c.currency.as_str())),
             );
             Some(entry.changing("commissions", None, earned))
-        })
-        .collect()
-}
-
-/// The batch's new commissions as bounties count them.
-fn earned<'a>(
-    loaded: &'a load::Loaded,
-    answers: &'a [ApiResult<Recorded>],
-) -> Vec<bounties::Earned<'a>> {
-    answers
-        .iter()
-        .filter_map(|answer| answer.as_ref().ok())
-        .filter(|recorded| !recorded.duplicate)
-        .flat_map(|recorded| &recorded.commissions)
-        .filter(|row| row.kind == CommissionKind::Commission && row.amount_minor > 0)
-        .filter_map(|row| {
-            Some(bounties::Earned {
-                partner_id: &row.partner_id,
-                group_id: &loaded.partners.get(&row.partner_id)?.group_id,
-                campaign_id: &row.campaign_id,
-                currency: &row.currency,
-                accrued_at: row.accrued_at,
-            })
         })
         .collect()
 }

@@ -100,7 +100,7 @@ enum Admission<'l> {
     /// It passed: evaluated with its partner.
     Valid(&'l partner::Model, Valid<'l>),
     /// A redelivery: the original's result.
-    Duplicate(Recorded),
+    Duplicate(Box<Recorded>),
     /// Held, for this reason.
     Held(HeldReason),
 }
@@ -149,7 +149,7 @@ impl<'a> Batch<'a> {
     fn evaluate(&mut self, item: Checked) -> ApiResult<Outcome> {
         let (partner, valid) = match self.admit(&item)? {
             Admission::Valid(partner, valid) => (partner, valid),
-            Admission::Duplicate(original) => return Ok(Outcome::Duplicate(original)),
+            Admission::Duplicate(original) => return Ok(Outcome::Duplicate(*original)),
             Admission::Held(reason) => return self.hold(item, reason).map(Outcome::New),
         };
         let customer = self.customer(&item, partner, &valid)?;
@@ -215,7 +215,7 @@ impl<'a> Batch<'a> {
             false => Some(self.partner(item)?),
         };
         if let Some(original) = self.duplicate(item)? {
-            return Ok(Admission::Duplicate(original));
+            return Ok(Admission::Duplicate(Box::new(original)));
         }
         let Some(partner) = partner else {
             return Ok(Admission::Held(HeldReason::Unattributed));
