@@ -27,7 +27,7 @@ crate::on_both_databases_with!(
 );
 
 /// Behind a proxy on loopback (`X-Forwarded-For` names the client), with
-/// no background mail: a test hands the sign-in requests to the mailer
+/// no background mail nor reactions: a test hands the sign-in requests to the mailer
 /// itself, so that what a request runs is all it counts. Rails reach
 /// loopback and seal with a data key.
 fn proxied() -> Options {
@@ -39,6 +39,7 @@ fn proxied() -> Options {
         revshare::jobs::Job::Payouts,
         revshare::jobs::Job::Mail,
         revshare::jobs::Job::CommissionMail,
+        revshare::jobs::Job::Reactions,
         revshare::jobs::Job::SignInMail,
         revshare::jobs::Job::Housekeeping,
     ]);

@@ -103,9 +103,10 @@ struct Counted {
     sale_minor: i64,
 }
 
-/// How long bounds are kept ([`Bounds`]): commissions brought over
-/// by an import announce nothing, so a bound may miss them; counted again
-/// this often, a goal they reach is reached at most this late.
+/// How long bounds are kept ([`Bounds`]): commissions brought over by an
+/// import announce nothing, so a bound may miss them; a goal they make a
+/// partner reach is reached on its first commission once the bounds are
+/// this old.
 const FRESH: Duration = Duration::from_secs(60);
 
 /// The bounds kept between pages, per tenant: good only while this
