@@ -111,7 +111,7 @@ const FRESH: Duration = Duration::from_secs(60);
 
 /// The bounds kept between pages, per tenant: good only while this
 /// replica has read every page since they were counted, and for
-/// [`FRESH`].
+/// `FRESH`.
 #[derive(Clone, Default)]
 pub struct Kept(Arc<Mutex<HashMap<String, KeptBounds>>>);
 

@@ -1,12 +1,13 @@
 //! Performance bounties reached (SPEC §31): once per bounty and partner.
 //!
-//! At accrual, in the batch's transaction and under its partners' locks,
-//! [`due`] reads the performance bounties the batch's new commissions may
-//! reach — open at their accrual, for their partner's group, in their
-//! currency, not already won — and the partner's progress toward each,
-//! the batch's commissions counted. The ledger writes a `BOUNTY`
-//! commission for each reached ([`crate::ledger::rewards`]) and
-//! [`record`]s it: the partner's lock orders concurrent sales, and
+//! After the sales commit ([`crate::ledger::reactions`]), [`due`] reads
+//! the performance bounties a page of new commissions may reach — open
+//! at their accrual, for their partner's group, in their currency, not
+//! already won — and whether each partner reaches its goal (through
+//! [`goal::Bounds`]): first outside any lock, then, for the partners
+//! found with one due, again under their locks. The ledger writes a
+//! `BOUNTY` commission for each reached ([`crate::ledger::rewards`]) and
+//! [`record`]s it: the partner's lock orders it with refunds, and
 //! `ux_bounty_awards` refuses a second award not reversed.
 //!
 //! After a refund or reversal, [`recheck`] reverses the partner's bounty

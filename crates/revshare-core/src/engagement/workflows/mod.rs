@@ -4,9 +4,10 @@
 //!
 //! - here: a workflow as made, checked and kept (its trigger and actions
 //!   as JSON), enabled or not;
-//! - [`run`]: which workflows an approval or a batch's commissions set
-//!   off, the run claimed once per workflow and partner
-//!   (`ux_workflow_runs`, under the partner's lock), and the actions that
+//! - [`run`]: which workflows an approval, or new commissions once their
+//!   sale has committed ([`crate::ledger::reactions`]), set off, the run
+//!   claimed once per workflow and partner (`ux_workflow_runs`, under
+//!   the partner's lock), and the actions that
 //!   move no money. The ledger books `payBonus` (a `BONUS` row on an event
 //!   of the partner's own, [`crate::ledger::rewards`]) in the same
 //!   transaction, and records each action's outcome on the run.

@@ -4,7 +4,7 @@
 //! workflow moves and tags a partner through the directory's own writes
 //! ([`crate::directory::partners::change`]), and every action writes an
 //! activity entry whose actor is the workflow (`WORKFLOW`, its id and
-//! name) in the transaction of what set it off.
+//! name) in the transaction that runs it.
 //!
 //! A workflow whose stored trigger or groups do not read is set off by
 //! nothing (logged): it cannot say whom it is for, and never acts on
@@ -164,9 +164,10 @@ pub async fn on_approval(
     )
 }
 
-/// The enabled `metricReached` workflows a batch's new commissions make
-/// their partners reach, not run on them yet. The caller holds the
-/// partners' locks.
+/// The enabled `metricReached` workflows new commissions make their
+/// partners reach, not run on them yet; whether a partner reaches a goal
+/// is asked of `bounds`. What reacts to sales asks once outside any lock
+/// and again, before acting, under the partners' locks.
 pub async fn reached(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
