@@ -126,13 +126,20 @@ async fn refuse_messages(app: &TestApp, refuse: bool) {
     }
 }
 
-async fn a_run_that_cannot_act_leaves_the_sale_recorded_and_fails_with_why(app: TestApp) {
-    let admin = app.admin();
+/// Ada, in a group "Starters", and the group "Stars" a workflow moves
+/// her to: (stars, ada).
+async fn ada_and_the_stars(app: &TestApp) -> (String, String) {
     let starters = app.create_group("Starters", rules()).await;
     let stars = app.create_group("Stars", rules()).await;
     let ada = app
         .create_partner(json!({ "name": "Ada", "groupId": starters }))
         .await;
+    (stars, ada)
+}
+
+async fn a_run_that_cannot_act_leaves_the_sale_recorded_and_fails_with_why(app: TestApp) {
+    let admin = app.admin();
+    let (stars, ada) = ada_and_the_stars(&app).await;
     let input = json!({ "input": {
         "name": "First sale",
         "trigger": { "metricReached": { "metric": "SALES", "value": "1" } },
@@ -197,11 +204,7 @@ async fn a_run_that_cannot_act_leaves_the_sale_recorded_and_fails_with_why(app: 
 
 async fn a_kill_right_after_the_sale_leaves_one_bonus_move_tag_and_message(app: TestApp) {
     let admin = app.admin();
-    let starters = app.create_group("Starters", rules()).await;
-    let stars = app.create_group("Stars", rules()).await;
-    let ada = app
-        .create_partner(json!({ "name": "Ada", "groupId": starters }))
-        .await;
+    let (stars, ada) = ada_and_the_stars(&app).await;
     let input = json!({ "input": {
         "name": "Three sales",
         "trigger": { "metricReached": { "metric": "SALES", "value": "3" } },
