@@ -16,6 +16,7 @@ crate::on_both_databases_with!(
     behind_a_proxy;
     a_large_body_is_refused_before_it_is_read,
     a_chunked_body_is_cut_at_its_limit,
+    a_client_that_sends_its_whole_refused_body_reads_the_refusal,
     the_invoice_upload_alone_carries_more_than_2_mib,
     the_join_form_over_a_websocket_is_limited_as_over_http,
     a_mutation_over_a_websocket_is_logged_with_its_ip_and_request_id,
@@ -160,6 +161,48 @@ async fn a_large_body_is_refused_before_it_is_read(app: TestApp) {
         if !message.is_empty() {
             assert_eq!(error["message"], message, "{headers:?}");
         }
+    }
+}
+
+/// A client that sends its whole body before it reads, as most do, reads
+/// the 413 rather than a reset connection: the refusal is answered at once
+/// and the body's rest read and dropped behind it (up to 8 MiB, 2 s).
+async fn a_client_that_sends_its_whole_refused_body_reads_the_refusal(app: TestApp) {
+    let partner = app
+        .create_partner(json!({ "name": "Rui", "email": "rui@p.example" }))
+        .await;
+    let seven_mib = 7 * 1024 * 1024;
+    for (token, length, message) in [
+        (
+            app.partner_token(&partner),
+            seven_mib,
+            "the request body is larger than 2097152 bytes (only uploadPartnerInvoice carries more)",
+        ),
+        (
+            app.admin(),
+            3 * 1024 * 1024,
+            "the request body is larger than 2097152 bytes",
+        ),
+    ] {
+        let mut stream = TcpStream::connect(app.addr).await.unwrap();
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n{}\r\nContent-Length: {length}\r\n\r\n",
+            app.addr,
+            bearer(&token)
+        );
+        let mut body = NOT_THE_UPLOAD.to_vec();
+        body.resize(length - 3, b'x');
+        body.extend_from_slice(b"\"}}");
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let sent = tokio::time::timeout(PROMPTLY, stream.write_all(&body)).await;
+        assert!(
+            matches!(sent, Ok(Ok(()))),
+            "the body of {length} bytes was cut off: {sent:?}"
+        );
+        let answered = answer(&mut stream).await.expect("the refusal");
+        let (status, error) = status_and_error(&answered);
+        assert_eq!(status, 413, "{answered}");
+        assert_eq!(error["message"], message);
     }
 }
 

@@ -18,6 +18,10 @@
 //! past [`MAX_BODY_BYTES`] is handed on only when it is the upload, with a
 //! handful of JSON values besides its file ([`MAX_UPLOAD_VALUES`]), so
 //! that what parsing it costs is bounded by its size.
+//!
+//! A refusal is answered at once; the refused body's rest is then read and
+//! dropped in the background, bounded in bytes and time, so that a client
+//! still sending it is not reset before it reads why.
 
 use super::{MAX_ANONYMOUS_BODY_BYTES, MAX_BODY_BYTES, MAX_UPLOAD_BODY_BYTES, error_body};
 use axum::body::{Body, Bytes};
@@ -85,25 +89,58 @@ pub struct Read {
     pub upload: Option<String>,
 }
 
+/// Most bytes of a refused body read and dropped after the refusal is
+/// sent, and for how long at most: a client still sending when the
+/// connection closes on unread bytes is reset, and may lose the 413 that
+/// says why. A body announced past this is not waited for.
+const LINGER_BYTES: usize = MAX_UPLOAD_BODY_BYTES;
+const LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Reads a body within what `allowance` allows: refused (413) on its
-/// announced length, or as soon as it passes its limit.
+/// announced length, or as soon as it passes its limit. The refusal is
+/// answered at once; the rest of the body is read and dropped behind it
+/// ([`LINGER_BYTES`], [`LINGER`]), so that the client reads the refusal
+/// rather than a reset connection.
 pub async fn read(headers: &HeaderMap, body: Body, allowance: Allowance) -> Result<Read, Response> {
     let announced = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(|length| usize::try_from(length).unwrap_or(usize::MAX));
+    let mut stream = body.into_data_stream();
+    let mut received = 0usize;
+    let read = within(&mut stream, &mut received, announced, allowance).await;
+    if read.is_err() && announced.is_none_or(|length| length <= LINGER_BYTES) {
+        tokio::spawn(tokio::time::timeout(LINGER, async move {
+            while received <= LINGER_BYTES {
+                match stream.next().await {
+                    Some(Ok(chunk)) => received = received.saturating_add(chunk.len()),
+                    _ => break,
+                }
+            }
+        }));
+    }
+    read
+}
+
+/// [`read`] without the lingering: `received` counts the bytes taken.
+async fn within(
+    stream: &mut axum::body::BodyDataStream,
+    received: &mut usize,
+    announced: Option<usize>,
+    allowance: Allowance,
+) -> Result<Read, Response> {
     if announced.is_some_and(|length| length > allowance.most()) {
         return Err(allowance.too_large(allowance.most()));
     }
     let mut skim = (allowance == Allowance::Uploader).then(Skim::default);
     let verdict = |skim: &Option<Skim>| skim.as_ref().map_or(Verdict::Other, Skim::verdict);
     let mut bytes: Vec<u8> = Vec::with_capacity(announced.unwrap_or(0).min(MAX_BODY_BYTES));
-    let mut stream = body.into_data_stream();
     while let Some(chunk) = stream.next().await {
         let limit = allowance.limit(verdict(&skim));
         // A broken or cut stream (the router's own bound included).
         let chunk = chunk.map_err(|_| allowance.too_large(limit))?;
+        *received = received.saturating_add(chunk.len());
         if let Some(skim) = &mut skim {
             skim.feed(&chunk);
         }
