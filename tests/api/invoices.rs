@@ -47,7 +47,7 @@ async fn self_billing(app: &TestApp, country: &str, vat_id: &str, zone: &str) ->
     app.ok(
         &app.admin(),
         SET_TENANT,
-        json!({ "input": { "timeZone": zone, "invoicing": {
+        json!({ "input": { "timeZone": zone, "supportEmail": "billing@acme.example", "invoicing": {
             "selfBilling": true, "legalName": format!("Acme {country} Ltd"), "vatId": vat_id, "country": country,
             "address": { "line1": "Friedrichstraße 100", "city": "Berlin", "zip": "10117", "country": country },
             "exemptionText": "Kein Ausweis der Umsatzsteuer: Kleinunternehmer nach § 19 UStG",
@@ -67,7 +67,10 @@ async fn billed_partner(
     vat: (bool, Option<&str>, bool, &str),
     version: Option<i64>,
 ) -> String {
-    let id = app.create_partner(json!({ "name": name })).await;
+    let email = format!("{}@partners.example", name.to_lowercase());
+    let id = app
+        .create_partner(json!({ "name": name, "email": email }))
+        .await;
     enroll(app, &id, campaign).await;
     let (registered, vat_id, small_business, country) = vat;
     app.ok(

@@ -49,6 +49,15 @@ pub struct Party {
     pub vat_id: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country: String,
+    /// The party's own identifier: the partner's id (EN 16931's BT-29);
+    /// none for the brand. Absent on documents issued before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Where the party receives documents (its electronic address, BT-34
+    /// and BT-49, scheme `EM`): the partner's e-mail, the brand's support
+    /// e-mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// A payout's self-billing, decided when it was made: the VAT rate (none:
@@ -125,23 +134,29 @@ pub(crate) async fn decide(
         return Ok(HashMap::new());
     }
     let details = partners::details_of(conn, tenant_id, &accepted).await?;
-    let mut names: HashMap<String, String> = HashMap::new();
+    let mut partners: HashMap<String, partner::Model> = HashMap::new();
     for chunk in accepted.chunks(crate::posting::WRITE_CHUNK) {
-        names.extend(
+        partners.extend(
             partner::Entity::find()
                 .filter(partner::Column::TenantId.eq(tenant_id))
                 .filter(partner::Column::Id.is_in(chunk.to_vec()))
                 .all(conn)
                 .await?
                 .into_iter()
-                .map(|p| (p.id, p.name)),
+                .map(|p| (p.id.clone(), p)),
         );
     }
+    let support_email = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
+        .one(conn)
+        .await?
+        .and_then(|t| t.support_email);
     let customer = Party {
         name: invoicing.legal_name.clone().unwrap_or_default(),
         address: invoicing.address.clone(),
         vat_id: invoicing.vat_id.clone(),
         country: country.clone(),
+        id: None,
+        email: support_email,
     };
     let exemption = invoicing.exemption_text.clone().unwrap_or_default();
     let mut decided = HashMap::new();
@@ -155,10 +170,11 @@ pub(crate) async fn decide(
                 small_business: details.small_business,
             },
         );
+        let partner = partners.get(&details.partner_id);
         let name = details
             .legal_name
             .clone()
-            .or_else(|| names.get(&details.partner_id).cloned())
+            .or_else(|| partner.map(|p| p.name.clone()))
             .unwrap_or_default();
         let billed = SelfBilled {
             rate: decision.rate.map(|r| r.normalize().to_string()),
@@ -174,6 +190,8 @@ pub(crate) async fn decide(
                 address: Address::decode(details.address.as_deref())?,
                 vat_id: details.vat_id.clone(),
                 country: details.country.clone(),
+                id: Some(details.partner_id.clone()),
+                email: partner.and_then(|p| p.email.clone()),
             },
             customer: customer.clone(),
             agreement_version: invoicing.version(),

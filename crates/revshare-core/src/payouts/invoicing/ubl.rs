@@ -4,6 +4,14 @@
 //! (self-billed credit note) naming its invoice in `BillingReference`.
 //! Elements in the order the OASIS schemas require.
 //!
+//! Every document follows PEPPOL BIS Self-Billing 3.0 (a CIUS of
+//! EN 16931; SPEC §33b): its specification and process identifiers, the
+//! payout's id as the buyer reference, an invoice's due date its issue
+//! date, one note holding every mention, each party's electronic address
+//! (its PEPPOL id, else its e-mail, scheme `EM`) and the partner's id as
+//! the seller identifier (BT-29), which identifies a supplier that names
+//! no VAT id (BR-CO-26).
+//!
 //! - The supplier is the partner, the customer the brand (self-billing);
 //!   each with its name, postal address and VAT id (`PartyTaxScheme`).
 //! - The VAT category (UNCL 5305): `S` at the rate, `AE` for a reverse
@@ -26,6 +34,13 @@ use crate::error::{ApiError, ApiResult};
 use entity::enums::InvoiceKind;
 use entity::invoice;
 use std::fmt::Write;
+
+/// EN 16931's specification identifier (BT-24) as PEPPOL BIS Self-Billing
+/// 3.0 names it.
+pub const CUSTOMIZATION: &str =
+    "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:selfbilling:3.0";
+/// The business process (BT-23): PEPPOL's self-billing process 01.
+pub const PROFILE: &str = "urn:fdc:peppol.eu:2017:poacc:selfbilling:01:1.0";
 
 /// The document as UBL 2.1 XML; `corrects` is the invoice a credit note
 /// names.
@@ -65,12 +80,19 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
          xmlns:cac=\"urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2\" \
          xmlns:cbc=\"urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2\">\n"
     );
-    tag(&mut x, "cbc:CustomizationID", "urn:cen.eu:en16931:2017");
+    tag(&mut x, "cbc:CustomizationID", CUSTOMIZATION);
+    tag(&mut x, "cbc:ProfileID", PROFILE);
     tag(&mut x, "cbc:ID", &row.number);
     tag(&mut x, "cbc:IssueDate", &row.issue_date.to_string());
+    // Paid when issued: an invoice is due on its day (BT-9; CEN 1.3.15's
+    // BR-CO-25). A credit note has no due date in UBL.
+    if !credit {
+        tag(&mut x, "cbc:DueDate", &row.issue_date.to_string());
+    }
     tag(&mut x, &format!("cbc:{type_tag}"), type_code);
-    for mention in &mentions {
-        tag(&mut x, "cbc:Note", mention);
+    // PEPPOL allows one note: every mention, a line each.
+    if !mentions.is_empty() {
+        tag(&mut x, "cbc:Note", &mentions.join("\n"));
     }
     tag(&mut x, "cbc:DocumentCurrencyCode", &row.currency);
     // The VAT also in the brand's national currency (BT-6, BT-111).
@@ -78,6 +100,8 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
     if let Some((code, _)) = in_tax_currency {
         tag(&mut x, "cbc:TaxCurrencyCode", code);
     }
+    // The payout the document bills: what the bank file's remittance names.
+    tag(&mut x, "cbc:BuyerReference", &row.payout_id);
     x.push_str("<cac:InvoicePeriod>");
     tag(&mut x, "cbc:StartDate", &row.supply_from.to_string());
     tag(&mut x, "cbc:EndDate", &row.supply_to.to_string());
@@ -214,7 +238,20 @@ impl Category {
 }
 
 fn party(x: &mut String, element: &str, party: &Party, with_vat_id: bool) {
-    let _ = write!(x, "<{element}><cac:Party><cac:PartyName>");
+    let _ = write!(x, "<{element}><cac:Party>");
+    if let Some(email) = &party.email {
+        let _ = write!(
+            x,
+            "<cbc:EndpointID schemeID=\"EM\">{}</cbc:EndpointID>",
+            xml_escape(email)
+        );
+    }
+    if let Some(id) = &party.id {
+        x.push_str("<cac:PartyIdentification>");
+        tag(x, "cbc:ID", id);
+        x.push_str("</cac:PartyIdentification>");
+    }
+    x.push_str("<cac:PartyName>");
     tag(x, "cbc:Name", &party.name);
     x.push_str("</cac:PartyName><cac:PostalAddress>");
     if let Some(address) = &party.address {
