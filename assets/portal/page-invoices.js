@@ -12,7 +12,7 @@ const INVOICES = `query Invoices {
     tenant { invoicing { selfBilling legalName country agreement { version text } } }
     partner {
       id
-      vat { registered vatId legalName country smallBusiness checkedBy address { line1 line2 city zip country } }
+      vat { registered vatId legalName country smallBusiness taxNumber business phone peppolId checkedBy address { line1 line2 city state zip country } }
       selfBilling { version acceptedAt expiresAt declinedAt inForce }
       payouts(first: 100) { nodes { id statementNumber status amount currency invoice { number } } }
     }
@@ -77,18 +77,23 @@ function Agreement({ invoicing, answer, vat, reload }) {
 
 function Vat({ vat, reload }) {
   const [registered, setRegistered] = useState(vat ? vat.registered : true);
+  const [small, setSmall] = useState(vat ? vat.smallBusiness : false);
   const [busy, outcome, fieldError, submit] = useSubmit(async (form) => {
     const given = (name) => form.get(name) || null;
     const input = {
       registered: form.get('registered') === 'on',
       vatId: given('vatId'),
       smallBusiness: form.get('smallBusiness') === 'on',
+      taxNumber: given('taxNumber'),
+      business: form.get('business') === 'on',
+      phone: given('phone'),
+      peppolId: given('peppolId'),
       country: form.get('country'),
       legalName: given('legalName'),
     };
     if (form.get('line1')) {
       input.address = { line1: form.get('line1'), line2: given('line2'), city: form.get('city'),
-        zip: given('zip'), country: form.get('country') };
+        state: given('state'), zip: given('zip'), country: form.get('country') };
     }
     await gql(SET_VAT, { input });
     reload();
@@ -103,10 +108,13 @@ function Vat({ vat, reload }) {
         <label class="choice"><input type="checkbox" name="registered" checked=${registered} onChange=${(e) => setRegistered(e.target.checked)} /> Registered for VAT</label>
         <${Field} id="vat-country" label="Country" hint="Where you are established for VAT: two letters (DE, FR, GB)." error=${fieldError('country')}>
           ${(a) => html`<input name="country" maxlength="2" autocomplete="country" required defaultValue=${vat ? vat.country : ''} ...${a} />`}<//>
-        ${registered && html`
-          <${Field} id="vat-id" label="VAT id" hint="With or without its country prefix; checked by its form and check digits." error=${fieldError('vatId')}>
-            ${(a) => html`<input name="vatId" spellcheck="false" autocomplete="off" defaultValue=${vat && vat.vatId || ''} ...${a} />`}<//>
-          <label class="choice"><input type="checkbox" name="smallBusiness" defaultChecked=${vat && vat.smallBusiness} /> Small business: I charge no VAT under my country's exemption</label>`}
+        <label class="choice"><input type="checkbox" name="smallBusiness" checked=${small} onChange=${(e) => setSmall(e.target.checked)} /> Small business: I charge no VAT under my country's exemption (a Kleinunternehmer, § 19 UStG)</label>
+        <label class="choice"><input type="checkbox" name="business" defaultChecked=${vat && vat.business} /> I invoice as a business, not as a private person</label>
+        ${(registered || small) && html`
+          <${Field} id="vat-id" label=${registered ? 'VAT id' : 'VAT id (if you have one)'} hint="With or without its country prefix; checked by its form and check digits." error=${fieldError('vatId')}>
+            ${(a) => html`<input name="vatId" spellcheck="false" autocomplete="off" defaultValue=${vat && vat.vatId || ''} ...${a} />`}<//>`}
+        <${Field} id="vat-tax-number" label="Tax number (optional)" hint="As your tax office wrote it (21/815/08150): a small business without a VAT id gives it; outside the EU and the UK, your tax id (an EIN in the US)." error=${fieldError('taxNumber')}>
+          ${(a) => html`<input name="taxNumber" spellcheck="false" autocomplete="off" defaultValue=${vat && vat.taxNumber || ''} ...${a} />`}<//>
         <${Field} id="vat-legal-name" label="Legal name" hint="As your invoices are to name you." error=${fieldError('legalName')}>
           ${(a) => html`<input name="legalName" autocomplete="organization" defaultValue=${vat && vat.legalName || ''} ...${a} />`}<//>
         <${Field} id="vat-line1" label="Street address" error=${fieldError('line1')}>
@@ -115,8 +123,14 @@ function Vat({ vat, reload }) {
           ${(a) => html`<input name="line2" autocomplete="address-line2" defaultValue=${address.line2 || ''} ...${a} />`}<//>
         <${Field} id="vat-city" label="City" error=${fieldError('city')}>
           ${(a) => html`<input name="city" autocomplete="address-level2" defaultValue=${address.city || ''} ...${a} />`}<//>
+        <${Field} id="vat-state" label="State or region (required in the US)" error=${fieldError('state')}>
+          ${(a) => html`<input name="state" autocomplete="address-level1" defaultValue=${address.state || ''} ...${a} />`}<//>
         <${Field} id="vat-zip" label="Postal code" error=${fieldError('zip')}>
           ${(a) => html`<input name="zip" autocomplete="postal-code" defaultValue=${address.zip || ''} ...${a} />`}<//>
+        <${Field} id="vat-phone" label="Phone (optional)" hint="Your invoices' contact; digits, spaces and + - / ( )." error=${fieldError('phone')}>
+          ${(a) => html`<input name="phone" type="tel" autocomplete="tel" defaultValue=${vat && vat.phone || ''} ...${a} />`}<//>
+        <${Field} id="vat-peppol" label="PEPPOL id (optional)" hint="If you receive e-invoices over PEPPOL: scheme:id, such as 0088:4012345000009." error=${fieldError('peppolId')}>
+          ${(a) => html`<input name="peppolId" spellcheck="false" autocomplete="off" defaultValue=${vat && vat.peppolId || ''} ...${a} />`}<//>
         <button type="submit" disabled=${busy}>Save VAT details</button>
         <${Outcome} outcome=${outcome} />
       </form>

@@ -47,6 +47,11 @@ pub struct Model {
     pub tax_rate: Option<String>,
     /// The day of that reference rate.
     pub tax_rate_day: Option<Date>,
+    /// Its VAT category (UNCL 5305: `S`, `AE`, `E`, `O`); none on documents
+    /// issued before it was kept, read from their mentions.
+    pub vat_category: Option<String>,
+    /// JSON: how it was paid (EN 16931's BG-16); none before it was kept.
+    pub payment: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,15 @@ pub struct Model {
     pub country: String,
     pub small_business: bool,
     pub updated_at: DateTimeUtc,
+    /// Its tax number as written (`21/815/08150`): a small business's
+    /// without a VAT id, a business's outside the EU and the UK.
+    pub tax_number: Option<String>,
+    /// Its PEPPOL participant id, `{scheme}:{id}`.
+    pub peppol_id: Option<String>,
+    pub phone: Option<String>,
+    /// A business rather than a private individual: outside the EU and the
+    /// UK, the brand then accounts for the VAT (reverse charge).
+    pub business: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

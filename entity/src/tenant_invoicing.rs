@@ -19,6 +19,17 @@ pub struct Model {
     /// The agreement's current version; 0 before any.
     pub agreement_version: i32,
     pub updated_at: DateTimeUtc,
+    /// Its PEPPOL participant id, `{scheme}:{id}`.
+    pub peppol_id: Option<String>,
+    /// The contact its documents name (EN 16931's BG-9).
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    /// What its documents' lines say is billed (`Vermittlungsprovisionen`).
+    pub service_description: Option<String>,
+    /// Its company details for the PDF: register court and number,
+    /// managing directors.
+    pub legal_details: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

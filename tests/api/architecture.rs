@@ -1232,6 +1232,10 @@ fn the_crates_tour_names_every_module() {
 const REQUEST_TASKS: &[(&str, &str)] = &[
     ("graphql/loaders/mod.rs", "a request's DataLoader batches"),
     (
+        "http/body.rs",
+        "a refused body's rest read and dropped behind its 413, bounded by 8 MiB and 2 s",
+    ),
+    (
         "http/ws.rs",
         "a socket's own operations, ended with the socket",
     ),

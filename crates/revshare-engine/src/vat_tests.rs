@@ -145,45 +145,84 @@ fn partner<'a>(country: &'a str, registered: bool, vat_id: Option<&'a str>) -> P
         registered,
         vat_id,
         small_business: false,
+        business: false,
     }
 }
 
 #[test]
 fn every_row_of_the_table() {
     use Mention::*;
-    // P = B, registered: the brand's standard rate.
+    // P = B, registered: the brand's standard rate; a brand in Germany
+    // says "Gutschrift" on every document.
     let domestic = decide("DE", &partner("DE", true, Some("DE136695976")));
     assert_eq!(domestic.rate, Some(d("19")));
-    assert_eq!(domestic.mentions, [SelfBilling]);
+    assert_eq!(domestic.category, Category::Standard);
+    assert_eq!(domestic.mentions, [SelfBilling, Gutschrift]);
     // P ≠ B, both in the EU, registered with a well-formed id: reverse charge.
-    let cross = decide("DE", &partner("FR", true, Some("FR40303265045")));
+    let cross = decide("AT", &partner("FR", true, Some("FR40303265045")));
     assert_eq!(cross.rate, None);
     assert_eq!(cross.mentions, [SelfBilling, ReverseCharge]);
     assert!(cross.reverse_charge());
-    // … without a well-formed id: no VAT, no reverse charge.
-    let malformed = decide("DE", &partner("FR", true, Some("FR41303265045")));
-    assert_eq!(malformed, Decision::none(&[SelfBilling]));
-    // P = B, a small business: the exemption.
-    let small = PartnerVat {
-        small_business: true,
-        ..partner("DE", true, None)
-    };
     assert_eq!(
-        decide("DE", &small),
-        Decision::none(&[SelfBilling, Exemption])
+        decide("DE", &partner("FR", true, Some("FR40303265045"))).mentions,
+        [SelfBilling, Gutschrift, ReverseCharge]
     );
-    // Not registered, or outside the EU and the UK.
+    // … without a well-formed id: no VAT, no reverse charge.
+    let malformed = decide("AT", &partner("FR", true, Some("FR41303265045")));
+    assert_eq!(
+        malformed,
+        Decision::none(Category::OutOfScope, &[SelfBilling])
+    );
+    // P = B, a small business, registered or with a tax number only: the
+    // exemption (E), never "not subject to VAT".
+    for registered in [true, false] {
+        let small = PartnerVat {
+            small_business: true,
+            ..partner("DE", registered, None)
+        };
+        assert_eq!(
+            decide("DE", &small),
+            Decision::none(Category::Exempt, &[SelfBilling, Gutschrift, Exemption])
+        );
+    }
+    // Not registered, or outside the EU and the UK and a private person.
     assert_eq!(
         decide("DE", &partner("DE", false, None)),
-        Decision::none(&[SelfBilling])
+        Decision::none(Category::OutOfScope, &[SelfBilling, Gutschrift])
     );
     assert_eq!(
         decide("DE", &partner("US", true, None)),
-        Decision::none(&[SelfBilling])
+        Decision::none(Category::OutOfScope, &[SelfBilling, Gutschrift])
     );
     assert_eq!(
-        decide("DE", &partner("CH", true, Some("CHE123"))),
-        Decision::none(&[SelfBilling])
+        decide("AT", &partner("CH", true, Some("CHE123"))),
+        Decision::none(Category::OutOfScope, &[SelfBilling])
+    );
+    // A business outside the EU and the UK: the brand owes the VAT (§ 13b
+    // UStG in Germany), registered or not.
+    let business = |country| PartnerVat {
+        business: true,
+        ..partner(country, false, None)
+    };
+    assert_eq!(
+        decide("DE", &business("US")),
+        Decision::none(
+            Category::ReverseCharge,
+            &[SelfBilling, Gutschrift, ReverseCharge, ReverseChargeDe]
+        )
+    );
+    assert_eq!(
+        decide("GB", &business("US")),
+        Decision::none(Category::ReverseCharge, &[SelfBilling, ReverseCharge])
+    );
+    // … but a business in the EU is decided by its registration.
+    assert_eq!(
+        decide("DE", &business("FR")),
+        Decision::none(Category::OutOfScope, &[SelfBilling, Gutschrift])
+    );
+    assert_eq!(
+        ReverseChargeDe.text(""),
+        "Steuerschuldnerschaft des Leistungsempfängers"
     );
     // B = P = GB, registered: 20 % and HMRC's sentence.
     let uk = decide("GB", &partner("GB", true, Some("GB980780684")));
@@ -203,7 +242,12 @@ fn every_row_of_the_table() {
     // A brand outside the EU and the UK charges none.
     assert_eq!(
         decide("US", &partner("US", true, None)),
-        Decision::none(&[SelfBilling])
+        Decision::none(Category::OutOfScope, &[SelfBilling])
+    );
+    assert_eq!(Category::parse("AE"), Some(Category::ReverseCharge));
+    assert_eq!(
+        Category::parse(Category::Exempt.code()),
+        Some(Category::Exempt)
     );
 }
 

@@ -53,6 +53,25 @@ pub struct Invoicing {
     pub exemption_text: Option<String>,
     /// The agreement partners accept, its current version.
     pub agreement: Option<Agreement>,
+    /// Its PEPPOL participant id, `{scheme}:{id}`.
+    pub peppol_id: Option<String>,
+    /// Who its documents name for questions (BG-9).
+    pub contact: Option<InvoicingContact>,
+    /// What its documents' lines bill, beside each campaign's name.
+    pub service_description: Option<String>,
+    /// Its company details, printed on every PDF.
+    pub legal_details: Option<String>,
+}
+
+/// The person a tenant's documents name for questions about them.
+#[derive(SimpleObject)]
+pub struct InvoicingContact {
+    /// The person's or the department's name.
+    pub name: String,
+    /// Where questions about a document go.
+    pub email: String,
+    /// Its phone number.
+    pub phone: String,
 }
 
 /// A version of the tenant's self-billing agreement.
@@ -77,6 +96,14 @@ impl From<settings::Invoicing> for Invoicing {
             agreement: i
                 .agreement
                 .map(|(version, text)| Agreement { version, text }),
+            peppol_id: i.peppol_id,
+            contact: i.contact.map(|c| InvoicingContact {
+                name: c.name,
+                email: c.email,
+                phone: c.phone,
+            }),
+            service_description: i.service_description,
+            legal_details: i.legal_details,
         }
     }
 }
@@ -90,6 +117,9 @@ pub struct Party {
     pub address: Option<Address>,
     /// Its VAT id, as it was.
     pub vat_id: Option<String>,
+    /// Its tax number, as it was: a small business's, or a business's
+    /// outside the EU and the UK.
+    pub tax_number: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country: String,
 }
@@ -100,6 +130,7 @@ impl From<StoredParty> for Party {
             name: p.name,
             address: p.address.map(Into::into),
             vat_id: p.vat_id,
+            tax_number: p.tax_number,
             country: p.country,
         }
     }
@@ -332,6 +363,27 @@ impl PartnerVat {
     /// VAT and the tenant's exemption wording.
     async fn small_business(&self) -> ApiResult<bool> {
         Ok(self.0.read(C::Row)?.small_business)
+    }
+
+    /// Its tax number as written (`21/815/08150`).
+    async fn tax_number(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.tax_number.as_deref())
+    }
+
+    /// Its PEPPOL participant id, `{scheme}:{id}`.
+    async fn peppol_id(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.peppol_id.as_deref())
+    }
+
+    /// The phone its invoices' contact gives.
+    async fn phone(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.phone.as_deref())
+    }
+
+    /// A business rather than a private individual: outside the EU and
+    /// the UK, its brand then accounts for the VAT (reverse charge).
+    async fn business(&self) -> ApiResult<bool> {
+        Ok(self.0.read(C::Row)?.business)
     }
 
     /// How its VAT id was checked.

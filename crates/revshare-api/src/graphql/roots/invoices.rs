@@ -35,9 +35,23 @@ pub struct SetPartnerVatInput {
     pub address: Option<AddressInput>,
     /// Where it is established for VAT (ISO 3166-1 alpha-2; `GB` for the UK).
     pub country: String,
-    /// Under its state's small-business exemption.
+    /// Under its state's small-business exemption, registered for VAT or
+    /// not: it then gives its VAT id or its tax number.
     #[graphql(default = false)]
     pub small_business: bool,
+    /// Its tax number as written (`21/815/08150`; a German one 10, 11 or
+    /// 13 digits): a small business's without a VAT id, a business's
+    /// outside the EU and the UK (an EIN in the US).
+    pub tax_number: Option<String>,
+    /// Its PEPPOL participant id, `{scheme}:{id}`, a scheme on PEPPOL's
+    /// list: its invoices' electronic address (else its e-mail).
+    pub peppol_id: Option<String>,
+    /// The phone its invoices' contact gives.
+    pub phone: Option<String>,
+    /// A business rather than a private individual: outside the EU and the
+    /// UK, its brand then accounts for the VAT (reverse charge).
+    #[graphql(default = false)]
+    pub business: bool,
 }
 
 /// The version of the agreement a partner accepts.
@@ -138,6 +152,10 @@ impl InvoiceMutation {
                 .transpose()?,
             country: input.country,
             small_business: input.small_business,
+            tax_number: input.tax_number,
+            peppol_id: input.peppol_id,
+            phone: input.phone,
+            business: input.business,
         };
         forget_reads(ctx)?;
         let row = partners::set(db(ctx)?, policy(ctx)?.tenant_id(), &partner_id, details)

@@ -72,6 +72,30 @@ pub struct InvoicingInput {
     /// The agreement's text: a text that differs from the current one is
     /// published as the next version, which partners accept anew.
     pub agreement: Option<String>,
+    /// Its PEPPOL participant id, `{scheme}:{id}` (`0088:4012345000009`,
+    /// `9930:DE811907980`), a scheme on PEPPOL's list: its documents'
+    /// electronic address (else its contact's e-mail).
+    pub peppol_id: MaybeUndefined<String>,
+    /// Who its documents name for questions (EN 16931's BG-9): a German
+    /// brand's documents need one to meet XRechnung.
+    pub contact: MaybeUndefined<InvoicingContactInput>,
+    /// What its documents' lines bill (`Vermittlungsprovisionen`), beside
+    /// each campaign's name; at most 200 characters.
+    pub service_description: MaybeUndefined<String>,
+    /// Its company details, printed on every PDF (register court and
+    /// number, managing directors); at most 1,000 characters.
+    pub legal_details: MaybeUndefined<String>,
+}
+
+/// The person a tenant's documents name for questions about them.
+#[derive(InputObject)]
+pub struct InvoicingContactInput {
+    /// The person's or the department's name.
+    pub name: String,
+    /// Where questions about a document go.
+    pub email: String,
+    /// Digits, spaces and `+ - / ( )`.
+    pub phone: String,
 }
 
 impl InvoicingInput {
@@ -97,6 +121,16 @@ impl InvoicingInput {
             series: self.series,
             exemption_text: maybe(self.exemption_text),
             agreement: self.agreement,
+            peppol_id: maybe(self.peppol_id),
+            contact: maybe(self.contact).map(|c| {
+                c.map(|c| revshare_core::payouts::invoicing::settings::Contact {
+                    name: c.name,
+                    email: c.email,
+                    phone: c.phone,
+                })
+            }),
+            service_description: maybe(self.service_description),
+            legal_details: maybe(self.legal_details),
         }
         .checked()
     }

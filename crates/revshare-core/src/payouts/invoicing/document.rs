@@ -34,6 +34,11 @@ fn layout(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<
     let supplier: Party = decoded("invoice supplier", &row.supplier)?;
     let customer: Party = decoded("invoice customer", &row.customer)?;
     let mentions: Vec<String> = decoded("invoice mentions", &row.mentions)?;
+    let payment: Option<super::Payment> = row
+        .payment
+        .as_deref()
+        .map(|text| decoded("invoice payment", text))
+        .transpose()?;
     let mut lines = vec![
         Line::new(Font::Bold, 16, title(row)),
         Line::new(Font::Regular, 10, ""),
@@ -44,6 +49,10 @@ fn layout(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<
             format!("{} to {}", row.supply_from, row.supply_to),
         ),
     ];
+    if row.kind == entity::enums::InvoiceKind::Invoice {
+        lines.push(fact("Due date", row.issue_date.to_string()));
+    }
+    lines.push(fact("Payout", row.payout_id.clone()));
     if let Some(original) = corrects {
         lines.push(fact(
             "Corrects",
@@ -113,11 +122,38 @@ fn layout(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<
         12,
         format!("Gross {}", money(row.gross_minor)),
     ));
+    if let Some(payment) = &payment {
+        lines.push(fact("Paid by", paid_by(payment)));
+    }
     lines.push(Line::new(Font::Regular, 10, ""));
     for mention in mentions {
         lines.extend(Line::new(Font::Bold, 10, mention).fitted());
     }
+    if let Some(details) = &customer.legal_details {
+        lines.push(Line::new(Font::Regular, 10, ""));
+        for line in details.lines() {
+            lines.extend(Line::new(Font::Regular, 8, line.to_owned()).fitted());
+        }
+    }
     Ok(lines)
+}
+
+/// How the payout was paid, as the XML's payment means says it.
+fn paid_by(payment: &super::Payment) -> String {
+    let means = match payment.code.as_str() {
+        "58" => "SEPA credit transfer",
+        "30" => "Credit transfer",
+        "68" => "Online payment service",
+        _ => "Other means",
+    };
+    let mut text = means.to_owned();
+    if let Some(account) = &payment.account {
+        text.push_str(&format!(" to {account}"));
+    }
+    if let Some(bank) = &payment.bank {
+        text.push_str(&format!(" ({bank})"));
+    }
+    text
 }
 
 fn party_lines(party: &Party) -> Vec<Line> {
@@ -127,16 +163,14 @@ fn party_lines(party: &Party) -> Vec<Line> {
         if let Some(line2) = &address.line2 {
             lines.push(Line::new(Font::Regular, 10, line2.clone()));
         }
-        let place = [address.zip.as_str(), address.city.as_str()]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
         lines.push(Line::new(
             Font::Regular,
             10,
-            format!("{place}, {}", address.country),
+            format!("{}, {}", place(address), address.country),
         ));
+    }
+    if let Some(number) = &party.tax_number {
+        lines.push(Line::new(Font::Regular, 10, format!("Tax number {number}")));
     }
     lines.push(Line::new(
         Font::Regular,
@@ -146,5 +180,38 @@ fn party_lines(party: &Party) -> Vec<Line> {
             None => "No VAT id".into(),
         },
     ));
+    if let Some(contact) = &party.contact {
+        let reach: Vec<&str> = [contact.name.as_str(), &contact.email, &contact.phone]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect();
+        lines.push(Line::new(
+            Font::Regular,
+            10,
+            format!("Contact {}", reach.join(", ")),
+        ));
+    }
     lines
+}
+
+/// The town line of an address in its country's order: `New York, NY
+/// 10001` in the US, Canada and Australia, `London SW1A 1AA` in the UK and
+/// Ireland, `50667 Köln` elsewhere.
+fn place(address: &crate::payouts::address::Address) -> String {
+    let joined = |parts: &[&str], separator: &str| {
+        parts
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(separator)
+    };
+    match address.country.as_str() {
+        "US" | "CA" | "AU" => joined(
+            &[&address.city, &joined(&[&address.state, &address.zip], " ")],
+            ", ",
+        ),
+        "GB" | "IE" => joined(&[&address.city, &address.zip], " "),
+        _ => joined(&[&address.zip, &address.city], " "),
+    }
 }

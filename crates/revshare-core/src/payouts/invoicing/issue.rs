@@ -87,11 +87,13 @@ pub(crate) async fn invoices(
     }
     let zone = crate::payouts::tenant_zone(conn, tenant_id).await?;
     let day = at.with_timezone(&zone).date_naive();
-    let series = settings::read(conn, tenant_id).await?.series;
+    let invoicing = settings::read(conn, tenant_id).await?;
+    let series = invoicing.series;
+    let service = invoicing.service_description;
     let mut drafts = Vec::with_capacity(billed.len());
     for (payout, billed) in &billed {
         let rows = crate::payouts::statement::held(conn, tenant_id, &payout.id).await?;
-        let lines = lines(conn, tenant_id, &rows).await?;
+        let lines = lines(conn, tenant_id, &rows, service.as_deref()).await?;
         let sum: i64 = lines.iter().map(|l| l.amount_minor).sum();
         if sum != payout.net_minor {
             return Err(ApiError::internal(
@@ -132,6 +134,11 @@ pub(crate) async fn invoices(
             tax_vat_minor: None,
             tax_rate: None,
             tax_rate_day: None,
+            vat_category: billed.category.clone(),
+            payment: Some(ApiError::json(
+                "invoice payment",
+                &super::Payment::of(payout),
+            )?),
         });
     }
     for draft in &mut drafts {
@@ -366,26 +373,44 @@ fn spread(lines: &[InvoiceLine], total: i64) -> Vec<i64> {
     shares
 }
 
-/// One line per campaign for what its rows earned, and one per campaign,
-/// negative, for what they took back; by campaign name.
+/// A payout's lines: per campaign, what its commissions earned and, apart,
+/// what its clawbacks took back. A line says what is billed — the brand's
+/// `service` (`Vermittlungsprovisionen`, and `…, taken back`), else
+/// "Commissions" and "Clawbacks" — and the campaign it was earned in,
+/// unless that is the tenant's default campaign, whose name is revshare's
+/// own and no partner's concern.
 async fn lines(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     rows: &[commission::Model],
+    service: Option<&str>,
 ) -> ApiResult<Vec<InvoiceLine>> {
     let mut ids: Vec<String> = rows.iter().map(|r| r.campaign_id.clone()).collect();
     ids.sort();
     ids.dedup();
-    let names: HashMap<String, String> = campaign::Entity::find()
+    let names: HashMap<String, (String, String)> = campaign::Entity::find()
         .filter(campaign::Column::TenantId.eq(tenant_id))
         .filter(campaign::Column::Id.is_in(ids))
         .all(conn)
         .await?
         .into_iter()
-        .map(|c| (c.id, c.name))
+        .map(|c| {
+            let (earned, taken) = match service {
+                Some(service) => (service.to_owned(), format!("{service}, taken back")),
+                None => ("Commissions".to_owned(), "Clawbacks".to_owned()),
+            };
+            let named = match c.is_default {
+                true => (earned, taken),
+                false => (
+                    format!("{earned}, {}", c.name),
+                    format!("{taken}, {}", c.name),
+                ),
+            };
+            (c.id, named)
+        })
         .collect();
-    // (name, id) → (earned, taken back)
-    let mut sums: BTreeMap<(String, String), (i64, i64)> = BTreeMap::new();
+    // ((earned's, taken's description), id) → (earned, taken back)
+    let mut sums: BTreeMap<((String, String), String), (i64, i64)> = BTreeMap::new();
     for row in rows {
         let name = names.get(&row.campaign_id).cloned().unwrap_or_default();
         let entry = sums.entry((name, row.campaign_id.clone())).or_default();
@@ -395,18 +420,18 @@ async fn lines(
         }
     }
     let mut lines = Vec::new();
-    for ((name, id), (earned, taken)) in sums {
+    for (((earned_as, taken_as), id), (earned, taken)) in sums {
         if earned != 0 {
             lines.push(InvoiceLine {
                 campaign_id: id.clone(),
-                description: format!("Commissions, {name}"),
+                description: earned_as,
                 amount_minor: earned,
             });
         }
         if taken != 0 {
             lines.push(InvoiceLine {
                 campaign_id: id,
-                description: format!("Clawbacks, {name}"),
+                description: taken_as,
                 amount_minor: taken,
             });
         }

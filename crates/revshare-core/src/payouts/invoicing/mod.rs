@@ -21,6 +21,7 @@
 //! partner, its commissions, the statement counter and the balances.
 
 pub mod document;
+pub mod identifiers;
 pub mod issue;
 pub mod partners;
 pub mod read;
@@ -58,6 +59,78 @@ pub struct Party {
     /// e-mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Its tax number (BT-32, scheme `FC`): a small business's, or a
+    /// business's outside the EU and the UK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tax_number: Option<String>,
+    /// Its PEPPOL participant id, `{scheme}:{id}`: its electronic address
+    /// when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peppol_id: Option<String>,
+    /// Who answers for it (BG-6 for the partner, BG-9 for the brand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<settings::Contact>,
+    /// The brand's company details (register, managing directors), as
+    /// its PDF prints them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_details: Option<String>,
+}
+
+/// How a document's payout was paid (EN 16931's BG-16), as issued: the
+/// payment means code (UNCL 4461) and the account paid to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Payment {
+    /// `58` SEPA credit transfer, `30` credit transfer, `68` online
+    /// payment service, `ZZZ` otherwise.
+    pub code: String,
+    /// The account (BT-84): an IBAN, an account number, a PayPal e-mail,
+    /// a Stripe account id.
+    pub account: Option<String>,
+    /// The account's holder (BT-85).
+    pub holder: Option<String>,
+    /// Its bank (BT-86): a BIC, an ABA routing number.
+    pub bank: Option<String>,
+}
+
+impl Payment {
+    /// A payout's payment means, from its method as it was when paid.
+    pub fn of(payout: &entity::payout::Model) -> Payment {
+        use entity::enums::PayoutMethodType as M;
+        let holder = payout.method_account_holder.clone();
+        match payout.method_type {
+            Some(M::BankTransfer) => Payment {
+                code: if payout.currency == "EUR" { "58" } else { "30" }.into(),
+                account: payout.method_iban.clone(),
+                holder,
+                bank: payout.method_bic.clone(),
+            },
+            Some(M::Ach) => Payment {
+                code: "30".into(),
+                account: payout.method_account_number.clone(),
+                holder,
+                bank: payout.method_routing_number.clone(),
+            },
+            Some(M::Paypal) => Payment {
+                code: "68".into(),
+                account: payout.method_paypal_email.clone(),
+                holder: None,
+                bank: None,
+            },
+            Some(M::StripeConnect) => Payment {
+                code: "68".into(),
+                account: payout.method_stripe_account.clone(),
+                holder: None,
+                bank: None,
+            },
+            None => Payment {
+                code: "ZZZ".into(),
+                account: None,
+                holder: None,
+                bank: None,
+            },
+        }
+    }
 }
 
 /// A payout's self-billing, decided when it was made: the VAT rate (none:
@@ -74,6 +147,10 @@ pub struct SelfBilled {
     pub customer: Party,
     /// The agreement's version the partner accepted.
     pub agreement_version: i32,
+    /// The VAT category (UNCL 5305); none on payouts made before it was
+    /// kept, read from the mentions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
 }
 
 impl SelfBilled {
@@ -156,7 +233,15 @@ pub(crate) async fn decide(
         vat_id: invoicing.vat_id.clone(),
         country: country.clone(),
         id: None,
-        email: support_email,
+        email: invoicing
+            .contact
+            .as_ref()
+            .map(|c| c.email.clone())
+            .or(support_email),
+        tax_number: None,
+        peppol_id: invoicing.peppol_id.clone(),
+        contact: invoicing.contact.clone(),
+        legal_details: invoicing.legal_details.clone(),
     };
     let exemption = invoicing.exemption_text.clone().unwrap_or_default();
     let mut decided = HashMap::new();
@@ -168,6 +253,7 @@ pub(crate) async fn decide(
                 registered: details.registered,
                 vat_id: details.vat_id.as_deref(),
                 small_business: details.small_business,
+                business: details.business,
             },
         );
         let partner = partners.get(&details.partner_id);
@@ -176,6 +262,22 @@ pub(crate) async fn decide(
             .clone()
             .or_else(|| partner.map(|p| p.name.clone()))
             .unwrap_or_default();
+        // A tax id outside the EU and the UK is no VAT id (BT-31 must
+        // start with an EU or UK prefix): it is the partner's tax number.
+        let (vat_id, tax_number) = match vat::standard_rate(&details.country) {
+            Some(_) => (details.vat_id.clone(), details.tax_number.clone()),
+            None => (None, details.tax_number.clone().or(details.vat_id.clone())),
+        };
+        let email = partner.and_then(|p| p.email.clone());
+        let contact = email.clone().map(|email| settings::Contact {
+            name: name.clone(),
+            email,
+            phone: details
+                .phone
+                .clone()
+                .or_else(|| invoicing.contact.as_ref().map(|c| c.phone.clone()))
+                .unwrap_or_default(),
+        });
         let billed = SelfBilled {
             rate: decision.rate.map(|r| r.normalize().to_string()),
             mentions: decision
@@ -188,13 +290,18 @@ pub(crate) async fn decide(
             supplier: Party {
                 name,
                 address: Address::decode(details.address.as_deref())?,
-                vat_id: details.vat_id.clone(),
+                vat_id,
                 country: details.country.clone(),
                 id: Some(details.partner_id.clone()),
-                email: partner.and_then(|p| p.email.clone()),
+                email,
+                tax_number,
+                peppol_id: details.peppol_id.clone(),
+                contact,
+                legal_details: None,
             },
             customer: customer.clone(),
             agreement_version: invoicing.version(),
+            category: Some(decision.category.code().to_owned()),
         };
         decided.insert(details.partner_id, billed);
     }

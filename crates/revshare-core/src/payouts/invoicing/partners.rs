@@ -26,6 +26,13 @@ pub struct VatDetails {
     pub address: Option<Address>,
     pub country: String,
     pub small_business: bool,
+    /// Its tax number: a small business's without a VAT id, a business's
+    /// outside the EU and the UK (an EIN in the US).
+    pub tax_number: Option<String>,
+    pub peppol_id: Option<String>,
+    pub phone: Option<String>,
+    /// A business rather than a private individual.
+    pub business: bool,
 }
 
 impl VatDetails {
@@ -46,7 +53,10 @@ impl VatDetails {
             .map(str::trim)
             .filter(|v| !v.is_empty())
         {
-            None if self.registered && vat::standard_rate(&country).is_some() => {
+            None if self.registered
+                && !self.small_business
+                && vat::standard_rate(&country).is_some() =>
+            {
                 return Err(ApiError::bad_input(
                     "input.vatId",
                     "is required of a partner registered for VAT in the EU or the UK",
@@ -64,6 +74,24 @@ impl VatDetails {
             self.legal_name.as_deref(),
             crate::input::MAX_NAME_CHARS,
         )?;
+        use super::identifiers::{checked_peppol_id, checked_phone, checked_tax_number};
+        self.tax_number =
+            checked_tax_number("input.taxNumber", &country, self.tax_number.as_deref())?;
+        self.peppol_id = checked_peppol_id("input.peppolId", self.peppol_id.as_deref())?;
+        self.phone = checked_phone("input.phone", self.phone.as_deref())?;
+        let identified = self.vat_id.is_some() || self.tax_number.is_some();
+        if self.small_business && !identified {
+            return Err(ApiError::bad_input(
+                "input.taxNumber",
+                "is required of a small business without a VAT id: its invoice names one of them",
+            ));
+        }
+        if self.business && vat::standard_rate(&country).is_none() && !identified {
+            return Err(ApiError::bad_input(
+                "input.taxNumber",
+                "is required of a business outside the EU and the UK: its tax id (an EIN in the US) names it on its invoice",
+            ));
+        }
         self.country = country;
         Ok(self)
     }
@@ -100,6 +128,10 @@ pub async fn set(
                 country: details.country,
                 small_business: details.small_business,
                 updated_at: crate::db::now(),
+                tax_number: details.tax_number,
+                peppol_id: details.peppol_id,
+                phone: details.phone,
+                business: details.business,
             };
             use partner_vat::Column as C;
             partner_vat::Entity::insert(partner_vat::ActiveModel::from(row.clone()))
@@ -113,6 +145,10 @@ pub async fn set(
                             C::Country,
                             C::SmallBusiness,
                             C::UpdatedAt,
+                            C::TaxNumber,
+                            C::PeppolId,
+                            C::Phone,
+                            C::Business,
                         ])
                         .to_owned(),
                 )
@@ -127,6 +163,10 @@ pub async fn set(
                 field("legalName", |v| v.legal_name.clone()),
                 field("country", |v| Some(v.country.clone())),
                 field("smallBusiness", |v| Some(v.small_business.to_string())),
+                field("taxNumber", |v| v.tax_number.clone()),
+                field("peppolId", |v| v.peppol_id.clone()),
+                field("phone", |v| v.phone.clone()),
+                field("business", |v| Some(v.business.to_string())),
             ]);
             Ok(row)
         })

@@ -37,6 +37,48 @@ pub struct Invoicing {
     pub exemption_text: Option<String>,
     /// The current agreement: its version and text.
     pub agreement: Option<(i32, String)>,
+    /// Its PEPPOL participant id, `{scheme}:{id}` (SPEC §33b).
+    pub peppol_id: Option<String>,
+    /// The contact its documents name (BG-9).
+    pub contact: Option<Contact>,
+    /// What its documents' lines say is billed.
+    pub service_description: Option<String>,
+    /// Its company details, printed on the PDF.
+    pub legal_details: Option<String>,
+}
+
+/// The person a document names for questions about it (EN 16931's BG-6
+/// for the partner, BG-9 for the brand).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+impl Contact {
+    /// Checked: each part named on `input.invoicing.contact.*`.
+    pub fn checked(self) -> ApiResult<Contact> {
+        let field = |name: &str| format!("input.invoicing.contact.{name}");
+        let required = |name: &str, value: Option<String>| {
+            value.ok_or_else(|| ApiError::bad_input(field(name), "is required of a contact"))
+        };
+        Ok(Contact {
+            name: crate::input::required_line(
+                &field("name"),
+                &self.name,
+                crate::input::MAX_NAME_CHARS,
+            )?,
+            email: required(
+                "email",
+                crate::input::optional_email(&field("email"), Some(&self.email))?,
+            )?,
+            phone: required(
+                "phone",
+                super::identifiers::checked_phone(&field("phone"), Some(&self.phone))?,
+            )?,
+        })
+    }
 }
 
 impl Invoicing {
@@ -50,6 +92,10 @@ impl Invoicing {
             series: DEFAULT_SERIES.into(),
             exemption_text: None,
             agreement: None,
+            peppol_id: None,
+            contact: None,
+            service_description: None,
+            legal_details: None,
         }
     }
 
@@ -73,7 +119,16 @@ pub struct InvoicingChange {
     pub series: Option<String>,
     pub exemption_text: Option<Option<String>>,
     pub agreement: Option<String>,
+    pub peppol_id: Option<Option<String>>,
+    pub contact: Option<Option<Contact>>,
+    pub service_description: Option<Option<String>>,
+    pub legal_details: Option<Option<String>>,
 }
+
+/// The longest description of the service billed.
+pub const MAX_SERVICE_CHARS: usize = 200;
+/// The longest company details.
+pub const MAX_LEGAL_DETAILS_CHARS: usize = 1_000;
 
 impl InvoicingChange {
     /// Checks the texts' lengths and forms; the whole is checked once
@@ -128,6 +183,31 @@ impl InvoicingChange {
                 MAX_AGREEMENT_CHARS,
             )?);
         }
+        if let Some(id) = &self.peppol_id {
+            self.peppol_id = Some(super::identifiers::checked_peppol_id(
+                &field("peppolId"),
+                id.as_deref(),
+            )?);
+        }
+        if let Some(Some(contact)) = self.contact.take() {
+            self.contact = Some(Some(contact.checked()?));
+        } else {
+            self.contact = self.contact.take();
+        }
+        if let Some(text) = &self.service_description {
+            self.service_description = Some(crate::input::optional_line(
+                &field("serviceDescription"),
+                text.as_deref(),
+                MAX_SERVICE_CHARS,
+            )?);
+        }
+        if let Some(text) = &self.legal_details {
+            self.legal_details = Some(crate::input::optional_text(
+                &field("legalDetails"),
+                text.as_deref(),
+                MAX_LEGAL_DETAILS_CHARS,
+            )?);
+        }
         Ok(self)
     }
 }
@@ -156,6 +236,13 @@ pub async fn read(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<Inv
         series: row.series,
         exemption_text: row.exemption_text,
         agreement,
+        peppol_id: row.peppol_id,
+        contact: match (row.contact_name, row.contact_email, row.contact_phone) {
+            (Some(name), Some(email), Some(phone)) => Some(Contact { name, email, phone }),
+            _ => None,
+        },
+        service_description: row.service_description,
+        legal_details: row.legal_details,
     })
 }
 
@@ -186,6 +273,18 @@ pub async fn apply(
     }
     if let Some(text) = change.exemption_text {
         now.exemption_text = text;
+    }
+    if let Some(id) = change.peppol_id {
+        now.peppol_id = id;
+    }
+    if let Some(contact) = change.contact {
+        now.contact = contact;
+    }
+    if let Some(text) = change.service_description {
+        now.service_description = text;
+    }
+    if let Some(text) = change.legal_details {
+        now.legal_details = text;
     }
     if let Some(id) = change.vat_id {
         now.vat_id = match id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
@@ -231,6 +330,12 @@ pub async fn apply(
         exemption_text: Set(now.exemption_text.clone()),
         agreement_version: Set(version),
         updated_at: Set(at),
+        peppol_id: Set(now.peppol_id.clone()),
+        contact_name: Set(now.contact.as_ref().map(|c| c.name.clone())),
+        contact_email: Set(now.contact.as_ref().map(|c| c.email.clone())),
+        contact_phone: Set(now.contact.as_ref().map(|c| c.phone.clone())),
+        service_description: Set(now.service_description.clone()),
+        legal_details: Set(now.legal_details.clone()),
     };
     use tenant_invoicing::Column as C;
     tenant_invoicing::Entity::insert(row)
@@ -246,6 +351,12 @@ pub async fn apply(
                     C::ExemptionText,
                     C::AgreementVersion,
                     C::UpdatedAt,
+                    C::PeppolId,
+                    C::ContactName,
+                    C::ContactEmail,
+                    C::ContactPhone,
+                    C::ServiceDescription,
+                    C::LegalDetails,
                 ])
                 .to_owned(),
         )
@@ -262,6 +373,11 @@ pub async fn apply(
 fn said(was: &Invoicing, now: &Invoicing) {
     let address = |i: &Invoicing| i.address.as_ref().map(Address::encode);
     let version = |i: &Invoicing| i.agreement.as_ref().map(|(v, _)| v.to_string());
+    let contact = |i: &Invoicing| {
+        i.contact
+            .as_ref()
+            .map(|c| format!("{} <{}> {}", c.name, c.email, c.phone))
+    };
     crate::activity::also_changed([
         (
             "invoicing.selfBilling",
@@ -291,6 +407,22 @@ fn said(was: &Invoicing, now: &Invoicing) {
             now.exemption_text.clone(),
         ),
         ("invoicing.agreementVersion", version(was), version(now)),
+        (
+            "invoicing.peppolId",
+            was.peppol_id.clone(),
+            now.peppol_id.clone(),
+        ),
+        ("invoicing.contact", contact(was), contact(now)),
+        (
+            "invoicing.serviceDescription",
+            was.service_description.clone(),
+            now.service_description.clone(),
+        ),
+        (
+            "invoicing.legalDetails",
+            was.legal_details.clone(),
+            now.legal_details.clone(),
+        ),
     ]);
 }
 

@@ -55,7 +55,12 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
     let supplier: Party = decoded("invoice supplier", &row.supplier)?;
     let customer: Party = decoded("invoice customer", &row.customer)?;
     let mentions: Vec<String> = decoded("invoice mentions", &row.mentions)?;
-    let category = Category::of(row, &mentions);
+    let category = Category::of(row, &mentions, &customer);
+    let payment: Option<super::Payment> = row
+        .payment
+        .as_deref()
+        .map(|text| decoded("invoice payment", text))
+        .transpose()?;
     let (root, type_tag, type_code, line_tag, quantity_tag) = match credit {
         false => (
             "Invoice",
@@ -117,6 +122,9 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
     let ids = category.code != "O";
     party(&mut x, "cac:AccountingSupplierParty", &supplier, ids);
     party(&mut x, "cac:AccountingCustomerParty", &customer, ids);
+    if let Some(payment) = &payment {
+        payment_means(&mut x, payment, &row.payout_id);
+    }
     // The VAT: one subtotal, the whole net in one category.
     let _ = write!(
         x,
@@ -181,37 +189,58 @@ struct Category {
     percent: String,
     /// An exemption's code (VATEX) and wording.
     exemption: Option<(Option<&'static str>, String)>,
+    /// Whether its breakdown states a rate of 0 though it is `O`: XRechnung
+    /// asks every breakdown for one (BR-DE-14).
+    zero_rate_stated: bool,
 }
 
+/// The mentions every document of a kind carries, which are no
+/// exemption's wording.
+const FIXED_MENTIONS: &[&str] = &[
+    "Self-billing",
+    "Gutschrift",
+    "Reverse charge",
+    "Steuerschuldnerschaft des Leistungsempfängers",
+    "The VAT shown is your output tax due to HMRC",
+];
+
 impl Category {
-    fn of(row: &invoice::Model, mentions: &[String]) -> Category {
+    fn of(row: &invoice::Model, mentions: &[String], customer: &Party) -> Category {
+        use crate::engine::vat::Category as C;
         let has = |text: &str| mentions.iter().any(|m| m == text);
-        if let Some(rate) = &row.vat_rate {
-            return Category {
-                code: "S",
-                percent: rate.clone(),
-                exemption: None,
-            };
-        }
-        if has("Reverse charge") {
-            return Category {
-                code: "AE",
-                percent: "0".into(),
-                exemption: Some((Some("VATEX-EU-AE"), "Reverse charge".into())),
-            };
-        }
         // The tenant's exemption wording: a small business's mention.
-        let wording = mentions.iter().find(|m| *m != "Self-billing").cloned();
-        match wording {
-            Some(wording) => Category {
-                code: "E",
-                percent: "0".into(),
-                exemption: Some((None, wording)),
+        let wording = mentions
+            .iter()
+            .find(|m| !FIXED_MENTIONS.contains(&m.as_str()))
+            .cloned();
+        // Documents issued before the category was kept: read from what
+        // they say.
+        let category = row.vat_category.as_deref().and_then(C::parse).unwrap_or(
+            match (&row.vat_rate, has("Reverse charge"), &wording) {
+                (Some(_), _, _) => C::Standard,
+                (None, true, _) => C::ReverseCharge,
+                (None, false, Some(_)) => C::Exempt,
+                (None, false, None) => C::OutOfScope,
             },
-            None => Category {
-                code: "O",
-                percent: "0".into(),
-                exemption: Some((Some("VATEX-EU-O"), "Not subject to VAT".into())),
+        );
+        let zero = |exemption| Category {
+            code: category.code(),
+            percent: "0".into(),
+            exemption: Some(exemption),
+            zero_rate_stated: false,
+        };
+        match category {
+            C::Standard => Category {
+                code: "S",
+                percent: row.vat_rate.clone().unwrap_or_default(),
+                exemption: None,
+                zero_rate_stated: false,
+            },
+            C::ReverseCharge => zero((Some("VATEX-EU-AE"), "Reverse charge".into())),
+            C::Exempt => zero((None, wording.unwrap_or_default())),
+            C::OutOfScope => Category {
+                zero_rate_stated: customer.country == "DE",
+                ..zero((Some("VATEX-EU-O"), "Not subject to VAT".into()))
             },
         }
     }
@@ -221,7 +250,7 @@ impl Category {
     fn write(&self, x: &mut String, element: &str, exemption: bool) {
         let _ = write!(x, "<{element}>");
         tag(x, "cbc:ID", self.code);
-        if self.code != "O" {
+        if self.code != "O" || (exemption && self.zero_rate_stated) {
             tag(x, "cbc:Percent", &self.percent);
         }
         if exemption && let Some((code, reason)) = &self.exemption {
@@ -239,11 +268,21 @@ impl Category {
 
 fn party(x: &mut String, element: &str, party: &Party, with_vat_id: bool) {
     let _ = write!(x, "<{element}><cac:Party>");
-    if let Some(email) = &party.email {
+    // Its electronic address: its PEPPOL id, else its e-mail.
+    let endpoint = match party
+        .peppol_id
+        .as_deref()
+        .and_then(super::identifiers::peppol_parts)
+    {
+        Some((scheme, id)) => Some((scheme, id)),
+        None => party.email.as_deref().map(|email| ("EM", email)),
+    };
+    if let Some((scheme, id)) = endpoint {
         let _ = write!(
             x,
-            "<cbc:EndpointID schemeID=\"EM\">{}</cbc:EndpointID>",
-            xml_escape(email)
+            "<cbc:EndpointID schemeID=\"{}\">{}</cbc:EndpointID>",
+            xml_escape(scheme),
+            xml_escape(id)
         );
     }
     if let Some(id) = &party.id {
@@ -270,14 +309,61 @@ fn party(x: &mut String, element: &str, party: &Party, with_vat_id: bool) {
     x.push_str("<cac:Country>");
     tag(x, "cbc:IdentificationCode", &party.country);
     x.push_str("</cac:Country></cac:PostalAddress>");
-    if let Some(vat_id) = party.vat_id.as_ref().filter(|_| with_vat_id) {
-        x.push_str("<cac:PartyTaxScheme>");
-        tag(x, "cbc:CompanyID", vat_id);
-        x.push_str("<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>");
+    // Its tax number (BT-32) first, then its VAT id (BT-31).
+    let schemes = [
+        (party.tax_number.as_ref(), "FC"),
+        (party.vat_id.as_ref().filter(|_| with_vat_id), "VAT"),
+    ];
+    for (id, scheme) in schemes {
+        if let Some(id) = id {
+            x.push_str("<cac:PartyTaxScheme>");
+            tag(x, "cbc:CompanyID", id);
+            let _ = write!(
+                x,
+                "<cac:TaxScheme><cbc:ID>{scheme}</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme>"
+            );
+        }
     }
     x.push_str("<cac:PartyLegalEntity>");
     tag(x, "cbc:RegistrationName", &party.name);
-    let _ = writeln!(x, "</cac:PartyLegalEntity></cac:Party></{element}>");
+    x.push_str("</cac:PartyLegalEntity>");
+    if let Some(contact) = &party.contact {
+        x.push_str("<cac:Contact>");
+        for (element, value) in [
+            ("cbc:Name", &contact.name),
+            ("cbc:Telephone", &contact.phone),
+            ("cbc:ElectronicMail", &contact.email),
+        ] {
+            if !value.is_empty() {
+                tag(x, element, value);
+            }
+        }
+        x.push_str("</cac:Contact>");
+    }
+    let _ = writeln!(x, "</cac:Party></{element}>");
+}
+
+/// How the payout was paid (BG-16): its code, the payout as the
+/// remittance information (BT-83, what the bank file names), and the
+/// account paid to.
+fn payment_means(x: &mut String, payment: &super::Payment, payout_id: &str) {
+    x.push_str("<cac:PaymentMeans>");
+    tag(x, "cbc:PaymentMeansCode", &payment.code);
+    tag(x, "cbc:PaymentID", payout_id);
+    if let Some(account) = &payment.account {
+        x.push_str("<cac:PayeeFinancialAccount>");
+        tag(x, "cbc:ID", account);
+        if let Some(holder) = &payment.holder {
+            tag(x, "cbc:Name", holder);
+        }
+        if let Some(bank) = &payment.bank {
+            x.push_str("<cac:FinancialInstitutionBranch>");
+            tag(x, "cbc:ID", bank);
+            x.push_str("</cac:FinancialInstitutionBranch>");
+        }
+        x.push_str("</cac:PayeeFinancialAccount>");
+    }
+    x.push_str("</cac:PaymentMeans>\n");
 }
 
 fn tag(x: &mut String, name: &str, text: &str) {
