@@ -521,13 +521,19 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
 async fn a_uk_brand_adds_20_percent_and_hmrcs_sentence_for_12_months(app: TestApp) {
     let euro = euro_campaign(&app).await;
     self_billing(&app, "GB", "GB980780684", "Europe/London").await;
-    // Its lines say what it buys, beside the campaign's name.
-    app.ok(
-        &app.admin(),
-        "mutation { updateTenant(input: { invoicing: { serviceDescription: \"Referral commissions\" } }) { invoicing { serviceDescription } } }",
-        json!({}),
-    )
-    .await;
+    // Its lines say what it buys, beside the campaign's name; a contact
+    // given is cleared by null (a UK brand's documents need none).
+    let changed = app
+        .ok(
+            &app.admin(),
+            "mutation { updateTenant(input: { invoicing: { serviceDescription: \"Referral commissions\", contact: null } }) { invoicing { serviceDescription contact { name } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        changed["updateTenant"]["invoicing"],
+        json!({ "serviceDescription": "Referral commissions", "contact": null })
+    );
     let gina = registered(&app, &euro, "Gina", "GB434031494", "GB").await;
     let dirk = registered(&app, &euro, "Dirk", "DE136695976", "DE").await;
     let agreement = app

@@ -189,11 +189,11 @@ impl InvoicingChange {
                 id.as_deref(),
             )?);
         }
-        if let Some(Some(contact)) = self.contact.take() {
-            self.contact = Some(Some(contact.checked()?));
-        } else {
-            self.contact = self.contact.take();
-        }
+        self.contact = match self.contact.take() {
+            Some(Some(contact)) => Some(Some(contact.checked()?)),
+            // Unchanged, or cleared (`null`).
+            unchanged_or_cleared => unchanged_or_cleared,
+        };
         if let Some(text) = &self.service_description {
             self.service_description = Some(crate::input::optional_line(
                 &field("serviceDescription"),
