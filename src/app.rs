@@ -208,7 +208,10 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
                 let worker = Worker::every(job, settings.poll);
                 runner.run(worker, move |stop| {
                     let (db, settings) = (db.clone(), settings.clone());
-                    async move { crate::mail::send::step(&db, &settings, &stop).await }
+                    async move {
+                        let attach = crate::payouts::invoicing::attached;
+                        crate::mail::send::step(&db, &settings, attach, &stop).await
+                    }
                 });
             }
             Job::CommissionMail => {

@@ -38,7 +38,7 @@ const RUN = `query Run($id: ID!) {
     payouts {
       id amount currency status statementNumber statementUrl reference commissionCount paidAt failedAt failureReason
       rail railStatus railReference railError filedAs
-      vat { amount } invoice { number pdfUrl xmlUrl } creditNotes { number pdfUrl xmlUrl }
+      vat { amount } invoice { number pdfUrl xmlUrl objections { reason createdAt } } creditNotes { number pdfUrl xmlUrl }
       partner { id name }
       method { type paypalEmail iban stripeAccountId }
     }
@@ -299,7 +299,10 @@ function Statement({ payout }) {
     ${error && html`<${Failure} error=${error} />`}`;
 }
 
-/** A payout's self-billed invoice and credit notes: their PDF and XML. */
+/**
+ * A payout's self-billed invoice and credit notes: their PDF and XML, and
+ * the partner's objections to the invoice.
+ */
 function Documents({ payout }) {
   const [error, setError] = useState(null);
   const get = (url, name) => {
@@ -310,7 +313,10 @@ function Documents({ payout }) {
     <span class="block" data-document=${doc.number}>${kind} ${doc.number}:
       <button type="button" class="link" onClick=${() => get(doc.pdfUrl, `invoice-${doc.number}.pdf`)}>PDF<span class="visually-hidden"> of ${doc.number}</span></button>
       <button type="button" class="link" onClick=${() => get(doc.xmlUrl, `invoice-${doc.number}.xml`)}>XML<span class="visually-hidden"> of ${doc.number}</span></button></span>`;
-  return html`${one(payout.invoice, 'Invoice')}${(payout.creditNotes || []).map((note) => one(note, 'Credit note'))}
+  const objections = (payout.invoice && payout.invoice.objections) || [];
+  return html`${one(payout.invoice, 'Invoice')}
+    ${objections.map((o) => html`<span class="muted block" data-figure="invoice.objection">Objected on ${day(o.createdAt)}: ${o.reason}</span>`)}
+    ${(payout.creditNotes || []).map((note) => one(note, 'Credit note'))}
     ${error && html`<${Failure} error=${error} />`}`;
 }
 

@@ -16,7 +16,8 @@ const SETTINGS = `query Settings { viewer { tenant { ${TENANT_FIELDS} } } fraudP
 const UPDATE = `mutation UpdateTenant($input: UpdateTenantInput!) { updateTenant(input: $input) { ${TENANT_FIELDS} } }`;
 
 const INVOICING_FIELDS = `invoicing { selfBilling legalName vatId country series exemptionText
-  address { line1 line2 city zip country } agreement { version text } }`;
+  address { line1 line2 city zip country } agreement { version text }
+  peppolId contact { name email phone } serviceDescription legalDetails }`;
 
 const INVOICING = `query Invoicing { viewer { tenant { id ${INVOICING_FIELDS} } } }`;
 
@@ -122,7 +123,9 @@ function Program({ tenant, saved }) {
 /**
  * The tenant's invoicing (SPEC §33): the identity its self-billed invoices
  * name as the customer, the number series, the small-business wording and
- * the agreement partners accept (a changed text is a new version).
+ * the agreement partners accept (a changed text is a new version); its
+ * PEPPOL id, the contact its documents name (BG-9, which XRechnung needs
+ * of a German brand), what their lines bill and its company details.
  */
 function Invoicing({ saved }) {
   const { data, error, reload } = useQuery(INVOICING, {});
@@ -140,6 +143,17 @@ function Invoicing({ saved }) {
         : null,
     };
     if (text('agreement')) input.agreement = text('agreement');
+    // A contact is its three parts together (the API names a missing one);
+    // all three empty clear the one set before, or send nothing.
+    const contact = { name: text('contactName'), email: text('contactEmail'), phone: text('contactPhone') };
+    if (contact.name || contact.email || contact.phone) {
+      input.contact = { name: contact.name || '', email: contact.email || '', phone: contact.phone || '' };
+    } else if (data.viewer.tenant.invoicing.contact) {
+      input.contact = null;
+    }
+    input.peppolId = text('peppolId');
+    input.serviceDescription = text('serviceDescription');
+    input.legalDetails = text('legalDetails');
     await gql(SET_INVOICING, { input: { invoicing: input } });
     reload();
     saved('The invoicing settings are saved.');
@@ -148,8 +162,9 @@ function Invoicing({ saved }) {
   if (!data) return null;
   const invoicing = data.viewer.tenant.invoicing;
   const address = invoicing.address || {};
-  const field = (name, label, value, hint, attrs = {}) => html`
-    <${Field} id=${`invoicing-${name}`} label=${label} hint=${hint} error=${fieldError(name)}>
+  const contact = invoicing.contact || {};
+  const field = (name, label, value, hint, attrs = {}, id = name, error = fieldError(name)) => html`
+    <${Field} id=${`invoicing-${id}`} label=${label} hint=${hint} error=${error}>
       ${(a) => html`<input name=${name} defaultValue=${value || ''} autocomplete="off" ...${attrs} ...${a} />`}
     <//>`;
   return html`
@@ -169,6 +184,21 @@ function Invoicing({ saved }) {
             ${field('zip', 'Postal code', address.zip)}
             ${field('series', 'Number series', invoicing.series, 'Invoice numbers are {series}{year}-{000001}.')}
             ${field('exemptionText', 'Small-business wording', invoicing.exemptionText, 'What an invoice to a partner under the small-business exemption says.')}
+            ${field('peppolId', 'PEPPOL id (optional)', invoicing.peppolId, "scheme:id from PEPPOL's list, such as 0088:4012345000009; documents go to it, else to the contact's e-mail.", { spellcheck: 'false' })}
+            <fieldset>
+              <legend>Contact for questions about documents</legend>
+              <p class="hint">Name, e-mail and phone together, or none (EN 16931's buyer contact, BG-9).</p>
+              ${invoicing.country === 'DE' && !invoicing.contact && html`
+                <p class="notice" role="note" data-figure="invoicing.xrechnung">Without a contact, documents of a German brand miss XRechnung (EN 16931's buyer contact, BG-9). Give a name, e-mail and phone.</p>`}
+              ${field('contactName', 'Contact name', contact.name, 'A person or a department.', {}, 'contact-name', fieldError('contact.name') || fieldError('contact'))}
+              ${field('contactEmail', 'Contact e-mail', contact.email, null, { type: 'email', spellcheck: 'false' }, 'contact-email', fieldError('contact.email'))}
+              ${field('contactPhone', 'Contact phone', contact.phone, 'Digits, spaces and + - / ( ).', { type: 'tel' }, 'contact-phone', fieldError('contact.phone'))}
+            </fieldset>
+            ${field('serviceDescription', 'Service description (optional)', invoicing.serviceDescription, "What each line bills, e.g. Vermittlungsprovisionen; the campaign's name follows it.", { maxlength: 200 })}
+            <${Field} id="invoicing-legalDetails" label="Company details (optional)"
+                      hint="Register court and number, managing directors: printed on every PDF." error=${fieldError('legalDetails')}>
+              ${(a) => html`<textarea name="legalDetails" rows="3" maxlength="1000" defaultValue=${invoicing.legalDetails || ''} ...${a}></textarea>`}
+            <//>
             <${Field} id="invoicing-agreement" label=${invoicing.agreement ? `Agreement (version ${invoicing.agreement.version})` : 'Agreement'}
                       hint="Partners accept it in the portal; a changed text is the next version, which they accept anew." error=${fieldError('agreement')}>
               ${(a) => html`<textarea name="agreement" rows="6" defaultValue=${invoicing.agreement ? invoicing.agreement.text : ''} ...${a}></textarea>`}

@@ -1,6 +1,7 @@
 // Invoices (SPEC §33): the program's self-billing agreement to accept or
 // decline, the partner's VAT details, the invoices the program issued in
-// its name, and — without an agreement — its own PDF for a payout.
+// its name (each open to an objection, which the program corrects), and —
+// without an agreement — its own PDF for a payout.
 import { html, useState } from './lib.js';
 import { download, gql } from './api.js';
 import { money } from './format.js';
@@ -17,7 +18,7 @@ const INVOICES = `query Invoices {
       payouts(first: 100) { nodes { id statementNumber status amount currency invoice { number } } }
     }
   }
-  invoices(first: 100) { nodes { id number type issueDate gross { amount currency } pdfUrl xmlUrl } }
+  invoices(first: 100) { nodes { id number type issueDate gross { amount currency } pdfUrl xmlUrl objections { reason createdAt } } }
 }`;
 
 const SET_VAT = `mutation SetVat($input: SetPartnerVatInput!) {
@@ -25,6 +26,7 @@ const SET_VAT = `mutation SetVat($input: SetPartnerVatInput!) {
 }`;
 const ACCEPT = `mutation Accept($version: Int!) { acceptSelfBillingAgreement(input: { version: $version }) { version } }`;
 const DECLINE = `mutation Decline { declineSelfBilling { declinedAt } }`;
+const OBJECT = `mutation Object($id: ID!, $reason: String!) { objectToInvoice(id: $id, reason: $reason) { id objections { reason createdAt } } }`;
 const UPLOAD = `mutation Upload($input: UploadPartnerInvoiceInput!) { uploadPartnerInvoice(input: $input) { id } }`;
 
 export function Invoices() {
@@ -38,7 +40,7 @@ export function Invoices() {
       ${partner && html`
         <${Agreement} invoicing=${tenant.invoicing} answer=${partner.selfBilling} vat=${partner.vat} reload=${reload} />
         <${Vat} vat=${partner.vat} reload=${reload} />
-        <${Issued} invoices=${data.invoices.nodes} />
+        <${Issued} invoices=${data.invoices.nodes} reload=${reload} />
         ${!(partner.selfBilling && partner.selfBilling.inForce) && html`<${Upload} payouts=${partner.payouts.nodes} reload=${reload} />`}`}
     <//>`;
 }
@@ -137,7 +139,7 @@ function Vat({ vat, reload }) {
     <//>`;
 }
 
-function Issued({ invoices }) {
+function Issued({ invoices, reload }) {
   const [outcome, setOutcome] = useState(null);
   const get = async (url, name) => {
     setOutcome(null);
@@ -151,11 +153,12 @@ function Issued({ invoices }) {
     <${Section} title="Invoices issued for you" id="issued-title">
       ${invoices.length === 0
         ? html`<p class="muted">None yet: an invoice is issued when a payout under the agreement is paid.</p>`
-        : html`<${TableWrap} label="Invoices issued for you">
+        : html`<p class="hint">An invoice that is wrong: object to it, and the program corrects it with a credit note and a new invoice.</p>
+          <${TableWrap} label="Invoices issued for you">
             <table>
-              <thead><tr><th scope="col">Number</th><th scope="col">Kind</th><th scope="col">Issued</th><th scope="col" class="num">Gross</th><th scope="col">Files</th></tr></thead>
+              <thead><tr><th scope="col">Number</th><th scope="col">Kind</th><th scope="col">Issued</th><th scope="col" class="num">Gross</th><th scope="col">Files</th><th scope="col">Objection</th></tr></thead>
               <tbody>${[...invoices].reverse().map((invoice) => html`
-                <tr data-invoice=${invoice.number}>
+                <tr data-invoice=${invoice.number} key=${invoice.id}>
                   <th scope="row">${invoice.number}</th>
                   <td>${invoice.type === 'CREDIT_NOTE' ? 'Credit note' : 'Invoice'}</td>
                   <td>${invoice.issueDate}</td>
@@ -164,10 +167,38 @@ function Issued({ invoices }) {
                     <button type="button" class="link" onClick=${() => get(invoice.pdfUrl, `invoice-${invoice.number}.pdf`)}>PDF<span class="visually-hidden"> of ${invoice.number}</span></button>${' '}
                     <button type="button" class="link" onClick=${() => get(invoice.xmlUrl, `invoice-${invoice.number}.xml`)}>XML<span class="visually-hidden"> of ${invoice.number}</span></button>
                   </td>
+                  <td>
+                    ${(invoice.objections || []).map((o) => html`<span class="block" data-figure="invoice.objection">Objected on ${day(o.createdAt)}: ${o.reason}</span>`)}
+                    ${invoice.type === 'INVOICE' && html`<${Objection} invoice=${invoice} reload=${reload} />`}
+                  </td>
                 </tr>`)}</tbody>
             </table><//>`}
       <${Outcome} outcome=${outcome} />
     <//>`;
+}
+
+/**
+ * An objection to an invoice issued in the partner's name: why it is
+ * wrong, sent to the program, which corrects it.
+ */
+function Objection({ invoice, reload }) {
+  const [busy, outcome, fieldError, submit] = useSubmit(async (form, element) => {
+    await gql(OBJECT, { id: invoice.id, reason: form.get('reason') || '' });
+    element.reset();
+    element.closest('details').open = false;
+    reload();
+  }, 'Your objection is sent: the program reads it with the invoice, and corrects a wrong one.');
+  const id = `object-${invoice.number}`;
+  return html`
+    <details>
+      <summary>Object<span class="visually-hidden"> to ${invoice.number}</span></summary>
+      <form onSubmit=${submit} class="stack">
+        <${Field} id=${id} label="Why you object" hint="What is wrong on it: at most 2,000 characters." error=${fieldError('reason')}>
+          ${(a) => html`<textarea name="reason" rows="3" maxlength="2000" ...${a}></textarea>`}<//>
+        <button type="submit" disabled=${busy}>Send objection<span class="visually-hidden"> to ${invoice.number}</span></button>
+      </form>
+    </details>
+    <${Outcome} outcome=${outcome} />`;
 }
 
 /** A file's bytes as base64, as the API takes them. */

@@ -55,6 +55,7 @@ pub mod import;
 pub mod import_problem;
 pub mod invoice;
 pub mod invoice_counter;
+pub mod invoice_objection;
 pub mod ledger_total;
 pub mod link_domain;
 pub mod link_stat;

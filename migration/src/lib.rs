@@ -62,6 +62,7 @@ mod m20261229_000052_failures_of_stored_json;
 mod m20261230_000053_activity_cutoffs_said;
 mod m20261231_000054_reaction_cursors;
 mod m20270101_000055_documents_books_accept;
+mod m20270102_000056_invoice_objections;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -127,6 +128,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261230_000053_activity_cutoffs_said::Migration),
             Box::new(m20261231_000054_reaction_cursors::Migration),
             Box::new(m20270101_000055_documents_books_accept::Migration),
+            Box::new(m20270102_000056_invoice_objections::Migration),
         ]
     }
 }

@@ -306,9 +306,10 @@ async fn a_program_name_with_a_line_break_stops_no_tenants_mail(app: TestApp, sm
         .await
         .unwrap();
     // One pass takes both, in one batch.
-    let claimed = revshare::mail::send::pass(&app.db, &settings(&smtp))
-        .await
-        .unwrap();
+    let claimed =
+        revshare::mail::send::pass(&app.db, &settings(&smtp), revshare::mail::send::nothing)
+            .await
+            .unwrap();
     assert_eq!(claimed, 2);
     for (token, to) in [
         (app.admin(), "ann@example.com"),

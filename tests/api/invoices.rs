@@ -462,14 +462,7 @@ async fn a_german_brand_bills_each_row_of_the_vat_table(app: TestApp) {
         .iter()
         .zip(["S", "AE", "E", "O", "AE", "O", "E", "AE", "AE"])
     {
-        let url = paid[*name]["invoice"]["xmlUrl"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let (status, xml) = get(&app, &app.admin(), &url).await;
-        assert_eq!(status, 200, "{name}");
-        let xml = String::from_utf8(xml).unwrap();
-        assert_eq!(ubl_verdict(&xml).await, "valid", "{name}: {xml}");
+        let (xml, _) = checked_document(&app, &paid[*name]["invoice"]).await;
         assert!(
             xml.contains(&format!("<cac:TaxCategory><cbc:ID>{category}</cbc:ID>")),
             "{name}: {xml}"
@@ -585,9 +578,7 @@ async fn a_uk_brand_adds_20_percent_and_hmrcs_sentence_for_12_months(app: TestAp
     );
     // A UK brand's documents meet EN 16931 and PEPPOL BIS Self-Billing.
     for name in ["Gina", "Dirk"] {
-        let url = paid[name]["invoice"]["xmlUrl"].as_str().unwrap().to_owned();
-        let xml = String::from_utf8(get(&app, &app.admin(), &url).await.1).unwrap();
-        assert_eq!(ubl_verdict(&xml).await, "valid", "{name}: {xml}");
+        checked_document(&app, &paid[name]["invoice"]).await;
     }
 }
 
@@ -878,6 +869,11 @@ async fn a_payout_in_dollars_states_its_vat_in_euros_too(app: TestApp) {
         "{xml}"
     );
     assert_eq!(ubl_verdict(&xml).await, "valid", "{xml}");
+    checked_document(
+        &app,
+        &json!({ "xmlUrl": format!("/invoices/{invoice}.xml"), "pdfUrl": format!("/invoices/{invoice}.pdf") }),
+    )
+    .await;
     let (_, pdf) = get(&app, &app.admin(), &format!("/invoices/{invoice}.pdf")).await;
     let text = pdf_layout_text(&pdf).await;
     let stated = text.lines().find(|l| l.starts_with("VAT in EUR"));
@@ -1498,6 +1494,10 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
     assert_eq!(status, 200);
     let xml = String::from_utf8(xml).unwrap();
     assert_eq!(ubl_verdict(&xml).await, "valid", "{xml}");
+    // The PDFs say what the XML says, the partial credit note's too.
+    for document in [invoice, &documents["creditNotes"][0], note] {
+        checked_document(&app, document).await;
+    }
     assert!(
         xml.contains("<cbc:CreditNoteTypeCode>261</cbc:CreditNoteTypeCode>"),
         "{xml}"
@@ -1598,5 +1598,538 @@ async fn the_guide_runs_as_written(app: TestApp) {
     assert_eq!(
         get(&app, &own, invoice["pdfUrl"].as_str().unwrap()).await.0,
         200
+    );
+}
+
+/// A document checked as its readers check it: its XML meets every
+/// official rule set (`ubl_verdict`), and its PDF says what the XML says
+/// (SPEC §33b) — number, dates, supply period, both parties and their tax
+/// ids, each line, net, rate, VAT, gross, what is set off and paid,
+/// currency and every mention. Answers the XML and the PDF's text.
+pub(crate) async fn checked_document(app: &TestApp, invoice: &Value) -> (String, String) {
+    let (status, xml) = get(app, &app.admin(), invoice["xmlUrl"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{invoice}");
+    let xml = String::from_utf8(xml).unwrap();
+    assert_eq!(ubl_verdict(&xml).await, "valid", "{xml}");
+    let (status, pdf) = get(app, &app.admin(), invoice["pdfUrl"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "{invoice}");
+    let text = pdf_layout_text(&pdf).await;
+    let flat = collapsed(&text);
+    let said = |wanted: String| {
+        assert!(
+            flat.contains(&collapsed(&wanted)),
+            "the PDF says {wanted:?} as the XML does:\n{text}\n{xml}"
+        )
+    };
+    let credit = xml.contains("<CreditNote ");
+    // The PDF prints a credit note's amounts negative; UBL as credited.
+    let printed = |amount: &str| match (credit, amount.strip_prefix('-')) {
+        (false, _) => amount.to_owned(),
+        (true, Some(positive)) => positive.to_owned(),
+        (true, None) => format!("-{amount}"),
+    };
+    let currency = values(&xml, "cbc:DocumentCurrencyCode").remove(0);
+    let money = |tag: &str| format!("{currency} {}", printed(&values(&xml, tag)[0]));
+    said(format!("Number {}", values(&xml, "cbc:ID")[0]));
+    said(format!("Issue date {}", values(&xml, "cbc:IssueDate")[0]));
+    said(format!(
+        "Supply period {} to {}",
+        values(&xml, "cbc:StartDate")[0],
+        values(&xml, "cbc:EndDate")[0]
+    ));
+    if !credit {
+        said(format!("Due date {}", values(&xml, "cbc:DueDate")[0]));
+    }
+    for name in values(&xml, "cbc:RegistrationName") {
+        said(name);
+    }
+    for scheme in blocks(&xml, "cac:PartyTaxScheme") {
+        let id = values(&scheme, "cbc:CompanyID").remove(0);
+        match scheme.contains("<cbc:ID>FC</cbc:ID>") {
+            true => said(format!("Tax number {id}")),
+            false => said(format!("VAT id {id}")),
+        }
+    }
+    let line_tag = if credit {
+        "cac:CreditNoteLine"
+    } else {
+        "cac:InvoiceLine"
+    };
+    for line in blocks(&xml, line_tag) {
+        said(format!(
+            "{} {}",
+            values(&line, "cbc:Name")[0],
+            printed(&values(&line, "cbc:LineExtensionAmount")[0])
+        ));
+    }
+    said(format!("Net {}", money("cbc:TaxExclusiveAmount")));
+    said(format!("VAT {}", money("cbc:TaxAmount")));
+    if let Some(percent) = values(&blocks(&xml, "cac:TaxSubtotal")[0], "cbc:Percent").first()
+        && percent != "0"
+    {
+        said(format!("VAT rate {percent} %"));
+    }
+    if let Some(code) = values(&xml, "cbc:TaxCurrencyCode").first() {
+        let national = &values(&blocks(&xml, "cac:TaxTotal")[1], "cbc:TaxAmount")[0];
+        said(format!("VAT in {code} {code} {}", printed(national)));
+    }
+    said(format!("Gross {}", money("cbc:TaxInclusiveAmount")));
+    match values(&xml, "cbc:PrepaidAmount").first() {
+        Some(_) => said(format!("Paid {}", money("cbc:PayableAmount"))),
+        None => assert_eq!(
+            values(&xml, "cbc:PayableAmount"),
+            values(&xml, "cbc:TaxInclusiveAmount")
+        ),
+    }
+    for note in values(&xml, "cbc:Note") {
+        for mention in note.lines() {
+            said(mention.to_owned());
+        }
+    }
+    (xml, text)
+}
+
+/// Text with every run of whitespace one space.
+fn collapsed(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The text of each `<tag>` (with or without attributes), unescaped.
+fn values(xml: &str, tag: &str) -> Vec<String> {
+    blocks(xml, tag)
+        .into_iter()
+        .map(|inner| {
+            inner
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
+/// What each `<tag>` element holds, in document order.
+fn blocks(xml: &str, tag: &str) -> Vec<String> {
+    let close = format!("</{tag}>");
+    let mut found = Vec::new();
+    let mut rest = xml;
+    while let Some(at) = rest.find(&format!("<{tag}")) {
+        let after = &rest[at + tag.len() + 1..];
+        // `<cbc:ID>` is not `<cbc:IDX>`: the name ends at `>` or a space.
+        if !after.starts_with('>') && !after.starts_with(' ') {
+            rest = after;
+            continue;
+        }
+        let open_end = after.find('>').unwrap() + 1;
+        let end = after.find(&close).unwrap();
+        found.push(after[open_end..end].to_owned());
+        rest = &after[end + close.len()..];
+    }
+    found
+}
+
+fn import_options() -> revshare::http::Options {
+    crate::support::imports::options()
+}
+
+crate::on_both_databases_with!(import_options; what_was_never_invoiced_is_set_off_outside_the_vat_base);
+
+const PAYOUT_DOCUMENTS: &str = "query($id: ID!) { payout(id: $id) { amount net { amount } vat { amount } invoice { number net { amount } vat { amount } gross { amount } setOff { amount } payable { amount } lines { description amount { amount } setOff sale } pdfUrl xmlUrl } } }";
+
+/// Takes back `amount` of the sale `external`: its clawbacks.
+async fn refund(app: &TestApp, external: &str, amount: &str) -> Value {
+    app.ok(
+        &app.service("events:write"),
+        "mutation($e: String!, $a: Decimal!) { recordRefund(input: { eventExternalId: $e, amount: $a }) { clawbacks { id amount status } } }",
+        json!({ "e": external, "a": amount }),
+    )
+    .await["recordRefund"]["clawbacks"]
+        .clone()
+}
+
+/// A German brand's clawbacks of commissions never invoiced with VAT (SPEC
+/// §33b): Ida's 50.00 came over from the old platform as paid, Bert's
+/// 30.00 was paid before he self-billed. Each is taken back with a new
+/// month's commission, and set off against the invoice outside its VAT
+/// base: 19 % of 100.00, not of 50.00 — the payout pays 119.00 less the
+/// 50.00 set off. Cora's clawback of a commission her first invoice
+/// billed stays in the base of the next: 19 % of 10.00.
+async fn what_was_never_invoiced_is_set_off_outside_the_vat_base(app: TestApp) {
+    let euro = german_brand(&app).await;
+    let csv = "partner_id,name,email,status\n\
+               p1,Ida,ida@partners.example,active\n\n\
+               commission_id,partner_id,customer_id,amount,currency,sale_amount,status,earned_at,paid_at\n\
+               old-1,p1,,50.00,EUR,500.00,paid,2026-03-10,2026-04-01\n";
+    let started = app
+        .ok(
+            &app.admin(),
+            crate::support::imports::START,
+            json!({ "input": { "source": "CSV", "credentials": { "csv": csv }, "campaignId": euro } }),
+        )
+        .await;
+    let done =
+        crate::support::imports::ended(&app, started["startImport"]["id"].as_str().unwrap()).await;
+    assert_eq!(done["status"], "DONE", "{done}");
+    let ida = crate::support::partners::partner_by_external(&app, "csv:p1").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let old_sale = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        entity::event::Entity::find()
+            .filter(entity::event::Column::PartnerId.eq(ida.as_str()))
+            .one(app.db.conn())
+            .await
+            .unwrap()
+            .unwrap()
+            .external_id
+    };
+    let vat = json!({ "registered": true, "vatId": "DE136695976", "country": "DE", "legalName": "Ida Media",
+        "address": address_in("Ida", "DE") });
+    app.ok(&app.partner_token(&ida), SET_VAT, json!({ "input": vat }))
+        .await;
+    app.ok(&app.partner_token(&ida), ACCEPT, json!({ "v": 1 }))
+        .await;
+    // Bert is paid 30.00 before he accepts the agreement: no invoice.
+    let bert = billed_partner(
+        &app,
+        &euro,
+        "Bert",
+        (true, Some("DE129273398"), false, "DE"),
+        None,
+    )
+    .await;
+    let b1 = sale(&app, &bert, &euro, "b-1", "300", "2026-05-04").await;
+    let before = pay_by_hand(&app, &[&b1]).await;
+    assert!(before["Bert"]["invoice"].is_null(), "{before:?}");
+    app.ok(&app.partner_token(&bert), ACCEPT, json!({ "v": 1 }))
+        .await;
+    // Cora's first invoice bills her 40.00.
+    let cora = registered(&app, &euro, "Cora", "DE136695976", "DE").await;
+    let c1 = sale(&app, &cora, &euro, "c-1", "400", "2026-05-04").await;
+    let first = pay_by_hand(&app, &[&c1]).await;
+    assert_eq!(first["Cora"]["invoice"]["net"]["amount"], "40.00");
+
+    // A month later: a refund of each, and a new sale each.
+    for (external, amount, taken) in [
+        (old_sale.as_str(), "500", "-50.00"),
+        ("b-1", "100", "-10.00"),
+        ("c-1", "100", "-10.00"),
+    ] {
+        let clawbacks = refund(&app, external, amount).await;
+        assert_eq!(
+            clawbacks,
+            json!([{ "id": clawbacks[0]["id"], "amount": taken, "status": "APPROVED" }])
+        );
+    }
+    let i2 = sale(&app, &ida, &euro, "i-2", "1000", "2026-06-02").await;
+    let b2 = sale(&app, &bert, &euro, "b-2", "200", "2026-06-02").await;
+    let c2 = sale(&app, &cora, &euro, "c-2", "200", "2026-06-02").await;
+    let paid = pay_by_hand(&app, &[&i2, &b2, &c2]).await;
+    let documents = |name: &str| {
+        let id = paid[name]["id"].clone();
+        let app = &app;
+        async move {
+            app.ok(&app.admin(), PAYOUT_DOCUMENTS, json!({ "id": id }))
+                .await["payout"]
+                .clone()
+        }
+    };
+    let ida_paid = documents("Ida").await;
+    assert_eq!(
+        (&ida_paid["amount"], &ida_paid["net"], &ida_paid["vat"]),
+        (
+            &json!("69.00"),
+            &json!({ "amount": "50.00" }),
+            &json!({ "amount": "19.00" })
+        )
+    );
+    let invoice = &ida_paid["invoice"];
+    assert_eq!(
+        [
+            &invoice["net"],
+            &invoice["vat"],
+            &invoice["gross"],
+            &invoice["setOff"],
+            &invoice["payable"]
+        ],
+        [
+            &json!({ "amount": "100.00" }),
+            &json!({ "amount": "19.00" }),
+            &json!({ "amount": "119.00" }),
+            &json!({ "amount": "-50.00" }),
+            &json!({ "amount": "69.00" })
+        ]
+    );
+    assert_eq!(
+        invoice["lines"],
+        json!([
+            { "description": "Commissions, Europe", "amount": { "amount": "100.00" }, "setOff": false, "sale": null },
+            { "description": format!("Commission paid before self-billing, taken back (sale {old_sale})"),
+              "amount": { "amount": "-50.00" }, "setOff": true, "sale": old_sale },
+        ])
+    );
+    let (xml, text) = checked_document(&app, invoice).await;
+    for wanted in [
+        "<cbc:TaxableAmount currencyID=\"EUR\">100.00</cbc:TaxableAmount>",
+        "<cbc:PrepaidAmount currencyID=\"EUR\">50.00</cbc:PrepaidAmount>",
+        "<cbc:PayableAmount currencyID=\"EUR\">69.00</cbc:PayableAmount>",
+        "<cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>19</cbc:Percent>",
+    ] {
+        assert!(xml.contains(wanted), "{wanted} in {xml}");
+    }
+    assert!(!xml.contains("<cbc:ID>O</cbc:ID>"), "{xml}");
+    assert!(
+        collapsed(&text).contains(&format!(
+            "Set off: 50.00 EUR of commissions paid before self-billing and taken back, outside the VAT base (sales {old_sale})"
+        )),
+        "{text}"
+    );
+    // Bert: 19 % of 20.00, 10.00 set off.
+    let bert_paid = documents("Bert").await;
+    assert_eq!(bert_paid["amount"], "13.80");
+    assert_eq!(
+        [
+            &bert_paid["invoice"]["net"],
+            &bert_paid["invoice"]["vat"],
+            &bert_paid["invoice"]["setOff"],
+            &bert_paid["invoice"]["payable"]
+        ],
+        [
+            &json!({ "amount": "20.00" }),
+            &json!({ "amount": "3.80" }),
+            &json!({ "amount": "-10.00" }),
+            &json!({ "amount": "13.80" })
+        ]
+    );
+    assert_eq!(bert_paid["invoice"]["lines"][1]["sale"], "b-1");
+    checked_document(&app, &bert_paid["invoice"]).await;
+    // Cora's clawback is of an invoiced commission: in the base.
+    let cora_paid = documents("Cora").await;
+    assert_eq!(cora_paid["amount"], "11.90");
+    assert_eq!(
+        cora_paid["invoice"]["lines"],
+        json!([
+            { "description": "Commissions, Europe", "amount": { "amount": "20.00" }, "setOff": false, "sale": null },
+            { "description": "Clawbacks, Europe", "amount": { "amount": "-10.00" }, "setOff": false, "sale": null },
+        ])
+    );
+    assert_eq!(
+        [
+            &cora_paid["invoice"]["net"],
+            &cora_paid["invoice"]["vat"],
+            &cora_paid["invoice"]["setOff"]
+        ],
+        [
+            &json!({ "amount": "10.00" }),
+            &json!({ "amount": "1.90" }),
+            &json!({ "amount": "0.00" })
+        ]
+    );
+    checked_document(&app, &cora_paid["invoice"]).await;
+}
+
+mod the_payout_email_carries_the_invoice_the_partner_may_object_to {
+    use crate::helpers::Backend;
+    use crate::support::smtp::{SmtpServer, settings, spawn};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let smtp = SmtpServer::start().await;
+        let app = spawn(Backend::Sqlite, settings(&smtp))
+            .await
+            .expect("sqlite app");
+        super::the_payout_email_carries_the_invoice_the_partner_may_object_to(app, smtp).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let smtp = SmtpServer::start().await;
+        match spawn(Backend::Postgres, settings(&smtp)).await {
+            Some(app) => {
+                super::the_payout_email_carries_the_invoice_the_partner_may_object_to(app, smtp)
+                    .await
+            }
+            None => eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL"),
+        }
+    }
+}
+
+/// The payout e-mail carries its invoice, issued when it was paid, as a PDF
+/// and as the same UBL the API serves; its statement names the invoice,
+/// and the bank's remittance names the payout the invoice names (SPEC
+/// §33b). Dora objects to the invoice in her own name: her reason is kept
+/// beside the unchanged document for the staff, and written to the log.
+async fn the_payout_email_carries_the_invoice_the_partner_may_object_to(
+    app: TestApp,
+    smtp: crate::support::smtp::SmtpServer,
+) {
+    use base64::Engine;
+    let euro = german_brand(&app).await;
+    let dora = registered(&app, &euro, "Dora", "DE136695976", "DE").await;
+    let fleur = registered(&app, &euro, "Fleur", "FR40303265045", "FR").await;
+    let d = sale(&app, &dora, &euro, "e-1", "1000", "2026-02-02").await;
+    let paid = pay_by_hand(&app, &[&d]).await;
+    let invoice = paid["Dora"]["invoice"].clone();
+    let number = invoice["number"].as_str().unwrap().to_owned();
+    let message = crate::support::wait::until_some(
+        "the payout's e-mail",
+        std::time::Duration::from_secs(30),
+        async || {
+            let count = smtp.count();
+            if count == 0 {
+                return None;
+            }
+            smtp.wait_for(count)
+                .await
+                .into_iter()
+                .map(|(_, read)| read)
+                .find(|read| read["subject"].as_str().unwrap().contains("paid you"))
+        },
+    )
+    .await;
+    assert_eq!(message["to"], "dora@partners.example");
+    assert_eq!(message["content_type"], "multipart/mixed");
+    let text = message["text"].as_str().unwrap();
+    assert!(text.contains(&format!("Invoice: {number}\n")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "Statement: {}\n",
+            paid["Dora"]["statementNumber"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+    let attached = |name: &str| {
+        let part = message["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["filename"] == name)
+            .unwrap_or_else(|| panic!("{name} attached: {message}"));
+        assert_eq!(part["disposition"], "attachment");
+        let content = part["content"].as_str().unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(content)
+            .unwrap_or_else(|_| content.as_bytes().to_vec());
+        (part["content_type"].as_str().unwrap().to_owned(), bytes)
+    };
+    let (kind, xml) = attached(&format!("invoice-{number}.xml"));
+    assert_eq!(kind, "application/xml");
+    let served = get(&app, &app.admin(), invoice["xmlUrl"].as_str().unwrap()).await;
+    assert_eq!(xml, served.1, "the same document the API serves");
+    let (kind, pdf) = attached(&format!("invoice-{number}.pdf"));
+    assert_eq!(kind, "application/pdf");
+    let read = pdf_layout_text(&pdf).await;
+    assert!(
+        collapsed(&read).contains(&format!("Number {number}")),
+        "{read}"
+    );
+    let (xml, text) = checked_document(&app, &invoice).await;
+    // The invoice names its statement and payout; the statement its invoice.
+    let statement = paid["Dora"]["statementNumber"].as_str().unwrap();
+    let payout = paid["Dora"]["id"].as_str().unwrap();
+    assert!(
+        xml.contains(&format!("<cac:AdditionalDocumentReference><cbc:ID>{statement}</cbc:ID><cbc:DocumentDescription>Commission statement</cbc:DocumentDescription>")),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!(
+            "<cbc:BuyerReference>{payout}</cbc:BuyerReference>"
+        )),
+        "{xml}"
+    );
+    assert!(
+        collapsed(&text).contains(&format!("Statement {statement}")),
+        "{text}"
+    );
+    assert!(
+        collapsed(&text).contains(&format!("Payout {payout}")),
+        "{text}"
+    );
+    let (status, statement_pdf) =
+        get(&app, &app.admin(), &format!("/statements/{payout}.pdf")).await;
+    assert_eq!(status, 200);
+    let statement_text = collapsed(&pdf_layout_text(&statement_pdf).await);
+    assert!(
+        statement_text.contains(&format!("Document Self-billed invoice {number}")),
+        "{statement_text}"
+    );
+
+    // Dora objects; the document stays as issued.
+    const OBJECT: &str = "mutation($id: ID!, $reason: String!) { objectToInvoice(id: $id, reason: $reason) { number objections { reason } } }";
+    let id = invoice["id"].clone();
+    let objected = app
+        .ok(
+            &app.partner_token(&dora),
+            OBJECT,
+            json!({ "id": id, "reason": "  My VAT id changed in January.  " }),
+        )
+        .await;
+    assert_eq!(
+        objected["objectToInvoice"],
+        json!({ "number": number, "objections": [{ "reason": "My VAT id changed in January." }] })
+    );
+    let empty = app
+        .error(
+            Some(&app.partner_token(&dora)),
+            OBJECT,
+            json!({ "id": id, "reason": " " }),
+        )
+        .await;
+    assert_eq!((code(&empty), field(&empty)), ("BAD_USER_INPUT", "reason"));
+    let long = app
+        .error(
+            Some(&app.partner_token(&dora)),
+            OBJECT,
+            json!({ "id": id, "reason": "x".repeat(2_001) }),
+        )
+        .await;
+    assert_eq!((code(&long), field(&long)), ("BAD_USER_INPUT", "reason"));
+    let other = app
+        .error(
+            Some(&app.partner_token(&fleur)),
+            OBJECT,
+            json!({ "id": id, "reason": "Not mine" }),
+        )
+        .await;
+    assert_eq!(code(&other), "NOT_FOUND", "{other}");
+    let staff = app
+        .error(
+            Some(&app.admin()),
+            OBJECT,
+            json!({ "id": id, "reason": "Staff" }),
+        )
+        .await;
+    assert_eq!(code(&staff), "FORBIDDEN", "{staff}");
+    let seen = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { payout(id: $id) { invoice { objections { reason } } } }",
+            json!({ "id": payout }),
+        )
+        .await;
+    assert_eq!(
+        seen["payout"]["invoice"]["objections"],
+        json!([{ "reason": "My VAT id changed in January." }])
+    );
+    assert_eq!(
+        get(&app, &app.admin(), invoice["xmlUrl"].as_str().unwrap())
+            .await
+            .1,
+        served.1
+    );
+    let logged = app
+        .ok(
+            &app.admin(),
+            "{ activity(filter: { action: \"objectToInvoice\" }) { nodes { action reason object { kind id } changes { field before after } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        logged["activity"]["nodes"],
+        json!([{ "action": "objectToInvoice", "reason": "My VAT id changed in January.",
+                 "object": { "kind": "Invoice", "id": id },
+                 "changes": [{ "field": "objections", "before": "0", "after": "1" }] }])
     );
 }

@@ -1566,7 +1566,7 @@ async fn every_template_reads_well_in_chromium() {
         ("commission-earned", Content::CommissionEarned { name: name(), amount: "29.99".into(), currency: "USD".into(), campaign: campaign() }),
         ("commissions-earned", Content::CommissionsEarned { name: name(), count: 30, totals: totals() }),
         ("commission-digest", Content::CommissionDigest { name: name(), day: "2026-11-23".into(), count: 4, totals: totals() }),
-        ("payout-sent", Content::PayoutSent { name: name(), amount: "412.30".into(), currency: "EUR".into(), method: "SEPA ····4321".into(), statement: Some("ACME PARTNERS 2026-11".into()), link: Some("/portal/#/payouts".into()) }),
+        ("payout-sent", Content::PayoutSent { name: name(), amount: "412.30".into(), currency: "EUR".into(), method: "SEPA ····4321".into(), statement: Some("ACME PARTNERS 2026-11".into()), link: Some("/portal/#/payouts".into()), payout_id: None, invoice: Some("SB-2026-000001".into()) }),
         ("staff-new-application", Content::StaffNewApplication { name: name(), email: "ann@example.com".into(), campaign: campaign(), website: Some("https://ann.example/?a=1&b=2".into()), country: Some("DE".into()), answers: vec![("Where do you write?".into(), "A cycling <blog>".into())], id: "app_1".into() }),
         ("staff-fraud-flag", Content::StaffFraudFlag { signal: "SELF_REFERRAL_IP".into(), action: "HOLD".into(), partner: name(), details: "the customer's first click came from the address the partner signed in from on 2026-11-20".into(), id: "flag_1".into() }),
     ];

@@ -810,9 +810,9 @@ async fn the_sepa_file_validates_and_the_paypal_file_matches_its_golden_copy(app
         checked["transactions"],
         json!([
             { "endToEndId": jorg_payout["id"], "amount": "123.45", "currency": "EUR", "creditor": "Jorg Muller",
-              "iban": "DE89370400440532013000", "remittance": format!("Commission statement {}", jorg_payout["statementNumber"].as_str().unwrap()) },
+              "iban": "DE89370400440532013000", "remittance": format!("Commission statement {}, payout {}", jorg_payout["statementNumber"].as_str().unwrap(), jorg_payout["id"].as_str().unwrap()) },
             { "endToEndId": lea_payout["id"], "amount": "9.99", "currency": "EUR", "creditor": "Lea Dupont",
-              "iban": "FR1420041010050500013M02606", "remittance": format!("Commission statement {}", lea_payout["statementNumber"].as_str().unwrap()) },
+              "iban": "FR1420041010050500013M02606", "remittance": format!("Commission statement {}, payout {}", lea_payout["statementNumber"].as_str().unwrap(), lea_payout["id"].as_str().unwrap()) },
         ])
     );
 

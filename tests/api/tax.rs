@@ -1152,9 +1152,10 @@ async fn backup_withholding_keeps_back_24_percent_to_the_cent(app: TestApp) {
     assert_eq!(
         csv,
         format!(
-            "nia@example.com,39.60,USD,{},\"Commission statement {}, backup withholding 12.50 USD\",PayPal\r\n",
+            "nia@example.com,39.60,USD,{},\"Commission statement {}, payout {}, backup withholding 12.50 USD\",PayPal\r\n",
             payout["id"].as_str().unwrap(),
-            payout["statementNumber"].as_str().unwrap()
+            payout["statementNumber"].as_str().unwrap(),
+            payout["id"].as_str().unwrap()
         )
     );
 

@@ -299,6 +299,37 @@ try {
   const invoicing = (await api('{ viewer { tenant { invoicing { selfBilling vatId agreement { version } } } } }')).viewer.tenant.invoicing;
   check(invoicing.selfBilling && invoicing.vatId === 'DE811907980' && invoicing.agreement.version === 1,
     `the invoicing settings are saved: ${JSON.stringify(invoicing)}`);
+  // A German brand without a contact is warned that its documents miss
+  // XRechnung; the contact, the lines' wording, the company details and a
+  // PEPPOL id (a malformed one named at its field) are saved as the API
+  // then answers, and the warning goes.
+  await page.waitForSelector('[data-figure="invoicing.xrechnung"]', { timeout });
+  await page.fill('#invoicing-contact-name', 'Grete Buchhaltung');
+  await page.fill('#invoicing-contact-email', 'rechnung@acme.example');
+  await page.fill('#invoicing-contact-phone', '+49 30 1234567');
+  await page.fill('#invoicing-serviceDescription', 'Vermittlungsprovisionen');
+  await page.fill('#invoicing-legalDetails', 'Amtsgericht Charlottenburg, HRB 123456\nGeschäftsführer: Max Muster');
+  await page.fill('#invoicing-peppolId', 'EM:x@y.z');
+  await page.click('text=Save the invoicing settings');
+  await page.waitForSelector('#invoicing-peppolId-error', { timeout });
+  await page.fill('#invoicing-peppolId', '0088:4012345000009');
+  // The first save's notice is still shown: the update's answer is what
+  // says this save is done.
+  const identified = page.waitForResponse((r) => r.url().endsWith('/graphql')
+    && (r.request().postData() ?? '').includes('SetInvoicing'), { timeout });
+  await page.click('text=Save the invoicing settings');
+  await identified;
+  await page.waitForSelector('text=The invoicing settings are saved.', { timeout });
+  await page.waitForSelector('[data-figure="invoicing.xrechnung"]', { state: 'detached', timeout });
+  check(await page.locator('#invoicing-peppolId-error').count() === 0, 'the PEPPOL id is no longer refused');
+  const identity = (await api('{ viewer { tenant { invoicing { peppolId contact { name email phone } serviceDescription legalDetails } } } }'))
+    .viewer.tenant.invoicing;
+  check(sameJson(identity, {
+    peppolId: '0088:4012345000009',
+    contact: { name: 'Grete Buchhaltung', email: 'rechnung@acme.example', phone: '+49 30 1234567' },
+    serviceDescription: 'Vermittlungsprovisionen',
+    legalDetails: 'Amtsgericht Charlottenburg, HRB 123456\nGeschäftsführer: Max Muster',
+  }), `the contact, wording, details and PEPPOL id are saved: ${JSON.stringify(identity)}`);
   await audit('invoicing settings');
   report.writes.push('invoicing');
 

@@ -167,6 +167,7 @@ pub const OBJECTS: &[(&str, &str, &str)] = &[
     ("acceptSelfBillingAgreement", "Partner", ""),
     ("declineSelfBilling", "Partner", ""),
     ("uploadPartnerInvoice", "Payout", "input.payoutId"),
+    ("objectToInvoice", "Invoice", "id"),
     ("createPartnerLink", "PartnerLink", ""),
     ("updatePartnerLink", "PartnerLink", "input.id"),
     ("archivePartnerLink", "PartnerLink", "id"),
@@ -208,6 +209,7 @@ const DESCRIBED: &[&str] = &[
     "recordRefund",
     "acceptSelfBillingAgreement",
     "declineSelfBilling",
+    "objectToInvoice",
 ];
 
 /// The anonymous forms, each with the argument naming the tenant it is
@@ -282,8 +284,13 @@ fn scope_of(ctx: &Context<'_>) -> Scope {
     {
         scope = scope.about(&partner);
     }
-    if let Some(reason) = REASON_ARGUMENTS.iter().find_map(|path| argument(ctx, path)) {
-        scope = scope.because(&reason);
+    // As the services keep a reason: trimmed, and none when blank.
+    if let Some(reason) = REASON_ARGUMENTS
+        .iter()
+        .find_map(|path| argument(ctx, path))
+        .filter(|reason| !reason.trim().is_empty())
+    {
+        scope = scope.because(reason.trim());
     }
     scope
 }

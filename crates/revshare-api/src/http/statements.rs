@@ -125,18 +125,14 @@ pub async fn invoice(
     let Some(row) = row.and_then(|row| as_payout(&policy, row)) else {
         return not_found();
     };
-    let corrects = match &row.corrects_id {
-        Some(original) => match read::find(conn, policy.tenant_id(), original).await {
-            Ok(found) => found,
-            Err(err) => return error_response(err),
-        },
-        None => None,
-    };
     let name = format!("invoice-{}", row.number);
+    let issued = match read::Issued::of(conn, row).await {
+        Ok(issued) => issued,
+        Err(err) => return error_response(err),
+    };
     let answer = match xml {
-        false => document::pdf(&row, corrects.as_ref())
-            .map(|pdf| pdf_response(pdf, &format!("{name}.pdf"))),
-        true => ubl::xml(&row, corrects.as_ref()).map(|text| {
+        false => document::pdf(&issued).map(|pdf| pdf_response(pdf, &format!("{name}.pdf"))),
+        true => ubl::xml(&issued).map(|text| {
             file_response(
                 text.into_bytes(),
                 "application/xml; charset=utf-8",

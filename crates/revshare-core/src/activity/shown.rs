@@ -328,6 +328,7 @@ pub(super) const PLAIN: &[&str] = &[
     "numberofoccurrences",
     "object",
     "objectid",
+    "objections",
     "objectkind",
     "occurredat",
     "occurrence",

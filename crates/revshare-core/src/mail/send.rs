@@ -50,7 +50,7 @@ use entity::enums::EmailStatus;
 use entity::{email, tenant};
 use futures_util::FutureExt;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::panic::AssertUnwindSafe;
@@ -65,22 +65,50 @@ const BATCH: u64 = 20;
 
 /// This replica's sender, as a job's step (when an SMTP server is
 /// configured): a pass, again at once while passes come back full.
-pub async fn step(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<Step> {
-    Ok(match pass_until(db, settings, stop).await? == BATCH {
-        true => Step::More,
-        false => Step::Idle,
-    })
+pub async fn step(db: &Db, settings: &Settings, attach: Attach, stop: &Stop) -> ApiResult<Step> {
+    Ok(
+        match pass_until(db, settings, attach, stop).await? == BATCH {
+            true => Step::More,
+            false => Step::Idle,
+        },
+    )
 }
 
 /// One pass: gives up on interrupted attempts, claims a batch and sends
 /// it. Answers how many were claimed.
-pub async fn pass(db: &Db, settings: &Settings) -> ApiResult<u64> {
-    pass_until(db, settings, &Stop::never()).await
+pub async fn pass(db: &Db, settings: &Settings, attach: Attach) -> ApiResult<u64> {
+    pass_until(db, settings, attach, &Stop::never()).await
+}
+
+/// A file a message carries attached.
+pub struct Attached {
+    pub name: String,
+    /// Its MIME type (`application/pdf`).
+    pub kind: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// What a message carries attached, made by the service that knows (a
+/// paid payout's self-billed invoice, SPEC §33b) when it is sent: the
+/// sender is handed it by the application, which sits above both.
+pub type Attach = for<'a> fn(
+    &'a Db,
+    &'a email::Model,
+    &'a Content,
+) -> futures_util::future::BoxFuture<'a, ApiResult<Vec<Attached>>>;
+
+/// Attaches nothing.
+pub fn nothing<'a>(
+    _: &'a Db,
+    _: &'a email::Model,
+    _: &'a Content,
+) -> futures_util::future::BoxFuture<'a, ApiResult<Vec<Attached>>> {
+    Box::pin(async { Ok(Vec::new()) })
 }
 
 /// [`pass`], handing back the messages of the batch not yet begun when
 /// the stop comes: due again at once, for any replica.
-async fn pass_until(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<u64> {
+async fn pass_until(db: &Db, settings: &Settings, attach: Attach, stop: &Stop) -> ApiResult<u64> {
     let Some(server) = settings.smtp.as_ref() else {
         return Ok(0);
     };
@@ -108,9 +136,16 @@ async fn pass_until(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<u64>
         // Each message on its own: what one tenant's data does to its
         // message (an error, even a panic) is recorded on that message,
         // and the rest of the batch — other tenants' mail — goes on.
-        let tried = AssertUnwindSafe(attempt(db, settings, server, &row, &mut unreachable))
-            .catch_unwind()
-            .await;
+        let tried = AssertUnwindSafe(attempt(
+            db,
+            settings,
+            attach,
+            server,
+            &row,
+            &mut unreachable,
+        ))
+        .catch_unwind()
+        .await;
         let why = match tried {
             Ok(Ok(())) => continue,
             // The database itself is away: the pass ends, the batch is
@@ -131,6 +166,7 @@ async fn pass_until(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<u64>
 async fn attempt(
     db: &Db,
     settings: &Settings,
+    attach: Attach,
     server: &Smtp,
     row: &email::Model,
     unreachable: &mut Option<String>,
@@ -138,7 +174,7 @@ async fn attempt(
     if let Some(why) = unreachable.as_ref() {
         return record(db, settings, row, Outcome::Later(why.clone())).await;
     }
-    let (message, minted) = match message(db, settings, row).await {
+    let (message, minted) = match message(db, settings, attach, row).await {
         Ok(message) => message,
         Err(ApiError::BadInput { .. }) => {
             let why = "the recipient's address is not one the SMTP transport takes";
@@ -433,8 +469,50 @@ async fn content_of(
                 .map(|(minor, currency)| (amount(minor, &currency), currency))
                 .collect(),
         }),
+        Content::PayoutSent {
+            name,
+            amount,
+            currency,
+            method,
+            statement,
+            link,
+            payout_id,
+            ..
+        } => {
+            let invoice = match &payout_id {
+                Some(payout) => invoice_of(conn, &row.tenant_id, payout)
+                    .await?
+                    .map(|d| d.number),
+                None => None,
+            };
+            Ok(Content::PayoutSent {
+                name,
+                amount,
+                currency,
+                method,
+                statement,
+                link,
+                payout_id,
+                invoice,
+            })
+        }
         other => Ok(other),
     }
+}
+
+/// A payout's self-billed invoice, once issued.
+async fn invoice_of(
+    conn: &impl sea_orm::ConnectionTrait,
+    tenant_id: &str,
+    payout_id: &str,
+) -> ApiResult<Option<entity::invoice::Model>> {
+    use entity::invoice::Column as C;
+    Ok(entity::invoice::Entity::find()
+        .filter(C::TenantId.eq(tenant_id))
+        .filter(C::PayoutId.eq(payout_id))
+        .filter(C::Kind.eq(entity::enums::InvoiceKind::Invoice))
+        .one(conn)
+        .await?)
 }
 
 /// A row as its reader sees it: subject, text and HTML, every code it
@@ -473,6 +551,7 @@ async fn presented(
 async fn message(
     db: &Db,
     settings: &Settings,
+    attach: Attach,
     row: &email::Model,
 ) -> ApiResult<(lettre::Message, Minted)> {
     let minted = super::secrets::mint(row, content_of(db.conn(), row).await?)?;
@@ -510,11 +589,23 @@ async fn message(
                 "List-Unsubscribe=One-Click".into(),
             ));
     }
+    let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
+    let mut attached = Vec::new();
+    for file in attach(db, row, &minted.content).await? {
+        let kind = lettre::message::header::ContentType::parse(file.kind)
+            .map_err(|e| ApiError::internal("attachment type", e))?;
+        attached.push(Attachment::new(file.name).body(file.bytes, kind));
+    }
+    let body = match attached.is_empty() {
+        true => body,
+        false => attached
+            .into_iter()
+            .fold(MultiPart::mixed().multipart(body), |mixed, part| {
+                mixed.singlepart(part)
+            }),
+    };
     let mut message = builder
-        .multipart(MultiPart::alternative_plain_html(
-            rendered.text,
-            rendered.html,
-        ))
+        .multipart(body)
         .map_err(|e| ApiError::internal("mail message", e))?;
     if let Some(dkim) = &settings.dkim {
         message.sign(match unsubscribe {

@@ -70,16 +70,34 @@ pub(crate) async fn issue(
         .map(|p| p.partner_id.clone())
         .collect();
     let billed = super::invoicing::decide(conn, issue.tenant_id, issue.at, partners).await?;
+    // Each self-billed payout's own: what it sets off (SPEC §33b).
+    let mut each = Vec::with_capacity(payouts.len());
+    for new in payouts {
+        let own = new.recipient_id.is_none() && !new.staff_payee;
+        let Some(billed) = own.then(|| billed.get(&new.partner_id)).flatten() else {
+            each.push(None);
+            continue;
+        };
+        let set_off = super::invoicing::never_invoiced(conn, issue.tenant_id, &new.rows).await?;
+        let set_off_minor = new
+            .rows
+            .iter()
+            .filter(|r| set_off.contains(&r.id))
+            .map(|r| r.amount_minor)
+            .sum();
+        each.push(Some(super::invoicing::SelfBilled {
+            set_off,
+            set_off_minor,
+            ..billed.clone()
+        }));
+    }
     let year = issue.at.with_timezone(&issue.zone).year();
     let numbers = take_numbers(conn, issue.tenant_id, year, payouts.len() as i64).await?;
     let models: Vec<payout::Model> = payouts
         .iter()
         .zip(numbers)
-        .map(|(new, number)| {
-            let own = new.recipient_id.is_none() && !new.staff_payee;
-            let billed = own.then(|| billed.get(&new.partner_id)).flatten();
-            row(issue, new, number, billed)
-        })
+        .zip(&each)
+        .map(|((new, number), billed)| row(issue, new, number, billed.as_ref()))
         .collect::<ApiResult<_>>()?;
     for chunk in models.chunks(crate::posting::WRITE_CHUNK) {
         payout::Entity::insert_many(chunk.iter().cloned().map(payout::ActiveModel::from))
@@ -120,7 +138,7 @@ fn row(
     let paid = issue.status == PayoutStatus::Paid;
     let net_minor: i64 = new.rows.iter().map(|r| r.amount_minor).sum();
     let vat_minor = match billed {
-        Some(billed) => billed.vat_on(net_minor)?,
+        Some(billed) => billed.vat_on(billed.base(net_minor))?,
         None => 0,
     };
     Ok(payout::Model {

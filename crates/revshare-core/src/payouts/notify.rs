@@ -66,6 +66,8 @@ pub(crate) async fn paid(conn: &impl ConnectionTrait, paid: &payout::Model) -> A
                 method,
                 statement: Some(paid.statement_number.clone()).filter(|s| !s.is_empty()),
                 link: Some(format!("/portal/#/payouts/{}", paid.id)),
+                payout_id: Some(paid.id.clone()),
+                invoice: None,
             },
             dedupe_key: Some(format!("payout-sent:{}", paid.id)),
             requested_by: None,

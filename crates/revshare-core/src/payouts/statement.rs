@@ -31,7 +31,17 @@ pub async fn pdf(
         .await?
         .ok_or_else(|| ApiError::internal("payout partner", &payout.partner_id))?;
     let rows = held(conn, tenant_id, &payout.id).await?;
-    let context = Context::load(conn, &tenant, &rows).await?;
+    let mut context = Context::load(conn, &tenant, &rows).await?;
+    // The documents issued for it (SPEC §33b): the statement names them.
+    context.documents = entity::invoice::Entity::find()
+        .filter(entity::invoice::Column::TenantId.eq(tenant_id))
+        .filter(entity::invoice::Column::PayoutId.eq(payout.id.as_str()))
+        .order_by_asc(entity::invoice::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| super::invoicing::read::title(&d))
+        .collect();
     let lines = layout(&tenant, &partner, payout, &rows, &context)?;
     let title = format!("Commission statement {}", payout.statement_number);
     Ok(pdf::render(&title, &lines))
@@ -70,6 +80,8 @@ struct Context {
     zone: chrono_tz::Tz,
     campaigns: HashMap<String, String>,
     events: HashMap<String, String>,
+    /// The self-billed documents issued for the payout, by title.
+    documents: Vec<String>,
 }
 
 impl Context {
@@ -106,6 +118,7 @@ impl Context {
             zone: super::zone_of(tenant)?,
             campaigns,
             events,
+            documents: Vec::new(),
         })
     }
 
@@ -144,6 +157,9 @@ fn layout(
     lines.push(fact("Issued", context.day(payout.created_at)));
     lines.push(fact("Status", status(payout, context)));
     lines.push(fact("Payout method", method(payout)));
+    for document in &context.documents {
+        lines.push(fact("Document", document.clone()));
+    }
     lines.push(Line::new(Font::Regular, 10, ""));
     let columns = pdf::fixed_columns(LINE_SIZE);
     let amount_width = 16;
@@ -214,9 +230,19 @@ fn layout(
             "Net",
             format!("{currency} {}", money(payout.net_minor)),
         ));
+        let base = super::invoicing::vat_base(payout)?;
         lines.push(fact(
             "VAT",
-            format!("{currency} {} ({rate} %)", money(payout.vat_minor)),
+            match base == payout.net_minor {
+                true => format!("{currency} {} ({rate} %)", money(payout.vat_minor)),
+                // What it set off is outside the VAT's base.
+                false => format!(
+                    "{currency} {} ({rate} % of {}, set off {})",
+                    money(payout.vat_minor),
+                    money(base),
+                    money(payout.net_minor - base)
+                ),
+            },
         ));
     }
     lines.push(Line::new(

@@ -309,11 +309,13 @@ fn net_of(payout: &payout::Model, sent_minor: i64) -> ApiResult<i64> {
     if payout.vat_minor == 0 || payout.amount_minor == 0 {
         return Ok(sent_minor);
     }
-    (Decimal::from(sent_minor) * Decimal::from(payout.net_minor)
-        / Decimal::from(payout.amount_minor))
-    .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-    .to_i64()
-    .ok_or_else(|| ApiError::internal("reversal", "out of range"))
+    // In the proportion of its invoice's net to its gross: what it set
+    // off (SPEC §33b) is outside both.
+    let base = crate::payouts::invoicing::vat_base(payout)?;
+    (Decimal::from(sent_minor) * Decimal::from(base) / Decimal::from(base + payout.vat_minor))
+        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+        .to_i64()
+        .ok_or_else(|| ApiError::internal("reversal", "out of range"))
 }
 
 /// An adjustment of `minor` (owed again, or taken back when negative) to

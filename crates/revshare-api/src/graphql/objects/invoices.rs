@@ -142,10 +142,39 @@ impl From<StoredParty> for Party {
 pub struct InvoiceLine {
     /// The campaign it is for.
     pub campaign_id: ID,
-    /// "Commissions, {campaign}" or "Clawbacks, {campaign}".
+    /// What it bills: the tenant's `serviceDescription` (else
+    /// "Commissions", and "Clawbacks" for what was taken back) and the
+    /// campaign's name, but for the default campaign's.
     pub description: String,
     /// Negative for what was taken back.
     pub amount: Money,
+    /// A clawback of a commission never invoiced with VAT (imported as
+    /// paid, or paid before self-billing): set off against the document,
+    /// outside its net and its VAT.
+    pub set_off: bool,
+    /// The sale a set-off corrects, by its id at the source.
+    pub sale: Option<String>,
+}
+
+/// A partner's objection to an invoice issued in its name: the document
+/// stays as issued, corrected (if it is wrong) by a credit note and a new
+/// invoice.
+#[derive(SimpleObject)]
+pub struct InvoiceObjection {
+    pub id: ID,
+    /// Why the partner objects, as it wrote it.
+    pub reason: String,
+    pub created_at: DateTime,
+}
+
+impl From<entity::invoice_objection::Model> for InvoiceObjection {
+    fn from(row: entity::invoice_objection::Model) -> InvoiceObjection {
+        InvoiceObjection {
+            id: ID(row.id),
+            reason: row.reason,
+            created_at: row.created_at.into(),
+        }
+    }
 }
 
 /// The reference rate a document's VAT was stated at in the brand's
@@ -202,22 +231,28 @@ impl Invoice {
         Ok(Date(self.0.read(C::Row)?.supply_to))
     }
 
-    /// One line per campaign; clawbacks as negative lines.
+    /// One line per campaign; clawbacks as negative lines; then, set off,
+    /// each clawback of a commission never invoiced with VAT.
     async fn lines(&self) -> ApiResult<Vec<InvoiceLine>> {
         let row = self.0.read(C::Row)?;
-        issued::lines_of(row)?
+        let mut lines = issued::lines_of(row)?;
+        lines.sort_by_key(|l| l.set_off);
+        lines
             .into_iter()
             .map(|l| {
                 Ok(InvoiceLine {
                     campaign_id: ID(l.campaign_id),
                     description: l.description,
                     amount: Money::of(l.amount_minor, &row.currency)?,
+                    set_off: l.set_off,
+                    sale: l.sale,
                 })
             })
             .collect()
     }
 
-    /// What its lines sum to (negative on a credit note).
+    /// What its lines sum to, but those set off (negative on a credit
+    /// note): the VAT's base.
     async fn net(&self) -> ApiResult<Money> {
         let row = self.0.read(C::Row)?;
         Money::of(row.net_minor, &row.currency)
@@ -273,10 +308,42 @@ impl Invoice {
         }))
     }
 
-    /// Net and VAT: what the payout paid.
+    /// Net and VAT.
     async fn gross(&self) -> ApiResult<Money> {
         let row = self.0.read(C::Row)?;
         Money::of(row.gross_minor, &row.currency)
+    }
+
+    /// What its set-off lines take back (0 for none; negative on an
+    /// invoice): paid before, outside its net and its VAT.
+    async fn set_off(&self) -> ApiResult<Money> {
+        let row = self.0.read(C::Row)?;
+        Money::of(issued::set_off_of(&issued::lines_of(row)?), &row.currency)
+    }
+
+    /// The gross less what is set off: what the payout paid (what came
+    /// back, on a credit note).
+    async fn payable(&self) -> ApiResult<Money> {
+        let row = self.0.read(C::Row)?;
+        let set_off = issued::set_off_of(&issued::lines_of(row)?);
+        Money::of(row.gross_minor + set_off, &row.currency)
+    }
+
+    /// The partner's objections to it, oldest first.
+    async fn objections(&self, ctx: &Context<'_>) -> ApiResult<Vec<InvoiceObjection>> {
+        let row = self.0.read(C::Row)?;
+        let mut found = invoicing::objections::of(
+            db(ctx)?.conn(),
+            &row.tenant_id,
+            std::slice::from_ref(&row.id),
+        )
+        .await?;
+        Ok(found
+            .remove(&row.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(InvoiceObjection::from)
+            .collect())
     }
 
     /// What it says in words: "Self-billing", "Reverse charge", the

@@ -16,7 +16,7 @@ use revshare_core::auth::access::Kind;
 use revshare_core::auth::visible::Visible;
 use revshare_core::error::{ApiError, ApiResult};
 use revshare_core::paging::{DEFAULT_LIMITS, PageRequest};
-use revshare_core::payouts::invoicing::{partners, read, upload};
+use revshare_core::payouts::invoicing::{objections, partners, read, upload};
 
 /// A partner's VAT details.
 #[derive(InputObject)]
@@ -197,6 +197,28 @@ impl InvoiceMutation {
         Visible::new(policy(ctx)?, row)
             .map(SelfBillingAgreement)
             .ok_or_else(|| ApiError::not_found("partner"))
+    }
+
+    /// The partner objects to an invoice issued in its name (the
+    /// partner's own token): why, in at most 2,000 characters. The
+    /// program's staff read it with the invoice; the document stays as
+    /// issued, and is corrected by a credit note and a new invoice.
+    async fn object_to_invoice(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The invoice.")] id: ID,
+        #[graphql(desc = "Why the partner objects.")] reason: String,
+    ) -> ApiResult<Invoice> {
+        let partner_id = policy(ctx)?
+            .partner_acting("only the partner an invoice is issued for objects to it")?
+            .to_owned();
+        forget_reads(ctx)?;
+        let tenant_id = principal(ctx)?.tenant_id();
+        objections::object(db(ctx)?, tenant_id, &partner_id, &id.0, &reason).await?;
+        let row = read::find(db(ctx)?.conn(), tenant_id, &id.0)
+            .await?
+            .ok_or_else(|| ApiError::not_found("invoice"))?;
+        Invoice::seen(policy(ctx)?, row).ok_or_else(|| ApiError::not_found("invoice"))
     }
 
     /// The partner's own PDF invoice for one of its pending payouts, not

@@ -103,6 +103,13 @@ pub enum Content {
         method: String,
         statement: Option<String>,
         link: Option<String>,
+        /// The payout: its self-billed invoice, once issued, is attached
+        /// (SPEC §33b). Absent on messages written before it was kept.
+        #[serde(default)]
+        payout_id: Option<String>,
+        /// The invoice's number, read when the message is sent.
+        #[serde(default)]
+        invoice: Option<String>,
     },
     StaffNewApplication {
         name: String,

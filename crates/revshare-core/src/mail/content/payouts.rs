@@ -3,7 +3,8 @@
 
 use super::{Block, Content, Parts, Program, absolute};
 
-/// A payout sent: how much, how, and its statement.
+/// A payout sent: how much, how, its statement and its self-billed
+/// invoice (attached).
 pub(super) fn sent<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
     let Content::PayoutSent {
         name,
@@ -12,6 +13,8 @@ pub(super) fn sent<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
         method,
         statement,
         link,
+        invoice,
+        ..
     } = content
     else {
         return (String::new(), "", Vec::new());
@@ -24,7 +27,17 @@ pub(super) fn sent<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
     if let Some(statement) = statement {
         facts.push(("Statement".into(), statement.clone()));
     }
+    if let Some(invoice) = invoice {
+        facts.push(("Invoice".into(), invoice.clone()));
+    }
     let mut blocks = vec![Block::Facts(facts)];
+    if let Some(invoice) = invoice {
+        blocks.push(Block::Para(format!(
+            "{p} issued invoice {invoice} in your name for this payout (self-billing): it is \
+             attached as a PDF and as an e-invoice (UBL XML) for your books. If it is wrong, \
+             object to it in your portal."
+        )));
+    }
     if let Some(link) = link {
         blocks.push(Block::Action {
             label: "Download the statement (PDF)".into(),

@@ -286,11 +286,15 @@ pub(crate) fn amount(payout: &payout::Model) -> ApiResult<String> {
         .to_string())
 }
 
-/// What a file says a payment is for: its statement, and what backup
-/// withholding kept back when it did (`Commission statement 2026-000001,
-/// backup withholding 2.51 USD`).
+/// What a file says a payment is for: its statement and its payout —
+/// which a self-billed invoice names as its buyer reference (SPEC §33b) —
+/// and what backup withholding kept back when it did (`Commission
+/// statement 2026-000001, payout 01J…, backup withholding 2.51 USD`).
 pub(crate) fn remittance(payout: &payout::Model) -> ApiResult<String> {
-    let statement = format!("Commission statement {}", payout.statement_number);
+    let statement = format!(
+        "Commission statement {}, payout {}",
+        payout.statement_number, payout.id
+    );
     if payout.withheld_minor == 0 {
         return Ok(statement);
     }

@@ -4,7 +4,8 @@
 //! One payment information block pays every payout from the tenant's
 //! account (`Tenant.payoutAccount`: the debtor), one transaction per payout
 //! with the payout's id as its `EndToEndId` (a ULID, 26 characters: within
-//! the 35 allowed) and its statement number as the remittance text. The
+//! the 35 allowed) and its statement number and payout id as the
+//! remittance text. The
 //! group header's and the block's `NbOfTxs` and `CtrlSum` are the count and
 //! the exact sum of the transactions. The message id is the run's id, so a
 //! bank that refuses a message id it has seen refuses a second upload of

@@ -4,28 +4,21 @@
 //! mention in full — what `pdftotext` reads back, field by field.
 
 use super::Party;
-use super::issue::{decoded, lines_of};
+use super::issue::{decoded, lines_of, set_off_of};
+use super::read::{Issued, title};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::payouts::pdf::{self, Font, Line};
-use entity::enums::InvoiceKind;
-use entity::invoice;
 
-/// The title a document is printed under.
-pub fn title(row: &invoice::Model) -> String {
-    match row.kind {
-        InvoiceKind::Invoice => format!("Self-billed invoice {}", row.number),
-        InvoiceKind::CreditNote => format!("Self-billed credit note {}", row.number),
-    }
+/// The PDF of an issued document, naming the invoice a credit note
+/// corrects and its payout's statement.
+pub fn pdf(issued: &Issued) -> ApiResult<Vec<u8>> {
+    Ok(pdf::render(&title(&issued.row), &layout(issued)?))
 }
 
-/// The PDF of an issued document; `corrects` is the invoice a credit note
-/// names.
-pub fn pdf(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<Vec<u8>> {
-    Ok(pdf::render(&title(row), &layout(row, corrects)?))
-}
-
-fn layout(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<Vec<Line>> {
+fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
+    let row = &issued.row;
+    let corrects = issued.corrects.as_ref();
     let currency =
         Currency::parse(&row.currency).map_err(|e| ApiError::internal("invoice currency", e))?;
     let money = |minor: i64| format!("{} {}", row.currency, currency.from_minor(minor));
@@ -53,6 +46,9 @@ fn layout(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<
         lines.push(fact("Due date", row.issue_date.to_string()));
     }
     lines.push(fact("Payout", row.payout_id.clone()));
+    if let Some(statement) = &issued.statement {
+        lines.push(fact("Statement", statement.clone()));
+    }
     if let Some(original) = corrects {
         lines.push(fact(
             "Corrects",
@@ -81,7 +77,9 @@ fn layout(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<
     };
     lines.push(row_line("Description", &format!("Amount {}", row.currency)));
     lines.push(Line::new(Font::Fixed, 9, "-".repeat(columns)));
-    for line in lines_of(row)? {
+    let items = lines_of(row)?;
+    let set_off = set_off_of(&items);
+    for line in items.iter().filter(|l| !l.set_off) {
         lines.push(row_line(
             &line.description,
             &currency.from_minor(line.amount_minor).to_string(),
@@ -122,12 +120,31 @@ fn layout(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<
         12,
         format!("Gross {}", money(row.gross_minor)),
     ));
+    if set_off != 0 {
+        // Outside the VAT base: set off against what is paid.
+        lines.push(Line::new(Font::Regular, 10, ""));
+        for line in items.iter().filter(|l| l.set_off) {
+            lines.push(row_line(
+                &line.description,
+                &currency.from_minor(line.amount_minor).to_string(),
+            ));
+        }
+        lines.push(fact("Set off", money(set_off)));
+        lines.push(Line::new(
+            Font::Bold,
+            12,
+            format!("Paid {}", money(row.gross_minor + set_off)),
+        ));
+    }
     if let Some(payment) = &payment {
         lines.push(fact("Paid by", paid_by(payment)));
     }
     lines.push(Line::new(Font::Regular, 10, ""));
     for mention in mentions {
         lines.extend(Line::new(Font::Bold, 10, mention).fitted());
+    }
+    if let Some(said) = super::ubl::set_off_said(&items, &row.currency, currency) {
+        lines.extend(Line::new(Font::Regular, 10, said).fitted());
     }
     if let Some(details) = &customer.legal_details {
         lines.push(Line::new(Font::Regular, 10, ""));

@@ -40,6 +40,23 @@ pub struct InvoiceLine {
     pub campaign_id: String,
     pub description: String,
     pub amount_minor: i64,
+    /// A clawback of a commission never invoiced with VAT: set off against
+    /// the document, outside its net and its VAT (SPEC §33b).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub set_off: bool,
+    /// The sale a set-off corrects (its id at the source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sale: Option<String>,
+}
+
+/// What a document sets off: the sum of its set-off lines (negative on an
+/// invoice).
+pub fn set_off_of(lines: &[InvoiceLine]) -> i64 {
+    lines
+        .iter()
+        .filter(|l| l.set_off)
+        .map(|l| l.amount_minor)
+        .sum()
 }
 
 /// A document's lines, as stored.
@@ -93,14 +110,21 @@ pub(crate) async fn invoices(
     let mut drafts = Vec::with_capacity(billed.len());
     for (payout, billed) in &billed {
         let rows = crate::payouts::statement::held(conn, tenant_id, &payout.id).await?;
-        let lines = lines(conn, tenant_id, &rows, service.as_deref()).await?;
+        let (set_off, supplied): (Vec<commission::Model>, Vec<commission::Model>) = rows
+            .iter()
+            .cloned()
+            .partition(|r| billed.set_off.contains(&r.id));
+        let mut lines = lines(conn, tenant_id, &supplied, service.as_deref()).await?;
+        let net = billed.base(payout.net_minor);
         let sum: i64 = lines.iter().map(|l| l.amount_minor).sum();
-        if sum != payout.net_minor {
+        lines.extend(set_off_lines(conn, tenant_id, &set_off, service.as_deref()).await?);
+        let set_off_sum = set_off_of(&lines);
+        if sum != net || set_off_sum != billed.set_off_minor {
             return Err(ApiError::internal(
                 "invoice lines",
                 format!(
-                    "payout {} nets {}, its lines {sum}",
-                    payout.id, payout.net_minor
+                    "payout {} nets {net} and sets off {}, its lines {sum} and {set_off_sum}",
+                    payout.id, billed.set_off_minor
                 ),
             ));
         }
@@ -119,10 +143,10 @@ pub(crate) async fn invoices(
             supply_from,
             supply_to,
             currency: payout.currency.clone(),
-            net_minor: payout.net_minor,
+            net_minor: net,
             vat_rate: payout.vat_rate.clone(),
             vat_minor: payout.vat_minor,
-            gross_minor: payout.net_minor + payout.vat_minor,
+            gross_minor: net + payout.vat_minor,
             // A document never changes once issued: what it says is
             // written whole, or it is not issued.
             lines: ApiError::json("invoice lines", &lines)?,
@@ -209,12 +233,15 @@ pub(crate) async fn credit_note(
         .iter()
         .map(|n| lines_of(n))
         .collect::<ApiResult<_>>()?;
-    let invoiced = lines_of(original)?;
+    let (set_off, invoiced): (Vec<InvoiceLine>, Vec<InvoiceLine>) =
+        lines_of(original)?.into_iter().partition(|l| l.set_off);
     for (line, in_all) in invoiced.iter().zip(spread(&invoiced, net_in_all)) {
         let before: i64 = earlier
             .iter()
             .flatten()
-            .filter(|l| l.campaign_id == line.campaign_id && l.description == line.description)
+            .filter(|l| {
+                !l.set_off && l.campaign_id == line.campaign_id && l.description == line.description
+            })
             .map(|l| -l.amount_minor)
             .sum();
         if in_all != before {
@@ -222,6 +249,17 @@ pub(crate) async fn credit_note(
                 amount_minor: before - in_all,
                 ..line.clone()
             });
+        }
+    }
+    // What the invoice set off comes back whole with the payout that
+    // failed (its clawbacks owed again), never with part of a transfer.
+    if matches!(credited, Credited::Whole) {
+        let before = earlier.iter().flatten().any(|l| l.set_off);
+        if !before {
+            lines.extend(set_off.into_iter().map(|l| InvoiceLine {
+                amount_minor: -l.amount_minor,
+                ..l
+            }));
         }
     }
     let zone = crate::payouts::tenant_zone(conn, tenant_id).await?;
@@ -426,6 +464,8 @@ async fn lines(
                 campaign_id: id.clone(),
                 description: earned_as,
                 amount_minor: earned,
+                set_off: false,
+                sale: None,
             });
         }
         if taken != 0 {
@@ -433,9 +473,69 @@ async fn lines(
                 campaign_id: id,
                 description: taken_as,
                 amount_minor: taken,
+                set_off: false,
+                sale: None,
             });
         }
     }
+    Ok(lines)
+}
+
+/// A line for each clawback set off: what it took back, of which
+/// campaign, and the sale it corrects (its id at the source).
+async fn set_off_lines(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    rows: &[commission::Model],
+    service: Option<&str>,
+) -> ApiResult<Vec<InvoiceLine>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let originals: Vec<String> = rows.iter().filter_map(|r| r.original_id.clone()).collect();
+    let events: HashMap<String, String> = commission::Entity::find()
+        .filter(commission::Column::TenantId.eq(tenant_id))
+        .filter(commission::Column::Id.is_in(originals))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.event_id))
+        .collect();
+    let mut event_ids: Vec<String> = events.values().cloned().collect();
+    event_ids.sort();
+    event_ids.dedup();
+    let sales: HashMap<String, String> = entity::event::Entity::find()
+        .filter(entity::event::Column::TenantId.eq(tenant_id))
+        .filter(entity::event::Column::Id.is_in(event_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.external_id))
+        .collect();
+    let what = service.unwrap_or("Commission");
+    let mut lines: Vec<InvoiceLine> = rows
+        .iter()
+        .map(|row| {
+            let sale = row
+                .original_id
+                .as_ref()
+                .and_then(|o| events.get(o))
+                .map(|event| sales.get(event).cloned().unwrap_or_else(|| event.clone()));
+            InvoiceLine {
+                campaign_id: row.campaign_id.clone(),
+                description: match &sale {
+                    Some(sale) => {
+                        format!("{what} paid before self-billing, taken back (sale {sale})")
+                    }
+                    None => format!("{what} paid before self-billing, taken back"),
+                },
+                amount_minor: row.amount_minor,
+                set_off: true,
+                sale,
+            }
+        })
+        .collect();
+    lines.sort_by(|a, b| (&a.sale, a.amount_minor).cmp(&(&b.sale, b.amount_minor)));
     Ok(lines)
 }
 
@@ -490,6 +590,8 @@ mod tests {
             campaign_id: campaign.into(),
             description: format!("Commissions, {campaign}"),
             amount_minor,
+            set_off: false,
+            sale: None,
         }
     }
 

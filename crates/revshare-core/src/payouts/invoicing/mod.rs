@@ -15,6 +15,7 @@
 //!   reversed;
 //! - [`document`] and [`ubl`]: an issued document as a PDF and as UBL 2.1;
 //! - [`upload`]: the PDF invoice a partner without an agreement uploads;
+//! - [`objections`]: a partner's objection to an invoice issued for it;
 //! - [`read`]: issued documents found and listed.
 //!
 //! Lock order: an invoice's number is taken last of all, after the
@@ -23,6 +24,7 @@
 pub mod document;
 pub mod identifiers;
 pub mod issue;
+pub mod objections;
 pub mod partners;
 pub mod read;
 pub mod settings;
@@ -151,6 +153,17 @@ pub struct SelfBilled {
     /// kept, read from the mentions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    /// Its clawbacks of commissions never invoiced with VAT ([`never_invoiced`]):
+    /// set off against the invoice, outside its VAT base.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_off: Vec<String>,
+    /// What they take back in all (negative; 0 for none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub set_off_minor: i64,
+}
+
+fn is_zero(minor: &i64) -> bool {
+    *minor == 0
 }
 
 impl SelfBilled {
@@ -171,6 +184,11 @@ impl SelfBilled {
             .as_deref()
             .map(|r| Decimal::from_str(r).map_err(|e| ApiError::internal("VAT rate", e)))
             .transpose()
+    }
+
+    /// What its VAT is on: the payout's net but for what it sets off.
+    pub fn base(&self, net_minor: i64) -> i64 {
+        net_minor - self.set_off_minor
     }
 
     /// The VAT on `net_minor`: rounded once (SPEC §2).
@@ -302,8 +320,155 @@ pub(crate) async fn decide(
             customer: customer.clone(),
             agreement_version: invoicing.version(),
             category: Some(decision.category.code().to_owned()),
+            set_off: Vec::new(),
+            set_off_minor: 0,
         };
         decided.insert(details.partner_id, billed);
     }
     Ok(decided)
+}
+
+/// What a paid self-billed payout's VAT was on: its net, but for the
+/// clawbacks it set off (none on a payout without self-billing).
+pub fn vat_base(payout: &entity::payout::Model) -> ApiResult<i64> {
+    match payout.self_billing.as_deref() {
+        Some(text) => Ok(SelfBilled::decode(text)?.base(payout.net_minor)),
+        None => Ok(payout.net_minor),
+    }
+}
+
+/// Of a payout's `rows`, the ids of those that take back (clawbacks,
+/// negative adjustments) a commission never invoiced with VAT: one paid
+/// without a payout (imported as paid), or by a paid payout that no
+/// invoice bills — neither issued by the brand nor uploaded by the
+/// partner (paid before the partner self-billed). Such a correction is
+/// outside the VAT base of the invoice it is paid with: it is set off
+/// against it (SPEC §33b). A correction of a commission invoiced, or still
+/// to be (unpaid, or held by a payout not yet paid), stays in the base.
+pub(crate) async fn never_invoiced(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    rows: &[entity::commission::Model],
+) -> ApiResult<Vec<String>> {
+    use entity::enums::{CommissionStatus, InvoiceKind, PayoutStatus};
+    use entity::{commission, invoice, partner_invoice, payout};
+    use sea_orm::QuerySelect;
+    use std::collections::HashSet;
+    let taking: Vec<(&String, &String)> = rows
+        .iter()
+        .filter(|r| r.amount_minor < 0)
+        .filter_map(|r| r.original_id.as_ref().map(|o| (&r.id, o)))
+        .collect();
+    if taking.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<String> = taking.iter().map(|(_, o)| (*o).clone()).collect();
+    ids.sort();
+    ids.dedup();
+    let mut originals: HashMap<String, commission::Model> = HashMap::new();
+    for chunk in ids.chunks(crate::posting::WRITE_CHUNK) {
+        originals.extend(
+            commission::Entity::find()
+                .filter(commission::Column::TenantId.eq(tenant_id))
+                .filter(commission::Column::Id.is_in(chunk.to_vec()))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|c| (c.id.clone(), c)),
+        );
+    }
+    let mut payout_ids: Vec<String> = originals
+        .values()
+        .filter_map(|c| c.payout_id.clone())
+        .collect();
+    payout_ids.sort();
+    payout_ids.dedup();
+    let mut paid: HashSet<String> = HashSet::new();
+    let mut billed: HashSet<String> = HashSet::new();
+    for chunk in payout_ids.chunks(crate::posting::WRITE_CHUNK) {
+        let found: Vec<String> = payout::Entity::find()
+            .select_only()
+            .column(payout::Column::Id)
+            .filter(payout::Column::TenantId.eq(tenant_id))
+            .filter(payout::Column::Id.is_in(chunk.to_vec()))
+            .filter(payout::Column::Status.eq(PayoutStatus::Paid))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        paid.extend(found);
+        let issued: Vec<String> = invoice::Entity::find()
+            .select_only()
+            .column(invoice::Column::PayoutId)
+            .filter(invoice::Column::TenantId.eq(tenant_id))
+            .filter(invoice::Column::PayoutId.is_in(chunk.to_vec()))
+            .filter(invoice::Column::Kind.eq(InvoiceKind::Invoice))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        billed.extend(issued);
+        let uploaded: Vec<String> = partner_invoice::Entity::find()
+            .select_only()
+            .column(partner_invoice::Column::PayoutId)
+            .filter(partner_invoice::Column::TenantId.eq(tenant_id))
+            .filter(partner_invoice::Column::PayoutId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        billed.extend(uploaded);
+    }
+    Ok(taking
+        .into_iter()
+        .filter(|(_, original)| {
+            originals
+                .get(*original)
+                .is_some_and(|o| match &o.payout_id {
+                    None => o.status == CommissionStatus::Paid,
+                    Some(p) => paid.contains(p) && !billed.contains(p),
+                })
+        })
+        .map(|(id, _)| id.clone())
+        .collect())
+}
+
+/// What a mail carries attached: a payout's self-billed invoice, once
+/// issued, as its PDF and its UBL XML (SPEC §33b), named by its number —
+/// for the `PAYOUT_SENT` message of a payout; nothing for any other.
+pub fn attached<'a>(
+    db: &'a crate::db::Db,
+    row: &'a entity::email::Model,
+    content: &'a crate::mail::Content,
+) -> futures_util::future::BoxFuture<'a, ApiResult<Vec<crate::mail::send::Attached>>> {
+    use crate::mail::send::Attached;
+    Box::pin(async move {
+        let crate::mail::Content::PayoutSent {
+            payout_id: Some(payout),
+            ..
+        } = content
+        else {
+            return Ok(Vec::new());
+        };
+        let invoice = entity::invoice::Entity::find()
+            .filter(entity::invoice::Column::TenantId.eq(row.tenant_id.as_str()))
+            .filter(entity::invoice::Column::PayoutId.eq(payout.as_str()))
+            .filter(entity::invoice::Column::Kind.eq(entity::enums::InvoiceKind::Invoice))
+            .one(db.conn())
+            .await?;
+        let Some(invoice) = invoice else {
+            return Ok(Vec::new());
+        };
+        let issued = read::Issued::of(db.conn(), invoice).await?;
+        let name = format!("invoice-{}", issued.row.number);
+        Ok(vec![
+            Attached {
+                name: format!("{name}.pdf"),
+                kind: "application/pdf",
+                bytes: document::pdf(&issued)?,
+            },
+            Attached {
+                name: format!("{name}.xml"),
+                kind: "application/xml; charset=utf-8",
+                bytes: ubl::xml(&issued)?.into_bytes(),
+            },
+        ])
+    })
 }

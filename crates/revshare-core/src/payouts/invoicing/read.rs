@@ -3,6 +3,7 @@
 
 use crate::error::ApiResult;
 use chrono::NaiveDate;
+use entity::enums::InvoiceKind;
 use entity::invoice;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Select};
 
@@ -16,6 +17,44 @@ pub async fn find(
         .filter(invoice::Column::TenantId.eq(tenant_id))
         .one(conn)
         .await?)
+}
+
+/// The title a document is printed under, and named by its statement.
+pub fn title(row: &invoice::Model) -> String {
+    match row.kind {
+        InvoiceKind::Invoice => format!("Self-billed invoice {}", row.number),
+        InvoiceKind::CreditNote => format!("Self-billed credit note {}", row.number),
+    }
+}
+
+/// A document with what it names besides itself: the invoice a credit
+/// note corrects, and its payout's statement number.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub row: invoice::Model,
+    pub corrects: Option<invoice::Model>,
+    pub statement: Option<String>,
+}
+
+impl Issued {
+    /// `row` with what it names, read.
+    pub async fn of(conn: &impl ConnectionTrait, row: invoice::Model) -> ApiResult<Issued> {
+        let corrects = match &row.corrects_id {
+            Some(original) => find(conn, &row.tenant_id, original).await?,
+            None => None,
+        };
+        let statement = entity::payout::Entity::find_by_id(row.payout_id.clone())
+            .filter(entity::payout::Column::TenantId.eq(row.tenant_id.as_str()))
+            .one(conn)
+            .await?
+            .map(|p| p.statement_number)
+            .filter(|n| !n.is_empty());
+        Ok(Issued {
+            row,
+            corrects,
+            statement,
+        })
+    }
 }
 
 /// What `invoices` lists: a partner's (none: every partner's the caller

@@ -28,7 +28,8 @@
 //!   `TaxTotal` (EN 16931's BT-6 and BT-111).
 
 use super::Party;
-use super::issue::{decoded, lines_of};
+use super::issue::{InvoiceLine, decoded, lines_of, set_off_of};
+use super::read::Issued;
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use entity::enums::InvoiceKind;
@@ -42,9 +43,11 @@ pub const CUSTOMIZATION: &str =
 /// The business process (BT-23): PEPPOL's self-billing process 01.
 pub const PROFILE: &str = "urn:fdc:peppol.eu:2017:poacc:selfbilling:01:1.0";
 
-/// The document as UBL 2.1 XML; `corrects` is the invoice a credit note
-/// names.
-pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult<String> {
+/// The document as UBL 2.1 XML, naming the invoice a credit note
+/// corrects and the statement of its payout.
+pub fn xml(issued: &Issued) -> ApiResult<String> {
+    let row = &issued.row;
+    let corrects = issued.corrects.as_ref();
     let currency =
         Currency::parse(&row.currency).map_err(|e| ApiError::internal("invoice currency", e))?;
     let credit = row.kind == InvoiceKind::CreditNote;
@@ -95,9 +98,16 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
         tag(&mut x, "cbc:DueDate", &row.issue_date.to_string());
     }
     tag(&mut x, &format!("cbc:{type_tag}"), type_code);
-    // PEPPOL allows one note: every mention, a line each.
-    if !mentions.is_empty() {
-        tag(&mut x, "cbc:Note", &mentions.join("\n"));
+    let lines = lines_of(row)?;
+    let set_off = set_off_of(&lines);
+    // PEPPOL allows one note: every mention, a line each, and what is set
+    // off.
+    let mut note = mentions.clone();
+    if let Some(said) = set_off_said(&lines, &row.currency, currency) {
+        note.push(said);
+    }
+    if !note.is_empty() {
+        tag(&mut x, "cbc:Note", &note.join("\n"));
     }
     tag(&mut x, "cbc:DocumentCurrencyCode", &row.currency);
     // The VAT also in the brand's national currency (BT-6, BT-111).
@@ -116,6 +126,13 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
         tag(&mut x, "cbc:ID", &original.number);
         tag(&mut x, "cbc:IssueDate", &original.issue_date.to_string());
         x.push_str("</cac:InvoiceDocumentReference></cac:BillingReference>\n");
+    }
+    // The statement of the payout (BG-24), which names the payout too.
+    if let Some(statement) = &issued.statement {
+        x.push_str("<cac:AdditionalDocumentReference>");
+        tag(&mut x, "cbc:ID", statement);
+        tag(&mut x, "cbc:DocumentDescription", "Commission statement");
+        x.push_str("</cac:AdditionalDocumentReference>\n");
     }
     // EN 16931's BR-O-02: a supply outside the scope of VAT names no VAT
     // ids.
@@ -147,18 +164,27 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
             national.from_minor(minor * sign),
         );
     }
+    // What is set off was paid before (BT-113): the payout paid the rest.
+    let prepaid = match set_off {
+        0 => String::new(),
+        minor => format!(
+            "<cbc:PrepaidAmount currencyID=\"{cur}\">{}</cbc:PrepaidAmount>",
+            amount(-minor)
+        ),
+    };
     let _ = writeln!(
         x,
         "<cac:LegalMonetaryTotal>\
          <cbc:LineExtensionAmount currencyID=\"{cur}\">{net}</cbc:LineExtensionAmount>\
          <cbc:TaxExclusiveAmount currencyID=\"{cur}\">{net}</cbc:TaxExclusiveAmount>\
          <cbc:TaxInclusiveAmount currencyID=\"{cur}\">{gross}</cbc:TaxInclusiveAmount>\
-         <cbc:PayableAmount currencyID=\"{cur}\">{gross}</cbc:PayableAmount>\
+         {prepaid}<cbc:PayableAmount currencyID=\"{cur}\">{payable}</cbc:PayableAmount>\
          </cac:LegalMonetaryTotal>",
         net = amount(row.net_minor),
         gross = amount(row.gross_minor),
+        payable = amount(row.gross_minor + set_off),
     );
-    for (n, line) in lines_of(row)?.iter().enumerate() {
+    for (n, line) in lines.iter().filter(|l| !l.set_off).enumerate() {
         let written = line.amount_minor * sign;
         let quantity = if written < 0 { "-1" } else { "1" };
         let _ = write!(x, "<cac:{line_tag}>");
@@ -181,6 +207,29 @@ pub fn xml(row: &invoice::Model, corrects: Option<&invoice::Model>) -> ApiResult
     }
     let _ = writeln!(x, "</{root}>");
     Ok(x)
+}
+
+/// What a document sets off, in words, naming each sale it corrects:
+/// none when it sets off nothing.
+pub fn set_off_said(lines: &[InvoiceLine], code: &str, currency: Currency) -> Option<String> {
+    let set_off = set_off_of(lines);
+    if set_off == 0 {
+        return None;
+    }
+    let sales: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.set_off)
+        .filter_map(|l| l.sale.as_deref())
+        .collect();
+    let mut said = format!(
+        "Set off: {} {code} of commissions paid before self-billing and taken back, outside \
+         the VAT base",
+        currency.from_minor(set_off.abs())
+    );
+    if !sales.is_empty() {
+        said.push_str(&format!(" (sales {})", sales.join(", ")));
+    }
+    Some(said)
 }
 
 /// The document's VAT category (UNCL 5305).
