@@ -161,16 +161,15 @@ pub struct InvoiceLine {
 /// invoice.
 #[derive(SimpleObject)]
 pub struct InvoiceObjection {
-    pub id: ID,
     /// Why the partner objects, as it wrote it.
     pub reason: String,
+    /// When it objected.
     pub created_at: DateTime,
 }
 
 impl From<entity::invoice_objection::Model> for InvoiceObjection {
     fn from(row: entity::invoice_objection::Model) -> InvoiceObjection {
         InvoiceObjection {
-            id: ID(row.id),
             reason: row.reason,
             created_at: row.created_at.into(),
         }
