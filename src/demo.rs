@@ -162,6 +162,7 @@ pub async fn provision(db: &Db) -> ApiResult<bool> {
                 category_ids,
                 country: None,
                 tags: Vec::new(),
+                language: None,
             },
         )
         .await?;

@@ -3,7 +3,7 @@
 // the fragment (`#/payouts/…`), so a link to one opens it after sign-in
 // and the server serves one document.
 import { html, render, useEffect, useState } from './lib.js';
-import { onSession, requestSignIn, signInTenant, signOut, signedOutBecause, start } from './api.js';
+import { gql, onSession, requestSignIn, signInTenant, signOut, signedOutBecause, start } from './api.js';
 import { Failure, Loading, useQuery } from './ui.js';
 import { setZone } from './zone.js';
 import { Overview } from './page-overview.js';
@@ -77,7 +77,37 @@ function useHash() {
  * The program's name as the brand set it (else the tenant's), and its time
  * zone: every date on every page is a day of the tenant's calendar.
  */
-const PROGRAM = `query Program { viewer { tenant { programName timeZone } } }`;
+const PROGRAM = `query Program { viewer { tenant { programName timeZone languages } partner { language } } }`;
+
+const SET_LANGUAGE = `mutation Language($language: String!) { setPartnerLanguage(input: { language: $language }) { id language } }`;
+
+/** Each language as it names itself (SPEC §38). */
+const LANGUAGE_NAMES = { de: 'Deutsch', en: 'English', es: 'Español', fr: 'Français', it: 'Italiano', nl: 'Nederlands' };
+
+/**
+ * The languages the program offers, each named in itself, the partner's
+ * own chosen: shown when the program offers more than one.
+ */
+function LanguageMenu({ languages, current, changed }) {
+  const [error, setError] = useState(null);
+  if (!languages || languages.length < 2 || !current) return null;
+  const choose = async (event) => {
+    setError(null);
+    try {
+      await gql(SET_LANGUAGE, { language: event.target.value });
+      changed();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return html`<label class="language">
+      <span class="visually-hidden">Language</span>
+      <select id="portal-language" class="small" data-language=${current} value=${current} onChange=${choose}>
+        ${languages.map((code) => html`<option value=${code} lang=${code} selected=${code === current}>${LANGUAGE_NAMES[code] || code}</option>`)}
+      </select>
+    </label>
+    ${error && html`<${Failure} error=${error} />`}`;
+}
 
 function Shell({ session }) {
   const hash = useHash();
@@ -96,6 +126,8 @@ function Shell({ session }) {
     <header class="top">
       <p class="brand" data-figure="viewer.tenant.programName" data-loaded=${programName ? 'true' : undefined}>${programName || 'Partner portal'}</p>
       <p class="who" data-figure="viewer.partner.name">${session.partner ? session.partner.name : ''}</p>
+      ${tenant && html`<${LanguageMenu} languages=${tenant.languages}
+        current=${program.data.viewer.partner ? program.data.viewer.partner.language : null} changed=${program.reload} />`}
       <button type="button" class="secondary small menu-toggle" aria-expanded=${menu ? 'true' : 'false'} aria-controls="nav"
               onClick=${() => setMenu(!menu)}>Menu</button>
       <button type="button" class="secondary small" onClick=${signOut}>Sign out</button>

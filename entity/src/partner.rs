@@ -32,6 +32,8 @@ pub struct Model {
     pub country: Option<String>,
     /// Labels conditions read (SPEC §32): `",a,b,"`, or `""` for none.
     pub tags: String,
+    /// Its language (ISO 639-1; none: the tenant's default).
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

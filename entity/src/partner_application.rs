@@ -34,6 +34,8 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     /// The partner whose code or link sent the applicant (`?via=`).
     pub referred_by: Option<String>,
+    /// The applicant's language: the join page's, else its browser's.
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

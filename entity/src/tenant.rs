@@ -36,6 +36,11 @@ pub struct Model {
     pub backup_withholding: bool,
     /// How its staff hear of partners' messages at the support address.
     pub staff_message_mail: crate::enums::MailPreference,
+    /// The languages it offers its partners (JSON list of ISO 639-1
+    /// codes, in its order).
+    pub languages: String,
+    /// Its default among them.
+    pub default_language: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

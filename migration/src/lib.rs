@@ -63,6 +63,7 @@ mod m20261230_000053_activity_cutoffs_said;
 mod m20261231_000054_reaction_cursors;
 mod m20270101_000055_documents_books_accept;
 mod m20270102_000056_invoice_objections;
+mod m20270103_000057_languages;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -129,6 +130,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261231_000054_reaction_cursors::Migration),
             Box::new(m20270101_000055_documents_books_accept::Migration),
             Box::new(m20270102_000056_invoice_objections::Migration),
+            Box::new(m20270103_000057_languages::Migration),
         ]
     }
 }

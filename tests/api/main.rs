@@ -42,6 +42,7 @@ mod inputs;
 mod inputs_round7;
 mod invoices;
 mod jobs;
+mod languages;
 mod ledger;
 mod link_hosts_and_keys;
 mod links;

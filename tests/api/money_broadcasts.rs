@@ -56,6 +56,7 @@ async fn partners(app: &TestApp, group: &str, n: usize) -> Vec<String> {
             category_ids: Vec::new(),
             country: None,
             tags: Vec::new(),
+            language: None,
         };
         ids.push(insert(&*txn, TENANT, new).await.unwrap().id);
     }

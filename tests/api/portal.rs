@@ -277,7 +277,7 @@ async fn seed(app: &TestApp) -> Value {
     let zone = "Europe/Berlin";
     app.ok(
         &app.admin(),
-        "mutation($z: String!) { updateTenant(input: { timeZone: $z, programName: \"Acme Partners\" }) { timeZone } }",
+        "mutation($z: String!) { updateTenant(input: { timeZone: $z, programName: \"Acme Partners\", languages: [\"en\", \"fr\", \"de\"] }) { timeZone } }",
         json!({ "z": zone }),
     )
     .await;
@@ -515,6 +515,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     assert_eq!(
         report["writes"],
         json!([
+            "language",
             "message",
             "partner link",
             "referral code",

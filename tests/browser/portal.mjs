@@ -96,6 +96,17 @@ try {
       const program = (await api('{ viewer { tenant { programName } } }', {})).viewer.tenant.programName;
       const brand = await page.textContent('[data-figure="viewer.tenant.programName"]');
       check(brand === program, `the program named in the header: ${brand}`);
+      // The language menu (SPEC §38): each language the program offers,
+      // named in itself; a choice is the partner's own.
+      const names = await page.$$eval('#portal-language option', (options) => options.map((o) => o.textContent));
+      check(JSON.stringify(names) === JSON.stringify(['English', 'Français', 'Deutsch']), `the languages offered: ${names}`);
+      for (const language of ['fr', 'en']) {
+        await page.selectOption('#portal-language', language);
+        await page.waitForSelector(`#portal-language[data-language="${language}"]`, { timeout });
+        const chosen = (await api('{ viewer { partner { language } } }', {})).viewer.partner.language;
+        check(chosen === language, `the partner's language is ${chosen}, chosen ${language}`);
+      }
+      report.writes.push('language');
       for (const b of data.viewer.partner.balance) {
         for (const status of ['accrued', 'approved', 'paid']) await same(shown, `balance.${b.currency}.${status}`, b[status], b.currency);
       }

@@ -9,10 +9,11 @@
 //!   group rules, deal plans, tiers. No I/O.
 //! - [`failure`], [`error`]: what a database error means; the API's error
 //!   and its codes.
-//! - [`input`], [`paging`], [`history`], [`activity`], [`mailbox`]: bounded
-//!   inputs and ids; keyset pages; change histories of deals and partners;
-//!   the activity log's entries, written as changes commit; an e-mail
-//!   address as the mailbox it reaches (look-alikes one).
+//! - [`input`], [`paging`], [`history`], [`activity`], [`mailbox`],
+//!   [`languages`]: bounded inputs and ids; keyset pages; change histories
+//!   of deals and partners; the activity log's entries, written as changes
+//!   commit; an e-mail address as the mailbox it reaches (look-alikes
+//!   one); the languages revshare writes in and what a partner's reads as.
 //! - [`observe`]: metrics, transaction tallies, traces.
 //! - [`db`]: connections, write transactions, retries, deadlines.
 //! - [`jobs`]: background work in one place — every job and the setting
@@ -99,6 +100,7 @@ pub mod imports;
 pub mod ingest;
 pub mod input;
 pub mod jobs;
+pub mod languages;
 pub mod ledger;
 pub mod links;
 pub mod mail;

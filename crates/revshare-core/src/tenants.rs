@@ -92,6 +92,8 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                 tax_thresholds: Set(None),
                 backup_withholding: Set(false),
                 staff_message_mail: Set(entity::enums::MailPreference::Immediate),
+                languages: Set(format!("[\"{}\"]", crate::languages::DEFAULT)),
+                default_language: Set(crate::languages::DEFAULT.to_owned()),
             };
             // Another process creating the same tenant meanwhile (replicas
             // provisioning the demo together) passes the read above: the key
@@ -202,6 +204,11 @@ pub struct TenantChanges {
     pub link_domains: Option<Vec<String>>,
     /// How staff hear of partners' messages at the support address.
     pub staff_message_mail: Option<entity::enums::MailPreference>,
+    /// The languages it offers its partners, in its order (SPEC §38):
+    /// checked with the default against what the tenant has.
+    pub languages: Option<Vec<String>>,
+    /// Its default among them.
+    pub default_language: Option<String>,
 }
 
 /// A brand colour as the pages and e-mails use it: `#` and six hex digits,
@@ -272,6 +279,8 @@ pub async fn apply(
         backup_withholding,
         link_domains,
         staff_message_mail,
+        languages,
+        default_language,
     } = changes;
     let mut row = tenant::Entity::find_by_id(id.to_owned())
         .one(conn)
@@ -322,6 +331,16 @@ pub async fn apply(
     }
     if let Some(mail) = staff_message_mail {
         row.staff_message_mail = mail;
+    }
+    if languages.is_some() || default_language.is_some() {
+        // Checked together: the default among the languages offered.
+        let was = crate::languages::Offered::of(&row);
+        let offered = crate::languages::Offered::checked(
+            languages.unwrap_or(was.languages),
+            default_language.unwrap_or(was.default),
+        )?;
+        row.languages = offered.encode();
+        row.default_language = offered.default;
     }
     tenant::Entity::update(tenant::ActiveModel::from(row.clone()).reset_all())
         .exec(conn)

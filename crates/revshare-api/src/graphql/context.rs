@@ -38,6 +38,15 @@ pub struct Client(pub Option<std::net::IpAddr>);
 #[derive(Clone, Debug, Default)]
 pub struct RequestId(pub Option<String>);
 
+/// The request's `Accept-Language` header, as sent (at most 256 bytes).
+pub struct AcceptLanguage(pub Option<String>);
+
+/// The request's `Accept-Language`, if any.
+pub fn accept_language<'a>(ctx: &Context<'a>) -> Option<&'a str> {
+    ctx.data_opt::<AcceptLanguage>()
+        .and_then(|given| given.0.as_deref())
+}
+
 /// The request's client address.
 pub fn client(ctx: &Context<'_>) -> Option<std::net::IpAddr> {
     ctx.data_opt::<Client>().and_then(|c| c.0)

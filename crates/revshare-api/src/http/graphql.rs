@@ -280,6 +280,11 @@ async fn post_answer(
             let origin = Origin {
                 client,
                 request_id: slot.id(),
+                accept_language: headers
+                    .get(axum::http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .filter(|v| v.len() <= 256)
+                    .map(str::to_owned),
             };
             run(
                 &state,
@@ -451,6 +456,7 @@ async fn run(
             Origin {
                 client: None,
                 request_id: slot.id(),
+                accept_language: None,
             },
         ),
     };

@@ -31,6 +31,9 @@ use std::sync::Arc;
 pub struct Origin {
     pub client: Option<std::net::IpAddr>,
     pub request_id: Option<String>,
+    /// The client's `Accept-Language` (SPEC §38): an application's
+    /// language when its form names none.
+    pub accept_language: Option<String>,
 }
 
 impl Origin {
@@ -41,6 +44,9 @@ impl Origin {
         request
             .data(crate::graphql::context::Client(self.client))
             .data(crate::graphql::context::RequestId(self.request_id.clone()))
+            .data(crate::graphql::context::AcceptLanguage(
+                self.accept_language.clone(),
+            ))
     }
 }
 

@@ -144,6 +144,7 @@ impl Socket {
         Origin {
             client: self.client,
             request_id: Some(ulid::Ulid::new().to_string()),
+            accept_language: None,
         }
     }
 }

@@ -205,6 +205,19 @@ async fn settle(
                     "a partner of the program has this address already".into(),
                 ));
             }
+            // Its language, while the program still offers it.
+            let offered = match &application.language {
+                Some(_) => entity::tenant::Entity::find_by_id(tenant_id.to_owned())
+                    .one(conn)
+                    .await?
+                    .map(|t| crate::languages::Offered::of(&t).languages)
+                    .unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let language = application
+                .language
+                .clone()
+                .filter(|code| offered.contains(code));
             let (partner, _) = enrollment::admit(
                 conn,
                 tenant_id,
@@ -219,6 +232,7 @@ async fn settle(
                     category_ids: Vec::new(),
                     country: None,
                     tags: Vec::new(),
+                    language,
                 },
                 campaign,
             )

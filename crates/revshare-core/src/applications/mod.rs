@@ -75,6 +75,11 @@ pub struct Form {
     /// The code or link key of the partner who sent the applicant (the
     /// join page's `?via=`).
     pub via: Option<String>,
+    /// The language the join page was read in (SPEC §38).
+    pub language: Option<String>,
+    /// The browser's `Accept-Language`: the language when the form names
+    /// none the program offers.
+    pub accept_language: Option<String>,
 }
 
 /// The form with every field checked.
@@ -88,6 +93,9 @@ struct Checked {
 }
 
 fn check(form: &Form) -> ApiResult<Checked> {
+    if let Some(code) = &form.language {
+        crate::languages::check("input.language", code)?;
+    }
     let name = input::required_line("input.name", &form.name, MAX_NAME_CHARS)?;
     let email = input::optional_email("input.email", Some(&form.email))?
         .ok_or_else(|| ApiError::bad_input("input.email", "is required"))?;
@@ -215,13 +223,25 @@ pub async fn submit(
         Box::pin(async move {
             let conn = &*txn;
             let tenant_id = form.tenant_id.as_str();
-            if tenant::Entity::find_by_id(tenant_id.to_owned())
+            let Some(program) = tenant::Entity::find_by_id(tenant_id.to_owned())
                 .one(conn)
                 .await?
-                .is_none()
-            {
+            else {
                 return Ok(Submitted::Dropped);
-            }
+            };
+            // The applicant's language: the form's while the program
+            // offers it, else its browser's best offered one, else none
+            // (the program's default).
+            let offered = crate::languages::Offered::of(&program);
+            let language = form
+                .language
+                .clone()
+                .filter(|code| offered.languages.contains(code))
+                .or_else(|| {
+                    form.accept_language
+                        .as_deref()
+                        .and_then(|header| crate::languages::best_of(header, &offered.languages))
+                });
             let Some(campaign) = open_campaign(conn, tenant_id, &form.campaign_id).await? else {
                 return Ok(Submitted::Dropped);
             };
@@ -349,6 +369,7 @@ pub async fn submit(
                 confirmed_at: Set(None),
                 decided_at: Set(None),
                 referred_by: Set(referred_by),
+                language: Set(language),
             })
             .exec_without_returning(conn)
             .await?;

@@ -35,6 +35,7 @@ fn blank() -> Model {
         referral_threshold_at: None,
         country: None,
         tags: String::new(),
+        language: None,
     }
 }
 
@@ -60,6 +61,7 @@ pub fn decode(row: &QueryResult, columns: &[Column]) -> Result<Model, DbErr> {
             Column::ReferralThresholdAt => m.referral_threshold_at = row.try_get_by_index(i)?,
             Column::Country => m.country = row.try_get_by_index(i)?,
             Column::Tags => m.tags = row.try_get_by_index(i)?,
+            Column::Language => m.language = row.try_get_by_index(i)?,
         }
     }
     Ok(m)

@@ -32,6 +32,9 @@ pub struct NewPartner {
     /// Labels conditional rules read (SPEC §32), checked
     /// ([`super::groups::check_tags`]).
     pub tags: Vec<String>,
+    /// Its language (SPEC §38), one the tenant offers (none: the
+    /// tenant's default).
+    pub language: Option<String>,
 }
 
 /// A partial update; `Some(None)` clears a nullable field, and a cleared
@@ -176,6 +179,62 @@ async fn resolve_group(
     }
 }
 
+/// `code` if it is a language the tenant offers (SPEC §38), else
+/// `BAD_USER_INPUT` on `field`.
+pub async fn offered_language(
+    conn: &impl ConnectionTrait,
+    tenant_id: &str,
+    field: &str,
+    code: &str,
+) -> ApiResult<String> {
+    let code = crate::languages::check(field, code)?;
+    let tenant = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("tenant"))?;
+    let offered = crate::languages::Offered::of(&tenant);
+    match offered.languages.contains(&code) {
+        true => Ok(code),
+        false => Err(ApiError::bad_input(
+            field,
+            format!(
+                "is not a language the program offers ({})",
+                offered.languages.join(", ")
+            ),
+        )),
+    }
+}
+
+/// Sets a partner's language (SPEC §38): one the tenant offers.
+pub async fn set_language(
+    db: &Db,
+    tenant_id: &str,
+    partner_id: &str,
+    language: &str,
+) -> ApiResult<partner::Model> {
+    db.transaction(|txn| {
+        let language = language.to_owned();
+        Box::pin(async move {
+            let language = offered_language(&*txn, tenant_id, "input.language", &language).await?;
+            let mut row = partner::Entity::find_by_id(partner_id.to_owned())
+                .filter(partner::Column::TenantId.eq(tenant_id))
+                .one(&*txn)
+                .await?
+                .ok_or_else(|| ApiError::not_found("partner"))?;
+            let before = row.language.clone();
+            row.language = Some(language);
+            let mut active: partner::ActiveModel = row.clone().into();
+            active.language = Set(row.language.clone());
+            active.updated_at = Set(crate::db::now());
+            let row = sea_orm::ActiveModelTrait::update(active, &*txn).await?;
+            crate::activity::about(partner_id);
+            crate::activity::changed([("language", before, row.language.clone())]);
+            Ok(row)
+        })
+    })
+    .await
+}
+
 /// Inserts a partner inside a caller's transaction (also used by invitations).
 pub async fn insert(
     conn: &impl ConnectionTrait,
@@ -189,6 +248,10 @@ pub async fn insert(
     let group_id = resolve_group(conn, tenant_id, new.group_id.as_deref()).await?;
     let category_ids =
         categories::check_ids(conn, tenant_id, "input.categoryIds", &new.category_ids).await?;
+    let language = match &new.language {
+        Some(code) => Some(offered_language(conn, tenant_id, "input.language", code).await?),
+        None => None,
+    };
     let now = crate::db::now();
     let model = partner::ActiveModel {
         id: Set(input::new_id()),
@@ -208,6 +271,7 @@ pub async fn insert(
         referral_threshold_at: Set(None),
         country: Set(new.country),
         tags: Set(tags::encode(&new.tags)),
+        language: Set(language),
     };
     let partner = partner::Entity::insert(model)
         .exec_with_returning(conn)

@@ -345,6 +345,7 @@ async fn partner_of(
         referral_threshold_at: Set(None),
         country: Set(row.country.clone()),
         tags: Set(program::tags_of(row, counts)),
+        language: Set(None),
     };
     let made = partners::insert_checked(conn, model).await?;
     if let Some(key) = &made.email_key {

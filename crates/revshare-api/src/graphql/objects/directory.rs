@@ -44,6 +44,7 @@ impl Partner {
             "email" => &[PartnerColumn::Email],
             "externalId" => &[PartnerColumn::ExternalId],
             "country" => &[PartnerColumn::Country],
+            "language" => &[PartnerColumn::Language],
             "type" => &[PartnerColumn::Type],
             "status" => &[PartnerColumn::Status],
             "createdAt" => &[PartnerColumn::CreatedAt],
@@ -133,6 +134,18 @@ impl Partner {
     /// said: a partner outside the US is asked for a W-8 at year-end.
     async fn country(&self) -> ApiResult<Option<&str>> {
         Ok(self.0.read(C::Details)?.country.as_deref())
+    }
+
+    /// The language it is written to in (SPEC §38): its own while the
+    /// tenant offers it, else the tenant's default.
+    async fn language(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let chosen = self.0.read(C::Details)?.language.clone();
+        let tenant = loader(ctx)?
+            .load_one(crate::graphql::loaders::TenantRow)
+            .await?
+            .ok_or_else(|| ApiError::internal("tenant", "missing"))?;
+        let offered = revshare_core::languages::Offered::of(&tenant);
+        Ok(offered.reads(chosen.as_deref()).to_owned())
     }
 
     /// Labels conditional rules read (`PARTNER_TAG`, SPEC §32).

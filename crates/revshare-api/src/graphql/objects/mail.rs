@@ -172,6 +172,18 @@ impl PartnerApplication {
         Ok(row.country.as_deref())
     }
 
+    /// The applicant's language (SPEC §38): the join page's, else its
+    /// browser's best the program offers, else the program's default.
+    /// Its partner takes it once approved.
+    async fn language(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let row = self.row.read(C::Row)?;
+        let chosen = row.language.clone();
+        // Read as the tenant is now (an applicant confirming has no token).
+        let tenant = revshare_core::reads::tenant(db(ctx)?.conn(), &row.tenant_id).await?;
+        let offered = revshare_core::languages::Offered::of(&tenant);
+        Ok(offered.reads(chosen.as_deref()).to_owned())
+    }
+
     /// The campaign applied to.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Option<Campaign>> {
         let (false, Some(policy)) = (self.applicant, caller(ctx)) else {

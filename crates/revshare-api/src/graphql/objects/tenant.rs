@@ -103,6 +103,17 @@ impl Tenant {
         Ok(stored(ctx).await?.brand_color.clone())
     }
 
+    /// The languages it offers its partners (SPEC §38), ISO 639-1 codes
+    /// in its order (`["de", "fr", "en"]`); `["en"]` until it says.
+    async fn languages(&self, ctx: &Context<'_>) -> ApiResult<Vec<String>> {
+        Ok(revshare_core::languages::Offered::of(&*stored(ctx).await?).languages)
+    }
+
+    /// Its default among them: a partner's language until it chooses.
+    async fn default_language(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        Ok(revshare_core::languages::Offered::of(&*stored(ctx).await?).default)
+    }
+
     /// How staff hear of partners' messages at the support address
     /// (SPEC §35): each at once (the default), a daily digest, or not at
     /// all.

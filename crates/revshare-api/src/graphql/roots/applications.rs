@@ -47,6 +47,10 @@ pub struct SubmitPartnerApplicationInput {
     /// (the join page's `?via=`): once approved, that partner is its
     /// referrer (SPEC §31). One naming no active partner is ignored.
     pub via: Option<String>,
+    /// The language the form was read in (SPEC §38: `en de fr es it nl`):
+    /// the partner's, once approved, while the program offers it; none:
+    /// the browser's `Accept-Language`, else the program's default.
+    pub language: Option<String>,
 }
 
 /// The answer to every submission, whatever happened.
@@ -138,6 +142,8 @@ impl ApplicationMutation {
                 .collect(),
             website2: input.website2,
             via: input.via,
+            language: input.language,
+            accept_language: crate::graphql::context::accept_language(ctx).map(str::to_owned),
         };
         applications::submit(db(ctx)?, keys(ctx)?, form, client(ctx)).await?;
         Ok(SubmitPartnerApplicationPayload { accepted: true })

@@ -112,6 +112,9 @@ pub struct InvitePartnerInput {
     pub campaign_id: Option<ID>,
     /// The terms to stamp (omitted: the campaign's as they are).
     pub commission_snapshot: Option<CommissionSnapshotInput>,
+    /// Its language (SPEC §38), one the tenant offers; omitted: the
+    /// tenant's default.
+    pub language: Option<String>,
 }
 
 /// New terms for a partner in a campaign, kept as a new snapshot.
@@ -419,6 +422,7 @@ impl CampaignMutation {
             category_ids: input.category_ids,
             country: None,
             tags: Vec::new(),
+            language: input.language,
         })?;
         let snapshot = input
             .commission_snapshot

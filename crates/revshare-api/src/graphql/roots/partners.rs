@@ -47,6 +47,9 @@ pub struct CreatePartnerInput {
     /// to 50 characters, none with a comma.
     #[graphql(default)]
     pub tags: Vec<String>,
+    /// Its language (SPEC §38), one the tenant offers; omitted: the
+    /// tenant's default, until it chooses one in the portal.
+    pub language: Option<String>,
 }
 
 /// Omitted fields stay as they are; `null` clears `email` and `externalId`,
@@ -77,6 +80,15 @@ pub struct UpdatePartnerInput {
     pub minimum_payout: MaybeUndefined<Vec<MoneyInput>>,
 }
 
+/// A partner's language.
+#[derive(InputObject)]
+pub struct SetPartnerLanguageInput {
+    /// The partner (staff with `partners:write`; a partner token: its own).
+    pub partner_id: Option<ID>,
+    /// One the tenant offers (`Tenant.languages`).
+    pub language: String,
+}
+
 /// A category to create.
 #[derive(InputObject)]
 pub struct CreateCategoryInput {
@@ -96,6 +108,10 @@ pub fn new_partner(input: CreatePartnerInput) -> ApiResult<NewPartner> {
         category_ids: ids(input.category_ids),
         country: partners::check_country(input.country.as_deref())?,
         tags: revshare_core::directory::groups::check_tags("input.tags", &input.tags)?,
+        language: input
+            .language
+            .map(|code| revshare_core::languages::check("input.language", &code))
+            .transpose()?,
     })
 }
 
@@ -286,6 +302,40 @@ impl PartnerMutation {
             .await?
             .into(),
         )
+    }
+
+    /// Sets the language a partner is written to in (SPEC §38): its
+    /// portal, e-mails, statements and documents issued from now on. The
+    /// partner sets its own; staff any (`partners:write`).
+    async fn set_partner_language(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The partner and its language.")] input: SetPartnerLanguageInput,
+    ) -> ApiResult<Partner> {
+        let given = input.partner_id.as_ref().map(|id| id.as_str());
+        let partner_id = crate::graphql::context::policy(ctx)?.input_partner(
+            given,
+            "input.partnerId",
+            Scope::PartnersWrite,
+        )?;
+        crate::graphql::context::forget_reads(ctx)?;
+        let row = partners::set_language(
+            db(ctx)?,
+            crate::graphql::context::policy(ctx)?.tenant_id(),
+            &partner_id,
+            &input.language,
+        )
+        .await
+        .map_err(|err| match err {
+            revshare_core::error::ApiError::NotFound(_) => {
+                revshare_core::error::ApiError::bad_input(
+                    "input.partnerId",
+                    "names no partner of the tenant",
+                )
+            }
+            other => other,
+        })?;
+        Partner::shown(ctx, row.into())
     }
 
     /// Creates a category partners can be labelled with (`partners:write`).

@@ -47,6 +47,12 @@ pub struct UpdateTenantInput {
     pub link_domains: Option<Vec<String>>,
     /// Its invoicing identity and self-billing agreement (SPEC §33).
     pub invoicing: Option<InvoicingInput>,
+    /// The languages it offers its partners (SPEC §38), in its order:
+    /// lower-case ISO 639-1 codes of those revshare writes in (`en de fr
+    /// es it nl`), each once.
+    pub languages: Option<Vec<String>>,
+    /// Its default, one of the languages offered.
+    pub default_language: Option<String>,
 }
 
 /// The tenant's invoicing: each field given replaces the one stored
@@ -184,6 +190,8 @@ impl TenantMutation {
             })?,
             link_domains: link_domains(ctx, input.link_domains)?,
             staff_message_mail: input.staff_message_mail.map(Into::into),
+            languages: input.languages,
+            default_language: input.default_language,
             ..TenantChanges::named(input.name.as_deref(), input.time_zone.as_deref())?
         };
         let invoicing = input.invoicing.map(InvoicingInput::change).transpose()?;
