@@ -52,6 +52,8 @@ pub struct Model {
     pub vat_category: Option<String>,
     /// JSON: how it was paid (EN 16931's BG-16); none before it was kept.
     pub payment: Option<String>,
+    /// The language it was issued in (ISO 639-1; none: English).
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,7 @@ on_both_databases!(
     a_partner_without_an_agreement_uploads_its_own_pdf,
     each_role_reads_the_invoices_it_may,
     the_guide_runs_as_written,
+    each_partner_reads_its_documents_in_its_own_language,
 );
 
 const INVOICE_FIELDS: &str = "id number type issueDate supplyFrom supplyTo net { amount currency } vatRate vat { amount } gross { amount } \
@@ -1607,6 +1608,16 @@ async fn the_guide_runs_as_written(app: TestApp) {
 /// ids, each line, net, rate, VAT, gross, what is set off and paid,
 /// currency and every mention. Answers the XML and the PDF's text.
 pub(crate) async fn checked_document(app: &TestApp, invoice: &Value) -> (String, String) {
+    checked_in(app, invoice, &revshare::payouts::invoicing::words::EN).await
+}
+
+/// [`checked_document`] for a document in the language of `said`.
+async fn checked_in(
+    app: &TestApp,
+    invoice: &Value,
+    words: &revshare::payouts::invoicing::words::Words,
+) -> (String, String) {
+    use revshare::payouts::invoicing::words::fill;
     let (status, xml) = get(app, &app.admin(), invoice["xmlUrl"].as_str().unwrap()).await;
     assert_eq!(status, 200, "{invoice}");
     let xml = String::from_utf8(xml).unwrap();
@@ -1630,15 +1641,29 @@ pub(crate) async fn checked_document(app: &TestApp, invoice: &Value) -> (String,
     };
     let currency = values(&xml, "cbc:DocumentCurrencyCode").remove(0);
     let money = |tag: &str| format!("{currency} {}", printed(&values(&xml, tag)[0]));
-    said(format!("Number {}", values(&xml, "cbc:ID")[0]));
-    said(format!("Issue date {}", values(&xml, "cbc:IssueDate")[0]));
+    said(format!("{} {}", words.number, values(&xml, "cbc:ID")[0]));
     said(format!(
-        "Supply period {} to {}",
-        values(&xml, "cbc:StartDate")[0],
-        values(&xml, "cbc:EndDate")[0]
+        "{} {}",
+        words.issue_date,
+        values(&xml, "cbc:IssueDate")[0]
+    ));
+    said(format!(
+        "{} {}",
+        words.supply_period,
+        fill(
+            words.period,
+            &[
+                ("from", &values(&xml, "cbc:StartDate")[0]),
+                ("to", &values(&xml, "cbc:EndDate")[0])
+            ]
+        )
     ));
     if !credit {
-        said(format!("Due date {}", values(&xml, "cbc:DueDate")[0]));
+        said(format!(
+            "{} {}",
+            words.due_date,
+            values(&xml, "cbc:DueDate")[0]
+        ));
     }
     for name in values(&xml, "cbc:RegistrationName") {
         said(name);
@@ -1646,8 +1671,8 @@ pub(crate) async fn checked_document(app: &TestApp, invoice: &Value) -> (String,
     for scheme in blocks(&xml, "cac:PartyTaxScheme") {
         let id = values(&scheme, "cbc:CompanyID").remove(0);
         match scheme.contains("<cbc:ID>FC</cbc:ID>") {
-            true => said(format!("Tax number {id}")),
-            false => said(format!("VAT id {id}")),
+            true => said(fill(words.tax_number, &[("number", &id)])),
+            false => said(fill(words.vat_id, &[("id", &id)])),
         }
     }
     let line_tag = if credit {
@@ -1662,20 +1687,28 @@ pub(crate) async fn checked_document(app: &TestApp, invoice: &Value) -> (String,
             printed(&values(&line, "cbc:LineExtensionAmount")[0])
         ));
     }
-    said(format!("Net {}", money("cbc:TaxExclusiveAmount")));
-    said(format!("VAT {}", money("cbc:TaxAmount")));
+    said(format!("{} {}", words.net, money("cbc:TaxExclusiveAmount")));
+    said(format!("{} {}", words.vat, money("cbc:TaxAmount")));
     if let Some(percent) = values(&blocks(&xml, "cac:TaxSubtotal")[0], "cbc:Percent").first()
         && percent != "0"
     {
-        said(format!("VAT rate {percent} %"));
+        said(format!("{} {percent} %", words.vat_rate));
     }
     if let Some(code) = values(&xml, "cbc:TaxCurrencyCode").first() {
         let national = &values(&blocks(&xml, "cac:TaxTotal")[1], "cbc:TaxAmount")[0];
-        said(format!("VAT in {code} {code} {}", printed(national)));
+        said(format!(
+            "{} {code} {}",
+            fill(words.vat_in, &[("code", code)]),
+            printed(national)
+        ));
     }
-    said(format!("Gross {}", money("cbc:TaxInclusiveAmount")));
+    said(format!(
+        "{} {}",
+        words.gross,
+        money("cbc:TaxInclusiveAmount")
+    ));
     match values(&xml, "cbc:PrepaidAmount").first() {
-        Some(_) => said(format!("Paid {}", money("cbc:PayableAmount"))),
+        Some(_) => said(format!("{} {}", words.paid, money("cbc:PayableAmount"))),
         None => assert_eq!(
             values(&xml, "cbc:PayableAmount"),
             values(&xml, "cbc:TaxInclusiveAmount")
@@ -2131,5 +2164,111 @@ async fn the_payout_email_carries_the_invoice_the_partner_may_object_to(
         json!([{ "action": "objectToInvoice", "reason": "My VAT id changed in January.",
                  "object": { "kind": "Invoice", "id": id },
                  "changes": [{ "field": "objections", "before": "0", "after": "1" }] }])
+    );
+}
+
+/// A German brand offering German, French and English (SPEC §38): Dora,
+/// in the default, reads "Gutschrift" and German labels; Fleur, who chose
+/// French, "Autofacturation" and "Autoliquidation" beside the brand's
+/// "Gutschrift", and French labels; Kai, in English, as before. Each
+/// document still meets every rule set, and its PDF says what its XML
+/// says, in its language.
+async fn each_partner_reads_its_documents_in_its_own_language(app: TestApp) {
+    use revshare::payouts::invoicing::words;
+    let euro = german_brand(&app).await;
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { languages: [\"de\", \"fr\", \"en\"], defaultLanguage: \"de\" }) { languages } }",
+        json!({}),
+    )
+    .await;
+    let dora = registered(&app, &euro, "Dora", "DE136695976", "DE").await;
+    let fleur = registered(&app, &euro, "Fleur", "FR40303265045", "FR").await;
+    let kai = registered(&app, &euro, "Kai", "DE129273398", "DE").await;
+    let choose =
+        "mutation($l: String!) { setPartnerLanguage(input: { language: $l }) { language } }";
+    app.ok(&app.partner_token(&fleur), choose, json!({ "l": "fr" }))
+        .await;
+    app.ok(&app.partner_token(&kai), choose, json!({ "l": "en" }))
+        .await;
+    let d = sale(&app, &dora, &euro, "l-1", "1234.50", "2026-03-06").await;
+    let f = sale(&app, &fleur, &euro, "l-2", "500", "2026-03-06").await;
+    let k = sale(&app, &kai, &euro, "l-3", "100", "2026-03-06").await;
+    let paid = pay_by_hand(&app, &[&d, &f, &k]).await;
+    let language = "query($id: ID!) { invoice(id: $id) { language } }";
+    for (name, expected, mentions, line, said) in [
+        (
+            "Dora",
+            "de",
+            json!(["Gutschrift"]),
+            "Provisionen, Europe",
+            &words::DE,
+        ),
+        (
+            "Fleur",
+            "fr",
+            json!(["Autofacturation", "Gutschrift", "Autoliquidation"]),
+            "Commissions, Europe",
+            &words::FR,
+        ),
+        (
+            "Kai",
+            "en",
+            json!(["Self-billing", "Gutschrift"]),
+            "Commissions, Europe",
+            &words::EN,
+        ),
+    ] {
+        let invoice = &paid[name]["invoice"];
+        let read = app
+            .ok(&app.admin(), language, json!({ "id": invoice["id"] }))
+            .await;
+        assert_eq!(read["invoice"]["language"], expected, "{name}");
+        assert_eq!(invoice["mentions"], mentions, "{name}");
+        assert_eq!(invoice["lines"][0]["description"], line, "{name}");
+        let (xml, text) = checked_in(&app, invoice, said).await;
+        let number = invoice["number"].as_str().unwrap();
+        assert!(
+            collapsed(&text).contains(&format!("{} {number}", said.invoice)),
+            "{name}: {text}"
+        );
+        let note = values(&xml, "cbc:Note").remove(0);
+        assert_eq!(
+            note.lines().collect::<Vec<_>>(),
+            mentions
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_str().unwrap())
+                .collect::<Vec<_>>(),
+            "{name}"
+        );
+    }
+    // The words themselves, pinned: what a German and a French reader see.
+    let (_, dora_text) = checked_in(&app, &paid["Dora"]["invoice"], &words::DE).await;
+    let dora_text = collapsed(&dora_text);
+    for wanted in [
+        "Ausstellungsdatum",
+        "Leistungszeitraum 2026-03-06 bis 2026-03-06",
+        "Leistender (der Partner)",
+        "USt-IdNr. DE136695976",
+        "USt-Satz 19 %",
+        "Brutto EUR 146.91",
+    ] {
+        assert!(dora_text.contains(wanted), "{wanted} in {dora_text}");
+    }
+    let (fleur_xml, fleur_text) = checked_in(&app, &paid["Fleur"]["invoice"], &words::FR).await;
+    let fleur_text = collapsed(&fleur_text);
+    for wanted in [
+        "Période de prestation du 2026-03-06 au 2026-03-06",
+        "N° TVA FR40303265045",
+        "Montant HT EUR 50.00",
+        "Taux de TVA aucun",
+    ] {
+        assert!(fleur_text.contains(wanted), "{wanted} in {fleur_text}");
+    }
+    assert!(
+        fleur_xml.contains("<cbc:TaxExemptionReason>Autoliquidation</cbc:TaxExemptionReason>"),
+        "{fleur_xml}"
     );
 }

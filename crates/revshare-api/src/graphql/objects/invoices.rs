@@ -345,7 +345,21 @@ impl Invoice {
             .collect())
     }
 
-    /// What it says in words: "Self-billing", "Reverse charge", the
+    /// The language it was issued in (SPEC §38): its partner's when its
+    /// payout was made, every label and mention in it (`en` for documents
+    /// issued before).
+    async fn language(&self) -> ApiResult<&str> {
+        Ok(self
+            .0
+            .read(C::Row)?
+            .language
+            .as_deref()
+            .unwrap_or(revshare_core::languages::DEFAULT))
+    }
+
+    /// What it says in words: "Self-billing", "Reverse charge" — as the
+    /// VAT Directive words them in its language ("Autofacturation",
+    /// "Autoliquidation") — beside the brand state's ("Gutschrift"), the
     /// exemption, HMRC's sentence.
     async fn mentions(&self) -> ApiResult<Vec<String>> {
         issued::decoded("invoice mentions", &self.0.read(C::Row)?.mentions)

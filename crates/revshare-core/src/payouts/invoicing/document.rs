@@ -1,11 +1,13 @@
 //! An issued document as a PDF (`GET /invoices/{id}.pdf`): its title and
 //! number, the dates, both parties with their addresses and VAT ids, one
 //! line per campaign, the net, the rate, the VAT, the gross and every
-//! mention in full — what `pdftotext` reads back, field by field.
+//! mention in full — what `pdftotext` reads back, field by field — in
+//! the language it was issued in ([`super::words`]).
 
 use super::Party;
 use super::issue::{decoded, lines_of, set_off_of};
 use super::read::{Issued, title};
+use super::words::{self, Words, fill};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 use crate::payouts::pdf::{self, Font, Line};
@@ -21,9 +23,10 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
     let corrects = issued.corrects.as_ref();
     let currency =
         Currency::parse(&row.currency).map_err(|e| ApiError::internal("invoice currency", e))?;
+    let said = words::of(row.language.as_deref().unwrap_or_default());
     let money = |minor: i64| format!("{} {}", row.currency, currency.from_minor(minor));
     let fact =
-        |label: &str, value: String| Line::new(Font::Regular, 10, format!("{label:<18}{value}"));
+        |label: &str, value: String| Line::new(Font::Regular, 10, format!("{label:<17} {value}"));
     let supplier: Party = decoded("invoice supplier", &row.supplier)?;
     let customer: Party = decoded("invoice customer", &row.customer)?;
     let mentions: Vec<String> = decoded("invoice mentions", &row.mentions)?;
@@ -35,33 +38,42 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
     let mut lines = vec![
         Line::new(Font::Bold, 16, title(row)),
         Line::new(Font::Regular, 10, ""),
-        fact("Number", row.number.clone()),
-        fact("Issue date", row.issue_date.to_string()),
+        fact(said.number, row.number.clone()),
+        fact(said.issue_date, row.issue_date.to_string()),
         fact(
-            "Supply period",
-            format!("{} to {}", row.supply_from, row.supply_to),
+            said.supply_period,
+            fill(
+                said.period,
+                &[
+                    ("from", &row.supply_from.to_string()),
+                    ("to", &row.supply_to.to_string()),
+                ],
+            ),
         ),
     ];
     if row.kind == entity::enums::InvoiceKind::Invoice {
-        lines.push(fact("Due date", row.issue_date.to_string()));
+        lines.push(fact(said.due_date, row.issue_date.to_string()));
     }
-    lines.push(fact("Payout", row.payout_id.clone()));
+    lines.push(fact(said.payout, row.payout_id.clone()));
     if let Some(statement) = &issued.statement {
-        lines.push(fact("Statement", statement.clone()));
+        lines.push(fact(said.statement, statement.clone()));
     }
     if let Some(original) = corrects {
         lines.push(fact(
-            "Corrects",
-            format!("invoice {} of {}", original.number, original.issue_date),
+            said.corrects,
+            fill(
+                said.corrected,
+                &[
+                    ("number", &original.number),
+                    ("day", &original.issue_date.to_string()),
+                ],
+            ),
         ));
     }
     lines.push(Line::new(Font::Regular, 10, ""));
-    for (role, party) in [
-        ("Supplier (the partner)", &supplier),
-        ("Customer (issued by)", &customer),
-    ] {
+    for (role, party) in [(said.supplier, &supplier), (said.customer, &customer)] {
         lines.push(Line::new(Font::Bold, 10, role));
-        lines.extend(party_lines(party));
+        lines.extend(party_lines(party, said));
         lines.push(Line::new(Font::Regular, 10, ""));
     }
     let columns = pdf::fixed_columns(9);
@@ -75,7 +87,10 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
             format!("{description:<description_width$}  {amount:>amount_width$}"),
         )
     };
-    lines.push(row_line("Description", &format!("Amount {}", row.currency)));
+    lines.push(row_line(
+        said.description,
+        &format!("{} {}", said.amount, row.currency),
+    ));
     lines.push(Line::new(Font::Fixed, 9, "-".repeat(columns)));
     let items = lines_of(row)?;
     let set_off = set_off_of(&items);
@@ -86,15 +101,15 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
         ));
     }
     lines.push(Line::new(Font::Fixed, 9, "-".repeat(columns)));
-    lines.push(fact("Net", money(row.net_minor)));
+    lines.push(fact(said.net, money(row.net_minor)));
     lines.push(fact(
-        "VAT rate",
+        said.vat_rate,
         match &row.vat_rate {
             Some(rate) => format!("{rate} %"),
-            None => "none".into(),
+            None => said.no_rate.into(),
         },
     ));
-    lines.push(fact("VAT", money(row.vat_minor)));
+    lines.push(fact(said.vat, money(row.vat_minor)));
     if let (Some(code), Some(minor), Some(rate), Some(day)) = (
         &row.tax_currency,
         row.tax_vat_minor,
@@ -104,21 +119,26 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
         let national =
             Currency::parse(code).map_err(|e| ApiError::internal("invoice tax currency", e))?;
         lines.push(fact(
-            &format!("VAT in {code}"),
+            &fill(said.vat_in, &[("code", code)]),
             format!("{code} {}", national.from_minor(minor)),
         ));
         lines.push(fact(
-            "Exchange rate",
-            format!(
-                "1 {} = {rate} {code}, reference rate of {day}",
-                row.currency
+            said.exchange_rate,
+            fill(
+                said.rate_of,
+                &[
+                    ("from", &row.currency),
+                    ("rate", rate),
+                    ("to", code),
+                    ("day", &day.to_string()),
+                ],
             ),
         ));
     }
     lines.push(Line::new(
         Font::Bold,
         12,
-        format!("Gross {}", money(row.gross_minor)),
+        format!("{} {}", said.gross, money(row.gross_minor)),
     ));
     if set_off != 0 {
         // Outside the VAT base: set off against what is paid.
@@ -129,22 +149,22 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
                 &currency.from_minor(line.amount_minor).to_string(),
             ));
         }
-        lines.push(fact("Set off", money(set_off)));
+        lines.push(fact(said.set_off, money(set_off)));
         lines.push(Line::new(
             Font::Bold,
             12,
-            format!("Paid {}", money(row.gross_minor + set_off)),
+            format!("{} {}", said.paid, money(row.gross_minor + set_off)),
         ));
     }
     if let Some(payment) = &payment {
-        lines.push(fact("Paid by", paid_by(payment)));
+        lines.push(fact(said.paid_by, paid_by(payment, said)));
     }
     lines.push(Line::new(Font::Regular, 10, ""));
     for mention in mentions {
         lines.extend(Line::new(Font::Bold, 10, mention).fitted());
     }
-    if let Some(said) = super::ubl::set_off_said(&items, &row.currency, currency) {
-        lines.extend(Line::new(Font::Regular, 10, said).fitted());
+    if let Some(set) = super::ubl::set_off_said(&items, &row.currency, currency, said) {
+        lines.extend(Line::new(Font::Regular, 10, set).fitted());
     }
     if let Some(details) = &customer.legal_details {
         lines.push(Line::new(Font::Regular, 10, ""));
@@ -156,16 +176,16 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
 }
 
 /// How the payout was paid, as the XML's payment means says it.
-fn paid_by(payment: &super::Payment) -> String {
+fn paid_by(payment: &super::Payment, said: &Words) -> String {
     let means = match payment.code.as_str() {
-        "58" => "SEPA credit transfer",
-        "30" => "Credit transfer",
-        "68" => "Online payment service",
-        _ => "Other means",
+        "58" => said.sepa_transfer,
+        "30" => said.transfer,
+        "68" => said.online,
+        _ => said.other_means,
     };
     let mut text = means.to_owned();
     if let Some(account) = &payment.account {
-        text.push_str(&format!(" to {account}"));
+        text.push_str(&fill(said.to_account, &[("account", account)]));
     }
     if let Some(bank) = &payment.bank {
         text.push_str(&format!(" ({bank})"));
@@ -173,7 +193,7 @@ fn paid_by(payment: &super::Payment) -> String {
     text
 }
 
-fn party_lines(party: &Party) -> Vec<Line> {
+fn party_lines(party: &Party, said: &Words) -> Vec<Line> {
     let mut lines = vec![Line::new(Font::Regular, 10, party.name.clone())];
     if let Some(address) = &party.address {
         lines.push(Line::new(Font::Regular, 10, address.line1.clone()));
@@ -187,14 +207,18 @@ fn party_lines(party: &Party) -> Vec<Line> {
         ));
     }
     if let Some(number) = &party.tax_number {
-        lines.push(Line::new(Font::Regular, 10, format!("Tax number {number}")));
+        lines.push(Line::new(
+            Font::Regular,
+            10,
+            fill(said.tax_number, &[("number", number)]),
+        ));
     }
     lines.push(Line::new(
         Font::Regular,
         10,
         match &party.vat_id {
-            Some(id) => format!("VAT id {id}"),
-            None => "No VAT id".into(),
+            Some(id) => fill(said.vat_id, &[("id", id)]),
+            None => said.no_vat_id.into(),
         },
     ));
     if let Some(contact) = &party.contact {
@@ -205,7 +229,7 @@ fn party_lines(party: &Party) -> Vec<Line> {
         lines.push(Line::new(
             Font::Regular,
             10,
-            format!("Contact {}", reach.join(", ")),
+            fill(said.contact, &[("who", &reach.join(", "))]),
         ));
     }
     lines

@@ -114,10 +114,11 @@ pub(crate) async fn invoices(
             .iter()
             .cloned()
             .partition(|r| billed.set_off.contains(&r.id));
-        let mut lines = lines(conn, tenant_id, &supplied, service.as_deref()).await?;
+        let said = super::words::of(billed.language.as_deref().unwrap_or_default());
+        let mut lines = lines(conn, tenant_id, &supplied, service.as_deref(), said).await?;
         let net = billed.base(payout.net_minor);
         let sum: i64 = lines.iter().map(|l| l.amount_minor).sum();
-        lines.extend(set_off_lines(conn, tenant_id, &set_off, service.as_deref()).await?);
+        lines.extend(set_off_lines(conn, tenant_id, &set_off, service.as_deref(), said).await?);
         let set_off_sum = set_off_of(&lines);
         if sum != net || set_off_sum != billed.set_off_minor {
             return Err(ApiError::internal(
@@ -163,6 +164,7 @@ pub(crate) async fn invoices(
                 "invoice payment",
                 &super::Payment::of(payout),
             )?),
+            language: billed.language.clone(),
         });
     }
     for draft in &mut drafts {
@@ -414,7 +416,8 @@ fn spread(lines: &[InvoiceLine], total: i64) -> Vec<i64> {
 /// A payout's lines: per campaign, what its commissions earned and, apart,
 /// what its clawbacks took back. A line says what is billed — the brand's
 /// `service` (`Vermittlungsprovisionen`, and `…, taken back`), else
-/// "Commissions" and "Clawbacks" — and the campaign it was earned in,
+/// "Commissions" and "Clawbacks", in the document's language (`said`) —
+/// and the campaign it was earned in,
 /// unless that is the tenant's default campaign, whose name is revshare's
 /// own and no partner's concern.
 async fn lines(
@@ -422,6 +425,7 @@ async fn lines(
     tenant_id: &str,
     rows: &[commission::Model],
     service: Option<&str>,
+    said: &super::words::Words,
 ) -> ApiResult<Vec<InvoiceLine>> {
     let mut ids: Vec<String> = rows.iter().map(|r| r.campaign_id.clone()).collect();
     ids.sort();
@@ -434,8 +438,11 @@ async fn lines(
         .into_iter()
         .map(|c| {
             let (earned, taken) = match service {
-                Some(service) => (service.to_owned(), format!("{service}, taken back")),
-                None => ("Commissions".to_owned(), "Clawbacks".to_owned()),
+                Some(service) => (
+                    service.to_owned(),
+                    super::words::fill(said.taken_back, &[("what", service)]),
+                ),
+                None => (said.commissions.to_owned(), said.clawbacks.to_owned()),
             };
             let named = match c.is_default {
                 true => (earned, taken),
@@ -488,6 +495,7 @@ async fn set_off_lines(
     tenant_id: &str,
     rows: &[commission::Model],
     service: Option<&str>,
+    said: &super::words::Words,
 ) -> ApiResult<Vec<InvoiceLine>> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -512,7 +520,7 @@ async fn set_off_lines(
         .into_iter()
         .map(|e| (e.id, e.external_id))
         .collect();
-    let what = service.unwrap_or("Commission");
+    let what = service.unwrap_or(said.commission);
     let mut lines: Vec<InvoiceLine> = rows
         .iter()
         .map(|row| {
@@ -523,12 +531,10 @@ async fn set_off_lines(
                 .map(|event| sales.get(event).cloned().unwrap_or_else(|| event.clone()));
             InvoiceLine {
                 campaign_id: row.campaign_id.clone(),
-                description: match &sale {
-                    Some(sale) => {
-                        format!("{what} paid before self-billing, taken back (sale {sale})")
-                    }
-                    None => format!("{what} paid before self-billing, taken back"),
-                },
+                description: super::words::fill(
+                    said.set_off_line,
+                    &[("what", what), ("sale", sale.as_deref().unwrap_or("?"))],
+                ),
                 amount_minor: row.amount_minor,
                 set_off: true,
                 sale,

@@ -30,6 +30,7 @@ pub mod read;
 pub mod settings;
 pub mod ubl;
 pub mod upload;
+pub mod words;
 
 use crate::engine::vat::{self, PartnerVat};
 use crate::error::{ApiError, ApiResult};
@@ -160,6 +161,10 @@ pub struct SelfBilled {
     /// What they take back in all (negative; 0 for none).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub set_off_minor: i64,
+    /// The partner's language when the payout was made: its document's
+    /// (SPEC §38); none on payouts made before, English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 fn is_zero(minor: &i64) -> bool {
@@ -241,10 +246,11 @@ pub(crate) async fn decide(
                 .map(|p| (p.id.clone(), p)),
         );
     }
-    let support_email = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
+    let tenant = entity::tenant::Entity::find_by_id(tenant_id.to_owned())
         .one(conn)
-        .await?
-        .and_then(|t| t.support_email);
+        .await?;
+    let offered = tenant.as_ref().map(crate::languages::Offered::of);
+    let support_email = tenant.and_then(|t| t.support_email);
     let customer = Party {
         name: invoicing.legal_name.clone().unwrap_or_default(),
         address: invoicing.address.clone(),
@@ -296,14 +302,31 @@ pub(crate) async fn decide(
                 .or_else(|| invoicing.contact.as_ref().map(|c| c.phone.clone()))
                 .unwrap_or_default(),
         });
+        // In the partner's language: the Directive's words for
+        // self-billing and the reverse charge, the brand state's beside
+        // them (SPEC §33b, §38), each once.
+        let language = offered
+            .as_ref()
+            .map(|o| {
+                o.reads(partner.and_then(|p| p.language.as_deref()))
+                    .to_owned()
+            })
+            .unwrap_or_else(|| crate::languages::DEFAULT.to_owned());
+        let said = words::of(&language);
+        let mut mentions: Vec<String> = Vec::new();
+        for mention in &decision.mentions {
+            let text = match mention {
+                vat::Mention::SelfBilling => said.self_billing.to_owned(),
+                vat::Mention::ReverseCharge => said.reverse_charge.to_owned(),
+                other => other.text(&exemption),
+            };
+            if !text.is_empty() && !mentions.contains(&text) {
+                mentions.push(text);
+            }
+        }
         let billed = SelfBilled {
             rate: decision.rate.map(|r| r.normalize().to_string()),
-            mentions: decision
-                .mentions
-                .iter()
-                .map(|m| m.text(&exemption))
-                .filter(|m| !m.is_empty())
-                .collect(),
+            mentions,
             reverse_charge: decision.reverse_charge(),
             supplier: Party {
                 name,
@@ -322,6 +345,7 @@ pub(crate) async fn decide(
             category: Some(decision.category.code().to_owned()),
             set_off: Vec::new(),
             set_off_minor: 0,
+            language: Some(language),
         };
         decided.insert(details.partner_id, billed);
     }

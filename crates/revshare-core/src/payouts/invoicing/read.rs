@@ -19,11 +19,13 @@ pub async fn find(
         .await?)
 }
 
-/// The title a document is printed under, and named by its statement.
+/// The title a document is printed under, and named by its statement, in
+/// its language.
 pub fn title(row: &invoice::Model) -> String {
+    let said = super::words::of(row.language.as_deref().unwrap_or_default());
     match row.kind {
-        InvoiceKind::Invoice => format!("Self-billed invoice {}", row.number),
-        InvoiceKind::CreditNote => format!("Self-billed credit note {}", row.number),
+        InvoiceKind::Invoice => format!("{} {}", said.invoice, row.number),
+        InvoiceKind::CreditNote => format!("{} {}", said.credit_note, row.number),
     }
 }
 

@@ -58,7 +58,8 @@ pub fn xml(issued: &Issued) -> ApiResult<String> {
     let supplier: Party = decoded("invoice supplier", &row.supplier)?;
     let customer: Party = decoded("invoice customer", &row.customer)?;
     let mentions: Vec<String> = decoded("invoice mentions", &row.mentions)?;
-    let category = Category::of(row, &mentions, &customer);
+    let said = super::words::of(row.language.as_deref().unwrap_or_default());
+    let category = Category::of(row, &mentions, &customer, said);
     let payment: Option<super::Payment> = row
         .payment
         .as_deref()
@@ -103,8 +104,8 @@ pub fn xml(issued: &Issued) -> ApiResult<String> {
     // PEPPOL allows one note: every mention, a line each, and what is set
     // off.
     let mut note = mentions.clone();
-    if let Some(said) = set_off_said(&lines, &row.currency, currency) {
-        note.push(said);
+    if let Some(set) = set_off_said(&lines, &row.currency, currency, said) {
+        note.push(set);
     }
     if !note.is_empty() {
         tag(&mut x, "cbc:Note", &note.join("\n"));
@@ -211,7 +212,12 @@ pub fn xml(issued: &Issued) -> ApiResult<String> {
 
 /// What a document sets off, in words, naming each sale it corrects:
 /// none when it sets off nothing.
-pub fn set_off_said(lines: &[InvoiceLine], code: &str, currency: Currency) -> Option<String> {
+pub fn set_off_said(
+    lines: &[InvoiceLine],
+    code: &str,
+    currency: Currency,
+    said: &super::words::Words,
+) -> Option<String> {
     let set_off = set_off_of(lines);
     if set_off == 0 {
         return None;
@@ -221,15 +227,15 @@ pub fn set_off_said(lines: &[InvoiceLine], code: &str, currency: Currency) -> Op
         .filter(|l| l.set_off)
         .filter_map(|l| l.sale.as_deref())
         .collect();
-    let mut said = format!(
-        "Set off: {} {code} of commissions paid before self-billing and taken back, outside \
-         the VAT base",
-        currency.from_minor(set_off.abs())
-    );
+    let amount = currency.from_minor(set_off.abs()).to_string();
+    let mut text = super::words::fill(said.set_off_said, &[("amount", &amount), ("code", code)]);
     if !sales.is_empty() {
-        said.push_str(&format!(" (sales {})", sales.join(", ")));
+        text.push_str(&super::words::fill(
+            said.sales,
+            &[("sales", &sales.join(", "))],
+        ));
     }
-    Some(said)
+    Some(text)
 }
 
 /// The document's VAT category (UNCL 5305).
@@ -244,24 +250,34 @@ struct Category {
 }
 
 /// The mentions every document of a kind carries, which are no
-/// exemption's wording.
+/// exemption's wording (besides each language's words for self-billing
+/// and the reverse charge).
 const FIXED_MENTIONS: &[&str] = &[
-    "Self-billing",
     "Gutschrift",
-    "Reverse charge",
     "Steuerschuldnerschaft des Leistungsempfängers",
     "The VAT shown is your output tax due to HMRC",
 ];
 
+/// Whether `mention` is one every document of a kind carries, in any
+/// language.
+fn fixed(mention: &str) -> bool {
+    FIXED_MENTIONS.contains(&mention)
+        || super::words::ALL
+            .iter()
+            .any(|(_, w)| w.self_billing == mention || w.reverse_charge == mention)
+}
+
 impl Category {
-    fn of(row: &invoice::Model, mentions: &[String], customer: &Party) -> Category {
+    fn of(
+        row: &invoice::Model,
+        mentions: &[String],
+        customer: &Party,
+        said: &super::words::Words,
+    ) -> Category {
         use crate::engine::vat::Category as C;
         let has = |text: &str| mentions.iter().any(|m| m == text);
         // The tenant's exemption wording: a small business's mention.
-        let wording = mentions
-            .iter()
-            .find(|m| !FIXED_MENTIONS.contains(&m.as_str()))
-            .cloned();
+        let wording = mentions.iter().find(|m| !fixed(m)).cloned();
         // Documents issued before the category was kept: read from what
         // they say.
         let category = row.vat_category.as_deref().and_then(C::parse).unwrap_or(
@@ -285,11 +301,11 @@ impl Category {
                 exemption: None,
                 zero_rate_stated: false,
             },
-            C::ReverseCharge => zero((Some("VATEX-EU-AE"), "Reverse charge".into())),
+            C::ReverseCharge => zero((Some("VATEX-EU-AE"), said.reverse_charge.into())),
             C::Exempt => zero((None, wording.unwrap_or_default())),
             C::OutOfScope => Category {
                 zero_rate_stated: customer.country == "DE",
-                ..zero((Some("VATEX-EU-O"), "Not subject to VAT".into()))
+                ..zero((Some("VATEX-EU-O"), said.not_subject.into()))
             },
         }
     }
