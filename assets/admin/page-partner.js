@@ -1,8 +1,9 @@
 // A partner: who it is and where it stands (group, status), its messages,
 // its balances, how it is paid and its tax profile, its referral codes,
 // commissions, customers and fraud flags. An admin suspends or
-// reactivates it, moves it to another group, decides its tax profile,
-// writes to it, and makes a one-time sign-in link to its portal.
+// reactivates it, moves it to another group, sets its language, decides
+// its tax profile, writes to it, and makes a one-time sign-in link to its
+// portal.
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
 import { method, money, words } from './format.js';
@@ -12,8 +13,9 @@ import { Badge, Failure, Field, Loading, Money, NotFound, Page, Section, TableWr
 import { Done, GroupSelect, Paged, ReasonForm, Reveal, Writable, day, tone, useForm, useGroups, usePaged } from './parts.js';
 
 const PARTNER = `query Partner($id: ID!) {
+  viewer { tenant { languages } }
   partner(id: $id) {
-    id name email externalId type status createdAt
+    id name email externalId type status createdAt language
     group { id name }
     balance { currency accrued approved paid }
     payoutMinimums { amount currency source }
@@ -53,6 +55,13 @@ const UPDATE = `mutation UpdatePartner($id: ID!, $input: UpdatePartnerInput!) {
   updatePartner(id: $id, input: $input) { id status group { id name } }
 }`;
 
+const SET_LANGUAGE = `mutation SetLanguage($input: SetPartnerLanguageInput!) {
+  setPartnerLanguage(input: $input) { id language }
+}`;
+
+/** Each language as it names itself (SPEC §38). */
+const LANGUAGE_NAMES = { de: 'Deutsch', en: 'English', es: 'Español', fr: 'Français', it: 'Italiano', nl: 'Nederlands' };
+
 const LINK = `mutation PortalLink($partnerId: ID!, $ttlMinutes: Int) {
   createPartnerPortalLink(partnerId: $partnerId, ttlMinutes: $ttlMinutes) { url expiresAt }
 }`;
@@ -81,7 +90,7 @@ export function PartnerPage({ id }) {
       ${data && !partner && html`<${NotFound} what="partner" back="#/partners" backLabel="Back to the partners" />`}
       <${Done} message=${done} />
       ${partner && html`
-        <${Summary} partner=${partner} changed=${changed} />
+        <${Summary} partner=${partner} languages=${data.viewer.tenant.languages} changed=${changed} />
         <${Messages} partner=${partner} />
         <${Balances} partner=${partner} />
         <${Payment} partner=${partner} changed=${changed} />
@@ -94,7 +103,7 @@ export function PartnerPage({ id }) {
     <//>`;
 }
 
-function Summary({ partner, changed }) {
+function Summary({ partner, languages, changed }) {
   return html`
     <${Section} title="Partner" id="partner-summary">
       <dl class="facts">
@@ -103,12 +112,14 @@ function Summary({ partner, changed }) {
         <div><dt>Type</dt><dd>${words(partner.type)}</dd></div>
         <div><dt>Status</dt><dd data-state=${partner.status}><${Badge} value=${partner.status} tone=${tone(partner.status)} /></dd></div>
         <div><dt>Group</dt><dd><a href=${`#/groups/${encodeURIComponent(partner.group.id)}`}>${partner.group.name}</a></dd></div>
+        <div><dt>Language</dt><dd data-state="partner-language" data-language=${partner.language}>${LANGUAGE_NAMES[partner.language] || partner.language}</dd></div>
         <div><dt>Partner since</dt><dd>${day(partner.createdAt)}</dd></div>
       </dl>
-      <${Writable} note="an admin suspends a partner, moves it to a group or sends it a sign-in link.">
+      <${Writable} note="an admin suspends a partner, moves it to a group, sets its language or sends it a sign-in link.">
         <div class="actions">
           <${StatusAction} partner=${partner} changed=${changed} />
           <${Reveal} id="move-group" label="Move to a group…">${() => html`<${MoveGroup} partner=${partner} changed=${changed} />`}<//>
+          ${languages.length > 1 && html`<${Reveal} id="set-language" label="Set the language…">${() => html`<${SetLanguage} partner=${partner} languages=${languages} changed=${changed} />`}<//>`}
           <${Reveal} id="sign-in-link" label="Send a sign-in link…">${() => html`<${SignInLink} partner=${partner} />`}<//>
         </div>
       <//>
@@ -149,6 +160,27 @@ function MoveGroup({ partner, changed }) {
       <//>
       <p><button type="submit" disabled=${busy || !groups}>Move ${partner.name}</button></p>
       ${outcome && outcome.error && !fieldError('groupId') && html`<p class="notice error" role="alert">${outcome.error.message}</p>`}
+    </form>`;
+}
+
+/**
+ * The language the partner is written to in: one the program offers,
+ * each named in itself. The partner may choose another in its portal.
+ */
+function SetLanguage({ partner, languages, changed }) {
+  const [busy, outcome, fieldError, submit] = useForm(async (form) => {
+    const set = await gql(SET_LANGUAGE, { input: { partnerId: partner.id, language: form.get('language') } });
+    changed(`${partner.name} is written to in ${LANGUAGE_NAMES[set.setPartnerLanguage.language]} now.`);
+  }, 'Done.');
+  return html`
+    <form class="stack reason-form" onSubmit=${submit}>
+      <${Field} id="partner-language" label="Language" hint="Its documents issued from now on, and what the program writes to it as it is translated." error=${fieldError('language')}>
+        ${(a) => html`<select name="language" ...${a}>
+          ${languages.map((code) => html`<option value=${code} lang=${code} selected=${code === partner.language}>${LANGUAGE_NAMES[code] || code}</option>`)}
+        </select>`}
+      <//>
+      <p><button type="submit" disabled=${busy}>Set the language of ${partner.name}</button></p>
+      ${outcome && outcome.error && !fieldError('language') && html`<p class="notice error" role="alert">${outcome.error.message}</p>`}
     </form>`;
 }
 

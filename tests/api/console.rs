@@ -35,7 +35,7 @@ async fn seed(app: &TestApp) -> Value {
     app.ok(
         &app.admin(),
         "mutation($input: UpdateTenantInput!) { updateTenant(input: $input) { timeZone } }",
-        json!({ "input": { "timeZone": "Europe/Berlin", "programName": "Acme Partners",
+        json!({ "input": { "timeZone": "Europe/Berlin", "programName": "Acme Partners", "languages": ["en", "de"],
                 "payoutAccount": { "iban": "DE02 1203 0000 0000 2020 51", "bic": "BYLADEM1001", "name": "Acme GmbH" } } }),
     )
     .await;

@@ -146,6 +146,14 @@ try {
       await same(`partner.balance.${balance.currency}.${state}`, balance[state], balance.currency);
     }
   }
+  // Staff set the partner's language (SPEC §38), among those offered.
+  await page.click('text=Set the language…');
+  await page.selectOption('#partner-language', 'de');
+  await page.click(`text=Set the language of ${plan.partnerName}`);
+  await page.waitForSelector('[data-state="partner-language"][data-language="de"]', { timeout });
+  const language = (await api('query($id: ID!) { partner(id: $id) { language } }', { id: plan.partner })).partner.language;
+  check(language === 'de' && (await page.textContent('[data-state="partner-language"]')) === 'Deutsch',
+    `the partner's language set in the console: ${language}`);
 
   // Seed 000's rules with its simulation beside them: 74.98 as the
   // specification says, and the API's answer again after an edit.
