@@ -209,7 +209,7 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
                 runner.run(worker, move |stop| {
                     let (db, settings) = (db.clone(), settings.clone());
                     async move {
-                        let attach = crate::payouts::invoicing::attached;
+                        let attach = crate::payouts::invoicing::mailed::attached;
                         crate::mail::send::step(&db, &settings, attach, &stop).await
                     }
                 });

@@ -16,6 +16,7 @@
 //! - [`document`] and [`ubl`]: an issued document as a PDF and as UBL 2.1;
 //! - [`upload`]: the PDF invoice a partner without an agreement uploads;
 //! - [`objections`]: a partner's objection to an invoice issued for it;
+//! - [`mailed`]: an invoice attached to its payout's e-mail;
 //! - [`read`]: issued documents found and listed.
 //!
 //! Lock order: an invoice's number is taken last of all, after the
@@ -24,6 +25,7 @@
 pub mod document;
 pub mod identifiers;
 pub mod issue;
+pub mod mailed;
 pub mod objections;
 pub mod partners;
 pub mod read;
@@ -452,47 +454,4 @@ pub(crate) async fn never_invoiced(
         })
         .map(|(id, _)| id.clone())
         .collect())
-}
-
-/// What a mail carries attached: a payout's self-billed invoice, once
-/// issued, as its PDF and its UBL XML (SPEC §33b), named by its number —
-/// for the `PAYOUT_SENT` message of a payout; nothing for any other.
-pub fn attached<'a>(
-    db: &'a crate::db::Db,
-    row: &'a entity::email::Model,
-    content: &'a crate::mail::Content,
-) -> futures_util::future::BoxFuture<'a, ApiResult<Vec<crate::mail::send::Attached>>> {
-    use crate::mail::send::Attached;
-    Box::pin(async move {
-        let crate::mail::Content::PayoutSent {
-            payout_id: Some(payout),
-            ..
-        } = content
-        else {
-            return Ok(Vec::new());
-        };
-        let invoice = entity::invoice::Entity::find()
-            .filter(entity::invoice::Column::TenantId.eq(row.tenant_id.as_str()))
-            .filter(entity::invoice::Column::PayoutId.eq(payout.as_str()))
-            .filter(entity::invoice::Column::Kind.eq(entity::enums::InvoiceKind::Invoice))
-            .one(db.conn())
-            .await?;
-        let Some(invoice) = invoice else {
-            return Ok(Vec::new());
-        };
-        let issued = read::Issued::of(db.conn(), invoice).await?;
-        let name = format!("invoice-{}", issued.row.number);
-        Ok(vec![
-            Attached {
-                name: format!("{name}.pdf"),
-                kind: "application/pdf",
-                bytes: document::pdf(&issued)?,
-            },
-            Attached {
-                name: format!("{name}.xml"),
-                kind: "application/xml; charset=utf-8",
-                bytes: ubl::xml(&issued)?.into_bytes(),
-            },
-        ])
-    })
 }
