@@ -284,6 +284,7 @@ pub async fn join_campaign(db: &Db) -> ApiResult<String> {
         crate::campaigns::NewCampaign {
             name: "Spring referrals".into(),
             description: Some("Recommend Demo Brand to the people you know.".into()),
+            description_translations: None,
             currency: crate::engine::Currency::parse("USD")
                 .map_err(|e| ApiError::internal("demo currency", e))?,
             rules: Some(
@@ -310,9 +311,9 @@ pub async fn join_campaign(db: &Db) -> ApiResult<String> {
     Ok(created.id)
 }
 
-/// A one-time sign-in link to the portal for the sample partner, valid a
-/// day: what the development start-up prints.
-pub async fn sample_portal_code(db: &Db, keys: &crate::auth::jwt::Keys) -> ApiResult<String> {
+/// A one-time sign-in link's path to the portal for the sample partner,
+/// valid a day: what the development start-up prints.
+pub async fn sample_portal_path(db: &Db, keys: &crate::auth::jwt::Keys) -> ApiResult<String> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let partner = partner::Entity::find()
         .filter(partner::Column::TenantId.eq(DEMO_TENANT))
@@ -320,9 +321,9 @@ pub async fn sample_portal_code(db: &Db, keys: &crate::auth::jwt::Keys) -> ApiRe
         .one(db.conn())
         .await?
         .ok_or_else(|| ApiError::not_found("sample partner"))?;
-    let link =
+    let (link, language) =
         crate::portal::create_link(db, keys, DEMO_TENANT, "demo", &partner.id, 24 * 60).await?;
-    Ok(link.code)
+    Ok(crate::portal::link_path(&link.code, DEMO_TENANT, &language))
 }
 
 /// Seed 004's SilverCommission, monthly, on every partner's events in the

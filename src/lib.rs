@@ -21,6 +21,6 @@ pub use revshare_core::engine;
 pub use revshare_core::{
     activity, applications, attribution, audit, auth, backtests, campaigns, connectors, db, deals,
     directory, engagement, error, events, failure, fraud, fx, history, imports, ingest, input,
-    jobs, ledger, links, mail, mailbox, messages, nodes, observe, paging, payouts, portal, posting,
-    rails, reads, sign_in, staff, tax, tenants, tiers, webhooks,
+    jobs, languages, ledger, links, mail, mailbox, messages, nodes, observe, paging, payouts,
+    portal, posting, rails, reads, sign_in, staff, tax, tenants, tiers, webhooks,
 };

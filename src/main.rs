@@ -414,9 +414,9 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         json!({ "graphql": graphql }),
     );
     if keys.development {
-        match demo::sample_portal_code(&db, &keys).await {
-            Ok(code) => {
-                let portal = format!("http://{address}/portal/#code={code}");
+        match demo::sample_portal_path(&db, &keys).await {
+            Ok(path) => {
+                let portal = format!("http://{address}{path}");
                 say.out(
                     &format!("The sample partner's portal (one sign-in, valid a day): {portal}"),
                     json!({ "portal": portal }),

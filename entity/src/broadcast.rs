@@ -26,6 +26,8 @@ pub struct Model {
     pub sent_through: Option<String>,
     /// Why it is `FAILED`: what could not be read (it went to no one).
     pub failure: Option<String>,
+    /// Its subject and body in other languages (SPEC §38), a JSON list.
+    pub translations: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

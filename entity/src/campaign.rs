@@ -9,6 +9,8 @@ pub struct Model {
     pub tenant_id: String,
     pub name: String,
     pub description: Option<String>,
+    /// Its description in other languages (SPEC §38), a JSON list.
+    pub description_translations: Option<String>,
     pub status: CampaignStatus,
     pub currency: String,
     pub rules: Option<Json>,

@@ -33,6 +33,8 @@ pub struct Model {
     pub requested_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub sent_at: Option<DateTimeUtc>,
+    /// The reader's language it is written in (SPEC §38); none: English.
+    pub language: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

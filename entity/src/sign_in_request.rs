@@ -16,6 +16,8 @@ pub struct Model {
     pub requested_by: Option<String>,
     pub created_at: DateTimeUtc,
     pub handled_at: Option<DateTimeUtc>,
+    /// The portal page asked from (`/payouts/01J…`): the link sent opens it.
+    pub page: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

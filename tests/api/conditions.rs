@@ -406,13 +406,14 @@ async fn a_partner_reads_only_its_own_lines(app: TestApp) {
         .await;
     assert_eq!(other["data"]["commission"], Value::Null, "{other}");
 
-    // Its terms, in words: a rule's description where it has one.
+    // Its terms, in words: a rule's description, then the rule with every
+    // figure and condition (SPEC §38).
     let terms = "{ viewer { partner { termsInForce { inWords } } } }";
     let read = app.ok(&app.partner_token(&alice), terms, json!({})).await;
     assert_eq!(
         read["viewer"]["partner"]["termsInForce"]["inWords"],
         json!([
-            "Yearly plans",
+            "Yearly plans: 40 % for the first 12 months when the plan's interval is YEAR",
             "nothing when the product is one of prod_hw",
             "20 % of every payment"
         ])

@@ -377,8 +377,11 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
     assert!(pdf.starts_with(b"%PDF"));
     let (text, _) = poppler(&pdf).await;
     assert!(text.contains("Jörg Müller & Söhne"), "{text}");
+    // Staff set Jörg's language to German: the statement is his.
     assert!(
-        text.contains("Paid") && text.contains("reference BANK-EUR"),
+        text.contains("Provisionsabrechnung")
+            && text.contains("Ausgezahlt am")
+            && text.contains("Referenz BANK-EUR"),
         "{text}"
     );
 }

@@ -221,6 +221,7 @@ async fn three_in_one_batch(app: &TestApp) {
                 dedupe_key: Some(name.into()),
                 requested_by: None,
                 suppressed: false,
+                language: None,
             },
         )
         .await

@@ -196,10 +196,6 @@ fn year() -> i32 {
     chrono::Utc::now().year()
 }
 
-fn today() -> String {
-    chrono::Utc::now().date_naive().to_string()
-}
-
 /// Every row of SPEC §33's table for a brand in Germany, paid by hand:
 /// domestic and registered (19 % of 123.45 is 23.4555: 23.46, rounded
 /// once), EU and UK cross-border (reverse charge, both VAT ids), a small
@@ -654,7 +650,7 @@ async fn a_run_pays_net_and_vat_and_ten_payouts_paid_at_once_take_ten_numbers(ap
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
-    for wanted in ["Net EUR 10.01", "VAT EUR 1.90 (19 %)", "Total EUR 11.91"] {
+    for wanted in ["Net €10.01", "VAT €1.90 (19 %)", "Total €11.91"] {
         assert!(lines.iter().any(|l| l == wanted), "{wanted:?} in {text}");
     }
     // Pending: no invoice yet.
@@ -880,12 +876,14 @@ async fn a_payout_in_dollars_states_its_vat_in_euros_too(app: TestApp) {
     let stated = text.lines().find(|l| l.starts_with("VAT in EUR"));
     assert_eq!(
         stated.map(|l| l.split_whitespace().collect::<Vec<_>>()),
-        Some(vec!["VAT", "in", "EUR", "EUR", "291.81"]),
+        Some(vec!["VAT", "in", "EUR", "€291.81"]),
         "{text}"
     );
+    // The rate's day as the document's language writes a day.
+    let day = revshare::languages::formats::day("en", today);
     assert!(
         text.contains(&format!(
-            "1 USD = 0.8532423208 EUR, reference rate of {today}"
+            "1 USD = 0.8532423208 EUR, reference rate of {day}"
         )),
         "{text}"
     );
@@ -971,10 +969,12 @@ async fn the_pdf_and_the_ubl_read_back(app: TestApp) {
         .lines()
         .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         .collect();
+    // Days and amounts as CLDR writes them in English (SPEC §38).
+    let issued = revshare::languages::formats::day("en", chrono::Utc::now().date_naive());
     for wanted in [
         format!("Self-billed invoice {number}"),
-        format!("Issue date {}", today()),
-        "Supply period 2026-01-10 to 2026-01-10".to_owned(),
+        format!("Issue date {issued}"),
+        "Supply period January 10, 2026 to January 10, 2026".to_owned(),
         "Dora Media".to_owned(),
         "Doraweg 1".to_owned(),
         "50667 Köln, DE".to_owned(),
@@ -982,10 +982,10 @@ async fn the_pdf_and_the_ubl_read_back(app: TestApp) {
         "Acme DE Ltd".to_owned(),
         "VAT id DE811907980".to_owned(),
         "Commissions, Europe 123.45".to_owned(),
-        "Net EUR 123.45".to_owned(),
+        "Net €123.45".to_owned(),
         "VAT rate 19 %".to_owned(),
-        "VAT EUR 23.46".to_owned(),
-        "Gross EUR 146.91".to_owned(),
+        "VAT €23.46".to_owned(),
+        "Gross €146.91".to_owned(),
         "Self-billing".to_owned(),
     ] {
         assert!(lines.contains(&wanted), "{wanted:?} in {text}");
@@ -1524,7 +1524,7 @@ async fn a_payout_reversed_in_full_gets_a_credit_note(app: TestApp) {
         text.contains(&format!("invoice SB-{year}-000001 of")),
         "{text}"
     );
-    assert!(text.contains("Gross USD -1785.00"), "{text}");
+    assert!(text.contains("Gross -$1,785.00"), "{text}");
 }
 
 /// `docs/invoices.md`'s path, block by block, with the values it states.
@@ -1608,16 +1608,17 @@ async fn the_guide_runs_as_written(app: TestApp) {
 /// ids, each line, net, rate, VAT, gross, what is set off and paid,
 /// currency and every mention. Answers the XML and the PDF's text.
 pub(crate) async fn checked_document(app: &TestApp, invoice: &Value) -> (String, String) {
-    checked_in(app, invoice, &revshare::payouts::invoicing::words::EN).await
+    checked_in(app, invoice, "en").await
 }
 
 /// [`checked_document`] for a document in the language of `said`.
-async fn checked_in(
-    app: &TestApp,
-    invoice: &Value,
-    words: &revshare::payouts::invoicing::words::Words,
-) -> (String, String) {
+async fn checked_in(app: &TestApp, invoice: &Value, language: &str) -> (String, String) {
+    use revshare::languages::formats;
     use revshare::payouts::invoicing::words::fill;
+    let words = revshare::payouts::invoicing::words::of(language);
+    // The XML's exact values as the PDF writes them in its language:
+    // `1.234,56 €`, `6. März 2026`.
+    let day = |iso: &str| formats::day(language, iso.parse().unwrap());
     let (status, xml) = get(app, &app.admin(), invoice["xmlUrl"].as_str().unwrap()).await;
     assert_eq!(status, 200, "{invoice}");
     let xml = String::from_utf8(xml).unwrap();
@@ -1640,12 +1641,18 @@ async fn checked_in(
         (true, None) => format!("-{amount}"),
     };
     let currency = values(&xml, "cbc:DocumentCurrencyCode").remove(0);
-    let money = |tag: &str| format!("{currency} {}", printed(&values(&xml, tag)[0]));
+    let money = |tag: &str| {
+        formats::money(
+            language,
+            printed(&values(&xml, tag)[0]).parse().unwrap(),
+            &currency,
+        )
+    };
     said(format!("{} {}", words.number, values(&xml, "cbc:ID")[0]));
     said(format!(
         "{} {}",
         words.issue_date,
-        values(&xml, "cbc:IssueDate")[0]
+        day(&values(&xml, "cbc:IssueDate")[0])
     ));
     said(format!(
         "{} {}",
@@ -1653,8 +1660,8 @@ async fn checked_in(
         fill(
             words.period,
             &[
-                ("from", &values(&xml, "cbc:StartDate")[0]),
-                ("to", &values(&xml, "cbc:EndDate")[0])
+                ("from", &day(&values(&xml, "cbc:StartDate")[0])),
+                ("to", &day(&values(&xml, "cbc:EndDate")[0]))
             ]
         )
     ));
@@ -1662,7 +1669,7 @@ async fn checked_in(
         said(format!(
             "{} {}",
             words.due_date,
-            values(&xml, "cbc:DueDate")[0]
+            day(&values(&xml, "cbc:DueDate")[0])
         ));
     }
     for name in values(&xml, "cbc:RegistrationName") {
@@ -1684,7 +1691,13 @@ async fn checked_in(
         said(format!(
             "{} {}",
             values(&line, "cbc:Name")[0],
-            printed(&values(&line, "cbc:LineExtensionAmount")[0])
+            formats::figure(
+                language,
+                printed(&values(&line, "cbc:LineExtensionAmount")[0])
+                    .parse()
+                    .unwrap(),
+                &currency
+            )
         ));
     }
     said(format!("{} {}", words.net, money("cbc:TaxExclusiveAmount")));
@@ -1692,14 +1705,18 @@ async fn checked_in(
     if let Some(percent) = values(&blocks(&xml, "cac:TaxSubtotal")[0], "cbc:Percent").first()
         && percent != "0"
     {
-        said(format!("{} {percent} %", words.vat_rate));
+        said(format!(
+            "{} {} %",
+            words.vat_rate,
+            formats::number(language, percent.parse().unwrap())
+        ));
     }
     if let Some(code) = values(&xml, "cbc:TaxCurrencyCode").first() {
         let national = &values(&blocks(&xml, "cac:TaxTotal")[1], "cbc:TaxAmount")[0];
         said(format!(
-            "{} {code} {}",
+            "{} {}",
             fill(words.vat_in, &[("code", code)]),
-            printed(national)
+            formats::money(language, printed(national).parse().unwrap(), code)
         ));
     }
     said(format!(
@@ -2202,21 +2219,21 @@ async fn each_partner_reads_its_documents_in_its_own_language(app: TestApp) {
             "de",
             json!(["Gutschrift"]),
             "Provisionen, Europe",
-            &words::DE,
+            "de",
         ),
         (
             "Fleur",
             "fr",
             json!(["Autofacturation", "Gutschrift", "Autoliquidation"]),
             "Commissions, Europe",
-            &words::FR,
+            "fr",
         ),
         (
             "Kai",
             "en",
             json!(["Self-billing", "Gutschrift"]),
             "Commissions, Europe",
-            &words::EN,
+            "en",
         ),
     ] {
         let invoice = &paid[name]["invoice"];
@@ -2227,6 +2244,7 @@ async fn each_partner_reads_its_documents_in_its_own_language(app: TestApp) {
         assert_eq!(invoice["mentions"], mentions, "{name}");
         assert_eq!(invoice["lines"][0]["description"], line, "{name}");
         let (xml, text) = checked_in(&app, invoice, said).await;
+        let said = words::of(said);
         let number = invoice["number"].as_str().unwrap();
         assert!(
             collapsed(&text).contains(&format!("{} {number}", said.invoice)),
@@ -2245,24 +2263,24 @@ async fn each_partner_reads_its_documents_in_its_own_language(app: TestApp) {
         );
     }
     // The words themselves, pinned: what a German and a French reader see.
-    let (_, dora_text) = checked_in(&app, &paid["Dora"]["invoice"], &words::DE).await;
+    let (_, dora_text) = checked_in(&app, &paid["Dora"]["invoice"], "de").await;
     let dora_text = collapsed(&dora_text);
     for wanted in [
         "Ausstellungsdatum",
-        "Leistungszeitraum 2026-03-06 bis 2026-03-06",
+        "Leistungszeitraum 6. März 2026 bis 6. März 2026",
         "Leistender (der Partner)",
         "USt-IdNr. DE136695976",
         "USt-Satz 19 %",
-        "Brutto EUR 146.91",
+        "Brutto 146,91 €",
     ] {
         assert!(dora_text.contains(wanted), "{wanted} in {dora_text}");
     }
-    let (fleur_xml, fleur_text) = checked_in(&app, &paid["Fleur"]["invoice"], &words::FR).await;
+    let (fleur_xml, fleur_text) = checked_in(&app, &paid["Fleur"]["invoice"], "fr").await;
     let fleur_text = collapsed(&fleur_text);
     for wanted in [
-        "Période de prestation du 2026-03-06 au 2026-03-06",
+        "Période de prestation du 6 mars 2026 au 6 mars 2026",
         "N° TVA FR40303265045",
-        "Montant HT EUR 50.00",
+        "Montant HT 50,00 €",
         "Taux de TVA aucun",
     ] {
         assert!(fleur_text.contains(wanted), "{wanted} in {fleur_text}");

@@ -98,6 +98,7 @@ async fn every_job_stops_at_shutdown_and_holds_no_lease(app: TestApp) {
                     dedupe_key: Some(name.into()),
                     requested_by: None,
                     suppressed: false,
+                    language: None,
                 },
             )
             .await
@@ -295,6 +296,7 @@ async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
                 dedupe_key: Some("ada".into()),
                 requested_by: None,
                 suppressed: false,
+                language: None,
             },
         )
         .await

@@ -12,30 +12,7 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Each test on both databases, with a fresh SMTP server of its own.
-macro_rules! with_smtp {
-    ($($test:ident),* $(,)?) => {$(
-        mod $test {
-            use super::*;
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let smtp = SmtpServer::start().await;
-                let app = spawn(Backend::Sqlite, settings(&smtp)).await.expect("sqlite app");
-                super::$test(app, smtp).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let smtp = SmtpServer::start().await;
-                match spawn(Backend::Postgres, settings(&smtp)).await {
-                    Some(app) => super::$test(app, smtp).await,
-                    None => eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL"),
-                }
-            }
-        }
-    )*};
-}
+use crate::with_smtp;
 
 with_smtp!(
     a_stranger_applies_confirms_is_approved_and_signs_in,
@@ -147,10 +124,13 @@ async fn sign_ins_handled(app: &TestApp) {
 }
 
 /// What follows `marker` in `url`.
+/// What follows `marker` in `url`, to the next parameter (`&tenant=…`).
 fn after<'a>(url: &'a str, marker: &str) -> &'a str {
-    url.split_once(marker)
+    let rest = url
+        .split_once(marker)
         .unwrap_or_else(|| panic!("{marker} in {url}"))
-        .1
+        .1;
+    rest.split('&').next().unwrap_or_default()
 }
 
 async fn a_stranger_applies_confirms_is_approved_and_signs_in(app: TestApp, smtp: SmtpServer) {
@@ -202,7 +182,9 @@ async fn a_stranger_applies_confirms_is_approved_and_signs_in(app: TestApp, smtp
     let links = confirm["links"].as_array().unwrap();
     let link = links[0].as_str().unwrap();
     assert!(
-        link.starts_with(&format!("{PUBLIC}/join/{tenant}/{campaign}#confirm=")),
+        link.starts_with(&format!(
+            "{PUBLIC}/join/{tenant}/{campaign}?lang=en#confirm="
+        )),
         "{link}"
     );
     assert_eq!(confirm["text_links"][0], link);
@@ -791,12 +773,12 @@ async fn commissions_and_payouts_are_emailed_as_the_partner_wants(app: TestApp, 
     let sale = record(&app, sale_input(&partner, "s-1", "123.45")).await;
     record(&app, sale_input(&silent, "s-2", "50.00")).await;
     let earned = smtp.wait_for(1).await[0].1.clone();
-    assert_eq!(earned["subject"], "You earned 12.35 USD");
+    assert_eq!(earned["subject"], "You earned $12.35");
     assert_eq!(earned["to"], "hal@example.com");
     let text = earned["text"].as_str().unwrap();
     assert!(text.starts_with("Hello Hal,\n"), "{text}");
     assert!(
-        text.contains("Commission: 12.35 USD\nCampaign: Default campaign\n"),
+        text.contains("Commission: $12.35\nCampaign: Default campaign\n"),
         "{text}"
     );
     // A notification: one-click unsubscribe, in the header and the footer.
@@ -920,9 +902,9 @@ async fn commissions_and_payouts_are_emailed_as_the_partner_wants(app: TestApp, 
         .await["markCommissionsPaid"][0]
         .clone();
     let payout = smtp.wait_for(2).await[1].1.clone();
-    assert_eq!(payout["subject"], "Acme <Partners> paid you 13.35 USD");
+    assert_eq!(payout["subject"], "Acme <Partners> paid you $13.35");
     let text = payout["text"].as_str().unwrap();
-    assert!(text.contains("Amount: 13.35 USD\n"), "{text}");
+    assert!(text.contains("Amount: $13.35\n"), "{text}");
     assert!(
         text.contains(&format!(
             "Statement: {}\n",
@@ -930,7 +912,11 @@ async fn commissions_and_payouts_are_emailed_as_the_partner_wants(app: TestApp, 
         )),
         "{text}"
     );
-    let statement = format!("{PUBLIC}/portal/#/payouts/{}", paid["id"].as_str().unwrap());
+    // The payout's page, naming the tenant, the language and the address.
+    let statement = format!(
+        "{PUBLIC}/portal/#/payouts/{}?tenant={TENANT}&lang=en&email=hal%40example.com",
+        paid["id"].as_str().unwrap()
+    );
     assert!(
         payout["links"]
             .as_array()
@@ -1193,16 +1179,17 @@ async fn a_daily_digest_is_written_once_when_the_day_has_ended(app: TestApp, smt
         );
     }
     let digest = smtp.wait_for(1).await[0].1.clone();
-    let day = now.format("%-d %B %Y").to_string();
+    // The day and the total as the partner's language writes them.
+    let day = now.format("%B %-d, %Y").to_string();
     assert_eq!(
         digest["subject"],
-        format!("Your commissions of {day}: 3.55 USD")
+        format!("Your commissions of {day}: $3.55")
     );
     assert!(
         digest["text"]
             .as_str()
             .unwrap()
-            .contains("Commissions: 2\nEarned: 3.55 USD\n")
+            .contains("Commissions: 2\nEarned: $3.55\n")
     );
     assert!(digest["headers"]["List-Unsubscribe"].is_string());
     settled(&app).await;
@@ -1403,6 +1390,7 @@ async fn an_attempt_interrupted_after_it_was_handed_over_is_sent_again_with_its_
                 dedupe_key: Some(key.into()),
                 requested_by: None,
                 suppressed: false,
+                language: None,
             },
         )
         .await
@@ -1507,12 +1495,9 @@ async fn commission_emails_are_written_once_however_many_replicas_read_the_log(
         .collect();
     assert_eq!(earned.len(), 1, "{earned:?}");
     assert_eq!(earned[0]["to"], "noor@example.com");
-    assert_eq!(earned[0]["subject"], "You earned 30 commissions: 73.50 USD");
+    assert_eq!(earned[0]["subject"], "You earned 30 commissions: $73.50");
     let text = earned[0]["text"].as_str().unwrap();
-    assert!(
-        text.contains("Commissions: 30\nEarned: 73.50 USD\n"),
-        "{text}"
-    );
+    assert!(text.contains("Commissions: 30\nEarned: $73.50\n"), "{text}");
     // Recorded one by one, each is its own.
     for (i, amount) in ["20.00", "30.00"].iter().enumerate() {
         record(&app, sale_input(&partner, &format!("one-{i}"), amount)).await;
@@ -1526,9 +1511,9 @@ async fn commission_emails_are_written_once_however_many_replicas_read_the_log(
     assert_eq!(
         subjects,
         [
-            "You earned 30 commissions: 73.50 USD",
-            "You earned 2.00 USD",
-            "You earned 3.00 USD"
+            "You earned 30 commissions: $73.50",
+            "You earned $2.00",
+            "You earned $3.00"
         ]
     );
 }
@@ -1545,6 +1530,9 @@ async fn every_template_reads_well_in_chromium() {
         color: DEFAULT_COLOR.into(),
         support_email: Some("partners@acme.example".into()),
         base_url: PUBLIC.into(),
+        tenant_id: TENANT.into(),
+        language: "en".into(),
+        to: "ann@example.com".into(),
     };
     let name = || "Ann & Co".to_owned();
     let campaign = || "Spring \"launch\"".to_owned();
@@ -1571,11 +1559,26 @@ async fn every_template_reads_well_in_chromium() {
         ("staff-fraud-flag", Content::StaffFraudFlag { signal: "SELF_REFERRAL_IP".into(), action: "HOLD".into(), partner: name(), details: "the customer's first click came from the address the partner signed in from on 2026-11-20".into(), id: "flag_1".into() }),
     ];
     let dir = tempfile::tempdir().unwrap();
+    // Each in English, and each a partner reads in German and French too
+    // (SPEC §38): longer words, the same layout.
+    let mut rendered_all = Vec::new();
     for (file, content) in &templates {
+        rendered_all.push((file.to_string(), content, program.clone()));
+        if !revshare::mail::content::is_to_staff(content.kind()) {
+            for language in ["de", "fr"] {
+                let program = Program {
+                    language: language.into(),
+                    ..program.clone()
+                };
+                rendered_all.push((format!("{file}-{language}"), content, program));
+            }
+        }
+    }
+    for (file, content, program) in &rendered_all {
         let notification = revshare::mail::content::is_notification(content.kind());
         let unsubscribe =
             notification.then_some("https://partners.acme.example/mail/unsubscribe/abc");
-        let rendered = render(content, &program, unsubscribe);
+        let rendered = render(content, program, unsubscribe);
         // Escaped wherever a value appears, never raw.
         assert!(
             !rendered.html.contains("Ann & Co"),
@@ -1594,13 +1597,20 @@ async fn every_template_reads_well_in_chromium() {
         .keys()
         .map(String::as_str)
         .collect();
-    let mut expected: Vec<&str> = templates.iter().map(|(file, _)| *file).collect();
+    let mut expected: Vec<&str> = rendered_all
+        .iter()
+        .map(|(file, ..)| file.as_str())
+        .collect();
     seen.sort_unstable();
     expected.sort_unstable();
     assert_eq!(seen, expected, "{report}");
     assert_eq!(
         report["mails"]["application-confirm"]["title"],
         "Confirm your application to Acme <Partners>"
+    );
+    assert_eq!(
+        report["mails"]["commission-earned-de"]["title"],
+        "Sie haben 29,99\u{a0}$ verdient"
     );
 }
 

@@ -25,7 +25,14 @@ async fn a_portal_link_signs_a_partner_in_once(app: TestApp) {
         .await["createPartnerPortalLink"]
         .clone();
     let url = made["url"].as_str().unwrap();
-    let secret = url.strip_prefix("/portal/#code=").unwrap().to_owned();
+    // The code, then the tenant and the partner's language (SPEC §38).
+    let (secret, named) = url
+        .strip_prefix("/portal/#code=")
+        .unwrap()
+        .split_once('&')
+        .unwrap();
+    assert_eq!(named, format!("tenant={}&lang=en", crate::helpers::TENANT));
+    let secret = secret.to_owned();
     assert_eq!(secret.len(), 43, "256 bits, base64url");
     let expires: chrono::DateTime<chrono::Utc> =
         made["expiresAt"].as_str().unwrap().parse().unwrap();

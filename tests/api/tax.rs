@@ -1056,7 +1056,7 @@ async fn a_w8_partner_is_told_once_thirty_days_before_it_expires(app: TestApp) {
         expiring[0]["subject"]
             .as_str()
             .unwrap()
-            .ends_with("expires on 2026-12-31")
+            .ends_with("expires on December 31, 2026")
     );
 }
 
@@ -1111,10 +1111,10 @@ async fn backup_withholding_keeps_back_24_percent_to_the_cent(app: TestApp) {
     std::fs::write(&path, &pdf).unwrap();
     let text = pdftotext(&path).await;
     for expected in [
-        "Total USD 10.45",
+        "Total $10.45",
         "Backup withholding (24 %",
-        "USD -2.51",
-        "Sent USD 7.94",
+        "-$2.51",
+        "Sent $7.94",
     ] {
         assert!(text.contains(expected), "{expected:?} not in:\n{text}");
     }

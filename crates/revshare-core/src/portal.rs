@@ -73,7 +73,8 @@ async fn signing_in(
     Ok(partner)
 }
 
-/// Makes a one-time link for a partner, by `actor`.
+/// Makes a one-time link for a partner, by `actor`: the link, and the
+/// language the partner reads (its path names it).
 pub async fn create_link(
     db: &Db,
     keys: &Keys,
@@ -81,15 +82,35 @@ pub async fn create_link(
     actor: &str,
     partner_id: &str,
     ttl_minutes: i32,
-) -> ApiResult<IssuedLink> {
+) -> ApiResult<(IssuedLink, String)> {
     let minutes = check_minutes("ttlMinutes", ttl_minutes, MAX_LINK_MINUTES)?;
     db.transaction(|txn| {
         Box::pin(async move {
-            signing_in(&*txn, tenant_id, partner_id).await?;
-            issue_link(&*txn, keys, tenant_id, actor, partner_id, minutes).await
+            let partner = signing_in(&*txn, tenant_id, partner_id).await?;
+            let language = crate::languages::of_partner(&*txn, &partner).await?;
+            let link = issue_link(&*txn, keys, tenant_id, actor, partner_id, minutes).await?;
+            Ok((link, language))
         })
     })
     .await
+}
+
+/// The address a sign-in code was sent to, when the code is one of a
+/// link made (spent, expired or not): a refused link shows the sign-in
+/// form with it filled in (SPEC §38). Whoever holds the code read it in
+/// that mailbox.
+pub async fn address_of_code(conn: &impl ConnectionTrait, code: &str) -> ApiResult<Option<String>> {
+    let Some(link) = portal_link::Entity::find_by_id(sign_in::hash(code))
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(partner::Entity::find_by_id(link.partner_id)
+        .filter(partner::Column::TenantId.eq(link.tenant_id))
+        .one(conn)
+        .await?
+        .and_then(|p| p.email))
 }
 
 /// Writes a one-time link for a partner known to be able to sign in, in
@@ -121,9 +142,33 @@ pub async fn issue_link(
     Ok(IssuedLink { code, expires_at })
 }
 
-/// The portal's path that spends a link's code.
-pub fn link_path(code: &str) -> String {
-    mail::content::portal_path(code)
+/// The portal's path that spends a link's code, naming the tenant and
+/// the partner's language (SPEC §38): spent or expired, it shows that
+/// tenant's sign-in form in that language.
+pub fn link_path(code: &str, tenant_id: &str, language: &str) -> String {
+    mail::content::sign_in_path(code, tenant_id, language, None)
+}
+
+/// Longest portal page a sign-in request names.
+const MAX_PAGE_CHARS: usize = 200;
+
+/// A portal page a sign-in link is to open (`/payouts/01J…`), checked:
+/// a path of the portal's, never another site's — else `BAD_USER_INPUT`
+/// on `field`.
+pub fn checked_page(field: &str, page: &str) -> ApiResult<String> {
+    let fine = page.starts_with('/')
+        && page.chars().count() <= MAX_PAGE_CHARS
+        && !page.starts_with("//")
+        && page
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_'));
+    match fine {
+        true => Ok(page.to_owned()),
+        false => Err(ApiError::bad_input(
+            field,
+            "must be a page of the portal, such as /payouts/{id}",
+        )),
+    }
 }
 
 /// How long an e-mailed sign-in link waits to be used.
@@ -175,12 +220,14 @@ pub async fn request_sign_in(
     sign_ins: &SignIns,
     tenant_id: &str,
     email: &str,
+    page: Option<String>,
     requested_by: Option<String>,
 ) -> ApiResult<()> {
     let address = email.trim().to_lowercase();
     let kept = db
         .transaction(|txn| {
-            let (address, requested_by) = (address.clone(), requested_by.clone());
+            let (address, requested_by, page) =
+                (address.clone(), requested_by.clone(), page.clone());
             Box::pin(async move {
                 let conn = &*txn;
                 let now = crate::db::now();
@@ -204,6 +251,7 @@ pub async fn request_sign_in(
                     requested_by: Set(requested_by),
                     created_at: Set(now),
                     handled_at: Set(None),
+                    page: Set(page),
                 })
                 .exec_without_returning(conn)
                 .await?;
@@ -331,12 +379,14 @@ async fn handle(conn: &impl ConnectionTrait, keys: &Keys, id: &str) -> ApiResult
                     partner: partner.id.clone(),
                     minutes: EMAILED_LINK_MINUTES,
                     by: "portal:sign-in".into(),
+                    to: request.page,
                 },
                 minutes: EMAILED_LINK_MINUTES,
             },
             dedupe_key: None,
             requested_by: request.requested_by,
             suppressed: false,
+            language: None,
         },
     )
     .await

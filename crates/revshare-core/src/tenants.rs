@@ -126,6 +126,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                     description: Some(
                         "Every partner takes part; events without a campaign land here.".into(),
                     ),
+                    description_translations: None,
                     currency,
                     rules: None,
                     holdback_days: None,

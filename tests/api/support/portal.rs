@@ -17,8 +17,12 @@ pub(crate) async fn portal_code(app: &TestApp, partner: &str) -> String {
         )
         .await;
     let url = data["createPartnerPortalLink"]["url"].as_str().unwrap();
+    // `/portal/#code=…&tenant=…&lang=…`: the code alone.
     url.strip_prefix("/portal/#code=")
         .expect("a portal path")
+        .split('&')
+        .next()
+        .unwrap()
         .to_owned()
 }
 

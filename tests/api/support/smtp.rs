@@ -142,3 +142,32 @@ pub(crate) fn run_tool(args: &[&str]) -> Value {
     );
     serde_json::from_slice(&output.stdout).expect("mail.py's JSON")
 }
+
+/// Runs each named `async fn(TestApp, SmtpServer)` on SQLite, and on
+/// PostgreSQL when `TEST_DATABASE_URL` is set, each with a fresh SMTP
+/// server of its own.
+#[macro_export]
+macro_rules! with_smtp {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            use $crate::helpers::Backend;
+            use $crate::support::smtp::{SmtpServer, settings, spawn};
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let smtp = SmtpServer::start().await;
+                let app = spawn(Backend::Sqlite, settings(&smtp)).await.expect("sqlite app");
+                super::$test(app, smtp).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let smtp = SmtpServer::start().await;
+                match spawn(Backend::Postgres, settings(&smtp)).await {
+                    Some(app) => super::$test(app, smtp).await,
+                    None => eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL"),
+                }
+            }
+        }
+    )*};
+}

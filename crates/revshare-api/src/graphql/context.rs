@@ -252,3 +252,25 @@ pub fn text_change(
 pub fn ids(ids: Vec<async_graphql::ID>) -> Vec<String> {
     ids.into_iter().map(|id| id.0).collect()
 }
+
+/// The language a partner's token reads in (SPEC §38): its partner's, as
+/// its tenant reads it. None for staff: they read staff texts as written.
+pub async fn partner_language(ctx: &Context<'_>) -> ApiResult<Option<String>> {
+    let Some(partner_id) = policy(ctx)?.partner_rows(None).partner().map(str::to_owned) else {
+        return Ok(None);
+    };
+    let loader = loader(ctx)?;
+    let partner = loader
+        .load_one(crate::graphql::loaders::PartnerId(partner_id))
+        .await?;
+    let tenant = loader
+        .load_one(crate::graphql::loaders::TenantRow)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant", "missing"))?;
+    let offered = revshare_core::languages::Offered::of(&tenant);
+    Ok(Some(
+        offered
+            .reads(partner.as_ref().and_then(|p| p.language.as_deref()))
+            .to_owned(),
+    ))
+}

@@ -99,6 +99,7 @@ pub async fn confirm(db: &Db, keys: &Keys, code: &str) -> ApiResult<partner_appl
                         dedupe_key: Some(format!("staff-application:{}", application.id)),
                         requested_by: None,
                         suppressed: false,
+                        language: None,
                     },
                 )
                 .await?;
@@ -253,6 +254,7 @@ async fn settle(
                         partner: partner.id.clone(),
                         minutes: APPROVED_LINK_MINUTES,
                         by: actor.to_owned(),
+                        to: None,
                     },
                     minutes: APPROVED_LINK_MINUTES,
                 },
@@ -322,6 +324,7 @@ async fn settle(
             dedupe_key: Some(format!("application-decided:{}", application.id)),
             requested_by: None,
             suppressed: false,
+            language: application.language.clone(),
         },
     )
     .await?;

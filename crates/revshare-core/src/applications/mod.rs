@@ -283,6 +283,7 @@ pub async fn submit(
             if mailed >= PER_EMAIL_PER_DAY {
                 return Ok(Submitted::Dropped);
             }
+            let mail_language = language.clone();
             let told = |content: Content, partner_id: Option<String>| Mail {
                 tenant_id: tenant_id.to_owned(),
                 partner_id,
@@ -291,6 +292,7 @@ pub async fn submit(
                 dedupe_key: None,
                 requested_by: requested_by.clone(),
                 suppressed: false,
+                language: mail_language.clone(),
             };
             if let Some(partner) = partner_by_email(conn, tenant_id, &key).await? {
                 let content = match partner.status == PartnerStatus::Active && keys.can_mint() {
@@ -304,6 +306,7 @@ pub async fn submit(
                                 partner: partner.id.clone(),
                                 minutes,
                                 by: "application".into(),
+                                to: None,
                             },
                             minutes,
                         }

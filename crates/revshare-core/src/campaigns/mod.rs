@@ -27,6 +27,9 @@ pub use entity::enums::{CampaignStatus, Visibility};
 pub struct NewCampaign {
     pub name: String,
     pub description: Option<String>,
+    /// Its description in other languages (SPEC §38), checked by
+    /// [`check_description_translations`] and encoded.
+    pub description_translations: Option<String>,
     pub currency: Currency,
     pub rules: Option<RuleSet>,
     pub holdback_days: Option<i32>,
@@ -48,6 +51,8 @@ pub struct NewCampaign {
 pub struct CampaignChanges {
     pub name: Option<String>,
     pub description: Option<Option<String>>,
+    /// `Some(None)`: none, the description as written for every reader.
+    pub description_translations: Option<Option<String>>,
     pub rules: Option<Option<RuleSet>>,
     pub holdback_days: Option<Option<i32>>,
     pub visibility: Option<Visibility>,
@@ -145,6 +150,36 @@ pub fn check_description(description: Option<&str>) -> ApiResult<Option<String>>
     input::optional_text("input.description", description, MAX_DESCRIPTION_CHARS)
 }
 
+/// A description's translations (`input.descriptionTranslations`), each
+/// checked as the description is; encoded, none for none.
+pub fn check_description_translations(given: Vec<(String, String)>) -> ApiResult<Option<String>> {
+    use crate::languages::translations::{self, Translation};
+    let given = given
+        .into_iter()
+        .map(|(language, body)| Translation {
+            language,
+            subject: None,
+            body,
+        })
+        .collect();
+    let checked = translations::checked(
+        "input.descriptionTranslations",
+        given,
+        &|field, _| Err(ApiError::bad_input(field, "a description has no subject")),
+        &|field, text| input::required_text(field, text, MAX_DESCRIPTION_CHARS),
+    )?;
+    translations::encode(&checked)
+}
+
+/// A campaign's description as a reader of `language` reads it: the
+/// translation its staff gave for that language, else as written.
+pub fn description_in(campaign: &campaign::Model, language: &str) -> Option<String> {
+    let list = crate::languages::translations::decode(campaign.description_translations.as_deref());
+    crate::languages::translations::for_reader(&list, language)
+        .map(|t| t.body.clone())
+        .or_else(|| campaign.description.clone())
+}
+
 pub fn check_holdback(field: &str, days: Option<i32>) -> ApiResult<Option<i32>> {
     match days {
         Some(days) if !(0..=MAX_HOLDBACK_DAYS).contains(&days) => Err(ApiError::bad_input(
@@ -185,6 +220,7 @@ pub async fn insert(
         tenant_id: Set(tenant_id.to_owned()),
         name: Set(new.name),
         description: Set(new.description),
+        description_translations: Set(new.description_translations),
         status: Set(new.status),
         currency: Set(new.currency.code().to_owned()),
         rules: Set(optional_rules_json(new.rules.as_ref())?),
@@ -242,6 +278,9 @@ pub async fn update(
             }
             if let Some(description) = changes.description {
                 active.description = Set(description);
+            }
+            if let Some(translations) = changes.description_translations {
+                active.description_translations = Set(translations);
             }
             if let Some(rules) = changes.rules {
                 active.rules = Set(optional_rules_json(rules.as_ref())?);

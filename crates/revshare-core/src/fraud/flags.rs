@@ -175,6 +175,7 @@ async fn tell_staff(txn: &crate::db::Txn, flag: &fraud_flag::Model) -> ApiResult
             dedupe_key: Some(format!("staff-fraud:{}", flag.id)),
             requested_by: None,
             suppressed: false,
+            language: None,
         },
     )
     .await

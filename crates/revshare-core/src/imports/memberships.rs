@@ -136,6 +136,7 @@ async fn campaign_of(
             let new = NewCampaign {
                 name: group.name.clone(),
                 description: Some(description),
+                description_translations: None,
                 currency,
                 rules: Some(groups::rules_of(&group)?),
                 holdback_days: target.campaign.holdback_days,

@@ -13,7 +13,7 @@ use super::content::Content;
 use super::outbox::{self, Mail};
 use super::preferences::Preferences;
 use crate::error::ApiResult;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use entity::enums::{CommissionKind, CommissionStatus, MailPreference};
 use entity::{commission, partner, partner_mail, tenant};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -142,13 +142,16 @@ pub async fn run(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<u
                         to: address.clone(),
                         content: Content::CommissionDigest {
                             name: partner.name.clone(),
-                            day: format!("{} {} {}", day.day(), month(day.month()), day.year()),
+                            // The day as written: each reader's language
+                            // writes it its own way when the e-mail is made.
+                            day: day.to_string(),
                             count,
                             totals,
                         },
                         dedupe_key: Some(format!("digest:{partner_id}:{day}")),
                         requested_by: None,
                         suppressed: preferences.suppresses(&address),
+                        language: None,
                     },
                 )
                 .await?;
@@ -157,24 +160,6 @@ pub async fn run(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<u
         }
     }
     Ok(written)
-}
-
-fn month(number: u32) -> &'static str {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    MONTHS[(number.clamp(1, 12) - 1) as usize]
 }
 
 #[cfg(test)]

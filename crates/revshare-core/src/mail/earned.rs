@@ -199,13 +199,17 @@ async fn write(conn: &impl ConnectionTrait, rows: &[Earned], now: DateTime<Utc>)
     let tuples = vec!["(?, ?, ?, ?)"; by_partner.len()].join(", ");
     let sql = format!(
         "INSERT INTO emails (id, tenant_id, partner_id, kind, to_address, data, status, \
-           attempts, in_flight, next_attempt_at, unsubscribe_code, created_at) \
+           attempts, in_flight, next_attempt_at, unsubscribe_code, created_at, language) \
          SELECT v.column1, p.tenant_id, p.id, 'COMMISSION_EARNED', p.email, v.column3, \
            CASE WHEN m.bounced_address IS NOT NULL \
              AND lower(m.bounced_address) = lower(p.email) THEN 'SUPPRESSED' ELSE 'QUEUED' END, \
-           0, false, t.at, v.column4, t.at \
+           0, false, t.at, v.column4, t.at, \
+           CASE WHEN p.language IS NOT NULL \
+             AND tn.languages LIKE '%\"' || p.language || '\"%' THEN p.language \
+             ELSE tn.default_language END \
          FROM (VALUES {tuples}) AS v \
          JOIN partners p ON p.id = v.column2 \
+         JOIN tenants tn ON tn.id = p.tenant_id \
          LEFT JOIN partner_mail m ON m.partner_id = p.id \
          CROSS JOIN (SELECT ? AS at) AS t \
          WHERE p.email IS NOT NULL AND p.email <> '' \

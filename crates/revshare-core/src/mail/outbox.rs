@@ -29,6 +29,10 @@ pub struct Mail {
     pub requested_by: Option<String>,
     /// Written `SUPPRESSED` (the address bounced): kept, not sent.
     pub suppressed: bool,
+    /// The reader's language when it is not its partner's: an
+    /// applicant's (SPEC §38). None: the partner's, else the tenant's
+    /// default. Staff read English.
+    pub language: Option<String>,
 }
 
 /// A random code, URL-safe: 128 bits.
@@ -48,6 +52,7 @@ pub fn unsubscribe_placeholder() -> ApiResult<String> {
 pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
     let now = crate::db::now();
     let kind = mail.content.kind();
+    let language = language_of(conn, &mail, kind).await?;
     let data =
         serde_json::to_string(&mail.content).map_err(|e| ApiError::internal("mail content", e))?;
     let unsubscribe_code = match is_notification(kind) && mail.partner_id.is_some() {
@@ -75,6 +80,7 @@ pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
         requested_by: Set(mail.requested_by),
         created_at: Set(now),
         sent_at: Set(None),
+        language: Set(Some(language)),
     };
     email::Entity::insert(row)
         .on_conflict(
@@ -91,6 +97,35 @@ pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
 }
 
 /// What `emails` lists.
+/// The language a message is written in, kept with it (SPEC §38): the
+/// staff's English; an applicant's, while the tenant offers it; else the
+/// partner's own (while offered); else the tenant's default.
+async fn language_of(
+    conn: &impl ConnectionTrait,
+    mail: &Mail,
+    kind: EmailKind,
+) -> ApiResult<String> {
+    if super::content::is_to_staff(kind) {
+        return Ok(crate::languages::DEFAULT.to_owned());
+    }
+    let Some(tenant) = entity::tenant::Entity::find_by_id(mail.tenant_id.clone())
+        .one(conn)
+        .await?
+    else {
+        return Ok(crate::languages::DEFAULT.to_owned());
+    };
+    let offered = crate::languages::Offered::of(&tenant);
+    let chosen = match (&mail.language, &mail.partner_id) {
+        (Some(language), _) => Some(language.clone()),
+        (None, Some(partner)) => entity::partner::Entity::find_by_id(partner.clone())
+            .one(conn)
+            .await?
+            .and_then(|p| p.language),
+        (None, None) => None,
+    };
+    Ok(offered.reads(chosen.as_deref()).to_owned())
+}
+
 #[derive(Default)]
 pub struct EmailFilter {
     pub kind: Option<EmailKind>,

@@ -19,7 +19,7 @@
 //!
 //! A portal link is made at sending, so its minutes run from then.
 
-use super::content::{Content, Link, confirm_path, portal_path};
+use super::content::{Content, Link, confirm_path, sign_in_path};
 use super::outbox::random_code;
 use crate::error::ApiResult;
 use chrono::Duration;
@@ -56,12 +56,14 @@ enum Write {
 /// Makes the codes of `row`'s message, whose stored content is `content`.
 pub fn mint(row: &email::Model, mut content: Content) -> ApiResult<Minted> {
     let mut writes = Vec::new();
+    let language = row.language.as_deref().unwrap_or(crate::languages::DEFAULT);
     if let Some(link) = content.link_mut() {
         let sent = match link {
             Link::Portal {
                 partner,
                 minutes,
                 by,
+                to,
             } => {
                 let (code, code_hash) = crate::sign_in::new_code()?;
                 writes.push(Write::PortalLink {
@@ -70,7 +72,7 @@ pub fn mint(row: &email::Model, mut content: Content) -> ApiResult<Minted> {
                     by: by.clone(),
                     minutes: *minutes,
                 });
-                portal_path(&code)
+                sign_in_path(&code, &row.tenant_id, language, to.as_deref())
             }
             Link::Confirm {
                 tenant,
@@ -82,7 +84,7 @@ pub fn mint(row: &email::Model, mut content: Content) -> ApiResult<Minted> {
                     application: application.clone(),
                     token_hash: crate::sign_in::hash(&code),
                 });
-                confirm_path(tenant, campaign, &code)
+                confirm_path(tenant, campaign, &code, language)
             }
             // Written whole by an earlier version: sent as it is.
             Link::Path(path) | Link::Sent(path) => path.clone(),

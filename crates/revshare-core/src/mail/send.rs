@@ -388,13 +388,13 @@ async fn claim(db: &Db, limit: u64) -> ApiResult<Vec<email::Model>> {
     Ok(claimed)
 }
 
-/// How a tenant's program presents itself in mail.
+/// How a tenant's program presents itself in a message, to its reader in its language.
 pub async fn program(
     conn: &impl sea_orm::ConnectionTrait,
     settings: &Settings,
-    tenant_id: &str,
+    email: &email::Model,
 ) -> ApiResult<Program> {
-    let row = tenant::Entity::find_by_id(tenant_id.to_owned())
+    let row = tenant::Entity::find_by_id(email.tenant_id.clone())
         .one(conn)
         .await?
         .ok_or_else(|| ApiError::internal("mail", "no tenant"))?;
@@ -406,6 +406,13 @@ pub async fn program(
             .unwrap_or_else(|| DEFAULT_COLOR.into()),
         support_email: row.support_email.clone(),
         base_url: settings.public_url.to_string(),
+        tenant_id: row.id.clone(),
+        // Kept with the message when it was queued; English before.
+        language: email
+            .language
+            .clone()
+            .unwrap_or_else(|| crate::languages::DEFAULT.into()),
+        to: email.to_address.clone(),
     })
 }
 
@@ -541,7 +548,7 @@ async fn presented(
     content: &Content,
     unsubscribe: Option<String>,
 ) -> ApiResult<(Program, Rendered)> {
-    let program = program(conn, settings, &row.tenant_id).await?;
+    let program = program(conn, settings, row).await?;
     let rendered = content::render(content, &program, unsubscribe.as_deref());
     Ok((program, rendered))
 }
@@ -570,6 +577,10 @@ async fn message(
         .from(sender(settings, &program.name))
         .to(to)
         .subject(one_line(&rendered.subject))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Content-Language"),
+            program.language.clone(),
+        ))
         .message_id(Some(format!("<{}@{domain}>", row.id.to_ascii_lowercase())));
     if let Some(support) = program
         .support_email

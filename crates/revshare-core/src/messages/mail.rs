@@ -64,6 +64,7 @@ pub(super) async fn on_written(
                         dedupe_key: Some(format!("message:{}", row.id)),
                         requested_by: None,
                         suppressed: wants.suppresses(&address),
+                        language: None,
                         to: address,
                     };
                     queue(conn, mail).await?;
@@ -95,6 +96,7 @@ pub(super) async fn on_written(
                         dedupe_key: Some(format!("staff-message:{}", row.id)),
                         requested_by: None,
                         suppressed: false,
+                        language: None,
                     };
                     queue(conn, mail).await?;
                     Ok(settled)
@@ -191,6 +193,7 @@ pub async fn digest(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResul
                 dedupe_key: Some(format!("message-digest:{partner_id}:{day}")),
                 requested_by: None,
                 suppressed: wants.suppresses(&address),
+                language: None,
                 to: address,
             };
             queue(conn, mail).await?;
@@ -216,6 +219,7 @@ pub async fn digest(conn: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResul
                 dedupe_key: Some(format!("staff-message-digest:{tenant_id}:{day}")),
                 requested_by: None,
                 suppressed: false,
+                language: None,
             };
             queue(conn, mail).await?;
             written += 1;

@@ -82,23 +82,40 @@ pub async fn write(
     Ok(row)
 }
 
-/// A staff member's message to a partner of the tenant (`partners:write`).
+/// A staff member's message to a partner of the tenant (`partners:write`):
+/// as written, or in the translation given for the partner's language
+/// (SPEC §38) — what the partner reads is what the thread keeps.
 pub async fn send_as_staff(
     db: &Db,
     tenant_id: &str,
     actor: &str,
     partner_id: &str,
     body: &str,
+    translations: Vec<crate::languages::translations::Translation>,
 ) -> ApiResult<message::Model> {
     let body = check_body("input.body", body)?;
+    let translations = crate::languages::translations::checked(
+        "input.translations",
+        translations,
+        &|field, _| Err(ApiError::bad_input(field, "a message has no subject")),
+        &check_body,
+    )?;
     db.transaction(|txn| {
-        let body = body.clone();
+        let (body, translations) = (body.clone(), translations.clone());
         Box::pin(async move {
             let partner = crate::directory::partners::find(&*txn, tenant_id, partner_id)
                 .await?
                 .ok_or_else(|| {
                     ApiError::bad_input("input.partnerId", "names no partner of the tenant")
                 })?;
+            let body = match translations.is_empty() {
+                true => body,
+                false => {
+                    let language = crate::languages::of_partner(&*txn, &partner).await?;
+                    crate::languages::translations::for_reader(&translations, &language)
+                        .map_or(body, |t| t.body.clone())
+                }
+            };
             let new = NewMessage {
                 partner: &partner,
                 sender: MessageSender::Staff,

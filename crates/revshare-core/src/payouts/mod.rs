@@ -33,6 +33,7 @@ pub mod runs;
 pub mod seal;
 pub mod settle;
 pub mod statement;
+pub mod statement_words;
 pub mod tax;
 pub mod tax_payments;
 pub mod tax_submissions;

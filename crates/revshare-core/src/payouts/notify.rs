@@ -72,6 +72,7 @@ pub(crate) async fn paid(conn: &impl ConnectionTrait, paid: &payout::Model) -> A
             dedupe_key: Some(format!("payout-sent:{}", paid.id)),
             requested_by: None,
             suppressed: preferences.suppresses(&address),
+            language: None,
         },
     )
     .await

@@ -46,11 +46,14 @@ pub struct Line {
 }
 
 impl Line {
+    /// A line of `text`. CLDR's narrow no-break space (French amounts,
+    /// `1 234,56 €`) is set as a no-break space: the standard fonts have
+    /// one, so a figure keeps its fixed column and its font.
     pub fn new(font: Font, size: i32, text: impl Into<String>) -> Line {
         Line {
             font,
             size,
-            text: text.into(),
+            text: text.into().replace('\u{202f}', "\u{a0}"),
         }
     }
 

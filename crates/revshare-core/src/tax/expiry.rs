@@ -133,6 +133,7 @@ async fn notify(
             dedupe_key: Some(format!("w8-expiring:{}:{last_day}", partner.id)),
             requested_by: None,
             suppressed: preferences.suppresses(&address),
+            language: None,
         },
     )
     .await

@@ -381,6 +381,7 @@ async fn mail(conn: &impl ConnectionTrait, forms: &[tax_form::Model]) -> ApiResu
                 dedupe_key: Some(format!("tax-form:{}", form.id)),
                 requested_by: None,
                 suppressed: preferences.suppresses(&address),
+                language: None,
             },
         )
         .await?;

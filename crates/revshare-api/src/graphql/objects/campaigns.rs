@@ -53,10 +53,30 @@ impl Campaign {
         Ok(&row.name)
     }
 
-    /// What partners promote in it.
-    async fn description(&self) -> ApiResult<Option<&str>> {
+    /// What partners promote in it: to a partner's token, in the
+    /// translation given for its language, else as written (SPEC §38).
+    async fn description(&self, ctx: &Context<'_>) -> ApiResult<Option<String>> {
         let row = self.0.read(C::Details)?;
-        Ok(row.description.as_deref())
+        Ok(
+            match crate::graphql::context::partner_language(ctx).await? {
+                Some(language) => revshare_core::campaigns::description_in(row, &language),
+                None => row.description.clone(),
+            },
+        )
+    }
+
+    /// Its description in other languages, as its staff gave them.
+    async fn description_translations(&self) -> ApiResult<Vec<DescriptionTranslation>> {
+        let row = self.0.read(C::Details)?;
+        Ok(
+            revshare_core::languages::translations::decode(row.description_translations.as_deref())
+                .into_iter()
+                .map(|t| DescriptionTranslation {
+                    language: t.language,
+                    text: t.body,
+                })
+                .collect(),
+        )
     }
 
     /// Whether it takes events and partners.
@@ -316,13 +336,38 @@ impl TermsInForce {
         group_rules(&self.terms.rules)
     }
 
-    /// The rules as the partner reads them (SPEC §32): one sentence a rule
-    /// (its description when it has one), amounts in the campaign's
-    /// currency, conditions in words — "40 % for the first 12 months when
-    /// the plan's interval is YEAR".
-    async fn in_words(&self) -> ApiResult<Vec<String>> {
+    /// The rules as the partner reads them (SPEC §32, §38): one sentence a
+    /// rule in `language` (none: the partner's), its description first,
+    /// then the rule with every figure and condition, amounts in the
+    /// campaign's currency — "Gold partners: 40 % when a tag of the partner
+    /// is gold". A language not built in is `BAD_USER_INPUT` on `language`.
+    async fn in_words(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The language to read them in, one revshare writes in (`de`); omitted: the partner's."
+        )]
+        language: Option<String>,
+    ) -> ApiResult<Vec<String>> {
+        let language = match language {
+            Some(code) => revshare_core::languages::check("language", &code)?,
+            None => {
+                let tenant = crate::graphql::context::loader(ctx)?
+                    .load_one(crate::graphql::loaders::TenantRow)
+                    .await?
+                    .ok_or_else(|| revshare_core::error::ApiError::internal("tenant", "missing"))?;
+                revshare_core::languages::Offered::of(&tenant)
+                    .reads(self.language.as_deref())
+                    .to_owned()
+            }
+        };
         let campaign = self.campaign.0.read(C::Details)?;
-        Ok(self.terms.rules.in_words(&campaign.currency))
+        Ok(revshare_core::languages::terms::in_words(
+            &self.terms.rules,
+            &language,
+            &campaign.currency,
+            &|_| None,
+        ))
     }
 
     /// Where the rules come from: the partner's snapshot, the campaign or the
@@ -345,4 +390,13 @@ impl TermsInForce {
     async fn snapshot(&self) -> Option<&PartnerCommission> {
         self.snapshot.as_ref()
     }
+}
+
+/// A description in one language (SPEC §38).
+#[derive(async_graphql::SimpleObject)]
+pub struct DescriptionTranslation {
+    /// The language (`de`).
+    pub language: String,
+    /// The description in it.
+    pub text: String,
 }

@@ -89,6 +89,20 @@ impl ReadyFields for Partner {
     }
 }
 
+impl Partner {
+    /// The language it is written to: its own while the tenant offers it,
+    /// else the tenant's default.
+    async fn language_read(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        let chosen = self.0.read(C::Details)?.language.clone();
+        let tenant = loader(ctx)?
+            .load_one(crate::graphql::loaders::TenantRow)
+            .await?
+            .ok_or_else(|| ApiError::internal("tenant", "missing"))?;
+        let offered = revshare_core::languages::Offered::of(&tenant);
+        Ok(offered.reads(chosen.as_deref()).to_owned())
+    }
+}
+
 /// A partner of the tenant's program: a referrer, reseller or distributor.
 #[Object]
 impl Partner {
@@ -139,13 +153,7 @@ impl Partner {
     /// The language it is written to in (SPEC §38): its own while the
     /// tenant offers it, else the tenant's default.
     async fn language(&self, ctx: &Context<'_>) -> ApiResult<String> {
-        let chosen = self.0.read(C::Details)?.language.clone();
-        let tenant = loader(ctx)?
-            .load_one(crate::graphql::loaders::TenantRow)
-            .await?
-            .ok_or_else(|| ApiError::internal("tenant", "missing"))?;
-        let offered = revshare_core::languages::Offered::of(&tenant);
-        Ok(offered.reads(chosen.as_deref()).to_owned())
+        self.language_read(ctx).await
     }
 
     /// Labels conditional rules read (`PARTNER_TAG`, SPEC §32).
@@ -458,6 +466,7 @@ impl Partner {
             terms,
             campaign,
             snapshot,
+            language: self.0.read(C::Details)?.language.clone(),
         }))
     }
 

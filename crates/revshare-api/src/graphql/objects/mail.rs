@@ -46,6 +46,17 @@ impl Email {
         Ok(row.kind.into())
     }
 
+    /// The language it is written in (SPEC §38): its reader's when it was
+    /// queued — an applicant's, a partner's, else the program's default;
+    /// English to the staff, and for every message queued before.
+    async fn language(&self) -> ApiResult<String> {
+        let row = self.0.read(C::Row)?;
+        Ok(row
+            .language
+            .clone()
+            .unwrap_or_else(|| revshare_core::languages::DEFAULT.into()))
+    }
+
     /// Its subject, in the program's current name.
     async fn subject(&self, ctx: &Context<'_>) -> ApiResult<String> {
         Ok(self.rendered(ctx).await?.subject.clone())

@@ -332,6 +332,18 @@ impl Broadcast {
         Ok(&self.0.read(C::Row)?.body)
     }
 
+    /// Its subject and body in other languages, as its author gave them
+    /// (SPEC §38): a recipient reading one reads it so.
+    async fn translations(&self) -> ApiResult<Vec<TextTranslation>> {
+        let row = self.0.read(C::Row)?;
+        Ok(
+            revshare_core::languages::translations::decode(row.translations.as_deref())
+                .into_iter()
+                .map(TextTranslation::from)
+                .collect(),
+        )
+    }
+
     /// Who it is for.
     async fn audience(&self) -> ApiResult<BroadcastAudience> {
         let kept = broadcasts::audience_of(self.0.read(C::Row)?)?;
@@ -664,4 +676,25 @@ pub(crate) async fn workflows_of(
         Workflow::for_caller(policy),
     )
     .await
+}
+
+/// A staff text in one language (SPEC §38).
+#[derive(async_graphql::SimpleObject)]
+pub struct TextTranslation {
+    /// The language (`de`).
+    pub language: String,
+    /// A broadcast's subject in it; none: the subject as written.
+    pub subject: Option<String>,
+    /// The text in it.
+    pub body: String,
+}
+
+impl From<revshare_core::languages::translations::Translation> for TextTranslation {
+    fn from(t: revshare_core::languages::translations::Translation) -> TextTranslation {
+        TextTranslation {
+            language: t.language,
+            subject: t.subject,
+            body: t.body,
+        }
+    }
 }

@@ -139,6 +139,9 @@ pub struct TermsInForce {
     pub terms: Terms,
     pub campaign: Campaign,
     pub snapshot: Option<PartnerCommission>,
+    /// The partner's own language (SPEC §38), read as its tenant offers
+    /// it when the terms are asked for in words.
+    pub language: Option<String>,
 }
 
 /// A ledger row: a partner earned (or, for a clawback, gave back) an amount

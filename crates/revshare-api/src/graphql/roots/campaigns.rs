@@ -35,6 +35,10 @@ pub struct CreateCampaignInput {
     pub visibility: Visibility,
     /// What partners promote in it.
     pub description: Option<String>,
+    /// The description in other languages (SPEC §38): a partner reading
+    /// one of them reads it so; every other reader, as written.
+    #[graphql(default)]
+    pub description_translations: Vec<DescriptionTranslationInput>,
     /// Where referral links land: an absolute `https` URL.
     pub landing_url: Option<String>,
     /// How long a click attributes (1–730 days; omitted: 90).
@@ -50,6 +54,19 @@ pub struct CreateCampaignInput {
     pub allow_paid_ads: Option<bool>,
 }
 
+/// A description in one language.
+#[derive(InputObject)]
+pub struct DescriptionTranslationInput {
+    /// A language revshare writes in (`de`).
+    pub language: String,
+    /// The description in it, checked as the description is.
+    pub text: String,
+}
+
+fn translations_given(given: Vec<DescriptionTranslationInput>) -> Vec<(String, String)> {
+    given.into_iter().map(|t| (t.language, t.text)).collect()
+}
+
 /// Omitted fields stay as they are; `null` clears `description`, `rules` and
 /// `holdbackDays`. The currency cannot change.
 #[derive(InputObject)]
@@ -58,6 +75,8 @@ pub struct UpdateCampaignInput {
     pub name: Option<String>,
     /// A new description; null clears it.
     pub description: MaybeUndefined<String>,
+    /// Its translations, all of them (SPEC §38); null or `[]`: none.
+    pub description_translations: MaybeUndefined<Vec<DescriptionTranslationInput>>,
     /// New rules; null falls through to the partners' groups. Snapshots stamped
     /// already do not change.
     pub rules: MaybeUndefined<Vec<GroupRuleInput>>,
@@ -258,6 +277,9 @@ impl CampaignMutation {
         let new = NewCampaign {
             name: campaigns::check_name(&input.name)?,
             description: campaigns::check_description(input.description.as_deref())?,
+            description_translations: campaigns::check_description_translations(
+                translations_given(input.description_translations),
+            )?,
             currency,
             rules: input
                 .rules
@@ -300,6 +322,13 @@ impl CampaignMutation {
         let changes = CampaignChanges {
             name: input.name.map(|n| campaigns::check_name(&n)).transpose()?,
             description: text_change(input.description, campaigns::check_description)?,
+            description_translations: match input.description_translations {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(given) => Some(campaigns::check_description_translations(
+                    translations_given(given),
+                )?),
+            },
             rules: match input.rules {
                 MaybeUndefined::Undefined => None,
                 MaybeUndefined::Null => Some(None),

@@ -17,8 +17,42 @@ use revshare_core::paging::{DEFAULT_LIMITS, PageRequest};
 #[derive(Default)]
 pub struct MailQuery;
 
+/// What the portal's sign-in form shows of a program before anyone signs
+/// in (anonymous): its name and the languages it offers.
+#[derive(async_graphql::SimpleObject)]
+pub struct SignInProgram {
+    /// The program's name as the brand set it (else the tenant's).
+    pub program_name: String,
+    /// The languages it offers, in its order (SPEC §38).
+    pub languages: Vec<String>,
+    /// The one a reader with none of them reads.
+    pub default_language: String,
+}
+
 #[Object]
 impl MailQuery {
+    /// The program the portal's sign-in form signs in to (anonymous): its
+    /// name and languages, so a signed-out partner reads the form in the
+    /// link's language, else the browser's best offered one (SPEC §38).
+    /// Null for a tenant that does not exist. What the join page shows
+    /// anyone already.
+    async fn sign_in_program(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The program's tenant (`#tenant=` in a portal link).")] tenant_id: ID,
+    ) -> ApiResult<Option<SignInProgram>> {
+        let Some(tenant) = revshare_core::reads::tenant_named(db(ctx)?.conn(), &tenant_id).await?
+        else {
+            return Ok(None);
+        };
+        let offered = revshare_core::languages::Offered::of(&tenant);
+        Ok(Some(SignInProgram {
+            program_name: revshare_core::tenants::program_name(&tenant).to_owned(),
+            languages: offered.languages,
+            default_language: offered.default,
+        }))
+    }
+
     /// The tenant's e-mails, oldest first (admins and viewers): what was
     /// sent, what waits, what failed and why. With no SMTP server
     /// configured every e-mail stays `QUEUED` here; no e-mail shows a code
@@ -87,9 +121,16 @@ impl MailMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The program's tenant.")] tenant_id: ID,
         #[graphql(desc = "The partner's e-mail address.")] email: String,
+        #[graphql(
+            desc = "The portal page the link is to open once it signs in (`/payouts/{id}`): the page a signed-out partner's link named (SPEC §38)."
+        )]
+        to: Option<String>,
     ) -> ApiResult<bool> {
         let email = revshare_core::input::optional_email("email", Some(&email))?
             .ok_or_else(|| ApiError::bad_input("email", "is required"))?;
+        let page = to
+            .map(|page| revshare_core::portal::checked_page("to", &page))
+            .transpose()?;
         let db = db(ctx)?;
         let keys = ctx
             .data::<Keys>()
@@ -117,8 +158,15 @@ impl MailMutation {
             }
             None => None,
         };
-        revshare_core::portal::request_sign_in(db, sign_ins, &tenant_id, &email, requested_by)
-            .await?;
+        revshare_core::portal::request_sign_in(
+            db,
+            sign_ins,
+            &tenant_id,
+            &email,
+            page,
+            requested_by,
+        )
+        .await?;
         Ok(true)
     }
 

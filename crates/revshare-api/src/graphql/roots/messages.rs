@@ -16,6 +16,7 @@ use revshare_core::auth::access::Kind;
 use revshare_core::engagement::workflows::run::ActionKind;
 use revshare_core::engagement::workflows::{self as flows, ActionInput, NewWorkflow, TriggerInput};
 use revshare_core::error::{ApiError, ApiResult};
+use revshare_core::languages::translations::Translation;
 use revshare_core::messages;
 use revshare_core::messages::broadcasts::{self, AudienceInput, NewBroadcast};
 
@@ -26,6 +27,31 @@ pub struct SendMessageInput {
     /// to its own and leaves it out.
     pub partner_id: Option<ID>,
     /// Plain text, at most 10,000 characters (never rendered as HTML).
+    pub body: String,
+    /// The body in other languages (staff, SPEC §38): a partner reading
+    /// one of them is sent it, and its thread keeps what it read; else the
+    /// body as written. A partner's own message has none.
+    #[graphql(default)]
+    pub translations: Vec<MessageTranslationInput>,
+}
+
+/// A staff message's body in one language.
+#[derive(InputObject)]
+pub struct MessageTranslationInput {
+    /// A language revshare writes in (`de`).
+    pub language: String,
+    /// The body in it, checked as the body is.
+    pub body: String,
+}
+
+/// A broadcast's subject and body in one language.
+#[derive(InputObject)]
+pub struct BroadcastTranslationInput {
+    /// A language revshare writes in (`de`).
+    pub language: String,
+    /// The subject in it; omitted: the subject as written.
+    pub subject: Option<String>,
+    /// The body in it, checked as the body is.
     pub body: String,
 }
 
@@ -75,6 +101,10 @@ pub struct CreateBroadcastInput {
     pub audience: BroadcastAudienceInput,
     /// When to send it; omitted or past: now.
     pub send_at: Option<DateTime>,
+    /// Its subject and body in other languages (SPEC §38): a recipient
+    /// reading one of them reads it so; every other recipient, as written.
+    #[graphql(default)]
+    pub translations: Vec<BroadcastTranslationInput>,
 }
 
 /// A `metricReached` trigger.
@@ -217,6 +247,12 @@ impl MessageMutation {
         let own = policy.partner_rows(None).partner().map(str::to_owned);
         let row = match own {
             Some(own) => {
+                if !input.translations.is_empty() {
+                    return Err(ApiError::bad_input(
+                        "input.translations",
+                        "are a staff message's: a partner writes in its own words",
+                    ));
+                }
                 if input
                     .partner_id
                     .as_ref()
@@ -236,12 +272,22 @@ impl MessageMutation {
                 let partner_id = input
                     .partner_id
                     .ok_or_else(|| ApiError::bad_input("input.partnerId", "name the partner"))?;
+                let translations = input
+                    .translations
+                    .into_iter()
+                    .map(|t| Translation {
+                        language: t.language,
+                        subject: None,
+                        body: t.body,
+                    })
+                    .collect();
                 messages::send_as_staff(
                     db,
                     principal.tenant_id(),
                     &principal.subject,
                     &partner_id,
                     &input.body,
+                    translations,
                 )
                 .await?
             }
@@ -334,6 +380,15 @@ impl MessageMutation {
         let new = NewBroadcast {
             subject: input.subject,
             body: input.body,
+            translations: input
+                .translations
+                .into_iter()
+                .map(|t| Translation {
+                    language: t.language,
+                    subject: t.subject,
+                    body: t.body,
+                })
+                .collect(),
             audience,
             send_at: input
                 .send_at

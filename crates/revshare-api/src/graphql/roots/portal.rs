@@ -8,9 +8,9 @@
 
 use crate::graphql::context::{db, keys, principal, writer};
 use crate::graphql::scalars::DateTime;
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ErrorExtensions, ID, Object, SimpleObject};
 use revshare_core::auth::Scope;
-use revshare_core::error::ApiResult;
+use revshare_core::error::{ApiError, ApiResult};
 use revshare_core::portal::{self, Issued};
 use std::sync::Arc;
 
@@ -83,7 +83,7 @@ impl PortalMutation {
         ttl_minutes: Option<i32>,
     ) -> ApiResult<PortalLink> {
         let principal = writer(ctx, Scope::PartnersWrite)?;
-        let link = portal::create_link(
+        let (link, language) = portal::create_link(
             db(ctx)?,
             keys(ctx)?,
             principal.tenant_id(),
@@ -94,7 +94,11 @@ impl PortalMutation {
         .await?;
         let base = ctx.data_opt::<PublicUrl>().cloned().unwrap_or_default();
         Ok(PortalLink {
-            url: base.of(&format!("/portal/#code={}", link.code)),
+            url: base.of(&portal::link_path(
+                &link.code,
+                principal.tenant_id(),
+                &language,
+            )),
             expires_at: link.expires_at.into(),
         })
     }
@@ -129,10 +133,28 @@ impl PortalMutation {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The code after `#code=` in the link.")] code: String,
-    ) -> ApiResult<PartnerToken> {
+    ) -> async_graphql::Result<PartnerToken> {
         let ip = crate::graphql::context::client(ctx);
-        let issued = portal::redeem(db(ctx)?, keys(ctx)?, &code, ip).await?;
-        Ok(issued.into())
+        let db = db(ctx)?;
+        match portal::redeem(db, keys(ctx)?, &code, ip).await {
+            Ok(issued) => Ok(issued.into()),
+            // Spent, expired or gone: the error carries the address the
+            // link was sent to, and the portal fills it in its sign-in
+            // form (SPEC §38) — never a dead end.
+            Err(
+                refused @ (ApiError::NotFound(_)
+                | ApiError::Conflict(_)
+                | ApiError::Unauthenticated(_)),
+            ) => {
+                let address = portal::address_of_code(db.conn(), &code).await?;
+                let error = async_graphql::Error::new_with_source(refused);
+                Err(match address {
+                    Some(address) => error.extend_with(|_, e| e.set("email", address)),
+                    None => error,
+                })
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// A new token for the caller's portal session, while it is open (the

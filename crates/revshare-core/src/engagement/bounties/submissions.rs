@@ -374,6 +374,7 @@ async fn mail_decision(
             dedupe_key: Some(format!("bounty-decision:{}", deciding.submission.id)),
             requested_by: None,
             suppressed: preferences.suppresses(&address),
+            language: None,
         },
     )
     .await

@@ -1,53 +1,45 @@
 //! What the e-mails of applications say: to the applicant on applying and
 //! when it is decided, a way in to a partner, and to the staff a new one.
 
-use super::{Block, Content, Parts, Program, absolute};
+use super::{Block, Content, Parts, Program};
+use crate::languages::fill;
 
 /// An application received: its confirmation, or why there is none.
 pub(super) fn applied<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
-    let url = |path: &str| absolute(&program.base_url, path);
-    let p = &program.name;
+    let w = program.words();
+    let p = program.name.as_str();
     match content {
         Content::ApplicationConfirm {
             name,
             campaign,
             link,
         } => (
-            format!("Confirm your application to {p}"),
+            fill(w.confirm_subject, &[("program", p)]),
             name,
             vec![
-                Block::Para(format!(
-                    "Thank you for applying to {campaign}. Confirm that this address is yours, and \
-                     your application goes to the {p} team."
+                Block::Para(fill(
+                    w.confirm_body,
+                    &[("campaign", campaign), ("program", p)],
                 )),
                 Block::Action {
-                    label: "Confirm my application".into(),
-                    url: url(&link.shown()),
+                    label: w.confirm_action.into(),
+                    url: program.url(&link.shown()),
                 },
-                Block::Para(
-                    "If you did not apply, ignore this e-mail: nothing happens without the click."
-                        .into(),
-                ),
+                Block::Para(w.confirm_ignore.into()),
             ],
         ),
         Content::ApplicationOpen { name, campaign } => (
-            format!("Your application to {p}"),
+            fill(w.application_subject, &[("program", p)]),
             name,
-            vec![Block::Para(format!(
-                "We received another application to {campaign} from this address. The one you \
-                 sent before is still open: there is nothing more to do, and we will write when \
-                 it is decided."
+            vec![Block::Para(fill(
+                w.application_open,
+                &[("campaign", campaign)],
             ))],
         ),
         Content::PartnerNotActive { name } => (
-            format!("Your application to {p}"),
+            fill(w.application_subject, &[("program", p)]),
             name,
-            vec![Block::Para(format!(
-                "We received an application from this address, which is already a partner's in \
-                 {p}, and that partnership is not active at the moment. We did not open a new \
-                 application: to take the partnership up again, reply to this e-mail or write \
-                 to the {p} team."
-            ))],
+            vec![Block::Para(fill(w.partner_not_active, &[("program", p)]))],
         ),
         _ => (String::new(), "", Vec::new()),
     }
@@ -56,25 +48,24 @@ pub(super) fn applied<'c>(content: &'c Content, program: &Program) -> Parts<'c> 
 /// A one-time link into the portal: asked for, or sent to a partner who
 /// applied again.
 pub(super) fn sign_in<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
-    let url = |path: &str| absolute(&program.base_url, path);
-    let p = &program.name;
+    let w = program.words();
+    let p = program.name.as_str();
     match content {
         Content::AlreadyPartner {
             name,
             link,
             minutes,
         } => (
-            format!("You are already a {p} partner"),
+            fill(w.already_subject, &[("program", p)]),
             name,
             vec![
-                Block::Para(format!(
-                    "We received an application from this address, which is already a partner's \
-                     in {p}. Sign in to your portal instead (the link works once, for {minutes} \
-                     minutes):"
+                Block::Para(fill(
+                    w.already_body,
+                    &[("program", p), ("minutes", &minutes.to_string())],
                 )),
                 Block::Action {
-                    label: "Sign in to the portal".into(),
-                    url: url(&link.shown()),
+                    label: w.sign_in_to_portal.into(),
+                    url: program.url(&link.shown()),
                 },
             ],
         ),
@@ -83,21 +74,15 @@ pub(super) fn sign_in<'c>(content: &'c Content, program: &Program) -> Parts<'c> 
             link,
             minutes,
         } => (
-            format!("Sign in to {p}"),
+            fill(w.sign_in_subject, &[("program", p)]),
             name,
             vec![
-                Block::Para(format!(
-                    "Here is your sign-in link. It works once, within {minutes} minutes."
-                )),
+                Block::Para(fill(w.sign_in_body, &[("minutes", &minutes.to_string())])),
                 Block::Action {
-                    label: "Sign in".into(),
-                    url: url(&link.shown()),
+                    label: w.sign_in_action.into(),
+                    url: program.url(&link.shown()),
                 },
-                Block::Para(
-                    "If you did not ask to sign in, ignore this e-mail: nobody can sign in \
-                     without the link."
-                        .into(),
-                ),
+                Block::Para(w.sign_in_ignore.into()),
             ],
         ),
         _ => (String::new(), "", Vec::new()),
@@ -106,8 +91,8 @@ pub(super) fn sign_in<'c>(content: &'c Content, program: &Program) -> Parts<'c> 
 
 /// An application approved (with a way into the portal) or rejected.
 pub(super) fn decided<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
-    let url = |path: &str| absolute(&program.base_url, path);
-    let p = &program.name;
+    let w = program.words();
+    let p = program.name.as_str();
     match content {
         Content::ApplicationApproved {
             name,
@@ -115,18 +100,16 @@ pub(super) fn decided<'c>(content: &'c Content, program: &Program) -> Parts<'c> 
             link,
             minutes,
         } => (
-            format!("Welcome to {p}"),
+            fill(w.welcome_subject, &[("program", p)]),
             name,
             vec![
-                Block::Para(format!(
-                    "Your application to {campaign} was approved. Your portal has your referral \
-                     links, your commissions and your payouts. This link signs you in once, \
-                     within {minutes} minutes; later, ask for a new one on the portal's \
-                     sign-in page."
+                Block::Para(fill(
+                    w.approved_body,
+                    &[("campaign", campaign), ("minutes", &minutes.to_string())],
                 )),
                 Block::Action {
-                    label: "Open my portal".into(),
-                    url: url(&link.shown()),
+                    label: w.open_portal.into(),
+                    url: program.url(&link.shown()),
                 },
             ],
         ),
@@ -135,14 +118,14 @@ pub(super) fn decided<'c>(content: &'c Content, program: &Program) -> Parts<'c> 
             campaign,
             reason,
         } => {
-            let mut blocks = vec![Block::Para(format!(
-                "Thank you for your interest in {campaign}. We are not able to accept your \
-                 application."
+            let mut blocks = vec![Block::Para(fill(
+                w.rejected_body,
+                &[("campaign", campaign)],
             ))];
             if let Some(reason) = reason {
-                blocks.push(Block::Facts(vec![("Reason".into(), reason.clone())]));
+                blocks.push(Block::Facts(vec![(w.reason.into(), reason.clone())]));
             }
-            (format!("Your application to {p}"), name, blocks)
+            (fill(w.application_subject, &[("program", p)]), name, blocks)
         }
         _ => (String::new(), "", Vec::new()),
     }

@@ -1,28 +1,30 @@
 //! What the e-mails of earnings say: commissions (one, several, or a
 //! day's) and a bounty submission decided.
 
-use super::{Block, Content, Parts, Program, absolute};
+use super::{Block, Content, Parts, Program};
+use crate::languages::fill;
 
-/// Totals per currency as read: `73.50 USD, 12.00 EUR`.
-fn listed(totals: &[(String, String)]) -> String {
+/// Totals per currency as `program`'s reader writes them: `73,50 $, 12,00 €`.
+fn listed(program: &Program, totals: &[(String, String)]) -> String {
     totals
         .iter()
-        .map(|(amount, currency)| format!("{amount} {currency}"))
+        .map(|(amount, currency)| program.money(amount, currency))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// What an e-mail of several commissions says: how many, how much, and
 /// where to see them.
-fn several(count: u64, total: String, portal: String) -> Vec<Block> {
+fn several(program: &Program, count: u64, total: String) -> Vec<Block> {
+    let w = program.words();
     vec![
         Block::Facts(vec![
-            ("Commissions".into(), count.to_string()),
-            ("Earned".into(), total),
+            (w.commissions.into(), count.to_string()),
+            (w.earned.into(), total),
         ]),
         Block::Action {
-            label: "See them in the portal".into(),
-            url: portal,
+            label: w.see_them.into(),
+            url: program.portal("/commissions"),
         },
     ]
 }
@@ -50,45 +52,55 @@ pub(super) fn unread(content: &Content) -> Parts<'_> {
 
 /// Commissions earned: one, several, or a day's.
 pub(super) fn earned<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
-    let url = |path: &str| absolute(&program.base_url, path);
+    let w = program.words();
     match content {
         Content::CommissionsEarned {
             name,
             count,
             totals,
         } => {
-            let total = listed(totals);
-            let subject = format!("You earned {count} commissions: {total}");
-            (subject, name, several(*count, total, url("/portal/")))
+            let total = listed(program, totals);
+            let form = match program.plural(*count) {
+                icu_plurals::PluralCategory::One => w.earned_several_one,
+                _ => w.earned_several_other,
+            };
+            let subject = fill(form, &[("count", &count.to_string()), ("total", &total)]);
+            (subject, name, several(program, *count, total))
         }
         Content::CommissionEarned {
             name,
             amount,
             currency,
             campaign,
-        } => (
-            format!("You earned {amount} {currency}"),
-            name,
-            vec![
-                Block::Facts(vec![
-                    ("Commission".into(), format!("{amount} {currency}")),
-                    ("Campaign".into(), campaign.clone()),
-                ]),
-                Block::Action {
-                    label: "See it in the portal".into(),
-                    url: url("/portal/"),
-                },
-            ],
-        ),
+        } => {
+            let amount = program.money(amount, currency);
+            (
+                fill(w.earned_subject, &[("amount", &amount)]),
+                name,
+                vec![
+                    Block::Facts(vec![
+                        (w.commission.into(), amount),
+                        (w.campaign.into(), campaign.clone()),
+                    ]),
+                    Block::Action {
+                        label: w.see_it.into(),
+                        url: program.portal("/commissions"),
+                    },
+                ],
+            )
+        }
         Content::CommissionDigest {
             name,
             day,
             count,
             totals,
         } => {
-            let total = listed(totals);
-            let subject = format!("Your commissions of {day}: {total}");
-            (subject, name, several(*count, total, url("/portal/")))
+            let total = listed(program, totals);
+            let subject = fill(
+                w.digest_subject,
+                &[("day", &program.day(day)), ("total", &total)],
+            );
+            (subject, name, several(program, *count, total))
         }
         _ => (String::new(), "", Vec::new()),
     }
@@ -108,27 +120,32 @@ pub(super) fn bounty<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
     else {
         return (String::new(), "", Vec::new());
     };
-    let p = &program.name;
+    let w = program.words();
+    let p = program.name.as_str();
+    let said =
+        |text: &str, more: (&str, &str)| fill(text, &[("program", p), ("bounty", bounty), more]);
     let mut blocks = vec![Block::Para(match (*approved, amount, reason) {
-        (true, Some(amount), _) => format!(
-            "{p} approved your submission for the bounty \"{bounty}\": it earned you \
-             {amount}, paid with your commissions once it matures."
-        ),
-        (_, _, Some(reason)) => {
-            format!("{p} did not approve your submission for the bounty \"{bounty}\": {reason}.")
+        (true, Some(amount), _) => {
+            // Stored as `50.00 USD`: read in the reader's format.
+            let amount = match amount.split_once(' ') {
+                Some((figure, currency)) => program.money(figure, currency),
+                None => amount.clone(),
+            };
+            said(w.bounty_approved, ("amount", &amount))
         }
-        _ => format!("{p} decided your submission for the bounty \"{bounty}\"."),
+        (_, _, Some(reason)) => said(w.bounty_rejected, ("reason", reason)),
+        _ => said(w.bounty_decided, ("", "")),
     })];
     if let Some(note) = note {
         blocks.push(Block::Para(note.clone()));
     }
     blocks.push(Block::Action {
-        label: "Open my bounties".into(),
-        url: absolute(&program.base_url, link),
+        label: w.open_bounties.into(),
+        url: program.portal_link(link),
     });
     let subject = match *approved {
-        true => format!("Your bounty submission to {p} was approved"),
-        false => format!("Your bounty submission to {p} was not approved"),
+        true => fill(w.bounty_approved_subject, &[("program", p)]),
+        false => fill(w.bounty_rejected_subject, &[("program", p)]),
     };
     (subject, name, blocks)
 }

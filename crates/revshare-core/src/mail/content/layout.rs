@@ -3,6 +3,7 @@
 //! escaped — and links made absolute under the public URL.
 
 use super::Program;
+use crate::languages::fill;
 
 /// One paragraph or a call to action, written once for both parts.
 pub(super) enum Block {
@@ -31,8 +32,10 @@ pub(super) fn text(
     unsubscribe: Option<&str>,
 ) -> String {
     let mut out = String::new();
+    let w = program.words();
     if !greeting.is_empty() {
-        out.push_str(&format!("Hello {greeting},\n\n"));
+        out.push_str(&fill(w.hello, &[("name", greeting)]));
+        out.push_str("\n\n");
     }
     for block in blocks {
         match block {
@@ -48,10 +51,11 @@ pub(super) fn text(
     }
     out.push_str(&format!("-- \n{}\n", program.name));
     if let Some(support) = &program.support_email {
-        out.push_str(&format!("Questions? Write to {support}\n"));
+        out.push_str(&fill(w.questions, &[("address", support)]));
+        out.push('\n');
     }
     if let Some(link) = unsubscribe {
-        out.push_str(&format!("Stop these e-mails: {link}\n"));
+        out.push_str(&format!("{}: {link}\n", w.stop));
     }
     out
 }
@@ -63,10 +67,12 @@ pub(super) fn html(
     blocks: &[Block],
     unsubscribe: Option<&str>,
 ) -> String {
+    let w = program.words();
     let color = escape(&program.color);
     let mut body = String::new();
     if !greeting.is_empty() {
-        body.push_str(&format!("<p>Hello {},</p>\n", escape(greeting)));
+        let hello = fill(w.hello, &[("name", greeting)]);
+        body.push_str(&format!("<p>{}</p>\n", escape(&hello)));
     }
     for block in blocks {
         match block {
@@ -96,18 +102,20 @@ pub(super) fn html(
     let mut footer = escape(&program.name);
     if let Some(support) = &program.support_email {
         footer.push_str(&format!(
-            " · Questions? <a href=\"mailto:{0}\" style=\"color:#555555\">{0}</a>",
-            escape(support)
+            " · {1} <a href=\"mailto:{0}\" style=\"color:#555555\">{0}</a>",
+            escape(support),
+            escape(w.questions_short)
         ));
     }
     if let Some(link) = unsubscribe {
         footer.push_str(&format!(
-            " · <a href=\"{}\" style=\"color:#555555\">Stop these e-mails</a>",
-            escape(link)
+            " · <a href=\"{}\" style=\"color:#555555\">{}</a>",
+            escape(link),
+            escape(w.stop)
         ));
     }
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width\">\n<title>{title}</title>\n</head>\n\
          <body style=\"margin:0;padding:0;background:#f4f4f4;font-family:Arial,Helvetica,sans-serif;\
          color:#222222;line-height:1.5\">\n\
@@ -119,6 +127,7 @@ pub(super) fn html(
          {footer}</div>\n</div>\n</body>\n</html>\n",
         title = escape(subject),
         name = escape(&program.name),
+        lang = escape(&program.language),
     )
 }
 

@@ -19,6 +19,9 @@ pub enum Link {
         partner: String,
         minutes: i64,
         by: String,
+        /// The portal page the link opens once it signs in (SPEC §38).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
     },
     /// The link that confirms `application`'s address.
     Confirm {
@@ -52,9 +55,25 @@ pub fn portal_path(code: &str) -> String {
     format!("/portal/#code={code}")
 }
 
-/// Where an application's confirmation `code` is spent.
-pub fn confirm_path(tenant_id: &str, campaign_id: &str, code: &str) -> String {
-    format!("/join/{tenant_id}/{campaign_id}#confirm={code}")
+/// Where a sign-in `code` is spent, naming the tenant and the reader's
+/// language, and the page it opens (SPEC §38):
+/// `/portal/#code=…&tenant=acme&lang=fr&to=/payouts/01J…`. Spent or
+/// expired, the portal shows that tenant's sign-in form in that language.
+pub fn sign_in_path(code: &str, tenant_id: &str, language: &str, to: Option<&str>) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query
+        .append_pair("tenant", tenant_id)
+        .append_pair("lang", language);
+    if let Some(page) = to {
+        query.append_pair("to", page);
+    }
+    format!("/portal/#code={code}&{}", query.finish())
+}
+
+/// Where an application's confirmation `code` is spent, its page in the
+/// applicant's language.
+pub fn confirm_path(tenant_id: &str, campaign_id: &str, code: &str, language: &str) -> String {
+    format!("/join/{tenant_id}/{campaign_id}?lang={language}#confirm={code}")
 }
 
 /// The codes a link holds as written, withheld.
@@ -75,7 +94,7 @@ impl Link {
             Link::Portal { .. } => portal_path(WITHHELD),
             Link::Confirm {
                 tenant, campaign, ..
-            } => confirm_path(tenant, campaign, WITHHELD),
+            } => format!("/join/{tenant}/{campaign}#confirm={WITHHELD}"),
             Link::Path(path) => withheld(path),
             Link::Sent(path) => path.clone(),
         }

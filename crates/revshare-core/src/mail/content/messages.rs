@@ -1,7 +1,8 @@
 //! What the e-mails of messages say (SPEC §35): a body is plain text,
 //! escaped in the HTML part like every value.
 
-use super::{Block, Content, Parts, Program, absolute};
+use super::{Block, Content, Parts, Program};
+use crate::languages::fill;
 
 /// A body cut to its first 300 characters, for a digest.
 pub(crate) fn excerpt(body: &str) -> String {
@@ -11,10 +12,12 @@ pub(crate) fn excerpt(body: &str) -> String {
     }
 }
 
-/// A message from the program to a partner, or a day's of them.
+/// A message from the program to a partner, or a day's of them: the
+/// brand's words as written (or as translated for the reader), revshare's
+/// around them in the reader's language.
 pub(super) fn to_partner<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
-    let url = |path: &str| absolute(&program.base_url, path);
-    let p = &program.name;
+    let w = program.words();
+    let p = program.name.as_str();
     match content {
         Content::Message {
             name,
@@ -23,33 +26,36 @@ pub(super) fn to_partner<'c>(content: &'c Content, program: &Program) -> Parts<'
             link,
         } => (
             match subject {
-                Some(subject) => format!("{subject} ({p})"),
-                None => format!("A message from {p}"),
+                Some(subject) => fill(w.message_titled, &[("subject", subject), ("program", p)]),
+                None => fill(w.message_subject, &[("program", p)]),
             },
             name,
             vec![
-                Block::Para(format!("{p} wrote to you:")),
+                Block::Para(fill(w.wrote, &[("program", p)])),
                 Block::Para(body.clone()),
                 Block::Action {
-                    label: "Reply in the portal".into(),
-                    url: url(link),
+                    label: w.reply.into(),
+                    url: program.portal_link(link),
                 },
             ],
         ),
         Content::MessageDigest { name, bodies, link } => {
-            let mut blocks = vec![Block::Para(match bodies.len() {
-                1 => format!("{p} wrote to you today:"),
-                n => format!("{p} wrote to you {n} times today:"),
+            let count = bodies.len() as u64;
+            let one = matches!(program.plural(count), icu_plurals::PluralCategory::One);
+            let said = |text: &str| fill(text, &[("program", p), ("count", &count.to_string())]);
+            let mut blocks = vec![Block::Para(match one {
+                true => said(w.wrote_today_one),
+                false => said(w.wrote_today_other),
             })];
             blocks.extend(bodies.iter().map(|body| Block::Para(excerpt(body))));
             blocks.push(Block::Action {
-                label: "Read and reply in the portal".into(),
-                url: url(link),
+                label: w.read_and_reply.into(),
+                url: program.portal_link(link),
             });
             (
-                match bodies.len() {
-                    1 => format!("A message from {p}"),
-                    n => format!("{n} messages from {p}"),
+                match one {
+                    true => said(w.messages_one),
+                    false => said(w.messages_other),
                 },
                 name,
                 blocks,
@@ -107,6 +113,9 @@ mod tests {
             color: "#112233".into(),
             support_email: None,
             base_url: "https://partners.acme.test".into(),
+            tenant_id: "acme".into(),
+            language: "en".into(),
+            to: "ada@example.com".into(),
         }
     }
 
@@ -138,7 +147,7 @@ mod tests {
         assert!(!sent.html.contains("<script>"));
         assert!(
             sent.text
-                .contains("https://partners.acme.test/portal/#/messages")
+                .contains("https://partners.acme.test/portal/#/messages?tenant=acme&lang=en&email=ada%40example.com")
         );
         let broadcast = Content::Message {
             name: "Ada".into(),

@@ -16,10 +16,11 @@ mod layout;
 mod link;
 mod messages;
 mod payouts;
+pub mod words;
 
 pub use layout::escape;
 use layout::{Block, absolute, html, text};
-pub use link::{Link, WITHHELD, confirm_path, portal_path};
+pub use link::{Link, WITHHELD, confirm_path, portal_path, sign_in_path};
 
 /// The values of one e-mail, by what it is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,7 +236,7 @@ pub fn is_notification(kind: EmailKind) -> bool {
     )
 }
 
-/// How the program presents itself in its mail.
+/// How the program presents itself in its mail, and to whom it writes.
 #[derive(Clone, Debug)]
 pub struct Program {
     pub name: String,
@@ -244,6 +245,82 @@ pub struct Program {
     pub support_email: Option<String>,
     /// Where revshare is reached from outside, without a trailing `/`.
     pub base_url: String,
+    /// The tenant: a portal link names it, to sign in to it.
+    pub tenant_id: String,
+    /// The reader's language (SPEC §38): its words, formats and links.
+    pub language: String,
+    /// The reader's address: a portal link fills it in the sign-in form.
+    pub to: String,
+}
+
+impl Program {
+    /// The texts in the reader's language.
+    pub fn words(&self) -> &'static words::Words {
+        words::of(&self.language)
+    }
+
+    /// `path` under the public URL.
+    pub fn url(&self, path: &str) -> String {
+        absolute(&self.base_url, path)
+    }
+
+    /// A portal page (`/payouts/01J…`) as a link that names its page, the
+    /// tenant, the language and the reader's address (SPEC §38): opened
+    /// signed out, it shows this tenant's sign-in form in this language,
+    /// the address filled in, and the link that sends opens the page. It
+    /// carries no code: a forwarded e-mail signs nobody in. Everything
+    /// after `#` stays in the browser, never in a server's log.
+    pub fn portal(&self, page: &str) -> String {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("tenant", &self.tenant_id)
+            .append_pair("lang", &self.language)
+            .append_pair("email", &self.to)
+            .finish();
+        self.url(&format!("/portal/#{page}?{query}"))
+    }
+
+    /// A stored portal link (`/portal/#/messages`, `/portal/`) as
+    /// [`Program::portal`] makes it; any other link under the public URL.
+    pub fn portal_link(&self, stored: &str) -> String {
+        match stored.strip_prefix("/portal/#") {
+            Some(page) if page.starts_with('/') => {
+                self.portal(page.split('?').next().unwrap_or("/"))
+            }
+            _ if stored == "/portal/" || stored == "/portal" => self.portal("/"),
+            _ => self.url(stored),
+        }
+    }
+
+    /// An amount (a decimal string) of `currency` as the reader's language
+    /// writes it: `1.234,56 €`; one that does not read, as it is.
+    pub fn money(&self, amount: &str, currency: &str) -> String {
+        match amount.parse() {
+            Ok(exact) => crate::languages::formats::money(&self.language, exact, currency),
+            Err(_) => format!("{amount} {currency}"),
+        }
+    }
+
+    /// A day (`2026-03-06`) in the reader's long form: `6. März 2026`.
+    pub fn day(&self, day: &str) -> String {
+        match chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d") {
+            Ok(date) => crate::languages::formats::day(&self.language, date),
+            Err(_) => day.to_owned(),
+        }
+    }
+
+    /// The plural form `count` takes in the reader's language.
+    pub fn plural(&self, count: u64) -> icu_plurals::PluralCategory {
+        crate::languages::formats::plural(&self.language, count)
+    }
+}
+
+/// Whether a kind is written to the program's staff: in English, as the
+/// console is (SPEC §38).
+pub fn is_to_staff(kind: EmailKind) -> bool {
+    matches!(
+        kind,
+        EmailKind::StaffNewApplication | EmailKind::StaffMessage | EmailKind::StaffFraudFlag
+    )
 }
 
 /// The colour when the tenant chose none.
@@ -265,6 +342,17 @@ type Parts<'c> = (String, &'c str, Vec<Block>);
 /// The subject and both parts of `content`. `unsubscribe`: the one-click
 /// link of a notification.
 pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -> Rendered {
+    let english;
+    let program = match is_to_staff(content.kind()) && program.language != "en" {
+        true => {
+            english = Program {
+                language: "en".into(),
+                ..program.clone()
+            };
+            &english
+        }
+        false => program,
+    };
     let (subject, greeting, blocks) = match content {
         Content::ApplicationConfirm { .. }
         | Content::ApplicationOpen { .. }
@@ -295,7 +383,7 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
         }
         Content::StaffFraudFlag { .. } => fraud::flagged(content),
     };
-    let unsubscribe = unsubscribe.map(|path| absolute(&program.base_url, path));
+    let unsubscribe = unsubscribe.map(|path| program.url(path));
     Rendered {
         text: text(program, greeting, &blocks, unsubscribe.as_deref()),
         html: html(program, &subject, greeting, &blocks, unsubscribe.as_deref()),
@@ -313,6 +401,9 @@ mod tests {
             color: "#112233".into(),
             support_email: Some("help@acme.test".into()),
             base_url: "https://partners.acme.test/".into(),
+            tenant_id: "acme".into(),
+            language: "en".into(),
+            to: "ada@example.com".into(),
         }
     }
 
@@ -358,7 +449,7 @@ mod tests {
             campaign: "Spring".into(),
         };
         let mail = render(&content, &program(), Some("/mail/unsubscribe/abc"));
-        assert_eq!(mail.subject, "You earned 12.50 EUR");
+        assert_eq!(mail.subject, "You earned €12.50");
         assert!(
             mail.text
                 .contains("Stop these e-mails: https://partners.acme.test/mail/unsubscribe/abc\n")
@@ -368,10 +459,7 @@ mod tests {
                 .contains("href=\"https://partners.acme.test/mail/unsubscribe/abc\"")
         );
         assert!(mail.html.contains("background:#112233"));
-        assert!(
-            mail.text
-                .contains("Commission: 12.50 EUR\nCampaign: Spring\n")
-        );
+        assert!(mail.text.contains("Commission: €12.50\nCampaign: Spring\n"));
     }
 
     #[test]
@@ -382,6 +470,7 @@ mod tests {
                 partner: "p1".into(),
                 minutes: 15,
                 by: "portal:sign-in".into(),
+                to: None,
             },
             minutes: 15,
         };

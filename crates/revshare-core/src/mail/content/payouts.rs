@@ -1,10 +1,11 @@
 //! What the e-mails of payouts say: a payout sent, and the tax forms
 //! payouts are reported on and wait for (SPEC §29).
 
-use super::{Block, Content, Parts, Program, absolute};
+use super::{Block, Content, Parts, Program};
+use crate::languages::fill;
 
 /// A payout sent: how much, how, its statement and its self-billed
-/// invoice (attached).
+/// invoice (attached), and the payout's page in the portal.
 pub(super) fn sent<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
     let Content::PayoutSent {
         name,
@@ -14,43 +15,54 @@ pub(super) fn sent<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
         statement,
         link,
         invoice,
-        ..
+        payout_id,
     } = content
     else {
         return (String::new(), "", Vec::new());
     };
-    let p = &program.name;
+    let w = program.words();
+    let p = program.name.as_str();
+    let amount = program.money(amount, currency);
     let mut facts = vec![
-        ("Amount".into(), format!("{amount} {currency}")),
-        ("Paid to".into(), method.clone()),
+        (w.amount.into(), amount.clone()),
+        (w.paid_to.into(), method.clone()),
     ];
     if let Some(statement) = statement {
-        facts.push(("Statement".into(), statement.clone()));
+        facts.push((w.statement.into(), statement.clone()));
     }
     if let Some(invoice) = invoice {
-        facts.push(("Invoice".into(), invoice.clone()));
+        facts.push((w.invoice.into(), invoice.clone()));
     }
     let mut blocks = vec![Block::Facts(facts)];
     if let Some(invoice) = invoice {
-        blocks.push(Block::Para(format!(
-            "{p} issued invoice {invoice} in your name for this payout (self-billing): it is \
-             attached as a PDF and as an e-invoice (UBL XML) for your books. If it is wrong, \
-             object to it in your portal."
+        blocks.push(Block::Para(fill(
+            w.invoice_attached,
+            &[("program", p), ("invoice", invoice)],
         )));
     }
-    if let Some(link) = link {
-        blocks.push(Block::Action {
-            label: "Download the statement (PDF)".into(),
-            url: absolute(&program.base_url, link),
-        });
+    // The payout's page in the portal, where its statement is.
+    match (link, payout_id) {
+        (Some(link), _) => blocks.push(Block::Action {
+            label: w.download_statement.into(),
+            url: program.portal_link(link),
+        }),
+        (None, Some(payout)) => blocks.push(Block::Action {
+            label: w.open_payout.into(),
+            url: program.portal(&format!("/payouts/{payout}")),
+        }),
+        (None, None) => {}
     }
-    (format!("{p} paid you {amount} {currency}"), name, blocks)
+    (
+        fill(w.paid_subject, &[("program", p), ("amount", &amount)]),
+        name,
+        blocks,
+    )
 }
 
 /// A year-end tax form to download, or a W-8 about to expire.
 pub(super) fn tax<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
-    let url = |path: &str| absolute(&program.base_url, path);
-    let p = &program.name;
+    let w = program.words();
+    let p = program.name.as_str();
     match content {
         Content::TaxFormAvailable {
             name,
@@ -58,28 +70,23 @@ pub(super) fn tax<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
             corrected,
             link,
         } => {
+            let year = year.to_string();
             let form = match corrected {
-                true => format!("a corrected Form 1099-NEC for {year}"),
-                false => format!("your Form 1099-NEC for {year}"),
+                true => fill(w.tax_form_corrected, &[("year", &year)]),
+                false => fill(w.tax_form, &[("year", &year)]),
             };
             (
+                // The subject the IRS asks of an electronically furnished
+                // statement, as it words it.
                 "IMPORTANT TAX RETURN DOCUMENT AVAILABLE".to_owned(),
                 name,
                 vec![
-                    Block::Para(format!(
-                        "{p} has issued {form}: what it paid you that year, as reported to the \
-                         IRS. You agreed to receive it electronically; it is in your portal, to \
-                         download as a PDF."
-                    )),
+                    Block::Para(fill(w.tax_form_body, &[("program", p), ("form", &form)])),
                     Block::Action {
-                        label: "Open my tax forms".into(),
-                        url: url(link),
+                        label: w.open_tax_forms.into(),
+                        url: program.portal_link(link),
                     },
-                    Block::Para(
-                        "It stays there for you to download again. To receive your forms on paper \
-                         instead, withdraw your consent in the portal's Tax page."
-                            .into(),
-                    ),
+                    Block::Para(w.tax_form_paper.into()),
                 ],
             )
         }
@@ -87,21 +94,20 @@ pub(super) fn tax<'c>(content: &'c Content, program: &Program) -> Parts<'c> {
             name,
             valid_until,
             link,
-        } => (
-            format!("Your W-8 for {p} expires on {valid_until}"),
-            name,
-            vec![
-                Block::Para(format!(
-                    "The W-8 you gave {p} is valid until {valid_until}. After that day it no \
-                     longer counts, and payouts that need a valid tax form wait until the program \
-                     approves a new one. Sign a new W-8 and submit it before then."
-                )),
-                Block::Action {
-                    label: "Submit a new W-8".into(),
-                    url: url(link),
-                },
-            ],
-        ),
+        } => {
+            let day = program.day(valid_until);
+            (
+                fill(w.w8_subject, &[("program", p), ("day", &day)]),
+                name,
+                vec![
+                    Block::Para(fill(w.w8_body, &[("program", p), ("day", &day)])),
+                    Block::Action {
+                        label: w.w8_action.into(),
+                        url: program.portal_link(link),
+                    },
+                ],
+            )
+        }
         _ => (String::new(), "", Vec::new()),
     }
 }

@@ -44,6 +44,9 @@ pub const MAX_SUBJECT_CHARS: usize = 200;
 pub struct NewBroadcast {
     pub subject: String,
     pub body: String,
+    /// Its subject and body in other languages (SPEC §38): a recipient
+    /// reading one of them reads it so.
+    pub translations: Vec<crate::languages::translations::Translation>,
     pub audience: AudienceInput,
     pub send_at: Option<DateTime<Utc>>,
 }
@@ -63,9 +66,17 @@ pub async fn create(
 ) -> ApiResult<broadcast::Model> {
     let subject = input::required_line("input.subject", &new.subject, MAX_SUBJECT_CHARS)?;
     let body = check_body("input.body", &new.body)?;
+    let translations = crate::languages::translations::checked(
+        "input.translations",
+        new.translations.clone(),
+        &|field, text| input::required_line(field, text, MAX_SUBJECT_CHARS),
+        &check_body,
+    )?;
+    let translations = crate::languages::translations::encode(&translations)?;
     let row = db
         .transaction(|txn| {
             let (subject, body, audience) = (subject.clone(), body.clone(), new.audience.clone());
+            let translations = translations.clone();
             Box::pin(async move {
                 let conn = &*txn;
                 let audience = audience::check_audience(conn, tenant_id, audience).await?;
@@ -88,6 +99,7 @@ pub async fn create(
                     canceled_at: None,
                     sent_through: None,
                     failure: None,
+                    translations,
                 };
                 broadcast::Entity::insert(broadcast::ActiveModel::from(row.clone()).reset_all())
                     .exec_without_returning(conn)

@@ -258,13 +258,31 @@ pub(super) async fn write_batch(
     if advance.exec(conn).await?.rows_affected != 1 {
         return Ok((Progress::Raced, None));
     }
+    // Each recipient reads the broadcast in its language when its author
+    // gave that translation, else as written (SPEC §38).
+    let translations = crate::languages::translations::decode(row.translations.as_deref());
+    let offered = match translations.is_empty() || partners.is_empty() {
+        true => None,
+        false => entity::tenant::Entity::find_by_id(row.tenant_id.clone())
+            .one(conn)
+            .await?
+            .map(|tenant| crate::languages::Offered::of(&tenant)),
+    };
     for partner in &partners {
+        let translated = offered.as_ref().and_then(|offered| {
+            let language = offered.reads(partner.language.as_deref());
+            crate::languages::translations::for_reader(&translations, language)
+        });
         let new = NewMessage {
             partner,
             sender: MessageSender::Staff,
             author: row.created_by.clone(),
-            body: row.body.clone(),
-            subject: Some(row.subject.clone()),
+            body: translated.map_or_else(|| row.body.clone(), |t| t.body.clone()),
+            subject: Some(
+                translated
+                    .and_then(|t| t.subject.clone())
+                    .unwrap_or_else(|| row.subject.clone()),
+            ),
             broadcast_id: Some(row.id.clone()),
             workflow_id: None,
         };

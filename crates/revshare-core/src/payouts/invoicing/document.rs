@@ -10,6 +10,7 @@ use super::read::{Issued, title};
 use super::words::{self, Words, fill};
 use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
+use crate::languages::formats;
 use crate::payouts::pdf::{self, Font, Line};
 
 /// The PDF of an issued document, naming the invoice a credit note
@@ -23,8 +24,13 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
     let corrects = issued.corrects.as_ref();
     let currency =
         Currency::parse(&row.currency).map_err(|e| ApiError::internal("invoice currency", e))?;
-    let said = words::of(row.language.as_deref().unwrap_or_default());
-    let money = |minor: i64| format!("{} {}", row.currency, currency.from_minor(minor));
+    let language = row.language.as_deref().unwrap_or(crate::languages::DEFAULT);
+    let said = words::of(language);
+    // Amounts and days as CLDR writes them in the document's language:
+    // `1.234,56 €`, `6. März 2026`.
+    let money = |minor: i64| formats::money(language, currency.from_minor(minor), &row.currency);
+    let figure = |minor: i64| formats::figure(language, currency.from_minor(minor), &row.currency);
+    let day = |date: chrono::NaiveDate| formats::day(language, date);
     let fact =
         |label: &str, value: String| Line::new(Font::Regular, 10, format!("{label:<17} {value}"));
     let supplier: Party = decoded("invoice supplier", &row.supplier)?;
@@ -39,20 +45,17 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
         Line::new(Font::Bold, 16, title(row)),
         Line::new(Font::Regular, 10, ""),
         fact(said.number, row.number.clone()),
-        fact(said.issue_date, row.issue_date.to_string()),
+        fact(said.issue_date, day(row.issue_date)),
         fact(
             said.supply_period,
             fill(
                 said.period,
-                &[
-                    ("from", &row.supply_from.to_string()),
-                    ("to", &row.supply_to.to_string()),
-                ],
+                &[("from", &day(row.supply_from)), ("to", &day(row.supply_to))],
             ),
         ),
     ];
     if row.kind == entity::enums::InvoiceKind::Invoice {
-        lines.push(fact(said.due_date, row.issue_date.to_string()));
+        lines.push(fact(said.due_date, day(row.issue_date)));
     }
     lines.push(fact(said.payout, row.payout_id.clone()));
     if let Some(statement) = &issued.statement {
@@ -65,7 +68,7 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
                 said.corrected,
                 &[
                     ("number", &original.number),
-                    ("day", &original.issue_date.to_string()),
+                    ("day", &day(original.issue_date)),
                 ],
             ),
         ));
@@ -95,17 +98,17 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
     let items = lines_of(row)?;
     let set_off = set_off_of(&items);
     for line in items.iter().filter(|l| !l.set_off) {
-        lines.push(row_line(
-            &line.description,
-            &currency.from_minor(line.amount_minor).to_string(),
-        ));
+        lines.push(row_line(&line.description, &figure(line.amount_minor)));
     }
     lines.push(Line::new(Font::Fixed, 9, "-".repeat(columns)));
     lines.push(fact(said.net, money(row.net_minor)));
     lines.push(fact(
         said.vat_rate,
         match &row.vat_rate {
-            Some(rate) => format!("{rate} %"),
+            Some(rate) => match rate.parse() {
+                Ok(exact) => format!("{} %", formats::number(language, exact)),
+                Err(_) => format!("{rate} %"),
+            },
             None => said.no_rate.into(),
         },
     ));
@@ -120,7 +123,7 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
             Currency::parse(code).map_err(|e| ApiError::internal("invoice tax currency", e))?;
         lines.push(fact(
             &fill(said.vat_in, &[("code", code)]),
-            format!("{code} {}", national.from_minor(minor)),
+            formats::money(language, national.from_minor(minor), code),
         ));
         lines.push(fact(
             said.exchange_rate,
@@ -130,7 +133,7 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
                     ("from", &row.currency),
                     ("rate", rate),
                     ("to", code),
-                    ("day", &day.to_string()),
+                    ("day", &formats::day(language, day)),
                 ],
             ),
         ));
@@ -144,10 +147,7 @@ fn layout(issued: &Issued) -> ApiResult<Vec<Line>> {
         // Outside the VAT base: set off against what is paid.
         lines.push(Line::new(Font::Regular, 10, ""));
         for line in items.iter().filter(|l| l.set_off) {
-            lines.push(row_line(
-                &line.description,
-                &currency.from_minor(line.amount_minor).to_string(),
-            ));
+            lines.push(row_line(&line.description, &figure(line.amount_minor)));
         }
         lines.push(fact(said.set_off, money(set_off)));
         lines.push(Line::new(

@@ -96,14 +96,7 @@ pub const ALL: [(&str, &Words); 6] = [
     ("nl", &NL),
 ];
 
-/// `text` with each `{name}` replaced by its value.
-pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
-    let mut filled = text.to_owned();
-    for (name, value) in values {
-        filled = filled.replace(&format!("{{{name}}}"), value);
-    }
-    filled
-}
+pub use crate::languages::fill;
 
 pub const EN: Words = Words {
     invoice: "Self-billed invoice",
@@ -412,15 +405,7 @@ mod tests {
             set_off_line, set_off_said, sales, self_billing, reverse_charge, not_subject)
     }
 
-    fn placeholders(text: &str) -> Vec<String> {
-        let mut found: Vec<String> = text
-            .split('{')
-            .skip(1)
-            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
-            .collect();
-        found.sort();
-        found
-    }
+    use crate::languages::placeholders;
 
     /// Each language fills every placeholder the English text has, says
     /// something for each, and names its documents its own way.

@@ -13,6 +13,48 @@
 
 use crate::error::{ApiError, ApiResult};
 
+pub mod formats;
+pub mod terms;
+pub mod translations;
+
+/// `text` with each `{name}` replaced by its value, in one pass: a value
+/// that holds braces is written as it is.
+pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        filled.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let named = after
+            .find('}')
+            .and_then(|close| Some((values.iter().find(|(n, _)| *n == &after[..close])?, close)));
+        match named {
+            Some(((_, value), close)) => {
+                filled.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                filled.push('{');
+                rest = after;
+            }
+        }
+    }
+    filled.push_str(rest);
+    filled
+}
+
+/// The `{name}`s a text holds, sorted: each language's text has the
+/// English one's (the catalogues' tests hold them to it).
+pub fn placeholders(text: &str) -> Vec<String> {
+    let mut found: Vec<String> = text
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+        .collect();
+    found.sort();
+    found
+}
+
 /// The languages revshare writes in, each as it names itself.
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("de", "Deutsch"),
@@ -57,6 +99,16 @@ pub fn own_name(code: &str) -> &str {
 pub struct Offered {
     pub languages: Vec<String>,
     pub default: String,
+}
+
+impl Default for Offered {
+    /// What a tenant offers until it says otherwise.
+    fn default() -> Offered {
+        Offered {
+            languages: vec![DEFAULT.to_owned()],
+            default: DEFAULT.to_owned(),
+        }
+    }
 }
 
 impl Offered {
@@ -116,6 +168,22 @@ impl Offered {
             _ => &self.default,
         }
     }
+}
+
+/// The language `partner` is written to: its own while its tenant offers
+/// it, else the tenant's default.
+pub async fn of_partner(
+    conn: &impl sea_orm::ConnectionTrait,
+    partner: &entity::partner::Model,
+) -> ApiResult<String> {
+    use sea_orm::EntityTrait;
+    let tenant = entity::tenant::Entity::find_by_id(partner.tenant_id.clone())
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::internal("tenant", &partner.tenant_id))?;
+    Ok(Offered::of(&tenant)
+        .reads(partner.language.as_deref())
+        .to_owned())
 }
 
 /// The best offered language of an `Accept-Language` header (RFC 9110):
