@@ -1,11 +1,19 @@
 // The join page (`/join/{tenantId}/{campaignId}`): the server writes the
-// page and its form; this posts the form to submitPartnerApplication, and,
-// when the page is opened from the e-mailed link (`#confirm=…`), confirms
-// the application. No token: both are anonymous. An error naming a field
-// is shown at that field.
+// page and its form in the reader's language; this posts the form to
+// submitPartnerApplication, with that language, and, when the page is
+// opened from the e-mailed link (`#confirm=…`), confirms the application.
+// No token: both are anonymous. An error naming a field is shown at that
+// field. What this script says the server wrote into the form's
+// `data-say-*`, in the page's language.
 
 const form = document.getElementById('apply');
 const status = document.getElementById('form-status');
+
+/** A text of the page's language, `{name}`s filled from `values`. */
+function say(name, values = {}) {
+  const text = (form && form.dataset[`say${name.replace(/(^|-)([a-z])/g, (_, __, c) => c.toUpperCase())}`]) || '';
+  return text.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? values[key] : whole));
+}
 
 const brand = document.querySelector('meta[name="brand-color"]');
 if (brand && /^#[0-9a-f]{6}$/.test(brand.content)) {
@@ -21,10 +29,10 @@ async function call(query, variables) {
       body: JSON.stringify({ query, variables }),
     });
   } catch {
-    return { error: { message: 'The server cannot be reached. Check your connection and try again.' } };
+    return { error: { message: say('unreachable') } };
   }
   const body = await response.json().catch(() => null);
-  if (!body) return { error: { message: 'The server answered something unexpected.' } };
+  if (!body) return { error: { message: say('unexpected') } };
   if (body.errors && body.errors.length) {
     const [first] = body.errors;
     const field = first.extensions && first.extensions.field;
@@ -62,7 +70,7 @@ function showError(error) {
   control.setAttribute('aria-describedby', note.id);
   control.focus();
   status.className = 'visually-hidden';
-  status.textContent = `Please correct: ${error.message}`;
+  status.textContent = say('correct', { message: error.message });
 }
 
 const SUBMIT = `mutation($input: SubmitPartnerApplicationInput!) {
@@ -86,11 +94,13 @@ async function submit(event) {
     website2: form.elements.website2.value || null,
     // The partner whose link or code sent the applicant: its referrer.
     via: new URLSearchParams(location.search).get('via') || null,
+    // The language the page was read in: the applicant's e-mails are in it.
+    language: form.dataset.language || null,
   };
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
   status.className = '';
-  status.textContent = 'Sending…';
+  status.textContent = say('sending');
   const { error } = await call(SUBMIT, { input });
   button.disabled = false;
   if (error) {
@@ -102,10 +112,10 @@ async function submit(event) {
   done.setAttribute('role', 'status');
   done.dataset.state = 'applied';
   const heading = document.createElement('h2');
-  heading.textContent = 'Check your inbox';
+  heading.textContent = say('check-inbox');
   heading.tabIndex = -1;
   const text = document.createElement('p');
-  text.textContent = `We sent a link to ${input.email}. Follow it to confirm your address, and your application goes to the team.`;
+  text.textContent = say('sent', { email: input.email });
   done.append(heading, text);
   form.replaceWith(done);
   heading.focus();
@@ -115,27 +125,25 @@ const CONFIRM = `mutation($token: String!) {
   confirmPartnerApplication(token: $token) { status } }`;
 
 async function confirmFromLink(token) {
-  history.replaceState(null, '', location.pathname);
+  history.replaceState(null, '', location.pathname + location.search);
   form.hidden = true;
   const notice = document.createElement('div');
   notice.setAttribute('role', 'status');
   notice.className = 'notice';
-  notice.textContent = 'Confirming your address…';
+  notice.textContent = say('confirming');
   form.before(notice);
   const { data, error } = await call(CONFIRM, { token });
   if (error) {
     notice.className = 'notice error';
     notice.dataset.state = 'confirm-refused';
-    notice.textContent = `${error.message} You can apply again below.`;
+    notice.textContent = say('confirm-refused', { message: error.message });
     form.hidden = false;
     return;
   }
   const approved = data.confirmPartnerApplication.status === 'APPROVED';
   notice.className = 'notice ok';
   notice.dataset.state = 'confirmed';
-  notice.textContent = approved
-    ? 'Your address is confirmed and your application approved: we sent you a link to your portal.'
-    : 'Your address is confirmed. The team will look at your application and write to you.';
+  notice.textContent = approved ? say('confirmed-approved') : say('confirmed');
 }
 
 if (form) {

@@ -5,6 +5,7 @@ import { html } from './lib.js';
 import { gql } from './api.js';
 import { day } from './zone.js';
 import { Badge, Failure, Field, Loading, Money, Outcome, Page, Section, useQuery, useSubmit } from './ui.js';
+import { t, term } from './words.js';
 
 const BOUNTIES = `query Bounties {
   viewer {
@@ -28,24 +29,16 @@ const SUBMIT = `mutation SubmitBounty($input: SubmitBountyInput!) {
   submitBounty(input: $input) { id status }
 }`;
 
-const METRICS = {
-  SALES: 'sales',
-  SALE_AMOUNT: 'in sales',
-  COMMISSION_AMOUNT: 'in commissions',
-  CUSTOMERS: 'customers',
-};
-
-const REASONS = {
-  NOT_ELIGIBLE: 'not eligible',
-  LOW_QUALITY: 'quality too low',
-  DUPLICATE: 'already submitted',
-  OUT_OF_TIME: "outside the bounty's dates",
-  OTHER: 'another reason',
-};
-
 /** The bounty's dates in words. */
 function dates(b) {
-  return b.endsAt ? `${day(b.startsAt)} to ${day(b.endsAt)}` : `from ${day(b.startsAt)}`;
+  return b.endsAt
+    ? t('bounties.between', { from: day(b.startsAt), to: day(b.endsAt) })
+    : t('bounties.from', { from: day(b.startsAt) });
+}
+
+/** A goal's figure with its metric (`12 sales`, `500 in sales`). */
+function measure(metric, value) {
+  return t(`bounties.metric.${metric}`, { value, count: Number(value) });
 }
 
 /** Progress toward a goal: a bar and the figures. */
@@ -53,12 +46,12 @@ function Goal({ bounty }) {
   const { goal, progress } = bounty;
   const value = Number(progress.value);
   const target = Number(goal.value);
-  const label = `${progress.value} of ${goal.value} ${METRICS[goal.metric]}`;
+  const label = t('bounties.progressOf', { value: progress.value, goal: measure(goal.metric, goal.value) });
   return html`
     <p>
-      <progress max=${target} value=${Math.min(value, target)} aria-label=${`Progress: ${label}`}></progress>
+      <progress max=${target} value=${Math.min(value, target)} aria-label=${t('bounties.progress', { label })}></progress>
       <span data-figure=${`bounty.${bounty.id}.progress`}> ${label}</span>
-      ${progress.reached && html` <${Badge} value="reached" tone="approved" label="reached: reward earned" />`}
+      ${progress.reached && html` <${Badge} value="reached" tone="approved" label=${t('bounties.reached')} />`}
     </p>`;
 }
 
@@ -66,10 +59,10 @@ function Goal({ bounty }) {
 function Submission({ s }) {
   return html`
     <li data-submission=${s.id}>
-      <${Badge} value=${s.status} />
+      <${Badge} value=${s.status} label=${term('submissionStatus', s.status)} />
       ${s.submittedAt && html` <span class="muted">${day(s.submittedAt)}</span>`}
       ${s.amount && html` <${Money} amount=${s.amount.amount} currency=${s.amount.currency} />`}
-      ${s.reason && html` <span>Not approved: ${REASONS[s.reason]}.</span>`}
+      ${s.reason && html` <span>${t('bounties.notApproved', { reason: term('bountyReason', s.reason) })}</span>`}
       ${s.note && html` <span class="muted">${s.note}</span>`}
       <ul>${s.urls.map((u) => html`<li><a href=${u} rel="noopener noreferrer" target="_blank">${u}</a></li>`)}</ul>
     </li>`;
@@ -84,22 +77,22 @@ function SubmitWork({ bounty, draft, reload }) {
     const done = await gql(SUBMIT, { input });
     reload();
     return done.submitBounty;
-  }, (s) => (s.status === 'DRAFT' ? 'Your draft is kept.' : 'Your work is submitted for review.'));
+  }, (s) => (s.status === 'DRAFT' ? t('bounties.draftKept') : t('bounties.submitted')));
   const urlError = outcome && outcome.error && outcome.error.field && outcome.error.field.startsWith('input.urls')
     ? outcome.error.message : null;
   const keep = (event) => { event.target.form.dataset.draft = 'true'; };
   const send = (event) => { event.target.form.dataset.draft = 'false'; };
   return html`
     <form onSubmit=${submit} class="stack" data-draft="false">
-      <${Field} id=${`urls-${bounty.id}`} label="Links to your work" hint="One http(s) link a line, at most 10." error=${urlError}>
+      <${Field} id=${`urls-${bounty.id}`} label=${t('bounties.links')} hint=${t('bounties.linksHint')} error=${urlError}>
         ${(a) => html`<textarea name="urls" rows="3" value=${draft ? draft.urls.join('\n') : ''} ...${a}></textarea>`}
       <//>
-      <${Field} id=${`description-${bounty.id}`} label="Description (optional)" hint="At most 1,000 characters." error=${fieldError('description')}>
+      <${Field} id=${`description-${bounty.id}`} label=${t('common.descriptionOptional')} hint=${t('bounties.descriptionHint')} error=${fieldError('description')}>
         ${(a) => html`<textarea name="description" rows="3" maxlength="1000" value=${draft && draft.description ? draft.description : ''} ...${a}></textarea>`}
       <//>
       <p class="button-row">
-        <button type="submit" disabled=${busy} onClick=${send}>Submit</button>
-        <button type="submit" class="secondary" disabled=${busy} onClick=${keep}>Keep as draft</button>
+        <button type="submit" disabled=${busy} onClick=${send}>${t('bounties.submit')}</button>
+        <button type="submit" class="secondary" disabled=${busy} onClick=${keep}>${t('bounties.keep')}</button>
       </p>
       <${Outcome} outcome=${outcome} />
     </form>`;
@@ -115,18 +108,18 @@ function Bounty({ bounty, reload }) {
       <p>
         <${Money} amount=${bounty.reward.amount} currency=${bounty.reward.currency} figure=${`bounty.${bounty.id}.reward`} />
         <span class="muted"> · ${dates(bounty)}</span>
-        ${!bounty.open && html` <${Badge} value="closed" tone="muted" label="closed" />`}
+        ${!bounty.open && html` <${Badge} value="closed" tone="muted" label=${t('bounties.closed')} />`}
       </p>
       ${bounty.description && html`<p>${bounty.description}</p>`}
       ${bounty.type === 'PERFORMANCE' && html`
-        <p class="muted">Reach ${bounty.goal.value} ${METRICS[bounty.goal.metric]} between these dates: the reward is paid once.</p>
+        <p class="muted">${t('bounties.reach', { goal: measure(bounty.goal.metric, bounty.goal.value) })}</p>
         ${bounty.progress && html`<${Goal} bounty=${bounty} />`}`}
       ${bounty.type === 'SUBMISSION' && html`
-        <p class="muted">Submit your work: the program reviews it and pays the reward for work it approves (${bounty.maxSubmissions} submission${bounty.maxSubmissions === 1 ? '' : 's'} at most).</p>
+        <p class="muted">${t('bounties.submitYourWork', { count: bounty.maxSubmissions })}</p>
         ${submissions.filter((s) => s.status !== 'DRAFT').length > 0 && html`
           <ul class="plain">${submissions.filter((s) => s.status !== 'DRAFT').map((s) => html`<${Submission} s=${s} />`)}</ul>`}
         ${bounty.open && left > 0 && html`<${SubmitWork} bounty=${bounty} draft=${draft} reload=${reload} />`}
-        ${bounty.open && left <= 0 && html`<p class="empty">You have made the submissions this bounty takes.</p>`}`}
+        ${bounty.open && left <= 0 && html`<p class="empty">${t('bounties.allMade')}</p>`}`}
     <//>`;
 }
 
@@ -136,13 +129,13 @@ export function Bounties() {
   const open = bounties.filter((b) => b.open);
   const closed = bounties.filter((b) => !b.open);
   return html`
-    <${Page} title="Bounties" intro="Rewards the program offers for reaching a goal or for a piece of work.">
+    <${Page} title=${t('nav.bounties')} intro=${t('bounties.intro')}>
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
-      ${data && open.length === 0 && html`<p class="empty">No open bounty right now.</p>`}
+      ${data && open.length === 0 && html`<p class="empty">${t('bounties.noneOpen')}</p>`}
       ${open.map((b) => html`<${Bounty} key=${b.id} bounty=${b} reload=${reload} />`)}
       ${closed.length > 0 && html`
-        <h2>Closed bounties</h2>
+        <h2>${t('bounties.closedHeading')}</h2>
         ${closed.map((b) => html`<${Bounty} key=${b.id} bounty=${b} reload=${reload} />`)}`}
     <//>`;
 }

@@ -5,6 +5,7 @@ import { html } from './lib.js';
 import { gql } from './api.js';
 import { day } from './zone.js';
 import { Badge, Failure, Loading, Outcome, Page, useQuery, useSubmit } from './ui.js';
+import { t } from './words.js';
 
 const CAMPAIGNS = `query Campaigns {
   campaigns(first: 100) { nodes { id name description currency visibility isDefault holdbackDays } }
@@ -18,22 +19,23 @@ const TERMS = `query Terms($campaignId: ID) {
   viewer { partner { termsInForce(campaignId: $campaignId) { inWords } } }
 }`;
 
+/** Where the partner stands in a campaign: `value` names it, `label` is the key of its words. */
 function standing(campaign, data) {
-  if (campaign.isDefault) return { label: 'You take part', tone: 'approved' };
+  if (campaign.isDefault) return { value: 'in', label: 'campaigns.in', tone: 'approved' };
   if (data.viewer.partner.enrollments.some((e) => e.campaign.id === campaign.id)) {
-    return { label: 'You take part', tone: 'approved' };
+    return { value: 'in', label: 'campaigns.in', tone: 'approved' };
   }
   const requests = data.partnershipRequests.nodes.filter((r) => r.campaign.id === campaign.id);
   const latest = requests[requests.length - 1];
-  if (latest && latest.status === 'PENDING') return { label: 'Application pending', tone: 'pending', since: latest.createdAt };
-  if (latest && latest.status === 'REJECTED') return { label: 'Application declined', tone: 'rejected', reason: latest.reason };
+  if (latest && latest.status === 'PENDING') return { value: 'pending', label: 'campaigns.pending', tone: 'pending', since: latest.createdAt };
+  if (latest && latest.status === 'REJECTED') return { value: 'declined', label: 'campaigns.declined', tone: 'rejected', reason: latest.reason };
   return null;
 }
 
 export function Campaigns() {
   const { data, error, loading, reload } = useQuery(CAMPAIGNS);
   return html`
-    <${Page} title="Campaigns" intro="The programs you can promote, and where you stand in each.">
+    <${Page} title=${t('nav.campaigns')} intro=${t('campaigns.intro')}>
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
       ${data && html`
@@ -47,20 +49,22 @@ function CampaignCard({ campaign, standing, reload }) {
   const [busy, outcome, , submit] = useSubmit(async () => {
     await gql(APPLY, { campaignId: campaign.id });
     reload();
-  }, `You applied to ${campaign.name}.`);
+  }, () => t('campaigns.applied', { name: campaign.name }));
   const heading = `campaign-${campaign.id}`;
   return html`
     <li class="card" aria-labelledby=${heading} data-campaign=${campaign.id}>
       <h2 id=${heading}>${campaign.name}</h2>
       ${campaign.description && html`<p>${campaign.description}</p>`}
-      <p class="muted">Paid in ${campaign.currency}${campaign.holdbackDays ? `, approved ${campaign.holdbackDays} days after each sale` : ''}.</p>
-      ${standing && html`<p><${Badge} value=${standing.label} label=${standing.label} tone=${standing.tone} />
-        ${standing.since && html` <span class="muted">since ${day(standing.since)}</span>`}
+      <p class="muted">${campaign.holdbackDays
+        ? t('campaigns.paidInHeld', { currency: campaign.currency, count: campaign.holdbackDays })
+        : t('campaigns.paidIn', { currency: campaign.currency })}</p>
+      ${standing && html`<p><${Badge} value=${standing.value} label=${t(standing.label)} tone=${standing.tone} />
+        ${standing.since && html` <span class="muted">${t('campaigns.since', { day: day(standing.since) })}</span>`}
         ${standing.reason && html` <span class="muted">${standing.reason}</span>`}</p>`}
       ${standing && standing.tone === 'approved' && html`<${Terms} campaign=${campaign} />`}
       ${(!standing || standing.tone === 'rejected') && campaign.visibility === 'PUBLIC' && html`
         <form onSubmit=${submit}>
-          <button type="submit" disabled=${busy}>Apply<span class="visually-hidden"> to ${campaign.name}</span></button>
+          <button type="submit" disabled=${busy} aria-label=${t('campaigns.applyTo', { name: campaign.name })}>${t('campaigns.apply')}</button>
         </form>`}
       <${Outcome} outcome=${outcome} />
     </li>`;
@@ -75,10 +79,10 @@ function Terms({ campaign }) {
   const heading = `terms-${campaign.id}`;
   return html`
     <section aria-labelledby=${heading} class="terms">
-      <h3 id=${heading}>Your terms</h3>
+      <h3 id=${heading}>${t('campaigns.terms')}</h3>
       ${error && html`<${Failure} error=${error} />`}
       ${data && (words.length
         ? html`<ul>${words.map((sentence, i) => html`<li key=${i}>${sentence}</li>`)}</ul>`
-        : html`<p class="muted">No commission is paid in this campaign yet.</p>`)}
+        : html`<p class="muted">${t('campaigns.noTerms')}</p>`)}
     </section>`;
 }

@@ -4,6 +4,7 @@ import { html, useState } from './lib.js';
 import { gql } from './api.js';
 import { day } from './zone.js';
 import { Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
+import { t } from './words.js';
 
 const CODES = `query Codes {
   viewer {
@@ -19,7 +20,11 @@ const CREATE = `mutation NewCode($input: CreateReferralCodeInput!) {
   createReferralCode(input: $input) { id code }
 }`;
 
-/** A button that copies `text` (`label` names it for screen readers). */
+/**
+ * A button that copies `text` (`label` names what it copies for screen
+ * readers: the button's name says it whole, "Copy the link …", as each
+ * language orders its words).
+ */
 export function Copy({ text, label }) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
@@ -32,8 +37,8 @@ export function Copy({ text, label }) {
     }
   };
   return html`
-    <button type="button" class="secondary small" onClick=${copy}>${copied ? 'Copied' : 'Copy'}<span class="visually-hidden"> ${label}</span></button>
-    <span class="visually-hidden" role="status">${copied ? `${label} copied` : ''}</span>`;
+    <button type="button" class="secondary small" onClick=${copy} aria-label=${t('copy.label', { what: label })}>${copied ? t('copy.copied') : t('copy.copy')}</button>
+    <span class="visually-hidden" role="status">${copied ? t('copy.done', { what: label }) : ''}</span>`;
 }
 
 export function Codes() {
@@ -46,25 +51,25 @@ export function Codes() {
     const created = await gql(CREATE, { input });
     reload();
     return created.createReferralCode;
-  }, (code) => `Your code ${code.code} is ready.`);
+  }, (code) => t('codes.ready', { code: code.code }));
   const link = (code) => `${location.origin}/r/${encodeURIComponent(viewer.tenantId)}/${encodeURIComponent(code)}`;
   const codes = viewer ? viewer.partner.referralCodes.filter((c) => !c.archivedAt) : [];
   const campaigns = viewer ? viewer.partner.enrollments.map((e) => e.campaign).filter((c) => c.status === 'ACTIVE') : [];
   return html`
-    <${Page} title="Referral links" intro="Share a link: whoever buys after following it counts as yours.">
+    <${Page} title=${t('nav.codes')} intro=${t('codes.intro')}>
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
-      ${viewer && codes.length === 0 && html`<p class="empty">No referral code yet: make your first one below.</p>`}
+      ${viewer && codes.length === 0 && html`<p class="empty">${t('codes.none')}</p>`}
       ${codes.length > 0 && html`
-        <${TableWrap} label="Referral codes">
+        <${TableWrap} label=${t('codes.table')}>
           <table>
-            <thead><tr><th scope="col">Code</th><th scope="col">Campaign</th><th scope="col">Link</th><th scope="col" class="num">Clicks</th><th scope="col" class="num">Customers</th></tr></thead>
+            <thead><tr><th scope="col">${t('codes.code')}</th><th scope="col">${t('column.campaign')}</th><th scope="col">${t('column.link')}</th><th scope="col" class="num">${t('column.clicks')}</th><th scope="col" class="num">${t('codes.customers')}</th></tr></thead>
             <tbody>
               ${codes.map((c) => html`
                 <tr data-code=${c.code}>
-                  <td><strong>${c.code}</strong>${c.couponCode && html`<span class="muted block">Coupon ${c.couponCode}</span>`}<span class="muted block">Since ${day(c.createdAt)}</span></td>
+                  <td><strong>${c.code}</strong>${c.couponCode && html`<span class="muted block">${t('codes.coupon', { code: c.couponCode })}</span>`}<span class="muted block">${t('common.since', { day: day(c.createdAt) })}</span></td>
                   <td>${c.campaign.name}</td>
-                  <td class="link-cell"><code data-figure=${`code.${c.code}.link`}>${link(c.code)}</code> <${Copy} text=${link(c.code)} label=${`the link of ${c.code}`} /></td>
+                  <td class="link-cell"><code data-figure=${`code.${c.code}.link`}>${link(c.code)}</code> <${Copy} text=${link(c.code)} label=${t('codes.copyWhat', { code: c.code })} /></td>
                   <td class="num" data-figure=${`code.${c.code}.clicks`}>${c.clicks}</td>
                   <td class="num" data-figure=${`code.${c.code}.customers`}>${c.customers}</td>
                 </tr>`)}
@@ -72,20 +77,20 @@ export function Codes() {
           </table>
         <//>`}
       ${viewer && html`
-        <${Section} title="New referral code" id="new-code-title">
+        <${Section} title=${t('codes.new')} id="new-code-title">
           <form onSubmit=${submit} class="stack">
-            <${Field} id="code-campaign" label="Campaign">
+            <${Field} id="code-campaign" label=${t('column.campaign')}>
               ${(a) => html`
                 <select name="campaignId" ...${a}>
-                  <option value="">Default campaign</option>
+                  <option value="">${t('codes.defaultCampaign')}</option>
                   ${campaigns.map((c) => html`<option value=${c.id}>${c.name}</option>`)}
                 </select>`}
             <//>
-            <${Field} id="code-text" label="Code (optional)" hint="3 to 64 letters, digits or dashes; left empty, one is made for you."
+            <${Field} id="code-text" label=${t('codes.codeOptional')} hint=${t('codes.codeHint')}
                       error=${fieldError('code')}>
               ${(a) => html`<input name="code" autocomplete="off" spellcheck="false" ...${a} />`}
             <//>
-            <button type="submit" disabled=${busy}>Create code</button>
+            <button type="submit" disabled=${busy}>${t('codes.create')}</button>
             <${Outcome} outcome=${outcome} />
           </form>
         <//>`}

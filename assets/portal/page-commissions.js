@@ -2,9 +2,10 @@
 // row with the breakdown of how it was computed.
 import { html, useEffect, useRef, useState } from './lib.js';
 import { gql } from './api.js';
-import { money, words } from './format.js';
+import { money } from './format.js';
 import { day, dayStart } from './zone.js';
 import { Badge, Failure, Field, Loading, Money, Page, TableWrap } from './ui.js';
+import { t, term } from './words.js';
 
 const COMMISSIONS = `query Commissions($status: CommissionStatus, $from: DateTime, $to: DateTime, $after: String) {
   commissions(status: $status, accruedFrom: $from, accruedTo: $to, orderBy: ACCRUED_AT_DESC, first: 25, after: $after) {
@@ -19,15 +20,13 @@ const COMMISSIONS = `query Commissions($status: CommissionStatus, $from: DateTim
   }
 }`;
 
-/** A commission's status as the partner reads it. */
-const LABELS = { ACCRUED: 'pending', APPROVED: 'approved', PAID: 'paid', REVERSED: 'reversed' };
-
+// The statuses to filter by, each with the key of its name.
 const STATUSES = [
-  ['', 'Every status'],
-  ['ACCRUED', 'Pending'],
-  ['APPROVED', 'Approved'],
-  ['PAID', 'Paid'],
-  ['REVERSED', 'Reversed'],
+  ['', 'commissions.everyStatus'],
+  ['ACCRUED', 'commissions.filter.ACCRUED'],
+  ['APPROVED', 'commissions.filter.APPROVED'],
+  ['PAID', 'commissions.filter.PAID'],
+  ['REVERSED', 'commissions.filter.REVERSED'],
 ];
 
 export function Commissions() {
@@ -67,31 +66,38 @@ export function Commissions() {
     });
   };
   return html`
-    <${Page} title="Commissions" intro="Every commission you earned, and how it was worked out.">
-      <form class="filters" onSubmit=${apply} aria-label="Filter commissions">
-        <${Field} id="filter-status" label="Status">
-          ${(a) => html`<select name="status" ...${a}>${STATUSES.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select>`}
+    <${Page} title=${t('nav.commissions')} intro=${t('commissions.intro')}>
+      <form class="filters" onSubmit=${apply} aria-label=${t('commissions.filterLabel')}>
+        <${Field} id="filter-status" label=${t('commissions.status')}>
+          ${(a) => html`<select name="status" ...${a}>${STATUSES.map(([v, l]) => html`<option value=${v}>${t(l)}</option>`)}</select>`}
         <//>
-        <${Field} id="filter-from" label="From">${(a) => html`<input type="date" name="from" ...${a} />`}<//>
-        <${Field} id="filter-to" label="To (included)">${(a) => html`<input type="date" name="to" ...${a} />`}<//>
-        <button type="submit">Apply</button>
+        <${Field} id="filter-from" label=${t('commissions.from')}>${(a) => html`<input type="date" name="from" ...${a} />`}<//>
+        <${Field} id="filter-to" label=${t('commissions.to')}>${(a) => html`<input type="date" name="to" ...${a} />`}<//>
+        <button type="submit">${t('commissions.apply')}</button>
       </form>
       ${error && html`<${Failure} error=${error} />`}
-      ${page && html`<p class="count" role="status" data-figure="commissions.totalCount">${page.totalCount} ${page.totalCount === 1 ? 'commission' : 'commissions'}</p>`}
+      ${page && html`<p class="count" role="status" data-figure="commissions.totalCount">${t('commissions.count', { count: page.totalCount })}</p>`}
       ${rows.length > 0 && html`
-        <${TableWrap} label="Commissions">
+        <${TableWrap} label=${t('nav.commissions')}>
           <table class="ledger">
             <thead>
-              <tr><th scope="col">Date</th><th scope="col">Campaign</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col" class="num">Amount</th><th scope="col"><span class="visually-hidden">Breakdown</span></th></tr>
+              <tr><th scope="col">${t('column.date')}</th><th scope="col">${t('column.campaign')}</th><th scope="col">${t('column.kind')}</th><th scope="col">${t('column.status')}</th><th scope="col" class="num">${t('column.amount')}</th><th scope="col"><span class="visually-hidden">${t('commissions.breakdown')}</span></th></tr>
             </thead>
             ${rows.map((row) => html`<${Row} key=${row.id} row=${row} />`)}
           </table>
         <//>`}
-      ${!loading && rows.length === 0 && !error && html`<p class="empty">No commission matches.</p>`}
+      ${!loading && rows.length === 0 && !error && html`<p class="empty">${t('commissions.none')}</p>`}
       ${loading && html`<${Loading} />`}
       ${page && page.pageInfo.hasNextPage && !loading && html`
-        <button type="button" class="secondary" onClick=${() => load(page.pageInfo.endCursor, rows)}>Show more</button>`}
+        <button type="button" class="secondary" onClick=${() => load(page.pageInfo.endCursor, rows)}>${t('commissions.more')}</button>`}
     <//>`;
+}
+
+/** What a line of a breakdown is: its rule or plan, its percentage, the value it used. */
+function lineName(line) {
+  const name = line.description || line.planLabel || term('breakdown', line.type || line.vocabulary);
+  const percentage = line.percentage ? ` · ${t('common.percent', { value: line.percentage })}` : '';
+  return `${name}${percentage}${line.value ? ` · ${line.value}` : ''}`;
 }
 
 function Row({ row }) {
@@ -102,24 +108,20 @@ function Row({ row }) {
       <tr>
         <td>${day(row.accruedAt)}</td>
         <td>${row.campaign.name}${row.event && html`<span class="muted block">${row.event.externalId}</span>`}</td>
-        <td>${words(row.kind)}</td>
-        <td><${Badge} value=${row.status} label=${LABELS[row.status]} /></td>
+        <td>${term('commissionKind', row.kind)}</td>
+        <td><${Badge} value=${row.status} label=${term('commissionStatus', row.status)} /></td>
         <td class="num"><${Money} amount=${row.amount} currency=${row.currency} figure=${`commission.${row.id}.amount`} /></td>
         <td>
           <button type="button" class="link" aria-expanded=${open ? 'true' : 'false'} aria-controls=${details}
-                  onClick=${() => setOpen(!open)}>${open ? 'Hide' : 'Breakdown'}<span class="visually-hidden"> of the commission of ${day(row.accruedAt)}</span></button>
+                  onClick=${() => setOpen(!open)}>${open ? t('commissions.hide') : t('commissions.breakdown')}<span class="visually-hidden"> ${t('commissions.ofCommission', { day: day(row.accruedAt) })}</span></button>
         </td>
       </tr>
       <tr id=${details} hidden=${!open} class="breakdown">
         <td colspan="6">
-          ${row.event && html`<p>On ${row.event.externalId} of ${money(row.event.amount, row.event.currency)}:</p>`}
+          ${row.event && html`<p>${t('commissions.on', { event: row.event.externalId, amount: money(row.event.amount, row.event.currency) })}</p>`}
           <ul>
             ${row.breakdown.map((line) => html`
-              <li>
-                ${line.description || line.planLabel || words(line.type || line.vocabulary)}
-                ${line.percentage && ` · ${line.percentage} %`}${line.value && ` · ${line.value}`}:
-                ${' '}${money(line.amount, row.currency)}
-              </li>`)}
+              <li>${t('commissions.line', { what: lineName(line), amount: money(line.amount, row.currency) })}</li>`)}
           </ul>
         </td>
       </tr>

@@ -5,8 +5,9 @@
 import { html, useState } from './lib.js';
 import { download, gql } from './api.js';
 import { money } from './format.js';
-import { day } from './zone.js';
+import { calendarDay, day } from './zone.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
+import { t, term } from './words.js';
 
 const INVOICES = `query Invoices {
   viewer {
@@ -34,7 +35,7 @@ export function Invoices() {
   const tenant = data && data.viewer.tenant;
   const partner = data && data.viewer.partner;
   return html`
-    <${Page} title="Invoices" intro="The invoices for what the program pays you: issued by the program in your name, or uploaded by you.">
+    <${Page} title=${t('nav.invoices')} intro=${t('invoices.intro')}>
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
       ${partner && html`
@@ -51,30 +52,42 @@ function Agreement({ invoicing, answer, vat, reload }) {
     if (choice === 'decline') await gql(DECLINE, {});
     else await gql(ACCEPT, { version: invoicing.agreement.version });
     reload();
-  }, 'Your answer is saved.');
+  }, () => t('agreement.saved'));
   if (!invoicing.selfBilling || !invoicing.agreement) {
-    return html`<${Section} title="Self-billing" id="agreement-title">
-      <p class="muted">The program does not issue invoices for you: upload your own for a payout below.</p><//>`;
+    return html`<${Section} title=${t('agreement.selfBilling')} id="agreement-title">
+      <p class="muted">${t('agreement.notIssued')}</p><//>`;
   }
   const current = answer && answer.version === invoicing.agreement.version;
   return html`
-    <${Section} title=${`Self-billing agreement, version ${invoicing.agreement.version}`} id="agreement-title">
-      <p>${invoicing.legalName} issues the invoices for what it pays you, in your name, under this agreement.</p>
+    <${Section} title=${t('agreement.title', { version: invoicing.agreement.version })} id="agreement-title">
+      <p>${t('agreement.issues', { brand: invoicing.legalName })}</p>
       <blockquote class="agreement" data-figure="agreement.text">${invoicing.agreement.text}</blockquote>
       ${answer && answer.inForce
-        ? html`<p data-figure="agreement.state"><${Badge} value="ACCEPTED" tone="good" /> Accepted on ${day(answer.acceptedAt)}${answer.expiresAt && html`, until ${day(answer.expiresAt)}`}.</p>`
+        ? html`<p data-figure="agreement.state"><${Badge} value="ACCEPTED" tone="good" label=${t('agreement.acceptedBadge')} /> ${answer.expiresAt
+            ? t('agreement.acceptedUntil', { day: day(answer.acceptedAt), until: day(answer.expiresAt) })
+            : t('agreement.accepted', { day: day(answer.acceptedAt) })}</p>`
         : answer && current && answer.declinedAt
-        ? html`<p data-figure="agreement.state"><${Badge} value="DECLINED" /> Declined on ${day(answer.declinedAt)}: you are paid with your statement and upload your own invoices.</p>`
-        : html`<p data-figure="agreement.state" class="notice" role="note">${answer ? 'The agreement changed since you answered: accept this version, or decline.' : 'Not answered yet.'}</p>`}
-      ${!(vat && vat.legalName && vat.address) && html`<p class="muted">Give your VAT details with your legal name and address below before you accept: your invoices carry them.</p>`}
+        ? html`<p data-figure="agreement.state"><${Badge} value="DECLINED" label=${t('agreement.declinedBadge')} /> ${t('agreement.declined', { day: day(answer.declinedAt) })}</p>`
+        : html`<p data-figure="agreement.state" class="notice" role="note">${answer ? t('agreement.changed') : t('agreement.unanswered')}</p>`}
+      ${!(vat && vat.legalName && vat.address) && html`<p class="muted">${t('agreement.vatFirst')}</p>`}
       <div class="actions">
         ${!(answer && answer.inForce) && html`
-          <form onSubmit=${submit} data-choice="accept"><button type="submit" disabled=${busy}>Accept version ${invoicing.agreement.version}</button></form>`}
+          <form onSubmit=${submit} data-choice="accept"><button type="submit" disabled=${busy}>${t('agreement.accept', { version: invoicing.agreement.version })}</button></form>`}
         ${!(answer && current && answer.declinedAt) && html`
-          <form onSubmit=${submit} data-choice="decline"><button type="submit" class="secondary" disabled=${busy}>Decline self-billing</button></form>`}
+          <form onSubmit=${submit} data-choice="decline"><button type="submit" class="secondary" disabled=${busy}>${t('agreement.decline')}</button></form>`}
       </div>
       <${Outcome} outcome=${outcome} />
     <//>`;
+}
+
+/** The VAT details in force, in a sentence. */
+function vatNow(vat) {
+  const main = !vat.registered
+    ? t('vat.nowNotRegistered', { country: vat.country })
+    : vat.vatId
+    ? t('vat.nowRegisteredId', { country: vat.country, vatId: vat.vatId })
+    : t('vat.nowRegistered', { country: vat.country });
+  return `${main}${vat.smallBusiness ? t('vat.nowSmall') : ''}.`;
 }
 
 function Vat({ vat, reload }) {
@@ -99,41 +112,41 @@ function Vat({ vat, reload }) {
     }
     await gql(SET_VAT, { input });
     reload();
-  }, 'Your VAT details are saved: invoices from now on carry them.');
+  }, () => t('vat.saved'));
   const address = (vat && vat.address) || {};
   return html`
-    <${Section} title="VAT details" id="vat-title">
+    <${Section} title=${t('vat.title')} id="vat-title">
       ${vat
-        ? html`<p data-figure="vat.current">${vat.registered ? `Registered for VAT in ${vat.country}${vat.vatId ? `, VAT id ${vat.vatId}` : ''}` : `Not registered for VAT (${vat.country})`}${vat.smallBusiness ? ', small business' : ''}.</p>`
-        : html`<p class="muted">No VAT details yet.</p>`}
+        ? html`<p data-figure="vat.current">${vatNow(vat)}</p>`
+        : html`<p class="muted">${t('vat.none')}</p>`}
       <form onSubmit=${submit} class="stack">
-        <label class="choice"><input type="checkbox" name="registered" checked=${registered} onChange=${(e) => setRegistered(e.target.checked)} /> Registered for VAT</label>
-        <${Field} id="vat-country" label="Country" hint="Where you are established for VAT: two letters (DE, FR, GB)." error=${fieldError('country')}>
+        <label class="choice"><input type="checkbox" name="registered" checked=${registered} onChange=${(e) => setRegistered(e.target.checked)} /> ${t('vat.registered')}</label>
+        <${Field} id="vat-country" label=${t('postal.country')} hint=${t('vat.countryHint')} error=${fieldError('country')}>
           ${(a) => html`<input name="country" maxlength="2" autocomplete="country" required defaultValue=${vat ? vat.country : ''} ...${a} />`}<//>
-        <label class="choice"><input type="checkbox" name="smallBusiness" checked=${small} onChange=${(e) => setSmall(e.target.checked)} /> Small business: I charge no VAT under my country's exemption (a Kleinunternehmer, § 19 UStG)</label>
-        <label class="choice"><input type="checkbox" name="business" defaultChecked=${vat && vat.business} /> I invoice as a business, not as a private person</label>
+        <label class="choice"><input type="checkbox" name="smallBusiness" checked=${small} onChange=${(e) => setSmall(e.target.checked)} /> ${t('vat.small')}</label>
+        <label class="choice"><input type="checkbox" name="business" defaultChecked=${vat && vat.business} /> ${t('vat.business')}</label>
         ${(registered || small) && html`
-          <${Field} id="vat-id" label=${registered ? 'VAT id' : 'VAT id (if you have one)'} hint="With or without its country prefix; checked by its form and check digits." error=${fieldError('vatId')}>
+          <${Field} id="vat-id" label=${registered ? t('vat.id') : t('vat.idIfAny')} hint=${t('vat.idHint')} error=${fieldError('vatId')}>
             ${(a) => html`<input name="vatId" spellcheck="false" autocomplete="off" defaultValue=${vat && vat.vatId || ''} ...${a} />`}<//>`}
-        <${Field} id="vat-tax-number" label="Tax number (optional)" hint="As your tax office wrote it (21/815/08150): a small business without a VAT id gives it; outside the EU and the UK, your tax id (an EIN in the US)." error=${fieldError('taxNumber')}>
+        <${Field} id="vat-tax-number" label=${t('vat.taxNumber')} hint=${t('vat.taxNumberHint')} error=${fieldError('taxNumber')}>
           ${(a) => html`<input name="taxNumber" spellcheck="false" autocomplete="off" defaultValue=${vat && vat.taxNumber || ''} ...${a} />`}<//>
-        <${Field} id="vat-legal-name" label="Legal name" hint="As your invoices are to name you." error=${fieldError('legalName')}>
+        <${Field} id="vat-legal-name" label=${t('vat.legalName')} hint=${t('vat.legalNameHint')} error=${fieldError('legalName')}>
           ${(a) => html`<input name="legalName" autocomplete="organization" defaultValue=${vat && vat.legalName || ''} ...${a} />`}<//>
-        <${Field} id="vat-line1" label="Street address" error=${fieldError('line1')}>
+        <${Field} id="vat-line1" label=${t('postal.street')} error=${fieldError('line1')}>
           ${(a) => html`<input name="line1" autocomplete="address-line1" defaultValue=${address.line1 || ''} ...${a} />`}<//>
-        <${Field} id="vat-line2" label="Address line 2 (optional)" error=${fieldError('line2')}>
+        <${Field} id="vat-line2" label=${t('postal.line2')} error=${fieldError('line2')}>
           ${(a) => html`<input name="line2" autocomplete="address-line2" defaultValue=${address.line2 || ''} ...${a} />`}<//>
-        <${Field} id="vat-city" label="City" error=${fieldError('city')}>
+        <${Field} id="vat-city" label=${t('postal.city')} error=${fieldError('city')}>
           ${(a) => html`<input name="city" autocomplete="address-level2" defaultValue=${address.city || ''} ...${a} />`}<//>
-        <${Field} id="vat-state" label="State or region (required in the US)" error=${fieldError('state')}>
+        <${Field} id="vat-state" label=${t('postal.state')} error=${fieldError('state')}>
           ${(a) => html`<input name="state" autocomplete="address-level1" defaultValue=${address.state || ''} ...${a} />`}<//>
-        <${Field} id="vat-zip" label="Postal code" error=${fieldError('zip')}>
+        <${Field} id="vat-zip" label=${t('postal.zip')} error=${fieldError('zip')}>
           ${(a) => html`<input name="zip" autocomplete="postal-code" defaultValue=${address.zip || ''} ...${a} />`}<//>
-        <${Field} id="vat-phone" label="Phone (optional)" hint="Your invoices' contact; digits, spaces and + - / ( )." error=${fieldError('phone')}>
+        <${Field} id="vat-phone" label=${t('vat.phone')} hint=${t('vat.phoneHint')} error=${fieldError('phone')}>
           ${(a) => html`<input name="phone" type="tel" autocomplete="tel" defaultValue=${vat && vat.phone || ''} ...${a} />`}<//>
-        <${Field} id="vat-peppol" label="PEPPOL id (optional)" hint="If you receive e-invoices over PEPPOL: scheme:id, such as 0088:4012345000009." error=${fieldError('peppolId')}>
+        <${Field} id="vat-peppol" label=${t('vat.peppol')} hint=${t('vat.peppolHint')} error=${fieldError('peppolId')}>
           ${(a) => html`<input name="peppolId" spellcheck="false" autocomplete="off" defaultValue=${vat && vat.peppolId || ''} ...${a} />`}<//>
-        <button type="submit" disabled=${busy}>Save VAT details</button>
+        <button type="submit" disabled=${busy}>${t('vat.save')}</button>
         <${Outcome} outcome=${outcome} />
       </form>
     <//>`;
@@ -150,25 +163,25 @@ function Issued({ invoices, reload }) {
     }
   };
   return html`
-    <${Section} title="Invoices issued for you" id="issued-title">
+    <${Section} title=${t('issued.title')} id="issued-title">
       ${invoices.length === 0
-        ? html`<p class="muted">None yet: an invoice is issued when a payout under the agreement is paid.</p>`
-        : html`<p class="hint">An invoice that is wrong: object to it, and the program corrects it with a credit note and a new invoice.</p>
-          <${TableWrap} label="Invoices issued for you">
+        ? html`<p class="muted">${t('issued.none')}</p>`
+        : html`<p class="hint">${t('issued.hint')}</p>
+          <${TableWrap} label=${t('issued.title')}>
             <table>
-              <thead><tr><th scope="col">Number</th><th scope="col">Kind</th><th scope="col">Issued</th><th scope="col" class="num">Gross</th><th scope="col">Files</th><th scope="col">Objection</th></tr></thead>
+              <thead><tr><th scope="col">${t('issued.number')}</th><th scope="col">${t('column.kind')}</th><th scope="col">${t('issued.issued')}</th><th scope="col" class="num">${t('issued.gross')}</th><th scope="col">${t('issued.files')}</th><th scope="col">${t('issued.objection')}</th></tr></thead>
               <tbody>${[...invoices].reverse().map((invoice) => html`
                 <tr data-invoice=${invoice.number} key=${invoice.id}>
                   <th scope="row">${invoice.number}</th>
-                  <td>${invoice.type === 'CREDIT_NOTE' ? 'Credit note' : 'Invoice'}</td>
-                  <td>${invoice.issueDate}</td>
+                  <td>${term('invoiceType', invoice.type)}</td>
+                  <td>${calendarDay(invoice.issueDate)}</td>
                   <td class="num">${money(invoice.gross.amount, invoice.gross.currency)}</td>
                   <td>
-                    <button type="button" class="link" onClick=${() => get(invoice.pdfUrl, `invoice-${invoice.number}.pdf`)}>PDF<span class="visually-hidden"> of ${invoice.number}</span></button>${' '}
-                    <button type="button" class="link" onClick=${() => get(invoice.xmlUrl, `invoice-${invoice.number}.xml`)}>XML<span class="visually-hidden"> of ${invoice.number}</span></button>
+                    <button type="button" class="link" onClick=${() => get(invoice.pdfUrl, `invoice-${invoice.number}.pdf`)} aria-label=${t('issued.pdfOf', { number: invoice.number })}>PDF</button>${' '}
+                    <button type="button" class="link" onClick=${() => get(invoice.xmlUrl, `invoice-${invoice.number}.xml`)} aria-label=${t('issued.xmlOf', { number: invoice.number })}>XML</button>
                   </td>
                   <td>
-                    ${(invoice.objections || []).map((o) => html`<span class="block" data-figure="invoice.objection">Objected on ${day(o.createdAt)}: ${o.reason}</span>`)}
+                    ${(invoice.objections || []).map((o) => html`<span class="block" data-figure="invoice.objection">${t('issued.objected', { day: day(o.createdAt), reason: o.reason })}</span>`)}
                     ${invoice.type === 'INVOICE' && html`<${Objection} invoice=${invoice} reload=${reload} />`}
                   </td>
                 </tr>`)}</tbody>
@@ -187,15 +200,15 @@ function Objection({ invoice, reload }) {
     element.reset();
     element.closest('details').open = false;
     reload();
-  }, 'Your objection is sent: the program reads it with the invoice, and corrects a wrong one.');
+  }, () => t('objection.sent'));
   const id = `object-${invoice.number}`;
   return html`
     <details>
-      <summary>Object<span class="visually-hidden"> to ${invoice.number}</span></summary>
+      <summary aria-label=${t('objection.objectTo', { number: invoice.number })}>${t('objection.object')}</summary>
       <form onSubmit=${submit} class="stack">
-        <${Field} id=${id} label="Why you object" hint="What is wrong on it: at most 2,000 characters." error=${fieldError('reason')}>
+        <${Field} id=${id} label=${t('objection.why')} hint=${t('objection.hint')} error=${fieldError('reason')}>
           ${(a) => html`<textarea name="reason" rows="3" maxlength="2000" ...${a}></textarea>`}<//>
-        <button type="submit" disabled=${busy}>Send objection<span class="visually-hidden"> to ${invoice.number}</span></button>
+        <button type="submit" disabled=${busy} aria-label=${t('objection.sendTo', { number: invoice.number })}>${t('objection.send')}</button>
       </form>
     </details>
     <${Outcome} outcome=${outcome} />`;
@@ -220,17 +233,17 @@ function Upload({ payouts, reload }) {
     await gql(UPLOAD, { input: { payoutId: form.get('payoutId'), pdf } });
     element.reset();
     reload();
-  }, 'Your invoice is uploaded.');
+  }, () => t('upload.done'));
   return html`
-    <${Section} title="Upload your own invoice" id="upload-title">
+    <${Section} title=${t('upload.title')} id="upload-title">
       ${open.length === 0
-        ? html`<p class="muted">No payout waits for an invoice.</p>`
+        ? html`<p class="muted">${t('upload.none')}</p>`
         : html`<form onSubmit=${submit} class="stack">
-            <${Field} id="upload-payout" label="Payout" error=${fieldError('payoutId')}>
-              ${(a) => html`<select name="payoutId" ...${a}>${open.map((p) => html`<option value=${p.id}>${p.statementNumber}: ${money(p.amount, p.currency)} (${p.status.toLowerCase()})</option>`)}</select>`}<//>
-            <${Field} id="upload-pdf" label="Your invoice (PDF, at most 5 MB)" error=${fieldError('pdf')}>
+            <${Field} id="upload-payout" label=${t('payouts.payout')} error=${fieldError('payoutId')}>
+              ${(a) => html`<select name="payoutId" ...${a}>${open.map((p) => html`<option value=${p.id}>${p.statementNumber}: ${money(p.amount, p.currency)} (${term('payoutStatus', p.status)})</option>`)}</select>`}<//>
+            <${Field} id="upload-pdf" label=${t('upload.file')} error=${fieldError('pdf')}>
               ${(a) => html`<input type="file" name="pdf" accept="application/pdf" required ...${a} />`}<//>
-            <button type="submit" disabled=${busy}>Upload invoice</button>
+            <button type="submit" disabled=${busy}>${t('upload.submit')}</button>
             <${Outcome} outcome=${outcome} />
           </form>`}
     <//>`;

@@ -4,8 +4,9 @@
 import { html, useState } from './lib.js';
 import { Copy } from './page-codes.js';
 import { download, gql } from './api.js';
-import { zone } from './zone.js';
+import { calendarDay, calendarDayMonth, zone } from './zone.js';
 import { Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
+import { t } from './words.js';
 
 const DAYS = 30;
 
@@ -41,7 +42,7 @@ function ClickChart({ days }) {
   const base = height - 24;
   const highest = Math.max(1, ...days.map((d) => d.clicks));
   const slot = width / Math.max(1, days.length);
-  const title = `Clicks a day, last ${DAYS} days`;
+  const title = t('links.chart', { count: DAYS });
   return html`
     <figure class="chart">
       <svg viewBox=${`0 0 ${width} ${height}`} role="img" aria-labelledby="clicks-title" focusable="false">
@@ -51,18 +52,18 @@ function ClickChart({ days }) {
           const h = (d.clicks / highest) * (base - 12);
           return html`<g>
             <rect x=${i * slot + slot * 0.15} y=${base - h} width=${slot * 0.7} height=${Math.max(h, d.clicks ? 1 : 0)} class="bar" />
-            ${i % 5 === 0 && html`<text x=${i * slot + slot / 2} y=${height - 6} text-anchor="middle" class="tick">${d.value.slice(5)}</text>`}
+            ${i % 5 === 0 && html`<text x=${i * slot + slot / 2} y=${height - 6} text-anchor="middle" class="tick">${calendarDayMonth(d.value)}</text>`}
           </g>`;
         })}
       </svg>
       <figcaption class="visually-hidden">${title}</figcaption>
     </figure>
     <details>
-      <summary>Clicks by day</summary>
-      <${TableWrap} label="Clicks by day">
+      <summary>${t('links.byDay')}</summary>
+      <${TableWrap} label=${t('links.byDay')}>
         <table class="figures">
-          <thead><tr><th scope="col">Day</th><th scope="col" class="num">Clicks</th></tr></thead>
-          <tbody>${days.map((d) => html`<tr><th scope="row">${d.value}</th><td class="num" data-figure=${`day.${d.value}`}>${d.clicks}</td></tr>`)}</tbody>
+          <thead><tr><th scope="col">${t('links.day')}</th><th scope="col" class="num">${t('column.clicks')}</th></tr></thead>
+          <tbody>${days.map((d) => html`<tr><th scope="row">${calendarDay(d.value)}</th><td class="num" data-figure=${`day.${d.value}`}>${d.clicks}</td></tr>`)}</tbody>
         </table>
       <//>
     </details>`;
@@ -73,7 +74,7 @@ function Top({ title, rows, name, credit }) {
   return html`
     <div class="top">
       <h3>${title}</h3>
-      ${rows.length === 0 ? html`<p class="muted">No clicks yet.</p>` : html`
+      ${rows.length === 0 ? html`<p class="muted">${t('links.noClicks')}</p>` : html`
         <ol class="plain">
           ${rows.slice(0, 5).map((r) => html`<li><span>${r.value}</span> <strong data-figure=${`${name}.${r.value}`}>${r.clicks}</strong></li>`)}
         </ol>`}
@@ -93,7 +94,7 @@ export function Links() {
     const created = await gql(CREATE, { input });
     reload();
     return created.createPartnerLink;
-  }, (link) => `Your link ${link.shortUrl} is ready.`);
+  }, (link) => t('links.ready', { url: link.shortUrl }));
   const links = partner ? partner.links.nodes.filter((l) => !l.archivedAt) : [];
   const qr = async (link) => {
     setQrError(null);
@@ -103,48 +104,49 @@ export function Links() {
       setQrError(e.message);
     }
   };
-  const credit = html`<p class="muted small">Countries: <a href="https://db-ip.com">IP Geolocation by DB-IP</a></p>`;
+  // The data's licence asks for its credit in these words.
+  const credit = html`<p class="muted small">${t('links.countries')} <a href="https://db-ip.com" lang="en">IP Geolocation by DB-IP</a></p>`;
   return html`
-    <${Page} title="Links" intro="Short links on the program's own domain: share one, or its QR code; whoever buys after following it counts as yours.">
+    <${Page} title=${t('nav.links')} intro=${t('links.intro')}>
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
-      ${partner && links.length === 0 && html`<p class="empty">No link yet: make your first one below.</p>`}
+      ${partner && links.length === 0 && html`<p class="empty">${t('links.none')}</p>`}
       ${qrError && html`<p class="notice error" role="alert">${qrError}</p>`}
       ${links.length > 0 && html`
-        <${TableWrap} label="Your links">
+        <${TableWrap} label=${t('links.yours')}>
           <table>
-            <thead><tr><th scope="col">Link</th><th scope="col">Leads to</th><th scope="col" class="num">Clicks</th><th scope="col">QR code</th></tr></thead>
+            <thead><tr><th scope="col">${t('column.link')}</th><th scope="col">${t('links.leadsTo')}</th><th scope="col" class="num">${t('column.clicks')}</th><th scope="col">${t('links.qr')}</th></tr></thead>
             <tbody>
               ${links.map((l) => html`
                 <tr data-link=${l.key}>
-                  <td class="link-cell"><code data-figure=${`link.${l.key}.url`}>${l.shortUrl}</code> <${Copy} text=${l.shortUrl} label=${`the link ${l.key}`} /></td>
-                  <td>${l.url || html`<span class="muted">The program's page</span>`}</td>
+                  <td class="link-cell"><code data-figure=${`link.${l.key}.url`}>${l.shortUrl}</code> <${Copy} text=${l.shortUrl} label=${t('links.copyWhat', { key: l.key })} /></td>
+                  <td>${l.url || html`<span class="muted">${t('links.programPage')}</span>`}</td>
                   <td class="num" data-figure=${`link.${l.key}.clicks`}>${l.clicks}</td>
-                  <td><button type="button" class="secondary small" onClick=${() => qr(l)}>Download<span class="visually-hidden"> the QR code of ${l.key}</span></button></td>
+                  <td><button type="button" class="secondary small" onClick=${() => qr(l)} aria-label=${t('links.downloadQr', { key: l.key })}>${t('links.download')}</button></td>
                 </tr>`)}
             </tbody>
           </table>
         <//>`}
       ${partner && html`
-        <${Section} title=${`Last ${DAYS} days`} id="clicks-title-section">
+        <${Section} title=${t('links.lastDays', { count: DAYS })} id="clicks-title-section">
           <${ClickChart} days=${partner.days} />
           <div class="tops">
-            <${Top} title="Top countries" rows=${partner.countries} name="country" credit=${credit} />
-            <${Top} title="Devices" rows=${partner.devices} name="device" />
-            <${Top} title="Referrers" rows=${partner.referrers} name="referrer" />
+            <${Top} title=${t('links.topCountries')} rows=${partner.countries} name="country" credit=${credit} />
+            <${Top} title=${t('links.devices')} rows=${partner.devices} name="device" />
+            <${Top} title=${t('links.referrers')} rows=${partner.referrers} name="referrer" />
           </div>
         <//>
-        <${Section} title="New link" id="new-link-title">
+        <${Section} title=${t('links.new')} id="new-link-title">
           <form onSubmit=${submit} class="stack">
-            <${Field} id="link-key" label="Key (optional)" hint="3 to 64 letters, digits, '-' or '_'; left empty, your name is used."
+            <${Field} id="link-key" label=${t('links.key')} hint=${t('links.keyHint')}
                       error=${fieldError('key')}>
               ${(a) => html`<input name="key" autocomplete="off" spellcheck="false" ...${a} />`}
             <//>
-            <${Field} id="link-url" label="Leads to (optional)" hint="A page of the program's site; left empty, its main page."
+            <${Field} id="link-url" label=${t('links.url')} hint=${t('links.urlHint')}
                       error=${fieldError('url')}>
               ${(a) => html`<input name="url" type="url" inputmode="url" autocomplete="off" ...${a} />`}
             <//>
-            <button type="submit" disabled=${busy}>Create link</button>
+            <button type="submit" disabled=${busy}>${t('links.create')}</button>
             <${Outcome} outcome=${outcome} />
           </form>
         <//>`}

@@ -7,6 +7,7 @@ import { gql } from './api.js';
 import { dateTime } from './format.js';
 import { zone } from './zone.js';
 import { Badge, Failure, Field, Loading, Page, PlainText, Section, useSubmit } from './ui.js';
+import { t } from './words.js';
 
 const MESSAGES = `query MyMessages($after: String) {
   viewer {
@@ -65,7 +66,7 @@ export function useUnread(hash) {
 /** The count as a badge on a navigation entry (nothing at zero). */
 export function UnreadCount({ count }) {
   if (!count) return null;
-  return html`${' '}<span class="nav-count" data-figure="viewer.unreadMessages">${count}<span class="visually-hidden"> unread</span></span>`;
+  return html`${' '}<span class="nav-count" data-figure="viewer.unreadMessages">${count}<span class="visually-hidden"> ${t('messages.unread', { count })}</span></span>`;
 }
 
 // ---------------------------------------------------------------------
@@ -101,7 +102,7 @@ function refusal(error) {
   if (error.code !== 'TOO_MANY_REQUESTS') return error.message;
   const seconds = Number(error.extensions && error.extensions.retryAfter) || 60;
   const minutes = Math.max(1, Math.ceil(seconds / 60));
-  return `You have sent too many messages; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  return t('messages.tooMany', { count: minutes });
 }
 
 export function Messages() {
@@ -118,15 +119,15 @@ export function Messages() {
   }, [partner && partner.unreadMessages, newest && newest.id]);
   const oldestFirst = [...thread.nodes].reverse();
   return html`
-    <${Page} title="Messages" intro="Your conversation with the program: questions, answers and its announcements.">
+    <${Page} title=${t('nav.messages')} intro=${t('messages.intro')}>
       ${thread.pageInfo && thread.pageInfo.hasNextPage && !thread.loading && html`
-        <p><button type="button" class="secondary small" onClick=${thread.more}>Show earlier messages</button></p>`}
+        <p><button type="button" class="secondary small" onClick=${thread.more}>${t('messages.earlier')}</button></p>`}
       ${thread.loading && html`<${Loading} />`}
       ${thread.error && html`<${Failure} error=${thread.error} />`}
       ${markError && html`<${Failure} error=${markError} />`}
-      ${partner && oldestFirst.length === 0 && !thread.loading && html`<p class="empty">No message yet: write to the program below.</p>`}
+      ${partner && oldestFirst.length === 0 && !thread.loading && html`<p class="empty">${t('messages.none')}</p>`}
       ${oldestFirst.length > 0 && html`
-        <ol class="thread" aria-label="Your messages with the program, oldest first">
+        <ol class="thread" aria-label=${t('messages.thread')}>
           ${oldestFirst.map((m) => html`<${Message} key=${m.id} m=${m} />`)}
         </ol>`}
       ${partner && html`<${Write} sent=${thread.reload} />`}
@@ -138,10 +139,10 @@ function Message({ m }) {
   return html`
     <li class=${`message${mine ? ' mine' : ''}`} data-message=${m.id} data-from=${m.from}>
       <p class="message-meta">
-        <strong>${mine ? 'You' : m.author}</strong>
+        <strong>${mine ? t('messages.you') : m.author}</strong>
         <span> · <time datetime=${m.sentAt}>${dayTime(m.sentAt)}</time></span>
-        ${mine && html`<span> · ${m.readAt ? 'read by the program' : 'not read yet'}</span>`}
-        ${!mine && !m.readAt && html` <${Badge} value="NEW" tone="pending" label="new" />`}
+        ${mine && html`<span> · ${m.readAt ? t('messages.read') : t('messages.notRead')}</span>`}
+        ${!mine && !m.readAt && html` <${Badge} value="NEW" tone="pending" label=${t('messages.new')} />`}
       </p>
       <${PlainText} text=${m.body} />
     </li>`;
@@ -150,21 +151,21 @@ function Message({ m }) {
 function Write({ sent }) {
   const [busy, outcome, fieldError, submit] = useSubmit(async (form, target) => {
     const body = String(form.get('body') || '');
-    if (!body.trim()) throw Object.assign(new Error('Write a message first.'), { field: 'input.body' });
+    if (!body.trim()) throw Object.assign(new Error(t('messages.empty')), { field: 'input.body' });
     await gql(SEND, { input: { body } });
     target.reset();
     sent();
-  }, 'Your message is sent.');
+  }, () => t('messages.sent'));
   const error = outcome && outcome.error;
   const atField = error && fieldError('body');
   return html`
-    <${Section} title="Write to the program" id="write-title">
+    <${Section} title=${t('messages.write')} id="write-title">
       <form class="stack" onSubmit=${submit} aria-labelledby="write-title">
-        <${Field} id="message-body" label="Your message" error=${atField}
-                  hint="Plain text, at most 10,000 characters. Addresses starting http:// or https:// become links.">
+        <${Field} id="message-body" label=${t('messages.yours')} error=${atField}
+                  hint=${t('messages.hint')}>
           ${(a) => html`<textarea name="body" rows="5" maxlength=${MAX_BODY} required ...${a}></textarea>`}
         <//>
-        <p><button type="submit" disabled=${busy}>Send</button></p>
+        <p><button type="submit" disabled=${busy}>${t('messages.send')}</button></p>
         <div role="status">${outcome && !error && html`<p class="notice ok">${outcome.done}</p>`}</div>
         ${error && !atField && html`<p class="notice error" role="alert" data-state=${error.code === 'TOO_MANY_REQUESTS' ? 'too-many-messages' : undefined}>${refusal(error)}</p>`}
       </form>

@@ -3,6 +3,7 @@
 import { html, useState } from './lib.js';
 import { add, lastDay, lastMonths, monthOf, money } from './format.js';
 import { BarChart, Failure, Loading, Money, Page, Section, useQuery } from './ui.js';
+import { t } from './words.js';
 
 const MONTHS = 6;
 
@@ -31,7 +32,7 @@ export function Overview() {
   const zone = useQuery(ZONE, {});
   const timeZone = zone.data && zone.data.viewer.tenant.timeZone;
   return html`
-    <${Page} title="Overview" intro="What you have earned, and what is on its way.">
+    <${Page} title=${t('nav.overview')} intro=${t('overview.intro')}>
       ${zone.loading && html`<${Loading} />`}
       ${zone.error && html`<${Failure} error=${zone.error} />`}
       ${timeZone && html`<${Figures} timeZone=${timeZone} />`}
@@ -52,10 +53,10 @@ function Figures({ timeZone }) {
 
 function Balances({ partner }) {
   if (!partner.balance.length) {
-    return html`<${Section} title="Balance" id="balance-title"><p class="empty">Nothing earned yet: your first commission shows here.</p><//>`;
+    return html`<${Section} title=${t('overview.balance')} id="balance-title"><p class="empty">${t('overview.nothingYet')}</p><//>`;
   }
   return html`
-    <${Section} title="Balance" id="balance-title">
+    <${Section} title=${t('overview.balance')} id="balance-title">
       <div class="balances">
         ${partner.balance.map((b) => {
           const minimum = partner.payoutMinimums.find((m) => m.currency === b.currency);
@@ -63,11 +64,11 @@ function Balances({ partner }) {
             <div class="balance" data-currency=${b.currency}>
               <h3>${b.currency}</h3>
               <dl>
-                <div><dt>Pending</dt><dd><${Money} amount=${b.accrued} currency=${b.currency} figure=${`balance.${b.currency}.accrued`} /></dd></div>
-                <div><dt>Approved, to be paid</dt><dd><${Money} amount=${b.approved} currency=${b.currency} figure=${`balance.${b.currency}.approved`} /></dd></div>
-                <div><dt>Paid</dt><dd><${Money} amount=${b.paid} currency=${b.currency} figure=${`balance.${b.currency}.paid`} /></dd></div>
+                <div><dt>${t('overview.pending')}</dt><dd><${Money} amount=${b.accrued} currency=${b.currency} figure=${`balance.${b.currency}.accrued`} /></dd></div>
+                <div><dt>${t('overview.approved')}</dt><dd><${Money} amount=${b.approved} currency=${b.currency} figure=${`balance.${b.currency}.approved`} /></dd></div>
+                <div><dt>${t('overview.paid')}</dt><dd><${Money} amount=${b.paid} currency=${b.currency} figure=${`balance.${b.currency}.paid`} /></dd></div>
               </dl>
-              ${minimum && html`<p class="hint">Paid once your approved balance reaches ${money(minimum.amount, b.currency)}.</p>`}
+              ${minimum && html`<p class="hint">${t('overview.minimum', { amount: money(minimum.amount, b.currency) })}</p>`}
             </div>`;
         })}
       </div>
@@ -77,8 +78,8 @@ function Balances({ partner }) {
 function Earnings({ stats, timeZone }) {
   const currencies = [...new Set(stats.map((s) => s.currency))];
   return html`
-    <${Section} title="Earnings per month" id="earnings-title">
-      ${currencies.length === 0 && html`<p class="empty">No earnings in the last ${MONTHS} months.</p>`}
+    <${Section} title=${t('overview.earnings')} id="earnings-title">
+      ${currencies.length === 0 && html`<p class="empty">${t('overview.noEarnings', { count: MONTHS })}</p>`}
       ${currencies.map((currency) => {
         const points = stats
           .filter((s) => s.currency === currency)
@@ -87,7 +88,7 @@ function Earnings({ stats, timeZone }) {
             amount: add(s.accrued, s.approved, s.paid, s.clawedBack),
             figure: `earned.${currency}.${s.start.slice(0, 7)}`,
           }));
-        return html`<${BarChart} id=${`earnings-${currency}`} title=${`Earnings per month in ${currency}, last ${MONTHS} months`}
+        return html`<${BarChart} id=${`earnings-${currency}`} title=${t('overview.chart', { currency, count: MONTHS })}
                                   points=${points} currency=${currency} />`;
       })}
     <//>`;
@@ -96,15 +97,15 @@ function Earnings({ stats, timeZone }) {
 function Tiers({ progress, timeZone }) {
   if (!progress.length) return null;
   return html`
-    <${Section} title="Tier progress" id="tiers-title">
+    <${Section} title=${t('overview.tiers')} id="tiers-title">
       <ul class="tiers">
         ${progress.map((p) => html`
           <li class="tier">
             <h3>${p.tier.name} <span class="muted">· ${p.campaign.name}</span></h3>
-            <p class="muted">${p.reached ? 'Reached' : 'In progress'} this period, which runs through ${lastDay(p.periodEnd, timeZone)}.</p>
-            <${Goal} label="Sales" total=${p.totals.conversions} goal=${p.goals.conversions} />
-            <${Goal} label="Revenue" total=${p.totals.revenue} goal=${p.goals.revenue} currency=${p.campaign.currency} />
-            <${Goal} label="Commissions" total=${p.totals.payout} goal=${p.goals.payout} currency=${p.campaign.currency} />
+            <p class="muted">${t(p.reached ? 'overview.reached' : 'overview.inProgress', { day: lastDay(p.periodEnd, timeZone) })}</p>
+            <${Goal} label=${t('overview.sales')} total=${p.totals.conversions} goal=${p.goals.conversions} />
+            <${Goal} label=${t('overview.revenue')} total=${p.totals.revenue} goal=${p.goals.revenue} currency=${p.campaign.currency} />
+            <${Goal} label=${t('overview.commissions')} total=${p.totals.payout} goal=${p.goals.payout} currency=${p.campaign.currency} />
           </li>`)}
       </ul>
     <//>`;
@@ -113,7 +114,7 @@ function Tiers({ progress, timeZone }) {
 function Goal({ label, total, goal, currency }) {
   if (!Number(goal)) return null;
   const shown = (v) => (currency ? money(v, currency) : String(v));
-  const text = `${label}: ${shown(total)} of ${shown(goal)}`;
+  const text = t('overview.goal', { label, total: shown(total), goal: shown(goal) });
   return html`
     <div class="goal">
       <span>${text}</span>

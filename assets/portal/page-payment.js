@@ -1,9 +1,10 @@
 // Payment details: where the partner is paid, and its tax profile.
 import { html, useState } from './lib.js';
 import { download, gql } from './api.js';
-import { method as methodName, money } from './format.js';
-import { day } from './zone.js';
+import { money } from './format.js';
+import { calendarDay, day } from './zone.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, useQuery, useSubmit } from './ui.js';
+import { t, term } from './words.js';
 
 const PAYMENT = `query Payment {
   viewer {
@@ -33,7 +34,7 @@ export function Payment() {
   const { data, error, loading, reload } = useQuery(PAYMENT);
   const partner = data && data.viewer.partner;
   return html`
-    <${Page} title="Payment details" intro="Where you are paid, and the tax form the program may need.">
+    <${Page} title=${t('nav.payment')} intro=${t('payment.intro')}>
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
       ${partner && html`<${Method} method=${partner.payoutMethod} reload=${reload} />
@@ -50,20 +51,18 @@ function Stripe({ connect }) {
   const [busy, outcome, , submit] = useSubmit(async () => {
     const data = await gql(CONNECT, {});
     location.assign(data.createConnectOnboardingLink);
-  }, 'Taking you to Stripe…');
+  }, () => t('stripe.taking'));
   if (!connect || !connect.available) return null;
   const back = new URLSearchParams(location.search).get('connect');
   return html`
     <${Section} title="Stripe" id="stripe-title">
       ${connect.payoutsEnabled
-        ? html`<p data-figure="stripe.ready">Your Stripe account <strong>${connect.accountId}</strong> is ready: payouts go there.</p>`
-        : html`<p>${connect.accountId
-            ? 'Your Stripe account is not ready for payouts yet: finish Stripe\'s onboarding.'
-            : 'The program can pay you through Stripe: connect an account and give Stripe your details.'}
-            ${back === 'done' && ' Stripe is checking what you gave; this page shows it once your payouts are enabled.'}</p>`}
+        ? html`<p data-figure="stripe.ready">${t('stripe.ready', { account: html`<strong>${connect.accountId}</strong>` })}</p>`
+        : html`<p>${connect.accountId ? t('stripe.notReady') : t('stripe.canPay')}
+            ${back === 'done' && ` ${t('stripe.checking')}`}</p>`}
       ${!connect.payoutsEnabled && html`
         <form onSubmit=${submit}>
-          <button type="submit" disabled=${busy}>${connect.accountId ? 'Continue with Stripe' : 'Connect with Stripe'}</button>
+          <button type="submit" disabled=${busy}>${connect.accountId ? t('stripe.continue') : t('stripe.connect')}</button>
           <${Outcome} outcome=${outcome} />
         </form>`}
     <//>`;
@@ -86,75 +85,71 @@ function Method({ method, reload }) {
     }
     await gql(SET_METHOD, { input });
     reload();
-  }, 'Your payout method is saved.');
+  }, () => t('method.saved'));
+  const account = method && ({
+    PAYPAL: method.paypalEmail,
+    STRIPE_CONNECT: method.stripeAccountId,
+    ACH: method.accountNumber && t('method.achAccount', { account: method.accountNumber, routing: method.routingNumber }),
+  }[method.type] || method.iban);
   return html`
-    <${Section} title="Payout method" id="method-title">
+    <${Section} title=${t('method.title')} id="method-title">
       ${method
-        ? html`<p data-figure="method.current">Paid by ${methodName(method.type)}: <strong>${{ PAYPAL: method.paypalEmail, STRIPE_CONNECT: method.stripeAccountId, ACH: method.accountNumber && `${method.accountNumber} (routing ${method.routingNumber})` }[method.type] || method.iban}</strong>
-                 ${method.bic && ` (${method.bic})`} <span class="muted">since ${day(method.updatedAt)}</span></p>`
-        : html`<p class="notice" role="note">No payout method yet: you are paid once you add one.</p>`}
+        ? html`<p data-figure="method.current">${t('method.current', { method: term('method', method.type), account: html`<strong>${account}</strong>` })}
+                 ${method.bic && ` (${method.bic})`} <span class="muted">${t('common.since', { day: day(method.updatedAt) })}</span></p>`
+        : html`<p class="notice" role="note">${t('method.none')}</p>`}
       <form onSubmit=${submit} class="stack">
         <fieldset>
-          <legend>Paid by</legend>
+          <legend>${t('method.paidBy')}</legend>
           <label class="choice"><input type="radio" name="type" value="PAYPAL" checked=${kind === 'PAYPAL'} onChange=${() => setKind('PAYPAL')} /> PayPal</label>
-          <label class="choice"><input type="radio" name="type" value="BANK_TRANSFER" checked=${kind === 'BANK_TRANSFER'} onChange=${() => setKind('BANK_TRANSFER')} /> Bank transfer (IBAN)</label>
-          <label class="choice"><input type="radio" name="type" value="ACH" checked=${kind === 'ACH'} onChange=${() => setKind('ACH')} /> US bank account (ACH)</label>
+          <label class="choice"><input type="radio" name="type" value="BANK_TRANSFER" checked=${kind === 'BANK_TRANSFER'} onChange=${() => setKind('BANK_TRANSFER')} /> ${t('method.bankIban')}</label>
+          <label class="choice"><input type="radio" name="type" value="ACH" checked=${kind === 'ACH'} onChange=${() => setKind('ACH')} /> ${t('method.usBank')}</label>
         </fieldset>
         ${kind === 'PAYPAL'
-          ? html`<${Field} id="method-email" label="PayPal e-mail" error=${fieldError('paypalEmail')}>
+          ? html`<${Field} id="method-email" label=${t('method.paypalEmail')} error=${fieldError('paypalEmail')}>
                    ${(a) => html`<input type="email" name="paypalEmail" autocomplete="email" required ...${a} />`}<//>`
           : kind === 'ACH'
           ? html`
-            <${Field} id="method-holder" label="Account holder" error=${fieldError('accountHolder')}>
+            <${Field} id="method-holder" label=${t('method.holder')} error=${fieldError('accountHolder')}>
               ${(a) => html`<input name="accountHolder" autocomplete="name" required ...${a} />`}<//>
-            <${Field} id="method-routing" label="Routing number" hint="The 9 digits at the bottom left of a check." error=${fieldError('routingNumber')}>
+            <${Field} id="method-routing" label=${t('method.routing')} hint=${t('method.routingHint')} error=${fieldError('routingNumber')}>
               ${(a) => html`<input name="routingNumber" inputmode="numeric" spellcheck="false" autocomplete="off" required ...${a} />`}<//>
-            <${Field} id="method-account" label="Account number" error=${fieldError('accountNumber')}>
+            <${Field} id="method-account" label=${t('method.accountNumber')} error=${fieldError('accountNumber')}>
               ${(a) => html`<input name="accountNumber" inputmode="numeric" spellcheck="false" autocomplete="off" required ...${a} />`}<//>
-            <${Field} id="method-account-type" label="Account type" error=${fieldError('accountType')}>
-              ${(a) => html`<select name="accountType" ...${a}><option value="CHECKING">Checking</option><option value="SAVINGS">Savings</option></select>`}<//>`
+            <${Field} id="method-account-type" label=${t('method.accountType')} error=${fieldError('accountType')}>
+              ${(a) => html`<select name="accountType" ...${a}><option value="CHECKING">${t('method.checking')}</option><option value="SAVINGS">${t('method.savings')}</option></select>`}<//>`
           : html`
-            <${Field} id="method-holder" label="Account holder" error=${fieldError('accountHolder')}>
+            <${Field} id="method-holder" label=${t('method.holder')} error=${fieldError('accountHolder')}>
               ${(a) => html`<input name="accountHolder" autocomplete="name" required ...${a} />`}<//>
-            <${Field} id="method-iban" label="IBAN" hint="As on your bank statement; spaces are fine." error=${fieldError('iban')}>
+            <${Field} id="method-iban" label="IBAN" hint=${t('method.ibanHint')} error=${fieldError('iban')}>
               ${(a) => html`<input name="iban" spellcheck="false" autocomplete="off" required ...${a} />`}<//>
-            <${Field} id="method-bic" label="BIC (optional)" error=${fieldError('bic')}>
+            <${Field} id="method-bic" label=${t('method.bic')} error=${fieldError('bic')}>
               ${(a) => html`<input name="bic" spellcheck="false" autocomplete="off" ...${a} />`}<//>`}
-        <button type="submit" disabled=${busy}>Save payout method</button>
+        <button type="submit" disabled=${busy}>${t('method.save')}</button>
         <${Outcome} outcome=${outcome} />
       </form>
     <//>`;
 }
 
+// The forms, each its name (the IRS's, in every language) and the key of who files it.
 const FORMS = [
-  ['W9', 'W-9 (United States persons)'],
-  ['W8BEN', 'W-8BEN (individuals outside the United States)'],
-  ['W8BENE', 'W-8BEN-E (companies outside the United States)'],
-  ['OTHER', 'Another form'],
+  ['W9', 'W-9', 'tax.form.W9'],
+  ['W8BEN', 'W-8BEN', 'tax.form.W8BEN'],
+  ['W8BENE', 'W-8BEN-E', 'tax.form.W8BENE'],
+  ['OTHER', null, 'tax.form.OTHER'],
 ];
 
-const TIN_TYPES = [
-  ['', 'Not a W-9'],
-  ['SSN', 'SSN: Social Security number'],
-  ['EIN', 'EIN: employer identification number'],
-  ['ITIN', 'ITIN: individual taxpayer identification number'],
-];
+const TIN_TYPES = ['', 'SSN', 'EIN', 'ITIN'];
 
-const CLASSIFICATIONS = [
-  ['INDIVIDUAL', 'Individual or sole proprietor'],
-  ['C_CORPORATION', 'C corporation'],
-  ['S_CORPORATION', 'S corporation'],
-  ['PARTNERSHIP', 'Partnership'],
-  ['TRUST_ESTATE', 'Trust or estate'],
-  ['LLC_C', 'LLC taxed as a C corporation'],
-  ['LLC_S', 'LLC taxed as an S corporation'],
-  ['LLC_P', 'LLC taxed as a partnership'],
-  ['OTHER', 'Other'],
-];
+const CLASSIFICATIONS = ['INDIVIDUAL', 'C_CORPORATION', 'S_CORPORATION', 'PARTNERSHIP', 'TRUST_ESTATE', 'LLC_C', 'LLC_S', 'LLC_P', 'OTHER'];
+
+/** A form as its option reads: `W-9 (United States persons)`, or `Another form`. */
+function formOption([, name, key]) {
+  return name ? `${name} (${t(key)})` : t(key);
+}
 
 function formName(form) {
   const found = FORMS.find(([value]) => value === form);
-  return found ? found[1].split(' (')[0] : form;
+  return found ? found[1] || t(found[2]) : form;
 }
 
 function Tax({ profile, submissions, reload }) {
@@ -186,45 +181,45 @@ function Tax({ profile, submissions, reload }) {
     // The tax id does not stay on the page.
     element.reset();
     reload();
-  }, 'Your tax profile is submitted: the program reviews it.');
+  }, () => t('tax.submitted'));
   return html`
-    <${Section} title="Tax profile" id="tax-title">
+    <${Section} title=${t('tax.title')} id="tax-title">
       ${profile
-        ? html`<p data-figure="tax.current">${formName(profile.form)} for ${profile.country}, tax id ending ${profile.taxIdLast4}:${' '}<${Badge} value=${profile.status} />${profile.reason && html` <span class="muted">${profile.reason}</span>`}
-                 ${profile.validUntil && html` <span class=${profile.expired ? 'field-error' : 'muted'}>${profile.expired ? `Expired: it was valid until ${profile.validUntil}; submit a new one.` : `Valid until ${profile.validUntil}.`}</span>`}</p>`
-        : html`<p class="muted">No tax profile yet.</p>`}
-      ${waiting && html`<p data-figure="tax.waiting">Your new ${formName(waiting.form)}, tax id ending ${waiting.taxIdLast4}, waits for the program's review: until it is approved, your approved profile stays in force.</p>`}
+        ? html`<p data-figure="tax.current">${t('tax.current', { form: formName(profile.form), country: profile.country, last4: profile.taxIdLast4 })}${' '}<${Badge} value=${profile.status} label=${term('taxStatus', profile.status)} />${profile.reason && html` <span class="muted">${profile.reason}</span>`}
+                 ${profile.validUntil && html` <span class=${profile.expired ? 'field-error' : 'muted'}>${profile.expired ? t('tax.expired', { until: calendarDay(profile.validUntil) }) : t('tax.validUntil', { until: calendarDay(profile.validUntil) })}</span>`}</p>`
+        : html`<p class="muted">${t('tax.none')}</p>`}
+      ${waiting && html`<p data-figure="tax.waiting">${t('tax.waiting', { form: formName(waiting.form), last4: waiting.taxIdLast4 })}</p>`}
       <form onSubmit=${submit} class="stack" autocomplete="off">
-        <${Field} id="tax-form" label="Form" error=${fieldError('form')}>
-          ${(a) => html`<select name="form" onChange=${(e) => setKind(e.target.value)} ...${a}>${FORMS.map(([v, l]) => html`<option value=${v} selected=${v === kind}>${l}</option>`)}</select>`}<//>
-        <${Field} id="tax-legal-name" label="Name on your tax return" hint=${w9 ? 'Line 1 of the W-9.' : 'As on the form.'} error=${fieldError('legalName')}>
+        <${Field} id="tax-form" label=${t('tax.formLabel')} error=${fieldError('form')}>
+          ${(a) => html`<select name="form" onChange=${(e) => setKind(e.target.value)} ...${a}>${FORMS.map((f) => html`<option value=${f[0]} selected=${f[0] === kind}>${formOption(f)}</option>`)}</select>`}<//>
+        <${Field} id="tax-legal-name" label=${t('tax.legalName')} hint=${w9 ? t('tax.legalNameW9') : t('tax.legalNameOther')} error=${fieldError('legalName')}>
           ${(a) => html`<input name="legalName" required=${w9} autocomplete="name" ...${a} />`}<//>
         ${w9 && html`
-          <${Field} id="tax-business-name" label="Business name (optional)" hint="Line 2 of the W-9, if different." error=${fieldError('businessName')}>
+          <${Field} id="tax-business-name" label=${t('tax.businessName')} hint=${t('tax.businessNameHint')} error=${fieldError('businessName')}>
             ${(a) => html`<input name="businessName" autocomplete="organization" ...${a} />`}<//>
-          <${Field} id="tax-classification" label="Federal tax classification" error=${fieldError('classification')}>
-            ${(a) => html`<select name="classification" required ...${a}>${CLASSIFICATIONS.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select>`}<//>
-          <${Field} id="tax-line1" label="Address" error=${fieldError('address.line1') || fieldError('address')}>
+          <${Field} id="tax-classification" label=${t('tax.classification')} error=${fieldError('classification')}>
+            ${(a) => html`<select name="classification" required ...${a}>${CLASSIFICATIONS.map((v) => html`<option value=${v}>${t(`tax.class.${v}`)}</option>`)}</select>`}<//>
+          <${Field} id="tax-line1" label=${t('tax.address')} error=${fieldError('address.line1') || fieldError('address')}>
             ${(a) => html`<input name="line1" required autocomplete="address-line1" ...${a} />`}<//>
-          <${Field} id="tax-line2" label="Apartment, suite (optional)" error=${fieldError('address.line2')}>
+          <${Field} id="tax-line2" label=${t('tax.line2')} error=${fieldError('address.line2')}>
             ${(a) => html`<input name="line2" autocomplete="address-line2" ...${a} />`}<//>
-          <${Field} id="tax-city" label="City" error=${fieldError('address.city')}>
+          <${Field} id="tax-city" label=${t('postal.city')} error=${fieldError('address.city')}>
             ${(a) => html`<input name="city" required autocomplete="address-level2" ...${a} />`}<//>
-          <${Field} id="tax-state" label="State" hint="Two letters: CA, NY." error=${fieldError('address.state')}>
+          <${Field} id="tax-state" label=${t('tax.state')} hint=${t('tax.stateHint')} error=${fieldError('address.state')}>
             ${(a) => html`<input name="state" required maxlength="2" autocomplete="address-level1" ...${a} />`}<//>
-          <${Field} id="tax-zip" label="ZIP code" error=${fieldError('address.zip')}>
+          <${Field} id="tax-zip" label=${t('tax.zip')} error=${fieldError('address.zip')}>
             ${(a) => html`<input name="zip" required autocomplete="postal-code" ...${a} />`}<//>`}
-        <${Field} id="tax-country" label="Country" hint="Two letters: US, DE, FR…" error=${fieldError('country')}>
+        <${Field} id="tax-country" label=${t('postal.country')} hint=${t('tax.countryHint')} error=${fieldError('country')}>
           ${(a) => html`<input name="country" required maxlength="2" autocomplete="country" ...${a} />`}<//>
-        <${Field} id="tax-tin-type" label="US taxpayer number (W-9)" hint="Which number a W-9 gives; leave it for another form." error=${fieldError('tinType')}>
-          ${(a) => html`<select name="tinType" ...${a}>${TIN_TYPES.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</select>`}<//>
-        <${Field} id="tax-signed-on" label="Signed on" hint="The day you signed the form; a W-8 is valid to the end of the third year after." error=${fieldError('signedOn')}>
+        <${Field} id="tax-tin-type" label=${t('tax.tinType')} hint=${t('tax.tinTypeHint')} error=${fieldError('tinType')}>
+          ${(a) => html`<select name="tinType" ...${a}>${TIN_TYPES.map((v) => html`<option value=${v}>${t(`tax.tin.${v || 'NONE'}`)}</option>`)}</select>`}<//>
+        <${Field} id="tax-signed-on" label=${t('tax.signedOn')} hint=${t('tax.signedOnHint')} error=${fieldError('signedOn')}>
           ${(a) => html`<input type="date" name="signedOn" ...${a} />`}<//>
-        <${Field} id="tax-id" label="Tax id" hint="Stored encrypted; only its last four characters are ever shown." error=${fieldError('taxId')}>
+        <${Field} id="tax-id" label=${t('tax.taxId')} hint=${t('tax.taxIdHint')} error=${fieldError('taxId')}>
           ${(a) => html`<input name="taxId" required spellcheck="false" ...${a} />`}<//>
         <label class="choice"><input type="checkbox" name="electronicDelivery" checked=${Boolean(profile && profile.electronicDeliveryAt)} />
-          Send my year-end tax forms electronically (by e-mail and here) instead of by post</label>
-        <button type="submit" disabled=${busy}>Submit tax profile</button>
+          ${t('tax.electronic')}</label>
+        <button type="submit" disabled=${busy}>${t('tax.submit')}</button>
         <${Outcome} outcome=${outcome} />
       </form>
     <//>`;
@@ -244,11 +239,13 @@ function TaxForms({ forms }) {
     }
   };
   return html`
-    <${Section} title="Tax forms" id="tax-forms-title">
+    <${Section} title=${t('taxForms.title')} id="tax-forms-title">
       <ul>
         ${forms.map((form) => html`<li key=${form.id}>
-          <button type="button" class="link" onClick=${() => get(form)}>Form 1099-NEC ${form.year}${form.corrected ? ' (corrected)' : ''}<span class="visually-hidden"> (PDF)</span></button>
-          <span class="muted"> Box 1 ${money(form.box1, 'USD')}${form.box4 !== '0.00' ? `, Box 4 ${money(form.box4, 'USD')}` : ''}, issued ${day(form.issuedAt)}</span></li>`)}
+          <button type="button" class="link" onClick=${() => get(form)}>${t(form.corrected ? 'taxForms.formCorrected' : 'taxForms.form', { year: form.year })}<span class="visually-hidden"> ${t('common.pdf')}</span></button>
+          <span class="muted"> ${form.box4 !== '0.00'
+            ? t('taxForms.boxes', { box1: money(form.box1, 'USD'), box4: money(form.box4, 'USD'), day: day(form.issuedAt) })
+            : t('taxForms.box1', { box1: money(form.box1, 'USD'), day: day(form.issuedAt) })}</span></li>`)}
       </ul>
       <${Outcome} outcome=${outcome} />
     <//>`;

@@ -2,9 +2,9 @@
 // and payouts (its webhook endpoints), and a new one.
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
-import { words } from './format.js';
 import { day } from './zone.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery, useSubmit } from './ui.js';
+import { t, term } from './words.js';
 
 const POSTBACKS = `query Postbacks {
   webhookEndpoints(first: 50) { nodes { id url description eventTypes status consecutiveFailures createdAt } }
@@ -14,14 +14,10 @@ const CREATE = `mutation NewPostback($input: CreateWebhookEndpointInput!) {
   createWebhookEndpoint(input: $input) { secret endpoint { id url } }
 }`;
 
+// The events a partner's postback may be told of (each named by `event.TYPE`).
 const TYPES = [
-  ['COMMISSION_CREATED', 'A commission is earned'],
-  ['COMMISSION_STATUS_CHANGED', 'A commission is approved, paid or reversed'],
-  ['PAYOUT_CREATED', 'A payout is made'],
-  ['PAYOUT_PAID', 'A payout is sent'],
-  ['PAYOUT_FAILED', 'A payout fails'],
-  ['CUSTOMER_ATTRIBUTED', 'A customer is tied to you'],
-  ['DEAL_REGISTRATION_DECIDED', 'A deal registration is decided'],
+  'COMMISSION_CREATED', 'COMMISSION_STATUS_CHANGED', 'PAYOUT_CREATED', 'PAYOUT_PAID', 'PAYOUT_FAILED',
+  'CUSTOMER_ATTRIBUTED', 'DEAL_REGISTRATION_DECIDED',
 ];
 
 export function Postbacks() {
@@ -33,42 +29,42 @@ export function Postbacks() {
     const created = await gql(CREATE, { input });
     setSecret(created.createWebhookEndpoint.secret);
     reload();
-  }, 'Your postback URL is saved. Keep its signing secret: it is shown once.');
+  }, () => t('postbacks.saved'));
   const endpoints = data ? data.webhookEndpoints.nodes : [];
   return html`
-    <${Page} title="Postbacks" intro="Have your own systems told, signed, when you earn or are paid.">
+    <${Page} title=${t('nav.postbacks')} intro=${t('postbacks.intro')}>
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
-      ${data && endpoints.length === 0 && html`<p class="empty">No postback URL yet.</p>`}
+      ${data && endpoints.length === 0 && html`<p class="empty">${t('postbacks.none')}</p>`}
       ${endpoints.length > 0 && html`
-        <${TableWrap} label="Postback URLs">
+        <${TableWrap} label=${t('postbacks.table')}>
           <table>
-            <thead><tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col">Status</th></tr></thead>
+            <thead><tr><th scope="col">URL</th><th scope="col">${t('postbacks.events')}</th><th scope="col">${t('column.status')}</th></tr></thead>
             <tbody>
               ${endpoints.map((e) => html`
                 <tr data-endpoint=${e.id}>
-                  <td><code>${e.url}</code>${e.description && html`<span class="muted block">${e.description}</span>`}<span class="muted block">Since ${day(e.createdAt)}</span></td>
-                  <td>${e.eventTypes.length ? e.eventTypes.map(words).join(', ') : 'Every event'}</td>
-                  <td><${Badge} value=${e.status} />${e.consecutiveFailures > 0 && html`<span class="muted block">${e.consecutiveFailures} failed in a row</span>`}</td>
+                  <td><code>${e.url}</code>${e.description && html`<span class="muted block">${e.description}</span>`}<span class="muted block">${t('common.since', { day: day(e.createdAt) })}</span></td>
+                  <td>${e.eventTypes.length ? e.eventTypes.map((type) => term('event', type)).join(', ') : t('postbacks.everyEvent')}</td>
+                  <td><${Badge} value=${e.status} label=${term('webhookStatus', e.status)} />${e.consecutiveFailures > 0 && html`<span class="muted block">${t('postbacks.failures', { count: e.consecutiveFailures })}</span>`}</td>
                 </tr>`)}
             </tbody>
           </table>
         <//>`}
-      <${Section} title="New postback URL" id="postback-title">
+      <${Section} title=${t('postbacks.new')} id="postback-title">
         <form onSubmit=${submit} class="stack">
-          <${Field} id="postback-url" label="URL" hint="https, reachable from the internet." error=${fieldError('url')}>
+          <${Field} id="postback-url" label="URL" hint=${t('postbacks.urlHint')} error=${fieldError('url')}>
             ${(a) => html`<input type="url" name="url" required spellcheck="false" ...${a} />`}<//>
-          <${Field} id="postback-description" label="Description (optional)" error=${fieldError('description')}>
+          <${Field} id="postback-description" label=${t('common.descriptionOptional')} error=${fieldError('description')}>
             ${(a) => html`<input name="description" ...${a} />`}<//>
           <fieldset>
-            <legend>Events (none ticked: every event)</legend>
-            ${TYPES.map(([value, label]) => html`
-              <label class="choice"><input type="checkbox" name="eventTypes" value=${value} /> ${label}</label>`)}
+            <legend>${t('postbacks.legend')}</legend>
+            ${TYPES.map((value) => html`
+              <label class="choice"><input type="checkbox" name="eventTypes" value=${value} /> ${term('event', value)}</label>`)}
           </fieldset>
-          <button type="submit" disabled=${busy}>Save postback URL</button>
+          <button type="submit" disabled=${busy}>${t('postbacks.save')}</button>
           <${Outcome} outcome=${outcome} />
           ${secret && html`
-            <${Field} id="postback-secret" label="Signing secret (shown once)">
+            <${Field} id="postback-secret" label=${t('postbacks.secret')}>
               ${(a) => html`<input readonly value=${secret} ...${a} />`}<//>`}
         </form>
       <//>

@@ -5,6 +5,7 @@ import { html } from './lib.js';
 import { day } from './zone.js';
 import { Copy } from './page-codes.js';
 import { Failure, Loading, Money, Page, Section, TableWrap, useQuery } from './ui.js';
+import { t } from './words.js';
 
 const REFERRALS = `query Referrals {
   viewer {
@@ -20,13 +21,14 @@ const REFERRALS = `query Referrals {
 
 /** The group's rule in words. */
 function terms(rule) {
-  if (!rule) return 'The program pays nothing on recruits yet: you may still invite partners.';
-  const months = rule.maxMonths ? `, for ${rule.maxMonths} month${rule.maxMonths === 1 ? '' : 's'} from their first commission` : '';
+  if (!rule) return t('referrals.nothing');
+  // A limit in months, said as its own clause.
+  const months = rule.maxMonths ? t('referrals.months', { count: rule.maxMonths }) : '';
   switch (rule.trigger) {
-    case 'COMMISSION': return `You earn ${rule.percentage} % of each commission your recruits earn${months}.`;
-    case 'SALE': return `You earn ${rule.percentage} % of each sale that earns your recruits a commission${months}.`;
-    case 'APPROVED': return `You earn ${rule.amount} once for each recruit the program approves.`;
-    case 'THRESHOLD': return `You earn ${rule.amount} once for each recruit whose commissions reach ${rule.threshold}${months}.`;
+    case 'COMMISSION': return t('referrals.onCommission', { percentage: rule.percentage, months });
+    case 'SALE': return t('referrals.onSale', { percentage: rule.percentage, months });
+    case 'APPROVED': return t('referrals.onApproval', { amount: rule.amount });
+    case 'THRESHOLD': return t('referrals.onThreshold', { amount: rule.amount, threshold: rule.threshold, months });
     default: return '';
   }
 }
@@ -41,24 +43,24 @@ export function Referrals() {
     : null;
   const recruits = viewer ? viewer.partner.recruits : [];
   return html`
-    <${Page} title="Referrals" intro="Bring partners to the program: whoever applies through your link and is approved is your recruit.">
+    <${Page} title=${t('nav.referrals')} intro=${t('referrals.intro')}>
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
       ${viewer && html`
-        <${Section} title="What you earn" id="referral-terms-title">
+        <${Section} title=${t('referrals.earn')} id="referral-terms-title">
           <p data-figure="referral.terms">${terms(viewer.partner.referralRule)}</p>
         <//>
-        <${Section} title="Your link to recruit with" id="recruit-link-title">
-          ${link && html`<p class="link-cell"><code data-figure="referral.link">${link}</code> <${Copy} text=${link} label="your link to recruit with" /></p>`}
-          ${!code && html`<p class="empty">Make a referral code first (<a href="#/codes">Referral links</a>): your link to recruit with names it.</p>`}
-          ${code && !open && html`<p class="empty">The program takes no applications on its own page yet.</p>`}
+        <${Section} title=${t('referrals.link')} id="recruit-link-title">
+          ${link && html`<p class="link-cell"><code data-figure="referral.link">${link}</code> <${Copy} text=${link} label=${t('referrals.copyWhat')} /></p>`}
+          ${!code && html`<p class="empty">${t('referrals.codeFirst', { link: html`<a href="#/codes">${t('nav.codes')}</a>` })}</p>`}
+          ${code && !open && html`<p class="empty">${t('referrals.noApplications')}</p>`}
         <//>
-        <${Section} title="Your recruits" id="recruits-title">
-          ${recruits.length === 0 && html`<p class="empty">No recruit yet.</p>`}
+        <${Section} title=${t('referrals.recruits')} id="recruits-title">
+          ${recruits.length === 0 && html`<p class="empty">${t('referrals.none')}</p>`}
           ${recruits.length > 0 && html`
-            <${TableWrap} label="Your recruits">
+            <${TableWrap} label=${t('referrals.recruits')}>
               <table>
-                <thead><tr><th scope="col">Partner</th><th scope="col">Joined</th><th scope="col" class="num">Earned you</th></tr></thead>
+                <thead><tr><th scope="col">${t('referrals.partner')}</th><th scope="col">${t('referrals.joined')}</th><th scope="col" class="num">${t('referrals.earnedYou')}</th></tr></thead>
                 <tbody>
                   ${recruits.map((r, i) => html`
                     <tr data-recruit=${i}>

@@ -1,7 +1,7 @@
 // The program's time zone: every day the portal shows is a day of the
 // tenant's calendar — as the console and the statements show it — whatever
 // the zone the browser runs in. The shell loads it once, before any page.
-import { date } from './format.js';
+import { date, dayMonth } from './format.js';
 
 let current;
 
@@ -18,6 +18,16 @@ export function zone() {
 /** An instant as a day in the tenant's time zone. */
 export function day(at) {
   return date(at, current);
+}
+
+/** A day the API gives as a date (`2026-03-06`), written as the language writes days. */
+export function calendarDay(text) {
+  return text ? date(`${text}T12:00:00Z`, 'UTC') : '—';
+}
+
+/** Such a day as its day and month alone (`3/6`, `6.3.`), for a chart's axis. */
+export function calendarDayMonth(text) {
+  return text ? dayMonth(`${text}T12:00:00Z`, 'UTC') : '—';
 }
 
 /** `{ year, month, day, hour, minute, second }` of an instant in the tenant's zone. */

@@ -25,12 +25,27 @@ export class ApiError extends Error {
   }
 }
 
+// What a client says itself, in English unless its app says otherwise.
+const ENGLISH = {
+  unreachable: 'The server cannot be reached. Check your connection and try again.',
+  unexpected: 'The server answered something unexpected.',
+  downloadFailed: 'The download failed ({status}).',
+};
+
+function english(name, vars = {}) {
+  return ENGLISH[name].replace(/\{(\w+)\}/g, (whole, key) => (key in vars ? String(vars[key]) : whole));
+}
+
 /**
  * A client: `key` names the tab's stored session, `renew` is the mutation
  * (with its selection) renewing a session's token and `renewed(data)` what
- * it answers, `expired` the words shown when a session ends by itself.
+ * it answers, `expired` the words shown when a session ends by itself (or
+ * a function answering them, asked when they are shown: the portal's are
+ * in its reader's language), `say(name, vars)` the client's own words
+ * (`unreachable`, `unexpected`, `downloadFailed` with `{status}`; English
+ * when not given).
  */
-export function makeClient({ key, renew, renewed, end, expired }) {
+export function makeClient({ key, renew, renewed, end, expired, say = english }) {
   let session = null;
   let renewal = null;
   let signedOutReason = null;
@@ -47,10 +62,10 @@ export function makeClient({ key, renew, renewed, end, expired }) {
     try {
       response = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
     } catch {
-      throw new ApiError('The server cannot be reached. Check your connection and try again.', 'UNAVAILABLE');
+      throw new ApiError(say('unreachable'), 'UNAVAILABLE');
     }
     const body = await response.json().catch(() => null);
-    if (!body) throw new ApiError('The server answered something unexpected.', 'INTERNAL');
+    if (!body) throw new ApiError(say('unexpected'), 'INTERNAL');
     if (body.errors && body.errors.length) {
       const [first] = body.errors;
       const code = first.extensions && first.extensions.code;
@@ -114,7 +129,7 @@ export function makeClient({ key, renew, renewed, end, expired }) {
       return () => listeners.delete(listener);
     },
     /** Why the session ended, if it was not by choice. */
-    signedOutBecause: () => signedOutReason,
+    signedOutBecause: () => (typeof signedOutReason === 'function' ? signedOutReason() : signedOutReason),
     /** The tab's stored session, if it has not ended. */
     stored() {
       const found = JSON.parse(sessionStorage.getItem(key) || 'null');
@@ -151,7 +166,7 @@ export function makeClient({ key, renew, renewed, end, expired }) {
       const response = await fetch(path, { headers: { authorization: `Bearer ${session.token}` } });
       if (!response.ok) {
         const body = await response.json().catch(() => null);
-        const message = body && body.errors ? body.errors[0].message : `The download failed (${response.status}).`;
+        const message = body && body.errors ? body.errors[0].message : say('downloadFailed', { status: response.status });
         throw new ApiError(message, response.status === 404 ? 'NOT_FOUND' : 'INTERNAL');
       }
       const url = URL.createObjectURL(await response.blob());

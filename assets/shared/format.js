@@ -1,28 +1,39 @@
-// Figures as the partner reads them: money in its currency's format and
-// dates in the browser's language, by the browser's own Intl. Amounts stay
-// the API's decimal strings: Intl formats a decimal string exactly.
+// Figures as the reader reads them: money in its currency's format and
+// dates in the app's language, by the browser's own Intl (CLDR's formats:
+// `1.234,56 €` in German, `€1,234.56` in English). Amounts stay the API's
+// decimal strings: Intl formats a decimal string exactly.
+
+// The language figures are written in: the browser's own until an app
+// names one (the portal names its partner's; the console never does).
+let locale;
+
+/** Writes figures in `code` (`de`, `fr`…); none: the browser's language. */
+export function setLocale(code) {
+  locale = code || undefined;
+}
 
 const moneyFormats = new Map();
 
-/** `"1234.50"`, `"USD"` → `$1,234.50` (in the browser's language). */
+/** `"1234.50"`, `"USD"` → `$1,234.50` (in the app's language). */
 export function money(amount, currency) {
   if (amount === null || amount === undefined) return '—';
-  let format = moneyFormats.get(currency);
+  const key = `${locale || ''} ${currency}`;
+  let format = moneyFormats.get(key);
   if (!format) {
-    format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
-    moneyFormats.set(currency, format);
+    format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    moneyFormats.set(key, format);
   }
   return format.format(amount);
 }
 
 const dateFormats = new Map();
 
-/** A formatter of `options` in `timeZone` (the browser's when none). */
-function dates(options, timeZone) {
-  const key = JSON.stringify([options, timeZone]);
+/** A formatter of `options` in `timeZone` (the browser's when none), in `language` (the app's when none). */
+function dates(options, timeZone, language = locale) {
+  const key = JSON.stringify([options, timeZone, language]);
   let format = dateFormats.get(key);
   if (!format) {
-    format = new Intl.DateTimeFormat(undefined, { ...options, timeZone });
+    format = new Intl.DateTimeFormat(language, { ...options, timeZone });
     dateFormats.set(key, format);
   }
   return format;
@@ -36,6 +47,11 @@ export function date(at, timeZone) {
 /** An RFC 3339 instant as a day and a time of day, in `timeZone` (the browser's when none). */
 export function dateTime(at, timeZone) {
   return at ? dates({ dateStyle: 'medium', timeStyle: 'short' }, timeZone).format(new Date(at)) : '—';
+}
+
+/** An RFC 3339 instant as its day and month alone (`3/10`, `10.3.`), in `timeZone`. */
+export function dayMonth(at, timeZone) {
+  return at ? dates({ day: 'numeric', month: 'numeric' }, timeZone).format(new Date(at)) : '—';
 }
 
 /** The last day before an interval's exclusive end (`periodEnd`), in `timeZone`. */
@@ -54,7 +70,8 @@ export function monthOf(at, timeZone) {
  * zone holds in that month), `to` now.
  */
 export function lastMonths(count, timeZone, now = new Date()) {
-  const parts = Object.fromEntries(dates({ year: 'numeric', month: 'numeric' }, timeZone)
+  // Read in Latin digits, whatever the language.
+  const parts = Object.fromEntries(dates({ year: 'numeric', month: 'numeric' }, timeZone, 'en-US')
     .formatToParts(now).map((p) => [p.type, Number(p.value)]));
   const from = new Date(Date.UTC(parts.year, parts.month - count, 15, 12));
   return { from: from.toISOString(), to: now.toISOString() };

@@ -5,8 +5,35 @@ import { html, useCallback, useEffect, useState } from './lib.js';
 import { gql } from './api.js';
 import { linkParts, money } from './format.js';
 
-/** The app's name, as its document names it (`Partner portal`, `Console`). */
+// What the pieces say themselves: English, unless the app gives its own
+// words (the portal's are in its reader's language; the console's stay
+// English). `ui.appName` null: the name the document gives.
+const ENGLISH = {
+  'ui.appName': null,
+  'ui.loading': 'Loading…',
+  'ui.notFound': 'No {what} here: it does not exist, or it is not yours.',
+  'ui.table': '{label}, table',
+  'ui.month': 'Month',
+  'ui.earned': 'Earned',
+};
+
+let say = (key, vars = {}) => {
+  const text = ENGLISH[key];
+  return text && text.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
+};
+
+/**
+ * Has the pieces speak with `words(key, vars)` (the keys of `ENGLISH`
+ * above): the app's own catalogue, in its reader's language.
+ */
+export function setWords(words) {
+  say = words;
+}
+
+/** The app's name, as its words or its document name it (`Partner portal`, `Console`). */
 export function appName() {
+  const named = say('ui.appName');
+  if (named) return named;
   const meta = document.querySelector('meta[name="application-name"]');
   return meta ? meta.content : document.title;
 }
@@ -58,7 +85,7 @@ export function useQuery(query, variables = {}, run = gql) {
 }
 
 export function Loading() {
-  return html`<p class="loading" role="status">Loading…</p>`;
+  return html`<p class="loading" role="status">${say('ui.loading')}</p>`;
 }
 
 /** What went wrong, said to screen readers at once. */
@@ -66,11 +93,14 @@ export function Failure({ error }) {
   return html`<p class="notice error" role="alert">${error.message}</p>`;
 }
 
-/** What a page says for an id that names nothing this partner may see. */
-export function NotFound({ what, back, backLabel }) {
+/**
+ * What a page says for an id that names nothing this partner may see
+ * (`message`: the whole sentence, else one made of `what`).
+ */
+export function NotFound({ what, message, back, backLabel }) {
   return html`
     <div class="notice error" role="alert" data-state="not-found">
-      <p>No ${what} here: it does not exist, or it is not yours.</p>
+      <p>${message || say('ui.notFound', { what })}</p>
       <p><a href=${back}>${backLabel}</a></p>
     </div>`;
 }
@@ -145,7 +175,7 @@ export function PlainText({ text, tag = 'div' }) {
  * can reach to scroll, named apart from the page it is on.
  */
 export function TableWrap({ label, children }) {
-  return html`<div class="table-wrap" role="region" aria-label=${`${label}, table`} tabindex="0">${children}</div>`;
+  return html`<div class="table-wrap" role="region" aria-label=${say('ui.table', { label })} tabindex="0">${children}</div>`;
 }
 
 /** A status as a badge (`label`: its words, if not the value's own). */
@@ -158,7 +188,7 @@ export function Badge({ value, tone, label }) {
  * Bars of `points` ({ label, amount }) in `currency`: the picture for the
  * eye, its numbers as the table under it for everyone.
  */
-export function BarChart({ id, title, points, currency, unit = 'Month' }) {
+export function BarChart({ id, title, points, currency, unit = say('ui.month') }) {
   const width = 640;
   const height = 220;
   const top = 16;
@@ -191,7 +221,7 @@ export function BarChart({ id, title, points, currency, unit = 'Month' }) {
     <${TableWrap} label=${title}>
       <table class="figures">
         <caption class="visually-hidden">${title}</caption>
-        <thead><tr><th scope="col">${unit}</th><th scope="col" class="num">Earned</th></tr></thead>
+        <thead><tr><th scope="col">${unit}</th><th scope="col" class="num">${say('ui.earned')}</th></tr></thead>
         <tbody>
           ${points.map((p) => html`
             <tr>

@@ -105,12 +105,17 @@ export function checks(page, report, { sessionKey, screenshots }) {
     ));
   }
 
-  /** The figure `name` of `shown` is `amount` in `currency`, formatted as the browser formats it. */
+  /**
+   * The figure `name` of `shown` is `amount` in `currency`, formatted as
+   * the browser formats it in the page's language (`<html lang>`: the
+   * portal writes in its partner's, the console in English).
+   */
   async function same(shown, name, amount, currency) {
     const figure = shown[name];
     check(figure, `the page shows no ${name}`);
     check(figure.amount === amount, `${name}: the page says ${figure.amount}, the API ${amount}`);
-    const expected = await page.evaluate(([a, c]) => new Intl.NumberFormat(undefined, { style: 'currency', currency: c }).format(a), [amount, currency]);
+    const expected = await page.evaluate(([a, c]) => new Intl.NumberFormat(document.documentElement.lang || undefined,
+      { style: 'currency', currency: c }).format(a), [amount, currency]);
     check(figure.text === expected, `${name}: the page shows "${figure.text}", the API's figure reads "${expected}"`);
     report.figures += 1;
   }

@@ -27,6 +27,9 @@ try {
   );
   await page.goto(`${plan.base}${plan.link}`, { timeout });
   await settled('Overview');
+  // The partner's language (the program's default, English), whatever the browser's.
+  const lang = await page.evaluate(() => document.documentElement.lang);
+  if (lang !== 'en') throw new Error(`the page is in ${lang}, not the partner's English`);
   await page.evaluate(() => { location.hash = '#/commissions'; });
   await settled('Commissions');
   const cell = `tbody[data-commission="${plan.commission}"] td:first-child`;

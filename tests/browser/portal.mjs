@@ -8,9 +8,13 @@
 // (`screenshots`). The script signs in, opens every page, compares every
 // figure the page shows with what the API answers for the same token
 // (`data-figure` elements: their exact amount, and the text the browser's
-// Intl makes of it), makes one write per page, runs axe-core on every
-// page, checks every page at 375 px and with the keyboard alone, and
-// prints one JSON line: what it checked. Any failed check throws.
+// Intl makes of it in the page's language), makes one write per page,
+// runs axe-core on every page, checks every page at 375 px and with the
+// keyboard alone, and prints one JSON line: what it checked. Any failed
+// check throws. The partner reads English: every heading below is the
+// English catalogue's (assets/portal/words-en.js); a language chosen in
+// the menu rewrites the page at once (portal-language.mjs reads it in
+// French and German).
 import { readFileSync } from 'node:fs';
 import { check, checks, launch, timeout } from './harness.mjs';
 
@@ -97,12 +101,18 @@ try {
       const brand = await page.textContent('[data-figure="viewer.tenant.programName"]');
       check(brand === program, `the program named in the header: ${brand}`);
       // The language menu (SPEC §38): each language the program offers,
-      // named in itself; a choice is the partner's own.
+      // named in itself; a choice is the partner's own, and the page is
+      // written in it at once.
+      check(await page.evaluate(() => document.documentElement.lang) === 'en', 'the page is in English, the partner\'s language');
       const names = await page.$$eval('#portal-language option', (options) => options.map((o) => o.textContent));
       check(JSON.stringify(names) === JSON.stringify(['English', 'Français', 'Deutsch']), `the languages offered: ${names}`);
-      for (const language of ['fr', 'en']) {
+      for (const [language, heading, payouts] of [['fr', 'Vue d’ensemble', 'Paiements'], ['en', 'Overview', 'Payouts']]) {
         await page.selectOption('#portal-language', language);
         await page.waitForSelector(`#portal-language[data-language="${language}"]`, { timeout });
+        await page.waitForFunction((l) => document.documentElement.lang === l, language, { timeout });
+        await settled(heading);
+        const link = await page.textContent('nav a[href="#/payouts"]');
+        check(link === payouts, `the navigation in ${language} reads "${link}"`);
         const chosen = (await api('{ viewer { partner { language } } }', {})).viewer.partner.language;
         check(chosen === language, `the partner's language is ${chosen}, chosen ${language}`);
       }
@@ -116,7 +126,7 @@ try {
       }
       // Six bars, each named by its month in the tenant's calendar.
       const months = await page.$$eval('table.figures tbody th', (cells) => cells.map((c) => c.textContent.trim()));
-      const expected = await page.evaluate(([starts, timeZone]) => starts.map((at) => new Intl.DateTimeFormat(undefined,
+      const expected = await page.evaluate(([starts, timeZone]) => starts.map((at) => new Intl.DateTimeFormat(document.documentElement.lang,
         { month: 'short', year: 'numeric', timeZone }).format(new Date(at))), [data.commissionStats.map((s) => s.start), zone]);
       check(JSON.stringify(months) === JSON.stringify(expected), `months shown ${months}, the tenant's ${expected}`);
       const tiers = await page.$$eval('.tier progress', (bars) => bars.length);
