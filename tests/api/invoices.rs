@@ -1980,31 +1980,10 @@ async fn what_was_never_invoiced_is_set_off_outside_the_vat_base(app: TestApp) {
     checked_document(&app, &cora_paid["invoice"]).await;
 }
 
-mod the_payout_email_carries_the_invoice_the_partner_may_object_to {
-    use crate::helpers::Backend;
-    use crate::support::smtp::{SmtpServer, settings, spawn};
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite() {
-        let smtp = SmtpServer::start().await;
-        let app = spawn(Backend::Sqlite, settings(&smtp))
-            .await
-            .expect("sqlite app");
-        super::the_payout_email_carries_the_invoice_the_partner_may_object_to(app, smtp).await;
-    }
-
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn postgres() {
-        let smtp = SmtpServer::start().await;
-        match spawn(Backend::Postgres, settings(&smtp)).await {
-            Some(app) => {
-                super::the_payout_email_carries_the_invoice_the_partner_may_object_to(app, smtp)
-                    .await
-            }
-            None => eprintln!("TEST_DATABASE_URL is not set: skipped on PostgreSQL"),
-        }
-    }
-}
+crate::with_smtp!(
+    the_payout_email_carries_the_invoice_the_partner_may_object_to,
+    each_partner_reads_its_payout_in_its_language_by_email_statement_and_invoice,
+);
 
 /// The payout e-mail carries its invoice, issued when it was paid, as a PDF
 /// and as the same UBL the API serves; its statement names the invoice,
@@ -2289,4 +2268,137 @@ async fn each_partner_reads_its_documents_in_its_own_language(app: TestApp) {
         fleur_xml.contains("<cbc:TaxExemptionReason>Autoliquidation</cbc:TaxExemptionReason>"),
         "{fleur_xml}"
     );
+}
+
+/// The payout, read as its partner reads it (SPEC §38): a German brand
+/// offering German, French and English; Dora, in the default, is e-mailed
+/// in German ("hat Ihnen 1.469,13 € ausgezahlt"), her statement and her
+/// "Gutschrift" in German with CLDR's amounts; Fleur, who chose French, in
+/// French ("1 234,56 €", "Autofacture", "Relevé de commissions"). Over a
+/// real SMTP server, the PDFs read back by pdftotext.
+async fn each_partner_reads_its_payout_in_its_language_by_email_statement_and_invoice(
+    app: TestApp,
+    smtp: crate::support::smtp::SmtpServer,
+) {
+    use base64::Engine;
+    let euro = german_brand(&app).await;
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { languages: [\"de\", \"fr\", \"en\"], defaultLanguage: \"de\" }) { languages } }",
+        json!({}),
+    )
+    .await;
+    let dora = registered(&app, &euro, "Dora", "DE136695976", "DE").await;
+    let fleur = registered(&app, &euro, "Fleur", "FR40303265045", "FR").await;
+    app.ok(
+        &app.partner_token(&fleur),
+        "mutation { setPartnerLanguage(input: { language: \"fr\" }) { language } }",
+        json!({}),
+    )
+    .await;
+    // 10 % of 12,345.60: 1,234.56 each; Dora's with 19 % VAT, 1,469.13.
+    let d = sale(&app, &dora, &euro, "d-1", "12345.60", "2026-03-06").await;
+    let f = sale(&app, &fleur, &euro, "f-1", "12345.60", "2026-03-06").await;
+    let paid = pay_by_hand(&app, &[&d, &f]).await;
+    let payout_mail = |to: &'static str| {
+        let smtp = &smtp;
+        async move {
+            crate::support::wait::until_some(
+                "the payout's e-mail",
+                std::time::Duration::from_secs(30),
+                async || {
+                    let count = smtp.count();
+                    if count == 0 {
+                        return None;
+                    }
+                    smtp.wait_for(count)
+                        .await
+                        .into_iter()
+                        .map(|(_, read)| read)
+                        .find(|read| {
+                            read["to"] == to
+                                && read["parts"].as_array().is_some_and(|parts| {
+                                    parts.iter().any(|p| p["content_type"] == "application/pdf")
+                                })
+                        })
+                },
+            )
+            .await
+        }
+    };
+    let attached_pdf = |message: &Value| {
+        let part = message["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["content_type"] == "application/pdf")
+            .unwrap_or_else(|| panic!("a PDF attached: {message}"))
+            .clone();
+        let content = part["content"].as_str().unwrap().to_owned();
+        base64::engine::general_purpose::STANDARD
+            .decode(&content)
+            .unwrap_or_else(|_| content.into_bytes())
+    };
+    for (name, to, language, subject, invoice_words, statement_words) in [
+        (
+            "Dora",
+            "dora@partners.example",
+            "de",
+            "hat Ihnen 1.469,13\u{a0}€ ausgezahlt",
+            vec![
+                "Gutschrift",
+                "Brutto 1.469,13 €",
+                "Netto 1.234,56 €",
+                "Leistungszeitraum 6. März 2026 bis 6. März 2026",
+            ],
+            vec!["Provisionsabrechnung", "Gesamt 1.469,13 €", "06.03.2026"],
+        ),
+        (
+            "Fleur",
+            "fleur@partners.example",
+            "fr",
+            "vous a versé 1\u{202f}234,56\u{a0}€",
+            vec![
+                "Autofacture",
+                "Montant HT 1 234,56 €",
+                "Autoliquidation",
+                "Période de prestation du 6 mars 2026 au 6 mars 2026",
+            ],
+            vec!["Relevé de commissions", "1 234,56 €", "06/03/2026"],
+        ),
+    ] {
+        let message = payout_mail(to).await;
+        assert!(
+            message["subject"].as_str().unwrap().ends_with(subject),
+            "{name}: {}",
+            message["subject"]
+        );
+        assert_eq!(message["headers"]["Content-Language"], language, "{name}");
+        assert!(
+            message["html"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("<html lang=\"{language}\">")),
+            "{name}"
+        );
+        let pdf = collapsed(&pdf_layout_text(&attached_pdf(&message)).await);
+        for wanted in invoice_words {
+            assert!(
+                pdf.contains(&collapsed(wanted)),
+                "{name}: {wanted} in {pdf}"
+            );
+        }
+        let payout = paid[name]["id"].as_str().unwrap();
+        let (status, statement) =
+            get(&app, &app.admin(), &format!("/statements/{payout}.pdf")).await;
+        assert_eq!(status, 200);
+        let statement = collapsed(&pdf_layout_text(&statement).await);
+        for wanted in statement_words {
+            assert!(
+                statement.contains(&collapsed(wanted)),
+                "{name}: {wanted} in {statement}"
+            );
+        }
+        checked_in(&app, &paid[name]["invoice"], language).await;
+    }
 }
