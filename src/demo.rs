@@ -30,6 +30,7 @@ fn rule(rule: Rule, description: &str) -> RuleEntry {
     RuleEntry {
         rule,
         description: Some(description.to_owned()),
+        description_translations: Vec::new(),
     }
 }
 
@@ -294,6 +295,7 @@ pub async fn join_campaign(db: &Db) -> ApiResult<String> {
                         max_months: Some(12),
                     },
                     description: None,
+                    description_translations: Vec::new(),
                 }])
                 .map_err(|e| ApiError::internal("demo rules", e.message))?,
             ),

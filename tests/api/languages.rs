@@ -348,6 +348,7 @@ async fn gold_campaign(app: &TestApp, visibility: &str) -> String {
                 "when": { "test": { "subject": "LINE_PRODUCT", "operator": "IN", "values": ["prod_setup"] } },
                 "then": { "nothing": true } } },
             { "conditional": { "description": "Gold partners",
+                "descriptionTranslations": [{ "language": "de", "text": "Gold-Partner" }],
                 "when": { "test": { "subject": "PARTNER_TAG", "operator": "EQ", "value": "gold" } },
                 "then": { "percentage": "40" } } },
             { "recurring": { "percentage": "30" } }
@@ -382,7 +383,7 @@ async fn terms_say_every_figure_and_condition_in_the_partners_language(app: Test
         terms["inWords"],
         json!([
             "Setup fee: nichts, wenn das Produkt eines von prod_setup ist",
-            "Gold partners: 40\u{a0}%, wenn ein Tag des Partners gold ist",
+            "Gold-Partner: 40\u{a0}%, wenn ein Tag des Partners gold ist",
             "30\u{a0}% jeder Zahlung",
         ])
     );
@@ -403,6 +404,34 @@ async fn terms_say_every_figure_and_condition_in_the_partners_language(app: Test
     assert_eq!(
         (code(&error), field(&error)),
         ("BAD_USER_INPUT", "language")
+    );
+    // A rule's description's translations, as staff gave them; one in a
+    // language not built in is named where it is.
+    let rules = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { node(id: $id) { ... on Campaign { rules { ... on ConditionalRule { description descriptionTranslations { language text } } } } } }",
+            json!({ "id": campaign }),
+        )
+        .await;
+    assert_eq!(
+        rules["node"]["rules"][1],
+        json!({ "description": "Gold partners", "descriptionTranslations": [{ "language": "de", "text": "Gold-Partner" }] })
+    );
+    let bad = app
+        .error(
+            Some(&app.admin()),
+            "mutation($input: CreateCampaignInput!) { createCampaign(input: $input) { id } }",
+            json!({ "input": { "name": "X", "rules": [{ "recurring": { "percentage": 10,
+                "description": "All", "descriptionTranslations": [{ "language": "de", "text": "Alle" }, { "language": "xx", "text": "?" }] } }] } }),
+        )
+        .await;
+    assert_eq!(
+        (code(&bad), field(&bad)),
+        (
+            "BAD_USER_INPUT",
+            "input.rules[0].recurring.descriptionTranslations[1].language"
+        )
     );
 }
 
@@ -442,7 +471,7 @@ async fn the_join_page_reads_in_the_link_s_language_else_the_browser_s(app: Test
     assert!(german.contains("<html lang=\"de\">"), "{german}");
     for wanted in [
         "<h1 id=\"page-title\" tabindex=\"-1\">Frühling beitreten</h1>",
-        "<li>Gold partners: 40\u{a0}%, wenn ein Tag des Partners gold ist</li>",
+        "<li>Gold-Partner: 40\u{a0}%, wenn ein Tag des Partners gold ist</li>",
         "<li>30\u{a0}% jeder Zahlung</li>",
         "Eine Provision wird 1 Tag nach ihrer Entstehung freigegeben.",
         "<label for=\"name\">Ihr Name</label>",

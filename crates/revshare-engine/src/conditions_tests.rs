@@ -53,6 +53,7 @@ fn conditional(when: Condition, outcome: Outcome, max_months: Option<u32>) -> Ru
             },
         },
         description: None,
+        description_translations: Vec::new(),
     }
 }
 
@@ -63,6 +64,7 @@ fn recurring(percentage: &str) -> RuleEntry {
             max_months: None,
         },
         description: None,
+        description_translations: Vec::new(),
     }
 }
 
@@ -383,6 +385,7 @@ fn flat_per_unit_nothing_and_upgrades_kept_or_not() {
                     },
                 },
                 description: None,
+                description_translations: Vec::new(),
             },
             recurring("10"),
             RuleEntry {
@@ -391,6 +394,7 @@ fn flat_per_unit_nothing_and_upgrades_kept_or_not() {
                     upgrade_percentage: d("5"),
                 },
                 description: None,
+                description_translations: Vec::new(),
             },
         ])
         .unwrap()

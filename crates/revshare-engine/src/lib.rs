@@ -27,6 +27,6 @@ pub use money::{
     Currency, MoneyError, clawback_minor, decimals, largest_remainder, parse_decimal, share_minor,
 };
 pub use rules::{
-    BreakdownLine, Charge, Evaluation, EventKind, LineEvaluation, Rule, RuleEntry, RuleError,
-    RuleSet, RuleType, customer_month,
+    BreakdownLine, Charge, DescriptionTranslation, Evaluation, EventKind, LineEvaluation, Rule,
+    RuleEntry, RuleError, RuleSet, RuleType, customer_month,
 };

@@ -180,6 +180,18 @@ pub struct RuleEntry {
     pub rule: Rule,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Its description in other languages, as its author gave them: a
+    /// partner reading one of them reads it so (SPEC §38).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub description_translations: Vec<DescriptionTranslation>,
+}
+
+/// A rule's description in one language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescriptionTranslation {
+    /// A lower-case ISO 639-1 code (`de`).
+    pub language: String,
+    pub text: String,
 }
 
 /// Why a list of rules is not a rule set. `index` is the offending rule's
@@ -540,6 +552,7 @@ impl RuleSet {
                 max_months: None,
             },
             description: None,
+            description_translations: Vec::new(),
         }])
         .expect("a single recurring rule is a valid rule set")
     }

@@ -15,6 +15,7 @@ fn entry(rule: Rule) -> RuleEntry {
     RuleEntry {
         rule,
         description: None,
+        description_translations: Vec::new(),
     }
 }
 

@@ -313,6 +313,8 @@ pub struct ConditionalRule {
     pub rule_type: RuleType,
     /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The description in other languages, as the tenant gave them.
+    pub description_translations: Vec<super::rules::RuleDescriptionTranslation>,
     /// The lines it pays.
     pub when: Condition,
     /// `when` as a `ConditionInput`, whole, to edit and send back: a

@@ -10,6 +10,24 @@ use async_graphql::{InputObject, Interface, OneofObject, SimpleObject};
 use revshare_core::error::{ApiError, ApiResult};
 use revshare_engine::{self as engine, Currency, Evaluation, Rule, RuleEntry, RuleError, RuleSet};
 
+/// A rule's description in one language (SPEC §38).
+#[derive(SimpleObject, Clone)]
+pub struct RuleDescriptionTranslation {
+    /// The language (`de`).
+    pub language: String,
+    /// The description in it.
+    pub text: String,
+}
+
+/// A description in one language (SPEC §38).
+#[derive(InputObject)]
+pub struct DescriptionTranslationInput {
+    /// A language revshare writes in (`de`).
+    pub language: String,
+    /// The description in it, checked as the description is.
+    pub text: String,
+}
+
 /// The baseline percentage; exactly one per rule set.
 #[derive(InputObject)]
 pub struct RecurringRuleInput {
@@ -19,6 +37,10 @@ pub struct RecurringRuleInput {
     pub max_months: Option<i32>,
     /// What the rule is for, kept with it.
     pub description: Option<String>,
+    /// The description in other languages (SPEC §38): a partner reading
+    /// one of them reads it so.
+    #[graphql(default)]
+    pub description_translations: Vec<DescriptionTranslationInput>,
 }
 
 /// Replaces the baseline while the customer month is at most `maxMonths`.
@@ -30,6 +52,10 @@ pub struct NewCustomerTimeTierRuleInput {
     pub percentage: Decimal,
     /// What the rule is for, kept with it.
     pub description: Option<String>,
+    /// The description in other languages (SPEC §38): a partner reading
+    /// one of them reads it so.
+    #[graphql(default)]
+    pub description_translations: Vec<DescriptionTranslationInput>,
 }
 
 /// Adds points once the partner's LTV reaches `minLtvTotal`.
@@ -41,6 +67,10 @@ pub struct PartnerLtvUpgradeRuleInput {
     pub upgrade_percentage: Decimal,
     /// What the rule is for, kept with it.
     pub description: Option<String>,
+    /// The description in other languages (SPEC §38): a partner reading
+    /// one of them reads it so.
+    #[graphql(default)]
+    pub description_translations: Vec<DescriptionTranslationInput>,
 }
 
 /// A flat bonus, once per customer, on a charge of at least `minChargeTotal`.
@@ -52,6 +82,10 @@ pub struct ChargeThresholdBonusRuleInput {
     pub bonus: Decimal,
     /// What the rule is for, kept with it.
     pub description: Option<String>,
+    /// The description in other languages (SPEC §38): a partner reading
+    /// one of them reads it so.
+    #[graphql(default)]
+    pub description_translations: Vec<DescriptionTranslationInput>,
 }
 
 /// Adds points once the partner has `minCustomers` paying customers.
@@ -63,6 +97,10 @@ pub struct QualifiedCustomersUpgradeRuleInput {
     pub upgrade_percentage: Decimal,
     /// What the rule is for, kept with it.
     pub description: Option<String>,
+    /// The description in other languages (SPEC §38): a partner reading
+    /// one of them reads it so.
+    #[graphql(default)]
+    pub description_translations: Vec<DescriptionTranslationInput>,
 }
 
 /// A flat bonus on the partner's first paying customer's first charge.
@@ -72,6 +110,10 @@ pub struct FirstPaidCustomerBonusRuleInput {
     pub bonus: Decimal,
     /// What the rule is for, kept with it.
     pub description: Option<String>,
+    /// The description in other languages (SPEC §38): a partner reading
+    /// one of them reads it so.
+    #[graphql(default)]
+    pub description_translations: Vec<DescriptionTranslationInput>,
 }
 
 /// A fixed amount for every event of `eventKind`.
@@ -84,6 +126,10 @@ pub struct FlatFeeRuleInput {
     pub event_kind: EventKind,
     /// What the rule is for, kept with it.
     pub description: Option<String>,
+    /// The description in other languages (SPEC §38): a partner reading
+    /// one of them reads it so.
+    #[graphql(default)]
+    pub description_translations: Vec<DescriptionTranslationInput>,
 }
 
 /// One rule: set exactly one field.
@@ -114,6 +160,10 @@ pub enum GroupRuleInput {
 pub struct ConditionalRuleInput {
     /// What the rule is for, kept with it.
     pub description: Option<String>,
+    /// The description in other languages (SPEC §38): a partner reading
+    /// one of them reads it so.
+    #[graphql(default)]
+    pub description_translations: Vec<DescriptionTranslationInput>,
     /// The lines it pays.
     pub when: ConditionInput,
     /// What it pays them.
@@ -135,15 +185,47 @@ impl GroupRuleInput {
     }
 
     fn into_entry(self, index: usize) -> Result<RuleEntry, RuleError> {
-        let (rule, description) = self.into_rule(&Check { index })?;
+        let (rule, (description, translations)) = self.into_rule(&Check { index })?;
         let description = description
             .map(|d| d.trim().to_owned())
             .filter(|d| !d.is_empty());
-        Ok(RuleEntry { rule, description })
+        let mut description_translations: Vec<engine::DescriptionTranslation> = Vec::new();
+        for (i, given) in translations.into_iter().enumerate() {
+            let at = |field: &str, message: String| RuleError {
+                index: Some(index),
+                field: format!("descriptionTranslations[{i}].{field}"),
+                message,
+            };
+            let language = revshare_core::languages::check("language", &given.language)
+                .map_err(|e| at("language", e.message().replace("language: ", "")))?;
+            if description_translations
+                .iter()
+                .any(|t| t.language == language)
+            {
+                return Err(at("language", format!("names {language} twice")));
+            }
+            let text = given.text.trim().to_owned();
+            if text.is_empty() || text.chars().count() > engine::rules::MAX_DESCRIPTION_CHARS {
+                return Err(at(
+                    "text",
+                    format!(
+                        "must be 1 to {} characters",
+                        engine::rules::MAX_DESCRIPTION_CHARS
+                    ),
+                ));
+            }
+            description_translations.push(engine::DescriptionTranslation { language, text });
+        }
+        Ok(RuleEntry {
+            rule,
+            description,
+            description_translations,
+        })
     }
 
-    /// The rule this input gives, each value checked, with its description.
-    fn into_rule(self, check: &Check) -> Result<(Rule, Option<String>), RuleError> {
+    /// The rule this input gives, each value checked, with its description
+    /// and the description's translations.
+    fn into_rule(self, check: &Check) -> Result<(Rule, Described), RuleError> {
         Ok(match self {
             GroupRuleInput::Recurring(r) => (
                 Rule::Recurring {
@@ -153,41 +235,41 @@ impl GroupRuleInput {
                         .map(|m| check.count("maxMonths", m))
                         .transpose()?,
                 },
-                r.description,
+                (r.description, r.description_translations),
             ),
             GroupRuleInput::NewCustomerTimeTier(r) => (
                 Rule::NewCustomerTimeTier {
                     max_months: check.count("maxMonths", r.max_months)?,
                     percentage: check.decimal("percentage", r.percentage)?,
                 },
-                r.description,
+                (r.description, r.description_translations),
             ),
             GroupRuleInput::PartnerLtvUpgrade(r) => (
                 Rule::PartnerLtvUpgrade {
                     min_ltv_total: check.decimal("minLtvTotal", r.min_ltv_total)?,
                     upgrade_percentage: check.decimal("upgradePercentage", r.upgrade_percentage)?,
                 },
-                r.description,
+                (r.description, r.description_translations),
             ),
             GroupRuleInput::ChargeThresholdBonus(r) => (
                 Rule::ChargeThresholdBonus {
                     min_charge_total: check.decimal("minChargeTotal", r.min_charge_total)?,
                     bonus: check.decimal("bonus", r.bonus)?,
                 },
-                r.description,
+                (r.description, r.description_translations),
             ),
             GroupRuleInput::QualifiedCustomersUpgrade(r) => (
                 Rule::QualifiedCustomersUpgrade {
                     min_customers: check.count("minCustomers", r.min_customers)?,
                     upgrade_percentage: check.decimal("upgradePercentage", r.upgrade_percentage)?,
                 },
-                r.description,
+                (r.description, r.description_translations),
             ),
             GroupRuleInput::FirstPaidCustomerBonus(r) => (
                 Rule::FirstPaidCustomerBonus {
                     bonus: check.decimal("bonus", r.bonus)?,
                 },
-                r.description,
+                (r.description, r.description_translations),
             ),
             GroupRuleInput::FlatFee(r) => (
                 Rule::FlatFee {
@@ -197,7 +279,7 @@ impl GroupRuleInput {
                         .for_rules("")
                         .map_err(|_| check.error("eventKind", "must be SALE or LEAD"))?,
                 },
-                r.description,
+                (r.description, r.description_translations),
             ),
             GroupRuleInput::Conditional(r) => {
                 let at = |mut e: RuleError| {
@@ -209,12 +291,15 @@ impl GroupRuleInput {
                         when: r.when.into_condition("when", 1).map_err(at)?,
                         then: r.then.into_reward().map_err(at)?,
                     },
-                    r.description,
+                    (r.description, r.description_translations),
                 )
             }
         })
     }
 }
+
+/// A rule input's description and its translations.
+type Described = (Option<String>, Vec<DescriptionTranslationInput>);
 
 /// The checks of the values of the rule at `index`, each error naming the
 /// rule and the field.
@@ -277,6 +362,8 @@ pub struct RecurringRule {
     pub rule_type: RuleType,
     /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The description in other languages, as the tenant gave them.
+    pub description_translations: Vec<RuleDescriptionTranslation>,
     /// Of each charge.
     pub percentage: Decimal,
     /// For a customer's first months only (none: always).
@@ -292,6 +379,8 @@ pub struct NewCustomerTimeTierRule {
     pub rule_type: RuleType,
     /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The description in other languages, as the tenant gave them.
+    pub description_translations: Vec<RuleDescriptionTranslation>,
     /// The customer's first months it applies in.
     pub max_months: u32,
     /// Of each charge in those months.
@@ -306,6 +395,8 @@ pub struct PartnerLtvUpgradeRule {
     pub rule_type: RuleType,
     /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The description in other languages, as the tenant gave them.
+    pub description_translations: Vec<RuleDescriptionTranslation>,
     /// What the partner's customers must have paid.
     pub min_ltv_total: Decimal,
     /// Percentage points added then.
@@ -320,6 +411,8 @@ pub struct ChargeThresholdBonusRule {
     pub rule_type: RuleType,
     /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The description in other languages, as the tenant gave them.
+    pub description_translations: Vec<RuleDescriptionTranslation>,
     /// What the customer's charges must total.
     pub min_charge_total: Decimal,
     /// The bonus, in the campaign's currency.
@@ -334,6 +427,8 @@ pub struct QualifiedCustomersUpgradeRule {
     pub rule_type: RuleType,
     /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The description in other languages, as the tenant gave them.
+    pub description_translations: Vec<RuleDescriptionTranslation>,
     /// How many paying customers it takes.
     pub min_customers: u32,
     /// Percentage points added then.
@@ -348,6 +443,8 @@ pub struct FirstPaidCustomerBonusRule {
     pub rule_type: RuleType,
     /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The description in other languages, as the tenant gave them.
+    pub description_translations: Vec<RuleDescriptionTranslation>,
     /// The bonus, in the campaign's currency.
     pub bonus: Decimal,
 }
@@ -360,6 +457,8 @@ pub struct FlatFeeRule {
     pub rule_type: RuleType,
     /// What the tenant wrote about it.
     pub description: Option<String>,
+    /// The description in other languages, as the tenant gave them.
+    pub description_translations: Vec<RuleDescriptionTranslation>,
     /// The amount, in the campaign's currency.
     pub amount: Decimal,
     /// The kind of event it pays on.
@@ -395,6 +494,14 @@ pub enum GroupRule {
 impl From<&RuleEntry> for GroupRule {
     fn from(entry: &RuleEntry) -> Self {
         let description = entry.description.clone();
+        let translations: Vec<RuleDescriptionTranslation> = entry
+            .description_translations
+            .iter()
+            .map(|t| RuleDescriptionTranslation {
+                language: t.language.clone(),
+                text: t.text.clone(),
+            })
+            .collect();
         let rule_type = entry.rule.rule_type().into();
         match entry.rule {
             Rule::Recurring {
@@ -403,6 +510,7 @@ impl From<&RuleEntry> for GroupRule {
             } => GroupRule::Recurring(RecurringRule {
                 rule_type,
                 description,
+                description_translations: translations.clone(),
                 percentage: percentage.into(),
                 max_months,
             }),
@@ -412,6 +520,7 @@ impl From<&RuleEntry> for GroupRule {
             } => GroupRule::NewCustomerTimeTier(NewCustomerTimeTierRule {
                 rule_type,
                 description,
+                description_translations: translations.clone(),
                 max_months,
                 percentage: percentage.into(),
             }),
@@ -421,6 +530,7 @@ impl From<&RuleEntry> for GroupRule {
             } => GroupRule::PartnerLtvUpgrade(PartnerLtvUpgradeRule {
                 rule_type,
                 description,
+                description_translations: translations.clone(),
                 min_ltv_total: min_ltv_total.into(),
                 upgrade_percentage: upgrade_percentage.into(),
             }),
@@ -430,16 +540,18 @@ impl From<&RuleEntry> for GroupRule {
             } => GroupRule::QualifiedCustomersUpgrade(QualifiedCustomersUpgradeRule {
                 rule_type,
                 description,
+                description_translations: translations.clone(),
                 min_customers,
                 upgrade_percentage: upgrade_percentage.into(),
             }),
             Rule::ChargeThresholdBonus { .. }
             | Rule::FirstPaidCustomerBonus { .. }
-            | Rule::FlatFee { .. } => bonus(&entry.rule, rule_type, description),
+            | Rule::FlatFee { .. } => bonus(&entry.rule, rule_type, description, translations),
             Rule::Conditional { ref when, ref then } => {
                 GroupRule::Conditional(Box::new(ConditionalRule {
                     rule_type,
                     description,
+                    description_translations: translations.clone(),
                     when: when.into(),
                     when_input: async_graphql::Json(super::conditions::condition_input(when)),
                     then: then.into(),
@@ -451,7 +563,12 @@ impl From<&RuleEntry> for GroupRule {
 }
 
 /// The rules that pay an amount rather than a percentage.
-fn bonus(rule: &Rule, rule_type: RuleType, description: Option<String>) -> GroupRule {
+fn bonus(
+    rule: &Rule,
+    rule_type: RuleType,
+    description: Option<String>,
+    translations: Vec<RuleDescriptionTranslation>,
+) -> GroupRule {
     match *rule {
         Rule::ChargeThresholdBonus {
             min_charge_total,
@@ -459,6 +576,7 @@ fn bonus(rule: &Rule, rule_type: RuleType, description: Option<String>) -> Group
         } => GroupRule::ChargeThresholdBonus(ChargeThresholdBonusRule {
             rule_type,
             description,
+            description_translations: translations.clone(),
             min_charge_total: min_charge_total.into(),
             bonus: bonus.into(),
         }),
@@ -466,12 +584,14 @@ fn bonus(rule: &Rule, rule_type: RuleType, description: Option<String>) -> Group
             GroupRule::FirstPaidCustomerBonus(FirstPaidCustomerBonusRule {
                 rule_type,
                 description,
+                description_translations: translations.clone(),
                 bonus: bonus.into(),
             })
         }
         Rule::FlatFee { amount, event_kind } => GroupRule::FlatFee(FlatFeeRule {
             rule_type,
             description,
+            description_translations: translations.clone(),
             amount: amount.into(),
             event_kind: event_kind.into(),
         }),

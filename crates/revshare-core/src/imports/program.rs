@@ -282,6 +282,7 @@ pub(super) fn rules_of(group: &Group) -> Result<RuleSet, String> {
         .map(|rule| RuleEntry {
             rule,
             description: Some("as it was at the source".into()),
+            description_translations: Vec::new(),
         })
         .collect();
     RuleSet::new(entries).map_err(|err| err.message)

@@ -433,14 +433,9 @@ pub fn of(language: &str) -> &'static Words {
 }
 
 /// The terms in `language`, one sentence a rule, amounts in `currency`:
-/// a rule's description (as written, or `descriptions` gives it in that
-/// language) before the rule itself.
-pub fn in_words(
-    rules: &RuleSet,
-    language: &str,
-    currency: &str,
-    descriptions: &dyn Fn(usize) -> Option<String>,
-) -> Vec<String> {
+/// a rule's description (in the translation its author gave for the
+/// language, else as written) before the rule itself.
+pub fn in_words(rules: &RuleSet, language: &str, currency: &str) -> Vec<String> {
     let said = Said {
         words: of(language),
         language,
@@ -449,10 +444,14 @@ pub fn in_words(
     rules
         .entries()
         .iter()
-        .enumerate()
-        .map(|(i, entry)| {
+        .map(|entry| {
             let rule = said.rule(&entry.rule);
-            let description = descriptions(i).or_else(|| entry.description.clone());
+            let description = entry
+                .description_translations
+                .iter()
+                .find(|t| t.language == language)
+                .map(|t| t.text.clone())
+                .or_else(|| entry.description.clone());
             match description.as_deref().map(str::trim) {
                 Some(text) if !text.is_empty() => fill(
                     said.words.described,
@@ -678,6 +677,7 @@ mod tests {
          "when": {"test": {"subject": "LINE_PRODUCT", "operator": "IN", "values": ["prod_setup"]}},
          "then": {"outcome": "nothing"}},
         {"type": "conditional", "description": "Gold partners",
+         "description_translations": [{"language": "fr", "text": "Partenaires or"}],
          "when": {"test": {"subject": "PARTNER_TAG", "operator": "EQ", "value": "gold"}},
          "then": {"outcome": {"percentage": "40"}}},
         {"type": "recurring", "percentage": "30"}
@@ -686,9 +686,8 @@ mod tests {
     #[test]
     fn terms_say_every_figure_and_condition_in_the_language() {
         let set = rules(GOLD);
-        let none = |_: usize| None;
         assert_eq!(
-            in_words(&set, "en", "EUR", &none),
+            in_words(&set, "en", "EUR"),
             [
                 "Setup fee: nothing when the product is one of prod_setup",
                 "Gold partners: 40 % when a tag of the partner is gold",
@@ -696,16 +695,15 @@ mod tests {
             ]
         );
         assert_eq!(
-            in_words(&set, "de", "EUR", &none),
+            in_words(&set, "de", "EUR"),
             [
                 "Setup fee: nichts, wenn das Produkt eines von prod_setup ist",
                 "Gold partners: 40\u{a0}%, wenn ein Tag des Partners gold ist",
                 "30\u{a0}% jeder Zahlung",
             ]
         );
-        let translated = |i: usize| (i == 1).then(|| "Partenaires or".to_owned());
         assert_eq!(
-            in_words(&set, "fr", "EUR", &translated)[1],
+            in_words(&set, "fr", "EUR")[1],
             "Partenaires or : 40\u{202f}% si une étiquette du partenaire est gold"
         );
     }
@@ -716,16 +714,15 @@ mod tests {
             r#"[{"type": "recurring", "percentage": "12.5", "max_months": 1},
                 {"type": "charge_threshold_bonus", "min_charge_total": "1000", "bonus": "50"}]"#,
         );
-        let none = |_: usize| None;
         assert_eq!(
-            in_words(&set, "de", "EUR", &none),
+            in_words(&set, "de", "EUR"),
             [
                 "12,5\u{a0}% jeder Zahlung für 1 Monat",
                 "ein Bonus von 50,00\u{a0}€, sobald ein Kunde 1.000,00\u{a0}€ bezahlt hat",
             ]
         );
         assert_eq!(
-            in_words(&set, "en", "USD", &none)[1],
+            in_words(&set, "en", "USD")[1],
             "a bonus of $50.00 once a customer has paid $1,000.00"
         );
     }

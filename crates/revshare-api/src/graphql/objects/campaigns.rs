@@ -366,7 +366,6 @@ impl TermsInForce {
             &self.terms.rules,
             &language,
             &campaign.currency,
-            &|_| None,
         ))
     }
 

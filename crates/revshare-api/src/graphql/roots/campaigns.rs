@@ -8,7 +8,7 @@ use crate::graphql::enums::{CampaignStatus, PartnerType, RequestStatus, Visibili
 use crate::graphql::objects::Seen as _;
 use crate::graphql::objects::{Campaign, Enrollment, PartnerCommission, PartnershipRequest};
 use crate::graphql::ready::Ready;
-use crate::graphql::rules::{GroupRuleInput, rule_set};
+use crate::graphql::rules::{DescriptionTranslationInput, GroupRuleInput, rule_set};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use entity::partnership_request;
 use revshare_core::auth::Scope;
@@ -52,15 +52,6 @@ pub struct CreateCampaignInput {
     /// Whether partners may send paid-ad traffic (true by default); when
     /// false, a click from a paid ad is flagged (`PAID_AD_CLICK`).
     pub allow_paid_ads: Option<bool>,
-}
-
-/// A description in one language.
-#[derive(InputObject)]
-pub struct DescriptionTranslationInput {
-    /// A language revshare writes in (`de`).
-    pub language: String,
-    /// The description in it, checked as the description is.
-    pub text: String,
 }
 
 fn translations_given(given: Vec<DescriptionTranslationInput>) -> Vec<(String, String)> {

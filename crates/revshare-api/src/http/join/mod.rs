@@ -158,9 +158,7 @@ pub async fn page(
         };
     let program = revshare_core::tenants::program_name(&tenant).to_owned();
     let terms: Vec<String> = match revshare_core::campaigns::rules_of(&campaign) {
-        Ok(Some(rules)) => {
-            languages::terms::in_words(&rules, &language, &campaign.currency, &|_| None)
-        }
+        Ok(Some(rules)) => languages::terms::in_words(&rules, &language, &campaign.currency),
         _ => Vec::new(),
     };
     let terms = match terms.is_empty() {
