@@ -314,7 +314,7 @@ pub struct ConditionalRule {
     /// What the tenant wrote about it.
     pub description: Option<String>,
     /// The description in other languages, as the tenant gave them.
-    pub description_translations: Vec<super::rules::RuleDescriptionTranslation>,
+    pub description_translations: Vec<super::described::RuleDescriptionTranslation>,
     /// The lines it pays.
     pub when: Condition,
     /// `when` as a `ConditionInput`, whole, to edit and send back: a

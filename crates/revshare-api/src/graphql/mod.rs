@@ -4,7 +4,8 @@
 //!   thin — check the principal, call a service, map the result;
 //! - [`objects`]: every object type, declared in one place, resolved in
 //!   one module per domain; fields check the scopes guarding their data;
-//! - [`rules`]: the rule vocabulary's inputs, outputs and simulation;
+//! - [`rules`]: the rule vocabulary's inputs, outputs and simulation (a
+//!   description's translations, beside a rule's and a campaign's: [`described`]);
 //! - [`plans`]: the commission plans' inputs and their conversion to the
 //!   engine's validated entries; [`tiers`]: the tiered commissions' input;
 //! - [`context`]: the request's caller, loaders and database, and
@@ -25,6 +26,7 @@ pub mod complexity;
 pub mod conditions;
 pub mod connection;
 pub mod context;
+pub mod described;
 pub mod enums;
 pub mod field_errors;
 pub mod lines;

@@ -4,29 +4,12 @@
 //! validation errors get their input path (`input.rules[1].percentage`).
 
 use super::conditions::{ConditionInput, ConditionalRule, RewardInput};
+pub use super::described::{DescriptionTranslationInput, RuleDescriptionTranslation};
 use super::enums::{EventKind, RuleType};
 use super::scalars::Decimal;
 use async_graphql::{InputObject, Interface, OneofObject, SimpleObject};
 use revshare_core::error::{ApiError, ApiResult};
 use revshare_engine::{self as engine, Currency, Evaluation, Rule, RuleEntry, RuleError, RuleSet};
-
-/// A rule's description in one language (SPEC §38).
-#[derive(SimpleObject, Clone)]
-pub struct RuleDescriptionTranslation {
-    /// The language (`de`).
-    pub language: String,
-    /// The description in it.
-    pub text: String,
-}
-
-/// A description in one language (SPEC §38).
-#[derive(InputObject)]
-pub struct DescriptionTranslationInput {
-    /// A language revshare writes in (`de`).
-    pub language: String,
-    /// The description in it, checked as the description is.
-    pub text: String,
-}
 
 /// The baseline percentage; exactly one per rule set.
 #[derive(InputObject)]

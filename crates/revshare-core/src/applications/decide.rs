@@ -324,7 +324,12 @@ async fn settle(
             dedupe_key: Some(format!("application-decided:{}", application.id)),
             requested_by: None,
             suppressed: false,
-            language: application.language.clone(),
+            // Approved: its partner's (the application's while offered);
+            // else the one it applied in.
+            language: match partner_id {
+                Some(_) => None,
+                None => application.language.clone(),
+            },
         },
     )
     .await?;

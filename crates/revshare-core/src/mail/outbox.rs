@@ -98,8 +98,9 @@ pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
 
 /// What `emails` lists.
 /// The language a message is written in, kept with it (SPEC §38): the
-/// staff's English; an applicant's, while the tenant offers it; else the
-/// partner's own (while offered); else the tenant's default.
+/// staff's English; the one its caller gives (an applicant's, a
+/// broadcast recipient's, each as the tenant offers it); else the
+/// partner's own while offered; else the tenant's default.
 async fn language_of(
     conn: &impl ConnectionTrait,
     mail: &Mail,
@@ -108,6 +109,11 @@ async fn language_of(
     if super::content::is_to_staff(kind) {
         return Ok(crate::languages::DEFAULT.to_owned());
     }
+    // Given: its caller read it as the tenant offers it (an applicant's
+    // form's, a broadcast's batch), and nothing more is read.
+    if let Some(language) = &mail.language {
+        return Ok(language.clone());
+    }
     let Some(tenant) = entity::tenant::Entity::find_by_id(mail.tenant_id.clone())
         .one(conn)
         .await?
@@ -115,13 +121,12 @@ async fn language_of(
         return Ok(crate::languages::DEFAULT.to_owned());
     };
     let offered = crate::languages::Offered::of(&tenant);
-    let chosen = match (&mail.language, &mail.partner_id) {
-        (Some(language), _) => Some(language.clone()),
-        (None, Some(partner)) => entity::partner::Entity::find_by_id(partner.clone())
+    let chosen = match &mail.partner_id {
+        Some(partner) => entity::partner::Entity::find_by_id(partner.clone())
             .one(conn)
             .await?
             .and_then(|p| p.language),
-        (None, None) => None,
+        None => None,
     };
     Ok(offered.reads(chosen.as_deref()).to_owned())
 }

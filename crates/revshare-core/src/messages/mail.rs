@@ -40,6 +40,7 @@ pub(super) async fn on_written(
     partner: &partner::Model,
     row: &message::Model,
     subject: Option<String>,
+    language: Option<String>,
 ) -> ApiResult<Option<DateTime<Utc>>> {
     let settled = Some(row.sent_at);
     match row.sender {
@@ -64,7 +65,7 @@ pub(super) async fn on_written(
                         dedupe_key: Some(format!("message:{}", row.id)),
                         requested_by: None,
                         suppressed: wants.suppresses(&address),
-                        language: None,
+                        language,
                         to: address,
                     };
                     queue(conn, mail).await?;

@@ -45,6 +45,10 @@ pub struct NewMessage<'a> {
     pub subject: Option<String>,
     pub broadcast_id: Option<String>,
     pub workflow_id: Option<String>,
+    /// The partner's language as its tenant reads it, when the caller
+    /// knows it (a broadcast's batch reads the tenant once): its e-mail is
+    /// written in it without asking again.
+    pub language: Option<String>,
 }
 
 /// A body as kept: trimmed, not empty, at most [`MAX_BODY_CHARS`].
@@ -72,7 +76,7 @@ pub async fn write(
         read_at: None,
         mailed_at: None,
     };
-    let mailed_at = mail::on_written(conn, new.partner, &row, new.subject).await?;
+    let mailed_at = mail::on_written(conn, new.partner, &row, new.subject, new.language).await?;
     let row = message::Model { mailed_at, ..row };
     // Every column written (`reset_all`: the copy's `Unchanged` made `Set`).
     let active = message::ActiveModel::from(row.clone()).reset_all();
@@ -124,6 +128,7 @@ pub async fn send_as_staff(
                 subject: None,
                 broadcast_id: None,
                 workflow_id: None,
+                language: None,
             };
             let row = write(&*txn, new, crate::db::now()).await?;
             crate::activity::created("Message", &row.id, &row);
@@ -184,6 +189,7 @@ pub async fn send_as_partner(
                 subject: None,
                 broadcast_id: None,
                 workflow_id: None,
+                language: None,
             };
             let row = write(&*txn, new, now).await?;
             crate::activity::created("Message", &row.id, &row);

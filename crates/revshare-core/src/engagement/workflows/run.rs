@@ -374,6 +374,7 @@ pub async fn act(
                 subject: None,
                 broadcast_id: None,
                 workflow_id: Some(due.workflow.id.clone()),
+                language: None,
             };
             let message = write(conn, new, now).await?;
             let entry = Entry::on(

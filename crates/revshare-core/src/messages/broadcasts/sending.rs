@@ -260,8 +260,10 @@ pub(super) async fn write_batch(
     }
     // Each recipient reads the broadcast in its language when its author
     // gave that translation, else as written (SPEC §38).
+    // The tenant is read once a batch: each recipient's language (and
+    // its e-mail's) is decided here, not asked again per message.
     let translations = crate::languages::translations::decode(row.translations.as_deref());
-    let offered = match translations.is_empty() || partners.is_empty() {
+    let offered = match partners.is_empty() {
         true => None,
         false => entity::tenant::Entity::find_by_id(row.tenant_id.clone())
             .one(conn)
@@ -269,8 +271,10 @@ pub(super) async fn write_batch(
             .map(|tenant| crate::languages::Offered::of(&tenant)),
     };
     for partner in &partners {
-        let translated = offered.as_ref().and_then(|offered| {
-            let language = offered.reads(partner.language.as_deref());
+        let language = offered
+            .as_ref()
+            .map(|offered| offered.reads(partner.language.as_deref()).to_owned());
+        let translated = language.as_deref().and_then(|language| {
             crate::languages::translations::for_reader(&translations, language)
         });
         let new = NewMessage {
@@ -285,6 +289,7 @@ pub(super) async fn write_batch(
             ),
             broadcast_id: Some(row.id.clone()),
             workflow_id: None,
+            language,
         };
         write(conn, new, now).await?;
     }
