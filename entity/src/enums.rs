@@ -514,6 +514,8 @@ stored!(
         StripeConnect = "STRIPE_CONNECT",
         /// To a US bank account by ACH: routing and account number.
         Ach = "ACH",
+        /// To a bank account in its own currency, through Wise (SPEC §36).
+        Wise = "WISE",
     }
 );
 
@@ -532,6 +534,9 @@ stored!(
         PaypalPayouts = "PAYPAL_PAYOUTS",
         /// Stripe Connect: a transfer to each partner's Express account.
         StripeConnect = "STRIPE_CONNECT",
+        /// Wise: a transfer to each partner's bank account, in its
+        /// currency, in one batch group per run and currency (SPEC §36).
+        Wise = "WISE",
     }
 );
 

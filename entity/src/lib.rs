@@ -104,5 +104,6 @@ pub mod tiered_commission_partner;
 pub mod unattributed_event;
 pub mod webhook_delivery;
 pub mod webhook_endpoint;
+pub mod wise_batch_group;
 pub mod workflow;
 pub mod workflow_run;

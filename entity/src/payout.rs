@@ -81,6 +81,14 @@ pub struct Model {
     /// Self-billed: the VAT decision and both parties as they were when
     /// the payout was made (JSON); none for a payout that is not.
     pub self_billing: Option<String>,
+    /// A `WISE` method's currency, sort code, holder's legal type and
+    /// address, as they were when the payout was made.
+    pub method_currency: Option<String>,
+    pub method_sort_code: Option<String>,
+    pub method_legal_type: Option<String>,
+    pub method_address: Option<String>,
+    /// The Wise recipient the payout is sent to (known once made).
+    pub method_wise_recipient: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

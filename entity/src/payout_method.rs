@@ -23,6 +23,17 @@ pub struct Model {
     /// An `ACH` method's account number (4 to 17 digits).
     pub account_number: Option<String>,
     pub account_type: Option<UsAccountType>,
+    /// A `WISE` method's currency (ISO 4217): the account is paid in it.
+    pub currency: Option<String>,
+    /// A `WISE` GBP account's sort code (6 digits).
+    pub sort_code: Option<String>,
+    /// A `WISE` method's holder: `PRIVATE` or `BUSINESS`.
+    pub legal_type: Option<String>,
+    /// A `WISE` USD account's address, as JSON (`country`, `city`,
+    /// `postCode`, `firstLine`, `state`).
+    pub address: Option<String>,
+    /// The Wise recipient made for a `WISE` method, once, when first paid.
+    pub wise_recipient_id: Option<String>,
     pub updated_by: String,
     pub updated_at: DateTimeUtc,
 }

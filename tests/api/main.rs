@@ -82,4 +82,5 @@ mod tiers;
 mod visibility;
 mod webhooks;
 mod what_callers_cannot_learn;
+mod wise;
 mod workflow_writes;

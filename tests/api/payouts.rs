@@ -1576,8 +1576,8 @@ async fn the_monthly_path_in_the_docs_runs_as_written(app: TestApp) {
     let operations = crate::support::guides::operations("docs/payouts.md");
     assert_eq!(
         operations.len(),
-        8,
-        "the guide's five steps, and the rails' three"
+        10,
+        "the guide's five steps, the rails' three and Wise's two"
     );
     let token = app.admin();
     // Step by step, each with the variables the guide names.

@@ -9,20 +9,19 @@
 //! and out of order, a replica killed between marking and sending and
 //! while the provider holds its request, two replicas on one run.
 
-use crate::helpers::{Replica, TestApp, code, field};
+use crate::helpers::{TestApp, code, field};
 use crate::on_both_databases_with;
 use crate::support::paypal::{
     CLIENT_ID, CLIENT_SECRET, Hold, Paypal, SentItem, WEBHOOK_ID, deliver_paypal, item_event,
     serve_paypal,
 };
 use crate::support::rails::{
-    CONFIGURE, CONNECT, SEND, configure_paypal, earned, options, partner, payout, payout_of, run,
-    until,
+    CONFIGURE, CONNECT, SEND, configure_paypal, earned, keyed, lease_runs_out, options, partner,
+    payout, payout_of, run, sender, until,
 };
 use crate::support::stripe::{
     SECRET_KEY, WEBHOOK_SECRET, deliver_stripe, serve_stripe, stripe_event,
 };
-use revshare::http::Options;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -39,25 +38,6 @@ on_both_databases_with!(
     keyed;
     a_replica_killed_while_sending_leaves_each_payout_sent_once,
 );
-
-/// The data key the test app and replica processes share.
-const DATA_KEY: &str = "c2VjcmV0LWRhdGEta2V5LWZvci10aGUtdGVzdHMtMzI=";
-
-/// [`options`] with [`DATA_KEY`], and no worker of the test's own: the
-/// replicas send.
-fn keyed() -> Options {
-    let mut options = options();
-    options.data_key = Some(revshare::payouts::seal::DataKey::from_base64(DATA_KEY).unwrap());
-    options.jobs = revshare::jobs::Jobs::all().without(&[
-        revshare::jobs::Job::Webhooks,
-        revshare::jobs::Job::Payouts,
-        revshare::jobs::Job::Mail,
-        revshare::jobs::Job::CommissionMail,
-        revshare::jobs::Job::SignInMail,
-        revshare::jobs::Job::Housekeeping,
-    ]);
-    options
-}
 
 // ------------------------------------------------------------ the program
 
@@ -516,34 +496,6 @@ async fn rails_are_admins_and_their_secrets_never_come_back(app: TestApp) {
         )
         .await;
     assert_eq!(code(&error), "FORBIDDEN", "{error}");
-}
-
-/// A replica process sending payouts (`REVSHARE_PAYOUT_POLL_SECONDS=1`),
-/// its jobs' steps in its log.
-async fn sender(app: &TestApp) -> Replica {
-    Replica::start(
-        &app.url,
-        &[
-            ("REVSHARE_DATA_KEY", DATA_KEY),
-            ("REVSHARE_WEBHOOK_ALLOW_PRIVATE", "true"),
-            ("REVSHARE_PAYOUT_POLL_SECONDS", "1"),
-            ("RUST_LOG", crate::support::wait::JOB_STEPS_LOGGED),
-        ],
-    )
-    .await
-}
-
-/// The lease of a killed replica runs out (as thirty seconds would).
-async fn lease_runs_out(app: &TestApp) {
-    use sea_orm::{EntityTrait, sea_query::Expr};
-    entity::payout::Entity::update_many()
-        .col_expr(
-            entity::payout::Column::RailLeaseUntil,
-            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
-        )
-        .exec(app.db.conn())
-        .await
-        .unwrap();
 }
 
 async fn a_replica_killed_while_sending_leaves_each_payout_sent_once(app: TestApp) {

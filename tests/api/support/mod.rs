@@ -2,7 +2,7 @@
 //! (never on the clock alone), the waits of the background work a test
 //! starts (an import to its end), the records the areas set up alike
 //! (partners, campaigns, sales, deals, payout runs), and the local servers
-//! that stand in for the world outside (PayPal, Stripe, import sources, a
+//! that stand in for the world outside (PayPal, Stripe, Wise, import sources, a
 //! webhook receiver, SMTP, DNS). An area module imports from here and
 //! from `helpers`, not from another area module.
 
@@ -37,4 +37,5 @@ pub mod stripe;
 pub mod switching;
 pub mod tools;
 pub mod wait;
+pub mod wise;
 pub mod ws;

@@ -182,3 +182,50 @@ pub(crate) fn transfer_for(
     transfer["metadata"] = json!({ "payout": payout_id });
     transfer
 }
+
+/// The data key the test app and replica processes share.
+pub(crate) const DATA_KEY: &str = "c2VjcmV0LWRhdGEta2V5LWZvci10aGUtdGVzdHMtMzI=";
+
+/// [`options`] with [`DATA_KEY`], and no worker of the test's own: the
+/// replicas send.
+pub(crate) fn keyed() -> Options {
+    let mut options = options();
+    options.data_key = Some(revshare::payouts::seal::DataKey::from_base64(DATA_KEY).unwrap());
+    options.jobs = revshare::jobs::Jobs::all().without(&[
+        revshare::jobs::Job::Webhooks,
+        revshare::jobs::Job::Payouts,
+        revshare::jobs::Job::Mail,
+        revshare::jobs::Job::CommissionMail,
+        revshare::jobs::Job::SignInMail,
+        revshare::jobs::Job::Housekeeping,
+    ]);
+    options
+}
+
+/// A replica process sending payouts (`REVSHARE_PAYOUT_POLL_SECONDS=1`),
+/// its jobs' steps in its log.
+pub(crate) async fn sender(app: &TestApp) -> crate::helpers::Replica {
+    crate::helpers::Replica::start(
+        &app.url,
+        &[
+            ("REVSHARE_DATA_KEY", DATA_KEY),
+            ("REVSHARE_WEBHOOK_ALLOW_PRIVATE", "true"),
+            ("REVSHARE_PAYOUT_POLL_SECONDS", "1"),
+            ("RUST_LOG", crate::support::wait::JOB_STEPS_LOGGED),
+        ],
+    )
+    .await
+}
+
+/// The lease of a killed replica runs out (as thirty seconds would).
+pub(crate) async fn lease_runs_out(app: &TestApp) {
+    use sea_orm::{EntityTrait, sea_query::Expr};
+    entity::payout::Entity::update_many()
+        .col_expr(
+            entity::payout::Column::RailLeaseUntil,
+            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        )
+        .exec(app.db.conn())
+        .await
+        .unwrap();
+}

@@ -70,7 +70,9 @@ pub fn account_change(
 }
 
 /// Where a partner is paid. `PAYPAL` takes `paypalEmail`; `BANK_TRANSFER`
-/// takes `iban`, `accountHolder` and, optionally, `bic`.
+/// takes `iban`, `accountHolder` and, optionally, `bic`; `ACH` its
+/// routing and account number; `WISE` a `currency`, `accountHolder`,
+/// `legalType` and the currency's account fields.
 #[derive(InputObject)]
 pub struct SetPayoutMethodInput {
     /// The partner (omitted with a partner token: itself).
@@ -91,8 +93,20 @@ pub struct SetPayoutMethodInput {
     pub routing_number: Option<String>,
     /// For `ACH`: the account number (4 to 17 digits).
     pub account_number: Option<String>,
-    /// For `ACH`: checking (the default) or savings.
+    /// For `ACH` and a `WISE` USD account: checking (the default) or
+    /// savings.
     pub account_type: Option<super::enums::UsAccountType>,
+    /// For `WISE`: the account's currency (EUR, CHF, DKK, NOK, PLN, SEK
+    /// by IBAN; GBP by sort code; USD by routing number).
+    pub currency: Option<String>,
+    /// For a `WISE` GBP account: its sort code (6 digits; dashes and
+    /// spaces dropped). Its `accountNumber` is 8 digits.
+    pub sort_code: Option<String>,
+    /// For `WISE`: a person (the default; `accountHolder` a first and a
+    /// last name) or a business.
+    pub legal_type: Option<super::enums::LegalType>,
+    /// For a `WISE` USD account: the holder's address.
+    pub address: Option<super::tax::AddressInput>,
 }
 
 impl SetPayoutMethodInput {
@@ -106,6 +120,14 @@ impl SetPayoutMethodInput {
             routing_number: self.routing_number.as_deref(),
             account_number: self.account_number.as_deref(),
             account_type: self.account_type.map(Into::into),
+            currency: self.currency.as_deref(),
+            sort_code: self.sort_code.as_deref(),
+            legal_type: self.legal_type.map(|t| t.as_str()),
+            address: self
+                .address
+                .as_ref()
+                .map(|a| a.address("input.address"))
+                .transpose()?,
         })
     }
 }

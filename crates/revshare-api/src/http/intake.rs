@@ -1,7 +1,8 @@
 //! The providers' webhooks, one intake for all: `POST
 //! /connectors/{provider}/{tenantId}` (billing: `stripe`, `paddle`,
 //! [`revshare_core::connectors`]) and `POST /payouts/{rail}/{tenantId}` (payout
-//! rails: `paypal`, `stripe` for Stripe Connect, [`revshare_core::rails::hooks`]).
+//! rails: `paypal`, `stripe` for Stripe Connect, [`revshare_core::rails::hooks`];
+//! `wise`, [`revshare_core::rails::wise::hook`]).
 //! The raw body is verified before it is parsed, and every provider hears
 //! the same answer for the same reason ([`answer`]):
 //!
@@ -120,6 +121,17 @@ pub async fn rail(
         "stripe" => {
             let signature = text(&headers, "stripe-signature");
             hooks::stripe(
+                &state.db,
+                &state.rails,
+                &tenant_id,
+                signature.as_deref(),
+                &body,
+            )
+            .await
+        }
+        "wise" => {
+            let signature = text(&headers, "x-signature-sha256");
+            revshare_core::rails::wise::hook(
                 &state.db,
                 &state.rails,
                 &tenant_id,

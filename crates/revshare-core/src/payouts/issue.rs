@@ -190,6 +190,11 @@ fn row(
         self_billing: billed
             .map(super::invoicing::SelfBilled::encode)
             .transpose()?,
+        method_currency: method.and_then(|m| m.currency.clone()),
+        method_sort_code: method.and_then(|m| m.sort_code.clone()),
+        method_legal_type: method.and_then(|m| m.legal_type.clone()),
+        method_address: method.and_then(|m| m.address.clone()),
+        method_wise_recipient: method.and_then(|m| m.wise_recipient_id.clone()),
     })
 }
 

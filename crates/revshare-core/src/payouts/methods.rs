@@ -1,11 +1,13 @@
 //! Payout methods: where a partner is paid — a PayPal account or a bank
-//! account (by IBAN, or a US one by routing and account number for ACH) —
+//! account (by IBAN, or a US one by routing and account number for ACH,
+//! or one Wise pays in its own currency: [`wise_account`]) —
 //! one per partner, set by the partner itself or the tenant's staff. Each
 //! is checked when set (an e-mail's form; an IBAN's country length and
 //! check digits, a BIC's form; a routing number's prefix and check digit),
 //! so that a run's file never carries an account its bank or PayPal would
 //! refuse for its form.
 
+use super::wise_account::{self, Details, WiseAccount};
 use crate::db::Db;
 use crate::engine::accounts::{Bic, Iban};
 use crate::engine::us_accounts::{AccountNumber, RoutingNumber};
@@ -39,9 +41,12 @@ pub enum Method {
         account_type: UsAccountType,
         account_holder: String,
     },
+    /// A bank account in its own currency, paid through Wise (SPEC §36).
+    Wise(WiseAccount),
 }
 
 /// A method as a client gives it.
+#[derive(Clone)]
 pub struct GivenMethod<'a> {
     pub kind: PayoutMethodType,
     pub paypal_email: Option<&'a str>,
@@ -52,6 +57,12 @@ pub struct GivenMethod<'a> {
     pub account_number: Option<&'a str>,
     /// An `ACH` account's kind (checking when not given).
     pub account_type: Option<UsAccountType>,
+    /// A `WISE` account's currency, GBP sort code, holder's legal type
+    /// and (USD) address.
+    pub currency: Option<&'a str>,
+    pub sort_code: Option<&'a str>,
+    pub legal_type: Option<&'a str>,
+    pub address: Option<super::address::Address>,
 }
 
 impl<'a> GivenMethod<'a> {
@@ -66,6 +77,10 @@ impl<'a> GivenMethod<'a> {
             routing_number: None,
             account_number: None,
             account_type: None,
+            currency: None,
+            sort_code: None,
+            legal_type: None,
+            address: None,
         }
     }
 }
@@ -81,6 +96,7 @@ impl Method {
             Method::Ach {
                 routing, account, ..
             } => format!("ach:{}:{}", routing.as_str(), account.as_str()),
+            Method::Wise(account) => account.account_key(),
         }
     }
 
@@ -92,6 +108,40 @@ impl Method {
         let refuse = |field: &str, of: &str| {
             ApiError::bad_input(format!("input.{field}"), format!("is only for {of}"))
         };
+        if given.kind == PayoutMethodType::Wise {
+            for (field, value, of) in [
+                ("paypalEmail", given.paypal_email, "PAYPAL"),
+                ("bic", given.bic, "BANK_TRANSFER"),
+            ] {
+                if present(value) {
+                    return Err(refuse(field, of));
+                }
+            }
+            return wise_account::check(&wise_account::Given {
+                currency: given.currency,
+                account_holder: given.account_holder,
+                legal_type: given.legal_type,
+                iban: given.iban,
+                sort_code: given.sort_code,
+                routing_number: given.routing_number,
+                account_number: given.account_number,
+                account_type: given.account_type,
+                address: given.address.clone(),
+            })
+            .map(Method::Wise);
+        }
+        for (field, value) in [
+            ("currency", given.currency),
+            ("sortCode", given.sort_code),
+            ("legalType", given.legal_type),
+        ] {
+            if present(value) {
+                return Err(refuse(field, "WISE"));
+            }
+        }
+        if given.address.is_some() {
+            return Err(refuse("address", "WISE"));
+        }
         if given.kind != PayoutMethodType::Ach {
             for (field, value) in [
                 ("routingNumber", given.routing_number),
@@ -177,6 +227,7 @@ impl Method {
                     account_holder,
                 })
             }
+            PayoutMethodType::Wise => unreachable_wise(),
             PayoutMethodType::Ach => {
                 for (field, value, of) in [
                     ("paypalEmail", given.paypal_email, "PAYPAL"),
@@ -261,6 +312,11 @@ pub async fn store(
         routing_number: Set(None),
         account_number: Set(None),
         account_type: Set(None),
+        currency: Set(None),
+        sort_code: Set(None),
+        legal_type: Set(None),
+        address: Set(None),
+        wise_recipient_id: Set(None),
         updated_by: Set(actor.to_owned()),
         updated_at: Set(crate::db::now()),
     };
@@ -292,6 +348,32 @@ pub async fn store(
             row.account_type = Set(Some(account_type));
             row.account_holder = Set(Some(account_holder));
         }
+        Method::Wise(account) => {
+            row.r#type = Set(PayoutMethodType::Wise);
+            row.currency = Set(Some(account.currency.clone()));
+            row.account_holder = Set(Some(account.holder.clone()));
+            row.legal_type = Set(Some(account.legal_type.clone()));
+            match account.details {
+                Details::Iban(iban) => row.iban = Set(Some(iban.as_str().to_owned())),
+                Details::SortCode { sort_code, account } => {
+                    row.sort_code = Set(Some(sort_code));
+                    row.account_number = Set(Some(account));
+                }
+                Details::Aba {
+                    routing,
+                    account,
+                    account_type,
+                    address,
+                } => {
+                    row.routing_number = Set(Some(routing.as_str().to_owned()));
+                    row.account_number = Set(Some(account.as_str().to_owned()));
+                    row.account_type = Set(Some(account_type));
+                    row.address = Set(Some(address.encode()));
+                }
+            }
+            // The same account keeps the recipient Wise made for it.
+            row.wise_recipient_id = Set(same_wise_recipient(txn, partner_id, &row).await?);
+        }
     }
     use payout_method::Column as C;
     let before = match crate::activity::recording() {
@@ -316,6 +398,11 @@ pub async fn store(
                     C::RoutingNumber,
                     C::AccountNumber,
                     C::AccountType,
+                    C::Currency,
+                    C::SortCode,
+                    C::LegalType,
+                    C::Address,
+                    C::WiseRecipientId,
                     C::UpdatedBy,
                     C::UpdatedAt,
                 ])
@@ -352,7 +439,47 @@ fn method_changes(
         field("accountType", |m| {
             m.account_type.map(|t| t.as_str().to_owned())
         }),
+        field("currency", |m| m.currency.clone()),
+        field("sortCode", |m| m.sort_code.clone()),
+        field("legalType", |m| m.legal_type.clone()),
     ]
+}
+
+/// The Wise recipient of the partner's method, if the method being set
+/// is the very account it was made for (the same currency, holder and
+/// numbers): a recipient is made once per account.
+async fn same_wise_recipient(
+    conn: &impl ConnectionTrait,
+    partner_id: &str,
+    row: &payout_method::ActiveModel,
+) -> ApiResult<Option<String>> {
+    let Some(before) = payout_method::Entity::find_by_id(partner_id.to_owned())
+        .one(conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let now = |value: &sea_orm::ActiveValue<Option<String>>| match value {
+        sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => v.clone(),
+        sea_orm::ActiveValue::NotSet => None,
+    };
+    let same = before.r#type == PayoutMethodType::Wise
+        && before.currency == now(&row.currency)
+        && before.account_holder == now(&row.account_holder)
+        && before.legal_type == now(&row.legal_type)
+        && before.iban == now(&row.iban)
+        && before.sort_code == now(&row.sort_code)
+        && before.routing_number == now(&row.routing_number)
+        && before.account_number == now(&row.account_number)
+        && before.address == now(&row.address);
+    Ok(before.wise_recipient_id.filter(|_| same))
+}
+
+fn unreachable_wise() -> ApiResult<Method> {
+    Err(ApiError::bad_input(
+        "input.type",
+        "WISE is checked on its own",
+    ))
 }
 
 /// The partner's Stripe account whose payouts Stripe enabled, or
@@ -471,12 +598,12 @@ mod tests {
         }
         let mistyped = GivenMethod {
             routing_number: Some("021000012"),
-            ..ach
+            ..ach.clone()
         };
         assert_eq!(field(Method::check(&mistyped)), "input.routingNumber");
         let with_iban = GivenMethod {
             iban: Some("DE89370400440532013000"),
-            ..ach
+            ..ach.clone()
         };
         assert_eq!(field(Method::check(&with_iban)), "input.iban");
         let no_account = GivenMethod {

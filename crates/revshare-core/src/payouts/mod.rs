@@ -2,7 +2,8 @@
 //! minimum it must reach, runs that pay everyone owed up to a day, the
 //! files a bank or PayPal takes, statements, and tax profiles.
 //!
-//! - [`methods`]: a partner's PayPal account or bank account, checked;
+//! - [`methods`]: a partner's PayPal account or bank account, checked
+//!   ([`wise_account`]: one Wise pays in its own currency);
 //! - [`tax`] and [`seal`]: tax profiles, their tax ids sealed at rest;
 //! - [`runs`]: a run — each partner's approved commissions up to a day,
 //!   clawbacks netted, one pending payout per partner and currency that
@@ -38,6 +39,7 @@ pub mod tax;
 pub mod tax_payments;
 pub mod tax_submissions;
 pub mod tin;
+pub mod wise_account;
 pub mod withholding;
 
 use crate::auth::access::Policy;

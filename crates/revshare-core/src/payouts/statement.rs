@@ -428,6 +428,26 @@ fn method(payout: &payout::Model, said: &Words) -> String {
                 ("holder", holder),
             ],
         ),
+        Some(PayoutMethodType::Wise) => {
+            let number = payout
+                .method_iban
+                .as_deref()
+                .or(payout.method_account_number.as_deref());
+            fill(
+                said.wise,
+                &[
+                    (
+                        "currency",
+                        payout
+                            .method_currency
+                            .as_deref()
+                            .unwrap_or(&payout.currency),
+                    ),
+                    ("account", &number.map(Iban::masked).unwrap_or_default()),
+                    ("holder", holder),
+                ],
+            )
+        }
         None => said.no_method.to_owned(),
     }
 }

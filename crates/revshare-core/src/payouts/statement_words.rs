@@ -67,6 +67,8 @@ pub struct Words {
     pub stripe: &'static str,
     /// `{account}`, `{routing}`, `{holder}`.
     pub ach: &'static str,
+    /// A bank account Wise pays: `{currency}`, `{account}` (masked), `{holder}`.
+    pub wise: &'static str,
     pub no_method: &'static str,
 }
 
@@ -131,6 +133,7 @@ pub const EN: Words = Words {
     bank_transfer: "Bank transfer {account} ({holder})",
     stripe: "Stripe account {account}",
     ach: "ACH to account {account} at routing number {routing} ({holder})",
+    wise: "Wise {currency} account {account} ({holder})",
     no_method: "none on file",
 };
 
@@ -171,6 +174,7 @@ pub const DE: Words = Words {
     bank_transfer: "Überweisung {account} ({holder})",
     stripe: "Stripe-Konto {account}",
     ach: "ACH auf Konto {account}, Routingnummer {routing} ({holder})",
+    wise: "Wise-Konto in {currency} {account} ({holder})",
     no_method: "keiner hinterlegt",
 };
 
@@ -211,6 +215,7 @@ pub const FR: Words = Words {
     bank_transfer: "Virement bancaire {account} ({holder})",
     stripe: "Compte Stripe {account}",
     ach: "ACH sur le compte {account}, numéro de routage {routing} ({holder})",
+    wise: "Compte Wise en {currency} {account} ({holder})",
     no_method: "aucun enregistré",
 };
 
@@ -251,6 +256,7 @@ pub const ES: Words = Words {
     bank_transfer: "Transferencia bancaria {account} ({holder})",
     stripe: "Cuenta de Stripe {account}",
     ach: "ACH a la cuenta {account}, número de ruta {routing} ({holder})",
+    wise: "Cuenta Wise en {currency} {account} ({holder})",
     no_method: "ninguno registrado",
 };
 
@@ -291,6 +297,7 @@ pub const IT: Words = Words {
     bank_transfer: "Bonifico bancario {account} ({holder})",
     stripe: "Account Stripe {account}",
     ach: "ACH sul conto {account}, numero di routing {routing} ({holder})",
+    wise: "Conto Wise in {currency} {account} ({holder})",
     no_method: "nessuno registrato",
 };
 
@@ -331,6 +338,7 @@ pub const NL: Words = Words {
     bank_transfer: "Bankoverschrijving {account} ({holder})",
     stripe: "Stripe-account {account}",
     ach: "ACH naar rekening {account}, routingnummer {routing} ({holder})",
+    wise: "Wise-rekening in {currency} {account} ({holder})",
     no_method: "geen opgegeven",
 };
 

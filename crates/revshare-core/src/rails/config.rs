@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 /// The longest credential taken.
 const MAX_CREDENTIAL_CHARS: usize = 512;
+/// The longest PEM key taken (a 4096-bit RSA private key is some 3,300).
+const MAX_PEM_CHARS: usize = 8192;
 
 /// A rail's credentials, as sealed.
 #[derive(Clone, Serialize, Deserialize)]
@@ -32,6 +34,18 @@ pub enum Credentials {
     Stripe {
         secret_key: String,
         webhook_secret: String,
+    },
+    /// Wise's API token and the (business) profile it pays from; the PEM
+    /// key its webhooks are checked with when not Wise's published one (a
+    /// test server, a rotation); the private key a funding Wise wants
+    /// approved (SCA) is signed with, if finance gave one.
+    Wise {
+        api_token: String,
+        profile_id: String,
+        #[serde(default)]
+        webhook_public_key: Option<String>,
+        #[serde(default)]
+        sca_private_key: Option<String>,
     },
 }
 
@@ -51,6 +65,10 @@ pub struct Given {
     pub webhook_id: Option<String>,
     pub secret_key: Option<String>,
     pub webhook_secret: Option<String>,
+    pub api_token: Option<String>,
+    pub profile_id: Option<String>,
+    pub webhook_public_key: Option<String>,
+    pub sca_private_key: Option<String>,
 }
 
 /// A rail as the worker uses it: opened.
@@ -69,6 +87,8 @@ pub fn documented_host(rail: PayoutRail, mode: PayoutRailMode) -> &'static str {
         (PayoutRail::PaypalPayouts, PayoutRailMode::Live) => "https://api-m.paypal.com",
         (PayoutRail::PaypalPayouts, PayoutRailMode::Sandbox) => "https://api-m.sandbox.paypal.com",
         (PayoutRail::StripeConnect, _) => "https://api.stripe.com",
+        (PayoutRail::Wise, PayoutRailMode::Live) => "https://api.wise.com",
+        (PayoutRail::Wise, PayoutRailMode::Sandbox) => "https://api.wise-sandbox.com",
     }
 }
 
@@ -113,6 +133,7 @@ impl Given {
         let rail = self.rail;
         match rail {
             PayoutRail::PaypalPayouts => {
+                self.none_of_wise()?;
                 not_for("secretKey", &self.secret_key, rail)?;
                 not_for("webhookSecret", &self.webhook_secret, rail)?;
                 Ok(Credentials::Paypal {
@@ -122,6 +143,7 @@ impl Given {
                 })
             }
             PayoutRail::StripeConnect => {
+                self.none_of_wise()?;
                 not_for("clientId", &self.client_id, rail)?;
                 not_for("clientSecret", &self.client_secret, rail)?;
                 not_for("webhookId", &self.webhook_id, rail)?;
@@ -155,7 +177,75 @@ impl Given {
                     webhook_secret,
                 })
             }
+            PayoutRail::Wise => {
+                for (field, value) in [
+                    ("clientId", &self.client_id),
+                    ("clientSecret", &self.client_secret),
+                    ("webhookId", &self.webhook_id),
+                    ("secretKey", &self.secret_key),
+                    ("webhookSecret", &self.webhook_secret),
+                ] {
+                    not_for(field, value, rail)?;
+                }
+                let api_token = needed("apiToken", &self.api_token, rail)?;
+                let profile_id = needed("profileId", &self.profile_id, rail)?;
+                if profile_id.len() > 18 || !profile_id.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(ApiError::bad_input(
+                        "input.credentials.profileId",
+                        "must be the number of the Wise profile payouts are sent from",
+                    ));
+                }
+                let pem = |field: &str, value: &Option<String>| {
+                    value
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|v| !v.is_empty())
+                        .map(|v| {
+                            if v.len() > MAX_PEM_CHARS {
+                                return Err(ApiError::bad_input(
+                                    format!("input.credentials.{field}"),
+                                    format!(
+                                        "must be a PEM key of at most {MAX_PEM_CHARS} characters"
+                                    ),
+                                ));
+                            }
+                            Ok(v.to_owned())
+                        })
+                        .transpose()
+                };
+                let webhook_public_key = pem("webhookPublicKey", &self.webhook_public_key)?;
+                if let Some(key) = &webhook_public_key {
+                    super::wise::keys::public_key(key).map_err(|why| {
+                        ApiError::bad_input("input.credentials.webhookPublicKey", why)
+                    })?;
+                }
+                let sca_private_key = pem("scaPrivateKey", &self.sca_private_key)?;
+                if let Some(key) = &sca_private_key {
+                    super::wise::keys::private_key(key).map_err(|why| {
+                        ApiError::bad_input("input.credentials.scaPrivateKey", why)
+                    })?;
+                }
+                Ok(Credentials::Wise {
+                    api_token,
+                    profile_id,
+                    webhook_public_key,
+                    sca_private_key,
+                })
+            }
         }
+    }
+
+    /// Wise's credentials, given for another rail: refused.
+    fn none_of_wise(&self) -> ApiResult<()> {
+        for (field, value) in [
+            ("apiToken", &self.api_token),
+            ("profileId", &self.profile_id),
+            ("webhookPublicKey", &self.webhook_public_key),
+            ("scaPrivateKey", &self.sca_private_key),
+        ] {
+            not_for(field, value, self.rail)?;
+        }
+        Ok(())
     }
 }
 
@@ -165,6 +255,7 @@ impl Credentials {
         let of = match self {
             Credentials::Paypal { client_id, .. } => client_id,
             Credentials::Stripe { secret_key, .. } => secret_key,
+            Credentials::Wise { api_token, .. } => api_token,
         };
         let chars: Vec<char> = of.chars().collect();
         let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();

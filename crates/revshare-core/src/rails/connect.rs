@@ -108,7 +108,7 @@ fn taken(answer: Answer) -> ApiResult<serde_json::Value> {
             "Stripe refused ({status}: {})",
             json["error"]["message"].as_str().unwrap_or("no message")
         ))),
-        Answer::Unauthorized => Err(ApiError::Conflict(
+        Answer::Unauthorized | Answer::Approval(_) => Err(ApiError::Conflict(
             "Stripe refused the rail's key: configure the rail again".into(),
         )),
         Answer::Later(words, _) => Err(ApiError::Conflict(format!("{words}: try again"))),

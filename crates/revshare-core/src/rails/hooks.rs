@@ -54,7 +54,7 @@ pub async fn paypal(
     match paypal.verify(&token, &transmission, text).await {
         Answer::Taken(json) if json["verification_status"] == "SUCCESS" => {}
         Answer::Taken(_) | Answer::Refused(..) => return Err(Refused::Signature(NOT_VERIFIED)),
-        Answer::Unauthorized => {
+        Answer::Unauthorized | Answer::Approval(_) => {
             paypal.forget_token();
             return Err(Refused::ProviderUnreachable);
         }

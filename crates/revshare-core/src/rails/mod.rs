@@ -1,4 +1,5 @@
-//! Paying partners by API (SPEC §26): PayPal Payouts and Stripe Connect.
+//! Paying partners by API (SPEC §26, §36): PayPal Payouts, Stripe Connect
+//! and Wise.
 //!
 //! - [`config`]: a tenant's rails, their credentials sealed, never answered;
 //! - [`queue`]: `sendPayouts` — a run's pending payouts of the rail's
@@ -11,6 +12,7 @@
 //! - [`record`]: what a provider's word does to a payout, in any order;
 //! - [`reversal`]: a Stripe transfer reversed, in part or in full;
 //! - [`connect`]: Stripe Express accounts and their onboarding;
+//! - [`wise`]: Wise's recipients, batch groups, transfers and webhooks;
 //! - [`hooks`]: the providers' webhooks, verified.
 //!
 //! Exactly once: a payout is `QUEUED` in the transaction that hands it to
@@ -30,6 +32,7 @@ pub mod queue;
 pub mod record;
 pub mod reversal;
 pub mod stripe;
+pub mod wise;
 
 use crate::db::Db;
 use crate::error::ApiResult;
@@ -119,6 +122,9 @@ enum Work {
     ReadPaypal(String),
     /// A run's queued Stripe transfers, each sent alone.
     SendStripe(Option<String>),
+    /// A run's Wise payouts in one currency: every pending one, held
+    /// together while any is due.
+    Wise(String, String),
 }
 
 /// A group of due payouts one claim takes.
@@ -153,6 +159,9 @@ pub async fn look_until(db: &Db, settings: &Settings, stop: &Stop) -> ApiResult<
                 queue::read_paypal(db, settings, &tenant_id, &claim, batch).await
             }
             Work::SendStripe(_) => queue::send_stripe(db, settings, &tenant_id, &claim).await,
+            Work::Wise(run, currency) => {
+                wise::send::step(db, settings, &tenant_id, &claim, run, currency).await
+            }
         };
         claim.release(db).await?;
         done?;
@@ -206,6 +215,7 @@ async fn due_groups(db: &Db) -> ApiResult<Vec<Group>> {
         let work = match (rail, status, batch) {
             (None, ..) => continue,
             (Some(PayoutRail::StripeConnect), ..) => Work::SendStripe(run_id),
+            (Some(PayoutRail::Wise), ..) => Work::Wise(run_id.unwrap_or_default(), currency),
             (Some(PayoutRail::PaypalPayouts), Some(RailStatus::Queued), _) | (_, _, None) => {
                 // Queued before parts had ids of their own: the run's
                 // currency is the part.
@@ -247,6 +257,19 @@ async fn members(db: &Db, tenant_id: &str, work: &Work) -> ApiResult<Vec<String>
                 None => payout::Column::RunId.is_null(),
             })
             .limit(STRIPE_CLAIM),
+        // Every pending one of the run and currency, due or not: the
+        // run's groups are completed and funded by the look holding them.
+        Work::Wise(run, currency) => payout::Entity::find()
+            .select_only()
+            .column(payout::Column::Id)
+            .filter(payout::Column::TenantId.eq(tenant_id))
+            .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+            .filter(payout::Column::Rail.eq(PayoutRail::Wise))
+            .filter(payout::Column::RunId.eq(run.as_str()))
+            .filter(payout::Column::Currency.eq(currency.as_str()))
+            .filter(payout::Column::RailStatus.is_in([RailStatus::Queued, RailStatus::Sent]))
+            .filter(free(crate::db::now()))
+            .order_by_asc(payout::Column::Id),
     };
     Ok(find.into_tuple().all(db.conn()).await?)
 }
@@ -367,6 +390,27 @@ impl Claim {
                 .exec(db.conn())
                 .await?;
         }
+        Ok(())
+    }
+
+    /// Sets columns of these payouts while they are held (and pending).
+    pub async fn set(
+        &self,
+        db: &Db,
+        ids: &[&str],
+        columns: Vec<(payout::Column, sea_orm::Value)>,
+    ) -> ApiResult<()> {
+        let mut update = payout::Entity::update_many();
+        for (column, value) in columns {
+            update = update.col_expr(column, Expr::value(value));
+        }
+        update
+            .col_expr(payout::Column::RailUpdatedAt, Expr::value(crate::db::now()))
+            .filter(self.lease.held())
+            .filter(payout::Column::Id.is_in(ids.iter().copied()))
+            .filter(payout::Column::Status.eq(PayoutStatus::Pending))
+            .exec(db.conn())
+            .await?;
         Ok(())
     }
 

@@ -23,6 +23,9 @@ pub enum Answer {
     Refused(u16, serde_json::Value),
     /// `401`/`403`: the credentials.
     Unauthorized,
+    /// A `403` asking for Strong Customer Authentication (Wise's
+    /// `x-2fa-approval`): the one-time token to sign and send again with.
+    Approval(String),
     /// Not known yet: in words for finance, and when to try again if the
     /// provider said (`Retry-After`).
     Later(String, Option<Duration>),
@@ -70,6 +73,7 @@ pub async fn exchange(http: &reqwest::Client, request: Request<'_>) -> Answer {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
+    let headers = answer.headers().clone();
     // Read no further than the limit: an endless answer costs 4 MiB.
     let body = match crate::webhooks::ssrf::body_within(answer, MAX_BODY_BYTES).await {
         Ok(body) => body,
@@ -86,6 +90,7 @@ pub async fn exchange(http: &reqwest::Client, request: Request<'_>) -> Answer {
             return Answer::Later(format!("{} broke off ({why})", request.provider), None);
         }
     };
+    let approval = answer_approval(status, &headers);
     let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     match status {
         200..=299 if json.is_object() => Answer::Taken(json),
@@ -93,6 +98,7 @@ pub async fn exchange(http: &reqwest::Client, request: Request<'_>) -> Answer {
             format!("{} answered {status} without JSON", request.provider),
             None,
         ),
+        403 if approval.is_some() => Answer::Approval(approval.unwrap_or_default()),
         401 | 403 => Answer::Unauthorized,
         409 | 429 | 500..=599 => Answer::Later(
             format!("{} answered {status}", request.provider),
@@ -104,6 +110,15 @@ pub async fn exchange(http: &reqwest::Client, request: Request<'_>) -> Answer {
             retry_after,
         ),
     }
+}
+
+/// The one-time token of a `403` that asks for it to be signed.
+fn answer_approval(status: u16, headers: &reqwest::header::HeaderMap) -> Option<String> {
+    if status != 403 {
+        return None;
+    }
+    let token = headers.get("x-2fa-approval")?.to_str().ok()?.trim();
+    (!token.is_empty() && token.len() <= 200).then(|| token.to_owned())
 }
 
 /// `key=value&…`, as `application/x-www-form-urlencoded`.

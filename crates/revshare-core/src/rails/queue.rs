@@ -26,6 +26,7 @@ pub fn method_of(rail: PayoutRail) -> PayoutMethodType {
     match rail {
         PayoutRail::PaypalPayouts => PayoutMethodType::Paypal,
         PayoutRail::StripeConnect => PayoutMethodType::StripeConnect,
+        PayoutRail::Wise => PayoutMethodType::Wise,
     }
 }
 
@@ -78,11 +79,30 @@ pub async fn send(
             }
             let filed: Vec<&payout::Model> =
                 pending.iter().filter(|p| p.filed_at.is_some()).collect();
-            let queueing: Vec<payout::Model> = pending
+            // Wise pays an account in its own currency: a payout in
+            // another stays pending, for finance to pay another way.
+            let (queueing, other_currency): (Vec<payout::Model>, Vec<payout::Model>) = pending
                 .iter()
                 .filter(|p| p.rail.is_none() && p.filed_at.is_none())
                 .cloned()
-                .collect();
+                .partition(|p| {
+                    rail != PayoutRail::Wise || p.method_currency.as_deref() == Some(&p.currency)
+                });
+            if queueing.is_empty() && !other_currency.is_empty() {
+                return Err(ApiError::Conflict(format!(
+                    "the run's WISE payouts are not in their accounts' currencies ({}): each stays pending, to be paid another way or once the partner has an account in it",
+                    other_currency
+                        .iter()
+                        .map(|p| format!(
+                            "{} in {}, account in {}",
+                            p.id,
+                            p.currency,
+                            p.method_currency.as_deref().unwrap_or("none")
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )));
+            }
             if queueing.is_empty() && !filed.is_empty() {
                 return Err(ApiError::Conflict(format!(
                     "the run's {} payouts were handed to finance in a file ({}): \
@@ -106,7 +126,7 @@ pub async fn send(
                         &taken,
                     )
                 }
-                PayoutRail::StripeConnect => Default::default(),
+                PayoutRail::StripeConnect | PayoutRail::Wise => Default::default(),
             };
             let now = crate::db::now();
             for payout in queueing {
@@ -163,7 +183,7 @@ async fn parts_taken(
 }
 
 /// Why a claimed payout cannot be sent at all, before anything leaves.
-async fn unsendable(
+pub(crate) async fn unsendable(
     db: &Db,
     settings: &Settings,
     tenant_id: &str,
@@ -290,7 +310,7 @@ pub async fn send_paypal(
                 record_all(db, settings, tenant_id, said.collect::<Vec<_>>()).await
             }
         },
-        Answer::Unauthorized => {
+        Answer::Unauthorized | Answer::Approval(_) => {
             claim
                 .later(
                     db,
@@ -379,7 +399,7 @@ pub async fn read_paypal(
                     .later(db, settings, &ids, &words, after, tries + 1)
                     .await;
             }
-            Answer::Refused(..) | Answer::Unauthorized => {
+            Answer::Refused(..) | Answer::Unauthorized | Answer::Approval(_) => {
                 let words = format!("PayPal would not show batch {batch_id}");
                 return claim
                     .later(db, settings, &ids, &words, None, tries + 1)
@@ -456,12 +476,12 @@ pub async fn send_stripe(
                 said.error = Some(stripe::error_words(status, &json));
                 record_all(db, settings, tenant_id, [(payout.id.clone(), said)]).await?;
             }
-            Answer::Unauthorized if payout.rail_sends == 0 => {
+            Answer::Unauthorized | Answer::Approval(_) if payout.rail_sends == 0 => {
                 let mut said = Said::status(RailStatus::Failed);
                 said.error = Some("Stripe refused the rail's key".into());
                 record_all(db, settings, tenant_id, [(payout.id.clone(), said)]).await?;
             }
-            Answer::Unauthorized => {
+            Answer::Unauthorized | Answer::Approval(_) => {
                 claim
                     .later(
                         db,

@@ -1,4 +1,6 @@
-//! A Stripe transfer reversed (`transfer.reversed`): exactly
+//! A transfer taken back — Stripe's reversed (`transfer.reversed`), in
+//! part or in full, or Wise's bounced back after it was sent (in full):
+//! exactly
 //! `amount_reversed` comes back, to the cent, in one transaction with the
 //! payout's partner locked.
 //!
@@ -46,8 +48,23 @@ use sea_orm::{
     QueryFilter, QueryOrder,
 };
 
-/// Who acts for a reversal: the rail.
-const ACTOR: &str = "rail:STRIPE_CONNECT";
+/// Who acts for a reversal: the payout's rail.
+fn actor(payout: &payout::Model) -> String {
+    format!(
+        "rail:{}",
+        payout.rail.map(|r| r.as_str()).unwrap_or("STRIPE_CONNECT")
+    )
+}
+
+/// The provider that took the transfer back, by name.
+fn provider(payout: &payout::Model) -> &'static str {
+    match payout.rail {
+        Some(entity::enums::PayoutRail::Wise) => "Wise",
+        Some(entity::enums::PayoutRail::PaypalPayouts) => "PayPal",
+        _ => "Stripe",
+    }
+}
+
 /// The act's name in the activity log.
 const ACTION: &str = "transferReversed";
 
@@ -84,12 +101,12 @@ pub async fn record(
             let payout = match payout.status {
                 // The transfer exists: it paid the payout.
                 PayoutStatus::Pending => {
-                    let actor = ACTOR;
+                    let actor = actor(&payout);
                     let transfer = reversed.transfer.clone();
                     let paid = settle::pay_locked(
                         &*txn,
                         tenant_id,
-                        actor,
+                        &actor,
                         payout,
                         &reversed.transfer,
                         |active| {
@@ -130,7 +147,8 @@ pub async fn record(
                 payment.paid_on = tax_payments::day_in(zone, now);
                 payment.source = TaxPaymentSource::Reversal;
             }
-            tax_payments::record(&*txn, tenant_id, ACTOR, returned.into_iter().collect()).await?;
+            let by = actor(&payout);
+            tax_payments::record(&*txn, tenant_id, &by, returned.into_iter().collect()).await?;
             let (after, note) = match total == whole {
                 true => in_full(&txn, payout, &reversed.transfer, now).await?,
                 false => in_part(&txn, payout, &reversed.transfer, total, now).await?,
@@ -174,7 +192,7 @@ async fn said(
     let sent = |minor| Some(activity::decimal(minor, &payout.currency));
     let moved = Entry::on(
         &payout.tenant_id,
-        Actor::system(ACTOR),
+        Actor::system(&actor(payout)),
         ACTION,
         "Payout",
         &payout.id,
@@ -204,7 +222,7 @@ async fn said(
         entries.push(
             Entry::on(
                 &note.tenant_id,
-                Actor::system(ACTOR),
+                Actor::system(&actor(payout)),
                 ACTION,
                 "Invoice",
                 &note.id,
@@ -243,7 +261,8 @@ async fn in_part(
     };
     let credit = credit_note(txn, &payout.tenant_id, &payout.id, credited, now).await?;
     let note = format!(
-        "Stripe reversed {} of {} {} (transfer {transfer}): {} is owed again and paid by the next run",
+        "{} reversed {} of {} {} (transfer {transfer}): {} is owed again and paid by the next run",
+        provider(&payout),
         amount(&payout, total)?,
         amount(&payout, crate::payouts::withholding::sent_minor(&payout))?,
         payout.currency,
@@ -268,7 +287,8 @@ async fn in_full(
     now: chrono::DateTime<chrono::Utc>,
 ) -> ApiResult<(payout::Model, Option<invoice::Model>)> {
     let reason = format!(
-        "Stripe reversed transfer {transfer} in full ({} {}): its commissions go to the next run",
+        "{} reversed transfer {transfer} in full ({} {}): its commissions go to the next run",
+        provider(&payout),
         amount(&payout, crate::payouts::withholding::sent_minor(&payout))?,
         payout.currency,
     );
@@ -278,15 +298,21 @@ async fn in_full(
         let owed_net = net_of(&payout, payout.reversed_minor)?;
         owe(txn, &payout, transfer, -owed_net, now).await?;
     }
-    crate::posting::unpay(txn, &payout.tenant_id, &payout.id, ACTOR, now, &reason).await?;
+    let by = actor(&payout);
+    crate::posting::unpay(txn, &payout.tenant_id, &payout.id, &by, now, &reason).await?;
     let tenant_id = payout.tenant_id.clone();
     let whole = crate::payouts::withholding::sent_minor(&payout);
+    let payout_rail = payout.rail;
     let mut active = payout.into_active_model();
     active.status = Set(PayoutStatus::Failed);
     active.failed_at = Set(Some(now));
     active.failure_reason = Set(Some(reason.clone()));
     active.reversed_minor = Set(whole);
-    active.rail_status = Set(Some(RailStatus::Failed));
+    // Wise's bounce is its own word: `RETURNED`.
+    active.rail_status = Set(Some(match payout_rail {
+        Some(entity::enums::PayoutRail::Wise) => RailStatus::Returned,
+        _ => RailStatus::Failed,
+    }));
     active.rail_error = Set(Some(reason));
     active.rail_updated_at = Set(Some(now));
     let failed = active.update(txn).await?;
@@ -352,8 +378,9 @@ async fn owe(
         original_id: Some(first.id.clone()),
         reason: None,
         note: Some(format!(
-            "transfer {transfer} of payout {} reversed by Stripe",
-            payout.id
+            "transfer {transfer} of payout {} reversed by {}",
+            payout.id,
+            provider(payout)
         )),
         deal: crate::posting::DealRef::of(&first),
         tier_id: None,

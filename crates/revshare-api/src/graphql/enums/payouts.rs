@@ -31,6 +31,36 @@ pub enum PayoutMethodType {
     StripeConnect,
     /// To a US bank account by ACH: its routing (ABA) and account number.
     Ach,
+    /// To a bank account in its own currency, through Wise (SPEC §36):
+    /// an IBAN (EUR, CHF, DKK, NOK, PLN, SEK), a sort code and account
+    /// number (GBP), or a routing and account number and an address (USD).
+    Wise,
+}
+
+/// Whom Wise pays: a person or a business.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegalType {
+    /// A person: the holder is a first and a last name.
+    Private,
+    /// A business, by its name.
+    Business,
+}
+
+impl LegalType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LegalType::Private => "PRIVATE",
+            LegalType::Business => "BUSINESS",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<LegalType> {
+        match text {
+            "PRIVATE" => Some(LegalType::Private),
+            "BUSINESS" => Some(LegalType::Business),
+            _ => None,
+        }
+    }
 }
 
 /// The kind of a US bank account.
@@ -52,6 +82,9 @@ pub enum PayoutRail {
     PaypalPayouts,
     /// Stripe Connect: a transfer to each partner's Express account.
     StripeConnect,
+    /// Wise: a transfer to each partner's bank account in its currency,
+    /// in one batch group per run and currency (SPEC §36).
+    Wise,
 }
 
 /// Whether a rail moves real money.
@@ -60,7 +93,7 @@ pub enum PayoutRail {
 pub enum PayoutRailMode {
     /// The provider's live API.
     Live,
-    /// PayPal's sandbox; Stripe's test mode.
+    /// PayPal's and Wise's sandboxes; Stripe's test mode.
     Sandbox,
 }
 

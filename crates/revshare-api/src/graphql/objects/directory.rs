@@ -606,6 +606,17 @@ impl Partner {
         super::payouts::stripe_connect_of(ctx, self).await
     }
 
+    /// Whether the program pays through Wise (its own token and
+    /// `partners:read`): a bank account in the partner's own currency is
+    /// offered as its payout method (SPEC §36).
+    async fn wise_available(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        let partner = self.0.read(C::Details)?;
+        let db = crate::graphql::context::db(ctx)?;
+        let rail = entity::enums::PayoutRail::Wise;
+        let found = revshare_core::reads::payout_rail(db.conn(), &partner.tenant_id, rail).await?;
+        Ok(found.is_some())
+    }
+
     /// Its VAT details, for self-billed invoices (its own token and
     /// `partners:read`).
     async fn vat(&self, ctx: &Context<'_>) -> ApiResult<Option<super::PartnerVat>> {

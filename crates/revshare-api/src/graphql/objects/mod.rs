@@ -380,6 +380,13 @@ pub struct Method {
     pub routing_number: Option<String>,
     pub account_number: Option<String>,
     pub account_type: Option<entity::enums::UsAccountType>,
+    /// A `WISE` method's currency, sort code, holder's legal type, address
+    /// (JSON) and Wise recipient.
+    pub currency: Option<String>,
+    pub sort_code: Option<String>,
+    pub legal_type: Option<String>,
+    pub address: Option<String>,
+    pub wise_recipient_id: Option<String>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 

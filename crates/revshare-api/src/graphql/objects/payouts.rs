@@ -17,7 +17,8 @@ use super::{
 use crate::graphql::connection::{ListConnection, TotalCount, connection};
 use crate::graphql::context::{loader, page_args, policy};
 use crate::graphql::enums::{
-    PayoutFileFormat, PayoutMethodType, PayoutRail, PayoutRailStatus, PayoutStatus, UsAccountType,
+    LegalType, PayoutFileFormat, PayoutMethodType, PayoutRail, PayoutRailStatus, PayoutStatus,
+    UsAccountType,
 };
 use crate::graphql::loaders::{
     CommissionId, ContactId, GroupId, PayoutCommissions, PayoutMethodOf, PayoutRunId, TaxProfileOf,
@@ -174,6 +175,11 @@ impl Payout {
             routing_number: row.method_routing_number.clone(),
             account_number: row.method_account_number.clone(),
             account_type: row.method_account_type,
+            currency: row.method_currency.clone(),
+            sort_code: row.method_sort_code.clone(),
+            legal_type: row.method_legal_type.clone(),
+            address: row.method_address.clone(),
+            wise_recipient_id: row.method_wise_recipient.clone(),
             updated_at: row.created_at,
         };
         Ok(Visible::new(policy(ctx)?, method).map(PayoutMethod))
@@ -295,7 +301,7 @@ impl Payout {
     }
 
     /// The provider's id of it: PayPal's `payout_item_id`, Stripe's
-    /// transfer id.
+    /// transfer id, Wise's transfer id.
     async fn rail_reference(&self) -> ApiResult<Option<&str>> {
         let row = self.0.read(C::Row)?;
         Ok(row.rail_reference.as_deref())
@@ -358,6 +364,11 @@ impl PayoutMethod {
             routing_number: row.routing_number,
             account_number: row.account_number,
             account_type: row.account_type,
+            currency: row.currency,
+            sort_code: row.sort_code,
+            legal_type: row.legal_type,
+            address: row.address,
+            wise_recipient_id: row.wise_recipient_id,
             updated_at: row.updated_at,
         };
         Visible::new(policy, method).map(PayoutMethod)
@@ -408,8 +419,8 @@ impl PayoutMethod {
         Ok(self.0.read(C::Row)?.routing_number.as_deref())
     }
 
-    /// An `ACH` account's number: whole to the partner itself; to anyone
-    /// else its last 4 digits (`****6789`), as an IBAN is.
+    /// An `ACH` or `WISE` account's number: whole to the partner itself;
+    /// to anyone else its last 4 digits (`****6789`), as an IBAN is.
     async fn account_number(&self) -> ApiResult<Option<String>> {
         let whole = self.0.reads(C::BankWhole);
         Ok(self
@@ -426,6 +437,45 @@ impl PayoutMethod {
     /// An `ACH` account's kind.
     async fn account_type(&self) -> ApiResult<Option<UsAccountType>> {
         Ok(self.0.read(C::Row)?.account_type.map(Into::into))
+    }
+
+    /// A `WISE` account's currency: payouts to it are in it.
+    async fn currency(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.currency.as_deref())
+    }
+
+    /// A `WISE` GBP account's sort code (the bank's, not a secret).
+    async fn sort_code(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.sort_code.as_deref())
+    }
+
+    /// Whom Wise pays: a person or a business.
+    async fn legal_type(&self) -> ApiResult<Option<LegalType>> {
+        Ok(self
+            .0
+            .read(C::Row)?
+            .legal_type
+            .as_deref()
+            .and_then(LegalType::parse))
+    }
+
+    /// A `WISE` USD account holder's address: to the partner itself and
+    /// to staff who see its bank details whole; none to anyone else.
+    async fn address(&self) -> ApiResult<Option<crate::graphql::objects::tax::Address>> {
+        if !self.0.reads(C::BankWhole) {
+            return Ok(None);
+        }
+        let row = self.0.read(C::Row)?;
+        Ok(
+            revshare_core::payouts::address::Address::decode(row.address.as_deref())?
+                .map(Into::into),
+        )
+    }
+
+    /// The recipient account Wise holds for a `WISE` method, made when it
+    /// was first paid.
+    async fn wise_recipient_id(&self) -> ApiResult<Option<&str>> {
+        Ok(self.0.read(C::Row)?.wise_recipient_id.as_deref())
     }
 
     /// The Stripe Express account (`acct_…`) of a `STRIPE_CONNECT` method.

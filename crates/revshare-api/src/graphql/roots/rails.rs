@@ -18,8 +18,9 @@ use revshare_core::error::ApiResult;
 use revshare_core::rails::{self, Settings, config::Given};
 
 /// A rail's credentials: PayPal's `clientId`, `clientSecret` and
-/// `webhookId`; Stripe's `secretKey` and `webhookSecret`. Sealed with the
-/// data key, never answered.
+/// `webhookId`; Stripe's `secretKey` and `webhookSecret`; Wise's
+/// `apiToken` and `profileId`, and optionally `webhookPublicKey` and
+/// `scaPrivateKey`. Sealed with the data key, never answered.
 #[derive(InputObject)]
 pub struct PayoutRailCredentialsInput {
     /// PayPal: the REST app's client id.
@@ -35,6 +36,19 @@ pub struct PayoutRailCredentialsInput {
     /// Stripe: the Connect webhook endpoint's signing secret (`whsec_…`),
     /// for `/payouts/stripe/{tenantId}`.
     pub webhook_secret: Option<String>,
+    /// Wise: the API token (Settings → API tokens; full access, for
+    /// recipients, quotes, batch groups and funding).
+    pub api_token: Option<String>,
+    /// Wise: the profile payouts are sent from (a number).
+    pub profile_id: Option<String>,
+    /// Wise: the PEM key `/payouts/wise/{tenantId}` checks webhooks'
+    /// `X-Signature-SHA256` with instead of Wise's published one (a test
+    /// server, a rotation).
+    pub webhook_public_key: Option<String>,
+    /// Wise: the PEM private key whose public half is on the profile, to
+    /// sign a funding Wise wants approved (SCA); without it, finance funds
+    /// such a batch group in Wise.
+    pub sca_private_key: Option<String>,
 }
 
 /// What `configurePayoutRail` takes.
@@ -57,7 +71,8 @@ pub struct SendPayoutsInput {
     /// The run.
     pub run_id: ID,
     /// The rail: the run's pending payouts to its method (PayPal's to a
-    /// PayPal address, Stripe's to a connected account) are sent.
+    /// PayPal address, Stripe's to a connected account, Wise's to a bank
+    /// account in the payout's currency) are sent.
     pub rail: PayoutRail,
 }
 
@@ -86,21 +101,23 @@ impl PayoutRailConfig {
         Ok(&row.base_url)
     }
 
-    /// The last four characters of the client id or key, to recognise
-    /// them by.
+    /// The last four characters of the client id, key or API token, to
+    /// recognise them by.
     async fn credential_hint(&self) -> ApiResult<&str> {
         let row = self.0.read(C::Row)?;
         Ok(&row.credential_hint)
     }
 
     /// Where the provider sends its webhooks (register it there):
-    /// `/payouts/paypal/{tenantId}` or `/payouts/stripe/{tenantId}`, under
+    /// `/payouts/paypal/{tenantId}`, `/payouts/stripe/{tenantId}` or
+    /// `/payouts/wise/{tenantId}` (subscribed to `transfers#state-change`), under
     /// `REVSHARE_PUBLIC_URL` when it is set.
     async fn webhook_url(&self) -> ApiResult<String> {
         let row = self.0.read(C::Row)?;
         let provider = match row.rail {
             entity::enums::PayoutRail::PaypalPayouts => "paypal",
             entity::enums::PayoutRail::StripeConnect => "stripe",
+            entity::enums::PayoutRail::Wise => "wise",
         };
         let path = format!("/payouts/{provider}/{}", row.tenant_id);
         Ok(match &self.1 {
@@ -171,6 +188,10 @@ impl RailMutation {
             webhook_id: credentials.webhook_id,
             secret_key: credentials.secret_key,
             webhook_secret: credentials.webhook_secret,
+            api_token: credentials.api_token,
+            profile_id: credentials.profile_id,
+            webhook_public_key: credentials.webhook_public_key,
+            sca_private_key: credentials.sca_private_key,
         };
         let settings = settings(ctx)?;
         let row = rails::config::configure(

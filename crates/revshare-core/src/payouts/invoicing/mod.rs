@@ -116,6 +116,22 @@ impl Payment {
                 holder,
                 bank: payout.method_routing_number.clone(),
             },
+            Some(M::Wise) => Payment {
+                code: match payout.method_iban.is_some() && payout.currency == "EUR" {
+                    true => "58",
+                    false => "30",
+                }
+                .into(),
+                account: payout
+                    .method_iban
+                    .clone()
+                    .or(payout.method_account_number.clone()),
+                holder,
+                bank: payout
+                    .method_sort_code
+                    .clone()
+                    .or(payout.method_routing_number.clone()),
+            },
             Some(M::Paypal) => Payment {
                 code: "68".into(),
                 account: payout.method_paypal_email.clone(),
