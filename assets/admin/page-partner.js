@@ -19,7 +19,7 @@ const PARTNER = `query Partner($id: ID!) {
     group { id name }
     balance { currency accrued approved paid }
     payoutMinimums { amount currency source }
-    payoutMethod { type paypalEmail iban bic accountHolder routingNumber accountNumber updatedAt }
+    payoutMethod { type paypalEmail iban bic accountHolder routingNumber accountNumber currency sortCode updatedAt }
     taxProfile { submissionId form status country taxIdLast4 submittedAt decidedAt reason }
     taxProfileSubmissions { submissionId form status country taxIdLast4 submittedAt }
     referralCodes(first: 100) { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
@@ -248,6 +248,7 @@ function Payment({ partner, changed }) {
         <div><dt>Payout method</dt><dd data-state="payout-method">${m
           ? `${method(m.type)}: ${m.type === 'PAYPAL' ? m.paypalEmail
             : m.type === 'ACH' ? `${m.accountNumber} (routing ${m.routingNumber})`
+            : m.type === 'WISE' ? `${m.currency} account ${m.iban || m.accountNumber}${m.sortCode ? ` (sort code ${m.sortCode})` : m.routingNumber ? ` (routing ${m.routingNumber})` : ''}`
             : `${m.iban}${m.bic ? ` (${m.bic})` : ''}`}`
           : 'None yet: the partner cannot be paid'}</dd></div>
         ${m && m.accountHolder && html`<div><dt>Account holder</dt><dd>${m.accountHolder}</dd></div>`}

@@ -55,6 +55,7 @@ const WITHDRAW = `mutation Withdraw($input: WithdrawPayoutRunFileInput!) { withd
 const RAILS = [
   ['PAYPAL_PAYOUTS', 'PAYPAL', 'Send with PayPal'],
   ['STRIPE_CONNECT', 'STRIPE_CONNECT', 'Send with Stripe'],
+  ['WISE', 'WISE', 'Send with Wise'],
 ];
 
 const FILE = `query RunFile($runId: ID!, $format: PayoutFileFormat!, $currency: String) {
@@ -245,7 +246,7 @@ function Send({ run, rails, changed }) {
   if (offered.length === 0) {
     return html`
       <${Section} title="Send by API" id="run-send">
-        <p class="hint">No payout rail is configured: configurePayoutRail connects PayPal Payouts or Stripe Connect (docs/payouts.md).</p>
+        <p class="hint">No payout rail is configured: configurePayoutRail connects PayPal Payouts, Stripe Connect or Wise (docs/payouts.md).</p>
       <//>`;
   }
   const withdraw = (format, label) => async () => {

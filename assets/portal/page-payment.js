@@ -10,8 +10,9 @@ const PAYMENT = `query Payment {
   viewer {
     partner {
       id
-      payoutMethod { type paypalEmail iban bic accountHolder stripeAccountId routingNumber accountNumber accountType updatedAt }
+      payoutMethod { type paypalEmail iban bic accountHolder stripeAccountId routingNumber accountNumber accountType currency sortCode legalType updatedAt }
       stripeConnect { available accountId payoutsEnabled }
+      wiseAvailable
       taxProfile { submissionId form status country taxIdLast4 validUntil expired submittedAt decidedAt reason
         legalName classification electronicDeliveryAt }
       taxProfileSubmissions { submissionId form status country taxIdLast4 submittedAt }
@@ -37,7 +38,7 @@ export function Payment() {
     <${Page} title=${t('nav.payment')} intro=${t('payment.intro')}>
       ${loading && !data && html`<${Loading} />`}
       ${error && html`<${Failure} error=${error} />`}
-      ${partner && html`<${Method} method=${partner.payoutMethod} reload=${reload} />
+      ${partner && html`<${Method} method=${partner.payoutMethod} wise=${partner.wiseAvailable} reload=${reload} />
                         <${Stripe} connect=${partner.stripeConnect} />
                         <${Tax} profile=${partner.taxProfile} submissions=${partner.taxProfileSubmissions} reload=${reload} />
                         <${TaxForms} forms=${partner.taxForms} />`}
@@ -68,12 +69,29 @@ function Stripe({ connect }) {
     <//>`;
 }
 
-function Method({ method, reload }) {
+// The currencies Wise pays a bank account in, and how each is named.
+const WISE_CURRENCIES = ['EUR', 'GBP', 'USD', 'CHF', 'DKK', 'NOK', 'PLN', 'SEK'];
+
+function Method({ method, wise, reload }) {
   const [kind, setKind] = useState(method && method.type !== 'STRIPE_CONNECT' ? method.type : 'PAYPAL');
+  const [currency, setCurrency] = useState((method && method.currency) || 'EUR');
   const [busy, outcome, fieldError, submit] = useSubmit(async (form) => {
     const input = { type: kind };
     if (kind === 'PAYPAL') input.paypalEmail = form.get('paypalEmail');
-    else if (kind === 'ACH') {
+    else if (kind === 'WISE') {
+      input.currency = currency;
+      input.accountHolder = form.get('accountHolder');
+      input.legalType = form.get('legalType');
+      if (currency === 'GBP') {
+        input.sortCode = form.get('sortCode');
+        input.accountNumber = form.get('accountNumber');
+      } else if (currency === 'USD') {
+        input.routingNumber = form.get('routingNumber');
+        input.accountNumber = form.get('accountNumber');
+        input.accountType = form.get('accountType');
+        input.address = { line1: form.get('line1'), city: form.get('city'), state: form.get('state'), zip: form.get('zip'), country: 'US' };
+      } else input.iban = form.get('iban');
+    } else if (kind === 'ACH') {
       input.accountHolder = form.get('accountHolder');
       input.routingNumber = form.get('routingNumber');
       input.accountNumber = form.get('accountNumber');
@@ -90,6 +108,7 @@ function Method({ method, reload }) {
     PAYPAL: method.paypalEmail,
     STRIPE_CONNECT: method.stripeAccountId,
     ACH: method.accountNumber && t('method.achAccount', { account: method.accountNumber, routing: method.routingNumber }),
+    WISE: t('method.wiseAccount', { currency: method.currency, account: method.iban || method.accountNumber }),
   }[method.type] || method.iban);
   return html`
     <${Section} title=${t('method.title')} id="method-title">
@@ -103,10 +122,13 @@ function Method({ method, reload }) {
           <label class="choice"><input type="radio" name="type" value="PAYPAL" checked=${kind === 'PAYPAL'} onChange=${() => setKind('PAYPAL')} /> PayPal</label>
           <label class="choice"><input type="radio" name="type" value="BANK_TRANSFER" checked=${kind === 'BANK_TRANSFER'} onChange=${() => setKind('BANK_TRANSFER')} /> ${t('method.bankIban')}</label>
           <label class="choice"><input type="radio" name="type" value="ACH" checked=${kind === 'ACH'} onChange=${() => setKind('ACH')} /> ${t('method.usBank')}</label>
+          ${(wise || kind === 'WISE') && html`<label class="choice"><input type="radio" name="type" value="WISE" checked=${kind === 'WISE'} onChange=${() => setKind('WISE')} /> ${t('method.wise')}</label>`}
         </fieldset>
         ${kind === 'PAYPAL'
           ? html`<${Field} id="method-email" label=${t('method.paypalEmail')} error=${fieldError('paypalEmail')}>
                    ${(a) => html`<input type="email" name="paypalEmail" autocomplete="email" required ...${a} />`}<//>`
+          : kind === 'WISE'
+          ? html`<${WiseAccount} currency=${currency} setCurrency=${setCurrency} fieldError=${fieldError} />`
           : kind === 'ACH'
           ? html`
             <${Field} id="method-holder" label=${t('method.holder')} error=${fieldError('accountHolder')}>
@@ -128,6 +150,33 @@ function Method({ method, reload }) {
         <${Outcome} outcome=${outcome} />
       </form>
     <//>`;
+}
+
+// A bank account Wise pays, by its currency's fields.
+function WiseAccount({ currency, setCurrency, fieldError }) {
+  const text = (name, label, extra = {}) => html`
+    <${Field} id=${`wise-${name}`} label=${label} hint=${extra.hint} error=${fieldError(name)}>
+      ${(a) => html`<input name=${name} spellcheck="false" autocomplete=${extra.autocomplete || 'off'} inputmode=${extra.numeric ? 'numeric' : undefined} required ...${a} />`}<//>`;
+  return html`
+    <${Field} id="wise-currency" label=${t('method.currency')} error=${fieldError('currency')}>
+      ${(a) => html`<select name="currency" value=${currency} onChange=${(e) => setCurrency(e.target.value)} ...${a}>
+        ${WISE_CURRENCIES.map((c) => html`<option value=${c}>${c}</option>`)}</select>`}<//>
+    <${Field} id="wise-legal-type" label=${t('method.legalType')} error=${fieldError('legalType')}>
+      ${(a) => html`<select name="legalType" ...${a}><option value="PRIVATE">${t('method.private')}</option><option value="BUSINESS">${t('method.business')}</option></select>`}<//>
+    ${text('accountHolder', t('method.holder'), { autocomplete: 'name' })}
+    ${currency === 'GBP' ? html`
+      ${text('sortCode', t('method.sortCode'), { numeric: true })}
+      ${text('accountNumber', t('method.accountNumber'), { numeric: true })}`
+    : currency === 'USD' ? html`
+      ${text('routingNumber', t('method.routing'), { numeric: true, hint: t('method.routingHint') })}
+      ${text('accountNumber', t('method.accountNumber'), { numeric: true })}
+      <${Field} id="wise-account-type" label=${t('method.accountType')} error=${fieldError('accountType')}>
+        ${(a) => html`<select name="accountType" ...${a}><option value="CHECKING">${t('method.checking')}</option><option value="SAVINGS">${t('method.savings')}</option></select>`}<//>
+      ${text('line1', t('method.street'), { autocomplete: 'address-line1' })}
+      ${text('city', t('method.city'), { autocomplete: 'address-level2' })}
+      ${text('state', t('method.state'), { autocomplete: 'address-level1' })}
+      ${text('zip', t('method.zip'), { autocomplete: 'postal-code' })}`
+    : text('iban', 'IBAN', { hint: t('method.ibanHint') })}`;
 }
 
 // The forms, each its name (the IRS's, in every language) and the key of who files it.

@@ -100,7 +100,7 @@ function fromUnits(units, scale) {
 
 /** A payout method's name. */
 export function method(type) {
-  return { PAYPAL: 'PayPal', BANK_TRANSFER: 'Bank transfer', STRIPE_CONNECT: 'Stripe', ACH: 'ACH (US bank)' }[type] || words(type);
+  return { PAYPAL: 'PayPal', BANK_TRANSFER: 'Bank transfer', STRIPE_CONNECT: 'Stripe', ACH: 'ACH (US bank)', WISE: 'Wise' }[type] || words(type);
 }
 
 /** A status or kind as words (`BELOW_MINIMUM` → `Below minimum`). */

@@ -478,6 +478,15 @@ async fn seed(app: &TestApp) -> Value {
         json!({ "p": ada, "b": MESSAGE }),
     )
     .await;
+    // The program pays through Wise too: an account in the partner's
+    // currency is offered (no call reaches Wise here).
+    app.ok(
+        &app.admin(),
+        "mutation($input: ConfigurePayoutRailInput!) { configurePayoutRail(input: $input) { rail } }",
+        json!({ "input": { "rail": "WISE", "mode": "SANDBOX",
+            "credentials": { "apiToken": "portal-wise-token", "profileId": "30000000" } } }),
+    )
+    .await;
     let embed = app
         .ok(
             &app.admin(),
@@ -530,6 +539,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
             "bounty submission",
             "deal registration",
             "payout method",
+            "Wise account",
             "tax profile",
             "VAT details",
             "postback",

@@ -305,6 +305,23 @@ try {
       await page.waitForSelector('#method-iban-error', { timeout });
       check((await page.getAttribute('#method-iban', 'aria-invalid')) === 'true', 'the IBAN field is marked invalid');
       report.writes.push('payout method');
+      // The program pays through Wise: an account in pounds, by its own
+      // fields, a sort code a digit short named at its field.
+      await page.check('input[value="WISE"]');
+      await page.selectOption('#wise-currency', 'GBP');
+      await page.selectOption('#wise-legal-type', 'BUSINESS');
+      await page.fill('#wise-accountHolder', 'Ada Lovelace Ltd');
+      await page.fill('#wise-sortCode', '04-00-7');
+      await page.fill('#wise-accountNumber', '3777 8842');
+      await page.click('form:has(#wise-sortCode) button[type="submit"]');
+      await page.waitForSelector('#wise-sortCode-error', { timeout });
+      await page.fill('#wise-sortCode', '04-00-75');
+      await page.click('form:has(#wise-sortCode) button[type="submit"]');
+      await page.waitForFunction(() => document.querySelector('[data-figure="method.current"]')?.textContent.includes('GBP'), null, { timeout });
+      const wise = (await api('{ viewer { partner { payoutMethod { type currency sortCode accountNumber legalType } } } }')).viewer.partner.payoutMethod;
+      check(wise.type === 'WISE' && wise.currency === 'GBP' && wise.sortCode === '040075' && wise.accountNumber === '37778842'
+        && wise.legalType === 'BUSINESS', `the Wise account is saved: ${JSON.stringify(wise)}`);
+      report.writes.push('Wise account');
       // The W-9 in full, with consent to electronic delivery of its forms.
       const w9 = async (zip) => {
         await page.fill('#tax-legal-name', 'Ada Lovelace');
