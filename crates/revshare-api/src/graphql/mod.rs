@@ -37,6 +37,7 @@ pub mod payouts;
 pub mod plans;
 pub mod ready;
 pub mod roots;
+pub mod rule_outputs;
 pub mod rules;
 pub mod scalars;
 pub mod tax;
