@@ -1,9 +1,10 @@
 //! Payouts' relations: a run's payouts and skipped partners, a payout's
-//! self-billed documents, a partner's payout method and tax profile.
+//! self-billed documents and the objections to them, a partner's payout
+//! method and tax profile.
 
 use super::{DirectoryLoader, group_by};
 use async_graphql::dataloader::Loader;
-use entity::{invoice, payout, payout_method, payout_run_skip, tax_profile};
+use entity::{invoice, invoice_objection, payout, payout_method, payout_run_skip, tax_profile};
 use revshare_core::error::ApiError;
 use revshare_core::reads;
 use std::collections::HashMap;
@@ -56,6 +57,32 @@ impl Loader<DocumentsOfPayout> for DirectoryLoader {
         .await?;
         Ok(group_by(keys, rows, |row| {
             DocumentsOfPayout(row.payout_id.clone())
+        }))
+    }
+}
+
+/// A self-billed document's objections, in the order they were made.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectionsOfInvoice(pub String);
+
+impl Loader<ObjectionsOfInvoice> for DirectoryLoader {
+    type Value = Vec<invoice_objection::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[ObjectionsOfInvoice],
+    ) -> Result<HashMap<ObjectionsOfInvoice, Self::Value>, ApiError> {
+        let rows = reads::rows_in::<invoice_objection::Entity, _>(
+            &self.conn,
+            (invoice_objection::Column::TenantId, &self.tenant_id),
+            invoice_objection::Column::InvoiceId,
+            keys.iter().map(|k| k.0.clone()),
+            &[invoice_objection::Column::Id],
+        )
+        .await?;
+        Ok(group_by(keys, rows, |row| {
+            ObjectionsOfInvoice(row.invoice_id.clone())
         }))
     }
 }

@@ -6,7 +6,7 @@
 //! `partners:read`).
 
 use super::{Address, Money, Payout, Seen};
-use crate::graphql::context::{db, policy};
+use crate::graphql::context::{db, loader, policy};
 use crate::graphql::enums::{InvoiceType, VatCheck};
 use crate::graphql::scalars::{Date, DateTime, Decimal};
 use async_graphql::{Context, ID, Object, SimpleObject};
@@ -331,14 +331,9 @@ impl Invoice {
     /// The partner's objections to it, oldest first.
     async fn objections(&self, ctx: &Context<'_>) -> ApiResult<Vec<InvoiceObjection>> {
         let row = self.0.read(C::Row)?;
-        let mut found = invoicing::objections::of(
-            db(ctx)?.conn(),
-            &row.tenant_id,
-            std::slice::from_ref(&row.id),
-        )
-        .await?;
+        let key = crate::graphql::loaders::ObjectionsOfInvoice(row.id.clone());
+        let found = loader(ctx)?.load_one(key).await?;
         Ok(found
-            .remove(&row.id)
             .unwrap_or_default()
             .into_iter()
             .map(InvoiceObjection::from)

@@ -189,8 +189,18 @@ impl PartnerApplication {
     async fn language(&self, ctx: &Context<'_>) -> ApiResult<String> {
         let row = self.row.read(C::Row)?;
         let chosen = row.language.clone();
-        // Read as the tenant is now (an applicant confirming has no token).
-        let tenant = revshare_core::reads::tenant(db(ctx)?.conn(), &row.tenant_id).await?;
+        // Read as the tenant is now: once per request for staff (a list
+        // of applications asks once), by itself for an applicant
+        // confirming, who has no token.
+        let tenant = match caller(ctx) {
+            Some(_) => loader(ctx)?
+                .load_one(crate::graphql::loaders::TenantRow)
+                .await?
+                .ok_or_else(|| revshare_core::error::ApiError::internal("tenant", "missing"))?,
+            None => std::sync::Arc::new(
+                revshare_core::reads::tenant(db(ctx)?.conn(), &row.tenant_id).await?,
+            ),
+        };
         let offered = revshare_core::languages::Offered::of(&tenant);
         Ok(offered.reads(chosen.as_deref()).to_owned())
     }

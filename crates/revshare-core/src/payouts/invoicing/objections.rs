@@ -10,8 +10,7 @@ use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use entity::enums::InvoiceKind;
 use entity::invoice_objection;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
-use std::collections::HashMap;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 /// The longest reason taken, in characters.
 pub const MAX_REASON: usize = 2_000;
@@ -78,25 +77,4 @@ pub async fn object(
         })
     })
     .await
-}
-
-/// The objections to each of `invoice_ids`, oldest first.
-pub async fn of(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    invoice_ids: &[String],
-) -> ApiResult<HashMap<String, Vec<invoice_objection::Model>>> {
-    let mut found: HashMap<String, Vec<invoice_objection::Model>> = HashMap::new();
-    for chunk in invoice_ids.chunks(crate::posting::WRITE_CHUNK) {
-        let rows = invoice_objection::Entity::find()
-            .filter(invoice_objection::Column::TenantId.eq(tenant_id))
-            .filter(invoice_objection::Column::InvoiceId.is_in(chunk.to_vec()))
-            .order_by_asc(invoice_objection::Column::Id)
-            .all(conn)
-            .await?;
-        for row in rows {
-            found.entry(row.invoice_id.clone()).or_default().push(row);
-        }
-    }
-    Ok(found)
 }
