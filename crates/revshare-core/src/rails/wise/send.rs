@@ -334,10 +334,7 @@ impl Look<'_> {
             }
         }
         let number = groups.iter().map(|g| g.number).max().unwrap_or(0) + 1;
-        let name = match number {
-            1 => format!("{}-{}", self.run_id, self.currency),
-            n => format!("{}-{}-{n}", self.run_id, self.currency),
-        };
+        let name = group_name(self.run_id, self.currency, number);
         let made = self.wise.create_group(&name, self.currency).await;
         let id = match outcome_of(made, "batch group", |json| api::id_of(&json["id"])) {
             Outcome::Done(id) => id,
@@ -595,10 +592,36 @@ impl Look<'_> {
     }
 }
 
+/// A run's `number`th group in a currency: `{runId}-{currency}`, then
+/// `{runId}-{currency}-2`, `-3`… (Wise takes names of up to 100
+/// characters; a run id is 26).
+pub fn group_name(run_id: &str, currency: &str, number: i32) -> String {
+    match number {
+        1 => format!("{run_id}-{currency}"),
+        n => format!("{run_id}-{currency}-{n}"),
+    }
+}
+
 /// `column = value`, or `column IS NULL` for none.
 fn eq_or_null(column: payout_method::Column, value: &Option<String>) -> sea_orm::Condition {
     match value {
         Some(v) => sea_orm::Condition::all().add(column.eq(v.as_str())),
         None => sea_orm::Condition::all().add(column.is_null()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_s_groups_are_named_by_run_currency_and_number() {
+        let run = "01KB3Z9X7V6W5T4S3R2Q1P0N9M";
+        assert_eq!(group_name(run, "GBP", 1), "01KB3Z9X7V6W5T4S3R2Q1P0N9M-GBP");
+        assert_eq!(
+            group_name(run, "GBP", 2),
+            "01KB3Z9X7V6W5T4S3R2Q1P0N9M-GBP-2"
+        );
+        assert!(group_name(run, "EUR", 1_000).len() <= 100);
     }
 }
