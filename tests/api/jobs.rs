@@ -217,7 +217,6 @@ async fn every_job_stops_at_shutdown_and_holds_no_lease(app: TestApp) {
 /// `Message-ID` (at least once), never given up as failed.
 async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
     use crate::support::paypal::Hold;
-    use crate::support::rails::SEND;
     let mut fixture = crate::support::sources::rewardful();
     fixture.faults.clear();
     fixture.slow_commissions = Duration::from_secs(60);
@@ -259,18 +258,7 @@ async fn every_job_killed_midway_is_taken_up_once(app: TestApp) {
     crate::support::rails::earned(&app, &kim, "Kim", &[("100", None)]).await;
     let run = crate::support::rails::run(&app).await;
     let payout_id = crate::support::rails::payout_of(&run, &kim).to_owned();
-    let sent: Value = app
-        .client
-        .post(&on_first)
-        .bearer_auth(app.service("commissions:write"))
-        .json(&json!({ "query": SEND, "variables": { "input": { "runId": run["id"], "rail": "PAYPAL_PAYOUTS" } } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(sent["errors"].is_null(), "{sent}");
+    crate::support::rails::send_on(&app, first.addr, &run, "PAYPAL_PAYOUTS").await;
     // A delivery of the commission a sale earned.
     register(
         &app,

@@ -523,18 +523,7 @@ async fn a_replica_killed_while_sending_leaves_each_payout_sent_once(app: TestAp
         // or after the batch was made (its answer never comes).
         let first = sender(&app).await;
         let second = sender(&app).await;
-        let answer: Value = app
-            .client
-            .post(format!("http://{}/graphql", first.addr))
-            .bearer_auth(app.service("commissions:write"))
-            .json(&json!({ "query": SEND, "variables": { "input": { "runId": run["id"], "rail": "PAYPAL_PAYOUTS" } } }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert!(answer["errors"].is_null(), "{answer}");
+        crate::support::rails::send_on(&app, first.addr, &run, "PAYPAL_PAYOUTS").await;
         let held = |paypal: &Paypal| match hold {
             Hold::Token => paypal.tokens >= 1,
             _ => paypal.posts >= 1,

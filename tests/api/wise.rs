@@ -760,18 +760,7 @@ async fn a_replica_killed_while_wise_holds_its_answer_leaves_one_transfer(app: T
     let run = run(&app).await;
     let id = payout_of(&run, &nia);
     let first = sender(&app).await;
-    let answer: Value = app
-        .client
-        .post(format!("http://{}/graphql", first.addr))
-        .bearer_auth(app.service("commissions:write"))
-        .json(&json!({ "query": SEND, "variables": { "input": { "runId": run["id"], "rail": "WISE" } } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(answer["errors"].is_null(), "{answer}");
+    crate::support::rails::send_on(&app, first.addr, &run, "WISE").await;
     // Wise made the transfer and holds its answer; the replica is killed.
     let made = async || wise.lock().unwrap().transfers.len() == 1;
     crate::support::wait::until("the transfer made", Duration::from_secs(30), made).await;

@@ -229,3 +229,20 @@ pub(crate) async fn lease_runs_out(app: &TestApp) {
         .await
         .unwrap();
 }
+
+/// `sendPayouts` of `run` through `rail`, asked of the replica at `addr`
+/// (its worker is the one woken), answered without errors.
+pub(crate) async fn send_on(app: &TestApp, addr: std::net::SocketAddr, run: &Value, rail: &str) {
+    let answer: Value = app
+        .client
+        .post(format!("http://{addr}/graphql"))
+        .bearer_auth(app.service("commissions:write"))
+        .json(&json!({ "query": SEND, "variables": { "input": { "runId": run["id"], "rail": rail } } }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(answer["errors"].is_null(), "{answer}");
+}
