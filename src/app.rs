@@ -308,6 +308,13 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
                     }
                 });
             }
+            Job::Retainers => {
+                let worker = Worker::every(job, crate::retainers::due::EVERY);
+                runner.run(worker, move |_| {
+                    let db = db.clone();
+                    async move { crate::retainers::due::step(&db, crate::db::now()).await }
+                });
+            }
         }
     }
 }

@@ -22,5 +22,5 @@ pub use revshare_core::{
     activity, applications, attribution, audit, auth, backtests, campaigns, connectors, db, deals,
     directory, engagement, error, events, failure, fraud, fx, history, imports, ingest, input,
     jobs, languages, ledger, links, mail, mailbox, messages, nodes, observe, paging, payouts,
-    portal, posting, rails, reads, sign_in, staff, tax, tenants, tiers, webhooks,
+    portal, posting, rails, reads, retainers, sign_in, staff, tax, tenants, tiers, webhooks,
 };

@@ -13,6 +13,7 @@ import { PartnerPage } from './page-partner.js';
 import { Applications } from './page-applications.js';
 import { Fraud } from './page-fraud.js';
 import { Bounties } from './page-bounties.js';
+import { Retainers } from './page-retainers.js';
 import { Commissions } from './page-commissions.js';
 import { PayoutRunPage, Payouts } from './page-payouts.js';
 import { GroupPage, Groups } from './page-groups.js';
@@ -36,6 +37,7 @@ const PAGES = [
   ['applications', 'Applications'],
   ['fraud', 'Fraud'],
   ['bounties', 'Bounties'],
+  ['retainers', 'Retainers'],
   ['commissions', 'Commissions'],
   ['payouts', 'Payouts'],
   ['year-end', 'Year-end'],
@@ -61,6 +63,7 @@ const LISTS = {
   applications: Applications,
   fraud: Fraud,
   bounties: Bounties,
+  retainers: Retainers,
   commissions: Commissions,
   payouts: Payouts,
   'year-end': YearEnd,

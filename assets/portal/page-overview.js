@@ -1,7 +1,8 @@
 // Overview: what the partner has earned, by currency and status; its
-// earnings per month; its progress toward the program's tiers.
+// earnings per month; the retainers paying it; its progress toward the
+// program's tiers.
 import { html, useState } from './lib.js';
-import { add, lastDay, lastMonths, monthOf, money } from './format.js';
+import { add, date, lastDay, lastMonths, monthOf, money } from './format.js';
 import { BarChart, Failure, Loading, Money, Page, Section, useQuery } from './ui.js';
 import { t } from './words.js';
 
@@ -15,6 +16,7 @@ const OVERVIEW = `query Overview($from: DateTime!, $to: DateTime!) {
       id name
       balance { currency accrued approved paid }
       payoutMinimums { amount currency }
+      retainers { id name status cadence nextDueAt amount { amount currency } }
       tierProgress {
         tier { id name }
         campaign { name currency }
@@ -48,6 +50,7 @@ function Figures({ timeZone }) {
     ${error && html`<${Failure} error=${error} />`}
     ${data && html`<${Balances} partner=${data.viewer.partner} />
                    <${Earnings} stats=${data.commissionStats} timeZone=${timeZone} />
+                   <${Retainers} retainers=${data.viewer.partner.retainers} timeZone=${timeZone} />
                    <${Tiers} progress=${data.viewer.partner.tierProgress} timeZone=${timeZone} />`}`;
 }
 
@@ -91,6 +94,25 @@ function Earnings({ stats, timeZone }) {
         return html`<${BarChart} id=${`earnings-${currency}`} title=${t('overview.chart', { currency, count: MONTHS })}
                                   points=${points} currency=${currency} />`;
       })}
+    <//>`;
+}
+
+/** The fixed amounts the program pays it on a cadence, whatever it sells. */
+function Retainers({ retainers, timeZone }) {
+  const shown = retainers.filter((r) => r.status !== 'ENDED');
+  if (!shown.length) return null;
+  return html`
+    <${Section} title=${t('overview.retainers')} id="retainers-title">
+      <ul class="plain-list">
+        ${shown.map((r) => html`
+          <li class="retainer" data-retainer=${r.id}>
+            <h3>${r.name}</h3>
+            <p>${t(`overview.cadence.${r.cadence.toLowerCase()}`, { amount: money(r.amount.amount, r.amount.currency) })}</p>
+            <p class="muted">${r.status === 'PAUSED'
+              ? t('overview.retainerPaused')
+              : r.nextDueAt && t('overview.nextPayment', { day: date(r.nextDueAt, timeZone) })}</p>
+          </li>`)}
+      </ul>
     <//>`;
 }
 

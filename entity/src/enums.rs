@@ -66,7 +66,20 @@ stored!(
         /// A bounty's reward (SPEC §31): a goal reached, or a submission
         /// approved.
         Bounty = "BOUNTY",
+        /// A retainer's period (SPEC §37): a fixed amount on a cadence.
+        Retainer = "RETAINER",
     }
+);
+
+stored!(
+    /// How far apart a retainer's periods start (SPEC §37).
+    RetainerCadence { Weekly = "WEEKLY", Monthly = "MONTHLY", Quarterly = "QUARTERLY", Yearly = "YEARLY" }
+);
+
+stored!(
+    /// Where a retainer is: paying, paused (what falls due is skipped),
+    /// or ended.
+    RetainerStatus { Active = "ACTIVE", Paused = "PAUSED", Ended = "ENDED" }
 );
 
 stored!(

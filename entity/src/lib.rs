@@ -83,6 +83,7 @@ pub mod portal_link;
 pub mod portal_session;
 pub mod referral_code;
 pub mod refund;
+pub mod retainer;
 pub mod self_billing_acceptance;
 pub mod self_billing_agreement;
 pub mod sign_in_request;

@@ -67,6 +67,7 @@ mod m20270103_000057_languages;
 mod m20270104_000058_documents_in_a_language;
 mod m20270105_000059_partners_read_their_language;
 mod m20270106_000060_wise;
+mod m20270107_000061_retainers;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -137,6 +138,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20270104_000058_documents_in_a_language::Migration),
             Box::new(m20270105_000059_partners_read_their_language::Migration),
             Box::new(m20270106_000060_wise::Migration),
+            Box::new(m20270107_000061_retainers::Migration),
         ]
     }
 }

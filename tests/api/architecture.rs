@@ -308,6 +308,7 @@ const LAYERS: &[&[&str]] = &[
     &["tiers"],
     &["engagement"],
     &["ledger"],
+    &["retainers"],
     &["fraud"],
     &["attribution"],
     &["links"],

@@ -24,6 +24,7 @@ on_both_databases!(
     the_links_guide_runs_as_written,
     the_engagement_guide_pays_a_referrer_and_caps_as_written,
     the_messages_guide_runs_as_written,
+    the_levers_guide_pays_a_retainer_as_written,
 );
 
 /// The stranger's path of `docs/partners.md`, with an SMTP server to
@@ -1008,4 +1009,62 @@ async fn the_messages_guide_runs_as_written(app: TestApp) {
         entries[2]["changes"],
         json!([{ "field": "amount", "before": null, "after": "50.00 USD" }])
     );
+}
+
+async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
+    let ops = operations("docs/levers.md");
+    assert_eq!(ops.len(), 5);
+    let admin = app.admin();
+    let creators = app
+        .create_group("Creators", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    let sam = app
+        .create_partner(json!({ "name": "Sam", "groupId": creators }))
+        .await;
+    // The program's zone is UTC: today there, and its midnight.
+    let today = chrono::Utc::now().date_naive();
+    let filled_in = [
+        ("PARTNER_ID", sam.as_str()),
+        ("STARTS_ON", &today.to_string()),
+    ];
+    let made = app
+        .ok(&admin, &filled(&ops[0], &filled_in), json!({}))
+        .await["createRetainer"]
+        .clone();
+    assert_eq!(made["status"], "ACTIVE");
+    assert_eq!(
+        made["summary"],
+        format!("250.00 EUR monthly from {today}, 6 periods")
+    );
+    let second = today.checked_add_months(chrono::Months::new(1)).unwrap();
+    assert_eq!(made["nextDueAt"], format!("{second}T00:00:00Z"));
+    let seen = app.ok(&app.partner_token(&sam), &ops[1], json!({})).await;
+    assert_eq!(
+        seen["viewer"]["partner"]["retainers"],
+        json!([{ "name": "Creator stipend", "status": "ACTIVE", "cadence": "MONTHLY",
+                 "nextDueAt": made["nextDueAt"], "amount": { "amount": "250.00", "currency": "EUR" } }])
+    );
+    // Its first period, paid as it was made.
+    let rows = app
+        .ok(&admin, &filled(&ops[2], &filled_in), json!({}))
+        .await;
+    assert_eq!(
+        rows["commissions"]["nodes"],
+        json!([{ "kind": "RETAINER", "amount": "250.00", "currency": "EUR",
+                 "accruedAt": format!("{today}T00:00:00Z"), "status": "ACCRUED",
+                 "retainerPeriod": { "retainer": { "name": "Creator stipend" }, "number": 1,
+                                     "startsOn": today.to_string(), "endsOn": second.pred_opt().unwrap().to_string() } }])
+    );
+    let id = made["id"].as_str().unwrap();
+    let paused = app
+        .ok(&admin, &filled(&ops[3], &[("RETAINER_ID", id)]), json!({}))
+        .await;
+    assert_eq!(
+        paused["pauseRetainer"],
+        json!({ "status": "PAUSED", "nextDueAt": null })
+    );
+    let ended = app
+        .ok(&admin, &filled(&ops[4], &[("RETAINER_ID", id)]), json!({}))
+        .await;
+    assert_eq!(ended["endRetainer"]["status"], "ENDED");
 }

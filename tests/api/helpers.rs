@@ -490,6 +490,30 @@ impl Replica {
         Replica::launch(database_url, env, true).await
     }
 
+    /// [`Replica::start`] with its clock at `at` (`2027-03-31 04:00:30`,
+    /// UTC) and running on from there: libfaketime, as `faketime -f`
+    /// sets it, its monotonic clock left alone so that its timers keep
+    /// their pace.
+    pub async fn start_at(database_url: &str, env: &[(&str, &str)], at: &str) -> Replica {
+        let library = [
+            "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+            "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
+            "/usr/lib/faketime/libfaketimeMT.so.1",
+        ]
+        .into_iter()
+        .find(|path| std::path::Path::new(path).exists())
+        .expect("libfaketime (scripts/test installs Debian's faketime)");
+        let fake = format!("@{at}");
+        let mut all: Vec<(&str, &str)> = vec![
+            ("LD_PRELOAD", library),
+            ("FAKETIME", &fake),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
+            ("TZ", "UTC"),
+        ];
+        all.extend_from_slice(env);
+        Replica::launch(database_url, &all, true).await
+    }
+
     /// Starts a replica in development mode (no key configured: it makes a
     /// secret of its own, provisions the demo tenant, prints a token).
     pub async fn start_development(database_url: &str) -> Replica {

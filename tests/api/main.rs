@@ -68,6 +68,7 @@ mod ready_fields;
 mod relay;
 mod replicas;
 mod reports;
+mod retainers;
 mod staff;
 mod startup_checks;
 mod stored_json;

@@ -414,6 +414,15 @@ async fn seed(app: &TestApp) -> Value {
     ] {
         app.ok(&admin, bounty, json!({ "input": input })).await;
     }
+    // A retainer of Ada's group, from a day to come (SPEC §37).
+    let starts = (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string();
+    app.ok(
+        &admin,
+        "mutation($g: ID!, $s: Date!) { createRetainer(input: { name: \"Creator stipend\", groupId: $g, cadence: MONTHLY, \
+         amount: { amount: \"150.00\", currency: \"USD\" }, startsOn: $s }) { id } }",
+        json!({ "g": group, "s": starts }),
+    )
+    .await;
     for (name, position) in [("Qualified", 1), ("Proposal", 2)] {
         app.ok(
             &app.admin(),

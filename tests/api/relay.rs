@@ -144,6 +144,15 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     )
     .await;
     ids.insert("BountySubmission", id(&submission["submitBounty"]["id"]));
+    // A retainer of Ada's own (SPEC §37), from a day to come.
+    let starts = (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string();
+    let retainer = ok(
+        &admin,
+        "mutation($p: ID!, $s: Date!) { createRetainer(input: { name: \"Stipend\", partnerId: $p, cadence: MONTHLY, amount: { amount: \"10.00\", currency: \"USD\" }, startsOn: $s }) { id } }",
+        json!({ "p": partner, "s": starts }),
+    )
+    .await;
+    ids.insert("Retainer", id(&retainer["createRetainer"]["id"]));
     // A message of Ada's thread, a broadcast, a workflow (SPEC §35).
     let message = ok(
         &admin,
@@ -513,6 +522,7 @@ async fn every_object_with_an_id_is_a_node_that_refetches(app: TestApp) {
         "PartnerLink",
         "Bounty",
         "BountySubmission",
+        "Retainer",
         "Message",
         "Broadcast",
         "Workflow",

@@ -591,6 +591,12 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
             .clone();
         let submit = "mutation($b: ID!) { submitBounty(input: { bountyId: $b, urls: [\"https://a.example/r\"] }) { id } }";
         app.ok(&token, submit, json!({ "b": bounty })).await;
+        // A retainer of its own (SPEC §37), from a day to come.
+        let starts = (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string();
+        let retainer = "mutation($p: ID!, $s: Date!) { createRetainer(input: { name: \"Stipend\", partnerId: $p, \
+            cadence: MONTHLY, amount: { amount: \"10.00\", currency: \"USD\" }, startsOn: $s }) { id } }";
+        app.ok(&admin, retainer, json!({ "p": partner, "s": starts }))
+            .await;
         // Its thread both ways (SPEC §35).
         let write =
             "mutation($p: ID!) { sendMessage(input: { partnerId: $p, body: \"Hi\" }) { id } }";
@@ -725,6 +731,7 @@ const BY_SCOPE: &[(&str, &[&str])] = &[
             "PayoutRun",
             "PartnerLink",
             "ReferralCode",
+            "Retainer",
             "Tenant",
             "UnattributedEvent",
         ],

@@ -36,6 +36,7 @@ const PAGES = [
   ['workflows', '#/workflows', 'Workflows'],
   ['fraud', '#/fraud', 'Fraud'],
   ['bounties', '#/bounties', 'Bounties'],
+  ['retainers', '#/retainers', 'Retainers'],
   ['commissions', '#/commissions', 'Commissions'],
   ['payouts', '#/payouts', 'Payouts'],
   ['year-end', '#/year-end', 'Year-end'],
@@ -355,6 +356,29 @@ try {
   const decided = (await api('query($id: ID!) { node(id: $id) { ... on BountySubmission { status reason note } } }', { id: work })).node;
   check(JSON.stringify(decided) === JSON.stringify({ status: 'REJECTED', reason: 'LOW_QUALITY', note: 'Too short.' }), `the decision: ${JSON.stringify(decided)}`);
   report.writes.push('bounty decision');
+
+  // A retainer for the partners of a group, made through its form: a bad
+  // amount is named at its field; then it is made, and paused.
+  await open('#/retainers?new=true', 'Retainers');
+  await page.fill('#retainer-name', 'Creator stipend');
+  await page.check('input[name="to"][value="group"]');
+  await page.selectOption('#retainer-group', plan.group);
+  await page.fill('#retainer-amount', '0');
+  await page.fill('#retainer-currency', 'EUR');
+  await page.click('button:text("Create the retainer")');
+  await page.waitForSelector('#retainer-amount-error', { timeout });
+  await page.fill('#retainer-amount', '250');
+  await page.click('button:text("Create the retainer")');
+  await page.waitForSelector('text=Creator stipend is made.', { timeout });
+  const stipend = (await api('{ retainers(first: 1) { nodes { id status amount { amount currency } group { id } } } }')).retainers.nodes[0];
+  check(sameJson(stipend, { id: stipend.id, status: 'ACTIVE', amount: { amount: '250.00', currency: 'EUR' }, group: { id: plan.group } }),
+    `the retainer made: ${JSON.stringify(stipend)}`);
+  await audit('retainers');
+  await page.click(`li[data-retainer="${stipend.id}"] button:has-text("Pause")`);
+  await page.waitForSelector('text=Creator stipend is paused.', { timeout });
+  const paused = (await api('query($id: ID!) { retainer(id: $id) { status nextDueAt } }', { id: stipend.id })).retainer;
+  check(sameJson(paused, { status: 'PAUSED', nextDueAt: null }), `the retainer paused: ${JSON.stringify(paused)}`);
+  report.writes.push('retainer');
 
   // A message from the partner's page, kept as the text it is; then the
   // inbox lists the thread.

@@ -96,6 +96,12 @@ try {
         commissionStats(interval: MONTH, from: $from, to: $to) { start currency accrued approved paid clawedBack } }`,
       sixMonths(zone));
       check(shown['viewer.partner.name'].text === data.viewer.partner.name, 'the partner named in the header');
+      // The retainers paying it (SPEC §37): its group's, with its next day.
+      const retainers = (await api('{ viewer { partner { retainers { id name nextDueAt } } } }', {})).viewer.partner.retainers;
+      check(retainers.length === 1, `one retainer: ${JSON.stringify(retainers)}`);
+      const retainer = await page.textContent(`li[data-retainer="${retainers[0].id}"]`);
+      check(retainer.includes('Creator stipend') && retainer.includes('$150.00 every month') && retainer.includes('Next payment on'),
+        `the retainer as shown: ${retainer}`);
       await page.waitForSelector('[data-figure="viewer.tenant.programName"][data-loaded]', { timeout });
       const program = (await api('{ viewer { tenant { programName } } }', {})).viewer.tenant.programName;
       const brand = await page.textContent('[data-figure="viewer.tenant.programName"]');

@@ -40,6 +40,8 @@
 //! - [`fx`]: a tenant's exchange rates, as imported.
 //! - [`ledger`]: the event path, accrual of sales and leads, refunds,
 //!   approvals, reversals, maturity.
+//! - [`retainers`]: fixed amounts on a cadence to a partner or a group,
+//!   each period written once as it falls due.
 //! - [`fraud`]: the signals a sale or a customer raises, the policy for
 //!   each, and the flags that hold commissions for review.
 //! - [`attribution`]: referral codes, clicks, customers tied to their
@@ -114,6 +116,7 @@ pub mod portal;
 pub mod posting;
 pub mod rails;
 pub mod reads;
+pub mod retainers;
 pub mod sign_in;
 pub mod staff;
 pub mod tax;

@@ -52,6 +52,7 @@ pub enum Kind {
     Payout,
     PayoutRun,
     ReferralCode,
+    Retainer,
     TaxForm,
     TieredCommission,
     UnattributedEvent,
@@ -61,7 +62,7 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 38] = [
+const TABLES: [(Kind, &str); 39] = [
     (Kind::ActivityEntry, "activity"),
     (Kind::Backtest, "backtests"),
     (Kind::Bounty, "bounties"),
@@ -94,6 +95,7 @@ const TABLES: [(Kind, &str); 38] = [
     (Kind::Payout, "payouts"),
     (Kind::PayoutRun, "payout_runs"),
     (Kind::ReferralCode, "referral_codes"),
+    (Kind::Retainer, "retainers"),
     (Kind::TaxForm, "tax_forms"),
     (Kind::TieredCommission, "tiered_commissions"),
     (Kind::UnattributedEvent, "unattributed_events"),

@@ -16,6 +16,7 @@ pub mod evaluation;
 pub mod fx;
 pub mod money;
 pub mod plans;
+pub mod retainers;
 pub mod rules;
 pub mod tiers;
 pub mod us_accounts;

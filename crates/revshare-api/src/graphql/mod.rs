@@ -95,6 +95,7 @@ pub struct MoreQueryParts(
     roots::tax::TaxQuery,
     roots::invoices::InvoiceQuery,
     roots::bounties::BountyQuery,
+    roots::retainers::RetainerQuery,
     roots::messages::MessageQuery,
     roots::activity::ActivityQuery,
     roots::federation::FederationQuery,
@@ -145,6 +146,7 @@ pub struct MoreMutationParts(
     roots::links::LinkMutation,
     roots::engagement::EngagementMutation,
     roots::bounties::BountyMutation,
+    roots::retainers::RetainerMutation,
     roots::messages::MessageMutation,
 );
 

@@ -72,6 +72,8 @@ pub fn finding(kind: Kind) -> Finding {
             partner: Mine,
         },
         Kind::Payout => finds(LEDGER, Mine),
+        // A partner finds the retainers paying it.
+        Kind::Retainer => finds(LEDGER, Mine),
         Kind::CommissionPlan => finds(&[S::CommissionPlansRead], Scoped),
         Kind::TieredCommission => finds(&[S::TieredCommissionsRead], Scoped),
         Kind::FraudFlag => finds(

@@ -63,11 +63,13 @@ pub enum Kind {
     Broadcast,
     /// What happens to a partner approved or reaching a metric.
     Workflow,
+    /// A fixed amount on a cadence to a partner or a group (SPEC §37).
+    Retainer,
 }
 
 impl Kind {
     /// Every kind, each a row of the table.
-    pub const ALL: [Kind; 49] = [
+    pub const ALL: [Kind; 50] = [
         Kind::Partner,
         Kind::Category,
         Kind::PartnerGroup,
@@ -117,6 +119,7 @@ impl Kind {
         Kind::Message,
         Kind::Broadcast,
         Kind::Workflow,
+        Kind::Retainer,
     ];
 }
 
@@ -378,6 +381,10 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
         // (a partner finds those of its own group); a submission is its
         // partner's and the program's who read bounties or the ledger.
         Kind::Bounty => columns![rule(C::Row, BOUNTIES, Partners)],
+        // A retainer is the ledger's; a partner reads its own, and its
+        // group's (a group's is no partner's: the queries keep those of
+        // another group from it).
+        Kind::Retainer => columns![rule(C::Row, LEDGER, OwnerOrShared)],
         // A draft is its partner's alone.
         Kind::BountySubmission => columns![Rule {
             column: C::Row,

@@ -182,6 +182,7 @@ mod rows {
         referral_code::Model => ReferralCode, |row| Some(&row.partner_id);
         partner_link::Model => PartnerLink, |row| Some(&row.partner_id);
         bounty::Model => Bounty, |_row| None;
+        retainer::Model => Retainer, |row| row.partner_id.as_deref();
         message::Model => Message, |row| Some(&row.partner_id);
         broadcast::Model => Broadcast, |_row| None;
         workflow::Model => Workflow, |_row| None;

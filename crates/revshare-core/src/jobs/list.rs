@@ -46,11 +46,13 @@ pub enum Job {
     /// Start scheduled broadcasts when due and finish every broadcast
     /// sending (`messages/broadcasts/sending.rs`).
     Broadcasts,
+    /// Write the retainers' periods as they fall due (`retainers/due.rs`).
+    Retainers,
 }
 
 impl Job {
     /// Every job, in the order they are started.
-    pub const ALL: [Job; 13] = [
+    pub const ALL: [Job; 14] = [
         Job::Webhooks,
         Job::Mail,
         Job::CommissionMail,
@@ -64,6 +66,7 @@ impl Job {
         Job::Rates,
         Job::Retention,
         Job::Broadcasts,
+        Job::Retainers,
     ];
 
     /// Its name in `REVSHARE_JOBS` and the logs.
@@ -82,6 +85,7 @@ impl Job {
             Job::Rates => "rates",
             Job::Retention => "retention",
             Job::Broadcasts => "broadcasts",
+            Job::Retainers => "retainers",
         }
     }
 }
@@ -163,7 +167,7 @@ mod tests {
             Err(
                 "REVSHARE_JOBS names no job \"mails\": use all, none, or some of webhooks, \
                  mail, commission-mail, reactions, sign-in-mail, housekeeping, payouts, imports, \
-                 backtests, maturity, rates, retention, broadcasts"
+                 backtests, maturity, rates, retention, broadcasts, retainers"
                     .to_owned()
             )
         );

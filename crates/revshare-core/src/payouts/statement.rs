@@ -342,6 +342,7 @@ fn kind(kind: CommissionKind, said: &Words) -> &'static str {
         CommissionKind::Bonus => said.bonus,
         CommissionKind::Referral => said.referral,
         CommissionKind::Bounty => said.bounty,
+        CommissionKind::Retainer => said.retainer,
     }
 }
 

@@ -30,6 +30,7 @@ pub enum BreakdownLine {
     CapCut(CapCutLine),
     Bounty(BountyLine),
     Workflow(WorkflowLine),
+    Retainer(RetainerLine),
 }
 
 /// A partner-group rule (SPEC §5) that contributed.
@@ -157,6 +158,19 @@ pub struct BountyLine {
     pub amount: Decimal,
 }
 
+/// A retainer's period (SPEC §37): its fixed amount, whatever was sold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RetainerLine {
+    pub retainer_id: String,
+    /// The retainer's name when it paid.
+    pub name: String,
+    /// The period's number, from 1.
+    pub period: u32,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub amount: Decimal,
+}
+
 /// Where a spend cap is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -202,6 +216,7 @@ impl BreakdownLine {
             BreakdownLine::CapCut(line) => line.amount,
             BreakdownLine::Bounty(line) => line.amount,
             BreakdownLine::Workflow(line) => line.amount,
+            BreakdownLine::Retainer(line) => line.amount,
         }
     }
 }

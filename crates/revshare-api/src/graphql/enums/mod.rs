@@ -41,6 +41,9 @@ pub enum CommissionKind {
     /// A bounty's reward (SPEC §31): its goal reached, or a submission
     /// approved.
     Bounty,
+    /// A retainer's period (SPEC §37): a fixed amount on a cadence,
+    /// whatever was sold (`retainerPeriod` says which).
+    Retainer,
 }
 
 /// Why a commission was reversed or an event refunded.
@@ -299,6 +302,10 @@ pub enum BreakdownVocabulary {
     /// A workflow's bonus (SPEC §35): `description` names the workflow,
     /// `value` is its id.
     Workflow,
+    /// A retainer's period (SPEC §37): `description` names the retainer
+    /// and the period's days, `occurrence` is the period's number, `value`
+    /// the retainer's id.
+    Retainer,
 }
 
 /// Who a plan's commission pays.

@@ -272,6 +272,23 @@ impl Partner {
         super::bounties::bounties_of(ctx, Some(&row.group_id), first, after, None).await
     }
 
+    /// The retainers paying it (SPEC §37): its own and its group's, oldest
+    /// first, ended ones too (at most 100): `commissions:read`, or its own
+    /// token.
+    async fn retainers(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::Retainer>> {
+        let row = self.0.read(C::Details)?;
+        let policy = crate::graphql::context::policy(ctx)?;
+        policy.finds(revshare_core::auth::access::Kind::Retainer)?;
+        let rows = revshare_core::retainers::paying(
+            crate::graphql::context::db(ctx)?.conn(),
+            &row.tenant_id,
+            &row.id,
+            &row.group_id,
+        )
+        .await?;
+        Ok(<super::Retainer as super::Seen>::all(policy, rows))
+    }
+
     /// Its thread of messages with the program (SPEC §35), newest first:
     /// `partners:read`, or its own token.
     #[graphql(complexity = "crate::graphql::connection::list_cost(first, None, child_complexity)")]

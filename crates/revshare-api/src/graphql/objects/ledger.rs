@@ -113,6 +113,7 @@ impl From<Line> for BreakdownLine {
             Line::CapCut(l) => (BreakdownVocabulary::CapCut, l.amount),
             Line::Bounty(l) => (BreakdownVocabulary::Bounty, l.amount),
             Line::Workflow(l) => (BreakdownVocabulary::Workflow, l.amount),
+            Line::Retainer(l) => (BreakdownVocabulary::Retainer, l.amount),
         };
         let mut out = BreakdownLine {
             vocabulary,
@@ -222,6 +223,14 @@ impl From<Line> for BreakdownLine {
                 out.description = Some(format!("workflow \"{}\"", workflow.name));
                 out.value = Some(workflow.workflow_id);
             }
+            Line::Retainer(retainer) => {
+                out.description = Some(format!(
+                    "retainer \"{}\": period {}, {} to {}",
+                    retainer.name, retainer.period, retainer.starts_on, retainer.ends_on
+                ));
+                out.occurrence = Some(retainer.period);
+                out.value = Some(retainer.retainer_id);
+            }
         }
         out
     }
@@ -242,6 +251,7 @@ impl Commission {
             "event" | "conversion" => &[Column::EventId],
             "snapshot" => &[Column::SnapshotId],
             "breakdown" => &[Column::Breakdown],
+            "retainerPeriod" => &[Column::Kind, Column::Breakdown],
             "rulesSource" => &[Column::RulesSource],
             "accruedAt" => &[Column::AccruedAt],
             "recordedAt" => &[Column::RecordedAt],
@@ -453,6 +463,42 @@ impl Commission {
             }
         }
         Ok(lines)
+    }
+
+    /// A `RETAINER` commission: the retainer and the period it pays (SPEC
+    /// §37); null for every other kind.
+    async fn retainer_period(&self, ctx: &Context<'_>) -> ApiResult<Option<super::RetainerPeriod>> {
+        let row = self.0.read(C::Row)?;
+        if row.kind != entity::enums::CommissionKind::Retainer {
+            return Ok(None);
+        }
+        let lines = breakdown::decode(&row.breakdown)
+            .map_err(|e| ApiError::internal("stored breakdown", e))?;
+        let Some(line) = lines.into_iter().find_map(|line| match line {
+            Line::Retainer(line) => Some(line),
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        let policy = crate::graphql::context::policy(ctx)?;
+        let Some(retainer) = revshare_core::retainers::find(
+            crate::graphql::context::db(ctx)?.conn(),
+            &row.tenant_id,
+            &line.retainer_id,
+        )
+        .await?
+        else {
+            return Ok(None);
+        };
+        let Some(retainer) = <super::Retainer as super::Seen>::seen(policy, retainer) else {
+            return Ok(None);
+        };
+        Ok(Some(super::RetainerPeriod {
+            retainer,
+            number: i32::try_from(line.period).unwrap_or(i32::MAX),
+            starts_on: crate::graphql::scalars::Date(line.starts_on),
+            ends_on: crate::graphql::scalars::Date(line.ends_on),
+        }))
     }
 
     /// Whether an open fraud flag holds it: not approved, nor paid, until

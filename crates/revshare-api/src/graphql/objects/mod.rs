@@ -25,6 +25,7 @@ mod money;
 mod payouts;
 mod plan_fields;
 pub(crate) mod reports;
+pub(crate) mod retainers;
 mod runs;
 mod sales;
 mod tax;
@@ -100,6 +101,7 @@ pub use mail::ApplicationAnswer;
 pub use messages::{Broadcast, Message, Workflow};
 pub(crate) use money::{balances, money};
 pub use payouts::StripeConnect;
+pub use retainers::{Retainer, RetainerPeriod};
 pub use tax::{Address, TaxForm1099, TaxPayer, TaxPayment, TaxReporting, TaxYear, form_for};
 
 /// What a fraud signal raised.

@@ -31,6 +31,7 @@ pub mod payouts;
 pub mod portal;
 pub mod rails;
 pub mod reports;
+pub mod retainers;
 pub mod staff;
 pub mod tax;
 pub mod tenant;

@@ -76,6 +76,7 @@ pub enum Node {
     Payout(Payout),
     PayoutRun(PayoutRun),
     ReferralCode(ReferralCode),
+    Retainer(crate::graphql::objects::Retainer),
     TaxForm1099(crate::graphql::objects::TaxForm1099),
     Tenant(Tenant),
     TieredCommission(TieredCommission),
@@ -183,6 +184,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
         | Kind::PartnerGroup
         | Kind::Payout
         | Kind::PayoutRun
+        | Kind::Retainer
         | Kind::TieredCommission
         | Kind::WebhookEndpoint => by_query(ctx, id, kind).await,
         other => by_row(ctx, db(ctx)?.conn(), policy.tenant_id(), &id, other).await,
@@ -215,6 +217,10 @@ async fn by_query(ctx: &Context<'_>, id: ID, kind: Kind) -> ApiResult<Option<Nod
         ),
         Kind::Payout => shown(flat(PayoutQuery.payout(ctx, id).await), Node::Payout),
         Kind::PayoutRun => shown(flat(PayoutQuery.payout_run(ctx, id).await), Node::PayoutRun),
+        Kind::Retainer => shown(
+            flat(super::retainers::RetainerQuery.retainer(ctx, id).await),
+            Node::Retainer,
+        ),
         Kind::TieredCommission => shown(
             flat(TierQuery.tiered_commission(ctx, id).await),
             Node::TieredCommission,
