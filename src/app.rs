@@ -324,7 +324,7 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
 /// applications past their week deleted, portal sign-in addresses past
 /// their 30 days and sign-in requests past their day forgotten, partners
 /// told of W-8s expiring within 30 days, link domains' proofs looked up
-/// again after a day. Each is
+/// again after a day, the fraud digests due (SPEC §37). Each is
 /// idempotent, so replicas doing the same at once do it once; one that
 /// fails does not keep the others from their turn.
 async fn housekeeping(
@@ -351,6 +351,9 @@ async fn housekeeping(
     }
     if let Err(err) = crate::links::domains::recheck_due(db, resolver, crate::db::now()).await {
         tracing::warn!(error = ?err, "checking link domains' proofs failed; retrying");
+    }
+    if let Err(err) = crate::fraud::digest::due(db, crate::db::now()).await {
+        tracing::warn!(error = ?err, "writing the fraud digests failed; retrying");
     }
     Ok(Step::Idle)
 }

@@ -1,7 +1,7 @@
 // A partner: who it is and where it stands (group, status), its messages,
 // its balances, how it is paid and its tax profile, its referral codes,
 // commissions, customers and fraud flags. An admin suspends or
-// reactivates it, moves it to another group, sets its language, decides
+// reactivates it, trusts it (its fraud flags then hold nothing), moves it to another group, sets its language, decides
 // its tax profile, writes to it, and makes a one-time sign-in link to its
 // portal.
 import { html, useState } from './lib.js';
@@ -15,7 +15,7 @@ import { Done, GroupSelect, Paged, ReasonForm, Reveal, Writable, day, tone, useF
 const PARTNER = `query Partner($id: ID!) {
   viewer { tenant { languages } }
   partner(id: $id) {
-    id name email externalId type status createdAt language
+    id name email externalId type status createdAt language trusted
     group { id name }
     balance { currency accrued approved paid }
     payoutMinimums { amount currency source }
@@ -53,6 +53,10 @@ const FLAGS = `query PartnerFlags($partnerId: ID!, $after: String) {
 
 const UPDATE = `mutation UpdatePartner($id: ID!, $input: UpdatePartnerInput!) {
   updatePartner(id: $id, input: $input) { id status group { id name } }
+}`;
+
+const SET_TRUSTED = `mutation SetTrusted($input: SetPartnerTrustedInput!) {
+  setPartnerTrusted(input: $input) { id trusted }
 }`;
 
 const SET_LANGUAGE = `mutation SetLanguage($input: SetPartnerLanguageInput!) {
@@ -114,6 +118,9 @@ function Summary({ partner, languages, changed }) {
         <div><dt>Group</dt><dd><a href=${`#/groups/${encodeURIComponent(partner.group.id)}`}>${partner.group.name}</a></dd></div>
         <div><dt>Language</dt><dd data-state="partner-language" data-language=${partner.language}>${LANGUAGE_NAMES[partner.language] || partner.language}</dd></div>
         <div><dt>Partner since</dt><dd>${day(partner.createdAt)}</dd></div>
+        <div><dt>Fraud holds</dt><dd data-state="partner-trusted" data-trusted=${String(partner.trusted)}>${partner.trusted
+          ? 'none: trusted (its flags are recorded and hold nothing)'
+          : 'as the fraud policy says'}</dd></div>
       </dl>
       <${Writable} note="an admin suspends a partner, moves it to a group, sets its language or sends it a sign-in link.">
         <div class="actions">
@@ -121,6 +128,12 @@ function Summary({ partner, languages, changed }) {
           <${Reveal} id="move-group" label="Move to a group…">${() => html`<${MoveGroup} partner=${partner} changed=${changed} />`}<//>
           ${languages.length > 1 && html`<${Reveal} id="set-language" label="Set the language…">${() => html`<${SetLanguage} partner=${partner} languages=${languages} changed=${changed} />`}<//>`}
           <${Reveal} id="sign-in-link" label="Send a sign-in link…">${() => html`<${SignInLink} partner=${partner} />`}<//>
+          <${Reveal} id="set-trusted" label=${partner.trusted ? 'Stop trusting…' : 'Trust…'}>${() => html`
+            <${ReasonForm} id="trusted-note" name="note" label="Why (kept in the activity log)" submit=${partner.trusted ? `Stop trusting ${partner.name}` : `Trust ${partner.name}`}
+                           hint=${partner.trusted ? 'Its next fraud flags hold what the policy says.' : 'Its fraud flags are still raised, but hold nothing from now on.'}
+                           run=${(form) => gql(SET_TRUSTED, { input: { partnerId: partner.id, trusted: !partner.trusted, note: form.get('note') } })}
+                           onDone=${() => changed(partner.trusted ? `${partner.name} is no longer trusted.` : `${partner.name} is trusted.`)} />`}
+          <//>
         </div>
       <//>
     <//>`;

@@ -1,7 +1,7 @@
 // Settings: the program as partners see it (name, support address and
 // colour), its time zone, minimum payouts, the account SEPA files pay
 // from and whether runs need an approved tax profile; what the fraud
-// signals do; sign-in links for staff; the e-mail the program sent.
+// signals do and who gets the daily fraud digest; sign-in links for staff; the e-mail the program sent.
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
 import { words } from './format.js';
@@ -9,7 +9,7 @@ import { Badge, Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQ
 import { Done, Paged, Writable, day, minimumsText, parseMinimums, setTenant, tone, useForm, usePaged, writable } from './parts.js';
 
 const TENANT_FIELDS = `id name programName timeZone currency supportEmail brandColor requireTaxProfile
-  minimumPayout { amount currency } payoutAccount { iban bic name }`;
+  minimumPayout { amount currency } payoutAccount { iban bic name } fraudDigest { recipients hour }`;
 
 const SETTINGS = `query Settings { viewer { tenant { ${TENANT_FIELDS} } } fraudPolicy { signal action threshold } }`;
 
@@ -70,6 +70,10 @@ function Program({ tenant, saved }) {
       timeZone: text('timeZone'),
       minimumPayout: parseMinimums(form.get('minimumPayout')),
       requireTaxProfile: form.get('requireTaxProfile') === 'on',
+      fraudDigest: {
+        recipients: String(form.get('digestRecipients') || '').split(/[\s,]+/).filter(Boolean),
+        hour: Number(form.get('digestHour') || 8),
+      },
     };
     if (text('iban') || text('accountName')) input.payoutAccount = { iban: text('iban'), bic: text('bic'), name: text('accountName') };
     const updated = await gql(UPDATE, { input });
@@ -110,6 +114,15 @@ function Program({ tenant, saved }) {
             </fieldset>
             <label class="choice"><input type="checkbox" name="requireTaxProfile" defaultChecked=${tenant.requireTaxProfile} />
               Pay only partners whose tax profile is approved</label>
+          </div>
+        <//>
+        <${Section} title="Fraud digest" id="settings-digest">
+          <div class="stack">
+            <${Field} id="settings-digestRecipients" label="Addresses that get the daily fraud digest"
+                      hint="Up to 20, separated by commas or spaces. Empty: no digest. Sent once a day when flags are open, none on a day without any." error=${fieldError('fraudDigest.recipients')}>
+              ${(a) => html`<textarea name="digestRecipients" rows="2" ...${a}>${(tenant.fraudDigest ? tenant.fraudDigest.recipients : []).join(', ')}</textarea>`}
+            <//>
+            ${field('digestHour', 'From which hour of the day (0–23, the time zone above)', String(tenant.fraudDigest ? tenant.fraudDigest.hour : 8), null, { type: 'number', min: '0', max: '23', inputmode: 'numeric' }, 'fraudDigest.hour')}
           </div>
         <//>
       </fieldset>

@@ -344,6 +344,7 @@ stored!(
         PayoutSent = "PAYOUT_SENT",
         StaffNewApplication = "STAFF_NEW_APPLICATION",
         StaffFraudFlag = "STAFF_FRAUD_FLAG",
+        StaffFraudDigest = "STAFF_FRAUD_DIGEST",
         /// A year-end tax form to download (SPEC §29).
         TaxFormAvailable = "TAX_FORM_AVAILABLE",
         /// A bounty submission approved or rejected (SPEC §31).

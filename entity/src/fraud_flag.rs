@@ -25,6 +25,9 @@ pub struct Model {
     pub decided_at: Option<DateTimeUtc>,
     pub decided_by: Option<String>,
     pub note: Option<String>,
+    /// Whether it held anything when it was raised: false when its
+    /// partner was trusted then (SPEC §37), whatever the policy.
+    pub acted_on: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -48,6 +48,7 @@ pub mod enums;
 pub mod event;
 pub mod event_conversion;
 pub mod exchange_rate;
+pub mod fraud_digest;
 pub mod fraud_flag;
 pub mod fraud_flag_commission;
 pub mod fraud_rule;

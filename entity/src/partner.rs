@@ -34,6 +34,9 @@ pub struct Model {
     pub tags: String,
     /// Its language (ISO 639-1; none: the tenant's default).
     pub language: Option<String>,
+    /// Exempt from automatic fraud holds (SPEC §37): its flags are
+    /// recorded and hold nothing.
+    pub trusted: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -41,6 +41,11 @@ pub struct Model {
     pub languages: String,
     /// Its default among them.
     pub default_language: String,
+    /// Who gets the daily fraud digest (SPEC §37): a JSON list of
+    /// addresses, `[]` for none.
+    pub fraud_digest_recipients: String,
+    /// From which hour of the tenant's day the digest is sent (0–23).
+    pub fraud_digest_hour: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

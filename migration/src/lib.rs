@@ -68,6 +68,7 @@ mod m20270104_000058_documents_in_a_language;
 mod m20270105_000059_partners_read_their_language;
 mod m20270106_000060_wise;
 mod m20270107_000061_retainers;
+mod m20270108_000062_trusted_partners;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -139,6 +140,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20270105_000059_partners_read_their_language::Migration),
             Box::new(m20270106_000060_wise::Migration),
             Box::new(m20270107_000061_retainers::Migration),
+            Box::new(m20270108_000062_trusted_partners::Migration),
         ]
     }
 }

@@ -15,6 +15,8 @@ on_both_databases!(
     a_high_refund_rate_is_flagged_with_its_counts,
     partners_never_see_flags_holds_or_their_events,
     a_payout_run_and_a_hold_at_once_never_both_take_a_row,
+    a_trusted_partners_flags_hold_nothing_and_untrusting_holds_again,
+    the_fraud_digest_goes_once_a_day_from_its_hour_and_not_without_flags,
 );
 
 const FLAGS: &str = "query($s: FraudSignal) { fraudFlags(signal: $s) { totalCount nodes { id signal action status details partner { name } customer { externalId } commissions { id status } } } }";
@@ -652,4 +654,265 @@ async fn a_payout_run_and_a_hold_at_once_never_both_take_a_row(app: TestApp) {
         assert!(paid != held, "round {i}: {row}");
     }
     assert_eq!(flags(&app, Some("SELF_REFERRAL_EMAIL")).await.len(), 6);
+}
+
+const TRUST: &str =
+    "mutation($input: SetPartnerTrustedInput!) { setPartnerTrusted(input: $input) { id trusted } }";
+
+async fn trust(app: &TestApp, partner: &str, trusted: bool, note: &str) -> Value {
+    app.ok(
+        &app.admin(),
+        TRUST,
+        json!({ "input": { "partnerId": partner, "trusted": trusted, "note": note } }),
+    )
+    .await["setPartnerTrusted"]
+        .clone()
+}
+
+async fn a_trusted_partners_flags_hold_nothing_and_untrusting_holds_again(app: TestApp) {
+    with_holdback(&app).await;
+    let ann = partner_at(&app, "Ann", 10).await;
+    set_method(
+        &app,
+        json!({ "partnerId": ann, "type": "PAYPAL", "paypalEmail": "ann.pay@example.com" }),
+    )
+    .await;
+    let trusted = trust(&app, &ann, true, "Agency verified by hand").await;
+    assert_eq!(trusted, json!({ "id": ann, "trusted": true }));
+
+    // Her own PayPal address as a customer's: flagged as the policy says
+    // (HOLD), recorded as not acted on, and her sale is not held.
+    attribute(
+        &app,
+        json!({ "customerExternalId": "cus-2", "partnerId": ann, "email": "Ann.Pay+shop@example.com" }),
+    )
+    .await;
+    let flagged = app
+        .ok(
+            &app.admin(),
+            "{ fraudFlags { nodes { signal action actedOn status } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        flagged["fraudFlags"]["nodes"],
+        json!([{ "signal": "SELF_REFERRAL_EMAIL", "action": "HOLD", "actedOn": false, "status": "OPEN" }])
+    );
+    let free = sale(&app, &ann, "cus-2", "s-2").await;
+    let seen = commission(&app, &free).await;
+    assert_eq!(seen["onHold"], false);
+    assert_eq!(seen["holds"], json!([]));
+
+    // Untrusted: the next flag holds; the first still holds nothing.
+    let untrusted = trust(&app, &ann, false, "Contract ended").await;
+    assert_eq!(untrusted["trusted"], false);
+    attribute(
+        &app,
+        json!({ "customerExternalId": "cus-3", "partnerId": ann, "email": "ann.pay+two@example.com" }),
+    )
+    .await;
+    let held = sale(&app, &ann, "cus-3", "s-3").await;
+    assert_eq!(commission(&app, &held).await["onHold"], true);
+    assert_eq!(commission(&app, &free).await["onHold"], false);
+    let acted: Vec<Value> = app
+        .ok(
+            &app.admin(),
+            "{ fraudFlags { nodes { actedOn customer { externalId } } } }",
+            json!({}),
+        )
+        .await["fraudFlags"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        acted,
+        vec![
+            json!({ "actedOn": false, "customer": { "externalId": "cus-2" } }),
+            json!({ "actedOn": true, "customer": { "externalId": "cus-3" } })
+        ]
+    );
+
+    // Each change is in the activity log with its note as the reason.
+    let log = app
+        .ok(
+            &app.admin(),
+            "query($id: ID!) { activity(filter: { objectId: $id, action: \"setPartnerTrusted\" }) { nodes { reason changes { field before after } } } }",
+            json!({ "id": ann }),
+        )
+        .await;
+    let mut entries = log["activity"]["nodes"].as_array().unwrap().clone();
+    entries.sort_by_key(|e| e["reason"].as_str().unwrap().to_owned());
+    assert_eq!(
+        entries,
+        vec![
+            json!({ "reason": "Agency verified by hand", "changes": [{ "field": "trusted", "before": "false", "after": "true" }] }),
+            json!({ "reason": "Contract ended", "changes": [{ "field": "trusted", "before": "true", "after": "false" }] })
+        ]
+    );
+
+    // A partner never reads it; only staff who write commissions set it.
+    let own = app
+        .ok(
+            &app.partner_token(&ann),
+            "{ viewer { partner { trusted } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(own["viewer"]["partner"]["trusted"], Value::Null);
+    let input = json!({ "partnerId": ann, "trusted": true, "note": "Me" });
+    for token in [app.partner_token(&ann), app.service("commissions:read")] {
+        let (_, refused) = app
+            .post(Some(&token), TRUST, json!({ "input": input }))
+            .await;
+        assert_eq!(code(&refused["errors"][0]), "FORBIDDEN", "{refused}");
+    }
+    for (input, expected) in [
+        (
+            json!({ "partnerId": ann, "trusted": true, "note": " " }),
+            "input.note",
+        ),
+        (
+            json!({ "partnerId": "01HZZZZZZZZZZZZZZZZZZZZZZZ", "trusted": true, "note": "x" }),
+            "input.partnerId",
+        ),
+    ] {
+        let (_, refused) = app
+            .post(Some(&app.admin()), TRUST, json!({ "input": input }))
+            .await;
+        assert_eq!(code(&refused["errors"][0]), "BAD_USER_INPUT", "{refused}");
+        assert_eq!(refused["errors"][0]["extensions"]["field"], expected);
+    }
+}
+
+const DIGEST: &str = "mutation($d: FraudDigestInput!) { updateTenant(input: { fraudDigest: $d }) { fraudDigest { recipients hour } } }";
+const DIGESTS: &str =
+    "{ emails(kind: STAFF_FRAUD_DIGEST, first: 50) { nodes { to subject text } } }";
+
+async fn digests(app: &TestApp) -> Vec<Value> {
+    let mut found = app.ok(&app.admin(), DIGESTS, json!({})).await["emails"]["nodes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    found.sort_by_key(|e| (e["subject"].to_string(), e["to"].to_string()));
+    found
+}
+
+async fn the_fraud_digest_goes_once_a_day_from_its_hour_and_not_without_flags(app: TestApp) {
+    app.ok(
+        &app.admin(),
+        "mutation { updateTenant(input: { timeZone: \"Europe/Berlin\" }) { timeZone } }",
+        json!({}),
+    )
+    .await;
+    let set = app
+        .ok(
+            &app.admin(),
+            DIGEST,
+            json!({ "d": { "recipients": ["risk@acme.example", "RISK@acme.example", "ops@acme.example"], "hour": 9 } }),
+        )
+        .await;
+    assert_eq!(
+        set["updateTenant"]["fraudDigest"],
+        json!({ "recipients": ["risk@acme.example", "ops@acme.example"], "hour": 9 })
+    );
+    let many: Vec<String> = (0..21).map(|i| format!("r{i}@acme.example")).collect();
+    for (digest, expected) in [
+        (
+            json!({ "recipients": ["risk@acme.example"], "hour": 24 }),
+            "input.fraudDigest.hour",
+        ),
+        (
+            json!({ "recipients": ["risk@acme.example", "nope"] }),
+            "input.fraudDigest.recipients[1]",
+        ),
+        (
+            json!({ "recipients": many }),
+            "input.fraudDigest.recipients",
+        ),
+    ] {
+        let (_, refused) = app
+            .post(Some(&app.admin()), DIGEST, json!({ "d": digest }))
+            .await;
+        assert_eq!(
+            refused["errors"][0]["extensions"]["field"], expected,
+            "{refused}"
+        );
+    }
+    let (_, refused) = app
+        .post(
+            Some(&app.service("commissions:write")),
+            DIGEST,
+            json!({ "d": { "recipients": [] } }),
+        )
+        .await;
+    assert_eq!(code(&refused["errors"][0]), "FORBIDDEN");
+
+    // Tomorrow, in Berlin (UTC+1): 08:30 is before its hour, 09:30 after.
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
+    let at = |h: u32, m: u32| tomorrow.and_hms_opt(h, m, 0).unwrap().and_utc();
+    assert_eq!(
+        revshare::fraud::digest::due(&app.db, at(8, 30))
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(digests(&app).await.is_empty(), "no flag, no digest");
+
+    let ann = partner_at(&app, "Ann", 10).await;
+    attribute(
+        &app,
+        json!({ "customerExternalId": "cus-1", "partnerId": ann, "email": "x@mailinator.com" }),
+    )
+    .await;
+    assert_eq!(
+        revshare::fraud::digest::due(&app.db, at(7, 30))
+            .await
+            .unwrap(),
+        0
+    );
+    // Two replicas' passes at once: one digest, to each address.
+    let (a, b) = tokio::join!(
+        revshare::fraud::digest::due(&app.db, at(8, 30)),
+        revshare::fraud::digest::due(&app.db, at(8, 31))
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 1);
+    assert_eq!(
+        revshare::fraud::digest::due(&app.db, at(20, 0))
+            .await
+            .unwrap(),
+        0
+    );
+    let sent = digests(&app).await;
+    let subject = format!("Fraud digest for {tomorrow}: 1 open flag");
+    assert_eq!(
+        sent.iter()
+            .map(|e| (e["to"].as_str().unwrap(), e["subject"].as_str().unwrap()))
+            .collect::<Vec<_>>(),
+        vec![
+            ("ops@acme.example", subject.as_str()),
+            ("risk@acme.example", subject.as_str())
+        ]
+    );
+    let text = sent[0]["text"].as_str().unwrap();
+    assert!(text.contains("1 fraud flag waits for review"), "{text}");
+    assert!(
+        text.contains("DISPOSABLE_EMAIL") && text.contains("Ann"),
+        "{text}"
+    );
+    assert!(text.contains("/admin/#/fraud"), "{text}");
+
+    // The next day, still open: another.
+    let next = |h: u32| {
+        (tomorrow + chrono::Days::new(1))
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    assert_eq!(
+        revshare::fraud::digest::due(&app.db, next(9))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(digests(&app).await.len(), 4);
 }

@@ -1013,7 +1013,7 @@ async fn the_messages_guide_runs_as_written(app: TestApp) {
 
 async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
     let ops = operations("docs/levers.md");
-    assert_eq!(ops.len(), 5);
+    assert_eq!(ops.len(), 7);
     let admin = app.admin();
     let creators = app
         .create_group("Creators", json!([{ "recurring": { "percentage": 10 } }]))
@@ -1067,4 +1067,18 @@ async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
         .ok(&admin, &filled(&ops[4], &[("RETAINER_ID", id)]), json!({}))
         .await;
     assert_eq!(ended["endRetainer"]["status"], "ENDED");
+
+    // Trusted partners and the digest.
+    let trusted = app
+        .ok(&admin, &filled(&ops[5], &[("PARTNER_ID", &sam)]), json!({}))
+        .await;
+    assert_eq!(
+        trusted["setPartnerTrusted"],
+        json!({ "id": sam, "trusted": true })
+    );
+    let digest = app.ok(&admin, &ops[6], json!({})).await;
+    assert_eq!(
+        digest["updateTenant"]["fraudDigest"],
+        json!({ "recipients": ["risk@acme.example", "ops@acme.example"], "hour": 8 })
+    );
 }

@@ -380,6 +380,24 @@ try {
   check(sameJson(paused, { status: 'PAUSED', nextDueAt: null }), `the retainer paused: ${JSON.stringify(paused)}`);
   report.writes.push('retainer');
 
+  // The partner trusted (its flags then hold nothing), with why; the
+  // daily fraud digest's addresses, in the settings.
+  await open(`#/partners/${plan.partner}`, plan.partnerName);
+  await page.click('button:text("Trust…")');
+  await page.fill('#trusted-note', 'Agency verified by hand');
+  await page.click(`button:text("Trust ${plan.partnerName}")`);
+  await page.waitForSelector('[data-state="partner-trusted"][data-trusted="true"]', { timeout });
+  const trusted = (await api('query($id: ID!) { partner(id: $id) { trusted } }', { id: plan.partner })).partner.trusted;
+  check(trusted === true, `the partner is trusted: ${trusted}`);
+  await open('#/settings', 'Settings');
+  await page.fill('#settings-digestRecipients', 'risk@acme.example, ops@acme.example');
+  await page.fill('#settings-digestHour', '7');
+  await page.click('button:text("Save the settings")');
+  await page.waitForSelector('text=The settings are saved.', { timeout });
+  const digest = (await api('{ viewer { tenant { fraudDigest { recipients hour } } } }')).viewer.tenant.fraudDigest;
+  check(sameJson(digest, { recipients: ['risk@acme.example', 'ops@acme.example'], hour: 7 }), `the digest's settings: ${JSON.stringify(digest)}`);
+  report.writes.push('trust and digest');
+
   // A message from the partner's page, kept as the text it is; then the
   // inbox lists the thread.
   await open(`#/partners/${plan.partner}`, plan.partnerName);

@@ -94,6 +94,8 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                 staff_message_mail: Set(entity::enums::MailPreference::Immediate),
                 languages: Set(format!("[\"{}\"]", crate::languages::DEFAULT)),
                 default_language: Set(crate::languages::DEFAULT.to_owned()),
+                fraud_digest_recipients: Set("[]".to_owned()),
+                fraud_digest_hour: Set(8),
             };
             // Another process creating the same tenant meanwhile (replicas
             // provisioning the demo together) passes the read above: the key
@@ -210,6 +212,41 @@ pub struct TenantChanges {
     pub languages: Option<Vec<String>>,
     /// Its default among them.
     pub default_language: Option<String>,
+    /// Who gets the daily fraud digest and from which hour (SPEC §37),
+    /// checked with [`check_fraud_digest`].
+    pub fraud_digest: Option<(Vec<String>, i32)>,
+}
+
+/// The most addresses a tenant's fraud digest goes to.
+pub const MAX_DIGEST_RECIPIENTS: usize = 20;
+
+/// A fraud digest's settings as given: at most 20 addresses (each an
+/// e-mail address, kept once) and an hour of the day, 0 to 23.
+pub fn check_fraud_digest(recipients: &[String], hour: i32) -> ApiResult<(Vec<String>, i32)> {
+    let max = MAX_DIGEST_RECIPIENTS;
+    if recipients.len() > max {
+        return Err(ApiError::bad_input(
+            "input.fraudDigest.recipients",
+            format!("at most {max} addresses"),
+        ));
+    }
+    let mut kept: Vec<String> = Vec::new();
+    for (i, address) in recipients.iter().enumerate() {
+        let field = format!("input.fraudDigest.recipients[{i}]");
+        let Some(address) = crate::input::optional_email(&field, Some(address))? else {
+            return Err(ApiError::bad_input(field, "must be an e-mail address"));
+        };
+        if !kept.iter().any(|k| k.eq_ignore_ascii_case(&address)) {
+            kept.push(address);
+        }
+    }
+    if !(0..=23).contains(&hour) {
+        return Err(ApiError::bad_input(
+            "input.fraudDigest.hour",
+            "must be an hour of the day, 0 to 23",
+        ));
+    }
+    Ok((kept, hour))
 }
 
 /// A brand colour as the pages and e-mails use it: `#` and six hex digits,
@@ -282,6 +319,7 @@ pub async fn apply(
         staff_message_mail,
         languages,
         default_language,
+        fraud_digest,
     } = changes;
     let mut row = tenant::Entity::find_by_id(id.to_owned())
         .one(conn)
@@ -332,6 +370,10 @@ pub async fn apply(
     }
     if let Some(mail) = staff_message_mail {
         row.staff_message_mail = mail;
+    }
+    if let Some((recipients, hour)) = fraud_digest {
+        row.fraud_digest_recipients = ApiError::json("fraud digest recipients", &recipients)?;
+        row.fraud_digest_hour = hour;
     }
     if languages.is_some() || default_language.is_some() {
         // Checked together: the default among the languages offered.

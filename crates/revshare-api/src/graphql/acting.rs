@@ -177,6 +177,7 @@ pub const OBJECTS: &[(&str, &str, &str)] = &[
     ("submitBounty", "Bounty", "input.bountyId"),
     ("decideBountySubmission", "BountySubmission", "input.id"),
     ("createRetainer", "Retainer", ""),
+    ("setPartnerTrusted", "Partner", "input.partnerId"),
     ("pauseRetainer", "Retainer", "id"),
     ("resumeRetainer", "Retainer", "id"),
     ("endRetainer", "Retainer", "id"),

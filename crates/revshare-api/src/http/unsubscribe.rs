@@ -86,6 +86,7 @@ pub async fn confirm(State(state): State<AppState>, Path(code): Path<String>) ->
             let what = match done.kind {
                 EmailKind::CommissionEarned => "commission e-mails",
                 EmailKind::Message => "e-mails of messages (they stay in the portal)",
+                EmailKind::StaffFraudDigest => "the daily fraud digest",
                 _ => "payout e-mails",
             };
             page(

@@ -144,7 +144,8 @@ pub enum Column {
     Tiers,
     /// A partner's bank details, unmasked.
     BankWhole,
-    /// A commission's fraud holds.
+    /// A commission's fraud holds; whether a partner's flags hold (it is
+    /// trusted, SPEC §37).
     Holds,
     /// History of changes.
     History,
@@ -329,6 +330,8 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
             rule(C::Money, LEDGER, Own),
             rule(C::Tiers, &[S::TieredCommissionsRead], Own),
             rule(C::BankWhole, &[], Own),
+            // Whether its flags hold: the program's staff's alone.
+            rule(C::Holds, &[S::PartnersRead, S::CommissionsRead], Staff),
         ],
         // Group and category names are labels too, shown on the plans
         // restricted to them.

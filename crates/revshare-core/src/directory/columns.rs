@@ -36,6 +36,7 @@ fn blank() -> Model {
         country: None,
         tags: String::new(),
         language: None,
+        trusted: false,
     }
 }
 
@@ -62,6 +63,7 @@ pub fn decode(row: &QueryResult, columns: &[Column]) -> Result<Model, DbErr> {
             Column::Country => m.country = row.try_get_by_index(i)?,
             Column::Tags => m.tags = row.try_get_by_index(i)?,
             Column::Language => m.language = row.try_get_by_index(i)?,
+            Column::Trusted => m.trusted = row.try_get_by_index(i)?,
         }
     }
     Ok(m)

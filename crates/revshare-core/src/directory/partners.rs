@@ -272,6 +272,7 @@ pub async fn insert(
         country: Set(new.country),
         tags: Set(tags::encode(&new.tags)),
         language: Set(language),
+        trusted: Set(false),
     };
     let partner = partner::Entity::insert(model)
         .exec_with_returning(conn)

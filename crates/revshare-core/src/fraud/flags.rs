@@ -30,7 +30,9 @@ pub struct Raise {
 /// Raises `raise` as the tenant's policy says, in the caller's transaction:
 /// nothing when the signal is `OFF`, or when a flag of the same signal and
 /// subject is open already. A `HOLD` locks the partner first (as payouts
-/// do), then the commissions it names, and holds each not yet in a payout.
+/// do), then the commissions it names, and holds each not yet in a payout
+/// — unless the partner is trusted (SPEC §37): then the flag is recorded
+/// as not acted on, and holds nothing whatever the policy.
 pub async fn raise(
     txn: &crate::db::Txn,
     raise: Raise,
@@ -40,16 +42,32 @@ pub async fn raise(
     if rule.action == FraudAction::Off {
         return Ok(None);
     }
-    if rule.action == FraudAction::Hold {
-        crate::posting::locks::partners_by_id(txn, &raise.tenant_id, [raise.partner_id.as_str()])
-            .await?;
-    }
+    // The partner's row, locked for a hold (as payouts lock it), says
+    // whether it is trusted: read under the lock, a trust set meanwhile
+    // is seen.
+    let partner = match rule.action {
+        FraudAction::Hold => crate::posting::locks::partners_by_id(
+            txn,
+            &raise.tenant_id,
+            [raise.partner_id.as_str()],
+        )
+        .await?
+        .into_iter()
+        .next(),
+        _ => {
+            entity::partner::Entity::find_by_id(raise.partner_id.clone())
+                .one(txn)
+                .await?
+        }
+    };
+    let acted_on = !partner.is_some_and(|p| p.trusted);
+    let holds = acted_on && rule.action == FraudAction::Hold;
     let id = crate::input::new_id();
     let backend = txn.get_database_backend();
-    let marks = ["?"; 12];
+    let marks = ["?"; 13];
     let sql = format!(
         "INSERT INTO fraud_flags (id, tenant_id, signal, action, scope, partner_id, \
-           customer_external_id, click_id, subject_key, details, status, created_at) \
+           customer_external_id, click_id, subject_key, details, status, created_at, acted_on) \
          VALUES ({}) \
          ON CONFLICT (tenant_id, signal, partner_id, subject_key) WHERE status = 'OPEN' DO NOTHING",
         marks.join(", ")
@@ -67,6 +85,7 @@ pub async fn raise(
         raise.details.clone().into(),
         FraudFlagStatus::Open.as_str().into(),
         now.into(),
+        acted_on.into(),
     ];
     let inserted = txn
         .execute_raw(crate::db::statement(backend, &sql, values))
@@ -82,7 +101,7 @@ pub async fn raise(
             flag_id: sea_orm::ActiveValue::Set(id.clone()),
             commission_id: sea_orm::ActiveValue::Set(row.id.clone()),
             held: sea_orm::ActiveValue::Set(
-                rule.action == FraudAction::Hold
+                holds
                     && row.payout_id.is_none()
                     && matches!(
                         row.status,
@@ -167,7 +186,10 @@ async fn tell_staff(txn: &crate::db::Txn, flag: &fraud_flag::Model) -> ApiResult
             to: support,
             content: Content::StaffFraudFlag {
                 signal: flag.signal.as_str().to_owned(),
-                action: flag.action.as_str().to_owned(),
+                action: match flag.acted_on {
+                    true => flag.action.as_str().to_owned(),
+                    false => "TRUSTED".to_owned(),
+                },
                 partner,
                 details: flag.details.clone(),
                 id: flag.id.clone(),

@@ -7,16 +7,21 @@
 //! - [`flags`]: raising a flag once per signal and subject;
 //! - [`resolve`]: dismissing (releasing holds) or confirming (taking the
 //!   money back, perhaps suspending the partner);
-//! - [`email`]: addresses as compared, and the disposable domains.
+//! - [`email`]: addresses as compared, and the disposable domains;
+//! - [`trust`]: trusted partners, whose flags hold nothing (SPEC §37);
+//! - [`digest`]: the daily digest of open flags to the addresses a tenant
+//!   lists.
 //!
 //! Which commissions are held is read, never written on the ledger's rows
 //! ([`crate::posting::fraud`]): the ledger's hot path pays nothing for it.
 
+pub mod digest;
 pub mod email;
 pub mod flags;
 pub mod policy;
 pub mod resolve;
 pub mod signals;
+pub mod trust;
 
 use crate::error::ApiResult;
 use entity::enums::{FraudFlagStatus, FraudSignal};

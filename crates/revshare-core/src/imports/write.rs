@@ -346,6 +346,7 @@ async fn partner_of(
         country: Set(row.country.clone()),
         tags: Set(program::tags_of(row, counts)),
         language: Set(None),
+        trusted: Set(false),
     };
     let made = partners::insert_checked(conn, model).await?;
     if let Some(key) = &made.email_key {

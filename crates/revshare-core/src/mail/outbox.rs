@@ -55,7 +55,11 @@ pub async fn queue(conn: &impl ConnectionTrait, mail: Mail) -> ApiResult<()> {
     let language = language_of(conn, &mail, kind).await?;
     let data =
         serde_json::to_string(&mail.content).map_err(|e| ApiError::internal("mail content", e))?;
-    let unsubscribe_code = match is_notification(kind) && mail.partner_id.is_some() {
+    // A notification to a partner, or the fraud digest to a listed
+    // address, carries a one-click unsubscribe.
+    let unsubscribe_code = match (is_notification(kind) && mail.partner_id.is_some())
+        || kind == entity::enums::EmailKind::StaffFraudDigest
+    {
         true => Some(unsubscribe_placeholder()?),
         false => None,
     };

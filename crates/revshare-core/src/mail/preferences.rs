@@ -191,6 +191,35 @@ pub async fn unsubscribe(
     else {
         return Ok(None);
     };
+    if mail.kind == EmailKind::StaffFraudDigest {
+        // The address leaves the tenant's list of the digest's recipients.
+        let Some(tenant) = entity::tenant::Entity::find_by_id(mail.tenant_id.clone())
+            .one(conn)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut listed: Vec<String> = crate::error::ApiError::stored(
+            "fraud digest recipients",
+            &tenant.fraud_digest_recipients,
+        )?;
+        listed.retain(|a| !a.eq_ignore_ascii_case(&mail.to_address));
+        entity::tenant::Entity::update_many()
+            .col_expr(
+                entity::tenant::Column::FraudDigestRecipients,
+                sea_orm::sea_query::Expr::value(crate::error::ApiError::json(
+                    "fraud digest recipients",
+                    &listed,
+                )?),
+            )
+            .filter(entity::tenant::Column::Id.eq(mail.tenant_id.as_str()))
+            .exec(conn)
+            .await?;
+        return Ok(Some(Unsubscribed {
+            kind: mail.kind,
+            program_tenant: mail.tenant_id,
+        }));
+    }
     let Some(partner_id) = mail.partner_id.as_deref() else {
         return Ok(None);
     };

@@ -7,6 +7,9 @@
 //! - covers every commission of the partner (`PARTNER`) or of its customer
 //!   (`CUSTOMER`), and it is not approved yet.
 //!
+//! A flag raised while its partner was trusted (`acted_on` false, SPEC
+//! §37) holds nothing.
+//!
 //! A held commission is not approved (by maturity or `approveCommissions`)
 //! and no payout takes it. Flags are raised under the partner's lock and
 //! with their named rows locked ([`super::locks`]), as payouts take rows,
@@ -20,7 +23,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelec
 /// The SQL that is true when flag `f` holds row `commissions`.
 macro_rules! covers {
     () => {
-        "f.partner_id = commissions.partner_id AND f.status = 'OPEN' AND f.action = 'HOLD' \
+        "f.partner_id = commissions.partner_id AND f.status = 'OPEN' AND f.action = 'HOLD' AND f.acted_on = TRUE \
    AND ((commissions.status = 'ACCRUED' AND (f.scope = 'PARTNER' OR (f.scope = 'CUSTOMER' \
      AND f.customer_external_id = (SELECT cu.external_id FROM events e \
        JOIN customers cu ON cu.id = e.customer_id WHERE e.id = commissions.event_id)))) \

@@ -498,6 +498,9 @@ pub enum EmailKind {
     StaffNewApplication,
     /// To the program's support address: a fraud flag was raised.
     StaffFraudFlag,
+    /// To the addresses the tenant lists: the day's open fraud flags
+    /// (SPEC §37), once a day, none on a day without any.
+    StaffFraudDigest,
     /// To a partner who consented to electronic delivery: a year-end tax
     /// form was issued.
     TaxFormAvailable,

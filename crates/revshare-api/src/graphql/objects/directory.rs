@@ -177,6 +177,12 @@ impl Partner {
         Ok(row.status.into())
     }
 
+    /// Whether it is trusted (SPEC §37): its fraud flags are recorded and
+    /// hold nothing (`setPartnerTrusted`). Null to partners.
+    async fn trusted(&self) -> Option<bool> {
+        self.0.read(C::Holds).ok().map(|row| row.trusted)
+    }
+
     /// Changes to its group, status, type and tags, oldest first: a tier's
     /// promotion is a `group` change with actor `tier:<id>`, a workflow's
     /// move or tag one with actor `workflow:<id>`.

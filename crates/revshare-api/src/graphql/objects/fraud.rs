@@ -66,6 +66,14 @@ impl FraudFlag {
         Ok(row.status.into())
     }
 
+    /// Whether it held anything when it was raised: false when its
+    /// partner was trusted then (SPEC §37) — recorded, holding nothing,
+    /// whatever the policy said.
+    async fn acted_on(&self) -> ApiResult<bool> {
+        let row = self.0.read(C::Row)?;
+        Ok(row.acted_on)
+    }
+
     /// When it was raised.
     async fn created_at(&self) -> ApiResult<DateTime> {
         let row = self.0.read(C::Row)?;

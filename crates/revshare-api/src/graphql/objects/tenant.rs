@@ -114,6 +114,20 @@ impl Tenant {
         Ok(revshare_core::languages::Offered::of(&*stored(ctx).await?).default)
     }
 
+    /// The daily fraud digest (SPEC §37): the addresses it goes to and
+    /// from which hour of the program's day. The console's staff read it;
+    /// null to others.
+    async fn fraud_digest(&self, ctx: &Context<'_>) -> ApiResult<Option<FraudDigest>> {
+        if self.0.read(C::Setup).is_err() {
+            return Ok(None);
+        }
+        let stored = stored(ctx).await?;
+        Ok(Some(FraudDigest {
+            recipients: revshare_core::fraud::digest::recipients_of(&stored)?,
+            hour: stored.fraud_digest_hour,
+        }))
+    }
+
     /// How staff hear of partners' messages at the support address
     /// (SPEC §35): each at once (the default), a daily digest, or not at
     /// all.
@@ -145,4 +159,13 @@ async fn stored(ctx: &Context<'_>) -> ApiResult<std::sync::Arc<entity::tenant::M
         .load_one(TenantRow)
         .await?
         .ok_or_else(|| ApiError::internal("tenant", "missing"))
+}
+
+/// The daily fraud digest's settings (SPEC §37).
+#[derive(async_graphql::SimpleObject)]
+pub struct FraudDigest {
+    /// The addresses it goes to; none: no digest.
+    pub recipients: Vec<String>,
+    /// From which hour of the program's day (its time zone) it is sent.
+    pub hour: i32,
 }

@@ -100,11 +100,48 @@ impl FraudQuery {
     }
 }
 
+/// Whether a partner is trusted, and why.
+#[derive(InputObject)]
+pub struct SetPartnerTrustedInput {
+    /// The partner.
+    pub partner_id: ID,
+    /// Trusted: its fraud flags are still raised and recorded, but hold
+    /// nothing from now on; false: they hold again, from now on.
+    pub trusted: bool,
+    /// Why (1 to 1,000 characters): the activity entry's reason.
+    pub note: String,
+}
+
 #[derive(Default)]
 pub struct FraudMutation;
 
 #[Object]
 impl FraudMutation {
+    /// Trusts a partner, or stops trusting it (`commissions:write`; staff
+    /// only, SPEC §37): a flag raised while it is trusted holds nothing,
+    /// whatever the policy (`FraudFlag.actedOn` false); flags already open
+    /// are left as they are.
+    async fn set_partner_trusted(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The partner, the choice and why.")] input: SetPartnerTrustedInput,
+    ) -> ApiResult<crate::graphql::objects::Partner> {
+        caller_policy(ctx)?.staff(
+            Scope::CommissionsWrite,
+            "a partner is trusted by the program's staff",
+        )?;
+        let principal = writer(ctx, Scope::CommissionsWrite)?;
+        let row = fraud::trust::set(
+            db(ctx)?,
+            principal.tenant_id(),
+            &input.partner_id,
+            input.trusted,
+            &input.note,
+        )
+        .await?;
+        crate::graphql::objects::Partner::shown(ctx, std::sync::Arc::new(row))
+    }
+
     /// Dismisses or confirms an open flag (`commissions:write`; staff
     /// only), in one transaction: `DISMISS` releases what it held;
     /// `CONFIRM` reverses its commissions not approved yet (reason `FRAUD`)

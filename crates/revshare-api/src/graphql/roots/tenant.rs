@@ -53,6 +53,8 @@ pub struct UpdateTenantInput {
     pub languages: Option<Vec<String>>,
     /// Its default, one of the languages offered.
     pub default_language: Option<String>,
+    /// Who gets the daily fraud digest and from which hour (SPEC §37).
+    pub fraud_digest: Option<FraudDigestInput>,
 }
 
 /// The tenant's invoicing: each field given replaces the one stored
@@ -142,6 +144,18 @@ impl InvoicingInput {
     }
 }
 
+/// The daily fraud digest's settings.
+#[derive(InputObject)]
+pub struct FraudDigestInput {
+    /// The addresses it goes to (at most 20; none: no digest). Each
+    /// message has a one-click unsubscribe that takes its address off.
+    pub recipients: Vec<String>,
+    /// From which hour of the program's day (its time zone) it is sent,
+    /// 0 to 23.
+    #[graphql(default = 8)]
+    pub hour: i32,
+}
+
 #[derive(Default)]
 pub struct TenantMutation;
 
@@ -192,6 +206,10 @@ impl TenantMutation {
             staff_message_mail: input.staff_message_mail.map(Into::into),
             languages: input.languages,
             default_language: input.default_language,
+            fraud_digest: input
+                .fraud_digest
+                .map(|d| tenants::check_fraud_digest(&d.recipients, d.hour))
+                .transpose()?,
             ..TenantChanges::named(input.name.as_deref(), input.time_zone.as_deref())?
         };
         let invoicing = input.invoicing.map(InvoicingInput::change).transpose()?;

@@ -176,6 +176,15 @@ pub enum Content {
     /// To the program's support address: a day's messages from partners,
     /// `(partner, how many)`.
     StaffMessageDigest { threads: Vec<(String, u64)> },
+    /// To the addresses a tenant lists (SPEC §37): the open fraud flags
+    /// of its day — counts by signal, and each flag's signal, partner and
+    /// age in days.
+    StaffFraudDigest {
+        day: String,
+        open: u64,
+        counts: Vec<(String, u64)>,
+        flags: Vec<(String, String, i64)>,
+    },
     /// To the program's support address: a fraud signal raised a flag.
     StaffFraudFlag {
         signal: String,
@@ -216,6 +225,7 @@ impl Content {
             Content::PayoutSent { .. } => EmailKind::PayoutSent,
             Content::StaffNewApplication { .. } => EmailKind::StaffNewApplication,
             Content::StaffFraudFlag { .. } => EmailKind::StaffFraudFlag,
+            Content::StaffFraudDigest { .. } => EmailKind::StaffFraudDigest,
             Content::TaxFormAvailable { .. } => EmailKind::TaxFormAvailable,
             Content::TaxProfileExpiring { .. } => EmailKind::TaxProfileExpiring,
             Content::BountyDecided { .. } => EmailKind::BountyDecided,
@@ -319,7 +329,10 @@ impl Program {
 pub fn is_to_staff(kind: EmailKind) -> bool {
     matches!(
         kind,
-        EmailKind::StaffNewApplication | EmailKind::StaffMessage | EmailKind::StaffFraudFlag
+        EmailKind::StaffNewApplication
+            | EmailKind::StaffMessage
+            | EmailKind::StaffFraudFlag
+            | EmailKind::StaffFraudDigest
     )
 }
 
@@ -382,6 +395,7 @@ pub fn render(content: &Content, program: &Program, unsubscribe: Option<&str>) -
             messages::to_staff(content)
         }
         Content::StaffFraudFlag { .. } => fraud::flagged(content),
+        Content::StaffFraudDigest { .. } => fraud::digest(content),
     };
     let unsubscribe = unsubscribe.map(|path| program.url(path));
     Rendered {
