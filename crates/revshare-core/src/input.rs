@@ -1,6 +1,7 @@
 //! Parsing of free-text inputs into trimmed, bounded values. Each helper names
 //! the input field in its error, so a client learns exactly what to fix.
 
+use crate::engine::Currency;
 use crate::error::{ApiError, ApiResult};
 
 /// A name: a partner's, a group's, a campaign's.
@@ -67,6 +68,28 @@ pub fn required_text(field: &str, value: &str, max: usize) -> ApiResult<String> 
         ));
     }
     Ok(trimmed.to_owned())
+}
+
+/// An amount of money as given (`{field}.amount` in the currency
+/// `{field}.currency`): more than 0, in the currency's minor units, each
+/// refusal naming its part. Answers the minor units and the currency.
+pub fn money_above_zero(
+    field: &str,
+    amount: rust_decimal::Decimal,
+    code: &str,
+) -> ApiResult<(i64, Currency)> {
+    let currency = Currency::parse(&code.trim().to_uppercase())
+        .map_err(|e| ApiError::bad_input(format!("{field}.currency"), e.to_string()))?;
+    if amount <= rust_decimal::Decimal::ZERO {
+        return Err(ApiError::bad_input(
+            format!("{field}.amount"),
+            "must be more than 0",
+        ));
+    }
+    let minor = currency
+        .to_minor(amount)
+        .map_err(|e| ApiError::bad_input(format!("{field}.amount"), e.to_string()))?;
+    Ok((minor, currency))
 }
 
 /// An optional text: blank means absent.

@@ -123,18 +123,8 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewRetainer) -> ApiResult<ret
         new.description.as_deref(),
         MAX_DESCRIPTION,
     )?;
-    let code = new.currency.trim().to_uppercase();
-    let currency = Currency::parse(&code)
-        .map_err(|e| ApiError::bad_input("input.amount.currency", e.to_string()))?;
-    if new.amount <= Decimal::ZERO {
-        return Err(ApiError::bad_input(
-            "input.amount.amount",
-            "must be more than 0",
-        ));
-    }
-    let amount_minor = currency
-        .to_minor(new.amount)
-        .map_err(|e| ApiError::bad_input("input.amount.amount", e.to_string()))?;
+    let (amount_minor, currency) =
+        input::money_above_zero("input.amount", new.amount, &new.currency)?;
     if let Some(periods) = new.periods
         && !(1..=MAX_PERIODS).contains(&periods)
     {

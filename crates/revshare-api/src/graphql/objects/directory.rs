@@ -282,17 +282,7 @@ impl Partner {
     /// first, ended ones too (at most 100): `commissions:read`, or its own
     /// token.
     async fn retainers(&self, ctx: &Context<'_>) -> ApiResult<Vec<super::Retainer>> {
-        let row = self.0.read(C::Details)?;
-        let policy = crate::graphql::context::policy(ctx)?;
-        policy.finds(revshare_core::auth::access::Kind::Retainer)?;
-        let rows = revshare_core::retainers::paying(
-            crate::graphql::context::db(ctx)?.conn(),
-            &row.tenant_id,
-            &row.id,
-            &row.group_id,
-        )
-        .await?;
-        Ok(<super::Retainer as super::Seen>::all(policy, rows))
+        super::retainers::paying(ctx, self.0.read(C::Details)?).await
     }
 
     /// Its thread of messages with the program (SPEC §35), newest first:

@@ -203,3 +203,21 @@ pub(crate) struct Filter<'a> {
     /// Those paying a partner: its id and its group's.
     pub paying: Option<(&'a str, &'a str)>,
 }
+
+/// The retainers paying `partner` (its own and its group's), as
+/// `Partner.retainers` reads them.
+pub(crate) async fn paying(
+    ctx: &Context<'_>,
+    partner: &entity::partner::Model,
+) -> ApiResult<Vec<Retainer>> {
+    let policy = policy(ctx)?;
+    policy.finds(revshare_core::auth::access::Kind::Retainer)?;
+    let rows = rules::paying(
+        db(ctx)?.conn(),
+        &partner.tenant_id,
+        &partner.id,
+        &partner.group_id,
+    )
+    .await?;
+    Ok(Retainer::all(policy, rows))
+}

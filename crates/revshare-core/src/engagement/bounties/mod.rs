@@ -114,18 +114,8 @@ pub async fn create(db: &Db, tenant_id: &str, new: NewBounty) -> ApiResult<bount
         MAX_DESCRIPTION,
     )?;
     input::check_id_list("input.groupIds", &new.group_ids, 1, MAX_GROUPS)?;
-    let code = new.currency.trim().to_uppercase();
-    let currency = Currency::parse(&code)
-        .map_err(|e| ApiError::bad_input("input.reward.currency", e.to_string()))?;
-    if new.reward <= Decimal::ZERO {
-        return Err(ApiError::bad_input(
-            "input.reward.amount",
-            "must be more than 0",
-        ));
-    }
-    let reward_minor = currency
-        .to_minor(new.reward)
-        .map_err(|e| ApiError::bad_input("input.reward.amount", e.to_string()))?;
+    let (reward_minor, currency) =
+        input::money_above_zero("input.reward", new.reward, &new.currency)?;
     if new.ends_at.is_some_and(|end| end <= new.starts_at) {
         return Err(ApiError::bad_input(
             "input.endsAt",

@@ -208,17 +208,7 @@ async fn check_groups(
 }
 
 fn money(field: &str, amount: Decimal, code: &str) -> ApiResult<(i64, String)> {
-    let currency = Currency::parse(code.trim())
-        .map_err(|e| ApiError::bad_input(format!("{field}.currency"), e.to_string()))?;
-    if amount <= Decimal::ZERO {
-        return Err(ApiError::bad_input(
-            format!("{field}.amount"),
-            "must be more than 0",
-        ));
-    }
-    let minor = currency
-        .to_minor(amount)
-        .map_err(|e| ApiError::bad_input(format!("{field}.amount"), e.to_string()))?;
+    let (minor, currency) = crate::input::money_above_zero(field, amount, code)?;
     Ok((minor, currency.code().to_owned()))
 }
 
