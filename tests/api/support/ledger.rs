@@ -104,6 +104,7 @@ const EVERY_COMMISSION_FIELD: &[&str] = &[
     "onHold",
     "holds { id }",
     "conversion { saleAmount saleCurrency rate day source }",
+    "retainerPeriod { number startsOn endsOn }",
     "__typename",
 ];
 
