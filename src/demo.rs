@@ -307,6 +307,7 @@ pub async fn join_campaign(db: &Db) -> ApiResult<String> {
             application_questions: vec!["Where will you promote Demo Brand?".into()],
             auto_approve_applications: false,
             allow_paid_ads: true,
+            traffic_sources: None,
         },
     )
     .await?;

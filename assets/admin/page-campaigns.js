@@ -1,7 +1,8 @@
 // Campaigns: what partners promote. The list (found by name, filtered by
 // status), and a campaign made or edited: where referral links land, how
 // long a click attributes, whether anyone may apply (and what the form
-// asks), whether paid ads are allowed, and its rules — its partners'
+// asks), whether paid ads are allowed, the traffic that earns nothing
+// (SPEC §37), and its rules — its partners'
 // groups', or its own, edited (conditions too, SPEC §32) with the group
 // page's editor and simulation. The campaign being edited is in the address
 // (`#/campaigns?edit=<id>`, `edit=new` for a new one).
@@ -9,11 +10,11 @@ import { html, useState } from './lib.js';
 import { gql } from './api.js';
 import { words } from './format.js';
 import { Badge, Failure, Field, Loading, Outcome, Page, Section, TableWrap, useQuery } from './ui.js';
-import { Done, Paged, Reveal, Writable, day, formParams, tone, useForm, useParams, usePaged, useTenant, writable } from './parts.js';
+import { Done, Paged, Reveal, TRAFFIC_SOURCES, TrafficSourcesFields, Writable, day, formParams, tone, trafficSourcesInput, useForm, useParams, usePaged, useTenant, writable } from './parts.js';
 import { RULE_FIELDS, RulesEditor, Simulation, ruleErrorAt, rulesToRows, rowsToInput } from './page-groups.js';
 
 const FIELDS = `id name description status currency holdbackDays landingUrl attributionWindowDays visibility
-  applicationQuestions autoApproveApplications allowPaidAds isDefault createdAt`;
+  applicationQuestions autoApproveApplications allowPaidAds isDefault createdAt ${TRAFFIC_SOURCES}`;
 
 const CAMPAIGNS = `query Campaigns($search: String, $status: CampaignStatus, $after: String) {
   campaigns(search: $search, status: $status, first: 25, after: $after) {
@@ -111,6 +112,7 @@ function campaignInput(form, creating, rules) {
     applicationQuestions: (form.get('applicationQuestions') || '').split('\n').map((q) => q.trim()).filter(Boolean),
     autoApproveApplications: form.get('autoApproveApplications') === 'on',
     allowPaidAds: form.get('allowPaidAds') === 'on',
+    trafficSources: trafficSourcesInput(form),
     rules,
   };
   if (count('attributionWindowDays') !== null) input.attributionWindowDays = count('attributionWindowDays');
@@ -156,6 +158,7 @@ function CampaignForm({ campaign, finished }) {
       <//>
       <label class="choice"><input type="checkbox" name="autoApproveApplications" defaultChecked=${c.autoApproveApplications} /> Approve an application as soon as its e-mail is confirmed</label>
       <label class="choice"><input type="checkbox" name="allowPaidAds" defaultChecked=${c.allowPaidAds} /> Partners may send paid-ad traffic (otherwise such clicks are flagged)</label>
+      <${TrafficSourcesFields} id="campaign" sources=${c.trafficSources} fieldError=${fieldError} />
       <fieldset class="stack">
         <legend>What its partners earn</legend>
         <label class="choice"><input type="radio" name="ownRules" value="no" checked=${!own} onChange=${() => setOwn(false)} /> Their group's rules</label>

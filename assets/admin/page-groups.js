@@ -7,7 +7,7 @@ import { html, useEffect, useState } from './lib.js';
 import { gql } from './api.js';
 import { words } from './format.js';
 import { Badge, Failure, Field, Loading, Money, NotFound, Outcome, Page, Section, TableWrap, useQuery } from './ui.js';
-import { Done, Writable, minimumsText, parseMinimums, useForm, useGroups, writable } from './parts.js';
+import { Done, TRAFFIC_SOURCES, TrafficSourcesFields, Writable, minimumsText, parseMinimums, trafficSourcesInput, useForm, useGroups, writable } from './parts.js';
 import { ConditionEditor, SAMPLE_WHEN } from './conditions.js';
 
 /** Each rule type: its input field, its words, its parameters `[name, label, kind, required]`. */
@@ -238,6 +238,7 @@ const GROUP = `query Group($id: ID!) {
     links { destination allowedDomains maxPartnerLinks param utm { source medium campaign term content } }
     referral { trigger percentage amount threshold maxMonths }
     cap { amount currency period per }
+    ${TRAFFIC_SOURCES}
     rules { ${RULE_FIELDS} }
   }
 }`;
@@ -292,6 +293,7 @@ function GroupEditor({ group, saved }) {
     };
     input.referral = referralInput(form);
     input.cap = capInput(form);
+    input.trafficSources = trafficSourcesInput(form);
     if (form.get('isDefault') === 'on' && !group.isDefault) input.isDefault = true;
     await gql(UPDATE, { id: group.id, input });
     saved();
@@ -335,6 +337,7 @@ function GroupEditor({ group, saved }) {
               <${Field} id=${`group-utm-${name}`} label=${`utm_${name}`} hint=${name === 'source' ? 'Added where the URL has none; {partner} is the link\'s key.' : null} error=${fieldError(name)}>
                 ${(a) => html`<input name=${`utm-${name}`} defaultValue=${group.links.utm[name] || ''} ...${a} />`}<//>`)}
           </fieldset>
+          <${TrafficSourcesFields} id="group" sources=${group.trafficSources} fieldError=${fieldError} disabled=${disabled} />
         <//>
         <${Section} title="Referrals" id="group-referral">
           <fieldset class="stack plain" disabled=${disabled}>

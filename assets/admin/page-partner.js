@@ -23,7 +23,7 @@ const PARTNER = `query Partner($id: ID!) {
     taxProfile { submissionId form status country taxIdLast4 submittedAt decidedAt reason }
     taxProfileSubmissions { submissionId form status country taxIdLast4 submittedAt }
     referralCodes(first: 100) { id code couponCode clicks customers createdAt archivedAt campaign { id name } }
-    links(first: 100) { nodes { id key shortUrl url clicks createdAt archivedAt } }
+    links(first: 100) { nodes { id key shortUrl url clicks ignoredClicks createdAt archivedAt } }
   }
 }`;
 
@@ -376,13 +376,14 @@ function Links({ links }) {
         : html`
           <${TableWrap} label="Links">
             <table>
-              <thead><tr><th scope="col">Short link</th><th scope="col">Leads to</th><th scope="col" class="num">Clicks</th><th scope="col">Made</th></tr></thead>
+              <thead><tr><th scope="col">Short link</th><th scope="col">Leads to</th><th scope="col" class="num">Clicks</th><th scope="col" class="num"><abbr title="Clicks from traffic the campaign or the group ignores: search engines or listed domains">Ignored</abbr></th><th scope="col">Made</th></tr></thead>
               <tbody>
                 ${links.map((l) => html`
                   <tr data-link=${l.key}>
                     <th scope="row"><code>${l.shortUrl}</code>${l.archivedAt && html`<span class="muted block">Archived ${day(l.archivedAt)}</span>`}</th>
                     <td>${l.url || html`<span class="muted">The group's destination</span>`}</td>
                     <td class="num">${l.clicks}</td>
+                    <td class="num">${l.ignoredClicks}</td>
                     <td>${day(l.createdAt)}</td>
                   </tr>`)}
               </tbody>

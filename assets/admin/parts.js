@@ -431,3 +431,31 @@ export function tone(value) {
   };
   return tones[value];
 }
+
+// ---------------------------------------------------------------------
+// Traffic that earns nothing (SPEC §37): a campaign's or a group's.
+
+export const TRAFFIC_SOURCES = 'trafficSources { ignoreSearchEngines ignoredDomains }';
+
+/** The fields of what a campaign's or a group's clicks earn nothing from. */
+export function TrafficSourcesFields({ id, sources, fieldError, disabled = false }) {
+  const s = sources || { ignoreSearchEngines: false, ignoredDomains: [] };
+  return html`
+    <fieldset class="stack" disabled=${disabled}>
+      <legend>Traffic that earns nothing</legend>
+      <p class="muted">A click from here still reaches your site, but names no partner and attributes no one; it is counted as ignored.</p>
+      <label class="choice"><input type="checkbox" name="ignoreSearchEngines" defaultChecked=${s.ignoreSearchEngines} />
+        Ignore search engines: search ads (a gclid or msclkid in the address) and search results (Google, Bing, DuckDuckGo and others)</label>
+      <${Field} id=${`${id}-ignored-domains`} label="Ignored referring domains" hint="One a line, such as chatgpt.com (its subdomains too); at most 100." error=${fieldError('trafficSources')}>
+        ${(a) => html`<textarea name="ignoredDomains" rows="3" defaultValue=${s.ignoredDomains.join('\n')} ...${a}></textarea>`}
+      <//>
+    </fieldset>`;
+}
+
+/** The form's traffic-source fields as a `TrafficSourcesInput`. */
+export function trafficSourcesInput(form) {
+  return {
+    ignoreSearchEngines: form.get('ignoreSearchEngines') === 'on',
+    ignoredDomains: (form.get('ignoredDomains') || '').split('\n').map((d) => d.trim()).filter(Boolean),
+  };
+}

@@ -1,6 +1,7 @@
 // Links: the partner's short links on the program's domain — each to copy,
 // its QR code to download — a new one, and what the last 30 days of clicks
-// tell: a day's clicks, top countries, devices and referrers.
+// tell: a day's clicks, top countries, devices and referrers, and the
+// clicks the program does not count (SPEC §37), by why.
 import { html, useState } from './lib.js';
 import { Copy } from './page-codes.js';
 import { download, gql } from './api.js';
@@ -14,11 +15,12 @@ const LINKS = `query Links($from: Date!, $to: Date!) {
   viewer {
     partner {
       id
-      links(first: 100) { nodes { id key shortUrl url clicks createdAt archivedAt } }
+      links(first: 100) { nodes { id key shortUrl url clicks ignoredClicks createdAt archivedAt } }
       days: linkStats(from: $from, to: $to, by: DAY) { value clicks }
       countries: linkStats(from: $from, to: $to, by: COUNTRY) { value clicks }
       devices: linkStats(from: $from, to: $to, by: DEVICE) { value clicks }
       referrers: linkStats(from: $from, to: $to, by: REFERRER) { value clicks }
+      ignored: linkStats(from: $from, to: $to, by: IGNORED) { value clicks }
     }
   }
 }`;
@@ -82,6 +84,19 @@ function Top({ title, rows, name, credit }) {
     </div>`;
 }
 
+/** Clicks the program does not count (SPEC §37), by why: shown only when there are some. */
+function Ignored({ rows }) {
+  if (rows.length === 0) return null;
+  return html`
+    <div class="top">
+      <h3>${t('links.ignored')}</h3>
+      <p class="muted small">${t('links.ignoredWhy')}</p>
+      <ul class="plain">
+        ${rows.map((r) => html`<li><span>${t(`links.ignored.${r.value}`)}</span> <strong data-figure=${`ignored.${r.value}`}>${r.clicks}</strong></li>`)}
+      </ul>
+    </div>`;
+}
+
 export function Links() {
   const [range] = useState(lastDays);
   const { data, error, loading, reload } = useQuery(LINKS, range);
@@ -115,13 +130,14 @@ export function Links() {
       ${links.length > 0 && html`
         <${TableWrap} label=${t('links.yours')}>
           <table>
-            <thead><tr><th scope="col">${t('column.link')}</th><th scope="col">${t('links.leadsTo')}</th><th scope="col" class="num">${t('column.clicks')}</th><th scope="col">${t('links.qr')}</th></tr></thead>
+            <thead><tr><th scope="col">${t('column.link')}</th><th scope="col">${t('links.leadsTo')}</th><th scope="col" class="num">${t('column.clicks')}</th><th scope="col" class="num">${t('links.ignored')}</th><th scope="col">${t('links.qr')}</th></tr></thead>
             <tbody>
               ${links.map((l) => html`
                 <tr data-link=${l.key}>
                   <td class="link-cell"><code data-figure=${`link.${l.key}.url`}>${l.shortUrl}</code> <${Copy} text=${l.shortUrl} label=${t('links.copyWhat', { key: l.key })} /></td>
                   <td>${l.url || html`<span class="muted">${t('links.programPage')}</span>`}</td>
                   <td class="num" data-figure=${`link.${l.key}.clicks`}>${l.clicks}</td>
+                  <td class="num" data-figure=${`link.${l.key}.ignored`}>${l.ignoredClicks}</td>
                   <td><button type="button" class="secondary small" onClick=${() => qr(l)} aria-label=${t('links.downloadQr', { key: l.key })}>${t('links.download')}</button></td>
                 </tr>`)}
             </tbody>
@@ -134,6 +150,7 @@ export function Links() {
             <${Top} title=${t('links.topCountries')} rows=${partner.countries} name="country" credit=${credit} />
             <${Top} title=${t('links.devices')} rows=${partner.devices} name="device" />
             <${Top} title=${t('links.referrers')} rows=${partner.referrers} name="referrer" />
+            <${Ignored} rows=${partner.ignored} />
           </div>
         <//>
         <${Section} title=${t('links.new')} id="new-link-title">

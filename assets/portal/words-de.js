@@ -214,6 +214,11 @@ export default {
   'links.url': 'Führt zu (optional)',
   'links.urlHint': 'Eine Seite der Website des Programms; leer gelassen, ihre Startseite.',
   'links.create': 'Link erstellen',
+  'links.ignored': 'Nicht gezählt',
+  'links.ignoredWhy': 'Besuche von Quellen, für die das Programm nicht vergütet (sie erreichen die Website trotzdem).',
+  'links.ignored.LISTED_DOMAIN': 'Von einer ausgeschlossenen Domain',
+  'links.ignored.SEARCH_AD': 'Von einer Suchanzeige',
+  'links.ignored.SEARCH_ENGINE': 'Von einer Suchmaschine',
 
   'codes.intro': 'Teilen Sie einen Link: Wer nach einem Klick darauf kauft, zählt als Ihr Kunde.',
   'codes.none': 'Noch kein Empfehlungscode: Erstellen Sie unten Ihren ersten.',

@@ -224,6 +224,11 @@ export default {
   'links.url': 'Leads to (optional)',
   'links.urlHint': "A page of the program's site; left empty, its main page.",
   'links.create': 'Create link',
+  'links.ignored': 'Not counted',
+  'links.ignoredWhy': 'Visits from where the program does not pay (they still reach its site).',
+  'links.ignored.LISTED_DOMAIN': 'From a domain the program excludes',
+  'links.ignored.SEARCH_AD': 'From a search ad',
+  'links.ignored.SEARCH_ENGINE': 'From a search engine',
 
   // Referral links.
   'codes.intro': 'Share a link: whoever buys after following it counts as yours.',

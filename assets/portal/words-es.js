@@ -219,6 +219,11 @@ export default {
   'links.url': 'Lleva a (opcional)',
   'links.urlHint': 'Una página del sitio del programa; si lo deja vacío, su página principal.',
   'links.create': 'Crear enlace',
+  'links.ignored': 'No contados',
+  'links.ignoredWhy': 'Visitas desde donde el programa no paga (igualmente llegan a su sitio).',
+  'links.ignored.LISTED_DOMAIN': 'Desde un dominio que el programa excluye',
+  'links.ignored.SEARCH_AD': 'Desde un anuncio de búsqueda',
+  'links.ignored.SEARCH_ENGINE': 'Desde un buscador',
 
   'codes.intro': 'Comparta un enlace: quien compre después de seguirlo cuenta como suyo.',
   'codes.none': 'Aún no tiene código de referido: cree el primero a continuación.',

@@ -220,6 +220,11 @@ export default {
   'links.url': 'Mène à (facultatif)',
   'links.urlHint': 'Une page du site du programme ; laissé vide, sa page d’accueil.',
   'links.create': 'Créer le lien',
+  'links.ignored': 'Non comptés',
+  'links.ignoredWhy': 'Visites venues d’où le programme ne rémunère pas (elles arrivent quand même sur son site).',
+  'links.ignored.LISTED_DOMAIN': 'D’un domaine exclu par le programme',
+  'links.ignored.SEARCH_AD': 'D’une annonce de recherche',
+  'links.ignored.SEARCH_ENGINE': 'D’un moteur de recherche',
 
   'codes.intro': 'Partagez un lien : quiconque achète après l’avoir suivi compte comme votre client.',
   'codes.none': 'Aucun code de parrainage pour l’instant : créez le premier ci-dessous.',

@@ -219,6 +219,11 @@ export default {
   'links.url': 'Porta a (facoltativo)',
   'links.urlHint': 'Una pagina del sito del programma; se lo lascia vuoto, la sua pagina principale.',
   'links.create': 'Crea link',
+  'links.ignored': 'Non conteggiati',
+  'links.ignoredWhy': 'Visite da dove il programma non paga (arrivano comunque al suo sito).',
+  'links.ignored.LISTED_DOMAIN': 'Da un dominio escluso dal programma',
+  'links.ignored.SEARCH_AD': 'Da un annuncio di ricerca',
+  'links.ignored.SEARCH_ENGINE': 'Da un motore di ricerca',
 
   'codes.intro': 'Condivida un link: chi acquista dopo averlo seguito conta come Suo cliente.',
   'codes.none': 'Ancora nessun codice di referral: crei il primo qui sotto.',

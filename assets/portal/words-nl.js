@@ -214,6 +214,11 @@ export default {
   'links.url': 'Leidt naar (optioneel)',
   'links.urlHint': 'Een pagina van de site van het programma; leeg gelaten de hoofdpagina.',
   'links.create': 'Link maken',
+  'links.ignored': 'Niet geteld',
+  'links.ignoredWhy': 'Bezoeken van waar het programma niet voor betaalt (ze bereiken de site wel).',
+  'links.ignored.LISTED_DOMAIN': 'Van een domein dat het programma uitsluit',
+  'links.ignored.SEARCH_AD': 'Van een zoekadvertentie',
+  'links.ignored.SEARCH_ENGINE': 'Van een zoekmachine',
 
   'codes.intro': 'Deel een link: wie na een klik erop koopt, telt als uw klant.',
   'codes.none': 'Nog geen verwijzingscode: maak hieronder uw eerste.',

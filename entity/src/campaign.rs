@@ -29,6 +29,9 @@ pub struct Model {
     pub allow_paid_ads: bool,
     /// Its spend cap (SPEC §31), as JSON; none: no cap.
     pub cap: Option<String>,
+    /// The traffic its clicks earn nothing from (SPEC §37), as JSON; none:
+    /// nothing ignored.
+    pub traffic_sources: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

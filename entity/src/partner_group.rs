@@ -19,6 +19,9 @@ pub struct Model {
     pub minimum_payout: Option<String>,
     /// The group's link settings (SPEC §30), as JSON; none: the defaults.
     pub link_settings: Option<String>,
+    /// The traffic its partners' clicks earn nothing from (SPEC §37), as
+    /// JSON; none: nothing ignored.
+    pub traffic_sources: Option<String>,
     /// What its partners earn on the partners they recruit (SPEC §31), as
     /// JSON; none: nothing.
     pub referral: Option<String>,

@@ -15,6 +15,9 @@ pub struct Model {
     pub url: Option<String>,
     /// Clicks counted (once per visitor and hour, bots left out).
     pub clicks: i64,
+    /// Clicks ignored as traffic that earns nothing (SPEC §37), once per
+    /// visitor and hour.
+    pub ignored_clicks: i64,
     pub created_at: DateTimeUtc,
     pub archived_at: Option<DateTimeUtc>,
 }

@@ -15,6 +15,9 @@ pub struct Model {
     /// `coupon_code` in lower case, unique per tenant.
     pub coupon_key: Option<String>,
     pub clicks: i64,
+    /// Clicks its campaign or its partner's group ignores (SPEC §37),
+    /// once per link, visitor and hour.
+    pub ignored_clicks: i64,
     pub customers: i64,
     pub created_at: DateTimeUtc,
     pub archived_at: Option<DateTimeUtc>,

@@ -286,6 +286,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         report["writes"]
             .as_array()
             .is_some_and(|w| w.contains(&json!("referral rule and cap"))
+                && w.contains(&json!("traffic sources"))
                 && w.contains(&json!("conditional rule"))
                 && w.contains(&json!("campaign rules"))
                 && w.contains(&json!("invoicing"))

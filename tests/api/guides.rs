@@ -1013,7 +1013,7 @@ async fn the_messages_guide_runs_as_written(app: TestApp) {
 
 async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
     let ops = operations("docs/levers.md");
-    assert_eq!(ops.len(), 7);
+    assert_eq!(ops.len(), 10);
     let admin = app.admin();
     let creators = app
         .create_group("Creators", json!([{ "recurring": { "percentage": 10 } }]))
@@ -1068,15 +1068,98 @@ async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
         .await;
     assert_eq!(ended["endRetainer"]["status"], "ENDED");
 
+    // Traffic that earns nothing: the group's listed domains, the
+    // campaign's search engines; a visit from chatgpt.com lands named by
+    // nobody and is counted as ignored.
+    let set = app
+        .ok(
+            &admin,
+            &filled(&ops[5], &[("GROUP_ID", &creators)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        set["updatePartnerGroup"]["trafficSources"],
+        json!({ "ignoreSearchEngines": false, "ignoredDomains": ["chatgpt.com", "perplexity.ai"] })
+    );
+    let campaign = app
+        .ok(&admin, "{ campaigns { nodes { id } } }", json!({}))
+        .await["campaigns"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let set = app
+        .ok(
+            &admin,
+            &filled(&ops[6], &[("CAMPAIGN_ID", &campaign)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        set["updateCampaign"]["trafficSources"],
+        json!({ "ignoreSearchEngines": true, "ignoredDomains": [] })
+    );
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { links: { destination: \"https://acme.example/\" } }) { id } }",
+        json!({ "id": creators }),
+    )
+    .await;
+    let link = app
+        .ok(
+            &admin,
+            "mutation($p: ID!) { createPartnerLink(input: { partnerId: $p, key: \"sam\" }) { id } }",
+            json!({ "p": sam }),
+        )
+        .await["createPartnerLink"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, location, _) = crate::support::links::visit_on(
+        &app,
+        "localhost",
+        reqwest::Method::GET,
+        &format!("/l/{}/sam?plan=pro", TENANT),
+        &[
+            (
+                "user-agent",
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+            ),
+            ("referer", "https://www.chatgpt.com/"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_deref()),
+        (302, Some("https://acme.example/?plan=pro"))
+    );
+    let range = [
+        ("LINK_ID", link.as_str()),
+        ("FROM", &today.pred_opt().unwrap().to_string()),
+        ("TO", &today.succ_opt().unwrap().to_string()),
+    ];
+    let mut read = Value::Null;
+    for _ in 0..400 {
+        read = app.ok(&admin, &filled(&ops[7], &range), json!({})).await["node"].clone();
+        if read["ignoredClicks"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        read,
+        json!({ "clicks": 0, "ignoredClicks": 1, "stats": [{ "value": "LISTED_DOMAIN", "clicks": 1 }] })
+    );
+
     // Trusted partners and the digest.
     let trusted = app
-        .ok(&admin, &filled(&ops[5], &[("PARTNER_ID", &sam)]), json!({}))
+        .ok(&admin, &filled(&ops[8], &[("PARTNER_ID", &sam)]), json!({}))
         .await;
     assert_eq!(
         trusted["setPartnerTrusted"],
         json!({ "id": sam, "trusted": true })
     );
-    let digest = app.ok(&admin, &ops[6], json!({})).await;
+    let digest = app.ok(&admin, &ops[9], json!({})).await;
     assert_eq!(
         digest["updateTenant"]["fraudDigest"],
         json!({ "recipients": ["risk@acme.example", "ops@acme.example"], "hour": 8 })

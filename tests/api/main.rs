@@ -80,6 +80,7 @@ mod switch_tapfiliate;
 mod switch_tolt;
 mod tax;
 mod tiers;
+mod traffic;
 mod visibility;
 mod webhooks;
 mod what_callers_cannot_learn;

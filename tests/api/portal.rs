@@ -321,18 +321,50 @@ async fn seed(app: &TestApp) -> Value {
         ] }),
     )
     .await;
+    // Her group does not pay for visits from chatgpt.com (SPEC §37).
     app.ok(
         &admin,
-        "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { links: { destination: \"https://acme.example/\" } }) { id } }",
+        "mutation($id: ID!) { updatePartnerGroup(id: $id, input: { links: { destination: \"https://acme.example/\" }, trafficSources: { ignoredDomains: [\"chatgpt.com\"] } }) { id } }",
         json!({ "id": group }),
     )
     .await;
-    app.ok(
-        &admin,
-        "mutation($p: ID!) { createPartnerLink(input: { partnerId: $p, key: \"ada\" }) { id } }",
-        json!({ "p": ada }),
+    let link = app
+        .ok(
+            &admin,
+            "mutation($p: ID!) { createPartnerLink(input: { partnerId: $p, key: \"ada\" }) { id } }",
+            json!({ "p": ada }),
+        )
+        .await["createPartnerLink"]["id"]
+        .clone();
+    let (status, _, _) = crate::support::links::visit_on(
+        app,
+        "go.acme.test",
+        reqwest::Method::GET,
+        "/ada",
+        &[
+            (
+                "user-agent",
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+            ),
+            ("referer", "https://chatgpt.com/c/1"),
+        ],
     )
     .await;
+    assert_eq!(status, 302);
+    for attempt in 0.. {
+        let read = app
+            .ok(
+                &admin,
+                "query($id: ID!) { node(id: $id) { ... on PartnerLink { ignoredClicks } } }",
+                json!({ "id": link }),
+            )
+            .await;
+        if read["node"]["ignoredClicks"] == 1 {
+            break;
+        }
+        assert!(attempt < 400, "the ignored click was never counted");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
     let now = chrono::Utc::now();
     let month_ago = (now - chrono::Duration::days(35)).to_rfc3339();
     let months_ago = (now - chrono::Duration::days(70)).to_rfc3339();

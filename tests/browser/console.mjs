@@ -184,15 +184,20 @@ try {
   await page.fill('#group-referral-months', '12');
   await page.fill('#group-cap-amount', '500');
   await page.selectOption('#group-cap-period', 'WEEK');
+  // The traffic its partners' clicks earn nothing from (SPEC §37).
+  await page.check('form.group-form input[name="ignoreSearchEngines"]');
+  await page.fill('#group-ignored-domains', 'ChatGPT.com\nperplexity.ai');
   await page.click('form.group-form button[type="submit"]');
   await page.waitForSelector('text=The group is saved.', { timeout });
   const engaged = (await api(`query($id: ID!) { partnerGroup(id: $id) {
-    referral { trigger percentage maxMonths } cap { amount currency period per } } }`, { id: plan.seedGroup })).partnerGroup;
+    referral { trigger percentage maxMonths } cap { amount currency period per }
+    trafficSources { ignoreSearchEngines ignoredDomains } } }`, { id: plan.seedGroup })).partnerGroup;
   check(JSON.stringify(engaged) === JSON.stringify({
     referral: { trigger: 'COMMISSION', percentage: '10', maxMonths: 12 },
     cap: { amount: '500', currency: 'USD', period: 'WEEK', per: 'PARTNER' },
-  }), `the group's referral rule and cap: ${JSON.stringify(engaged)}`);
-  report.writes = [...(report.writes || []), 'referral rule and cap'];
+    trafficSources: { ignoreSearchEngines: true, ignoredDomains: ['chatgpt.com', 'perplexity.ai'] },
+  }), `the group's referral rule, cap and traffic sources: ${JSON.stringify(engaged)}`);
+  report.writes = [...(report.writes || []), 'referral rule and cap', 'traffic sources'];
 
   // A conditional rule (SPEC §32) added on the page — yearly plans without
   // a coupon 40 %, its condition built in the form (a group of a test and a

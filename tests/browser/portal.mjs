@@ -199,12 +199,17 @@ try {
       await open('#/payouts', 'Payouts');
     }
     if (name === 'links') {
-      const data = await api('{ viewer { partner { links { nodes { key shortUrl clicks archivedAt } } } } }');
+      const data = await api('{ viewer { partner { links { nodes { key shortUrl clicks ignoredClicks archivedAt } } } } }');
       for (const l of data.viewer.partner.links.nodes.filter((n) => !n.archivedAt)) {
         check(shown[`link.${l.key}.clicks`].text === String(l.clicks), `clicks of the link ${l.key}`);
+        check(shown[`link.${l.key}.ignored`].text === String(l.ignoredClicks), `ignored clicks of the link ${l.key}`);
         check(shown[`link.${l.key}.url`].text === l.shortUrl, `the short URL of ${l.key}`);
-        report.figures += 2;
+        report.figures += 3;
       }
+      // The visit from a domain the program does not pay for, by why.
+      check(shown['link.ada.ignored'].text === '1', 'the ignored visit on the links table');
+      check(shown['ignored.LISTED_DOMAIN'].text === '1', 'the ignored visit by its reason');
+      report.figures += 2;
       await page.fill('#link-key', plan.newLink);
       await page.click('form button[type="submit"]');
       await page.waitForSelector(`tr[data-link="${plan.newLink}"]`, { timeout });

@@ -21,6 +21,12 @@ pub enum ApiError {
         message: String,
     },
     Conflict(String),
+    /// A `CONFLICT` whose cause a client may act on, named in
+    /// `extensions.reason` (`CLICK_SPAM`, `LISTED_DOMAIN`).
+    Declined {
+        message: String,
+        reason: &'static str,
+    },
     /// The database cannot be reached or did not answer in time: retry.
     Unavailable,
     /// Something else the request needs is away (a DNS resolver, the
@@ -85,7 +91,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "FORBIDDEN",
             ApiError::NotFound(_) => "NOT_FOUND",
             ApiError::BadInput { .. } => "BAD_USER_INPUT",
-            ApiError::Conflict(_) | ApiError::Contention => "CONFLICT",
+            ApiError::Conflict(_) | ApiError::Declined { .. } | ApiError::Contention => "CONFLICT",
             ApiError::Unavailable | ApiError::Away(_) => "UNAVAILABLE",
             ApiError::TooManyRequests { .. } => "TOO_MANY_REQUESTS",
             ApiError::Internal => "INTERNAL",
@@ -99,6 +105,7 @@ impl ApiError {
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
             | ApiError::Away(m)
+            | ApiError::Declined { message: m, .. }
             | ApiError::TooManyRequests { message: m, .. } => m.clone(),
             ApiError::BadInput { field, message } => format!("{field}: {message}"),
             ApiError::Unavailable => "the database is unavailable; retry shortly".into(),

@@ -139,6 +139,7 @@ pub async fn create(db: &Db, new: NewTenant) -> ApiResult<tenant::Model> {
                     application_questions: Vec::new(),
                     auto_approve_applications: false,
                     allow_paid_ads: true,
+                    traffic_sources: None,
                 },
                 true,
             )

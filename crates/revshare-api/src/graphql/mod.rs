@@ -201,6 +201,9 @@ pub fn schema(services: Option<Services>) -> AppSchema {
         Subscription::default(),
     )
     .enable_federation()
+    // The values of `stats(by: IGNORED)`, named in the schema though a
+    // stat's value is text.
+    .register_output_type::<objects::IgnoredTrafficReason>()
     .limit_depth(MAX_DEPTH)
     .limit_complexity(MAX_COMPLEXITY);
     if let Some(services) = services {

@@ -134,6 +134,28 @@ async fn follow_key(state: &AppState, tenant_id: &str, key: &str, asked: Asked) 
     let counted = method == Method::GET
         && !visit::agent(user_agent).is_bot()
         && state.anonymous_write(tenant_id, address);
+    // Traffic its program ignores (SPEC §37) lands named by nothing, and
+    // is counted as ignored only.
+    let ignored = link.sources.judge(asked.referer.as_deref(), query);
+    if let Some(reason) = ignored {
+        let Some(landing) = target::ignored_url(&link, query) else {
+            return no_link();
+        };
+        if counted {
+            state.links.clicks().queue(Seen {
+                link: link.clone(),
+                click_id: revshare_core::input::new_id(),
+                at: revshare_core::db::now(),
+                address,
+                user_agent: asked.user_agent.clone(),
+                referer: asked.referer,
+                qr: false,
+                landing_url: landing.clone(),
+                ignored: Some(reason),
+            });
+        }
+        return redirect(landing);
+    }
     if !counted {
         return target::redirect_url(&link, None, query).map_or_else(no_link, redirect);
     }
@@ -154,6 +176,7 @@ async fn follow_key(state: &AppState, tenant_id: &str, key: &str, asked: Asked) 
         referer: asked.referer,
         qr,
         landing_url: landing.clone(),
+        ignored: None,
     });
     redirect(landing)
 }

@@ -494,7 +494,7 @@ pub fn status_of(err: &ApiError) -> StatusCode {
         ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
         ApiError::NotFound(_) => StatusCode::NOT_FOUND,
         ApiError::BadInput { .. } => StatusCode::BAD_REQUEST,
-        ApiError::Conflict(_) => StatusCode::CONFLICT,
+        ApiError::Conflict(_) | ApiError::Declined { .. } => StatusCode::CONFLICT,
         ApiError::Unavailable | ApiError::Away(_) | ApiError::Contention => {
             StatusCode::SERVICE_UNAVAILABLE
         }

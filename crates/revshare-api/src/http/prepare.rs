@@ -331,13 +331,17 @@ fn code_errors(errors: &mut [ServerError]) -> bool {
             ApiError::BadInput { field, .. } => (err.code(), Some(field.clone())),
             _ => (err.code(), None),
         });
-        let retry_after = match error.source::<ApiError>() {
-            Some(ApiError::TooManyRequests { retry_after, .. }) => Some(*retry_after),
-            _ => None,
+        let (retry_after, reason) = match error.source::<ApiError>() {
+            Some(ApiError::TooManyRequests { retry_after, .. }) => (Some(*retry_after), None),
+            Some(ApiError::Declined { reason, .. }) => (None, Some(*reason)),
+            _ => (None, None),
         };
         let extensions = error.extensions.get_or_insert_with(Default::default);
         if let Some(seconds) = retry_after {
             extensions.set("retryAfter", seconds);
+        }
+        if let Some(reason) = reason {
+            extensions.set("reason", reason);
         }
         if let Some((code, field)) = api
             && extensions.get("code").is_none()

@@ -5,9 +5,10 @@
 
 use super::codes;
 use crate::db::Db;
+use crate::directory::traffic::{Reason, TrafficSources};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
-use entity::{campaign, click, referral_code, tenant};
+use entity::{campaign, click, partner, partner_group, referral_code, tenant};
 use hmac::{Hmac, Mac};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -16,8 +17,8 @@ use sha2::Sha256;
 
 /// The longest user agent kept, in bytes (cut at a character boundary).
 pub const MAX_USER_AGENT_BYTES: usize = 512;
-/// The longest landing URL kept.
-const MAX_URL_CHARS: usize = 2048;
+/// The longest landing URL (or referrer) kept.
+pub const MAX_URL_CHARS: usize = 2048;
 
 /// What is known of a visit.
 #[derive(Default)]
@@ -25,6 +26,11 @@ pub struct Visit {
     pub landing_url: Option<String>,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
+    /// The page the visitor came from (SPEC §37).
+    pub referrer: Option<String>,
+    /// The query the visitor arrived with (the redirect's; a recorded
+    /// click's is its landing URL's).
+    pub query: Option<String>,
 }
 
 /// A recorded click, and where its visitor goes next.
@@ -52,6 +58,59 @@ pub enum Recorded {
     Spam {
         target: Option<String>,
     },
+    /// Traffic its program ignores (SPEC §37): nothing written; where the
+    /// visitor goes, named by nothing. The caller counts it.
+    Ignored {
+        reason: Reason,
+        code: Box<referral_code::Model>,
+        target: Option<String>,
+    },
+}
+
+/// What the code's campaign and its partner's group ignore together.
+pub async fn sources(
+    conn: &impl ConnectionTrait,
+    campaign: &campaign::Model,
+    group_id: &str,
+) -> ApiResult<TrafficSources> {
+    let group = partner_group::Entity::find_by_id(group_id.to_owned())
+        .one(conn)
+        .await?;
+    Ok(
+        TrafficSources::of(campaign.traffic_sources.as_deref())?.with(&TrafficSources::of(
+            group.and_then(|g| g.traffic_sources).as_deref(),
+        )?),
+    )
+}
+
+/// The refusal of an ignored click or attribution: `CONFLICT` with its
+/// reason.
+pub fn declined(reason: Reason) -> ApiError {
+    ApiError::Declined {
+        message: reason.told().to_owned(),
+        reason: reason.name(),
+    }
+}
+
+/// Why a visit of `code` is ignored, if it is.
+async fn judged(
+    conn: &impl ConnectionTrait,
+    code: &referral_code::Model,
+    campaign: &campaign::Model,
+    referrer: Option<&str>,
+    query: Option<&str>,
+) -> ApiResult<Option<Reason>> {
+    if referrer.is_none() && query.is_none() {
+        return Ok(None);
+    }
+    let group_id = partner::Entity::find_by_id(code.partner_id.clone())
+        .one(conn)
+        .await?
+        .map(|p| p.group_id)
+        .unwrap_or_default();
+    Ok(sources(conn, campaign, &group_id)
+        .await?
+        .judge(referrer, query))
 }
 
 /// Records a click on a live code of the tenant. `None`, recording
@@ -72,7 +131,16 @@ pub async fn record(
     let user_agent = visit
         .user_agent
         .map(|agent| cut(agent, MAX_USER_AGENT_BYTES));
+    let referrer =
+        input::optional_text("input.referrer", visit.referrer.as_deref(), MAX_URL_CHARS)?;
+    let query = match &landing_url {
+        Some(url) => url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.query().map(str::to_owned)),
+        None => visit.query.clone(),
+    };
     let (landing_url, user_agent, ip) = (&landing_url, &user_agent, &visit.ip);
+    let (referrer, query) = (&referrer, &query);
     db.transaction(|txn| {
         Box::pin(async move {
             let conn = &*txn;
@@ -86,6 +154,21 @@ pub async fn record(
             let target = campaign.landing_url.as_deref().map(|url| url.to_owned());
             if redirect && target.is_none() {
                 return Ok(None);
+            }
+            if let Some(reason) = judged(
+                conn,
+                &code,
+                &campaign,
+                referrer.as_deref(),
+                query.as_deref(),
+            )
+            .await?
+            {
+                return Ok(Some(Recorded::Ignored {
+                    reason,
+                    code: Box::new(code),
+                    target,
+                }));
             }
             let ip_hash = match ip {
                 Some(ip) => Some(hashed_client(conn, tenant_id, ip).await?),
@@ -141,23 +224,36 @@ pub async fn record(
     .await
 }
 
-/// Where a live code's link leads, with `ref` added and no click
-/// recorded (a visitor past its limit of anonymous writes); `None` as
-/// [`record`] answers it.
+/// Where a live code's link leads, with `ref` added (none for traffic its
+/// program ignores) and no click recorded (a visitor past its limit of
+/// anonymous writes); `None` as [`record`] answers it.
 pub async fn target(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     code: &str,
+    visit: &Visit,
 ) -> ApiResult<Option<String>> {
     let Some(code) = codes::live(conn, tenant_id, code).await? else {
         return Ok(None);
     };
-    let campaign = campaign::Entity::find_by_id(code.campaign_id.clone())
+    let Some(campaign) = campaign::Entity::find_by_id(code.campaign_id.clone())
         .one(conn)
-        .await?;
-    Ok(campaign
-        .and_then(|c| c.landing_url)
-        .map(|url| with_params(&url, &code.code, None)))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let ignored = judged(
+        conn,
+        &code,
+        &campaign,
+        visit.referrer.as_deref(),
+        visit.query.as_deref(),
+    )
+    .await?;
+    Ok(campaign.landing_url.map(|url| match ignored {
+        Some(_) => url,
+        None => with_params(&url, &code.code, None),
+    }))
 }
 
 /// `url` with `ref` and `click` added to its query.

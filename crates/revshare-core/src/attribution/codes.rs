@@ -159,6 +159,7 @@ pub async fn insert(
         coupon_code: Set(coupon.map(str::to_owned)),
         coupon_key: Set(coupon.map(str::to_lowercase)),
         clicks: Set(0),
+        ignored_clicks: Set(0),
         customers: Set(0),
         created_at: Set(now),
         archived_at: Set(None),
@@ -182,6 +183,7 @@ pub fn link_of(code: &referral_code::Model, url: Option<String>) -> partner_link
         link_key: Set(code.code.clone()),
         url: Set(url),
         clicks: Set(0),
+        ignored_clicks: Set(0),
         created_at: Set(code.created_at),
         archived_at: Set(code.archived_at),
     }
@@ -198,6 +200,7 @@ pub fn link_of_new(code: &referral_code::ActiveModel) -> partner_link::ActiveMod
         link_key: Set(text(&code.code)),
         url: Set(None),
         clicks: Set(0),
+        ignored_clicks: Set(0),
         created_at: Set(code
             .created_at
             .clone()

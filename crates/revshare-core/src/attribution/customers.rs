@@ -39,6 +39,9 @@ pub struct Attribute {
     pub email: Option<String>,
     /// Omitted: now.
     pub occurred_at: Option<DateTime<Utc>>,
+    /// With a code: the page the customer came from, judged as a click's
+    /// (SPEC §37).
+    pub referrer: Option<String>,
 }
 
 /// What attributing did.
@@ -125,6 +128,17 @@ pub fn checked(mut new: Attribute) -> ApiResult<Attribute> {
         MAX_EXTERNAL_ID_CHARS,
     )?;
     new.email = input::optional_email("input.email", new.email.as_deref())?;
+    new.referrer = input::optional_text(
+        "input.referrer",
+        new.referrer.as_deref(),
+        super::clicks::MAX_URL_CHARS,
+    )?;
+    if new.referrer.is_some() && !matches!(new.by, By::Code(_)) {
+        return Err(ApiError::bad_input(
+            "input.referrer",
+            "is given with code only (a click was judged when it was made)",
+        ));
+    }
     Ok(new)
 }
 
@@ -153,6 +167,15 @@ pub async fn attribute_in(
                 "the customer is attributed to another partner: reassignCustomer moves it".into(),
             )),
         };
+    }
+    // Traffic its program ignores attributes no one new (SPEC §37); an
+    // attribution made already stands, above.
+    if let Some(referrer) = &new.referrer {
+        let sources =
+            super::clicks::sources(conn, &target.campaign, &target.partner.group_id).await?;
+        if let Some(reason) = sources.judge(Some(referrer), None) {
+            return Err(super::clicks::declined(reason));
+        }
     }
     if let (Some(email), Some(own)) = (email, &target.partner.email)
         && normalized_email(email) == normalized_email(own)

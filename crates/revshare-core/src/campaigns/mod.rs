@@ -43,6 +43,9 @@ pub struct NewCampaign {
     pub auto_approve_applications: bool,
     /// `false`: clicks from paid ads are flagged (`PAID_AD_CLICK`).
     pub allow_paid_ads: bool,
+    /// What its clicks earn nothing from (SPEC §37), checked and encoded
+    /// by [`crate::directory::traffic::check`]; none: nothing.
+    pub traffic_sources: Option<String>,
 }
 
 /// A partial update; `Some(None)` clears a nullable field. The currency never
@@ -64,6 +67,8 @@ pub struct CampaignChanges {
     pub allow_paid_ads: Option<bool>,
     /// Its spend cap, checked and encoded (SPEC §31; `Some(None)`: none).
     pub cap: Option<Option<String>>,
+    /// What its clicks earn nothing from, checked and encoded (SPEC §37).
+    pub traffic_sources: Option<String>,
 }
 
 /// The most questions an application form asks.
@@ -233,6 +238,7 @@ pub async fn insert(
         auto_approve_applications: Set(new.auto_approve_applications),
         allow_paid_ads: Set(new.allow_paid_ads),
         cap: Set(None),
+        traffic_sources: Set(new.traffic_sources),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -311,6 +317,9 @@ pub async fn update(
             }
             if let Some(cap) = changes.cap {
                 active.cap = Set(cap);
+            }
+            if let Some(sources) = changes.traffic_sources {
+                active.traffic_sources = Set(Some(sources));
             }
             active.updated_at = Set(crate::db::now());
             let updated = active.update(&*txn).await?;

@@ -66,6 +66,7 @@ pub async fn attribute(
         by,
         email: email.map(str::to_owned),
         occurred_at,
+        referrer: None,
     };
     let new = match customers::checked(new) {
         Ok(new) => new,

@@ -49,6 +49,9 @@ pub struct GroupChanges {
     /// `Some(None)`: none).
     pub referral: Option<Option<String>>,
     pub cap: Option<Option<String>>,
+    /// What its partners' clicks earn nothing from, checked and encoded
+    /// (SPEC §37).
+    pub traffic_sources: Option<String>,
 }
 
 pub struct DeletedGroup {
@@ -155,6 +158,7 @@ pub async fn insert(
         link_settings: Set(None),
         referral: Set(None),
         cap: Set(None),
+        traffic_sources: Set(None),
     };
     partner_group::Entity::insert(model)
         .exec_with_returning(conn)
@@ -219,6 +223,9 @@ pub async fn update(
             }
             if let Some(cap) = changes.cap {
                 active.cap = Set(cap);
+            }
+            if let Some(sources) = changes.traffic_sources {
+                active.traffic_sources = Set(Some(sources));
             }
             if let Some(minimums) = changes.minimum_payout {
                 active.minimum_payout = Set(super::minimums::encode(minimums.as_deref()));

@@ -17,6 +17,7 @@ pub mod minimums;
 pub mod partners;
 pub mod recorded;
 pub mod tags;
+pub mod traffic;
 
 use crate::error::{ApiError, ApiResult, UniqueKey, violates};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};

@@ -147,6 +147,7 @@ async fn campaign_of(
                 application_questions: Vec::new(),
                 auto_approve_applications: false,
                 allow_paid_ads: target.campaign.allow_paid_ads,
+                traffic_sources: None,
             };
             campaigns::insert(conn, &target.tenant_id, new, false).await?
         }

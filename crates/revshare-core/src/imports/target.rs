@@ -179,6 +179,7 @@ fn new_code(
         coupon_code: Set(coupon.map(str::to_owned)),
         coupon_key: Set(coupon.map(str::to_lowercase)),
         clicks: Set(0),
+        ignored_clicks: Set(0),
         customers: Set(0),
         created_at: Set(crate::db::now()),
         archived_at: Set(None),

@@ -508,6 +508,7 @@ async fn customers_of(
                 },
                 email: None,
                 occurred_at: Some(row.at),
+                referrer: None,
             };
             crate::attribution::customers::attribute_in(conn, &target.tenant_id, true, &attribute)
                 .await?;

@@ -20,6 +20,7 @@
 
 use super::target::Live;
 use super::visit::Seen;
+use crate::directory::traffic::Reason;
 use chrono::{DateTime, Utc};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, Write};
@@ -76,6 +77,9 @@ struct Line {
     #[serde(default)]
     qr: bool,
     landing: String,
+    /// Why it was ignored (SPEC §37), if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ignored: Option<String>,
 }
 
 impl Journal {
@@ -271,6 +275,7 @@ impl Line {
             referer: seen.referer.clone(),
             qr: seen.qr,
             landing: seen.landing_url.clone(),
+            ignored: seen.ignored.map(|r| r.name().to_owned()),
         }
     }
 
@@ -287,6 +292,7 @@ impl Line {
                 url: String::new(),
                 param: String::new(),
                 utm: Default::default(),
+                sources: Default::default(),
             }),
             click_id: self.id,
             at: self.at,
@@ -295,6 +301,7 @@ impl Line {
             referer: self.referer,
             qr: self.qr,
             landing_url: self.landing,
+            ignored: self.ignored.as_deref().and_then(Reason::named),
         }
     }
 }
@@ -315,6 +322,7 @@ mod tests {
                 url: "https://example.com/".into(),
                 param: "via".into(),
                 utm: Default::default(),
+                sources: Default::default(),
             }),
             click_id: id.into(),
             at: Utc::now(),
@@ -323,6 +331,7 @@ mod tests {
             referer: None,
             qr: true,
             landing_url: format!("https://example.com/?via=jane&click={id}"),
+            ignored: None,
         }
     }
 

@@ -73,6 +73,16 @@ struct Inner {
     resolver: dns::Resolver,
 }
 
+/// A referral link's visit its program ignores, as [`Links::queue_ignored`]
+/// counts it.
+pub struct Ignored {
+    pub reason: crate::directory::traffic::Reason,
+    pub address: Option<std::net::IpAddr>,
+    pub user_agent: Option<String>,
+    pub referrer: Option<String>,
+    pub landing_url: String,
+}
+
 /// A key's link (none: it leads nowhere) and when it was read.
 type Kept = (Option<Arc<Live>>, Instant);
 
@@ -108,6 +118,47 @@ impl Links {
 
     pub fn clicks(&self) -> &record::Clicks {
         &self.0.clicks
+    }
+
+    /// Queues a visit of a referral link (`/r/`, `recordClick`) its program
+    /// ignores (SPEC §37), to be counted under its code's link as a short
+    /// link's is; a code without a link is counted nowhere.
+    pub async fn queue_ignored(
+        &self,
+        code: &entity::referral_code::Model,
+        ignored: Ignored,
+    ) -> ApiResult<()> {
+        let Some(link) = entity::partner_link::Entity::find()
+            .filter(entity::partner_link::Column::ReferralCodeId.eq(code.id.as_str()))
+            .one(self.0.db.conn())
+            .await?
+        else {
+            return Ok(());
+        };
+        let live = Live {
+            tenant_id: code.tenant_id.clone(),
+            link_id: link.id,
+            referral_code_id: code.id.clone(),
+            campaign_id: code.campaign_id.clone(),
+            partner_id: code.partner_id.clone(),
+            key: link.link_key,
+            url: String::new(),
+            param: String::new(),
+            utm: Default::default(),
+            sources: Default::default(),
+        };
+        self.0.clicks.queue(visit::Seen {
+            link: Arc::new(live),
+            click_id: crate::input::new_id(),
+            at: crate::db::now(),
+            address: ignored.address,
+            user_agent: ignored.user_agent,
+            referer: ignored.referrer,
+            qr: false,
+            landing_url: ignored.landing_url,
+            ignored: Some(ignored.reason),
+        });
+        Ok(())
     }
 
     pub fn geo(&self) -> Option<Arc<visit::Geo>> {

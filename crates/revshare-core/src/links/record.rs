@@ -243,6 +243,18 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen], skip_stored: bool)
                     fresh.as_slice()
                 }
             };
+            // Ignored clicks (SPEC §37) are only counted, apart.
+            let counted: Vec<Seen>;
+            let seen = match seen.iter().any(|s| s.ignored.is_some()) {
+                false => seen,
+                true => {
+                    let (ignored, rest): (Vec<Seen>, Vec<Seen>) =
+                        seen.iter().cloned().partition(|s| s.ignored.is_some());
+                    count_ignored(conn, &ignored).await?;
+                    counted = rest;
+                    counted.as_slice()
+                }
+            };
             let zones = zones(conn, seen).await?;
             let campaigns = campaigns(conn, seen).await?;
             let mut counts: HashMap<(&str, &str), Counts> = HashMap::new();
@@ -368,6 +380,81 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen], skip_stored: bool)
         })
     })
     .await
+}
+
+/// Counts ignored clicks (SPEC §37) in a caller's transaction: a visitor
+/// new to the link this hour adds one to the link's and its code's
+/// `ignored_clicks` and to the day's `IGNORED` rollup under its reason.
+/// Nothing else is written: no click, no fraud signal.
+pub async fn count_ignored(conn: &impl ConnectionTrait, seen: &[Seen]) -> ApiResult<()> {
+    if seen.is_empty() {
+        return Ok(());
+    }
+    let zones = zones(conn, seen).await?;
+    let mut visits = Vec::with_capacity(seen.len());
+    for one in seen {
+        let link = &*one.link;
+        let network = one.address.map(crate::attribution::clicks::network);
+        // Apart from the counted visits: an ignored visit never hides a
+        // counted one of the same hour, nor the other way round.
+        let visitor = format!(
+            "{}\n{}\nignored",
+            network.map(|ip| ip.to_string()).unwrap_or_default(),
+            one.user_agent.as_deref().unwrap_or("")
+        );
+        let visitor = crate::attribution::clicks::hashed(conn, &link.tenant_id, &visitor).await?;
+        visits.push((
+            link.link_id.clone(),
+            visitor,
+            one.at.timestamp().div_euclid(3600),
+        ));
+    }
+    let mut new_visits = new_visits(conn, visits.iter()).await?;
+    let mut counts: HashMap<(&str, &str), i64> = HashMap::new();
+    let mut rollups = BTreeMap::new();
+    for (one, visit) in seen.iter().zip(&visits) {
+        let (link, Some(reason)) = (&*one.link, one.ignored) else {
+            continue;
+        };
+        if !new_visits.remove(visit) {
+            continue;
+        }
+        *counts
+            .entry((link.link_id.as_str(), link.referral_code_id.as_str()))
+            .or_default() += 1;
+        let zone = zones
+            .get(link.tenant_id.as_str())
+            .copied()
+            .unwrap_or(chrono_tz::UTC);
+        let day = one.at.with_timezone(&zone).date_naive();
+        *rollups
+            .entry((
+                link.link_id.clone(),
+                "IGNORED",
+                day,
+                reason.name().to_owned(),
+            ))
+            .or_default() += 1;
+    }
+    for ((link_id, code_id), count) in counts {
+        referral_code::Entity::update_many()
+            .col_expr(
+                referral_code::Column::IgnoredClicks,
+                Expr::col(referral_code::Column::IgnoredClicks).add(count),
+            )
+            .filter(referral_code::Column::Id.eq(code_id))
+            .exec(conn)
+            .await?;
+        partner_link::Entity::update_many()
+            .col_expr(
+                partner_link::Column::IgnoredClicks,
+                Expr::col(partner_link::Column::IgnoredClicks).add(count),
+            )
+            .filter(partner_link::Column::Id.eq(link_id))
+            .exec(conn)
+            .await?;
+    }
+    add_rollups(conn, seen, rollups).await
 }
 
 /// The ids of `seen` stored already.

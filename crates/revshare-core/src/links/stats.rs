@@ -1,5 +1,6 @@
 //! What a link's clicks tell, or a partner's: counted clicks by day,
-//! country, device, browser, OS, referrer or QR over a range of the
+//! country, device, browser, OS, referrer or QR, and ignored clicks by
+//! reason (SPEC §37), over a range of the
 //! tenant's days, read from the rollups (`link_stats`) — a range costs the
 //! same with a thousand clicks or a million.
 
@@ -22,6 +23,8 @@ pub enum Dimension {
     Os,
     Referrer,
     Qr,
+    /// Clicks ignored as traffic that earns nothing (SPEC §37), by reason.
+    Ignored,
 }
 
 impl Dimension {
@@ -35,6 +38,7 @@ impl Dimension {
             Dimension::Browser => "BROWSER",
             Dimension::Os => "OS",
             Dimension::Referrer => "REFERRER",
+            Dimension::Ignored => "IGNORED",
         }
     }
 }

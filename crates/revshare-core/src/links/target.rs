@@ -2,6 +2,7 @@
 //! what its group adds, and the URL a visit is sent to.
 
 use super::settings::LinkSettings;
+use crate::directory::traffic::TrafficSources;
 use crate::error::ApiResult;
 use entity::{campaign, partner, partner_group, partner_link, referral_code};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -20,6 +21,8 @@ pub struct Live {
     pub url: String,
     pub param: String,
     pub utm: super::settings::Utm,
+    /// What its campaign and its partner's group ignore (SPEC §37).
+    pub sources: TrafficSources,
 }
 
 /// The tenant's live link by its key (any case); `None` for an unknown or
@@ -50,23 +53,26 @@ pub async fn live(
         .one(conn)
         .await?
         .map(|p| p.group_id);
-    let settings = match group_id {
-        Some(id) => match partner_group::Entity::find_by_id(id).one(conn).await? {
-            Some(group) => LinkSettings::of(group.link_settings.as_deref())?,
-            None => LinkSettings::default(),
-        },
-        None => LinkSettings::default(),
+    let group = match group_id {
+        Some(id) => partner_group::Entity::find_by_id(id).one(conn).await?,
+        None => None,
     };
-    let url = match link.url.clone().or(settings.destination.clone()) {
-        Some(url) => Some(url),
-        None => campaign::Entity::find_by_id(code.campaign_id.clone())
-            .one(conn)
-            .await?
-            .and_then(|c| c.landing_url),
-    };
+    let settings = LinkSettings::of(group.as_ref().and_then(|g| g.link_settings.as_deref()))?;
+    let campaign = campaign::Entity::find_by_id(code.campaign_id.clone())
+        .one(conn)
+        .await?;
+    let url = link
+        .url
+        .clone()
+        .or(settings.destination.clone())
+        .or_else(|| campaign.as_ref().and_then(|c| c.landing_url.clone()));
     let Some(url) = url else {
         return Ok(None);
     };
+    let sources = TrafficSources::of(campaign.as_ref().and_then(|c| c.traffic_sources.as_deref()))?
+        .with(&TrafficSources::of(
+            group.as_ref().and_then(|g| g.traffic_sources.as_deref()),
+        )?);
     Ok(Some(Live {
         tenant_id: tenant_id.to_owned(),
         link_id: link.id,
@@ -77,6 +83,7 @@ pub async fn live(
         url,
         param: settings.param,
         utm: settings.utm,
+        sources,
     }))
 }
 
@@ -91,6 +98,19 @@ pub const MAX_PASSED_QUERY: usize = 2048;
 /// Only the query changes: nothing a visitor sends moves the scheme, the
 /// host or the path.
 pub fn redirect_url(link: &Live, click: Option<&str>, query: Option<&str>) -> Option<String> {
+    sent_to(link, Some(click), query)
+}
+
+/// The URL an ignored visit (SPEC §37) is sent to: as [`redirect_url`]'s,
+/// naming nobody — no `{param}`, no `click`, no UTM value that would name
+/// the link's key.
+pub fn ignored_url(link: &Live, query: Option<&str>) -> Option<String> {
+    sent_to(link, None, query)
+}
+
+/// `named`: the click (if any) the visit is named by; `None`: an ignored
+/// visit, named by nothing.
+fn sent_to(link: &Live, named: Option<Option<&str>>, query: Option<&str>) -> Option<String> {
     let mut url = url::Url::parse(&link.url).ok()?;
     let own: Vec<(String, String)> = url.query_pairs().into_owned().collect();
     // Names are compared as a server reading them may: `VIA` is `via`.
@@ -107,9 +127,11 @@ pub fn redirect_url(link: &Live, click: Option<&str>, query: Option<&str>) -> Op
         .filter(|(name, _)| !reserved(name))
         .cloned()
         .collect();
-    added.push((link.param.clone(), link.key.clone()));
-    if let Some(click) = click {
-        added.push(("click".into(), click.to_owned()));
+    if let Some(click) = named {
+        added.push((link.param.clone(), link.key.clone()));
+        if let Some(click) = click {
+            added.push(("click".into(), click.to_owned()));
+        }
     }
     let visit: Vec<(String, String)> = query
         .filter(|q| q.len() <= MAX_PASSED_QUERY)
@@ -127,6 +149,7 @@ pub fn redirect_url(link: &Live, click: Option<&str>, query: Option<&str>) -> Op
     for (name, value) in link.utm.pairs() {
         if let Some(value) = value
             && !has(name, &added)
+            && (named.is_some() || !value.contains("{partner}"))
         {
             added.push((name.to_owned(), value.replace("{partner}", &link.key)));
         }
@@ -157,7 +180,17 @@ mod tests {
                 campaign: Some("{partner}-fall".into()),
                 ..Utm::default()
             },
+            sources: TrafficSources::default(),
         }
+    }
+
+    #[test]
+    fn an_ignored_visit_is_sent_on_naming_nobody() {
+        let link = link("https://acme.example/?via=old");
+        assert_eq!(
+            ignored_url(&link, Some("gclid=abc&via=bob&click=x")).unwrap(),
+            "https://acme.example/?gclid=abc&utm_source=partners&utm_medium=affiliate"
+        );
     }
 
     #[test]

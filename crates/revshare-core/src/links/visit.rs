@@ -18,6 +18,9 @@ pub struct Seen {
     pub qr: bool,
     /// Where the visitor was sent.
     pub landing_url: String,
+    /// Why it earns nothing (SPEC §37): counted as ignored, never written
+    /// as a click.
+    pub ignored: Option<crate::directory::traffic::Reason>,
 }
 
 /// Words in a user agent that only link previews and crawlers send, beside

@@ -54,6 +54,14 @@ impl ReferralCode {
         Ok(i32::try_from(row.clicks).unwrap_or(i32::MAX))
     }
 
+    /// Visits of its link its campaign or its partner's group ignores
+    /// (SPEC §37): redirected, attributing no one; once per visitor and
+    /// hour.
+    async fn ignored_clicks(&self) -> ApiResult<i32> {
+        let row = self.0.read(C::Row)?;
+        Ok(i32::try_from(row.ignored_clicks).unwrap_or(i32::MAX))
+    }
+
     /// Customers it attributed (by its clicks, the code or its coupon).
     async fn customers(&self) -> ApiResult<i32> {
         let row = self.0.read(C::Row)?;

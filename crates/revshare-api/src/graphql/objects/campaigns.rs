@@ -151,6 +151,13 @@ impl Campaign {
         Ok(row.allow_paid_ads)
     }
 
+    /// The traffic its clicks earn nothing from (SPEC §37): beside what
+    /// each partner's group ignores.
+    async fn traffic_sources(&self) -> ApiResult<super::links::TrafficSources> {
+        let row = self.0.read(C::Details)?;
+        super::links::TrafficSources::of(row.traffic_sources.as_deref())
+    }
+
     /// Every partner takes part in the default campaign without enrolling.
     async fn is_default(&self) -> ApiResult<bool> {
         let row = self.0.read(C::Details)?;

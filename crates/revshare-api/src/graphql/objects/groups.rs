@@ -80,6 +80,13 @@ impl PartnerGroup {
         Ok(revshare_core::links::settings::LinkSettings::of(row.link_settings.as_deref())?.into())
     }
 
+    /// The traffic its partners' clicks earn nothing from (SPEC §37):
+    /// beside what each click's campaign ignores.
+    async fn traffic_sources(&self) -> ApiResult<super::links::TrafficSources> {
+        let row = self.0.read(C::Details)?;
+        super::links::TrafficSources::of(row.traffic_sources.as_deref())
+    }
+
     /// What its partners earn on the partners they recruit (SPEC §31);
     /// null: nothing.
     async fn referral(

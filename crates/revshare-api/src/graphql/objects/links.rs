@@ -49,6 +49,9 @@ pub enum LinkDimension {
     Referrer,
     /// `qr` for a scan of the link's QR code, `link` for the rest.
     Qr,
+    /// Clicks ignored as traffic that earns nothing (SPEC §37), by their
+    /// `IgnoredTrafficReason`: counted here only, never in the others.
+    Ignored,
 }
 
 impl From<LinkDimension> for Dimension {
@@ -61,8 +64,46 @@ impl From<LinkDimension> for Dimension {
             LinkDimension::Os => Dimension::Os,
             LinkDimension::Referrer => Dimension::Referrer,
             LinkDimension::Qr => Dimension::Qr,
+            LinkDimension::Ignored => Dimension::Ignored,
         }
     }
+}
+
+/// What a campaign's or a group's clicks earn nothing from (SPEC §37): a
+/// click ignored still redirects, but names no partner and attributes no
+/// one; it is counted in `ignoredClicks` and `stats(by: IGNORED)` only.
+#[derive(SimpleObject)]
+pub struct TrafficSources {
+    /// Clicks from search engines are ignored: a search ad's click id
+    /// (`gclid`, `gbraid`, `wbraid`, `msclkid`, `yclid`) in the landing
+    /// query, or a referrer on a search engine's host (Google's in every
+    /// country, Bing, Yahoo, DuckDuckGo, Baidu, Yandex, Ecosia, Brave).
+    pub ignore_search_engines: bool,
+    /// Referrer hosts ignored, each with the hosts under it
+    /// (`chatgpt.com` covers `www.chatgpt.com`, not `notchatgpt.com`).
+    pub ignored_domains: Vec<String>,
+}
+
+impl TrafficSources {
+    pub fn of(stored: Option<&str>) -> ApiResult<TrafficSources> {
+        let sources = revshare_core::directory::traffic::TrafficSources::of(stored)?;
+        Ok(TrafficSources {
+            ignore_search_engines: sources.ignore_search_engines,
+            ignored_domains: sources.ignored_domains,
+        })
+    }
+}
+
+/// Why a click earned nothing (SPEC §37): the values of
+/// `stats(by: IGNORED)`.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum IgnoredTrafficReason {
+    /// The referrer is on a listed domain, or under one.
+    ListedDomain,
+    /// A search ad's click id was in the landing query.
+    SearchAd,
+    /// The referrer is a search engine.
+    SearchEngine,
 }
 
 /// A value of a dimension and its counted clicks.
@@ -186,6 +227,12 @@ impl PartnerLink {
     /// left out.
     async fn clicks(&self) -> ApiResult<i64> {
         Ok(self.0.read(C::Row)?.clicks)
+    }
+
+    /// Clicks its campaign or its partner's group ignores (SPEC §37):
+    /// redirected, attributing no one; once per visitor and hour.
+    async fn ignored_clicks(&self) -> ApiResult<i64> {
+        Ok(self.0.read(C::Row)?.ignored_clicks)
     }
 
     /// Its clicks by `by` from `from` to `to` (days in the tenant's time

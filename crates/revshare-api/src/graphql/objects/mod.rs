@@ -96,7 +96,9 @@ pub use currencies::Conversion;
 pub use engagement::Recruit;
 pub use fraud::{FraudAction, FraudDecision, FraudFlagStatus, FraudSignal};
 pub use invoices::{Invoice, Invoicing, PartnerVat, SelfBillingAgreement};
-pub use links::{LinkDimension, LinkDomain, LinkSettings, LinkStat, PartnerLink};
+pub use links::{
+    IgnoredTrafficReason, LinkDimension, LinkDomain, LinkSettings, LinkStat, PartnerLink,
+};
 pub use mail::ApplicationAnswer;
 pub use messages::{Broadcast, Message, Workflow};
 pub(crate) use money::{balances, money};

@@ -62,6 +62,9 @@ pub struct RecordClickInput {
     pub user_agent: Option<String>,
     /// Stored only as a keyed hash.
     pub ip: Option<String>,
+    /// The page the visitor came from (a URL, or its host): traffic the
+    /// program ignores (SPEC §37) is refused, and counted as ignored.
+    pub referrer: Option<String>,
 }
 
 /// What ties a customer to the partner who brought it.
@@ -84,6 +87,10 @@ pub struct AttributeCustomerInput {
     /// Omitted: now. A click older than the campaign's attribution window
     /// at this time attributes nothing.
     pub occurred_at: Option<DateTime>,
+    /// With `code` only: the page the customer came from. Traffic the
+    /// program ignores (SPEC §37) attributes no one new (`CONFLICT`, with
+    /// `extensions.reason`); an attribution made already stands.
+    pub referrer: Option<String>,
 }
 
 impl AttributeCustomerInput {
@@ -328,9 +335,11 @@ impl AttributionMutation {
     }
 
     /// Records a click for a brand that runs its own redirect; an unknown
-    /// or archived code is refused, and a click past the click-spam
-    /// threshold is flagged and not counted (`CONFLICT`: redirect without
-    /// a click id).
+    /// or archived code is refused. A click past the click-spam threshold
+    /// is flagged and not counted, and one its program ignores (SPEC §37)
+    /// is counted as ignored only: `CONFLICT` with `extensions.reason`
+    /// (`CLICK_SPAM`, `LISTED_DOMAIN`, `SEARCH_AD`, `SEARCH_ENGINE`) —
+    /// redirect without a click id or code.
     async fn record_click(
         &self,
         ctx: &Context<'_>,
@@ -341,13 +350,36 @@ impl AttributionMutation {
             landing_url: input.landing_url,
             user_agent: input.user_agent,
             ip: input.ip,
+            referrer: input.referrer,
+            query: None,
         };
+        let (address, agent, referrer, landing) = (
+            visit.ip.as_deref().and_then(|ip| ip.trim().parse().ok()),
+            visit.user_agent.clone(),
+            visit.referrer.clone(),
+            visit.landing_url.clone(),
+        );
         match clicks::record(db(ctx)?, principal.tenant_id(), &input.code, visit, false).await? {
             Some(clicks::Recorded::Clicked(clicked)) => Ok(Click::shown(ctx, *clicked)?),
-            Some(clicks::Recorded::Spam { .. }) => Err(ApiError::Conflict(
-                "not counted: this address passed the click-spam threshold on the partner's links"
-                    .into(),
-            )),
+            Some(clicks::Recorded::Spam { .. }) => Err(ApiError::Declined {
+                message:
+                    "not counted: this address passed the click-spam threshold on the partner's links"
+                        .into(),
+                reason: "CLICK_SPAM",
+            }),
+            Some(clicks::Recorded::Ignored { reason, code, target }) => {
+                let ignored = revshare_core::links::Ignored {
+                    reason,
+                    address,
+                    user_agent: agent,
+                    referrer,
+                    landing_url: landing.or(target).unwrap_or_default(),
+                };
+                if let Ok(links) = ctx.data::<revshare_core::links::Links>() {
+                    links.queue_ignored(&code, ignored).await?;
+                }
+                Err(clicks::declined(reason))
+            }
             None => Err(ApiError::bad_input("input.code", "no such referral code")),
         }
     }
@@ -373,6 +405,7 @@ impl AttributionMutation {
             by,
             email: input.email,
             occurred_at,
+            referrer: input.referrer,
         };
         let staff = policy(ctx)?.is_admin();
         let attributed = customers::attribute(db(ctx)?, principal.tenant_id(), staff, new).await?;

@@ -52,6 +52,9 @@ pub struct CreateCampaignInput {
     /// Whether partners may send paid-ad traffic (true by default); when
     /// false, a click from a paid ad is flagged (`PAID_AD_CLICK`).
     pub allow_paid_ads: Option<bool>,
+    /// The traffic its clicks earn nothing from (SPEC §37); omitted:
+    /// none.
+    pub traffic_sources: Option<super::links::TrafficSourcesInput>,
 }
 
 fn translations_given(given: Vec<DescriptionTranslationInput>) -> Vec<(String, String)> {
@@ -90,6 +93,9 @@ pub struct UpdateCampaignInput {
     /// What each partner may earn in the campaign in a period (SPEC §31);
     /// `null`: no cap.
     pub cap: MaybeUndefined<super::engagement::SpendCapInput>,
+    /// The traffic its clicks earn nothing from (SPEC §37), replacing what
+    /// it had.
+    pub traffic_sources: Option<super::links::TrafficSourcesInput>,
 }
 
 /// Terms to stamp instead of the campaign's.
@@ -293,6 +299,10 @@ impl CampaignMutation {
             )?,
             auto_approve_applications: input.auto_approve_applications.unwrap_or(false),
             allow_paid_ads: input.allow_paid_ads.unwrap_or(true),
+            traffic_sources: input
+                .traffic_sources
+                .map(|t| t.encoded("input.trafficSources"))
+                .transpose()?,
         };
         Campaign::shown(
             ctx,
@@ -353,6 +363,10 @@ impl CampaignMutation {
             auto_approve_applications: input.auto_approve_applications,
             allow_paid_ads: input.allow_paid_ads,
             cap: super::engagement::cap_change("input.cap", input.cap)?,
+            traffic_sources: input
+                .traffic_sources
+                .map(|t| t.encoded("input.trafficSources"))
+                .transpose()?,
         };
         Campaign::shown(
             ctx,

@@ -64,6 +64,9 @@ pub struct UpdatePartnerGroupInput {
     /// What each of its partners may earn in a period (SPEC §31); `null`:
     /// no cap.
     pub cap: MaybeUndefined<super::engagement::SpendCapInput>,
+    /// The traffic its partners' clicks earn nothing from (SPEC §37),
+    /// replacing what it had.
+    pub traffic_sources: Option<super::links::TrafficSourcesInput>,
 }
 
 /// What `deletePartnerGroup` did.
@@ -201,6 +204,10 @@ impl GroupMutation {
             link_settings: input.links.map(|l| l.encoded()).transpose()?,
             referral: super::engagement::referral_change("input.referral", input.referral)?,
             cap: super::engagement::cap_change("input.cap", input.cap)?,
+            traffic_sources: input
+                .traffic_sources
+                .map(|t| t.encoded("input.trafficSources"))
+                .transpose()?,
             rules: input
                 .rules
                 .map(|r| rule_set("input.rules", r))

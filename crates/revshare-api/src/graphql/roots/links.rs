@@ -94,6 +94,30 @@ impl LinkSettingsInput {
     }
 }
 
+/// What a campaign's or a group's clicks earn nothing from (SPEC §37),
+/// replacing what it had.
+#[derive(InputObject)]
+pub struct TrafficSourcesInput {
+    /// Ignore clicks from search engines, organic (the referrer) and paid
+    /// (a search ad's click id in the landing query).
+    #[graphql(default)]
+    pub ignore_search_engines: bool,
+    /// Referrer hosts ignored, each with the hosts under it (at most 100).
+    #[graphql(default)]
+    pub ignored_domains: Vec<String>,
+}
+
+impl TrafficSourcesInput {
+    /// The sources, checked, as kept; refusals name `field`'s members.
+    pub fn encoded(self, field: &str) -> ApiResult<String> {
+        revshare_core::directory::traffic::check(
+            field,
+            self.ignore_search_engines,
+            &self.ignored_domains,
+        )
+    }
+}
+
 fn links<'a>(ctx: &Context<'a>) -> ApiResult<&'a Links> {
     ctx.data::<Links>()
         .map_err(|_| ApiError::internal("links", "no link services"))
