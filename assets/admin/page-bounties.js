@@ -1,19 +1,22 @@
 // Bounties: the program's bounties and the review queue of the work
 // partners submitted (SPEC §31). A reviewer approves a submission (a
 // BOUNTY commission of the reward, or of another amount) or rejects it
-// with a reason; the partner is e-mailed the decision.
+// with a reason; the partner is e-mailed the decision. A bounty is edited
+// for what comes next — whom it is for (groups, partner tags), each
+// partner's window, its reward and end — or ended now, keeping what was
+// earned (SPEC §37).
 import { html, useState } from './lib.js';
 import { gql } from './api.js';
 import { words } from './format.js';
-import { Badge, Money, Page } from './ui.js';
-import { Done, Paged, ReasonForm, Reveal, Writable, day, usePaged } from './parts.js';
+import { Badge, Field, Money, Outcome, Page } from './ui.js';
+import { Done, Paged, ReasonForm, Reveal, Writable, day, dayStart, useForm, useGroups, usePaged } from './parts.js';
 
 const BOUNTIES = `query Bounties($after: String) {
   bounties(first: 20, after: $after) {
     totalCount totalCountIsExact
     pageInfo { hasNextPage endCursor }
     nodes {
-      id name description type open startsAt endsAt maxSubmissions
+      id name description type open startsAt endsAt endedAt maxSubmissions windowDays groupIds partnerTags
       reward { amount currency }
       goal { metric value }
       submissions(status: SUBMITTED, first: 20) {
@@ -28,10 +31,17 @@ const DECIDE = `mutation Decide($input: DecideBountySubmissionInput!) {
   decideBountySubmission(input: $input) { id status }
 }`;
 
+const UPDATE = `mutation UpdateBounty($id: ID!, $input: UpdateBountyInput!) {
+  updateBounty(id: $id, input: $input) { id }
+}`;
+
+const END = `mutation EndBounty($id: ID!) { endBounty(id: $id) { id endedAt } }`;
+
 const REASONS = ['NOT_ELIGIBLE', 'LOW_QUALITY', 'DUPLICATE', 'OUT_OF_TIME', 'OTHER'];
 
 export function Bounties() {
   const paged = usePaged(BOUNTIES, {}, (d) => d.bounties);
+  const { groups } = useGroups();
   const [done, setDone] = useState(null);
   const decided = (message) => {
     setDone(message);
@@ -42,13 +52,13 @@ export function Bounties() {
       <${Done} message=${done} />
       <${Paged} paged=${paged} what=${['bounty', 'bounties']} empty="No bounty yet: createBounty makes one.">
         <ul class="plain-list">
-          ${paged.nodes.map((b) => html`<${Bounty} key=${b.id} bounty=${b} decided=${decided} />`)}
+          ${paged.nodes.map((b) => html`<${Bounty} key=${b.id} bounty=${b} groups=${groups} decided=${decided} />`)}
         </ul>
       <//>
     <//>`;
 }
 
-function Bounty({ bounty, decided }) {
+function Bounty({ bounty, groups, decided }) {
   const heading = `bounty-${bounty.id.replace(/[^A-Za-z0-9_-]/g, '')}`;
   const queue = bounty.submissions;
   return html`
@@ -56,18 +66,82 @@ function Bounty({ bounty, decided }) {
       <h2 id=${heading}>${bounty.name}</h2>
       <p><${Badge} value=${bounty.type} tone="pending" label=${words(bounty.type).toLowerCase()} />
         ${bounty.open ? '' : html` <${Badge} value="CLOSED" tone="muted" label="closed" />`}
-        <span class="muted"> · ${day(bounty.startsAt)}${bounty.endsAt ? ` to ${day(bounty.endsAt)}` : ' on'}</span></p>
+        <span class="muted"> · ${day(bounty.startsAt)}${bounty.endsAt ? ` to ${day(bounty.endsAt)}` : ' on'}${bounty.endedAt ? `, ended ${day(bounty.endedAt)}` : ''}</span></p>
       ${bounty.description && html`<p>${bounty.description}</p>`}
       <dl class="facts">
         <div><dt>Reward</dt><dd><${Money} amount=${bounty.reward.amount} currency=${bounty.reward.currency} figure=${`bounty.${bounty.id}.reward`} /></dd></div>
         ${bounty.goal && html`<div><dt>Goal</dt><dd>${bounty.goal.value} ${words(bounty.goal.metric).toLowerCase()}</dd></div>`}
         ${bounty.type === 'SUBMISSION' && html`<div><dt>Waiting for review</dt><dd data-figure=${`bounty.${bounty.id}.queue`}>${queue.totalCount}</dd></div>`}
+        <div><dt>For</dt><dd data-figure=${`bounty.${bounty.id}.for`}>${audience(bounty, groups)}</dd></div>
+        ${bounty.windowDays && html`<div><dt>Each partner's window</dt><dd>${bounty.windowDays} days from joining (or the start)</dd></div>`}
       </dl>
+      ${!bounty.endedAt && html`<${Writable}><div class="actions">
+        <${Reveal} id=${`edit-${heading}`} label="Edit…">${() => html`<${EditBounty} bounty=${bounty} groups=${groups} decided=${decided} />`}<//>
+        <${Reveal} id=${`end-${heading}`} label="End now…">${() => html`<${EndBounty} bounty=${bounty} decided=${decided} />`}<//>
+      </div><//>`}
       ${queue.nodes.length > 0 && html`
         <ul class="plain-list">
           ${queue.nodes.map((s) => html`<${Submission} key=${s.id} bounty=${bounty} s=${s} decided=${decided} />`)}
         </ul>`}
     </li>`;
+}
+
+/** Whom a bounty is for, in words: its groups' names and its tags. */
+function audience(bounty, groups) {
+  const named = bounty.groupIds.map((id) => ((groups || []).find((g) => g.id === id) || { name: id }).name);
+  const tags = bounty.partnerTags.map((t) => `tag ${t}`);
+  return [...named, ...tags].join(', ');
+}
+
+/** Changes what a bounty does next: its reward, end, window and audience. */
+function EditBounty({ bounty, groups, decided }) {
+  const key = bounty.id.replace(/[^A-Za-z0-9_-]/g, '');
+  const [busy, outcome, fieldError, submit] = useForm(async (form) => {
+    const input = {
+      name: form.get('name'),
+      reward: { amount: form.get('reward'), currency: bounty.reward.currency },
+      endsAt: dayStart(form.get('endsOn'), true),
+      windowDays: form.get('windowDays') ? Number(form.get('windowDays')) : null,
+      groupIds: form.getAll('groupIds'),
+      partnerTags: (form.get('partnerTags') || '').split(',').map((t) => t.trim()).filter(Boolean),
+    };
+    await gql(UPDATE, { id: bounty.id, input });
+    decided(`${input.name} is saved.`);
+  }, 'Saved.');
+  const endsOn = bounty.endsAt ? new Date(new Date(bounty.endsAt).getTime() - 1).toISOString().slice(0, 10) : '';
+  return html`
+    <form class="stack" onSubmit=${submit}>
+      <${Field} id=${`bounty-name-${key}`} label="Name" error=${fieldError('name')}>${(a) => html`<input name="name" required defaultValue=${bounty.name} ...${a} />`}<//>
+      <${Field} id=${`bounty-reward-${key}`} label=${`Reward (${bounty.reward.currency})`} hint="Paid for what is reached or approved from now on; rewards written keep theirs." error=${fieldError('reward')}>
+        ${(a) => html`<input name="reward" inputmode="decimal" required defaultValue=${bounty.reward.amount} ...${a} />`}<//>
+      <${Field} id=${`bounty-ends-${key}`} label="Last day (optional)" hint="Empty: no end." error=${fieldError('endsAt')}>
+        ${(a) => html`<input name="endsOn" type="date" defaultValue=${endsOn} ...${a} />`}<//>
+      <${Field} id=${`bounty-window-${key}`} label="Each partner's window in days (optional)" hint="From the later of its joining and the start; empty: the bounty's dates." error=${fieldError('windowDays')}>
+        ${(a) => html`<input name="windowDays" inputmode="numeric" defaultValue=${bounty.windowDays || ''} ...${a} />`}<//>
+      <fieldset class="stack">
+        <legend>For the partners of</legend>
+        ${(groups || []).map((g) => html`<label class="choice"><input type="checkbox" name="groupIds" value=${g.id} defaultChecked=${bounty.groupIds.includes(g.id)} /> ${g.name}</label>`)}
+        ${fieldError('groupIds') && html`<p class="field-error">${fieldError('groupIds')}</p>`}
+      </fieldset>
+      <${Field} id=${`bounty-tags-${key}`} label="Or carrying one of these tags" hint="Separated by commas." error=${fieldError('partnerTags')}>
+        ${(a) => html`<input name="partnerTags" defaultValue=${bounty.partnerTags.join(', ')} ...${a} />`}<//>
+      <p><button type="submit" disabled=${busy}>Save the bounty</button></p>
+      <${Outcome} outcome=${outcome && outcome.error ? outcome : null} />
+    </form>`;
+}
+
+/** Ends a bounty now; what was earned is kept, work in may still be decided. */
+function EndBounty({ bounty, decided }) {
+  const [busy, outcome, , submit] = useForm(async () => {
+    await gql(END, { id: bounty.id });
+    decided(`${bounty.name} is ended.`);
+  }, 'Ended.');
+  return html`
+    <form class="stack reason-form" onSubmit=${submit}>
+      <p>Nothing counts or is submitted from now on; rewards written stay, and work waiting may still be decided.</p>
+      <p><button type="submit" disabled=${busy}>End ${bounty.name}</button></p>
+      <${Outcome} outcome=${outcome && outcome.error ? outcome : null} />
+    </form>`;
 }
 
 function Submission({ bounty, s, decided }) {

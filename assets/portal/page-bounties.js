@@ -12,10 +12,10 @@ const BOUNTIES = `query Bounties {
     partner {
       bounties(first: 50) {
         nodes {
-          id name description type open startsAt endsAt maxSubmissions
+          id name description type open startsAt endsAt maxSubmissions windowDays
           reward { amount currency }
           goal { metric value }
-          progress { value reached }
+          progress { value reached startsAt endsAt open }
           submissions(first: 10) {
             nodes { id status urls description reason note submittedAt amount { amount currency } }
           }
@@ -107,9 +107,10 @@ function Bounty({ bounty, reload }) {
     <${Section} title=${bounty.name} id=${`bounty-${bounty.id}-title`}>
       <p>
         <${Money} amount=${bounty.reward.amount} currency=${bounty.reward.currency} figure=${`bounty.${bounty.id}.reward`} />
-        <span class="muted"> · ${dates(bounty)}</span>
+        <span class="muted" data-figure=${`bounty.${bounty.id}.dates`}> · ${dates(bounty)}</span>
         ${!bounty.open && html` <${Badge} value="closed" tone="muted" label=${t('bounties.closed')} />`}
       </p>
+      ${bounty.windowDays && html`<p class="muted small">${t('bounties.ownWindow', { count: bounty.windowDays })}</p>`}
       ${bounty.description && html`<p>${bounty.description}</p>`}
       ${bounty.type === 'PERFORMANCE' && html`
         <p class="muted">${t('bounties.reach', { goal: measure(bounty.goal.metric, bounty.goal.value) })}</p>
@@ -123,9 +124,15 @@ function Bounty({ bounty, reload }) {
     <//>`;
 }
 
+/** A bounty with the partner's own dates (its window) in place of the bounty's. */
+function own(b) {
+  return b.progress ? { ...b, startsAt: b.progress.startsAt, endsAt: b.progress.endsAt, open: b.progress.open } : b;
+}
+
 export function Bounties() {
   const { data, error, loading, reload } = useQuery(BOUNTIES);
-  const bounties = data ? data.viewer.partner.bounties.nodes : [];
+  // Each bounty by the partner's own window of it (SPEC §37).
+  const bounties = data ? data.viewer.partner.bounties.nodes.map(own) : [];
   const open = bounties.filter((b) => b.open);
   const closed = bounties.filter((b) => !b.open);
   return html`

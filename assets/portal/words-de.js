@@ -275,6 +275,7 @@ export default {
   'bounties.noneOpen': 'Derzeit keine offene Prämie.',
   'bounties.closedHeading': 'Abgeschlossene Prämien',
   'bounties.closed': 'abgeschlossen',
+  'bounties.ownWindow': 'Ihre eigenen Daten: {count} Tage ab Ihrem Beitritt oder ab dem Start, falls dieser später liegt.',
   'bounties.between': '{from} bis {to}',
   'bounties.from': 'ab {from}',
   'bounties.metric.SALES': {

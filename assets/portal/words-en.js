@@ -289,6 +289,7 @@ export default {
   'bounties.noneOpen': 'No open bounty right now.',
   'bounties.closedHeading': 'Closed bounties',
   'bounties.closed': 'closed',
+  'bounties.ownWindow': 'Your own dates: {count} days from when you joined, or from its start if that is later.',
   'bounties.between': '{from} to {to}',
   'bounties.from': 'from {from}',
   'bounties.metric.SALES': {

@@ -282,6 +282,7 @@ export default {
   'bounties.noneOpen': 'No hay recompensas abiertas en este momento.',
   'bounties.closedHeading': 'Recompensas cerradas',
   'bounties.closed': 'cerrada',
+  'bounties.ownWindow': 'Sus propias fechas: {count} días desde que se unió, o desde su inicio si es posterior.',
   'bounties.between': 'del {from} al {to}',
   'bounties.from': 'desde el {from}',
   'bounties.metric.SALES': {

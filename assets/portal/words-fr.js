@@ -283,6 +283,7 @@ export default {
   'bounties.noneOpen': 'Aucune prime ouverte pour le moment.',
   'bounties.closedHeading': 'Primes closes',
   'bounties.closed': 'close',
+  'bounties.ownWindow': 'Vos propres dates : {count} jours à partir de votre arrivée, ou de son début s’il est plus tardif.',
   'bounties.between': 'du {from} au {to}',
   'bounties.from': 'à partir du {from}',
   'bounties.metric.SALES': {

@@ -282,6 +282,7 @@ export default {
   'bounties.noneOpen': 'Al momento nessun premio aperto.',
   'bounties.closedHeading': 'Premi chiusi',
   'bounties.closed': 'chiuso',
+  'bounties.ownWindow': 'Le sue date: {count} giorni da quando si è unito, o dal suo inizio se è successivo.',
   'bounties.between': 'dal {from} al {to}',
   'bounties.from': 'dal {from}',
   'bounties.metric.SALES': {

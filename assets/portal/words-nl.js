@@ -275,6 +275,7 @@ export default {
   'bounties.noneOpen': 'Op dit moment geen open premie.',
   'bounties.closedHeading': 'Gesloten premies',
   'bounties.closed': 'gesloten',
+  'bounties.ownWindow': 'Uw eigen data: {count} dagen vanaf uw aanmelding, of vanaf de start als die later is.',
   'bounties.between': '{from} tot {to}',
   'bounties.from': 'vanaf {from}',
   'bounties.metric.SALES': {

@@ -26,6 +26,14 @@ pub struct Model {
     /// `SUBMISSION`: how many a partner may submit.
     pub max_submissions: i32,
     pub created_at: DateTimeUtc,
+    /// The tags whose partners it is for beside its groups (SPEC §37),
+    /// kept as partners keep theirs (`,a,b,`; empty: none).
+    pub partner_tags: String,
+    /// Each partner's window in days, from the later of its join and
+    /// `starts_at` (none: the bounty's dates).
+    pub window_days: Option<i32>,
+    /// When `endBounty` ended it early.
+    pub ended_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -291,6 +291,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
                 && w.contains(&json!("campaign rules"))
                 && w.contains(&json!("invoicing"))
                 && w.contains(&json!("bounty decision"))
+                && w.contains(&json!("bounty edited and ended"))
                 && w.contains(&json!("retainer"))
                 && w.contains(&json!("trust and digest"))
                 && w.contains(&json!("message"))),

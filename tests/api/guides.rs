@@ -1013,7 +1013,7 @@ async fn the_messages_guide_runs_as_written(app: TestApp) {
 
 async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
     let ops = operations("docs/levers.md");
-    assert_eq!(ops.len(), 10);
+    assert_eq!(ops.len(), 13);
     let admin = app.admin();
     let creators = app
         .create_group("Creators", json!([{ "recurring": { "percentage": 10 } }]))
@@ -1151,15 +1151,48 @@ async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
         json!({ "clicks": 0, "ignoredClicks": 1, "stats": [{ "value": "LISTED_DOMAIN", "clicks": 1 }] })
     );
 
+    // A bounty for a tag, 30 days from each partner's join; raised, then
+    // ended.
+    let bounty = app.ok(&admin, &ops[8], json!({})).await["createBounty"].clone();
+    assert_eq!(bounty["partnerTags"], json!(["new-creator"]));
+    assert_eq!(bounty["windowDays"], 30);
+    assert_eq!(bounty["open"], true);
+    let bounty_id = bounty["id"].as_str().unwrap();
+    let raised = app
+        .ok(
+            &admin,
+            &filled(&ops[9], &[("BOUNTY_ID", bounty_id)]),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        raised["updateBounty"],
+        json!({ "reward": { "amount": "75.00", "currency": "USD" },
+                "partnerTags": ["new-creator", "vip"], "windowDays": 30 })
+    );
+    let ended = app
+        .ok(
+            &admin,
+            &filled(&ops[10], &[("BOUNTY_ID", bounty_id)]),
+            json!({}),
+        )
+        .await;
+    assert!(ended["endBounty"]["endedAt"].is_string());
+    assert_eq!(ended["endBounty"]["open"], false);
+
     // Trusted partners and the digest.
     let trusted = app
-        .ok(&admin, &filled(&ops[8], &[("PARTNER_ID", &sam)]), json!({}))
+        .ok(
+            &admin,
+            &filled(&ops[11], &[("PARTNER_ID", &sam)]),
+            json!({}),
+        )
         .await;
     assert_eq!(
         trusted["setPartnerTrusted"],
         json!({ "id": sam, "trusted": true })
     );
-    let digest = app.ok(&admin, &ops[9], json!({})).await;
+    let digest = app.ok(&admin, &ops[12], json!({})).await;
     assert_eq!(
         digest["updateTenant"]["fraudDigest"],
         json!({ "recipients": ["risk@acme.example", "ops@acme.example"], "hour": 8 })

@@ -11,6 +11,7 @@ mod auth;
 mod backtest_deals;
 mod backtests;
 mod bounties;
+mod bounties_aimed;
 mod browser;
 mod campaigns;
 mod click_durability;

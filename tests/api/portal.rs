@@ -443,6 +443,10 @@ async fn seed(app: &TestApp) -> Value {
                 "reward": { "amount": "40.00", "currency": "USD" }, "startsAt": "2026-01-01T00:00:00Z", "maxSubmissions": 2 }),
         json!({ "name": "Launch week", "groupIds": [group], "type": "SUBMISSION",
                 "reward": { "amount": "20.00", "currency": "USD" }, "startsAt": "2026-01-01T00:00:00Z", "endsAt": "2026-02-01T00:00:00Z" }),
+        // Each partner's own 30 days from its join (SPEC §37).
+        json!({ "name": "First month", "groupIds": [group], "type": "PERFORMANCE", "windowDays": 30,
+                "reward": { "amount": "25.00", "currency": "USD" }, "startsAt": "2026-01-01T00:00:00Z",
+                "goal": { "metric": "SALES", "value": "3" } }),
     ] {
         app.ok(&admin, bounty, json!({ "input": input })).await;
     }

@@ -361,6 +361,22 @@ try {
   const decided = (await api('query($id: ID!) { node(id: $id) { ... on BountySubmission { status reason note } } }', { id: work })).node;
   check(JSON.stringify(decided) === JSON.stringify({ status: 'REJECTED', reason: 'LOW_QUALITY', note: 'Too short.' }), `the decision: ${JSON.stringify(decided)}`);
   report.writes.push('bounty decision');
+  // The bounty edited (SPEC §37): a tag besides its group, a window of 14
+  // days, a new reward; then ended now.
+  const card = `li[data-bounty="${queued.id}"]`;
+  await page.click(`${card} button:text("Edit…")`);
+  await page.fill(`#bounty-tags-${queued.id}`, 'vip');
+  await page.fill(`#bounty-window-${queued.id}`, '14');
+  await page.fill(`#bounty-reward-${queued.id}`, '45');
+  await page.click(`${card} button:text("Save the bounty")`);
+  await page.waitForSelector('text=is saved.', { timeout });
+  await page.click(`${card} button:text("End now…")`);
+  await page.click(`${card} button:text("End Review us")`);
+  await page.waitForSelector('text=is ended.', { timeout });
+  const edited = (await api('query($id: ID!) { bounty(id: $id) { partnerTags windowDays reward { amount } open endedAt } }', { id: queued.id })).bounty;
+  check(JSON.stringify(edited.partnerTags) === '["vip"]' && edited.windowDays === 14 && edited.reward.amount === '45.00'
+    && edited.open === false && edited.endedAt !== null, `the bounty edited and ended: ${JSON.stringify(edited)}`);
+  report.writes.push('bounty edited and ended');
 
   // A retainer for the partners of a group, made through its form: a bad
   // amount is named at its field; then it is made, and paused.

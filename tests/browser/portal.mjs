@@ -268,10 +268,15 @@ try {
         check(false, `no bounty shown: ${await page.textContent('main')}`);
       });
       Object.assign(shown, await figures());
-      check(bounties.length === 3, `three bounties: ${bounties.length}`);
+      check(bounties.length === 4, `four bounties: ${bounties.length}`);
       for (const b of bounties) await same(shown, `bounty.${b.id}.reward`, b.reward.amount, b.reward.currency);
       const goal = bounties.find((b) => b.type === 'PERFORMANCE');
       check(shown[`bounty.${goal.id}.progress`].text.trim() === `${goal.progress.value} of ${goal.goal.value} sales`, `progress: ${shown[`bounty.${goal.id}.progress`].text}`);
+      report.figures += 1;
+      // A bounty of 30 days from each partner's join shows the partner's own dates.
+      const month = bounties.find((b) => b.name === 'First month');
+      check(shown[`bounty.${month.id}.dates`].text !== shown[`bounty.${goal.id}.dates`].text, `the window's own dates: ${shown[`bounty.${month.id}.dates`].text}`);
+      check((await page.textContent('main')).includes('30 days from when you joined'), 'the window is explained');
       report.figures += 1;
       // A link that is not one is named at its field; then the work is submitted.
       const work = bounties.find((b) => b.type === 'SUBMISSION' && b.open);

@@ -174,6 +174,8 @@ pub const OBJECTS: &[(&str, &str, &str)] = &[
     ("archivePartnerLink", "PartnerLink", "id"),
     ("setReferrer", "Partner", "input.partnerId"),
     ("createBounty", "Bounty", ""),
+    ("updateBounty", "Bounty", "id"),
+    ("endBounty", "Bounty", "id"),
     ("submitBounty", "Bounty", "input.bountyId"),
     ("decideBountySubmission", "BountySubmission", "input.id"),
     ("createRetainer", "Retainer", ""),

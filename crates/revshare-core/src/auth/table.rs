@@ -381,9 +381,13 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
         }
         Kind::ReferralCode | Kind::PartnerLink => columns![rule(C::Row, CODES, Own)],
         // A bounty is the program's offer to the partners of its groups
-        // (a partner finds those of its own group); a submission is its
-        // partner's and the program's who read bounties or the ledger.
-        Kind::Bounty => columns![rule(C::Row, BOUNTIES, Partners)],
+        // and tags (a partner finds those for it); whom it is aimed at is
+        // staff's (SPEC §37). A submission is its partner's and the
+        // program's who read bounties or the ledger.
+        Kind::Bounty => columns![
+            rule(C::Row, BOUNTIES, Partners),
+            rule(C::Details, BOUNTIES, Staff),
+        ],
         // A retainer is the ledger's; a partner reads its own, and its
         // group's (a group's is no partner's: the queries keep those of
         // another group from it).

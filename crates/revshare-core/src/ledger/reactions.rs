@@ -96,6 +96,9 @@ pub async fn step(db: &Db, kept: &Kept) -> ApiResult<Step> {
 struct Counted {
     partner_id: String,
     group_id: String,
+    /// The partner's tags as stored, and when it joined (SPEC §37).
+    partner_tags: String,
+    joined_at: DateTime<Utc>,
     campaign_id: String,
     currency: String,
     accrued_at: DateTime<Utc>,
@@ -189,6 +192,8 @@ async fn tenant(db: &Db, kept: &Kept, tenant_id: &str, place: Cursor) -> ApiResu
         .map(|row| Earned {
             partner_id: &row.partner_id,
             group_id: &row.group_id,
+            tags: &row.partner_tags,
+            joined_at: row.joined_at,
             campaign_id: &row.campaign_id,
             currency: &row.currency,
             accrued_at: row.accrued_at,
@@ -270,7 +275,8 @@ async fn counted(conn: &impl ConnectionTrait, ids: &[&str]) -> ApiResult<Vec<Cou
             Counted::find_by_statement(CURSORS.statement(
                 conn.get_database_backend(),
                 &format!(
-                    "SELECT c.partner_id, p.group_id, c.campaign_id, c.currency, c.accrued_at, \
+                    "SELECT c.partner_id, p.group_id, p.tags AS partner_tags, p.created_at AS joined_at, \
+                     c.campaign_id, c.currency, c.accrued_at, \
                      c.amount_minor, CASE WHEN e.kind = 'SALE' THEN e.amount_minor ELSE 0 END \
                      AS sale_minor \
                      FROM commissions c JOIN partners p ON p.id = c.partner_id \

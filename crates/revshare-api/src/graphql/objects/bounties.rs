@@ -78,7 +78,8 @@ pub struct BountyGoal {
     pub value: Decimal,
 }
 
-/// A partner's progress toward a performance bounty's goal.
+/// A partner's window of a bounty and its progress toward a performance
+/// bounty's goal.
 #[derive(SimpleObject)]
 pub struct BountyProgress {
     /// What it counts so far (the goal's unit).
@@ -87,6 +88,15 @@ pub struct BountyProgress {
     pub reached: bool,
     /// The reward's `BOUNTY` commission, once won.
     pub commission_id: Option<ID>,
+    /// From when the partner's window counts (SPEC §37): the bounty's
+    /// `startsAt`, or with `windowDays` the later of it and the partner's
+    /// join.
+    pub starts_at: DateTime,
+    /// Until when (excluded): the bounty's end, or with `windowDays` that
+    /// many days on, never past it; null: no end.
+    pub ends_at: Option<DateTime>,
+    /// Whether the partner's window is open now.
+    pub open: bool,
 }
 
 /// A bounty (SPEC §31): a reward for reaching a goal or for a piece of
@@ -142,9 +152,33 @@ impl Bounty {
         Ok(self.row()?.kind.into())
     }
 
-    /// The groups whose partners it is for.
+    /// The groups whose partners it is for (staff; a partner reads none).
     async fn group_ids(&self) -> ApiResult<Vec<ID>> {
+        if !self.0.reads(C::Details) {
+            return Ok(Vec::new());
+        }
         Ok(rules::groups_of(self.row()?)?.into_iter().map(ID).collect())
+    }
+
+    /// The tags whose partners it is for beside its groups (SPEC §37;
+    /// staff; a partner reads none).
+    async fn partner_tags(&self) -> ApiResult<Vec<String>> {
+        if !self.0.reads(C::Details) {
+            return Ok(Vec::new());
+        }
+        Ok(rules::tags_of(self.row()?))
+    }
+
+    /// Each partner's window in days, from the later of its join and
+    /// `startsAt`, in the program's time zone, never past the end; null:
+    /// the bounty's own dates.
+    async fn window_days(&self) -> ApiResult<Option<i32>> {
+        Ok(self.row()?.window_days)
+    }
+
+    /// When `endBounty` ended it early; null: not ended.
+    async fn ended_at(&self) -> ApiResult<Option<DateTime>> {
+        Ok(self.row()?.ended_at.map(Into::into))
     }
 
     /// The campaign its rewards are booked in and mature by.
@@ -187,7 +221,8 @@ impl Bounty {
         Ok((row.kind == entity::enums::BountyKind::Submission).then_some(row.max_submissions))
     }
 
-    /// Whether it counts and takes submissions now.
+    /// Whether it counts and takes submissions now, by its own dates (a
+    /// partner's window may differ: `progress.open`).
     async fn open(&self) -> ApiResult<bool> {
         Ok(rules::is_open(self.row()?, revshare_core::db::now()))
     }
@@ -197,8 +232,9 @@ impl Bounty {
         Ok(self.row()?.created_at.into())
     }
 
-    /// `PERFORMANCE`: a partner's progress toward the goal — a partner
-    /// token's own; staff name the partner.
+    /// A partner's window of it (SPEC §37) and, `PERFORMANCE`, its
+    /// progress toward the goal (a `SUBMISSION` bounty's value is 0) — a
+    /// partner token's own; staff name the partner.
     async fn progress(
         &self,
         ctx: &Context<'_>,
@@ -207,21 +243,28 @@ impl Bounty {
         >,
     ) -> ApiResult<Option<BountyProgress>> {
         let row = self.row()?;
-        if row.goal_metric.is_none() {
-            return Ok(None);
-        }
         let partner = match partner_asked(ctx, partner_id.as_ref())? {
             Rows::Partner(partner) => partner,
             Rows::Nothing => return Ok(None),
             Rows::Tenant => return Err(ApiError::bad_input("partnerId", "name the partner")),
         };
         let conn = db(ctx)?.conn();
-        let value = rules::goal::progress(conn, row, &partner).await?;
+        let Some(member) =
+            revshare_core::directory::partners::find(conn, &row.tenant_id, &partner).await?
+        else {
+            return Ok(None);
+        };
+        let zone = rules::zone(conn, &row.tenant_id).await?;
+        let window = rules::window(row, member.created_at, zone);
+        let value = rules::goal::progress(conn, row, window, &partner).await?;
         let award = revshare_core::reads::standing_award(conn, &row.id, &partner).await?;
         Ok(Some(BountyProgress {
             value: rules::goal_decimal(row, value).into(),
             reached: award.is_some(),
             commission_id: award.map(|a| ID(a.commission_id)),
+            starts_at: window.starts_at.into(),
+            ends_at: window.ends_at.map(Into::into),
+            open: window.is_open(revshare_core::db::now()),
         }))
     }
 
@@ -362,7 +405,7 @@ impl BountySubmission {
 /// given.
 pub(crate) async fn bounties_of(
     ctx: &Context<'_>,
-    group: Option<&str>,
+    member: Option<rules::Member<'_>>,
     first: Option<i32>,
     after: Option<String>,
     kind: Option<BountyType>,
@@ -370,7 +413,7 @@ pub(crate) async fn bounties_of(
     let policy = policy(ctx)?;
     let request = PageRequest::parse(page_args(first, after, None, None), DEFAULT_LIMITS)?;
     let kind = kind.map(entity::enums::BountyKind::from);
-    let select = rules::list(policy.tenant_id(), group, kind);
+    let select = rules::list(policy.tenant_id(), member, kind);
     list_connection(
         revshare_core::reads::lists::list(db(ctx)?.conn(), &request, select, bounty::Column::Id),
         Bounty::for_caller(policy),

@@ -275,7 +275,8 @@ impl Partner {
         after: Option<String>,
     ) -> ApiResult<crate::graphql::connection::ListConnection<super::Bounty>> {
         let row = self.0.read(C::Details)?;
-        super::bounties::bounties_of(ctx, Some(&row.group_id), first, after, None).await
+        let member = revshare_core::engagement::bounties::Member::of(row);
+        super::bounties::bounties_of(ctx, Some(member), first, after, None).await
     }
 
     /// The retainers paying it (SPEC §37): its own and its group's, oldest

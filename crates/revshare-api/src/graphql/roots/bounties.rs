@@ -7,10 +7,10 @@ use crate::graphql::objects::bounties::{BountyMetric, BountyRejectionReason, Bou
 use crate::graphql::objects::{Bounty, BountySubmission, Seen as _};
 use crate::graphql::payouts::MoneyInput;
 use crate::graphql::scalars::{DateTime, Decimal};
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use revshare_core::auth::Scope;
 use revshare_core::auth::access::Kind;
-use revshare_core::engagement::bounties::{self as rules, NewBounty, submissions};
+use revshare_core::engagement::bounties::{self as rules, BountyChanges, NewBounty, submissions};
 use revshare_core::error::ApiResult;
 
 /// A performance bounty's goal.
@@ -30,12 +30,23 @@ pub struct CreateBountyInput {
     pub name: String,
     /// What it asks for (at most 5,000 characters).
     pub description: Option<String>,
-    /// The groups whose partners it is for (1 to 100).
+    /// The groups whose partners it is for (at most 100); may be empty
+    /// when `partnerTags` names one.
+    #[graphql(default)]
     pub group_ids: Vec<ID>,
+    /// Partners carrying one of these tags are eligible too, whatever
+    /// their group (SPEC §37; at most 20).
+    #[graphql(default)]
+    pub partner_tags: Vec<String>,
+    /// Each partner's window in days (1 to 3,650), from the later of its
+    /// join and `startsAt`, in the program's time zone, never past
+    /// `endsAt`; omitted: the bounty's own dates.
+    pub window_days: Option<i32>,
     /// What it pays, more than 0.
     pub reward: MoneyInput,
-    /// From when it counts and takes submissions.
-    pub starts_at: DateTime,
+    /// From when it counts and takes submissions; omitted with
+    /// `windowDays`: now.
+    pub starts_at: Option<DateTime>,
     /// Until when (excluded); omitted: no end.
     pub ends_at: Option<DateTime>,
     /// What it pays for.
@@ -47,6 +58,35 @@ pub struct CreateBountyInput {
     /// The campaign its rewards are booked in and mature by; omitted: the
     /// default campaign.
     pub campaign_id: Option<ID>,
+}
+
+/// What `updateBounty` changes: omitted fields stay as they are; `null`
+/// clears `description`, `endsAt` and `windowDays`. Its currency, type and
+/// campaign never change.
+#[derive(InputObject)]
+pub struct UpdateBountyInput {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new description; null clears it.
+    pub description: MaybeUndefined<String>,
+    /// A new reward in the bounty's currency: what is reached or approved
+    /// from now on pays it; rewards written keep theirs.
+    pub reward: Option<MoneyInput>,
+    /// A new start.
+    pub starts_at: Option<DateTime>,
+    /// A new end; null: none.
+    pub ends_at: MaybeUndefined<DateTime>,
+    /// A new window per partner; null: the bounty's own dates.
+    pub window_days: MaybeUndefined<i32>,
+    /// New groups (the whole list).
+    pub group_ids: Option<Vec<ID>>,
+    /// New partner tags (the whole list).
+    pub partner_tags: Option<Vec<String>>,
+    /// `SUBMISSION`: a new limit per partner.
+    pub max_submissions: Option<i32>,
+    /// `PERFORMANCE`: a new goal, until a reward of it is written
+    /// (`CONFLICT` after).
+    pub goal: Option<BountyGoalInput>,
 }
 
 /// A partner's work for a `SUBMISSION` bounty.
@@ -80,6 +120,15 @@ pub struct DecideBountySubmissionInput {
     pub note: Option<String>,
 }
 
+/// `Some(None)` for null, `None` for omitted.
+fn maybe<T>(given: MaybeUndefined<T>) -> Option<Option<T>> {
+    match given {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
 #[derive(Default)]
 pub struct BountyQuery;
 
@@ -98,12 +147,10 @@ impl BountyQuery {
             return Ok(None);
         };
         if let Some(own) = policy.partner_rows(None).partner() {
-            let group =
+            let partner =
                 crate::graphql::loaders::load_partner(&*crate::graphql::context::loader(ctx)?, own)
-                    .await?
-                    .group_id
-                    .clone();
-            if !rules::is_for(&row, &group)? {
+                    .await?;
+            if !rules::is_for(&row, rules::Member::of(&partner))? {
                 return Ok(None);
             }
         }
@@ -124,17 +171,15 @@ impl BountyQuery {
     ) -> ApiResult<ListConnection<Bounty>> {
         let policy = policy(ctx)?;
         policy.finds(Kind::Bounty)?;
-        let group = match policy.partner_rows(None).partner() {
+        let partner = match policy.partner_rows(None).partner() {
             Some(own) => Some(
                 crate::graphql::loaders::load_partner(&*crate::graphql::context::loader(ctx)?, own)
-                    .await?
-                    .group_id
-                    .clone(),
+                    .await?,
             ),
             None => None,
         };
-        crate::graphql::objects::bounties::bounties_of(ctx, group.as_deref(), first, after, r#type)
-            .await
+        let member = partner.as_deref().map(rules::Member::of);
+        crate::graphql::objects::bounties::bounties_of(ctx, member, first, after, r#type).await
     }
 }
 
@@ -161,10 +206,15 @@ impl BountyMutation {
             name: input.name,
             description: input.description,
             group_ids: input.group_ids.into_iter().map(|id| id.0).collect(),
+            partner_tags: input.partner_tags,
+            window_days: input.window_days,
             campaign_id: input.campaign_id.map(|id| id.0),
             reward: input.reward.amount.value("input.reward.amount")?,
             currency: input.reward.currency,
-            starts_at: input.starts_at.value("input.startsAt")?,
+            starts_at: input
+                .starts_at
+                .map(|at| at.value("input.startsAt"))
+                .transpose()?,
             ends_at: input
                 .ends_at
                 .map(|at| at.value("input.endsAt"))
@@ -174,6 +224,63 @@ impl BountyMutation {
             max_submissions: input.max_submissions,
         };
         let row = rules::create(db(ctx)?, principal.tenant_id(), new).await?;
+        Bounty::shown(ctx, row)
+    }
+
+    /// Changes a bounty (`campaigns:write`) for what comes next: a reward
+    /// written keeps its amount; its goal changes only until a reward is
+    /// written, and an ended bounty not at all (`CONFLICT`).
+    async fn update_bounty(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The bounty's id.")] id: ID,
+        #[graphql(desc = "What to change.")] input: UpdateBountyInput,
+    ) -> ApiResult<Bounty> {
+        let principal = writer(ctx, Scope::CampaignsWrite)?;
+        let goal = match input.goal {
+            Some(goal) => Some((goal.metric.into(), goal.value.value("input.goal.value")?)),
+            None => None,
+        };
+        let reward = match input.reward {
+            Some(reward) => Some((reward.amount.value("input.reward.amount")?, reward.currency)),
+            None => None,
+        };
+        let when = |at: DateTime, field: &str| at.value(field);
+        let changes = BountyChanges {
+            name: input.name,
+            description: maybe(input.description),
+            reward,
+            starts_at: input
+                .starts_at
+                .map(|at| when(at, "input.startsAt"))
+                .transpose()?,
+            ends_at: match input.ends_at {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(at) => Some(Some(when(at, "input.endsAt")?)),
+            },
+            window_days: maybe(input.window_days),
+            group_ids: input
+                .group_ids
+                .map(|ids| ids.into_iter().map(|id| id.0).collect()),
+            partner_tags: input.partner_tags,
+            max_submissions: input.max_submissions,
+            goal,
+        };
+        let row = rules::update(db(ctx)?, principal.tenant_id(), &id, changes).await?;
+        Bounty::shown(ctx, row)
+    }
+
+    /// Ends a bounty now (`campaigns:write`): nothing later counts or is
+    /// submitted; work in may still be decided, and what was earned is
+    /// kept. Ended already, or past its end: `CONFLICT`.
+    async fn end_bounty(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The bounty's id.")] id: ID,
+    ) -> ApiResult<Bounty> {
+        let principal = writer(ctx, Scope::CampaignsWrite)?;
+        let row = rules::end(db(ctx)?, principal.tenant_id(), &id).await?;
         Bounty::shown(ctx, row)
     }
 

@@ -29,6 +29,9 @@ use std::collections::{BTreeMap, HashSet};
 pub struct Earned<'a> {
     pub partner_id: &'a str,
     pub group_id: &'a str,
+    /// Its partner's tags as stored (`,a,b,`), and when it joined.
+    pub tags: &'a str,
+    pub joined_at: DateTime<Utc>,
     /// Its campaign (where a workflow's bonus is booked).
     pub campaign_id: &'a str,
     pub currency: &'a str,
@@ -62,22 +65,30 @@ pub async fn due(
     if bounties.is_empty() {
         return Ok(Vec::new());
     }
+    let zone = super::zone(conn, tenant_id).await?;
     // Each (bounty, partner) a commission of the batch counts toward, with
-    // its latest such commission.
-    let mut candidates: BTreeMap<(String, String), (usize, DateTime<Utc>)> = BTreeMap::new();
+    // its latest such commission and the partner's window.
+    let mut candidates: BTreeMap<(String, String), (usize, DateTime<Utc>, super::Window)> =
+        BTreeMap::new();
     for (i, bounty) in bounties.iter().enumerate() {
         // Groups that do not read are no groups: the bounty awards no one.
         let Ok(groups) = super::groups_of(bounty) else {
             tracing::error!(bounty = %bounty.id, "a bounty's stored groups do not read: it awards no one");
             continue;
         };
+        let needles: Vec<String> = super::tags_of(bounty)
+            .iter()
+            .map(|t| crate::directory::tags::needle(t))
+            .collect();
         for e in earned {
+            let window = super::window(bounty, e.joined_at, zone);
             let counts = e.currency == bounty.currency
-                && super::is_open(bounty, e.accrued_at)
-                && groups.iter().any(|g| g == e.group_id);
+                && window.is_open(e.accrued_at)
+                && (groups.iter().any(|g| g == e.group_id)
+                    || needles.iter().any(|n| e.tags.contains(n.as_str())));
             if counts {
                 let key = (bounty.id.clone(), e.partner_id.to_owned());
-                let at = candidates.entry(key).or_insert((i, e.accrued_at));
+                let at = candidates.entry(key).or_insert((i, e.accrued_at, window));
                 at.1 = at.1.max(e.accrued_at);
             }
         }
@@ -96,12 +107,12 @@ pub async fn due(
         .map(|a| (a.bounty_id, a.partner_id))
         .collect();
     let mut due = Vec::new();
-    for ((bounty_id, partner_id), (i, at)) in candidates {
+    for ((bounty_id, partner_id), (i, at, window)) in candidates {
         if won.contains(&(bounty_id, partner_id.clone())) {
             continue;
         }
         let bounty = &bounties[i];
-        let (Some(goal), Some(target)) = (goal::of(bounty), bounty.goal_value) else {
+        let (Some(goal), Some(target)) = (goal::of(bounty, window), bounty.goal_value) else {
             continue;
         };
         if bounds.reaches(conn, &goal, &partner_id, target).await? {
@@ -169,6 +180,12 @@ pub async fn recheck(
         .into_iter()
         .filter(|c| c.status == CommissionStatus::Accrued)
         .collect();
+    let joined_at = entity::partner::Entity::find_by_id(partner_id.to_owned())
+        .one(conn)
+        .await?
+        .map(|p| p.created_at)
+        .ok_or_else(|| ApiError::internal("bounty recheck", "no partner"))?;
+    let zone = super::zone(conn, tenant_id).await?;
     let mut reversed = Vec::new();
     for row in accrued {
         let Some(award) = awards.iter().find(|a| a.commission_id == row.id) else {
@@ -177,7 +194,11 @@ pub async fn recheck(
         let Some(bounty) = super::find(conn, tenant_id, &award.bounty_id).await? else {
             continue;
         };
-        if goal::reaches(&bounty, goal::progress(conn, &bounty, partner_id).await?) {
+        let window = super::window(&bounty, joined_at, zone);
+        if goal::reaches(
+            &bounty,
+            goal::progress(conn, &bounty, window, partner_id).await?,
+        ) {
             continue;
         }
         let mv = Move {

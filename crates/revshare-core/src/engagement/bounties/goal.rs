@@ -1,6 +1,7 @@
 //! A partner's progress toward a performance bounty's goal (SPEC §31),
-//! read from the ledger in one statement: what it earned between the
-//! bounty's `startsAt` and `endsAt` — its `COMMISSION` rows accrued then,
+//! read from the ledger in one statement: what it earned in its window of
+//! the bounty (its `startsAt` to its end, or the partner's own with
+//! `windowDays`: [`super::window`]) — its `COMMISSION` rows accrued then,
 //! in the bounty's currency, not reversed — counted by the goal's metric:
 //!
 //! - `COMMISSION_AMOUNT`: their amounts less their clawbacks;
@@ -40,25 +41,27 @@ pub struct Goal<'a> {
     pub ends_at: Option<DateTime<Utc>>,
 }
 
-/// What `bounty`'s goal counts (none for a submission bounty).
-pub fn of(bounty: &bounty::Model) -> Option<Goal<'_>> {
+/// What `bounty`'s goal counts in a partner's `window` (none for a
+/// submission bounty).
+pub fn of(bounty: &bounty::Model, window: super::Window) -> Option<Goal<'_>> {
     Some(Goal {
         tenant_id: &bounty.tenant_id,
         metric: bounty.goal_metric?,
         currency: &bounty.currency,
-        starts_at: bounty.starts_at,
-        ends_at: bounty.ends_at,
+        starts_at: window.starts_at,
+        ends_at: window.ends_at,
     })
 }
 
-/// The partner's progress toward `bounty`'s goal: minor units of its
-/// currency for an amount, a count otherwise.
+/// The partner's progress toward `bounty`'s goal in its `window`: minor
+/// units of its currency for an amount, a count otherwise.
 pub async fn progress(
     conn: &impl ConnectionTrait,
     bounty: &bounty::Model,
+    window: super::Window,
     partner_id: &str,
 ) -> ApiResult<i64> {
-    match of(bounty) {
+    match of(bounty, window) {
         Some(goal) => counted(conn, &goal, partner_id).await,
         None => Ok(0),
     }

@@ -98,7 +98,7 @@ pub async fn submit(
         .ok_or_else(|| ApiError::not_found("partner"))?;
     let field = "input.bountyId";
     let bounty = match super::find(conn, tenant_id, &given.bounty_id).await? {
-        Some(b) if super::is_for(&b, &partner.group_id)? => b,
+        Some(b) if super::is_for(&b, super::Member::of(&partner))? => b,
         _ => return Err(ApiError::bad_input(field, "no such bounty")),
     };
     if bounty.kind != BountyKind::Submission {
@@ -107,7 +107,8 @@ pub async fn submit(
             "a PERFORMANCE bounty is paid when its goal is reached: it takes no submissions",
         ));
     }
-    if !super::is_open(&bounty, now) {
+    let zone = super::zone(conn, tenant_id).await?;
+    if !super::window(&bounty, partner.created_at, zone).is_open(now) {
         return Err(ApiError::bad_input(field, "the bounty is not open"));
     }
     let mine = Condition::all()
