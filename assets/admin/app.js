@@ -14,6 +14,7 @@ import { Applications } from './page-applications.js';
 import { Fraud } from './page-fraud.js';
 import { Bounties } from './page-bounties.js';
 import { Retainers } from './page-retainers.js';
+import { Announcements } from './page-announcements.js';
 import { Commissions } from './page-commissions.js';
 import { PayoutRunPage, Payouts } from './page-payouts.js';
 import { GroupPage, Groups } from './page-groups.js';
@@ -44,6 +45,7 @@ const PAGES = [
   ['groups', 'Groups'],
   ['campaigns', 'Campaigns'],
   ['broadcasts', 'Broadcasts'],
+  ['announcements', 'Announcements'],
   ['workflows', 'Workflows'],
   ['backtest', 'Backtest'],
   ['events', 'Held events'],
@@ -64,6 +66,7 @@ const LISTS = {
   fraud: Fraud,
   bounties: Bounties,
   retainers: Retainers,
+  announcements: Announcements,
   commissions: Commissions,
   payouts: Payouts,
   'year-end': YearEnd,

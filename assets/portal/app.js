@@ -25,6 +25,7 @@ import { Payment } from './page-payment.js';
 import { Invoices } from './page-invoices.js';
 import { Postbacks } from './page-postbacks.js';
 import { Messages, UnreadCount, useUnread } from './page-messages.js';
+import { Banners } from './banner.js';
 
 // Each page's link: where, and the key of its name.
 const PAGES = [
@@ -179,6 +180,7 @@ function Shell({ session }) {
     </nav>
     <main id="main" tabindex="-1">
       ${program.error && html`<${Failure} error=${program.error} />`}
+      ${tenant && html`<${Banners} hash=${hash} />`}
       ${tenant && page}
       ${tenant && html`<p class="muted zone" data-figure="viewer.tenant.timeZone">${t('shell.timesIn', { zone: tenant.timeZone })}</p>`}
     </main>`;

@@ -214,6 +214,8 @@ export default {
   'links.url': 'Führt zu (optional)',
   'links.urlHint': 'Eine Seite der Website des Programms; leer gelassen, ihre Startseite.',
   'links.create': 'Link erstellen',
+  'banner.dismiss': 'Ausblenden',
+  'banner.more': 'Mehr lesen',
   'links.ignored': 'Nicht gezählt',
   'links.ignoredWhy': 'Besuche von Quellen, für die das Programm nicht vergütet (sie erreichen die Website trotzdem).',
   'links.ignored.LISTED_DOMAIN': 'Von einer ausgeschlossenen Domain',

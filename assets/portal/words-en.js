@@ -224,6 +224,8 @@ export default {
   'links.url': 'Leads to (optional)',
   'links.urlHint': "A page of the program's site; left empty, its main page.",
   'links.create': 'Create link',
+  'banner.dismiss': 'Dismiss',
+  'banner.more': 'Read more',
   'links.ignored': 'Not counted',
   'links.ignoredWhy': 'Visits from where the program does not pay (they still reach its site).',
   'links.ignored.LISTED_DOMAIN': 'From a domain the program excludes',

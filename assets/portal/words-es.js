@@ -219,6 +219,8 @@ export default {
   'links.url': 'Lleva a (opcional)',
   'links.urlHint': 'Una página del sitio del programa; si lo deja vacío, su página principal.',
   'links.create': 'Crear enlace',
+  'banner.dismiss': 'Descartar',
+  'banner.more': 'Leer más',
   'links.ignored': 'No contados',
   'links.ignoredWhy': 'Visitas desde donde el programa no paga (igualmente llegan a su sitio).',
   'links.ignored.LISTED_DOMAIN': 'Desde un dominio que el programa excluye',

@@ -220,6 +220,8 @@ export default {
   'links.url': 'Mène à (facultatif)',
   'links.urlHint': 'Une page du site du programme ; laissé vide, sa page d’accueil.',
   'links.create': 'Créer le lien',
+  'banner.dismiss': 'Masquer',
+  'banner.more': 'En savoir plus',
   'links.ignored': 'Non comptés',
   'links.ignoredWhy': 'Visites venues d’où le programme ne rémunère pas (elles arrivent quand même sur son site).',
   'links.ignored.LISTED_DOMAIN': 'D’un domaine exclu par le programme',

@@ -219,6 +219,8 @@ export default {
   'links.url': 'Porta a (facoltativo)',
   'links.urlHint': 'Una pagina del sito del programma; se lo lascia vuoto, la sua pagina principale.',
   'links.create': 'Crea link',
+  'banner.dismiss': 'Chiudi',
+  'banner.more': 'Leggi di più',
   'links.ignored': 'Non conteggiati',
   'links.ignoredWhy': 'Visite da dove il programma non paga (arrivano comunque al suo sito).',
   'links.ignored.LISTED_DOMAIN': 'Da un dominio escluso dal programma',

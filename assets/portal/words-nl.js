@@ -214,6 +214,8 @@ export default {
   'links.url': 'Leidt naar (optioneel)',
   'links.urlHint': 'Een pagina van de site van het programma; leeg gelaten de hoofdpagina.',
   'links.create': 'Link maken',
+  'banner.dismiss': 'Verbergen',
+  'banner.more': 'Lees meer',
   'links.ignored': 'Niet geteld',
   'links.ignoredWhy': 'Bezoeken van waar het programma niet voor betaalt (ze bereiken de site wel).',
   'links.ignored.LISTED_DOMAIN': 'Van een domein dat het programma uitsluit',

@@ -5,6 +5,8 @@
 
 pub mod activity;
 pub mod activity_cutoff;
+pub mod announcement;
+pub mod announcement_dismissal;
 pub mod attribution;
 pub mod backtest;
 pub mod backtest_result;

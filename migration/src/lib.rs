@@ -71,6 +71,7 @@ mod m20270107_000061_retainers;
 mod m20270108_000062_trusted_partners;
 mod m20270109_000063_traffic_sources;
 mod m20270110_000064_bounties_aimed;
+mod m20270111_000065_announcements;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -145,6 +146,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20270108_000062_trusted_partners::Migration),
             Box::new(m20270109_000063_traffic_sources::Migration),
             Box::new(m20270110_000064_bounties_aimed::Migration),
+            Box::new(m20270111_000065_announcements::Migration),
         ]
     }
 }

@@ -1013,7 +1013,7 @@ async fn the_messages_guide_runs_as_written(app: TestApp) {
 
 async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
     let ops = operations("docs/levers.md");
-    assert_eq!(ops.len(), 13);
+    assert_eq!(ops.len(), 16);
     let admin = app.admin();
     let creators = app
         .create_group("Creators", json!([{ "recurring": { "percentage": 10 } }]))
@@ -1197,4 +1197,31 @@ async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
         digest["updateTenant"]["fraudDigest"],
         json!({ "recipients": ["risk@acme.example", "ops@acme.example"], "hour": 8 })
     );
+
+    // An announcement for Sam's group, shown to him until he dismisses it.
+    let made = app
+        .ok(&admin, &filled(&ops[13], &[("GROUP_ID", &creators)]), json!({}))
+        .await["createAnnouncement"]
+        .clone();
+    assert_eq!(made["groupIds"], json!([creators]));
+    assert_eq!(made["endsAt"], Value::Null);
+    assert_eq!(made["dismissals"], 0);
+    let id = made["id"].as_str().unwrap();
+    let token = app.partner_token(&sam);
+    let shown = app.ok(&token, &ops[14], json!({})).await;
+    assert_eq!(
+        shown["viewer"]["partner"]["announcements"],
+        json!([{ "id": id, "title": "Spring launch",
+                 "body": "New plans are live.\nTell your audience before Friday.",
+                 "link": "https://acme.example/spring", "dismissed": false }])
+    );
+    let dismissed = app
+        .ok(&token, &filled(&ops[15], &[("ANNOUNCEMENT_ID", id)]), json!({}))
+        .await;
+    assert_eq!(
+        dismissed["dismissAnnouncement"],
+        json!({ "id": id, "dismissed": true })
+    );
+    let shown = app.ok(&token, &ops[14], json!({})).await;
+    assert_eq!(shown["viewer"]["partner"]["announcements"], json!([]));
 }

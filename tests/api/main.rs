@@ -5,6 +5,7 @@
 mod access_round7;
 mod activity;
 mod activity_holes;
+mod announcements;
 mod architecture;
 mod attribution;
 mod auth;

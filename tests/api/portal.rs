@@ -450,6 +450,14 @@ async fn seed(app: &TestApp) -> Value {
     ] {
         app.ok(&admin, bounty, json!({ "input": input })).await;
     }
+    // An announcement for Ada's group (SPEC §37), dismissed in the portal.
+    app.ok(
+        &admin,
+        "mutation($g: ID!) { createAnnouncement(input: { title: \"Spring launch\", body: \"New plans are live.\\nTell your audience.\", \
+         link: \"https://acme.example/spring\", groupIds: [$g] }) { id } }",
+        json!({ "g": group }),
+    )
+    .await;
     // A retainer of Ada's group, from a day to come (SPEC §37).
     let starts = (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string();
     app.ok(
@@ -576,6 +584,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     assert_eq!(
         report["writes"],
         json!([
+            "announcement dismissed",
             "language",
             "message",
             "partner link",

@@ -153,6 +153,17 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
     )
     .await;
     ids.insert("Retainer", id(&retainer["createRetainer"]["id"]));
+    // An announcement for every partner (SPEC §37).
+    let announcement = ok(
+        &admin,
+        "mutation { createAnnouncement(input: { title: \"Spring launch\", body: \"New plans are live.\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    ids.insert(
+        "Announcement",
+        id(&announcement["createAnnouncement"]["id"]),
+    );
     // A message of Ada's thread, a broadcast, a workflow (SPEC §35).
     let message = ok(
         &admin,

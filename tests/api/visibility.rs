@@ -52,6 +52,10 @@ const SHARED: &[(&str, &str)] = &[
     ("CustomFieldOption", "their options"),
     ("CommissionPlan", "the plan a deal's terms name"),
     ("TieredCommission", "a tier every partner works towards"),
+    (
+        "Announcement",
+        "a banner for every partner (one for some groups reaches theirs alone)",
+    ),
 ];
 
 /// The `Node` types no partner reaches: the staff's alone.
@@ -605,6 +609,13 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
         app.ok(&token, reply, json!({})).await;
         partners.push((name, partner));
     }
+    // An announcement for every partner (SPEC §37).
+    app.ok(
+        &admin,
+        "mutation { createAnnouncement(input: { title: \"Spring launch\", body: \"New plans are live.\" }) { id } }",
+        json!({}),
+    )
+    .await;
     let the_run = crate::support::payouts::run(app, json!({ "periodEnd": "2026-01-31" })).await;
     for payout in the_run["payouts"].as_array().unwrap() {
         let paid = "mutation($id: ID!) { markPayoutPaid(id: $id, reference: \"BANK-1\") { invoice { id } } }";
@@ -700,6 +711,7 @@ const BY_SCOPE: &[(&str, &[&str])] = &[
     (
         "campaigns:read",
         &[
+            "Announcement",
             "Bounty",
             "BountySubmission",
             "Campaign",

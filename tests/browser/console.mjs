@@ -37,6 +37,7 @@ const PAGES = [
   ['fraud', '#/fraud', 'Fraud'],
   ['bounties', '#/bounties', 'Bounties'],
   ['retainers', '#/retainers', 'Retainers'],
+  ['announcements', '#/announcements', 'Announcements'],
   ['commissions', '#/commissions', 'Commissions'],
   ['payouts', '#/payouts', 'Payouts'],
   ['year-end', '#/year-end', 'Year-end'],
@@ -400,6 +401,28 @@ try {
   const paused = (await api('query($id: ID!) { retainer(id: $id) { status nextDueAt } }', { id: stipend.id })).retainer;
   check(sameJson(paused, { status: 'PAUSED', nextDueAt: null }), `the retainer paused: ${JSON.stringify(paused)}`);
   report.writes.push('retainer');
+
+  // An announcement for the portal (SPEC §37): a link that is not https
+  // is named at its field; then it is made for one group, and ended.
+  await open('#/announcements?new=true', 'Announcements');
+  await page.fill('#announcement-title', 'Spring launch');
+  await page.fill('#announcement-body', 'New plans are live.');
+  await page.fill('#announcement-link', 'http://acme.example/spring');
+  await page.check(`input[name="groupIds"][value="${plan.group}"]`);
+  await page.click('button:text("Create the announcement")');
+  await page.waitForSelector('#announcement-link-error', { timeout });
+  await page.fill('#announcement-link', 'https://acme.example/spring');
+  await page.click('button:text("Create the announcement")');
+  await page.waitForSelector('text=Spring launch is made.', { timeout });
+  const banner = (await api('{ announcements(first: 1) { nodes { id title link groupIds endsAt dismissals } } }')).announcements.nodes[0];
+  check(sameJson({ ...banner, id: undefined }, { id: undefined, title: 'Spring launch', link: 'https://acme.example/spring', groupIds: [plan.group], endsAt: null, dismissals: 0 }),
+    `the announcement made: ${JSON.stringify(banner)}`);
+  await audit('announcements');
+  await page.click(`li[data-announcement="${banner.id}"] button:has-text("End now")`);
+  await page.waitForSelector('text=Spring launch is ended.', { timeout });
+  const over = (await api('query($id: ID!) { announcement(id: $id) { endsAt } }', { id: banner.id })).announcement;
+  check(over.endsAt !== null, 'the announcement ended');
+  report.writes.push('announcement');
 
   // The partner trusted (its flags then hold nothing), with why; the
   // daily fraud digest's addresses, in the settings.

@@ -86,6 +86,18 @@ try {
   report.firstPageMs = Date.now() - started;
   check(!(await page.evaluate(() => location.hash.includes('code='))), 'the code stays in the address');
 
+  // The program's announcement (SPEC §37): a banner above the page, as
+  // plain text, until dismissed — and gone on the next page too.
+  await page.waitForSelector('section.banner', { timeout });
+  const banner = (await page.textContent('section.banner')) || '';
+  check(banner.includes('Spring launch') && banner.includes('New plans are live.\nTell your audience.'), `the banner: ${banner}`);
+  check((await page.getAttribute('section.banner a', 'href')) === 'https://acme.example/spring', 'the banner links to its page');
+  await page.click('section.banner button:has-text("Dismiss")');
+  await page.waitForSelector('section.banner', { state: 'detached', timeout });
+  const left = (await api('{ viewer { partner { announcements { id } } } }', {})).viewer.partner.announcements;
+  check(left.length === 0, `nothing left to show: ${JSON.stringify(left)}`);
+  report.writes.push('announcement dismissed');
+
   for (const [name, hash, title] of PAGES) {
     await open(hash, title);
     const shown = await figures();

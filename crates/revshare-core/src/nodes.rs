@@ -21,6 +21,7 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     ActivityEntry,
+    Announcement,
     Backtest,
     Bounty,
     BountySubmission,
@@ -62,7 +63,7 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 39] = [
+const TABLES: [(Kind, &str); 40] = [
     (Kind::ActivityEntry, "activity"),
     (Kind::Backtest, "backtests"),
     (Kind::Bounty, "bounties"),
@@ -96,6 +97,7 @@ const TABLES: [(Kind, &str); 39] = [
     (Kind::PayoutRun, "payout_runs"),
     (Kind::ReferralCode, "referral_codes"),
     (Kind::Retainer, "retainers"),
+    (Kind::Announcement, "announcements"),
     (Kind::TaxForm, "tax_forms"),
     (Kind::TieredCommission, "tiered_commissions"),
     (Kind::UnattributedEvent, "unattributed_events"),

@@ -96,6 +96,7 @@ pub struct MoreQueryParts(
     roots::invoices::InvoiceQuery,
     roots::bounties::BountyQuery,
     roots::retainers::RetainerQuery,
+    roots::announcements::AnnouncementQuery,
     roots::messages::MessageQuery,
     roots::activity::ActivityQuery,
     roots::federation::FederationQuery,
@@ -147,6 +148,7 @@ pub struct MoreMutationParts(
     roots::engagement::EngagementMutation,
     roots::bounties::BountyMutation,
     roots::retainers::RetainerMutation,
+    roots::announcements::AnnouncementMutation,
     roots::messages::MessageMutation,
 );
 

@@ -42,6 +42,7 @@ pub static PORTAL: LazyLock<Bundle> = LazyLock::new(|| {
         file!("portal", "page-invoices.js", JS),
         file!("portal", "page-postbacks.js", JS),
         file!("portal", "page-messages.js", JS),
+        file!("portal", "banner.js", JS),
         file!("portal", "join.js", JS),
         file!("portal", "favicon.svg", SVG),
     ];

@@ -74,6 +74,8 @@ pub fn finding(kind: Kind) -> Finding {
         Kind::Payout => finds(LEDGER, Mine),
         // A partner finds the retainers paying it.
         Kind::Retainer => finds(LEDGER, Mine),
+        // A partner finds the announcements for it.
+        Kind::Announcement => finds(&[S::CampaignsRead], Mine),
         Kind::CommissionPlan => finds(&[S::CommissionPlansRead], Scoped),
         Kind::TieredCommission => finds(&[S::TieredCommissionsRead], Scoped),
         Kind::FraudFlag => finds(

@@ -65,11 +65,13 @@ pub enum Kind {
     Workflow,
     /// A fixed amount on a cadence to a partner or a group (SPEC §37).
     Retainer,
+    /// A banner in the partner portal until dismissed (SPEC §37).
+    Announcement,
 }
 
 impl Kind {
     /// Every kind, each a row of the table.
-    pub const ALL: [Kind; 50] = [
+    pub const ALL: [Kind; 51] = [
         Kind::Partner,
         Kind::Category,
         Kind::PartnerGroup,
@@ -120,6 +122,7 @@ impl Kind {
         Kind::Broadcast,
         Kind::Workflow,
         Kind::Retainer,
+        Kind::Announcement,
     ];
 }
 
@@ -392,6 +395,13 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
         // group's (a group's is no partner's: the queries keep those of
         // another group from it).
         Kind::Retainer => columns![rule(C::Row, LEDGER, OwnerOrShared)],
+        // An announcement is the program's to the partners of its groups
+        // (a partner finds those for it); whom it is for and how many
+        // dismissed it are staff's.
+        Kind::Announcement => columns![
+            rule(C::Row, &[S::CampaignsRead], Partners),
+            rule(C::Details, &[S::CampaignsRead], Staff),
+        ],
         // A draft is its partner's alone.
         Kind::BountySubmission => columns![Rule {
             column: C::Row,

@@ -5,7 +5,9 @@
 //!   thread, marking it read, the unread counts and the console's inbox;
 //! - [`mail`]: how a message reaches its reader by e-mail — at once, in
 //!   the day's digest, or not at all, each message once;
-//! - [`broadcasts`]: a message to an audience, now or at a time.
+//! - [`broadcasts`]: a message to an audience, now or at a time;
+//! - [`announcements`]: a banner in the portal until each partner
+//!   dismisses it (SPEC §37).
 //!
 //! Workflows that send a message write it here
 //! ([`crate::engagement::workflows`]).
@@ -14,6 +16,7 @@
 //! HTML anywhere — the console and the portal show it as text, and an
 //! e-mail escapes it like every value.
 
+pub mod announcements;
 pub mod broadcasts;
 pub mod mail;
 

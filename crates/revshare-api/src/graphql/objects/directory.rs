@@ -279,6 +279,28 @@ impl Partner {
         super::bounties::bounties_of(ctx, Some(member), first, after, None).await
     }
 
+    /// The announcements showing to it now (SPEC §37): for it, started,
+    /// not ended, not dismissed by it; newest first, at most 20
+    /// (`campaigns:read`, or its own token).
+    async fn announcements(
+        &self,
+        ctx: &Context<'_>,
+    ) -> ApiResult<Vec<super::announcements::Announcement>> {
+        let row = self.0.read(C::Details)?;
+        let policy = crate::graphql::context::policy(ctx)?;
+        policy.finds(revshare_core::auth::access::Kind::Announcement)?;
+        let showing = revshare_core::messages::announcements::showing(
+            crate::graphql::context::db(ctx)?.conn(),
+            row,
+            revshare_core::db::now(),
+        )
+        .await?;
+        Ok(showing
+            .into_iter()
+            .filter_map(super::announcements::Announcement::for_caller(policy))
+            .collect())
+    }
+
     /// The retainers paying it (SPEC §37): its own and its group's, oldest
     /// first, ended ones too (at most 100): `commissions:read`, or its own
     /// token.

@@ -6,6 +6,7 @@
 //! every relation resolves through the request's loaders.
 
 pub(crate) mod activity;
+pub(crate) mod announcements;
 mod attribution;
 pub(crate) mod bounties;
 mod campaigns;

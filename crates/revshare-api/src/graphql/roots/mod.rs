@@ -4,6 +4,7 @@
 //! imports another back.
 
 pub mod activity;
+pub mod announcements;
 pub mod applications;
 pub mod attribution;
 pub mod backtests;

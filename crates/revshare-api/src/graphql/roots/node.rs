@@ -44,6 +44,7 @@ use revshare_core::nodes::{self, Kind};
 #[allow(clippy::large_enum_variant)]
 pub enum Node {
     ActivityEntry(crate::graphql::objects::activity::ActivityEntry),
+    Announcement(crate::graphql::objects::announcements::Announcement),
     Backtest(super::backtests::Backtest),
     Bounty(crate::graphql::objects::Bounty),
     BountySubmission(crate::graphql::objects::BountySubmission),
@@ -185,6 +186,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
         | Kind::Payout
         | Kind::PayoutRun
         | Kind::Retainer
+        | Kind::Announcement
         | Kind::TieredCommission
         | Kind::WebhookEndpoint => by_query(ctx, id, kind).await,
         other => by_row(ctx, db(ctx)?.conn(), policy.tenant_id(), &id, other).await,
@@ -220,6 +222,14 @@ async fn by_query(ctx: &Context<'_>, id: ID, kind: Kind) -> ApiResult<Option<Nod
         Kind::Retainer => shown(
             flat(super::retainers::RetainerQuery.retainer(ctx, id).await),
             Node::Retainer,
+        ),
+        Kind::Announcement => shown(
+            flat(
+                super::announcements::AnnouncementQuery
+                    .announcement(ctx, id)
+                    .await,
+            ),
+            Node::Announcement,
         ),
         Kind::TieredCommission => shown(
             flat(TierQuery.tiered_commission(ctx, id).await),
