@@ -1200,7 +1200,11 @@ async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
 
     // An announcement for Sam's group, shown to him until he dismisses it.
     let made = app
-        .ok(&admin, &filled(&ops[13], &[("GROUP_ID", &creators)]), json!({}))
+        .ok(
+            &admin,
+            &filled(&ops[13], &[("GROUP_ID", &creators)]),
+            json!({}),
+        )
         .await["createAnnouncement"]
         .clone();
     assert_eq!(made["groupIds"], json!([creators]));
@@ -1216,7 +1220,11 @@ async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
                  "link": "https://acme.example/spring", "dismissed": false }])
     );
     let dismissed = app
-        .ok(&token, &filled(&ops[15], &[("ANNOUNCEMENT_ID", id)]), json!({}))
+        .ok(
+            &token,
+            &filled(&ops[15], &[("ANNOUNCEMENT_ID", id)]),
+            json!({}),
+        )
         .await;
     assert_eq!(
         dismissed["dismissAnnouncement"],

@@ -575,6 +575,7 @@ pub(super) const PLAIN: &[&str] = &[
     "timezone",
     "tinlast4",
     "tintype",
+    "title",
     "to",
     "toaddress",
     "tostatus",
