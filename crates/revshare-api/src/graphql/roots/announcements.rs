@@ -140,17 +140,11 @@ impl AnnouncementMutation {
         let changes = AnnouncementChanges {
             title: input.title,
             body: input.body,
-            link: match input.link {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(link) => Some(Some(link)),
-            },
+            link: input.link.into(),
             starts_at: instant(input.starts_at, "input.startsAt")?,
-            ends_at: match input.ends_at {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(at) => Some(Some(at.value("input.endsAt")?)),
-            },
+            ends_at: Option::<Option<DateTime>>::from(input.ends_at)
+                .map(|at| instant(at, "input.endsAt"))
+                .transpose()?,
             group_ids: input
                 .group_ids
                 .map(|ids| ids.into_iter().map(|id| id.0).collect()),

@@ -120,15 +120,6 @@ pub struct DecideBountySubmissionInput {
     pub note: Option<String>,
 }
 
-/// `Some(None)` for null, `None` for omitted.
-fn maybe<T>(given: MaybeUndefined<T>) -> Option<Option<T>> {
-    match given {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
-}
-
 #[derive(Default)]
 pub struct BountyQuery;
 
@@ -248,18 +239,16 @@ impl BountyMutation {
         let when = |at: DateTime, field: &str| at.value(field);
         let changes = BountyChanges {
             name: input.name,
-            description: maybe(input.description),
+            description: input.description.into(),
             reward,
             starts_at: input
                 .starts_at
                 .map(|at| when(at, "input.startsAt"))
                 .transpose()?,
-            ends_at: match input.ends_at {
-                MaybeUndefined::Undefined => None,
-                MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(at) => Some(Some(when(at, "input.endsAt")?)),
-            },
-            window_days: maybe(input.window_days),
+            ends_at: Option::<Option<DateTime>>::from(input.ends_at)
+                .map(|at| at.map(|at| when(at, "input.endsAt")).transpose())
+                .transpose()?,
+            window_days: input.window_days.into(),
             group_ids: input
                 .group_ids
                 .map(|ids| ids.into_iter().map(|id| id.0).collect()),
