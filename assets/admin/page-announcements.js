@@ -79,7 +79,8 @@ function Announcement({ a, groups, changed }) {
   };
   const [state, tone, label] = showing(a);
   const heading = `announcement-${a.id.replace(/[^A-Za-z0-9_-]/g, '')}`;
-  const names = a.groupIds.map((id) => ((groups || []).find((g) => g.id === id) || { name: id }).name);
+  // Names once the groups are read (never a bare id, which would not wrap).
+  const names = a.groupIds.map((id) => ((groups || []).find((g) => g.id === id) || { name: 'a group' }).name);
   return html`
     <li class="card" data-announcement=${a.id} aria-labelledby=${heading}>
       <h2 id=${heading}>${a.title}</h2>

@@ -88,7 +88,8 @@ function Bounty({ bounty, groups, decided }) {
 
 /** Whom a bounty is for, in words: its groups' names and its tags. */
 function audience(bounty, groups) {
-  const named = bounty.groupIds.map((id) => ((groups || []).find((g) => g.id === id) || { name: id }).name);
+  // Names once the groups are read (never a bare id, which would not wrap).
+  const named = bounty.groupIds.map((id) => ((groups || []).find((g) => g.id === id) || { name: 'a group' }).name);
   const tags = bounty.partnerTags.map((t) => `tag ${t}`);
   return [...named, ...tags].join(', ');
 }
