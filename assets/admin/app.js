@@ -15,6 +15,7 @@ import { Fraud } from './page-fraud.js';
 import { Bounties } from './page-bounties.js';
 import { Retainers } from './page-retainers.js';
 import { Announcements } from './page-announcements.js';
+import { Resources } from './page-resources.js';
 import { Commissions } from './page-commissions.js';
 import { PayoutRunPage, Payouts } from './page-payouts.js';
 import { GroupPage, Groups } from './page-groups.js';
@@ -46,6 +47,7 @@ const PAGES = [
   ['campaigns', 'Campaigns'],
   ['broadcasts', 'Broadcasts'],
   ['announcements', 'Announcements'],
+  ['resources', 'Resources'],
   ['workflows', 'Workflows'],
   ['backtest', 'Backtest'],
   ['events', 'Held events'],
@@ -67,6 +69,7 @@ const LISTS = {
   bounties: Bounties,
   retainers: Retainers,
   announcements: Announcements,
+  resources: Resources,
   commissions: Commissions,
   payouts: Payouts,
   'year-end': YearEnd,

@@ -20,6 +20,7 @@ import { Links } from './page-links.js';
 import { Campaigns } from './page-campaigns.js';
 import { Referrals } from './page-referrals.js';
 import { Bounties } from './page-bounties.js';
+import { Resources } from './page-resources.js';
 import { DealDetail, Deals } from './page-deals.js';
 import { Payment } from './page-payment.js';
 import { Invoices } from './page-invoices.js';
@@ -38,6 +39,7 @@ const PAGES = [
   ['#/campaigns', 'nav.campaigns'],
   ['#/referrals', 'nav.referrals'],
   ['#/bounties', 'nav.bounties'],
+  ['#/resources', 'nav.resources'],
   ['#/deals', 'nav.deals'],
   ['#/payment', 'nav.payment'],
   ['#/invoices', 'nav.invoices'],
@@ -58,6 +60,7 @@ function route(hash) {
     case 'campaigns': return { nav: '#/campaigns', page: html`<${Campaigns} />` };
     case 'referrals': return { nav: '#/referrals', page: html`<${Referrals} />` };
     case 'bounties': return { nav: '#/bounties', page: html`<${Bounties} />` };
+    case 'resources': return { nav: '#/resources', page: html`<${Resources} />` };
     case 'deals': return { nav: '#/deals', page: id ? html`<${DealDetail} key=${id} id=${id} />` : html`<${Deals} />` };
     case 'payment': return { nav: '#/payment', page: html`<${Payment} />` };
     case 'invoices': return { nav: '#/invoices', page: html`<${Invoices} />` };

@@ -27,6 +27,7 @@ export default {
   'nav.payment': 'Payment details',
   'nav.invoices': 'Invoices',
   'nav.postbacks': 'Postbacks',
+  'nav.resources': 'Resources',
 
   // The frame around every page.
   'shell.skip': 'Skip to content',
@@ -287,6 +288,16 @@ export default {
   'referrals.earnedYou': 'Earned you',
 
   // Bounties.
+  'resources.intro': 'What the program gives you to promote it: logos, images and documents to download, and texts to copy.',
+  'resources.none': 'Nothing here yet.',
+  'resources.general': 'General',
+  'resources.download': 'Download',
+  'resources.downloadWhat': 'Download {title}',
+  'resources.copyWhat': 'the text {title}',
+  'resourceKind.LOGO': 'Logo',
+  'resourceKind.IMAGE': 'Image',
+  'resourceKind.PDF': 'PDF',
+  'resourceKind.TEXT': 'Text',
   'bounties.intro': 'Rewards the program offers for reaching a goal or for a piece of work.',
   'bounties.noneOpen': 'No open bounty right now.',
   'bounties.closedHeading': 'Closed bounties',

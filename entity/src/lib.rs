@@ -86,6 +86,8 @@ pub mod portal_link;
 pub mod portal_session;
 pub mod referral_code;
 pub mod refund;
+pub mod resource;
+pub mod resource_file;
 pub mod retainer;
 pub mod self_billing_acceptance;
 pub mod self_billing_agreement;

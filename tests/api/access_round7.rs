@@ -133,15 +133,16 @@ async fn a_large_body_is_refused_before_it_is_read(app: TestApp) {
     assert_eq!(code(&error), "BAD_USER_INPUT");
     assert_eq!(
         error["message"],
-        "the request body is larger than 2097152 bytes (only uploadPartnerInvoice carries more)"
+        "the request body is larger than 2097152 bytes (only uploadPartnerInvoice and createResource carry more)"
     );
 
-    // Staff, no token, a bad token, and a partner past 8 MiB: refused on
-    // the head alone (past 8 MiB by the router's own bound).
+    // Staff who may not upload, no token, a bad token, and a partner past
+    // 8 MiB: refused on the head alone (past 8 MiB by the router's own
+    // bound).
     let nine_mib = format!("Content-Length: {}", 9 * 1024 * 1024);
     for (headers, status, message) in [
         (
-            vec![bearer(&app.admin()), three_mib.clone()],
+            vec![bearer(&app.service("commissions:read")), three_mib.clone()],
             413,
             "the request body is larger than 2097152 bytes",
         ),
@@ -176,10 +177,10 @@ async fn a_client_that_sends_its_whole_refused_body_reads_the_refusal(app: TestA
         (
             app.partner_token(&partner),
             seven_mib,
-            "the request body is larger than 2097152 bytes (only uploadPartnerInvoice carries more)",
+            "the request body is larger than 2097152 bytes (only uploadPartnerInvoice and createResource carry more)",
         ),
         (
-            app.admin(),
+            app.service("commissions:read"),
             3 * 1024 * 1024,
             "the request body is larger than 2097152 bytes",
         ),
@@ -275,7 +276,8 @@ async fn post_raw(app: &TestApp, token: Option<&str>, body: String) -> (u16, Val
 /// A partner's upload of about 3 MiB runs — whether its query comes first
 /// or after its file, as Apollo Client writes it — and meets the payout's
 /// own answer (none such: `NOT_FOUND`); the same body is 413 without a
-/// token, with staff's, and when its query is anything else.
+/// token, with a staff token that may not upload, and when its query is
+/// anything else.
 async fn the_invoice_upload_alone_carries_more_than_2_mib(app: TestApp) {
     let partner = app
         .create_partner(json!({ "name": "Uma", "email": "uma@p.example" }))
@@ -314,7 +316,8 @@ async fn the_invoice_upload_alone_carries_more_than_2_mib(app: TestApp) {
         error["message"],
         "a request without a token may carry at most 8192 bytes: send Authorization: Bearer <jwt>"
     );
-    let (status, error) = refused(vec![bearer(&app.admin())], &query_first).await;
+    let (status, error) =
+        refused(vec![bearer(&app.service("commissions:read"))], &query_first).await;
     assert_eq!(status, 413);
     assert_eq!(
         error["message"],
@@ -339,7 +342,7 @@ async fn the_invoice_upload_alone_carries_more_than_2_mib(app: TestApp) {
         assert_eq!(status, 413, "{error}");
         assert_eq!(
             error["message"],
-            "the request body is larger than 2097152 bytes (only uploadPartnerInvoice carries more)"
+            "the request body is larger than 2097152 bytes (only uploadPartnerInvoice and createResource carry more)"
         );
     }
 }

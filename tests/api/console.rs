@@ -256,6 +256,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         "bounties",
         "retainers",
         "announcements",
+        "resources",
         "commissions",
         "payouts",
         "year-end",
@@ -295,6 +296,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
                 && w.contains(&json!("bounty edited and ended"))
                 && w.contains(&json!("retainer"))
                 && w.contains(&json!("announcement"))
+                && w.contains(&json!("resource"))
                 && w.contains(&json!("trust and digest"))
                 && w.contains(&json!("message"))),
         "{report}"
@@ -311,7 +313,7 @@ async fn finance_runs_the_month_in_the_console_and_the_ledger_agrees() {
         json!({ "applications": 0, "fraud": 1, "events": 1, "ignored": 0 })
     );
     // Every page but the two reached from a list (a partner, a group).
-    assert_eq!(report["keyboard"].as_array().unwrap().len(), 21);
+    assert_eq!(report["keyboard"].as_array().unwrap().len(), 22);
     // Overview totals (3 states × 2 currencies), the partner's balance (3),
     // each payout's amount (2).
     assert!(report["figures"].as_u64().unwrap() >= 11, "{report}");

@@ -1013,7 +1013,7 @@ async fn the_messages_guide_runs_as_written(app: TestApp) {
 
 async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
     let ops = operations("docs/levers.md");
-    assert_eq!(ops.len(), 16);
+    assert_eq!(ops.len(), 19);
     let admin = app.admin();
     let creators = app
         .create_group("Creators", json!([{ "recurring": { "percentage": 10 } }]))
@@ -1232,4 +1232,54 @@ async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
     );
     let shown = app.ok(&token, &ops[14], json!({})).await;
     assert_eq!(shown["viewer"]["partner"]["announcements"], json!([]));
+
+    // A brand guide for Sam's group and a tagline for everyone; Sam lists
+    // both (the text first: it has no section) and downloads the guide.
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    pdf.resize(994, b' ');
+    pdf.extend_from_slice(b"%%EOF\n");
+    let encoded = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(&pdf)
+    };
+    let guide = app
+        .ok(
+            &admin,
+            &filled(
+                &ops[16],
+                &[("GROUP_ID", &creators), ("PDF_BASE64", &encoded)],
+            ),
+            json!({}),
+        )
+        .await["createResource"]
+        .clone();
+    let guide_id = guide["id"].as_str().unwrap();
+    assert_eq!(
+        guide,
+        json!({ "id": guide_id, "kind": "PDF", "title": "Brand guide", "section": "Guides",
+                "position": 1, "groupIds": [creators], "filename": "brand-guide.pdf",
+                "contentType": "application/pdf", "size": 1000,
+                "url": format!("/resources/{guide_id}/brand-guide.pdf") })
+    );
+    let tagline = app.ok(&admin, &ops[17], json!({})).await["createResource"].clone();
+    assert_eq!(tagline["url"], Value::Null);
+    assert_eq!(tagline["text"], "Acme: pay once, grow forever.");
+    let listed = app.ok(&token, &ops[18], json!({})).await;
+    assert_eq!(
+        listed["resources"],
+        json!({ "totalCount": 2, "nodes": [
+            { "id": tagline["id"], "kind": "TEXT", "title": "Tagline", "section": null,
+              "filename": null, "size": null, "url": null, "text": "Acme: pay once, grow forever." },
+            { "id": guide_id, "kind": "PDF", "title": "Brand guide", "section": "Guides",
+              "filename": "brand-guide.pdf", "size": 1000, "url": guide["url"], "text": null } ] })
+    );
+    let got = app
+        .client
+        .get(app.url(guide["url"].as_str().unwrap()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.bytes().await.unwrap().to_vec(), pdf);
 }

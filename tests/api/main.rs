@@ -70,6 +70,7 @@ mod ready_fields;
 mod relay;
 mod replicas;
 mod reports;
+mod resources;
 mod retainers;
 mod staff;
 mod startup_checks;

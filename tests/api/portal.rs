@@ -458,6 +458,29 @@ async fn seed(app: &TestApp) -> Value {
         json!({ "g": group }),
     )
     .await;
+    // Resources (SPEC §37): a guide for Ada's group, a text for every
+    // partner, a logo for another group that Ada never sees.
+    let other = app
+        .create_group("Agencies", json!([{ "recurring": { "percentage": 10 } }]))
+        .await;
+    let b64 = |bytes: &[u8]| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    let mut guide = b"%PDF-1.4\n".to_vec();
+    guide.resize(2_094, b' ');
+    guide.extend_from_slice(b"%%EOF\n");
+    let resource =
+        "mutation($input: CreateResourceInput!) { createResource(input: $input) { id } }";
+    for input in [
+        json!({ "kind": "PDF", "title": "Brand guide", "section": "Guides", "groupIds": [group],
+                "file": { "filename": "brand-guide.pdf", "content": b64(&guide) } }),
+        json!({ "kind": "TEXT", "title": "Tagline", "text": "Acme: pay once, grow forever." }),
+        json!({ "kind": "LOGO", "title": "Other logo", "groupIds": [other],
+                "file": { "filename": "logo.svg", "content": b64(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>") } }),
+    ] {
+        app.ok(&admin, resource, json!({ "input": input })).await;
+    }
     // A retainer of Ada's group, from a day to come (SPEC §37).
     let starts = (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string();
     app.ok(
@@ -610,6 +633,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
         "campaigns",
         "referrals",
         "bounties",
+        "resources",
         "deals",
         "payment",
         "invoices",
@@ -622,7 +646,7 @@ async fn a_partner_uses_every_page_of_the_portal_in_a_browser() {
     }
     assert_eq!(report["keyboard"], json!(pages));
     assert!(report["figures"].as_u64().unwrap() >= 15, "{report}");
-    assert_eq!(report["screenshots"].as_array().unwrap().len(), 26);
+    assert_eq!(report["screenshots"].as_array().unwrap().len(), 28);
     assert!(
         report["pages"]["sign-in-spent"]
             .as_str()

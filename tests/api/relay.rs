@@ -164,6 +164,14 @@ async fn one_of_each(app: &TestApp) -> (BTreeMap<&'static str, String>, String) 
         "Announcement",
         id(&announcement["createAnnouncement"]["id"]),
     );
+    // A text for every partner to copy (SPEC §37).
+    let resource = ok(
+        &admin,
+        "mutation { createResource(input: { kind: TEXT, title: \"Tagline\", text: \"Grow with Acme.\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    ids.insert("Resource", id(&resource["createResource"]["id"]));
     // A message of Ada's thread, a broadcast, a workflow (SPEC §35).
     let message = ok(
         &admin,

@@ -56,6 +56,10 @@ const SHARED: &[(&str, &str)] = &[
         "Announcement",
         "a banner for every partner (one for some groups reaches theirs alone)",
     ),
+    (
+        "Resource",
+        "a text or a file for every partner (one for some groups reaches theirs alone)",
+    ),
 ];
 
 /// The `Node` types no partner reaches: the staff's alone.
@@ -616,6 +620,13 @@ async fn program(app: &TestApp) -> ([(&'static str, String); 2], Vec<(String, St
         json!({}),
     )
     .await;
+    // A text for every partner to copy (SPEC §37).
+    app.ok(
+        &admin,
+        "mutation { createResource(input: { kind: TEXT, title: \"Tagline\", text: \"Grow with Acme.\" }) { id } }",
+        json!({}),
+    )
+    .await;
     let the_run = crate::support::payouts::run(app, json!({ "periodEnd": "2026-01-31" })).await;
     for payout in the_run["payouts"].as_array().unwrap() {
         let paid = "mutation($id: ID!) { markPayoutPaid(id: $id, reference: \"BANK-1\") { invoice { id } } }";
@@ -722,6 +733,7 @@ const BY_SCOPE: &[(&str, &[&str])] = &[
             "PartnershipRequest",
             "PartnerLink",
             "ReferralCode",
+            "Resource",
             "Tenant",
         ],
     ),

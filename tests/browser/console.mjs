@@ -38,6 +38,7 @@ const PAGES = [
   ['bounties', '#/bounties', 'Bounties'],
   ['retainers', '#/retainers', 'Retainers'],
   ['announcements', '#/announcements', 'Announcements'],
+  ['resources', '#/resources', 'Resources'],
   ['commissions', '#/commissions', 'Commissions'],
   ['payouts', '#/payouts', 'Payouts'],
   ['year-end', '#/year-end', 'Year-end'],
@@ -423,6 +424,33 @@ try {
   const over = (await api('query($id: ID!) { announcement(id: $id) { endsAt } }', { id: banner.id })).announcement;
   check(over.endsAt !== null, 'the announcement ended');
   report.writes.push('announcement');
+
+  // A logo for the portal (SPEC §37): a GIF is refused at the file (a
+  // logo is never one, whatever its name), a PNG is taken, listed under its
+  // section with its type and size, and downloaded as it was sent.
+  const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+    '1f15c4890000000a49444154789c63000100000500010d0a2db40000000049454e44ae426082', 'hex');
+  await open('#/resources?new=true', 'Resources');
+  await page.fill('#resource-title', 'Logo');
+  await page.fill('#resource-section', 'Logos');
+  await page.setInputFiles('#resource-file', { name: 'logo.png', mimeType: 'image/png', buffer: Buffer.from('GIF89a\x01\x00\x01\x00') });
+  await page.click('button:text("Add the resource")');
+  await page.waitForSelector('#resource-file-error', { timeout });
+  await page.setInputFiles('#resource-file', { name: 'logo.png', mimeType: 'image/png', buffer: png });
+  await page.click('button:text("Add the resource")');
+  await page.waitForSelector('text=Logo is made.', { timeout });
+  const logo = (await api('{ resources(first: 1) { nodes { id kind title section filename contentType size } } }')).resources.nodes[0];
+  check(sameJson({ ...logo, id: undefined }, { id: undefined, kind: 'LOGO', title: 'Logo', section: 'Logos', filename: 'logo.png', contentType: 'image/png', size: png.length }),
+    `the resource made: ${JSON.stringify(logo)}`);
+  await page.waitForSelector(`li[data-resource="${logo.id}"]`, { timeout });
+  await audit('resources');
+  const [file] = await Promise.all([
+    page.waitForEvent('download', { timeout }),
+    page.click(`li[data-resource="${logo.id}"] button:has-text("Download")`),
+  ]);
+  const logoBytes = readFileSync(await file.path());
+  check(file.suggestedFilename() === 'logo.png' && logoBytes.equals(png), `the logo downloaded: ${file.suggestedFilename()}, ${logoBytes.length} bytes`);
+  report.writes.push('resource');
 
   // The partner trusted (its flags then hold nothing), with why; the
   // daily fraud digest's addresses, in the settings.

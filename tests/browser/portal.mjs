@@ -31,6 +31,7 @@ const PAGES = [
   ['campaigns', '#/campaigns', 'Campaigns'],
   ['referrals', '#/referrals', 'Referrals'],
   ['bounties', '#/bounties', 'Bounties'],
+  ['resources', '#/resources', 'Resources'],
   ['deals', '#/deals', 'Deals'],
   ['payment', '#/payment', 'Payment details'],
   ['invoices', '#/invoices', 'Invoices'],
@@ -303,6 +304,28 @@ try {
       const s = mine.bounty.submissions.nodes;
       check(s.length === 1 && s[0].status === 'SUBMITTED' && s[0].urls[0] === 'https://ada.example/review' && s[0].description === 'My review', `the submission: ${JSON.stringify(s)}`);
       report.writes.push('bounty submission');
+    }
+    if (name === 'resources') {
+      // Its group's guide and every partner's tagline, never another
+      // group's logo; the tagline as written, the guide downloaded whole.
+      const data = await api('{ resources { nodes { id kind title text size filename } } }');
+      const nodes = data.resources.nodes;
+      check(JSON.stringify(nodes.map((r) => r.title)) === JSON.stringify(['Tagline', 'Brand guide']), `the resources: ${JSON.stringify(nodes)}`);
+      await page.waitForSelector('[data-figure^="resource."]', { timeout });
+      Object.assign(shown, await figures());
+      const [tagline, guide] = nodes;
+      check(shown[`resource.${tagline.id}.text`].text === tagline.text, `the tagline: ${shown[`resource.${tagline.id}.text`].text}`);
+      check(shown[`resource.${guide.id}.size`].text === '2.1 kB', `the guide's size: ${shown[`resource.${guide.id}.size`].text}`);
+      check(!(await page.textContent('main')).includes('Other logo'), "another group's logo is not shown");
+      report.figures += 2;
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout }),
+        page.click(`li[data-resource="${guide.id}"] button:has-text("Download")`),
+      ]);
+      const bytes = readFileSync(await download.path());
+      check(download.suggestedFilename() === 'brand-guide.pdf' && bytes.length === guide.size && bytes.subarray(0, 5).toString() === '%PDF-',
+        `the guide downloaded: ${download.suggestedFilename()}, ${bytes.length} bytes`);
+      report.resource = download.suggestedFilename();
     }
     if (name === 'deals') {
       const data = await api('{ deals(first: 100) { nodes { id amount currency } } }');

@@ -216,6 +216,7 @@ const RESERVED_PATHS: &[&str] = &[
     "qr",
     "r",
     "readyz",
+    "resources",
     "statements",
     "tax",
 ];
@@ -353,9 +354,128 @@ mod tests {
             "mail",
             "connectors",
             "payouts",
+            "resources",
         ] {
             assert!(reserved_path(segment), "{segment}");
         }
         assert!(!reserved_path("jane-doe"));
+    }
+}
+
+/// What a file is, as its bytes show (never as its name or a client
+/// says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileType {
+    Png,
+    Jpeg,
+    Gif,
+    Webp,
+    Svg,
+    Pdf,
+}
+
+impl FileType {
+    /// Its media type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            FileType::Png => "image/png",
+            FileType::Jpeg => "image/jpeg",
+            FileType::Gif => "image/gif",
+            FileType::Webp => "image/webp",
+            FileType::Svg => "image/svg+xml",
+            FileType::Pdf => "application/pdf",
+        }
+    }
+
+    /// Its name as a client reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            FileType::Png => "PNG",
+            FileType::Jpeg => "JPEG",
+            FileType::Gif => "GIF",
+            FileType::Webp => "WebP",
+            FileType::Svg => "SVG",
+            FileType::Pdf => "PDF",
+        }
+    }
+}
+
+/// What `bytes` are, by their signature: PNG, JPEG, GIF and WebP by their
+/// first bytes, a PDF by its header and its end-of-file marker, an SVG by
+/// its first element (after an XML declaration, comments and a doctype)
+/// being `<svg`.
+pub fn file_type(bytes: &[u8]) -> Option<FileType> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some(FileType::Png);
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some(FileType::Jpeg);
+    }
+    if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        return Some(FileType::Gif);
+    }
+    if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        return Some(FileType::Webp);
+    }
+    if is_pdf(bytes) {
+        return Some(FileType::Pdf);
+    }
+    is_svg(bytes).then_some(FileType::Svg)
+}
+
+/// Whether `bytes` are a PDF: its header first, its end-of-file marker in
+/// its last kilobyte (where readers look for it).
+pub fn is_pdf(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+/// Whether `bytes` are UTF-8 text whose first element is `<svg`.
+fn is_svg(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return false;
+    };
+    let mut rest = text.trim_start_matches('\u{feff}');
+    loop {
+        rest = rest.trim_start();
+        let skipped = [("<?", "?>"), ("<!--", "-->"), ("<!DOCTYPE", ">")]
+            .iter()
+            .find(|(open, _)| rest.starts_with(open))
+            .map(|(open, close)| {
+                rest[open.len()..]
+                    .find(close)
+                    .map(|at| open.len() + at + close.len())
+            });
+        match skipped {
+            Some(Some(end)) => rest = &rest[end..],
+            Some(None) => return false,
+            None => break,
+        }
+    }
+    rest.strip_prefix("<svg")
+        .and_then(|after| after.chars().next())
+        .is_some_and(|c| c.is_whitespace() || c == '>' || c == '/')
+}
+
+#[cfg(test)]
+mod file_tests {
+    use super::{FileType, file_type};
+
+    #[test]
+    fn files_are_known_by_their_bytes() {
+        assert_eq!(file_type(b"\x89PNG\r\n\x1a\n...."), Some(FileType::Png));
+        assert_eq!(file_type(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(FileType::Jpeg));
+        assert_eq!(file_type(b"GIF89a..."), Some(FileType::Gif));
+        assert_eq!(file_type(b"RIFF\x10\0\0\0WEBPVP8 "), Some(FileType::Webp));
+        assert_eq!(file_type(b"%PDF-1.4\n...\n%%EOF\n"), Some(FileType::Pdf));
+        assert_eq!(file_type(b"%PDF-1.4 cut short"), None);
+        let svg = "\u{feff}<?xml version=\"1.0\"?>\n<!-- logo -->\n<!DOCTYPE svg>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>";
+        assert_eq!(file_type(svg.as_bytes()), Some(FileType::Svg));
+        assert_eq!(file_type(b"<svg>"), Some(FileType::Svg));
+        assert_eq!(file_type(b"<svgx>"), None);
+        assert_eq!(file_type(b"<html><svg></svg></html>"), None);
+        assert_eq!(file_type(b"<!-- never closed <svg>"), None);
+        assert_eq!(file_type(b"logo.png"), None);
+        assert_eq!(file_type(b""), None);
     }
 }

@@ -53,6 +53,7 @@ pub enum Kind {
     Payout,
     PayoutRun,
     ReferralCode,
+    Resource,
     Retainer,
     TaxForm,
     TieredCommission,
@@ -63,7 +64,7 @@ pub enum Kind {
 }
 
 /// Every kind with its table, in the order the statement probes them.
-const TABLES: [(Kind, &str); 40] = [
+const TABLES: [(Kind, &str); 41] = [
     (Kind::ActivityEntry, "activity"),
     (Kind::Backtest, "backtests"),
     (Kind::Bounty, "bounties"),
@@ -98,6 +99,7 @@ const TABLES: [(Kind, &str); 40] = [
     (Kind::ReferralCode, "referral_codes"),
     (Kind::Retainer, "retainers"),
     (Kind::Announcement, "announcements"),
+    (Kind::Resource, "resources"),
     (Kind::TaxForm, "tax_forms"),
     (Kind::TieredCommission, "tiered_commissions"),
     (Kind::UnattributedEvent, "unattributed_events"),

@@ -97,6 +97,7 @@ pub struct MoreQueryParts(
     roots::bounties::BountyQuery,
     roots::retainers::RetainerQuery,
     roots::announcements::AnnouncementQuery,
+    roots::resources::ResourceQuery,
     roots::messages::MessageQuery,
     roots::activity::ActivityQuery,
     roots::federation::FederationQuery,
@@ -149,6 +150,7 @@ pub struct MoreMutationParts(
     roots::bounties::BountyMutation,
     roots::retainers::RetainerMutation,
     roots::announcements::AnnouncementMutation,
+    roots::resources::ResourceMutation,
     roots::messages::MessageMutation,
 );
 

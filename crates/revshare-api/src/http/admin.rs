@@ -23,6 +23,7 @@ pub static CONSOLE: LazyLock<Bundle> = LazyLock::new(|| {
         file!("admin", "page-bounties.js", JS),
         file!("admin", "page-retainers.js", JS),
         file!("admin", "page-announcements.js", JS),
+        file!("admin", "page-resources.js", JS),
         file!("admin", "page-commissions.js", JS),
         file!("admin", "page-payouts.js", JS),
         file!("admin", "page-groups.js", JS),

@@ -2,9 +2,10 @@
 //!
 //! The caller's token is checked before a byte is read, and decides the
 //! limit: [`MAX_ANONYMOUS_BODY_BYTES`] without one, [`MAX_BODY_BYTES`] with
-//! one. A partner's token alone may carry more, up to
-//! [`MAX_UPLOAD_BODY_BYTES`], and only for its invoice
-//! (`uploadPartnerInvoice`, SPEC §33). A body is refused (413) on its
+//! one. Two uploads may carry more, up to [`MAX_UPLOAD_BODY_BYTES`]: a
+//! partner's own invoice (`uploadPartnerInvoice`, SPEC §33) and a
+//! resource's file (`createResource`, SPEC §37), to the tokens that may
+//! send them. A body is refused (413) on its
 //! announced length when that is past every limit it could have, else as
 //! soon as what arrived passes the limit it has.
 //!
@@ -43,8 +44,8 @@ pub enum Allowance {
     Anonymous,
     /// A token: [`MAX_BODY_BYTES`].
     Token,
-    /// A partner's token: [`MAX_BODY_BYTES`], or [`MAX_UPLOAD_BODY_BYTES`]
-    /// for its invoice.
+    /// A token that may upload: [`MAX_BODY_BYTES`], or
+    /// [`MAX_UPLOAD_BODY_BYTES`] for an upload ([`UPLOADS`]).
     Uploader,
 }
 
@@ -72,7 +73,7 @@ impl Allowance {
                 "a request without a token may carry at most {limit} bytes: send Authorization: Bearer <jwt>"
             ),
             (Allowance::Uploader, MAX_BODY_BYTES) => format!(
-                "the request body is larger than {limit} bytes (only uploadPartnerInvoice carries more)"
+                "the request body is larger than {limit} bytes (only uploadPartnerInvoice and createResource carry more)"
             ),
             _ => format!("the request body is larger than {limit} bytes"),
         };
@@ -165,8 +166,12 @@ async fn within(
     })
 }
 
-/// Whether `query` is one mutation whose only field is
-/// `uploadPartnerInvoice`: counted first ([`super::limits::check_size`]),
+/// The mutations that may carry a body past [`MAX_BODY_BYTES`]: a file
+/// each. Who may run them is checked as for any other.
+pub const UPLOADS: [&str; 2] = ["uploadPartnerInvoice", "createResource"];
+
+/// Whether `query` is one mutation whose only field is one of
+/// [`UPLOADS`]: counted first ([`super::limits::check_size`]),
 /// parsed only within the limits.
 fn is_the_upload(query: &str) -> bool {
     use async_graphql::parser::types::{DocumentOperations, OperationType, Selection};
@@ -191,7 +196,7 @@ fn is_the_upload(query: &str) -> bool {
         && operation.ty == OperationType::Mutation
         && fields.len() == 1
         && matches!(&fields[0].node, Selection::Field(field)
-            if field.node.name.node == "uploadPartnerInvoice")
+            if UPLOADS.contains(&field.node.name.node.as_str()))
 }
 
 /// What a body's top-level `query` is known to be.

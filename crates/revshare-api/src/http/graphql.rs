@@ -255,11 +255,12 @@ async fn post_answer(
             message,
         );
     }
-    // A partner's own invoice (SPEC §33) is the one request allowed past
-    // the body limit, up to MAX_UPLOAD_BODY_BYTES: known as it streams,
-    // without parsing the body ([`super::body`]).
+    // A partner's own invoice (SPEC §33) and a resource's file (SPEC §37)
+    // are the requests allowed past the body limit, up to
+    // MAX_UPLOAD_BODY_BYTES: known as they stream, without parsing the body
+    // ([`super::body`]).
     let allowance = match &principal {
-        Some(p) if p.uploads_invoices() => Allowance::Uploader,
+        Some(p) if p.uploads_files() => Allowance::Uploader,
         Some(_) => Allowance::Token,
         None => Allowance::Anonymous,
     };
@@ -273,7 +274,7 @@ async fn post_answer(
             StatusCode::PAYLOAD_TOO_LARGE,
             "BAD_USER_INPUT",
             &format!(
-                "the request body is larger than {MAX_BODY_BYTES} bytes (only uploadPartnerInvoice carries more)"
+                "the request body is larger than {MAX_BODY_BYTES} bytes (only uploadPartnerInvoice and createResource carry more)"
             ),
         ),
         Ok(params) => {

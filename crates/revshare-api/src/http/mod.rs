@@ -360,6 +360,7 @@ pub fn router(state: AppState, cors: &cors::Origins) -> Router {
         .route("/statements/{file}", get(statements::statement))
         .route("/invoices/{file}", get(statements::invoice))
         .route("/tax/{file}", get(tax_forms::copy_b))
+        .route("/resources/{id}/{filename}", get(statements::resource))
         .route("/portal", get(portal::bare))
         .route(
             "/portal/",

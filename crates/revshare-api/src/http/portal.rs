@@ -35,6 +35,7 @@ pub static PORTAL: LazyLock<Bundle> = LazyLock::new(|| {
         file!("portal", "page-links.js", JS),
         file!("portal", "page-referrals.js", JS),
         file!("portal", "page-bounties.js", JS),
+        file!("portal", "page-resources.js", JS),
         file!("portal", "page-codes.js", JS),
         file!("portal", "page-campaigns.js", JS),
         file!("portal", "page-deals.js", JS),

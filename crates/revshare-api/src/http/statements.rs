@@ -5,6 +5,8 @@
 //! `commissions:read`, is `404`, exactly as an id naming nothing is.
 //! `GET /invoices/{id}.pdf` and `.xml` (SPEC §33), a payout's self-billed
 //! documents, are read as their payout is.
+//! `GET /resources/{id}/{filename}` (SPEC §37), a resource's file, with a
+//! token that may read the resource.
 
 use super::{AppState, error_response};
 use axum::extract::{Path, State};
@@ -83,10 +85,12 @@ pub(super) fn pdf_response(pdf: Vec<u8>, filename: &str) -> Response {
 
 /// A file answered as `disposition` says, never cached by anyone but its
 /// reader.
-fn file_response(body: Vec<u8>, content_type: &'static str, disposition: &str) -> Response {
+fn file_response(body: Vec<u8>, content_type: &str, disposition: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
     if let Ok(value) = HeaderValue::from_str(disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
@@ -141,4 +145,93 @@ pub async fn invoice(
         }),
     };
     answer.unwrap_or_else(error_response)
+}
+
+/// `GET /resources/{id}/{filename}` (SPEC §37): a resource's file, as an
+/// attachment under its name, to a token that may read the resource
+/// (staff with `campaigns:read`, a partner it is for). Any other, a name
+/// that is not the file's, and a text resource are `404`, as an id naming
+/// nothing. An SVG is sent with a policy that runs nothing in it, should
+/// it be opened rather than saved.
+pub async fn resource(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, filename)): Path<(String, String)>,
+) -> Response {
+    use revshare_core::auth::access::Kind;
+    use revshare_core::messages::resources as rules;
+    let (policy, db) = match reader(&state, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let not_found = || error_response(ApiError::not_found("resource"));
+    if policy.finds(Kind::Resource).is_err() {
+        return not_found();
+    }
+    let conn = db.conn();
+    let row = match rules::find(conn, policy.tenant_id(), &id).await {
+        Ok(Some(row)) if row.filename.as_deref() == Some(filename.as_str()) => row,
+        Ok(_) => return not_found(),
+        Err(err) => return error_response(err),
+    };
+    if let Some(own) = policy.partner_rows(None).partner() {
+        let group = match revshare_core::reads::partners(conn, policy.tenant_id(), [own]).await {
+            Ok(found) => found.into_iter().next().map(|p| p.group_id),
+            Err(err) => return error_response(err),
+        };
+        match group.map(|group| rules::is_for(&row, &group)) {
+            Some(Ok(true)) => {}
+            Some(Err(err)) => return error_response(err),
+            _ => return not_found(),
+        }
+    }
+    let Some(row) = Visible::new(&policy, row).filter(Visible::readable) else {
+        return not_found();
+    };
+    let Ok(row) = row.read(Column::Row).cloned() else {
+        return not_found();
+    };
+    let bytes = match rules::bytes_of(conn, &row).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return not_found(),
+        Err(err) => return error_response(err),
+    };
+    let content_type = row
+        .content_type
+        .as_deref()
+        .unwrap_or("application/octet-stream");
+    let mut response = file_response(bytes, content_type, &attachment(&filename));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
+    );
+    response
+}
+
+/// `Content-Disposition` of a download named `filename`: an ASCII name for
+/// every client, and the name itself (RFC 6266, RFC 5987) for those that
+/// read it.
+fn attachment(filename: &str) -> String {
+    let ascii: String = filename
+        .chars()
+        .map(|c| match c {
+            ' '..='~' if c != '"' && c != '\\' && c != '%' => c,
+            _ => '_',
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in filename.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                encoded.push(char::from(byte));
+            }
+            other => encoded.push_str(&format!("%{other:02X}")),
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }

@@ -76,6 +76,8 @@ pub fn finding(kind: Kind) -> Finding {
         Kind::Retainer => finds(LEDGER, Mine),
         // A partner finds the announcements for it.
         Kind::Announcement => finds(&[S::CampaignsRead], Mine),
+        // A partner finds the resources for it.
+        Kind::Resource => finds(&[S::CampaignsRead], Mine),
         Kind::CommissionPlan => finds(&[S::CommissionPlansRead], Scoped),
         Kind::TieredCommission => finds(&[S::TieredCommissionsRead], Scoped),
         Kind::FraudFlag => finds(

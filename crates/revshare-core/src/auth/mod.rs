@@ -234,10 +234,11 @@ impl Principal {
     }
 
     /// Whether the caller may send a request body past the usual limit:
-    /// a partner uploading its own invoice (SPEC §33) is the one such
-    /// request; the operation is checked once it is parsed.
-    pub fn uploads_invoices(&self) -> bool {
-        self.own_partner().is_some()
+    /// a partner uploading its own invoice (SPEC §33), staff who write
+    /// campaigns making a resource (SPEC §37); the operation is checked
+    /// once it is parsed.
+    pub fn uploads_files(&self) -> bool {
+        self.own_partner().is_some() || self.has(Scope::CampaignsWrite)
     }
 
     /// The scope names this principal holds, for `viewer`.

@@ -67,11 +67,13 @@ pub enum Kind {
     Retainer,
     /// A banner in the partner portal until dismissed (SPEC §37).
     Announcement,
+    /// A brand asset or a text to copy in the partner portal (SPEC §37).
+    Resource,
 }
 
 impl Kind {
     /// Every kind, each a row of the table.
-    pub const ALL: [Kind; 51] = [
+    pub const ALL: [Kind; 52] = [
         Kind::Partner,
         Kind::Category,
         Kind::PartnerGroup,
@@ -123,6 +125,7 @@ impl Kind {
         Kind::Workflow,
         Kind::Retainer,
         Kind::Announcement,
+        Kind::Resource,
     ];
 }
 
@@ -399,6 +402,12 @@ pub fn rules(kind: Kind) -> &'static [Rule] {
         // (a partner finds those for it); whom it is for and how many
         // dismissed it are staff's.
         Kind::Announcement => columns![
+            rule(C::Row, &[S::CampaignsRead], Partners),
+            rule(C::Details, &[S::CampaignsRead], Staff),
+        ],
+        // A resource is the program's to the partners of its groups, as
+        // an announcement is.
+        Kind::Resource => columns![
             rule(C::Row, &[S::CampaignsRead], Partners),
             rule(C::Details, &[S::CampaignsRead], Staff),
         ],

@@ -184,6 +184,7 @@ mod rows {
         bounty::Model => Bounty, |_row| None;
         retainer::Model => Retainer, |row| row.partner_id.as_deref();
         announcement::Model => Announcement, |_row| None;
+        resource::Model => Resource, |_row| None;
         message::Model => Message, |row| Some(&row.partner_id);
         broadcast::Model => Broadcast, |_row| None;
         workflow::Model => Workflow, |_row| None;

@@ -81,7 +81,9 @@ fn check_dates(starts_at: DateTime<Utc>, ends_at: Option<DateTime<Utc>>) -> ApiR
     Ok(())
 }
 
-async fn check_groups(
+/// `input.groupIds` checked (at most 100 of the tenant's groups), as the
+/// JSON array kept; resources take them as announcements do.
+pub(crate) async fn check_groups(
     conn: &impl ConnectionTrait,
     tenant_id: &str,
     group_ids: &[String],
@@ -100,7 +102,7 @@ async fn check_groups(
             "no such partner group",
         )?;
     }
-    ApiError::json("announcement groups", group_ids)
+    ApiError::json("groups", group_ids)
 }
 
 /// The groups an announcement is for (empty: every partner).

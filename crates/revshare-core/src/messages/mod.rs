@@ -7,7 +7,9 @@
 //!   the day's digest, or not at all, each message once;
 //! - [`broadcasts`]: a message to an audience, now or at a time;
 //! - [`announcements`]: a banner in the portal until each partner
-//!   dismisses it (SPEC §37).
+//!   dismisses it (SPEC §37);
+//! - [`resources`]: brand assets and texts to copy in the portal (SPEC
+//!   §37).
 //!
 //! Workflows that send a message write it here
 //! ([`crate::engagement::workflows`]).
@@ -19,6 +21,7 @@
 pub mod announcements;
 pub mod broadcasts;
 pub mod mail;
+pub mod resources;
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};

@@ -26,6 +26,7 @@ mod money;
 mod payouts;
 mod plan_fields;
 pub(crate) mod reports;
+pub(crate) mod resources;
 pub(crate) mod retainers;
 mod runs;
 mod sales;

@@ -32,6 +32,7 @@ pub mod payouts;
 pub mod portal;
 pub mod rails;
 pub mod reports;
+pub mod resources;
 pub mod retainers;
 pub mod staff;
 pub mod tax;

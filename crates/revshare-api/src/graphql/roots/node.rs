@@ -45,6 +45,7 @@ use revshare_core::nodes::{self, Kind};
 pub enum Node {
     ActivityEntry(crate::graphql::objects::activity::ActivityEntry),
     Announcement(crate::graphql::objects::announcements::Announcement),
+    Resource(crate::graphql::objects::resources::Resource),
     Backtest(super::backtests::Backtest),
     Bounty(crate::graphql::objects::Bounty),
     BountySubmission(crate::graphql::objects::BountySubmission),
@@ -187,6 +188,7 @@ async fn fetch(ctx: &Context<'_>, id: &ID, kind: Option<Kind>) -> ApiResult<Opti
         | Kind::PayoutRun
         | Kind::Retainer
         | Kind::Announcement
+        | Kind::Resource
         | Kind::TieredCommission
         | Kind::WebhookEndpoint => by_query(ctx, id, kind).await,
         other => by_row(ctx, db(ctx)?.conn(), policy.tenant_id(), &id, other).await,
@@ -230,6 +232,10 @@ async fn by_query(ctx: &Context<'_>, id: ID, kind: Kind) -> ApiResult<Option<Nod
                     .await,
             ),
             Node::Announcement,
+        ),
+        Kind::Resource => shown(
+            flat(super::resources::ResourceQuery.resource(ctx, id).await),
+            Node::Resource,
         ),
         Kind::TieredCommission => shown(
             flat(TierQuery.tiered_commission(ctx, id).await),

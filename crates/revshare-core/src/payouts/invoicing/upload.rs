@@ -15,13 +15,6 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, Query
 /// The largest PDF taken: 5 MiB.
 pub const MAX_PDF_BYTES: usize = 5 * 1024 * 1024;
 
-/// Whether `bytes` are a PDF: its header first, its end-of-file marker in
-/// its last kilobyte (where readers look for it).
-fn is_pdf(bytes: &[u8]) -> bool {
-    let tail = &bytes[bytes.len().saturating_sub(1024)..];
-    bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
-}
-
 /// Stores the partner's PDF for its payout.
 pub async fn upload(
     db: &Db,
@@ -36,7 +29,7 @@ pub async fn upload(
             format!("must be at most {} MiB", MAX_PDF_BYTES / 1024 / 1024),
         ));
     }
-    if !is_pdf(&pdf) {
+    if !crate::input::is_pdf(&pdf) {
         return Err(ApiError::bad_input(
             "input.pdf",
             "must be a PDF (it starts with %PDF- and ends with %%EOF)",
