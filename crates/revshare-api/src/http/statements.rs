@@ -224,14 +224,6 @@ fn attachment(filename: &str) -> String {
             _ => '_',
         })
         .collect();
-    let mut encoded = String::new();
-    for byte in filename.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                encoded.push(char::from(byte));
-            }
-            other => encoded.push_str(&format!("%{other:02X}")),
-        }
-    }
+    let encoded = revshare_core::messages::resources::percent_encoded(filename);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }

@@ -374,6 +374,12 @@ pub async fn bytes_of(
 /// its name percent-encoded; none for a text.
 pub fn url_of(row: &resource::Model) -> Option<String> {
     let name = row.filename.as_deref()?;
+    Some(format!("/resources/{}/{}", row.id, percent_encoded(name)))
+}
+
+/// `name` percent-encoded byte by byte (UTF-8), all but RFC 3986's
+/// unreserved characters: a path segment, or an RFC 5987 value.
+pub fn percent_encoded(name: &str) -> String {
     let mut encoded = String::with_capacity(name.len());
     for byte in name.bytes() {
         match byte {
@@ -383,7 +389,7 @@ pub fn url_of(row: &resource::Model) -> Option<String> {
             other => encoded.push_str(&format!("%{other:02X}")),
         }
     }
-    Some(format!("/resources/{}/{encoded}", row.id))
+    encoded
 }
 
 /// The tenant's resources in their order; for a partner's group only
