@@ -18,7 +18,7 @@ const client = makeClient({
 });
 
 export { ApiError };
-export const { gql, everyPage, onSession, signedOutBecause, signOut, download } = client;
+export const { gql, everyPage, onSession, signedOutBecause, signOut, download, fetchFile } = client;
 
 /**
  * What the address carries (SPEC §38): a page (`#/payouts/…`) with the

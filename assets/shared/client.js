@@ -118,6 +118,17 @@ export function makeClient({ key, renew, renewed, end, expired, say = english })
     }
   }
 
+  /** A file only the token may read, as a `Blob`. */
+  async function fetchFile(path) {
+    const response = await fetch(path, { headers: { authorization: `Bearer ${session.token}` } });
+    if (!response.ok) {
+      const body = await response.json().catch(() => null);
+      const message = body && body.errors ? body.errors[0].message : say('downloadFailed', { status: response.status });
+      throw new ApiError(message, response.status === 404 ? 'NOT_FOUND' : 'INTERNAL');
+    }
+    return response.blob();
+  }
+
   return {
     post,
     gql,
@@ -158,18 +169,13 @@ export function makeClient({ key, renew, renewed, end, expired, say = english })
       signedOutReason = null;
       store(null);
     },
+    fetchFile,
     /**
      * Downloads a file only the token may read (a statement, a payment
      * file): fetched with the token, then saved under `filename`.
      */
     async download(path, filename) {
-      const response = await fetch(path, { headers: { authorization: `Bearer ${session.token}` } });
-      if (!response.ok) {
-        const body = await response.json().catch(() => null);
-        const message = body && body.errors ? body.errors[0].message : say('downloadFailed', { status: response.status });
-        throw new ApiError(message, response.status === 404 ? 'NOT_FOUND' : 'INTERNAL');
-      }
-      const url = URL.createObjectURL(await response.blob());
+      const url = URL.createObjectURL(await fetchFile(path));
       const link = document.createElement('a');
       link.href = url;
       link.download = filename;

@@ -458,8 +458,8 @@ async fn seed(app: &TestApp) -> Value {
         json!({ "g": group }),
     )
     .await;
-    // Resources (SPEC §37): a guide for Ada's group, a text for every
-    // partner, a logo for another group that Ada never sees.
+    // Resources (SPEC §37): a guide and a banner for Ada's group, a text
+    // for every partner, a logo for another group that Ada never sees.
     let other = app
         .create_group("Agencies", json!([{ "recurring": { "percentage": 10 } }]))
         .await;
@@ -476,6 +476,8 @@ async fn seed(app: &TestApp) -> Value {
         json!({ "kind": "PDF", "title": "Brand guide", "section": "Guides", "groupIds": [group],
                 "file": { "filename": "brand-guide.pdf", "content": b64(&guide) } }),
         json!({ "kind": "TEXT", "title": "Tagline", "text": "Acme: pay once, grow forever." }),
+        json!({ "kind": "IMAGE", "title": "Banner", "section": "Banners", "groupIds": [group],
+                "file": { "filename": "banner.png", "content": b64(&crate::resources::PNG) } }),
         json!({ "kind": "LOGO", "title": "Other logo", "groupIds": [other],
                 "file": { "filename": "logo.svg", "content": b64(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>") } }),
     ] {

@@ -306,14 +306,18 @@ try {
       report.writes.push('bounty submission');
     }
     if (name === 'resources') {
-      // Its group's guide and every partner's tagline, never another
-      // group's logo; the tagline as written, the guide downloaded whole.
+      // Its group's guide and banner and every partner's tagline, never
+      // another group's logo; the tagline as written, the banner shown
+      // small, the guide downloaded whole.
       const data = await api('{ resources { nodes { id kind title text size filename } } }');
       const nodes = data.resources.nodes;
-      check(JSON.stringify(nodes.map((r) => r.title)) === JSON.stringify(['Tagline', 'Brand guide']), `the resources: ${JSON.stringify(nodes)}`);
+      check(JSON.stringify(nodes.map((r) => r.title)) === JSON.stringify(['Tagline', 'Banner', 'Brand guide']), `the resources: ${JSON.stringify(nodes)}`);
       await page.waitForSelector('[data-figure^="resource."]', { timeout });
       Object.assign(shown, await figures());
-      const [tagline, guide] = nodes;
+      const [tagline, banner, guide] = nodes;
+      await page.waitForSelector(`img[data-preview="${banner.id}"]`, { timeout });
+      const width = await page.$eval(`img[data-preview="${banner.id}"]`, (img) => img.complete && img.naturalWidth);
+      check(width === 1, `the banner's preview: ${width}`);
       check(shown[`resource.${tagline.id}.text`].text === tagline.text, `the tagline: ${shown[`resource.${tagline.id}.text`].text}`);
       check(shown[`resource.${guide.id}.size`].text === '2.1 kB', `the guide's size: ${shown[`resource.${guide.id}.size`].text}`);
       check(!(await page.textContent('main')).includes('Other logo'), "another group's logo is not shown");
