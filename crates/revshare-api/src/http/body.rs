@@ -478,6 +478,13 @@ mod tests {
         // Escapes in the query's text are read.
         let escaped = "{\"query\":\"mutation { uploadPartnerInvoice(input: {payoutId: \\\"p\\\", pdf: \\\"x\\\"}) { id } }\"}";
         assert!(skim(&[escaped.as_bytes()]).upload().is_some());
+        // A resource's file is the other upload.
+        let resource =
+            "mutation($input: CreateResourceInput!) { createResource(input: $input) { id } }";
+        assert_eq!(
+            skim(&[&body(resource, 100)]).upload().as_deref(),
+            Some(resource)
+        );
     }
 
     #[test]
