@@ -23,6 +23,7 @@ mod links;
 mod mail;
 pub(crate) mod messages;
 mod money;
+mod partner_reads;
 mod payouts;
 mod plan_fields;
 pub(crate) mod reports;
