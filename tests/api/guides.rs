@@ -1235,13 +1235,8 @@ async fn the_levers_guide_pays_a_retainer_as_written(app: TestApp) {
 
     // A brand guide for Sam's group and a tagline for everyone; Sam lists
     // both (the text first: it has no section) and downloads the guide.
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    pdf.resize(994, b' ');
-    pdf.extend_from_slice(b"%%EOF\n");
-    let encoded = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(&pdf)
-    };
+    let pdf = crate::support::files::pdf(1_000);
+    let encoded = crate::support::files::b64(&pdf);
     let guide = app
         .ok(
             &admin,

@@ -463,13 +463,8 @@ async fn seed(app: &TestApp) -> Value {
     let other = app
         .create_group("Agencies", json!([{ "recurring": { "percentage": 10 } }]))
         .await;
-    let b64 = |bytes: &[u8]| {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    };
-    let mut guide = b"%PDF-1.4\n".to_vec();
-    guide.resize(2_094, b' ');
-    guide.extend_from_slice(b"%%EOF\n");
+    use crate::support::files::{PNG, b64, pdf};
+    let guide = pdf(2_100);
     let resource =
         "mutation($input: CreateResourceInput!) { createResource(input: $input) { id } }";
     for input in [
@@ -477,7 +472,7 @@ async fn seed(app: &TestApp) -> Value {
                 "file": { "filename": "brand-guide.pdf", "content": b64(&guide) } }),
         json!({ "kind": "TEXT", "title": "Tagline", "text": "Acme: pay once, grow forever." }),
         json!({ "kind": "IMAGE", "title": "Banner", "section": "Banners", "groupIds": [group],
-                "file": { "filename": "banner.png", "content": b64(&crate::resources::PNG) } }),
+                "file": { "filename": "banner.png", "content": b64(&PNG) } }),
         json!({ "kind": "LOGO", "title": "Other logo", "groupIds": [other],
                 "file": { "filename": "logo.svg", "content": b64(b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>") } }),
     ] {

@@ -5,7 +5,7 @@
 
 use crate::helpers::{TestApp, code, field};
 use crate::on_both_databases;
-use base64::Engine as _;
+use crate::support::files::{PNG, b64, pdf};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -16,27 +16,7 @@ on_both_databases!(
 const CREATE: &str = "mutation($input: CreateResourceInput!) { createResource(input: $input) { id kind title section position groupIds filename contentType size url text } }";
 const LIST: &str = "query($after: String) { resources(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } nodes { id title section } } }";
 
-/// A real 1×1 PNG.
-pub(crate) const PNG: [u8; 67] = [
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
-    0x42, 0x60, 0x82,
-];
 const SVG: &str = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"8\" height=\"8\"><rect width=\"8\" height=\"8\"/></svg>\n";
-
-fn b64(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// A PDF of exactly `size` bytes.
-fn pdf(size: usize) -> Vec<u8> {
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    pdf.resize(size - 6, b' ');
-    pdf.extend_from_slice(b"%%EOF\n");
-    pdf
-}
 
 async fn create(app: &TestApp, input: Value) -> Value {
     app.ok(&app.admin(), CREATE, json!({ "input": input }))

@@ -15,6 +15,7 @@ pub mod contract;
 pub mod deals;
 pub mod dns;
 pub mod events;
+pub mod files;
 pub mod guides;
 pub mod http;
 pub mod imports;
