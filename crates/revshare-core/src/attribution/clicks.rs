@@ -4,7 +4,7 @@
 //! first-party and hand back at checkout.
 
 use super::codes;
-use crate::db::Db;
+use crate::db::{Db, Timed};
 use crate::directory::traffic::{Reason, TrafficSources};
 use crate::error::{ApiError, ApiResult};
 use crate::input;
@@ -206,7 +206,11 @@ pub async fn record(
             referral_code::Entity::update_many()
                 .col_expr(
                     referral_code::Column::Clicks,
-                    Expr::col(referral_code::Column::Clicks).add(1),
+                    // An i64, as the clicks job adds: PostgreSQL keeps a
+                    // statement's parameter types with its text, and an
+                    // i32 here made the job's i64 fail on a connection
+                    // that had run this first.
+                    Expr::col(referral_code::Column::Clicks).add(1i64),
                 )
                 .filter(referral_code::Column::Id.eq(code.id.as_str()))
                 .exec(conn)
@@ -304,11 +308,10 @@ pub fn network(ip: std::net::IpAddr) -> std::net::IpAddr {
 
 /// A client address as stored and counted: its [`network`], hashed
 /// ([`hashed`]). Text that is no address is hashed as it is.
-pub async fn hashed_client(
-    conn: &impl ConnectionTrait,
-    tenant_id: &str,
-    ip: &str,
-) -> ApiResult<String> {
+pub async fn hashed_client<C>(conn: &Timed<C>, tenant_id: &str, ip: &str) -> ApiResult<String>
+where
+    C: ConnectionTrait + Send + Sync,
+{
     match ip.trim().parse::<std::net::IpAddr>() {
         Ok(ip) => hashed(conn, tenant_id, &network(ip).to_string()).await,
         Err(_) => hashed(conn, tenant_id, ip).await,
@@ -318,7 +321,10 @@ pub async fn hashed_client(
 /// The IP as stored: HMAC-SHA256 with the tenant's key (made on its first
 /// click), hex — the same visitor hashes the same within a tenant, and
 /// never the same across tenants.
-pub async fn hashed(conn: &impl ConnectionTrait, tenant_id: &str, ip: &str) -> ApiResult<String> {
+pub async fn hashed<C>(conn: &Timed<C>, tenant_id: &str, ip: &str) -> ApiResult<String>
+where
+    C: ConnectionTrait + Send + Sync,
+{
     let key = click_key(conn, tenant_id).await?;
     let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes())
         .map_err(|e| ApiError::internal("click key", e))?;
@@ -331,24 +337,30 @@ pub async fn hashed(conn: &impl ConnectionTrait, tenant_id: &str, ip: &str) -> A
         .collect())
 }
 
-/// Each tenant's click key once read: a key, once set, never changes, so
-/// every replica may keep it (a click reads one statement fewer).
-static CLICK_KEYS: std::sync::LazyLock<
-    std::sync::RwLock<std::collections::HashMap<String, String>>,
-> = std::sync::LazyLock::new(Default::default);
-
-async fn click_key(conn: &impl ConnectionTrait, tenant_id: &str) -> ApiResult<String> {
-    let known = CLICK_KEYS
-        .read()
-        .ok()
-        .and_then(|keys| keys.get(tenant_id).cloned());
+/// The tenant's click key: kept by the database's handle once read as
+/// committed ([`crate::db::kept::Kept::click_keys`]), so that a click
+/// reads one statement fewer.
+async fn click_key<C>(conn: &Timed<C>, tenant_id: &str) -> ApiResult<String>
+where
+    C: ConnectionTrait + Send + Sync,
+{
+    let kept = conn.kept();
+    let known = kept.and_then(|kept| {
+        kept.click_keys
+            .lock()
+            .ok()
+            .and_then(|keys| keys.get(tenant_id).cloned())
+    });
     if let Some(key) = known {
         return Ok(key);
     }
     let (key, committed) = stored_click_key(conn, tenant_id).await?;
     // Only a key read as committed: one made in this transaction is kept
     // once a later click reads it back.
-    if committed && let Ok(mut keys) = CLICK_KEYS.write() {
+    if committed
+        && let Some(kept) = kept
+        && let Ok(mut keys) = kept.click_keys.lock()
+    {
         keys.insert(tenant_id.to_owned(), key.clone());
     }
     Ok(key)

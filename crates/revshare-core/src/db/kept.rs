@@ -54,6 +54,10 @@ pub struct Kept {
     trusted: AtomicBool,
     pub groups: Table<entity::partner_group::Model>,
     pub campaigns: Table<entity::campaign::Model>,
+    /// Each tenant's click key once read as committed: a key, once set,
+    /// never changes, so nothing drops it (this database's alone: a
+    /// process may serve several, as the tests' does).
+    pub click_keys: Mutex<HashMap<String, String>>,
 }
 
 /// One table's kept rows.
@@ -85,6 +89,7 @@ impl Kept {
             trusted: AtomicBool::new(trusted),
             groups: Table::default(),
             campaigns: Table::default(),
+            click_keys: Mutex::default(),
         }
     }
 

@@ -386,7 +386,10 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen], skip_stored: bool)
 /// new to the link this hour adds one to the link's and its code's
 /// `ignored_clicks` and to the day's `IGNORED` rollup under its reason.
 /// Nothing else is written: no click, no fraud signal.
-pub async fn count_ignored(conn: &impl ConnectionTrait, seen: &[Seen]) -> ApiResult<()> {
+pub async fn count_ignored<C>(conn: &crate::db::Timed<C>, seen: &[Seen]) -> ApiResult<()>
+where
+    C: ConnectionTrait + Send + Sync,
+{
     if seen.is_empty() {
         return Ok(());
     }
