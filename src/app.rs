@@ -37,7 +37,12 @@ pub async fn migrate(db: &Db) -> Result<(), DbErr> {
     }
     Migrator::up(unbounded, None).await?;
     build_stats(unbounded).await?;
-    txn.commit().await
+    txn.commit().await?;
+    // This month's and the next month's clicks have their partitions
+    // before a redirect is served.
+    crate::attribution::retention::make_ahead(db, crate::db::now())
+        .await
+        .map_err(|err| DbErr::Custom(format!("making the clicks' months: {err:?}")))
 }
 
 /// Builds the reports' rollups of every tenant whose ledger was written
@@ -305,6 +310,19 @@ fn start_jobs(runner: &Runner, on: &Background, options: &Options) {
                     async move {
                         crate::messages::broadcasts::send_due(&db, crate::db::now()).await?;
                         Ok(Step::Idle)
+                    }
+                });
+            }
+            Job::ClickRetention => {
+                let months = options.click_retention_months;
+                let worker = Worker::every(job, crate::attribution::retention::EVERY);
+                runner.run(worker, move |_| {
+                    let db = db.clone();
+                    async move {
+                        let now = crate::db::now();
+                        let (step, _) =
+                            crate::attribution::retention::step(&db, now, months).await?;
+                        Ok(step)
                     }
                 });
             }

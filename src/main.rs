@@ -499,6 +499,7 @@ async fn serve(config: &Config, say: Say) -> anyhow::Result<()> {
         cors,
         apq_cache_size: config.apq_cache_size,
         event_retention_days: config.event_retention_days,
+        click_retention_months: config.click_retention_months,
         activity_retention_days: config.activity_retention_days,
         jobs,
         maturity_interval: (config.maturity_interval > 0)

@@ -73,6 +73,7 @@ mod m20270109_000063_traffic_sources;
 mod m20270110_000064_bounties_aimed;
 mod m20270111_000065_announcements;
 mod m20270112_000066_resources;
+mod m20270113_000067_click_months;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -149,6 +150,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20270110_000064_bounties_aimed::Migration),
             Box::new(m20270111_000065_announcements::Migration),
             Box::new(m20270112_000066_resources::Migration),
+            Box::new(m20270113_000067_click_months::Migration),
         ]
     }
 }

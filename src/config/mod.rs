@@ -160,6 +160,19 @@ pub struct Config {
     )]
     pub event_retention_days: u32,
 
+    /// Whole months a raw click is kept (at least 1): older ones are
+    /// removed by the `click-retention` job once no campaign's
+    /// attribution window still reaches them. Links' and codes' figures
+    /// are kept apart and never removed.
+    #[arg(
+        long,
+        env = "REVSHARE_CLICK_RETENTION_MONTHS",
+        default_value_t = crate::attribution::retention::DEFAULT_MONTHS,
+        value_parser = clap::value_parser!(u32).range(1..=1200),
+        global = true
+    )]
+    pub click_retention_months: u32,
+
     /// Days the activity log keeps an entry (SPEC §34); unset: forever.
     /// Removes whole days only, and says so in an entry of its own.
     #[arg(

@@ -16,6 +16,7 @@ mod bounties_aimed;
 mod browser;
 mod campaigns;
 mod click_durability;
+mod click_months;
 mod conditions;
 mod conditions_replay;
 mod connectors;

@@ -123,6 +123,8 @@ pub struct Options {
     pub apq_cache_size: usize,
     /// Days the event log keeps an event.
     pub event_retention_days: u32,
+    /// Whole months a raw click is kept (`REVSHARE_CLICK_RETENTION_MONTHS`).
+    pub click_retention_months: u32,
     /// Days the activity log keeps an entry; none: forever.
     pub activity_retention_days: Option<u32>,
     /// How webhooks are delivered.
@@ -175,6 +177,7 @@ impl Options {
             cors: cors::Origins::None,
             apq_cache_size: DEFAULT_APQ_CACHE_SIZE,
             event_retention_days: 30,
+            click_retention_months: revshare_core::attribution::retention::DEFAULT_MONTHS,
             activity_retention_days: None,
             webhooks: revshare_core::webhooks::Settings::default(),
             jobs: revshare_core::jobs::Jobs::all(),

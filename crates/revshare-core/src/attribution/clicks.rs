@@ -141,6 +141,7 @@ pub async fn record(
     };
     let (landing_url, user_agent, ip) = (&landing_url, &user_agent, &visit.ip);
     let (referrer, query) = (&referrer, &query);
+    super::retention::ensure(db, &[super::retention::Month::of(crate::db::now())]).await?;
     db.transaction(|txn| {
         Box::pin(async move {
             let conn = &*txn;

@@ -10,6 +10,8 @@
 //!   customer accrues, in its transaction and exactly once, the sales held
 //!   for it inside the campaign's attribution window
 //!   ([`crate::ledger::accrual::accrue_held`]).
+//! - [`retention`]: raw clicks by month, and removed past their months
+//!   and every campaign's attribution window.
 //!
 //! A sale that names only its customer is resolved to the customer's
 //! partner by the event path itself ([`crate::ledger::accrual`]); one whose
@@ -18,6 +20,7 @@
 pub mod clicks;
 pub mod codes;
 pub mod customers;
+pub mod retention;
 
 pub use crate::mailbox::normalized as normalized_email;
 

@@ -116,6 +116,9 @@ pub struct Db {
     max_connections: u32,
     /// The app's figures ([`crate::observe::metrics`]).
     metrics: Arc<Metrics>,
+    /// The partitions this process knows exist (PostgreSQL's monthly
+    /// tables of clicks, [`crate::attribution::retention`]).
+    partitions: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// The pool as services and loaders use it: every call bounded.
@@ -265,6 +268,7 @@ impl Db {
             commits: Arc::new(tokio::sync::watch::channel(0).0),
             max_connections: settings.max_connections.max(1),
             metrics: Arc::new(Metrics::new()),
+            partitions: Arc::default(),
         })
     }
 
@@ -309,6 +313,29 @@ impl Db {
     /// reads from the primary do.
     pub fn kept(&self) -> Option<(&Arc<Kept>, bool)> {
         self.conn.kept.as_ref().map(|k| (k, self.reading.is_none()))
+    }
+
+    /// Whether this process knows the partition `name` exists.
+    pub fn partition_known(&self, name: &str) -> bool {
+        let known = self.partitions.lock();
+        known.map(|k| k.contains(name)).unwrap_or(false)
+    }
+
+    /// Notes that the partition `name` exists (`true`) or may not (`false`).
+    pub fn partition_noted(&self, name: &str, exists: bool) {
+        if let Ok(mut known) = self.partitions.lock() {
+            match exists {
+                true => known.insert(name.to_owned()),
+                false => known.remove(name),
+            };
+        }
+    }
+
+    /// Forgets every partition noted: the next write looks again.
+    pub fn partitions_forgotten(&self) {
+        if let Ok(mut known) = self.partitions.lock() {
+            known.clear();
+        }
     }
 
     /// The app's metrics.

@@ -48,11 +48,14 @@ pub enum Job {
     Broadcasts,
     /// Write the retainers' periods as they fall due (`retainers/due.rs`).
     Retainers,
+    /// Make the clicks' months ahead and remove those past their retention
+    /// (`attribution/retention.rs`).
+    ClickRetention,
 }
 
 impl Job {
     /// Every job, in the order they are started.
-    pub const ALL: [Job; 14] = [
+    pub const ALL: [Job; 15] = [
         Job::Webhooks,
         Job::Mail,
         Job::CommissionMail,
@@ -67,6 +70,7 @@ impl Job {
         Job::Retention,
         Job::Broadcasts,
         Job::Retainers,
+        Job::ClickRetention,
     ];
 
     /// Its name in `REVSHARE_JOBS` and the logs.
@@ -86,6 +90,7 @@ impl Job {
             Job::Retention => "retention",
             Job::Broadcasts => "broadcasts",
             Job::Retainers => "retainers",
+            Job::ClickRetention => "click-retention",
         }
     }
 }
@@ -167,7 +172,7 @@ mod tests {
             Err(
                 "REVSHARE_JOBS names no job \"mails\": use all, none, or some of webhooks, \
                  mail, commission-mail, reactions, sign-in-mail, housekeeping, payouts, imports, \
-                 backtests, maturity, rates, retention, broadcasts, retainers"
+                 backtests, maturity, rates, retention, broadcasts, retainers, click-retention"
                     .to_owned()
             )
         );

@@ -25,6 +25,7 @@
 
 use super::journal::Journal;
 use super::visit::{self, Geo};
+use crate::attribution::retention::Month;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::Stop;
@@ -197,6 +198,9 @@ async fn write_kept(db: &Db, geo: Option<&Geo>, seen: &[Seen], stop: &Stop, agai
         match write(db, geo, seen, again || attempt > 1).await {
             Ok(()) => return true,
             Err(err) => {
+                // A month's partition dropped since this process saw it
+                // (a journal of clicks long past) is looked for again.
+                db.partitions_forgotten();
                 if stop.requested() {
                     after_stop += 1;
                     if after_stop > 3 {
@@ -227,6 +231,10 @@ pub async fn write(db: &Db, geo: Option<&Geo>, seen: &[Seen], skip_stored: bool)
     if seen.is_empty() {
         return Ok(());
     }
+    let mut months: Vec<Month> = seen.iter().map(|s| Month::of(s.at)).collect();
+    months.sort();
+    months.dedup();
+    crate::attribution::retention::ensure(db, &months).await?;
     db.transaction(|txn| {
         Box::pin(async move {
             let conn = &*txn;
@@ -467,9 +475,19 @@ async fn stored(
 ) -> ApiResult<std::collections::HashSet<String>> {
     let mut found = std::collections::HashSet::new();
     for chunk in seen.chunks(WRITE_CHUNK) {
+        // Their times too: PostgreSQL then looks in their months alone.
+        let (Some(first), Some(last)) = (
+            chunk.iter().map(|s| s.at).min(),
+            chunk.iter().map(|s| s.at).max(),
+        ) else {
+            continue;
+        };
+        let slack = chrono::Duration::seconds(1);
         let ids: Vec<String> = click::Entity::find()
             .select_only()
             .column(click::Column::Id)
+            .filter(click::Column::CreatedAt.gte(first - slack))
+            .filter(click::Column::CreatedAt.lte(last + slack))
             .filter(click::Column::Id.is_in(chunk.iter().map(|s| s.click_id.as_str())))
             .into_tuple()
             .all(conn)
