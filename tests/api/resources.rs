@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 on_both_databases!(
     partners_download_and_copy_the_resources_meant_for_them,
     bad_resources_are_refused_by_their_field_and_write_nothing,
+    each_change_to_a_resource_is_in_the_activity_log,
 );
 
 const CREATE: &str = "mutation($input: CreateResourceInput!) { createResource(input: $input) { id kind title section position groupIds filename contentType size url text } }";
@@ -382,4 +383,90 @@ async fn bad_resources_are_refused_by_their_field_and_write_nothing(app: TestApp
         )
         .await;
     assert_eq!(read["resource"], json!({ "title": "Logo", "text": null }));
+}
+
+/// Making, changing and deleting a resource each write an entry naming
+/// the resource and what changed: a file by its name, type and size,
+/// never its bytes.
+async fn each_change_to_a_resource_is_in_the_activity_log(app: TestApp) {
+    let admin = app.admin();
+    let logo = create(
+        &app,
+        json!({ "kind": "LOGO", "title": "Logo", "file": { "filename": "logo.png", "content": b64(&PNG) } }),
+    )
+    .await;
+    let id = logo["id"].as_str().unwrap().to_owned();
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { updateResource(id: $id, input: { title: \"Logo (light)\", section: \"Logos\" }) { id } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { deleteResource(id: $id) }",
+        json!({ "id": id }),
+    )
+    .await;
+    let log = app
+        .ok(
+            &admin,
+            "query($id: ID!) { activity(filter: { objectId: $id }) { nodes { action object { kind id } changes { field before after } } } }",
+            json!({ "id": id }),
+        )
+        .await;
+    let said: Vec<(String, Vec<String>)> = log["activity"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            assert_eq!(entry["object"], json!({ "kind": "Resource", "id": id }));
+            let changes = entry["changes"].as_array().unwrap().iter().map(|c| {
+                format!(
+                    "{}: {} -> {}",
+                    c["field"].as_str().unwrap(),
+                    c["before"],
+                    c["after"]
+                )
+            });
+            (
+                entry["action"].as_str().unwrap().to_owned(),
+                changes.collect(),
+            )
+        })
+        .collect();
+    let size = PNG.len().to_string();
+    let made = [
+        "contentType: null -> \"image/png\"".to_owned(),
+        "filename: null -> \"logo.png\"".to_owned(),
+        "groupIds: null -> \"[]\"".to_owned(),
+        "kind: null -> \"LOGO\"".to_owned(),
+        "position: null -> \"0\"".to_owned(),
+        format!("size: null -> \"{size}\""),
+        "title: null -> \"Logo\"".to_owned(),
+    ];
+    let gone = [
+        "contentType: \"image/png\" -> null".to_owned(),
+        "filename: \"logo.png\" -> null".to_owned(),
+        "groupIds: \"[]\" -> null".to_owned(),
+        "kind: \"LOGO\" -> null".to_owned(),
+        "position: \"0\" -> null".to_owned(),
+        "section: \"Logos\" -> null".to_owned(),
+        format!("size: \"{size}\" -> null"),
+        "title: \"Logo (light)\" -> null".to_owned(),
+    ];
+    assert_eq!(
+        said,
+        [
+            ("createResource".to_owned(), made.to_vec()),
+            (
+                "updateResource".to_owned(),
+                vec![
+                    "section: null -> \"Logos\"".to_owned(),
+                    "title: \"Logo\" -> \"Logo (light)\"".to_owned(),
+                ]
+            ),
+            ("deleteResource".to_owned(), gone.to_vec()),
+        ]
+    );
 }
