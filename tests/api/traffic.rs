@@ -2,7 +2,8 @@
 //! referrers on listed domains and search engines, organic and paid. An
 //! ignored click still lands, names nobody, attributes no one and is
 //! counted as ignored only — on short links, `/r/` links, `recordClick`
-//! and `attributeCustomer` alike; attributions made already stand.
+//! and `attributeCustomer` alike; attributions made already stand; and
+//! a paid ad's click it ignores raises no fraud flag.
 
 use crate::helpers::{TENANT, TestApp, code, field};
 use crate::support::links::{CREATE, client};
@@ -235,6 +236,7 @@ async fn a_campaign_ignoring_search_engines_ignores_them_on_every_path(app: Test
                 "mutation($id: ID!) {{ updateCampaign(id: $id, input: {{
                     landingUrl: \"https://acme.example/pricing\"
                     trafficSources: {{ ignoreSearchEngines: true }}
+                    allowPaidAds: false
                 }}) {{ {SOURCES} }} }}"
             ),
             json!({ "id": campaign }),
@@ -378,6 +380,26 @@ async fn a_campaign_ignoring_search_engines_ignores_them_on_every_path(app: Test
         )
         .await;
     assert_eq!(again["attributeCustomer"]["partner"]["id"], jane.as_str());
+
+    // The campaign allows no paid ads: a search ad it ignores raised no
+    // flag; the same click once search engines count is flagged.
+    let flags = "{ fraudFlags { nodes { signal } } }";
+    assert_eq!(
+        app.ok(&admin, flags, json!({})).await["fraudFlags"]["nodes"],
+        json!([])
+    );
+    app.ok(
+        &admin,
+        "mutation($id: ID!) { updateCampaign(id: $id, input: { trafficSources: { ignoreSearchEngines: false } }) { id } }",
+        json!({ "id": campaign }),
+    )
+    .await;
+    let (_, location) = follow(&app, &format!("{r}?gclid=abc"), "198.51.100.9", None).await;
+    assert!(location.contains("ref=jane&click="), "{location}");
+    assert_eq!(
+        app.ok(&admin, flags, json!({})).await["fraudFlags"]["nodes"],
+        json!([{ "signal": "PAID_AD_CLICK" }])
+    );
 }
 
 async fn traffic_sources_are_refused_by_their_field_and_change_nothing(app: TestApp) {

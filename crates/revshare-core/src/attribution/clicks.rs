@@ -176,7 +176,13 @@ pub async fn record(
                 None => None,
             };
             let now = crate::db::now();
-            let landing = landing_url.clone().or(target.clone());
+            // A `/r/` visit lands on the campaign's URL with its own
+            // parameters: a paid ad's click id among them is seen.
+            let landing = match (landing_url, &target, query) {
+                (Some(url), _, _) => Some(url.clone()),
+                (None, Some(url), Some(query)) => Some(with_query(url, query)),
+                (None, url, _) => url.clone(),
+            };
             let verdict = crate::fraud::signals::at_click(
                 conn,
                 tenant_id,
@@ -198,7 +204,7 @@ pub async fn record(
                 id: Set(input::new_id()),
                 tenant_id: Set(tenant_id.to_owned()),
                 referral_code_id: Set(code.id.clone()),
-                landing_url: Set(landing_url.clone().or(target.clone())),
+                landing_url: Set(landing.clone()),
                 user_agent: Set(user_agent.clone()),
                 ip_hash: Set(ip_hash),
                 created_at: Set(crate::db::now()),
@@ -272,6 +278,20 @@ fn with_params(url: &str, code: &str, click: Option<&str>) -> String {
             }
             drop(pairs);
             parsed.to_string()
+        }
+        Err(_) => url.to_owned(),
+    }
+}
+
+/// `url` with the pairs of `query` (a visitor's own) added, kept to a
+/// landing URL's length.
+fn with_query(url: &str, query: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            parsed
+                .query_pairs_mut()
+                .extend_pairs(url::form_urlencoded::parse(query.as_bytes()));
+            cut(parsed.to_string(), MAX_URL_CHARS)
         }
         Err(_) => url.to_owned(),
     }
