@@ -163,6 +163,23 @@ async fn a_bounty_aimed_at_a_tag_counts_each_partners_own_window(app: TestApp) {
         json!([{ "amount": "50.00", "status": "ACCRUED" }])
     );
     assert_eq!(bounties_won(&app, &cy).await, json!([]));
+    // A refund inside her window takes the reward back: the recheck
+    // counts her own window, as the award did.
+    app.ok(
+        &admin,
+        "mutation { recordRefund(input: { eventExternalId: \"b2\", amount: \"100.00\" }) { event { id } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        bounties_won(&app, &bea).await,
+        json!([{ "amount": "50.00", "status": "REVERSED" }])
+    );
+    let read = app
+        .ok(&app.partner_token(&bea), PROGRESS, json!({ "b": id }))
+        .await;
+    assert_eq!(read["bounty"]["progress"]["value"], "1");
+    assert_eq!(read["bounty"]["progress"]["reached"], false);
 
     // A window that has not begun: from a start two days on, 7 days.
     let later = (starts + chrono::Duration::days(2)).to_rfc3339();
