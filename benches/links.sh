@@ -12,13 +12,14 @@
 #    by a clean stop (SIGTERM) at once, and one cut by kill -9 at once
 #    (the next process writes its journal), the clicks found after each
 #    against the redirects answered;
-# 3. a link's stats — 30 days by day, a year by country and by referrer —
-#    with the rollups of 1,000,000 clicks against those of 1,000, each the
-#    median of 20 reads (the rollup rows are written directly, as the
+# 3. a link's stats — 30 days and 366 by day, a year by country and by
+#    referrer — with 13 months of the rollups of 1,000,000 clicks against
+#    those of 1,000, each the median of 20 reads (the rollup rows are written directly, as the
 #    clicks job writes them: each day's values of each dimension).
 #
 #   benches/links.sh
 #   BACKEND=postgres ROUNDS=3 SECONDS_EACH=3 benches/links.sh
+#   BACKEND=postgres REDIRECTS_ONLY=1 REVSHARE_BIN=... benches/links.sh  (part 1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${BACKEND:-sqlite}"
@@ -135,6 +136,8 @@ print(f"redirects at 16 clients: {median(redirect):.0f}/s against /healthz {medi
 print(f"one client p50: redirect {median(redirect_p50):.2f} ms, /healthz {median(health_p50):.2f} ms")
 print(f"clicks written a second, from the first redirect to the last click written: {median(rates):.0f} (median of {rounds})")
 PY
+# REDIRECTS_ONLY=1: part 1 alone, for builds compared run by run.
+if [ -n "${REDIRECTS_ONLY:-}" ]; then exit 0; fi
 
 # A burst cut by a clean stop: every click answered is written.
 before="$(python3 -c "
@@ -221,10 +224,13 @@ DEVICES = ["desktop", "mobile", "tablet"]
 BROWSERS = ["Chrome", "Safari", "Firefox", "Edge", "Opera", "Samsung Browser"] + ["B%02d" % i for i in range(10)]
 OSES = ["Windows 10", "Mac OSX", "iPhone", "Android", "Linux", "iPad"] + ["O%02d" % i for i in range(10)]
 REFERRERS = ["(direct)", "twitter.com", "youtube.com", "news.example"] + ["site%03d.example" % i for i in range(150)]
+# Thirteen months of rollups, as many as the clicks' default retention
+# keeps raw clicks beside them.
+DAYS = 396
 def rows(link, clicks):
-    per_day = clicks // 365
+    per_day = clicks // DAYS
     out = []
-    for d in range(365):
+    for d in range(DAYS):
         day = (today - datetime.timedelta(days=d)).isoformat()
         for dimension, values in (("COUNTRY", COUNTRIES), ("DEVICE", DEVICES), ("BROWSER", BROWSERS),
                                   ("OS", OSES), ("REFERRER", REFERRERS), ("QR", ["link", "qr"])):
@@ -255,7 +261,7 @@ def timed(link, days, by):
     for _ in range(20):
         t = time.perf_counter(); post(STATS, v); times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times)
-for days, by in ((30, "DAY"), (365, "COUNTRY"), (365, "REFERRER")):
+for days, by in ((30, "DAY"), (366, "DAY"), (365, "COUNTRY"), (365, "REFERRER")):
     a, b = timed(by_key["jane-small"], days, by), timed(by_key["jane"], days, by)
     print(f"stats, {days} days by {by}: 1,000 clicks {a:.2f} ms, 1,000,000 clicks {b:.2f} ms (x{b / a:.2f})")
 PY
