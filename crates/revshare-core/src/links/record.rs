@@ -476,18 +476,15 @@ async fn stored(
     let mut found = std::collections::HashSet::new();
     for chunk in seen.chunks(WRITE_CHUNK) {
         // Their times too: PostgreSQL then looks in their months alone.
-        let (Some(first), Some(last)) = (
-            chunk.iter().map(|s| s.at).min(),
-            chunk.iter().map(|s| s.at).max(),
-        ) else {
+        let times = chunk.iter().map(|s| s.at);
+        let (Some(first), Some(last)) = (times.clone().min(), times.max()) else {
             continue;
         };
         let slack = chrono::Duration::seconds(1);
         let ids: Vec<String> = click::Entity::find()
             .select_only()
             .column(click::Column::Id)
-            .filter(click::Column::CreatedAt.gte(first - slack))
-            .filter(click::Column::CreatedAt.lte(last + slack))
+            .filter(click::Column::CreatedAt.between(first - slack, last + slack))
             .filter(click::Column::Id.is_in(chunk.iter().map(|s| s.click_id.as_str())))
             .into_tuple()
             .all(conn)
