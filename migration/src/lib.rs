@@ -74,6 +74,7 @@ mod m20270110_000064_bounties_aimed;
 mod m20270111_000065_announcements;
 mod m20270112_000066_resources;
 mod m20270113_000067_click_months;
+mod m20270114_000068_implied_keys;
 
 /// An address as compared for uniqueness among a tenant's partners.
 pub use m20261208_000031_partner_email_keys::email_key as partner_email_key;
@@ -151,6 +152,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20270111_000065_announcements::Migration),
             Box::new(m20270112_000066_resources::Migration),
             Box::new(m20270113_000067_click_months::Migration),
+            Box::new(m20270114_000068_implied_keys::Migration),
         ]
     }
 }

@@ -819,7 +819,8 @@ async fn the_database_refuses_to_change_or_delete_a_commission(app: TestApp) {
 /// The composite keys: a commission whose partner, campaign or event is not
 /// its event's, and an event whose partner is of another tenant, are refused
 /// by the database itself (keys on PostgreSQL, triggers on SQLite), and so
-/// is a change to an event's keys under its commissions. The copies that
+/// is a change to an event's keys under its commissions, and a row naming
+/// an event, partner, campaign or tenant that does not exist. The copies that
 /// agree are accepted, so the refusals are the keys' and no other
 /// constraint's.
 async fn the_database_refuses_a_commission_disagreeing_with_its_event(app: TestApp) {
@@ -858,6 +859,38 @@ async fn the_database_refuses_a_commission_disagreeing_with_its_event(app: TestA
             false,
         ),
         ("commissions", &id, String::new(), true),
+        // What no row is: the keys a row's other keys imply were dropped
+        // on PostgreSQL (migration 68), and still nothing dangles.
+        (
+            "commissions",
+            &id,
+            ", event_id = 'no-such-event'".to_owned(),
+            false,
+        ),
+        (
+            "commissions",
+            &id,
+            ", partner_id = 'no-such-partner', tenant_id = 'no-such-tenant'".to_owned(),
+            false,
+        ),
+        (
+            "events",
+            &event,
+            ", external_id = 'copied', partner_id = 'no-such-partner'".to_owned(),
+            false,
+        ),
+        (
+            "events",
+            &event,
+            ", external_id = 'copied', campaign_id = 'no-such-campaign'".to_owned(),
+            false,
+        ),
+        (
+            "events",
+            &event,
+            ", external_id = 'copied', tenant_id = 'no-such-tenant'".to_owned(),
+            false,
+        ),
         (
             "events",
             &event,
