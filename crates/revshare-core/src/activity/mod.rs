@@ -545,9 +545,9 @@ pub async fn record(
         reason: Set(None),
     });
     // In chunks: 14 values a row stay within SQLite's bound on variables.
-    let rows: Vec<_> = rows.collect();
-    for chunk in rows.chunks(500) {
-        entity::activity::Entity::insert_many(chunk.to_vec())
+    let mut rows = rows.peekable();
+    while rows.peek().is_some() {
+        entity::activity::Entity::insert_many(rows.by_ref().take(500))
             .exec_without_returning(conn)
             .await?;
     }
