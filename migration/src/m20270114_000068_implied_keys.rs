@@ -22,14 +22,39 @@ use sea_orm_migration::sea_orm::DbBackend;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// Each table's implied keys: name, column, the table it references.
+/// The implied keys: their table, name, column and the table referenced.
 const IMPLIED: [(&str, &str, &str, &str); 7] = [
-    ("commissions", "commissions_event_id_fkey", "event_id", "events"),
-    ("commissions", "commissions_partner_id_fkey", "partner_id", "partners"),
-    ("commissions", "commissions_campaign_id_fkey", "campaign_id", "campaigns"),
-    ("commissions", "commissions_tenant_id_fkey", "tenant_id", "tenants"),
+    (
+        "commissions",
+        "commissions_event_id_fkey",
+        "event_id",
+        "events",
+    ),
+    (
+        "commissions",
+        "commissions_partner_id_fkey",
+        "partner_id",
+        "partners",
+    ),
+    (
+        "commissions",
+        "commissions_campaign_id_fkey",
+        "campaign_id",
+        "campaigns",
+    ),
+    (
+        "commissions",
+        "commissions_tenant_id_fkey",
+        "tenant_id",
+        "tenants",
+    ),
     ("events", "events_partner_id_fkey", "partner_id", "partners"),
-    ("events", "events_campaign_id_fkey", "campaign_id", "campaigns"),
+    (
+        "events",
+        "events_campaign_id_fkey",
+        "campaign_id",
+        "campaigns",
+    ),
     ("events", "events_tenant_id_fkey", "tenant_id", "tenants"),
 ];
 
